@@ -1,0 +1,105 @@
+/**
+ * `runrec emit`: the agent's last step — record one run.
+ *
+ * @module
+ */
+import { InputError } from "../errors.ts";
+import { emitRecord, type RunReport } from "../hook.ts";
+import {
+  type Command,
+  EXIT,
+  listOption,
+  positionals,
+  requiredOption,
+  stringOption,
+  writeJson,
+} from "./command.ts";
+
+const HELP = `runrec emit: append one run record to <del-dir>/RunRecords.csv
+
+Usage:
+  runrec emit <del-dir> --agent NAME --status S [options]
+
+Options:
+  --agent NAME          agent name, e.g. 4_DOCUMENTS (required)
+  --status S            SUCCESS, PARTIAL, FAILED or SKIPPED (required)
+  --input P             a file the run read (repeatable); _REFERENCES.md and the
+                        files it lists are always hashed as governed inputs
+  --output P            a file the run wrote (repeatable)
+  --pass D              the pass directive the run was dispatched with
+  --started ISO         when the run started (default: now minus the duration)
+  --duration ISO        how long it took, e.g. PT2M34.5S
+  --duration-ms N       how long it took, in milliseconds
+  --status-before X     lifecycle state at run start (default TBD)
+  --status-after X      lifecycle state at run end (default: _STATUS.md now)
+  --error TEXT          what went wrong (FAILED/PARTIAL; default TBD for those)
+  --notes TEXT          free text
+  --no-fsync            do not flush to disk (faster; a power loss may lose the record)
+  --strict              exit 2 when the record cannot be written (default: warn, exit 0)
+  --json                print the written record as JSON instead of its RunID
+
+Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relative).
+A write failure never fails the agent's run: runrec prints a warning and exits 0,
+unless --strict. Bad arguments exit 2 and write nothing.
+
+Example:
+  runrec emit PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS --status SUCCESS \\
+    --input _CONTEXT.md --output Datasheet.md --output Specification.md --duration PT2M34.5S
+`;
+
+/** The `emit` command. */
+export const emitCommand: Command = {
+  name: "emit",
+  summary: "append one run record (the agent's last step)",
+  help: HELP,
+  options: {
+    agent: { type: "string" },
+    status: { type: "string" },
+    input: { type: "string", multiple: true },
+    output: { type: "string", multiple: true },
+    pass: { type: "string" },
+    started: { type: "string" },
+    duration: { type: "string" },
+    "duration-ms": { type: "string" },
+    "status-before": { type: "string" },
+    "status-after": { type: "string" },
+    error: { type: "string" },
+    notes: { type: "string" },
+    "no-fsync": { type: "boolean" },
+    strict: { type: "boolean" },
+    json: { type: "boolean" },
+  },
+  async run(parsed, io) {
+    const [delDir] = positionals(parsed, ["del-dir"]);
+    const durationMs = stringOption(parsed, "duration-ms");
+    if (durationMs !== undefined && !/^\d+(\.\d+)?$/.test(durationMs)) {
+      throw new InputError(`--duration-ms: must be a number of milliseconds, got "${durationMs}"`);
+    }
+    const report: RunReport = {
+      agent: requiredOption(parsed, "agent"),
+      status: requiredOption(parsed, "status"),
+      inputs: listOption(parsed, "input"),
+      outputs: listOption(parsed, "output"),
+      pass: stringOption(parsed, "pass"),
+      started: stringOption(parsed, "started"),
+      duration: stringOption(parsed, "duration"),
+      durationMs: durationMs === undefined ? undefined : Number(durationMs),
+      statusBefore: stringOption(parsed, "status-before"),
+      statusAfter: stringOption(parsed, "status-after"),
+      error: stringOption(parsed, "error"),
+      notes: stringOption(parsed, "notes"),
+    };
+    let result;
+    try {
+      result = await emitRecord(delDir, report, { fsync: !parsed.values["no-fsync"] });
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      const message = (e as Error).message.split("\n")[0];
+      io.err(`runrec: warning: run record not written: ${message}\n`);
+      return parsed.values.strict ? EXIT.usage : EXIT.ok;
+    }
+    if (parsed.values.json) writeJson(io, result.record);
+    else io.out(`${result.record.RunID}\n`);
+    return EXIT.ok;
+  },
+};

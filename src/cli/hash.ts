@@ -1,0 +1,55 @@
+/**
+ * `runrec hash`: the governed inputs of a deliverable, their hashes and the
+ * InputContextSHA a run would record now.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { deliverableId } from "../deliverable.ts";
+import { governedInputs } from "../inputs.ts";
+import { compareUtf8, inputContextSha } from "../manifest.ts";
+import { type Command, EXIT, listOption, positionals, writeJson } from "./command.ts";
+
+const HELP = `runrec hash: hash the governed inputs of a deliverable
+
+Usage:
+  runrec hash <del-dir> [--input P]... [--json]
+
+Governed inputs are the --input files, _REFERENCES.md and every local file it
+lists (folders expand to the files beneath them; URLs are skipped and noted).
+Prints one "<sha256>  <path>" line per input (the format of sha256sum, paths
+relative to <del-dir>), then the InputContextSHA: the SHA-256 of exactly those
+lines, which "sha256sum PATHS | LC_ALL=C sort -k2 | sha256sum" reproduces.
+
+Options:
+  --input P   an extra input file (repeatable)
+  --json      print {DeliverableID, InputContextSHA, InputHashes, Notes}
+
+Example:
+  runrec hash PKG-01_X/1_Working/DEL-01-02_Y --input _CONTEXT.md
+`;
+
+/** The `hash` command. */
+export const hashCommand: Command = {
+  name: "hash",
+  summary: "print the governed inputs' hashes and InputContextSHA",
+  help: HELP,
+  options: { input: { type: "string", multiple: true }, json: { type: "boolean" } },
+  async run(parsed, io) {
+    const [delDir] = positionals(parsed, ["del-dir"]);
+    const dir = resolve(delDir);
+    const [id, { hashes, notes }] = await Promise.all([
+      deliverableId(dir),
+      governedInputs(dir, listOption(parsed, "input")),
+    ]);
+    const sha = inputContextSha(hashes);
+    if (parsed.values.json) {
+      writeJson(io, { DeliverableID: id, InputContextSHA: sha, InputHashes: hashes, Notes: notes });
+      return EXIT.ok;
+    }
+    for (const path of Object.keys(hashes).sort(compareUtf8)) io.out(`${hashes[path]}  ${path}\n`);
+    io.out(`InputContextSHA ${sha}  (${id})\n`);
+    for (const note of notes) io.err(`runrec: note: ${note}\n`);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,222 @@
+/**
+ * Where a deliverable folder sits in the project tree: its ID, its execution
+ * root and git root, and every deliverable folder beneath a root.
+ *
+ * @module
+ */
+import { basename, dirname, join, resolve } from "node:path";
+import { InputError } from "./errors.ts";
+import { compareUtf8 } from "./manifest.ts";
+
+/** A deliverable folder's name: `DEL-XX-YY`, then `_Label` or nothing. */
+const DELIVERABLE_FOLDER = /^(DEL-[0-9]{2,}-[0-9]{2,})(?:_|$)/;
+const ID_AT_START = /^(DEL-[0-9]{2,}-[0-9]{2,})(?![0-9A-Za-z-])/;
+// `**DeliverableID:** X`, `- **Deliverable ID:** X`, also `**Deliverable ID**: X`.
+const ID_FIELD = /^\s*(?:[-*]\s+)?\*\*Deliverable ?ID(?::\*\*|\*\*:)(.*)$/i;
+// `# Context: DEL-99-02`, also with an em dash as real projects write it.
+const CONTEXT_HEADING = /^#{1,6}\s+Context\s*[:—–-]\s*(.*)$/i;
+
+/** Folders never searched for deliverables. */
+const SKIPPED_FOLDERS = new Set([".git", "node_modules"]);
+
+/**
+ * The ID in a `_CONTEXT.md` text, or `undefined` when it names none. A field
+ * line wins over the heading. A field whose value is not a deliverable ID is
+ * bad input: guessing the ID would file records under the wrong deliverable.
+ */
+function idFromContext(text: string, fileName: string): string | undefined {
+  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  let fromHeading: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const field = ID_FIELD.exec(lines[i]);
+    if (field) {
+      const value = field[1].trim().replace(/^`|`$/g, "");
+      const id = ID_AT_START.exec(value);
+      if (id) return id[1];
+      throw new InputError(
+        `${fileName} line ${i + 1}: DeliverableID ${JSON.stringify(value)} is not DEL-XX-YY`,
+      );
+    }
+    const heading = CONTEXT_HEADING.exec(lines[i]);
+    if (heading && fromHeading === undefined) {
+      fromHeading = ID_AT_START.exec(heading[1].trim())?.[1];
+    }
+  }
+  return fromHeading;
+}
+
+/**
+ * The deliverable ID (`DEL-XX-YY`) of a deliverable folder: from `_CONTEXT.md`
+ * (`**DeliverableID:**`, `**Deliverable ID:**` or a `# Context: DEL-XX-YY`
+ * heading), else from the folder name `DEL-XX-YY_Label`. When both name an ID
+ * and they differ, `_CONTEXT.md` wins: it is the deliverable's declared
+ * identity, while the folder's name is only expected to keep its ID prefix.
+ *
+ * @throws {InputError} when neither names an ID, `_CONTEXT.md` cannot be read,
+ * or its ID field holds something else.
+ *
+ * @example
+ * ```ts
+ * import { deliverableId } from "./deliverable.ts";
+ * const root = await Deno.makeTempDir();
+ * await Deno.mkdir(`${root}/DEL-01-02_Some_Deliverable`);
+ * console.log(await deliverableId(`${root}/DEL-01-02_Some_Deliverable`)); // "DEL-01-02"
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export async function deliverableId(delDir: string): Promise<string> {
+  const contextFile = join(delDir, "_CONTEXT.md");
+  let text: string | undefined;
+  try {
+    text = await Deno.readTextFile(contextFile);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new InputError(`${contextFile}: unreadable (${describe(error)})`);
+    }
+  }
+  const fromContext = text === undefined ? undefined : idFromContext(text, contextFile);
+  if (fromContext) return fromContext;
+  const fromFolder = DELIVERABLE_FOLDER.exec(basename(resolve(delDir)))?.[1];
+  if (fromFolder) return fromFolder;
+  throw new InputError(
+    `${delDir}: no deliverable ID (no DeliverableID in _CONTEXT.md and the folder name ` +
+      `does not start with DEL-XX-YY)`,
+  );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.name : String(error);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+async function nearestAncestor(
+  start: string,
+  includeStart: boolean,
+  holds: (dir: string) => Promise<boolean>,
+): Promise<string | undefined> {
+  let dir = resolve(start);
+  if (!includeStart) {
+    if (dirname(dir) === dir) return undefined;
+    dir = dirname(dir);
+  }
+  while (true) {
+    if (await holds(dir)) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * The execution root of a deliverable folder: the nearest ancestor (not the
+ * folder itself) holding an `INIT.md` file or a `_Decomposition/` folder, as
+ * an absolute path; `undefined` when there is none.
+ *
+ * @example
+ * ```ts
+ * import { findExecutionRoot } from "./deliverable.ts";
+ * const root = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${root}/INIT.md`, "");
+ * await Deno.mkdir(`${root}/PKG-01_P/1_Working/DEL-01-02_D`, { recursive: true });
+ * console.log(await findExecutionRoot(`${root}/PKG-01_P/1_Working/DEL-01-02_D`) === root); // true
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export function findExecutionRoot(delDir: string): Promise<string | undefined> {
+  return nearestAncestor(
+    delDir,
+    false,
+    async (dir) =>
+      await isFile(join(dir, "INIT.md")) || await isDirectory(join(dir, "_Decomposition")),
+  );
+}
+
+/**
+ * The root of the git work tree holding `dir`: the nearest of `dir` and its
+ * ancestors with a `.git` folder or file (worktrees and submodules use a file).
+ * No `git` process is started. `undefined` outside a work tree.
+ *
+ * @example
+ * ```ts
+ * import { findGitRoot } from "./deliverable.ts";
+ * const root = await Deno.makeTempDir();
+ * await Deno.mkdir(`${root}/.git`);
+ * await Deno.mkdir(`${root}/a/b`, { recursive: true });
+ * console.log(await findGitRoot(`${root}/a/b`) === root); // true
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export function findGitRoot(dir: string): Promise<string | undefined> {
+  return nearestAncestor(dir, true, async (candidate) => {
+    try {
+      await Deno.lstat(join(candidate, ".git"));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Every deliverable folder (named `DEL-XX-YY` or `DEL-XX-YY_Label`) at or
+ * beneath `root`, sorted, as `root` joined with the relative path. Deliverable
+ * folders are not searched further (deliverables do not nest), symbolic links
+ * are not followed, `.git` and `node_modules` are skipped, and sub-folders that
+ * cannot be listed are passed over.
+ *
+ * @throws {InputError} when `root` is not a readable folder.
+ *
+ * @example
+ * ```ts
+ * import { findDeliverables } from "./deliverable.ts";
+ * const root = await Deno.makeTempDir();
+ * await Deno.mkdir(`${root}/PKG-01_P/1_Working/DEL-01-02_D`, { recursive: true });
+ * console.log(await findDeliverables(root)); // [`${root}/PKG-01_P/1_Working/DEL-01-02_D`]
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export async function findDeliverables(root: string): Promise<string[]> {
+  try {
+    if (!(await Deno.stat(root)).isDirectory) throw new InputError(`${root}: not a folder`);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(
+      `${root}: ${error instanceof Deno.errors.NotFound ? "not found" : "unreadable"}`,
+    );
+  }
+  if (DELIVERABLE_FOLDER.test(basename(resolve(root)))) return [root];
+  const found: string[] = [];
+  const pending = [root];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(dir));
+    } catch {
+      if (dir === root) throw new InputError(`${root}: unreadable`);
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory || SKIPPED_FOLDERS.has(entry.name)) continue;
+      const path = join(dir, entry.name);
+      if (DELIVERABLE_FOLDER.test(entry.name)) found.push(path);
+      else pending.push(path);
+    }
+  }
+  return found.sort(compareUtf8);
+}

@@ -1,0 +1,44 @@
+/**
+ * The two kinds of failure the CLI maps to exit codes: bad input (exit 2) and a
+ * check that found a problem (exit 1). Messages are one line meant for users.
+ *
+ * @module
+ */
+
+/**
+ * Bad input or an unreadable file: the CLI prints the message and exits `2`.
+ * The message names the file, and the line and field when there is one.
+ *
+ * @example
+ * ```ts
+ * import { InputError } from "./errors.ts";
+ * const error = new InputError("_CONTEXT.md line 3: DeliverableID is empty");
+ * console.log(error.name); // "InputError"
+ * ```
+ */
+export class InputError extends Error {
+  /** Creates the error with a one-line message. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "InputError";
+  }
+}
+
+/**
+ * A check found a problem (invalid record, integrity failure, stale deliverable):
+ * the CLI prints the message and exits `1`.
+ *
+ * @example
+ * ```ts
+ * import { CheckFailure } from "./errors.ts";
+ * const error = new CheckFailure("RunRecords.csv line 7: RecordChecksum does not match");
+ * console.log(error.name); // "CheckFailure"
+ * ```
+ */
+export class CheckFailure extends Error {
+  /** Creates the error with a one-line message. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CheckFailure";
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The append lock `RunRecords.csv.lock`: created with `O_CREAT|O_EXCL`, holding
+ * the host project's lock fields plus `hostname`, with a short lease and
+ * recovery of orphans (lease passed, or holder pid gone on the same host).
+ *
+ * @module
+ */
+import process from "node:process";
+import { SCHEMA_VERSION } from "./schema.ts";
+
+/** The JSON held in a lock file. */
+export interface LockInfo {
+  /** Who holds the lock, e.g. `runrec emit (4_DOCUMENTS)`. */
+  holder: string;
+  /** When it was taken, UTC ISO 8601. */
+  acquired: string;
+  /** Seconds after `acquired` when the lock counts as orphaned. */
+  lease_duration_s: number;
+  /** Process id of the holder. */
+  pid: number;
+  /** The deliverable whose records the lock guards. */
+  deliverable_id: string;
+  /** Schema version of the holder. */
+  schema_version: string;
+  /** Host name of the holder; pids are only checked on the same host. */
+  hostname: string;
+}
+
+/** What a caller who could not get the lock is told. */
+export interface ContentionReport {
+  deliverable_id: string;
+  holder: string;
+  lease_remaining_s: number;
+  contention_time: string;
+}
+
+/** Thrown when the lock stays held by a live holder for longer than the wait allows. */
+export class LockContentionError extends Error {
+  /** The contention report of the host's lock format. */
+  readonly report: ContentionReport;
+  /** Builds the error from a report. */
+  constructor(lockPath: string, report: ContentionReport) {
+    super(
+      `${lockPath}: held by ${report.holder} (lease ends in ${report.lease_remaining_s}s); ` +
+        `gave up at ${report.contention_time}`,
+    );
+    this.name = "LockContentionError";
+    this.report = report;
+  }
+}
+
+/** Options of {@linkcode acquireLock}. */
+export interface LockOptions {
+  /** The deliverable whose records the lock guards. */
+  deliverableId: string;
+  /** Who is taking it. */
+  holder: string;
+  /** Lease in seconds (default 30). */
+  leaseSeconds?: number;
+  /** How long to wait for a live holder, in milliseconds (default: lease + 5 s). */
+  waitMs?: number;
+}
+
+/** A lock that is held; release it in a `finally`. */
+export interface HeldLock {
+  /** Path of the lock file. */
+  readonly path: string;
+  /** One line per orphaned lock recovered on the way in (for the record's Notes). */
+  readonly recoveries: string[];
+  /** Removes the lock file. */
+  release(): Promise<void>;
+}
+
+const DEFAULT_LEASE_S = 30;
+/** A breaker file older than this belongs to a process that died mid-recovery. */
+const BREAKER_STALE_MS = 10_000;
+
+let cachedHostname: string | undefined;
+/** The host name, or `"unknown"` where the sandbox does not grant it. */
+export function hostname(): string {
+  if (cachedHostname === undefined) {
+    try {
+      cachedHostname = Deno.hostname();
+    } catch {
+      cachedHostname = "unknown";
+    }
+  }
+  return cachedHostname;
+}
+
+/** `true`/`false` when the pid's liveness is known, `undefined` when it cannot be checked. */
+function pidAlive(pid: number): boolean | undefined {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ESRCH") return false;
+    if (code === "EPERM") return true;
+    return undefined; // no run permission (sandboxed build): rely on the lease
+  }
+}
+
+/** Why a lock is orphaned, or `undefined` when its holder may still be working. */
+function orphanReason(
+  info: LockInfo | undefined,
+  mtimeMs: number,
+  now: number,
+): string | undefined {
+  if (!info) {
+    // A lock that is not JSON yet may be mid-creation; only an old one is an orphan.
+    return now - mtimeMs > DEFAULT_LEASE_S * 1000 ? "unreadable lock older than 30s" : undefined;
+  }
+  const acquired = Date.parse(info.acquired);
+  const leaseEnd = acquired + info.lease_duration_s * 1000;
+  if (!Number.isFinite(leaseEnd) || now > leaseEnd) return "lease expired";
+  if (info.hostname === hostname() && pidAlive(info.pid) === false) {
+    return `pid ${info.pid} no longer runs`;
+  }
+  return undefined;
+}
+
+function parseLock(text: string): LockInfo | undefined {
+  try {
+    const info = JSON.parse(text);
+    if (
+      typeof info?.holder === "string" && typeof info.acquired === "string" &&
+      typeof info.lease_duration_s === "number" && typeof info.pid === "number"
+    ) return info as LockInfo;
+  } catch { /* unreadable: decided by age */ }
+  return undefined;
+}
+
+async function readLock(path: string): Promise<{ text: string; mtimeMs: number } | undefined> {
+  try {
+    const [text, stat] = await Promise.all([Deno.readTextFile(path), Deno.stat(path)]);
+    return { text, mtimeMs: stat.mtime?.getTime() ?? 0 };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Removes an orphaned lock unless it changed since it was judged: a breaker
+ * file taken with `O_EXCL` makes sure two recoverers cannot both remove a
+ * lock, and the second one remove the first one's fresh lock.
+ */
+async function breakOrphan(path: string, judgedText: string): Promise<boolean> {
+  const breaker = `${path}.break`;
+  try {
+    (await Deno.open(breaker, { createNew: true, write: true })).close();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    const stat = await Deno.stat(breaker).catch(() => undefined);
+    if (stat?.mtime && Date.now() - stat.mtime.getTime() > BREAKER_STALE_MS) {
+      await Deno.remove(breaker).catch(() => {});
+    }
+    return false;
+  }
+  try {
+    const current = await readLock(path);
+    if (current?.text !== judgedText) return false;
+    await Deno.remove(path);
+    return true;
+  } finally {
+    await Deno.remove(breaker).catch(() => {});
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Takes the lock at `path`, waiting for a live holder and recovering orphans.
+ * Throws {@linkcode LockContentionError} when the wait runs out, and the file
+ * system's error when the lock cannot be created at all.
+ *
+ * @example
+ * ```ts
+ * import { acquireLock } from "./lock.ts";
+ * const lock = await acquireLock("/tmp/RunRecords.csv.lock", {
+ *   deliverableId: "DEL-01-02",
+ *   holder: "example",
+ * });
+ * try {
+ *   // append here
+ * } finally {
+ *   await lock.release();
+ * }
+ * ```
+ */
+export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
+  const lease = options.leaseSeconds ?? DEFAULT_LEASE_S;
+  const deadline = Date.now() + (options.waitMs ?? (lease + 5) * 1000);
+  const recoveries: string[] = [];
+  let delay = 2;
+  while (true) {
+    const info: LockInfo = {
+      holder: options.holder,
+      acquired: new Date().toISOString(),
+      lease_duration_s: lease,
+      pid: Deno.pid,
+      deliverable_id: options.deliverableId,
+      schema_version: SCHEMA_VERSION,
+      hostname: hostname(),
+    };
+    const text = JSON.stringify(info);
+    try {
+      const file = await Deno.open(path, { createNew: true, write: true });
+      try {
+        await file.write(new TextEncoder().encode(text));
+      } finally {
+        file.close();
+      }
+      return {
+        path,
+        recoveries,
+        release: async () => {
+          // Remove only our own lock: an expired lease may have let another take it.
+          const current = await readLock(path);
+          if (current?.text === text) await Deno.remove(path).catch(() => {});
+        },
+      };
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+    const now = Date.now();
+    const current = await readLock(path);
+    if (!current) continue; // released between our attempts
+    const held = parseLock(current.text);
+    const reason = orphanReason(held, current.mtimeMs, now);
+    if (reason) {
+      if (await breakOrphan(path, current.text)) {
+        recoveries.push(
+          `recovered orphaned lock (${reason}) of ${held?.holder ?? "unknown holder"}` +
+            (held ? ` pid ${held.pid} on ${held.hostname} taken ${held.acquired}` : ""),
+        );
+      }
+      continue;
+    }
+    if (now >= deadline) {
+      const leaseEnd = held ? Date.parse(held.acquired) + held.lease_duration_s * 1000 : now;
+      throw new LockContentionError(path, {
+        deliverable_id: held?.deliverable_id ?? options.deliverableId,
+        holder: held?.holder ?? "unknown",
+        lease_remaining_s: Math.max(0, Math.round((leaseEnd - now) / 1000)),
+        contention_time: new Date(now).toISOString(),
+      });
+    }
+    await sleep(delay + Math.random() * delay);
+    delay = Math.min(delay * 2, 50);
+  }
+}

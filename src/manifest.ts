@@ -1,0 +1,70 @@
+/**
+ * The composite InputContextSHA: SHA-256 of a `sha256sum`-style manifest of
+ * every governed input, sorted by path in UTF-8 byte order.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+const encoder = new TextEncoder();
+
+/**
+ * Compares two strings by their UTF-8 bytes, the order `LC_ALL=C sort` uses.
+ *
+ * @example
+ * ```ts
+ * import { compareUtf8 } from "./manifest.ts";
+ * ["b", "a", "\u{1F600}", "\uFFFD"].sort(compareUtf8); // ["a", "b", "\uFFFD", "\u{1F600}"]
+ * ```
+ */
+export function compareUtf8(a: string, b: string): number {
+  // UTF-16 order differs from UTF-8 order only around surrogates; compare bytes then.
+  if (isBmpOutsideSurrogates(a) && isBmpOutsideSurrogates(b)) return a < b ? -1 : a > b ? 1 : 0;
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+function isBmpOutsideSurrogates(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return false;
+  }
+  return true;
+}
+
+/**
+ * The manifest text: one `<hash>  <path>\n` line per input, sorted by path.
+ *
+ * @example
+ * ```ts
+ * import { manifestText } from "./manifest.ts";
+ * manifestText({ "b.md": "TBD", "a.md": "0".repeat(64) });
+ * // "000…000  a.md\nTBD  b.md\n"
+ * ```
+ */
+export function manifestText(hashes: Record<string, string>): string {
+  return Object.keys(hashes).sort(compareUtf8).map((path) => `${hashes[path]}  ${path}\n`).join(
+    "",
+  );
+}
+
+/**
+ * InputContextSHA of per-file hashes: SHA-256 of {@linkcode manifestText},
+ * or `TBD` when no input could be hashed (none given, or all unreadable).
+ * Equals `sha256sum PATHS | LC_ALL=C sort -k2 | sha256sum` for ordinary paths.
+ *
+ * @example
+ * ```ts
+ * import { inputContextSha } from "./manifest.ts";
+ * inputContextSha({}); // "TBD"
+ * ```
+ */
+export function inputContextSha(hashes: Record<string, string>): string {
+  if (!Object.values(hashes).some((h) => SHA256_HEX.test(h))) return "TBD";
+  return createHash("sha256").update(manifestText(hashes)).digest("hex");
+}

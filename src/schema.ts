@@ -1,0 +1,529 @@
+/**
+ * The run record schema v1.0: one field table that validation, the CSV header,
+ * the `--json` keys and SCHEMA.md's field table all come from.
+ *
+ * @module
+ */
+import { inputContextSha } from "./manifest.ts";
+
+/** The schema version every record written by this release carries. */
+export const SCHEMA_VERSION = "v1.0";
+
+/** The only agent type runrec records. */
+export const AGENT_TYPE = "TYPE_2";
+
+/** Outcomes of a run, in the order of the lifecycle table in SCHEMA.md. */
+export const RUN_STATUSES = ["SUCCESS", "PARTIAL", "FAILED", "SKIPPED"] as const;
+
+/** One outcome of a run. */
+export type RunStatus = typeof RUN_STATUSES[number];
+
+/** Lifecycle states of a deliverable as `_STATUS.md` names them, plus `TBD` for unknown. */
+export const LIFECYCLE_STATES = [
+  "OPEN",
+  "INITIALIZED",
+  "SEMANTIC_READY",
+  "IN_PROGRESS",
+  "CHECKING",
+  "ISSUED",
+  "RETIRED",
+  "TBD",
+] as const;
+
+/** Placeholder for a value that could not be determined; never guessed. */
+export const TBD = "TBD";
+
+/** Hash value recorded for an output path that a run deleted. */
+export const DELETED = "DELETED";
+
+/** How a field's value is written in the CSV line. */
+export type FieldKind = "text" | "list" | "hashes";
+
+/** Whether a field must, should or may carry a value. */
+export type Requirement = "MUST" | "SHOULD" | "MAY";
+
+/** One row of the field table. */
+export interface FieldSpec {
+  /** Column name in the CSV header and key in JSON output. */
+  readonly name: keyof RunRecord;
+  /** `text`: one string; `list`: `;`-separated paths; `hashes`: `path=hash` pairs. */
+  readonly kind: FieldKind;
+  /** MUST: never empty. SHOULD: empty only when unknown. MAY: often empty. */
+  readonly requirement: Requirement;
+  /** Type as SCHEMA.md states it. */
+  readonly type: string;
+  /** Allowed values or format, as SCHEMA.md states it. */
+  readonly allowed: string;
+  /** Value written when the caller gives none. */
+  readonly default: string;
+  /** Where the value comes from. */
+  readonly source: string;
+  /** Returns an error message for a bad value, or `undefined` when it is fine. */
+  readonly check: (value: never) => string | undefined;
+}
+
+/**
+ * One run record, keyed by column name. Lists are arrays and per-file hashes
+ * are `{path: hash}` objects, exactly as `--json` prints them.
+ */
+export interface RunRecord {
+  SchemaVersion: string;
+  RunID: string;
+  DeliverableID: string;
+  AgentName: string;
+  AgentType: string;
+  RunTimestamp: string;
+  RunDuration: string;
+  RunStatus: string;
+  RunPassDirective: string;
+  InputContextSHA: string;
+  InputFiles: string[];
+  OutputFiles: string[];
+  StatusBefore: string;
+  StatusAfter: string;
+  ErrorSummary: string;
+  Notes: string;
+  InputHashes: Record<string, string>;
+  OutputHashes: Record<string, string>;
+  GitHead: string;
+  Host: string;
+  RecordChecksum: string;
+}
+
+/** Regular expression every RunID matches. */
+export const RUN_ID_PATTERN = /^RUN-DEL-[0-9]{2,}-[0-9]{2,}-[0-9]{8}-[0-9]{4}-[0-9]{3,}$/;
+/** Regular expression every DeliverableID matches. */
+export const DELIVERABLE_ID_PATTERN = /^DEL-[0-9]{2,}-[0-9]{2,}$/;
+/** Regular expression of a lowercase hex SHA-256. */
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
+const DURATION_PATTERN = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d{1,9})?)S)?)?$/;
+const GIT_HEAD_PATTERN = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+function oneOf(values: readonly string[]) {
+  return (value: string) =>
+    values.includes(value) ? undefined : `must be one of ${values.join(", ")}, got ${show(value)}`;
+}
+
+function matches(pattern: RegExp, what: string) {
+  return (value: string) => pattern.test(value) ? undefined : `must be ${what}, got ${show(value)}`;
+}
+
+function nonEmptyText(value: string) {
+  return value === "" ? "must not be empty" : undefined;
+}
+
+function anyText(_value: string) {
+  return undefined;
+}
+
+/** Quotes a value for an error message, shortened so the message stays one line. */
+function show(value: string): string {
+  const s = JSON.stringify(value);
+  return s.length > 60 ? `${s.slice(0, 57)}..."` : s;
+}
+
+/**
+ * Checks a path as recorded: relative to the deliverable folder, POSIX
+ * separators, normalised (no `.`, `..` only as leading segments, no `//`).
+ */
+export function checkPath(path: string): string | undefined {
+  if (path === "") return "has an empty path";
+  if (path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path)) {
+    return `has an absolute path ${show(path)}`;
+  }
+  const segments = path.split("/");
+  let leadingUp = true;
+  for (const segment of segments) {
+    if (segment === "..") {
+      if (!leadingUp) return `has a non-normalised path ${show(path)}`;
+      continue;
+    }
+    leadingUp = false;
+    if (segment === "" || segment === ".") return `has a non-normalised path ${show(path)}`;
+  }
+  if (leadingUp) return `has a path that names no file ${show(path)}`;
+  return undefined;
+}
+
+function checkPathList(paths: string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const path of paths) {
+    const problem = checkPath(path);
+    if (problem) return problem;
+    if (seen.has(path)) return `lists ${show(path)} twice`;
+    seen.add(path);
+  }
+  return undefined;
+}
+
+function checkHashes(allowDeleted: boolean) {
+  return (hashes: Record<string, string>): string | undefined => {
+    for (const [path, hash] of Object.entries(hashes)) {
+      const problem = checkPath(path);
+      if (problem) return problem;
+      if (
+        !SHA256_PATTERN.test(hash) && hash !== TBD && !(allowDeleted && hash === DELETED)
+      ) {
+        return `has hash ${show(hash)} for ${show(path)}: must be 64 lowercase hex` +
+          (allowDeleted ? `, ${TBD} or ${DELETED}` : ` or ${TBD}`);
+      }
+    }
+    return undefined;
+  };
+}
+
+function checkTimestamp(value: string): string | undefined {
+  const m = TIMESTAMP_PATTERN.exec(value);
+  if (!m) return `must be UTC ISO 8601 like 2026-02-22T10:15:00Z, got ${show(value)}`;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  if (
+    date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d ||
+    h > 23 || mi > 59 || s > 59
+  ) {
+    return `is not a real date and time: ${show(value)}`;
+  }
+  return undefined;
+}
+
+function checkDuration(value: string): string | undefined {
+  const m = DURATION_PATTERN.exec(value);
+  if (!m || value === "P" || value.endsWith("T")) {
+    return `must be an ISO 8601 duration like PT2M34.5S, got ${show(value)}`;
+  }
+  return undefined;
+}
+
+/**
+ * The field table: the single source of truth for the schema, in column order.
+ *
+ * @example Print the CSV header
+ * ```ts
+ * import { FIELDS } from "./schema.ts";
+ * console.log(FIELDS.map((f) => f.name).join(","));
+ * ```
+ */
+export const FIELDS: readonly FieldSpec[] = [
+  {
+    name: "SchemaVersion",
+    kind: "text",
+    requirement: "MUST",
+    type: "string",
+    allowed: "`v1.0`",
+    default: "`v1.0`",
+    source: "runrec; follows `RegisterSchemaVersion` of Dependencies.csv",
+    check: oneOf([SCHEMA_VERSION]),
+  },
+  {
+    name: "RunID",
+    kind: "text",
+    requirement: "MUST",
+    type: "string",
+    allowed: "`RUN-{DeliverableID}-{YYYYMMDD}-{HHmm}-{SEQ}`, unique in the file",
+    default: "allocated under the append lock",
+    source: "runrec",
+    check: matches(RUN_ID_PATTERN, "RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ"),
+  },
+  {
+    name: "DeliverableID",
+    kind: "text",
+    requirement: "MUST",
+    type: "string",
+    allowed: "`DEL-XX-YY` (two or more digits each)",
+    default: "from `_CONTEXT.md`, else the folder name",
+    source: "`_CONTEXT.md`; folder name",
+    check: matches(DELIVERABLE_ID_PATTERN, "DEL-XX-YY"),
+  },
+  {
+    name: "AgentName",
+    kind: "text",
+    requirement: "MUST",
+    type: "string",
+    allowed: "1-64 of `A-Z a-z 0-9 _ . -`, first a letter or digit",
+    default: "none (the caller names itself)",
+    source: "the agent (`--agent`)",
+    check: matches(AGENT_NAME_PATTERN, "an agent name of letters, digits, _ . -"),
+  },
+  {
+    name: "AgentType",
+    kind: "text",
+    requirement: "MUST",
+    type: "string",
+    allowed: "`TYPE_2`",
+    default: "`TYPE_2`",
+    source: "runrec",
+    check: oneOf([AGENT_TYPE]),
+  },
+  {
+    name: "RunTimestamp",
+    kind: "text",
+    requirement: "MUST",
+    type: "UTC ISO 8601 date-time",
+    allowed: "`YYYY-MM-DDTHH:MM:SS[.fff]Z`",
+    default: "the time of the call (`--started` overrides)",
+    source: "the run's start",
+    check: checkTimestamp,
+  },
+  {
+    name: "RunDuration",
+    kind: "text",
+    requirement: "MUST",
+    type: "ISO 8601 duration",
+    allowed: "`PnDTnHnMn.nS`, e.g. `PT2M34.5S`",
+    default: "`PT0S`",
+    source: "the agent (`--duration`, `--duration-ms`) or runrec (`start`/`finish`, `exec`)",
+    check: checkDuration,
+  },
+  {
+    name: "RunStatus",
+    kind: "text",
+    requirement: "MUST",
+    type: "enum",
+    allowed: RUN_STATUSES.map((s) => `\`${s}\``).join(", "),
+    default: "none (the caller states the outcome)",
+    source: "the agent (`--status`); `exec`: the exit code",
+    check: oneOf(RUN_STATUSES),
+  },
+  {
+    name: "RunPassDirective",
+    kind: "text",
+    requirement: "SHOULD",
+    type: "string",
+    allowed: "free text, e.g. `FULL`, `UPDATE`, `PASS-2`",
+    default: "empty",
+    source: "the ORCHESTRATOR's dispatch (`--pass`)",
+    check: anyText,
+  },
+  {
+    name: "InputContextSHA",
+    kind: "text",
+    requirement: "MUST",
+    type: "SHA-256",
+    allowed: "64 lowercase hex, or `TBD` when no input could be hashed",
+    default: "computed from `InputHashes`",
+    source: "runrec (manifest algorithm in SCHEMA.md)",
+    check: (value: string) =>
+      SHA256_PATTERN.test(value) || value === TBD
+        ? undefined
+        : `must be 64 lowercase hex or TBD, got ${show(value)}`,
+  },
+  {
+    name: "InputFiles",
+    kind: "list",
+    requirement: "SHOULD",
+    type: "list of paths",
+    allowed: "`;`-separated paths relative to the deliverable folder",
+    default: "empty",
+    source: "the agent (`--input`)",
+    check: checkPathList,
+  },
+  {
+    name: "OutputFiles",
+    kind: "list",
+    requirement: "SHOULD",
+    type: "list of paths",
+    allowed: "`;`-separated paths relative to the deliverable folder",
+    default: "empty",
+    source: "the agent (`--output`); `exec`: files created, modified or deleted",
+    check: checkPathList,
+  },
+  {
+    name: "StatusBefore",
+    kind: "text",
+    requirement: "MUST",
+    type: "enum",
+    allowed: "a lifecycle state or `TBD`",
+    default: "`**Current State:**` of `_STATUS.md` at run start, else `TBD`",
+    source: "`_STATUS.md`",
+    check: oneOf(LIFECYCLE_STATES),
+  },
+  {
+    name: "StatusAfter",
+    kind: "text",
+    requirement: "MUST",
+    type: "enum",
+    allowed: "a lifecycle state or `TBD`",
+    default: "`**Current State:**` of `_STATUS.md` at run end, else `TBD`",
+    source: "`_STATUS.md`",
+    check: oneOf(LIFECYCLE_STATES),
+  },
+  {
+    name: "ErrorSummary",
+    kind: "text",
+    requirement: "MAY",
+    type: "string",
+    allowed: "free text; not empty when `RunStatus` is `FAILED` or `PARTIAL`",
+    default: "empty; `TBD` for `FAILED`/`PARTIAL` without `--error`",
+    source: "the agent (`--error`)",
+    check: anyText,
+  },
+  {
+    name: "Notes",
+    kind: "text",
+    requirement: "MAY",
+    type: "string",
+    allowed: "free text",
+    default: "empty, plus what runrec notes (lock recoveries, skipped URLs)",
+    source: "the agent (`--notes`) and runrec",
+    check: anyText,
+  },
+  {
+    name: "InputHashes",
+    kind: "hashes",
+    requirement: "MUST",
+    type: "map path → SHA-256",
+    allowed: "`path=hash` pairs, `;`-separated; hash is 64 lowercase hex or `TBD`",
+    default: "computed: every governed input",
+    source: "runrec (`_REFERENCES.md`, `--input`)",
+    check: checkHashes(false),
+  },
+  {
+    name: "OutputHashes",
+    kind: "hashes",
+    requirement: "SHOULD",
+    type: "map path → SHA-256",
+    allowed: "`path=hash` pairs; hash is 64 lowercase hex, `TBD` or `DELETED`",
+    default: "computed: every output file",
+    source: "runrec (`--output`)",
+    check: checkHashes(true),
+  },
+  {
+    name: "GitHead",
+    kind: "text",
+    requirement: "MAY",
+    type: "git object id",
+    allowed: "40 or 64 lowercase hex, or empty outside a git work tree",
+    default: "`HEAD` of the work tree holding the folder, else empty",
+    source: "`git rev-parse HEAD`",
+    check: (value: string) =>
+      value === "" || GIT_HEAD_PATTERN.test(value)
+        ? undefined
+        : `must be a git object id or empty, got ${show(value)}`,
+  },
+  {
+    name: "Host",
+    kind: "text",
+    requirement: "SHOULD",
+    type: "string",
+    allowed: "host name of the machine that ran",
+    default: "the host name, else empty",
+    source: "the operating system",
+    check: anyText,
+  },
+  {
+    name: "RecordChecksum",
+    kind: "text",
+    requirement: "MUST",
+    type: "SHA-256",
+    allowed: "64 lowercase hex: SHA-256 of the line's bytes before the last comma",
+    default: "computed when the line is encoded",
+    source: "runrec",
+    check: matches(SHA256_PATTERN, "64 lowercase hex"),
+  },
+];
+
+/** Column names in order; the CSV header is these joined by commas. */
+export const COLUMNS: readonly (keyof RunRecord)[] = FIELDS.map((f) => f.name);
+
+/** The exact header line (without its `\n`). */
+export const HEADER = COLUMNS.join(",");
+
+/** A problem with one field of a record. */
+export interface FieldProblem {
+  /** The column at fault. */
+  field: keyof RunRecord | "";
+  /** What is wrong, in words. */
+  message: string;
+}
+
+/**
+ * Validates a record against the field table and the cross-field rules
+ * (RunID agrees with DeliverableID and RunTimestamp; every listed file has a
+ * hash; InputContextSHA matches InputHashes; FAILED/PARTIAL carry an error).
+ * Returns every problem found; an empty array means the record is valid.
+ *
+ * @example
+ * ```ts
+ * import { validateRecord } from "./schema.ts";
+ * const problems = validateRecord({ RunStatus: "DONE" } as never);
+ * console.log(problems[0].field); // "SchemaVersion"
+ * ```
+ */
+export function validateRecord(record: RunRecord): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const spec of FIELDS) {
+    const value = (record as unknown as Record<string, unknown>)[spec.name];
+    const shapeProblem = checkShape(spec, value);
+    if (shapeProblem) {
+      problems.push({ field: spec.name, message: shapeProblem });
+      continue;
+    }
+    if (spec.requirement === "MUST" && spec.kind === "text" && value === "") {
+      problems.push({ field: spec.name, message: "is required and empty" });
+      continue;
+    }
+    if (typeof value === "string" && !value.isWellFormed()) {
+      problems.push({ field: spec.name, message: "holds a lone UTF-16 surrogate" });
+      continue;
+    }
+    if (spec.kind === "text" && value === "" && spec.requirement !== "MUST") continue;
+    const message = (spec.check as (v: unknown) => string | undefined)(value);
+    if (message) problems.push({ field: spec.name, message });
+  }
+  if (problems.length > 0) return problems;
+  return crossFieldProblems(record);
+}
+
+function checkShape(spec: FieldSpec, value: unknown): string | undefined {
+  if (value === undefined || value === null) return "is missing";
+  if (spec.kind === "text") return typeof value === "string" ? undefined : "must be a string";
+  if (spec.kind === "list") {
+    return Array.isArray(value) && value.every((v) => typeof v === "string")
+      ? (value.every((v) => v.isWellFormed()) ? undefined : "holds a lone UTF-16 surrogate")
+      : "must be a list of paths";
+  }
+  if (typeof value !== "object" || Array.isArray(value)) return "must be a map of path to hash";
+  return Object.entries(value).every(([k, v]) => typeof v === "string" && k.isWellFormed())
+    ? undefined
+    : "must be a map of path to hash";
+}
+
+function crossFieldProblems(r: RunRecord): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const stamp = r.RunTimestamp.slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
+  const prefix = `RUN-${r.DeliverableID}-${stamp}-`;
+  if (!r.RunID.startsWith(prefix)) {
+    problems.push({
+      field: "RunID",
+      message: `must start with ${prefix} (DeliverableID and RunTimestamp minute), got ${
+        show(r.RunID)
+      }`,
+    });
+  }
+  for (const path of r.InputFiles) {
+    if (!(path in r.InputHashes)) {
+      problems.push({ field: "InputHashes", message: `has no hash for input ${show(path)}` });
+    }
+  }
+  for (const path of r.OutputFiles) {
+    if (!(path in r.OutputHashes)) {
+      problems.push({ field: "OutputHashes", message: `has no hash for output ${show(path)}` });
+    }
+  }
+  const expected = inputContextSha(r.InputHashes);
+  if (r.InputContextSHA !== expected) {
+    problems.push({
+      field: "InputContextSHA",
+      message: `does not match InputHashes: expected ${expected}, got ${show(r.InputContextSHA)}`,
+    });
+  }
+  if ((r.RunStatus === "FAILED" || r.RunStatus === "PARTIAL") && r.ErrorSummary === "") {
+    problems.push({
+      field: "ErrorSummary",
+      message: `must not be empty when RunStatus is ${r.RunStatus} (use TBD when unknown)`,
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,76 @@
+/**
+ * Reader for the lifecycle state in `_STATUS.md`: the `**Current State:**` line.
+ * runrec only reads this file. Anything it cannot read for sure is `TBD`, with
+ * a one-line reason; a state is never guessed.
+ *
+ * @module
+ */
+import { LIFECYCLE_STATES, TBD } from "./schema.ts";
+
+/** A lifecycle state, and why it is `TBD` when it is. */
+export interface LifecycleReading {
+  /** One of the lifecycle states, or `TBD`. */
+  state: string;
+  /** One line naming the file (and line) when the state could not be read. */
+  problem?: string;
+}
+
+// Accepts `**Current State:** X` and `**Current State**: X`, also as a list item.
+const CURRENT_STATE = /^\s*(?:[-*]\s+)?\*\*Current State(?::\*\*|\*\*:)(.*)$/;
+
+/**
+ * The lifecycle state in `_STATUS.md` text. The first `**Current State:**`
+ * line counts; its value must be exactly one of the lifecycle states (case
+ * and all), surrounding spaces aside.
+ *
+ * @example
+ * ```ts
+ * import { parseLifecycleState } from "./status.ts";
+ * parseLifecycleState("# Status\n\n**Current State:** ISSUED  \n", "_STATUS.md");
+ * // { state: "ISSUED" }
+ * parseLifecycleState("**Current State:** DONE\n", "_STATUS.md");
+ * // { state: "TBD", problem: '_STATUS.md line 1: Current State "DONE" is not a lifecycle state …' }
+ * ```
+ */
+export function parseLifecycleState(text: string, fileName: string): LifecycleReading {
+  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const match = CURRENT_STATE.exec(lines[i]);
+    if (!match) continue;
+    const value = match[1].trim();
+    if ((LIFECYCLE_STATES as readonly string[]).includes(value)) return { state: value };
+    return {
+      state: TBD,
+      problem: `${fileName} line ${i + 1}: Current State ${JSON.stringify(value)} is not a ` +
+        `lifecycle state (${LIFECYCLE_STATES.filter((s) => s !== TBD).join(", ")})`,
+    };
+  }
+  return { state: TBD, problem: `${fileName}: no **Current State:** line` };
+}
+
+/**
+ * The lifecycle state of the deliverable whose `_STATUS.md` is given. A missing
+ * or unreadable file is `TBD` with a problem, never an exception.
+ *
+ * @example
+ * ```ts
+ * import { readLifecycleState } from "./status.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/_STATUS.md`, "**Current State:** OPEN\n");
+ * console.log(await readLifecycleState(`${dir}/_STATUS.md`)); // { state: "OPEN" }
+ * console.log((await readLifecycleState(`${dir}/nothing.md`)).state); // "TBD"
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readLifecycleState(statusFile: string): Promise<LifecycleReading> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(statusFile);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "not found"
+      : `unreadable (${error instanceof Error ? error.name : String(error)})`;
+    return { state: TBD, problem: `${statusFile}: ${reason}` };
+  }
+  return parseLifecycleState(text, statusFile);
+}

@@ -1,0 +1,317 @@
+/**
+ * Appending run records to `RunRecords.csv`: validate, lock, allocate the
+ * RunID, one `O_APPEND` write, fsync, read back. Existing bytes are never
+ * rewritten, truncated or deleted.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
+import { InputError } from "./errors.ts";
+import { acquireLock } from "./lock.ts";
+import { HEADER, type RunRecord, validateRecord } from "./schema.ts";
+
+/** Name of the record file inside a deliverable folder. */
+export const RECORD_FILE = "RunRecords.csv";
+
+/** A record ready to append; the store fills in `RunID` (unless given) and the checksum. */
+export type RecordDraft = Omit<RunRecord, "RunID" | "RecordChecksum"> & { RunID?: string };
+
+/** Options of {@linkcode appendRecord}. */
+export interface AppendOptions {
+  /** Flush the file to the device before returning (default `true`). */
+  fsync?: boolean;
+  /** Who takes the append lock, for its `holder` field. */
+  holder?: string;
+  /** Lease of the append lock in seconds (default 30). */
+  leaseSeconds?: number;
+}
+
+/** What {@linkcode appendRecord} did. */
+export interface AppendResult {
+  /** The record as written, with RunID, Notes and RecordChecksum final. */
+  record: RunRecord;
+  /** The exact bytes written (header and torn-tail separator included). */
+  bytesWritten: number;
+  /** Byte offset in the file where the written bytes start. */
+  offset: number;
+  /** Whether the file was created by this append. */
+  created: boolean;
+  /** Whether the file ended in a torn line, so the write started with `\n`. */
+  tornTail: boolean;
+}
+
+/** A write that went wrong after validation: the record may not be in the file. */
+export class WriteError extends Error {
+  /** Builds the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "WriteError";
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `task` after every earlier task queued under the same key (one process). */
+function serialise<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const next = previous.then(task, task);
+  const settled = next.catch(() => {});
+  queues.set(key, settled);
+  settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return next;
+}
+
+/** What a scan of an existing record file found. */
+interface FileState {
+  exists: boolean;
+  size: number;
+  firstLine: string;
+  endsWithNewline: boolean;
+  /** Highest SEQ used with the RunID prefix, 0 when none. */
+  maxSeq: number;
+  /** Whether the exact RunID asked for is already in the file. */
+  runIdTaken: boolean;
+}
+
+const SCAN_CHUNK = 1 << 20;
+
+/**
+ * Reads the file once: its header, whether it ends in `\n`, and the highest
+ * SEQ already used for `prefix` (RunIDs are ASCII, so a latin1 view is exact).
+ */
+async function scanFile(path: string, prefix: string, runId?: string): Promise<FileState> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      return {
+        exists: false,
+        size: 0,
+        firstLine: "",
+        endsWithNewline: true,
+        maxSeq: 0,
+        runIdTaken: false,
+      };
+    }
+    throw e;
+  }
+  const needle = `,${prefix}`;
+  const exact = runId ? `,${runId},` : undefined;
+  const state: FileState = {
+    exists: true,
+    size: 0,
+    firstLine: "",
+    endsWithNewline: true,
+    maxSeq: 0,
+    runIdTaken: false,
+  };
+  try {
+    const buffer = new Uint8Array(SCAN_CHUNK);
+    let carry = "";
+    let firstLineDone = false;
+    let lastByte = 10;
+    while (true) {
+      const n = await file.read(buffer);
+      if (n === null) break;
+      state.size += n;
+      lastByte = buffer[n - 1];
+      const text = carry + latin1(buffer.subarray(0, n));
+      if (!firstLineDone) {
+        const nl = text.indexOf("\n");
+        if (nl >= 0 || text.length > 4096) {
+          state.firstLine = text.slice(0, nl >= 0 ? nl : 4096);
+          firstLineDone = true;
+        }
+      }
+      let at = text.indexOf(needle);
+      while (at >= 0) {
+        const digits = /^[0-9]+/.exec(text.slice(at + needle.length, at + needle.length + 12));
+        if (digits && at + needle.length + digits[0].length < text.length) {
+          state.maxSeq = Math.max(state.maxSeq, Number(digits[0]));
+        }
+        at = text.indexOf(needle, at + 1);
+      }
+      if (exact && text.includes(exact)) state.runIdTaken = true;
+      // Keep a tail so a RunID split across two reads is still seen whole.
+      carry = text.slice(-(needle.length + 80));
+    }
+    if (!firstLineDone) state.firstLine = carry;
+    state.endsWithNewline = state.size === 0 || lastByte === 10;
+  } finally {
+    file.close();
+  }
+  return state;
+}
+
+/** One character per byte; exact for the ASCII this scan looks for. */
+const byteDecoder = new TextDecoder("latin1");
+function latin1(bytes: Uint8Array): string {
+  return byteDecoder.decode(bytes);
+}
+
+/** `RUN-DEL-01-02-20260222-1015-` for a DeliverableID and a RunTimestamp. */
+export function runIdPrefix(deliverableId: string, timestamp: string): string {
+  const stamp = timestamp.slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
+  return `RUN-${deliverableId}-${stamp}-`;
+}
+
+function problemsLine(file: string, record: RunRecord): string | undefined {
+  const problems = validateRecord(record);
+  if (problems.length === 0) return undefined;
+  return `${file}: record not written: ` +
+    problems.map((p) => `${p.field || "record"} ${p.message}`).join("; ");
+}
+
+/**
+ * Appends one record to a record file, following DESIGN.md's writing steps:
+ * validate; take the append lock; allocate `RunID` SEQ under it; create the
+ * file with its header (`O_EXCL`) or append with one `O_APPEND` write,
+ * starting with `\n` after a torn tail; fsync; read the bytes back and check
+ * them. Appends from one process to one file run one after another.
+ *
+ * Throws {@linkcode InputError} when the record is invalid (nothing written)
+ * and {@linkcode WriteError} (or the lock's error) when the write failed.
+ *
+ * @example
+ * ```ts
+ * import { appendRecord } from "./store.ts";
+ * declare const draft: import("./store.ts").RecordDraft;
+ * const { record } = await appendRecord("DEL-01-02_X/RunRecords.csv", draft);
+ * console.log(record.RunID); // RUN-DEL-01-02-20260222-1015-001
+ * ```
+ */
+export function appendRecord(
+  file: string,
+  draft: RecordDraft,
+  options: AppendOptions = {},
+): Promise<AppendResult> {
+  const path = resolve(file);
+  const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
+  // Validate before taking the lock, with a stand-in RunID, so bad input never waits.
+  const trial = { ...draft, RunID: draft.RunID ?? `${prefix}001`, RecordChecksum: "0".repeat(64) };
+  const early = problemsLine(file, trial);
+  if (early) return Promise.reject(new InputError(early));
+  return serialise(path, () => appendLocked(file, path, draft, prefix, options));
+}
+
+async function appendLocked(
+  file: string,
+  path: string,
+  draft: RecordDraft,
+  prefix: string,
+  options: AppendOptions,
+): Promise<AppendResult> {
+  const lock = await acquireLock(`${path}.lock`, {
+    deliverableId: draft.DeliverableID,
+    holder: options.holder ?? `runrec (${draft.AgentName})`,
+    leaseSeconds: options.leaseSeconds,
+  });
+  try {
+    const state = await scanFile(path, prefix, draft.RunID);
+    if (state.exists && state.size > 0 && state.firstLine.replace(/\r$/, "") !== HEADER) {
+      throw new WriteError(
+        `${file}:1: not a run record file: header is ` +
+          JSON.stringify(state.firstLine.slice(0, 60)),
+      );
+    }
+    if (draft.RunID && state.runIdTaken) {
+      throw new InputError(`${file}: RunID ${draft.RunID} is already in the file`);
+    }
+    const notes = [draft.Notes, ...lock.recoveries].filter((n) => n !== "").join(" | ");
+    const record: RunRecord = {
+      ...draft,
+      RunID: draft.RunID ?? `${prefix}${String(state.maxSeq + 1).padStart(3, "0")}`,
+      Notes: notes,
+      RecordChecksum: "",
+    };
+    const line = encodeRecord(record);
+    record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
+    const invalid = problemsLine(file, record);
+    if (invalid) throw new InputError(invalid);
+    const needsHeader = state.size === 0;
+    const tornTail = !state.endsWithNewline;
+    const bytes = encoder.encode(
+      (needsHeader ? `${HEADER}\n` : "") + (tornTail ? "\n" : "") + `${line}\n`,
+    );
+    const offset = await writeOnce(path, bytes, !state.exists, options.fsync ?? true);
+    await checkWritten(path, offset, bytes, line);
+    return { record, bytesWritten: bytes.length, offset, created: !state.exists, tornTail };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** One `write` call; returns the offset where the bytes landed. */
+async function writeOnce(
+  path: string,
+  bytes: Uint8Array,
+  create: boolean,
+  fsync: boolean,
+): Promise<number> {
+  let handle: Deno.FsFile;
+  try {
+    handle = await Deno.open(path, create ? { createNew: true, write: true } : { append: true });
+  } catch (e) {
+    throw new WriteError(`${path}: cannot open for append: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    let written: number;
+    try {
+      written = await handle.write(bytes);
+    } catch (e) {
+      throw new WriteError(`${path}: write failed: ${(e as Error).message}`, { cause: e });
+    }
+    if (written !== bytes.length) {
+      throw new WriteError(`${path}: short write: ${written} of ${bytes.length} bytes`);
+    }
+    if (fsync) {
+      try {
+        await handle.sync();
+      } catch (e) {
+        throw new WriteError(`${path}: fsync failed: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    // With O_APPEND the position after the write is the end of our bytes.
+    const end = await handle.seek(0, Deno.SeekMode.Current);
+    return end - bytes.length;
+  } finally {
+    handle.close();
+  }
+}
+
+/** Post-write validation: the bytes in the file are ours and decode to a valid record. */
+async function checkWritten(path: string, offset: number, bytes: Uint8Array, line: string) {
+  const handle = await Deno.open(path, { read: true });
+  try {
+    await handle.seek(offset, Deno.SeekMode.Start);
+    const back = new Uint8Array(bytes.length);
+    let got = 0;
+    while (got < back.length) {
+      const n = await handle.read(back.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    if (got !== bytes.length || !back.every((b, i) => b === bytes[i])) {
+      throw new WriteError(`${path}: post-write check: bytes at offset ${offset} differ`);
+    }
+    const text = decoder.decode(back);
+    const readLine = text.slice(text.lastIndexOf("\n", text.length - 2) + 1, -1);
+    if (readLine !== line || !checksumMatches(readLine)) {
+      throw new WriteError(`${path}: post-write check: record line differs`);
+    }
+    const problems = validateRecord(decodeRecord(readLine));
+    if (problems.length > 0) {
+      throw new WriteError(
+        `${path}: post-write check: ${problems[0].field} ${problems[0].message}`,
+      );
+    }
+  } finally {
+    handle.close();
+  }
+}

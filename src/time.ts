@@ -1,0 +1,65 @@
+/**
+ * Timestamps and durations in the forms records use: UTC ISO 8601 ending in
+ * `Z`, and ISO 8601 durations such as `PT2M34.5S`.
+ *
+ * @module
+ */
+
+/**
+ * Formats milliseconds as an ISO 8601 duration (`PT0S`, `PT1.5S`, `PT2M34.5S`, `PT1H2M`).
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from "./time.ts";
+ * formatDuration(154_500); // "PT2M34.5S"
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`duration must be ≥ 0 ms, got ${ms}`);
+  const totalMs = Math.round(ms);
+  const hours = Math.floor(totalMs / 3_600_000);
+  const minutes = Math.floor((totalMs % 3_600_000) / 60_000);
+  const seconds = (totalMs % 60_000) / 1000;
+  let out = "PT";
+  if (hours) out += `${hours}H`;
+  if (minutes) out += `${minutes}M`;
+  if (seconds || out === "PT") out += `${seconds}S`;
+  return out;
+}
+
+const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/**
+ * Parses an ISO 8601 duration of days, hours, minutes and seconds into
+ * milliseconds; `undefined` when it is not one.
+ *
+ * @example
+ * ```ts
+ * import { parseDuration } from "./time.ts";
+ * parseDuration("PT2M34.5S"); // 154500
+ * ```
+ */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  if (!m || text === "P" || text.endsWith("T")) return undefined;
+  const [d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0));
+  return Math.round(((d * 24 + h) * 60 + mi) * 60_000 + s * 1000);
+}
+
+/**
+ * Parses an ISO 8601 date-time with a zone (`Z` or `±hh:mm`) and returns it
+ * as UTC ending in `Z`; `undefined` when it is not one.
+ *
+ * @example
+ * ```ts
+ * import { normaliseTimestamp } from "./time.ts";
+ * normaliseTimestamp("2026-02-22T11:15:00+01:00"); // "2026-02-22T10:15:00.000Z"
+ * ```
+ */
+export function normaliseTimestamp(text: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) {
+    return undefined;
+  }
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}

@@ -1,0 +1,102 @@
+/**
+ * Keeps SCHEMA.md in step with the field table in `src/schema.ts`.
+ *
+ * ```sh
+ * deno test --allow-read --allow-run tests/schema_doc_test.ts
+ * ```
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { COLUMNS, HEADER } from "../src/schema.ts";
+import { extractFieldTable, renderFieldTable } from "../scripts/schema_table.ts";
+
+const SCHEMA_MD = new URL("../SCHEMA.md", import.meta.url);
+
+function readDoc(): string {
+  return Deno.readTextFileSync(SCHEMA_MD);
+}
+
+/** The body of the `##` section whose heading contains `title`, up to the next `##` heading. */
+function section(doc: string, title: string): string {
+  const lines = doc.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("## ") && l.includes(title));
+  assert.ok(start >= 0, `SCHEMA.md has no "## ... ${title}" section`);
+  const rest = lines.slice(start + 1);
+  const end = rest.findIndex((l) => l.startsWith("## "));
+  return (end < 0 ? rest : rest.slice(0, end)).join("\n");
+}
+
+Deno.test("SCHEMA.md field table equals renderFieldTable()", () => {
+  const actual = extractFieldTable(readDoc());
+  const expected = renderFieldTable();
+  if (actual !== expected) {
+    const a = actual.split("\n");
+    const e = expected.split("\n");
+    const i = e.findIndex((line, n) => a[n] !== line);
+    assert.fail(
+      `SCHEMA.md field table is out of date (first difference at table line ${
+        i < 0 ? e.length + 1 : i + 1
+      }); run: deno run --allow-read --allow-write scripts/schema_table.ts`,
+    );
+  }
+});
+
+Deno.test("renderFieldTable() is stable under deno fmt", async () => {
+  const doc = `# T\n\n${renderFieldTable()}\n`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--ext=md", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(doc));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.equal(new TextDecoder().decode(stdout), doc);
+});
+
+Deno.test("the field table has one row per column, in CSV order", () => {
+  const rows = renderFieldTable().split("\n").slice(2);
+  assert.equal(rows.length, COLUMNS.length);
+  rows.forEach((row, i) => {
+    const cells = row.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    assert.equal(cells.length, 7, `row ${i + 1} has ${cells.length} cells: ${row}`);
+    assert.equal(cells[0], String(i + 1));
+    assert.equal(cells[1], `\`${COLUMNS[i]}\``);
+  });
+});
+
+Deno.test("SCHEMA.md shows the exact header line with every column", () => {
+  const body = section(readDoc(), "Purpose and scope");
+  const blocks = [...body.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const block = blocks.find((b) => b.includes("SchemaVersion,"));
+  assert.ok(block, "section 1 has no fenced block with the header line");
+  for (const name of COLUMNS) {
+    assert.ok(block.includes(name), `header line block lacks column ${name}`);
+  }
+  assert.ok(block.split("\n").includes(HEADER), `header line block is not exactly:\n${HEADER}`);
+});
+
+Deno.test("the K-PROV-1 table maps to every column and names no other", () => {
+  // The second column of the table holds the field names, each in backticks.
+  const body = section(readDoc(), "K-PROV-1");
+  const rows = body.split("\n").filter((l) => l.startsWith("|")).slice(2);
+  assert.ok(rows.length > 0, "K-PROV-1 section has no table");
+  const named = new Set<string>();
+  for (const row of rows) {
+    const cells = row.split(/(?<!\\)\|/).slice(1, -1);
+    const fields = cells[1] ?? ""; // columns: question | field(s) | how
+
+    for (const m of fields.matchAll(/`([A-Za-z]+)`/g)) named.add(m[1]);
+  }
+  for (const name of COLUMNS) {
+    assert.ok(named.has(name), `K-PROV-1 table does not map column ${name}`);
+  }
+  const known = new Set<string>(COLUMNS);
+  for (const name of named) {
+    assert.ok(known.has(name), `K-PROV-1 table names unknown column ${name}`);
+  }
+});
