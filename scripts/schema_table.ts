@@ -64,17 +64,19 @@ function width(text: string): number {
  * ```
  */
 export function renderFieldTable(): string {
-  const rows: string[][] = FIELDS.map((f, i) => [
-    String(i + 1),
-    `\`${f.name}\``,
-    f.type,
-    f.requirement,
-    f.allowed,
-    f.default,
-    f.source,
-  ].map(cell));
+  const rows: string[][] = FIELDS.map((f, i) =>
+    [
+      String(i + 1),
+      `\`${f.name}\``,
+      f.type,
+      f.requirement,
+      f.allowed,
+      f.default,
+      f.source,
+    ].map(cell)
+  );
   const all = [[...HEADINGS], ...rows];
-  const widths = HEADINGS.map((_, c) => Math.max(3, ...all.map((r) => width(r[c]))));
+  const widths = HEADINGS.map((_, c) => Math.max(1, ...all.map((r) => width(r[c]))));
   const line = (r: string[]) =>
     `| ${r.map((v, c) => v + " ".repeat(widths[c] - width(v))).join(" | ")} |`;
   return [

@@ -25,7 +25,7 @@ const SKIPPED_FOLDERS = new Set([".git", "node_modules"]);
  * bad input: guessing the ID would file records under the wrong deliverable.
  */
 function idFromContext(text: string, fileName: string): string | undefined {
-  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   let fromHeading: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     const field = ID_FIELD.exec(lines[i]);

@@ -61,3 +61,163 @@ export async function gitHead(dir: string): Promise<string> {
     return "";
   }
 }
+
+/**
+ * Thrown when git cannot be started at all: not installed, or this runrec has
+ * no permission to run programs (the sandboxed build). Its message is one
+ * line, meant for users; the CLI exits `2`.
+ *
+ * @example
+ * ```ts
+ * import { GitUnavailableError, runGit } from "./git.ts";
+ * try {
+ *   await runGit(["--version"], ".");
+ * } catch (e) {
+ *   if (e instanceof GitUnavailableError) console.error(e.message);
+ * }
+ * ```
+ */
+export class GitUnavailableError extends Error {
+  /** Builds the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "GitUnavailableError";
+  }
+}
+
+/**
+ * Like {@linkcode git}, but a git that cannot be started becomes a
+ * {@linkcode GitUnavailableError} saying why in one line.
+ *
+ * @example
+ * ```ts
+ * import { runGit } from "./git.ts";
+ * const { code } = await runGit(["status", "--porcelain"], ".");
+ * ```
+ */
+export async function runGit(args: string[], cwd: string): Promise<GitResult> {
+  try {
+    return await git(args, cwd);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      throw new GitUnavailableError(
+        "this runrec has no permission to run programs (sandboxed build), so it cannot run git; " +
+          "use dist/runrec or `deno task runrec` for this",
+        { cause: e },
+      );
+    }
+    if (e instanceof Deno.errors.NotFound) {
+      throw new GitUnavailableError("git is not installed or not on PATH", { cause: e });
+    }
+    throw e;
+  }
+}
+
+const textDecoder = new TextDecoder();
+
+/**
+ * The top folder of the git work tree holding `dir`, or `undefined` outside one.
+ *
+ * @example
+ * ```ts
+ * import { gitTopLevel } from "./git.ts";
+ * console.log(await gitTopLevel(".")); // e.g. "/work/main"
+ * ```
+ */
+export async function gitTopLevel(dir: string): Promise<string | undefined> {
+  const { code, stdout } = await runGit(["rev-parse", "--show-toplevel"], dir);
+  const top = textDecoder.decode(stdout).replace(/\n$/, "");
+  return code === 0 && top !== "" ? top : undefined;
+}
+
+/**
+ * The full commit id `rev` names, or `undefined` when git knows no such commit.
+ *
+ * @example
+ * ```ts
+ * import { resolveCommit } from "./git.ts";
+ * console.log(await resolveCommit("HEAD~1", ".")); // 40 hex digits, or undefined
+ * ```
+ */
+export async function resolveCommit(rev: string, cwd: string): Promise<string | undefined> {
+  // `--end-of-options` so that a rev starting with `-` is never read as an option.
+  const { code, stdout } = await runGit(
+    ["rev-parse", "--verify", "-q", "--end-of-options", `${rev}^{commit}`],
+    cwd,
+  );
+  const id = textDecoder.decode(stdout).trim();
+  return code === 0 && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id) ? id : undefined;
+}
+
+/** One commit of {@linkcode firstParentCommits}. */
+export interface CommitInfo {
+  /** Full commit id. */
+  id: string;
+  /** Full ids of its parents, first parent first. */
+  parents: string[];
+  /** First line of its message. */
+  subject: string;
+}
+
+/**
+ * The commits in `since..HEAD` along first-parent history that changed
+ * `path` (relative to the top of the work tree, `/`-separated), oldest first.
+ * A merge counts when it changed the file relative to its first parent.
+ *
+ * @example
+ * ```ts
+ * import { firstParentCommits } from "./git.ts";
+ * for (const c of await firstParentCommits("HEAD~5", "DEL-01-02_X/RunRecords.csv", ".")) {
+ *   console.log(c.id.slice(0, 7), c.subject);
+ * }
+ * ```
+ */
+export async function firstParentCommits(
+  since: string,
+  path: string,
+  cwd: string,
+): Promise<CommitInfo[]> {
+  const { code, stdout, stderr } = await runGit(
+    [
+      "log",
+      "-z",
+      "--first-parent",
+      "--reverse",
+      "--format=%H%x1f%P%x1f%s",
+      `${since}..HEAD`,
+      "--",
+      `:(literal)${path}`,
+    ],
+    cwd,
+  );
+  if (code !== 0) throw new Error(`git log failed: ${stderr.split("\n")[0]}`);
+  return textDecoder.decode(stdout).split("\0").filter((r) => r.trim() !== "").map((record) => {
+    const [id, parents, subject] = record.replace(/^\n/, "").split("\x1f");
+    return { id, parents: parents === "" ? [] : parents.split(" "), subject: subject ?? "" };
+  });
+}
+
+/**
+ * The bytes of `path` (relative to the top of the work tree) as committed in
+ * `commit`, or `undefined` when the file is not in that commit. Raw blob
+ * bytes: no text conversion, no line-end filters.
+ *
+ * @example
+ * ```ts
+ * import { fileAtCommit } from "./git.ts";
+ * const bytes = await fileAtCommit("HEAD", "DEL-01-02_X/RunRecords.csv", ".");
+ * console.log(bytes?.length ?? "not in HEAD");
+ * ```
+ */
+export async function fileAtCommit(
+  commit: string,
+  path: string,
+  cwd: string,
+): Promise<Uint8Array | undefined> {
+  const spec = `${commit}:${path}`;
+  const probe = await runGit(["cat-file", "-e", spec], cwd);
+  if (probe.code !== 0) return undefined;
+  const { code, stdout, stderr } = await runGit(["cat-file", "blob", spec], cwd);
+  if (code !== 0) throw new Error(`git cat-file ${spec} failed: ${stderr.split("\n")[0]}`);
+  return stdout;
+}

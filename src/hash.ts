@@ -2,10 +2,12 @@
  * SHA-256 of files, lowercase hex: the same value as `sha256sum`, `openssl dgst
  * -sha256` and the host tool's `ContentHash`.
  *
- * Reads are synchronous through one reusable buffer: measured on Linux, that is
- * faster than async reads both for one large file and for many small ones
- * (see scripts/ or the hash tests for the numbers), and it avoids allocating a
- * buffer per file.
+ * Reads are synchronous (`node:fs` `readSync`) into one reusable 2 MiB buffer.
+ * Measured on Linux (Deno 2.9): a 1 GiB file in 0.73 s (async `Deno.open` reads:
+ * 0.89-1.13 s; `openssl dgst -sha256`: 0.97-1.06 s); 10,000 files of 4 KiB in
+ * 0.19 s (`readFileSync` per file: 0.21-0.27 s; async with 16 reads in flight:
+ * 0.30 s; `sha256sum`: 0.25 s). Small files need no special path: one read
+ * fills the buffer and the next returns 0.
  *
  * @module
  */

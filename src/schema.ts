@@ -427,6 +427,23 @@ export const FIELDS: readonly FieldSpec[] = [
 /** Column names in order; the CSV header is these joined by commas. */
 export const COLUMNS: readonly (keyof RunRecord)[] = FIELDS.map((f) => f.name);
 
+/**
+ * The same record with its keys in column order, so JSON output lists fields
+ * as the CSV header does.
+ *
+ * @example
+ * ```ts
+ * import { inColumnOrder } from "./schema.ts";
+ * declare const record: import("./schema.ts").RunRecord;
+ * Object.keys(inColumnOrder(record))[0]; // "SchemaVersion"
+ * ```
+ */
+export function inColumnOrder(record: RunRecord): RunRecord {
+  const ordered: Record<string, unknown> = {};
+  for (const name of COLUMNS) ordered[name] = record[name];
+  return ordered as unknown as RunRecord;
+}
+
 /** The exact header line (without its `\n`). */
 export const HEADER = COLUMNS.join(",");
 

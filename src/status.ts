@@ -33,7 +33,7 @@ const CURRENT_STATE = /^\s*(?:[-*]\s+)?\*\*Current State(?::\*\*|\*\*:)(.*)$/;
  * ```
  */
 export function parseLifecycleState(text: string, fileName: string): LifecycleReading {
-  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const match = CURRENT_STATE.exec(lines[i]);
     if (!match) continue;

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { InputError } from "./errors.ts";
 import { acquireLock } from "./lock.ts";
-import { HEADER, type RunRecord, validateRecord } from "./schema.ts";
+import { HEADER, inColumnOrder, type RunRecord, validateRecord } from "./schema.ts";
 
 /** Name of the record file inside a deliverable folder. */
 export const RECORD_FILE = "RunRecords.csv";
@@ -224,12 +224,12 @@ async function appendLocked(
       throw new InputError(`${file}: RunID ${draft.RunID} is already in the file`);
     }
     const notes = [draft.Notes, ...lock.recoveries].filter((n) => n !== "").join(" | ");
-    const record: RunRecord = {
+    const record = inColumnOrder({
       ...draft,
       RunID: draft.RunID ?? `${prefix}${String(state.maxSeq + 1).padStart(3, "0")}`,
       Notes: notes,
       RecordChecksum: "",
-    };
+    });
     const line = encodeRecord(record);
     record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
     const invalid = problemsLine(file, record);

@@ -1,0 +1,44 @@
+/**
+ * runrec: the run record store for agent pipelines that keep their state as
+ * plain files in git. One record per agent run, appended to
+ * `RunRecords.csv` in the deliverable folder: crash-safe, append-only,
+ * content-hashed, and checkable.
+ *
+ * @example Record a run from a Deno script
+ * ```ts
+ * import { emitRecord } from "./mod.ts";
+ * const { record } = await emitRecord("PKG-01_X/1_Working/DEL-01-02_Y", {
+ *   agent: "4_DOCUMENTS",
+ *   status: "SUCCESS",
+ *   inputs: ["_CONTEXT.md"],
+ *   outputs: ["Datasheet.md"],
+ *   durationMs: 154_500,
+ * });
+ * console.log(record.RunID, record.InputContextSHA);
+ * ```
+ *
+ * @example Read records back
+ * ```ts
+ * import { readRecords } from "./mod.ts";
+ * for await (const event of readRecords("DEL-01-02_Y/RunRecords.csv")) {
+ *   if (event.kind === "record") console.log(event.record.RunStatus);
+ * }
+ * ```
+ *
+ * @module
+ */
+export * from "./src/schema.ts";
+export * from "./src/codec.ts";
+export * from "./src/manifest.ts";
+export * from "./src/store.ts";
+export * from "./src/reader.ts";
+export * from "./src/lock.ts";
+export * from "./src/hash.ts";
+export * from "./src/references.ts";
+export * from "./src/status.ts";
+export * from "./src/deliverable.ts";
+export * from "./src/inputs.ts";
+export * from "./src/hook.ts";
+export * from "./src/errors.ts";
+export * from "./src/time.ts";
+export { gitHead } from "./src/git.ts";

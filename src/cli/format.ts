@@ -1,0 +1,238 @@
+/**
+ * Rendering helpers shared by the read commands: aligned text tables,
+ * Markdown tables, ANSI colour that honours `Io.color`, and a buffered writer
+ * so that streaming a million lines does not cost a million writes.
+ *
+ * @module
+ */
+import type { Io } from "./command.ts";
+
+/** The ANSI colours runrec uses. */
+export type Colour = "red" | "green" | "yellow" | "dim" | "bold";
+
+const ANSI: Record<Colour, [number, number]> = {
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  dim: [2, 22],
+  bold: [1, 22],
+};
+
+// deno-lint-ignore no-control-regex
+const ANSI_SEQUENCE = /\x1b\[[0-9;]*m/g;
+
+/**
+ * Wraps `text` in an ANSI colour when `enabled`, else returns it unchanged.
+ *
+ * @example
+ * ```ts
+ * import { paint } from "./format.ts";
+ * paint("FAILED", "red", false); // "FAILED"
+ * paint("FAILED", "red", true); // "\x1b[31mFAILED\x1b[39m"
+ * ```
+ */
+export function paint(text: string, colour: Colour, enabled: boolean): string {
+  if (!enabled || text === "") return text;
+  const [open, close] = ANSI[colour];
+  return `\x1b[${open}m${text}\x1b[${close}m`;
+}
+
+/**
+ * The colour of a `RunStatus`: SUCCESS green, PARTIAL yellow, FAILED red,
+ * SKIPPED dim.
+ *
+ * @example
+ * ```ts
+ * import { paintStatus } from "./format.ts";
+ * paintStatus("SUCCESS", false); // "SUCCESS"
+ * ```
+ */
+export function paintStatus(status: string, enabled: boolean): string {
+  const colour: Colour | undefined = status === "SUCCESS"
+    ? "green"
+    : status === "PARTIAL"
+    ? "yellow"
+    : status === "FAILED"
+    ? "red"
+    : status === "SKIPPED"
+    ? "dim"
+    : undefined;
+  return colour ? paint(status, colour, enabled) : status;
+}
+
+/**
+ * Width of `text` as a terminal shows it: code points, not UTF-16 units,
+ * with ANSI colour sequences not counted.
+ *
+ * @example
+ * ```ts
+ * import { displayWidth } from "./format.ts";
+ * displayWidth("a→b"); // 3
+ * displayWidth("\u{1F600}"); // 1
+ * ```
+ */
+export function displayWidth(text: string): number {
+  let width = 0;
+  // deno-lint-ignore no-unused-vars
+  for (const _ of text.replace(ANSI_SEQUENCE, "")) width++;
+  return width;
+}
+
+/**
+ * Pads `text` on the right to `width` display columns.
+ *
+ * @example
+ * ```ts
+ * import { padDisplay } from "./format.ts";
+ * padDisplay("→", 3); // "→  "
+ * ```
+ */
+export function padDisplay(text: string, width: number): string {
+  return text + " ".repeat(Math.max(0, width - displayWidth(text)));
+}
+
+/** Makes a table cell one line: control characters would break the alignment. */
+function oneLine(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\x00-\x08\x0A-\x1F\x7F]/g, (c) => (c === "\n" ? "↵" : "�"))
+    .replaceAll("\t", " ");
+}
+
+/** Options of {@linkcode renderTable}. */
+export interface TableOptions {
+  /** Columns aligned to the right (numbers), by index. */
+  alignRight?: readonly number[];
+  /** Spaces between columns (default 2). */
+  gap?: number;
+  /** Paint the header bold (default false). */
+  color?: boolean;
+}
+
+/**
+ * Renders rows as an aligned text table: the header, then one line per row,
+ * every line ending in `\n` and without trailing spaces. Cells may already be
+ * coloured; their escape sequences do not count toward the width.
+ *
+ * @example
+ * ```ts
+ * import { renderTable } from "./format.ts";
+ * renderTable(["RunID", "Status"], [["RUN-1", "SUCCESS"]]);
+ * // "RunID  Status\nRUN-1  SUCCESS\n"
+ * ```
+ */
+export function renderTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  options: TableOptions = {},
+): string {
+  const gap = " ".repeat(options.gap ?? 2);
+  const right = new Set(options.alignRight ?? []);
+  const clean = rows.map((row) => row.map(oneLine));
+  const widths = header.map((h, i) =>
+    Math.max(displayWidth(h), ...clean.map((row) => displayWidth(row[i] ?? "")))
+  );
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => {
+      const pad = " ".repeat(Math.max(0, widths[i] - displayWidth(cell)));
+      return right.has(i) ? pad + cell : cell + pad;
+    }).join(gap).trimEnd() + "\n";
+  const head = line(header);
+  return (options.color ? paint(head.trimEnd(), "bold", true) + "\n" : head) +
+    clean.map(line).join("");
+}
+
+/**
+ * Escapes text for one Markdown table cell: `|` and `\` are backslash-escaped,
+ * `&` and `<` become entities, line breaks `<br>` and other control
+ * characters numeric entities, so that any value stays inside its cell.
+ *
+ * @example
+ * ```ts
+ * import { escapeMarkdownCell } from "./format.ts";
+ * escapeMarkdownCell("a|b\nc"); // "a\\|b<br>c"
+ * ```
+ */
+export function escapeMarkdownCell(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("\\", "\\\\")
+    .replaceAll("|", "\\|")
+    .replaceAll("<", "&lt;")
+    .replace(/\r\n|\r|\n/g, "<br>")
+    // deno-lint-ignore no-control-regex
+    .replace(/[\x00-\x08\x0B-\x1F\x7F]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Renders a Markdown (GFM) table; every cell is escaped with
+ * {@linkcode escapeMarkdownCell}.
+ *
+ * @example
+ * ```ts
+ * import { renderMarkdownTable } from "./format.ts";
+ * renderMarkdownTable(["Field", "Value"], [["Notes", "a|b"]]);
+ * // "| Field | Value |\n|---|---|\n| Notes | a\\|b |\n"
+ * ```
+ */
+export function renderMarkdownTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map(escapeMarkdownCell).join(" | ")} |\n`;
+  return line(header) + `|${header.map(() => "---").join("|")}|\n` + rows.map(line).join("");
+}
+
+/**
+ * Collects output and hands it to `io.out` in large chunks: one write per
+ * record would dominate the time of `log` on a large file.
+ *
+ * @example
+ * ```ts
+ * import { BufferedOut } from "./format.ts";
+ * const out = new BufferedOut({ out: console.log, err: console.error, isTerminal: false, color: false });
+ * out.write("line\n");
+ * out.flush();
+ * ```
+ */
+export class BufferedOut {
+  #io: Io;
+  #parts: string[] = [];
+  #size = 0;
+  #limit: number;
+
+  /** Builds a writer that flushes to `io.out` every `limit` characters. */
+  constructor(io: Io, limit = 1 << 16) {
+    this.#io = io;
+    this.#limit = limit;
+  }
+
+  /** Queues `text`; flushes when enough has gathered. */
+  write(text: string): void {
+    this.#parts.push(text);
+    this.#size += text.length;
+    if (this.#size >= this.#limit) this.flush();
+  }
+
+  /** Writes everything queued. */
+  flush(): void {
+    if (this.#parts.length === 0) return;
+    this.#io.out(this.#parts.join(""));
+    this.#parts = [];
+    this.#size = 0;
+  }
+}
+
+/**
+ * Formats a count with its noun, singular or plural.
+ *
+ * @example
+ * ```ts
+ * import { plural } from "./format.ts";
+ * plural(1, "error"); // "1 error"
+ * plural(2, "error"); // "2 errors"
+ * ```
+ */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

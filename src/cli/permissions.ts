@@ -1,0 +1,51 @@
+/**
+ * The permission flags of the two builds, in one place: `deno task runrec`,
+ * `deno task compile` and the tests all use these lists.
+ *
+ * @module
+ */
+
+/** Environment variables runrec reads. */
+export const ENV_VARS = [
+  "NO_COLOR",
+  "HOME",
+  "USERPROFILE",
+  "TMPDIR",
+  "RUNREC_SPOOL_DIR",
+] as const;
+
+const COMMON = [
+  "--allow-read",
+  "--allow-write",
+  `--allow-env=${ENV_VARS.join(",")}`,
+  "--allow-sys=hostname",
+  "--deny-net",
+  "--no-prompt",
+];
+
+/**
+ * Flags of `dist/runrec` and `deno task runrec`: files, the listed
+ * environment variables, the host name, subprocesses (`exec`'s command and
+ * `git`), and no network.
+ *
+ * @example
+ * ```ts
+ * import { FULL_FLAGS } from "./permissions.ts";
+ * console.log(["deno", "run", ...FULL_FLAGS, "src/cli/main.ts"].join(" "));
+ * ```
+ */
+export const FULL_FLAGS: readonly string[] = [...COMMON, "--allow-run"];
+
+/**
+ * Flags of `dist/runrec-sandboxed`: files only, no subprocesses, no network.
+ *
+ * @example
+ * ```ts
+ * import { SANDBOXED_FLAGS } from "./permissions.ts";
+ * SANDBOXED_FLAGS.includes("--deny-run"); // true
+ * ```
+ */
+export const SANDBOXED_FLAGS: readonly string[] = [...COMMON, "--deny-run"];
+
+/** Entry point of the CLI, relative to the repository root. */
+export const ENTRY_POINT = "src/cli/main.ts";

@@ -1,0 +1,52 @@
+/**
+ * Running the CLI from tests: in this process, and as a real process under
+ * the production permission flags.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Io } from "../src/cli/command.ts";
+import { main } from "../src/cli/main.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { ROOT } from "./fixtures.ts";
+
+/** Output of one CLI call. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in this process, capturing its output. */
+export async function runCli(args: string[]): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    out: (t) => void (stdout += t),
+    err: (t) => void (stderr += t),
+    isTerminal: false,
+    color: false,
+  };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+/** Runs the CLI as a real process with the given permission flags (default: production). */
+export async function runCliProcess(
+  args: string[],
+  flags: readonly string[] = FULL_FLAGS,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, join(ROOT, ENTRY_POINT), ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}

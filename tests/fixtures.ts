@@ -1,0 +1,77 @@
+/**
+ * Shared test fixtures: sample records and deliverable folders.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { inputContextSha } from "../src/manifest.ts";
+import type { RunRecord } from "../src/schema.ts";
+import type { RecordDraft } from "../src/store.ts";
+
+/** The repository root. */
+export const ROOT = new URL("..", import.meta.url).pathname;
+
+const HASHES = { "_CONTEXT.md": "a".repeat(64), "../../../_Decomposition/D.md": "TBD" };
+
+/** A valid record; `overrides` replace fields. */
+export function sampleRecord(overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    SchemaVersion: "v1.0",
+    RunID: "RUN-DEL-01-02-20260222-1015-001",
+    DeliverableID: "DEL-01-02",
+    AgentName: "4_DOCUMENTS",
+    AgentType: "TYPE_2",
+    RunTimestamp: "2026-02-22T10:15:00.000Z",
+    RunDuration: "PT2M34.5S",
+    RunStatus: "SUCCESS",
+    RunPassDirective: "FULL",
+    InputContextSHA: inputContextSha(HASHES),
+    InputFiles: ["_CONTEXT.md"],
+    OutputFiles: ["Datasheet.md"],
+    StatusBefore: "OPEN",
+    StatusAfter: "INITIALIZED",
+    ErrorSummary: "",
+    Notes: "",
+    InputHashes: { ...HASHES },
+    OutputHashes: { "Datasheet.md": "b".repeat(64) },
+    GitHead: "",
+    Host: "test-host",
+    RecordChecksum: "0".repeat(64),
+    ...overrides,
+  };
+}
+
+/** A valid draft for `appendRecord`, stamped now. */
+export function sampleDraft(overrides: Partial<RecordDraft> = {}): RecordDraft {
+  const { RunID: _id, RecordChecksum: _sum, ...rest } = sampleRecord();
+  return { ...rest, RunTimestamp: new Date().toISOString(), ...overrides };
+}
+
+/** Writes `files` (path → text) under `dir`, creating folders. */
+export async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [path, text] of Object.entries(files)) {
+    const full = join(dir, path);
+    await Deno.mkdir(join(full, ".."), { recursive: true });
+    await Deno.writeTextFile(full, text);
+  }
+}
+
+/** A small execution root with one deliverable; returns the root and the deliverable folder. */
+export async function makeProject(): Promise<{ root: string; del: string }> {
+  const root = await Deno.makeTempDir({ prefix: "runrec-test-" });
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  await writeTree(root, {
+    "INIT.md": "# Init\n",
+    "_Decomposition/D.md": "# Decomposition\n",
+    "PKG-01_Pkg/0_References/ref.txt": "reference\n",
+    "PKG-01_Pkg/1_Working/DEL-01-02_Thing/_CONTEXT.md": "**DeliverableID:** DEL-01-02\n",
+    "PKG-01_Pkg/1_Working/DEL-01-02_Thing/_STATUS.md":
+      "# Status: DEL-01-02 Thing\n\n**Current State:** OPEN\n**Last Updated:** 2026-02-22\n",
+    "PKG-01_Pkg/1_Working/DEL-01-02_Thing/_REFERENCES.md":
+      "# References\n\n## Applicable References\n- [D](../../../_Decomposition/D.md)\n",
+    "PKG-01_Pkg/1_Working/DEL-01-02_Thing/_DEPENDENCIES.md": "# Dependencies\n\n## Run History\n",
+    "PKG-01_Pkg/1_Working/DEL-01-02_Thing/Dependencies.csv": "RegisterSchemaVersion,ID\nv3.1,1\n",
+    "PKG-01_Pkg/1_Working/DEL-01-02_Thing/Datasheet.md": "# Datasheet\n",
+  });
+  return { root, del };
+}

@@ -1,0 +1,296 @@
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import { join } from "node:path";
+import { governedInputs, relativePath } from "../src/inputs.ts";
+import { inputContextSha } from "../src/manifest.ts";
+import {
+  deliverableId,
+  findDeliverables,
+  findExecutionRoot,
+  findGitRoot,
+} from "../src/deliverable.ts";
+import { CheckFailure, InputError } from "../src/errors.ts";
+
+const decoder = new TextDecoder();
+
+/** Runs a shell pipeline in `cwd` with `args` as "$@"; returns stdout. */
+async function sh(cwd: string, script: string, args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await new Deno.Command("sh", {
+    args: ["-c", script, "sh", ...args],
+    cwd,
+    env: { LC_ALL: "C" },
+  }).output();
+  if (code !== 0) throw new Error(`sh failed: ${decoder.decode(stderr)}`);
+  return decoder.decode(stdout);
+}
+
+async function write(path: string, text: string) {
+  await Deno.mkdir(join(path, ".."), { recursive: true });
+  await Deno.writeTextFile(path, text);
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "runrec_inputs_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * repo/.git, repo/docs/PLAN.md; execution root repo/proj with INIT.md,
+ * _Decomposition/, PKG-01_P/0_References/ and the deliverable folder.
+ */
+async function makeTree(repo: string) {
+  const root = join(repo, "proj");
+  const del = join(root, "PKG-01_P", "1_Working", "DEL-01-02_Some_Deliverable");
+  await Deno.mkdir(join(repo, ".git"), { recursive: true });
+  await write(join(repo, "docs", "PLAN.md"), "plan\n");
+  await write(join(root, "INIT.md"), "init\n");
+  await write(join(root, "_Decomposition", "Project_Decomposition.md"), "decomposition\n");
+  await write(join(root, "PKG-01_P", "0_References", "abc.pdf"), "%PDF abc\n");
+  await write(join(root, "PKG-01_P", "0_References", "sub", "Zeta é.txt"), "zeta\n");
+  await write(join(root, "PKG-01_P", "0_References", "sub", "alpha.txt"), "alpha\n");
+  await write(join(del, "Datasheet.md"), "datasheet\n");
+  await write(join(del, "Specification.md"), "spec\n");
+  await write(join(del, "_STATUS.md"), "**Current State:** OPEN\n");
+  await write(join(del, "RunRecords.csv"), "SchemaVersion\n");
+  return { root, del };
+}
+
+const REFERENCES = [
+  "# References: DEL-01-02 Some Deliverable", // 1
+  "", // 2
+  "## Applicable References", // 3
+  "- [Decomposition Document](../../../_Decomposition/Project_Decomposition.md)", // 4
+  "  - ContentHash: TBD", // 5
+  "- `_Decomposition/Project_Decomposition.md` — SOW-002 scope definition", // 6
+  "- Package references — Location: ../../0_References/ — every file", // 7
+  "- Plan — Location: docs/PLAN.md — found through the git root", // 8
+  "- Datasheet.md", // 9
+].join("\n") + "\n";
+
+Deno.test("InputContextSHA equals sha256sum PATHS | LC_ALL=C sort -k2 | sha256sum", async () => {
+  await withTempDir(async (repo) => {
+    const { del } = await makeTree(repo);
+    await write(join(del, "_REFERENCES.md"), REFERENCES);
+    await write(join(del, "Ünïcode — name.md"), "unicode\n");
+    const { hashes, notes } = await governedInputs(del, [
+      "Specification.md",
+      "Ünïcode — name.md",
+      join(repo, "docs", "PLAN.md"), // absolute: recorded relative
+    ]);
+    deepStrictEqual(notes, []);
+    deepStrictEqual(Object.keys(hashes), [
+      "../../../../docs/PLAN.md",
+      "../../../_Decomposition/Project_Decomposition.md",
+      "../../0_References/abc.pdf",
+      "../../0_References/sub/Zeta é.txt",
+      "../../0_References/sub/alpha.txt",
+      "Datasheet.md",
+      "Specification.md",
+      "_REFERENCES.md",
+      "Ünïcode — name.md",
+    ]);
+    const paths = Object.keys(hashes);
+    // Per-file hashes are what sha256sum prints for the same relative paths.
+    const sums = await sh(del, 'sha256sum "$@"', paths);
+    for (const line of sums.trimEnd().split("\n")) {
+      const [hash, path] = [line.slice(0, 64), line.slice(66)];
+      strictEqual(hashes[path], hash, path);
+    }
+    const pipeline = await sh(del, 'sha256sum "$@" | LC_ALL=C sort -k2 | sha256sum', paths);
+    strictEqual(inputContextSha(hashes), pipeline.slice(0, 64));
+    // The order the paths are given in does not matter to the composite.
+    const reversed = await sh(
+      del,
+      'sha256sum "$@" | LC_ALL=C sort -k2 | sha256sum',
+      [
+        ...paths,
+      ].reverse(),
+    );
+    strictEqual(reversed, pipeline);
+  });
+});
+
+Deno.test("governed inputs: URLs, placeholders and missing files are named in notes", async () => {
+  await withTempDir(async (repo) => {
+    const { del } = await makeTree(repo);
+    const references = [
+      "# References", // 1
+      "- [Decomposition](../../../_Decomposition/Project_Decomposition.md)", // 2
+      "- https://example.org/spec — external, not hashable", // 3
+      "- Standard XYZ — Location: TBD — pending", // 4
+      "- [Gone](../../0_References/gone.pdf)", // 5
+      "- [Decomposition again](../../../_Decomposition/Project_Decomposition.md#scope)", // 6
+    ].join("\n");
+    await write(join(del, "_REFERENCES.md"), references);
+    const { hashes, notes } = await governedInputs(del, ["Missing.md", "Datasheet.md"]);
+    deepStrictEqual(hashes, {
+      "../../../_Decomposition/Project_Decomposition.md": await sha256(
+        join(repo, "proj", "_Decomposition", "Project_Decomposition.md"),
+      ),
+      "../../0_References/gone.pdf": "TBD",
+      "Datasheet.md": await sha256(join(del, "Datasheet.md")),
+      "Missing.md": "TBD",
+      "_REFERENCES.md": await sha256(join(del, "_REFERENCES.md")),
+    });
+    deepStrictEqual(notes.toSorted(), [
+      "--input Missing.md: not found",
+      "_REFERENCES.md line 3: external URL https://example.org/spec not hashed",
+      '_REFERENCES.md line 4: placeholder "TBD" not hashed',
+      "_REFERENCES.md line 5: ../../0_References/gone.pdf not found",
+    ]);
+    // Read, never written.
+    strictEqual(await Deno.readTextFile(join(del, "_REFERENCES.md")), references);
+    // A TBD line still counts in the composite: it differs from the one without.
+    const withoutMissing: Record<string, string> = { ...hashes };
+    delete withoutMissing["Missing.md"];
+    ok(inputContextSha(hashes) !== inputContextSha(withoutMissing));
+  });
+});
+
+Deno.test("governed inputs: an --input folder expands; RunRecords.csv is never governed", async () => {
+  await withTempDir(async (repo) => {
+    const { del } = await makeTree(repo);
+    await write(join(del, "sub", "b.md"), "b\n");
+    await write(join(del, "sub", "a", "c.md"), "c\n");
+    await Deno.mkdir(join(del, "empty"));
+    const { hashes, notes } = await governedInputs(del, ["sub", "empty", "."]);
+    deepStrictEqual(Object.keys(hashes), [
+      "Datasheet.md",
+      "Specification.md",
+      "_STATUS.md",
+      "sub/a/c.md",
+      "sub/b.md",
+    ]);
+    deepStrictEqual(notes, ["--input empty: folder holds no files"]);
+  });
+});
+
+Deno.test("governed inputs: none at all gives InputContextSHA TBD", async () => {
+  await withTempDir(async (dir) => {
+    const { hashes, notes } = await governedInputs(dir, []);
+    deepStrictEqual(hashes, {});
+    deepStrictEqual(notes, []);
+    strictEqual(inputContextSha(hashes), "TBD");
+  });
+});
+
+Deno.test("relativePath gives POSIX paths relative to the deliverable folder", () => {
+  strictEqual(
+    relativePath("/p/PKG-01_P/1_Working/DEL-01-02_D", "/p/_Decomposition/X.md"),
+    "../../../_Decomposition/X.md",
+  );
+  strictEqual(relativePath("/p/DEL-01-02_D/", "/p/DEL-01-02_D/a/b.md"), "a/b.md");
+});
+
+async function sha256(path: string): Promise<string> {
+  return (await sh(".", 'sha256sum "$1"', [path])).slice(0, 64);
+}
+
+Deno.test("deliverableId reads the three _CONTEXT.md forms, else the folder name", async () => {
+  await withTempDir(async (dir) => {
+    const del = join(dir, "DEL-01-02_Label");
+    await Deno.mkdir(del);
+    strictEqual(await deliverableId(del), "DEL-01-02");
+    strictEqual(await deliverableId(join(dir, "DEL-100-200")), "DEL-100-200");
+
+    const forms = [
+      "# Context — DEL-08-06\n\n**DeliverableID:** DEL-08-06\n**Name:** x\n",
+      "# Context\n\n- **Deliverable ID:** DEL-08-06\r\n",
+      "# Context: DEL-08-06\n\nText.\n",
+      "# Context — DEL-08-06\n",
+      "**Deliverable ID**: `DEL-08-06`\n",
+    ];
+    for (const form of forms) {
+      await Deno.writeTextFile(join(del, "_CONTEXT.md"), form);
+      strictEqual(await deliverableId(del), "DEL-08-06", form); // _CONTEXT.md wins
+    }
+    // A field wins over the heading.
+    await Deno.writeTextFile(
+      join(del, "_CONTEXT.md"),
+      "# Context: DEL-08-06\n**DeliverableID:** DEL-09-01\n",
+    );
+    strictEqual(await deliverableId(del), "DEL-09-01");
+    // No ID in _CONTEXT.md: the folder name.
+    await Deno.writeTextFile(join(del, "_CONTEXT.md"), "# Context\n\nNothing here.\n");
+    strictEqual(await deliverableId(del), "DEL-01-02");
+    // A field that holds no ID is bad input, named by file and line.
+    await Deno.writeTextFile(join(del, "_CONTEXT.md"), "# Context\n**DeliverableID:** TBD\n");
+    await rejects(deliverableId(del), (error: Error) => {
+      ok(error instanceof InputError);
+      strictEqual(error.name, "InputError");
+      strictEqual(
+        error.message,
+        `${join(del, "_CONTEXT.md")} line 2: DeliverableID "TBD" is not DEL-XX-YY`,
+      );
+      return true;
+    });
+    // Neither names an ID.
+    const plain = join(dir, "Some_Folder");
+    await Deno.mkdir(plain);
+    await rejects(deliverableId(plain), (error: Error) => {
+      ok(error instanceof InputError);
+      ok(error.message.startsWith(`${plain}: no deliverable ID`));
+      return true;
+    });
+    strictEqual(
+      await Deno.readTextFile(join(del, "_CONTEXT.md")),
+      "# Context\n**DeliverableID:** TBD\n",
+    );
+  });
+});
+
+Deno.test("findExecutionRoot finds the nearest ancestor with INIT.md or _Decomposition/", async () => {
+  await withTempDir(async (repo) => {
+    const { root, del } = await makeTree(repo);
+    strictEqual(await findExecutionRoot(del), root);
+    // The folder itself does not count.
+    await write(join(del, "INIT.md"), "not a root\n");
+    strictEqual(await findExecutionRoot(del), root);
+    // _Decomposition/ marks a root too; an INIT.md folder or a _Decomposition file does not.
+    const other = join(repo, "other");
+    const otherDel = join(other, "PKG-02_Q", "1_Working", "DEL-02-01_X");
+    await Deno.mkdir(join(other, "_Decomposition"), { recursive: true });
+    await Deno.mkdir(join(other, "PKG-02_Q", "INIT.md"), { recursive: true });
+    await write(join(other, "PKG-02_Q", "1_Working", "_Decomposition"), "a file\n");
+    await Deno.mkdir(otherDel, { recursive: true });
+    strictEqual(await findExecutionRoot(otherDel), other);
+    strictEqual(await findGitRoot(otherDel), repo);
+    strictEqual(await findGitRoot(repo), repo);
+  });
+});
+
+Deno.test("findGitRoot accepts a .git file (worktrees); none outside a work tree", async () => {
+  await withTempDir(async (dir) => {
+    await write(join(dir, "wt", ".git"), "gitdir: /elsewhere\n");
+    await Deno.mkdir(join(dir, "wt", "a", "b"), { recursive: true });
+    strictEqual(await findGitRoot(join(dir, "wt", "a", "b")), join(dir, "wt"));
+    const outside = await findGitRoot(dir);
+    ok(outside === undefined || !outside.startsWith(dir), `found ${outside}`);
+  });
+});
+
+Deno.test("findDeliverables lists deliverable folders, sorted, skipping .git and node_modules", async () => {
+  await withTempDir(async (repo) => {
+    const { root, del } = await makeTree(repo);
+    const second = join(root, "PKG-01_P", "1_Working", "DEL-01-10");
+    const third = join(root, "PKG-02_Q", "1_Working", "DEL-02-01_X");
+    for (const dir of [second, third]) await Deno.mkdir(dir, { recursive: true });
+    await Deno.mkdir(join(root, "node_modules", "DEL-09-09_X"), { recursive: true });
+    await Deno.mkdir(join(repo, ".git", "DEL-09-08_X"), { recursive: true });
+    await Deno.mkdir(join(root, "PKG-01_P", "DEL-1-2_TooShort"), { recursive: true });
+    await Deno.mkdir(join(root, "PKG-01_P", "DEL-01-02x"), { recursive: true });
+    await write(join(root, "DEL-03-03_File"), "a file, not a folder\n");
+    deepStrictEqual(await findDeliverables(repo), [del, second, third]);
+    deepStrictEqual(await findDeliverables(del), [del]);
+    await rejects(findDeliverables(join(repo, "nope")), InputError);
+  });
+});
+
+Deno.test("error classes carry their names", () => {
+  strictEqual(new InputError("x").name, "InputError");
+  strictEqual(new CheckFailure("y").name, "CheckFailure");
+  ok(new CheckFailure("y") instanceof Error);
+});

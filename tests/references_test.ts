@@ -1,0 +1,188 @@
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { join } from "node:path";
+import { parseReferences, type Reference, resolveReference } from "../src/references.ts";
+
+/** The single reference one bullet line yields, or undefined. */
+function only(line: string): Pick<Reference, "kind" | "target"> | undefined {
+  const refs = parseReferences(line + "\n");
+  if (refs.length > 1) throw new Error(`expected at most one reference, got ${refs.length}`);
+  return refs[0] && { kind: refs[0].kind, target: refs[0].target };
+}
+
+const path = (target: string) => ({ kind: "path", target });
+
+Deno.test("rule 1: the target of the first Markdown link", () => {
+  deepStrictEqual(
+    only("- [Decomposition Document](../../../_Decomposition/Project_Decomposition.md)"),
+    path("../../../_Decomposition/Project_Decomposition.md"),
+  );
+  // A link wins over inline code and Location:, and needs no path look.
+  deepStrictEqual(only("- `a/b.md` [x](Plan) — Location: ../c.md"), path("Plan"));
+  deepStrictEqual(only("- [Spec](<../My Spec.md>)"), path("../My Spec.md"));
+  deepStrictEqual(only('- [Spec](../spec.md "the title")'), path("../spec.md"));
+  deepStrictEqual(only("- [Spec](https://example.org/spec)"), {
+    kind: "url",
+    target: "https://example.org/spec",
+  });
+  deepStrictEqual(only("- [Spec](TBD)"), { kind: "placeholder", target: "TBD" });
+  strictEqual(only("- [Section](#scope)"), undefined);
+});
+
+Deno.test("rule 2: the first inline code that looks like a path", () => {
+  deepStrictEqual(
+    only("- `_Decomposition/Project_Decomposition.md` — SOW-002 scope definition"),
+    path("_Decomposition/Project_Decomposition.md"),
+  );
+  deepStrictEqual(only("- `SOW-002` is defined in `../Scope.md`."), path("../Scope.md"));
+  deepStrictEqual(only("- see `notes.yaml`; and more"), path("notes.yaml"));
+  // Code that is no path falls through to Location: and the first word.
+  deepStrictEqual(only("- `SOW-002` — Location: ../x.pdf — text"), path("../x.pdf"));
+  strictEqual(only("- `SOW-002` and `OBJ-007` only"), undefined);
+});
+
+Deno.test("rule 3: the text after Location: up to ' —'", () => {
+  deepStrictEqual(
+    only("- Standard ABC — Location: ../../0_References/abc.pdf — relevance text"),
+    path("../../0_References/abc.pdf"),
+  );
+  deepStrictEqual(only("- Standard ABC — Location: ../refs/abc.pdf"), path("../refs/abc.pdf"));
+  deepStrictEqual(only("- Standard ABC — location: ../refs/abc.pdf."), path("../refs/abc.pdf"));
+  deepStrictEqual(only("- Standard ABC — Location: TBD — pending"), {
+    kind: "placeholder",
+    target: "TBD",
+  });
+  deepStrictEqual(only("- Standard ABC — Location: location TBD"), {
+    kind: "placeholder",
+    target: "location TBD",
+  });
+  // A Location value that is no path falls through to the first word.
+  strictEqual(only("- Standard ABC — Location: the library — text"), undefined);
+});
+
+Deno.test("rule 4: the first word when it looks like a path", () => {
+  deepStrictEqual(only("- ../../0_References/ — package references"), path("../../0_References/"));
+  deepStrictEqual(only("- Guidance.md, for context"), path("Guidance.md"));
+  deepStrictEqual(only("- ./local.txt; see also"), path("./local.txt"));
+  deepStrictEqual(only("- /abs/file.bin"), path("/abs/file.bin"));
+  deepStrictEqual(only("- ~/refs/file.pdf"), path("~/refs/file.pdf"));
+  deepStrictEqual(only("* docs/PLAN.md"), path("docs/PLAN.md"));
+  strictEqual(only("- free text about the plan.md file"), undefined);
+  strictEqual(only("- Readme"), undefined);
+});
+
+Deno.test("every document extension of the looks-like-a-path rule", () => {
+  for (const ext of ["md", "txt", "csv", "json", "yml", "yaml", "py", "ts", "tsx", "js", "mjs"]) {
+    deepStrictEqual(only(`- NAME.${ext.toUpperCase()} text`), path(`NAME.${ext.toUpperCase()}`));
+  }
+  strictEqual(only("- NAME.pdf text"), undefined);
+});
+
+Deno.test("#fragment and ?query are ignored; trailing . , ; dropped once", () => {
+  deepStrictEqual(only("- [S](../Spec.md#section-2)"), path("../Spec.md"));
+  deepStrictEqual(only("- [S](../Spec.md?plain=1#L3)"), path("../Spec.md"));
+  deepStrictEqual(only("- `../Spec.md#top`"), path("../Spec.md"));
+  deepStrictEqual(only("- [S](../Spec.md.)"), path("../Spec.md"));
+  deepStrictEqual(only("- [S](../Spec.md;)"), path("../Spec.md"));
+});
+
+Deno.test("scheme: URLs are external; a Windows drive letter is a path", () => {
+  deepStrictEqual(only("- https://example.org/spec — external, not hashable"), {
+    kind: "url",
+    target: "https://example.org/spec",
+  });
+  deepStrictEqual(only("- [F](file:///etc/hosts)"), { kind: "url", target: "file:///etc/hosts" });
+  deepStrictEqual(only("- [M](mailto:a@b.org)"), { kind: "url", target: "mailto:a@b.org" });
+  deepStrictEqual(only("- C:\\refs\\abc.md"), path("C:\\refs\\abc.md"));
+  deepStrictEqual(only("- [W](C:/refs/abc.pdf)"), path("C:/refs/abc.pdf"));
+});
+
+Deno.test("only bullets are references; ContentHash sub-bullets are metadata", () => {
+  const text = [
+    "# References: DEL-01-02 Some Deliverable", // 1
+    "", // 2
+    "## Applicable References", // 3
+    "- [Decomposition Document](../../../_Decomposition/Project_Decomposition.md)", // 4
+    "  - ContentHash: `../../../not/a/reference.md`", // 5
+    "  * contenthash: TBD", // 6
+    "See ../../paragraph/not/a/bullet.md", // 7
+    "1. ../numbered/list.md", // 8
+    "- `_Decomposition/Project_Decomposition.md` — SOW-002 scope definition", // 9
+    "- Standard ABC — Location: ../../0_References/abc.pdf — relevance text\r", // 10
+    "- https://example.org/spec — external, not hashable", // 11
+    "", // 12
+    "## Notes", // 13
+    "- free text", // 14
+    "    - nested/indented.md", // 15
+  ].join("\n");
+  deepStrictEqual(parseReferences(text), [
+    {
+      line: 4,
+      text: "[Decomposition Document](../../../_Decomposition/Project_Decomposition.md)",
+      kind: "path",
+      target: "../../../_Decomposition/Project_Decomposition.md",
+    },
+    {
+      line: 9,
+      text: "`_Decomposition/Project_Decomposition.md` — SOW-002 scope definition",
+      kind: "path",
+      target: "_Decomposition/Project_Decomposition.md",
+    },
+    {
+      line: 10,
+      text: "Standard ABC — Location: ../../0_References/abc.pdf — relevance text",
+      kind: "path",
+      target: "../../0_References/abc.pdf",
+    },
+    {
+      line: 11,
+      text: "https://example.org/spec — external, not hashable",
+      kind: "url",
+      target: "https://example.org/spec",
+    },
+    { line: 15, text: "nested/indented.md", kind: "path", target: "nested/indented.md" },
+  ]);
+});
+
+Deno.test("resolveReference: references folder, then execution root, then git root", async () => {
+  const repo = await Deno.makeTempDir({ prefix: "runrec_refs_" });
+  try {
+    const execRoot = join(repo, "examples", "proj");
+    const delDir = join(execRoot, "PKG-01_P", "1_Working", "DEL-01-02_D");
+    await Deno.mkdir(delDir, { recursive: true });
+    await Deno.mkdir(join(repo, "docs"));
+    await Deno.mkdir(join(execRoot, "docs"));
+    await Deno.writeTextFile(join(repo, "docs", "ONLY_GIT.md"), "git");
+    await Deno.writeTextFile(join(repo, "docs", "BOTH.md"), "git");
+    await Deno.writeTextFile(join(execRoot, "docs", "BOTH.md"), "exec");
+    await Deno.writeTextFile(join(execRoot, "docs", "LOCAL.md"), "exec");
+    await Deno.mkdir(join(delDir, "docs"));
+    await Deno.writeTextFile(join(delDir, "docs", "LOCAL.md"), "local");
+    const places = { referencesDir: delDir, executionRoot: execRoot, gitRoot: repo };
+
+    strictEqual(resolveReference("docs/LOCAL.md", places), join(delDir, "docs", "LOCAL.md"));
+    strictEqual(resolveReference("docs/BOTH.md", places), join(execRoot, "docs", "BOTH.md"));
+    strictEqual(resolveReference("docs/ONLY_GIT.md", places), join(repo, "docs", "ONLY_GIT.md"));
+    strictEqual(resolveReference("docs/ONLY_GIT.md", { referencesDir: delDir }), undefined);
+    strictEqual(
+      resolveReference("../../../docs/BOTH.md", places),
+      join(execRoot, "docs", "BOTH.md"),
+    );
+    strictEqual(resolveReference("docs", places), join(delDir, "docs"));
+    strictEqual(resolveReference("docs/NONE.md", places), undefined);
+    const absolute = join(repo, "docs", "BOTH.md");
+    strictEqual(resolveReference(absolute, { referencesDir: delDir }), absolute);
+    strictEqual(resolveReference(join(repo, "nope.md"), places), undefined);
+
+    const oldHome = Deno.env.get("HOME");
+    Deno.env.set("HOME", repo);
+    try {
+      strictEqual(resolveReference("~/docs/BOTH.md", places), join(repo, "docs", "BOTH.md"));
+      strictEqual(resolveReference("~/docs/LOCAL.md", places), undefined);
+    } finally {
+      if (oldHome === undefined) Deno.env.delete("HOME");
+      else Deno.env.set("HOME", oldHome);
+    }
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});

@@ -1,0 +1,271 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
+import { InputError } from "../src/errors.ts";
+import { acquireLock } from "../src/lock.ts";
+import { type ReadEvent, readRecords } from "../src/reader.ts";
+import { HEADER, RUN_ID_PATTERN } from "../src/schema.ts";
+import { appendRecord, RECORD_FILE, WriteError } from "../src/store.ts";
+import { makeProject, ROOT, sampleDraft } from "./fixtures.ts";
+
+async function readAll(path: string): Promise<ReadEvent[]> {
+  const events: ReadEvent[] = [];
+  for await (const e of readRecords(path)) events.push(e);
+  return events;
+}
+
+function isPrefix(before: Uint8Array, after: Uint8Array): boolean {
+  return before.length <= after.length && before.every((b, i) => b === after[i]);
+}
+
+Deno.test("store: first append creates the file with the header; later ones only append", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  let before = new Uint8Array();
+  for (let i = 0; i < 5; i++) {
+    const result = await appendRecord(file, sampleDraft({ Notes: `run ${i}` }));
+    const after = await Deno.readFile(file);
+    assert(isPrefix(before, after), `append ${i} changed earlier bytes`);
+    assertEquals(result.created, i === 0);
+    assertEquals(result.offset, before.length);
+    before = after;
+  }
+  const lines = new TextDecoder().decode(before).split("\n");
+  assertEquals(lines[0], HEADER);
+  assertEquals(lines.length, 7); // header, 5 records, "" after the final newline
+  const records = (await readAll(file)).filter((e) => e.kind === "record");
+  assertEquals(records.length, 5);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: SEQ is one more than the highest in the file for that minute", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  const stamp = "2026-02-22T10:15:30.000Z";
+  const a = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
+  const b = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
+  const other = await appendRecord(file, sampleDraft({ RunTimestamp: "2026-02-22T10:16:00.000Z" }));
+  assertEquals(a.record.RunID, "RUN-DEL-01-02-20260222-1015-001");
+  assertEquals(b.record.RunID, "RUN-DEL-01-02-20260222-1015-002");
+  assertEquals(other.record.RunID, "RUN-DEL-01-02-20260222-1016-001");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: appends from one process are serialised", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  const stamp = new Date().toISOString();
+  const results = await Promise.all(
+    Array.from(
+      { length: 30 },
+      (_, i) => appendRecord(file, sampleDraft({ RunTimestamp: stamp, Notes: `${i}` })),
+    ),
+  );
+  const ids = results.map((r) => r.record.RunID);
+  assertEquals(new Set(ids).size, 30);
+  const events = await readAll(file);
+  assertEquals(events.filter((e) => e.kind === "problem"), []);
+  assertEquals(events.length, 30);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: an invalid record is refused before anything is written", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  await assertRejects(
+    () => appendRecord(file, sampleDraft({ RunStatus: "DONE" })),
+    InputError,
+    "RunStatus",
+  );
+  await assertRejects(() => Deno.stat(file), Deno.errors.NotFound);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: a torn tail is reported and the next record starts on its own line", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  await appendRecord(file, sampleDraft());
+  const whole = await Deno.readFile(file);
+  // Simulate an interrupted write: half a record, no final newline.
+  const second = await appendRecord(join(dir, "copy.csv"), sampleDraft());
+  const half = (await Deno.readFile(join(dir, "copy.csv"))).slice(
+    HEADER.length + 1,
+    HEADER.length + 1 + 120,
+  );
+  await Deno.writeFile(file, half, { append: true });
+  const torn = await Deno.readFile(file);
+  const events = await readAll(file);
+  assertEquals(events.map((e) => e.kind === "problem" ? `${e.line}:${e.code}` : `${e.line}:ok`), [
+    "2:ok",
+    "3:torn",
+  ]);
+  const result = await appendRecord(file, sampleDraft());
+  assert(result.tornTail);
+  const after = await Deno.readFile(file);
+  assert(isPrefix(torn, after), "the torn bytes were changed");
+  assert(isPrefix(whole, after));
+  const again = await readAll(file);
+  assertEquals(again.map((e) => e.kind === "problem" ? `${e.line}:${e.code}` : `${e.line}:ok`), [
+    "2:ok",
+    "3:torn",
+    "4:ok",
+  ]);
+  assert(second.record.RunID.length > 0);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: trailing NUL bytes (zero-filled tail) are reported and kept", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  await appendRecord(file, sampleDraft());
+  await Deno.writeFile(file, new Uint8Array(512), { append: true });
+  const padded = await Deno.readFile(file);
+  const events = await readAll(file);
+  assertEquals(
+    events.filter((e) => e.kind === "problem").map((e) => (e as { code: string }).code),
+    ["nul"],
+  );
+  await appendRecord(file, sampleDraft());
+  const after = await Deno.readFile(file);
+  assert(isPrefix(padded, after));
+  const records = (await readAll(file)).filter((e) => e.kind === "record");
+  assertEquals(records.length, 2);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: a file that is not a record file is never appended to", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  await Deno.writeTextFile(file, "name,value\nx,1\n");
+  await assertRejects(() => appendRecord(file, sampleDraft()), WriteError, "not a run record file");
+  assertEquals(await Deno.readTextFile(file), "name,value\nx,1\n");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: a directory where the file is expected is a write error", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(join(dir, RECORD_FILE));
+  await assertRejects(() => appendRecord(join(dir, RECORD_FILE), sampleDraft()), Error);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("lock: an orphaned lock (dead pid, same host) is recovered and noted", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  await Deno.writeTextFile(
+    `${file}.lock`,
+    JSON.stringify({
+      holder: "crashed agent",
+      acquired: new Date().toISOString(),
+      lease_duration_s: 300,
+      pid: dead.pid,
+      deliverable_id: "DEL-01-02",
+      schema_version: "v1.0",
+      hostname: Deno.hostname(),
+    }),
+  );
+  const { record } = await appendRecord(file, sampleDraft());
+  assertMatch(record.Notes, /recovered orphaned lock \(pid \d+ no longer runs\) of crashed agent/);
+  await assertRejects(() => Deno.stat(`${file}.lock`), Deno.errors.NotFound);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("lock: an expired lease from another host is recovered; a live holder makes others wait", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  await Deno.writeTextFile(
+    `${file}.lock`,
+    JSON.stringify({
+      holder: "other machine",
+      acquired: "2026-01-01T00:00:00.000Z",
+      lease_duration_s: 30,
+      pid: 1,
+      deliverable_id: "DEL-01-02",
+      schema_version: "v1.0",
+      hostname: "elsewhere",
+    }),
+  );
+  const { record } = await appendRecord(file, sampleDraft());
+  assertIncludes(record.Notes, "lease expired");
+  const held = await acquireLock(`${file}.lock`, {
+    deliverableId: "DEL-01-02",
+    holder: "live holder",
+  });
+  await assertRejects(
+    () =>
+      acquireLock(`${file}.lock`, { deliverableId: "DEL-01-02", holder: "waiter", waitMs: 200 }),
+    Error,
+    "held by live holder",
+  );
+  await held.release();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("concurrency: 8 OS processes x 25 emits give every record, valid, unique RunIDs", async () => {
+  const { root, del } = await makeProject();
+  const children = Array.from({ length: 8 }, (_, i) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", join(ROOT, "tests/support/emit_loop.ts"), del, "25", `AGENT_${i}`],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn());
+  const outputs = await Promise.all(children.map((c) => c.output()));
+  for (const out of outputs) assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  const printed = outputs.flatMap((o) => new TextDecoder().decode(o.stdout).trim().split("\n"));
+  assertEquals(printed.length, 200);
+  assertEquals(new Set(printed).size, 200);
+  const events = await readAll(join(del, RECORD_FILE));
+  assertEquals(events.filter((e) => e.kind === "problem"), []);
+  const ids = events.map((e) => e.kind === "record" ? e.record.RunID : "");
+  assertEquals(ids.length, 200);
+  assertEquals(new Set(ids).size, 200);
+  assert(ids.every((id) => RUN_ID_PATTERN.test(id)));
+  assertEquals(new Set(ids), new Set(printed));
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("crash: processes killed mid-run never corrupt the file; the next run recovers the lock", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  let expectedAtLeast = 0;
+  for (let round = 0; round < 6; round++) {
+    const before = await Deno.readFile(file).catch(() => new Uint8Array());
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        join(ROOT, "tests/support/emit_loop.ts"),
+        del,
+        "1000",
+        `KILLED_${round}`,
+        "--no-fsync",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    // Let it get going, then kill it without warning at a varying moment.
+    const reader = child.stdout.getReader();
+    await reader.read();
+    await new Promise((r) => setTimeout(r, 20 + round * 37));
+    child.kill("SIGKILL");
+    await child.status;
+    reader.releaseLock();
+    const after = await Deno.readFile(file);
+    assert(isPrefix(before, after), `round ${round}: earlier bytes changed`);
+    expectedAtLeast += 1;
+  }
+  // A run after the kills must succeed (recovering any lock the killed process held).
+  const result = await appendRecord(file, sampleDraft({ DeliverableID: "DEL-01-02" }), {
+    leaseSeconds: 30,
+  });
+  const events = await readAll(file);
+  const records = events.filter((e) => e.kind === "record");
+  const errors = events.filter((e) => e.kind === "problem" && e.severity === "error");
+  assertEquals(errors, []);
+  assert(records.length >= expectedAtLeast + 1);
+  const ids = records.map((e) => e.kind === "record" ? e.record.RunID : "");
+  assertEquals(new Set(ids).size, ids.length);
+  assert(ids.includes(result.record.RunID));
+  await Deno.remove(root, { recursive: true });
+});
