@@ -6,6 +6,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { compareUtf8 } from "./manifest.ts";
 import { COLUMNS, FIELDS, type FieldSpec, type RunRecord } from "./schema.ts";
 
 /** Characters escaped in every text value: `%`, C0 controls but TAB, and DEL. */
@@ -78,6 +79,7 @@ function encodeField(spec: FieldSpec, value: unknown): string {
     case "hashes":
       return quote(
         Object.entries(value as Record<string, string>)
+          .sort(([a], [b]) => compareUtf8(a, b))
           .map(([path, hash]) => `${escapeValue(path, "key")}=${escapeValue(hash, "key")}`)
           .join(";"),
       );

@@ -132,6 +132,11 @@ function* classifyLine(bytes: Uint8Array, line: number, terminated: boolean): Ge
     }
     return;
   }
+  if (body.length === HEADER.length && asciiDecoder.decode(body) === HEADER) {
+    // Two branches that both created the file can leave a second header after a merge.
+    yield problem(line, "warning", "header", "repeated header line (from a merge); skipped");
+    return;
+  }
   const comma = body.lastIndexOf(COMMA);
   const tail = asciiDecoder.decode(body.subarray(comma + 1));
   const checksumOk = comma > 0 && tail.length === 64 &&

@@ -261,7 +261,7 @@ export const FIELDS: readonly FieldSpec[] = [
     kind: "text",
     requirement: "MUST",
     type: "UTC ISO 8601 date-time",
-    allowed: "`YYYY-MM-DDTHH:MM:SS[.fff]Z`",
+    allowed: "`YYYY-MM-DDTHH:MM:SS[.f…]Z` (up to 9 fraction digits)",
     default: "the time of the call (`--started` overrides)",
     source: "the run's start",
     check: checkTimestamp,
@@ -335,7 +335,7 @@ export const FIELDS: readonly FieldSpec[] = [
     requirement: "MUST",
     type: "enum",
     allowed: "a lifecycle state or `TBD`",
-    default: "`**Current State:**` of `_STATUS.md` at run start, else `TBD`",
+    default: "`--status-before`; `exec`/`start`: `_STATUS.md` at run start; else `TBD`",
     source: "`_STATUS.md`",
     check: oneOf(LIFECYCLE_STATES),
   },
@@ -520,12 +520,12 @@ function crossFieldProblems(r: RunRecord): FieldProblem[] {
     });
   }
   for (const path of r.InputFiles) {
-    if (!(path in r.InputHashes)) {
+    if (!Object.hasOwn(r.InputHashes, path)) {
       problems.push({ field: "InputHashes", message: `has no hash for input ${show(path)}` });
     }
   }
   for (const path of r.OutputFiles) {
-    if (!(path in r.OutputHashes)) {
+    if (!Object.hasOwn(r.OutputHashes, path)) {
       problems.push({ field: "OutputHashes", message: `has no hash for output ${show(path)}` });
     }
   }

@@ -178,8 +178,7 @@ export function renderMarkdownTable(
   header: readonly string[],
   rows: readonly (readonly string[])[],
 ): string {
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map(escapeMarkdownCell).join(" | ")} |\n`;
+  const line = (cells: readonly string[]) => `| ${cells.map(escapeMarkdownCell).join(" | ")} |\n`;
   return line(header) + `|${header.map(() => "---").join("|")}|\n` + rows.map(line).join("");
 }
 
