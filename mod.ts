@@ -39,6 +39,7 @@ export * from "./src/status.ts";
 export * from "./src/deliverable.ts";
 export * from "./src/inputs.ts";
 export * from "./src/hook.ts";
+export * from "./src/spool.ts";
 export * from "./src/errors.ts";
 export * from "./src/time.ts";
 export { gitHead } from "./src/git.ts";

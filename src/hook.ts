@@ -21,7 +21,9 @@ import {
   type AppendResult,
   RECORD_FILE,
   type RecordDraft,
+  WriteError,
 } from "./store.ts";
+import { replaySpool, spoolRecord } from "./spool.ts";
 import { formatDuration, normaliseTimestamp, parseDuration } from "./time.ts";
 
 /** What an agent tells the hook about its run. */
@@ -204,4 +206,70 @@ export async function emitRecord(
     holder: `runrec emit (${report.agent})`,
     ...options,
   });
+}
+
+/** What {@linkcode recordRun} did: written, or spooled, with warnings to show. */
+export interface RunOutcome {
+  /** The append, when it succeeded. */
+  written?: AppendResult;
+  /** The spool entry holding the record, when the append failed. */
+  spooledTo?: string;
+  /** Records of earlier failures appended now from the spool. */
+  replayed: AppendResult[];
+  /** One line each, for stderr. */
+  warnings: string[];
+}
+
+/**
+ * The non-blocking hook: like {@linkcode emitRecord}, but a failed write never
+ * throws. The record goes to the spool instead (and is replayed by the next
+ * successful append or `runrec flush`); earlier spooled records for the same
+ * file are replayed after a success. Only bad input ({@linkcode InputError})
+ * throws, before anything is written.
+ *
+ * @example
+ * ```ts
+ * import { recordRun } from "./hook.ts";
+ * const outcome = await recordRun("DEL-01-02_Flow", { agent: "DEPENDENCIES", status: "SUCCESS" });
+ * for (const warning of outcome.warnings) console.error(`runrec: warning: ${warning}`);
+ * ```
+ */
+export async function recordRun(
+  delDir: string,
+  report: RunReport,
+  options: AppendOptions = {},
+): Promise<RunOutcome> {
+  const draft = await buildDraft(delDir, report);
+  const file = join(resolve(delDir), RECORD_FILE);
+  const outcome: RunOutcome = { replayed: [], warnings: [] };
+  try {
+    outcome.written = await appendRecord(file, draft, {
+      holder: `runrec emit (${report.agent})`,
+      ...options,
+    });
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const reason = (e as Error).message.split("\n")[0];
+    if (e instanceof WriteError && e.landed) {
+      outcome.warnings.push(`record written but not confirmed: ${reason}`);
+      return outcome;
+    }
+    try {
+      outcome.spooledTo = await spoolRecord(delDir, file, draft, reason);
+      outcome.warnings.push(`record not written (${reason}); spooled to ${outcome.spooledTo}`);
+    } catch (spoolError) {
+      outcome.warnings.push(
+        `record LOST: not written (${reason}) and not spooled (${(spoolError as Error).message})`,
+      );
+    }
+    return outcome;
+  }
+  try {
+    const { replayed, failures } = await replaySpool(delDir, file);
+    outcome.replayed = replayed;
+    outcome.warnings.push(...failures);
+  } catch (e) {
+    outcome.warnings.push(`spool not replayed: ${(e as Error).message}`);
+  }
+  return outcome;
 }

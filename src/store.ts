@@ -43,10 +43,13 @@ export interface AppendResult {
 
 /** A write that went wrong after validation: the record may not be in the file. */
 export class WriteError extends Error {
+  /** Whether every byte of the record reached the file before the failure (fsync, read-back). */
+  readonly landed: boolean;
   /** Builds the error. */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions & { landed?: boolean }) {
     super(message, options);
     this.name = "WriteError";
+    this.landed = options?.landed ?? false;
   }
 }
 
@@ -100,6 +103,10 @@ async function scanFile(path: string, prefix: string, runId?: string): Promise<F
       };
     }
     throw e;
+  }
+  if (!(await file.stat()).isFile) {
+    file.close();
+    throw new WriteError(`${path}: not a regular file`);
   }
   const needle = `,${prefix}`;
   const exact = runId ? `,${runId},` : undefined;
@@ -274,7 +281,10 @@ async function writeOnce(
       try {
         await handle.sync();
       } catch (e) {
-        throw new WriteError(`${path}: fsync failed: ${(e as Error).message}`, { cause: e });
+        throw new WriteError(`${path}: fsync failed: ${(e as Error).message}`, {
+          cause: e,
+          landed: true,
+        });
       }
     }
     // With O_APPEND the position after the write is the end of our bytes.
@@ -298,12 +308,14 @@ async function checkWritten(path: string, offset: number, bytes: Uint8Array, lin
       got += n;
     }
     if (got !== bytes.length || !back.every((b, i) => b === bytes[i])) {
-      throw new WriteError(`${path}: post-write check: bytes at offset ${offset} differ`);
+      throw new WriteError(`${path}: post-write check: bytes at offset ${offset} differ`, {
+        landed: true,
+      });
     }
     const text = decoder.decode(back);
     const readLine = text.slice(text.lastIndexOf("\n", text.length - 2) + 1, -1);
     if (readLine !== line || !checksumMatches(readLine)) {
-      throw new WriteError(`${path}: post-write check: record line differs`);
+      throw new WriteError(`${path}: post-write check: record line differs`, { landed: true });
     }
     const problems = validateRecord(decodeRecord(readLine));
     if (problems.length > 0) {

@@ -50,7 +50,6 @@ export interface IntegrityResult {
 }
 
 const NEWLINE = 10;
-const COMMA = 44;
 const CHECKSUM_TAIL = /,[0-9a-f]{64}$/;
 
 const CODE_TO_CHECK: Record<LineProblem["code"], IntegrityCheck> = {
@@ -88,14 +87,21 @@ class RunIdHashSet {
     // 32 bits of one hash and 21 of the other: exact in a float64, never 0.
     const key = (h1 >>> 0) * 2097152 + ((h2 >>> 0) & 0x1fffff) + 1;
     if ((this.#count + 1) * 4 > this.#slots.length * 3) this.#grow();
-    const hit = this.#insert(key, h2 >>> 0);
+    const hit = this.#insert(key);
     if (!hit) this.#count++;
     return hit;
   }
 
-  #insert(key: number, spread: number): boolean {
+  /** Slot to start probing at: from both parts of the key, so any table size spreads well. */
+  static #spread(key: number): number {
+    const high = Math.floor((key - 1) / 2097152);
+    const low = (key - 1) % 2097152;
+    return (high ^ Math.imul(low, 0x9e3779b1)) >>> 0;
+  }
+
+  #insert(key: number): boolean {
     const mask = this.#slots.length - 1;
-    let i = spread & mask;
+    let i = RunIdHashSet.#spread(key) & mask;
     while (true) {
       const slot = this.#slots[i];
       if (slot === 0) {
@@ -110,10 +116,7 @@ class RunIdHashSet {
   #grow(): void {
     const old = this.#slots;
     this.#slots = new Float64Array(old.length * 2);
-    for (const key of old) {
-      // The low 21 bits of the key are the low bits of the hash used to spread it.
-      if (key !== 0) this.#insert(key, (key - 1) % 2097152);
-    }
+    for (const key of old) if (key !== 0) this.#insert(key);
   }
 }
 
@@ -167,7 +170,7 @@ export async function verifyRecordFile(
       severity: event.severity,
       check: CODE_TO_CHECK[event.code],
       field: event.field,
-      message: withSubject(event),
+      message: describeLineProblem(event),
     });
   }
   if (!sawLine) {
@@ -211,8 +214,19 @@ export async function verifyRecordFile(
   return result;
 }
 
-/** Gives messages that begin with a verb the subject they lack. */
-function withSubject(problem: LineProblem): string {
+/**
+ * The message of a reader problem as one readable clause: the reader's
+ * messages that begin with a verb ("is not the v1.0 header", "is not valid
+ * UTF-8") get the subject they lack.
+ *
+ * @example
+ * ```ts
+ * import { describeLineProblem } from "./verify.ts";
+ * describeLineProblem({ code: "header", message: "is not the v1.0 header: \"x\"" });
+ * // 'header is not the v1.0 header: "x"'
+ * ```
+ */
+export function describeLineProblem(problem: { code: string; message: string }): string {
   if (!/^(is|has) /.test(problem.message)) return problem.message;
   return `${problem.code === "header" ? "header" : "line"} ${problem.message}`;
 }
@@ -271,7 +285,9 @@ async function forEachLine(path: string, visit: (bytes: Uint8Array) => void): Pr
   while (true) {
     const n = await file.read(buffer);
     if (n === null) break;
-    const chunk = pending.length > 0 ? concat(pending, buffer.subarray(0, n)) : buffer.subarray(0, n);
+    const chunk = pending.length > 0
+      ? concat(pending, buffer.subarray(0, n))
+      : buffer.subarray(0, n);
     let start = 0;
     for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
       visit(chunk.subarray(start, nl));
@@ -487,7 +503,7 @@ async function unionMergeNote(
   const theirs = new Set<string>();
   for (const parent of commit.parents.slice(1)) {
     const bytes = await fileAtCommit(parent, gitPath, top);
-    if (bytes) for (const line of splitLines(bytes)) theirs.add(line);
+    if (bytes) { for (const line of splitLines(bytes)) theirs.add(line); }
   }
   let j = 0;
   let added = 0;
@@ -516,6 +532,5 @@ function hasValidChecksum(latin1Line: string): boolean {
   const comma = line.lastIndexOf(",");
   if (comma < 0) return false;
   const body = Uint8Array.from(line.slice(0, comma), (c) => c.charCodeAt(0));
-  void COMMA;
   return createHash("sha256").update(body).digest("hex") === line.slice(comma + 1);
 }

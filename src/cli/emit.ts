@@ -4,7 +4,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
-import { emitRecord, type RunReport } from "../hook.ts";
+import { recordRun, type RunReport } from "../hook.ts";
 import {
   type Command,
   EXIT,
@@ -39,8 +39,10 @@ Options:
   --json                print the written record as JSON instead of its RunID
 
 Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relative).
-A write failure never fails the agent's run: runrec prints a warning and exits 0,
-unless --strict. Bad arguments exit 2 and write nothing.
+A write failure never fails the agent's run: runrec prints a warning, keeps the
+record in a spool (<del-dir>/.runrec-spool/, else $TMPDIR/runrec-spool/) and exits 0,
+unless --strict (exit 2). The next successful emit to the folder, or runrec flush,
+appends spooled records. Bad arguments exit 2 and write nothing.
 
 Example:
   runrec emit PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS --status SUCCESS \\
@@ -89,17 +91,14 @@ export const emitCommand: Command = {
       error: stringOption(parsed, "error"),
       notes: stringOption(parsed, "notes"),
     };
-    let result;
-    try {
-      result = await emitRecord(delDir, report, { fsync: !parsed.values["no-fsync"] });
-    } catch (e) {
-      if (e instanceof InputError) throw e;
-      const message = (e as Error).message.split("\n")[0];
-      io.err(`runrec: warning: run record not written: ${message}\n`);
-      return parsed.values.strict ? EXIT.usage : EXIT.ok;
+    const outcome = await recordRun(delDir, report, { fsync: !parsed.values["no-fsync"] });
+    for (const warning of outcome.warnings) io.err(`runrec: warning: ${warning}\n`);
+    for (const { record } of outcome.replayed) {
+      io.err(`runrec: replayed ${record.RunID} from the spool\n`);
     }
-    if (parsed.values.json) writeJson(io, result.record);
-    else io.out(`${result.record.RunID}\n`);
+    if (!outcome.written) return parsed.values.strict ? EXIT.usage : EXIT.ok;
+    if (parsed.values.json) writeJson(io, outcome.written.record);
+    else io.out(`${outcome.written.record.RunID}\n`);
     return EXIT.ok;
   },
 };

@@ -91,7 +91,7 @@ export function padDisplay(text: string, width: number): string {
   return text + " ".repeat(Math.max(0, width - displayWidth(text)));
 }
 
-/** Makes a table cell one line: control characters would break the alignment. */
+/** Makes text one line: control characters would break alignment and line-based output. */
 function oneLine(text: string): string {
   // deno-lint-ignore no-control-regex
   return text.replace(/[\x00-\x08\x0A-\x1F\x7F]/g, (c) => (c === "\n" ? "↵" : "�"))
@@ -234,4 +234,26 @@ export class BufferedOut {
  */
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * One problem as the read commands print it: `path:line: message`, with
+ * `warning: ` before the message of a warning (coloured when `color`).
+ *
+ * @example
+ * ```ts
+ * import { problemLine } from "./format.ts";
+ * problemLine("RunRecords.csv", 7, "error", "RecordChecksum does not match the line", false);
+ * // "RunRecords.csv:7: RecordChecksum does not match the line\n"
+ * ```
+ */
+export function problemLine(
+  path: string,
+  line: number,
+  severity: "error" | "warning",
+  message: string,
+  color: boolean,
+): string {
+  const label = severity === "warning" ? paint("warning:", "yellow", color) + " " : "";
+  return `${path}:${line}: ${label}${oneLine(message)}\n`;
 }

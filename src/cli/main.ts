@@ -7,6 +7,7 @@
  */
 import { type Command, EXIT, exitFor, type Io, parseCommandArgs, UsageError } from "./command.ts";
 import { emitCommand } from "./emit.ts";
+import { flushCommand } from "./flush.ts";
 import { hashCommand } from "./hash.ts";
 import { logCommand } from "./log.ts";
 import { showCommand } from "./show.ts";
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   logCommand,
   showCommand,
   hashCommand,
+  flushCommand,
 ];
 
 /** The version `runrec --version` prints. */

@@ -1,0 +1,201 @@
+/**
+ * `runrec validate`: checks every line of record files against the schema,
+ * streaming, and prints each problem with its file and line.
+ *
+ * @module
+ */
+import { readRecords } from "../reader.ts";
+import { resolveTargets } from "../targets.ts";
+import { describeLineProblem } from "../verify.ts";
+import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
+import { BufferedOut, paint, plural, problemLine } from "./format.ts";
+
+const HELP = `runrec validate: check every line of record files against the schema
+
+Usage: runrec validate <file|del-dir|root>... [--json]
+
+Each target is a record file, a deliverable folder (its RunRecords.csv; one
+with no RunRecords.csv yet has "no records yet", which is fine), or any other
+folder (every RunRecords.csv beneath it, .git and node_modules skipped).
+
+Every problem is printed as "path:line: field message"; warnings (torn
+records from interrupted writes, CR LF, NUL bytes, blank lines, no final
+newline) say "warning:" and do not fail. Then one summary line per file.
+Files are streamed: memory stays flat whatever their size.
+
+Options:
+  --json      print one JSON document: {files: [{path, exists, problems, records,
+              errors, warnings}], records, errors, warnings, unreadable, ok}
+  -h, --help  show this help
+
+Exit codes: 0 no errors (warnings allowed); 1 a line has an error (corrupt,
+invalid, bad header); 2 usage error, missing target or unreadable file.
+
+Example:
+  runrec validate PKG-01_Alpha/1_Working/DEL-01-02_Spec
+  runrec validate . --json
+`;
+
+/** Totals over one file or all of them. */
+interface Counts {
+  records: number;
+  errors: number;
+  warnings: number;
+}
+
+/** What the text and JSON outputs do at each step of the stream. */
+interface Sink {
+  start(): void;
+  beginFile(path: string, exists: boolean): void;
+  problem(
+    path: string,
+    p: { line: number; severity: "error" | "warning"; code: string; field: string; message: string },
+  ): void;
+  endFile(path: string, exists: boolean, counts: Counts, unreadable?: string): void;
+  end(total: Counts & { files: number; unreadable: number }, targets: string[]): void;
+}
+
+function textSink(io: Io, out: BufferedOut): Sink {
+  return {
+    start() {},
+    beginFile() {},
+    problem(path, p) {
+      out.write(problemLine(path, p.line, p.severity, describeLineProblem(p), io.color));
+    },
+    endFile(path, exists, counts, unreadable) {
+      if (unreadable !== undefined) {
+        out.flush();
+        io.err(`runrec validate: ${path}: cannot read: ${unreadable}\n`);
+        return;
+      }
+      if (!exists) {
+        out.write(`${path}: no records yet (no RunRecords.csv)\n`);
+        return;
+      }
+      const verdict = counts.errors > 0 ? paint("FAILED", "red", io.color) : "ok";
+      out.write(
+        `${path}: ${verdict}: ${plural(counts.records, "record")}, ${
+          plural(counts.errors, "error")
+        }, ${plural(counts.warnings, "warning")}\n`,
+      );
+    },
+    end(total, targets) {
+      if (total.files === 0) {
+        out.write(`no RunRecords.csv found under ${targets.join(", ")}\n`);
+      } else if (total.files > 1) {
+        out.write(
+          `total: ${plural(total.files, "file")}, ${plural(total.records, "record")}, ${
+            plural(total.errors, "error")
+          }, ${plural(total.warnings, "warning")}\n`,
+        );
+      }
+      out.flush();
+    },
+  };
+}
+
+/** Streams the JSON document piece by piece, so a file full of problems costs no memory. */
+function jsonSink(out: BufferedOut): Sink {
+  let firstFile = true;
+  let firstProblem = true;
+  return {
+    start() {
+      out.write(`{\n  "files": [`);
+    },
+    beginFile(path, exists) {
+      out.write(`${firstFile ? "" : ","}\n    {\n      "path": ${JSON.stringify(path)},\n`);
+      out.write(`      "exists": ${exists},\n      "problems": [`);
+      firstFile = false;
+      firstProblem = true;
+    },
+    problem(_path, p) {
+      const item = { line: p.line, severity: p.severity, code: p.code, field: p.field };
+      out.write(
+        `${firstProblem ? "" : ","}\n        ${
+          JSON.stringify({ ...item, message: describeLineProblem(p) })
+        }`,
+      );
+      firstProblem = false;
+    },
+    endFile(_path, _exists, counts, unreadable) {
+      out.write(`${firstProblem ? "" : "\n      "}],\n`);
+      out.write(`      "records": ${counts.records},\n      "errors": ${counts.errors},\n`);
+      out.write(`      "warnings": ${counts.warnings}`);
+      if (unreadable !== undefined) out.write(`,\n      "unreadable": ${JSON.stringify(unreadable)}`);
+      out.write(`\n    }`);
+    },
+    end(total) {
+      out.write(`${firstFile ? "" : "\n  "}],\n`);
+      out.write(`  "records": ${total.records},\n  "errors": ${total.errors},\n`);
+      out.write(`  "warnings": ${total.warnings},\n  "unreadable": ${total.unreadable},\n`);
+      out.write(`  "ok": ${total.errors === 0 && total.unreadable === 0}\n}\n`);
+      out.flush();
+    },
+  };
+}
+
+async function run(parsed: Parsed, io: Io): Promise<number> {
+  const targets = positionals(parsed, ["file|del-dir|root"], true);
+  const files = await resolveTargets(targets);
+  const out = new BufferedOut(io);
+  const sink = parsed.values.json ? jsonSink(out) : textSink(io, out);
+  const total = { records: 0, errors: 0, warnings: 0, files: files.length, unreadable: 0 };
+  sink.start();
+  for (const file of files) {
+    sink.beginFile(file.path, file.exists);
+    const counts: Counts = { records: 0, errors: 0, warnings: 0 };
+    let unreadable: string | undefined;
+    if (file.exists) {
+      let sawLine = false;
+      try {
+        for await (const event of readRecords(file.path)) {
+          sawLine = true;
+          if (event.kind === "record") {
+            counts.records++;
+            continue;
+          }
+          if (event.severity === "error") counts.errors++;
+          else counts.warnings++;
+          sink.problem(file.path, event);
+        }
+      } catch (e) {
+        unreadable = (e as Error).message.split("\n")[0];
+        total.unreadable++;
+      }
+      if (!sawLine && unreadable === undefined) {
+        counts.warnings++;
+        sink.problem(file.path, {
+          line: 1,
+          severity: "warning",
+          code: "empty",
+          field: "",
+          message: "file is empty (no header, no records)",
+        });
+      }
+    }
+    total.records += counts.records;
+    total.errors += counts.errors;
+    total.warnings += counts.warnings;
+    sink.endFile(file.path, file.exists, counts, unreadable);
+  }
+  sink.end(total, targets);
+  if (total.unreadable > 0) return EXIT.usage;
+  return total.errors > 0 ? EXIT.check : EXIT.ok;
+}
+
+/**
+ * The `validate` command.
+ *
+ * @example
+ * ```ts
+ * import { main, processIo } from "./main.ts";
+ * const code = await main(["validate", "examples/", "--json"], processIo());
+ * ```
+ */
+export const validateCommand: Command = {
+  name: "validate",
+  summary: "check every line of record files against the schema",
+  help: HELP,
+  options: { json: { type: "boolean" } },
+  run,
+};

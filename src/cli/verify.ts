@@ -1,0 +1,216 @@
+/**
+ * `runrec verify`: integrity of record files (header, every line's checksum,
+ * duplicate RunIDs) and, with `--since`, K-APPEND-1 against git history.
+ *
+ * @module
+ */
+import { GitUnavailableError } from "../git.ts";
+import { resolveTargets } from "../targets.ts";
+import {
+  type HistoryResult,
+  type IntegrityProblem,
+  type IntegrityResult,
+  verifyHistory,
+  verifyRecordFile,
+} from "../verify.ts";
+import {
+  type Command,
+  EXIT,
+  type Io,
+  type Parsed,
+  positionals,
+  stringOption,
+  UsageError,
+} from "./command.ts";
+import { BufferedOut, paint, plural, problemLine } from "./format.ts";
+
+const HELP = `runrec verify: check the integrity of record files, and that they only grew
+
+Usage: runrec verify <file|del-dir|root>... [--since GIT-REV] [--json]
+
+Targets as for validate. For each record file:
+  - the header is the v1.0 header;
+  - every line's RecordChecksum matches it (a corrupt line fails; a torn
+    record from an interrupted write is a warning);
+  - every record is valid, and no RunID appears twice (both lines are named;
+    identical lines, as a union merge of the same record leaves, are said so).
+With --since GIT-REV, also K-APPEND-1: the version of the file at GIT-REV,
+at every first-parent commit in GIT-REV..HEAD that changed it, and in the
+working tree, each has the one before as a byte-for-byte prefix. A merge
+that merge=union made (the first parent's lines in order, plus checksummed
+records from the other parent) is accepted. A file that did not exist at
+GIT-REV is checked from its first version. The first offending commit and
+the first differing line are named. --since runs git, so the sandboxed
+build (no permission to run programs) stops with an error.
+
+Options:
+  --since GIT-REV  also check that the file only grew since this revision
+  --json           print one JSON document: {since, files: [{path, exists, problems,
+                   records, errors, warnings, duplicates, history, ok}], ok}
+  -h, --help       show this help
+
+Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
+record, duplicate RunID, history rewritten); 2 usage error, missing target,
+unreadable file, unknown GIT-REV, not in a git work tree, git not runnable.
+
+Example:
+  runrec verify PKG-01_Alpha/1_Working/DEL-01-02_Spec
+  runrec verify . --since origin/main --json
+`;
+
+function historyJson(history: HistoryResult | undefined) {
+  if (!history) return null;
+  return {
+    since: history.since,
+    sinceCommit: history.sinceCommit,
+    gitPath: history.gitPath,
+    existedAtSince: history.existedAtSince,
+    commits: history.commits,
+    versionsCompared: history.versionsCompared,
+    ok: history.failure === undefined,
+    failure: history.failure ?? null,
+    notes: history.notes,
+  };
+}
+
+function historyText(path: string, history: HistoryResult, color: boolean): string {
+  const lines = history.notes.map((note) => `${path}: note: ${note}\n`);
+  const failure = history.failure;
+  if (failure) {
+    const where = failure.commit === "working tree"
+      ? "the working tree"
+      : `commit ${failure.commit.slice(0, 7)} ${JSON.stringify(failure.subject)}`;
+    lines.push(
+      `${path}:${failure.line}: ${paint("K-APPEND-1 broken", "red", color)} in ${where}: ` +
+        `${failure.message}, against the version in ${failure.previous.slice(0, 7)}\n`,
+    );
+  } else {
+    lines.push(
+      `${path}: K-APPEND-1 holds since ${history.since} (${history.sinceCommit.slice(0, 7)}): ` +
+        `${plural(history.versionsCompared, "version")} compared\n`,
+    );
+  }
+  return lines.join("");
+}
+
+async function run(parsed: Parsed, io: Io): Promise<number> {
+  const targets = positionals(parsed, ["file|del-dir|root"], true);
+  const since = stringOption(parsed, "since");
+  if (since === "") throw new UsageError("--since needs a git revision");
+  const json = parsed.values.json === true;
+  const files = await resolveTargets(targets);
+
+  // History first: an unknown revision or a git that cannot run ends the
+  // command (exit 2) before anything is printed.
+  const histories = new Map<string, HistoryResult>();
+  if (since !== undefined) {
+    for (const file of files) {
+      if (!file.exists) continue;
+      try {
+        histories.set(file.path, await verifyHistory(file.path, since));
+      } catch (e) {
+        if (e instanceof GitUnavailableError) throw new GitUnavailableError(`--since: ${e.message}`);
+        throw e;
+      }
+    }
+  }
+
+  const out = new BufferedOut(io);
+  let failed = false;
+  let unreadable = 0;
+  let firstFile = true;
+  if (json) out.write(`{\n  "since": ${JSON.stringify(since ?? null)},\n  "files": [`);
+  for (const file of files) {
+    const history = histories.get(file.path);
+    if (!file.exists) {
+      if (json) {
+        out.write(`${firstFile ? "" : ","}\n    ${
+          JSON.stringify({
+            path: file.path,
+            exists: false,
+            problems: [],
+            records: 0,
+            errors: 0,
+            warnings: 0,
+            duplicates: 0,
+            history: null,
+            ok: true,
+          })
+        }`);
+      } else out.write(`${file.path}: no records yet (no RunRecords.csv)\n`);
+      firstFile = false;
+      continue;
+    }
+    let firstProblem = true;
+    if (json) {
+      out.write(`${firstFile ? "" : ","}\n    {\n      "path": ${JSON.stringify(file.path)},\n`);
+      out.write(`      "exists": true,\n      "problems": [`);
+    }
+    firstFile = false;
+    const onProblem = (p: IntegrityProblem) => {
+      if (json) {
+        out.write(`${firstProblem ? "" : ","}\n        ${JSON.stringify(p)}`);
+        firstProblem = false;
+      } else out.write(problemLine(file.path, p.line, p.severity, p.message, io.color));
+    };
+    let result: IntegrityResult = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
+    let readError: string | undefined;
+    try {
+      result = await verifyRecordFile(file.path, onProblem);
+    } catch (e) {
+      readError = (e as Error).message.split("\n")[0];
+      unreadable++;
+    }
+    const ok = readError === undefined && result.errors === 0 && !history?.failure;
+    if (!ok) failed = true;
+    if (json) {
+      out.write(`${firstProblem ? "" : "\n      "}],\n`);
+      const rest = { ...result, history: historyJson(history), ok };
+      const body = JSON.stringify(readError ? { ...rest, unreadable: readError } : rest, null, 2);
+      // The object's members, indented to sit inside the file object already opened.
+      const members = body.split("\n").slice(1, -1).map((line) => `    ${line}`);
+      out.write(`${members.join("\n")}\n    }`);
+      continue;
+    }
+    if (history) out.write(historyText(file.path, history, io.color));
+    if (readError) {
+      out.flush();
+      io.err(`runrec verify: ${file.path}: cannot read: ${readError}\n`);
+      continue;
+    }
+    const verdict = ok ? "ok" : paint("FAILED", "red", io.color);
+    out.write(
+      `${file.path}: ${verdict}: ${plural(result.records, "record")}, ${
+        plural(result.errors, "error")
+      } (${plural(result.duplicates, "duplicate RunID")}), ${
+        plural(result.warnings, "warning")
+      }${history ? `, K-APPEND-1 ${history.failure ? "broken" : "holds"}` : ""}\n`,
+    );
+  }
+  if (json) {
+    out.write(`${firstFile ? "" : "\n  "}],\n  "unreadable": ${unreadable},\n`);
+    out.write(`  "ok": ${!failed}\n}\n`);
+  } else if (files.length === 0) {
+    out.write(`no RunRecords.csv found under ${targets.join(", ")}\n`);
+  }
+  out.flush();
+  if (unreadable > 0) return EXIT.usage;
+  return failed ? EXIT.check : EXIT.ok;
+}
+
+/**
+ * The `verify` command.
+ *
+ * @example
+ * ```ts
+ * import { main, processIo } from "./main.ts";
+ * const code = await main(["verify", ".", "--since", "origin/main"], processIo());
+ * ```
+ */
+export const verifyCommand: Command = {
+  name: "verify",
+  summary: "check checksums, duplicate RunIDs and append-only history (--since)",
+  help: HELP,
+  options: { json: { type: "boolean" }, since: { type: "string" } },
+  run,
+};

@@ -1,0 +1,181 @@
+/**
+ * The spool: where a record goes when it cannot be appended (full disk, a
+ * folder in the way, a lock that stays held), so that it is not lost. The
+ * next successful append to the same file, or `runrec flush`, replays it once.
+ *
+ * @module
+ */
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { appendRecord, type AppendResult, type RecordDraft } from "./store.ts";
+
+/** Name of the spool folder inside a deliverable folder. */
+export const SPOOL_FOLDER = ".runrec-spool";
+
+/** Replays after which a spooled record is reported as stuck on every call. */
+export const ESCALATE_AFTER = 3;
+
+/** One spooled record, as stored in its JSON file. */
+export interface SpoolEntry {
+  /** Absolute path of the record file the record belongs to. */
+  recordFile: string;
+  /** The record, as it was about to be appended. */
+  draft: RecordDraft;
+  /** Why the append failed, first time and last time. */
+  error: string;
+  /** When it was spooled. */
+  spooledAt: string;
+  /** Failed replays so far. */
+  attempts: number;
+}
+
+/** What a replay did. */
+export interface ReplayReport {
+  /** Records appended from the spool. */
+  replayed: AppendResult[];
+  /** One line per record that stays in the spool. */
+  failures: string[];
+}
+
+function envOrUndefined(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined; // not permitted: treated as unset
+  }
+}
+
+/**
+ * Spool folders in the order they are tried: `$RUNREC_SPOOL_DIR`, the
+ * deliverable's own `.runrec-spool/`, then one in the temporary folder
+ * (outside the deliverable, for when that is unwritable).
+ *
+ * @example
+ * ```ts
+ * import { spoolFolders } from "./spool.ts";
+ * spoolFolders("DEL-01-02_X"); // [".../DEL-01-02_X/.runrec-spool", "/tmp/runrec-spool"]
+ * ```
+ */
+export function spoolFolders(delDir?: string): string[] {
+  const folders: string[] = [];
+  const fromEnv = envOrUndefined("RUNREC_SPOOL_DIR");
+  if (fromEnv) folders.push(resolve(fromEnv));
+  if (delDir) folders.push(join(resolve(delDir), SPOOL_FOLDER));
+  let temp = "/tmp";
+  try {
+    temp = envOrUndefined("TMPDIR") ?? tmpdir();
+  } catch { /* keep /tmp */ }
+  folders.push(join(temp, "runrec-spool"));
+  return [...new Set(folders)];
+}
+
+async function writeEntry(folder: string, name: string, entry: SpoolEntry): Promise<string> {
+  await Deno.mkdir(folder, { recursive: true });
+  const path = join(folder, name);
+  const temporary = `${path}.tmp`;
+  await Deno.writeTextFile(temporary, JSON.stringify(entry, null, 1) + "\n", { createNew: true });
+  await Deno.rename(temporary, path);
+  return path;
+}
+
+/**
+ * Puts a record that could not be appended into the first spool folder that
+ * takes it; returns the entry's path. Throws only when no folder takes it.
+ *
+ * @example
+ * ```ts
+ * import { spoolRecord } from "./spool.ts";
+ * declare const draft: import("./store.ts").RecordDraft;
+ * const where = await spoolRecord("DEL-01-02_X", "DEL-01-02_X/RunRecords.csv", draft, "ENOSPC");
+ * ```
+ */
+export async function spoolRecord(
+  delDir: string,
+  recordFile: string,
+  draft: RecordDraft,
+  error: string,
+): Promise<string> {
+  const entry: SpoolEntry = {
+    recordFile: resolve(recordFile),
+    draft,
+    error,
+    spooledAt: new Date().toISOString(),
+    attempts: 0,
+  };
+  const name = `${Date.now()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.json`;
+  const problems: string[] = [];
+  for (const folder of spoolFolders(delDir)) {
+    try {
+      return await writeEntry(folder, name, entry);
+    } catch (e) {
+      problems.push(`${folder}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`no spool folder took the record (${problems.join("; ")})`);
+}
+
+async function entriesIn(folder: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const item of Deno.readDir(folder)) {
+      if (item.isFile && item.name.endsWith(".json")) names.push(join(folder, item.name));
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return names.sort();
+}
+
+/**
+ * Replays spooled records: those for `recordFile` (or every record, when it
+ * is omitted) in the spool folders of `delDir`. Each entry is claimed by an
+ * atomic rename first, so two replayers never append the same record twice.
+ *
+ * @example
+ * ```ts
+ * import { replaySpool } from "./spool.ts";
+ * const { replayed, failures } = await replaySpool("DEL-01-02_X");
+ * ```
+ */
+export async function replaySpool(delDir?: string, recordFile?: string): Promise<ReplayReport> {
+  const report: ReplayReport = { replayed: [], failures: [] };
+  const target = recordFile ? resolve(recordFile) : undefined;
+  for (const folder of spoolFolders(delDir)) {
+    for (const path of await entriesIn(folder)) {
+      let entry: SpoolEntry;
+      try {
+        entry = JSON.parse(await Deno.readTextFile(path));
+      } catch (e) {
+        report.failures.push(`${path}: unreadable spool entry: ${(e as Error).message}`);
+        continue;
+      }
+      if (target && entry.recordFile !== target) continue;
+      const claimed = `${path}.replaying-${Deno.pid}`;
+      try {
+        await Deno.rename(path, claimed);
+      } catch {
+        continue; // another process claimed it
+      }
+      try {
+        const note = `replayed from spool (spooled ${entry.spooledAt}: ${entry.error})`;
+        const draft = {
+          ...entry.draft,
+          Notes: [entry.draft.Notes, note].filter(Boolean).join(" | "),
+        };
+        report.replayed.push(await appendRecord(entry.recordFile, draft));
+        await Deno.remove(claimed);
+      } catch (e) {
+        entry.attempts++;
+        const message = (e as Error).message.split("\n")[0];
+        await Deno.writeTextFile(claimed, JSON.stringify({ ...entry, error: message }, null, 1));
+        await Deno.rename(claimed, path);
+        const loud = entry.attempts >= ESCALATE_AFTER ? "STUCK: " : "";
+        report.failures.push(
+          `${loud}${path}: record for ${entry.recordFile} still not written after ` +
+            `${entry.attempts} replay(s): ${message}`,
+        );
+      }
+    }
+  }
+  return report;
+}

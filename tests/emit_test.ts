@@ -1,0 +1,174 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test("emit: writes a record with accurate metadata and prints its RunID", async () => {
+  const { root, del } = await makeProject();
+  const { code, stdout, stderr } = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "_CONTEXT.md",
+    "--output",
+    "Datasheet.md",
+    "--status-before",
+    "OPEN",
+    "--duration",
+    "PT2M34.5S",
+    "--pass",
+    "FULL",
+    "--json",
+  ]);
+  assertEquals(code, 0, stderr);
+  const record = JSON.parse(stdout);
+  assertEquals(Object.keys(record), [...COLUMNS]);
+  assertEquals(record.AgentName, "4_DOCUMENTS");
+  assertEquals(record.DeliverableID, "DEL-01-02");
+  assertEquals(record.StatusBefore, "OPEN");
+  assertEquals(record.StatusAfter, "OPEN");
+  assertEquals(record.RunDuration, "PT2M34.5S");
+  assertEquals(record.InputFiles, ["_CONTEXT.md"]);
+  assertEquals(record.OutputFiles, ["Datasheet.md"]);
+  assertEquals(Object.keys(record.InputHashes).sort(), [
+    "../../../_Decomposition/D.md",
+    "_CONTEXT.md",
+    "_REFERENCES.md",
+  ]);
+  assert(SHA256_PATTERN.test(record.InputContextSHA));
+  assert(SHA256_PATTERN.test(record.OutputHashes["Datasheet.md"]));
+  const second = await runCli(["emit", del, "--agent", "DEPENDENCIES", "--status", "SKIPPED"]);
+  assertEquals(second.code, 0);
+  assertMatch(second.stdout, /^RUN-DEL-01-02-\d{8}-\d{4}-\d{3}\n$/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit: bad arguments exit 2 with one line naming the problem and write nothing", async () => {
+  const { root, del } = await makeProject();
+  const cases: [string[], RegExp][] = [
+    [["emit", del, "--status", "SUCCESS"], /--agent is required/],
+    [["emit", del, "--agent", "A", "--status", "DONE"], /RunStatus must be one of/],
+    [["emit", del, "--agent", "A", "--status", "SUCCESS", "--duration", "2 min"], /--duration/],
+    [["emit", del, "--agent", "A", "--status", "SUCCESS", "--started", "yesterday"], /--started/],
+    [
+      ["emit", del, "--agent", "A", "--status", "SUCCESS", "--status-before", "DONE"],
+      /StatusBefore/,
+    ],
+    [["emit", del, "--agent", "A", "--status", "SUCCESS", "--bogus"], /bogus/],
+    [["emit", join(del, "nope"), "--agent", "A", "--status", "SUCCESS"], /cannot read/],
+    [["emit", join(del, "_CONTEXT.md"), "--agent", "A", "--status", "SUCCESS"], /is not a folder/],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stdout, stderr } = await runCli(args);
+    assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
+    assertEquals(stdout, "");
+    assertMatch(stderr, message);
+    assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+  }
+  assert(!(await exists(join(del, RECORD_FILE))), "a record was written");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit: a real subprocess shows no stack trace on bad input", async () => {
+  const { root, del } = await makeProject();
+  const { code, stderr } = await runCliProcess(["emit", del, "--agent", "A", "--status", "NOPE"]);
+  assertEquals(code, 2);
+  assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+  assert(!stderr.includes("    at "), stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit: a folder where RunRecords.csv should be spools the record; exit 0, --strict 2", async () => {
+  const { root, del } = await makeProject();
+  const spool = await Deno.makeTempDir();
+  await Deno.mkdir(join(del, RECORD_FILE));
+  const env = { RUNREC_SPOOL_DIR: spool };
+  const soft = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS"],
+    undefined,
+    env,
+  );
+  assertEquals(soft.code, 0, soft.stderr);
+  assertMatch(soft.stderr, /runrec: warning: record not written .*not a regular file.*spooled to/);
+  const strict = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS", "--strict"],
+    undefined,
+    env,
+  );
+  assertEquals(strict.code, 2);
+  const spooled = [...Deno.readDirSync(spool)].filter((e) => e.name.endsWith(".json"));
+  assertEquals(spooled.length, 2);
+  // Once the fault is gone, the next emit appends the spooled records too.
+  await Deno.remove(join(del, RECORD_FILE));
+  const next = await runCliProcess(
+    ["emit", del, "--agent", "B", "--status", "SUCCESS"],
+    undefined,
+    env,
+  );
+  assertEquals(next.code, 0, next.stderr);
+  assertEquals((next.stderr.match(/replayed RUN-/g) ?? []).length, 2);
+  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
+  assertEquals(lines.length, 4);
+  assertIncludes(lines[2] + lines[3], "replayed from spool");
+  assertEquals([...Deno.readDirSync(spool)].length, 0);
+  const flush = await runCliProcess(["flush", del], undefined, env);
+  assertEquals(flush.code, 0);
+  assertIncludes(flush.stdout, "nothing spooled");
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(spool, { recursive: true });
+});
+
+Deno.test("emit: a full disk (tiny tmpfs) never fails the run and never loses the record", async () => {
+  const { root, del } = await makeProject();
+  const mount = await Deno.makeTempDir();
+  const mounted = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mount],
+    stderr: "piped",
+  }).output();
+  assertEquals(mounted.code, 0, `mount failed: ${new TextDecoder().decode(mounted.stderr)}`);
+  try {
+    // The deliverable lives on the tiny disk; the spool falls back outside it.
+    const small = join(mount, "DEL-01-02_Thing");
+    await new Deno.Command("cp", { args: ["-r", del, small] }).output();
+    const first = await runCli(["emit", small, "--agent", "A", "--status", "SUCCESS"]);
+    assertEquals(first.code, 0, first.stderr);
+    const before = await Deno.readFile(join(small, RECORD_FILE));
+    await new Deno.Command("sh", {
+      args: ["-c", `dd if=/dev/zero of=${join(mount, "filler")} bs=1k 2>/dev/null; true`],
+    }).output();
+    const spool = await Deno.makeTempDir();
+    const full = await runCliProcess(
+      ["emit", small, "--agent", "A", "--status", "FAILED", "--error", "disk"],
+      undefined,
+      { RUNREC_SPOOL_DIR: join(mount, "spool"), TMPDIR: spool },
+    );
+    assertEquals(full.code, 0, full.stderr);
+    assertMatch(full.stderr, /record not written .*No space left on device.*spooled to /);
+    assertIncludes(full.stderr, spool);
+    const after = await Deno.readFile(join(small, RECORD_FILE));
+    assertEquals(after.subarray(0, before.length), before);
+    await Deno.remove(join(mount, "filler"));
+    const flush = await runCliProcess(["flush", small], undefined, { TMPDIR: spool });
+    assertEquals(flush.code, 0, flush.stderr);
+    assertMatch(flush.stdout, /RUN-DEL-01-02-\d{8}-\d{4}-\d{3}  replayed/);
+    const validate = await runCli(["validate", small]);
+    assertEquals(validate.code, 0, validate.stdout + validate.stderr);
+    const lines = (await Deno.readTextFile(join(small, RECORD_FILE))).trimEnd().split("\n");
+    assertEquals(lines.length, 3);
+    await Deno.remove(spool, { recursive: true });
+  } finally {
+    await new Deno.Command("umount", { args: [mount] }).output();
+    await Deno.remove(mount, { recursive: true });
+    await Deno.remove(root, { recursive: true });
+  }
+});
