@@ -69,8 +69,10 @@ export function markdownTable(rows: Row[]): string {
   ];
   for (const r of rows) {
     lines.push(
-      `| ${[r.bench, r.what, r.measured, r.reference, r.ratio, r.target, r.verdict].map(cell)
-        .join(" | ")} |`,
+      `| ${
+        [r.bench, r.what, r.measured, r.reference, r.ratio, r.target, r.verdict].map(cell)
+          .join(" | ")
+      } |`,
     );
   }
   return lines.join("\n");

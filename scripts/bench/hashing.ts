@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { hashFile, hashFiles } from "../../src/hash.ts";
 import { FULL_FLAGS } from "../../src/cli/permissions.ts";
 import {
-  best,
   type Benchmark,
+  best,
   type Context,
   formatBytes,
   formatCount,

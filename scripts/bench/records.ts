@@ -118,11 +118,21 @@ export function benchRecord(index: number): RunRecord {
   return record;
 }
 
+/** Options of {@linkcode writeRecordFile}. */
+export interface WriteOptions {
+  /** Append records `from` to `count - 1` to an existing file written with `from` records. */
+  from?: number;
+  /** Called after each written batch with the number of records written so far. */
+  progress?: (done: number) => void;
+}
+
 /**
- * Writes a record file of `count` valid records. Each shape is encoded once
- * with `encodeRecord`; per record only RunID and RunTimestamp change (the
- * first six columns never need quoting), and the checksum is recomputed. Every
+ * Writes a record file of `count` valid records; returns the bytes written.
+ * Each shape is encoded once with `encodeRecord`; per record only RunID,
+ * AgentName and RunTimestamp change (the first six columns never need
+ * quoting), and the checksum is recomputed over the line's bytes. Every
  * 50,000th line is compared with a full `encodeRecord` of the same record.
+ * With `from`, extends a file holding records `0..from-1` to `count` records.
  *
  * @example
  * ```ts
@@ -133,45 +143,51 @@ export function benchRecord(index: number): RunRecord {
 export async function writeRecordFile(
   path: string,
   count: number,
-  progress?: (done: number) => void,
+  options: WriteOptions = {},
 ): Promise<number> {
-  // The encoded columns after RunTimestamp, per shape.
-  const tails: string[] = [];
+  const from = options.from ?? 0;
+  const encoder = new TextEncoder();
+  // The encoded columns after RunTimestamp, per shape, as UTF-8 bytes.
+  const tails: Uint8Array[] = [];
   for (let v = 0; v < VARIANTS; v++) {
     const line = encodeRecord(benchRecord(v));
     const body = line.slice(0, line.lastIndexOf(","));
     let at = -1;
     for (let i = 0; i < 6; i++) at = body.indexOf(",", at + 1);
-    tails.push(body.slice(at));
+    tails.push(encoder.encode(body.slice(at)));
   }
-  const encoder = new TextEncoder();
-  using file = await Deno.open(path, { write: true, create: true, truncate: true });
-  let batch: string[] = [`${HEADER}\n`];
-  let batchChars = 0;
+  using file = await Deno.open(
+    path,
+    from > 0 ? { append: true } : { write: true, create: true, truncate: true },
+  );
+  const buffer = new Uint8Array(16 << 20);
+  let pos = from > 0 ? 0 : encoder.encodeInto(`${HEADER}\n`, buffer).written;
   let bytes = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < count; i++) {
     const { timestampMs, runId } = identity(i);
     const stamp = new Date(timestampMs).toISOString();
-    const agent = benchDraftAgent(i);
-    const body = `v1.0,${runId},${BENCH_DELIVERABLE},${agent},TYPE_2,${stamp}${
-      tails[i % VARIANTS]
-    }`;
-    const line = `${body},${checksumOf(body)}`;
-    if (i % 50_000 === 0) checkLine(i, line);
-    batch.push(line, "\n");
-    batchChars += line.length + 1;
-    if (batchChars >= 8 << 20) {
-      const chunk = encoder.encode(batch.join(""));
-      await writeAll(file, chunk);
-      bytes += chunk.length;
-      batch = [];
-      batchChars = 0;
-      progress?.(i + 1);
+    const start = pos;
+    pos += encoder.encodeInto(
+      `v1.0,${runId},${BENCH_DELIVERABLE},${benchDraftAgent(i)},TYPE_2,${stamp}`,
+      buffer.subarray(pos),
+    ).written;
+    const tail = tails[i % VARIANTS];
+    buffer.set(tail, pos);
+    pos += tail.length;
+    const checksum = checksumOf(buffer.subarray(start, pos));
+    buffer[pos++] = 44; // ","
+    pos += encoder.encodeInto(checksum, buffer.subarray(pos)).written;
+    buffer[pos++] = 10; // "\n"
+    if (i % 50_000 === 0) checkLine(i, buffer.subarray(start, pos - 1));
+    if (pos > buffer.length - (64 << 10)) {
+      await writeAll(file, buffer.subarray(0, pos));
+      bytes += pos;
+      pos = 0;
+      options.progress?.(i + 1);
     }
   }
-  const chunk = encoder.encode(batch.join(""));
-  await writeAll(file, chunk);
-  return bytes + chunk.length;
+  await writeAll(file, buffer.subarray(0, pos));
+  return bytes + pos;
 }
 
 function benchDraftAgent(index: number): string {
@@ -179,7 +195,8 @@ function benchDraftAgent(index: number): string {
 }
 
 /** The fast path must produce exactly what `encodeRecord` does, and a valid record. */
-function checkLine(index: number, line: string): void {
+function checkLine(index: number, bytes: Uint8Array): void {
+  const line = new TextDecoder().decode(bytes);
   const record = benchRecord(index);
   const expected = encodeRecord(record);
   if (line !== expected) {
@@ -187,6 +204,8 @@ function checkLine(index: number, line: string): void {
   }
   const problems = validateRecord(record);
   if (problems.length > 0) {
-    throw new Error(`generated record ${index} is invalid: ${problems[0].field} ${problems[0].message}`);
+    throw new Error(
+      `generated record ${index} is invalid: ${problems[0].field} ${problems[0].message}`,
+    );
   }
 }

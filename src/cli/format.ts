@@ -73,7 +73,6 @@ export function paintStatus(status: string, enabled: boolean): string {
  */
 export function displayWidth(text: string): number {
   let width = 0;
-  // deno-lint-ignore no-unused-vars
   for (const _ of text.replace(ANSI_SEQUENCE, "")) width++;
   return width;
 }
@@ -93,9 +92,12 @@ export function padDisplay(text: string, width: number): string {
 
 /** Makes text one line: control characters would break alignment and line-based output. */
 function oneLine(text: string): string {
+  // Colour sequences stay; any other control character would be a line break or garbage.
   // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x08\x0A-\x1F\x7F]/g, (c) => (c === "\n" ? "↵" : "�"))
-    .replaceAll("\t", " ");
+  return text.replace(
+    /\x1b\[[0-9;]*m|[\x00-\x08\x0A-\x1F\x7F]/g,
+    (c) => c.length > 1 ? c : c === "\n" ? "↵" : "�",
+  ).replaceAll("\t", " ");
 }
 
 /** Options of {@linkcode renderTable}. */

@@ -49,7 +49,13 @@ interface Sink {
   beginFile(path: string, exists: boolean): void;
   problem(
     path: string,
-    p: { line: number; severity: "error" | "warning"; code: string; field: string; message: string },
+    p: {
+      line: number;
+      severity: "error" | "warning";
+      code: string;
+      field: string;
+      message: string;
+    },
   ): void;
   endFile(path: string, exists: boolean, counts: Counts, unreadable?: string): void;
   end(total: Counts & { files: number; unreadable: number }, targets: string[]): void;
@@ -121,7 +127,9 @@ function jsonSink(out: BufferedOut): Sink {
       out.write(`${firstProblem ? "" : "\n      "}],\n`);
       out.write(`      "records": ${counts.records},\n      "errors": ${counts.errors},\n`);
       out.write(`      "warnings": ${counts.warnings}`);
-      if (unreadable !== undefined) out.write(`,\n      "unreadable": ${JSON.stringify(unreadable)}`);
+      if (unreadable !== undefined) {
+        out.write(`,\n      "unreadable": ${JSON.stringify(unreadable)}`);
+      }
       out.write(`\n    }`);
     },
     end(total) {

@@ -109,7 +109,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       try {
         histories.set(file.path, await verifyHistory(file.path, since));
       } catch (e) {
-        if (e instanceof GitUnavailableError) throw new GitUnavailableError(`--since: ${e.message}`);
+        if (e instanceof GitUnavailableError) {
+          throw new GitUnavailableError(`--since: ${e.message}`);
+        }
         throw e;
       }
     }
@@ -179,13 +181,14 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       continue;
     }
     const verdict = ok ? "ok" : paint("FAILED", "red", io.color);
-    out.write(
-      `${file.path}: ${verdict}: ${plural(result.records, "record")}, ${
-        plural(result.errors, "error")
-      } (${plural(result.duplicates, "duplicate RunID")}), ${
-        plural(result.warnings, "warning")
-      }${history ? `, K-APPEND-1 ${history.failure ? "broken" : "holds"}` : ""}\n`,
-    );
+    const parts = [
+      plural(result.records, "record"),
+      plural(result.errors, "error"),
+      ...(result.duplicates > 0 ? [plural(result.duplicates, "duplicate RunID")] : []),
+      plural(result.warnings, "warning"),
+      ...(history ? [`K-APPEND-1 ${history.failure ? "broken" : "holds"}`] : []),
+    ];
+    out.write(`${file.path}: ${verdict}: ${parts.join(", ")}\n`);
   }
   if (json) {
     out.write(`${firstFile ? "" : "\n  "}],\n  "unreadable": ${unreadable},\n`);

@@ -1,0 +1,99 @@
+/**
+ * Benchmark 5: appends per second in one process, `appendRecord` with and
+ * without fsync, against raw `O_APPEND` writes of a line of the same size.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { readRecords } from "../../src/reader.ts";
+import { appendRecord } from "../../src/store.ts";
+import {
+  type Benchmark,
+  type Context,
+  formatCount,
+  formatMs,
+  type Row,
+  timeAsync,
+  writeAll,
+} from "./common.ts";
+import { benchDraft } from "./records.ts";
+
+const MIN_RATE_NO_FSYNC = 500;
+
+/** `count` raw appends: open with O_APPEND, one write, optional fsync, close. */
+async function rawAppends(path: string, line: Uint8Array, count: number, fsync: boolean) {
+  for (let i = 0; i < count; i++) {
+    using file = await Deno.open(path, { append: true, create: true });
+    await writeAll(file, line);
+    if (fsync) await file.sync();
+  }
+}
+
+/** `count` appendRecord calls into one file, one after another. */
+async function recordAppends(path: string, count: number, fsync: boolean): Promise<number> {
+  // One minute for all: SEQ climbs to `count`, the worst case for RunID allocation.
+  const timestamp = Date.UTC(2026, 10, 25, 9, 30, 0);
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const { bytesWritten } = await appendRecord(path, benchDraft(i, timestamp), { fsync });
+    bytes += bytesWritten;
+  }
+  return bytes;
+}
+
+/** Checks that a file holds exactly `count` valid records. */
+async function countValid(path: string, count: number): Promise<void> {
+  let records = 0;
+  for await (const event of readRecords(path)) {
+    if (event.kind === "record") records++;
+    else throw new Error(`${path}:${event.line}: ${event.message}`);
+  }
+  if (records !== count) throw new Error(`${path}: ${records} records, expected ${count}`);
+}
+
+/** Benchmark 5. */
+export const appendRate: Benchmark = {
+  id: 5,
+  name: "append",
+  title: "appends per second in one process: appendRecord vs raw O_APPEND writes",
+  async run(ctx: Context): Promise<Row[]> {
+    const count = ctx.quick ? 300 : 2_000;
+    const rows: Row[] = [];
+    for (const fsync of [true, false]) {
+      const label = fsync ? "fsync" : "no fsync";
+      const recordFile = join(ctx.tmp, `records-${fsync ? "sync" : "nosync"}.csv`);
+      ctx.progress(`${formatCount(count)} × appendRecord (${label})`);
+      const ours = await timeAsync(() => recordAppends(recordFile, count, fsync));
+      await countValid(recordFile, count);
+      // The same number of raw appends of a line of the average record's size.
+      const size = Math.round(ours.value / count);
+      const line = new TextEncoder().encode("x".repeat(size - 1) + "\n");
+      ctx.progress(`${formatCount(count)} × raw O_APPEND write of ${size} bytes (${label})`);
+      const rawFile = join(ctx.tmp, `raw-${fsync ? "sync" : "nosync"}.csv`);
+      const raw = await timeAsync(() => rawAppends(rawFile, line, count, fsync));
+      const ourRate = count / (ours.ms / 1000);
+      const rawRate = count / (raw.ms / 1000);
+      const ratio = ourRate / rawRate;
+      const low = !fsync && ourRate < MIN_RATE_NO_FSYNC;
+      ctx.print(
+        `  ${label.padEnd(8)}  appendRecord ${formatCount(ourRate).padStart(6)}/s (${
+          formatMs(ours.ms)
+        }, ${(ours.ms / count).toFixed(2)} ms each)   raw O_APPEND ${
+          formatCount(rawRate).padStart(6)
+        }/s (${formatMs(raw.ms)}, ${(raw.ms / count).toFixed(2)} ms each)   ratio ${
+          ratio.toFixed(2)
+        }${fsync ? "" : `   flag if < ${MIN_RATE_NO_FSYNC}/s: ${low ? "LOW" : "ok"}`}`,
+      );
+      rows.push({
+        bench: "5 append",
+        what: `appendRecord × ${formatCount(count)}, ${label} (${size} B lines)`,
+        measured: `${formatCount(ourRate)}/s`,
+        reference: `raw O_APPEND write: ${formatCount(rawRate)}/s`,
+        ratio: ratio.toFixed(2),
+        target: fsync ? "— (informational)" : `— (flag if < ${MIN_RATE_NO_FSYNC}/s)`,
+        verdict: low ? "WARN" : "INFO",
+      });
+    }
+    return rows;
+  },
+};

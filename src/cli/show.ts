@@ -1,0 +1,179 @@
+/**
+ * `runrec show`: one run record, as a readable Markdown document or as JSON.
+ *
+ * @module
+ */
+import { CheckFailure } from "../errors.ts";
+import { readRecords } from "../reader.ts";
+import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
+import { resolveTargets } from "../targets.ts";
+import {
+  type Command,
+  EXIT,
+  type Io,
+  type Parsed,
+  positionals,
+  stringOption,
+  UsageError,
+  writeJson,
+} from "./command.ts";
+import { escapeMarkdownCell, plural, renderMarkdownTable } from "./format.ts";
+
+const HELP = `runrec show: show one run record
+
+Usage: runrec show <del-dir|file> <RUNID> [--format md|json] [--json]
+
+Options:
+  --format md    (default) a Markdown document: a table of the fields, the
+                 inputs and outputs with their SHA-256, the error summary, notes
+  --format json  the record as one JSON object (column names as keys, lists as
+                 arrays, hashes as {path: hash})
+  --json         the same as --format json
+  -h, --help     show this help
+
+When the RunID appears more than once (see runrec verify), the first is shown
+and a warning on stderr names every line.
+
+Exit codes: 0 shown; 1 the RunID is not in the records; 2 usage error (also a
+malformed RunID), missing target or unreadable file.
+
+Example:
+  runrec show PKG-01_Alpha/1_Working/DEL-01-02_Spec RUN-DEL-01-02-20260222-1015-001
+`;
+
+/** Where a record was found. */
+interface Found {
+  path: string;
+  line: number;
+  record: RunRecord;
+}
+
+/**
+ * Puts free text in a fenced block longer than any backtick run inside it, so
+ * that nothing in it can turn into Markdown structure.
+ */
+function fenced(text: string): string {
+  if (text === "") return "_none_\n";
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}text\n${text}\n${fence}\n`;
+}
+
+/**
+ * Renders a record as a Markdown document: a field table, inputs and outputs
+ * with their hashes, the error summary and notes.
+ *
+ * @example
+ * ```ts
+ * import { renderRecordMarkdown } from "./show.ts";
+ * declare const record: import("../schema.ts").RunRecord;
+ * console.log(renderRecordMarkdown(record, "DEL-01-02_X/RunRecords.csv", 2));
+ * ```
+ */
+export function renderRecordMarkdown(record: RunRecord, path: string, line: number): string {
+  const fields: [string, string][] = [
+    ["RunID", record.RunID],
+    ["DeliverableID", record.DeliverableID],
+    ["AgentName", record.AgentName],
+    ["AgentType", record.AgentType],
+    ["RunStatus", record.RunStatus],
+    ["RunTimestamp", record.RunTimestamp],
+    ["RunDuration", record.RunDuration],
+    ["RunPassDirective", record.RunPassDirective],
+    ["StatusBefore", record.StatusBefore],
+    ["StatusAfter", record.StatusAfter],
+    ["InputContextSHA", record.InputContextSHA],
+    ["GitHead", record.GitHead],
+    ["Host", record.Host],
+    ["SchemaVersion", record.SchemaVersion],
+    ["RecordChecksum", record.RecordChecksum],
+  ];
+  const listed = new Set(record.InputFiles);
+  const inputs = Object.entries(record.InputHashes).map(([p, hash]) => [
+    p,
+    hash,
+    listed.has(p) ? "input" : "governed reference",
+  ]);
+  const outputs = record.OutputFiles.map((p) => [p, record.OutputHashes[p] ?? ""]);
+  // Hashes for outputs not listed in OutputFiles still belong in the document.
+  for (const [p, hash] of Object.entries(record.OutputHashes)) {
+    if (!record.OutputFiles.includes(p)) outputs.push([p, hash]);
+  }
+  return [
+    `# Run ${escapeMarkdownCell(record.RunID)}\n`,
+    `From \`${path.replaceAll("`", "'")}\`, line ${line}.\n`,
+    renderMarkdownTable(["Field", "Value"], fields),
+    `## Inputs (${plural(inputs.length, "file")})\n`,
+    inputs.length > 0 ? renderMarkdownTable(["Path", "SHA-256", "Kind"], inputs) : "_none_\n",
+    `## Outputs (${plural(outputs.length, "file")})\n`,
+    outputs.length > 0 ? renderMarkdownTable(["Path", "SHA-256"], outputs) : "_none_\n",
+    "## Error summary\n",
+    fenced(record.ErrorSummary),
+    "## Notes\n",
+    fenced(record.Notes),
+  ].join("\n");
+}
+
+async function run(parsed: Parsed, io: Io): Promise<number> {
+  const [target, runId] = positionals(parsed, ["del-dir|file", "RUNID"]);
+  const format = parsed.values.json ? "json" : stringOption(parsed, "format") ?? "md";
+  if (format !== "md" && format !== "json") {
+    throw new UsageError(`--format: ${JSON.stringify(format)} is not one of md, json`);
+  }
+  if (parsed.values.json && stringOption(parsed, "format") === "md") {
+    throw new UsageError("--json and --format md contradict each other");
+  }
+  if (!RUN_ID_PATTERN.test(runId)) {
+    throw new UsageError(
+      `${JSON.stringify(runId)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
+    );
+  }
+  const files = await resolveTargets([target]);
+  const found: Found[] = [];
+  let unread = 0;
+  for (const file of files) {
+    if (!file.exists) continue;
+    for await (const event of readRecords(file.path)) {
+      if (event.kind === "record") {
+        if (event.record.RunID === runId) {
+          found.push({ path: file.path, line: event.line, record: event.record });
+        }
+      } else if (event.severity === "error") unread++;
+    }
+  }
+  if (found.length === 0) {
+    const where = files.length === 1 ? files[0].path : target;
+    const hint = unread > 0
+      ? ` (${plural(unread, "line")} could not be read; see runrec validate)`
+      : "";
+    throw new CheckFailure(`${runId} not found in ${where}${hint}`);
+  }
+  if (found.length > 1) {
+    io.err(
+      `runrec show: warning: ${runId} appears ${found.length} times (${
+        found.map((f) => `${f.path}:${f.line}`).join(", ")
+      }); showing the first (see runrec verify)\n`,
+    );
+  }
+  const first = found[0];
+  if (format === "json") writeJson(io, first.record);
+  else io.out(renderRecordMarkdown(first.record, first.path, first.line));
+  return EXIT.ok;
+}
+
+/**
+ * The `show` command.
+ *
+ * @example
+ * ```ts
+ * import { main, processIo } from "./main.ts";
+ * await main(["show", "DEL-01-02_X", "RUN-DEL-01-02-20260222-1015-001"], processIo());
+ * ```
+ */
+export const showCommand: Command = {
+  name: "show",
+  summary: "show one run record as Markdown or JSON",
+  help: HELP,
+  options: { format: { type: "string" }, json: { type: "boolean" } },
+  run,
+};

@@ -1,0 +1,114 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { ENTRY_POINT, FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { makeProject, ROOT } from "./fixtures.ts";
+
+const decoder = new TextDecoder();
+
+Deno.test("build: deno task runrec runs the entry point with exactly the production flags", async () => {
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  assertEquals(config.tasks.runrec, `deno run ${FULL_FLAGS.join(" ")} ${ENTRY_POINT}`);
+  assert(FULL_FLAGS.includes("--deny-net") && SANDBOXED_FLAGS.includes("--deny-net"));
+  assert(SANDBOXED_FLAGS.includes("--deny-run") && !SANDBOXED_FLAGS.includes("--allow-run"));
+});
+
+/** How to start each build: the compiled binary when denort is at hand, else the same entry point and flags. */
+async function builds(): Promise<{ full: string[]; sandboxed: string[]; compiled: boolean }> {
+  const compile = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "scripts/compile.ts")],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (compile.code === 0) {
+    console.log("build: compiled dist/runrec and dist/runrec-sandboxed; testing the binaries");
+    return {
+      full: [join(ROOT, "dist/runrec")],
+      sandboxed: [join(ROOT, "dist/runrec-sandboxed")],
+      compiled: true,
+    };
+  }
+  console.log(
+    `build: deno compile could not run here (${decoder.decode(compile.stderr).trim()}); ` +
+      "testing src/cli/main.ts under the identical permission flags instead",
+  );
+  const entry = join(ROOT, ENTRY_POINT);
+  return {
+    full: [Deno.execPath(), "run", ...FULL_FLAGS, entry],
+    sandboxed: [Deno.execPath(), "run", ...SANDBOXED_FLAGS, entry],
+    compiled: false,
+  };
+}
+
+async function run(command: string[], args: string[], cwd?: string) {
+  const out = await new Deno.Command(command[0], {
+    args: [...command.slice(1), ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+Deno.test("build: both builds record runs; the sandboxed one refuses what needs a subprocess", async () => {
+  const { full, sandboxed } = await builds();
+  const { root, del } = await makeProject();
+  const git = (...args: string[]) =>
+    new Deno.Command("git", {
+      args: ["-c", "user.name=t", "-c", "user.email=t@t", ...args],
+      cwd: root,
+    })
+      .output();
+  await git("init", "-q");
+  await git("add", "-A");
+  await git("commit", "-qm", "init");
+
+  const a = await run(full, ["emit", del, "--agent", "FULL", "--status", "SUCCESS", "--json"]);
+  assertEquals(a.code, 0, a.stderr);
+  assertMatch(JSON.parse(a.stdout).GitHead, /^[0-9a-f]{40}$/);
+  const b = await run(sandboxed, [
+    "emit",
+    del,
+    "--agent",
+    "SANDBOXED",
+    "--status",
+    "SUCCESS",
+    "--json",
+  ]);
+  assertEquals(b.code, 0, b.stderr);
+  assertEquals(JSON.parse(b.stdout).GitHead, "", "the sandboxed build cannot run git");
+
+  for (const build of [full, sandboxed]) {
+    const validate = await run(build, ["validate", del]);
+    assertEquals(validate.code, 0, validate.stdout + validate.stderr);
+    const hash = await run(build, ["hash", del, "--json"]);
+    assertEquals(hash.code, 0, hash.stderr);
+  }
+  const since = await run(full, ["verify", del, "--since", "HEAD"]);
+  assertEquals(since.code, 0, since.stdout + since.stderr);
+  const refused = await run(sandboxed, ["verify", del, "--since", "HEAD"]);
+  assertEquals(refused.code, 2);
+  assertEquals(refused.stderr.trimEnd().split("\n").length, 1, refused.stderr);
+  assertMatch(refused.stderr, /run|subprocess|git/i);
+  assert(!refused.stderr.includes("    at "), refused.stderr);
+  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
+  assertEquals(lines.length, 3);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("build: the production flags deny the network", async () => {
+  const dir = await Deno.makeTempDir();
+  const script = join(dir, "net.ts");
+  await Deno.writeTextFile(
+    script,
+    `try { await fetch("http://127.0.0.1:9/"); console.log("reached"); }
+     catch (e) { console.log((e as Error).name); }`,
+  );
+  for (const flags of [FULL_FLAGS, SANDBOXED_FLAGS]) {
+    const out = await run([Deno.execPath(), "run", ...flags, script], []);
+    assertIncludes(out.stdout, "NotCapable", out.stdout + out.stderr);
+  }
+  await Deno.remove(dir, { recursive: true });
+});

@@ -1,0 +1,463 @@
+/**
+ * The read commands `validate`, `log` and `show`, in process through `main`
+ * and as a real subprocess (exit codes, one-line errors, no stack traces).
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/cli_read_test.ts
+ * ```
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { encodeRecord } from "../src/codec.ts";
+import { escapeMarkdownCell, renderTable } from "../src/cli/format.ts";
+import type { Io } from "../src/cli/command.ts";
+import { parseIsoInstant } from "../src/cli/log.ts";
+import { main } from "../src/cli/main.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { inputContextSha } from "../src/manifest.ts";
+import { HEADER, type RunRecord } from "../src/schema.ts";
+import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
+import { resolveTargets } from "../src/targets.ts";
+
+const DENO = Deno.execPath();
+const ENTRY = new URL("../src/cli/main.ts", import.meta.url).pathname;
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs the CLI in process with a capturing Io. */
+async function cli(args: string[], color = false): Promise<Captured> {
+  let out = "";
+  let err = "";
+  const io: Io = {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTerminal: color,
+    color,
+  };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+/** Runs the CLI as a subprocess with the flags of `dist/runrec`. */
+async function cliProcess(args: string[]): Promise<Captured> {
+  const output = await new Deno.Command(DENO, {
+    args: ["run", ...FULL_FLAGS, ENTRY, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    out: decoder.decode(output.stdout),
+    err: decoder.decode(output.stderr),
+  };
+}
+
+interface DraftOptions {
+  agent?: string;
+  status?: string;
+  timestamp?: string;
+  outputs?: Record<string, string>;
+  notes?: string;
+  error?: string;
+}
+
+function draft(options: DraftOptions = {}): RecordDraft {
+  const hashes = { "Input.md": "a".repeat(64), "../../_REFERENCES.md": "TBD" };
+  const outputs = options.outputs ?? {};
+  return {
+    SchemaVersion: "v1.0",
+    DeliverableID: "DEL-01-02",
+    AgentName: options.agent ?? "4_DOCUMENTS",
+    AgentType: "TYPE_2",
+    RunTimestamp: options.timestamp ?? new Date().toISOString(),
+    RunDuration: "PT1S",
+    RunStatus: options.status ?? "SUCCESS",
+    RunPassDirective: "FULL",
+    InputContextSHA: inputContextSha(hashes),
+    InputFiles: ["Input.md"],
+    OutputFiles: Object.keys(outputs),
+    StatusBefore: "OPEN",
+    StatusAfter: "INITIALIZED",
+    ErrorSummary: options.error ?? "",
+    Notes: options.notes ?? "",
+    InputHashes: hashes,
+    OutputHashes: outputs,
+    GitHead: "",
+    Host: "ci-1",
+  };
+}
+
+interface Fixture {
+  root: string;
+  dir: string;
+  file: string;
+  records: RunRecord[];
+}
+
+/** An execution root with one deliverable holding four varied records. */
+async function fixture(): Promise<Fixture> {
+  const root = await Deno.makeTempDir({ prefix: "runrec-cli-" });
+  const dir = join(root, "PKG-01_Alpha", "1_Working", "DEL-01-02_Spec");
+  await Deno.mkdir(dir, { recursive: true });
+  const file = join(dir, RECORD_FILE);
+  const drafts = [
+    draft({ agent: "PREPARATION", timestamp: "2026-01-05T09:00:00Z" }),
+    draft({
+      agent: "4_DOCUMENTS",
+      status: "FAILED",
+      timestamp: "2026-02-10T10:15:00.250Z",
+      error: "tool crashed | exit 3\nsee log",
+      notes: "pipe | and `ticks` ```",
+    }),
+    draft({
+      agent: "4_DOCUMENTS",
+      timestamp: "2026-02-22T10:15:00Z",
+      outputs: { "Datasheet.md": "b".repeat(64), 'Old, "quoted".md': "DELETED" },
+    }),
+    draft({ agent: "CHECKING", status: "SKIPPED", timestamp: "2026-03-01T00:00:00Z" }),
+  ];
+  const records: RunRecord[] = [];
+  for (const d of drafts) records.push((await appendRecord(file, d, { fsync: false })).record);
+  return { root, dir, file, records };
+}
+
+function recordLines(text: string): string[] {
+  return text.split("\n").slice(1).filter((l) => l !== "");
+}
+
+// ---------------------------------------------------------------- targets
+
+Deno.test("targets: file, deliverable folder, root, deliverable without records, missing", async () => {
+  const { root, dir, file } = await fixture();
+  const empty = join(root, "PKG-01_Alpha", "1_Working", "DEL-01-03_Empty");
+  await Deno.mkdir(empty);
+  await Deno.mkdir(join(root, "node_modules", "x"), { recursive: true });
+  await Deno.writeTextFile(join(root, "node_modules", "x", RECORD_FILE), "junk\n");
+  assert.deepEqual(await resolveTargets([file]), [{ path: file, target: file, exists: true }]);
+  assert.deepEqual(await resolveTargets([dir]), [{ path: file, target: dir, exists: true }]);
+  assert.deepEqual(await resolveTargets([empty]), [{
+    path: join(empty, RECORD_FILE),
+    target: empty,
+    exists: false,
+  }]);
+  assert.deepEqual((await resolveTargets([root, file])).map((t) => t.path), [file]);
+  await assert.rejects(() => resolveTargets([join(root, "nope")]), /no such file or folder/);
+});
+
+// ---------------------------------------------------------------- validate
+
+Deno.test("validate: a clean deliverable exits 0 with a summary line", async () => {
+  const { dir, file } = await fixture();
+  const { code, out, err } = await cli(["validate", dir]);
+  assert.equal(code, 0, err);
+  assert.equal(out, `${file}: ok: 4 records, 0 errors, 0 warnings\n`);
+});
+
+Deno.test("validate: a corrupt line exits 1 naming file, line and field; warnings labelled", async () => {
+  const { root, file } = await fixture();
+  const text = await Deno.readTextFile(file);
+  const broken = text.replace("PREPARATION", "PREPARATIOM") + "v1.0,RUN-DEL-01-02-2026";
+  await Deno.writeTextFile(file, broken);
+  const { code, out } = await cli(["validate", root]);
+  assert.equal(code, 1);
+  const lines = out.trimEnd().split("\n");
+  assert.equal(lines[0], `${file}:2: RecordChecksum does not match the line`);
+  assert.match(lines[1], new RegExp(`^${escapeRe(file)}:6: warning: torn record`));
+  assert.equal(lines[2], `${file}: FAILED: 3 records, 1 error, 1 warning`);
+  assert.equal(await Deno.readTextFile(file), broken, "validate must not modify the file");
+});
+
+Deno.test("validate: --json is one document with per-file problems and totals", async () => {
+  const { dir, file } = await fixture();
+  const empty = join(dir, "..", "DEL-01-03_Empty");
+  await Deno.mkdir(empty);
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replace(HEADER, "nope"));
+  const { code, out } = await cli(["validate", dir, empty, "--json"]);
+  assert.equal(code, 1);
+  const doc = JSON.parse(out);
+  assert.equal(doc.ok, false);
+  assert.equal(doc.errors, 1);
+  assert.equal(doc.records, 4);
+  assert.equal(doc.files.length, 2);
+  assert.deepEqual(doc.files[0].problems, [{
+    line: 1,
+    severity: "error",
+    code: "header",
+    field: "",
+    message: 'header is not the v1.0 header: "nope"',
+  }]);
+  assert.equal(doc.files[1].exists, false);
+  assert.equal(doc.files[1].records, 0);
+});
+
+Deno.test("validate: a deliverable folder without RunRecords.csv has no records yet, exit 0", async () => {
+  const root = await Deno.makeTempDir();
+  const dir = join(root, "DEL-07-01_New");
+  await Deno.mkdir(dir);
+  const { code, out } = await cli(["validate", dir]);
+  assert.equal(code, 0);
+  assert.match(out, /no records yet/);
+});
+
+Deno.test("validate: a missing target or no target exits 2 with one line", async () => {
+  const missing = await cli(["validate", "/nonexistent/DEL-01-02_X"]);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.err, "runrec validate: /nonexistent/DEL-01-02_X: no such file or folder\n");
+  const none = await cli(["validate"]);
+  assert.equal(none.code, 2);
+  assert.match(
+    none.err,
+    /^runrec validate: missing <file\|del-dir\|root> \(see runrec validate --help\)\n$/,
+  );
+});
+
+// ---------------------------------------------------------------- log
+
+Deno.test("log: the default table has one aligned row per record", async () => {
+  const { dir, records } = await fixture();
+  const { code, out, err } = await cli(["log", dir]);
+  assert.equal(code, 0, err);
+  const lines = out.trimEnd().split("\n");
+  assert.equal(lines.length, 5);
+  assert.match(lines[0], /^RunID +RunTimestamp +Agent +Status +Before→After +Duration +Outputs$/);
+  assert.ok(lines[3].startsWith(records[2].RunID));
+  assert.match(lines[3], /SUCCESS +OPEN→INITIALIZED +PT1S +2$/);
+  // Every column starts at the same offset on every line.
+  const statusAt = lines[0].indexOf("Status");
+  for (const line of lines.slice(1)) {
+    assert.match(line.slice(statusAt), /^(SUCCESS|FAILED|SKIPPED) /);
+  }
+  assert.ok(!out.includes("\x1b["), "no colour when io.color is false");
+});
+
+Deno.test("log: colour only when io.color, and status is what is coloured", async () => {
+  const { dir } = await fixture();
+  const { out } = await cli(["log", dir], true);
+  assert.ok(out.includes("\x1b[31mFAILED\x1b[39m"));
+  assert.ok(out.includes("\x1b[32mSUCCESS\x1b[39m"));
+});
+
+Deno.test("log: --agent, --status and --since filter; lists and case are accepted", async () => {
+  const { dir, records } = await fixture();
+  const ids = async (...args: string[]) => {
+    const { code, out } = await cli(["log", dir, "--format", "jsonl", ...args]);
+    assert.equal(code, 0);
+    return out.trimEnd().split("\n").filter((l) => l).map((l) => JSON.parse(l).RunID);
+  };
+  const [a, b, c, d] = records.map((r) => r.RunID);
+  assert.deepEqual(await ids("--agent", "4_DOCUMENTS"), [b, c]);
+  assert.deepEqual(await ids("--status", "failed,skipped"), [b, d]);
+  assert.deepEqual(await ids("--since", "2026-02-10T10:15:00.250Z"), [b, c, d]);
+  assert.deepEqual(await ids("--since", "2026-02-10T11:15:00+01:00"), [b, c, d]);
+  assert.deepEqual(await ids("--since", "2026-02-11"), [c, d]);
+  assert.deepEqual(await ids("--agent", "4_DOCUMENTS", "--status", "SUCCESS"), [c]);
+  assert.deepEqual(await ids("--agent", "NOBODY"), []);
+  assert.equal(a, records[0].RunID);
+});
+
+Deno.test("log: a bad --since, --status or --format exits 2 naming the option", async () => {
+  const { dir } = await fixture();
+  for (
+    const [args, option] of [
+      [["--since", "yesterday"], "--since"],
+      [["--since", "2026-02-30"], "--since"],
+      [["--status", "DONE"], "--status"],
+      [["--format", "xml"], "--format"],
+    ] as const
+  ) {
+    const { code, out, err } = await cli(["log", dir, ...args]);
+    assert.equal(code, 2, args.join(" "));
+    assert.equal(out, "");
+    assert.ok(err.startsWith(`runrec log: ${option}`), err);
+    assert.equal(err.split("\n").length, 2, "one line");
+  }
+});
+
+Deno.test("log: --format csv reproduces the header and record lines byte for byte", async () => {
+  const { file } = await fixture();
+  const { code, out } = await cli(["log", file, "--format", "csv"]);
+  assert.equal(code, 0);
+  assert.equal(out, await Deno.readTextFile(file));
+});
+
+Deno.test("log: --format csv skips unreadable lines (warned on stderr, not stdout)", async () => {
+  const { file } = await fixture();
+  const original = await Deno.readTextFile(file);
+  const lines = original.split("\n");
+  lines[2] = lines[2].replace("4_DOCUMENTS", "4_DOCUMENTZ");
+  await Deno.writeTextFile(file, lines.join("\n"));
+  const { code, out, err } = await cli(["log", file, "--format", "csv", "--status", "SUCCESS"]);
+  assert.equal(code, 0);
+  const kept = recordLines(original).filter((l) => l.includes(",SUCCESS,"));
+  assert.equal(out, [HEADER, ...kept].join("\n") + "\n");
+  assert.equal(err, `runrec log: warning: ${file}:3: RecordChecksum does not match the line\n`);
+});
+
+Deno.test("log: encodeRecord reproduces every line of the file exactly", async () => {
+  const { file, records } = await fixture();
+  assert.deepEqual(recordLines(await Deno.readTextFile(file)), records.map(encodeRecord));
+});
+
+Deno.test("log: --format json is one array of record objects; jsonl one per line", async () => {
+  const { dir, records } = await fixture();
+  const json = await cli(["log", dir, "--format", "json"]);
+  assert.equal(json.code, 0);
+  assert.deepEqual(JSON.parse(json.out), records);
+  const alias = await cli(["log", dir, "--json"]);
+  assert.deepEqual(JSON.parse(alias.out), records);
+  const jsonl = await cli(["log", dir, "--format", "jsonl"]);
+  assert.deepEqual(jsonl.out.trimEnd().split("\n").map((l) => JSON.parse(l)), records);
+  const none = await cli(["log", dir, "--format", "json", "--agent", "NOBODY"]);
+  assert.deepEqual(JSON.parse(none.out), []);
+  const third = JSON.parse(json.out)[2];
+  assert.deepEqual(third.OutputFiles, ["Datasheet.md", 'Old, "quoted".md']);
+  assert.equal(third.OutputHashes['Old, "quoted".md'], "DELETED");
+});
+
+Deno.test("log: --format md is a Markdown table with escaped cells", async () => {
+  const { dir, records } = await fixture();
+  const { code, out } = await cli(["log", dir, "--format", "md"]);
+  assert.equal(code, 0);
+  const lines = out.trimEnd().split("\n");
+  assert.equal(
+    lines[0],
+    "| RunID | RunTimestamp | Agent | Status | Before→After | Duration | Outputs |",
+  );
+  assert.equal(lines[1], "|---|---|---|---|---|---|---|");
+  assert.equal(lines.length, 2 + records.length);
+  assert.equal(
+    lines[3],
+    `| ${
+      records[1].RunID
+    } | 2026-02-10T10:15:00.250Z | 4_DOCUMENTS | FAILED | OPEN→INITIALIZED | PT1S | 0 |`,
+  );
+});
+
+// ---------------------------------------------------------------- show
+
+Deno.test("show: --format json prints the record object exactly", async () => {
+  const { dir, records } = await fixture();
+  const { code, out } = await cli(["show", dir, records[2].RunID, "--format", "json"]);
+  assert.equal(code, 0);
+  assert.deepEqual(JSON.parse(out), records[2]);
+  assert.deepEqual(Object.keys(JSON.parse(out)), Object.keys(records[2]));
+});
+
+Deno.test("show: md is a readable document with fields, hashes, error and notes", async () => {
+  const { dir, records, file } = await fixture();
+  const failed = await cli(["show", dir, records[1].RunID]);
+  assert.equal(failed.code, 0);
+  const md = failed.out;
+  assert.ok(md.startsWith(`# Run ${records[1].RunID}\n\nFrom \`${file}\`, line 3.\n`));
+  assert.match(md, /\| RunStatus \| FAILED \|/);
+  assert.match(md, /## Inputs \(2 files\)/);
+  assert.match(md, new RegExp(`\\| Input.md \\| ${"a".repeat(64)} \\| input \\|`));
+  assert.match(md, /\| \.\.\/\.\.\/_REFERENCES\.md \| TBD \| governed reference \|/);
+  assert.match(md, /## Outputs \(0 files\)\n\n_none_/);
+  // Free text sits in a fence longer than any backtick run in it.
+  assert.ok(md.includes("## Notes\n\n````text\npipe | and `ticks` ```\n````\n"));
+  assert.ok(md.includes("## Error summary\n\n```text\ntool crashed | exit 3\nsee log\n```\n"));
+  const outputs = await cli(["show", dir, records[2].RunID, "--format", "md"]);
+  assert.match(outputs.out, /\| Datasheet\.md \| b{64} \|/);
+  assert.match(outputs.out, /\| Old, "quoted"\.md \| DELETED \|/);
+});
+
+Deno.test("show: unknown RunID exits 1; malformed RunID exits 2", async () => {
+  const { dir, file } = await fixture();
+  const unknown = await cli(["show", dir, "RUN-DEL-01-02-20200101-0000-001"]);
+  assert.equal(unknown.code, 1);
+  assert.equal(
+    unknown.err,
+    `runrec show: RUN-DEL-01-02-20200101-0000-001 not found in ${file}\n`,
+  );
+  const malformed = await cli(["show", dir, "RUN-1"]);
+  assert.equal(malformed.code, 2);
+  assert.match(malformed.err, /is not a RunID/);
+});
+
+Deno.test("show: a duplicated RunID shows the first and warns naming both lines", async () => {
+  const { file, records } = await fixture();
+  const lines = recordLines(await Deno.readTextFile(file));
+  await Deno.writeTextFile(file, `${HEADER}\n${lines.join("\n")}\n${lines[0]}\n`);
+  const { code, out, err } = await cli(["show", file, records[0].RunID, "--json"]);
+  assert.equal(code, 0);
+  assert.deepEqual(JSON.parse(out), records[0]);
+  assert.equal(
+    err,
+    `runrec show: warning: ${records[0].RunID} appears 2 times (${file}:2, ${file}:6); ` +
+      "showing the first (see runrec verify)\n",
+  );
+});
+
+// ---------------------------------------------------------------- help, format
+
+Deno.test("--help on validate, verify, log and show exits 0 with usage, options, example", async () => {
+  for (const name of ["validate", "verify", "log", "show"]) {
+    const { code, out } = await cli([name, "--help"]);
+    assert.equal(code, 0, name);
+    assert.match(out, new RegExp(`Usage: runrec ${name} `));
+    assert.match(out, /Options:/);
+    assert.match(out, /Example:\n {2}runrec /);
+    assert.match(out, /Exit codes:/);
+  }
+});
+
+Deno.test("format: table widths count code points and ignore colour; Markdown cells escaped", () => {
+  const table = renderTable(["A", "B"], [["→→", "x"], ["\x1b[31mred\x1b[39m", "y"]]);
+  assert.equal(table, "A    B\n→→   x\n\x1b[31mred\x1b[39m  y\n");
+  assert.equal(escapeMarkdownCell("a|b\\c\r\nd<e&"), "a\\|b\\\\c<br>d&lt;e&amp;");
+  assert.equal(
+    parseIsoInstant("2026-02-22T10:15:00.123456789Z"),
+    Date.UTC(2026, 1, 22, 10, 15, 0, 123),
+  );
+  assert.equal(parseIsoInstant("2026-02-22T24:00:00Z"), undefined);
+});
+
+// ---------------------------------------------------------------- subprocess
+
+Deno.test("subprocess: validate exit codes 0, 1, 2 and one-line stderr without stack trace", async () => {
+  const { dir, file } = await fixture();
+  const ok = await cliProcess(["validate", dir]);
+  assert.equal(ok.code, 0, ok.err);
+  assert.equal(ok.err, "");
+  const bytes = await Deno.readFile(file);
+  bytes[bytes.length - 10] ^= 1; // last record's checksum
+  await Deno.writeFile(file, bytes);
+  const bad = await cliProcess(["validate", dir]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /:5: RecordChecksum does not match the line\n/);
+  const missing = await cliProcess(["validate", join(dir, "nope.csv")]);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.out, "");
+  assert.equal(missing.err.split("\n").length, 2, missing.err);
+  assert.doesNotMatch(missing.err, /\bat .*:\d+:\d+|Error:|Uncaught/);
+});
+
+Deno.test("subprocess: log --format csv and show --json through the real binary", async () => {
+  const { dir, file, records } = await fixture();
+  const csv = await cliProcess(["log", dir, "--format", "csv"]);
+  assert.equal(csv.code, 0, csv.err);
+  assert.equal(csv.out, await Deno.readTextFile(file));
+  const show = await cliProcess(["show", dir, records[3].RunID, "--json"]);
+  assert.equal(show.code, 0, show.err);
+  assert.deepEqual(JSON.parse(show.out), records[3]);
+  const unknown = await cliProcess(["show", dir, "RUN-DEL-01-02-20200101-0000-009"]);
+  assert.equal(unknown.code, 1);
+  assert.equal(unknown.err.split("\n").length, 2);
+  const badSince = await cliProcess(["log", dir, "--since", "soon"]);
+  assert.equal(badSince.code, 2);
+  assert.match(badSince.err, /^runrec log: --since: [^\n]*\n$/);
+});
+
+function escapeRe(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,177 @@
+/**
+ * The streaming reader on damaged files: torn tail, NUL padding, CR LF,
+ * blank lines, a flipped byte, a bad header; and it never modifies a file.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/reader_test.ts
+ * ```
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { inputContextSha } from "../src/manifest.ts";
+import { type LineProblem, type ReadEvent, readRecords } from "../src/reader.ts";
+import { HEADER } from "../src/schema.ts";
+import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
+
+const HASH = "a".repeat(64);
+
+function draft(agent: string, notes = ""): RecordDraft {
+  const hashes = { "Input.md": HASH };
+  return {
+    SchemaVersion: "v1.0",
+    DeliverableID: "DEL-01-02",
+    AgentName: agent,
+    AgentType: "TYPE_2",
+    RunTimestamp: new Date().toISOString(),
+    RunDuration: "PT1S",
+    RunStatus: "SUCCESS",
+    RunPassDirective: "",
+    InputContextSHA: inputContextSha(hashes),
+    InputFiles: ["Input.md"],
+    OutputFiles: [],
+    StatusBefore: "OPEN",
+    StatusAfter: "OPEN",
+    ErrorSummary: "",
+    Notes: notes,
+    InputHashes: hashes,
+    OutputHashes: {},
+    GitHead: "",
+    Host: "",
+  };
+}
+
+/** A deliverable folder with `count` records; returns the record file's path. */
+async function fixture(count: number): Promise<string> {
+  const dir = join(await Deno.makeTempDir({ prefix: "runrec-reader-" }), "DEL-01-02_Reader");
+  await Deno.mkdir(dir);
+  const file = join(dir, RECORD_FILE);
+  for (let i = 0; i < count; i++) {
+    await appendRecord(file, draft(`agent-${i}`, `note, "quoted"; line\nbreak ${i}`), {
+      fsync: false,
+    });
+  }
+  return file;
+}
+
+async function events(path: string): Promise<ReadEvent[]> {
+  return await Array.fromAsync(readRecords(path));
+}
+
+function problems(list: ReadEvent[]): LineProblem[] {
+  return list.filter((e): e is LineProblem => e.kind === "problem");
+}
+
+const encoder = new TextEncoder();
+
+Deno.test("reader: a clean file yields every record with its line number and no problem", async () => {
+  const file = await fixture(3);
+  const got = await events(file);
+  assert.deepEqual(got.map((e) => [e.kind, e.line]), [["record", 2], ["record", 3], [
+    "record",
+    4,
+  ]]);
+  const first = got[0];
+  assert.ok(first.kind === "record");
+  assert.equal(first.record.Notes, `note, "quoted"; line\nbreak 0`);
+});
+
+Deno.test("reader: a torn tail without final newline is a warning, earlier records are read", async () => {
+  const file = await fixture(2);
+  const bytes = await Deno.readFile(file);
+  await Deno.writeFile(file, bytes.subarray(0, bytes.length - 40));
+  const got = await events(file);
+  assert.equal(got.filter((e) => e.kind === "record").length, 1);
+  const [torn] = problems(got);
+  assert.equal(torn.code, "torn");
+  assert.equal(torn.severity, "warning");
+  assert.equal(torn.line, 3);
+});
+
+Deno.test("reader: trailing NUL bytes are reported as a warning and ignored", async () => {
+  const file = await fixture(2);
+  const bytes = await Deno.readFile(file);
+  await Deno.writeFile(file, new Uint8Array([...bytes, 0, 0, 0, 0]));
+  const got = await events(file);
+  assert.equal(got.filter((e) => e.kind === "record").length, 2);
+  const list = problems(got);
+  assert.equal(list.length, 1);
+  assert.equal(list[0].code, "nul");
+  assert.equal(list[0].severity, "warning");
+  assert.equal(list[0].line, 4);
+});
+
+Deno.test("reader: CR LF lines are read without the CR, each reported", async () => {
+  const file = await fixture(2);
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replaceAll("\n", "\r\n"));
+  const got = await events(file);
+  assert.equal(got.filter((e) => e.kind === "record").length, 2);
+  const list = problems(got);
+  assert.deepEqual(list.map((p) => [p.line, p.code, p.severity]), [
+    [1, "crlf", "warning"],
+    [2, "crlf", "warning"],
+    [3, "crlf", "warning"],
+  ]);
+});
+
+Deno.test("reader: a blank line is a warning and does not shift line numbers", async () => {
+  const file = await fixture(2);
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines.splice(2, 0, "");
+  await Deno.writeTextFile(file, lines.join("\n"));
+  const got = await events(file);
+  assert.deepEqual(got.map((e) => [e.kind, e.line]), [["record", 2], ["problem", 3], [
+    "record",
+    4,
+  ]]);
+  assert.equal(problems(got)[0].code, "blank");
+});
+
+Deno.test("reader: a flipped byte in a middle record is an error on that line", async () => {
+  const file = await fixture(3);
+  const bytes = await Deno.readFile(file);
+  const text = new TextDecoder().decode(bytes);
+  const lineStarts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index! + 1)];
+  // Flip a letter of the agent name on line 3 (the second record).
+  const at = text.indexOf("agent-1", lineStarts[2]);
+  bytes[at] ^= 0x20;
+  await Deno.writeFile(file, bytes);
+  const got = await events(file);
+  assert.deepEqual(got.filter((e) => e.kind === "record").map((e) => e.line), [2, 4]);
+  const [bad] = problems(got);
+  assert.equal(bad.line, 3);
+  assert.equal(bad.severity, "error");
+  assert.equal(bad.code, "corrupt");
+  assert.equal(bad.field, "RecordChecksum");
+});
+
+Deno.test("reader: a bad header is an error on line 1, records still read", async () => {
+  const file = await fixture(1);
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replace(HEADER, HEADER.replace("RunID", "RunId")));
+  const got = await events(file);
+  const [bad] = problems(got);
+  assert.equal(bad.line, 1);
+  assert.equal(bad.code, "header");
+  assert.equal(bad.severity, "error");
+  assert.equal(got.filter((e) => e.kind === "record").length, 1);
+});
+
+Deno.test("reader: reading never changes the file (bytes and mtime)", async () => {
+  const file = await fixture(3);
+  const damaged = new Uint8Array([
+    ...await Deno.readFile(file),
+    ...encoder.encode("\r\n\nv1.0,RUN-torn"),
+    0,
+    0,
+  ]);
+  await Deno.writeFile(file, damaged);
+  const before = await Deno.stat(file);
+  await events(file);
+  const after = await Deno.stat(file);
+  assert.deepEqual(await Deno.readFile(file), damaged);
+  assert.equal(after.mtime?.getTime(), before.mtime?.getTime());
+  assert.equal(after.size, before.size);
+});
