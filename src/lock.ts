@@ -211,9 +211,13 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
       const file = await Deno.open(path, { createNew: true, write: true });
       try {
         await file.write(new TextEncoder().encode(text));
-      } finally {
+      } catch (e) {
+        // A lock we created but could not fill (full disk) would block others for a lease.
         file.close();
+        await Deno.remove(path).catch(() => {});
+        throw e;
       }
+      file.close();
       return {
         path,
         recoveries,

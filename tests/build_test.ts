@@ -103,7 +103,7 @@ Deno.test("build: the production flags deny the network", async () => {
   const script = join(dir, "net.ts");
   await Deno.writeTextFile(
     script,
-    `try { await fetch("http://127.0.0.1:9/"); console.log("reached"); }
+    `try { await fetch("http://127.0.0.1:65500/"); console.log("reached"); }
      catch (e) { console.log((e as Error).name); }`,
   );
   for (const flags of [FULL_FLAGS, SANDBOXED_FLAGS]) {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
+import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
@@ -136,39 +137,65 @@ Deno.test("emit: a full disk (tiny tmpfs) never fails the run and never loses th
     stderr: "piped",
   }).output();
   assertEquals(mounted.code, 0, `mount failed: ${new TextDecoder().decode(mounted.stderr)}`);
+  const spool = await Deno.makeTempDir();
+  const env = { RUNREC_SPOOL_DIR: join(mount, "spool"), TMPDIR: spool };
   try {
     // The deliverable lives on the tiny disk; the spool falls back outside it.
     const small = join(mount, "DEL-01-02_Thing");
+    const file = join(small, RECORD_FILE);
     await new Deno.Command("cp", { args: ["-r", del, small] }).output();
     const first = await runCli(["emit", small, "--agent", "A", "--status", "SUCCESS"]);
     assertEquals(first.code, 0, first.stderr);
-    const before = await Deno.readFile(join(small, RECORD_FILE));
+    const before = await Deno.readFile(file);
+    await Deno.writeFile(join(mount, "reserve"), new Uint8Array(4096));
     await new Deno.Command("sh", {
       args: ["-c", `dd if=/dev/zero of=${join(mount, "filler")} bs=1k 2>/dev/null; true`],
     }).output();
-    const spool = await Deno.makeTempDir();
-    const full = await runCliProcess(
-      ["emit", small, "--agent", "A", "--status", "FAILED", "--error", "disk"],
+
+    // Completely full: not even the lock file can be written.
+    const noLock = await runCliProcess(
+      ["emit", small, "--agent", "A", "--status", "SUCCESS"],
       undefined,
-      { RUNREC_SPOOL_DIR: join(mount, "spool"), TMPDIR: spool },
+      env,
     );
-    assertEquals(full.code, 0, full.stderr);
-    assertMatch(full.stderr, /record not written .*No space left on device.*spooled to /);
-    assertIncludes(full.stderr, spool);
-    const after = await Deno.readFile(join(small, RECORD_FILE));
-    assertEquals(after.subarray(0, before.length), before);
+    assertEquals(noLock.code, 0, noLock.stderr);
+    assertMatch(noLock.stderr, /record not written .*No space left on device.*spooled to /);
+    assertIncludes(noLock.stderr, spool);
+    assert(!(await exists(`${file}.lock`)), "a half-written lock was left behind");
+
+    // One page free: the lock fits, the (large) record does not.
+    await Deno.remove(join(mount, "reserve"));
+    const big = await runCliProcess(
+      ["emit", small, "--agent", "A", "--status", "FAILED", "--error", "x".repeat(9000)],
+      undefined,
+      env,
+    );
+    assertEquals(big.code, 0, big.stderr);
+    assertMatch(big.stderr, /record not written .*(short write|No space left).*spooled to /);
+    const after = await Deno.readFile(file);
+    assertEquals(after.subarray(0, before.length), before, "earlier bytes changed");
+
     await Deno.remove(join(mount, "filler"));
-    const flush = await runCliProcess(["flush", small], undefined, { TMPDIR: spool });
+    const flush = await runCliProcess(["flush", small], undefined, env);
     assertEquals(flush.code, 0, flush.stderr);
-    assertMatch(flush.stdout, /RUN-DEL-01-02-\d{8}-\d{4}-\d{3}  replayed/);
-    const validate = await runCli(["validate", small]);
+    assertEquals(
+      (flush.stdout.match(/RUN-DEL-01-02-\d{8}-\d{4}-\d{3}  replayed/g) ?? []).length,
+      2,
+    );
+    const validate = await runCli(["validate", small, "--json"]);
     assertEquals(validate.code, 0, validate.stdout + validate.stderr);
-    const lines = (await Deno.readTextFile(join(small, RECORD_FILE))).trimEnd().split("\n");
-    assertEquals(lines.length, 3);
-    await Deno.remove(spool, { recursive: true });
+    const events = [];
+    for await (const e of readRecords(file)) events.push(e);
+    const records = events.flatMap((e) => e.kind === "record" ? [e.record] : []);
+    assertEquals(records.length, 3);
+    assertEquals(records.filter((r) => r.Notes.includes("replayed from spool")).length, 2);
+    // A short write may leave torn bytes: kept, reported as torn, followed by whole records.
+    const problems = events.flatMap((e) => e.kind === "problem" ? [e.code] : []);
+    assert(problems.every((c) => c === "torn"), problems.join());
   } finally {
     await new Deno.Command("umount", { args: [mount] }).output();
     await Deno.remove(mount, { recursive: true });
     await Deno.remove(root, { recursive: true });
+    await Deno.remove(spool, { recursive: true });
   }
 });

@@ -1,0 +1,404 @@
+/**
+ * `runrec verify`: checksums, duplicate RunIDs, and K-APPEND-1 against a real
+ * git repository (appends, rewritten history, working-tree edits, unknown
+ * revisions, union merges of parallel branches, the sandboxed build).
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/verify_test.ts
+ * ```
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Io } from "../src/cli/command.ts";
+import { main } from "../src/cli/main.ts";
+import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
+import { inputContextSha } from "../src/manifest.ts";
+import { HEADER } from "../src/schema.ts";
+import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
+import { verifyHistory, verifyRecordFile } from "../src/verify.ts";
+
+const DENO = Deno.execPath();
+const ENTRY = new URL("../src/cli/main.ts", import.meta.url).pathname;
+const decoder = new TextDecoder();
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(args: string[]): Promise<Captured> {
+  let out = "";
+  let err = "";
+  const io: Io = {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTerminal: false,
+    color: false,
+  };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+async function cliProcess(flags: readonly string[], args: string[]): Promise<Captured> {
+  const output = await new Deno.Command(DENO, {
+    args: ["run", ...flags, ENTRY, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: output.code,
+    out: decoder.decode(output.stdout),
+    err: decoder.decode(output.stderr),
+  };
+}
+
+function draft(agent: string, timestamp = new Date().toISOString()): RecordDraft {
+  const hashes = { "Input.md": "a".repeat(64) };
+  return {
+    SchemaVersion: "v1.0",
+    DeliverableID: "DEL-01-02",
+    AgentName: agent,
+    AgentType: "TYPE_2",
+    RunTimestamp: timestamp,
+    RunDuration: "PT1S",
+    RunStatus: "SUCCESS",
+    RunPassDirective: "",
+    InputContextSHA: inputContextSha(hashes),
+    InputFiles: ["Input.md"],
+    OutputFiles: [],
+    StatusBefore: "OPEN",
+    StatusAfter: "OPEN",
+    ErrorSummary: "",
+    Notes: "",
+    InputHashes: hashes,
+    OutputHashes: {},
+    GitHead: "",
+    Host: "",
+  };
+}
+
+/** Runs git in `cwd` with a fixed identity; fails the test when git fails. */
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const output = await new Deno.Command("git", {
+    args: [
+      "-c",
+      "user.name=runrec test",
+      "-c",
+      "user.email=test@runrec.invalid",
+      "-c",
+      "init.defaultBranch=main",
+      "-c",
+      "commit.gpgsign=false",
+      ...args,
+    ],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = decoder.decode(output.stderr);
+  assert.equal(output.code, 0, `git ${args.join(" ")}: ${stderr}`);
+  return decoder.decode(output.stdout).trim();
+}
+
+/** A git repository whose deliverable folder (non-ASCII label) holds committed records. */
+async function repository(): Promise<{ repo: string; dir: string; file: string; base: string }> {
+  const repo = await Deno.makeTempDir({ prefix: "runrec-verify-" });
+  const dir = join(repo, "PKG-01_Alpha", "DEL-01-02_Spéc ü");
+  await Deno.mkdir(dir, { recursive: true });
+  const file = join(dir, RECORD_FILE);
+  await git(repo, "init", "-q");
+  await Deno.writeTextFile(join(repo, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
+  await Deno.writeTextFile(join(dir, "Input.md"), "input\n");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "scaffold");
+  const base = await git(repo, "rev-parse", "HEAD");
+  await appendRecord(file, draft("PREPARATION"), { fsync: false });
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "first run");
+  await appendRecord(file, draft("4_DOCUMENTS"), { fsync: false });
+  await git(repo, "commit", "-qam", "second run");
+  return { repo, dir, file, base };
+}
+
+// ---------------------------------------------------------------- plain verify
+
+Deno.test("verify: a clean file exits 0; a flipped byte exits 1 naming the line", async () => {
+  const root = await Deno.makeTempDir();
+  const dir = join(root, "DEL-01-02_X");
+  await Deno.mkdir(dir);
+  const file = join(dir, RECORD_FILE);
+  for (const agent of ["A", "B", "C"]) await appendRecord(file, draft(agent), { fsync: false });
+  const ok = await cli(["verify", dir]);
+  assert.equal(ok.code, 0, ok.out + ok.err);
+  assert.equal(ok.out, `${file}: ok: 3 records, 0 errors, 0 warnings\n`);
+  const text = await Deno.readTextFile(file);
+  const flipped = text.replace(",B,", ",b,");
+  await Deno.writeTextFile(file, flipped);
+  const bad = await cli(["verify", root]);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.out.split("\n")[0], `${file}:3: RecordChecksum does not match the line`);
+  assert.equal(await Deno.readTextFile(file), flipped, "verify must not modify the file");
+});
+
+Deno.test("verify: a line whose comma was flipped is corrupt, not torn", async () => {
+  const root = await Deno.makeTempDir();
+  const file = join(root, RECORD_FILE);
+  for (const agent of ["A", "B"]) await appendRecord(file, draft(agent), { fsync: false });
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines[1] = lines[1].replace(",A,", ",A;"); // 20 fields now: the reader alone says "torn"
+  await Deno.writeTextFile(file, lines.join("\n"));
+  const problems: string[] = [];
+  const result = await verifyRecordFile(file, (p) => problems.push(`${p.line} ${p.check}`));
+  assert.deepEqual(problems, ["2 checksum"]);
+  assert.equal(result.errors, 1);
+  // A real torn tail stays a warning.
+  await Deno.writeTextFile(file, lines.join("\n") + "v1.0,RUN-DEL-01-02-2026");
+  const again: string[] = [];
+  await verifyRecordFile(file, (p) => again.push(`${p.line} ${p.check} ${p.severity}`));
+  assert.deepEqual(again, ["2 checksum error", "4 torn warning"]);
+});
+
+Deno.test("verify: duplicate RunIDs fail naming both lines; identical lines said so", async () => {
+  const root = await Deno.makeTempDir();
+  const file = join(root, RECORD_FILE);
+  const first = (await appendRecord(file, draft("A"), { fsync: false })).record;
+  await appendRecord(file, draft("B"), { fsync: false });
+  const lines = (await Deno.readTextFile(file)).split("\n").filter((l) => l !== "");
+  // Line 4: the same line again (a union merge of the same record); line 5: same RunID, other record.
+  const other =
+    (await appendRecord(join(root, "other.csv"), { ...draft("Z"), RunID: first.RunID }, {
+      fsync: false,
+    })).record;
+  const otherLine = (await Deno.readTextFile(join(root, "other.csv"))).split("\n")[1];
+  assert.equal(other.RunID, first.RunID);
+  await Deno.writeTextFile(file, [...lines, lines[1], otherLine].join("\n") + "\n");
+  const { code, out } = await cli(["verify", file]);
+  assert.equal(code, 1);
+  const report = out.trimEnd().split("\n");
+  assert.deepEqual(report, [
+    `${file}:4: RunID ${first.RunID} is already on line 2 (identical line: the same record ` +
+    "was appended or merged twice)",
+    `${file}:5: RunID ${first.RunID} is already on line 2 (a different record)`,
+    `${file}: FAILED: 4 records, 2 errors, 2 duplicate RunIDs, 0 warnings`,
+  ]);
+  const json = JSON.parse((await cli(["verify", file, "--json"])).out);
+  assert.equal(json.ok, false);
+  assert.equal(json.files[0].duplicates, 2);
+  assert.deepEqual(json.files[0].problems.map((p: { line: number }) => p.line), [4, 5]);
+});
+
+Deno.test("verify: many distinct RunIDs give no false duplicate", async () => {
+  const root = await Deno.makeTempDir();
+  const file = join(root, RECORD_FILE);
+  const first = (await appendRecord(file, draft("A"), { fsync: false })).record;
+  const line = (await Deno.readTextFile(file)).split("\n")[1];
+  // 20000 valid records with distinct RunIDs, then the first line again: one duplicate.
+  const { encodeRecord } = await import("../src/codec.ts");
+  const body: string[] = [HEADER, line];
+  for (let i = 2; i <= 20001; i++) {
+    body.push(
+      encodeRecord({ ...first, RunID: first.RunID.replace(/\d{3}$/, String(i).padStart(5, "0")) }),
+    );
+  }
+  body.push(line);
+  await Deno.writeTextFile(file, body.join("\n") + "\n");
+  const problems: string[] = [];
+  const result = await verifyRecordFile(file, (p) => problems.push(`${p.line}: ${p.message}`));
+  assert.equal(result.records, 20002);
+  assert.equal(result.duplicates, 1);
+  assert.deepEqual(problems, [
+    `20003: RunID ${first.RunID} is already on line 2 (identical line: the same record was ` +
+    "appended or merged twice)",
+  ]);
+});
+
+// ---------------------------------------------------------------- --since
+
+Deno.test("verify --since: appends committed one by one hold K-APPEND-1", async () => {
+  const { repo, dir, file, base } = await repository();
+  await appendRecord(file, draft("CHECKING"), { fsync: false });
+  await git(repo, "commit", "-qam", "third run");
+  await appendRecord(file, draft("UNCOMMITTED"), { fsync: false }); // working tree only
+  const { code, out, err } = await cli(["verify", dir, "--since", base]);
+  assert.equal(code, 0, out + err);
+  assert.match(
+    out,
+    /note: not in [0-9a-f]{40}; checked from its first version, in commit [0-9a-f]{7}/,
+  );
+  assert.match(
+    out,
+    new RegExp(`K-APPEND-1 holds since ${base} \\(${base.slice(0, 7)}\\): 4 versions compared`),
+  );
+  const history = await verifyHistory(file, "HEAD~2");
+  assert.equal(history.existedAtSince, true);
+  assert.equal(history.commits.length, 2);
+  assert.equal(history.gitPath, "PKG-01_Alpha/DEL-01-02_Spéc ü/RunRecords.csv");
+  assert.equal(history.failure, undefined);
+});
+
+Deno.test("verify --since: a committed edit of an earlier record exits 1 naming commit and line", async () => {
+  const { repo, dir, file, base } = await repository();
+  const bytes = await Deno.readFile(file);
+  const lines = decoder.decode(bytes).split("\n");
+  const at = lines[0].length + 1 + lines[1].length + 1 + 20; // inside line 3
+  bytes[at] = bytes[at] === 0x31 ? 0x32 : 0x31;
+  await Deno.writeFile(file, bytes);
+  await git(repo, "commit", "-qam", "tamper");
+  const tamper = await git(repo, "rev-parse", "HEAD");
+  await appendRecord(file, draft("LATER"), { fsync: false });
+  await git(repo, "commit", "-qam", "later run");
+  const { code, out } = await cli(["verify", dir, "--since", base]);
+  assert.equal(code, 1);
+  assert.match(
+    out,
+    new RegExp(
+      `RunRecords\\.csv:3: K-APPEND-1 broken in commit ${tamper.slice(0, 7)} "tamper": ` +
+        `line 3 differs \\(byte ${at + 1} of the file\\), against the version in [0-9a-f]{7}\n`,
+    ),
+  );
+  const json = JSON.parse((await cli(["verify", dir, "--since", base, "--json"])).out);
+  assert.equal(json.ok, false);
+  assert.equal(json.files[0].history.failure.commit, tamper);
+  assert.equal(json.files[0].history.failure.line, 3);
+  assert.equal(json.files[0].errors, 1, "the tampered line's checksum fails too");
+});
+
+Deno.test("verify --since: an uncommitted truncation in the working tree exits 1", async () => {
+  const { dir, file } = await repository();
+  const text = await Deno.readTextFile(file);
+  const lines = text.split("\n");
+  await Deno.writeTextFile(file, lines.slice(0, 2).join("\n") + "\n"); // drop the second record
+  const { code, out } = await cli(["verify", dir, "--since", "HEAD~1"]);
+  assert.equal(code, 1);
+  assert.match(
+    out,
+    /:3: K-APPEND-1 broken in the working tree: line 3: the file is cut to \d+ bytes \(was \d+\)/,
+  );
+  assert.match(out, /FAILED: 1 record, 0 errors, 0 warnings, K-APPEND-1 broken\n$/);
+});
+
+Deno.test("verify --since: unknown revision and no git work tree exit 2 with one line", async () => {
+  const { dir } = await repository();
+  const unknown = await cli(["verify", dir, "--since", "no-such-rev"]);
+  assert.equal(unknown.code, 2);
+  assert.equal(unknown.out, "");
+  assert.match(unknown.err, /^runrec verify: --since: unknown revision "no-such-rev" in .*\n$/);
+  const outside = await Deno.makeTempDir();
+  await appendRecord(join(outside, RECORD_FILE), draft("A"), { fsync: false });
+  const nogit = await cli(["verify", outside, "--since", "HEAD"]);
+  assert.equal(nogit.code, 2);
+  assert.match(nogit.err, /not in a git work tree/);
+});
+
+Deno.test("verify --since: union merge of two branches that both appended passes, no duplicates", async () => {
+  const { repo, dir, file, base } = await repository();
+  await git(repo, "checkout", "-qb", "feature");
+  await appendRecord(file, draft("FEATURE", "2026-03-01T10:00:00Z"), { fsync: false });
+  await git(repo, "commit", "-qam", "feature run");
+  await git(repo, "checkout", "-q", "main");
+  await appendRecord(file, draft("MAIN", "2026-03-01T11:00:00Z"), { fsync: false });
+  await git(repo, "commit", "-qam", "main run");
+  await git(repo, "merge", "-q", "--no-edit", "feature");
+  const merged = await Deno.readTextFile(file);
+  assert.equal(merged.split("\n").filter((l) => l !== "").length, 5, "union kept both runs");
+  const { code, out, err } = await cli(["verify", dir, "--since", base]);
+  assert.equal(code, 0, out + err);
+  assert.match(out, /ok: 4 records, 0 errors, 0 warnings, K-APPEND-1 holds\n/);
+  assert.doesNotMatch(out, /duplicate/);
+});
+
+Deno.test("verify: parallel branches appending in the same minute collide on RunID; verify says so", async () => {
+  const { repo, dir, file, base } = await repository();
+  await git(repo, "checkout", "-qb", "feature");
+  await appendRecord(file, draft("FEATURE", "2026-03-01T10:00:00Z"), { fsync: false });
+  await git(repo, "commit", "-qam", "feature run");
+  await git(repo, "checkout", "-q", "main");
+  await appendRecord(file, draft("MAIN", "2026-03-01T10:00:30Z"), { fsync: false });
+  await git(repo, "commit", "-qam", "main run");
+  await git(repo, "merge", "-q", "--no-edit", "feature");
+  const { code, out } = await cli(["verify", dir, "--since", base]);
+  assert.equal(code, 1);
+  assert.match(
+    out,
+    /:5: RunID RUN-DEL-01-02-20260301-1000-001 is already on line 4 \(a different record\)/,
+  );
+  assert.match(out, /K-APPEND-1 holds\n$/);
+});
+
+Deno.test("verify --since: a union merge from the other side (theirs first) is accepted with a note", async () => {
+  const { repo, dir, file, base } = await repository();
+  await git(repo, "checkout", "-qb", "feature");
+  await appendRecord(file, draft("FEATURE", "2026-03-01T10:00:00Z"), { fsync: false });
+  await git(repo, "commit", "-qam", "feature run");
+  await git(repo, "checkout", "-q", "main");
+  await appendRecord(file, draft("MAIN", "2026-03-01T11:00:00Z"), { fsync: false });
+  await git(repo, "commit", "-qam", "main run");
+  // Merge main's record in while standing on a copy of feature, then record the merge
+  // on main with main as first parent: the merged file has feature's line first.
+  await git(repo, "checkout", "-q", "feature");
+  await git(repo, "merge", "-q", "--no-edit", "main");
+  const mergedTree = await git(repo, "rev-parse", "HEAD^{tree}");
+  await git(repo, "checkout", "-q", "main");
+  const commit = await git(
+    repo,
+    "commit-tree",
+    mergedTree,
+    "-p",
+    "main",
+    "-p",
+    "feature~1",
+    "-m",
+    "merge feature",
+  );
+  await git(repo, "reset", "-q", "--hard", commit);
+  const { code, out, err } = await cli(["verify", dir, "--since", base]);
+  assert.equal(code, 0, out + err);
+  assert.match(out, /note: merge [0-9a-f]{7} placed 1 record line\(s\) from its other parent/);
+  // A merge that also rewrites an old line is not what merge=union makes.
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replace("PREPARATION", "PREPARATIOM"));
+  await git(repo, "commit", "-qam", "rewrite");
+  assert.equal((await cli(["verify", dir, "--since", base])).code, 1);
+});
+
+Deno.test("verify --since: a file deleted and a file not yet in history", async () => {
+  const { repo, dir, file } = await repository();
+  const fresh = join(repo, "DEL-09-09_New");
+  await Deno.mkdir(fresh);
+  await appendRecord(join(fresh, RECORD_FILE), draft("A"), { fsync: false });
+  const history = await verifyHistory(join(fresh, RECORD_FILE), "HEAD");
+  assert.equal(history.failure, undefined);
+  assert.match(history.notes.join(), /not in git history since HEAD; nothing to compare/);
+  await git(repo, "rm", "-q", file);
+  await git(repo, "commit", "-qm", "drop records");
+  await Deno.writeTextFile(file, `${HEADER}\n`);
+  const { code, out } = await cli(["verify", dir, "--since", "HEAD~1"]);
+  assert.equal(code, 1);
+  assert.match(out, /K-APPEND-1 broken in commit [0-9a-f]{7} "drop records": deletes the file/);
+});
+
+// ---------------------------------------------------------------- subprocess
+
+Deno.test("subprocess: verify --since with the full build, and the sandboxed build refusing", async () => {
+  const { dir, base } = await repository();
+  const full = await cliProcess(FULL_FLAGS, ["verify", dir, "--since", base]);
+  assert.equal(full.code, 0, full.err);
+  const sandboxed = await cliProcess(SANDBOXED_FLAGS, ["verify", dir, "--since", base]);
+  assert.equal(sandboxed.code, 2);
+  assert.equal(sandboxed.out, "");
+  assert.match(
+    sandboxed.err,
+    /^runrec verify: --since: this runrec has no permission to run programs/,
+  );
+  assert.equal(sandboxed.err.split("\n").length, 2, sandboxed.err);
+  assert.doesNotMatch(sandboxed.err, /\n\s+at |Uncaught/);
+  // Without --since the sandboxed build verifies as usual.
+  const plain = await cliProcess(SANDBOXED_FLAGS, ["verify", dir]);
+  assert.equal(plain.code, 0, plain.err);
+  const unknown = await cliProcess(FULL_FLAGS, ["verify", dir, "--since", "nope"]);
+  assert.equal(unknown.code, 2);
+  assert.equal(unknown.err.split("\n").length, 2);
+});
