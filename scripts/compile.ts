@@ -51,6 +51,7 @@ export async function compileAll(args: string[]): Promise<number> {
 
 /** The innermost cause in `deno compile`'s error output, without colour codes. */
 function lastCause(stderr: string): string {
+  // deno-lint-ignore no-control-regex -- strips ANSI colour codes
   const lines = stderr.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim());
   const causes = lines.filter((l) =>
     /^(error:|\d+: )/.test(l) && !/^\d+: <unknown>/.test(l) && !/^\d+: Setting up/.test(l)

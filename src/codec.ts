@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-control-regex -- control characters are what the escapes match
 /**
  * One CSV line <-> one run record. Every record stays on one physical line:
  * control characters are percent-escaped before RFC 4180 quoting, and list
@@ -86,25 +87,42 @@ function encodeField(spec: FieldSpec, value: unknown): string {
   }
 }
 
-function decodeField(spec: FieldSpec, raw: string): string | string[] | Record<string, string> {
-  switch (spec.kind) {
-    case "text":
-      return unescapeValue(raw);
-    case "list":
-      return raw === "" ? [] : raw.split(";").map(unescapeValue);
-    case "hashes": {
-      const hashes: Record<string, string> = {};
-      if (raw === "") return hashes;
-      for (const pair of raw.split(";")) {
-        const eq = pair.indexOf("=");
-        if (eq < 0) throw new Error(`pair ${JSON.stringify(pair)} has no "="`);
-        const path = unescapeValue(pair.slice(0, eq));
-        if (Object.hasOwn(hashes, path)) throw new Error(`lists ${JSON.stringify(path)} twice`);
-        hashes[path] = unescapeValue(pair.slice(eq + 1));
-      }
-      return hashes;
-    }
+/**
+ * Decoded list and hash cells by their raw text. Consecutive records of one
+ * deliverable mostly repeat their inputs, so a small cache saves decoding
+ * (and, through identity, validating) them again; values are frozen because
+ * records share them.
+ */
+const cellCache = new Map<string, readonly string[] | Readonly<Record<string, string>>>();
+const CELL_CACHE_SIZE = 512;
+
+function decodeField(spec: FieldSpec, raw: string): unknown {
+  if (spec.kind === "text") return unescapeValue(raw);
+  const key = spec.kind === "list" ? `L${raw}` : `H${raw}`;
+  let value = cellCache.get(key);
+  if (value === undefined) {
+    value = Object.freeze(spec.kind === "list" ? decodeList(raw) : decodeHashes(raw));
+    if (cellCache.size >= CELL_CACHE_SIZE) cellCache.clear();
+    cellCache.set(key, value);
   }
+  return value;
+}
+
+function decodeList(raw: string): string[] {
+  return raw === "" ? [] : raw.split(";").map(unescapeValue);
+}
+
+function decodeHashes(raw: string): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  if (raw === "") return hashes;
+  for (const pair of raw.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq < 0) throw new Error(`pair ${JSON.stringify(pair)} has no "="`);
+    const path = unescapeValue(pair.slice(0, eq));
+    if (Object.hasOwn(hashes, path)) throw new Error(`lists ${JSON.stringify(path)} twice`);
+    hashes[path] = unescapeValue(pair.slice(eq + 1));
+  }
+  return hashes;
 }
 
 /**
@@ -183,7 +201,8 @@ export function splitCsvLine(line: string): string[] {
 /**
  * Decodes one line (without its `\n`) into a record. Checks the field count
  * and the escaping, not the field values: see `validateRecord` for those, and
- * {@linkcode checksumMatches} for the checksum.
+ * {@linkcode checksumMatches} for the checksum. Lists and hash maps in the
+ * result are frozen (records read from one file share equal ones).
  *
  * @example
  * ```ts

@@ -65,6 +65,14 @@ export function manifestText(hashes: Record<string, string>): string {
  * ```
  */
 export function inputContextSha(hashes: Record<string, string>): string {
-  if (!Object.values(hashes).some((h) => SHA256_HEX.test(h))) return "TBD";
-  return createHash("sha256").update(manifestText(hashes)).digest("hex");
+  const known = Object.isFrozen(hashes) ? frozenShas.get(hashes) : undefined;
+  if (known !== undefined) return known;
+  const sha = Object.values(hashes).some((h) => SHA256_HEX.test(h))
+    ? createHash("sha256").update(manifestText(hashes)).digest("hex")
+    : "TBD";
+  if (Object.isFrozen(hashes)) frozenShas.set(hashes, sha);
+  return sha;
 }
+
+/** Frozen maps cannot change, so their InputContextSHA is computed once. */
+const frozenShas = new WeakMap<Record<string, string>, string>();

@@ -110,10 +110,6 @@ function matches(pattern: RegExp, what: string) {
   return (value: string) => pattern.test(value) ? undefined : `must be ${what}, got ${show(value)}`;
 }
 
-function nonEmptyText(value: string) {
-  return value === "" ? "must not be empty" : undefined;
-}
-
 function anyText(_value: string) {
   return undefined;
 }
@@ -177,15 +173,18 @@ function checkHashes(allowDeleted: boolean) {
 function checkTimestamp(value: string): string | undefined {
   const m = TIMESTAMP_PATTERN.exec(value);
   if (!m) return `must be UTC ISO 8601 like 2026-02-22T10:15:00Z, got ${show(value)}`;
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  const y = +m[1], mo = +m[2], d = +m[3];
   if (
-    date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d ||
-    h > 23 || mi > 59 || s > 59
+    mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || +m[4] > 23 || +m[5] > 59 || +m[6] > 59
   ) {
     return `is not a real date and time: ${show(value)}`;
   }
   return undefined;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
 function checkDuration(value: string): string | undefined {
@@ -445,7 +444,7 @@ export function inColumnOrder(record: RunRecord): RunRecord {
 }
 
 /** The exact header line (without its `\n`). */
-export const HEADER = COLUMNS.join(",");
+export const HEADER: string = COLUMNS.join(",");
 
 /** A problem with one field of a record. */
 export interface FieldProblem {
@@ -472,6 +471,11 @@ export function validateRecord(record: RunRecord): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const spec of FIELDS) {
     const value = (record as unknown as Record<string, unknown>)[spec.name];
+    if (spec.kind !== "text" && isFrozenObject(value)) {
+      const message = cachedCheck(spec, value);
+      if (message) problems.push({ field: spec.name, message });
+      continue;
+    }
     const shapeProblem = checkShape(spec, value);
     if (shapeProblem) {
       problems.push({ field: spec.name, message: shapeProblem });
@@ -493,6 +497,24 @@ export function validateRecord(record: RunRecord): FieldProblem[] {
   return crossFieldProblems(record);
 }
 
+function isFrozenObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null && Object.isFrozen(value);
+}
+
+/** Results of checking frozen (shared, unchangeable) lists and maps, per field. */
+const checkedCells = new Map<string, WeakMap<object, string | undefined>>();
+
+/** Checks a frozen list or map once per field, however many records share it. */
+function cachedCheck(spec: FieldSpec, value: object): string | undefined {
+  let memo = checkedCells.get(spec.name);
+  if (!memo) checkedCells.set(spec.name, memo = new WeakMap());
+  if (memo.has(value)) return memo.get(value);
+  const message = checkShape(spec, value) ??
+    (spec.check as (v: unknown) => string | undefined)(value);
+  memo.set(value, message);
+  return message;
+}
+
 function checkShape(spec: FieldSpec, value: unknown): string | undefined {
   if (value === undefined || value === null) return "is missing";
   if (spec.kind === "text") return typeof value === "string" ? undefined : "must be a string";
@@ -509,8 +531,9 @@ function checkShape(spec: FieldSpec, value: unknown): string | undefined {
 
 function crossFieldProblems(r: RunRecord): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const stamp = r.RunTimestamp.slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
-  const prefix = `RUN-${r.DeliverableID}-${stamp}-`;
+  const t = r.RunTimestamp;
+  const prefix = `RUN-${r.DeliverableID}-${t.slice(0, 4)}${t.slice(5, 7)}${t.slice(8, 10)}-` +
+    `${t.slice(11, 13)}${t.slice(14, 16)}-`;
   if (!r.RunID.startsWith(prefix)) {
     problems.push({
       field: "RunID",

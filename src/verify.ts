@@ -50,7 +50,6 @@ export interface IntegrityResult {
 }
 
 const NEWLINE = 10;
-const CHECKSUM_TAIL = /,[0-9a-f]{64}$/;
 
 const CODE_TO_CHECK: Record<LineProblem["code"], IntegrityCheck> = {
   header: "header",
@@ -151,7 +150,6 @@ export async function verifyRecordFile(
   };
   const ids = new RunIdHashSet();
   const candidates = new Set<string>();
-  const tornLines: number[] = [];
   let sawLine = false;
   for await (const event of readRecords(path)) {
     sawLine = true;
@@ -159,10 +157,6 @@ export async function verifyRecordFile(
       result.records++;
       const id = event.record.RunID;
       if (ids.add(id)) candidates.add(id);
-      continue;
-    }
-    if (event.code === "torn") {
-      tornLines.push(event.line);
       continue;
     }
     report({
@@ -181,29 +175,6 @@ export async function verifyRecordFile(
       field: "",
       message: "file is empty (no header, no records)",
     });
-  }
-  if (tornLines.length > 0) {
-    const complete = await linesEndingInChecksum(path, new Set(tornLines));
-    for (const line of tornLines) {
-      report(
-        complete.has(line)
-          ? {
-            line,
-            severity: "error",
-            check: "checksum",
-            field: "RecordChecksum",
-            message: "RecordChecksum does not match the line (it ends in a full checksum, " +
-              "so it is corrupt, not torn)",
-          }
-          : {
-            line,
-            severity: "warning",
-            check: "torn",
-            field: "",
-            message: "line is a torn record (interrupted write); skipped",
-          },
-      );
-    }
   }
   if (candidates.size > 0) {
     for (const problem of await confirmDuplicates(path, candidates)) {
@@ -258,51 +229,6 @@ async function confirmDuplicates(
     });
   }
   return problems;
-}
-
-/** Of the `wanted` line numbers, those whose line ends in `,<64 hex>` (CR and NULs aside). */
-async function linesEndingInChecksum(path: string, wanted: Set<number>): Promise<Set<number>> {
-  const found = new Set<number>();
-  const latin1 = new TextDecoder("latin1");
-  let line = 0;
-  const check = (bytes: Uint8Array) => {
-    line++;
-    if (!wanted.has(line)) return;
-    let end = bytes.length;
-    while (end > 0 && (bytes[end - 1] === 0 || bytes[end - 1] === 13)) end--;
-    const tail = latin1.decode(bytes.subarray(Math.max(0, end - 65), end));
-    if (CHECKSUM_TAIL.test(tail)) found.add(line);
-  };
-  await forEachLine(path, check);
-  return found;
-}
-
-/** Calls `visit` with the bytes of every line (without `\n`), streaming. */
-async function forEachLine(path: string, visit: (bytes: Uint8Array) => void): Promise<void> {
-  using file = await Deno.open(path, { read: true });
-  const buffer = new Uint8Array(1 << 20);
-  let pending = new Uint8Array(0);
-  while (true) {
-    const n = await file.read(buffer);
-    if (n === null) break;
-    const chunk = pending.length > 0
-      ? concat(pending, buffer.subarray(0, n))
-      : buffer.subarray(0, n);
-    let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
-      visit(chunk.subarray(start, nl));
-      start = nl + 1;
-    }
-    pending = chunk.slice(start);
-  }
-  if (pending.length > 0) visit(pending);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** Where K-APPEND-1 first fails. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type Io } from "../src/cli/command.ts";
+import type { Io } from "../src/cli/command.ts";
 import { main } from "../src/cli/main.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { ROOT } from "./fixtures.ts";

@@ -179,7 +179,7 @@ Deno.test("emit: a full disk (tiny tmpfs) never fails the run and never loses th
     const flush = await runCliProcess(["flush", small], undefined, env);
     assertEquals(flush.code, 0, flush.stderr);
     assertEquals(
-      (flush.stdout.match(/RUN-DEL-01-02-\d{8}-\d{4}-\d{3}  replayed/g) ?? []).length,
+      (flush.stdout.match(/RUN-DEL-01-02-\d{8}-\d{4}-\d{3} {2}replayed/g) ?? []).length,
       2,
     );
     const validate = await runCli(["validate", small, "--json"]);

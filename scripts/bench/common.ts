@@ -135,8 +135,9 @@ export async function runChecked(
 ): Promise<RunResult> {
   const result = await runCommand(program, args, options);
   if (result.code !== expected) {
+    const shown = [program.split("/").pop(), ...args.slice(0, 4)].join(" ");
     throw new Error(
-      `${program} ${args.join(" ")} exited ${result.code}: ${result.stderr.trim().slice(0, 500)}`,
+      `${shown} ... exited ${result.code}: ${plain(result.stderr).trim().slice(0, 300)}`,
     );
   }
   return result;
@@ -339,6 +340,19 @@ export function randomBytes(size: number): Uint8Array {
 export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
+}
+
+/**
+ * Text without ANSI colour codes.
+ *
+ * @example
+ * ```ts
+ * import { plain } from "./common.ts";
+ * plain("\x1b[31merror\x1b[0m"); // "error"
+ * ```
+ */
+export function plain(text: string): string {
+  return text.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
 }
 
 /**

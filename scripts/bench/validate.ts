@@ -19,6 +19,7 @@ import {
   formatMB,
   formatMs,
   formatRuns,
+  plain,
   type Row,
   runWithRss,
 } from "./common.ts";
@@ -50,7 +51,7 @@ async function validateOnce(
   if (r.code !== 0 || summary.records !== count || summary.errors !== 0) {
     throw new Error(
       `runrec validate exited ${r.code} with records=${summary.records} errors=${summary.errors}` +
-        ` (expected ${count}, 0): ${(r.stderr || r.stdout).trim().slice(0, 300)}`,
+        ` (expected ${count}, 0): ${plain(r.stderr || r.stdout).trim().slice(0, 300)}`,
     );
   }
   return { ms: r.ms, peakRss: r.peakRss };

@@ -90,14 +90,14 @@ export function padDisplay(text: string, width: number): string {
   return text + " ".repeat(Math.max(0, width - displayWidth(text)));
 }
 
+// deno-lint-ignore no-control-regex
+const CONTROL_OR_COLOUR = /\x1b\[[0-9;]*m|[\x00-\x08\x0A-\x1F\x7F]/g;
+
 /** Makes text one line: control characters would break alignment and line-based output. */
 function oneLine(text: string): string {
   // Colour sequences stay; any other control character would be a line break or garbage.
-  // deno-lint-ignore no-control-regex
-  return text.replace(
-    /\x1b\[[0-9;]*m|[\x00-\x08\x0A-\x1F\x7F]/g,
-    (c) => c.length > 1 ? c : c === "\n" ? "↵" : "�",
-  ).replaceAll("\t", " ");
+  return text.replace(CONTROL_OR_COLOUR, (c) => c.length > 1 ? c : c === "\n" ? "↵" : "�")
+    .replaceAll("\t", " ");
 }
 
 /** Options of {@linkcode renderTable}. */
