@@ -85,81 +85,90 @@ const SCAN_CHUNK = 1 << 20;
 
 /**
  * Reads the file once: its header, whether it ends in `\n`, and the highest
- * SEQ already used for `prefix` (RunIDs are ASCII, so a latin1 view is exact).
+ * SEQ already used for `prefix`. Only bytes are compared (RunIDs are ASCII and
+ * the second field of a line), so the scan costs a newline search per line.
  */
 async function scanFile(path: string, prefix: string, runId?: string): Promise<FileState> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      return {
-        exists: false,
-        size: 0,
-        firstLine: "",
-        endsWithNewline: true,
-        maxSeq: 0,
-        runIdTaken: false,
-      };
-    }
-    throw e;
-  }
-  if (!(await file.stat()).isFile) {
-    file.close();
-    throw new WriteError(`${path}: not a regular file`);
-  }
-  const needle = `,${prefix}`;
-  const exact = runId ? `,${runId},` : undefined;
   const state: FileState = {
-    exists: true,
+    exists: false,
     size: 0,
     firstLine: "",
     endsWithNewline: true,
     maxSeq: 0,
     runIdTaken: false,
   };
+  let file: Deno.FsFile;
   try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return state;
+    throw e;
+  }
+  try {
+    if (!(await file.stat()).isFile) throw new WriteError(`${path}: not a regular file`);
+    state.exists = true;
+    const needle = encoder.encode(prefix);
+    const exact = runId ? encoder.encode(`${runId},`) : undefined;
     const buffer = new Uint8Array(SCAN_CHUNK);
-    let carry = "";
-    let firstLineDone = false;
-    let lastByte = 10;
+    let carry: Uint8Array = new Uint8Array(0);
+    let lastByte = NEWLINE;
+    let lineNumber = 0;
+    const visit = (line: Uint8Array) => {
+      if (++lineNumber === 1) {
+        state.firstLine = decoder.decode(line.subarray(0, 4096));
+        return;
+      }
+      const at = line.indexOf(COMMA) + 1;
+      if (at === 0 || !startsWith(line, at, needle)) return;
+      let seq = 0;
+      let i = at + needle.length;
+      while (i < line.length && line[i] >= 48 && line[i] <= 57) seq = seq * 10 + line[i++] - 48;
+      if (line[i] === COMMA && i > at + needle.length) state.maxSeq = Math.max(state.maxSeq, seq);
+      if (exact && startsWith(line, at, exact)) state.runIdTaken = true;
+    };
     while (true) {
       const n = await file.read(buffer);
       if (n === null) break;
       state.size += n;
       lastByte = buffer[n - 1];
-      const text = carry + latin1(buffer.subarray(0, n));
-      if (!firstLineDone) {
-        const nl = text.indexOf("\n");
-        if (nl >= 0 || text.length > 4096) {
-          state.firstLine = text.slice(0, nl >= 0 ? nl : 4096);
-          firstLineDone = true;
-        }
+      const chunk = buffer.subarray(0, n);
+      let start = 0;
+      let nl = chunk.indexOf(NEWLINE);
+      if (carry.length > 0 && nl >= 0) {
+        visit(concat(carry, chunk.subarray(0, nl)));
+        carry = new Uint8Array(0);
+        start = nl + 1;
+        nl = chunk.indexOf(NEWLINE, start);
       }
-      let at = text.indexOf(needle);
-      while (at >= 0) {
-        const digits = /^[0-9]+/.exec(text.slice(at + needle.length, at + needle.length + 12));
-        if (digits && at + needle.length + digits[0].length < text.length) {
-          state.maxSeq = Math.max(state.maxSeq, Number(digits[0]));
-        }
-        at = text.indexOf(needle, at + 1);
+      for (; nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+        visit(chunk.subarray(start, nl));
+        start = nl + 1;
       }
-      if (exact && text.includes(exact)) state.runIdTaken = true;
-      // Keep a tail so a RunID split across two reads is still seen whole.
-      carry = text.slice(-(needle.length + 80));
+      carry = concat(carry, chunk.subarray(start));
     }
-    if (!firstLineDone) state.firstLine = carry;
-    state.endsWithNewline = state.size === 0 || lastByte === 10;
+    if (carry.length > 0) visit(carry);
+    state.endsWithNewline = state.size === 0 || lastByte === NEWLINE;
   } finally {
     file.close();
   }
   return state;
 }
 
-/** One character per byte; exact for the ASCII this scan looks for. */
-const byteDecoder = new TextDecoder("latin1");
-function latin1(bytes: Uint8Array): string {
-  return byteDecoder.decode(bytes);
+const NEWLINE = 10;
+const COMMA = 44;
+
+function startsWith(bytes: Uint8Array, at: number, part: Uint8Array): boolean {
+  if (bytes.length - at < part.length) return false;
+  for (let i = 0; i < part.length; i++) if (bytes[at + i] !== part[i]) return false;
+  return true;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b.slice();
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** `RUN-DEL-01-02-20260222-1015-` for a DeliverableID and a RunTimestamp. */

@@ -5,7 +5,8 @@ import { acquireLock } from "../src/lock.ts";
 import { type ReadEvent, readRecords } from "../src/reader.ts";
 import { HEADER, RUN_ID_PATTERN } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE, WriteError } from "../src/store.ts";
-import { makeProject, ROOT, sampleDraft } from "./fixtures.ts";
+import { encodeRecord } from "../src/codec.ts";
+import { makeProject, ROOT, sampleDraft, sampleRecord } from "./fixtures.ts";
 
 async function readAll(path: string): Promise<ReadEvent[]> {
   const events: ReadEvent[] = [];
@@ -268,4 +269,25 @@ Deno.test("crash: processes killed mid-run never corrupt the file; the next run 
   assertEquals(new Set(ids).size, ids.length);
   assert(ids.includes(result.record.RunID));
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("store: SEQ scan reads past chunk boundaries and is independent of record order", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  const stamp = "2026-02-22T10:15:30.000Z";
+  // 3,000 records of one minute in shuffled order (about 2 MiB: several read chunks).
+  const seqs = Array.from({ length: 3000 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+  const lines = seqs.map((seq) =>
+    encodeRecord(
+      sampleRecord({
+        RunTimestamp: stamp,
+        RunID: `RUN-DEL-01-02-20260222-1015-${String(seq).padStart(3, "0")}`,
+        Notes: "x".repeat(400),
+      }),
+    )
+  );
+  await Deno.writeTextFile(file, `${HEADER}\n${lines.join("\n")}\n`);
+  const { record } = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
+  assertEquals(record.RunID, "RUN-DEL-01-02-20260222-1015-3001");
+  await Deno.remove(dir, { recursive: true });
 });
