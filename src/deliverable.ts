@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { compareUtf8 } from "./manifest.ts";
 
@@ -64,11 +64,20 @@ function idFromContext(text: string, fileName: string): string | undefined {
  * await Deno.remove(root, { recursive: true });
  * ```
  */
-export async function deliverableId(delDir: string): Promise<string> {
+export function deliverableId(delDir: string): Promise<string> {
+  try {
+    return Promise.resolve(deliverableIdSync(delDir));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** {@linkcode deliverableId}, synchronously: one small file, faster than the async pool. */
+function deliverableIdSync(delDir: string): string {
   const contextFile = join(delDir, "_CONTEXT.md");
   let text: string | undefined;
   try {
-    text = await Deno.readTextFile(contextFile);
+    text = Deno.readTextFileSync(contextFile);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) {
       throw new InputError(`${contextFile}: unreadable (${describe(error)})`);
@@ -88,34 +97,35 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.name : String(error);
 }
 
-async function isFile(path: string): Promise<boolean> {
+function isFile(path: string): boolean {
   try {
-    return (await Deno.stat(path)).isFile;
+    return Deno.statSync(path).isFile;
   } catch {
     return false;
   }
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+function isDirectory(path: string): boolean {
   try {
-    return (await Deno.stat(path)).isDirectory;
+    return Deno.statSync(path).isDirectory;
   } catch {
     return false;
   }
 }
 
-async function nearestAncestor(
+/** Synchronous: a few stat calls, each faster than a round trip through the async pool. */
+function nearestAncestor(
   start: string,
   includeStart: boolean,
-  holds: (dir: string) => Promise<boolean>,
-): Promise<string | undefined> {
+  holds: (dir: string) => boolean,
+): string | undefined {
   let dir = resolve(start);
   if (!includeStart) {
     if (dirname(dir) === dir) return undefined;
     dir = dirname(dir);
   }
   while (true) {
-    if (await holds(dir)) return dir;
+    if (holds(dir)) return dir;
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
@@ -138,12 +148,11 @@ async function nearestAncestor(
  * ```
  */
 export function findExecutionRoot(delDir: string): Promise<string | undefined> {
-  return nearestAncestor(
+  return Promise.resolve(nearestAncestor(
     delDir,
     false,
-    async (dir) =>
-      await isFile(join(dir, "INIT.md")) || await isDirectory(join(dir, "_Decomposition")),
-  );
+    (dir) => isFile(join(dir, "INIT.md")) || isDirectory(join(dir, "_Decomposition")),
+  ));
 }
 
 /**
@@ -162,14 +171,14 @@ export function findExecutionRoot(delDir: string): Promise<string | undefined> {
  * ```
  */
 export function findGitRoot(dir: string): Promise<string | undefined> {
-  return nearestAncestor(dir, true, async (candidate) => {
+  return Promise.resolve(nearestAncestor(dir, true, (candidate) => {
     try {
-      await Deno.lstat(join(candidate, ".git"));
+      Deno.lstatSync(join(candidate, ".git"));
       return true;
     } catch {
       return false;
     }
-  });
+  }));
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
- * The few git facts runrec uses, read by running `git` (the only program
- * runrec starts besides `exec`'s command).
+ * The few git facts runrec uses: `HEAD` read from the repository's files, the
+ * rest by running `git` (the only program runrec starts besides `exec`'s
+ * command).
  *
  * @module
  */
+import { dirname, join, resolve } from "./path.ts";
 
 /** Output of one git call. */
 export interface GitResult {
@@ -42,9 +44,81 @@ export async function git(args: string[], cwd: string): Promise<GitResult> {
   };
 }
 
+/** A full object id: SHA-1 (40 hex digits) or SHA-256 (64). */
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/** Refs kept per work tree (in its own git folder), not in the common one. */
+const PER_WORKTREE = /^(refs\/(worktree|bisect|rewritten)\/|[A-Z_]+$)/;
+
+function readText(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The git folders of the work tree holding `dir`: its own, and the common one. */
+function findGitDirs(dir: string): { gitDir: string; commonDir: string } | undefined {
+  for (let current = resolve(dir);;) {
+    const dotGit = join(current, ".git");
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(dotGit);
+    } catch { /* not here */ }
+    let gitDir: string | undefined;
+    if (info?.isDirectory) {
+      gitDir = dotGit;
+    } else if (info?.isFile) {
+      // A linked work tree or a submodule: `gitdir: <path>`, relative to this folder.
+      const target = /^gitdir:\s*(.+?)\s*$/m.exec(readText(dotGit) ?? "")?.[1];
+      if (target) gitDir = resolve(current, target);
+    }
+    if (gitDir) {
+      const common = readText(join(gitDir, "commondir"))?.trim();
+      return { gitDir, commonDir: common ? resolve(gitDir, common) : gitDir };
+    }
+    const parent = dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+}
+
+/** The id `ref` (e.g. `refs/heads/main`) names: its loose file, else `packed-refs`. */
+function readRef(
+  dirs: { gitDir: string; commonDir: string },
+  ref: string,
+  depth = 0,
+): string | undefined {
+  if (depth > 5 || ref.split("/").includes("..")) return undefined;
+  const base = PER_WORKTREE.test(ref) ? dirs.gitDir : dirs.commonDir;
+  const loose = readText(join(base, ...ref.split("/")))?.trim();
+  if (loose !== undefined) {
+    if (OBJECT_ID.test(loose)) return loose;
+    const target = /^ref:\s*(\S+)$/.exec(loose)?.[1];
+    return target ? readRef(dirs, target, depth + 1) : undefined;
+  }
+  for (const line of readText(join(base, "packed-refs"))?.split("\n") ?? []) {
+    if (line.startsWith("#") || line.startsWith("^")) continue;
+    const space = line.indexOf(" ");
+    if (space > 0 && line.slice(space + 1).trimEnd() === ref) {
+      const id = line.slice(0, space);
+      return OBJECT_ID.test(id) ? id : undefined;
+    }
+  }
+  return undefined;
+}
+
 /**
- * `HEAD` of the git work tree holding `dir`, or `""` when there is none, git
- * is missing, or running programs is not permitted (sandboxed build).
+ * `HEAD` of the git work tree holding `dir`, or `""` when there is none or its
+ * branch has no commit yet. Read from the files, without starting git (which
+ * costs ~10 ms per run): the nearest `.git` folder, or `.git` file
+ * (`gitdir: …`, linked work trees and submodules, with their `commondir`);
+ * `HEAD` is an id (detached) or `ref: refs/heads/x`, whose id is in
+ * `refs/heads/x` or in `packed-refs`. Repositories whose refs are not files
+ * (the `reftable` format) are asked through `git rev-parse`. Environment
+ * variables such as `GIT_DIR` are not consulted. As before, `""` where running
+ * git is not permitted (the sandboxed build), though git is not started.
  *
  * @example
  * ```ts
@@ -52,11 +126,34 @@ export async function git(args: string[], cwd: string): Promise<GitResult> {
  * console.log(await gitHead(".")); // 40 hex digits, or ""
  * ```
  */
-export async function gitHead(dir: string): Promise<string> {
+export function gitHead(dir: string): Promise<string> {
+  try {
+    // The contract of the sandboxed build (README): no GitHead where git may not run.
+    if (Deno.permissions.querySync({ name: "run", command: "git" }).state !== "granted") {
+      return Promise.resolve("");
+    }
+    const dirs = findGitDirs(dir);
+    if (!dirs) return Promise.resolve("");
+    const head = readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "";
+    if (OBJECT_ID.test(head)) return Promise.resolve(head);
+    const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
+    if (
+      ref === "refs/heads/.invalid" || readText(join(dirs.commonDir, "reftable", "tables.list"))
+    ) {
+      return gitHeadFromGit(dir);
+    }
+    return Promise.resolve(ref ? readRef(dirs, ref) ?? "" : "");
+  } catch {
+    return Promise.resolve("");
+  }
+}
+
+/** `git rev-parse HEAD` in `dir`; `""` when it fails or git cannot be started. */
+async function gitHeadFromGit(dir: string): Promise<string> {
   try {
     const { code, stdout } = await git(["rev-parse", "--verify", "-q", "HEAD"], dir);
     const head = new TextDecoder().decode(stdout).trim();
-    return code === 0 && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head) ? head : "";
+    return code === 0 && OBJECT_ID.test(head) ? head : "";
   } catch {
     return "";
   }

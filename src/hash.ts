@@ -2,46 +2,105 @@
  * SHA-256 of files, lowercase hex: the same value as `sha256sum`, `openssl dgst
  * -sha256` and the host tool's `ContentHash`.
  *
- * Reads are synchronous (`node:fs` `readSync`) into one reusable 2 MiB buffer.
- * Measured on Linux (Deno 2.9): a 1 GiB file in 0.73 s (async `Deno.open` reads:
- * 0.89-1.13 s; `openssl dgst -sha256`: 0.97-1.06 s); 10,000 files of 4 KiB in
- * 0.19 s (`readFileSync` per file: 0.21-0.27 s; async with 16 reads in flight:
- * 0.30 s; `sha256sum`: 0.25 s). Small files need no special path: one read
- * fills the buffer and the next returns 0.
+ * Two hashers, chosen per file, so that a short run (`runrec emit`, a few small
+ * files) never loads `node:crypto` — importing it starts Deno's Node
+ * compatibility layer, ~40-50 ms per process — while bulk hashing still gets
+ * its native speed:
+ *
+ * - the pure TypeScript {@linkcode Sha256} (~240 MB/s, nothing to load) for
+ *   files up to {@linkcode JS_FILE_LIMIT} bytes, until the process has hashed
+ *   {@linkcode JS_BUDGET} bytes that way (at ~240 MB/s the budget costs about
+ *   what the import does, so neither choice ever costs more than twice the
+ *   better one);
+ * - `node:crypto` (~1.5 GB/s), imported on first need, for larger files and
+ *   for every file after the budget is spent.
+ *
+ * Reads are synchronous (`Deno.FsFile.readSync`) into one reusable 2 MiB
+ * buffer. Measured on Linux (Deno 2.9, 2-vCPU VM): 10,000 files of 4 KiB in
+ * ~0.2-0.3 s (`sha256sum` via xargs: ~0.37-0.40 s); see docs/BENCHMARKS.md.
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
+import { Sha256 } from "./sha256.ts";
 
-/** Size of the shared read buffer; 2 MiB measured fastest for large files. */
+/** Size of the shared read buffer for large files; 2 MiB measured fastest. */
 const CHUNK_BYTES = 2 * 1024 * 1024;
+/** Size of the read buffer for small files (no 2 MiB allocation for a short run). */
+const SMALL_CHUNK_BYTES = 64 * 1024;
 
+/** Files larger than this are hashed with `node:crypto`. */
+export const JS_FILE_LIMIT = 8 * 1024 * 1024;
+
+/** Bytes the TypeScript hasher takes per process before `node:crypto` is loaded. */
+export const JS_BUDGET = 8 * 1024 * 1024;
+
+/** What both hashers offer. */
+interface Hasher {
+  update(data: Uint8Array): unknown;
+  digestHex(): string;
+}
+
+type CreateHash = typeof import("node:crypto").createHash;
+
+let createHash: CreateHash | undefined;
+let jsBytes = 0;
 let sharedBuffer: Uint8Array | undefined;
+let smallBuffer: Uint8Array | undefined;
+const jsHasher = new Sha256();
+
+/** Loads `node:crypto` once. */
+async function loadNodeCrypto(): Promise<CreateHash> {
+  createHash ??= (await import("node:crypto")).createHash;
+  return createHash;
+}
+
+function nodeHasher(create: CreateHash): Hasher {
+  const hash = create("sha256");
+  return {
+    update: (data) => hash.update(data),
+    digestHex: () => hash.digest("hex"),
+  };
+}
 
 /**
- * Hashes one file synchronously. Safe to share one buffer: no other code can
- * run between the reads of a synchronous loop.
+ * Reads the open file `file` to its end into `hasher`. Safe to share one
+ * buffer: no other code can run between the reads of a synchronous loop.
  */
-function hashFileSync(path: string): string {
-  sharedBuffer ??= new Uint8Array(CHUNK_BYTES);
-  const buffer = sharedBuffer;
-  const hash = createHash("sha256");
-  const fd = openSync(path, "r");
-  try {
-    let n: number;
-    while ((n = readSync(fd, buffer, 0, buffer.length, null)) > 0) {
-      hash.update(buffer.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
+function readInto(file: Deno.FsFile, buffer: Uint8Array, hasher: Hasher): string {
+  let n: number | null;
+  while ((n = file.readSync(buffer)) !== null) {
+    if (n > 0) hasher.update(buffer.subarray(0, n));
   }
-  return hash.digest("hex");
+  return hasher.digestHex();
+}
+
+/** Hashes one file, choosing the hasher by its size and the budget left. */
+async function hashOne(path: string): Promise<string> {
+  const file = Deno.openSync(path);
+  try {
+    // Once node:crypto is loaded it takes every file: no size needed (one call fewer).
+    if (createHash === undefined) {
+      const { size, isDirectory } = file.statSync();
+      if (isDirectory) file.readSync(new Uint8Array(1)); // throws the system's EISDIR
+      if (size <= JS_FILE_LIMIT && jsBytes + size <= JS_BUDGET) {
+        jsBytes += size;
+        const buffer = size < SMALL_CHUNK_BYTES
+          ? (smallBuffer ??= new Uint8Array(SMALL_CHUNK_BYTES))
+          : (sharedBuffer ??= new Uint8Array(CHUNK_BYTES));
+        return readInto(file, buffer, jsHasher.reset());
+      }
+      await loadNodeCrypto();
+    }
+    return readInto(file, sharedBuffer ??= new Uint8Array(CHUNK_BYTES), nodeHasher(createHash!));
+  } finally {
+    file.close();
+  }
 }
 
 /**
  * Lowercase hex SHA-256 of a file's bytes. Rejects when the file cannot be read
- * (missing, a folder, no permission) with the system's error.
+ * (missing, a folder, no permission) with the system's error (a `Deno.errors`
+ * class, with the `code` such as `ENOENT`).
  *
  * @example
  * ```ts
@@ -53,11 +112,7 @@ function hashFileSync(path: string): string {
  * ```
  */
 export function hashFile(path: string): Promise<string> {
-  try {
-    return Promise.resolve(hashFileSync(path));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return hashOne(path);
 }
 
 /**
@@ -75,15 +130,15 @@ export function hashFile(path: string): Promise<string> {
  * await Deno.remove(path);
  * ```
  */
-export function hashFiles(paths: string[]): Promise<Map<string, string | Error>> {
+export async function hashFiles(paths: string[]): Promise<Map<string, string | Error>> {
   const result = new Map<string, string | Error>();
   for (const path of paths) {
     if (result.has(path)) continue;
     try {
-      result.set(path, hashFileSync(path));
+      result.set(path, await hashOne(path));
     } catch (error) {
       result.set(path, error instanceof Error ? error : new Error(String(error)));
     }
   }
-  return Promise.resolve(result);
+  return result;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "./path.ts";
 import { deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { gitHead } from "./git.ts";
@@ -74,7 +74,7 @@ export interface RunReport {
  */
 export async function buildDraft(delDir: string, report: RunReport): Promise<RecordDraft> {
   const dir = resolve(delDir);
-  await requireDirectory(dir, delDir);
+  requireDirectory(dir, delDir);
   const notes: string[] = report.notes ? [report.notes] : [];
   const durationMs = runDurationMs(report);
   let started: string;
@@ -124,10 +124,10 @@ export async function buildDraft(delDir: string, report: RunReport): Promise<Rec
   };
 }
 
-async function requireDirectory(dir: string, shown: string): Promise<void> {
+function requireDirectory(dir: string, shown: string): void {
   let stat: Deno.FileInfo;
   try {
-    stat = await Deno.stat(dir);
+    stat = Deno.statSync(dir);
   } catch (e) {
     throw new InputError(`${shown}: cannot read the deliverable folder: ${(e as Error).message}`);
   }

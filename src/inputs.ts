@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, relative, resolve, toPosix } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { compareUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
@@ -40,8 +40,7 @@ const NEVER_GOVERNED = new Set(["RunRecords.csv", "RunRecords.csv.lock"]);
  * ```
  */
 export function relativePath(delDir: string, absPath: string): string {
-  const path = relative(resolve(delDir), resolve(absPath));
-  return sep === "/" ? path : path.split(sep).join("/");
+  return toPosix(relative(resolve(delDir), resolve(absPath)));
 }
 
 /** Where an input came from, for notes. */
@@ -63,16 +62,16 @@ async function filesBeneath(dir: string): Promise<string[]> {
       } else if (!NEVER_GOVERNED.has(entry.name)) {
         // Symbolic links count when they lead to a file; linked folders are not
         // followed, which keeps cycles out.
-        if (entry.isFile || (entry.isSymlink && await isFile(path))) files.push(path);
+        if (entry.isFile || (entry.isSymlink && isFile(path))) files.push(path);
       }
     }
   }
   return files.sort(compareUtf8);
 }
 
-async function isFile(path: string): Promise<boolean> {
+function isFile(path: string): boolean {
   try {
-    return (await Deno.stat(path)).isFile;
+    return Deno.statSync(path).isFile;
   } catch {
     return false;
   }
@@ -124,7 +123,7 @@ export async function governedInputs(delDir: string, inputs: string[]): Promise<
   const add = async (path: string, origin: Origin) => {
     let info: Deno.FileInfo;
     try {
-      info = await Deno.stat(path);
+      info = Deno.statSync(path);
     } catch (error) {
       missing.set(path, `${origin.label}: ${reason(error)}`);
       return;
@@ -148,7 +147,7 @@ export async function governedInputs(delDir: string, inputs: string[]): Promise<
   const referencesPath = join(root, REFERENCES_FILE);
   let referencesText: string | undefined;
   try {
-    referencesText = await Deno.readTextFile(referencesPath);
+    referencesText = Deno.readTextFileSync(referencesPath);
     want(referencesPath, { label: REFERENCES_FILE });
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) {

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import process from "node:process";
 import { SCHEMA_VERSION } from "./schema.ts";
 
 /** The JSON held in a lock file. */
@@ -88,9 +87,15 @@ export function hostname(): string {
   return cachedHostname;
 }
 
-/** `true`/`false` when the pid's liveness is known, `undefined` when it cannot be checked. */
-function pidAlive(pid: number): boolean | undefined {
+/**
+ * `true`/`false` when the pid's liveness is known, `undefined` when it cannot be
+ * checked. `node:process` is imported here, on this rare path only: importing
+ * it starts Deno's Node compatibility layer (~15 ms), which a normal append
+ * never needs.
+ */
+async function pidAlive(pid: number): Promise<boolean | undefined> {
   try {
+    const { default: process } = await import("node:process");
     process.kill(pid, 0);
     return true;
   } catch (e) {
@@ -102,11 +107,11 @@ function pidAlive(pid: number): boolean | undefined {
 }
 
 /** Why a lock is orphaned, or `undefined` when its holder may still be working. */
-function orphanReason(
+async function orphanReason(
   info: LockInfo | undefined,
   mtimeMs: number,
   now: number,
-): string | undefined {
+): Promise<string | undefined> {
   if (!info) {
     // A lock that is not JSON yet may be mid-creation; only an old one is an orphan.
     return now - mtimeMs > DEFAULT_LEASE_S * 1000 ? "unreadable lock older than 30s" : undefined;
@@ -114,7 +119,7 @@ function orphanReason(
   const acquired = Date.parse(info.acquired);
   const leaseEnd = acquired + info.lease_duration_s * 1000;
   if (!Number.isFinite(leaseEnd) || now > leaseEnd) return "lease expired";
-  if (info.hostname === hostname() && pidAlive(info.pid) === false) {
+  if (info.hostname === hostname() && await pidAlive(info.pid) === false) {
     return `pid ${info.pid} no longer runs`;
   }
   return undefined;
@@ -131,10 +136,28 @@ function parseLock(text: string): LockInfo | undefined {
   return undefined;
 }
 
-async function readLock(path: string): Promise<{ text: string; mtimeMs: number } | undefined> {
+/**
+ * The lock file's text and age. Synchronous, like the lock's creation and
+ * removal: a few tiny files, faster than round trips through the async pool.
+ */
+function readLock(path: string): { text: string; mtimeMs: number } | undefined {
   try {
-    const [text, stat] = await Promise.all([Deno.readTextFile(path), Deno.stat(path)]);
-    return { text, mtimeMs: stat.mtime?.getTime() ?? 0 };
+    const file = Deno.openSync(path);
+    try {
+      const stat = file.statSync();
+      const bytes = new Uint8Array(stat.size + 1);
+      let length = 0;
+      let n: number | null;
+      while (length < bytes.length && (n = file.readSync(bytes.subarray(length))) !== null) {
+        length += n;
+      }
+      return {
+        text: new TextDecoder().decode(bytes.subarray(0, length)),
+        mtimeMs: stat.mtime?.getTime() ?? 0,
+      };
+    } finally {
+      file.close();
+    }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
@@ -159,7 +182,7 @@ async function breakOrphan(path: string, judgedText: string): Promise<boolean> {
     return false;
   }
   try {
-    const current = await readLock(path);
+    const current = readLock(path);
     if (current?.text !== judgedText) return false;
     await Deno.remove(path);
     return true;
@@ -208,33 +231,39 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
     };
     const text = JSON.stringify(info);
     try {
-      const file = await Deno.open(path, { createNew: true, write: true });
+      const file = Deno.openSync(path, { createNew: true, write: true });
       try {
-        await file.write(new TextEncoder().encode(text));
+        const bytes = new TextEncoder().encode(text);
+        let written = 0;
+        while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
       } catch (e) {
         // A lock we created but could not fill (full disk) would block others for a lease.
         file.close();
-        await Deno.remove(path).catch(() => {});
+        try {
+          Deno.removeSync(path);
+        } catch { /* already gone */ }
         throw e;
       }
       file.close();
       return {
         path,
         recoveries,
-        release: async () => {
+        release: () => {
           // Remove only our own lock: an expired lease may have let another take it.
-          const current = await readLock(path);
-          if (current?.text === text) await Deno.remove(path).catch(() => {});
+          try {
+            if (readLock(path)?.text === text) Deno.removeSync(path);
+          } catch { /* gone, or not ours to remove */ }
+          return Promise.resolve();
         },
       };
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
     }
     const now = Date.now();
-    const current = await readLock(path);
+    const current = readLock(path);
     if (!current) continue; // released between our attempts
     const held = parseLock(current.text);
-    const reason = orphanReason(held, current.mtimeMs, now);
+    const reason = await orphanReason(held, current.mtimeMs, now);
     if (reason) {
       if (await breakOrphan(path, current.text)) {
         recoveries.push(

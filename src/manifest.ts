@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256.ts";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -68,7 +68,7 @@ export function inputContextSha(hashes: Record<string, string>): string {
   const known = Object.isFrozen(hashes) ? frozenShas.get(hashes) : undefined;
   if (known !== undefined) return known;
   const sha = Object.values(hashes).some((h) => SHA256_HEX.test(h))
-    ? createHash("sha256").update(manifestText(hashes)).digest("hex")
+    ? sha256Hex(manifestText(hashes))
     : "TBD";
   if (Object.isFrozen(hashes)) frozenShas.set(hashes, sha);
   return sha;

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "./path.ts";
 
 /** One bullet of `_REFERENCES.md` that names something. */
 export interface Reference {

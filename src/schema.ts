@@ -470,31 +470,38 @@ export interface FieldProblem {
 export function validateRecord(record: RunRecord): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const spec of FIELDS) {
-    const value = (record as unknown as Record<string, unknown>)[spec.name];
-    if (spec.kind !== "text" && isFrozenObject(value)) {
-      const message = cachedCheck(spec, value);
-      if (message) problems.push({ field: spec.name, message });
-      continue;
-    }
-    const shapeProblem = checkShape(spec, value);
-    if (shapeProblem) {
-      problems.push({ field: spec.name, message: shapeProblem });
-      continue;
-    }
-    if (spec.requirement === "MUST" && spec.kind === "text" && value === "") {
-      problems.push({ field: spec.name, message: "is required and empty" });
-      continue;
-    }
-    if (typeof value === "string" && !value.isWellFormed()) {
-      problems.push({ field: spec.name, message: "holds a lone UTF-16 surrogate" });
-      continue;
-    }
-    if (spec.kind === "text" && value === "" && spec.requirement !== "MUST") continue;
-    const message = (spec.check as (v: unknown) => string | undefined)(value);
+    const message = checkField(spec, (record as unknown as Record<string, unknown>)[spec.name]);
     if (message) problems.push({ field: spec.name, message });
   }
   if (problems.length > 0) return problems;
   return crossFieldProblems(record);
+}
+
+/**
+ * Checks one field's value on its own (shape, MUST, the field's rule);
+ * returns what is wrong, or `undefined`. Frozen lists and maps (shared
+ * between records read from one file) are checked once.
+ *
+ * @example
+ * ```ts
+ * import { checkField, FIELDS } from "./schema.ts";
+ * const status = FIELDS.find((f) => f.name === "RunStatus")!;
+ * checkField(status, "DONE"); // "must be one of SUCCESS, PARTIAL, FAILED, SKIPPED, got \"DONE\""
+ * ```
+ */
+export function checkField(spec: FieldSpec, value: unknown): string | undefined {
+  if (spec.kind !== "text" && isFrozenObject(value)) return cachedCheck(spec, value);
+  return uncachedCheck(spec, value);
+}
+
+function uncachedCheck(spec: FieldSpec, value: unknown): string | undefined {
+  const shapeProblem = checkShape(spec, value);
+  if (shapeProblem) return shapeProblem;
+  if (spec.kind === "text") {
+    if (value === "") return spec.requirement === "MUST" ? "is required and empty" : undefined;
+    if (!(value as string).isWellFormed()) return "holds a lone UTF-16 surrogate";
+  }
+  return (spec.check as (v: unknown) => string | undefined)(value);
 }
 
 function isFrozenObject(value: unknown): value is object {
@@ -509,8 +516,7 @@ function cachedCheck(spec: FieldSpec, value: object): string | undefined {
   let memo = checkedCells.get(spec.name);
   if (!memo) checkedCells.set(spec.name, memo = new WeakMap());
   if (memo.has(value)) return memo.get(value);
-  const message = checkShape(spec, value) ??
-    (spec.check as (v: unknown) => string | undefined)(value);
+  const message = uncachedCheck(spec, value);
   memo.set(value, message);
   return message;
 }
@@ -529,7 +535,35 @@ function checkShape(spec: FieldSpec, value: unknown): string | undefined {
     : "must be a map of path to hash";
 }
 
-function crossFieldProblems(r: RunRecord): FieldProblem[] {
+/** The fields the cross-field rules read. */
+export type CrossFields = Pick<
+  RunRecord,
+  | "RunID"
+  | "DeliverableID"
+  | "RunTimestamp"
+  | "RunStatus"
+  | "ErrorSummary"
+  | "InputContextSHA"
+  | "InputFiles"
+  | "OutputFiles"
+  | "InputHashes"
+  | "OutputHashes"
+>;
+
+/**
+ * The rules between fields, for fields that each passed {@linkcode checkField}:
+ * RunID agrees with DeliverableID and the RunTimestamp minute; every listed
+ * file has a hash; InputContextSHA matches InputHashes; FAILED and PARTIAL
+ * carry an ErrorSummary.
+ *
+ * @example
+ * ```ts
+ * import { crossFieldProblems } from "./schema.ts";
+ * declare const record: import("./schema.ts").RunRecord;
+ * crossFieldProblems(record).length; // 0 for a valid record
+ * ```
+ */
+export function crossFieldProblems(r: CrossFields): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const t = r.RunTimestamp;
   const prefix = `RUN-${r.DeliverableID}-${t.slice(0, 4)}${t.slice(5, 7)}${t.slice(8, 10)}-` +

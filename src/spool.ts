@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, resolve } from "./path.ts";
 import { appendRecord, type AppendResult, type RecordDraft } from "./store.ts";
 
 /** Name of the spool folder inside a deliverable folder. */
@@ -46,6 +45,23 @@ function envOrUndefined(name: string): string | undefined {
 }
 
 /**
+ * The temporary folder: `$TMPDIR`, `$TEMP` or `$TMP` (the first set), else
+ * `/tmp` (`C:\Windows\Temp` on Windows, where `TEMP` is normally set).
+ * Unreadable variables (not permitted) count as unset.
+ *
+ * @example
+ * ```ts
+ * import { tempFolder } from "./spool.ts";
+ * tempFolder(); // "/tmp" on most Linux systems
+ * ```
+ */
+export function tempFolder(): string {
+  const fromEnv = envOrUndefined("TMPDIR") ?? envOrUndefined("TEMP") ?? envOrUndefined("TMP");
+  if (fromEnv) return fromEnv;
+  return Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp";
+}
+
+/**
  * Spool folders in the order they are tried: `$RUNREC_SPOOL_DIR`, the
  * deliverable's own `.runrec-spool/`, then one in the temporary folder
  * (outside the deliverable, for when that is unwritable).
@@ -61,11 +77,7 @@ export function spoolFolders(delDir?: string): string[] {
   const fromEnv = envOrUndefined("RUNREC_SPOOL_DIR");
   if (fromEnv) folders.push(resolve(fromEnv));
   if (delDir) folders.push(join(resolve(delDir), SPOOL_FOLDER));
-  let temp = "/tmp";
-  try {
-    temp = envOrUndefined("TMPDIR") ?? tmpdir();
-  } catch { /* keep /tmp */ }
-  folders.push(join(temp, "runrec-spool"));
+  folders.push(join(tempFolder(), "runrec-spool"));
   return [...new Set(folders)];
 }
 
@@ -114,10 +126,10 @@ export async function spoolRecord(
   throw new Error(`no spool folder took the record (${problems.join("; ")})`);
 }
 
-async function entriesIn(folder: string): Promise<string[]> {
+function entriesIn(folder: string): string[] {
   const names: string[] = [];
   try {
-    for await (const item of Deno.readDir(folder)) {
+    for (const item of Deno.readDirSync(folder)) {
       if (item.isFile && item.name.endsWith(".json")) names.push(join(folder, item.name));
     }
   } catch (e) {
@@ -141,7 +153,7 @@ export async function replaySpool(delDir?: string, recordFile?: string): Promise
   const report: ReplayReport = { replayed: [], failures: [] };
   const target = recordFile ? resolve(recordFile) : undefined;
   for (const folder of spoolFolders(delDir)) {
-    for (const path of await entriesIn(folder)) {
+    for (const path of entriesIn(folder)) {
       let entry: SpoolEntry;
       try {
         entry = JSON.parse(await Deno.readTextFile(path));

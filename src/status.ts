@@ -62,15 +62,16 @@ export function parseLifecycleState(text: string, fileName: string): LifecycleRe
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function readLifecycleState(statusFile: string): Promise<LifecycleReading> {
+export function readLifecycleState(statusFile: string): Promise<LifecycleReading> {
   let text: string;
   try {
-    text = await Deno.readTextFile(statusFile);
+    // Synchronous: one small file, read faster than a round trip through the async pool.
+    text = Deno.readTextFileSync(statusFile);
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
       ? "not found"
       : `unreadable (${error instanceof Error ? error.name : String(error)})`;
-    return { state: TBD, problem: `${statusFile}: ${reason}` };
+    return Promise.resolve({ state: TBD, problem: `${statusFile}: ${reason}` });
   }
-  return parseLifecycleState(text, statusFile);
+  return Promise.resolve(parseLifecycleState(text, statusFile));
 }

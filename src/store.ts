@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { InputError } from "./errors.ts";
 import { acquireLock } from "./lock.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { basename, join } from "node:path";
+import { basename, join } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { compareUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { dirname, relative, resolve, sep } from "node:path";
+import { dirname, relative, resolve, sep } from "./path.ts";
 import { InputError } from "./errors.ts";
 import {
   type CommitInfo,

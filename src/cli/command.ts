@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CheckFailure, InputError } from "../errors.ts";
 
 /** Exit codes of the CLI contract. */
@@ -30,8 +29,8 @@ export interface Command {
   summary: string;
   /** The full `--help` text. */
   help: string;
-  /** The options `parseArgs` accepts (`help` is added). */
-  options: NonNullable<ParseArgsConfig["options"]>;
+  /** The options {@linkcode parseCommandArgs} accepts (`help` is added). */
+  options: OptionsConfig;
   /** Runs with parsed arguments; returns the exit code. */
   run(parsed: Parsed, io: Io): Promise<number>;
 }
@@ -51,32 +50,115 @@ export class UsageError extends InputError {
   }
 }
 
+/** One option of a command. */
+export interface OptionSpec {
+  /** `string` takes a value (`--name value` or `--name=value`); `boolean` takes none. */
+  type: "string" | "boolean";
+  /** Repeatable: the values are collected into an array, in order. */
+  multiple?: boolean;
+  /** A one-letter alias, used as `-x`. */
+  short?: string;
+}
+
+/** A command's options by long name (without the leading `--`). */
+export type OptionsConfig = Record<string, OptionSpec>;
+
+const HELP_OPTION: OptionSpec = { type: "boolean", short: "h" };
+
 /**
  * Parses a command's arguments strictly: unknown options, missing values and
- * stray arguments are usage errors.
+ * stray arguments are usage errors. Accepts `--name value`, `--name=value`,
+ * `-x` (a `short` alias; letters may be grouped, `-hx`), repeated `multiple`
+ * options, and `--`, after which every argument is a positional; a lone `-` is
+ * a positional. A value that starts with `-` must be given as `--name=-value`.
+ * `-h`/`--help` is always accepted. The rules are those of `node:util`
+ * `parseArgs` with `strict: true` and `allowPositionals: true` (which this
+ * replaces: loading it starts Deno's Node compatibility layer), with its
+ * messages cut to one line.
  *
  * @example
  * ```ts
  * import { parseCommandArgs } from "./command.ts";
  * const parsed = parseCommandArgs(["x", "--json"], { json: { type: "boolean" } });
  * parsed.values.json; // true
+ * parsed.positionals; // ["x"]
+ * parseCommandArgs(["--bogus"], {}); // throws UsageError: Unknown option '--bogus'
  * ```
  */
-export function parseCommandArgs(
-  args: string[],
-  options: NonNullable<ParseArgsConfig["options"]>,
-): Parsed {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { ...options, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values as Parsed["values"], positionals };
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]);
+export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed {
+  const specs: OptionsConfig = { ...options, help: HELP_OPTION };
+  const byShort = new Map<string, string>();
+  for (const [name, spec] of Object.entries(specs)) if (spec.short) byShort.set(spec.short, name);
+  const values: Parsed["values"] = {};
+  const positionals: string[] = [];
+
+  const store = (name: string, spec: OptionSpec, value: string | boolean) => {
+    if (spec.multiple) {
+      const list = values[name];
+      values[name] = Array.isArray(list) ? [...list, value as string] : [value as string];
+    } else {
+      values[name] = value;
+    }
+  };
+  /** The value after `--name` (or `-x`) at `args[i + 1]`. */
+  const nextValue = (name: string, typed: string, i: number): string => {
+    const short = specs[name].short;
+    const shown = short ? `-${short}, --${name}` : `--${name}`;
+    const value = args[i + 1];
+    if (value === undefined) throw new UsageError(`Option '${shown} <value>' argument missing`);
+    if (value.startsWith("-") && value !== "-") {
+      throw new UsageError(
+        `Option '${typed}' argument is ambiguous: to give a value starting with a dash, ` +
+          `use '--${name}=-XYZ'`,
+      );
+    }
+    return value;
+  };
+
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positionals.push(arg);
+    } else if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const name = arg.slice(2, eq < 0 ? undefined : eq);
+      const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
+      if (!spec || name === "" || name.startsWith("-")) {
+        throw new UsageError(`Unknown option '${eq < 0 || name === "" ? arg : arg.slice(0, eq)}'`);
+      }
+      if (spec.type === "boolean") {
+        if (eq >= 0) throw new UsageError(`Option '--${name}' does not take an argument`);
+        store(name, spec, true);
+      } else if (eq >= 0) {
+        store(name, spec, arg.slice(eq + 1));
+      } else {
+        store(name, spec, nextValue(name, `--${name}`, i));
+        i++;
+      }
+    } else {
+      // One or more short aliases: -h, -hx, -ovalue.
+      for (let j = 1; j < arg.length; j++) {
+        const letter = arg[j];
+        const name = byShort.get(letter);
+        if (name === undefined) throw new UsageError(`Unknown option '-${letter}'`);
+        const spec = specs[name];
+        if (spec.type === "boolean") {
+          store(name, spec, true);
+        } else if (j + 1 < arg.length) {
+          store(name, spec, arg.slice(j + 1));
+          break;
+        } else {
+          store(name, spec, nextValue(name, `-${letter}`, i));
+          i++;
+        }
+      }
+    }
   }
+  return { values, positionals };
 }
 
 /** The value of a string option, or `undefined`. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import { deliverableId } from "../deliverable.ts";
 import { governedInputs } from "../inputs.ts";
 import { compareUtf8, inputContextSha } from "../manifest.ts";

@@ -3,26 +3,62 @@
  * every failure to one line on stderr and the exit codes of the contract
  * (0 ok, 1 a check found a problem, 2 usage or I/O error).
  *
+ * Each command's module is imported only when that command runs, so a run
+ * loads only the modules it needs (`emit` never loads the reader, `--help`
+ * and `--version` load no command at all); this table holds what
+ * `runrec --help` prints.
+ *
  * @module
  */
 import { type Command, EXIT, exitFor, type Io, parseCommandArgs, UsageError } from "./command.ts";
-import { emitCommand } from "./emit.ts";
-import { flushCommand } from "./flush.ts";
-import { hashCommand } from "./hash.ts";
-import { logCommand } from "./log.ts";
-import { showCommand } from "./show.ts";
-import { validateCommand } from "./validate.ts";
-import { verifyCommand } from "./verify.ts";
+
+/** A command as `runrec --help` lists it, and how to load it. */
+export interface CommandEntry {
+  /** The word after `runrec`. */
+  name: string;
+  /** One line for `runrec --help` (the same as the command's own `summary`). */
+  summary: string;
+  /** Imports the command's module. */
+  load(): Promise<Command>;
+}
 
 /** Every command, in the order `runrec --help` lists them. */
-export const COMMANDS: readonly Command[] = [
-  emitCommand,
-  validateCommand,
-  verifyCommand,
-  logCommand,
-  showCommand,
-  hashCommand,
-  flushCommand,
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "emit",
+    summary: "append one run record (the agent's last step)",
+    load: async () => (await import("./emit.ts")).emitCommand,
+  },
+  {
+    name: "validate",
+    summary: "check every line of record files against the schema",
+    load: async () => (await import("./validate.ts")).validateCommand,
+  },
+  {
+    name: "verify",
+    summary: "check checksums, duplicate RunIDs and append-only history (--since)",
+    load: async () => (await import("./verify.ts")).verifyCommand,
+  },
+  {
+    name: "log",
+    summary: "list run records, filtered, as a table, Markdown, CSV, JSON or JSON Lines",
+    load: async () => (await import("./log.ts")).logCommand,
+  },
+  {
+    name: "show",
+    summary: "show one run record as Markdown or JSON",
+    load: async () => (await import("./show.ts")).showCommand,
+  },
+  {
+    name: "hash",
+    summary: "print the governed inputs' hashes and InputContextSHA",
+    load: async () => (await import("./hash.ts")).hashCommand,
+  },
+  {
+    name: "flush",
+    summary: "append records spooled after failed writes",
+    load: async () => (await import("./flush.ts")).flushCommand,
+  },
 ];
 
 /** The version `runrec --version` prints. */
@@ -86,12 +122,13 @@ export async function main(args: string[], io: Io): Promise<number> {
     io.out(`runrec ${VERSION}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err(`runrec: unknown command ${JSON.stringify(name)}; see runrec --help\n`);
     return EXIT.usage;
   }
   try {
+    const command = await entry.load();
     const parsed = parseCommandArgs(rest, command.options);
     if (parsed.values.help) {
       io.out(command.help.endsWith("\n") ? command.help : `${command.help}\n`);

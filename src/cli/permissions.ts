@@ -11,6 +11,8 @@ export const ENV_VARS = [
   "HOME",
   "USERPROFILE",
   "TMPDIR",
+  "TEMP",
+  "TMP",
   "RUNREC_SPOOL_DIR",
 ] as const;
 

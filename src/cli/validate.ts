@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readRecords } from "../reader.ts";
+import { checkRecordFile } from "../reader.ts";
 import { resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
@@ -156,15 +156,14 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (file.exists) {
       let sawLine = false;
       try {
-        for await (const event of readRecords(file.path)) {
+        for await (const batch of checkRecordFile(file.path)) {
           sawLine = true;
-          if (event.kind === "record") {
-            counts.records++;
-            continue;
+          counts.records += batch.records;
+          for (const problem of batch.problems) {
+            if (problem.severity === "error") counts.errors++;
+            else counts.warnings++;
+            sink.problem(file.path, problem);
           }
-          if (event.severity === "error") counts.errors++;
-          else counts.warnings++;
-          sink.problem(file.path, event);
         }
       } catch (e) {
         unreadable = (e as Error).message.split("\n")[0];

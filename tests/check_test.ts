@@ -1,0 +1,75 @@
+/**
+ * `checkRecordFile` (what `validate` runs) and `readRecords` (what every other
+ * reader runs) reach the same verdict on every line of a damaged file.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals } from "./assert.ts";
+import { checksumOf, encodeRecord } from "../src/codec.ts";
+import { checkRecordFile, type LineProblem, readRecords } from "../src/reader.ts";
+import { HEADER, type RunRecord } from "../src/schema.ts";
+import { sampleRecord } from "./fixtures.ts";
+
+/** A line with a valid checksum over any body, so schema checks decide. */
+function signed(body: string): string {
+  return `${body},${checksumOf(body)}`;
+}
+
+function bodyOf(record: RunRecord): string {
+  const line = encodeRecord(record);
+  return line.slice(0, line.lastIndexOf(","));
+}
+
+Deno.test("check: checkRecordFile and readRecords agree line by line", async () => {
+  const good = (i: number) =>
+    encodeRecord(
+      sampleRecord({ RunID: `RUN-DEL-01-02-20260222-1015-${String(i).padStart(3, "0")}` }),
+    );
+  const lines = [
+    HEADER,
+    good(1),
+    signed(bodyOf(sampleRecord({ RunStatus: "DONE" }))), // an enum out of range
+    signed(bodyOf(sampleRecord({ InputContextSHA: "f".repeat(64) }))), // a cross-field rule
+    signed(bodyOf(sampleRecord()).replace("Datasheet.md", "Data%ZZsheet.md")), // a bad escape
+    signed("v1.0,too,few"), // wrong field count
+    good(2).replace("SUCCESS", "SUCCESZ"), // corrupt
+    good(3).slice(0, 90), // torn
+    good(4) + "\r", // CRLF
+    good(5),
+    signed(bodyOf(sampleRecord({ RunStatus: "DONE" }))), // repeated invalid cell (cached verdict)
+    good(6),
+  ];
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "RunRecords.csv");
+  await Deno.writeTextFile(file, lines.join("\n") + "\n" + "\0".repeat(64));
+  const readProblems: LineProblem[] = [];
+  let readCount = 0;
+  for await (const e of readRecords(file)) {
+    if (e.kind === "record") readCount++;
+    else readProblems.push(e);
+  }
+  const checkProblems: LineProblem[] = [];
+  let checkCount = 0;
+  for await (const batch of checkRecordFile(file)) {
+    checkCount += batch.records;
+    checkProblems.push(...batch.problems);
+  }
+  assertEquals(checkCount, readCount);
+  assertEquals(checkProblems, readProblems);
+  assertEquals(readCount, 4);
+  const codes = readProblems.map((p) => `${p.line}:${p.code}:${p.field}`);
+  assertEquals(codes, [
+    "3:invalid:RunStatus",
+    "4:invalid:InputContextSHA",
+    "5:invalid:OutputFiles",
+    "6:invalid:",
+    "7:corrupt:RecordChecksum",
+    "8:torn:",
+    "9:crlf:",
+    "11:invalid:RunStatus",
+    "13:nul:",
+  ]);
+  assert(readProblems[2].message.includes("bad escape"), readProblems[2].message);
+  await Deno.remove(dir, { recursive: true });
+});

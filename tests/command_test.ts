@@ -1,0 +1,142 @@
+import { parseArgs } from "node:util";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { type OptionsConfig, parseCommandArgs, UsageError } from "../src/cli/command.ts";
+
+const OPTIONS: OptionsConfig = {
+  agent: { type: "string" },
+  input: { type: "string", multiple: true },
+  json: { type: "boolean" },
+  "no-fsync": { type: "boolean" },
+  format: { type: "string", short: "f" },
+  verbose: { type: "boolean", short: "v" },
+};
+
+function viaNode(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...OPTIONS, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  return { values: { ...values }, positionals };
+}
+
+const CASES: string[][] = [
+  [],
+  ["x"],
+  ["x", "y", "z"],
+  ["--json"],
+  ["--json", "--json"],
+  ["x", "--agent", "A", "--status-typo"],
+  ["--agent", "A"],
+  ["--agent=A"],
+  ["--agent="],
+  ["--agent=a=b"],
+  ["--agent", "A", "--agent", "B"],
+  ["--agent=-x"],
+  ["--agent", "-"],
+  ["--agent", "-x"],
+  ["--agent", "--json"],
+  ["--agent"],
+  ["--input", "a", "--input=b", "--input", "c"],
+  ["--input"],
+  ["--json=1"],
+  ["--json="],
+  ["--bogus"],
+  ["--bogus=1"],
+  ["--"],
+  ["--", "--json", "-h", "x"],
+  ["a", "--", "--agent"],
+  ["-"],
+  ["-", "x"],
+  ["-h"],
+  ["--help"],
+  ["x", "-h"],
+  ["-v"],
+  ["-vh"],
+  ["-hx"],
+  ["-x"],
+  ["-f", "md"],
+  ["-fmd"],
+  ["-vfmd"],
+  ["-f"],
+  ["-f", "-v"],
+  ["---x"],
+  ["--=x"],
+  ["--no-fsync"],
+  ["--no-json"],
+  ["--constructor"],
+  ["--__proto__"],
+  ["--toString=1"],
+  ["--agent", "Straße ✓", "日本語"],
+  ["x", "--json", "y", "--agent", "A", "z"],
+];
+
+Deno.test("parseCommandArgs accepts and rejects what node:util parseArgs (strict) does", () => {
+  for (const args of CASES) {
+    let expected: ReturnType<typeof viaNode> | undefined;
+    let nodeError: Error | undefined;
+    try {
+      expected = viaNode(args);
+    } catch (e) {
+      nodeError = e as Error;
+    }
+    const name = JSON.stringify(args);
+    if (nodeError) {
+      throws(() => parseCommandArgs(args, OPTIONS), UsageError, name);
+      let ours: Error | undefined;
+      try {
+        parseCommandArgs(args, OPTIONS);
+      } catch (e) {
+        ours = e as Error;
+      }
+      ok(!ours!.message.includes("\n"), `${name}: one line`);
+      // Our message is node's first sentence (or, for an ambiguous value, starts like it).
+      const first = nodeError.message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
+      ok(ours!.message.startsWith(first), `${name}: ${ours!.message} vs ${first}`);
+    } else {
+      const ours = parseCommandArgs(args, OPTIONS);
+      deepStrictEqual(
+        { values: { ...ours.values }, positionals: ours.positionals },
+        expected,
+        name,
+      );
+    }
+  }
+});
+
+Deno.test("parseCommandArgs messages", () => {
+  const message = (args: string[]) => {
+    try {
+      parseCommandArgs(args, OPTIONS);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "";
+  };
+  strictEqual(message(["--bogus"]), "Unknown option '--bogus'");
+  strictEqual(message(["--bogus=1"]), "Unknown option '--bogus'");
+  strictEqual(message(["-x"]), "Unknown option '-x'");
+  strictEqual(message(["--agent"]), "Option '--agent <value>' argument missing");
+  strictEqual(message(["--json=1"]), "Option '--json' does not take an argument");
+  strictEqual(
+    message(["--agent", "-x"]),
+    "Option '--agent' argument is ambiguous: to give a value starting with a dash, use '--agent=-XYZ'",
+  );
+});
+
+Deno.test("parseCommandArgs keeps option values apart from Object.prototype", () => {
+  const parsed = parseCommandArgs([], OPTIONS);
+  strictEqual(parsed.values.toString === undefined, false); // a plain object, as before
+  strictEqual(Object.hasOwn(parsed.values, "json"), false);
+  throws(() => parseCommandArgs(["--hasOwnProperty"], OPTIONS), UsageError);
+});
+
+Deno.test("main.ts's command table matches each command module", async () => {
+  const { COMMANDS } = await import("../src/cli/main.ts");
+  for (const entry of COMMANDS) {
+    const command = await entry.load();
+    strictEqual(command.name, entry.name);
+    strictEqual(command.summary, entry.summary, entry.name);
+  }
+});

@@ -1,0 +1,169 @@
+/**
+ * `gitHead` reads HEAD from the repository's files; every case is checked
+ * against `git rev-parse HEAD` in a real temporary repository.
+ */
+import { strictEqual } from "node:assert/strict";
+import { join } from "node:path";
+import { gitHead } from "../src/git.ts";
+
+async function run(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
+  const { code, stdout } = await new Deno.Command("git", {
+    args: ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+    env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+  }).output();
+  return { code, stdout: new TextDecoder().decode(stdout).trim() };
+}
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { code, stdout } = await run(cwd, ...args);
+  if (code !== 0) throw new Error(`git ${args.join(" ")} failed in ${cwd}`);
+  return stdout;
+}
+
+/** What `git rev-parse --verify -q HEAD` prints in `dir`, or `""`. */
+async function revParse(dir: string): Promise<string> {
+  const { code, stdout } = await run(dir, "rev-parse", "--verify", "-q", "HEAD");
+  return code === 0 ? stdout : "";
+}
+
+async function withRepo(fn: (root: string) => Promise<void>, ...initArgs: string[]) {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "runrec_githead_" }));
+  try {
+    await git(root, "init", "-q", "-b", "main", ...initArgs);
+    await fn(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+async function commit(root: string, message: string): Promise<string> {
+  await Deno.writeTextFile(join(root, `${message}.txt`), message);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-q", "-m", message);
+  return await git(root, "rev-parse", "HEAD");
+}
+
+async function same(dir: string, expected?: string) {
+  const ours = await gitHead(dir);
+  strictEqual(ours, await revParse(dir), dir);
+  if (expected !== undefined) strictEqual(ours, expected, dir);
+}
+
+Deno.test("gitHead: a fresh repository (unborn branch) has no HEAD", async () => {
+  await withRepo(async (root) => {
+    await same(root, "");
+    await Deno.mkdir(join(root, "a", "b"), { recursive: true });
+    await same(join(root, "a", "b"), "");
+  });
+});
+
+Deno.test("gitHead: outside any repository", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec_githead_none_" });
+  try {
+    // /tmp is normally outside any work tree; if not, gitHead still agrees with git.
+    await same(dir);
+    strictEqual(await gitHead(join(dir, "missing", "folder")), await revParse(dir));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("gitHead: one commit, from the top and from a subfolder", async () => {
+  await withRepo(async (root) => {
+    const id = await commit(root, "one");
+    await same(root, id);
+    const sub = join(root, "PKG-01_X", "1_Working", "DEL-01-02_Y");
+    await Deno.mkdir(sub, { recursive: true });
+    await same(sub, id);
+    const second = await commit(root, "two");
+    await same(sub, second);
+  });
+});
+
+Deno.test("gitHead: detached HEAD", async () => {
+  await withRepo(async (root) => {
+    const first = await commit(root, "one");
+    await commit(root, "two");
+    await git(root, "checkout", "-q", "--detach", first);
+    await same(root, first);
+  });
+});
+
+Deno.test("gitHead: packed refs (git pack-refs --all), then a newer loose ref", async () => {
+  await withRepo(async (root) => {
+    await commit(root, "one");
+    await git(root, "branch", "other");
+    const id = await commit(root, "two");
+    await git(root, "pack-refs", "--all");
+    strictEqual(
+      await Deno.stat(join(root, ".git", "refs", "heads", "main")).catch(() => null),
+      null,
+    );
+    await same(root, id);
+    await git(root, "checkout", "-q", "other");
+    await same(root);
+    const newer = await commit(root, "three"); // loose again, shadows the packed one
+    await same(root, newer);
+  });
+});
+
+Deno.test("gitHead: HEAD pointing at a symbolic ref", async () => {
+  await withRepo(async (root) => {
+    const id = await commit(root, "one");
+    await git(root, "symbolic-ref", "refs/heads/alias", "refs/heads/main");
+    await git(root, "symbolic-ref", "HEAD", "refs/heads/alias");
+    await same(root, id);
+  });
+});
+
+Deno.test("gitHead: a linked work tree (git worktree add), packed or not", async () => {
+  await withRepo(async (root) => {
+    const first = await commit(root, "one");
+    const tree = `${root}-wt`;
+    try {
+      await git(root, "worktree", "add", "-q", "-b", "feature", tree);
+      await same(tree, first);
+      const sub = join(tree, "sub");
+      await Deno.mkdir(sub);
+      await same(sub, first);
+      const second = await commit(tree, "two");
+      await same(tree, second);
+      await same(root, first); // the main work tree is still on main
+      await git(root, "pack-refs", "--all");
+      await same(tree, second);
+      await git(tree, "checkout", "-q", "--detach", first);
+      await same(tree, first);
+    } finally {
+      await Deno.remove(tree, { recursive: true }).catch(() => {});
+    }
+  });
+});
+
+Deno.test("gitHead: a submodule-style .git file with a relative gitdir", async () => {
+  await withRepo(async (root) => {
+    const id = await commit(root, "one");
+    // Move the git folder away and point at it as submodules do.
+    const inner = join(root, "inner");
+    await Deno.mkdir(inner);
+    await Deno.rename(join(root, ".git"), join(root, "stored-git"));
+    await Deno.writeTextFile(join(root, ".git"), "gitdir: stored-git\n");
+    await same(root, id);
+    await same(inner, id);
+  });
+});
+
+Deno.test("gitHead: a SHA-256 repository", async () => {
+  const probe = await Deno.makeTempDir({ prefix: "runrec_githead_probe_" });
+  const supported = (await run(probe, "init", "-q", "--object-format=sha256")).code === 0;
+  await Deno.remove(probe, { recursive: true });
+  if (!supported) return; // this git cannot make one
+  await withRepo(async (root) => {
+    const id = await commit(root, "one");
+    strictEqual(id.length, 64);
+    await same(root, id);
+  }, "--object-format=sha256");
+});
