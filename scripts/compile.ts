@@ -44,6 +44,15 @@ export async function compileAll(args: string[]): Promise<number> {
       console.error(`compile: ${build.output} not built: ${reason} (${hint})`);
       return 2;
     }
+    // A DENORT_BIN that is not a denort (the full deno, say) builds a binary that ignores runrec.
+    const probe = await new Deno.Command(`${root}${build.output}`, { args: ["--version"] })
+      .output().catch(() => undefined);
+    if (!probe || !new TextDecoder().decode(probe.stdout).startsWith("runrec ")) {
+      console.error(
+        `compile: ${build.output} was built but does not run runrec (is DENORT_BIN a denort?)`,
+      );
+      return 2;
+    }
     console.error(`compile: built ${build.output}`);
   }
   return 0;

@@ -248,8 +248,8 @@ async function appendLocked(
     });
     const line = encodeRecord(record);
     record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
-    const invalid = problemsLine(file, record);
-    if (invalid) throw new InputError(invalid);
+    // No second validation: only RunID (built from validated fields) and Notes (free text)
+    // changed since the check before the lock, and the read-back check below parses it again.
     const needsHeader = state.size === 0;
     const tornTail = !state.endsWithNewline;
     const bytes = encoder.encode(
