@@ -24,8 +24,8 @@ const COMMON = [
   "--deny-net",
   "--no-prompt",
   // A smaller young generation keeps `validate` of millions of records under 150 MB
-  // (measured: 126 MB instead of 260 MB, about 5% slower); see docs/BENCHMARKS.md.
-  "--v8-flags=--max-semi-space-size=8",
+  // (measured: about 110 MB instead of 260 MB, about 8% slower); see docs/BENCHMARKS.md.
+  "--v8-flags=--max-semi-space-size=4",
 ];
 
 /**
