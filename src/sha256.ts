@@ -114,28 +114,17 @@ function compress(H: Int32Array, data: Uint8Array, offset: number, end: number):
   let h0 = H[0], h1 = H[1], h2 = H[2], h3 = H[3], h4 = H[4], h5 = H[5], h6 = H[6], h7 = H[7];
   for (let p = offset; p < end; p += 64) {
     let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
-    for (let t = 0, j = p; t < 16; t++, j += 4) {
-      const w = (data[j] << 24) | (data[j + 1] << 16) | (data[j + 2] << 8) | data[j + 3];
-      W[t] = w;
-      const t1 =
-        (h + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
-          (g ^ (e & (f ^ g))) + K[t] + w) | 0;
-      const t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
-        ((a & b) | (c & (a | b)))) | 0;
-      h = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    for (let t = 16; t < 64; t++) {
-      const x = W[(t - 15) & 15];
-      const y = W[(t - 2) & 15];
-      const w = (W[t & 15] + (((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)) +
-        W[(t - 7) & 15] + (((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10))) | 0;
+    for (let t = 0; t < 64; t++) {
+      let w: number;
+      if (t < 16) {
+        const j = p + 4 * t;
+        w = (data[j] << 24) | (data[j + 1] << 16) | (data[j + 2] << 8) | data[j + 3];
+      } else {
+        const x = W[(t - 15) & 15];
+        const y = W[(t - 2) & 15];
+        w = (W[t & 15] + (((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)) +
+          W[(t - 7) & 15] + (((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10))) | 0;
+      }
       W[t & 15] = w;
       const t1 =
         (h + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
