@@ -78,7 +78,8 @@ Deno.test("build: both builds record runs; the sandboxed one refuses what needs 
     "--json",
   ]);
   assertEquals(b.code, 0, b.stderr);
-  assertEquals(JSON.parse(b.stdout).GitHead, "", "the sandboxed build cannot run git");
+  // GitHead is read from .git's files, so the sandboxed build records it without starting git.
+  assertEquals(JSON.parse(b.stdout).GitHead, JSON.parse(a.stdout).GitHead);
 
   for (const build of [full, sandboxed]) {
     const validate = await run(build, ["validate", del]);
