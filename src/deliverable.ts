@@ -229,3 +229,27 @@ export async function findDeliverables(root: string): Promise<string[]> {
   }
   return found.sort(compareUtf8);
 }
+
+/**
+ * Throws {@linkcode InputError} (one line, naming `shown`) unless `path` is
+ * an existing folder.
+ *
+ * @example
+ * ```ts
+ * import { requireFolder } from "./deliverable.ts";
+ * requireFolder(".", "."); // fine
+ * ```
+ */
+export function requireFolder(path: string, shown: string = path): void {
+  let stat: Deno.FileInfo;
+  try {
+    stat = Deno.statSync(path);
+  } catch (e) {
+    throw new InputError(
+      e instanceof Deno.errors.NotFound
+        ? `${shown}: no such folder`
+        : `${shown}: cannot read the folder: ${(e as Error).message}`,
+    );
+  }
+  if (!stat.isDirectory) throw new InputError(`${shown}: is not a folder`);
+}

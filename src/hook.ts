@@ -5,15 +5,15 @@
  *
  * @module
  */
-import { isAbsolute, join, resolve } from "./path.ts";
-import { deliverableId } from "./deliverable.ts";
+import { isAbsolute, join, resolve, sep as SEP } from "./path.ts";
+import { deliverableId, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
 import { governedInputs, relativePath } from "./inputs.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
-import { AGENT_TYPE, SCHEMA_VERSION, TBD } from "./schema.ts";
+import { AGENT_TYPE, SCHEMA_VERSION, TBD, validateRecord } from "./schema.ts";
 import { readLifecycleState } from "./status.ts";
 import {
   type AppendOptions,
@@ -74,7 +74,7 @@ export interface RunReport {
  */
 export async function buildDraft(delDir: string, report: RunReport): Promise<RecordDraft> {
   const dir = resolve(delDir);
-  requireDirectory(dir, delDir);
+  requireFolder(dir, delDir);
   const notes: string[] = report.notes ? [report.notes] : [];
   const durationMs = runDurationMs(report);
   let started: string;
@@ -98,10 +98,16 @@ export async function buildDraft(delDir: string, report: RunReport): Promise<Rec
   ]);
   notes.push(...inputs.notes, ...outputs.notes);
   if ("problem" in after && after.problem) notes.push(after.problem);
-  const inputFiles = (report.inputs ?? []).map((p) => relativePath(dir, resolve(dir, p)));
+  // A folder given as input stands for the files beneath it, as in InputHashes.
+  const inputFiles = (report.inputs ?? []).flatMap((p) => {
+    const rel = relativePath(dir, resolve(dir, p));
+    if (Object.hasOwn(inputs.hashes, rel)) return [rel];
+    const beneath = Object.keys(inputs.hashes).filter((k) => k.startsWith(`${rel}/`));
+    return beneath.length > 0 ? beneath : [rel];
+  });
   const status = report.status;
   const error = report.error ?? ((status === "FAILED" || status === "PARTIAL") ? TBD : "");
-  return {
+  const draft: RecordDraft = {
     SchemaVersion: SCHEMA_VERSION,
     DeliverableID: id,
     AgentName: report.agent,
@@ -122,17 +128,39 @@ export async function buildDraft(delDir: string, report: RunReport): Promise<Rec
     GitHead: head,
     Host: hostname(),
   };
+  // Records are committed: notes name paths relative to the deliverable, not this machine's.
+  draft.Notes = draft.Notes.replaceAll(`${dir}${SEP}`, "");
+  checkDraft(draft);
+  return draft;
 }
 
-function requireDirectory(dir: string, shown: string): void {
-  let stat: Deno.FileInfo;
-  try {
-    stat = Deno.statSync(dir);
-  } catch (e) {
-    throw new InputError(`${shown}: cannot read the deliverable folder: ${(e as Error).message}`);
-  }
-  if (!stat.isDirectory) throw new InputError(`${shown}: is not a folder`);
+/** The option that sets each field the caller gives, for error messages. */
+const OPTION_OF: Partial<Record<string, string>> = {
+  AgentName: "--agent",
+  RunStatus: "--status",
+  RunDuration: "--duration",
+  StatusBefore: "--status-before",
+  StatusAfter: "--status-after",
+  InputFiles: "--input",
+  OutputFiles: "--output",
+};
+
+/** Validates a draft (with a stand-in RunID); bad input is named by its option. */
+function checkDraft(draft: RecordDraft): void {
+  const stamp = draft.RunTimestamp;
+  const trial = {
+    ...draft,
+    RunID: `RUN-${draft.DeliverableID}-${stamp.slice(0, 4)}${stamp.slice(5, 7)}${
+      stamp.slice(8, 10)
+    }-${stamp.slice(11, 13)}${stamp.slice(14, 16)}-001`,
+    RecordChecksum: "0".repeat(64),
+  };
+  const [first] = validateRecord(trial);
+  if (first) throw new InputError(`${OPTION_OF[first.field] ?? first.field} ${first.message}`);
 }
+
+/** Ten years: longer durations are typing mistakes, and Date cannot place much larger ones. */
+const MAX_MS = 10 * 365 * 24 * 3600 * 1000;
 
 function runDurationMs(report: RunReport): number {
   if (report.duration !== undefined && report.durationMs !== undefined) {
@@ -148,8 +176,10 @@ function runDurationMs(report: RunReport): number {
     return ms;
   }
   if (report.durationMs !== undefined) {
-    if (!Number.isFinite(report.durationMs) || report.durationMs < 0) {
-      throw new InputError(`--duration-ms: must be a number of milliseconds ≥ 0`);
+    if (
+      !Number.isFinite(report.durationMs) || report.durationMs < 0 || report.durationMs > MAX_MS
+    ) {
+      throw new InputError(`--duration-ms: must be a number of milliseconds from 0 to ${MAX_MS}`);
     }
     return report.durationMs;
   }
@@ -171,7 +201,7 @@ async function hashOutputs(
   const results = await hashFiles(absolute.filter((p) => !(relativePath(dir, p) in known)));
   for (const path of absolute) {
     const rel = relativePath(dir, path);
-    if (rel in known) {
+    if (Object.hasOwn(known, rel)) {
       hashes[rel] = known[rel];
       continue;
     }
@@ -180,7 +210,8 @@ async function hashOutputs(
       hashes[rel] = result;
     } else {
       hashes[rel] = TBD;
-      notes.push(`output ${rel} could not be hashed: ${result?.message ?? "unknown error"}`);
+      const reason = result instanceof Deno.errors.NotFound ? "not found" : result?.name ?? "error";
+      notes.push(`output ${rel} could not be hashed: ${reason}`);
     }
   }
   return { hashes, notes };
@@ -210,22 +241,31 @@ export async function emitRecord(
 
 /** What {@linkcode recordRun} did: written, or spooled, with warnings to show. */
 export interface RunOutcome {
+  /** The record as built, before the store gave it a RunID. */
+  draft: RecordDraft;
   /** The append, when it succeeded. */
   written?: AppendResult;
   /** The spool entry holding the record, when the append failed. */
   spooledTo?: string;
-  /** Records of earlier failures appended now from the spool. */
+  /** Records of earlier failures appended now from the spool, oldest first. */
   replayed: AppendResult[];
   /** One line each, for stderr. */
   warnings: string[];
 }
 
+/** Options of {@linkcode recordRun}. */
+export interface RunOptions extends AppendOptions {
+  /** Keep a record that cannot be written in the spool (default `true`). */
+  spool?: boolean;
+}
+
 /**
  * The non-blocking hook: like {@linkcode emitRecord}, but a failed write never
- * throws. The record goes to the spool instead (and is replayed by the next
- * successful append or `runrec flush`); earlier spooled records for the same
- * file are replayed after a success. Only bad input ({@linkcode InputError})
- * throws, before anything is written.
+ * throws. Records spooled by earlier failures for the same file are appended
+ * first (so the file keeps time order), then this one; if it cannot be
+ * written it goes to the spool (unless `spool: false`), to be appended by the
+ * next successful call or `runrec flush`. Only bad input
+ * ({@linkcode InputError}) throws, before anything is written.
  *
  * @example
  * ```ts
@@ -237,39 +277,41 @@ export interface RunOutcome {
 export async function recordRun(
   delDir: string,
   report: RunReport,
-  options: AppendOptions = {},
+  options: RunOptions = {},
 ): Promise<RunOutcome> {
+  const { spool = true, ...appendOptions } = options;
   const draft = await buildDraft(delDir, report);
   const file = join(resolve(delDir), RECORD_FILE);
-  const outcome: RunOutcome = { replayed: [], warnings: [] };
-  try {
-    outcome.written = await appendRecord(file, draft, {
-      holder: `runrec emit (${report.agent})`,
-      ...options,
-    });
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    const reason = (e as Error).message.split("\n")[0];
-    if (e instanceof WriteError && e.landed) {
-      outcome.warnings.push(`record written but not confirmed: ${reason}`);
-      return outcome;
-    }
-    try {
-      outcome.spooledTo = await spoolRecord(delDir, file, draft, reason);
-      outcome.warnings.push(`record not written (${reason}); spooled to ${outcome.spooledTo}`);
-    } catch (spoolError) {
-      outcome.warnings.push(
-        `record LOST: not written (${reason}) and not spooled (${(spoolError as Error).message})`,
-      );
-    }
-    return outcome;
-  }
+  const outcome: RunOutcome = { draft, replayed: [], warnings: [] };
   try {
     const { replayed, failures } = await replaySpool(delDir, file);
     outcome.replayed = replayed;
     outcome.warnings.push(...failures);
   } catch (e) {
     outcome.warnings.push(`spool not replayed: ${(e as Error).message}`);
+  }
+  try {
+    outcome.written = await appendRecord(file, draft, {
+      holder: `runrec emit (${report.agent})`,
+      ...appendOptions,
+    });
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const reason = (e as Error).message.split("\n")[0];
+    if (e instanceof WriteError && e.landed) {
+      outcome.warnings.push(`record written but not confirmed: ${reason}`);
+    } else if (!spool) {
+      outcome.warnings.push(`record not written: ${reason}`);
+    } else {
+      try {
+        outcome.spooledTo = await spoolRecord(delDir, file, draft, reason);
+        outcome.warnings.push(`record not written (${reason}); spooled to ${outcome.spooledTo}`);
+      } catch (spoolError) {
+        outcome.warnings.push(
+          `record LOST: not written (${reason}) and not spooled (${(spoolError as Error).message})`,
+        );
+      }
+    }
   }
   return outcome;
 }

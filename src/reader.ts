@@ -7,7 +7,14 @@
  */
 import { hash } from "node:crypto";
 import { checkRecordLine, decodeRecord, splitCsvLine } from "./codec.ts";
-import { COLUMNS, type FieldProblem, HEADER, type RunRecord, validateRecord } from "./schema.ts";
+import {
+  COLUMNS,
+  type FieldProblem,
+  HEADER,
+  type RunRecord,
+  SCHEMA_VERSION,
+  validateRecord,
+} from "./schema.ts";
 
 /** What kind of problem a line has. */
 export type ProblemCode =
@@ -57,6 +64,8 @@ const COMMA = 44;
 const NEWLINE = 10;
 const HEX_PREFIX = /^[0-9a-f]{0,63}$/;
 const FULL_CHECKSUM_TAIL = /,[0-9a-f]{64}$/;
+/** How every record line starts (SchemaVersion, then the start of RunID). */
+const RECORD_START = `${SCHEMA_VERSION},RUN-DEL-`;
 
 /**
  * Streams the events of a record file: every record and every problem, with
@@ -351,12 +360,17 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
   } catch {
     cells = undefined; // an unterminated quote is what a cut inside a quoted field leaves
   }
+  // An interrupted write leaves the start of a record line; anything else was put there.
+  const startsLikeRecord = text.startsWith(RECORD_START) || RECORD_START.startsWith(text);
   const endsWhole = FULL_CHECKSUM_TAIL.test(text);
-  const cut = !endsWhole && (cells === undefined || cells.length < COLUMNS.length ||
-    (cells.length === COLUMNS.length && HEX_PREFIX.test(cells[cells.length - 1])));
+  const cut = startsLikeRecord && !endsWhole &&
+    (cells === undefined || cells.length < COLUMNS.length ||
+      (cells.length === COLUMNS.length && HEX_PREFIX.test(cells[cells.length - 1])));
   return cut
     ? problem(line, "warning", "torn", "torn record (interrupted write); skipped")
-    : problem(line, "error", "corrupt", "RecordChecksum does not match the line", "RecordChecksum");
+    : startsLikeRecord
+    ? problem(line, "error", "corrupt", "RecordChecksum does not match the line", "RecordChecksum")
+    : problem(line, "error", "corrupt", `is not a run record: ${clip(text)}`);
 }
 
 function clip(text: string): string {

@@ -83,6 +83,8 @@ export function spoolFolders(delDir?: string): string[] {
 
 async function writeEntry(folder: string, name: string, entry: SpoolEntry): Promise<string> {
   await Deno.mkdir(folder, { recursive: true });
+  // Spooled records belong to this machine until replayed: keep them out of commits.
+  await Deno.writeTextFile(join(folder, ".gitignore"), "*\n").catch(() => {});
   const path = join(folder, name);
   const temporary = `${path}.tmp`;
   await Deno.writeTextFile(temporary, JSON.stringify(entry, null, 1) + "\n", { createNew: true });

@@ -54,7 +54,8 @@ export class WriteError extends Error {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** Keeps a BOM: a file that starts with one is not a record file this writer may append to. */
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const queues = new Map<string, Promise<unknown>>();
 
 /** Runs `task` after every earlier task queued under the same key (one process). */

@@ -60,6 +60,11 @@ export function normaliseTimestamp(text: string): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) {
     return undefined;
   }
+  const [y, mo, d, h, mi, sec] = text.split(/[-T:Z+.]/).map(Number);
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate(); // days in month mo of year y
+  if (mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || (sec || 0) > 59) {
+    return undefined; // Date.parse would roll 2026-02-30 over into March
+  }
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }

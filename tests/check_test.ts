@@ -73,3 +73,20 @@ Deno.test("check: checkRecordFile and readRecords agree line by line", async () 
   assert(readProblems[2].message.includes("bad escape"), readProblems[2].message);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("check: a line that is not the start of a record is an error, not a torn write", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "RunRecords.csv");
+  const record = encodeRecord(sampleRecord());
+  await Deno.writeTextFile(
+    file,
+    [HEADER, record, "hello world, this is not a record", record.slice(0, 70)].join("\n") + "\n",
+  );
+  const problems: LineProblem[] = [];
+  for await (const batch of checkRecordFile(file)) problems.push(...batch.problems);
+  assertEquals(problems.map((p) => `${p.line}:${p.code}:${p.severity}`), [
+    "3:corrupt:error",
+    "4:torn:warning",
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});

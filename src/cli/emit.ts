@@ -35,7 +35,8 @@ Options:
   --error TEXT          what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT          free text
   --no-fsync            do not flush to disk (faster; a power loss may lose the record)
-  --strict              exit 2 when the record cannot be written (default: warn, exit 0)
+  --strict              exit 2 when the record cannot be written, and do not spool it
+                        (default: warn, spool, exit 0)
   --json                print the written record as JSON instead of its RunID
 
 Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relative).
@@ -91,14 +92,21 @@ export const emitCommand: Command = {
       error: stringOption(parsed, "error"),
       notes: stringOption(parsed, "notes"),
     };
-    const outcome = await recordRun(delDir, report, { fsync: !parsed.values["no-fsync"] });
-    for (const warning of outcome.warnings) io.err(`runrec: warning: ${warning}\n`);
+    const strict = parsed.values.strict === true;
+    const outcome = await recordRun(delDir, report, {
+      fsync: !parsed.values["no-fsync"],
+      spool: !strict,
+    });
     for (const { record } of outcome.replayed) {
       io.err(`runrec: replayed ${record.RunID} from the spool\n`);
     }
-    if (!outcome.written) return parsed.values.strict ? EXIT.usage : EXIT.ok;
-    if (parsed.values.json) writeJson(io, outcome.written.record);
-    else io.out(`${outcome.written.record.RunID}\n`);
+    for (const warning of outcome.warnings) io.err(`runrec: warning: ${warning}\n`);
+    const record = outcome.written?.record;
+    // Not written: JSON still gets one document, the record as built, without RunID.
+    if (parsed.values.json) {
+      writeJson(io, record ?? { ...outcome.draft, RunID: "", RecordChecksum: "" });
+    } else if (record) io.out(`${record.RunID}\n`);
+    if (!record) return strict ? EXIT.usage : EXIT.ok;
     return EXIT.ok;
   },
 };

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { requireFolder } from "../deliverable.ts";
 import { replaySpool } from "../spool.ts";
 import { type Command, EXIT, writeJson } from "./command.ts";
 
@@ -29,6 +30,7 @@ export const flushCommand: Command = {
   options: { json: { type: "boolean" } },
   async run(parsed, io) {
     const dirs = parsed.positionals.length > 0 ? parsed.positionals : [undefined];
+    for (const dir of dirs) if (dir !== undefined) requireFolder(dir);
     const replayed = [];
     const failures: string[] = [];
     for (const dir of dirs) {

@@ -5,7 +5,7 @@
  * @module
  */
 import { resolve } from "../path.ts";
-import { deliverableId } from "../deliverable.ts";
+import { deliverableId, requireFolder } from "../deliverable.ts";
 import { governedInputs } from "../inputs.ts";
 import { compareUtf8, inputContextSha } from "../manifest.ts";
 import { type Command, EXIT, listOption, positionals, writeJson } from "./command.ts";
@@ -38,6 +38,7 @@ export const hashCommand: Command = {
   async run(parsed, io) {
     const [delDir] = positionals(parsed, ["del-dir"]);
     const dir = resolve(delDir);
+    requireFolder(dir, delDir);
     const [id, { hashes, notes }] = await Promise.all([
       deliverableId(dir),
       governedInputs(dir, listOption(parsed, "input")),
