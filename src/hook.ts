@@ -13,7 +13,7 @@ import { hashFiles } from "./hash.ts";
 import { governedInputs, relativePath } from "./inputs.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
-import { AGENT_TYPE, SCHEMA_VERSION, TBD, validateRecord } from "./schema.ts";
+import { AGENT_TYPE, runIdPrefix, SCHEMA_VERSION, TBD, validateRecord } from "./schema.ts";
 import { readLifecycleState } from "./status.ts";
 import {
   type AppendOptions,
@@ -147,12 +147,9 @@ const OPTION_OF: Partial<Record<string, string>> = {
 
 /** Validates a draft (with a stand-in RunID); bad input is named by its option. */
 function checkDraft(draft: RecordDraft): void {
-  const stamp = draft.RunTimestamp;
   const trial = {
     ...draft,
-    RunID: `RUN-${draft.DeliverableID}-${stamp.slice(0, 4)}${stamp.slice(5, 7)}${
-      stamp.slice(8, 10)
-    }-${stamp.slice(11, 13)}${stamp.slice(14, 16)}-001`,
+    RunID: `${runIdPrefix(draft.DeliverableID, draft.RunTimestamp)}001`,
     RecordChecksum: "0".repeat(64),
   };
   const [first] = validateRecord(trial);

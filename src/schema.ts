@@ -535,6 +535,22 @@ function checkShape(spec: FieldSpec, value: unknown): string | undefined {
     : "must be a map of path to hash";
 }
 
+/**
+ * The start every RunID of a deliverable and minute shares:
+ * `RUN-{DeliverableID}-{YYYYMMDD}-{HHmm}-` (UTC of the RunTimestamp).
+ *
+ * @example
+ * ```ts
+ * import { runIdPrefix } from "./schema.ts";
+ * runIdPrefix("DEL-01-02", "2026-02-22T10:15:07.000Z"); // "RUN-DEL-01-02-20260222-1015-"
+ * ```
+ */
+export function runIdPrefix(deliverableId: string, timestamp: string): string {
+  const t = timestamp;
+  return `RUN-${deliverableId}-${t.slice(0, 4)}${t.slice(5, 7)}${t.slice(8, 10)}-` +
+    `${t.slice(11, 13)}${t.slice(14, 16)}-`;
+}
+
 /** The fields the cross-field rules read. */
 export type CrossFields = Pick<
   RunRecord,
@@ -565,9 +581,7 @@ export type CrossFields = Pick<
  */
 export function crossFieldProblems(r: CrossFields): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const t = r.RunTimestamp;
-  const prefix = `RUN-${r.DeliverableID}-${t.slice(0, 4)}${t.slice(5, 7)}${t.slice(8, 10)}-` +
-    `${t.slice(11, 13)}${t.slice(14, 16)}-`;
+  const prefix = runIdPrefix(r.DeliverableID, r.RunTimestamp);
   if (!r.RunID.startsWith(prefix)) {
     problems.push({
       field: "RunID",

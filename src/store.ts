@@ -9,7 +9,7 @@ import { resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { InputError } from "./errors.ts";
 import { acquireLock } from "./lock.ts";
-import { HEADER, inColumnOrder, type RunRecord, validateRecord } from "./schema.ts";
+import { HEADER, inColumnOrder, runIdPrefix, type RunRecord, validateRecord } from "./schema.ts";
 
 /** Name of the record file inside a deliverable folder. */
 export const RECORD_FILE = "RunRecords.csv";
@@ -170,12 +170,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-/** `RUN-DEL-01-02-20260222-1015-` for a DeliverableID and a RunTimestamp. */
-export function runIdPrefix(deliverableId: string, timestamp: string): string {
-  const stamp = timestamp.slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
-  return `RUN-${deliverableId}-${stamp}-`;
 }
 
 function problemsLine(file: string, record: RunRecord): string | undefined {

@@ -9,7 +9,8 @@
 import { checksumOf, encodeRecord } from "../../src/codec.ts";
 import { inputContextSha } from "../../src/manifest.ts";
 import { HEADER, type RunRecord, validateRecord } from "../../src/schema.ts";
-import { type RecordDraft, runIdPrefix } from "../../src/store.ts";
+import { runIdPrefix } from "../../src/schema.ts";
+import type { RecordDraft } from "../../src/store.ts";
 import { formatDuration } from "../../src/time.ts";
 import { writeAll } from "./common.ts";
 
