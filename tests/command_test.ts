@@ -140,3 +140,15 @@ Deno.test("main.ts's command table matches each command module", async () => {
     strictEqual(command.summary, entry.summary, entry.name);
   }
 });
+
+Deno.test("main: `runrec help emit` prints emit's help", async () => {
+  const { runCli } = await import("./cli.ts");
+  const viaHelp = await runCli(["help", "emit"]);
+  const viaFlag = await runCli(["emit", "--help"]);
+  if (
+    viaHelp.code !== 0 || viaHelp.stdout !== viaFlag.stdout ||
+    !viaHelp.stdout.startsWith("runrec emit:")
+  ) {
+    throw new Error(`unexpected: ${JSON.stringify(viaHelp)}`);
+  }
+});

@@ -113,6 +113,8 @@ function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Arra
  * ```
  */
 export async function main(args: string[], io: Io): Promise<number> {
+  // `runrec help emit` is `runrec emit --help`.
+  if (args[0] === "help" && args.length === 2) return main([args[1], "--help"], io);
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.out(overview());
