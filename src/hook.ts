@@ -73,9 +73,17 @@ export interface RunReport {
  * ```
  */
 export async function buildDraft(delDir: string, report: RunReport): Promise<RecordDraft> {
+  return (await draftAndNotes(delDir, report)).draft;
+}
+
+/** The draft, and the notes runrec itself added to it (for showing on stderr). */
+async function draftAndNotes(
+  delDir: string,
+  report: RunReport,
+): Promise<{ draft: RecordDraft; notes: string[] }> {
   const dir = resolve(delDir);
   requireFolder(dir, delDir);
-  const notes: string[] = report.notes ? [report.notes] : [];
+  const notes: string[] = [];
   const durationMs = runDurationMs(report);
   let started: string;
   if (report.started !== undefined) {
@@ -122,16 +130,17 @@ export async function buildDraft(delDir: string, report: RunReport): Promise<Rec
     StatusBefore: report.statusBefore ?? TBD,
     StatusAfter: after.state,
     ErrorSummary: error,
-    Notes: notes.join(" | "),
+    Notes: [report.notes ?? "", ...notes].filter((n) => n !== "").join(" | "),
     InputHashes: inputs.hashes,
     OutputHashes: outputs.hashes,
     GitHead: head,
     Host: hostname(),
   };
   // Records are committed: notes name paths relative to the deliverable, not this machine's.
-  draft.Notes = draft.Notes.replaceAll(`${dir}${SEP}`, "");
+  const local = (text: string) => text.replaceAll(`${dir}${SEP}`, "");
+  draft.Notes = local(draft.Notes);
   checkDraft(draft);
-  return draft;
+  return { draft, notes: notes.map(local) };
 }
 
 /** The option that sets each field the caller gives, for error messages. */
@@ -240,6 +249,8 @@ export async function emitRecord(
 export interface RunOutcome {
   /** The record as built, before the store gave it a RunID. */
   draft: RecordDraft;
+  /** What runrec noted in the record (unreadable inputs, skipped URLs, `_STATUS.md` problems). */
+  notes: string[];
   /** The append, when it succeeded. */
   written?: AppendResult;
   /** The spool entry holding the record, when the append failed. */
@@ -277,9 +288,9 @@ export async function recordRun(
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   const { spool = true, ...appendOptions } = options;
-  const draft = await buildDraft(delDir, report);
+  const { draft, notes } = await draftAndNotes(delDir, report);
   const file = join(resolve(delDir), RECORD_FILE);
-  const outcome: RunOutcome = { draft, replayed: [], warnings: [] };
+  const outcome: RunOutcome = { draft, notes, replayed: [], warnings: [] };
   try {
     const { replayed, failures } = await replaySpool(delDir, file);
     outcome.replayed = replayed;

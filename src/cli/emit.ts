@@ -100,6 +100,7 @@ export const emitCommand: Command = {
     for (const { record } of outcome.replayed) {
       io.err(`runrec: replayed ${record.RunID} from the spool\n`);
     }
+    for (const note of outcome.notes) io.err(`runrec: note: ${note}\n`);
     for (const warning of outcome.warnings) io.err(`runrec: warning: ${warning}\n`);
     const record = outcome.written?.record;
     // Not written: JSON still gets one document, the record as built, without RunID.
