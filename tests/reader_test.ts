@@ -10,36 +10,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { inputContextSha } from "../src/manifest.ts";
 import { type LineProblem, type ReadEvent, readRecords } from "../src/reader.ts";
 import { HEADER } from "../src/schema.ts";
+import { sampleDraft } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 
-const HASH = "a".repeat(64);
-
 function draft(agent: string, notes = ""): RecordDraft {
-  const hashes = { "Input.md": HASH };
-  return {
-    SchemaVersion: "v1.0",
-    DeliverableID: "DEL-01-02",
-    AgentName: agent,
-    AgentType: "TYPE_2",
-    RunTimestamp: new Date().toISOString(),
-    RunDuration: "PT1S",
-    RunStatus: "SUCCESS",
-    RunPassDirective: "",
-    InputContextSHA: inputContextSha(hashes),
-    InputFiles: ["Input.md"],
-    OutputFiles: [],
-    StatusBefore: "OPEN",
-    StatusAfter: "OPEN",
-    ErrorSummary: "",
-    Notes: notes,
-    InputHashes: hashes,
-    OutputHashes: {},
-    GitHead: "",
-    Host: "",
-  };
+  return sampleDraft({ AgentName: agent, Notes: notes });
 }
 
 /** A deliverable folder with `count` records; returns the record file's path. */

@@ -14,8 +14,8 @@ import { join } from "node:path";
 import type { Io } from "../src/cli/command.ts";
 import { main } from "../src/cli/main.ts";
 import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
-import { inputContextSha } from "../src/manifest.ts";
 import { HEADER } from "../src/schema.ts";
+import { sampleDraft } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { verifyHistory, verifyRecordFile } from "../src/verify.ts";
 
@@ -56,28 +56,7 @@ async function cliProcess(flags: readonly string[], args: string[]): Promise<Cap
 }
 
 function draft(agent: string, timestamp = new Date().toISOString()): RecordDraft {
-  const hashes = { "Input.md": "a".repeat(64) };
-  return {
-    SchemaVersion: "v1.0",
-    DeliverableID: "DEL-01-02",
-    AgentName: agent,
-    AgentType: "TYPE_2",
-    RunTimestamp: timestamp,
-    RunDuration: "PT1S",
-    RunStatus: "SUCCESS",
-    RunPassDirective: "",
-    InputContextSHA: inputContextSha(hashes),
-    InputFiles: ["Input.md"],
-    OutputFiles: [],
-    StatusBefore: "OPEN",
-    StatusAfter: "OPEN",
-    ErrorSummary: "",
-    Notes: "",
-    InputHashes: hashes,
-    OutputHashes: {},
-    GitHead: "",
-    Host: "",
-  };
+  return sampleDraft({ AgentName: agent, RunTimestamp: timestamp });
 }
 
 /** Runs git in `cwd` with a fixed identity; fails the test when git fails. */
