@@ -58,6 +58,8 @@ export interface LockOptions {
   leaseSeconds?: number;
   /** How long to wait for a live holder, in milliseconds (default: lease + 5 s). */
   waitMs?: number;
+  /** Called once, when the lock is found held and waiting starts longer than a moment. */
+  onWait?: (report: ContentionReport) => void;
 }
 
 /** A lock that is held; release it in a `finally`. */
@@ -219,6 +221,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   const deadline = Date.now() + (options.waitMs ?? (lease + 5) * 1000);
   const recoveries: string[] = [];
   let delay = 2;
+  let told = false;
   while (true) {
     const info: LockInfo = {
       holder: options.holder,
@@ -278,6 +281,16 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
       throw new LockContentionError(path, {
         deliverable_id: held?.deliverable_id ?? options.deliverableId,
         holder: held?.holder ?? "unknown",
+        lease_remaining_s: Math.max(0, Math.round((leaseEnd - now) / 1000)),
+        contention_time: new Date(now).toISOString(),
+      });
+    }
+    if (delay === 50 && options.onWait && !told) {
+      told = true; // the holder has kept it for ~200 ms: a long wait may follow, so say so
+      const leaseEnd = held ? Date.parse(held.acquired) + held.lease_duration_s * 1000 : now;
+      options.onWait({
+        deliverable_id: held?.deliverable_id ?? options.deliverableId,
+        holder: held?.holder ?? "unknown (lock file not readable yet)",
         lease_remaining_s: Math.max(0, Math.round((leaseEnd - now) / 1000)),
         contention_time: new Date(now).toISOString(),
       });

@@ -8,7 +8,7 @@
 import { resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { InputError } from "./errors.ts";
-import { acquireLock } from "./lock.ts";
+import { acquireLock, type ContentionReport } from "./lock.ts";
 import { HEADER, inColumnOrder, runIdPrefix, type RunRecord, validateRecord } from "./schema.ts";
 
 /** Name of the record file inside a deliverable folder. */
@@ -25,6 +25,8 @@ export interface AppendOptions {
   holder?: string;
   /** Lease of the append lock in seconds (default 30). */
   leaseSeconds?: number;
+  /** Called once when the append lock is held by another writer and waiting begins. */
+  onLockWait?: (report: ContentionReport) => void;
 }
 
 /** What {@linkcode appendRecord} did. */
@@ -222,6 +224,7 @@ async function appendLocked(
     deliverableId: draft.DeliverableID,
     holder: options.holder ?? `runrec (${draft.AgentName})`,
     leaseSeconds: options.leaseSeconds,
+    onWait: options.onLockWait,
   });
   try {
     const state = await scanFile(path, prefix, draft.RunID);

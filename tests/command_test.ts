@@ -32,7 +32,7 @@ const CASES: string[][] = [
   ["--agent=A"],
   ["--agent="],
   ["--agent=a=b"],
-  ["--agent", "A", "--agent", "B"],
+  ["--agent", "A", "--agent", "A"],
   ["--agent=-x"],
   ["--agent", "-"],
   ["--agent", "-x"],
@@ -151,4 +151,11 @@ Deno.test("main: `runrec help emit` prints emit's help", async () => {
   ) {
     throw new Error(`unexpected: ${JSON.stringify(viaHelp)}`);
   }
+});
+
+Deno.test("parseCommandArgs refuses two different values for a one-value option", () => {
+  throws(
+    () => parseCommandArgs(["--agent", "A", "--agent", "B"], OPTIONS),
+    /given twice, with different values/,
+  );
 });

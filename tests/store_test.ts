@@ -193,12 +193,19 @@ Deno.test("lock: an expired lease from another host is recovered; a live holder 
     deliverableId: "DEL-01-02",
     holder: "live holder",
   });
+  const told: string[] = [];
   await assertRejects(
     () =>
-      acquireLock(`${file}.lock`, { deliverableId: "DEL-01-02", holder: "waiter", waitMs: 200 }),
+      acquireLock(`${file}.lock`, {
+        deliverableId: "DEL-01-02",
+        holder: "waiter",
+        waitMs: 600,
+        onWait: (r) => told.push(r.holder),
+      }),
     Error,
     "held by live holder",
   );
+  assertEquals(told, ["live holder"], "the waiter is told once who holds the lock");
   await held.release();
   await Deno.remove(dir, { recursive: true });
 });

@@ -96,6 +96,11 @@ export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed
     if (spec.multiple) {
       const list = values[name];
       values[name] = Array.isArray(list) ? [...list, value as string] : [value as string];
+    } else if (
+      typeof value === "string" && typeof values[name] === "string" && values[name] !== value
+    ) {
+      // Two different values for a one-value option: keeping either would be a guess.
+      throw new UsageError(`Option '--${name}' given twice, with different values`);
     } else {
       values[name] = value;
     }

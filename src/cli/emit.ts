@@ -96,6 +96,11 @@ export const emitCommand: Command = {
     const outcome = await recordRun(delDir, report, {
       fsync: !parsed.values["no-fsync"],
       spool: !strict,
+      onLockWait: (r) =>
+        io.err(
+          `runrec: waiting for the append lock held by ${r.holder} ` +
+            `(lease ends in ${r.lease_remaining_s}s)\n`,
+        ),
     });
     for (const { record } of outcome.replayed) {
       io.err(`runrec: replayed ${record.RunID} from the spool\n`);
