@@ -166,6 +166,7 @@ Deno.test("verify: duplicate RunIDs fail naming both lines; identical lines said
   const json = JSON.parse((await cli(["verify", file, "--json"])).out);
   assert.equal(json.ok, false);
   assert.equal(json.files[0].duplicates, 2);
+  assert.deepEqual([json.records, json.errors, json.duplicates, json.warnings], [4, 2, 2, 0]);
   assert.deepEqual(json.files[0].problems.map((p: { line: number }) => p.line), [4, 5]);
 });
 

@@ -120,6 +120,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const out = new BufferedOut(io);
   let failed = false;
   let unreadable = 0;
+  const totals = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
   let firstFile = true;
   if (json) out.write(`{\n  "since": ${JSON.stringify(since ?? null)},\n  "files": [`);
   for (const file of files) {
@@ -163,6 +164,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       readError = (e as Error).message.split("\n")[0];
       unreadable++;
     }
+    totals.records += result.records;
+    totals.errors += result.errors;
+    totals.warnings += result.warnings;
+    totals.duplicates += result.duplicates;
     const ok = readError === undefined && result.errors === 0 && !history?.failure;
     if (!ok) failed = true;
     if (json) {
@@ -191,7 +196,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     out.write(`${file.path}: ${verdict}: ${parts.join(", ")}\n`);
   }
   if (json) {
-    out.write(`${firstFile ? "" : "\n  "}],\n  "unreadable": ${unreadable},\n`);
+    out.write(`${firstFile ? "" : "\n  "}],\n`);
+    for (const [key, value] of Object.entries(totals)) out.write(`  "${key}": ${value},\n`);
+    out.write(`  "unreadable": ${unreadable},\n`);
     out.write(`  "ok": ${!failed}\n}\n`);
   } else if (files.length === 0) {
     out.write(`no RunRecords.csv found under ${targets.join(", ")}\n`);
