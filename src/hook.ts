@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isAbsolute, join, resolve, sep as SEP } from "./path.ts";
+import { basename, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { gitHead } from "./git.ts";
@@ -104,6 +104,10 @@ async function draftAndNotes(
       : { state: report.statusAfter },
     gitHead(dir),
   ]);
+  const folderId = /^(DEL-[0-9]{2,}-[0-9]{2,})(?:_|$)/.exec(basename(dir))?.[1];
+  if (folderId && folderId !== id) {
+    notes.push(`_CONTEXT.md names ${id}, the folder ${folderId}: recorded ${id}`);
+  }
   notes.push(...inputs.notes, ...outputs.notes);
   if ("problem" in after && after.problem) notes.push(after.problem);
   // A folder given as input stands for the files beneath it, as in InputHashes.

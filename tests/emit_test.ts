@@ -207,3 +207,24 @@ Deno.test("emit: a full disk (tiny tmpfs) never fails the run and never loses th
     await Deno.remove(spool, { recursive: true });
   }
 });
+
+Deno.test("emit: a _CONTEXT.md ID that differs from the folder's is recorded and noted", async () => {
+  const { root, del } = await makeProject();
+  const renamed = join(del, "..", "DEL-09-01_Thing");
+  await Deno.rename(del, renamed);
+  const { code, stdout, stderr } = await runCli([
+    "emit",
+    renamed,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--json",
+  ]);
+  assertEquals(code, 0, stderr);
+  const record = JSON.parse(stdout);
+  assertEquals(record.DeliverableID, "DEL-01-02");
+  assertIncludes(record.Notes, "_CONTEXT.md names DEL-01-02, the folder DEL-09-01");
+  assertIncludes(stderr, "runrec: note: _CONTEXT.md names DEL-01-02");
+  await Deno.remove(root, { recursive: true });
+});
