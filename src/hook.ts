@@ -13,12 +13,13 @@ import { hashFiles } from "./hash.ts";
 import { governedInputs, relativePath } from "./inputs.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
-import { AGENT_TYPE, runIdPrefix, SCHEMA_VERSION, TBD, validateRecord } from "./schema.ts";
+import { AGENT_TYPE, SCHEMA_VERSION, TBD } from "./schema.ts";
 import { readLifecycleState } from "./status.ts";
 import {
   type AppendOptions,
   appendRecord,
   type AppendResult,
+  draftProblems,
   RECORD_FILE,
   type RecordDraft,
   WriteError,
@@ -158,14 +159,9 @@ const OPTION_OF: Partial<Record<string, string>> = {
   OutputFiles: "--output",
 };
 
-/** Validates a draft (with a stand-in RunID); bad input is named by its option. */
+/** Validates a draft as the store will; bad input is named by its option. */
 function checkDraft(draft: RecordDraft): void {
-  const trial = {
-    ...draft,
-    RunID: `${runIdPrefix(draft.DeliverableID, draft.RunTimestamp)}001`,
-    RecordChecksum: "0".repeat(64),
-  };
-  const [first] = validateRecord(trial);
+  const [first] = draftProblems(draft);
   if (first) throw new InputError(`${OPTION_OF[first.field] ?? first.field} ${first.message}`);
 }
 

@@ -9,7 +9,14 @@ import { resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { InputError } from "./errors.ts";
 import { acquireLock, type ContentionReport } from "./lock.ts";
-import { HEADER, inColumnOrder, runIdPrefix, type RunRecord, validateRecord } from "./schema.ts";
+import {
+  type FieldProblem,
+  HEADER,
+  inColumnOrder,
+  runIdPrefix,
+  type RunRecord,
+  validateRecord,
+} from "./schema.ts";
 
 /** Name of the record file inside a deliverable folder. */
 export const RECORD_FILE = "RunRecords.csv";
@@ -174,11 +181,21 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function problemsLine(file: string, record: RunRecord): string | undefined {
-  const problems = validateRecord(record);
-  if (problems.length === 0) return undefined;
-  return `${file}: record not written: ` +
-    problems.map((p) => `${p.field || "record"} ${p.message}`).join("; ");
+/**
+ * What is wrong with a draft, checked as the record it will become (with a
+ * stand-in RunID when it has none): the check before the lock, shared with
+ * callers that want to name their own options in messages.
+ *
+ * @example
+ * ```ts
+ * import { draftProblems } from "./store.ts";
+ * declare const draft: import("./store.ts").RecordDraft;
+ * for (const p of draftProblems(draft)) console.error(`${p.field} ${p.message}`);
+ * ```
+ */
+export function draftProblems(draft: RecordDraft): FieldProblem[] {
+  const runId = draft.RunID ?? `${runIdPrefix(draft.DeliverableID, draft.RunTimestamp)}001`;
+  return validateRecord({ ...draft, RunID: runId, RecordChecksum: "0".repeat(64) });
 }
 
 /**
@@ -206,10 +223,12 @@ export function appendRecord(
 ): Promise<AppendResult> {
   const path = resolve(file);
   const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
-  // Validate before taking the lock, with a stand-in RunID, so bad input never waits.
-  const trial = { ...draft, RunID: draft.RunID ?? `${prefix}001`, RecordChecksum: "0".repeat(64) };
-  const early = problemsLine(file, trial);
-  if (early) return Promise.reject(new InputError(early));
+  // Validate before taking the lock, so bad input never waits.
+  const problems = draftProblems(draft);
+  if (problems.length > 0) {
+    const what = problems.map((p) => `${p.field || "record"} ${p.message}`).join("; ");
+    return Promise.reject(new InputError(`${file}: record not written: ${what}`));
+  }
   return serialise(path, () => appendLocked(file, path, draft, prefix, options));
 }
 
