@@ -50,12 +50,12 @@ interface Origin {
 }
 
 /** Every regular file beneath `dir` (symbolic links to files included), sorted. */
-async function filesBeneath(dir: string): Promise<string[]> {
+function filesBeneath(dir: string): string[] {
   const files: string[] = [];
   const pending = [dir];
   while (pending.length > 0) {
     const current = pending.pop()!;
-    for await (const entry of Deno.readDir(current)) {
+    for (const entry of Deno.readDirSync(current)) {
       const path = join(current, entry.name);
       if (entry.isDirectory) {
         if (entry.name !== ".git") pending.push(path);
@@ -120,7 +120,7 @@ export async function governedInputs(delDir: string, inputs: string[]): Promise<
   };
 
   // Adds a file, or every file beneath a folder; names what cannot be listed.
-  const add = async (path: string, origin: Origin) => {
+  const add = (path: string, origin: Origin) => {
     let info: Deno.FileInfo;
     try {
       info = Deno.statSync(path);
@@ -130,7 +130,7 @@ export async function governedInputs(delDir: string, inputs: string[]): Promise<
     }
     if (!info.isDirectory) return want(path, origin);
     try {
-      const files = await filesBeneath(path);
+      const files = filesBeneath(path);
       if (files.length === 0) notes.push(`${origin.label}: folder holds no files`);
       for (const file of files) want(file, origin);
     } catch (error) {
@@ -139,7 +139,7 @@ export async function governedInputs(delDir: string, inputs: string[]): Promise<
   };
 
   for (const input of inputs) {
-    await add(isAbsolute(input) ? resolve(input) : resolve(root, input), {
+    add(isAbsolute(input) ? resolve(input) : resolve(root, input), {
       label: `--input ${input}`,
     });
   }
@@ -170,7 +170,7 @@ export async function governedInputs(delDir: string, inputs: string[]): Promise<
       } else {
         const found = resolveReference(reference.target, places);
         if (found) {
-          await add(found, { label });
+          add(found, { label });
         } else {
           // Recorded where the host tool looks first: beside _REFERENCES.md.
           const expected = isAbsolute(reference.target)
