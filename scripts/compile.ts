@@ -10,6 +10,9 @@
  */
 import { ENTRY_POINT, FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 
+/** Worker modules, which `deno compile` does not find from the entry point by itself. */
+const WORKERS = ["src/check_worker.ts"];
+
 /** One build: its output path and flags. */
 export const BUILDS = [
   { output: "dist/runrec", flags: FULL_FLAGS },
@@ -31,7 +34,16 @@ export async function compileAll(args: string[]): Promise<number> {
   for (const build of BUILDS) {
     const flags = build.flags.filter((f) => f !== "--no-prompt");
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["compile", "--quiet", ...flags, ...args, "--output", build.output, ENTRY_POINT],
+      args: [
+        "compile",
+        "--quiet",
+        ...flags,
+        ...WORKERS.flatMap((w) => ["--include", w]),
+        ...args,
+        "--output",
+        build.output,
+        ENTRY_POINT,
+      ],
       cwd: root,
       stdout: "inherit",
       stderr: "piped",

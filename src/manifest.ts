@@ -4,9 +4,7 @@
  *
  * @module
  */
-import { sha256Hex } from "./sha256.ts";
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+import { isSha256Hex, sha256Hex } from "./sha256.ts";
 
 const encoder = new TextEncoder();
 
@@ -67,9 +65,7 @@ export function manifestText(hashes: Record<string, string>): string {
 export function inputContextSha(hashes: Record<string, string>): string {
   const known = Object.isFrozen(hashes) ? frozenShas.get(hashes) : undefined;
   if (known !== undefined) return known;
-  const sha = Object.values(hashes).some((h) => SHA256_HEX.test(h))
-    ? sha256Hex(manifestText(hashes))
-    : "TBD";
+  const sha = Object.values(hashes).some(isSha256Hex) ? sha256Hex(manifestText(hashes)) : "TBD";
   if (Object.isFrozen(hashes)) frozenShas.set(hashes, sha);
   return sha;
 }

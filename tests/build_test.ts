@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { ENTRY_POINT, FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
+import { PARALLEL_FROM_BYTES } from "../src/check_pool.ts";
+import { encodeRecord } from "../src/codec.ts";
+import { HEADER } from "../src/schema.ts";
 import { RECORD_FILE } from "../src/store.ts";
-import { makeProject, ROOT } from "./fixtures.ts";
+import { makeProject, ROOT, sampleRecord } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
 
@@ -110,6 +113,32 @@ Deno.test("build: the production flags deny the network", async () => {
   for (const flags of [FULL_FLAGS, SANDBOXED_FLAGS]) {
     const out = await run([Deno.execPath(), "run", ...flags, script], []);
     assertIncludes(out.stdout, "NotCapable", out.stdout + out.stderr);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("build: both builds validate a file large enough for worker threads", async () => {
+  const { full, sandboxed } = await builds();
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  const lines = [HEADER];
+  let bytes = 0;
+  for (let i = 1; bytes <= PARALLEL_FROM_BYTES; i++) {
+    const RunID = `RUN-DEL-01-02-20260222-1015-${String(i).padStart(5, "0")}`;
+    const line = encodeRecord(sampleRecord({ RunID, Notes: "x".repeat(900) }));
+    lines.push(line);
+    bytes += line.length + 1;
+  }
+  const damaged = 5000;
+  lines[damaged - 1] = lines[damaged - 1].replace("SUCCESS", "SUCCESZ");
+  await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  for (const build of [full, sandboxed]) {
+    const result = await run(build, ["validate", file, "--json"]);
+    assertEquals(result.code, 1, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assertEquals(report.records, lines.length - 2);
+    assertEquals(report.files[0].problems.map((p: { line: number }) => p.line), [damaged]);
+    assertEquals(result.stderr, "");
   }
   await Deno.remove(dir, { recursive: true });
 });

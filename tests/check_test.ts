@@ -90,3 +90,41 @@ Deno.test("check: a line that is not the start of a record is an error, not a to
   ]);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("check: with worker threads, the same batches in the same order as without", async () => {
+  // ~4,000 lines (~4 MB, ~16 jobs of 8 blocks): damage every 97th line, some at block edges.
+  const lines = [HEADER];
+  for (let i = 1; i < 4000; i++) {
+    const record = sampleRecord({
+      RunID: `RUN-DEL-01-02-20260222-1015-${String(i).padStart(4, "0")}`,
+      Notes: `run ${i} ${"·".repeat(i % 700)}`, // varying lengths move lines across block edges
+    });
+    const line = encodeRecord(record);
+    if (i % 97 === 0) lines.push(line.replace("SUCCESS", "SUCCESZ")); // corrupt
+    else if (i % 211 === 0) lines.push(signed(bodyOf({ ...record, RunStatus: "DONE" }))); // invalid
+    else if (i % 401 === 0) lines.push(line + "\r"); // CRLF
+    else lines.push(line);
+  }
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "RunRecords.csv");
+  await Deno.writeTextFile(file, lines.join("\n") + "\n" + lines[5].slice(0, 80));
+  const run = async (workers: number) => {
+    const batches = [];
+    for await (const batch of checkRecordFile(file, { workers })) batches.push(batch);
+    return {
+      records: batches.reduce((n, b) => n + b.records, 0),
+      problems: batches.flatMap((b) => b.problems),
+    };
+  };
+  const alone = await run(0);
+  assertEquals(await run(1), alone);
+  assertEquals(await run(2), alone);
+  const expected = (n: number) => Math.floor(3999 / n);
+  assertEquals(alone.problems.filter((p) => p.code === "corrupt").length, expected(97));
+  assert(alone.problems.filter((p) => p.code === "invalid").length > 0);
+  assertEquals(alone.problems.at(-1)?.code, "torn");
+  // Problems come in line order.
+  const order = alone.problems.map((p) => p.line);
+  assertEquals(order, [...order].sort((a, b) => a - b));
+  await Deno.remove(dir, { recursive: true });
+});
