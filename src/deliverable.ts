@@ -20,12 +20,31 @@ const CONTEXT_HEADING = /^#{1,6}\s+Context\s*[:—–-]\s*(.*)$/i;
 const SKIPPED_FOLDERS = new Set([".git", "node_modules"]);
 
 /**
+ * The lines of a host Markdown file, its BOM dropped, for LF and CRLF alike.
+ * Without regular expressions: a first `split(/\r?\n/)` measured ~0.7 ms in a
+ * fresh process, a tenth of what `emit` spends on its own work.
+ *
+ * @example
+ * ```ts
+ * import { markdownLines } from "./deliverable.ts";
+ * markdownLines("\uFEFF# A\r\nb\n"); // ["# A", "b", ""]
+ * ```
+ */
+export function markdownLines(text: string): string[] {
+  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].endsWith("\r")) lines[i] = lines[i].slice(0, -1);
+  }
+  return lines;
+}
+
+/**
  * The ID in a `_CONTEXT.md` text, or `undefined` when it names none. A field
  * line wins over the heading. A field whose value is not a deliverable ID is
  * bad input: guessing the ID would file records under the wrong deliverable.
  */
 function idFromContext(text: string, fileName: string): string | undefined {
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const lines = markdownLines(text);
   let fromHeading: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     const field = ID_FIELD.exec(lines[i]);

@@ -129,7 +129,8 @@ async function draftAndNotes(
     RunDuration: report.duration ?? formatDuration(durationMs),
     RunStatus: status,
     RunPassDirective: report.pass ?? "",
-    InputContextSHA: inputContextSha(inputs.hashes),
+    // Frozen, so every later check of this record reuses one InputContextSHA.
+    InputContextSHA: inputContextSha(Object.freeze(inputs.hashes)),
     InputFiles: [...new Set(inputFiles)],
     OutputFiles: Object.keys(outputs.hashes),
     StatusBefore: report.statusBefore ?? TBD,

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { markdownLines } from "./deliverable.ts";
 import { isAbsolute, join, resolve } from "./path.ts";
 
 /** One bullet of `_REFERENCES.md` that names something. */
@@ -147,9 +148,9 @@ function classify(candidate: string): Pick<Reference, "kind" | "target"> | undef
  */
 export function parseReferences(text: string): Reference[] {
   const references: Reference[] = [];
-  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  const lines = markdownLines(text);
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].replace(/\r$/, "");
+    const line = lines[i];
     const bullet = BULLET.exec(line);
     if (!bullet || CONTENT_HASH_LINE.test(line)) continue;
     const content = line.slice(bullet[0].length).trim();

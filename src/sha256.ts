@@ -9,7 +9,9 @@
  * whenever WebAssembly is available. A CLI run hashes a few KiB once, so
  * TypeScript would run in V8's interpreter (~0.7 µs per byte: 6-10 ms for
  * emit's ~9 KiB); WebAssembly runs compiled from the first byte, after a
- * ~1-2 ms compile that starts in the background when this module loads. The
+ * ~1-2 ms compile on first use (a compile started in the background when the
+ * module loads measured ~10 ms slower for `emit`: its answer arrives only when
+ * the event loop turns, after emit's synchronous work has compiled anyway). The
  * state, the padding block and a string's encoding buffer are reused by every
  * call. Measured on Linux (Deno 2.9, V8 15, 2-vCPU AMD EPYC VM), both
  * engines once warm: ~1 µs for 100 bytes, ~5 µs per KiB, ~17 µs per 4 KiB,
@@ -223,16 +225,7 @@ function instantiate(module: WebAssembly.Module): WasmEngine {
 /** `null` until compiled; `undefined` where WebAssembly is unavailable. */
 let wasm: WasmEngine | undefined | null = null;
 
-// Compile in the background from the moment this module loads: a CLI run hashes
-// its first file only after loading its other modules and a few file system calls,
-// by which time the module is usually ready. A hash needed sooner compiles it then.
-try {
-  WebAssembly.compile(wasmCode()).then((module) => {
-    if (wasm === null) wasm = instantiate(module);
-  }, () => {});
-} catch { /* no WebAssembly: the JavaScript compression is used */ }
-
-/** The engine, compiled now if the background compile has not finished. */
+/** The engine, compiled on first use. */
 function loadWasm(): WasmEngine | undefined {
   try {
     return instantiate(new WebAssembly.Module(wasmCode()));

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { markdownLines } from "./deliverable.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
 
 /** A lifecycle state, and why it is `TBD` when it is. */
@@ -33,7 +34,7 @@ const CURRENT_STATE = /^\s*(?:[-*]\s+)?\*\*Current State(?::\*\*|\*\*:)(.*)$/;
  * ```
  */
 export function parseLifecycleState(text: string, fileName: string): LifecycleReading {
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const lines = markdownLines(text);
   for (let i = 0; i < lines.length; i++) {
     const match = CURRENT_STATE.exec(lines[i]);
     if (!match) continue;
