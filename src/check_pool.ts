@@ -71,9 +71,11 @@ interface Held {
 /**
  * Checks `blocks` in jobs shared between `workers` and this thread
  * (`checkHere`), yielding the batches in file order. A job goes to the least
- * busy worker unless each already has {@linkcode JOBS_PER_WORKER}; then this
- * thread checks it, so the split follows each thread's speed. After each job
- * one message round trip lets the workers' answers in.
+ * busy worker that has said it is ready, unless each already has
+ * {@linkcode JOBS_PER_WORKER}; then this thread checks it, so the split
+ * follows each thread's speed. After each job one message round trip lets the
+ * workers' answers in. A worker that cannot start is never sent a job (this
+ * thread does its share); one that fails on a job fails the check.
  *
  * @example
  * ```ts
@@ -89,18 +91,25 @@ export async function* checkInWorkers(
   workers: Worker[],
   checkHere: (blocks: LineBlock[]) => CheckBatch,
 ): AsyncGenerator<CheckBatch> {
+  const ready = workers.map(() => false);
   const queued = workers.map(() => 0);
   const answer = new Map<number, (batch: CheckBatch) => void>();
-  const rejects = new Set<(error: Error) => void>();
   let failure: Error | undefined;
+  const rejects = new Set<(error: Error) => void>();
   workers.forEach((worker, w) => {
-    worker.onmessage = ({ data }: MessageEvent<CheckAnswer>) => {
+    worker.onmessage = ({ data }: MessageEvent<CheckAnswer | null>) => {
+      if (data === null) {
+        ready[w] = true;
+        return;
+      }
       queued[w]--;
       answer.get(data.id)?.(data.batch);
       answer.delete(data.id);
     };
     worker.onerror = (event) => {
       event.preventDefault();
+      worker.terminate();
+      if (!ready[w]) return; // never started: this thread does its share
       failure = new Error(`record check worker failed: ${event.message}`);
       for (const reject of rejects) reject(failure);
     };
@@ -118,8 +127,12 @@ export async function* checkInWorkers(
   const held: Held[] = [];
   let nextId = 0;
   const dispatch = (job: LineBlock[]) => {
-    const w = queued.indexOf(Math.min(...queued));
-    if (queued[w] >= JOBS_PER_WORKER) return held.push({ batch: checkHere(job) });
+    let w = -1;
+    for (let i = 0; i < workers.length; i++) {
+      if (!ready[i] || queued[i] >= JOBS_PER_WORKER) continue;
+      if (w < 0 || queued[i] < queued[w]) w = i;
+    }
+    if (w < 0 || failure) return held.push({ batch: checkHere(job) });
     const id = nextId++;
     const place: Held = {};
     place.answered = new Promise<void>((resolve, reject) => {
@@ -130,6 +143,7 @@ export async function* checkInWorkers(
         resolve();
       });
     });
+    place.answered.catch(() => {}); // a failure is thrown where the batch is awaited
     queued[w]++;
     workers[w].postMessage(
       { id, blocks: job } satisfies CheckJob,

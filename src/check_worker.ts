@@ -1,7 +1,7 @@
 /**
- * A worker of `./check_pool.ts`: checks the jobs of whole-line blocks the
- * reader sends, with the reader's own rules, and answers with their batch.
- * Started by the pool; not imported.
+ * A worker of `./check_pool.ts`: says it is ready (`null`), then checks the
+ * jobs of whole-line blocks the reader sends, with the reader's own rules,
+ * and answers each with its batch. Started by the pool; not imported.
  *
  * @module
  */
@@ -11,7 +11,9 @@ import { checkJob } from "./reader.ts";
 /** The worker's side of its message port. */
 const port = self as unknown as {
   onmessage: ((event: MessageEvent<CheckJob>) => void) | null;
-  postMessage(message: CheckAnswer): void;
+  postMessage(message: CheckAnswer | null): void;
 };
 
 port.onmessage = ({ data: { id, blocks } }) => port.postMessage({ id, batch: checkJob(blocks) });
+// Loaded: the reader sends jobs only to workers that said so.
+port.postMessage(null);

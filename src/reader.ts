@@ -178,7 +178,8 @@ export interface CheckOptions {
 }
 
 /**
- * Checks the blocks of one job, as a worker does, into one batch.
+ * Checks the blocks of one job into one batch: what a worker of
+ * `./check_pool.ts` runs, and this thread for the jobs it keeps.
  *
  * @example
  * ```ts
@@ -276,7 +277,14 @@ function classifyBlock(block: LineBlock, sink: LineSink): void {
     byteStart = byteEnd + 1;
     charStart = charEnd + 1;
   }
+  linesSinceGc += lineNumber - block.firstLine;
+  if (linesSinceGc >= GC_EVERY_LINES) {
+    linesSinceGc = 0;
+    collectGarbage();
+  }
 }
+
+let linesSinceGc = 0;
 
 /** Classifies each block of the file, yielding after each so the caller can pass results on. */
 async function* scanLines(path: string, sink: LineSink): AsyncGenerator<void> {
@@ -286,29 +294,12 @@ async function* scanLines(path: string, sink: LineSink): AsyncGenerator<void> {
   }
 }
 
-/**
- * Checks one block of whole lines without building records: the work of
- * {@linkcode checkRecordFile} per block, in whichever thread runs it.
- *
- * @example
- * ```ts
- * import { checkBlock } from "./reader.ts";
- * const bytes = new TextEncoder().encode("not a header\n");
- * checkBlock({ bytes, firstLine: 1, terminated: true }).problems[0].code; // "header"
- * ```
- */
-export function checkBlock(block: LineBlock): CheckBatch {
+/** Checks one block of lines without building records. */
+function checkBlock(block: LineBlock): CheckBatch {
   const batch: CheckBatch = { records: 0, problems: [] };
   classifyBlock(block, checkSink(batch));
-  linesSinceGc += batch.records + batch.problems.length;
-  if (linesSinceGc >= GC_EVERY_LINES) {
-    linesSinceGc = 0;
-    collectGarbage();
-  }
   return batch;
 }
-
-let linesSinceGc = 0;
 
 function checkSink(batch: CheckBatch): LineSink {
   return {

@@ -5,9 +5,16 @@
  * @module
  */
 import { join } from "node:path";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { checksumOf, encodeRecord } from "../src/codec.ts";
-import { checkRecordFile, type LineProblem, readRecords } from "../src/reader.ts";
+import { checkInWorkers } from "../src/check_pool.ts";
+import {
+  checkJob,
+  checkRecordFile,
+  type LineBlock,
+  type LineProblem,
+  readRecords,
+} from "../src/reader.ts";
 import { HEADER, type RunRecord } from "../src/schema.ts";
 import { sampleRecord } from "./fixtures.ts";
 
@@ -127,4 +134,54 @@ Deno.test("check: with worker threads, the same batches in the same order as wit
   const order = alone.problems.map((p) => p.line);
   assertEquals(order, [...order].sort((a, b) => a - b));
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("check: a worker that cannot start gets no job; one that fails on a job fails the check", async () => {
+  const lines = [HEADER];
+  for (let i = 1; i < 1500; i++) {
+    const RunID = `RUN-DEL-01-02-20260222-1015-${String(i).padStart(4, "0")}`;
+    const line = encodeRecord(sampleRecord({ RunID, Notes: "n".repeat(i % 300) }));
+    lines.push(i % 101 === 0 ? line.replace("SUCCESS", "SUCCESZ") : line);
+  }
+  const bytes = new TextEncoder().encode(lines.join("\n") + "\n");
+  // Whole-line blocks of ~32 KiB, as the reader makes them.
+  const blocks: LineBlock[] = [];
+  let firstLine = 1;
+  for (let start = 0; start < bytes.length;) {
+    const end = bytes.lastIndexOf(10, Math.min(bytes.length, start + 32768) - 1) + 1;
+    const block = bytes.subarray(start, end);
+    blocks.push({ bytes: block, firstLine, terminated: true });
+    firstLine += block.filter((b) => b === 10).length;
+    start = end;
+  }
+  const expected = checkJob(blocks);
+  assertEquals(expected.problems.length, Math.floor(1499 / 101));
+  const worker = (code: string) =>
+    new Worker(`data:application/javascript,${encodeURIComponent(code)}`, { type: "module" });
+  async function* stream(pause = false) {
+    for (const block of blocks) {
+      yield { ...block, bytes: block.bytes.slice() };
+      // Time for a worker to load and say it is ready before the rest is dealt out.
+      if (pause && block === blocks[0]) await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  const broken = worker("throw new Error('cannot start');");
+  const batches = [];
+  for await (const batch of checkInWorkers(stream(), [broken], checkJob)) batches.push(batch);
+  broken.terminate();
+  assertEquals(batches.reduce((n, b) => n + b.records, 0), expected.records);
+  assertEquals(batches.flatMap((b) => b.problems), expected.problems);
+
+  const failing = worker(
+    "self.onmessage = () => { throw new Error('fails on its job'); }; postMessage(null);",
+  );
+  let error: Error | undefined;
+  try {
+    for await (const _ of checkInWorkers(stream(true), [failing], checkJob)) { /* drain */ }
+  } catch (e) {
+    error = e as Error;
+  }
+  failing.terminate();
+  assertMatch(error?.message ?? "", /record check worker failed: .*fails on its job/);
 });
