@@ -147,6 +147,8 @@ export async function runChecked(
 export interface RssResult extends RunResult {
   /** Peak RSS in bytes (`ru_maxrss` of the child). */
   peakRss: number;
+  /** CPU time of the child, user plus system, in milliseconds (all its threads). */
+  cpuMs: number;
 }
 
 let timeBinary: boolean | undefined;
@@ -174,24 +176,30 @@ export async function runWithRss(
   const report = join(tmp, `rss-${crypto.randomUUID()}.txt`);
   let result: RunResult;
   let peakKiB: number;
+  let cpuMs: number;
   if (timeBinary) {
     result = await runCommand("/usr/bin/time", ["-v", "-o", report, program, ...args], options);
     const text = await Deno.readTextFile(report);
     const match = /Maximum resident set size \(kbytes\): (\d+)/.exec(text);
     if (!match) throw new Error(`/usr/bin/time -v printed no peak RSS: ${text.slice(0, 200)}`);
     peakKiB = Number(match[1]);
+    const seconds = (label: string) =>
+      Number(new RegExp(`${label} time \\(seconds\\): ([0-9.]+)`).exec(text)?.[1] ?? NaN);
+    cpuMs = (seconds("User") + seconds("System")) * 1000;
   } else {
     const wrapper = "import resource,subprocess,sys\n" +
       "code=subprocess.call(sys.argv[2:])\n" +
-      "open(sys.argv[1],'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n" +
+      "u=resource.getrusage(resource.RUSAGE_CHILDREN)\n" +
+      "open(sys.argv[1],'w').write(f'{u.ru_maxrss} {u.ru_utime+u.ru_stime}')\n" +
       "sys.exit(code)\n";
     result = await runCommand("python3", ["-c", wrapper, report, program, ...args], options);
     // ru_maxrss is KiB on Linux, bytes on macOS.
-    const raw = Number((await Deno.readTextFile(report)).trim());
+    const [raw, cpuSeconds] = (await Deno.readTextFile(report)).trim().split(" ").map(Number);
     peakKiB = Deno.build.os === "darwin" ? raw / 1024 : raw;
+    cpuMs = cpuSeconds * 1000;
   }
   await Deno.remove(report).catch(() => {});
-  return { ...result, peakRss: peakKiB * 1024 };
+  return { ...result, peakRss: peakKiB * 1024, cpuMs };
 }
 
 async function isFile(path: string): Promise<boolean> {
