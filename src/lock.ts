@@ -75,6 +75,12 @@ export interface HeldLock {
 const DEFAULT_LEASE_S = 30;
 /** A breaker file older than this belongs to a process that died mid-recovery. */
 const BREAKER_STALE_MS = 10_000;
+/**
+ * A lock file still not JSON after this long is an orphan: a writer fills its
+ * lock in the calls that create it (microseconds apart), so it was left by a
+ * crash in between, or by something else, and need not hold writers a lease.
+ */
+const UNREADABLE_LOCK_MS = 5_000;
 
 let cachedHostname: string | undefined;
 /** The host name, or `"unknown"` where the sandbox does not grant it. */
@@ -116,7 +122,9 @@ async function orphanReason(
 ): Promise<string | undefined> {
   if (!info) {
     // A lock that is not JSON yet may be mid-creation; only an old one is an orphan.
-    return now - mtimeMs > DEFAULT_LEASE_S * 1000 ? "unreadable lock older than 30s" : undefined;
+    return now - mtimeMs > UNREADABLE_LOCK_MS
+      ? `unreadable lock older than ${UNREADABLE_LOCK_MS / 1000}s`
+      : undefined;
   }
   const acquired = Date.parse(info.acquired);
   const leaseEnd = acquired + info.lease_duration_s * 1000;

@@ -172,6 +172,24 @@ Deno.test("lock: an orphaned lock (dead pid, same host) is recovered and noted",
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("lock: a lock file that is not JSON waits 5 s at most, then is recovered", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  await Deno.writeTextFile(`${file}.lock`, "garbage, not a lock");
+  // Fresh: it may be mid-creation, so a writer with a short wait gives up.
+  await assertRejects(() =>
+    acquireLock(`${file}.lock`, { deliverableId: "DEL-01-02", holder: "t", waitMs: 300 })
+  );
+  // Six seconds old: an orphan.
+  const old = new Date(Date.now() - 6000);
+  Deno.utimeSync(`${file}.lock`, old, old);
+  const started = Date.now();
+  const { record } = await appendRecord(file, sampleDraft());
+  assert(Date.now() - started < 3000, "no wait for a lease");
+  assertMatch(record.Notes, /recovered orphaned lock \(unreadable lock older than 5s\)/);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("lock: an expired lease from another host is recovered; a live holder makes others wait", async () => {
   const dir = await Deno.makeTempDir();
   const file = join(dir, RECORD_FILE);
