@@ -25,7 +25,7 @@ import {
   WriteError,
 } from "./store.ts";
 import { replaySpool, spoolRecord } from "./spool.ts";
-import { formatDuration, normaliseTimestamp, parseDuration } from "./time.ts";
+import { formatDuration, isoTimestamp, normaliseTimestamp, parseDuration } from "./time.ts";
 
 /** What an agent tells the hook about its run. */
 export interface RunReport {
@@ -94,7 +94,7 @@ async function draftAndNotes(
     }
     started = parsed;
   } else {
-    started = new Date(Date.now() - durationMs).toISOString();
+    started = isoTimestamp(Date.now() - durationMs);
   }
   const [id, inputs, outputs, after, head] = await Promise.all([
     deliverableId(dir),

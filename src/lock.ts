@@ -6,6 +6,7 @@
  * @module
  */
 import { SCHEMA_VERSION } from "./schema.ts";
+import { isoTimestamp } from "./time.ts";
 
 /** The JSON held in a lock file. */
 export interface LockInfo {
@@ -233,7 +234,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   while (true) {
     const info: LockInfo = {
       holder: options.holder,
-      acquired: new Date().toISOString(),
+      acquired: isoTimestamp(Date.now()),
       lease_duration_s: lease,
       pid: Deno.pid,
       deliverable_id: options.deliverableId,
@@ -290,7 +291,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
         deliverable_id: held?.deliverable_id ?? options.deliverableId,
         holder: held?.holder ?? "unknown",
         lease_remaining_s: Math.max(0, Math.round((leaseEnd - now) / 1000)),
-        contention_time: new Date(now).toISOString(),
+        contention_time: isoTimestamp(now),
       });
     }
     if (delay === 50 && options.onWait && !told) {
@@ -300,7 +301,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
         deliverable_id: held?.deliverable_id ?? options.deliverableId,
         holder: held?.holder ?? "unknown (lock file not readable yet)",
         lease_remaining_s: Math.max(0, Math.round((leaseEnd - now) / 1000)),
-        contention_time: new Date(now).toISOString(),
+        contention_time: isoTimestamp(now),
       });
     }
     await sleep(delay + Math.random() * delay);
