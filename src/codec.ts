@@ -7,7 +7,7 @@
  * @module
  */
 import { sha256Hex } from "./sha256.ts";
-import { compareUtf8 } from "./manifest.ts";
+import { sortUtf8 } from "./manifest.ts";
 import {
   checkField,
   COLUMNS,
@@ -88,9 +88,12 @@ function encodeField(spec: FieldSpec, value: unknown): string {
       return quote((value as string[]).map((v) => escapeValue(v, "list")).join(";"));
     case "hashes":
       return quote(
-        Object.entries(value as Record<string, string>)
-          .sort(([a], [b]) => compareUtf8(a, b))
-          .map(([path, hash]) => `${escapeValue(path, "key")}=${escapeValue(hash, "key")}`)
+        sortUtf8(Object.keys(value as Record<string, string>))
+          .map((path) =>
+            `${escapeValue(path, "key")}=${
+              escapeValue((value as Record<string, string>)[path], "key")
+            }`
+          )
           .join(";"),
       );
   }

@@ -6,7 +6,7 @@
  */
 import { basename, dirname, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
-import { compareUtf8 } from "./manifest.ts";
+import { sortUtf8 } from "./manifest.ts";
 
 /** A deliverable folder's name: `DEL-XX-YY`, then `_Label` or nothing. */
 const DELIVERABLE_FOLDER = /^(DEL-[0-9]{2,}-[0-9]{2,})(?:_|$)/;
@@ -246,7 +246,7 @@ export async function findDeliverables(root: string): Promise<string[]> {
       else pending.push(path);
     }
   }
-  return found.sort(compareUtf8);
+  return sortUtf8(found);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { isAbsolute, join, relative, resolve, toPosix } from "./path.ts";
 import { hashFiles } from "./hash.ts";
-import { compareUtf8 } from "./manifest.ts";
+import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
 import { findExecutionRoot, findGitRoot } from "./deliverable.ts";
 import { TBD } from "./schema.ts";
@@ -66,7 +66,7 @@ function filesBeneath(dir: string): string[] {
       }
     }
   }
-  return files.sort(compareUtf8);
+  return sortUtf8(files);
 }
 
 function isFile(path: string): boolean {
@@ -203,6 +203,6 @@ export async function governedInputs(delDir: string, inputs: string[]): Promise<
   }
 
   const hashes: Record<string, string> = {};
-  for (const key of Object.keys(unsorted).sort(compareUtf8)) hashes[key] = unsorted[key];
+  for (const key of sortUtf8(Object.keys(unsorted))) hashes[key] = unsorted[key];
   return { hashes, notes: [...new Set(notes)] };
 }

