@@ -116,23 +116,45 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.name : String(error);
 }
 
-function isFile(path: string): boolean {
+/** What a name in a folder is, symbolic links followed. */
+export type EntryKind = "file" | "folder" | "other";
+
+/**
+ * The entries of `dir` by name, from one listing; empty when `dir` cannot be
+ * listed. Looking names up in a listing, rather than calling `stat` on paths
+ * that may not exist, throws no errors: in a fresh process each thrown
+ * `NotFound` costs ~0.06-0.2 ms, and the walks up to the execution and git
+ * roots threw a dozen.
+ *
+ * @example
+ * ```ts
+ * import { folderEntries } from "./deliverable.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/INIT.md`, "");
+ * folderEntries(dir).get("INIT.md"); // "file"
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function folderEntries(dir: string): Map<string, EntryKind> {
+  const entries = new Map<string, EntryKind>();
   try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
+    for (const entry of Deno.readDirSync(dir)) {
+      let kind: EntryKind = entry.isFile ? "file" : entry.isDirectory ? "folder" : "other";
+      if (entry.isSymlink) {
+        try {
+          const target = Deno.statSync(join(dir, entry.name));
+          kind = target.isFile ? "file" : target.isDirectory ? "folder" : "other";
+        } catch {
+          kind = "other"; // a dangling link
+        }
+      }
+      entries.set(entry.name, kind);
+    }
+  } catch { /* not a listable folder: nothing is found in it */ }
+  return entries;
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-/** Synchronous: a few stat calls, each faster than a round trip through the async pool. */
+/** Synchronous: a few listings, each faster than a round trip through the async pool. */
 function nearestAncestor(
   start: string,
   includeStart: boolean,
@@ -170,7 +192,10 @@ export function findExecutionRoot(delDir: string): Promise<string | undefined> {
   return Promise.resolve(nearestAncestor(
     delDir,
     false,
-    (dir) => isFile(join(dir, "INIT.md")) || isDirectory(join(dir, "_Decomposition")),
+    (dir) => {
+      const entries = folderEntries(dir);
+      return entries.get("INIT.md") === "file" || entries.get("_Decomposition") === "folder";
+    },
   ));
 }
 
@@ -190,14 +215,9 @@ export function findExecutionRoot(delDir: string): Promise<string | undefined> {
  * ```
  */
 export function findGitRoot(dir: string): Promise<string | undefined> {
-  return Promise.resolve(nearestAncestor(dir, true, (candidate) => {
-    try {
-      Deno.lstatSync(join(candidate, ".git"));
-      return true;
-    } catch {
-      return false;
-    }
-  }));
+  return Promise.resolve(
+    nearestAncestor(dir, true, (candidate) => folderEntries(candidate).has(".git")),
+  );
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { folderEntries } from "./deliverable.ts";
 import { dirname, join, resolve } from "./path.ts";
 
 /** Output of one git call. */
@@ -62,20 +63,20 @@ function readText(path: string): string | undefined {
 function findGitDirs(dir: string): { gitDir: string; commonDir: string } | undefined {
   for (let current = resolve(dir);;) {
     const dotGit = join(current, ".git");
-    let info: Deno.FileInfo | undefined;
-    try {
-      info = Deno.statSync(dotGit);
-    } catch { /* not here */ }
+    const kind = folderEntries(current).get(".git"); // a listing: no thrown NotFound
     let gitDir: string | undefined;
-    if (info?.isDirectory) {
+    if (kind === "folder") {
       gitDir = dotGit;
-    } else if (info?.isFile) {
+    } else if (kind === "file") {
       // A linked work tree or a submodule: `gitdir: <path>`, relative to this folder.
       const target = /^gitdir:\s*(.+?)\s*$/m.exec(readText(dotGit) ?? "")?.[1];
       if (target) gitDir = resolve(current, target);
     }
     if (gitDir) {
-      const common = readText(join(gitDir, "commondir"))?.trim();
+      // Only linked work trees have a `commondir`.
+      const common = folderEntries(gitDir).has("commondir")
+        ? readText(join(gitDir, "commondir"))?.trim()
+        : undefined;
       return { gitDir, commonDir: common ? resolve(gitDir, common) : gitDir };
     }
     const parent = dirname(current);
@@ -134,7 +135,7 @@ export function gitHead(dir: string): Promise<string> {
     if (OBJECT_ID.test(head)) return Promise.resolve(head);
     const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
     if (
-      ref === "refs/heads/.invalid" || readText(join(dirs.commonDir, "reftable", "tables.list"))
+      ref === "refs/heads/.invalid" || folderEntries(dirs.commonDir).get("reftable") === "folder"
     ) {
       return gitHeadFromGit(dir);
     }

@@ -60,7 +60,6 @@ function makeFlavour(windows: boolean, cwd: () => string): PathFlavour {
   const isSep = windows
     ? (code: number) => code === CODE_SLASH || code === CODE_BACKSLASH
     : (code: number) => code === CODE_SLASH;
-  const splitter = windows ? /[\\/]+/ : /\/+/;
 
   /** Length of a drive prefix `X:` (Windows only), else 0. */
   function driveLength(path: string): number {
@@ -85,7 +84,8 @@ function makeFlavour(windows: boolean, cwd: () => string): PathFlavour {
   /** The segments of `rest` with `.` and `..` resolved. */
   function segments(rest: string, allowAboveRoot: boolean): string[] {
     const out: string[] = [];
-    for (const segment of rest.split(splitter)) {
+    // Split on one character: empty segments (from `//`) are skipped below anyway.
+    for (const segment of (windows ? rest.replaceAll("\\", "/") : rest).split("/")) {
       if (segment === "" || segment === ".") continue;
       if (segment === "..") {
         if (out.length > 0 && out[out.length - 1] !== "..") out.pop();

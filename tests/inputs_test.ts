@@ -259,6 +259,13 @@ Deno.test("findExecutionRoot finds the nearest ancestor with INIT.md or _Decompo
     strictEqual(await findExecutionRoot(otherDel), other);
     strictEqual(await findGitRoot(otherDel), repo);
     strictEqual(await findGitRoot(repo), repo);
+    // Symbolic links count as what they lead to; a dangling one counts as nothing.
+    const linked = join(repo, "linked");
+    const linkedDel = join(linked, "PKG-03_L", "1_Working", "DEL-03-01_Y");
+    await Deno.mkdir(linkedDel, { recursive: true });
+    await Deno.symlink(join(root, "INIT.md"), join(linked, "PKG-03_L", "INIT.md"));
+    await Deno.symlink(join(repo, "nowhere"), join(linked, "PKG-03_L", "1_Working", "INIT.md"));
+    strictEqual(await findExecutionRoot(linkedDel), join(linked, "PKG-03_L"));
   });
 });
 
