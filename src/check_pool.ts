@@ -38,7 +38,8 @@ export interface CheckAnswer {
  * Starts the workers for checking `path`: `count` of them, or by default one
  * per core beyond the first (up to 3) when the file has at least
  * {@linkcode PARALLEL_FROM_BYTES}; none without `Worker` or when the file
- * cannot be sized (reading it then reports why).
+ * cannot be sized (reading it then reports why), and fewer when starting
+ * one fails.
  *
  * @example
  * ```ts
@@ -59,7 +60,11 @@ export async function startCheckWorkers(path: string, count?: number): Promise<W
     count = Math.min(cores - 1, 3);
   }
   const url = new URL("./check_worker.ts", import.meta.url).href;
-  return Array.from({ length: Math.max(0, count) }, () => new Worker(url, { type: "module" }));
+  const workers: Worker[] = [];
+  try {
+    for (let i = 0; i < count; i++) workers.push(new Worker(url, { type: "module" }));
+  } catch { /* this thread checks what the workers that did start do not */ }
+  return workers;
 }
 
 /** A job's place in file order: its batch once known. */
