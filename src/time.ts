@@ -73,8 +73,8 @@ const MS_PER_DAY = 86_400_000;
 
 /**
  * `new Date(ms).toISOString()` without its first-call cost: the first
- * `toISOString` of a process measured ~0.75 ms (a tenth of what `emit` spends on
- * its own work), this arithmetic a few microseconds. Days to a civil date by
+ * `toISOString` of a process measured ~0.75 ms (every `emit` is a fresh
+ * process), this arithmetic a few microseconds. Days to a civil date by
  * H. Hinnant's `civil_from_days`; outside years 0-9999, or for a time `Date`
  * cannot hold, `Date` itself answers (and throws the same `RangeError`).
  *
