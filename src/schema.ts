@@ -5,7 +5,7 @@
  * @module
  */
 import { inputContextSha } from "./manifest.ts";
-import { isSha256Hex } from "./sha256.ts";
+import { isSha256Hex, SHA256_HEX } from "./sha256.ts";
 
 /** The schema version every record written by this release carries. */
 export const SCHEMA_VERSION = "v1.0";
@@ -96,7 +96,7 @@ export const RUN_ID_PATTERN = /^RUN-DEL-[0-9]{2,}-[0-9]{2,}-[0-9]{8}-[0-9]{4}-[0
 /** Regular expression every DeliverableID matches. */
 export const DELIVERABLE_ID_PATTERN = /^DEL-[0-9]{2,}-[0-9]{2,}$/;
 /** Regular expression of a lowercase hex SHA-256. */
-export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+export const SHA256_PATTERN: RegExp = SHA256_HEX;
 const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
 const DURATION_PATTERN = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d{1,9})?)S)?)?$/;

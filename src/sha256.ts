@@ -376,4 +376,13 @@ export function isSha256Hex(text: string): boolean {
   return text.length === 64 && SHA256_HEX.test(text);
 }
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+/**
+ * 64 lowercase hex digits (`SHA256_PATTERN` of ./schema.ts is this one).
+ *
+ * @example
+ * ```ts
+ * import { SHA256_HEX } from "./sha256.ts";
+ * SHA256_HEX.test("f".repeat(64)); // true
+ * ```
+ */
+export const SHA256_HEX: RegExp = /^[0-9a-f]{64}$/;

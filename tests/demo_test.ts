@@ -176,16 +176,21 @@ async function checkStatusMoves(root: string): Promise<void> {
   assertEquals(after, expected);
 }
 
-Deno.test("demo: plays the script under the task's flags and records every run", async () => {
-  const flags = await demoTaskFlags();
-  const committedBefore = await hashTree(EXAMPLES_DIR);
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, "scripts/demo.ts", "--keep"],
+/** Runs scripts/demo.ts under `flags` with `arg`, from the repository root, without colour. */
+function runDemo(flags: string[], arg: string): Promise<Deno.CommandOutput> {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, "scripts/demo.ts", arg],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).output();
+}
+
+Deno.test("demo: plays the script under the task's flags and records every run", async () => {
+  const flags = await demoTaskFlags();
+  const committedBefore = await hashTree(EXAMPLES_DIR);
+  const output = await runDemo(flags, "--keep");
   const stdout = decoder.decode(output.stdout);
   const stderr = decoder.decode(output.stderr);
   const folder = /^demo folder: (.+)$/m.exec(stdout)?.[1];
@@ -210,13 +215,7 @@ Deno.test("demo: plays the script under the task's flags and records every run",
 
 Deno.test("demo: without --keep the folder is deleted, and the output says so", async () => {
   const flags = await demoTaskFlags();
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, "scripts/demo.ts", "--quiet"],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const output = await runDemo(flags, "--quiet");
   const stdout = decoder.decode(output.stdout);
   assertEquals(output.code, 0, decoder.decode(output.stderr));
   const folder = /^demo folder: (.+)$/m.exec(stdout)?.[1];

@@ -82,6 +82,16 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
   return decoder.decode(output.stdout).trim();
 }
 
+/** Branch `feature` appends a run stamped `featureAt`, then `main` one stamped `mainAt`; each commits. */
+async function twoBranches(repo: string, file: string, featureAt: string, mainAt: string) {
+  await git(repo, "checkout", "-qb", "feature");
+  await appendRecord(file, draft("FEATURE", featureAt), { fsync: false });
+  await git(repo, "commit", "-qam", "feature run");
+  await git(repo, "checkout", "-q", "main");
+  await appendRecord(file, draft("MAIN", mainAt), { fsync: false });
+  await git(repo, "commit", "-qam", "main run");
+}
+
 /** A git repository whose deliverable folder (non-ASCII label) holds committed records. */
 async function repository(): Promise<{ repo: string; dir: string; file: string; base: string }> {
   const repo = await Deno.makeTempDir({ prefix: "runrec-verify-" });
@@ -275,12 +285,7 @@ Deno.test("verify --since: unknown revision and no git work tree exit 2 with one
 
 Deno.test("verify --since: union merge of two branches that both appended passes, no duplicates", async () => {
   const { repo, dir, file, base } = await repository();
-  await git(repo, "checkout", "-qb", "feature");
-  await appendRecord(file, draft("FEATURE", "2026-03-01T10:00:00Z"), { fsync: false });
-  await git(repo, "commit", "-qam", "feature run");
-  await git(repo, "checkout", "-q", "main");
-  await appendRecord(file, draft("MAIN", "2026-03-01T11:00:00Z"), { fsync: false });
-  await git(repo, "commit", "-qam", "main run");
+  await twoBranches(repo, file, "2026-03-01T10:00:00Z", "2026-03-01T11:00:00Z");
   await git(repo, "merge", "-q", "--no-edit", "feature");
   const merged = await Deno.readTextFile(file);
   assert.equal(merged.split("\n").filter((l) => l !== "").length, 5, "union kept both runs");
@@ -292,12 +297,7 @@ Deno.test("verify --since: union merge of two branches that both appended passes
 
 Deno.test("verify: parallel branches appending in the same minute collide on RunID; verify says so", async () => {
   const { repo, dir, file, base } = await repository();
-  await git(repo, "checkout", "-qb", "feature");
-  await appendRecord(file, draft("FEATURE", "2026-03-01T10:00:00Z"), { fsync: false });
-  await git(repo, "commit", "-qam", "feature run");
-  await git(repo, "checkout", "-q", "main");
-  await appendRecord(file, draft("MAIN", "2026-03-01T10:00:30Z"), { fsync: false });
-  await git(repo, "commit", "-qam", "main run");
+  await twoBranches(repo, file, "2026-03-01T10:00:00Z", "2026-03-01T10:00:30Z");
   await git(repo, "merge", "-q", "--no-edit", "feature");
   const { code, out } = await cli(["verify", dir, "--since", base]);
   assert.equal(code, 1);
@@ -310,12 +310,7 @@ Deno.test("verify: parallel branches appending in the same minute collide on Run
 
 Deno.test("verify --since: a union merge from the other side (theirs first) is accepted with a note", async () => {
   const { repo, dir, file, base } = await repository();
-  await git(repo, "checkout", "-qb", "feature");
-  await appendRecord(file, draft("FEATURE", "2026-03-01T10:00:00Z"), { fsync: false });
-  await git(repo, "commit", "-qam", "feature run");
-  await git(repo, "checkout", "-q", "main");
-  await appendRecord(file, draft("MAIN", "2026-03-01T11:00:00Z"), { fsync: false });
-  await git(repo, "commit", "-qam", "main run");
+  await twoBranches(repo, file, "2026-03-01T10:00:00Z", "2026-03-01T11:00:00Z");
   // Merge main's record in while standing on a copy of feature, then record the merge
   // on main with main as first parent: the merged file has feature's line first.
   await git(repo, "checkout", "-q", "feature");
