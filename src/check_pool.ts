@@ -59,7 +59,10 @@ export async function startCheckWorkers(path: string, count?: number): Promise<W
     }
     count = Math.min(cores - 1, 3);
   }
-  const url = new URL("./check_worker.ts", import.meta.url).href;
+  // From source the worker is a TypeScript module; in the bundle (`deno task compile`)
+  // it is `check_worker.js` beside the chunk that holds this code.
+  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
+  const url = new URL(`./check_worker.${ext}`, import.meta.url).href;
   const workers: Worker[] = [];
   try {
     for (let i = 0; i < count; i++) workers.push(new Worker(url, { type: "module" }));

@@ -98,8 +98,9 @@ let scanBuffer: Uint8Array | undefined;
 
 /**
  * Reads the file once: its header, whether it ends in `\n`, and the highest
- * SEQ already used for `prefix`. Only bytes are compared (RunIDs are ASCII and
- * the second field of a line), so the scan costs a newline search per line.
+ * SEQ already used for `prefix`. RunIDs are the second field of a line, so the
+ * scan is a native substring search for `,` + `prefix`; a hit counts only where
+ * that comma is the first of its line (not a comma inside a later field).
  *
  * The store's file operations are synchronous: they run under the lock, one
  * append at a time, on a few small reads and one write, where each round trip
@@ -126,46 +127,54 @@ function scanFile(path: string, prefix: string, runId?: string): FileState {
     const info = file.statSync();
     if (!info.isFile) throw new WriteError(`${path}: not a regular file`);
     state.exists = true;
-    const needle = encoder.encode(prefix);
-    const exact = runId ? encoder.encode(`${runId},`) : undefined;
+    const needle = `,${prefix}`;
     const buffer = scanBuffer ??= new Uint8Array(SCAN_CHUNK);
-    let carry: Uint8Array = new Uint8Array(0);
+    const streaming = new TextDecoder("utf-8", { ignoreBOM: true });
+    let carry = ""; // the unfinished last line of what was read so far
     let lastByte = NEWLINE;
-    let lineNumber = 0;
-    const visit = (line: Uint8Array) => {
-      if (++lineNumber === 1) {
-        state.firstLine = decoder.decode(line.subarray(0, 4096));
-        return;
+    let headerSeen = false;
+    const visit = (text: string, end: number) => {
+      for (
+        let hit = text.indexOf(needle);
+        hit >= 0 && hit < end;
+        hit = text.indexOf(needle, hit + 1)
+      ) {
+        const lineStart = text.lastIndexOf("\n", hit) + 1;
+        if (lineStart === 0 && !headerSeen) continue; // the header line
+        if (text.indexOf(",", lineStart) !== hit) continue;
+        let seq = 0;
+        let i = hit + needle.length;
+        for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) {
+          seq = seq * 10 + c - 48;
+        }
+        if (text.charCodeAt(i) !== COMMA || i === hit + needle.length) continue;
+        if (seq > state.maxSeq) state.maxSeq = seq;
+        if (runId !== undefined && text.slice(hit + 1, i) === runId) state.runIdTaken = true;
       }
-      const at = line.indexOf(COMMA) + 1;
-      if (at === 0 || !startsWith(line, at, needle)) return;
-      let seq = 0;
-      let i = at + needle.length;
-      while (i < line.length && line[i] >= 48 && line[i] <= 57) seq = seq * 10 + line[i++] - 48;
-      if (line[i] === COMMA && i > at + needle.length) state.maxSeq = Math.max(state.maxSeq, seq);
-      if (exact && startsWith(line, at, exact)) state.runIdTaken = true;
     };
     while (true) {
       const n = file.readSync(buffer);
       if (n === null) break;
       state.size += n;
       lastByte = buffer[n - 1];
-      const chunk = buffer.subarray(0, n);
-      let start = 0;
-      let nl = chunk.indexOf(NEWLINE);
-      if (carry.length > 0 && nl >= 0) {
-        visit(concat(carry, chunk.subarray(0, nl)));
-        carry = new Uint8Array(0);
-        start = nl + 1;
-        nl = chunk.indexOf(NEWLINE, start);
+      const text = carry + streaming.decode(buffer.subarray(0, n), { stream: true });
+      if (!headerSeen) {
+        const nl = text.indexOf("\n");
+        if (nl < 0 && text.length < 4096) {
+          carry = text;
+          continue;
+        }
+        state.firstLine = text.slice(0, nl < 0 ? 4096 : Math.min(nl, 4096));
       }
-      for (; nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
-        visit(chunk.subarray(start, nl));
-        start = nl + 1;
-      }
-      carry = concat(carry, chunk.subarray(start));
+      const lastNewline = text.lastIndexOf("\n");
+      // Lines complete in this text are searched now; the unfinished one waits for more.
+      visit(text, lastNewline < 0 ? 0 : lastNewline);
+      headerSeen = true;
+      carry = text.slice(lastNewline + 1);
     }
-    if (carry.length > 0) visit(carry);
+    const rest = carry + streaming.decode();
+    if (!headerSeen) state.firstLine = rest.slice(0, 4096);
+    else visit(rest, rest.length);
     state.endsWithNewline = state.size === 0 || lastByte === NEWLINE;
   } finally {
     file.close();
@@ -176,18 +185,10 @@ function scanFile(path: string, prefix: string, runId?: string): FileState {
 const NEWLINE = 10;
 const COMMA = 44;
 
-function startsWith(bytes: Uint8Array, at: number, part: Uint8Array): boolean {
-  if (bytes.length - at < part.length) return false;
-  for (let i = 0; i < part.length; i++) if (bytes[at + i] !== part[i]) return false;
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b.slice();
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /**
@@ -337,7 +338,7 @@ function checkWritten(path: string, offset: number, bytes: Uint8Array, line: str
       if (n === null) break;
       got += n;
     }
-    if (got !== bytes.length || !back.every((b, i) => b === bytes[i])) {
+    if (got !== bytes.length || !sameBytes(back, bytes)) {
       throw new WriteError(`${path}: post-write check: bytes at offset ${offset} differ`, {
         landed: true,
       });

@@ -6,6 +6,7 @@ import { encodeRecord } from "../src/codec.ts";
 import { HEADER } from "../src/schema.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { makeProject, ROOT, sampleRecord } from "./fixtures.ts";
+import { BUNDLE_DIR } from "../scripts/compile.ts";
 
 const decoder = new TextDecoder();
 
@@ -16,7 +17,11 @@ Deno.test("build: deno task runrec runs the entry point with exactly the product
   assert(SANDBOXED_FLAGS.includes("--deny-run") && !SANDBOXED_FLAGS.includes("--allow-run"));
 });
 
-/** How to start each build: the compiled binary when denort is at hand, else the same entry point and flags. */
+/**
+ * How to start each build: the compiled binary when denort is at hand; else the
+ * bundle both binaries embed (`dist/bundle/`), under the identical flags; else,
+ * when not even the bundle could be built, the source entry point.
+ */
 async function builds(): Promise<{ full: string[]; sandboxed: string[]; compiled: boolean }> {
   const compile = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", join(ROOT, "scripts/compile.ts")],
@@ -32,11 +37,15 @@ async function builds(): Promise<{ full: string[]; sandboxed: string[]; compiled
       compiled: true,
     };
   }
+  const why = decoder.decode(compile.stderr).trim().split("\n").pop();
+  const bundle = join(ROOT, BUNDLE_DIR, "cli", "main.js");
+  const bundled = (await Deno.stat(bundle).catch(() => undefined))?.isFile === true;
+  const entry = bundled ? bundle : join(ROOT, ENTRY_POINT);
   console.log(
-    `build: deno compile could not run here (${decoder.decode(compile.stderr).trim()}); ` +
-      "testing src/cli/main.ts under the identical permission flags instead",
+    `build: deno compile could not run here (${why}); testing ${
+      bundled ? `${BUNDLE_DIR}/cli/main.js, the bundle both binaries embed,` : ENTRY_POINT
+    } under the identical permission flags instead`,
   );
-  const entry = join(ROOT, ENTRY_POINT);
   return {
     full: [Deno.execPath(), "run", ...FULL_FLAGS, entry],
     sandboxed: [Deno.execPath(), "run", ...SANDBOXED_FLAGS, entry],

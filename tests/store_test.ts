@@ -296,7 +296,7 @@ Deno.test("crash: processes killed mid-run never corrupt the file; the next run 
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("store: SEQ scan reads past chunk boundaries and is independent of record order", async () => {
+Deno.test("store: SEQ scan reads past chunk boundaries, ignores RunIDs quoted in other fields", async () => {
   const dir = await Deno.makeTempDir();
   const file = join(dir, RECORD_FILE);
   const stamp = "2026-02-22T10:15:30.000Z";
@@ -307,7 +307,9 @@ Deno.test("store: SEQ scan reads past chunk boundaries and is independent of rec
       sampleRecord({
         RunTimestamp: stamp,
         RunID: `RUN-DEL-01-02-20260222-1015-${String(seq).padStart(3, "0")}`,
-        Notes: "x".repeat(400),
+        // Multi-byte characters split across read chunks, and a decoy RunID in a later field
+        // (quoted, since it holds commas): SEQ 9999 must not count.
+        Notes: "décor 😀 ,RUN-DEL-01-02-20260222-1015-9999, ".repeat(10),
       }),
     )
   );
