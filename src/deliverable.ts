@@ -119,6 +119,33 @@ function describe(error: unknown): string {
 /** What a name in a folder is, symbolic links followed. */
 export type EntryKind = "file" | "folder" | "other";
 
+/** Lists a folder as {@linkcode folderEntries} does; the walks below take one. */
+export type ListFolder = (dir: string) => Map<string, EntryKind>;
+
+/**
+ * A {@linkcode ListFolder} that lists each folder once and answers from memory
+ * after that: one run's view of the tree, shared by its walks (emit's walks to
+ * the execution root, the git root and `.git`, and its spool check, list the
+ * same folders; listing each once saved ~0.35 ms per emit). Make one per run,
+ * not one for a long-lived process: it never sees later changes.
+ *
+ * @example
+ * ```ts
+ * import { findExecutionRoot, findGitRoot, listingCache } from "./deliverable.ts";
+ * const list = listingCache();
+ * const root = await findExecutionRoot(".", list);
+ * const gitRoot = await findGitRoot(".", list); // lists no folder twice
+ * ```
+ */
+export function listingCache(): ListFolder {
+  const listings = new Map<string, Map<string, EntryKind>>();
+  return (dir) => {
+    let entries = listings.get(dir);
+    if (entries === undefined) listings.set(dir, entries = folderEntries(dir));
+    return entries;
+  };
+}
+
 /**
  * The entries of `dir` by name, from one listing; empty when `dir` cannot be
  * listed. Looking names up in a listing, rather than calling `stat` on paths
@@ -176,7 +203,8 @@ function nearestAncestor(
 /**
  * The execution root of a deliverable folder: the nearest ancestor (not the
  * folder itself) holding an `INIT.md` file or a `_Decomposition/` folder, as
- * an absolute path; `undefined` when there is none.
+ * an absolute path; `undefined` when there is none. `list` lists folders
+ * (default: afresh; a {@linkcode listingCache} shares listings within a run).
  *
  * @example
  * ```ts
@@ -188,12 +216,15 @@ function nearestAncestor(
  * await Deno.remove(root, { recursive: true });
  * ```
  */
-export function findExecutionRoot(delDir: string): Promise<string | undefined> {
+export function findExecutionRoot(
+  delDir: string,
+  list: ListFolder = folderEntries,
+): Promise<string | undefined> {
   return Promise.resolve(nearestAncestor(
     delDir,
     false,
     (dir) => {
-      const entries = folderEntries(dir);
+      const entries = list(dir);
       return entries.get("INIT.md") === "file" || entries.get("_Decomposition") === "folder";
     },
   ));
@@ -202,7 +233,8 @@ export function findExecutionRoot(delDir: string): Promise<string | undefined> {
 /**
  * The root of the git work tree holding `dir`: the nearest of `dir` and its
  * ancestors with a `.git` folder or file (worktrees and submodules use a file).
- * No `git` process is started. `undefined` outside a work tree.
+ * No `git` process is started. `undefined` outside a work tree. `list` as for
+ * {@linkcode findExecutionRoot}.
  *
  * @example
  * ```ts
@@ -214,10 +246,11 @@ export function findExecutionRoot(delDir: string): Promise<string | undefined> {
  * await Deno.remove(root, { recursive: true });
  * ```
  */
-export function findGitRoot(dir: string): Promise<string | undefined> {
-  return Promise.resolve(
-    nearestAncestor(dir, true, (candidate) => folderEntries(candidate).has(".git")),
-  );
+export function findGitRoot(
+  dir: string,
+  list: ListFolder = folderEntries,
+): Promise<string | undefined> {
+  return Promise.resolve(nearestAncestor(dir, true, (candidate) => list(candidate).has(".git")));
 }
 
 /**

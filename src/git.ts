@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { folderEntries } from "./deliverable.ts";
+import { folderEntries, type ListFolder } from "./deliverable.ts";
 import { dirname, join, resolve } from "./path.ts";
 
 /** Output of one git call. */
@@ -60,10 +60,13 @@ function readText(path: string): string | undefined {
 }
 
 /** The git folders of the work tree holding `dir`: its own, and the common one. */
-function findGitDirs(dir: string): { gitDir: string; commonDir: string } | undefined {
+function findGitDirs(
+  dir: string,
+  list: ListFolder,
+): { gitDir: string; commonDir: string } | undefined {
   for (let current = resolve(dir);;) {
     const dotGit = join(current, ".git");
-    const kind = folderEntries(current).get(".git"); // a listing: no thrown NotFound
+    const kind = list(current).get(".git"); // a listing: no thrown NotFound
     let gitDir: string | undefined;
     if (kind === "folder") {
       gitDir = dotGit;
@@ -74,7 +77,7 @@ function findGitDirs(dir: string): { gitDir: string; commonDir: string } | undef
     }
     if (gitDir) {
       // Only linked work trees have a `commondir`.
-      const common = folderEntries(gitDir).has("commondir")
+      const common = list(gitDir).has("commondir")
         ? readText(join(gitDir, "commondir"))?.trim()
         : undefined;
       return { gitDir, commonDir: common ? resolve(gitDir, common) : gitDir };
@@ -119,7 +122,8 @@ function readRef(
  * `refs/heads/x` or in `packed-refs`. Repositories whose refs are not files
  * (the `reftable` format) are asked through `git rev-parse` (`""` in the
  * sandboxed build, which may not start it). Environment variables such as
- * `GIT_DIR` are not consulted.
+ * `GIT_DIR` are not consulted. `list` lists folders (a `listingCache()` shares
+ * its listings with the other walks of a run).
  *
  * @example
  * ```ts
@@ -127,15 +131,15 @@ function readRef(
  * console.log(await gitHead(".")); // 40 hex digits, or ""
  * ```
  */
-export function gitHead(dir: string): Promise<string> {
+export function gitHead(dir: string, list: ListFolder = folderEntries): Promise<string> {
   try {
-    const dirs = findGitDirs(dir);
+    const dirs = findGitDirs(dir, list);
     if (!dirs) return Promise.resolve("");
     const head = readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "";
     if (OBJECT_ID.test(head)) return Promise.resolve(head);
     const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
     if (
-      ref === "refs/heads/.invalid" || folderEntries(dirs.commonDir).get("reftable") === "folder"
+      ref === "refs/heads/.invalid" || list(dirs.commonDir).get("reftable") === "folder"
     ) {
       return gitHeadFromGit(dir);
     }

@@ -6,7 +6,7 @@
  * @module
  */
 import { basename, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
-import { deliverableId, requireFolder } from "./deliverable.ts";
+import { deliverableId, type ListFolder, listingCache, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
@@ -74,13 +74,14 @@ export interface RunReport {
  * ```
  */
 export async function buildDraft(delDir: string, report: RunReport): Promise<RecordDraft> {
-  return (await draftAndNotes(delDir, report)).draft;
+  return (await draftAndNotes(delDir, report, listingCache())).draft;
 }
 
 /** The draft, and the notes runrec itself added to it (for showing on stderr). */
 async function draftAndNotes(
   delDir: string,
   report: RunReport,
+  list: ListFolder,
 ): Promise<{ draft: RecordDraft; notes: string[] }> {
   const dir = resolve(delDir);
   requireFolder(dir, delDir);
@@ -98,12 +99,12 @@ async function draftAndNotes(
   }
   const [id, inputs, outputs, after, head] = await Promise.all([
     deliverableId(dir),
-    governedInputs(dir, report.inputs ?? []),
+    governedInputs(dir, report.inputs ?? [], list),
     hashOutputs(dir, report.outputs ?? [], report.outputHashes ?? {}),
     report.statusAfter === undefined
       ? readLifecycleState(join(dir, "_STATUS.md"))
       : { state: report.statusAfter },
-    gitHead(dir),
+    gitHead(dir, list),
   ]);
   const folderId = /^(DEL-[0-9]{2,}-[0-9]{2,})(?:_|$)/.exec(basename(dir))?.[1];
   if (folderId && folderId !== id) {
@@ -289,11 +290,13 @@ export async function recordRun(
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   const { spool = true, ...appendOptions } = options;
-  const { draft, notes } = await draftAndNotes(delDir, report);
+  // One view of the folders for this run's walks and its spool check.
+  const list = listingCache();
+  const { draft, notes } = await draftAndNotes(delDir, report, list);
   const file = join(resolve(delDir), RECORD_FILE);
   const outcome: RunOutcome = { draft, notes, replayed: [], warnings: [] };
   try {
-    const { replayed, failures } = await replaySpool(delDir, file);
+    const { replayed, failures } = await replaySpool(delDir, file, list);
     outcome.replayed = replayed;
     outcome.warnings.push(...failures);
   } catch (e) {

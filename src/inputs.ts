@@ -9,7 +9,7 @@ import { isAbsolute, join, relative, resolve, toPosix } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
-import { findExecutionRoot, findGitRoot } from "./deliverable.ts";
+import { findExecutionRoot, findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
 import { TBD } from "./schema.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
@@ -95,7 +95,8 @@ function reason(error: unknown): string {
  * resolved against the folder of `_REFERENCES.md`, then the execution root,
  * then the git root. URLs and placeholders are named in `notes`, not hashed;
  * a missing or unreadable file is hashed as `TBD` and named in `notes`.
- * Feed `hashes` to `inputContextSha` for the composite.
+ * Feed `hashes` to `inputContextSha` for the composite. `list` lists folders
+ * for the walks to the roots (a `listingCache()` shares them within a run).
  *
  * @example
  * ```ts
@@ -109,7 +110,11 @@ function reason(error: unknown): string {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function governedInputs(delDir: string, inputs: string[]): Promise<GovernedInputs> {
+export async function governedInputs(
+  delDir: string,
+  inputs: string[],
+  list: ListFolder = folderEntries,
+): Promise<GovernedInputs> {
   const root = resolve(delDir);
   const notes: string[] = [];
   const missing = new Map<string, string>(); // absolute path → note
@@ -158,8 +163,8 @@ export async function governedInputs(delDir: string, inputs: string[]): Promise<
   if (referencesText !== undefined) {
     const places = {
       referencesDir: root,
-      executionRoot: await findExecutionRoot(root),
-      gitRoot: await findGitRoot(root),
+      executionRoot: await findExecutionRoot(root, list),
+      gitRoot: await findGitRoot(root, list),
     };
     for (const reference of parseReferences(referencesText)) {
       const label = `${REFERENCES_FILE} line ${reference.line}`;

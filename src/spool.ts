@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { folderEntries, type ListFolder } from "./deliverable.ts";
 import { join, resolve } from "./path.ts";
 import { appendRecord, type AppendResult, type RecordDraft } from "./store.ts";
 
@@ -144,6 +145,8 @@ function entriesIn(folder: string): string[] {
  * Replays spooled records: those for `recordFile` (or every record, when it
  * is omitted) in the spool folders of `delDir`. Each entry is claimed by an
  * atomic rename first, so two replayers never append the same record twice.
+ * The deliverable's own spool folder is looked up in a listing of `delDir`
+ * (by `list`), which throws no `NotFound` when it does not exist.
  *
  * @example
  * ```ts
@@ -151,10 +154,16 @@ function entriesIn(folder: string): string[] {
  * const { replayed, failures } = await replaySpool("DEL-01-02_X");
  * ```
  */
-export async function replaySpool(delDir?: string, recordFile?: string): Promise<ReplayReport> {
+export async function replaySpool(
+  delDir?: string,
+  recordFile?: string,
+  list: ListFolder = folderEntries,
+): Promise<ReplayReport> {
   const report: ReplayReport = { replayed: [], failures: [] };
   const target = recordFile ? resolve(recordFile) : undefined;
+  const own = delDir === undefined ? undefined : join(resolve(delDir), SPOOL_FOLDER);
   for (const folder of spoolFolders(delDir)) {
+    if (folder === own && list(resolve(delDir!)).get(SPOOL_FOLDER) !== "folder") continue;
     for (const path of entriesIn(folder)) {
       let entry: SpoolEntry;
       try {

@@ -4,7 +4,9 @@ import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
 import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { makeProject, sampleDraft } from "./fixtures.ts";
+import { recordRun } from "../src/hook.ts";
+import { SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
@@ -226,5 +228,29 @@ Deno.test("emit: a _CONTEXT.md ID that differs from the folder's is recorded and
   assertEquals(record.DeliverableID, "DEL-01-02");
   assertIncludes(record.Notes, "_CONTEXT.md names DEL-01-02, the folder DEL-09-01");
   assertIncludes(stderr, "runrec: note: _CONTEXT.md names DEL-01-02");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit: a record spooled in the deliverable's own .runrec-spool/ is replayed first", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  const spooledTo = await spoolRecord(
+    del,
+    file,
+    sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "EARLIER" }),
+    "test fault",
+  );
+  assertEquals(spooledTo.startsWith(join(del, SPOOL_FOLDER)), true, spooledTo);
+  const outcome = await recordRun(del, { agent: "NOW", status: "SUCCESS" });
+  assertEquals(outcome.warnings, []);
+  assertEquals(outcome.replayed.map((r) => r.record.AgentName), ["EARLIER"]);
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  assertEquals(lines.length, 3);
+  assertIncludes(lines[1], ",EARLIER,");
+  assertIncludes(lines[2], ",NOW,");
+  const left = [...Deno.readDirSync(join(del, SPOOL_FOLDER))].filter((e) =>
+    e.name.endsWith(".json")
+  );
+  assertEquals(left.length, 0);
   await Deno.remove(root, { recursive: true });
 });

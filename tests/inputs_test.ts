@@ -7,6 +7,8 @@ import {
   findDeliverables,
   findExecutionRoot,
   findGitRoot,
+  folderEntries,
+  listingCache,
 } from "../src/deliverable.ts";
 import { CheckFailure, InputError } from "../src/errors.ts";
 
@@ -300,4 +302,25 @@ Deno.test("error classes carry their names", () => {
   strictEqual(new InputError("x").name, "InputError");
   strictEqual(new CheckFailure("y").name, "CheckFailure");
   ok(new CheckFailure("y") instanceof Error);
+});
+
+Deno.test("listingCache lists each folder once; the walks give the same roots with it", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const del = join(root, "PKG-01_P", "1_Working", "DEL-01-02_D");
+    await Deno.mkdir(del, { recursive: true });
+    await Deno.mkdir(join(root, ".git"));
+    await Deno.writeTextFile(join(root, "INIT.md"), "");
+    const list = listingCache();
+    strictEqual(await findExecutionRoot(del, list), root);
+    strictEqual(await findGitRoot(del, list), root);
+    deepStrictEqual([...list(root).keys()].sort(), [".git", "INIT.md", "PKG-01_P"]);
+    // A run's view: a file added later is not seen through the same cache, only afresh.
+    await Deno.writeTextFile(join(root, "later.md"), "");
+    strictEqual(list(root).has("later.md"), false);
+    strictEqual(folderEntries(root).get("later.md"), "file");
+    strictEqual(listingCache()(root).has("later.md"), true);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
