@@ -62,7 +62,7 @@ export const emitStartup: Benchmark = {
   name: "emit",
   title: "runrec emit end to end vs deno run of an empty script",
   async run(ctx: Context): Promise<Row[]> {
-    const runs = ctx.quick ? 9 : 31;
+    const runs = ctx.quick ? 9 : 45;
     const warmups = 2;
     const root = join(ctx.tmp, "root");
     const delDir = await makeDeliverable(root);
@@ -98,9 +98,13 @@ export const emitStartup: Benchmark = {
     await runCommand("sync", []).catch(() => ctx.progress("sync not available: not flushed"));
     ctx.progress(`warm-up: ${warmups} runs each`);
     const times: Record<string, number[]> = { empty: [], bundle: [], source: [] };
+    const names = Object.keys(variants);
     for (let round = -warmups; round < runs; round++) {
       if (round > 0 && round % 10 === 0) ctx.progress(`run ${round}/${runs}`);
-      for (const [name, args] of Object.entries(variants)) {
+      // The order turns each round, so no variant always runs right after the same other one.
+      const turn = (round + warmups) % names.length;
+      for (const name of [...names.slice(turn), ...names.slice(0, turn)]) {
+        const args = variants[name];
         const { ms } = await runChecked(ctx.deno, args);
         if (round >= 0) times[name].push(ms);
       }
@@ -114,7 +118,9 @@ export const emitStartup: Benchmark = {
     const ratio = median(times.bundle) / emptyMs;
     const sourceRatio = median(times.source) / emptyMs;
     const pass = ratio <= 1.5;
-    ctx.print(`  ${runs} runs each after ${warmups} warm-ups, interleaved, median`);
+    ctx.print(
+      `  ${runs} runs each after ${warmups} warm-ups, interleaved in turning order, median`,
+    );
     ctx.print(
       `  runrec emit, as deno task compile ships it (its bundle, deno run FULL_FLAGS)  median ${
         formatMs(median(times.bundle))
