@@ -12,9 +12,6 @@ import { appendRecord, type AppendResult, type RecordDraft } from "./store.ts";
 /** Name of the spool folder inside a deliverable folder. */
 export const SPOOL_FOLDER = ".runrec-spool";
 
-/** The spool folder in the temporary folder, shared by every deliverable. */
-const SHARED_SPOOL_FOLDER = "runrec-spool";
-
 /** Replays after which a spooled record is reported as stuck on every call. */
 export const ESCALATE_AFTER = 3;
 
@@ -81,7 +78,7 @@ export function spoolFolders(delDir?: string): string[] {
   const fromEnv = envOrUndefined("RUNREC_SPOOL_DIR");
   if (fromEnv) folders.push(resolve(fromEnv));
   if (delDir) folders.push(join(resolve(delDir), SPOOL_FOLDER));
-  folders.push(join(tempFolder(), SHARED_SPOOL_FOLDER));
+  folders.push(join(tempFolder(), "runrec-spool"));
   return [...new Set(folders)];
 }
 
@@ -149,8 +146,7 @@ function entriesIn(folder: string): string[] {
  * is omitted) in the spool folders of `delDir`. Each entry is claimed by an
  * atomic rename first, so two replayers never append the same record twice.
  * The deliverable's own spool folder is looked up in a listing of `delDir`
- * (by `list`), and the shared one in the temporary folder is created when
- * missing, so that neither check throws a `NotFound`.
+ * (by `list`), which throws no `NotFound` when it does not exist.
  *
  * @example
  * ```ts
@@ -166,16 +162,8 @@ export async function replaySpool(
   const report: ReplayReport = { replayed: [], failures: [] };
   const target = recordFile ? resolve(recordFile) : undefined;
   const own = delDir === undefined ? undefined : join(resolve(delDir), SPOOL_FOLDER);
-  const shared = join(tempFolder(), SHARED_SPOOL_FOLDER);
   for (const folder of spoolFolders(delDir)) {
     if (folder === own && list(resolve(delDir!)).get(SPOOL_FOLDER) !== "folder") continue;
-    // The shared folder is kept in existence, so looking into it throws no NotFound: in a
-    // fresh process the first error thrown costs ~0.3-0.5 ms, of emit's ~8 ms own time.
-    if (folder === shared) {
-      try {
-        Deno.mkdirSync(folder, { recursive: true });
-      } catch { /* not creatable: listing it below reports why, or finds nothing */ }
-    }
     for (const path of entriesIn(folder)) {
       let entry: SpoolEntry;
       try {

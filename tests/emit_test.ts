@@ -254,38 +254,3 @@ Deno.test("emit: a record spooled in the deliverable's own .runrec-spool/ is rep
   assertEquals(left.length, 0);
   await Deno.remove(root, { recursive: true });
 });
-
-Deno.test("emit: $TMPDIR/runrec-spool/ is created when missing; a record spooled there is replayed", async () => {
-  const { root, del } = await makeProject();
-  const tmp = await Deno.makeTempDir();
-  const env = { TMPDIR: tmp };
-  const first = await runCliProcess(
-    ["emit", del, "--agent", "A", "--status", "SUCCESS"],
-    undefined,
-    env,
-  );
-  assertEquals(first.code, 0, first.stderr);
-  const shared = join(tmp, "runrec-spool");
-  assertEquals([...Deno.readDirSync(shared)], []);
-  // A record spooled there by an earlier run whose deliverable folder was not writable.
-  const entry = {
-    recordFile: join(del, RECORD_FILE),
-    draft: sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "SPOOLED" }),
-    error: "test fault",
-    spooledAt: new Date().toISOString(),
-    attempts: 0,
-  };
-  await Deno.writeTextFile(join(shared, "1-1-test.json"), JSON.stringify(entry));
-  const second = await runCliProcess(
-    ["emit", del, "--agent", "B", "--status", "SUCCESS"],
-    undefined,
-    env,
-  );
-  assertEquals(second.code, 0, second.stderr);
-  assertEquals((second.stderr.match(/replayed RUN-/g) ?? []).length, 1, second.stderr);
-  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
-  assertEquals(lines.map((l) => l.split(",")[3]).slice(1), ["A", "SPOOLED", "B"]);
-  assertEquals([...Deno.readDirSync(shared)], []);
-  await Deno.remove(root, { recursive: true });
-  await Deno.remove(tmp, { recursive: true });
-});
