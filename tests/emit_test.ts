@@ -254,3 +254,32 @@ Deno.test("emit: a record spooled in the deliverable's own .runrec-spool/ is rep
   assertEquals(left.length, 0);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("emit: a record spooled in $TMPDIR/runrec-spool/ is replayed by the next emit", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await Deno.makeTempDir();
+  const shared = join(tmp, "runrec-spool");
+  await Deno.mkdir(shared);
+  // A record spooled there by an earlier run whose deliverable folder was not writable.
+  const entry = {
+    recordFile: join(del, RECORD_FILE),
+    draft: sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "SPOOLED" }),
+    error: "test fault",
+    spooledAt: new Date().toISOString(),
+    attempts: 0,
+  };
+  await Deno.writeTextFile(join(shared, "1-1-test.json"), JSON.stringify(entry));
+  const env = { TMPDIR: tmp };
+  const next = await runCliProcess(
+    ["emit", del, "--agent", "B", "--status", "SUCCESS"],
+    undefined,
+    env,
+  );
+  assertEquals(next.code, 0, next.stderr);
+  assertEquals((next.stderr.match(/replayed RUN-/g) ?? []).length, 1, next.stderr);
+  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
+  assertEquals(lines.map((l) => l.split(",")[3]).slice(1), ["SPOOLED", "B"]);
+  assertEquals([...Deno.readDirSync(shared)], []);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
+});
