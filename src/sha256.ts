@@ -107,7 +107,8 @@ const W = new Int32Array(16);
 const STATE = new Int32Array(8);
 /** The last one or two blocks, padded. */
 const TAIL = new Uint8Array(128);
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+/** The digest's bytes, big-endian, before they are written as hex. */
+const DIGEST = new Uint8Array(32);
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(1024);
 
@@ -272,12 +273,15 @@ function finish(H: Int32Array, rest: Uint8Array, length: number): string {
   TAIL[tailLength - 2] = low >>> 8;
   TAIL[tailLength - 1] = low;
   compressBlocks(H, TAIL, 0, tailLength);
-  let hex = "";
   for (let i = 0; i < 8; i++) {
     const w = H[i];
-    hex += HEX[w >>> 24] + HEX[(w >>> 16) & 0xff] + HEX[(w >>> 8) & 0xff] + HEX[w & 0xff];
+    DIGEST[4 * i] = w >>> 24;
+    DIGEST[4 * i + 1] = w >>> 16;
+    DIGEST[4 * i + 2] = w >>> 8;
+    DIGEST[4 * i + 3] = w;
   }
-  return hex;
+  // Native: a table of 256 hex pairs cost ~0.1 ms to build in every fresh process.
+  return DIGEST.toHex();
 }
 
 /**
