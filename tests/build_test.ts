@@ -94,6 +94,11 @@ Deno.test("build: both builds record runs; the sandboxed one refuses what needs 
   assertEquals(JSON.parse(b.stdout).GitHead, JSON.parse(a.stdout).GitHead);
 
   for (const build of [full, sandboxed]) {
+    // Bad arguments: exit 2, one line pointing at the command's help (the bundle's emit is a
+    // file of its own, with its own copy of the error classes).
+    const bad = await run(build, ["emit", del, "--status", "SUCCESS"]);
+    assertEquals(bad.code, 2, bad.stderr);
+    assertEquals(bad.stderr, "runrec emit: --agent is required (see runrec emit --help)\n");
     const validate = await run(build, ["validate", del]);
     assertEquals(validate.code, 0, validate.stdout + validate.stderr);
     const hash = await run(build, ["hash", del, "--json"]);
