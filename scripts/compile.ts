@@ -1,6 +1,7 @@
 /**
- * `deno task compile`: bundles the CLI into `dist/bundle/` (JavaScript, one
- * chunk per command and chunks they share), then builds `dist/runrec` (full
+ * `deno task compile`: bundles the CLI into `dist/bundle/` (minified
+ * JavaScript: `emit` as one file of its own, every other command as a chunk
+ * beside the chunks they share), then builds `dist/runrec` (full
  * permissions, network denied) and `dist/runrec-sandboxed` (files only) from
  * that bundle. Both binaries therefore run exactly the code in
  * `dist/bundle/`, which `deno run` can also run where no binary can be built.
