@@ -8,7 +8,7 @@
  *
  * Why a bundle: Deno loads a TypeScript module through its transpile cache,
  * source map included, and that made loading `emit`'s 19 modules take
- * ~3.2 ms against ~1.3 ms for the bundle's chunks (a quarter of what `emit`
+ * ~3.2 ms against ~1.1 ms for the bundle's emit file (a quarter of what `emit`
  * adds to Deno's own start-up); see docs/BENCHMARKS.md.
  *
  * `deno compile` needs the `denort` runtime of the target; where Deno cannot
