@@ -65,7 +65,16 @@ export async function startCheckWorkers(path: string, count?: number): Promise<W
   const url = new URL(`./check_worker.${ext}`, import.meta.url).href;
   const workers: Worker[] = [];
   try {
-    for (let i = 0; i < count; i++) workers.push(new Worker(url, { type: "module" }));
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(url, { type: "module" });
+      // A worker that fails to load before checkInWorkers takes it over must not end the
+      // process: it is stopped here and never sent a job.
+      worker.onerror = (event) => {
+        event.preventDefault();
+        worker.terminate();
+      };
+      workers.push(worker);
+    }
   } catch { /* this thread checks what the workers that did start do not */ }
   return workers;
 }
