@@ -133,12 +133,13 @@ function scanFile(path: string, prefix: string, runId?: string): FileState {
     let carry = ""; // the unfinished last line of what was read so far
     let lastByte = NEWLINE;
     let headerSeen = false;
-    const visit = (text: string, end: number) => {
-      for (
-        let hit = text.indexOf(needle);
-        hit >= 0 && hit < end;
-        hit = text.indexOf(needle, hit + 1)
-      ) {
+    // Searches whole lines (`text` holds no unfinished one), each byte once over the scan.
+    const visit = (text: string) => {
+      if (!headerSeen) {
+        const nl = text.indexOf("\n");
+        state.firstLine = text.slice(0, Math.min(nl < 0 ? text.length : nl, 4096));
+      }
+      for (let hit = text.indexOf(needle); hit >= 0; hit = text.indexOf(needle, hit + 1)) {
         const lineStart = text.lastIndexOf("\n", hit) + 1;
         if (lineStart === 0 && !headerSeen) continue; // the header line
         if (text.indexOf(",", lineStart) !== hit) continue;
@@ -151,30 +152,25 @@ function scanFile(path: string, prefix: string, runId?: string): FileState {
         if (seq > state.maxSeq) state.maxSeq = seq;
         if (runId !== undefined && text.slice(hit + 1, i) === runId) state.runIdTaken = true;
       }
+      headerSeen = true;
     };
     while (true) {
       const n = file.readSync(buffer);
       if (n === null) break;
       state.size += n;
       lastByte = buffer[n - 1];
-      const text = carry + streaming.decode(buffer.subarray(0, n), { stream: true });
-      if (!headerSeen) {
-        const nl = text.indexOf("\n");
-        if (nl < 0 && text.length < 4096) {
-          carry = text;
-          continue;
-        }
-        state.firstLine = text.slice(0, nl < 0 ? 4096 : Math.min(nl, 4096));
+      const fresh = streaming.decode(buffer.subarray(0, n), { stream: true });
+      const nl = fresh.lastIndexOf("\n");
+      if (nl < 0) {
+        carry += fresh; // a line longer than a chunk: searched once it is complete
+        continue;
       }
-      const lastNewline = text.lastIndexOf("\n");
-      // Lines complete in this text are searched now; the unfinished one waits for more.
-      visit(text, lastNewline < 0 ? 0 : lastNewline);
-      headerSeen = true;
-      carry = text.slice(lastNewline + 1);
+      visit(carry + fresh.slice(0, nl));
+      carry = fresh.slice(nl + 1);
     }
+    // The torn last line (no newline) counts too: its RunID may already be in use.
     const rest = carry + streaming.decode();
-    if (!headerSeen) state.firstLine = rest.slice(0, 4096);
-    else visit(rest, rest.length);
+    if (rest !== "" || !headerSeen) visit(rest);
     state.endsWithNewline = state.size === 0 || lastByte === NEWLINE;
   } finally {
     file.close();

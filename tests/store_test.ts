@@ -318,3 +318,15 @@ Deno.test("store: SEQ scan reads past chunk boundaries, ignores RunIDs quoted in
   assertEquals(record.RunID, "RUN-DEL-01-02-20260222-1015-3001");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("store: a torn last line longer than many read chunks still counts its SEQ", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  const stamp = "2026-02-22T10:15:30.000Z";
+  // A crash mid-write left a record's first 300 KiB and no newline (five 64 KiB chunks).
+  const torn = `v1.0,RUN-DEL-01-02-20260222-1015-050,DEL-01-02,${"x".repeat(300 * 1024)}`;
+  await Deno.writeTextFile(file, `${HEADER}\n${torn}`);
+  const { record, tornTail } = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
+  assertEquals([record.RunID, tornTail], ["RUN-DEL-01-02-20260222-1015-051", true]);
+  await Deno.remove(dir, { recursive: true });
+});
