@@ -85,8 +85,8 @@ interface FileState {
   size: number;
   firstLine: string;
   endsWithNewline: boolean;
-  /** Highest SEQ used with the RunID prefix, 0 when none. */
-  maxSeq: number;
+  /** Highest SEQ used with the RunID prefix, 0 when none (a bigint: SEQ has no digit limit). */
+  maxSeq: bigint;
   /** Whether the exact RunID asked for is already in the file. */
   runIdTaken: boolean;
 }
@@ -113,7 +113,7 @@ function scanFile(path: string, prefix: string, runId?: string): FileState {
     size: 0,
     firstLine: "",
     endsWithNewline: true,
-    maxSeq: 0,
+    maxSeq: 0n,
     runIdTaken: false,
   };
   let file: Deno.FsFile;
@@ -143,12 +143,11 @@ function scanFile(path: string, prefix: string, runId?: string): FileState {
         const lineStart = text.lastIndexOf("\n", hit) + 1;
         if (lineStart === 0 && !headerSeen) continue; // the header line
         if (text.indexOf(",", lineStart) !== hit) continue;
-        let seq = 0;
-        let i = hit + needle.length;
-        for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) {
-          seq = seq * 10 + c - 48;
-        }
-        if (text.charCodeAt(i) !== COMMA || i === hit + needle.length) continue;
+        const digits = hit + needle.length;
+        let i = digits;
+        for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i));
+        if (text.charCodeAt(i) !== COMMA || i === digits) continue;
+        const seq = BigInt(text.slice(digits, i));
         if (seq > state.maxSeq) state.maxSeq = seq;
         if (runId !== undefined && text.slice(hit + 1, i) === runId) state.runIdTaken = true;
       }
@@ -265,7 +264,7 @@ async function appendLocked(
     const notes = [draft.Notes, ...lock.recoveries].filter((n) => n !== "").join(" | ");
     const record = inColumnOrder({
       ...draft,
-      RunID: draft.RunID ?? `${prefix}${String(state.maxSeq + 1).padStart(3, "0")}`,
+      RunID: draft.RunID ?? `${prefix}${String(state.maxSeq + 1n).padStart(3, "0")}`,
       Notes: notes,
       RecordChecksum: "",
     });

@@ -51,6 +51,28 @@ Deno.test("store: SEQ is one more than the highest in the file for that minute",
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("store: a SEQ beyond 2^53 is counted exactly, so the next RunID is new", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  const stamp = "2026-02-22T10:15:30.000Z";
+  // 2^53 + 1 reads back as 2^53 through a float; the next SEQ must still be 2^53 + 2.
+  const big = "9007199254740993";
+  await appendRecord(
+    file,
+    sampleDraft({ RunTimestamp: stamp, RunID: `RUN-DEL-01-02-20260222-1015-${big}` }),
+  );
+  const next = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
+  assertEquals(next.record.RunID, "RUN-DEL-01-02-20260222-1015-9007199254740994");
+  const huge = "1" + "0".repeat(40);
+  await appendRecord(
+    file,
+    sampleDraft({ RunTimestamp: stamp, RunID: `RUN-DEL-01-02-20260222-1015-${huge}` }),
+  );
+  const after = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
+  assertEquals(after.record.RunID, `RUN-DEL-01-02-20260222-1015-1${"0".repeat(39)}1`);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("store: appends from one process are serialised", async () => {
   const dir = await Deno.makeTempDir();
   const file = join(dir, RECORD_FILE);
