@@ -133,7 +133,12 @@ export async function governedInputs(
       missing.set(path, `${origin.label}: ${reason(error)}`);
       return;
     }
-    if (!info.isDirectory) return want(path, origin);
+    if (info.isFile) return want(path, origin);
+    if (!info.isDirectory) {
+      // A FIFO, socket or device has no content to pin, and opening a FIFO waits for a writer.
+      missing.set(path, `${origin.label}: not a regular file`);
+      return;
+    }
     try {
       const files = filesBeneath(path);
       if (files.length === 0) notes.push(`${origin.label}: folder holds no files`);

@@ -179,6 +179,18 @@ Deno.test("governed inputs: none at all gives InputContextSHA TBD", async () => 
   });
 });
 
+Deno.test("governed inputs: a FIFO is named, hashed as TBD, and never opened", async () => {
+  await withTempDir(async (dir) => {
+    await sh(dir, 'mkfifo "$1"', ["pipe"]);
+    await write(join(dir, "Spec.md"), "x");
+    // Opening the FIFO would wait for a writer for ever: the test would time out.
+    const { hashes, notes } = await governedInputs(dir, ["pipe", "Spec.md"]);
+    strictEqual(hashes["pipe"], "TBD");
+    strictEqual(hashes["Spec.md"].length, 64);
+    deepStrictEqual(notes, ["--input pipe: not a regular file"]);
+  });
+});
+
 Deno.test("relativePath gives POSIX paths relative to the deliverable folder", () => {
   strictEqual(
     relativePath("/p/PKG-01_P/1_Working/DEL-01-02_D", "/p/_Decomposition/X.md"),
