@@ -116,6 +116,8 @@ export async function compileAll(args: string[]): Promise<number> {
     return 2;
   }
   console.error(`compile: bundled the CLI into ${BUNDLE_DIR}/`);
+  // A build that fails must not leave an older binary behind, looking current.
+  for (const build of BUILDS) await Deno.remove(join(ROOT, build.output)).catch(() => {});
   for (const build of BUILDS) {
     const flags = build.flags.filter((f) => f !== "--no-prompt");
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -145,6 +147,7 @@ export async function compileAll(args: string[]): Promise<number> {
     const probe = await new Deno.Command(join(ROOT, build.output), { args: ["--version"] })
       .output().catch(() => undefined);
     if (!probe || !new TextDecoder().decode(probe.stdout).startsWith("runrec ")) {
+      await Deno.remove(join(ROOT, build.output)).catch(() => {});
       console.error(
         `compile: ${build.output} was built but does not run runrec (is DENORT_BIN a denort?)`,
       );

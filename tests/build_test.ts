@@ -9,6 +9,7 @@ import { makeProject, ROOT, sampleRecord } from "./fixtures.ts";
 import { BUNDLE_DIR } from "../scripts/compile.ts";
 
 const decoder = new TextDecoder();
+const OUTPUTS = ["dist/runrec", "dist/runrec-sandboxed"];
 
 Deno.test("build: deno task runrec runs the entry point with exactly the production flags", async () => {
   const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
@@ -23,12 +24,19 @@ Deno.test("build: deno task runrec runs the entry point with exactly the product
  * when not even the bundle could be built, the source entry point.
  */
 async function builds(): Promise<{ full: string[]; sandboxed: string[]; compiled: boolean }> {
+  // Stale outputs from an older build: compile must replace or remove them, never keep them.
+  await Deno.mkdir(join(ROOT, "dist"), { recursive: true });
+  for (const output of OUTPUTS) await Deno.writeTextFile(join(ROOT, output), "stale build\n");
   const compile = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", join(ROOT, "scripts/compile.ts")],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
   }).output();
+  const left = await Promise.all(
+    OUTPUTS.map((o) => Deno.readTextFile(join(ROOT, o)).then((t) => t, () => undefined)),
+  );
+  assert(!left.includes("stale build\n"), `compile kept a stale binary: ${OUTPUTS}`);
   if (compile.code === 0) {
     console.log("build: compiled dist/runrec and dist/runrec-sandboxed; testing the binaries");
     return {
