@@ -62,15 +62,61 @@ export function tempFolder(): string {
   return Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp";
 }
 
+/** The user's id, or `undefined` on Windows and when not permitted (`--allow-sys=uid`). */
+function userId(): number | undefined {
+  try {
+    return Deno.uid() ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The spool folder in the temporary folder, shared by every deliverable: one
+ * per user, `runrec-spool-<uid>`, as tmux and ssh-agent name theirs, so that no
+ * other user can create it first or write entries into it. `undefined` where
+ * the user's id cannot be read (not permitted): then there is none. On Windows,
+ * where the temporary folder is the user's own, it is `runrec-spool`.
+ *
+ * @example
+ * ```ts
+ * import { sharedSpoolFolder } from "./spool.ts";
+ * sharedSpoolFolder(); // "/tmp/runrec-spool-1000" for user 1000
+ * ```
+ */
+export function sharedSpoolFolder(): string | undefined {
+  if (Deno.build.os === "windows") return join(tempFolder(), "runrec-spool");
+  const uid = userId();
+  return uid === undefined ? undefined : join(tempFolder(), `runrec-spool-${uid}`);
+}
+
+/**
+ * Why the shared spool folder cannot be trusted, or `undefined` when it is
+ * the user's own: a real folder (not a link), owned by the user, that no one
+ * else may read or write. Its entries name the file they are appended to, so
+ * an entry someone else put there would be appended as the user's own record.
+ */
+function sharedFolderProblem(folder: string): string | undefined {
+  if (Deno.build.os === "windows") return undefined;
+  const info = Deno.lstatSync(folder);
+  if (!info.isDirectory) return "not a folder (a link or a file)";
+  if (info.uid !== userId()) return `owned by uid ${info.uid}, not by this user (${userId()})`;
+  if (info.mode !== null && (info.mode & 0o077) !== 0) {
+    return `open to other users (mode ${(info.mode & 0o777).toString(8)}, must be 700)`;
+  }
+  return undefined;
+}
+
 /**
  * Spool folders in the order they are tried: `$RUNREC_SPOOL_DIR`, the
- * deliverable's own `.runrec-spool/`, then one in the temporary folder
- * (outside the deliverable, for when that is unwritable).
+ * deliverable's own `.runrec-spool/`, then the user's folder in the temporary
+ * folder ({@linkcode sharedSpoolFolder}: outside the deliverable, for when
+ * that is unwritable).
  *
  * @example
  * ```ts
  * import { spoolFolders } from "./spool.ts";
- * spoolFolders("DEL-01-02_X"); // [".../DEL-01-02_X/.runrec-spool", "/tmp/runrec-spool"]
+ * spoolFolders("DEL-01-02_X"); // [".../DEL-01-02_X/.runrec-spool", "/tmp/runrec-spool-1000"]
  * ```
  */
 export function spoolFolders(delDir?: string): string[] {
@@ -78,12 +124,17 @@ export function spoolFolders(delDir?: string): string[] {
   const fromEnv = envOrUndefined("RUNREC_SPOOL_DIR");
   if (fromEnv) folders.push(resolve(fromEnv));
   if (delDir) folders.push(join(resolve(delDir), SPOOL_FOLDER));
-  folders.push(join(tempFolder(), "runrec-spool"));
+  const shared = sharedSpoolFolder();
+  if (shared) folders.push(shared);
   return [...new Set(folders)];
 }
 
 async function writeEntry(folder: string, name: string, entry: SpoolEntry): Promise<string> {
-  await Deno.mkdir(folder, { recursive: true });
+  await Deno.mkdir(folder, { recursive: true, mode: 0o700 });
+  if (folder === sharedSpoolFolder()) {
+    const problem = sharedFolderProblem(folder);
+    if (problem) throw new Error(`not used: ${problem}`);
+  }
   // Spooled records belong to this machine until replayed: keep them out of commits.
   await Deno.writeTextFile(join(folder, ".gitignore"), "*\n").catch(() => {});
   const path = join(folder, name);
@@ -162,9 +213,16 @@ export async function replaySpool(
   const report: ReplayReport = { replayed: [], failures: [] };
   const target = recordFile ? resolve(recordFile) : undefined;
   const own = delDir === undefined ? undefined : join(resolve(delDir), SPOOL_FOLDER);
+  const shared = sharedSpoolFolder();
   for (const folder of spoolFolders(delDir)) {
     if (folder === own && list(resolve(delDir!)).get(SPOOL_FOLDER) !== "folder") continue;
-    for (const path of entriesIn(folder)) {
+    const paths = entriesIn(folder);
+    const problem = folder === shared && paths.length > 0 && sharedFolderProblem(folder);
+    if (problem) {
+      report.failures.push(`${folder}: ${paths.length} spooled record(s) not replayed: ${problem}`);
+      continue;
+    }
+    for (const path of paths) {
       let entry: SpoolEntry;
       try {
         entry = JSON.parse(await Deno.readTextFile(path));

@@ -255,11 +255,11 @@ Deno.test("emit: a record spooled in the deliverable's own .runrec-spool/ is rep
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("emit: a record spooled in $TMPDIR/runrec-spool/ is replayed by the next emit", async () => {
-  const { root, del } = await makeProject();
+/** A temporary folder holding the user's shared spool with one entry for `del`. */
+async function sharedSpoolWithEntry(del: string) {
   const tmp = await Deno.makeTempDir();
-  const shared = join(tmp, "runrec-spool");
-  await Deno.mkdir(shared);
+  const shared = join(tmp, `runrec-spool-${Deno.uid()}`);
+  await Deno.mkdir(shared, { mode: 0o700 });
   // A record spooled there by an earlier run whose deliverable folder was not writable.
   const entry = {
     recordFile: join(del, RECORD_FILE),
@@ -269,6 +269,12 @@ Deno.test("emit: a record spooled in $TMPDIR/runrec-spool/ is replayed by the ne
     attempts: 0,
   };
   await Deno.writeTextFile(join(shared, "1-1-test.json"), JSON.stringify(entry));
+  return { tmp, shared };
+}
+
+Deno.test("emit: a record spooled in $TMPDIR/runrec-spool-<uid>/ is replayed by the next emit", async () => {
+  const { root, del } = await makeProject();
+  const { tmp, shared } = await sharedSpoolWithEntry(del);
   const env = { TMPDIR: tmp };
   const next = await runCliProcess(
     ["emit", del, "--agent", "B", "--status", "SUCCESS"],
@@ -279,6 +285,62 @@ Deno.test("emit: a record spooled in $TMPDIR/runrec-spool/ is replayed by the ne
   assertEquals((next.stderr.match(/replayed RUN-/g) ?? []).length, 1, next.stderr);
   const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
   assertEquals(lines.map((l) => l.split(",")[3]).slice(1), ["SPOOLED", "B"]);
+  assertEquals([...Deno.readDirSync(shared)], []);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
+});
+
+Deno.test("emit: a shared spool folder another user owns or may write is not replayed", async () => {
+  const { root, del } = await makeProject();
+  const { tmp, shared } = await sharedSpoolWithEntry(del);
+  const emit = () =>
+    runCliProcess(["emit", del, "--agent", "B", "--status", "SUCCESS"], undefined, { TMPDIR: tmp });
+  // Open to everyone: anyone could have put the entry there.
+  await Deno.chmod(shared, 0o777);
+  const open = await emit();
+  assertEquals(open.code, 0, open.stderr);
+  assertMatch(
+    open.stderr,
+    /warning: .*runrec-spool-\d+: 1 spooled record\(s\) not replayed: open to other users \(mode 777/,
+  );
+  // Owned by someone else (root may hand it over; the mode is private again).
+  await Deno.chmod(shared, 0o700);
+  await Deno.chown(shared, 4242, 4242);
+  const foreign = await emit();
+  assertEquals(foreign.code, 0, foreign.stderr);
+  assertMatch(foreign.stderr, /not replayed: owned by uid 4242, not by this user/);
+  // A link in its place, even to a private folder of the user's, is not the folder either.
+  await Deno.chown(shared, Deno.uid(), Deno.gid());
+  await Deno.rename(shared, `${shared}.real`);
+  await Deno.symlink(`${shared}.real`, shared);
+  const linked = await emit();
+  assertMatch(linked.stderr, /not replayed: not a folder \(a link or a file\)/);
+  const agents = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n").slice(1)
+    .map((l) => l.split(",")[3]);
+  assertEquals(agents, ["B", "B", "B"]);
+  // The entry stays where it was, for its owner to inspect.
+  assertEquals([...Deno.readDirSync(`${shared}.real`)].map((e) => e.name), ["1-1-test.json"]);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
+});
+
+Deno.test("emit: a record is not spooled into a shared spool folder that is not private", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await Deno.makeTempDir();
+  const shared = join(tmp, `runrec-spool-${Deno.uid()}`);
+  await Deno.mkdir(shared, { mode: 0o777 });
+  await Deno.chmod(shared, 0o777);
+  // A folder where RunRecords.csv belongs and a file where the own spool folder belongs:
+  // only the shared folder is left, and it is not the user's alone.
+  await Deno.mkdir(join(del, RECORD_FILE));
+  await Deno.writeTextFile(join(del, SPOOL_FOLDER), "");
+  const out = await runCliProcess(
+    ["emit", del, "--agent", "B", "--status", "SUCCESS"],
+    undefined,
+    { TMPDIR: tmp },
+  );
+  assertEquals(out.code, 0, out.stderr);
+  assertMatch(out.stderr, /record LOST: .*runrec-spool-\d+: not used: open to other users/);
   assertEquals([...Deno.readDirSync(shared)], []);
   await Deno.remove(root, { recursive: true });
   await Deno.remove(tmp, { recursive: true });

@@ -12,7 +12,7 @@ const HELP = `runrec flush: append records that were spooled after a failed writ
 Usage:
   runrec flush [<del-dir>...] [--json]
 
-Looks in $RUNREC_SPOOL_DIR, each <del-dir>/.runrec-spool/ and $TMPDIR/runrec-spool/,
+Looks in $RUNREC_SPOOL_DIR, each <del-dir>/.runrec-spool/ and $TMPDIR/runrec-spool-<uid>/,
 and appends every spooled record to the RunRecords.csv it belongs to. Each record
 is replayed once; one that fails again stays in the spool and is reported.
 

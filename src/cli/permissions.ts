@@ -20,7 +20,8 @@ const COMMON = [
   "--allow-read",
   "--allow-write",
   `--allow-env=${ENV_VARS.join(",")}`,
-  "--allow-sys=hostname",
+  // The host name is recorded; the user id names the user's own spool folder in $TMPDIR.
+  "--allow-sys=hostname,uid",
   "--deny-net",
   "--no-prompt",
   // runrec reads no deno.json and no npm package: the caller's project configuration
