@@ -345,3 +345,20 @@ Deno.test("emit: a record is not spooled into a shared spool folder that is not 
   await Deno.remove(root, { recursive: true });
   await Deno.remove(tmp, { recursive: true });
 });
+
+Deno.test("emit: creates the user's shared spool folder, private and empty, when it is missing", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await Deno.makeTempDir();
+  const out = await runCliProcess(
+    ["emit", del, "--agent", "B", "--status", "SUCCESS"],
+    undefined,
+    { TMPDIR: tmp },
+  );
+  assertEquals(out.code, 0, out.stderr);
+  const info = await Deno.lstat(join(tmp, `runrec-spool-${Deno.uid()}`));
+  assert(info.isDirectory);
+  assertEquals((info.mode ?? 0) & 0o777, 0o700);
+  assertEquals([...Deno.readDirSync(join(tmp, `runrec-spool-${Deno.uid()}`))], []);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
+});

@@ -29,11 +29,13 @@ const COMMON = [
   "--no-config",
   "--no-npm",
   // V8: `--no-lazy` compiles every function when its module loads, so Deno's code cache
-  // holds all of runrec's bytecode and a run compiles nothing (emit: 3-4 ms less). A
+  // holds all of runrec's bytecode and a run compiles nothing (emit: 3-4 ms less).
+  // `--no-sparkplug`: a run as short as emit's spent ~0.7 ms compiling baseline code
+  // it hardly reused (emit: ~1 ms less; validate unchanged, TurboFan does its work). A
   // smaller young generation, and `gc()` for the reader to free the native memory of its
   // per-line hashers, keep `validate` of millions of records near 120 MB (without them,
   // 170-280 MB). See docs/BENCHMARKS.md.
-  "--v8-flags=--no-lazy,--max-semi-space-size=4,--expose-gc",
+  "--v8-flags=--no-lazy,--no-sparkplug,--max-semi-space-size=4,--expose-gc",
 ];
 
 /**
