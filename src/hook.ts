@@ -74,7 +74,14 @@ export interface RunReport {
  * ```
  */
 export async function buildDraft(delDir: string, report: RunReport): Promise<RecordDraft> {
-  return (await draftAndNotes(delDir, report, listingCache())).draft;
+  const { draft } = await draftAndNotes(delDir, report, listingCache());
+  // The caller's own copy, free to change (InputHashes stays frozen, as InputContextSHA's key).
+  return {
+    ...draft,
+    InputFiles: [...draft.InputFiles],
+    OutputFiles: [...draft.OutputFiles],
+    OutputHashes: { ...draft.OutputHashes },
+  };
 }
 
 /** The draft, and the notes runrec itself added to it (for showing on stderr). */
@@ -146,7 +153,11 @@ async function draftAndNotes(
   // Records are committed: notes name paths relative to the deliverable, not this machine's.
   const local = (text: string) => text.replaceAll(`${dir}${SEP}`, "");
   draft.Notes = local(draft.Notes);
-  checkDraft(draft);
+  // Frozen, so that the store's check before the append reuses this one's verdict.
+  Object.freeze(draft.InputFiles);
+  Object.freeze(draft.OutputFiles);
+  Object.freeze(draft.OutputHashes);
+  checkDraft(Object.freeze(draft));
   return { draft, notes: notes.map(local) };
 }
 
