@@ -176,6 +176,26 @@ function readLock(path: string): { text: string; mtimeMs: number } | undefined {
 }
 
 /**
+ * Whether the lock file holds exactly `bytes`: compared as bytes, with no
+ * `fstat` and no decoding (each a cold path of Deno's, ~0.1-0.2 ms, in the
+ * release every append makes).
+ */
+function holds(path: string, bytes: Uint8Array): boolean {
+  const file = Deno.openSync(path);
+  try {
+    const back = new Uint8Array(bytes.length + 1);
+    let length = 0;
+    let n: number | null;
+    while (length < back.length && (n = file.readSync(back.subarray(length))) !== null) length += n;
+    if (length !== bytes.length) return false;
+    for (let i = 0; i < length; i++) if (back[i] !== bytes[i]) return false;
+    return true;
+  } finally {
+    file.close();
+  }
+}
+
+/**
  * Removes an orphaned lock unless it changed since it was judged: a breaker
  * file taken with `O_EXCL` makes sure two recoverers cannot both remove a
  * lock, and the second one remove the first one's fresh lock.
@@ -242,10 +262,10 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
       hostname: hostname(),
     };
     const text = JSON.stringify(info);
+    const bytes = new TextEncoder().encode(text);
     try {
       const file = Deno.openSync(path, { createNew: true, write: true });
       try {
-        const bytes = new TextEncoder().encode(text);
         let written = 0;
         while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
       } catch (e) {
@@ -263,7 +283,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
         release: () => {
           // Remove only our own lock: an expired lease may have let another take it.
           try {
-            if (readLock(path)?.text === text) Deno.removeSync(path);
+            if (holds(path, bytes)) Deno.removeSync(path);
           } catch { /* gone, or not ours to remove */ }
           return Promise.resolve();
         },

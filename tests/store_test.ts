@@ -322,6 +322,8 @@ Deno.test("store: SEQ scan reads past chunk boundaries, ignores RunIDs quoted in
   const dir = await Deno.makeTempDir();
   const file = join(dir, RECORD_FILE);
   const stamp = "2026-02-22T10:15:30.000Z";
+  // Files up to 16 MiB are read whole; a 17 MiB record first makes this one read in chunks.
+  const huge = encodeRecord(sampleRecord({ Notes: "x".repeat(17 * 1024 * 1024) }));
   // 3,000 records of one minute in shuffled order (about 2 MiB: several read chunks).
   const seqs = Array.from({ length: 3000 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
   const lines = seqs.map((seq) =>
@@ -335,9 +337,11 @@ Deno.test("store: SEQ scan reads past chunk boundaries, ignores RunIDs quoted in
       }),
     )
   );
-  await Deno.writeTextFile(file, `${HEADER}\n${lines.join("\n")}\n`);
-  const { record } = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
-  assertEquals(record.RunID, "RUN-DEL-01-02-20260222-1015-3001");
+  for (const first of [[], [huge]]) {
+    await Deno.writeTextFile(file, `${HEADER}\n${[...first, ...lines].join("\n")}\n`);
+    const { record } = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
+    assertEquals(record.RunID, "RUN-DEL-01-02-20260222-1015-3001");
+  }
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -345,11 +349,17 @@ Deno.test("store: a torn last line longer than many read chunks still counts its
   const dir = await Deno.makeTempDir();
   const file = join(dir, RECORD_FILE);
   const stamp = "2026-02-22T10:15:30.000Z";
-  // A crash mid-write left a record's first 300 KiB and no newline (five 64 KiB chunks).
-  const torn = `v1.0,RUN-DEL-01-02-20260222-1015-050,DEL-01-02,${"x".repeat(300 * 1024)}`;
-  await Deno.writeTextFile(file, `${HEADER}\n${torn}`);
-  const { record, tornTail } = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
-  assertEquals([record.RunID, tornTail], ["RUN-DEL-01-02-20260222-1015-051", true]);
+  // A crash mid-write left a record's start and no newline: 300 KiB (the file is read whole),
+  // then 17 MiB (read in 64 KiB chunks: the line spans hundreds).
+  for (const [size, seq] of [[300 * 1024, "050"], [17 * 1024 * 1024, "051"]]) {
+    const torn = `v1.0,RUN-DEL-01-02-20260222-1015-${seq},DEL-01-02,${"x".repeat(Number(size))}`;
+    await Deno.writeTextFile(file, `${HEADER}\n${torn}`);
+    const { record, tornTail } = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
+    assertEquals([record.RunID, tornTail], [
+      `RUN-DEL-01-02-20260222-1015-0${Number(seq) + 1}`,
+      true,
+    ]);
+  }
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -376,5 +386,54 @@ Deno.test("store: a draft's verdict is reused only when the draft cannot change"
   }
   assertEquals(draftProblems(Object.freeze(sealed)), []);
   assertEquals((await appendRecord(file, sealed)).record.AgentName, sealed.AgentName);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: SEQ scan agrees with a plain reading of the file on random files", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  const prefix = "RUN-DEL-01-02-20260222-1015-";
+  let seed = 20261125;
+  const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  const pieces = [
+    () => `v1.0,${prefix}${String(random(2000)).padStart(3, "0")},DEL-01-02,X`, // counts
+    () => `v1.0,RUN-DEL-01-02-20260222-1016-${random(9000)},DEL-01-02,X`, // another minute
+    () => `v1.0,"x,${prefix}7777",y`, // decoy after a first comma inside quotes
+    () => `v1.0,${prefix},no digits`,
+    () => `v1.0,${prefix}12x,not only digits`,
+    () => `${prefix}5555,no comma before it`,
+    () => `v1.0,${prefix}${random(900)},é😀${"z".repeat(random(3) === 0 ? 70_000 : 20)}`, // long
+  ];
+  for (let round = 0; round < 25; round++) {
+    const lines = Array.from({ length: random(60) }, () => pieces[random(pieces.length)]());
+    const eol = random(4) === 0 ? "\r\n" : "\n";
+    const torn = random(3) === 0 ? pieces[0]() : ""; // no newline at the end
+    const text = `${HEADER}${eol}${lines.map((l) => l + eol).join("")}${torn}`;
+    await Deno.writeTextFile(file, text);
+    // The plain reading: every line but the header, its second field, when it is prefix + digits.
+    let max = 0n;
+    for (const line of text.split("\n").slice(1)) {
+      const field = line.split(",")[1] ?? "";
+      const digits = field.startsWith(prefix) ? field.slice(prefix.length) : "";
+      if (/^[0-9]+$/.test(digits) && line.indexOf(",") + 1 + field.length < line.length) {
+        if (BigInt(digits) > max) max = BigInt(digits);
+      }
+    }
+    const { record } = await appendRecord(
+      file,
+      sampleDraft({ RunTimestamp: "2026-02-22T10:15:30.000Z" }),
+    );
+    assertEquals(record.RunID, `${prefix}${String(max + 1n).padStart(3, "0")}`, `round ${round}`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: a header after a byte-order mark is not a record file's; nothing is appended", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  const text = `\uFEFF${HEADER}\n`;
+  await Deno.writeTextFile(file, text);
+  await assertRejects(() => appendRecord(file, sampleDraft()), WriteError, "not a run record file");
+  assertEquals(await Deno.readTextFile(file), text);
   await Deno.remove(dir, { recursive: true });
 });
