@@ -14,8 +14,8 @@
  * the event loop turns, after emit's synchronous work has compiled anyway). The
  * state and the padding block are reused by every call. Measured on Linux
  * (Deno 2.9, V8 15, 2-vCPU AMD EPYC VM), both engines once warm: ~1 µs for
- * 100 bytes, ~5 µs per KiB, ~17 µs per 4 KiB, ~250 MB/s on large inputs (`node:crypto`: ~3 µs per 4 KiB, ~1.5 GB/s, once
- * its ~40 ms import is paid).
+ * 100 bytes, ~5 µs per KiB, ~17 µs per 4 KiB, ~250 MB/s on large inputs
+ * (`node:crypto`: ~3 µs per 4 KiB, ~1.5 GB/s, once its ~40 ms import is paid).
  *
  * @module
  */
