@@ -322,8 +322,8 @@ Deno.test("store: SEQ scan reads past chunk boundaries, ignores RunIDs quoted in
   const dir = await Deno.makeTempDir();
   const file = join(dir, RECORD_FILE);
   const stamp = "2026-02-22T10:15:30.000Z";
-  // Files up to 16 MiB are read whole; a 17 MiB record first makes this one read in chunks.
-  const huge = encodeRecord(sampleRecord({ Notes: "x".repeat(17 * 1024 * 1024) }));
+  // Files up to 128 KiB are read whole: one of a few records, then one of 2 MiB in chunks.
+  const huge = encodeRecord(sampleRecord({ Notes: "x".repeat(1024 * 1024) }));
   // 3,000 records of one minute in shuffled order (about 2 MiB: several read chunks).
   const seqs = Array.from({ length: 3000 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
   const lines = seqs.map((seq) =>
@@ -337,10 +337,14 @@ Deno.test("store: SEQ scan reads past chunk boundaries, ignores RunIDs quoted in
       }),
     )
   );
-  for (const first of [[], [huge]]) {
-    await Deno.writeTextFile(file, `${HEADER}\n${[...first, ...lines].join("\n")}\n`);
+  const cases: [string[], number][] = [
+    [lines.slice(0, 50), Math.max(...seqs.slice(0, 50))], // ~60 KiB
+    [[huge, ...lines], 3000],
+  ];
+  for (const [chosen, max] of cases) {
+    await Deno.writeTextFile(file, `${HEADER}\n${chosen.join("\n")}\n`);
     const { record } = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
-    assertEquals(record.RunID, "RUN-DEL-01-02-20260222-1015-3001");
+    assertEquals(record.RunID, `RUN-DEL-01-02-20260222-1015-${String(max + 1).padStart(3, "0")}`);
   }
   await Deno.remove(dir, { recursive: true });
 });
@@ -349,9 +353,9 @@ Deno.test("store: a torn last line longer than many read chunks still counts its
   const dir = await Deno.makeTempDir();
   const file = join(dir, RECORD_FILE);
   const stamp = "2026-02-22T10:15:30.000Z";
-  // A crash mid-write left a record's start and no newline: 300 KiB (the file is read whole),
-  // then 17 MiB (read in 64 KiB chunks: the line spans hundreds).
-  for (const [size, seq] of [[300 * 1024, "050"], [17 * 1024 * 1024, "051"]]) {
+  // A crash mid-write left a record's start and no newline: 100 KiB (the file is read whole),
+  // then 2 MiB (read in 64 KiB chunks: the line spans 32).
+  for (const [size, seq] of [[100 * 1024, "050"], [2 * 1024 * 1024, "051"]]) {
     const torn = `v1.0,RUN-DEL-01-02-20260222-1015-${seq},DEL-01-02,${"x".repeat(Number(size))}`;
     await Deno.writeTextFile(file, `${HEADER}\n${torn}`);
     const { record, tornTail } = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
