@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { dirname, relative, resolve, sep } from "./path.ts";
+import { dirname, join, relative, resolve, sep } from "./path.ts";
 import { InputError } from "./errors.ts";
 import {
   type CommitInfo,
@@ -14,6 +14,7 @@ import {
   firstParentCommits,
   gitTopLevel,
   resolveCommit,
+  runGit,
 } from "./git.ts";
 import { type LineProblem, readRecords } from "./reader.ts";
 
@@ -269,6 +270,43 @@ export interface HistoryResult {
 interface Version {
   label: string;
   bytes: Uint8Array;
+}
+
+/**
+ * The record files (`RunRecords.csv`) that revision `since` holds at or
+ * beneath `target` (a file or a folder), as absolute paths of the work tree:
+ * the ones a check of K-APPEND-1 must still find. A record file the revision
+ * has and the work tree lacks was deleted or moved, and every record in it
+ * with it.
+ *
+ * Throws {@linkcode InputError} when `target` is not in a git work tree or
+ * `since` names no commit.
+ *
+ * @example
+ * ```ts
+ * import { recordFilesAtRevision } from "./verify.ts";
+ * const paths = await recordFilesAtRevision("examples", "HEAD~1");
+ * ```
+ */
+export async function recordFilesAtRevision(target: string, since: string): Promise<string[]> {
+  const absolute = resolve(target);
+  const folder = (await Deno.stat(absolute)).isDirectory ? absolute : dirname(absolute);
+  const top = await gitTopLevel(folder);
+  if (!top) throw new InputError(`${target}: not in a git work tree (--since needs git history)`);
+  const sinceCommit = await resolveCommit(since, top);
+  if (!sinceCommit) {
+    throw new InputError(`--since: unknown revision ${JSON.stringify(since)} in ${top}`);
+  }
+  const realTop = await Deno.realPath(top);
+  const gitPath = relative(realTop, await Deno.realPath(absolute)).split(sep).join("/");
+  const { code, stdout, stderr } = await runGit(
+    ["ls-tree", "-r", "-z", "--name-only", "--full-tree", sinceCommit, "--", gitPath || "."],
+    top,
+  );
+  if (code !== 0) throw new Error(`git ls-tree failed: ${stderr.split("\n")[0]}`);
+  return new TextDecoder().decode(stdout).split("\0")
+    .filter((path) => path === "RunRecords.csv" || path.endsWith("/RunRecords.csv"))
+    .map((path) => join(realTop, ...path.split("/")));
 }
 
 /**

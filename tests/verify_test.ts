@@ -355,6 +355,35 @@ Deno.test("verify --since: a file deleted and a file not yet in history", async 
   assert.match(out, /K-APPEND-1 broken in commit [0-9a-f]{7} "drop records": deletes the file/);
 });
 
+Deno.test("verify --since: a record file renamed away or deleted from the work tree fails", async () => {
+  const { repo, dir } = await repository();
+  const base = await git(repo, "rev-parse", "HEAD");
+  // The deliverable's label renamed and a record dropped in the same commit: the file at
+  // the new path is new since `base` and holds, but the one `base` had is gone.
+  const renamed = join(repo, "PKG-01_Alpha", "DEL-01-02_Renamed");
+  await git(repo, "mv", dir, renamed);
+  const text = await Deno.readTextFile(join(renamed, RECORD_FILE));
+  await Deno.writeTextFile(join(renamed, RECORD_FILE), text.split("\n").toSpliced(1, 1).join("\n"));
+  await git(repo, "commit", "-qam", "rename");
+  const moved = await cli(["verify", repo, "--since", base]);
+  assert.equal(moved.code, 1, moved.out);
+  assert.match(
+    moved.out,
+    /DEL-01-02_Spéc ü\/RunRecords\.csv: K-APPEND-1 broken: in [0-9a-f]+ but not/,
+  );
+  assert.match(moved.out, /the record file was deleted or moved/);
+  // Deleted and not committed; a folder with no record file left at all.
+  await Deno.remove(join(renamed, RECORD_FILE));
+  const deleted = await cli(["verify", join(repo, "PKG-01_Alpha"), "--since", "HEAD"]);
+  assert.equal(deleted.code, 1, deleted.out);
+  assert.match(deleted.out, /DEL-01-02_Renamed\/RunRecords\.csv: K-APPEND-1 broken/);
+  assert.doesNotMatch(deleted.out, /no RunRecords\.csv found/);
+  // An unknown revision is a usage error even where no record file is found.
+  await Deno.mkdir(join(repo, "empty"));
+  const unknown = await cli(["verify", join(repo, "empty"), "--since", "nope"]);
+  assert.equal(unknown.code, 2);
+});
+
 // ---------------------------------------------------------------- subprocess
 
 Deno.test("subprocess: verify --since with the full build, and the sandboxed build refusing", async () => {

@@ -5,11 +5,13 @@
  * @module
  */
 import { GitUnavailableError } from "../git.ts";
+import { resolve } from "../path.ts";
 import { resolveTargets } from "../targets.ts";
 import {
   type HistoryResult,
   type IntegrityProblem,
   type IntegrityResult,
+  recordFilesAtRevision,
   verifyHistory,
   verifyRecordFile,
 } from "../verify.ts";
@@ -103,7 +105,25 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // History first: an unknown revision or a git that cannot run ends the
   // command (exit 2) before anything is printed.
   const histories = new Map<string, HistoryResult>();
+  // Record files the revision has and the work tree lacks: deleted or moved, records and all.
+  const gone: string[] = [];
   if (since !== undefined) {
+    const present = new Set<string>();
+    for (const file of files) {
+      if (file.exists) present.add(await Deno.realPath(file.path).catch(() => resolve(file.path)));
+    }
+    for (const target of targets) {
+      try {
+        for (const path of await recordFilesAtRevision(target, since)) {
+          if (!present.has(path) && !gone.includes(path)) gone.push(path);
+        }
+      } catch (e) {
+        if (e instanceof GitUnavailableError) {
+          throw new GitUnavailableError(`--since: ${e.message}`);
+        }
+        throw e;
+      }
+    }
     for (const file of files) {
       if (!file.exists) continue;
       try {
@@ -195,12 +215,22 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     ];
     out.write(`${file.path}: ${verdict}: ${parts.join(", ")}\n`);
   }
+  for (const path of gone) {
+    failed = true;
+    if (!json) {
+      out.write(
+        `${path}: ${paint("K-APPEND-1 broken", "red", io.color)}: in ${since} but not in the ` +
+          `working tree: the record file was deleted or moved\n`,
+      );
+    }
+  }
   if (json) {
     out.write(`${firstFile ? "" : "\n  "}],\n`);
+    out.write(`  "gone": ${JSON.stringify(gone)},\n`);
     for (const [key, value] of Object.entries(totals)) out.write(`  "${key}": ${value},\n`);
     out.write(`  "unreadable": ${unreadable},\n`);
     out.write(`  "ok": ${!failed}\n}\n`);
-  } else if (files.length === 0) {
+  } else if (files.length === 0 && gone.length === 0) {
     out.write(`no RunRecords.csv found under ${targets.join(", ")}\n`);
   }
   out.flush();
