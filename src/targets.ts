@@ -54,6 +54,11 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
   }
 }
 
+/** A record file that is a folder, a FIFO or a device: reading it would mislead or block. */
+function notRegular(path: string): InputError {
+  return new InputError(`${path}: not a regular file (a folder, FIFO or device)`);
+}
+
 /**
  * Every `RunRecords.csv` beneath `root`, sorted by path (UTF-8 byte order).
  * `.git` and `node_modules` are skipped, and symbolic links to folders are
@@ -76,11 +81,12 @@ export async function findRecordFiles(root: string): Promise<string[]> {
     }
     for (const entry of entries) {
       const path = join(dir, entry.name);
-      if (entry.isDirectory) {
-        if (!SKIPPED_FOLDERS.has(entry.name)) await walk(path);
-      } else if (entry.name === RECORD_FILE) {
-        // A link to a record file counts; a link to a folder of that name does not.
+      if (entry.name === RECORD_FILE) {
+        // A link to a record file counts; anything else of that name is named, not passed over.
         if (entry.isFile || (await statOrUndefined(path))?.isFile) found.push(path);
+        else throw notRegular(path);
+      } else if (entry.isDirectory) {
+        if (!SKIPPED_FOLDERS.has(entry.name)) await walk(path);
       }
     }
   };
@@ -120,12 +126,16 @@ export async function resolveTargets(targets: readonly string[]): Promise<Record
   for (const target of targets) {
     const info = await statOrUndefined(target);
     if (!info) throw new InputError(`${target}: no such file or folder`);
-    if (!info.isDirectory) {
+    if (info.isFile) {
       await add(target, target, true);
       continue;
     }
+    if (!info.isDirectory || basename(target.replace(/[\\/]+$/, "")) === RECORD_FILE) {
+      throw notRegular(target);
+    }
     const own = join(target, RECORD_FILE);
     const ownInfo = await statOrUndefined(own);
+    if (ownInfo && !ownInfo.isFile) throw notRegular(own);
     if (ownInfo?.isFile) {
       await add(own, target, true);
     } else if (isDeliverableFolderName(basename(await Deno.realPath(target)))) {

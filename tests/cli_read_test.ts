@@ -468,3 +468,27 @@ Deno.test("subprocess: log --format csv and show --json through the real binary"
 function escapeRe(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+Deno.test("read commands: a RunRecords.csv that is a folder or a FIFO is named, exit 2", async () => {
+  const root = await Deno.makeTempDir();
+  const folder = join(root, "DEL-01-02_X", RECORD_FILE);
+  const fifo = join(root, "DEL-01-03_Y", RECORD_FILE);
+  await Deno.mkdir(folder, { recursive: true });
+  await Deno.mkdir(join(root, "DEL-01-03_Y"));
+  const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assert.equal(made.code, 0);
+  const cases = [
+    ["validate", root],
+    ["validate", join(root, "DEL-01-02_X")],
+    ["validate", folder],
+    ["verify", fifo], // opening it would wait for a writer for ever
+    ["log", join(root, "DEL-01-03_Y")],
+    ["show", join(root, "DEL-01-02_X"), "RUN-DEL-01-02-20260222-1015-001"],
+  ];
+  for (const args of cases) {
+    const { code, err } = await cli(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.match(err, /RunRecords\.csv: not a regular file \(a folder, FIFO or device\)\n$/);
+  }
+  await Deno.remove(root, { recursive: true });
+});
