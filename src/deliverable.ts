@@ -83,24 +83,22 @@ function idFromContext(text: string, fileName: string): string | undefined {
  * await Deno.remove(root, { recursive: true });
  * ```
  */
-export function deliverableId(delDir: string): Promise<string> {
+export function deliverableId(delDir: string, list: ListFolder = folderEntries): Promise<string> {
   try {
-    return Promise.resolve(deliverableIdSync(delDir));
+    return Promise.resolve(deliverableIdSync(delDir, list));
   } catch (error) {
     return Promise.reject(error);
   }
 }
 
 /** {@linkcode deliverableId}, synchronously: one small file, faster than the async pool. */
-function deliverableIdSync(delDir: string): string {
+function deliverableIdSync(delDir: string, list: ListFolder): string {
   const contextFile = join(delDir, "_CONTEXT.md");
   let text: string | undefined;
   try {
-    text = Deno.readTextFileSync(contextFile);
+    text = readFolderFile(contextFile, list);
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
-      throw new InputError(`${contextFile}: unreadable (${describe(error)})`);
-    }
+    throw new InputError(`${contextFile}: unreadable (${describe(error)})`);
   }
   const fromContext = text === undefined ? undefined : idFromContext(text, contextFile);
   if (fromContext) return fromContext;
@@ -113,7 +111,39 @@ function deliverableIdSync(delDir: string): string {
 }
 
 function describe(error: unknown): string {
+  if (error instanceof Deno.errors.InvalidData) return error.message;
   return error instanceof Error ? error.name : String(error);
+}
+
+/**
+ * The text of a small file of a deliverable folder (`_CONTEXT.md`,
+ * `_STATUS.md`, `_REFERENCES.md`), or `undefined` when there is none. Looked
+ * up in its folder's listing (by `list`) first: a FIFO of that name would block
+ * a read for ever, and a missing file then throws nothing.
+ *
+ * Throws `Deno.errors.InvalidData` ("not a regular file") for a folder, FIFO or
+ * device of that name, and the system's error for a file it cannot read.
+ *
+ * @example
+ * ```ts
+ * import { readFolderFile } from "./deliverable.ts";
+ * readFolderFile("DEL-01-02_X/_STATUS.md"); // its text, or undefined
+ * ```
+ */
+export function readFolderFile(path: string, list: ListFolder = folderEntries): string | undefined {
+  const entries = list(dirname(path));
+  const kind = entries.get(basename(path));
+  // An empty listing may be a folder that cannot be listed: then the read says what is wrong.
+  if (kind === undefined && entries.size > 0) return undefined;
+  if (kind === "folder" || kind === "other") {
+    throw new Deno.errors.InvalidData("not a regular file: a folder, FIFO or device");
+  }
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }
 
 /** What a name in a folder is, symbolic links followed. */

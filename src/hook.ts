@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { basename, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
+import { basename, dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, type ListFolder, listingCache, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { gitHead } from "./git.ts";
@@ -105,11 +105,11 @@ async function draftAndNotes(
     started = isoTimestamp(Date.now() - durationMs);
   }
   const [id, inputs, outputs, after, head] = await Promise.all([
-    deliverableId(dir),
+    deliverableId(dir, list),
     governedInputs(dir, report.inputs ?? [], list),
-    hashOutputs(dir, report.outputs ?? [], report.outputHashes ?? {}),
+    hashOutputs(dir, report.outputs ?? [], report.outputHashes ?? {}, list),
     report.statusAfter === undefined
-      ? readLifecycleState(join(dir, "_STATUS.md"))
+      ? readLifecycleState(join(dir, "_STATUS.md"), list)
       : { state: report.statusAfter },
     gitHead(dir, list),
   ]);
@@ -213,15 +213,25 @@ async function hashOutputs(
   dir: string,
   outputs: string[],
   known: Record<string, string>,
+  list: ListFolder,
 ): Promise<{ hashes: Record<string, string>; notes: string[] }> {
   const notes: string[] = [];
   const hashes: Record<string, string> = {};
-  const absolute = outputs.map((p) => isAbsolute(p) ? p : resolve(dir, p));
-  const results = await hashFiles(absolute.filter((p) => !(relativePath(dir, p) in known)));
+  const absolute = outputs.map((p) => isAbsolute(p) ? resolve(p) : resolve(dir, p));
+  // A FIFO or device has no content to pin, and opening a FIFO waits for a writer.
+  const special = (p: string) => list(dirname(p)).get(basename(p)) === "other";
+  const results = await hashFiles(
+    absolute.filter((p) => !(relativePath(dir, p) in known) && !special(p)),
+  );
   for (const path of absolute) {
     const rel = relativePath(dir, path);
     if (Object.hasOwn(known, rel)) {
       hashes[rel] = known[rel];
+      continue;
+    }
+    if (special(path)) {
+      hashes[rel] = TBD;
+      notes.push(`output ${rel} could not be hashed: not a regular file`);
       continue;
     }
     const result = results.get(path);

@@ -9,7 +9,13 @@ import { isAbsolute, join, relative, resolve, toPosix } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
-import { findExecutionRoot, findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
+import {
+  findExecutionRoot,
+  findGitRoot,
+  folderEntries,
+  type ListFolder,
+  readFolderFile,
+} from "./deliverable.ts";
 import { TBD } from "./schema.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
@@ -85,6 +91,7 @@ function reason(error: unknown): string {
     error instanceof Deno.errors.PermissionDenied || code === "EACCES" || code === "EPERM"
   ) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory || code === "EISDIR") return "is a folder";
+  if (error instanceof Deno.errors.InvalidData) return error.message;
   return `unreadable (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
 }
 
@@ -157,12 +164,10 @@ export async function governedInputs(
   const referencesPath = join(root, REFERENCES_FILE);
   let referencesText: string | undefined;
   try {
-    referencesText = Deno.readTextFileSync(referencesPath);
-    want(referencesPath, { label: REFERENCES_FILE });
+    referencesText = readFolderFile(referencesPath, list);
+    if (referencesText !== undefined) want(referencesPath, { label: REFERENCES_FILE });
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
-      missing.set(referencesPath, `${REFERENCES_FILE}: ${reason(error)}`);
-    }
+    missing.set(referencesPath, `${REFERENCES_FILE}: ${reason(error)}`);
   }
 
   if (referencesText !== undefined) {

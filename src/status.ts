@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { markdownLines } from "./deliverable.ts";
+import { folderEntries, type ListFolder, markdownLines, readFolderFile } from "./deliverable.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
 
 /** A lifecycle state, and why it is `TBD` when it is. */
@@ -63,16 +63,24 @@ export function parseLifecycleState(text: string, fileName: string): LifecycleRe
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function readLifecycleState(statusFile: string): Promise<LifecycleReading> {
-  let text: string;
+export function readLifecycleState(
+  statusFile: string,
+  list: ListFolder = folderEntries,
+): Promise<LifecycleReading> {
+  let text: string | undefined;
   try {
     // Synchronous: one small file, read faster than a round trip through the async pool.
-    text = Deno.readTextFileSync(statusFile);
+    text = readFolderFile(statusFile, list);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "not found"
-      : `unreadable (${error instanceof Error ? error.name : String(error)})`;
-    return Promise.resolve({ state: TBD, problem: `${statusFile}: ${reason}` });
+    const why = error instanceof Deno.errors.InvalidData
+      ? error.message
+      : error instanceof Error
+      ? error.name
+      : String(error);
+    return Promise.resolve({ state: TBD, problem: `${statusFile}: unreadable (${why})` });
+  }
+  if (text === undefined) {
+    return Promise.resolve({ state: TBD, problem: `${statusFile}: not found` });
   }
   return Promise.resolve(parseLifecycleState(text, statusFile));
 }

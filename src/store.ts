@@ -124,16 +124,17 @@ function scanFile(path: string, prefix: string, runId?: string): FileState {
     maxSeq: 0n,
     runIdTaken: false,
   };
-  let file: Deno.FsFile;
+  let info: Deno.FileInfo;
   try {
-    file = Deno.openSync(path, { read: true });
+    // Before opening: opening a FIFO would wait for a writer for ever.
+    info = Deno.statSync(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return state;
     throw e;
   }
+  if (!info.isFile) throw new WriteError(`${path}: not a regular file`);
+  const file = Deno.openSync(path, { read: true });
   try {
-    const info = file.statSync();
-    if (!info.isFile) throw new WriteError(`${path}: not a regular file`);
     state.exists = true;
     const needle = `,${prefix}`;
     let headerSeen = false;

@@ -362,3 +362,37 @@ Deno.test("emit: creates the user's shared spool folder, private and empty, when
   await Deno.remove(root, { recursive: true });
   await Deno.remove(tmp, { recursive: true });
 });
+
+Deno.test("emit: a FIFO in place of any file it reads is named, never opened", async () => {
+  // Opening a FIFO waits for a writer: each case would hang the test if it were opened.
+  for (const name of ["_STATUS.md", "_REFERENCES.md", "Out.md", RECORD_FILE, "_CONTEXT.md"]) {
+    const { root, del } = await makeProject();
+    await Deno.remove(join(del, name)).catch(() => {});
+    const made = await new Deno.Command("mkfifo", { args: [join(del, name)] }).output();
+    assertEquals(made.code, 0);
+    const out = await runCli([
+      "emit",
+      del,
+      "--agent",
+      "A",
+      "--status",
+      "SUCCESS",
+      "--output",
+      "Out.md",
+    ]);
+    if (name === "_CONTEXT.md") {
+      assertEquals(out.code, 2, name);
+      assertMatch(
+        out.stderr,
+        /_CONTEXT\.md: unreadable \(not a regular file: a folder, FIFO or device\)\n$/,
+      );
+    } else {
+      assertEquals(out.code, 0, `${name}: ${out.stderr}`);
+      assertMatch(
+        out.stderr,
+        name === RECORD_FILE ? /not a regular file\); spooled to / : /not a regular file/,
+      );
+    }
+    await Deno.remove(root, { recursive: true });
+  }
+});
