@@ -152,3 +152,23 @@ Deno.test("reader: reading never changes the file (bytes and mtime)", async () =
   assert.equal(after.mtime?.getTime(), before.mtime?.getTime());
   assert.equal(after.size, before.size);
 });
+
+Deno.test("reader: records longer than many read chunks, and a long torn tail, keep their lines", async () => {
+  const dir = join(await Deno.makeTempDir({ prefix: "runrec-reader-" }), "DEL-01-02_Reader");
+  await Deno.mkdir(dir);
+  const file = join(dir, RECORD_FILE);
+  // Notes of 300 KiB span about ten 32 KiB reads; the middle record ends exactly where
+  // later bytes begin, and a torn copy of the first record's start follows without newline.
+  for (const agent of ["A", "B", "C"]) {
+    await appendRecord(file, draft(agent, "é".repeat(150 * 1024)), { fsync: false });
+  }
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text + text.split("\n")[1].slice(0, 100 * 1024));
+  const got = await events(file);
+  const records = got.filter((e) => e.kind === "record");
+  assert.deepEqual(records.map((r) => [r.line, r.record.AgentName]), [[2, "A"], [3, "B"], [
+    4,
+    "C",
+  ]]);
+  assert.deepEqual(problems(got).map((p) => [p.line, p.code]), [[5, "torn"]]);
+});
