@@ -492,3 +492,27 @@ Deno.test("read commands: a RunRecords.csv that is a folder or a FIFO is named, 
   }
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("subprocess: log into a pipe closed early (| head) ends quietly with exit 0", async () => {
+  const { root, dir, file } = await fixture();
+  // Enough records to fill the pipe's buffer, so that a write meets the closed pipe.
+  for (let i = 0; i < 300; i++) {
+    await appendRecord(
+      file,
+      draft({ timestamp: `2026-03-02T10:${String(i % 60).padStart(2, "0")}:00Z` }),
+      {
+        fsync: false,
+      },
+    );
+  }
+  for (const format of ["table", "csv", "json"]) {
+    const command = [DENO, "run", ...FULL_FLAGS, ENTRY, "log", dir, "--format", format]
+      .map((a) => `'${a}'`).join(" ");
+    const { stdout } = await new Deno.Command("bash", {
+      args: ["-c", `${command} 2>err.txt | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`],
+      cwd: root,
+    }).output();
+    assert.equal(new TextDecoder().decode(stdout).trim(), "0", format);
+    assert.equal(await Deno.readTextFile(join(root, "err.txt")), "", format);
+  }
+});

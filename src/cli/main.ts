@@ -99,7 +99,13 @@ export function processIo(): Io {
 
 function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
   let offset = 0;
-  while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));
+  try {
+    while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));
+  } catch (e) {
+    // The reader went away (`runrec log | head`): nothing is wrong, and no one is listening.
+    if (e instanceof Deno.errors.BrokenPipe) Deno.exit(0);
+    throw e;
+  }
 }
 
 /**
