@@ -378,8 +378,13 @@ function classifyLine(
   }
   if (line === 1) {
     if (!asciiEquals(body, 0, HEADER)) {
-      const shown = new TextDecoder().decode(body.subarray(0, 200));
-      sink.problem(problem(line, "error", "header", `is not the v1.0 header: ${clip(shown)}`));
+      // A byte-order mark is invisible when shown: name it.
+      const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+      const shown = new TextDecoder().decode(body.subarray(bom ? 3 : 0, 200));
+      const what = bom
+        ? "starts with a UTF-8 byte-order mark (EF BB BF), then"
+        : "is not the v1.0 header:";
+      sink.problem(problem(line, "error", "header", `${what} ${clip(shown)}`));
     }
     return;
   }

@@ -300,9 +300,11 @@ async function appendLocked(
   try {
     const state = scanFile(path, prefix, draft.RunID);
     if (!state.empty && state.firstLine.replace(/\r$/, "") !== HEADER) {
+      const bom = state.firstLine.startsWith("\uFEFF");
       throw new WriteError(
-        `${file}:1: not a run record file: header is ` +
-          JSON.stringify(state.firstLine.slice(0, 60)),
+        `${file}:1: not a run record file: header ` +
+          (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
+          JSON.stringify(state.firstLine.slice(bom ? 1 : 0, 60)),
       );
     }
     if (draft.RunID && state.runIdTaken) {

@@ -437,7 +437,13 @@ Deno.test("store: a header after a byte-order mark is not a record file's; nothi
   const file = join(dir, RECORD_FILE);
   const text = `\uFEFF${HEADER}\n`;
   await Deno.writeTextFile(file, text);
-  await assertRejects(() => appendRecord(file, sampleDraft()), WriteError, "not a run record file");
+  await assertRejects(
+    () => appendRecord(file, sampleDraft()),
+    WriteError,
+    "not a run record file: header starts with a UTF-8 byte-order mark (EF BB BF), then",
+  );
+  const [problem] = (await readAll(file)).filter((e) => e.kind === "problem");
+  assertIncludes(problem.kind === "problem" ? problem.message : "", "byte-order mark");
   assertEquals(await Deno.readTextFile(file), text);
   await Deno.remove(dir, { recursive: true });
 });
