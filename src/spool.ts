@@ -6,8 +6,8 @@
  * @module
  */
 import { folderEntries, type ListFolder } from "./deliverable.ts";
-import { join, resolve } from "./path.ts";
-import { appendRecord, type AppendResult, type RecordDraft } from "./store.ts";
+import { basename, isAbsolute, join, resolve } from "./path.ts";
+import { appendRecord, type AppendResult, RECORD_FILE, type RecordDraft } from "./store.ts";
 
 /** Name of the spool folder inside a deliverable folder. */
 export const SPOOL_FOLDER = ".runrec-spool";
@@ -191,6 +191,37 @@ function ensureFolder(folder: string): void {
   } catch { /* unwritable: listing it reports what is there, if anything */ }
 }
 
+/**
+ * What makes `entry` unfit to replay, or `undefined`: an entry appends to the
+ * file it names, so it must name a `RunRecords.csv` (in a deliverable's own
+ * spool folder, that deliverable's) and hold a record.
+ */
+function entryProblem(entry: SpoolEntry, ownFile: string): string | undefined {
+  if (typeof entry !== "object" || entry === null) return "not a spool entry";
+  const { recordFile, draft } = entry;
+  if (typeof recordFile !== "string" || !isAbsolute(recordFile)) {
+    return "recordFile is not an absolute path";
+  }
+  if (basename(recordFile) !== RECORD_FILE) {
+    return `recordFile ${recordFile} is not a ${RECORD_FILE}`;
+  }
+  if (ownFile && recordFile !== ownFile && realPathOf(recordFile) !== realPathOf(ownFile)) {
+    return `recordFile ${recordFile} is not this deliverable's (${ownFile})`;
+  }
+  if (typeof draft !== "object" || draft === null) return "it holds no record";
+  if (typeof entry.attempts !== "number") entry.attempts = 0;
+  return undefined;
+}
+
+/** The path with links resolved in its folder, or itself when that cannot be resolved. */
+function realPathOf(path: string): string {
+  try {
+    return join(Deno.realPathSync(join(path, "..")), basename(path));
+  } catch {
+    return path;
+  }
+}
+
 function entriesIn(folder: string): string[] {
   const names: string[] = [];
   try {
@@ -239,7 +270,12 @@ export async function replaySpool(
       try {
         entry = JSON.parse(await Deno.readTextFile(path));
       } catch (e) {
-        report.failures.push(`${path}: unreadable spool entry: ${(e as Error).message}`);
+        report.failures.push(`STUCK: ${path}: unreadable spool entry: ${(e as Error).message}`);
+        continue;
+      }
+      const wrong = entryProblem(entry, folder === own ? join(resolve(delDir!), RECORD_FILE) : "");
+      if (wrong) {
+        report.failures.push(`STUCK: ${path}: not replayed: ${wrong}`);
         continue;
       }
       if (target && entry.recordFile !== target) continue;

@@ -396,3 +396,36 @@ Deno.test("emit: a FIFO in place of any file it reads is named, never opened", a
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("flush: a spool entry naming another file, or malformed, is reported and never replayed", async () => {
+  const { root, del } = await makeProject();
+  const spool = join(del, SPOOL_FOLDER);
+  await Deno.mkdir(spool);
+  const elsewhere = join(root, "notes.txt");
+  const entry = (recordFile: unknown) => ({
+    recordFile,
+    draft: sampleDraft({ DeliverableID: "DEL-01-02" }),
+    error: "test",
+    spooledAt: new Date().toISOString(),
+    attempts: 0,
+  });
+  await Deno.writeTextFile(join(spool, "1-a.json"), JSON.stringify(entry(elsewhere)));
+  await Deno.writeTextFile(join(spool, "2-b.json"), "{}");
+  const other = join(root, "PKG-01_Pkg", "1_Working", "DEL-09-09_Other", RECORD_FILE);
+  await Deno.writeTextFile(join(spool, "3-c.json"), JSON.stringify(entry(other)));
+  const out = await runCli(["flush", del]);
+  assertMatch(
+    out.stderr,
+    /STUCK: .*1-a\.json: not replayed: recordFile .*notes\.txt is not a RunRecords\.csv/,
+  );
+  assertMatch(out.stderr, /STUCK: .*2-b\.json: not replayed: recordFile is not an absolute path/);
+  assertMatch(
+    out.stderr,
+    /STUCK: .*3-c\.json: not replayed: recordFile .* is not this deliverable's/,
+  );
+  assertEquals(await Deno.stat(elsewhere).catch(() => undefined), undefined);
+  assertEquals(await Deno.stat(other).catch(() => undefined), undefined);
+  const left = [...Deno.readDirSync(spool)].map((e) => e.name).filter((n) => n.endsWith(".json"));
+  assertEquals(left.sort(), ["1-a.json", "2-b.json", "3-c.json"]);
+  await Deno.remove(root, { recursive: true });
+});
