@@ -124,7 +124,7 @@ async function draftAndNotes(
     const rel = relativePath(dir, resolve(dir, p));
     if (Object.hasOwn(inputs.hashes, rel)) return [rel];
     const beneath = Object.keys(inputs.hashes).filter((k) => k.startsWith(`${rel}/`));
-    return beneath.length > 0 ? beneath : [rel];
+    return beneath; // an empty folder stands for no file (noted by governedInputs)
   });
   const status = report.status;
   const error = report.error ?? ((status === "FAILED" || status === "PARTIAL") ? TBD : "");

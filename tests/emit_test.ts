@@ -429,3 +429,23 @@ Deno.test("flush: a spool entry naming another file, or malformed, is reported a
   assertEquals(left.sort(), ["1-a.json", "2-b.json", "3-c.json"]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("emit: an --input folder that holds no file is noted, and the record written", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(del, "empty", "sub"), { recursive: true });
+  const out = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "empty",
+    "--json",
+  ]);
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(JSON.parse(out.stdout).InputFiles, []);
+  assertIncludes(out.stderr, "runrec: note: --input empty: folder holds no files");
+  await Deno.remove(root, { recursive: true });
+});
