@@ -41,9 +41,9 @@ Options:
 
 Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relative).
 A write failure never fails the agent's run: runrec prints a warning, keeps the
-record in a spool (<del-dir>/.runrec-spool/, else $TMPDIR/runrec-spool-<uid>/) and exits 0,
-unless --strict (exit 2). The next successful emit to the folder, or runrec flush,
-appends spooled records. A spooled record gets its RunID when it is appended, so
+record in a spool ($RUNREC_SPOOL_DIR if set, else <del-dir>/.runrec-spool/, else
+$TMPDIR/runrec-spool-<uid>/) and exits 0, unless --strict (exit 2). The next
+successful emit to the folder, or runrec flush, appends spooled records. A spooled record gets its RunID when it is appended, so
 nothing is printed on stdout for it. Bad arguments exit 2 and write nothing.
 
 Example:
