@@ -406,3 +406,17 @@ Deno.test("subprocess: verify --since with the full build, and the sandboxed bui
   assert.equal(unknown.code, 2);
   assert.equal(unknown.err.split("\n").length, 2);
 });
+
+Deno.test("verify: a header alone is a file with no records, not an empty one", async () => {
+  const dir = await Deno.makeTempDir();
+  const header = join(dir, "header.csv");
+  const empty = join(dir, "empty.csv");
+  await Deno.writeTextFile(header, `${HEADER}\n`);
+  await Deno.writeTextFile(empty, "");
+  const seen: string[] = [];
+  const alone = await verifyRecordFile(header, (p) => seen.push(p.message));
+  assert.deepEqual([alone.records, alone.warnings, seen], [0, 0, []]);
+  const none = await verifyRecordFile(empty, (p) => seen.push(p.message));
+  assert.deepEqual([none.warnings, seen], [1, ["file is empty (no header, no records)"]]);
+  await Deno.remove(dir, { recursive: true });
+});
