@@ -368,7 +368,9 @@ function classifyLine(
   while (begin < nulStart && bytes[begin] === 0) begin++;
   if (nulStart < end || begin > 0) {
     const count = end - nulStart + begin;
-    sink.problem(problem(line, "warning", "nul", `${count} NUL bytes (zero-filled tail)`));
+    // Zero-filled blocks are what a file system leaves where a write was lost at power loss.
+    const what = count === 1 ? "1 NUL byte" : `${count} NUL bytes`;
+    sink.problem(problem(line, "warning", "nul", `${what} (zero-filled, as after a lost write)`));
     end = nulStart;
   }
   const body = bytes.subarray(begin, end);

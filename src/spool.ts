@@ -58,7 +58,7 @@ function envOrUndefined(name: string): string | undefined {
  */
 export function tempFolder(): string {
   const fromEnv = envOrUndefined("TMPDIR") ?? envOrUndefined("TEMP") ?? envOrUndefined("TMP");
-  if (fromEnv) return fromEnv;
+  if (fromEnv) return resolve(fromEnv); // relative: to the folder runrec started in, once
   return Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp";
 }
 
