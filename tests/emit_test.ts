@@ -370,16 +370,7 @@ Deno.test("emit: a FIFO in place of any file it reads is named, never opened", a
     await Deno.remove(join(del, name)).catch(() => {});
     const made = await new Deno.Command("mkfifo", { args: [join(del, name)] }).output();
     assertEquals(made.code, 0);
-    const out = await runCli([
-      "emit",
-      del,
-      "--agent",
-      "A",
-      "--status",
-      "SUCCESS",
-      "--output",
-      "Out.md",
-    ]);
+    const out = await runCli(emitA(del, "--output", "Out.md"));
     if (name === "_CONTEXT.md") {
       assertEquals(out.code, 2, name);
       assertMatch(
@@ -433,19 +424,14 @@ Deno.test("flush: a spool entry naming another file, or malformed, is reported a
 Deno.test("emit: an --input folder that holds no file is noted, and the record written", async () => {
   const { root, del } = await makeProject();
   await Deno.mkdir(join(del, "empty", "sub"), { recursive: true });
-  const out = await runCli([
-    "emit",
-    del,
-    "--agent",
-    "A",
-    "--status",
-    "SUCCESS",
-    "--input",
-    "empty",
-    "--json",
-  ]);
+  const out = await runCli(emitA(del, "--input", "empty", "--json"));
   assertEquals(out.code, 0, out.stderr);
   assertEquals(JSON.parse(out.stdout).InputFiles, []);
   assertIncludes(out.stderr, "runrec: note: --input empty: folder holds no files");
   await Deno.remove(root, { recursive: true });
 });
+
+/** `emit <del> --agent A --status SUCCESS` and `extra`. */
+function emitA(del: string, ...extra: string[]): string[] {
+  return ["emit", del, "--agent", "A", "--status", "SUCCESS", ...extra];
+}
