@@ -43,8 +43,9 @@ Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relat
 A write failure never fails the agent's run: runrec prints a warning, keeps the
 record in a spool ($RUNREC_SPOOL_DIR if set, else <del-dir>/.runrec-spool/, else
 $TMPDIR/runrec-spool-<uid>/) and exits 0, unless --strict (exit 2). The next
-successful emit to the folder, or runrec flush, appends spooled records. A spooled record gets its RunID when it is appended, so
-nothing is printed on stdout for it. Bad arguments exit 2 and write nothing.
+successful emit to the folder, or runrec flush, appends spooled records. A spooled
+record gets its RunID when it is appended, so nothing is printed on stdout for it.
+Bad arguments exit 2 and write nothing.
 
 Example:
   runrec emit PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS --status SUCCESS \\
