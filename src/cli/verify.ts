@@ -41,19 +41,23 @@ at every first-parent commit in GIT-REV..HEAD that changed it, and in the
 working tree, each has the one before as a byte-for-byte prefix. A merge
 that merge=union made (the first parent's lines in order, plus checksummed
 records from the other parent) is accepted. A file that did not exist at
-GIT-REV is checked from its first version. The first offending commit and
-the first differing line are named. --since runs git, so the sandboxed
-build (no permission to run programs) stops with an error.
+GIT-REV is checked from its first version; one that GIT-REV has under a
+target and the working tree lacks (deleted, or its folder renamed) fails.
+The first offending commit and the first differing line are named. --since
+runs git, so the sandboxed build (no permission to run programs) stops with
+an error.
 
 Options:
   --since GIT-REV  also check that the file only grew since this revision
   --json           print one JSON document: {since, files: [{path, exists, problems,
-                   records, errors, warnings, duplicates, history, ok}], ok}
+                   records, errors, warnings, duplicates, history, ok}], gone,
+                   ok}; gone: record files GIT-REV has that are missing now
   -h, --help       show this help
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
-record, duplicate RunID, history rewritten); 2 usage error, missing target,
-unreadable file, unknown GIT-REV, not in a git work tree, git not runnable.
+record, duplicate RunID, history rewritten, record file gone); 2 usage error,
+missing target, unreadable file, unknown GIT-REV, not in a git work tree, git
+not runnable.
 
 Example:
   runrec verify PKG-01_Alpha/1_Working/DEL-01-02_Spec
