@@ -22,10 +22,11 @@ import {
   draftProblems,
   RECORD_FILE,
   type RecordDraft,
+  withRecordFile,
   WriteError,
 } from "./store.ts";
-import { replaySpool, spoolRecord } from "./spool.ts";
-import { formatDuration, isoTimestamp, normaliseTimestamp, parseDuration } from "./time.ts";
+import { lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
+import { formatDuration, normaliseTimestamp, parseDuration } from "./time.ts";
 
 /** What an agent tells the hook about its run. */
 export interface RunReport {
@@ -74,24 +75,18 @@ export interface RunReport {
  * ```
  */
 export async function buildDraft(delDir: string, report: RunReport): Promise<RecordDraft> {
-  const { draft } = await draftAndNotes(delDir, report, listingCache());
-  // The caller's own copy, free to change (InputHashes stays frozen, as InputContextSHA's key).
-  return {
-    ...draft,
-    InputFiles: [...draft.InputFiles],
-    OutputFiles: [...draft.OutputFiles],
-    OutputHashes: { ...draft.OutputHashes },
-  };
+  return (await draftAndNotes(delDir, report)).draft;
 }
 
 /** The draft, and the notes runrec itself added to it (for showing on stderr). */
 async function draftAndNotes(
   delDir: string,
   report: RunReport,
-  list: ListFolder,
 ): Promise<{ draft: RecordDraft; notes: string[] }> {
   const dir = resolve(delDir);
   requireFolder(dir, delDir);
+  // One view of the folders for this run's walks.
+  const list = listingCache();
   const notes: string[] = [];
   const durationMs = runDurationMs(report);
   let started: string;
@@ -102,7 +97,7 @@ async function draftAndNotes(
     }
     started = parsed;
   } else {
-    started = isoTimestamp(Date.now() - durationMs);
+    started = new Date(Date.now() - durationMs).toISOString();
   }
   const [id, inputs, outputs, after, head] = await Promise.all([
     deliverableId(dir, list),
@@ -137,8 +132,7 @@ async function draftAndNotes(
     RunDuration: report.duration ?? formatDuration(durationMs),
     RunStatus: status,
     RunPassDirective: report.pass ?? "",
-    // Frozen, so every later check of this record reuses one InputContextSHA.
-    InputContextSHA: inputContextSha(Object.freeze(inputs.hashes)),
+    InputContextSHA: inputContextSha(inputs.hashes),
     InputFiles: [...new Set(inputFiles)],
     OutputFiles: Object.keys(outputs.hashes),
     StatusBefore: report.statusBefore ?? TBD,
@@ -153,11 +147,7 @@ async function draftAndNotes(
   // Records are committed: notes name paths relative to the deliverable, not this machine's.
   const local = (text: string) => text.replaceAll(`${dir}${SEP}`, "");
   draft.Notes = local(draft.Notes);
-  // Frozen, so that the store's check before the append reuses this one's verdict.
-  Object.freeze(draft.InputFiles);
-  Object.freeze(draft.OutputFiles);
-  Object.freeze(draft.OutputHashes);
-  checkDraft(Object.freeze(draft));
+  checkDraft(draft);
   return { draft, notes: notes.map(local) };
 }
 
@@ -274,10 +264,15 @@ export interface RunOutcome {
   draft: RecordDraft;
   /** What runrec noted in the record (unreadable inputs, skipped URLs, `_STATUS.md` problems). */
   notes: string[];
-  /** The append, when it succeeded. */
+  /** The append, when it succeeded (or landed but could not be confirmed). */
   written?: AppendResult;
   /** The spool entry holding the record, when the append failed. */
   spooledTo?: string;
+  /**
+   * The lost-record line to print on stderr when the record could be neither
+   * written nor spooled (see {@linkcode lostRecordLine}).
+   */
+  lost?: string;
   /** Records of earlier failures appended now from the spool, oldest first. */
   replayed: AppendResult[];
   /** One line each, for stderr. */
@@ -292,10 +287,11 @@ export interface RunOptions extends AppendOptions {
 
 /**
  * The non-blocking hook: like {@linkcode emitRecord}, but a failed write never
- * throws. Records spooled by earlier failures for the same file are appended
- * first (so the file keeps time order), then this one; if it cannot be
- * written it goes to the spool (unless `spool: false`), to be appended by the
- * next successful call or `runrec flush`. Only bad input
+ * throws. Under one append lock, records spooled by earlier failures for the
+ * same file are appended first (so the file keeps time order), then this one;
+ * if it cannot be written it goes to the spool (unless `spool: false`), to be
+ * appended by the next successful call or `runrec flush`; if no spool folder
+ * takes it, `lost` holds the line that carries it. Only bad input
  * ({@linkcode InputError}) throws, before anything is written.
  *
  * @example
@@ -311,40 +307,49 @@ export async function recordRun(
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   const { spool = true, ...appendOptions } = options;
-  // One view of the folders for this run's walks and its spool check.
-  const list = listingCache();
-  const { draft, notes } = await draftAndNotes(delDir, report, list);
+  const { draft, notes } = await draftAndNotes(delDir, report);
   const file = join(resolve(delDir), RECORD_FILE);
   const outcome: RunOutcome = { draft, notes, replayed: [], warnings: [] };
   try {
-    const { replayed, failures } = await replaySpool(delDir, file, list);
-    outcome.replayed = replayed;
-    outcome.warnings.push(...failures);
-  } catch (e) {
-    outcome.warnings.push(`spool not replayed: ${(e as Error).message}`);
-  }
-  try {
-    outcome.written = await appendRecord(file, draft, {
-      holder: `runrec emit (${report.agent})`,
-      ...appendOptions,
-    });
+    outcome.written = await withRecordFile(
+      file,
+      { holder: `runrec emit (${report.agent})`, ...appendOptions },
+      async (writer) => {
+        try {
+          const replay = await replayInto(writer, delDir);
+          outcome.replayed = replay.replayed;
+          outcome.warnings.push(...replay.failures);
+        } catch (e) {
+          outcome.warnings.push(`spool not replayed: ${firstLine(e)}`);
+        }
+        return writer.append(draft);
+      },
+    );
   } catch (e) {
     if (e instanceof InputError) throw e;
-    const reason = (e as Error).message.split("\n")[0];
+    const reason = firstLine(e);
     if (e instanceof WriteError && e.landed) {
+      // The bytes are in the file: spooling it would write it twice.
       outcome.warnings.push(`record written but not confirmed: ${reason}`);
     } else if (!spool) {
       outcome.warnings.push(`record not written: ${reason}`);
     } else {
+      const entry = newSpoolEntry(file, draft, reason);
       try {
-        outcome.spooledTo = await spoolRecord(delDir, file, draft, reason);
+        outcome.spooledTo = spoolRecord(delDir, entry);
         outcome.warnings.push(`record not written (${reason}); spooled to ${outcome.spooledTo}`);
       } catch (spoolError) {
+        outcome.lost = lostRecordLine(entry);
         outcome.warnings.push(
-          `record LOST: not written (${reason}) and not spooled (${(spoolError as Error).message})`,
+          `record LOST: not written (${reason}) and not spooled (${firstLine(spoolError)}); ` +
+            `its line follows: save it and append it with runrec flush --from FILE`,
         );
       }
     }
   }
   return outcome;
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split("\n")[0];
 }

@@ -102,7 +102,7 @@ export function hostname(): string {
  * it starts Deno's Node compatibility layer (~15 ms), which a normal append
  * never needs.
  */
-async function pidAlive(pid: number): Promise<boolean | undefined> {
+export async function pidAlive(pid: number): Promise<boolean | undefined> {
   try {
     const { default: process } = await import("node:process");
     process.kill(pid, 0);

@@ -3,25 +3,50 @@
  * folder in the way, a lock that stays held), so that it is not lost. The
  * next successful append to the same file, or `runrec flush`, replays it once.
  *
+ * Replays are idempotent: each entry has an id, the replayed record's Notes
+ * say `replayed from spool entry <id>`, and a replay first looks for that
+ * text in the record file, under the append lock. So a replay that dies at
+ * any point (after its write, before it removed the entry) is finished, not
+ * repeated, by the next one. A replayer claims an entry by renaming it to
+ * `<entry>.claim-<pid>@<host>`; a claim whose process is gone, or older than
+ * {@linkcode CLAIM_LEASE_MS}, is taken back.
+ *
  * @module
  */
-import { folderEntries, type ListFolder } from "./deliverable.ts";
 import { basename, isAbsolute, join, resolve } from "./path.ts";
-import { appendRecord, type AppendResult, RECORD_FILE, type RecordDraft } from "./store.ts";
+import { InputError } from "./errors.ts";
+import { hostname, pidAlive } from "./lock.ts";
+import {
+  type AppendOptions,
+  type AppendResult,
+  RECORD_FILE,
+  type RecordDraft,
+  type RecordWriter,
+  withRecordFile,
+  WriteError,
+} from "./store.ts";
 
 /** Name of the spool folder inside a deliverable folder. */
 export const SPOOL_FOLDER = ".runrec-spool";
 
-/** Replays after which a spooled record is reported as stuck on every call. */
+/** Failed replays after which a spooled record is reported as STUCK on every call. */
 export const ESCALATE_AFTER = 3;
+
+/** A claim older than this is taken back even when its process cannot be checked. */
+export const CLAIM_LEASE_MS = 60_000;
+
+/** The prefix of the line that carries a record no spool folder took. */
+export const LOST_RECORD_PREFIX = "runrec: lost-record: ";
 
 /** One spooled record, as stored in its JSON file. */
 export interface SpoolEntry {
+  /** Unique id of the entry; the replayed record's Notes name it. */
+  id: string;
   /** Absolute path of the record file the record belongs to. */
   recordFile: string;
   /** The record, as it was about to be appended. */
   draft: RecordDraft;
-  /** Why the append failed, first time and last time. */
+  /** Why the append failed, the last time it was tried. */
   error: string;
   /** When it was spooled. */
   spooledAt: string;
@@ -29,10 +54,26 @@ export interface SpoolEntry {
   attempts: number;
 }
 
+/** A spool entry as a listing finds it. */
+export interface SpoolItem {
+  /** Path of the entry file (a claimed entry's current name). */
+  path: string;
+  /** `waiting` to be replayed, `claimed` by a replayer now, or `stuck` (see `problem`). */
+  state: "waiting" | "claimed" | "stuck";
+  /** The entry, when it could be read. */
+  entry?: SpoolEntry;
+  /** Who claimed it (`pid@host`), for a claimed entry. */
+  claimedBy?: string;
+  /** Why it cannot be replayed as it is, for a stuck one. */
+  problem?: string;
+}
+
 /** What a replay did. */
 export interface ReplayReport {
   /** Records appended from the spool. */
   replayed: AppendResult[];
+  /** Entries whose record was already in the file (a replay that died after its write). */
+  alreadyWritten: string[];
   /** One line per record that stays in the spool. */
   failures: string[];
 }
@@ -48,7 +89,6 @@ function envOrUndefined(name: string): string | undefined {
 /**
  * The temporary folder: `$TMPDIR`, `$TEMP` or `$TMP` (the first set), else
  * `/tmp` (`C:\Windows\Temp` on Windows, where `TEMP` is normally set).
- * Unreadable variables (not permitted) count as unset.
  *
  * @example
  * ```ts
@@ -58,7 +98,7 @@ function envOrUndefined(name: string): string | undefined {
  */
 export function tempFolder(): string {
   const fromEnv = envOrUndefined("TMPDIR") ?? envOrUndefined("TEMP") ?? envOrUndefined("TMP");
-  if (fromEnv) return resolve(fromEnv); // relative: to the folder runrec started in, once
+  if (fromEnv) return resolve(fromEnv);
   return Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp";
 }
 
@@ -72,11 +112,10 @@ function userId(): number | undefined {
 }
 
 /**
- * The spool folder in the temporary folder, shared by every deliverable: one
- * per user, `runrec-spool-<uid>`, as tmux and ssh-agent name theirs, so that no
- * other user can create it first or write entries into it. `undefined` where
- * the user's id cannot be read (not permitted): then there is none. On Windows,
- * where the temporary folder is the user's own, it is `runrec-spool`.
+ * The user's spool folder in the temporary folder, `runrec-spool-<uid>`, as
+ * tmux and ssh-agent name theirs; `undefined` where the user's id cannot be
+ * read. On Windows, where the temporary folder is the user's own, it is
+ * `runrec-spool`.
  *
  * @example
  * ```ts
@@ -90,28 +129,17 @@ export function sharedSpoolFolder(): string | undefined {
   return uid === undefined ? undefined : join(tempFolder(), `runrec-spool-${uid}`);
 }
 
-/**
- * Why the shared spool folder cannot be trusted, or `undefined` when it is
- * the user's own: a real folder (not a link), owned by the user, that no one
- * else may read or write. Its entries name the file they are appended to, so
- * an entry someone else put there would be appended as the user's own record.
- */
-function sharedFolderProblem(folder: string): string | undefined {
-  if (Deno.build.os === "windows") return undefined;
-  const info = Deno.lstatSync(folder);
-  if (!info.isDirectory) return "not a folder (a link or a file)";
-  if (info.uid !== userId()) return `owned by uid ${info.uid}, not by this user (${userId()})`;
-  if (info.mode !== null && (info.mode & 0o077) !== 0) {
-    return `open to other users (mode ${(info.mode & 0o777).toString(8)}, must be 700)`;
-  }
-  return undefined;
+/** A spool folder, and whether it must be the user's private folder. */
+interface SpoolFolder {
+  path: string;
+  /** Outside the deliverable (`$RUNREC_SPOOL_DIR`, the temporary folder's): must be private. */
+  private: boolean;
 }
 
 /**
  * Spool folders in the order they are tried: `$RUNREC_SPOOL_DIR`, the
  * deliverable's own `.runrec-spool/`, then the user's folder in the temporary
- * folder ({@linkcode sharedSpoolFolder}: outside the deliverable, for when
- * that is unwritable).
+ * folder (outside the deliverable, for when that is unwritable).
  *
  * @example
  * ```ts
@@ -120,75 +148,124 @@ function sharedFolderProblem(folder: string): string | undefined {
  * ```
  */
 export function spoolFolders(delDir?: string): string[] {
-  const folders: string[] = [];
-  const fromEnv = envOrUndefined("RUNREC_SPOOL_DIR");
-  if (fromEnv) folders.push(resolve(fromEnv));
-  if (delDir) folders.push(join(resolve(delDir), SPOOL_FOLDER));
-  const shared = sharedSpoolFolder();
-  if (shared) folders.push(shared);
-  return [...new Set(folders)];
+  return folders(delDir).map((f) => f.path);
 }
 
-async function writeEntry(folder: string, name: string, entry: SpoolEntry): Promise<string> {
-  await Deno.mkdir(folder, { recursive: true, mode: 0o700 });
-  if (folder === sharedSpoolFolder()) {
-    const problem = sharedFolderProblem(folder);
-    if (problem) throw new Error(`not used: ${problem}`);
+function folders(delDir?: string): SpoolFolder[] {
+  const found: SpoolFolder[] = [];
+  const fromEnv = envOrUndefined("RUNREC_SPOOL_DIR");
+  if (fromEnv) found.push({ path: resolve(fromEnv), private: true });
+  if (delDir) found.push({ path: join(resolve(delDir), SPOOL_FOLDER), private: false });
+  const shared = sharedSpoolFolder();
+  if (shared) found.push({ path: shared, private: true });
+  return found.filter((f, i) => found.findIndex((g) => g.path === f.path) === i);
+}
+
+/**
+ * Why a spool folder outside the deliverable cannot be trusted, or
+ * `undefined` when it is the user's own: a real folder (not a link), owned by
+ * the user, that no one else may read or write. Its entries name the file
+ * they are appended to, so an entry someone else put there would be appended
+ * as the user's own record.
+ */
+function privateFolderProblem(folder: string): string | undefined {
+  if (Deno.build.os === "windows") return undefined;
+  const info = Deno.lstatSync(folder);
+  if (!info.isDirectory) return "a link or a file, not a real folder";
+  if (info.uid !== userId()) return `owned by uid ${info.uid}, not by this user (${userId()})`;
+  if (info.mode !== null && (info.mode & 0o077) !== 0) {
+    return `open to other users (mode ${(info.mode & 0o777).toString(8)}, must be 700)`;
   }
+  return undefined;
+}
+
+function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
+  Deno.mkdirSync(folder.path, { recursive: true, mode: 0o700 });
+  const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
+  if (problem) throw new Error(`not used: ${problem}`);
   // Spooled records belong to this machine until replayed: keep them out of commits.
-  await Deno.writeTextFile(join(folder, ".gitignore"), "*\n").catch(() => {});
-  const path = join(folder, name);
+  try {
+    Deno.writeTextFileSync(join(folder.path, ".gitignore"), "*\n");
+  } catch { /* the entry itself says whether the folder takes files */ }
+  const path = join(folder.path, `${entry.id}.json`);
   const temporary = `${path}.tmp`;
-  await Deno.writeTextFile(temporary, JSON.stringify(entry, null, 1) + "\n", { createNew: true });
-  await Deno.rename(temporary, path);
+  Deno.writeTextFileSync(temporary, JSON.stringify(entry, null, 1) + "\n", { createNew: true });
+  try {
+    const handle = Deno.openSync(temporary, { read: true });
+    try {
+      handle.syncSync();
+    } finally {
+      handle.close();
+    }
+    Deno.renameSync(temporary, path);
+  } catch (e) {
+    Deno.removeSync(temporary);
+    throw e;
+  }
   return path;
 }
 
 /**
- * Puts a record that could not be appended into the first spool folder that
- * takes it; returns the entry's path. Throws only when no folder takes it.
+ * A new spool entry for a record that could not be appended to `recordFile`.
  *
  * @example
  * ```ts
- * import { spoolRecord } from "./spool.ts";
+ * import { newSpoolEntry } from "./spool.ts";
  * declare const draft: import("./store.ts").RecordDraft;
- * const where = await spoolRecord("DEL-01-02_X", "DEL-01-02_X/RunRecords.csv", draft, "ENOSPC");
+ * const entry = newSpoolEntry("DEL-01-02_X/RunRecords.csv", draft, "ENOSPC");
+ * entry.id; // "1767225600000-4242-1a2b3c4d"
  * ```
  */
-export async function spoolRecord(
-  delDir: string,
-  recordFile: string,
-  draft: RecordDraft,
-  error: string,
-): Promise<string> {
-  const entry: SpoolEntry = {
+export function newSpoolEntry(recordFile: string, draft: RecordDraft, error: string): SpoolEntry {
+  return {
+    id: `${Date.now()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
     recordFile: resolve(recordFile),
     draft,
     error,
     spooledAt: new Date().toISOString(),
     attempts: 0,
   };
-  const name = `${Date.now()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.json`;
+}
+
+/**
+ * Puts a record that could not be appended into the first spool folder that
+ * takes it; returns the entry's path. Throws only when no folder takes it:
+ * then the caller prints {@linkcode lostRecordLine}.
+ *
+ * @example
+ * ```ts
+ * import { newSpoolEntry, spoolRecord } from "./spool.ts";
+ * declare const draft: import("./store.ts").RecordDraft;
+ * const entry = newSpoolEntry("DEL-01-02_X/RunRecords.csv", draft, "ENOSPC");
+ * const where = spoolRecord("DEL-01-02_X", entry);
+ * ```
+ */
+export function spoolRecord(delDir: string, entry: SpoolEntry): string {
   const problems: string[] = [];
-  for (const folder of spoolFolders(delDir)) {
+  for (const folder of folders(delDir)) {
     try {
-      return await writeEntry(folder, name, entry);
+      return writeEntry(folder, entry);
     } catch (e) {
-      problems.push(`${folder}: ${(e as Error).message}`);
+      problems.push(`${folder.path}: ${(e as Error).message}`);
     }
   }
   throw new Error(`no spool folder took the record (${problems.join("; ")})`);
 }
 
 /**
- * Creates the user's shared spool folder when it is missing (mode 700), so
- * that listing it throws nothing: the first thrown error of a process costs
- * ~0.35 ms (Deno's error path runs cold), a tenth of `emit`'s own work.
+ * The one line that carries a record no spool folder took, for stderr: an
+ * orchestrator saves such lines and appends them later with
+ * `runrec flush --from FILE`.
+ *
+ * @example
+ * ```ts
+ * import { lostRecordLine, newSpoolEntry } from "./spool.ts";
+ * declare const draft: import("./store.ts").RecordDraft;
+ * console.error(lostRecordLine(newSpoolEntry("DEL-01-02_X/RunRecords.csv", draft, "EROFS")));
+ * ```
  */
-function ensureFolder(folder: string): void {
-  try {
-    Deno.mkdirSync(folder, { recursive: true, mode: 0o700 });
-  } catch { /* unwritable: listing it reports what is there, if anything */ }
+export function lostRecordLine(entry: SpoolEntry): string {
+  return `${LOST_RECORD_PREFIX}${JSON.stringify(entry)}`;
 }
 
 /**
@@ -196,7 +273,7 @@ function ensureFolder(folder: string): void {
  * file it names, so it must name a `RunRecords.csv` (in a deliverable's own
  * spool folder, that deliverable's) and hold a record.
  */
-function entryProblem(entry: SpoolEntry, ownFile: string): string | undefined {
+function entryProblem(entry: SpoolEntry, ownFile: string | undefined): string | undefined {
   if (typeof entry !== "object" || entry === null) return "not a spool entry";
   const { recordFile, draft } = entry;
   if (typeof recordFile !== "string" || !isAbsolute(recordFile)) {
@@ -209,6 +286,7 @@ function entryProblem(entry: SpoolEntry, ownFile: string): string | undefined {
     return `recordFile ${recordFile} is not this deliverable's (${ownFile})`;
   }
   if (typeof draft !== "object" || draft === null) return "it holds no record";
+  if (typeof entry.id !== "string" || !/^[0-9A-Za-z-]+$/.test(entry.id)) return "it has no id";
   if (typeof entry.attempts !== "number") entry.attempts = 0;
   return undefined;
 }
@@ -222,24 +300,185 @@ function realPathOf(path: string): string {
   }
 }
 
-function entriesIn(folder: string): string[] {
-  const names: string[] = [];
-  try {
-    for (const item of Deno.readDirSync(folder)) {
-      if (item.isFile && item.name.endsWith(".json")) names.push(join(folder, item.name));
+const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
+
+/**
+ * Every spool entry in the spool folders of `delDir` (and the user's own),
+ * waiting, claimed or stuck: what `flush`, `log` and `verify` show.
+ *
+ * @example
+ * ```ts
+ * import { listSpool } from "./spool.ts";
+ * for (const item of listSpool("DEL-01-02_X")) console.log(item.state, item.path);
+ * ```
+ */
+export function listSpool(delDir?: string): SpoolItem[] {
+  const items: SpoolItem[] = [];
+  for (const folder of folders(delDir)) {
+    let names: string[];
+    try {
+      names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) continue;
+      items.push({ path: folder.path, state: "stuck", problem: `cannot list: ${message(e)}` });
+      continue;
     }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    const entryNames = names.filter((n) => n.endsWith(".json") || CLAIM.test(n)).sort();
+    if (entryNames.length === 0) continue;
+    const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
+    const ownFile = folder.private ? undefined : join(resolve(delDir!), RECORD_FILE);
+    for (const name of entryNames) {
+      const path = join(folder.path, name);
+      const claim = CLAIM.exec(name);
+      const item: SpoolItem = { path, state: claim ? "claimed" : "waiting" };
+      if (claim) item.claimedBy = `${claim[2]}@${claim[3]}`;
+      if (problem) {
+        item.state = "stuck";
+        item.problem = `not replayed: the folder is ${problem}`;
+        items.push(item);
+        continue;
+      }
+      try {
+        const entry = JSON.parse(Deno.readTextFileSync(path));
+        if (entry && typeof entry === "object" && entry.id === undefined) {
+          entry.id = (claim ? claim[1] : name).slice(0, -".json".length); // before ids were stored
+        }
+        const wrong = entryProblem(entry, ownFile);
+        if (wrong) {
+          item.state = "stuck";
+          item.problem = `not replayed: ${wrong}`;
+        } else {
+          item.entry = entry;
+        }
+      } catch (e) {
+        item.state = "stuck";
+        item.problem = `unreadable spool entry: ${message(e)}`;
+      }
+      items.push(item);
+    }
   }
-  return names.sort();
+  return items;
+}
+
+function message(e: unknown): string {
+  return (e as Error).message.split("\n")[0];
+}
+
+/** Whether a claim may be taken back: its process is gone, or it is older than the lease. */
+async function claimAbandoned(item: SpoolItem): Promise<boolean> {
+  const [pid, host] = item.claimedBy!.split(/@(.*)/s);
+  if (host === claimHost() && Number(pid) === Deno.pid) return false; // our own, in flight
+  if (host === claimHost() && await pidAlive(Number(pid)) === false) return true;
+  try {
+    const mtime = Deno.statSync(item.path).mtime?.getTime() ?? 0;
+    return Date.now() - mtime > CLAIM_LEASE_MS;
+  } catch {
+    return false;
+  }
+}
+
+/** The host name as it can appear in a file name. */
+function claimHost(): string {
+  return hostname().replace(/[^0-9A-Za-z.-]/g, "_");
 }
 
 /**
- * Replays spooled records: those for `recordFile` (or every record, when it
- * is omitted) in the spool folders of `delDir`. Each entry is claimed by an
- * atomic rename first, so two replayers never append the same record twice.
- * The deliverable's own spool folder is looked up in a listing of `delDir`
- * (by `list`), which throws no `NotFound` when it does not exist.
+ * Claims an entry by renaming it to our own claim name. `undefined` when
+ * another process got there first; throws when the rename fails otherwise
+ * (a read-only spool: the entry is stuck, not somebody else's).
+ */
+function claim(item: SpoolItem): string | undefined {
+  const base = item.claimedBy ? CLAIM.exec(basename(item.path))![1] : basename(item.path);
+  const claimed = join(item.path, "..", `${base}.claim-${Deno.pid}@${claimHost()}`);
+  try {
+    Deno.renameSync(item.path, claimed);
+    return claimed;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** The text a replayed record's Notes carry, and the file is searched for. */
+function replayMarker(entry: SpoolEntry): string {
+  return `replayed from spool entry ${entry.id}`;
+}
+
+/**
+ * Replays, under the writer's lock, every spool entry for the writer's file
+ * found in the spool folders of `delDir`, oldest first. An entry whose record
+ * is already in the file is removed, not appended again. Failures stay in
+ * the spool and are reported.
+ *
+ * @example
+ * ```ts
+ * import { replayInto } from "./spool.ts";
+ * import { withRecordFile } from "./store.ts";
+ * const report = await withRecordFile("DEL-01-02_X/RunRecords.csv", {}, (writer) =>
+ *   replayInto(writer, "DEL-01-02_X"));
+ * ```
+ */
+export async function replayInto(writer: RecordWriter, delDir?: string): Promise<ReplayReport> {
+  const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
+  for (const item of listSpool(delDir)) {
+    if (item.state === "stuck") {
+      report.failures.push(`STUCK: ${item.path}: ${item.problem}`);
+      continue;
+    }
+    const entry = item.entry!;
+    if (entry.recordFile !== writer.path && realPathOf(entry.recordFile) !== writer.path) continue;
+    await replayOne(writer, item, report);
+  }
+  return report;
+}
+
+async function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport) {
+  const entry = item.entry!;
+  if (item.state === "claimed" && !await claimAbandoned(item)) return;
+  let claimed: string | undefined;
+  try {
+    claimed = claim(item);
+  } catch (e) {
+    report.failures.push(`STUCK: ${item.path}: cannot be claimed for replay: ${message(e)}`);
+    return;
+  }
+  if (!claimed) return; // another replayer has it
+  const marker = replayMarker(entry);
+  try {
+    if (writer.contains(marker)) {
+      Deno.removeSync(claimed);
+      report.alreadyWritten.push(entry.id);
+      return;
+    }
+    const note = `${marker} (spooled ${entry.spooledAt}: ${entry.error})`;
+    const draft = { ...entry.draft, Notes: [entry.draft.Notes, note].filter(Boolean).join(" | ") };
+    report.replayed.push(writer.append(draft));
+    Deno.removeSync(claimed);
+  } catch (e) {
+    if (e instanceof WriteError && e.landed) {
+      // In the file already: never appended again (the marker would find it anyway).
+      Deno.removeSync(claimed);
+      report.failures.push(`${item.path}: replayed, but ${message(e)}`);
+      return;
+    }
+    entry.attempts++;
+    entry.error = message(e);
+    const back = claimed.replace(/\.claim-[^/\\]*$/, "");
+    try {
+      Deno.writeTextFileSync(claimed, JSON.stringify(entry, null, 1) + "\n");
+      Deno.renameSync(claimed, back);
+    } catch { /* left claimed: taken back once this process is gone */ }
+    const loud = entry.attempts >= ESCALATE_AFTER ? "STUCK: " : "";
+    report.failures.push(
+      `${loud}${back}: record for ${entry.recordFile} still not written after ` +
+        `${entry.attempts} replay(s): ${entry.error}`,
+    );
+  }
+}
+
+/**
+ * Replays every spooled record in the spool folders of `delDir` (or of the
+ * user only), one record file at a time, each under one append lock.
  *
  * @example
  * ```ts
@@ -249,61 +488,91 @@ function entriesIn(folder: string): string[] {
  */
 export async function replaySpool(
   delDir?: string,
-  recordFile?: string,
-  list: ListFolder = folderEntries,
+  options: AppendOptions = {},
 ): Promise<ReplayReport> {
-  const report: ReplayReport = { replayed: [], failures: [] };
-  const target = recordFile ? resolve(recordFile) : undefined;
-  const own = delDir === undefined ? undefined : join(resolve(delDir), SPOOL_FOLDER);
-  const shared = sharedSpoolFolder();
-  for (const folder of spoolFolders(delDir)) {
-    if (folder === own && list(resolve(delDir!)).get(SPOOL_FOLDER) !== "folder") continue;
-    if (folder === shared) ensureFolder(folder);
-    const paths = entriesIn(folder);
-    const problem = folder === shared && paths.length > 0 && sharedFolderProblem(folder);
-    if (problem) {
-      report.failures.push(`${folder}: ${paths.length} spooled record(s) not replayed: ${problem}`);
-      continue;
+  const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
+  const items = listSpool(delDir);
+  for (const item of items) {
+    if (item.state === "stuck") report.failures.push(`STUCK: ${item.path}: ${item.problem}`);
+  }
+  const files = [...new Set(items.flatMap((i) => i.entry ? [i.entry.recordFile] : []))];
+  for (const file of files) {
+    try {
+      const one = await withRecordFile(
+        file,
+        { holder: "runrec flush", ...options },
+        (writer) => replayInto(writer, delDir),
+      );
+      report.replayed.push(...one.replayed);
+      report.alreadyWritten.push(...one.alreadyWritten);
+      report.failures.push(...one.failures.filter((f) => !f.startsWith("STUCK: ")));
+    } catch (e) {
+      const waiting = items.filter((i) => i.entry?.recordFile === file).length;
+      report.failures.push(`${file}: ${waiting} spooled record(s) not replayed: ${message(e)}`);
     }
-    for (const path of paths) {
-      let entry: SpoolEntry;
-      try {
-        entry = JSON.parse(await Deno.readTextFile(path));
-      } catch (e) {
-        report.failures.push(`STUCK: ${path}: unreadable spool entry: ${(e as Error).message}`);
-        continue;
-      }
-      const wrong = entryProblem(entry, folder === own ? join(resolve(delDir!), RECORD_FILE) : "");
-      if (wrong) {
-        report.failures.push(`STUCK: ${path}: not replayed: ${wrong}`);
-        continue;
-      }
-      if (target && entry.recordFile !== target) continue;
-      const claimed = `${path}.replaying-${Deno.pid}`;
-      try {
-        await Deno.rename(path, claimed);
-      } catch {
-        continue; // another process claimed it
-      }
-      try {
-        const note = `replayed from spool (spooled ${entry.spooledAt}: ${entry.error})`;
-        const draft = {
-          ...entry.draft,
-          Notes: [entry.draft.Notes, note].filter(Boolean).join(" | "),
-        };
-        report.replayed.push(await appendRecord(entry.recordFile, draft));
-        await Deno.remove(claimed);
-      } catch (e) {
-        entry.attempts++;
-        const message = (e as Error).message.split("\n")[0];
-        await Deno.writeTextFile(claimed, JSON.stringify({ ...entry, error: message }, null, 1));
-        await Deno.rename(claimed, path);
-        const loud = entry.attempts >= ESCALATE_AFTER ? "STUCK: " : "";
-        report.failures.push(
-          `${loud}${path}: record for ${entry.recordFile} still not written after ` +
-            `${entry.attempts} replay(s): ${message}`,
-        );
-      }
+  }
+  return report;
+}
+
+/**
+ * Appends records carried by lost-record lines (or spool entries, one JSON
+ * object per line) from a file an orchestrator saved, each once: a record
+ * already in its file is not appended again.
+ *
+ * @example
+ * ```ts
+ * import { replayLostRecords } from "./spool.ts";
+ * const report = await replayLostRecords("lost-records.txt");
+ * ```
+ */
+export async function replayLostRecords(
+  file: string,
+  options: AppendOptions = {},
+): Promise<ReplayReport> {
+  const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(file);
+  } catch (e) {
+    throw new InputError(`--from ${file}: cannot read: ${message(e)}`);
+  }
+  const lines = text.split("\n");
+  const byFile = new Map<string, SpoolEntry[]>();
+  lines.forEach((raw, i) => {
+    const text = raw.trim();
+    const at = text.indexOf(LOST_RECORD_PREFIX);
+    const json = at >= 0 ? text.slice(at + LOST_RECORD_PREFIX.length) : text;
+    if (!json.startsWith("{")) return; // other output saved with them
+    let entry: SpoolEntry;
+    try {
+      entry = JSON.parse(json);
+    } catch (e) {
+      report.failures.push(`${file}:${i + 1}: not a lost record: ${message(e)}`);
+      return;
+    }
+    const wrong = entryProblem(entry, undefined);
+    if (wrong) {
+      report.failures.push(`${file}:${i + 1}: not replayed: ${wrong}`);
+      return;
+    }
+    byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], entry]);
+  });
+  for (const [recordFile, entries] of byFile) {
+    try {
+      await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
+        for (const entry of entries) {
+          const marker = replayMarker(entry);
+          if (writer.contains(marker)) {
+            report.alreadyWritten.push(entry.id);
+            continue;
+          }
+          const note = `${marker} (lost ${entry.spooledAt}: ${entry.error})`;
+          const notes = [entry.draft.Notes, note].filter(Boolean).join(" | ");
+          report.replayed.push(writer.append({ ...entry.draft, Notes: notes }));
+        }
+      });
+    } catch (e) {
+      report.failures.push(`${recordFile}: lost records not replayed: ${message(e)}`);
     }
   }
   return report;

@@ -3,12 +3,16 @@
  * RunID, one `O_APPEND` write, fsync, read back. Existing bytes are never
  * rewritten, truncated or deleted.
  *
+ * The store's file operations are synchronous: they run under the append lock,
+ * one append at a time, on a few small reads and one write.
+ *
  * @module
  */
-import { resolve } from "./path.ts";
+import { basename, dirname, resolve } from "./path.ts";
 import { decodeRecord, encodeRecord } from "./codec.ts";
 import { InputError } from "./errors.ts";
-import { acquireLock, type ContentionReport } from "./lock.ts";
+import { acquireLock, type ContentionReport, type HeldLock } from "./lock.ts";
+import { readSeqIndex, SeqIndex, writeSeqIndex } from "./seq_index.ts";
 import {
   type FieldProblem,
   HEADER,
@@ -22,9 +26,12 @@ import {
 export const RECORD_FILE = "RunRecords.csv";
 
 /** A record ready to append; the store fills in `RunID` (unless given) and the checksum. */
-export type RecordDraft = Omit<RunRecord, "RunID" | "RecordChecksum"> & { RunID?: string };
+export type RecordDraft = Omit<RunRecord, "RunID" | "RecordChecksum"> & {
+  /** A RunID chosen by the caller; the store allocates one when it is absent. */
+  RunID?: string;
+};
 
-/** Options of {@linkcode appendRecord}. */
+/** Options of {@linkcode appendRecord} and {@linkcode withRecordFile}. */
 export interface AppendOptions {
   /** Flush the file to the device before returning (default `true`). */
   fsync?: boolean;
@@ -36,7 +43,7 @@ export interface AppendOptions {
   onLockWait?: (report: ContentionReport) => void;
 }
 
-/** What {@linkcode appendRecord} did. */
+/** What an append did. */
 export interface AppendResult {
   /** The record as written, with RunID, Notes and RecordChecksum final. */
   record: RunRecord;
@@ -50,9 +57,12 @@ export interface AppendResult {
   tornTail: boolean;
 }
 
-/** A write that went wrong after validation: the record may not be in the file. */
+/** A write that went wrong after validation. */
 export class WriteError extends Error {
-  /** Whether every byte of the record reached the file before the failure (fsync, read-back). */
+  /**
+   * Whether the record's bytes reached the file before the failure (a failed
+   * fsync or read-back): such a record must never be spooled or written again.
+   */
   readonly landed: boolean;
   /** Builds the error. */
   constructor(message: string, options?: ErrorOptions & { landed?: boolean }) {
@@ -62,10 +72,23 @@ export class WriteError extends Error {
   }
 }
 
+/** An open, locked record file: what may be done under one append lock. */
+export interface RecordWriter {
+  /** Absolute path of the record file. */
+  readonly path: string;
+  /** Appends one validated record (see {@linkcode appendRecord}). */
+  append(draft: RecordDraft): AppendResult;
+  /** Whether any line of the file holds `text` (a full read: for replays, which are rare). */
+  contains(text: string): boolean;
+}
+
 const encoder = new TextEncoder();
 const queues = new Map<string, Promise<unknown>>();
 
-/** Runs `task` after every earlier task queued under the same key (one process). */
+/**
+ * Runs `task` after every earlier task queued under the same key, so that two
+ * appends of one process never contend for their own lock file.
+ */
 function serialise<T>(key: string, task: () => Promise<T>): Promise<T> {
   const previous = queues.get(key) ?? Promise.resolve();
   const next = previous.then(task, task);
@@ -77,150 +100,9 @@ function serialise<T>(key: string, task: () => Promise<T>): Promise<T> {
   return next;
 }
 
-/** What a scan of an existing record file found. */
-interface FileState {
-  exists: boolean;
-  /** Whether the file holds no byte at all (a header is written first). */
-  empty: boolean;
-  firstLine: string;
-  endsWithNewline: boolean;
-  /** Highest SEQ used with the RunID prefix, 0 when none (a bigint: SEQ has no digit limit). */
-  maxSeq: bigint;
-  /** Whether the exact RunID asked for is already in the file. */
-  runIdTaken: boolean;
-}
-
-/** 64 KiB, reused: large fresh buffers measured slower (allocation and zeroing per append). */
-const SCAN_CHUNK = 1 << 16;
-/** Safe to share: a scan runs synchronously from open to close. */
-let scanBuffer: Uint8Array | undefined;
-/**
- * Files up to this size are read and decoded whole, natively (`readTextFileSync`):
- * ~0.2-0.35 ms less per emit than a `TextDecoder` in chunks, which a fresh process
- * starts cold. Larger ones are read in chunks: their text as one string would go to
- * V8's large-object space (above 128 KiB) and cost full collections in a long-lived
- * process (2,000 appends to one file: ~10 % fewer per second when files up to 16 MiB
- * were read whole).
- */
-const WHOLE_READ_LIMIT = 128 * 1024;
-
-/**
- * Reads the file once: its header, whether it ends in `\n`, and the highest
- * SEQ already used for `prefix`. RunIDs are the second field of a line, so the
- * scan is a native substring search for `,` + `prefix`; a hit counts only where
- * that comma is the first of its line (not a comma inside a later field).
- *
- * The store's file operations are synchronous: they run under the lock, one
- * append at a time, on a few small reads and one write, where each round trip
- * through Deno's async pool costs more than the system call itself (measured:
- * an append took ~3 ms warm with async calls).
- */
-function scanFile(path: string, prefix: string, runId?: string): FileState {
-  const state: FileState = {
-    exists: false,
-    empty: true,
-    firstLine: "",
-    endsWithNewline: true,
-    maxSeq: 0n,
-    runIdTaken: false,
-  };
-  let info: Deno.FileInfo;
-  try {
-    // Before opening: opening a FIFO would wait for a writer for ever.
-    info = Deno.statSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return state;
-    throw e;
-  }
-  if (!info.isFile) throw new WriteError(`${path}: not a regular file`);
-  const file = Deno.openSync(path, { read: true });
-  try {
-    state.exists = true;
-    const needle = `,${prefix}`;
-    let headerSeen = false;
-    let maxSmall = 0; // the highest SEQ of up to 15 digits: a number, cheaper per line
-    // Searches whole lines (`text` holds no unfinished one), each byte once over the scan.
-    const visit = (text: string) => {
-      if (!headerSeen) {
-        const nl = text.indexOf("\n");
-        state.firstLine = text.slice(0, Math.min(nl < 0 ? text.length : nl, 4096));
-      }
-      for (let hit = text.indexOf(needle); hit >= 0; hit = text.indexOf(needle, hit + 1)) {
-        const lineStart = text.lastIndexOf("\n", hit) + 1;
-        if (lineStart === 0 && !headerSeen) continue; // the header line
-        if (text.indexOf(",", lineStart) !== hit) continue;
-        const digits = hit + needle.length;
-        let i = digits;
-        let seq = 0; // exact while at most 15 digits; a longer SEQ is read as a bigint
-        for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) {
-          seq = seq * 10 + c - 48;
-        }
-        if (text.charCodeAt(i) !== COMMA || i === digits) continue;
-        if (i - digits <= 15) {
-          if (seq > maxSmall) maxSmall = seq;
-        } else if (BigInt(text.slice(digits, i)) > state.maxSeq) {
-          state.maxSeq = BigInt(text.slice(digits, i));
-        }
-        if (runId !== undefined && text.slice(hit + 1, i) === runId) state.runIdTaken = true;
-      }
-      headerSeen = true;
-    };
-    if (info.size <= WHOLE_READ_LIMIT) {
-      // One native read and decode: no decoder of ours to start, no chunks to join.
-      const text = Deno.readTextFileSync(path);
-      state.empty = text === "";
-      visit(text);
-      state.endsWithNewline = state.empty || text.endsWith("\n");
-    } else {
-      scanInChunks(file, visit, state);
-    }
-    if (BigInt(maxSmall) > state.maxSeq) state.maxSeq = BigInt(maxSmall);
-  } finally {
-    file.close();
-  }
-  return state;
-}
-
-/** The scan of a file too large to read whole: 64 KiB at a time, lines searched when complete. */
-function scanInChunks(file: Deno.FsFile, visit: (text: string) => void, state: FileState): void {
-  const buffer = scanBuffer ??= new Uint8Array(SCAN_CHUNK);
-  let carry = ""; // the unfinished last line of what was read so far
-  let lastByte = NEWLINE;
-  // Keeps a BOM, as readTextFileSync does: a file that starts with one is not a record file.
-  const streaming = new TextDecoder("utf-8", { ignoreBOM: true });
-  while (true) {
-    const n = file.readSync(buffer);
-    if (n === null) break;
-    state.empty = false;
-    lastByte = buffer[n - 1];
-    const fresh = streaming.decode(buffer.subarray(0, n), { stream: true });
-    const nl = fresh.lastIndexOf("\n");
-    if (nl < 0) {
-      carry += fresh; // a line longer than a chunk: searched once it is complete
-      continue;
-    }
-    visit(carry + fresh.slice(0, nl));
-    carry = fresh.slice(nl + 1);
-  }
-  // The torn last line (no newline) counts too: its RunID may already be in use.
-  const rest = carry + streaming.decode();
-  if (rest !== "") visit(rest);
-  state.endsWithNewline = state.empty || lastByte === NEWLINE;
-}
-
-const NEWLINE = 10;
-const COMMA = 44;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * What is wrong with a draft, checked as the record it will become (with a
- * stand-in RunID when it has none): the check before the lock, shared with
- * callers that want to name their own options in messages.
+ * stand-in RunID when it has none).
  *
  * @example
  * ```ts
@@ -230,35 +112,28 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * ```
  */
 export function draftProblems(draft: RecordDraft): FieldProblem[] {
-  if (validFrozenDrafts.has(draft)) return [];
   const runId = draft.RunID ?? `${runIdPrefix(draft.DeliverableID, draft.RunTimestamp)}001`;
-  const problems = validateRecord({ ...draft, RunID: runId, RecordChecksum: "0".repeat(64) });
-  if (problems.length === 0 && isDeeplyFrozen(draft)) validFrozenDrafts.add(draft);
-  return problems;
+  return validateRecord({ ...draft, RunID: runId, RecordChecksum: "0".repeat(64) });
 }
 
-/**
- * Drafts found valid that cannot change: checked once, though both the hook
- * (to name the CLI option at fault) and the append ask (~0.1 ms each in a
- * fresh process).
- */
-const validFrozenDrafts = new WeakSet<RecordDraft>();
-
-function isDeeplyFrozen(draft: RecordDraft): boolean {
-  return Object.isFrozen(draft) && Object.isFrozen(draft.InputFiles) &&
-    Object.isFrozen(draft.OutputFiles) && Object.isFrozen(draft.InputHashes) &&
-    Object.isFrozen(draft.OutputHashes);
+function rejectInvalid(file: string, draft: RecordDraft): void {
+  const problems = draftProblems(draft);
+  if (problems.length > 0) {
+    const what = problems.map((p) => `${p.field || "record"} ${p.message}`).join("; ");
+    throw new InputError(`${file}: record not written: ${what}`);
+  }
 }
 
 /**
  * Appends one record to a record file, following DESIGN.md's writing steps:
- * validate; take the append lock; allocate `RunID` SEQ under it; create the
- * file with its header (`O_EXCL`) or append with one `O_APPEND` write,
+ * validate; take the append lock; allocate the RunID's SEQ under it; create
+ * the file with its header (`O_EXCL`) or append with one `O_APPEND` write,
  * starting with `\n` after a torn tail; fsync; read the bytes back and check
- * them. Appends from one process to one file run one after another.
+ * them.
  *
  * Throws {@linkcode InputError} when the record is invalid (nothing written)
- * and {@linkcode WriteError} (or the lock's error) when the write failed.
+ * and {@linkcode WriteError} (or the lock's error) when the write failed;
+ * `WriteError.landed` says whether the record is in the file all the same.
  *
  * @example
  * ```ts
@@ -268,70 +143,322 @@ function isDeeplyFrozen(draft: RecordDraft): boolean {
  * console.log(record.RunID); // RUN-DEL-01-02-20260222-1015-001
  * ```
  */
-export function appendRecord(
+export async function appendRecord(
   file: string,
   draft: RecordDraft,
   options: AppendOptions = {},
 ): Promise<AppendResult> {
-  const path = resolve(file);
-  const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
-  // Validate before taking the lock, so bad input never waits.
-  const problems = draftProblems(draft);
-  if (problems.length > 0) {
-    const what = problems.map((p) => `${p.field || "record"} ${p.message}`).join("; ");
-    return Promise.reject(new InputError(`${file}: record not written: ${what}`));
-  }
-  return serialise(path, () => appendLocked(file, path, draft, prefix, options));
+  rejectInvalid(file, draft); // before the lock, so bad input never waits
+  return await withRecordFile(
+    file,
+    { holder: `runrec (${draft.AgentName})`, ...options },
+    (w) => w.append(draft),
+  );
 }
 
-async function appendLocked(
+/**
+ * Takes the append lock of a record file, runs `use` with a writer for it,
+ * and releases the lock: several appends (a spool replay and the run's own
+ * record) under one lock, so a lock that stays held is waited for once.
+ *
+ * @example
+ * ```ts
+ * import { withRecordFile } from "./store.ts";
+ * declare const a: import("./store.ts").RecordDraft;
+ * declare const b: import("./store.ts").RecordDraft;
+ * await withRecordFile("DEL-01-02_X/RunRecords.csv", {}, (writer) => {
+ *   writer.append(a);
+ *   writer.append(b);
+ * });
+ * ```
+ */
+export function withRecordFile<T>(
+  file: string,
+  options: AppendOptions,
+  use: (writer: RecordWriter) => T | Promise<T>,
+): Promise<T> {
+  const path = resolve(file);
+  return serialise(path, async () => {
+    refuseLink(path);
+    const lock = await acquireLock(`${path}.lock`, {
+      deliverableId: deliverableIdOf(path),
+      holder: options.holder ?? "runrec",
+      leaseSeconds: options.leaseSeconds,
+      onWait: options.onLockWait,
+    });
+    try {
+      return await use(lockedWriter(file, path, lock, options.fsync ?? true));
+    } finally {
+      await lock.release();
+    }
+  });
+}
+
+/** The deliverable ID in the record file's folder name, for the lock's `deliverable_id`. */
+function deliverableIdOf(path: string): string {
+  return /^(DEL-[0-9]{2,}-[0-9]{2,})(?:_|$)/.exec(basename(dirname(path)))?.[1] ?? "TBD";
+}
+
+/**
+ * A record file that is a symbolic link would send records out of the
+ * deliverable (into another deliverable's file, or any file): refused.
+ * Checked before the lock and again right before each open.
+ */
+function refuseLink(path: string): void {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw new WriteError(`${path}: cannot stat: ${(e as Error).message}`, { cause: e });
+  }
+  if (info.isSymlink) {
+    throw new WriteError(
+      `${path}: is a symbolic link; runrec writes only a regular file in the deliverable folder`,
+    );
+  }
+  if (!info.isFile) throw new WriteError(`${path}: not a regular file`);
+}
+
+function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean): RecordWriter {
+  const recoveries = [...lock.recoveries];
+  return {
+    path,
+    append(draft) {
+      rejectInvalid(file, draft);
+      // The lock's recoveries are noted in the first record written under it.
+      const notes = [draft.Notes, ...recoveries.splice(0)].filter((n) => n !== "").join(" | ");
+      return appendLocked(file, path, { ...draft, Notes: notes }, lock, fsync);
+    },
+    contains(text) {
+      refuseLink(path);
+      return fileContains(path, text);
+    },
+  };
+}
+
+function appendLocked(
   file: string,
   path: string,
   draft: RecordDraft,
-  prefix: string,
-  options: AppendOptions,
-): Promise<AppendResult> {
-  const lock = await acquireLock(`${path}.lock`, {
-    deliverableId: draft.DeliverableID,
-    holder: options.holder ?? `runrec (${draft.AgentName})`,
-    leaseSeconds: options.leaseSeconds,
-    onWait: options.onLockWait,
-  });
-  try {
-    const state = scanFile(path, prefix, draft.RunID);
-    if (!state.empty && state.firstLine.replace(/\r$/, "") !== HEADER) {
-      const bom = state.firstLine.startsWith("\uFEFF");
-      throw new WriteError(
-        `${file}:1: not a run record file: header ` +
-          (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
-          JSON.stringify(state.firstLine.slice(bom ? 1 : 0, 60)),
-      );
-    }
-    if (draft.RunID && state.runIdTaken) {
-      throw new InputError(`${file}: RunID ${draft.RunID} is already in the file`);
-    }
-    const notes = [draft.Notes, ...lock.recoveries].filter((n) => n !== "").join(" | ");
-    const record = inColumnOrder({
-      ...draft,
-      RunID: draft.RunID ?? `${prefix}${String(state.maxSeq + 1n).padStart(3, "0")}`,
-      Notes: notes,
-      RecordChecksum: "",
-    });
-    const line = encodeRecord(record);
-    record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
-    // No second validation: only RunID (built from validated fields) and Notes (free text)
-    // changed since the check before the lock, and the read-back check below parses it again.
-    const needsHeader = state.empty;
-    const tornTail = !state.endsWithNewline;
-    const bytes = encoder.encode(
-      (needsHeader ? `${HEADER}\n` : "") + (tornTail ? "\n" : "") + `${line}\n`,
-    );
-    const offset = writeOnce(path, bytes, !state.exists, options.fsync ?? true);
-    checkWritten(path, offset, bytes, line);
-    return { record, bytesWritten: bytes.length, offset, created: !state.exists, tornTail };
-  } finally {
-    await lock.release();
+  lock: HeldLock,
+  fsync: boolean,
+): AppendResult {
+  refuseLink(path);
+  const state = readFileState(file, path);
+  const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
+  const index = allocate(path, state, prefix, draft.RunID);
+  if (draft.RunID && index.taken) {
+    throw new InputError(`${file}: RunID ${draft.RunID} is already in the file`);
   }
+  const record = inColumnOrder({
+    ...draft,
+    RunID: draft.RunID ?? `${prefix}${String(index.maxSeq + 1n).padStart(3, "0")}`,
+    RecordChecksum: "",
+  });
+  const line = encodeRecord(record);
+  record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
+  const tornTail = !state.endsWithNewline;
+  const bytes = encoder.encode(
+    (state.size === 0 ? `${HEADER}\n` : "") + (tornTail ? "\n" : "") + `${line}\n`,
+  );
+  // The last moment to find the lock taken over; after this, our bytes may land.
+  (lock as HeldLock & { confirm?: () => void }).confirm?.(); // TODO(lock merge)
+  const offset = writeOnce(path, bytes, !state.exists, fsync);
+  checkWritten(path, offset, bytes);
+  index.index.see(record.RunID);
+  index.index.size = offset + bytes.length;
+  writeSeqIndex(path, index.index);
+  return { record, bytesWritten: bytes.length, offset, created: !state.exists, tornTail };
+}
+
+/** What the store needs to know of the file before an append. */
+interface FileState {
+  exists: boolean;
+  size: number;
+  endsWithNewline: boolean;
+}
+
+/** Reads the header (which must be runrec's) and the last byte; nothing in between. */
+function readFileState(file: string, path: string): FileState {
+  let handle: Deno.FsFile;
+  try {
+    handle = Deno.openSync(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { exists: false, size: 0, endsWithNewline: true };
+    throw new WriteError(`${path}: cannot open: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    const size = handle.statSync().size;
+    if (size === 0) return { exists: true, size, endsWithNewline: true };
+    const head = readAt(handle, 0, Math.min(size, HEADER.length + 2));
+    checkHeader(file, head);
+    const last = readAt(handle, size - 1, 1);
+    return { exists: true, size, endsWithNewline: last[0] === NEWLINE };
+  } finally {
+    handle.close();
+  }
+}
+
+const NEWLINE = 10;
+
+function checkHeader(file: string, head: Uint8Array): void {
+  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(head);
+  const firstLine = text.split("\n")[0].replace(/\r$/, "");
+  if (firstLine === HEADER) return;
+  const bom = text.startsWith("\uFEFF");
+  throw new WriteError(
+    `${file}:1: not a run record file: header ` +
+      (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
+      JSON.stringify(firstLine.slice(bom ? 1 : 0, 60)),
+  );
+}
+
+/** Reads exactly `length` bytes at `offset` (fewer only at the end of the file). */
+function readAt(handle: Deno.FsFile, offset: number, length: number): Uint8Array {
+  const buffer = new Uint8Array(length);
+  handle.seekSync(offset, Deno.SeekMode.Start);
+  let got = 0;
+  while (got < length) {
+    const n = handle.readSync(buffer.subarray(got));
+    if (n === null) break;
+    got += n;
+  }
+  return buffer.subarray(0, got);
+}
+
+/**
+ * The highest SEQ used with `prefix`, and whether `runId` (when the caller
+ * chose one) is taken, from the SEQ index brought up to date with the file:
+ * only the bytes appended since the index was stored are read, unless the
+ * answer needs the whole file (a minute earlier than the latest one, as a
+ * `--started` in the past gives, or a chosen RunID that may be in use).
+ */
+function allocate(
+  path: string,
+  state: FileState,
+  prefix: string,
+  runId: string | undefined,
+): { index: SeqIndex; maxSeq: bigint; taken: boolean } {
+  const index = state.exists ? readSeqIndex(path, state.size) : new SeqIndex();
+  if (index.size < state.size) {
+    scanLines(path, index.size, (head) => {
+      const id = runIdOfLine(head);
+      if (id) index.see(id);
+    });
+    index.size = state.size;
+  }
+  const known = index.lookup(prefix);
+  const surelyFree = runId === undefined ||
+    (known !== undefined && runId.startsWith(prefix) && BigInt(runId.slice(prefix.length)) > known);
+  const mayBeTaken = !surelyFree;
+  if (known !== undefined && !mayBeTaken) return { index, maxSeq: known, taken: false };
+  let maxSeq = 0n;
+  let taken = false;
+  scanLines(path, 0, (head) => {
+    const id = runIdOfLine(head);
+    if (id === undefined) return;
+    if (id === runId) taken = true;
+    if (id.startsWith(prefix)) {
+      const seq = BigInt(id.slice(prefix.length));
+      if (seq > maxSeq) maxSeq = seq;
+    }
+  });
+  return { index, maxSeq, taken };
+}
+
+/** The RunID in a line's second field (where encode writes it, never quoted), if any. */
+export function runIdOfLine(head: string): string | undefined {
+  const first = head.indexOf(",");
+  if (first < 0) return undefined;
+  const second = head.indexOf(",", first + 1);
+  const id = head.slice(first + 1, second < 0 ? undefined : second);
+  return /^RUN-DEL-[0-9]{2,}-[0-9]{2,}-[0-9]{8}-[0-9]{4}-[0-9]{3,}$/.test(id) ? id : undefined;
+}
+
+/** How much of each line {@linkcode scanLines} keeps: a RunID is near its start. */
+const LINE_HEAD = 1024;
+const CHUNK = 1 << 16;
+
+/**
+ * Calls `visit` with the first {@linkcode LINE_HEAD} bytes (as Latin-1 text)
+ * of every line from byte `from` on, the torn last line included: memory
+ * stays bounded however long a line is.
+ */
+function scanLines(path: string, from: number, visit: (head: string) => void): void {
+  const handle = Deno.openSync(path, { read: true });
+  try {
+    handle.seekSync(from, Deno.SeekMode.Start);
+    const buffer = new Uint8Array(CHUNK);
+    let head = "";
+    while (true) {
+      const n = handle.readSync(buffer);
+      if (n === null) break;
+      let start = 0;
+      while (start < n) {
+        const nl = buffer.subarray(start, n).indexOf(NEWLINE);
+        const end = nl < 0 ? n : start + nl;
+        if (head.length < LINE_HEAD) {
+          head += latin1(buffer.subarray(start, Math.min(end, start + LINE_HEAD - head.length)));
+        }
+        if (nl < 0) break;
+        visit(head);
+        head = "";
+        start = end + 1;
+      }
+    }
+    if (head !== "") visit(head);
+  } finally {
+    handle.close();
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 4096) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return text;
+}
+
+/** Whether the file's bytes hold the UTF-8 of `text` (which must not span a line). */
+function fileContains(path: string, text: string): boolean {
+  const needle = encoder.encode(text);
+  let found = false;
+  let carry = new Uint8Array(0);
+  let handle: Deno.FsFile;
+  try {
+    handle = Deno.openSync(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+  try {
+    const buffer = new Uint8Array(CHUNK);
+    while (!found) {
+      const n = handle.readSync(buffer);
+      if (n === null) break;
+      const window = new Uint8Array(carry.length + n);
+      window.set(carry);
+      window.set(buffer.subarray(0, n), carry.length);
+      found = indexOfBytes(window, needle) >= 0;
+      carry = window.slice(Math.max(0, window.length - needle.length + 1));
+    }
+  } finally {
+    handle.close();
+  }
+  return found;
+}
+
+function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
+  if (needle.length === 0) return 0;
+  for (let i = haystack.indexOf(needle[0]); i >= 0; i = haystack.indexOf(needle[0], i + 1)) {
+    if (i + needle.length > haystack.length) return -1;
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
 }
 
 /** One `write` call; returns the offset where the bytes landed. */
@@ -343,6 +470,7 @@ function writeOnce(path: string, bytes: Uint8Array, create: boolean, fsync: bool
     throw new WriteError(`${path}: cannot open for append: ${(e as Error).message}`, { cause: e });
   }
   try {
+    const before = handle.statSync().size;
     let written: number;
     try {
       written = handle.writeSync(bytes);
@@ -350,6 +478,7 @@ function writeOnce(path: string, bytes: Uint8Array, create: boolean, fsync: bool
       throw new WriteError(`${path}: write failed: ${(e as Error).message}`, { cause: e });
     }
     if (written !== bytes.length) {
+      // A torn line: not a record (no valid checksum); the next append starts a new line.
       throw new WriteError(`${path}: short write: ${written} of ${bytes.length} bytes`);
     }
     if (fsync) {
@@ -362,41 +491,41 @@ function writeOnce(path: string, bytes: Uint8Array, create: boolean, fsync: bool
         });
       }
     }
-    // With O_APPEND the position after the write is the end of our bytes.
-    const end = handle.seekSync(0, Deno.SeekMode.Current);
-    return end - bytes.length;
+    // Under the lock no one else appends, so our bytes start where the file ended.
+    return before;
   } finally {
     handle.close();
   }
 }
 
 /** Post-write validation: the bytes in the file are ours and decode to a valid record. */
-function checkWritten(path: string, offset: number, bytes: Uint8Array, line: string): void {
-  const handle = Deno.openSync(path, { read: true });
+function checkWritten(path: string, offset: number, bytes: Uint8Array): void {
+  let back: Uint8Array;
   try {
-    handle.seekSync(offset, Deno.SeekMode.Start);
-    const back = new Uint8Array(bytes.length);
-    let got = 0;
-    while (got < back.length) {
-      const n = handle.readSync(back.subarray(got));
-      if (n === null) break;
-      got += n;
+    const handle = Deno.openSync(path, { read: true });
+    try {
+      back = readAt(handle, offset, bytes.length);
+    } finally {
+      handle.close();
     }
-    if (got !== bytes.length || !sameBytes(back, bytes)) {
-      throw new WriteError(`${path}: post-write check: bytes at offset ${offset} differ`, {
-        landed: true,
-      });
-    }
-    // The bytes in the file are the UTF-8 of `line` (and of what came before it), so the
-    // line read back is `line`: parsed and checked as such, without decoding the bytes
-    // again, and its checksum holds without hashing it again.
-    const problems = validateRecord(decodeRecord(line));
-    if (problems.length > 0) {
-      throw new WriteError(
-        `${path}: post-write check: ${problems[0].field} ${problems[0].message}`,
-      );
-    }
-  } finally {
-    handle.close();
+  } catch (e) {
+    throw new WriteError(`${path}: post-write check: ${(e as Error).message}`, {
+      cause: e,
+      landed: true,
+    });
+  }
+  if (back.length !== bytes.length || back.some((b, i) => b !== bytes[i])) {
+    throw new WriteError(`${path}: post-write check: bytes at offset ${offset} differ`, {
+      landed: true,
+    });
+  }
+  const text = new TextDecoder().decode(back);
+  const line = text.slice(text.lastIndexOf("\n", text.length - 2) + 1, -1);
+  const problems = validateRecord(decodeRecord(line));
+  if (problems.length > 0) {
+    throw new WriteError(
+      `${path}: post-write check: ${problems[0].field} ${problems[0].message}`,
+      { landed: true },
+    );
   }
 }

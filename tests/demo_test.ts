@@ -263,8 +263,17 @@ Deno.test("conformance: runrec writes only RunRecords.csv; host files stay byte-
       assertEquals(after[path], hash, `${path} is byte-identical`);
     }
     const added = sortedKeys(after).filter((p) => !(p in before));
+    // Besides RunRecords.csv, only runrec's own state folder, which git ignores.
+    const state = added.filter((p) => p.includes("/.runrec/"));
+    for (const p of state.filter((p) => p.endsWith("/.gitignore"))) {
+      assertEquals(await Deno.readTextFile(join(root, p)), "*\n", p);
+    }
     const expected = Object.values(DELIVERABLES).map((d) => join(WORKING_DIR, d, "RunRecords.csv"));
-    assertEquals(added, expected.sort(), "the only new files are RunRecords.csv");
+    assertEquals(
+      added.filter((p) => !state.includes(p)),
+      expected.sort(),
+      "the only new files are RunRecords.csv",
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

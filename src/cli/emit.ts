@@ -45,6 +45,9 @@ record in a spool ($RUNREC_SPOOL_DIR if set, else <del-dir>/.runrec-spool/, else
 $TMPDIR/runrec-spool-<uid>/) and exits 0, unless --strict (exit 2). The next
 successful emit to the folder, or runrec flush, appends spooled records. A spooled
 record gets its RunID when it is appended, so nothing is printed on stdout for it.
+When no spool folder takes it either, the record is printed on stderr on one line
+starting "runrec: lost-record: "; save that line and append it later with
+runrec flush --from FILE (each record is appended once, however often replayed).
 Bad arguments exit 2 and write nothing.
 
 Example:
@@ -109,6 +112,7 @@ export const emitCommand: Command = {
     }
     for (const note of outcome.notes) io.err(`runrec: note: ${note}\n`);
     for (const warning of outcome.warnings) io.err(`runrec: warning: ${warning}\n`);
+    if (outcome.lost) io.err(`${outcome.lost}\n`);
     const record = outcome.written?.record;
     // Not written: JSON still gets one document, the record as built, without RunID.
     if (parsed.values.json) {

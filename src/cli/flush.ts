@@ -1,25 +1,35 @@
 /**
- * `runrec flush`: append spooled records now.
+ * `runrec flush`: append spooled records now, or records an orchestrator
+ * saved from lost-record lines (`--from FILE`).
  *
  * @module
  */
 import { requireFolder } from "../deliverable.ts";
-import { replaySpool } from "../spool.ts";
-import { type Command, EXIT, writeJson } from "./command.ts";
+import { listSpool, replayLostRecords, type ReplayReport, replaySpool } from "../spool.ts";
+import { type Command, EXIT, stringOption, writeJson } from "./command.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
 
 Usage:
   runrec flush [<del-dir>...] [--json]
+  runrec flush --from FILE [--json]
 
 Looks in $RUNREC_SPOOL_DIR, each <del-dir>/.runrec-spool/ and $TMPDIR/runrec-spool-<uid>/,
-and appends every spooled record to the RunRecords.csv it belongs to. Each record
-is replayed once; one that fails again stays in the spool and is reported.
+and appends every spooled record to the RunRecords.csv it belongs to, oldest first.
+Each record is appended once: a record already in its file (a replay that died after
+its write) is not appended again. An entry claimed by a replayer that is gone (or
+whose claim is older than a minute) is taken back and replayed. An entry that cannot
+be replayed (unreadable, read-only spool, not a RunRecords.csv) is reported STUCK.
 
-Exit codes: 0 all spooled records written (or none), 1 some remain, 2 usage error.
+--from FILE appends the records of the "runrec: lost-record: ..." lines in FILE
+(saved from the stderr of an emit that could neither write nor spool its record).
+
+Exit codes: 0 all spooled records written (or none), 1 some remain or are stuck,
+2 usage error.
 
 Example:
   runrec flush PKG-01_X/1_Working/DEL-01-02_Y
+  runrec flush --from lost-records.txt
 `;
 
 /** The `flush` command. */
@@ -27,24 +37,45 @@ export const flushCommand: Command = {
   name: "flush",
   summary: "append records spooled after failed writes",
   help: HELP,
-  options: { json: { type: "boolean" } },
+  options: { json: { type: "boolean" }, from: { type: "string" } },
   async run(parsed, io) {
+    const from = stringOption(parsed, "from");
     const dirs = parsed.positionals.length > 0 ? parsed.positionals : [undefined];
     for (const dir of dirs) if (dir !== undefined) requireFolder(dir);
-    const replayed = [];
-    const failures: string[] = [];
-    for (const dir of dirs) {
-      const report = await replaySpool(dir);
-      replayed.push(...report.replayed.map((r) => r.record));
-      failures.push(...report.failures);
+    const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
+    const merge = (one: ReplayReport) => {
+      report.replayed.push(...one.replayed);
+      report.alreadyWritten.push(...one.alreadyWritten);
+      report.failures.push(...one.failures);
+    };
+    if (from !== undefined) {
+      merge(await replayLostRecords(from));
+    } else {
+      for (const dir of dirs) merge(await replaySpool(dir));
     }
+    // What is left: claimed by a live replayer, or waiting after a failure.
+    const left = from === undefined
+      ? dirs.flatMap((dir) => listSpool(dir)).filter((i) => i.state === "claimed")
+      : [];
+    const replayed = report.replayed.map((r) => r.record);
     if (parsed.values.json) {
-      writeJson(io, { replayed, failures });
+      writeJson(io, {
+        replayed,
+        alreadyWritten: report.alreadyWritten,
+        claimed: left.map((i) => ({ path: i.path, claimedBy: i.claimedBy })),
+        failures: report.failures,
+      });
     } else {
       for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);
-      for (const f of failures) io.err(`runrec: warning: ${f}\n`);
-      if (replayed.length === 0 && failures.length === 0) io.out("nothing spooled\n");
+      for (const id of report.alreadyWritten) {
+        io.out(`spool entry ${id} was already in its file; removed\n`);
+      }
+      for (const i of left) io.err(`runrec: warning: CLAIMED by ${i.claimedBy}: ${i.path}\n`);
+      for (const f of report.failures) io.err(`runrec: warning: ${f}\n`);
+      const nothing = replayed.length + report.alreadyWritten.length + left.length +
+        report.failures.length;
+      if (nothing === 0) io.out("nothing spooled\n");
     }
-    return failures.length > 0 ? EXIT.check : EXIT.ok;
+    return report.failures.length + left.length > 0 ? EXIT.check : EXIT.ok;
   },
 };
