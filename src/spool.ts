@@ -492,8 +492,10 @@ export async function replaySpool(
 ): Promise<ReplayReport> {
   const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
   const items = listSpool(delDir);
+  // A stuck entry is found by every file's replay: each is reported once.
+  const failures = new Set<string>();
   for (const item of items) {
-    if (item.state === "stuck") report.failures.push(`STUCK: ${item.path}: ${item.problem}`);
+    if (item.state === "stuck") failures.add(`STUCK: ${item.path}: ${item.problem}`);
   }
   const files = [...new Set(items.flatMap((i) => i.entry ? [i.entry.recordFile] : []))];
   for (const file of files) {
@@ -505,12 +507,13 @@ export async function replaySpool(
       );
       report.replayed.push(...one.replayed);
       report.alreadyWritten.push(...one.alreadyWritten);
-      report.failures.push(...one.failures.filter((f) => !f.startsWith("STUCK: ")));
+      one.failures.forEach((f) => failures.add(f));
     } catch (e) {
       const waiting = items.filter((i) => i.entry?.recordFile === file).length;
-      report.failures.push(`${file}: ${waiting} spooled record(s) not replayed: ${message(e)}`);
+      failures.add(`${file}: ${waiting} spooled record(s) not replayed: ${message(e)}`);
     }
   }
+  report.failures = [...failures];
   return report;
 }
 

@@ -1,0 +1,317 @@
+/**
+ * The spool under real faults: replays killed mid-way, failed fsyncs, lost
+ * records, read-only and foreign spool folders, a symlinked record file.
+ * Each case runs the CLI as a real process; faults are injected with
+ * `strace`, bind mounts and real links, never mocked.
+ */
+import { join } from "node:path";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject, ROOT, sampleDraft } from "./fixtures.ts";
+
+/** A project with one record spooled in the deliverable's own spool folder, by agent EARLIER. */
+async function projectWithSpooled() {
+  const { root, del } = await makeProject();
+  const tmp = await Deno.makeTempDir(); // the user's spool folder goes here, not in the real /tmp
+  const file = join(del, RECORD_FILE);
+  const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "EARLIER" });
+  spoolRecord(del, newSpoolEntry(file, draft, "test fault"));
+  const env = { TMPDIR: tmp };
+  const cleanup = async () => {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  };
+  return { root, del, file, env, cleanup };
+}
+
+/** Agent names of the records in a record file, in file order. */
+async function agentsIn(file: string): Promise<string[]> {
+  const text = await Deno.readTextFile(file).catch(() => "");
+  return text.trimEnd().split("\n").slice(1).filter((l) => l !== "").map((l) => l.split(",")[3]);
+}
+
+function entriesIn(folder: string): string[] {
+  try {
+    return [...Deno.readDirSync(folder)].map((e) => e.name).filter((n) => n !== ".gitignore")
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Starts the CLI under `strace` with the given fault-injection arguments. */
+function underStrace(args: string[], strace: string[], env: Record<string, string>) {
+  return new Deno.Command("strace", {
+    args: [
+      "-f",
+      "-qq",
+      "-o",
+      "/dev/null",
+      ...strace,
+      Deno.execPath(),
+      "run",
+      ...FULL_FLAGS,
+      join(
+        ROOT,
+        ENTRY_POINT,
+      ),
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).spawn();
+}
+
+/** Waits (polling a folder, with a deadline) until a file whose name matches `pattern` appears. */
+async function waitForFile(folder: string, pattern: RegExp, deadlineMs = 20_000): Promise<string> {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    const name = entriesIn(folder).find((n) => pattern.test(n));
+    if (name) return name;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no file matching ${pattern} appeared in ${folder} within ${deadlineMs} ms`);
+}
+
+Deno.test("spool: a replay killed right after claiming its entry is taken back and replayed by flush", async () => {
+  const { del, file, env, cleanup } = await projectWithSpooled();
+  try {
+    // Every rename stalls for 3 s once done: the claim is a rename, and the kill lands in the stall.
+    const child = underStrace(
+      ["emit", del, "--agent", "NOW", "--status", "SUCCESS"],
+      ["-e", "trace=rename,renameat,renameat2", "-e", "inject=all:delay_exit=3000000"],
+      env,
+    );
+    const claim = await waitForFile(join(del, SPOOL_FOLDER), /\.claim-\d+@/);
+    const pid = Number(/\.claim-(\d+)@/.exec(claim)![1]);
+    Deno.kill(pid, "SIGKILL");
+    await child.output();
+    assertEquals(await agentsIn(file), [], "killed before its write");
+    // The claimer is gone: flush takes the claim back and appends the record, once.
+    const flush = await runCliProcess(["flush", del], FULL_FLAGS, env);
+    assertEquals(flush.code, 0, flush.stderr);
+    assertMatch(flush.stdout, /^RUN-DEL-01-02-\d{8}-\d{4}-001  replayed into DEL-01-02\n$/);
+    assertEquals(await agentsIn(file), ["EARLIER"]);
+    assertEquals(entriesIn(join(del, SPOOL_FOLDER)), []);
+    const again = await runCliProcess(["flush", del], FULL_FLAGS, env);
+    assertEquals([again.code, again.stdout], [0, "nothing spooled\n"]);
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("spool: flush lists an entry claimed by a live replayer, and replays one whose claimer is dead", async () => {
+  const { del, file, env, cleanup } = await projectWithSpooled();
+  try {
+    const spool = join(del, SPOOL_FOLDER);
+    const [entry] = entriesIn(spool);
+    const host = Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_");
+    // Claimed by this test process, which is alive: left alone, and shown.
+    await Deno.rename(join(spool, entry), join(spool, `${entry}.claim-${Deno.pid}@${host}`));
+    const live = await runCliProcess(["flush", del], FULL_FLAGS, env);
+    assertEquals(live.code, 1, live.stderr);
+    assertMatch(live.stderr, new RegExp(`CLAIMED by ${Deno.pid}@`));
+    assertEquals(await agentsIn(file), []);
+    // Claimed by a process that has ended: taken back and replayed.
+    const ended = new Deno.Command("true").spawn();
+    await ended.status;
+    await Deno.rename(
+      join(spool, `${entry}.claim-${Deno.pid}@${host}`),
+      join(spool, `${entry}.claim-${ended.pid}@${host}`),
+    );
+    const dead = await runCliProcess(["flush", del], FULL_FLAGS, env);
+    assertEquals(dead.code, 0, dead.stderr);
+    assertEquals(await agentsIn(file), ["EARLIER"]);
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("spool: a replay whose write landed but whose fsync failed is never appended again", async () => {
+  const { del, file, env, cleanup } = await projectWithSpooled();
+  try {
+    const child = underStrace(
+      ["flush", del],
+      ["-e", "trace=fsync,fdatasync", "-e", "inject=all:error=EIO"],
+      env,
+    );
+    const failed = await child.output();
+    const stderr = new TextDecoder().decode(failed.stderr);
+    assertMatch(stderr, /replayed, but .*fsync failed/);
+    assertEquals(await agentsIn(file), ["EARLIER"], "the bytes landed");
+    // However often it is flushed again, the record is in the file once.
+    for (let i = 0; i < 2; i++) {
+      const flush = await runCliProcess(["flush", del], FULL_FLAGS, env);
+      assertEquals(flush.code, 0, flush.stderr);
+    }
+    const emit = await runCliProcess(["emit", del, "--agent", "NOW", "--status", "SUCCESS"], [
+      ...FULL_FLAGS,
+    ], env);
+    assertEquals(emit.code, 0, emit.stderr);
+    assertEquals(await agentsIn(file), ["EARLIER", "NOW"]);
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("spool: an emit whose fsync fails keeps its landed record out of the spool", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await Deno.makeTempDir();
+  try {
+    const child = underStrace(
+      ["emit", del, "--agent", "NOW", "--status", "SUCCESS"],
+      ["-e", "trace=fsync,fdatasync", "-e", "inject=all:error=EIO"],
+      { TMPDIR: tmp },
+    );
+    const out = await child.output();
+    assertEquals(out.code, 0);
+    assertMatch(new TextDecoder().decode(out.stderr), /record written but not confirmed/);
+    const next = await runCliProcess(["emit", del, "--agent", "NEXT", "--status", "SUCCESS"], [
+      ...FULL_FLAGS,
+    ], { TMPDIR: tmp });
+    assertEquals(next.code, 0, next.stderr);
+    assertEquals(await agentsIn(join(del, RECORD_FILE)), ["NOW", "NEXT"]);
+    assertEquals(entriesIn(join(del, SPOOL_FOLDER)), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("spool: a record neither written nor spooled is printed whole and appended once by flush --from", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await Deno.makeTempDir();
+  try {
+    // Every place is blocked: a folder where RunRecords.csv belongs, a file where the spool
+    // folder belongs, and spool folders under a file (ENOTDIR).
+    await Deno.mkdir(join(del, RECORD_FILE));
+    await Deno.writeTextFile(join(del, SPOOL_FOLDER), "");
+    const blocker = join(tmp, "a-file");
+    await Deno.writeTextFile(blocker, "");
+    const env = { TMPDIR: blocker, RUNREC_SPOOL_DIR: join(blocker, "spool") };
+    const args = ["emit", del, "--agent", "LOST", "--status", "SUCCESS", "--notes", 'a, "b"'];
+    const out = await runCliProcess(args, FULL_FLAGS, env);
+    assertEquals(out.code, 0, "the agent's run does not fail");
+    assertMatch(out.stderr, /runrec: warning: record LOST: .*runrec flush --from FILE/);
+    const lost = out.stderr.split("\n").filter((l) => l.startsWith("runrec: lost-record: {"));
+    assertEquals(lost.length, 1, out.stderr);
+    const saved = join(tmp, "orchestrator.log");
+    await Deno.writeTextFile(saved, `some agent output\n${out.stderr}`);
+    // The fault is fixed; the orchestrator appends what it saved, twice by mistake.
+    await Deno.remove(join(del, RECORD_FILE));
+    const first = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(first.code, 0, first.stderr);
+    assertMatch(first.stdout, /^RUN-DEL-01-02-\d{8}-\d{4}-001  replayed into DEL-01-02\n$/);
+    const second = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(second.code, 0, second.stderr);
+    assertMatch(second.stdout, /was already in its file/);
+    assertEquals(await agentsIn(join(del, RECORD_FILE)), ["LOST"]);
+    const line = (await Deno.readTextFile(join(del, RECORD_FILE))).split("\n")[1];
+    assertIncludes(line, `"a, ""b"" | replayed from spool entry `);
+    const missing = await runCliProcess(["flush", "--from", join(tmp, "nope")], FULL_FLAGS);
+    assertEquals(missing.code, 2);
+    assertMatch(missing.stderr, /^runrec flush: --from .*nope: cannot read: .*\n$/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("spool: flush reports an entry in a read-only spool as STUCK, exit 1", async () => {
+  const { del, file, env, cleanup } = await projectWithSpooled();
+  const spool = join(del, SPOOL_FOLDER);
+  const mount = (args: string[]) => new Deno.Command("mount", { args }).output();
+  const bound = await mount(["--bind", spool, spool]);
+  assertEquals(bound.code, 0, new TextDecoder().decode(bound.stderr));
+  try {
+    assertEquals((await mount(["-o", "remount,bind,ro", spool])).code, 0);
+    const flush = await runCliProcess(["flush", del], FULL_FLAGS, env);
+    assertEquals(flush.code, 1, flush.stderr);
+    assertMatch(
+      flush.stderr,
+      /STUCK: .*\.json: cannot be claimed for replay: Read-only file system/,
+    );
+    assertEquals(await agentsIn(file), []);
+  } finally {
+    await new Deno.Command("umount", { args: [spool] }).output();
+    await cleanup();
+  }
+});
+
+Deno.test("spool: a $RUNREC_SPOOL_DIR open to others or owned by another user is neither replayed nor written", async () => {
+  const { del, file, cleanup, env } = await projectWithSpooled();
+  const spool = await Deno.makeTempDir();
+  try {
+    // An entry someone else could have put there, naming this deliverable's record file.
+    const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "PLANTED" });
+    await Deno.writeTextFile(
+      join(spool, "1-1-planted.json"),
+      JSON.stringify(newSpoolEntry(file, draft, "x")),
+    );
+    await Deno.remove(join(del, SPOOL_FOLDER), { recursive: true });
+    const withSpool = { ...env, RUNREC_SPOOL_DIR: spool };
+    await Deno.chmod(spool, 0o777);
+    const open = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"], [
+      ...FULL_FLAGS,
+    ], withSpool);
+    assertEquals(open.code, 0, open.stderr);
+    assertMatch(
+      open.stderr,
+      /STUCK: .*1-1-planted\.json: not replayed: the folder is open to other/,
+    );
+    await Deno.chmod(spool, 0o700);
+    await Deno.chown(spool, 4242, 4242);
+    const foreign = await runCliProcess(["flush"], FULL_FLAGS, withSpool);
+    assertEquals(foreign.code, 1);
+    assertMatch(foreign.stderr, /not replayed: the folder is owned by uid 4242/);
+    assertEquals(await agentsIn(file), ["A"]);
+    // Nor is a record spooled there: it goes to the deliverable's own spool folder.
+    await Deno.mkdir(join(del, "blocked"));
+    await Deno.remove(file);
+    await Deno.mkdir(file);
+    const spooled = await runCliProcess(["emit", del, "--agent", "B", "--status", "SUCCESS"], [
+      ...FULL_FLAGS,
+    ], withSpool);
+    assertMatch(spooled.stderr, /spooled to .*\.runrec-spool\//);
+    assertEquals(entriesIn(spool), ["1-1-planted.json"]);
+  } finally {
+    await Deno.remove(spool, { recursive: true });
+    await cleanup();
+  }
+});
+
+Deno.test("store: a RunRecords.csv that is a symbolic link is refused; its target is untouched", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await Deno.makeTempDir();
+  try {
+    const elsewhere = join(root, "elsewhere.csv");
+    await Deno.writeTextFile(elsewhere, "precious\n");
+    await Deno.symlink(elsewhere, join(del, RECORD_FILE));
+    const out = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"], [
+      ...FULL_FLAGS,
+    ], { TMPDIR: tmp });
+    assertEquals(out.code, 0, out.stderr);
+    assertMatch(
+      out.stderr,
+      /RunRecords\.csv: is a symbolic link; runrec writes only a regular file/,
+    );
+    assertMatch(out.stderr, /spooled to /);
+    assertEquals(await Deno.readTextFile(elsewhere), "precious\n");
+    // Dangling, too: following it would create a file outside the deliverable.
+    await Deno.remove(elsewhere);
+    const dangling = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"], [
+      ...FULL_FLAGS,
+    ], { TMPDIR: tmp });
+    assertMatch(dangling.stderr, /is a symbolic link/);
+    let created = true;
+    await Deno.lstat(elsewhere).catch(() => created = false);
+    assert(!created, "nothing created at the link's target");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
