@@ -1,0 +1,284 @@
+/**
+ * Runs README's examples as written and checks the output README shows.
+ *
+ * Conventions (README names the placeholders for its readers too):
+ *
+ * - An HTML comment `<!-- runnable -->` before a fenced block marks it as an
+ *   example to run on a fresh copy of `examples/`, starting in the copy's
+ *   root. `<!-- runnable: continue -->` runs its block in the session of the
+ *   runnable block before it (same copy, same shell variables).
+ * - In a `console` block, `$ ` starts a command; a line ending in `\`
+ *   continues it; every other line is output the command must print (stdout
+ *   and stderr together). A command must exit 0, or N when it ends with the
+ *   shell comment `# exit N`. `runrec` is the CLI entry point run with the
+ *   flags of the `runrec` task in deno.json.
+ * - In expected output, `…` stands for any text (times, RunIDs, commit ids,
+ *   host names), a run of spaces for any run of spaces, and a line that is
+ *   only `…` for lines left out. The expected lines must appear in order;
+ *   the output may hold more lines.
+ * - A `ts` block is run with `deno run` (the import `jsr:@runrec/runrec`
+ *   pointed at this checkout's `mod.ts`) and must exit 0; a `text` block
+ *   right after it holds its expected output.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { assert } from "./assert.ts";
+import { ROOT } from "./fixtures.ts";
+
+/** The placeholder for text that differs on every run. */
+const ANY = "…";
+
+/** One command of a `console` block, with the output README shows for it. */
+interface Command {
+  /** README line of the command's first line. */
+  line: number;
+  text: string;
+  exitCode: number;
+  expected: string[];
+}
+
+/** One runnable fenced block of README. */
+interface Example {
+  line: number;
+  language: string;
+  continues: boolean;
+  body: string[];
+  /** The `text` block after a `ts` block: its expected output. */
+  output: string[];
+}
+
+/** The runnable blocks of a Markdown text, in order. */
+export function runnableExamples(markdown: string): Example[] {
+  const lines = markdown.split("\n");
+  const examples: Example[] = [];
+  const fenceAt = (from: number): { at: number; language: string } | undefined => {
+    let i = from;
+    while (i < lines.length && lines[i].trim() === "") i++;
+    const m = /^```(\w*)\s*$/.exec(lines[i] ?? "");
+    return m ? { at: i, language: m[1] } : undefined;
+  };
+  const blockBody = (open: number): { body: string[]; close: number } => {
+    const close = lines.findIndex((l, i) => i > open && l.startsWith("```"));
+    assert(close > open, `README line ${open + 1}: unterminated code block`);
+    return { body: lines.slice(open + 1, close), close };
+  };
+  lines.forEach((text, i) => {
+    const marker = /^<!-- runnable(: continue)? -->$/.exec(text.trim());
+    if (!marker) return;
+    const fence = fenceAt(i + 1);
+    assert(fence, `README line ${i + 1}: a runnable marker must precede a code block`);
+    const { body, close } = blockBody(fence.at);
+    let output: string[] = [];
+    const next = fenceAt(close + 1);
+    if (fence.language === "ts" && next?.language === "text") output = blockBody(next.at).body;
+    examples.push({
+      line: fence.at + 1,
+      language: fence.language,
+      continues: marker[1] !== undefined,
+      body,
+      output,
+    });
+  });
+  return examples;
+}
+
+/** Splits a `console` block into commands and the output shown for each. */
+export function consoleCommands(example: Example): Command[] {
+  const commands: Command[] = [];
+  let continued = false;
+  example.body.forEach((text, i) => {
+    const line = example.line + 1 + i;
+    const current = commands.at(-1);
+    if (continued && current) {
+      current.text += `\n${text}`;
+    } else if (text.startsWith("$ ")) {
+      commands.push({ line, text: text.slice(2), exitCode: 0, expected: [] });
+    } else {
+      assert(current, `README line ${line}: output before the first command`);
+      if (text.trim() !== "" && text.trim() !== ANY) current.expected.push(text);
+    }
+    continued = text.endsWith("\\");
+  });
+  for (const command of commands) {
+    const exit = /#\s*exit (\d+)\s*$/.exec(command.text);
+    if (exit) command.exitCode = Number(exit[1]);
+  }
+  return commands;
+}
+
+/** Whether an output line matches an expected line (placeholders, any run of spaces). */
+export function lineMatches(expected: string, actual: string): boolean {
+  const pattern = expected.trim().split(ANY).map((part) =>
+    part.split(/\s+/).map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("\\s+")
+  ).join(".+?");
+  return new RegExp(`^${pattern}$`).test(actual.trim());
+}
+
+/** The expected lines not found, in order, among the actual lines. */
+function missingLines(expected: string[], actual: string[]): string[] {
+  let from = 0;
+  const missing: string[] = [];
+  for (const want of expected) {
+    const at = actual.findIndex((got, i) => i >= from && lineMatches(want, got));
+    if (at < 0) missing.push(want);
+    else from = at + 1;
+  }
+  return missing;
+}
+
+/** `runrec` for the examples: the CLI entry point under the `runrec` task's flags. */
+async function writeShim(bin: string): Promise<void> {
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const words = (config.tasks.runrec as string).trim().split(/\s+/);
+  assert(words[0] === "deno" && words[1] === "run", "the runrec task is not a deno run");
+  const entry = words.indexOf("src/cli/main.ts");
+  assert(entry > 1, "the runrec task does not run src/cli/main.ts");
+  const args = [Deno.execPath(), "run", ...words.slice(2, entry), join(ROOT, "src/cli/main.ts")];
+  const quoted = args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+  await Deno.mkdir(bin, { recursive: true });
+  await Deno.writeTextFile(join(bin, "runrec"), `#!/bin/sh\nexec ${quoted} "$@"\n`, {
+    mode: 0o755,
+  });
+}
+
+/** A fresh temporary folder with `runrec` on its PATH and a copy of `examples/`. */
+async function freshCopy(): Promise<{ dir: string; copy: string; env: Record<string, string> }> {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-readme-" });
+  const copy = join(dir, "try");
+  await writeShim(join(dir, "bin"));
+  await Deno.mkdir(join(dir, "home"));
+  await Deno.mkdir(join(dir, "tmp"));
+  const copied = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), copy] })
+    .output();
+  assert(copied.success, "could not copy examples/");
+  const env = {
+    PATH: `${join(dir, "bin")}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+    HOME: join(dir, "home"), // no user git config
+    TMPDIR: join(dir, "tmp"),
+    NO_COLOR: "1",
+    LC_ALL: "C.UTF-8",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_AUTHOR_NAME: "README example",
+    GIT_AUTHOR_EMAIL: "readme@example.com",
+    GIT_COMMITTER_NAME: "README example",
+    GIT_COMMITTER_EMAIL: "readme@example.com",
+  };
+  return { dir, copy, env };
+}
+
+const MARK = "\u001eRUNREC-README";
+
+/** Runs a session's commands in one shell, returning each command's output and exit code. */
+async function runSession(
+  commands: Command[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ output: string[]; code: number }[]> {
+  const script = ["exec 2>&1"];
+  commands.forEach((c, i) => {
+    script.push(
+      `printf '\\n${MARK} start ${i}\\n'`,
+      c.text,
+      `printf '\\n${MARK} end ${i} %d\\n' $?`,
+    );
+  });
+  const result = await new Deno.Command("bash", {
+    args: ["--noprofile", "--norc", "-c", script.join("\n")],
+    cwd,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(result.stdout);
+  return commands.map((_, i) => {
+    const start = text.indexOf(`${MARK} start ${i}\n`);
+    const end = new RegExp(`${MARK} end ${i} (\\d+)\\n`).exec(text);
+    assert(start >= 0 && end, `the shell stopped before command ${i + 1}:\n${text}`);
+    const output = text.slice(start, end.index).split("\n").slice(1);
+    return { output: output.filter((l) => l.trim() !== ""), code: Number(end[1]) };
+  });
+}
+
+/** Fails naming each command whose exit code or output differs from README. */
+function checkCommands(commands: Command[], results: { output: string[]; code: number }[]) {
+  const failures: string[] = [];
+  commands.forEach((command, i) => {
+    const { output, code } = results[i];
+    const missing = missingLines(command.expected, output);
+    if (code !== command.exitCode || missing.length > 0) {
+      failures.push(
+        `README line ${command.line}: $ ${command.text}\n` +
+          `  exit ${code}, README expects ${command.exitCode}\n` +
+          missing.map((l) => `  missing: ${l}\n`).join("") +
+          output.map((l) => `  output:  ${l}\n`).join(""),
+      );
+    }
+  });
+  assert(
+    failures.length === 0,
+    `README examples differ from what they print:\n${failures.join("")}`,
+  );
+}
+
+const README = await Deno.readTextFile(join(ROOT, "README.md"));
+const EXAMPLES = runnableExamples(README);
+
+Deno.test("README: every console and ts example is marked runnable", () => {
+  const fences = [...README.matchAll(/^```(console|ts)$/gm)].length;
+  assert(EXAMPLES.length >= 4, `README has only ${EXAMPLES.length} runnable examples`);
+  assert(fences === EXAMPLES.length, `${fences - EXAMPLES.length} example(s) not marked runnable`);
+  assert(!EXAMPLES[0].continues, "the first runnable example cannot continue another");
+});
+
+Deno.test("README: the placeholder matches any text, and only where it stands", () => {
+  assert(lineMatches("RUN-DEL-01-02-…-001", "RUN-DEL-01-02-20261201-1622-001"));
+  assert(!lineMatches("RUN-DEL-01-02-…-001", "RUN-DEL-01-02-20261201-1622-002"));
+  assert(lineMatches("a  b (…)", "a b (x.y)"));
+  assert(!lineMatches("a.b", "axb"), "a dot is literal");
+});
+
+// One test per session: a runnable block and the `continue` blocks after it.
+const sessions: Example[][] = [];
+for (const example of EXAMPLES) {
+  if (example.continues) sessions.at(-1)?.push(example);
+  else sessions.push([example]);
+}
+
+for (const session of sessions) {
+  const first = session[0];
+  Deno.test(`README: the example at line ${first.line} prints what README shows`, async () => {
+    const { dir, copy, env } = await freshCopy();
+    try {
+      if (first.language === "ts") {
+        assert(session.length === 1, `README line ${first.line}: a ts example cannot continue`);
+        const mod = pathToFileURL(join(ROOT, "mod.ts")).href;
+        const source = first.body.join("\n").replaceAll('"jsr:@runrec/runrec"', `"${mod}"`);
+        const file = join(copy, "readme_example.ts");
+        await Deno.writeTextFile(file, source);
+        const deno = Deno.execPath();
+        const command: Command = {
+          line: first.line,
+          text: `'${deno}' run --no-config --no-prompt --allow-read --allow-write --allow-env ` +
+            `--allow-sys --allow-run --deny-net readme_example.ts`,
+          exitCode: 0,
+          expected: first.output.filter((l) => l.trim() !== "" && l.trim() !== ANY),
+        };
+        checkCommands([command], await runSession([command], copy, env));
+      } else {
+        for (const example of session) {
+          assert(
+            example.language === "console",
+            `README line ${example.line}: not a console block`,
+          );
+        }
+        const commands = session.flatMap(consoleCommands);
+        checkCommands(commands, await runSession(commands, copy, env));
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
