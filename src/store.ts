@@ -326,6 +326,9 @@ async function appendLocked(
     const bytes = encoder.encode(
       (needsHeader ? `${HEADER}\n` : "") + (tornTail ? "\n" : "") + `${line}\n`,
     );
+    if (!lock.stillHeld()) {
+      throw new WriteError(`${path}.lock: the append lock is no longer ours; record not written`);
+    }
     const offset = writeOnce(path, bytes, !state.exists, options.fsync ?? true);
     checkWritten(path, offset, bytes, line);
     return { record, bytesWritten: bytes.length, offset, created: !state.exists, tornTail };
