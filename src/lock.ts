@@ -212,8 +212,8 @@ type Verdict =
 interface Identity {
   ino: number | null;
   mtimeMs: number;
-  /** The text read (symbolic links: their target; `undefined`: too long to read). */
-  content: string | undefined;
+  /** The text read (symbolic links: their target); `undefined` when too long or unreadable. */
+  content?: string;
 }
 
 /** Whether `pid` runs: `undefined` when this process may not ask (no `--allow-run`). */
@@ -360,7 +360,7 @@ async function judge(path: string): Promise<Verdict> {
         kind: "orphan",
         reason: `an unreadable lock older than the longest lease, ${MAX_LEASE_S}s`,
         of: "unknown holder",
-        identity: { ino: stat.ino, mtimeMs, content: "" },
+        identity: { ino: stat.ino, mtimeMs },
       };
     }
     return {
@@ -426,7 +426,7 @@ async function judge(path: string): Promise<Verdict> {
     return { kind: "orphan", reason: "acquired in the future", of, identity };
   }
   if (now > leaseEnd) return { kind: "orphan", reason: "lease expired", of, identity };
-  return held(`lease of host ${info.hostname || "unknown"} not expired`);
+  return held(`lease of host ${noteText(info.hostname) || "unknown"} not expired`);
 }
 
 /** Whether what is at `path` is still the thing judged: same inode, same content. */
@@ -437,6 +437,7 @@ function unchanged(path: string, identity: Identity): boolean {
       return false;
     }
     if (stat.isSymlink) return Deno.readLinkSync(path) === identity.content;
+    if (identity.content === undefined) return stat.isFile; // not read when judged: not compared
     return stat.isFile && readSmallFile(path, stat, MAX_LOCK_BYTES) === identity.content;
   } catch {
     return false;
@@ -456,18 +457,16 @@ function createLock(path: string, bytes: Uint8Array): Deno.FileInfo | undefined 
     if (e instanceof Deno.errors.AlreadyExists) return undefined;
     throw e;
   }
+  let filled = false;
   try {
     let written = 0;
     while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-    return file.statSync();
-  } catch (e) {
-    file.close();
-    Deno.removeSync(path);
-    throw e;
+    const stat = file.statSync();
+    filled = true;
+    return stat;
   } finally {
-    try {
-      file.close();
-    } catch { /* closed above */ }
+    file.close();
+    if (!filled) Deno.removeSync(path);
   }
 }
 
@@ -572,7 +571,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
     const now = Date.now();
     const report: ContentionReport = {
       deliverable_id: (verdict.kind === "held" && verdict.deliverableId) || options.deliverableId,
-      holder: verdict.kind === "free" ? "unknown" : verdict.holder,
+      holder: verdict.kind === "free" ? "unknown" : noteText(verdict.holder),
       lease_remaining_s: verdict.kind === "held" && verdict.leaseEnd !== undefined
         ? Math.max(0, Math.round((verdict.leaseEnd - now) / 1000))
         : 0,
@@ -587,7 +586,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
         path,
         "held",
         report,
-        `held by ${noteText(report.holder)} (${detail}); gave up after ` +
+        `held by ${report.holder} (${detail}); gave up after ` +
           `${((now - started) / 1000).toFixed(1)}s`,
       );
     }
