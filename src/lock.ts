@@ -14,7 +14,9 @@
  *   counts as the holder). So a holder killed within its lease whose pid was
  *   reused at once holds the lock until its lease ends.
  *   Liveness is checked with `kill(pid, 0)`; where that is not allowed (the
- *   sandboxed build has no `--allow-run`) the lease decides, as below.
+ *   sandboxed build has no `--allow-run`) the lease decides, as below. A
+ *   lock file this user cannot read counts as held until
+ *   {@linkcode MAX_LEASE_S} after its mtime.
  * - **Another host**, or liveness unknown: the lease decides. The lock is
  *   orphaned once `acquired` + `lease_duration_s` has passed, or when it
  *   cannot be a runrec lock: a lease above {@linkcode MAX_LEASE_S} or
@@ -33,17 +35,21 @@
  * `ps` is given 2 s.
  *
  * Right before its write, a writer calls {@linkcode HeldLock.stillHeld}: the
- * lock file must be the one it created (same inode, same bytes, token
- * included), or it does not write. On one host this makes a takeover of a
- * stalled writer impossible. What remains possible across hosts sharing a
- * folder: a writer on host A stalled past its lease (between its check and
- * its write, or inside the write) while host B recovers the lock; both may
- * then append. Each append is one `O_APPEND` write, so the file stays valid,
- * but two records may share a RunID; `runrec verify` reports duplicate RunIDs.
- * Hosts must also agree on the time (NTP): the lease is read against the
- * reader's clock. Two machines or containers with the same host name and
- * different pid spaces would judge each other's pids: give them distinct
- * host names.
+ * lock file must be the one it created (same inode, same bytes, its token
+ * included), or it does not write (the caller spools the record). On one host
+ * nobody takes over a live holder, so a stalled writer never shares the lock.
+ *
+ * What remains possible where the lease decides (a writer on another host, or
+ * the sandboxed build): a writer on host A stalled past its lease, after its
+ * check (inside its `write`, say), while host B recovers the lock; both then
+ * append. Each append is one `O_APPEND` write, so the file stays valid, but
+ * two records may share a RunID: `runrec verify` reports duplicate RunIDs.
+ * Hosts must agree on the time (NTP): a lease is read against the reader's
+ * clock. Machines or containers sharing a host name but not a pid space would
+ * judge each other's pids: give them distinct host names. A lock path turned
+ * into a FIFO between the `lstat` and the `open` of a judgement would block
+ * that `open` (Deno has no `O_NONBLOCK` open; only a deliberate swap within
+ * microseconds does it).
  *
  * @module
  */
@@ -170,7 +176,6 @@ const MAX_NOTE_FIELD = 120;
 /** `ps` gets this long to answer. */
 const PS_TIMEOUT_MS = 2_000;
 
-let cachedHostname: string | undefined;
 /**
  * The host name, or `"unknown"` where the sandbox does not grant it.
  *
@@ -181,14 +186,11 @@ let cachedHostname: string | undefined;
  * ```
  */
 export function hostname(): string {
-  if (cachedHostname === undefined) {
-    try {
-      cachedHostname = Deno.hostname();
-    } catch {
-      cachedHostname = "unknown";
-    }
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown";
   }
-  return cachedHostname;
 }
 
 /**
