@@ -345,8 +345,8 @@ async function judge(path: string): Promise<Verdict> {
     const what = kindOf(stat);
     return {
       kind: "unusable",
-      detail: `${what}, not a lock file: runrec does not remove it; remove it to let records ` +
-        `be written (until then they are spooled)`,
+      detail: `${what}, not a lock file: runrec does not remove it; remove it so that records ` +
+        `can be written`,
       holder: what,
     };
   }

@@ -354,3 +354,14 @@ Deno.test("lock: a lease outside 1 s to the maximum is refused before anything i
   }
   await assertRejects(() => Deno.lstat(path), Deno.errors.NotFound, undefined);
 });
+
+Deno.test("lock (defect 4): a recovery breaker left by a recoverer that died is cleared, and the orphan recovered within 5 s", async () => {
+  const path = await lockPath();
+  const pid = await deadPid();
+  Deno.writeTextFileSync(path, lockJson({ pid, hostname: Deno.hostname() }));
+  Deno.writeTextFileSync(`${path}.break`, lockJson({ pid, hostname: Deno.hostname() }));
+  const outcome = await takeLock(path, 60_000, 5000);
+  assert(outcome.acquired, JSON.stringify(outcome));
+  assertMatch(outcome.recoveries!.join(), new RegExp(`\\(pid ${pid} no longer runs\\)`));
+  await assertRejects(() => Deno.lstat(`${path}.break`), Deno.errors.NotFound, undefined);
+});
