@@ -18,7 +18,7 @@ import { type Benchmark, type Context, firstLine, type Row } from "./bench/commo
 import { hashLarge, hashMany } from "./bench/hashing.ts";
 import { emitStartup } from "./bench/emit.ts";
 import { validateLarge } from "./bench/validate.ts";
-import { appendRate } from "./bench/append.ts";
+import { appendBySize, appendRate } from "./bench/append.ts";
 
 /**
  * Every benchmark, in the order they run: emit first, on a quiet disk. After the
@@ -31,6 +31,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   hashMany,
   validateLarge,
   appendRate,
+  appendBySize,
 ];
 
 const USAGE = `Usage: deno task bench [--quick] [--only NAME[,NAME]]... [--deno PATH]

@@ -314,9 +314,9 @@ export async function recordRun(
     outcome.written = await withRecordFile(
       file,
       { holder: `runrec emit (${report.agent})`, ...appendOptions },
-      async (writer) => {
+      (writer) => {
         try {
-          const replay = await replayInto(writer, delDir);
+          const replay = replayInto(writer, delDir);
           outcome.replayed = replay.replayed;
           outcome.warnings.push(...replay.failures);
         } catch (e) {

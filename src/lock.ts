@@ -1,50 +1,130 @@
 /**
- * The append lock `RunRecords.csv.lock`: created with `O_CREAT|O_EXCL`, holding
- * the host project's lock fields plus `hostname`, with a short lease and
- * recovery of orphans (lease passed, or holder pid gone on the same host).
+ * The append lock `RunRecords.csv.lock`: a file created with `O_CREAT|O_EXCL`
+ * holding the host project's lock fields plus `hostname` and a random
+ * `token`, as one JSON object.
+ *
+ * How a lock found in place is judged (each judgement takes bounded time):
+ *
+ * - **Same host** (its `hostname` is ours): the holder's pid decides. A live
+ *   holder is never taken over, however old its lease: it may be stalled
+ *   (stopped, swapped out, inside its `write`) and still write. It is
+ *   orphaned when the pid no longer runs, or, once the lease has passed, is a
+ *   zombie or belongs to a process that started after the lock was taken
+ *   (pid reuse, told by `ps -o stat=,etime=`; without `ps` a reused pid
+ *   counts as the holder). So a holder killed within its lease whose pid was
+ *   reused at once holds the lock until its lease ends.
+ *   Liveness is checked with `kill(pid, 0)`; where that is not allowed (the
+ *   sandboxed build has no `--allow-run`) the lease decides, as below. A
+ *   lock file this user cannot read counts as held until
+ *   {@linkcode MAX_LEASE_S} after its mtime.
+ * - **Another host**, or liveness unknown: the lease decides. The lock is
+ *   orphaned once `acquired` + `lease_duration_s` has passed, or when it
+ *   cannot be a runrec lock: a lease above {@linkcode MAX_LEASE_S} or
+ *   `acquired` more than {@linkcode MAX_CLOCK_SKEW_MS} in the future.
+ * - **Not a lock**: a symbolic link (dangling, to a file, a loop) is an
+ *   orphan: the link is removed, never its target. An empty file, garbage or
+ *   a half-written lock may be a writer between its create and its write, so
+ *   it is an orphan only once its mtime is {@linkcode WRITE_GRACE_MS} away
+ *   from now. A folder, a FIFO, a socket or a device is never opened nor
+ *   removed: the lock is refused at once with a {@linkcode LockRefusedError}
+ *   saying what is in the way.
+ *
+ * Every orphan removed is reported in {@linkcode HeldLock.recoveries}, for the
+ * record's Notes. Every wait has a deadline: a live holder is waited for up to
+ * `waitMs` (default {@linkcode DEFAULT_WAIT_MS}), then the lock is refused;
+ * `ps` is given 2 s.
+ *
+ * Right before its write, a writer calls {@linkcode HeldLock.stillHeld}: the
+ * lock file must be the one it created (same inode, same bytes, its token
+ * included), or it does not write (the caller spools the record). On one host
+ * nobody takes over a live holder, so a stalled writer never shares the lock.
+ *
+ * What remains possible where the lease decides (a writer on another host, or
+ * the sandboxed build): a writer on host A stalled past its lease, after its
+ * check (inside its `write`, say), while host B recovers the lock; both then
+ * append. Each append is one `O_APPEND` write, so the file stays valid, but
+ * two records may share a RunID: `runrec verify` reports duplicate RunIDs.
+ * Hosts must agree on the time (NTP): a lease is read against the reader's
+ * clock. Machines or containers sharing a host name but not a pid space would
+ * judge each other's pids: give them distinct host names. A lock path turned
+ * into a FIFO between the `lstat` and the `open` of a judgement would block
+ * that `open` (Deno has no `O_NONBLOCK` open; only a deliberate swap within
+ * microseconds does it).
  *
  * @module
  */
 import { SCHEMA_VERSION } from "./schema.ts";
-import { isoTimestamp } from "./time.ts";
 
 /** The JSON held in a lock file. */
 export interface LockInfo {
   /** Who holds the lock, e.g. `runrec emit (4_DOCUMENTS)`. */
-  holder: string;
+  readonly holder: string;
   /** When it was taken, UTC ISO 8601. */
-  acquired: string;
-  /** Seconds after `acquired` when the lock counts as orphaned. */
-  lease_duration_s: number;
+  readonly acquired: string;
+  /** Seconds after `acquired` when a holder on another host counts as gone. */
+  readonly lease_duration_s: number;
   /** Process id of the holder. */
-  pid: number;
+  readonly pid: number;
   /** The deliverable whose records the lock guards. */
-  deliverable_id: string;
+  readonly deliverable_id: string;
   /** Schema version of the holder. */
-  schema_version: string;
+  readonly schema_version: string;
   /** Host name of the holder; pids are only checked on the same host. */
-  hostname: string;
+  readonly hostname: string;
+  /** Random, unique to this taking of the lock: the holder tells its own lock by it. */
+  readonly token: string;
 }
 
-/** What a caller who could not get the lock is told. */
+/** What a caller who could not get the lock is told (the host project's contention report). */
 export interface ContentionReport {
-  deliverable_id: string;
-  holder: string;
-  lease_remaining_s: number;
-  contention_time: string;
+  /** The deliverable whose lock is contended. */
+  readonly deliverable_id: string;
+  /** Who holds the lock, or what is in its place (e.g. `a directory`). */
+  readonly holder: string;
+  /** Seconds left of the holder's lease (0 when it has none or it passed). */
+  readonly lease_remaining_s: number;
+  /** When the caller gave up, UTC ISO 8601. */
+  readonly contention_time: string;
 }
 
-/** Thrown when the lock stays held by a live holder for longer than the wait allows. */
-export class LockContentionError extends Error {
+/**
+ * Why a lock was refused: `held` (a live holder, an unexpired lease, or a
+ * lock that may be mid-creation, still there at the deadline) or `unusable`
+ * (something that is not a lock and that runrec does not remove, such as a
+ * folder or a FIFO: waiting would not help).
+ */
+export type RefusalKind = "held" | "unusable";
+
+/**
+ * Thrown by {@linkcode acquireLock} when it does not get the lock: at once
+ * for an unusable lock path, at the deadline for a held lock.
+ *
+ * @example
+ * ```ts
+ * import { acquireLock, LockRefusedError } from "./lock.ts";
+ * try {
+ *   const lock = await acquireLock("/tmp/RunRecords.csv.lock", {
+ *     deliverableId: "DEL-01-02",
+ *     holder: "example",
+ *     waitMs: 0,
+ *   });
+ *   await lock.release();
+ * } catch (e) {
+ *   if (!(e instanceof LockRefusedError)) throw e;
+ *   console.error(e.kind, e.report.holder);
+ * }
+ * ```
+ */
+export class LockRefusedError extends Error {
+  /** `held` or `unusable`. */
+  readonly kind: RefusalKind;
   /** The contention report of the host's lock format. */
   readonly report: ContentionReport;
-  /** Builds the error from a report. */
-  constructor(lockPath: string, report: ContentionReport) {
-    super(
-      `${lockPath}: held by ${report.holder} (lease ends in ${report.lease_remaining_s}s); ` +
-        `gave up at ${report.contention_time}`,
-    );
-    this.name = "LockContentionError";
+  /** Builds the error; `detail` says what was found. */
+  constructor(lockPath: string, kind: RefusalKind, report: ContentionReport, detail: string) {
+    super(`${lockPath}: ${detail}`);
+    this.name = "LockRefusedError";
+    this.kind = kind;
     this.report = report;
   }
 }
@@ -55,9 +135,13 @@ export interface LockOptions {
   deliverableId: string;
   /** Who is taking it. */
   holder: string;
-  /** Lease in seconds (default 30). */
+  /** Lease in seconds, 1 to {@linkcode MAX_LEASE_S} (default {@linkcode DEFAULT_LEASE_S}). */
   leaseSeconds?: number;
-  /** How long to wait for a live holder, in milliseconds (default: lease + 5 s). */
+  /**
+   * How long to wait for a holder, in milliseconds (default
+   * {@linkcode DEFAULT_WAIT_MS}); 0 tries once: orphans are still recovered,
+   * a held lock is refused at once.
+   */
   waitMs?: number;
   /** Called once, when the lock is found held and waiting starts longer than a moment. */
   onWait?: (report: ContentionReport) => void;
@@ -67,158 +151,380 @@ export interface LockOptions {
 export interface HeldLock {
   /** Path of the lock file. */
   readonly path: string;
-  /** One line per orphaned lock recovered on the way in (for the record's Notes). */
-  readonly recoveries: string[];
-  /** Removes the lock file. */
+  /** One line per orphan recovered on the way in, for the record's Notes (well-formed text). */
+  readonly recoveries: readonly string[];
+  /** Whether the lock file is still the one this holder created: check it right before writing. */
+  stillHeld(): boolean;
+  /** Removes the lock file, if it is still this holder's. */
   release(): Promise<void>;
 }
 
-const DEFAULT_LEASE_S = 30;
-/** A breaker file older than this belongs to a process that died mid-recovery. */
-const BREAKER_STALE_MS = 10_000;
-/**
- * A lock file still not JSON after this long is an orphan: a writer fills its
- * lock in the calls that create it (microseconds apart), so it was left by a
- * crash in between, or by something else, and need not hold writers a lease.
- */
-const UNREADABLE_LOCK_MS = 5_000;
+/** Lease written into a lock unless the caller asks for another. */
+export const DEFAULT_LEASE_S = 30;
+/** The longest lease a runrec lock may hold; a lock with a longer one is not runrec's. */
+export const MAX_LEASE_S = 300;
+/** How long {@linkcode acquireLock} waits for a holder unless told otherwise. */
+export const DEFAULT_WAIT_MS = 5_000;
+/** How long an empty or unparsable lock file is taken for one being written. */
+export const WRITE_GRACE_MS = 2_000;
+/** How far in the future `acquired` may be (clocks of two hosts disagreeing). */
+export const MAX_CLOCK_SKEW_MS = 60_000;
+/** A lock larger than this is garbage: a real one is a few hundred bytes. */
+const MAX_LOCK_BYTES = 4096;
+/** Longest text of a lock field copied into a note. */
+const MAX_NOTE_FIELD = 120;
+/** `ps` gets this long to answer. */
+const PS_TIMEOUT_MS = 2_000;
 
-let cachedHostname: string | undefined;
-/** The host name, or `"unknown"` where the sandbox does not grant it. */
+/**
+ * The host name, or `"unknown"` where the sandbox does not grant it.
+ *
+ * @example
+ * ```ts
+ * import { hostname } from "./lock.ts";
+ * console.log(hostname()); // e.g. "build-01"
+ * ```
+ */
 export function hostname(): string {
-  if (cachedHostname === undefined) {
-    try {
-      cachedHostname = Deno.hostname();
-    } catch {
-      cachedHostname = "unknown";
-    }
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown";
   }
-  return cachedHostname;
 }
 
 /**
- * `true`/`false` when the pid's liveness is known, `undefined` when it cannot be
- * checked. `node:process` is imported here, on this rare path only: importing
- * it starts Deno's Node compatibility layer (~15 ms), which a normal append
- * never needs.
+ * Makes text from a lock file safe for a record's Notes: well-formed UTF-16
+ * (a lone surrogate becomes U+FFFD), no control or line-separator characters,
+ * at most {@linkcode MAX_NOTE_FIELD} characters.
  */
-export async function pidAlive(pid: number): Promise<boolean | undefined> {
+function noteText(text: string): string {
+  const clean = text.toWellFormed().replace(/[\p{Cc}\u2028\u2029]/gu, "?");
+  return clean.length > MAX_NOTE_FIELD ? `${clean.slice(0, MAX_NOTE_FIELD)}...` : clean;
+}
+
+/** What was found at the lock path. */
+type Verdict =
+  | { kind: "free" }
+  | { kind: "orphan"; reason: string; of: string; identity: Identity }
+  | { kind: "held"; detail: string; holder: string; deliverableId?: string; leaseEnd?: number }
+  | { kind: "unusable"; detail: string; holder: string };
+
+/** What tells one lock file from another at the same path. */
+interface Identity {
+  ino: number | null;
+  mtimeMs: number;
+  /** The text read (symbolic links: their target); `undefined` when too long or unreadable. */
+  content?: string;
+}
+
+/**
+ * Whether `pid` runs on this host: `undefined` when this process may not ask
+ * (no `--allow-run`, as in the sandboxed build).
+ *
+ * @example
+ * ```ts
+ * import { pidAlive } from "./lock.ts";
+ * pidAlive(Deno.pid); // true
+ * ```
+ */
+export function pidAlive(pid: number): boolean | undefined {
   try {
-    const { default: process } = await import("node:process");
-    process.kill(pid, 0);
+    // Signal 0 delivers nothing: it only asks whether the process exists.
+    Deno.kill(pid, 0 as unknown as Deno.Signal);
     return true;
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ESRCH") return false;
-    if (code === "EPERM") return true;
-    return undefined; // no run permission (sandboxed build): rely on the lease
+    if (e instanceof Deno.errors.NotFound) return false; // ESRCH
+    if (e instanceof Deno.errors.PermissionDenied) return true; // EPERM: another user's
+    return undefined;
   }
 }
 
-/** Why a lock is orphaned, or `undefined` when its holder may still be working. */
-async function orphanReason(
-  info: LockInfo | undefined,
-  mtimeMs: number,
-  now: number,
-): Promise<string | undefined> {
-  if (!info) {
-    // A lock that is not JSON yet may be mid-creation; only an old one is an orphan.
-    return now - mtimeMs > UNREADABLE_LOCK_MS
-      ? `unreadable lock older than ${UNREADABLE_LOCK_MS / 1000}s`
-      : undefined;
+/**
+ * Why a live `pid` is not the lock's holder (a zombie, or a process started
+ * after `acquiredMs`: the pid was reused), or `undefined` when it is, or when
+ * `ps` cannot tell. `etime` has a resolution of a second, hence the margin.
+ */
+async function notTheHolder(pid: number, acquiredMs: number): Promise<string | undefined> {
+  let text: string;
+  try {
+    const out = await new Deno.Command("ps", {
+      args: ["-o", "stat=,etime=", "-p", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(PS_TIMEOUT_MS),
+    }).output();
+    if (!out.success) return undefined;
+    text = new TextDecoder().decode(out.stdout);
+  } catch {
+    return undefined; // no ps, not allowed, or too slow
   }
-  const acquired = Date.parse(info.acquired);
-  const leaseEnd = acquired + info.lease_duration_s * 1000;
-  if (!Number.isFinite(leaseEnd) || now > leaseEnd) return "lease expired";
-  if (info.hostname === hostname() && await pidAlive(info.pid) === false) {
-    return `pid ${info.pid} no longer runs`;
-  }
-  return undefined;
+  const m = /^\s*(\S+)\s+(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)\s*$/.exec(text);
+  if (!m) return undefined;
+  if (m[1].startsWith("Z")) return `pid ${pid} is a zombie`;
+  const [days, hours, minutes, seconds] = m.slice(2).map((v) => Number(v ?? 0));
+  const startedMs = Date.now() - (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
+  return startedMs > acquiredMs + 2000
+    ? `pid ${pid} now belongs to a process started after the lock was taken`
+    : undefined;
 }
 
+/** The lock's fields, or `undefined` when the text is not a lock runrec could have written. */
 function parseLock(text: string): LockInfo | undefined {
+  let info;
   try {
-    const info = JSON.parse(text);
-    if (
-      typeof info?.holder === "string" && typeof info.acquired === "string" &&
-      typeof info.lease_duration_s === "number" && typeof info.pid === "number"
-    ) return info as LockInfo;
-  } catch { /* unreadable: decided by age */ }
-  return undefined;
-}
-
-/**
- * The lock file's text and age. Synchronous, like the lock's creation and
- * removal: a few tiny files, faster than round trips through the async pool.
- */
-function readLock(path: string): { text: string; mtimeMs: number } | undefined {
-  try {
-    const file = Deno.openSync(path);
-    try {
-      const stat = file.statSync();
-      const bytes = new Uint8Array(stat.size + 1);
-      let length = 0;
-      let n: number | null;
-      while (length < bytes.length && (n = file.readSync(bytes.subarray(length))) !== null) {
-        length += n;
-      }
-      return {
-        text: new TextDecoder().decode(bytes.subarray(0, length)),
-        mtimeMs: stat.mtime?.getTime() ?? 0,
-      };
-    } finally {
-      file.close();
-    }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
+    info = JSON.parse(text);
+  } catch {
+    return undefined;
   }
+  const valid = typeof info === "object" && info !== null &&
+    typeof info.holder === "string" && typeof info.acquired === "string" &&
+    Number.isFinite(Date.parse(info.acquired)) && typeof info.lease_duration_s === "number" &&
+    Number.isSafeInteger(info.pid) && info.pid > 0; // kill(0 or -1, ...) would ask a group
+  if (!valid) return undefined;
+  return {
+    holder: info.holder,
+    acquired: info.acquired,
+    lease_duration_s: info.lease_duration_s,
+    pid: info.pid,
+    deliverable_id: String(info.deliverable_id ?? ""),
+    schema_version: String(info.schema_version ?? ""),
+    hostname: typeof info.hostname === "string" ? info.hostname : "",
+    token: String(info.token ?? ""),
+  };
+}
+
+/** What kind of thing a non-file is, for messages. */
+function kindOf(stat: Deno.FileInfo): string {
+  if (stat.isDirectory) return "a directory";
+  if (stat.isFifo) return "a FIFO";
+  if (stat.isSocket) return "a socket";
+  if (stat.isBlockDevice || stat.isCharDevice) return "a device";
+  return "not a regular file";
 }
 
 /**
- * Whether the lock file holds exactly `bytes`: compared as bytes, with no
- * `fstat` and no decoding (each a cold path of Deno's, ~0.1-0.2 ms, in the
- * release every append makes).
+ * Reads a regular file of at most `limit` bytes; `undefined` when it is
+ * longer, or is no longer the file `stat` describes.
  */
-function holds(path: string, bytes: Uint8Array): boolean {
+function readSmallFile(path: string, stat: Deno.FileInfo, limit: number): string | undefined {
+  // Opened only after lstat said "regular file": opening a FIFO would block for a writer.
   const file = Deno.openSync(path);
   try {
-    const back = new Uint8Array(bytes.length + 1);
+    if (file.statSync().ino !== stat.ino) return undefined;
+    const bytes = new Uint8Array(limit + 1);
     let length = 0;
     let n: number | null;
-    while (length < back.length && (n = file.readSync(back.subarray(length))) !== null) length += n;
-    if (length !== bytes.length) return false;
-    for (let i = 0; i < length; i++) if (back[i] !== bytes[i]) return false;
-    return true;
+    while (length < bytes.length && (n = file.readSync(bytes.subarray(length))) !== null) {
+      length += n;
+    }
+    return length > limit ? undefined : new TextDecoder().decode(bytes.subarray(0, length));
   } finally {
     file.close();
   }
 }
 
-/**
- * Removes an orphaned lock unless it changed since it was judged: a breaker
- * file taken with `O_EXCL` makes sure two recoverers cannot both remove a
- * lock, and the second one remove the first one's fresh lock.
- */
-async function breakOrphan(path: string, judgedText: string): Promise<boolean> {
-  const breaker = `${path}.break`;
+/** Judges what is at `path` now (see the module documentation). */
+async function judge(path: string): Promise<Verdict> {
+  let stat: Deno.FileInfo;
   try {
-    (await Deno.open(breaker, { createNew: true, write: true })).close();
+    stat = Deno.lstatSync(path);
   } catch (e) {
-    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    const stat = await Deno.stat(breaker).catch(() => undefined);
-    if (stat?.mtime && Date.now() - stat.mtime.getTime() > BREAKER_STALE_MS) {
-      await Deno.remove(breaker).catch(() => {});
+    if (e instanceof Deno.errors.NotFound) return { kind: "free" };
+    const message = (e as Error).message;
+    return { kind: "unusable", detail: `cannot inspect the lock: ${message}`, holder: "unknown" };
+  }
+  const now = Date.now();
+  const mtimeMs = stat.mtime?.getTime() ?? 0;
+  if (stat.isSymlink) {
+    let target: string;
+    try {
+      target = Deno.readLinkSync(path);
+    } catch {
+      target = "?";
+    }
+    return {
+      kind: "orphan",
+      reason: `a symbolic link to ${noteText(target)}, not a lock; the link removed`,
+      of: "no holder",
+      identity: { ino: stat.ino, mtimeMs, content: target },
+    };
+  }
+  if (!stat.isFile) {
+    const what = kindOf(stat);
+    return {
+      kind: "unusable",
+      detail: `${what}, not a lock file: runrec does not remove it; remove it so that records ` +
+        `can be written`,
+      holder: what,
+    };
+  }
+  let text: string | undefined;
+  try {
+    text = readSmallFile(path, stat, MAX_LOCK_BYTES);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { kind: "free" };
+    // Unreadable (another user's): its holder and lease are unknown; the longest lease counts.
+    const leaseEnd = mtimeMs + MAX_LEASE_S * 1000;
+    if (Math.abs(now - mtimeMs) > MAX_LEASE_S * 1000) {
+      return {
+        kind: "orphan",
+        reason: `an unreadable lock older than the longest lease, ${MAX_LEASE_S}s`,
+        of: "unknown holder",
+        identity: { ino: stat.ino, mtimeMs },
+      };
+    }
+    return {
+      kind: "held",
+      detail: `cannot read the lock (${(e as Error).message}); counted as held until ` +
+        `${MAX_LEASE_S}s after its last change`,
+      holder: "unknown (lock file not readable)",
+      leaseEnd,
+    };
+  }
+  const info = text === undefined ? undefined : parseLock(text);
+  if (!info) {
+    const what = text === ""
+      ? "empty"
+      : text === undefined
+      ? `over ${MAX_LOCK_BYTES} bytes`
+      : "not a lock runrec writes";
+    // A writer fills its lock right after creating it: only an old one is left over.
+    if (Math.abs(now - mtimeMs) < WRITE_GRACE_MS) {
+      return {
+        kind: "held",
+        detail: `${what}, perhaps being written`,
+        holder: "unknown (lock file being written)",
+        leaseEnd: mtimeMs + WRITE_GRACE_MS,
+      };
+    }
+    return {
+      kind: "orphan",
+      reason: `${what}, last changed ${WRITE_GRACE_MS / 1000}s or more ago`,
+      of: "unknown holder",
+      identity: { ino: stat.ino, mtimeMs, content: text },
+    };
+  }
+  const identity = { ino: stat.ino, mtimeMs, content: text };
+  const of = `${noteText(info.holder)} pid ${info.pid} on ${noteText(info.hostname)} taken ` +
+    noteText(info.acquired);
+  const acquiredMs = Date.parse(info.acquired);
+  const leaseEnd = acquiredMs + info.lease_duration_s * 1000;
+  const held = (detail: string): Verdict => ({
+    kind: "held",
+    detail,
+    holder: info.holder,
+    deliverableId: info.deliverable_id,
+    leaseEnd,
+  });
+  if (info.hostname === hostname() && info.hostname !== "unknown") {
+    const alive = pidAlive(info.pid);
+    if (alive === false) {
+      return { kind: "orphan", reason: `pid ${info.pid} no longer runs`, of, identity };
+    }
+    if (alive) {
+      // Within its lease a live pid is taken for the holder; `ps` (~15 ms) is asked only after.
+      const reason = now > leaseEnd ? await notTheHolder(info.pid, acquiredMs) : undefined;
+      if (reason) return { kind: "orphan", reason, of, identity };
+      return held(`pid ${info.pid} on this host runs; a live holder is never taken over`);
+    }
+  }
+  if (!(info.lease_duration_s > 0 && info.lease_duration_s <= MAX_LEASE_S)) {
+    const reason = `lease ${noteText(String(info.lease_duration_s))}s outside 0-${MAX_LEASE_S}s`;
+    return { kind: "orphan", reason, of, identity };
+  }
+  if (acquiredMs > now + MAX_CLOCK_SKEW_MS) {
+    return { kind: "orphan", reason: "acquired in the future", of, identity };
+  }
+  if (now > leaseEnd) return { kind: "orphan", reason: "lease expired", of, identity };
+  return held(`lease of host ${noteText(info.hostname) || "unknown"} not expired`);
+}
+
+/** Whether what is at `path` is still the thing judged: same inode, same content. */
+function unchanged(path: string, identity: Identity): boolean {
+  try {
+    const stat = Deno.lstatSync(path);
+    if (stat.ino !== identity.ino || (stat.mtime?.getTime() ?? 0) !== identity.mtimeMs) {
+      return false;
+    }
+    if (stat.isSymlink) return Deno.readLinkSync(path) === identity.content;
+    if (identity.content === undefined) return stat.isFile; // not read when judged: not compared
+    return stat.isFile && readSmallFile(path, stat, MAX_LOCK_BYTES) === identity.content;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes a new lock file with `O_CREAT|O_EXCL`; `undefined` when something
+ * is already at `path`. A lock created but not filled (full disk) is removed:
+ * it would hold others off for the write grace.
+ */
+function createLock(path: string, bytes: Uint8Array): Deno.FileInfo | undefined {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { createNew: true, write: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return undefined;
+    throw e;
+  }
+  let filled = false;
+  try {
+    let written = 0;
+    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+    const stat = file.statSync();
+    filled = true;
+    return stat;
+  } finally {
+    file.close();
+    if (!filled) Deno.removeSync(path);
+  }
+}
+
+/** Builds the bytes of a lock file for this process. */
+function lockBytes(options: LockOptions, lease: number): Uint8Array {
+  const info: LockInfo = {
+    holder: options.holder,
+    acquired: new Date().toISOString(),
+    lease_duration_s: lease,
+    pid: Deno.pid,
+    deliverable_id: options.deliverableId,
+    schema_version: SCHEMA_VERSION,
+    hostname: hostname(),
+    token: crypto.randomUUID(),
+  };
+  return new TextEncoder().encode(JSON.stringify(info));
+}
+
+/**
+ * Removes the orphan judged, unless it changed since. A breaker lock, taken
+ * with `O_EXCL` and judged by the same rules, keeps two recoverers from both
+ * removing: the second would remove the first one's fresh lock. Returns
+ * whether the orphan is gone.
+ */
+async function breakOrphan(
+  path: string,
+  identity: Identity,
+  options: LockOptions,
+): Promise<boolean> {
+  const breakerPath = `${path}.break`;
+  const breakerBytes = lockBytes({ ...options, holder: `${options.holder} (recovering)` }, 10);
+  if (!createLock(breakerPath, breakerBytes)) {
+    const verdict = await judge(breakerPath);
+    // A recoverer that died mid-recovery left its breaker: remove it and try again later.
+    if (verdict.kind === "orphan" && unchanged(breakerPath, verdict.identity)) {
+      Deno.removeSync(breakerPath);
+    } else if (verdict.kind === "unusable") {
+      throw new Error(`${breakerPath}: ${verdict.detail}`);
     }
     return false;
   }
   try {
-    const current = readLock(path);
-    if (current?.text !== judgedText) return false;
-    await Deno.remove(path);
+    if (!unchanged(path, identity)) return false;
+    Deno.removeSync(path);
     return true;
   } finally {
-    await Deno.remove(breaker).catch(() => {});
+    Deno.removeSync(breakerPath);
   }
 }
 
@@ -227,9 +533,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * Takes the lock at `path`, waiting for a live holder and recovering orphans.
- * Throws {@linkcode LockContentionError} when the wait runs out, and the file
- * system's error when the lock cannot be created at all.
+ * Takes the lock at `path`: recovers orphans (noted in `recoveries`), waits
+ * for a holder up to `waitMs`, and throws {@linkcode LockRefusedError} when
+ * it does not get the lock (at once when the path holds something that is not
+ * a lock, such as a folder). Other file-system errors are thrown as they are.
  *
  * @example
  * ```ts
@@ -239,7 +546,9 @@ function sleep(ms: number): Promise<void> {
  *   holder: "example",
  * });
  * try {
- *   // append here
+ *   if (lock.stillHeld()) {
+ *     // append here
+ *   }
  * } finally {
  *   await lock.release();
  * }
@@ -247,84 +556,88 @@ function sleep(ms: number): Promise<void> {
  */
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
   const lease = options.leaseSeconds ?? DEFAULT_LEASE_S;
-  const deadline = Date.now() + (options.waitMs ?? (lease + 5) * 1000);
+  if (!(lease >= 1 && lease <= MAX_LEASE_S)) {
+    throw new RangeError(`lease must be 1 to ${MAX_LEASE_S} s, got ${lease}`);
+  }
+  const started = Date.now();
+  const deadline = started + (options.waitMs ?? DEFAULT_WAIT_MS);
   const recoveries: string[] = [];
+  let quickRetries = 0;
   let delay = 2;
   let told = false;
   while (true) {
-    const info: LockInfo = {
-      holder: options.holder,
-      acquired: isoTimestamp(Date.now()),
-      lease_duration_s: lease,
-      pid: Deno.pid,
-      deliverable_id: options.deliverableId,
-      schema_version: SCHEMA_VERSION,
-      hostname: hostname(),
-    };
-    const text = JSON.stringify(info);
-    const bytes = new TextEncoder().encode(text);
-    try {
-      const file = Deno.openSync(path, { createNew: true, write: true });
-      try {
-        let written = 0;
-        while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-      } catch (e) {
-        // A lock we created but could not fill (full disk) would block others for a lease.
-        file.close();
-        try {
-          Deno.removeSync(path);
-        } catch { /* already gone */ }
-        throw e;
+    const bytes = lockBytes(options, lease);
+    const created = createLock(path, bytes);
+    if (created) return heldLock(path, bytes, created.ino, recoveries);
+    let verdict = await judge(path);
+    // Released or recovered just now: try again at once, a few times (others may be quicker).
+    if (verdict.kind === "free" && quickRetries++ < 5) continue;
+    if (verdict.kind === "orphan") {
+      if (await breakOrphan(path, verdict.identity, options)) {
+        recoveries.push(`recovered orphaned lock (${verdict.reason}) of ${verdict.of}`);
+        if (quickRetries++ < 5) continue;
       }
-      file.close();
-      return {
-        path,
-        recoveries,
-        release: () => {
-          // Remove only our own lock: an expired lease may have let another take it.
-          try {
-            if (holds(path, bytes)) Deno.removeSync(path);
-          } catch { /* gone, or not ours to remove */ }
-          return Promise.resolve();
-        },
-      };
-    } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      verdict = { kind: "held", detail: "an orphan being recovered", holder: verdict.of };
     }
     const now = Date.now();
-    const current = readLock(path);
-    if (!current) continue; // released between our attempts
-    const held = parseLock(current.text);
-    const reason = await orphanReason(held, current.mtimeMs, now);
-    if (reason) {
-      if (await breakOrphan(path, current.text)) {
-        recoveries.push(
-          `recovered orphaned lock (${reason}) of ${held?.holder ?? "unknown holder"}` +
-            (held ? ` pid ${held.pid} on ${held.hostname} taken ${held.acquired}` : ""),
-        );
-      }
-      continue;
+    const report: ContentionReport = {
+      deliverable_id: (verdict.kind === "held" && verdict.deliverableId) || options.deliverableId,
+      holder: verdict.kind === "free" ? "unknown" : noteText(verdict.holder),
+      lease_remaining_s: verdict.kind === "held" && verdict.leaseEnd !== undefined
+        ? Math.max(0, Math.round((verdict.leaseEnd - now) / 1000))
+        : 0,
+      contention_time: new Date(now).toISOString(),
+    };
+    if (verdict.kind === "unusable") {
+      throw new LockRefusedError(path, "unusable", report, verdict.detail);
     }
     if (now >= deadline) {
-      const leaseEnd = held ? Date.parse(held.acquired) + held.lease_duration_s * 1000 : now;
-      throw new LockContentionError(path, {
-        deliverable_id: held?.deliverable_id ?? options.deliverableId,
-        holder: held?.holder ?? "unknown",
-        lease_remaining_s: Math.max(0, Math.round((leaseEnd - now) / 1000)),
-        contention_time: isoTimestamp(now),
-      });
+      const detail = verdict.kind === "held" ? verdict.detail : "taken and released repeatedly";
+      throw new LockRefusedError(
+        path,
+        "held",
+        report,
+        `held by ${report.holder} (${detail}); gave up after ` +
+          `${((now - started) / 1000).toFixed(1)}s`,
+      );
     }
-    if (delay === 50 && options.onWait && !told) {
-      told = true; // the holder has kept it for ~200 ms: a long wait may follow, so say so
-      const leaseEnd = held ? Date.parse(held.acquired) + held.lease_duration_s * 1000 : now;
-      options.onWait({
-        deliverable_id: held?.deliverable_id ?? options.deliverableId,
-        holder: held?.holder ?? "unknown (lock file not readable yet)",
-        lease_remaining_s: Math.max(0, Math.round((leaseEnd - now) / 1000)),
-        contention_time: isoTimestamp(now),
-      });
+    if (!told && now - started >= 200 && options.onWait) {
+      told = true; // held for a while: a long wait may follow, so say so once
+      options.onWait(report);
     }
-    await sleep(delay + Math.random() * delay);
+    // Jittered, growing pauses spread contending writers out; never past the deadline.
+    await sleep(Math.min(delay + Math.random() * delay, deadline - now));
     delay = Math.min(delay * 2, 50);
   }
+}
+
+/** The handle of a lock this process created: `bytes` at inode `ino`. */
+function heldLock(
+  path: string,
+  bytes: Uint8Array,
+  ino: number | null,
+  recoveries: readonly string[],
+): HeldLock {
+  const text = new TextDecoder().decode(bytes);
+  const stillHeld = () => {
+    try {
+      const stat = Deno.lstatSync(path);
+      return stat.isFile && stat.ino === ino && stat.size === bytes.length &&
+        readSmallFile(path, stat, bytes.length) === text;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    path,
+    recoveries,
+    stillHeld,
+    release: () => {
+      // Only our own: another holder may have recovered it (another host, after our lease).
+      try {
+        if (stillHeld()) Deno.removeSync(path);
+      } catch { /* gone already */ }
+      return Promise.resolve();
+    },
+  };
 }

@@ -365,10 +365,10 @@ function message(e: unknown): string {
 }
 
 /** Whether a claim may be taken back: its process is gone, or it is older than the lease. */
-async function claimAbandoned(item: SpoolItem): Promise<boolean> {
+function claimAbandoned(item: SpoolItem): boolean {
   const [pid, host] = item.claimedBy!.split(/@(.*)/s);
   if (host === claimHost() && Number(pid) === Deno.pid) return false; // our own, in flight
-  if (host === claimHost() && await pidAlive(Number(pid)) === false) return true;
+  if (host === claimHost() && pidAlive(Number(pid)) === false) return true;
   try {
     const mtime = Deno.statSync(item.path).mtime?.getTime() ?? 0;
     return Date.now() - mtime > CLAIM_LEASE_MS;
@@ -418,7 +418,7 @@ function replayMarker(entry: SpoolEntry): string {
  *   replayInto(writer, "DEL-01-02_X"));
  * ```
  */
-export async function replayInto(writer: RecordWriter, delDir?: string): Promise<ReplayReport> {
+export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport {
   const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
   for (const item of listSpool(delDir)) {
     if (item.state === "stuck") {
@@ -427,14 +427,14 @@ export async function replayInto(writer: RecordWriter, delDir?: string): Promise
     }
     const entry = item.entry!;
     if (entry.recordFile !== writer.path && realPathOf(entry.recordFile) !== writer.path) continue;
-    await replayOne(writer, item, report);
+    replayOne(writer, item, report);
   }
   return report;
 }
 
-async function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport) {
+function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport): void {
   const entry = item.entry!;
-  if (item.state === "claimed" && !await claimAbandoned(item)) return;
+  if (item.state === "claimed" && !claimAbandoned(item)) return;
   let claimed: string | undefined;
   try {
     claimed = claim(item);

@@ -39,6 +39,8 @@ export interface AppendOptions {
   holder?: string;
   /** Lease of the append lock in seconds (default 30). */
   leaseSeconds?: number;
+  /** How long to wait for the append lock held by a live writer, in ms (default 5,000). */
+  lockWaitMs?: number;
   /** Called once when the append lock is held by another writer and waiting begins. */
   onLockWait?: (report: ContentionReport) => void;
 }
@@ -184,6 +186,7 @@ export function withRecordFile<T>(
       deliverableId: deliverableIdOf(path),
       holder: options.holder ?? "runrec",
       leaseSeconds: options.leaseSeconds,
+      waitMs: options.lockWaitMs,
       onWait: options.onLockWait,
     });
     try {
@@ -263,7 +266,9 @@ function appendLocked(
     (state.size === 0 ? `${HEADER}\n` : "") + (tornTail ? "\n" : "") + `${line}\n`,
   );
   // The last moment to find the lock taken over; after this, our bytes may land.
-  (lock as HeldLock & { confirm?: () => void }).confirm?.(); // TODO(lock merge)
+  if (!lock.stillHeld()) {
+    throw new WriteError(`${path}.lock: the append lock is no longer ours; record not written`);
+  }
   const offset = writeOnce(path, bytes, !state.exists, fsync);
   checkWritten(path, offset, bytes);
   index.index.see(record.RunID);

@@ -94,7 +94,7 @@ Deno.test("spool: a replay killed right after claiming its entry is taken back a
     // The claimer is gone: flush takes the claim back and appends the record, once.
     const flush = await runCliProcess(["flush", del], FULL_FLAGS, env);
     assertEquals(flush.code, 0, flush.stderr);
-    assertMatch(flush.stdout, /^RUN-DEL-01-02-\d{8}-\d{4}-001  replayed into DEL-01-02\n$/);
+    assertMatch(flush.stdout, /^RUN-DEL-01-02-\d{8}-\d{4}-001 {2}replayed into DEL-01-02\n$/);
     assertEquals(await agentsIn(file), ["EARLIER"]);
     assertEquals(entriesIn(join(del, SPOOL_FOLDER)), []);
     const again = await runCliProcess(["flush", del], FULL_FLAGS, env);
@@ -205,7 +205,7 @@ Deno.test("spool: a record neither written nor spooled is printed whole and appe
     await Deno.remove(join(del, RECORD_FILE));
     const first = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
     assertEquals(first.code, 0, first.stderr);
-    assertMatch(first.stdout, /^RUN-DEL-01-02-\d{8}-\d{4}-001  replayed into DEL-01-02\n$/);
+    assertMatch(first.stdout, /^RUN-DEL-01-02-\d{8}-\d{4}-001 {2}replayed into DEL-01-02\n$/);
     const second = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
     assertEquals(second.code, 0, second.stderr);
     assertMatch(second.stdout, /was already in its file/);
