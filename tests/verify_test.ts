@@ -355,11 +355,11 @@ Deno.test("verify --since: a file deleted and a file not yet in history", async 
   assert.match(out, /K-APPEND-1 broken in commit [0-9a-f]{7} "drop records": deletes the file/);
 });
 
-Deno.test("verify --since: a record file renamed away or deleted from the work tree fails", async () => {
+Deno.test("verify --since: a record file renamed and rewritten, or deleted from the work tree, fails", async () => {
   const { repo, dir } = await repository();
   const base = await git(repo, "rev-parse", "HEAD");
   // The deliverable's label renamed and a record dropped in the same commit: the file at
-  // the new path is new since `base` and holds, but the one `base` had is gone.
+  // the new path is checked against the old path's history, and the old path is not "gone".
   const renamed = join(repo, "PKG-01_Alpha", "DEL-01-02_Renamed");
   await git(repo, "mv", dir, renamed);
   const text = await Deno.readTextFile(join(renamed, RECORD_FILE));
@@ -369,9 +369,9 @@ Deno.test("verify --since: a record file renamed away or deleted from the work t
   assert.equal(moved.code, 1, moved.out);
   assert.match(
     moved.out,
-    /DEL-01-02_Spéc ü\/RunRecords\.csv: K-APPEND-1 broken: in [0-9a-f]+ but not/,
+    /DEL-01-02_Renamed\/RunRecords\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "rename": line 2 differs \(byte \d+ of the file\), against the version of PKG-01_Alpha\/DEL-01-02_Spéc ü\/RunRecords\.csv in [0-9a-f]{7}\n/,
   );
-  assert.match(moved.out, /the record file was deleted or moved/);
+  assert.doesNotMatch(moved.out, /deleted or moved/);
   // Deleted and not committed; a folder with no record file left at all.
   await Deno.remove(join(renamed, RECORD_FILE));
   const deleted = await cli(["verify", join(repo, "PKG-01_Alpha"), "--since", "HEAD"]);
@@ -419,4 +419,70 @@ Deno.test("verify: a header alone is a file with no records, not an empty one", 
   const none = await verifyRecordFile(empty, (p) => seen.push(p.message));
   assert.deepEqual([none.warnings, seen], [1, ["file is empty (no header, no records)"]]);
   await Deno.remove(dir, { recursive: true });
+});
+
+// ---------------------------------------------------------------- non-ASCII bytes (defect 8)
+
+/** A draft whose text fields and paths hold UTF-8 bytes 0x80-0x9F (em dash, euro sign). */
+function nonAsciiDraft(agent: string, timestamp: string, text: string): RecordDraft {
+  const output = `Résumé — ${text} €.md`;
+  return sampleDraft({
+    AgentName: agent,
+    RunTimestamp: timestamp,
+    Notes: `${text} — costs 5 € … “quoted”`,
+    ErrorSummary: "",
+    Host: `host—${text}`,
+    OutputFiles: [output],
+    OutputHashes: { [output]: "c".repeat(64) },
+  });
+}
+
+Deno.test("verify --since: a merge=union merge of records holding em dashes and euro signs passes (defect 8)", async () => {
+  const { repo, file, base } = await repository();
+  // A second deliverable whose folder name holds an em dash and a euro sign.
+  const dir = join(repo, "PKG-01_Alpha", "DEL-01-03_Spec — 5 €");
+  await Deno.mkdir(dir);
+  const other = join(dir, RECORD_FILE);
+  for (const path of [file, other]) {
+    await appendRecord(path, nonAsciiDraft("SHARED", "2026-03-01T09:00:00Z", "base"), {
+      fsync: false,
+    });
+  }
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "non-ASCII base runs");
+  // Each side appends a record full of 0x80-0x9F bytes to both files.
+  await git(repo, "checkout", "-qb", "feature");
+  for (const path of [file, other]) {
+    await appendRecord(path, nonAsciiDraft("FEATURE", "2026-03-01T10:00:00Z", "feature ü"), {
+      fsync: false,
+    });
+  }
+  await git(repo, "commit", "-qam", "feature runs — €");
+  await git(repo, "checkout", "-q", "main");
+  for (const path of [file, other]) {
+    await appendRecord(path, nonAsciiDraft("MAIN", "2026-03-01T11:00:00Z", "main ö"), {
+      fsync: false,
+    });
+  }
+  await git(repo, "commit", "-qam", "main runs — €");
+  // feature takes main's runs too (a cherry-pick, merged by merge=union after its own), so
+  // merging feature puts feature's line before main's: the first parent's version is not a
+  // prefix, and the merge=union check must read the other side's lines as bytes.
+  await git(repo, "checkout", "-q", "feature");
+  await git(repo, "cherry-pick", "main");
+  await git(repo, "checkout", "-q", "main");
+  await git(repo, "merge", "-q", "--no-edit", "feature");
+  const lines = (await Deno.readTextFile(other)).trimEnd().split("\n");
+  assert.deepEqual(lines.slice(-2).map((l) => l.split(",")[3]), ["FEATURE", "MAIN"]);
+  const { code, out, err } = await cli(["verify", join(repo, "PKG-01_Alpha"), "--since", base]);
+  assert.equal(code, 0, out + err);
+  assert.equal(out.match(/placed 1 record line\(s\) from its other parent/g)?.length, 2, out);
+  assert.equal(out.match(/K-APPEND-1 holds\n/g)?.length, 2, out);
+  // A real change of one of those bytes (— to –: E2 80 94 to E2 80 93) is still caught.
+  const text = await Deno.readTextFile(other);
+  await Deno.writeTextFile(other, text.replace("base —", "base –"));
+  await git(repo, "commit", "-qam", "en dash for em dash");
+  const tampered = await cli(["verify", dir, "--since", base]);
+  assert.equal(tampered.code, 1, tampered.out);
+  assert.match(tampered.out, /K-APPEND-1 broken in commit [0-9a-f]{7} "en dash for em dash"/);
 });
