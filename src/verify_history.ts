@@ -142,8 +142,9 @@ export async function recordFilesAtRevision(target: string, since: string): Prom
  *
  * Where the file first appears under its path in a commit (or in the working
  * tree), the record file it was renamed from is followed: the one git's
- * rename detection names, else the one record file deleted there whose
- * deliverable folder has the same DeliverableID (`DEL-XX-YY_Label`). So a
+ * rename detection names (unless the two folders name different
+ * DeliverableIDs), else the one record file deleted there whose deliverable
+ * folder has the same DeliverableID (`DEL-XX-YY_Label`). So a
  * folder renamed with its records rewritten fails, as the rewrite would
  * without the rename. The working tree's version is compared as git would
  * commit it: line ends converted back when git converts them
@@ -303,8 +304,9 @@ async function followRenames(
 /**
  * The record file that `path` was renamed from between commit `older` and
  * `newer` (the working tree when `undefined`): the one git's rename
- * detection pairs with it, else the only record file deleted there whose
- * deliverable folder has the same DeliverableID. A rewrite that keeps less
+ * detection pairs with it unless their folders name different
+ * DeliverableIDs, else the only record file deleted there whose deliverable
+ * folder has the same DeliverableID. A rewrite that keeps less
  * than half of the file hides a rename from git, not from the folder name.
  */
 async function renamedFrom(
@@ -314,9 +316,14 @@ async function renamedFrom(
   top: string,
 ): Promise<string | undefined> {
   const changes = await treeChanges(older, newer, top);
-  const renamed = changes.find((c) => c.status === "R" && c.path === path);
-  if (renamed?.from && isRecordFile(renamed.from)) return renamed.from;
   const id = folderDeliverableId(path);
+  // Git pairs files by content alone: two small record files of different deliverables
+  // look alike, so a pair whose folders name two DeliverableIDs is no rename.
+  const renamed = changes.find((c) => c.status === "R" && c.path === path);
+  const fromId = renamed?.from && folderDeliverableId(renamed.from);
+  if (renamed?.from && isRecordFile(renamed.from) && (!id || !fromId || fromId === id)) {
+    return renamed.from;
+  }
   if (!id) return undefined;
   const deleted = changes.filter((c) =>
     c.status === "D" && isRecordFile(c.path) && folderDeliverableId(c.path) === id

@@ -486,3 +486,144 @@ Deno.test("verify --since: a merge=union merge of records holding em dashes and 
   assert.equal(tampered.code, 1, tampered.out);
   assert.match(tampered.out, /K-APPEND-1 broken in commit [0-9a-f]{7} "en dash for em dash"/);
 });
+
+// ---------------------------------------------------------------- renamed deliverable folders (defect 9)
+
+/** Renames the deliverable folder of `repository()` to `label` with `git mv`; returns the new folder. */
+async function renameDeliverable(repo: string, dir: string, label: string): Promise<string> {
+  const renamed = join(repo, "PKG-01_Alpha", label);
+  await git(repo, "mv", dir, renamed);
+  return renamed;
+}
+
+Deno.test("verify <del-dir> --since: a folder renamed with its records rewritten in one commit fails (defect 9)", async () => {
+  // Git's rename detection pairs the files: one record of two dropped.
+  {
+    const { repo, dir, base } = await repository();
+    const renamed = await renameDeliverable(repo, dir, "DEL-01-02_Renamed");
+    const file = join(renamed, RECORD_FILE);
+    const lines = (await Deno.readTextFile(file)).split("\n");
+    await Deno.writeTextFile(file, lines.toSpliced(1, 1).join("\n"));
+    await git(repo, "commit", "-qam", "rename and rewrite");
+    const { code, out } = await cli(["verify", renamed, "--since", base]);
+    assert.equal(code, 1, out);
+    assert.match(
+      out,
+      /note: renamed from PKG-01_Alpha\/DEL-01-02_Spéc ü\/RunRecords\.csv in commit/,
+    );
+    assert.match(out, /:2: K-APPEND-1 broken in commit [0-9a-f]{7} "rename and rewrite": line 2/);
+    const json = JSON.parse((await cli(["verify", renamed, "--since", base, "--json"])).out);
+    assert.equal(json.ok, false);
+    const history = json.files[0].history;
+    assert.equal(history.pathAtSince, "PKG-01_Alpha/DEL-01-02_Spéc ü/RunRecords.csv");
+    assert.equal(history.failure.previousPath, history.pathAtSince);
+    assert.equal(history.renames.length, 1);
+  }
+  // Rewritten beyond git's rename detection (a header and one new record): the DeliverableID
+  // of the folder name (DEL-01-02) still names the file it replaces.
+  {
+    const { repo, dir, base } = await repository();
+    const renamed = await renameDeliverable(repo, dir, "DEL-01-02_Fresh_Start");
+    const file = join(renamed, RECORD_FILE);
+    await Deno.writeTextFile(file, `${HEADER}\n`);
+    await appendRecord(file, draft("REWRITTEN"), { fsync: false });
+    await git(repo, "add", "-A");
+    await git(repo, "commit", "-qm", "start over");
+    const status = await git(repo, "show", "--name-status", "-M", "--format=", "HEAD");
+    assert.match(status, /^D\t/m, "git itself no longer sees a rename");
+    const { code, out } = await cli(["verify", renamed, "--since", base]);
+    assert.equal(code, 1, out);
+    assert.match(out, /K-APPEND-1 broken in commit [0-9a-f]{7} "start over": line 2 differs/);
+  }
+});
+
+Deno.test("verify --since: a folder renamed without touching its records passes, at the folder and at the root (defect 9)", async () => {
+  const { repo, dir, base } = await repository();
+  const renamed = await renameDeliverable(repo, dir, "DEL-01-02_Renamed — 2");
+  await git(repo, "commit", "-qm", "rename");
+  for (const target of [renamed, repo]) {
+    const { code, out, err } = await cli(["verify", target, "--since", base]);
+    assert.equal(code, 0, out + err);
+    assert.match(out, /note: renamed from PKG-01_Alpha\/DEL-01-02_Spéc ü\/RunRecords\.csv/);
+    assert.match(out, /ok: 2 records, 0 errors, 0 warnings, K-APPEND-1 holds\n/);
+    assert.doesNotMatch(out, /deleted or moved/);
+  }
+  const json = JSON.parse((await cli(["verify", repo, "--since", base, "--json"])).out);
+  assert.deepEqual([json.ok, json.gone], [true, []]);
+  // Renamed again, now only in the working tree (a plain `mv`, not staged): still followed.
+  const again = join(repo, "PKG-01_Alpha", "DEL-01-02_Third");
+  await Deno.rename(renamed, again);
+  const working = await cli(["verify", repo, "--since", base]);
+  assert.equal(working.code, 0, working.out + working.err);
+  assert.match(
+    working.out,
+    /renamed from PKG-01_Alpha\/DEL-01-02_Renamed — 2\/RunRecords\.csv in the working tree/,
+  );
+  assert.match(
+    working.out,
+    /renamed from PKG-01_Alpha\/DEL-01-02_Spéc ü\/RunRecords\.csv in commit/,
+  );
+  // ... and rewritten there: the working tree's version breaks the rule.
+  const file = join(again, RECORD_FILE);
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  await Deno.writeTextFile(file, lines.toSpliced(1, 1).join("\n"));
+  const rewritten = await cli(["verify", again, "--since", base]);
+  assert.equal(rewritten.code, 1, rewritten.out);
+  assert.match(rewritten.out, /K-APPEND-1 broken in the working tree: line 2 differs/);
+});
+
+Deno.test("verify --since: a folder renamed and a record appended in one commit passes (defect 9)", async () => {
+  const { repo, dir } = await repository();
+  const base = await git(repo, "rev-parse", "HEAD"); // holds the record file
+  const renamed = await renameDeliverable(repo, dir, "DEL-01-02_Renamed");
+  await appendRecord(join(renamed, RECORD_FILE), draft("AFTER_RENAME"), { fsync: false });
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "rename and run");
+  for (const target of [renamed, repo]) {
+    const { code, out, err } = await cli(["verify", target, "--since", base]);
+    assert.equal(code, 0, out + err);
+    assert.match(out, /ok: 3 records, 0 errors, 0 warnings, K-APPEND-1 holds\n/);
+  }
+  // A new deliverable with another DeliverableID is not taken for a rename of a deleted one.
+  await git(repo, "rm", "-rq", renamed);
+  const other = join(repo, "PKG-01_Alpha", "DEL-01-09_Other");
+  await Deno.mkdir(other, { recursive: true });
+  await appendRecord(join(other, RECORD_FILE), draft("OTHER"), { fsync: false });
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "drop DEL-01-02, add DEL-01-09");
+  const dropped = await cli(["verify", repo, "--since", base]);
+  assert.equal(dropped.code, 1, dropped.out);
+  assert.match(dropped.out, /DEL-01-09_Other\/RunRecords\.csv: ok: 1 record/);
+  assert.match(
+    dropped.out,
+    /DEL-01-02_Spéc ü\/RunRecords\.csv: K-APPEND-1 broken: in [0-9a-f]+ but not/,
+  );
+});
+
+Deno.test("verify --since: one deliverable dropped and another added in one commit is no rename, though git pairs them (defect 9)", async () => {
+  const repo = await Deno.makeTempDir({ prefix: "runrec-verify-" });
+  await git(repo, "init", "-q");
+  const dropped = join(repo, "DEL-01-02_Dropped");
+  await Deno.mkdir(dropped);
+  await appendRecord(join(dropped, RECORD_FILE), draft("A"), { fsync: false });
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "one run");
+  const base = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "rm", "-rq", dropped);
+  const added = join(repo, "DEL-01-09_Added");
+  await Deno.mkdir(added);
+  await appendRecord(
+    join(added, RECORD_FILE),
+    sampleDraft({ AgentName: "B", DeliverableID: "DEL-01-09" }),
+    { fsync: false },
+  );
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "swap deliverables");
+  const status = await git(repo, "show", "--name-status", "-M", "--format=", "HEAD");
+  assert.match(status, /^R\d+\tDEL-01-02_Dropped\/RunRecords\.csv\tDEL-01-09_Added/, status);
+  const { code, out } = await cli(["verify", repo, "--since", base]);
+  assert.equal(code, 1, out);
+  assert.match(out, /DEL-01-09_Added\/RunRecords\.csv: ok: 1 record, .*K-APPEND-1 holds\n/);
+  assert.match(out, /DEL-01-02_Dropped\/RunRecords\.csv: K-APPEND-1 broken: in [0-9a-f]+ but not/);
+  assert.equal((await cli(["verify", added, "--since", base])).code, 0);
+});
