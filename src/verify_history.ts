@@ -250,15 +250,13 @@ export async function verifyHistory(path: string, since: string): Promise<Histor
   }
   result.versionsCompared++;
   let problem = prefixProblem(previous.bytes, working);
-  if (problem) {
-    const converted = await asGitWouldCommit(working, absolute, gitPath, top);
-    if (converted && !prefixProblem(previous.bytes, converted)) {
-      result.notes.push(
-        "the working tree's line ends are git's conversion (core.autocrlf or eol); " +
-          "compared as git would commit it",
-      );
-      problem = undefined;
-    }
+  const converted = problem && await asGitWouldCommit(working, absolute, gitPath, top);
+  if (converted) {
+    result.notes.push(
+      "the working tree's line ends are git's conversion (core.autocrlf or eol); " +
+        "compared as git would commit it",
+    );
+    problem = prefixProblem(previous.bytes, converted);
   }
   if (problem) result.failure = failure(workingTree, previous, problem.line, problem.message);
   return result;

@@ -10,6 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Io } from "../src/cli/command.ts";
 import { main } from "../src/cli/main.ts";
@@ -626,4 +627,123 @@ Deno.test("verify --since: one deliverable dropped and another added in one comm
   assert.match(out, /DEL-01-09_Added\/RunRecords\.csv: ok: 1 record, .*K-APPEND-1 holds\n/);
   assert.match(out, /DEL-01-02_Dropped\/RunRecords\.csv: K-APPEND-1 broken: in [0-9a-f]+ but not/);
   assert.equal((await cli(["verify", added, "--since", base])).code, 0);
+});
+
+// ---------------------------------------------------------------- line ends, bytes, merges
+
+Deno.test("verify --since: CR LF line ends from git's core.autocrlf checkout are not a rewrite", async () => {
+  const { repo, dir, file, base } = await repository();
+  await git(repo, "config", "core.autocrlf", "true");
+  // A fresh checkout writes the committed LF lines with CR LF, as git does on Windows.
+  await Deno.remove(file);
+  await git(repo, "checkout", "--", file);
+  const checkedOut = await Deno.readTextFile(file);
+  assert.match(checkedOut, /\r\n/, "git converted the line ends");
+  const crlf = await cli(["verify", dir, "--since", base]);
+  assert.equal(crlf.code, 0, crlf.out + crlf.err);
+  assert.match(crlf.out, /note: the working tree's line ends are git's conversion/);
+  assert.match(crlf.out, /K-APPEND-1 holds/);
+  // A run appended to it (an LF line after CR LF lines) commits as an append too.
+  await Deno.writeTextFile(file, checkedOut + checkedOut.split("\r\n")[1] + "\n");
+  assert.match((await cli(["verify", dir, "--since", base])).out, /K-APPEND-1 holds/);
+  // An edit under the CR LF is still caught.
+  await Deno.writeTextFile(file, checkedOut.replace("PREPARATION", "PREPARATIOM"));
+  const edited = await cli(["verify", dir, "--since", base]);
+  assert.equal(edited.code, 1, edited.out);
+  assert.match(edited.out, /K-APPEND-1 broken in the working tree: line 2 differs/);
+  // Without the conversion, CR LF is what git would commit: a rewrite of every line.
+  await git(repo, "config", "core.autocrlf", "false");
+  await Deno.writeTextFile(file, checkedOut);
+  const rewritten = await cli(["verify", dir, "--since", base]);
+  assert.equal(rewritten.code, 1, rewritten.out);
+  assert.match(rewritten.out, /K-APPEND-1 broken in the working tree: line 1 differs/);
+});
+
+/**
+ * A record line (with its `\n`) whose Notes are the raw `notes` bytes, its checksum taken
+ * over those bytes: what a writer that does not check UTF-8 would leave.
+ */
+async function rawNotesLine(agent: string, timestamp: string, notes: Uint8Array) {
+  const scratch = join(await Deno.makeTempDir(), RECORD_FILE);
+  await appendRecord(
+    scratch,
+    sampleDraft({ AgentName: agent, RunTimestamp: timestamp, Notes: "@" }),
+    {
+      fsync: false,
+    },
+  );
+  const line = (await Deno.readTextFile(scratch)).split("\n")[1];
+  const [before, after] = line.slice(0, line.lastIndexOf(",")).split(",@,");
+  const encoder = new TextEncoder();
+  const body = new Uint8Array([
+    ...encoder.encode(`${before},`),
+    ...notes,
+    ...encoder.encode(`,${after}`),
+  ]);
+  const checksum = createHash("sha256").update(body).digest("hex");
+  return new Uint8Array([...body, ...encoder.encode(`,${checksum}\n`)]);
+}
+
+Deno.test("verify --since: a union-merged line whose bytes are not UTF-8 is compared as bytes", async () => {
+  const { repo, dir, file, base } = await repository();
+  await git(repo, "checkout", "-qb", "feature");
+  const raw = await rawNotesLine(
+    "FEATURE",
+    "2026-03-01T10:00:00Z",
+    new Uint8Array([0x80, 0x9f, 0xff]),
+  );
+  await Deno.writeFile(file, raw, { append: true });
+  await git(repo, "commit", "-qam", "feature run, not UTF-8");
+  await git(repo, "checkout", "-q", "main");
+  await appendRecord(file, draft("MAIN", "2026-03-01T11:00:00Z"), { fsync: false });
+  await git(repo, "commit", "-qam", "main run");
+  await git(repo, "checkout", "-q", "feature");
+  await git(repo, "cherry-pick", "main");
+  await git(repo, "checkout", "-q", "main");
+  await git(repo, "merge", "-q", "--no-edit", "feature");
+  const history = await verifyHistory(file, base);
+  assert.equal(history.failure, undefined, JSON.stringify(history.failure));
+  assert.match(history.notes.join("\n"), /placed 1 record line\(s\) from its other parent/);
+  // The file check still reports the line itself.
+  const { code, out } = await cli(["verify", dir, "--since", base]);
+  assert.equal(code, 1, out);
+  assert.match(out, /:4: line is not valid UTF-8/);
+  assert.match(out, /K-APPEND-1 holds\n$/);
+});
+
+Deno.test("verify --since: both sides appended the identical line (a cherry-pick): K-APPEND-1 holds, a repeat is named", async () => {
+  // Each case: the order in which main and feature append their own run (M, F) and the shared
+  // line (S), then what the union merge leaves and whether the identical line repeats.
+  const cases = [
+    { ours: "MS", theirs: "FS", merged: "MFS", repeated: false },
+    { ours: "SM", theirs: "SF", merged: "SMF", repeated: false },
+    { ours: "MS", theirs: "SF", merged: "MSSF", repeated: true },
+  ];
+  for (const { ours, theirs, merged, repeated } of cases) {
+    const { repo, dir, file } = await repository();
+    const base = await git(repo, "rev-parse", "HEAD");
+    const scratch = join(await Deno.makeTempDir(), RECORD_FILE);
+    await appendRecord(scratch, draft("SHARED", "2026-03-01T09:00:00Z"), { fsync: false });
+    const shared = (await Deno.readTextFile(scratch)).split("\n")[1] + "\n";
+    const append = async (run: string) => {
+      if (run === "S") await Deno.writeTextFile(file, shared, { append: true });
+      else {
+        const at = run === "M" ? "2026-03-01T10:00:00Z" : "2026-03-01T11:00:00Z";
+        await appendRecord(file, draft(run === "M" ? "MAIN" : "FEATURE", at), { fsync: false });
+      }
+      await git(repo, "commit", "-qam", run);
+    };
+    await git(repo, "checkout", "-qb", "feature");
+    for (const run of theirs) await append(run);
+    await git(repo, "checkout", "-q", "main");
+    for (const run of ours) await append(run);
+    await git(repo, "merge", "-q", "--no-edit", "feature");
+    const agents = (await Deno.readTextFile(file)).trimEnd().split("\n").slice(3)
+      .map((line) => line.split(",")[3].charAt(0)).join("");
+    assert.equal(agents, merged, `${ours} + ${theirs}`);
+    const { code, out } = await cli(["verify", dir, "--since", base]);
+    assert.match(out, /K-APPEND-1 holds\n$/, out);
+    assert.equal(code, repeated ? 1 : 0, out);
+    if (repeated) assert.match(out, /identical line: the same record was appended or merged twice/);
+  }
 });
