@@ -399,6 +399,19 @@ export async function blobId(bytes: Uint8Array, cwd: string): Promise<string> {
 }
 
 /**
+ * Whether commit `commit` holds `path` (relative to the top of the work tree).
+ *
+ * @example
+ * ```ts
+ * import { hasFile } from "./git.ts";
+ * console.log(await hasFile("HEAD", "DEL-01-02_X/RunRecords.csv", "."));
+ * ```
+ */
+export async function hasFile(commit: string, path: string, cwd: string): Promise<boolean> {
+  return (await runGit(["cat-file", "-e", `${commit}:${path}`], cwd)).code === 0;
+}
+
+/**
  * The bytes of `path` (relative to the top of the work tree) as committed in
  * `commit`, or `undefined` when the file is not in that commit. Raw blob
  * bytes: no text conversion, no line-end filters.
@@ -415,9 +428,8 @@ export async function fileAtCommit(
   path: string,
   cwd: string,
 ): Promise<Uint8Array | undefined> {
+  if (!(await hasFile(commit, path, cwd))) return undefined;
   const spec = `${commit}:${path}`;
-  const probe = await runGit(["cat-file", "-e", spec], cwd);
-  if (probe.code !== 0) return undefined;
   const { code, stdout, stderr } = await runGit(["cat-file", "blob", spec], cwd);
   if (code !== 0) throw new Error(`git cat-file ${spec} failed: ${stderr.split("\n")[0]}`);
   return stdout;

@@ -15,6 +15,7 @@ import {
   fileAtCommit,
   firstParentCommits,
   gitTopLevel,
+  hasFile,
   resolveCommit,
   runGit,
   treeChanges,
@@ -274,7 +275,7 @@ async function followRenames(
 ): Promise<{ steps: Step[]; renames: Rename[]; pathAtSince: string }> {
   const renames: Rename[] = [];
   let path = gitPath;
-  if (!(await fileAtCommit("HEAD", path, top))) {
+  if (!(await hasFile("HEAD", path, top))) {
     const from = await renamedFrom(path, "HEAD", undefined, top);
     if (from) {
       renames.unshift({ commit: WORKING_TREE, from, to: path });
@@ -289,7 +290,7 @@ async function followRenames(
     const first = commits[0];
     const parent = first?.parents[0];
     // The file is older than this segment, or this segment starts with no parent before it.
-    if (!parent || await fileAtCommit(parent, path, top)) break;
+    if (!parent || await hasFile(parent, path, top)) break;
     const from = await renamedFrom(path, parent, first.id, top);
     if (!from) break;
     renames.unshift({ commit: first.id, from, to: path });

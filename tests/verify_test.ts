@@ -539,7 +539,8 @@ Deno.test("verify <del-dir> --since: a folder renamed with its records rewritten
 });
 
 Deno.test("verify --since: a folder renamed without touching its records passes, at the folder and at the root (defect 9)", async () => {
-  const { repo, dir, base } = await repository();
+  const { repo, dir } = await repository();
+  const base = await git(repo, "rev-parse", "HEAD"); // holds the record file at its old path
   const renamed = await renameDeliverable(repo, dir, "DEL-01-02_Renamed — 2");
   await git(repo, "commit", "-qm", "rename");
   for (const target of [renamed, repo]) {
