@@ -22,6 +22,7 @@ export interface IntegrityProblem {
   line: number;
   /** `error`s fail `verify`; `warning`s are reported only. */
   severity: "error" | "warning";
+  /** Which check found it. */
   check: IntegrityCheck;
   /** The column at fault, or `""` for the line as a whole. */
   field: string;
@@ -33,7 +34,9 @@ export interface IntegrityProblem {
 export interface IntegrityResult {
   /** Lines that hold a valid record. */
   records: number;
+  /** Problems that fail `verify`. */
   errors: number;
+  /** Problems reported only. */
   warnings: number;
   /** Lines whose RunID was already used on an earlier line. */
   duplicates: number;
