@@ -577,6 +577,8 @@ Deno.test("verify --since: a folder renamed without touching its records passes,
 Deno.test("verify --since: a folder renamed and a record appended in one commit passes (defect 9)", async () => {
   const { repo, dir } = await repository();
   const base = await git(repo, "rev-parse", "HEAD"); // holds the record file
+  // A user's `log.follow` must not change which commits `verify` reads.
+  await git(repo, "config", "log.follow", "true");
   const renamed = await renameDeliverable(repo, dir, "DEL-01-02_Renamed");
   await appendRecord(join(renamed, RECORD_FILE), draft("AFTER_RENAME"), { fsync: false });
   await git(repo, "add", "-A");
