@@ -110,7 +110,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // History first: an unknown revision or a git that cannot run ends the
   // command (exit 2) before anything is printed.
   const histories = new Map<string, HistoryResult>();
-  // Record files the revision has and the work tree lacks: deleted or moved, records and all.
+  // Record files the revision has and the work tree lacks: deleted, records and all (renamed
+  // ones are followed by their history and dropped from this list below).
   let gone: string[] = [];
   if (since !== undefined) {
     const present = new Set<string>();
