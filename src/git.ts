@@ -19,8 +19,9 @@ export interface GitResult {
 }
 
 /**
- * Runs `git` with `args` in `cwd`. Throws only when git cannot be started
- * (not installed, or no permission to run programs).
+ * Runs `git` with `args` in `cwd`, writing `input` (if any) to its standard
+ * input. Throws only when git cannot be started (not installed, or no
+ * permission to run programs).
  *
  * @example
  * ```ts
@@ -29,15 +30,27 @@ export interface GitResult {
  * if (code === 0) console.log(new TextDecoder().decode(stdout).trim());
  * ```
  */
-export async function git(args: string[], cwd: string): Promise<GitResult> {
-  const output = await new Deno.Command("git", {
+export async function git(args: string[], cwd: string, input?: Uint8Array): Promise<GitResult> {
+  const child = new Deno.Command("git", {
     args,
     cwd,
-    stdin: "null",
+    stdin: input ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
     env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
-  }).output();
+  }).spawn();
+  // Collect the output while writing: a large input must not wait on a full pipe.
+  const done = child.output();
+  if (input) {
+    const writer = child.stdin.getWriter();
+    try {
+      await writer.write(input);
+      await writer.close();
+    } catch {
+      // git stopped reading early: its exit code and message say why.
+    }
+  }
+  const output = await done;
   return {
     code: output.code,
     stdout: output.stdout,
@@ -193,9 +206,13 @@ export class GitUnavailableError extends Error {
  * const { code } = await runGit(["status", "--porcelain"], ".");
  * ```
  */
-export async function runGit(args: string[], cwd: string): Promise<GitResult> {
+export async function runGit(
+  args: string[],
+  cwd: string,
+  input?: Uint8Array,
+): Promise<GitResult> {
   try {
-    return await git(args, cwd);
+    return await git(args, cwd, input);
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
       throw new GitUnavailableError(
@@ -258,7 +275,7 @@ export interface CommitInfo {
 }
 
 /**
- * The commits in `since..HEAD` along first-parent history that changed
+ * The commits in `since..until` along first-parent history that changed
  * `path` (relative to the top of the work tree, `/`-separated), oldest first.
  * A merge counts when it changed the file relative to its first parent.
  *
@@ -274,6 +291,7 @@ export async function firstParentCommits(
   since: string,
   path: string,
   cwd: string,
+  until = "HEAD",
 ): Promise<CommitInfo[]> {
   const { code, stdout, stderr } = await runGit(
     [
@@ -282,7 +300,7 @@ export async function firstParentCommits(
       "--first-parent",
       "--reverse",
       "--format=%H%x1f%P%x1f%s",
-      `${since}..HEAD`,
+      `${since}..${until}`,
       "--",
       `:(literal)${path}`,
     ],
@@ -293,6 +311,104 @@ export async function firstParentCommits(
     const [id, parents, subject] = record.replace(/^\n/, "").split("\x1f");
     return { id, parents: parents === "" ? [] : parents.split(" "), subject: subject ?? "" };
   });
+}
+
+/** One file added, deleted or renamed between two trees, as {@linkcode treeChanges} reports it. */
+export interface TreeChange {
+  /** `A` added, `D` deleted, `R` renamed (git's rename detection), `M` and others as git says. */
+  status: string;
+  /** Path in the newer tree (the older one's for `D`), relative to the top, `/`-separated. */
+  path: string;
+  /** For `R`: the path in the older tree. */
+  from?: string;
+}
+
+/**
+ * The files that differ between commit `older` and commit `newer` (or the
+ * working tree, when `newer` is `undefined`), with git's rename detection
+ * (`-M`, a rename that keeps at least half of the content).
+ *
+ * @example
+ * ```ts
+ * import { treeChanges } from "./git.ts";
+ * for (const change of await treeChanges("HEAD~1", "HEAD", ".")) {
+ *   if (change.status === "R") console.log(change.from, "->", change.path);
+ * }
+ * ```
+ */
+export async function treeChanges(
+  older: string,
+  newer: string | undefined,
+  cwd: string,
+): Promise<TreeChange[]> {
+  const { code, stdout, stderr } = await runGit(
+    ["diff", "-z", "--name-status", "-M", "--no-ext-diff", older, ...(newer ? [newer] : []), "--"],
+    cwd,
+  );
+  if (code !== 0) throw new Error(`git diff failed: ${stderr.split("\n")[0]}`);
+  const fields = textDecoder.decode(stdout).split("\0");
+  const changes: TreeChange[] = [];
+  for (let i = 0; i + 1 < fields.length;) {
+    const status = fields[i++].charAt(0);
+    // Renames and copies name two paths (old, new); every other status one.
+    if (status === "R" || status === "C") {
+      changes.push({ status, from: fields[i], path: fields[i + 1] });
+      i += 2;
+    } else changes.push({ status, path: fields[i++] });
+  }
+  return changes;
+}
+
+/**
+ * The blob id git would store for the file at `absolute` if it were
+ * committed at `path`: after its line-end conversion (`core.autocrlf`,
+ * `eol` and `text` attributes) and clean filters. Nothing is written.
+ *
+ * @example
+ * ```ts
+ * import { cleanBlobId } from "./git.ts";
+ * console.log(await cleanBlobId("/repo/DEL-01-02_X/RunRecords.csv", "DEL-01-02_X/RunRecords.csv", "/repo"));
+ * ```
+ */
+export async function cleanBlobId(absolute: string, path: string, cwd: string): Promise<string> {
+  const { code, stdout, stderr } = await runGit(
+    ["hash-object", `--path=${path}`, "--", absolute],
+    cwd,
+  );
+  if (code !== 0) throw new Error(`git hash-object failed: ${stderr.split("\n")[0]}`);
+  return textDecoder.decode(stdout).trim();
+}
+
+/**
+ * The blob id of exactly `bytes`, with no conversion. Nothing is written.
+ *
+ * @example
+ * ```ts
+ * import { blobId } from "./git.ts";
+ * console.log(await blobId(new TextEncoder().encode("x\n"), ".")); // 40 or 64 hex digits
+ * ```
+ */
+export async function blobId(bytes: Uint8Array, cwd: string): Promise<string> {
+  const { code, stdout, stderr } = await runGit(
+    ["hash-object", "--no-filters", "--stdin"],
+    cwd,
+    bytes,
+  );
+  if (code !== 0) throw new Error(`git hash-object failed: ${stderr.split("\n")[0]}`);
+  return textDecoder.decode(stdout).trim();
+}
+
+/**
+ * Whether commit `commit` holds `path` (relative to the top of the work tree).
+ *
+ * @example
+ * ```ts
+ * import { hasFile } from "./git.ts";
+ * console.log(await hasFile("HEAD", "DEL-01-02_X/RunRecords.csv", "."));
+ * ```
+ */
+export async function hasFile(commit: string, path: string, cwd: string): Promise<boolean> {
+  return (await runGit(["cat-file", "-e", `${commit}:${path}`], cwd)).code === 0;
 }
 
 /**
@@ -312,9 +428,8 @@ export async function fileAtCommit(
   path: string,
   cwd: string,
 ): Promise<Uint8Array | undefined> {
+  if (!(await hasFile(commit, path, cwd))) return undefined;
   const spec = `${commit}:${path}`;
-  const probe = await runGit(["cat-file", "-e", spec], cwd);
-  if (probe.code !== 0) return undefined;
   const { code, stdout, stderr } = await runGit(["cat-file", "blob", spec], cwd);
   if (code !== 0) throw new Error(`git cat-file ${spec} failed: ${stderr.split("\n")[0]}`);
   return stdout;

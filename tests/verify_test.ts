@@ -10,6 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Io } from "../src/cli/command.ts";
 import { main } from "../src/cli/main.ts";
@@ -355,11 +356,11 @@ Deno.test("verify --since: a file deleted and a file not yet in history", async 
   assert.match(out, /K-APPEND-1 broken in commit [0-9a-f]{7} "drop records": deletes the file/);
 });
 
-Deno.test("verify --since: a record file renamed away or deleted from the work tree fails", async () => {
+Deno.test("verify --since: a record file renamed and rewritten, or deleted from the work tree, fails", async () => {
   const { repo, dir } = await repository();
   const base = await git(repo, "rev-parse", "HEAD");
   // The deliverable's label renamed and a record dropped in the same commit: the file at
-  // the new path is new since `base` and holds, but the one `base` had is gone.
+  // the new path is checked against the old path's history, and the old path is not "gone".
   const renamed = join(repo, "PKG-01_Alpha", "DEL-01-02_Renamed");
   await git(repo, "mv", dir, renamed);
   const text = await Deno.readTextFile(join(renamed, RECORD_FILE));
@@ -369,9 +370,9 @@ Deno.test("verify --since: a record file renamed away or deleted from the work t
   assert.equal(moved.code, 1, moved.out);
   assert.match(
     moved.out,
-    /DEL-01-02_Spéc ü\/RunRecords\.csv: K-APPEND-1 broken: in [0-9a-f]+ but not/,
+    /DEL-01-02_Renamed\/RunRecords\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "rename": line 2 differs \(byte \d+ of the file\), against the version of PKG-01_Alpha\/DEL-01-02_Spéc ü\/RunRecords\.csv in [0-9a-f]{7}\n/,
   );
-  assert.match(moved.out, /the record file was deleted or moved/);
+  assert.doesNotMatch(moved.out, /deleted or moved/);
   // Deleted and not committed; a folder with no record file left at all.
   await Deno.remove(join(renamed, RECORD_FILE));
   const deleted = await cli(["verify", join(repo, "PKG-01_Alpha"), "--since", "HEAD"]);
@@ -419,4 +420,333 @@ Deno.test("verify: a header alone is a file with no records, not an empty one", 
   const none = await verifyRecordFile(empty, (p) => seen.push(p.message));
   assert.deepEqual([none.warnings, seen], [1, ["file is empty (no header, no records)"]]);
   await Deno.remove(dir, { recursive: true });
+});
+
+// ---------------------------------------------------------------- non-ASCII bytes (defect 8)
+
+/** A draft whose text fields and paths hold UTF-8 bytes 0x80-0x9F (em dash, euro sign). */
+function nonAsciiDraft(agent: string, timestamp: string, text: string): RecordDraft {
+  const output = `Résumé — ${text} €.md`;
+  return sampleDraft({
+    AgentName: agent,
+    RunTimestamp: timestamp,
+    Notes: `${text} — costs 5 € … “quoted”`,
+    ErrorSummary: "",
+    Host: `host—${text}`,
+    OutputFiles: [output],
+    OutputHashes: { [output]: "c".repeat(64) },
+  });
+}
+
+Deno.test("verify --since: a merge=union merge of records holding em dashes and euro signs passes (defect 8)", async () => {
+  const { repo, file, base } = await repository();
+  // A second deliverable whose folder name holds an em dash and a euro sign.
+  const dir = join(repo, "PKG-01_Alpha", "DEL-01-03_Spec — 5 €");
+  await Deno.mkdir(dir);
+  const other = join(dir, RECORD_FILE);
+  for (const path of [file, other]) {
+    await appendRecord(path, nonAsciiDraft("SHARED", "2026-03-01T09:00:00Z", "base"), {
+      fsync: false,
+    });
+  }
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "non-ASCII base runs");
+  // Each side appends a record full of 0x80-0x9F bytes to both files.
+  await git(repo, "checkout", "-qb", "feature");
+  for (const path of [file, other]) {
+    await appendRecord(path, nonAsciiDraft("FEATURE", "2026-03-01T10:00:00Z", "feature ü"), {
+      fsync: false,
+    });
+  }
+  await git(repo, "commit", "-qam", "feature runs — €");
+  await git(repo, "checkout", "-q", "main");
+  for (const path of [file, other]) {
+    await appendRecord(path, nonAsciiDraft("MAIN", "2026-03-01T11:00:00Z", "main ö"), {
+      fsync: false,
+    });
+  }
+  await git(repo, "commit", "-qam", "main runs — €");
+  // feature takes main's runs too (a cherry-pick, merged by merge=union after its own), so
+  // merging feature puts feature's line before main's: the first parent's version is not a
+  // prefix, and the merge=union check must read the other side's lines as bytes.
+  await git(repo, "checkout", "-q", "feature");
+  await git(repo, "cherry-pick", "main");
+  await git(repo, "checkout", "-q", "main");
+  await git(repo, "merge", "-q", "--no-edit", "feature");
+  const lines = (await Deno.readTextFile(other)).trimEnd().split("\n");
+  assert.deepEqual(lines.slice(-2).map((l) => l.split(",")[3]), ["FEATURE", "MAIN"]);
+  const { code, out, err } = await cli(["verify", join(repo, "PKG-01_Alpha"), "--since", base]);
+  assert.equal(code, 0, out + err);
+  assert.equal(out.match(/placed 1 record line\(s\) from its other parent/g)?.length, 2, out);
+  assert.equal(out.match(/K-APPEND-1 holds\n/g)?.length, 2, out);
+  // A real change of one of those bytes (— to –: E2 80 94 to E2 80 93) is still caught.
+  const text = await Deno.readTextFile(other);
+  await Deno.writeTextFile(other, text.replace("base —", "base –"));
+  await git(repo, "commit", "-qam", "en dash for em dash");
+  const tampered = await cli(["verify", dir, "--since", base]);
+  assert.equal(tampered.code, 1, tampered.out);
+  assert.match(tampered.out, /K-APPEND-1 broken in commit [0-9a-f]{7} "en dash for em dash"/);
+});
+
+// ---------------------------------------------------------------- renamed deliverable folders (defect 9)
+
+/** Renames the deliverable folder of `repository()` to `label` with `git mv`; returns the new folder. */
+async function renameDeliverable(repo: string, dir: string, label: string): Promise<string> {
+  const renamed = join(repo, "PKG-01_Alpha", label);
+  await git(repo, "mv", dir, renamed);
+  return renamed;
+}
+
+Deno.test("verify <del-dir> --since: a folder renamed with its records rewritten in one commit fails (defect 9)", async () => {
+  // Git's rename detection pairs the files: one record of two dropped.
+  {
+    const { repo, dir, base } = await repository();
+    const renamed = await renameDeliverable(repo, dir, "DEL-01-02_Renamed");
+    const file = join(renamed, RECORD_FILE);
+    const lines = (await Deno.readTextFile(file)).split("\n");
+    await Deno.writeTextFile(file, lines.toSpliced(1, 1).join("\n"));
+    await git(repo, "commit", "-qam", "rename and rewrite");
+    const { code, out } = await cli(["verify", renamed, "--since", base]);
+    assert.equal(code, 1, out);
+    assert.match(
+      out,
+      /note: renamed from PKG-01_Alpha\/DEL-01-02_Spéc ü\/RunRecords\.csv in commit/,
+    );
+    assert.match(out, /:2: K-APPEND-1 broken in commit [0-9a-f]{7} "rename and rewrite": line 2/);
+    const json = JSON.parse((await cli(["verify", renamed, "--since", base, "--json"])).out);
+    assert.equal(json.ok, false);
+    const history = json.files[0].history;
+    assert.equal(history.pathAtSince, "PKG-01_Alpha/DEL-01-02_Spéc ü/RunRecords.csv");
+    assert.equal(history.failure.previousPath, history.pathAtSince);
+    assert.equal(history.renames.length, 1);
+  }
+  // Rewritten beyond git's rename detection (a header and one new record): the DeliverableID
+  // of the folder name (DEL-01-02) still names the file it replaces.
+  {
+    const { repo, dir, base } = await repository();
+    const renamed = await renameDeliverable(repo, dir, "DEL-01-02_Fresh_Start");
+    const file = join(renamed, RECORD_FILE);
+    await Deno.writeTextFile(file, `${HEADER}\n`);
+    await appendRecord(file, draft("REWRITTEN"), { fsync: false });
+    await git(repo, "add", "-A");
+    await git(repo, "commit", "-qm", "start over");
+    const status = await git(repo, "show", "--name-status", "-M", "--format=", "HEAD");
+    assert.match(status, /^D\t/m, "git itself no longer sees a rename");
+    const { code, out } = await cli(["verify", renamed, "--since", base]);
+    assert.equal(code, 1, out);
+    assert.match(out, /K-APPEND-1 broken in commit [0-9a-f]{7} "start over": line 2 differs/);
+  }
+});
+
+Deno.test("verify --since: a folder renamed without touching its records passes, at the folder and at the root (defect 9)", async () => {
+  const { repo, dir } = await repository();
+  const base = await git(repo, "rev-parse", "HEAD"); // holds the record file at its old path
+  const renamed = await renameDeliverable(repo, dir, "DEL-01-02_Renamed — 2");
+  await git(repo, "commit", "-qm", "rename");
+  for (const target of [renamed, repo]) {
+    const { code, out, err } = await cli(["verify", target, "--since", base]);
+    assert.equal(code, 0, out + err);
+    assert.match(out, /note: renamed from PKG-01_Alpha\/DEL-01-02_Spéc ü\/RunRecords\.csv/);
+    assert.match(out, /ok: 2 records, 0 errors, 0 warnings, K-APPEND-1 holds\n/);
+    assert.doesNotMatch(out, /deleted or moved/);
+  }
+  const json = JSON.parse((await cli(["verify", repo, "--since", base, "--json"])).out);
+  assert.deepEqual([json.ok, json.gone], [true, []]);
+  // Renamed again, now only in the working tree (a plain `mv`, not staged): still followed.
+  const again = join(repo, "PKG-01_Alpha", "DEL-01-02_Third");
+  await Deno.rename(renamed, again);
+  const working = await cli(["verify", repo, "--since", base]);
+  assert.equal(working.code, 0, working.out + working.err);
+  assert.match(
+    working.out,
+    /renamed from PKG-01_Alpha\/DEL-01-02_Renamed — 2\/RunRecords\.csv in the working tree/,
+  );
+  assert.match(
+    working.out,
+    /renamed from PKG-01_Alpha\/DEL-01-02_Spéc ü\/RunRecords\.csv in commit/,
+  );
+  // ... and rewritten there: the working tree's version breaks the rule.
+  const file = join(again, RECORD_FILE);
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  await Deno.writeTextFile(file, lines.toSpliced(1, 1).join("\n"));
+  const rewritten = await cli(["verify", again, "--since", base]);
+  assert.equal(rewritten.code, 1, rewritten.out);
+  assert.match(rewritten.out, /K-APPEND-1 broken in the working tree: line 2 differs/);
+});
+
+Deno.test("verify --since: a folder renamed and a record appended in one commit passes (defect 9)", async () => {
+  const { repo, dir } = await repository();
+  const base = await git(repo, "rev-parse", "HEAD"); // holds the record file
+  // A user's `log.follow` must not change which commits `verify` reads.
+  await git(repo, "config", "log.follow", "true");
+  const renamed = await renameDeliverable(repo, dir, "DEL-01-02_Renamed");
+  await appendRecord(join(renamed, RECORD_FILE), draft("AFTER_RENAME"), { fsync: false });
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "rename and run");
+  for (const target of [renamed, repo]) {
+    const { code, out, err } = await cli(["verify", target, "--since", base]);
+    assert.equal(code, 0, out + err);
+    assert.match(out, /ok: 3 records, 0 errors, 0 warnings, K-APPEND-1 holds\n/);
+  }
+  // A new deliverable with another DeliverableID is not taken for a rename of a deleted one.
+  await git(repo, "rm", "-rq", renamed);
+  const other = join(repo, "PKG-01_Alpha", "DEL-01-09_Other");
+  await Deno.mkdir(other, { recursive: true });
+  await appendRecord(join(other, RECORD_FILE), draft("OTHER"), { fsync: false });
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "drop DEL-01-02, add DEL-01-09");
+  const dropped = await cli(["verify", repo, "--since", base]);
+  assert.equal(dropped.code, 1, dropped.out);
+  assert.match(dropped.out, /DEL-01-09_Other\/RunRecords\.csv: ok: 1 record/);
+  assert.match(
+    dropped.out,
+    /DEL-01-02_Spéc ü\/RunRecords\.csv: K-APPEND-1 broken: in [0-9a-f]+ but not/,
+  );
+});
+
+Deno.test("verify --since: one deliverable dropped and another added in one commit is no rename, though git pairs them (defect 9)", async () => {
+  const repo = await Deno.makeTempDir({ prefix: "runrec-verify-" });
+  await git(repo, "init", "-q");
+  const dropped = join(repo, "DEL-01-02_Dropped");
+  await Deno.mkdir(dropped);
+  await appendRecord(join(dropped, RECORD_FILE), draft("A"), { fsync: false });
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "one run");
+  const base = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "rm", "-rq", dropped);
+  const added = join(repo, "DEL-01-09_Added");
+  await Deno.mkdir(added);
+  await appendRecord(
+    join(added, RECORD_FILE),
+    sampleDraft({ AgentName: "B", DeliverableID: "DEL-01-09" }),
+    { fsync: false },
+  );
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "swap deliverables");
+  const status = await git(repo, "show", "--name-status", "-M", "--format=", "HEAD");
+  assert.match(status, /^R\d+\tDEL-01-02_Dropped\/RunRecords\.csv\tDEL-01-09_Added/, status);
+  const { code, out } = await cli(["verify", repo, "--since", base]);
+  assert.equal(code, 1, out);
+  assert.match(out, /DEL-01-09_Added\/RunRecords\.csv: ok: 1 record, .*K-APPEND-1 holds\n/);
+  assert.match(out, /DEL-01-02_Dropped\/RunRecords\.csv: K-APPEND-1 broken: in [0-9a-f]+ but not/);
+  assert.equal((await cli(["verify", added, "--since", base])).code, 0);
+});
+
+// ---------------------------------------------------------------- line ends, bytes, merges
+
+Deno.test("verify --since: CR LF line ends from git's core.autocrlf checkout are not a rewrite", async () => {
+  const { repo, dir, file, base } = await repository();
+  await git(repo, "config", "core.autocrlf", "true");
+  // A fresh checkout writes the committed LF lines with CR LF, as git does on Windows.
+  await Deno.remove(file);
+  await git(repo, "checkout", "--", file);
+  const checkedOut = await Deno.readTextFile(file);
+  assert.match(checkedOut, /\r\n/, "git converted the line ends");
+  const crlf = await cli(["verify", dir, "--since", base]);
+  assert.equal(crlf.code, 0, crlf.out + crlf.err);
+  assert.match(crlf.out, /note: the working tree's line ends are git's conversion/);
+  assert.match(crlf.out, /K-APPEND-1 holds/);
+  // A run appended to it (an LF line after CR LF lines) commits as an append too.
+  await Deno.writeTextFile(file, checkedOut + checkedOut.split("\r\n")[1] + "\n");
+  assert.match((await cli(["verify", dir, "--since", base])).out, /K-APPEND-1 holds/);
+  // An edit under the CR LF is still caught.
+  await Deno.writeTextFile(file, checkedOut.replace("PREPARATION", "PREPARATIOM"));
+  const edited = await cli(["verify", dir, "--since", base]);
+  assert.equal(edited.code, 1, edited.out);
+  assert.match(edited.out, /K-APPEND-1 broken in the working tree: line 2 differs/);
+  // Without the conversion, CR LF is what git would commit: a rewrite of every line.
+  await git(repo, "config", "core.autocrlf", "false");
+  await Deno.writeTextFile(file, checkedOut);
+  const rewritten = await cli(["verify", dir, "--since", base]);
+  assert.equal(rewritten.code, 1, rewritten.out);
+  assert.match(rewritten.out, /K-APPEND-1 broken in the working tree: line 1 differs/);
+});
+
+/**
+ * A record line (with its `\n`) whose Notes are the raw `notes` bytes, its checksum taken
+ * over those bytes: what a writer that does not check UTF-8 would leave.
+ */
+async function rawNotesLine(agent: string, timestamp: string, notes: Uint8Array) {
+  const scratch = join(await Deno.makeTempDir(), RECORD_FILE);
+  await appendRecord(
+    scratch,
+    sampleDraft({ AgentName: agent, RunTimestamp: timestamp, Notes: "@" }),
+    {
+      fsync: false,
+    },
+  );
+  const line = (await Deno.readTextFile(scratch)).split("\n")[1];
+  const [before, after] = line.slice(0, line.lastIndexOf(",")).split(",@,");
+  const encoder = new TextEncoder();
+  const body = new Uint8Array([
+    ...encoder.encode(`${before},`),
+    ...notes,
+    ...encoder.encode(`,${after}`),
+  ]);
+  const checksum = createHash("sha256").update(body).digest("hex");
+  return new Uint8Array([...body, ...encoder.encode(`,${checksum}\n`)]);
+}
+
+Deno.test("verify --since: a union-merged line whose bytes are not UTF-8 is compared as bytes", async () => {
+  const { repo, dir, file, base } = await repository();
+  await git(repo, "checkout", "-qb", "feature");
+  const raw = await rawNotesLine(
+    "FEATURE",
+    "2026-03-01T10:00:00Z",
+    new Uint8Array([0x80, 0x9f, 0xff]),
+  );
+  await Deno.writeFile(file, raw, { append: true });
+  await git(repo, "commit", "-qam", "feature run, not UTF-8");
+  await git(repo, "checkout", "-q", "main");
+  await appendRecord(file, draft("MAIN", "2026-03-01T11:00:00Z"), { fsync: false });
+  await git(repo, "commit", "-qam", "main run");
+  await git(repo, "checkout", "-q", "feature");
+  await git(repo, "cherry-pick", "main");
+  await git(repo, "checkout", "-q", "main");
+  await git(repo, "merge", "-q", "--no-edit", "feature");
+  const history = await verifyHistory(file, base);
+  assert.equal(history.failure, undefined, JSON.stringify(history.failure));
+  assert.match(history.notes.join("\n"), /placed 1 record line\(s\) from its other parent/);
+  // The file check still reports the line itself.
+  const { code, out } = await cli(["verify", dir, "--since", base]);
+  assert.equal(code, 1, out);
+  assert.match(out, /:4: line is not valid UTF-8/);
+  assert.match(out, /K-APPEND-1 holds\n$/);
+});
+
+Deno.test("verify --since: both sides appended the identical line (a cherry-pick): K-APPEND-1 holds, a repeat is named", async () => {
+  // Each case: the order in which main and feature append their own run (M, F) and the shared
+  // line (S), then what the union merge leaves and whether the identical line repeats.
+  const cases = [
+    { ours: "MS", theirs: "FS", merged: "MFS", repeated: false },
+    { ours: "SM", theirs: "SF", merged: "SMF", repeated: false },
+    { ours: "MS", theirs: "SF", merged: "MSSF", repeated: true },
+  ];
+  for (const { ours, theirs, merged, repeated } of cases) {
+    const { repo, dir, file } = await repository();
+    const base = await git(repo, "rev-parse", "HEAD");
+    const scratch = join(await Deno.makeTempDir(), RECORD_FILE);
+    await appendRecord(scratch, draft("SHARED", "2026-03-01T09:00:00Z"), { fsync: false });
+    const shared = (await Deno.readTextFile(scratch)).split("\n")[1] + "\n";
+    const append = async (run: string) => {
+      if (run === "S") await Deno.writeTextFile(file, shared, { append: true });
+      else {
+        const at = run === "M" ? "2026-03-01T10:00:00Z" : "2026-03-01T11:00:00Z";
+        await appendRecord(file, draft(run === "M" ? "MAIN" : "FEATURE", at), { fsync: false });
+      }
+      await git(repo, "commit", "-qam", run);
+    };
+    await git(repo, "checkout", "-qb", "feature");
+    for (const run of theirs) await append(run);
+    await git(repo, "checkout", "-q", "main");
+    for (const run of ours) await append(run);
+    await git(repo, "merge", "-q", "--no-edit", "feature");
+    const agents = (await Deno.readTextFile(file)).trimEnd().split("\n").slice(3)
+      .map((line) => line.split(",")[3].charAt(0)).join("");
+    assert.equal(agents, merged, `${ours} + ${theirs}`);
+    const { code, out } = await cli(["verify", dir, "--since", base]);
+    assert.match(out, /K-APPEND-1 holds\n$/, out);
+    assert.equal(code, repeated ? 1 : 0, out);
+    if (repeated) assert.match(out, /identical line: the same record was appended or merged twice/);
+  }
 });

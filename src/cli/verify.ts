@@ -5,16 +5,10 @@
  * @module
  */
 import { GitUnavailableError } from "../git.ts";
-import { resolve } from "../path.ts";
+import { join, resolve } from "../path.ts";
 import { resolveTargets } from "../targets.ts";
-import {
-  type HistoryResult,
-  type IntegrityProblem,
-  type IntegrityResult,
-  recordFilesAtRevision,
-  verifyHistory,
-  verifyRecordFile,
-} from "../verify.ts";
+import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
+import { type HistoryResult, recordFilesAtRevision, verifyHistory } from "../verify_history.ts";
 import {
   type Command,
   EXIT,
@@ -40,9 +34,11 @@ With --since GIT-REV, also K-APPEND-1: the version of the file at GIT-REV,
 at every first-parent commit in GIT-REV..HEAD that changed it, and in the
 working tree, each has the one before as a byte-for-byte prefix. A merge
 that merge=union made (the first parent's lines in order, plus checksummed
-records from the other parent) is accepted. A file that did not exist at
-GIT-REV is checked from its first version; one that GIT-REV has under a
-target and the working tree lacks (deleted, or its folder renamed) fails.
+records from the other parent) is accepted. A file whose deliverable folder
+was renamed is checked against its old path's history (git's rename
+detection, else the DeliverableID of the folder name). A file that did not
+exist at GIT-REV is checked from its first version; one that GIT-REV has
+under a target and the working tree lacks (deleted, not renamed) fails.
 The first offending commit and the first differing line are named. --since
 runs git, so the sandboxed build (no permission to run programs) stops with
 an error.
@@ -70,6 +66,8 @@ function historyJson(history: HistoryResult | undefined) {
     since: history.since,
     sinceCommit: history.sinceCommit,
     gitPath: history.gitPath,
+    pathAtSince: history.pathAtSince,
+    renames: history.renames,
     existedAtSince: history.existedAtSince,
     commits: history.commits,
     versionsCompared: history.versionsCompared,
@@ -86,9 +84,12 @@ function historyText(path: string, history: HistoryResult, color: boolean): stri
     const where = failure.commit === "working tree"
       ? "the working tree"
       : `commit ${failure.commit.slice(0, 7)} ${JSON.stringify(failure.subject)}`;
+    const against = failure.previousPath === history.gitPath
+      ? "the version"
+      : `the version of ${failure.previousPath}`;
     lines.push(
       `${path}:${failure.line}: ${paint("K-APPEND-1 broken", "red", color)} in ${where}: ` +
-        `${failure.message}, against the version in ${failure.previous.slice(0, 7)}\n`,
+        `${failure.message}, against ${against} in ${failure.previous.slice(0, 7)}\n`,
     );
   } else {
     lines.push(
@@ -109,8 +110,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // History first: an unknown revision or a git that cannot run ends the
   // command (exit 2) before anything is printed.
   const histories = new Map<string, HistoryResult>();
-  // Record files the revision has and the work tree lacks: deleted or moved, records and all.
-  const gone: string[] = [];
+  // Record files the revision has and the work tree lacks: deleted, records and all (renamed
+  // ones are followed by their history and dropped from this list below).
+  let gone: string[] = [];
   if (since !== undefined) {
     const present = new Set<string>();
     for (const file of files) {
@@ -139,6 +141,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         throw e;
       }
     }
+    // A record file renamed to one checked here is not gone: its history was followed.
+    const followed = new Set(
+      [...histories.values()].flatMap((h) =>
+        h.renames.map((r) => join(h.workTree, ...r.from.split("/")))
+      ),
+    );
+    gone = gone.filter((path) => !followed.has(path));
   }
 
   const out = new BufferedOut(io);

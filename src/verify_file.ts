@@ -1,0 +1,207 @@
+/**
+ * Checks of one record file on its own: the header, every line's checksum,
+ * the schema of every record, and duplicate RunIDs.
+ *
+ * @module
+ */
+import { describeLineProblem } from "./messages.ts";
+import { type LineProblem, readRecords } from "./reader.ts";
+
+/** Which check a problem comes from. */
+export type IntegrityCheck =
+  | "header" // the first line is not the v1.0 header, or the file is empty
+  | "checksum" // a line whose RecordChecksum does not match it
+  | "torn" // a record cut short by an interrupted write (warning)
+  | "record" // checksum fine, but the record breaks the schema
+  | "duplicate" // a RunID already used on an earlier line
+  | "format"; // CR LF, NUL bytes, blank line, no final newline (warnings)
+
+/** One problem {@linkcode verifyRecordFile} found. */
+export interface IntegrityProblem {
+  /** 1-based line number. */
+  line: number;
+  /** `error`s fail `verify`; `warning`s are reported only. */
+  severity: "error" | "warning";
+  /** Which check found it. */
+  check: IntegrityCheck;
+  /** The column at fault, or `""` for the line as a whole. */
+  field: string;
+  /** What is wrong, in words; starts with the field or "line" when there is one. */
+  message: string;
+}
+
+/** Totals of {@linkcode verifyRecordFile}. */
+export interface IntegrityResult {
+  /** Lines that hold a valid record. */
+  records: number;
+  /** Problems that fail `verify`. */
+  errors: number;
+  /** Problems reported only. */
+  warnings: number;
+  /** Lines whose RunID was already used on an earlier line. */
+  duplicates: number;
+}
+
+const CODE_TO_CHECK: Record<LineProblem["code"], IntegrityCheck> = {
+  header: "header",
+  torn: "torn",
+  corrupt: "checksum",
+  invalid: "record",
+  crlf: "format",
+  nul: "format",
+  blank: "format",
+  "no-newline": "format",
+};
+
+/**
+ * A set of RunIDs in about 10 bytes each: it keeps a 53-bit hash, not the
+ * string, so that four million records fit in tens of megabytes. A hit is
+ * only a candidate duplicate; callers confirm it on the real strings.
+ */
+class RunIdHashSet {
+  #slots = new Float64Array(1 << 12);
+  #count = 0;
+
+  /** Adds `id`; returns `true` when its hash was already present. */
+  add(id: string): boolean {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 16777619);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
+    h2 ^= h2 >>> 13;
+    // 32 bits of one hash and 21 of the other: exact in a float64, never 0.
+    const key = (h1 >>> 0) * 2097152 + ((h2 >>> 0) & 0x1fffff) + 1;
+    if ((this.#count + 1) * 4 > this.#slots.length * 3) this.#grow();
+    const hit = this.#insert(key);
+    if (!hit) this.#count++;
+    return hit;
+  }
+
+  /** Slot to start probing at: from both parts of the key, so any table size spreads well. */
+  static #spread(key: number): number {
+    const high = Math.floor((key - 1) / 2097152);
+    const low = (key - 1) % 2097152;
+    return (high ^ Math.imul(low, 0x9e3779b1)) >>> 0;
+  }
+
+  #insert(key: number): boolean {
+    const mask = this.#slots.length - 1;
+    let i = RunIdHashSet.#spread(key) & mask;
+    while (true) {
+      const slot = this.#slots[i];
+      if (slot === 0) {
+        this.#slots[i] = key;
+        return false;
+      }
+      if (slot === key) return true;
+      i = (i + 1) & mask;
+    }
+  }
+
+  #grow(): void {
+    const old = this.#slots;
+    this.#slots = new Float64Array(old.length * 2);
+    for (const key of old) if (key !== 0) this.#insert(key);
+  }
+}
+
+/**
+ * Checks one record file, streaming it: the header, every line's checksum,
+ * the schema of every record, and duplicate RunIDs (naming both lines, and
+ * saying so when the two lines are identical, as a union merge of the same
+ * record leaves them). Each problem goes to `onProblem` as it is found;
+ * duplicates and re-examined torn lines come after the first pass.
+ *
+ * A line the reader calls torn but that ends in a complete 64-hex checksum
+ * is reported as a checksum error: a cut write cannot end that way, a
+ * flipped comma or quote can. Memory stays flat but for the RunID hashes.
+ *
+ * @example
+ * ```ts
+ * import { verifyRecordFile } from "./verify_file.ts";
+ * const result = await verifyRecordFile("RunRecords.csv", (p) =>
+ *   console.log(`RunRecords.csv:${p.line}: ${p.message}`));
+ * if (result.errors > 0) Deno.exitCode = 1;
+ * ```
+ */
+export async function verifyRecordFile(
+  path: string,
+  onProblem: (problem: IntegrityProblem) => void = () => {},
+): Promise<IntegrityResult> {
+  const result: IntegrityResult = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
+  const report = (problem: IntegrityProblem) => {
+    if (problem.severity === "error") result.errors++;
+    else result.warnings++;
+    onProblem(problem);
+  };
+  const ids = new RunIdHashSet();
+  const candidates = new Set<string>();
+  let sawLine = false;
+  for await (const event of readRecords(path)) {
+    sawLine = true;
+    if (event.kind === "record") {
+      result.records++;
+      const id = event.record.RunID;
+      if (ids.add(id)) candidates.add(id);
+      continue;
+    }
+    report({
+      line: event.line,
+      severity: event.severity,
+      check: CODE_TO_CHECK[event.code],
+      field: event.field,
+      message: describeLineProblem(event),
+    });
+  }
+  // A header alone is a file with no records yet, as validate says; no byte at all is not.
+  if (!sawLine && (await Deno.stat(path)).size === 0) {
+    report({
+      line: 1,
+      severity: "warning",
+      check: "header",
+      field: "",
+      message: "file is empty (no header, no records)",
+    });
+  }
+  if (candidates.size > 0) {
+    for (const problem of await confirmDuplicates(path, candidates)) {
+      result.duplicates++;
+      report(problem);
+    }
+  }
+  return result;
+}
+
+/** Reads the file again for the lines whose RunID may repeat; reports the real repeats. */
+async function confirmDuplicates(
+  path: string,
+  candidates: Set<string>,
+): Promise<IntegrityProblem[]> {
+  const seen = new Map<string, { line: number; checksum: string }>();
+  const problems: IntegrityProblem[] = [];
+  for await (const event of readRecords(path)) {
+    if (event.kind !== "record" || !candidates.has(event.record.RunID)) continue;
+    const { RunID: id, RecordChecksum: checksum } = event.record;
+    const first = seen.get(id);
+    if (!first) {
+      seen.set(id, { line: event.line, checksum });
+      continue;
+    }
+    problems.push({
+      line: event.line,
+      severity: "error",
+      check: "duplicate",
+      field: "RunID",
+      message: `RunID ${id} is already on line ${first.line}` +
+        (first.checksum === checksum
+          ? " (identical line: the same record was appended or merged twice)"
+          : " (a different record)"),
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,85 @@
+/**
+ * The git plumbing `verify --since` uses, against real temporary repositories:
+ * renames and deletions between trees and against the working tree, blob ids
+ * before and after git's line-end conversion, and commits up to a revision.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { blobId, cleanBlobId, firstParentCommits, hasFile, treeChanges } from "../src/git.ts";
+
+const decoder = new TextDecoder();
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const output = await new Deno.Command("git", {
+    args: ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 0, `git ${args.join(" ")}: ${decoder.decode(output.stderr)}`);
+  return decoder.decode(output.stdout).trim();
+}
+
+async function withRepo(fn: (root: string) => Promise<void>) {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "runrec_git_" }));
+  try {
+    await git(root, "init", "-q", "-b", "main");
+    await fn(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+const LINES = Array.from({ length: 20 }, (_, i) => `line ${i} — €\n`).join("");
+
+Deno.test("git: treeChanges names renames (non-ASCII paths), deletions, and working-tree moves", async () => {
+  await withRepo(async (root) => {
+    await Deno.mkdir(join(root, "DEL-01-02_Ä"));
+    await Deno.writeTextFile(join(root, "DEL-01-02_Ä", "RunRecords.csv"), LINES);
+    await Deno.writeTextFile(join(root, "gone.txt"), "gone\n");
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "one");
+    await git(root, "mv", "DEL-01-02_Ä", "DEL-01-02_B — x");
+    await git(root, "rm", "-q", "gone.txt");
+    await git(root, "commit", "-qm", "two");
+    const changes = await treeChanges("HEAD~1", "HEAD", root);
+    assert.deepEqual(
+      changes.map((c) => [c.status, c.from, c.path]),
+      [
+        ["R", "DEL-01-02_Ä/RunRecords.csv", "DEL-01-02_B — x/RunRecords.csv"],
+        ["D", undefined, "gone.txt"],
+      ],
+    );
+    assert.equal(await hasFile("HEAD", "DEL-01-02_B — x/RunRecords.csv", root), true);
+    assert.equal(await hasFile("HEAD~1", "DEL-01-02_B — x/RunRecords.csv", root), false);
+    // A plain move in the working tree: git sees the old path deleted (the new one is untracked).
+    await Deno.rename(join(root, "DEL-01-02_B — x"), join(root, "DEL-01-02_C"));
+    assert.deepEqual(await treeChanges("HEAD", undefined, root), [
+      { status: "D", path: "DEL-01-02_B — x/RunRecords.csv" },
+    ]);
+    // Commits up to a revision, oldest first.
+    const first = await git(root, "rev-parse", "HEAD~1");
+    const upTo = await firstParentCommits(first, "gone.txt", root);
+    assert.deepEqual(upTo.map((c) => c.subject), ["two"]);
+    assert.deepEqual(await firstParentCommits(first, "gone.txt", root, first), []);
+  });
+});
+
+Deno.test("git: blobId hashes exact bytes given on stdin; cleanBlobId applies core.autocrlf", async () => {
+  await withRepo(async (root) => {
+    const lf = new TextEncoder().encode(LINES);
+    const crlf = new TextEncoder().encode(LINES.replaceAll("\n", "\r\n"));
+    await Deno.writeFile(join(root, "a.csv"), crlf);
+    const plain = await git(root, "hash-object", "--no-filters", "a.csv");
+    assert.equal(await blobId(crlf, root), plain);
+    assert.equal(await cleanBlobId(join(root, "a.csv"), "a.csv", root), plain);
+    await git(root, "config", "core.autocrlf", "true");
+    assert.equal(await cleanBlobId(join(root, "a.csv"), "a.csv", root), await blobId(lf, root));
+    // Large input: written while git's output is read, no deadlock on a full pipe.
+    const big = new Uint8Array(4 << 20).fill(0x41);
+    assert.match(await blobId(big, root), /^[0-9a-f]{40}$/);
+  });
+});
