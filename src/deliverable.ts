@@ -117,7 +117,9 @@ export function deliverableId(delDir: string): DeliverableIdentity {
   if (context.id !== undefined) {
     const notes = [context.problem];
     if (fromFolder !== undefined && fromFolder !== context.id) {
-      notes.push(`${CONTEXT_FILE} names ${context.id}, the folder ${fromFolder}: recorded ${context.id}`);
+      notes.push(
+        `${CONTEXT_FILE} names ${context.id}, the folder ${fromFolder}: recorded ${context.id}`,
+      );
     }
     const note = notes.filter((n) => n !== undefined).join("; ");
     return note === "" ? { id: context.id } : { id: context.id, note };
@@ -164,7 +166,9 @@ export function readFolderFile(path: string): string | undefined {
     }
     throw error;
   }
-  if (!info.isFile) throw new Deno.errors.InvalidData("not a regular file: a folder, FIFO or device");
+  if (!info.isFile) {
+    throw new Deno.errors.InvalidData("not a regular file: a folder, FIFO or device");
+  }
   return Deno.readTextFileSync(path);
 }
 

@@ -20,7 +20,7 @@
  * @module
  */
 import { markdownLines } from "./deliverable.ts";
-import { isAbsolute, resolve, sep as SEP } from "./path.ts";
+import { dirname, isAbsolute, join, resolve } from "./path.ts";
 
 /** One bullet of `_REFERENCES.md` that names something. */
 export interface Reference {
@@ -172,30 +172,46 @@ function homeFolder(): string | undefined {
 }
 
 /**
- * `base/target` as the file system resolves it, or `undefined` when nothing is
- * there. `..` after a symbolic link to a folder leads to the parent of the
- * link's target, as it does for any program that opens the path (the host
- * tool too); a lexical `resolve` would go to the link's own parent instead.
- * Named by the lexical path when both name the same file, for readable keys.
+ * `target` joined to `base` as the file system resolves it, or `undefined`
+ * when nothing is there. `..` after a symbolic link to a folder leads to the
+ * parent of the link's target, as it does for any program that opens the
+ * path (the host tool too). Resolved step by step, because Deno normalises
+ * `..` away on the text before the system sees the path. The path is named
+ * lexically when that names the same file, for readable keys.
  */
-function onDisk(path: string): string | undefined {
+function onDisk(base: string, target: string): string | undefined {
+  let path = base;
+  for (const segment of target.split(/[\\/]/)) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") {
+      try {
+        path = Deno.realPathSync(path);
+      } catch {
+        return undefined; // a missing folder has no parent on disk
+      }
+      path = dirname(path);
+    } else {
+      path = join(path, segment);
+    }
+  }
   let real: string;
   try {
     real = Deno.realPathSync(path);
   } catch {
     return undefined;
   }
-  const lexical = resolve(path);
-  if (lexical === real) return lexical;
+  const lexical = resolve(base, target);
   try {
     if (Deno.realPathSync(lexical) === real) return lexical;
   } catch { /* the lexical path names nothing: the link mattered */ }
-  return real;
+  return path;
 }
 
-/** `base` and `target` joined without normalising `..` away (see {@linkcode onDisk}). */
-function joinRaw(base: string, target: string): string {
-  return base.endsWith("/") || base.endsWith(SEP) ? base + target : base + SEP + target;
+/** The root folder of an absolute path: `/`, or a drive such as `C:\\`. */
+function rootOf(path: string): string {
+  let dir = resolve(path);
+  while (dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
 
 /**
@@ -218,12 +234,15 @@ function joinRaw(base: string, target: string): string {
 export function resolveReference(target: string, places: ReferencePlaces): string | undefined {
   if (target === "~" || target.startsWith("~/")) {
     const home = homeFolder();
-    return home === undefined ? undefined : onDisk(joinRaw(home, target.slice(2)));
+    return home === undefined ? undefined : onDisk(resolve(home), target.slice(2));
   }
-  if (isAbsolute(target)) return onDisk(target);
+  if (isAbsolute(target)) {
+    const root = rootOf(target);
+    return onDisk(root, target.slice(root.length));
+  }
   for (const base of [places.referencesDir, places.gitRoot, places.executionRoot]) {
     if (base === undefined) continue;
-    const path = onDisk(joinRaw(resolve(base), target));
+    const path = onDisk(resolve(base), target);
     if (path !== undefined) return path;
   }
   return undefined;

@@ -71,7 +71,9 @@ export function* walk(dir: string, options: WalkOptions = {}): Generator<WalkEnt
     for (const entry of entries) {
       if (entry.isDirectory && skipped(entry.name)) continue;
       const path = join(current, entry.name);
-      const kind = entry.isSymlink ? kindOf(path) : entry.isFile
+      const kind = entry.isSymlink
+        ? kindOf(path)
+        : entry.isFile
         ? "file"
         : entry.isDirectory
         ? "folder"
