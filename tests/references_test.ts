@@ -262,21 +262,26 @@ Deno.test("table: each _REFERENCES.md line shape names the files the host tool n
   const repo = await Deno.makeTempDir({ prefix: "runrec_refs_table_" });
   try {
     const { del } = await hostTree(repo);
+    // Every row is checked; the failures are listed together.
+    const failures: string[] = [];
     for (const { line, files } of table) {
       await Deno.writeTextFile(join(del, "_REFERENCES.md"), `# References\n\n${line}\n`);
       const { hashes } = await governedInputs(del, []);
       const named = Object.keys(hashes).filter((key) => key !== "_REFERENCES.md");
-      const expected = files.map((file) => relativePath(del, join(repo, file)));
-      deepStrictEqual(named, expected.sort(), JSON.stringify(line));
+      const expected = files.map((file) => relativePath(del, join(repo, file))).sort();
+      if (JSON.stringify(named) !== JSON.stringify(expected)) {
+        failures.push(`${JSON.stringify(line)}: named ${named.join(", ")}; expected ${expected}`);
+        continue;
+      }
       for (const file of files) {
         // The bytes of that very file, not of a namesake elsewhere.
-        strictEqual(
-          hashes[relativePath(del, join(repo, file))],
-          await hashFile(join(repo, file)),
-          `${JSON.stringify(line)}: ${file}`,
-        );
+        const key = relativePath(del, join(repo, file));
+        if (hashes[key] !== await hashFile(join(repo, file))) {
+          failures.push(`${JSON.stringify(line)}: ${key} has another file's hash`);
+        }
       }
     }
+    deepStrictEqual(failures, []);
   } finally {
     await Deno.remove(repo, { recursive: true });
   }
