@@ -6,7 +6,7 @@
  * @module
  */
 import { basename, dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
-import { deliverableId, type ListFolder, listingCache, requireFolder } from "./deliverable.ts";
+import { deliverableId, folderEntries, type ListFolder, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
@@ -85,8 +85,7 @@ async function draftAndNotes(
 ): Promise<{ draft: RecordDraft; notes: string[] }> {
   const dir = resolve(delDir);
   requireFolder(dir, delDir);
-  // One view of the folders for this run's walks.
-  const list = listingCache();
+  const list = folderEntries;
   const notes: string[] = [];
   const durationMs = runDurationMs(report);
   let started: string;
@@ -99,19 +98,16 @@ async function draftAndNotes(
   } else {
     started = new Date(Date.now() - durationMs).toISOString();
   }
-  const [id, inputs, outputs, after, head] = await Promise.all([
-    deliverableId(dir, list),
-    governedInputs(dir, report.inputs ?? [], list),
+  const [{ id, note: idNote }, inputs, outputs, after, head] = await Promise.all([
+    deliverableId(dir),
+    governedInputs(dir, report.inputs ?? []),
     hashOutputs(dir, report.outputs ?? [], report.outputHashes ?? {}, list),
     report.statusAfter === undefined
-      ? readLifecycleState(join(dir, "_STATUS.md"), list)
+      ? readLifecycleState(join(dir, "_STATUS.md"))
       : { state: report.statusAfter },
     gitHead(dir, list),
   ]);
-  const folderId = /^(DEL-[0-9]{2,}-[0-9]{2,})(?:_|$)/.exec(basename(dir))?.[1];
-  if (folderId && folderId !== id) {
-    notes.push(`_CONTEXT.md names ${id}, the folder ${folderId}: recorded ${id}`);
-  }
+  if (idNote) notes.push(idNote);
   notes.push(...inputs.notes, ...outputs.notes);
   if ("problem" in after && after.problem) notes.push(after.problem);
   // A folder given as input stands for the files beneath it, as in InputHashes.
@@ -211,7 +207,7 @@ async function hashOutputs(
   // A FIFO or device has no content to pin, and opening a FIFO waits for a writer.
   const special = (p: string) => list(dirname(p)).get(basename(p)) === "other";
   const results = await hashFiles(
-    absolute.filter((p) => !(relativePath(dir, p) in known) && !special(p)),
+    absolute.filter((p) => !Object.hasOwn(known, relativePath(dir, p)) && !special(p)),
   );
   for (const path of absolute) {
     const rel = relativePath(dir, path);

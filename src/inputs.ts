@@ -9,14 +9,10 @@ import { isAbsolute, join, relative, resolve, toPosix } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
-import {
-  findExecutionRoot,
-  findGitRoot,
-  folderEntries,
-  type ListFolder,
-  readFolderFile,
-} from "./deliverable.ts";
-import { TBD } from "./schema.ts";
+import { findExecutionRoot, findGitRoot, readFolderFile } from "./deliverable.ts";
+import { checkPath, TBD } from "./schema.ts";
+import { RECORD_FILE } from "./store.ts";
+import { walk } from "./walk.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
 export interface GovernedInputs {
@@ -28,11 +24,29 @@ export interface GovernedInputs {
 
 const REFERENCES_FILE = "_REFERENCES.md";
 
+/** At most this many notes; a folder of unreadable files would otherwise flood Notes. */
+const MAX_NOTES = 20;
+
 /**
- * Files never taken into a folder's expansion: runrec's own record file and
- * lock change with every run, so governing them would make every run stale.
+ * Whether a path (relative to the deliverable folder, POSIX) is runrec's own:
+ * a record file, its lock, the `.runrec-spool/` folder or other `.runrec*`
+ * state, or a `$TMPDIR` spool folder. They change with every run, and differ
+ * between machines, so they are never governed inputs, however reached.
+ *
+ * @example
+ * ```ts
+ * import { isRunrecOwn } from "./inputs.ts";
+ * isRunrecOwn("RunRecords.csv"); // true
+ * isRunrecOwn(".runrec-spool/DEL-01-02-x.json"); // true
+ * isRunrecOwn("Datasheet.md"); // false
+ * ```
  */
-const NEVER_GOVERNED = new Set(["RunRecords.csv", "RunRecords.csv.lock"]);
+export function isRunrecOwn(path: string): boolean {
+  return path.split("/").some((name) =>
+    name === RECORD_FILE || name.startsWith(`${RECORD_FILE}.lock`) ||
+    name.startsWith(".runrec") || /^runrec-spool(?:-[0-9]+)?$/.test(name)
+  );
+}
 
 /**
  * The path of `absPath` relative to the deliverable folder, with POSIX
@@ -49,40 +63,6 @@ export function relativePath(delDir: string, absPath: string): string {
   return toPosix(relative(resolve(delDir), resolve(absPath)));
 }
 
-/** Where an input came from, for notes. */
-interface Origin {
-  /** How notes name the source: `--input X` or `_REFERENCES.md line N`. */
-  label: string;
-}
-
-/** Every regular file beneath `dir` (symbolic links to files included), sorted. */
-function filesBeneath(dir: string): string[] {
-  const files: string[] = [];
-  const pending = [dir];
-  while (pending.length > 0) {
-    const current = pending.pop()!;
-    for (const entry of Deno.readDirSync(current)) {
-      const path = join(current, entry.name);
-      if (entry.isDirectory) {
-        if (entry.name !== ".git") pending.push(path);
-      } else if (!NEVER_GOVERNED.has(entry.name)) {
-        // Symbolic links count when they lead to a file; linked folders are not
-        // followed, which keeps cycles out.
-        if (entry.isFile || (entry.isSymlink && isFile(path))) files.push(path);
-      }
-    }
-  }
-  return sortUtf8(files);
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
 /** A short reason for a failed read; node:fs errors carry a `code`, Deno's a class. */
 function reason(error: unknown): string {
   const code = (error as { code?: unknown })?.code;
@@ -95,15 +75,24 @@ function reason(error: unknown): string {
   return `unreadable (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
 }
 
+/** The notes, each once, at most {@linkcode MAX_NOTES} of them. */
+function boundedNotes(notes: string[]): string[] {
+  const unique = [...new Set(notes)];
+  if (unique.length <= MAX_NOTES) return unique;
+  const shown = unique.slice(0, MAX_NOTES - 1);
+  return [...shown, `and ${unique.length - shown.length} more notes (TBD in InputHashes)`];
+}
+
 /**
  * The governed inputs of a run in `delDir`: each of `inputs` (relative to the
  * deliverable folder, or absolute; a folder stands for every file beneath it),
  * `_REFERENCES.md` if present, and every local file or folder it lists,
- * resolved against the folder of `_REFERENCES.md`, then the execution root,
- * then the git root. URLs and placeholders are named in `notes`, not hashed;
- * a missing or unreadable file is hashed as `TBD` and named in `notes`.
- * Feed `hashes` to `inputContextSha` for the composite. `list` lists folders
- * for the walks to the roots (a `listingCache()` shares them within a run).
+ * resolved against the folder of `_REFERENCES.md`, then the git root, then the
+ * execution root. URLs and placeholders are named in `notes`, not hashed; a
+ * missing or unreadable file is hashed as `TBD` and named in `notes`, as is a
+ * folder that cannot be listed. runrec's own files ({@linkcode isRunrecOwn})
+ * are left out. Never throws for what the host files hold: a bad host file
+ * must not stop a run being recorded. Feed `hashes` to `inputContextSha`.
  *
  * @example
  * ```ts
@@ -119,62 +108,67 @@ function reason(error: unknown): string {
  */
 export async function governedInputs(
   delDir: string,
-  inputs: string[],
-  list: ListFolder = folderEntries,
+  inputs: readonly string[],
 ): Promise<GovernedInputs> {
   const root = resolve(delDir);
   const notes: string[] = [];
-  const missing = new Map<string, string>(); // absolute path → note
-  const wanted = new Map<string, Origin>(); // absolute file path → first origin
+  const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
+  const wanted = new Map<string, string>(); // absolute file path → label of its first origin
 
-  const want = (path: string, origin: Origin) => {
-    if (!wanted.has(path)) wanted.set(path, origin);
+  const want = (path: string, label: string) => {
+    if (!wanted.has(path)) wanted.set(path, label);
   };
 
-  // Adds a file, or every file beneath a folder; names what cannot be listed.
-  const add = (path: string, origin: Origin) => {
+  // Adds a file, or every file beneath a folder; names what cannot be read or listed.
+  const add = (path: string, label: string) => {
+    const key = relativePath(root, path);
+    if (isRunrecOwn(key)) {
+      notes.push(`${label}: ${key} is runrec's own, not a governed input`);
+      return;
+    }
     let info: Deno.FileInfo;
     try {
       info = Deno.statSync(path);
     } catch (error) {
-      missing.set(path, `${origin.label}: ${reason(error)}`);
+      unhashed.set(path, `${label}: ${reason(error)}`);
       return;
     }
-    if (info.isFile) return want(path, origin);
+    if (info.isFile) return want(path, label);
     if (!info.isDirectory) {
       // A FIFO, socket or device has no content to pin, and opening a FIFO waits for a writer.
-      missing.set(path, `${origin.label}: not a regular file`);
+      unhashed.set(path, `${label}: not a regular file`);
       return;
     }
-    try {
-      const files = filesBeneath(path);
-      if (files.length === 0) notes.push(`${origin.label}: folder holds no files`);
-      for (const file of files) want(file, origin);
-    } catch (error) {
-      missing.set(path, `${origin.label}: folder ${reason(error)}`);
+    let files = 0;
+    const unlistable = (dir: string, error: Error) => {
+      notes.push(`${label}: folder ${relativePath(root, dir) || "."} ${reason(error)}`);
+    };
+    for (const entry of walk(path, { unlistable })) {
+      if (entry.kind !== "file" || isRunrecOwn(relativePath(root, entry.path))) continue;
+      files++;
+      want(entry.path, label);
     }
+    if (files === 0) notes.push(`${label}: folder holds no files`);
   };
 
   for (const input of inputs) {
-    add(isAbsolute(input) ? resolve(input) : resolve(root, input), {
-      label: `--input ${input}`,
-    });
+    add(isAbsolute(input) ? resolve(input) : resolve(root, input), `--input ${input}`);
   }
 
   const referencesPath = join(root, REFERENCES_FILE);
   let referencesText: string | undefined;
   try {
-    referencesText = readFolderFile(referencesPath, list);
-    if (referencesText !== undefined) want(referencesPath, { label: REFERENCES_FILE });
+    referencesText = readFolderFile(referencesPath);
+    if (referencesText !== undefined) want(referencesPath, REFERENCES_FILE);
   } catch (error) {
-    missing.set(referencesPath, `${REFERENCES_FILE}: ${reason(error)}`);
+    unhashed.set(referencesPath, `${REFERENCES_FILE}: ${reason(error)}`);
   }
 
   if (referencesText !== undefined) {
     const places = {
       referencesDir: root,
-      executionRoot: await findExecutionRoot(root, list),
-      gitRoot: await findGitRoot(root, list),
+      gitRoot: findGitRoot(root),
+      executionRoot: findExecutionRoot(root),
     };
     for (const reference of parseReferences(referencesText)) {
       const label = `${REFERENCES_FILE} line ${reference.line}`;
@@ -185,39 +179,35 @@ export async function governedInputs(
       } else {
         const found = resolveReference(reference.target, places);
         if (found) {
-          add(found, { label });
+          add(found, label);
         } else {
           // Recorded where the host tool looks first: beside _REFERENCES.md.
           const expected = isAbsolute(reference.target)
             ? resolve(reference.target)
             : resolve(root, reference.target);
-          missing.set(expected, `${label}: ${reference.target} not found`);
+          unhashed.set(expected, `${label}: ${reference.target} not found`);
         }
       }
     }
   }
 
-  const paths = [...wanted.keys()];
-  const results = await hashFiles(paths);
-  const unsorted: Record<string, string> = {};
-  for (const path of paths) {
+  const hashes = new Map<string, string>();
+  const results = await hashFiles([...wanted.keys()]);
+  for (const [path, label] of wanted) {
     const result = results.get(path)!;
     const key = relativePath(root, path);
-    if (typeof result === "string") {
-      unsorted[key] = result;
-    } else {
-      unsorted[key] = TBD;
-      notes.push(`${wanted.get(path)!.label}: ${key} ${reason(result)}`);
+    if (hashes.has(key)) continue;
+    hashes.set(key, typeof result === "string" ? result : TBD);
+    if (typeof result !== "string") notes.push(`${label}: ${key} ${reason(result)}`);
+  }
+  for (const [path, note] of unhashed) {
+    const key = relativePath(root, path);
+    notes.push(note);
+    // `..` alone names a folder, not a file: noted, but no path to record a TBD under.
+    if (!hashes.has(key) && checkPath(key) === undefined && !isRunrecOwn(key)) {
+      hashes.set(key, TBD);
     }
   }
-  for (const [path, note] of missing) {
-    const key = relativePath(root, path);
-    if (key in unsorted) continue;
-    unsorted[key] = TBD;
-    notes.push(note);
-  }
-
-  const hashes: Record<string, string> = {};
-  for (const key of sortUtf8(Object.keys(unsorted))) hashes[key] = unsorted[key];
-  return { hashes, notes: [...new Set(notes)] };
+  const sorted = sortUtf8([...hashes.keys()]).map((key) => [key, hashes.get(key)!]);
+  return { hashes: Object.fromEntries(sorted), notes: boundedNotes(notes) };
 }

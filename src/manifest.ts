@@ -55,7 +55,7 @@ export function sortUtf8<T extends string>(strings: T[]): T[] {
  * // "000…000  a.md\nTBD  b.md\n"
  * ```
  */
-export function manifestText(hashes: Record<string, string>): string {
+export function manifestText(hashes: Readonly<Record<string, string>>): string {
   return sortUtf8(Object.keys(hashes)).map((path) => `${hashes[path]}  ${path}\n`).join("");
 }
 
@@ -70,13 +70,6 @@ export function manifestText(hashes: Record<string, string>): string {
  * inputContextSha({}); // "TBD"
  * ```
  */
-export function inputContextSha(hashes: Record<string, string>): string {
-  const known = Object.isFrozen(hashes) ? frozenShas.get(hashes) : undefined;
-  if (known !== undefined) return known;
-  const sha = Object.values(hashes).some(isSha256Hex) ? sha256Hex(manifestText(hashes)) : "TBD";
-  if (Object.isFrozen(hashes)) frozenShas.set(hashes, sha);
-  return sha;
+export function inputContextSha(hashes: Readonly<Record<string, string>>): string {
+  return Object.values(hashes).some(isSha256Hex) ? sha256Hex(manifestText(hashes)) : "TBD";
 }
-
-/** Frozen maps cannot change, so their InputContextSHA is computed once. */
-const frozenShas = new WeakMap<Record<string, string>, string>();

@@ -4,24 +4,23 @@
  *
  * Rules, per bullet line (`- ` or `* `), first that yields a candidate:
  * 1. the target of the first Markdown link `[text](target)`;
- * 2. the first `` `inline code` `` that looks like a path;
- * 3. the text after `Location:` up to ` —`, if it looks like a path;
- * 4. the first word, if it looks like a path.
+ * 2. the first `` `inline code` ``, if it looks like a path (a later code span
+ *    is prose, as in the host's own `` `REQ-01` — Location: x.md — `y/z` `` lines);
+ * 3. the text after `Location:` (also `SourceLocation:`) up to ` —`, if it looks
+ *    like a path or is a placeholder;
+ * 4. the first word, if it looks like a path or is a placeholder.
  *
  * A candidate loses backticks, surrounding spaces and one trailing `.`, `,` or
- * `;`. `TBD` and `location TBD` are placeholders (accepted at rules 2 and 3 too,
- * so `Location: TBD` is reported rather than silently dropped). A `scheme:`
+ * `;`. `TBD` and `location TBD` are placeholders: a `` `TBD` `` code span names
+ * nothing by itself, so a later `Location:` path still counts. A `scheme:`
  * prefix of two or more letters makes it an external URL; `C:\x` is a Windows
- * path, not a URL. A path's `#fragment` and `?query` are dropped.
- *
- * Where the host tool and HOST_FORMATS.md differ, this module follows
- * HOST_FORMATS.md: rule 2 takes the first code span that looks like a path
- * (the tool gives up after the first code span), and `~` means the home folder.
+ * path, not a URL. A path's `#fragment` and `?query` are dropped. `~` means
+ * the home folder. LF, CRLF and a lone CR end a line.
  *
  * @module
  */
 import { markdownLines } from "./deliverable.ts";
-import { isAbsolute, join, resolve } from "./path.ts";
+import { dirname, isAbsolute, join, resolve } from "./path.ts";
 
 /** One bullet of `_REFERENCES.md` that names something. */
 export interface Reference {
@@ -39,17 +38,18 @@ export interface Reference {
 export interface ReferencePlaces {
   /** The folder that holds `_REFERENCES.md`. */
   referencesDir: string;
-  /** The execution root (folder with `INIT.md` or `_Decomposition/`), if known. */
-  executionRoot?: string;
-  /** The git work tree root, if any. */
+  /** The git work tree root, if any (tried second, as the host tool does). */
   gitRoot?: string;
+  /** The execution root (folder with `INIT.md` or `_Decomposition/`), if known (tried last). */
+  executionRoot?: string;
 }
 
 const BULLET = /^\s*[-*]\s+/;
 const CONTENT_HASH_LINE = /^\s*[-*]\s+ContentHash:/i;
 const LINK = /\[[^\]]+\]\(([^)]+)\)/;
-const CODE_SPAN = /`([^`]+)`/g;
-const LOCATION = /\b[Ll]ocation:\s*/;
+const CODE_SPAN = /`([^`]+)`/;
+// Also `SourceLocation:`, which the host tool reads as a location too.
+const LOCATION = /[Ll]ocation:\s*/;
 /** URL scheme; one letter is a Windows drive (`C:\x`), so two or more. */
 const URL_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]+:/;
 const WINDOWS_DRIVE = /^[a-zA-Z]:[\\/]/;
@@ -108,17 +108,19 @@ function locationValue(content: string): string | undefined {
 function candidateOf(content: string): string | undefined {
   const link = LINK.exec(content);
   if (link) return clean(linkDestination(link[1]));
-  for (const code of content.matchAll(CODE_SPAN)) {
-    const candidate = clean(code[1]);
-    if (looksLikePath(candidate) || isPlaceholder(candidate)) return candidate;
-  }
+  // Only the first code span counts: later ones are prose, as the host tool reads them.
+  const codeSpan = CODE_SPAN.exec(content);
+  const code = codeSpan ? clean(codeSpan[1]) : undefined;
+  if (code !== undefined && looksLikePath(code)) return code;
   const location = locationValue(content);
   if (location !== undefined) {
     const candidate = clean(location);
     if (looksLikePath(candidate) || isPlaceholder(candidate)) return candidate;
   }
-  const candidate = clean(content.split(" ", 1)[0]);
-  return looksLikePath(candidate) ? candidate : undefined;
+  const first = clean(content.split(" ", 1)[0]);
+  if (looksLikePath(first) || isPlaceholder(first)) return first;
+  // `Standard X `TBD``: named as a placeholder in notes rather than silently skipped.
+  return code !== undefined && isPlaceholder(code) ? code : undefined;
 }
 
 function classify(candidate: string): Pick<Reference, "kind" | "target"> | undefined {
@@ -169,20 +171,55 @@ function homeFolder(): string | undefined {
   }
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
+/**
+ * `target` joined to `base` as the file system resolves it, or `undefined`
+ * when nothing is there. `..` after a symbolic link to a folder leads to the
+ * parent of the link's target, as it does for any program that opens the
+ * path (the host tool too). Resolved step by step, because Deno normalises
+ * `..` away on the text before the system sees the path. The path is named
+ * lexically when that names the same file, for readable keys.
+ */
+function onDisk(base: string, target: string): string | undefined {
+  let path = base;
+  for (const segment of target.split(/[\\/]/)) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") {
+      try {
+        path = Deno.realPathSync(path);
+      } catch {
+        return undefined; // a missing folder has no parent on disk
+      }
+      path = dirname(path);
+    } else {
+      path = join(path, segment);
+    }
   }
+  let real: string;
+  try {
+    real = Deno.realPathSync(path);
+  } catch {
+    return undefined;
+  }
+  const lexical = resolve(base, target);
+  try {
+    if (Deno.realPathSync(lexical) === real) return lexical;
+  } catch { /* the lexical path names nothing: the link mattered */ }
+  return path;
+}
+
+/** The root folder of an absolute path: `/`, or a drive such as `C:\\`. */
+function rootOf(path: string): string {
+  let dir = resolve(path);
+  while (dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
 
 /**
  * The absolute path a `path` reference's target names: absolute and `~/`
  * targets as such; relative ones tried against the folder of `_REFERENCES.md`,
- * then the execution root, then the git root. The first that exists wins;
- * `undefined` when none exists.
+ * then the git root, then the execution root (the host tool's order, then
+ * runrec's addition). The first that exists wins; `undefined` when none
+ * exists. `..` is resolved on the file system, after symbolic links.
  *
  * @example
  * ```ts
@@ -197,15 +234,16 @@ function exists(path: string): boolean {
 export function resolveReference(target: string, places: ReferencePlaces): string | undefined {
   if (target === "~" || target.startsWith("~/")) {
     const home = homeFolder();
-    if (home === undefined) return undefined;
-    const path = join(home, target.slice(1));
-    return exists(path) ? path : undefined;
+    return home === undefined ? undefined : onDisk(resolve(home), target.slice(2));
   }
-  if (isAbsolute(target)) return exists(target) ? resolve(target) : undefined;
-  for (const base of [places.referencesDir, places.executionRoot, places.gitRoot]) {
+  if (isAbsolute(target)) {
+    const root = rootOf(target);
+    return onDisk(root, target.slice(root.length));
+  }
+  for (const base of [places.referencesDir, places.gitRoot, places.executionRoot]) {
     if (base === undefined) continue;
-    const path = resolve(base, target);
-    if (exists(path)) return path;
+    const path = onDisk(resolve(base), target);
+    if (path !== undefined) return path;
   }
   return undefined;
 }

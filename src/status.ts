@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { folderEntries, type ListFolder, markdownLines, readFolderFile } from "./deliverable.ts";
+import { markdownLines, readFolderFile } from "./deliverable.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
 
 /** A lifecycle state, and why it is `TBD` when it is. */
@@ -63,14 +63,10 @@ export function parseLifecycleState(text: string, fileName: string): LifecycleRe
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function readLifecycleState(
-  statusFile: string,
-  list: ListFolder = folderEntries,
-): Promise<LifecycleReading> {
+export function readLifecycleState(statusFile: string): Promise<LifecycleReading> {
   let text: string | undefined;
   try {
-    // Synchronous: one small file, read faster than a round trip through the async pool.
-    text = readFolderFile(statusFile, list);
+    text = readFolderFile(statusFile);
   } catch (error) {
     const why = error instanceof Deno.errors.InvalidData
       ? error.message

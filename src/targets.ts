@@ -6,9 +6,11 @@
  * @module
  */
 import { basename, join } from "./path.ts";
+import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
+import { walk } from "./walk.ts";
 
 /** One record file a target stands for. */
 export interface RecordTarget {
@@ -21,26 +23,6 @@ export interface RecordTarget {
    * `RunRecords.csv` yet: no runs recorded, which is not an error.
    */
   exists: boolean;
-}
-
-/** Folder names that are never searched for record files. */
-const SKIPPED_FOLDERS = new Set([".git", "node_modules"]);
-
-/** `DEL-XX-YY_Label` (or just `DEL-XX-YY`): the name of a deliverable folder. */
-const DELIVERABLE_FOLDER = /^DEL-[0-9]{2,}-[0-9]{2,}(?:_|$)/;
-
-/**
- * Whether a folder name is that of a deliverable folder (`DEL-XX-YY_Label`).
- *
- * @example
- * ```ts
- * import { isDeliverableFolderName } from "./targets.ts";
- * isDeliverableFolderName("DEL-01-02_Some_Deliverable"); // true
- * isDeliverableFolderName("PKG-01_Package"); // false
- * ```
- */
-export function isDeliverableFolderName(name: string): boolean {
-  return DELIVERABLE_FOLDER.test(name);
 }
 
 async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
@@ -60,37 +42,27 @@ function notRegular(path: string): InputError {
 }
 
 /**
- * Every `RunRecords.csv` beneath `root`, sorted by path (UTF-8 byte order).
- * `.git` and `node_modules` are skipped, and symbolic links to folders are
- * not followed (they could loop).
+ * Every `RunRecords.csv` beneath `root`, sorted by path (UTF-8 byte order),
+ * as {@linkcode walk} finds them: `.git`, `node_modules` and `.runrec*` are
+ * skipped, and symbolic links to folders are not followed (they could loop).
  *
  * @example
  * ```ts
  * import { findRecordFiles } from "./targets.ts";
- * for (const file of await findRecordFiles("examples")) console.log(file);
+ * for (const file of findRecordFiles("examples")) console.log(file);
  * ```
  */
-export async function findRecordFiles(root: string): Promise<string[]> {
+export function findRecordFiles(root: string): string[] {
   const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = await Array.fromAsync(Deno.readDir(dir));
-    } catch (e) {
-      throw new InputError(`${dir}: cannot list folder: ${(e as Error).message.split("\n")[0]}`);
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.name === RECORD_FILE) {
-        // A link to a record file counts; anything else of that name is named, not passed over.
-        if (entry.isFile || (await statOrUndefined(path))?.isFile) found.push(path);
-        else throw notRegular(path);
-      } else if (entry.isDirectory) {
-        if (!SKIPPED_FOLDERS.has(entry.name)) await walk(path);
-      }
-    }
+  const unlistable = (dir: string, error: Error) => {
+    throw new InputError(`${dir}: cannot list folder: ${error.message.split("\n")[0]}`);
   };
-  await walk(root);
+  for (const entry of walk(root, { unlistable })) {
+    if (entry.name !== RECORD_FILE) continue;
+    // A link to a record file counts; anything else of that name is named, not passed over.
+    if (entry.kind !== "file") throw notRegular(entry.path);
+    found.push(entry.path);
+  }
   return sortUtf8(found);
 }
 
@@ -138,10 +110,10 @@ export async function resolveTargets(targets: readonly string[]): Promise<Record
     if (ownInfo && !ownInfo.isFile) throw notRegular(own);
     if (ownInfo?.isFile) {
       await add(own, target, true);
-    } else if (isDeliverableFolderName(basename(await Deno.realPath(target)))) {
+    } else if (DELIVERABLE_FOLDER.test(basename(await Deno.realPath(target)))) {
       await add(own, target, false);
     } else {
-      for (const file of await findRecordFiles(target)) await add(file, target, true);
+      for (const file of findRecordFiles(target)) await add(file, target, true);
     }
   }
   return resolved;

@@ -1,14 +1,12 @@
-import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { join } from "node:path";
 import { governedInputs, relativePath } from "../src/inputs.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import {
   deliverableId,
-  findDeliverables,
   findExecutionRoot,
   findGitRoot,
   folderEntries,
-  listingCache,
 } from "../src/deliverable.ts";
 import { CheckFailure, InputError } from "../src/errors.ts";
 
@@ -207,8 +205,8 @@ Deno.test("deliverableId reads the three _CONTEXT.md forms, else the folder name
   await withTempDir(async (dir) => {
     const del = join(dir, "DEL-01-02_Label");
     await Deno.mkdir(del);
-    strictEqual(await deliverableId(del), "DEL-01-02");
-    strictEqual(await deliverableId(join(dir, "DEL-100-200")), "DEL-100-200");
+    deepStrictEqual(deliverableId(del), { id: "DEL-01-02" });
+    deepStrictEqual(deliverableId(join(dir, "DEL-100-200")), { id: "DEL-100-200" });
 
     const forms = [
       "# Context — DEL-08-06\n\n**DeliverableID:** DEL-08-06\n**Name:** x\n",
@@ -217,52 +215,81 @@ Deno.test("deliverableId reads the three _CONTEXT.md forms, else the folder name
       "# Context — DEL-08-06\n",
       "**Deliverable ID**: `DEL-08-06`\n",
     ];
+    const differs = "_CONTEXT.md names DEL-08-06, the folder DEL-01-02: recorded DEL-08-06";
     for (const form of forms) {
       await Deno.writeTextFile(join(del, "_CONTEXT.md"), form);
-      strictEqual(await deliverableId(del), "DEL-08-06", form); // _CONTEXT.md wins
+      deepStrictEqual(deliverableId(del), { id: "DEL-08-06", note: differs }, form);
     }
     // A field wins over the heading.
     await Deno.writeTextFile(
       join(del, "_CONTEXT.md"),
-      "# Context: DEL-08-06\n**DeliverableID:** DEL-09-01\n",
+      "# Context: DEL-01-02\n**DeliverableID:** DEL-01-02\n",
     );
-    strictEqual(await deliverableId(del), "DEL-09-01");
-    // No ID in _CONTEXT.md: the folder name.
+    deepStrictEqual(deliverableId(del), { id: "DEL-01-02" });
+    // No ID in _CONTEXT.md: the folder name, nothing to note.
     await Deno.writeTextFile(join(del, "_CONTEXT.md"), "# Context\n\nNothing here.\n");
-    strictEqual(await deliverableId(del), "DEL-01-02");
-    // A field that holds no ID is bad input, named by file and line.
-    await Deno.writeTextFile(join(del, "_CONTEXT.md"), "# Context\n**DeliverableID:** TBD\n");
-    await rejects(deliverableId(del), (error: Error) => {
-      ok(error instanceof InputError);
-      strictEqual(error.name, "InputError");
-      strictEqual(
-        error.message,
-        `${join(del, "_CONTEXT.md")} line 2: DeliverableID "TBD" is not DEL-XX-YY`,
-      );
-      return true;
-    });
-    // Neither names an ID.
+    deepStrictEqual(deliverableId(del), { id: "DEL-01-02" });
+    // Neither names an ID: not a deliverable folder, the one usage error.
     const plain = join(dir, "Some_Folder");
     await Deno.mkdir(plain);
-    await rejects(deliverableId(plain), (error: Error) => {
+    throws(() => deliverableId(plain), (error: Error) => {
       ok(error instanceof InputError);
-      ok(error.message.startsWith(`${plain}: no deliverable ID`));
+      strictEqual(error.name, "InputError");
+      ok(error.message.startsWith(`${plain}: not a deliverable folder: no deliverable ID`));
       return true;
     });
+  });
+});
+
+Deno.test("deliverableId: a TBD or unreadable _CONTEXT.md falls back to the folder name, noted", async () => {
+  await withTempDir(async (dir) => {
+    const del = join(dir, "DEL-01-02_Label");
+    await Deno.mkdir(del);
+    const context = join(del, "_CONTEXT.md");
+    await Deno.writeTextFile(context, "# Context\n**DeliverableID:** TBD\n");
+    deepStrictEqual(deliverableId(del), {
+      id: "DEL-01-02",
+      note: '_CONTEXT.md line 2: DeliverableID "TBD" is not DEL-XX-YY; ' +
+        "recorded DEL-01-02 from the folder name",
+    });
+    // A bad field, but the heading names the ID: the file's own declaration wins.
+    await Deno.writeTextFile(context, "# Context: DEL-01-02\n**DeliverableID:** TBD\n");
+    strictEqual(deliverableId(del).id, "DEL-01-02");
     strictEqual(
-      await Deno.readTextFile(join(del, "_CONTEXT.md")),
-      "# Context\n**DeliverableID:** TBD\n",
+      deliverableId(del).note,
+      '_CONTEXT.md line 2: DeliverableID "TBD" is not DEL-XX-YY',
     );
+    // A folder where _CONTEXT.md should be.
+    await Deno.remove(context);
+    await Deno.mkdir(context);
+    deepStrictEqual(deliverableId(del), {
+      id: "DEL-01-02",
+      note: "_CONTEXT.md: unreadable (not a regular file: a folder, FIFO or device); " +
+        "recorded DEL-01-02 from the folder name",
+    });
+    // Binary content names no ID: the folder name.
+    await Deno.remove(context);
+    await Deno.writeFile(context, new Uint8Array([0xff, 0xfe, 0, 1, 2, 0x0d, 0x2a, 0x2a]));
+    deepStrictEqual(deliverableId(del), { id: "DEL-01-02" });
+    // No ID anywhere: a usage error that says why.
+    const plain = join(dir, "Plain");
+    await Deno.mkdir(plain);
+    await Deno.writeTextFile(join(plain, "_CONTEXT.md"), "**DeliverableID:** TBD\n");
+    throws(() => deliverableId(plain), (error: Error) => {
+      ok(error instanceof InputError);
+      ok(error.message.includes('DeliverableID "TBD" is not DEL-XX-YY'), error.message);
+      return true;
+    });
   });
 });
 
 Deno.test("findExecutionRoot finds the nearest ancestor with INIT.md or _Decomposition/", async () => {
   await withTempDir(async (repo) => {
     const { root, del } = await makeTree(repo);
-    strictEqual(await findExecutionRoot(del), root);
+    strictEqual(findExecutionRoot(del), root);
     // The folder itself does not count.
     await write(join(del, "INIT.md"), "not a root\n");
-    strictEqual(await findExecutionRoot(del), root);
+    strictEqual(findExecutionRoot(del), root);
     // _Decomposition/ marks a root too; an INIT.md folder or a _Decomposition file does not.
     const other = join(repo, "other");
     const otherDel = join(other, "PKG-02_Q", "1_Working", "DEL-02-01_X");
@@ -270,16 +297,16 @@ Deno.test("findExecutionRoot finds the nearest ancestor with INIT.md or _Decompo
     await Deno.mkdir(join(other, "PKG-02_Q", "INIT.md"), { recursive: true });
     await write(join(other, "PKG-02_Q", "1_Working", "_Decomposition"), "a file\n");
     await Deno.mkdir(otherDel, { recursive: true });
-    strictEqual(await findExecutionRoot(otherDel), other);
-    strictEqual(await findGitRoot(otherDel), repo);
-    strictEqual(await findGitRoot(repo), repo);
+    strictEqual(findExecutionRoot(otherDel), other);
+    strictEqual(findGitRoot(otherDel), repo);
+    strictEqual(findGitRoot(repo), repo);
     // Symbolic links count as what they lead to; a dangling one counts as nothing.
     const linked = join(repo, "linked");
     const linkedDel = join(linked, "PKG-03_L", "1_Working", "DEL-03-01_Y");
     await Deno.mkdir(linkedDel, { recursive: true });
     await Deno.symlink(join(root, "INIT.md"), join(linked, "PKG-03_L", "INIT.md"));
     await Deno.symlink(join(repo, "nowhere"), join(linked, "PKG-03_L", "1_Working", "INIT.md"));
-    strictEqual(await findExecutionRoot(linkedDel), join(linked, "PKG-03_L"));
+    strictEqual(findExecutionRoot(linkedDel), join(linked, "PKG-03_L"));
   });
 });
 
@@ -287,26 +314,9 @@ Deno.test("findGitRoot accepts a .git file (worktrees); none outside a work tree
   await withTempDir(async (dir) => {
     await write(join(dir, "wt", ".git"), "gitdir: /elsewhere\n");
     await Deno.mkdir(join(dir, "wt", "a", "b"), { recursive: true });
-    strictEqual(await findGitRoot(join(dir, "wt", "a", "b")), join(dir, "wt"));
-    const outside = await findGitRoot(dir);
+    strictEqual(findGitRoot(join(dir, "wt", "a", "b")), join(dir, "wt"));
+    const outside = findGitRoot(dir);
     ok(outside === undefined || !outside.startsWith(dir), `found ${outside}`);
-  });
-});
-
-Deno.test("findDeliverables lists deliverable folders, sorted, skipping .git and node_modules", async () => {
-  await withTempDir(async (repo) => {
-    const { root, del } = await makeTree(repo);
-    const second = join(root, "PKG-01_P", "1_Working", "DEL-01-10");
-    const third = join(root, "PKG-02_Q", "1_Working", "DEL-02-01_X");
-    for (const dir of [second, third]) await Deno.mkdir(dir, { recursive: true });
-    await Deno.mkdir(join(root, "node_modules", "DEL-09-09_X"), { recursive: true });
-    await Deno.mkdir(join(repo, ".git", "DEL-09-08_X"), { recursive: true });
-    await Deno.mkdir(join(root, "PKG-01_P", "DEL-1-2_TooShort"), { recursive: true });
-    await Deno.mkdir(join(root, "PKG-01_P", "DEL-01-02x"), { recursive: true });
-    await write(join(root, "DEL-03-03_File"), "a file, not a folder\n");
-    deepStrictEqual(await findDeliverables(repo), [del, second, third]);
-    deepStrictEqual(await findDeliverables(del), [del]);
-    await rejects(findDeliverables(join(repo, "nope")), InputError);
   });
 });
 
@@ -316,23 +326,16 @@ Deno.test("error classes carry their names", () => {
   ok(new CheckFailure("y") instanceof Error);
 });
 
-Deno.test("listingCache lists each folder once; the walks give the same roots with it", async () => {
-  const root = await Deno.makeTempDir();
-  try {
-    const del = join(root, "PKG-01_P", "1_Working", "DEL-01-02_D");
-    await Deno.mkdir(del, { recursive: true });
-    await Deno.mkdir(join(root, ".git"));
-    await Deno.writeTextFile(join(root, "INIT.md"), "");
-    const list = listingCache();
-    strictEqual(await findExecutionRoot(del, list), root);
-    strictEqual(await findGitRoot(del, list), root);
-    deepStrictEqual([...list(root).keys()].sort(), [".git", "INIT.md", "PKG-01_P"]);
-    // A run's view: a file added later is not seen through the same cache, only afresh.
-    await Deno.writeTextFile(join(root, "later.md"), "");
-    strictEqual(list(root).has("later.md"), false);
-    strictEqual(folderEntries(root).get("later.md"), "file");
-    strictEqual(listingCache()(root).has("later.md"), true);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+Deno.test("folderEntries names files, folders and others, links followed; nothing if unlistable", async () => {
+  await withTempDir(async (dir) => {
+    await write(join(dir, "a.md"), "");
+    await Deno.mkdir(join(dir, "sub"));
+    await Deno.symlink(join(dir, "sub"), join(dir, "link"));
+    await Deno.symlink(join(dir, "nowhere"), join(dir, "dangling"));
+    deepStrictEqual(
+      [...folderEntries(dir)].sort(),
+      [["a.md", "file"], ["dangling", "other"], ["link", "folder"], ["sub", "folder"]],
+    );
+    strictEqual(folderEntries(join(dir, "a.md")).size, 0);
+  });
 });

@@ -1,6 +1,8 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { parseReferences, type Reference, resolveReference } from "../src/references.ts";
+import { governedInputs, relativePath } from "../src/inputs.ts";
+import { hashFile } from "../src/hash.ts";
 
 /** The single reference one bullet line yields, or undefined. */
 function only(line: string): Pick<Reference, "kind" | "target"> | undefined {
@@ -33,7 +35,8 @@ Deno.test("rule 2: the first inline code that looks like a path", () => {
     only("- `_Decomposition/Project_Decomposition.md` — SOW-002 scope definition"),
     path("_Decomposition/Project_Decomposition.md"),
   );
-  deepStrictEqual(only("- `SOW-002` is defined in `../Scope.md`."), path("../Scope.md"));
+  // Only the first code span counts, as in the host tool: a later one is prose.
+  strictEqual(only("- `SOW-002` is defined in `../Scope.md`."), undefined);
   deepStrictEqual(only("- see `notes.yaml`; and more"), path("notes.yaml"));
   // Code that is no path falls through to Location: and the first word.
   deepStrictEqual(only("- `SOW-002` — Location: ../x.pdf — text"), path("../x.pdf"));
@@ -143,7 +146,7 @@ Deno.test("only bullets are references; ContentHash sub-bullets are metadata", (
   ]);
 });
 
-Deno.test("resolveReference: references folder, then execution root, then git root", async () => {
+Deno.test("resolveReference: references folder, then git root, then execution root", async () => {
   const repo = await Deno.makeTempDir({ prefix: "runrec_refs_" });
   try {
     const execRoot = join(repo, "examples", "proj");
@@ -160,7 +163,8 @@ Deno.test("resolveReference: references folder, then execution root, then git ro
     const places = { referencesDir: delDir, executionRoot: execRoot, gitRoot: repo };
 
     strictEqual(resolveReference("docs/LOCAL.md", places), join(delDir, "docs", "LOCAL.md"));
-    strictEqual(resolveReference("docs/BOTH.md", places), join(execRoot, "docs", "BOTH.md"));
+    // The host tool's order: the git root before runrec's execution root.
+    strictEqual(resolveReference("docs/BOTH.md", places), join(repo, "docs", "BOTH.md"));
     strictEqual(resolveReference("docs/ONLY_GIT.md", places), join(repo, "docs", "ONLY_GIT.md"));
     strictEqual(resolveReference("docs/ONLY_GIT.md", { referencesDir: delDir }), undefined);
     strictEqual(
@@ -182,6 +186,102 @@ Deno.test("resolveReference: references folder, then execution root, then git ro
       if (oldHome === undefined) Deno.env.delete("HOME");
       else Deno.env.set("HOME", oldHome);
     }
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});
+
+/**
+ * A git work tree holding a nested example project, as the host's repository
+ * does: `INIT.md` at both roots, a folder linked from inside the deliverable.
+ */
+async function hostTree(repo: string) {
+  const execRoot = join(repo, "examples", "proj");
+  const del = join(execRoot, "PKG-01_P", "1_Working", "DEL-01-02_D");
+  const files: Record<string, string> = {
+    "INIT.md": "repo init",
+    "examples/proj/INIT.md": "example init",
+    "examples/proj/_Decomposition/D.md": "decomposition",
+    "examples/proj/PKG-01_P/1_Working/x.md": "x",
+    "examples/proj/PKG-01_P/1_Working/y.md": "y",
+    "examples/proj/PKG-01_P/1_Working/DEL-01-02_D/z.md": "z beside the link",
+    "elsewhere/z.md": "z beside the link's target",
+    "elsewhere/deep/w.md": "w",
+  };
+  await Deno.mkdir(join(repo, ".git"), { recursive: true });
+  for (const [path, text] of Object.entries(files)) {
+    await Deno.mkdir(join(repo, path, ".."), { recursive: true });
+    await Deno.writeTextFile(join(repo, path), text);
+  }
+  await Deno.symlink(join(repo, "elsewhere", "deep"), join(del, "linked"));
+  return { del };
+}
+
+Deno.test("table: each _REFERENCES.md line shape names the files the host tool names", async () => {
+  // Files relative to the git work tree (repo).
+  const table: { line: string; files: string[] }[] = [
+    { line: "- [D](../../../_Decomposition/D.md)", files: ["examples/proj/_Decomposition/D.md"] },
+    { line: "- `../x.md` — text", files: ["examples/proj/PKG-01_P/1_Working/x.md"] },
+    {
+      line: "- Standard — Location: ../x.md — text",
+      files: ["examples/proj/PKG-01_P/1_Working/x.md"],
+    },
+    { line: "- ../y.md — first word", files: ["examples/proj/PKG-01_P/1_Working/y.md"] },
+    // A `TBD` code span names nothing itself; the Location: path still counts.
+    { line: "- `TBD` — Location: ../x.md", files: ["examples/proj/PKG-01_P/1_Working/x.md"] },
+    // SourceLocation: is a location too.
+    {
+      line: "- Standard — SourceLocation: ../y.md — text",
+      files: ["examples/proj/PKG-01_P/1_Working/y.md"],
+    },
+    // The host's own template: a later path-like code span is prose, not the location.
+    {
+      line: "- `REQ-01` — Location: ../x.md — Relevance: see `../y.md`",
+      files: ["examples/proj/PKG-01_P/1_Working/x.md"],
+    },
+    // A lone CR ends a line: two references.
+    {
+      line: "- ../x.md\r- ../y.md",
+      files: ["examples/proj/PKG-01_P/1_Working/x.md", "examples/proj/PKG-01_P/1_Working/y.md"],
+    },
+    // `..` after a linked folder leaves the link's target, as opening the path does.
+    { line: "- linked/../z.md", files: ["elsewhere/z.md"] },
+    {
+      line: "- `linked/w.md`",
+      files: ["examples/proj/PKG-01_P/1_Working/DEL-01-02_D/linked/w.md"],
+    },
+    // A bare path at both roots: the git root's, as the host tool resolves it.
+    { line: "- INIT.md", files: ["INIT.md"] },
+    // Only at the execution root: runrec's own fallback.
+    { line: "- `_Decomposition/D.md`", files: ["examples/proj/_Decomposition/D.md"] },
+    { line: "- `TBD` — pending", files: [] },
+    { line: "- Standard — Location: TBD", files: [] },
+    { line: "- https://example.org/spec — external", files: [] },
+    { line: "- `REQ-01` and `REQ-02` only", files: [] },
+  ];
+  const repo = await Deno.makeTempDir({ prefix: "runrec_refs_table_" });
+  try {
+    const { del } = await hostTree(repo);
+    // Every row is checked; the failures are listed together.
+    const failures: string[] = [];
+    for (const { line, files } of table) {
+      await Deno.writeTextFile(join(del, "_REFERENCES.md"), `# References\n\n${line}\n`);
+      const { hashes } = await governedInputs(del, []);
+      const named = Object.keys(hashes).filter((key) => key !== "_REFERENCES.md");
+      const expected = files.map((file) => relativePath(del, join(repo, file))).sort();
+      if (JSON.stringify(named) !== JSON.stringify(expected)) {
+        failures.push(`${JSON.stringify(line)}: named ${named.join(", ")}; expected ${expected}`);
+        continue;
+      }
+      for (const file of files) {
+        // The bytes of that very file, not of a namesake elsewhere.
+        const key = relativePath(del, join(repo, file));
+        if (hashes[key] !== await hashFile(join(repo, file))) {
+          failures.push(`${JSON.stringify(line)}: ${key} has another file's hash`);
+        }
+      }
+    }
+    deepStrictEqual(failures, []);
   } finally {
     await Deno.remove(repo, { recursive: true });
   }

@@ -39,15 +39,16 @@ export const hashCommand: Command = {
     const [delDir] = positionals(parsed, ["del-dir"]);
     const dir = resolve(delDir);
     requireFolder(dir, delDir);
-    const [id, { hashes, notes }] = await Promise.all([
-      deliverableId(dir),
-      governedInputs(dir, listOption(parsed, "input")),
-    ]);
+    const { id, note } = deliverableId(dir);
+    const inputs = await governedInputs(dir, listOption(parsed, "input"));
+    const { hashes } = inputs;
+    const notes = note === undefined ? inputs.notes : [note, ...inputs.notes];
     const sha = inputContextSha(hashes);
     if (parsed.values.json) {
       writeJson(io, { DeliverableID: id, InputContextSHA: sha, InputHashes: hashes, Notes: notes });
       return EXIT.ok;
     }
+    // Sorted here: an object lists integer-like keys ("1", "2") first, whatever their order.
     for (const path of sortUtf8(Object.keys(hashes))) io.out(`${hashes[path]}  ${path}\n`);
     io.out(`InputContextSHA ${sha}  (${id})\n`);
     for (const note of notes) io.err(`runrec: note: ${note}\n`);

@@ -1,0 +1,104 @@
+/**
+ * The one folder walker: every entry beneath a folder, for the governed
+ * inputs (a referenced folder stands for its files) and the read commands
+ * (every `RunRecords.csv` beneath a target).
+ *
+ * @module
+ */
+import { join } from "./path.ts";
+
+/** What a name in a folder is, symbolic links followed (a dangling link is `other`). */
+export type EntryKind = "file" | "folder" | "other";
+
+/** One entry the walk met. */
+export interface WalkEntry {
+  /** The walked folder joined with the entry's path beneath it. */
+  path: string;
+  /** The entry's own name. */
+  name: string;
+  /** What it is, symbolic links followed. */
+  kind: EntryKind;
+}
+
+/** Options of {@linkcode walk}. */
+export interface WalkOptions {
+  /**
+   * Called with each folder that cannot be listed (the walked folder too),
+   * and the error; the walk goes on with the rest. Default: throw the error.
+   */
+  unlistable?: (dir: string, error: Error) => void;
+}
+
+/**
+ * Folders never entered: git's store, installed packages, and runrec's own
+ * state (`.runrec-spool/` and any other `.runrec*` folder).
+ */
+function skipped(name: string): boolean {
+  return name === ".git" || name === "node_modules" || name.startsWith(".runrec");
+}
+
+/**
+ * Every file, folder and other entry beneath `dir` (not `dir` itself), in no
+ * particular order. A symbolic link is reported as what it leads to, but a
+ * linked folder is never entered, so links cannot make the walk loop.
+ * `.git`, `node_modules` and `.runrec*` folders are neither reported nor entered.
+ *
+ * @example
+ * ```ts
+ * import { walk } from "./walk.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/a`);
+ * await Deno.writeTextFile(`${dir}/a/b.md`, "");
+ * for (const entry of walk(dir)) console.log(entry.kind, entry.path);
+ * // "folder …/a", "file …/a/b.md"
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function* walk(dir: string, options: WalkOptions = {}): Generator<WalkEntry> {
+  const unlistable = options.unlistable ?? ((_dir, error) => {
+    throw error;
+  });
+  const pending = [dir];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(current)];
+    } catch (error) {
+      unlistable(current, error as Error);
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory && skipped(entry.name)) continue;
+      const path = join(current, entry.name);
+      const kind = entry.isSymlink
+        ? kindOf(path)
+        : entry.isFile
+        ? "file"
+        : entry.isDirectory
+        ? "folder"
+        : "other";
+      yield { path, name: entry.name, kind };
+      if (kind === "folder" && !entry.isSymlink) pending.push(path);
+    }
+  }
+}
+
+/**
+ * What `path` is, a symbolic link followed; `other` when it cannot be told
+ * (a dangling link, a loop, no permission).
+ *
+ * @example
+ * ```ts
+ * import { kindOf } from "./walk.ts";
+ * kindOf("."); // "folder"
+ * ```
+ */
+export function kindOf(path: string): EntryKind {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile ? "file" : info.isDirectory ? "folder" : "other";
+  } catch {
+    return "other";
+  }
+}
