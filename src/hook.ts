@@ -25,7 +25,13 @@ import {
   WriteError,
 } from "./store.ts";
 import { replaySpool, spoolRecord } from "./spool.ts";
-import { formatDuration, isoTimestamp, normaliseTimestamp, parseDuration } from "./time.ts";
+import {
+  durationProblem,
+  formatDuration,
+  MAX_DURATION_MS,
+  parseDuration,
+  runStart,
+} from "./time.ts";
 
 /** What an agent tells the hook about its run. */
 export interface RunReport {
@@ -75,13 +81,7 @@ export interface RunReport {
  */
 export async function buildDraft(delDir: string, report: RunReport): Promise<RecordDraft> {
   const { draft } = await draftAndNotes(delDir, report, listingCache());
-  // The caller's own copy, free to change (InputHashes stays frozen, as InputContextSHA's key).
-  return {
-    ...draft,
-    InputFiles: [...draft.InputFiles],
-    OutputFiles: [...draft.OutputFiles],
-    OutputHashes: { ...draft.OutputHashes },
-  };
+  return draft;
 }
 
 /** The draft, and the notes runrec itself added to it (for showing on stderr). */
@@ -94,16 +94,7 @@ async function draftAndNotes(
   requireFolder(dir, delDir);
   const notes: string[] = [];
   const durationMs = runDurationMs(report);
-  let started: string;
-  if (report.started !== undefined) {
-    const parsed = normaliseTimestamp(report.started);
-    if (!parsed) {
-      throw new InputError(`--started: not an ISO 8601 date-time with zone: "${report.started}"`);
-    }
-    started = parsed;
-  } else {
-    started = isoTimestamp(Date.now() - durationMs);
-  }
+  const started = runStart(report.started, durationMs);
   const [id, inputs, outputs, after, head] = await Promise.all([
     deliverableId(dir, list),
     governedInputs(dir, report.inputs ?? [], list),
@@ -137,8 +128,7 @@ async function draftAndNotes(
     RunDuration: report.duration ?? formatDuration(durationMs),
     RunStatus: status,
     RunPassDirective: report.pass ?? "",
-    // Frozen, so every later check of this record reuses one InputContextSHA.
-    InputContextSHA: inputContextSha(Object.freeze(inputs.hashes)),
+    InputContextSHA: inputContextSha(inputs.hashes),
     InputFiles: [...new Set(inputFiles)],
     OutputFiles: Object.keys(outputs.hashes),
     StatusBefore: report.statusBefore ?? TBD,
@@ -153,11 +143,7 @@ async function draftAndNotes(
   // Records are committed: notes name paths relative to the deliverable, not this machine's.
   const local = (text: string) => text.replaceAll(`${dir}${SEP}`, "");
   draft.Notes = local(draft.Notes);
-  // Frozen, so that the store's check before the append reuses this one's verdict.
-  Object.freeze(draft.InputFiles);
-  Object.freeze(draft.OutputFiles);
-  Object.freeze(draft.OutputHashes);
-  checkDraft(Object.freeze(draft));
+  checkDraft(draft);
   return { draft, notes: notes.map(local) };
 }
 
@@ -178,27 +164,21 @@ function checkDraft(draft: RecordDraft): void {
   if (first) throw new InputError(`${OPTION_OF[first.field] ?? first.field} ${first.message}`);
 }
 
-/** Ten years: longer durations are typing mistakes, and Date cannot place much larger ones. */
-const MAX_MS = 10 * 365 * 24 * 3600 * 1000;
-
 function runDurationMs(report: RunReport): number {
   if (report.duration !== undefined && report.durationMs !== undefined) {
     throw new InputError("give --duration or --duration-ms, not both");
   }
   if (report.duration !== undefined) {
-    const ms = parseDuration(report.duration);
-    if (ms === undefined) {
-      throw new InputError(
-        `--duration: not an ISO 8601 duration like PT2M34.5S: "${report.duration}"`,
-      );
-    }
-    return ms;
+    const problem = durationProblem(report.duration);
+    if (problem) throw new InputError(`--duration ${problem}`);
+    return parseDuration(report.duration)!;
   }
   if (report.durationMs !== undefined) {
-    if (
-      !Number.isFinite(report.durationMs) || report.durationMs < 0 || report.durationMs > MAX_MS
-    ) {
-      throw new InputError(`--duration-ms: must be a number of milliseconds from 0 to ${MAX_MS}`);
+    const ms = report.durationMs;
+    if (!Number.isInteger(ms) || ms < 0 || ms > MAX_DURATION_MS) {
+      throw new InputError(
+        `--duration-ms: must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS}`,
+      );
     }
     return report.durationMs;
   }

@@ -6,7 +6,6 @@
  * @module
  */
 import { SCHEMA_VERSION } from "./schema.ts";
-import { isoTimestamp } from "./time.ts";
 
 /** The JSON held in a lock file. */
 export interface LockInfo {
@@ -254,7 +253,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   while (true) {
     const info: LockInfo = {
       holder: options.holder,
-      acquired: isoTimestamp(Date.now()),
+      acquired: new Date(Date.now()).toISOString(),
       lease_duration_s: lease,
       pid: Deno.pid,
       deliverable_id: options.deliverableId,
@@ -311,7 +310,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
         deliverable_id: held?.deliverable_id ?? options.deliverableId,
         holder: held?.holder ?? "unknown",
         lease_remaining_s: Math.max(0, Math.round((leaseEnd - now) / 1000)),
-        contention_time: isoTimestamp(now),
+        contention_time: new Date(now).toISOString(),
       });
     }
     if (delay === 50 && options.onWait && !told) {
@@ -321,7 +320,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
         deliverable_id: held?.deliverable_id ?? options.deliverableId,
         holder: held?.holder ?? "unknown (lock file not readable yet)",
         lease_remaining_s: Math.max(0, Math.round((leaseEnd - now) / 1000)),
-        contention_time: isoTimestamp(now),
+        contention_time: new Date(now).toISOString(),
       });
     }
     await sleep(delay + Math.random() * delay);

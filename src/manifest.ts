@@ -71,12 +71,5 @@ export function manifestText(hashes: Record<string, string>): string {
  * ```
  */
 export function inputContextSha(hashes: Record<string, string>): string {
-  const known = Object.isFrozen(hashes) ? frozenShas.get(hashes) : undefined;
-  if (known !== undefined) return known;
-  const sha = Object.values(hashes).some(isSha256Hex) ? sha256Hex(manifestText(hashes)) : "TBD";
-  if (Object.isFrozen(hashes)) frozenShas.set(hashes, sha);
-  return sha;
+  return Object.values(hashes).some(isSha256Hex) ? sha256Hex(manifestText(hashes)) : "TBD";
 }
-
-/** Frozen maps cannot change, so their InputContextSHA is computed once. */
-const frozenShas = new WeakMap<Record<string, string>, string>();

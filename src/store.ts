@@ -230,24 +230,9 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * ```
  */
 export function draftProblems(draft: RecordDraft): FieldProblem[] {
-  if (validFrozenDrafts.has(draft)) return [];
   const runId = draft.RunID ?? `${runIdPrefix(draft.DeliverableID, draft.RunTimestamp)}001`;
   const problems = validateRecord({ ...draft, RunID: runId, RecordChecksum: "0".repeat(64) });
-  if (problems.length === 0 && isDeeplyFrozen(draft)) validFrozenDrafts.add(draft);
   return problems;
-}
-
-/**
- * Drafts found valid that cannot change: checked once, though both the hook
- * (to name the CLI option at fault) and the append ask (~0.1 ms each in a
- * fresh process).
- */
-const validFrozenDrafts = new WeakSet<RecordDraft>();
-
-function isDeeplyFrozen(draft: RecordDraft): boolean {
-  return Object.isFrozen(draft) && Object.isFrozen(draft.InputFiles) &&
-    Object.isFrozen(draft.OutputFiles) && Object.isFrozen(draft.InputHashes) &&
-    Object.isFrozen(draft.OutputHashes);
 }
 
 /**
