@@ -10,7 +10,10 @@
  */
 import { sha256Hex } from "./sha256.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { COLUMNS, FIELDS, type FieldSpec, type RunRecord } from "./schema.ts";
+import { COLUMNS, FIELD_LIMIT, FIELDS, type FieldSpec, type RunRecord } from "./schema.ts";
+
+/** The longest cell a value within {@linkcode FIELD_LIMIT} encodes to: `%XX` per unit, 2 quotes. */
+const MAX_CELL_LENGTH = 3 * FIELD_LIMIT + 2;
 
 /** Characters escaped in every text value: `%`, C0 controls but TAB, and DEL. */
 const TEXT_ESCAPES = /[%\x00-\x08\x0A-\x1F\x7F]/g;
@@ -310,6 +313,14 @@ export function decodeRecord(line: string): RunRecord {
   const record: Record<string, unknown> = {};
   for (let i = 0; i < FIELDS.length; i++) {
     const spec = FIELDS[i];
+    // Refused before decoding: no value within the field limit is written this long.
+    if (cells[i].length > MAX_CELL_LENGTH) {
+      throw new DecodeError(
+        spec.name,
+        `is ${cells[i].length} characters long as written, more than a field within the ` +
+          `limit of ${FIELD_LIMIT} characters can take`,
+      );
+    }
     try {
       record[spec.name] = decodeField(spec, cells[i]);
     } catch (e) {

@@ -134,7 +134,7 @@ export function runTimestampProblem(text: string): string | undefined {
 export function runStart(
   started: string | undefined,
   durationMs: number,
-  now = Date.now(),
+  now: number = Date.now(),
 ): string {
   if (started === undefined) return new Date(now - durationMs).toISOString();
   const ms = parseInstant(started);
