@@ -284,7 +284,8 @@ export const FIELDS: readonly FieldSpec[] = [
     kind: "text",
     requirement: "MUST",
     type: "UTC ISO 8601 date-time",
-    allowed: "`YYYY-MM-DDTHH:MM:SS[.f…]Z` (up to 9 fraction digits)",
+    allowed: "`YYYY-MM-DDTHH:MM:SS[.f…]Z` (up to 9 fraction digits), years 2000-2999; " +
+      "`emit --started` at most 5 minutes after the clock",
     default: "the time of the call minus `RunDuration` (`--started` overrides)",
     source: "the run's start",
     meaning: "When the run started, in UTC.",
@@ -296,7 +297,7 @@ export const FIELDS: readonly FieldSpec[] = [
     kind: "text",
     requirement: "MUST",
     type: "ISO 8601 duration",
-    allowed: "`PnDTnHnMn.nS`, e.g. `PT2M34.5S`",
+    allowed: "`PnDTnHnMn.nS`, e.g. `PT2M34.5S`: at most 3 fraction digits, at most ten years",
     default: "the time from `--started` to the call, else `PT0S`",
     source: "the agent (`--duration`, `--duration-ms`) or runrec (`start`/`finish`, `exec`)",
     meaning: "How long the run took, exact to the millisecond.",
