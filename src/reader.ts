@@ -31,19 +31,27 @@ export type ProblemCode =
 
 /** A problem found on one line. `error`s fail `validate`; `warning`s are reported only. */
 export interface LineProblem {
+  /** Tells a problem from a record. */
   kind: "problem";
+  /** The line's number, from 1. */
   line: number;
+  /** Whether the problem fails `validate` (`error`) or is only reported (`warning`). */
   severity: "error" | "warning";
+  /** What kind of problem it is. */
   code: ProblemCode;
   /** The column at fault, or `""`. */
   field: string;
+  /** What is wrong, in one line. */
   message: string;
 }
 
 /** One record read from a line. */
 export interface LineRecord {
+  /** Tells a record from a problem. */
   kind: "record";
+  /** The line's number, from 1. */
   line: number;
+  /** The record the line holds: a plain object, the caller's to change. */
   record: RunRecord;
 }
 
