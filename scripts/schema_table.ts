@@ -22,7 +22,17 @@ export const BEGIN_MARKER =
 /** The line that closes the generated section of SCHEMA.md. */
 export const END_MARKER = "<!-- fields:end -->";
 
-const HEADINGS = ["#", "Field", "Type", "Req.", "Allowed values", "Default", "Source"] as const;
+const HEADINGS = [
+  "#",
+  "Field",
+  "Meaning",
+  "Type",
+  "Req.",
+  "Allowed values",
+  "Example",
+  "Default",
+  "Source",
+] as const;
 
 /** Escapes one table cell: `|` → `\|`, line breaks and runs of blanks → one space. */
 function cell(text: string): string {
@@ -52,15 +62,15 @@ function width(text: string): number {
 
 /**
  * Renders the field table of SCHEMA.md from `FIELDS`: one row per column in
- * CSV order, columns `# | Field | Type | Req. | Allowed values | Default |
- * Source`, `|` in cells escaped, aligned exactly as `deno fmt` aligns it (so
+ * CSV order, columns `# | Field | Meaning | Type | Req. | Allowed values |
+ * Example | Default | Source`, `|` in cells escaped, aligned exactly as `deno fmt` aligns it (so
  * formatting SCHEMA.md never makes it differ). No trailing newline.
  *
  * @example
  * ```ts
  * import { renderFieldTable } from "./schema_table.ts";
  * const table = renderFieldTable();
- * console.log(table.split("\n")[2]); // "| 1  | `SchemaVersion` | string | MUST | ..."
+ * console.log(table.split("\n")[2]); // "| 1  | `SchemaVersion` | The version of ..."
  * ```
  */
 export function renderFieldTable(): string {
@@ -68,9 +78,11 @@ export function renderFieldTable(): string {
     [
       String(i + 1),
       `\`${f.name}\``,
+      f.meaning,
       f.type,
       f.requirement,
       f.allowed,
+      f.example === "" ? "" : `\`${f.example}\``,
       f.default,
       f.source,
     ].map(cell)

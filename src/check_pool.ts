@@ -2,44 +2,76 @@
  * Checking a large record file on several cores: the reading thread sends
  * jobs of whole-line blocks to worker threads (`./check_worker.ts`), checks
  * the jobs no worker is free for itself, and hands the batches on in file
- * order. Measured on 2 vCPUs: a million records in ~0.65 of the time of one
- * thread.
+ * order. Generic over what a block and a batch are, so it imports nothing
+ * from the reader.
  *
  * @module
  */
-import type { CheckBatch, LineBlock } from "./reader.ts";
 
 /** Files from this size up are checked with workers: below it, starting one costs more. */
 export const PARALLEL_FROM_BYTES = 8 << 20;
-/** Blocks per job (~256 KiB): few messages, and each decoded block stays small. */
+/** Blocks per job (~512 KiB): few messages. */
 const BLOCKS_PER_JOB = 8;
 /** Jobs queued per worker: one running, one waiting, so a worker never idles on the reader. */
 const JOBS_PER_WORKER = 2;
 /** Batches held for file order before the reader waits for a worker's answer. */
 const MAX_HELD = 16;
 
+/** A block of lines as the reader hands it over: its bytes are copied and transferred. */
+export interface Block {
+  /** The block's bytes. */
+  bytes: Uint8Array;
+}
+
 /** What the reader sends a worker: whole-line blocks, their bytes transferred. */
-export interface CheckJob {
+export interface CheckJob<B extends Block = Block> {
   /** Sequence number, answered with the batch. */
   id: number;
   /** Blocks in file order. */
-  blocks: LineBlock[];
+  blocks: B[];
 }
 
-/** What a worker answers. */
-export interface CheckAnswer {
+/** What a worker answers: the job's sequence number and its batch. */
+export interface CheckAnswer<Batch = unknown> {
   /** The job's sequence number. */
   id: number;
   /** The job's batch. */
-  batch: CheckBatch;
+  batch: Batch;
 }
 
 /**
- * Starts the workers for checking `path`: `count` of them, or by default one
- * per core beyond the first (up to 3) when the file has at least
- * {@linkcode PARALLEL_FROM_BYTES}; none without `Worker` or when the file
- * cannot be sized (reading it then reports why), and fewer when starting
- * one fails.
+ * Starts a worker and waits until it says it is ready (its first message,
+ * `null`); `undefined` when it fails to load instead.
+ *
+ * @example
+ * ```ts
+ * import { startWorker } from "./check_pool.ts";
+ * const worker = await startWorker(new URL("./check_worker.ts", import.meta.url));
+ * worker?.terminate();
+ * ```
+ */
+export function startWorker(url: string | URL): Promise<Worker | undefined> {
+  return new Promise((resolve) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(url, { type: "module" });
+    } catch {
+      return resolve(undefined);
+    }
+    worker.onmessage = () => resolve(worker);
+    worker.onerror = (event) => {
+      event.preventDefault(); // a worker that cannot load must not end the process
+      worker.terminate();
+      resolve(undefined);
+    };
+  });
+}
+
+/**
+ * Starts the workers for checking `path` and returns those that loaded:
+ * `count` of them, or by default one per core beyond the first (up to 3)
+ * when the file has at least {@linkcode PARALLEL_FROM_BYTES}; none without
+ * `Worker` or when the file cannot be sized (reading it then reports why).
  *
  * @example
  * ```ts
@@ -51,48 +83,33 @@ export interface CheckAnswer {
 export async function startCheckWorkers(path: string, count?: number): Promise<Worker[]> {
   if (typeof Worker !== "function" || count === 0) return [];
   if (count === undefined) {
-    const cores = navigator.hardwareConcurrency ?? 1;
     try {
       if ((await Deno.stat(path)).size < PARALLEL_FROM_BYTES) return [];
     } catch {
       return [];
     }
-    count = Math.min(cores - 1, 3);
+    count = Math.min((navigator.hardwareConcurrency ?? 1) - 1, 3);
   }
   // From source the worker is a TypeScript module; in the bundle (`deno task compile`)
   // it is `check_worker.js` beside the chunk that holds this code.
   const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
-  const url = new URL(`./check_worker.${ext}`, import.meta.url).href;
-  const workers: Worker[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const worker = new Worker(url, { type: "module" });
-      // A worker that fails to load before checkInWorkers takes it over must not end the
-      // process: it is stopped here and never sent a job.
-      worker.onerror = (event) => {
-        event.preventDefault();
-        worker.terminate();
-      };
-      workers.push(worker);
-    }
-  } catch { /* this thread checks what the workers that did start do not */ }
-  return workers;
+  const url = new URL(`./check_worker.${ext}`, import.meta.url);
+  const started = await Promise.all(Array.from({ length: count }, () => startWorker(url)));
+  return started.filter((w): w is Worker => w !== undefined);
 }
 
 /** A job's place in file order: its batch once known. */
-interface Held {
-  batch?: CheckBatch;
+interface Held<Batch> {
+  batch?: Batch;
   answered?: Promise<void>;
 }
 
 /**
- * Checks `blocks` in jobs shared between `workers` and this thread
- * (`checkHere`), yielding the batches in file order. A job goes to the least
- * busy worker that has said it is ready, unless each already has
- * {@linkcode JOBS_PER_WORKER}; then this thread checks it, so the split
- * follows each thread's speed. After each job one message round trip lets the
- * workers' answers in. A worker that cannot start is never sent a job (this
- * thread does its share); one that fails on a job fails the check.
+ * Checks `blocks` in jobs shared between `workers` (each already ready: see
+ * {@linkcode startWorker}) and this thread (`checkHere`), yielding the
+ * batches in file order. A job goes to the least busy worker unless each
+ * already has {@linkcode JOBS_PER_WORKER}; then this thread checks it, so
+ * the split follows each thread's speed. A worker that fails fails the check.
  *
  * @example
  * ```ts
@@ -103,22 +120,17 @@ interface Held {
  * for await (const batch of checkInWorkers(blocks, workers, checkJob)) console.log(batch.records);
  * ```
  */
-export async function* checkInWorkers(
-  blocks: AsyncIterable<LineBlock>,
+export async function* checkInWorkers<B extends Block, Batch>(
+  blocks: AsyncIterable<B>,
   workers: Worker[],
-  checkHere: (blocks: LineBlock[]) => CheckBatch,
-): AsyncGenerator<CheckBatch> {
-  const ready = workers.map(() => false);
+  checkHere: (blocks: B[]) => Batch,
+): AsyncGenerator<Batch> {
   const queued = workers.map(() => 0);
-  const answer = new Map<number, (batch: CheckBatch) => void>();
+  const answer = new Map<number, (batch: Batch) => void>();
   let failure: Error | undefined;
   const rejects = new Set<(error: Error) => void>();
   workers.forEach((worker, w) => {
-    worker.onmessage = ({ data }: MessageEvent<CheckAnswer | null>) => {
-      if (data === null) {
-        ready[w] = true;
-        return;
-      }
+    worker.onmessage = ({ data }: MessageEvent<CheckAnswer<Batch>>) => {
       queued[w]--;
       answer.get(data.id)?.(data.batch);
       answer.delete(data.id);
@@ -126,7 +138,6 @@ export async function* checkInWorkers(
     worker.onerror = (event) => {
       event.preventDefault();
       worker.terminate();
-      if (!ready[w]) return; // never started: this thread does its share
       failure = new Error(`record check worker failed: ${event.message}`);
       for (const reject of rejects) reject(failure);
     };
@@ -141,17 +152,17 @@ export async function* checkInWorkers(
       channel.port2.postMessage(0);
     });
 
-  const held: Held[] = [];
+  const held: Held<Batch>[] = [];
   let nextId = 0;
-  const dispatch = (job: LineBlock[]) => {
+  const dispatch = (job: B[]) => {
     let w = -1;
     for (let i = 0; i < workers.length; i++) {
-      if (!ready[i] || queued[i] >= JOBS_PER_WORKER) continue;
+      if (queued[i] >= JOBS_PER_WORKER) continue;
       if (w < 0 || queued[i] < queued[w]) w = i;
     }
     if (w < 0 || failure) return held.push({ batch: checkHere(job) });
     const id = nextId++;
-    const place: Held = {};
+    const place: Held<Batch> = {};
     place.answered = new Promise<void>((resolve, reject) => {
       rejects.add(reject);
       answer.set(id, (batch) => {
@@ -163,13 +174,13 @@ export async function* checkInWorkers(
     place.answered.catch(() => {}); // a failure is thrown where the batch is awaited
     queued[w]++;
     workers[w].postMessage(
-      { id, blocks: job } satisfies CheckJob,
+      { id, blocks: job } satisfies CheckJob<B>,
       job.map((b) => b.bytes.buffer as ArrayBuffer),
     );
     held.push(place);
   };
   try {
-    let job: LineBlock[] = [];
+    let job: B[] = [];
     for await (const block of blocks) {
       // A copy: the reader reuses its buffer, and the copy's memory moves to the worker.
       job.push({ ...block, bytes: block.bytes.slice() });

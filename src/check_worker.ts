@@ -6,14 +6,14 @@
  * @module
  */
 import type { CheckAnswer, CheckJob } from "./check_pool.ts";
-import { checkJob } from "./reader.ts";
+import { type CheckBatch, checkJob, type LineBlock } from "./reader.ts";
 
 /** The worker's side of its message port. */
 const port = self as unknown as {
-  onmessage: ((event: MessageEvent<CheckJob>) => void) | null;
-  postMessage(message: CheckAnswer | null): void;
+  onmessage: ((event: MessageEvent<CheckJob<LineBlock>>) => void) | null;
+  postMessage(message: CheckAnswer<CheckBatch> | null): void;
 };
 
 port.onmessage = ({ data: { id, blocks } }) => port.postMessage({ id, batch: checkJob(blocks) });
-// Loaded: the reader sends jobs only to workers that said so.
+// Loaded: the pool hands out only workers that said so.
 port.postMessage(null);

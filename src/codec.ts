@@ -2,22 +2,18 @@
 /**
  * One CSV line <-> one run record. Every record stays on one physical line:
  * control characters are percent-escaped before RFC 4180 quoting, and list
- * separators are escaped inside list elements (rules in SCHEMA.md).
+ * separators are escaped inside list elements; a cell never starts with a
+ * character that makes a spreadsheet evaluate it. Each record has exactly
+ * one spelling, and only that spelling decodes (rules in SCHEMA.md).
  *
  * @module
  */
 import { sha256Hex } from "./sha256.ts";
 import { sortUtf8 } from "./manifest.ts";
-import {
-  checkField,
-  COLUMNS,
-  crossFieldProblems,
-  type CrossFields,
-  type FieldProblem,
-  FIELDS,
-  type FieldSpec,
-  type RunRecord,
-} from "./schema.ts";
+import { COLUMNS, FIELD_LIMIT, FIELDS, type FieldSpec, type RunRecord } from "./schema.ts";
+
+/** The longest cell a value within {@linkcode FIELD_LIMIT} encodes to: `%XX` per unit, 2 quotes. */
+const MAX_CELL_LENGTH = 3 * FIELD_LIMIT + 2;
 
 /** Characters escaped in every text value: `%`, C0 controls but TAB, and DEL. */
 const TEXT_ESCAPES = /[%\x00-\x08\x0A-\x1F\x7F]/g;
@@ -25,7 +21,6 @@ const TEXT_ESCAPES = /[%\x00-\x08\x0A-\x1F\x7F]/g;
 const LIST_ESCAPES = /[%;\x00-\x08\x0A-\x1F\x7F]/g;
 /** In hash keys `;` separates pairs and `=` separates path from hash. */
 const KEY_ESCAPES = /[%;=\x00-\x08\x0A-\x1F\x7F]/g;
-const ESCAPE_SEQUENCE = /%([0-9A-F]{2})|%/g;
 
 function percentEscape(char: string): string {
   return `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
@@ -60,7 +55,9 @@ export function escapeValue(value: string, kind: "text" | "list" | "key"): strin
 
 /**
  * Reverses {@linkcode escapeValue}. Throws on a `%` not followed by two
- * uppercase hex digits, so that every value has exactly one spelling.
+ * uppercase hex digits. Works in one pass over a buffer as long as the
+ * value, so even a line of nothing but escapes costs memory in proportion
+ * to its length.
  *
  * @example
  * ```ts
@@ -70,64 +67,117 @@ export function escapeValue(value: string, kind: "text" | "list" | "key"): strin
  */
 export function unescapeValue(value: string): string {
   if (!value.includes("%")) return value;
-  return value.replace(ESCAPE_SEQUENCE, (whole, hex: string | undefined) => {
-    if (hex === undefined) throw new Error(`bad escape "${whole}" (a % must start %XX)`);
-    return String.fromCharCode(parseInt(hex, 16));
-  });
+  const out = new Uint16Array(value.length);
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c !== PERCENT) {
+      out[n++] = c;
+      continue;
+    }
+    const high = hexDigit(value.charCodeAt(i + 1));
+    const low = hexDigit(value.charCodeAt(i + 2));
+    if (high < 0 || low < 0) {
+      throw new Error(`bad escape ${JSON.stringify(value.slice(i, i + 3))} (a % must start %XX)`);
+    }
+    out[n++] = high * 16 + low;
+    i += 2;
+  }
+  return utf16.decode(out.subarray(0, n));
 }
+
+const PERCENT = 37;
+/** Decodes the UTF-16 code units `unescapeValue` collects (exact: escapes are below U+0100). */
+const utf16 = new TextDecoder("utf-16le");
+
+/** The value of an uppercase hex digit, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * Characters that make a spreadsheet read a cell as a formula when they
+ * start it (OWASP's CSV injection list); CR is escaped everywhere already.
+ */
+const FORMULA_START = /^[=+\-@\t]/;
 
 function quote(value: string): string {
   return /[,"]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-function encodeField(spec: FieldSpec, value: unknown): string {
+/**
+ * The cell as written: escaped, a formula-starting first character
+ * percent-escaped too (it decodes back to itself), then quoted.
+ */
+function cellOf(escaped: string): string {
+  return quote(
+    FORMULA_START.test(escaped) ? escaped.replace(FORMULA_START, percentEscape) : escaped,
+  );
+}
+
+/**
+ * Encodes one field's value as its CSV cell, exactly as it appears in the
+ * line (quotes included).
+ *
+ * @example
+ * ```ts
+ * import { encodeField } from "./codec.ts";
+ * import { FIELDS } from "./schema.ts";
+ * const notes = FIELDS.find((f) => f.name === "Notes")!;
+ * encodeField(notes, "=1+1, said he"); // "\"%3D1+1, said he\""
+ * ```
+ */
+export function encodeField(spec: FieldSpec, value: unknown): string {
   switch (spec.kind) {
     case "text":
-      return quote(escapeValue(value as string, "text"));
+      return cellOf(escapeValue(value as string, "text"));
     case "list":
-      return quote((value as string[]).map((v) => escapeValue(v, "list")).join(";"));
-    case "hashes":
-      return quote(
-        sortUtf8(Object.keys(value as Record<string, string>))
-          .map((path) =>
-            `${escapeValue(path, "key")}=${
-              escapeValue((value as Record<string, string>)[path], "key")
-            }`
-          )
+      return cellOf((value as string[]).map((v) => escapeValue(v, "list")).join(";"));
+    case "hashes": {
+      const hashes = value as Record<string, string>;
+      return cellOf(
+        sortUtf8(Object.keys(hashes))
+          .map((path) => `${escapeValue(path, "key")}=${escapeValue(hashes[path], "key")}`)
           .join(";"),
       );
+    }
   }
 }
 
 /**
- * Decoded list and hash cells by their raw text. Consecutive records of one
- * deliverable mostly repeat their inputs, so a small cache saves decoding
- * (and, through identity, validating) them again; values are frozen because
- * records share them.
+ * Decodes one cell (quotes included) into the field's value, accepting only
+ * the spelling {@linkcode encodeField} writes: a needless quote or escape,
+ * an unsorted map or an unescaped formula start is an error, so that a value
+ * has one spelling and a line re-encodes to itself byte for byte.
  */
-const cellCache = new Map<string, readonly string[] | Readonly<Record<string, string>>>();
-const CELL_CACHE_SIZE = 512;
-
-/**
- * A copy of `text` that shares no memory with the string it was cut from.
- * Cut strings keep their whole source alive (here: a 256 KiB chunk of the
- * file), so anything kept in a cache is detached first.
- */
-function detach(text: string): string {
-  return (" " + text).slice(1);
-}
-
-function decodeField(spec: FieldSpec, raw: string): unknown {
-  if (spec.kind === "text") return unescapeValue(raw);
-  const key = spec.kind === "list" ? `L${raw}` : `H${raw}`;
-  let value = cellCache.get(key);
-  if (value === undefined) {
-    const own = detach(raw);
-    value = Object.freeze(spec.kind === "list" ? decodeList(own) : decodeHashes(own));
-    if (cellCache.size >= CELL_CACHE_SIZE) cellCache.clear();
-    cellCache.set(key, value);
+function decodeField(spec: FieldSpec, cell: string): unknown {
+  const raw = unquote(cell);
+  const value = spec.kind === "text"
+    ? unescapeValue(raw)
+    : spec.kind === "list"
+    ? decodeList(raw)
+    : decodeHashes(raw);
+  const canonical = encodeField(spec, value);
+  if (canonical !== cell) {
+    throw new Error(
+      `is not written as runrec writes it: ${clip(cell)} (expected ${clip(canonical)})`,
+    );
   }
   return value;
+}
+
+/** Undoes RFC 4180 quoting of one cell as {@linkcode splitCells} cut it (well formed). */
+function unquote(cell: string): string {
+  if (cell[0] !== '"') return cell;
+  return cell.slice(1, -1).replaceAll('""', '"');
+}
+
+/** Quotes a cell for an error message, shortened so the message stays one line. */
+function clip(text: string): string {
+  const s = JSON.stringify(text);
+  return s.length > 60 ? `${s.slice(0, 57)}..."` : s;
 }
 
 function decodeList(raw: string): string[] {
@@ -139,9 +189,9 @@ function decodeHashes(raw: string): Record<string, string> {
   if (raw === "") return hashes;
   for (const pair of raw.split(";")) {
     const eq = pair.indexOf("=");
-    if (eq < 0) throw new Error(`pair ${JSON.stringify(pair)} has no "="`);
+    if (eq < 0) throw new Error(`pair ${clip(pair)} has no "="`);
     const path = unescapeValue(pair.slice(0, eq));
-    if (Object.hasOwn(hashes, path)) throw new Error(`lists ${JSON.stringify(path)} twice`);
+    if (Object.hasOwn(hashes, path)) throw new Error(`lists ${clip(path)} twice`);
     hashes[path] = unescapeValue(pair.slice(eq + 1));
   }
   return hashes;
@@ -183,48 +233,67 @@ export function encodeRecord(record: RunRecord): string {
   return `${body},${checksumOf(body)}`;
 }
 
-/** Splits one CSV line (no line break inside) into raw cells, undoing RFC 4180 quoting. */
-export function splitCsvLine(line: string): string[] {
+/**
+ * Splits one CSV line (no line break inside) into its cells as written,
+ * quotes included. Throws {@linkcode DecodeError} on a quote out of place.
+ *
+ * @example
+ * ```ts
+ * import { splitCells } from "./codec.ts";
+ * splitCells('a,"b,c",'); // ["a", "\"b,c\"", ""]
+ * ```
+ */
+export function splitCells(line: string): string[] {
   const cells: string[] = [];
-  let i = 0;
+  let start = 0;
   while (true) {
-    if (line[i] === '"') {
-      let value = "";
-      i++;
+    let end: number;
+    if (line[start] === '"') {
+      end = start + 1;
       while (true) {
-        const close = line.indexOf('"', i);
+        const close = line.indexOf('"', end);
         if (close < 0) throw new DecodeError("", "unterminated quoted field");
-        value += line.slice(i, close);
-        if (line[close + 1] === '"') {
-          value += '"';
-          i = close + 2;
-          continue;
-        }
-        i = close + 1;
-        break;
+        end = close + 1;
+        if (line[end] !== '"') break;
+        end++; // a doubled quote inside the value
       }
-      cells.push(value);
-      if (i === line.length) return cells;
-      if (line[i] !== ",") {
-        throw new DecodeError("", `text after a closing quote at column ${i + 1}`);
+      if (end < line.length && line[end] !== ",") {
+        throw new DecodeError("", `text after a closing quote at column ${end + 1}`);
       }
-      i++;
     } else {
-      const comma = line.indexOf(",", i);
-      const cell = comma < 0 ? line.slice(i) : line.slice(i, comma);
-      if (cell.includes('"')) throw new DecodeError("", `stray quote at column ${i + 1}`);
-      cells.push(cell);
-      if (comma < 0) return cells;
-      i = comma + 1;
+      const comma = line.indexOf(",", start);
+      end = comma < 0 ? line.length : comma;
+      const quote = line.indexOf('"', start);
+      if (quote >= 0 && quote < end) {
+        throw new DecodeError("", `stray quote at column ${quote + 1}`);
+      }
     }
+    cells.push(line.slice(start, end));
+    if (end === line.length) return cells;
+    start = end + 1;
   }
+}
+
+/**
+ * Splits one CSV line into its values, undoing RFC 4180 quoting.
+ *
+ * @example
+ * ```ts
+ * import { splitCsvLine } from "./codec.ts";
+ * splitCsvLine('a,"b,c","d""e"'); // ["a", "b,c", 'd"e']
+ * ```
+ */
+export function splitCsvLine(line: string): string[] {
+  return splitCells(line).map(unquote);
 }
 
 /**
  * Decodes one line (without its `\n`) into a record. Checks the field count
  * and the escaping, not the field values: see `validateRecord` for those, and
- * {@linkcode checksumMatches} for the checksum. Lists and hash maps in the
- * result are frozen (records read from one file share equal ones).
+ * {@linkcode checksumMatches} for the checksum. Only the one spelling
+ * {@linkcode encodeRecord} writes is accepted: anything else throws a
+ * {@linkcode DecodeError} naming the field, so `encodeRecord(decodeRecord(line))`
+ * is `line` for every line that decodes.
  *
  * @example
  * ```ts
@@ -237,13 +306,21 @@ export function splitCsvLine(line: string): string[] {
  * ```
  */
 export function decodeRecord(line: string): RunRecord {
-  const cells = splitCsvLine(line);
+  const cells = splitCells(line);
   if (cells.length !== COLUMNS.length) {
     throw new DecodeError("", `has ${cells.length} fields, expected ${COLUMNS.length}`);
   }
   const record: Record<string, unknown> = {};
   for (let i = 0; i < FIELDS.length; i++) {
     const spec = FIELDS[i];
+    // Refused before decoding: no value within the field limit is written this long.
+    if (cells[i].length > MAX_CELL_LENGTH) {
+      throw new DecodeError(
+        spec.name,
+        `is ${cells[i].length} characters long as written, more than a field within the ` +
+          `limit of ${FIELD_LIMIT} characters can take`,
+      );
+    }
     try {
       record[spec.name] = decodeField(spec, cells[i]);
     } catch (e) {
@@ -265,103 +342,4 @@ export function decodeRecord(line: string): RunRecord {
 export function checksumMatches(line: string): boolean {
   const comma = line.lastIndexOf(",");
   return comma >= 0 && checksumOf(line.slice(0, comma)) === line.slice(comma + 1);
-}
-
-/** A cell's raw text, decoded value, and what is wrong with it on its own. */
-interface CellVerdict {
-  raw: string;
-  value: unknown;
-  problem: string | undefined;
-  /** The cell's escaping is broken (decodeRecord would have thrown). */
-  undecodable: boolean;
-}
-
-/** Columns whose values are (nearly) unique per record: not worth remembering. */
-const REMEMBER = FIELDS.map((f) => !["RunID", "RunTimestamp", "RecordChecksum"].includes(f.name));
-const VERDICT_CACHE_SIZE = 4096;
-/**
- * Per column, verdicts of recent cells: records of one file repeat most of
- * their cells. Keyed by {@linkcode sampleHash} and confirmed with `===`: a
- * `Map` keyed by the cell itself hashes every character of every fresh cell
- * (measured ~3 µs per line, half of the check).
- */
-const verdicts: Map<number, CellVerdict>[] = FIELDS.map(() => new Map());
-
-/** A cheap hash of a string's length and at most ~34 of its characters. */
-function sampleHash(text: string): number {
-  const n = text.length;
-  let h = n;
-  const step = n > 32 ? n >> 4 : 1;
-  for (let i = 0; i < n; i += step) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
-  return n > 0 ? (Math.imul(h, 31) + text.charCodeAt(n - 1)) | 0 : h;
-}
-
-function verdictOf(index: number, raw: string): CellVerdict {
-  if (!REMEMBER[index]) return judge(FIELDS[index], raw);
-  const key = sampleHash(raw);
-  const known = verdicts[index].get(key);
-  if (known !== undefined && known.raw === raw) return known;
-  // Detached: a cut string keeps its whole source chunk alive while cached.
-  const verdict = judge(FIELDS[index], detach(raw));
-  if (verdicts[index].size >= VERDICT_CACHE_SIZE) verdicts[index].clear();
-  verdicts[index].set(key, verdict);
-  return verdict;
-}
-
-function judge(spec: FieldSpec, raw: string): CellVerdict {
-  try {
-    const value = decodeField(spec, raw);
-    return { raw, value, problem: checkField(spec, value), undecodable: false };
-  } catch (e) {
-    return { raw, value: undefined, problem: (e as Error).message, undecodable: true };
-  }
-}
-
-/** Column index of each field the cross-field rules read. */
-const AT = Object.fromEntries(COLUMNS.map((name, i) => [name, i])) as Record<string, number>;
-
-/**
- * Checks one line (without its `\n`, checksum already verified) against the
- * schema without building a record: the verdict of `decodeRecord` followed by
- * `validateRecord`, from the same rules, with each distinct cell decoded and
- * checked once. Returns the problems, first one first; `[]` when valid.
- *
- * @example
- * ```ts
- * import { checkRecordLine } from "./codec.ts";
- * checkRecordLine("v1.0,x")[0].message; // "has 2 fields, expected 21"
- * ```
- */
-export function checkRecordLine(line: string): FieldProblem[] {
-  let cells: string[];
-  try {
-    cells = splitCsvLine(line);
-  } catch (e) {
-    return [{ field: "", message: (e as Error).message }];
-  }
-  if (cells.length !== COLUMNS.length) {
-    return [{ field: "", message: `has ${cells.length} fields, expected ${COLUMNS.length}` }];
-  }
-  const problems: FieldProblem[] = [];
-  const values: unknown[] = new Array(cells.length);
-  for (let i = 0; i < cells.length; i++) {
-    const { value, problem, undecodable } = verdictOf(i, cells[i]);
-    if (undecodable) return [{ field: FIELDS[i].name, message: problem! }]; // as decodeRecord
-    if (problem) problems.push({ field: FIELDS[i].name, message: problem });
-    values[i] = value;
-  }
-  if (problems.length > 0) return problems;
-  const cross = {
-    RunID: values[AT.RunID],
-    DeliverableID: values[AT.DeliverableID],
-    RunTimestamp: values[AT.RunTimestamp],
-    RunStatus: values[AT.RunStatus],
-    ErrorSummary: values[AT.ErrorSummary],
-    InputContextSHA: values[AT.InputContextSHA],
-    InputFiles: values[AT.InputFiles],
-    OutputFiles: values[AT.OutputFiles],
-    InputHashes: values[AT.InputHashes],
-    OutputHashes: values[AT.OutputHashes],
-  } as CrossFields;
-  return crossFieldProblems(cross);
 }

@@ -26,7 +26,13 @@ import {
   WriteError,
 } from "./store.ts";
 import { lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
-import { formatDuration, normaliseTimestamp, parseDuration } from "./time.ts";
+import {
+  durationProblem,
+  formatDuration,
+  MAX_DURATION_MS,
+  parseDuration,
+  runStart,
+} from "./time.ts";
 
 /** What an agent tells the hook about its run. */
 export interface RunReport {
@@ -88,16 +94,7 @@ async function draftAndNotes(
   const list = folderEntries;
   const notes: string[] = [];
   const durationMs = runDurationMs(report);
-  let started: string;
-  if (report.started !== undefined) {
-    const parsed = normaliseTimestamp(report.started);
-    if (!parsed) {
-      throw new InputError(`--started: not an ISO 8601 date-time with zone: "${report.started}"`);
-    }
-    started = parsed;
-  } else {
-    started = new Date(Date.now() - durationMs).toISOString();
-  }
+  const started = runStart(report.started, durationMs);
   const [{ id, note: idNote }, inputs, outputs, after, head] = await Promise.all([
     deliverableId(dir),
     governedInputs(dir, report.inputs ?? []),
@@ -164,27 +161,21 @@ function checkDraft(draft: RecordDraft): void {
   if (first) throw new InputError(`${OPTION_OF[first.field] ?? first.field} ${first.message}`);
 }
 
-/** Ten years: longer durations are typing mistakes, and Date cannot place much larger ones. */
-const MAX_MS = 10 * 365 * 24 * 3600 * 1000;
-
 function runDurationMs(report: RunReport): number {
   if (report.duration !== undefined && report.durationMs !== undefined) {
     throw new InputError("give --duration or --duration-ms, not both");
   }
   if (report.duration !== undefined) {
-    const ms = parseDuration(report.duration);
-    if (ms === undefined) {
-      throw new InputError(
-        `--duration: not an ISO 8601 duration like PT2M34.5S: "${report.duration}"`,
-      );
-    }
-    return ms;
+    const problem = durationProblem(report.duration);
+    if (problem) throw new InputError(`--duration ${problem}`);
+    return parseDuration(report.duration)!;
   }
   if (report.durationMs !== undefined) {
-    if (
-      !Number.isFinite(report.durationMs) || report.durationMs < 0 || report.durationMs > MAX_MS
-    ) {
-      throw new InputError(`--duration-ms: must be a number of milliseconds from 0 to ${MAX_MS}`);
+    const ms = report.durationMs;
+    if (!Number.isInteger(ms) || ms < 0 || ms > MAX_DURATION_MS) {
+      throw new InputError(
+        `--duration-ms: must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS}`,
+      );
     }
     return report.durationMs;
   }

@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
-import { checkRecordLine, decodeRecord, splitCsvLine } from "./codec.ts";
+import { decodeRecord, splitCsvLine } from "./codec.ts";
 import {
   COLUMNS,
   type FieldProblem,
   HEADER,
+  LINE_LIMIT_BYTES,
   type RunRecord,
   SCHEMA_VERSION,
   validateRecord,
@@ -30,19 +31,27 @@ export type ProblemCode =
 
 /** A problem found on one line. `error`s fail `validate`; `warning`s are reported only. */
 export interface LineProblem {
+  /** Tells a problem from a record. */
   kind: "problem";
+  /** The line's number, from 1. */
   line: number;
+  /** Whether the problem fails `validate` (`error`) or is only reported (`warning`). */
   severity: "error" | "warning";
+  /** What kind of problem it is. */
   code: ProblemCode;
   /** The column at fault, or `""`. */
   field: string;
+  /** What is wrong, in one line. */
   message: string;
 }
 
 /** One record read from a line. */
 export interface LineRecord {
+  /** Tells a record from a problem. */
   kind: "record";
+  /** The line's number, from 1. */
   line: number;
+  /** The record the line holds: a plain object, the caller's to change. */
   record: RunRecord;
 }
 
@@ -58,19 +67,8 @@ export interface CheckBatch {
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
-/** Three times faster than the fatal decoder; U+FFFD in its output sends a chunk down the careful path. */
-const lenientDecoder = new TextDecoder();
-/** 32 KiB: the decoded text of a block stays a young-generation string (measured ~20% faster than 256 KiB). */
-const CHUNK = 32 << 10;
-/**
- * Every line's checksum makes a `node:crypto` hasher whose native memory is
- * freed only by a full garbage collection, which a small JavaScript heap seldom
- * triggers: without one every 32 Ki lines, a million records took 170 MB in one
- * thread and 280 MB with a worker (measured; ~120 MB with them).
- */
-const GC_EVERY_LINES = 1 << 15;
-/** `gc` exists when V8 runs with `--expose-gc`, as the CLI's flags set. */
-const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {});
+/** Bytes read at a time. */
+const CHUNK = 64 << 10;
 const COMMA = 44;
 const NEWLINE = 10;
 const HEX_PREFIX = /^[0-9a-f]{0,63}$/;
@@ -110,34 +108,42 @@ export async function* readRecords(path: string): AsyncGenerator<ReadEvent> {
  * ```
  */
 export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent[]> {
-  let events: ReadEvent[] = [];
-  const sink: LineSink = {
-    problem: (p) => events.push(p),
-    record(line, text) {
-      let record: RunRecord;
-      try {
-        record = decodeRecord(text);
-      } catch (e) {
-        const field = (e as { field?: string }).field ?? "";
-        events.push(
-          invalid(line, [{ field: field as FieldProblem["field"], message: (e as Error).message }]),
-        );
-        return;
-      }
-      const problems = validateRecord(record);
-      events.push(problems.length > 0 ? invalid(line, problems) : { kind: "record", line, record });
-    },
-  };
-  for await (const _ of scanLines(path, sink)) {
+  for await (const block of lineBlocks(path)) {
+    const events: ReadEvent[] = [];
+    classifyBlock(block, {
+      problem: (p) => events.push(p),
+      record(line, text) {
+        const result = recordOf(line, text);
+        events.push("record" in result ? { kind: "record", line, record: result.record } : result);
+      },
+    });
     if (events.length > 0) yield events;
-    events = [];
   }
 }
 
 /**
- * Checks every line of a record file without building record objects: the
- * same verdicts as {@linkcode readRecords} (the same rules decide them), at a
- * fraction of the cost. Used by `runrec validate`. Files of 8 MiB and more
+ * A checksum-valid line decoded and validated: the one way every reader
+ * checks a record (`decodeRecord`, then `validateRecord`).
+ */
+function recordOf(line: number, text: string): { record: RunRecord } | LineProblem {
+  let record: RunRecord;
+  try {
+    record = decodeRecord(text);
+  } catch (e) {
+    const field = (e as { field?: string }).field ?? "";
+    return invalid(line, [{
+      field: field as FieldProblem["field"],
+      message: (e as Error).message,
+    }]);
+  }
+  const problems = validateRecord(record);
+  return problems.length > 0 ? invalid(line, problems) : { record };
+}
+
+/**
+ * Checks every line of a record file, counting the valid records and listing
+ * the problems: the same verdicts as {@linkcode readRecords}. Used by
+ * `runrec validate`. Files of 8 MiB and more
  * are checked by this thread and worker threads together (one per further
  * core, up to 3, unless `options.workers` says how many); batches still come
  * in file order.
@@ -203,7 +209,7 @@ function invalid(line: number, problems: FieldProblem[]): LineProblem {
   return problem(line, "error", "invalid", `${field || "record"} ${message}`, field);
 }
 
-/** Where {@linkcode scanLines} sends what it finds. */
+/** Where {@linkcode classifyBlock} sends what it finds. */
 interface LineSink {
   /** A problem with a line. */
   problem(problem: LineProblem): void;
@@ -219,101 +225,105 @@ export interface LineBlock {
   firstLine: number;
   /** Whether the block ends in `\n` (false only for a last line without one). */
   terminated: boolean;
+  /** The block is one line longer than {@linkcode LINE_LIMIT_BYTES}, not read (`bytes` empty). */
+  overlong?: boolean;
 }
 
-/** Reads a file in blocks of whole lines, one chunk at a time; memory stays flat. */
+/**
+ * Reads a file in blocks of whole lines, a chunk at a time. A line that
+ * spans chunks is collected up to {@linkcode LINE_LIMIT_BYTES}; a longer one
+ * is skipped to its end unread, so memory stays bounded whatever the file.
+ */
 async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
   using file = await Deno.open(path, { read: true });
   const buffer = new Uint8Array(CHUNK);
-  // The start of a line that spans reads, in pieces: joined once, when its end is read
-  // (joining at every read was quadratic in the line's length: 37 s for a 64 MB line).
-  let pending: Uint8Array[] = [];
+  let pending: Uint8Array[] = []; // the start of a line that spans chunks
+  let pendingBytes = 0;
+  let overlong = false; // inside a line longer than the limit: its bytes are dropped
   let lineNumber = 1;
+  const collect = (piece: Uint8Array) => {
+    if (overlong) return;
+    pending.push(piece.slice()); // a copy: the buffer is reused by the next read
+    pendingBytes += piece.length;
+    // A line's `\n` is not part of it.
+    if (pendingBytes > LINE_LIMIT_BYTES + (piece.at(-1) === NEWLINE ? 1 : 0)) {
+      overlong = true;
+      pending = [];
+    }
+  };
+  const spanningLine = (terminated: boolean): LineBlock => {
+    const block = overlong
+      ? { bytes: new Uint8Array(0), firstLine: lineNumber, terminated, overlong: true }
+      : { bytes: concat(pending), firstLine: lineNumber, terminated };
+    pending = [];
+    pendingBytes = 0;
+    overlong = false;
+    lineNumber++;
+    return block;
+  };
   while (true) {
     // Synchronous reads: one chunk at a time is all a reader needs, and it skips a promise per read.
     const n = file.readSync(buffer);
     if (n === null) break;
-    const chunk = buffer.subarray(0, n);
-    const last = chunk.lastIndexOf(NEWLINE);
-    if (last < 0) {
-      pending.push(chunk.slice());
-      continue;
+    let chunk = buffer.subarray(0, n);
+    if (pendingBytes > 0 || overlong) {
+      const end = chunk.indexOf(NEWLINE);
+      if (end < 0) {
+        collect(chunk);
+        continue;
+      }
+      collect(chunk.subarray(0, end + 1));
+      yield spanningLine(true);
+      chunk = chunk.subarray(end + 1);
     }
-    // The line that spans reads joins this block (a copy only when there is one).
-    const bytes = pending.length > 0
-      ? concat([...pending, chunk.subarray(0, last + 1)])
-      : chunk.subarray(0, last + 1);
-    const firstLine = lineNumber;
-    for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) lineNumber++;
-    yield { bytes, firstLine, terminated: true };
-    // Copy: the buffer is reused by the next read.
-    pending = last + 1 < n ? [chunk.slice(last + 1)] : [];
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last >= 0) {
+      const bytes = chunk.subarray(0, last + 1);
+      const firstLine = lineNumber;
+      for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) lineNumber++;
+      yield { bytes, firstLine, terminated: true };
+    }
+    if (last + 1 < chunk.length) collect(chunk.subarray(last + 1));
   }
-  if (pending.length > 0) {
-    yield { bytes: concat(pending), firstLine: lineNumber, terminated: false };
-  }
+  if (pendingBytes > 0 || overlong) yield spanningLine(false);
 }
 
-/**
- * Classifies every line of a block, sending problems and checksum-valid
- * lines to `sink`.
- */
+/** Classifies every line of a block, sending problems and checksum-valid lines to `sink`. */
 function classifyBlock(block: LineBlock, sink: LineSink): void {
   const { bytes, terminated } = block;
-  let lineNumber = block.firstLine;
-  if (!terminated) {
-    classifyLine(bytes, undefined, lineNumber, false, sink);
+  if (block.overlong) {
+    const limit = `${LINE_LIMIT_BYTES / (1 << 20)} MiB`;
+    sink.problem(
+      problem(
+        block.firstLine,
+        "error",
+        "corrupt",
+        `is longer than ${limit} (the line limit); skipped`,
+      ),
+    );
     return;
   }
-  // One decode per block is cheaper than one per line; invalid UTF-8 falls back to lines.
-  let text: string | undefined = lenientDecoder.decode(bytes);
-  if (text.includes("\uFFFD")) text = undefined;
-  let byteStart = 0;
-  let charStart = 0;
-  for (
-    let byteEnd = bytes.indexOf(NEWLINE);
-    byteEnd >= 0;
-    byteEnd = bytes.indexOf(NEWLINE, byteStart)
-  ) {
-    const charEnd = text === undefined ? 0 : text.indexOf("\n", charStart);
-    const lineText = text === undefined ? undefined : text.slice(charStart, charEnd);
-    classifyLine(bytes.subarray(byteStart, byteEnd), lineText, lineNumber++, true, sink);
-    byteStart = byteEnd + 1;
-    charStart = charEnd + 1;
+  let lineNumber = block.firstLine;
+  let start = 0;
+  for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
+    classifyLine(bytes.subarray(start, end), lineNumber++, true, sink);
+    start = end + 1;
   }
-  linesSinceGc += lineNumber - block.firstLine;
-  if (linesSinceGc >= GC_EVERY_LINES) {
-    linesSinceGc = 0;
-    collectGarbage();
-  }
+  if (!terminated) classifyLine(bytes.subarray(start), lineNumber, false, sink);
 }
 
-let linesSinceGc = 0;
-
-/** Classifies each block of the file, yielding after each so the caller can pass results on. */
-async function* scanLines(path: string, sink: LineSink): AsyncGenerator<void> {
-  for await (const block of lineBlocks(path)) {
-    classifyBlock(block, sink);
-    yield;
-  }
-}
-
-/** Checks one block of lines without building records. */
+/** Checks one block of lines: what a worker of `./check_pool.ts` runs for each block. */
 function checkBlock(block: LineBlock): CheckBatch {
   const batch: CheckBatch = { records: 0, problems: [] };
-  classifyBlock(block, checkSink(batch));
-  return batch;
-}
-
-function checkSink(batch: CheckBatch): LineSink {
-  return {
+  classifyBlock(block, {
     problem: (p) => batch.problems.push(p),
     record(line, text) {
-      const problems = checkRecordLine(text);
-      if (problems.length === 0) batch.records++;
-      else batch.problems.push(invalid(line, problems));
+      const result = recordOf(line, text);
+      if ("record" in result) batch.records++;
+      else batch.problems.push(result);
     },
-  };
+  });
+  return batch;
 }
 
 /** Whether `bytes` from `offset` hold exactly the ASCII string `text` (no decoding needed). */
@@ -347,12 +357,10 @@ function problem(
 
 /**
  * Classifies one line (without its `\n`): problems go to the sink, and a line
- * whose checksum matches goes on as text. `decoded` is the line's text when
- * the caller already decoded it (used only for lines without CR or NULs).
+ * whose checksum matches goes on as text.
  */
 function classifyLine(
   bytes: Uint8Array,
-  decoded: string | undefined,
   line: number,
   terminated: boolean,
   sink: LineSink,
@@ -399,22 +407,13 @@ function classifyLine(
   }
   const comma = body.lastIndexOf(COMMA);
   const checksumOk = comma > 0 && body.length - comma - 1 === 64 &&
-    asciiEquals(
-      body,
-      comma + 1,
-      // createHash measured faster per line than the one-shot hash() here.
-      createHash("sha256").update(body.subarray(0, comma)).digest("hex"),
-    );
+    asciiEquals(body, comma + 1, hash("sha256", body.subarray(0, comma), "hex"));
   let text: string;
-  if (decoded !== undefined && begin === 0 && end === bytes.length) {
-    text = decoded;
-  } else {
-    try {
-      text = decoder.decode(body);
-    } catch {
-      sink.problem(problem(line, "error", "corrupt", "is not valid UTF-8"));
-      return;
-    }
+  try {
+    text = decoder.decode(body);
+  } catch {
+    sink.problem(problem(line, "error", "corrupt", "is not valid UTF-8"));
+    return;
   }
   if (!checksumOk) {
     sink.problem(tornOrCorrupt(text, line));

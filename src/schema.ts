@@ -6,6 +6,7 @@
  */
 import { inputContextSha } from "./manifest.ts";
 import { isSha256Hex, SHA256_HEX } from "./sha256.ts";
+import { durationProblem, runTimestampProblem } from "./time.ts";
 
 /** The schema version every record written by this release carries. */
 export const SCHEMA_VERSION = "v1.0";
@@ -59,37 +60,76 @@ export interface FieldSpec {
   readonly default: string;
   /** Where the value comes from. */
   readonly source: string;
+  /** What the field means, in one line. */
+  readonly meaning: string;
+  /** A typical value as the CSV line holds it (empty: the field is often empty). */
+  readonly example: string;
   /** Returns an error message for a bad value, or `undefined` when it is fine. */
   readonly check: (value: never) => string | undefined;
 }
 
 /**
  * One run record, keyed by column name. Lists are arrays and per-file hashes
- * are `{path: hash}` objects, exactly as `--json` prints them.
+ * are `{path: hash}` objects, exactly as `--json` prints them. Records are
+ * plain objects: a caller may change its copy freely.
  */
 export interface RunRecord {
+  /** Schema version of the record: `v1.0`. */
   SchemaVersion: string;
+  /** Unique id of the run: `RUN-{DeliverableID}-{YYYYMMDD}-{HHmm}-{SEQ}`. */
   RunID: string;
+  /** The deliverable the run worked on, e.g. `DEL-01-02`. */
   DeliverableID: string;
+  /** The agent that ran, e.g. `4_DOCUMENTS`. */
   AgentName: string;
+  /** The agent type: always `TYPE_2`. */
   AgentType: string;
+  /** When the run started: UTC ISO 8601 ending in `Z`. */
   RunTimestamp: string;
+  /** How long the run took: an ISO 8601 duration such as `PT2M34.5S`. */
   RunDuration: string;
+  /** The outcome: `SUCCESS`, `PARTIAL`, `FAILED` or `SKIPPED`. */
   RunStatus: string;
+  /** The pass directive the run was dispatched with (free text, may be empty). */
   RunPassDirective: string;
+  /** SHA-256 of the input manifest built from `InputHashes`, or `TBD`. */
   InputContextSHA: string;
+  /** Files the run read, relative to the deliverable folder. */
   InputFiles: string[];
+  /** Files the run wrote or deleted, relative to the deliverable folder. */
   OutputFiles: string[];
+  /** Lifecycle state of the deliverable when the run started, or `TBD`. */
   StatusBefore: string;
+  /** Lifecycle state of the deliverable when the run ended, or `TBD`. */
   StatusAfter: string;
+  /** What went wrong (required for `FAILED` and `PARTIAL`). */
   ErrorSummary: string;
+  /** Free text from the agent and from runrec. */
   Notes: string;
+  /** SHA-256 (or `TBD`) of every governed input, by path. */
   InputHashes: Record<string, string>;
+  /** SHA-256 (or `TBD`, `DELETED`) of every output, by path. */
   OutputHashes: Record<string, string>;
+  /** Git `HEAD` of the work tree holding the folder, or empty. */
   GitHead: string;
+  /** Host name of the machine that ran. */
   Host: string;
+  /** SHA-256 of the line's bytes before its last comma. */
   RecordChecksum: string;
 }
+
+/**
+ * The most UTF-16 code units a field may hold (for a list or a map: its
+ * elements, keys and values plus one per separator). Each unit takes at most
+ * 3 bytes in the line, so every valid record fits in {@linkcode LINE_LIMIT_BYTES}.
+ */
+export const FIELD_LIMIT = 262_144;
+
+/**
+ * The longest line (without its `\n`) a record file may hold: 16 MiB. Readers
+ * report a longer line as an error without holding it in memory.
+ */
+export const LINE_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** Regular expression every RunID matches. */
 export const RUN_ID_PATTERN = /^RUN-DEL-[0-9]{2,}-[0-9]{2,}-[0-9]{8}-[0-9]{4}-[0-9]{3,}$/;
@@ -98,8 +138,6 @@ export const DELIVERABLE_ID_PATTERN = /^DEL-[0-9]{2,}-[0-9]{2,}$/;
 /** Regular expression of a lowercase hex SHA-256. */
 export const SHA256_PATTERN: RegExp = SHA256_HEX;
 const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
-const DURATION_PATTERN = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d{1,9})?)S)?)?$/;
 const GIT_HEAD_PATTERN = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 function oneOf(values: readonly string[]) {
@@ -171,39 +209,6 @@ function checkHashes(allowDeleted: boolean) {
   };
 }
 
-function checkTimestamp(value: string): string | undefined {
-  if (!TIMESTAMP_PATTERN.test(value)) {
-    return `must be UTC ISO 8601 like 2026-02-22T10:15:00Z, got ${show(value)}`;
-  }
-  // The pattern fixed every digit's place; reading them directly spares a match array.
-  const n = (at: number, count: number) => {
-    let v = 0;
-    for (let i = at; i < at + count; i++) v = v * 10 + value.charCodeAt(i) - 48;
-    return v;
-  };
-  const y = n(0, 4), mo = n(5, 2), d = n(8, 2);
-  if (
-    mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || n(11, 2) > 23 || n(14, 2) > 59 ||
-    n(17, 2) > 59
-  ) {
-    return `is not a real date and time: ${show(value)}`;
-  }
-  return undefined;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-function checkDuration(value: string): string | undefined {
-  const m = DURATION_PATTERN.exec(value);
-  if (!m || value === "P" || value.endsWith("T")) {
-    return `must be an ISO 8601 duration like PT2M34.5S, got ${show(value)}`;
-  }
-  return undefined;
-}
-
 /**
  * The field table: the single source of truth for the schema, in column order.
  *
@@ -222,6 +227,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "`v1.0`",
     default: "`v1.0`",
     source: "runrec; follows `RegisterSchemaVersion` of Dependencies.csv",
+    meaning: "The version of the schema the record follows.",
+    example: "v1.0",
     check: oneOf([SCHEMA_VERSION]),
   },
   {
@@ -232,6 +239,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "`RUN-{DeliverableID}-{YYYYMMDD}-{HHmm}-{SEQ}`, unique in the file",
     default: "allocated under the append lock",
     source: "runrec",
+    meaning: "Identifies the run; unique in the file.",
+    example: "RUN-DEL-01-02-20260222-1015-001",
     check: matches(RUN_ID_PATTERN, "RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ"),
   },
   {
@@ -242,6 +251,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "`DEL-XX-YY` (two or more digits each)",
     default: "from `_CONTEXT.md`, else the folder name",
     source: "`_CONTEXT.md`; folder name",
+    meaning: "The deliverable the run worked on.",
+    example: "DEL-01-02",
     check: matches(DELIVERABLE_ID_PATTERN, "DEL-XX-YY"),
   },
   {
@@ -252,6 +263,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "1-64 of `A-Z a-z 0-9 _ . -`, first a letter or digit",
     default: "none (the caller names itself)",
     source: "the agent (`--agent`)",
+    meaning: "The agent that ran.",
+    example: "4_DOCUMENTS",
     check: matches(AGENT_NAME_PATTERN, "an agent name of letters, digits, _ . -"),
   },
   {
@@ -262,6 +275,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "`TYPE_2`",
     default: "`TYPE_2`",
     source: "runrec",
+    meaning: "The kind of agent: every agent runrec records is a type-2 agent.",
+    example: "TYPE_2",
     check: oneOf([AGENT_TYPE]),
   },
   {
@@ -269,20 +284,25 @@ export const FIELDS: readonly FieldSpec[] = [
     kind: "text",
     requirement: "MUST",
     type: "UTC ISO 8601 date-time",
-    allowed: "`YYYY-MM-DDTHH:MM:SS[.f…]Z` (up to 9 fraction digits)",
+    allowed: "`YYYY-MM-DDTHH:MM:SS[.f…]Z` (up to 9 fraction digits), years 2000-2999; " +
+      "`emit --started` at most 5 minutes after the clock",
     default: "the time of the call minus `RunDuration` (`--started` overrides)",
     source: "the run's start",
-    check: checkTimestamp,
+    meaning: "When the run started, in UTC.",
+    example: "2026-02-22T10:15:00.000Z",
+    check: runTimestampProblem,
   },
   {
     name: "RunDuration",
     kind: "text",
     requirement: "MUST",
     type: "ISO 8601 duration",
-    allowed: "`PnDTnHnMn.nS`, e.g. `PT2M34.5S`",
+    allowed: "`PnDTnHnMn.nS`, e.g. `PT2M34.5S`: at most 3 fraction digits, at most ten years",
     default: "the time from `--started` to the call, else `PT0S`",
     source: "the agent (`--duration`, `--duration-ms`) or runrec (`start`/`finish`, `exec`)",
-    check: checkDuration,
+    meaning: "How long the run took, exact to the millisecond.",
+    example: "PT2M34.5S",
+    check: durationProblem,
   },
   {
     name: "RunStatus",
@@ -292,6 +312,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: RUN_STATUSES.map((s) => `\`${s}\``).join(", "),
     default: "none (the caller states the outcome)",
     source: "the agent (`--status`); `exec`: the exit code",
+    meaning: "The outcome of the run.",
+    example: "SUCCESS",
     check: oneOf(RUN_STATUSES),
   },
   {
@@ -302,6 +324,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "free text, e.g. `FULL`, `UPDATE`, `PASS-2`",
     default: "empty",
     source: "the ORCHESTRATOR's dispatch (`--pass`)",
+    meaning: "The pass the ORCHESTRATOR dispatched the run with.",
+    example: "FULL",
     check: anyText,
   },
   {
@@ -312,6 +336,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "64 lowercase hex, or `TBD` when no input could be hashed",
     default: "computed from `InputHashes`",
     source: "runrec (manifest algorithm in SCHEMA.md)",
+    meaning: "One hash of everything the run read: the input manifest's SHA-256.",
+    example: "3f5a…c2e1 (64 hex)",
     check: (value: string) =>
       isSha256Hex(value) || value === TBD
         ? undefined
@@ -325,6 +351,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "`;`-separated paths relative to the deliverable folder",
     default: "empty",
     source: "the agent (`--input`)",
+    meaning: "The files the run read, as the agent named them.",
+    example: "_CONTEXT.md;Specification.md",
     check: checkPathList,
   },
   {
@@ -335,6 +363,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "`;`-separated paths relative to the deliverable folder",
     default: "empty",
     source: "the agent (`--output`); `exec`: files created, modified or deleted",
+    meaning: "The files the run wrote or deleted.",
+    example: "Datasheet.md;Specification.md",
     check: checkPathList,
   },
   {
@@ -345,6 +375,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "a lifecycle state or `TBD`",
     default: "`--status-before`; `exec`/`start`: `_STATUS.md` at run start; else `TBD`",
     source: "`_STATUS.md`",
+    meaning: "The deliverable's lifecycle state when the run started.",
+    example: "OPEN",
     check: oneOf(LIFECYCLE_STATES),
   },
   {
@@ -355,6 +387,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "a lifecycle state or `TBD`",
     default: "`**Current State:**` of `_STATUS.md` at run end, else `TBD`",
     source: "`_STATUS.md`",
+    meaning: "The deliverable's lifecycle state when the run ended.",
+    example: "INITIALIZED",
     check: oneOf(LIFECYCLE_STATES),
   },
   {
@@ -365,6 +399,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "free text; not empty when `RunStatus` is `FAILED` or `PARTIAL`",
     default: "empty; `TBD` for `FAILED`/`PARTIAL` without `--error`",
     source: "the agent (`--error`)",
+    meaning: "What went wrong, for a run that failed or finished in part.",
+    example: "Spec section 4 missing",
     check: anyText,
   },
   {
@@ -375,6 +411,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "free text",
     default: "empty, plus what runrec notes (lock recoveries, skipped URLs)",
     source: "the agent (`--notes`) and runrec",
+    meaning: "Free text from the agent, and what runrec noted.",
+    example: "second pass after review",
     check: anyText,
   },
   {
@@ -385,6 +423,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "`path=hash` pairs, `;`-separated; hash is 64 lowercase hex or `TBD`",
     default: "computed: every governed input",
     source: "runrec (`_REFERENCES.md`, `--input`)",
+    meaning: "The content hash of each governed input when the run ended.",
+    example: "_CONTEXT.md=9b1d…04aa",
     check: checkHashes(false),
   },
   {
@@ -395,6 +435,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "`path=hash` pairs; hash is 64 lowercase hex, `TBD` or `DELETED`",
     default: "computed: every output file",
     source: "runrec (`--output`)",
+    meaning: "The content hash of each output when the run ended.",
+    example: "Datasheet.md=77c0…5e19",
     check: checkHashes(true),
   },
   {
@@ -405,6 +447,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "40 or 64 lowercase hex, or empty outside a git work tree",
     default: "`HEAD` of the work tree holding the folder, else empty",
     source: "`git rev-parse HEAD`",
+    meaning: "The git commit checked out when the run ended.",
+    example: "4e8a…91bf (40 hex)",
     check: (value: string) =>
       value === "" || GIT_HEAD_PATTERN.test(value)
         ? undefined
@@ -418,6 +462,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "host name of the machine that ran",
     default: "the host name, else empty",
     source: "the operating system",
+    meaning: "The machine the run ran on.",
+    example: "build-07",
     check: anyText,
   },
   {
@@ -428,6 +474,8 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "64 lowercase hex: SHA-256 of the line's bytes before the last comma",
     default: "computed when the line is encoded",
     source: "runrec",
+    meaning: "Detects a changed or damaged line: SHA-256 of the rest of the line.",
+    example: "d2c4…8f03 (64 hex)",
     check: (value: string) =>
       isSha256Hex(value) ? undefined : `must be 64 lowercase hex, got ${show(value)}`,
   },
@@ -488,9 +536,8 @@ export function validateRecord(record: RunRecord): FieldProblem[] {
 }
 
 /**
- * Checks one field's value on its own (shape, MUST, the field's rule);
- * returns what is wrong, or `undefined`. Frozen lists and maps (shared
- * between records read from one file) are checked once.
+ * Checks one field's value on its own (shape, MUST, size, the field's rule);
+ * returns what is wrong, or `undefined`.
  *
  * @example
  * ```ts
@@ -500,35 +547,26 @@ export function validateRecord(record: RunRecord): FieldProblem[] {
  * ```
  */
 export function checkField(spec: FieldSpec, value: unknown): string | undefined {
-  if (spec.kind !== "text" && isFrozenObject(value)) return cachedCheck(spec, value);
-  return uncachedCheck(spec, value);
-}
-
-function uncachedCheck(spec: FieldSpec, value: unknown): string | undefined {
   const shapeProblem = checkShape(spec, value);
   if (shapeProblem) return shapeProblem;
   if (spec.kind === "text") {
     if (value === "") return spec.requirement === "MUST" ? "is required and empty" : undefined;
     if (!(value as string).isWellFormed()) return "holds a lone UTF-16 surrogate";
   }
+  const size = sizeOf(spec, value);
+  if (size > FIELD_LIMIT) {
+    return `holds ${size} characters, more than the limit of ${FIELD_LIMIT}`;
+  }
   return (spec.check as (v: unknown) => string | undefined)(value);
 }
 
-function isFrozenObject(value: unknown): value is object {
-  return typeof value === "object" && value !== null && Object.isFrozen(value);
-}
-
-/** Results of checking frozen (shared, unchangeable) lists and maps, per field. */
-const checkedCells = new Map<string, WeakMap<object, string | undefined>>();
-
-/** Checks a frozen list or map once per field, however many records share it. */
-function cachedCheck(spec: FieldSpec, value: object): string | undefined {
-  let memo = checkedCells.get(spec.name);
-  if (!memo) checkedCells.set(spec.name, memo = new WeakMap());
-  if (memo.has(value)) return memo.get(value);
-  const message = uncachedCheck(spec, value);
-  memo.set(value, message);
-  return message;
+/** UTF-16 code units of a value, counting one per list or pair separator. */
+function sizeOf(spec: FieldSpec, value: unknown): number {
+  if (spec.kind === "text") return (value as string).length;
+  const parts = spec.kind === "list"
+    ? value as string[]
+    : Object.entries(value as Record<string, string>).map(([k, v]) => `${k}=${v}`);
+  return parts.reduce((sum, part) => sum + part.length + 1, 0) - (parts.length > 0 ? 1 : 0);
 }
 
 function checkShape(spec: FieldSpec, value: unknown): string | undefined {
@@ -561,23 +599,6 @@ export function runIdPrefix(deliverableId: string, timestamp: string): string {
     `${t.slice(11, 13)}${t.slice(14, 16)}-`;
 }
 
-/** Where each character of `YYYYMMDD-HHmm-` comes from in the timestamp (-1: a `-`). */
-const PREFIX_FROM_TIMESTAMP = [0, 1, 2, 3, 5, 6, 8, 9, -1, 11, 12, 14, 15, -1];
-
-/** `runId.startsWith(runIdPrefix(deliverableId, timestamp))` without building the prefix. */
-function hasRunIdPrefix(runId: string, deliverableId: string, timestamp: string): boolean {
-  const d = 4 + deliverableId.length; // after "RUN-" and the DeliverableID
-  if (!runId.startsWith("RUN-") || !runId.startsWith(deliverableId, 4) || runId[d] !== "-") {
-    return false;
-  }
-  for (let i = 0; i < PREFIX_FROM_TIMESTAMP.length; i++) {
-    const at = PREFIX_FROM_TIMESTAMP[i];
-    const expected = at < 0 ? 45 : timestamp.charCodeAt(at);
-    if (runId.charCodeAt(d + 1 + i) !== expected) return false;
-  }
-  return true;
-}
-
 /** The fields the cross-field rules read. */
 export type CrossFields = Pick<
   RunRecord,
@@ -608,8 +629,8 @@ export type CrossFields = Pick<
  */
 export function crossFieldProblems(r: CrossFields): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (!hasRunIdPrefix(r.RunID, r.DeliverableID, r.RunTimestamp)) {
-    const prefix = runIdPrefix(r.DeliverableID, r.RunTimestamp);
+  const prefix = runIdPrefix(r.DeliverableID, r.RunTimestamp);
+  if (!r.RunID.startsWith(prefix)) {
     problems.push({
       field: "RunID",
       message: `must start with ${prefix} (DeliverableID and RunTimestamp minute), got ${

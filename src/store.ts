@@ -526,11 +526,12 @@ function checkWritten(path: string, offset: number, bytes: Uint8Array): void {
   }
   const text = new TextDecoder().decode(back);
   const line = text.slice(text.lastIndexOf("\n", text.length - 2) + 1, -1);
-  const problems = validateRecord(decodeRecord(line));
-  if (problems.length > 0) {
-    throw new WriteError(
-      `${path}: post-write check: ${problems[0].field} ${problems[0].message}`,
-      { landed: true },
-    );
+  let problem: string | undefined;
+  try {
+    const [first] = validateRecord(decodeRecord(line));
+    if (first) problem = `${first.field} ${first.message}`;
+  } catch (e) {
+    problem = (e as Error).message;
   }
+  if (problem) throw new WriteError(`${path}: post-write check: ${problem}`, { landed: true });
 }

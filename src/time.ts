@@ -1,49 +1,75 @@
 /**
- * Timestamps and durations in the forms records use: UTC ISO 8601 ending in
- * `Z`, and ISO 8601 durations such as `PT2M34.5S`.
+ * Timestamps and durations in the forms records use (UTC ISO 8601 ending in
+ * `Z`, ISO 8601 durations such as `PT2M34.5S`), parsed in one place, and the
+ * plausibility rules for them:
+ *
+ * - a run starts in the years {@linkcode EARLIEST_YEAR} to
+ *   {@linkcode LATEST_YEAR}, and a run reported now started no later than
+ *   {@linkcode CLOCK_SKEW_MS} after this machine's clock;
+ * - a duration is exact to the millisecond (at most 3 fraction digits) and
+ *   at most {@linkcode MAX_DURATION_MS}.
  *
  * @module
  */
+import { InputError } from "./errors.ts";
+
+/** The earliest year a RunTimestamp may hold. */
+export const EARLIEST_YEAR = 2000;
+/** The latest year a RunTimestamp may hold. */
+export const LATEST_YEAR = 2999;
+/** How far a reported start may lie after this machine's clock (5 minutes: clocks drift). */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+/** The longest duration a run may have: ten years (longer ones are typing mistakes). */
+export const MAX_DURATION_MS = 10 * 365 * 86_400_000;
+
+const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /**
- * Formats milliseconds as an ISO 8601 duration (`PT0S`, `PT1.5S`, `PT2M34.5S`, `PT1H2M`).
+ * Milliseconds since the epoch of an ISO 8601 date or date-time: the one
+ * date-time parser of runrec. `zone: "required"` (the default) accepts only a
+ * date-time with `Z` or `±hh:mm`; `zone: "utc"` also accepts a date alone or
+ * a date-time without a zone, read as UTC. `undefined` when the text is not
+ * one, or not a real date and time (no February 30, no hour 24). Fraction
+ * digits beyond the millisecond are cut.
  *
  * @example
  * ```ts
- * import { formatDuration } from "./time.ts";
- * formatDuration(154_500); // "PT2M34.5S"
+ * import { parseInstant } from "./time.ts";
+ * parseInstant("2026-02-22T11:15:00+01:00"); // 1771755300000
+ * parseInstant("2026-02-22", { zone: "utc" }); // 1771718400000
+ * parseInstant("2026-02-30T10:00:00Z"); // undefined
  * ```
  */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`duration must be ≥ 0 ms, got ${ms}`);
-  const totalMs = Math.round(ms);
-  const hours = Math.floor(totalMs / 3_600_000);
-  const minutes = Math.floor((totalMs % 3_600_000) / 60_000);
-  const seconds = (totalMs % 60_000) / 1000;
-  let out = "PT";
-  if (hours) out += `${hours}H`;
-  if (minutes) out += `${minutes}M`;
-  if (seconds || out === "PT") out += `${seconds}S`;
-  return out;
+export function parseInstant(
+  text: string,
+  options: { zone?: "required" | "utc" } = {},
+): number | undefined {
+  const m = INSTANT.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d, h = 0, mi = 0, s = 0] = m.slice(1, 7).map((v) => v ? Number(v) : undefined);
+  const zone = m[8];
+  if (zone === undefined && options.zone !== "utc") return undefined;
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > daysInMonth(y!, mo!) || h > 23 || mi > 59 || s > 59) {
+    return undefined;
+  }
+  const ms = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
+  // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear does not.
+  const date = new Date(Date.UTC(2000, mo! - 1, d!, h, mi, s, ms));
+  date.setUTCFullYear(y!);
+  let offset = 0;
+  if (zone !== undefined && zone !== "Z") {
+    const zh = Number(zone.slice(1, 3));
+    const zm = Number(zone.slice(4, 6));
+    if (zh > 23 || zm > 59) return undefined;
+    offset = (zone[0] === "+" ? 1 : -1) * (zh * 60 + zm) * 60_000;
+  }
+  return date.getTime() - offset;
 }
 
-const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
-/**
- * Parses an ISO 8601 duration of days, hours, minutes and seconds into
- * milliseconds; `undefined` when it is not one.
- *
- * @example
- * ```ts
- * import { parseDuration } from "./time.ts";
- * parseDuration("PT2M34.5S"); // 154500
- * ```
- */
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION.exec(text);
-  if (!m || text === "P" || text.endsWith("T")) return undefined;
-  const [d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0));
-  return Math.round(((d * 24 + h) * 60 + mi) * 60_000 + s * 1000);
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
 /**
@@ -57,58 +83,149 @@ export function parseDuration(text: string): number | undefined {
  * ```
  */
 export function normaliseTimestamp(text: string): string | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) {
-    return undefined;
-  }
-  const [y, mo, d, h, mi, sec] = text.split(/[-T:Z+.]/).map(Number);
-  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate(); // days in month mo of year y
-  if (mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || (sec || 0) > 59) {
-    return undefined; // Date.parse would roll 2026-02-30 over into March
-  }
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : isoTimestamp(ms);
+  const ms = parseInstant(text);
+  return ms === undefined || !yearInRange(ms) ? undefined : new Date(ms).toISOString();
 }
 
-const MS_PER_DAY = 86_400_000;
+function yearInRange(ms: number): boolean {
+  const year = new Date(ms).getUTCFullYear();
+  return year >= EARLIEST_YEAR && year <= LATEST_YEAR;
+}
+
+const RUN_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 
 /**
- * `new Date(ms).toISOString()` without its first-call cost: the first
- * `toISOString` of a process measured ~0.75 ms (every `emit` is a fresh
- * process), this arithmetic a few microseconds. Days to a civil date by
- * H. Hinnant's `civil_from_days`; outside years 0-9999, or for a time `Date`
- * cannot hold, `Date` itself answers (and throws the same `RangeError`).
+ * What is wrong with a RunTimestamp as records hold it (UTC, `Z`, seconds,
+ * up to 9 fraction digits, a real date in the years {@linkcode EARLIEST_YEAR}
+ * to {@linkcode LATEST_YEAR}), or `undefined` when it is fine.
  *
  * @example
  * ```ts
- * import { isoTimestamp } from "./time.ts";
- * isoTimestamp(0); // "1970-01-01T00:00:00.000Z"
- * isoTimestamp(Date.UTC(2026, 1, 22, 10, 15, 7, 5)); // "2026-02-22T10:15:07.005Z"
+ * import { runTimestampProblem } from "./time.ts";
+ * runTimestampProblem("2026-02-22T10:15:00.000Z"); // undefined
+ * runTimestampProblem("9999-12-31T00:00:00Z"); // "must be in the years 2000 to 2999, got ..."
  * ```
  */
-export function isoTimestamp(ms: number): string {
-  const t = Math.trunc(ms); // as Date's TimeClip
-  const days = Math.floor(t / MS_PER_DAY);
-  let rest = t - days * MS_PER_DAY;
-  const z = days + 719_468; // days since 0000-03-01
-  const era = Math.floor(z / 146_097);
-  const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) -
-      Math.floor(dayOfEra / 146_096)) / 365,
-  );
-  const dayOfYear = dayOfEra -
-    (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const mp = Math.floor((5 * dayOfYear + 2) / 153); // month from March = 0
-  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  if (!(year >= 0 && year <= 9999)) return new Date(ms).toISOString();
-  const hours = Math.floor(rest / 3_600_000);
-  rest -= hours * 3_600_000;
-  const minutes = Math.floor(rest / 60_000);
-  rest -= minutes * 60_000;
-  const seconds = Math.floor(rest / 1000);
-  const pad = (n: number, width: number) => String(n).padStart(width, "0");
-  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:` +
-    `${pad(seconds, 2)}.${pad(rest - seconds * 1000, 3)}Z`;
+export function runTimestampProblem(text: string): string | undefined {
+  const ms = RUN_TIMESTAMP.test(text) ? parseInstant(text) : undefined;
+  if (ms === undefined) {
+    return `must be UTC ISO 8601 like 2026-02-22T10:15:00Z, got ${show(text)}`;
+  }
+  if (!yearInRange(ms)) {
+    return `must be in the years ${EARLIEST_YEAR} to ${LATEST_YEAR}, got ${show(text)}`;
+  }
+  return undefined;
+}
+
+/**
+ * The start of a run being recorded now, as a RunTimestamp: `started` (ISO
+ * 8601 with a zone) when given, else `now` minus the duration. Throws
+ * {@linkcode InputError} naming `--started` when it is not a date-time, lies
+ * outside the years {@linkcode EARLIEST_YEAR}-{@linkcode LATEST_YEAR}, or
+ * later than `now` plus {@linkcode CLOCK_SKEW_MS}.
+ *
+ * @example
+ * ```ts
+ * import { runStart } from "./time.ts";
+ * runStart(undefined, 1500, Date.UTC(2026, 1, 22, 10, 15)); // "2026-02-22T10:14:58.500Z"
+ * runStart("2026-02-22T11:15:00+01:00", 0); // "2026-02-22T10:15:00.000Z"
+ * ```
+ */
+export function runStart(
+  started: string | undefined,
+  durationMs: number,
+  now: number = Date.now(),
+): string {
+  if (started === undefined) return new Date(now - durationMs).toISOString();
+  const ms = parseInstant(started);
+  if (ms === undefined) {
+    throw new InputError(`--started: not an ISO 8601 date-time with zone: ${show(started)}`);
+  }
+  if (!yearInRange(ms)) {
+    throw new InputError(
+      `--started: must be in the years ${EARLIEST_YEAR} to ${LATEST_YEAR}, got ${show(started)}`,
+    );
+  }
+  if (ms > now + CLOCK_SKEW_MS) {
+    throw new InputError(
+      `--started: ${show(started)} is in the future (this machine's clock says ` +
+        `${new Date(now).toISOString()})`,
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Formats whole milliseconds as an ISO 8601 duration (`PT0S`, `PT1.5S`,
+ * `PT2M34.5S`, `PT1H2M`); throws a `RangeError` for anything else.
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from "./time.ts";
+ * formatDuration(154_500); // "PT2M34.5S"
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new RangeError(`duration must be a whole number of ms ≥ 0, got ${ms}`);
+  }
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = (ms % 60_000) / 1000;
+  let out = "PT";
+  if (hours) out += `${hours}H`;
+  if (minutes) out += `${minutes}M`;
+  if (seconds || out === "PT") out += `${seconds}S`;
+  return out;
+}
+
+const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d{1,3}))?S)?)?$/;
+
+/**
+ * Parses an ISO 8601 duration of days, hours, minutes and seconds (at most 3
+ * fraction digits) into milliseconds; `undefined` when it is not one.
+ * Exact: no rounding. Does not apply {@linkcode MAX_DURATION_MS}: see
+ * {@linkcode durationProblem}.
+ *
+ * @example
+ * ```ts
+ * import { parseDuration } from "./time.ts";
+ * parseDuration("PT2M34.5S"); // 154500
+ * ```
+ */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  if (!m || text === "P" || text.endsWith("T")) return undefined;
+  const [d, h, mi, s] = m.slice(1, 5).map((v) => Number(v ?? 0));
+  const ms = Number((m[5] ?? "").padEnd(3, "0"));
+  return ((d * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms;
+}
+
+/**
+ * What is wrong with a RunDuration, or `undefined` when it is fine: an ISO
+ * 8601 duration exact to the millisecond and at most
+ * {@linkcode MAX_DURATION_MS}.
+ *
+ * @example
+ * ```ts
+ * import { durationProblem } from "./time.ts";
+ * durationProblem("PT2M34.5S"); // undefined
+ * durationProblem("P99999999999D"); // "must be at most ten years (P3650D), got \"P99999999999D\""
+ * ```
+ */
+export function durationProblem(text: string): string | undefined {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    return `must be an ISO 8601 duration exact to the millisecond like PT2M34.5S, got ${
+      show(text)
+    }`;
+  }
+  if (ms > MAX_DURATION_MS) return `must be at most ten years (P3650D), got ${show(text)}`;
+  return undefined;
+}
+
+/** Quotes a value for an error message, shortened so the message stays one line. */
+function show(value: string): string {
+  const s = JSON.stringify(value);
+  return s.length > 60 ? `${s.slice(0, 57)}..."` : s;
 }

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { encodeRecord } from "../src/codec.ts";
 import { escapeMarkdownCell, renderTable } from "../src/cli/format.ts";
 import type { Io } from "../src/cli/command.ts";
-import { parseIsoInstant } from "../src/cli/log.ts";
+import { parseInstant } from "../src/time.ts";
 import { main } from "../src/cli/main.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { inputContextSha } from "../src/manifest.ts";
@@ -423,10 +423,10 @@ Deno.test("format: table widths count code points and ignore colour; Markdown ce
   assert.equal(table, "A    B\n→→   x\n\x1b[31mred\x1b[39m  y\n");
   assert.equal(escapeMarkdownCell("a|b\\c\r\nd<e&"), "a\\|b\\\\c<br>d&lt;e&amp;");
   assert.equal(
-    parseIsoInstant("2026-02-22T10:15:00.123456789Z"),
+    parseInstant("2026-02-22T10:15:00.123456789Z"),
     Date.UTC(2026, 1, 22, 10, 15, 0, 123),
   );
-  assert.equal(parseIsoInstant("2026-02-22T24:00:00Z"), undefined);
+  assert.equal(parseInstant("2026-02-22T24:00:00Z"), undefined);
 });
 
 // ---------------------------------------------------------------- subprocess

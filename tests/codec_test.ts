@@ -1,16 +1,20 @@
-import { assert, assertEquals, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
 import fc from "fast-check";
 import {
   checksumMatches,
+  checksumOf,
+  DecodeError,
   decodeRecord,
   encodeRecord,
   escapeValue,
+  splitCells,
   splitCsvLine,
   unescapeValue,
 } from "../src/codec.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { COLUMNS, type RunRecord, validateRecord } from "../src/schema.ts";
 import { sampleRecord } from "./fixtures.ts";
+import { seeded } from "./seed.ts";
 
 /** Any Unicode text: full code points, controls, separators, quotes, `%`, `=`. */
 const anyText = fc.array(
@@ -64,7 +68,7 @@ Deno.test("codec: any text in every text field and any path round-trips on one l
         assertEquals(encodeRecord(back), line, "re-encoding changes the line");
       },
     ),
-    { numRuns: 500 },
+    seeded("codec round trip", { numRuns: 500 }),
   );
 });
 
@@ -91,4 +95,127 @@ Deno.test("codec: a flipped byte breaks the checksum", () => {
   const flipped = line.replace("SUCCESS", "SUCCESZ");
   assert(checksumMatches(line));
   assert(!checksumMatches(flipped));
+});
+
+/** A line with a valid checksum over `body`, so only the decoder decides. */
+function signed(body: string): string {
+  return `${body},${checksumOf(body)}`;
+}
+
+/** The line of a record with its cell `field` replaced by `cell` (checksum recomputed). */
+function withCell(record: RunRecord, field: keyof RunRecord, cell: string): string {
+  const cells = splitCells(encodeRecord(record)).slice(0, -1);
+  cells[COLUMNS.indexOf(field)] = cell;
+  return signed(cells.join(","));
+}
+
+function decodeProblem(line: string): DecodeError {
+  try {
+    decodeRecord(line);
+  } catch (e) {
+    if (e instanceof DecodeError) return e;
+    throw e;
+  }
+  throw new Error(`decoded: ${line}`);
+}
+
+Deno.test("codec: only the spelling encode writes decodes; any other names its field (defect 13)", () => {
+  const record = sampleRecord({ Notes: "100% done, ok" });
+  const line = encodeRecord(record);
+  assertEquals(splitCells(line)[COLUMNS.indexOf("Notes")], '"100%25 done, ok"');
+  const spellings: [keyof RunRecord, string][] = [
+    ["RunID", '"RUN-DEL-01-02-20260222-1015-001"'], // a redundant quote hid it from the SEQ scan
+    ["AgentName", "%34_DOCUMENTS"], // a needless escape of "4"
+    ["Notes", '"100%25 done, o%6B"'],
+    ["Notes", "100%25 done%2C ok"], // an escaped comma instead of quoting
+    ["RunStatus", '"SUCCESS"'],
+    ["InputFiles", '"_CONTEXT.md"'],
+    ["InputHashes", `_CONTEXT.md=${"a".repeat(64)};../../../_Decomposition/D.md=TBD`], // unsorted
+    ["Notes", '"%3D1+1"'], // quoted without a reason
+    ["Notes", "=1+1"], // a formula start left bare
+  ];
+  for (const [field, cell] of spellings) {
+    const error = decodeProblem(withCell(record, field, cell));
+    assertEquals(error.field, field, cell);
+    assertMatch(error.message, /is not written as runrec writes it/);
+  }
+  assertEquals(decodeRecord(line).Notes, "100% done, ok");
+});
+
+/** Cells of any shape: quoted or not, with escapes of anything, separators and quotes. */
+const anyCell = fc.array(
+  fc.oneof(
+    fc.constantFrom(...'",;=%-+@\t ', "%25", "%2C", "%41", "%3B", "%3D", "%0A", '""', "a", "é"),
+    fc.string({ maxLength: 3 }),
+  ),
+  { maxLength: 8 },
+).map((parts) => parts.join(""));
+
+Deno.test("codec: encode(decode(line)) == line for every line that decodes", () => {
+  const base = encodeRecord(sampleRecord());
+  const cells = splitCells(base).slice(0, -1);
+  fc.assert(
+    fc.property(fc.nat({ max: cells.length - 1 }), anyCell, fc.boolean(), (at, cell, quoted) => {
+      const mutated = [...cells];
+      mutated[at] = quoted ? `"${cell.replaceAll('"', '""')}"` : cell;
+      const line = signed(mutated.join(","));
+      let record: RunRecord;
+      try {
+        record = decodeRecord(line);
+      } catch {
+        return; // refused: fine, as long as nothing else decodes
+      }
+      assertEquals(encodeRecord(record), line);
+    }),
+    seeded("canonical decode", { numRuns: 3_000 }),
+  );
+});
+
+Deno.test("codec: cells starting = + - @ TAB or CR are escaped so spreadsheets do not evaluate them (defect 16)", () => {
+  const starts = ["=", "+", "-", "@", "\t", "\r"];
+  for (const start of starts) {
+    const value = `${start}cmd|' /C calc'!A0`;
+    const record = sampleRecord({
+      Notes: value,
+      ErrorSummary: `${start}5`,
+      AgentName: "A",
+      RunPassDirective: value,
+      Host: `${start}host`,
+      InputFiles: [`${start}in.md`],
+      InputHashes: { [`${start}in.md`]: "TBD" },
+      OutputFiles: [`${start}out.md`, "b.md"],
+      OutputHashes: { [`${start}out.md`]: "TBD", "b.md": "TBD" },
+    });
+    record.InputContextSHA = inputContextSha(record.InputHashes);
+    const line = encodeRecord(record);
+    for (const cell of splitCsvLine(line)) {
+      assert(!/^[=+\-@\t\r]/.test(cell), `cell ${JSON.stringify(cell)} starts a formula`);
+    }
+    const back = decodeRecord(line);
+    assertEquals(back.Notes, value);
+    assertEquals(back.ErrorSummary, `${start}5`);
+    assertEquals(back.InputFiles, [`${start}in.md`]);
+    assertEquals(back.OutputHashes, { [`${start}out.md`]: "TBD", "b.md": "TBD" });
+    assertEquals(encodeRecord(back), line);
+  }
+  assertEquals(splitCells(encodeRecord(sampleRecord({ Notes: "-5" })))[15], "%2D5");
+  assertEquals(decodeRecord(encodeRecord(sampleRecord({ Notes: "-5" }))).Notes, "-5");
+});
+
+Deno.test("codec: a decoded record is a plain object whose lists and maps can change (defect 17)", () => {
+  const record = decodeRecord(encodeRecord(sampleRecord()));
+  const again = decodeRecord(encodeRecord(sampleRecord()));
+  record.OutputFiles.push("More.md");
+  record.InputFiles.length = 0;
+  record.OutputHashes["More.md"] = "TBD";
+  record.Notes = "changed";
+  assert(!Object.isFrozen(record) && !Object.isFrozen(record.InputHashes));
+  assertEquals(record.OutputFiles, ["Datasheet.md", "More.md"]);
+  assertEquals(again.OutputFiles, ["Datasheet.md"], "records share no list");
+  assertEquals(again.InputFiles, ["_CONTEXT.md"]);
+});
+
+Deno.test("codec: unescaping a field of 8 Mi escapes takes memory in proportion to it", () => {
+  const value = "%25".repeat(8 << 20);
+  assertEquals(unescapeValue(value).length, 8 << 20);
 });

@@ -63,7 +63,8 @@ Deno.test("the field table has one row per column, in CSV order", () => {
   assert.equal(rows.length, COLUMNS.length);
   rows.forEach((row, i) => {
     const cells = row.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
-    assert.equal(cells.length, 7, `row ${i + 1} has ${cells.length} cells: ${row}`);
+    assert.equal(cells.length, 9, `row ${i + 1} has ${cells.length} cells: ${row}`);
+    assert.ok(cells[2] !== "" && cells[6] !== "", `row ${i + 1} lacks a meaning or an example`);
     assert.equal(cells[0], String(i + 1));
     assert.equal(cells[1], `\`${COLUMNS[i]}\``);
   });

@@ -1,40 +1,106 @@
 /**
- * `isoTimestamp` is `Date.prototype.toISOString` without its first-call cost:
- * it must agree with it on every millisecond records can hold.
+ * The one date-time parser and the plausibility rules of timestamps and
+ * durations (issue 8, defect 18).
  *
  * @module
  */
 import fc from "fast-check";
-import { assertEquals } from "./assert.ts";
-import { isoTimestamp } from "../src/time.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
+import { InputError } from "../src/errors.ts";
+import {
+  CLOCK_SKEW_MS,
+  durationProblem,
+  formatDuration,
+  MAX_DURATION_MS,
+  normaliseTimestamp,
+  parseDuration,
+  parseInstant,
+  runStart,
+  runTimestampProblem,
+} from "../src/time.ts";
+import { seeded } from "./seed.ts";
 
-const YEAR_9999_END = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const NOW = Date.UTC(2026, 1, 22, 10, 15, 0, 0);
 
-Deno.test("time: isoTimestamp equals toISOString at the edges of months, years and eras", () => {
-  const edges = [
-    0,
-    -1,
-    Date.UTC(2000, 1, 29, 23, 59, 59, 999), // leap day of a 400-year leap year
-    Date.UTC(1900, 2, 1), // the day after a 100-year non-leap February
-    Date.UTC(2024, 1, 29, 12),
-    Date.UTC(2026, 11, 31, 23, 59, 59, 999),
-    Date.UTC(1969, 11, 31, 23, 59, 59, 999),
-    new Date("0000-01-01T00:00:00.000Z").getTime(),
-    YEAR_9999_END,
-    YEAR_9999_END + 1, // year 10000: Date's own form, +010000-…
-    new Date("0000-01-01T00:00:00.000Z").getTime() - 1, // year -1: Date's own form
-    1_771_755_307_005.7, // a fraction of a millisecond is cut, as Date does
-    -1.5,
-  ];
-  for (const ms of edges) assertEquals(isoTimestamp(ms), new Date(ms).toISOString(), String(ms));
+Deno.test("time: parseInstant agrees with Date on every millisecond of years 0-9999", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({
+        min: Date.parse("0000-01-01T00:00:00Z"),
+        max: Date.parse("9999-12-31T23:59:59.999Z"),
+      }),
+      (ms) => {
+        const iso = new Date(ms).toISOString();
+        assertEquals(parseInstant(iso), ms, iso);
+      },
+    ),
+    seeded("parseInstant", { numRuns: 5_000 }),
+  );
 });
 
-Deno.test("time: isoTimestamp equals toISOString for any millisecond of years 0-9999", () => {
-  const start = new Date("0000-01-01T00:00:00.000Z").getTime();
+Deno.test("time: parseInstant reads zones, dates alone only as UTC, and rejects unreal dates", () => {
+  assertEquals(parseInstant("2026-02-22T11:15:00+01:00"), NOW);
+  assertEquals(parseInstant("2026-02-22T10:15:00.0009Z"), NOW); // cut below the millisecond
+  assertEquals(parseInstant("2026-02-22"), undefined);
+  assertEquals(parseInstant("2026-02-22", { zone: "utc" }), Date.UTC(2026, 1, 22));
+  assertEquals(parseInstant("2026-02-22T10:15", { zone: "utc" }), NOW);
+  for (const bad of ["2026-02-29T00:00:00Z", "2026-02-22T24:00:00Z", "2026-13-01T00:00:00Z"]) {
+    assertEquals(parseInstant(bad), undefined, bad);
+  }
+  assertEquals(normaliseTimestamp("2026-02-22T11:15:00+01:00"), "2026-02-22T10:15:00.000Z");
+});
+
+Deno.test("time: --started in the future, in year 0000 or in 9999 is refused with one line", () => {
+  const cases: [string, RegExp][] = [
+    [new Date(NOW + CLOCK_SKEW_MS + 1000).toISOString(), /--started: .* is in the future/],
+    ["0000-01-01T00:00:00Z", /--started: must be in the years 2000 to 2999/],
+    ["9999-12-31T23:59:59Z", /--started: must be in the years 2000 to 2999/],
+    ["yesterday", /--started: not an ISO 8601 date-time/],
+  ];
+  for (const [started, message] of cases) {
+    let error: unknown;
+    try {
+      runStart(started, 0, NOW);
+    } catch (e) {
+      error = e;
+    }
+    assert(error instanceof InputError, `${started} accepted`);
+    assertMatch(error.message, message);
+    assert(!error.message.includes("\n"));
+  }
+  // Within the clock-skew allowance, and in the past: recorded exactly.
+  const skewed = new Date(NOW + CLOCK_SKEW_MS).toISOString();
+  assertEquals(runStart(skewed, 0, NOW), skewed);
+  assertEquals(runStart("2026-02-22T09:00:00.123Z", 0, NOW), "2026-02-22T09:00:00.123Z");
+  assertEquals(runStart(undefined, 1_500, NOW), "2026-02-22T10:14:58.500Z");
+});
+
+Deno.test("time: RunTimestamp must be a real UTC date-time in the years 2000-2999", () => {
+  assertEquals(runTimestampProblem("2026-02-22T10:15:00.123456789Z"), undefined);
+  assertMatch(runTimestampProblem("0000-01-01T00:00:00Z")!, /years 2000 to 2999/);
+  assertMatch(runTimestampProblem("9999-12-31T00:00:00Z")!, /years 2000 to 2999/);
+  assertMatch(runTimestampProblem("2026-02-22T10:15:00+01:00")!, /UTC ISO 8601/);
+});
+
+Deno.test("time: durations are exact to the millisecond; fractions and absurd ones refused", () => {
+  assertEquals(parseDuration("PT0.001S"), 1);
+  assertEquals(parseDuration("PT2M34.5S"), 154_500);
+  assertEquals(parseDuration("P1DT1H"), 90_000_000);
+  assertEquals(parseDuration("PT0.0015S"), undefined); // below the millisecond
+  assertThrows(() => formatDuration(1.5), RangeError);
+  assertMatch(durationProblem("P99999999999D")!, /at most ten years/);
+  assertMatch(durationProblem("PT0.0001S")!, /exact to the millisecond/);
+  assertEquals(durationProblem(formatDuration(MAX_DURATION_MS)), undefined);
+  assertMatch(durationProblem(formatDuration(MAX_DURATION_MS + 1))!, /at most ten years/);
+  // Long enough that no start could be computed used to throw "Invalid time value".
+  assertEquals(runStart(undefined, MAX_DURATION_MS, NOW).slice(0, 4), "2016");
+});
+
+Deno.test("time: formatDuration and parseDuration round-trip every whole millisecond", () => {
   fc.assert(
-    fc.property(fc.integer({ min: start, max: YEAR_9999_END }), (ms) => {
-      assertEquals(isoTimestamp(ms), new Date(ms).toISOString());
+    fc.property(fc.integer({ min: 0, max: MAX_DURATION_MS }), (ms) => {
+      assertEquals(parseDuration(formatDuration(ms)), ms);
     }),
-    { numRuns: 20_000 },
+    seeded("duration round trip", { numRuns: 5_000 }),
   );
 });

@@ -80,8 +80,10 @@ export const emitCommand: Command = {
   async run(parsed, io) {
     const [delDir] = positionals(parsed, ["del-dir"]);
     const durationMs = stringOption(parsed, "duration-ms");
-    if (durationMs !== undefined && !/^\d+(\.\d+)?$/.test(durationMs)) {
-      throw new InputError(`--duration-ms: must be a number of milliseconds, got "${durationMs}"`);
+    if (durationMs !== undefined && !/^\d+$/.test(durationMs)) {
+      throw new InputError(
+        `--duration-ms: must be a whole number of milliseconds, got "${durationMs}"`,
+      );
     }
     const report: RunReport = {
       agent: requiredOption(parsed, "agent"),

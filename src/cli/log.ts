@@ -8,6 +8,7 @@ import { encodeRecord } from "../codec.ts";
 import { readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { resolveTargets } from "../targets.ts";
+import { parseInstant } from "../time.ts";
 import { describeLineProblem } from "../verify.ts";
 import {
   type Command,
@@ -56,41 +57,6 @@ Example:
   runrec log . --agent 4_DOCUMENTS --since 2026-02-01 --format jsonl
 `;
 
-const SINCE_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-
-/**
- * Milliseconds since the epoch of an ISO 8601 date or date-time; without a
- * zone it is UTC. `undefined` when the text is not one, or not a real date.
- *
- * @example
- * ```ts
- * import { parseIsoInstant } from "./log.ts";
- * parseIsoInstant("2026-02-22"); // 1771718400000
- * parseIsoInstant("2026-02-30"); // undefined
- * ```
- */
-export function parseIsoInstant(text: string): number | undefined {
-  const m = SINCE_PATTERN.exec(text);
-  if (!m) return undefined;
-  const [y, mo, d, h = 0, mi = 0, s = 0] = m.slice(1, 7).map((v) => (v ? Number(v) : undefined));
-  const millis = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
-  const utc = Date.UTC(y!, mo! - 1, d!, h, mi, s, millis);
-  const check = new Date(utc);
-  if (
-    check.getUTCFullYear() !== y || check.getUTCMonth() !== mo! - 1 || check.getUTCDate() !== d ||
-    h > 23 || mi > 59 || s > 59
-  ) {
-    return undefined;
-  }
-  const zone = m[8];
-  if (!zone || zone === "Z") return utc;
-  const sign = zone[0] === "+" ? 1 : -1;
-  const [zh, zm] = zone.slice(1).split(":").map(Number);
-  if (zh > 23 || zm > 59) return undefined;
-  return utc - sign * (zh * 60 + zm) * 60_000;
-}
-
 /** The filters of `log`, parsed and checked. */
 interface Filters {
   agents?: Set<string>;
@@ -125,7 +91,7 @@ function parseFilters(parsed: Parsed): Filters {
   }
   const since = stringOption(parsed, "since");
   if (since !== undefined) {
-    filters.sinceMs = parseIsoInstant(since);
+    filters.sinceMs = parseInstant(since, { zone: "utc" });
     if (filters.sinceMs === undefined) {
       throw new UsageError(
         `--since: expected an ISO 8601 date or date-time like 2026-02-22 or ` +
@@ -140,7 +106,7 @@ function matches(record: RunRecord, filters: Filters): boolean {
   if (filters.agents && !filters.agents.has(record.AgentName)) return false;
   if (filters.statuses && !filters.statuses.has(record.RunStatus)) return false;
   if (filters.sinceMs !== undefined) {
-    const at = parseIsoInstant(record.RunTimestamp) ?? -Infinity;
+    const at = parseInstant(record.RunTimestamp) ?? -Infinity;
     if (at < filters.sinceMs) return false;
   }
   return true;

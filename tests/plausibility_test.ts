@@ -1,0 +1,84 @@
+/**
+ * Implausible times given to `emit` are refused with one line and exit 2,
+ * nothing written; records holding them fail validation (issue 8, defect 18).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { runCli } from "./cli.ts";
+import { makeProject, sampleRecord } from "./fixtures.ts";
+import { validateRecord } from "../src/schema.ts";
+
+Deno.test("plausibility: emit refuses future, year-0000/9999 starts and inexact or absurd durations", async () => {
+  const { root, del } = await makeProject();
+  const future = new Date(Date.now() + 3_600_000).toISOString();
+  const cases: [string[], RegExp][] = [
+    [["--started", future], /--started: .* is in the future/],
+    [["--started", "0000-01-01T00:00:00Z"], /--started: must be in the years 2000 to 2999/],
+    [["--started", "9999-12-31T23:59:59Z"], /--started: must be in the years 2000 to 2999/],
+    [["--duration-ms", "1.5"], /--duration-ms: must be a whole number of milliseconds/],
+    [["--duration", "P99999999999D"], /--duration must be at most ten years/],
+    [
+      ["--duration", "PT0.0015S"],
+      /--duration must be an ISO 8601 duration exact to the millisecond/,
+    ],
+  ];
+  for (const [extra, message] of cases) {
+    const { code, stdout, stderr } = await runCli([
+      "emit",
+      del,
+      "--agent",
+      "4_DOCUMENTS",
+      "--status",
+      "SUCCESS",
+      ...extra,
+    ]);
+    assertEquals(code, 2, `${extra.join(" ")}: ${stderr}`);
+    assertEquals(stdout, "");
+    assertMatch(stderr, message);
+    assertEquals(stderr.trim().split("\n").length, 1, stderr);
+  }
+  let written = true;
+  try {
+    await Deno.stat(join(del, "RunRecords.csv"));
+  } catch {
+    written = false;
+  }
+  assert(!written, "a refused emit wrote the record file");
+  // Recorded exactly: 1 ms is PT0.001S, and a start within the past stays as given.
+  const ok = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--duration-ms",
+    "1",
+    "--started",
+    "2026-02-22T10:15:00.123+01:00",
+    "--json",
+  ]);
+  assertEquals(ok.code, 0, ok.stderr);
+  const record = JSON.parse(ok.stdout);
+  assertEquals(record.RunDuration, "PT0.001S");
+  assertEquals(record.RunTimestamp, "2026-02-22T09:15:00.123Z");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("plausibility: records with implausible times or oversized fields fail validation", () => {
+  const problem = (overrides: Parameters<typeof sampleRecord>[0]) =>
+    validateRecord(sampleRecord(overrides))[0];
+  assertMatch(
+    problem({ RunTimestamp: "9999-02-22T10:15:00Z" })?.message ?? "",
+    /years 2000 to 2999/,
+  );
+  assertEquals(problem({ RunDuration: "PT0.0001S" })?.field, "RunDuration");
+  assertEquals(problem({ RunDuration: "P99999999999D" })?.field, "RunDuration");
+  assertMatch(
+    problem({ Notes: "x".repeat(262_145) })?.message ?? "",
+    /more than the limit of 262144/,
+  );
+  assertEquals(problem({ Notes: "x".repeat(262_144) }), undefined);
+});
