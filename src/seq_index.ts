@@ -84,7 +84,7 @@ export class SeqIndex {
     const index = new SeqIndex();
     for (const [id, value] of Object.entries(latest)) {
       if (!Array.isArray(value) || value.length !== 2) return undefined;
-      const runId = `RUN-${id}-${value[0]}-${value[1]}`;
+      const runId = `RUN-${id}-${value[0]}-${String(value[1]).padStart(3, "0")}`;
       if (!RUN_ID.test(runId)) return undefined;
       index.see(runId);
     }

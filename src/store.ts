@@ -386,44 +386,39 @@ const LINE_HEAD = 1024;
 const CHUNK = 1 << 16;
 
 /**
- * Calls `visit` with the first {@linkcode LINE_HEAD} bytes (as Latin-1 text)
- * of every line from byte `from` on, the torn last line included: memory
- * stays bounded however long a line is.
+ * Calls `visit` with the first {@linkcode LINE_HEAD} bytes of every line from
+ * byte `from` on, the torn last line included: memory stays bounded however
+ * long a line is. Bytes are read one character each (a RunID is ASCII), so
+ * string offsets are byte offsets.
  */
 function scanLines(path: string, from: number, visit: (head: string) => void): void {
   const handle = Deno.openSync(path, { read: true });
   try {
     handle.seekSync(from, Deno.SeekMode.Start);
     const buffer = new Uint8Array(CHUNK);
+    const oneCharPerByte = new TextDecoder("latin1");
     let head = "";
     while (true) {
       const n = handle.readSync(buffer);
       if (n === null) break;
+      const text = oneCharPerByte.decode(buffer.subarray(0, n));
       let start = 0;
-      while (start < n) {
-        const nl = buffer.subarray(start, n).indexOf(NEWLINE);
-        const end = nl < 0 ? n : start + nl;
+      while (start < text.length) {
+        const nl = text.indexOf("\n", start);
+        const end = nl < 0 ? text.length : nl;
         if (head.length < LINE_HEAD) {
-          head += latin1(buffer.subarray(start, Math.min(end, start + LINE_HEAD - head.length)));
+          head += text.slice(start, Math.min(end, start + LINE_HEAD - head.length));
         }
         if (nl < 0) break;
         visit(head);
         head = "";
-        start = end + 1;
+        start = nl + 1;
       }
     }
     if (head !== "") visit(head);
   } finally {
     handle.close();
   }
-}
-
-function latin1(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 4096) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  }
-  return text;
 }
 
 /** Whether the file's bytes hold the UTF-8 of `text` (which must not span a line). */

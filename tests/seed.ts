@@ -22,3 +22,25 @@ export function seeded<T extends object>(name: string, params: T): T & { seed: n
   console.log(`${name}: seed ${seed} (replay: RUNREC_TEST_SEED=${seed})`);
   return { ...params, seed };
 }
+
+/**
+ * A seeded random number generator (mulberry32) for tests that draw their
+ * own numbers; prints its seed as {@linkcode seeded} does.
+ *
+ * @example
+ * ```ts
+ * import { seededRandom } from "./seed.ts";
+ * const random = seededRandom("shuffle");
+ * random(); // a number in [0, 1)
+ * ```
+ */
+export function seededRandom(name: string): () => number {
+  let state = seeded(name, {}).seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
