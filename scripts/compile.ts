@@ -1,15 +1,14 @@
 /**
  * `deno task compile`: bundles the CLI into `dist/bundle/` (minified
- * JavaScript: `emit` as one file of its own, every other command as a chunk
- * beside the chunks they share), then builds `dist/runrec` (full
- * permissions, network denied) and `dist/runrec-sandboxed` (files only) from
- * that bundle. Both binaries therefore run exactly the code in
- * `dist/bundle/`, which `deno run` can also run where no binary can be built.
+ * JavaScript, one chunk per command and the chunks they share), then builds
+ * `dist/runrec` (full permissions, network denied) and
+ * `dist/runrec-sandboxed` (files only) from that bundle. Both binaries
+ * therefore run exactly the code in `dist/bundle/`, which `deno run` can also
+ * run where no binary can be built.
  *
  * Why a bundle: Deno loads a TypeScript module through its transpile cache,
- * source map included, and that made loading `emit`'s 19 modules take
- * ~3.2 ms against ~1.1 ms for the bundle's emit file (a quarter of what `emit`
- * adds to Deno's own start-up); see docs/BENCHMARKS.md.
+ * source map included, and loading `emit`'s modules took ~3.2 ms against
+ * ~1.1 ms for the bundle; see docs/BENCHMARKS.md.
  *
  * `deno compile` needs the `denort` runtime of the target; where Deno cannot
  * download it, set `DENORT_BIN` to a local copy (Deno reads that variable
@@ -22,9 +21,6 @@
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ENTRY_POINT, FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
-
-/** The `emit` command's module, bundled into a file of its own. */
-const EMIT_COMMAND = "src/cli/emit.ts";
 
 /** Worker modules: entry points of the bundle of their own, started by URL. */
 const WORKERS = ["src/check_worker.ts"];
@@ -49,27 +45,9 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
  */
 export async function bundleCli(outDir: string = join(ROOT, BUNDLE_DIR)): Promise<string> {
   await Deno.remove(outDir, { recursive: true }).catch(() => {});
-  // `emit`, the command agents run after every task, is one file of its own: loaded as
-  // nine chunks shared with the other commands it took ~0.5 ms longer per run.
-  await denoBundle(["-o", join(outDir, "cli", "emit.js"), EMIT_COMMAND]);
-  // The entry point and every other command, with the chunks they share.
-  await denoBundle([
-    "--code-splitting",
-    "--external",
-    "./emit.ts",
-    "--outdir",
-    outDir,
-    ENTRY_POINT,
-    ...WORKERS,
-  ]);
+  await denoBundle(["--code-splitting", "--outdir", outDir, ENTRY_POINT, ...WORKERS]);
   // esbuild keeps the entry points' paths below their common folder (src/).
   const main = join(outDir, "cli", "main.js");
-  const text = await Deno.readTextFile(main).catch(() => "");
-  const parts = text.split('"./emit.ts"');
-  if (parts.length !== 2) {
-    throw new Error(`deno bundle: ${main} does not import ./emit.ts exactly once`);
-  }
-  await Deno.writeTextFile(main, parts.join('"./emit.js"'));
   return main;
 }
 

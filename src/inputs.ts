@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isAbsolute, join, relative, resolve, toPosix } from "./path.ts";
+import { isAbsolute, join, relative, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
@@ -60,7 +60,7 @@ export function isRunrecOwn(path: string): boolean {
  * ```
  */
 export function relativePath(delDir: string, absPath: string): string {
-  return toPosix(relative(resolve(delDir), resolve(absPath)));
+  return relative(resolve(delDir), resolve(absPath));
 }
 
 /** A short reason for a failed read; node:fs errors carry a `code`, Deno's a class. */

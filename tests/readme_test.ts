@@ -156,6 +156,8 @@ async function freshCopy(): Promise<{ dir: string; copy: string; env: Record<str
   const env = {
     PATH: `${join(dir, "bin")}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
     HOME: join(dir, "home"), // no user git config
+    // Deno's cache of the one npm package (pathe): where the test run found it.
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache", "deno"),
     TMPDIR: join(dir, "tmp"),
     NO_COLOR: "1",
     LC_ALL: "C.UTF-8",

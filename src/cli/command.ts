@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InputError } from "../errors.ts";
+import { CheckFailure, InputError } from "../errors.ts";
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -200,10 +200,7 @@ export function positionals(parsed: Parsed, names: string[], atLeast = false): s
 
 /** Maps an error to the exit code and one line for stderr; unknown errors are I/O failures. */
 export function exitFor(error: unknown): { code: number; message: string } {
-  // By name: the bundle gives `emit` its own copy of the error classes.
-  if ((error as Error)?.name === "CheckFailure") {
-    return { code: EXIT.check, message: (error as Error).message };
-  }
+  if (error instanceof CheckFailure) return { code: EXIT.check, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   return { code: EXIT.usage, message: message.split("\n")[0] };
 }

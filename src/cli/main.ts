@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type Command, EXIT, exitFor, type Io, parseCommandArgs } from "./command.ts";
+import { type Command, EXIT, exitFor, type Io, parseCommandArgs, UsageError } from "./command.ts";
 
 /** A command as `runrec --help` lists it, and how to load it. */
 export interface CommandEntry {
@@ -146,7 +146,7 @@ export async function main(args: string[], io: Io): Promise<number> {
   } catch (error) {
     const { code, message } = exitFor(error);
     // By name: the bundle gives `emit` its own copy of the error classes.
-    const hint = (error as Error)?.name === "UsageError" ? ` (see runrec ${name} --help)` : "";
+    const hint = error instanceof UsageError ? ` (see runrec ${name} --help)` : "";
     io.err(`runrec ${name}: ${message}${hint}\n`);
     return code;
   }

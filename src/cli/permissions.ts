@@ -24,20 +24,14 @@ const COMMON = [
   "--allow-sys=hostname,uid",
   "--deny-net",
   "--no-prompt",
-  // runrec reads no deno.json and no npm package: the caller's project configuration
-  // (found from the working folder) cannot change it, and start-up skips both (~1-2 ms).
+  // The caller's project configuration (a deno.json found from the working folder) must
+  // not change runrec: its one package is named by exact version in src/path.ts.
   "--no-config",
-  "--no-npm",
   // V8: `--no-lazy` compiles every function when its module loads, so Deno's code cache
-  // holds all of runrec's bytecode and a run compiles nothing (emit: 3-4 ms less).
-  // `--no-sparkplug`: a run as short as emit's spent ~0.7 ms compiling baseline code
-  // it hardly reused (emit: ~1 ms less; validate unchanged, TurboFan does its work).
-  // `--no-regexp-tier-up`: a regular expression is compiled once, to native code, not
-  // first to bytecode and again on its second use (emit: ~0.4 ms less over 300 paired
-  // runs; validate unchanged). A smaller young generation, and `gc()` for the reader to
-  // free the native memory of its per-line hashers, keep `validate` of millions of records
-  // near 120 MB (without them, 170-280 MB). See docs/BENCHMARKS.md.
-  "--v8-flags=--no-lazy,--no-sparkplug,--no-regexp-tier-up,--max-semi-space-size=4,--expose-gc",
+  // holds all of runrec's bytecode and a run compiles nothing (emit: 3-4 ms less);
+  // `--no-sparkplug` skips baseline code a run as short as emit's hardly reuses (emit:
+  // 1-1.5 ms less). See docs/BENCHMARKS.md.
+  "--v8-flags=--no-lazy,--no-sparkplug",
 ];
 
 /**
