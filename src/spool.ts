@@ -205,6 +205,8 @@ function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
   return path;
 }
 
+let spooledHere = 0;
+
 /**
  * A new spool entry for a record that could not be appended to `recordFile`.
  *
@@ -213,12 +215,14 @@ function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
  * import { newSpoolEntry } from "./spool.ts";
  * declare const draft: import("./store.ts").RecordDraft;
  * const entry = newSpoolEntry("DEL-01-02_X/RunRecords.csv", draft, "ENOSPC");
- * entry.id; // "1767225600000-4242-1a2b3c4d"
+ * entry.id; // "1767225600000-4242-0001-1a2b3c4d"
  * ```
  */
 export function newSpoolEntry(recordFile: string, draft: RecordDraft, error: string): SpoolEntry {
   return {
-    id: `${Date.now()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
+    // Names sort in spool order: time, then this process's count (several in one millisecond).
+    id: `${Date.now()}-${Deno.pid}-${String(++spooledHere).padStart(4, "0")}-` +
+      crypto.randomUUID().slice(0, 8),
     recordFile: resolve(recordFile),
     draft,
     error,

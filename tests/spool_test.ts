@@ -315,3 +315,48 @@ Deno.test("store: a RunRecords.csv that is a symbolic link is refused; its targe
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("spool: with the lock held by a live writer, an emit waits once, not once per spooled record", async () => {
+  const { del, file, env, cleanup } = await projectWithSpooled();
+  const spool = join(del, SPOOL_FOLDER);
+  for (const agent of ["EARLIER2", "EARLIER3"]) {
+    spoolRecord(
+      del,
+      newSpoolEntry(file, sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent }), "x"),
+    );
+  }
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "tests/support/hold_lock.ts"), `${file}.lock`, "30"],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const lines = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let held = "";
+  while (!held.includes("\n")) held += (await lines.read()).value ?? "";
+  try {
+    // Two emits in a row: each waits one lock deadline (5 s), whatever the spool holds.
+    for (const agent of ["NOW1", "NOW2"]) {
+      const started = Date.now();
+      const out = await runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS"], [
+        ...FULL_FLAGS,
+      ], env);
+      const took = Date.now() - started;
+      assertEquals(out.code, 0, out.stderr);
+      assertMatch(out.stderr, /spooled to /);
+      assert(took < 9_000, `${agent} took ${took} ms: it waited more than one deadline`);
+    }
+    assertEquals(entriesIn(spool).filter((n) => n.endsWith(".json")).length, 5);
+  } finally {
+    await holder.stdin.close();
+    await holder.status;
+    lines.releaseLock();
+    await holder.stdout.cancel().catch(() => {});
+  }
+  // The writer is done: the next emit appends the five spooled records in order, then its own.
+  const next = await runCliProcess(["emit", del, "--agent", "LAST", "--status", "SUCCESS"], [
+    ...FULL_FLAGS,
+  ], env);
+  assertEquals(next.code, 0, next.stderr);
+  assertEquals(await agentsIn(file), ["EARLIER", "EARLIER2", "EARLIER3", "NOW1", "NOW2", "LAST"]);
+  await cleanup();
+});
