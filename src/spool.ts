@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { basename, isAbsolute, join, resolve } from "./path.ts";
+import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { hostname, pidAlive } from "./lock.ts";
 import {
@@ -583,4 +583,65 @@ export async function replayLostRecords(
     }
   }
   return report;
+}
+
+/** Spooled records of one record file that are not in it yet. */
+export interface PendingRecords {
+  /** The record file. */
+  recordFile: string;
+  /** Entries waiting to be replayed. */
+  waiting: number;
+  /** Entries a replayer has claimed (`pid@host` each). */
+  claimedBy: string[];
+  /** Entries in the deliverable's own spool folder that cannot be replayed, with why. */
+  stuck: string[];
+}
+
+/**
+ * What the spool holds for each of `recordFiles` (files with nothing spooled
+ * are left out): what `log` and `verify` warn about, since those records
+ * are not in the file yet.
+ *
+ * @example
+ * ```ts
+ * import { pendingRecords } from "./spool.ts";
+ * for (const p of pendingRecords(["DEL-01-02_X/RunRecords.csv"])) console.log(p.waiting);
+ * ```
+ */
+export function pendingRecords(recordFiles: string[]): PendingRecords[] {
+  const pending: PendingRecords[] = [];
+  for (const file of recordFiles.map((f) => resolve(f))) {
+    const own = join(dirname(file), SPOOL_FOLDER);
+    const items = listSpool(dirname(file)).filter((i) =>
+      i.entry ? i.entry.recordFile === file : i.path.startsWith(`${own}/`)
+    );
+    if (items.length === 0) continue;
+    pending.push({
+      recordFile: file,
+      waiting: items.filter((i) => i.state === "waiting").length,
+      claimedBy: items.flatMap((i) => i.state === "claimed" ? [i.claimedBy!] : []),
+      stuck: items.flatMap((i) => i.state === "stuck" ? [`${i.path}: ${i.problem}`] : []),
+    });
+  }
+  return pending;
+}
+
+/**
+ * One line about a file's pending records, for a warning.
+ *
+ * @example
+ * ```ts
+ * import { describePending, pendingRecords } from "./spool.ts";
+ * for (const p of pendingRecords(["DEL-01-02_X/RunRecords.csv"])) console.error(describePending(p));
+ * ```
+ */
+export function describePending(p: PendingRecords): string {
+  const parts = [`${p.waiting} spooled record(s) not in the file yet`];
+  if (p.claimedBy.length > 0) {
+    parts.push(`${p.claimedBy.length} claimed by ${p.claimedBy.join(", ")}`);
+  }
+  if (p.stuck.length > 0) parts.push(`${p.stuck.length} STUCK (${p.stuck.join("; ")})`);
+  return `${p.recordFile}: ${parts.join(", ")}; append them with runrec flush ${
+    dirname(p.recordFile)
+  }`;
 }

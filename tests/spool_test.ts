@@ -360,3 +360,35 @@ Deno.test("spool: with the lock held by a live writer, an emit waits once, not o
   assertEquals(await agentsIn(file), ["EARLIER", "EARLIER2", "EARLIER3", "NOW1", "NOW2", "LAST"]);
   await cleanup();
 });
+
+Deno.test("spool: log and verify name records still in the spool, claimed ones too", async () => {
+  const { del, file, env, cleanup } = await projectWithSpooled();
+  try {
+    const spool = join(del, SPOOL_FOLDER);
+    spoolRecord(del, newSpoolEntry(file, sampleDraft({ DeliverableID: "DEL-01-02" }), "x"));
+    const [first] = entriesIn(spool);
+    await Deno.rename(join(spool, first), join(spool, `${first}.claim-${Deno.pid}@elsewhere`));
+    const emit = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"], [
+      ...FULL_FLAGS,
+    ], { ...env, RUNREC_SPOOL_DIR: join(del, "no-such", "x") });
+    assertEquals(emit.code, 0, emit.stderr);
+    for (const command of ["log", "verify"]) {
+      const out = await runCliProcess([command, del], FULL_FLAGS, env);
+      assertEquals(out.code, 0, out.stderr);
+      assertMatch(
+        out.stdout + out.stderr,
+        new RegExp(
+          `warning: .*RunRecords\\.csv: 0 spooled record\\(s\\) not in the file yet, 1 claimed by ` +
+            `${Deno.pid}@elsewhere; append them with runrec flush `,
+        ),
+        command,
+      );
+    }
+    const json = JSON.parse(
+      (await runCliProcess(["verify", del, "--json"], FULL_FLAGS, env)).stdout,
+    );
+    assertEquals(json.spooled[0].claimedBy, [`${Deno.pid}@elsewhere`]);
+  } finally {
+    await cleanup();
+  }
+});

@@ -7,6 +7,7 @@
 import { encodeRecord } from "../codec.ts";
 import { readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
+import { describePending, pendingRecords } from "../spool.ts";
 import { resolveTargets } from "../targets.ts";
 import { parseInstant } from "../time.ts";
 import { describeLineProblem } from "../verify.ts";
@@ -219,6 +220,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   writer.end();
   out.flush();
+  for (const p of pendingRecords(files.map((f) => f.path))) {
+    io.err(`runrec log: warning: ${describePending(p)}\n`);
+  }
   return unreadable > 0 ? EXIT.usage : EXIT.ok;
 }
 

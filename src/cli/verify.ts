@@ -6,6 +6,7 @@
  */
 import { GitUnavailableError } from "../git.ts";
 import { join, resolve } from "../path.ts";
+import { describePending, pendingRecords } from "../spool.ts";
 import { resolveTargets } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
 import { type HistoryResult, recordFilesAtRevision, verifyHistory } from "../verify_history.ts";
@@ -47,8 +48,12 @@ Options:
   --since GIT-REV  also check that the file only grew since this revision
   --json           print one JSON document: {since, files: [{path, exists, problems,
                    records, errors, warnings, duplicates, history, ok}], gone,
-                   ok}; gone: record files GIT-REV has that are missing now
+                   spooled, ok}; gone: record files GIT-REV has that are missing
+                   now; spooled: per record file, records still in the spool
   -h, --help       show this help
+
+Records spooled after a failed write, not yet in their file, are named in a
+warning (waiting, claimed by a replayer, or STUCK); they do not fail the check.
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, history rewritten, record file gone); 2 usage error,
@@ -237,9 +242,15 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       );
     }
   }
+  // Records spooled after failed writes are not in their files yet: said, not failed.
+  const pending = pendingRecords(files.map((f) => f.path));
+  if (!json) {
+    for (const p of pending) out.write(`runrec verify: warning: ${describePending(p)}\n`);
+  }
   if (json) {
     out.write(`${firstFile ? "" : "\n  "}],\n`);
     out.write(`  "gone": ${JSON.stringify(gone)},\n`);
+    out.write(`  "spooled": ${JSON.stringify(pending)},\n`);
     for (const [key, value] of Object.entries(totals)) out.write(`  "${key}": ${value},\n`);
     out.write(`  "unreadable": ${unreadable},\n`);
     out.write(`  "ok": ${!failed}\n}\n`);
