@@ -9,6 +9,8 @@
  *
  * @module
  */
+// deno-lint-ignore-file no-import-prefix -- the CLI runs with --no-config, so no import map:
+// the version is named here, once.
 import * as pathe from "npm:pathe@2.0.3";
 
 export { basename, dirname, isAbsolute, join, normalize, sep } from "npm:pathe@2.0.3";
