@@ -135,8 +135,7 @@ function readRef(
  * `refs/heads/x` or in `packed-refs`. Repositories whose refs are not files
  * (the `reftable` format) are asked through `git rev-parse` (`""` in the
  * sandboxed build, which may not start it). Environment variables such as
- * `GIT_DIR` are not consulted. `list` lists folders (a `listingCache()` shares
- * its listings with the other walks of a run).
+ * `GIT_DIR` are not consulted. `list` lists folders (a test may pass its own).
  *
  * @example
  * ```ts

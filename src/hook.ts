@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { basename, dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
-import { deliverableId, folderEntries, type ListFolder, requireFolder } from "./deliverable.ts";
+import { isAbsolute, join, resolve, sep as SEP } from "./path.ts";
+import { deliverableId, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
@@ -91,18 +91,17 @@ async function draftAndNotes(
 ): Promise<{ draft: RecordDraft; notes: string[] }> {
   const dir = resolve(delDir);
   requireFolder(dir, delDir);
-  const list = folderEntries;
   const notes: string[] = [];
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
   const [{ id, note: idNote }, inputs, outputs, after, head] = await Promise.all([
     deliverableId(dir),
     governedInputs(dir, report.inputs ?? []),
-    hashOutputs(dir, report.outputs ?? [], report.outputHashes ?? {}, list),
+    hashOutputs(dir, report.outputs ?? [], report.outputHashes ?? {}),
     report.statusAfter === undefined
       ? readLifecycleState(join(dir, "_STATUS.md"))
       : { state: report.statusAfter },
-    gitHead(dir, list),
+    gitHead(dir),
   ]);
   if (idNote) notes.push(idNote);
   notes.push(...inputs.notes, ...outputs.notes);
@@ -190,13 +189,19 @@ async function hashOutputs(
   dir: string,
   outputs: string[],
   known: Record<string, string>,
-  list: ListFolder,
 ): Promise<{ hashes: Record<string, string>; notes: string[] }> {
   const notes: string[] = [];
   const hashes: Record<string, string> = {};
   const absolute = outputs.map((p) => isAbsolute(p) ? resolve(p) : resolve(dir, p));
   // A FIFO or device has no content to pin, and opening a FIFO waits for a writer.
-  const special = (p: string) => list(dirname(p)).get(basename(p)) === "other";
+  const special = (p: string) => {
+    try {
+      const info = Deno.statSync(p);
+      return !info.isFile && !info.isDirectory;
+    } catch {
+      return false; // missing or unreadable: the hash says so
+    }
+  };
   const results = await hashFiles(
     absolute.filter((p) => !Object.hasOwn(known, relativePath(dir, p)) && !special(p)),
   );

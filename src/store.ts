@@ -10,6 +10,7 @@
  */
 import { basename, dirname, resolve } from "./path.ts";
 import { decodeRecord, encodeRecord } from "./codec.ts";
+import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { acquireLock, type ContentionReport, type HeldLock } from "./lock.ts";
 import { readSeqIndex, SeqIndex, writeSeqIndex } from "./seq_index.ts";
@@ -17,6 +18,7 @@ import {
   type FieldProblem,
   HEADER,
   inColumnOrder,
+  RUN_ID_PATTERN,
   runIdPrefix,
   type RunRecord,
   validateRecord,
@@ -199,7 +201,7 @@ export function withRecordFile<T>(
 
 /** The deliverable ID in the record file's folder name, for the lock's `deliverable_id`. */
 function deliverableIdOf(path: string): string {
-  return /^(DEL-[0-9]{2,}-[0-9]{2,})(?:_|$)/.exec(basename(dirname(path)))?.[1] ?? "TBD";
+  return DELIVERABLE_FOLDER.exec(basename(dirname(path)))?.[1] ?? "TBD";
 }
 
 /**
@@ -378,7 +380,7 @@ export function runIdOfLine(head: string): string | undefined {
   if (first < 0) return undefined;
   const second = head.indexOf(",", first + 1);
   const id = head.slice(first + 1, second < 0 ? undefined : second);
-  return /^RUN-DEL-[0-9]{2,}-[0-9]{2,}-[0-9]{8}-[0-9]{4}-[0-9]{3,}$/.test(id) ? id : undefined;
+  return RUN_ID_PATTERN.test(id) ? id : undefined;
 }
 
 /** How much of each line {@linkcode scanLines} keeps: a RunID is near its start. */
