@@ -50,3 +50,8 @@ export async function runCliProcess(
     stderr: decoder.decode(output.stderr),
   };
 }
+
+/** The arguments of a successful `emit` by 4_DOCUMENTS on `del`, then `extra`. */
+export function emitArgs(del: string, ...extra: string[]): string[] {
+  return ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", ...extra];
+}

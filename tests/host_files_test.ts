@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { hashFile } from "../src/hash.ts";
 import { isRunrecOwn } from "../src/inputs.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
-import { type CliResult, runCli } from "./cli.ts";
+import { type CliResult, emitArgs, runCli } from "./cli.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
@@ -34,16 +34,7 @@ async function withProject(fn: (root: string, del: string) => Promise<void>): Pr
 }
 
 function emit(del: string, ...extra: string[]): Promise<CliResult> {
-  return runCli([
-    "emit",
-    del,
-    "--agent",
-    "4_DOCUMENTS",
-    "--status",
-    "SUCCESS",
-    "--no-fsync",
-    ...extra,
-  ]);
+  return runCli(emitArgs(del, "--no-fsync", ...extra));
 }
 
 /** The records in a deliverable's RunRecords.csv (header aside), as lines. */
@@ -88,10 +79,6 @@ async function openToNobody(root: string, del: string): Promise<void> {
   await sh("/", `chmod -R a+rX '${root}' && chmod a+w '${del}'`);
 }
 
-function emitArgs(del: string, ...extra: string[]): string[] {
-  return ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--no-fsync", ...extra];
-}
-
 // --- defect 7: bad host files never drop a record ---------------------------------------------
 
 Deno.test("defect 7: **DeliverableID:** TBD records the run under the folder's ID, with a note", async () => {
@@ -124,7 +111,7 @@ Deno.test("defect 7: an unreadable _CONTEXT.md (another user) records the run, w
   await withProject(async (root, del) => {
     await openToNobody(root, del);
     await Deno.chmod(join(del, "_CONTEXT.md"), 0o600);
-    const result = await runAsNobody(emitArgs(del));
+    const result = await runAsNobody(emitArgs(del, "--no-fsync"));
     strictEqual(result.code, 0, result.stderr);
     ok(result.stderr.includes("_CONTEXT.md: unreadable (PermissionDenied)"), result.stderr);
     const [line] = await recordLines(del);
@@ -155,7 +142,7 @@ Deno.test("defect 7: a reference to an ancestor folder another user cannot list"
     await Deno.writeTextFile(join(del, "_REFERENCES.md"), "# References\n\n- ../../\n");
     await openToNobody(root, del);
     await Deno.chmod(join(root, "PKG-01_Pkg", "secret"), 0o700);
-    const result = await runAsNobody(emitArgs(del));
+    const result = await runAsNobody(emitArgs(del, "--no-fsync"));
     strictEqual(result.code, 0, result.stderr);
     ok(result.stderr.includes("folder ../../secret permission denied"), result.stderr);
     strictEqual((await recordLines(del)).length, 1);
@@ -170,7 +157,7 @@ Deno.test("defect 7: a folder of many unreadable files gives TBD for each and at
     await Deno.writeTextFile(join(del, "_REFERENCES.md"), "# References\n\n- many/\n");
     await openToNobody(root, del);
     await sh(many, "chmod 600 *");
-    const result = await runAsNobody(emitArgs(del));
+    const result = await runAsNobody(emitArgs(del, "--no-fsync"));
     strictEqual(result.code, 0, result.stderr);
     const notes = result.stderr.split("\n").filter((line) => line.startsWith("runrec: note:"));
     ok(notes.length <= 20, `${notes.length} notes`);

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { runCli } from "./cli.ts";
+import { emitArgs, runCli } from "./cli.ts";
 import { makeProject, sampleRecord } from "./fixtures.ts";
 import { validateRecord } from "../src/schema.ts";
 
@@ -25,15 +25,7 @@ Deno.test("plausibility: emit refuses future, year-0000/9999 starts and inexact 
     ],
   ];
   for (const [extra, message] of cases) {
-    const { code, stdout, stderr } = await runCli([
-      "emit",
-      del,
-      "--agent",
-      "4_DOCUMENTS",
-      "--status",
-      "SUCCESS",
-      ...extra,
-    ]);
+    const { code, stdout, stderr } = await runCli(emitArgs(del, ...extra));
     assertEquals(code, 2, `${extra.join(" ")}: ${stderr}`);
     assertEquals(stdout, "");
     assertMatch(stderr, message);
@@ -47,19 +39,9 @@ Deno.test("plausibility: emit refuses future, year-0000/9999 starts and inexact 
   }
   assert(!written, "a refused emit wrote the record file");
   // Recorded exactly: 1 ms is PT0.001S, and a start within the past stays as given.
-  const ok = await runCli([
-    "emit",
-    del,
-    "--agent",
-    "4_DOCUMENTS",
-    "--status",
-    "SUCCESS",
-    "--duration-ms",
-    "1",
-    "--started",
-    "2026-02-22T10:15:00.123+01:00",
-    "--json",
-  ]);
+  const ok = await runCli(
+    emitArgs(del, "--duration-ms", "1", "--started", "2026-02-22T10:15:00.123+01:00", "--json"),
+  );
   assertEquals(ok.code, 0, ok.stderr);
   const record = JSON.parse(ok.stdout);
   assertEquals(record.RunDuration, "PT0.001S");
