@@ -328,8 +328,12 @@ export async function recordRun(
     } else {
       const entry = newSpoolEntry(file, draft, reason);
       try {
-        outcome.spooledTo = spoolRecord(delDir, entry);
-        outcome.warnings.push(`record not written (${reason}); spooled to ${outcome.spooledTo}`);
+        const spooled = spoolRecord(delDir, entry);
+        outcome.spooledTo = spooled.path;
+        const passedOver = spooled.skipped.map((s) => ` (not in ${s})`).join("");
+        outcome.warnings.push(
+          `record not written (${reason}); spooled to ${spooled.path}${passedOver}`,
+        );
       } catch (spoolError) {
         outcome.lost = lostRecordLine(entry);
         outcome.warnings.push(

@@ -15,6 +15,7 @@
  */
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
+import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { hostname, pidAlive } from "./lock.ts";
 import {
   type AppendOptions,
@@ -164,17 +165,18 @@ function folders(delDir?: string): SpoolFolder[] {
 /**
  * Why a spool folder outside the deliverable cannot be trusted, or
  * `undefined` when it is the user's own: a real folder (not a link), owned by
- * the user, that no one else may read or write. Its entries name the file
- * they are appended to, so an entry someone else put there would be appended
- * as the user's own record.
+ * the user, that no one else may write. Its entries name the file they are
+ * appended to, so an entry someone else put there would be appended as the
+ * user's own record. (Reading is no risk: the records end up in git.)
  */
 function privateFolderProblem(folder: string): string | undefined {
   if (Deno.build.os === "windows") return undefined;
   const info = Deno.lstatSync(folder);
   if (!info.isDirectory) return "a link or a file, not a real folder";
   if (info.uid !== userId()) return `owned by uid ${info.uid}, not by this user (${userId()})`;
-  if (info.mode !== null && (info.mode & 0o077) !== 0) {
-    return `open to other users (mode ${(info.mode & 0o777).toString(8)}, must be 700)`;
+  if (info.mode !== null && (info.mode & 0o022) !== 0) {
+    const mode = (info.mode & 0o777).toString(8);
+    return `open to other users (mode ${mode}: others may write entries into it; use 700 or 755)`;
   }
   return undefined;
 }
@@ -233,7 +235,7 @@ export function newSpoolEntry(recordFile: string, draft: RecordDraft, error: str
 
 /**
  * Puts a record that could not be appended into the first spool folder that
- * takes it; returns the entry's path. Throws only when no folder takes it:
+ * takes it; returns the entry's path and the folders passed over. Throws only when no folder takes it:
  * then the caller prints {@linkcode lostRecordLine}.
  *
  * @example
@@ -241,19 +243,27 @@ export function newSpoolEntry(recordFile: string, draft: RecordDraft, error: str
  * import { newSpoolEntry, spoolRecord } from "./spool.ts";
  * declare const draft: import("./store.ts").RecordDraft;
  * const entry = newSpoolEntry("DEL-01-02_X/RunRecords.csv", draft, "ENOSPC");
- * const where = spoolRecord("DEL-01-02_X", entry);
+ * const { path } = spoolRecord("DEL-01-02_X", entry);
  * ```
  */
-export function spoolRecord(delDir: string, entry: SpoolEntry): string {
-  const problems: string[] = [];
+export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
+  const skipped: string[] = [];
   for (const folder of folders(delDir)) {
     try {
-      return writeEntry(folder, entry);
+      return { path: writeEntry(folder, entry), skipped };
     } catch (e) {
-      problems.push(`${folder.path}: ${(e as Error).message}`);
+      skipped.push(`${folder.path}: ${(e as Error).message}`);
     }
   }
-  throw new Error(`no spool folder took the record (${problems.join("; ")})`);
+  throw new Error(`no spool folder took the record (${skipped.join("; ")})`);
+}
+
+/** Where {@linkcode spoolRecord} put a record, and the folders it passed over first. */
+export interface SpoolResult {
+  /** Path of the entry. */
+  path: string;
+  /** One line per folder tried before and not used, with why (e.g. `$RUNREC_SPOOL_DIR`'s mode). */
+  skipped: string[];
 }
 
 /**
@@ -331,6 +341,9 @@ export function listSpool(delDir?: string): SpoolItem[] {
     if (entryNames.length === 0) continue;
     const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
     const ownFile = folder.private ? undefined : join(resolve(delDir!), RECORD_FILE);
+    const ownId = folder.private
+      ? undefined
+      : DELIVERABLE_FOLDER.exec(basename(resolve(delDir!)))?.[1];
     for (const name of entryNames) {
       const path = join(folder.path, name);
       const claim = CLAIM.exec(name);
@@ -347,6 +360,15 @@ export function listSpool(delDir?: string): SpoolItem[] {
         if (entry && typeof entry === "object" && entry.id === undefined) {
           entry.id = (claim ? claim[1] : name).slice(0, -".json".length); // before ids were stored
         }
+        // The deliverable's own spool moves with its folder: an entry of this deliverable
+        // spooled before the folder was renamed belongs to the file under its new name.
+        if (
+          ownFile && ownId && entry?.draft?.DeliverableID === ownId &&
+          typeof entry.recordFile === "string" && entry.recordFile !== ownFile &&
+          !exists(dirname(entry.recordFile))
+        ) {
+          entry.recordFile = ownFile;
+        }
         const wrong = entryProblem(entry, ownFile);
         if (wrong) {
           item.state = "stuck";
@@ -362,6 +384,15 @@ export function listSpool(delDir?: string): SpoolItem[] {
     }
   }
   return items;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function message(e: unknown): string {
@@ -403,6 +434,10 @@ function claim(item: SpoolItem): string | undefined {
   }
 }
 
+function spoolOrder(item: SpoolItem): string {
+  return item.entry ? item.entry.id.padStart(40, "0") : "";
+}
+
 /** The text a replayed record's Notes carry, and the file is searched for. */
 function replayMarker(entry: SpoolEntry): string {
   return `replayed from spool entry ${entry.id}`;
@@ -424,7 +459,9 @@ function replayMarker(entry: SpoolEntry): string {
  */
 export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport {
   const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
-  for (const item of listSpool(delDir)) {
+  // Oldest first across every spool folder: ids start with the time they were spooled.
+  const items = listSpool(delDir).sort((a, b) => spoolOrder(a).localeCompare(spoolOrder(b)));
+  for (const item of items) {
     if (item.state === "stuck") {
       report.failures.push(`STUCK: ${item.path}: ${item.problem}`);
       continue;

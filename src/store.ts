@@ -263,9 +263,9 @@ function appendLocked(
   });
   const line = encodeRecord(record);
   record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
-  const tornTail = !state.endsWithNewline;
+  const tornTail = state.headerMissing === "" && !state.endsWithNewline;
   const bytes = encoder.encode(
-    (state.size === 0 ? `${HEADER}\n` : "") + (tornTail ? "\n" : "") + `${line}\n`,
+    state.headerMissing + (tornTail ? "\n" : "") + `${line}\n`,
   );
   // The last moment to find the lock taken over; after this, our bytes may land.
   if (!lock.stillHeld()) {
@@ -284,7 +284,16 @@ interface FileState {
   exists: boolean;
   size: number;
   endsWithNewline: boolean;
+  /**
+   * What is missing of the header line, `\n` included: all of it for an
+   * empty file, the rest of it after an interrupted first write (possibly
+   * zero-filled at power loss), `""` when the header is whole.
+   */
+  headerMissing: string;
 }
+
+/** How much of a file's start is read to find its header line. */
+const HEAD_WINDOW = 1 << 16;
 
 /** Reads the header (which must be runrec's) and the last byte; nothing in between. */
 function readFileState(file: string, path: string): FileState {
@@ -292,16 +301,17 @@ function readFileState(file: string, path: string): FileState {
   try {
     handle = Deno.openSync(path, { read: true });
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return { exists: false, size: 0, endsWithNewline: true };
+    if (e instanceof Deno.errors.NotFound) {
+      return { exists: false, size: 0, endsWithNewline: true, headerMissing: `${HEADER}\n` };
+    }
     throw new WriteError(`${path}: cannot open: ${(e as Error).message}`, { cause: e });
   }
   try {
     const size = handle.statSync().size;
-    if (size === 0) return { exists: true, size, endsWithNewline: true };
-    const head = readAt(handle, 0, Math.min(size, HEADER.length + 2));
-    checkHeader(file, head);
-    const last = readAt(handle, size - 1, 1);
-    return { exists: true, size, endsWithNewline: last[0] === NEWLINE };
+    const head = readAt(handle, 0, Math.min(size, HEAD_WINDOW));
+    const headerMissing = missingHeader(file, head, head.length === size);
+    const last = size === 0 ? NEWLINE : readAt(handle, size - 1, 1)[0];
+    return { exists: true, size, endsWithNewline: last === NEWLINE, headerMissing };
   } finally {
     handle.close();
   }
@@ -309,10 +319,21 @@ function readFileState(file: string, path: string): FileState {
 
 const NEWLINE = 10;
 
-function checkHeader(file: string, head: Uint8Array): void {
-  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(head);
-  const firstLine = text.split("\n")[0].replace(/\r$/, "");
-  if (firstLine === HEADER) return;
+/**
+ * What is missing of the header line, given the file's first bytes (`whole`:
+ * all of the file). Leading NUL bytes are skipped, as readers skip them: a
+ * file system may zero-fill what a lost write left. A header cut short is
+ * completed by appending its rest, so no byte is ever rewritten; anything
+ * else that is not the header is refused.
+ */
+function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
+  let start = 0;
+  while (start < head.length && head[start] === 0) start++;
+  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(head.subarray(start));
+  const nl = text.indexOf("\n");
+  const firstLine = (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, "");
+  if (nl >= 0 && firstLine === HEADER) return "";
+  if (nl < 0 && whole && HEADER.startsWith(firstLine)) return `${HEADER.slice(firstLine.length)}\n`;
   const bom = text.startsWith("\uFEFF");
   throw new WriteError(
     `${file}:1: not a run record file: header ` +

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { type OptionsConfig, parseCommandArgs, UsageError } from "../src/cli/command.ts";
+import { runCli } from "./cli.ts";
+import { assertEquals, assertIncludes } from "./assert.ts";
 
 const OPTIONS: OptionsConfig = {
   agent: { type: "string" },
@@ -35,7 +37,6 @@ const CASES: string[][] = [
   ["--agent", "A", "--agent", "A"],
   ["--agent=-x"],
   ["--agent", "-"],
-  ["--agent", "-x"],
   ["--agent", "--json"],
   ["--agent"],
   ["--input", "a", "--input=b", "--input", "c"],
@@ -91,8 +92,10 @@ Deno.test("parseCommandArgs accepts and rejects what node:util parseArgs (strict
         ours = e as Error;
       }
       ok(!ours!.message.includes("\n"), `${name}: one line`);
-      // Our message is node's first sentence (or, for an ambiguous value, starts like it).
-      const first = nodeError.message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
+      // Our message is node's first sentence; where node finds a value ambiguous, ours says
+      // which option was taken for it.
+      const first = nodeError.message.split("\n")[0].split(". ")[0].replace(/\.$/, "")
+        .replace(/ argument is ambiguous$/, " argument missing");
       ok(ours!.message.startsWith(first), `${name}: ${ours!.message} vs ${first}`);
     } else {
       const ours = parseCommandArgs(args, OPTIONS);
@@ -120,9 +123,20 @@ Deno.test("parseCommandArgs messages", () => {
   strictEqual(message(["--agent"]), "Option '--agent <value>' argument missing");
   strictEqual(message(["--json=1"]), "Option '--json' does not take an argument");
   strictEqual(
-    message(["--agent", "-x"]),
-    "Option '--agent' argument is ambiguous: to give a value starting with a dash, use '--agent=-XYZ'",
+    message(["--agent", "--json"]),
+    "Option '--agent' argument missing (got the option '--json'; to give that text, use '--agent=--json')",
   );
+});
+
+Deno.test("parseCommandArgs takes a value starting with a dash unless it is one of the command's options", () => {
+  // Unlike node:util parseArgs: an agent's error text such as "- vendor data missing" must
+  // not cost its record.
+  for (const value of ["-x", "- vendor data missing", "-5", "--not-an-option", "-"]) {
+    deepStrictEqual(parseCommandArgs(["--agent", value], OPTIONS).values.agent, value);
+  }
+  for (const args of [["--agent", "--json"], ["--agent", "--input=a"], ["-f", "-v"]]) {
+    throws(() => parseCommandArgs(args, OPTIONS), UsageError, args.join(" "));
+  }
 });
 
 Deno.test("parseCommandArgs keeps option values apart from Object.prototype", () => {
@@ -158,4 +172,14 @@ Deno.test("parseCommandArgs refuses two different values for a one-value option"
     () => parseCommandArgs(["--agent", "A", "--agent", "B"], OPTIONS),
     /given twice, with different values/,
   );
+});
+
+Deno.test("cli: with --json, a failed command still prints one JSON document naming the error", async () => {
+  const missing = await runCli(["validate", "/no/such/folder", "--json"]);
+  assertEquals(missing.code, 2);
+  const doc = JSON.parse(missing.stdout);
+  assertEquals([doc.error.command, doc.error.code], ["validate", 2]);
+  assertIncludes(doc.error.message, "/no/such/folder");
+  const bad = await runCli(["log", ".", "--format", "nope", "--json"]);
+  assertEquals(JSON.parse(bad.stdout).error.code, 2);
 });

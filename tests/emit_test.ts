@@ -234,7 +234,7 @@ Deno.test("emit: a _CONTEXT.md ID that differs from the folder's is recorded and
 Deno.test("emit: a record spooled in the deliverable's own .runrec-spool/ is replayed first", async () => {
   const { root, del } = await makeProject();
   const file = join(del, RECORD_FILE);
-  const spooledTo = spoolRecord(
+  const { path: spooledTo } = spoolRecord(
     del,
     newSpoolEntry(file, sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "EARLIER" }), "fault"),
   );
@@ -299,7 +299,7 @@ Deno.test("emit: a shared spool folder another user owns or may write is not rep
   assertEquals(open.code, 0, open.stderr);
   assertMatch(
     open.stderr,
-    /warning: STUCK: .*runrec-spool-\d+\/1-1-test\.json: not replayed: the folder is open to other users \(mode 777/,
+    /warning: STUCK: .*runrec-spool-\d+\/1-1-test\.json: not replayed: the folder is open to other users \(mode 777: others may write/,
   );
   // Owned by someone else (root may hand it over; the mode is private again).
   await Deno.chmod(shared, 0o700);
@@ -367,9 +367,9 @@ Deno.test("flush: a spool entry naming another file, or malformed, is reported a
   const spool = join(del, SPOOL_FOLDER);
   await Deno.mkdir(spool);
   const elsewhere = join(root, "notes.txt");
-  const entry = (recordFile: unknown) => ({
+  const entry = (recordFile: unknown, id = "DEL-01-02") => ({
     recordFile,
-    draft: sampleDraft({ DeliverableID: "DEL-01-02" }),
+    draft: sampleDraft({ DeliverableID: id }),
     error: "test",
     spooledAt: new Date().toISOString(),
     attempts: 0,
@@ -377,7 +377,7 @@ Deno.test("flush: a spool entry naming another file, or malformed, is reported a
   await Deno.writeTextFile(join(spool, "1-a.json"), JSON.stringify(entry(elsewhere)));
   await Deno.writeTextFile(join(spool, "2-b.json"), "{}");
   const other = join(root, "PKG-01_Pkg", "1_Working", "DEL-09-09_Other", RECORD_FILE);
-  await Deno.writeTextFile(join(spool, "3-c.json"), JSON.stringify(entry(other)));
+  await Deno.writeTextFile(join(spool, "3-c.json"), JSON.stringify(entry(other, "DEL-09-09")));
   const out = await runCli(["flush", del]);
   assertMatch(
     out.stderr,

@@ -392,3 +392,55 @@ Deno.test("spool: log and verify name records still in the spool, claimed ones t
     await cleanup();
   }
 });
+
+Deno.test("spool: an entry spooled before its deliverable folder was renamed is replayed into the renamed one", async () => {
+  const { root, del, env, cleanup } = await projectWithSpooled();
+  try {
+    const renamed = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing_Renamed");
+    await Deno.rename(del, renamed);
+    const flush = await runCliProcess(["flush", renamed], FULL_FLAGS, env);
+    assertEquals(flush.code, 0, flush.stderr);
+    assertEquals(await agentsIn(join(renamed, RECORD_FILE)), ["EARLIER"]);
+    // Another deliverable's entry planted in this spool folder is still refused.
+    const other = sampleDraft({ DeliverableID: "DEL-09-09", AgentName: "OTHER" });
+    spoolRecord(renamed, newSpoolEntry(join(root, "gone", RECORD_FILE), other, "x"));
+    const planted = await runCliProcess(["flush", renamed], FULL_FLAGS, env);
+    assertEquals(planted.code, 1);
+    assertMatch(planted.stderr, /STUCK: .*is not this deliverable's/);
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("spool: a $RUNREC_SPOOL_DIR of mode 755 is used; one others may write is passed over, saying why", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await Deno.makeTempDir();
+  const spool = join(tmp, "spool");
+  try {
+    await Deno.mkdir(spool, { mode: 0o755 });
+    await Deno.chmod(spool, 0o755);
+    await Deno.mkdir(join(del, RECORD_FILE)); // the write fails: the record is spooled
+    const env = { TMPDIR: tmp, RUNREC_SPOOL_DIR: spool };
+    const used = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"], [
+      ...FULL_FLAGS,
+    ], env);
+    assertMatch(used.stderr, new RegExp(`spooled to ${spool}/[^ ]+\\.json\\n`));
+    await Deno.chmod(spool, 0o775);
+    const passed = await runCliProcess(["emit", del, "--agent", "B", "--status", "SUCCESS"], [
+      ...FULL_FLAGS,
+    ], env);
+    assertMatch(
+      passed.stderr,
+      /spooled to .*\.runrec-spool\/[^ ]+\.json \(not in .*spool: not used: open to other users \(mode 775/,
+    );
+    // Both are replayed, oldest first across the two folders, once the fault is gone.
+    await Deno.chmod(spool, 0o755);
+    await Deno.remove(join(del, RECORD_FILE));
+    const flush = await runCliProcess(["flush", del], FULL_FLAGS, env);
+    assertEquals(flush.code, 0, flush.stderr);
+    assertEquals(await agentsIn(join(del, RECORD_FILE)), ["A", "B"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

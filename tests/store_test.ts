@@ -7,6 +7,7 @@ import { HEADER, RUN_ID_PATTERN } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE, WriteError } from "../src/store.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { makeProject, ROOT, sampleDraft, sampleRecord } from "./fixtures.ts";
+import { runCli } from "./cli.ts";
 
 async function readAll(path: string): Promise<ReadEvent[]> {
   const events: ReadEvent[] = [];
@@ -419,5 +420,30 @@ Deno.test("store: a header after a byte-order mark is not a record file's; nothi
   const [problem] = (await readAll(file)).filter((e) => e.kind === "problem");
   assertIncludes(problem.kind === "problem" ? problem.message : "", "byte-order mark");
   assertEquals(await Deno.readTextFile(file), text);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: a header cut short or zero-filled by a lost first write is completed, never rewritten", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, RECORD_FILE);
+  const cases: [string, Uint8Array][] = [
+    ["all NUL (a new file's length survived power loss, its data did not)", new Uint8Array(1200)],
+    ["a torn header", new TextEncoder().encode(HEADER.slice(0, 25))],
+    ["NULs, then a torn header", new Uint8Array([0, 0, 0, ...new TextEncoder().encode("Schema")])],
+  ];
+  for (const [what, before] of cases) {
+    await Deno.writeFile(file, before);
+    const { record } = await appendRecord(file, sampleDraft());
+    const after = await Deno.readFile(file);
+    assertEquals(after.subarray(0, before.length), before, `${what}: its bytes stay`);
+    const out = await runCli(["validate", file]);
+    assertEquals(out.code, 0, `${what}: ${out.stdout}${out.stderr}`);
+    assertIncludes(new TextDecoder().decode(after), `,${record.RunID},`);
+    await Deno.remove(file);
+  }
+  // Anything else on line 1 is not a record file: refused, nothing appended.
+  await Deno.writeTextFile(file, "Schema,Something,Else");
+  await assertRejects(() => appendRecord(file, sampleDraft()), WriteError, "not a run record file");
+  assertEquals(await Deno.readTextFile(file), "Schema,Something,Else");
   await Deno.remove(dir, { recursive: true });
 });

@@ -111,13 +111,25 @@ export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed
     const shown = short ? `-${short}, --${name}` : `--${name}`;
     const value = args[i + 1];
     if (value === undefined) throw new UsageError(`Option '${shown} <value>' argument missing`);
-    if (value.startsWith("-") && value !== "-") {
+    // A value may start with a dash (`--error "- vendor data missing"`, `--notes -5`): an
+    // agent's text must not cost its record. Only one of this command's own options is taken
+    // for a forgotten value.
+    if (value === "--" || namesOption(value)) {
       throw new UsageError(
-        `Option '${typed}' argument is ambiguous: to give a value starting with a dash, ` +
-          `use '--${name}=-XYZ'`,
+        `Option '${typed}' argument missing (got the option '${value}'; to give that text, ` +
+          `use '--${name}=${value}')`,
       );
     }
     return value;
+  };
+
+  /** Whether `arg` is one of this command's options (`--name`, `--name=x`, `-x`). */
+  const namesOption = (arg: string): boolean => {
+    if (arg.startsWith("--")) {
+      const name = arg.slice(2).split("=")[0];
+      return Object.hasOwn(specs, name);
+    }
+    return /^-[A-Za-z]/.test(arg) && byShort.has(arg[1]);
   };
 
   for (let i = 0; i < args.length; i++) {

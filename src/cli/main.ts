@@ -145,9 +145,12 @@ export async function main(args: string[], io: Io): Promise<number> {
     return await command.run(parsed, io);
   } catch (error) {
     const { code, message } = exitFor(error);
-    // By name: the bundle gives `emit` its own copy of the error classes.
     const hint = error instanceof UsageError ? ` (see runrec ${name} --help)` : "";
     io.err(`runrec ${name}: ${message}${hint}\n`);
+    // A program that asked for JSON gets its one document even when the command failed.
+    if (rest.includes("--json")) {
+      io.out(`${JSON.stringify({ error: { command: name, code, message } })}\n`);
+    }
     return code;
   }
 }
