@@ -111,7 +111,8 @@ export interface StartOptions {
 /**
  * Captures the start of a run in `delDir`: the time, StatusBefore from
  * `_STATUS.md`, and the hashes of every governed input as they are now, so
- * that a file the run later rewrites is recorded as it was read.
+ * that a file the run later rewrites is recorded as it was read. The folder
+ * may not exist yet (a run that creates it): then StatusBefore is `TBD`.
  *
  * @example
  * ```ts
@@ -125,7 +126,6 @@ export async function captureStart(
   options: StartOptions = {},
 ): Promise<RunStartState> {
   const dir = resolve(delDir);
-  requireFolder(dir, delDir);
   const given = options.inputs ?? [];
   const [inputs, before] = await Promise.all([
     governedInputs(dir, given),
@@ -250,6 +250,7 @@ async function draftAndNotes(
   delDir: string,
   report: RunReport,
 ): Promise<{ draft: RecordDraft; notes: string[] }> {
+  requireFolder(resolve(delDir), delDir);
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
   // emit runs at the end: the state at start is only known when the agent says it.
@@ -271,6 +272,42 @@ const OPTION_OF: Partial<Record<string, string>> = {
   InputFiles: "--input",
   OutputFiles: "--output",
 };
+
+/**
+ * Checks what a caller states about a run before it starts (agent name, pass
+ * directive, status, error and notes text), as the record will be checked;
+ * throws {@linkcode InputError} naming the option.
+ *
+ * @example
+ * ```ts
+ * import { checkRunArguments } from "./hook.ts";
+ * checkRunArguments({ agent: "4_DOCUMENTS", status: "SUCCESS", pass: "FULL" });
+ * ```
+ */
+export function checkRunArguments(end: RunEnd): void {
+  const sha = "0".repeat(64);
+  checkDraft({
+    SchemaVersion: SCHEMA_VERSION,
+    DeliverableID: "DEL-01-01",
+    AgentName: end.agent,
+    AgentType: AGENT_TYPE,
+    RunTimestamp: new Date().toISOString(),
+    RunDuration: "PT0S",
+    RunStatus: end.status,
+    RunPassDirective: end.pass ?? "",
+    InputContextSHA: sha,
+    InputFiles: [],
+    OutputFiles: [],
+    StatusBefore: TBD,
+    StatusAfter: TBD,
+    ErrorSummary: end.error ?? "",
+    Notes: end.notes ?? "",
+    InputHashes: {},
+    OutputHashes: {},
+    GitHead: "",
+    Host: hostname(),
+  });
+}
 
 /** Validates a draft as the store will; bad input is named by its option. */
 function checkDraft(draft: RecordDraft): void {
@@ -374,8 +411,10 @@ export interface RunOutcome {
   draft: RecordDraft;
   /** What runrec noted in the record (unreadable inputs, skipped URLs, `_STATUS.md` problems). */
   notes: string[];
-  /** The append, when it succeeded (or landed but could not be confirmed). */
+  /** The append, when it succeeded. */
   written?: AppendResult;
+  /** The record's bytes reached the file, but the write could not be confirmed. */
+  unconfirmed?: boolean;
   /** The spool entry holding the record, when the append failed. */
   spooledTo?: string;
   /**
@@ -463,6 +502,7 @@ export async function writeRun(
     const reason = firstLine(e);
     if (e instanceof WriteError && e.landed) {
       // The bytes are in the file: spooling it would write it twice.
+      outcome.unconfirmed = true;
       outcome.warnings.push(`record written but not confirmed: ${reason}`);
     } else if (!spool) {
       outcome.warnings.push(`record not written: ${reason}`);
