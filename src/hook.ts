@@ -285,7 +285,6 @@ const OPTION_OF: Partial<Record<string, string>> = {
  * ```
  */
 export function checkRunArguments(end: RunEnd): void {
-  const sha = "0".repeat(64);
   checkDraft({
     SchemaVersion: SCHEMA_VERSION,
     DeliverableID: "DEL-01-01",
@@ -295,7 +294,7 @@ export function checkRunArguments(end: RunEnd): void {
     RunDuration: "PT0S",
     RunStatus: end.status,
     RunPassDirective: end.pass ?? "",
-    InputContextSHA: sha,
+    InputContextSHA: TBD,
     InputFiles: [],
     OutputFiles: [],
     StatusBefore: TBD,

@@ -277,20 +277,22 @@ export function releaseClaim(claimed: string): void {
 }
 
 /**
- * Whether the process that claimed a run, or that a run watches, is gone:
- * `pid@host` (or a pid and a host) on this machine, and no such process.
- * `false` when it cannot be told (another machine, or not permitted).
+ * Whether the process `pid@host` (a claim's, or the one a run watches) is
+ * `alive` or `gone` on this machine; `unknown` on another machine, or when
+ * this process may not ask.
  *
  * @example
  * ```ts
- * import { processGone } from "./pending.ts";
- * processGone(`${Deno.pid}@anything`); // false
+ * import { processState } from "./pending.ts";
+ * import { hostname } from "./lock.ts";
+ * processState(`${Deno.pid}@${hostname()}`); // "alive"
  * ```
  */
-export function processGone(pidAtHost: string): boolean {
+export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
   const [pid, host] = pidAtHost.split(/@(.*)/s);
-  if (host !== claimHost() && host !== hostname()) return false;
-  return pidAlive(Number(pid)) === false;
+  if (host !== claimHost() && host !== hostname()) return "unknown";
+  const alive = pidAlive(Number(pid));
+  return alive === undefined ? "unknown" : alive ? "alive" : "gone";
 }
 
 /**

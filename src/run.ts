@@ -183,13 +183,25 @@ export async function finishPendingRun(
   return { delDir, run: pending, outcome };
 }
 
-/** Builds and writes the record of a claimed run; the claim goes once the record is safe. */
-async function finishClaimed(
+/**
+ * Builds and writes the record of a run claimed with `claimPendingRun` (or
+ * kept in memory, `claimed` absent); the claim is removed once the record is
+ * written or spooled, and given back when the record was refused.
+ *
+ * @example
+ * ```ts
+ * import { finishClaimed } from "./run.ts";
+ * import { claimPendingRun, readPendingRun } from "./pending.ts";
+ * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json")!;
+ * await finishClaimed("DEL-01-02_X", readPendingRun(claimed), claimed, { status: "FAILED" });
+ * ```
+ */
+export async function finishClaimed(
   delDir: string,
   run: PendingRun,
   claimed: string | undefined,
   report: FinishReport,
-  options: RunOptions,
+  options: RunOptions = {},
 ): Promise<RunOutcome> {
   let outcome: RunOutcome;
   try {
