@@ -11,7 +11,6 @@ import { finishRun, startRun } from "../run.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
 import {
   type Command,
-  EXIT,
   type Io,
   listOption,
   positionals,
