@@ -74,6 +74,24 @@ Deno.test("finish twice with one token: the second exits 2 and writes no second 
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish: two finishes of one run racing write one record; the loser exits 2", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  const results = await Promise.all([
+    runCliProcess(["finish", token, "--status", "SUCCESS"]),
+    runCliProcess(["finish", token, "--status", "SUCCESS"]),
+    runCliProcess(["reap", del, "--older-than", "0s"]),
+  ]);
+  const finishes = results.slice(0, 2).map((r) => r.code).sort();
+  const records = await recordsOf(del);
+  assertEquals(records.length, 1);
+  // Either a finish won (the other exits 2, reap found nothing) or reap did (both finishes exit 2).
+  if (records[0].RunStatus === "SUCCESS") assertEquals(finishes, [0, 2]);
+  else assertEquals(finishes, [2, 2]);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("finish <del-dir>: finishes the folder's only pending run; with two, names them and exits 2", async () => {
   const { root, del } = await makeProject();
   await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);

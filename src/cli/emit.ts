@@ -50,6 +50,10 @@ starting "runrec: lost-record: "; save that line and append it later with
 runrec flush --from FILE (each record is appended once, however often replayed).
 Bad arguments exit 2 and write nothing.
 
+emit runs at the end of a run, so inputs are hashed as they are then. To
+record them as the run read them, and StatusBefore from _STATUS.md, use
+runrec start at the run's start and runrec finish at its end (or runrec exec).
+
 Example:
   runrec emit PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS --status SUCCESS \\
     --input _CONTEXT.md --output Datasheet.md --output Specification.md --duration PT2M34.5S
