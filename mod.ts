@@ -17,6 +17,28 @@
  * console.log(record.RunID, record.InputContextSHA);
  * ```
  *
+ * @example Record a script's run: inputs hashed before, outputs after
+ * ```ts
+ * import { withRun } from "./mod.ts";
+ * await withRun("PKG-01_X/1_Working/DEL-01-02_Y", {
+ *   agent: "4_DOCUMENTS",
+ *   inputs: ["_CONTEXT.md", "Datasheet.md"],
+ * }, async (run) => {
+ *   await Deno.writeTextFile("PKG-01_X/1_Working/DEL-01-02_Y/Datasheet.md", "# Datasheet\n");
+ *   run.output("Datasheet.md");
+ *   // run.status = "PARTIAL"; run.error = "..."  for another outcome; a throw records FAILED
+ * });
+ * ```
+ *
+ * @example Start and finish a run in two steps
+ * ```ts
+ * import { finishRun, startRun } from "./mod.ts";
+ * const started = await startRun("PKG-01_X/1_Working/DEL-01-02_Y", { agent: "DEPENDENCIES" });
+ * // ... the agent works ...
+ * const outcome = await finishRun(started, { status: "SUCCESS", outputs: ["Dependencies.csv"] });
+ * console.log(outcome.written?.record.RunID);
+ * ```
+ *
  * @example Read records back
  * ```ts
  * import { readRecords } from "./mod.ts";
@@ -39,6 +61,10 @@ export * from "./src/status.ts";
 export * from "./src/deliverable.ts";
 export * from "./src/inputs.ts";
 export * from "./src/hook.ts";
+export * from "./src/run.ts";
+export * from "./src/pending.ts";
+export * from "./src/reap.ts";
+export * from "./src/snapshot.ts";
 export * from "./src/spool.ts";
 export * from "./src/errors.ts";
 export * from "./src/time.ts";

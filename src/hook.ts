@@ -84,63 +84,182 @@ export async function buildDraft(delDir: string, report: RunReport): Promise<Rec
   return (await draftAndNotes(delDir, report)).draft;
 }
 
-/** The draft, and the notes runrec itself added to it (for showing on stderr). */
-async function draftAndNotes(
+/** What the start of a run fixes: its time, the lifecycle state and the governed inputs. */
+export interface RunStartState {
+  /** RunTimestamp: when the run started, UTC ISO 8601. */
+  started: string;
+  /** The lifecycle state at run start, or `TBD`. */
+  statusBefore: string;
+  /** The run's own inputs as InputFiles records them (a folder stands for its files). */
+  inputFiles: string[];
+  /** SHA-256 (or `TBD`) of every governed input at run start, by path. */
+  inputHashes: Record<string, string>;
+  /** What runrec noted at start (unreadable inputs, skipped URLs, `_STATUS.md` problems). */
+  notes: string[];
+}
+
+/** Options of {@linkcode captureStart}. */
+export interface StartOptions {
+  /** Files the run reads, relative to the deliverable folder or absolute. */
+  inputs?: readonly string[];
+  /** When the run started (UTC ISO 8601); default: now. */
+  started?: string;
+  /** The lifecycle state at start; default: `_STATUS.md` now. */
+  statusBefore?: string;
+}
+
+/**
+ * Captures the start of a run in `delDir`: the time, StatusBefore from
+ * `_STATUS.md`, and the hashes of every governed input as they are now, so
+ * that a file the run later rewrites is recorded as it was read. The folder
+ * may not exist yet (a run that creates it): then StatusBefore is `TBD`.
+ *
+ * @example
+ * ```ts
+ * import { captureStart } from "./hook.ts";
+ * const start = await captureStart("DEL-01-02_Flow", { inputs: ["Datasheet.md"] });
+ * console.log(start.statusBefore, start.inputHashes["Datasheet.md"]);
+ * ```
+ */
+export async function captureStart(
   delDir: string,
-  report: RunReport,
+  options: StartOptions = {},
+): Promise<RunStartState> {
+  const dir = resolve(delDir);
+  const given = options.inputs ?? [];
+  const [inputs, before] = await Promise.all([
+    governedInputs(dir, given),
+    options.statusBefore === undefined
+      ? readLifecycleState(join(dir, "_STATUS.md"))
+      : { state: options.statusBefore },
+  ]);
+  const notes = [...inputs.notes];
+  if ("problem" in before && before.problem) notes.push(`at start: ${before.problem}`);
+  // A folder given as input stands for the files beneath it, as in InputHashes.
+  const inputFiles = given.flatMap((p) => {
+    const rel = relativePath(dir, resolve(dir, p));
+    if (Object.hasOwn(inputs.hashes, rel)) return [rel];
+    return Object.keys(inputs.hashes).filter((k) => k.startsWith(`${rel}/`));
+  });
+  return {
+    started: options.started ?? new Date().toISOString(),
+    statusBefore: before.state,
+    inputFiles: [...new Set(inputFiles)],
+    inputHashes: inputs.hashes,
+    notes: notes.map((n) => localText(dir, n)),
+  };
+}
+
+/** What the end of a run adds to its start: the outcome and the outputs. */
+export interface RunEnd {
+  /** The agent's name, e.g. `4_DOCUMENTS`. */
+  agent: string;
+  /** `SUCCESS`, `PARTIAL`, `FAILED` or `SKIPPED`. */
+  status: string;
+  /** The pass directive the ORCHESTRATOR gave. */
+  pass?: string;
+  /** Files the run wrote, relative to the deliverable folder or absolute. */
+  outputs?: string[];
+  /** Hashes of outputs the caller already knows (e.g. `exec`'s `DELETED`). */
+  outputHashes?: Record<string, string>;
+  /** Lifecycle state at run end; default: `_STATUS.md` now. */
+  statusAfter?: string;
+  /** What went wrong (FAILED/PARTIAL; default `TBD` for those). */
+  error?: string;
+  /** Free text. */
+  notes?: string;
+  /** How long the run took, as an ISO 8601 duration (kept as given). */
+  duration?: string;
+  /** How long the run took in ms; default: from the start until now. */
+  durationMs?: number;
+}
+
+/**
+ * Completes the record draft of a run from its captured start and its end:
+ * the duration, StatusAfter, the outputs' hashes as they are now, the
+ * deliverable's identity and git HEAD. Throws {@linkcode InputError} for bad
+ * arguments (named by their option).
+ *
+ * @example
+ * ```ts
+ * import { captureStart, completeDraft } from "./hook.ts";
+ * const start = await captureStart("DEL-01-02_Flow");
+ * const { draft } = await completeDraft("DEL-01-02_Flow", start, {
+ *   agent: "4_DOCUMENTS",
+ *   status: "SUCCESS",
+ *   outputs: ["Datasheet.md"],
+ * });
+ * console.log(draft.RunDuration);
+ * ```
+ */
+export async function completeDraft(
+  delDir: string,
+  start: RunStartState,
+  end: RunEnd,
 ): Promise<{ draft: RecordDraft; notes: string[] }> {
   const dir = resolve(delDir);
   requireFolder(dir, delDir);
-  const notes: string[] = [];
-  const durationMs = runDurationMs(report);
-  const started = runStart(report.started, durationMs);
-  const [{ id, note: idNote }, inputs, outputs, after, head] = await Promise.all([
+  const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
+  const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
     deliverableId(dir),
-    governedInputs(dir, report.inputs ?? []),
-    hashOutputs(dir, report.outputs ?? [], report.outputHashes ?? {}),
-    report.statusAfter === undefined
+    hashOutputs(dir, end.outputs ?? [], end.outputHashes ?? {}),
+    end.statusAfter === undefined
       ? readLifecycleState(join(dir, "_STATUS.md"))
-      : { state: report.statusAfter },
+      : { state: end.statusAfter },
     gitHead(dir),
   ]);
+  const notes = [...start.notes];
   if (idNote) notes.push(idNote);
-  notes.push(...inputs.notes, ...outputs.notes);
+  notes.push(...outputs.notes);
   if ("problem" in after && after.problem) notes.push(after.problem);
-  // A folder given as input stands for the files beneath it, as in InputHashes.
-  const inputFiles = (report.inputs ?? []).flatMap((p) => {
-    const rel = relativePath(dir, resolve(dir, p));
-    if (Object.hasOwn(inputs.hashes, rel)) return [rel];
-    const beneath = Object.keys(inputs.hashes).filter((k) => k.startsWith(`${rel}/`));
-    return beneath; // an empty folder stands for no file (noted by governedInputs)
-  });
-  const status = report.status;
-  const error = report.error ?? ((status === "FAILED" || status === "PARTIAL") ? TBD : "");
+  const status = end.status;
+  const error = end.error ?? ((status === "FAILED" || status === "PARTIAL") ? TBD : "");
   const draft: RecordDraft = {
     SchemaVersion: SCHEMA_VERSION,
     DeliverableID: id,
-    AgentName: report.agent,
+    AgentName: end.agent,
     AgentType: AGENT_TYPE,
-    RunTimestamp: started,
-    RunDuration: report.duration ?? formatDuration(durationMs),
+    RunTimestamp: start.started,
+    RunDuration: end.duration ?? formatDuration(Math.min(durationMs, MAX_DURATION_MS)),
     RunStatus: status,
-    RunPassDirective: report.pass ?? "",
-    InputContextSHA: inputContextSha(inputs.hashes),
-    InputFiles: [...new Set(inputFiles)],
+    RunPassDirective: end.pass ?? "",
+    InputContextSHA: inputContextSha(start.inputHashes),
+    InputFiles: start.inputFiles,
     OutputFiles: Object.keys(outputs.hashes),
-    StatusBefore: report.statusBefore ?? TBD,
+    StatusBefore: start.statusBefore,
     StatusAfter: after.state,
     ErrorSummary: error,
-    Notes: [report.notes ?? "", ...notes].filter((n) => n !== "").join(" | "),
-    InputHashes: inputs.hashes,
+    Notes: [end.notes ?? "", ...notes].filter((n) => n !== "").join(" | "),
+    InputHashes: start.inputHashes,
     OutputHashes: outputs.hashes,
     GitHead: head,
     Host: hostname(),
   };
-  // Records are committed: notes name paths relative to the deliverable, not this machine's.
-  const local = (text: string) => text.replaceAll(`${dir}${SEP}`, "");
-  draft.Notes = local(draft.Notes);
+  draft.Notes = localText(dir, draft.Notes);
   checkDraft(draft);
-  return { draft, notes: notes.map(local) };
+  return { draft, notes: notes.map((n) => localText(dir, n)) };
+}
+
+/** Records are committed: notes name paths relative to the deliverable, not this machine's. */
+function localText(dir: string, text: string): string {
+  return text.replaceAll(`${dir}${SEP}`, "");
+}
+
+/** The draft of a one-step run (`emit`), and the notes runrec itself added to it. */
+async function draftAndNotes(
+  delDir: string,
+  report: RunReport,
+): Promise<{ draft: RecordDraft; notes: string[] }> {
+  requireFolder(resolve(delDir), delDir);
+  const durationMs = runDurationMs(report);
+  const started = runStart(report.started, durationMs);
+  // emit runs at the end: the state at start is only known when the agent says it.
+  const start = await captureStart(delDir, {
+    inputs: report.inputs,
+    started,
+    statusBefore: report.statusBefore ?? TBD,
+  });
+  return completeDraft(delDir, start, { ...report, durationMs });
 }
 
 /** The option that sets each field the caller gives, for error messages. */
@@ -153,6 +272,41 @@ const OPTION_OF: Partial<Record<string, string>> = {
   InputFiles: "--input",
   OutputFiles: "--output",
 };
+
+/**
+ * Checks what a caller states about a run before it starts (agent name, pass
+ * directive, status, error and notes text), as the record will be checked;
+ * throws {@linkcode InputError} naming the option.
+ *
+ * @example
+ * ```ts
+ * import { checkRunArguments } from "./hook.ts";
+ * checkRunArguments({ agent: "4_DOCUMENTS", status: "SUCCESS", pass: "FULL" });
+ * ```
+ */
+export function checkRunArguments(end: RunEnd): void {
+  checkDraft({
+    SchemaVersion: SCHEMA_VERSION,
+    DeliverableID: "DEL-01-01",
+    AgentName: end.agent,
+    AgentType: AGENT_TYPE,
+    RunTimestamp: new Date().toISOString(),
+    RunDuration: "PT0S",
+    RunStatus: end.status,
+    RunPassDirective: end.pass ?? "",
+    InputContextSHA: TBD,
+    InputFiles: [],
+    OutputFiles: [],
+    StatusBefore: TBD,
+    StatusAfter: TBD,
+    ErrorSummary: end.error ?? "",
+    Notes: end.notes ?? "",
+    InputHashes: {},
+    OutputHashes: {},
+    GitHead: "",
+    Host: hostname(),
+  });
+}
 
 /** Validates a draft as the store will; bad input is named by its option. */
 function checkDraft(draft: RecordDraft): void {
@@ -256,8 +410,10 @@ export interface RunOutcome {
   draft: RecordDraft;
   /** What runrec noted in the record (unreadable inputs, skipped URLs, `_STATUS.md` problems). */
   notes: string[];
-  /** The append, when it succeeded (or landed but could not be confirmed). */
+  /** The append, when it succeeded. */
   written?: AppendResult;
+  /** The record's bytes reached the file, but the write could not be confirmed. */
+  unconfirmed?: boolean;
   /** The spool entry holding the record, when the append failed. */
   spooledTo?: string;
   /**
@@ -298,14 +454,37 @@ export async function recordRun(
   report: RunReport,
   options: RunOptions = {},
 ): Promise<RunOutcome> {
+  const built = await draftAndNotes(delDir, report);
+  return writeRun(delDir, built, { holder: `runrec emit (${report.agent})`, ...options });
+}
+
+/**
+ * Writes a built draft the way {@linkcode recordRun} does (replay the spool,
+ * append, spool on failure, never throw for a failed write): the one write
+ * path of `emit`, `finish`, `exec`, `reap` and `withRun`.
+ *
+ * @example
+ * ```ts
+ * import { captureStart, completeDraft, writeRun } from "./hook.ts";
+ * const start = await captureStart("DEL-01-02_Flow");
+ * const built = await completeDraft("DEL-01-02_Flow", start, { agent: "X", status: "SUCCESS" });
+ * const outcome = await writeRun("DEL-01-02_Flow", built);
+ * console.log(outcome.written?.record.RunID);
+ * ```
+ */
+export async function writeRun(
+  delDir: string,
+  built: { draft: RecordDraft; notes: string[] },
+  options: RunOptions = {},
+): Promise<RunOutcome> {
   const { spool = true, ...appendOptions } = options;
-  const { draft, notes } = await draftAndNotes(delDir, report);
+  const { draft, notes } = built;
   const file = join(resolve(delDir), RECORD_FILE);
   const outcome: RunOutcome = { draft, notes, replayed: [], warnings: [] };
   try {
     outcome.written = await withRecordFile(
       file,
-      { holder: `runrec emit (${report.agent})`, ...appendOptions },
+      { holder: `runrec (${draft.AgentName})`, ...appendOptions },
       (writer) => {
         try {
           const replay = replayInto(writer, delDir);
@@ -322,6 +501,7 @@ export async function recordRun(
     const reason = firstLine(e);
     if (e instanceof WriteError && e.landed) {
       // The bytes are in the file: spooling it would write it twice.
+      outcome.unconfirmed = true;
       outcome.warnings.push(`record written but not confirmed: ${reason}`);
     } else if (!spool) {
       outcome.warnings.push(`record not written: ${reason}`);

@@ -12,8 +12,8 @@ import {
   positionals,
   requiredOption,
   stringOption,
-  writeJson,
 } from "./command.ts";
+import { lockWaitMessage, printOutcome } from "./outcome.ts";
 
 const HELP = `runrec emit: append one run record to <del-dir>/RunRecords.csv
 
@@ -49,6 +49,10 @@ When no spool folder takes it either, the record is printed on stderr on one lin
 starting "runrec: lost-record: "; save that line and append it later with
 runrec flush --from FILE (each record is appended once, however often replayed).
 Bad arguments exit 2 and write nothing.
+
+emit runs at the end of a run, so inputs are hashed as they are then. To
+record them as the run read them, and StatusBefore from _STATUS.md, use
+runrec start at the run's start and runrec finish at its end (or runrec exec).
 
 Example:
   runrec emit PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS --status SUCCESS \\
@@ -103,24 +107,9 @@ export const emitCommand: Command = {
     const outcome = await recordRun(delDir, report, {
       fsync: !parsed.values["no-fsync"],
       spool: !strict,
-      onLockWait: (r) =>
-        io.err(
-          `runrec: waiting for the append lock held by ${r.holder} ` +
-            `(lease ends in ${r.lease_remaining_s}s)\n`,
-        ),
+      onLockWait: lockWaitMessage(io),
     });
-    for (const { record } of outcome.replayed) {
-      io.err(`runrec: replayed ${record.RunID} from the spool\n`);
-    }
-    for (const note of outcome.notes) io.err(`runrec: note: ${note}\n`);
-    for (const warning of outcome.warnings) io.err(`runrec: warning: ${warning}\n`);
-    if (outcome.lost) io.err(`${outcome.lost}\n`);
-    const record = outcome.written?.record;
-    // Not written: JSON still gets one document, the record as built, without RunID.
-    if (parsed.values.json) {
-      writeJson(io, record ?? { ...outcome.draft, RunID: "", RecordChecksum: "" });
-    } else if (record) io.out(`${record.RunID}\n`);
-    if (!record) return strict ? EXIT.usage : EXIT.ok;
-    return EXIT.ok;
+    printOutcome(io, outcome, { json: parsed.values.json === true });
+    return !outcome.written && strict ? EXIT.usage : EXIT.ok;
   },
 };

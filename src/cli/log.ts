@@ -8,6 +8,7 @@ import { encodeRecord } from "../codec.ts";
 import { readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
+import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { resolveTargets } from "../targets.ts";
 import { parseInstant } from "../time.ts";
 import { describeLineProblem } from "../verify.ts";
@@ -32,7 +33,8 @@ Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since ISO]
 
 Records are listed in file order (the order they were appended), file by
 file. Lines that cannot be read are skipped and reported on stderr as
-warnings; they never reach stdout.
+warnings; they never reach stdout. So are records still in the spool and
+runs started and not finished yet (runrec finish, or runrec reap).
 
 Options:
   --agent A       only runs of agent A (a comma-separated list for several)
@@ -222,6 +224,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   out.flush();
   for (const p of pendingRecords(files.map((f) => f.path))) {
     io.err(`runrec log: warning: ${describePending(p)}\n`);
+  }
+  for (const dir of foldersWithPendingRuns(targets)) {
+    io.err(`runrec log: warning: ${describePendingRuns(dir, listPendingRuns(dir))}\n`);
   }
   return unreadable > 0 ? EXIT.usage : EXIT.ok;
 }

@@ -30,6 +30,26 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./emit.ts")).emitCommand,
   },
   {
+    name: "start",
+    summary: "start a run: fix its start time, StatusBefore and input hashes",
+    load: async () => (await import("./start.ts")).startCommand,
+  },
+  {
+    name: "finish",
+    summary: "finish a started run and append its record",
+    load: async () => (await import("./finish.ts")).finishCommand,
+  },
+  {
+    name: "exec",
+    summary: "run a command as one recorded run (outputs and status from what it did)",
+    load: async () => (await import("./exec.ts")).execCommand,
+  },
+  {
+    name: "reap",
+    summary: "write runs whose agent never finished as FAILED",
+    load: async () => (await import("./reap.ts")).reapCommand,
+  },
+  {
     name: "validate",
     summary: "check every line of record files against the schema",
     load: async () => (await import("./validate.ts")).validateCommand,

@@ -7,6 +7,7 @@
 import { GitUnavailableError } from "../git.ts";
 import { join, resolve } from "../path.ts";
 import { describePending, pendingRecords } from "../spool.ts";
+import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { resolveTargets } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
 import { type HistoryResult, recordFilesAtRevision, verifyHistory } from "../verify_history.ts";
@@ -48,12 +49,15 @@ Options:
   --since GIT-REV  also check that the file only grew since this revision
   --json           print one JSON document: {since, files: [{path, exists, problems,
                    records, errors, warnings, duplicates, history, ok}], gone,
-                   spooled, ok}; gone: record files GIT-REV has that are missing
-                   now; spooled: per record file, records still in the spool
+                   spooled, pendingRuns, ok}; gone: record files GIT-REV has that
+                   are missing now; spooled: per record file, records still in the
+                   spool; pendingRuns: runs started and not finished {delDir, id,
+                   agent, started, finishing}
   -h, --help       show this help
 
 Records spooled after a failed write, not yet in their file, are named in a
-warning (waiting, claimed by a replayer, or STUCK); they do not fail the check.
+warning (waiting, claimed by a replayer, or STUCK); so are runs started and
+not finished (runrec finish, or runrec reap). Neither fails the check.
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, history rewritten, record file gone); 2 usage error,
@@ -244,13 +248,31 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   // Records spooled after failed writes are not in their files yet: said, not failed.
   const pending = pendingRecords(files.map((f) => f.path));
+  // Runs started and never finished have no record yet: said, not failed.
+  const started = foldersWithPendingRuns(targets).map((dir) => ({
+    delDir: dir,
+    runs: listPendingRuns(dir),
+  }));
   if (!json) {
     for (const p of pending) out.write(`runrec verify: warning: ${describePending(p)}\n`);
+    for (const s of started) {
+      out.write(`runrec verify: warning: ${describePendingRuns(s.delDir, s.runs)}\n`);
+    }
   }
   if (json) {
     out.write(`${firstFile ? "" : "\n  "}],\n`);
     out.write(`  "gone": ${JSON.stringify(gone)},\n`);
     out.write(`  "spooled": ${JSON.stringify(pending)},\n`);
+    const unfinished = started.flatMap((s) =>
+      s.runs.map((r) => ({
+        delDir: s.delDir,
+        id: r.id,
+        agent: r.run?.agent ?? "",
+        started: r.run?.start.started ?? "",
+        finishing: r.claimedBy !== undefined,
+      }))
+    );
+    out.write(`  "pendingRuns": ${JSON.stringify(unfinished)},\n`);
     for (const [key, value] of Object.entries(totals)) out.write(`  "${key}": ${value},\n`);
     out.write(`  "unreadable": ${unreadable},\n`);
     out.write(`  "ok": ${!failed}\n}\n`);

@@ -1,0 +1,187 @@
+/**
+ * `runrec exec`: run a command as one recorded run — start, run it with the
+ * standard streams and signals passed through, finish with the files it
+ * changed and its exit code as the outcome.
+ *
+ * @module
+ */
+import { InputError } from "../errors.ts";
+import type { RunOutcome } from "../hook.ts";
+import { finishRun, startRun } from "../run.ts";
+import { changedFiles, snapshotFolder } from "../snapshot.ts";
+import {
+  type Command,
+  type Io,
+  listOption,
+  positionals,
+  requiredOption,
+  stringOption,
+  UsageError,
+} from "./command.ts";
+import { lockWaitMessage, printOutcome } from "./outcome.ts";
+
+const HELP = `runrec exec: run a command as one recorded run of an agent
+
+Usage:
+  runrec exec <del-dir> --agent NAME [--pass D] [--input P]... [--partial-codes LIST]
+              [--skipped-codes LIST] -- CMD [ARGS...]
+
+Starts a run (as runrec start: RunTimestamp, StatusBefore and the inputs'
+hashes now), runs CMD in the current folder with stdin, stdout and stderr
+passed through (SIGINT and SIGTERM sent to runrec are passed to CMD), then
+finishes it (as runrec finish) with
+  - OutputFiles: every file of <del-dir> CMD created, modified or deleted (the
+    folder is hashed before and after; a deleted file's hash is DELETED;
+    runrec's own files, .git and node_modules never count);
+  - RunStatus from the exit code: 0 SUCCESS; a code in --partial-codes PARTIAL;
+    a code in --skipped-codes SKIPPED; any other FAILED with "exit code N" in
+    ErrorSummary; killed by a signal FAILED naming the signal.
+Exits with CMD's exit code (128 + the signal's number when it was killed;
+127 when CMD cannot be found, 126 when it cannot be started). runrec's own
+messages, the RunID among them, go to stderr: stdout is CMD's alone.
+
+<del-dir> may not exist yet when its parent does (a run that creates the
+deliverable, such as PREPARATION's); if CMD does not create it, nothing is
+recorded and runrec says so. A record that cannot be written is spooled, as
+with emit, and never changes the exit code.
+
+Options:
+  --agent NAME          agent name (required)
+  --pass D              the pass directive
+  --input P             a file the command reads (repeatable); _REFERENCES.md and
+                        what it lists are always governed inputs
+  --partial-codes LIST  exit codes that mean PARTIAL, comma-separated (e.g. 3,4)
+  --skipped-codes LIST  exit codes that mean SKIPPED, comma-separated
+  --no-fsync            do not flush the record to disk
+
+Example:
+  runrec exec PKG-01_X/1_Working/DEL-01-02_Y --agent DEPENDENCIES --pass FULL \\
+    --partial-codes 3 -- ./agents/dependencies.sh PKG-01_X/1_Working/DEL-01-02_Y
+`;
+
+/** Parses a comma-separated list of exit codes (1-255). */
+function exitCodes(parsed: Parameters<Command["run"]>[0], name: string): Set<number> {
+  const text = stringOption(parsed, name);
+  if (text === undefined) return new Set();
+  const codes = text.split(",").map((c) => c.trim());
+  for (const code of codes) {
+    if (!/^[0-9]+$/.test(code) || Number(code) < 1 || Number(code) > 255) {
+      throw new UsageError(
+        `--${name}: ${JSON.stringify(code)} is not an exit code from 1 to 255 (0 is SUCCESS)`,
+      );
+    }
+  }
+  return new Set(codes.map(Number));
+}
+
+/** The outcome of an exit. */
+function statusOf(
+  exit: Deno.CommandStatus,
+  partial: Set<number>,
+  skipped: Set<number>,
+): { status: string; error?: string; notes?: string } {
+  if (exit.signal) return { status: "FAILED", error: `killed by signal ${exit.signal}` };
+  if (exit.code === 0) return { status: "SUCCESS" };
+  if (partial.has(exit.code)) return { status: "PARTIAL", error: `exit code ${exit.code}` };
+  if (skipped.has(exit.code)) return { status: "SKIPPED", notes: `exit code ${exit.code}` };
+  return { status: "FAILED", error: `exit code ${exit.code}` };
+}
+
+const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
+/** Runs the command to its end; a command that cannot be started is exit 127 or 126. */
+async function runCommand(
+  command: string,
+  args: string[],
+): Promise<{ exit: Deno.CommandStatus; startError?: string }> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command, {
+      args,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (e) {
+    const notFound = e instanceof Deno.errors.NotFound;
+    const why = notFound ? "not found" : (e as Error).message.split("\n")[0];
+    return {
+      exit: { success: false, code: notFound ? 127 : 126, signal: null },
+      startError: `command ${JSON.stringify(command)} could not be started: ${why}`,
+    };
+  }
+  const forward = new Map<Deno.Signal, () => void>();
+  for (const signal of FORWARDED) {
+    const pass = () => {
+      try {
+        child.kill(signal);
+      } catch { /* it has ended already */ }
+    };
+    try {
+      Deno.addSignalListener(signal, pass);
+      forward.set(signal, pass);
+    } catch { /* a signal this platform does not have (Windows: SIGTERM) */ }
+  }
+  try {
+    return { exit: await child.status };
+  } finally {
+    for (const [signal, pass] of forward) Deno.removeSignalListener(signal, pass);
+  }
+}
+
+function report(io: Io, outcome: RunOutcome): void {
+  printOutcome(io, outcome, { json: false, runIdTo: "err" });
+}
+
+/** The `exec` command. */
+export const execCommand: Command = {
+  name: "exec",
+  summary: "run a command as one recorded run (outputs and status from what it did)",
+  help: HELP,
+  options: {
+    agent: { type: "string" },
+    pass: { type: "string" },
+    input: { type: "string", multiple: true },
+    "partial-codes": { type: "string" },
+    "skipped-codes": { type: "string" },
+    "no-fsync": { type: "boolean" },
+  },
+  async run(parsed, io) {
+    const [delDir, command, ...args] = positionals(parsed, ["del-dir", "command"], true);
+    const partial = exitCodes(parsed, "partial-codes");
+    const skipped = exitCodes(parsed, "skipped-codes");
+    const both = [...partial].find((c) => skipped.has(c));
+    if (both !== undefined) {
+      throw new UsageError(`exit code ${both} is in both --partial-codes and --skipped-codes`);
+    }
+    const agent = requiredOption(parsed, "agent");
+    const before = await snapshotFolder(delDir);
+    const started = await startRun(delDir, {
+      agent,
+      inputs: listOption(parsed, "input"),
+      pass: stringOption(parsed, "pass"),
+      pid: Deno.pid,
+      mayCreate: true,
+    });
+    const { exit, startError } = await runCommand(command, args);
+    if (startError) io.err(`runrec exec: ${startError}\n`);
+    const outputs = changedFiles(before, await snapshotFolder(delDir));
+    const outcome = statusOf(exit, partial, skipped);
+    try {
+      report(
+        io,
+        await finishRun(started, {
+          ...outcome,
+          error: startError ?? outcome.error,
+          outputs: Object.keys(outputs),
+          outputHashes: outputs,
+        }, { fsync: !parsed.values["no-fsync"], onLockWait: lockWaitMessage(io) }),
+      );
+    } catch (e) {
+      // The command has run: its exit code stands, whatever became of the record.
+      const why = e instanceof InputError ? e.message : `${e}`;
+      io.err(`runrec: warning: run not recorded: ${why.split("\n")[0]}\n`);
+    }
+    return exit.code;
+  },
+};

@@ -1,0 +1,87 @@
+/**
+ * `runrec finish`: the agent's last step after `runrec start` — add the
+ * outcome and outputs to the pending run and write its record.
+ *
+ * @module
+ */
+import { finishPendingRun } from "../run.ts";
+import {
+  type Command,
+  EXIT,
+  listOption,
+  positionals,
+  requiredOption,
+  stringOption,
+} from "./command.ts";
+import { lockWaitMessage, printOutcome } from "./outcome.ts";
+
+const HELP = `runrec finish: finish a run begun with runrec start and append its record
+
+Usage:
+  runrec finish <token> --status S [options]
+  runrec finish <del-dir> [--run TOKEN|ID] --status S [options]
+
+The run is named by the token runrec start printed (the path of its pending
+file), or by its deliverable folder: with --run (the token or the run's id),
+or alone when the folder has exactly one pending run.
+
+Options:
+  --run TOKEN|ID    which pending run of <del-dir> to finish
+  --status S        SUCCESS, PARTIAL, FAILED or SKIPPED (required)
+  --output P        a file the run wrote (repeatable); hashed now
+  --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
+  --notes TEXT      free text
+  --no-fsync        do not flush to disk (faster; a power loss may lose the record)
+  --strict          exit 2 when the record cannot be written, and do not spool it;
+                    the run then stays pending, to be finished again
+  --json            print the written record as JSON instead of its RunID
+
+Adds RunDuration (from the start until now), StatusAfter (_STATUS.md now) and
+the outputs' hashes to what runrec start captured (RunTimestamp, StatusBefore,
+the inputs' hashes), appends the record to <del-dir>/RunRecords.csv and prints
+its RunID. The pending run is removed once the record is written or spooled.
+
+As with runrec emit, a write failure never fails the agent's run: runrec warns,
+keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,
+lost-record lines). Finishing a run twice is an error (exit 2): the second
+finish writes nothing. Bad arguments exit 2, write nothing, and leave the run
+pending.
+
+Examples:
+  runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md --output _STATUS.md
+  runrec finish PKG-01_X/1_Working/DEL-01-02_Y --status PARTIAL --error "2 of 4 documents"
+`;
+
+/** The `finish` command. */
+export const finishCommand: Command = {
+  name: "finish",
+  summary: "finish a started run and append its record",
+  help: HELP,
+  options: {
+    run: { type: "string" },
+    status: { type: "string" },
+    output: { type: "string", multiple: true },
+    error: { type: "string" },
+    notes: { type: "string" },
+    "no-fsync": { type: "boolean" },
+    strict: { type: "boolean" },
+    json: { type: "boolean" },
+  },
+  async run(parsed, io) {
+    const [target] = positionals(parsed, ["token|del-dir"]);
+    const status = requiredOption(parsed, "status");
+    const strict = parsed.values.strict === true;
+    const { outcome } = await finishPendingRun(target, stringOption(parsed, "run"), {
+      status,
+      outputs: listOption(parsed, "output"),
+      error: stringOption(parsed, "error"),
+      notes: stringOption(parsed, "notes"),
+    }, {
+      fsync: !parsed.values["no-fsync"],
+      spool: !strict,
+      onLockWait: lockWaitMessage(io),
+    });
+    printOutcome(io, outcome, { json: parsed.values.json === true });
+    return !outcome.written && strict ? EXIT.usage : EXIT.ok;
+  },
+};

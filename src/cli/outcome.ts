@@ -1,0 +1,61 @@
+/**
+ * What `emit`, `finish`, `exec` and `reap` print about a record's write: the
+ * replays, runrec's notes, warnings and a lost record's line on stderr; the
+ * RunID (or the record as JSON) on stdout.
+ *
+ * @module
+ */
+import type { RunOutcome } from "../hook.ts";
+import type { ContentionReport } from "../lock.ts";
+import { type Io, writeJson } from "./command.ts";
+
+/**
+ * Prints one run's outcome; `json` prints the record (without a RunID when
+ * it was not written) instead of its RunID; `runIdTo: "err"` says the RunID
+ * on stderr (`exec`, whose stdout is the command's).
+ *
+ * @example
+ * ```ts
+ * import { printOutcome } from "./outcome.ts";
+ * import { processIo } from "./main.ts";
+ * declare const outcome: import("../hook.ts").RunOutcome;
+ * printOutcome(processIo(), outcome, { json: false });
+ * ```
+ */
+export function printOutcome(
+  io: Io,
+  outcome: RunOutcome,
+  options: { json: boolean; runIdTo?: "out" | "err" },
+): void {
+  for (const { record } of outcome.replayed) {
+    io.err(`runrec: replayed ${record.RunID} from the spool\n`);
+  }
+  for (const note of outcome.notes) io.err(`runrec: note: ${note}\n`);
+  for (const warning of outcome.warnings) io.err(`runrec: warning: ${warning}\n`);
+  if (outcome.lost) io.err(`${outcome.lost}\n`);
+  const record = outcome.written?.record;
+  // Not written: JSON still gets one document, the record as built, without RunID.
+  if (options.json) {
+    writeJson(io, record ?? { ...outcome.draft, RunID: "", RecordChecksum: "" });
+  } else if (record && options.runIdTo === "err") {
+    io.err(`runrec: recorded ${record.RunID} (${record.RunStatus})\n`);
+  } else if (record) io.out(`${record.RunID}\n`);
+}
+
+/**
+ * The `onLockWait` callback that says on stderr whom a write waits for.
+ *
+ * @example
+ * ```ts
+ * import { lockWaitMessage } from "./outcome.ts";
+ * import { processIo } from "./main.ts";
+ * const onLockWait = lockWaitMessage(processIo());
+ * ```
+ */
+export function lockWaitMessage(io: Io): (report: ContentionReport) => void {
+  return (r) =>
+    io.err(
+      `runrec: waiting for the append lock held by ${r.holder} ` +
+        `(lease ends in ${r.lease_remaining_s}s)\n`,
+    );
+}

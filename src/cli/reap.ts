@@ -1,0 +1,105 @@
+/**
+ * `runrec reap`: write runs that were started and never finished (the agent
+ * crashed) as FAILED records.
+ *
+ * @module
+ */
+import { InputError } from "../errors.ts";
+import { describeReaped, reapRuns } from "../reap.ts";
+import { parseDuration } from "../time.ts";
+import { type Command, EXIT, stringOption } from "./command.ts";
+import { lockWaitMessage } from "./outcome.ts";
+
+const HELP = `runrec reap: write runs whose agent never finished as FAILED
+
+Usage:
+  runrec reap [<del-dir|root>...] [--older-than DURATION] [--json]
+
+Looks for runs begun with runrec start (or exec, or withRun) in every
+deliverable folder at or beneath the targets (default: the current folder) and
+writes, once each, a FAILED record with ErrorSummary "reaped: the agent never
+finished" and the reason in Notes, for each run
+  - whose process is gone: the --pid given to start (exec and withRun watch
+    their own), on this machine; or
+  - with --older-than: that started longer ago than DURATION, unless its
+    process is seen running on this machine.
+RunDuration of a reaped run is the time until it was reaped; its OutputFiles
+are empty. A run that finish is writing right now is left alone.
+
+Options:
+  --older-than D  also reap runs older than D: an ISO 8601 duration (PT2H, P1D)
+                  or a number with s, m, h or d (90m, 2h, 1d)
+  --no-fsync      do not flush records to disk
+  --json          print {reaped: [...], problems: [...]} as JSON
+
+Prints one line per reaped run (RunID, folder, agent, start, reason). As with
+emit, a record that cannot be written is spooled (exit 0). Exit codes: 0 done
+(also when nothing was reaped); 2 usage error, or a pending run file that
+cannot be read (named; delete it if it is garbage).
+
+Examples:
+  runrec reap PKG-01_X/1_Working/DEL-01-02_Y
+  runrec reap . --older-than 12h
+`;
+
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds of `--older-than`: an ISO 8601 duration or `<number><s|m|h|d>`. */
+function parseAge(text: string): number {
+  const short = /^([0-9]+(?:\.[0-9]+)?)([smhd])$/.exec(text);
+  const ms = short ? Number(short[1]) * UNIT_MS[short[2]] : parseDuration(text);
+  if (ms === undefined || !Number.isFinite(ms)) {
+    throw new InputError(
+      `--older-than: expected a duration like 2h, 90m, 1d or PT2H, got ${JSON.stringify(text)}`,
+    );
+  }
+  return Math.round(ms);
+}
+
+/** The `reap` command. */
+export const reapCommand: Command = {
+  name: "reap",
+  summary: "write runs whose agent never finished as FAILED",
+  help: HELP,
+  options: {
+    "older-than": { type: "string" },
+    "no-fsync": { type: "boolean" },
+    json: { type: "boolean" },
+  },
+  async run(parsed, io) {
+    const targets = parsed.positionals.length > 0 ? parsed.positionals : ["."];
+    for (const target of targets) {
+      try {
+        Deno.statSync(target);
+      } catch {
+        throw new InputError(`${target}: no such file or folder`);
+      }
+    }
+    const age = stringOption(parsed, "older-than");
+    const report = await reapRuns(targets, {
+      olderThanMs: age === undefined ? undefined : parseAge(age),
+      fsync: !parsed.values["no-fsync"],
+      onLockWait: lockWaitMessage(io),
+    });
+    for (const { outcome } of report.reaped) {
+      for (const warning of outcome?.warnings ?? []) io.err(`runrec: warning: ${warning}\n`);
+      if (outcome?.lost) io.err(`${outcome.lost}\n`);
+    }
+    for (const problem of report.problems) io.err(`runrec reap: ${problem}\n`);
+    if (parsed.values.json) {
+      const reaped = report.reaped.map((r) => ({
+        delDir: r.delDir,
+        id: r.run.id,
+        agent: r.run.agent,
+        started: r.run.start.started,
+        reason: r.reason,
+        RunID: r.outcome?.written?.record.RunID ?? "",
+        spooledTo: r.outcome?.spooledTo ?? "",
+      }));
+      io.out(JSON.stringify({ reaped, problems: report.problems }, null, 2) + "\n");
+    } else {
+      for (const r of report.reaped) io.out(`${describeReaped(r, Deno.cwd())}\n`);
+    }
+    return report.problems.length > 0 ? EXIT.usage : EXIT.ok;
+  },
+};

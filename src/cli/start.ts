@@ -1,0 +1,86 @@
+/**
+ * `runrec start`: the agent's first step — fix the run's start (time,
+ * StatusBefore, the inputs' hashes) and keep it pending until `finish`.
+ *
+ * @module
+ */
+import { InputError } from "../errors.ts";
+import { startRun } from "../run.ts";
+import {
+  type Command,
+  EXIT,
+  listOption,
+  positionals,
+  requiredOption,
+  stringOption,
+  writeJson,
+} from "./command.ts";
+
+const HELP = `runrec start: start a run (the agent's first step); finish it with runrec finish
+
+Usage:
+  runrec start <del-dir> --agent NAME [--input P]... [--pass D] [--pid PID] [--json]
+
+Options:
+  --agent NAME   agent name, e.g. 4_DOCUMENTS (required)
+  --input P      a file the run reads (repeatable); _REFERENCES.md and the files it
+                 lists are always hashed as governed inputs
+  --pass D       the pass directive the run was dispatched with
+  --pid PID      the agent's process: once it is gone, runrec reap writes the run as
+                 FAILED (default: none; such a run is reaped only with --older-than).
+                 A shell script passes its own, --pid $$; an agent whose every
+                 command runs in a new shell passes none.
+  --json         print the pending run as JSON (its "token" field is the token)
+
+Captures now what the record must hold as the run's start: RunTimestamp,
+StatusBefore (the **Current State:** of _STATUS.md), and the SHA-256 of every
+governed input with their InputContextSHA. So a file the run reads and then
+rewrites is recorded as it was read (InputHashes) and as it was left
+(OutputHashes, at finish).
+
+The pending run is kept in <del-dir>/.runrec/pending/<id>.json (git-ignored,
+written with fsync and an atomic rename: it survives a crash). Prints its
+token: that file's absolute path. Finish the run with
+  runrec finish <token> --status S ...
+or, when it is the folder's only pending run,
+  runrec finish <del-dir> --status S ...
+Runs never finished are written as FAILED by runrec reap; runrec log and
+runrec verify name them. Bad arguments exit 2 and write nothing.
+
+Example:
+  TOKEN=$(runrec start PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS \\
+    --input _CONTEXT.md --input Datasheet.md --pass FULL --pid $$)
+  ...
+  runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md
+`;
+
+/** The `start` command. */
+export const startCommand: Command = {
+  name: "start",
+  summary: "start a run: fix its start time, StatusBefore and input hashes",
+  help: HELP,
+  options: {
+    agent: { type: "string" },
+    input: { type: "string", multiple: true },
+    pass: { type: "string" },
+    pid: { type: "string" },
+    json: { type: "boolean" },
+  },
+  async run(parsed, io) {
+    const [delDir] = positionals(parsed, ["del-dir"]);
+    const pid = stringOption(parsed, "pid");
+    if (pid !== undefined && !/^[1-9][0-9]*$/.test(pid)) {
+      throw new InputError(`--pid: must be a process id (a whole number above 0), got "${pid}"`);
+    }
+    const started = await startRun(delDir, {
+      agent: requiredOption(parsed, "agent"),
+      inputs: listOption(parsed, "input"),
+      pass: stringOption(parsed, "pass"),
+      pid: pid === undefined ? undefined : Number(pid),
+    });
+    for (const note of started.run.start.notes) io.err(`runrec: note: ${note}\n`);
+    if (parsed.values.json) writeJson(io, { token: started.token, ...started.run });
+    else io.out(`${started.token}\n`);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,349 @@
+/**
+ * Pending runs: runs that were started (`runrec start`, `exec`, `withRun`)
+ * and are not finished yet. Each is one JSON file in the deliverable's
+ * git-ignored `.runrec/pending/` folder, written durably (temporary file,
+ * fsync, rename), so that the run of an agent that crashes survives to be
+ * reaped. The file's path is the run's token.
+ *
+ * A finisher (`finish`, `reap`) claims a pending run by renaming its file to
+ * `<id>.json.claim-<pid>@<host>`: of two racing finishers one wins the rename,
+ * so each run is written once.
+ *
+ * @module
+ */
+import { basename, dirname, join, resolve } from "./path.ts";
+import { InputError } from "./errors.ts";
+import type { RunStartState } from "./hook.ts";
+import { hostname, pidAlive } from "./lock.ts";
+import { walk } from "./walk.ts";
+
+/** The folder of pending runs inside a deliverable folder. */
+export const PENDING_FOLDER = ".runrec/pending";
+
+/** A started run, as kept until it is finished. */
+export interface PendingRun {
+  /** The run's id, also its file's name: `20260222T101500123Z-1a2b3c4d`. */
+  id: string;
+  /** The agent's name. */
+  agent: string;
+  /** The pass directive, when given. */
+  pass?: string;
+  /** The process whose end means the agent crashed (on `host`); none: only age tells. */
+  pid?: number;
+  /** The machine the run started on. */
+  host: string;
+  /** What the start fixed: time, StatusBefore, the governed inputs' hashes. */
+  start: RunStartState;
+}
+
+/** A pending run as a listing finds it. */
+export interface PendingItem {
+  /** The file's current path (a claimed run's claim name). */
+  path: string;
+  /** The run's id. */
+  id: string;
+  /** The run, when its file could be read. */
+  run?: PendingRun;
+  /** Who claimed it (`pid@host`), when a finisher has it. */
+  claimedBy?: string;
+  /** Why the file cannot be read, when it cannot. */
+  problem?: string;
+}
+
+const ID = /^[0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$/;
+const FILE = /^([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})\.json(?:\.claim-([0-9]+@.*))?$/;
+
+/**
+ * A new run id for a run started at `started` (UTC ISO 8601): it sorts by
+ * start time.
+ *
+ * @example
+ * ```ts
+ * import { newRunId } from "./pending.ts";
+ * newRunId("2026-02-22T10:15:00.123Z"); // "20260222T101500123Z-1a2b3c4d"
+ * ```
+ */
+export function newRunId(started: string): string {
+  return `${started.replace(/[-:.]/g, "")}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Whether `text` is a run id.
+ *
+ * @example
+ * ```ts
+ * import { isRunId } from "./pending.ts";
+ * isRunId("20260222T101500123Z-1a2b3c4d"); // true
+ * ```
+ */
+export function isRunId(text: string): boolean {
+  return ID.test(text);
+}
+
+/**
+ * The path of a pending run's file: its token.
+ *
+ * @example
+ * ```ts
+ * import { pendingPath } from "./pending.ts";
+ * pendingPath("/p/DEL-01-02_X", "20260222T101500123Z-1a2b3c4d");
+ * // "/p/DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json"
+ * ```
+ */
+export function pendingPath(delDir: string, id: string): string {
+  return join(resolve(delDir), PENDING_FOLDER, `${id}.json`);
+}
+
+/**
+ * The deliverable folder and run id a token names, or `undefined` when
+ * `token` is not the path of a pending run's file.
+ *
+ * @example
+ * ```ts
+ * import { parseToken } from "./pending.ts";
+ * parseToken("/p/DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * // { delDir: "/p/DEL-01-02_X", id: "20260222T101500123Z-1a2b3c4d" }
+ * ```
+ */
+export function parseToken(token: string): { delDir: string; id: string } | undefined {
+  const path = resolve(token);
+  const name = FILE.exec(basename(path));
+  if (!name || name[2] !== undefined) return undefined;
+  const folder = dirname(path);
+  if (basename(folder) !== "pending" || basename(dirname(folder)) !== ".runrec") return undefined;
+  return { delDir: dirname(dirname(folder)), id: name[1] };
+}
+
+/**
+ * Keeps a started run durably in `<delDir>/.runrec/pending/` (temporary
+ * file, fsync, rename; the folder is git-ignored) and returns its path.
+ *
+ * @example
+ * ```ts
+ * import { savePendingRun } from "./pending.ts";
+ * declare const run: import("./pending.ts").PendingRun;
+ * const token = savePendingRun("DEL-01-02_X", run);
+ * ```
+ */
+export function savePendingRun(delDir: string, run: PendingRun): string {
+  const path = pendingPath(delDir, run.id);
+  const state = dirname(dirname(path));
+  Deno.mkdirSync(dirname(path), { recursive: true });
+  try {
+    Deno.writeTextFileSync(join(state, ".gitignore"), "*\n", { createNew: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+  }
+  const temporary = `${path}.tmp`;
+  const file = Deno.openSync(temporary, { write: true, createNew: true });
+  try {
+    const bytes = new TextEncoder().encode(JSON.stringify(run, null, 1) + "\n");
+    for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+    file.syncSync();
+    file.close();
+    Deno.renameSync(temporary, path);
+  } catch (e) {
+    try {
+      file.close();
+    } catch { /* closed already */ }
+    Deno.removeSync(temporary);
+    throw e;
+  }
+  syncFolder(dirname(path));
+  return path;
+}
+
+/** Flushes a folder's entries (the rename) to disk; not possible everywhere, so best effort. */
+function syncFolder(path: string): void {
+  try {
+    const folder = Deno.openSync(path, { read: true });
+    try {
+      folder.syncSync();
+    } finally {
+      folder.close();
+    }
+  } catch { /* Windows cannot open a folder; the rename stands */ }
+}
+
+/**
+ * Reads a pending run's file; throws {@linkcode InputError} naming the file
+ * when it is not one.
+ *
+ * @example
+ * ```ts
+ * import { readPendingRun } from "./pending.ts";
+ * const run = readPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * console.log(run.agent);
+ * ```
+ */
+export function readPendingRun(path: string): PendingRun {
+  let run: PendingRun;
+  try {
+    run = JSON.parse(Deno.readTextFileSync(path));
+  } catch (e) {
+    const why = (e as Error).message.split("\n")[0];
+    throw new InputError(`${path}: not a pending run: ${why}`, { cause: e });
+  }
+  const start = run?.start;
+  if (
+    typeof run !== "object" || run === null || !isRunId(run.id) ||
+    typeof run.agent !== "string" || typeof start !== "object" || start === null ||
+    typeof start.started !== "string" || typeof start.statusBefore !== "string" ||
+    !Array.isArray(start.inputFiles) || typeof start.inputHashes !== "object" ||
+    !Array.isArray(start.notes)
+  ) {
+    throw new InputError(`${path}: not a pending run: a field is missing or of the wrong type`);
+  }
+  return run;
+}
+
+/**
+ * Every pending run of a deliverable folder, waiting or claimed, oldest
+ * first; none when it has no `.runrec/pending/`.
+ *
+ * @example
+ * ```ts
+ * import { listPendingRuns } from "./pending.ts";
+ * for (const item of listPendingRuns("DEL-01-02_X")) console.log(item.id, item.run?.agent);
+ * ```
+ */
+export function listPendingRuns(delDir: string): PendingItem[] {
+  const folder = join(resolve(delDir), PENDING_FOLDER);
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(folder)].filter((e) => e.isFile).map((e) => e.name);
+  } catch {
+    return []; // none yet (a folder that cannot be listed shows when a run is started or finished)
+  }
+  const items: PendingItem[] = [];
+  for (const name of names.sort()) {
+    const match = FILE.exec(name);
+    if (!match) continue;
+    const item: PendingItem = { path: join(folder, name), id: match[1] };
+    if (match[2] !== undefined) item.claimedBy = match[2];
+    try {
+      item.run = readPendingRun(item.path);
+    } catch (e) {
+      if ((e as Error).cause instanceof Deno.errors.NotFound) continue; // finished meanwhile
+      item.problem = (e as Error).message;
+    }
+    items.push(item);
+  }
+  return items;
+}
+
+/** This machine's name as it appears in a claim's file name. */
+function claimHost(): string {
+  return hostname().replace(/[^0-9A-Za-z.-]/g, "_");
+}
+
+/**
+ * Claims a pending run for this process by renaming its file; returns the
+ * claim's path, or `undefined` when the file is gone (another finisher has
+ * it, or it was finished).
+ *
+ * @example
+ * ```ts
+ * import { claimPendingRun } from "./pending.ts";
+ * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * ```
+ */
+export function claimPendingRun(path: string): string | undefined {
+  const base = FILE.exec(basename(path));
+  if (!base) throw new InputError(`${path}: not a pending run's file`);
+  const claimed = join(dirname(path), `${base[1]}.json.claim-${Deno.pid}@${claimHost()}`);
+  try {
+    Deno.renameSync(path, claimed);
+    return claimed;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Gives a claimed run back (a finish refused for bad arguments): it is
+ * pending again under its own name.
+ *
+ * @example
+ * ```ts
+ * import { claimPendingRun, releaseClaim } from "./pending.ts";
+ * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * if (claimed) releaseClaim(claimed);
+ * ```
+ */
+export function releaseClaim(claimed: string): void {
+  Deno.renameSync(claimed, claimed.replace(/\.claim-[^/\\]*$/, ""));
+}
+
+/**
+ * Whether the process `pid@host` (a claim's, or the one a run watches) is
+ * `alive` or `gone` on this machine; `unknown` on another machine, or when
+ * this process may not ask.
+ *
+ * @example
+ * ```ts
+ * import { processState } from "./pending.ts";
+ * import { hostname } from "./lock.ts";
+ * processState(`${Deno.pid}@${hostname()}`); // "alive"
+ * ```
+ */
+export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
+  const [pid, host] = pidAtHost.split(/@(.*)/s);
+  if (host !== claimHost() && host !== hostname()) return "unknown";
+  const alive = pidAlive(Number(pid));
+  return alive === undefined ? "unknown" : alive ? "alive" : "gone";
+}
+
+/**
+ * Every deliverable folder at or beneath `targets` (folders, or record files
+ * standing for theirs) that holds pending runs, each once, sorted.
+ *
+ * @example
+ * ```ts
+ * import { foldersWithPendingRuns } from "./pending.ts";
+ * for (const dir of foldersWithPendingRuns(["."])) console.log(dir);
+ * ```
+ */
+export function foldersWithPendingRuns(targets: readonly string[]): string[] {
+  const found = new Set<string>();
+  const look = (dir: string) => {
+    if (listPendingRuns(dir).length > 0) found.add(resolve(dir));
+  };
+  for (const target of targets) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(target);
+    } catch {
+      continue; // the command names a missing target itself
+    }
+    if (!info.isDirectory) {
+      look(dirname(resolve(target)));
+      continue;
+    }
+    look(target);
+    for (const entry of walk(target, { unlistable: () => {} })) {
+      if (entry.kind === "folder") look(entry.path);
+    }
+  }
+  return [...found].sort();
+}
+
+/**
+ * One warning line about the pending runs of a deliverable folder.
+ *
+ * @example
+ * ```ts
+ * import { describePendingRuns, listPendingRuns } from "./pending.ts";
+ * console.error(describePendingRuns("DEL-01-02_X", listPendingRuns("DEL-01-02_X")));
+ * ```
+ */
+export function describePendingRuns(delDir: string, items: readonly PendingItem[]): string {
+  const runs = items.map((i) =>
+    i.run
+      ? `${i.run.agent} since ${i.run.start.started}${i.claimedBy ? ` (finishing)` : ""}`
+      : `${basename(i.path)} (unreadable)`
+  );
+  return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}; ` +
+    `finish them with runrec finish, or runrec reap ${delDir} once their agents are gone`;
+}

@@ -1,0 +1,151 @@
+/**
+ * Reaping: runs that were started and will never be finished (the agent
+ * crashed or was killed) are written as FAILED, each once.
+ *
+ * @module
+ */
+import { relative } from "./path.ts";
+import type { RunOptions, RunOutcome } from "./hook.ts";
+import {
+  claimPendingRun,
+  foldersWithPendingRuns,
+  listPendingRuns,
+  type PendingItem,
+  type PendingRun,
+  processState,
+} from "./pending.ts";
+import { finishClaimed } from "./run.ts";
+import { listSpool } from "./spool.ts";
+import { RECORD_FILE } from "./store.ts";
+import { formatDuration } from "./time.ts";
+
+/** What a reaped run's record says went wrong. */
+export const REAPED_ERROR = "reaped: the agent never finished";
+
+/** Options of {@linkcode reapRuns}. */
+export interface ReapOptions extends RunOptions {
+  /** Also reap runs started longer ago than this (ms) whose process cannot be seen alive. */
+  olderThanMs?: number;
+  /** The time now (ms since the epoch), for tests. */
+  now?: number;
+}
+
+/** One run reaped (or found recorded already). */
+export interface ReapedRun {
+  /** The deliverable folder. */
+  delDir: string;
+  /** The pending run. */
+  run: PendingRun;
+  /** Why it was reaped. */
+  reason: string;
+  /** The write of its FAILED record; absent when its record was in place already. */
+  outcome?: RunOutcome;
+}
+
+/** What {@linkcode reapRuns} did. */
+export interface ReapReport {
+  /** Runs written as FAILED, or whose record a dead finisher had written. */
+  reaped: ReapedRun[];
+  /** Pending run files that cannot be read, one line each. */
+  problems: string[];
+}
+
+/** Why a pending run is to be reaped now, or `undefined` when it is not. */
+function whyReap(item: PendingItem, now: number, olderThanMs?: number): string | undefined {
+  const run = item.run!;
+  // A claimed run is being finished: only its finisher's death makes it ours.
+  const watched = item.claimedBy ?? (run.pid !== undefined ? `${run.pid}@${run.host}` : undefined);
+  if (watched !== undefined) {
+    const state = processState(watched);
+    if (state === "alive") return undefined;
+    if (state === "gone") {
+      return item.claimedBy
+        ? `the finisher ${item.claimedBy} died`
+        : `its process ${run.pid} on ${run.host} is gone`;
+    }
+  }
+  const age = now - Date.parse(run.start.started);
+  if (olderThanMs !== undefined && age > olderThanMs) {
+    return `started ${formatDuration(Math.max(0, Math.round(age)))} ago, longer than ` +
+      formatDuration(olderThanMs);
+  }
+  return undefined;
+}
+
+/** Whether the record of a run whose finisher died is in the file or the spool already. */
+function alreadyRecorded(delDir: string, run: PendingRun): boolean {
+  const stamp = `,${run.start.started},`;
+  try {
+    const text = Deno.readTextFileSync(`${delDir}/${RECORD_FILE}`);
+    if (text.split("\n").some((line) => line.includes(stamp) && line.includes(run.agent))) {
+      return true;
+    }
+  } catch { /* no file: not there */ }
+  return listSpool(delDir).some((i) =>
+    i.entry?.draft.RunTimestamp === run.start.started && i.entry.draft.AgentName === run.agent
+  );
+}
+
+/**
+ * Writes every pending run at or beneath `targets` whose process is gone
+ * (a pid recorded on this machine), or, with `olderThanMs`, that started
+ * longer ago and whose process is not seen running, as a FAILED record with
+ * ErrorSummary {@linkcode REAPED_ERROR}. Each run is claimed first, so a
+ * run is written once even when `finish` or another `reap` races.
+ *
+ * @example
+ * ```ts
+ * import { reapRuns } from "./reap.ts";
+ * const { reaped } = await reapRuns(["."], { olderThanMs: 24 * 3_600_000 });
+ * for (const r of reaped) console.log(r.outcome?.written?.record.RunID, r.reason);
+ * ```
+ */
+export async function reapRuns(
+  targets: readonly string[],
+  options: ReapOptions = {},
+): Promise<ReapReport> {
+  const { olderThanMs, now = Date.now(), ...writeOptions } = options;
+  const report: ReapReport = { reaped: [], problems: [] };
+  for (const delDir of foldersWithPendingRuns(targets)) {
+    for (const item of listPendingRuns(delDir)) {
+      if (!item.run) {
+        report.problems.push(item.problem ?? `${item.path}: unreadable`);
+        continue;
+      }
+      const reason = whyReap(item, now, olderThanMs);
+      if (!reason) continue;
+      const claimed = claimPendingRun(item.path);
+      if (!claimed) continue; // finished or reaped meanwhile
+      const run = item.run;
+      if (item.claimedBy && alreadyRecorded(delDir, run)) {
+        Deno.removeSync(claimed);
+        report.reaped.push({ delDir, run, reason: `${reason} after writing its record` });
+        continue;
+      }
+      const outcome = await finishClaimed(delDir, run, claimed, {
+        status: "FAILED",
+        error: REAPED_ERROR,
+        notes: `${REAPED_ERROR}: ${reason}; RunDuration is the time until reaped; ` +
+          `OutputFiles unknown`,
+      }, { holder: `runrec reap (${run.agent})`, ...writeOptions });
+      report.reaped.push({ delDir, run, reason, outcome });
+    }
+  }
+  return report;
+}
+
+/**
+ * A reaped run in one line, its folder relative to `cwd`.
+ *
+ * @example
+ * ```ts
+ * import { describeReaped, reapRuns } from "./reap.ts";
+ * for (const r of (await reapRuns(["."])).reaped) console.log(describeReaped(r, Deno.cwd()));
+ * ```
+ */
+export function describeReaped(reaped: ReapedRun, cwd: string): string {
+  const where = relative(cwd, reaped.delDir) || ".";
+  const id = reaped.outcome?.written?.record.RunID ??
+    (reaped.outcome ? "(spooled)" : "(recorded already)");
+  return `${id} ${where} ${reaped.run.agent} started ${reaped.run.start.started}: ${reaped.reason}`;
+}

@@ -1,0 +1,386 @@
+/**
+ * Two-phase runs: start a run before the agent works (the time, StatusBefore
+ * and the governed inputs' hashes are fixed then), finish it after (duration,
+ * StatusAfter, outputs), and `withRun` for scripts, which does both around a
+ * callback. A started run is kept in the deliverable's `.runrec/pending/`
+ * until it is finished or reaped (see ./pending.ts).
+ *
+ * @module
+ */
+import { dirname, resolve } from "./path.ts";
+import { requireFolder } from "./deliverable.ts";
+import { InputError } from "./errors.ts";
+import {
+  captureStart,
+  checkRunArguments,
+  completeDraft,
+  type RunOptions,
+  type RunOutcome,
+  writeRun,
+} from "./hook.ts";
+import { hostname } from "./lock.ts";
+import {
+  claimPendingRun,
+  isRunId,
+  listPendingRuns,
+  newRunId,
+  parseToken,
+  pendingPath,
+  type PendingRun,
+  readPendingRun,
+  releaseClaim,
+  savePendingRun,
+} from "./pending.ts";
+import { RUN_STATUSES, type RunStatus } from "./schema.ts";
+
+/** What is known about a run when it starts. */
+export interface StartRunOptions {
+  /** The agent's name, e.g. `4_DOCUMENTS`. */
+  agent: string;
+  /** Files the run reads, relative to the deliverable folder or absolute. */
+  inputs?: string[];
+  /** The pass directive the ORCHESTRATOR gave. */
+  pass?: string;
+  /**
+   * The process whose end means the agent crashed, so that `runrec reap`
+   * writes its run as FAILED. Default: none (only `reap --older-than` reaps it).
+   */
+  pid?: number;
+  /**
+   * Allow a deliverable folder that does not exist yet (a run that creates
+   * it, such as PREPARATION's) when its parent does. Such a run is kept in
+   * memory, not in the folder, until it is finished. Default `false`.
+   */
+  mayCreate?: boolean;
+}
+
+/** A started run. */
+export interface StartedRun {
+  /** The deliverable folder, absolute. */
+  delDir: string;
+  /** The run as kept. */
+  run: PendingRun;
+  /** The path of the pending run's file; absent for a run kept in memory. */
+  token?: string;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts a run: captures RunTimestamp, StatusBefore from `_STATUS.md` and the
+ * hashes of every governed input now, and keeps the pending run durably in
+ * `<delDir>/.runrec/pending/`. Throws {@linkcode InputError} for bad
+ * arguments or a missing folder, before anything is written.
+ *
+ * @example
+ * ```ts
+ * import { finishRun, startRun } from "./run.ts";
+ * const started = await startRun("DEL-01-02_Flow", { agent: "4_DOCUMENTS", inputs: ["Datasheet.md"] });
+ * // ... the agent works ...
+ * await finishRun(started, { status: "SUCCESS", outputs: ["Datasheet.md"] });
+ * ```
+ */
+export async function startRun(delDir: string, options: StartRunOptions): Promise<StartedRun> {
+  const dir = resolve(delDir);
+  const exists = isFolder(dir);
+  if (!exists && !(options.mayCreate && isFolder(dirname(dir)))) requireFolder(dir, delDir);
+  checkRunArguments({ agent: options.agent, status: "SUCCESS", pass: options.pass });
+  if (options.pid !== undefined && (!Number.isSafeInteger(options.pid) || options.pid <= 0)) {
+    throw new InputError(`--pid: must be a process id (a whole number above 0)`);
+  }
+  const start = await captureStart(dir, { inputs: options.inputs });
+  const run: PendingRun = {
+    id: newRunId(start.started),
+    agent: options.agent,
+    ...(options.pass !== undefined ? { pass: options.pass } : {}),
+    ...(options.pid !== undefined ? { pid: options.pid } : {}),
+    host: hostname(),
+    start,
+  };
+  if (!exists) return { delDir: dir, run };
+  return { delDir: dir, run, token: savePendingRun(dir, run) };
+}
+
+/** What is known about a run when it ends. */
+export interface FinishReport {
+  /** `SUCCESS`, `PARTIAL`, `FAILED` or `SKIPPED`. */
+  status: string;
+  /** Files the run wrote, relative to the deliverable folder or absolute. */
+  outputs?: string[];
+  /** Hashes of outputs already known (`DELETED` for a deleted file). */
+  outputHashes?: Record<string, string>;
+  /** What went wrong (FAILED/PARTIAL). */
+  error?: string;
+  /** Free text. */
+  notes?: string;
+}
+
+/**
+ * Finishes a started run: adds the duration, StatusAfter and the outputs'
+ * hashes, writes the record as `emit` does (a failed write is spooled, never
+ * thrown), and removes the pending run once the record is written or
+ * spooled. Throws {@linkcode InputError} for bad arguments (the run stays
+ * pending) and when the run was finished or reaped already.
+ *
+ * @example
+ * ```ts
+ * import { finishRun, startRun } from "./run.ts";
+ * const started = await startRun("DEL-01-02_Flow", { agent: "DEPENDENCIES" });
+ * const outcome = await finishRun(started, { status: "PARTIAL", error: "2 of 3 documents" });
+ * for (const warning of outcome.warnings) console.error(`runrec: warning: ${warning}`);
+ * ```
+ */
+export async function finishRun(
+  started: StartedRun,
+  report: FinishReport,
+  options: RunOptions = {},
+): Promise<RunOutcome> {
+  if (started.token === undefined) {
+    requireFolder(started.delDir); // the run that was to create it did not
+    return await finishClaimed(started.delDir, started.run, undefined, report, options);
+  }
+  const claimed = claimPendingRun(started.token);
+  if (!claimed) throw goneError(started.delDir, started.run.id);
+  return await finishClaimed(started.delDir, started.run, claimed, report, options);
+}
+
+/**
+ * Finishes the pending run that `target` and `run` name, as `runrec finish`
+ * does: `target` is a token (the path `start` printed), or a deliverable
+ * folder with `run` its token or id, or a deliverable folder alone with
+ * exactly one pending run.
+ *
+ * @example
+ * ```ts
+ * import { finishPendingRun } from "./run.ts";
+ * const { outcome } = await finishPendingRun("DEL-01-02_Flow", undefined, { status: "SUCCESS" });
+ * console.log(outcome.written?.record.RunID);
+ * ```
+ */
+export async function finishPendingRun(
+  target: string,
+  run: string | undefined,
+  report: FinishReport,
+  options: RunOptions = {},
+): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
+  const { delDir, id } = locateRun(target, run);
+  const claimed = claimPendingRun(pendingPath(delDir, id));
+  if (!claimed) throw goneError(delDir, id);
+  let pending: PendingRun;
+  try {
+    pending = readPendingRun(claimed);
+  } catch (e) {
+    releaseClaim(claimed);
+    throw e;
+  }
+  const outcome = await finishClaimed(delDir, pending, claimed, report, options);
+  return { delDir, run: pending, outcome };
+}
+
+/**
+ * Builds and writes the record of a run claimed with `claimPendingRun` (or
+ * kept in memory, `claimed` absent); the claim is removed once the record is
+ * written or spooled, and given back when the record was refused.
+ *
+ * @example
+ * ```ts
+ * import { finishClaimed } from "./run.ts";
+ * import { claimPendingRun, readPendingRun } from "./pending.ts";
+ * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json")!;
+ * await finishClaimed("DEL-01-02_X", readPendingRun(claimed), claimed, { status: "FAILED" });
+ * ```
+ */
+export async function finishClaimed(
+  delDir: string,
+  run: PendingRun,
+  claimed: string | undefined,
+  report: FinishReport,
+  options: RunOptions = {},
+): Promise<RunOutcome> {
+  let outcome: RunOutcome;
+  try {
+    const built = await completeDraft(delDir, run.start, {
+      agent: run.agent,
+      pass: run.pass,
+      ...report,
+    });
+    outcome = await writeRun(delDir, built, { holder: `runrec finish (${run.agent})`, ...options });
+  } catch (e) {
+    if (claimed) releaseClaim(claimed);
+    throw e;
+  }
+  if (!claimed) return outcome;
+  const safe = outcome.written || outcome.unconfirmed || outcome.spooledTo || outcome.lost;
+  try {
+    if (safe) Deno.removeSync(claimed);
+    else releaseClaim(claimed); // --strict and not written: still pending, to finish again
+  } catch (e) {
+    outcome.warnings.push(`pending run ${claimed} not removed: ${(e as Error).message}`);
+  }
+  return outcome;
+}
+
+/**
+ * The deliverable folder and run id named by `target` and `run` (see
+ * {@linkcode finishPendingRun}).
+ *
+ * @example
+ * ```ts
+ * import { locateRun } from "./run.ts";
+ * locateRun("DEL-01-02_X", "20260222T101500123Z-1a2b3c4d");
+ * // { delDir: "/abs/DEL-01-02_X", id: "20260222T101500123Z-1a2b3c4d" }
+ * ```
+ */
+export function locateRun(target: string, run?: string): { delDir: string; id: string } {
+  if (run !== undefined) {
+    const token = parseToken(run);
+    if (token) {
+      if (resolve(token.delDir) !== resolve(target)) {
+        throw new InputError(`--run ${run}: a run of ${token.delDir}, not of ${target}`);
+      }
+      return token;
+    }
+    if (!isRunId(run)) {
+      throw new InputError(`--run: ${JSON.stringify(run)} is not a run token or id`);
+    }
+    requireFolder(resolve(target), target);
+    return { delDir: resolve(target), id: run };
+  }
+  const token = parseToken(target);
+  if (token) return token;
+  requireFolder(resolve(target), target);
+  const waiting = listPendingRuns(target).filter((i) => i.run && !i.claimedBy);
+  if (waiting.length === 1) return { delDir: resolve(target), id: waiting[0].id };
+  if (waiting.length === 0) {
+    throw new InputError(`${target}: no pending run (none started, or finished or reaped already)`);
+  }
+  const runs = waiting.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`);
+  throw new InputError(
+    `${target}: ${waiting.length} pending runs; name one with --run: ${runs.join(", ")}`,
+  );
+}
+
+/** Why a run cannot be claimed: a finisher has it, or it is gone. */
+function goneError(delDir: string, id: string): InputError {
+  const claim = listPendingRuns(delDir).find((i) => i.id === id && i.claimedBy);
+  if (claim) {
+    return new InputError(`run ${id} of ${delDir} is being finished by ${claim.claimedBy}`);
+  }
+  return new InputError(
+    `${delDir}: no pending run ${id}: finished or reaped already, or never started`,
+  );
+}
+
+/** The run a {@linkcode withRun} callback is given. */
+export interface RunHandle {
+  /** The run's id. */
+  readonly id: string;
+  /** The deliverable folder, absolute. */
+  readonly delDir: string;
+  /** Declares a file the run wrote (relative to the deliverable folder, or absolute). */
+  output(path: string): void;
+  /**
+   * The outcome to record when the callback returns: `SUCCESS` unless set
+   * (`run.status = "PARTIAL"`). A throw records `FAILED` whatever it holds.
+   */
+  status: RunStatus;
+  /** What went wrong, for a PARTIAL or FAILED outcome set by the callback. */
+  error?: string;
+  /** Free text for the record's Notes. */
+  notes?: string;
+}
+
+/** Options of {@linkcode withRun}. */
+export interface WithRunOptions extends Omit<StartRunOptions, "pid">, RunOptions {
+  /**
+   * Called with the outcome of the record's write. Default: each warning,
+   * and a lost record's line, printed on stderr.
+   */
+  onOutcome?: (outcome: RunOutcome) => void;
+}
+
+function printOutcome(outcome: RunOutcome): void {
+  for (const warning of outcome.warnings) console.error(`runrec: warning: ${warning}`);
+  if (outcome.lost) console.error(outcome.lost);
+}
+
+/**
+ * Runs `work` as one recorded run of an agent on `delDir`: starts the run
+ * before (inputs hashed now, StatusBefore read now), finishes it after.
+ * When `work` returns, the record holds `run.status` (default `SUCCESS`)
+ * and the outputs declared with `run.output(path)`; when it throws, the
+ * record is `FAILED` with the error's message, and the error is re-thrown
+ * unchanged. A record that cannot be written is spooled and reported
+ * through `onOutcome`; it never changes what `withRun` returns or throws.
+ * While `work` runs, the pending run watches this process: if it dies,
+ * `runrec reap` writes the run as FAILED.
+ *
+ * @example
+ * ```ts
+ * import { withRun } from "./run.ts";
+ * const pages = await withRun("DEL-01-02_Flow", { agent: "4_DOCUMENTS", inputs: ["_CONTEXT.md"] }, async (run) => {
+ *   await Deno.writeTextFile("DEL-01-02_Flow/Datasheet.md", "# Datasheet\n");
+ *   run.output("Datasheet.md");
+ *   if (Math.random() < 0.5) run.status = "PARTIAL";
+ *   return 1;
+ * });
+ * ```
+ */
+export async function withRun<T>(
+  delDir: string,
+  options: WithRunOptions,
+  work: (run: RunHandle) => Promise<T> | T,
+): Promise<T> {
+  const { agent, inputs, pass, mayCreate, onOutcome = printOutcome, ...writeOptions } = options;
+  const started = await startRun(delDir, { agent, inputs, pass, mayCreate, pid: Deno.pid });
+  const outputs: string[] = [];
+  let status: RunStatus = "SUCCESS";
+  const handle: RunHandle = {
+    id: started.run.id,
+    delDir: started.delDir,
+    output: (path) => void outputs.push(path),
+    get status() {
+      return status;
+    },
+    set status(value: RunStatus) {
+      if (!(RUN_STATUSES as readonly string[]).includes(value)) {
+        throw new InputError(`run.status: must be one of ${RUN_STATUSES.join(", ")}`);
+      }
+      status = value;
+    },
+  };
+  let value: T;
+  try {
+    value = await work(handle);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      onOutcome(
+        await finishRun(started, {
+          status: "FAILED",
+          outputs,
+          error: message.split("\n")[0] || "the run threw",
+          notes: handle.notes,
+        }, writeOptions),
+      );
+    } catch (finishError) {
+      console.error(`runrec: warning: run not recorded: ${(finishError as Error).message}`);
+    }
+    throw error;
+  }
+  onOutcome(
+    await finishRun(started, {
+      status,
+      outputs,
+      error: handle.error,
+      notes: handle.notes,
+    }, writeOptions),
+  );
+  return value;
+}

@@ -1,0 +1,67 @@
+/**
+ * What a command changed in a deliverable folder: the folder's files hashed
+ * before and after, compared. runrec's own files never count.
+ *
+ * @module
+ */
+import { hashFiles } from "./hash.ts";
+import { isRunrecOwn, relativePath } from "./inputs.ts";
+import { sortUtf8 } from "./manifest.ts";
+import { DELETED, TBD } from "./schema.ts";
+import { walk } from "./walk.ts";
+
+/** The files of a folder: POSIX path relative to it → SHA-256, or `TBD` when unreadable. */
+export type FolderSnapshot = Map<string, string>;
+
+/**
+ * Hashes every regular file beneath `dir` (links followed; `.git`,
+ * `node_modules` and runrec's own files left out). A folder that does not
+ * exist is empty.
+ *
+ * @example
+ * ```ts
+ * import { snapshotFolder } from "./snapshot.ts";
+ * const before = await snapshotFolder("DEL-01-02_X");
+ * console.log(before.get("Datasheet.md"));
+ * ```
+ */
+export async function snapshotFolder(dir: string): Promise<FolderSnapshot> {
+  const files: string[] = [];
+  for (const entry of walk(dir, { unlistable: () => {} })) {
+    if (entry.kind === "file" && !isRunrecOwn(relativePath(dir, entry.path))) {
+      files.push(entry.path);
+    }
+  }
+  const hashes = await hashFiles(files);
+  const snapshot: FolderSnapshot = new Map();
+  for (const path of files) {
+    const hash = hashes.get(path);
+    snapshot.set(relativePath(dir, path), typeof hash === "string" ? hash : TBD);
+  }
+  return snapshot;
+}
+
+/**
+ * The files created, modified or deleted between two snapshots, sorted, each
+ * with its hash after (`DELETED` for a deleted file), as a record's outputs.
+ *
+ * @example
+ * ```ts
+ * import { changedFiles } from "./snapshot.ts";
+ * const before = new Map([["a.md", "1".repeat(64)], ["b.md", "2".repeat(64)]]);
+ * const after = new Map([["a.md", "3".repeat(64)], ["c.md", "4".repeat(64)]]);
+ * changedFiles(before, after);
+ * // { "a.md": "333…", "b.md": "DELETED", "c.md": "444…" }
+ * ```
+ */
+export function changedFiles(
+  before: FolderSnapshot,
+  after: FolderSnapshot,
+): Record<string, string> {
+  const changed = new Map<string, string>();
+  for (const [path, hash] of after) {
+    if (before.get(path) !== hash) changed.set(path, hash);
+  }
+  for (const path of before.keys()) if (!after.has(path)) changed.set(path, DELETED);
+  return Object.fromEntries(sortUtf8([...changed.keys()]).map((p) => [p, changed.get(p)!]));
+}

@@ -1,0 +1,140 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { hashFile } from "../src/hash.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+import { firstLine, hostFiles, pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+
+/** `runrec exec <del> --agent A <options> -- sh -c SCRIPT`, as a real process. */
+function execSh(del: string, script: string, ...options: string[]) {
+  return runCliProcess(["exec", del, "--agent", "A", ...options, "--", "sh", "-c", script]);
+}
+
+Deno.test("exec: outputs are exactly the files the command created, modified and deleted", async () => {
+  const { root, del } = await makeProject();
+  const host = hostFiles(del);
+  await Deno.writeTextFile(join(del, "Guidance.md"), "# Guidance\n");
+  await Deno.writeTextFile(join(del, "Same.md"), "same\n");
+  const datasheetBefore = await hashFile(join(del, "Datasheet.md"));
+  const result = await execSh(
+    del,
+    `cd '${del}' && mkdir sub && echo new > sub/New.md; ` +
+      `echo more >> Datasheet.md; rm Guidance.md; echo same > Same.md; echo to-stdout`,
+    "--input",
+    "Datasheet.md",
+  );
+  assertEquals(result.code, 0, result.stderr);
+  // stdout is the command's alone; runrec speaks on stderr.
+  assertEquals(result.stdout, "to-stdout\n");
+  const [record] = await recordsOf(del);
+  assertMatch(result.stderr, new RegExp(`runrec: recorded ${record.RunID} \\(SUCCESS\\)`));
+  assertEquals(record.RunStatus, "SUCCESS");
+  assertEquals(record.OutputFiles, ["Datasheet.md", "Guidance.md", "sub/New.md"]);
+  assertEquals(record.OutputHashes, {
+    "Datasheet.md": await hashFile(join(del, "Datasheet.md")),
+    "Guidance.md": "DELETED",
+    "sub/New.md": await hashFile(join(del, "sub/New.md")),
+  });
+  // The input is recorded as it was when the command started.
+  assertEquals(record.InputHashes["Datasheet.md"], datasheetBefore);
+  assertEquals([record.StatusBefore, record.StatusAfter], ["OPEN", "OPEN"]);
+  // Host files the command did not touch are byte-identical; nothing is left pending.
+  assertEquals(hostFiles(del), host);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: exit codes map to RunStatus and are exit codes of runrec exec", async () => {
+  const { root, del } = await makeProject();
+  const codes = ["--partial-codes", "4,5", "--skipped-codes", "6"];
+  const cases: [number, string, string][] = [
+    [0, "SUCCESS", ""],
+    [3, "FAILED", "exit code 3"],
+    [4, "PARTIAL", "exit code 4"],
+    [6, "SKIPPED", ""],
+  ];
+  for (const [code, status, error] of cases) {
+    const result = await execSh(del, `exit ${code}`, ...codes);
+    assertEquals(result.code, code, result.stderr);
+    const record = (await recordsOf(del)).at(-1)!;
+    assertEquals([record.RunStatus, record.ErrorSummary], [status, error]);
+    if (status === "SKIPPED") assertIncludes(record.Notes, "exit code 6");
+  }
+  const missing = await runCliProcess(["exec", del, "--agent", "A", "--", "no-such-command-x"]);
+  assertEquals(missing.code, 127);
+  assertMatch(missing.stderr, /command "no-such-command-x" could not be started: not found/);
+  assertEquals((await recordsOf(del)).at(-1)!.RunStatus, "FAILED");
+  const overlap = await execSh(del, "exit 0", "--partial-codes", "3", "--skipped-codes", "3");
+  assertEquals(overlap.code, 2);
+  assertMatch(overlap.stderr, /^runrec exec: exit code 3 is in both/);
+  const zero = await execSh(del, "exit 0", "--partial-codes", "0");
+  assertEquals(zero.code, 2);
+  assertEquals((await recordsOf(del)).length, 5);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: a command killed by a signal is FAILED naming it; exit 128 + its number", async () => {
+  const { root, del } = await makeProject();
+  const result = await execSh(del, "kill -KILL $$");
+  assertEquals(result.code, 137);
+  const record = (await recordsOf(del)).at(-1)!;
+  assertEquals([record.RunStatus, record.ErrorSummary], ["FAILED", "killed by signal SIGKILL"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: SIGTERM sent to runrec exec is passed to the command, and the run recorded", async () => {
+  const { root, del } = await makeProject();
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      "exec",
+      del,
+      "--agent",
+      "A",
+      "--",
+      "sh",
+      "-c",
+      "echo ready; exec sleep 600",
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  assertEquals(await firstLine(exec.stdout), "ready");
+  exec.kill("SIGTERM");
+  const status = await exec.status;
+  assertEquals(status.code, 143);
+  const record = (await recordsOf(del)).at(-1)!;
+  assertEquals([record.RunStatus, record.ErrorSummary], ["FAILED", "killed by signal SIGTERM"]);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: a run that creates its deliverable folder (PREPARATION) is recorded in it", async () => {
+  const { root } = await makeProject();
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-07_New");
+  const result = await execSh(
+    del,
+    `mkdir '${del}' && printf '**Current State:** OPEN\\n' > '${del}/_STATUS.md' && ` +
+      `echo '**DeliverableID:** DEL-01-07' > '${del}/_CONTEXT.md'`,
+  );
+  assertEquals(result.code, 0, result.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(record.DeliverableID, "DEL-01-07");
+  assertEquals([record.StatusBefore, record.StatusAfter], ["TBD", "OPEN"]);
+  assertEquals(record.OutputFiles, ["_CONTEXT.md", "_STATUS.md"]);
+  // A run that fails before creating it: nothing to record in, said so, its code kept.
+  const gone = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-08_Never");
+  const failed = await execSh(gone, "exit 9");
+  assertEquals(failed.code, 9);
+  assertMatch(failed.stderr, /runrec: warning: run not recorded: .*DEL-01-08_Never/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: a bad --agent exits 2 before the command runs", async () => {
+  const { root, del } = await makeProject();
+  const marker = join(root, "ran");
+  const result = await runCliProcess(["exec", del, "--agent", "", "--", "touch", marker]);
+  assertEquals(result.code, 2);
+  assert(!(await Deno.stat(marker).then(() => true, () => false)), "the command ran");
+  await Deno.remove(root, { recursive: true });
+});

@@ -1,0 +1,244 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { hashFile } from "../src/hash.ts";
+import { REAPED_ERROR, reapRuns } from "../src/reap.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+import { firstLine, hostFiles, pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
+
+Deno.test("start/finish: a file read at start and rewritten has its start hash as input, its new hash as output", async () => {
+  const { root, del } = await makeProject();
+  const host = hostFiles(del);
+  const datasheetAtStart = await hashFile(join(del, "Datasheet.md"));
+  const statusAtStart = await hashFile(join(del, "_STATUS.md"));
+  const start = await runCliProcess([
+    "start",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--input",
+    "Datasheet.md",
+    "--input",
+    "_STATUS.md",
+    "--pass",
+    "FULL",
+  ]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  assertEquals(pendingFiles(del), [token.split("/").at(-1)!]);
+  // The run rewrites what it read, as 4_DOCUMENTS does.
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "# Datasheet\n\nFilled in.\n");
+  const status = "# Status: DEL-01-02 Thing\n\n**Current State:** INITIALIZED\n";
+  await Deno.writeTextFile(join(del, "_STATUS.md"), status);
+  const finish = await runCliProcess([
+    "finish",
+    token,
+    "--status",
+    "SUCCESS",
+    "--output",
+    "Datasheet.md",
+    "--output",
+    "_STATUS.md",
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(finish.stdout.trim(), record.RunID);
+  assertEquals(record.InputHashes["Datasheet.md"], datasheetAtStart);
+  assertEquals(record.InputHashes["_STATUS.md"], statusAtStart);
+  assertEquals(record.OutputHashes["Datasheet.md"], await hashFile(join(del, "Datasheet.md")));
+  assertEquals(record.OutputHashes["_STATUS.md"], await hashFile(join(del, "_STATUS.md")));
+  assert(record.InputHashes["Datasheet.md"] !== record.OutputHashes["Datasheet.md"]);
+  assertEquals(
+    [record.AgentName, record.RunStatus, record.RunPassDirective],
+    ["4_DOCUMENTS", "SUCCESS", "FULL"],
+  );
+  assertEquals([record.StatusBefore, record.StatusAfter], ["OPEN", "INITIALIZED"]);
+  assertEquals(record.InputFiles, ["Datasheet.md", "_STATUS.md"]);
+  assertEquals(record.OutputFiles, ["Datasheet.md", "_STATUS.md"]);
+  // The pending run is gone; the other host files are untouched.
+  assertEquals(pendingFiles(del), []);
+  assertEquals(hostFiles(del), { ...host, "_STATUS.md": status });
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish twice with one token: the second exits 2 and writes no second record", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  const first = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(first.code, 0, first.stderr);
+  const second = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(second.code, 2);
+  assertMatch(second.stderr, /^runrec finish: .*no pending run .*finished or reaped already/);
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish: two finishes of one run racing write one record; the loser exits 2", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  const results = await Promise.all([
+    runCliProcess(["finish", token, "--status", "SUCCESS"]),
+    runCliProcess(["finish", token, "--status", "SUCCESS"]),
+    runCliProcess(["reap", del, "--older-than", "0s"]),
+  ]);
+  const finishes = results.slice(0, 2).map((r) => r.code).sort();
+  const records = await recordsOf(del);
+  assertEquals(records.length, 1);
+  // Either a finish won (the other exits 2, reap found nothing) or reap did (both finishes exit 2).
+  if (records[0].RunStatus === "SUCCESS") assertEquals(finishes, [0, 2]);
+  else assertEquals(finishes, [2, 2]);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir>: finishes the folder's only pending run; with two, names them and exits 2", async () => {
+  const { root, del } = await makeProject();
+  await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
+  const only = await runCliProcess(["finish", del, "--status", "PARTIAL", "--error", "half"]);
+  assertEquals(only.code, 0, only.stderr);
+  const a = JSON.parse(
+    (await runCliProcess(["start", del, "--agent", "A", "--json"])).stdout,
+  );
+  await runCliProcess(["start", del, "--agent", "B"]);
+  const ambiguous = await runCliProcess(["finish", del, "--status", "SUCCESS"]);
+  assertEquals(ambiguous.code, 2);
+  assertMatch(ambiguous.stderr, /2 pending runs; name one with --run: .*\(A, since .*\(B, since/);
+  const byId = await runCliProcess(["finish", del, "--run", a.id, "--status", "SUCCESS"]);
+  assertEquals(byId.code, 0, byId.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.RunStatus, r.ErrorSummary]), [
+    ["DEPENDENCIES", "PARTIAL", "half"],
+    ["A", "SUCCESS", ""],
+  ]);
+  assertEquals(records[1].RunTimestamp, a.start.started);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("start and finish: bad arguments exit 2 in one line; a bad --status leaves the run pending", async () => {
+  const { root, del } = await makeProject();
+  const noAgent = await runCliProcess(["start", del]);
+  assertEquals(noAgent.code, 2);
+  assertMatch(noAgent.stderr, /^runrec start: --agent is required/);
+  const missing = await runCliProcess(["start", join(del, "nope"), "--agent", "A"]);
+  assertEquals(missing.code, 2);
+  assertEquals(pendingFiles(del), []);
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  const bad = await runCliProcess(["finish", token, "--status", "DONE"]);
+  assertEquals(bad.code, 2);
+  assertMatch(bad.stderr, /^runrec finish: --status /);
+  assert(!bad.stderr.includes("    at "), bad.stderr);
+  assertEquals(pendingFiles(del).length, 1);
+  assertEquals((await runCliProcess(["finish", token, "--status", "FAILED"])).code, 0);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("reap: an agent killed with SIGKILL after start is reaped once, as FAILED", async () => {
+  const { root, del } = await makeProject();
+  // The agent: a shell that starts its run, watching itself, then works until killed.
+  const agent = new Deno.Command("sh", {
+    args: [
+      "-c",
+      `${RUNREC_SH} start '${del}' --agent DEPENDENCIES --input _CONTEXT.md --pid $$ && exec sleep 600`,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const token = await firstLine(agent.stdout);
+  assertMatch(token, /\.runrec\/pending\/.*\.json$/);
+  // While the agent lives, reap leaves its run alone.
+  const early = await runCliProcess(["reap", root]);
+  assertEquals([early.code, early.stdout], [0, ""], early.stderr);
+  agent.kill("SIGKILL");
+  assertEquals((await agent.status).signal, "SIGKILL");
+  const reap = await runCliProcess(["reap", root]);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertMatch(
+    reap.stdout,
+    /^RUN-DEL-01-02-\S+ \S+ DEPENDENCIES started .*: its process \d+ on .* is gone\n$/,
+  );
+  const again = await runCliProcess(["reap", root]);
+  assertEquals([again.code, again.stdout], [0, ""]);
+  const records = await recordsOf(del);
+  assertEquals(records.length, 1);
+  assertEquals([records[0].RunStatus, records[0].ErrorSummary], ["FAILED", REAPED_ERROR]);
+  assertEquals(records[0].InputFiles, ["_CONTEXT.md"]);
+  assertIncludes(records[0].Notes, "is gone");
+  // The agent's finish, had it come back, is refused: the run has its record.
+  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(late.code, 2);
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("reap --older-than: a run with no process to watch is reaped once it is old enough", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  const young = await runCliProcess(["reap", del, "--older-than", "1h"]);
+  assertEquals([young.code, young.stdout], [0, ""]);
+  const bad = await runCliProcess(["reap", del, "--older-than", "soon"]);
+  assertEquals(bad.code, 2);
+  assertMatch(bad.stderr, /--older-than: expected a duration/);
+  // Two hours later (the clock is the only thing faked: the run is real).
+  const later = await reapRuns([del], { olderThanMs: 3_600_000, now: Date.now() + 7_200_000 });
+  assertEquals(later.reaped.length, 1);
+  assertMatch(later.reaped[0].reason, /^started PT2H.* ago, longer than PT1H$/);
+  assertEquals((await reapRuns([del], { olderThanMs: 0 })).reaped.length, 0);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  assertEquals((await runCliProcess(["finish", token, "--status", "SUCCESS"])).code, 2);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("log and verify name runs started and not finished; verify --json lists them", async () => {
+  const { root, del } = await makeProject();
+  await runCliProcess(["start", del, "--agent", "CHIRALITY_LENS"]);
+  const log = await runCliProcess(["log", root]);
+  assertEquals(log.code, 0);
+  assertMatch(
+    log.stderr,
+    /runrec log: warning: .*DEL-01-02_Thing: 1 run\(s\) started and not finished: CHIRALITY_LENS since /,
+  );
+  const verify = await runCliProcess(["verify", del]);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+  assertMatch(verify.stdout, /runrec verify: warning: .*1 run\(s\) started and not finished/);
+  const json = JSON.parse((await runCliProcess(["verify", del, "--json"])).stdout);
+  assertEquals(json.pendingRuns.map((r: { agent: string }) => r.agent), ["CHIRALITY_LENS"]);
+  await runCliProcess(["finish", del, "--status", "SUCCESS"]);
+  const after = await runCliProcess(["log", root]);
+  assert(!after.stderr.includes("not finished"), after.stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish under a real write fault exits 0, spools, and the next emit replays it once", async () => {
+  const { root, del } = await makeProject();
+  const spool = await Deno.makeTempDir();
+  const env = { RUNREC_SPOOL_DIR: spool };
+  const host = hostFiles(del);
+  const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  await Deno.mkdir(join(del, RECORD_FILE)); // a folder where the record file should be
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"], undefined, env);
+  assertEquals(finish.code, 0, finish.stderr);
+  assertMatch(finish.stderr, /runrec: warning: record not written .*spooled to/);
+  assertEquals(finish.stdout, "");
+  // Spooled counts as safe: the run is no longer pending, so it cannot be written twice.
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(join(del, RECORD_FILE));
+  const emit = await runCliProcess(
+    ["emit", del, "--agent", "B", "--status", "SUCCESS"],
+    undefined,
+    env,
+  );
+  assertEquals(emit.code, 0, emit.stderr);
+  assertEquals((emit.stderr.match(/replayed RUN-/g) ?? []).length, 1);
+  const again = await runCliProcess(
+    ["emit", del, "--agent", "C", "--status", "SUCCESS"],
+    undefined,
+    env,
+  );
+  assertEquals((again.stderr.match(/replayed RUN-/g) ?? []).length, 0);
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["DEPENDENCIES", "B", "C"]);
+  assertEquals(hostFiles(del), host);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(spool, { recursive: true });
+});

@@ -1,0 +1,71 @@
+/**
+ * Helpers of the two-phase run tests: the records of a folder, the bytes of
+ * its host files, and the CLI's command line for shell scripts.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { readRecords } from "../../src/reader.ts";
+import type { RunRecord } from "../../src/schema.ts";
+import { RECORD_FILE } from "../../src/store.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../../src/cli/permissions.ts";
+import { ROOT } from "../fixtures.ts";
+
+/** Every record of `del`'s RunRecords.csv (none when it has none). */
+export async function recordsOf(del: string): Promise<RunRecord[]> {
+  const records: RunRecord[] = [];
+  try {
+    await Deno.stat(join(del, RECORD_FILE));
+  } catch {
+    return records;
+  }
+  for await (const event of readRecords(join(del, RECORD_FILE))) {
+    if (event.kind === "record") records.push(event.record);
+    else throw new Error(`unreadable line ${event.line}`);
+  }
+  return records;
+}
+
+/** The host files runrec must never change, by name → bytes (missing ones left out). */
+export function hostFiles(del: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of ["_STATUS.md", "_DEPENDENCIES.md", "Dependencies.csv", "_CONTEXT.md"]) {
+    try {
+      files[name] = new TextDecoder().decode(Deno.readFileSync(join(del, name)));
+    } catch { /* not there */ }
+  }
+  return files;
+}
+
+/** The runrec CLI as argv, with the production flags, for a shell script to call. */
+export const RUNREC: readonly string[] = [
+  Deno.execPath(),
+  "run",
+  ...FULL_FLAGS,
+  join(ROOT, ENTRY_POINT),
+];
+
+/** `RUNREC` quoted for `sh -c`. */
+export const RUNREC_SH: string = RUNREC.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+
+/** The files of `.runrec/pending/` of `del` (claims included). */
+export function pendingFiles(del: string): string[] {
+  try {
+    return [...Deno.readDirSync(join(del, ".runrec", "pending"))].map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Reads a child's stdout until its first line, returns that line, and closes the pipe. */
+export async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  await reader.cancel(); // nothing more is read: the pipe is closed
+  return text.split("\n")[0];
+}

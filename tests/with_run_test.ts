@@ -1,0 +1,105 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertRejects } from "./assert.ts";
+import { hashFile } from "../src/hash.ts";
+import type { RunOutcome } from "../src/hook.ts";
+import { withRun } from "../src/run.ts";
+import { makeProject } from "./fixtures.ts";
+import { hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
+
+Deno.test("withRun: SUCCESS when the callback returns; inputs hashed before it, outputs after", async () => {
+  const { root, del } = await makeProject();
+  const host = hostFiles(del);
+  const before = await hashFile(join(del, "Datasheet.md"));
+  const outcomes: RunOutcome[] = [];
+  const value = await withRun(del, {
+    agent: "4_DOCUMENTS",
+    inputs: ["Datasheet.md"],
+    pass: "FULL",
+    onOutcome: (o) => outcomes.push(o),
+  }, async (run) => {
+    // While the callback runs, the run is pending, watching this process.
+    assertEquals(pendingFiles(del), [`${run.id}.json`]);
+    await Deno.writeTextFile(join(del, "Datasheet.md"), "# Datasheet\n\nrewritten\n");
+    run.output("Datasheet.md");
+    return 42;
+  });
+  assertEquals(value, 42);
+  const [record] = await recordsOf(del);
+  assertEquals(outcomes[0].written?.record.RunID, record.RunID);
+  assertEquals([record.AgentName, record.RunStatus, record.RunPassDirective], [
+    "4_DOCUMENTS",
+    "SUCCESS",
+    "FULL",
+  ]);
+  assertEquals(record.InputHashes["Datasheet.md"], before);
+  assertEquals(record.OutputHashes, { "Datasheet.md": await hashFile(join(del, "Datasheet.md")) });
+  assertEquals([record.StatusBefore, record.StatusAfter], ["OPEN", "OPEN"]);
+  assertEquals(pendingFiles(del), []);
+  assertEquals(hostFiles(del), host);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("withRun: a throw records FAILED with its message and is re-thrown unchanged", async () => {
+  const { root, del } = await makeProject();
+  const thrown = new RangeError("the datasheet template is missing\nsecond line");
+  let caught: unknown;
+  try {
+    await withRun(del, { agent: "4_DOCUMENTS", onOutcome: () => {} }, (run) => {
+      run.output("Datasheet.md");
+      run.status = "PARTIAL"; // a throw wins over what the callback set
+      throw thrown;
+    });
+  } catch (e) {
+    caught = e;
+  }
+  assert(caught === thrown, "not the same error");
+  const [record] = await recordsOf(del);
+  assertEquals([record.RunStatus, record.ErrorSummary], [
+    "FAILED",
+    "the datasheet template is missing",
+  ]);
+  assertEquals(record.OutputFiles, ["Datasheet.md"]);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("withRun: run.status and run.error set another outcome; a bad status throws at once", async () => {
+  const { root, del } = await makeProject();
+  await withRun(del, { agent: "DEPENDENCIES", onOutcome: () => {} }, (run) => {
+    run.status = "PARTIAL";
+    run.error = "2 of 3 registers";
+    run.notes = "host outcome: PARTIAL_REGISTER";
+  });
+  await withRun(del, { agent: "DEPENDENCIES", onOutcome: () => {} }, (run) => {
+    run.status = "SKIPPED";
+  });
+  await assertRejects(
+    () =>
+      withRun(del, { agent: "DEPENDENCIES", onOutcome: () => {} }, (run) => {
+        run.status = "DONE" as "SUCCESS";
+      }),
+    Error,
+    "run.status: must be one of",
+  );
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.RunStatus, r.ErrorSummary]), [
+    ["PARTIAL", "2 of 3 registers"],
+    ["SKIPPED", ""],
+    ["FAILED", "run.status: must be one of SUCCESS, PARTIAL, FAILED, SKIPPED"],
+  ]);
+  assertEquals(records[0].Notes, "host outcome: PARTIAL_REGISTER");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("withRun: a bad agent name throws before the callback runs", async () => {
+  const { root, del } = await makeProject();
+  let ran = false;
+  await assertRejects(
+    () => withRun(del, { agent: "" }, () => void (ran = true)),
+    Error,
+    "--agent",
+  );
+  assert(!ran, "the callback ran");
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
