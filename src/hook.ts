@@ -13,7 +13,7 @@ import { hashFiles } from "./hash.ts";
 import { governedInputs, relativePath } from "./inputs.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
-import { AGENT_TYPE, SCHEMA_VERSION, TBD } from "./schema.ts";
+import { AGENT_TYPE, LIFECYCLE_STATES, RUN_STATUSES, SCHEMA_VERSION, TBD } from "./schema.ts";
 import { readLifecycleState } from "./status.ts";
 import {
   type AppendOptions,
@@ -131,7 +131,7 @@ export async function captureStart(
     governedInputs(dir, given),
     options.statusBefore === undefined
       ? readLifecycleState(join(dir, "_STATUS.md"))
-      : { state: options.statusBefore },
+      : givenState(options.statusBefore, "--status-before"),
   ]);
   const notes = [...inputs.notes];
   if ("problem" in before && before.problem) notes.push(`at start: ${before.problem}`);
@@ -205,15 +205,21 @@ export async function completeDraft(
     hashOutputs(dir, end.outputs ?? [], end.outputHashes ?? {}),
     end.statusAfter === undefined
       ? readLifecycleState(join(dir, "_STATUS.md"))
-      : { state: end.statusAfter },
+      : givenState(end.statusAfter, "--status-after"),
     gitHead(dir),
   ]);
   const notes = [...start.notes];
   if (idNote) notes.push(idNote);
   notes.push(...outputs.notes);
   if ("problem" in after && after.problem) notes.push(after.problem);
-  const status = end.status;
-  const error = end.error ?? ((status === "FAILED" || status === "PARTIAL") ? TBD : "");
+  // An agent's spelling must not cost its record: `success` is SUCCESS, an empty --error TBD.
+  const status = RUN_STATUSES.find((s) => s === end.status.trim().toUpperCase()) ?? end.status;
+  const needsError = status === "FAILED" || status === "PARTIAL";
+  let error = end.error ?? (needsError ? TBD : "");
+  if (needsError && error.trim() === "") {
+    error = TBD;
+    notes.push("--error was empty: recorded TBD");
+  }
   const draft: RecordDraft = {
     SchemaVersion: SCHEMA_VERSION,
     DeliverableID: id,
@@ -238,6 +244,17 @@ export async function completeDraft(
   draft.Notes = localText(dir, draft.Notes);
   checkDraft(draft);
   return { draft, notes: notes.map((n) => localText(dir, n)) };
+}
+
+/**
+ * A lifecycle state the caller gave, as `_STATUS.md`'s are read: any case and
+ * spacing; anything else is `TBD` with a note, never a lost record.
+ */
+function givenState(value: string, option: string): { state: string; problem?: string } {
+  const state = LIFECYCLE_STATES.find((s) => s === value.trim().toUpperCase());
+  if (state) return { state };
+  if (value === TBD) return { state: TBD };
+  return { state: TBD, problem: `${option} ${JSON.stringify(value)} is not a lifecycle state: TBD` };
 }
 
 /** Records are committed: notes name paths relative to the deliverable, not this machine's. */

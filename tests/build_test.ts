@@ -5,7 +5,7 @@ import { PARALLEL_FROM_BYTES } from "../src/check_pool.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { HEADER } from "../src/schema.ts";
 import { RECORD_FILE } from "../src/store.ts";
-import { makeProject, ROOT, sampleRecord } from "./fixtures.ts";
+import { makeProject, ROOT, sampleRecord, tempDir } from "./fixtures.ts";
 import { BUNDLE_DIR } from "../scripts/compile.ts";
 
 const decoder = new TextDecoder();
@@ -125,7 +125,7 @@ Deno.test("build: both builds record runs; the sandboxed one refuses what needs 
 });
 
 Deno.test("build: the production flags deny the network", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const script = join(dir, "net.ts");
   await Deno.writeTextFile(
     script,
@@ -141,7 +141,7 @@ Deno.test("build: the production flags deny the network", async () => {
 
 Deno.test("build: both builds validate a file large enough for worker threads", async () => {
   const { full, sandboxed } = await builds();
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const lines = [HEADER];
   let bytes = 0;

@@ -16,7 +16,7 @@ import {
   readRecords,
 } from "../src/reader.ts";
 import { HEADER, type RunRecord } from "../src/schema.ts";
-import { sampleRecord } from "./fixtures.ts";
+import { sampleRecord, tempDir } from "./fixtures.ts";
 
 /** A line with a valid checksum over any body, so schema checks decide. */
 function signed(body: string): string {
@@ -47,7 +47,7 @@ Deno.test("check: checkRecordFile and readRecords agree line by line", async () 
     signed(bodyOf(sampleRecord({ RunStatus: "DONE" }))), // the same invalid cell again
     good(6),
   ];
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, "RunRecords.csv");
   await Deno.writeTextFile(file, lines.join("\n") + "\n" + "\0".repeat(64));
   const readProblems: LineProblem[] = [];
@@ -82,7 +82,7 @@ Deno.test("check: checkRecordFile and readRecords agree line by line", async () 
 });
 
 Deno.test("check: a line that is not the start of a record is an error, not a torn write", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, "RunRecords.csv");
   const record = encodeRecord(sampleRecord());
   await Deno.writeTextFile(
@@ -112,7 +112,7 @@ Deno.test("check: with worker threads, the same batches in the same order as wit
     else if (i % 401 === 0) lines.push(line + "\r"); // CRLF
     else lines.push(line);
   }
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, "RunRecords.csv");
   await Deno.writeTextFile(file, lines.join("\n") + "\n" + lines[5].slice(0, 80));
   const run = async (workers: number) => {

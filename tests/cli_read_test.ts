@@ -20,6 +20,7 @@ import { inputContextSha } from "../src/manifest.ts";
 import { HEADER, type RunRecord } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { resolveTargets } from "../src/targets.ts";
+import { tempDir } from "./fixtures.ts";
 
 const DENO = Deno.execPath();
 const ENTRY = new URL("../src/cli/main.ts", import.meta.url).pathname;
@@ -110,7 +111,7 @@ globalThis.addEventListener("unload", () => {
 
 /** An execution root with one deliverable holding four varied records. */
 async function fixture(): Promise<Fixture> {
-  const root = await Deno.makeTempDir({ prefix: "runrec-cli-" });
+  const root = await tempDir({ prefix: "runrec-cli-" });
   roots.push(root);
   const dir = join(root, "PKG-01_Alpha", "1_Working", "DEL-01-02_Spec");
   await Deno.mkdir(dir, { recursive: true });
@@ -207,7 +208,7 @@ Deno.test("validate: --json is one document with per-file problems and totals", 
 });
 
 Deno.test("validate: a deliverable folder without RunRecords.csv has no records yet, exit 0", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const dir = join(root, "DEL-07-01_New");
   await Deno.mkdir(dir);
   const { code, out } = await cli(["validate", dir]);
@@ -470,7 +471,7 @@ function escapeRe(text: string): string {
 }
 
 Deno.test("read commands: a RunRecords.csv that is a folder or a FIFO is named, exit 2", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const folder = join(root, "DEL-01-02_X", RECORD_FILE);
   const fifo = join(root, "DEL-01-03_Y", RECORD_FILE);
   await Deno.mkdir(folder, { recursive: true });

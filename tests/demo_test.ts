@@ -20,7 +20,7 @@ import { readRecords } from "../src/reader.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli } from "./cli.ts";
-import { ROOT } from "./fixtures.ts";
+import { ROOT, tempDir } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
 
@@ -231,7 +231,7 @@ Deno.test("demo: without --keep the folder is deleted, and the output says so", 
 });
 
 Deno.test("conformance: runrec writes only RunRecords.csv; host files stay byte-identical", async () => {
-  const root = await Deno.makeTempDir({ prefix: "runrec-demo-test-" });
+  const root = await tempDir({ prefix: "runrec-demo-test-" });
   try {
     await copyTree(EXAMPLES_DIR, root);
     const before = await hashTree(root);
@@ -281,7 +281,7 @@ Deno.test("conformance: runrec writes only RunRecords.csv; host files stay byte-
 
 /** Runs a fetch to a closed local port under `flags`; prints the permission state and error name. */
 async function fetchUnder(flags: string[]): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "runrec-demo-net-" });
+  const dir = await tempDir({ prefix: "runrec-demo-net-" });
   try {
     const script = join(dir, "net.ts");
     // Not port 9: fetch refuses "bad ports" like 9 with a TypeError before any permission check.

@@ -4,7 +4,7 @@ import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
 import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { makeProject, sampleDraft } from "./fixtures.ts";
+import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { recordRun } from "../src/hook.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
 
@@ -93,7 +93,7 @@ Deno.test("emit: a real subprocess shows no stack trace on bad input", async () 
 
 Deno.test("emit: a folder where RunRecords.csv should be spools the record; exit 0, --strict 2", async () => {
   const { root, del } = await makeProject();
-  const spool = await Deno.makeTempDir();
+  const spool = await tempDir();
   await Deno.mkdir(join(del, RECORD_FILE));
   const env = { RUNREC_SPOOL_DIR: spool };
   const soft = await runCliProcess(
@@ -140,13 +140,13 @@ Deno.test("emit: a folder where RunRecords.csv should be spools the record; exit
 
 Deno.test("emit: a full disk (tiny tmpfs) never fails the run and never loses the record", async () => {
   const { root, del } = await makeProject();
-  const mount = await Deno.makeTempDir();
+  const mount = await tempDir();
   const mounted = await new Deno.Command("mount", {
     args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mount],
     stderr: "piped",
   }).output();
   assertEquals(mounted.code, 0, `mount failed: ${new TextDecoder().decode(mounted.stderr)}`);
-  const spool = await Deno.makeTempDir();
+  const spool = await tempDir();
   const env = { RUNREC_SPOOL_DIR: join(mount, "spool"), TMPDIR: spool };
   try {
     // The deliverable lives on the tiny disk; the spool falls back outside it.
@@ -255,7 +255,7 @@ Deno.test("emit: a record spooled in the deliverable's own .runrec-spool/ is rep
 
 /** A temporary folder holding the user's shared spool with one entry for `del`. */
 async function sharedSpoolWithEntry(del: string) {
-  const tmp = await Deno.makeTempDir();
+  const tmp = await tempDir();
   const shared = join(tmp, `runrec-spool-${Deno.uid()}`);
   await Deno.mkdir(shared, { mode: 0o700 });
   // A record spooled there by an earlier run whose deliverable folder was not writable.
@@ -324,7 +324,7 @@ Deno.test("emit: a shared spool folder another user owns or may write is not rep
 
 Deno.test("emit: a record is not spooled into a shared spool folder that is not private", async () => {
   const { root, del } = await makeProject();
-  const tmp = await Deno.makeTempDir();
+  const tmp = await tempDir();
   const shared = join(tmp, `runrec-spool-${Deno.uid()}`);
   await Deno.mkdir(shared, { mode: 0o777 });
   await Deno.chmod(shared, 0o777);
@@ -409,3 +409,35 @@ Deno.test("emit: an --input folder that holds no file is noted, and the record w
 function emitA(del: string, ...extra: string[]): string[] {
   return ["emit", del, "--agent", "A", "--status", "SUCCESS", ...extra];
 }
+
+Deno.test("emit: an agent's spelling never costs its record: lower case, an empty --error, an unknown state, a leading dash", async () => {
+  const { del } = await makeProject();
+  const out = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "failed",
+    "--error",
+    "",
+    "--status-before",
+    "in_progress",
+    "--status-after",
+    "DRAFT",
+    "--notes",
+    "- vendor data missing",
+    "--json",
+  ]);
+  assertEquals(out.code, 0, out.stderr);
+  const record = JSON.parse(out.stdout);
+  assertEquals(
+    [record.RunStatus, record.ErrorSummary, record.StatusBefore, record.StatusAfter],
+    ["FAILED", "TBD", "IN_PROGRESS", "TBD"],
+  );
+  assertMatch(record.Notes, /^- vendor data missing \| .*--error was empty: recorded TBD/);
+  assertMatch(record.Notes, /--status-after "DRAFT" is not a lifecycle state: TBD/);
+  // A status that is no RunStatus at all is still a usage error: nothing is guessed.
+  const bad = await runCli(["emit", del, "--agent", "A", "--status", "DONE"]);
+  assertEquals(bad.code, 2);
+});

@@ -56,9 +56,29 @@ export async function writeTree(dir: string, files: Record<string, string>): Pro
   }
 }
 
+/** Folders made by {@linkcode tempDir}, removed when the test process ends. */
+const tempDirs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of tempDirs) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already removed by its test */ }
+  }
+});
+
+/**
+ * A new temporary folder that is removed when the test process ends, whether
+ * or not its test passed (tests that remove theirs earlier may).
+ */
+export async function tempDir(options?: Deno.MakeTempOptions): Promise<string> {
+  const dir = await Deno.makeTempDir(options);
+  tempDirs.push(dir);
+  return dir;
+}
+
 /** A small execution root with one deliverable; returns the root and the deliverable folder. */
 export async function makeProject(): Promise<{ root: string; del: string }> {
-  const root = await Deno.makeTempDir({ prefix: "runrec-test-" });
+  const root = await tempDir({ prefix: "runrec-test-" });
   const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
   await writeTree(root, {
     "INIT.md": "# Init\n",

@@ -5,6 +5,7 @@
 import { strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { gitHead } from "../src/git.ts";
+import { tempDir } from "./fixtures.ts";
 
 async function run(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
   const { code, stdout } = await new Deno.Command("git", {
@@ -31,7 +32,7 @@ async function revParse(dir: string): Promise<string> {
 }
 
 async function withRepo(fn: (root: string) => Promise<void>, ...initArgs: string[]) {
-  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "runrec_githead_" }));
+  const root = await Deno.realPath(await tempDir({ prefix: "runrec_githead_" }));
   try {
     await git(root, "init", "-q", "-b", "main", ...initArgs);
     await fn(root);
@@ -62,7 +63,7 @@ Deno.test("gitHead: a fresh repository (unborn branch) has no HEAD", async () =>
 });
 
 Deno.test("gitHead: outside any repository", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "runrec_githead_none_" });
+  const dir = await tempDir({ prefix: "runrec_githead_none_" });
   try {
     // /tmp is normally outside any work tree; if not, gitHead still agrees with git.
     await same(dir);
@@ -157,7 +158,7 @@ Deno.test("gitHead: a submodule-style .git file with a relative gitdir", async (
 });
 
 Deno.test("gitHead: a SHA-256 repository", async () => {
-  const probe = await Deno.makeTempDir({ prefix: "runrec_githead_probe_" });
+  const probe = await tempDir({ prefix: "runrec_githead_probe_" });
   const supported = (await run(probe, "init", "-q", "--object-format=sha256")).code === 0;
   await Deno.remove(probe, { recursive: true });
   if (!supported) return; // this git cannot make one

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { blobId, cleanBlobId, firstParentCommits, hasFile, treeChanges } from "../src/git.ts";
+import { tempDir } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
 
@@ -24,7 +25,7 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
 }
 
 async function withRepo(fn: (root: string) => Promise<void>) {
-  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "runrec_git_" }));
+  const root = await Deno.realPath(await tempDir({ prefix: "runrec_git_" }));
   try {
     await git(root, "init", "-q", "-b", "main");
     await fn(root);

@@ -1,6 +1,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { hashFile, hashFiles } from "../src/hash.ts";
+import { tempDir } from "./fixtures.ts";
 
 /** What `openssl dgst -sha256` prints for a file, as lowercase hex. */
 async function opensslSha256(path: string): Promise<string> {
@@ -19,7 +20,7 @@ function randomBytes(size: number): Uint8Array {
 }
 
 async function withTempDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "runrec_hash_" });
+  const dir = await tempDir({ prefix: "runrec_hash_" });
   try {
     await fn(dir);
   } finally {

@@ -13,7 +13,7 @@ import { hashFile } from "../src/hash.ts";
 import { isRunrecOwn } from "../src/inputs.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { type CliResult, emitArgs, runCli } from "./cli.ts";
-import { makeProject, ROOT } from "./fixtures.ts";
+import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
 const NOBODY = 65534;
@@ -49,7 +49,7 @@ let nobodyDenoDir: string | undefined;
 /** Runs the CLI as user nobody (a real second user: root ignores permission bits). */
 async function runAsNobody(args: string[]): Promise<CliResult> {
   if (nobodyDenoDir === undefined) {
-    nobodyDenoDir = await Deno.makeTempDir({ prefix: "runrec_nobody_deno_" });
+    nobodyDenoDir = await tempDir({ prefix: "runrec_nobody_deno_" });
     await Deno.chmod(nobodyDenoDir, 0o777);
   }
   const output = await new Deno.Command("setpriv", {

@@ -9,6 +9,7 @@ import {
   folderEntries,
 } from "../src/deliverable.ts";
 import { CheckFailure, InputError } from "../src/errors.ts";
+import { tempDir } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
 
@@ -29,7 +30,7 @@ async function write(path: string, text: string) {
 }
 
 async function withTempDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "runrec_inputs_" });
+  const dir = await tempDir({ prefix: "runrec_inputs_" });
   try {
     await fn(dir);
   } finally {

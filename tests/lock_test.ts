@@ -10,7 +10,7 @@ import { type ReadEvent, readRecords } from "../src/reader.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
-import { makeProject, ROOT, sampleDraft } from "./fixtures.ts";
+import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 
 /** Every event of a record file. */
 async function readAll(path: string): Promise<ReadEvent[]> {
@@ -98,7 +98,7 @@ function lockJson(fields: Record<string, unknown>): string {
 
 /** A lock path in a fresh folder. */
 async function lockPath(): Promise<string> {
-  return join(await Deno.makeTempDir({ prefix: "runrec-lock-" }), `${RECORD_FILE}.lock`);
+  return join(await tempDir({ prefix: "runrec-lock-" }), `${RECORD_FILE}.lock`);
 }
 
 /** Sets a file's (or, `lutime`-less, a link's target's) times `ageMs` into the past. */
@@ -328,7 +328,7 @@ Deno.test("lock (defect 4): a lock that cannot be recovered (a FIFO) does not ma
 });
 
 Deno.test("lock (defect 4): a holder of lone surrogates and control characters is noted as well-formed text", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const evil = "agent \uD800 bell\u0007 line\nbreak\u2028 \uDFFF end";
   Deno.writeTextFileSync(

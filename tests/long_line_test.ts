@@ -11,7 +11,7 @@ import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { checksumOf, encodeRecord, splitCells } from "../src/codec.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { COLUMNS, FIELD_LIMIT, HEADER } from "../src/schema.ts";
-import { ROOT, sampleRecord } from "./fixtures.ts";
+import { ROOT, sampleRecord, tempDir } from "./fixtures.ts";
 
 /** Peak resident memory any of the commands may reach (a 50 MB line held twice would pass it). */
 const PEAK_RSS_LIMIT_KB = 200 * 1024;
@@ -52,7 +52,7 @@ async function runMeasured(args: string[]) {
 }
 
 Deno.test("long lines: a 50 MB line and a 12 MB field are one-line errors in bounded memory", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, "RunRecords.csv");
   const first = lineWithNotes("", 1);
   const last = lineWithNotes("", 4);

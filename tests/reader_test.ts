@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type LineProblem, type ReadEvent, readRecords } from "../src/reader.ts";
 import { HEADER } from "../src/schema.ts";
-import { sampleDraft } from "./fixtures.ts";
+import { sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 
 function draft(agent: string, notes = ""): RecordDraft {
@@ -21,7 +21,7 @@ function draft(agent: string, notes = ""): RecordDraft {
 
 /** A deliverable folder with `count` records; returns the record file's path. */
 async function fixture(count: number): Promise<string> {
-  const dir = join(await Deno.makeTempDir({ prefix: "runrec-reader-" }), "DEL-01-02_Reader");
+  const dir = join(await tempDir({ prefix: "runrec-reader-" }), "DEL-01-02_Reader");
   await Deno.mkdir(dir);
   const file = join(dir, RECORD_FILE);
   for (let i = 0; i < count; i++) {
@@ -154,7 +154,7 @@ Deno.test("reader: reading never changes the file (bytes and mtime)", async () =
 });
 
 Deno.test("reader: records longer than many read chunks, and a long torn tail, keep their lines", async () => {
-  const dir = join(await Deno.makeTempDir({ prefix: "runrec-reader-" }), "DEL-01-02_Reader");
+  const dir = join(await tempDir({ prefix: "runrec-reader-" }), "DEL-01-02_Reader");
   await Deno.mkdir(dir);
   const file = join(dir, RECORD_FILE);
   // Notes of 300 KiB span about ten 32 KiB reads; the middle record ends exactly where

@@ -25,7 +25,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { assert } from "./assert.ts";
-import { ROOT } from "./fixtures.ts";
+import { ROOT, tempDir } from "./fixtures.ts";
 
 /** The placeholder for text that differs on every run. */
 const ANY = "…";
@@ -145,7 +145,7 @@ async function writeShim(bin: string): Promise<void> {
 
 /** A fresh temporary folder with `runrec` on its PATH and a copy of `examples/`. */
 async function freshCopy(): Promise<{ dir: string; copy: string; env: Record<string, string> }> {
-  const dir = await Deno.makeTempDir({ prefix: "runrec-readme-" });
+  const dir = await tempDir({ prefix: "runrec-readme-" });
   const copy = join(dir, "try");
   await writeShim(join(dir, "bin"));
   await Deno.mkdir(join(dir, "home"));

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseReferences, type Reference, resolveReference } from "../src/references.ts";
 import { governedInputs, relativePath } from "../src/inputs.ts";
 import { hashFile } from "../src/hash.ts";
+import { tempDir } from "./fixtures.ts";
 
 /** The single reference one bullet line yields, or undefined. */
 function only(line: string): Pick<Reference, "kind" | "target"> | undefined {
@@ -147,7 +148,7 @@ Deno.test("only bullets are references; ContentHash sub-bullets are metadata", (
 });
 
 Deno.test("resolveReference: references folder, then git root, then execution root", async () => {
-  const repo = await Deno.makeTempDir({ prefix: "runrec_refs_" });
+  const repo = await tempDir({ prefix: "runrec_refs_" });
   try {
     const execRoot = join(repo, "examples", "proj");
     const delDir = join(execRoot, "PKG-01_P", "1_Working", "DEL-01-02_D");
@@ -259,7 +260,7 @@ Deno.test("table: each _REFERENCES.md line shape names the files the host tool n
     { line: "- https://example.org/spec — external", files: [] },
     { line: "- `REQ-01` and `REQ-02` only", files: [] },
   ];
-  const repo = await Deno.makeTempDir({ prefix: "runrec_refs_table_" });
+  const repo = await tempDir({ prefix: "runrec_refs_table_" });
   try {
     const { del } = await hostTree(repo);
     // Every row is checked; the failures are listed together.

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { readSeqIndex, SeqIndex, seqIndexPath } from "../src/seq_index.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals } from "./assert.ts";
-import { sampleDraft } from "./fixtures.ts";
+import { sampleDraft, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
 const MINUTE = "2026-11-30T10:15:";
@@ -27,7 +27,7 @@ async function highestSeq(file: string, prefix: string): Promise<number> {
 }
 
 Deno.test("seq index: stored, read back and trusted while the file only grew", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   for (let i = 0; i < 3; i++) await appendRecord(file, sampleDraft({ RunTimestamp: stamp(i) }));
   const size = (await Deno.stat(file)).size;
@@ -47,7 +47,7 @@ Deno.test("seq index: stored, read back and trusted while the file only grew", a
 });
 
 Deno.test("seq index: lines merged in before its end, a past --started and a garbled index give the right SEQ", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const prefix = "RUN-DEL-01-02-20261130-1015-";
   await appendRecord(file, sampleDraft({ RunTimestamp: stamp(1) }));
@@ -78,7 +78,7 @@ Deno.test("seq index: lines merged in before its end, a past --started and a gar
 
 Deno.test("seq index: random appends, merges and past stamps agree with a plain reading", async () => {
   const random = seededRandom("seq index");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   for (let step = 0; step < 60; step++) {
     const minute = 10 + Math.floor(random() * 4);

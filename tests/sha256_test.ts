@@ -9,6 +9,7 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { Sha256, SHA256_WASM_HEX, sha256Hex } from "../src/sha256.ts";
 import { hashFile, JS_FILE_LIMIT } from "../src/hash.ts";
+import { tempDir } from "./fixtures.ts";
 
 function nodeSha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
@@ -22,7 +23,7 @@ function randomBytes(size: number): Uint8Array {
 
 /** `openssl dgst -sha256` of many inputs at once, in one process (one file each). */
 async function opensslSha256(inputs: Uint8Array[]): Promise<string[]> {
-  const dir = await Deno.makeTempDir({ prefix: "runrec_sha256_" });
+  const dir = await tempDir({ prefix: "runrec_sha256_" });
   try {
     const paths = inputs.map((bytes, i) => {
       const path = join(dir, `${i}.bin`);
@@ -156,7 +157,7 @@ Deno.test("the embedded WebAssembly module is what its source assembles", () => 
 });
 
 Deno.test("hashFile: small files (TypeScript) and files above JS_FILE_LIMIT (node:crypto)", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "runrec_sha256_files_" });
+  const dir = await tempDir({ prefix: "runrec_sha256_files_" });
   try {
     const sizes = [0, 1, 4096, JS_FILE_LIMIT, JS_FILE_LIMIT + 1, 3 * 1024 * 1024 + 5];
     const inputs = sizes.map(randomBytes);

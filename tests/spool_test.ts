@@ -10,12 +10,12 @@ import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
-import { makeProject, ROOT, sampleDraft } from "./fixtures.ts";
+import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 
 /** A project with one record spooled in the deliverable's own spool folder, by agent EARLIER. */
 async function projectWithSpooled() {
   const { root, del } = await makeProject();
-  const tmp = await Deno.makeTempDir(); // the user's spool folder goes here, not in the real /tmp
+  const tmp = await tempDir(); // the user's spool folder goes here, not in the real /tmp
   const file = join(del, RECORD_FILE);
   const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "EARLIER" });
   spoolRecord(del, newSpoolEntry(file, draft, "test fault"));
@@ -160,7 +160,7 @@ Deno.test("spool: a replay whose write landed but whose fsync failed is never ap
 
 Deno.test("spool: an emit whose fsync fails keeps its landed record out of the spool", async () => {
   const { root, del } = await makeProject();
-  const tmp = await Deno.makeTempDir();
+  const tmp = await tempDir();
   try {
     const child = underStrace(
       ["emit", del, "--agent", "NOW", "--status", "SUCCESS"],
@@ -184,7 +184,7 @@ Deno.test("spool: an emit whose fsync fails keeps its landed record out of the s
 
 Deno.test("spool: a record neither written nor spooled is printed whole and appended once by flush --from", async () => {
   const { root, del } = await makeProject();
-  const tmp = await Deno.makeTempDir();
+  const tmp = await tempDir();
   try {
     // Every place is blocked: a folder where RunRecords.csv belongs, a file where the spool
     // folder belongs, and spool folders under a file (ENOTDIR).
@@ -244,7 +244,7 @@ Deno.test("spool: flush reports an entry in a read-only spool as STUCK, exit 1",
 
 Deno.test("spool: a $RUNREC_SPOOL_DIR open to others or owned by another user is neither replayed nor written", async () => {
   const { del, file, cleanup, env } = await projectWithSpooled();
-  const spool = await Deno.makeTempDir();
+  const spool = await tempDir();
   try {
     // An entry someone else could have put there, naming this deliverable's record file.
     const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "PLANTED" });
@@ -286,7 +286,7 @@ Deno.test("spool: a $RUNREC_SPOOL_DIR open to others or owned by another user is
 
 Deno.test("store: a RunRecords.csv that is a symbolic link is refused; its target is untouched", async () => {
   const { root, del } = await makeProject();
-  const tmp = await Deno.makeTempDir();
+  const tmp = await tempDir();
   try {
     const elsewhere = join(root, "elsewhere.csv");
     await Deno.writeTextFile(elsewhere, "precious\n");
@@ -414,7 +414,7 @@ Deno.test("spool: an entry spooled before its deliverable folder was renamed is 
 
 Deno.test("spool: a $RUNREC_SPOOL_DIR of mode 755 is used; one others may write is passed over, saying why", async () => {
   const { root, del } = await makeProject();
-  const tmp = await Deno.makeTempDir();
+  const tmp = await tempDir();
   const spool = join(tmp, "spool");
   try {
     await Deno.mkdir(spool, { mode: 0o755 });

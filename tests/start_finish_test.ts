@@ -4,7 +4,7 @@ import { hashFile } from "../src/hash.ts";
 import { REAPED_ERROR, reapRuns } from "../src/reap.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
 import { firstLine, hostFiles, pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
 
 Deno.test("start/finish: a file read at start and rewritten has its start hash as input, its new hash as output", async () => {
@@ -212,7 +212,7 @@ Deno.test("log and verify name runs started and not finished; verify --json list
 
 Deno.test("finish under a real write fault exits 0, spools, and the next emit replays it once", async () => {
   const { root, del } = await makeProject();
-  const spool = await Deno.makeTempDir();
+  const spool = await tempDir();
   const env = { RUNREC_SPOOL_DIR: spool };
   const host = hostFiles(del);
   const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();

@@ -1,6 +1,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { parseLifecycleState, readLifecycleState } from "../src/status.ts";
+import { tempDir } from "./fixtures.ts";
 
 const LIST_SHAPE = `# Status: DEL-01-02 Some Deliverable
 
@@ -80,7 +81,7 @@ Deno.test("no Current State line is TBD with a problem naming the file", () => {
 });
 
 Deno.test("readLifecycleState reads the file; a missing file is TBD with a problem", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "runrec_status_" });
+  const dir = await tempDir({ prefix: "runrec_status_" });
   try {
     const file = join(dir, "_STATUS.md");
     await Deno.writeTextFile(file, TABLE_SHAPE);

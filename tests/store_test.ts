@@ -6,7 +6,7 @@ import { type ReadEvent, readRecords } from "../src/reader.ts";
 import { HEADER, RUN_ID_PATTERN } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE, WriteError } from "../src/store.ts";
 import { encodeRecord } from "../src/codec.ts";
-import { makeProject, ROOT, sampleDraft, sampleRecord } from "./fixtures.ts";
+import { makeProject, ROOT, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 import { runCli } from "./cli.ts";
 
 async function readAll(path: string): Promise<ReadEvent[]> {
@@ -20,7 +20,7 @@ function isPrefix(before: Uint8Array, after: Uint8Array): boolean {
 }
 
 Deno.test("store: first append creates the file with the header; later ones only append", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   let before = new Uint8Array();
   for (let i = 0; i < 5; i++) {
@@ -40,7 +40,7 @@ Deno.test("store: first append creates the file with the header; later ones only
 });
 
 Deno.test("store: SEQ is one more than the highest in the file for that minute", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const stamp = "2026-02-22T10:15:30.000Z";
   const a = await appendRecord(file, sampleDraft({ RunTimestamp: stamp }));
@@ -53,7 +53,7 @@ Deno.test("store: SEQ is one more than the highest in the file for that minute",
 });
 
 Deno.test("store: a SEQ beyond 2^53 is counted exactly, so the next RunID is new", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const stamp = "2026-02-22T10:15:30.000Z";
   // 2^53 + 1 reads back as 2^53 through a float; the next SEQ must still be 2^53 + 2.
@@ -75,7 +75,7 @@ Deno.test("store: a SEQ beyond 2^53 is counted exactly, so the next RunID is new
 });
 
 Deno.test("store: appends from one process are serialised", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const stamp = new Date().toISOString();
   const results = await Promise.all(
@@ -93,7 +93,7 @@ Deno.test("store: appends from one process are serialised", async () => {
 });
 
 Deno.test("store: an invalid record is refused before anything is written", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   await assertRejects(
     () => appendRecord(file, sampleDraft({ RunStatus: "DONE" })),
@@ -105,7 +105,7 @@ Deno.test("store: an invalid record is refused before anything is written", asyn
 });
 
 Deno.test("store: a torn tail is reported and the next record starts on its own line", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   await appendRecord(file, sampleDraft());
   const whole = await Deno.readFile(file);
@@ -138,7 +138,7 @@ Deno.test("store: a torn tail is reported and the next record starts on its own 
 });
 
 Deno.test("store: trailing NUL bytes (zero-filled tail) are reported and kept", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   await appendRecord(file, sampleDraft());
   await Deno.writeFile(file, new Uint8Array(512), { append: true });
@@ -157,7 +157,7 @@ Deno.test("store: trailing NUL bytes (zero-filled tail) are reported and kept", 
 });
 
 Deno.test("store: a file that is not a record file is never appended to", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   await Deno.writeTextFile(file, "name,value\nx,1\n");
   await assertRejects(() => appendRecord(file, sampleDraft()), WriteError, "not a run record file");
@@ -166,14 +166,14 @@ Deno.test("store: a file that is not a record file is never appended to", async 
 });
 
 Deno.test("store: a directory where the file is expected is a write error", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.mkdir(join(dir, RECORD_FILE));
   await assertRejects(() => appendRecord(join(dir, RECORD_FILE), sampleDraft()), Error);
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("lock: an orphaned lock (dead pid, same host) is recovered and noted", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const dead = new Deno.Command("true").spawn();
   await dead.status;
@@ -196,7 +196,7 @@ Deno.test("lock: an orphaned lock (dead pid, same host) is recovered and noted",
 });
 
 Deno.test("lock: a lock file that is not JSON waits 2 s at most, then is recovered", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   await Deno.writeTextFile(`${file}.lock`, "garbage, not a lock");
   // Fresh: it may be mid-creation, so a writer with a short wait gives up.
@@ -214,7 +214,7 @@ Deno.test("lock: a lock file that is not JSON waits 2 s at most, then is recover
 });
 
 Deno.test("lock: an expired lease from another host is recovered; a live holder makes others wait", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   await Deno.writeTextFile(
     `${file}.lock`,
@@ -320,7 +320,7 @@ Deno.test("crash: processes killed mid-run never corrupt the file; the next run 
 });
 
 Deno.test("store: SEQ scan reads past chunk boundaries, ignores RunIDs quoted in other fields", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const stamp = "2026-02-22T10:15:30.000Z";
   // Files up to 128 KiB are read whole: one of a few records, then one of 2 MiB in chunks.
@@ -351,7 +351,7 @@ Deno.test("store: SEQ scan reads past chunk boundaries, ignores RunIDs quoted in
 });
 
 Deno.test("store: a torn last line longer than many read chunks still counts its SEQ", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const stamp = "2026-02-22T10:15:30.000Z";
   // A crash mid-write left a record's start and no newline: 100 KiB (the file is read whole),
@@ -369,7 +369,7 @@ Deno.test("store: a torn last line longer than many read chunks still counts its
 });
 
 Deno.test("store: SEQ scan agrees with a plain reading of the file on random files", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const prefix = "RUN-DEL-01-02-20260222-1015-";
   let seed = 20261125;
@@ -408,7 +408,7 @@ Deno.test("store: SEQ scan agrees with a plain reading of the file on random fil
 });
 
 Deno.test("store: a header after a byte-order mark is not a record file's; nothing is appended", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const text = `\uFEFF${HEADER}\n`;
   await Deno.writeTextFile(file, text);
@@ -424,7 +424,7 @@ Deno.test("store: a header after a byte-order mark is not a record file's; nothi
 });
 
 Deno.test("store: a header cut short or zero-filled by a lost first write is completed, never rewritten", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const cases: [string, Uint8Array][] = [
     ["all NUL (a new file's length survived power loss, its data did not)", new Uint8Array(1200)],

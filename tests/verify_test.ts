@@ -16,7 +16,7 @@ import type { Io } from "../src/cli/command.ts";
 import { main } from "../src/cli/main.ts";
 import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { HEADER } from "../src/schema.ts";
-import { sampleDraft } from "./fixtures.ts";
+import { sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { verifyHistory, verifyRecordFile } from "../src/verify.ts";
 
@@ -95,7 +95,7 @@ async function twoBranches(repo: string, file: string, featureAt: string, mainAt
 
 /** A git repository whose deliverable folder (non-ASCII label) holds committed records. */
 async function repository(): Promise<{ repo: string; dir: string; file: string; base: string }> {
-  const repo = await Deno.makeTempDir({ prefix: "runrec-verify-" });
+  const repo = await tempDir({ prefix: "runrec-verify-" });
   const dir = join(repo, "PKG-01_Alpha", "DEL-01-02_Spéc ü");
   await Deno.mkdir(dir, { recursive: true });
   const file = join(dir, RECORD_FILE);
@@ -116,7 +116,7 @@ async function repository(): Promise<{ repo: string; dir: string; file: string; 
 // ---------------------------------------------------------------- plain verify
 
 Deno.test("verify: a clean file exits 0; a flipped byte exits 1 naming the line", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const dir = join(root, "DEL-01-02_X");
   await Deno.mkdir(dir);
   const file = join(dir, RECORD_FILE);
@@ -134,7 +134,7 @@ Deno.test("verify: a clean file exits 0; a flipped byte exits 1 naming the line"
 });
 
 Deno.test("verify: a line whose comma was flipped is corrupt, not torn", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const file = join(root, RECORD_FILE);
   for (const agent of ["A", "B"]) await appendRecord(file, draft(agent), { fsync: false });
   const lines = (await Deno.readTextFile(file)).split("\n");
@@ -152,7 +152,7 @@ Deno.test("verify: a line whose comma was flipped is corrupt, not torn", async (
 });
 
 Deno.test("verify: duplicate RunIDs fail naming both lines; identical lines said so", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const file = join(root, RECORD_FILE);
   const first = (await appendRecord(file, draft("A"), { fsync: false })).record;
   await appendRecord(file, draft("B"), { fsync: false });
@@ -182,7 +182,7 @@ Deno.test("verify: duplicate RunIDs fail naming both lines; identical lines said
 });
 
 Deno.test("verify: many distinct RunIDs give no false duplicate", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   const file = join(root, RECORD_FILE);
   const first = (await appendRecord(file, draft("A"), { fsync: false })).record;
   const line = (await Deno.readTextFile(file)).split("\n")[1];
@@ -277,7 +277,7 @@ Deno.test("verify --since: unknown revision and no git work tree exit 2 with one
   assert.equal(unknown.code, 2);
   assert.equal(unknown.out, "");
   assert.match(unknown.err, /^runrec verify: --since: unknown revision "no-such-rev" in .*\n$/);
-  const outside = await Deno.makeTempDir();
+  const outside = await tempDir();
   await appendRecord(join(outside, RECORD_FILE), draft("A"), { fsync: false });
   const nogit = await cli(["verify", outside, "--since", "HEAD"]);
   assert.equal(nogit.code, 2);
@@ -409,7 +409,7 @@ Deno.test("subprocess: verify --since with the full build, and the sandboxed bui
 });
 
 Deno.test("verify: a header alone is a file with no records, not an empty one", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const header = join(dir, "header.csv");
   const empty = join(dir, "empty.csv");
   await Deno.writeTextFile(header, `${HEADER}\n`);
@@ -605,7 +605,7 @@ Deno.test("verify --since: a folder renamed and a record appended in one commit 
 });
 
 Deno.test("verify --since: one deliverable dropped and another added in one commit is no rename, though git pairs them (defect 9)", async () => {
-  const repo = await Deno.makeTempDir({ prefix: "runrec-verify-" });
+  const repo = await tempDir({ prefix: "runrec-verify-" });
   await git(repo, "init", "-q");
   const dropped = join(repo, "DEL-01-02_Dropped");
   await Deno.mkdir(dropped);
@@ -667,7 +667,7 @@ Deno.test("verify --since: CR LF line ends from git's core.autocrlf checkout are
  * over those bytes: what a writer that does not check UTF-8 would leave.
  */
 async function rawNotesLine(agent: string, timestamp: string, notes: Uint8Array) {
-  const scratch = join(await Deno.makeTempDir(), RECORD_FILE);
+  const scratch = join(await tempDir(), RECORD_FILE);
   await appendRecord(
     scratch,
     sampleDraft({ AgentName: agent, RunTimestamp: timestamp, Notes: "@" }),
@@ -725,7 +725,7 @@ Deno.test("verify --since: both sides appended the identical line (a cherry-pick
   for (const { ours, theirs, merged, repeated } of cases) {
     const { repo, dir, file } = await repository();
     const base = await git(repo, "rev-parse", "HEAD");
-    const scratch = join(await Deno.makeTempDir(), RECORD_FILE);
+    const scratch = join(await tempDir(), RECORD_FILE);
     await appendRecord(scratch, draft("SHARED", "2026-03-01T09:00:00Z"), { fsync: false });
     const shared = (await Deno.readTextFile(scratch)).split("\n")[1] + "\n";
     const append = async (run: string) => {
