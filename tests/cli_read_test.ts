@@ -103,16 +103,9 @@ interface Fixture {
   records: RunRecord[];
 }
 
-/** Temporary roots, removed when the test module unloads. */
-const roots: string[] = [];
-globalThis.addEventListener("unload", () => {
-  for (const root of roots) Deno.removeSync(root, { recursive: true });
-});
-
 /** An execution root with one deliverable holding four varied records. */
 async function fixture(): Promise<Fixture> {
   const root = await tempDir({ prefix: "runrec-cli-" });
-  roots.push(root);
   const dir = join(root, "PKG-01_Alpha", "1_Working", "DEL-01-02_Spec");
   await Deno.mkdir(dir, { recursive: true });
   const file = join(dir, RECORD_FILE);
