@@ -68,3 +68,19 @@ export async function freshInstall(): Promise<{ home: string; bin: string; out: 
   const out = await installRunrec(home, ["--dir", bin]);
   return { home, bin, out };
 }
+
+let shared: Promise<{ home: string; bin: string; out: Ran }> | undefined;
+
+/**
+ * One install shared by the tests of a file (installing bundles the CLI, ~1.5 s),
+ * removed when the test process ends. Tests must leave it as they found it.
+ */
+export function sharedInstall(): Promise<{ home: string; bin: string; out: Ran }> {
+  if (!shared) {
+    shared = freshInstall();
+    shared.then(({ home }) =>
+      globalThis.addEventListener("unload", () => Deno.removeSync(home, { recursive: true }))
+    );
+  }
+  return shared;
+}
