@@ -23,10 +23,13 @@ export async function runIn(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<Ran> {
+  // INIT_CWD, set by the `deno task` running the tests, would stand for the caller's folder.
+  const { INIT_CWD: _, ...inherited } = Deno.env.toObject();
   const out = await new Deno.Command(program, {
     args,
     cwd,
-    env: { NO_COLOR: "1", ...env },
+    clearEnv: true,
+    env: { ...inherited, NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
