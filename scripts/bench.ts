@@ -17,16 +17,18 @@ import { join, resolve } from "node:path";
 import { type Benchmark, type Context, firstLine, type Row } from "./bench/common.ts";
 import { hashLarge, hashMany } from "./bench/hashing.ts";
 import { emitStartup } from "./bench/emit.ts";
+import { installedEmit } from "./bench/installed.ts";
 import { validateLarge } from "./bench/validate.ts";
 import { appendBySize, appendRate } from "./bench/append.ts";
 
 /**
- * Every benchmark, in the order they run: emit first, on a quiet disk. After the
+ * Every benchmark, in the order they run: emit (and the installed command's) first, on a quiet disk. After the
  * hashing benchmarks wrote their gigabyte, emit's `fsync` took ~2 ms longer per
  * run even after a `sync` (`emit --no-fsync` measured 1.49×, `emit` 1.69×).
  */
 export const BENCHMARKS: readonly Benchmark[] = [
   emitStartup,
+  installedEmit,
   hashLarge,
   hashMany,
   validateLarge,

@@ -2,9 +2,10 @@
  * `deno task compile`: bundles the CLI into `dist/bundle/` (minified
  * JavaScript, one chunk per command and the chunks they share), then builds
  * `dist/runrec` (full permissions, network denied) and
- * `dist/runrec-sandboxed` (files only) from that bundle. Both binaries
- * therefore run exactly the code in `dist/bundle/`, which `deno run` can also
- * run where no binary can be built.
+ * `dist/runrec-sandboxed` (files in the folder it is started in, nothing
+ * else) from that bundle. Both binaries therefore run exactly the code in
+ * `dist/bundle/`, which `deno run` can also run where no binary can be built
+ * (`deno task install` then installs launchers over it).
  *
  * Why a bundle: Deno loads a TypeScript module through its transpile cache,
  * source map included, and loading `emit`'s modules took ~3.2 ms against
@@ -86,6 +87,8 @@ export const BUILDS = [
  * ```
  */
 export async function compileAll(args: string[]): Promise<number> {
+  // A build that fails must not leave an older binary behind, looking current.
+  for (const build of BUILDS) await Deno.remove(join(ROOT, build.output)).catch(() => {});
   let entry: string;
   try {
     entry = await bundleCli();
@@ -94,8 +97,6 @@ export async function compileAll(args: string[]): Promise<number> {
     return 2;
   }
   console.error(`compile: bundled the CLI into ${BUNDLE_DIR}/`);
-  // A build that fails must not leave an older binary behind, looking current.
-  for (const build of BUILDS) await Deno.remove(join(ROOT, build.output)).catch(() => {});
   for (const build of BUILDS) {
     const flags = build.flags.filter((f) => f !== "--no-prompt");
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {

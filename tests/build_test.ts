@@ -1,6 +1,11 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
-import { ENTRY_POINT, FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
+import {
+  ENTRY_POINT,
+  FULL_FLAGS,
+  SANDBOXED_FLAGS,
+  sandboxedFlags,
+} from "../src/cli/permissions.ts";
 import { PARALLEL_FROM_BYTES } from "../src/check_pool.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { HEADER } from "../src/schema.ts";
@@ -49,6 +54,8 @@ async function builds(): Promise<{ full: string[]; sandboxed: string[]; compiled
   const bundle = join(ROOT, BUNDLE_DIR, "cli", "main.js");
   const bundled = (await Deno.stat(bundle).catch(() => undefined))?.isFile === true;
   const entry = bundled ? bundle : join(ROOT, ENTRY_POINT);
+  // Worker threads load from the code's folder: the sandboxed launcher lets it be read.
+  const code = bundled ? join(ROOT, BUNDLE_DIR) : join(ROOT, "src");
   console.log(
     `build: deno compile could not run here (${why}); testing ${
       bundled ? `${BUNDLE_DIR}/cli/main.js, the bundle both binaries embed,` : ENTRY_POINT
@@ -56,7 +63,7 @@ async function builds(): Promise<{ full: string[]; sandboxed: string[]; compiled
   );
   return {
     full: [Deno.execPath(), "run", ...FULL_FLAGS, entry],
-    sandboxed: [Deno.execPath(), "run", ...SANDBOXED_FLAGS, entry],
+    sandboxed: [Deno.execPath(), "run", ...sandboxedFlags(code), entry],
     compiled: false,
   };
 }
@@ -72,7 +79,7 @@ async function run(command: string[], args: string[], cwd?: string) {
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
-Deno.test("build: both builds record runs; the sandboxed one refuses what needs a subprocess", async () => {
+Deno.test("build: both builds record runs; the sandboxed one refuses a subprocess and files outside its folder", async () => {
   const { full, sandboxed } = await builds();
   const { root, del } = await makeProject();
   const git = (...args: string[]) =>
@@ -88,6 +95,7 @@ Deno.test("build: both builds record runs; the sandboxed one refuses what needs 
   const a = await run(full, ["emit", del, "--agent", "FULL", "--status", "SUCCESS", "--json"]);
   assertEquals(a.code, 0, a.stderr);
   assertMatch(JSON.parse(a.stdout).GitHead, /^[0-9a-f]{40}$/);
+  // The sandboxed build may use only the folder it is started in: here, the project's.
   const b = await run(sandboxed, [
     "emit",
     del,
@@ -96,25 +104,31 @@ Deno.test("build: both builds record runs; the sandboxed one refuses what needs 
     "--status",
     "SUCCESS",
     "--json",
-  ]);
+  ], root);
   assertEquals(b.code, 0, b.stderr);
   // GitHead is read from .git's files, so the sandboxed build records it without starting git.
   assertEquals(JSON.parse(b.stdout).GitHead, JSON.parse(a.stdout).GitHead);
 
+  const outside = await run(sandboxed, ["validate", del]);
+  assertEquals(outside.code, 2, outside.stdout);
+  assertMatch(
+    outside.stderr,
+    /^runrec validate: .*Requires read access to .*: outside what this runrec may use/,
+  );
   for (const build of [full, sandboxed]) {
     // Bad arguments: exit 2, one line pointing at the command's help (the bundle's emit is a
     // file of its own, with its own copy of the error classes).
-    const bad = await run(build, ["emit", del, "--status", "SUCCESS"]);
+    const bad = await run(build, ["emit", del, "--status", "SUCCESS"], root);
     assertEquals(bad.code, 2, bad.stderr);
     assertEquals(bad.stderr, "runrec emit: --agent is required (see runrec emit --help)\n");
-    const validate = await run(build, ["validate", del]);
+    const validate = await run(build, ["validate", del], root);
     assertEquals(validate.code, 0, validate.stdout + validate.stderr);
-    const hash = await run(build, ["hash", del, "--json"]);
+    const hash = await run(build, ["hash", del, "--json"], root);
     assertEquals(hash.code, 0, hash.stderr);
   }
   const since = await run(full, ["verify", del, "--since", "HEAD"]);
   assertEquals(since.code, 0, since.stdout + since.stderr);
-  const refused = await run(sandboxed, ["verify", del, "--since", "HEAD"]);
+  const refused = await run(sandboxed, ["verify", del, "--since", "HEAD"], root);
   assertEquals(refused.code, 2);
   assertEquals(refused.stderr.trimEnd().split("\n").length, 1, refused.stderr);
   assertMatch(refused.stderr, /run|subprocess|git/i);
@@ -155,7 +169,7 @@ Deno.test("build: both builds validate a file large enough for worker threads", 
   lines[damaged - 1] = lines[damaged - 1].replace("SUCCESS", "SUCCESZ");
   await Deno.writeTextFile(file, lines.join("\n") + "\n");
   for (const build of [full, sandboxed]) {
-    const result = await run(build, ["validate", file, "--json"]);
+    const result = await run(build, ["validate", file, "--json"], dir);
     assertEquals(result.code, 1, result.stderr);
     const report = JSON.parse(result.stdout);
     assertEquals(report.records, lines.length - 2);

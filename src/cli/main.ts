@@ -81,9 +81,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
 ];
 
-/** The version `runrec --version` prints. */
-export const VERSION = "0.1.0";
-
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
@@ -147,7 +144,7 @@ export async function main(args: string[], io: Io): Promise<number> {
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === "--version" || name === "-V") {
-    io.out(`runrec ${VERSION}\n`);
+    io.out(`${(await import("./version.ts")).versionLine()}\n`);
     return EXIT.ok;
   }
   const entry = COMMANDS.find((c) => c.name === name);
@@ -166,13 +163,27 @@ export async function main(args: string[], io: Io): Promise<number> {
   } catch (error) {
     const { code, message } = exitFor(error);
     const hint = error instanceof UsageError ? ` (see runrec ${name} --help)` : "";
-    io.err(`runrec ${name}: ${message}${hint}\n`);
+    const shown = withoutDenoAdvice(message);
+    io.err(`runrec ${name}: ${shown}${hint}
+`);
     // A program that asked for JSON gets its one document even when the command failed.
     if (rest.includes("--json")) {
-      io.out(`${JSON.stringify({ error: { command: name, code, message } })}\n`);
+      io.out(`${JSON.stringify({ error: { command: name, code, message: shown } })}
+`);
     }
     return code;
   }
+}
+
+/**
+ * Deno's permission errors end in advice to run again with a flag, which a user
+ * of the installed command cannot follow: say instead what this build may use.
+ */
+function withoutDenoAdvice(message: string): string {
+  return message.replace(
+    /, run again with the --allow-\w+ flag$/,
+    ": outside what this runrec may use (runrec-sandboxed: the folder it was started in)",
+  );
 }
 
 if (import.meta.main) {

@@ -1,6 +1,6 @@
 /**
  * The permission flags of the two builds, in one place: `deno task runrec`,
- * `deno task compile` and the tests all use these lists.
+ * `deno task compile`, `deno task install` and the tests all use these lists.
  *
  * @module
  */
@@ -17,11 +17,6 @@ export const ENV_VARS = [
 ] as const;
 
 const COMMON = [
-  "--allow-read",
-  "--allow-write",
-  `--allow-env=${ENV_VARS.join(",")}`,
-  // The host name is recorded; the user id names the user's own spool folder in $TMPDIR.
-  "--allow-sys=hostname,uid",
   "--deny-net",
   "--no-prompt",
   // The caller's project configuration (a deno.json found from the working folder) must
@@ -36,7 +31,8 @@ const COMMON = [
 
 /**
  * Flags of `dist/runrec` and `deno task runrec`: files, the listed
- * environment variables, the host name, subprocesses (`exec`'s command and
+ * environment variables, the host name and the user id (which names the
+ * user's own spool folder in `$TMPDIR`), subprocesses (`exec`'s command and
  * `git`), and no network.
  *
  * @example
@@ -45,10 +41,21 @@ const COMMON = [
  * console.log(["deno", "run", ...FULL_FLAGS, "src/cli/main.ts"].join(" "));
  * ```
  */
-export const FULL_FLAGS: readonly string[] = [...COMMON, "--allow-run"];
+export const FULL_FLAGS: readonly string[] = [
+  "--allow-read",
+  "--allow-write",
+  `--allow-env=${ENV_VARS.join(",")}`,
+  "--allow-sys=hostname,uid",
+  ...COMMON,
+  "--allow-run",
+];
 
 /**
- * Flags of `dist/runrec-sandboxed`: files only, no subprocesses, no network.
+ * Flags of `dist/runrec-sandboxed`: files inside the folder it is started in
+ * (Deno resolves `.` against the working folder when the process starts, a
+ * compiled binary's too), no subprocesses, no network. Without the user id
+ * and the temporary-folder variables, the spool is the deliverable's own
+ * `.runrec-spool/`, inside that folder.
  *
  * @example
  * ```ts
@@ -56,7 +63,30 @@ export const FULL_FLAGS: readonly string[] = [...COMMON, "--allow-run"];
  * SANDBOXED_FLAGS.includes("--deny-run"); // true
  * ```
  */
-export const SANDBOXED_FLAGS: readonly string[] = [...COMMON, "--deny-run"];
+export const SANDBOXED_FLAGS: readonly string[] = sandboxedFlags();
+
+/**
+ * The sandboxed flags for a launcher that runs runrec's code from
+ * `codeFolder`: that folder is readable too, since Deno checks the read
+ * permission when it starts a worker thread (`validate` of a large file).
+ *
+ * @example
+ * ```ts
+ * import { sandboxedFlags } from "./permissions.ts";
+ * sandboxedFlags("/home/me/.local/bin/.runrec-lib")[0];
+ * // "--allow-read=.,/home/me/.local/bin/.runrec-lib"
+ * ```
+ */
+export function sandboxedFlags(codeFolder?: string): string[] {
+  return [
+    codeFolder === undefined ? "--allow-read=." : `--allow-read=.,${codeFolder}`,
+    "--allow-write=.",
+    "--allow-env=NO_COLOR,HOME,USERPROFILE",
+    "--allow-sys=hostname",
+    ...COMMON,
+    "--deny-run",
+  ];
+}
 
 /** Entry point of the CLI, relative to the repository root. */
 export const ENTRY_POINT = "src/cli/main.ts";

@@ -1,0 +1,117 @@
+/**
+ * The CI recipe of docs/CI.md: `examples/ci/runrec-ci.sh` installs runrec and
+ * passes a pull request that appends a record, and fails (exit 1) one that
+ * edits a committed record. docs/CI.md shows both files of examples/ci/ as
+ * they are.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { ROOT } from "./fixtures.ts";
+import { type Ran, runIn } from "./installed.ts";
+import { decodeRecord, encodeRecord } from "../src/codec.ts";
+import { RECORD_FILE } from "../src/store.ts";
+
+const SCRIPT = join(ROOT, "examples/ci/runrec-ci.sh");
+const WORKFLOW = join(ROOT, "examples/ci/github-actions.yml");
+const DELIVERABLE = "examples/PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+
+/** A git repository holding a copy of examples/, and the installed runrec. */
+async function pullRequest() {
+  const repo = await Deno.makeTempDir({ prefix: "runrec-ci-repo-" });
+  const bin = join(await Deno.makeTempDir({ prefix: "runrec-ci-bin-" }), "bin");
+  const copy = await runIn(repo, "cp", ["-R", join(ROOT, "examples"), "examples"]);
+  assertEquals(copy.code, 0, copy.stderr);
+  const git = async (...args: string[]) => {
+    const ran = await runIn(repo, "git", ["-c", "user.name=ci", "-c", "user.email=ci@ci", ...args]);
+    assertEquals(ran.code, 0, `git ${args.join(" ")}: ${ran.stderr}`);
+    return ran.stdout.trim();
+  };
+  const ci = (base: string, env: Record<string, string> = {}): Promise<Ran> =>
+    runIn(repo, "sh", [SCRIPT, base], { RUNREC_INSTALL_DIR: bin, ...env });
+  const emit = async (agent: string) => {
+    const ran = await runIn(repo, join(bin, "runrec"), [
+      "emit",
+      DELIVERABLE,
+      "--agent",
+      agent,
+      "--status",
+      "SUCCESS",
+    ]);
+    assertEquals(ran.code, 0, ran.stderr);
+  };
+  await git("init", "-q");
+  await git("add", "-A");
+  await git("commit", "-qm", "examples");
+  return { repo, bin, git, ci, emit };
+}
+
+Deno.test("ci recipe: runrec-ci.sh installs runrec and passes a pull request that appends a record", async () => {
+  const { repo, bin, git, ci, emit } = await pullRequest();
+  // The first run installs from the checkout, with the Deno running these tests (CI's
+  // `npx -y deno@2.9.6` is the same binary behind Node's start-up).
+  const installing = await ci("HEAD", { RUNREC_SOURCE: ROOT, DENO: Deno.execPath() });
+  assertEquals(installing.code, 0, installing.stdout + installing.stderr);
+  assertIncludes(installing.stdout, `install: runrec 0.1.0 into ${bin}`);
+
+  await emit("4_DOCUMENTS");
+  await git("add", "-A");
+  await git("commit", "-qm", "base: one record");
+  const base = await git("rev-parse", "HEAD");
+  await emit("4_DOCUMENTS");
+  await git("add", "-A");
+  await git("commit", "-qm", "pull request: a record appended");
+
+  const ran = await ci(base);
+  assertEquals(ran.code, 0, ran.stdout + ran.stderr);
+  assertMatch(ran.stdout, /^\+ runrec-sandboxed validate \.\n/);
+  assertIncludes(ran.stdout, `+ runrec verify . --since ${base}\n`);
+  assertMatch(ran.stdout, /RunRecords\.csv: ok: 2 records/);
+  // No agents/ folder in this repository: agents check is not run.
+  assertEquals(ran.stdout.includes("agents check"), false, ran.stdout);
+  await Deno.remove(repo, { recursive: true });
+  await Deno.remove(join(bin, ".."), { recursive: true });
+});
+
+Deno.test("ci recipe: runrec-ci.sh fails (exit 1) a pull request that edits a committed record", async () => {
+  const { repo, bin, git, ci, emit } = await pullRequest();
+  const installed = await ci("HEAD", { RUNREC_SOURCE: ROOT, DENO: Deno.execPath() });
+  assertEquals(installed.code, 0, installed.stdout + installed.stderr);
+  await emit("4_DOCUMENTS");
+  await git("add", "-A");
+  await git("commit", "-qm", "base: one record");
+  const base = await git("rev-parse", "HEAD");
+  const file = join(repo, DELIVERABLE, RECORD_FILE);
+  const original = await Deno.readTextFile(file);
+  const [header, line] = original.trimEnd().split("\n");
+
+  // Edited by hand: the checksum no longer matches (validate and verify both fail).
+  await Deno.writeTextFile(file, `${header}\n${line.replace(",SUCCESS,", ",PARTIAL,")}\n`);
+  await git("commit", "-qam", "pull request: the record edited");
+  const edited = await ci(base);
+  assertEquals(edited.code, 1, edited.stdout + edited.stderr);
+  assertMatch(edited.stdout, /RecordChecksum/);
+
+  // Edited with a recomputed checksum: the line is valid, and only its history gives it away.
+  const rewritten = encodeRecord({ ...decodeRecord(line), Notes: "rewritten later" });
+  await Deno.writeTextFile(file, `${header}\n${rewritten}\n`);
+  await git("commit", "-qam", "pull request: the record rewritten with a new checksum");
+  const rewrote = await ci(base);
+  assertEquals(rewrote.code, 1, rewrote.stdout + rewrote.stderr);
+  assertMatch(rewrote.stdout, /\+ runrec-sandboxed validate \.\n.*ok: 1 record/s);
+  assertMatch(rewrote.stdout + rewrote.stderr, /K-APPEND-1/);
+  await Deno.remove(repo, { recursive: true });
+  await Deno.remove(join(bin, ".."), { recursive: true });
+});
+
+Deno.test("ci recipe: docs/CI.md shows examples/ci/ as it is, and the workflow runs the script", async () => {
+  const doc = await Deno.readTextFile(join(ROOT, "docs/CI.md"));
+  const script = await Deno.readTextFile(SCRIPT);
+  const workflow = await Deno.readTextFile(WORKFLOW);
+  assertIncludes(doc, "```sh\n" + script + "```\n");
+  assertIncludes(doc, "```yaml\n" + workflow + "```\n");
+  assertIncludes(workflow, 'sh "$RUNREC_SOURCE/examples/ci/runrec-ci.sh"');
+  assertIncludes(workflow, "fetch-depth: 0");
+  assertIncludes(script, "npx -y deno@2.9.6} task");
+});

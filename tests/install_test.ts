@@ -1,0 +1,156 @@
+/**
+ * `deno task install`: the installed `runrec` works from any folder with the
+ * caller's relative paths, says how it was installed, and a second install
+ * replaces the first.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { makeProject, ROOT } from "./fixtures.ts";
+import { freshInstall, installRunrec, pathWith, runIn } from "./installed.ts";
+import { LIB_FOLDER } from "../scripts/install.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { RECORD_FILE } from "../src/store.ts";
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Names of the files under `dir`, recursively, sorted, with each file's bytes. */
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const walk = async (at: string, prefix: string) => {
+    for await (const entry of Deno.readDir(at)) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
+      else found.set(`${prefix}${entry.name}`, await Deno.readTextFile(path));
+    }
+  };
+  await walk(dir, "");
+  return new Map([...found].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+Deno.test("install: runrec on PATH records into the deliverable it is run in, from a relative --dir", async () => {
+  const home = await Deno.makeTempDir({ prefix: "runrec-install-" });
+  // `deno task` runs in the checkout: `--dir bin` must still be the caller's `bin`.
+  const { stdout } = await installRunrec(home, ["--dir", "bin"]);
+  const bin = join(home, "bin");
+  const lib = join(bin, LIB_FOLDER);
+  assertIncludes(stdout, `install: runrec 0.1.0 into ${bin}\n`);
+  assertIncludes(stdout, `${bin} is NOT on PATH`);
+  const compiled = stdout.includes("runrec            the compiled binary");
+  if (!compiled) {
+    assertIncludes(stdout, `runrec            a launcher: deno ${Deno.version.deno}`);
+    // The launcher runs the platform binary that ran the install, never the npm wrapper.
+    const launcher = await Deno.readTextFile(join(bin, "runrec"));
+    assertMatch(launcher, new RegExp(`^deno='?${escape(Deno.execPath())}'?$`, "m"));
+    assertIncludes(launcher, ` run ${FULL_FLAGS.join(" ")} ${lib}/cli/main.js "$@"\n`);
+  }
+
+  const { root, del } = await makeProject();
+  const env = { PATH: pathWith(bin) };
+  const version = await runIn(del, "sh", ["-c", "runrec --version"], env);
+  assertEquals(version.code, 0, version.stderr);
+  assertMatch(
+    version.stdout,
+    compiled ? /^runrec 0\.1\.0 \(compiled binary\)\n$/ : new RegExp(
+      `^runrec 0\\.1\\.0 \\(launcher over the bundle in ${escape(lib)}/, deno ${
+        escape(Deno.version.deno)
+      } at ${escape(Deno.execPath())}\\)\\n$`,
+    ),
+  );
+  assertIncludes(stdout, `check: ${version.stdout}`);
+
+  // `.` and `Datasheet.md` are the caller's: the deliverable the command runs in.
+  const emit = await runIn(del, "sh", [
+    "-c",
+    "runrec emit . --agent 4_DOCUMENTS --status SUCCESS --output Datasheet.md --json",
+  ], env);
+  assertEquals(emit.code, 0, emit.stderr);
+  const record = JSON.parse(emit.stdout);
+  assertEquals(record.OutputFiles, ["Datasheet.md"]);
+  assertEquals(record.DeliverableID, "DEL-01-02");
+  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
+  assertEquals(lines.length, 2);
+  assertEquals(await Deno.stat(join(ROOT, RECORD_FILE)).then(() => true, () => false), false);
+
+  // A deno.json in the caller's folder changes nothing (the launcher runs with --no-config).
+  await Deno.writeTextFile(join(del, "deno.json"), '{ "imports": { "x": "jsr:@no/such" } }\n');
+  const validate = await runIn(del, "sh", ["-c", "runrec validate ."], env);
+  assertEquals(validate.code, 0, validate.stderr);
+  assertMatch(validate.stdout, /RunRecords\.csv: ok: 1 record, 0 errors/);
+
+  const sandboxed = await runIn(del, "sh", ["-c", "runrec-sandboxed --version"], env);
+  assertEquals(sandboxed.code, 0, sandboxed.stderr);
+  assertMatch(sandboxed.stdout, /; sandboxed: files in the folder it starts in, no programs\)\n$/);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(home, { recursive: true });
+});
+
+Deno.test("install: a second install replaces every file; RUNREC_INSTALL_DIR names the folder", async () => {
+  const { home, bin } = await freshInstall();
+  const first = await snapshot(bin);
+  assert(first.has("runrec") && first.has("runrec-sandboxed"), [...first.keys()].join(", "));
+  assert(first.has(`${LIB_FOLDER}/cli/main.js`) && first.has(`${LIB_FOLDER}/install.json`));
+  // A file left from an older bundle, and a damaged launcher: both go.
+  await Deno.writeTextFile(join(bin, LIB_FOLDER, "stale-chunk.js"), "old\n");
+  await Deno.writeTextFile(join(bin, "runrec-sandboxed"), "#!/bin/sh\nexit 3\n");
+
+  const again = await installRunrec(home, [], {
+    RUNREC_INSTALL_DIR: bin,
+    PATH: pathWith(bin),
+  });
+  assertIncludes(again.stdout, `install: runrec 0.1.0 into ${bin}\n`);
+  assertIncludes(again.stdout, `${bin} is on PATH`);
+  const second = await snapshot(bin);
+  assertEquals([...second.keys()], [...first.keys()]);
+  for (const [name, text] of first) {
+    assertEquals(second.get(name), text, name);
+  }
+  const sandboxed = await runIn(home, join(bin, "runrec-sandboxed"), ["--version"]);
+  assertEquals(sandboxed.code, 0, sandboxed.stderr);
+  await Deno.remove(home, { recursive: true });
+});
+
+Deno.test("install: a launcher whose Deno binary is gone says so in one line, exit 2", async () => {
+  const home = await Deno.makeTempDir({ prefix: "runrec-install-" });
+  const deno = join(home, "deno");
+  // Its own name for the platform binary (a hard link: no copy of ~100 MB where it can).
+  await Deno.link(Deno.execPath(), deno).catch(() => Deno.copyFile(Deno.execPath(), deno));
+  const bin = join(home, "bin");
+  const { stdout } = await installRunrec(home, ["--dir", bin], {}, deno);
+  if (stdout.includes("the compiled binary")) {
+    console.log("install: runrec is a compiled binary here; checking runrec-sandboxed only");
+  }
+  await Deno.remove(deno);
+  const names = stdout.includes("the compiled binary")
+    ? ["runrec-sandboxed"]
+    : ["runrec", "runrec-sandboxed"];
+  for (const name of names) {
+    const ran = await runIn(home, join(bin, name), ["--version"]);
+    assertEquals(ran.code, 2, ran.stdout);
+    assertEquals(
+      ran.stderr,
+      `runrec: ${deno}, the Deno this launcher runs, is gone; install runrec again\n`,
+    );
+  }
+  await Deno.remove(home, { recursive: true });
+});
+
+Deno.test("install: a folder Deno's permission lists cannot name is refused before anything is written", async () => {
+  const home = await Deno.makeTempDir({ prefix: "runrec-install-" });
+  const bin = join(home, "a,b");
+  const ran = await runIn(home, Deno.execPath(), [
+    "run",
+    "-A",
+    join(ROOT, "scripts/install.ts"),
+    "--dir",
+    bin,
+  ]);
+  assertEquals(ran.code, 2);
+  assertEquals(
+    ran.stderr,
+    `install: ${bin} has a comma in its path, which Deno's permission flags cannot name\n`,
+  );
+  assertEquals(await Deno.stat(bin).then(() => true, () => false), false);
+  await Deno.remove(home, { recursive: true });
+});

@@ -1,0 +1,171 @@
+/**
+ * The installed `runrec-sandboxed`: everything a CI job needs works inside the
+ * folder it is started in (its spool included), and any file outside it is
+ * refused with one line naming the path, exit 2, nothing changed.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { makeProject, sampleRecord } from "./fixtures.ts";
+import { type Ran, runIn, sharedInstall } from "./installed.ts";
+import { LIB_FOLDER } from "../scripts/install.ts";
+import { PARALLEL_FROM_BYTES } from "../src/check_pool.ts";
+import { encodeRecord } from "../src/codec.ts";
+import { HEADER } from "../src/schema.ts";
+import { SPOOL_FOLDER } from "../src/spool.ts";
+import { RECORD_FILE } from "../src/store.ts";
+
+const REFUSED =
+  ": outside what this runrec may use (runrec-sandboxed: the folder it was started in)";
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Every file under `dir` with its bytes, keyed by relative path. */
+async function tree(dir: string): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
+  const walk = async (at: string, prefix: string) => {
+    for await (const entry of Deno.readDir(at)) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
+      else found[`${prefix}${entry.name}`] = await Deno.readTextFile(path);
+    }
+  };
+  await walk(dir, "");
+  return found;
+}
+
+/** A sandbox: runrec installed, a repository to start in, and a folder beside it. */
+async function setUp() {
+  const { bin } = await sharedInstall();
+  const repo = await makeProject();
+  const outside = await makeProject();
+  await Deno.writeTextFile(
+    join(outside.del, RECORD_FILE),
+    `${HEADER}\n${encodeRecord(sampleRecord())}\n`,
+  );
+  // Where a spool outside would go if the sandbox let runrec read these variables.
+  const tmp = await Deno.makeTempDir({ prefix: "runrec-sandbox-tmp-" });
+  const spool = await Deno.makeTempDir({ prefix: "runrec-sandbox-spool-" });
+  const sandboxed = (args: string[], cwd = repo.root) =>
+    runIn(cwd, join(bin, "runrec-sandboxed"), args, { TMPDIR: tmp, RUNREC_SPOOL_DIR: spool });
+  const cleanUp = async () => {
+    for (const dir of [repo.root, outside.root, tmp, spool]) {
+      await Deno.remove(dir, { recursive: true });
+    }
+  };
+  return { bin, repo, outside, tmp, spool, sandboxed, cleanUp };
+}
+
+function ok(ran: Ran, what: string): void {
+  assertEquals(ran.code, 0, `${what}: ${ran.stderr}${ran.stdout}`);
+}
+
+Deno.test("sandbox: runrec-sandboxed emits, spools, flushes, validates, verifies, logs, shows and hashes inside its folder", async () => {
+  const { repo, tmp, spool, sandboxed, cleanUp } = await setUp();
+  const del = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
+  const emit = await sandboxed([
+    "emit",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--output",
+    "Datasheet.md",
+    "--json",
+  ]);
+  ok(emit, "emit");
+  assertEquals(JSON.parse(emit.stdout).OutputFiles, ["Datasheet.md"]);
+
+  // A real fault: a folder where the record file belongs. The record goes to the
+  // deliverable's own spool, inside, never to $TMPDIR or $RUNREC_SPOOL_DIR outside.
+  await Deno.remove(join(repo.del, RECORD_FILE));
+  await Deno.mkdir(join(repo.del, RECORD_FILE));
+  const spooled = await sandboxed(["emit", del, "--agent", "4_DOCUMENTS", "--status", "FAILED"]);
+  ok(spooled, "emit into the spool");
+  assertMatch(spooled.stderr, /spool/);
+  const entries = [...Deno.readDirSync(join(repo.del, SPOOL_FOLDER))].map((e) => e.name);
+  assert(entries.some((n) => n.endsWith(".json")), entries.join(", "));
+  assertEquals([...Deno.readDirSync(tmp)], []);
+  assertEquals([...Deno.readDirSync(spool)], []);
+  await Deno.remove(join(repo.del, RECORD_FILE));
+  ok(await sandboxed(["flush", del]), "flush");
+  const lines = (await Deno.readTextFile(join(repo.del, RECORD_FILE))).trimEnd().split("\n");
+  // The header and the spooled record (the first record went with the file).
+  assertEquals(lines.length, 2);
+
+  ok(await sandboxed(["validate", "."]), "validate");
+  ok(await sandboxed(["verify", "."]), "verify");
+  const log = await sandboxed(["log", ".", "--json"]);
+  ok(log, "log");
+  assertEquals(JSON.parse(log.stdout).length, 1);
+  const [logged] = JSON.parse(log.stdout);
+  assertEquals(logged.RunStatus, "FAILED");
+  ok(await sandboxed(["show", del, logged.RunID]), "show");
+  ok(await sandboxed(["hash", del]), "hash");
+  // Relative to the folder it starts in, from inside the deliverable too.
+  ok(await sandboxed(["validate", "."], repo.del), "validate in the deliverable");
+  await cleanUp();
+});
+
+Deno.test("sandbox: runrec-sandboxed validates a file large enough for worker threads inside its folder", async () => {
+  const { repo, sandboxed, cleanUp } = await setUp();
+  const lines = [HEADER];
+  for (let i = 1, bytes = 0; bytes <= PARALLEL_FROM_BYTES; i++) {
+    const RunID = `RUN-DEL-01-02-20260222-1015-${String(i).padStart(5, "0")}`;
+    const line = encodeRecord(sampleRecord({ RunID, Notes: "x".repeat(900) }));
+    lines.push(line);
+    bytes += line.length + 1;
+  }
+  await Deno.writeTextFile(join(repo.del, RECORD_FILE), lines.join("\n") + "\n");
+  const ran = await sandboxed(["validate", ".", "--json"]);
+  ok(ran, "validate");
+  assertEquals(JSON.parse(ran.stdout).records, lines.length - 1);
+  await cleanUp();
+});
+
+Deno.test("sandbox: runrec-sandboxed refuses a file outside its folder in one line naming it, exit 2", async () => {
+  const { bin, outside, sandboxed, cleanUp } = await setUp();
+  const before = await tree(outside.root);
+  const file = join(outside.del, RECORD_FILE);
+  const attempts: [string[], string, string][] = [
+    [["validate", file], "validate", file],
+    [["validate", outside.root], "validate", outside.root],
+    [["verify", outside.del], "verify", outside.del],
+    [["log", outside.del], "log", outside.del],
+    [["show", outside.del, sampleRecord().RunID], "show", outside.del],
+    [["hash", outside.del], "hash", outside.del],
+    [["emit", outside.del, "--agent", "X", "--status", "SUCCESS"], "emit", outside.del],
+    [["flush", outside.del], "flush", outside.del],
+    [["flush", "--from", file], "flush", file],
+  ];
+  for (const [args, command, path] of attempts) {
+    const ran = await sandboxed(args);
+    assertEquals(ran.code, 2, `${args.join(" ")}: ${ran.stdout}${ran.stderr}`);
+    assertEquals(ran.stderr.split("\n").length, 2, `${args.join(" ")}: ${ran.stderr}`);
+    assertMatch(
+      ran.stderr,
+      new RegExp(`^runrec ${command}: .*"${escape(path)}[^"]*"${escape(REFUSED)}\\n$`),
+    );
+  }
+
+  // Writing: runrec's own code folder is readable (worker threads load from it) but not
+  // writable, so a deliverable there is read and then refused the write.
+  const lib = join(bin, LIB_FOLDER, "DEL-01-02_Thing");
+  await Deno.mkdir(lib);
+  for (const [name, text] of Object.entries(await tree(outside.del))) {
+    if (name !== RECORD_FILE) await Deno.writeTextFile(join(lib, name), text);
+  }
+  const write = await sandboxed(["emit", lib, "--agent", "X", "--status", "SUCCESS", "--strict"]);
+  assertEquals(write.code, 2, write.stdout + write.stderr);
+  assertMatch(
+    write.stderr,
+    new RegExp(`record not written: Requires write access to "${escape(lib)}/`),
+  );
+  assert(!write.stderr.includes("    at "), write.stderr);
+  assertEquals(Object.keys(await tree(lib)).includes(RECORD_FILE), false);
+  await Deno.remove(lib, { recursive: true });
+
+  assertEquals(await tree(outside.root), before);
+  await cleanUp();
+});
