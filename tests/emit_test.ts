@@ -63,10 +63,6 @@ Deno.test("emit: bad arguments exit 2 with one line naming the problem and write
     [["emit", del, "--agent", "A", "--status", "DONE"], /^runrec emit: --status must be one of/],
     [["emit", del, "--agent", "A", "--status", "SUCCESS", "--duration", "2 min"], /--duration/],
     [["emit", del, "--agent", "A", "--status", "SUCCESS", "--started", "yesterday"], /--started/],
-    [
-      ["emit", del, "--agent", "A", "--status", "SUCCESS", "--status-before", "DONE"],
-      /--status-before must be one of/,
-    ],
     [["emit", del, "--agent", "A", "--status", "SUCCESS", "--bogus"], /bogus/],
     [["emit", join(del, "nope"), "--agent", "A", "--status", "SUCCESS"], /no such folder/],
     [["emit", join(del, "_CONTEXT.md"), "--agent", "A", "--status", "SUCCESS"], /is not a folder/],
