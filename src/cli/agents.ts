@@ -84,7 +84,7 @@ function describe(action: Action, report: AgentFileReport, dryRun: boolean): str
   return dryRun && report.after !== undefined ? `would be ${word}` : word;
 }
 
-async function run(parsed: Parsed, io: Io): Promise<number> {
+function runAction(parsed: Parsed, io: Io): number {
   const [action, dir] = positionals(parsed, ["install|check|remove", "agents-dir"]);
   if (!Object.hasOwn(WORDS, action)) {
     throw new UsageError(`unknown action ${JSON.stringify(action)}: install, check or remove`);
@@ -127,6 +127,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     for (const r of reports) if (r.after !== undefined) replaceFileText(r.path, r.after);
   }
   return EXIT.ok;
+}
+
+// Everything here is synchronous: agent files are small.
+function run(parsed: Parsed, io: Io): Promise<number> {
+  return Promise.resolve(runAction(parsed, io));
 }
 
 /**
