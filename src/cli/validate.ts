@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { checkRecordFile } from "../reader.ts";
+import { lifecycleProblems } from "../lifecycle.ts";
+import { checkRecordFile, readRecords } from "../reader.ts";
 import { resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
@@ -20,7 +21,10 @@ folder (every RunRecords.csv beneath it, .git and node_modules skipped).
 
 Every problem is printed as "path:line: field message"; warnings (torn
 records from interrupted writes, CR LF, NUL bytes, blank lines, no final
-newline) say "warning:" and do not fail. Then one summary line per file.
+newline, and records that break a lifecycle rule: SUCCESS from ISSUED or
+RETIRED, SKIPPED with a changed state, a state change the lifecycle does not
+allow, listed after the others) say "warning:" and do not fail. Then one
+summary line per file.
 Files are streamed: memory stays flat whatever their size.
 
 Options:
@@ -165,6 +169,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
             sink.problem(file.path, problem);
           }
         }
+        // A second pass, after the line checks: memory stays flat however many there are.
+        for await (const warning of lifecycleWarnings(file.path)) {
+          counts.warnings++;
+          sink.problem(file.path, warning);
+        }
       } catch (e) {
         unreadable = (e as Error).message.split("\n")[0];
         total.unreadable++;
@@ -188,6 +197,16 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   sink.end(total, targets);
   if (total.unreadable > 0) return EXIT.usage;
   return total.errors > 0 ? EXIT.check : EXIT.ok;
+}
+
+/** The lifecycle rules the valid records of a file break, as warnings, in line order. */
+async function* lifecycleWarnings(path: string) {
+  for await (const event of readRecords(path)) {
+    if (event.kind !== "record") continue;
+    for (const p of lifecycleProblems(event.record)) {
+      yield { line: event.line, severity: "warning" as const, code: "lifecycle", ...p };
+    }
+  }
 }
 
 /**
