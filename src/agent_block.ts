@@ -77,7 +77,7 @@ const DETAILS: Record<string, BlockDetails> = {
       "(`{DECOMPOSITION_REF}`), references not listed in `_REFERENCES.md`, and for Pass 3 the " +
       `four documents and \`_SEMANTIC_LENSING.md\`.`,
     outputsNote: `of ${FOUR_DOCS} and \`_STATUS.md\`, those this run wrote (\`_STATUS.md\` only ` +
-      "when Step 7 changed it)",
+      "when you changed the state)",
     rows: [{
       outcome: "`FULL` without `_SEMANTIC_LENSING.md` (Pass 3 skipped)",
       status: "PARTIAL",
@@ -212,7 +212,7 @@ export function blockBody(profile: AgentProfile): string[] {
     ...alignedTable(["Outcome you report", "`--status`", "Also give"], rows),
     "",
     "Report every line `runrec` printed on stderr (they start with `runrec:`) to ORCHESTRATOR " +
-    "word for word; a `runrec: lost-record: ` line carries the whole record, so report it in full.",
+    "word for word; a line starting `runrec: lost-record:` carries the whole record, so report it in full.",
     "",
   ];
 }
