@@ -53,8 +53,8 @@ const FENCE = /^ {0,3}(`{3,}|~{3,})/;
  * @example
  * ```ts
  * import { splitLines } from "./agent_file.ts";
- * splitLines("a\r\n```\nb\n```\nc").map((l) => [l.text, l.eol, l.quoted]);
- * // [["a", "\r\n", false], ["```", "\n", true], ["b", "\n", true], ["```", "\n", true], ["c", "", false]]
+ * splitLines("a\r\n~~~\nb\n~~~\nc").map((l) => [l.text, l.eol, l.quoted]);
+ * // [["a", "\r\n", false], ["~~~", "\n", true], ["b", "\n", true], ["~~~", "\n", true], ["c", "", false]]
  * ```
  */
 export function splitLines(text: string): FileLine[] {
