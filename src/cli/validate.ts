@@ -7,7 +7,13 @@
 import { lifecycleProblems } from "../lifecycle.ts";
 import { splitCells } from "../codec.ts";
 import { checkRecordFile } from "../reader.ts";
-import { COLUMNS, LIFECYCLE_STATES, RUN_STATUSES, SCHEMA_VERSION } from "../schema.ts";
+import {
+  COLUMNS,
+  LIFECYCLE_STATES,
+  LINE_LIMIT_BYTES,
+  RUN_STATUSES,
+  SCHEMA_VERSION,
+} from "../schema.ts";
 import { resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
@@ -211,32 +217,54 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
 async function* lifecycleWarnings(path: string) {
   using file = await Deno.open(path);
   const decoder = new TextDecoder();
-  let rest = "";
   let line = 0;
-  const warningsOf = function* (text: string) {
+  // The current line's pieces; a line over the limit is dropped (the line check names it).
+  let pieces: string[] = [];
+  let length = 0;
+  let overlong = false;
+  const endLine = function* () {
     line++;
-    if (!text.startsWith(`${SCHEMA_VERSION},RUN-`)) return;
-    let cells: string[];
-    try {
-      cells = splitCells(text.endsWith("\r") ? text.slice(0, -1) : text);
-    } catch {
-      return;
-    }
-    const [RunStatus, StatusBefore, StatusAfter] = [STATUS, BEFORE, AFTER].map((i) => cells[i]);
-    const valid = (RUN_STATUSES as readonly string[]).includes(RunStatus) &&
-      [StatusBefore, StatusAfter].every((s) => (LIFECYCLE_STATES as readonly string[]).includes(s));
-    if (!valid) return;
-    for (const p of lifecycleProblems({ RunStatus, StatusBefore, StatusAfter })) {
-      yield { line, severity: "warning" as const, code: "lifecycle", ...p };
-    }
+    const text = pieces.join("");
+    const skip = overlong;
+    pieces = [];
+    length = 0;
+    overlong = false;
+    if (!skip) yield* lineWarnings(text, line);
   };
   for await (const chunk of file.readable) {
-    const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
-    rest = lines.pop()!;
-    for (const text of lines) yield* warningsOf(text);
+    const text = decoder.decode(chunk, { stream: true });
+    for (let start = 0;;) {
+      const newline = text.indexOf("\n", start);
+      if (!overlong) {
+        const piece = text.slice(start, newline < 0 ? undefined : newline);
+        length += piece.length;
+        if (length > LINE_LIMIT_BYTES) [overlong, pieces] = [true, []];
+        else pieces.push(piece);
+      }
+      if (newline < 0) break;
+      yield* endLine();
+      start = newline + 1;
+    }
   }
-  rest += decoder.decode();
-  if (rest !== "") yield* warningsOf(rest);
+  pieces.push(decoder.decode());
+  if (pieces.join("") !== "" || overlong) yield* endLine();
+}
+
+function* lineWarnings(text: string, line: number) {
+  if (!text.startsWith(`${SCHEMA_VERSION},RUN-`)) return;
+  let cells: string[];
+  try {
+    cells = splitCells(text.endsWith("\r") ? text.slice(0, -1) : text);
+  } catch {
+    return;
+  }
+  const [RunStatus, StatusBefore, StatusAfter] = [STATUS, BEFORE, AFTER].map((i) => cells[i]);
+  const valid = (RUN_STATUSES as readonly string[]).includes(RunStatus) &&
+    [StatusBefore, StatusAfter].every((s) => (LIFECYCLE_STATES as readonly string[]).includes(s));
+  if (!valid) return;
+  for (const p of lifecycleProblems({ RunStatus, StatusBefore, StatusAfter })) {
+    yield { line, severity: "warning" as const, code: "lifecycle", ...p };
+  }
 }
 
 const [STATUS, BEFORE, AFTER] = ["RunStatus", "StatusBefore", "StatusAfter"].map((name) =>
