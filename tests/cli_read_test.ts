@@ -86,7 +86,8 @@ function draft(options: DraftOptions = {}): RecordDraft {
     InputFiles: ["Input.md"],
     OutputFiles: Object.keys(outputs),
     StatusBefore: "OPEN",
-    StatusAfter: "INITIALIZED",
+    // A SKIPPED run leaves the state as it was (validate warns otherwise).
+    StatusAfter: options.status === "SKIPPED" ? "OPEN" : "INITIALIZED",
     ErrorSummary: options.error ?? "",
     Notes: options.notes ?? "",
     InputHashes: hashes,

@@ -79,6 +79,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "append records spooled after failed writes",
     load: async () => (await import("./flush.ts")).flushCommand,
   },
+  {
+    name: "agents",
+    summary: 'add, check or remove the "record the run" block in agent instruction files',
+    load: async () => (await import("./agents.ts")).agentsCommand,
+  },
 ];
 
 function overview(): string {

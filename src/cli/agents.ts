@@ -1,0 +1,152 @@
+/**
+ * `runrec agents install|check|remove <agents-dir>`: the "record the run"
+ * block in the host's agent instruction files.
+ *
+ * @module
+ */
+import {
+  type AgentFileReport,
+  examineForInstall,
+  examineForRemove,
+  readAgentFiles,
+  replaceFileText,
+  unifiedDiff,
+} from "../agents.ts";
+import { type Command, EXIT, type Io, type Parsed, positionals, UsageError } from "./command.ts";
+import { plural } from "./format.ts";
+
+const HELP = `runrec agents: the "record the run" block in agent instruction files
+
+Usage:
+  runrec agents install <agents-dir> [--dry-run]
+  runrec agents check <agents-dir>
+  runrec agents remove <agents-dir> [--dry-run]
+
+Works on the AGENT_*.md files directly in <agents-dir>. A file gets the block
+when it is a Type 2 agent (AGENT_TYPE: 2) whose WRITE_SCOPE is deliverable-local,
+or one of the five deliverable agents (PREPARATION, 4_DOCUMENTS, DEPENDENCIES,
+CHIRALITY_FRAMEWORK, CHIRALITY_LENS); every other file is listed as skipped,
+with the reason.
+
+install   adds the block at the end of the PROTOCOL section (before the
+          [[END:PROTOCOL]] line that closes it), or brings an older one up to
+          date in place. Running it again changes nothing. Every other byte of
+          the file stays as it was (line endings, front matter, final newline).
+check     exits 1 naming each file whose block is missing, out of date or
+          edited by hand (for CI).
+remove    takes the blocks out, leaving each file as it was before install.
+
+When a file cannot be edited safely (no PROTOCOL section, two blocks), install
+and remove name it and its line, change no file at all, and exit 2.
+
+Options:
+  --dry-run   print what install or remove would change, as a unified diff;
+              change nothing
+  -h, --help  show this help
+
+Exit codes: 0 done (check: every block current); 1 check found a missing,
+outdated or edited block; 2 usage error, unreadable folder, or a file that
+cannot be edited.
+
+Example:
+  runrec agents install agents/ --dry-run
+  runrec agents check agents/
+`;
+
+/** How each status reads in the output of each action. */
+const WORDS = {
+  install: {
+    missing: "installed",
+    outdated: "updated (the block was out of date)",
+    edited: "replaced (the block had been edited by hand)",
+    current: "up to date",
+  },
+  remove: {
+    missing: "no block",
+    current: "removed",
+    edited: "removed (it had been edited by hand)",
+  },
+  check: {
+    missing: "block missing",
+    outdated: "block out of date",
+    edited: "block edited by hand",
+    current: "ok",
+  },
+} as const;
+
+type Action = keyof typeof WORDS;
+
+function describe(action: Action, report: AgentFileReport, dryRun: boolean): string {
+  if (report.status === "skipped") return `skipped: ${report.reason}`;
+  if (report.status === "problem") return `cannot edit: ${report.reason}`;
+  const words: Record<string, string> = WORDS[action];
+  const word = words[report.status] ?? report.status;
+  return dryRun && report.after !== undefined ? `would be ${word}` : word;
+}
+
+function runAction(parsed: Parsed, io: Io): number {
+  const [action, dir] = positionals(parsed, ["install|check|remove", "agents-dir"]);
+  if (!Object.hasOwn(WORDS, action)) {
+    throw new UsageError(`unknown action ${JSON.stringify(action)}: install, check or remove`);
+  }
+  const act = action as Action;
+  const dryRun = parsed.values["dry-run"] === true;
+  if (dryRun && act === "check") throw new UsageError("check changes nothing: no --dry-run");
+  const files = readAgentFiles(dir);
+  const reports = files.map(({ path, text }) =>
+    act === "remove" ? examineForRemove(text, path) : examineForInstall(text, path)
+  );
+  const problems = reports.filter((r) => r.status === "problem");
+  let out = "";
+  if (dryRun) {
+    for (const r of reports) {
+      if (r.after !== undefined) out += unifiedDiff(r.path, r.before, r.after);
+    }
+  }
+  for (const r of reports) out += `${r.path}: ${describe(act, r, dryRun)}\n`;
+  if (files.length === 0) out += `${dir}: no AGENT_*.md files\n`;
+  io.out(out);
+  if (problems.length > 0 && act !== "check") {
+    io.err(
+      `runrec agents: ${plural(problems.length, "file")} cannot be edited; no file was changed\n`,
+    );
+    return EXIT.usage;
+  }
+  if (act === "check") {
+    const failing = reports.filter((r) => r.status !== "current" && r.status !== "skipped");
+    if (failing.length > 0) {
+      io.err(
+        `runrec agents: ${plural(failing.length, "file")} without a current block; ` +
+          `run runrec agents install ${dir}\n`,
+      );
+      return EXIT.check;
+    }
+    return EXIT.ok;
+  }
+  if (!dryRun) {
+    for (const r of reports) if (r.after !== undefined) replaceFileText(r.path, r.after);
+  }
+  return EXIT.ok;
+}
+
+// Everything here is synchronous: agent files are small.
+function run(parsed: Parsed, io: Io): Promise<number> {
+  return Promise.resolve(runAction(parsed, io));
+}
+
+/**
+ * The `agents` command.
+ *
+ * @example
+ * ```ts
+ * import { main, processIo } from "./main.ts";
+ * const code = await main(["agents", "check", "agents/"], processIo());
+ * ```
+ */
+export const agentsCommand: Command = {
+  name: "agents",
+  summary: 'add, check or remove the "record the run" block in agent instruction files',
+  help: HELP,
+  options: { "dry-run": { type: "boolean" } },
+  run,
+};

@@ -1,0 +1,300 @@
+/**
+ * Agent profiles: what an agent may write and which `_STATUS.md` changes it
+ * may make, read from its instruction file's "Agent Type" table
+ * (`WRITE_SCOPE`, `PRIMARY_OUTPUTS`) or built in for the five deliverable
+ * agents. {@linkcode checkRun} compares a finished run with its agent's
+ * profile and the lifecycle rules and returns notes for the record: a run is
+ * never refused, `_STATUS.md` always wins.
+ *
+ * @module
+ */
+import { dirname, join, resolve } from "./path.ts";
+import { AGENT_FILE_NAME, parseAgentFile, writeScopeKind } from "./agent_file.ts";
+import { isLifecycleTransition, lifecycleProblems } from "./lifecycle.ts";
+import { LIFECYCLE_STATES, TBD } from "./schema.ts";
+
+/** What an agent may write, and where its profile came from. */
+export interface AgentProfile {
+  /** The agent's name, e.g. `4_DOCUMENTS`. */
+  name: string;
+  /** The kind of `WRITE_SCOPE`, e.g. `deliverable-local`. */
+  writeScope: string;
+  /**
+   * The files it writes, relative to the deliverable folder (`*` matches
+   * within a name). Empty: not known, not checked.
+   */
+  primaryOutputs: readonly string[];
+  /** The `_STATUS.md` changes it may make, as `[from, to]`. */
+  transitions: readonly (readonly [string, string])[];
+  /** Files of the deliverable it typically reads (the `--input`s of its block). */
+  inputs: readonly string[];
+  /** `built-in`, or the agent file it was read from. */
+  source: string;
+}
+
+const FOUR_DOCUMENTS = ["Datasheet.md", "Specification.md", "Guidance.md", "Procedure.md"];
+
+/**
+ * The built-in profiles of the five deliverable agents (SCHEMA.md section
+ * 4.4), used when no agent file describes them.
+ *
+ * @example
+ * ```ts
+ * import { BUILTIN_PROFILES } from "./profiles.ts";
+ * BUILTIN_PROFILES["4_DOCUMENTS"].transitions; // [["OPEN", "INITIALIZED"]]
+ * ```
+ */
+export const BUILTIN_PROFILES: Readonly<Record<string, AgentProfile>> = Object.fromEntries(
+  ([
+    {
+      name: "PREPARATION",
+      // Its recorded run (one deliverable) writes only the folder it creates.
+      writeScope: "deliverable-local",
+      primaryOutputs: [
+        "_CONTEXT.md",
+        "_DEPENDENCIES.md",
+        "_STATUS.md",
+        "_REFERENCES.md",
+        "_SEMANTIC.md",
+      ],
+      transitions: [[TBD, "OPEN"]],
+      inputs: [],
+    },
+    {
+      name: "4_DOCUMENTS",
+      writeScope: "deliverable-local",
+      primaryOutputs: [...FOUR_DOCUMENTS, "_STATUS.md"],
+      transitions: [["OPEN", "INITIALIZED"]],
+      inputs: ["_STATUS.md", "_CONTEXT.md", "_DEPENDENCIES.md", "_REFERENCES.md"],
+    },
+    {
+      name: "DEPENDENCIES",
+      writeScope: "deliverable-local",
+      primaryOutputs: ["Dependencies.csv", "_DEPENDENCIES.md"],
+      transitions: [],
+      inputs: [...FOUR_DOCUMENTS, "_CONTEXT.md", "_REFERENCES.md", "_DEPENDENCIES.md"],
+    },
+    {
+      name: "CHIRALITY_FRAMEWORK",
+      writeScope: "deliverable-local",
+      primaryOutputs: ["_SEMANTIC.md", "_STATUS.md"],
+      transitions: [["INITIALIZED", "SEMANTIC_READY"]],
+      inputs: [...FOUR_DOCUMENTS, "_CONTEXT.md", "_STATUS.md"],
+    },
+    {
+      name: "CHIRALITY_LENS",
+      writeScope: "deliverable-local",
+      primaryOutputs: ["_SEMANTIC_LENSING.md"],
+      transitions: [],
+      inputs: [...FOUR_DOCUMENTS, "_SEMANTIC.md"],
+    },
+  ] as const).map((p) => [p.name, { ...p, source: "built-in" }]),
+);
+
+const BACKTICKED = /`([^`]+)`/g;
+const ARROW = /\b([A-Z_]+)\s*(?:→|->)\s*([A-Z_]+)\b/g;
+
+/**
+ * The files a `PRIMARY_OUTPUTS` value names in backticks, relative to the
+ * deliverable folder (a leading `{DELIVERABLE_PATH}/` is dropped); words
+ * that are not file names are left out.
+ *
+ * @example
+ * ```ts
+ * import { primaryOutputFiles } from "./profiles.ts";
+ * primaryOutputFiles("`Datasheet.md`, `{DELIVERABLE_PATH}/_STATUS.md` (OPEN→INITIALIZED)");
+ * // ["Datasheet.md", "_STATUS.md"]
+ * ```
+ */
+export function primaryOutputFiles(value: string): string[] {
+  const files: string[] = [];
+  for (const [, token] of value.matchAll(BACKTICKED)) {
+    const path = token.trim().replace(/^(?:\{[A-Za-z_]+\}\/)+/, "");
+    if (/\.[A-Za-z0-9]+$/.test(path) && !/[\s{}]/.test(path)) files.push(path);
+  }
+  return [...new Set(files)];
+}
+
+/** The lifecycle changes a text names as `FROM→TO` (or `FROM->TO`). */
+function namedTransitions(value: string): [string, string][] {
+  const states: readonly string[] = LIFECYCLE_STATES;
+  return [...value.matchAll(ARROW)]
+    .filter(([, from, to]) => states.includes(from) && states.includes(to))
+    .map(([, from, to]) => [from, to]);
+}
+
+/**
+ * The profile an agent instruction file describes: `WRITE_SCOPE` and the
+ * files and state changes of `PRIMARY_OUTPUTS`, joined with the built-in
+ * profile of the same name (its state changes and typical inputs).
+ *
+ * @example
+ * ```ts
+ * import { profileFromText } from "./profiles.ts";
+ * const profile = profileFromText(
+ *   "| **WRITE_SCOPE** | deliverable-local |\n| **PRIMARY_OUTPUTS** | `Dependencies.csv` |\n",
+ *   "agents/AGENT_DEPENDENCIES.md",
+ * );
+ * profile.primaryOutputs; // ["Dependencies.csv"]
+ * ```
+ */
+export function profileFromText(text: string, path: string): AgentProfile {
+  const file = parseAgentFile(text, path);
+  const builtin = BUILTIN_PROFILES[file.name] as AgentProfile | undefined;
+  const outputs = file.table.PRIMARY_OUTPUTS ?? "";
+  const transitions = [...(builtin?.transitions ?? []), ...namedTransitions(outputs)];
+  const seen = new Set<string>();
+  return {
+    name: file.name,
+    writeScope: writeScopeKind(file.table.WRITE_SCOPE) ?? builtin?.writeScope ?? "unknown",
+    primaryOutputs: file.table.PRIMARY_OUTPUTS === undefined
+      ? builtin?.primaryOutputs ?? []
+      : primaryOutputFiles(outputs),
+    transitions: transitions.filter(([f, t]) => {
+      const key = `${f}>${t}`;
+      return !seen.has(key) && seen.add(key);
+    }),
+    inputs: builtin?.inputs ?? [],
+    source: path,
+  };
+}
+
+/** Folders, nearest first, that may hold agent files: `agents/` and `.claude/agents/` above `dir`. */
+function agentFolders(dir: string): string[] {
+  const folders: string[] = [];
+  for (let d = resolve(dir);; d = dirname(d)) {
+    folders.push(join(d, "agents"), join(d, ".claude", "agents"));
+    if (dirname(d) === d) return folders;
+  }
+}
+
+function readAgentFile(folder: string, agent: string): AgentProfile | undefined {
+  const path = join(folder, `AGENT_${agent}.md`);
+  try {
+    return profileFromText(Deno.readTextFileSync(path), path);
+  } catch {
+    return undefined; // missing, unreadable, or outside what this process may read
+  }
+}
+
+/**
+ * The profile of `agent` for a run on `delDir`: from `agentsDir/AGENT_<agent>.md`
+ * when `agentsDir` is given, else from the nearest `agents/` (or
+ * `.claude/agents/`) folder above the deliverable that has the agent's file,
+ * else built in; `undefined` for an agent runrec does not know (it is
+ * recorded all the same). Never throws.
+ *
+ * @example
+ * ```ts
+ * import { findProfile } from "./profiles.ts";
+ * findProfile("CHIRALITY_LENS", "/nowhere/DEL-01-02_X")?.source; // "built-in"
+ * findProfile("SOMEONE_NEW", "/nowhere/DEL-01-02_X"); // undefined
+ * ```
+ */
+export function findProfile(
+  agent: string,
+  delDir: string,
+  agentsDir?: string,
+): AgentProfile | undefined {
+  if (!AGENT_FILE_NAME.test(`AGENT_${agent}.md`) || /[\\/]/.test(agent)) return undefined;
+  const folders = agentsDir === undefined ? agentFolders(delDir) : [resolve(agentsDir)];
+  for (const folder of folders) {
+    const profile = readAgentFile(folder, agent);
+    if (profile) return profile;
+  }
+  return Object.hasOwn(BUILTIN_PROFILES, agent) ? BUILTIN_PROFILES[agent] : undefined;
+}
+
+/** What a finished run did, as {@linkcode checkRun} compares it with a profile. */
+export interface RunFacts {
+  /** RunStatus recorded. */
+  runStatus: string;
+  /** `_STATUS.md` at run start, or `TBD`. */
+  statusBefore: string;
+  /** `_STATUS.md` at run end, or `TBD`: what is recorded. */
+  statusAfter: string;
+  /** The StatusAfter the agent claimed (`--status-after`), if it did. */
+  claimedStatusAfter?: string;
+  /** The outputs, relative to the deliverable folder (`../x` and absolute paths are outside). */
+  outputs: readonly string[];
+}
+
+/** runrec's own files in a deliverable folder: never an agent's output. */
+const RUNREC_FILES = /^(RunRecords\.csv$|\.runrec(?:-spool)?(?:\/|$))/;
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", "[^/]*");
+  return new RegExp(`^${escaped}$`);
+}
+
+/**
+ * Notes for the record of a finished run, one line each: outputs outside the
+ * agent's write scope, a `_STATUS.md` change the agent may not make, SUCCESS
+ * from a terminal state, SKIPPED with a changed state, a change the
+ * lifecycle does not allow, and a claimed StatusAfter that disagrees with
+ * `_STATUS.md`. Without a profile (an agent runrec does not know) only the
+ * lifecycle and the claim are checked. Nothing here refuses a run.
+ *
+ * @example
+ * ```ts
+ * import { BUILTIN_PROFILES, checkRun } from "./profiles.ts";
+ * checkRun(BUILTIN_PROFILES["CHIRALITY_LENS"], {
+ *   runStatus: "SUCCESS",
+ *   statusBefore: "SEMANTIC_READY",
+ *   statusAfter: "SEMANTIC_READY",
+ *   outputs: ["_SEMANTIC_LENSING.md", "_CONTEXT.md"],
+ * });
+ * // ["output _CONTEXT.md is outside CHIRALITY_LENS's write scope (PRIMARY_OUTPUTS: _SEMANTIC_LENSING.md)"]
+ * ```
+ */
+export function checkRun(profile: AgentProfile | undefined, facts: RunFacts): string[] {
+  const notes: string[] = [];
+  const { statusBefore: before, statusAfter: after } = facts;
+  if (profile) {
+    const allowed = profile.primaryOutputs.map(globToRegExp);
+    for (const output of facts.outputs) {
+      if (RUNREC_FILES.test(output)) continue;
+      const outside = output.startsWith("../") || output === ".." || output.startsWith("/") ||
+        /^[A-Za-z]:[\\/]/.test(output);
+      if (outside) {
+        if (profile.writeScope === "deliverable-local") {
+          notes.push(
+            `output ${output} is outside the deliverable folder (${profile.name}'s WRITE_SCOPE ` +
+              `is deliverable-local)`,
+          );
+        }
+      } else if (allowed.length > 0 && !allowed.some((re) => re.test(output))) {
+        notes.push(
+          `output ${output} is outside ${profile.name}'s write scope (PRIMARY_OUTPUTS: ${
+            profile.primaryOutputs.join(", ")
+          })`,
+        );
+      }
+    }
+  }
+  const lifecycle = lifecycleProblems({
+    RunStatus: facts.runStatus,
+    StatusBefore: before,
+    StatusAfter: after,
+  });
+  notes.push(...lifecycle.map((p) => p.message));
+  const judged = before !== after && after !== TBD && (before !== TBD || after === "OPEN");
+  if (profile && judged && isLifecycleTransition(before, after)) {
+    const mayMake = profile.transitions.some(([f, t]) => f === before && t === after);
+    if (!mayMake) {
+      const may = profile.transitions.length === 0
+        ? "it makes no state change"
+        : `it may make ${profile.transitions.map(([f, t]) => `${f} → ${t}`).join(", ")}`;
+      notes.push(
+        `_STATUS.md changed ${before} → ${after}, a change ${profile.name} may not make (${may})`,
+      );
+    }
+  }
+  if (facts.claimedStatusAfter !== undefined && facts.claimedStatusAfter !== after) {
+    notes.push(
+      `claimed StatusAfter ${facts.claimedStatusAfter} disagrees with _STATUS.md (${after}); ` +
+        `_STATUS.md recorded`,
+    );
+  }
+  return notes;
+}

@@ -1,0 +1,440 @@
+/**
+ * `runrec agents install|check|remove` on agent files written in the host's
+ * shape (tests/fixtures/agents/), including the awkward ones: no QA
+ * Contract, `### Function N` headings, a stray second end marker, CRLF, no
+ * final newline, front matter, a marker line quoted in a code block.
+ *
+ * @module
+ */
+import fc from "fast-check";
+import { join } from "node:path";
+import { examineForInstall, examineForRemove, unifiedDiff } from "../src/agents.ts";
+import { BLOCK_END, blockLines } from "../src/agent_block.ts";
+import { BUILTIN_PROFILES } from "../src/profiles.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { runCli } from "./cli.ts";
+import { ROOT } from "./fixtures.ts";
+import { seeded } from "./seed.ts";
+
+const FIXTURES = join(ROOT, "tests", "fixtures", "agents");
+const ELIGIBLE = [
+  "AGENT_4_DOCUMENTS.md",
+  "AGENT_CHIRALITY_FRAMEWORK.md",
+  "AGENT_CHIRALITY_LENS.md",
+  "AGENT_DEPENDENCIES.md",
+  "AGENT_PREPARATION.md",
+  "AGENT_WORKING_ITEMS.md",
+];
+
+/** A copy of the fixture folder, and the bytes of each of its files. */
+async function copyFixtures(): Promise<{ dir: string; original: Map<string, Uint8Array> }> {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-" });
+  const original = new Map<string, Uint8Array>();
+  for (const entry of Deno.readDirSync(FIXTURES)) {
+    const bytes = Deno.readFileSync(join(FIXTURES, entry.name));
+    Deno.writeFileSync(join(dir, entry.name), bytes);
+    original.set(entry.name, bytes);
+  }
+  return { dir, original };
+}
+
+function snapshot(dir: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const entry of Deno.readDirSync(dir)) {
+    files.set(entry.name, Deno.readFileSync(join(dir, entry.name)));
+  }
+  return files;
+}
+
+function assertSameFiles(actual: Map<string, Uint8Array>, expected: Map<string, Uint8Array>) {
+  assertEquals([...actual.keys()].sort(), [...expected.keys()].sort());
+  for (const [name, bytes] of expected) {
+    assert(
+      actual.get(name)!.length === bytes.length &&
+        actual.get(name)!.every((b, i) => b === bytes[i]),
+      `${name} changed`,
+    );
+  }
+}
+
+const read = (dir: string, name: string) => Deno.readTextFileSync(join(dir, name));
+
+Deno.test("agents install: one block per Type 2 deliverable agent, before the end marker that closes PROTOCOL", async () => {
+  const { dir, original } = await copyFixtures();
+  try {
+    const out = await runCli(["agents", "install", dir]);
+    assertEquals(out.code, 0, out.stderr);
+    for (const name of ELIGIBLE) {
+      assertIncludes(out.stdout, `${join(dir, name)}: installed\n`);
+      const lines = read(dir, name).split(/\r?\n/);
+      const begins = lines.flatMap((l, i) =>
+        l.startsWith("<!-- runrec:record-the-run:begin") ? [i] : []
+      );
+      assertEquals(begins.length, 1, name);
+      const end = lines.indexOf(BLOCK_END);
+      // The block, one blank line, then the end marker that closes the section.
+      assertEquals(lines[end + 1], "", name);
+      assertEquals(lines[end + 2], "[[END:PROTOCOL]]", name);
+      const protocolBegin = lines.indexOf("[[BEGIN:PROTOCOL]]");
+      const firstClosing = lines.findIndex((l, i) =>
+        i > protocolBegin && l === "[[END:PROTOCOL]]" && lines[i - 1] !== "```text"
+      );
+      assertEquals(firstClosing, end + 2, `${name}: the block ends the PROTOCOL section`);
+    }
+    // The stray second end marker of PREPARATION stays after its QA Contract, untouched.
+    const prep = read(dir, "AGENT_PREPARATION.md");
+    assertMatch(
+      prep,
+      /runrec:record-the-run:end -->\n\n\[\[END:PROTOCOL\]\]\n\n---\n\n### QA Contract/,
+    );
+    // The marker quoted in CHIRALITY_LENS's code block is not the end of its section.
+    assertMatch(
+      read(dir, "AGENT_CHIRALITY_LENS.md"),
+      /```text\n\[\[END:PROTOCOL\]\]\n```\n[^]*Write `_SEMANTIC_LENSING.md`.\n<!-- runrec/,
+    );
+    assertIncludes(
+      out.stdout,
+      `${
+        join(dir, "AGENT_AUDIT_DEPS.md")
+      }: skipped: WRITE_SCOPE tool-root-only: writes no deliverable folder\n`,
+    );
+    assertIncludes(
+      out.stdout,
+      `${
+        join(dir, "AGENT_ORCHESTRATOR.md")
+      }: skipped: AGENT_TYPE 1: only Type 2 agents run on a deliverable\n`,
+    );
+    assert(!out.stdout.includes("README"), "a file not named AGENT_*.md is not an agent file");
+    for (const name of ["AGENT_AUDIT_DEPS.md", "AGENT_ORCHESTRATOR.md", "README.md"]) {
+      assertEquals(Deno.readFileSync(join(dir, name)), original.get(name), name);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents install: each agent's block names its own command lines and outcome words", async () => {
+  const { dir } = await copyFixtures();
+  try {
+    await runCli(["agents", "install", dir]);
+    const docs = read(dir, "AGENT_4_DOCUMENTS.md");
+    assertIncludes(
+      docs,
+      'runrec start "{DELIVERABLE_PATH}" --agent 4_DOCUMENTS --pass "{RUN_PASSES}" --input _STATUS.md',
+    );
+    assertIncludes(
+      docs,
+      'runrec finish "{RUN_TOKEN}" --status SUCCESS --output Datasheet.md --output Specification.md ' +
+        "--output Guidance.md --output Procedure.md --output _STATUS.md\n",
+    );
+    for (const word of ["SKIPPED_PROTECT_HUMAN_WORK", "FAILED_INPUTS", "UNSUPPORTED_VARIANT"]) {
+      assertIncludes(docs, `| \`${word}\``);
+    }
+    const framework = read(dir, "AGENT_CHIRALITY_FRAMEWORK.md");
+    assertIncludes(framework, "--output _SEMANTIC.md --output _STATUS.md\n");
+    assertIncludes(framework, "| `FAIL`  ");
+    assert(!framework.includes("FAILED_INPUTS"), "4_DOCUMENTS' words are its own");
+    const prep = read(dir, "AGENT_PREPARATION.md");
+    assertIncludes(prep, '--agent PREPARATION --input "{DECOMPOSITION_REF}"');
+    assertIncludes(prep, "Record Task Type C runs");
+    // An agent without a built-in profile: its own table's outputs.
+    const working = read(dir, "AGENT_WORKING_ITEMS.md");
+    assertIncludes(working, "--agent WORKING_ITEMS\n");
+    assertIncludes(
+      working,
+      "--output Datasheet.md --output Specification.md --output MEMORY.md --output _STATUS.md\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents install: CRLF files get CRLF blocks; a missing final newline stays missing", async () => {
+  const { dir, original } = await copyFixtures();
+  try {
+    await runCli(["agents", "install", dir]);
+    const crlf = read(dir, "AGENT_DEPENDENCIES.md");
+    assertEquals(crlf.replaceAll("\r\n", "").includes("\n"), false, "no bare LF in a CRLF file");
+    assertIncludes(crlf, `${BLOCK_END}\r\n\r\n[[END:PROTOCOL]]\r\n`);
+    const framework = Deno.readFileSync(join(dir, "AGENT_CHIRALITY_FRAMEWORK.md"));
+    const before = original.get("AGENT_CHIRALITY_FRAMEWORK.md")!;
+    assertEquals(framework.slice(-40), before.slice(-40));
+    assert(before.at(-1) !== 10 && framework.at(-1) !== 10, "still no final newline");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents install twice changes nothing; remove after install gives the original bytes", async () => {
+  const { dir, original } = await copyFixtures();
+  try {
+    await runCli(["agents", "install", dir]);
+    const installed = snapshot(dir);
+    const again = await runCli(["agents", "install", dir]);
+    assertEquals(again.code, 0);
+    for (const name of ELIGIBLE) assertIncludes(again.stdout, `${join(dir, name)}: up to date\n`);
+    assertSameFiles(snapshot(dir), installed);
+    const removed = await runCli(["agents", "remove", dir]);
+    assertEquals(removed.code, 0, removed.stderr);
+    for (const name of ELIGIBLE) assertIncludes(removed.stdout, `${join(dir, name)}: removed\n`);
+    assertSameFiles(snapshot(dir), original);
+    const twice = await runCli(["agents", "remove", dir]);
+    assertEquals(twice.code, 0);
+    assertSameFiles(snapshot(dir), original);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Byte-level variants of a host file: line endings, final newline, BOM, extra protocol text. */
+const variant: fc.Arbitrary<Variant> = fc.record({
+  crlf: fc.boolean(),
+  finalNewline: fc.constantFrom("keep", "drop", "double"),
+  bom: fc.boolean(),
+  inserted: fc.array(
+    fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 30 }).map((s) => s.replace(/[\r\n]/g, "")),
+      fc.constantFrom("", "   ", "| a | b |", "```", "~~~", "### QA Contract", "---", "\t"),
+    ),
+    { maxLength: 6 },
+  ),
+  trailingSpaces: fc.boolean(),
+});
+
+interface Variant {
+  crlf: boolean;
+  finalNewline: string;
+  bom: boolean;
+  inserted: string[];
+  trailingSpaces: boolean;
+}
+
+function applyVariant(text: string, v: Variant): string {
+  let out = text.replace(/\r\n/g, "\n");
+  // Extra lines at the start of the protocol, fences balanced so the section stays readable.
+  const fences = v.inserted.filter((l) => l === "```" || l === "~~~");
+  const lines = [...v.inserted, ...fences.reverse()];
+  out = out.replace("## PROTOCOL\n", `## PROTOCOL\n${lines.map((l) => `${l}\n`).join("")}`);
+  if (v.trailingSpaces) out = out.replace("[[END:PROTOCOL]]\n", "[[END:PROTOCOL]]  \n");
+  out = out.replace(/\n*$/, "");
+  if (v.finalNewline === "keep") out += "\n";
+  if (v.finalNewline === "double") out += "\n\n";
+  if (v.crlf) out = out.replaceAll("\n", "\r\n");
+  return v.bom ? `\uFEFF${out}` : out;
+}
+
+Deno.test("agents: install then remove is the identity, install is idempotent, and only the block is added (property)", () => {
+  const fixtures = ELIGIBLE.map((name) => ({ name, text: read(FIXTURES, name) }));
+  fc.assert(
+    fc.property(fc.constantFrom(...fixtures), variant, ({ name, text }, v) => {
+      const original = applyVariant(text, v);
+      const installed = examineForInstall(original, name);
+      if (installed.status === "problem") {
+        // Only an unbalanced quote can hide the end marker; nothing else may fail.
+        assertMatch(installed.reason!, /has no \[\[END:PROTOCOL\]\]/);
+        return;
+      }
+      assertEquals(installed.status, "missing");
+      const after = installed.after!;
+      assertEquals(examineForInstall(after, name).status, "current");
+      assertEquals(examineForInstall(after, name).after, undefined);
+      assertEquals(examineForRemove(after, name).after, original);
+      // One contiguous insertion: the original is a prefix and a suffix of the result.
+      let head = 0;
+      while (head < original.length && original[head] === after[head]) head++;
+      assertEquals(after.slice(after.length - (original.length - head)), original.slice(head));
+      const added = after.slice(head, after.length - (original.length - head));
+      if (v.crlf) assertEquals(added.replaceAll("\r\n", "").includes("\n"), false);
+    }),
+    seeded("agents install/remove round trip", { numRuns: 300 }),
+  );
+});
+
+Deno.test("agents install --dry-run prints a diff that git apply turns into the installed file, and writes nothing", async () => {
+  const { dir, original } = await copyFixtures();
+  try {
+    const dry = await runCli(["agents", "install", dir, "--dry-run"]);
+    assertEquals(dry.code, 0, dry.stderr);
+    assertSameFiles(snapshot(dir), original);
+    assertIncludes(dry.stdout, `--- ${join(dir, "AGENT_4_DOCUMENTS.md")}\n`);
+    assertIncludes(dry.stdout, `${join(dir, "AGENT_4_DOCUMENTS.md")}: would be installed\n`);
+    // The diff of each file, applied by git to a copy, gives what install writes.
+    const work = await Deno.makeTempDir({ prefix: "runrec-agents-apply-" });
+    try {
+      for (const name of ELIGIBLE) {
+        const before = new TextDecoder().decode(original.get(name));
+        const after = examineForInstall(before, name).after!;
+        Deno.writeTextFileSync(join(work, name), before);
+        Deno.writeTextFileSync(join(work, "change.diff"), unifiedDiff(name, before, after));
+        const git = await new Deno.Command("git", {
+          args: ["apply", "-p0", "--whitespace=nowarn", "change.diff"],
+          cwd: work,
+          stderr: "piped",
+        }).output();
+        assertEquals(git.code, 0, `${name}: ${new TextDecoder().decode(git.stderr)}`);
+        assertEquals(read(work, name), after, name);
+      }
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+    const removeDry = await runCli(["agents", "remove", dir, "--dry-run"]);
+    assertEquals(removeDry.code, 0);
+    assertEquals(removeDry.stdout.includes("---"), false, "nothing to remove: no diff");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents: unifiedDiff marks a last line without a newline, and keeps CR", () => {
+  assertEquals(
+    unifiedDiff("f.md", "a\r\nb", "a\r\nc"),
+    "--- f.md\n+++ f.md\n@@ -1,2 +1,2 @@\n a\r\n-b\n\\ No newline at end of file\n" +
+      "+c\n\\ No newline at end of file\n",
+  );
+  assertEquals(unifiedDiff("f.md", "same\n", "same\n"), "");
+});
+
+Deno.test("agents check: exits 1 naming missing, out-of-date and hand-edited blocks; 0 when all are current", async () => {
+  const { dir } = await copyFixtures();
+  try {
+    const missing = await runCli(["agents", "check", dir]);
+    assertEquals(missing.code, 1);
+    for (const name of ELIGIBLE) {
+      assertIncludes(missing.stdout, `${join(dir, name)}: block missing\n`);
+    }
+    assertIncludes(missing.stderr, "6 files without a current block");
+    await runCli(["agents", "install", dir]);
+    const ok = await runCli(["agents", "check", dir]);
+    assertEquals([ok.code, ok.stderr], [0, ""]);
+    assertIncludes(ok.stdout, `${join(dir, "AGENT_AUDIT_DEPS.md")}: skipped: `);
+
+    // Edited by hand: the text no longer matches the hash in the begin marker.
+    const lens = join(dir, "AGENT_CHIRALITY_LENS.md");
+    Deno.writeTextFileSync(lens, read(dir, "AGENT_CHIRALITY_LENS.md").replace("carry on", "stop"));
+    // Out of date: the agent's table now names another output than its block does.
+    const deps = join(dir, "AGENT_DEPENDENCIES.md");
+    Deno.writeTextFileSync(
+      deps,
+      read(dir, "AGENT_DEPENDENCIES.md").replace(
+        "| **PRIMARY_OUTPUTS** | `Dependencies.csv`, `_DEPENDENCIES.md` |",
+        "| **PRIMARY_OUTPUTS** | `Dependencies.csv` |",
+      ),
+    );
+    const stale = await runCli(["agents", "check", dir]);
+    assertEquals(stale.code, 1);
+    assertIncludes(stale.stdout, `${lens}: block edited by hand\n`);
+    assertIncludes(stale.stdout, `${deps}: block out of date\n`);
+    assertIncludes(stale.stdout, `${join(dir, "AGENT_4_DOCUMENTS.md")}: ok\n`);
+
+    const fixed = await runCli(["agents", "install", dir]);
+    assertIncludes(fixed.stdout, `${lens}: replaced (the block had been edited by hand)\n`);
+    assertIncludes(fixed.stdout, `${deps}: updated (the block was out of date)\n`);
+    assertEquals((await runCli(["agents", "check", dir])).code, 0);
+    const depsText = read(dir, "AGENT_DEPENDENCIES.md");
+    assertIncludes(depsText, "--status SUCCESS --output Dependencies.csv\r\n");
+    assertEquals(depsText.replaceAll("\r\n", "").includes("\n"), false, "updated in CRLF");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents: an older block format (v0) is out of date and replaced in place", () => {
+  const text = read(FIXTURES, "AGENT_CHIRALITY_LENS.md");
+  const current = examineForInstall(text, "AGENT_CHIRALITY_LENS.md").after!;
+  const older = current.replace(" v1 sha256:", " v0 sha256:");
+  const report = examineForInstall(older, "AGENT_CHIRALITY_LENS.md");
+  assertEquals(report.status, "outdated");
+  assertEquals(report.after, current);
+});
+
+Deno.test("agents install: a file it cannot edit is named with its line, exit 2, and no file changes", async () => {
+  const { dir, original } = await copyFixtures();
+  try {
+    const broken = "AGENT_BROKEN.md";
+    const text =
+      "AGENT_TYPE: 2\n| **WRITE_SCOPE** | deliverable-local |\n\n[[BEGIN:PROTOCOL]]\n## PROTOCOL\n";
+    Deno.writeTextFileSync(join(dir, broken), text);
+    original.set(broken, new TextEncoder().encode(text));
+    const out = await runCli(["agents", "install", dir]);
+    assertEquals(out.code, 2);
+    assertIncludes(
+      out.stdout,
+      `${
+        join(dir, broken)
+      }: cannot edit: line 4: [[BEGIN:PROTOCOL]] has no [[END:PROTOCOL]] after it\n`,
+    );
+    assertEquals(out.stderr, "runrec agents: 1 file cannot be edited; no file was changed\n");
+    assertSameFiles(snapshot(dir), original);
+    // check names it too, as a failed check.
+    const check = await runCli(["agents", "check", dir]);
+    assertEquals(check.code, 1);
+    assertIncludes(check.stdout, `${join(dir, broken)}: cannot edit: line 4`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents remove: two blocks in a file are named, exit 2, nothing changes", async () => {
+  const { dir } = await copyFixtures();
+  try {
+    await runCli(["agents", "install", dir]);
+    const file = join(dir, "AGENT_CHIRALITY_LENS.md");
+    const block = blockLines(BUILTIN_PROFILES["CHIRALITY_LENS"]).join("\n");
+    Deno.writeTextFileSync(file, `${read(dir, "AGENT_CHIRALITY_LENS.md")}\n${block}\n`);
+    const before = snapshot(dir);
+    const out = await runCli(["agents", "remove", dir]);
+    assertEquals(out.code, 2);
+    assertMatch(
+      out.stdout,
+      /AGENT_CHIRALITY_LENS\.md: cannot edit: line \d+: a second runrec block begins \(the first at line 33\)\n/,
+    );
+    assertSameFiles(snapshot(dir), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents install: a symlinked agent file is edited at its target, and its mode is kept", async () => {
+  const { dir } = await copyFixtures();
+  const elsewhere = await Deno.makeTempDir({ prefix: "runrec-agents-target-" });
+  try {
+    const target = join(elsewhere, "AGENT_CHIRALITY_LENS.md");
+    Deno.renameSync(join(dir, "AGENT_CHIRALITY_LENS.md"), target);
+    Deno.chmodSync(target, 0o640);
+    Deno.symlinkSync(target, join(dir, "AGENT_CHIRALITY_LENS.md"));
+    const out = await runCli(["agents", "install", dir]);
+    assertEquals(out.code, 0, out.stderr);
+    assert(Deno.lstatSync(join(dir, "AGENT_CHIRALITY_LENS.md")).isSymlink, "still a symlink");
+    assertIncludes(Deno.readTextFileSync(target), "--agent CHIRALITY_LENS");
+    assertEquals(Deno.statSync(target).mode! & 0o777, 0o640);
+    assertEquals([...Deno.readDirSync(elsewhere)].length, 1, "no temporary file left");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(elsewhere, { recursive: true });
+  }
+});
+
+Deno.test("agents: bad input is one line, exit 2 (no folder, not UTF-8, unknown action)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-bad-" });
+  try {
+    const none = await runCli(["agents", "check", join(dir, "nope")]);
+    assertEquals(none.code, 2);
+    assertEquals(
+      none.stderr,
+      `runrec agents: ${join(dir, "nope")}: cannot read the agents folder: no such folder\n`,
+    );
+    Deno.writeFileSync(join(dir, "AGENT_X.md"), new Uint8Array([0x41, 0xff, 0x0a]));
+    const latin = await runCli(["agents", "install", dir]);
+    assertEquals([latin.code, latin.stderr], [
+      2,
+      `runrec agents: ${join(dir, "AGENT_X.md")}: not UTF-8 text\n`,
+    ]);
+    const action = await runCli(["agents", "instal", dir]);
+    assertEquals(action.code, 2);
+    assertIncludes(action.stderr, 'unknown action "instal": install, check or remove');
+    const dry = await runCli(["agents", "check", dir, "--dry-run"]);
+    assertEquals(dry.code, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

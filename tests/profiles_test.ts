@@ -1,0 +1,326 @@
+/**
+ * Agent profiles, the notes `checkRun` gives, the lifecycle rules (also as
+ * `validate` warnings), the outcome mapping, and docs/AGENT_PROTOCOL.md
+ * kept in step with the code.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import {
+  blockSection,
+  DOC_PATH,
+  outcomeSection,
+  withSections,
+} from "../scripts/agent_protocol_doc.ts";
+import { blockLines } from "../src/agent_block.ts";
+import { isLifecycleTransition, lifecycleProblems } from "../src/lifecycle.ts";
+import { HOST_OUTCOMES, mapOutcome } from "../src/outcomes.ts";
+import {
+  BUILTIN_PROFILES,
+  checkRun,
+  findProfile,
+  primaryOutputFiles,
+  profileFromText,
+  type RunFacts,
+} from "../src/profiles.ts";
+import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { assertEquals, assertIncludes } from "./assert.ts";
+import { runCli } from "./cli.ts";
+import { ROOT, sampleDraft } from "./fixtures.ts";
+
+const FIXTURES = join(ROOT, "tests", "fixtures", "agents");
+const fixtureProfile = (name: string) => {
+  const path = join(FIXTURES, `AGENT_${name}.md`);
+  return profileFromText(Deno.readTextFileSync(path), path);
+};
+
+Deno.test("profiles: read from the Agent Type table, joined with the built-in profile", () => {
+  const docs = fixtureProfile("4_DOCUMENTS");
+  assertEquals(docs.writeScope, "deliverable-local");
+  assertEquals(docs.primaryOutputs, [
+    "Datasheet.md",
+    "Specification.md",
+    "Guidance.md",
+    "Procedure.md",
+    "_STATUS.md",
+  ]);
+  assertEquals(docs.transitions, [["OPEN", "INITIALIZED"]]);
+  assertEquals(docs.source, join(FIXTURES, "AGENT_4_DOCUMENTS.md"));
+  // `{DELIVERABLE_PATH}/` dropped; `INITIALIZED → SEMANTIC_READY` with spaces read.
+  const framework = fixtureProfile("CHIRALITY_FRAMEWORK");
+  assertEquals(framework.primaryOutputs, ["_SEMANTIC.md", "_STATUS.md"]);
+  assertEquals(framework.transitions, [["INITIALIZED", "SEMANTIC_READY"]]);
+  // PREPARATION: its own scope word; `TBD → OPEN` from the built-in profile.
+  const prep = fixtureProfile("PREPARATION");
+  assertEquals(prep.writeScope, "workspace-scaffold-only");
+  assertEquals(prep.transitions, [["TBD", "OPEN"]]);
+  assertEquals(prep.primaryOutputs.length, 5);
+  // An agent runrec does not know: everything from its table, CRLF or not.
+  const working = fixtureProfile("WORKING_ITEMS");
+  assertEquals(working.transitions, [["SEMANTIC_READY", "IN_PROGRESS"], [
+    "IN_PROGRESS",
+    "CHECKING",
+  ]]);
+  assertEquals(working.inputs, []);
+  assertEquals(fixtureProfile("DEPENDENCIES").primaryOutputs, [
+    "Dependencies.csv",
+    "_DEPENDENCIES.md",
+  ]);
+  assertEquals(primaryOutputFiles("Package folders; `_CONTEXT.md`, `OPEN`, `a b.md`, `*.md`"), [
+    "_CONTEXT.md",
+    "*.md",
+  ]);
+});
+
+Deno.test("findProfile: the agents/ folder above the deliverable, --agents-dir, built-in, unknown", async () => {
+  const root = await Deno.makeTempDir({ prefix: "runrec-profiles-" });
+  try {
+    const del = join(root, "PKG-01_A", "1_Working", "DEL-01-02_B");
+    await Deno.mkdir(del, { recursive: true });
+    await Deno.mkdir(join(root, "agents"));
+    await Deno.mkdir(join(root, "PKG-01_A", ".claude", "agents"), { recursive: true });
+    const table = (outputs: string) =>
+      `AGENT_TYPE: 2\n| **WRITE_SCOPE** | deliverable-local |\n| **PRIMARY_OUTPUTS** | ${outputs} |\n`;
+    Deno.writeTextFileSync(join(root, "agents", "AGENT_CHIRALITY_LENS.md"), table("`Lens.md`"));
+    Deno.writeTextFileSync(join(root, "agents", "AGENT_NEWCOMER.md"), table("`New.md`"));
+    // Nearer than agents/ at the root: this one wins.
+    Deno.writeTextFileSync(
+      join(root, "PKG-01_A", ".claude", "agents", "AGENT_NEWCOMER.md"),
+      table("`Nearer.md`"),
+    );
+    assertEquals(findProfile("CHIRALITY_LENS", del)?.primaryOutputs, ["Lens.md"]);
+    assertEquals(findProfile("NEWCOMER", del)?.primaryOutputs, ["Nearer.md"]);
+    // Found above, but no file for this agent: built in.
+    assertEquals(findProfile("DEPENDENCIES", del)?.source, "built-in");
+    assertEquals(findProfile("UNKNOWN_AGENT", del), undefined);
+    // An agents dir given: only that one.
+    assertEquals(findProfile("CHIRALITY_LENS", del, FIXTURES)?.primaryOutputs, [
+      "_SEMANTIC_LENSING.md",
+    ]);
+    assertEquals(findProfile("NEWCOMER", del, FIXTURES), undefined);
+    // A name that is a path is no agent's.
+    assertEquals(findProfile("../agents/AGENT_NEWCOMER", del), undefined);
+    // A deliverable that does not exist yet (PREPARATION's) is looked up all the same.
+    assertEquals(findProfile("CHIRALITY_LENS", join(del, "..", "DEL-01-03_New"))?.primaryOutputs, [
+      "Lens.md",
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+const clean: RunFacts = {
+  runStatus: "SUCCESS",
+  statusBefore: "OPEN",
+  statusAfter: "INITIALIZED",
+  outputs: ["Datasheet.md", "_STATUS.md", "RunRecords.csv", ".runrec/pending/x.json"],
+};
+
+Deno.test("checkRun: a run within its profile and the lifecycle gets no note", () => {
+  assertEquals(checkRun(BUILTIN_PROFILES["4_DOCUMENTS"], clean), []);
+  assertEquals(
+    checkRun(BUILTIN_PROFILES["PREPARATION"], {
+      runStatus: "SUCCESS",
+      statusBefore: "TBD",
+      statusAfter: "OPEN",
+      outputs: ["_STATUS.md", "_CONTEXT.md"],
+    }),
+    [],
+  );
+  assertEquals(checkRun(undefined, { ...clean, outputs: ["../../elsewhere.md"] }), []);
+});
+
+Deno.test("checkRun: outputs outside the write scope", () => {
+  assertEquals(
+    checkRun(BUILTIN_PROFILES["4_DOCUMENTS"], {
+      ...clean,
+      outputs: ["Datasheet.md", "_CONTEXT.md", "../DEL-01-03_X/Datasheet.md", "/etc/hosts"],
+    }),
+    [
+      "output _CONTEXT.md is outside 4_DOCUMENTS's write scope (PRIMARY_OUTPUTS: Datasheet.md, " +
+      "Specification.md, Guidance.md, Procedure.md, _STATUS.md)",
+      "output ../DEL-01-03_X/Datasheet.md is outside the deliverable folder (4_DOCUMENTS's " +
+      "WRITE_SCOPE is deliverable-local)",
+      "output /etc/hosts is outside the deliverable folder (4_DOCUMENTS's WRITE_SCOPE is " +
+      "deliverable-local)",
+    ],
+  );
+  // PREPARATION as the host describes it scaffolds the workspace: outside is in scope.
+  assertEquals(
+    checkRun(fixtureProfile("PREPARATION"), {
+      runStatus: "SUCCESS",
+      statusBefore: "TBD",
+      statusAfter: "OPEN",
+      outputs: ["../../0_References/_REFERENCE_INDEX.md", "_STATUS.md"],
+    }),
+    [],
+  );
+});
+
+Deno.test("checkRun: state changes the agent may not make, and the lifecycle rules", () => {
+  const lens = BUILTIN_PROFILES["CHIRALITY_LENS"];
+  const facts = (runStatus: string, statusBefore: string, statusAfter: string): RunFacts => ({
+    runStatus,
+    statusBefore,
+    statusAfter,
+    outputs: [],
+  });
+  assertEquals(checkRun(lens, facts("SUCCESS", "INITIALIZED", "SEMANTIC_READY")), [
+    "_STATUS.md changed INITIALIZED → SEMANTIC_READY, a change CHIRALITY_LENS may not make " +
+    "(it makes no state change)",
+  ]);
+  assertEquals(
+    checkRun(BUILTIN_PROFILES["4_DOCUMENTS"], facts("SUCCESS", "INITIALIZED", "SEMANTIC_READY")),
+    [
+      "_STATUS.md changed INITIALIZED → SEMANTIC_READY, a change 4_DOCUMENTS may not make " +
+      "(it may make OPEN → INITIALIZED)",
+    ],
+  );
+  assertEquals(checkRun(lens, facts("SUCCESS", "ISSUED", "ISSUED")), [
+    "SUCCESS from ISSUED, a terminal state",
+  ]);
+  assertEquals(checkRun(undefined, facts("SUCCESS", "RETIRED", "RETIRED")), [
+    "SUCCESS from RETIRED, a terminal state",
+  ]);
+  // Not in the lifecycle at all: said once, not again as the agent's.
+  assertEquals(checkRun(BUILTIN_PROFILES["4_DOCUMENTS"], facts("SUCCESS", "OPEN", "ISSUED")), [
+    "OPEN → ISSUED is not a lifecycle transition",
+  ]);
+  assertEquals(checkRun(BUILTIN_PROFILES["4_DOCUMENTS"], facts("SKIPPED", "OPEN", "INITIALIZED")), [
+    "SKIPPED run changed the state OPEN → INITIALIZED (a skipped run changes nothing)",
+  ]);
+  // Unknown states are not judged.
+  assertEquals(checkRun(lens, facts("SKIPPED", "TBD", "CHECKING")), []);
+  assertEquals(checkRun(lens, facts("FAILED", "OPEN", "TBD")), []);
+});
+
+Deno.test("checkRun: a claimed StatusAfter that disagrees with _STATUS.md is noted; _STATUS.md wins", () => {
+  assertEquals(
+    checkRun(BUILTIN_PROFILES["4_DOCUMENTS"], { ...clean, claimedStatusAfter: "SEMANTIC_READY" }),
+    ["claimed StatusAfter SEMANTIC_READY disagrees with _STATUS.md (INITIALIZED); _STATUS.md recorded"],
+  );
+  assertEquals(checkRun(undefined, { ...clean, claimedStatusAfter: "INITIALIZED" }), []);
+});
+
+Deno.test("lifecycle: the host's transition rules", () => {
+  const allowed = [
+    ["TBD", "OPEN"],
+    ["OPEN", "INITIALIZED"],
+    ["INITIALIZED", "SEMANTIC_READY"],
+    ["INITIALIZED", "IN_PROGRESS"],
+    ["SEMANTIC_READY", "IN_PROGRESS"],
+    ["IN_PROGRESS", "CHECKING"],
+    ["CHECKING", "ISSUED"],
+    ["CHECKING", "IN_PROGRESS"],
+    ["ISSUED", "IN_PROGRESS"],
+    ["OPEN", "RETIRED"],
+    ["ISSUED", "RETIRED"],
+    ["OPEN", "OPEN"],
+  ];
+  for (const [from, to] of allowed) {
+    assertEquals(isLifecycleTransition(from, to), true, `${from}→${to}`);
+  }
+  const refused = [
+    ["OPEN", "SEMANTIC_READY"],
+    ["INITIALIZED", "OPEN"],
+    ["CHECKING", "SEMANTIC_READY"],
+    ["RETIRED", "OPEN"],
+    ["OPEN", "ISSUED"],
+  ];
+  for (const [from, to] of refused) {
+    assertEquals(isLifecycleTransition(from, to), false, `${from}→${to}`);
+  }
+  assertEquals(
+    lifecycleProblems({ RunStatus: "FAILED", StatusBefore: "OPEN", StatusAfter: "INITIALIZED" }),
+    [],
+  );
+});
+
+Deno.test("validate: lifecycle rules are warnings with their line; the exit code is unchanged", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-lifecycle-" });
+  try {
+    const del = join(dir, "DEL-01-02_X");
+    await Deno.mkdir(del);
+    const file = join(del, RECORD_FILE);
+    const drafts = [
+      sampleDraft({ RunStatus: "SUCCESS", StatusBefore: "OPEN", StatusAfter: "INITIALIZED" }),
+      sampleDraft({ RunStatus: "SUCCESS", StatusBefore: "ISSUED", StatusAfter: "ISSUED" }),
+      sampleDraft({
+        RunStatus: "SKIPPED",
+        StatusBefore: "OPEN",
+        StatusAfter: "INITIALIZED",
+        ErrorSummary: "",
+      }),
+      sampleDraft({ RunStatus: "SUCCESS", StatusBefore: "OPEN", StatusAfter: "CHECKING" }),
+    ];
+    for (const d of drafts) await appendRecord(file, d, { fsync: false });
+    const out = await runCli(["validate", del]);
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(
+      out.stdout,
+      [
+        `${file}:3: warning: SUCCESS from ISSUED, a terminal state`,
+        `${file}:4: warning: SKIPPED run changed the state OPEN → INITIALIZED (a skipped run changes nothing)`,
+        `${file}:5: warning: OPEN → CHECKING is not a lifecycle transition`,
+        `${file}: ok: 4 records, 0 errors, 3 warnings`,
+        "",
+      ].join("\n"),
+    );
+    const json = JSON.parse((await runCli(["validate", del, "--json"])).stdout);
+    assertEquals(json.files[0].problems[0], {
+      line: 3,
+      severity: "warning",
+      code: "lifecycle",
+      field: "RunStatus",
+      message: "SUCCESS from ISSUED, a terminal state",
+    });
+    assertEquals([json.ok, json.warnings], [true, 3]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("outcomes: each host word maps to its RunStatus and is kept where SCHEMA.md puts the reason", () => {
+  assertEquals(mapOutcome("PASS"), { status: "SUCCESS", notes: "PASS" });
+  assertEquals(mapOutcome("FAIL", "cells 3, 7"), { status: "FAILED", error: "FAIL: cells 3, 7" });
+  assertEquals(mapOutcome("SKIPPED_PROTECT_HUMAN_WORK", "state CHECKING"), {
+    status: "SKIPPED",
+    notes: "SKIPPED_PROTECT_HUMAN_WORK: state CHECKING",
+  });
+  assertEquals(mapOutcome("FAILED_INPUTS"), { status: "FAILED", error: "FAILED_INPUTS" });
+  assertEquals(mapOutcome("UNSUPPORTED_VARIANT"), {
+    status: "SKIPPED",
+    notes: "UNSUPPORTED_VARIANT",
+  });
+  assertEquals(mapOutcome("PARTIAL", "Procedure.md missing"), {
+    status: "PARTIAL",
+    error: "Procedure.md missing",
+  });
+  assertEquals(mapOutcome("SUCCESS"), { status: "SUCCESS" });
+  assertEquals(mapOutcome("DONE"), undefined);
+  // Every word is in the block of each agent that reports it, and in no other.
+  for (const profile of Object.values(BUILTIN_PROFILES)) {
+    const block = blockLines(profile).join("\n");
+    for (const outcome of HOST_OUTCOMES) {
+      const reports = outcome.agents.includes(profile.name);
+      assertEquals(
+        block.includes(`| \`${outcome.word}\``),
+        reports,
+        `${profile.name} ${outcome.word}`,
+      );
+    }
+  }
+});
+
+Deno.test("docs/AGENT_PROTOCOL.md: its outcome table and the five blocks are what the code generates", () => {
+  const text = Deno.readTextFileSync(join(ROOT, DOC_PATH));
+  const result = withSections(text, [outcomeSection(), blockSection()]);
+  assertEquals(result.missing, undefined);
+  assertEquals(
+    result.text === text,
+    true,
+    "docs/AGENT_PROTOCOL.md is out of date: deno run --allow-read --allow-write " +
+      "scripts/agent_protocol_doc.ts",
+  );
+  for (const name of Object.keys(BUILTIN_PROFILES)) assertIncludes(text, `### ${name}\n`);
+});
