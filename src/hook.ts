@@ -14,6 +14,7 @@ import { governedInputs, relativePath } from "./inputs.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
 import { AGENT_TYPE, LIFECYCLE_STATES, RUN_STATUSES, SCHEMA_VERSION, TBD } from "./schema.ts";
+import { checkRun, findProfile } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
   type AppendOptions,
@@ -62,6 +63,8 @@ export interface RunReport {
   notes?: string;
   /** Hashes of outputs the caller already knows (e.g. `exec`'s `DELETED`). */
   outputHashes?: Record<string, string>;
+  /** The host's agent files, for the agent's profile (default: an `agents/` folder above). */
+  agentsDir?: string;
 }
 
 /**
@@ -162,8 +165,13 @@ export interface RunEnd {
   outputs?: string[];
   /** Hashes of outputs the caller already knows (e.g. `exec`'s `DELETED`). */
   outputHashes?: Record<string, string>;
-  /** Lifecycle state at run end; default: `_STATUS.md` now. */
+  /**
+   * Lifecycle state at run end as the agent claims it: `_STATUS.md` wins, and
+   * a claim that disagrees is noted (used only when `_STATUS.md` is unreadable).
+   */
   statusAfter?: string;
+  /** The host's agent files (`AGENT_<NAME>.md`), for the agent's profile; default: an `agents/` folder above. */
+  agentsDir?: string;
   /** What went wrong (FAILED/PARTIAL; default `TBD` for those). */
   error?: string;
   /** Free text. */
@@ -196,22 +204,31 @@ export async function completeDraft(
   delDir: string,
   start: RunStartState,
   end: RunEnd,
-): Promise<{ draft: RecordDraft; notes: string[] }> {
+): Promise<BuiltRecord> {
   const dir = resolve(delDir);
   requireFolder(dir, delDir);
   const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
     deliverableId(dir),
     hashOutputs(dir, end.outputs ?? [], end.outputHashes ?? {}),
-    end.statusAfter === undefined
-      ? readLifecycleState(join(dir, "_STATUS.md"))
-      : givenState(end.statusAfter, "--status-after"),
+    readLifecycleState(join(dir, "_STATUS.md")),
     gitHead(dir),
   ]);
   const notes = [...start.notes];
   if (idNote) notes.push(idNote);
   notes.push(...outputs.notes);
   if ("problem" in after && after.problem) notes.push(after.problem);
+  // `_STATUS.md` is the authority; an agent's claim only stands in where it cannot be read.
+  let statusAfter = after.state;
+  let claimed: string | undefined;
+  if (end.statusAfter !== undefined) {
+    const given = givenState(end.statusAfter, "--status-after");
+    if (given.problem) notes.push(given.problem);
+    if (!given.problem) {
+      claimed = given.state;
+      if (statusAfter === TBD) statusAfter = claimed;
+    }
+  }
   // An agent's spelling must not cost its record: `success` is SUCCESS, an empty --error TBD.
   const status = RUN_STATUSES.find((s) => s === end.status.trim().toUpperCase()) ?? end.status;
   const needsError = status === "FAILED" || status === "PARTIAL";
@@ -233,7 +250,7 @@ export async function completeDraft(
     InputFiles: start.inputFiles,
     OutputFiles: Object.keys(outputs.hashes),
     StatusBefore: start.statusBefore,
-    StatusAfter: after.state,
+    StatusAfter: statusAfter,
     ErrorSummary: error,
     Notes: [end.notes ?? "", ...notes].filter((n) => n !== "").join(" | "),
     InputHashes: start.inputHashes,
@@ -241,9 +258,32 @@ export async function completeDraft(
     GitHead: head,
     Host: hostname(),
   };
+  // What the agent's profile says of this run: into Notes and warned about, never refused.
+  const profileNotes = checkRun(findProfile(end.agent, dir, end.agentsDir), {
+    runStatus: status,
+    statusBefore: start.statusBefore,
+    statusAfter,
+    claimedStatusAfter: claimed,
+    outputs: draft.OutputFiles,
+  });
+  draft.Notes = [draft.Notes, ...profileNotes].filter((n) => n !== "").join(" | ");
   draft.Notes = localText(dir, draft.Notes);
   checkDraft(draft);
-  return { draft, notes: notes.map((n) => localText(dir, n)) };
+  return {
+    draft,
+    notes: notes.map((n) => localText(dir, n)),
+    warnings: profileNotes.map((n) => localText(dir, n)),
+  };
+}
+
+/** A record draft built for writing, with what runrec noted and warns about. */
+export interface BuiltRecord {
+  /** The draft. */
+  draft: RecordDraft;
+  /** Notes runrec added to the record (shown as `runrec: note:`). */
+  notes: string[];
+  /** Notes that are warnings (the agent's profile disagrees with the run), also in the record. */
+  warnings?: string[];
 }
 
 /**
@@ -269,7 +309,7 @@ function localText(dir: string, text: string): string {
 async function draftAndNotes(
   delDir: string,
   report: RunReport,
-): Promise<{ draft: RecordDraft; notes: string[] }> {
+): Promise<BuiltRecord> {
   requireFolder(resolve(delDir), delDir);
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
@@ -494,13 +534,13 @@ export async function recordRun(
  */
 export async function writeRun(
   delDir: string,
-  built: { draft: RecordDraft; notes: string[] },
+  built: BuiltRecord,
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   const { spool = true, ...appendOptions } = options;
   const { draft, notes } = built;
   const file = join(resolve(delDir), RECORD_FILE);
-  const outcome: RunOutcome = { draft, notes, replayed: [], warnings: [] };
+  const outcome: RunOutcome = { draft, notes, replayed: [], warnings: [...built.warnings ?? []] };
   try {
     outcome.written = await withRecordFile(
       file,

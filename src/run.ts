@@ -119,6 +119,8 @@ export interface FinishReport {
   error?: string;
   /** Free text. */
   notes?: string;
+  /** The host's agent files, for the agent's profile (default: an `agents/` folder above). */
+  agentsDir?: string;
 }
 
 /**

@@ -429,11 +429,42 @@ Deno.test("emit: an agent's spelling never costs its record: lower case, an empt
   const record = JSON.parse(out.stdout);
   assertEquals(
     [record.RunStatus, record.ErrorSummary, record.StatusBefore, record.StatusAfter],
-    ["FAILED", "TBD", "IN_PROGRESS", "TBD"],
+    ["FAILED", "TBD", "IN_PROGRESS", "OPEN"], // _STATUS.md, not the claim, says where it ended
   );
   assertMatch(record.Notes, /^- vendor data missing \| .*--error was empty: recorded TBD/);
   assertMatch(record.Notes, /--status-after "DRAFT" is not a lifecycle state: TBD/);
   // A status that is no RunStatus at all is still a usage error: nothing is guessed.
   const bad = await runCli(["emit", del, "--agent", "A", "--status", "DONE"]);
   assertEquals(bad.code, 2);
+});
+
+Deno.test("emit: the agent's profile is applied: outputs outside its scope, a change it may not make, a claim _STATUS.md denies", async () => {
+  const { del } = await makeProject();
+  // CHIRALITY_LENS writes only _SEMANTIC_LENSING.md and never moves _STATUS.md (built-in profile).
+  await Deno.writeTextFile(
+    join(del, "_STATUS.md"),
+    "# Status: DEL-01-02 Thing\n\n**Current State:** ISSUED\n",
+  );
+  const out = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "CHIRALITY_LENS",
+    "--status",
+    "SUCCESS",
+    "--status-before",
+    "ISSUED",
+    "--status-after",
+    "CHECKING",
+    "--output",
+    "Datasheet.md",
+    "--json",
+  ]);
+  assertEquals(out.code, 0, out.stderr);
+  const record = JSON.parse(out.stdout);
+  assertEquals(record.StatusAfter, "ISSUED");
+  assertMatch(record.Notes, /output Datasheet\.md is outside CHIRALITY_LENS's write scope/);
+  assertMatch(record.Notes, /SUCCESS from ISSUED/);
+  assertMatch(record.Notes, /CHECKING/);
+  assertMatch(out.stderr, /runrec: warning: output Datasheet\.md is outside/);
 });

@@ -31,9 +31,13 @@ Options:
   --duration ISO        how long it took, e.g. PT2M34.5S
   --duration-ms N       how long it took, in milliseconds
   --status-before X     lifecycle state at run start (default TBD)
-  --status-after X      lifecycle state at run end (default: _STATUS.md now)
+  --status-after X      the state you set at run end: _STATUS.md wins, and a claim that
+                        disagrees with it is noted (it stands in when _STATUS.md is unreadable)
   --error TEXT          what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT          free text
+  --agents-dir DIR      the host's agent files (AGENT_<NAME>.md): the agent's profile
+                        (write scope, _STATUS.md changes) comes from there; default:
+                        an agents/ folder above <del-dir>, else runrec's built-in one
   --no-fsync            do not flush to disk (faster; a power loss may lose the record)
   --strict              exit 2 when the record cannot be written, and do not spool it
                         (default: warn, spool, exit 0)
@@ -77,6 +81,7 @@ export const emitCommand: Command = {
     "status-after": { type: "string" },
     error: { type: "string" },
     notes: { type: "string" },
+    "agents-dir": { type: "string" },
     "no-fsync": { type: "boolean" },
     strict: { type: "boolean" },
     json: { type: "boolean" },
@@ -102,6 +107,7 @@ export const emitCommand: Command = {
       statusAfter: stringOption(parsed, "status-after"),
       error: stringOption(parsed, "error"),
       notes: stringOption(parsed, "notes"),
+      agentsDir: stringOption(parsed, "agents-dir"),
     };
     const strict = parsed.values.strict === true;
     const outcome = await recordRun(delDir, report, {

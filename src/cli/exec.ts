@@ -53,6 +53,9 @@ Options:
   --partial-codes LIST  exit codes that mean PARTIAL, comma-separated (e.g. 3,4)
   --skipped-codes LIST  exit codes that mean SKIPPED, comma-separated
   --no-fsync            do not flush the record to disk
+  --agents-dir DIR      the host's agent files (AGENT_<NAME>.md): the agent's profile
+                        (write scope, _STATUS.md changes) comes from there; default:
+                        an agents/ folder above <del-dir>, else runrec's built-in one
 
 Example:
   runrec exec PKG-01_X/1_Working/DEL-01-02_Y --agent DEPENDENCIES --pass FULL \\
@@ -144,6 +147,7 @@ export const execCommand: Command = {
     input: { type: "string", multiple: true },
     "partial-codes": { type: "string" },
     "skipped-codes": { type: "string" },
+    "agents-dir": { type: "string" },
     "no-fsync": { type: "boolean" },
   },
   async run(parsed, io) {
@@ -175,6 +179,7 @@ export const execCommand: Command = {
           error: startError ?? outcome.error,
           outputs: Object.keys(outputs),
           outputHashes: outputs,
+          agentsDir: stringOption(parsed, "agents-dir"),
         }, { fsync: !parsed.values["no-fsync"], onLockWait: lockWaitMessage(io) }),
       );
     } catch (e) {

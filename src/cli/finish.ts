@@ -31,6 +31,8 @@ Options:
   --output P        a file the run wrote (repeatable); hashed now
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
+  --agents-dir DIR  the host's agent files (AGENT_<NAME>.md) for the agent's profile;
+                    default: an agents/ folder above the deliverable, else built in
   --no-fsync        do not flush to disk (faster; a power loss may lose the record)
   --strict          exit 2 when the record cannot be written, and do not spool it;
                     the run then stays pending, to be finished again
@@ -63,6 +65,7 @@ export const finishCommand: Command = {
     output: { type: "string", multiple: true },
     error: { type: "string" },
     notes: { type: "string" },
+    "agents-dir": { type: "string" },
     "no-fsync": { type: "boolean" },
     strict: { type: "boolean" },
     json: { type: "boolean" },
@@ -76,6 +79,7 @@ export const finishCommand: Command = {
       outputs: listOption(parsed, "output"),
       error: stringOption(parsed, "error"),
       notes: stringOption(parsed, "notes"),
+      agentsDir: stringOption(parsed, "agents-dir"),
     }, {
       fsync: !parsed.values["no-fsync"],
       spool: !strict,
