@@ -14,6 +14,7 @@ import { governedInputs, relativePath } from "./inputs.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
 import { AGENT_TYPE, LIFECYCLE_STATES, RUN_STATUSES, SCHEMA_VERSION, TBD } from "./schema.ts";
+import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { checkRun, findProfile } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
@@ -229,10 +230,24 @@ export async function completeDraft(
       if (statusAfter === TBD) statusAfter = claimed;
     }
   }
-  // An agent's spelling must not cost its record: `success` is SUCCESS, an empty --error TBD.
-  const status = RUN_STATUSES.find((s) => s === end.status.trim().toUpperCase()) ?? end.status;
+  // An agent's spelling must not cost its record: `success` is SUCCESS, an empty --error TBD,
+  // and a host outcome word (FAILED_INPUTS, PASS, ...) its RunStatus, the word kept.
+  const word = end.status.trim().toUpperCase();
+  let status = RUN_STATUSES.find((s) => s === word) ?? end.status;
+  let hostWordNote: string | undefined;
+  let givenError = end.error;
+  const host = HOST_OUTCOMES.find((o) => o.word === word);
+  if (host) {
+    const mapped = mapOutcome(
+      host.word,
+      (host.status === "FAILED" || host.status === "PARTIAL") ? end.error ?? "" : "",
+    );
+    status = mapped!.status;
+    if (mapped!.error !== undefined) givenError = mapped!.error;
+    if (mapped!.notes !== undefined) hostWordNote = mapped!.notes;
+  }
   const needsError = status === "FAILED" || status === "PARTIAL";
-  let error = end.error ?? (needsError ? TBD : "");
+  let error = givenError ?? (needsError ? TBD : "");
   if (needsError && error.trim() === "") {
     error = TBD;
     notes.push("--error was empty: recorded TBD");
@@ -252,7 +267,7 @@ export async function completeDraft(
     StatusBefore: start.statusBefore,
     StatusAfter: statusAfter,
     ErrorSummary: error,
-    Notes: [end.notes ?? "", ...notes].filter((n) => n !== "").join(" | "),
+    Notes: [hostWordNote ?? "", end.notes ?? "", ...notes].filter((n) => n !== "").join(" | "),
     InputHashes: start.inputHashes,
     OutputHashes: outputs.hashes,
     GitHead: head,

@@ -468,3 +468,23 @@ Deno.test("emit: the agent's profile is applied: outputs outside its scope, a ch
   assertMatch(record.Notes, /CHECKING/);
   assertMatch(out.stderr, /runrec: warning: output Datasheet\.md is outside/);
 });
+
+Deno.test("emit: a host outcome word as --status maps to its RunStatus, the word kept", async () => {
+  const { del } = await makeProject();
+  const json = async (...extra: string[]) => {
+    const out = await runCli(["emit", del, "--agent", "A", ...extra, "--json"]);
+    assertEquals(out.code, 0, out.stderr);
+    return JSON.parse(out.stdout);
+  };
+  const failed = await json("--status", "FAILED_INPUTS", "--error", "_CONTEXT.md missing");
+  assertEquals([failed.RunStatus, failed.ErrorSummary], [
+    "FAILED",
+    "FAILED_INPUTS: _CONTEXT.md missing",
+  ]);
+  const passed = await json("--status", "pass");
+  assertEquals(passed.RunStatus, "SUCCESS");
+  assertMatch(passed.Notes, /^PASS/);
+  const skipped = await json("--status", "SKIPPED_PROTECT_HUMAN_WORK");
+  assertEquals(skipped.RunStatus, "SKIPPED");
+  assertMatch(skipped.Notes, /^SKIPPED_PROTECT_HUMAN_WORK/);
+});

@@ -22,7 +22,8 @@ Usage:
 
 Options:
   --agent NAME          agent name, e.g. 4_DOCUMENTS (required)
-  --status S            SUCCESS, PARTIAL, FAILED or SKIPPED (required)
+  --status S            SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
+                        outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
   --input P             a file the run read (repeatable); _REFERENCES.md and the
                         files it lists are always hashed as governed inputs
   --output P            a file the run wrote (repeatable)

@@ -27,7 +27,8 @@ or alone when the folder has exactly one pending run.
 
 Options:
   --run TOKEN|ID    which pending run of <del-dir> to finish
-  --status S        SUCCESS, PARTIAL, FAILED or SKIPPED (required)
+  --status S        SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
+                    outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
   --output P        a file the run wrote (repeatable); hashed now
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
