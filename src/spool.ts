@@ -434,8 +434,11 @@ function claim(item: SpoolItem): string | undefined {
   }
 }
 
-function spoolOrder(item: SpoolItem): string {
-  return item.entry ? item.entry.id.padStart(40, "0") : "";
+/** Spool order: the milliseconds an id starts with, then the id (one process's count). */
+function bySpoolTime(a: SpoolItem, b: SpoolItem): number {
+  const time = (item: SpoolItem) => Number(/^[0-9]+/.exec(item.entry?.id ?? "")?.[0] ?? 0);
+  const id = (item: SpoolItem) => item.entry?.id ?? "";
+  return time(a) - time(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
 }
 
 /** The text a replayed record's Notes carry, and the file is searched for. */
@@ -460,7 +463,7 @@ function replayMarker(entry: SpoolEntry): string {
 export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport {
   const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
   // Oldest first across every spool folder: ids start with the time they were spooled.
-  const items = listSpool(delDir).sort((a, b) => spoolOrder(a).localeCompare(spoolOrder(b)));
+  const items = listSpool(delDir).sort(bySpoolTime);
   for (const item of items) {
     if (item.state === "stuck") {
       report.failures.push(`STUCK: ${item.path}: ${item.problem}`);
