@@ -5,12 +5,11 @@
  * @module
  */
 import { GitUnavailableError } from "../git.ts";
-import { join, resolve } from "../path.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { resolveTargets } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
-import { type HistoryResult, recordFilesAtRevision, verifyHistory } from "../verify_history.ts";
+import { type HistoryResult, verifyHistories } from "../verify_history.ts";
 import {
   type Command,
   EXIT,
@@ -74,6 +73,7 @@ function historyJson(history: HistoryResult | undefined) {
   return {
     since: history.since,
     sinceCommit: history.sinceCommit,
+    base: history.base,
     gitPath: history.gitPath,
     pathAtSince: history.pathAtSince,
     renames: history.renames,
@@ -116,47 +116,26 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const json = parsed.values.json === true;
   const files = await resolveTargets(targets);
 
-  // History first: an unknown revision or a git that cannot run ends the
+  // History first: an unknown revision, a shallow clone or a git that cannot run ends the
   // command (exit 2) before anything is printed.
-  const histories = new Map<string, HistoryResult>();
-  // Record files the revision has and the work tree lacks: deleted, records and all (renamed
-  // ones are followed by their history and dropped from this list below).
+  let histories = new Map<string, HistoryResult>();
+  // Record files the starting commit has and the work tree lacks: deleted, records and all
+  // (renamed ones are followed by their history).
   let gone: string[] = [];
+  let rangeNotes: string[] = [];
   if (since !== undefined) {
-    const present = new Set<string>();
-    for (const file of files) {
-      if (file.exists) present.add(await Deno.realPath(file.path).catch(() => resolve(file.path)));
-    }
-    for (const target of targets) {
-      try {
-        for (const path of await recordFilesAtRevision(target, since)) {
-          if (!present.has(path) && !gone.includes(path)) gone.push(path);
-        }
-      } catch (e) {
-        if (e instanceof GitUnavailableError) {
-          throw new GitUnavailableError(`--since: ${e.message}`);
-        }
-        throw e;
+    try {
+      ({ histories, gone, notes: rangeNotes } = await verifyHistories(
+        targets,
+        files.filter((f) => f.exists).map((f) => f.path),
+        since,
+      ));
+    } catch (e) {
+      if (e instanceof GitUnavailableError) {
+        throw new GitUnavailableError(`--since: ${e.message}`);
       }
+      throw e;
     }
-    for (const file of files) {
-      if (!file.exists) continue;
-      try {
-        histories.set(file.path, await verifyHistory(file.path, since));
-      } catch (e) {
-        if (e instanceof GitUnavailableError) {
-          throw new GitUnavailableError(`--since: ${e.message}`);
-        }
-        throw e;
-      }
-    }
-    // A record file renamed to one checked here is not gone: its history was followed.
-    const followed = new Set(
-      [...histories.values()].flatMap((h) =>
-        h.renames.map((r) => join(h.workTree, ...r.from.split("/")))
-      ),
-    );
-    gone = gone.filter((path) => !followed.has(path));
   }
 
   const out = new BufferedOut(io);
@@ -164,7 +143,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   let unreadable = 0;
   const totals = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
   let firstFile = true;
-  if (json) out.write(`{\n  "since": ${JSON.stringify(since ?? null)},\n  "files": [`);
+  if (json) {
+    out.write(`{\n  "since": ${JSON.stringify(since ?? null)},\n`);
+    out.write(`  "notes": ${JSON.stringify(rangeNotes)},\n  "files": [`);
+  } else for (const note of rangeNotes) out.write(`runrec verify: note: ${note}\n`);
   for (const file of files) {
     const history = histories.get(file.path);
     if (!file.exists) {
