@@ -504,11 +504,11 @@ export async function* gitLines(args: string[], cwd: string): AsyncGenerator<Uin
         child.kill();
       } catch { /* already gone */ }
     }
-    const status = await child.status;
-    const message = (await stderr).trim();
-    if (finished && status.code !== 0) {
-      throw new Error(`git ${args[0]} failed: ${message.split("\n")[0]}`);
-    }
+    await child.status;
+  }
+  const { code } = await child.status;
+  if (code !== 0) {
+    throw new Error(`git ${args[0]} failed: ${(await stderr).trim().split("\n")[0]}`);
   }
 }
 
