@@ -1,7 +1,7 @@
 /**
  * `deno task bench`: runrec's performance targets, each measured against a
  * reference tool in the same run (openssl, sha256sum, `deno run` of an empty
- * script, Python's csv module, raw `O_APPEND` writes).
+ * script, Python's csv module, raw `O_APPEND` writes, `git log -p`).
  *
  * Usage: deno task bench [--quick] [--only NAME[,NAME]]... [--deno PATH]
  *
@@ -19,6 +19,7 @@ import { hashLarge, hashMany } from "./bench/hashing.ts";
 import { emitStartup } from "./bench/emit.ts";
 import { validateLarge } from "./bench/validate.ts";
 import { appendBySize, appendRate } from "./bench/append.ts";
+import { verifyHistoryBench } from "./bench/verify_history.ts";
 
 /**
  * Every benchmark, in the order they run: emit first, on a quiet disk. After the
@@ -32,6 +33,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   validateLarge,
   appendRate,
   appendBySize,
+  verifyHistoryBench,
 ];
 
 const USAGE = `Usage: deno task bench [--quick] [--only NAME[,NAME]]... [--deno PATH]

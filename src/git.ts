@@ -512,19 +512,37 @@ export async function* gitLines(args: string[], cwd: string): AsyncGenerator<Uin
   }
 }
 
+/** What {@linkcode gitRepository} finds. */
+export interface RepositoryFacts {
+  /** Top folder of the work tree. */
+  top: string;
+  /** The commits a shallow clone lacks the parents of (its `shallow` file); empty when complete. */
+  shallow: Set<string>;
+}
+
 /**
- * The commits a shallow clone lacks the parents of (its `shallow` file), or
- * an empty set when the repository is complete.
+ * The git work tree holding `dir` (its top, and the commits whose parents a
+ * shallow clone lacks), or `undefined` outside one; one git call. Throws
+ * {@linkcode InputError} with git's own message and remedy when git refuses
+ * the repository because another user owns it.
  *
  * @example
  * ```ts
- * import { shallowCommits } from "./git.ts";
- * if ((await shallowCommits(".")).size > 0) console.log("a shallow clone");
+ * import { gitRepository } from "./git.ts";
+ * const facts = await gitRepository(".");
+ * if (facts && facts.shallow.size > 0) console.log(`${facts.top} is a shallow clone`);
  * ```
  */
-export async function shallowCommits(cwd: string): Promise<Set<string>> {
-  const { code, stdout } = await runGit(["rev-parse", "--git-path", "shallow"], cwd);
-  if (code !== 0) return new Set();
-  const text = readText(resolve(cwd, textDecoder.decode(stdout).trim())) ?? "";
-  return new Set(text.split("\n").map((line) => line.trim()).filter((line) => line !== ""));
+export async function gitRepository(dir: string): Promise<RepositoryFacts | undefined> {
+  const { code, stdout, stderr } = await runGit(
+    ["rev-parse", "--show-toplevel", "--git-path", "shallow"],
+    dir,
+  );
+  const refused = dubiousOwnership(stderr);
+  if (code !== 0 && refused) throw new InputError(`${dir}: git: ${refused}`);
+  const [top, shallowPath] = textDecoder.decode(stdout).split("\n");
+  if (code !== 0 || !top) return undefined;
+  const text = readText(resolve(dir, shallowPath)) ?? "";
+  const shallow = new Set(text.split("\n").map((line) => line.trim()).filter((l) => l !== ""));
+  return { top, shallow };
 }

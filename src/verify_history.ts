@@ -18,11 +18,11 @@ import { InputError } from "./errors.ts";
 import {
   blobId,
   cleanBlobId,
+  gitRepository,
   gitTopLevel,
   readObjects,
   resolveCommit,
   runGit,
-  shallowCommits,
   treeChanges,
 } from "./git.ts";
 import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log.ts";
@@ -152,9 +152,13 @@ interface Repository {
   prefixes: string[];
   sinceCommit: string;
   base?: string;
-  /** Record files at `base`: path to blob id. */
+  head?: string;
+  /** Record files at `base` (path to blob id) and submodules (path to the commit recorded for it). */
+  tree: Promise<BaseTree>;
+}
+
+interface BaseTree {
   baseFiles: Map<string, string>;
-  /** Submodules at `base`: path to the commit recorded for it. */
   gitlinks: Map<string, string>;
 }
 
@@ -208,37 +212,34 @@ export async function verifyHistories(
 ): Promise<HistoryCheck> {
   const notes: string[] = [];
   const repositories = new Map<string, Repository>();
-  const fileTops = await Promise.all(files.map(async (file) => {
-    const top = await gitTopLevel(dirname(resolve(file)));
-    if (!top) throw new InputError(`${file}: not in a git work tree (--since needs git history)`);
-    return await Deno.realPath(top);
-  }));
   // The repositories the targets are in, first: `since` is theirs.
   for (const target of targets) {
     const absolute = resolve(target);
     const folder = (await Deno.stat(absolute)).isDirectory ? absolute : dirname(absolute);
-    const found = await gitTopLevel(folder);
+    const found = await gitRepository(folder);
     if (!found) {
       throw new InputError(`${target}: not in a git work tree (--since needs git history)`);
     }
-    const top = await Deno.realPath(found);
+    const top = await Deno.realPath(found.top);
     const prefix = gitRelative(top, await Deno.realPath(absolute));
     const known = repositories.get(top);
     if (known) {
       known.prefixes.push(prefix);
       continue;
     }
-    const repository = await startingPoint(top, since, notes);
+    const repository = await startingPoint(top, found.shallow, since, notes);
     repository.prefixes.push(prefix);
     repositories.set(top, repository);
   }
   // Submodules beneath the targets (by the commits recorded for them), and those holding files.
   const nested = new Set<string>();
   for (const repository of repositories.values()) {
-    for (const path of repository.gitlinks.keys()) {
+    for (const path of (await repository.tree).gitlinks.keys()) {
       if (underAny(path, repository.prefixes)) nested.add(join(repository.top, ...path.split("/")));
     }
   }
+  const realFiles = await Promise.all(files.map((f) => Deno.realPath(f)));
+  const fileTops = await Promise.all(realFiles.map((file) => repositoryOf(file, repositories)));
   for (const top of fileTops) if (!repositories.has(top)) nested.add(top);
   for (const top of [...nested].sort((a, b) => a.length - b.length)) {
     if (repositories.has(top)) continue;
@@ -249,12 +250,12 @@ export async function verifyHistories(
   }
 
   const histories = new Map<string, HistoryResult>();
-  const present = new Set(await Promise.all(files.map((f) => Deno.realPath(f))));
+  const present = new Set(realFiles);
   const gone: string[] = [];
   for (const repository of repositories.values()) {
     const mine = files.filter((_, i) => fileTops[i] === repository.top);
     const followed = await checkRepository(repository, since, mine, histories);
-    for (const path of repository.baseFiles.keys()) {
+    for (const path of (await repository.tree).baseFiles.keys()) {
       const absolute = join(repository.top, ...path.split("/"));
       if (
         underAny(path, repository.prefixes) && !present.has(absolute) && !followed.has(path) &&
@@ -281,6 +282,25 @@ export async function verifyHistory(path: string, since: string): Promise<Histor
   return { ...result, notes: [...notes, ...result.notes] };
 }
 
+/**
+ * The top of the repository holding `file` (a real path): the nearest folder
+ * above it with a `.git` (a submodule's), else the known repository it is
+ * in. Found in the file system, not by running git once per file.
+ */
+async function repositoryOf(file: string, known: Map<string, Repository>): Promise<string> {
+  for (let dir = dirname(file);; dir = dirname(dir)) {
+    if (known.has(dir)) return dir;
+    const hasGit = await Deno.lstat(join(dir, ".git")).then(() => true, () => false);
+    if (hasGit) {
+      const top = await gitTopLevel(dir);
+      if (top) return await Deno.realPath(top);
+    }
+    if (dirname(dir) === dir) {
+      throw new InputError(`${file}: not in a git work tree (--since needs git history)`);
+    }
+  }
+}
+
 /** `path` relative to `top`, `/`-separated; an InputError when it is outside. */
 function gitRelative(top: string, path: string): string {
   const relativePath = relative(top, path).split(sep).join("/");
@@ -304,11 +324,15 @@ function short(id: string): string {
  * first-parent commit of HEAD's history that `since` contains. A shallow
  * clone that lacks part of that history is completed first, or refused.
  */
-async function startingPoint(top: string, since: string, notes: string[]): Promise<Repository> {
-  let shallow = await shallowCommits(top);
+async function startingPoint(
+  top: string,
+  shallow: Set<string>,
+  since: string,
+  notes: string[],
+): Promise<Repository> {
   let sinceCommit = await resolveCommit(since, top);
   if (!sinceCommit && shallow.size > 0 && await deepen(top, notes)) {
-    shallow = new Set();
+    shallow.clear();
     sinceCommit = await resolveCommit(since, top);
   }
   if (!sinceCommit) {
@@ -328,7 +352,7 @@ async function startingPoint(top: string, since: string, notes: string[]): Promi
     );
   }
   const oldest = walk[0];
-  const head = await resolveCommit("HEAD", top);
+  const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
   // With no commit of HEAD's first-parent chain outside `since`, HEAD itself is where they meet.
   const base = oldest ? oldest.parents[0] : head;
   if (base !== sinceCommit) {
@@ -345,7 +369,7 @@ async function startingPoint(top: string, since: string, notes: string[]): Promi
           `branch left it): checked from their merge base ${short(base)}`,
     );
   }
-  return { top, prefixes: [], sinceCommit, base, ...await treeAt(base, top) };
+  return { top, prefixes: [], sinceCommit, base, head, tree: treeAt(base, top) };
 }
 
 const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +
@@ -394,7 +418,7 @@ async function deepen(top: string, notes: string[]): Promise<boolean> {
 async function treeAt(
   base: string | undefined,
   top: string,
-): Promise<{ baseFiles: Map<string, string>; gitlinks: Map<string, string> }> {
+): Promise<BaseTree> {
   const baseFiles = new Map<string, string>();
   const gitlinks = new Map<string, string>();
   if (!base) return { baseFiles, gitlinks };
@@ -426,7 +450,7 @@ async function submodule(
   const parent = outer.filter((r) => top.startsWith(`${r.top}/`))
     .sort((a, b) => b.top.length - a.top.length)[0];
   const path = parent ? gitRelative(parent.top, top) : top;
-  const recorded = parent?.gitlinks.get(path);
+  const recorded = (await parent?.tree)?.gitlinks.get(path);
   let base: string | undefined;
   if (recorded) {
     base = await resolveCommit(recorded, top);
@@ -454,7 +478,7 @@ async function submodule(
     else if (top.startsWith(`${real}/`)) prefixes.push("");
   }
   const walk = base ? await firstParentWalk(base, top) : [];
-  const shallow = await shallowCommits(top);
+  const shallow = (await gitRepository(top))?.shallow ?? new Set();
   const cut = walk.find((c) => shallow.has(c.id));
   if (cut) {
     throw new InputError(
@@ -462,7 +486,9 @@ async function submodule(
         SHALLOW_REMEDY,
     );
   }
-  return { top, prefixes, sinceCommit: base ?? "", base, ...await treeAt(base, top) };
+  const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
+  const tree = await treeAt(base, top);
+  return { top, prefixes, sinceCommit: base ?? "", base, head, tree: Promise.resolve(tree) };
 }
 
 /**
@@ -476,10 +502,13 @@ async function checkRepository(
   files: string[],
   histories: Map<string, HistoryResult>,
 ): Promise<Set<string>> {
-  const { top, base } = repository;
+  const { top, base, head } = repository;
   const alive = new Map<string, Track>();
   const deleted = new Map<string, Track>();
-  for (const [path, blob] of repository.baseFiles) {
+  // git log starts before the tree at `base` is read: the two run at once.
+  const log = head && head !== base ? recordFileLog(top, base, RECORD_PATHSPEC) : undefined;
+  const first = log?.next();
+  for (const [path, blob] of (await repository.tree).baseFiles) {
     alive.set(path, {
       pathAtBase: path,
       existedAtBase: true,
@@ -493,10 +522,9 @@ async function checkRepository(
       checks: [],
     });
   }
-  const head = await resolveCommit("HEAD", top);
-  if (head && head !== base) {
-    for await (const commit of recordFileLog(top, base, RECORD_PATHSPEC)) {
-      applyCommit(commit, alive, deleted, since);
+  if (log && first) {
+    for (let next = await first; !next.done; next = await log.next()) {
+      applyCommit(next.value, alive, deleted, since);
     }
   }
   const tracks = [...new Set([...alive.values(), ...deleted.values()])];
