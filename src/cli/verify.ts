@@ -33,20 +33,28 @@ Targets as for validate. For each record file:
     identical lines, as a union merge of the same record leaves, are said so).
 With --since GIT-REV, also K-APPEND-1: the version of the file at GIT-REV,
 at every first-parent commit in GIT-REV..HEAD that changed it, and in the
-working tree, each has the one before as a byte-for-byte prefix. A merge
-that merge=union made (the first parent's lines in order, plus checksummed
-records from the other parent) is accepted. A file whose deliverable folder
-was renamed is checked against its old path's history (git's rename
-detection, else the DeliverableID of the folder name). A file that did not
-exist at GIT-REV is checked from its first version; one that GIT-REV has
-under a target and the working tree lacks (deleted, not renamed) fails.
+working tree, each has the one before as a byte-for-byte prefix. One
+git log -p reads the range's diffs; a diff adding lines only at the end is
+an append, any other is compared byte for byte. A merge that merge=union
+made (the first parent's lines in order, plus checksummed records from the
+other parent) is accepted. A file whose deliverable folder was renamed is
+checked against its old path's history (git's rename detection, else the
+DeliverableID of the folder name). A file that did not exist at GIT-REV is
+checked from its first version; one that GIT-REV has under a target and the
+working tree lacks (deleted, not renamed) fails. When HEAD does not contain
+GIT-REV (a branch behind its base) or GIT-REV is off HEAD's first-parent
+chain (a merged branch), the check starts where that chain meets it, and
+says so. A shallow clone lacking the history is completed from a remote on
+this machine, else refused (exit 2: git fetch --unshallow, or fetch-depth: 0
+in actions/checkout). Record files in a submodule are checked in its own
+history, from the commit GIT-REV records for it.
 The first offending commit and the first differing line are named. --since
 runs git, so the sandboxed build (no permission to run programs) stops with
 an error.
 
 Options:
   --since GIT-REV  also check that the file only grew since this revision
-  --json           print one JSON document: {since, files: [{path, exists, problems,
+  --json           print one JSON document: {since, notes, files: [{path, exists, problems,
                    records, errors, warnings, duplicates, history, ok}], gone,
                    spooled, pendingRuns, ok}; gone: record files GIT-REV has that
                    are missing now; spooled: per record file, records still in the
@@ -60,8 +68,9 @@ not finished (runrec finish, or runrec reap). Neither fails the check.
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, history rewritten, record file gone); 2 usage error,
-missing target, unreadable file, unknown GIT-REV, not in a git work tree, git
-not runnable.
+missing target, unreadable file, unknown GIT-REV, not in a git work tree, a
+shallow clone lacking the history, a repository git refuses (another user's),
+git not runnable.
 
 Example:
   runrec verify PKG-01_Alpha/1_Working/DEL-01-02_Spec
