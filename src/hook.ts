@@ -254,7 +254,10 @@ function givenState(value: string, option: string): { state: string; problem?: s
   const state = LIFECYCLE_STATES.find((s) => s === value.trim().toUpperCase());
   if (state) return { state };
   if (value === TBD) return { state: TBD };
-  return { state: TBD, problem: `${option} ${JSON.stringify(value)} is not a lifecycle state: TBD` };
+  return {
+    state: TBD,
+    problem: `${option} ${JSON.stringify(value)} is not a lifecycle state: TBD`,
+  };
 }
 
 /** Records are committed: notes name paths relative to the deliverable, not this machine's. */
