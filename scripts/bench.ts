@@ -1,7 +1,7 @@
 /**
  * `deno task bench`: runrec's performance targets, each measured against a
  * reference tool in the same run (openssl, sha256sum, `deno run` of an empty
- * script, Python's csv module, raw `O_APPEND` writes).
+ * script, Python's csv module, raw `O_APPEND` writes, `git log -p`).
  *
  * Usage: deno task bench [--quick] [--only NAME[,NAME]]... [--deno PATH]
  *
@@ -20,6 +20,7 @@ import { emitStartup } from "./bench/emit.ts";
 import { installedEmit } from "./bench/installed.ts";
 import { validateLarge } from "./bench/validate.ts";
 import { appendBySize, appendRate } from "./bench/append.ts";
+import { verifyHistoryBench } from "./bench/verify_history.ts";
 
 /**
  * Every benchmark, in the order they run: emit (and the installed command's) first, on a quiet disk. After the
@@ -34,6 +35,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   validateLarge,
   appendRate,
   appendBySize,
+  verifyHistoryBench,
 ];
 
 const USAGE = `Usage: deno task bench [--quick] [--only NAME[,NAME]]... [--deno PATH]

@@ -6,7 +6,8 @@
  * @module
  */
 import { folderEntries, type ListFolder } from "./deliverable.ts";
-import { dirname, join, resolve } from "./path.ts";
+import { InputError } from "./errors.ts";
+import { basename, dirname, join, resolve } from "./path.ts";
 
 /** Output of one git call. */
 export interface GitResult {
@@ -72,29 +73,74 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** The git folders of the work tree holding `dir`: its own, and the common one. */
+/** The git folder a `.git` file (`gitdir: <path>`) in `folder` points at, or `undefined`. */
+function gitFileTarget(dotGit: string, folder: string): string | undefined {
+  const target = /^gitdir:\s*(.+?)\s*$/m.exec(readText(dotGit) ?? "")?.[1];
+  return target ? resolve(folder, target) : undefined;
+}
+
+/** The folder git itself names for a git folder: its own, and the common one (linked work trees). */
+function withCommonDir(gitDir: string, list: ListFolder): { gitDir: string; commonDir: string } {
+  const common = list(gitDir).has("commondir")
+    ? readText(join(gitDir, "commondir"))?.trim()
+    : undefined;
+  return { gitDir, commonDir: common ? resolve(gitDir, common) : gitDir };
+}
+
+/** `$GIT_DIR` as git reads it (relative to the working folder), or `undefined` when unset. */
+function gitDirFromEnvironment(): string | undefined {
+  try {
+    const value = Deno.env.get("GIT_DIR");
+    return value ? resolve(value) : undefined;
+  } catch {
+    return undefined; // no permission to read it: as before, the folders decide
+  }
+}
+
+/**
+ * `dir` with symbolic links resolved, as git sees its working folder; for a
+ * missing `dir`, its nearest existing ancestor's real path with the rest.
+ */
+function realFolder(dir: string): string {
+  const absolute = resolve(dir);
+  for (let current = absolute, rest = "";;) {
+    try {
+      return join(Deno.realPathSync(current), rest);
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return absolute;
+      rest = join(basename(current), rest);
+      current = parent;
+    }
+  }
+}
+
+/**
+ * The git folders of the work tree holding `dir`: its own, and the common
+ * one. As git finds them: `$GIT_DIR` when set (whatever `dir` is), else the
+ * nearest `.git` above `dir`'s real path (symbolic links resolved, as the
+ * working folder git starts in).
+ */
 function findGitDirs(
   dir: string,
   list: ListFolder,
 ): { gitDir: string; commonDir: string } | undefined {
-  for (let current = resolve(dir);;) {
+  const fromEnvironment = gitDirFromEnvironment();
+  if (fromEnvironment) {
+    // GIT_DIR may name a git folder or a `.git` file pointing at one.
+    const gitDir = gitFileTarget(fromEnvironment, dirname(fromEnvironment)) ?? fromEnvironment;
+    return gitDir ? withCommonDir(gitDir, list) : undefined;
+  }
+  for (let current = realFolder(dir);;) {
     const dotGit = join(current, ".git");
     const kind = list(current).get(".git"); // a listing: no thrown NotFound
-    let gitDir: string | undefined;
-    if (kind === "folder") {
-      gitDir = dotGit;
-    } else if (kind === "file") {
-      // A linked work tree or a submodule: `gitdir: <path>`, relative to this folder.
-      const target = /^gitdir:\s*(.+?)\s*$/m.exec(readText(dotGit) ?? "")?.[1];
-      if (target) gitDir = resolve(current, target);
-    }
-    if (gitDir) {
-      // Only linked work trees have a `commondir`.
-      const common = list(gitDir).has("commondir")
-        ? readText(join(gitDir, "commondir"))?.trim()
-        : undefined;
-      return { gitDir, commonDir: common ? resolve(gitDir, common) : gitDir };
-    }
+    // A `.git` file: a linked work tree or a submodule (`gitdir: <path>`, relative to this folder).
+    const gitDir = kind === "folder"
+      ? dotGit
+      : kind === "file"
+      ? gitFileTarget(dotGit, current)
+      : undefined;
+    if (gitDir) return withCommonDir(gitDir, list);
     const parent = dirname(current);
     if (parent === current) return undefined;
     current = parent;
@@ -134,8 +180,11 @@ function readRef(
  * `HEAD` is an id (detached) or `ref: refs/heads/x`, whose id is in
  * `refs/heads/x` or in `packed-refs`. Repositories whose refs are not files
  * (the `reftable` format) are asked through `git rev-parse` (`""` in the
- * sandboxed build, which may not start it). Environment variables such as
- * `GIT_DIR` are not consulted. `list` lists folders (a test may pass its own).
+ * sandboxed build, which may not start it). As git does, `$GIT_DIR` names
+ * the repository when set, and the search starts from `dir`'s real path (a
+ * deliverable reached through a symbolic link has its target's HEAD).
+ * `$GIT_WORK_TREE` changes no HEAD. `list` lists folders (a test may pass
+ * its own).
  *
  * @example
  * ```ts
@@ -230,7 +279,19 @@ export async function runGit(
 const textDecoder = new TextDecoder();
 
 /**
+ * git's own message when it refuses a repository that another user owns
+ * ("detected dubious ownership"), with its remedy, as one line; else `undefined`.
+ */
+function dubiousOwnership(stderr: string): string | undefined {
+  if (!stderr.includes("dubious ownership")) return undefined;
+  return stderr.split("\n").map((line) => line.trim()).filter((line) => line !== "")
+    .join(" ").replace(/^fatal: /, "");
+}
+
+/**
  * The top folder of the git work tree holding `dir`, or `undefined` outside one.
+ * Throws {@linkcode InputError} with git's own message and remedy when git
+ * refuses the repository because another user owns it.
  *
  * @example
  * ```ts
@@ -239,7 +300,9 @@ const textDecoder = new TextDecoder();
  * ```
  */
 export async function gitTopLevel(dir: string): Promise<string | undefined> {
-  const { code, stdout } = await runGit(["rev-parse", "--show-toplevel"], dir);
+  const { code, stdout, stderr } = await runGit(["rev-parse", "--show-toplevel"], dir);
+  const refused = dubiousOwnership(stderr);
+  if (code !== 0 && refused) throw new InputError(`${dir}: git: ${refused}`);
   const top = textDecoder.decode(stdout).replace(/\n$/, "");
   return code === 0 && top !== "" ? top : undefined;
 }
@@ -261,55 +324,6 @@ export async function resolveCommit(rev: string, cwd: string): Promise<string | 
   );
   const id = textDecoder.decode(stdout).trim();
   return code === 0 && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id) ? id : undefined;
-}
-
-/** One commit of {@linkcode firstParentCommits}. */
-export interface CommitInfo {
-  /** Full commit id. */
-  id: string;
-  /** Full ids of its parents, first parent first. */
-  parents: string[];
-  /** First line of its message. */
-  subject: string;
-}
-
-/**
- * The commits in `since..until` along first-parent history that changed
- * `path` (relative to the top of the work tree, `/`-separated), oldest first.
- * A merge counts when it changed the file relative to its first parent.
- *
- * @example
- * ```ts
- * import { firstParentCommits } from "./git.ts";
- * for (const c of await firstParentCommits("HEAD~5", "DEL-01-02_X/RunRecords.csv", ".")) {
- *   console.log(c.id.slice(0, 7), c.subject);
- * }
- * ```
- */
-export async function firstParentCommits(
-  since: string,
-  path: string,
-  cwd: string,
-  until = "HEAD",
-): Promise<CommitInfo[]> {
-  const { code, stdout, stderr } = await runGit(
-    [
-      "log",
-      "-z",
-      "--first-parent",
-      "--reverse",
-      "--format=%H%x1f%P%x1f%s",
-      `${since}..${until}`,
-      "--",
-      `:(literal)${path}`,
-    ],
-    cwd,
-  );
-  if (code !== 0) throw new Error(`git log failed: ${stderr.split("\n")[0]}`);
-  return textDecoder.decode(stdout).split("\0").filter((r) => r.trim() !== "").map((record) => {
-    const [id, parents, subject] = record.replace(/^\n/, "").split("\x1f");
-    return { id, parents: parents === "" ? [] : parents.split(" "), subject: subject ?? "" };
-  });
 }
 
 /** One file added, deleted or renamed between two trees, as {@linkcode treeChanges} reports it. */
@@ -398,38 +412,137 @@ export async function blobId(bytes: Uint8Array, cwd: string): Promise<string> {
 }
 
 /**
- * Whether commit `commit` holds `path` (relative to the top of the work tree).
+ * The objects `specs` name (object ids, or `rev:path`), read by one
+ * `git cat-file --batch`, in order; `undefined` for one git does not have.
+ * Raw bytes: no text conversion. Specs must not hold a line break.
  *
  * @example
  * ```ts
- * import { hasFile } from "./git.ts";
- * console.log(await hasFile("HEAD", "DEL-01-02_X/RunRecords.csv", "."));
- * ```
- */
-export async function hasFile(commit: string, path: string, cwd: string): Promise<boolean> {
-  return (await runGit(["cat-file", "-e", `${commit}:${path}`], cwd)).code === 0;
-}
-
-/**
- * The bytes of `path` (relative to the top of the work tree) as committed in
- * `commit`, or `undefined` when the file is not in that commit. Raw blob
- * bytes: no text conversion, no line-end filters.
- *
- * @example
- * ```ts
- * import { fileAtCommit } from "./git.ts";
- * const bytes = await fileAtCommit("HEAD", "DEL-01-02_X/RunRecords.csv", ".");
+ * import { readObjects } from "./git.ts";
+ * const [bytes] = await readObjects(["HEAD:README.md"], ".");
  * console.log(bytes?.length ?? "not in HEAD");
  * ```
  */
-export async function fileAtCommit(
-  commit: string,
-  path: string,
+export async function readObjects(
+  specs: string[],
   cwd: string,
-): Promise<Uint8Array | undefined> {
-  if (!(await hasFile(commit, path, cwd))) return undefined;
-  const spec = `${commit}:${path}`;
-  const { code, stdout, stderr } = await runGit(["cat-file", "blob", spec], cwd);
-  if (code !== 0) throw new Error(`git cat-file ${spec} failed: ${stderr.split("\n")[0]}`);
-  return stdout;
+): Promise<(Uint8Array | undefined)[]> {
+  if (specs.length === 0) return [];
+  const input = new TextEncoder().encode(specs.map((spec) => `${spec}\n`).join(""));
+  const { code, stdout, stderr } = await runGit(["cat-file", "--batch"], cwd, input);
+  if (code !== 0) throw new Error(`git cat-file --batch failed: ${stderr.split("\n")[0]}`);
+  const objects: (Uint8Array | undefined)[] = [];
+  let at = 0;
+  for (const _ of specs) {
+    const end = stdout.indexOf(10, at);
+    const header = textDecoder.decode(stdout.subarray(at, end));
+    at = end + 1;
+    // `<id> <type> <size>`, then the content and a newline; or `<spec> missing` (or ambiguous).
+    const size = /^[0-9a-f]+ \S+ (\d+)$/.exec(header)?.[1];
+    if (size === undefined) {
+      objects.push(undefined);
+      continue;
+    }
+    objects.push(stdout.subarray(at, at + Number(size)));
+    at += Number(size) + 1;
+  }
+  return objects;
+}
+
+/**
+ * The lines git prints for `args` in `cwd`, as raw bytes without their
+ * `\n`, while git runs: memory follows the longest line, not the output.
+ * Throws when git exits non-zero (after the lines), with its first line of
+ * standard error.
+ *
+ * @example
+ * ```ts
+ * import { gitLines } from "./git.ts";
+ * for await (const line of gitLines(["log", "--format=%H"], ".")) console.log(line.length);
+ * ```
+ */
+export async function* gitLines(args: string[], cwd: string): AsyncGenerator<Uint8Array> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("git", {
+      args,
+      cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+    }).spawn();
+  } catch (e) {
+    // The same one-line reasons as runGit gives.
+    await runGit(["--version"], cwd);
+    throw e;
+  }
+  const stderr = new Response(child.stderr).text();
+  let finished = false;
+  try {
+    let pending = new Uint8Array(0);
+    for await (const chunk of child.stdout) {
+      let data = chunk;
+      if (pending.length > 0) {
+        data = new Uint8Array(pending.length + chunk.length);
+        data.set(pending);
+        data.set(chunk, pending.length);
+      }
+      let start = 0;
+      for (let end = data.indexOf(10); end >= 0; end = data.indexOf(10, start)) {
+        yield data.subarray(start, end);
+        start = end + 1;
+      }
+      pending = data.slice(start);
+    }
+    if (pending.length > 0) yield pending;
+    finished = true;
+  } finally {
+    // A consumer that stops early must not leave git running.
+    if (!finished) {
+      try {
+        child.kill();
+      } catch { /* already gone */ }
+    }
+    await child.status;
+  }
+  const { code } = await child.status;
+  if (code !== 0) {
+    throw new Error(`git ${args[0]} failed: ${(await stderr).trim().split("\n")[0]}`);
+  }
+}
+
+/** What {@linkcode gitRepository} finds. */
+export interface RepositoryFacts {
+  /** Top folder of the work tree. */
+  top: string;
+  /** The commits a shallow clone lacks the parents of (its `shallow` file); empty when complete. */
+  shallow: Set<string>;
+}
+
+/**
+ * The git work tree holding `dir` (its top, and the commits whose parents a
+ * shallow clone lacks), or `undefined` outside one; one git call. Throws
+ * {@linkcode InputError} with git's own message and remedy when git refuses
+ * the repository because another user owns it.
+ *
+ * @example
+ * ```ts
+ * import { gitRepository } from "./git.ts";
+ * const facts = await gitRepository(".");
+ * if (facts && facts.shallow.size > 0) console.log(`${facts.top} is a shallow clone`);
+ * ```
+ */
+export async function gitRepository(dir: string): Promise<RepositoryFacts | undefined> {
+  const { code, stdout, stderr } = await runGit(
+    ["rev-parse", "--show-toplevel", "--git-path", "shallow"],
+    dir,
+  );
+  const refused = dubiousOwnership(stderr);
+  if (code !== 0 && refused) throw new InputError(`${dir}: git: ${refused}`);
+  const [top, shallowPath] = textDecoder.decode(stdout).split("\n");
+  if (code !== 0 || !top) return undefined;
+  const text = readText(resolve(dir, shallowPath)) ?? "";
+  const shallow = new Set(text.split("\n").map((line) => line.trim()).filter((l) => l !== ""));
+  return { top, shallow };
 }

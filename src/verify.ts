@@ -22,9 +22,10 @@ export {
   verifyRecordFile,
 } from "./verify_file.ts";
 export {
+  type HistoryCheck,
   type HistoryFailure,
   type HistoryResult,
-  recordFilesAtRevision,
   type Rename,
+  verifyHistories,
   verifyHistory,
 } from "./verify_history.ts";

@@ -114,7 +114,8 @@ class RunIdHashSet {
  * Checks one record file, streaming it: the header, every line's checksum,
  * the schema of every record, and duplicate RunIDs (naming both lines, and
  * saying so when the two lines are identical, as a union merge of the same
- * record leaves them). Each problem goes to `onProblem` as it is found;
+ * record leaves them, and else naming both runs and why it happens: two
+ * clones recording runs in the same minute). Each problem goes to `onProblem` as it is found;
  * duplicates and re-examined torn lines come after the first pass.
  *
  * A line the reader calls torn but that ends in a complete 64-hex checksum
@@ -182,14 +183,15 @@ async function confirmDuplicates(
   path: string,
   candidates: Set<string>,
 ): Promise<IntegrityProblem[]> {
-  const seen = new Map<string, { line: number; checksum: string }>();
+  const seen = new Map<string, { line: number; checksum: string; who: string }>();
   const problems: IntegrityProblem[] = [];
   for await (const event of readRecords(path)) {
     if (event.kind !== "record" || !candidates.has(event.record.RunID)) continue;
-    const { RunID: id, RecordChecksum: checksum } = event.record;
+    const { RunID: id, RecordChecksum: checksum, AgentName, RunTimestamp } = event.record;
+    const who = `${AgentName} at ${RunTimestamp}`;
     const first = seen.get(id);
     if (!first) {
-      seen.set(id, { line: event.line, checksum });
+      seen.set(id, { line: event.line, checksum, who });
       continue;
     }
     problems.push({
@@ -199,8 +201,11 @@ async function confirmDuplicates(
       field: "RunID",
       message: `RunID ${id} is already on line ${first.line}` +
         (first.checksum === checksum
-          ? " (identical line: the same record was appended or merged twice)"
-          : " (a different record)"),
+          ? " (identical line: the same record was appended or merged twice; " +
+            "the record is intact, nothing to repair)"
+          : ` (a different record: line ${first.line} ${first.who}, line ${event.line} ${who}; ` +
+            "two clones recorded runs of this deliverable in the same minute on different " +
+            "branches, SCHEMA.md 3.3; both records are intact, nothing to repair)"),
     });
   }
   return problems;

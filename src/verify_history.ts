@@ -4,6 +4,13 @@
  * before as a byte-for-byte prefix, following the file across renames of its
  * deliverable folder.
  *
+ * One `git log -p` per repository streams the range's diffs of record files
+ * (`history_log.ts`); a diff that adds lines only at the end is an append.
+ * Only a diff that does not prove one has its two versions read whole and
+ * compared byte for byte (`append_only.ts`), which also accepts what
+ * `merge=union` makes of a merge. So the cost follows the bytes the history
+ * changed, not the size of every version.
+ *
  * @module
  */
 import { prefixProblem, unionMergeLines } from "./append_only.ts";
@@ -11,20 +18,22 @@ import { InputError } from "./errors.ts";
 import {
   blobId,
   cleanBlobId,
-  type CommitInfo,
-  fileAtCommit,
-  firstParentCommits,
+  gitRepository,
   gitTopLevel,
-  hasFile,
+  readObjects,
   resolveCommit,
   runGit,
   treeChanges,
 } from "./git.ts";
+import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log.ts";
 import { dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 
 const RECORD_FILE = "RunRecords.csv";
+const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
 const WORKING_TREE = "working tree";
+/** Versions read whole at once, at most: bounds memory when many diffs need their bytes. */
+const BATCH = 64;
 
 /** Where K-APPEND-1 first fails. */
 export interface HistoryFailure {
@@ -52,25 +61,31 @@ export interface Rename {
   to: string;
 }
 
-/** What {@linkcode verifyHistory} found for one file. */
+/** What {@linkcode verifyHistories} found for one file. */
 export interface HistoryResult {
   /** The revision as given. */
   since: string;
-  /** The commit it names. */
+  /** The commit it names (in a submodule: the commit the revision records for it). */
   sinceCommit: string;
-  /** The top folder of the git work tree, symbolic links resolved. */
+  /**
+   * The commit the check starts from: `sinceCommit`, or where HEAD's
+   * first-parent history meets it (a branch behind its base, a revision off
+   * that chain); `null` when they share no history.
+   */
+  base: string | null;
+  /** The top folder of the git work tree (the submodule's, for a file in one), symbolic links resolved. */
   workTree: string;
   /** Path of the file relative to the top of the work tree, `/`-separated. */
   gitPath: string;
-  /** Its path at `since`, or where its history starts: `gitPath` unless it was renamed. */
+  /** Its path at `base`, or where its history starts: `gitPath` unless it was renamed. */
   pathAtSince: string;
-  /** Whether the file existed at `since`. */
+  /** Whether the file existed at `base`. */
   existedAtSince: boolean;
   /** Renames followed, oldest first. */
   renames: Rename[];
-  /** Commits in `since..HEAD` (first-parent) that changed the file, oldest first. */
+  /** Commits in `base..HEAD` (first-parent) that changed the file, oldest first. */
   commits: string[];
-  /** Versions compared: the one at `since`, each commit's, the working tree's. */
+  /** Versions compared: the one at `base`, each commit's, the working tree's. */
   versionsCompared: number;
   /** `undefined` when every later version extends every earlier one. */
   failure?: HistoryFailure;
@@ -78,60 +93,77 @@ export interface HistoryResult {
   notes: string[];
 }
 
-/** One version of the file in the chain being compared. */
-interface Version {
-  /** A commit id, or `"working tree"`. */
-  label: string;
-  /** The file's path in it. */
-  path: string;
-  bytes: Uint8Array;
+/** What {@linkcode verifyHistories} found. */
+export interface HistoryCheck {
+  /** Per record file, keyed by the path as given. */
+  histories: Map<string, HistoryResult>;
+  /**
+   * Record files the starting commit holds under a target and the work tree
+   * lacks (not followed by a rename): deleted, and every record with them.
+   * Absolute paths.
+   */
+  gone: string[];
+  /** Notes about the range itself (where it starts and why, history fetched), once each. */
+  notes: string[];
 }
 
-/** A commit of the file's history, with the path the file has there. */
-interface Step {
-  commit: CommitInfo;
-  path: string;
+/** The first line of a commit, as failures name it. */
+interface CommitInfo {
+  id: string;
+  parents: string[];
+  subject: string;
 }
 
-/**
- * The record files (`RunRecords.csv`) that revision `since` holds at or
- * beneath `target` (a file or a folder), as absolute paths of the work tree:
- * the ones a check of K-APPEND-1 must still find. A record file the revision
- * has and the work tree lacks was deleted or moved, and every record in it
- * with it.
- *
- * Throws {@linkcode InputError} when `target` is not in a git work tree or
- * `since` names no commit.
- *
- * @example
- * ```ts
- * import { recordFilesAtRevision } from "./verify_history.ts";
- * const paths = await recordFilesAtRevision("examples", "HEAD~1");
- * ```
- */
-export async function recordFilesAtRevision(target: string, since: string): Promise<string[]> {
-  const absolute = resolve(target);
-  const folder = (await Deno.stat(absolute)).isDirectory ? absolute : dirname(absolute);
-  const top = await gitTopLevel(folder);
-  if (!top) throw new InputError(`${target}: not in a git work tree (--since needs git history)`);
-  const sinceCommit = await resolveCommit(since, top);
-  if (!sinceCommit) {
-    throw new InputError(`--since: unknown revision ${JSON.stringify(since)} in ${top}`);
+/** A comparison of two versions left to their bytes, or a deletion. */
+type Check =
+  | {
+    kind: "bytes";
+    commit: CommitInfo;
+    previous: string;
+    previousPath: string;
+    oldBlob: string;
+    newBlob: string;
+    /** `parent:path` of the merge's other parents, for the merge=union rule. */
+    otherParents: string[];
   }
-  const realTop = await Deno.realPath(top);
-  const gitPath = relative(realTop, await Deno.realPath(absolute)).split(sep).join("/");
-  const { code, stdout, stderr } = await runGit(
-    ["ls-tree", "-r", "-z", "--name-only", "--full-tree", sinceCommit, "--", gitPath || "."],
-    top,
-  );
-  if (code !== 0) throw new Error(`git ls-tree failed: ${stderr.split("\n")[0]}`);
-  return new TextDecoder().decode(stdout).split("\0")
-    .filter(isRecordFile)
-    .map((path) => join(realTop, ...path.split("/")));
+  | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string };
+
+/** One record file's history, followed forward from the starting commit. */
+interface Track {
+  pathAtBase: string;
+  existedAtBase: boolean;
+  /** Its path now, and the blob and commit of its latest version. */
+  path: string;
+  blob: string;
+  label: string;
+  renames: Rename[];
+  commits: string[];
+  versions: number;
+  notes: string[];
+  checks: Check[];
+  failure?: HistoryFailure;
+}
+
+/** A git repository the check covers: one a target is in, or a submodule beneath one. */
+interface Repository {
+  /** Top of its work tree, symbolic links resolved. */
+  top: string;
+  /** Paths of the targets in it, relative to `top` (`""`: all of it). */
+  prefixes: string[];
+  sinceCommit: string;
+  base?: string;
+  head?: string;
+  /** Record files at `base` (path to blob id) and submodules (path to the commit recorded for it). */
+  tree: Promise<BaseTree>;
+}
+
+interface BaseTree {
+  baseFiles: Map<string, string>;
+  gitlinks: Map<string, string>;
 }
 
 /**
- * Checks K-APPEND-1 for one record file against git: the version at `since`,
+ * Checks K-APPEND-1 for record files against git: the version at `since`,
  * the version of every first-parent commit in `since..HEAD` that changed the
  * file, and the working tree's, each must have the one before as a
  * byte-for-byte prefix. When the file did not exist at `since`, the chain
@@ -141,18 +173,101 @@ export async function recordFilesAtRevision(target: string, since: string): Prom
  * and every other line a record with a valid checksum taken from another
  * parent's version (a note says so).
  *
- * Where the file first appears under its path in a commit (or in the working
- * tree), the record file it was renamed from is followed: the one git's
- * rename detection names (unless the two folders name different
- * DeliverableIDs), else the one record file deleted there whose deliverable
- * folder has the same DeliverableID (`DEL-XX-YY_Label`). So a
- * folder renamed with its records rewritten fails, as the rewrite would
- * without the rename. The working tree's version is compared as git would
- * commit it: line ends converted back when git converts them
- * (`core.autocrlf`, `eol` attributes).
+ * Where HEAD does not contain `since` (a branch behind its base), or
+ * `since` is off HEAD's first-parent chain (a merged side branch), the
+ * check starts where that chain meets it, and a note says so. A shallow
+ * clone whose history since `since` is cut is completed from its remote
+ * when that remote is on this machine, else the check stops with an
+ * {@linkcode InputError} saying how to fetch it. A record file in a
+ * submodule is checked in the submodule's own history, from the commit
+ * `since` records for it.
  *
- * Throws {@linkcode InputError} when `since` names no commit or the file is
- * not in a git work tree, and `GitUnavailableError` when git cannot run.
+ * Where a file first appears under its path, the record file it was renamed
+ * from is followed: the one git's rename detection names (unless the two
+ * folders name different DeliverableIDs), else the one record file deleted
+ * there whose deliverable folder has the same DeliverableID. The working
+ * tree's version is compared as git would commit it: line ends converted
+ * back when git converts them (`core.autocrlf`, `eol` attributes).
+ *
+ * `targets` are the folders or files asked about (record files the
+ * starting commit has beneath them and the work tree lacks are `gone`);
+ * `files` are the record files present.
+ *
+ * Throws {@linkcode InputError} when `since` names no commit, a target is
+ * not in a git work tree, or git refuses the repository (another user owns
+ * it); `GitUnavailableError` when git cannot run.
+ *
+ * @example
+ * ```ts
+ * import { verifyHistories } from "./verify_history.ts";
+ * const file = "DEL-01-02_X/RunRecords.csv";
+ * const { histories, gone } = await verifyHistories(["DEL-01-02_X"], [file], "origin/main");
+ * if (histories.get(file)?.failure || gone.length > 0) Deno.exitCode = 1;
+ * ```
+ */
+export async function verifyHistories(
+  targets: string[],
+  files: string[],
+  since: string,
+): Promise<HistoryCheck> {
+  const notes: string[] = [];
+  const repositories = new Map<string, Repository>();
+  // The repositories the targets are in, first: `since` is theirs.
+  for (const target of targets) {
+    const absolute = resolve(target);
+    const folder = (await Deno.stat(absolute)).isDirectory ? absolute : dirname(absolute);
+    const found = await gitRepository(folder);
+    if (!found) {
+      throw new InputError(`${target}: not in a git work tree (--since needs git history)`);
+    }
+    const top = await Deno.realPath(found.top);
+    const prefix = gitRelative(top, await Deno.realPath(absolute));
+    const known = repositories.get(top);
+    if (known) {
+      known.prefixes.push(prefix);
+      continue;
+    }
+    const repository = await startingPoint(top, found.shallow, since, notes);
+    repository.prefixes.push(prefix);
+    repositories.set(top, repository);
+  }
+  // Submodules beneath the targets (by the commits recorded for them), and those holding files.
+  const nested = new Set<string>();
+  for (const repository of repositories.values()) {
+    for (const path of (await repository.tree).gitlinks.keys()) {
+      if (underAny(path, repository.prefixes)) nested.add(join(repository.top, ...path.split("/")));
+    }
+  }
+  const realFiles = await Promise.all(files.map((f) => Deno.realPath(f)));
+  const fileTops = await Promise.all(realFiles.map((file) => repositoryOf(file, repositories)));
+  for (const top of fileTops) if (!repositories.has(top)) nested.add(top);
+  for (const top of [...nested].sort((a, b) => a.length - b.length)) {
+    if (repositories.has(top)) continue;
+    const real = await Deno.realPath(top).catch(() => undefined);
+    if (!real || !(await gitTopLevel(real).catch(() => undefined))) continue; // not checked out
+    const repository = await submodule(real, since, [...repositories.values()], targets, notes);
+    repositories.set(real, repository);
+  }
+
+  const histories = new Map<string, HistoryResult>();
+  const present = new Set(realFiles);
+  const gone: string[] = [];
+  for (const repository of repositories.values()) {
+    const mine = files.filter((_, i) => fileTops[i] === repository.top);
+    const followed = await checkRepository(repository, since, mine, histories);
+    for (const path of (await repository.tree).baseFiles.keys()) {
+      const absolute = join(repository.top, ...path.split("/"));
+      if (
+        underAny(path, repository.prefixes) && !present.has(absolute) && !followed.has(path) &&
+        !gone.includes(absolute)
+      ) gone.push(absolute);
+    }
+  }
+  return { histories, gone, notes };
+}
+
+/**
+ * {@linkcode verifyHistories} for one record file.
  *
  * @example
  * ```ts
@@ -162,142 +277,518 @@ export async function recordFilesAtRevision(target: string, since: string): Prom
  * ```
  */
 export async function verifyHistory(path: string, since: string): Promise<HistoryResult> {
-  const absolute = resolve(path);
-  const top = await gitTopLevel(dirname(absolute));
-  if (!top) throw new InputError(`${path}: not in a git work tree (--since needs git history)`);
-  const workTree = await Deno.realPath(top);
-  const gitPath = relative(workTree, await Deno.realPath(absolute)).split(sep).join("/");
-  if (gitPath.startsWith("../") || gitPath === "..") {
-    throw new InputError(`${path}: resolves outside the git work tree ${top}`);
-  }
-  const sinceCommit = await resolveCommit(since, top);
-  if (!sinceCommit) {
-    throw new InputError(`--since: unknown revision ${JSON.stringify(since)} in ${top}`);
-  }
-  const { steps, renames, pathAtSince } = await followRenames(gitPath, sinceCommit, top);
-  const result: HistoryResult = {
-    since,
-    sinceCommit,
-    workTree,
-    gitPath,
-    pathAtSince,
-    existedAtSince: false,
-    renames,
-    commits: [],
-    versionsCompared: 0,
-    notes: renames.map((r) =>
-      `renamed from ${r.from} in ${
-        r.commit === WORKING_TREE ? "the working tree" : `commit ${short(r.commit)}`
-      }; checked against its history there`
-    ),
-  };
-  let previous: Version | undefined;
-  const atSince = await fileAtCommit(sinceCommit, pathAtSince, top);
-  if (atSince) {
-    result.existedAtSince = true;
-    previous = { label: sinceCommit, path: pathAtSince, bytes: atSince };
-    result.versionsCompared++;
-  }
-  for (const { commit, path: pathThen } of steps) {
-    result.commits.push(commit.id);
-    const bytes = await fileAtCommit(commit.id, pathThen, top);
-    if (!bytes) {
-      if (previous) {
-        result.failure = failure(commit, previous, 1, "deletes the file");
-        return result;
-      }
-      continue;
-    }
-    result.versionsCompared++;
-    if (!previous) {
-      if (!result.existedAtSince) {
-        result.notes.push(
-          `not in ${since}; checked from its first version, in commit ${short(commit.id)}`,
-        );
-      }
-      previous = { label: commit.id, path: pathThen, bytes };
-      continue;
-    }
-    const problem = prefixProblem(previous.bytes, bytes);
-    if (problem) {
-      const placed = commit.parents.length > 1
-        ? await unionMergePlaced(previous, bytes, commit, pathThen, top)
-        : undefined;
-      if (placed === undefined) {
-        result.failure = failure(commit, previous, problem.line, problem.message);
-        return result;
-      }
-      result.notes.push(
-        `merge ${short(commit.id)} placed ${placed} record line(s) from its other parent ` +
-          `among earlier lines (merge=union); accepted`,
-      );
-    }
-    previous = { label: commit.id, path: pathThen, bytes };
-  }
-  let working: Uint8Array | undefined;
-  try {
-    working = await Deno.readFile(absolute);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  if (!previous) {
-    result.notes.push(`not in git history since ${since}; nothing to compare`);
-    return result;
-  }
-  const workingTree: CommitInfo = { id: WORKING_TREE, parents: [], subject: "" };
-  if (!working) {
-    result.failure = failure(workingTree, previous, 1, "the file is deleted in the working tree");
-    return result;
-  }
-  result.versionsCompared++;
-  let problem = prefixProblem(previous.bytes, working);
-  const converted = problem && await asGitWouldCommit(working, absolute, gitPath, top);
-  if (converted) {
-    result.notes.push(
-      "the working tree's line ends are git's conversion (core.autocrlf or eol); " +
-        "compared as git would commit it",
-    );
-    problem = prefixProblem(previous.bytes, converted);
-  }
-  if (problem) result.failure = failure(workingTree, previous, problem.line, problem.message);
-  return result;
+  const { histories, notes } = await verifyHistories([path], [path], since);
+  const result = histories.get(path)!;
+  return { ...result, notes: [...notes, ...result.notes] };
 }
 
 /**
- * The commits that changed the file since `sinceCommit`, oldest first, each
- * with the file's path there, following renames back from `gitPath`; and
- * the path the history starts at.
+ * The top of the repository holding `file` (a real path): the nearest folder
+ * above it with a `.git` (a submodule's), else the known repository it is
+ * in. Found in the file system, not by running git once per file.
  */
-async function followRenames(
-  gitPath: string,
-  sinceCommit: string,
-  top: string,
-): Promise<{ steps: Step[]; renames: Rename[]; pathAtSince: string }> {
-  const renames: Rename[] = [];
-  let path = gitPath;
-  if (!(await hasFile("HEAD", path, top))) {
-    const from = await renamedFrom(path, "HEAD", undefined, top);
-    if (from) {
-      renames.unshift({ commit: WORKING_TREE, from, to: path });
-      path = from;
+async function repositoryOf(file: string, known: Map<string, Repository>): Promise<string> {
+  for (let dir = dirname(file);; dir = dirname(dir)) {
+    if (known.has(dir)) return dir;
+    const hasGit = await Deno.lstat(join(dir, ".git")).then(() => true, () => false);
+    if (hasGit) {
+      const top = await gitTopLevel(dir);
+      if (top) return await Deno.realPath(top);
+    }
+    if (dirname(dir) === dir) {
+      throw new InputError(`${file}: not in a git work tree (--since needs git history)`);
     }
   }
-  const steps: Step[] = [];
-  // Each round looks further back (`until` moves to an older commit), so it ends.
-  for (let until = "HEAD";;) {
-    const commits = await firstParentCommits(sinceCommit, path, top, until);
-    steps.unshift(...commits.map((commit) => ({ commit, path })));
-    const first = commits[0];
-    const parent = first?.parents[0];
-    // The file is older than this segment, or this segment starts with no parent before it.
-    if (!parent || await hasFile(parent, path, top)) break;
-    const from = await renamedFrom(path, parent, first.id, top);
-    if (!from) break;
-    renames.unshift({ commit: first.id, from, to: path });
-    path = from;
-    until = parent;
+}
+
+/** `path` relative to `top`, `/`-separated; an InputError when it is outside. */
+function gitRelative(top: string, path: string): string {
+  const relativePath = relative(top, path).split(sep).join("/");
+  if (relativePath === ".." || relativePath.startsWith("../")) {
+    throw new InputError(`${path}: resolves outside the git work tree ${top}`);
   }
-  return { steps, renames, pathAtSince: path };
+  return relativePath;
+}
+
+function underAny(path: string, prefixes: string[]): boolean {
+  return prefixes.some((p) => p === "" || path === p || path.startsWith(`${p}/`));
+}
+
+/** Seven hex digits of a commit id, as git abbreviates. */
+function short(id: string): string {
+  return /^[0-9a-f]{40,}$/.test(id) ? id.slice(0, 7) : id;
+}
+
+/**
+ * Where the check of the repository at `top` starts for `since`: the
+ * first-parent commit of HEAD's history that `since` contains. A shallow
+ * clone that lacks part of that history is completed first, or refused.
+ */
+async function startingPoint(
+  top: string,
+  shallow: Set<string>,
+  since: string,
+  notes: string[],
+): Promise<Repository> {
+  let sinceCommit = await resolveCommit(since, top);
+  if (!sinceCommit && shallow.size > 0 && await deepen(top, notes)) {
+    shallow.clear();
+    sinceCommit = await resolveCommit(since, top);
+  }
+  if (!sinceCommit) {
+    throw new InputError(
+      `--since: unknown revision ${JSON.stringify(since)} in ${top}` +
+        (shallow.size > 0 ? `, a shallow clone: ${SHALLOW_REMEDY}` : ""),
+    );
+  }
+  let walk = await firstParentWalk(sinceCommit, top);
+  const cut = walk.find((c) => shallow.has(c.id));
+  if (cut && await deepen(top, notes)) walk = await firstParentWalk(sinceCommit, top);
+  else if (cut) {
+    throw new InputError(
+      `--since: ${top} is a shallow clone and lacks history since ${since}: commit ` +
+        `${short(cut.id)}'s parents are not here, so K-APPEND-1 cannot be checked; ` +
+        SHALLOW_REMEDY,
+    );
+  }
+  const oldest = walk[0];
+  const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
+  // With no commit of HEAD's first-parent chain outside `since`, HEAD itself is where they meet.
+  const base = oldest ? oldest.parents[0] : head;
+  if (base !== sinceCommit) {
+    const contained = (await runGit(["merge-base", "--is-ancestor", sinceCommit, "HEAD"], top))
+      .code === 0;
+    notes.push(
+      !base
+        ? `${since} (${short(sinceCommit)}) shares no history with HEAD's first-parent chain ` +
+          `in ${top}: every record file is checked from its first version`
+        : contained
+        ? `${since} (${short(sinceCommit)}) is not on HEAD's first-parent chain (a merged ` +
+          `branch): checked from ${short(base)}, the newest commit of that chain it contains`
+        : `HEAD does not contain ${since} (${short(sinceCommit)}; it moved on since this ` +
+          `branch left it): checked from their merge base ${short(base)}`,
+    );
+  }
+  return { top, prefixes: [], sinceCommit, base, head, tree: treeAt(base, top) };
+}
+
+const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +
+  "(GitHub Actions: actions/checkout with `fetch-depth: 0`)";
+
+/** The first-parent commits of `since..HEAD`, oldest first, with their parents. */
+async function firstParentWalk(since: string, top: string): Promise<CommitInfo[]> {
+  const { code, stdout } = await runGit(
+    ["rev-list", "--first-parent", "--parents", "--reverse", `${since}..HEAD`],
+    top,
+  );
+  if (code !== 0) return []; // no commit on HEAD yet
+  return new TextDecoder().decode(stdout).split("\n").filter((l) => l !== "").map((line) => {
+    const [id, ...parents] = line.split(" ");
+    return { id, parents, subject: "" };
+  });
+}
+
+/**
+ * Completes a shallow clone from its remote when that remote is on this
+ * machine (a path or `file://`), so that no network is used; whether it did.
+ */
+async function deepen(top: string, notes: string[]): Promise<boolean> {
+  const names = new TextDecoder().decode((await runGit(["remote"], top)).stdout).split("\n")
+    .filter((n) => n !== "");
+  const name = names.includes("origin") ? "origin" : names.length === 1 ? names[0] : undefined;
+  if (!name) return false;
+  const url = new TextDecoder().decode((await runGit(["remote", "get-url", name], top)).stdout)
+    .trim();
+  const path = url.startsWith("file://")
+    ? decodeURIComponent(url.slice("file://".length))
+    : /^[^/]*:/.test(url)
+    ? undefined // ssh, https, scp-like host:path: not on this machine
+    : resolve(top, url);
+  if (!path || !(await Deno.stat(path).then(() => true, () => false))) return false;
+  const fetched = await runGit(["fetch", "-q", "--unshallow", name], top);
+  if (fetched.code !== 0) return false;
+  notes.push(
+    `${top} was a shallow clone: fetched the rest of its history from ${name} (${url}, ` +
+      `on this machine)`,
+  );
+  return true;
+}
+
+/** The record files and submodules of commit `base` (none when `undefined`). */
+async function treeAt(
+  base: string | undefined,
+  top: string,
+): Promise<BaseTree> {
+  const baseFiles = new Map<string, string>();
+  const gitlinks = new Map<string, string>();
+  if (!base) return { baseFiles, gitlinks };
+  const { code, stdout, stderr } = await runGit(
+    ["ls-tree", "-r", "-z", "--full-tree", base],
+    top,
+  );
+  if (code !== 0) throw new Error(`git ls-tree failed: ${stderr.split("\n")[0]}`);
+  for (const entry of new TextDecoder().decode(stdout).split("\0")) {
+    // `<mode> <type> <id>\t<path>`
+    const tab = entry.indexOf("\t");
+    if (tab < 0) continue;
+    const [, type, id] = entry.slice(0, tab).split(" ");
+    const path = entry.slice(tab + 1);
+    if (type === "commit") gitlinks.set(path, id);
+    else if (type === "blob" && isRecordFile(path)) baseFiles.set(path, id);
+  }
+  return { baseFiles, gitlinks };
+}
+
+/** A submodule (or a repository nested in the work tree): checked from the commit its parent records for it. */
+async function submodule(
+  top: string,
+  since: string,
+  outer: Repository[],
+  targets: string[],
+  notes: string[],
+): Promise<Repository> {
+  const parent = outer.filter((r) => top.startsWith(`${r.top}/`))
+    .sort((a, b) => b.top.length - a.top.length)[0];
+  const path = parent ? gitRelative(parent.top, top) : top;
+  const recorded = (await parent?.tree)?.gitlinks.get(path);
+  let base: string | undefined;
+  if (recorded) {
+    base = await resolveCommit(recorded, top);
+    if (!base) {
+      throw new InputError(
+        `--since: submodule ${top}: commit ${short(recorded)}, which ${since} records for it, ` +
+          "is not in its repository; fetch it (`git submodule update --init`, or " +
+          "`git -C <submodule> fetch --unshallow` in a shallow one)",
+      );
+    }
+    notes.push(
+      `submodule ${path}: checked in its own history, from ${short(base)} (the commit ` +
+        `${since} records for it)`,
+    );
+  } else {
+    notes.push(
+      `${path}: a repository ${since} records no commit for: its record files are checked ` +
+        "from their first versions",
+    );
+  }
+  const prefixes: string[] = [];
+  for (const target of targets) {
+    const real = await Deno.realPath(resolve(target)).catch(() => resolve(target));
+    if (real === top || real.startsWith(`${top}/`)) prefixes.push(gitRelative(top, real));
+    else if (top.startsWith(`${real}/`)) prefixes.push("");
+  }
+  const walk = base ? await firstParentWalk(base, top) : [];
+  const shallow = (await gitRepository(top))?.shallow ?? new Set();
+  const cut = walk.find((c) => shallow.has(c.id));
+  if (cut) {
+    throw new InputError(
+      `--since: submodule ${top} is a shallow clone and lacks history since ${short(base!)}: ` +
+        SHALLOW_REMEDY,
+    );
+  }
+  const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
+  const tree = await treeAt(base, top);
+  return { top, prefixes, sinceCommit: base ?? "", base, head, tree: Promise.resolve(tree) };
+}
+
+/**
+ * Follows every record file of one repository from its starting commit to
+ * HEAD and the working tree; fills `histories` for `files` (the ones
+ * present in it), and returns the starting paths of the histories followed.
+ */
+async function checkRepository(
+  repository: Repository,
+  since: string,
+  files: string[],
+  histories: Map<string, HistoryResult>,
+): Promise<Set<string>> {
+  const { top, base, head } = repository;
+  const alive = new Map<string, Track>();
+  const deleted = new Map<string, Track>();
+  // git log starts before the tree at `base` is read: the two run at once.
+  const log = head && head !== base ? recordFileLog(top, base, RECORD_PATHSPEC) : undefined;
+  const first = log?.next();
+  for (const [path, blob] of (await repository.tree).baseFiles) {
+    alive.set(path, {
+      pathAtBase: path,
+      existedAtBase: true,
+      path,
+      blob,
+      label: base!,
+      renames: [],
+      commits: [],
+      versions: 1,
+      notes: [],
+      checks: [],
+    });
+  }
+  if (log && first) {
+    for (let next = await first; !next.done; next = await log.next()) {
+      applyCommit(next.value, alive, deleted, since);
+    }
+  }
+  const tracks = [...new Set([...alive.values(), ...deleted.values()])];
+  await settleChecks(tracks, top);
+
+  const followed = new Set<string>();
+  const working: { file: string; gitPath: string; track: Track }[] = [];
+  for (const file of files) {
+    const gitPath = gitRelative(top, await Deno.realPath(file));
+    let track = alive.get(gitPath);
+    if (!track && head) {
+      const from = await renamedFrom(gitPath, "HEAD", undefined, top);
+      track = from ? alive.get(from) : undefined;
+      if (track) {
+        track.renames.push({ commit: WORKING_TREE, from: track.path, to: gitPath });
+        track.notes.push(renameNote(track.path, WORKING_TREE));
+      }
+    }
+    track ??= deleted.get(gitPath);
+    const result: HistoryResult = {
+      since,
+      sinceCommit: repository.sinceCommit,
+      base: base ?? null,
+      workTree: top,
+      gitPath,
+      pathAtSince: track?.pathAtBase ?? gitPath,
+      existedAtSince: track?.existedAtBase ?? false,
+      renames: track?.renames ?? [],
+      commits: track?.commits ?? [],
+      versionsCompared: track?.versions ?? 0,
+      notes: track?.notes ?? [`not in git history since ${since}; nothing to compare`],
+    };
+    if (track) {
+      if (track.existedAtBase) followed.add(track.pathAtBase);
+      if (track.failure) result.failure = track.failure;
+      else working.push({ file, gitPath, track });
+    }
+    histories.set(file, result);
+  }
+  // The working tree's versions against HEAD's, a batch of HEAD's blobs at a time.
+  for (let i = 0; i < working.length; i += BATCH) {
+    const batch = working.slice(i, i + BATCH);
+    const blobs = await readObjects(batch.map((w) => w.track.blob), top);
+    for (const [j, { file, gitPath, track }] of batch.entries()) {
+      const result = histories.get(file)!;
+      result.versionsCompared++;
+      const problem = await workingTreeProblem(file, gitPath, blobs[j]!, top, result.notes);
+      if (problem) {
+        result.failure = {
+          commit: WORKING_TREE,
+          subject: "",
+          previous: track.label,
+          previousPath: track.path,
+          line: problem.line,
+          message: problem.message,
+        };
+      }
+    }
+  }
+  return followed;
+}
+
+/** Moves the tracks along one commit's changes of record files. */
+function applyCommit(
+  commit: LoggedCommit,
+  alive: Map<string, Track>,
+  deleted: Map<string, Track>,
+  since: string,
+): void {
+  const changes = commit.changes.filter((c) => isRecordFile(c.path));
+  const renames: { from: string; change: FileChange }[] = [];
+  const added: FileChange[] = [];
+  const removed: FileChange[] = [];
+  for (const change of changes) {
+    if (change.status === "R" && change.from && sameDeliverable(change.from, change.path)) {
+      renames.push({ from: change.from, change });
+    } else if (change.status === "R" || change.status === "C") {
+      // Git pairs files by content alone: two folders naming two DeliverableIDs are no rename.
+      if (change.status === "R") removed.push({ ...change, path: change.from! });
+      added.push(change);
+    } else if (change.status === "A") added.push(change);
+    else if (change.status === "D") removed.push(change);
+    else advance(alive.get(change.path), commit, change, change.path);
+  }
+  // A file added where one record file of the same DeliverableID was deleted: a rename
+  // whose rewrite hid it from git.
+  for (const change of [...added]) {
+    const id = folderDeliverableId(change.path);
+    const candidates = removed.filter((r) => id && folderDeliverableId(r.path) === id);
+    if (candidates.length !== 1) continue;
+    removed.splice(removed.indexOf(candidates[0]), 1);
+    added.splice(added.indexOf(change), 1);
+    renames.push({
+      from: candidates[0].path,
+      change: { ...change, oldBlob: candidates[0].oldBlob, appended: false },
+    });
+  }
+  const moving = renames.map(({ from, change }) => {
+    const track = alive.get(from);
+    alive.delete(from);
+    return { track, from, change };
+  });
+  for (const { track, from, change } of moving) {
+    if (!track) continue;
+    track.renames.push({ commit: commit.id, from, to: change.path });
+    track.notes.push(renameNote(from, commit.id));
+    alive.set(change.path, track);
+    advance(track, commit, change, from);
+  }
+  for (const change of removed) {
+    const track = alive.get(change.path);
+    if (!track) continue;
+    alive.delete(change.path);
+    track.checks.push({
+      kind: "deleted",
+      commit,
+      previous: track.label,
+      previousPath: track.path,
+    });
+    deleted.set(change.path, track);
+  }
+  for (const change of added) {
+    const revived = deleted.get(change.path);
+    if (revived) {
+      // Deleted before and added again: the deletion stands.
+      deleted.delete(change.path);
+      alive.set(change.path, revived);
+      Object.assign(revived, { blob: change.newBlob, label: commit.id });
+      revived.commits.push(commit.id);
+      continue;
+    }
+    alive.set(change.path, {
+      pathAtBase: change.path,
+      existedAtBase: false,
+      path: change.path,
+      blob: change.newBlob,
+      label: commit.id,
+      renames: [],
+      commits: [commit.id],
+      versions: 1,
+      notes: [`not in ${since}; checked from its first version, in commit ${short(commit.id)}`],
+      checks: [],
+    });
+  }
+}
+
+/** One more version of a followed file; a check of its bytes unless its diff proved an append. */
+function advance(
+  track: Track | undefined,
+  commit: LoggedCommit,
+  change: FileChange,
+  previousPath: string,
+): void {
+  if (!track) return;
+  if (!change.appended) {
+    track.checks.push({
+      kind: "bytes",
+      commit,
+      previous: track.label,
+      previousPath: track.path,
+      oldBlob: change.oldBlob,
+      newBlob: change.newBlob,
+      otherParents: commit.parents.slice(1).flatMap((p) =>
+        previousPath === change.path ? [`${p}:${change.path}`] : [
+          `${p}:${change.path}`,
+          `${p}:${previousPath}`,
+        ]
+      ),
+    });
+  }
+  track.path = change.path;
+  track.blob = change.newBlob;
+  track.label = commit.id;
+  track.commits.push(commit.id);
+  track.versions++;
+}
+
+/**
+ * Decides the checks left to bytes, in each file's order: the first that
+ * fails is its failure. Versions are read a batch at a time.
+ */
+async function settleChecks(tracks: Track[], top: string): Promise<void> {
+  let batch: Track[] = [];
+  let specs = new Set<string>();
+  const flush = async () => {
+    const list = [...specs];
+    const objects = await readObjects(list, top);
+    const bytes = new Map(list.map((spec, i) => [spec, objects[i]]));
+    for (const track of batch) settleTrack(track, bytes);
+    batch = [];
+    specs = new Set();
+  };
+  for (const track of tracks) {
+    if (track.checks.length === 0) continue;
+    batch.push(track);
+    for (const check of track.checks) {
+      if (check.kind !== "bytes") continue;
+      specs.add(check.oldBlob);
+      specs.add(check.newBlob);
+      for (const spec of check.otherParents) specs.add(spec);
+    }
+    if (specs.size >= BATCH) await flush();
+  }
+  if (batch.length > 0) await flush();
+}
+
+function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): void {
+  for (const check of track.checks) {
+    const fail = (line: number, message: string) => {
+      track.failure = {
+        commit: check.commit.id,
+        subject: check.commit.subject,
+        previous: check.previous,
+        previousPath: check.previousPath,
+        line,
+        message,
+      };
+    };
+    if (check.kind === "deleted") return fail(1, "deletes the file");
+    const before = bytes.get(check.oldBlob)!;
+    const after = bytes.get(check.newBlob)!;
+    const problem = prefixProblem(before, after);
+    if (!problem) continue;
+    const others = check.otherParents.map((spec) => bytes.get(spec))
+      .filter((b): b is Uint8Array => b !== undefined);
+    const placed = check.commit.parents.length > 1
+      ? unionMergeLines(before, after, others)
+      : undefined;
+    if (placed === undefined) return fail(problem.line, problem.message);
+    track.notes.push(
+      `merge ${short(check.commit.id)} placed ${placed} record line(s) from its other parent ` +
+        `among earlier lines (merge=union); accepted`,
+    );
+  }
+}
+
+function renameNote(from: string, commit: string): string {
+  const where = commit === WORKING_TREE ? "the working tree" : `commit ${short(commit)}`;
+  return `renamed from ${from} in ${where}; checked against its history there`;
+}
+
+/**
+ * Why the working tree's file does not extend HEAD's version `committed`,
+ * or `undefined`; compared as git would commit it when git converts its
+ * line ends (a note says so).
+ */
+async function workingTreeProblem(
+  file: string,
+  gitPath: string,
+  committed: Uint8Array,
+  top: string,
+  notes: string[],
+) {
+  const absolute = await Deno.realPath(file);
+  const working = await Deno.readFile(absolute);
+  const problem = prefixProblem(committed, working);
+  if (!problem) return undefined;
+  const converted = await asGitWouldCommit(working, absolute, gitPath, top);
+  if (!converted) return problem;
+  notes.push(
+    "the working tree's line ends are git's conversion (core.autocrlf or eol); " +
+      "compared as git would commit it",
+  );
+  return prefixProblem(committed, converted);
 }
 
 /**
@@ -305,8 +796,7 @@ async function followRenames(
  * `newer` (the working tree when `undefined`): the one git's rename
  * detection pairs with it unless their folders name different
  * DeliverableIDs, else the only record file deleted there whose deliverable
- * folder has the same DeliverableID. A rewrite that keeps less
- * than half of the file hides a rename from git, not from the folder name.
+ * folder has the same DeliverableID.
  */
 async function renamedFrom(
   path: string,
@@ -315,19 +805,23 @@ async function renamedFrom(
   top: string,
 ): Promise<string | undefined> {
   const changes = await treeChanges(older, newer, top);
-  const id = folderDeliverableId(path);
-  // Git pairs files by content alone: two small record files of different deliverables
-  // look alike, so a pair whose folders name two DeliverableIDs is no rename.
   const renamed = changes.find((c) => c.status === "R" && c.path === path);
-  const fromId = renamed?.from && folderDeliverableId(renamed.from);
-  if (renamed?.from && isRecordFile(renamed.from) && (!id || !fromId || fromId === id)) {
+  if (renamed?.from && isRecordFile(renamed.from) && sameDeliverable(renamed.from, path)) {
     return renamed.from;
   }
+  const id = folderDeliverableId(path);
   if (!id) return undefined;
   const deleted = changes.filter((c) =>
     c.status === "D" && isRecordFile(c.path) && folderDeliverableId(c.path) === id
   );
   return deleted.length === 1 ? deleted[0].path : undefined;
+}
+
+/** Whether two record files may be one renamed: their folders do not name two DeliverableIDs. */
+function sameDeliverable(from: string, to: string): boolean {
+  const a = folderDeliverableId(from);
+  const b = folderDeliverableId(to);
+  return !a || !b || a === b;
 }
 
 /** `DEL-XX-YY` of the folder holding `path` when the folder is named `DEL-XX-YY[_Label]`. */
@@ -339,28 +833,6 @@ function folderDeliverableId(path: string): string | undefined {
 
 function isRecordFile(path: string): boolean {
   return path === RECORD_FILE || path.endsWith(`/${RECORD_FILE}`);
-}
-
-/**
- * The lines a merge commit placed from its other parents, when its version
- * is what `merge=union` makes of the first parent's (`previous`); the other
- * parents' versions are read at the file's path in the merge, else at its
- * path before.
- */
-async function unionMergePlaced(
-  previous: Version,
-  merged: Uint8Array,
-  commit: CommitInfo,
-  path: string,
-  top: string,
-): Promise<number | undefined> {
-  const others: Uint8Array[] = [];
-  for (const parent of commit.parents.slice(1)) {
-    const bytes = await fileAtCommit(parent, path, top) ??
-      await fileAtCommit(parent, previous.path, top);
-    if (bytes) others.push(bytes);
-  }
-  return unionMergeLines(previous.bytes, merged, others);
 }
 
 /**
@@ -393,25 +865,4 @@ function withoutCarriageReturns(bytes: Uint8Array): Uint8Array {
     out[n++] = bytes[i];
   }
   return out.subarray(0, n);
-}
-
-function failure(
-  commit: CommitInfo,
-  previous: Version,
-  line: number,
-  message: string,
-): HistoryFailure {
-  return {
-    commit: commit.id,
-    subject: commit.subject,
-    previous: previous.label,
-    previousPath: previous.path,
-    line,
-    message,
-  };
-}
-
-/** Seven hex digits of a commit id, as git abbreviates. */
-function short(id: string): string {
-  return /^[0-9a-f]{40,}$/.test(id) ? id.slice(0, 7) : id;
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { gitHead } from "../src/git.ts";
 import { tempDir } from "./fixtures.ts";
 
+/** Runs git in `cwd` with this process's environment (GIT_DIR included, when a test sets it). */
 async function run(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
   const { code, stdout } = await new Deno.Command("git", {
     args: ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args],
@@ -167,4 +168,56 @@ Deno.test("gitHead: a SHA-256 repository", async () => {
     strictEqual(id.length, 64);
     await same(root, id);
   }, "--object-format=sha256");
+});
+
+/** `gitHead(dir)` and `git rev-parse HEAD` in `dir`, both with `env` set in this process. */
+async function withEnvironment(env: Record<string, string>, fn: () => Promise<void>) {
+  const before = Object.fromEntries(Object.keys(env).map((k) => [k, Deno.env.get(k)]));
+  for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
+  try {
+    await fn();
+  } finally {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) Deno.env.delete(k);
+      else Deno.env.set(k, v);
+    }
+  }
+}
+
+Deno.test("gitHead: GIT_DIR names the repository, as git honours it (with or without GIT_WORK_TREE)", async () => {
+  await withRepo(async (root) => {
+    const ours = await commit(root, "ours");
+    const other = await Deno.realPath(await tempDir({ prefix: "runrec_githead_other_" }));
+    await git(other, "init", "-q", "-b", "main");
+    const theirs = await commit(other, "theirs");
+    const sub = join(root, "DEL-01-02_X");
+    await Deno.mkdir(sub);
+    const outside = await Deno.realPath(await tempDir({ prefix: "runrec_githead_none_" }));
+    // GIT_DIR of the other repository: git reads its HEAD from any folder, this one's too.
+    await withEnvironment({ GIT_DIR: join(other, ".git") }, async () => {
+      await same(sub, theirs);
+      await same(outside, theirs);
+    });
+    await withEnvironment({ GIT_DIR: join(other, ".git"), GIT_WORK_TREE: other }, async () => {
+      await same(sub, theirs);
+    });
+    // GIT_WORK_TREE alone changes no HEAD.
+    await withEnvironment({ GIT_WORK_TREE: other }, async () => {
+      strictEqual(await gitHead(sub), ours);
+    });
+    await same(sub, ours);
+  });
+});
+
+Deno.test("gitHead: a deliverable reached through a symbolic link has the HEAD of its real path", async () => {
+  await withRepo(async (root) => {
+    const id = await commit(root, "one");
+    const del = join(root, "PKG-01_X", "DEL-01-02_Y");
+    await Deno.mkdir(del, { recursive: true });
+    const links = await Deno.realPath(await tempDir({ prefix: "runrec_githead_link_" }));
+    await Deno.symlink(join(root, "PKG-01_X"), join(links, "pkg"));
+    // git starts in the link's target (its working folder is a real path), and so does gitHead.
+    await same(join(links, "pkg", "DEL-01-02_Y"), id);
+    await same(join(links, "pkg"), id);
+  });
 });

@@ -175,8 +175,11 @@ Deno.test("verify: duplicate RunIDs fail naming both lines; identical lines said
   const report = out.trimEnd().split("\n");
   assert.deepEqual(report, [
     `${file}:4: RunID ${first.RunID} is already on line 2 (identical line: the same record ` +
-    "was appended or merged twice)",
-    `${file}:5: RunID ${first.RunID} is already on line 2 (a different record)`,
+    "was appended or merged twice; the record is intact, nothing to repair)",
+    `${file}:5: RunID ${first.RunID} is already on line 2 (a different record: line 2 A at ` +
+    `${first.RunTimestamp}, line 5 Z at ${other.RunTimestamp}; two clones recorded runs of ` +
+    "this deliverable in the same minute on different branches, SCHEMA.md 3.3; both records " +
+    "are intact, nothing to repair)",
     `${file}: FAILED: 4 records, 2 errors, 2 duplicate RunIDs, 0 warnings`,
   ]);
   const json = JSON.parse((await cli(["verify", file, "--json"])).out);
@@ -207,7 +210,7 @@ Deno.test("verify: many distinct RunIDs give no false duplicate", async () => {
   assert.equal(result.duplicates, 1);
   assert.deepEqual(problems, [
     `20003: RunID ${first.RunID} is already on line 2 (identical line: the same record was ` +
-    "appended or merged twice)",
+    "appended or merged twice; the record is intact, nothing to repair)",
   ]);
 });
 
@@ -309,8 +312,9 @@ Deno.test("verify: parallel branches appending in the same minute collide on Run
   assert.equal(code, 1);
   assert.match(
     out,
-    /:5: RunID RUN-DEL-01-02-20260301-1000-001 is already on line 4 \(a different record\)/,
+    /:5: RunID RUN-DEL-01-02-20260301-1000-001 is already on line 4 \(a different record: line 4 MAIN at 2026-03-01T10:00:30Z, line 5 FEATURE at 2026-03-01T10:00:00Z; two clones recorded runs of this deliverable in the same minute/,
   );
+  assert.match(out, /both records are intact, nothing to repair\)\n/);
   assert.match(out, /K-APPEND-1 holds\n$/);
 });
 

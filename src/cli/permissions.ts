@@ -14,6 +14,8 @@ export const ENV_VARS = [
   "TEMP",
   "TMP",
   "RUNREC_SPOOL_DIR",
+  // GitHead honours it as git does.
+  "GIT_DIR",
 ] as const;
 
 const COMMON = [

@@ -5,12 +5,11 @@
  * @module
  */
 import { GitUnavailableError } from "../git.ts";
-import { join, resolve } from "../path.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { resolveTargets } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
-import { type HistoryResult, recordFilesAtRevision, verifyHistory } from "../verify_history.ts";
+import { type HistoryResult, verifyHistories } from "../verify_history.ts";
 import {
   type Command,
   EXIT,
@@ -34,20 +33,28 @@ Targets as for validate. For each record file:
     identical lines, as a union merge of the same record leaves, are said so).
 With --since GIT-REV, also K-APPEND-1: the version of the file at GIT-REV,
 at every first-parent commit in GIT-REV..HEAD that changed it, and in the
-working tree, each has the one before as a byte-for-byte prefix. A merge
-that merge=union made (the first parent's lines in order, plus checksummed
-records from the other parent) is accepted. A file whose deliverable folder
-was renamed is checked against its old path's history (git's rename
-detection, else the DeliverableID of the folder name). A file that did not
-exist at GIT-REV is checked from its first version; one that GIT-REV has
-under a target and the working tree lacks (deleted, not renamed) fails.
+working tree, each has the one before as a byte-for-byte prefix. One
+git log -p reads the range's diffs; a diff adding lines only at the end is
+an append, any other is compared byte for byte. A merge that merge=union
+made (the first parent's lines in order, plus checksummed records from the
+other parent) is accepted. A file whose deliverable folder was renamed is
+checked against its old path's history (git's rename detection, else the
+DeliverableID of the folder name). A file that did not exist at GIT-REV is
+checked from its first version; one that GIT-REV has under a target and the
+working tree lacks (deleted, not renamed) fails. When HEAD does not contain
+GIT-REV (a branch behind its base) or GIT-REV is off HEAD's first-parent
+chain (a merged branch), the check starts where that chain meets it, and
+says so. A shallow clone lacking the history is completed from a remote on
+this machine, else refused (exit 2: git fetch --unshallow, or fetch-depth: 0
+in actions/checkout). Record files in a submodule are checked in its own
+history, from the commit GIT-REV records for it.
 The first offending commit and the first differing line are named. --since
 runs git, so the sandboxed build (no permission to run programs) stops with
 an error.
 
 Options:
   --since GIT-REV  also check that the file only grew since this revision
-  --json           print one JSON document: {since, files: [{path, exists, problems,
+  --json           print one JSON document: {since, notes, files: [{path, exists, problems,
                    records, errors, warnings, duplicates, history, ok}], gone,
                    spooled, pendingRuns, ok}; gone: record files GIT-REV has that
                    are missing now; spooled: per record file, records still in the
@@ -61,8 +68,9 @@ not finished (runrec finish, or runrec reap). Neither fails the check.
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, history rewritten, record file gone); 2 usage error,
-missing target, unreadable file, unknown GIT-REV, not in a git work tree, git
-not runnable.
+missing target, unreadable file, unknown GIT-REV, not in a git work tree, a
+shallow clone lacking the history, a repository git refuses (another user's),
+git not runnable.
 
 Example:
   runrec verify PKG-01_Alpha/1_Working/DEL-01-02_Spec
@@ -74,6 +82,7 @@ function historyJson(history: HistoryResult | undefined) {
   return {
     since: history.since,
     sinceCommit: history.sinceCommit,
+    base: history.base,
     gitPath: history.gitPath,
     pathAtSince: history.pathAtSince,
     renames: history.renames,
@@ -116,47 +125,26 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const json = parsed.values.json === true;
   const files = await resolveTargets(targets);
 
-  // History first: an unknown revision or a git that cannot run ends the
+  // History first: an unknown revision, a shallow clone or a git that cannot run ends the
   // command (exit 2) before anything is printed.
-  const histories = new Map<string, HistoryResult>();
-  // Record files the revision has and the work tree lacks: deleted, records and all (renamed
-  // ones are followed by their history and dropped from this list below).
+  let histories = new Map<string, HistoryResult>();
+  // Record files the starting commit has and the work tree lacks: deleted, records and all
+  // (renamed ones are followed by their history).
   let gone: string[] = [];
+  let rangeNotes: string[] = [];
   if (since !== undefined) {
-    const present = new Set<string>();
-    for (const file of files) {
-      if (file.exists) present.add(await Deno.realPath(file.path).catch(() => resolve(file.path)));
-    }
-    for (const target of targets) {
-      try {
-        for (const path of await recordFilesAtRevision(target, since)) {
-          if (!present.has(path) && !gone.includes(path)) gone.push(path);
-        }
-      } catch (e) {
-        if (e instanceof GitUnavailableError) {
-          throw new GitUnavailableError(`--since: ${e.message}`);
-        }
-        throw e;
+    try {
+      ({ histories, gone, notes: rangeNotes } = await verifyHistories(
+        targets,
+        files.filter((f) => f.exists).map((f) => f.path),
+        since,
+      ));
+    } catch (e) {
+      if (e instanceof GitUnavailableError) {
+        throw new GitUnavailableError(`--since: ${e.message}`);
       }
+      throw e;
     }
-    for (const file of files) {
-      if (!file.exists) continue;
-      try {
-        histories.set(file.path, await verifyHistory(file.path, since));
-      } catch (e) {
-        if (e instanceof GitUnavailableError) {
-          throw new GitUnavailableError(`--since: ${e.message}`);
-        }
-        throw e;
-      }
-    }
-    // A record file renamed to one checked here is not gone: its history was followed.
-    const followed = new Set(
-      [...histories.values()].flatMap((h) =>
-        h.renames.map((r) => join(h.workTree, ...r.from.split("/")))
-      ),
-    );
-    gone = gone.filter((path) => !followed.has(path));
   }
 
   const out = new BufferedOut(io);
@@ -164,7 +152,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   let unreadable = 0;
   const totals = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
   let firstFile = true;
-  if (json) out.write(`{\n  "since": ${JSON.stringify(since ?? null)},\n  "files": [`);
+  if (json) {
+    out.write(`{\n  "since": ${JSON.stringify(since ?? null)},\n`);
+    out.write(`  "notes": ${JSON.stringify(rangeNotes)},\n  "files": [`);
+  } else for (const note of rangeNotes) out.write(`runrec verify: note: ${note}\n`);
   for (const file of files) {
     const history = histories.get(file.path);
     if (!file.exists) {
