@@ -164,7 +164,7 @@ export const DEFAULT_LEASE_S = 30;
 /** The longest lease a runrec lock may hold; a lock with a longer one is not runrec's. */
 export const MAX_LEASE_S = 300;
 /** How long {@linkcode acquireLock} waits for a holder unless told otherwise. */
-export const DEFAULT_WAIT_MS = 5_000;
+export const DEFAULT_WAIT_MS = 10_000;
 /** How long an empty or unparsable lock file is taken for one being written. */
 export const WRITE_GRACE_MS = 2_000;
 /** How far in the future `acquired` may be (clocks of two hosts disagreeing). */

@@ -139,9 +139,9 @@ Deno.test("lock (defect 3): a holder stopped past its lease is not taken over; o
   const { child, lockText } = await spawnHolder(`${file}.lock`, 1);
   child.kill("SIGSTOP");
   try {
-    // A second emit, a real process: it waits its full deadline (5 s), well past the
+    // A second emit, a real process: it waits its full deadline (10 s), well past the
     // holder's 1 s lease, and must spool rather than take the lock over.
-    const second = await emitProcess(del, "SECOND", 20_000);
+    const second = await emitProcess(del, "SECOND", 40_000);
     assertIncludes(second.stderr, "spooled");
     assertIncludes(second.stderr, "a live holder is never taken over");
     assertEquals(Deno.readTextFileSync(`${file}.lock`), lockText, "the stopped holder's lock");
@@ -151,8 +151,8 @@ Deno.test("lock (defect 3): a holder stopped past its lease is not taken over; o
     await child.status;
     await child.stdin.close().catch(() => {});
   }
-  // Its holder gone, the lock is recovered without waiting (the wait deadline is 5 s).
-  const third = await emitProcess(del, "THIRD", 20_000);
+  // Its holder gone, the lock is recovered without waiting (the wait deadline is 10 s).
+  const third = await emitProcess(del, "THIRD", 40_000);
   assert(third.elapsed < 4000, `recovery took ${third.elapsed} ms`);
   const records = (await readAll(file)).flatMap((e) => e.kind === "record" ? [e.record] : []);
   assertEquals(records.map((r) => r.AgentName).sort(), ["SECOND", "THIRD"]);
