@@ -9,7 +9,7 @@
  * @module
  */
 import { sha256Hex } from "./sha256.ts";
-import { sortUtf8 } from "./manifest.ts";
+import { compareUtf8, sortUtf8 } from "./manifest.ts";
 import { COLUMNS, FIELD_LIMIT, FIELDS, type FieldSpec, type RunRecord } from "./schema.ts";
 
 /** The longest cell a value within {@linkcode FIELD_LIMIT} encodes to: `%XX` per unit, 2 quotes. */
@@ -150,9 +150,16 @@ export function encodeField(spec: FieldSpec, value: unknown): string {
  * Decodes one cell (quotes included) into the field's value, accepting only
  * the spelling {@linkcode encodeField} writes: a needless quote or escape,
  * an unsorted map or an unescaped formula start is an error, so that a value
- * has one spelling and a line re-encodes to itself byte for byte.
+ * has one spelling and a line re-encodes to itself byte for byte. The
+ * one-pass {@linkcode readCanonicalCell} decides; a cell it refuses is
+ * decoded and re-encoded to say what is wrong.
  */
 function decodeField(spec: FieldSpec, cell: string): unknown {
+  return readCanonicalCell(spec, cell) ?? decodeByReencoding(spec, cell);
+}
+
+/** The definition of canonical: decode, re-encode, compare. Throws what is wrong. */
+function decodeByReencoding(spec: FieldSpec, cell: string): unknown {
   const raw = unquote(cell);
   const value = spec.kind === "text"
     ? unescapeValue(raw)
@@ -166,6 +173,113 @@ function decodeField(spec: FieldSpec, cell: string): unknown {
     );
   }
   return value;
+}
+
+/** Bits of {@linkcode ESCAPED}: the kinds of value that escape a character. */
+const TEXT = 1;
+const LIST = 2;
+const KEY = 4;
+/**
+ * Per character below U+0100 (the only ones `%XX` spells): which kinds of
+ * value escape it, plus {@linkcode FORMULA} when it starts a formula. Built
+ * from the escaping patterns themselves, so the two cannot disagree.
+ */
+const ESCAPED = new Uint8Array(256);
+const FORMULA = 8;
+for (let c = 0; c < 256; c++) {
+  const char = String.fromCharCode(c);
+  const escapedBy = (pattern: RegExp) => new RegExp(pattern.source).test(char);
+  ESCAPED[c] = (escapedBy(TEXT_ESCAPES) ? TEXT : 0) | (escapedBy(LIST_ESCAPES) ? LIST : 0) |
+    (escapedBy(KEY_ESCAPES) ? KEY : 0) | (FORMULA_START.test(char) ? FORMULA : 0);
+}
+
+/**
+ * The value of one cell when it is exactly what {@linkcode encodeField}
+ * writes for that value, else `undefined`; decided in one pass, without
+ * re-encoding. A cell is written as `encodeField` writes it iff it is quoted
+ * exactly when its content holds `,` or `"`; every character the value's
+ * kind escapes is escaped (`%` only starts an escape); every `%XX` is
+ * uppercase and spells a character that kind escapes, or a formula start
+ * at the first position; a bare formula start never comes first; and a
+ * map's keys are unique and in UTF-8 order.
+ *
+ * @example
+ * ```ts
+ * import { readCanonicalCell } from "./codec.ts";
+ * import { FIELDS } from "./schema.ts";
+ * const notes = FIELDS.find((f) => f.name === "Notes")!;
+ * readCanonicalCell(notes, '"100%25, done"'); // "100%, done"
+ * readCanonicalCell(notes, '"100%25 done"'); // undefined: quoted without a reason
+ * readCanonicalCell(notes, "%41"); // undefined: "A" is never escaped
+ * ```
+ */
+export function readCanonicalCell(spec: FieldSpec, cell: string): unknown {
+  let content = cell;
+  if (cell.charCodeAt(0) === QUOTE) {
+    content = cell.slice(1, -1);
+    const quotes = content.includes('"');
+    if (!quotes && !content.includes(",")) return undefined; // quoted without a reason
+    if (quotes) content = content.replaceAll('""', '"');
+  }
+  if (spec.kind === "text") return readEscaped(content, 0, content.length, TEXT);
+  if (content === "") return spec.kind === "list" ? [] : {};
+  const parts: string[] = [];
+  const entries: [string, string][] = [];
+  for (let from = 0; from <= content.length;) {
+    let to = content.indexOf(";", from);
+    if (to < 0) to = content.length;
+    if (spec.kind === "list") {
+      const element = readEscaped(content, from, to, LIST);
+      if (element === undefined) return undefined;
+      parts.push(element);
+    } else {
+      const eq = content.indexOf("=", from);
+      if (eq < 0 || eq > to) return undefined; // a pair without "=": an error to report
+      if (eq === 0) return undefined; // "=" first: a bare formula start
+      const path = readEscaped(content, from, eq, KEY);
+      const hash = readEscaped(content, eq + 1, to, KEY);
+      if (path === undefined || hash === undefined) return undefined;
+      // Each path once, in the order encode sorts them.
+      if (entries.length > 0 && compareUtf8(entries[entries.length - 1][0], path) >= 0) {
+        return undefined;
+      }
+      entries.push([path, hash]);
+    }
+    from = to + 1;
+  }
+  return spec.kind === "list" ? parts : Object.fromEntries(entries);
+}
+
+const QUOTE = 34;
+
+/**
+ * `content[from..to)` unescaped, when it is escaped exactly as
+ * `escapeValue(value, kind)` (plus the formula guard at position 0) writes
+ * it; else `undefined`.
+ */
+function readEscaped(content: string, from: number, to: number, kind: number): string | undefined {
+  let escapes = false;
+  for (let i = from; i < to; i++) {
+    const c = content.charCodeAt(i);
+    const flags = c < 256 ? ESCAPED[c] : 0;
+    if ((flags & kind) === 0) {
+      if (i === 0 && (flags & FORMULA) !== 0) return undefined; // a formula start left bare
+      continue;
+    }
+    if (c !== PERCENT || i + 2 >= to) return undefined; // left bare, or a cut escape
+    const high = hexDigit(content.charCodeAt(i + 1));
+    const low = hexDigit(content.charCodeAt(i + 2));
+    if (high < 0 || low < 0) return undefined;
+    const escaped = ESCAPED[high * 16 + low];
+    if ((escaped & kind) === 0 && !(i === 0 && (escaped & FORMULA) !== 0)) return undefined;
+    escapes = true;
+    i += 2;
+  }
+  // unescapeValue turns a lone surrogate into U+FFFD, which re-encodes differently: a
+  // string from UTF-8 has none, so such a value is left to the re-encoding check.
+  const raw = content.slice(from, to);
+  if (!escapes) return raw;
+  return raw.isWellFormed() ? unescapeValue(raw) : undefined;
 }
 
 /** Undoes RFC 4180 quoting of one cell as {@linkcode splitCells} cut it (well formed). */
@@ -185,16 +299,17 @@ function decodeList(raw: string): string[] {
 }
 
 function decodeHashes(raw: string): Record<string, string> {
-  const hashes: Record<string, string> = {};
-  if (raw === "") return hashes;
+  const hashes = new Map<string, string>();
+  if (raw === "") return {};
   for (const pair of raw.split(";")) {
     const eq = pair.indexOf("=");
     if (eq < 0) throw new Error(`pair ${clip(pair)} has no "="`);
     const path = unescapeValue(pair.slice(0, eq));
-    if (Object.hasOwn(hashes, path)) throw new Error(`lists ${clip(path)} twice`);
-    hashes[path] = unescapeValue(pair.slice(eq + 1));
+    if (hashes.has(path)) throw new Error(`lists ${clip(path)} twice`);
+    hashes.set(path, unescapeValue(pair.slice(eq + 1)));
   }
-  return hashes;
+  // fromEntries defines each key, so a path named `__proto__` is kept as one.
+  return Object.fromEntries(hashes);
 }
 
 /**
@@ -246,6 +361,8 @@ export function encodeRecord(record: RunRecord): string {
 export function splitCells(line: string): string[] {
   const cells: string[] = [];
   let start = 0;
+  // The first quote at or after `start`, found once: searching from every cell rescans the line.
+  let nextQuote = -2;
   while (true) {
     let end: number;
     if (line[start] === '"') {
@@ -263,9 +380,9 @@ export function splitCells(line: string): string[] {
     } else {
       const comma = line.indexOf(",", start);
       end = comma < 0 ? line.length : comma;
-      const quote = line.indexOf('"', start);
-      if (quote >= 0 && quote < end) {
-        throw new DecodeError("", `stray quote at column ${quote + 1}`);
+      if (nextQuote !== -1 && nextQuote < start) nextQuote = line.indexOf('"', start);
+      if (nextQuote >= 0 && nextQuote < end) {
+        throw new DecodeError("", `stray quote at column ${nextQuote + 1}`);
       }
     }
     cells.push(line.slice(start, end));
