@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { hash } from "node:crypto";
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
-import { decodeRecord, splitCsvLine } from "./codec.ts";
+import { checksumOf, decodeRecord, splitCsvLine } from "./codec.ts";
 import {
   COLUMNS,
   type FieldProblem,
@@ -409,7 +408,7 @@ function classifyLine(
   }
   const comma = body.lastIndexOf(COMMA);
   const checksumOk = comma > 0 && body.length - comma - 1 === 64 &&
-    asciiEquals(body, comma + 1, hash("sha256", body.subarray(0, comma), "hex"));
+    asciiEquals(body, comma + 1, checksumOf(body.subarray(0, comma)));
   let text = lenient.decode(body);
   // U+FFFD is either in the line or stands for bytes that are not UTF-8: the strict decoder tells.
   if (text.includes("\uFFFD")) {
