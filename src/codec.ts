@@ -9,7 +9,7 @@
  * @module
  */
 import { sha256Hex } from "./sha256.ts";
-import { sortUtf8 } from "./manifest.ts";
+import { compareUtf8, sortUtf8 } from "./manifest.ts";
 import { COLUMNS, FIELD_LIMIT, FIELDS, type FieldSpec, type RunRecord } from "./schema.ts";
 
 /** The longest cell a value within {@linkcode FIELD_LIMIT} encodes to: `%XX` per unit, 2 quotes. */
@@ -150,9 +150,17 @@ export function encodeField(spec: FieldSpec, value: unknown): string {
  * Decodes one cell (quotes included) into the field's value, accepting only
  * the spelling {@linkcode encodeField} writes: a needless quote or escape,
  * an unsorted map or an unescaped formula start is an error, so that a value
- * has one spelling and a line re-encodes to itself byte for byte.
+ * has one spelling and a line re-encodes to itself byte for byte. The
+ * one-pass {@linkcode readCanonicalCell} decides (on the cell `line[start..end)`,
+ * sparing a copy); a cell it refuses is decoded and re-encoded to say what is wrong.
  */
-function decodeField(spec: FieldSpec, cell: string): unknown {
+function decodeField(spec: FieldSpec, line: string, start: number, end: number): unknown {
+  return readCell(spec, line, start, end) ??
+    decodeByReencoding(spec, line.slice(start, end));
+}
+
+/** The definition of canonical: decode, re-encode, compare. Throws what is wrong. */
+function decodeByReencoding(spec: FieldSpec, cell: string): unknown {
   const raw = unquote(cell);
   const value = spec.kind === "text"
     ? unescapeValue(raw)
@@ -166,6 +174,138 @@ function decodeField(spec: FieldSpec, cell: string): unknown {
     );
   }
   return value;
+}
+
+/** Bits of {@linkcode ESCAPED}: the kinds of value that escape a character. */
+const TEXT = 1;
+const LIST = 2;
+const KEY = 4;
+/**
+ * Per character below U+0100 (the only ones `%XX` spells): which kinds of
+ * value escape it, plus {@linkcode FORMULA} when it starts a formula. Built
+ * from the escaping patterns themselves, so the two cannot disagree.
+ */
+const ESCAPED = new Uint8Array(256);
+const FORMULA = 8;
+for (let c = 0; c < 256; c++) {
+  const char = String.fromCharCode(c);
+  const escapedBy = (pattern: RegExp) => new RegExp(pattern.source).test(char);
+  ESCAPED[c] = (escapedBy(TEXT_ESCAPES) ? TEXT : 0) | (escapedBy(LIST_ESCAPES) ? LIST : 0) |
+    (escapedBy(KEY_ESCAPES) ? KEY : 0) | (FORMULA_START.test(char) ? FORMULA : 0);
+}
+
+/**
+ * The value of one cell when it is exactly what {@linkcode encodeField}
+ * writes for that value, else `undefined`; decided in one pass, without
+ * re-encoding. A cell is written as `encodeField` writes it iff it is quoted
+ * exactly when its content holds `,` or `"`; every character the value's
+ * kind escapes is escaped (`%` only starts an escape); every `%XX` is
+ * uppercase and spells a character that kind escapes, or a formula start
+ * at the first position; a bare formula start never comes first; and a
+ * map's keys are unique and in UTF-8 order.
+ *
+ * @example
+ * ```ts
+ * import { readCanonicalCell } from "./codec.ts";
+ * import { FIELDS } from "./schema.ts";
+ * const notes = FIELDS.find((f) => f.name === "Notes")!;
+ * readCanonicalCell(notes, '"100%25, done"'); // "100%, done"
+ * readCanonicalCell(notes, '"100%25 done"'); // undefined: quoted without a reason
+ * readCanonicalCell(notes, "%41"); // undefined: "A" is never escaped
+ * ```
+ */
+export function readCanonicalCell(spec: FieldSpec, cell: string): unknown {
+  return readCell(spec, cell, 0, cell.length);
+}
+
+/** {@linkcode readCanonicalCell} of the cell `text[start..end)`. */
+function readCell(spec: FieldSpec, text: string, start: number, end: number): unknown {
+  if (text.charCodeAt(start) !== QUOTE) return readContent(spec, text, start, end);
+  let content = text.slice(start + 1, end - 1);
+  const quotes = content.includes('"');
+  if (!quotes && !content.includes(",")) return undefined; // quoted without a reason
+  if (quotes) content = content.replaceAll('""', '"');
+  return readContent(spec, content, 0, content.length);
+}
+
+/** The value of an unquoted cell content `text[start..end)`, or `undefined` (see above). */
+function readContent(spec: FieldSpec, text: string, start: number, end: number): unknown {
+  if (spec.kind === "text") return readEscaped(text, start, end, TEXT, start);
+  if (start === end) return spec.kind === "list" ? [] : {};
+  const parts: string[] = [];
+  const hashes: Record<string, string> = {};
+  let lastPath: string | undefined;
+  for (let from = start; from <= end;) {
+    let to = text.indexOf(";", from);
+    if (to < 0 || to > end) to = end;
+    if (spec.kind === "list") {
+      const element = readEscaped(text, from, to, LIST, start);
+      if (element === undefined) return undefined;
+      parts.push(element);
+    } else {
+      const eq = text.indexOf("=", from);
+      if (eq < 0 || eq > to) return undefined; // a pair without "=": an error to report
+      if (eq === start) return undefined; // "=" first: a bare formula start
+      const path = readEscaped(text, from, eq, KEY, start);
+      const hash = readEscaped(text, eq + 1, to, KEY, start);
+      if (path === undefined || hash === undefined) return undefined;
+      // Each path once, in the order encode sorts them.
+      if (lastPath !== undefined && compareUtf8(lastPath, path) >= 0) return undefined;
+      setOwn(hashes, path, hash);
+      lastPath = path;
+    }
+    from = to + 1;
+  }
+  return spec.kind === "list" ? parts : hashes;
+}
+
+const QUOTE = 34;
+
+/**
+ * `text[from..to)` unescaped, when it is escaped exactly as `escapeValue(value,
+ * kind)` writes it, with the formula guard at `first` (where the cell's
+ * content starts); else `undefined`.
+ */
+function readEscaped(
+  text: string,
+  from: number,
+  to: number,
+  kind: number,
+  first: number,
+): string | undefined {
+  let escapes = false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const flags = c < 256 ? ESCAPED[c] : 0;
+    if ((flags & kind) === 0) {
+      if (i === first && (flags & FORMULA) !== 0) return undefined; // a formula start left bare
+      continue;
+    }
+    if (c !== PERCENT || i + 2 >= to) return undefined; // left bare, or a cut escape
+    const high = hexDigit(text.charCodeAt(i + 1));
+    const low = hexDigit(text.charCodeAt(i + 2));
+    if (high < 0 || low < 0) return undefined;
+    const escaped = ESCAPED[high * 16 + low];
+    if ((escaped & kind) === 0 && !(i === first && (escaped & FORMULA) !== 0)) return undefined;
+    escapes = true;
+    i += 2;
+  }
+  const raw = text.slice(from, to);
+  if (!escapes) return raw;
+  // unescapeValue turns a lone surrogate into U+FFFD, which re-encodes differently: a
+  // string from UTF-8 has none, so such a value is left to the re-encoding check.
+  return raw.isWellFormed() ? unescapeValue(raw) : undefined;
+}
+
+/** Sets `map[key]`, even for `__proto__`, which an assignment would take as the prototype. */
+function setOwn(map: Record<string, string>, key: string, value: string): void {
+  if (key !== "__proto__") map[key] = value;
+  else {Object.defineProperty(map, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });}
 }
 
 /** Undoes RFC 4180 quoting of one cell as {@linkcode splitCells} cut it (well formed). */
@@ -192,7 +332,7 @@ function decodeHashes(raw: string): Record<string, string> {
     if (eq < 0) throw new Error(`pair ${clip(pair)} has no "="`);
     const path = unescapeValue(pair.slice(0, eq));
     if (Object.hasOwn(hashes, path)) throw new Error(`lists ${clip(path)} twice`);
-    hashes[path] = unescapeValue(pair.slice(eq + 1));
+    setOwn(hashes, path, unescapeValue(pair.slice(eq + 1)));
   }
   return hashes;
 }
@@ -244,17 +384,25 @@ export function encodeRecord(record: RunRecord): string {
  * ```
  */
 export function splitCells(line: string): string[] {
-  const cells: string[] = [];
+  const ends = cellEnds(line);
+  return ends.map((end, i) => line.slice(i === 0 ? 0 : ends[i - 1] + 1, end));
+}
+
+/** Where each cell of a line ends (the index of its comma, or the line's length). */
+function cellEnds(line: string): number[] {
+  const ends: number[] = [];
   let start = 0;
+  // The first quote at or after `start`, found once: searching from every cell rescans the line.
+  let nextQuote = -2;
   while (true) {
     let end: number;
-    if (line[start] === '"') {
+    if (line.charCodeAt(start) === QUOTE) {
       end = start + 1;
       while (true) {
         const close = line.indexOf('"', end);
         if (close < 0) throw new DecodeError("", "unterminated quoted field");
         end = close + 1;
-        if (line[end] !== '"') break;
+        if (line.charCodeAt(end) !== QUOTE) break;
         end++; // a doubled quote inside the value
       }
       if (end < line.length && line[end] !== ",") {
@@ -263,13 +411,13 @@ export function splitCells(line: string): string[] {
     } else {
       const comma = line.indexOf(",", start);
       end = comma < 0 ? line.length : comma;
-      const quote = line.indexOf('"', start);
-      if (quote >= 0 && quote < end) {
-        throw new DecodeError("", `stray quote at column ${quote + 1}`);
+      if (nextQuote !== -1 && nextQuote < start) nextQuote = line.indexOf('"', start);
+      if (nextQuote >= 0 && nextQuote < end) {
+        throw new DecodeError("", `stray quote at column ${nextQuote + 1}`);
       }
     }
-    cells.push(line.slice(start, end));
-    if (end === line.length) return cells;
+    ends.push(end);
+    if (end === line.length) return ends;
     start = end + 1;
   }
 }
@@ -306,29 +454,36 @@ export function splitCsvLine(line: string): string[] {
  * ```
  */
 export function decodeRecord(line: string): RunRecord {
-  const cells = splitCells(line);
-  if (cells.length !== COLUMNS.length) {
-    throw new DecodeError("", `has ${cells.length} fields, expected ${COLUMNS.length}`);
+  const ends = cellEnds(line);
+  if (ends.length !== COLUMNS.length) {
+    throw new DecodeError("", `has ${ends.length} fields, expected ${COLUMNS.length}`);
   }
-  const record: Record<string, unknown> = {};
+  const record: Record<string, unknown> = { ...EMPTY_RECORD };
   for (let i = 0; i < FIELDS.length; i++) {
     const spec = FIELDS[i];
+    const start = i === 0 ? 0 : ends[i - 1] + 1;
+    const length = ends[i] - start;
     // Refused before decoding: no value within the field limit is written this long.
-    if (cells[i].length > MAX_CELL_LENGTH) {
+    if (length > MAX_CELL_LENGTH) {
       throw new DecodeError(
         spec.name,
-        `is ${cells[i].length} characters long as written, more than a field within the ` +
+        `is ${length} characters long as written, more than a field within the ` +
           `limit of ${FIELD_LIMIT} characters can take`,
       );
     }
     try {
-      record[spec.name] = decodeField(spec, cells[i]);
+      record[spec.name] = decodeField(spec, line, start, ends[i]);
     } catch (e) {
       throw new DecodeError(spec.name, (e as Error).message);
     }
   }
   return record as unknown as RunRecord;
 }
+
+/** Every column, in order: a record copied from it is filled in place, with no new property. */
+const EMPTY_RECORD: Readonly<Record<string, unknown>> = Object.fromEntries(
+  COLUMNS.map((name) => [name, ""]),
+);
 
 /**
  * Whether the line's last field is the SHA-256 of everything before its comma.

@@ -183,19 +183,19 @@ export function checkPath(path: string): string | undefined {
 }
 
 function checkPathList(paths: string[]): string | undefined {
-  const seen = new Set<string>();
-  for (const path of paths) {
-    const problem = checkPath(path);
+  for (let i = 0; i < paths.length; i++) {
+    const problem = checkPath(paths[i]);
     if (problem) return problem;
-    if (seen.has(path)) return `lists ${show(path)} twice`;
-    seen.add(path);
+    // A quadratic search for a list this short beats building a Set per record.
+    if (i > 0 && paths.lastIndexOf(paths[i], i - 1) >= 0) return `lists ${show(paths[i])} twice`;
   }
   return undefined;
 }
 
 function checkHashes(allowDeleted: boolean) {
   return (hashes: Record<string, string>): string | undefined => {
-    for (const [path, hash] of Object.entries(hashes)) {
+    for (const path of Object.keys(hashes)) {
+      const hash = hashes[path];
       const problem = checkPath(path);
       if (problem) return problem;
       if (
@@ -563,24 +563,36 @@ export function checkField(spec: FieldSpec, value: unknown): string | undefined 
 /** UTF-16 code units of a value, counting one per list or pair separator. */
 function sizeOf(spec: FieldSpec, value: unknown): number {
   if (spec.kind === "text") return (value as string).length;
-  const parts = spec.kind === "list"
-    ? value as string[]
-    : Object.entries(value as Record<string, string>).map(([k, v]) => `${k}=${v}`);
-  return parts.reduce((sum, part) => sum + part.length + 1, 0) - (parts.length > 0 ? 1 : 0);
+  let size = -1; // no separator before the first part
+  if (spec.kind === "list") {
+    for (const part of value as string[]) size += part.length + 1;
+  } else {
+    const hashes = value as Record<string, string>;
+    for (const path of Object.keys(hashes)) size += path.length + 1 + hashes[path].length + 1;
+  }
+  return Math.max(size, 0);
 }
 
 function checkShape(spec: FieldSpec, value: unknown): string | undefined {
   if (value === undefined || value === null) return "is missing";
   if (spec.kind === "text") return typeof value === "string" ? undefined : "must be a string";
   if (spec.kind === "list") {
-    return Array.isArray(value) && value.every((v) => typeof v === "string")
-      ? (value.every((v) => v.isWellFormed()) ? undefined : "holds a lone UTF-16 surrogate")
-      : "must be a list of paths";
+    if (!Array.isArray(value)) return "must be a list of paths";
+    let wellFormed = true;
+    for (const v of value) {
+      if (typeof v !== "string") return "must be a list of paths";
+      wellFormed &&= v.isWellFormed();
+    }
+    return wellFormed ? undefined : "holds a lone UTF-16 surrogate";
   }
   if (typeof value !== "object" || Array.isArray(value)) return "must be a map of path to hash";
-  return Object.entries(value).every(([k, v]) => typeof v === "string" && k.isWellFormed())
-    ? undefined
-    : "must be a map of path to hash";
+  const hashes = value as Record<string, unknown>;
+  for (const path of Object.keys(hashes)) {
+    if (typeof hashes[path] !== "string" || !path.isWellFormed()) {
+      return "must be a map of path to hash";
+    }
+  }
+  return undefined;
 }
 
 /**

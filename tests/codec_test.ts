@@ -5,14 +5,16 @@ import {
   checksumOf,
   DecodeError,
   decodeRecord,
+  encodeField,
   encodeRecord,
   escapeValue,
+  readCanonicalCell,
   splitCells,
   splitCsvLine,
   unescapeValue,
 } from "../src/codec.ts";
 import { inputContextSha } from "../src/manifest.ts";
-import { COLUMNS, type RunRecord, validateRecord } from "../src/schema.ts";
+import { COLUMNS, FIELDS, type FieldSpec, type RunRecord, validateRecord } from "../src/schema.ts";
 import { sampleRecord } from "./fixtures.ts";
 import { seeded } from "./seed.ts";
 
@@ -218,4 +220,91 @@ Deno.test("codec: a decoded record is a plain object whose lists and maps can ch
 Deno.test("codec: unescaping a field of 8 Mi escapes takes memory in proportion to it", () => {
   const value = "%25".repeat(8 << 20);
   assertEquals(unescapeValue(value).length, 8 << 20);
+});
+
+/**
+ * The value of `cell` by the definition of canonical: decode it the plain way,
+ * re-encode it, and keep it only when that gives back the cell.
+ */
+function reencodedValue(spec: FieldSpec, cell: string): unknown {
+  try {
+    const [raw] = splitCsvLine(cell);
+    const value = spec.kind === "text"
+      ? unescapeValue(raw)
+      : spec.kind === "list"
+      ? (raw === "" ? [] : raw.split(";").map(unescapeValue))
+      : Object.fromEntries(
+        (raw === "" ? [] : raw.split(";")).map((pair) => {
+          const eq = pair.indexOf("=");
+          if (eq < 0) throw new Error("no =");
+          return [unescapeValue(pair.slice(0, eq)), unescapeValue(pair.slice(eq + 1))];
+        }),
+      );
+    return encodeField(spec, value) === cell ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What mutations insert: separators, quotes, escapes needed and needless, formula starts. */
+const MUTATIONS = [
+  ...'",;=%-+@\t\r\n aA9é日',
+  ...["%25", "%2C", "%22", "%3B", "%3D", "%0A", "%09", "%2D", "%41", "%0a", "%C3", "%", '""'],
+];
+
+Deno.test("codec: the one-pass canonical check agrees with re-encoding on mutated lines (defect 13)", () => {
+  let accepted = 0;
+  let refused = 0;
+  fc.assert(
+    fc.property(
+      fc.record({
+        notes: anyText,
+        inputs: fc.uniqueArray(anyPath, { minLength: 1, maxLength: 4 }),
+        edits: fc.array(
+          fc.tuple(fc.nat(), fc.nat({ max: 2 }), fc.constantFrom(...MUTATIONS)),
+          { minLength: 1, maxLength: 4 },
+        ),
+      }),
+      ({ notes, inputs, edits }) => {
+        const hashes = Object.fromEntries(inputs.map((p) => [p, "TBD"]));
+        let line = encodeRecord(
+          sampleRecord({
+            Notes: notes,
+            InputFiles: inputs,
+            OutputFiles: inputs,
+            InputHashes: hashes,
+          }),
+        );
+        // Each edit inserts, replaces or deletes at a position in the line.
+        for (const [at, how, text] of edits) {
+          const i = at % (line.length + 1);
+          line = line.slice(0, i) + (how === 2 ? "" : text) + line.slice(how === 0 ? i : i + 1);
+        }
+        let cells: string[];
+        try {
+          cells = splitCells(line);
+        } catch {
+          return; // not CSV: no cell to judge
+        }
+        for (let i = 0; i < Math.min(cells.length, FIELDS.length); i++) {
+          const expected = reencodedValue(FIELDS[i], cells[i]);
+          assertEquals(readCanonicalCell(FIELDS[i], cells[i]), expected, cells[i]);
+          if (expected === undefined) refused++;
+          else accepted++;
+        }
+      },
+    ),
+    seeded("one-pass canonical check", { numRuns: 3_000 }),
+  );
+  assert(accepted > 0 && refused > 0, `accepted ${accepted}, refused ${refused}`);
+});
+
+Deno.test("codec: a path named __proto__ round-trips in a hash map (defect 11)", () => {
+  const hashes = Object.fromEntries([["__proto__", "TBD"], ["a.md", "TBD"]]);
+  const record = sampleRecord({ InputFiles: ["__proto__"], InputHashes: hashes });
+  record.InputContextSHA = inputContextSha(hashes);
+  const back = decodeRecord(encodeRecord(record));
+  assert(Object.hasOwn(back.InputHashes, "__proto__"));
+  assertEquals(Object.keys(back.InputHashes), ["__proto__", "a.md"]);
+  assertEquals(encodeRecord(back), encodeRecord(record));
 });
