@@ -936,7 +936,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `\nCommands run in ${root}, the execution root; runrec is ${runrec}.\n` +
         "Each agent is a scripted stand-in and a real process: it reads its inputs, writes its\n" +
         "outputs and moves _STATUS.md where the host's agent would. `demo-agent N` is\n" +
-        `${INDENT}${agentCommand(0).slice(0, -1).join(" ")} N`,
+        `${INDENT}deno ${agentCommand(0).slice(1, -1).join(" ")} N\n` +
+        "on the Deno running this demo.",
     );
     const before = await hashTree(root);
     for (const [i, step] of SCRIPT.entries()) {
