@@ -55,10 +55,10 @@ export const DELIVERABLES = {
 export type DeliverableKey = keyof typeof DELIVERABLES;
 
 /** The deliverable PREPARATION creates in the demo (left out of the copy). */
-export const PREPARED: DeliverableKey = "DEL-01-01";
+const PREPARED: DeliverableKey = "DEL-01-01";
 
 /** The four documents 4_DOCUMENTS writes, in its order. */
-export const DOCUMENTS = ["Datasheet.md", "Specification.md", "Guidance.md", "Procedure.md"];
+const DOCUMENTS = ["Datasheet.md", "Specification.md", "Guidance.md", "Procedure.md"];
 
 /** The decomposition, relative to a deliverable folder. */
 const DECOMPOSITION = "../../../_Decomposition/Example_Decomposition.md";
@@ -90,12 +90,12 @@ const AGENT_BROKEN = 70;
 const BUSY_LINE = "# agent: working on the terms pass…";
 
 /** Today's date (UTC) as `YYYY-MM-DD`, the form `_STATUS.md` uses. */
-export function today(): string {
+function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
 /** A failed step or check of the demo: its message is the one-line reason. */
-export class DemoFailure extends Error {}
+class DemoFailure extends Error {}
 
 // ---------------------------------------------------------------------------
 // Editing host files the way the agents do: append, and change only the
@@ -482,18 +482,18 @@ export const SCRIPT: readonly Step[] = [
 // Shared by the host and the agents.
 
 /** The folder of deliverable `id`, relative to the execution root. */
-export function deliverableFolder(id: DeliverableKey): string {
+function deliverableFolder(id: DeliverableKey): string {
   return join(WORKING_DIR, DELIVERABLES[id]);
 }
 
 /** The options `runrec start` and `runrec exec` get for `step`. */
-export function startOptions(step: Step): string[] {
+function startOptions(step: Step): string[] {
   const pass = step.pass === undefined ? [] : ["--pass", step.pass];
   return ["--agent", step.agent, ...pass, ...step.inputs.flatMap((input) => ["--input", input])];
 }
 
 /** The `runrec finish` options for what the agent reports. */
-export function finishOptions(outcome: StepOutcome): string[] {
+function finishOptions(outcome: StepOutcome): string[] {
   const args = ["--status", outcome.status];
   for (const output of outcome.outputs) args.push("--output", output);
   if (outcome.error !== undefined) args.push("--error", outcome.error);
@@ -690,7 +690,7 @@ export async function agentMain(n: number): Promise<number> {
     }
     const args = ["finish", token, ...finishOptions({ ...outcome, outputs })];
     const shown = ["runrec", "finish", `"$TOKEN"`, ...args.slice(2)];
-    await agentRunrec(args, formatCommand(shown, WIDTH, "")).then((id) => console.log(id));
+    console.log(await agentRunrec(args, formatCommand(shown, WIDTH, "")));
     return 0;
   } catch (error) {
     console.error(`demo-agent ${n}: ${(error as Error).message.split("\n")[0]}`);
