@@ -1,7 +1,8 @@
 /**
- * The demo (`deno task demo`) as a real process under the task's own flags,
- * the guarantee it shows (runrec writes only `RunRecords.csv`), and its
- * `--deny-net` sandbox.
+ * The demo (`deno task demo`) as a real process under the task's own flags:
+ * it installs runrec and runs the agents through runrec's hooks; the records
+ * must hold what each agent did. Also the guarantee it shows (runrec writes
+ * only `RunRecords.csv`) and its `--deny-net` sandbox.
  *
  * @module
  */
@@ -13,7 +14,9 @@ import {
   type DeliverableKey,
   DELIVERABLES,
   EXAMPLES_DIR,
+  hashTree,
   moveStatusText,
+  SCRIPT,
   WORKING_DIR,
 } from "../scripts/demo.ts";
 import { readRecords } from "../src/reader.ts";
@@ -33,20 +36,6 @@ async function demoTaskFlags(): Promise<string[]> {
   return words.slice(2, -1);
 }
 
-/** SHA-256 of every regular file beneath `dir`, by path relative to `dir`. */
-async function hashTree(dir: string, base = dir): Promise<Record<string, string>> {
-  const hashes: Record<string, string> = {};
-  for await (const entry of Deno.readDir(dir)) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) Object.assign(hashes, await hashTree(path, base));
-    else if (entry.isFile) {
-      const bytes = await Deno.readFile(path);
-      hashes[relative(base, path)] = createHash("sha256").update(bytes).digest("hex");
-    }
-  }
-  return hashes;
-}
-
 function sortedKeys(object: Record<string, string>): string[] {
   return Object.keys(object).sort();
 }
@@ -64,133 +53,117 @@ function deliverableDir(root: string, id: DeliverableKey): string {
   return join(root, WORKING_DIR, DELIVERABLES[id]);
 }
 
-const DOCS = ["Datasheet.md", "Specification.md", "Guidance.md", "Procedure.md"];
-const FOUR_DOCUMENTS_READS = ["_CONTEXT.md", "_DEPENDENCIES.md", "_REFERENCES.md", "_STATUS.md"];
+async function sha256(path: string): Promise<string> {
+  return createHash("sha256").update(await Deno.readFile(path)).digest("hex");
+}
 
-/** What the demo plays, per deliverable, as the records must show it. */
-const EXPECTED: Record<DeliverableKey, Partial<RunRecord>[]> = {
+const DOCS = ["Datasheet.md", "Specification.md", "Guidance.md", "Procedure.md"];
+
+/** Per deliverable, what each run did: agent, RunStatus, StatusBefore, StatusAfter, outputs. */
+const EXPECTED: Record<DeliverableKey, [string, string, string, string, string[]][]> = {
   "DEL-01-01": [
-    {
-      AgentName: "4_DOCUMENTS",
-      RunStatus: "PARTIAL",
-      RunPassDirective: "FULL",
-      StatusBefore: "OPEN",
-      StatusAfter: "OPEN",
-      InputFiles: FOUR_DOCUMENTS_READS,
-      OutputFiles: DOCS.slice(0, 3),
-    },
-    {
-      AgentName: "4_DOCUMENTS",
-      RunStatus: "SUCCESS",
-      RunPassDirective: "FULL",
-      StatusBefore: "OPEN",
-      StatusAfter: "INITIALIZED",
-      InputFiles: FOUR_DOCUMENTS_READS,
-      OutputFiles: [...DOCS, "_STATUS.md"],
-    },
-    {
-      AgentName: "CHIRALITY_FRAMEWORK",
-      RunStatus: "SUCCESS",
-      RunPassDirective: "FULL",
-      StatusBefore: "INITIALIZED",
-      StatusAfter: "SEMANTIC_READY",
-      InputFiles: [...DOCS, "_CONTEXT.md"],
-      OutputFiles: ["_SEMANTIC.md", "_STATUS.md"],
-    },
+    ["PREPARATION", "SUCCESS", "TBD", "OPEN", [
+      "_CONTEXT.md",
+      "_DEPENDENCIES.md",
+      "_REFERENCES.md",
+      "_SEMANTIC.md",
+      "_STATUS.md",
+    ]],
+    ["4_DOCUMENTS", "SUCCESS", "OPEN", "INITIALIZED", [...DOCS, "_STATUS.md"]],
+    ["DEPENDENCIES", "SUCCESS", "INITIALIZED", "INITIALIZED", [
+      "Dependencies.csv",
+      "_DEPENDENCIES.md",
+    ]],
+    ["CHIRALITY_FRAMEWORK", "SUCCESS", "INITIALIZED", "SEMANTIC_READY", [
+      "_SEMANTIC.md",
+      "_STATUS.md",
+    ]],
+    ["CHIRALITY_LENS", "SUCCESS", "SEMANTIC_READY", "SEMANTIC_READY", ["_SEMANTIC_LENSING.md"]],
   ],
   "DEL-01-02": [
-    {
-      AgentName: "DEPENDENCIES",
-      RunStatus: "SUCCESS",
-      RunPassDirective: "FULL",
-      StatusBefore: "INITIALIZED",
-      StatusAfter: "INITIALIZED",
-      InputFiles: [...DOCS, "_CONTEXT.md", "_REFERENCES.md", "_DEPENDENCIES.md"],
-      OutputFiles: ["Dependencies.csv", "_DEPENDENCIES.md"],
-    },
-    {
-      AgentName: "CHIRALITY_FRAMEWORK",
-      RunStatus: "FAILED",
-      RunPassDirective: "FULL",
-      StatusBefore: "INITIALIZED",
-      StatusAfter: "INITIALIZED",
-      InputFiles: [...DOCS, "_CONTEXT.md"],
-      OutputFiles: [],
-    },
+    ["4_DOCUMENTS", "FAILED", "INITIALIZED", "INITIALIZED", []],
+    ["DEPENDENCIES", "PARTIAL", "INITIALIZED", "INITIALIZED", [
+      "Dependencies.csv",
+      "_DEPENDENCIES.md",
+    ]],
+    ["CHIRALITY_FRAMEWORK", "FAILED", "INITIALIZED", "INITIALIZED", []],
   ],
   "DEL-01-03": [
-    {
-      AgentName: "CHIRALITY_LENS",
-      RunStatus: "SUCCESS",
-      RunPassDirective: "FULL",
-      StatusBefore: "SEMANTIC_READY",
-      StatusAfter: "SEMANTIC_READY",
-      InputFiles: [...DOCS, "_SEMANTIC.md"],
-      OutputFiles: ["_SEMANTIC_LENSING.md"],
-    },
-    {
-      AgentName: "4_DOCUMENTS",
-      RunStatus: "SKIPPED",
-      RunPassDirective: "UPDATE",
-      StatusBefore: "SEMANTIC_READY",
-      StatusAfter: "SEMANTIC_READY",
-      InputFiles: [...FOUR_DOCUMENTS_READS, ...DOCS],
-      OutputFiles: [],
-    },
+    ["4_DOCUMENTS", "SKIPPED", "SEMANTIC_READY", "SEMANTIC_READY", []],
+    ["CHIRALITY_LENS", "SUCCESS", "SEMANTIC_READY", "SEMANTIC_READY", ["_SEMANTIC_LENSING.md"]],
   ],
 };
 
-function pick(record: RunRecord, keys: string[]): Partial<RunRecord> {
-  return Object.fromEntries(keys.map((k) => [k, record[k as keyof RunRecord]]));
-}
+const IDS = Object.keys(DELIVERABLES) as DeliverableKey[];
 
-async function checkRecords(root: string, id: DeliverableKey): Promise<void> {
-  const records = await readAll(join(deliverableDir(root, id), "RunRecords.csv"));
-  const expected = EXPECTED[id];
-  assertEquals(records.length, expected.length, `${id}: number of records`);
+/**
+ * Follows the files of deliverable `id` through its records: each run's
+ * InputHashes must be the files as the runs before it left them (the state
+ * at its start, not at its end), and the last outputs must be the files now.
+ */
+async function checkHashChain(root: string, id: DeliverableKey, records: RunRecord[]) {
+  const dir = deliverableDir(root, id);
+  // Every committed file, by its path from the deliverable; DEL-01-01's are PREPARATION's to create.
+  const files: Record<string, string> = {};
+  for (const [path, hash] of Object.entries(await hashTree(EXAMPLES_DIR))) {
+    const fromDeliverable = relative(deliverableDir(EXAMPLES_DIR, id), join(EXAMPLES_DIR, path));
+    if (!path.includes(DELIVERABLES["DEL-01-01"])) files[fromDeliverable] = hash;
+  }
   for (const [i, record] of records.entries()) {
-    assertEquals(pick(record, Object.keys(expected[i])), expected[i], `${id} record ${i + 1}`);
-    assertEquals(record.DeliverableID, id);
-    assertMatch(record.InputContextSHA, /^[0-9a-f]{64}$/);
-    assertEquals(sortedKeys(record.OutputHashes), [...record.OutputFiles].sort());
-    for (const hash of Object.values(record.OutputHashes)) assertMatch(hash, /^[0-9a-f]{64}$/);
-    assert(record.InputFiles.every((p) => p in record.InputHashes), `${id}: input hashes`);
-    assertMatch(record.RunDuration, /^PT/);
-    const failing = record.RunStatus === "FAILED" || record.RunStatus === "PARTIAL";
-    assert(failing === (record.ErrorSummary !== ""), `${id}: ErrorSummary of ${record.RunStatus}`);
+    const run = `${id} record ${i + 1} (${record.AgentName})`;
+    for (const input of record.InputFiles) {
+      assertEquals(record.InputHashes[input], files[input], `${run}: start-time hash of ${input}`);
+    }
+    assertEquals(sortedKeys(record.OutputHashes), [...record.OutputFiles].sort(), run);
+    Object.assign(files, record.OutputHashes);
+  }
+  for (const file of new Set(records.flatMap((r) => r.OutputFiles))) {
+    const now = await sha256(join(dir, file));
+    assertEquals(now, files[file], `${id}/${file} is as the last run left it`);
   }
 }
 
-/** `_STATUS.md` of DEL-01-01 after the demo: two bullets appended, two lines changed. */
-async function checkStatusMoves(root: string): Promise<void> {
-  const name = join(DELIVERABLES["DEL-01-01"], "_STATUS.md");
-  const before = await Deno.readTextFile(join(EXAMPLES_DIR, WORKING_DIR, name));
-  const after = await Deno.readTextFile(join(root, WORKING_DIR, name));
-  const date = /\*\*Last Updated:\*\* (\d{4}-\d{2}-\d{2})\n/.exec(after)?.[1];
-  assert(date !== undefined, "Last Updated is a date");
-  const expected = before
-    .replace("**Current State:** OPEN\n", "**Current State:** SEMANTIC_READY\n")
-    .replace("**Last Updated:** 2026-02-21\n", `**Last Updated:** ${date}\n`) +
-    `- ${date} — State set to INITIALIZED (4_DOCUMENTS)\n` +
-    `- ${date} — State set to SEMANTIC_READY (CHIRALITY_FRAMEWORK)\n`;
-  assertEquals(after, expected);
+/**
+ * Every file of the execution root is byte-identical to the committed one,
+ * or an output of a record of its deliverable, or runrec's own.
+ */
+async function checkHostFiles(root: string, records: Record<DeliverableKey, RunRecord[]>) {
+  const committed = await hashTree(EXAMPLES_DIR);
+  const now = await hashTree(root);
+  const outputs = new Set(
+    IDS.flatMap((id) =>
+      records[id].flatMap((r) => r.OutputFiles.map((f) => join(WORKING_DIR, DELIVERABLES[id], f)))
+    ),
+  );
+  for (const [path, hash] of Object.entries(now)) {
+    if (committed[path] === hash) continue;
+    const runrecs = path.endsWith("/RunRecords.csv") || path.includes("/.runrec/");
+    assert(runrecs || outputs.has(path), `${path} changed, but no record names it as an output`);
+  }
+  for (const path of Object.keys(committed)) {
+    assert(path in now, `${path} was deleted`);
+  }
 }
 
-/** Runs scripts/demo.ts under `flags` with `arg`, from the repository root, without colour. */
-function runDemo(flags: string[], arg: string): Promise<Deno.CommandOutput> {
+/** Runs scripts/demo.ts under `flags` with `args`, from the repository root, without colour. */
+function runDemo(
+  flags: string[],
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Deno.CommandOutput> {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, "scripts/demo.ts", arg],
+    args: ["run", ...flags, "scripts/demo.ts", ...args],
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
 }
 
-Deno.test("demo: plays the script under the task's flags and records every run", async () => {
+Deno.test("demo: installs runrec and runs the pipeline through its hooks; each record holds what its agent did", async () => {
   const flags = await demoTaskFlags();
   const committedBefore = await hashTree(EXAMPLES_DIR);
-  const output = await runDemo(flags, "--keep");
+  const output = await runDemo(flags, ["--keep"]);
   const stdout = decoder.decode(output.stdout);
   const stderr = decoder.decode(output.stderr);
   const folder = /^demo folder: (.+)$/m.exec(stdout)?.[1];
@@ -198,36 +171,92 @@ Deno.test("demo: plays the script under the task's flags and records every run",
     assertEquals(output.code, 0, `demo exit code; stderr:\n${stderr}\nstdout:\n${stdout}`);
     assert(folder !== undefined, `no "demo folder:" line in:\n${stdout}`);
     assert(!folder.startsWith(ROOT), "the demo works outside the repository");
-    for (const id of Object.keys(DELIVERABLES) as DeliverableKey[]) {
-      await checkRecords(folder, id);
+    const root = join(folder, "examples");
+
+    // runrec installed as `deno task install` installs it: a launcher here, or the binary.
+    const version = await new Deno.Command(join(folder, "bin", "runrec"), { args: ["--version"] })
+      .output();
+    assertMatch(
+      decoder.decode(version.stdout),
+      /^runrec \S+ \((launcher over the bundle in .*\.runrec-lib\/|compiled binary)/,
+    );
+
+    const records = {} as Record<DeliverableKey, RunRecord[]>;
+    for (const id of IDS) {
+      records[id] = await readAll(join(deliverableDir(root, id), "RunRecords.csv"));
+      const got = records[id].map((r) => [
+        r.AgentName,
+        r.RunStatus,
+        r.StatusBefore,
+        r.StatusAfter,
+        [...r.OutputFiles].sort(),
+      ]);
+      const expected = EXPECTED[id].map(([a, s, b, f, o]) => [a, s, b, f, [...o].sort()]);
+      assertEquals(got, expected, `${id}: agent, status, before, after, outputs of each run`);
+      for (const record of records[id]) assertEquals(record.DeliverableID, id);
+      await checkHashChain(root, id, records[id]);
+      const pending = [...Deno.readDirSync(join(deliverableDir(root, id), ".runrec", "pending"))];
+      assertEquals(pending, [], `${id}: no run left pending`);
     }
-    await checkStatusMoves(folder);
+    // Each run's inputs are what its agent was dispatched to read.
+    const runs = IDS.flatMap((id) => records[id]);
+    assertEquals(runs.map((r) => r.InputFiles), SCRIPT.map((s) => s.inputs));
+
+    // A file the run read and then rewrote: its start hash is the input, its new one the output.
+    const [, dependencies] = records["DEL-01-02"];
+    const committedDeps = await sha256(
+      join(deliverableDir(EXAMPLES_DIR, "DEL-01-02"), "_DEPENDENCIES.md"),
+    );
+    const nowDeps = await sha256(join(deliverableDir(root, "DEL-01-02"), "_DEPENDENCIES.md"));
+    assert(committedDeps !== nowDeps, "DEPENDENCIES rewrote _DEPENDENCIES.md");
+    assertEquals(dependencies.InputHashes["_DEPENDENCIES.md"], committedDeps);
+    assertEquals(dependencies.OutputHashes["_DEPENDENCIES.md"], nowDeps);
+
+    // Host outcome words, mapped; the killed agent's run, reaped.
+    const [failedInputs, , reaped] = records["DEL-01-02"];
+    assertEquals(failedInputs.ErrorSummary, "FAILED_INPUTS: _SEMANTIC_LENSING.md missing");
+    assertEquals(failedInputs.RunPassDirective, "P3_ONLY");
+    assertMatch(records["DEL-01-01"][3].Notes, /^PASS\b/);
+    assertEquals(reaped.ErrorSummary, "reaped: the agent never finished");
+    assertMatch(reaped.Notes, /its process \d+ on .+ is gone/);
+
+    await checkHostFiles(root, records);
     assertIncludes(stdout, "network: denied");
-    assertIncludes(stdout, "[1/7] 4_DOCUMENTS on DEL-01-01 — OPEN (no move)");
-    assertIncludes(stdout, "[3/7] CHIRALITY_FRAMEWORK on DEL-01-01 — INITIALIZED → SEMANTIC_READY");
-    assertIncludes(stdout, "total: 3 files, 7 records, 0 errors");
+    assertIncludes(stdout, "$ TOKEN=$(runrec start");
+    assertIncludes(stdout, `$ runrec finish "$TOKEN" --status FAILED_INPUTS`);
+    assertIncludes(stdout, "$ runrec exec PKG-01_Field_Instruments/1_Working/DEL-01-01_");
+    assertIncludes(stdout, "# host: killed the agent");
+    assertIncludes(stdout, "$ runrec reap PKG-01_Field_Instruments/1_Working/DEL-01-02_");
+    assertIncludes(stdout, "total: 3 files, 10 records, 0 errors, 0 warnings");
+    assertIncludes(stdout, "demo: every step and check passed");
     assertIncludes(stdout, `kept demo folder: ${folder}`);
+    assert(!stdout.includes("warning:"), `no runrec warning in:\n${stdout}`);
   } finally {
     if (folder) await Deno.remove(folder, { recursive: true });
   }
   assertEquals(await hashTree(EXAMPLES_DIR), committedBefore, "examples/ is byte-identical");
 });
 
-Deno.test("demo: without --keep the folder is deleted, and the output says so", async () => {
+Deno.test("demo: a failure is one line on stderr and exit 1, and the folder is deleted without --keep", async () => {
   const flags = await demoTaskFlags();
-  const output = await runDemo(flags, "--quiet");
-  const stdout = decoder.decode(output.stdout);
-  assertEquals(output.code, 0, decoder.decode(output.stderr));
-  const folder = /^demo folder: (.+)$/m.exec(stdout)?.[1];
-  assert(folder !== undefined, stdout);
-  assertEquals(stdout, `demo folder: ${folder}\n`, "--quiet prints only the folder");
-  let exists = true;
+  // A real fault: Deno's permission flags cannot name a folder with a comma, so install refuses.
+  const tmp = await tempDir({ prefix: "runrec-demo,test-" });
   try {
-    await Deno.stat(folder);
-  } catch (e) {
-    exists = !(e instanceof Deno.errors.NotFound);
+    const output = await runDemo(flags, ["--quiet"], { TMPDIR: tmp });
+    const stdout = decoder.decode(output.stdout);
+    const stderr = decoder.decode(output.stderr);
+    assertEquals(output.code, 1, stderr);
+    const folder = /^demo folder: (.+)$/m.exec(stdout)?.[1];
+    assert(folder !== undefined && folder.startsWith(tmp), stdout);
+    assertEquals(stdout, `demo folder: ${folder}\n`, "--quiet prints only the folder");
+    assertMatch(
+      stderr,
+      /^demo: failed: installing runrec failed: install: .+ has a comma in its path.*\n$/,
+    );
+    assertEquals([...Deno.readDirSync(tmp)], [], `${folder} was removed`);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
   }
-  assert(!exists, `${folder} was removed`);
 });
 
 Deno.test("conformance: runrec writes only RunRecords.csv; host files stay byte-identical", async () => {
