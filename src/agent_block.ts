@@ -53,8 +53,9 @@ const DETAILS: Record<string, BlockDetails> = {
   PREPARATION: {
     when: "Record Task Type C runs (one deliverable folder) only; other task types create no " +
       "deliverable folder and record nothing. `{DELIVERABLE_PATH}` is " +
-      "`{pkg_folder}/1_Working/{DEL_ID}_{DelLabel}`, the folder this task creates: it need not " +
-      "exist yet when `runrec start` runs (StatusBefore is then `TBD`).",
+      "`{pkg_folder}/1_Working/{DEL_ID}_{DelLabel}`, the folder this task creates: create it " +
+      'first (`mkdir -p "{DELIVERABLE_PATH}"`), then run `runrec start` (StatusBefore is then ' +
+      "`TBD`: there is no `_STATUS.md` yet).",
     startExtra: '--input "{DECOMPOSITION_REF}"',
     moreInputs: "Add `--input PATH` for each reference file you read for this deliverable.",
     outputsNote: "each file the task created (an existing file you skipped is not an output)",

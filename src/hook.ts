@@ -238,9 +238,11 @@ export async function completeDraft(
   let givenError = end.error;
   const host = HOST_OUTCOMES.find((o) => o.word === word);
   if (host) {
+    // The agent's block may already lead its --error with the word: keep it once.
+    const detail = (end.error ?? "").replace(new RegExp(`^${host.word}(?::\\s*|$)`), "");
     const mapped = mapOutcome(
       host.word,
-      (host.status === "FAILED" || host.status === "PARTIAL") ? end.error ?? "" : "",
+      host.status === "FAILED" || host.status === "PARTIAL" ? detail : "",
     );
     status = mapped!.status;
     if (mapped!.error !== undefined) givenError = mapped!.error;

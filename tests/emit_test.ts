@@ -481,6 +481,9 @@ Deno.test("emit: a host outcome word as --status maps to its RunStatus, the word
     "FAILED",
     "FAILED_INPUTS: _CONTEXT.md missing",
   ]);
+  // The word once, though the agent's --error already leads with it.
+  const once = await json("--status", "FAILED_INPUTS", "--error", "FAILED_INPUTS: x missing");
+  assertEquals(once.ErrorSummary, "FAILED_INPUTS: x missing");
   const passed = await json("--status", "pass");
   assertEquals(passed.RunStatus, "SUCCESS");
   assertMatch(passed.Notes, /^PASS/);
