@@ -93,6 +93,8 @@ function boundedNotes(notes: string[]): string[] {
  * folder that cannot be listed. runrec's own files ({@linkcode isRunrecOwn})
  * are left out. Never throws for what the host files hold: a bad host file
  * must not stop a run being recorded. Feed `hashes` to `inputContextSha`.
+ * `hash` hashes the absolute paths found (default {@linkcode hashFiles});
+ * `runrec stale` passes one that hashes each file once, on several cores.
  *
  * @example
  * ```ts
@@ -109,6 +111,7 @@ function boundedNotes(notes: string[]): string[] {
 export async function governedInputs(
   delDir: string,
   inputs: readonly string[],
+  hash: (paths: string[]) => Promise<Map<string, string | Error>> = hashFiles,
 ): Promise<GovernedInputs> {
   const root = resolve(delDir);
   const notes: string[] = [];
@@ -192,7 +195,7 @@ export async function governedInputs(
   }
 
   const hashes = new Map<string, string>();
-  const results = await hashFiles([...wanted.keys()]);
+  const results = await hash([...wanted.keys()]);
   for (const [path, label] of wanted) {
     const result = results.get(path)!;
     const key = relativePath(root, path);
