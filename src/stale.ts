@@ -461,7 +461,9 @@ async function checkFolder(
     reason,
     notes: [...folderNotes],
   });
-  if (agents.length === 0) return [noBaseline("", "no runs recorded")];
+  if (agents.length === 0) {
+    return [noBaseline("", unreadableLines > 0 ? "no readable run records" : "no runs recorded")];
+  }
 
   const isBaseline = options.isBaseline ?? isSuccessOrPartial;
   // Agents whose baselines name the same inputs share one look at the folder.
@@ -589,7 +591,7 @@ function propagate(report: StaleReport, targets: readonly string[], folders: str
   const consumersOf = new Map<string, DependencyEdge[]>();
   for (const place of [...roots, ...registers]) {
     for (const folder of deliverableFolders(place)) {
-      const shown = relative(Deno.cwd(), folder) || ".";
+      const shown = shownPath(folder);
       try {
         const id = deliverableId(folder).id;
         if (!folderOf.has(id)) folderOf.set(id, shown);
@@ -624,6 +626,12 @@ function propagate(report: StaleReport, targets: readonly string[], folders: str
     chain: chainTo.get(id)!,
   }));
   report.cycles = findCycles(dirty, consumersOf);
+}
+
+/** A path as the user would type it: relative to the working folder when beneath it. */
+function shownPath(absPath: string): string {
+  const rel = relative(Deno.cwd(), absPath);
+  return rel === "" ? "." : rel.startsWith("..") ? absPath : rel;
 }
 
 function isWithin(path: string, root: string): boolean {

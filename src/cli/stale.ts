@@ -137,9 +137,7 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
     for (const note of check.notes) lines.push(`  note: ${note}\n`);
   }
   for (const stale of report.stale) {
-    const chain = stale.chain.map((e) =>
-      ` → ${e.consumer} (${e.dependencyId || "no DependencyID"}, ${e.file} line ${e.line})`
-    ).join("");
+    const chain = stale.chain.map((e) => ` → ${e.consumer} [${e.dependencyId || "?"}]`).join("");
     lines.push(
       `${paint("STALE".padEnd(11), "red", color)}  ${stale.deliverableId}  via ${
         stale.chain[0]?.producer ?? "?"
