@@ -92,6 +92,8 @@ export interface StaleReport {
   cycles: string[][];
   /** Registers that could not be read or followed, and similar; each one line. */
   warnings: string[];
+  /** Distinct files hashed: each once, however many checks name it. */
+  filesHashed: number;
 }
 
 /** Options of {@linkcode checkStaleness}. */
@@ -553,6 +555,7 @@ export async function checkStaleness(
     workers: options.workers ?? (folders.length >= WORKERS_FROM ? undefined : 0),
   });
   let checks: StaleCheck[];
+  let filesHashed: number;
   try {
     let done = 0;
     options.onProgress?.(0, folders.length);
@@ -562,10 +565,11 @@ export async function checkStaleness(
       return result;
     });
     checks = perFolder.flat();
+    filesHashed = hasher.hashed;
   } finally {
     hasher.close();
   }
-  const report: StaleReport = { checks, stale: [], cycles: [], warnings: [] };
+  const report: StaleReport = { checks, stale: [], cycles: [], warnings: [], filesHashed };
   if (options.propagate) propagate(report, targets, folders);
   return report;
 }

@@ -86,7 +86,7 @@ export interface StaleSummary {
  * @example
  * ```ts
  * import { summarise } from "./stale.ts";
- * summarise({ checks: [], stale: [], cycles: [], warnings: [] }).DIRTY; // 0
+ * summarise({ checks: [], stale: [], cycles: [], warnings: [], filesHashed: 0 }).DIRTY; // 0
  * ```
  */
 export function summarise(report: StaleReport): StaleSummary {
@@ -115,7 +115,9 @@ function changeLine(prefix: string, change: FileChange): string {
  * @example
  * ```ts
  * import { renderStaleText } from "./stale.ts";
- * console.log(renderStaleText({ checks: [], stale: [], cycles: [], warnings: [] }, false));
+ * console.log(
+ *   renderStaleText({ checks: [], stale: [], cycles: [], warnings: [], filesHashed: 0 }, false),
+ * );
  * // "0 checks: 0 DIRTY, 0 CLEAN, 0 NO_BASELINE\n"
  * ```
  */
@@ -163,7 +165,7 @@ function progressBar(io: Io): { update(done: number, total: number): void; clear
   return {
     update(done, total) {
       const now = performance.now();
-      if (done < total && now - last < 100) return;
+      if (shown && done < total && now - last < 100) return;
       last = now;
       const width = 30;
       const filled = total === 0 ? width : Math.round((done / total) * width);
