@@ -6,8 +6,13 @@
  *
  * @module
  */
-import { basename, join, relative, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER, deliverableId, findExecutionRoot } from "./deliverable.ts";
+import { basename, dirname, join, relative, resolve } from "./path.ts";
+import {
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  findExecutionRoot,
+  findGitRoot,
+} from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { InputError } from "./errors.ts";
 import { startFileHasher } from "./hash_pool.ts";
@@ -419,6 +424,29 @@ async function compareOutputs(
   return changes;
 }
 
+/**
+ * The git and execution roots of deliverable folders, each ancestor looked at
+ * once: the deliverables of a package share every ancestor.
+ */
+function rootFinder(): (dir: string) => { gitRoot?: string; executionRoot?: string } {
+  const byParent = new Map<string, { gitRoot?: string; executionRoot?: string }>();
+  return (dir) => {
+    const parent = dirname(dir);
+    if (!byParent.has(parent)) {
+      // The execution root is never the folder itself, so the parent's nearest-or-self is it.
+      const executionRoot = findExecutionRoot(join(parent, "-"));
+      byParent.set(parent, { gitRoot: findGitRoot(parent), executionRoot });
+    }
+    const shared = byParent.get(parent)!;
+    let ownGit = false; // `.git` in the folder itself (a file for worktrees and submodules)
+    try {
+      Deno.lstatSync(join(dir, ".git"));
+      ownGit = true;
+    } catch { /* not a work tree's root */ }
+    return { gitRoot: ownGit ? dir : shared.gitRoot, executionRoot: shared.executionRoot };
+  };
+}
+
 /** Counts of each RunStatus, e.g. `2 FAILED, 1 SKIPPED`. */
 function statusCounts(records: FolderRecords["records"]): string {
   const counts = new Map<string, number>();
@@ -433,6 +461,7 @@ async function checkFolder(
   folder: string,
   options: StaleOptions,
   hash: Hash,
+  roots: (dir: string) => { gitRoot?: string; executionRoot?: string },
 ): Promise<StaleCheck[]> {
   const dir = resolve(folder);
   const { records, unreadableLines } = await readFolderRecords(folder);
@@ -484,7 +513,9 @@ async function checkFolder(
     }
     const baseline = chosen.record;
     const key = JSON.stringify(baseline.InputFiles);
-    if (!governed.has(key)) governed.set(key, governedInputs(dir, baseline.InputFiles, hash));
+    if (!governed.has(key)) {
+      governed.set(key, governedInputs(dir, baseline.InputFiles, { hash, ...roots(dir) }));
+    }
     const now = await governed.get(key)!;
     const notes = [...folderNotes];
     const tbd = Object.entries(now.hashes).filter(([, h]) => h === TBD).map(([p]) =>
@@ -551,6 +582,7 @@ export async function checkStaleness(
       folders.push(folder);
     }
   }
+  const roots = rootFinder();
   const hasher = startFileHasher({
     workers: options.workers ?? (folders.length >= WORKERS_FROM ? undefined : 0),
   });
@@ -560,7 +592,7 @@ export async function checkStaleness(
     let done = 0;
     options.onProgress?.(0, folders.length);
     const perFolder = await mapConcurrently(folders, FOLDERS_AT_ONCE, async (folder) => {
-      const result = await checkFolder(folder, options, hasher.hash);
+      const result = await checkFolder(folder, options, hasher.hash, roots);
       options.onProgress?.(++done, folders.length);
       return result;
     });
