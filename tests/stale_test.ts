@@ -312,8 +312,8 @@ function v31Row(
 
 Deno.test("stale --propagate: consumers of a DIRTY deliverable are STALE with the chain; cycles are reported; RETIRED rows ignored", async () => {
   const { root } = await examplesWithRuns();
-  // DEL-01-03 consumes DEL-01-02 (its UPSTREAM row); DEL-01-02 says DEL-01-01 consumes it
-  // (DOWNSTREAM), and DEL-01-01 consumes DEL-01-03: a cycle 01 → 03 → ... back through 02?
+  // Edges (producer → consumer): 02 → 03 (03's UPSTREAM row), 03 → 01 (01's legacy INBOUND row),
+  // 01 → 02 (01's DOWNSTREAM row): the cycle 01 → 02 → 03 → 01. 03's RETIRED row is not an edge.
   await writeTree(root, {
     [`${DEL3}/Dependencies.csv`]: [
       V31_HEADER,
