@@ -68,4 +68,6 @@ export * from "./src/snapshot.ts";
 export * from "./src/spool.ts";
 export * from "./src/errors.ts";
 export * from "./src/time.ts";
+export * from "./src/stale.ts";
+export * from "./src/dependencies.ts";
 export { gitHead } from "./src/git.ts";

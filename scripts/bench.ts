@@ -21,6 +21,7 @@ import { installedEmit } from "./bench/installed.ts";
 import { validateLarge } from "./bench/validate.ts";
 import { appendBySize, appendRate } from "./bench/append.ts";
 import { verifyHistoryBench } from "./bench/verify_history.ts";
+import { staleBench } from "./bench/stale.ts";
 
 /**
  * Every benchmark, in the order they run: emit (and the installed command's) first, on a quiet disk. After the
@@ -36,6 +37,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   appendRate,
   appendBySize,
   verifyHistoryBench,
+  staleBench,
 ];
 
 const USAGE = `Usage: deno task bench [--quick] [--only NAME[,NAME]]... [--deno PATH]

@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { ENTRY_POINT, FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 
 /** Worker modules: entry points of the bundle of their own, started by URL. */
-const WORKERS = ["src/check_worker.ts"];
+const WORKERS = ["src/check_worker.ts", "src/hash_worker.ts"];
 
 /** Where the bundle goes, relative to the repository root. */
 export const BUNDLE_DIR = "dist/bundle";

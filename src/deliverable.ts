@@ -241,10 +241,13 @@ function nearestAncestor(
  * ```
  */
 export function findExecutionRoot(delDir: string): string | undefined {
-  return nearestAncestor(delDir, false, (dir) => {
-    const entries = folderEntries(dir);
-    return entries.get("INIT.md") === "file" || entries.get("_Decomposition") === "folder";
-  });
+  // Two stats, not a listing: an ancestor such as /tmp or a home folder may hold thousands of names.
+  return nearestAncestor(
+    delDir,
+    false,
+    (dir) =>
+      kindOf(join(dir, "INIT.md")) === "file" || kindOf(join(dir, "_Decomposition")) === "folder",
+  );
 }
 
 /**
@@ -263,7 +266,14 @@ export function findExecutionRoot(delDir: string): string | undefined {
  * ```
  */
 export function findGitRoot(dir: string): string | undefined {
-  return nearestAncestor(dir, true, (candidate) => folderEntries(candidate).has(".git"));
+  return nearestAncestor(dir, true, (candidate) => {
+    try {
+      Deno.lstatSync(join(candidate, ".git"));
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

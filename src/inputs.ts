@@ -22,6 +22,16 @@ export interface GovernedInputs {
   notes: string[];
 }
 
+/** Options of {@linkcode governedInputs}. */
+export interface GovernedOptions {
+  /** Hashes the absolute paths found (default {@linkcode hashFiles}). */
+  hash?: (paths: string[]) => Promise<Map<string, string | Error>>;
+  /** The folder's git root, when already known (default: `findGitRoot`). */
+  gitRoot?: string;
+  /** The folder's execution root, when already known (default: `findExecutionRoot`). */
+  executionRoot?: string;
+}
+
 const REFERENCES_FILE = "_REFERENCES.md";
 
 /** At most this many notes; a folder of unreadable files would otherwise flood Notes. */
@@ -93,6 +103,8 @@ function boundedNotes(notes: string[]): string[] {
  * folder that cannot be listed. runrec's own files ({@linkcode isRunrecOwn})
  * are left out. Never throws for what the host files hold: a bad host file
  * must not stop a run being recorded. Feed `hashes` to `inputContextSha`.
+ * `options` lets a caller that checks many deliverables (`runrec stale`)
+ * hash each file once, on several cores, and look up each root once.
  *
  * @example
  * ```ts
@@ -109,7 +121,9 @@ function boundedNotes(notes: string[]): string[] {
 export async function governedInputs(
   delDir: string,
   inputs: readonly string[],
+  options: GovernedOptions = {},
 ): Promise<GovernedInputs> {
+  const hash = options.hash ?? hashFiles;
   const root = resolve(delDir);
   const notes: string[] = [];
   const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
@@ -167,8 +181,8 @@ export async function governedInputs(
   if (referencesText !== undefined) {
     const places = {
       referencesDir: root,
-      gitRoot: findGitRoot(root),
-      executionRoot: findExecutionRoot(root),
+      gitRoot: options.gitRoot ?? findGitRoot(root),
+      executionRoot: options.executionRoot ?? findExecutionRoot(root),
     };
     for (const reference of parseReferences(referencesText)) {
       const label = `${REFERENCES_FILE} line ${reference.line}`;
@@ -192,7 +206,7 @@ export async function governedInputs(
   }
 
   const hashes = new Map<string, string>();
-  const results = await hashFiles([...wanted.keys()]);
+  const results = await hash([...wanted.keys()]);
   for (const [path, label] of wanted) {
     const result = results.get(path)!;
     const key = relativePath(root, path);

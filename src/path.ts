@@ -25,7 +25,9 @@ export { basename, dirname, isAbsolute, join, normalize, sep } from "npm:pathe@2
  * ```
  */
 export function resolve(...paths: string[]): string {
-  return pathe.resolve(Deno.cwd(), ...paths);
+  // Paths before the last absolute one do not count: no need to ask for the working folder.
+  const last = paths.findLastIndex((path) => pathe.isAbsolute(path));
+  return last >= 0 ? pathe.resolve(...paths.slice(last)) : pathe.resolve(Deno.cwd(), ...paths);
 }
 
 /**

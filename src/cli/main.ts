@@ -70,6 +70,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./show.ts")).showCommand,
   },
   {
+    name: "stale",
+    summary: "list deliverables whose inputs changed since each agent's last good run",
+    load: async () => (await import("./stale.ts")).staleCommand,
+  },
+  {
     name: "hash",
     summary: "print the governed inputs' hashes and InputContextSHA",
     load: async () => (await import("./hash.ts")).hashCommand,

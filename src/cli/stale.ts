@@ -1,0 +1,242 @@
+/**
+ * `runrec stale`: which deliverables are out of date since each agent's last
+ * good run, with the paths that changed as evidence, and (`--propagate`) the
+ * deliverables that consume them.
+ *
+ * @module
+ */
+import { checkStaleness, type FileChange, type StaleCheck, type StaleReport } from "../stale.ts";
+import {
+  type Command,
+  EXIT,
+  type Io,
+  type Parsed,
+  positionals,
+  stringOption,
+  UsageError,
+  writeJson,
+} from "./command.ts";
+import { paint } from "./format.ts";
+
+const HELP = `runrec stale: which deliverables changed since each agent's last good run
+
+Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--json]
+
+For each deliverable and each agent that has run on it, the baseline is the
+agent's latest SUCCESS or PARTIAL run (by RunTimestamp). Its governed inputs
+are worked out again as the run would now (its InputFiles, _REFERENCES.md and
+every file that lists now) and hashed, and each path is compared with the
+baseline's InputHashes:
+
+  CLEAN        every governed input is as the baseline read it
+  DIRTY        some are not; each is listed: changed, added (now governed,
+               e.g. a reference added to _REFERENCES.md), removed (deleted or
+               no longer listed) or unreadable, with the baseline's RunID
+  NO_BASELINE  the agent has no SUCCESS or PARTIAL run (or no run at all):
+               staleness is unknown, never assumed clean
+
+An input the baseline run wrote itself (also in its OutputHashes) is compared
+with the hash it left. Outputs of the baseline edited, deleted or recreated
+since are listed too ("output changed ..."), naming the later run that wrote
+them when one did; they do not make a deliverable DIRTY (K-VAL-1: dirty means
+an input changed). A root is every deliverable folder beneath it; each file
+is hashed once however many records name it, on every core.
+
+Options:
+  --agent A     only agent A (a comma-separated list for several); an agent
+                that never ran on a deliverable is NO_BASELINE there
+  --propagate   follow the ACTIVE rows of every Dependencies.csv (v3.1) in the
+                execution root from each DIRTY deliverable to the deliverables
+                that consume it, transitively, and list them as STALE with the
+                chain of edges; dependency cycles are listed, not looped on
+  --json        one JSON document: {checks, stale, cycles, warnings, summary}
+  -h, --help    show this help
+
+A progress bar is shown on stderr when both stdout and stderr are terminals
+(never with --json).
+
+Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
+and counted, but nothing is known to be out of date); 1 something is DIRTY or
+STALE; 2 usage error, missing target or unreadable record file.
+
+Example:
+  runrec stale . --propagate
+  runrec stale PKG-01_Alpha/1_Working/DEL-01-02_Spec --agent 4_DOCUMENTS --json
+`;
+
+/** The counts of a report, by verdict. */
+export interface StaleSummary {
+  /** Checks made (deliverable × agent). */
+  checks: number;
+  /** Checks whose inputs are as their baseline read them. */
+  CLEAN: number;
+  /** Checks with an input that differs. */
+  DIRTY: number;
+  /** Checks with no baseline to compare with. */
+  NO_BASELINE: number;
+  /** Deliverables stale through their dependencies (`--propagate`). */
+  STALE: number;
+  /** Dependency cycles met (`--propagate`). */
+  cycles: number;
+}
+
+/**
+ * The counts of a report.
+ *
+ * @example
+ * ```ts
+ * import { summarise } from "./stale.ts";
+ * summarise({ checks: [], stale: [], cycles: [], warnings: [], filesHashed: 0 }).DIRTY; // 0
+ * ```
+ */
+export function summarise(report: StaleReport): StaleSummary {
+  const count = (verdict: StaleCheck["verdict"]) =>
+    report.checks.filter((c) => c.verdict === verdict).length;
+  return {
+    checks: report.checks.length,
+    CLEAN: count("CLEAN"),
+    DIRTY: count("DIRTY"),
+    NO_BASELINE: count("NO_BASELINE"),
+    STALE: report.stale.length,
+    cycles: report.cycles.length,
+  };
+}
+
+function changeLine(prefix: string, change: FileChange): string {
+  const why = change.reason ? `  (${change.reason})` : "";
+  return `  ${`${prefix}${change.change}`.padEnd(16)} ${change.path}${why}\n`;
+}
+
+/**
+ * A report as text: a line per check (verdict, deliverable, agent, baseline
+ * RunID, folder), its evidence indented below, then the STALE deliverables
+ * and cycles, then a summary line.
+ *
+ * @example
+ * ```ts
+ * import { renderStaleText } from "./stale.ts";
+ * console.log(
+ *   renderStaleText({ checks: [], stale: [], cycles: [], warnings: [], filesHashed: 0 }, false),
+ * );
+ * // "0 checks: 0 DIRTY, 0 CLEAN, 0 NO_BASELINE\n"
+ * ```
+ */
+export function renderStaleText(report: StaleReport, color: boolean): string {
+  const colours = { CLEAN: "green", DIRTY: "red", NO_BASELINE: "yellow" } as const;
+  const agentWidth = Math.max(1, ...report.checks.map((c) => c.agent.length));
+  const lines: string[] = [];
+  for (const check of report.checks) {
+    const verdict = paint(check.verdict.padEnd(11), colours[check.verdict], color);
+    const since = check.baseline?.RunID ?? "-";
+    lines.push(
+      `${verdict}  ${check.deliverableId}  ${
+        (check.agent || "-").padEnd(agentWidth)
+      }  ${since}  ${check.folder}\n`,
+    );
+    if (check.reason) lines.push(`  ${check.reason}\n`);
+    for (const change of check.inputs) lines.push(changeLine("", change));
+    for (const change of check.outputs) lines.push(changeLine("output ", change));
+    for (const note of check.notes) lines.push(`  note: ${note}\n`);
+  }
+  for (const stale of report.stale) {
+    const chain = stale.chain.map((e) => ` → ${e.consumer} [${e.dependencyId || "?"}]`).join("");
+    lines.push(
+      `${paint("STALE".padEnd(11), "red", color)}  ${stale.deliverableId}  via ${
+        stale.chain[0]?.producer ?? "?"
+      }${chain}\n`,
+    );
+  }
+  for (const cycle of report.cycles) lines.push(`cycle        ${cycle.join(" → ")}\n`);
+  const s = summarise(report);
+  let summary =
+    `${s.checks} checks: ${s.DIRTY} DIRTY, ${s.CLEAN} CLEAN, ${s.NO_BASELINE} NO_BASELINE`;
+  if (s.NO_BASELINE > 0) {
+    summary += " (staleness unknown: no SUCCESS or PARTIAL run to compare with)";
+  }
+  if (s.STALE > 0 || s.cycles > 0) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
+  lines.push(`${summary}\n`);
+  return lines.join("");
+}
+
+/** A progress bar on stderr, redrawn at most every 100 ms, cleared when done. */
+function progressBar(io: Io): { update(done: number, total: number): void; clear(): void } {
+  let last = 0;
+  let shown = false;
+  return {
+    update(done, total) {
+      const now = performance.now();
+      if (shown && done < total && now - last < 100) return;
+      last = now;
+      const width = 30;
+      const filled = total === 0 ? width : Math.round((done / total) * width);
+      io.err(
+        `\r\x1b[K[${"#".repeat(filled)}${
+          "-".repeat(width - filled)
+        }] ${done}/${total} deliverables`,
+      );
+      shown = true;
+    },
+    clear() {
+      if (shown) io.err("\r\x1b[K");
+    },
+  };
+}
+
+function stderrIsTerminal(): boolean {
+  try {
+    return Deno.stderr.isTerminal();
+  } catch {
+    return false;
+  }
+}
+
+async function run(parsed: Parsed, io: Io): Promise<number> {
+  const targets = positionals(parsed, ["del-dir|root"], true);
+  const agentOption = stringOption(parsed, "agent");
+  let agents: string[] | undefined;
+  if (agentOption !== undefined) {
+    agents = [...new Set(agentOption.split(",").map((a) => a.trim()).filter((a) => a !== ""))];
+    if (agents.length === 0) throw new UsageError("--agent needs an agent name");
+  }
+  const json = parsed.values.json === true;
+  const bar = !json && io.isTerminal && stderrIsTerminal() ? progressBar(io) : undefined;
+  let report: StaleReport;
+  try {
+    report = await checkStaleness(targets, {
+      agents,
+      propagate: parsed.values.propagate === true,
+      onProgress: bar?.update,
+    });
+  } finally {
+    bar?.clear();
+  }
+  const summary = summarise(report);
+  if (json) {
+    writeJson(io, { ...report, summary });
+  } else {
+    for (const warning of report.warnings) io.err(`runrec stale: warning: ${warning}\n`);
+    io.out(renderStaleText(report, io.color));
+  }
+  return summary.DIRTY > 0 || summary.STALE > 0 ? EXIT.check : EXIT.ok;
+}
+
+/**
+ * The `stale` command.
+ *
+ * @example
+ * ```ts
+ * import { main, processIo } from "./main.ts";
+ * const code = await main(["stale", "examples", "--propagate"], processIo());
+ * ```
+ */
+export const staleCommand: Command = {
+  name: "stale",
+  summary: "list deliverables whose inputs changed since each agent's last good run",
+  help: HELP,
+  options: {
+    agent: { type: "string" },
+    propagate: { type: "boolean" },
+    json: { type: "boolean" },
+  },
+  run,
+};

@@ -1,0 +1,229 @@
+/**
+ * Reading the host's dependency register, `Dependencies.csv` (v3.1), for the
+ * edges `runrec stale --propagate` follows: which deliverable consumes which.
+ *
+ * The layout read (the host's SPEC section 6): a header row naming the
+ * columns, then one row per dependency, each with `RegisterSchemaVersion`
+ * `v3.1`. Columns are found by name, in any order; extra columns are
+ * ignored. A row is an edge between deliverables when its `Status` is
+ * `ACTIVE`, its `TargetType` (if the column exists) is `DELIVERABLE` and its
+ * `TargetDeliverableID` is a deliverable ID. `Direction` says which way
+ * information flows: `UPSTREAM` (legacy `INBOUND`) means the row's
+ * deliverable (`FromDeliverableID`) consumes the target; `DOWNSTREAM`
+ * (legacy `OUTBOUND`) means the target consumes it. A register without these
+ * columns (an older or simplified layout) gives no edges and one warning;
+ * it never stops a check.
+ *
+ * @module
+ */
+import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
+
+/** The register's file name in a deliverable folder. */
+export const DEPENDENCIES_FILE = "Dependencies.csv";
+
+/** The register schema version whose rows are followed. */
+export const REGISTER_VERSION = "v3.1";
+
+/** One ACTIVE dependency between deliverables: `consumer` needs what `producer` makes. */
+export interface DependencyEdge {
+  /** The deliverable that needs the information (`DEL-XX-YY`). */
+  consumer: string;
+  /** The deliverable that provides it (`DEL-XX-YY`). */
+  producer: string;
+  /** The row's `DependencyID` (may be empty). */
+  dependencyId: string;
+  /** The register file the row is in, as given. */
+  file: string;
+  /** The row's line number in that file, from 1. */
+  line: number;
+}
+
+/** The edges of one register, and what could not be read. */
+export interface DependencyRegister {
+  /** ACTIVE deliverable-to-deliverable edges, in file order. */
+  edges: DependencyEdge[];
+  /** One line per problem (`file line N: ...`); the rows concerned are skipped. */
+  warnings: string[];
+}
+
+/** The columns an edge needs; `TargetType` is optional (checked when present). */
+const NEEDED = [
+  "RegisterSchemaVersion",
+  "FromDeliverableID",
+  "Direction",
+  "TargetDeliverableID",
+  "Status",
+];
+
+/** A CSV row and the line it starts on. */
+interface CsvRow {
+  line: number;
+  cells: string[];
+}
+
+/**
+ * The rows of a CSV text (RFC 4180: quoted fields may hold commas, `""`
+ * and line breaks; CRLF or LF; a byte-order mark is dropped). Blank lines are
+ * skipped. Throws with the line number on a quote left open.
+ */
+function parseCsv(text: string): CsvRow[] {
+  const rows: CsvRow[] = [];
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let line = 1;
+  while (i < text.length) {
+    const start = line;
+    const cells: string[] = [];
+    let cell = "";
+    let endOfRow = false;
+    while (!endOfRow) {
+      if (text[i] === '"') {
+        i++;
+        while (true) {
+          if (i >= text.length) throw new Error(`line ${start}: a quoted field is never closed`);
+          if (text[i] === '"') {
+            if (text[i + 1] === '"') {
+              cell += '"';
+              i += 2;
+              continue;
+            }
+            i++;
+            break;
+          }
+          if (text[i] === "\n") line++;
+          cell += text[i++];
+        }
+      }
+      while (i < text.length && text[i] !== "," && text[i] !== "\n") {
+        if (!(text[i] === "\r" && text[i + 1] === "\n")) cell += text[i];
+        i++;
+      }
+      cells.push(cell);
+      cell = "";
+      if (i >= text.length || text[i] === "\n") endOfRow = true;
+      i++;
+    }
+    line++;
+    if (!(cells.length === 1 && cells[0].trim() === "")) rows.push({ line: start, cells });
+  }
+  return rows;
+}
+
+/**
+ * The ACTIVE deliverable-to-deliverable edges of a `Dependencies.csv` text
+ * (see the module documentation for the layout read). `file` names the file
+ * in warnings. Never throws: what cannot be read is a warning.
+ *
+ * @example
+ * ```ts
+ * import { parseDependencies } from "./dependencies.ts";
+ * const text = "RegisterSchemaVersion,DependencyID,FromDeliverableID,Direction,TargetType," +
+ *   "TargetDeliverableID,Status\n" +
+ *   "v3.1,DEP-01-02-001,DEL-01-02,UPSTREAM,DELIVERABLE,DEL-01-01,ACTIVE\n";
+ * const { edges } = parseDependencies(text, "Dependencies.csv");
+ * console.log(edges[0].consumer, edges[0].producer); // "DEL-01-02" "DEL-01-01"
+ * ```
+ */
+export function parseDependencies(text: string, file: string): DependencyRegister {
+  const edges: DependencyEdge[] = [];
+  const warnings: string[] = [];
+  let rows: CsvRow[];
+  try {
+    rows = parseCsv(text);
+  } catch (error) {
+    return { edges, warnings: [`${file} ${(error as Error).message}; not followed`] };
+  }
+  if (rows.length === 0) return { edges, warnings };
+  const header = rows[0].cells.map((c) => c.trim());
+  const missing = NEEDED.filter((name) => !header.includes(name));
+  if (missing.length > 0) {
+    return {
+      edges,
+      warnings: [
+        `${file}: not a v3.1 register layout (no ${missing.join(", ")} column${
+          missing.length > 1 ? "s" : ""
+        }); its rows are not followed`,
+      ],
+    };
+  }
+  const column = (name: string) => header.indexOf(name);
+  const at = {
+    version: column("RegisterSchemaVersion"),
+    id: column("DependencyID"),
+    from: column("FromDeliverableID"),
+    direction: column("Direction"),
+    targetType: column("TargetType"),
+    target: column("TargetDeliverableID"),
+    status: column("Status"),
+  };
+  for (const { line, cells } of rows.slice(1)) {
+    const cell = (index: number) => index < 0 ? "" : (cells[index] ?? "").trim();
+    const where = `${file} line ${line}`;
+    if (cell(at.version) !== REGISTER_VERSION) {
+      warnings.push(
+        `${where}: RegisterSchemaVersion ${
+          JSON.stringify(cell(at.version))
+        } is not ${REGISTER_VERSION}; skipped`,
+      );
+      continue;
+    }
+    if (cell(at.status).toUpperCase() !== "ACTIVE") continue;
+    if (at.targetType >= 0 && cell(at.targetType).toUpperCase() !== "DELIVERABLE") continue;
+    const target = cell(at.target);
+    if (target === "") continue;
+    const from = cell(at.from);
+    if (!DELIVERABLE_ID_PATTERN.test(target) || !DELIVERABLE_ID_PATTERN.test(from)) {
+      warnings.push(
+        `${where}: ${
+          !DELIVERABLE_ID_PATTERN.test(from) ? "FromDeliverableID" : "TargetDeliverableID"
+        } ${
+          JSON.stringify(DELIVERABLE_ID_PATTERN.test(from) ? target : from)
+        } is not DEL-XX-YY; skipped`,
+      );
+      continue;
+    }
+    const direction = cell(at.direction).toUpperCase();
+    const dependencyId = cell(at.id);
+    if (direction === "UPSTREAM" || direction === "INBOUND") {
+      edges.push({ consumer: from, producer: target, dependencyId, file, line });
+    } else if (direction === "DOWNSTREAM" || direction === "OUTBOUND") {
+      edges.push({ consumer: target, producer: from, dependencyId, file, line });
+    } else {
+      warnings.push(
+        `${where}: Direction ${
+          JSON.stringify(cell(at.direction))
+        } is not UPSTREAM or DOWNSTREAM; skipped`,
+      );
+    }
+  }
+  return { edges, warnings };
+}
+
+/**
+ * The edges of the `Dependencies.csv` at `path`: none, without a warning,
+ * when there is no such file; a warning when it cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { readDependencies } from "./dependencies.ts";
+ * const { edges, warnings } = readDependencies("DEL-01-02_X/Dependencies.csv");
+ * ```
+ */
+export function readDependencies(path: string): DependencyRegister {
+  let text: string;
+  try {
+    const info = Deno.statSync(path);
+    if (!info.isFile) {
+      return { edges: [], warnings: [`${path}: not a regular file; not followed`] };
+    }
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return { edges: [], warnings: [] };
+    }
+    return {
+      edges: [],
+      warnings: [`${path}: cannot read (${(error as Error).message.split("\n")[0]}); not followed`],
+    };
+  }
+  return parseDependencies(text, path);
+}

@@ -1,0 +1,183 @@
+/**
+ * Hashing the files of many deliverables: each file once however many
+ * records name it, on worker threads (`./hash_worker.ts`) so that every core
+ * hashes while this thread walks folders and reads records.
+ *
+ * @module
+ */
+import { hashFiles } from "./hash.ts";
+import { startWorker } from "./check_pool.ts";
+
+/** What a worker is sent: absolute paths to hash. */
+export interface HashJob {
+  /** Sequence number, answered with the results. */
+  id: number;
+  /** Absolute paths. */
+  paths: string[];
+}
+
+/** A failed read as it crosses to another thread (an `Error` loses its class on the way). */
+export interface HashFailure {
+  /** The error's class name, e.g. `NotFound`, `IsADirectory`. */
+  name: string;
+  /** Its message. */
+  message: string;
+  /** The system's code, e.g. `ENOENT`, when it had one. */
+  code?: string;
+}
+
+/** What a worker answers: per path of the job, in order, its hash or why it failed. */
+export interface HashAnswer {
+  /** The job's sequence number. */
+  id: number;
+  /** Lowercase hex SHA-256, or the failure. */
+  results: (string | HashFailure)[];
+}
+
+/** A job sent to a worker and not answered yet. */
+interface Sent {
+  worker: number;
+  paths: string[];
+  resolve(results: (string | Error)[]): void;
+}
+
+/** Hashes files as {@linkcode hashFiles} does. */
+export type HashFilesFn = (paths: string[]) => Promise<Map<string, string | Error>>;
+
+/** A shared, caching hasher; {@linkcode FileHasher.close} ends its workers. */
+export interface FileHasher {
+  /** Hashes `paths` (absolute), each file at most once over the hasher's life. */
+  hash: HashFilesFn;
+  /** Files hashed so far (each counted once). */
+  readonly hashed: number;
+  /** Ends the workers. */
+  close(): void;
+}
+
+/**
+ * An `Error` of the class named in `failure` (`Deno.errors.NotFound` for
+ * `NotFound`), with its `code`: what {@linkcode hashFiles} would have given.
+ *
+ * @example
+ * ```ts
+ * import { errorFrom } from "./hash_pool.ts";
+ * errorFrom({ name: "NotFound", message: "gone" }) instanceof Deno.errors.NotFound; // true
+ * ```
+ */
+export function errorFrom(failure: HashFailure): Error {
+  const classes = Deno.errors as unknown as Record<string, new (message: string) => Error>;
+  const Class = Object.hasOwn(classes, failure.name) ? classes[failure.name] : Error;
+  const error = new Class(failure.message);
+  if (failure.code !== undefined) Object.assign(error, { code: failure.code });
+  return error;
+}
+
+/**
+ * A hasher that hashes each path once, in `workers` worker threads (default:
+ * one per core, up to 4), or in this thread when `workers` is 0 or no worker
+ * loads. The workers start at once, in the background: the first
+ * {@linkcode FileHasher.hash} waits for them. `onHashed` is told the number
+ * of files hashed each time a job ends (for a progress bar).
+ *
+ * @example
+ * ```ts
+ * import { startFileHasher } from "./hash_pool.ts";
+ * const hasher = startFileHasher({ workers: 1 });
+ * try {
+ *   const hashes = await hasher.hash([new URL(import.meta.url).pathname]);
+ *   console.log(hashes.size); // 1
+ * } finally {
+ *   hasher.close();
+ * }
+ * ```
+ */
+export function startFileHasher(
+  options: { workers?: number; onHashed?: (hashed: number) => void } = {},
+): FileHasher {
+  const count = typeof Worker !== "function"
+    ? 0
+    : options.workers ?? Math.min(navigator.hardwareConcurrency ?? 1, 4);
+  // From source the worker is a TypeScript module; in the bundle, a .js file beside this chunk.
+  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
+  const url = new URL(`./hash_worker.${ext}`, import.meta.url);
+  const ready = Promise.all(Array.from({ length: count }, () => startWorker(url)))
+    .then((started) => started.filter((w): w is Worker => w !== undefined));
+  const cache = new Map<string, Promise<string | Error>>();
+  // Jobs sent and not answered, so a worker that dies has its jobs hashed here instead.
+  const pending = new Map<number, Sent>();
+  const queued: number[] = []; // files sent to each worker and not answered yet
+  let workers: Worker[] | undefined;
+  let failed = false; // a worker died: hash the rest here
+  let nextId = 0;
+  let hashed = 0;
+  const done = (n: number) => {
+    hashed += n;
+    options.onHashed?.(hashed);
+  };
+
+  const setUp = async (): Promise<Worker[]> => {
+    if (workers) return workers;
+    workers = await ready;
+    workers.forEach((worker, w) => {
+      queued[w] = 0;
+      worker.onmessage = ({ data }: MessageEvent<HashAnswer>) => {
+        queued[w] -= data.results.length;
+        const sent = pending.get(data.id);
+        pending.delete(data.id);
+        sent?.resolve(data.results.map((r) => typeof r === "string" ? r : errorFrom(r)));
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        worker.terminate();
+        failed = true;
+        for (const [id, sent] of pending) {
+          if (sent.worker !== w) continue;
+          pending.delete(id);
+          hashHere(sent.paths).then(sent.resolve);
+        }
+      };
+    });
+    return workers;
+  };
+
+  const hashHere = async (paths: string[]): Promise<(string | Error)[]> => {
+    const results = await hashFiles(paths);
+    return paths.map((p) => results.get(p)!);
+  };
+
+  /** Hashes fresh paths: in the least busy worker, else here. */
+  const hashFresh = async (paths: string[]): Promise<(string | Error)[]> => {
+    const pool = await setUp();
+    if (pool.length === 0 || failed) return hashHere(paths);
+    let w = 0;
+    for (let i = 1; i < pool.length; i++) if (queued[i] < queued[w]) w = i;
+    const id = nextId++;
+    queued[w] += paths.length;
+    return new Promise((resolve) => {
+      pending.set(id, { worker: w, paths, resolve });
+      pool[w].postMessage({ id, paths } satisfies HashJob);
+    });
+  };
+
+  const hash: HashFilesFn = async (paths) => {
+    const fresh = [...new Set(paths)].filter((p) => !cache.has(p));
+    if (fresh.length > 0) {
+      const job = hashFresh(fresh);
+      fresh.forEach((path, i) => cache.set(path, job.then((results) => results[i])));
+      job.then(() => done(fresh.length), () => {});
+    }
+    const results = new Map<string, string | Error>();
+    for (const path of paths) results.set(path, await cache.get(path)!);
+    return results;
+  };
+
+  return {
+    hash,
+    get hashed() {
+      return hashed;
+    },
+    close() {
+      ready.then((started) => started.forEach((worker) => worker.terminate()));
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * A worker of `./hash_pool.ts`: says it is ready (`null`), then hashes the
+ * paths of each job it is sent and answers with a hash or a failure per
+ * path. Started by the pool; not imported.
+ *
+ * @module
+ */
+import { hashFiles } from "./hash.ts";
+import type { HashAnswer, HashJob } from "./hash_pool.ts";
+
+/** The worker's side of its message port. */
+const port = self as unknown as {
+  onmessage: ((event: MessageEvent<HashJob>) => void) | null;
+  postMessage(message: HashAnswer | null): void;
+};
+
+port.onmessage = async ({ data: { id, paths } }) => {
+  const hashes = await hashFiles(paths);
+  const results = paths.map((path) => {
+    const result = hashes.get(path)!;
+    if (typeof result === "string") return result;
+    const code = (result as { code?: unknown }).code;
+    return {
+      name: result.name,
+      message: result.message,
+      ...(typeof code === "string" ? { code } : {}),
+    };
+  });
+  port.postMessage({ id, results });
+};
+// Loaded: the pool hands out only workers that said so.
+port.postMessage(null);

@@ -1,0 +1,706 @@
+/**
+ * Staleness with evidence: for each deliverable and each agent that has run
+ * on it, whether the governed inputs are still what that agent's latest good
+ * run (its baseline) read, and if not, which paths changed; optionally, the
+ * deliverables that consume a changed one through `Dependencies.csv`.
+ *
+ * @module
+ */
+import { basename, dirname, join, relative, resolve } from "./path.ts";
+import {
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  findExecutionRoot,
+  findGitRoot,
+} from "./deliverable.ts";
+import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
+import { InputError } from "./errors.ts";
+import { startFileHasher } from "./hash_pool.ts";
+import { governedInputs } from "./inputs.ts";
+import { sortUtf8 } from "./manifest.ts";
+import { readRecordBatches } from "./reader.ts";
+import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
+import { RECORD_FILE } from "./store.ts";
+import { parseInstant } from "./time.ts";
+
+/** What a check found for one deliverable and agent. */
+export type Verdict = "CLEAN" | "DIRTY" | "NO_BASELINE";
+
+/** How a path differs from the baseline. */
+export type ChangeKind = "changed" | "added" | "removed" | "unreadable";
+
+/** One path that is not as the baseline run left it. */
+export interface FileChange {
+  /** POSIX path relative to the deliverable folder, as records store it. */
+  path: string;
+  /** How it differs. */
+  change: ChangeKind;
+  /** Its hash in the baseline record (`TBD`, `DELETED`), or `null` when the run did not name it. */
+  baseline: string | null;
+  /** Its hash now, or `null` when there is none (gone, unreadable, no longer governed). */
+  current: string | null;
+  /** Why, in a few words: `deleted`, `no longer listed`, `is a folder`, `written by RUN-…`. */
+  reason?: string;
+}
+
+/** The record a check compares against. */
+export interface Baseline {
+  /** Its RunID. */
+  RunID: string;
+  /** `SUCCESS` or `PARTIAL`. */
+  RunStatus: string;
+  /** When it started. */
+  RunTimestamp: string;
+  /** Its line in `RunRecords.csv`. */
+  line: number;
+}
+
+/** The staleness of one deliverable for one agent. */
+export interface StaleCheck {
+  /** The deliverable folder, as reached from the target given. */
+  folder: string;
+  /** `DEL-XX-YY`. */
+  deliverableId: string;
+  /** The agent; `""` when no agent has run on the deliverable. */
+  agent: string;
+  /** `CLEAN`, `DIRTY` (an input differs) or `NO_BASELINE` (nothing to compare against). */
+  verdict: Verdict;
+  /** The record compared against (absent for `NO_BASELINE`). */
+  baseline?: Baseline;
+  /** Governed inputs that differ from the baseline: every one of them. */
+  inputs: FileChange[];
+  /** Outputs of the baseline run edited, deleted or recreated since. */
+  outputs: FileChange[];
+  /** Why there is no baseline (`NO_BASELINE` only). */
+  reason?: string;
+  /** What else the check noticed: unreadable record lines, inputs unreadable then and now. */
+  notes: string[];
+}
+
+/** A deliverable that consumes, through ACTIVE dependencies, one that is DIRTY. */
+export interface StaleDeliverable {
+  /** `DEL-XX-YY`. */
+  deliverableId: string;
+  /** Its folder, when one in the execution root has that ID. */
+  folder?: string;
+  /** The edges from a DIRTY deliverable to this one, in order (a shortest chain). */
+  chain: DependencyEdge[];
+}
+
+/** Everything `runrec stale` found. */
+export interface StaleReport {
+  /** One check per deliverable and agent, sorted by folder, then agent. */
+  checks: StaleCheck[];
+  /** With `propagate`: consumers of DIRTY deliverables, sorted by ID. */
+  stale: StaleDeliverable[];
+  /** With `propagate`: dependency cycles met, each as IDs with the first repeated at the end. */
+  cycles: string[][];
+  /** Registers that could not be read or followed, and similar; each one line. */
+  warnings: string[];
+  /** Distinct files hashed: each once, however many checks name it. */
+  filesHashed: number;
+}
+
+/** Options of {@linkcode checkStaleness}. */
+export interface StaleOptions {
+  /** Only these agents (exact names). An agent named that never ran is reported `NO_BASELINE`. */
+  agents?: readonly string[];
+  /** Follow ACTIVE `Dependencies.csv` rows from DIRTY deliverables to their consumers. */
+  propagate?: boolean;
+  /**
+   * Whether a record may be a baseline. Default {@linkcode isSuccessOrPartial};
+   * annotations plug in here (an invalidated run is never a baseline).
+   */
+  isBaseline?: (record: RunRecord) => boolean;
+  /** Hashing threads: default one per core (up to 4) for 16 deliverables or more, else none. */
+  workers?: number;
+  /** Told the deliverables checked so far and their number, as checks end. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The default baseline rule: a run that succeeded, in full or in part.
+ *
+ * @example
+ * ```ts
+ * import { isSuccessOrPartial } from "./stale.ts";
+ * isSuccessOrPartial({ RunStatus: "PARTIAL" } as import("./schema.ts").RunRecord); // true
+ * ```
+ */
+export function isSuccessOrPartial(record: RunRecord): boolean {
+  return record.RunStatus === "SUCCESS" || record.RunStatus === "PARTIAL";
+}
+
+/** Deliverables from this many up are hashed on worker threads. */
+const WORKERS_FROM = 16;
+
+/**
+ * Folders checked at once: enough to keep the hashing threads busy while this
+ * one walks and reads, few enough that open record files stay far below the
+ * usual limit of 1,024 descriptors.
+ */
+const FOLDERS_AT_ONCE = 32;
+
+/** `fn` of each item, at most `limit` running at once; results in the items' order. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+/** Folders never entered when looking for deliverables (as `walk` skips them). */
+function skipped(name: string): boolean {
+  return name === ".git" || name === "node_modules" || name.startsWith(".runrec");
+}
+
+/**
+ * The deliverable folders a target stands for: itself when it is one (named
+ * `DEL-XX-YY…` or holding `RunRecords.csv`), else every such folder beneath
+ * it (not entered further: a deliverable holds no deliverables). Symbolic
+ * links to folders are not followed.
+ *
+ * @throws {InputError} when the target is missing or not a folder.
+ *
+ * @example
+ * ```ts
+ * import { deliverableFolders } from "./stale.ts";
+ * deliverableFolders("examples"); // ["examples/PKG-01_Field_Instruments/1_Working/DEL-01-01_…", …]
+ * ```
+ */
+export function deliverableFolders(target: string): string[] {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(target);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new InputError(`${target}: no such folder`);
+    throw new InputError(`${target}: cannot read: ${(error as Error).message.split("\n")[0]}`);
+  }
+  if (!info.isDirectory) throw new InputError(`${target}: is not a folder`);
+  const isDeliverable = (dir: string, names: Map<string, boolean>) =>
+    DELIVERABLE_FOLDER.test(basename(resolve(dir))) || names.has(RECORD_FILE);
+  const list = (dir: string): Map<string, boolean> => {
+    const names = new Map<string, boolean>(); // name → whether a folder (not through a link)
+    try {
+      for (const entry of Deno.readDirSync(dir)) names.set(entry.name, entry.isDirectory);
+    } catch (error) {
+      throw new InputError(
+        `${dir}: cannot list folder: ${(error as Error).message.split("\n")[0]}`,
+      );
+    }
+    return names;
+  };
+  const found: string[] = [];
+  const pending = [target];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    // A DEL-named folder is known without listing it.
+    if (DELIVERABLE_FOLDER.test(basename(resolve(dir)))) {
+      found.push(dir);
+      continue;
+    }
+    const names = list(dir);
+    if (isDeliverable(dir, names)) {
+      found.push(dir);
+      continue;
+    }
+    for (const [name, isFolder] of names) {
+      if (isFolder && !skipped(name)) pending.push(join(dir, name));
+    }
+  }
+  return sortUtf8(found);
+}
+
+/** The records of one deliverable folder, with their line numbers, and problems counted. */
+interface FolderRecords {
+  records: { line: number; record: RunRecord }[];
+  unreadableLines: number;
+}
+
+async function readFolderRecords(dir: string): Promise<FolderRecords> {
+  const path = join(dir, RECORD_FILE);
+  const result: FolderRecords = { records: [], unreadableLines: 0 };
+  try {
+    const info = Deno.statSync(path);
+    if (!info.isFile) {
+      throw new InputError(`${path}: not a regular file (a folder, FIFO or device)`);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return result;
+    throw error;
+  }
+  try {
+    for await (const batch of readRecordBatches(path)) {
+      for (const event of batch) {
+        if (event.kind === "record") result.records.push(event);
+        else if (event.severity === "error") result.unreadableLines++;
+      }
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`);
+  }
+  return result;
+}
+
+/** RunTimestamp in ms; a record that fails validation never gets here, so it parses. */
+function startMs(record: RunRecord): number {
+  return parseInstant(record.RunTimestamp) ?? 0;
+}
+
+/**
+ * The baseline among `records` (in file order): the latest by RunTimestamp
+ * that `isBaseline` accepts; of equal timestamps, the later line.
+ */
+function pickBaseline(
+  records: FolderRecords["records"],
+  isBaseline: (record: RunRecord) => boolean,
+): FolderRecords["records"][number] | undefined {
+  let best: FolderRecords["records"][number] | undefined;
+  for (const entry of records) {
+    if (!isBaseline(entry.record)) continue;
+    if (best === undefined || startMs(entry.record) >= startMs(best.record)) best = entry;
+  }
+  return best;
+}
+
+/** How a path that cannot be hashed now stands: gone, or there and unreadable. */
+function missingOrUnreadable(
+  absPath: string,
+  error?: Error,
+): { change: ChangeKind; reason: string } {
+  let link: Deno.FileInfo;
+  try {
+    link = Deno.lstatSync(absPath);
+  } catch {
+    return { change: "removed", reason: "deleted" };
+  }
+  try {
+    const info = Deno.statSync(absPath);
+    if (info.isDirectory) return { change: "unreadable", reason: "is a folder" };
+    if (!info.isFile) return { change: "unreadable", reason: "not a regular file" };
+  } catch {
+    if (link.isSymlink) return { change: "unreadable", reason: "dangling symbolic link" };
+  }
+  const message = error?.message.split("\n")[0];
+  return { change: "unreadable", reason: message ? `unreadable (${message})` : "unreadable" };
+}
+
+/** Whether `absPath` is a regular file now (a FIFO must never be opened: it would block). */
+function isRegularFile(absPath: string): boolean {
+  try {
+    return Deno.statSync(absPath).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Which later run wrote a path with a given content hash: path → hash → "RUN-… (AGENT)". */
+type Writers = Map<string, Map<string, string>>;
+
+function writersAfter(records: FolderRecords["records"], baseline: RunRecord): Writers {
+  const writers: Writers = new Map();
+  const after = startMs(baseline);
+  for (const { record } of records) {
+    if (record === baseline || startMs(record) < after) continue;
+    for (const [path, hash] of Object.entries(record.OutputHashes)) {
+      if (!SHA256_PATTERN.test(hash)) continue;
+      if (!writers.has(path)) writers.set(path, new Map());
+      writers.get(path)!.set(hash, `written by ${record.RunID} (${record.AgentName})`);
+    }
+  }
+  return writers;
+}
+
+type Hash = (paths: string[]) => Promise<Map<string, string | Error>>;
+
+/**
+ * Compares the governed inputs now with the baseline's. An input the run
+ * itself wrote is expected with its output hash (the run changed it).
+ */
+function compareInputs(
+  dir: string,
+  baseline: RunRecord,
+  now: Record<string, string>,
+  errors: Map<string, string | Error>,
+  writers: Writers,
+  notes: string[],
+): FileChange[] {
+  const changes: FileChange[] = [];
+  const paths = sortUtf8([...new Set([...Object.keys(baseline.InputHashes), ...Object.keys(now)])]);
+  for (const path of paths) {
+    const written = baseline.OutputHashes[path];
+    const then = written !== undefined && SHA256_PATTERN.test(written)
+      ? written
+      : baseline.InputHashes[path];
+    const current = now[path];
+    const abs = resolve(dir, path);
+    if (then === undefined) {
+      changes.push({
+        path,
+        change: "added",
+        baseline: null,
+        current,
+        reason: "now a governed input",
+      });
+    } else if (current === undefined) {
+      const gone = missingOrUnreadable(abs);
+      changes.push({
+        path,
+        change: "removed",
+        baseline: then,
+        current: null,
+        reason: gone.change === "removed" ? "deleted" : "no longer a governed input",
+      });
+    } else if (current === TBD) {
+      if (then === TBD) {
+        notes.push(`input ${path}: could not be hashed at the run nor now`);
+        continue;
+      }
+      const result = errors.get(abs);
+      const { change, reason } = missingOrUnreadable(
+        abs,
+        result instanceof Error ? result : undefined,
+      );
+      changes.push({ path, change, baseline: then, current: null, reason });
+    } else if (current !== then) {
+      const reason = then === TBD
+        ? "unreadable at the run, readable now"
+        : writers.get(path)?.get(current);
+      changes.push({
+        path,
+        change: "changed",
+        baseline: then,
+        current,
+        ...(reason ? { reason } : {}),
+      });
+    }
+  }
+  return changes;
+}
+
+/** The baseline's outputs that are not as it left them. */
+async function compareOutputs(
+  dir: string,
+  baseline: RunRecord,
+  hash: Hash,
+  writers: Writers,
+): Promise<FileChange[]> {
+  const entries = sortUtf8(Object.keys(baseline.OutputHashes)).map((path) =>
+    [path, baseline.OutputHashes[path], resolve(dir, path)] as const
+  );
+  const readable = entries.filter(([, , abs]) => isRegularFile(abs)).map(([, , abs]) => abs);
+  const hashes = await hash(readable);
+  const changes: FileChange[] = [];
+  for (const [path, then, abs] of entries) {
+    const result = hashes.get(abs);
+    if (typeof result === "string") {
+      if (then === TBD || result === then) continue;
+      const reason = then === DELETED ? "recreated since the run" : writers.get(path)?.get(result);
+      const change: ChangeKind = then === DELETED ? "added" : "changed";
+      changes.push({
+        path,
+        change,
+        baseline: then,
+        current: result,
+        ...(reason ? { reason } : {}),
+      });
+      continue;
+    }
+    const { change, reason } = missingOrUnreadable(abs, result);
+    if (change === "removed" && (then === DELETED || then === TBD)) continue;
+    changes.push({ path, change, baseline: then, current: null, reason });
+  }
+  return changes;
+}
+
+/**
+ * The git and execution roots of deliverable folders, each ancestor looked at
+ * once: the deliverables of a package share every ancestor.
+ */
+function rootFinder(): (dir: string) => { gitRoot?: string; executionRoot?: string } {
+  const byParent = new Map<string, { gitRoot?: string; executionRoot?: string }>();
+  return (dir) => {
+    const parent = dirname(dir);
+    if (!byParent.has(parent)) {
+      // The execution root is never the folder itself, so the parent's nearest-or-self is it.
+      const executionRoot = findExecutionRoot(join(parent, "-"));
+      byParent.set(parent, { gitRoot: findGitRoot(parent), executionRoot });
+    }
+    const shared = byParent.get(parent)!;
+    let ownGit = false; // `.git` in the folder itself (a file for worktrees and submodules)
+    try {
+      Deno.lstatSync(join(dir, ".git"));
+      ownGit = true;
+    } catch { /* not a work tree's root */ }
+    return { gitRoot: ownGit ? dir : shared.gitRoot, executionRoot: shared.executionRoot };
+  };
+}
+
+/** Counts of each RunStatus, e.g. `2 FAILED, 1 SKIPPED`. */
+function statusCounts(records: FolderRecords["records"]): string {
+  const counts = new Map<string, number>();
+  for (const { record } of records) {
+    counts.set(record.RunStatus, (counts.get(record.RunStatus) ?? 0) + 1);
+  }
+  return [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
+}
+
+/** One deliverable folder: its ID, records and a check per agent. */
+async function checkFolder(
+  folder: string,
+  options: StaleOptions,
+  hash: Hash,
+  roots: (dir: string) => { gitRoot?: string; executionRoot?: string },
+): Promise<StaleCheck[]> {
+  const dir = resolve(folder);
+  const { records, unreadableLines } = await readFolderRecords(folder);
+  let id: string;
+  try {
+    id = deliverableId(dir).id;
+  } catch {
+    // Not named DEL-… and no ID in _CONTEXT.md: the records say whose they are.
+    id = records[0]?.record.DeliverableID ?? basename(dir);
+  }
+  const folderNotes = unreadableLines > 0
+    ? [`${RECORD_FILE}: ${unreadableLines} line(s) could not be read (see runrec validate)`]
+    : [];
+  const byAgent = new Map<string, FolderRecords["records"]>();
+  for (const entry of records) {
+    const list = byAgent.get(entry.record.AgentName) ?? [];
+    list.push(entry);
+    byAgent.set(entry.record.AgentName, list);
+  }
+  const agents = options.agents ?? sortUtf8([...byAgent.keys()]);
+  const noBaseline = (agent: string, reason: string): StaleCheck => ({
+    folder,
+    deliverableId: id,
+    agent,
+    verdict: "NO_BASELINE",
+    inputs: [],
+    outputs: [],
+    reason,
+    notes: [...folderNotes],
+  });
+  if (agents.length === 0) {
+    return [noBaseline("", unreadableLines > 0 ? "no readable run records" : "no runs recorded")];
+  }
+
+  const isBaseline = options.isBaseline ?? isSuccessOrPartial;
+  // Agents whose baselines name the same inputs share one look at the folder.
+  const governed = new Map<string, ReturnType<typeof governedInputs>>();
+  return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
+    const runs = byAgent.get(agent) ?? [];
+    if (runs.length === 0) return noBaseline(agent, `${agent} has no runs here`);
+    const chosen = pickBaseline(runs, isBaseline);
+    if (chosen === undefined) {
+      return noBaseline(
+        agent,
+        `none of its ${runs.length} run(s) is a baseline (SUCCESS or PARTIAL): ${
+          statusCounts(runs)
+        }`,
+      );
+    }
+    const baseline = chosen.record;
+    const key = JSON.stringify(baseline.InputFiles);
+    if (!governed.has(key)) {
+      governed.set(key, governedInputs(dir, baseline.InputFiles, { hash, ...roots(dir) }));
+    }
+    const now = await governed.get(key)!;
+    const notes = [...folderNotes];
+    const tbd = Object.entries(now.hashes).filter(([, h]) => h === TBD).map(([p]) =>
+      resolve(dir, p)
+    );
+    const errors = await hash(tbd.filter(isRegularFile));
+    const writers = writersAfter(records, baseline);
+    const inputs = compareInputs(dir, baseline, now.hashes, errors, writers, notes);
+    const outputs = await compareOutputs(dir, baseline, hash, writers);
+    return {
+      folder,
+      deliverableId: id,
+      agent,
+      verdict: inputs.length > 0 ? "DIRTY" : "CLEAN",
+      baseline: {
+        RunID: baseline.RunID,
+        RunStatus: baseline.RunStatus,
+        RunTimestamp: baseline.RunTimestamp,
+        line: chosen.line,
+      },
+      inputs,
+      outputs,
+      notes,
+    };
+  }));
+}
+
+/**
+ * Checks the staleness of every deliverable the targets stand for (a
+ * deliverable folder, or a folder such as an execution root beneath which
+ * every deliverable folder is checked). Per deliverable and agent that has
+ * run on it: the baseline is the agent's latest run that `isBaseline`
+ * accepts (by RunTimestamp); its governed inputs are computed again as the
+ * run would now (its `InputFiles`, `_REFERENCES.md` and what it lists now)
+ * and compared path by path with its `InputHashes`. Each file is hashed once
+ * however many checks name it, on worker threads for larger roots.
+ *
+ * With `propagate`, the ACTIVE rows of every `Dependencies.csv` in the
+ * execution roots of the checked deliverables are followed from each DIRTY
+ * deliverable to the deliverables that consume it, transitively.
+ *
+ * @throws {InputError} for a missing target or an unreadable record file.
+ *
+ * @example
+ * ```ts
+ * import { checkStaleness } from "./stale.ts";
+ * const report = await checkStaleness(["examples"], { propagate: true });
+ * for (const check of report.checks) {
+ *   console.log(check.verdict, check.deliverableId, check.agent, check.inputs.map((c) => c.path));
+ * }
+ * ```
+ */
+export async function checkStaleness(
+  targets: readonly string[],
+  options: StaleOptions = {},
+): Promise<StaleReport> {
+  const seen = new Set<string>();
+  const folders: string[] = [];
+  for (const target of targets) {
+    for (const folder of deliverableFolders(target)) {
+      const key = resolve(folder);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      folders.push(folder);
+    }
+  }
+  const roots = rootFinder();
+  const hasher = startFileHasher({
+    workers: options.workers ?? (folders.length >= WORKERS_FROM ? undefined : 0),
+  });
+  let checks: StaleCheck[];
+  let filesHashed: number;
+  try {
+    let done = 0;
+    options.onProgress?.(0, folders.length);
+    const perFolder = await mapConcurrently(folders, FOLDERS_AT_ONCE, async (folder) => {
+      const result = await checkFolder(folder, options, hasher.hash, roots);
+      options.onProgress?.(++done, folders.length);
+      return result;
+    });
+    checks = perFolder.flat();
+    filesHashed = hasher.hashed;
+  } finally {
+    hasher.close();
+  }
+  const report: StaleReport = { checks, stale: [], cycles: [], warnings: [], filesHashed };
+  if (options.propagate) propagate(report, targets, folders);
+  return report;
+}
+
+/** Marks the consumers of DIRTY deliverables STALE and finds the cycles on the way. */
+function propagate(report: StaleReport, targets: readonly string[], folders: string[]): void {
+  // Consumers may live anywhere in the execution root, not only under the targets.
+  const roots = new Set<string>();
+  for (const folder of folders) {
+    const root = findExecutionRoot(resolve(folder));
+    if (root !== undefined) roots.add(root);
+  }
+  const registers = new Set<string>();
+  for (const target of targets) {
+    if (![...roots].some((r) => isWithin(resolve(target), r))) {
+      report.warnings.push(
+        `${target}: no execution root (INIT.md or _Decomposition/) above it: only the deliverables under it are followed`,
+      );
+      registers.add(resolve(target));
+    }
+  }
+  const folderOf = new Map<string, string>();
+  const consumersOf = new Map<string, DependencyEdge[]>();
+  for (const place of [...roots, ...registers]) {
+    for (const folder of deliverableFolders(place)) {
+      const shown = shownPath(folder);
+      try {
+        const id = deliverableId(folder).id;
+        if (!folderOf.has(id)) folderOf.set(id, shown);
+      } catch { /* no ID: its register still counts */ }
+      const { edges, warnings } = readDependencies(join(shown, DEPENDENCIES_FILE));
+      report.warnings.push(...warnings);
+      for (const edge of edges) {
+        const list = consumersOf.get(edge.producer) ?? [];
+        if (!list.some((e) => e.consumer === edge.consumer)) list.push(edge);
+        consumersOf.set(edge.producer, list);
+      }
+    }
+  }
+  const dirty = sortUtf8([
+    ...new Set(report.checks.filter((c) => c.verdict === "DIRTY").map((c) => c.deliverableId)),
+  ]);
+  // Breadth first from every DIRTY deliverable at once: each consumer gets a shortest chain.
+  const chainTo = new Map<string, DependencyEdge[]>(dirty.map((id) => [id, []]));
+  const queue = [...dirty];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    for (const edge of consumersOf.get(id) ?? []) {
+      if (chainTo.has(edge.consumer)) continue;
+      chainTo.set(edge.consumer, [...chainTo.get(id)!, edge]);
+      queue.push(edge.consumer);
+    }
+  }
+  const dirtySet = new Set(dirty);
+  report.stale = sortUtf8([...chainTo.keys()].filter((id) => !dirtySet.has(id))).map((id) => ({
+    deliverableId: id,
+    ...(folderOf.has(id) ? { folder: folderOf.get(id)! } : {}),
+    chain: chainTo.get(id)!,
+  }));
+  report.cycles = findCycles(dirty, consumersOf);
+}
+
+/** A path as the user would type it: relative to the working folder when beneath it. */
+function shownPath(absPath: string): string {
+  const rel = relative(Deno.cwd(), absPath);
+  return rel === "" ? "." : rel.startsWith("..") ? absPath : rel;
+}
+
+function isWithin(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (!rel.startsWith("..") && !rel.startsWith("/"));
+}
+
+/**
+ * The cycles reachable from `starts` along consumer edges: depth first, a
+ * cycle for each edge back to a deliverable still on the path, each cycle
+ * once (rotated to start at its smallest ID), the first ID repeated last.
+ */
+function findCycles(starts: string[], consumersOf: Map<string, DependencyEdge[]>): string[][] {
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const found = new Map<string, string[]>();
+  const visit = (id: string) => {
+    state.set(id, "open");
+    path.push(id);
+    for (const { consumer } of consumersOf.get(id) ?? []) {
+      const seen = state.get(consumer);
+      if (seen === "open") {
+        const cycle = path.slice(path.indexOf(consumer));
+        const smallest = cycle.indexOf(sortUtf8([...cycle])[0]);
+        const rotated = [...cycle.slice(smallest), ...cycle.slice(0, smallest)];
+        found.set(rotated.join(" "), [...rotated, rotated[0]]);
+      } else if (seen === undefined) {
+        visit(consumer);
+      }
+    }
+    path.pop();
+    state.set(id, "done");
+  };
+  for (const id of starts) if (!state.has(id)) visit(id);
+  return sortUtf8([...found.keys()]).map((key) => found.get(key)!);
+}

@@ -1,0 +1,481 @@
+/**
+ * `runrec stale`: verdicts with evidence on a copy of the examples and on
+ * generated execution roots, propagation through Dependencies.csv, the
+ * register reader, the shared hasher, and the progress bar on a real
+ * terminal.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { makeStaleRoot } from "../scripts/bench/stale.ts";
+import { parseDependencies } from "../src/dependencies.ts";
+import { hashFiles } from "../src/hash.ts";
+import { startFileHasher } from "../src/hash_pool.ts";
+import { readRecords } from "../src/reader.ts";
+import { checkStaleness, isSuccessOrPartial, type StaleCheck } from "../src/stale.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { seededRandom } from "./seed.ts";
+
+const PKG = "PKG-01_Field_Instruments";
+const DEL1 = `${PKG}/1_Working/DEL-01-01_Pressure_Transmitter_Spec`;
+const DEL2 = `${PKG}/1_Working/DEL-01-02_Flow_Meter_Selection`;
+const DEL3 = `${PKG}/1_Working/DEL-01-03_Level_Switch_Datasheet`;
+const VENDOR = `${PKG}/0_References/vendor-datasheet.txt`;
+
+/** A copy of examples/ in a temporary folder. */
+async function copyExamples(): Promise<string> {
+  const dir = await tempDir({ prefix: "runrec-stale-" });
+  const copy = await new Deno.Command("cp", {
+    args: ["-R", join(ROOT, "examples"), join(dir, "examples")],
+  }).output();
+  assertEquals(copy.code, 0, new TextDecoder().decode(copy.stderr));
+  return join(dir, "examples");
+}
+
+/** Emits a record in `del` and returns its RunID. */
+async function emit(del: string, agent: string, ...extra: string[]): Promise<string> {
+  const result = await runCli(["emit", del, "--agent", agent, ...extra]);
+  assertEquals(result.code, 0, result.stderr);
+  let last = "";
+  for await (const event of readRecords(join(del, "RunRecords.csv"))) {
+    if (event.kind === "record") last = event.record.RunID;
+  }
+  return last;
+}
+
+/** The examples with 4_DOCUMENTS done on DEL-01-02, DEPENDENCIES done and 4_DOCUMENTS failed on DEL-01-03. */
+async function examplesWithRuns(): Promise<{ root: string; run2: string; run3: string }> {
+  const root = await copyExamples();
+  const run2 = await emit(
+    join(root, DEL2),
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "_CONTEXT.md",
+    "--output",
+    "Datasheet.md",
+  );
+  const run3 = await emit(
+    join(root, DEL3),
+    "DEPENDENCIES",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "Datasheet.md",
+    "--output",
+    "Dependencies.csv",
+  );
+  await emit(
+    join(root, DEL3),
+    "4_DOCUMENTS",
+    "--status",
+    "FAILED",
+    "--error",
+    "vendor data missing",
+  );
+  return { root, run2, run3 };
+}
+
+function find(checks: StaleCheck[], id: string, agent: string): StaleCheck {
+  const check = checks.find((c) => c.deliverableId === id && c.agent === agent);
+  assert(check, `no check for ${id} ${agent}`);
+  return check;
+}
+
+Deno.test("stale: on the examples, runs just recorded are CLEAN; no SUCCESS run is NO_BASELINE, exit 0", async () => {
+  const { root, run2, run3 } = await examplesWithRuns();
+  const { checks } = await checkStaleness([root]);
+  assertEquals(
+    checks.map((c) => [c.deliverableId, c.agent, c.verdict]),
+    [
+      ["DEL-01-01", "", "NO_BASELINE"],
+      ["DEL-01-02", "4_DOCUMENTS", "CLEAN"],
+      ["DEL-01-03", "4_DOCUMENTS", "NO_BASELINE"],
+      ["DEL-01-03", "DEPENDENCIES", "CLEAN"],
+    ],
+  );
+  assertEquals(find(checks, "DEL-01-02", "4_DOCUMENTS").baseline?.RunID, run2);
+  assertEquals(find(checks, "DEL-01-03", "DEPENDENCIES").baseline?.RunID, run3);
+  assertIncludes(find(checks, "DEL-01-03", "4_DOCUMENTS").reason!, "1 FAILED");
+  assertEquals(find(checks, "DEL-01-01", "").reason, "no runs recorded");
+
+  const cli = await runCli(["stale", root]);
+  assertEquals(cli.code, 0, cli.stderr);
+  assertIncludes(cli.stdout, "4 checks: 0 DIRTY, 2 CLEAN, 2 NO_BASELINE (staleness unknown");
+});
+
+Deno.test("stale: an edited reference makes every deliverable that governs it DIRTY, with the path and baseline; exit 1", async () => {
+  const { root, run2, run3 } = await examplesWithRuns();
+  const before = await Deno.readFile(join(root, DEL3, "Dependencies.csv"));
+  await Deno.writeTextFile(join(root, VENDOR), "revision B\n", { append: true });
+  const { checks } = await checkStaleness([root]);
+  for (
+    const [id, agent, run] of [["DEL-01-02", "4_DOCUMENTS", run2], [
+      "DEL-01-03",
+      "DEPENDENCIES",
+      run3,
+    ]]
+  ) {
+    const check = find(checks, id, agent);
+    assertEquals(check.verdict, "DIRTY");
+    assertEquals(check.baseline?.RunID, run);
+    assertEquals(check.inputs.map((c) => [c.change, c.path]), [[
+      "changed",
+      "../../0_References/vendor-datasheet.txt",
+    ]]);
+    assertEquals(
+      check.inputs[0].current,
+      (await hashFiles([join(root, VENDOR)])).get(join(root, VENDOR)),
+    );
+  }
+  const cli = await runCli(["stale", root, "--json"]);
+  assertEquals(cli.code, 1);
+  const json = JSON.parse(cli.stdout);
+  assertEquals(json.summary.DIRTY, 2);
+  // A host file is never modified.
+  assertEquals(await Deno.readFile(join(root, DEL3, "Dependencies.csv")), before);
+});
+
+Deno.test("stale: a reference _REFERENCES.md lists now but did not then is added; a deleted input is removed", async () => {
+  const { root } = await examplesWithRuns();
+  const del = join(root, DEL3);
+  await Deno.writeTextFile(join(del, "Notes.md"), "# Notes\n");
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "- `Notes.md` — site notes\n", {
+    append: true,
+  });
+  await Deno.remove(join(del, "Datasheet.md"));
+  const check = find((await checkStaleness([del])).checks, "DEL-01-03", "DEPENDENCIES");
+  assertEquals(check.verdict, "DIRTY");
+  assertEquals(
+    check.inputs.map((c) => [c.change, c.path, c.reason]),
+    [
+      ["removed", "Datasheet.md", "deleted"],
+      ["added", "Notes.md", "now a governed input"],
+      ["changed", "_REFERENCES.md", undefined],
+    ],
+  );
+});
+
+Deno.test("stale: a reference no longer listed is removed; an input that became a FIFO is unreadable", async () => {
+  const { root } = await examplesWithRuns();
+  const del = join(root, DEL2);
+  const references = await Deno.readTextFile(join(del, "_REFERENCES.md"));
+  await Deno.writeTextFile(
+    join(del, "_REFERENCES.md"),
+    references.replace("- [Package references](../../0_References/)\n", ""),
+  );
+  await Deno.remove(join(del, "_CONTEXT.md"));
+  const fifo = await new Deno.Command("mkfifo", { args: [join(del, "_CONTEXT.md")] }).output();
+  assertEquals(fifo.code, 0);
+  const check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
+  const byPath = new Map(check.inputs.map((c) => [c.path, c]));
+  assertEquals(byPath.get("../../0_References/iec-61511-excerpt.md")?.change, "removed");
+  assertEquals(
+    byPath.get("../../0_References/iec-61511-excerpt.md")?.reason,
+    "no longer a governed input",
+  );
+  assertEquals(byPath.get("_CONTEXT.md")?.change, "unreadable");
+  assertEquals(byPath.get("_CONTEXT.md")?.reason, "not a regular file");
+  assertEquals(byPath.get("_REFERENCES.md")?.change, "changed");
+  // The vendor datasheet is still listed, directly: not a change.
+  assert(!byPath.has("../../0_References/vendor-datasheet.txt"));
+});
+
+Deno.test("stale: outputs edited since the run are listed without making it DIRTY; a later run that wrote one is named", async () => {
+  const { root, run2 } = await examplesWithRuns();
+  const del = join(root, DEL2);
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "hand edit\n", { append: true });
+  let check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
+  assertEquals(check.verdict, "CLEAN");
+  assertEquals(check.outputs.map((c) => [c.change, c.path, c.reason]), [[
+    "changed",
+    "Datasheet.md",
+    undefined,
+  ]]);
+  const later = await emit(
+    del,
+    "CHIRALITY_FRAMEWORK",
+    "--status",
+    "SUCCESS",
+    "--output",
+    "Datasheet.md",
+  );
+  check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
+  assertEquals(check.baseline?.RunID, run2);
+  assertEquals(check.outputs[0].reason, `written by ${later} (CHIRALITY_FRAMEWORK)`);
+  const cli = await runCli(["stale", del]);
+  assertEquals(cli.code, 0);
+  assertMatch(cli.stdout, /output changed\s+Datasheet\.md {2}\(written by RUN-DEL-01-02-/);
+});
+
+Deno.test("stale: an input the run itself rewrote (start, write, finish) is compared with what the run left", async () => {
+  const { del } = { del: join(await copyExamples(), DEL2) };
+  const start = await runCli([
+    "start",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--input",
+    "Datasheet.md",
+    "--json",
+  ]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = JSON.parse(start.stdout).token;
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "rewritten by the run\n");
+  const finish = await runCli(["finish", token, "--status", "SUCCESS", "--output", "Datasheet.md"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
+  assertEquals([check.verdict, check.inputs, check.outputs], ["CLEAN", [], []]);
+});
+
+Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimestamp; isBaseline can rule runs out", async () => {
+  const del = join(await copyExamples(), DEL2);
+  const early = await emit(
+    del,
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--started",
+    "2026-02-20T10:00:00Z",
+  );
+  const partial = await emit(
+    del,
+    "4_DOCUMENTS",
+    "--status",
+    "PARTIAL",
+    "--error",
+    "half",
+    "--started",
+    "2026-02-21T10:00:00Z",
+  );
+  // Appended last, started first: order in the file is not what counts.
+  await emit(del, "4_DOCUMENTS", "--status", "SUCCESS", "--started", "2026-02-19T10:00:00Z");
+  await emit(
+    del,
+    "4_DOCUMENTS",
+    "--status",
+    "FAILED",
+    "--error",
+    "x",
+    "--started",
+    "2026-02-22T10:00:00Z",
+  );
+  let check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
+  assertEquals(check.baseline?.RunID, partial);
+  // An annotation that invalidates a run plugs in here.
+  const isBaseline = (r: Parameters<typeof isSuccessOrPartial>[0]) =>
+    isSuccessOrPartial(r) && r.RunID !== partial;
+  check = find((await checkStaleness([del], { isBaseline })).checks, "DEL-01-02", "4_DOCUMENTS");
+  assertEquals(check.baseline?.RunID, early);
+});
+
+Deno.test("stale: --agent limits the checks; an agent that never ran there is NO_BASELINE", async () => {
+  const { root } = await examplesWithRuns();
+  const cli = await runCli(["stale", root, "--agent", "DEPENDENCIES,CHIRALITY_LENS", "--json"]);
+  assertEquals(cli.code, 0, cli.stderr);
+  const checks = JSON.parse(cli.stdout).checks as StaleCheck[];
+  assertEquals(
+    checks.map((c) => [c.deliverableId, c.agent, c.verdict]),
+    [
+      ["DEL-01-01", "DEPENDENCIES", "NO_BASELINE"],
+      ["DEL-01-01", "CHIRALITY_LENS", "NO_BASELINE"],
+      ["DEL-01-02", "DEPENDENCIES", "NO_BASELINE"],
+      ["DEL-01-02", "CHIRALITY_LENS", "NO_BASELINE"],
+      ["DEL-01-03", "DEPENDENCIES", "CLEAN"],
+      ["DEL-01-03", "CHIRALITY_LENS", "NO_BASELINE"],
+    ],
+  );
+  assertEquals(checks[0].reason, "DEPENDENCIES has no runs here");
+});
+
+const V31_HEADER = "RegisterSchemaVersion,DependencyID,FromPackageID,FromDeliverableID," +
+  "FromDeliverableName,DependencyClass,AnchorType,Direction,DependencyType,TargetType," +
+  "TargetPackageID,TargetDeliverableID,TargetRefID,TargetName,Statement,Status";
+
+function v31Row(
+  id: string,
+  from: string,
+  direction: string,
+  target: string,
+  status = "ACTIVE",
+): string {
+  const type = target.startsWith("DEL-") ? "DELIVERABLE" : "REQUIREMENT";
+  const targetDel = target.startsWith("DEL-") ? target : "";
+  const ref = target.startsWith("DEL-") ? "" : target;
+  return `v3.1,${id},PKG-01,${from},"Name, with comma",EXECUTION,NOT_APPLICABLE,${direction},HANDOVER,` +
+    `${type},PKG-01,${targetDel},${ref},"Target ""quoted""","multi\nline",${status}`;
+}
+
+Deno.test("stale --propagate: consumers of a DIRTY deliverable are STALE with the chain; cycles are reported; RETIRED rows ignored", async () => {
+  const { root } = await examplesWithRuns();
+  // Edges (producer → consumer): 02 → 03 (03's UPSTREAM row), 03 → 01 (01's legacy INBOUND row),
+  // 01 → 02 (01's DOWNSTREAM row): the cycle 01 → 02 → 03 → 01. 03's RETIRED row is not an edge.
+  await writeTree(root, {
+    [`${DEL3}/Dependencies.csv`]: [
+      V31_HEADER,
+      v31Row("DEP-01-03-001", "DEL-01-03", "UPSTREAM", "DEL-01-02"),
+      v31Row("DEP-01-03-002", "DEL-01-03", "UPSTREAM", "SOW-003"),
+      v31Row("DEP-01-03-003", "DEL-01-03", "DOWNSTREAM", "DEL-01-01", "RETIRED"),
+    ].join("\n") + "\n",
+    [`${DEL1}/Dependencies.csv`]: [
+      V31_HEADER,
+      v31Row("DEP-01-01-001", "DEL-01-01", "INBOUND", "DEL-01-03"),
+      v31Row("DEP-01-01-002", "DEL-01-01", "DOWNSTREAM", "DEL-01-02"),
+    ].join("\n") + "\n",
+  });
+  await Deno.writeTextFile(join(root, DEL2, "_CONTEXT.md"), "\nedited\n", { append: true });
+  // Only DEL-01-02 is checked; its consumers are found in the whole execution root.
+  const report = await checkStaleness([join(root, DEL2)], { propagate: true });
+  assertEquals(report.checks.map((c) => c.verdict), ["DIRTY"]);
+  assertEquals(
+    report.stale.map((
+      s,
+    ) => [s.deliverableId, s.chain.map((e) => `${e.producer}>${e.consumer}:${e.dependencyId}`)]),
+    [
+      ["DEL-01-01", ["DEL-01-02>DEL-01-03:DEP-01-03-001", "DEL-01-03>DEL-01-01:DEP-01-01-001"]],
+      ["DEL-01-03", ["DEL-01-02>DEL-01-03:DEP-01-03-001"]],
+    ],
+  );
+  assertEquals(report.cycles, [["DEL-01-01", "DEL-01-02", "DEL-01-03", "DEL-01-01"]]);
+  assertEquals(report.stale[0].folder?.endsWith("DEL-01-01_Pressure_Transmitter_Spec"), true);
+  const cli = await runCli(["stale", join(root, DEL2), "--propagate"]);
+  assertEquals(cli.code, 1);
+  assertIncludes(
+    cli.stdout,
+    "DEL-01-01  via DEL-01-02 → DEL-01-03 [DEP-01-03-001] → DEL-01-01 [DEP-01-01-001]",
+  );
+  assertIncludes(cli.stdout, "cycle        DEL-01-01 → DEL-01-02 → DEL-01-03 → DEL-01-01");
+});
+
+Deno.test("stale --propagate: the examples' simplified register is a warning, not a crash; nothing DIRTY, nothing STALE", async () => {
+  const { root } = await examplesWithRuns();
+  const cli = await runCli(["stale", root, "--propagate"]);
+  assertEquals(cli.code, 0, cli.stderr);
+  assertMatch(
+    cli.stderr,
+    /warning: .*DEL-01-03_Level_Switch_Datasheet\/Dependencies\.csv: not a v3\.1 register layout \(no Direction, TargetDeliverableID columns\)/,
+  );
+});
+
+Deno.test("dependencies: rows are read by column name; versions, directions and IDs checked per row", () => {
+  const text =
+    "\uFEFFStatus,TargetDeliverableID,Direction,FromDeliverableID,RegisterSchemaVersion,DependencyID\r\n" +
+    "ACTIVE,DEL-01-01,OUTBOUND,DEL-01-02,v3.1,D1\r\n" +
+    "ACTIVE,DEL-01-01,SIDEWAYS,DEL-01-02,v3.1,D2\r\n" +
+    "ACTIVE,DEL-01-01,UPSTREAM,DEL-01-02,v3.0,D3\r\n" +
+    "ACTIVE,TBD,UPSTREAM,DEL-01-02,v3.1,D4\r\n" +
+    "\r\n" +
+    "retired,DEL-01-09,UPSTREAM,DEL-01-02,v3.1,D5\r\n";
+  const { edges, warnings } = parseDependencies(text, "R.csv");
+  assertEquals(edges, [{
+    consumer: "DEL-01-01",
+    producer: "DEL-01-02",
+    dependencyId: "D1",
+    file: "R.csv",
+    line: 2,
+  }]);
+  assertEquals(warnings, [
+    'R.csv line 3: Direction "SIDEWAYS" is not UPSTREAM or DOWNSTREAM; skipped',
+    'R.csv line 4: RegisterSchemaVersion "v3.0" is not v3.1; skipped',
+    'R.csv line 5: TargetDeliverableID "TBD" is not DEL-XX-YY; skipped',
+  ]);
+  assertEquals(parseDependencies('a,"b\n', "Q.csv").warnings, [
+    "Q.csv line 1: a quoted field is never closed; not followed",
+  ]);
+});
+
+Deno.test("hash pool: each path hashed once across calls, the same hashes as hashFiles, failures keep their class", async () => {
+  const dir = await tempDir();
+  await writeTree(dir, { "a.txt": "a", "b.txt": "b" });
+  await Deno.mkdir(join(dir, "folder"));
+  const paths = ["a.txt", "b.txt", "gone.txt", "folder"].map((p) => join(dir, p));
+  const hasher = startFileHasher({ workers: 2 });
+  try {
+    const first = await hasher.hash([...paths, paths[0]]);
+    const second = await hasher.hash(paths.slice(0, 2));
+    assertEquals(hasher.hashed, 4);
+    const direct = await hashFiles(paths);
+    assertEquals(first.get(paths[0]), direct.get(paths[0]));
+    assertEquals(second.get(paths[1]), direct.get(paths[1]));
+    assert(first.get(paths[2]) instanceof Deno.errors.NotFound);
+    assertEquals(
+      (first.get(paths[3]) as Error).constructor.name,
+      (direct.get(paths[3]) as Error).constructor.name,
+    );
+  } finally {
+    hasher.close();
+  }
+});
+
+Deno.test("stale: a generated root of 24 deliverables, random ones edited: exactly those are DIRTY; each file hashed once; workers change nothing", async () => {
+  const random = seededRandom("stale generated root");
+  const root = join(await tempDir(), "root");
+  const generated = await makeStaleRoot(root, 24, random);
+  const edited = generated.deliverables.filter(() => random() < 0.2);
+  for (const dir of edited) {
+    await Deno.writeTextFile(join(dir, "Specification.md"), "x", { append: true });
+  }
+  const withWorkers = await checkStaleness([root], { workers: 2 });
+  const inThread = await checkStaleness([root], { workers: 0 });
+  assertEquals(withWorkers.checks, inThread.checks);
+  assertEquals(withWorkers.filesHashed, generated.files.length);
+  const dirtyFolders = [
+    ...new Set(withWorkers.checks.filter((c) => c.verdict === "DIRTY").map((c) => c.folder)),
+  ];
+  assertEquals(dirtyFolders, edited);
+  for (const check of withWorkers.checks.filter((c) => c.verdict === "DIRTY")) {
+    assertEquals(check.inputs.map((c) => c.path), ["Specification.md"]);
+  }
+  // Each deliverable consumes the one before it in its package: the rest of each package is STALE.
+  const { stale } = await checkStaleness([root], { propagate: true });
+  const editedIds = new Set(edited.map((d) => /DEL-\d+-\d+/.exec(d)![0]));
+  const expected = generated.deliverables.map((d) => /DEL-\d+-\d+/.exec(d)![0]).filter((id) => {
+    const [, pkg, item] = id.split("-");
+    if (editedIds.has(id)) return false;
+    return [...editedIds].some((e) =>
+      e.split("-")[1] === pkg && Number(e.split("-")[2]) < Number(item)
+    );
+  });
+  assertEquals(stale.map((s) => s.deliverableId), expected);
+});
+
+Deno.test("stale: a progress bar on a terminal, none when piped or with --json", async () => {
+  const root = join(await tempDir(), "root");
+  await makeStaleRoot(root, 3, seededRandom("stale progress"));
+  const argv = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "stale", root];
+  const quoted = (args: string[]) => args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+  const onTerminal = async (args: string[]) => {
+    // `script` gives the command a real pseudo-terminal for stdout and stderr.
+    const output = await new Deno.Command("script", {
+      args: ["-qec", quoted(args), "/dev/null"],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(output.stdout);
+  };
+  assertMatch(await onTerminal(argv), /\] 3\/3 deliverables/);
+  assert(!(await onTerminal([...argv, "--json"])).includes("deliverables\r"));
+  const piped = await runCliProcess(["stale", root]);
+  assertEquals(piped.code, 0, piped.stderr);
+  assert(!piped.stderr.includes("\r"), piped.stderr);
+});
+
+Deno.test("stale: bad targets are one line and exit 2", async () => {
+  const root = await tempDir();
+  let result = await runCli(["stale", join(root, "missing")]);
+  assertEquals([result.code, result.stderr], [
+    2,
+    `runrec stale: ${join(root, "missing")}: no such folder\n`,
+  ]);
+  await Deno.mkdir(join(root, "DEL-01-02_X", "RunRecords.csv"), { recursive: true });
+  result = await runCli(["stale", root]);
+  assertEquals(result.code, 2);
+  assertIncludes(result.stderr, "RunRecords.csv: not a regular file");
+  result = await runCli(["stale"]);
+  assertEquals(result.code, 2);
+  assertIncludes(result.stderr, "missing <del-dir|root>");
+});
