@@ -634,6 +634,38 @@ Deno.test("export: byte-identical output on every run, from any working folder, 
   assertEquals(alone.length, 6);
 });
 
+Deno.test("export: a later export holds every line of an earlier one, so only new lines need sending", async () => {
+  const root = await examplesWithRuns();
+  const before = (await exported(root, "--format", "openlineage")).stdout.split("\n");
+  const emitted = await runCli([
+    ...["emit", join(root, DEL_01), "--agent", "PREPARATION", "--status", "SUCCESS"],
+    ...["--started", "2026-02-20T08:00:00Z"], // earlier than every run so far: sorts first
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const after = (await exported(root, "--format", "openlineage")).stdout.split("\n");
+  assertEquals(after.filter((line) => !before.includes(line)).length, 2);
+  assertEquals(before.filter((line) => !after.includes(line)), []);
+});
+
+Deno.test("export: two records with one RunID are both exported, with a warning naming both lines", async () => {
+  const draw = drawer(seededRandom("export repeated RunID"));
+  const records = generatedProject(draw, 1, 1);
+  const root = await generatedRoot(await tempDir(), "proj", records);
+  const [folder, list] = [...records][0];
+  const file = join(root, folder, RECORD_FILE);
+  Deno.writeTextFileSync(file, `${encodeRecord(list[0])}\n`, { append: true });
+  const result = await exported(root, "--format", "openlineage");
+  assertEquals(jsonLines(result.stdout).length, 2 * (list.length + 1));
+  assertMatch(
+    result.stderr,
+    new RegExp(
+      `warning: ${list[0].RunID} appears 2 times in namespace "proj" \\(.*:2, .*:${
+        list.length + 2
+      }\\); they share one run id`,
+    ),
+  );
+});
+
 Deno.test("export: --namespace names jobs, datasets and runIds; the same RunID in two projects gets two runIds", async () => {
   const draw = drawer(seededRandom("export namespaces"));
   const records = generatedProject(draw, 1, 1);

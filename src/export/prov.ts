@@ -117,6 +117,7 @@ export function provDocument(runs: readonly ExportedRun[]): Json {
     ["wasAssociatedWith", "a", associated],
   ];
   for (const [kind, letter, list] of relations) {
+    // The three relations every export has are always there; deletions are rare.
     if (list.length > 0 || kind !== "wasInvalidatedBy") document[kind] = numbered(letter, list);
   }
   return document;

@@ -33,9 +33,10 @@ export const RUNREC_RUN_NAMESPACE = "934777e2-299a-583c-9b05-43c0bb74f109";
 export function uuidV5(namespace: string, name: string): string {
   if (!UUID.test(namespace)) throw new RangeError(`not a lowercase UUID: ${namespace}`);
   const space = namespace.replaceAll("-", "");
-  const bytes = new Uint8Array(16 + new TextEncoder().encode(name).length);
+  const text = new TextEncoder().encode(name);
+  const bytes = new Uint8Array(16 + text.length);
   for (let i = 0; i < 16; i++) bytes[i] = parseInt(space.slice(2 * i, 2 * i + 2), 16);
-  bytes.set(new TextEncoder().encode(name), 16);
+  bytes.set(text, 16);
   const digest = hash("sha1", bytes, "buffer") as unknown as Uint8Array;
   const out = digest.subarray(0, 16);
   out[6] = (out[6] & 0x0f) | 0x50; // version 5
