@@ -8,7 +8,7 @@
 import { findExecutionRoot, findGitRoot } from "../deliverable.ts";
 import { InputError } from "../errors.ts";
 import { describeLineProblem } from "../messages.ts";
-import { basename, dirname, relative, resolve } from "../path.ts";
+import { basename, dirname, join, normalize, relative, resolve } from "../path.ts";
 import { readRecords } from "../reader.ts";
 import type { RunRecord } from "../schema.ts";
 import { resolveTargets } from "../targets.ts";
@@ -65,10 +65,14 @@ export async function collectRuns(
   options: CollectOptions,
 ): Promise<ExportedRun[]> {
   const runs: ExportedRun[] = [];
+  // Siblings share their execution root: look it up once per parent folder, not once per file.
+  const executionRoots = new Map<string, string | undefined>();
   for (const file of await resolveTargets(targets)) {
     if (!file.exists) continue;
     const deliverable = resolve(dirname(file.path));
-    const base = findExecutionRoot(deliverable) ?? findGitRoot(deliverable) ?? deliverable;
+    const parent = dirname(deliverable);
+    if (!executionRoots.has(parent)) executionRoots.set(parent, findExecutionRoot(deliverable));
+    const base = executionRoots.get(parent) ?? findGitRoot(deliverable) ?? deliverable;
     const place = {
       base,
       namespace: options.namespace ?? basename(base),
@@ -130,10 +134,11 @@ function warnRepeatedRunIds(runs: ExportedRun[], warn: (message: string) => void
  * @example
  * ```ts
  * import { fileName } from "./runs.ts";
- * fileName({ base: "/p", folder: "PKG-01_A/1_Working/DEL-01-02_X" }, "../../../_Decomposition/D.md");
+ * fileName({ folder: "PKG-01_A/1_Working/DEL-01-02_X" }, "../../../_Decomposition/D.md");
  * // "_Decomposition/D.md"
  * ```
  */
-export function fileName(run: Pick<ExportedRun, "base" | "folder">, path: string): string {
-  return relative(run.base, resolve(run.base, run.folder, path));
+export function fileName(run: Pick<ExportedRun, "folder">, path: string): string {
+  // Both are relative and normalised: joining them needs no file system and no working folder.
+  return normalize(join(run.folder, path));
 }
