@@ -47,6 +47,13 @@
  * }
  * ```
  *
+ * @example Export the records beneath a root as OpenLineage events (JSON Lines)
+ * ```ts
+ * import { collectRuns, openLineageEvents, sortedJson } from "./mod.ts";
+ * const runs = await collectRuns(["."], { warn: (message) => console.error(message) });
+ * for (const event of openLineageEvents(runs)) console.log(sortedJson(event));
+ * ```
+ *
  * @module
  */
 export * from "./src/schema.ts";
@@ -71,3 +78,15 @@ export * from "./src/time.ts";
 export * from "./src/stale.ts";
 export * from "./src/dependencies.ts";
 export { gitHead } from "./src/git.ts";
+export { type CollectOptions, collectRuns, type ExportedRun } from "./src/export/runs.ts";
+export {
+  END_EVENT_TYPE,
+  FACETS_SCHEMA_URL,
+  OPENLINEAGE_SPEC,
+  openLineageEvents,
+  PRODUCER,
+  runUuid,
+} from "./src/export/openlineage.ts";
+export { PROV_PREFIXES, provDocument } from "./src/export/prov.ts";
+export { type Json, sortedJson, sortedJsonPretty } from "./src/export/json.ts";
+export { RUNREC_RUN_NAMESPACE, uuidV5 } from "./src/export/uuid.ts";

@@ -75,6 +75,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./stale.ts")).staleCommand,
   },
   {
+    name: "export",
+    summary: "export run records as OpenLineage events or W3C PROV-JSON",
+    load: async () => (await import("./export.ts")).exportCommand,
+  },
+  {
     name: "hash",
     summary: "print the governed inputs' hashes and InputContextSHA",
     load: async () => (await import("./hash.ts")).hashCommand,

@@ -1,0 +1,124 @@
+/**
+ * `runrec export`: run records as OpenLineage RunEvents (JSON Lines) or as a
+ * W3C PROV-JSON document, for the lineage tools a team already runs.
+ *
+ * @module
+ */
+import { sortedJson, sortedJsonPretty } from "../export/json.ts";
+import { openLineageEvents } from "../export/openlineage.ts";
+import { provDocument } from "../export/prov.ts";
+import { collectRuns } from "../export/runs.ts";
+import { writeFileAtomic } from "../export/write.ts";
+import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
+import { describePending, pendingRecords } from "../spool.ts";
+import { resolveTargets } from "../targets.ts";
+import {
+  type Command,
+  EXIT,
+  type Io,
+  type Parsed,
+  positionals,
+  requiredOption,
+  stringOption,
+  UsageError,
+} from "./command.ts";
+import { plural } from "./format.ts";
+
+const FORMATS = ["openlineage", "prov"] as const;
+
+const HELP = `runrec export: run records for lineage tools
+
+Usage: runrec export <del-dir|file|root>... --format openlineage|prov
+                     [--out FILE] [--namespace NS]
+
+Exports every valid record of the targets (a deliverable folder, a record
+file, or a root: every RunRecords.csv beneath it). Lines that cannot be read
+are skipped with a warning on stderr, as runrec log does. The same records
+always give byte-identical output.
+
+Formats:
+  openlineage  OpenLineage 2-0-2 RunEvents, one JSON object per line (JSON
+               Lines): per record a START event at RunTimestamp and a
+               COMPLETE (SUCCESS, PARTIAL), FAIL (FAILED) or ABORT (SKIPPED)
+               event at RunTimestamp + RunDuration. The job is the deliverable;
+               each input and output file is a dataset with its SHA-256.
+  prov         one W3C PROV-JSON document: runs are activities, file versions
+               entities (with runrec:sha256), agents agents.
+
+Options:
+  --format F      openlineage or prov (required)
+  --out FILE      write to FILE (whole or not at all: a temporary file renamed
+                  over it) instead of standard output
+  --namespace NS  the OpenLineage namespace of jobs and datasets (default: the
+                  name of each deliverable's execution root folder); it is
+                  part of every run's UUID
+  -h, --help      show this help
+
+docs/EXPORT.md has the full mapping and how to send the events to Marquez.
+
+Exit codes: 0 exported (also when there are no records); 2 usage error,
+missing target or unreadable file (nothing is written then).
+
+Example:
+  runrec export . --format openlineage --out lineage.jsonl
+  runrec export PKG-01_Alpha/1_Working/DEL-01-02_Spec --format prov
+`;
+
+function parseFormat(parsed: Parsed): typeof FORMATS[number] {
+  const format = requiredOption(parsed, "format");
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format: ${JSON.stringify(format)} is not one of ${FORMATS.join(", ")}`);
+  }
+  return format as typeof FORMATS[number];
+}
+
+async function run(parsed: Parsed, io: Io): Promise<number> {
+  const targets = positionals(parsed, ["del-dir|file|root"], true);
+  const format = parseFormat(parsed);
+  const out = stringOption(parsed, "out");
+  const namespace = stringOption(parsed, "namespace");
+  if (out === "") throw new UsageError("--out needs a file name");
+  if (namespace === "") throw new UsageError("--namespace needs a name");
+  const warn = (message: string) => io.err(`runrec export: warning: ${message}\n`);
+  const runs = await collectRuns(targets, { namespace, warn });
+  if (runs.length === 0) warn("no run records to export");
+  const text = format === "openlineage"
+    ? openLineageEvents(runs).map((event) => `${sortedJson(event)}\n`).join("")
+    : `${sortedJsonPretty(provDocument(runs))}\n`;
+  if (out === undefined) {
+    io.out(text);
+  } else {
+    writeFileAtomic(out, text);
+    const what = format === "openlineage"
+      ? `${plural(runs.length * 2, "OpenLineage event")}`
+      : "a PROV-JSON document";
+    io.out(`runrec export: wrote ${plural(runs.length, "run")} as ${what} to ${out}\n`);
+  }
+  const files = (await resolveTargets(targets)).map((f) => f.path);
+  for (const p of pendingRecords(files)) warn(describePending(p));
+  for (const dir of foldersWithPendingRuns(targets)) {
+    warn(describePendingRuns(dir, listPendingRuns(dir)));
+  }
+  return EXIT.ok;
+}
+
+/**
+ * The `export` command.
+ *
+ * @example
+ * ```ts
+ * import { main, processIo } from "./main.ts";
+ * await main(["export", "examples/", "--format", "openlineage"], processIo());
+ * ```
+ */
+export const exportCommand: Command = {
+  name: "export",
+  summary: "export run records as OpenLineage events or W3C PROV-JSON",
+  help: HELP,
+  options: {
+    format: { type: "string" },
+    out: { type: "string" },
+    namespace: { type: "string" },
+  },
+  run,
+};

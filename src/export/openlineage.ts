@@ -1,0 +1,166 @@
+/**
+ * OpenLineage RunEvents (spec 2-0-2) for run records: per record a `START`
+ * event at RunTimestamp and a `COMPLETE`, `FAIL` or `ABORT` event at
+ * RunTimestamp + RunDuration. The deliverable is the job, every input and
+ * output file a dataset carrying its SHA-256. docs/EXPORT.md describes the
+ * mapping.
+ *
+ * @module
+ */
+import { VERSION } from "../cli/version.ts";
+import { FIELDS, type RunRecord } from "../schema.ts";
+import type { Json } from "./json.ts";
+import { compareText, type ExportedRun, fileName } from "./runs.ts";
+import { RUNREC_RUN_NAMESPACE, uuidV5 } from "./uuid.ts";
+
+/** The OpenLineage spec version the events follow. */
+export const OPENLINEAGE_SPEC = "2-0-2";
+
+/** The `producer` of every event and facet: this runrec release. */
+export const PRODUCER = `https://jsr.io/@runrec/runrec/${VERSION}`;
+
+/** The JSON Schema of runrec's own facets, as published with the package. */
+export const FACETS_SCHEMA_URL = `${PRODUCER}/src/export/openlineage_facets.json`;
+
+const RUN_EVENT_SCHEMA = `https://openlineage.io/spec/${OPENLINEAGE_SPEC}/OpenLineage.json` +
+  "#/$defs/RunEvent";
+
+/** The end event's `eventType` for each RunStatus (docs/EXPORT.md says why). */
+export const END_EVENT_TYPE: Readonly<Record<string, "COMPLETE" | "FAIL" | "ABORT">> = {
+  SUCCESS: "COMPLETE",
+  // Its outputs are usable (SCHEMA.md 4.1) and can be a baseline: a completed run, with an error.
+  PARTIAL: "COMPLETE",
+  FAILED: "FAIL",
+  // It decided nothing needed doing and produced nothing: neither a success nor a failure.
+  SKIPPED: "ABORT",
+};
+
+/** The record's text fields (every field but lists and hashes), as the run facet carries them. */
+const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name);
+
+/**
+ * The runId of a run: a version-5 UUID of `<namespace>/<RunID>` in
+ * {@linkcode RUNREC_RUN_NAMESPACE}. The namespace keeps two projects whose
+ * RunIDs coincide (both have a DEL-01-01) apart on one lineage server.
+ *
+ * @example
+ * ```ts
+ * import { runUuid } from "./openlineage.ts";
+ * runUuid("examples", "RUN-DEL-01-02-20260222-1015-001"); // the same UUID on every call
+ * ```
+ */
+export function runUuid(namespace: string, runId: string): string {
+  return uuidV5(RUNREC_RUN_NAMESPACE, `${namespace}/${runId}`);
+}
+
+/**
+ * The two RunEvents of each run, in the runs' order: `START`, then the end
+ * event. Plain JSON values; write each with `sortedJson` for JSON Lines.
+ *
+ * @example
+ * ```ts
+ * import { collectRuns } from "./runs.ts";
+ * import { openLineageEvents } from "./openlineage.ts";
+ * import { sortedJson } from "./json.ts";
+ * const runs = await collectRuns(["examples/"], { warn: console.error });
+ * for (const event of openLineageEvents(runs)) console.log(sortedJson(event));
+ * ```
+ */
+export function openLineageEvents(runs: readonly ExportedRun[]): Json[] {
+  return runs.flatMap((run) => [startEvent(run), endEvent(run)]);
+}
+
+function startEvent(run: ExportedRun): Json {
+  return {
+    eventType: "START",
+    eventTime: run.record.RunTimestamp,
+    producer: PRODUCER,
+    schemaURL: RUN_EVENT_SCHEMA,
+    run: { runId: runUuid(run.namespace, run.record.RunID), facets: { runrec_run: runFacet(run) } },
+    job: job(run),
+    inputs: datasets(run, run.record.InputHashes),
+    outputs: [],
+  };
+}
+
+function endEvent(run: ExportedRun): Json {
+  const { record } = run;
+  const facets: { [name: string]: Json } = { runrec_run: runFacet(run) };
+  if (record.ErrorSummary !== "") {
+    facets.errorMessage = {
+      _producer: PRODUCER,
+      _schemaURL: "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json" +
+        "#/$defs/ErrorMessageRunFacet",
+      message: record.ErrorSummary,
+      // Required by the facet; a record does not say what the agent is written in.
+      programmingLanguage: "unknown",
+    };
+  }
+  return {
+    eventType: END_EVENT_TYPE[record.RunStatus],
+    eventTime: new Date(run.endMs).toISOString(),
+    producer: PRODUCER,
+    schemaURL: RUN_EVENT_SCHEMA,
+    run: { runId: runUuid(run.namespace, record.RunID), facets },
+    job: job(run),
+    inputs: datasets(run, record.InputHashes),
+    outputs: datasets(run, record.OutputHashes),
+  };
+}
+
+/** The record's text fields under their column names (SCHEMA.md), as `runrec_run`. */
+function runFacet(run: ExportedRun): Json {
+  const facet: { [key: string]: Json } = {
+    _producer: PRODUCER,
+    _schemaURL: `${FACETS_SCHEMA_URL}#/$defs/RunrecRunFacet`,
+  };
+  for (const name of TEXT_FIELDS) facet[name] = run.record[name] as string;
+  return facet;
+}
+
+function job(run: ExportedRun): Json {
+  return {
+    namespace: run.namespace,
+    name: run.record.DeliverableID,
+    facets: {
+      jobType: {
+        _producer: PRODUCER,
+        _schemaURL: "https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json" +
+          "#/$defs/JobTypeJobFacet",
+        processingType: "BATCH",
+        integration: "RUNREC",
+        jobType: "DELIVERABLE",
+      },
+      documentation: {
+        _producer: PRODUCER,
+        _schemaURL: "https://openlineage.io/spec/facets/1-1-0/DocumentationJobFacet.json" +
+          "#/$defs/DocumentationJobFacet",
+        description: `Deliverable ${run.record.DeliverableID}, folder ${run.folder}`,
+        contentType: "text/plain",
+      },
+    },
+  };
+}
+
+/**
+ * One dataset per file, sorted by name: named by its path from the run's
+ * base folder, in the run's namespace, with the recorded hash.
+ */
+function datasets(run: ExportedRun, hashes: RunRecord["InputHashes"]): Json[] {
+  const named = Object.entries(hashes).map(([path, sha256]) => ({
+    name: fileName(run, path),
+    sha256,
+  }));
+  named.sort((a, b) => compareText(a.name, b.name));
+  return named.map(({ name, sha256 }) => ({
+    namespace: run.namespace,
+    name,
+    facets: {
+      runrec_file: {
+        _producer: PRODUCER,
+        _schemaURL: `${FACETS_SCHEMA_URL}#/$defs/RunrecFileDatasetFacet`,
+        sha256,
+      },
+    },
+  }));
+}

@@ -1,0 +1,144 @@
+/**
+ * The runs an export covers: every valid record beneath the targets, with
+ * where its deliverable sits in its execution root, sorted so that the same
+ * records always export in the same order.
+ *
+ * @module
+ */
+import { findExecutionRoot, findGitRoot } from "../deliverable.ts";
+import { InputError } from "../errors.ts";
+import { describeLineProblem } from "../messages.ts";
+import { basename, dirname, join, normalize, relative, resolve } from "../path.ts";
+import { readRecords } from "../reader.ts";
+import type { RunRecord } from "../schema.ts";
+import { resolveTargets } from "../targets.ts";
+import { parseDuration, parseInstant } from "../time.ts";
+
+/** One record to export, placed in its execution root. */
+export interface ExportedRun {
+  /** The record as read. */
+  record: RunRecord;
+  /** The namespace of the run's job and files: `--namespace`, else the name of {@linkcode base}. */
+  namespace: string;
+  /**
+   * The folder the exported file names are relative to (absolute): the
+   * deliverable's execution root, else its git root, else the deliverable
+   * folder itself.
+   */
+  base: string;
+  /** The deliverable folder relative to {@linkcode base} (`.` when it is the base). */
+  folder: string;
+  /** The record file, as the target named it (for messages only: exports never show it). */
+  file: string;
+  /** The record file's line the record came from. */
+  line: number;
+  /** When the run started, in ms since the epoch. */
+  startMs: number;
+  /** When the run ended (start plus RunDuration), in ms since the epoch. */
+  endMs: number;
+}
+
+/** Options of {@linkcode collectRuns}. */
+export interface CollectOptions {
+  /** One namespace for every run instead of each execution root's name. */
+  namespace?: string;
+  /** Receives one line per skipped line or other warning. */
+  warn(message: string): void;
+}
+
+/**
+ * Reads every record of the targets' record files (a deliverable folder, a
+ * record file or a root with record files beneath it), skipping unreadable
+ * lines with a warning, and returns them sorted by start time, then RunID,
+ * namespace, folder and line. Throws {@linkcode InputError} for a missing
+ * target or a file that cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { collectRuns } from "./runs.ts";
+ * const runs = await collectRuns(["examples/"], { warn: (m) => console.error(m) });
+ * for (const run of runs) console.log(run.namespace, run.record.RunID);
+ * ```
+ */
+export async function collectRuns(
+  targets: readonly string[],
+  options: CollectOptions,
+): Promise<ExportedRun[]> {
+  const runs: ExportedRun[] = [];
+  // Siblings share their execution root: look it up once per parent folder, not once per file.
+  const executionRoots = new Map<string, string | undefined>();
+  for (const file of await resolveTargets(targets)) {
+    if (!file.exists) continue;
+    const deliverable = resolve(dirname(file.path));
+    const parent = dirname(deliverable);
+    if (!executionRoots.has(parent)) executionRoots.set(parent, findExecutionRoot(deliverable));
+    const base = executionRoots.get(parent) ?? findGitRoot(deliverable) ?? deliverable;
+    const place = {
+      base,
+      namespace: options.namespace ?? basename(base),
+      folder: relative(base, deliverable) || ".",
+    };
+    try {
+      for await (const event of readRecords(file.path)) {
+        if (event.kind === "problem") {
+          options.warn(`${file.path}:${event.line}: ${describeLineProblem(event)}`);
+          continue;
+        }
+        const { record, line } = event;
+        // A valid record has both; `?? 0` only satisfies the type checker.
+        const startMs = parseInstant(record.RunTimestamp) ?? 0;
+        const endMs = startMs + (parseDuration(record.RunDuration) ?? 0);
+        runs.push({ record, file: file.path, line, startMs, endMs, ...place });
+      }
+    } catch (e) {
+      throw new InputError(`${file.path}: cannot read: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  warnRepeatedRunIds(runs, options.warn);
+  return runs.sort(compareRuns);
+}
+
+function compareRuns(a: ExportedRun, b: ExportedRun): number {
+  return a.startMs - b.startMs || compareText(a.record.RunID, b.record.RunID) ||
+    compareText(a.namespace, b.namespace) || compareText(a.folder, b.folder) || a.line - b.line;
+}
+
+/** Orders strings by UTF-16 code units: the same on every machine, unlike `localeCompare`. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Two records with one RunID in one namespace would be one run to a lineage tool: say so. */
+function warnRepeatedRunIds(runs: ExportedRun[], warn: (message: string) => void): void {
+  const seen = new Map<string, ExportedRun[]>();
+  for (const run of runs) {
+    const key = `${run.namespace}\n${run.record.RunID}`;
+    seen.set(key, [...(seen.get(key) ?? []), run]);
+  }
+  for (const same of seen.values()) {
+    if (same.length < 2) continue;
+    const where = same.map((r) => `${r.file}:${r.line}`).join(", ");
+    warn(
+      `${same[0].record.RunID} appears ${same.length} times in namespace ` +
+        `${
+          JSON.stringify(same[0].namespace)
+        } (${where}); they share one run id (see runrec verify)`,
+    );
+  }
+}
+
+/**
+ * A recorded path (relative to the deliverable folder) as a path from the
+ * run's base folder, so that one file read by two deliverables is one name.
+ *
+ * @example
+ * ```ts
+ * import { fileName } from "./runs.ts";
+ * fileName({ folder: "PKG-01_A/1_Working/DEL-01-02_X" }, "../../../_Decomposition/D.md");
+ * // "_Decomposition/D.md"
+ * ```
+ */
+export function fileName(run: Pick<ExportedRun, "folder">, path: string): string {
+  // Both are relative and normalised: joining them needs no file system and no working folder.
+  return normalize(join(run.folder, path));
+}

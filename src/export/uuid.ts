@@ -1,0 +1,48 @@
+/**
+ * Name-based UUIDs (version 5, RFC 9562 section 5.5): the same name in the
+ * same namespace always gives the same UUID, so an export run twice names
+ * every run alike.
+ *
+ * @module
+ */
+import { hash } from "node:crypto";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** RFC 9562's namespace for names that are URLs. */
+export const NAMESPACE_URL = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
+
+/**
+ * The namespace of runrec's run UUIDs: `uuidV5(NAMESPACE_URL,
+ * "https://jsr.io/@runrec/runrec/runs")`, fixed so that every runrec release
+ * derives the same runId from the same run (docs/EXPORT.md).
+ */
+export const RUNREC_RUN_NAMESPACE = "934777e2-299a-583c-9b05-43c0bb74f109";
+
+/**
+ * The version-5 UUID of `name` (UTF-8) in `namespace`, in lowercase.
+ *
+ * @example
+ * ```ts
+ * import { uuidV5 } from "./uuid.ts";
+ * // RFC 9562 appendix A.4
+ * uuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.com");
+ * // "2ed6657d-e927-568b-95e1-2665a8aea6a2"
+ * ```
+ */
+export function uuidV5(namespace: string, name: string): string {
+  if (!UUID.test(namespace)) throw new RangeError(`not a lowercase UUID: ${namespace}`);
+  const space = namespace.replaceAll("-", "");
+  const text = new TextEncoder().encode(name);
+  const bytes = new Uint8Array(16 + text.length);
+  for (let i = 0; i < 16; i++) bytes[i] = parseInt(space.slice(2 * i, 2 * i + 2), 16);
+  bytes.set(text, 16);
+  const digest = hash("sha1", bytes, "buffer") as unknown as Uint8Array;
+  const out = digest.subarray(0, 16);
+  out[6] = (out[6] & 0x0f) | 0x50; // version 5
+  out[8] = (out[8] & 0x3f) | 0x80; // the RFC variant
+  const hex = Array.from(out, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
+    hex.slice(20)
+  }`;
+}

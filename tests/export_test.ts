@@ -1,0 +1,804 @@
+/**
+ * `runrec export`: OpenLineage events checked with a real JSON Schema
+ * validator (ajv) against the OpenLineage 2-0-2 schema and its facets'
+ * schemas in ../shared/openlineage/, PROV-JSON checked for shape and for
+ * references, on a copy of examples/ and on generated (seeded) execution
+ * roots; determinism; `--out` written whole or not at all.
+ *
+ * @module
+ */
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { hash } from "node:crypto";
+import { join } from "node:path";
+import { encodeRecord } from "../src/codec.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { VERSION } from "../src/cli/version.ts";
+import { FACETS_SCHEMA_URL, PRODUCER, runUuid } from "../src/export/openlineage.ts";
+import { localName, PROV_PREFIXES } from "../src/export/prov.ts";
+import { NAMESPACE_URL, RUNREC_RUN_NAMESPACE, uuidV5 } from "../src/export/uuid.ts";
+import { inputContextSha } from "../src/manifest.ts";
+import {
+  FIELDS,
+  HEADER,
+  LIFECYCLE_STATES,
+  RUN_STATUSES,
+  type RunRecord,
+  validateRecord,
+} from "../src/schema.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { formatDuration, parseDuration } from "../src/time.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { runCli } from "./cli.ts";
+import { ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { seededRandom } from "./seed.ts";
+
+const SHARED_OPENLINEAGE = join(ROOT, "..", "shared", "openlineage");
+const OPENLINEAGE_SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json";
+const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name as string);
+
+// ajv-formats is CommonJS: its function is the module itself or its `default`.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as (ajv: Ajv2020) => void;
+
+type Obj = Record<string, unknown>;
+
+// --- validators ----------------------------------------------------------------------------
+
+/** ajv (JSON Schema 2020-12) loaded with the OpenLineage schema, its facets and runrec's facets. */
+function openLineageAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const files = [...Deno.readDirSync(SHARED_OPENLINEAGE)].map((e) => e.name).sort();
+  assert(files.includes("OpenLineage.json"), `no OpenLineage.json in ${SHARED_OPENLINEAGE}`);
+  for (const name of files) {
+    ajv.addSchema(JSON.parse(Deno.readTextFileSync(join(SHARED_OPENLINEAGE, name))));
+  }
+  ajv.addSchema(
+    JSON.parse(Deno.readTextFileSync(join(ROOT, "src/export/openlineage_facets.json"))),
+  );
+  return ajv;
+}
+
+/** Every facet of an event, with where it sits. */
+function facetsOf(event: Obj): [string, Obj][] {
+  const found: [string, Obj][] = [];
+  const add = (where: string, facets: unknown) => {
+    for (const [name, facet] of Object.entries((facets ?? {}) as Obj)) {
+      found.push([`${where}.${name}`, facet as Obj]);
+    }
+  };
+  add("run", (event.run as Obj).facets);
+  add("job", (event.job as Obj).facets);
+  for (const side of ["inputs", "outputs"]) {
+    ((event[side] ?? []) as Obj[]).forEach((d, i) => add(`${side}[${i}]`, d.facets));
+  }
+  return found;
+}
+
+/**
+ * What is wrong with one event: the OpenLineage schema's errors, then each
+ * facet checked against the schema its `_schemaURL` names (a facet whose
+ * schema is unknown is an error: nothing goes unchecked).
+ */
+function openLineageProblems(ajv: Ajv2020, event: Obj): string[] {
+  const problems: string[] = [];
+  if (!ajv.validate(OPENLINEAGE_SCHEMA, event)) problems.push(ajv.errorsText(ajv.errors));
+  for (const [where, facet] of facetsOf(event)) {
+    const url = facet._schemaURL as string;
+    const validate = ajv.getSchema(url);
+    if (!validate) {
+      problems.push(`${where}: no schema for ${url}`);
+      continue;
+    }
+    if (!validate(facet)) problems.push(`${where}: ${ajv.errorsText(validate.errors)}`);
+  }
+  return problems;
+}
+
+/** A JSON Schema of the PROV-JSON shape (W3C member submission, section 2 and 3). */
+const PROV_JSON_SCHEMA = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  $defs: {
+    qualifiedName: { type: "string", pattern: "^(_|[A-Za-z_][A-Za-z0-9_.-]*):[^\\s]+$" },
+    literal: {
+      oneOf: [
+        { type: ["string", "number", "boolean"] },
+        {
+          type: "object",
+          properties: { $: { type: "string" }, type: { type: "string" }, lang: { type: "string" } },
+          required: ["$"],
+          additionalProperties: false,
+        },
+      ],
+    },
+    attributes: {
+      type: "object",
+      propertyNames: { $ref: "#/$defs/qualifiedName" },
+      additionalProperties: {
+        anyOf: [{ $ref: "#/$defs/literal" }, { type: "array", items: { $ref: "#/$defs/literal" } }],
+      },
+    },
+    elements: {
+      type: "object",
+      propertyNames: { $ref: "#/$defs/qualifiedName" },
+      additionalProperties: { $ref: "#/$defs/attributes" },
+    },
+    activityTimes: {
+      properties: {
+        "prov:startTime": { type: "string", format: "date-time" },
+        "prov:endTime": { type: "string", format: "date-time" },
+      },
+    },
+    relation: {
+      type: "object",
+      propertyNames: { $ref: "#/$defs/qualifiedName" },
+      additionalProperties: {
+        allOf: [
+          { $ref: "#/$defs/attributes" },
+          { properties: { "prov:time": { type: "string", format: "date-time" } } },
+        ],
+      },
+    },
+  },
+  type: "object",
+  required: [
+    "prefix",
+    "entity",
+    "activity",
+    "agent",
+    "used",
+    "wasGeneratedBy",
+    "wasAssociatedWith",
+  ],
+  additionalProperties: false,
+  properties: {
+    prefix: {
+      type: "object",
+      propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$" },
+      additionalProperties: { type: "string", format: "uri" },
+    },
+    entity: { $ref: "#/$defs/elements" },
+    activity: {
+      allOf: [{ $ref: "#/$defs/elements" }, {
+        additionalProperties: { $ref: "#/$defs/activityTimes" },
+      }],
+    },
+    agent: { $ref: "#/$defs/elements" },
+    used: {
+      allOf: [{ $ref: "#/$defs/relation" }, {
+        additionalProperties: { required: ["prov:activity"] },
+      }],
+    },
+    wasGeneratedBy: {
+      allOf: [{ $ref: "#/$defs/relation" }, {
+        additionalProperties: { required: ["prov:entity"] },
+      }],
+    },
+    wasInvalidatedBy: {
+      allOf: [{ $ref: "#/$defs/relation" }, {
+        additionalProperties: { required: ["prov:entity"] },
+      }],
+    },
+    wasAssociatedWith: {
+      allOf: [{ $ref: "#/$defs/relation" }, {
+        additionalProperties: { required: ["prov:activity"] },
+      }],
+    },
+  },
+};
+
+/** Which element map each relation's arguments must name. */
+const PROV_ARGUMENTS: Record<string, Record<string, string>> = {
+  used: { "prov:activity": "activity", "prov:entity": "entity" },
+  wasGeneratedBy: { "prov:entity": "entity", "prov:activity": "activity" },
+  wasInvalidatedBy: { "prov:entity": "entity", "prov:activity": "activity" },
+  wasAssociatedWith: { "prov:activity": "activity", "prov:agent": "agent" },
+};
+
+/**
+ * What is wrong with a PROV-JSON document: its shape (the schema above), then
+ * every qualified name's prefix declared and every relation argument an
+ * element of the right kind.
+ */
+function provProblems(document: Obj): string[] {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  if (!ajv.validate(PROV_JSON_SCHEMA, document)) return [ajv.errorsText(ajv.errors)];
+  const problems: string[] = [];
+  const prefixes = new Set([...Object.keys(document.prefix as Obj), "prov", "xsd", "_"]);
+  const checkName = (name: string, where: string) => {
+    const prefix = name.slice(0, name.indexOf(":"));
+    if (!prefixes.has(prefix)) problems.push(`${where}: undeclared prefix in ${name}`);
+  };
+  for (const kind of ["entity", "activity", "agent"]) {
+    for (const [id, attributes] of Object.entries(document[kind] as Obj)) {
+      checkName(id, kind);
+      for (const [key, value] of Object.entries(attributes as Obj)) {
+        checkName(key, `${kind} ${id}`);
+        const typed = value as { $?: string; type?: string };
+        if (typed?.type === "prov:QUALIFIED_NAME") checkName(typed.$!, `${kind} ${id} ${key}`);
+      }
+    }
+  }
+  for (const [relation, args] of Object.entries(PROV_ARGUMENTS)) {
+    for (const [id, attributes] of Object.entries((document[relation] ?? {}) as Obj)) {
+      for (const [argument, kind] of Object.entries(args)) {
+        const target = (attributes as Obj)[argument] as string | undefined;
+        if (target === undefined) continue;
+        if (!Object.hasOwn(document[kind] as Obj, target)) {
+          problems.push(`${relation} ${id}: ${argument} ${target} is not an ${kind}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+// --- fixtures ------------------------------------------------------------------------------
+
+const DEL_01 = "PKG-01_Field_Instruments/1_Working/DEL-01-01_Pressure_Transmitter_Spec";
+const DEL_02 = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+const DEL_03 = "PKG-01_Field_Instruments/1_Working/DEL-01-03_Level_Switch_Datasheet";
+
+/** A copy of examples/ (its own name kept) with one run of each RunStatus recorded. */
+async function examplesWithRuns(): Promise<string> {
+  const root = join(await tempDir({ prefix: "runrec-export-" }), "examples");
+  const copied = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), root] })
+    .output();
+  assert(copied.success, "could not copy examples/");
+  const emit = async (del: string, ...args: string[]) => {
+    const result = await runCli(["emit", join(root, del), ...args]);
+    assertEquals(result.code, 0, result.stderr);
+  };
+  await emit(DEL_02, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "_CONTEXT.md")
+    .then(() => {});
+  await emit(
+    DEL_02,
+    ...["--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "_CONTEXT.md"],
+    ...["--output", "Datasheet.md", "--started", "2026-02-22T10:15:00Z", "--duration", "PT2M34.5S"],
+  );
+  await emit(
+    DEL_02,
+    ...["--agent", "4_DOCUMENTS", "--status", "PARTIAL", "--error", "Spec section 4 missing"],
+    ...["--output", "Specification.md", "--started", "2026-02-22T11:00:00Z", "--duration", "PT1M"],
+  );
+  // A run that deletes Guidance.md and fails: its output hash is DELETED.
+  const guidance = join(root, DEL_03, "Guidance.md");
+  const exec = await runCli([
+    ...["exec", join(root, DEL_03), "--agent", "DEPENDENCIES", "--"],
+    ...["sh", "-c", `rm '${guidance}'; exit 1`],
+  ]);
+  assertEquals(exec.code, 1, exec.stderr);
+  await emit(
+    DEL_01,
+    ...["--agent", "4_DOCUMENTS", "--status", "SKIPPED", "--notes", "OPEN, not INITIALIZED"],
+    ...["--started", "2026-02-21T09:30:00Z", "--duration", "PT0.25S"],
+  );
+  return root;
+}
+
+/** Runs `export` in this process; fails the test unless it exits 0. */
+async function exported(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const result = await runCli(["export", ...args]);
+  assertEquals(result.code, 0, result.stderr);
+  return result;
+}
+
+function jsonLines(text: string): Obj[] {
+  assert(text === "" || text.endsWith("\n"), "JSON Lines end in a newline");
+  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+}
+
+function sha256Of(path: string): string {
+  return hash("sha256", Deno.readFileSync(path), "hex");
+}
+
+/** Draws from the seeded generator. */
+interface Draw {
+  int(below: number): number;
+  pick<T>(items: readonly T[]): T;
+  chance(p: number): boolean;
+}
+
+function drawer(random: () => number): Draw {
+  const int = (below: number) => Math.floor(random() * below);
+  return { int, pick: (items) => items[int(items.length)], chance: (p) => random() < p };
+}
+
+const GENERATED_PATHS = [
+  "_CONTEXT.md",
+  "_REFERENCES.md",
+  "Datasheet.md",
+  "Specification.md",
+  "sub dir/naïve «file».md",
+  "../../0_References/vendor-datasheet.txt",
+  "../../../_Decomposition/D.md",
+  "../../../../outside the root.md",
+];
+
+function hex64(draw: Draw): string {
+  return Array.from({ length: 64 }, () => "0123456789abcdef"[draw.int(16)]).join("");
+}
+
+/** Valid records of one deliverable, `count` of them, RunIDs unique. */
+function generatedRecords(draw: Draw, deliverable: string, count: number): RunRecord[] {
+  const records: RunRecord[] = [];
+  for (let seq = 1; seq <= count; seq++) {
+    const start = new Date(Date.UTC(2025, 0, 1) + draw.int(365 * 86_400_000));
+    const stamp = start.toISOString();
+    const minute = `${stamp.slice(0, 10).replaceAll("-", "")}-${
+      stamp.slice(11, 16).replace(":", "")
+    }`;
+    const status = draw.pick(RUN_STATUSES);
+    const inputHashes: Record<string, string> = {};
+    const outputHashes: Record<string, string> = {};
+    for (const path of GENERATED_PATHS) {
+      if (draw.chance(0.5)) inputHashes[path] = draw.chance(0.8) ? hex64(draw) : "TBD";
+      if (draw.chance(0.3) && !path.startsWith("..")) {
+        outputHashes[path] = draw.pick([hex64(draw), hex64(draw), "TBD", "DELETED"]);
+      }
+    }
+    const record: RunRecord = {
+      SchemaVersion: "v1.0",
+      RunID: `RUN-${deliverable}-${minute}-${String(seq).padStart(3, "0")}`,
+      DeliverableID: deliverable,
+      AgentName: draw.pick(["4_DOCUMENTS", "DEPENDENCIES", "agent.v2-x"]),
+      AgentType: "TYPE_2",
+      RunTimestamp: stamp,
+      RunDuration: formatDuration(draw.int(3_600_000)),
+      RunStatus: status,
+      RunPassDirective: draw.pick(["", "FULL", "UPDATE"]),
+      InputContextSHA: inputContextSha(inputHashes),
+      InputFiles: Object.keys(inputHashes).filter(() => draw.chance(0.5)),
+      OutputFiles: Object.keys(outputHashes),
+      StatusBefore: draw.pick(LIFECYCLE_STATES),
+      StatusAfter: draw.pick(LIFECYCLE_STATES),
+      ErrorSummary: status === "FAILED" || status === "PARTIAL"
+        ? draw.pick(["TBD", 'quote " comma, newline\nend', "Spec section 4 missing"])
+        : "",
+      Notes: draw.pick(["", "note with , and ;", "ünïcode ✓"]),
+      InputHashes: inputHashes,
+      OutputHashes: outputHashes,
+      GitHead: draw.chance(0.5) ? "" : hex64(draw).slice(0, 40),
+      Host: "generated",
+      RecordChecksum: "",
+    };
+    record.RecordChecksum = encodeRecord(record).slice(-64);
+    assertEquals(validateRecord(record), [], `generated record ${record.RunID} is invalid`);
+    records.push(record);
+  }
+  return records;
+}
+
+/**
+ * Writes an execution root `<parent>/<name>` of `packages` × `deliverables`
+ * folders with generated records; `order` arranges each file's records.
+ */
+async function generatedRoot(
+  parent: string,
+  name: string,
+  records: Map<string, RunRecord[]>,
+  order: (records: RunRecord[]) => RunRecord[] = (r) => r,
+): Promise<string> {
+  const root = join(parent, name);
+  await writeTree(root, { "INIT.md": "# Init\n", "_Decomposition/D.md": "# D\n" });
+  for (const [folder, list] of records) {
+    const lines = order([...list]).map((r) => `${encodeRecord(r)}\n`).join("");
+    await writeTree(root, { [`${folder}/${RECORD_FILE}`]: `${HEADER}\n${lines}` });
+  }
+  return root;
+}
+
+/** Generated records by deliverable folder: `packages` packages of `perPackage` deliverables. */
+function generatedProject(draw: Draw, packages: number, perPackage: number) {
+  const records = new Map<string, RunRecord[]>();
+  for (let p = 1; p <= packages; p++) {
+    for (let d = 1; d <= perPackage; d++) {
+      const id = `DEL-${String(p).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+      const folder = `PKG-${String(p).padStart(2, "0")}_Gen/1_Working/${id}_Generated`;
+      records.set(folder, generatedRecords(draw, id, 1 + draw.int(6)));
+    }
+  }
+  return records;
+}
+
+function shuffled<T>(draw: Draw, items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = draw.int(i + 1);
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+// --- tests ---------------------------------------------------------------------------------
+
+Deno.test("export uuid: version-5 UUIDs match RFC 9562 and Python's uuid5", () => {
+  const DNS = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+  // RFC 9562 appendix A.4.
+  assertEquals(uuidV5(DNS, "www.example.com"), "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+  // The Python documentation's example, and a UTF-8 name checked with Python 3's uuid.uuid5.
+  assertEquals(uuidV5(DNS, "python.org"), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+  assertEquals(
+    uuidV5(NAMESPACE_URL, "naïve/RUN-DEL-01-02-20260222-1015-001"),
+    "b25f2256-d4da-5b23-b033-a4ea42489c03",
+  );
+  // The documented derivation of runrec's namespace.
+  assertEquals(uuidV5(NAMESPACE_URL, "https://jsr.io/@runrec/runrec/runs"), RUNREC_RUN_NAMESPACE);
+  const docs = Deno.readTextFileSync(join(ROOT, "docs/EXPORT.md"));
+  assertIncludes(docs, RUNREC_RUN_NAMESPACE);
+  assertIncludes(docs, "https://jsr.io/@runrec/runrec/runs");
+});
+
+Deno.test("export openlineage: every event of a copy of examples/ validates against OpenLineage 2-0-2 and its facets' schemas", async () => {
+  const root = await examplesWithRuns();
+  const { stdout } = await exported(root, "--format", "openlineage");
+  const events = jsonLines(stdout);
+  assertEquals(events.length, 10, "5 runs, 2 events each");
+  const ajv = openLineageAjv();
+  for (const event of events) {
+    assertEquals(openLineageProblems(ajv, event), [], JSON.stringify(event));
+  }
+  // The validator is not a rubber stamp: a broken event fails it.
+  const broken = structuredClone(events[0]);
+  (broken.run as Obj).runId = "RUN-DEL-01-02";
+  delete broken.producer;
+  assertEquals(openLineageProblems(ajv, broken).length, 1);
+  const noLanguage = structuredClone(events.find((e) => e.eventType === "FAIL")!);
+  delete ((noLanguage.run as Obj).facets as Record<string, Obj>).errorMessage.programmingLanguage;
+  assertMatch(openLineageProblems(ajv, noLanguage).join("\n"), /programmingLanguage/);
+});
+
+Deno.test("export openlineage: START then COMPLETE/FAIL/ABORT per record, mapped from RunStatus, at RunTimestamp and RunTimestamp + RunDuration", async () => {
+  const root = await examplesWithRuns();
+  const events = jsonLines((await exported(root, "--format", "openlineage")).stdout);
+  const byRun = new Map<string, Obj[]>();
+  for (const e of events) {
+    const id = (e.run as Obj).runId as string;
+    byRun.set(id, [...(byRun.get(id) ?? []), e]);
+  }
+  assertEquals(byRun.size, 5);
+  const expected: Record<string, string> = {
+    SUCCESS: "COMPLETE",
+    PARTIAL: "COMPLETE",
+    FAILED: "FAIL",
+    SKIPPED: "ABORT",
+  };
+  for (const [runId, [start, end, ...rest]] of byRun) {
+    assertEquals(rest, [], "two events per run");
+    const facet = ((end.run as Obj).facets as Record<string, Obj>).runrec_run;
+    const status = facet.RunStatus as string;
+    assertEquals(start.eventType, "START");
+    assertEquals(end.eventType, expected[status], status);
+    assertEquals(runId, runUuid("examples", facet.RunID as string));
+    assertEquals(start.eventTime, facet.RunTimestamp);
+    const startMs = Date.parse(facet.RunTimestamp as string);
+    const endMs = startMs + parseDuration(facet.RunDuration as string)!;
+    assertEquals(end.eventTime, new Date(endMs).toISOString(), `${facet.RunID} end time`);
+    assertEquals((start.job as Obj).name, facet.DeliverableID);
+    assertEquals((start.job as Obj).namespace, "examples");
+    const error = ((end.run as Obj).facets as Record<string, Obj>).errorMessage;
+    if (status === "PARTIAL" || status === "FAILED") {
+      assertEquals(error.message, facet.ErrorSummary);
+    } else {
+      assertEquals(error, undefined, `${status} has no error`);
+    }
+    assertEquals(start.outputs, [], "outputs are known at the end");
+    assertEquals(start.inputs, end.inputs);
+    assertEquals(Object.keys(facet).sort(), [...TEXT_FIELDS, "_producer", "_schemaURL"].sort());
+  }
+  const partial = events.find((e) =>
+    ((e.run as Obj).facets as Record<string, Obj>).runrec_run.RunStatus === "PARTIAL" &&
+    e.eventType !== "START"
+  )!;
+  assertEquals(
+    ((partial.run as Obj).facets as Record<string, Obj>).errorMessage.message,
+    "Spec section 4 missing",
+  );
+});
+
+Deno.test("export openlineage: each file is a dataset named from the execution root, carrying its SHA-256", async () => {
+  const root = await examplesWithRuns();
+  const events = jsonLines((await exported(root, "--format", "openlineage")).stdout);
+  let hashed = 0;
+  for (const event of events) {
+    for (const side of ["inputs", "outputs"]) {
+      const names = ((event[side] as Obj[]) ?? []).map((d) => d.name as string);
+      assertEquals(names, [...names].sort(), "datasets sorted by name");
+      for (const dataset of (event[side] as Obj[]) ?? []) {
+        assertEquals(dataset.namespace, "examples");
+        const name = dataset.name as string;
+        assert(!name.startsWith("/") && !name.includes(".."), `${name} is root-relative`);
+        const sha256 = ((dataset.facets as Record<string, Obj>).runrec_file.sha256) as string;
+        if (sha256 === "DELETED") {
+          assertEquals(name, `${DEL_03}/Guidance.md`);
+          continue;
+        }
+        assertEquals(sha256, sha256Of(join(root, name)), name);
+        hashed++;
+      }
+    }
+  }
+  assert(hashed > 10, `only ${hashed} hashes checked`);
+  // A reference through ../../../ is the same dataset as the file under the root.
+  const names = events.flatMap((e) => (e.inputs as Obj[]).map((d) => d.name));
+  assert(names.includes("_Decomposition/Example_Decomposition.md"), names.join(", "));
+});
+
+Deno.test("export prov: the document has PROV-JSON's shape, every reference resolves, and it says what the records say", async () => {
+  const root = await examplesWithRuns();
+  const { stdout } = await exported(root, "--format", "prov");
+  const document = JSON.parse(stdout) as Obj;
+  assertEquals(provProblems(document), []);
+  // The checker is not a rubber stamp.
+  const broken = structuredClone(document);
+  const used = broken.used as Record<string, Obj>;
+  used[Object.keys(used)[0]]["prov:entity"] = "file:nowhere";
+  assertMatch(provProblems(broken).join("\n"), /file:nowhere is not an entity/);
+
+  assertEquals(document.prefix, PROV_PREFIXES);
+  const activities = document.activity as Record<string, Obj>;
+  assertEquals(Object.keys(activities).length, 5);
+  const events = jsonLines((await exported(root, "--format", "openlineage")).stdout);
+  for (const event of events.filter((e) => e.eventType !== "START")) {
+    const activity = activities[`run:${(event.run as Obj).runId}`];
+    assert(activity, "each run is the activity of its OpenLineage runId");
+    const runFacet = ((event.run as Obj).facets as Record<string, Obj>).runrec_run;
+    assertEquals(activity["prov:label"], runFacet.RunID);
+    assertEquals(activity["prov:startTime"], runFacet.RunTimestamp);
+    assertEquals(activity["prov:endTime"], event.eventTime);
+    assertEquals(activity["runrec:RunStatus"], runFacet.RunStatus);
+  }
+  const entities = document.entity as Record<string, Obj>;
+  for (const [id, entity] of Object.entries(entities)) {
+    const sha256 = entity["runrec:sha256"] as string | undefined;
+    if (sha256 === undefined) continue;
+    assertEquals(id, `file:${localName(`examples/${entity["runrec:path"]}`)}@${sha256}`);
+    assertEquals(sha256, sha256Of(join(root, entity["runrec:path"] as string)));
+  }
+  const invalidated = Object.values(document.wasInvalidatedBy as Record<string, Obj>);
+  assertEquals(invalidated.map((r) => r["prov:entity"]), [
+    `file:examples/${DEL_03}/Guidance.md`,
+  ]);
+  const agents = Object.keys(document.agent as Obj).sort();
+  assertEquals(agents, ["agent:examples/4_DOCUMENTS", "agent:examples/DEPENDENCIES"]);
+  assertEquals(Object.keys(document.wasAssociatedWith as Obj).length, 5);
+});
+
+Deno.test("export prov: local names percent-encode what PROV-N does not allow", () => {
+  assertEquals(localName("a/b c.md"), "a/b%20c.md");
+  assertEquals(localName("naïve"), "na%C3%AFve");
+  assertEquals(localName("x."), "x%2E");
+  assertEquals(localName("50%=half"), "50%25%3Dhalf");
+  assertEquals(localName("a@b~c&d+e*f?g#h$i!j:k"), "a@b~c&d+e*f?g#h$i!j:k");
+});
+
+Deno.test("export: generated execution roots (seeded) validate in both formats, whatever the file order", async () => {
+  const draw = drawer(seededRandom("export generated roots"));
+  const records = generatedProject(draw, 3, 4);
+  const parentA = await tempDir();
+  const parentB = await tempDir();
+  const rootA = await generatedRoot(parentA, "proj", records);
+  // The same records, each file in another order, in another place.
+  const rootB = await generatedRoot(parentB, "proj", records, (list) => shuffled(draw, list));
+  const ajv = openLineageAjv();
+  for (const format of ["openlineage", "prov"]) {
+    const a = (await exported(rootA, "--format", format)).stdout;
+    const b = (await exported(rootB, "--format", format)).stdout;
+    assertEquals(a, b, `${format}: the same records give the same bytes`);
+    if (format === "prov") {
+      assertEquals(provProblems(JSON.parse(a)), []);
+      continue;
+    }
+    const events = jsonLines(a);
+    const total = [...records.values()].reduce((n, list) => n + list.length, 0);
+    assertEquals(events.length, 2 * total);
+    for (const event of events) assertEquals(openLineageProblems(ajv, event), []);
+    // Runs in start order (then RunID), START before its end event.
+    const starts = events.filter((e) => e.eventType === "START").map((e) => e.eventTime as string);
+    assertEquals(starts, [...starts].sort((x, y) => Date.parse(x) - Date.parse(y)));
+    const outside = events.flatMap((e) => (e.inputs as Obj[]).map((d) => d.name as string))
+      .filter((n) => n.startsWith(".."));
+    assert(outside.every((n) => n === "../outside the root.md"), outside.join(", "));
+  }
+});
+
+Deno.test("export: byte-identical output on every run, from any working folder, and a deliverable alone gives its lines of the root's export", async () => {
+  const root = await examplesWithRuns();
+  for (const format of ["openlineage", "prov"]) {
+    const first = (await exported(root, "--format", format)).stdout;
+    const second = (await exported(root, "--format", format)).stdout;
+    assertEquals(second, first);
+    // A real process started elsewhere, the target given as a relative path.
+    const child = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...FULL_FLAGS,
+        join(ROOT, ENTRY_POINT),
+        "export",
+        "examples",
+        "--format",
+        format,
+      ],
+      cwd: join(root, ".."),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    assertEquals(child.code, 0, decoder.decode(child.stderr));
+    assertEquals(decoder.decode(child.stdout), first, `${format}: from another working folder`);
+  }
+  const all = jsonLines((await exported(root, "--format", "openlineage")).stdout);
+  const alone = jsonLines((await exported(join(root, DEL_02), "--format", "openlineage")).stdout);
+  assertEquals(alone, all.filter((e) => (e.job as Obj).name === "DEL-01-02"));
+  assertEquals(alone.length, 6);
+});
+
+Deno.test("export: a later export holds every line of an earlier one, so only new lines need sending", async () => {
+  const root = await examplesWithRuns();
+  const before = (await exported(root, "--format", "openlineage")).stdout.split("\n");
+  const emitted = await runCli([
+    ...["emit", join(root, DEL_01), "--agent", "PREPARATION", "--status", "SUCCESS"],
+    ...["--started", "2026-02-20T08:00:00Z"], // earlier than every run so far: sorts first
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const after = (await exported(root, "--format", "openlineage")).stdout.split("\n");
+  assertEquals(after.filter((line) => !before.includes(line)).length, 2);
+  assertEquals(before.filter((line) => !after.includes(line)), []);
+});
+
+Deno.test("export: two records with one RunID are both exported, with a warning naming both lines", async () => {
+  const draw = drawer(seededRandom("export repeated RunID"));
+  const records = generatedProject(draw, 1, 1);
+  const root = await generatedRoot(await tempDir(), "proj", records);
+  const [folder, list] = [...records][0];
+  const file = join(root, folder, RECORD_FILE);
+  Deno.writeTextFileSync(file, `${encodeRecord(list[0])}\n`, { append: true });
+  const result = await exported(root, "--format", "openlineage");
+  assertEquals(jsonLines(result.stdout).length, 2 * (list.length + 1));
+  assertMatch(
+    result.stderr,
+    new RegExp(
+      `warning: ${list[0].RunID} appears 2 times in namespace "proj" \\(.*:2, .*:${
+        list.length + 2
+      }\\); they share one run id`,
+    ),
+  );
+});
+
+Deno.test("export: --namespace names jobs, datasets and runIds; the same RunID in two projects gets two runIds", async () => {
+  const draw = drawer(seededRandom("export namespaces"));
+  const records = generatedProject(draw, 1, 1);
+  const one = await generatedRoot(await tempDir(), "project-one", records);
+  const two = await generatedRoot(await tempDir(), "project-two", records);
+  const [a, b] = await Promise.all(
+    [one, two].map(async (r) => jsonLines((await exported(r, "--format", "openlineage")).stdout)),
+  );
+  assertEquals((a[0].job as Obj).namespace, "project-one");
+  assertEquals((b[0].job as Obj).namespace, "project-two");
+  assert((a[0].run as Obj).runId !== (b[0].run as Obj).runId, "runIds differ across projects");
+  const named = jsonLines(
+    (await exported(one, "--format", "openlineage", "--namespace", "acme"))
+      .stdout,
+  );
+  assertEquals((named[0].job as Obj).namespace, "acme");
+  assertEquals((named[0].inputs as Obj[])[0]?.namespace ?? "acme", "acme");
+  const runId = ((named[0].run as Obj).facets as Record<string, Obj>).runrec_run.RunID as string;
+  assertEquals((named[0].run as Obj).runId, runUuid("acme", runId));
+});
+
+Deno.test("export: unreadable lines are skipped with a warning naming the file and line; the rest is exported", async () => {
+  const draw = drawer(seededRandom("export bad lines"));
+  const records = generatedProject(draw, 1, 1);
+  const root = await generatedRoot(await tempDir(), "proj", records);
+  const [folder, list] = [...records][0];
+  const file = join(root, folder, RECORD_FILE);
+  const good = Deno.readTextFileSync(file);
+  // A torn line (an interrupted write) and a valid-checksum line that breaks the schema.
+  const broken = { ...list[0], RunStatus: "DONE" };
+  Deno.writeTextFileSync(
+    file,
+    `${good}${encodeRecord(broken)}\n${good.split("\n")[1].slice(0, 40)}`,
+  );
+  const before = Deno.readFileSync(file);
+  const result = await exported(root, "--format", "openlineage");
+  assertEquals(jsonLines(result.stdout).length, 2 * list.length);
+  const warnings = result.stderr.trim().split("\n");
+  assertEquals(warnings.length, 2, result.stderr);
+  assertMatch(
+    warnings[0],
+    new RegExp(`^runrec export: warning: .*${RECORD_FILE}:${list.length + 2}: .*RunStatus`),
+  );
+  assertMatch(warnings[1], new RegExp(`${RECORD_FILE}:${list.length + 3}: `));
+  assertEquals(Deno.readFileSync(file), before, "the record file is never changed");
+});
+
+Deno.test("export --out: writes the file whole (replacing an older one), prints a summary, and equals standard output", async () => {
+  const root = await examplesWithRuns();
+  const outDir = await tempDir();
+  const out = join(outDir, "lineage.jsonl");
+  Deno.writeTextFileSync(out, "an older export\n");
+  const stdout = (await exported(root, "--format", "openlineage")).stdout;
+  const written = await exported(root, "--format", "openlineage", "--out", out);
+  assertEquals(Deno.readTextFileSync(out), stdout);
+  assertEquals(written.stdout, `runrec export: wrote 5 runs as 10 OpenLineage events to ${out}\n`);
+  assertEquals([...Deno.readDirSync(outDir)].map((e) => e.name), ["lineage.jsonl"]);
+});
+
+Deno.test("export --out: a folder, a missing folder or a full disk (tiny tmpfs) is one error line, exit 2, the old file intact and no temporary file left", async () => {
+  const root = await examplesWithRuns();
+  const outDir = await tempDir();
+  const folder = await runCli(["export", root, "--format", "prov", "--out", outDir]);
+  assertEquals(folder.code, 2);
+  assertEquals(folder.stderr, `runrec export: ${outDir}: is a folder, not a file\n`);
+  const missing = join(outDir, "no such folder", "x.json");
+  const nowhere = await runCli(["export", root, "--format", "prov", "--out", missing]);
+  assertEquals(nowhere.code, 2);
+  assertMatch(nowhere.stderr, /^runrec export: .*x\.json: cannot write: No such file or directory/);
+  assertEquals(nowhere.stderr.split("\n").length, 2, "one line");
+
+  const mount = await tempDir();
+  const mounted = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=16k", "tmpfs", mount],
+    stderr: "piped",
+  }).output();
+  assertEquals(mounted.code, 0, `mount failed: ${new TextDecoder().decode(mounted.stderr)}`);
+  try {
+    const out = join(mount, "lineage.jsonl");
+    Deno.writeTextFileSync(out, "the previous export\n");
+    const full = await runCli(["export", root, "--format", "openlineage", "--out", out]);
+    assert(full.stdout.length === 0, full.stdout);
+    assertEquals(full.code, 2);
+    assertMatch(
+      full.stderr,
+      /^runrec export: .*lineage\.jsonl: cannot write: No space left on device/,
+    );
+    assertEquals(Deno.readTextFileSync(out), "the previous export\n");
+    assertEquals([...Deno.readDirSync(mount)].map((e) => e.name), ["lineage.jsonl"]);
+  } finally {
+    await new Deno.Command("umount", { args: [mount] }).output();
+  }
+});
+
+Deno.test("export: usage errors and missing targets are one line and exit 2", async () => {
+  const root = await examplesWithRuns();
+  const cases: [string[], RegExp][] = [
+    [[root], /--format is required/],
+    [[root, "--format", "csv"], /--format: "csv" is not one of openlineage, prov/],
+    [["--format", "prov"], /missing <del-dir\|file\|root>/],
+    [[join(root, "nope"), "--format", "prov"], /nope: no such file or folder/],
+    [[root, "--format", "prov", "--namespace="], /--namespace needs a name/],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = await runCli(["export", ...args]);
+    assertEquals(result.code, 2, args.join(" "));
+    assertMatch(result.stderr, pattern);
+    assertEquals(result.stderr.split("\n").length, 2, `one line: ${result.stderr}`);
+    assertEquals(result.stdout, "");
+  }
+  const none = await tempDir();
+  const nothing = await runCli(["export", none, "--format", "openlineage"]);
+  assertEquals(nothing, {
+    code: 0,
+    stdout: "",
+    stderr: "runrec export: warning: no run records to export\n",
+  });
+});
+
+Deno.test("export: the facet schema names the record's text fields, the producer is this release, and the CLI never loads ajv", () => {
+  const schema = JSON.parse(
+    Deno.readTextFileSync(join(ROOT, "src/export/openlineage_facets.json")),
+  );
+  assertEquals(schema.$id, FACETS_SCHEMA_URL);
+  const run = schema.$defs.RunrecRunFacet.allOf[1];
+  assertEquals(run.required, TEXT_FIELDS);
+  assertEquals(Object.keys(run.properties), TEXT_FIELDS);
+  const deno = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
+  assertEquals(VERSION, deno.version);
+  assertEquals(PRODUCER, `https://jsr.io/${deno.name}/${deno.version}`);
+  for (const entry of Deno.readDirSync(join(ROOT, "src/export"))) {
+    const text = Deno.readTextFileSync(join(ROOT, "src/export", entry.name));
+    assert(!/from "(npm:)?ajv/.test(text), `${entry.name} imports ajv`);
+  }
+  assert(!Deno.readTextFileSync(join(ROOT, "src/cli/export.ts")).includes("ajv"));
+});
