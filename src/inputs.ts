@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isAbsolute, join, relative, resolve } from "./path.ts";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
@@ -26,6 +26,79 @@ const REFERENCES_FILE = "_REFERENCES.md";
 
 /** At most this many notes; a folder of unreadable files would otherwise flood Notes. */
 const MAX_NOTES = 20;
+
+/** Options of {@linkcode governedInputs}. */
+export interface GovernedInputOptions {
+  /**
+   * Read inputs that resolve outside the project too (`--allow-outside`).
+   * Default `false`: such an input is `TBD`, with a note naming the rule.
+   */
+  allowOutside?: boolean;
+}
+
+/** The folder every governed input must resolve inside, and what that folder is. */
+export interface ProjectBounds {
+  /** The folder, absolute, symbolic links resolved. */
+  root: string;
+  /** What it is, as notes name it. */
+  kind: "git work tree" | "execution root" | "deliverable folder";
+}
+
+/** A path with its symbolic links resolved; a missing tail is kept as written. */
+function realPath(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent), basename(path));
+  }
+}
+
+/**
+ * The project a deliverable folder belongs to, which bounds what runrec reads:
+ * the git work tree holding the folder, else its execution root (the nearest
+ * ancestor with `INIT.md` or `_Decomposition/`), else the folder itself.
+ * Symbolic links are resolved first: a deliverable reached through a link
+ * belongs to the project it really is in.
+ *
+ * @example
+ * ```ts
+ * import { projectBounds } from "./inputs.ts";
+ * const dir = await Deno.makeTempDir();
+ * projectBounds(dir); // { root: dir (resolved), kind: "deliverable folder" }
+ * await Deno.remove(dir);
+ * ```
+ */
+export function projectBounds(delDir: string): ProjectBounds {
+  const real = realPath(resolve(delDir));
+  const gitRoot = findGitRoot(real);
+  if (gitRoot !== undefined) return { root: realPath(gitRoot), kind: "git work tree" };
+  const executionRoot = findExecutionRoot(real);
+  if (executionRoot !== undefined) return { root: realPath(executionRoot), kind: "execution root" };
+  return { root: real, kind: "deliverable folder" };
+}
+
+/**
+ * Whether `path`, once its symbolic links are resolved, lies inside the
+ * project `bounds` names (the root itself counts as inside).
+ *
+ * @example
+ * ```ts
+ * import { isInsideProject } from "./inputs.ts";
+ * isInsideProject("/etc/shadow", { root: "/work/repo", kind: "git work tree" }); // false
+ * ```
+ */
+export function isInsideProject(path: string, bounds: ProjectBounds): boolean {
+  const fromRoot = relative(bounds.root, realPath(resolve(path)));
+  return fromRoot === "" || (fromRoot !== ".." && !fromRoot.startsWith("../") &&
+    !isAbsolute(fromRoot));
+}
+
+/** The note for an input the outside rule keeps runrec from reading. */
+function outsideNote(label: string, shown: string, bounds: ProjectBounds): string {
+  return `${label}: ${shown} is outside the ${bounds.kind}: not read, TBD ` +
+    `(runrec reads no input outside the project; --allow-outside reads it)`;
+}
 
 /**
  * Whether a path (relative to the deliverable folder, POSIX) is runrec's own:
@@ -91,7 +164,10 @@ function boundedNotes(notes: string[]): string[] {
  * execution root. URLs and placeholders are named in `notes`, not hashed; a
  * missing or unreadable file is hashed as `TBD` and named in `notes`, as is a
  * folder that cannot be listed. runrec's own files ({@linkcode isRunrecOwn})
- * are left out. Never throws for what the host files hold: a bad host file
+ * are left out. An input that resolves outside the project
+ * ({@linkcode projectBounds}: an absolute path, `..` past the root, `~`, a
+ * symbolic link pointing out) is not read unless `options.allowOutside`: it
+ * is `TBD`, and a note names the rule. Never throws for what the host files hold: a bad host file
  * must not stop a run being recorded. Feed `hashes` to `inputContextSha`.
  *
  * @example
@@ -109,11 +185,19 @@ function boundedNotes(notes: string[]): string[] {
 export async function governedInputs(
   delDir: string,
   inputs: readonly string[],
+  options: GovernedInputOptions = {},
 ): Promise<GovernedInputs> {
   const root = resolve(delDir);
+  const bounds = projectBounds(root);
   const notes: string[] = [];
   const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
   const wanted = new Map<string, string>(); // absolute file path → label of its first origin
+  // Whether the outside rule keeps `path` from being read; if so, it is noted and TBD.
+  const keptOut = (path: string, label: string): boolean => {
+    if (options.allowOutside || isInsideProject(path, bounds)) return false;
+    unhashed.set(path, outsideNote(label, relativePath(root, path), bounds));
+    return true;
+  };
 
   const want = (path: string, label: string) => {
     if (!wanted.has(path)) wanted.set(path, label);
@@ -126,6 +210,7 @@ export async function governedInputs(
       notes.push(`${label}: ${key} is runrec's own, not a governed input`);
       return;
     }
+    if (keptOut(path, label)) return;
     let info: Deno.FileInfo;
     try {
       info = Deno.statSync(path);
@@ -146,7 +231,8 @@ export async function governedInputs(
     for (const entry of walk(path, { unlistable })) {
       if (entry.kind !== "file" || isRunrecOwn(relativePath(root, entry.path))) continue;
       files++;
-      want(entry.path, label);
+      // A link beneath a project folder may point out of the project.
+      if (!keptOut(entry.path, label)) want(entry.path, label);
     }
     if (files === 0) notes.push(`${label}: folder holds no files`);
   };
@@ -158,7 +244,8 @@ export async function governedInputs(
   const referencesPath = join(root, REFERENCES_FILE);
   let referencesText: string | undefined;
   try {
-    referencesText = readFolderFile(referencesPath);
+    // A _REFERENCES.md linked from outside is not read, nor what it lists.
+    if (!keptOut(referencesPath, REFERENCES_FILE)) referencesText = readFolderFile(referencesPath);
     if (referencesText !== undefined) want(referencesPath, REFERENCES_FILE);
   } catch (error) {
     unhashed.set(referencesPath, `${REFERENCES_FILE}: ${reason(error)}`);
