@@ -187,7 +187,9 @@ export async function governedInputs(
   inputs: readonly string[],
   options: GovernedInputOptions = {},
 ): Promise<GovernedInputs> {
-  const root = resolve(delDir);
+  // Keys are relative to the folder's real path: `..` from a linked folder leads
+  // out of the real one, as the file system (and the host tool) resolve it.
+  const root = realPath(resolve(delDir));
   const bounds = projectBounds(root);
   const notes: string[] = [];
   const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
@@ -195,7 +197,9 @@ export async function governedInputs(
   // Whether the outside rule keeps `path` from being read; if so, it is noted and TBD.
   const keptOut = (path: string, label: string): boolean => {
     if (options.allowOutside || isInsideProject(path, bounds)) return false;
-    unhashed.set(path, outsideNote(label, relativePath(root, path), bounds));
+    // Noted once per line that names it: several lines may reach the same file.
+    notes.push(outsideNote(label, relativePath(root, path), bounds));
+    if (!unhashed.has(path)) unhashed.set(path, "");
     return true;
   };
 
@@ -289,7 +293,7 @@ export async function governedInputs(
   }
   for (const [path, note] of unhashed) {
     const key = relativePath(root, path);
-    notes.push(note);
+    if (note !== "") notes.push(note);
     // `..` alone names a folder, not a file: noted, but no path to record a TBD under.
     if (!hashes.has(key) && checkPath(key) === undefined && !isRunrecOwn(key)) {
       hashes.set(key, TBD);
