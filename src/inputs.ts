@@ -9,7 +9,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.t
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
-import { findExecutionRoot, findGitRoot, readFolderFile } from "./deliverable.ts";
+import { findExecutionRoot, findGitRoot, HostFileTooLarge, readFolderFile } from "./deliverable.ts";
 import { checkPath, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { walk } from "./walk.ts";
@@ -26,6 +26,13 @@ const REFERENCES_FILE = "_REFERENCES.md";
 
 /** At most this many notes; a folder of unreadable files would otherwise flood Notes. */
 const MAX_NOTES = 20;
+/** A note is cut to this many characters: a hostile `_REFERENCES.md` line must not fill Notes. */
+const MAX_NOTE_LENGTH = 300;
+/**
+ * At most this many references of `_REFERENCES.md` are followed: a real one
+ * lists tens, and each costs a look-up and a place in the record's InputHashes.
+ */
+export const MAX_REFERENCES = 1000;
 
 /** Options of {@linkcode governedInputs}. */
 export interface GovernedInputOptions {
@@ -144,13 +151,18 @@ function reason(error: unknown): string {
     error instanceof Deno.errors.PermissionDenied || code === "EACCES" || code === "EPERM"
   ) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory || code === "EISDIR") return "is a folder";
-  if (error instanceof Deno.errors.InvalidData) return error.message;
+  if (error instanceof Deno.errors.InvalidData || error instanceof HostFileTooLarge) {
+    return error.message;
+  }
   return `unreadable (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
 }
 
 /** The notes, each once, at most {@linkcode MAX_NOTES} of them. */
 function boundedNotes(notes: string[]): string[] {
-  const unique = [...new Set(notes)];
+  const cut = notes.map((n) =>
+    n.length > MAX_NOTE_LENGTH ? `${n.slice(0, MAX_NOTE_LENGTH - 1)}…` : n
+  );
+  const unique = [...new Set(cut)];
   if (unique.length <= MAX_NOTES) return unique;
   const shown = unique.slice(0, MAX_NOTES - 1);
   return [...shown, `and ${unique.length - shown.length} more notes (TBD in InputHashes)`];
@@ -252,7 +264,13 @@ export async function governedInputs(
     if (!keptOut(referencesPath, REFERENCES_FILE)) referencesText = readFolderFile(referencesPath);
     if (referencesText !== undefined) want(referencesPath, REFERENCES_FILE);
   } catch (error) {
-    unhashed.set(referencesPath, `${REFERENCES_FILE}: ${reason(error)}`);
+    if (error instanceof HostFileTooLarge) {
+      // Hashed all the same (hashing streams); only its list goes unread.
+      want(referencesPath, REFERENCES_FILE);
+      notes.push(`${REFERENCES_FILE}: ${error.message}: the files it lists are not hashed`);
+    } else {
+      unhashed.set(referencesPath, `${REFERENCES_FILE}: ${reason(error)}`);
+    }
   }
 
   if (referencesText !== undefined) {
@@ -261,7 +279,14 @@ export async function governedInputs(
       gitRoot: findGitRoot(root),
       executionRoot: findExecutionRoot(root),
     };
-    for (const reference of parseReferences(referencesText)) {
+    const references = parseReferences(referencesText);
+    if (references.length > MAX_REFERENCES) {
+      notes.push(
+        `${REFERENCES_FILE}: ${references.length} references, more than the ${MAX_REFERENCES} ` +
+          `runrec follows: those from line ${references[MAX_REFERENCES].line} on are not hashed`,
+      );
+    }
+    for (const reference of references.slice(0, MAX_REFERENCES)) {
       const label = `${REFERENCES_FILE} line ${reference.line}`;
       if (reference.kind === "url") {
         notes.push(`${label}: external URL ${reference.target} not hashed`);
