@@ -28,6 +28,8 @@ const ID_FIELD = /^\s*(?:[-*]\s+)?\*\*Deliverable ?ID(?::\*\*|\*\*:)(.*)$/i;
 // `# Context: DEL-99-02`, also with an em dash as real projects write it.
 const CONTEXT_HEADING = /^#{1,6}\s+Context\s*[:—–-]\s*(.*)$/i;
 const CONTEXT_FILE = "_CONTEXT.md";
+/** The longest deliverable ID `_CONTEXT.md` may declare (the longest a folder name holds). */
+const MAX_ID_LENGTH = 255;
 
 /**
  * The lines of a host Markdown file, its BOM dropped. LF, CRLF and a lone CR
@@ -62,14 +64,16 @@ function idFromContext(text: string): ContextReading {
     if (field && problem === undefined) {
       const value = field[1].trim().replace(/^`|`$/g, "");
       const id = ID_AT_START.exec(value);
-      if (id) return { id: id[1] };
+      // A folder name holds at most 255 bytes; a longer ID is no deliverable's.
+      if (id && id[1].length <= MAX_ID_LENGTH) return { id: id[1] };
       problem = `${CONTEXT_FILE} line ${i + 1}: DeliverableID ${
         JSON.stringify(value.slice(0, 40))
       } is not DEL-XX-YY`;
     }
     const heading = CONTEXT_HEADING.exec(lines[i]);
     if (heading && fromHeading === undefined) {
-      fromHeading = ID_AT_START.exec(heading[1].trim())?.[1];
+      const id = ID_AT_START.exec(heading[1].trim())?.[1];
+      if (id !== undefined && id.length <= MAX_ID_LENGTH) fromHeading = id;
     }
   }
   return fromHeading ? { id: fromHeading, problem } : { problem };
