@@ -28,6 +28,8 @@ const ID_FIELD = /^\s*(?:[-*]\s+)?\*\*Deliverable ?ID(?::\*\*|\*\*:)(.*)$/i;
 // `# Context: DEL-99-02`, also with an em dash as real projects write it.
 const CONTEXT_HEADING = /^#{1,6}\s+Context\s*[:—–-]\s*(.*)$/i;
 const CONTEXT_FILE = "_CONTEXT.md";
+/** The longest deliverable ID `_CONTEXT.md` may declare (the longest a folder name holds). */
+const MAX_ID_LENGTH = 255;
 
 /**
  * The lines of a host Markdown file, its BOM dropped. LF, CRLF and a lone CR
@@ -62,14 +64,16 @@ function idFromContext(text: string): ContextReading {
     if (field && problem === undefined) {
       const value = field[1].trim().replace(/^`|`$/g, "");
       const id = ID_AT_START.exec(value);
-      if (id) return { id: id[1] };
+      // A folder name holds at most 255 bytes; a longer ID is no deliverable's.
+      if (id && id[1].length <= MAX_ID_LENGTH) return { id: id[1] };
       problem = `${CONTEXT_FILE} line ${i + 1}: DeliverableID ${
         JSON.stringify(value.slice(0, 40))
       } is not DEL-XX-YY`;
     }
     const heading = CONTEXT_HEADING.exec(lines[i]);
     if (heading && fromHeading === undefined) {
-      fromHeading = ID_AT_START.exec(heading[1].trim())?.[1];
+      const id = ID_AT_START.exec(heading[1].trim())?.[1];
+      if (id !== undefined && id.length <= MAX_ID_LENGTH) fromHeading = id;
     }
   }
   return fromHeading ? { id: fromHeading, problem } : { problem };
@@ -137,18 +141,45 @@ export function deliverableId(delDir: string): DeliverableIdentity {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Deno.errors.InvalidData) return error.message;
+  if (error instanceof Deno.errors.InvalidData || error instanceof HostFileTooLarge) {
+    return error.message;
+  }
   return error instanceof Error ? error.name : String(error);
+}
+
+/**
+ * The most bytes runrec reads of a host Markdown file: real ones are a few
+ * KiB, and a hostile one must not cost a run its memory or its record.
+ */
+export const HOST_FILE_LIMIT = 1024 * 1024;
+
+/**
+ * A host file larger than {@linkcode HOST_FILE_LIMIT}: not read.
+ *
+ * @example
+ * ```ts
+ * import { HostFileTooLarge } from "./deliverable.ts";
+ * new HostFileTooLarge(2_000_000).message;
+ * // "too large: 2000000 bytes, more than the 1048576 runrec reads of a host file"
+ * ```
+ */
+export class HostFileTooLarge extends Error {
+  /** Builds the error for a file of `size` bytes. */
+  constructor(size: number) {
+    super(`too large: ${size} bytes, more than the ${HOST_FILE_LIMIT} runrec reads of a host file`);
+    this.name = "HostFileTooLarge";
+  }
 }
 
 /**
  * The text of a small file of a deliverable folder (`_CONTEXT.md`,
  * `_STATUS.md`, `_REFERENCES.md`), or `undefined` when there is none.
  * Checked to be a regular file first: a FIFO of that name would block a read
- * for ever.
+ * for ever. Bytes that are not UTF-8 read as U+FFFD.
  *
  * Throws `Deno.errors.InvalidData` ("not a regular file") for a folder, FIFO or
- * device of that name, and the system's error for a file it cannot read.
+ * device of that name, {@linkcode HostFileTooLarge} for a file over
+ * {@linkcode HOST_FILE_LIMIT}, and the system's error for a file it cannot read.
  *
  * @example
  * ```ts
@@ -169,7 +200,18 @@ export function readFolderFile(path: string): string | undefined {
   if (!info.isFile) {
     throw new Deno.errors.InvalidData("not a regular file: a folder, FIFO or device");
   }
-  return Deno.readTextFileSync(path);
+  if (info.size > HOST_FILE_LIMIT) throw new HostFileTooLarge(info.size);
+  // Read no more than the limit, however the file grows meanwhile.
+  using file = Deno.openSync(path);
+  const buffer = new Uint8Array(HOST_FILE_LIMIT + 1);
+  let length = 0;
+  while (length < buffer.length) {
+    const read = file.readSync(buffer.subarray(length));
+    if (read === null) break;
+    length += read;
+  }
+  if (length > HOST_FILE_LIMIT) throw new HostFileTooLarge(length);
+  return new TextDecoder().decode(buffer.subarray(0, length));
 }
 
 /** Lists a folder as {@linkcode folderEntries} does. */

@@ -66,6 +66,8 @@ export interface RunReport {
   outputHashes?: Record<string, string>;
   /** The host's agent files, for the agent's profile (default: an `agents/` folder above). */
   agentsDir?: string;
+  /** Read governed inputs outside the project too (`--allow-outside`). */
+  allowOutside?: boolean;
 }
 
 /**
@@ -110,6 +112,8 @@ export interface StartOptions {
   started?: string;
   /** The lifecycle state at start; default: `_STATUS.md` now. */
   statusBefore?: string;
+  /** Read governed inputs outside the project too (`--allow-outside`). */
+  allowOutside?: boolean;
 }
 
 /**
@@ -132,7 +136,7 @@ export async function captureStart(
   const dir = resolve(delDir);
   const given = options.inputs ?? [];
   const [inputs, before] = await Promise.all([
-    governedInputs(dir, given),
+    governedInputs(dir, given, { allowOutside: options.allowOutside }),
     options.statusBefore === undefined
       ? readLifecycleState(join(dir, "_STATUS.md"))
       : givenState(options.statusBefore, "--status-before"),
@@ -335,6 +339,7 @@ async function draftAndNotes(
     inputs: report.inputs,
     started,
     statusBefore: report.statusBefore ?? TBD,
+    allowOutside: report.allowOutside,
   });
   return completeDraft(delDir, start, { ...report, durationMs });
 }

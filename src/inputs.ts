@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { isAbsolute, join, relative, resolve } from "./path.ts";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
-import { findExecutionRoot, findGitRoot, readFolderFile } from "./deliverable.ts";
+import { findExecutionRoot, findGitRoot, HostFileTooLarge, readFolderFile } from "./deliverable.ts";
 import { checkPath, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { walk } from "./walk.ts";
@@ -30,12 +30,88 @@ export interface GovernedOptions {
   gitRoot?: string;
   /** The folder's execution root, when already known (default: `findExecutionRoot`). */
   executionRoot?: string;
+  /**
+   * Read inputs that resolve outside the project too (`--allow-outside`).
+   * Default `false`: such an input is `TBD`, with a note naming the rule.
+   */
+  allowOutside?: boolean;
 }
 
 const REFERENCES_FILE = "_REFERENCES.md";
 
 /** At most this many notes; a folder of unreadable files would otherwise flood Notes. */
 const MAX_NOTES = 20;
+/** A note is cut to this many characters: a hostile `_REFERENCES.md` line must not fill Notes. */
+const MAX_NOTE_LENGTH = 300;
+/**
+ * At most this many references of `_REFERENCES.md` are followed: a real one
+ * lists tens, and each costs a look-up and a place in the record's InputHashes.
+ */
+export const MAX_REFERENCES = 1000;
+
+/** The folder every governed input must resolve inside, and what that folder is. */
+export interface ProjectBounds {
+  /** The folder, absolute, symbolic links resolved. */
+  root: string;
+  /** What it is, as notes name it. */
+  kind: "git work tree" | "execution root" | "deliverable folder";
+}
+
+/** A path with its symbolic links resolved; a missing tail is kept as written. */
+function realPath(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent), basename(path));
+  }
+}
+
+/**
+ * The project a deliverable folder belongs to, which bounds what runrec reads:
+ * the git work tree holding the folder, else its execution root (the nearest
+ * ancestor with `INIT.md` or `_Decomposition/`), else the folder itself.
+ * Symbolic links are resolved first: a deliverable reached through a link
+ * belongs to the project it really is in.
+ *
+ * @example
+ * ```ts
+ * import { projectBounds } from "./inputs.ts";
+ * const dir = await Deno.makeTempDir();
+ * projectBounds(dir); // { root: dir (resolved), kind: "deliverable folder" }
+ * await Deno.remove(dir);
+ * ```
+ */
+export function projectBounds(delDir: string): ProjectBounds {
+  const real = realPath(resolve(delDir));
+  const gitRoot = findGitRoot(real);
+  if (gitRoot !== undefined) return { root: realPath(gitRoot), kind: "git work tree" };
+  const executionRoot = findExecutionRoot(real);
+  if (executionRoot !== undefined) return { root: realPath(executionRoot), kind: "execution root" };
+  return { root: real, kind: "deliverable folder" };
+}
+
+/**
+ * Whether `path`, once its symbolic links are resolved, lies inside the
+ * project `bounds` names (the root itself counts as inside).
+ *
+ * @example
+ * ```ts
+ * import { isInsideProject } from "./inputs.ts";
+ * isInsideProject("/etc/shadow", { root: "/work/repo", kind: "git work tree" }); // false
+ * ```
+ */
+export function isInsideProject(path: string, bounds: ProjectBounds): boolean {
+  const fromRoot = relative(bounds.root, realPath(resolve(path)));
+  return fromRoot === "" || (fromRoot !== ".." && !fromRoot.startsWith("../") &&
+    !isAbsolute(fromRoot));
+}
+
+/** The note for an input the outside rule keeps runrec from reading. */
+function outsideNote(label: string, shown: string, bounds: ProjectBounds): string {
+  return `${label}: ${shown} is outside the ${bounds.kind}: not read, TBD ` +
+    `(runrec reads no input outside the project; --allow-outside reads it)`;
+}
 
 /**
  * Whether a path (relative to the deliverable folder, POSIX) is runrec's own:
@@ -81,13 +157,18 @@ function reason(error: unknown): string {
     error instanceof Deno.errors.PermissionDenied || code === "EACCES" || code === "EPERM"
   ) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory || code === "EISDIR") return "is a folder";
-  if (error instanceof Deno.errors.InvalidData) return error.message;
+  if (error instanceof Deno.errors.InvalidData || error instanceof HostFileTooLarge) {
+    return error.message;
+  }
   return `unreadable (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
 }
 
 /** The notes, each once, at most {@linkcode MAX_NOTES} of them. */
 function boundedNotes(notes: string[]): string[] {
-  const unique = [...new Set(notes)];
+  const cut = notes.map((n) =>
+    n.length > MAX_NOTE_LENGTH ? `${n.slice(0, MAX_NOTE_LENGTH - 1)}…` : n
+  );
+  const unique = [...new Set(cut)];
   if (unique.length <= MAX_NOTES) return unique;
   const shown = unique.slice(0, MAX_NOTES - 1);
   return [...shown, `and ${unique.length - shown.length} more notes (TBD in InputHashes)`];
@@ -101,7 +182,10 @@ function boundedNotes(notes: string[]): string[] {
  * execution root. URLs and placeholders are named in `notes`, not hashed; a
  * missing or unreadable file is hashed as `TBD` and named in `notes`, as is a
  * folder that cannot be listed. runrec's own files ({@linkcode isRunrecOwn})
- * are left out. Never throws for what the host files hold: a bad host file
+ * are left out. An input that resolves outside the project
+ * ({@linkcode projectBounds}: an absolute path, `..` past the root, `~`, a
+ * symbolic link pointing out) is not read unless `options.allowOutside`: it
+ * is `TBD`, and a note names the rule. Never throws for what the host files hold: a bad host file
  * must not stop a run being recorded. Feed `hashes` to `inputContextSha`.
  * `options` lets a caller that checks many deliverables (`runrec stale`)
  * hash each file once, on several cores, and look up each root once.
@@ -124,10 +208,21 @@ export async function governedInputs(
   options: GovernedOptions = {},
 ): Promise<GovernedInputs> {
   const hash = options.hash ?? hashFiles;
-  const root = resolve(delDir);
+  // Keys are relative to the folder's real path: `..` from a linked folder leads
+  // out of the real one, as the file system (and the host tool) resolve it.
+  const root = realPath(resolve(delDir));
+  const bounds = projectBounds(root);
   const notes: string[] = [];
   const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
   const wanted = new Map<string, string>(); // absolute file path → label of its first origin
+  // Whether the outside rule keeps `path` from being read; if so, it is noted and TBD.
+  const keptOut = (path: string, label: string): boolean => {
+    if (options.allowOutside || isInsideProject(path, bounds)) return false;
+    // Noted once per line that names it: several lines may reach the same file.
+    notes.push(outsideNote(label, relativePath(root, path), bounds));
+    if (!unhashed.has(path)) unhashed.set(path, "");
+    return true;
+  };
 
   const want = (path: string, label: string) => {
     if (!wanted.has(path)) wanted.set(path, label);
@@ -140,6 +235,7 @@ export async function governedInputs(
       notes.push(`${label}: ${key} is runrec's own, not a governed input`);
       return;
     }
+    if (keptOut(path, label)) return;
     let info: Deno.FileInfo;
     try {
       info = Deno.statSync(path);
@@ -160,7 +256,8 @@ export async function governedInputs(
     for (const entry of walk(path, { unlistable })) {
       if (entry.kind !== "file" || isRunrecOwn(relativePath(root, entry.path))) continue;
       files++;
-      want(entry.path, label);
+      // A link beneath a project folder may point out of the project.
+      if (!keptOut(entry.path, label)) want(entry.path, label);
     }
     if (files === 0) notes.push(`${label}: folder holds no files`);
   };
@@ -172,10 +269,17 @@ export async function governedInputs(
   const referencesPath = join(root, REFERENCES_FILE);
   let referencesText: string | undefined;
   try {
-    referencesText = readFolderFile(referencesPath);
+    // A _REFERENCES.md linked from outside is not read, nor what it lists.
+    if (!keptOut(referencesPath, REFERENCES_FILE)) referencesText = readFolderFile(referencesPath);
     if (referencesText !== undefined) want(referencesPath, REFERENCES_FILE);
   } catch (error) {
-    unhashed.set(referencesPath, `${REFERENCES_FILE}: ${reason(error)}`);
+    if (error instanceof HostFileTooLarge) {
+      // Hashed all the same (hashing streams); only its list goes unread.
+      want(referencesPath, REFERENCES_FILE);
+      notes.push(`${REFERENCES_FILE}: ${error.message}: the files it lists are not hashed`);
+    } else {
+      unhashed.set(referencesPath, `${REFERENCES_FILE}: ${reason(error)}`);
+    }
   }
 
   if (referencesText !== undefined) {
@@ -184,7 +288,14 @@ export async function governedInputs(
       gitRoot: options.gitRoot ?? findGitRoot(root),
       executionRoot: options.executionRoot ?? findExecutionRoot(root),
     };
-    for (const reference of parseReferences(referencesText)) {
+    const references = parseReferences(referencesText);
+    if (references.length > MAX_REFERENCES) {
+      notes.push(
+        `${REFERENCES_FILE}: ${references.length} references, more than the ${MAX_REFERENCES} ` +
+          `runrec follows: those from line ${references[MAX_REFERENCES].line} on are not hashed`,
+      );
+    }
+    for (const reference of references.slice(0, MAX_REFERENCES)) {
       const label = `${REFERENCES_FILE} line ${reference.line}`;
       if (reference.kind === "url") {
         notes.push(`${label}: external URL ${reference.target} not hashed`);
@@ -216,7 +327,7 @@ export async function governedInputs(
   }
   for (const [path, note] of unhashed) {
     const key = relativePath(root, path);
-    notes.push(note);
+    if (note !== "") notes.push(note);
     // `..` alone names a folder, not a file: noted, but no path to record a TBD under.
     if (!hashes.has(key) && checkPath(key) === undefined && !isRunrecOwn(key)) {
       hashes.set(key, TBD);

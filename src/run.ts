@@ -52,6 +52,8 @@ export interface StartRunOptions {
    * memory, not in the folder, until it is finished. Default `false`.
    */
   mayCreate?: boolean;
+  /** Read governed inputs outside the project too (`--allow-outside`). */
+  allowOutside?: boolean;
 }
 
 /** A started run. */
@@ -94,7 +96,10 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   if (options.pid !== undefined && (!Number.isSafeInteger(options.pid) || options.pid <= 0)) {
     throw new InputError(`--pid: must be a process id (a whole number above 0)`);
   }
-  const start = await captureStart(dir, { inputs: options.inputs });
+  const start = await captureStart(dir, {
+    inputs: options.inputs,
+    allowOutside: options.allowOutside,
+  });
   const run: PendingRun = {
     id: newRunId(start.started),
     agent: options.agent,
@@ -339,8 +344,23 @@ export async function withRun<T>(
   options: WithRunOptions,
   work: (run: RunHandle) => Promise<T> | T,
 ): Promise<T> {
-  const { agent, inputs, pass, mayCreate, onOutcome = printOutcome, ...writeOptions } = options;
-  const started = await startRun(delDir, { agent, inputs, pass, mayCreate, pid: Deno.pid });
+  const {
+    agent,
+    inputs,
+    pass,
+    mayCreate,
+    allowOutside,
+    onOutcome = printOutcome,
+    ...writeOptions
+  } = options;
+  const started = await startRun(delDir, {
+    agent,
+    inputs,
+    pass,
+    mayCreate,
+    allowOutside,
+    pid: Deno.pid,
+  });
   const outputs: string[] = [];
   let status: RunStatus = "SUCCESS";
   const handle: RunHandle = {

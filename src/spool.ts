@@ -183,7 +183,12 @@ function privateFolderProblem(folder: string): string | undefined {
 
 function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
   Deno.mkdirSync(folder.path, { recursive: true, mode: 0o700 });
-  const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
+  // The deliverable's own folder as a link would put the entry outside the deliverable.
+  const problem = folder.private
+    ? privateFolderProblem(folder.path)
+    : Deno.lstatSync(folder.path).isSymlink
+    ? "a link, not a real folder of the deliverable"
+    : undefined;
   if (problem) throw new Error(`not used: ${problem}`);
   // Spooled records belong to this machine until replayed: keep them out of commits.
   try {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { markdownLines, readFolderFile } from "./deliverable.ts";
+import { HostFileTooLarge, markdownLines, readFolderFile } from "./deliverable.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
 
 /** A lifecycle state, and why it is `TBD` when it is. */
@@ -42,11 +42,17 @@ export function parseLifecycleState(text: string, fileName: string): LifecycleRe
     if ((LIFECYCLE_STATES as readonly string[]).includes(value)) return { state: value };
     return {
       state: TBD,
-      problem: `${fileName} line ${i + 1}: Current State ${JSON.stringify(value)} is not a ` +
+      // Shown cut short: the note goes into a record, whose fields are bounded.
+      problem: `${fileName} line ${i + 1}: Current State ${shown(value)} is not a ` +
         `lifecycle state (${LIFECYCLE_STATES.filter((s) => s !== TBD).join(", ")})`,
     };
   }
   return { state: TBD, problem: `${fileName}: no **Current State:** line` };
+}
+
+/** A value as a note quotes it: JSON, at most 40 characters of it. */
+function shown(value: string): string {
+  return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value);
 }
 
 /**
@@ -68,7 +74,7 @@ export function readLifecycleState(statusFile: string): Promise<LifecycleReading
   try {
     text = readFolderFile(statusFile);
   } catch (error) {
-    const why = error instanceof Deno.errors.InvalidData
+    const why = error instanceof Deno.errors.InvalidData || error instanceof HostFileTooLarge
       ? error.message
       : error instanceof Error
       ? error.name

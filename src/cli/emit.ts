@@ -27,6 +27,8 @@ Options:
   --input P             a file the run read (repeatable); _REFERENCES.md and the
                         files it lists are always hashed as governed inputs
   --output P            a file the run wrote (repeatable)
+  --allow-outside       also read inputs outside the project (the git work tree, else
+                        the execution root): by default such an input is TBD, not read
   --pass D              the pass directive the run was dispatched with
   --started ISO         when the run started (default: now minus the duration)
   --duration ISO        how long it took, e.g. PT2M34.5S
@@ -83,6 +85,7 @@ export const emitCommand: Command = {
     error: { type: "string" },
     notes: { type: "string" },
     "agents-dir": { type: "string" },
+    "allow-outside": { type: "boolean" },
     "no-fsync": { type: "boolean" },
     strict: { type: "boolean" },
     json: { type: "boolean" },
@@ -109,6 +112,7 @@ export const emitCommand: Command = {
       error: stringOption(parsed, "error"),
       notes: stringOption(parsed, "notes"),
       agentsDir: stringOption(parsed, "agents-dir"),
+      allowOutside: parsed.values["allow-outside"] === true,
     };
     const strict = parsed.values.strict === true;
     const outcome = await recordRun(delDir, report, {

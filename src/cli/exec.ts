@@ -50,6 +50,8 @@ Options:
   --pass D              the pass directive
   --input P             a file the command reads (repeatable); _REFERENCES.md and
                         what it lists are always governed inputs
+  --allow-outside       also read inputs outside the project (the git work tree, else
+                        the execution root): by default such an input is TBD, not read
   --partial-codes LIST  exit codes that mean PARTIAL, comma-separated (e.g. 3,4)
   --skipped-codes LIST  exit codes that mean SKIPPED, comma-separated
   --no-fsync            do not flush the record to disk
@@ -148,6 +150,7 @@ export const execCommand: Command = {
     "partial-codes": { type: "string" },
     "skipped-codes": { type: "string" },
     "agents-dir": { type: "string" },
+    "allow-outside": { type: "boolean" },
     "no-fsync": { type: "boolean" },
   },
   async run(parsed, io) {
@@ -166,6 +169,7 @@ export const execCommand: Command = {
       pass: stringOption(parsed, "pass"),
       pid: Deno.pid,
       mayCreate: true,
+      allowOutside: parsed.values["allow-outside"] === true,
     });
     const { exit, startError } = await runCommand(command, args);
     if (startError) io.err(`runrec exec: ${startError}\n`);

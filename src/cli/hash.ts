@@ -13,17 +13,21 @@ import { type Command, EXIT, listOption, positionals, writeJson } from "./comman
 const HELP = `runrec hash: hash the governed inputs of a deliverable
 
 Usage:
-  runrec hash <del-dir> [--input P]... [--json]
+  runrec hash <del-dir> [--input P]... [--allow-outside] [--json]
 
 Governed inputs are the --input files, _REFERENCES.md and every local file it
 lists (folders expand to the files beneath them; URLs are skipped and noted).
 Prints one "<sha256>  <path>" line per input (the format of sha256sum, paths
 relative to <del-dir>), then the InputContextSHA: the SHA-256 of exactly those
 lines, which "sha256sum PATHS | LC_ALL=C sort -k2 | sha256sum" reproduces.
+An input outside the project (the git work tree, else the execution root, else
+<del-dir>) is not read: it is TBD, with a note, unless --allow-outside.
 
 Options:
-  --input P   an extra input file (repeatable)
-  --json      print {DeliverableID, InputContextSHA, InputHashes, Notes}
+  --input P          an extra input file (repeatable)
+  --allow-outside    also read inputs outside the project (the git work tree, else the
+                     execution root): by default such an input is TBD, not read
+  --json             print {DeliverableID, InputContextSHA, InputHashes, Notes}
 
 Example:
   runrec hash PKG-01_X/1_Working/DEL-01-02_Y --input _CONTEXT.md
@@ -34,13 +38,19 @@ export const hashCommand: Command = {
   name: "hash",
   summary: "print the governed inputs' hashes and InputContextSHA",
   help: HELP,
-  options: { input: { type: "string", multiple: true }, json: { type: "boolean" } },
+  options: {
+    input: { type: "string", multiple: true },
+    "allow-outside": { type: "boolean" },
+    json: { type: "boolean" },
+  },
   async run(parsed, io) {
     const [delDir] = positionals(parsed, ["del-dir"]);
     const dir = resolve(delDir);
     requireFolder(dir, delDir);
     const { id, note } = deliverableId(dir);
-    const inputs = await governedInputs(dir, listOption(parsed, "input"));
+    const inputs = await governedInputs(dir, listOption(parsed, "input"), {
+      allowOutside: parsed.values["allow-outside"] === true,
+    });
     const { hashes } = inputs;
     const notes = note === undefined ? inputs.notes : [note, ...inputs.notes];
     const sha = inputContextSha(hashes);

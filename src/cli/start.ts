@@ -26,6 +26,8 @@ Options:
   --input P      a file the run reads (repeatable); _REFERENCES.md and the files it
                  lists are always hashed as governed inputs
   --pass D       the pass directive the run was dispatched with
+  --allow-outside  also read inputs outside the project (the git work tree, else the
+                 execution root): by default such an input is TBD, not read
   --pid PID      the agent's process: once it is gone, runrec reap writes the run as
                  FAILED (default: none; such a run is reaped only with --older-than).
                  A shell script passes its own, --pid $$; an agent whose every
@@ -64,6 +66,7 @@ export const startCommand: Command = {
     input: { type: "string", multiple: true },
     pass: { type: "string" },
     pid: { type: "string" },
+    "allow-outside": { type: "boolean" },
     json: { type: "boolean" },
   },
   async run(parsed, io) {
@@ -77,6 +80,7 @@ export const startCommand: Command = {
       inputs: listOption(parsed, "input"),
       pass: stringOption(parsed, "pass"),
       pid: pid === undefined ? undefined : Number(pid),
+      allowOutside: parsed.values["allow-outside"] === true,
     });
     for (const note of started.run.start.notes) io.err(`runrec: note: ${note}\n`);
     if (parsed.values.json) writeJson(io, { token: started.token, ...started.run });

@@ -1,0 +1,223 @@
+/**
+ * Nothing is read outside the project: a governed input that resolves outside
+ * the git work tree (else the execution root, else the deliverable folder) is
+ * `TBD` with a note naming the rule, unless `--allow-outside`. Every shape is
+ * made of real files, real links and a real `git init`.
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { isInsideProject, projectBounds } from "../src/inputs.ts";
+import { readRecords } from "../src/reader.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import type { RunRecord } from "../src/schema.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { tempDir, writeTree } from "./fixtures.ts";
+
+const SECRET = "secret outside the project\n";
+const RULE =
+  /is outside the (git work tree|execution root|deliverable folder): not read, TBD \(runrec reads no input outside the project; --allow-outside reads it\)/;
+
+/** The SHA-256 of `SECRET`, as any reader of the file would compute it. */
+async function secretHash(): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(SECRET));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * An outside folder holding `secret.md`, and a project beside it: an
+ * execution root (`INIT.md`) with one deliverable, in a git work tree when
+ * `git` is set.
+ */
+async function project(options: { git?: boolean; init?: boolean } = {}) {
+  const base = await tempDir({ prefix: "runrec-outside-" });
+  const outside = join(base, "outside");
+  const root = join(base, "project");
+  const del = join(root, "PKG-01_P", "1_Working", "DEL-01-02_Thing");
+  await writeTree(outside, { "secret.md": SECRET, "folder/also.md": SECRET });
+  await writeTree(del, { "_CONTEXT.md": "**DeliverableID:** DEL-01-02\n", "Datasheet.md": "x\n" });
+  if (options.init !== false) await writeTree(root, { "INIT.md": "# Init\n", "Inside.md": "in\n" });
+  if (options.git) {
+    const git = await new Deno.Command("git", { args: ["init", "-q", root] }).output();
+    assertEquals(git.code, 0);
+  }
+  return { base, outside, root, del };
+}
+
+async function hashJson(del: string, ...extra: string[]) {
+  const out = await runCli(["hash", del, "--json", ...extra]);
+  assertEquals(out.code, 0, out.stderr);
+  return JSON.parse(out.stdout) as { InputHashes: Record<string, string>; Notes: string[] };
+}
+
+async function records(file: string): Promise<RunRecord[]> {
+  const found: RunRecord[] = [];
+  for await (const event of readRecords(file)) {
+    if (event.kind === "record") found.push(event.record);
+  }
+  return found;
+}
+
+Deno.test("outside: /etc/shadow in _REFERENCES.md is not read; its hash is TBD with the rule named", async () => {
+  const { del } = await project();
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "- /etc/shadow\n");
+  const { InputHashes, Notes } = await hashJson(del);
+  const key = Object.keys(InputHashes).find((k) => k.endsWith("etc/shadow"))!;
+  assertEquals(InputHashes[key], "TBD");
+  assert(Notes.some((n) => n.startsWith("_REFERENCES.md line 1: ") && RULE.test(n)), Notes.join());
+  // The record an agent commits carries no hash of it either.
+  const emit = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const [record] = await records(join(del, RECORD_FILE));
+  assertEquals(record.InputHashes[key], "TBD");
+  assertMatch(record.Notes, RULE);
+});
+
+Deno.test("outside: each shape (absolute, .. past the root, ~, a link to a file or a folder, a link beneath a listed folder, a linked _REFERENCES.md) is TBD; --allow-outside reads each", async () => {
+  const { outside, root, del } = await project();
+  const secret = await secretHash();
+  await Deno.symlink(join(outside, "secret.md"), join(del, "link.md"));
+  await Deno.symlink(join(outside, "folder"), join(del, "linked-folder"));
+  await Deno.mkdir(join(root, "Refs"));
+  await Deno.symlink(join(outside, "secret.md"), join(root, "Refs", "out.md"));
+  await Deno.writeTextFile(join(root, "Refs", "in.md"), "in\n");
+  await Deno.writeTextFile(
+    join(del, "_REFERENCES.md"),
+    [
+      `- ${join(outside, "secret.md")}`, // 1: absolute
+      "- ../../../../outside/secret.md", // 2: `..` past the root
+      "- ~/secret.md", // 3: the home folder
+      "- link.md", // 4: a link pointing out
+      "- linked-folder/", // 5: a link to a folder outside
+      "- ../../../Refs/", // 6: a folder inside holding a link out
+      "- ../../../Inside.md", // 7: inside, read
+    ].join("\n") + "\n",
+  );
+  const env = { HOME: outside };
+  const kept = await runCliProcess(["hash", del, "--json"], undefined, env);
+  assertEquals(kept.code, 0, kept.stderr);
+  const { InputHashes, Notes } = JSON.parse(kept.stdout);
+  const expectTbd = [
+    "../../../../outside/secret.md",
+    "link.md",
+    "linked-folder",
+    "../../../Refs/out.md",
+  ];
+  for (const key of expectTbd) assertEquals(InputHashes[key], "TBD", key);
+  assertEquals(Object.values(InputHashes).filter((h) => h === secret).length, 0);
+  assertEquals(InputHashes["../../../Refs/in.md"].length, 64);
+  assertEquals(InputHashes["../../../Inside.md"].length, 64);
+  for (const line of [1, 2, 3, 4, 5, 6]) {
+    assert(
+      Notes.some((n: string) => n.startsWith(`_REFERENCES.md line ${line}: `) && RULE.test(n)),
+      `line ${line}: ${Notes.join("\n")}`,
+    );
+  }
+  assert(Notes.every((n: string) => !n.includes(outside)), "a note names this machine's path");
+
+  const lifted = await runCliProcess(["hash", del, "--json", "--allow-outside"], undefined, env);
+  const read = JSON.parse(lifted.stdout);
+  for (const key of ["../../../../outside/secret.md", "link.md", "../../../Refs/out.md"]) {
+    assertEquals(read.InputHashes[key], secret, key);
+  }
+  assertEquals(read.InputHashes["linked-folder/also.md"], secret);
+  assert(read.Notes.every((n: string) => !RULE.test(n)), read.Notes.join());
+
+  // A _REFERENCES.md that is itself a link out is not read, nor what it lists.
+  await Deno.remove(join(del, "_REFERENCES.md"));
+  await Deno.writeTextFile(join(outside, "refs.md"), "- secret.md\n- ../../../Inside.md\n");
+  await Deno.symlink(join(outside, "refs.md"), join(del, "_REFERENCES.md"));
+  const linked = await hashJson(del);
+  assertEquals(linked.InputHashes["_REFERENCES.md"], "TBD");
+  assertEquals(Object.keys(linked.InputHashes), ["_REFERENCES.md"]);
+  assert(linked.Notes.some((n) => n.startsWith("_REFERENCES.md: ") && RULE.test(n)));
+});
+
+Deno.test("outside: --input paths are held to the rule; --allow-outside lifts it for emit, start and exec, one call each", async () => {
+  const { outside, del } = await project();
+  const secret = await secretHash();
+  const input = join(outside, "secret.md");
+  const key = "../../../../outside/secret.md";
+  const file = join(del, RECORD_FILE);
+
+  const kept = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", input]);
+  assertEquals(kept.code, 0, kept.stderr);
+  const lifted = await runCli([
+    ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", input, "--allow-outside"],
+  ]);
+  assertEquals(lifted.code, 0, lifted.stderr);
+
+  const start = await runCli(["start", del, "--agent", "B", "--input", input, "--allow-outside"]);
+  assertEquals(start.code, 0, start.stderr);
+  const finish = await runCli(["finish", start.stdout.trim(), "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const startKept = await runCli(["start", del, "--agent", "B", "--input", input]);
+  assertMatch(startKept.stderr, RULE);
+  await runCli(["finish", startKept.stdout.trim(), "--status", "SUCCESS"]);
+
+  const exec = await runCliProcess([
+    ...["exec", del, "--agent", "C", "--input", input, "--allow-outside", "--", "true"],
+  ]);
+  assertEquals(exec.code, 0, exec.stderr);
+  const execKept = await runCliProcess([
+    "exec",
+    del,
+    "--agent",
+    "C",
+    "--input",
+    input,
+    "--",
+    "true",
+  ]);
+  assertEquals(execKept.code, 0, execKept.stderr);
+
+  const hashes = (await records(file)).map((r) => r.InputHashes[key]);
+  assertEquals(hashes, ["TBD", secret, secret, "TBD", secret, "TBD"]);
+});
+
+Deno.test("outside: the root is the git work tree, else the execution root, else the deliverable folder, links resolved first", async () => {
+  // In a git work tree: a file of the repository above the execution root is inside.
+  const inGit = await project({ git: true });
+  await Deno.writeTextFile(join(inGit.root, "..", "sibling.md"), "beside\n");
+  const repoAbove = join(inGit.base, "repo");
+  await Deno.mkdir(repoAbove);
+  const bounds = projectBounds(inGit.del);
+  assertEquals([bounds.kind, bounds.root], ["git work tree", await Deno.realPath(inGit.root)]);
+  await Deno.writeTextFile(join(inGit.del, "_REFERENCES.md"), "- ../../../Inside.md\n");
+  assertEquals((await hashJson(inGit.del)).InputHashes["../../../Inside.md"].length, 64);
+
+  // The execution root when there is no git: its parent's files are outside.
+  const noGit = await project();
+  assertEquals(projectBounds(noGit.del).kind, "execution root");
+  await Deno.writeTextFile(join(noGit.base, "beside.md"), "beside\n");
+  await Deno.writeTextFile(join(noGit.del, "_REFERENCES.md"), "- ../../../../beside.md\n");
+  const beside = await hashJson(noGit.del);
+  assertEquals(beside.InputHashes["../../../../beside.md"], "TBD");
+  assertMatch(beside.Notes.join("\n"), /outside the execution root/);
+
+  // Neither: the deliverable folder itself bounds what is read.
+  const bare = await project({ init: false });
+  assertEquals(projectBounds(bare.del).kind, "deliverable folder");
+  await Deno.writeTextFile(
+    join(bare.del, "_REFERENCES.md"),
+    "- ../../../Inside.md\n- Datasheet.md\n",
+  );
+  await Deno.writeTextFile(join(bare.root, "Inside.md"), "in\n");
+  const alone = await hashJson(bare.del);
+  assertEquals(alone.InputHashes["../../../Inside.md"], "TBD");
+  assertEquals(alone.InputHashes["Datasheet.md"].length, 64);
+  assertMatch(alone.Notes.join("\n"), /outside the deliverable folder/);
+
+  // A deliverable reached through a link belongs to the project it really is in.
+  const link = join(inGit.base, "shortcut");
+  await Deno.symlink(inGit.del, link);
+  assertEquals(projectBounds(link).root, bounds.root);
+  assert(isInsideProject(join(link, "Datasheet.md"), bounds));
+  assert(!isInsideProject(join(inGit.outside, "secret.md"), bounds));
+  assert(!isInsideProject(join(bounds.root, "..", "project-other"), bounds));
+  const through = await hashJson(link);
+  assertEquals(through.InputHashes["../../../Inside.md"].length, 64);
+  assertIncludes(
+    JSON.stringify(projectBounds(join(inGit.base, "no-such-folder"))),
+    "no-such-folder",
+  );
+});
