@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { ANNOTATOR, annotationNotes, isAnnotation } from "../annotations.ts";
+import { annotationNotes, ANNOTATOR, isAnnotation } from "../annotations.ts";
 import { deliverableId, requireFolder } from "../deliverable.ts";
 import { CheckFailure } from "../errors.ts";
 import { hostname } from "../lock.ts";

@@ -241,9 +241,11 @@ function write(
       for (const r of records) out.write(`${JSON.stringify(r)}\n`);
       return;
     case "json":
-      out.write(records.length === 0 ? "[]\n" : `[${
-        records.map((r) => `\n  ${JSON.stringify(r)}`).join(",")
-      }\n]\n`);
+      out.write(
+        records.length === 0
+          ? "[]\n"
+          : `[${records.map((r) => `\n  ${JSON.stringify(r)}`).join(",")}\n]\n`,
+      );
       return;
     case "table":
     case "md": {
