@@ -6,7 +6,7 @@
  * @module
  */
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
-import { checksumOf, decodeRecord, splitCsvLine } from "./codec.ts";
+import { checksumOf, decodeRecord, splitCells, splitCsvLine } from "./codec.ts";
 import {
   COLUMNS,
   type FieldProblem,
@@ -16,6 +16,7 @@ import {
   SCHEMA_VERSION,
   validateRecord,
 } from "./schema.ts";
+import { versionReading } from "./schema_versions.ts";
 
 /** What kind of problem a line has. */
 export type ProblemCode =
@@ -52,6 +53,11 @@ export interface LineRecord {
   line: number;
   /** The record the line holds: a plain object, the caller's to change. */
   record: RunRecord;
+  /**
+   * For a record of a newer additive version (docs/SCHEMA_EVOLUTION.md): the
+   * cells it adds, as written, which this runrec does not read.
+   */
+  unknownCells?: string[];
 }
 
 /** What {@linkcode readRecords} yields, in file order. */
@@ -115,7 +121,7 @@ export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent
       problem: (p) => events.push(p),
       record(line, text) {
         const result = recordOf(line, text);
-        events.push("record" in result ? { kind: "record", line, record: result.record } : result);
+        events.push("record" in result ? { kind: "record", line, ...result } : result);
       },
     });
     if (events.length > 0) yield events;
@@ -126,7 +132,11 @@ export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent
  * A checksum-valid line decoded and validated: the one way every reader
  * checks a record (`decodeRecord`, then `validateRecord`).
  */
-function recordOf(line: number, text: string): { record: RunRecord } | LineProblem {
+function recordOf(
+  line: number,
+  text: string,
+): { record: RunRecord; unknownCells?: string[] } | LineProblem {
+  if (!text.startsWith(CURRENT_VERSION_CELL)) return otherVersionOf(line, text);
   let record: RunRecord;
   try {
     record = decodeRecord(text);
@@ -139,6 +149,49 @@ function recordOf(line: number, text: string): { record: RunRecord } | LineProbl
   }
   const problems = validateRecord(record);
   return problems.length > 0 ? invalid(line, problems) : { record };
+}
+
+const CURRENT_VERSION_CELL = `${SCHEMA_VERSION},`;
+
+/**
+ * A checksum-valid line of another SchemaVersion, read as the registry says
+ * (./schema_versions.ts): a newer minor version is read as the newest known
+ * one of its major, the cells it adds before RecordChecksum kept unread;
+ * anything else is an error naming the version.
+ */
+function otherVersionOf(
+  line: number,
+  text: string,
+): { record: RunRecord; unknownCells?: string[] } | LineProblem {
+  const version = text.slice(0, text.includes(",") ? text.indexOf(",") : text.length);
+  const reading = versionReading(version);
+  if (reading.read === "refused") {
+    return invalid(line, [{ field: "SchemaVersion", message: reading.message }]);
+  }
+  if (reading.known.version !== SCHEMA_VERSION) {
+    // Only v1.0 is known today; a second known version brings its own decoder here.
+    throw new Error(`no decoder for ${reading.known.version}`);
+  }
+  let cells: string[];
+  try {
+    cells = splitCells(text);
+  } catch (e) {
+    return invalid(line, [{ field: "", message: (e as Error).message }]);
+  }
+  const known = reading.known.columns.length;
+  if (cells.length < known) {
+    return invalid(line, [{
+      field: "",
+      message: `has ${cells.length} fields; a ${version} record has at least the ${known} of ` +
+        `${reading.known.version}`,
+    }]);
+  }
+  // Validated as the known version it extends (every known column keeps its rules), then labelled as written.
+  const asKnown = [reading.known.version, ...cells.slice(1, known - 1), cells.at(-1)].join(",");
+  const result = recordOf(line, asKnown);
+  if (!("record" in result)) return result;
+  result.record.SchemaVersion = version;
+  return { record: result.record, unknownCells: cells.slice(known - 1, -1) };
 }
 
 /**
