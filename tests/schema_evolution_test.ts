@@ -93,6 +93,13 @@ Deno.test("schema versions: validate fails on the v2.0 line naming file, line an
     ["v1.0", "v1.1", "v1.0", "v1.1"],
   );
   assert.match(log.stderr, new RegExp(`${file}:4: .*"v2\\.0"`));
+  const csv = await runCli(["log", del, "--format", "csv", "--by", "path"]);
+  const lines = new TextDecoder().decode(bytes).split("\n");
+  assert.equal(
+    csv.stdout,
+    [0, 1, 2, 4, 5].map((i) => `${lines[i]}\n`).join(""),
+    "v1.1 lines kept whole",
+  );
   assert.deepEqual(await Deno.readFile(file), bytes, "reading never changes the file");
 });
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Annotation, annotationMark, annotationsIn, isAnnotation } from "../annotations.ts";
-import { encodeRecord } from "../codec.ts";
+import { checksumOf, encodeRecord } from "../codec.ts";
 import { readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
@@ -224,18 +224,30 @@ function mdRow(record: RunRecord, mark: string): string[] {
   ];
 }
 
+/**
+ * The record's line as written: a record of a newer additive version
+ * (docs/SCHEMA_EVOLUTION.md) gets back the cells this runrec does not read.
+ */
+function lineOf(record: RunRecord, unknownCells: string[] | undefined): string {
+  const line = encodeRecord(record);
+  if (unknownCells === undefined) return line;
+  const body = `${line.slice(0, line.lastIndexOf(","))},${unknownCells.join(",")}`;
+  return `${body},${checksumOf(body)}`;
+}
+
 /** Writes the matching records in one format. */
 function write(
   format: Format,
   records: RunRecord[],
   annotations: Map<string, Annotation[]>,
+  unknownCells: WeakMap<RunRecord, string[]>,
   io: Io,
   out: BufferedOut,
 ): void {
   switch (format) {
     case "csv":
       out.write(`${HEADER}\n`);
-      for (const r of records) out.write(`${encodeRecord(r)}\n`);
+      for (const r of records) out.write(`${lineOf(r, unknownCells.get(r))}\n`);
       return;
     case "jsonl":
       for (const r of records) out.write(`${JSON.stringify(r)}\n`);
@@ -274,6 +286,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Annotations are per file: a RunID is unique only within its deliverable's file.
   const annotations = new Map<string, Annotation[]>();
   let matching: RunRecord[] = [];
+  const unknownCells = new WeakMap<RunRecord, string[]>();
   let unreadable = 0;
   for (const file of files) {
     if (!file.exists) continue;
@@ -282,6 +295,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "record") {
           all.push(event.record);
+          if (event.unknownCells) unknownCells.set(event.record, event.unknownCells);
           if (matches(event.record, filters)) matching.push(event.record);
         } else {
           io.err(
@@ -296,7 +310,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     for (const [id, list] of annotationsIn(all)) annotations.set(id, list);
   }
   if (order === "time") matching = byTimestamp(matching);
-  write(format, matching, annotations, io, out);
+  write(format, matching, annotations, unknownCells, io, out);
   out.flush();
   for (const p of pendingRecords(files.map((f) => f.path))) {
     io.err(`runrec log: warning: ${describePending(p)}\n`);
