@@ -16,7 +16,7 @@ import {
   SCHEMA_VERSION,
   validateRecord,
 } from "./schema.ts";
-import { versionReading } from "./schema_versions.ts";
+import { isAdditiveHeader, versionReading } from "./schema_versions.ts";
 
 /** What kind of problem a line has. */
 export type ProblemCode =
@@ -77,6 +77,7 @@ const strict = new TextDecoder("utf-8", { fatal: true });
 /** Bytes read at a time. */
 const CHUNK = 64 << 10;
 const COMMA = 44;
+const HEADER_START = HEADER.charCodeAt(0);
 const NEWLINE = 10;
 const HEX_PREFIX = /^[0-9a-f]{0,63}$/;
 const FULL_CHECKSUM_TAIL = /,[0-9a-f]{64}$/;
@@ -438,6 +439,10 @@ function classifyLine(
   const body = bytes.subarray(begin, end);
   if (body.length === 0) {
     if (nulStart === bytes.length) sink.problem(problem(line, "warning", "blank", "empty line"));
+    return;
+  }
+  if (body[0] === HEADER_START && isAdditiveHeader(lenient.decode(body))) {
+    // The header of a newer additive version (SCHEMA.md 11.3): its records are read by their own SchemaVersion.
     return;
   }
   if (line === 1) {

@@ -75,3 +75,24 @@ function majorOf(known: KnownVersion): number {
 function minorOf(known: KnownVersion): number {
   return Number(VERSION.exec(known.version)![2]);
 }
+
+/**
+ * Whether a header line is that of a newer additive version of a known one:
+ * the known version's columns, more columns, and RecordChecksum last. A
+ * writer of such a version appends its header before its first record
+ * (SCHEMA.md 11.3), and may start a file with it.
+ *
+ * @example
+ * ```ts
+ * import { isAdditiveHeader } from "./schema_versions.ts";
+ * import { COLUMNS } from "./schema.ts";
+ * isAdditiveHeader([...COLUMNS.slice(0, -1), "ReviewedBy", "RecordChecksum"].join(",")); // true
+ * ```
+ */
+export function isAdditiveHeader(line: string): boolean {
+  const names = line.split(",");
+  return KNOWN_VERSIONS.some(({ columns }) =>
+    names.length > columns.length && names.at(-1) === columns.at(-1) &&
+    columns.slice(0, -1).every((name, i) => names[i] === name)
+  );
+}

@@ -29,6 +29,8 @@ function lineOf(version: string, seq: number, added: string[]): string {
   return `${body},${checksumOf(body)}`;
 }
 
+const V11_HEADER = HEADER.replace(",RecordChecksum", ",ReviewedBy,RecordChecksum");
+
 /** A deliverable whose RunRecords.csv mixes v1.0, v1.1 and v2.0 lines. */
 async function mixedFile(): Promise<{ del: string; file: string; bytes: Uint8Array }> {
   const root = await tempDir({ prefix: "runrec-evolve-" });
@@ -38,6 +40,7 @@ async function mixedFile(): Promise<{ del: string; file: string; bytes: Uint8Arr
   const lines = [
     HEADER,
     lineOf("v1.0", 1, []),
+    V11_HEADER, // a v1.1 writer appends its header before its first record (SCHEMA.md 11.3)
     lineOf("v1.1", 2, ["alice"]), // v1.1 adds a ReviewedBy column
     lineOf("v2.0", 3, ["x", "y"]), // v2.0 changes the meaning of columns
     lineOf("v1.0", 4, []),
@@ -69,14 +72,14 @@ Deno.test("schema versions: v1.0 and v1.1 records are read from one file, v2.0 i
   }
   assert.deepEqual(records.map((r) => [r.line, r.record.SchemaVersion, r.unknownCells]), [
     [2, "v1.0", undefined],
-    [3, "v1.1", ["alice"]],
-    [5, "v1.0", undefined],
-    [6, "v1.1", ['"quoted, with comma"']],
+    [4, "v1.1", ["alice"]],
+    [6, "v1.0", undefined],
+    [7, "v1.1", ['"quoted, with comma"']],
   ]);
   assert.equal(records[1].record.RunID, "RUN-DEL-01-02-20260222-1015-002");
   assert.equal(records[1].record.OutputFiles[0], "Datasheet.md");
   assert.equal(problems.length, 1, problems.join("\n"));
-  assert.match(problems[0], /^4 error SchemaVersion: SchemaVersion "v2\.0" is a schema version/);
+  assert.match(problems[0], /^5 error SchemaVersion: SchemaVersion "v2\.0" is a schema version/);
   assert.match(problems[0], /new major version needs a newer runrec/);
 });
 
@@ -84,7 +87,7 @@ Deno.test("schema versions: validate fails on the v2.0 line naming file, line an
   const { del, file, bytes } = await mixedFile();
   const validate = await runCli(["validate", del]);
   assert.equal(validate.code, 1);
-  assert.ok(validate.stdout.includes(`${file}:4`) || validate.stderr.includes(`${file}:4`));
+  assert.ok(validate.stdout.includes(`${file}:5`) || validate.stderr.includes(`${file}:5`));
   assert.match(validate.stdout + validate.stderr, /"v2\.0"/);
   const log = await runCli(["log", del, "--format", "jsonl"]);
   assert.equal(log.code, 0);
@@ -92,12 +95,12 @@ Deno.test("schema versions: validate fails on the v2.0 line naming file, line an
     log.stdout.trimEnd().split("\n").map((l) => JSON.parse(l).SchemaVersion),
     ["v1.0", "v1.1", "v1.0", "v1.1"],
   );
-  assert.match(log.stderr, new RegExp(`${file}:4: .*"v2\\.0"`));
+  assert.match(log.stderr, new RegExp(`${file}:5: .*"v2\\.0"`));
   const csv = await runCli(["log", del, "--format", "csv", "--by", "path"]);
   const lines = new TextDecoder().decode(bytes).split("\n");
   assert.equal(
     csv.stdout,
-    [0, 1, 2, 4, 5].map((i) => `${lines[i]}\n`).join(""),
+    [0, 1, 3, 5, 6].map((i) => `${lines[i]}\n`).join(""),
     "v1.1 lines kept whole",
   );
   assert.deepEqual(await Deno.readFile(file), bytes, "reading never changes the file");
@@ -115,6 +118,15 @@ Deno.test("schema versions: a v1.1 line with fewer cells than v1.0 is an error, 
   assert.equal(problems.length, 2);
   assert.match(
     problems[1],
-    /^7: record has 5 fields; a v1\.1 record has at least the 21 of v1\.0$/,
+    /^8: record has 5 fields; a v1\.1 record has at least the 21 of v1\.0$/,
   );
+});
+
+Deno.test("schema versions: a file that starts with a v1.1 header is read without a problem", async () => {
+  const { file } = await mixedFile();
+  const v11 = [V11_HEADER, lineOf("v1.1", 1, ["bob"])].join("\n") + "\n";
+  await Deno.writeTextFile(file, v11);
+  const events = [];
+  for await (const event of readRecords(file)) events.push(event);
+  assert.deepEqual(events.map((e) => e.kind), ["record"]);
 });
