@@ -236,7 +236,7 @@ Deno.test("log: the default table has one aligned row per record", async () => {
   );
   assert.ok(lines[3].startsWith(records[2].RunID));
   assert.match(lines[3], /SUCCESS +FULL +OPEN→INITIALIZED +PT1S +2$/);
-  assert.match(lines[2], /FAILED +FULL +OPEN→INITIALIZED +PT1S +0  tool crashed \| exit 3…$/);
+  assert.match(lines[2], /FAILED +FULL +OPEN→INITIALIZED +PT1S +0 {2}tool crashed \| exit 3…$/);
   // Every column starts at the same offset on every line.
   const statusAt = lines[0].indexOf("Status");
   for (const line of lines.slice(1)) {
