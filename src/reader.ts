@@ -6,7 +6,7 @@
  * @module
  */
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
-import { checksumOf, decodeRecord, splitCsvLine } from "./codec.ts";
+import { checksumOf, decodeRecord, splitCells, splitCsvLine } from "./codec.ts";
 import {
   COLUMNS,
   type FieldProblem,
@@ -16,6 +16,7 @@ import {
   SCHEMA_VERSION,
   validateRecord,
 } from "./schema.ts";
+import { isAdditiveHeader, versionReading } from "./schema_versions.ts";
 
 /** What kind of problem a line has. */
 export type ProblemCode =
@@ -52,6 +53,11 @@ export interface LineRecord {
   line: number;
   /** The record the line holds: a plain object, the caller's to change. */
   record: RunRecord;
+  /**
+   * For a record of a newer additive version (docs/SCHEMA_EVOLUTION.md): the
+   * cells it adds, as written, which this runrec does not read.
+   */
+  unknownCells?: string[];
 }
 
 /** What {@linkcode readRecords} yields, in file order. */
@@ -71,6 +77,7 @@ const strict = new TextDecoder("utf-8", { fatal: true });
 /** Bytes read at a time. */
 const CHUNK = 64 << 10;
 const COMMA = 44;
+const HEADER_START = HEADER.charCodeAt(0);
 const NEWLINE = 10;
 const HEX_PREFIX = /^[0-9a-f]{0,63}$/;
 const FULL_CHECKSUM_TAIL = /,[0-9a-f]{64}$/;
@@ -115,7 +122,7 @@ export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent
       problem: (p) => events.push(p),
       record(line, text) {
         const result = recordOf(line, text);
-        events.push("record" in result ? { kind: "record", line, record: result.record } : result);
+        events.push("record" in result ? { kind: "record", line, ...result } : result);
       },
     });
     if (events.length > 0) yield events;
@@ -126,7 +133,11 @@ export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent
  * A checksum-valid line decoded and validated: the one way every reader
  * checks a record (`decodeRecord`, then `validateRecord`).
  */
-function recordOf(line: number, text: string): { record: RunRecord } | LineProblem {
+function recordOf(
+  line: number,
+  text: string,
+): { record: RunRecord; unknownCells?: string[] } | LineProblem {
+  if (!text.startsWith(CURRENT_VERSION_CELL)) return otherVersionOf(line, text);
   let record: RunRecord;
   try {
     record = decodeRecord(text);
@@ -139,6 +150,49 @@ function recordOf(line: number, text: string): { record: RunRecord } | LineProbl
   }
   const problems = validateRecord(record);
   return problems.length > 0 ? invalid(line, problems) : { record };
+}
+
+const CURRENT_VERSION_CELL = `${SCHEMA_VERSION},`;
+
+/**
+ * A checksum-valid line of another SchemaVersion, read as the registry says
+ * (./schema_versions.ts): a newer minor version is read as the newest known
+ * one of its major, the cells it adds before RecordChecksum kept unread;
+ * anything else is an error naming the version.
+ */
+function otherVersionOf(
+  line: number,
+  text: string,
+): { record: RunRecord; unknownCells?: string[] } | LineProblem {
+  const version = text.slice(0, text.includes(",") ? text.indexOf(",") : text.length);
+  const reading = versionReading(version);
+  if (reading.read === "refused") {
+    return invalid(line, [{ field: "SchemaVersion", message: reading.message }]);
+  }
+  if (reading.known.version !== SCHEMA_VERSION) {
+    // Only v1.0 is known today; a second known version brings its own decoder here.
+    throw new Error(`no decoder for ${reading.known.version}`);
+  }
+  let cells: string[];
+  try {
+    cells = splitCells(text);
+  } catch (e) {
+    return invalid(line, [{ field: "", message: (e as Error).message }]);
+  }
+  const known = reading.known.columns.length;
+  if (cells.length < known) {
+    return invalid(line, [{
+      field: "",
+      message: `has ${cells.length} fields; a ${version} record has at least the ${known} of ` +
+        `${reading.known.version}`,
+    }]);
+  }
+  // Validated as the known version it extends (every known column keeps its rules), then labelled as written.
+  const asKnown = [reading.known.version, ...cells.slice(1, known - 1), cells.at(-1)].join(",");
+  const result = recordOf(line, asKnown);
+  if (!("record" in result)) return result;
+  result.record.SchemaVersion = version;
+  return { record: result.record, unknownCells: cells.slice(known - 1, -1) };
 }
 
 /**
@@ -385,6 +439,10 @@ function classifyLine(
   const body = bytes.subarray(begin, end);
   if (body.length === 0) {
     if (nulStart === bytes.length) sink.problem(problem(line, "warning", "blank", "empty line"));
+    return;
+  }
+  if (body[0] === HEADER_START && isAdditiveHeader(lenient.decode(body))) {
+    // The header of a newer additive version (SCHEMA.md 11.3): its records are read by their own SchemaVersion.
     return;
   }
   if (line === 1) {

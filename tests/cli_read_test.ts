@@ -230,9 +230,13 @@ Deno.test("log: the default table has one aligned row per record", async () => {
   assert.equal(code, 0, err);
   const lines = out.trimEnd().split("\n");
   assert.equal(lines.length, 5);
-  assert.match(lines[0], /^RunID +RunTimestamp +Agent +Status +Before→After +Duration +Outputs$/);
+  assert.match(
+    lines[0],
+    /^RunID +RunTimestamp +Agent +Status +Pass +Before→After +Duration +Outputs +Error$/,
+  );
   assert.ok(lines[3].startsWith(records[2].RunID));
-  assert.match(lines[3], /SUCCESS +OPEN→INITIALIZED +PT1S +2$/);
+  assert.match(lines[3], /SUCCESS +FULL +OPEN→INITIALIZED +PT1S +2$/);
+  assert.match(lines[2], /FAILED +FULL +OPEN→INITIALIZED +PT1S +0 {2}tool crashed \| exit 3…$/);
   // Every column starts at the same offset on every line.
   const statusAt = lines[0].indexOf("Status");
   for (const line of lines.slice(1)) {
@@ -332,15 +336,15 @@ Deno.test("log: --format md is a Markdown table with escaped cells", async () =>
   const lines = out.trimEnd().split("\n");
   assert.equal(
     lines[0],
-    "| RunID | RunTimestamp | Agent | Status | Before→After | Duration | Outputs |",
+    "| RunID | Timestamp | Agent | Status | Pass | Before→After | Duration | Error |",
   );
-  assert.equal(lines[1], "|---|---|---|---|---|---|---|");
+  assert.equal(lines[1], "|---|---|---|---|---|---|---|---|");
   assert.equal(lines.length, 2 + records.length);
   assert.equal(
     lines[3],
     `| ${
       records[1].RunID
-    } | 2026-02-10T10:15:00.250Z | 4_DOCUMENTS | FAILED | OPEN→INITIALIZED | PT1S | 0 |`,
+    } | 2026-02-10T10:15:00.250Z | 4_DOCUMENTS | FAILED | FULL | OPEN→INITIALIZED | PT1S | tool crashed \\| exit 3… |`,
   );
 });
 

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { encodeRecord } from "../codec.ts";
+import { type Annotation, annotationMark, annotationsIn, isAnnotation } from "../annotations.ts";
+import { checksumOf, encodeRecord } from "../codec.ts";
 import { readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
@@ -29,23 +30,31 @@ type Format = typeof FORMATS[number];
 const HELP = `runrec log: list run records, filtered
 
 Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since ISO]
-                  [--format table|md|csv|json|jsonl] [--json]
+                  [--by time|path] [--format table|md|csv|json|jsonl] [--json]
 
-Records are listed in file order (the order they were appended), file by
-file. Lines that cannot be read are skipped and reported on stderr as
+Records are listed by RunTimestamp across all files (--by time, the
+default), or file by file in the order they were appended (--by path).
+Annotations (runrec annotate) mark the runs they invalidate or supersede in
+the table and md formats and are not rows of their own there; csv, json and
+jsonl list them as the records they are. Lines that cannot be read are skipped and reported on stderr as
 warnings; they never reach stdout. So are records still in the spool and
 runs started and not finished yet (runrec finish, or runrec reap).
 
 Options:
-  --agent A       only runs of agent A (a comma-separated list for several)
+  --agent A       only runs of agent A (a comma-separated list for several;
+                  case does not matter)
   --status S      only runs with RunStatus S: SUCCESS, PARTIAL, FAILED or SKIPPED
                   (a comma-separated list for several; case does not matter)
   --since ISO     only runs whose RunTimestamp is at or after ISO: a date
                   (2026-02-22) or date-time (2026-02-22T10:15:00Z; without a zone
                   it is read as UTC)
+  --by B          time (default): by RunTimestamp, ties in file order;
+                  path: file by file, each in append order
   --format F      table (default): aligned columns RunID, RunTimestamp, Agent,
-                    Status, Before→After, Duration, Outputs (count)
-                  md: the same as a Markdown table
+                    Status, Pass, Before→After, Duration, Outputs (count),
+                    Error (first line of ErrorSummary)
+                  md: the Markdown history table: RunID | Timestamp | Agent |
+                    Status | Pass | Before→After | Duration | Error
                   csv: the header and the record lines, byte for byte as in the file
                   json: one JSON array of records (column names as keys)
                   jsonl: one JSON record per line
@@ -58,6 +67,7 @@ Exit codes: 0 listed (even when nothing matches, or lines were skipped);
 Example:
   runrec log PKG-01_Alpha/1_Working/DEL-01-02_Spec --status FAILED,PARTIAL
   runrec log . --agent 4_DOCUMENTS --since 2026-02-01 --format jsonl
+  runrec log . --format md > HISTORY.md
 `;
 
 /** The filters of `log`, parsed and checked. */
@@ -75,7 +85,7 @@ function commaList(value: string | undefined): string[] | undefined {
 
 function parseFilters(parsed: Parsed): Filters {
   const filters: Filters = {};
-  const agents = commaList(stringOption(parsed, "agent"));
+  const agents = commaList(stringOption(parsed, "agent"))?.map((a) => a.toUpperCase());
   if (stringOption(parsed, "agent") !== undefined && !agents) {
     throw new UsageError("--agent needs an agent name");
   }
@@ -106,7 +116,7 @@ function parseFilters(parsed: Parsed): Filters {
 }
 
 function matches(record: RunRecord, filters: Filters): boolean {
-  if (filters.agents && !filters.agents.has(record.AgentName)) return false;
+  if (filters.agents && !filters.agents.has(record.AgentName.toUpperCase())) return false;
   if (filters.statuses && !filters.statuses.has(record.RunStatus)) return false;
   if (filters.sinceMs !== undefined) {
     const at = parseInstant(record.RunTimestamp) ?? -Infinity;
@@ -130,67 +140,138 @@ function parseFormat(parsed: Parsed): Format {
   return format as Format;
 }
 
+const ORDERS = ["time", "path"] as const;
+type Order = typeof ORDERS[number];
+
+function parseOrder(parsed: Parsed): Order {
+  const by = stringOption(parsed, "by") ?? "time";
+  if (!(ORDERS as readonly string[]).includes(by)) {
+    throw new UsageError(`--by: ${JSON.stringify(by)} is not one of ${ORDERS.join(", ")}`);
+  }
+  return by as Order;
+}
+
+/**
+ * Sorts by RunTimestamp; `Array.prototype.sort` is stable, so ties (and
+ * timestamps that cannot be read, which go last) keep file order.
+ */
+function byTimestamp(records: RunRecord[]): RunRecord[] {
+  const at = (r: RunRecord) => parseInstant(r.RunTimestamp) ?? Infinity;
+  return records.map((r) => ({ r, t: at(r) }))
+    .sort((a, b) => a.t === b.t ? 0 : a.t < b.t ? -1 : 1)
+    .map(({ r }) => r);
+}
+
 const TABLE_HEADER = [
   "RunID",
   "RunTimestamp",
   "Agent",
   "Status",
+  "Pass",
   "Before→After",
   "Duration",
   "Outputs",
+  "Error",
 ];
 
-function tableRow(record: RunRecord, color: boolean): string[] {
+const MD_HEADER = [
+  "RunID",
+  "Timestamp",
+  "Agent",
+  "Status",
+  "Pass",
+  "Before→After",
+  "Duration",
+  "Error",
+];
+
+/** The first line of an error summary, cut to fit a table cell. */
+function errorCell(summary: string): string {
+  const first = summary.split("\n")[0];
+  const more = first.length > 60 || first !== summary;
+  return more ? `${first.slice(0, 60)}…` : first;
+}
+
+function statusCell(record: RunRecord, mark: string, color: boolean): string {
+  const status = paintStatus(record.RunStatus, color);
+  return mark === "" ? status : `${status} [${mark}]`;
+}
+
+function tableRow(record: RunRecord, mark: string, color: boolean): string[] {
   return [
     record.RunID,
     record.RunTimestamp,
     record.AgentName,
-    paintStatus(record.RunStatus, color),
+    statusCell(record, mark, color),
+    record.RunPassDirective,
     `${record.StatusBefore}→${record.StatusAfter}`,
     record.RunDuration,
     String(record.OutputFiles.length),
+    errorCell(record.ErrorSummary),
   ];
 }
 
-/** How one format writes the stream of matching records. */
-interface Writer {
-  record(record: RunRecord): void;
-  end(): void;
+function mdRow(record: RunRecord, mark: string): string[] {
+  return [
+    record.RunID,
+    record.RunTimestamp,
+    record.AgentName,
+    statusCell(record, mark, false),
+    record.RunPassDirective,
+    `${record.StatusBefore}→${record.StatusAfter}`,
+    record.RunDuration,
+    errorCell(record.ErrorSummary),
+  ];
 }
 
-function writerFor(format: Format, io: Io, out: BufferedOut): Writer {
+/**
+ * The record's line as written: a record of a newer additive version
+ * (docs/SCHEMA_EVOLUTION.md) gets back the cells this runrec does not read.
+ */
+function lineOf(record: RunRecord, unknownCells: string[] | undefined): string {
+  const line = encodeRecord(record);
+  if (unknownCells === undefined) return line;
+  const body = `${line.slice(0, line.lastIndexOf(","))},${unknownCells.join(",")}`;
+  return `${body},${checksumOf(body)}`;
+}
+
+/** Writes the matching records in one format. */
+function write(
+  format: Format,
+  records: RunRecord[],
+  annotations: Map<string, Annotation[]>,
+  unknownCells: WeakMap<RunRecord, string[]>,
+  io: Io,
+  out: BufferedOut,
+): void {
   switch (format) {
     case "csv":
       out.write(`${HEADER}\n`);
-      return { record: (r) => out.write(`${encodeRecord(r)}\n`), end: () => {} };
+      for (const r of records) out.write(`${lineOf(r, unknownCells.get(r))}\n`);
+      return;
     case "jsonl":
-      return { record: (r) => out.write(`${JSON.stringify(r)}\n`), end: () => {} };
-    case "json": {
-      let first = true;
-      out.write("[");
-      return {
-        record: (r) => {
-          out.write(`${first ? "" : ","}\n  ${JSON.stringify(r)}`);
-          first = false;
-        },
-        end: () => out.write(first ? "]\n" : "\n]\n"),
-      };
-    }
+      for (const r of records) out.write(`${JSON.stringify(r)}\n`);
+      return;
+    case "json":
+      out.write(
+        records.length === 0
+          ? "[]\n"
+          : `[${records.map((r) => `\n  ${JSON.stringify(r)}`).join(",")}\n]\n`,
+      );
+      return;
     case "table":
     case "md": {
-      // Column widths need every row, so these two formats hold the rows (text only).
-      const rows: string[][] = [];
-      return {
-        record: (r) => rows.push(tableRow(r, format === "table" && io.color)),
-        end: () => {
-          if (rows.length === 0) io.err("runrec log: no records match\n");
-          out.write(
-            format === "table"
-              ? renderTable(TABLE_HEADER, rows, { alignRight: [6], color: io.color })
-              : renderMarkdownTable(TABLE_HEADER, rows),
-          );
-        },
-      };
+      const runs = records.filter((r) => !isAnnotation(r));
+      if (runs.length === 0) io.err("runrec log: no records match\n");
+      const mark = (r: RunRecord) => annotationMark(annotations.get(r.RunID));
+      out.write(
+        format === "table"
+          ? renderTable(TABLE_HEADER, runs.map((r) => tableRow(r, mark(r), io.color)), {
+            alignRight: [7],
+            color: io.color,
+          })
+          : renderMarkdownTable(MD_HEADER, runs.map((r) => mdRow(r, mark(r)))),
+      );
     }
   }
 }
@@ -199,16 +280,23 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["del-dir|file|root"], true);
   const filters = parseFilters(parsed);
   const format = parseFormat(parsed);
+  const order = parseOrder(parsed);
   const files = await resolveTargets(targets);
   const out = new BufferedOut(io);
-  const writer = writerFor(format, io, out);
+  // Annotations are per file: a RunID is unique only within its deliverable's file.
+  const annotations = new Map<string, Annotation[]>();
+  let matching: RunRecord[] = [];
+  const unknownCells = new WeakMap<RunRecord, string[]>();
   let unreadable = 0;
   for (const file of files) {
     if (!file.exists) continue;
+    const all: RunRecord[] = [];
     try {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "record") {
-          if (matches(event.record, filters)) writer.record(event.record);
+          all.push(event.record);
+          if (event.unknownCells) unknownCells.set(event.record, event.unknownCells);
+          if (matches(event.record, filters)) matching.push(event.record);
         } else {
           io.err(
             `runrec log: warning: ${file.path}:${event.line}: ${describeLineProblem(event)}\n`,
@@ -219,8 +307,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       unreadable++;
       io.err(`runrec log: ${file.path}: cannot read: ${(e as Error).message.split("\n")[0]}\n`);
     }
+    for (const [id, list] of annotationsIn(all)) annotations.set(id, list);
   }
-  writer.end();
+  if (order === "time") matching = byTimestamp(matching);
+  write(format, matching, annotations, unknownCells, io, out);
   out.flush();
   for (const p of pendingRecords(files.map((f) => f.path))) {
     io.err(`runrec log: warning: ${describePending(p)}\n`);
@@ -248,6 +338,7 @@ export const logCommand: Command = {
     agent: { type: "string" },
     status: { type: "string" },
     since: { type: "string" },
+    by: { type: "string" },
     format: { type: "string" },
     json: { type: "boolean" },
   },

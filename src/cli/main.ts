@@ -80,6 +80,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./export.ts")).exportCommand,
   },
   {
+    name: "annotate",
+    summary: "annotate a run as invalid or superseded (never removes it)",
+    load: async () => (await import("./annotate.ts")).annotateCommand,
+  },
+  {
     name: "hash",
     summary: "print the governed inputs' hashes and InputContextSHA",
     load: async () => (await import("./hash.ts")).hashCommand,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type Annotation, annotationsIn } from "../annotations.ts";
 import { CheckFailure } from "../errors.ts";
 import { readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
@@ -25,7 +26,8 @@ Usage: runrec show <del-dir|file> <RUNID> [--format md|json] [--json]
 
 Options:
   --format md    (default) a Markdown document: a table of the fields, the
-                 inputs and outputs with their SHA-256, the error summary, notes
+                 inputs and outputs with their SHA-256, the error summary, notes,
+                 and the run's annotations (runrec annotate)
   --format json  the record as one JSON object (column names as keys, lists as
                  arrays, hashes as {path: hash})
   --json         the same as --format json
@@ -59,6 +61,20 @@ function fenced(text: string): string {
   return `${fence}text\n${text}\n${fence}\n`;
 }
 
+/** What an annotation says about the run it is shown with. */
+function says(a: Annotation): string {
+  switch (a.kind) {
+    case "invalidated":
+      return "INVALIDATED";
+    case "superseded":
+      return `SUPERSEDED by ${a.other}`;
+    case "supersedes":
+      return `supersedes ${a.other}`;
+    case "note":
+      return "note";
+  }
+}
+
 /**
  * Renders a record as a Markdown document: a field table, inputs and outputs
  * with their hashes, the error summary and notes.
@@ -70,7 +86,12 @@ function fenced(text: string): string {
  * console.log(renderRecordMarkdown(record, "DEL-01-02_X/RunRecords.csv", 2));
  * ```
  */
-export function renderRecordMarkdown(record: RunRecord, path: string, line: number): string {
+export function renderRecordMarkdown(
+  record: RunRecord,
+  path: string,
+  line: number,
+  annotations: readonly Annotation[] = [],
+): string {
   const fields: [string, string][] = [
     ["RunID", record.RunID],
     ["DeliverableID", record.DeliverableID],
@@ -111,6 +132,13 @@ export function renderRecordMarkdown(record: RunRecord, path: string, line: numb
     fenced(record.ErrorSummary),
     "## Notes\n",
     fenced(record.Notes),
+    `## Annotations (${annotations.length})\n`,
+    annotations.length > 0
+      ? renderMarkdownTable(
+        ["Annotation", "Timestamp", "Says", "Note"],
+        annotations.map((a) => [a.annotationId, a.timestamp, says(a), a.note]),
+      )
+      : "_none_\n",
   ].join("\n");
 }
 
@@ -130,11 +158,15 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   const files = await resolveTargets([target]);
   const found: Found[] = [];
+  const recordsByFile = new Map<string, RunRecord[]>();
   let unread = 0;
   for (const file of files) {
     if (!file.exists) continue;
     for await (const event of readRecords(file.path)) {
       if (event.kind === "record") {
+        const list = recordsByFile.get(file.path) ?? [];
+        list.push(event.record);
+        recordsByFile.set(file.path, list);
         if (event.record.RunID === runId) {
           found.push({ path: file.path, line: event.line, record: event.record });
         }
@@ -157,7 +189,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   const first = found[0];
   if (format === "json") writeJson(io, first.record);
-  else io.out(renderRecordMarkdown(first.record, first.path, first.line));
+  else {
+    const annotations = annotationsIn(recordsByFile.get(first.path) ?? []).get(runId) ?? [];
+    io.out(renderRecordMarkdown(first.record, first.path, first.line, annotations));
+  }
   return EXIT.ok;
 }
 

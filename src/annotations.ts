@@ -1,0 +1,178 @@
+/**
+ * Annotations (REQ-03): a superseded or invalid run is annotated, never
+ * removed. An annotation is itself a record line in `RunRecords.csv`,
+ * appended through the store like any record (so K-APPEND-1, the lock, the
+ * checksum and `verify` cover it), with AgentName `RUNREC_ANNOTATE`,
+ * RunStatus `SKIPPED`, and Notes of the form
+ *
+ * ```text
+ * annotates=<RUNID>; invalidates; note=<text>
+ * annotates=<RUNID>; supersedes=<OLD RUNID>; note=<text>
+ * annotates=<RUNID>; note=<text>
+ * ```
+ *
+ * See docs/SCHEMA_EVOLUTION.md ("Annotations").
+ *
+ * @module
+ */
+import { readRecords } from "./reader.ts";
+import type { RunRecord } from "./schema.ts";
+
+/** The AgentName of annotation records. */
+export const ANNOTATOR = "RUNREC_ANNOTATE";
+
+/** What an annotation says about the run it is filed under. */
+export type AnnotationKind = "note" | "invalidated" | "superseded" | "supersedes";
+
+/** One annotation of one run. */
+export interface Annotation {
+  /** The RunID of the annotation record itself. */
+  annotationId: string;
+  /** When it was made (the annotation record's RunTimestamp). */
+  timestamp: string;
+  /** `invalidated`, `superseded` (by `other`), `supersedes` (`other`) or a plain `note`. */
+  kind: AnnotationKind;
+  /** For `superseded`: the newer run; for `supersedes`: the older run. */
+  other?: string;
+  /** The free text given with `--note`. */
+  note: string;
+}
+
+const NOTES_PATTERN =
+  /^annotates=(RUN-[A-Z0-9-]+); (?:(invalidates); |supersedes=(RUN-[A-Z0-9-]+); )?note=([\s\S]*)$/;
+
+/**
+ * The Notes of an annotation record.
+ *
+ * @example
+ * ```ts
+ * import { annotationNotes } from "./annotations.ts";
+ * annotationNotes("RUN-DEL-01-02-20260222-1015-001", { invalidates: true }, "wrong inputs");
+ * // "annotates=RUN-DEL-01-02-20260222-1015-001; invalidates; note=wrong inputs"
+ * ```
+ */
+export function annotationNotes(
+  runId: string,
+  effect: { invalidates?: boolean; supersedes?: string },
+  note: string,
+): string {
+  const middle = effect.invalidates
+    ? "invalidates; "
+    : effect.supersedes !== undefined
+    ? `supersedes=${effect.supersedes}; `
+    : "";
+  return `annotates=${runId}; ${middle}note=${note}`;
+}
+
+/**
+ * Whether a record is an annotation rather than a run.
+ *
+ * @example
+ * ```ts
+ * import { isAnnotation } from "./annotations.ts";
+ * declare const record: import("./schema.ts").RunRecord;
+ * if (!isAnnotation(record)) console.log(record.RunID);
+ * ```
+ */
+export function isAnnotation(record: RunRecord): boolean {
+  return record.AgentName === ANNOTATOR && NOTES_PATTERN.test(record.Notes);
+}
+
+function add(map: Map<string, Annotation[]>, runId: string, annotation: Annotation): void {
+  const list = map.get(runId);
+  if (list) list.push(annotation);
+  else map.set(runId, [annotation]);
+}
+
+/**
+ * The annotations among `records`, by the RunID they are about, in file
+ * order. `annotate B --supersedes A` files `superseded` under A and
+ * `supersedes` under B.
+ *
+ * @example
+ * ```ts
+ * import { annotationsIn } from "./annotations.ts";
+ * declare const records: import("./schema.ts").RunRecord[];
+ * annotationsIn(records).get("RUN-DEL-01-02-20260222-1015-001")?.map((a) => a.kind);
+ * ```
+ */
+export function annotationsIn(records: Iterable<RunRecord>): Map<string, Annotation[]> {
+  const map = new Map<string, Annotation[]>();
+  for (const record of records) {
+    if (record.AgentName !== ANNOTATOR) continue;
+    const match = NOTES_PATTERN.exec(record.Notes);
+    if (!match) continue;
+    const [, runId, invalidates, supersedes, note] = match;
+    const base = { annotationId: record.RunID, timestamp: record.RunTimestamp, note };
+    if (invalidates) add(map, runId, { ...base, kind: "invalidated" });
+    else if (supersedes) {
+      add(map, runId, { ...base, kind: "supersedes", other: supersedes });
+      add(map, supersedes, { ...base, kind: "superseded", other: runId });
+    } else add(map, runId, { ...base, kind: "note" });
+  }
+  return map;
+}
+
+/**
+ * The annotations of one record file, by the RunID they are about. Lines
+ * that cannot be read are skipped (`validate` reports them).
+ *
+ * @example
+ * ```ts
+ * import { annotationsOf, isUsableBaseline } from "./annotations.ts";
+ * const annotations = await annotationsOf("DEL-01-02_X/RunRecords.csv");
+ * declare const record: import("./schema.ts").RunRecord;
+ * isUsableBaseline(record, annotations);
+ * ```
+ */
+export async function annotationsOf(recordFile: string): Promise<Map<string, Annotation[]>> {
+  const records: RunRecord[] = [];
+  for await (const event of readRecords(recordFile)) {
+    if (event.kind === "record") records.push(event.record);
+  }
+  return annotationsIn(records);
+}
+
+/**
+ * Whether a record can be a staleness baseline: a SUCCESS or PARTIAL run
+ * (not an annotation) that no annotation invalidated or superseded.
+ * `annotations` is the map of {@linkcode annotationsOf} (or of
+ * {@linkcode annotationsIn}) for the record's file.
+ *
+ * @example
+ * ```ts
+ * import { annotationsIn, isUsableBaseline } from "./annotations.ts";
+ * declare const records: import("./schema.ts").RunRecord[];
+ * const annotations = annotationsIn(records);
+ * const baseline = records.findLast((r) => isUsableBaseline(r, annotations));
+ * ```
+ */
+export function isUsableBaseline(
+  record: RunRecord,
+  annotations: ReadonlyMap<string, readonly Annotation[]>,
+): boolean {
+  if (record.AgentName === ANNOTATOR) return false;
+  if (record.RunStatus !== "SUCCESS" && record.RunStatus !== "PARTIAL") return false;
+  return !(annotations.get(record.RunID) ?? []).some((a) =>
+    a.kind === "invalidated" || a.kind === "superseded"
+  );
+}
+
+/**
+ * A short mark for a run's annotations: `INVALIDATED`, `SUPERSEDED by <id>`,
+ * or empty.
+ *
+ * @example
+ * ```ts
+ * import { annotationMark } from "./annotations.ts";
+ * annotationMark([]); // ""
+ * ```
+ */
+export function annotationMark(annotations: readonly Annotation[] | undefined): string {
+  const marks: string[] = [];
+  for (const a of annotations ?? []) {
+    if (a.kind === "invalidated") marks.push("INVALIDATED");
+    if (a.kind === "superseded") marks.push(`SUPERSEDED by ${a.other}`);
+  }
+  return [...new Set(marks)].join("; ");
+}

@@ -1,0 +1,138 @@
+/**
+ * `runrec annotate`: appends an annotation to a run (REQ-03: a superseded or
+ * invalid run is annotated, never removed). See ../annotations.ts.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { annotationNotes, ANNOTATOR, isAnnotation } from "../annotations.ts";
+import { deliverableId, requireFolder } from "../deliverable.ts";
+import { CheckFailure } from "../errors.ts";
+import { hostname } from "../lock.ts";
+import { inputContextSha } from "../manifest.ts";
+import { readRecords } from "../reader.ts";
+import { AGENT_TYPE, RUN_ID_PATTERN, type RunRecord, SCHEMA_VERSION, TBD } from "../schema.ts";
+import { appendRecord, RECORD_FILE } from "../store.ts";
+import {
+  type Command,
+  EXIT,
+  type Io,
+  type Parsed,
+  positionals,
+  stringOption,
+  UsageError,
+} from "./command.ts";
+
+const HELP = `runrec annotate: annotate a run (never remove it)
+
+Usage: runrec annotate <del-dir> <RUNID> --note TEXT [--supersedes RUNID | --invalidates]
+
+Appends one annotation record to the deliverable's RunRecords.csv (AgentName
+${ANNOTATOR}, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").
+The annotated run stays as it was. log marks invalidated and superseded runs,
+show lists a run's annotations, and stale never takes such a run as baseline.
+
+Options:
+  --note TEXT          why (required)
+  --invalidates        RUNID is invalid: its outputs must not be trusted
+  --supersedes OLD     RUNID supersedes the run OLD (OLD is no longer current)
+  -h, --help           show this help
+
+Exit codes: 0 annotated; 1 a RunID is not in the deliverable's records;
+2 usage error, missing folder or unreadable file.
+
+Example:
+  runrec annotate DEL-01-02_Spec RUN-DEL-01-02-20260222-1015-001 --invalidates \\
+    --note "ran on the wrong decomposition"
+`;
+
+function checkRunId(option: string, id: string): void {
+  if (!RUN_ID_PATTERN.test(id)) {
+    throw new UsageError(
+      `${option}${JSON.stringify(id)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
+    );
+  }
+}
+
+async function runsOf(file: string): Promise<Map<string, RunRecord>> {
+  const runs = new Map<string, RunRecord>();
+  try {
+    for await (const event of readRecords(file)) {
+      if (event.kind === "record" && !isAnnotation(event.record)) {
+        runs.set(event.record.RunID, event.record);
+      }
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return runs;
+    throw e;
+  }
+  return runs;
+}
+
+async function run(parsed: Parsed, io: Io): Promise<number> {
+  const [delDir, runId] = positionals(parsed, ["del-dir", "RUNID"]);
+  const note = stringOption(parsed, "note")?.trim();
+  if (!note) throw new UsageError("--note: a reason is required");
+  const supersedes = stringOption(parsed, "supersedes");
+  const invalidates = parsed.values.invalidates === true;
+  if (invalidates && supersedes !== undefined) {
+    throw new UsageError("--invalidates and --supersedes contradict each other");
+  }
+  checkRunId("", runId);
+  if (supersedes !== undefined) {
+    checkRunId("--supersedes: ", supersedes);
+    if (supersedes === runId) throw new UsageError("--supersedes: a run cannot supersede itself");
+  }
+  requireFolder(delDir);
+  const file = join(delDir, RECORD_FILE);
+  const runs = await runsOf(file);
+  for (const id of [runId, ...(supersedes !== undefined ? [supersedes] : [])]) {
+    if (!runs.has(id)) throw new CheckFailure(`${id} is not a run in ${file}`);
+  }
+  const { record } = await appendRecord(file, {
+    SchemaVersion: SCHEMA_VERSION,
+    DeliverableID: deliverableId(delDir).id,
+    AgentName: ANNOTATOR,
+    AgentType: AGENT_TYPE,
+    RunTimestamp: new Date().toISOString(),
+    RunDuration: "PT0S",
+    RunStatus: "SKIPPED",
+    RunPassDirective: "ANNOTATE",
+    InputContextSHA: inputContextSha({}),
+    InputFiles: [],
+    OutputFiles: [],
+    StatusBefore: TBD,
+    StatusAfter: TBD,
+    ErrorSummary: "",
+    Notes: annotationNotes(runId, { invalidates, supersedes }, note),
+    InputHashes: {},
+    OutputHashes: {},
+    GitHead: "",
+    Host: hostname(),
+  });
+  io.out(`${record.RunID}\n`);
+  return EXIT.ok;
+}
+
+/**
+ * The `annotate` command.
+ *
+ * @example
+ * ```ts
+ * import { main, processIo } from "./main.ts";
+ * await main([
+ *   "annotate", "DEL-01-02_X", "RUN-DEL-01-02-20260222-1015-001", "--invalidates", "--note", "bad input",
+ * ], processIo());
+ * ```
+ */
+export const annotateCommand: Command = {
+  name: "annotate",
+  summary: "annotate a run as invalid or superseded (never removes it)",
+  help: HELP,
+  options: {
+    note: { type: "string" },
+    supersedes: { type: "string" },
+    invalidates: { type: "boolean" },
+  },
+  run,
+};

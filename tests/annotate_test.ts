@@ -1,0 +1,143 @@
+/**
+ * `runrec annotate` and the annotations it appends (REQ-03): the annotated
+ * run is never changed, the annotation is an ordinary checked record line,
+ * and `log`, `show` and {@linkcode isUsableBaseline} honour it.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/annotate_test.ts
+ * ```
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { annotationsOf, ANNOTATOR, isUsableBaseline } from "../src/annotations.ts";
+import { readRecords } from "../src/reader.ts";
+import type { RunRecord } from "../src/schema.ts";
+import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { runCli } from "./cli.ts";
+import { makeProject, sampleDraft } from "./fixtures.ts";
+
+/** A deliverable with two SUCCESS runs and one FAILED run. */
+async function project(): Promise<{ del: string; file: string; runs: RunRecord[] }> {
+  const { del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  const runs: RunRecord[] = [];
+  for (const [at, status] of [["01", "SUCCESS"], ["02", "FAILED"], ["03", "SUCCESS"]]) {
+    const draft = sampleDraft({
+      RunTimestamp: `2026-02-${at}T09:00:00Z`,
+      RunStatus: status,
+      ErrorSummary: status === "FAILED" ? "broke" : "",
+    });
+    runs.push((await appendRecord(file, draft, { fsync: false })).record);
+  }
+  return { del, file, runs };
+}
+
+async function recordsOf(file: string): Promise<RunRecord[]> {
+  const records: RunRecord[] = [];
+  for await (const event of readRecords(file)) {
+    assert.equal(event.kind, "record");
+    if (event.kind === "record") records.push(event.record);
+  }
+  return records;
+}
+
+Deno.test("annotate --invalidates appends one checked line and leaves every earlier byte", async () => {
+  const { del, file, runs } = await project();
+  const before = await Deno.readFile(file);
+  const { code, stdout, stderr } = await runCli([
+    "annotate",
+    del,
+    runs[0].RunID,
+    "--invalidates",
+    "--note",
+    "ran on the wrong decomposition",
+  ]);
+  assert.equal(code, 0, stderr);
+  const after = await Deno.readFile(file);
+  assert.deepEqual(after.subarray(0, before.length), before);
+  const records = await recordsOf(file);
+  assert.equal(records.length, 4);
+  const note = records[3];
+  assert.equal(stdout, `${note.RunID}\n`);
+  assert.equal(note.AgentName, ANNOTATOR);
+  assert.equal(note.RunStatus, "SKIPPED");
+  assert.equal(
+    note.Notes,
+    `annotates=${runs[0].RunID}; invalidates; note=ran on the wrong decomposition`,
+  );
+  assert.equal((await runCli(["validate", del])).code, 0);
+  assert.equal((await runCli(["verify", del])).code, 0);
+});
+
+Deno.test("annotations: an invalidated or superseded run is not a usable baseline", async () => {
+  const { del, file, runs } = await project();
+  const [first, failed, third] = runs;
+  assert.equal(
+    (await runCli(["annotate", del, third.RunID, "--invalidates", "--note", "x"])).code,
+    0,
+  );
+  let annotations = await annotationsOf(file);
+  assert.deepEqual(annotations.get(third.RunID)?.map((a) => a.kind), ["invalidated"]);
+  assert.equal(isUsableBaseline(third, annotations), false);
+  assert.equal(isUsableBaseline(first, annotations), true);
+  assert.equal(isUsableBaseline(failed, annotations), false, "a FAILED run is never a baseline");
+  const args = ["annotate", del, third.RunID, "--supersedes", first.RunID, "--note", "rerun"];
+  assert.equal((await runCli(args)).code, 0);
+  annotations = await annotationsOf(file);
+  assert.deepEqual(annotations.get(first.RunID)?.map((a) => [a.kind, a.other, a.note]), [
+    ["superseded", third.RunID, "rerun"],
+  ]);
+  assert.equal(isUsableBaseline(first, annotations), false);
+  const records = await recordsOf(file);
+  for (const annotation of records.slice(3)) {
+    assert.equal(isUsableBaseline(annotation, annotations), false, "an annotation is no run");
+  }
+});
+
+Deno.test("annotations: log marks invalidated and superseded runs; show lists them", async () => {
+  const { del, runs } = await project();
+  const [first, , third] = runs;
+  await runCli(["annotate", del, first.RunID, "--invalidates", "--note", "bad | input"]);
+  await runCli(["annotate", del, third.RunID, "--supersedes", first.RunID, "--note", "rerun"]);
+  const table = await runCli(["log", del]);
+  assert.equal(table.code, 0);
+  const rows = table.stdout.trimEnd().split("\n").slice(1);
+  assert.equal(rows.length, 3, "annotations are not rows of the table");
+  assert.match(rows[0], new RegExp(`SUCCESS \\[INVALIDATED; SUPERSEDED by ${third.RunID}\\]`));
+  assert.doesNotMatch(rows[2], /\[/);
+  const md = await runCli(["log", del, "--format", "md"]);
+  assert.ok(md.stdout.includes(`| SUCCESS [INVALIDATED; SUPERSEDED by ${third.RunID}] |`));
+  const jsonl = await runCli(["log", del, "--format", "jsonl"]);
+  assert.equal(jsonl.stdout.trimEnd().split("\n").length, 5, "jsonl lists every record");
+  const show = await runCli(["show", del, first.RunID]);
+  assert.equal(show.code, 0);
+  assert.ok(show.stdout.includes("## Annotations (2)\n"), show.stdout);
+  assert.match(show.stdout, /\| INVALIDATED \| bad \\\| input \|/);
+  assert.ok(show.stdout.includes(`| SUPERSEDED by ${third.RunID} | rerun |`));
+  const plain = await runCli(["show", del, runs[1].RunID]);
+  assert.ok(plain.stdout.includes("## Annotations (0)\n\n_none_\n"));
+});
+
+Deno.test("annotate: unknown RunID exits 1, bad usage exits 2, and the file is unchanged", async () => {
+  const { del, file, runs } = await project();
+  const before = await Deno.readFile(file);
+  const id = runs[0].RunID;
+  const cases: [string[], number, RegExp][] = [
+    [[id.replace(/-001$/, "-009"), "--invalidates", "--note", "x"], 1, /is not a run in/],
+    [[id, "--supersedes", id.replace(/01-0900/, "09-0900"), "--note", "x"], 1, /is not a run/],
+    [[id, "--invalidates"], 2, /--note/],
+    [[id, "--invalidates", "--supersedes", runs[2].RunID, "--note", "x"], 2, /contradict/],
+    [[id, "--supersedes", id, "--note", "x"], 2, /itself/],
+    [["RUN-nope", "--note", "x"], 2, /not a RunID/],
+  ];
+  for (const [args, exit, message] of cases) {
+    const { code, stdout, stderr } = await runCli(["annotate", del, ...args]);
+    assert.equal(code, exit, `${args.join(" ")}: ${stderr}`);
+    assert.equal(stdout, "");
+    assert.match(stderr, message);
+    assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+  }
+  assert.deepEqual(await Deno.readFile(file), before);
+});

@@ -1,0 +1,132 @@
+/**
+ * Schema evolution (docs/SCHEMA_EVOLUTION.md): a file that mixes v1.0
+ * records with records of a test-only v1.1 (one added column) and v2.0
+ * (breaking) schema. v1.1 is read with its added cell kept; v2.0 is an
+ * error naming the version; the file is never changed.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/schema_evolution_test.ts
+ * ```
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { checksumOf, encodeRecord, splitCells } from "../src/codec.ts";
+import { type LineRecord, readRecords } from "../src/reader.ts";
+import { HEADER } from "../src/schema.ts";
+import { KNOWN_VERSIONS, versionReading } from "../src/schema_versions.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { runCli } from "./cli.ts";
+import { sampleRecord, tempDir } from "./fixtures.ts";
+
+/** A record line of `version`: v1.0's cells with `added` cells before RecordChecksum. */
+function lineOf(version: string, seq: number, added: string[]): string {
+  const id = `RUN-DEL-01-02-20260222-1015-${String(seq).padStart(3, "0")}`;
+  const v10 = encodeRecord(sampleRecord({ RunID: id, RunTimestamp: "2026-02-22T10:15:00Z" }));
+  const cells = splitCells(v10).slice(0, -1);
+  const body = [version, ...cells.slice(1), ...added].join(",");
+  return `${body},${checksumOf(body)}`;
+}
+
+const V11_HEADER = HEADER.replace(",RecordChecksum", ",ReviewedBy,RecordChecksum");
+
+/** A deliverable whose RunRecords.csv mixes v1.0, v1.1 and v2.0 lines. */
+async function mixedFile(): Promise<{ del: string; file: string; bytes: Uint8Array }> {
+  const root = await tempDir({ prefix: "runrec-evolve-" });
+  const del = join(root, "DEL-01-02_Mixed");
+  await Deno.mkdir(del);
+  const file = join(del, RECORD_FILE);
+  const lines = [
+    HEADER,
+    lineOf("v1.0", 1, []),
+    V11_HEADER, // a v1.1 writer appends its header before its first record (SCHEMA.md 11.3)
+    lineOf("v1.1", 2, ["alice"]), // v1.1 adds a ReviewedBy column
+    lineOf("v2.0", 3, ["x", "y"]), // v2.0 changes the meaning of columns
+    lineOf("v1.0", 4, []),
+    lineOf("v1.1", 5, ['"quoted, with comma"']),
+  ];
+  await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  return { del, file, bytes: await Deno.readFile(file) };
+}
+
+Deno.test("schema versions: the registry knows v1.0; a newer minor is additive, a new major refused", () => {
+  assert.deepEqual(KNOWN_VERSIONS.map((k) => k.version), ["v1.0"]);
+  assert.equal(versionReading("v1.0").read, "known");
+  assert.equal(versionReading("v1.1").read, "additive");
+  assert.equal(versionReading("v1.12").read, "additive");
+  for (const version of ["v2.0", "v0.9", "1.1", "v1", "vX.Y"]) {
+    const reading = versionReading(version);
+    assert.equal(reading.read, "refused", version);
+    if (reading.read === "refused") assert.ok(reading.message.includes(`"${version}"`));
+  }
+});
+
+Deno.test("schema versions: v1.0 and v1.1 records are read from one file, v2.0 is an error naming it", async () => {
+  const { file } = await mixedFile();
+  const records: LineRecord[] = [];
+  const problems: string[] = [];
+  for await (const event of readRecords(file)) {
+    if (event.kind === "record") records.push(event);
+    else problems.push(`${event.line} ${event.severity} ${event.field}: ${event.message}`);
+  }
+  assert.deepEqual(records.map((r) => [r.line, r.record.SchemaVersion, r.unknownCells]), [
+    [2, "v1.0", undefined],
+    [4, "v1.1", ["alice"]],
+    [6, "v1.0", undefined],
+    [7, "v1.1", ['"quoted, with comma"']],
+  ]);
+  assert.equal(records[1].record.RunID, "RUN-DEL-01-02-20260222-1015-002");
+  assert.equal(records[1].record.OutputFiles[0], "Datasheet.md");
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(problems[0], /^5 error SchemaVersion: SchemaVersion "v2\.0" is a schema version/);
+  assert.match(problems[0], /new major version needs a newer runrec/);
+});
+
+Deno.test("schema versions: validate fails on the v2.0 line naming file, line and version; log reads the rest", async () => {
+  const { del, file, bytes } = await mixedFile();
+  const validate = await runCli(["validate", del]);
+  assert.equal(validate.code, 1);
+  assert.ok(validate.stdout.includes(`${file}:5`) || validate.stderr.includes(`${file}:5`));
+  assert.match(validate.stdout + validate.stderr, /"v2\.0"/);
+  const log = await runCli(["log", del, "--format", "jsonl"]);
+  assert.equal(log.code, 0);
+  assert.deepEqual(
+    log.stdout.trimEnd().split("\n").map((l) => JSON.parse(l).SchemaVersion),
+    ["v1.0", "v1.1", "v1.0", "v1.1"],
+  );
+  assert.match(log.stderr, new RegExp(`${file}:5: .*"v2\\.0"`));
+  const csv = await runCli(["log", del, "--format", "csv", "--by", "path"]);
+  const lines = new TextDecoder().decode(bytes).split("\n");
+  assert.equal(
+    csv.stdout,
+    [0, 1, 3, 5, 6].map((i) => `${lines[i]}\n`).join(""),
+    "v1.1 lines kept whole",
+  );
+  assert.deepEqual(await Deno.readFile(file), bytes, "reading never changes the file");
+});
+
+Deno.test("schema versions: a v1.1 line with fewer cells than v1.0 is an error, not a guess", async () => {
+  const { file } = await mixedFile();
+  const short = lineOf("v1.1", 7, []).split(",").slice(0, 5).join(",");
+  const body = short.slice(0, short.lastIndexOf(","));
+  await Deno.writeTextFile(file, `${body},${checksumOf(body)}\n`, { append: true });
+  const problems: string[] = [];
+  for await (const event of readRecords(file)) {
+    if (event.kind === "problem") problems.push(`${event.line}: ${event.message}`);
+  }
+  assert.equal(problems.length, 2);
+  assert.match(
+    problems[1],
+    /^8: record has 5 fields; a v1\.1 record has at least the 21 of v1\.0$/,
+  );
+});
+
+Deno.test("schema versions: a file that starts with a v1.1 header is read without a problem", async () => {
+  const { file } = await mixedFile();
+  const v11 = [V11_HEADER, lineOf("v1.1", 1, ["bob"])].join("\n") + "\n";
+  await Deno.writeTextFile(file, v11);
+  const events = [];
+  for await (const event of readRecords(file)) events.push(event);
+  assert.deepEqual(events.map((e) => e.kind), ["record"]);
+});
