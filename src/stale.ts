@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import {
   DELIVERABLE_FOLDER,
@@ -108,8 +109,8 @@ export interface StaleOptions {
   /** Follow ACTIVE `Dependencies.csv` rows from DIRTY deliverables to their consumers. */
   propagate?: boolean;
   /**
-   * Whether a record may be a baseline. Default {@linkcode isSuccessOrPartial};
-   * annotations plug in here (an invalidated run is never a baseline).
+   * Whether a record may be a baseline. Default: SUCCESS or PARTIAL, and not
+   * invalidated or superseded by an annotation (`runrec annotate`).
    */
   isBaseline?: (record: RunRecord) => boolean;
   /** Hashing threads: default one per core (up to 4) for 16 deliverables or more, else none. */
@@ -475,8 +476,11 @@ async function checkFolder(
   const folderNotes = unreadableLines > 0
     ? [`${RECORD_FILE}: ${unreadableLines} line(s) could not be read (see runrec validate)`]
     : [];
+  // Annotations are records of their own (SCHEMA_EVOLUTION.md): they mark runs, and run nothing.
+  const annotations = annotationsIn(records.map((e) => e.record));
   const byAgent = new Map<string, FolderRecords["records"]>();
   for (const entry of records) {
+    if (entry.record.AgentName === ANNOTATOR) continue;
     const list = byAgent.get(entry.record.AgentName) ?? [];
     list.push(entry);
     byAgent.set(entry.record.AgentName, list);
@@ -496,7 +500,8 @@ async function checkFolder(
     return [noBaseline("", unreadableLines > 0 ? "no readable run records" : "no runs recorded")];
   }
 
-  const isBaseline = options.isBaseline ?? isSuccessOrPartial;
+  // An invalidated or superseded run is never a baseline.
+  const isBaseline = options.isBaseline ?? ((r: RunRecord) => isUsableBaseline(r, annotations));
   // Agents whose baselines name the same inputs share one look at the folder.
   const governed = new Map<string, ReturnType<typeof governedInputs>>();
   return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {

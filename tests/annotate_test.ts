@@ -141,3 +141,17 @@ Deno.test("annotate: unknown RunID exits 1, bad usage exits 2, and the file is u
   }
   assert.deepEqual(await Deno.readFile(file), before);
 });
+
+Deno.test("annotations: stale takes no invalidated run as its baseline", async () => {
+  const { del } = await makeProject();
+  const first = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  const runId = first.stdout.trim();
+  const clean = await runCli(["stale", del, "--json"]);
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.match(clean.stdout, /"CLEAN"/);
+  const annotated = await runCli(["annotate", del, runId, "--note", "bad input", "--invalidates"]);
+  assert.equal(annotated.code, 0, annotated.stderr);
+  const out = await runCli(["stale", del, "--json"]);
+  assert.match(out.stdout, /"NO_BASELINE"/);
+  assert.doesNotMatch(out.stdout, /RUNREC_ANNOTATE/);
+});
