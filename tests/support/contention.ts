@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { readRecords } from "../../src/reader.ts";
+import { replaySpool } from "../../src/spool.ts";
 import { RECORD_FILE } from "../../src/store.ts";
 import { makeProject, ROOT } from "../fixtures.ts";
 
@@ -16,6 +17,8 @@ import { makeProject, ROOT } from "../fixtures.ts";
 export interface ContentionResult {
   /** Records the writers said they wrote. */
   written: number;
+  /** Records spooled (the lock stayed held past the 5 s deadline), appended by a flush after. */
+  spooled: number;
   /** Records found in the files (all deliverables). */
   inFiles: number;
   /** Lock holdings seen in the traces (0 when not traced). */
@@ -36,7 +39,7 @@ export interface ContentionOptions {
   traced: boolean;
 }
 
-const LOOP = join(ROOT, "tests/support/emit_loop.ts");
+const LOOP = join(ROOT, "tests/support/record_loop.ts");
 
 /** Runs the writers, then checks the files and, when traced, the overlap of lock holdings. */
 export async function contend(options: ContentionOptions): Promise<ContentionResult> {
@@ -62,26 +65,45 @@ export async function contend(options: ContentionOptions): Promise<ContentionRes
   const outputs = await Promise.all(children.map((c) => c.output()));
   const violations: string[] = [];
   const printed: string[] = [];
+  let spooled = 0;
   outputs.forEach((out, i) => {
     if (!out.success) violations.push(`writer ${i} failed: ${new TextDecoder().decode(out.stderr)}`);
-    printed.push(...new TextDecoder().decode(out.stdout).split("\n").filter((l) => l !== ""));
+    for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+      if (line.startsWith("SPOOLED ")) spooled++;
+      else if (line !== "") printed.push(`${options.shared ? 0 : i} ${line}`);
+    }
   });
-  const seen = new Map<string, number>();
+  // What the lock's deadline sent to the spool is appended now, as the next emit would.
   for (const del of dels) {
+    const { failures } = await replaySpool(del);
+    violations.push(...failures);
+  }
+  const seen = new Map<string, number>();
+  const runs = new Map<string, number>();
+  for (const [d, del] of dels.entries()) {
     for await (const event of readRecords(join(del, RECORD_FILE))) {
       if (event.kind !== "record") {
         violations.push(`${del}: line ${event.line}: ${event.code}`);
         continue;
       }
-      seen.set(event.record.RunID, (seen.get(event.record.RunID) ?? 0) + 1);
+      const key = `${d} ${event.record.RunID}`; // RunIDs are unique per deliverable
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+      const run = /^run \d+ of W\d+/.exec(event.record.Notes)![0];
+      runs.set(run, (runs.get(run) ?? 0) + 1);
     }
   }
   for (const [id, n] of seen) if (n > 1) violations.push(`RunID ${id} ${n} times`);
   for (const id of printed) if (seen.get(id) !== 1) violations.push(`${id} printed, in files ${seen.get(id) ?? 0} times`);
-  if (printed.length !== options.writers * options.perWriter) {
-    violations.push(`${printed.length} records written, ${options.writers * options.perWriter} asked`);
+  for (let w = 0; w < options.writers; w++) {
+    for (let i = 0; i < options.perWriter; i++) {
+      const n = runs.get(`run ${i} of W${w}`) ?? 0;
+      if (n !== 1) violations.push(`run ${i} of W${w}: ${n} records, not 1`);
+    }
   }
-  violations.push(...seqGaps([...seen.keys()]));
+  for (let d = 0; d < dels.length; d++) {
+    const ids = [...seen.keys()].filter((k) => k.startsWith(`${d} `)).map((k) => k.split(" ")[1]);
+    violations.push(...seqGaps(ids).map((g) => `${dels[d]}: ${g}`));
+  }
   let holdings = 0;
   if (options.traced) {
     const overlap = overlaps(await Promise.all(logs.map((l) => Deno.readTextFile(l))));
@@ -89,7 +111,7 @@ export async function contend(options: ContentionOptions): Promise<ContentionRes
     violations.push(...overlap.violations);
   }
   for (const root of roots) await Deno.remove(root, { recursive: true });
-  return { written: printed.length, inFiles: [...seen.values()].reduce((a, b) => a + b, 0), holdings, violations };
+  return { written: printed.length, spooled, inFiles: [...seen.values()].reduce((a, b) => a + b, 0), holdings, violations };
 }
 
 /** SEQ gaps: in each deliverable and minute, SEQs must run 1, 2, 3, ... with none missing. */
@@ -111,12 +133,14 @@ export function seqGaps(runIds: string[]): string[] {
 interface Holding {
   writer: number;
   lock: string;
-  /** When the create had returned: the lock was surely held from here. */
+  /** When the call after the create was entered: the lock was surely held from here. */
   from: number;
   /** When the removal was entered: the lock was surely held until here. */
   to: number;
   /** The record-file writes made meanwhile, [entry, exit]. */
   writes: [number, number][];
+  /** The trace lines of the create and the removal, for the report. */
+  lines: string[];
 }
 
 /** The calls of an `strace -f -ttt -T -y` log, an interrupted call joined with its resumption. */
@@ -158,22 +182,36 @@ export function overlaps(logs: string[]): { holdings: number; violations: string
   const violations: string[] = [];
   logs.forEach((log, writer) => {
     let held: Holding | undefined;
+    let created: Holding | undefined;
     for (const call of traceCalls(log)) {
+      // strace stamps a call while its thread is stopped at the call's entry: the first
+      // call after the create is stamped after the create returned, the removal before it runs.
+      if (created) {
+        created.from = call.at;
+        created = undefined;
+      }
       const lockCreate = /^openat\(.*"([^"]*RunRecords\.csv\.lock)", [^)]*O_EXCL.*\) = \d+/.exec(call.text);
       if (lockCreate) {
-        held = { writer, lock: lockCreate[1], from: call.at + call.took, to: Infinity, writes: [] };
+        held = created = {
+          writer,
+          lock: lockCreate[1],
+          from: Infinity,
+          to: Infinity,
+          writes: [],
+          lines: [`${call.tid} ${call.at} ${call.text}`],
+        };
         holdings.push(held);
         continue;
       }
       if (held && /^unlink(at)?\(.*RunRecords\.csv\.lock"/.test(call.text) && call.text.includes(held.lock)) {
         held.to = call.at;
+        held.lines.push(`${call.tid} ${call.at} ${call.text}`);
         held = undefined;
         continue;
       }
       if (/^write\(\d+<[^>]*\/RunRecords\.csv>/.test(call.text)) {
-        const span: [number, number] = [call.at, call.at + call.took];
-        if (!held || span[0] < held.from) violations.push(`writer ${writer} wrote outside its lock at ${span[0]}`);
-        else held.writes.push(span);
+        if (!held || call.at < held.from) violations.push(`writer ${writer} wrote outside its lock at ${call.at}`);
+        else held.writes.push([call.at, call.at + call.took]);
       }
     }
   });
@@ -184,12 +222,13 @@ export function overlaps(logs: string[]): { holdings: number; violations: string
       if (spans[i].from < spans[i - 1].to) {
         violations.push(
           `${lock}: writers ${spans[i - 1].writer} and ${spans[i].writer} held it at once ` +
-            `(${spans[i].from} < ${spans[i - 1].to})`,
+            `(${spans[i].from} < ${spans[i - 1].to}): ${spans[i - 1].lines.join(" / ")} // ` +
+            spans[i].lines.join(" / "),
         );
       }
     }
     for (const h of spans) {
-      for (const [, end] of h.writes) if (end > h.to) violations.push(`writer ${h.writer} wrote after its release`);
+      for (const [start] of h.writes) if (start > h.to) violations.push(`writer ${h.writer} wrote after its release`);
     }
   }
   return { holdings: holdings.length, violations };

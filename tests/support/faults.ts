@@ -132,7 +132,10 @@ async function prepareNow(path: PathName, caseDir?: string): Promise<Prepared> {
   caseDir ??= await tempDir({ prefix: "runrec-fault-" });
   const made = await makeProject();
   const root = join(caseDir, "project");
-  await Deno.rename(made.root, root);
+  // Copied, not renamed: the case folder may be a tmpfs of its own.
+  const copied = await new Deno.Command("cp", { args: ["-a", made.root, root] }).output();
+  if (!copied.success) throw new Error(`cp: ${decoder.decode(copied.stderr)}`);
+  await Deno.remove(made.root, { recursive: true });
   const del = join(root, made.del.slice(made.root.length + 1));
   const tmp = join(caseDir, "tmp");
   await Deno.mkdir(tmp, { recursive: true });
@@ -439,20 +442,21 @@ const PAGE = 4096;
 
 /** Appends padding records until the file's last page has exactly `room` bytes left. */
 async function padTo(del: string, file: string, room: number): Promise<void> {
-  for (let i = 0; i < 4; i++) {
+  const gap = async () => {
     const size = (await Deno.stat(file)).size;
-    const gap = (PAGE - room - (size % PAGE) + 2 * PAGE) % PAGE;
-    if (gap === 0) return;
-    // A record with a one-letter note is about 600 bytes; its note makes up the rest.
+    return (((PAGE - room - size) % PAGE) + PAGE) % PAGE;
+  };
+  for (let i = 0; i < 3 && await gap() !== 0; i++) {
+    // A record with a one-letter note measures the rest; a longer note then fills the gap.
+    const before = (await Deno.stat(file)).size;
     await emitRecord(del, { agent: "PAD", status: "SUCCESS", notes: "x" });
-    const probe = (await Deno.stat(file)).size - size;
-    const want = (gap - probe + 2 * PAGE) % PAGE;
-    if (want > 0 && want < PAGE - probe) {
-      await emitRecord(del, { agent: "PAD", status: "SUCCESS", notes: "x".repeat(want + 1) });
-    }
+    const length = (await Deno.stat(file)).size - before;
+    const want = await gap();
+    if (want === 0) return;
+    const extra = want >= length ? want - length : want + PAGE - length;
+    await emitRecord(del, { agent: "PAD", status: "SUCCESS", notes: "x".repeat(extra + 1) });
   }
-  const size = (await Deno.stat(file)).size;
-  if (PAGE - (size % PAGE) !== room) throw new Error(`could not leave ${room} bytes: size ${size}`);
+  if (await gap() !== 0) throw new Error(`could not leave ${room} bytes in ${file}'s last page`);
 }
 
 /** Fills the file system of `filler` until only `pages` pages are free. */
@@ -528,4 +532,61 @@ export function summarise(results: readonly CaseResult[]): Map<string, {
 export function describe(r: CaseResult): string {
   const where = `${r.site.syscall} #${r.site.nth} on ${r.site.file}`;
   return `${r.path}: ${r.fault} at ${where}: ${r.violations.join("; ")}`;
+}
+
+/**
+ * One randomly timed `kill -9` of an emit: `replay` kills it during the
+ * replay of its spooled records (a random time after its first claim
+ * appears), otherwise a random time in its first `windowMs`. Then the
+ * follow-up checks, as for the injected cases.
+ */
+export async function randomKill(
+  replay: boolean,
+  random: () => number,
+  windowMs: number,
+): Promise<CaseResult> {
+  const p = await prepare(replay ? "replay" : "emit");
+  if (replay) {
+    // More entries make the replay long enough to be hit.
+    const file = join(p.del, RECORD_FILE);
+    for (let i = 3; i <= 8; i++) {
+      const agent = `SPOOLED${i}`;
+      await exclusive(() => {
+        spoolRecord(p.del, newSpoolEntry(file, sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent }), "x"));
+        return Promise.resolve();
+      });
+      p.spooled.push(agent);
+    }
+  }
+  const child = new Deno.Command(RUNREC[0], {
+    args: [...RUNREC.slice(1), ...p.args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...p.env },
+  }).spawn();
+  let done = false;
+  const output = child.output().finally(() => done = true);
+  const delay = random() * windowMs;
+  if (replay) {
+    const spool = join(p.del, SPOOL_FOLDER);
+    while (!done && !listNames(spool).some((n) => n.includes(".claim-"))) {
+      await new Promise((r) => setTimeout(r, 1)); // polled: the claim is the event
+    }
+  }
+  if (!done) {
+    await new Promise((r) => setTimeout(r, delay)); // the random time of the kill: the fault itself
+    try {
+      child.kill("SIGKILL");
+    } catch { /* ended already */ }
+  }
+  const out = await output;
+  const violations = await checkAfter(p, {
+    code: out.code,
+    killed: out.signal === "SIGKILL",
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  });
+  await Deno.remove(p.caseDir, { recursive: true }).catch(() => {});
+  const site = { syscall: "kill", nth: Math.round(delay), file: replay ? "during replay" : "emit" };
+  return { path: replay ? "replay" : "emit", fault: "kill-before", site, landed: out.signal === "SIGKILL", violations };
 }
