@@ -16,7 +16,9 @@ import { firstLine } from "./support/runs.ts";
 
 Deno.test("contention: 4 processes x 25 emits into one deliverable: each record once, RunIDs unique, SEQ gap-free, no overlapping holders", async () => {
   const result = await contend({ writers: 4, perWriter: 25, shared: true, traced: true });
-  console.log(`written ${result.written}, spooled ${result.spooled}, lock holdings ${result.holdings}`);
+  console.log(
+    `written ${result.written}, spooled ${result.spooled}, lock holdings ${result.holdings}`,
+  );
   assertEquals(result.violations, []);
   assertEquals(result.inFiles, 100);
   assertEquals(result.holdings, result.written, "every direct write seen under its lock");
@@ -32,8 +34,12 @@ Deno.test("contention: the overlap detector finds two holders of one lock, and a
   const lock = "/p/D/RunRecords.csv.lock";
   const holder = (t: number, writeAt: number) =>
     [
-      `10 ${t.toFixed(6)} openat(AT_FDCWD</p>, "${lock}", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0666) = 21</p/D/RunRecords.csv.lock> <0.000010>`,
-      `10 ${writeAt.toFixed(6)} write(21</p/D/RunRecords.csv>, "v1.0,RUN"..., 400) = 400 <0.000010>`,
+      `10 ${
+        t.toFixed(6)
+      } openat(AT_FDCWD</p>, "${lock}", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0666) = 21</p/D/RunRecords.csv.lock> <0.000010>`,
+      `10 ${
+        writeAt.toFixed(6)
+      } write(21</p/D/RunRecords.csv>, "v1.0,RUN"..., 400) = 400 <0.000010>`,
       `10 ${(t + 2).toFixed(6)} unlink("${lock}") = 0 <0.000010>`,
     ].join("\n");
   assertEquals(overlaps([holder(100, 101), holder(103, 104)]).violations, []);
@@ -41,7 +47,10 @@ Deno.test("contention: the overlap detector finds two holders of one lock, and a
   assertMatch(both, /writers 0 and 1 held it at once/);
   const outside = `10 99.000000 write(21</p/D/RunRecords.csv>, "x", 1) = 1 <0.000010>`;
   assertMatch(overlaps([outside]).violations[0], /wrote outside its lock/);
-  assertEquals(seqGaps(["RUN-DEL-01-02-20260222-1015-001", "RUN-DEL-01-02-20260222-1015-003"]).length, 1);
+  assertEquals(
+    seqGaps(["RUN-DEL-01-02-20260222-1015-001", "RUN-DEL-01-02-20260222-1015-003"]).length,
+    1,
+  );
 });
 
 /** The state letter of a process (`T` stopped, `t` stopped by its tracer), from /proc. */
@@ -57,8 +66,24 @@ Deno.test("lease: a writer stopped past its lease while holding the lock is not 
   assertEquals(seeded.code, 0, seeded.stderr);
   // SIGSTOP injected at the writer's record write: it holds the lock, its check done, its bytes not yet written.
   const writer = new Deno.Command("strace", {
-    args: ["-f", "-qq", "-o", "/dev/null", "-P", file, "-e", "trace=write", "-e", "inject=write:signal=STOP:when=1",
-      Deno.execPath(), "run", "-A", join(ROOT, "tests/support/lease_writer.ts"), del, "STALLED"],
+    args: [
+      "-f",
+      "-qq",
+      "-o",
+      "/dev/null",
+      "-P",
+      file,
+      "-e",
+      "trace=write",
+      "-e",
+      "inject=write:signal=STOP:when=1",
+      Deno.execPath(),
+      "run",
+      "-A",
+      join(ROOT, "tests/support/lease_writer.ts"),
+      del,
+      "STALLED",
+    ],
     stdout: "piped",
     stderr: "piped",
   }).spawn();

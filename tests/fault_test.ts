@@ -20,7 +20,9 @@ import {
 
 function report(results: CaseResult[]): void {
   for (const [path, s] of summarise(results)) {
-    console.log(`${path}: ${s.cases} cases, ${s.landed} landed on their site, ${s.violations} broken`);
+    console.log(
+      `${path}: ${s.cases} cases, ${s.landed} landed on their site, ${s.violations} broken`,
+    );
   }
   assertEquals(results.filter((r) => r.violations.length > 0).map(describe), []);
 }

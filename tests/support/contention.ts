@@ -57,7 +57,19 @@ export async function contend(options: ContentionOptions): Promise<ContentionRes
     const log = join(roots[0], `writer-${i}.trace`);
     logs.push(log);
     const argv = options.traced
-      ? ["strace", "-f", "-qq", "-ttt", "-T", "-y", "-o", log, "-e", "trace=openat,write,unlink,unlinkat", ...deno]
+      ? [
+        "strace",
+        "-f",
+        "-qq",
+        "-ttt",
+        "-T",
+        "-y",
+        "-o",
+        log,
+        "-e",
+        "trace=openat,write,unlink,unlinkat",
+        ...deno,
+      ]
       : deno;
     return new Deno.Command(argv[0], { args: argv.slice(1), stdout: "piped", stderr: "piped" })
       .spawn();
@@ -67,7 +79,9 @@ export async function contend(options: ContentionOptions): Promise<ContentionRes
   const printed: string[] = [];
   let spooled = 0;
   outputs.forEach((out, i) => {
-    if (!out.success) violations.push(`writer ${i} failed: ${new TextDecoder().decode(out.stderr)}`);
+    if (!out.success) {
+      violations.push(`writer ${i} failed: ${new TextDecoder().decode(out.stderr)}`);
+    }
     for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
       if (line.startsWith("SPOOLED ")) spooled++;
       else if (line !== "") printed.push(`${options.shared ? 0 : i} ${line}`);
@@ -93,7 +107,9 @@ export async function contend(options: ContentionOptions): Promise<ContentionRes
     }
   }
   for (const [id, n] of seen) if (n > 1) violations.push(`RunID ${id} ${n} times`);
-  for (const id of printed) if (seen.get(id) !== 1) violations.push(`${id} printed, in files ${seen.get(id) ?? 0} times`);
+  for (const id of printed) {
+    if (seen.get(id) !== 1) violations.push(`${id} printed, in files ${seen.get(id) ?? 0} times`);
+  }
   for (let w = 0; w < options.writers; w++) {
     for (let i = 0; i < options.perWriter; i++) {
       const n = runs.get(`run ${i} of W${w}`) ?? 0;
@@ -111,7 +127,13 @@ export async function contend(options: ContentionOptions): Promise<ContentionRes
     violations.push(...overlap.violations);
   }
   for (const root of roots) await Deno.remove(root, { recursive: true });
-  return { written: printed.length, spooled, inFiles: [...seen.values()].reduce((a, b) => a + b, 0), holdings, violations };
+  return {
+    written: printed.length,
+    spooled,
+    inFiles: [...seen.values()].reduce((a, b) => a + b, 0),
+    holdings,
+    violations,
+  };
 }
 
 /** SEQ gaps: in each deliverable and minute, SEQs must run 1, 2, 3, ... with none missing. */
@@ -124,7 +146,9 @@ export function seqGaps(runIds: string[]): string[] {
   const gaps: string[] = [];
   for (const [minute, seqs] of byMinute) {
     seqs.sort((a, b) => a - b);
-    if (seqs.some((s, i) => s !== i + 1)) gaps.push(`${minute}: SEQs ${seqs.join(",")} are not 1..${seqs.length}`);
+    if (seqs.some((s, i) => s !== i + 1)) {
+      gaps.push(`${minute}: SEQs ${seqs.join(",")} are not 1..${seqs.length}`);
+    }
   }
   return gaps;
 }
@@ -190,7 +214,9 @@ export function overlaps(logs: string[]): { holdings: number; violations: string
         created.from = call.at;
         created = undefined;
       }
-      const lockCreate = /^openat\(.*"([^"]*RunRecords\.csv\.lock)", [^)]*O_EXCL.*\) = \d+/.exec(call.text);
+      const lockCreate = /^openat\(.*"([^"]*RunRecords\.csv\.lock)", [^)]*O_EXCL.*\) = \d+/.exec(
+        call.text,
+      );
       if (lockCreate) {
         held = created = {
           writer,
@@ -203,15 +229,19 @@ export function overlaps(logs: string[]): { holdings: number; violations: string
         holdings.push(held);
         continue;
       }
-      if (held && /^unlink(at)?\(.*RunRecords\.csv\.lock"/.test(call.text) && call.text.includes(held.lock)) {
+      if (
+        held && /^unlink(at)?\(.*RunRecords\.csv\.lock"/.test(call.text) &&
+        call.text.includes(held.lock)
+      ) {
         held.to = call.at;
         held.lines.push(`${call.tid} ${call.at} ${call.text}`);
         held = undefined;
         continue;
       }
       if (/^write\(\d+<[^>]*\/RunRecords\.csv>/.test(call.text)) {
-        if (!held || call.at < held.from) violations.push(`writer ${writer} wrote outside its lock at ${call.at}`);
-        else held.writes.push([call.at, call.at + call.took]);
+        if (!held || call.at < held.from) {
+          violations.push(`writer ${writer} wrote outside its lock at ${call.at}`);
+        } else held.writes.push([call.at, call.at + call.took]);
       }
     }
   });
@@ -228,7 +258,9 @@ export function overlaps(logs: string[]): { holdings: number; violations: string
       }
     }
     for (const h of spans) {
-      for (const [start] of h.writes) if (start > h.to) violations.push(`writer ${h.writer} wrote after its release`);
+      for (const [start] of h.writes) {
+        if (start > h.to) violations.push(`writer ${h.writer} wrote after its release`);
+      }
     }
   }
   return { holdings: holdings.length, violations };

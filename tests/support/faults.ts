@@ -114,7 +114,9 @@ function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
     try {
       return await runCli(args);
     } finally {
-      for (const [k, value] of saved) value === undefined ? Deno.env.delete(k) : Deno.env.set(k, value);
+      for (const [k, value] of saved) {
+        value === undefined ? Deno.env.delete(k) : Deno.env.set(k, value);
+      }
     }
   });
 }
@@ -220,7 +222,9 @@ export async function sitesOf(path: PathName): Promise<Site[]> {
   const log = join(p.caseDir, "trace.log");
   const child = straced(p, log, ["-e", `trace=${SYSCALLS.join(",")}`]);
   const out = await child.output();
-  if (!out.success) throw new Error(`${path}: the traced run failed: ${decoder.decode(out.stderr)}`);
+  if (!out.success) {
+    throw new Error(`${path}: the traced run failed: ${decoder.decode(out.stderr)}`);
+  }
   const counts = new Map<string, number>();
   const sites: Site[] = [];
   for (const line of parseTrace(await Deno.readTextFile(log))) {
@@ -266,7 +270,12 @@ export async function runCase(path: PathName, site: Site, fault: Fault): Promise
     : fault === "kill-after"
     ? `delay_exit=60000000:${when}`
     : `error=${fault}:${when}`;
-  const child = straced(p, log, ["-e", `trace=${site.syscall}`, "-e", `inject=${site.syscall}:${inject}`]);
+  const child = straced(p, log, [
+    "-e",
+    `trace=${site.syscall}`,
+    "-e",
+    `inject=${site.syscall}:${inject}`,
+  ]);
   const out = fault === "kill-after"
     ? await killWhenLogged(child, log, /^(\d+) .*\(DELAYED\)$/m)
     : await child.output();
@@ -345,7 +354,9 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
     v.push(`the next emit was not written (lock not free?): ${check.stderr.trim()}`);
   }
   const verify = await cli(["verify", p.del], p.env);
-  if (verify.code !== 0) v.push(`verify: exit ${verify.code}: ${(verify.stdout + verify.stderr).trim()}`);
+  if (verify.code !== 0) {
+    v.push(`verify: exit ${verify.code}: ${(verify.stdout + verify.stderr).trim()}`);
+  }
   if (tornBefore && !/torn/i.test(verify.stdout + verify.stderr)) {
     v.push("a torn tail was not reported by verify");
   }
@@ -366,12 +377,18 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   }
   if (unreadable > 0) v.push(`${unreadable} line(s) neither a record nor a torn tail`);
   for (const [id, n] of ids) if (n > 1) v.push(`RunID ${id} ${n} times`);
-  for (const id of reported) if (ids.get(id) !== 1) v.push(`reported ${id} is in the file ${ids.get(id) ?? 0} times`);
+  for (const id of reported) {
+    if (ids.get(id) !== 1) v.push(`reported ${id} is in the file ${ids.get(id) ?? 0} times`);
+  }
   const once = ["BEFORE", "CHECK", ...p.spooled];
   // A run that ended by itself, or that had a pending run to reap, is in the file once.
   if (p.agent && (!run.killed || p.args[0] === "finish")) once.push(p.agent);
-  for (const a of once) if (agents.get(a) !== 1) v.push(`${a}: ${agents.get(a) ?? 0} records, not 1`);
-  if (p.agent && (agents.get(p.agent) ?? 0) > 1) v.push(`${p.agent}: ${agents.get(p.agent)} records`);
+  for (const a of once) {
+    if (agents.get(a) !== 1) v.push(`${a}: ${agents.get(a) ?? 0} records, not 1`);
+  }
+  if (p.agent && (agents.get(p.agent) ?? 0) > 1) {
+    v.push(`${p.agent}: ${agents.get(p.agent)} records`);
+  }
   const spoolLeft = [join(p.del, SPOOL_FOLDER), join(p.env.TMPDIR, `runrec-spool-${Deno.uid()}`)]
     .flatMap((d) => listNames(d).filter((n) => n.includes(".json") && !n.endsWith(".tmp")));
   if (spoolLeft.length > 0) v.push(`left in the spool: ${spoolLeft.join(", ")}`);
@@ -430,7 +447,11 @@ export async function runShortWrite(path: PathName, room: number): Promise<CaseR
       stderr,
     });
     await Deno.remove(tmp, { recursive: true });
-    const site = { syscall: "write", nth: 0, file: `project/.../${RECORD_FILE} (${room} bytes fit)` };
+    const site = {
+      syscall: "write",
+      nth: 0,
+      file: `project/.../${RECORD_FILE} (${room} bytes fit)`,
+    };
     return { path, fault: "short-write", site, landed, violations };
   } finally {
     await mount(["umount", caseDir]);
@@ -552,7 +573,10 @@ export async function randomKill(
     for (let i = 3; i <= 8; i++) {
       const agent = `SPOOLED${i}`;
       await exclusive(() => {
-        spoolRecord(p.del, newSpoolEntry(file, sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent }), "x"));
+        spoolRecord(
+          p.del,
+          newSpoolEntry(file, sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent }), "x"),
+        );
         return Promise.resolve();
       });
       p.spooled.push(agent);
@@ -588,5 +612,11 @@ export async function randomKill(
   });
   await Deno.remove(p.caseDir, { recursive: true }).catch(() => {});
   const site = { syscall: "kill", nth: Math.round(delay), file: replay ? "during replay" : "emit" };
-  return { path: replay ? "replay" : "emit", fault: "kill-before", site, landed: out.signal === "SIGKILL", violations };
+  return {
+    path: replay ? "replay" : "emit",
+    fault: "kill-before",
+    site,
+    landed: out.signal === "SIGKILL",
+    violations,
+  };
 }
