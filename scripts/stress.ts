@@ -78,12 +78,16 @@ for (const path of PATHS) {
 const killRandom = seededRandom("stress kills");
 let kills = 0;
 let killsLanded = 0;
-for (let i = 0; i < 200; i++) {
-  const result = await randomKill(i % 2 === 1, killRandom, i % 2 === 1 ? 30 : 400);
-  kills++;
-  if (result.landed) killsLanded++;
-  if (result.violations.length > 0) broken.push(describe(result));
-}
+let kill = 0;
+await Promise.all(Array.from({ length: parallel }, async () => {
+  while (kill < 200) {
+    const replay = kill++ % 2 === 1;
+    const result = await randomKill(replay, killRandom, replay ? 30 : 400);
+    kills++;
+    if (result.landed) killsLanded++;
+    if (result.violations.length > 0) broken.push(describe(result));
+  }
+}));
 
 // 4. Contention: 16 x 100 into one deliverable (traced: the overlap detector) and into 16.
 const shared = await contend({ writers: 16, perWriter: 100, shared: true, traced: true });
