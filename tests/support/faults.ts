@@ -249,10 +249,14 @@ async function killWhenLogged(child: Deno.ChildProcess, log: string, pattern: Re
     const text = await Deno.readTextFile(log).catch(() => "");
     const m = pattern.exec(text);
     if (m) {
+      const pid = Number(m[1]);
       try {
-        Deno.kill(Number(m[1]), "SIGKILL");
+        Deno.kill(pid, "SIGKILL");
         child.kill("SIGKILL");
       } catch { /* it ended by itself */ }
+      // The follow-up must not see the killed process as alive (it is reaped by init now).
+      const end = Date.now() + 10_000;
+      while (Date.now() < end && exists(`/proc/${pid}`)) await new Promise((r) => setTimeout(r, 5));
       break;
     }
     await new Promise((r) => setTimeout(r, 5)); // polled: strace writes the line, then stalls
@@ -399,6 +403,15 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
 async function endsTorn(file: string): Promise<boolean> {
   const bytes = await Deno.readFile(file).catch(() => new Uint8Array([10]));
   return bytes.length > 0 && bytes[bytes.length - 1] !== 10;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function listNames(dir: string): string[] {
