@@ -53,10 +53,10 @@ Deno.test("contention: the overlap detector finds two holders of one lock, and a
   );
 });
 
-/** The state letter of a process (`T` stopped, `t` stopped by its tracer), from /proc. */
-function processState(pid: number): string {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  return stat.slice(stat.lastIndexOf(")") + 2)[0];
+/** The state letter of a process (`T` stopped, `t` stopped by its tracer), from `ps`. */
+async function processState(pid: number): Promise<string> {
+  const out = await new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)] }).output();
+  return new TextDecoder().decode(out.stdout).trim()[0] ?? "";
 }
 
 Deno.test("lease: a writer stopped past its lease while holding the lock is not taken over; resumed, it writes once, bytes not interleaved", async () => {
@@ -89,7 +89,7 @@ Deno.test("lease: a writer stopped past its lease while holding the lock is not 
   }).spawn();
   const lock = `${file}.lock`;
   let pid = 0;
-  while (pid === 0 || !"Tt".includes(processState(pid))) {
+  while (pid === 0 || !"Tt".includes(await processState(pid) || "?")) {
     await new Promise((r) => setTimeout(r, 10)); // polled: the stop is the event
     try {
       pid = JSON.parse(Deno.readTextFileSync(lock)).pid;

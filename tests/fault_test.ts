@@ -4,7 +4,12 @@
  * CLI as a real process under `strace` fault injection, a real tmpfs for
  * short writes, real `kill -9`s; see tests/support/faults.ts.
  */
-import { assert, assertEquals } from "./assert.ts";
+import { join } from "node:path";
+import { newSpoolEntry, spoolRecord } from "../src/spool.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 import {
   type CaseResult,
@@ -60,4 +65,29 @@ Deno.test("faults: emits killed with kill -9 at random times, half of them durin
   const results: CaseResult[] = [];
   for (let i = 0; i < 6; i++) results.push(await randomKill(i % 2 === 1, random, i % 2 ? 30 : 600));
   report(results);
+});
+
+Deno.test("spool (defect): a torn line holding a replay's marker does not count as its record written", async () => {
+  const { del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  const tmp = await tempDir();
+  const first = await runCliProcess(["emit", del, "--agent", "BEFORE", "--status", "SUCCESS"]);
+  assertEquals(first.code, 0, first.stderr);
+  const entry = newSpoolEntry(
+    file,
+    sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "TORN" }),
+    "x",
+  );
+  spoolRecord(del, entry);
+  // What a replay's write cut short after its Notes leaves: the marker, and no checksum.
+  const torn =
+    `v1.0,RUN-DEL-01-02-20260222-1015-009,DEL-01-02,TORN,TYPE_2,2026-02-22T10:15:00.000Z,` +
+    `PT0S,SUCCESS,,TBD,,,TBD,TBD,,replayed from spool entry ${entry.id} (spooled x),{},`;
+  await Deno.writeTextFile(file, torn, { append: true });
+  const flush = await runCliProcess(["flush", del], undefined, { TMPDIR: tmp });
+  assertEquals(flush.code, 0, flush.stderr);
+  assertMatch(flush.stdout, /replayed into DEL-01-02/);
+  const text = await Deno.readTextFile(file);
+  const whole = text.split("\n").filter((l) => l.includes(",TORN,") && !l.startsWith(torn));
+  assertEquals(whole.length, 1, text);
 });

@@ -17,6 +17,7 @@
 import { join } from "node:path";
 import { ENTRY_POINT, FULL_FLAGS } from "../../src/cli/permissions.ts";
 import { emitRecord } from "../../src/hook.ts";
+import { pidAlive } from "../../src/lock.ts";
 import { readRecords } from "../../src/reader.ts";
 import { startRun } from "../../src/run.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../../src/spool.ts";
@@ -256,7 +257,7 @@ async function killWhenLogged(child: Deno.ChildProcess, log: string, pattern: Re
       } catch { /* it ended by itself */ }
       // The follow-up must not see the killed process as alive (it is reaped by init now).
       const end = Date.now() + 10_000;
-      while (Date.now() < end && exists(`/proc/${pid}`)) await new Promise((r) => setTimeout(r, 5));
+      while (Date.now() < end && pidAlive(pid)) await new Promise((r) => setTimeout(r, 5));
       break;
     }
     await new Promise((r) => setTimeout(r, 5)); // polled: strace writes the line, then stalls
@@ -403,15 +404,6 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
 async function endsTorn(file: string): Promise<boolean> {
   const bytes = await Deno.readFile(file).catch(() => new Uint8Array([10]));
   return bytes.length > 0 && bytes[bytes.length - 1] !== 10;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function listNames(dir: string): string[] {
