@@ -91,3 +91,14 @@ Deno.test("spool (defect): a torn line holding a replay's marker does not count 
   const whole = text.split("\n").filter((l) => l.includes(",TORN,") && !l.startsWith(torn));
   assertEquals(whole.length, 1, text);
 });
+
+Deno.test("exec (defect): a pending run that cannot be saved (a full disk) does not stop the command; its record is written and says so", async () => {
+  const { del } = await makeProject();
+  // A file where the pending folder belongs: its mkdir fails, as on a full or failing disk.
+  await Deno.mkdir(join(del, ".runrec"));
+  await Deno.writeTextFile(join(del, ".runrec", "pending"), "");
+  const out = await runCliProcess(["exec", del, "--agent", "EXEC", "--", "true"]);
+  assertEquals(out.code, 0, out.stderr);
+  const text = await Deno.readTextFile(join(del, RECORD_FILE));
+  assertMatch(text, /,EXEC,.*pending run not saved \(/);
+});
