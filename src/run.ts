@@ -49,7 +49,9 @@ export interface StartRunOptions {
   /**
    * Allow a deliverable folder that does not exist yet (a run that creates
    * it, such as PREPARATION's) when its parent does. Such a run is kept in
-   * memory, not in the folder, until it is finished. Default `false`.
+   * memory, not in the folder, until it is finished; so is a run whose
+   * pending file cannot be saved (a full disk), noted in its record. Only for
+   * callers that finish the run themselves (exec, withRun). Default `false`.
    */
   mayCreate?: boolean;
   /** Read governed inputs outside the project too (`--allow-outside`). */
@@ -109,7 +111,15 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     start,
   };
   if (!exists) return { delDir: dir, run };
-  return { delDir: dir, run, token: savePendingRun(dir, run) };
+  try {
+    return { delDir: dir, run, token: savePendingRun(dir, run) };
+  } catch (e) {
+    // exec and withRun finish the run themselves: a full or failing disk must not stop it.
+    if (!options.mayCreate) throw e;
+    const why = (e as Error).message.split("\n")[0].replaceAll(`${dir}/`, "");
+    run.start.notes.push(`pending run not saved (${why}): reap could not have recorded a crash`);
+    return { delDir: dir, run };
+  }
 }
 
 /** What is known about a run when it ends. */

@@ -9,7 +9,7 @@
  * @module
  */
 import { basename, dirname, resolve } from "./path.ts";
-import { decodeRecord, encodeRecord } from "./codec.ts";
+import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { acquireLock, type ContentionReport, type HeldLock } from "./lock.ts";
@@ -82,7 +82,10 @@ export interface RecordWriter {
   readonly path: string;
   /** Appends one validated record (see {@linkcode appendRecord}). */
   append(draft: RecordDraft): AppendResult;
-  /** Whether any line of the file holds `text` (a full read: for replays, which are rare). */
+  /**
+   * Whether a whole record of the file (not a torn line) holds `text` (a full
+   * read: for replays, which are rare).
+   */
   contains(text: string): boolean;
 }
 
@@ -444,11 +447,15 @@ function scanLines(path: string, from: number, visit: (head: string) => void): v
   }
 }
 
-/** Whether the file's bytes hold the UTF-8 of `text` (which must not span a line). */
+/**
+ * Whether a whole record of the file holds the UTF-8 of `text` (which must
+ * not span a line): a line that ends in `\n` and whose checksum matches. A
+ * torn line holding `text` does not count: its record was not written.
+ */
 function fileContains(path: string, text: string): boolean {
   const needle = encoder.encode(text);
-  let found = false;
   let carry = new Uint8Array(0);
+  let consumed = 0; // file offset of the window's first byte
   let handle: Deno.FsFile;
   try {
     handle = Deno.openSync(path, { read: true });
@@ -458,24 +465,63 @@ function fileContains(path: string, text: string): boolean {
   }
   try {
     const buffer = new Uint8Array(CHUNK);
-    while (!found) {
+    while (true) {
       const n = handle.readSync(buffer);
-      if (n === null) break;
+      if (n === null) return false;
       const window = new Uint8Array(carry.length + n);
       window.set(carry);
       window.set(buffer.subarray(0, n), carry.length);
-      found = indexOfBytes(window, needle) >= 0;
-      carry = window.slice(Math.max(0, window.length - needle.length + 1));
+      for (
+        let at = indexOfBytes(window, needle, 0);
+        at >= 0;
+        at = indexOfBytes(window, needle, at + 1)
+      ) {
+        if (isWholeRecordAt(path, consumed + at)) return true;
+      }
+      const keep = Math.min(window.length, needle.length - 1);
+      consumed += window.length - keep;
+      carry = window.slice(window.length - keep);
     }
   } finally {
     handle.close();
   }
-  return found;
 }
 
-function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
-  if (needle.length === 0) return 0;
-  for (let i = haystack.indexOf(needle[0]); i >= 0; i = haystack.indexOf(needle[0], i + 1)) {
+/** Whether the line holding byte `offset` ends in `\n` and carries a matching checksum. */
+function isWholeRecordAt(path: string, offset: number): boolean {
+  const handle = Deno.openSync(path, { read: true });
+  try {
+    let start = offset;
+    while (start > 0) {
+      const from = Math.max(0, start - CHUNK);
+      const nl = readAt(handle, from, start - from).lastIndexOf(NEWLINE);
+      if (nl >= 0) {
+        start = from + nl + 1;
+        break;
+      }
+      start = from;
+    }
+    const size = handle.statSync().size;
+    let end = offset;
+    while (true) {
+      if (end >= size) return false; // no newline: a torn tail
+      const nl = readAt(handle, end, Math.min(CHUNK, size - end)).indexOf(NEWLINE);
+      if (nl >= 0) {
+        end += nl;
+        break;
+      }
+      end += CHUNK;
+    }
+    const line = new TextDecoder().decode(readAt(handle, start, end - start)).replace(/\r$/, "");
+    return checksumMatches(line.replace(/^\0+|\0+$/g, ""));
+  } finally {
+    handle.close();
+  }
+}
+
+function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number): number {
+  if (needle.length === 0) return from;
+  for (let i = haystack.indexOf(needle[0], from); i >= 0; i = haystack.indexOf(needle[0], i + 1)) {
     if (i + needle.length > haystack.length) return -1;
     let j = 1;
     while (j < needle.length && haystack[i + j] === needle[j]) j++;
