@@ -513,9 +513,17 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
     entry.attempts++;
     entry.error = message(e);
     const back = claimed.replace(/\.claim-[^/\\]*$/, "");
+    // Give the entry back as it was first, then record the attempt beside it and rename it
+    // over: a full disk can fail the update, never empty the entry.
     try {
-      Deno.writeTextFileSync(claimed, JSON.stringify(entry, null, 1) + "\n");
       Deno.renameSync(claimed, back);
+      const updated = `${back}.${Deno.pid}.tmp`;
+      try {
+        Deno.writeTextFileSync(updated, JSON.stringify(entry, null, 1) + "\n");
+        Deno.renameSync(updated, back);
+      } catch {
+        Deno.remove(updated).catch(() => {});
+      }
     } catch { /* left claimed: taken back once this process is gone */ }
     const loud = entry.attempts >= ESCALATE_AFTER ? "STUCK: " : "";
     report.failures.push(
