@@ -10,10 +10,9 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { runCli } from "./cli.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { Io } from "../src/cli/command.ts";
-import { main } from "../src/cli/main.ts";
 import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { HEADER } from "../src/schema.ts";
 import { sampleDraft, tempDir } from "./fixtures.ts";
@@ -31,16 +30,8 @@ interface Captured {
 }
 
 async function cli(args: string[]): Promise<Captured> {
-  let out = "";
-  let err = "";
-  const io: Io = {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTerminal: false,
-    color: false,
-  };
-  const code = await main(args, io);
-  return { code, out, err };
+  const { code, stdout, stderr } = await runCli(args);
+  return { code, out: stdout, err: stderr };
 }
 
 async function cliProcess(
