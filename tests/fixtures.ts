@@ -95,3 +95,27 @@ export async function makeProject(): Promise<{ root: string; del: string }> {
   });
   return { root, del };
 }
+
+/**
+ * Runs git in `cwd` with a fixed identity and no signing (file:// remotes
+ * allowed, for submodules); throws with git's stderr when git fails.
+ */
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const output = await new Deno.Command("git", {
+    args: [
+      ...["-c", "user.name=runrec test", "-c", "user.email=test@runrec.invalid"],
+      ...["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"],
+      ...["-c", "protocol.file.allow=always"],
+      ...args,
+    ],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  if (output.code !== 0) {
+    throw new Error(`git ${args.join(" ")}: ${decoder.decode(output.stderr)}`);
+  }
+  return decoder.decode(output.stdout).trim();
+}

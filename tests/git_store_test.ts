@@ -17,9 +17,8 @@ import { runCli } from "./cli.ts";
 import { join } from "node:path";
 import { recordFileLog } from "../src/history_log.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
-import { sampleDraft, tempDir } from "./fixtures.ts";
+import { git, sampleDraft, tempDir } from "./fixtures.ts";
 
-const decoder = new TextDecoder();
 const ATTRIBUTES = `${RECORD_FILE} merge=union eol=lf\n`;
 const DEL = join("PKG-01_Alpha", "DEL-01-02_Spéc — €");
 
@@ -32,31 +31,6 @@ interface Captured {
 async function cli(args: string[]): Promise<Captured> {
   const { code, stdout, stderr } = await runCli(args);
   return { code, out: stdout, err: stderr };
-}
-
-/** Runs git in `cwd` with a fixed identity; fails the test when git fails. */
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const output = await new Deno.Command("git", {
-    args: [
-      "-c",
-      "user.name=runrec test",
-      "-c",
-      "user.email=test@runrec.invalid",
-      "-c",
-      "init.defaultBranch=main",
-      "-c",
-      "commit.gpgsign=false",
-      "-c",
-      "protocol.file.allow=always",
-      ...args,
-    ],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(output.code, 0, `git ${args.join(" ")}: ${decoder.decode(output.stderr)}`);
-  return decoder.decode(output.stdout).trim();
 }
 
 /** A run of `agent` at `timestamp` whose text holds em dashes, euro signs and umlauts. */

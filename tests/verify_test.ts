@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { HEADER } from "../src/schema.ts";
-import { sampleDraft, tempDir } from "./fixtures.ts";
+import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { verifyHistory, verifyRecordFile } from "../src/verify.ts";
 
@@ -54,29 +54,6 @@ async function cliProcess(
 
 function draft(agent: string, timestamp = new Date().toISOString()): RecordDraft {
   return sampleDraft({ AgentName: agent, RunTimestamp: timestamp });
-}
-
-/** Runs git in `cwd` with a fixed identity; fails the test when git fails. */
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const output = await new Deno.Command("git", {
-    args: [
-      "-c",
-      "user.name=runrec test",
-      "-c",
-      "user.email=test@runrec.invalid",
-      "-c",
-      "init.defaultBranch=main",
-      "-c",
-      "commit.gpgsign=false",
-      ...args,
-    ],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = decoder.decode(output.stderr);
-  assert.equal(output.code, 0, `git ${args.join(" ")}: ${stderr}`);
-  return decoder.decode(output.stdout).trim();
 }
 
 /** Branch `feature` appends a run stamped `featureAt`, then `main` one stamped `mainAt`; each commits. */

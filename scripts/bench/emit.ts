@@ -19,8 +19,11 @@ import {
   runCommand,
 } from "./common.ts";
 
-/** A small deliverable in an execution root that is a git work tree (as in real use). */
-async function makeDeliverable(root: string): Promise<string> {
+/**
+ * A small deliverable in an execution root that is a git work tree (as in real
+ * use); the emit benchmarks of the bundle and of the installed command share it.
+ */
+export async function makeDeliverable(root: string): Promise<string> {
   const delDir = join(root, "PKG-01_Bench", "1_Working", "DEL-01-02_Emit_Bench");
   await Deno.mkdir(delDir, { recursive: true });
   await Deno.mkdir(join(root, "PKG-01_Bench", "0_References"), { recursive: true });

@@ -19,33 +19,7 @@ import {
   runChecked,
   runCommand,
 } from "./common.ts";
-
-/** A deliverable with the files emit reads, in a git work tree. */
-async function makeDeliverable(root: string): Promise<string> {
-  const delDir = join(root, "PKG-01_Bench", "1_Working", "DEL-01-02_Installed_Bench");
-  await Deno.mkdir(delDir, { recursive: true });
-  await Deno.writeTextFile(join(root, "INIT.md"), "# Bench execution root\n");
-  const files: Record<string, string> = {
-    "_CONTEXT.md": "# Deliverable Context\n\n- **Deliverable ID:** DEL-01-02\n",
-    "_STATUS.md": "# Status — DEL-01-02\n\n**Current State:** IN_PROGRESS\n",
-    "_REFERENCES.md": "# References: DEL-01-02\n\n## Applicable References\n- `a.md` — input\n",
-    "a.md": "# Input\n\n" + "Some input text.\n".repeat(100),
-    "b.md": "# Output\n\n" + "Some output text.\n".repeat(100),
-  };
-  for (const [name, text] of Object.entries(files)) {
-    await Deno.writeTextFile(join(delDir, name), text);
-  }
-  const git = (args: string[]) =>
-    runCommand("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.org", ...args], {
-      cwd: root,
-    });
-  try {
-    await git(["init", "-q"]);
-    await git(["add", "-A"]);
-    await git(["commit", "-q", "-m", "bench fixture"]);
-  } catch { /* no git: emit records an empty GitHead, still a fair run */ }
-  return delDir;
-}
+import { makeDeliverable } from "./emit.ts";
 
 const EMIT = ["--agent", "X", "--status", "SUCCESS", "--input", "a.md", "--output", "b.md"];
 

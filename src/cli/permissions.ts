@@ -24,10 +24,9 @@ const COMMON = [
   // The caller's project configuration (a deno.json found from the working folder) must
   // not change runrec: its one package is named by exact version in src/path.ts.
   "--no-config",
-  // V8: `--no-lazy` compiles every function when its module loads, so Deno's code cache
-  // holds all of runrec's bytecode and a run compiles nothing (emit: 3-4 ms less);
-  // `--no-sparkplug` skips baseline code a run as short as emit's hardly reuses (emit:
-  // 1-1.5 ms less). See docs/BENCHMARKS.md.
+  // V8: `--no-lazy` compiles every function when its module loads, so Deno's code cache holds
+  // all of runrec's bytecode and a run compiles nothing; `--no-sparkplug` skips baseline code
+  // that a run as short as emit's hardly reuses. Measured in docs/BENCHMARKS.md.
   "--v8-flags=--no-lazy,--no-sparkplug",
 ];
 
