@@ -7,6 +7,7 @@
  */
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
 import { checksumOf, decodeRecord, splitCells, splitCsvLine } from "./codec.ts";
+import { lifecycleProblems } from "./lifecycle.ts";
 import {
   COLUMNS,
   type FieldProblem,
@@ -27,7 +28,8 @@ export type ProblemCode =
   | "crlf" // the line ends in CR LF
   | "nul" // NUL bytes (a tail zero-filled after power loss)
   | "blank" // an empty line
-  | "no-newline"; // the last record has no final `\n`
+  | "no-newline" // the last record has no final `\n`
+  | "lifecycle"; // a valid record whose states break a lifecycle rule (checkRecordFile only)
 
 /** A problem found on one line. `error`s fail `validate`; `warning`s are reported only. */
 export interface LineProblem {
@@ -197,7 +199,8 @@ function otherVersionOf(
 
 /**
  * Checks every line of a record file, counting the valid records and listing
- * the problems: the same verdicts as {@linkcode readRecords}. Used by
+ * the problems: the same verdicts as {@linkcode readRecords}, plus a warning
+ * for each lifecycle rule a valid record breaks (./lifecycle.ts). Used by
  * `runrec validate`. Files of 8 MiB and more
  * are checked by this thread and worker threads together (one per further
  * core, up to 3, unless `options.workers` says how many); batches still come
@@ -367,15 +370,21 @@ function classifyBlock(block: LineBlock, sink: LineSink): void {
   if (!terminated) classifyLine(bytes.subarray(start), lineNumber, false, sink);
 }
 
-/** Checks one block of lines: what a worker of `./check_pool.ts` runs for each block. */
+/**
+ * Checks one block of lines: what a worker of `./check_pool.ts` runs for each
+ * block. A valid record is checked against the lifecycle rules too (warnings).
+ */
 function checkBlock(block: LineBlock): CheckBatch {
   const batch: CheckBatch = { records: 0, problems: [] };
   classifyBlock(block, {
     problem: (p) => batch.problems.push(p),
     record(line, text) {
       const result = recordOf(line, text);
-      if ("record" in result) batch.records++;
-      else batch.problems.push(result);
+      if (!("record" in result)) return batch.problems.push(result);
+      batch.records++;
+      for (const { field, message } of lifecycleProblems(result.record)) {
+        batch.problems.push(problem(line, "warning", "lifecycle", message, field));
+      }
     },
   });
   return batch;

@@ -51,6 +51,7 @@ const CODE_TO_CHECK: Record<LineProblem["code"], IntegrityCheck> = {
   nul: "format",
   blank: "format",
   "no-newline": "format",
+  lifecycle: "record", // checkRecordFile's alone: readRecords never yields it
 };
 
 /**

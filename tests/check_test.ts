@@ -28,7 +28,7 @@ function bodyOf(record: RunRecord): string {
   return line.slice(0, line.lastIndexOf(","));
 }
 
-Deno.test("check: checkRecordFile and readRecords agree line by line", async () => {
+Deno.test("check: checkRecordFile and readRecords agree line by line; check adds lifecycle warnings", async () => {
   const good = (i: number) =>
     encodeRecord(
       sampleRecord({ RunID: `RUN-DEL-01-02-20260222-1015-${String(i).padStart(3, "0")}` }),
@@ -46,6 +46,11 @@ Deno.test("check: checkRecordFile and readRecords agree line by line", async () 
     good(5),
     signed(bodyOf(sampleRecord({ RunStatus: "DONE" }))), // the same invalid cell again
     good(6),
+    encodeRecord(sampleRecord({
+      RunID: "RUN-DEL-01-02-20260222-1015-007",
+      StatusBefore: "ISSUED",
+      StatusAfter: "ISSUED",
+    })), // valid, but SUCCESS from a terminal state
   ];
   const dir = await tempDir();
   const file = join(dir, "RunRecords.csv");
@@ -63,8 +68,12 @@ Deno.test("check: checkRecordFile and readRecords agree line by line", async () 
     checkProblems.push(...batch.problems);
   }
   assertEquals(checkCount, readCount);
-  assertEquals(checkProblems, readProblems);
-  assertEquals(readCount, 4);
+  assertEquals(checkProblems.filter((p) => p.code !== "lifecycle"), readProblems);
+  assertEquals(
+    checkProblems.filter((p) => p.code === "lifecycle").map((p) => `${p.line}:${p.severity}`),
+    ["13:warning"],
+  );
+  assertEquals(readCount, 5);
   const codes = readProblems.map((p) => `${p.line}:${p.code}:${p.field}`);
   assertEquals(codes, [
     "3:invalid:RunStatus",
@@ -75,7 +84,7 @@ Deno.test("check: checkRecordFile and readRecords agree line by line", async () 
     "8:torn:",
     "9:crlf:",
     "11:invalid:RunStatus",
-    "13:nul:",
+    "14:nul:",
   ]);
   assert(readProblems[2].message.includes("bad escape"), readProblems[2].message);
   await Deno.remove(dir, { recursive: true });
@@ -110,7 +119,9 @@ Deno.test("check: with worker threads, the same batches in the same order as wit
     if (i % 97 === 0) lines.push(line.replace("SUCCESS", "SUCCESZ")); // corrupt
     else if (i % 211 === 0) lines.push(signed(bodyOf({ ...record, RunStatus: "DONE" }))); // invalid
     else if (i % 401 === 0) lines.push(line + "\r"); // CRLF
-    else lines.push(line);
+    else if (i % 307 === 0) {
+      lines.push(encodeRecord({ ...record, StatusBefore: "ISSUED", StatusAfter: "ISSUED" })); // lifecycle
+    } else lines.push(line);
   }
   const dir = await tempDir();
   const file = join(dir, "RunRecords.csv");
@@ -129,6 +140,7 @@ Deno.test("check: with worker threads, the same batches in the same order as wit
   const expected = (n: number) => Math.floor(3999 / n);
   assertEquals(alone.problems.filter((p) => p.code === "corrupt").length, expected(97));
   assert(alone.problems.filter((p) => p.code === "invalid").length > 0);
+  assert(alone.problems.filter((p) => p.code === "lifecycle").length > 0);
   assertEquals(alone.problems.at(-1)?.code, "torn");
   // Problems come in line order.
   const order = alone.problems.map((p) => p.line);

@@ -22,7 +22,14 @@ export const BENCH_DELIVERABLE = "DEL-01-02";
 
 const AGENTS = ["4_DOCUMENTS", "DEPENDENCIES", "5_CHECK", "PREPARATION", "3_SEMANTIC"];
 const STATUSES = ["SUCCESS", "SUCCESS", "SUCCESS", "PARTIAL", "FAILED", "SKIPPED"];
-const STATES = ["INITIALIZED", "SEMANTIC_READY", "IN_PROGRESS", "CHECKING", "ISSUED"];
+/** State changes the lifecycle allows (./src/lifecycle.ts): the records break no rule. */
+const TRANSITIONS = [
+  ["INITIALIZED", "SEMANTIC_READY"],
+  ["SEMANTIC_READY", "IN_PROGRESS"],
+  ["IN_PROGRESS", "CHECKING"],
+  ["CHECKING", "ISSUED"],
+  ["CHECKING", "IN_PROGRESS"],
+];
 const INPUTS = [
   "_CONTEXT.md",
   "_STATUS.md",
@@ -81,8 +88,9 @@ export function benchDraft(variant: number, timestampMs: number): RecordDraft {
     InputContextSHA: inputContextSha(sorted),
     InputFiles: inputFiles,
     OutputFiles: outputFiles,
-    StatusBefore: STATES[v % STATES.length],
-    StatusAfter: STATES[(v + 1) % STATES.length],
+    StatusBefore: TRANSITIONS[v % TRANSITIONS.length][0],
+    // A skipped run changes nothing.
+    StatusAfter: TRANSITIONS[v % TRANSITIONS.length][status === "SKIPPED" ? 0 : 1],
     ErrorSummary: status === "FAILED" || status === "PARTIAL"
       ? `Agent stopped: missing input, see log (code ${v})`
       : "",

@@ -29,7 +29,7 @@ const PYTHON_CSV = "import csv,sys; n=sum(1 for _ in csv.reader(open(sys.argv[1]
 const RSS_LIMIT = 150e6;
 const FLAT_LIMIT = 1.2;
 
-/** One timed `runrec validate` run, checked: every record valid, none missing. */
+/** One timed `runrec validate` run, checked: every record valid, none missing, no warning. */
 async function validateOnce(
   ctx: Context,
   file: string,
@@ -44,14 +44,18 @@ async function validateOnce(
     "--json",
   ];
   const r = await runWithRss(ctx.deno, args, ctx.tmp, { stdout: "piped" });
-  let summary: { records?: number; errors?: number; ok?: boolean } = {};
+  let summary: { records?: number; errors?: number; warnings?: number } = {};
   try {
     summary = JSON.parse(r.stdout);
   } catch { /* reported below */ }
-  if (r.code !== 0 || summary.records !== count || summary.errors !== 0) {
+  if (
+    r.code !== 0 || summary.records !== count || summary.errors !== 0 || summary.warnings !== 0
+  ) {
     throw new Error(
       `runrec validate exited ${r.code} with records=${summary.records} errors=${summary.errors}` +
-        ` (expected ${count}, 0): ${plain(r.stderr || r.stdout).trim().slice(0, 300)}`,
+        ` warnings=${summary.warnings} (expected ${count}, 0, 0): ${
+          plain(r.stderr || r.stdout).trim().slice(0, 300)
+        }`,
     );
   }
   return { ms: r.ms, peakRss: r.peakRss, cpuMs: r.cpuMs };

@@ -4,16 +4,7 @@
  *
  * @module
  */
-import { lifecycleProblems } from "../lifecycle.ts";
-import { splitCells } from "../codec.ts";
 import { checkRecordFile } from "../reader.ts";
-import {
-  COLUMNS,
-  LIFECYCLE_STATES,
-  LINE_LIMIT_BYTES,
-  RUN_STATUSES,
-  SCHEMA_VERSION,
-} from "../schema.ts";
 import { resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
@@ -31,7 +22,7 @@ Every problem is printed as "path:line: field message"; warnings (torn
 records from interrupted writes, CR LF, NUL bytes, blank lines, no final
 newline, and records that break a lifecycle rule: SUCCESS from ISSUED or
 RETIRED, SKIPPED with a changed state, a state change the lifecycle does not
-allow, listed after the others) say "warning:" and do not fail. Then one
+allow) say "warning:" and do not fail. Then one
 summary line per file.
 Files are streamed: memory stays flat whatever their size.
 
@@ -177,11 +168,6 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
             sink.problem(file.path, problem);
           }
         }
-        // A second pass, after the line checks: memory stays flat however many there are.
-        for await (const warning of lifecycleWarnings(file.path)) {
-          counts.warnings++;
-          sink.problem(file.path, warning);
-        }
       } catch (e) {
         unreadable = (e as Error).message.split("\n")[0];
         total.unreadable++;
@@ -206,70 +192,6 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (total.unreadable > 0) return EXIT.usage;
   return total.errors > 0 ? EXIT.check : EXIT.ok;
 }
-
-/**
- * The lifecycle rules the records of a file break, as warnings, in line order.
- * A pass of its own that reads only RunStatus, StatusBefore and StatusAfter
- * (decoding and checksumming every record again doubled the time of
- * `validate`); lines whose three values are not all valid are the line
- * check's to report, not this pass's.
- */
-async function* lifecycleWarnings(path: string) {
-  using file = await Deno.open(path);
-  const decoder = new TextDecoder();
-  let line = 0;
-  // The current line's pieces; a line over the limit is dropped (the line check names it).
-  let pieces: string[] = [];
-  let length = 0;
-  let overlong = false;
-  const endLine = function* () {
-    line++;
-    const text = pieces.join("");
-    const skip = overlong;
-    pieces = [];
-    length = 0;
-    overlong = false;
-    if (!skip) yield* lineWarnings(text, line);
-  };
-  for await (const chunk of file.readable) {
-    const text = decoder.decode(chunk, { stream: true });
-    for (let start = 0;;) {
-      const newline = text.indexOf("\n", start);
-      if (!overlong) {
-        const piece = text.slice(start, newline < 0 ? undefined : newline);
-        length += piece.length;
-        if (length > LINE_LIMIT_BYTES) [overlong, pieces] = [true, []];
-        else pieces.push(piece);
-      }
-      if (newline < 0) break;
-      yield* endLine();
-      start = newline + 1;
-    }
-  }
-  pieces.push(decoder.decode());
-  if (pieces.join("") !== "" || overlong) yield* endLine();
-}
-
-function* lineWarnings(text: string, line: number) {
-  if (!text.startsWith(`${SCHEMA_VERSION},RUN-`)) return;
-  let cells: string[];
-  try {
-    cells = splitCells(text.endsWith("\r") ? text.slice(0, -1) : text);
-  } catch {
-    return;
-  }
-  const [RunStatus, StatusBefore, StatusAfter] = [STATUS, BEFORE, AFTER].map((i) => cells[i]);
-  const valid = (RUN_STATUSES as readonly string[]).includes(RunStatus) &&
-    [StatusBefore, StatusAfter].every((s) => (LIFECYCLE_STATES as readonly string[]).includes(s));
-  if (!valid) return;
-  for (const p of lifecycleProblems({ RunStatus, StatusBefore, StatusAfter })) {
-    yield { line, severity: "warning" as const, code: "lifecycle", ...p };
-  }
-}
-
-const [STATUS, BEFORE, AFTER] = ["RunStatus", "StatusBefore", "StatusAfter"].map((name) =>
-  COLUMNS.indexOf(name as (typeof COLUMNS)[number])
-);
 
 /**
  * The `validate` command.
