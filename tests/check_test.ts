@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { checksumOf, encodeRecord } from "../src/codec.ts";
-import { checkInWorkers, startWorker } from "../src/check_pool.ts";
+import { checkInWorkers } from "../src/check_pool.ts";
 import {
   checkJob,
   checkRecordFile,
@@ -168,25 +168,26 @@ Deno.test("check: a worker that cannot start is not used; one that fails on a jo
   }
   const expected = checkJob(blocks);
   assertEquals(expected.problems.length, Math.floor(1499 / 101));
-  const script = (code: string) => `data:application/javascript,${encodeURIComponent(code)}`;
   async function* stream() {
     for (const block of blocks) yield { ...block, bytes: block.bytes.slice() };
   }
 
-  // startWorker resolves once the worker has loaded or failed to: an event, not a timer.
-  assertEquals(await startWorker(script("throw new Error('cannot start');")), undefined);
-  const failing = await startWorker(
-    script("self.onmessage = () => { throw new Error('fails on its job'); }; postMessage(null);"),
-  );
-  assert(failing !== undefined, "a worker that loads is started");
-  let error: Error | undefined;
-  try {
-    for await (const _ of checkInWorkers(stream(), [failing], checkJob)) { /* drain */ }
-  } catch (e) {
-    error = e as Error;
-  }
-  failing.terminate();
-  assertMatch(error?.message ?? "", /record check worker failed: .*fails on its job/);
+  // In a child process: Deno prints each uncaught worker error, handled or not.
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", join(import.meta.dirname!, "fixtures/failing_workers.ts")],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(child.stderr);
+  assertEquals(child.code, 0, stderr);
+  assertEquals(JSON.parse(new TextDecoder().decode(child.stdout)), {
+    unloadableStarted: false,
+    failingStarted: true,
+    checkError: "record check worker failed: Uncaught Error: fails on its job",
+  });
+  // Both failures happened in their workers, as Deno reports them.
+  assertMatch(stderr, /Uncaught \(in worker ""\).*cannot start/);
+  assertMatch(stderr, /Uncaught \(in worker ""\) Error: fails on its job/);
 
   // Without workers this thread checks everything, with the same result.
   const batches = [];
