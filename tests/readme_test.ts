@@ -1,7 +1,8 @@
 /**
- * Runs README's examples as written and checks the output README shows.
+ * Runs the examples of README and docs/TUTORIAL.md as written and checks the
+ * output they show.
  *
- * Conventions (README names the placeholders for its readers too):
+ * Conventions (both files name the placeholders for their readers too):
  *
  * - An HTML comment `<!-- runnable -->` before a fenced block marks it as an
  *   example to run on a fresh copy of `examples/`, starting in the copy's
@@ -30,17 +31,22 @@ import { ROOT, tempDir } from "./fixtures.ts";
 /** The placeholder for text that differs on every run. */
 const ANY = "…";
 
-/** One command of a `console` block, with the output README shows for it. */
+/** The documents whose examples run, from the repository root. */
+const DOCUMENTS = ["README.md", "docs/TUTORIAL.md"];
+
+/** One command of a `console` block, with the output its document shows for it. */
 interface Command {
-  /** README line of the command's first line. */
-  line: number;
+  /** Where the command's first line is: `FILE line N`. */
+  where: string;
   text: string;
   exitCode: number;
   expected: string[];
 }
 
-/** One runnable fenced block of README. */
+/** One runnable fenced block of a document. */
 interface Example {
+  /** The document. */
+  file: string;
   line: number;
   language: string;
   continues: boolean;
@@ -50,7 +56,7 @@ interface Example {
 }
 
 /** The runnable blocks of a Markdown text, in order. */
-export function runnableExamples(markdown: string): Example[] {
+export function runnableExamples(markdown: string, file: string): Example[] {
   const lines = markdown.split("\n");
   const examples: Example[] = [];
   const fenceAt = (from: number): { at: number; language: string } | undefined => {
@@ -61,19 +67,20 @@ export function runnableExamples(markdown: string): Example[] {
   };
   const blockBody = (open: number): { body: string[]; close: number } => {
     const close = lines.findIndex((l, i) => i > open && l.startsWith("```"));
-    assert(close > open, `README line ${open + 1}: unterminated code block`);
+    assert(close > open, `${file} line ${open + 1}: unterminated code block`);
     return { body: lines.slice(open + 1, close), close };
   };
   lines.forEach((text, i) => {
     const marker = /^<!-- runnable(: continue)? -->$/.exec(text.trim());
     if (!marker) return;
     const fence = fenceAt(i + 1);
-    assert(fence, `README line ${i + 1}: a runnable marker must precede a code block`);
+    assert(fence, `${file} line ${i + 1}: a runnable marker must precede a code block`);
     const { body, close } = blockBody(fence.at);
     let output: string[] = [];
     const next = fenceAt(close + 1);
     if (fence.language === "ts" && next?.language === "text") output = blockBody(next.at).body;
     examples.push({
+      file,
       line: fence.at + 1,
       language: fence.language,
       continues: marker[1] !== undefined,
@@ -89,14 +96,14 @@ export function consoleCommands(example: Example): Command[] {
   const commands: Command[] = [];
   let continued = false;
   example.body.forEach((text, i) => {
-    const line = example.line + 1 + i;
+    const where = `${example.file} line ${example.line + 1 + i}`;
     const current = commands.at(-1);
     if (continued && current) {
       current.text += `\n${text}`;
     } else if (text.startsWith("$ ")) {
-      commands.push({ line, text: text.slice(2), exitCode: 0, expected: [] });
+      commands.push({ where, text: text.slice(2), exitCode: 0, expected: [] });
     } else {
-      assert(current, `README line ${line}: output before the first command`);
+      assert(current, `${where}: output before the first command`);
       if (text.trim() !== "" && text.trim() !== ANY) current.expected.push(text);
     }
     continued = text.endsWith("\\");
@@ -204,7 +211,7 @@ async function runSession(
   });
 }
 
-/** Fails naming each command whose exit code or output differs from README. */
+/** Fails naming each command whose exit code or output differs from its document. */
 function checkCommands(commands: Command[], results: { output: string[]; code: number }[]) {
   const failures: string[] = [];
   commands.forEach((command, i) => {
@@ -212,8 +219,8 @@ function checkCommands(commands: Command[], results: { output: string[]; code: n
     const missing = missingLines(command.expected, output);
     if (code !== command.exitCode || missing.length > 0) {
       failures.push(
-        `README line ${command.line}: $ ${command.text}\n` +
-          `  exit ${code}, README expects ${command.exitCode}\n` +
+        `${command.where}: $ ${command.text}\n` +
+          `  exit ${code}, expected ${command.exitCode}\n` +
           missing.map((l) => `  missing: ${l}\n`).join("") +
           output.map((l) => `  output:  ${l}\n`).join(""),
       );
@@ -221,19 +228,9 @@ function checkCommands(commands: Command[], results: { output: string[]; code: n
   });
   assert(
     failures.length === 0,
-    `README examples differ from what they print:\n${failures.join("")}`,
+    `examples differ from what they print:\n${failures.join("")}`,
   );
 }
-
-const README = await Deno.readTextFile(join(ROOT, "README.md"));
-const EXAMPLES = runnableExamples(README);
-
-Deno.test("README: every console and ts example is marked runnable", () => {
-  const fences = [...README.matchAll(/^```(console|ts)$/gm)].length;
-  assert(EXAMPLES.length >= 4, `README has only ${EXAMPLES.length} runnable examples`);
-  assert(fences === EXAMPLES.length, `${fences - EXAMPLES.length} example(s) not marked runnable`);
-  assert(!EXAMPLES[0].continues, "the first runnable example cannot continue another");
-});
 
 Deno.test("README: the placeholder matches any text, and only where it stands", () => {
   assert(lineMatches("RUN-DEL-01-02-…-001", "RUN-DEL-01-02-20261201-1622-001"));
@@ -242,45 +239,64 @@ Deno.test("README: the placeholder matches any text, and only where it stands", 
   assert(!lineMatches("a.b", "axb"), "a dot is literal");
 });
 
-// One test per session: a runnable block and the `continue` blocks after it.
-const sessions: Example[][] = [];
-for (const example of EXAMPLES) {
-  if (example.continues) sessions.at(-1)?.push(example);
-  else sessions.push([example]);
+for (const file of DOCUMENTS) {
+  const markdown = await Deno.readTextFile(join(ROOT, file));
+  const examples = runnableExamples(markdown, file);
+
+  Deno.test(`${file}: every console and ts example is marked runnable`, () => {
+    const fences = [...markdown.matchAll(/^```(console|ts)$/gm)].length;
+    assert(examples.length >= 2, `${file} has only ${examples.length} runnable examples`);
+    assert(
+      fences === examples.length,
+      `${fences - examples.length} example(s) not marked runnable`,
+    );
+    assert(!examples[0].continues, "the first runnable example cannot continue another");
+  });
+
+  // One test per session: a runnable block and the `continue` blocks after it.
+  const sessions: Example[][] = [];
+  for (const example of examples) {
+    if (example.continues) sessions.at(-1)?.push(example);
+    else sessions.push([example]);
+  }
+  for (const session of sessions) {
+    Deno.test(`${file}: the example at line ${session[0].line} prints what it shows`, () =>
+      runExample(session));
+  }
 }
 
-for (const session of sessions) {
+/** Runs one session on a fresh copy of `examples/` and checks every command's output. */
+async function runExample(session: Example[]): Promise<void> {
   const first = session[0];
-  Deno.test(`README: the example at line ${first.line} prints what README shows`, async () => {
-    const { dir, copy, env } = await freshCopy();
-    try {
-      if (first.language === "ts") {
-        assert(session.length === 1, `README line ${first.line}: a ts example cannot continue`);
-        const mod = pathToFileURL(join(ROOT, "mod.ts")).href;
-        const source = first.body.join("\n").replaceAll('"jsr:@runrec/runrec"', `"${mod}"`);
-        const file = join(copy, "readme_example.ts");
-        await Deno.writeTextFile(file, source);
-        const deno = Deno.execPath();
-        const command: Command = {
-          line: first.line,
-          text: `'${deno}' run --no-config --no-prompt --allow-read --allow-write --allow-env ` +
-            `--allow-sys --allow-run --deny-net readme_example.ts`,
-          exitCode: 0,
-          expected: first.output.filter((l) => l.trim() !== "" && l.trim() !== ANY),
-        };
-        checkCommands([command], await runSession([command], copy, env));
-      } else {
-        for (const example of session) {
-          assert(
-            example.language === "console",
-            `README line ${example.line}: not a console block`,
-          );
-        }
-        const commands = session.flatMap(consoleCommands);
-        checkCommands(commands, await runSession(commands, copy, env));
+  const { dir, copy, env } = await freshCopy();
+  try {
+    if (first.language === "ts") {
+      const where = `${first.file} line ${first.line}`;
+      assert(session.length === 1, `${where}: a ts example cannot continue`);
+      const mod = pathToFileURL(join(ROOT, "mod.ts")).href;
+      const source = first.body.join("\n").replaceAll('"jsr:@runrec/runrec"', `"${mod}"`);
+      const file = join(copy, "readme_example.ts");
+      await Deno.writeTextFile(file, source);
+      const deno = Deno.execPath();
+      const command: Command = {
+        where,
+        text: `'${deno}' run --no-config --no-prompt --allow-read --allow-write --allow-env ` +
+          `--allow-sys --allow-run --deny-net readme_example.ts`,
+        exitCode: 0,
+        expected: first.output.filter((l) => l.trim() !== "" && l.trim() !== ANY),
+      };
+      checkCommands([command], await runSession([command], copy, env));
+    } else {
+      for (const example of session) {
+        assert(
+          example.language === "console",
+          `${example.file} line ${example.line}: not a console block`,
+        );
       }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+      const commands = session.flatMap(consoleCommands);
+      checkCommands(commands, await runSession(commands, copy, env));
     }
-  });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
