@@ -31,13 +31,18 @@ export interface CheckJob<B extends Block = Block> {
   blocks: B[];
 }
 
-/** What a worker answers: the job's sequence number and its batch. */
+/** What a worker answers: the job's sequence number, its batch, and the blocks' buffers back. */
 export interface CheckAnswer<Batch = unknown> {
   /** The job's sequence number. */
   id: number;
   /** The job's batch. */
   batch: Batch;
+  /** The job's block buffers, transferred back for the reader to fill again. */
+  buffers: ArrayBuffer[];
 }
+
+/** Size of the buffers the reader copies blocks into and reuses: most blocks fit one. */
+const SPARE_BYTES = 64 << 10;
 
 /**
  * Starts a worker and waits until it says it is ready (its first message,
@@ -127,11 +132,26 @@ export async function* checkInWorkers<B extends Block, Batch>(
 ): AsyncGenerator<Batch> {
   const queued = workers.map(() => 0);
   const answer = new Map<number, (batch: Batch) => void>();
+  // Buffers come back with each answer and are filled again: memory stays a few buffers
+  // per job in flight, not a trail of copies waiting for the garbage collector.
+  const spare: ArrayBuffer[] = [];
+  const reuse = (buffers: ArrayBuffer[]) => {
+    for (const buffer of buffers) if (buffer.byteLength === SPARE_BYTES) spare.push(buffer);
+  };
+  const copyOf = (bytes: Uint8Array): Uint8Array => {
+    const buffer = bytes.length <= SPARE_BYTES
+      ? spare.pop() ?? new ArrayBuffer(SPARE_BYTES)
+      : new ArrayBuffer(bytes.length);
+    const copy = new Uint8Array(buffer, 0, bytes.length);
+    copy.set(bytes);
+    return copy;
+  };
   let failure: Error | undefined;
   const rejects = new Set<(error: Error) => void>();
   workers.forEach((worker, w) => {
     worker.onmessage = ({ data }: MessageEvent<CheckAnswer<Batch>>) => {
       queued[w]--;
+      reuse(data.buffers);
       answer.get(data.id)?.(data.batch);
       answer.delete(data.id);
     };
@@ -160,7 +180,10 @@ export async function* checkInWorkers<B extends Block, Batch>(
       if (queued[i] >= JOBS_PER_WORKER) continue;
       if (w < 0 || queued[i] < queued[w]) w = i;
     }
-    if (w < 0 || failure) return held.push({ batch: checkHere(job) });
+    if (w < 0 || failure) {
+      held.push({ batch: checkHere(job) });
+      return reuse(job.map((b) => b.bytes.buffer as ArrayBuffer));
+    }
     const id = nextId++;
     const place: Held<Batch> = {};
     place.answered = new Promise<void>((resolve, reject) => {
@@ -183,7 +206,7 @@ export async function* checkInWorkers<B extends Block, Batch>(
     let job: B[] = [];
     for await (const block of blocks) {
       // A copy: the reader reuses its buffer, and the copy's memory moves to the worker.
-      job.push({ ...block, bytes: block.bytes.slice() });
+      job.push({ ...block, bytes: copyOf(block.bytes) });
       if (job.length < BLOCKS_PER_JOB) continue;
       dispatch(job);
       job = [];
