@@ -1,7 +1,8 @@
 /**
  * A worker of `./check_pool.ts`: says it is ready (`null`), then checks the
  * jobs of whole-line blocks the reader sends, with the reader's own rules,
- * and answers each with its batch, handing the blocks' buffers back. Started by the pool; not imported.
+ * and answers each with its batch, handing the blocks' buffers back. Started
+ * by the pool; not imported.
  *
  * @module
  */

@@ -22,8 +22,7 @@ Every problem is printed as "path:line: field message"; warnings (torn
 records from interrupted writes, CR LF, NUL bytes, blank lines, no final
 newline, and records that break a lifecycle rule: SUCCESS from ISSUED or
 RETIRED, SKIPPED with a changed state, a state change the lifecycle does not
-allow) say "warning:" and do not fail. Then one
-summary line per file.
+allow) say "warning:" and do not fail. Then one summary line per file.
 Files are streamed: memory stays flat whatever their size.
 
 Options:
