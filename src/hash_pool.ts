@@ -34,6 +34,9 @@ export interface HashAnswer {
   results: (string | HashFailure)[];
 }
 
+/** Most paths in one job: enough to make a message cheap, few enough to keep every worker busy. */
+const BATCH_PATHS = 64;
+
 /** A job sent to a worker and not answered yet. */
 interface Sent {
   worker: number;
@@ -159,13 +162,31 @@ export function startFileHasher(
     });
   };
 
-  const hash: HashFilesFn = async (paths) => {
-    const fresh = [...new Set(paths)].filter((p) => !cache.has(p));
-    if (fresh.length > 0) {
-      const job = hashFresh(fresh);
-      fresh.forEach((path, i) => cache.set(path, job.then((results) => results[i])));
-      job.then(() => done(fresh.length), () => {});
+  // Paths asked for since the last job was sent: sent together once every
+  // caller waits (or the batch is full), since each message costs the sender
+  // about as much as hashing a small file.
+  let batch: string[] = [];
+  let batchJob: PromiseWithResolvers<(string | Error)[]> | undefined;
+  const send = () => {
+    if (batchJob === undefined) return;
+    const [paths, job] = [batch, batchJob];
+    [batch, batchJob] = [[], undefined];
+    hashFresh(paths).then(job.resolve);
+    job.promise.then(() => done(paths.length), () => {});
+  };
+  const enqueue = (path: string): Promise<string | Error> => {
+    if (batchJob === undefined) {
+      batchJob = Promise.withResolvers();
+      setTimeout(send, 0);
     }
+    const i = batch.push(path) - 1;
+    const result = batchJob.promise.then((results) => results[i]);
+    if (batch.length >= BATCH_PATHS) send();
+    return result;
+  };
+
+  const hash: HashFilesFn = async (paths) => {
+    for (const path of paths) if (!cache.has(path)) cache.set(path, enqueue(path));
     const results = new Map<string, string | Error>();
     for (const path of paths) results.set(path, await cache.get(path)!);
     return results;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "./path.ts";
+import { basename, dirname, isNormalAbsolute, join } from "./path.ts";
 import { readFolderFile } from "./deliverable.ts";
 
 /** The look-ups; each answer is what the `Deno` call would return or throw. */
@@ -48,11 +48,6 @@ export const directLookups: Lookups = {
   hostFile: (path) => attempt(() => readFolderFile(path)),
 };
 
-/** Whether `path` is absolute and has no `.`, `..` or empty segment: it can be built up by name. */
-function isPlain(path: string): boolean {
-  return path.startsWith("/") && !/\/\.{0,2}(?:\/|$)/.test(path.slice(path === "/" ? 1 : 0));
-}
-
 /**
  * Look-ups answered once each for the life of the returned object (one
  * command): a path is `lstat`ed once, and that one answer also gives its
@@ -87,14 +82,16 @@ export function memoLookups(): Lookups {
   const realPath = (path: string): string | Error => {
     let real = reals.get(path);
     if (real !== undefined) return real;
-    const parent = dirname(path);
-    const link = isPlain(path) && parent !== path ? lstat(path) : undefined;
+    const cut = path.lastIndexOf("/");
+    const link = cut > 0 && isNormalAbsolute(path) ? lstat(path) : undefined;
     if (link === undefined || link instanceof Error || link.isSymlink) {
-      // A link, a root, a path with `..`, or nothing there: the system says.
+      // A link, a root's child, a path with `..`, or nothing there: the system says.
       real = directLookups.realPath(path);
     } else {
-      const realParent = realPath(parent);
-      real = realParent instanceof Error ? realParent : join(realParent, basename(path));
+      const parent = realPath(path.slice(0, cut));
+      real = parent instanceof Error
+        ? parent
+        : `${parent === "/" ? "" : parent}/${path.slice(cut + 1)}`;
     }
     reals.set(path, real);
     return real;

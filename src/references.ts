@@ -21,7 +21,7 @@
  */
 import { markdownLines } from "./deliverable.ts";
 import { directLookups, type Lookups } from "./lookups.ts";
-import { dirname, isAbsolute, join, resolve } from "./path.ts";
+import { dirname, isAbsolute, isNormalAbsolute, join, resolve } from "./path.ts";
 
 /** One bullet of `_REFERENCES.md` that names something. */
 export interface Reference {
@@ -182,22 +182,26 @@ function homeFolder(): string | undefined {
  */
 function onDisk(base: string, target: string, lookups: Lookups): string | undefined {
   let path = base;
-  for (const segment of target.split(/[\\/]/)) {
+  const segments = target.split(/[\\/]/);
+  for (const segment of segments) {
     if (segment === "" || segment === ".") continue;
     if (segment === "..") {
       const real = lookups.realPath(path);
       if (real instanceof Error) return undefined; // a missing folder has no parent on disk
       path = dirname(real);
     } else {
-      path = join(path, segment);
+      // A normal path and a name make a normal path: no need to normalise it (join would).
+      const joined = `${path === "/" ? "" : path}/${segment}`;
+      path = isNormalAbsolute(joined) ? joined : join(path, segment);
     }
   }
   const real = lookups.realPath(path);
   if (real instanceof Error) return undefined;
+  // Without `..` the path walked is the lexical path: nothing to compare.
+  if (!segments.includes("..")) return path;
   const lexical = resolve(base, target);
-  // Without `..` the lexical path is the path walked: nothing to compare.
-  if (lexical === path || lookups.realPath(lexical) === real) return lexical;
-  return path; // the lexical path names something else, or nothing: the link mattered
+  // The lexical path names something else, or nothing: the link mattered.
+  return lookups.realPath(lexical) === real ? lexical : path;
 }
 
 /** The root folder of an absolute path: `/`, or a drive such as `C:\\`. */

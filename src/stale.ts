@@ -137,11 +137,11 @@ export function isSuccessOrPartial(record: RunRecord): boolean {
 const WORKERS_FROM = 16;
 
 /**
- * Folders checked at once: enough to keep the hashing threads busy while this
- * one walks and reads, few enough that open record files stay far below the
- * usual limit of 1,024 descriptors.
+ * Folders checked at once: enough that this thread always has a folder to
+ * work on while the others wait for their hashes, few enough that open record
+ * files stay far below the usual limit of 1,024 descriptors.
  */
-const FOLDERS_AT_ONCE = 32;
+const FOLDERS_AT_ONCE = 128;
 
 /** `fn` of each item, at most `limit` running at once; results in the items' order. */
 async function mapConcurrently<T, R>(
