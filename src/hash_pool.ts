@@ -53,6 +53,8 @@ export interface FileHasher {
   hash: HashFilesFn;
   /** Files hashed so far (each counted once). */
   readonly hashed: number;
+  /** Settles once the workers have loaded: until then, files are hashed in this thread. */
+  readonly loaded: Promise<void>;
   /** Ends the workers. */
   close(): void;
 }
@@ -78,8 +80,8 @@ export function errorFrom(failure: HashFailure): Error {
 /**
  * A hasher that hashes each path once, in `workers` worker threads (default:
  * one per core, up to 4), or in this thread when `workers` is 0 or no worker
- * loads. The workers start at once, in the background: the first
- * {@linkcode FileHasher.hash} waits for them. `onHashed` is told the number
+ * loads. The workers start at once, in the background; until they have
+ * loaded, this thread hashes. Paths asked for are sent in batches. `onHashed` is told the number
  * of files hashed each time a job ends (for a progress bar).
  *
  * @example
@@ -118,10 +120,9 @@ export function startFileHasher(
     options.onHashed?.(hashed);
   };
 
-  const setUp = async (): Promise<Worker[]> => {
-    if (workers) return workers;
-    workers = await ready;
-    workers.forEach((worker, w) => {
+  // Until the workers have loaded (a few hundred ms), this thread hashes: waiting would idle it.
+  const loaded = ready.then((started) => {
+    started.forEach((worker, w) => {
       queued[w] = 0;
       worker.onmessage = ({ data }: MessageEvent<HashAnswer>) => {
         queued[w] -= data.results.length;
@@ -140,8 +141,8 @@ export function startFileHasher(
         }
       };
     });
-    return workers;
-  };
+    workers = started;
+  });
 
   const hashHere = async (paths: string[]): Promise<(string | Error)[]> => {
     const results = await hashFiles(paths);
@@ -149,9 +150,9 @@ export function startFileHasher(
   };
 
   /** Hashes fresh paths: in the least busy worker, else here. */
-  const hashFresh = async (paths: string[]): Promise<(string | Error)[]> => {
-    const pool = await setUp();
-    if (pool.length === 0 || failed) return hashHere(paths);
+  const hashFresh = (paths: string[]): Promise<(string | Error)[]> => {
+    const pool = workers;
+    if (pool === undefined || pool.length === 0 || failed) return hashHere(paths);
     let w = 0;
     for (let i = 1; i < pool.length; i++) if (queued[i] < queued[w]) w = i;
     const id = nextId++;
@@ -197,6 +198,7 @@ export function startFileHasher(
     get hashed() {
       return hashed;
     },
+    loaded,
     close() {
       ready.then((started) => started.forEach((worker) => worker.terminate()));
     },

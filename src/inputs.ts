@@ -248,13 +248,13 @@ export async function governedInputs(
       return;
     }
     if (keptOut(path, label)) return;
-    const info = lookups.stat(path);
-    if (info instanceof Error) {
-      unhashed.set(path, `${label}: ${reason(info)}`);
+    const kind = lookups.stat(path);
+    if (kind instanceof Error) {
+      unhashed.set(path, `${label}: ${reason(kind)}`);
       return;
     }
-    if (info.isFile) return want(path, label);
-    if (!info.isDirectory) {
+    if (kind === "file") return want(path, label);
+    if (kind !== "folder") {
       // A FIFO, socket or device has no content to pin, and opening a FIFO waits for a writer.
       unhashed.set(path, `${label}: not a regular file`);
       return;

@@ -12,15 +12,18 @@
 import { basename, dirname, isNormalAbsolute, join } from "./path.ts";
 import { readFolderFile } from "./deliverable.ts";
 
-/** The look-ups; each answer is what the `Deno` call would return or throw. */
+/** What a path names: `symlink` only from {@linkcode Lookups.lstat}. */
+export type PathKind = "file" | "folder" | "symlink" | "other";
+
+/** The look-ups; each answer is what the `Deno` call would tell, or the error it throws. */
 export interface Lookups {
-  /** `Deno.lstatSync(path)`, or the error it throws. */
-  lstat(path: string): Deno.FileInfo | Error;
-  /** `Deno.statSync(path)`, or the error it throws. */
-  stat(path: string): Deno.FileInfo | Error;
-  /** `Deno.realPathSync(path)` of an absolute path, or the error it throws. */
+  /** What `Deno.lstatSync(path)` says the path is. */
+  lstat(path: string): PathKind | Error;
+  /** What `Deno.statSync(path)` says the path is, links followed. */
+  stat(path: string): Exclude<PathKind, "symlink"> | Error;
+  /** `Deno.realPathSync(path)` of an absolute path. */
   realPath(path: string): string | Error;
-  /** `readFolderFile(path)`: the text of a small host file, `undefined`, or the error. */
+  /** `readFolderFile(path)`: the text of a small host file, or `undefined`. */
   hostFile(path: string): string | undefined | Error;
 }
 
@@ -32,28 +35,41 @@ function attempt<T>(fn: () => T): T | Error {
   }
 }
 
+function kindOf(info: Deno.FileInfo | Deno.DirEntry): PathKind {
+  return info.isSymlink ? "symlink" : info.isFile ? "file" : info.isDirectory ? "folder" : "other";
+}
+
 /**
  * Look-ups that ask the system every time.
  *
  * @example
  * ```ts
  * import { directLookups } from "./lookups.ts";
- * directLookups.stat("/") instanceof Error; // false
+ * directLookups.stat("/"); // "folder"
  * ```
  */
 export const directLookups: Lookups = {
-  lstat: (path) => attempt(() => Deno.lstatSync(path)),
-  stat: (path) => attempt(() => Deno.statSync(path)),
+  lstat: (path) => attempt(() => kindOf(Deno.lstatSync(path))),
+  stat: (path) => attempt(() => kindOf(Deno.statSync(path)) as Exclude<PathKind, "symlink">),
   realPath: (path) => attempt(() => Deno.realPathSync(path)),
   hostFile: (path) => attempt(() => readFolderFile(path)),
 };
 
+/** {@linkcode Lookups} that also take a folder's listing to answer for its entries. */
+export interface MemoLookups extends Lookups {
+  /**
+   * Lists `dir` (absolute) once: what it holds is then known without a look-up
+   * per name, and what it does not hold is known missing. Unlistable: ignored.
+   */
+  list(dir: string): void;
+}
+
 /**
  * Look-ups answered once each for the life of the returned object (one
- * command): a path is `lstat`ed once, and that one answer also gives its
- * `stat` (unless it is a symbolic link) and its real path (its parent's real
- * path and its name, unless it is a link). Use a fresh one per command: it
- * never notices a change on disk.
+ * command): a path is `lstat`ed once (or read from its folder's listing), and
+ * that one answer also gives its `stat` (unless it is a symbolic link) and
+ * its real path (its parent's real path and its name, unless it is a link).
+ * Use a fresh one per command: it never notices a change on disk.
  *
  * @example
  * ```ts
@@ -62,29 +78,49 @@ export const directLookups: Lookups = {
  * lookups.realPath("/") === "/"; // true
  * ```
  */
-export function memoLookups(): Lookups {
-  const lstats = new Map<string, Deno.FileInfo | Error>();
-  const stats = new Map<string, Deno.FileInfo | Error>();
+export function memoLookups(): MemoLookups {
+  const lstats = new Map<string, PathKind | Error>();
+  const stats = new Map<string, Exclude<PathKind, "symlink"> | Error>();
   const reals = new Map<string, string | Error>();
   const texts = new Map<string, string | undefined | Error>();
+  const listed = new Set<string>();
+  const list = (dir: string) => {
+    if (listed.has(dir) || !isNormalAbsolute(dir)) return;
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      return;
+    }
+    listed.add(dir);
+    const prefix = dir === "/" ? "" : dir;
+    for (const entry of entries) lstats.set(`${prefix}/${entry.name}`, kindOf(entry));
+  };
   const lstat = (path: string) => {
-    let info = lstats.get(path);
-    if (info === undefined) lstats.set(path, info = directLookups.lstat(path));
-    return info;
+    let kind = lstats.get(path);
+    if (kind === undefined) {
+      const cut = path.lastIndexOf("/");
+      // Not in its folder's listing: not there (`.` and `..` are never listed: asked).
+      kind = listed.has(path.slice(0, cut) || "/") && isNormalAbsolute(path)
+        ? new Deno.errors.NotFound(`No such file or directory: ${path}`)
+        : directLookups.lstat(path);
+      lstats.set(path, kind);
+    }
+    return kind;
   };
   const stat = (path: string) => {
     const link = lstat(path);
-    if (!(link instanceof Error) && !link.isSymlink) return link;
-    let info = stats.get(path);
-    if (info === undefined) stats.set(path, info = directLookups.stat(path));
-    return info;
+    if (!(link instanceof Error) && link !== "symlink") return link;
+    let kind = stats.get(path);
+    if (kind === undefined) stats.set(path, kind = directLookups.stat(path));
+    return kind;
   };
   const realPath = (path: string): string | Error => {
     let real = reals.get(path);
     if (real !== undefined) return real;
     const cut = path.lastIndexOf("/");
     const link = cut > 0 && isNormalAbsolute(path) ? lstat(path) : undefined;
-    if (link === undefined || link instanceof Error || link.isSymlink) {
+    if (link === undefined || link instanceof Error || link === "symlink") {
       // A link, a root's child, a path with `..`, or nothing there: the system says.
       real = directLookups.realPath(path);
     } else {
@@ -100,7 +136,7 @@ export function memoLookups(): Lookups {
     if (!texts.has(path)) texts.set(path, directLookups.hostFile(path));
     return texts.get(path);
   };
-  return { lstat, stat, realPath, hostFile };
+  return { lstat, stat, realPath, hostFile, list };
 }
 
 /**

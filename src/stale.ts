@@ -18,7 +18,7 @@ import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./depe
 import { InputError } from "./errors.ts";
 import { startFileHasher } from "./hash_pool.ts";
 import { governedInputs, type ProjectBounds, projectBounds } from "./inputs.ts";
-import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
+import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { readRecordBatches } from "./reader.ts";
 import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
@@ -235,7 +235,7 @@ async function readFolderRecords(dir: string, lookups: Lookups): Promise<FolderR
   const info = lookups.stat(path);
   if (info instanceof Deno.errors.NotFound) return result;
   if (info instanceof Error) throw info;
-  if (!info.isFile) {
+  if (info !== "file") {
     throw new InputError(`${path}: not a regular file (a folder, FIFO or device)`);
   }
   try {
@@ -281,11 +281,11 @@ function missingOrUnreadable(
 ): { change: ChangeKind; reason: string } {
   const link = lookups.lstat(absPath);
   if (link instanceof Error) return { change: "removed", reason: "deleted" };
-  const info = lookups.stat(absPath);
-  if (!(info instanceof Error)) {
-    if (info.isDirectory) return { change: "unreadable", reason: "is a folder" };
-    if (!info.isFile) return { change: "unreadable", reason: "not a regular file" };
-  } else if (link.isSymlink) {
+  const kind = lookups.stat(absPath);
+  if (!(kind instanceof Error)) {
+    if (kind === "folder") return { change: "unreadable", reason: "is a folder" };
+    if (kind !== "file") return { change: "unreadable", reason: "not a regular file" };
+  } else if (link === "symlink") {
     return { change: "unreadable", reason: "dangling symbolic link" };
   }
   const message = error?.message.split("\n")[0];
@@ -294,8 +294,7 @@ function missingOrUnreadable(
 
 /** Whether `absPath` is a regular file now (a FIFO must never be opened: it would block). */
 function isRegularFile(absPath: string, lookups: Lookups): boolean {
-  const info = lookups.stat(absPath);
-  return !(info instanceof Error) && info.isFile;
+  return lookups.stat(absPath) === "file";
 }
 
 /** Which later run wrote a path with a given content hash: path → hash → "RUN-… (AGENT)". */
@@ -433,7 +432,7 @@ interface FolderPlaces {
  * The git and execution roots and project of deliverable folders, each
  * ancestor looked at once: the deliverables of a package share every ancestor.
  */
-function rootFinder(lookups: Lookups): (dir: string) => FolderPlaces {
+function rootFinder(lookups: MemoLookups): (dir: string) => FolderPlaces {
   const byParent = new Map<string, { gitRoot?: string; executionRoot?: string }>();
   const rootsOf = (dir: string) => {
     const parent = dirname(dir);
@@ -474,9 +473,11 @@ async function checkFolder(
   options: StaleOptions,
   hash: Hash,
   roots: (dir: string) => FolderPlaces,
-  lookups: Lookups,
+  lookups: MemoLookups,
 ): Promise<StaleCheck[]> {
   const dir = resolve(folder);
+  // Most of what the checks look up is in the folder: one listing answers for all of it.
+  lookups.list(dir);
   const { records, unreadableLines } = await readFolderRecords(folder, lookups);
   let id: string;
   try {

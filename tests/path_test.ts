@@ -10,7 +10,7 @@ import * as pathe from "npm:pathe@2.0.3";
 import fc from "fast-check";
 import { isNormalAbsolute, relative, resolve } from "../src/path.ts";
 import { directLookups, memoLookups } from "../src/lookups.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assertEquals } from "./assert.ts";
 import { seeded } from "./seed.ts";
 import { tempDir } from "./fixtures.ts";
 
@@ -38,32 +38,39 @@ Deno.test("path: resolve and relative agree with pathe, normal paths or not", ()
   );
 });
 
-Deno.test("lookups: memoised real paths are the system's, through links and for missing paths", async () => {
+Deno.test("lookups: memoised answers are the system's, through links, listed folders and missing paths", async () => {
   const dir = Deno.realPathSync(await tempDir());
   await Deno.mkdir(`${dir}/real/sub`, { recursive: true });
   await Deno.writeTextFile(`${dir}/real/sub/f.md`, "x");
   await Deno.symlink(`${dir}/real`, `${dir}/link`);
   await Deno.symlink(`${dir}/real/sub/f.md`, `${dir}/real/file-link`);
-  const memo = memoLookups();
-  for (
-    const path of [
-      `${dir}/link/sub/f.md`,
-      `${dir}/real/sub/f.md`,
-      `${dir}/real/file-link`,
-      `${dir}/link/sub`,
-      `${dir}/link/../real/sub`,
-      `${dir}/missing/f.md`,
-      `${dir}/real/sub/f.md/below-a-file`,
-    ]
-  ) {
-    const want = directLookups.realPath(path);
-    const got = memo.realPath(path);
-    if (want instanceof Error) assert(got instanceof Error, path);
+  await Deno.symlink(`${dir}/nowhere`, `${dir}/real/dangling`);
+  const paths = [
+    `${dir}/link/sub/f.md`,
+    `${dir}/real/sub/f.md`,
+    `${dir}/real/file-link`,
+    `${dir}/real/dangling`,
+    `${dir}/real/sub`,
+    `${dir}/real/.`,
+    `${dir}/real/..`,
+    `${dir}/real/sub/..`,
+    `${dir}/link/sub`,
+    `${dir}/link/../real/sub`,
+    `${dir}/real/missing.md`,
+    `${dir}/missing/f.md`,
+    `${dir}/real/sub/f.md/below-a-file`,
+  ];
+  const same = <T>(got: T | Error, want: T | Error, path: string) => {
+    if (want instanceof Error) assertEquals((got as Error).name, want.name, path);
     else assertEquals(got, want, path);
-    const [link, info] = [memo.lstat(path), directLookups.lstat(path)];
-    assertEquals(
-      link instanceof Error ? link.name : link.isSymlink,
-      info instanceof Error ? info.name : info.isSymlink,
-    );
+  };
+  for (const listed of [[], [`${dir}/real`, `${dir}/real/sub`, `${dir}/link`]]) {
+    const memo = memoLookups();
+    for (const folder of listed) memo.list(folder);
+    for (const path of [...paths, ...paths]) {
+      same(memo.realPath(path), directLookups.realPath(path), path);
+      same(memo.lstat(path), directLookups.lstat(path), path);
+      same(memo.stat(path), directLookups.stat(path), path);
+    }
   }
 });

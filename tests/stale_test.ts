@@ -395,6 +395,7 @@ Deno.test("hash pool: each path hashed once across calls, the same hashes as has
   const paths = ["a.txt", "b.txt", "gone.txt", "folder"].map((p) => join(dir, p));
   const hasher = startFileHasher({ workers: 2 });
   try {
+    await hasher.loaded; // the files cross to the workers and back
     const first = await hasher.hash([...paths, paths[0]]);
     const second = await hasher.hash(paths.slice(0, 2));
     assertEquals(hasher.hashed, 4);
