@@ -16,11 +16,11 @@ import {
 } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { InputError } from "./errors.ts";
-import { startFileHasher } from "./hash_pool.ts";
+import { type FileHasher, startFileHasher } from "./hash_pool.ts";
+import type { FolderRecords } from "./folder_records.ts";
 import { governedInputs, type ProjectBounds, projectBounds } from "./inputs.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { readRecordBatches } from "./reader.ts";
 import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { parseInstant } from "./time.ts";
@@ -114,7 +114,10 @@ export interface StaleOptions {
    * invalidated or superseded by an annotation (`runrec annotate`).
    */
   isBaseline?: (record: RunRecord) => boolean;
-  /** Hashing threads: default one per core (up to 4) for 16 deliverables or more, else none. */
+  /**
+   * Hashing threads: default one per core beyond the first (at least one, up
+   * to 3) for 16 deliverables or more, else none.
+   */
   workers?: number;
   /** Told the deliverables checked so far and their number, as checks end. */
   onProgress?: (done: number, total: number) => void;
@@ -223,33 +226,20 @@ export function deliverableFolders(target: string): string[] {
   return sortUtf8(found);
 }
 
-/** The records of one deliverable folder, with their line numbers, and problems counted. */
-interface FolderRecords {
-  records: { line: number; record: RunRecord }[];
-  unreadableLines: number;
-}
-
-async function readFolderRecords(dir: string, lookups: Lookups): Promise<FolderRecords> {
+/** The records of a deliverable folder: none without a record file, read by `read` else. */
+async function readFolderRecords(
+  dir: string,
+  lookups: Lookups,
+  read: (path: string) => Promise<FolderRecords>,
+): Promise<FolderRecords> {
   const path = join(dir, RECORD_FILE);
-  const result: FolderRecords = { records: [], unreadableLines: 0 };
   const info = lookups.stat(path);
-  if (info instanceof Deno.errors.NotFound) return result;
+  if (info instanceof Deno.errors.NotFound) return { records: [], unreadableLines: 0 };
   if (info instanceof Error) throw info;
   if (info !== "file") {
     throw new InputError(`${path}: not a regular file (a folder, FIFO or device)`);
   }
-  try {
-    for await (const batch of readRecordBatches(path)) {
-      for (const event of batch) {
-        if (event.kind === "record") result.records.push(event);
-        else if (event.severity === "error") result.unreadableLines++;
-      }
-    }
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`);
-  }
-  return result;
+  return await read(path);
 }
 
 /** RunTimestamp in ms; a record that fails validation never gets here, so it parses. */
@@ -471,14 +461,15 @@ function statusCounts(records: FolderRecords["records"]): string {
 async function checkFolder(
   folder: string,
   options: StaleOptions,
-  hash: Hash,
+  hasher: FileHasher,
   roots: (dir: string) => FolderPlaces,
   lookups: MemoLookups,
 ): Promise<StaleCheck[]> {
+  const hash = hasher.hash;
   const dir = resolve(folder);
   // Most of what the checks look up is in the folder: one listing answers for all of it.
   lookups.list(dir);
-  const { records, unreadableLines } = await readFolderRecords(folder, lookups);
+  const { records, unreadableLines } = await readFolderRecords(folder, lookups, hasher.records);
   let id: string;
   try {
     id = deliverableId(dir).id;
@@ -612,7 +603,7 @@ export async function checkStaleness(
     let done = 0;
     options.onProgress?.(0, folders.length);
     const perFolder = await mapConcurrently(folders, FOLDERS_AT_ONCE, async (folder) => {
-      const result = await checkFolder(folder, options, hasher.hash, roots, lookups);
+      const result = await checkFolder(folder, options, hasher, roots, lookups);
       options.onProgress?.(++done, folders.length);
       return result;
     });
