@@ -215,9 +215,8 @@ export function startFileHasher(
     for (const path of paths) {
       if (!cache.has(path)) cache.set(path, hashLater(path) as Promise<string | Error>);
     }
-    const results = new Map<string, string | Error>();
-    for (const path of paths) results.set(path, await cache.get(path)!);
-    return results;
+    const results = await Promise.all(paths.map((path) => cache.get(path)!));
+    return new Map(paths.map((path, i) => [path, results[i]]));
   };
 
   const records = async (path: string): Promise<FolderRecords> => {

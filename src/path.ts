@@ -70,15 +70,15 @@ export function resolve(...paths: string[]): string {
  */
 export function relative(from: string, to: string): string {
   if (isNormalAbsolute(from) && isNormalAbsolute(to)) {
-    if (from !== "/" && to.startsWith(from) && to[from.length] === "/") {
-      return to.slice(from.length + 1); // beneath: the tail
-    }
-    // pathe's own steps, less the normalising that a normal path does not need.
-    const fromNames = from === "/" ? [""] : from.split("/");
-    const toNames = to === "/" ? [""] : to.split("/");
-    let common = 0;
-    while (common < fromNames.length && fromNames[common] === toNames[common]) common++;
-    return [...fromNames.slice(common).map(() => ".."), ...toNames.slice(common)].join("/");
+    // pathe's answer without its normalising: the names after the last slash
+    // both share become `..` (from's) and stay (to's).
+    const [f, t] = [from === "/" ? "/" : `${from}/`, to === "/" ? "/" : `${to}/`];
+    let [k, shared] = [0, 0];
+    for (; k < f.length && f[k] === t[k]; k++) if (f[k] === "/") shared = k;
+    const ups: string[] = [];
+    for (let i = shared + 1; i < f.length; i++) if (f[i] === "/") ups.push("..");
+    const rest = t.slice(shared + 1, -1);
+    return ups.length === 0 ? rest : rest === "" ? ups.join("/") : `${ups.join("/")}/${rest}`;
   }
   return pathe.relative(resolve(from), resolve(to));
 }
