@@ -42,6 +42,9 @@ export interface HashAnswer {
 /** Most paths in one job: enough to make a message cheap, few enough to keep every worker busy. */
 const BATCH_PATHS = 64;
 
+/** Paths waiting in a worker from which this thread does the next job itself. */
+const BACKLOG_PATHS = 4 * BATCH_PATHS;
+
 /** A job sent to a worker and not answered yet. */
 interface Sent {
   worker: number;
@@ -175,6 +178,8 @@ export function startFileHasher(
     if (pool === undefined || pool.length === 0 || failed) return runHere(job);
     let w = 0;
     for (let i = 1; i < pool.length; i++) if (queued[i] < queued[w]) w = i;
+    // Every worker has work waiting: this thread takes the job rather than idle later.
+    if (queued[w] >= BACKLOG_PATHS) return runHere(job);
     queued[w] += paths.length;
     return new Promise((resolve) => {
       pending.set(job.id, { worker: w, job, resolve });
