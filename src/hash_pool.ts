@@ -195,8 +195,10 @@ export function startFileHasher(
   const batcher = (kind: HashJob["kind"], onDone?: (n: number) => void) => {
     let batch: string[] = [];
     let job: PromiseWithResolvers<unknown[]> | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const send = () => {
       if (job === undefined) return;
+      clearTimeout(timer);
       const [paths, sent] = [batch, job];
       [batch, job] = [[], undefined];
       run(kind, paths).then(sent.resolve);
@@ -205,7 +207,7 @@ export function startFileHasher(
     return (path: string): Promise<unknown> => {
       if (job === undefined) {
         job = Promise.withResolvers();
-        setTimeout(send, 0);
+        timer = setTimeout(send, 0);
       }
       const i = batch.push(path) - 1;
       const result = job.promise.then((results) => results[i]);
