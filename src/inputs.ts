@@ -11,6 +11,9 @@ import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
 import { findExecutionRoot, findGitRoot, HostFileTooLarge } from "./deliverable.ts";
 import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
+
+// Named by this module's options, so part of the public API with them.
+export type { Lookups, PathKind } from "./lookups.ts";
 import { checkPath, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { walk } from "./walk.ts";
