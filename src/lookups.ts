@@ -59,7 +59,7 @@ export const directLookups: Lookups = {
 export interface MemoLookups extends Lookups {
   /**
    * Lists `dir` (absolute) once: what it holds is then known without a look-up
-   * per name, and what it does not hold is known missing. Unlistable: ignored.
+   * per name. Unlistable: ignored.
    */
   list(dir: string): void;
 }
@@ -83,29 +83,27 @@ export function memoLookups(): MemoLookups {
   const stats = new Map<string, Exclude<PathKind, "symlink"> | Error>();
   const reals = new Map<string, string | Error>();
   const texts = new Map<string, string | undefined | Error>();
-  const listed = new Set<string>();
+  const listed = new Set<string>(); // folders listed (or tried)
   const list = (dir: string) => {
     if (listed.has(dir) || !isNormalAbsolute(dir)) return;
+    listed.add(dir);
     let entries: Deno.DirEntry[];
     try {
       entries = [...Deno.readDirSync(dir)];
     } catch {
-      return;
+      return; // its names are asked one by one
     }
-    listed.add(dir);
     const prefix = dir === "/" ? "" : dir;
-    for (const entry of entries) lstats.set(`${prefix}/${entry.name}`, kindOf(entry));
+    for (const entry of entries) {
+      const path = `${prefix}/${entry.name}`;
+      if (!lstats.has(path)) lstats.set(path, kindOf(entry)); // an answer given stands
+    }
   };
   const lstat = (path: string) => {
     let kind = lstats.get(path);
-    if (kind === undefined) {
-      const cut = path.lastIndexOf("/");
-      // Not in its folder's listing: not there (`.` and `..` are never listed: asked).
-      kind = listed.has(path.slice(0, cut) || "/") && isNormalAbsolute(path)
-        ? new Deno.errors.NotFound(`No such file or directory: ${path}`)
-        : directLookups.lstat(path);
-      lstats.set(path, kind);
-    }
+    // A name not listed is asked all the same: on a case-insensitive file
+    // system (macOS, Windows) `readme.md` names a listed `README.md`.
+    if (kind === undefined) lstats.set(path, kind = directLookups.lstat(path));
     return kind;
   };
   const stat = (path: string) => {
