@@ -201,11 +201,18 @@ export function readFolderFile(path: string): string | undefined {
     throw new Deno.errors.InvalidData("not a regular file: a folder, FIFO or device");
   }
   if (info.size > HOST_FILE_LIMIT) throw new HostFileTooLarge(info.size);
-  // Read no more than the limit, however the file grows meanwhile.
+  // Read no more than the limit, however the file grows meanwhile; a buffer the
+  // size the file had (one byte more, to see it end), grown only if it grew.
   using file = Deno.openSync(path);
-  const buffer = new Uint8Array(HOST_FILE_LIMIT + 1);
+  let buffer = new Uint8Array(info.size + 1);
   let length = 0;
-  while (length < buffer.length) {
+  while (true) {
+    if (length === buffer.length) {
+      if (length > HOST_FILE_LIMIT) break;
+      const grown = new Uint8Array(Math.min(buffer.length * 2, HOST_FILE_LIMIT + 1));
+      grown.set(buffer);
+      buffer = grown;
+    }
     const read = file.readSync(buffer.subarray(length));
     if (read === null) break;
     length += read;

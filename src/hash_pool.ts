@@ -1,17 +1,22 @@
 /**
  * Hashing the files of many deliverables: each file once however many
  * records name it, on worker threads (`./hash_worker.ts`) so that every core
- * hashes while this thread walks folders and reads records.
+ * hashes while this thread walks folders; the workers read the record files
+ * too.
  *
  * @module
  */
+import { InputError } from "./errors.ts";
+import { type FolderRecords, readRecordFiles, type RecordsAnswer } from "./folder_records.ts";
 import { hashFiles } from "./hash.ts";
 import { startWorker } from "./check_pool.ts";
 
-/** What a worker is sent: absolute paths to hash. */
+/** What a worker is sent: files to hash, or record files to read. */
 export interface HashJob {
   /** Sequence number, answered with the results. */
   id: number;
+  /** What to do with each path. */
+  kind: "hash" | "records";
   /** Absolute paths. */
   paths: string[];
 }
@@ -26,19 +31,25 @@ export interface HashFailure {
   code?: string;
 }
 
-/** What a worker answers: per path of the job, in order, its hash or why it failed. */
+/** What a worker answers: per path of the job, in order, its hash or why it failed, or its records. */
 export interface HashAnswer {
   /** The job's sequence number. */
   id: number;
-  /** Lowercase hex SHA-256, or the failure. */
-  results: (string | HashFailure)[];
+  /** Lowercase hex SHA-256 or the failure (`hash`); records or the error (`records`). */
+  results: (string | HashFailure)[] | RecordsAnswer[];
 }
+
+/** Most paths in one job: enough to make a message cheap, few enough to keep every worker busy. */
+const BATCH_PATHS = 64;
+
+/** Paths waiting in a worker from which this thread does the next job itself. */
+const BACKLOG_PATHS = 4 * BATCH_PATHS;
 
 /** A job sent to a worker and not answered yet. */
 interface Sent {
   worker: number;
-  paths: string[];
-  resolve(results: (string | Error)[]): void;
+  job: HashJob;
+  resolve(results: unknown[]): void;
 }
 
 /** Hashes files as {@linkcode hashFiles} does. */
@@ -50,6 +61,14 @@ export interface FileHasher {
   hash: HashFilesFn;
   /** Files hashed so far (each counted once). */
   readonly hashed: number;
+  /**
+   * The records of the record file at `path` (a regular file), read once.
+   *
+   * @throws {InputError} naming the file when it cannot be read.
+   */
+  records(path: string): Promise<FolderRecords>;
+  /** Settles once the workers have loaded: until then, this thread does their work. */
+  readonly loaded: Promise<void>;
   /** Ends the workers. */
   close(): void;
 }
@@ -74,9 +93,10 @@ export function errorFrom(failure: HashFailure): Error {
 
 /**
  * A hasher that hashes each path once, in `workers` worker threads (default:
- * one per core, up to 4), or in this thread when `workers` is 0 or no worker
- * loads. The workers start at once, in the background: the first
- * {@linkcode FileHasher.hash} waits for them. `onHashed` is told the number
+ * one per core beyond the first, which this thread keeps busy, at least one
+ * and up to 3), or in this thread when `workers` is 0 or no worker
+ * loads. The workers start at once, in the background; until they have
+ * loaded, this thread hashes. Paths asked for are sent in batches. `onHashed` is told the number
  * of files hashed each time a job ends (for a progress bar).
  *
  * @example
@@ -96,7 +116,7 @@ export function startFileHasher(
 ): FileHasher {
   const count = typeof Worker !== "function"
     ? 0
-    : options.workers ?? Math.min(navigator.hardwareConcurrency ?? 1, 4);
+    : options.workers ?? Math.min(Math.max((navigator.hardwareConcurrency ?? 1) - 1, 1), 3);
   // From source the worker is a TypeScript module; in the bundle, a .js file beside this chunk.
   const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
   const url = new URL(`./hash_worker.${ext}`, import.meta.url);
@@ -115,16 +135,21 @@ export function startFileHasher(
     options.onHashed?.(hashed);
   };
 
-  const setUp = async (): Promise<Worker[]> => {
-    if (workers) return workers;
-    workers = await ready;
-    workers.forEach((worker, w) => {
+  // Until the workers have loaded (a few hundred ms), this thread works: waiting would idle it.
+  const loaded = ready.then((started) => {
+    started.forEach((worker, w) => {
       queued[w] = 0;
       worker.onmessage = ({ data }: MessageEvent<HashAnswer>) => {
         queued[w] -= data.results.length;
         const sent = pending.get(data.id);
         pending.delete(data.id);
-        sent?.resolve(data.results.map((r) => typeof r === "string" ? r : errorFrom(r)));
+        sent?.resolve(
+          sent.job.kind === "hash"
+            ? (data.results as (string | HashFailure)[]).map((r) =>
+              typeof r === "string" ? r : errorFrom(r)
+            )
+            : data.results,
+        );
       };
       worker.onerror = (event) => {
         event.preventDefault();
@@ -133,49 +158,87 @@ export function startFileHasher(
         for (const [id, sent] of pending) {
           if (sent.worker !== w) continue;
           pending.delete(id);
-          hashHere(sent.paths).then(sent.resolve);
+          runHere(sent.job).then(sent.resolve);
         }
       };
     });
-    return workers;
-  };
+    workers = started;
+  });
 
-  const hashHere = async (paths: string[]): Promise<(string | Error)[]> => {
+  const runHere = async ({ kind, paths }: HashJob): Promise<unknown[]> => {
+    if (kind === "records") return await readRecordFiles(paths);
     const results = await hashFiles(paths);
     return paths.map((p) => results.get(p)!);
   };
 
-  /** Hashes fresh paths: in the least busy worker, else here. */
-  const hashFresh = async (paths: string[]): Promise<(string | Error)[]> => {
-    const pool = await setUp();
-    if (pool.length === 0 || failed) return hashHere(paths);
+  /** Runs a job: in the least busy worker, else here. */
+  const run = (kind: HashJob["kind"], paths: string[]): Promise<unknown[]> => {
+    const job: HashJob = { id: nextId++, kind, paths };
+    const pool = workers;
+    if (pool === undefined || pool.length === 0 || failed) return runHere(job);
     let w = 0;
     for (let i = 1; i < pool.length; i++) if (queued[i] < queued[w]) w = i;
-    const id = nextId++;
+    // Every worker has work waiting: this thread takes the job rather than idle later.
+    if (queued[w] >= BACKLOG_PATHS) return runHere(job);
     queued[w] += paths.length;
     return new Promise((resolve) => {
-      pending.set(id, { worker: w, paths, resolve });
-      pool[w].postMessage({ id, paths } satisfies HashJob);
+      pending.set(job.id, { worker: w, job, resolve });
+      pool[w].postMessage(job);
     });
   };
 
+  /**
+   * Paths asked for since the last job of their kind was sent: sent together
+   * once every caller waits (or the batch is full), since each message costs
+   * the sender about as much as hashing a small file.
+   */
+  const batcher = (kind: HashJob["kind"], onDone?: (n: number) => void) => {
+    let batch: string[] = [];
+    let job: PromiseWithResolvers<unknown[]> | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const send = () => {
+      if (job === undefined) return;
+      clearTimeout(timer);
+      const [paths, sent] = [batch, job];
+      [batch, job] = [[], undefined];
+      run(kind, paths).then(sent.resolve);
+      if (onDone) sent.promise.then(() => onDone(paths.length));
+    };
+    return (path: string): Promise<unknown> => {
+      if (job === undefined) {
+        job = Promise.withResolvers();
+        timer = setTimeout(send, 0);
+      }
+      const i = batch.push(path) - 1;
+      const result = job.promise.then((results) => results[i]);
+      if (batch.length >= BATCH_PATHS) send();
+      return result;
+    };
+  };
+  const hashLater = batcher("hash", done);
+  const readLater = batcher("records");
+
   const hash: HashFilesFn = async (paths) => {
-    const fresh = [...new Set(paths)].filter((p) => !cache.has(p));
-    if (fresh.length > 0) {
-      const job = hashFresh(fresh);
-      fresh.forEach((path, i) => cache.set(path, job.then((results) => results[i])));
-      job.then(() => done(fresh.length), () => {});
+    for (const path of paths) {
+      if (!cache.has(path)) cache.set(path, hashLater(path) as Promise<string | Error>);
     }
-    const results = new Map<string, string | Error>();
-    for (const path of paths) results.set(path, await cache.get(path)!);
-    return results;
+    const results = await Promise.all(paths.map((path) => cache.get(path)!));
+    return new Map(paths.map((path, i) => [path, results[i]]));
+  };
+
+  const records = async (path: string): Promise<FolderRecords> => {
+    const answer = await readLater(path) as RecordsAnswer;
+    if ("error" in answer) throw new InputError(answer.error);
+    return answer;
   };
 
   return {
     hash,
+    records,
     get hashed() {
       return hashed;
     },
+    loaded,
     close() {
       ready.then((started) => started.forEach((worker) => worker.terminate()));
     },

@@ -1,10 +1,11 @@
 /**
  * A worker of `./hash_pool.ts`: says it is ready (`null`), then hashes the
  * paths of each job it is sent and answers with a hash or a failure per
- * path. Started by the pool; not imported.
+ * path, or reads the record files of a `records` job. Started by the pool; not imported.
  *
  * @module
  */
+import { readRecordFiles } from "./folder_records.ts";
 import { hashFiles } from "./hash.ts";
 import type { HashAnswer, HashJob } from "./hash_pool.ts";
 
@@ -14,7 +15,11 @@ const port = self as unknown as {
   postMessage(message: HashAnswer | null): void;
 };
 
-port.onmessage = async ({ data: { id, paths } }) => {
+port.onmessage = async ({ data: { id, kind, paths } }) => {
+  if (kind === "records") {
+    port.postMessage({ id, results: await readRecordFiles(paths) });
+    return;
+  }
   const hashes = await hashFiles(paths);
   const results = paths.map((path) => {
     const result = hashes.get(path)!;

@@ -5,11 +5,15 @@
  *
  * @module
  */
-import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.ts";
+import { isAbsolute, join, relative, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReference } from "./references.ts";
-import { findExecutionRoot, findGitRoot, HostFileTooLarge, readFolderFile } from "./deliverable.ts";
+import { findExecutionRoot, findGitRoot, HostFileTooLarge } from "./deliverable.ts";
+import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
+
+// Named by this module's options, so part of the public API with them.
+export type { Lookups, PathKind } from "./lookups.ts";
 import { checkPath, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { walk } from "./walk.ts";
@@ -26,10 +30,17 @@ export interface GovernedInputs {
 export interface GovernedOptions {
   /** Hashes the absolute paths found (default {@linkcode hashFiles}). */
   hash?: (paths: string[]) => Promise<Map<string, string | Error>>;
-  /** The folder's git root, when already known (default: `findGitRoot`). */
+  /**
+   * The folder's git root, when already known (default: `findGitRoot`); given
+   * as `undefined`, it is known that there is none.
+   */
   gitRoot?: string;
-  /** The folder's execution root, when already known (default: `findExecutionRoot`). */
+  /** The folder's execution root, when already known, as `gitRoot` (default: `findExecutionRoot`). */
   executionRoot?: string;
+  /** The folder's project, when already known (default: {@linkcode projectBounds}). */
+  bounds?: ProjectBounds;
+  /** Answers the file-system questions (default: the system, each time). */
+  lookups?: Lookups;
   /**
    * Read inputs that resolve outside the project too (`--allow-outside`).
    * Default `false`: such an input is `TBD`, with a note naming the rule.
@@ -57,22 +68,13 @@ export interface ProjectBounds {
   kind: "git work tree" | "execution root" | "deliverable folder";
 }
 
-/** A path with its symbolic links resolved; a missing tail is kept as written. */
-function realPath(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    const parent = dirname(path);
-    return parent === path ? path : join(realPath(parent), basename(path));
-  }
-}
-
 /**
  * The project a deliverable folder belongs to, which bounds what runrec reads:
  * the git work tree holding the folder, else its execution root (the nearest
  * ancestor with `INIT.md` or `_Decomposition/`), else the folder itself.
  * Symbolic links are resolved first: a deliverable reached through a link
- * belongs to the project it really is in.
+ * belongs to the project it really is in. A caller that knows the git and
+ * execution roots of the folder's real path passes them as `places`.
  *
  * @example
  * ```ts
@@ -82,12 +84,20 @@ function realPath(path: string): string {
  * await Deno.remove(dir);
  * ```
  */
-export function projectBounds(delDir: string): ProjectBounds {
-  const real = realPath(resolve(delDir));
-  const gitRoot = findGitRoot(real);
-  if (gitRoot !== undefined) return { root: realPath(gitRoot), kind: "git work tree" };
-  const executionRoot = findExecutionRoot(real);
-  if (executionRoot !== undefined) return { root: realPath(executionRoot), kind: "execution root" };
+export function projectBounds(
+  delDir: string,
+  places?: { gitRoot?: string; executionRoot?: string },
+  lookups: Lookups = directLookups,
+): ProjectBounds {
+  const real = resolvedPath(resolve(delDir), lookups);
+  const gitRoot = places ? places.gitRoot : findGitRoot(real);
+  if (gitRoot !== undefined) {
+    return { root: resolvedPath(gitRoot, lookups), kind: "git work tree" };
+  }
+  const executionRoot = places ? places.executionRoot : findExecutionRoot(real);
+  if (executionRoot !== undefined) {
+    return { root: resolvedPath(executionRoot, lookups), kind: "execution root" };
+  }
   return { root: real, kind: "deliverable folder" };
 }
 
@@ -101,8 +111,12 @@ export function projectBounds(delDir: string): ProjectBounds {
  * isInsideProject("/etc/shadow", { root: "/work/repo", kind: "git work tree" }); // false
  * ```
  */
-export function isInsideProject(path: string, bounds: ProjectBounds): boolean {
-  const fromRoot = relative(bounds.root, realPath(resolve(path)));
+export function isInsideProject(
+  path: string,
+  bounds: ProjectBounds,
+  lookups: Lookups = directLookups,
+): boolean {
+  const fromRoot = relative(bounds.root, resolvedPath(resolve(path), lookups));
   return fromRoot === "" || (fromRoot !== ".." && !fromRoot.startsWith("../") &&
     !isAbsolute(fromRoot));
 }
@@ -210,14 +224,15 @@ export async function governedInputs(
   const hash = options.hash ?? hashFiles;
   // Keys are relative to the folder's real path: `..` from a linked folder leads
   // out of the real one, as the file system (and the host tool) resolve it.
-  const root = realPath(resolve(delDir));
-  const bounds = projectBounds(root);
+  const lookups = options.lookups ?? directLookups;
+  const root = resolvedPath(resolve(delDir), lookups);
+  const bounds = options.bounds ?? projectBounds(root);
   const notes: string[] = [];
   const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
   const wanted = new Map<string, string>(); // absolute file path → label of its first origin
   // Whether the outside rule keeps `path` from being read; if so, it is noted and TBD.
   const keptOut = (path: string, label: string): boolean => {
-    if (options.allowOutside || isInsideProject(path, bounds)) return false;
+    if (options.allowOutside || isInsideProject(path, bounds, lookups)) return false;
     // Noted once per line that names it: several lines may reach the same file.
     notes.push(outsideNote(label, relativePath(root, path), bounds));
     if (!unhashed.has(path)) unhashed.set(path, "");
@@ -236,15 +251,13 @@ export async function governedInputs(
       return;
     }
     if (keptOut(path, label)) return;
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(path);
-    } catch (error) {
-      unhashed.set(path, `${label}: ${reason(error)}`);
+    const kind = lookups.stat(path);
+    if (kind instanceof Error) {
+      unhashed.set(path, `${label}: ${reason(kind)}`);
       return;
     }
-    if (info.isFile) return want(path, label);
-    if (!info.isDirectory) {
+    if (kind === "file") return want(path, label);
+    if (kind !== "folder") {
       // A FIFO, socket or device has no content to pin, and opening a FIFO waits for a writer.
       unhashed.set(path, `${label}: not a regular file`);
       return;
@@ -268,25 +281,26 @@ export async function governedInputs(
 
   const referencesPath = join(root, REFERENCES_FILE);
   let referencesText: string | undefined;
-  try {
-    // A _REFERENCES.md linked from outside is not read, nor what it lists.
-    if (!keptOut(referencesPath, REFERENCES_FILE)) referencesText = readFolderFile(referencesPath);
-    if (referencesText !== undefined) want(referencesPath, REFERENCES_FILE);
-  } catch (error) {
-    if (error instanceof HostFileTooLarge) {
-      // Hashed all the same (hashing streams); only its list goes unread.
-      want(referencesPath, REFERENCES_FILE);
-      notes.push(`${REFERENCES_FILE}: ${error.message}: the files it lists are not hashed`);
-    } else {
-      unhashed.set(referencesPath, `${REFERENCES_FILE}: ${reason(error)}`);
-    }
+  // A _REFERENCES.md linked from outside is not read, nor what it lists.
+  const read = keptOut(referencesPath, REFERENCES_FILE)
+    ? undefined
+    : lookups.hostFile(referencesPath);
+  if (read instanceof HostFileTooLarge) {
+    // Hashed all the same (hashing streams); only its list goes unread.
+    want(referencesPath, REFERENCES_FILE);
+    notes.push(`${REFERENCES_FILE}: ${read.message}: the files it lists are not hashed`);
+  } else if (read instanceof Error) {
+    unhashed.set(referencesPath, `${REFERENCES_FILE}: ${reason(read)}`);
+  } else if (read !== undefined) {
+    referencesText = read;
+    want(referencesPath, REFERENCES_FILE);
   }
 
   if (referencesText !== undefined) {
     const places = {
       referencesDir: root,
-      gitRoot: options.gitRoot ?? findGitRoot(root),
-      executionRoot: options.executionRoot ?? findExecutionRoot(root),
+      gitRoot: "gitRoot" in options ? options.gitRoot : findGitRoot(root),
+      executionRoot: "executionRoot" in options ? options.executionRoot : findExecutionRoot(root),
     };
     const references = parseReferences(referencesText);
     if (references.length > MAX_REFERENCES) {
@@ -302,7 +316,7 @@ export async function governedInputs(
       } else if (reference.kind === "placeholder") {
         notes.push(`${label}: placeholder ${JSON.stringify(reference.target)} not hashed`);
       } else {
-        const found = resolveReference(reference.target, places);
+        const found = resolveReference(reference.target, places, lookups);
         if (found) {
           add(found, label);
         } else {

@@ -16,6 +16,30 @@ import * as pathe from "npm:pathe@2.0.3";
 export { basename, dirname, isAbsolute, join, normalize, sep } from "npm:pathe@2.0.3";
 
 /**
+ * Whether `path` is absolute, POSIX and normal: what {@linkcode resolve}
+ * returns unchanged, and what needs no normalising to be cut at a slash.
+ *
+ * @example
+ * ```ts
+ * import { isNormalAbsolute } from "./path.ts";
+ * isNormalAbsolute("/a/b"); // true
+ * isNormalAbsolute("/a/../b"); // false
+ * ```
+ */
+export function isNormalAbsolute(path: string): boolean {
+  if (path === "/") return true;
+  // No backslash (pathe reads one as a slash), no colon (`/C:/x` is a Windows drive to pathe).
+  return path.startsWith("/") && !path.endsWith("/") && !path.endsWith("/.") &&
+    !path.endsWith("/..") && !path.includes("//") && !path.includes("/./") &&
+    !path.includes("/../") && !path.includes("\\") && !path.includes(":");
+}
+
+/** Whether `path` is relative and appends to a normal path as it is: names between slashes. */
+function isNormalRelative(path: string): boolean {
+  return path !== "" && !path.startsWith("/") && isNormalAbsolute(`/${path}`);
+}
+
+/**
  * The absolute path of `paths` joined, from the working folder.
  *
  * @example
@@ -25,6 +49,11 @@ export { basename, dirname, isAbsolute, join, normalize, sep } from "npm:pathe@2
  * ```
  */
 export function resolve(...paths: string[]): string {
+  // Already normal (as most paths runrec handles are): nothing to normalise again.
+  if (paths.length === 1 && isNormalAbsolute(paths[0])) return paths[0];
+  if (paths.length === 2 && isNormalAbsolute(paths[0]) && isNormalRelative(paths[1])) {
+    return paths[0] === "/" ? `/${paths[1]}` : `${paths[0]}/${paths[1]}`;
+  }
   // Paths before the last absolute one do not count: no need to ask for the working folder.
   const last = paths.findLastIndex((path) => pathe.isAbsolute(path));
   return last >= 0 ? pathe.resolve(...paths.slice(last)) : pathe.resolve(Deno.cwd(), ...paths);
@@ -40,5 +69,16 @@ export function resolve(...paths: string[]): string {
  * ```
  */
 export function relative(from: string, to: string): string {
+  if (isNormalAbsolute(from) && isNormalAbsolute(to)) {
+    // pathe's answer without its normalising: the names after the last slash
+    // both share become `..` (from's) and stay (to's).
+    const [f, t] = [from === "/" ? "/" : `${from}/`, to === "/" ? "/" : `${to}/`];
+    let [k, shared] = [0, 0];
+    for (; k < f.length && f[k] === t[k]; k++) if (f[k] === "/") shared = k;
+    const ups: string[] = [];
+    for (let i = shared + 1; i < f.length; i++) if (f[i] === "/") ups.push("..");
+    const rest = t.slice(shared + 1, -1);
+    return ups.length === 0 ? rest : rest === "" ? ups.join("/") : `${ups.join("/")}/${rest}`;
+  }
   return pathe.relative(resolve(from), resolve(to));
 }

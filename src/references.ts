@@ -20,7 +20,8 @@
  * @module
  */
 import { markdownLines } from "./deliverable.ts";
-import { dirname, isAbsolute, join, resolve } from "./path.ts";
+import { directLookups, type Lookups } from "./lookups.ts";
+import { dirname, isAbsolute, isNormalAbsolute, join, resolve } from "./path.ts";
 
 /** One bullet of `_REFERENCES.md` that names something. */
 export interface Reference {
@@ -179,32 +180,28 @@ function homeFolder(): string | undefined {
  * `..` away on the text before the system sees the path. The path is named
  * lexically when that names the same file, for readable keys.
  */
-function onDisk(base: string, target: string): string | undefined {
+function onDisk(base: string, target: string, lookups: Lookups): string | undefined {
   let path = base;
-  for (const segment of target.split(/[\\/]/)) {
+  const segments = target.split(/[\\/]/);
+  for (const segment of segments) {
     if (segment === "" || segment === ".") continue;
     if (segment === "..") {
-      try {
-        path = Deno.realPathSync(path);
-      } catch {
-        return undefined; // a missing folder has no parent on disk
-      }
-      path = dirname(path);
+      const real = lookups.realPath(path);
+      if (real instanceof Error) return undefined; // a missing folder has no parent on disk
+      path = dirname(real);
     } else {
-      path = join(path, segment);
+      // A normal path and a name make a normal path: no need to normalise it (join would).
+      const joined = `${path === "/" ? "" : path}/${segment}`;
+      path = isNormalAbsolute(joined) ? joined : join(path, segment);
     }
   }
-  let real: string;
-  try {
-    real = Deno.realPathSync(path);
-  } catch {
-    return undefined;
-  }
+  const real = lookups.realPath(path);
+  if (real instanceof Error) return undefined;
+  // Without `..` the path walked is the lexical path: nothing to compare.
+  if (!segments.includes("..")) return path;
   const lexical = resolve(base, target);
-  try {
-    if (Deno.realPathSync(lexical) === real) return lexical;
-  } catch { /* the lexical path names nothing: the link mattered */ }
-  return path;
+  // The lexical path names something else, or nothing: the link mattered.
+  return lookups.realPath(lexical) === real ? lexical : path;
 }
 
 /** The root folder of an absolute path: `/`, or a drive such as `C:\\`. */
@@ -220,6 +217,8 @@ function rootOf(path: string): string {
  * then the git root, then the execution root (the host tool's order, then
  * runrec's addition). The first that exists wins; `undefined` when none
  * exists. `..` is resolved on the file system, after symbolic links.
+ * `lookups` answers the file-system questions (default: the system, each
+ * time; `runrec stale` passes one that asks each path once per run).
  *
  * @example
  * ```ts
@@ -231,18 +230,22 @@ function rootOf(path: string): string {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function resolveReference(target: string, places: ReferencePlaces): string | undefined {
+export function resolveReference(
+  target: string,
+  places: ReferencePlaces,
+  lookups: Lookups = directLookups,
+): string | undefined {
   if (target === "~" || target.startsWith("~/")) {
     const home = homeFolder();
-    return home === undefined ? undefined : onDisk(resolve(home), target.slice(2));
+    return home === undefined ? undefined : onDisk(resolve(home), target.slice(2), lookups);
   }
   if (isAbsolute(target)) {
     const root = rootOf(target);
-    return onDisk(root, target.slice(root.length));
+    return onDisk(root, target.slice(root.length), lookups);
   }
   for (const base of [places.referencesDir, places.gitRoot, places.executionRoot]) {
     if (base === undefined) continue;
-    const path = onDisk(resolve(base), target);
+    const path = onDisk(resolve(base), target, lookups);
     if (path !== undefined) return path;
   }
   return undefined;

@@ -16,10 +16,11 @@ import {
 } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { InputError } from "./errors.ts";
-import { startFileHasher } from "./hash_pool.ts";
-import { governedInputs } from "./inputs.ts";
+import { type FileHasher, startFileHasher } from "./hash_pool.ts";
+import type { FolderRecords } from "./folder_records.ts";
+import { governedInputs, type ProjectBounds, projectBounds } from "./inputs.ts";
+import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { readRecordBatches } from "./reader.ts";
 import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { parseInstant } from "./time.ts";
@@ -113,7 +114,10 @@ export interface StaleOptions {
    * invalidated or superseded by an annotation (`runrec annotate`).
    */
   isBaseline?: (record: RunRecord) => boolean;
-  /** Hashing threads: default one per core (up to 4) for 16 deliverables or more, else none. */
+  /**
+   * Hashing threads: default one per core beyond the first (at least one, up
+   * to 3) for 16 deliverables or more, else none.
+   */
   workers?: number;
   /** Told the deliverables checked so far and their number, as checks end. */
   onProgress?: (done: number, total: number) => void;
@@ -136,11 +140,11 @@ export function isSuccessOrPartial(record: RunRecord): boolean {
 const WORKERS_FROM = 16;
 
 /**
- * Folders checked at once: enough to keep the hashing threads busy while this
- * one walks and reads, few enough that open record files stay far below the
- * usual limit of 1,024 descriptors.
+ * Folders checked at once: enough that this thread always has a folder to
+ * work on while the others wait for their hashes, few enough that open record
+ * files stay far below the usual limit of 1,024 descriptors.
  */
-const FOLDERS_AT_ONCE = 32;
+const FOLDERS_AT_ONCE = 128;
 
 /** `fn` of each item, at most `limit` running at once; results in the items' order. */
 async function mapConcurrently<T, R>(
@@ -222,36 +226,20 @@ export function deliverableFolders(target: string): string[] {
   return sortUtf8(found);
 }
 
-/** The records of one deliverable folder, with their line numbers, and problems counted. */
-interface FolderRecords {
-  records: { line: number; record: RunRecord }[];
-  unreadableLines: number;
-}
-
-async function readFolderRecords(dir: string): Promise<FolderRecords> {
+/** The records of a deliverable folder: none without a record file, read by `read` else. */
+async function readFolderRecords(
+  dir: string,
+  lookups: Lookups,
+  read: (path: string) => Promise<FolderRecords>,
+): Promise<FolderRecords> {
   const path = join(dir, RECORD_FILE);
-  const result: FolderRecords = { records: [], unreadableLines: 0 };
-  try {
-    const info = Deno.statSync(path);
-    if (!info.isFile) {
-      throw new InputError(`${path}: not a regular file (a folder, FIFO or device)`);
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return result;
-    throw error;
+  const info = lookups.stat(path);
+  if (info instanceof Deno.errors.NotFound) return { records: [], unreadableLines: 0 };
+  if (info instanceof Error) throw info;
+  if (info !== "file") {
+    throw new InputError(`${path}: not a regular file (a folder, FIFO or device)`);
   }
-  try {
-    for await (const batch of readRecordBatches(path)) {
-      for (const event of batch) {
-        if (event.kind === "record") result.records.push(event);
-        else if (event.severity === "error") result.unreadableLines++;
-      }
-    }
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`);
-  }
-  return result;
+  return await read(path);
 }
 
 /** RunTimestamp in ms; a record that fails validation never gets here, so it parses. */
@@ -278,32 +266,25 @@ function pickBaseline(
 /** How a path that cannot be hashed now stands: gone, or there and unreadable. */
 function missingOrUnreadable(
   absPath: string,
+  lookups: Lookups,
   error?: Error,
 ): { change: ChangeKind; reason: string } {
-  let link: Deno.FileInfo;
-  try {
-    link = Deno.lstatSync(absPath);
-  } catch {
-    return { change: "removed", reason: "deleted" };
-  }
-  try {
-    const info = Deno.statSync(absPath);
-    if (info.isDirectory) return { change: "unreadable", reason: "is a folder" };
-    if (!info.isFile) return { change: "unreadable", reason: "not a regular file" };
-  } catch {
-    if (link.isSymlink) return { change: "unreadable", reason: "dangling symbolic link" };
+  const link = lookups.lstat(absPath);
+  if (link instanceof Error) return { change: "removed", reason: "deleted" };
+  const kind = lookups.stat(absPath);
+  if (!(kind instanceof Error)) {
+    if (kind === "folder") return { change: "unreadable", reason: "is a folder" };
+    if (kind !== "file") return { change: "unreadable", reason: "not a regular file" };
+  } else if (link === "symlink") {
+    return { change: "unreadable", reason: "dangling symbolic link" };
   }
   const message = error?.message.split("\n")[0];
   return { change: "unreadable", reason: message ? `unreadable (${message})` : "unreadable" };
 }
 
 /** Whether `absPath` is a regular file now (a FIFO must never be opened: it would block). */
-function isRegularFile(absPath: string): boolean {
-  try {
-    return Deno.statSync(absPath).isFile;
-  } catch {
-    return false;
-  }
+function isRegularFile(absPath: string, lookups: Lookups): boolean {
+  return lookups.stat(absPath) === "file";
 }
 
 /** Which later run wrote a path with a given content hash: path → hash → "RUN-… (AGENT)". */
@@ -336,6 +317,7 @@ function compareInputs(
   errors: Map<string, string | Error>,
   writers: Writers,
   notes: string[],
+  lookups: Lookups,
 ): FileChange[] {
   const changes: FileChange[] = [];
   const paths = sortUtf8([...new Set([...Object.keys(baseline.InputHashes), ...Object.keys(now)])]);
@@ -345,6 +327,7 @@ function compareInputs(
       ? written
       : baseline.InputHashes[path];
     const current = now[path];
+    if (current === then && current !== TBD) continue; // as the baseline read it: most paths
     const abs = resolve(dir, path);
     if (then === undefined) {
       changes.push({
@@ -355,7 +338,7 @@ function compareInputs(
         reason: "now a governed input",
       });
     } else if (current === undefined) {
-      const gone = missingOrUnreadable(abs);
+      const gone = missingOrUnreadable(abs, lookups);
       changes.push({
         path,
         change: "removed",
@@ -371,6 +354,7 @@ function compareInputs(
       const result = errors.get(abs);
       const { change, reason } = missingOrUnreadable(
         abs,
+        lookups,
         result instanceof Error ? result : undefined,
       );
       changes.push({ path, change, baseline: then, current: null, reason });
@@ -396,11 +380,14 @@ async function compareOutputs(
   baseline: RunRecord,
   hash: Hash,
   writers: Writers,
+  lookups: Lookups,
 ): Promise<FileChange[]> {
   const entries = sortUtf8(Object.keys(baseline.OutputHashes)).map((path) =>
     [path, baseline.OutputHashes[path], resolve(dir, path)] as const
   );
-  const readable = entries.filter(([, , abs]) => isRegularFile(abs)).map(([, , abs]) => abs);
+  const readable = entries.filter(([, , abs]) => isRegularFile(abs, lookups)).map(([, , abs]) =>
+    abs
+  );
   const hashes = await hash(readable);
   const changes: FileChange[] = [];
   for (const [path, then, abs] of entries) {
@@ -418,33 +405,47 @@ async function compareOutputs(
       });
       continue;
     }
-    const { change, reason } = missingOrUnreadable(abs, result);
+    const { change, reason } = missingOrUnreadable(abs, lookups, result);
     if (change === "removed" && (then === DELETED || then === TBD)) continue;
     changes.push({ path, change, baseline: then, current: null, reason });
   }
   return changes;
 }
 
+/** Where a deliverable folder's references are looked up, and the project bounding its inputs. */
+interface FolderPlaces {
+  gitRoot?: string;
+  executionRoot?: string;
+  bounds: ProjectBounds;
+}
+
 /**
- * The git and execution roots of deliverable folders, each ancestor looked at
- * once: the deliverables of a package share every ancestor.
+ * The git and execution roots and project of deliverable folders, each
+ * ancestor looked at once: the deliverables of a package share every ancestor.
  */
-function rootFinder(): (dir: string) => { gitRoot?: string; executionRoot?: string } {
+function rootFinder(lookups: MemoLookups): (dir: string) => FolderPlaces {
   const byParent = new Map<string, { gitRoot?: string; executionRoot?: string }>();
-  return (dir) => {
+  const rootsOf = (dir: string) => {
     const parent = dirname(dir);
-    if (!byParent.has(parent)) {
+    let shared = byParent.get(parent);
+    if (shared === undefined) {
       // The execution root is never the folder itself, so the parent's nearest-or-self is it.
-      const executionRoot = findExecutionRoot(join(parent, "-"));
-      byParent.set(parent, { gitRoot: findGitRoot(parent), executionRoot });
+      shared = {
+        gitRoot: findGitRoot(parent),
+        executionRoot: findExecutionRoot(join(parent, "-")),
+      };
+      byParent.set(parent, shared);
     }
-    const shared = byParent.get(parent)!;
-    let ownGit = false; // `.git` in the folder itself (a file for worktrees and submodules)
-    try {
-      Deno.lstatSync(join(dir, ".git"));
-      ownGit = true;
-    } catch { /* not a work tree's root */ }
+    // `.git` in the folder itself (a file for worktrees and submodules).
+    const ownGit = !(lookups.lstat(join(dir, ".git")) instanceof Error);
     return { gitRoot: ownGit ? dir : shared.gitRoot, executionRoot: shared.executionRoot };
+  };
+  return (dir) => {
+    const roots = rootsOf(dir);
+    // The project is the one the folder really is in, reached through links or not.
+    const real = resolvedPath(dir, lookups);
+    const bounds = projectBounds(real, real === dir ? roots : rootsOf(real), lookups);
+    return { ...roots, bounds };
   };
 }
 
@@ -461,11 +462,15 @@ function statusCounts(records: FolderRecords["records"]): string {
 async function checkFolder(
   folder: string,
   options: StaleOptions,
-  hash: Hash,
-  roots: (dir: string) => { gitRoot?: string; executionRoot?: string },
+  hasher: FileHasher,
+  roots: (dir: string) => FolderPlaces,
+  lookups: MemoLookups,
 ): Promise<StaleCheck[]> {
+  const hash = hasher.hash;
   const dir = resolve(folder);
-  const { records, unreadableLines } = await readFolderRecords(folder);
+  // Most of what the checks look up is in the folder: one listing answers for all of it.
+  lookups.list(dir);
+  const { records, unreadableLines } = await readFolderRecords(folder, lookups, hasher.records);
   let id: string;
   try {
     id = deliverableId(dir).id;
@@ -519,17 +524,17 @@ async function checkFolder(
     const baseline = chosen.record;
     const key = JSON.stringify(baseline.InputFiles);
     if (!governed.has(key)) {
-      governed.set(key, governedInputs(dir, baseline.InputFiles, { hash, ...roots(dir) }));
+      governed.set(key, governedInputs(dir, baseline.InputFiles, { hash, lookups, ...roots(dir) }));
     }
     const now = await governed.get(key)!;
     const notes = [...folderNotes];
     const tbd = Object.entries(now.hashes).filter(([, h]) => h === TBD).map(([p]) =>
       resolve(dir, p)
     );
-    const errors = await hash(tbd.filter(isRegularFile));
+    const errors = await hash(tbd.filter((path) => isRegularFile(path, lookups)));
     const writers = writersAfter(records, baseline);
-    const inputs = compareInputs(dir, baseline, now.hashes, errors, writers, notes);
-    const outputs = await compareOutputs(dir, baseline, hash, writers);
+    const inputs = compareInputs(dir, baseline, now.hashes, errors, writers, notes, lookups);
+    const outputs = await compareOutputs(dir, baseline, hash, writers, lookups);
     return {
       folder,
       deliverableId: id,
@@ -587,7 +592,9 @@ export async function checkStaleness(
       folders.push(folder);
     }
   }
-  const roots = rootFinder();
+  // One view of the file system for the whole run: each path looked at once.
+  const lookups = memoLookups();
+  const roots = rootFinder(lookups);
   const hasher = startFileHasher({
     workers: options.workers ?? (folders.length >= WORKERS_FROM ? undefined : 0),
   });
@@ -597,7 +604,7 @@ export async function checkStaleness(
     let done = 0;
     options.onProgress?.(0, folders.length);
     const perFolder = await mapConcurrently(folders, FOLDERS_AT_ONCE, async (folder) => {
-      const result = await checkFolder(folder, options, hasher.hash, roots);
+      const result = await checkFolder(folder, options, hasher, roots, lookups);
       options.onProgress?.(++done, folders.length);
       return result;
     });

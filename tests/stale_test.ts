@@ -11,6 +11,8 @@ import { makeStaleRoot } from "../scripts/bench/stale.ts";
 import { parseDependencies } from "../src/dependencies.ts";
 import { hashFiles } from "../src/hash.ts";
 import { startFileHasher } from "../src/hash_pool.ts";
+import { type FolderRecords, readRecordFiles } from "../src/folder_records.ts";
+import { InputError } from "../src/errors.ts";
 import { readRecords } from "../src/reader.ts";
 import { checkStaleness, isSuccessOrPartial, type StaleCheck } from "../src/stale.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
@@ -395,6 +397,7 @@ Deno.test("hash pool: each path hashed once across calls, the same hashes as has
   const paths = ["a.txt", "b.txt", "gone.txt", "folder"].map((p) => join(dir, p));
   const hasher = startFileHasher({ workers: 2 });
   try {
+    await hasher.loaded; // the files cross to the workers and back
     const first = await hasher.hash([...paths, paths[0]]);
     const second = await hasher.hash(paths.slice(0, 2));
     assertEquals(hasher.hashed, 4);
@@ -406,6 +409,26 @@ Deno.test("hash pool: each path hashed once across calls, the same hashes as has
       (first.get(paths[3]) as Error).constructor.name,
       (direct.get(paths[3]) as Error).constructor.name,
     );
+  } finally {
+    hasher.close();
+  }
+});
+
+Deno.test("hash pool: record files read by a worker give the records and errors read here do", async () => {
+  const root = join(await tempDir(), "root");
+  const { deliverables } = await makeStaleRoot(root, 2, seededRandom("pool records"));
+  const good = join(deliverables[0], "RunRecords.csv");
+  const folder = deliverables[1]; // opens, but reading it fails (EISDIR)
+  const here = await readRecordFiles([good, folder]);
+  assertEquals((here[0] as FolderRecords).records.length, 3);
+  assertMatch((here[1] as { error: string }).error, /cannot read/);
+  const hasher = startFileHasher({ workers: 1 });
+  try {
+    await hasher.loaded;
+    assertEquals(await hasher.records(good), here[0]);
+    const failed = await hasher.records(folder).then(() => undefined, (e) => e);
+    assert(failed instanceof InputError);
+    assertEquals(failed.message, (here[1] as { error: string }).error);
   } finally {
     hasher.close();
   }

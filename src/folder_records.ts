@@ -1,0 +1,72 @@
+/**
+ * The run records of one record file as `runrec stale` uses them: the valid
+ * ones with their line numbers, the unreadable lines counted. Read by a
+ * worker of `./hash_pool.ts` for many folders, or by the caller's thread.
+ *
+ * @module
+ */
+import { InputError } from "./errors.ts";
+import { readRecordBatches } from "./reader.ts";
+import type { RunRecord } from "./schema.ts";
+
+/** The records of one record file, with their line numbers, and problems counted. */
+export interface FolderRecords {
+  /** Valid records, in file order. */
+  records: { line: number; record: RunRecord }[];
+  /** Lines with an error (see `runrec validate`). */
+  unreadableLines: number;
+}
+
+/**
+ * Reads the record file at `path` (a regular file: the caller checks, since a
+ * FIFO would block the read).
+ *
+ * @throws {InputError} naming the file when it cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { readRecordFile } from "./folder_records.ts";
+ * const { records, unreadableLines } = await readRecordFile("DEL-01-02_X/RunRecords.csv");
+ * ```
+ */
+export async function readRecordFile(path: string): Promise<FolderRecords> {
+  const result: FolderRecords = { records: [], unreadableLines: 0 };
+  try {
+    for await (const batch of readRecordBatches(path)) {
+      for (const event of batch) {
+        if (event.kind === "record") {
+          result.records.push({ line: event.line, record: event.record });
+        } else if (event.severity === "error") result.unreadableLines++;
+      }
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`);
+  }
+  return result;
+}
+
+/** A record file's records as they cross threads, or the one-line error reading it gave. */
+export type RecordsAnswer = FolderRecords | { error: string };
+
+/**
+ * The records of each record file (regular files), or the one-line error
+ * reading it gave: what a worker answers for a `records` job.
+ *
+ * @example
+ * ```ts
+ * import { readRecordFiles } from "./folder_records.ts";
+ * const [answer] = await readRecordFiles(["DEL-01-02_X/RunRecords.csv"]);
+ * ```
+ */
+export async function readRecordFiles(paths: string[]): Promise<RecordsAnswer[]> {
+  const answers: RecordsAnswer[] = [];
+  for (const path of paths) {
+    try {
+      answers.push(await readRecordFile(path));
+    } catch (error) {
+      answers.push({ error: (error as Error).message });
+    }
+  }
+  return answers;
+}

@@ -1,0 +1,155 @@
+/**
+ * File-system look-ups (`lstat`, `stat`, real path, host-file text) that a
+ * command checking many deliverables (`runrec stale`) asks again and again:
+ * the folders of a package share every ancestor, and several checks of one
+ * deliverable name the same files. {@linkcode memoLookups} answers each
+ * question once per command, so that every check of the run sees the same
+ * file system; {@linkcode directLookups} asks the system every time, for a
+ * single emit.
+ *
+ * @module
+ */
+import { basename, dirname, isNormalAbsolute, join } from "./path.ts";
+import { readFolderFile } from "./deliverable.ts";
+
+/** What a path names: `symlink` only from {@linkcode Lookups.lstat}. */
+export type PathKind = "file" | "folder" | "symlink" | "other";
+
+/** The look-ups; each answer is what the `Deno` call would tell, or the error it throws. */
+export interface Lookups {
+  /** What `Deno.lstatSync(path)` says the path is. */
+  lstat(path: string): PathKind | Error;
+  /** What `Deno.statSync(path)` says the path is, links followed. */
+  stat(path: string): Exclude<PathKind, "symlink"> | Error;
+  /** `Deno.realPathSync(path)` of an absolute path. */
+  realPath(path: string): string | Error;
+  /** `readFolderFile(path)`: the text of a small host file, or `undefined`. */
+  hostFile(path: string): string | undefined | Error;
+}
+
+function attempt<T>(fn: () => T): T | Error {
+  try {
+    return fn();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function kindOf(info: Deno.FileInfo | Deno.DirEntry): PathKind {
+  return info.isSymlink ? "symlink" : info.isFile ? "file" : info.isDirectory ? "folder" : "other";
+}
+
+/**
+ * Look-ups that ask the system every time.
+ *
+ * @example
+ * ```ts
+ * import { directLookups } from "./lookups.ts";
+ * directLookups.stat("/"); // "folder"
+ * ```
+ */
+export const directLookups: Lookups = {
+  lstat: (path) => attempt(() => kindOf(Deno.lstatSync(path))),
+  stat: (path) => attempt(() => kindOf(Deno.statSync(path)) as Exclude<PathKind, "symlink">),
+  realPath: (path) => attempt(() => Deno.realPathSync(path)),
+  hostFile: (path) => attempt(() => readFolderFile(path)),
+};
+
+/** {@linkcode Lookups} that also take a folder's listing to answer for its entries. */
+export interface MemoLookups extends Lookups {
+  /**
+   * Lists `dir` (absolute) once: what it holds is then known without a look-up
+   * per name. Unlistable: ignored.
+   */
+  list(dir: string): void;
+}
+
+/**
+ * Look-ups answered once each for the life of the returned object (one
+ * command): a path is `lstat`ed once (or read from its folder's listing), and
+ * that one answer also gives its `stat` (unless it is a symbolic link) and
+ * its real path (its parent's real path and its name, unless it is a link).
+ * Use a fresh one per command: it never notices a change on disk.
+ *
+ * @example
+ * ```ts
+ * import { memoLookups } from "./lookups.ts";
+ * const lookups = memoLookups();
+ * lookups.realPath("/") === "/"; // true
+ * ```
+ */
+export function memoLookups(): MemoLookups {
+  const lstats = new Map<string, PathKind | Error>();
+  const stats = new Map<string, Exclude<PathKind, "symlink"> | Error>();
+  const reals = new Map<string, string | Error>();
+  const texts = new Map<string, string | undefined | Error>();
+  const listed = new Set<string>(); // folders listed (or tried)
+  const list = (dir: string) => {
+    if (listed.has(dir) || !isNormalAbsolute(dir)) return;
+    listed.add(dir);
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      return; // its names are asked one by one
+    }
+    const prefix = dir === "/" ? "" : dir;
+    for (const entry of entries) {
+      const path = `${prefix}/${entry.name}`;
+      if (!lstats.has(path)) lstats.set(path, kindOf(entry)); // an answer given stands
+    }
+  };
+  const lstat = (path: string) => {
+    let kind = lstats.get(path);
+    // A name not listed is asked all the same: on a case-insensitive file
+    // system (macOS, Windows) `readme.md` names a listed `README.md`.
+    if (kind === undefined) lstats.set(path, kind = directLookups.lstat(path));
+    return kind;
+  };
+  const stat = (path: string) => {
+    const link = lstat(path);
+    if (!(link instanceof Error) && link !== "symlink") return link;
+    let kind = stats.get(path);
+    if (kind === undefined) stats.set(path, kind = directLookups.stat(path));
+    return kind;
+  };
+  const realPath = (path: string): string | Error => {
+    let real = reals.get(path);
+    if (real !== undefined) return real;
+    const cut = path.lastIndexOf("/");
+    const link = cut > 0 && isNormalAbsolute(path) ? lstat(path) : undefined;
+    if (link === undefined || link instanceof Error || link === "symlink") {
+      // A link, a root's child, a path with `..`, or nothing there: the system says.
+      real = directLookups.realPath(path);
+    } else {
+      const parent = realPath(path.slice(0, cut));
+      real = parent instanceof Error
+        ? parent
+        : `${parent === "/" ? "" : parent}/${path.slice(cut + 1)}`;
+    }
+    reals.set(path, real);
+    return real;
+  };
+  const hostFile = (path: string) => {
+    if (!texts.has(path)) texts.set(path, directLookups.hostFile(path));
+    return texts.get(path);
+  };
+  return { lstat, stat, realPath, hostFile, list };
+}
+
+/**
+ * `path` (absolute) with its symbolic links resolved; when it does not exist,
+ * its nearest existing ancestor resolved and the missing tail kept as written.
+ *
+ * @example
+ * ```ts
+ * import { resolvedPath } from "./lookups.ts";
+ * resolvedPath("/no-such-folder/x.md"); // "/no-such-folder/x.md"
+ * ```
+ */
+export function resolvedPath(path: string, lookups: Lookups = directLookups): string {
+  const real = lookups.realPath(path);
+  if (typeof real === "string") return real;
+  const parent = dirname(path);
+  return parent === path ? path : join(resolvedPath(parent, lookups), basename(path));
+}

@@ -1,0 +1,76 @@
+/**
+ * src/path.ts: `resolve` and `relative` give pathe's answers, also on the
+ * fast path that skips normalising a path already normal; the memoised
+ * look-ups of src/lookups.ts give the system's real paths.
+ *
+ * @module
+ */
+// deno-lint-ignore-file no-import-prefix -- the same pinned pathe that src/path.ts wraps
+import * as pathe from "npm:pathe@2.0.3";
+import fc from "fast-check";
+import { isNormalAbsolute, relative, resolve } from "../src/path.ts";
+import { directLookups, memoLookups } from "../src/lookups.ts";
+import { assertEquals } from "./assert.ts";
+import { seeded } from "./seed.ts";
+import { tempDir } from "./fixtures.ts";
+
+/** Path names that tell the fast path from pathe's: dots, backslashes, drives, empties. */
+const NAMES = ["a", "b", ".", "..", "", "\\", "x\\y", ".h", "...", "C:", "c d", "é", "a:b"];
+
+const pathArbitrary = fc.tuple(
+  fc.boolean(),
+  fc.array(fc.constantFrom(...NAMES), { maxLength: 5 }),
+  fc.boolean(),
+).map(([absolute, names, slash]) =>
+  (absolute ? "/" : "") + names.join("/") + (slash && names.length > 0 ? "/" : "")
+);
+
+Deno.test("path: resolve and relative agree with pathe, normal paths or not", () => {
+  const cwd = Deno.cwd();
+  fc.assert(
+    fc.property(pathArbitrary, pathArbitrary, (a, b) => {
+      assertEquals(resolve(a), pathe.resolve(cwd, a));
+      assertEquals(resolve(a, b), pathe.resolve(cwd, a, b));
+      assertEquals(relative(a, b), pathe.relative(pathe.resolve(cwd, a), pathe.resolve(cwd, b)));
+      if (isNormalAbsolute(a)) assertEquals(pathe.resolve(a), a);
+    }),
+    seeded("path agrees with pathe", { numRuns: 20_000 }),
+  );
+});
+
+Deno.test("lookups: memoised answers are the system's, through links, listed folders and missing paths", async () => {
+  const dir = Deno.realPathSync(await tempDir());
+  await Deno.mkdir(`${dir}/real/sub`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/real/sub/f.md`, "x");
+  await Deno.symlink(`${dir}/real`, `${dir}/link`);
+  await Deno.symlink(`${dir}/real/sub/f.md`, `${dir}/real/file-link`);
+  await Deno.symlink(`${dir}/nowhere`, `${dir}/real/dangling`);
+  const paths = [
+    `${dir}/link/sub/f.md`,
+    `${dir}/real/sub/f.md`,
+    `${dir}/real/file-link`,
+    `${dir}/real/dangling`,
+    `${dir}/real/sub`,
+    `${dir}/real/.`,
+    `${dir}/real/..`,
+    `${dir}/real/sub/..`,
+    `${dir}/link/sub`,
+    `${dir}/link/../real/sub`,
+    `${dir}/real/missing.md`,
+    `${dir}/missing/f.md`,
+    `${dir}/real/sub/f.md/below-a-file`,
+  ];
+  const same = <T>(got: T | Error, want: T | Error, path: string) => {
+    if (want instanceof Error) assertEquals((got as Error).name, want.name, path);
+    else assertEquals(got, want, path);
+  };
+  for (const listed of [[], [`${dir}/real`, `${dir}/real/sub`, `${dir}/link`]]) {
+    const memo = memoLookups();
+    for (const folder of listed) memo.list(folder);
+    for (const path of [...paths, ...paths]) {
+      same(memo.realPath(path), directLookups.realPath(path), path);
+      same(memo.lstat(path), directLookups.lstat(path), path);
+      same(memo.stat(path), directLookups.stat(path), path);
+    }
+  }
+});
