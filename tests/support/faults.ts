@@ -292,12 +292,17 @@ export async function runCase(path: PathName, site: Site, fault: Fault): Promise
     : /^\d+ .*\(INJECTED\)$/m.exec(trace)?.[0];
   const hitFile = hit === undefined ? undefined : fileIn(hit, p.caseDir);
   const landed = hitFile !== undefined && normalise(hitFile) === site.file;
-  const killed = out.signal === "SIGKILL" || out.code === 137;
+  const stderr = decoder.decode(out.stderr);
+  // A fault that missed the project's files can hit the runtime's own descriptors (the eventfd
+  // that wakes Deno's I/O driver), and Deno panics: a crash of the process, judged as a kill.
+  const runtimeCrash = hit !== undefined && hitFile === undefined &&
+    /^thread '[^']*'.* panicked at /m.test(stderr);
+  const killed = out.signal === "SIGKILL" || out.code === 137 || runtimeCrash;
   const violations = await checkAfter(p, {
     code: out.code,
     killed,
     stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
+    stderr,
   });
   await Deno.remove(p.caseDir, { recursive: true }).catch(() => {});
   return { path, fault, site, landed, violations };
@@ -331,7 +336,9 @@ interface RunEnd {
 async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   const v: string[] = [];
   const file = join(p.del, RECORD_FILE);
-  if (/^\s+at /m.test(run.stderr)) v.push(`stack trace on stderr: ${run.stderr.slice(0, 300)}`);
+  if (!run.killed && /^\s+at /m.test(run.stderr)) {
+    v.push(`stack trace on stderr: ${run.stderr.slice(0, 300)}`);
+  }
   // finish may refuse when it cannot claim its pending run (EIO on the rename): one line naming
   // it, exit 2; the run stays pending and reap records it (checked below).
   const claimRefused = p.args[0] === "finish" && run.code === 2 &&
