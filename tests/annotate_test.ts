@@ -16,7 +16,7 @@ import { readRecords } from "../src/reader.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { runCli } from "./cli.ts";
-import { makeProject, sampleDraft } from "./fixtures.ts";
+import { git, makeProject, sampleDraft } from "./fixtures.ts";
 
 /** A deliverable with two SUCCESS runs and one FAILED run. */
 async function project(): Promise<{ del: string; file: string; runs: RunRecord[] }> {
@@ -154,4 +154,44 @@ Deno.test("annotations: stale takes no invalidated run as its baseline", async (
   const out = await runCli(["stale", del, "--json"]);
   assert.match(out.stdout, /"NO_BASELINE"/);
   assert.doesNotMatch(out.stdout, /RUNREC_ANNOTATE/);
+});
+
+Deno.test("annotate: a RunID two merged branches both used is refused, naming both lines; nothing is written", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
+  await git(root, "init", "-q", "-b", "main");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  // One minute, two clones (branches): each allocates SEQ 001.
+  const at = "2026-02-22T10:15:00Z";
+  await git(root, "checkout", "-qb", "feature");
+  await appendRecord(file, sampleDraft({ AgentName: "FEATURE", RunTimestamp: at }), {
+    fsync: false,
+  });
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "feature run");
+  await git(root, "checkout", "-q", "main");
+  await appendRecord(file, sampleDraft({ AgentName: "MAIN", RunTimestamp: at }), { fsync: false });
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "main run");
+  await git(root, "merge", "-q", "--no-edit", "feature");
+  const records = await recordsOf(file);
+  assert.deepEqual(records.map((r) => r.AgentName).sort(), ["FEATURE", "MAIN"]);
+  assert.equal(records[0].RunID, records[1].RunID, "the merge left one RunID twice");
+
+  const before = await Deno.readFile(file);
+  const { code, stdout, stderr } = await runCli([
+    "annotate",
+    del,
+    records[0].RunID,
+    "--invalidates",
+    "--note",
+    "wrong inputs",
+  ]);
+  assert.equal(code, 2, stderr);
+  assert.equal(stdout, "");
+  assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+  assert.match(stderr, new RegExp(`${records[0].RunID} names 2 records \\(lines 2, 3: `));
+  assert.deepEqual(await Deno.readFile(file), before);
 });

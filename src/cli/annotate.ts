@@ -7,11 +7,11 @@
 import { join } from "node:path";
 import { annotationNotes, ANNOTATOR, isAnnotation } from "../annotations.ts";
 import { deliverableId, requireFolder } from "../deliverable.ts";
-import { CheckFailure } from "../errors.ts";
+import { CheckFailure, InputError } from "../errors.ts";
 import { hostname } from "../lock.ts";
 import { inputContextSha } from "../manifest.ts";
 import { readRecords } from "../reader.ts";
-import { AGENT_TYPE, RUN_ID_PATTERN, type RunRecord, SCHEMA_VERSION, TBD } from "../schema.ts";
+import { AGENT_TYPE, RUN_ID_PATTERN, SCHEMA_VERSION, TBD } from "../schema.ts";
 import { appendRecord, RECORD_FILE } from "../store.ts";
 import {
   type Command,
@@ -39,7 +39,9 @@ Options:
   -h, --help           show this help
 
 Exit codes: 0 annotated; 1 a RunID is not in the deliverable's records;
-2 usage error, missing folder or unreadable file.
+2 usage error, missing folder, unreadable file, or a RunID that names two
+records (runs of one minute recorded on two branches and merged: an
+annotation could not tell them apart).
 
 Example:
   runrec annotate DEL-01-02_Spec RUN-DEL-01-02-20260222-1015-001 --invalidates \\
@@ -54,12 +56,14 @@ function checkRunId(option: string, id: string): void {
   }
 }
 
-async function runsOf(file: string): Promise<Map<string, RunRecord>> {
-  const runs = new Map<string, RunRecord>();
+/** The lines of each RunID's runs (annotations left out). */
+async function runLines(file: string): Promise<Map<string, number[]>> {
+  const runs = new Map<string, number[]>();
   try {
     for await (const event of readRecords(file)) {
       if (event.kind === "record" && !isAnnotation(event.record)) {
-        runs.set(event.record.RunID, event.record);
+        const lines = runs.get(event.record.RunID) ?? [];
+        runs.set(event.record.RunID, [...lines, event.line]);
       }
     }
   } catch (e) {
@@ -85,9 +89,19 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   requireFolder(delDir);
   const file = join(delDir, RECORD_FILE);
-  const runs = await runsOf(file);
+  const runs = await runLines(file);
   for (const id of [runId, ...(supersedes !== undefined ? [supersedes] : [])]) {
-    if (!runs.has(id)) throw new CheckFailure(`${id} is not a run in ${file}`);
+    const lines = runs.get(id);
+    if (!lines) throw new CheckFailure(`${id} is not a run in ${file}`);
+    // An annotation names its run by RunID alone, so it would hold for every record of that
+    // RunID: two clones' runs of one minute, merged (SCHEMA.md 3.3).
+    if (lines.length > 1) {
+      throw new InputError(
+        `${file}: ${id} names ${lines.length} records (lines ${lines.join(", ")}: runs recorded ` +
+          "in the same minute on two branches, SCHEMA.md 3.3); an annotation cannot tell them " +
+          "apart, so none is written",
+      );
+    }
   }
   const { record } = await appendRecord(file, {
     SchemaVersion: SCHEMA_VERSION,
