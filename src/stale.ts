@@ -514,11 +514,15 @@ async function checkFolder(
     if (runs.length === 0) return noBaseline(agent, `${agent} has no runs here`);
     const chosen = pickBaseline(runs, isBaseline);
     if (chosen === undefined) {
+      // SUCCESS or PARTIAL runs that are no baseline were invalidated or superseded: say so.
+      const annotated = runs.filter(({ record }) =>
+        (record.RunStatus === "SUCCESS" || record.RunStatus === "PARTIAL") && !isBaseline(record)
+      ).length;
       return noBaseline(
         agent,
-        `none of its ${runs.length} run(s) is a baseline (SUCCESS or PARTIAL): ${
-          statusCounts(runs)
-        }`,
+        `none of its ${runs.length} run(s) is a baseline (SUCCESS or PARTIAL, not invalidated ` +
+          `or superseded): ${statusCounts(runs)}` +
+          (annotated > 0 ? `; ${annotated} of them invalidated or superseded` : ""),
       );
     }
     const baseline = chosen.record;

@@ -154,6 +154,10 @@ Deno.test("annotations: stale takes no invalidated run as its baseline", async (
   const out = await runCli(["stale", del, "--json"]);
   assert.match(out.stdout, /"NO_BASELINE"/);
   assert.doesNotMatch(out.stdout, /RUNREC_ANNOTATE/);
+  // The reason says why the one SUCCESS is no baseline.
+  const text = await runCli(["stale", del]);
+  assert.match(text.stdout, /1 SUCCESS; 1 of them invalidated or superseded/);
+  assert.match(text.stdout, /^1 check: 0 DIRTY, 0 CLEAN, 1 NO_BASELINE \(staleness unknown/m);
 });
 
 Deno.test("annotate: a RunID two merged branches both used is refused, naming both lines; nothing is written", async () => {

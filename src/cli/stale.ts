@@ -16,7 +16,7 @@ import {
   UsageError,
   writeJson,
 } from "./command.ts";
-import { paint } from "./format.ts";
+import { paint, plural } from "./format.ts";
 
 const HELP = `runrec stale: which deliverables changed since each agent's last good run
 
@@ -32,8 +32,9 @@ baseline's InputHashes:
   DIRTY        some are not; each is listed: changed, added (now governed,
                e.g. a reference added to _REFERENCES.md), removed (deleted or
                no longer listed) or unreadable, with the baseline's RunID
-  NO_BASELINE  the agent has no SUCCESS or PARTIAL run (or no run at all):
-               staleness is unknown, never assumed clean
+  NO_BASELINE  the agent has no SUCCESS or PARTIAL run that is not invalidated
+               or superseded (runrec annotate), or no run at all: staleness is
+               unknown, never assumed clean
 
 An input the baseline run wrote itself (also in its OutputHashes) is compared
 with the hash it left. Outputs of the baseline edited, deleted or recreated
@@ -148,10 +149,11 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
   }
   for (const cycle of report.cycles) lines.push(`cycle        ${cycle.join(" → ")}\n`);
   const s = summarise(report);
-  let summary =
-    `${s.checks} checks: ${s.DIRTY} DIRTY, ${s.CLEAN} CLEAN, ${s.NO_BASELINE} NO_BASELINE`;
+  let summary = `${
+    plural(s.checks, "check")
+  }: ${s.DIRTY} DIRTY, ${s.CLEAN} CLEAN, ${s.NO_BASELINE} NO_BASELINE`;
   if (s.NO_BASELINE > 0) {
-    summary += " (staleness unknown: no SUCCESS or PARTIAL run to compare with)";
+    summary += " (staleness unknown: no usable SUCCESS or PARTIAL run to compare with)";
   }
   if (s.STALE > 0 || s.cycles > 0) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
   lines.push(`${summary}\n`);
