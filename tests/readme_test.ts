@@ -17,7 +17,7 @@
  *   host names), a run of spaces for any run of spaces, and a line that is
  *   only `…` for lines left out. The expected lines must appear in order;
  *   the output may hold more lines.
- * - A `ts` block is run with `deno run` (the import `jsr:@runrec/runrec`
+ * - A `ts` block is run with `deno run` (the import `./runrec/mod.ts`
  *   pointed at this checkout's `mod.ts`) and must exit 0; a `text` block
  *   right after it holds its expected output.
  *
@@ -274,7 +274,7 @@ async function runExample(session: Example[]): Promise<void> {
       const where = `${first.file} line ${first.line}`;
       assert(session.length === 1, `${where}: a ts example cannot continue`);
       const mod = pathToFileURL(join(ROOT, "mod.ts")).href;
-      const source = first.body.join("\n").replaceAll('"jsr:@runrec/runrec"', `"${mod}"`);
+      const source = first.body.join("\n").replaceAll('"./runrec/mod.ts"', `"${mod}"`);
       const file = join(copy, "readme_example.ts");
       await Deno.writeTextFile(file, source);
       const deno = Deno.execPath();
