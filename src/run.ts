@@ -271,6 +271,13 @@ export function locateRun(target: string, run?: string): { delDir: string; id: s
   }
   const token = parseToken(target);
   if (token) return token;
+  if (target.endsWith(".json") && !isFolder(target)) {
+    // Meant as a token (a pending run's file), but not one `runrec start` prints.
+    throw new InputError(
+      `${target}: not a run token (runrec start prints <del-dir>/.runrec/pending/<id>.json) ` +
+        "and no such folder",
+    );
+  }
   requireFolder(resolve(target), target);
   const waiting = listPendingRuns(target).filter((i) => i.run && !i.claimedBy);
   if (waiting.length === 1) return { delDir: resolve(target), id: waiting[0].id };

@@ -74,6 +74,20 @@ Deno.test("finish twice with one token: the second exits 2 and writes no second 
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish: a token file that does not exist is named as a token, not as a folder", async () => {
+  const { root, del } = await makeProject();
+  const missing = join(root, "nonexistent-token.json");
+  const out = await runCliProcess(["finish", missing, "--status", "SUCCESS"]);
+  assertEquals(out.code, 2);
+  assertEquals(
+    out.stderr,
+    `runrec finish: ${missing}: not a run token (runrec start prints ` +
+      "<del-dir>/.runrec/pending/<id>.json) and no such folder\n",
+  );
+  assertEquals((await recordsOf(del)).length, 0);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("finish: two finishes of one run racing write one record; the loser exits 2", async () => {
   const { root, del } = await makeProject();
   const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
