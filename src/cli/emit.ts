@@ -1,5 +1,5 @@
 /**
- * `runrec emit`: the agent's last step — record one run.
+ * `runrec emit`: record one run in one step, at its end.
  *
  * @module
  */
@@ -69,7 +69,7 @@ Example:
 /** The `emit` command. */
 export const emitCommand: Command = {
   name: "emit",
-  summary: "append one run record (the agent's last step)",
+  summary: "append one run record in one step, at the end of a run",
   help: HELP,
   options: {
     agent: { type: "string" },

@@ -58,7 +58,7 @@ Examples:
 /** The `finish` command. */
 export const finishCommand: Command = {
   name: "finish",
-  summary: "finish a started run and append its record",
+  summary: "finish a started run (the agent's last step) and append its record",
   help: HELP,
   options: {
     run: { type: "string" },

@@ -25,19 +25,19 @@ export interface CommandEntry {
 /** Every command, in the order `runrec --help` lists them. */
 export const COMMANDS: readonly CommandEntry[] = [
   {
-    name: "emit",
-    summary: "append one run record (the agent's last step)",
-    load: async () => (await import("./emit.ts")).emitCommand,
-  },
-  {
     name: "start",
-    summary: "start a run: fix its start time, StatusBefore and input hashes",
+    summary: "start a run (the agent's first step): its start time, StatusBefore, input hashes",
     load: async () => (await import("./start.ts")).startCommand,
   },
   {
     name: "finish",
-    summary: "finish a started run and append its record",
+    summary: "finish a started run (the agent's last step) and append its record",
     load: async () => (await import("./finish.ts")).finishCommand,
+  },
+  {
+    name: "emit",
+    summary: "append one run record in one step, at the end of a run",
+    load: async () => (await import("./emit.ts")).emitCommand,
   },
   {
     name: "exec",

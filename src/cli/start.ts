@@ -59,7 +59,7 @@ Example:
 /** The `start` command. */
 export const startCommand: Command = {
   name: "start",
-  summary: "start a run: fix its start time, StatusBefore and input hashes",
+  summary: "start a run (the agent's first step): its start time, StatusBefore, input hashes",
   help: HELP,
   options: {
     agent: { type: "string" },
