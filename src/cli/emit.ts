@@ -31,7 +31,8 @@ Options:
                         the execution root): by default such an input is TBD, not read
   --pass D              the pass directive the run was dispatched with
   --started ISO         when the run started (default: now minus the duration)
-  --duration ISO        how long it took, e.g. PT2M34.5S
+  --duration ISO        how long it took, e.g. PT2M34.5S (default: from --started to
+                        now, else PT0S)
   --duration-ms N       how long it took, in milliseconds
   --status-before X     lifecycle state at run start (default TBD)
   --status-after X      the state you set at run end: _STATUS.md wins, and a claim that
