@@ -78,6 +78,7 @@ export * from "./src/time.ts";
 export * from "./src/stale.ts";
 export * from "./src/dependencies.ts";
 export { gitHead } from "./src/git.ts";
+export type { Annotation, AnnotationKind } from "./src/annotations.ts";
 export { type CollectOptions, collectRuns, type ExportedRun } from "./src/export/runs.ts";
 export {
   END_EVENT_TYPE,

@@ -11,6 +11,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { hash } from "node:crypto";
 import { join } from "node:path";
+import { ANNOTATOR } from "../src/annotations.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { VERSION } from "../src/cli/version.ts";
@@ -18,6 +19,7 @@ import { FACETS_SCHEMA_URL, PRODUCER, runUuid } from "../src/export/openlineage.
 import { localName, PROV_PREFIXES } from "../src/export/prov.ts";
 import { NAMESPACE_URL, RUNREC_RUN_NAMESPACE, uuidV5 } from "../src/export/uuid.ts";
 import { inputContextSha } from "../src/manifest.ts";
+import { readRecords } from "../src/reader.ts";
 import {
   FIELDS,
   HEADER,
@@ -276,6 +278,38 @@ async function examplesWithRuns(): Promise<string> {
     ...["--started", "2026-02-21T09:30:00Z", "--duration", "PT0.25S"],
   );
   return root;
+}
+
+/** The RunIDs of a deliverable's records, in file order. */
+async function runIdsOf(del: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const event of readRecords(join(del, RECORD_FILE))) {
+    if (event.kind === "record") ids.push(event.record.RunID);
+  }
+  return ids;
+}
+
+/**
+ * {@linkcode examplesWithRuns} with three annotations: DEL-01-02's 10:15 run
+ * invalidated, then superseded by its 11:00 run; a note on DEL-01-01's run.
+ */
+async function examplesWithAnnotations() {
+  const root = await examplesWithRuns();
+  const [, old, newer] = await runIdsOf(join(root, DEL_02));
+  const [noted] = await runIdsOf(join(root, DEL_01));
+  const annotate = async (del: string, ...args: string[]) => {
+    const result = await runCli(["annotate", join(root, del), ...args]);
+    assertEquals(result.code, 0, result.stderr);
+  };
+  await annotate(DEL_02, old, "--invalidates", "--note", "ran on the wrong decomposition");
+  await annotate(DEL_02, newer, "--supersedes", old, "--note", "rerun; with, commas");
+  await annotate(DEL_01, noted, "--note", "checked by hand");
+  const annotations = [
+    ...(await runIdsOf(join(root, DEL_02))).slice(3),
+    ...(await runIdsOf(join(root, DEL_01))).slice(1),
+  ];
+  assertEquals(annotations.length, 3);
+  return { root, old, newer, noted, annotations };
 }
 
 /** Runs `export` in this process; fails the test unless it exits 0. */
@@ -563,6 +597,135 @@ Deno.test("export prov: the document has PROV-JSON's shape, every reference reso
   const agents = Object.keys(document.agent as Obj).sort();
   assertEquals(agents, ["agent:examples/4_DOCUMENTS", "agent:examples/DEPENDENCIES"]);
   assertEquals(Object.keys(document.wasAssociatedWith as Obj).length, 5);
+});
+
+Deno.test("export annotations: annotation records are no runs: no events, activities or agents for them, in either format", async () => {
+  const { root, annotations } = await examplesWithAnnotations();
+  const events = jsonLines((await exported(root, "--format", "openlineage")).stdout);
+  assertEquals(events.length, 10, "two events for each of the 5 runs, none for the 3 annotations");
+  for (const event of events) {
+    const runFacet = ((event.run as Obj).facets as Record<string, Obj>).runrec_run;
+    assert(runFacet.AgentName !== ANNOTATOR, `an event for annotation ${runFacet.RunID}`);
+    assert(!annotations.includes(runFacet.RunID as string), `${runFacet.RunID} exported`);
+  }
+  const out = join(await tempDir(), "lineage.jsonl");
+  const written = await exported(root, "--format", "openlineage", "--out", out);
+  assertEquals(written.stdout, `runrec export: wrote 5 runs as 10 OpenLineage events to ${out}\n`);
+
+  const document = JSON.parse((await exported(root, "--format", "prov")).stdout) as Obj;
+  assertEquals(provProblems(document), []);
+  const activities = Object.values(document.activity as Record<string, Obj>);
+  assertEquals(activities.length, 5);
+  for (const activity of activities) {
+    assert(!annotations.includes(activity["prov:label"] as string), "an annotation activity");
+  }
+  assertEquals(Object.keys(document.agent as Obj).sort(), [
+    "agent:examples/4_DOCUMENTS",
+    "agent:examples/DEPENDENCIES",
+  ]);
+  assertEquals(Object.keys(document.wasAssociatedWith as Obj).length, 5);
+});
+
+Deno.test("export annotations: an invalidated and a superseded run carry their annotations in both formats, schema-valid and byte-identical on every export", async () => {
+  const { root, old, newer, noted, annotations } = await examplesWithAnnotations();
+  const [invalidation, supersession, note] = annotations;
+  const text = (await exported(root, "--format", "openlineage")).stdout;
+  assertEquals((await exported(root, "--format", "openlineage")).stdout, text);
+  const events = jsonLines(text);
+  const ajv = openLineageAjv();
+  for (const event of events) assertEquals(openLineageProblems(ajv, event), []);
+
+  const annotationsOf = (runId: string) => {
+    const mine = events.filter((e) => (e.run as Obj).runId === runUuid("examples", runId));
+    assertEquals(mine.length, 2);
+    const [start, end] = mine.map((e) => ((e.run as Obj).facets as Obj).runrec_annotations as Obj);
+    assertEquals(start, end, "both events of a run carry the same annotations");
+    return (end?.annotations as Obj[] | undefined)?.map(({ timestamp, ...rest }) => {
+      assertMatch(timestamp as string, /^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+      return rest;
+    });
+  };
+  assertEquals(annotationsOf(old), [
+    {
+      annotationRunID: invalidation,
+      kind: "invalidated",
+      note: "ran on the wrong decomposition",
+    },
+    {
+      annotationRunID: supersession,
+      kind: "superseded",
+      otherRunID: newer,
+      note: "rerun; with, commas",
+    },
+  ]);
+  assertEquals(annotationsOf(newer), [
+    {
+      annotationRunID: supersession,
+      kind: "supersedes",
+      otherRunID: old,
+      note: "rerun; with, commas",
+    },
+  ]);
+  assertEquals(annotationsOf(noted), [
+    { annotationRunID: note, kind: "note", note: "checked by hand" },
+  ]);
+  const annotated = events.filter((e) => ((e.run as Obj).facets as Obj).runrec_annotations);
+  assertEquals(annotated.length, 6, "runs without annotations carry no runrec_annotations facet");
+  // The facet's schema is not a rubber stamp.
+  const broken = structuredClone(annotated[0]);
+  const facet = ((broken.run as Obj).facets as Record<string, Obj>).runrec_annotations;
+  (facet.annotations as Obj[])[0].kind = "deleted";
+  assertMatch(openLineageProblems(ajv, broken).join("\n"), /runrec_annotations: .*allowed values/);
+  delete (facet.annotations as Obj[])[0].kind;
+  assertMatch(openLineageProblems(ajv, broken).join("\n"), /must have required property 'kind'/);
+
+  const provText = (await exported(root, "--format", "prov")).stdout;
+  assertEquals((await exported(root, "--format", "prov")).stdout, provText);
+  const document = JSON.parse(provText) as Obj;
+  assertEquals(provProblems(document), []);
+  const activities = document.activity as Record<string, Obj>;
+  const activityOf = (runId: string) => activities[`run:${runUuid("examples", runId)}`];
+  const runName = (runId: string) => ({
+    $: `run:${runUuid("examples", runId)}`,
+    type: "prov:QUALIFIED_NAME",
+  });
+  const annotationKeys = (activity: Obj) =>
+    Object.fromEntries(
+      Object.entries(activity).filter(([key]) =>
+        /^runrec:(invalidatedBy|supersededBy|supersedes|annotation)$/.test(key)
+      ),
+    );
+  const stamps = (runId: string) =>
+    (activityOf(runId)["runrec:annotation"] as string[]).map((a) => a.split(" ")[0]);
+  const [invalidatedAt, supersededAt] = stamps(old);
+  assertEquals(annotationKeys(activityOf(old)), {
+    "runrec:invalidatedBy": [invalidation],
+    "runrec:supersededBy": [runName(newer)],
+    "runrec:annotation": [
+      `${invalidatedAt} ${invalidation} invalidated: ran on the wrong decomposition`,
+      `${supersededAt} ${supersession} superseded by ${newer}: rerun; with, commas`,
+    ],
+  });
+  assertEquals(annotationKeys(activityOf(newer)), {
+    "runrec:supersedes": [runName(old)],
+    "runrec:annotation": [`${supersededAt} ${supersession} supersedes ${old}: rerun; with, commas`],
+  });
+  assertEquals(annotationKeys(activityOf(noted)), {
+    "runrec:annotation": [`${stamps(noted)[0]} ${note} note: checked by hand`],
+  });
+  // The runs they name are activities of the document.
+  assert(Object.hasOwn(activities, runName(newer).$) && Object.hasOwn(activities, runName(old).$));
+  const plain = Object.values(activities).filter((a) =>
+    Object.keys(annotationKeys(a)).length === 0
+  );
+  assertEquals(plain.length, 2);
+
+  // The order the lines were appended in does not show: the same file reversed exports alike.
+  const file = join(root, DEL_02, RECORD_FILE);
+  const [header, ...lines] = Deno.readTextFileSync(file).trimEnd().split("\n");
+  Deno.writeTextFileSync(file, [header, ...lines.reverse()].map((l) => `${l}\n`).join(""));
+  assertEquals((await exported(root, "--format", "openlineage")).stdout, text);
+  assertEquals((await exported(root, "--format", "prov")).stdout, provText);
 });
 
 Deno.test("export prov: local names percent-encode what PROV-N does not allow", () => {

@@ -34,7 +34,10 @@ Usage: runrec export <del-dir|file|root>... --format openlineage|prov
 Exports every valid record of the targets (a deliverable folder, a record
 file, or a root: every RunRecords.csv beneath it). Lines that cannot be read
 are skipped with a warning on stderr, as runrec log does. The same records
-always give byte-identical output.
+always give byte-identical output. Annotations (runrec annotate) are not
+runs: each is exported with the run it is about (OpenLineage facet
+runrec_annotations; PROV runrec:invalidatedBy, runrec:supersededBy,
+runrec:supersedes, runrec:annotation).
 
 Formats:
   openlineage  OpenLineage 2-0-2 RunEvents, one JSON object per line (JSON

@@ -2,11 +2,13 @@
  * OpenLineage RunEvents (spec 2-0-2) for run records: per record a `START`
  * event at RunTimestamp and a `COMPLETE`, `FAIL` or `ABORT` event at
  * RunTimestamp + RunDuration. The deliverable is the job, every input and
- * output file a dataset carrying its SHA-256. docs/EXPORT.md describes the
+ * output file a dataset carrying its SHA-256; an annotated run's events carry
+ * its annotations (facet `runrec_annotations`). docs/EXPORT.md describes the
  * mapping.
  *
  * @module
  */
+import type { Annotation } from "../annotations.ts";
 import { VERSION } from "../cli/version.ts";
 import { FIELDS, type RunRecord } from "../schema.ts";
 import type { Json } from "./json.ts";
@@ -76,7 +78,7 @@ function startEvent(run: ExportedRun): Json {
     eventTime: run.record.RunTimestamp,
     producer: PRODUCER,
     schemaURL: RUN_EVENT_SCHEMA,
-    run: { runId: runUuid(run.namespace, run.record.RunID), facets: { runrec_run: runFacet(run) } },
+    run: { runId: runUuid(run.namespace, run.record.RunID), facets: runFacets(run) },
     job: job(run),
     inputs: datasets(run, run.record.InputHashes),
     outputs: [],
@@ -85,7 +87,7 @@ function startEvent(run: ExportedRun): Json {
 
 function endEvent(run: ExportedRun): Json {
   const { record } = run;
-  const facets: { [name: string]: Json } = { runrec_run: runFacet(run) };
+  const facets = runFacets(run);
   if (record.ErrorSummary !== "") {
     facets.errorMessage = {
       _producer: PRODUCER,
@@ -105,6 +107,34 @@ function endEvent(run: ExportedRun): Json {
     job: job(run),
     inputs: datasets(run, record.InputHashes),
     outputs: datasets(run, record.OutputHashes),
+  };
+}
+
+/** The facets of both events: `runrec_run`, and `runrec_annotations` when there are any. */
+function runFacets(run: ExportedRun): { [name: string]: Json } {
+  const facets: { [name: string]: Json } = { runrec_run: runFacet(run) };
+  if (run.annotations.length > 0) facets.runrec_annotations = annotationsFacet(run.annotations);
+  return facets;
+}
+
+/**
+ * The run's annotations, as `runrec_annotations`: a lineage server shows
+ * an invalidated or superseded run as such, where `runrec log` would.
+ */
+function annotationsFacet(annotations: readonly Annotation[]): Json {
+  return {
+    _producer: PRODUCER,
+    _schemaURL: `${FACETS_SCHEMA_URL}#/$defs/RunrecAnnotationsRunFacet`,
+    annotations: annotations.map((a) => {
+      const entry: { [key: string]: Json } = {
+        annotationRunID: a.annotationId,
+        timestamp: a.timestamp,
+        kind: a.kind,
+        note: a.note,
+      };
+      if (a.other !== undefined) entry.otherRunID = a.other;
+      return entry;
+    }),
   };
 }
 

@@ -2,10 +2,13 @@
  * A W3C PROV-JSON document for run records: each run an activity, each file
  * version it read or wrote an entity carrying its SHA-256, each agent an
  * agent; `used`, `wasGeneratedBy`, `wasInvalidatedBy` (a deleted output) and
- * `wasAssociatedWith` between them. docs/EXPORT.md describes the mapping.
+ * `wasAssociatedWith` between them. An annotated run's activity says what its
+ * annotations say (`runrec:invalidatedBy`, `runrec:supersededBy`, …).
+ * docs/EXPORT.md describes the mapping.
  *
  * @module
  */
+import type { Annotation } from "../annotations.ts";
 import { DELETED, FIELDS, TBD } from "../schema.ts";
 import type { Json } from "./json.ts";
 import { runUuid } from "./openlineage.ts";
@@ -89,6 +92,7 @@ export function provDocument(runs: readonly ExportedRun[]): Json {
       "prov:label": record.RunID,
     };
     for (const name of TEXT_FIELDS) attributes[`runrec:${name}`] = record[name] as string;
+    Object.assign(attributes, annotationAttributes(run.namespace, run.annotations));
     activity[runId] = attributes;
 
     const agentId = `agent:${localName(`${run.namespace}/${record.AgentName}`)}`;
@@ -121,6 +125,38 @@ export function provDocument(runs: readonly ExportedRun[]): Json {
     if (list.length > 0 || kind !== "wasInvalidatedBy") document[kind] = numbered(letter, list);
   }
   return document;
+}
+
+/**
+ * What a run's annotations say, as activity attributes, each a list in the
+ * annotations' order, present only when not empty. PROV has no term for an
+ * invalid activity (`prov:wasInvalidatedBy` is for entities), hence `runrec:`
+ * terms. Another run is named by its activity, so the graph links the two.
+ */
+function annotationAttributes(
+  namespace: string,
+  annotations: readonly Annotation[],
+): Record<string, Json> {
+  const lists: Record<string, Json[]> = {
+    "runrec:invalidatedBy": [],
+    "runrec:supersededBy": [],
+    "runrec:supersedes": [],
+    "runrec:annotation": [],
+  };
+  for (const a of annotations) {
+    const says = a.kind === "superseded"
+      ? `superseded by ${a.other}`
+      : a.kind === "supersedes"
+      ? `supersedes ${a.other}`
+      : a.kind;
+    lists["runrec:annotation"].push(`${a.timestamp} ${a.annotationId} ${says}: ${a.note}`);
+    if (a.kind === "invalidated") lists["runrec:invalidatedBy"].push(a.annotationId);
+    // `other` is set for these two kinds (annotations.ts).
+    const otherRun = qualified(`run:${runUuid(namespace, a.other ?? "")}`);
+    if (a.kind === "superseded") lists["runrec:supersededBy"].push(otherRun);
+    if (a.kind === "supersedes") lists["runrec:supersedes"].push(otherRun);
+  }
+  return Object.fromEntries(Object.entries(lists).filter(([, list]) => list.length > 0));
 }
 
 /** The relations under blank-node ids `_:<letter><n>`, n zero-padded so ids sort in order. */

@@ -1,10 +1,12 @@
 /**
- * The runs an export covers: every valid record beneath the targets, with
- * where its deliverable sits in its execution root, sorted so that the same
- * records always export in the same order.
+ * The runs an export covers: every valid record beneath the targets that is
+ * a run (annotations are not: they are attached to the runs they are about),
+ * with where its deliverable sits in its execution root, sorted so that the
+ * same records always export in the same order.
  *
  * @module
  */
+import { type Annotation, annotationsIn, isAnnotation } from "../annotations.ts";
 import { findExecutionRoot, findGitRoot } from "../deliverable.ts";
 import { InputError } from "../errors.ts";
 import { describeLineProblem } from "../messages.ts";
@@ -36,6 +38,11 @@ export interface ExportedRun {
   startMs: number;
   /** When the run ended (start plus RunDuration), in ms since the epoch. */
   endMs: number;
+  /**
+   * The annotations of the run in its record file (`runrec annotate`), by
+   * timestamp, then annotation RunID; empty for most runs.
+   */
+  annotations: readonly Annotation[];
 }
 
 /** Options of {@linkcode collectRuns}. */
@@ -49,7 +56,8 @@ export interface CollectOptions {
 /**
  * Reads every record of the targets' record files (a deliverable folder, a
  * record file or a root with record files beneath it), skipping unreadable
- * lines with a warning, and returns them sorted by start time, then RunID,
+ * lines with a warning, and returns the runs among them, each with its
+ * annotations (annotation records themselves are not runs), sorted by start time, then RunID,
  * namespace, folder and line. Throws {@linkcode InputError} for a missing
  * target or a file that cannot be read.
  *
@@ -78,20 +86,27 @@ export async function collectRuns(
       namespace: options.namespace ?? basename(base),
       folder: relative(base, deliverable) || ".",
     };
+    const read: { record: RunRecord; line: number }[] = [];
     try {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "problem") {
           options.warn(`${file.path}:${event.line}: ${describeLineProblem(event)}`);
           continue;
         }
-        const { record, line } = event;
-        // A valid record has both; `?? 0` only satisfies the type checker.
-        const startMs = parseInstant(record.RunTimestamp) ?? 0;
-        const endMs = startMs + (parseDuration(record.RunDuration) ?? 0);
-        runs.push({ record, file: file.path, line, startMs, endMs, ...place });
+        read.push(event);
       }
     } catch (e) {
       throw new InputError(`${file.path}: cannot read: ${(e as Error).message.split("\n")[0]}`);
+    }
+    // Annotations are per file: a RunID is unique only within its deliverable's file.
+    const annotations = annotationsIn(read.map((r) => r.record));
+    for (const { record, line } of read) {
+      if (isAnnotation(record)) continue;
+      // A valid record has both; `?? 0` only satisfies the type checker.
+      const startMs = parseInstant(record.RunTimestamp) ?? 0;
+      const endMs = startMs + (parseDuration(record.RunDuration) ?? 0);
+      const about = [...(annotations.get(record.RunID) ?? [])].sort(compareAnnotations);
+      runs.push({ record, file: file.path, line, startMs, endMs, annotations: about, ...place });
     }
   }
   warnRepeatedRunIds(runs, options.warn);
@@ -101,6 +116,13 @@ export async function collectRuns(
 function compareRuns(a: ExportedRun, b: ExportedRun): number {
   return a.startMs - b.startMs || compareText(a.record.RunID, b.record.RunID) ||
     compareText(a.namespace, b.namespace) || compareText(a.folder, b.folder) || a.line - b.line;
+}
+
+/** By time, so that the order lines were appended in does not show in the export. */
+function compareAnnotations(a: Annotation, b: Annotation): number {
+  // Text would not do: `…:00Z` sorts after `…:00.5Z`.
+  return (parseInstant(a.timestamp) ?? 0) - (parseInstant(b.timestamp) ?? 0) ||
+    compareText(a.annotationId, b.annotationId) || compareText(a.kind, b.kind);
 }
 
 /** Orders strings by UTF-16 code units: the same on every machine, unlike `localeCompare`. */
