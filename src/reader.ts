@@ -380,7 +380,10 @@ function checkBlock(block: LineBlock): CheckBatch {
     problem: (p) => batch.problems.push(p),
     record(line, text) {
       const result = recordOf(line, text);
-      if (!("record" in result)) return batch.problems.push(result);
+      if (!("record" in result)) {
+        batch.problems.push(result);
+        return;
+      }
       batch.records++;
       for (const { field, message } of lifecycleProblems(result.record)) {
         batch.problems.push(problem(line, "warning", "lifecycle", message, field));

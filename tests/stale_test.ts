@@ -215,7 +215,7 @@ Deno.test("stale: outputs edited since the run are listed without making it DIRT
 });
 
 Deno.test("stale: an input the run itself rewrote (start, write, finish) is compared with what the run left", async () => {
-  const { del } = { del: join(await copyExamples(), DEL2) };
+  const del = join(await copyExamples(), DEL2);
   const start = await runCli([
     "start",
     del,

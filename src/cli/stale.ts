@@ -23,7 +23,8 @@ const HELP = `runrec stale: which deliverables changed since each agent's last g
 Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--json]
 
 For each deliverable and each agent that has run on it, the baseline is the
-agent's latest SUCCESS or PARTIAL run (by RunTimestamp). Its governed inputs
+agent's latest SUCCESS or PARTIAL run (by RunTimestamp) that no annotation
+invalidated or superseded. Its governed inputs
 are worked out again as the run would now (its InputFiles, _REFERENCES.md and
 every file that lists now) and hashed, and each path is compared with the
 baseline's InputHashes:
