@@ -57,6 +57,27 @@ Deno.test("sha256Hex: known answers", () => {
   );
 });
 
+Deno.test("sha256Hex of strings: UTF-8 bytes, on both sides of the reused encoding buffer", () => {
+  const encoder = new TextEncoder();
+  // Strings are encoded into a reused buffer up to 65,536 UTF-16 units, by `encode` beyond.
+  const texts = [
+    "a".repeat(70_000),
+    "€".repeat(65_536), // 3 bytes each: fills the buffer exactly
+    "€".repeat(65_537),
+    "short, after a long one",
+    "lone \uD800 surrogate", // becomes U+FFFD, as TextEncoder writes it
+    "日本語 — Straße ✓ \u{1F600}",
+    "",
+  ];
+  for (const text of texts) {
+    strictEqual(
+      sha256Hex(text),
+      nodeSha256(encoder.encode(text)),
+      JSON.stringify(text.slice(0, 20)),
+    );
+  }
+});
+
 Deno.test("sha256Hex equals node:crypto and openssl for random inputs of every length 0..300", async () => {
   const inputs = Array.from({ length: 301 }, (_, n) => randomBytes(n));
   const openssl = await opensslSha256(inputs);
