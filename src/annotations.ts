@@ -15,8 +15,13 @@
  *
  * @module
  */
+import { join } from "./path.ts";
+import { deliverableId } from "./deliverable.ts";
+import { hostname } from "./lock.ts";
+import { inputContextSha } from "./manifest.ts";
 import { readRecords } from "./reader.ts";
-import type { RunRecord } from "./schema.ts";
+import { AGENT_TYPE, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
+import { type AppendOptions, appendRecord, RECORD_FILE } from "./store.ts";
 
 /** The AgentName of annotation records. */
 export const ANNOTATOR = "RUNREC_ANNOTATE";
@@ -62,6 +67,54 @@ export function annotationNotes(
     ? `supersedes=${effect.supersedes}; `
     : "";
   return `annotates=${runId}; ${middle}note=${note}`;
+}
+
+/**
+ * Appends an annotation of the run `runId` to `delDir`'s `RunRecords.csv`
+ * and returns the annotation record as written. It does not check that the
+ * runs it names exist: `runrec annotate` does that first.
+ *
+ * @example
+ * ```ts
+ * import { appendAnnotation } from "./annotations.ts";
+ * const record = await appendAnnotation(
+ *   "DEL-01-02_X",
+ *   "RUN-DEL-01-02-20260222-1015-001",
+ *   { invalidates: true },
+ *   "ran on the wrong decomposition",
+ * );
+ * console.log(record.RunID);
+ * ```
+ */
+export async function appendAnnotation(
+  delDir: string,
+  runId: string,
+  effect: { invalidates?: boolean; supersedes?: string },
+  note: string,
+  options: AppendOptions = {},
+): Promise<RunRecord> {
+  const { record } = await appendRecord(join(delDir, RECORD_FILE), {
+    SchemaVersion: SCHEMA_VERSION,
+    DeliverableID: deliverableId(delDir).id,
+    AgentName: ANNOTATOR,
+    AgentType: AGENT_TYPE,
+    RunTimestamp: new Date().toISOString(),
+    RunDuration: "PT0S",
+    RunStatus: "SKIPPED",
+    RunPassDirective: "ANNOTATE",
+    InputContextSHA: inputContextSha({}),
+    InputFiles: [],
+    OutputFiles: [],
+    StatusBefore: TBD,
+    StatusAfter: TBD,
+    ErrorSummary: "",
+    Notes: annotationNotes(runId, effect, note),
+    InputHashes: {},
+    OutputHashes: {},
+    GitHead: "",
+    Host: hostname(),
+  }, options);
+  return record;
 }
 
 /**

@@ -7,7 +7,9 @@
  *
  * A finisher (`finish`, `reap`) claims a pending run by renaming its file to
  * `<id>.json.claim-<pid>@<host>`: of two racing finishers one wins the rename,
- * so each run is written once.
+ * so each run is written once. A run `reap` wrote as FAILED moves to
+ * `.runrec/reaped/`, so that its agent's late `finish` can still record what
+ * the agent did (see `finishPendingRun` in ./run.ts).
  *
  * @module
  */
@@ -15,10 +17,18 @@ import { basename, dirname, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname, pidAlive } from "./lock.ts";
+import { readRecords } from "./reader.ts";
+import { RECORD_FILE } from "./store.ts";
 import { walk } from "./walk.ts";
 
 /** The folder of pending runs inside a deliverable folder. */
 export const PENDING_FOLDER = ".runrec/pending";
+
+/** The folder of reaped runs inside a deliverable folder: kept for a late `finish`. */
+export const REAPED_FOLDER = ".runrec/reaped";
+
+/** What a reaped run's record says went wrong. */
+export const REAPED_ERROR = "reaped: the agent never finished";
 
 /** A started run, as kept until it is finished. */
 export interface PendingRun {
@@ -92,6 +102,20 @@ export function isRunId(text: string): boolean {
  */
 export function pendingPath(delDir: string, id: string): string {
   return join(resolve(delDir), PENDING_FOLDER, `${id}.json`);
+}
+
+/**
+ * Where a reaped run's file is kept: `<delDir>/.runrec/reaped/<id>.json`.
+ *
+ * @example
+ * ```ts
+ * import { reapedPath } from "./pending.ts";
+ * reapedPath("/p/DEL-01-02_X", "20260222T101500123Z-1a2b3c4d");
+ * // "/p/DEL-01-02_X/.runrec/reaped/20260222T101500123Z-1a2b3c4d.json"
+ * ```
+ */
+export function reapedPath(delDir: string, id: string): string {
+  return join(resolve(delDir), REAPED_FOLDER, `${id}.json`);
 }
 
 /**
@@ -208,7 +232,25 @@ export function readPendingRun(path: string): PendingRun {
  * ```
  */
 export function listPendingRuns(delDir: string): PendingItem[] {
-  const folder = join(resolve(delDir), PENDING_FOLDER);
+  return listRunFiles(join(resolve(delDir), PENDING_FOLDER));
+}
+
+/**
+ * Every reaped run of a deliverable folder that its agent can still finish
+ * (see {@linkcode keepReapedRun}), oldest first.
+ *
+ * @example
+ * ```ts
+ * import { listReapedRuns } from "./pending.ts";
+ * for (const item of listReapedRuns("DEL-01-02_X")) console.log(item.id, item.run?.agent);
+ * ```
+ */
+export function listReapedRuns(delDir: string): PendingItem[] {
+  return listRunFiles(join(resolve(delDir), REAPED_FOLDER));
+}
+
+/** The run files of a folder of pending or reaped runs. */
+function listRunFiles(folder: string): PendingItem[] {
   let names: string[];
   try {
     names = [...Deno.readDirSync(folder)].filter((e) => e.isFile).map((e) => e.name);
@@ -274,6 +316,69 @@ export function claimPendingRun(path: string): string | undefined {
  */
 export function releaseClaim(claimed: string): void {
   Deno.renameSync(claimed, claimed.replace(/\.claim-[^/\\]*$/, ""));
+}
+
+/**
+ * Moves a claimed run whose FAILED record `reap` wrote (or spooled) to
+ * {@linkcode reapedPath}: no longer pending, but there for its agent's
+ * late `finish`.
+ *
+ * @example
+ * ```ts
+ * import { claimPendingRun, keepReapedRun } from "./pending.ts";
+ * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * if (claimed) keepReapedRun("DEL-01-02_X", claimed);
+ * ```
+ */
+export function keepReapedRun(delDir: string, claimed: string): void {
+  const base = FILE.exec(basename(claimed));
+  if (!base) throw new InputError(`${claimed}: not a pending run's file`);
+  const path = reapedPath(delDir, base[1]);
+  Deno.mkdirSync(dirname(path), { recursive: true });
+  Deno.renameSync(claimed, path);
+  syncFolder(dirname(path));
+}
+
+/**
+ * The RunID of the FAILED record `reap` wrote for the run `id` of
+ * `delDir`, when it is in the deliverable's `RunRecords.csv` once;
+ * `undefined` when it is not there (still spooled) or is there twice.
+ *
+ * @example
+ * ```ts
+ * import { reapedRecordId } from "./pending.ts";
+ * console.log(await reapedRecordId("DEL-01-02_X", "20260222T101500123Z-1a2b3c4d"));
+ * ```
+ */
+export async function reapedRecordId(delDir: string, id: string): Promise<string | undefined> {
+  const mark = reapedNote(id);
+  const found: string[] = [];
+  try {
+    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
+      if (
+        event.kind === "record" && event.record.ErrorSummary === REAPED_ERROR &&
+        event.record.Notes.includes(mark)
+      ) found.push(event.record.RunID);
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/**
+ * What a reaped run's record Notes say to name the run, so that a late
+ * `finish` finds the record.
+ *
+ * @example
+ * ```ts
+ * import { reapedNote } from "./pending.ts";
+ * reapedNote("20260222T101500123Z-1a2b3c4d"); // "run 20260222T101500123Z-1a2b3c4d"
+ * ```
+ */
+export function reapedNote(id: string): string {
+  return `run ${id}`;
 }
 
 /**

@@ -9,18 +9,18 @@ import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
   foldersWithPendingRuns,
+  keepReapedRun,
   listPendingRuns,
   type PendingItem,
   type PendingRun,
   processState,
+  REAPED_ERROR,
+  reapedNote,
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
 import { listSpool } from "./spool.ts";
 import { RECORD_FILE } from "./store.ts";
 import { formatDuration } from "./time.ts";
-
-/** What a reaped run's record says went wrong. */
-export const REAPED_ERROR = "reaped: the agent never finished";
 
 /** Options of {@linkcode reapRuns}. */
 export interface ReapOptions extends RunOptions {
@@ -90,8 +90,10 @@ function alreadyRecorded(delDir: string, run: PendingRun): boolean {
  * Writes every pending run at or beneath `targets` whose process is gone
  * (a pid recorded on this machine), or, with `olderThanMs`, that started
  * longer ago and whose process is not seen running, as a FAILED record with
- * ErrorSummary {@linkcode REAPED_ERROR}. Each run is claimed first, so a
- * run is written once even when `finish` or another `reap` races.
+ * ErrorSummary `REAPED_ERROR` (./pending.ts). Each run is claimed first, so a
+ * run is written once even when `finish` or another `reap` races. A reaped
+ * run is kept in `.runrec/reaped/`: its agent's late `finish` still writes
+ * the agent's record, which supersedes the FAILED one.
  *
  * @example
  * ```ts
@@ -118,16 +120,24 @@ export async function reapRuns(
       if (!claimed) continue; // finished or reaped meanwhile
       const run = item.run;
       if (item.claimedBy && alreadyRecorded(delDir, run)) {
-        Deno.removeSync(claimed);
+        keepReapedRun(delDir, claimed);
         report.reaped.push({ delDir, run, reason: `${reason} after writing its record` });
         continue;
       }
-      const outcome = await finishClaimed(delDir, run, claimed, {
-        status: "FAILED",
-        error: REAPED_ERROR,
-        notes: `${REAPED_ERROR}: ${reason}; RunDuration is the time until reaped; ` +
-          `OutputFiles unknown`,
-      }, { holder: `runrec reap (${run.agent})`, ...writeOptions });
+      const outcome = await finishClaimed(
+        delDir,
+        run,
+        claimed,
+        {
+          status: "FAILED",
+          error: REAPED_ERROR,
+          notes: `${REAPED_ERROR}: ${reason}; ${reapedNote(run.id)}; RunDuration is the time ` +
+            "until reaped; OutputFiles unknown",
+        },
+        { holder: `runrec reap (${run.agent})`, ...writeOptions },
+        // Kept, not deleted: the agent may yet finish, and its record then supersedes this one.
+        (path) => keepReapedRun(delDir, path),
+      );
       report.reaped.push({ delDir, run, reason, outcome });
     }
   }

@@ -19,15 +19,20 @@ import {
   writeRun,
 } from "./hook.ts";
 import { hostname } from "./lock.ts";
+import { appendAnnotation } from "./annotations.ts";
 import {
   claimPendingRun,
   isRunId,
   listPendingRuns,
+  listReapedRuns,
   newRunId,
   parseToken,
   pendingPath,
   type PendingRun,
+  processState,
   readPendingRun,
+  reapedPath,
+  reapedRecordId,
   releaseClaim,
   savePendingRun,
 } from "./pending.ts";
@@ -143,7 +148,9 @@ export interface FinishReport {
  * hashes, writes the record as `emit` does (a failed write is spooled, never
  * thrown), and removes the pending run once the record is written or
  * spooled. Throws {@linkcode InputError} for bad arguments (the run stays
- * pending) and when the run was finished or reaped already.
+ * pending) and when the run was finished already. A run that `reap` wrote
+ * as FAILED meanwhile is finished all the same: its record says so in Notes
+ * and is annotated as superseding the FAILED one, which stays.
  *
  * @example
  * ```ts
@@ -162,9 +169,11 @@ export async function finishRun(
     requireFolder(started.delDir); // the run that was to create it did not
     return await finishClaimed(started.delDir, started.run, undefined, report, options);
   }
-  const claimed = claimPendingRun(started.token);
-  if (!claimed) throw goneError(started.delDir, started.run.id);
-  return await finishClaimed(started.delDir, started.run, claimed, report, options);
+  const claim = await claimForFinish(started.delDir, started.run.id);
+  if (!claim) throw goneError(started.delDir, started.run.id);
+  return claim.reaped
+    ? await finishReaped(started.delDir, started.run, claim.claimed, report, options)
+    : await finishClaimed(started.delDir, started.run, claim.claimed, report, options);
 }
 
 /**
@@ -187,23 +196,96 @@ export async function finishPendingRun(
   options: RunOptions = {},
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
   const { delDir, id } = locateRun(target, run);
-  const claimed = claimPendingRun(pendingPath(delDir, id));
-  if (!claimed) throw goneError(delDir, id);
+  const claim = await claimForFinish(delDir, id);
+  if (!claim) throw goneError(delDir, id);
   let pending: PendingRun;
   try {
-    pending = readPendingRun(claimed);
+    pending = readPendingRun(claim.claimed);
   } catch (e) {
-    releaseClaim(claimed);
+    releaseClaim(claim.claimed);
     throw e;
   }
-  const outcome = await finishClaimed(delDir, pending, claimed, report, options);
+  const outcome = claim.reaped
+    ? await finishReaped(delDir, pending, claim.claimed, report, options)
+    : await finishClaimed(delDir, pending, claim.claimed, report, options);
   return { delDir, run: pending, outcome };
+}
+
+/** How long a finish waits for another live process's claim on its run to end. */
+const CLAIM_WAIT_MS = 60_000;
+
+/**
+ * Claims the run `id` of `delDir` for finishing: its pending file or, when
+ * `reap` wrote the run as FAILED meanwhile, its reaped file. While a live
+ * process on this machine holds the run (`reap` writing it, another
+ * `finish`), waits for it, up to {@linkcode CLAIM_WAIT_MS}.
+ */
+async function claimForFinish(
+  delDir: string,
+  id: string,
+): Promise<{ claimed: string; reaped: boolean } | undefined> {
+  const deadline = Date.now() + CLAIM_WAIT_MS;
+  while (true) {
+    const claimed = claimPendingRun(pendingPath(delDir, id));
+    if (claimed) return { claimed, reaped: false };
+    const holder = listPendingRuns(delDir).find((i) => i.id === id && i.claimedBy)?.claimedBy;
+    if (holder === undefined) break;
+    if (processState(holder) !== "alive" || Date.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const reaped = claimPendingRun(reapedPath(delDir, id));
+  return reaped ? { claimed: reaped, reaped: true } : undefined;
+}
+
+/**
+ * Finishes a run that `reap` wrote as FAILED (its agent was thought gone):
+ * the agent's own record is written all the same, says so in Notes, and is
+ * annotated as superseding the FAILED record (REQ-03: that record stays).
+ */
+async function finishReaped(
+  delDir: string,
+  run: PendingRun,
+  claimed: string,
+  report: FinishReport,
+  options: RunOptions,
+): Promise<RunOutcome> {
+  const reapedId = await reapedRecordId(delDir, run.id);
+  const said = `finished after reap wrote this run as FAILED (${reapedId ?? "record not found"})`;
+  const notes = report.notes ? `${report.notes}; ${said}` : said;
+  const outcome = await finishClaimed(delDir, run, claimed, { ...report, notes }, options);
+  const runId = outcome.written?.record.RunID;
+  if (runId === undefined) return outcome; // spooled: its RunID is given when it is appended
+  const later = `runrec annotate ${delDir} ${runId} --supersedes ${reapedId ?? "<RUNID>"} ` +
+    `--note "finished after reap"`;
+  if (reapedId === undefined) {
+    outcome.warnings.push(
+      `the FAILED record reap wrote for run ${run.id} is not in RunRecords.csv once (spooled, ` +
+        `or merged twice): ${runId} does not supersede it; once it is there: ${later}`,
+    );
+    return outcome;
+  }
+  try {
+    await appendAnnotation(
+      delDir,
+      runId,
+      { supersedes: reapedId },
+      "the agent finished after reap wrote its run as FAILED",
+      { ...options, holder: `runrec finish (${run.agent})` },
+    );
+  } catch (e) {
+    outcome.warnings.push(
+      `${runId} could not be annotated as superseding ${reapedId}: ${(e as Error).message}; ` +
+        `to do it later: ${later}`,
+    );
+  }
+  return outcome;
 }
 
 /**
  * Builds and writes the record of a run claimed with `claimPendingRun` (or
- * kept in memory, `claimed` absent); the claim is removed once the record is
- * written or spooled, and given back when the record was refused.
+ * kept in memory, `claimed` absent); the claim is removed (or passed to
+ * `retire`) once the record is written or spooled, and given back when the
+ * record was refused.
  *
  * @example
  * ```ts
@@ -219,6 +301,7 @@ export async function finishClaimed(
   claimed: string | undefined,
   report: FinishReport,
   options: RunOptions = {},
+  retire: (claimed: string) => void = Deno.removeSync,
 ): Promise<RunOutcome> {
   let outcome: RunOutcome;
   try {
@@ -235,7 +318,7 @@ export async function finishClaimed(
   if (!claimed) return outcome;
   const safe = outcome.written || outcome.unconfirmed || outcome.spooledTo || outcome.lost;
   try {
-    if (safe) Deno.removeSync(claimed);
+    if (safe) retire(claimed);
     else releaseClaim(claimed); // --strict and not written: still pending, to finish again
   } catch (e) {
     outcome.warnings.push(`pending run ${claimed} not removed: ${(e as Error).message}`);
@@ -282,7 +365,13 @@ export function locateRun(target: string, run?: string): { delDir: string; id: s
   const waiting = listPendingRuns(target).filter((i) => i.run && !i.claimedBy);
   if (waiting.length === 1) return { delDir: resolve(target), id: waiting[0].id };
   if (waiting.length === 0) {
-    throw new InputError(`${target}: no pending run (none started, or finished or reaped already)`);
+    const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy);
+    const late = reaped.length === 0
+      ? ""
+      : `; reap wrote ${
+        reaped.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ")
+      } as FAILED: to finish one all the same, name it with --run`;
+    throw new InputError(`${target}: no pending run (none started, or finished already)${late}`);
   }
   const runs = waiting.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`);
   throw new InputError(
@@ -297,7 +386,7 @@ function goneError(delDir: string, id: string): InputError {
     return new InputError(`run ${id} of ${delDir} is being finished by ${claim.claimedBy}`);
   }
   return new InputError(
-    `${delDir}: no pending run ${id}: finished or reaped already, or never started`,
+    `${delDir}: no pending run ${id}: finished already, or never started`,
   );
 }
 

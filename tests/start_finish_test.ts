@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { hashFile } from "../src/hash.ts";
-import { REAPED_ERROR, reapRuns } from "../src/reap.ts";
+import { REAPED_ERROR } from "../src/pending.ts";
+import { reapRuns } from "../src/reap.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
@@ -69,7 +70,10 @@ Deno.test("finish twice with one token: the second exits 2 and writes no second 
   assertEquals(first.code, 0, first.stderr);
   const second = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
   assertEquals(second.code, 2);
-  assertMatch(second.stderr, /^runrec finish: .*no pending run .*finished or reaped already/);
+  assertMatch(
+    second.stderr,
+    /^runrec finish: .*no pending run .*: finished already, or never started/,
+  );
   assertEquals((await recordsOf(del)).length, 1);
   await Deno.remove(root, { recursive: true });
 });
@@ -88,7 +92,7 @@ Deno.test("finish: a token file that does not exist is named as a token, not as 
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("finish: two finishes of one run racing write one record; the loser exits 2", async () => {
+Deno.test("finish: two finishes and a reap of one run racing: one SUCCESS record, the other finish exits 2", async () => {
   const { root, del } = await makeProject();
   const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
   const results = await Promise.all([
@@ -97,11 +101,21 @@ Deno.test("finish: two finishes of one run racing write one record; the loser ex
     runCliProcess(["reap", del, "--older-than", "0s"]),
   ]);
   const finishes = results.slice(0, 2).map((r) => r.code).sort();
+  // One finish writes the agent's record whoever won: a finish (reap then finds nothing), or
+  // reap (its FAILED record is then superseded by the finish that came after it).
+  assertEquals(finishes, [0, 2], results.map((r) => r.stderr).join(""));
   const records = await recordsOf(del);
-  assertEquals(records.length, 1);
-  // Either a finish won (the other exits 2, reap found nothing) or reap did (both finishes exit 2).
-  if (records[0].RunStatus === "SUCCESS") assertEquals(finishes, [0, 2]);
-  else assertEquals(finishes, [2, 2]);
+  const runs = records.filter((r) => r.AgentName === "DEPENDENCIES");
+  assertEquals(runs.filter((r) => r.RunStatus === "SUCCESS").length, 1);
+  if (runs.length === 2) {
+    const [failed, success] = runs;
+    assertEquals(failed.ErrorSummary, REAPED_ERROR);
+    assertEquals(
+      records.at(-1)!.Notes,
+      `annotates=${success.RunID}; supersedes=${failed.RunID}; ` +
+        "note=the agent finished after reap wrote its run as FAILED",
+    );
+  } else assertEquals(records.length, 1);
   assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
 });
@@ -179,10 +193,101 @@ Deno.test("reap: an agent killed with SIGKILL after start is reaped once, as FAI
   assertEquals([records[0].RunStatus, records[0].ErrorSummary], ["FAILED", REAPED_ERROR]);
   assertEquals(records[0].InputFiles, ["_CONTEXT.md"]);
   assertIncludes(records[0].Notes, "is gone");
-  // The agent's finish, had it come back, is refused: the run has its record.
-  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
-  assertEquals(late.code, 2);
-  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish after reap: the agent's record is written all the same and supersedes the FAILED one", async () => {
+  const { root, del } = await makeProject();
+  // A slow agent given a --pid that ended (a wrapper shell that exited): reap takes it for dead.
+  const wrapper = new Deno.Command("true").spawn();
+  const { pid } = wrapper;
+  await wrapper.status;
+  const start = await runCliProcess([
+    "start",
+    del,
+    "--agent",
+    "DEPENDENCIES",
+    "--input",
+    "_CONTEXT.md",
+    "--pid",
+    String(pid),
+  ]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const reap = await runCliProcess(["reap", del]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const [failed] = await recordsOf(del);
+  assertEquals([failed.RunStatus, failed.ErrorSummary], ["FAILED", REAPED_ERROR]);
+  const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+  assertIncludes(failed.Notes, `run ${id}`);
+  assertEquals(pendingFiles(del), []);
+  // `finish <del-dir>` alone does not guess: it names the reaped run and how to finish it.
+  const unnamed = await runCliProcess(["finish", del, "--status", "SUCCESS"]);
+  assertEquals(unnamed.code, 2);
+  assertMatch(
+    unnamed.stderr,
+    new RegExp(
+      `no pending run .*; reap wrote ${id} \\(DEPENDENCIES, since .*\\) as FAILED: ` +
+        "to finish one all the same, name it with --run\n$",
+    ),
+  );
+  // The agent was only slow: it finishes, and its record is written.
+  await Deno.writeTextFile(join(del, "Dependencies.csv"), "RegisterSchemaVersion\n");
+  const late = await runCliProcess([
+    "finish",
+    token,
+    "--status",
+    "SUCCESS",
+    "--output",
+    "Dependencies.csv",
+    "--notes",
+    "all rows extracted",
+  ]);
+  assertEquals(late.code, 0, late.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.length, 3, records.map((r) => r.RunID).join(" "));
+  const [, success, annotation] = records;
+  assertEquals(late.stdout.trim(), success.RunID);
+  assertEquals([success.AgentName, success.RunStatus], ["DEPENDENCIES", "SUCCESS"]);
+  // What start fixed is the run's: the same start, StatusBefore and input hashes as the FAILED record.
+  assertEquals(success.RunTimestamp, failed.RunTimestamp);
+  assertEquals(success.StatusBefore, failed.StatusBefore);
+  assertEquals(success.InputHashes, failed.InputHashes);
+  assertEquals(success.OutputFiles, ["Dependencies.csv"]);
+  assertIncludes(
+    success.Notes,
+    `all rows extracted; finished after reap wrote this run as FAILED (${failed.RunID})`,
+  );
+  assertEquals(
+    annotation.Notes,
+    `annotates=${success.RunID}; supersedes=${failed.RunID}; ` +
+      "note=the agent finished after reap wrote its run as FAILED",
+  );
+  // log marks the FAILED record superseded; the record file is valid.
+  const log = await runCliProcess(["log", del]);
+  assertMatch(log.stdout, new RegExp(`${failed.RunID}.*SUPERSEDED by ${success.RunID}`));
+  assertEquals((await runCliProcess(["validate", del])).code, 0);
+  // Finishing it again is an error, as for any run: nothing more is written.
+  const again = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(again.code, 2);
+  assertMatch(again.stderr, /no pending run .*: finished already, or never started/);
+  assertEquals((await recordsOf(del)).length, 3);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish waits while a live process holds its run, then finishes it", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  // This test process holds the run, as a racing reap or finish would, and lets go in a moment.
+  const claim = `${token}.claim-${Deno.pid}@${Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_")}`;
+  await Deno.rename(token, claim);
+  const finishing = runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assertEquals((await recordsOf(del)).length, 0);
+  await Deno.rename(claim, token);
+  const finished = await finishing;
+  assertEquals(finished.code, 0, finished.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
   await Deno.remove(root, { recursive: true });
 });
 
@@ -200,7 +305,9 @@ Deno.test("reap --older-than: a run with no process to watch is reaped once it i
   assertMatch(later.reaped[0].reason, /^started PT2H.* ago, longer than PT1H$/);
   assertEquals((await reapRuns([del], { olderThanMs: 0 })).reaped.length, 0);
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
-  assertEquals((await runCliProcess(["finish", token, "--status", "SUCCESS"])).code, 2);
+  // The agent was alive after all: its finish is recorded, after the FAILED record.
+  assertEquals((await runCliProcess(["finish", token, "--status", "SUCCESS"])).code, 0);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "SUCCESS", "SKIPPED"]);
   await Deno.remove(root, { recursive: true });
 });
 

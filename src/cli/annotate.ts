@@ -5,14 +5,12 @@
  * @module
  */
 import { join } from "node:path";
-import { annotationNotes, ANNOTATOR, isAnnotation } from "../annotations.ts";
-import { deliverableId, requireFolder } from "../deliverable.ts";
+import { ANNOTATOR, appendAnnotation, isAnnotation } from "../annotations.ts";
+import { requireFolder } from "../deliverable.ts";
 import { CheckFailure, InputError } from "../errors.ts";
-import { hostname } from "../lock.ts";
-import { inputContextSha } from "../manifest.ts";
 import { readRecords } from "../reader.ts";
-import { AGENT_TYPE, RUN_ID_PATTERN, SCHEMA_VERSION, TBD } from "../schema.ts";
-import { appendRecord, RECORD_FILE } from "../store.ts";
+import { RUN_ID_PATTERN } from "../schema.ts";
+import { RECORD_FILE } from "../store.ts";
 import {
   type Command,
   EXIT,
@@ -103,27 +101,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       );
     }
   }
-  const { record } = await appendRecord(file, {
-    SchemaVersion: SCHEMA_VERSION,
-    DeliverableID: deliverableId(delDir).id,
-    AgentName: ANNOTATOR,
-    AgentType: AGENT_TYPE,
-    RunTimestamp: new Date().toISOString(),
-    RunDuration: "PT0S",
-    RunStatus: "SKIPPED",
-    RunPassDirective: "ANNOTATE",
-    InputContextSHA: inputContextSha({}),
-    InputFiles: [],
-    OutputFiles: [],
-    StatusBefore: TBD,
-    StatusAfter: TBD,
-    ErrorSummary: "",
-    Notes: annotationNotes(runId, { invalidates, supersedes }, note),
-    InputHashes: {},
-    OutputHashes: {},
-    GitHead: "",
-    Host: hostname(),
-  });
+  const record = await appendAnnotation(delDir, runId, { invalidates, supersedes }, note);
   io.out(`${record.RunID}\n`);
   return EXIT.ok;
 }

@@ -48,7 +48,9 @@ As with runrec emit, a write failure never fails the agent's run: runrec warns,
 keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,
 lost-record lines). Finishing a run twice is an error (exit 2): the second
 finish writes nothing. Bad arguments exit 2, write nothing, and leave the run
-pending.
+pending. A run that runrec reap wrote as FAILED (its agent seemed gone) is
+finished all the same: the record says so in Notes, and an annotation marks
+it as superseding the FAILED record, which stays.
 
 Examples:
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md --output _STATUS.md

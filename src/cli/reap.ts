@@ -24,7 +24,9 @@ finished" and the reason in Notes, for each run
   - with --older-than: that started longer ago than DURATION, unless its
     process is seen running on this machine.
 RunDuration of a reaped run is the time until it was reaped; its OutputFiles
-are empty. A run that finish is writing right now is left alone.
+are empty. A run that finish is writing right now is left alone. A reaped run
+is kept in .runrec/reaped/: should its agent finish after all, runrec finish
+still writes the agent's record, which supersedes the FAILED one.
 
 Options:
   --older-than D  also reap runs older than D: an ISO 8601 duration (PT2H, P1D)
