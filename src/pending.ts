@@ -334,8 +334,15 @@ export function keepReapedRun(delDir: string, claimed: string): void {
   const base = FILE.exec(basename(claimed));
   if (!base) throw new InputError(`${claimed}: not a pending run's file`);
   const path = reapedPath(delDir, base[1]);
-  Deno.mkdirSync(dirname(path), { recursive: true });
-  Deno.renameSync(claimed, path);
+  try {
+    Deno.mkdirSync(dirname(path), { recursive: true });
+    Deno.renameSync(claimed, path);
+  } catch {
+    // No room to keep it: the run has its record, so it is no longer pending; a late
+    // finish is then refused, as for a run never started.
+    Deno.removeSync(claimed);
+    return;
+  }
   syncFolder(dirname(path));
 }
 

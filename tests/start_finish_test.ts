@@ -275,6 +275,23 @@ Deno.test("finish after reap: the agent's record is written all the same and sup
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("reap where .runrec/reaped cannot be made: the run is recorded as FAILED and no longer pending", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  // A file where the folder of reaped runs would go.
+  await Deno.writeTextFile(join(del, ".runrec", "reaped"), "in the way\n");
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  assertEquals(pendingFiles(del), []);
+  // With nowhere it was kept, a late finish is refused as for a run never started.
+  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(late.code, 2);
+  assertMatch(late.stderr, /no pending run .*: finished already, or never started/);
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("finish waits while a live process holds its run, then finishes it", async () => {
   const { root, del } = await makeProject();
   const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
