@@ -298,7 +298,10 @@ export function claimPendingRun(path: string): string | undefined {
     Deno.renameSync(path, claimed);
     return claimed;
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
+    // A file where its folder would be: no such run either.
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
     throw e;
   }
 }
