@@ -352,7 +352,8 @@ export function keepReapedRun(delDir: string, claimed: string): void {
 /**
  * The RunID of the FAILED record `reap` wrote for the run `id` of
  * `delDir`, when it is in the deliverable's `RunRecords.csv` once;
- * `undefined` when it is not there (still spooled) or is there twice.
+ * `undefined` when it is not there (still spooled), is there twice, or the
+ * file cannot be read.
  *
  * @example
  * ```ts
@@ -370,9 +371,8 @@ export async function reapedRecordId(delDir: string, id: string): Promise<string
         event.record.Notes.includes(mark)
       ) found.push(event.record.RunID);
     }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
+  } catch {
+    return undefined; // unreadable: the finish writes (or spools) its record all the same
   }
   return found.length === 1 ? found[0] : undefined;
 }

@@ -254,9 +254,16 @@ async function finishReaped(
   const notes = report.notes ? `${report.notes}; ${said}` : said;
   const outcome = await finishClaimed(delDir, run, claimed, { ...report, notes }, options);
   const runId = outcome.written?.record.RunID;
-  if (runId === undefined) return outcome; // spooled: its RunID is given when it is appended
-  const later = `runrec annotate ${delDir} ${runId} --supersedes ${reapedId ?? "<RUNID>"} ` +
-    `--note "finished after reap"`;
+  const later = `runrec annotate ${delDir} ${runId ?? "<its RunID>"} --supersedes ` +
+    `${reapedId ?? "<the FAILED RunID>"} --note "finished after reap"`;
+  if (runId === undefined) {
+    // Spooled (or lost): it has no RunID until it is appended.
+    outcome.warnings.push(
+      `the record does not yet supersede the FAILED one; once it is in ` +
+        `RunRecords.csv: ${later}`,
+    );
+    return outcome;
+  }
   if (reapedId === undefined) {
     outcome.warnings.push(
       `the FAILED record reap wrote for run ${run.id} is not in RunRecords.csv once (spooled, ` +

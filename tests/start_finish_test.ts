@@ -292,6 +292,35 @@ Deno.test("reap where .runrec/reaped cannot be made: the run is recorded as FAIL
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish after reap under a real write fault: spooled, and it says how to annotate once appended", async () => {
+  const { root, del } = await makeProject();
+  const spool = await tempDir();
+  const env = { RUNREC_SPOOL_DIR: spool };
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  assertEquals((await runCliProcess(["reap", del, "--older-than", "0s"])).code, 0);
+  const [failed] = await recordsOf(del);
+  // A folder where the record file should be: the late record cannot be written.
+  const file = join(del, RECORD_FILE);
+  await Deno.rename(file, `${file}.away`);
+  await Deno.mkdir(file);
+  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"], undefined, env);
+  assertEquals(late.code, 0, late.stderr);
+  assertMatch(late.stderr, /runrec: warning: record not written .*spooled to/);
+  assertMatch(
+    late.stderr,
+    /the record does not yet supersede the FAILED one; once it is in RunRecords\.csv: runrec annotate .* <its RunID> --supersedes <the FAILED RunID>/,
+  );
+  await Deno.remove(file);
+  await Deno.rename(`${file}.away`, file);
+  const flush = await runCliProcess(["flush", del], undefined, env);
+  assertEquals(flush.code, 0, flush.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  assertEquals(records[1].RunTimestamp, failed.RunTimestamp);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(spool, { recursive: true });
+});
+
 Deno.test("finish waits while a live process holds its run, then finishes it", async () => {
   const { root, del } = await makeProject();
   const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
