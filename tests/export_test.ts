@@ -923,6 +923,28 @@ Deno.test("export --out: a folder, a missing folder or a full disk (tiny tmpfs) 
   }
 });
 
+Deno.test("export --out never overwrites a record file, its lock or runrec's state: exit 2, every byte kept", async () => {
+  const root = await examplesWithRuns();
+  const del = join(root, "PKG-01_Field_Instruments", "1_Working", "DEL-01-02_Flow_Meter_Selection");
+  const file = join(del, RECORD_FILE);
+  const before = Deno.readFileSync(file);
+  for (
+    const out of [file, `${file}.lock`, join(del, ".runrec", "x.json"), RECORD_FILE]
+  ) {
+    const result = await runCli(["export", del, "--format", "prov", "--out", out]);
+    assertEquals(result.code, 2, out);
+    assertEquals(
+      result.stderr,
+      `runrec export: --out ${out}: a record file or runrec's own state, which export never ` +
+        "overwrites (records are only ever appended); name another file " +
+        "(see runrec export --help)\n",
+    );
+    assertEquals(result.stdout, "");
+  }
+  assertEquals(Deno.readFileSync(file), before);
+  assertEquals((await runCli(["validate", del])).code, 0);
+});
+
 Deno.test("export: usage errors and missing targets are one line and exit 2", async () => {
   const root = await examplesWithRuns();
   const cases: [string[], RegExp][] = [

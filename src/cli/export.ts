@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { basename } from "../path.ts";
 import { sortedJson, sortedJsonPretty } from "../export/json.ts";
 import { openLineageEvents } from "../export/openlineage.ts";
 import { provDocument } from "../export/prov.ts";
@@ -11,6 +12,7 @@ import { collectRuns } from "../export/runs.ts";
 import { writeFileAtomic } from "../export/write.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { describePending, pendingRecords } from "../spool.ts";
+import { RECORD_FILE } from "../store.ts";
 import { resolveTargets } from "../targets.ts";
 import {
   type Command,
@@ -51,7 +53,8 @@ Formats:
 Options:
   --format F      openlineage or prov (required)
   --out FILE      write to FILE (whole or not at all: a temporary file renamed
-                  over it) instead of standard output
+                  over it) instead of standard output; never a RunRecords.csv,
+                  its lock or a file in runrec's .runrec folders
   --namespace NS  the OpenLineage namespace of jobs and datasets (default: the
                   name of each deliverable's execution root folder); it is
                   part of every run's UUID
@@ -75,12 +78,30 @@ function parseFormat(parsed: Parsed): typeof FORMATS[number] {
   return format as typeof FORMATS[number];
 }
 
+/**
+ * Refuses an `--out` that names a record file, its lock or runrec's state:
+ * writing the export there would replace records that are only ever appended.
+ */
+function refuseRunrecFile(out: string): void {
+  const name = basename(out);
+  if (
+    name === RECORD_FILE || name.startsWith(`${RECORD_FILE}.`) ||
+    out.split(/[\\/]/).some((segment) => segment.startsWith(".runrec"))
+  ) {
+    throw new UsageError(
+      `--out ${out}: a record file or runrec's own state, which export never overwrites ` +
+        "(records are only ever appended); name another file",
+    );
+  }
+}
+
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["del-dir|file|root"], true);
   const format = parseFormat(parsed);
   const out = stringOption(parsed, "out");
   const namespace = stringOption(parsed, "namespace");
   if (out === "") throw new UsageError("--out needs a file name");
+  if (out !== undefined) refuseRunrecFile(out);
   if (namespace === "") throw new UsageError("--namespace needs a name");
   const warn = (message: string) => io.err(`runrec export: warning: ${message}\n`);
   const runs = await collectRuns(targets, { namespace, warn });
