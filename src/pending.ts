@@ -17,6 +17,7 @@ import { basename, dirname, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname, pidAlive } from "./lock.ts";
+import { sharedSpoolFolder } from "./spool.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
 import { walk } from "./walk.ts";
@@ -44,6 +45,8 @@ export interface PendingRun {
   host: string;
   /** What the start fixed: time, StatusBefore, the governed inputs' hashes. */
   start: RunStartState;
+  /** The deliverable folder (absolute), for a run kept outside it (see {@linkcode keepPendingRun}). */
+  delDir?: string;
 }
 
 /** A pending run as a listing finds it. */
@@ -129,13 +132,99 @@ export function reapedPath(delDir: string, id: string): string {
  * // { delDir: "/p/DEL-01-02_X", id: "20260222T101500123Z-1a2b3c4d" }
  * ```
  */
-export function parseToken(token: string): { delDir: string; id: string } | undefined {
+export function parseToken(
+  token: string,
+): { delDir: string; id: string; path: string } | undefined {
   const path = resolve(token);
   const name = FILE.exec(basename(path));
   if (!name || name[2] !== undefined) return undefined;
   const folder = dirname(path);
-  if (basename(folder) !== "pending" || basename(dirname(folder)) !== ".runrec") return undefined;
-  return { delDir: dirname(dirname(folder)), id: name[1] };
+  if (basename(folder) === "pending" && basename(dirname(folder)) === ".runrec") {
+    return { delDir: dirname(dirname(folder)), id: name[1], path };
+  }
+  if (folder !== outsidePendingFolder()) return undefined;
+  // Kept outside its deliverable folder: the file names the folder.
+  let run: PendingRun;
+  try {
+    run = readPendingRun(path);
+  } catch (e) {
+    if ((e as Error).cause instanceof Deno.errors.NotFound) {
+      throw new InputError(
+        `${token}: no pending run ${name[1]}: finished already, or never started`,
+      );
+    }
+    throw e;
+  }
+  if (typeof run.delDir !== "string") {
+    throw new InputError(`${token}: not a pending run: it names no deliverable folder`);
+  }
+  return { delDir: run.delDir, id: name[1], path };
+}
+
+/**
+ * Where a started run is kept when its deliverable folder cannot hold it (a
+ * read-only folder): the user's own `runrec-pending-<uid>` in the temporary
+ * folder, as the spool keeps records; `undefined` where the user's id
+ * cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { outsidePendingFolder } from "./pending.ts";
+ * outsidePendingFolder(); // "/tmp/runrec-pending-1000" for user 1000
+ * ```
+ */
+export function outsidePendingFolder(): string | undefined {
+  const spool = sharedSpoolFolder();
+  return spool === undefined
+    ? undefined
+    : join(dirname(spool), basename(spool).replace("runrec-spool", "runrec-pending"));
+}
+
+/**
+ * Keeps a started run: in its deliverable folder ({@linkcode savePendingRun}),
+ * or, when that fails (a read-only folder, a full disk), in
+ * {@linkcode outsidePendingFolder}, with a note saying so. Returns the token
+ * and the run as kept; throws the folder's error when neither place takes it.
+ *
+ * @example
+ * ```ts
+ * import { keepPendingRun } from "./pending.ts";
+ * declare const run: import("./pending.ts").PendingRun;
+ * const { token } = keepPendingRun("DEL-01-02_X", run);
+ * ```
+ */
+export function keepPendingRun(
+  delDir: string,
+  run: PendingRun,
+): { token: string; run: PendingRun } {
+  try {
+    return { token: savePendingRun(delDir, run), run };
+  } catch (e) {
+    const folder = outsidePendingFolder();
+    if (folder === undefined) throw e;
+    const why = (e as Error).message.split("\n")[0];
+    const kept: PendingRun = {
+      ...run,
+      delDir: resolve(delDir),
+      start: {
+        ...run.start,
+        notes: [
+          ...run.start.notes,
+          `pending run kept in ${folder} (${why}): runrec reap does not look there`,
+        ],
+      },
+    };
+    try {
+      Deno.mkdirSync(folder, { recursive: true, mode: 0o700 });
+      const info = Deno.lstatSync(folder);
+      // Like the spool's: a folder another user could write into must not hold runs.
+      if (!info.isDirectory || (info.uid !== null && info.uid !== Deno.uid())) throw e;
+      if (info.mode !== null && (info.mode & 0o022) !== 0) throw e;
+      return { token: writeRunFile(join(folder, `${run.id}.json`), kept), run: kept };
+    } catch {
+      throw e;
+    }
+  }
 }
 
 /**
@@ -158,6 +247,11 @@ export function savePendingRun(delDir: string, run: PendingRun): string {
   } catch (e) {
     if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
   }
+  return writeRunFile(path, run);
+}
+
+/** Writes a run's file durably (temporary file, fsync, rename) and returns its path. */
+function writeRunFile(path: string, run: PendingRun): string {
   const temporary = `${path}.tmp`;
   const file = Deno.openSync(temporary, { write: true, createNew: true });
   try {
@@ -205,7 +299,8 @@ export function readPendingRun(path: string): PendingRun {
   try {
     run = JSON.parse(Deno.readTextFileSync(path));
   } catch (e) {
-    const why = (e as Error).message.split("\n")[0];
+    // JSON.parse quotes the text it choked on, line breaks and all: say what it is instead.
+    const why = e instanceof SyntaxError ? "not valid JSON" : (e as Error).message.split("\n")[0];
     throw new InputError(`${path}: not a pending run: ${why}`, { cause: e });
   }
   const start = run?.start;
@@ -307,6 +402,28 @@ export function claimPendingRun(path: string): string | undefined {
 }
 
 /**
+ * Who holds the claim on the run file `path` (`pid@host`), when a finisher
+ * has it.
+ *
+ * @example
+ * ```ts
+ * import { claimHolder } from "./pending.ts";
+ * claimHolder("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json"); // "4242@build-07"
+ * ```
+ */
+export function claimHolder(path: string): string | undefined {
+  const base = FILE.exec(basename(path));
+  if (!base) return undefined;
+  try {
+    for (const entry of Deno.readDirSync(dirname(path))) {
+      const match = FILE.exec(entry.name);
+      if (match && match[1] === base[1] && match[2] !== undefined) return match[2];
+    }
+  } catch { /* no folder: no claim */ }
+  return undefined;
+}
+
+/**
  * Gives a claimed run back (a finish refused for bad arguments): it is
  * pending again under its own name.
  *
@@ -375,6 +492,30 @@ export async function reapedRecordId(delDir: string, id: string): Promise<string
     return undefined; // unreadable: the finish writes (or spools) its record all the same
   }
   return found.length === 1 ? found[0] : undefined;
+}
+
+/**
+ * The id of the run whose FAILED record `reap` wrote under `runId` in
+ * `delDir`'s `RunRecords.csv` (its Notes name the run), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { reapedRunOf } from "./pending.ts";
+ * await reapedRunOf("DEL-01-02_X", "RUN-DEL-01-02-20260222-1015-001"); // "20260222T101500123Z-1a2b3c4d"
+ * ```
+ */
+export async function reapedRunOf(delDir: string, runId: string): Promise<string | undefined> {
+  try {
+    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
+      if (
+        event.kind !== "record" || event.record.RunID !== runId ||
+        event.record.ErrorSummary !== REAPED_ERROR
+      ) continue;
+      const named = /(?:^|; )run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})(?:;|$)/.exec(event.record.Notes);
+      if (named) return named[1];
+    }
+  } catch { /* unreadable: no such run */ }
+  return undefined;
 }
 
 /**

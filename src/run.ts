@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { dirname, resolve } from "./path.ts";
-import { requireFolder } from "./deliverable.ts";
+import { basename, dirname, join, resolve } from "./path.ts";
+import { DELIVERABLE_FOLDER, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import {
   captureStart,
@@ -21,22 +21,25 @@ import {
 import { hostname } from "./lock.ts";
 import { appendAnnotation } from "./annotations.ts";
 import {
+  claimHolder,
   claimPendingRun,
   isRunId,
+  keepPendingRun,
   listPendingRuns,
   listReapedRuns,
   newRunId,
   parseToken,
+  type PendingItem,
   pendingPath,
   type PendingRun,
   processState,
   readPendingRun,
   reapedPath,
   reapedRecordId,
+  reapedRunOf,
   releaseClaim,
-  savePendingRun,
 } from "./pending.ts";
-import { RUN_STATUSES, type RunStatus } from "./schema.ts";
+import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus } from "./schema.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -117,7 +120,8 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   };
   if (!exists) return { delDir: dir, run };
   try {
-    return { delDir: dir, run, token: savePendingRun(dir, run) };
+    const kept = keepPendingRun(dir, run);
+    return { delDir: dir, run: kept.run, token: kept.token };
   } catch (e) {
     // exec and withRun finish the run themselves: a full or failing disk must not stop it.
     if (!options.mayCreate) throw e;
@@ -169,7 +173,7 @@ export async function finishRun(
     requireFolder(started.delDir); // the run that was to create it did not
     return await finishClaimed(started.delDir, started.run, undefined, report, options);
   }
-  const claim = await claimForFinish(started.delDir, started.run.id);
+  const claim = await claimForFinish(started.delDir, started.run.id, started.token);
   if (!claim) throw goneError(started.delDir, started.run.id);
   return claim.reaped
     ? await finishReaped(started.delDir, started.run, claim.claimed, report, options)
@@ -195,8 +199,8 @@ export async function finishPendingRun(
   report: FinishReport,
   options: RunOptions = {},
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
-  const { delDir, id } = locateRun(target, run);
-  const claim = await claimForFinish(delDir, id);
+  const { delDir, id, path } = await locateRun(target, run);
+  const claim = await claimForFinish(delDir, id, path);
   if (!claim) throw goneError(delDir, id);
   let pending: PendingRun;
   try {
@@ -223,12 +227,13 @@ const CLAIM_WAIT_MS = 60_000;
 async function claimForFinish(
   delDir: string,
   id: string,
+  path = pendingPath(delDir, id),
 ): Promise<{ claimed: string; reaped: boolean } | undefined> {
   const deadline = Date.now() + CLAIM_WAIT_MS;
   while (true) {
-    const claimed = claimPendingRun(pendingPath(delDir, id));
+    const claimed = claimPendingRun(path);
     if (claimed) return { claimed, reaped: false };
-    const holder = listPendingRuns(delDir).find((i) => i.id === id && i.claimedBy)?.claimedBy;
+    const holder = claimHolder(path);
     if (holder === undefined) break;
     if (processState(holder) !== "alive" || Date.now() > deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -335,16 +340,23 @@ export async function finishClaimed(
 
 /**
  * The deliverable folder and run id named by `target` and `run` (see
- * {@linkcode finishPendingRun}).
+ * {@linkcode finishPendingRun}), and the run file's path when a token named
+ * it. `run` may be the RunID `reap` gave a run it wrote as FAILED. A token
+ * whose deliverable folder was renamed since (its label changed) is found
+ * in the renamed folder.
  *
  * @example
  * ```ts
  * import { locateRun } from "./run.ts";
- * locateRun("DEL-01-02_X", "20260222T101500123Z-1a2b3c4d");
+ * await locateRun("DEL-01-02_X", "20260222T101500123Z-1a2b3c4d");
  * // { delDir: "/abs/DEL-01-02_X", id: "20260222T101500123Z-1a2b3c4d" }
  * ```
  */
-export function locateRun(target: string, run?: string): { delDir: string; id: string } {
+export async function locateRun(
+  target: string,
+  run?: string,
+): Promise<{ delDir: string; id: string; path?: string }> {
+  if (target === "") throw new InputError("the run's token or deliverable folder is empty");
   if (run !== undefined) {
     const token = parseToken(run);
     if (token) {
@@ -353,14 +365,19 @@ export function locateRun(target: string, run?: string): { delDir: string; id: s
       }
       return token;
     }
-    if (!isRunId(run)) {
-      throw new InputError(`--run: ${JSON.stringify(run)} is not a run token or id`);
-    }
     requireFolder(resolve(target), target);
+    if (RUN_ID_PATTERN.test(run)) {
+      return { delDir: resolve(target), id: await reapedAs(target, run) };
+    }
+    if (!isRunId(run)) {
+      throw new InputError(
+        `--run: ${JSON.stringify(run)} is not a run token, a pending run's id or a RunID`,
+      );
+    }
     return { delDir: resolve(target), id: run };
   }
   const token = parseToken(target);
-  if (token) return token;
+  if (token) return isFolder(token.delDir) ? token : renamedFolder(token);
   if (target.endsWith(".json") && !isFolder(target)) {
     // Meant as a token (a pending run's file), but not one `runrec start` prints.
     throw new InputError(
@@ -369,21 +386,71 @@ export function locateRun(target: string, run?: string): { delDir: string; id: s
     );
   }
   requireFolder(resolve(target), target);
-  const waiting = listPendingRuns(target).filter((i) => i.run && !i.claimedBy);
+  const items = listPendingRuns(target);
+  const waiting = items.filter((i) => i.run && !i.claimedBy);
   if (waiting.length === 1) return { delDir: resolve(target), id: waiting[0].id };
+  const list = (found: PendingItem[]) =>
+    found.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ");
   if (waiting.length === 0) {
     const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy);
+    const unreadable = items.filter((i) => i.problem).map((i) => i.problem);
     const late = reaped.length === 0
       ? ""
-      : `; reap wrote ${
-        reaped.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ")
-      } as FAILED: to finish one all the same, name it with --run`;
-    throw new InputError(`${target}: no pending run (none started, or finished already)${late}`);
+      : `; reap wrote ${list(reaped)} as FAILED: to finish one all the same, name it with --run`;
+    const bad = unreadable.length === 0 ? "" : `; unreadable: ${unreadable.join("; ")}`;
+    throw new InputError(
+      `${target}: no pending run (none started, or finished already)${late}${bad}`,
+    );
   }
-  const runs = waiting.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`);
   throw new InputError(
-    `${target}: ${waiting.length} pending runs; name one with --run: ${runs.join(", ")}`,
+    `${target}: ${waiting.length} pending runs; name one with --run: ${list(waiting)}`,
   );
+}
+
+/** The id of the run that `reap` wrote as FAILED under `runId` in `target`'s records. */
+async function reapedAs(target: string, runId: string): Promise<string> {
+  const id = await reapedRunOf(target, runId);
+  if (id === undefined) {
+    throw new InputError(
+      `--run ${runId}: not a run that reap wrote as FAILED in ${target}; --run takes the ` +
+        "token or id runrec start printed, or the RunID of a reaped run",
+    );
+  }
+  return id;
+}
+
+/**
+ * The token's run in the folder it now lives in: the deliverable folder was
+ * renamed during the run (its label may change, its DeliverableID not).
+ */
+function renamedFolder(token: { delDir: string; id: string }): { delDir: string; id: string } {
+  const wanted = DELIVERABLE_FOLDER.exec(basename(token.delDir))?.[1];
+  const parent = dirname(token.delDir);
+  if (wanted !== undefined) {
+    try {
+      for (const entry of Deno.readDirSync(parent)) {
+        if (!entry.isDirectory || DELIVERABLE_FOLDER.exec(entry.name)?.[1] !== wanted) continue;
+        const delDir = join(parent, entry.name);
+        const held = [pendingPath(delDir, token.id), reapedPath(delDir, token.id)];
+        if (held.some((p) => claimHolder(p) !== undefined || exists(p))) {
+          return { delDir, id: token.id };
+        }
+      }
+    } catch { /* the parent is gone too: reported below */ }
+  }
+  throw new InputError(
+    `${token.delDir}: no such folder (renamed or removed since runrec start?), and no folder ` +
+      `of ${wanted ?? "its deliverable"} beside it holds run ${token.id}`,
+  );
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Why a run cannot be claimed: a finisher has it, or it is gone. */

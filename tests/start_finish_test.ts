@@ -409,3 +409,115 @@ Deno.test("finish under a real write fault exits 0, spools, and the next emit re
   await Deno.remove(root, { recursive: true });
   await Deno.remove(spool, { recursive: true });
 });
+
+/** Runs a command that must succeed (mount, umount). */
+async function sh(command: string, ...args: string[]): Promise<void> {
+  const out = await new Deno.Command(command, { args, stderr: "piped" }).output();
+  assertEquals(
+    out.code,
+    0,
+    `${command} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
+  );
+}
+
+Deno.test("start in a read-only deliverable folder (real bind mount): the run is kept outside it and recorded once", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir(); // the user's temporary folder: runrec-pending-<uid>, runrec-spool-<uid>
+  const env = { TMPDIR: tmp };
+  await sh("mount", "--bind", del, del);
+  let mounted = true;
+  try {
+    await sh("mount", "-o", "remount,ro,bind", del);
+    const start = await runCliProcess(["start", del, "--agent", "A", "--pid", "1"], undefined, env);
+    assertEquals(start.code, 0, start.stderr);
+    const token = start.stdout.trim();
+    assertMatch(
+      token,
+      new RegExp(`^${tmp}/runrec-pending-\\d+/[0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}\\.json$`),
+    );
+    assertMatch(
+      start.stderr,
+      /^runrec: note: pending run kept in .*Read-only file system.*: runrec reap does not look there\n$/,
+    );
+    assertEquals((await Deno.stat(join(tmp, token.split("/").at(-2)!))).mode! & 0o777, 0o700);
+    const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"], undefined, env);
+    assertEquals(finish.code, 0, finish.stderr);
+    assertMatch(finish.stderr, /record not written .*spooled to/);
+    // Finished: the run file is gone, and finishing again is refused.
+    const again = await runCliProcess(["finish", token, "--status", "SUCCESS"], undefined, env);
+    assertEquals(again.code, 2);
+    assertMatch(again.stderr, /no pending run .*: finished already, or never started/);
+    await sh("umount", del);
+    mounted = false;
+    const flush = await runCliProcess(["flush", del], undefined, env);
+    assertEquals(flush.code, 0, flush.stderr);
+    const records = await recordsOf(del);
+    assertEquals(records.map((r) => [r.AgentName, r.RunStatus]), [["A", "SUCCESS"]]);
+    assertIncludes(records[0].Notes, "pending run kept in");
+  } finally {
+    if (mounted) await sh("umount", del);
+  }
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
+});
+
+Deno.test("finish <token> after the deliverable folder's label was renamed: found in the renamed folder", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  const renamed = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Renamed_Label");
+  await Deno.rename(del, renamed);
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  assertEquals((await recordsOf(renamed)).map((r) => r.RunStatus), ["SUCCESS"]);
+  assertEquals(pendingFiles(renamed), []);
+  // A folder of another deliverable does not count.
+  const other = (await runCliProcess(["start", renamed, "--agent", "B"])).stdout.trim();
+  await Deno.rename(renamed, join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Other"));
+  const lost = await runCliProcess(["finish", other, "--status", "SUCCESS"]);
+  assertEquals(lost.code, 2);
+  assertMatch(
+    lost.stderr,
+    /DEL-01-02_Renamed_Label: no such folder .* no folder of DEL-01-02 beside it holds run/,
+  );
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish --run takes the RunID reap printed; other arguments get one-line errors", async () => {
+  const { root, del } = await makeProject();
+  await runCliProcess(["start", del, "--agent", "A"]);
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  const runId = reap.stdout.split(" ")[0];
+  assertMatch(runId, /^RUN-DEL-01-02-/);
+  const late = await runCliProcess(["finish", del, "--run", runId, "--status", "SUCCESS"]);
+  assertEquals(late.code, 0, late.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "SUCCESS", "SKIPPED"]);
+  const twice = await runCliProcess(["finish", del, "--run", runId, "--status", "SUCCESS"]);
+  assertEquals(twice.code, 2);
+  assertMatch(twice.stderr, /no pending run .*: finished already, or never started/);
+  const success = (await recordsOf(del))[1].RunID;
+  const notReaped = await runCliProcess(["finish", del, "--run", success, "--status", "SUCCESS"]);
+  assertEquals(notReaped.code, 2);
+  assertEquals(
+    notReaped.stderr,
+    `runrec finish: --run ${success}: not a run that reap wrote as FAILED in ${del}; --run ` +
+      "takes the token or id runrec start printed, or the RunID of a reaped run\n",
+  );
+  const empty = await runCliProcess(["finish", "", "--status", "SUCCESS"]);
+  assertEquals(empty.code, 2);
+  assertEquals(empty.stderr, "runrec finish: the run's token or deliverable folder is empty\n");
+  // A pending run file that is garbage: reap and finish name it; neither quotes broken JSON.
+  await Deno.writeTextFile(
+    join(del, ".runrec", "pending", "20260101T000000000Z-0badf00d.json"),
+    'garbage "\n',
+  );
+  const reapBad = await runCliProcess(["reap", del]);
+  assertMatch(reapBad.stderr, /0badf00d\.json: not a pending run: not valid JSON\n$/);
+  const finishBad = await runCliProcess(["finish", del, "--status", "SUCCESS"]);
+  assertEquals(finishBad.code, 2);
+  assertMatch(
+    finishBad.stderr,
+    /no pending run \(none started, or finished already\); unreadable: .*0badf00d\.json: not a pending run: not valid JSON\n$/,
+  );
+  assertEquals(finishBad.stderr.split("\n").length, 2, "one line");
+  await Deno.remove(root, { recursive: true });
+});

@@ -22,11 +22,14 @@ Usage:
   runrec finish <del-dir> [--run TOKEN|ID] --status S [options]
 
 The run is named by the token runrec start printed (the path of its pending
-file), or by its deliverable folder: with --run (the token or the run's id),
-or alone when the folder has exactly one pending run.
+file), or by its deliverable folder: with --run, or alone when the folder has
+exactly one pending run. A token still works when the deliverable folder's
+label was renamed during the run.
 
 Options:
-  --run TOKEN|ID    which pending run of <del-dir> to finish
+  --run TOKEN|ID    which run of <del-dir> to finish: the token or the id (in the
+                    token's file name) runrec start printed, or the RunID runrec
+                    reap printed for a run it wrote as FAILED
   --status S        SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
                     outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
   --output P        a file the run wrote (repeatable); hashed now

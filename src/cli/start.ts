@@ -41,8 +41,10 @@ rewrites is recorded as it was read (InputHashes) and as it was left
 (OutputHashes, at finish).
 
 The pending run is kept in <del-dir>/.runrec/pending/<id>.json (git-ignored,
-written with fsync and an atomic rename: it survives a crash). Prints its
-token: that file's absolute path. Finish the run with
+written with fsync and an atomic rename: it survives a crash); where the folder
+cannot hold it (read-only, full), in the user's own runrec-pending-<uid> in the
+temporary folder instead, noted on stderr and in the record (runrec reap does
+not look there). Prints its token: that file's absolute path. Finish the run with
   runrec finish <token> --status S ...
 or, when it is the folder's only pending run,
   runrec finish <del-dir> --status S ...
