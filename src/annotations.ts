@@ -11,7 +11,10 @@
  * annotates=<RUNID>; note=<text>
  * ```
  *
- * See docs/SCHEMA_EVOLUTION.md ("Annotations").
+ * One run supersedes another by its own Notes: a run its agent finished
+ * after `reap` wrote it as FAILED says `finished after reap: supersedes=<RUNID>`
+ * among runrec's notes, so that it is linked even when it was spooled and
+ * appended later. See docs/SCHEMA_EVOLUTION.md ("Annotations").
  *
  * @module
  */
@@ -31,7 +34,7 @@ export type AnnotationKind = "note" | "invalidated" | "superseded" | "supersedes
 
 /** One annotation of one run. */
 export interface Annotation {
-  /** The RunID of the annotation record itself. */
+  /** The RunID of the annotation record itself (of the superseding run, for a late finish). */
   annotationId: string;
   /** When it was made (the annotation record's RunTimestamp). */
   timestamp: string;
@@ -41,6 +44,24 @@ export interface Annotation {
   other?: string;
   /** The free text given with `--note`. */
   note: string;
+}
+
+/** runrec's note in a run that supersedes the FAILED record `reap` wrote for it. */
+const LATE_FINISH = /(?:^| \| )finished after reap: supersedes=(RUN-[A-Z0-9-]+)(?: \| |$)/;
+
+/**
+ * The note runrec adds to the record of a run finished after `reap` wrote
+ * it as FAILED under `reapedId`: the record then supersedes that one.
+ *
+ * @example
+ * ```ts
+ * import { lateFinishNote } from "./annotations.ts";
+ * lateFinishNote("RUN-DEL-01-02-20260222-1015-001");
+ * // "finished after reap: supersedes=RUN-DEL-01-02-20260222-1015-001"
+ * ```
+ */
+export function lateFinishNote(reapedId: string): string {
+  return `finished after reap: supersedes=${reapedId}`;
 }
 
 const NOTES_PATTERN =
@@ -140,7 +161,8 @@ function add(map: Map<string, Annotation[]>, runId: string, annotation: Annotati
 /**
  * The annotations among `records`, by the RunID they are about, in file
  * order. `annotate B --supersedes A` files `superseded` under A and
- * `supersedes` under B.
+ * `supersedes` under B; so does a run B whose Notes hold
+ * {@linkcode lateFinishNote}`(A)`.
  *
  * @example
  * ```ts
@@ -152,7 +174,18 @@ function add(map: Map<string, Annotation[]>, runId: string, annotation: Annotati
 export function annotationsIn(records: Iterable<RunRecord>): Map<string, Annotation[]> {
   const map = new Map<string, Annotation[]>();
   for (const record of records) {
-    if (record.AgentName !== ANNOTATOR) continue;
+    if (record.AgentName !== ANNOTATOR) {
+      const late = LATE_FINISH.exec(record.Notes);
+      if (late === null) continue;
+      const base = {
+        annotationId: record.RunID,
+        timestamp: record.RunTimestamp,
+        note: "finished after reap wrote it as FAILED",
+      };
+      add(map, record.RunID, { ...base, kind: "supersedes", other: late[1] });
+      add(map, late[1], { ...base, kind: "superseded", other: record.RunID });
+      continue;
+    }
     const match = NOTES_PATTERN.exec(record.Notes);
     if (!match) continue;
     const [, runId, invalidates, supersedes, note] = match;

@@ -19,7 +19,7 @@ import {
   writeRun,
 } from "./hook.ts";
 import { hostname } from "./lock.ts";
-import { appendAnnotation } from "./annotations.ts";
+import { lateFinishNote } from "./annotations.ts";
 import {
   claimHolder,
   claimPendingRun,
@@ -153,8 +153,8 @@ export interface FinishReport {
  * thrown), and removes the pending run once the record is written or
  * spooled. Throws {@linkcode InputError} for bad arguments (the run stays
  * pending) and when the run was finished already. A run that `reap` wrote
- * as FAILED meanwhile is finished all the same: its record says so in Notes
- * and is annotated as superseding the FAILED one, which stays.
+ * as FAILED meanwhile is finished all the same: its record's Notes say that
+ * it supersedes the FAILED one, which stays.
  *
  * @example
  * ```ts
@@ -244,8 +244,8 @@ async function claimForFinish(
 
 /**
  * Finishes a run that `reap` wrote as FAILED (its agent was thought gone):
- * the agent's own record is written all the same, says so in Notes, and is
- * annotated as superseding the FAILED record (REQ-03: that record stays).
+ * the agent's own record is written all the same, and its Notes say that
+ * it supersedes the FAILED record (`lateFinishNote`), which stays (REQ-03).
  */
 async function finishReaped(
   delDir: string,
@@ -255,39 +255,16 @@ async function finishReaped(
   options: RunOptions,
 ): Promise<RunOutcome> {
   const reapedId = await reapedRecordId(delDir, run.id);
-  const said = `finished after reap wrote this run as FAILED (${reapedId ?? "record not found"})`;
-  const notes = report.notes ? `${report.notes}; ${said}` : said;
-  const outcome = await finishClaimed(delDir, run, claimed, { ...report, notes }, options);
-  const runId = outcome.written?.record.RunID;
-  const later = `runrec annotate ${delDir} ${runId ?? "<its RunID>"} --supersedes ` +
-    `${reapedId ?? "<the FAILED RunID>"} --note "finished after reap"`;
-  if (runId === undefined) {
-    // Spooled (or lost): it has no RunID until it is appended.
-    outcome.warnings.push(
-      `the record does not yet supersede the FAILED one; once it is in ` +
-        `RunRecords.csv: ${later}`,
-    );
-    return outcome;
-  }
+  const note = reapedId === undefined
+    ? "finished after reap wrote this run as FAILED (that record not found)"
+    : lateFinishNote(reapedId);
+  const late = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
+  const outcome = await finishClaimed(delDir, late, claimed, report, options);
   if (reapedId === undefined) {
     outcome.warnings.push(
       `the FAILED record reap wrote for run ${run.id} is not in RunRecords.csv once (spooled, ` +
-        `or merged twice): ${runId} does not supersede it; once it is there: ${later}`,
-    );
-    return outcome;
-  }
-  try {
-    await appendAnnotation(
-      delDir,
-      runId,
-      { supersedes: reapedId },
-      "the agent finished after reap wrote its run as FAILED",
-      { ...options, holder: `runrec finish (${run.agent})` },
-    );
-  } catch (e) {
-    outcome.warnings.push(
-      `${runId} could not be annotated as superseding ${reapedId}: ${(e as Error).message}; ` +
-        `to do it later: ${later}`,
+        "or merged twice), so this record does not supersede it; once it is there: runrec " +
+        `annotate ${delDir} <this RunID> --supersedes <that RunID> --note "finished after reap"`,
     );
   }
   return outcome;

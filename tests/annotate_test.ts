@@ -11,7 +11,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { annotationsOf, ANNOTATOR, isUsableBaseline } from "../src/annotations.ts";
+import {
+  annotationsIn,
+  annotationsOf,
+  ANNOTATOR,
+  isUsableBaseline,
+  lateFinishNote,
+} from "../src/annotations.ts";
 import { readRecords } from "../src/reader.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
@@ -198,4 +204,27 @@ Deno.test("annotate: a RunID two merged branches both used is refused, naming bo
   assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
   assert.match(stderr, new RegExp(`${records[0].RunID} names 2 records \\(lines 2, 3: `));
   assert.deepEqual(await Deno.readFile(file), before);
+});
+
+Deno.test("annotationsIn: a run's own late-finish note supersedes the reaped run; the phrase elsewhere does not", () => {
+  const run = (runId: string, notes: string) =>
+    ({
+      AgentName: "A",
+      RunID: runId,
+      RunTimestamp: "2026-02-22T10:15:00.000Z",
+      Notes: notes,
+    }) as RunRecord;
+  const reaped = "RUN-DEL-01-02-20260222-1015-001";
+  const annotations = annotationsIn([
+    run(reaped, "reaped: the agent never finished"),
+    run("RUN-DEL-01-02-20260222-1015-002", `done | ${lateFinishNote(reaped)}`),
+    run("RUN-DEL-01-02-20260222-1015-003", `quoting "${lateFinishNote(reaped)}" in prose`),
+  ]);
+  assert.deepEqual(annotations.get(reaped)?.map((a) => [a.kind, a.other]), [
+    ["superseded", "RUN-DEL-01-02-20260222-1015-002"],
+  ]);
+  assert.deepEqual(annotations.get("RUN-DEL-01-02-20260222-1015-002")?.map((a) => a.kind), [
+    "supersedes",
+  ]);
+  assert.equal(annotations.has("RUN-DEL-01-02-20260222-1015-003"), false);
 });

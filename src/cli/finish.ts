@@ -52,8 +52,8 @@ keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,
 lost-record lines). Finishing a run twice is an error (exit 2): the second
 finish writes nothing. Bad arguments exit 2, write nothing, and leave the run
 pending. A run that runrec reap wrote as FAILED (its agent seemed gone) is
-finished all the same: the record says so in Notes, and an annotation marks
-it as superseding the FAILED record, which stays.
+finished all the same: its Notes say that it supersedes the FAILED record,
+which stays (log marks that one SUPERSEDED).
 
 Examples:
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md --output _STATUS.md
