@@ -105,3 +105,30 @@ Deno.test("log view: --format md is the Markdown history table, in time order", 
       "PT2M34.5S | pandoc exited 3… |",
   );
 });
+
+Deno.test("log and show: escape sequences an agent wrote are shown, never sent to the terminal", async () => {
+  const root = await tempDir({ prefix: "runrec-logview-" });
+  const del = join(root, "PKG-01_P", "1_Working", "DEL-01-03_C");
+  await Deno.mkdir(del, { recursive: true });
+  const draft = sampleDraft({
+    DeliverableID: "DEL-01-03",
+    RunStatus: "FAILED",
+    RunPassDirective: "\x1b[2J",
+    ErrorSummary: "\x1b[31mred\x1b[0m",
+    Notes: "bell\x07 and \x1b]0;title\x07",
+  });
+  const { record } = await appendRecord(join(del, RECORD_FILE), draft, { fsync: false });
+  const table = await runCli(["log", del]);
+  assert.equal(table.code, 0, table.stderr);
+  assert.ok(!table.stdout.includes("\x1b"), JSON.stringify(table.stdout));
+  assert.match(table.stdout, / ␛\[2J +.* ␛\[31mred␛\[0m\n$/);
+  const show = await runCli(["show", del, record.RunID]);
+  assert.equal(show.code, 0, show.stderr);
+  // deno-lint-ignore no-control-regex
+  assert.ok(!/[\x00-\x08\x0B-\x1F\x7F]/.test(show.stdout), JSON.stringify(show.stdout));
+  assert.ok(show.stdout.includes("␛[31mred␛[0m"));
+  assert.ok(show.stdout.includes("bell␇ and ␛]0;title␇"));
+  // The record keeps every character: json gives it back as it was recorded.
+  const json = await runCli(["log", del, "--format", "jsonl"]);
+  assert.equal(JSON.parse(json.stdout).ErrorSummary, "\x1b[31mred\x1b[0m");
+});

@@ -91,6 +91,27 @@ export function padDisplay(text: string, width: number): string {
 }
 
 // deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0B-\x1F\x7F]/g;
+
+/**
+ * Shows the control characters of free text from a record (all but tab and
+ * line feed) as their Unicode control pictures (ESC as `␛`), so that text an
+ * agent wrote cannot colour, move or clear the terminal it is printed on.
+ *
+ * @example
+ * ```ts
+ * import { showControls } from "./format.ts";
+ * showControls("\x1b[31mred\x1b[0m"); // "␛[31mred␛[0m"
+ * ```
+ */
+export function showControls(text: string): string {
+  return text.replace(
+    CONTROL,
+    (c) => c === "\x7F" ? "\u2421" : String.fromCharCode(0x2400 + c.charCodeAt(0)),
+  );
+}
+
+// deno-lint-ignore no-control-regex
 const CONTROL_OR_COLOUR = /\x1b\[[0-9;]*m|[\x00-\x08\x0A-\x1F\x7F]/g;
 
 /** Makes text one line: control characters would break alignment and line-based output. */

@@ -22,7 +22,13 @@ import {
   stringOption,
   UsageError,
 } from "./command.ts";
-import { BufferedOut, paintStatus, renderMarkdownTable, renderTable } from "./format.ts";
+import {
+  BufferedOut,
+  paintStatus,
+  renderMarkdownTable,
+  renderTable,
+  showControls,
+} from "./format.ts";
 
 const FORMATS = ["table", "md", "csv", "json", "jsonl"] as const;
 type Format = typeof FORMATS[number];
@@ -198,16 +204,17 @@ function statusCell(record: RunRecord, mark: string, color: boolean): string {
 }
 
 function tableRow(record: RunRecord, mark: string, color: boolean): string[] {
+  // Free text is shown with its control characters made visible: only runrec's colours reach the terminal.
   return [
     record.RunID,
     record.RunTimestamp,
     record.AgentName,
     statusCell(record, mark, color),
-    record.RunPassDirective,
+    showControls(record.RunPassDirective),
     `${record.StatusBefore}→${record.StatusAfter}`,
     record.RunDuration,
     String(record.OutputFiles.length),
-    errorCell(record.ErrorSummary),
+    showControls(errorCell(record.ErrorSummary)),
   ];
 }
 

@@ -18,7 +18,7 @@ import {
   UsageError,
   writeJson,
 } from "./command.ts";
-import { escapeMarkdownCell, plural, renderMarkdownTable } from "./format.ts";
+import { escapeMarkdownCell, plural, renderMarkdownTable, showControls } from "./format.ts";
 
 const HELP = `runrec show: show one run record
 
@@ -56,6 +56,7 @@ interface Found {
  */
 function fenced(text: string): string {
   if (text === "") return "_none_\n";
+  text = showControls(text); // an agent's text must not drive the terminal it is shown on
   const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(longest + 1);
   return `${fence}text\n${text}\n${fence}\n`;
