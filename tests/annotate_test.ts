@@ -146,6 +146,16 @@ Deno.test("annotate: unknown RunID exits 1, bad usage exits 2, and the file is u
     assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
   }
   assert.deepEqual(await Deno.readFile(file), before);
+  // A folder where the record file should be: one line naming it.
+  const { del: other } = await project();
+  await Deno.remove(join(other, RECORD_FILE));
+  await Deno.mkdir(join(other, RECORD_FILE));
+  const folder = await runCli(["annotate", other, id, "--invalidates", "--note", "x"]);
+  assert.equal(folder.code, 2);
+  assert.equal(
+    folder.stderr,
+    `runrec annotate: ${join(other, RECORD_FILE)}: cannot read: Is a directory (os error 21)\n`,
+  );
 });
 
 Deno.test("annotations: stale takes no invalidated run as its baseline", async () => {

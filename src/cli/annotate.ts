@@ -66,7 +66,9 @@ async function runLines(file: string): Promise<Map<string, number[]>> {
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return runs;
-    throw e;
+    if (e instanceof InputError) throw e;
+    // The system's message does not always name the file (reading a folder: EISDIR).
+    throw new InputError(`${file}: cannot read: ${(e as Error).message}`);
   }
   return runs;
 }
