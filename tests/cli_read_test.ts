@@ -489,7 +489,7 @@ Deno.test("read commands: a RunRecords.csv that is a folder or a FIFO is named, 
     assert.equal(code, 2, args.join(" "));
     assert.match(
       err,
-      /RunRecords\.csv: (cannot read: )?not a regular file \(a folder, FIFO or device\)\n$/,
+      /RunRecords\.csv: (cannot read: )?not a regular file \(a folder, FIFO or device\)$/m,
     );
   }
   await Deno.remove(root, { recursive: true });
