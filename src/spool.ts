@@ -16,6 +16,8 @@
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
+import { deliverableFolders } from "./targets.ts";
+import { kindOf } from "./walk.ts";
 import { hostname, pidAlive } from "./lock.ts";
 import {
   type AppendOptions,
@@ -135,7 +137,12 @@ interface SpoolFolder {
   path: string;
   /** Outside the deliverable (`$RUNREC_SPOOL_DIR`, the temporary folder's): must be private. */
   private: boolean;
+  /** The deliverable folder whose own spool this is (not for a private one). */
+  delDir?: string;
 }
+
+/** Deliverable folders, as one or several; none means only the user's spool folders. */
+export type DelDirs = string | readonly string[] | undefined;
 
 /**
  * Spool folders in the order they are tried: `$RUNREC_SPOOL_DIR`, the
@@ -152,11 +159,13 @@ export function spoolFolders(delDir?: string): string[] {
   return folders(delDir).map((f) => f.path);
 }
 
-function folders(delDir?: string): SpoolFolder[] {
+function folders(delDirs: DelDirs): SpoolFolder[] {
   const found: SpoolFolder[] = [];
   const fromEnv = envOrUndefined("RUNREC_SPOOL_DIR");
   if (fromEnv) found.push({ path: resolve(fromEnv), private: true });
-  if (delDir) found.push({ path: join(resolve(delDir), SPOOL_FOLDER), private: false });
+  for (const delDir of typeof delDirs === "string" ? [delDirs] : delDirs ?? []) {
+    found.push({ path: join(resolve(delDir), SPOOL_FOLDER), private: false, delDir });
+  }
   const shared = sharedSpoolFolder();
   if (shared) found.push({ path: shared, private: true });
   return found.filter((f, i) => found.findIndex((g) => g.path === f.path) === i);
@@ -322,8 +331,9 @@ function realPathOf(path: string): string {
 const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
 
 /**
- * Every spool entry in the spool folders of `delDir` (and the user's own),
- * waiting, claimed or stuck: what `flush`, `log` and `verify` show.
+ * Every spool entry in the spool folders of `delDirs` (one deliverable
+ * folder or several) and the user's own, waiting, claimed or stuck: what
+ * `flush`, `log` and `verify` show.
  *
  * @example
  * ```ts
@@ -331,9 +341,9 @@ const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
  * for (const item of listSpool("DEL-01-02_X")) console.log(item.state, item.path);
  * ```
  */
-export function listSpool(delDir?: string): SpoolItem[] {
+export function listSpool(delDirs?: DelDirs): SpoolItem[] {
   const items: SpoolItem[] = [];
-  for (const folder of folders(delDir)) {
+  for (const folder of folders(delDirs)) {
     let names: string[];
     try {
       names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
@@ -345,10 +355,10 @@ export function listSpool(delDir?: string): SpoolItem[] {
     const entryNames = names.filter((n) => n.endsWith(".json") || CLAIM.test(n)).sort();
     if (entryNames.length === 0) continue;
     const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
-    const ownFile = folder.private ? undefined : join(resolve(delDir!), RECORD_FILE);
-    const ownId = folder.private
-      ? undefined
-      : DELIVERABLE_FOLDER.exec(basename(resolve(delDir!)))?.[1];
+    const ownFile = folder.delDir ? join(resolve(folder.delDir), RECORD_FILE) : undefined;
+    const ownId = folder.delDir
+      ? DELIVERABLE_FOLDER.exec(basename(resolve(folder.delDir)))?.[1]
+      : undefined;
     for (const name of entryNames) {
       const path = join(folder.path, name);
       const claim = CLAIM.exec(name);
@@ -534,8 +544,9 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
 }
 
 /**
- * Replays every spooled record in the spool folders of `delDir` (or of the
- * user only), one record file at a time, each under one append lock.
+ * Replays every spooled record in the spool folders of `delDirs` (one
+ * deliverable folder or several; none: of the user only), one record file at
+ * a time, each under one append lock.
  *
  * @example
  * ```ts
@@ -544,11 +555,11 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
  * ```
  */
 export async function replaySpool(
-  delDir?: string,
+  delDirs?: DelDirs,
   options: AppendOptions = {},
 ): Promise<ReplayReport> {
   const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
-  const items = listSpool(delDir);
+  const items = listSpool(delDirs);
   // A stuck entry is found by every file's replay: each is reported once.
   const failures = new Set<string>();
   for (const item of items) {
@@ -560,7 +571,9 @@ export async function replaySpool(
       const one = await withRecordFile(
         file,
         { holder: "runrec flush", ...options },
-        (writer) => replayInto(writer, delDir),
+        // An entry in a deliverable's own spool is for that deliverable's file: its
+        // folder's spool and the user's are all that hold records for this file.
+        (writer) => replayInto(writer, dirname(file)),
       );
       report.replayed.push(...one.replayed);
       report.alreadyWritten.push(...one.alreadyWritten);
@@ -651,19 +664,30 @@ export interface PendingRecords {
 }
 
 /**
- * What the spool holds for each of `recordFiles` (files with nothing spooled
- * are left out): what `log` and `verify` warn about, since those records
- * are not in the file yet.
+ * What the spool holds for the record files the targets stand for (files
+ * with nothing spooled are left out): a file is itself; a folder is the
+ * `RunRecords.csv` of each deliverable folder it is or holds (named
+ * `DEL-XX-YY…` or holding one), whether that file exists yet or not. This is
+ * what `log`, `verify` and `export` warn about, since those records are not
+ * in their files yet.
+ *
+ * @throws {InputError} for a folder beneath a target that cannot be listed.
  *
  * @example
  * ```ts
  * import { pendingRecords } from "./spool.ts";
- * for (const p of pendingRecords(["DEL-01-02_X/RunRecords.csv"])) console.log(p.waiting);
+ * for (const p of pendingRecords(["."])) console.log(p.recordFile, p.waiting);
  * ```
  */
-export function pendingRecords(recordFiles: string[]): PendingRecords[] {
+export function pendingRecords(targets: readonly string[]): PendingRecords[] {
+  const files = new Set<string>();
+  for (const target of targets) {
+    if (basename(resolve(target)) !== RECORD_FILE && kindOf(target) === "folder") {
+      for (const dir of deliverableFolders(target)) files.add(join(resolve(dir), RECORD_FILE));
+    } else files.add(resolve(target));
+  }
   const pending: PendingRecords[] = [];
-  for (const file of recordFiles.map((f) => resolve(f))) {
+  for (const file of files) {
     const own = join(dirname(file), SPOOL_FOLDER);
     const items = listSpool(dirname(file)).filter((i) =>
       i.entry ? i.entry.recordFile === file : i.path.startsWith(`${own}/`)
@@ -685,7 +709,7 @@ export function pendingRecords(recordFiles: string[]): PendingRecords[] {
  * @example
  * ```ts
  * import { describePending, pendingRecords } from "./spool.ts";
- * for (const p of pendingRecords(["DEL-01-02_X/RunRecords.csv"])) console.error(describePending(p));
+ * for (const p of pendingRecords(["DEL-01-02_X"])) console.error(describePending(p));
  * ```
  */
 export function describePending(p: PendingRecords): string {

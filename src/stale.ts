@@ -8,12 +8,7 @@
  */
 import { annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
-import {
-  DELIVERABLE_FOLDER,
-  deliverableId,
-  findExecutionRoot,
-  findGitRoot,
-} from "./deliverable.ts";
+import { deliverableId, findExecutionRoot, findGitRoot } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { InputError } from "./errors.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
@@ -23,7 +18,10 @@ import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./loo
 import { sortUtf8 } from "./manifest.ts";
 import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
+import { deliverableFolders } from "./targets.ts";
 import { parseInstant } from "./time.ts";
+
+export { deliverableFolders };
 
 /** What a check found for one deliverable and agent. */
 export type Verdict = "CLEAN" | "DIRTY" | "NO_BASELINE";
@@ -99,6 +97,12 @@ export interface StaleReport {
   cycles: string[][];
   /** Registers that could not be read or followed, and similar; each one line. */
   warnings: string[];
+  /**
+   * Record files that could not be read (a folder, FIFO or device of that
+   * name, a read error), each one line naming the file and why; their
+   * deliverables are not checked, the others are.
+   */
+  unreadable: string[];
   /** Distinct files hashed: each once, however many checks name it. */
   filesHashed: number;
 }
@@ -164,82 +168,26 @@ async function mapConcurrently<T, R>(
   return results;
 }
 
-/** Folders never entered when looking for deliverables (as `walk` skips them). */
-function skipped(name: string): boolean {
-  return name === ".git" || name === "node_modules" || name.startsWith(".runrec");
-}
-
 /**
- * The deliverable folders a target stands for: itself when it is one (named
- * `DEL-XX-YY…` or holding `RunRecords.csv`), else every such folder beneath
- * it (not entered further: a deliverable holds no deliverables). Symbolic
- * links to folders are not followed.
- *
- * @throws {InputError} when the target is missing or not a folder.
- *
- * @example
- * ```ts
- * import { deliverableFolders } from "./stale.ts";
- * deliverableFolders("examples"); // ["examples/PKG-01_Field_Instruments/1_Working/DEL-01-01_…", …]
- * ```
+ * The records of a deliverable folder: none without a record file, read by
+ * `read` else; a line naming the file and why when it cannot be read.
  */
-export function deliverableFolders(target: string): string[] {
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(target);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new InputError(`${target}: no such folder`);
-    throw new InputError(`${target}: cannot read: ${(error as Error).message.split("\n")[0]}`);
-  }
-  if (!info.isDirectory) throw new InputError(`${target}: is not a folder`);
-  const isDeliverable = (dir: string, names: Map<string, boolean>) =>
-    DELIVERABLE_FOLDER.test(basename(resolve(dir))) || names.has(RECORD_FILE);
-  const list = (dir: string): Map<string, boolean> => {
-    const names = new Map<string, boolean>(); // name → whether a folder (not through a link)
-    try {
-      for (const entry of Deno.readDirSync(dir)) names.set(entry.name, entry.isDirectory);
-    } catch (error) {
-      throw new InputError(
-        `${dir}: cannot list folder: ${(error as Error).message.split("\n")[0]}`,
-      );
-    }
-    return names;
-  };
-  const found: string[] = [];
-  const pending = [target];
-  while (pending.length > 0) {
-    const dir = pending.pop()!;
-    // A DEL-named folder is known without listing it.
-    if (DELIVERABLE_FOLDER.test(basename(resolve(dir)))) {
-      found.push(dir);
-      continue;
-    }
-    const names = list(dir);
-    if (isDeliverable(dir, names)) {
-      found.push(dir);
-      continue;
-    }
-    for (const [name, isFolder] of names) {
-      if (isFolder && !skipped(name)) pending.push(join(dir, name));
-    }
-  }
-  return sortUtf8(found);
-}
-
-/** The records of a deliverable folder: none without a record file, read by `read` else. */
 async function readFolderRecords(
   dir: string,
   lookups: Lookups,
   read: (path: string) => Promise<FolderRecords>,
-): Promise<FolderRecords> {
+): Promise<FolderRecords | string> {
   const path = join(dir, RECORD_FILE);
   const info = lookups.stat(path);
   if (info instanceof Deno.errors.NotFound) return { records: [], unreadableLines: 0 };
-  if (info instanceof Error) throw info;
-  if (info !== "file") {
-    throw new InputError(`${path}: not a regular file (a folder, FIFO or device)`);
+  if (info instanceof Error) return `${path}: cannot read: ${info.message.split("\n")[0]}`;
+  if (info !== "file") return `${path}: not a regular file (a folder, FIFO or device)`;
+  try {
+    return await read(path);
+  } catch (error) {
+    if (error instanceof InputError) return error.message; // names the file already
+    throw error;
   }
-  return await read(path);
 }
 
 /** RunTimestamp in ms; a record that fails validation never gets here, so it parses. */
@@ -458,19 +406,24 @@ function statusCounts(records: FolderRecords["records"]): string {
   return [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
 }
 
-/** One deliverable folder: its ID, records and a check per agent. */
+/**
+ * One deliverable folder: its ID, records and a check per agent; or, when
+ * its record file cannot be read, the line saying so.
+ */
 async function checkFolder(
   folder: string,
   options: StaleOptions,
   hasher: FileHasher,
   roots: (dir: string) => FolderPlaces,
   lookups: MemoLookups,
-): Promise<StaleCheck[]> {
+): Promise<StaleCheck[] | string> {
   const hash = hasher.hash;
   const dir = resolve(folder);
   // Most of what the checks look up is in the folder: one listing answers for all of it.
   lookups.list(dir);
-  const { records, unreadableLines } = await readFolderRecords(folder, lookups, hasher.records);
+  const read = await readFolderRecords(folder, lookups, hasher.records);
+  if (typeof read === "string") return read;
+  const { records, unreadableLines } = read;
   let id: string;
   try {
     id = deliverableId(dir).id;
@@ -571,7 +524,10 @@ async function checkFolder(
  * execution roots of the checked deliverables are followed from each DIRTY
  * deliverable to the deliverables that consume it, transitively.
  *
- * @throws {InputError} for a missing target or an unreadable record file.
+ * A record file that cannot be read is named in `unreadable`; the other
+ * deliverables are checked all the same.
+ *
+ * @throws {InputError} for a missing target or a folder that cannot be listed.
  *
  * @example
  * ```ts
@@ -602,7 +558,8 @@ export async function checkStaleness(
   const hasher = startFileHasher({
     workers: options.workers ?? (folders.length >= WORKERS_FROM ? undefined : 0),
   });
-  let checks: StaleCheck[];
+  const checks: StaleCheck[] = [];
+  const unreadable: string[] = [];
   let filesHashed: number;
   try {
     let done = 0;
@@ -612,12 +569,22 @@ export async function checkStaleness(
       options.onProgress?.(++done, folders.length);
       return result;
     });
-    checks = perFolder.flat();
+    for (const result of perFolder) {
+      if (typeof result === "string") unreadable.push(result);
+      else checks.push(...result);
+    }
     filesHashed = hasher.hashed;
   } finally {
     hasher.close();
   }
-  const report: StaleReport = { checks, stale: [], cycles: [], warnings: [], filesHashed };
+  const report: StaleReport = {
+    checks,
+    stale: [],
+    cycles: [],
+    warnings: [],
+    unreadable,
+    filesHashed,
+  };
   if (options.propagate) propagate(report, targets, folders);
   return report;
 }

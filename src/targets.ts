@@ -1,11 +1,12 @@
 /**
  * Turns the targets of the read commands (`validate`, `verify`, `log`,
- * `show`) into record files: a file is itself, a deliverable folder is its
- * `RunRecords.csv`, any other folder is every `RunRecords.csv` beneath it.
+ * `show`, `export`) into record files: a file is itself, a deliverable
+ * folder is its `RunRecords.csv`, any other folder is every `RunRecords.csv`
+ * beneath it; and the targets of `stale` and `flush` into deliverable folders.
  *
  * @module
  */
-import { basename, join } from "./path.ts";
+import { basename, join, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
@@ -23,6 +24,21 @@ export interface RecordTarget {
    * `RunRecords.csv` yet: no runs recorded, which is not an error.
    */
   exists: boolean;
+  /**
+   * Why the file cannot be read (a folder, FIFO or device of that name), when
+   * {@linkcode ResolveOptions.keepUnreadable} listed it instead of throwing.
+   */
+  unreadable?: string;
+}
+
+/** Options of {@linkcode resolveTargets}. */
+export interface ResolveOptions {
+  /**
+   * List a record file that is not a regular file with `unreadable` set,
+   * so that one bad file does not stop the rest of a root being read.
+   * Default: throw {@linkcode InputError} naming it.
+   */
+  keepUnreadable?: boolean;
 }
 
 async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
@@ -36,34 +52,98 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
   }
 }
 
-/** A record file that is a folder, a FIFO or a device: reading it would mislead or block. */
+/** Why a record file that is a folder, a FIFO or a device is not read: it would mislead or block. */
+const NOT_REGULAR = "not a regular file (a folder, FIFO or device)";
+
 function notRegular(path: string): InputError {
-  return new InputError(`${path}: not a regular file (a folder, FIFO or device)`);
+  return new InputError(`${path}: ${NOT_REGULAR}`);
 }
 
 /**
  * Every `RunRecords.csv` beneath `root`, sorted by path (UTF-8 byte order),
  * as {@linkcode walk} finds them: `.git`, `node_modules` and `.runrec*` are
  * skipped, and symbolic links to folders are not followed (they could loop).
+ * `regular` is `false` for one that is a folder, FIFO or device: it is named,
+ * never passed over, and never opened.
  *
  * @example
  * ```ts
  * import { findRecordFiles } from "./targets.ts";
- * for (const file of findRecordFiles("examples")) console.log(file);
+ * for (const { path, regular } of findRecordFiles("examples")) console.log(path, regular);
  * ```
  */
-export function findRecordFiles(root: string): string[] {
-  const found: string[] = [];
+export function findRecordFiles(root: string): { path: string; regular: boolean }[] {
+  const found = new Map<string, boolean>();
   const unlistable = (dir: string, error: Error) => {
     throw new InputError(`${dir}: cannot list folder: ${error.message.split("\n")[0]}`);
   };
   for (const entry of walk(root, { unlistable })) {
-    if (entry.name !== RECORD_FILE) continue;
-    // A link to a record file counts; anything else of that name is named, not passed over.
-    if (entry.kind !== "file") throw notRegular(entry.path);
-    found.push(entry.path);
+    // A link to a record file counts.
+    if (entry.name === RECORD_FILE) found.set(entry.path, entry.kind === "file");
+  }
+  return sortUtf8([...found.keys()]).map((path) => ({ path, regular: found.get(path)! }));
+}
+
+/**
+ * The deliverable folders `target` stands for: itself when it is one (named
+ * `DEL-XX-YY…` or holding `RunRecords.csv`), else every such folder beneath
+ * it, whether or not it has a `RunRecords.csv` yet (not entered further: a
+ * deliverable holds no deliverables), sorted. `.git`, `node_modules` and
+ * `.runrec*` are skipped; symbolic links to folders are not followed.
+ *
+ * @throws {InputError} when the target is missing, not a folder, or a folder
+ * beneath it cannot be listed.
+ *
+ * @example
+ * ```ts
+ * import { deliverableFolders } from "./targets.ts";
+ * deliverableFolders("examples"); // ["examples/PKG-01_Field_Instruments/1_Working/DEL-01-01_…", …]
+ * ```
+ */
+export function deliverableFolders(target: string): string[] {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(target);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new InputError(`${target}: no such folder`);
+    throw new InputError(`${target}: cannot read: ${(error as Error).message.split("\n")[0]}`);
+  }
+  if (!info.isDirectory) throw new InputError(`${target}: is not a folder`);
+  const list = (dir: string): Map<string, boolean> => {
+    const names = new Map<string, boolean>(); // name → whether a folder (not through a link)
+    try {
+      for (const entry of Deno.readDirSync(dir)) names.set(entry.name, entry.isDirectory);
+    } catch (error) {
+      throw new InputError(
+        `${dir}: cannot list folder: ${(error as Error).message.split("\n")[0]}`,
+      );
+    }
+    return names;
+  };
+  const found: string[] = [];
+  const pending = [target];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    // A DEL-named folder is known without listing it.
+    if (DELIVERABLE_FOLDER.test(basename(resolve(dir)))) {
+      found.push(dir);
+      continue;
+    }
+    const names = list(dir);
+    if (names.has(RECORD_FILE)) {
+      found.push(dir);
+      continue;
+    }
+    for (const [name, isFolder] of names) {
+      if (isFolder && !skipped(name)) pending.push(join(dir, name));
+    }
   }
   return sortUtf8(found);
+}
+
+/** Folders never entered when looking for deliverables (as `walk` skips them). */
+function skipped(name: string): boolean {
+  return name === ".git" || name === "node_modules" || name.startsWith(".runrec");
 }
 
 /**
@@ -75,7 +155,8 @@ export function findRecordFiles(root: string): string[] {
  *   `RunRecords.csv` (`exists: false` when it has none yet);
  * - any other folder → every `RunRecords.csv` beneath it (possibly none).
  *
- * Throws {@linkcode InputError} for a target that does not exist.
+ * Throws {@linkcode InputError} for a target that does not exist, and for a
+ * record file that is not a regular file unless `options.keepUnreadable`.
  *
  * @example
  * ```ts
@@ -85,15 +166,21 @@ export function findRecordFiles(root: string): string[] {
  * }
  * ```
  */
-export async function resolveTargets(targets: readonly string[]): Promise<RecordTarget[]> {
+export async function resolveTargets(
+  targets: readonly string[],
+  options: ResolveOptions = {},
+): Promise<RecordTarget[]> {
   const resolved: RecordTarget[] = [];
   const seen = new Set<string>();
-  const add = async (path: string, target: string, exists: boolean) => {
+  const add = async (path: string, target: string, exists: boolean, regular = true) => {
+    if (!regular && !options.keepUnreadable) throw notRegular(path);
     // Same file named twice (or through two targets): check it once.
     const key = exists ? await Deno.realPath(path).catch(() => path) : path;
     if (seen.has(key)) return;
     seen.add(key);
-    resolved.push({ path, target, exists });
+    resolved.push(
+      regular ? { path, target, exists } : { path, target, exists, unreadable: NOT_REGULAR },
+    );
   };
   for (const target of targets) {
     const info = await statOrUndefined(target);
@@ -103,17 +190,19 @@ export async function resolveTargets(targets: readonly string[]): Promise<Record
       continue;
     }
     if (!info.isDirectory || basename(target.replace(/[\\/]+$/, "")) === RECORD_FILE) {
-      throw notRegular(target);
+      await add(target, target, true, false);
+      continue;
     }
     const own = join(target, RECORD_FILE);
     const ownInfo = await statOrUndefined(own);
-    if (ownInfo && !ownInfo.isFile) throw notRegular(own);
-    if (ownInfo?.isFile) {
-      await add(own, target, true);
+    if (ownInfo) {
+      await add(own, target, true, ownInfo.isFile);
     } else if (DELIVERABLE_FOLDER.test(basename(await Deno.realPath(target)))) {
       await add(own, target, false);
     } else {
-      for (const file of findRecordFiles(target)) await add(file, target, true);
+      for (const file of findRecordFiles(target)) {
+        await add(file.path, target, true, file.regular);
+      }
     }
   }
   return resolved;

@@ -445,3 +445,110 @@ Deno.test("spool: a $RUNREC_SPOOL_DIR of mode 755 is used; one others may write 
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+/** Runs the CLI as a real process in `cwd`, under the production flags. */
+async function runCliIn(cwd: string, args: string[], env: Record<string, string>) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/**
+ * Emits a record by `agent` into `del` while a folder stands where its
+ * RunRecords.csv would be (and, with `blockOwnSpool`, a file where its
+ * .runrec-spool would be, so the record goes to the user's spool), then
+ * clears the way: the deliverable has no RunRecords.csv, the record waits.
+ */
+async function spoolFirstRecord(
+  del: string,
+  agent: string,
+  env: Record<string, string>,
+  blockOwnSpool = false,
+) {
+  const file = join(del, RECORD_FILE);
+  await Deno.mkdir(file);
+  if (blockOwnSpool) await Deno.writeTextFile(join(del, SPOOL_FOLDER), "in the way\n");
+  const emit = await runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS"], [
+    ...FULL_FLAGS,
+  ], env);
+  assertEquals(emit.code, 0, emit.stderr);
+  assertMatch(emit.stderr, /record not written .*; spooled to /);
+  await Deno.remove(file);
+  if (blockOwnSpool) await Deno.remove(join(del, SPOOL_FOLDER));
+}
+
+Deno.test("spool: a record spooled for a deliverable with no RunRecords.csv yet is named from a root by verify, log and export, and flushed by flush <root>", async () => {
+  const { root } = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Fresh");
+  const file = join(del, RECORD_FILE);
+  try {
+    await Deno.mkdir(del);
+    await spoolFirstRecord(del, "FIRST", env);
+    const verify = await runCliProcess(["verify", root, "--json"], FULL_FLAGS, env);
+    assertEquals(verify.code, 0, verify.stderr);
+    assertEquals(JSON.parse(verify.stdout).spooled, [
+      { recordFile: file, waiting: 1, claimedBy: [], stuck: [] },
+    ]);
+    const text = await runCliProcess(["verify", root], FULL_FLAGS, env);
+    assertIncludes(text.stdout, `warning: ${file}: 1 spooled record(s) not in the file yet`);
+    const log = await runCliProcess(["log", root], FULL_FLAGS, env);
+    assertEquals(log.code, 0, log.stderr);
+    assertIncludes(log.stderr, `warning: ${file}: 1 spooled record(s) not in the file yet`);
+    const exported = await runCliProcess(
+      ["export", root, "--format", "openlineage"],
+      FULL_FLAGS,
+      env,
+    );
+    assertEquals(exported.code, 0, exported.stderr);
+    assertIncludes(exported.stderr, `warning: ${file}: 1 spooled record(s) not in the file yet`);
+    const flush = await runCliProcess(["flush", root], FULL_FLAGS, env);
+    assertEquals(flush.code, 0, flush.stderr);
+    assertMatch(flush.stdout, /^RUN-DEL-01-03-\d{8}-\d{4}-001 {2}replayed into DEL-01-03\n$/);
+    assertEquals(await agentsIn(file), ["FIRST"]);
+    assertEquals(entriesIn(join(del, SPOOL_FOLDER)), []);
+    const after = await runCliProcess(["verify", root, "--json"], FULL_FLAGS, env);
+    assertEquals(JSON.parse(after.stdout).spooled, []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("spool: flush with no folder, run inside a deliverable folder, flushes it as flush . does, and the user's spool too", async () => {
+  const { root, del: other } = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Fresh");
+  try {
+    await Deno.mkdir(del);
+    await spoolFirstRecord(del, "OWN", env);
+    // The other deliverable's own spool folder is blocked: its record goes to $TMPDIR's.
+    await spoolFirstRecord(other, "SHARED", env, true);
+    assertEquals(entriesIn(join(tmp, `runrec-spool-${Deno.uid()}`)).length, 1);
+    const flush = await runCliIn(del, ["flush"], env);
+    assertEquals(flush.code, 0, flush.stderr);
+    assertIncludes(flush.stdout, "replayed into DEL-01-03\n");
+    assertIncludes(flush.stdout, "replayed into DEL-01-02\n");
+    assertEquals(await agentsIn(join(del, RECORD_FILE)), ["OWN"]);
+    assertEquals(await agentsIn(join(other, RECORD_FILE)), ["SHARED"]);
+    const again = await runCliIn(del, ["flush"], env);
+    assertEquals([again.code, again.stdout], [0, "nothing spooled\n"]);
+    const help = await runCliProcess(["flush", "--help"], FULL_FLAGS, env);
+    assertIncludes(help.stdout, 'With no folder given, the current folder (as "flush .")');
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

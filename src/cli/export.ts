@@ -13,7 +13,6 @@ import { writeFileAtomic } from "../export/write.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
-import { resolveTargets } from "../targets.ts";
 import {
   type Command,
   EXIT,
@@ -63,7 +62,9 @@ Options:
 docs/EXPORT.md has the full mapping and how to send the events to Marquez.
 
 Exit codes: 0 exported (also when there are no records); 2 usage error,
-missing target or unreadable file (nothing is written then).
+missing target or unreadable file (nothing is written then; every record file
+is still read, and each one that cannot be, such as a folder named
+RunRecords.csv, is named on stderr).
 
 Example:
   runrec export . --format openlineage --out lineage.jsonl
@@ -104,7 +105,17 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (out !== undefined) refuseRunrecFile(out);
   if (namespace === "") throw new UsageError("--namespace needs a name");
   const warn = (message: string) => io.err(`runrec export: warning: ${message}\n`);
-  const runs = await collectRuns(targets, { namespace, warn });
+  // Every file is read, so that each unreadable one is named; then nothing is written.
+  let unreadable = 0;
+  const cannotRead = (message: string) => {
+    unreadable++;
+    io.err(`runrec export: ${message}\n`);
+  };
+  const runs = await collectRuns(targets, { namespace, warn, unreadable: cannotRead });
+  if (unreadable > 0) {
+    io.err(`runrec export: nothing exported: ${plural(unreadable, "record file")} unreadable\n`);
+    return EXIT.usage;
+  }
   if (runs.length === 0) warn("no run records to export");
   const text = format === "openlineage"
     ? openLineageEvents(runs).map((event) => `${sortedJson(event)}\n`).join("")
@@ -118,8 +129,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       : "a PROV-JSON document";
     io.out(`runrec export: wrote ${plural(runs.length, "run")} as ${what} to ${out}\n`);
   }
-  const files = (await resolveTargets(targets)).map((f) => f.path);
-  for (const p of pendingRecords(files)) warn(describePending(p));
+  for (const p of pendingRecords(targets)) warn(describePending(p));
   for (const dir of foldersWithPendingRuns(targets)) {
     warn(describePendingRuns(dir, listPendingRuns(dir)));
   }

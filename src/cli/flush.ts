@@ -5,17 +5,22 @@
  * @module
  */
 import { requireFolder } from "../deliverable.ts";
+import { resolve } from "../path.ts";
 import { listSpool, replayLostRecords, type ReplayReport, replaySpool } from "../spool.ts";
+import { deliverableFolders } from "../targets.ts";
 import { type Command, EXIT, stringOption, writeJson } from "./command.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
 
 Usage:
-  runrec flush [<del-dir>...] [--json]
+  runrec flush [<del-dir|root>...] [--json]
   runrec flush --from FILE [--json]
 
-Looks in $RUNREC_SPOOL_DIR, each <del-dir>/.runrec-spool/ and $TMPDIR/runrec-spool-<uid>/,
-and appends every spooled record to the RunRecords.csv it belongs to, oldest first.
+Looks in $RUNREC_SPOOL_DIR, $TMPDIR/runrec-spool-<uid>/ and the .runrec-spool/ of
+each deliverable folder: a <del-dir> given, or every deliverable folder beneath a
+<root> (named DEL-XX-YY..., or holding a RunRecords.csv), whether or not its
+RunRecords.csv exists yet. With no folder given, the current folder (as "flush .").
+It appends every spooled record to the RunRecords.csv it belongs to, oldest first.
 Each record is appended once: a record already in its file (a replay that died after
 its write) is not appended again. An entry claimed by a replayer that is gone (or
 whose claim is older than a minute) is taken back and replayed. An entry that cannot
@@ -29,6 +34,7 @@ Exit codes: 0 all spooled records written (or none), 1 some remain or are stuck,
 
 Example:
   runrec flush PKG-01_X/1_Working/DEL-01-02_Y
+  runrec flush .
   runrec flush --from lost-records.txt
 `;
 
@@ -40,23 +46,20 @@ export const flushCommand: Command = {
   options: { json: { type: "boolean" }, from: { type: "string" } },
   async run(parsed, io) {
     const from = stringOption(parsed, "from");
-    const dirs = parsed.positionals.length > 0 ? parsed.positionals : [undefined];
-    for (const dir of dirs) if (dir !== undefined) requireFolder(dir);
-    const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
-    const merge = (one: ReplayReport) => {
-      report.replayed.push(...one.replayed);
-      report.alreadyWritten.push(...one.alreadyWritten);
-      report.failures.push(...one.failures);
-    };
-    if (from !== undefined) {
-      merge(await replayLostRecords(from));
-    } else {
-      for (const dir of dirs) merge(await replaySpool(dir));
-    }
+    const targets = parsed.positionals.length > 0 ? parsed.positionals : ["."];
+    for (const target of targets) requireFolder(target);
+    // A folder named is looked in as it is; beneath it, every deliverable folder, even one
+    // with no RunRecords.csv yet (its first record may be the one spooled).
+    const dirs = from !== undefined ? [] : [
+      ...new Map(
+        targets.flatMap((t) => [t, ...deliverableFolders(t)]).map((dir) => [resolve(dir), dir]),
+      ).values(),
+    ];
+    const report: ReplayReport = from !== undefined
+      ? await replayLostRecords(from)
+      : await replaySpool(dirs);
     // What is left: claimed by a live replayer, or waiting after a failure.
-    const left = from === undefined
-      ? dirs.flatMap((dir) => listSpool(dir)).filter((i) => i.state === "claimed")
-      : [];
+    const left = from === undefined ? listSpool(dirs).filter((i) => i.state === "claimed") : [];
     const replayed = report.replayed.map((r) => r.record);
     if (parsed.values.json) {
       writeJson(io, {

@@ -68,7 +68,8 @@ Options:
   -h, --help      show this help
 
 Exit codes: 0 listed (even when nothing matches, or lines were skipped);
-2 usage error, missing target or unreadable file.
+2 usage error, missing target or unreadable file (a file beneath a root that
+cannot be read is named on stderr; the others are still listed).
 
 Example:
   runrec log PKG-01_Alpha/1_Working/DEL-01-02_Spec --status FAILED,PARTIAL
@@ -288,7 +289,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const filters = parseFilters(parsed);
   const format = parseFormat(parsed);
   const order = parseOrder(parsed);
-  const files = await resolveTargets(targets);
+  const files = await resolveTargets(targets, { keepUnreadable: true });
   const out = new BufferedOut(io);
   // Annotations are per file: a RunID is unique only within its deliverable's file.
   const annotations = new Map<string, Annotation[]>();
@@ -299,6 +300,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (!file.exists) continue;
     const all: RunRecord[] = [];
     try {
+      if (file.unreadable !== undefined) throw new Error(file.unreadable);
       for await (const event of readRecords(file.path)) {
         if (event.kind === "record") {
           all.push(event.record);
@@ -319,7 +321,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (order === "time") matching = byTimestamp(matching);
   write(format, matching, annotations, unknownCells, io, out);
   out.flush();
-  for (const p of pendingRecords(files.map((f) => f.path))) {
+  for (const p of pendingRecords(targets)) {
     io.err(`runrec log: warning: ${describePending(p)}\n`);
   }
   for (const dir of foldersWithPendingRuns(targets)) {

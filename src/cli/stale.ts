@@ -51,15 +51,20 @@ Options:
                 execution root from each DIRTY deliverable to the deliverables
                 that consume it, transitively, and list them as STALE with the
                 chain of edges; dependency cycles are listed, not looped on
-  --json        one JSON document: {checks, stale, cycles, warnings, summary}
+  --json        one JSON document: {checks, stale, cycles, warnings, unreadable,
+                summary}; unreadable: one line per record file that could not be read
   -h, --help    show this help
 
 A progress bar is shown on stderr when both stdout and stderr are terminals
 (never with --json).
 
+A record file that cannot be read (a folder or FIFO of that name) is named on
+stderr and its deliverable is not checked; every other deliverable still is.
+
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
 and counted, but nothing is known to be out of date); 1 something is DIRTY or
-STALE; 2 usage error, missing target or unreadable record file.
+STALE; 2 usage error, missing target or unreadable record file (the rest is
+still checked and printed).
 
 Example:
   runrec stale . --propagate
@@ -80,6 +85,8 @@ export interface StaleSummary {
   STALE: number;
   /** Dependency cycles met (`--propagate`). */
   cycles: number;
+  /** Record files that could not be read: their deliverables are not checked. */
+  unreadable: number;
 }
 
 /**
@@ -88,7 +95,7 @@ export interface StaleSummary {
  * @example
  * ```ts
  * import { summarise } from "./stale.ts";
- * summarise({ checks: [], stale: [], cycles: [], warnings: [], filesHashed: 0 }).DIRTY; // 0
+ * summarise({ checks: [], stale: [], cycles: [], warnings: [], unreadable: [], filesHashed: 0 }).DIRTY; // 0
  * ```
  */
 export function summarise(report: StaleReport): StaleSummary {
@@ -101,6 +108,7 @@ export function summarise(report: StaleReport): StaleSummary {
     NO_BASELINE: count("NO_BASELINE"),
     STALE: report.stale.length,
     cycles: report.cycles.length,
+    unreadable: report.unreadable.length,
   };
 }
 
@@ -118,7 +126,7 @@ function changeLine(prefix: string, change: FileChange): string {
  * ```ts
  * import { renderStaleText } from "./stale.ts";
  * console.log(
- *   renderStaleText({ checks: [], stale: [], cycles: [], warnings: [], filesHashed: 0 }, false),
+ *   renderStaleText({ checks: [], stale: [], cycles: [], warnings: [], unreadable: [], filesHashed: 0 }, false),
  * );
  * // "0 checks: 0 DIRTY, 0 CLEAN, 0 NO_BASELINE\n"
  * ```
@@ -157,6 +165,7 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
     summary += " (staleness unknown: no usable SUCCESS or PARTIAL run to compare with)";
   }
   if (s.STALE > 0 || s.cycles > 0) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
+  if (s.unreadable > 0) summary += `; ${s.unreadable} record file(s) unreadable, not checked`;
   lines.push(`${summary}\n`);
   return lines.join("");
 }
@@ -218,8 +227,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     writeJson(io, { ...report, summary });
   } else {
     for (const warning of report.warnings) io.err(`runrec stale: warning: ${warning}\n`);
+    for (const line of report.unreadable) io.err(`runrec stale: ${line}\n`);
     io.out(renderStaleText(report, io.color));
   }
+  if (summary.unreadable > 0) return EXIT.usage;
   return summary.DIRTY > 0 || summary.STALE > 0 ? EXIT.check : EXIT.ok;
 }
 

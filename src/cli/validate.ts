@@ -27,8 +27,13 @@ Files are streamed: memory stays flat whatever their size.
 
 Options:
   --json      print one JSON document: {files: [{path, exists, problems, records,
-              errors, warnings}], records, errors, warnings, unreadable, ok}
+              errors, warnings, unreadable?}], records, errors, warnings,
+              unreadable (files that could not be read), ok}
   -h, --help  show this help
+
+A record file that cannot be read (a folder or FIFO named RunRecords.csv, a
+read error) is named on stderr ("path: cannot read: why"; "unreadable" in
+JSON) and every other file is still checked.
 
 Exit codes: 0 no errors (warnings allowed); 1 a line has an error (corrupt,
 invalid, bad header); 2 usage error, missing target or unreadable file.
@@ -146,7 +151,7 @@ function jsonSink(out: BufferedOut): Sink {
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["file|del-dir|root"], true);
-  const files = await resolveTargets(targets);
+  const files = await resolveTargets(targets, { keepUnreadable: true });
   const out = new BufferedOut(io);
   const sink = parsed.values.json ? jsonSink(out) : textSink(io, out);
   const total = { records: 0, errors: 0, warnings: 0, files: files.length, unreadable: 0 };
@@ -154,8 +159,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   for (const file of files) {
     sink.beginFile(file.path, file.exists);
     const counts: Counts = { records: 0, errors: 0, warnings: 0 };
-    let unreadable: string | undefined;
-    if (file.exists) {
+    let unreadable = file.unreadable;
+    if (unreadable !== undefined) {
+      total.unreadable++;
+    } else if (file.exists) {
       let sawLine = false;
       try {
         for await (const batch of checkRecordFile(file.path)) {

@@ -63,8 +63,11 @@ Options:
   -h, --help       show this help
 
 Records spooled after a failed write, not yet in their file, are named in a
-warning (waiting, claimed by a replayer, or STUCK); so are runs started and
-not finished (runrec finish, or runrec reap). Neither fails the check.
+warning (waiting, claimed by a replayer, or STUCK), also for a deliverable
+with no RunRecords.csv yet; so are runs started and not finished (runrec
+finish, or runrec reap). Neither fails the check. A record file that cannot
+be read (a folder or FIFO named RunRecords.csv) is named on stderr
+("unreadable" in JSON) and every other file is still checked.
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, history rewritten, record file gone); 2 usage error,
@@ -123,7 +126,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const since = stringOption(parsed, "since");
   if (since === "") throw new UsageError("--since needs a git revision");
   const json = parsed.values.json === true;
-  const files = await resolveTargets(targets);
+  const files = await resolveTargets(targets, { keepUnreadable: true });
 
   // History first: an unknown revision, a shallow clone or a git that cannot run ends the
   // command (exit 2) before anything is printed.
@@ -136,7 +139,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     try {
       ({ histories, gone, notes: rangeNotes } = await verifyHistories(
         targets,
-        files.filter((f) => f.exists).map((f) => f.path),
+        files.filter((f) => f.exists && f.unreadable === undefined).map((f) => f.path),
         since,
       ));
     } catch (e) {
@@ -190,13 +193,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       } else out.write(problemLine(file.path, p.line, p.severity, p.message, io.color));
     };
     let result: IntegrityResult = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
-    let readError: string | undefined;
+    let readError = file.unreadable;
     try {
-      result = await verifyRecordFile(file.path, onProblem);
+      if (readError === undefined) result = await verifyRecordFile(file.path, onProblem);
     } catch (e) {
       readError = (e as Error).message.split("\n")[0];
-      unreadable++;
     }
+    if (readError !== undefined) unreadable++;
     totals.records += result.records;
     totals.errors += result.errors;
     totals.warnings += result.warnings;
@@ -238,7 +241,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
   }
   // Records spooled after failed writes are not in their files yet: said, not failed.
-  const pending = pendingRecords(files.map((f) => f.path));
+  const pending = pendingRecords(targets);
   // Runs started and never finished have no record yet: said, not failed.
   const started = foldersWithPendingRuns(targets).map((dir) => ({
     delDir: dir,

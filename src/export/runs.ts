@@ -51,6 +51,12 @@ export interface CollectOptions {
   namespace?: string;
   /** Receives one line per skipped line or other warning. */
   warn(message: string): void;
+  /**
+   * Receives one line per record file that cannot be read (naming it and
+   * why); the other files are read all the same. Without it, the first such
+   * file throws {@linkcode InputError}.
+   */
+  unreadable?(message: string): void;
 }
 
 /**
@@ -59,7 +65,7 @@ export interface CollectOptions {
  * lines with a warning, and returns the runs among them, each with its
  * annotations (annotation records themselves are not runs), sorted by start time, then RunID,
  * namespace, folder and line. Throws {@linkcode InputError} for a missing
- * target or a file that cannot be read.
+ * target, and for a file that cannot be read unless `options.unreadable` is given.
  *
  * @example
  * ```ts
@@ -75,8 +81,13 @@ export async function collectRuns(
   const runs: ExportedRun[] = [];
   // Siblings share their execution root: look it up once per parent folder, not once per file.
   const executionRoots = new Map<string, string | undefined>();
-  for (const file of await resolveTargets(targets)) {
+  const keepUnreadable = options.unreadable !== undefined;
+  for (const file of await resolveTargets(targets, { keepUnreadable })) {
     if (!file.exists) continue;
+    if (file.unreadable !== undefined) {
+      options.unreadable!(`${file.path}: cannot read: ${file.unreadable}`);
+      continue;
+    }
     const deliverable = resolve(dirname(file.path));
     const parent = dirname(deliverable);
     if (!executionRoots.has(parent)) executionRoots.set(parent, findExecutionRoot(deliverable));
@@ -96,7 +107,10 @@ export async function collectRuns(
         read.push(event);
       }
     } catch (e) {
-      throw new InputError(`${file.path}: cannot read: ${(e as Error).message.split("\n")[0]}`);
+      const message = `${file.path}: cannot read: ${(e as Error).message.split("\n")[0]}`;
+      if (!options.unreadable) throw new InputError(message);
+      options.unreadable(message);
+      continue;
     }
     // Annotations are per file: a RunID is unique only within its deliverable's file.
     const annotations = annotationsIn(read.map((r) => r.record));

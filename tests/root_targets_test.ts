@@ -1,0 +1,134 @@
+/**
+ * The read commands over a root holding record files that cannot be read
+ * (a folder and a FIFO named RunRecords.csv, real ones): each is named in one
+ * line, the other files are still read, and the exit code is 2, as every
+ * command's --help says. The FIFO is never opened (that would block for ever).
+ */
+import { join } from "node:path";
+import { RECORD_FILE } from "../src/store.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+
+/** A project whose DEL-01-02 has one record, beside a folder and a FIFO named RunRecords.csv. */
+async function rootWithUnreadable() {
+  const { root, del } = await makeProject();
+  const working = join(root, "PKG-01_Pkg", "1_Working");
+  const folder = join(working, "DEL-01-01_Folder", RECORD_FILE);
+  const fifo = join(working, "DEL-01-04_Fifo", RECORD_FILE);
+  await Deno.mkdir(folder, { recursive: true });
+  await Deno.mkdir(join(working, "DEL-01-04_Fifo"));
+  const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assertEquals(made.code, 0);
+  const emit = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  return { root, good: join(del, RECORD_FILE), bad: [folder, fifo] };
+}
+
+/** Whether `stderr` names each of `files` in exactly one line that says why. */
+function namesEach(stderr: string, files: string[]): void {
+  for (const file of files) {
+    const lines = stderr.split("\n").filter((line) => line.includes(file));
+    assertEquals(lines.length, 1, stderr);
+    assertIncludes(lines[0], "not a regular file (a folder, FIFO or device)");
+  }
+}
+
+Deno.test("root targets: validate names each unreadable record file, checks the others, counts them in unreadable, exit 2", async () => {
+  const { root, good, bad } = await rootWithUnreadable();
+  try {
+    const json = await runCliProcess(["validate", root, "--json"]);
+    assertEquals(json.code, 2, json.stderr);
+    const doc = JSON.parse(json.stdout);
+    assertEquals([doc.records, doc.errors, doc.unreadable, doc.ok], [1, 0, 2, false]);
+    const byPath = new Map(doc.files.map((f: { path: string }) => [f.path, f]));
+    assertEquals((byPath.get(good) as { records: number }).records, 1);
+    for (const file of bad) {
+      assertIncludes((byPath.get(file) as { unreadable: string }).unreadable, "not a regular");
+    }
+    const text = await runCliProcess(["validate", root]);
+    assertEquals(text.code, 2, text.stderr);
+    assertIncludes(text.stdout, `${good}: ok: 1 record, 0 errors, 0 warnings\n`);
+    namesEach(text.stderr, bad);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("root targets: verify names each unreadable record file, verifies the others, exit 2", async () => {
+  const { root, good, bad } = await rootWithUnreadable();
+  try {
+    const json = await runCliProcess(["verify", root, "--json"]);
+    assertEquals(json.code, 2, json.stderr);
+    const doc = JSON.parse(json.stdout);
+    assertEquals([doc.records, doc.unreadable, doc.ok], [1, 2, false]);
+    const goodFile = doc.files.find((f: { path: string }) => f.path === good);
+    assertEquals([goodFile.records, goodFile.ok], [1, true]);
+    const text = await runCliProcess(["verify", root]);
+    assertEquals(text.code, 2, text.stderr);
+    assertIncludes(text.stdout, `${good}: ok: 1 record, 0 errors, 0 warnings\n`);
+    namesEach(text.stderr, bad);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("root targets: log names each unreadable record file and lists the others' records, exit 2", async () => {
+  const { root, bad } = await rootWithUnreadable();
+  try {
+    const log = await runCliProcess(["log", root, "--format", "jsonl"]);
+    assertEquals(log.code, 2, log.stderr);
+    const records = log.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));
+    assertEquals(records.map((r) => [r.DeliverableID, r.AgentName]), [["DEL-01-02", "A"]]);
+    namesEach(log.stderr, bad);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("root targets: stale names each unreadable record file and checks the other deliverables, exit 2", async () => {
+  const { root, bad } = await rootWithUnreadable();
+  try {
+    const json = await runCliProcess(["stale", root, "--json"]);
+    assertEquals(json.code, 2, json.stderr);
+    const doc = JSON.parse(json.stdout);
+    assertEquals(
+      doc.checks.map((c: { deliverableId: string; verdict: string }) => [
+        c.deliverableId,
+        c.verdict,
+      ]),
+      [["DEL-01-02", "CLEAN"]],
+    );
+    assertEquals(doc.summary.unreadable, 2);
+    assertEquals(doc.unreadable.length, 2);
+    namesEach(doc.unreadable.join("\n"), bad);
+    const text = await runCliProcess(["stale", root]);
+    assertEquals(text.code, 2, text.stderr);
+    assertIncludes(text.stdout, "CLEAN        DEL-01-02");
+    assertIncludes(text.stdout, "2 record file(s) unreadable, not checked");
+    namesEach(text.stderr, bad);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("root targets: export reads every record file, names each unreadable one and writes nothing, exit 2", async () => {
+  const { root, good, bad } = await rootWithUnreadable();
+  try {
+    // A bad line in the readable file is still warned about: that file was read.
+    await Deno.writeTextFile(good, "not,a,record\n", { append: true });
+    const out = join(root, "lineage.jsonl");
+    const exported = await runCliProcess(["export", root, "--format", "openlineage", "--out", out]);
+    assertEquals(exported.code, 2, exported.stderr);
+    assertEquals(exported.stdout, "");
+    namesEach(exported.stderr, bad);
+    assertIncludes(exported.stderr, `warning: ${good}:3: `);
+    assertIncludes(exported.stderr, "nothing exported: 2 record files unreadable\n");
+    await Deno.stat(out).then(
+      () => assert(false, "nothing is written"),
+      (e) => assert(e instanceof Deno.errors.NotFound),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
