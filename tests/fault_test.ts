@@ -97,8 +97,25 @@ Deno.test("exec (defect): a pending run that cannot be saved (a full disk) does 
   // A file where the pending folder belongs: its mkdir fails, as on a full or failing disk.
   await Deno.mkdir(join(del, ".runrec"));
   await Deno.writeTextFile(join(del, ".runrec", "pending"), "");
-  const out = await runCliProcess(["exec", del, "--agent", "EXEC", "--", "true"]);
+  // The run is kept in the user's temporary folder instead.
+  const tmp = await tempDir();
+  const out = await runCliProcess(["exec", del, "--agent", "EXEC", "--", "true"], undefined, {
+    TMPDIR: tmp,
+  });
   assertEquals(out.code, 0, out.stderr);
-  const text = await Deno.readTextFile(join(del, RECORD_FILE));
-  assertMatch(text, /,EXEC,.*pending run not saved \(/);
+  assertMatch(
+    await Deno.readTextFile(join(del, RECORD_FILE)),
+    /,EXEC,.*pending run kept in .*runrec-pending-\d+ \(/,
+  );
+  // Nowhere to keep it (the temporary folder is a file): kept in memory, and said so.
+  const nowhere = join(tmp, "a-file");
+  await Deno.writeTextFile(nowhere, "");
+  const inMemory = await runCliProcess(["exec", del, "--agent", "EXEC2", "--", "true"], undefined, {
+    TMPDIR: nowhere,
+  });
+  assertEquals(inMemory.code, 0, inMemory.stderr);
+  assertMatch(
+    await Deno.readTextFile(join(del, RECORD_FILE)),
+    /,EXEC2,.*pending run not saved \(/,
+  );
 });
