@@ -479,24 +479,13 @@ export function keepReapedRun(delDir: string, claimed: string): void {
  * ```
  */
 export async function reapedRecordId(delDir: string, id: string): Promise<string | undefined> {
-  const mark = reapedNote(id);
-  const found: string[] = [];
-  try {
-    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
-      if (
-        event.kind === "record" && event.record.ErrorSummary === REAPED_ERROR &&
-        event.record.Notes.includes(mark)
-      ) found.push(event.record.RunID);
-    }
-  } catch {
-    return undefined; // unreadable: the finish writes (or spools) its record all the same
-  }
-  return found.length === 1 ? found[0] : undefined;
+  const found = (await reapedRecords(delDir)).filter((r) => r.id === id);
+  return found.length === 1 ? found[0].runId : undefined;
 }
 
 /**
  * The id of the run whose FAILED record `reap` wrote under `runId` in
- * `delDir`'s `RunRecords.csv` (its Notes name the run), or `undefined`.
+ * `delDir`'s `RunRecords.csv`, or `undefined`.
  *
  * @example
  * ```ts
@@ -505,17 +494,20 @@ export async function reapedRecordId(delDir: string, id: string): Promise<string
  * ```
  */
 export async function reapedRunOf(delDir: string, runId: string): Promise<string | undefined> {
+  return (await reapedRecords(delDir)).find((r) => r.runId === runId)?.id;
+}
+
+/** Each FAILED record `reap` wrote in `delDir`'s `RunRecords.csv`: its RunID and the run's id. */
+async function reapedRecords(delDir: string): Promise<{ runId: string; id: string }[]> {
+  const found: { runId: string; id: string }[] = [];
   try {
     for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
-      if (
-        event.kind !== "record" || event.record.RunID !== runId ||
-        event.record.ErrorSummary !== REAPED_ERROR
-      ) continue;
-      const named = /(?:^|; )run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})(?:;|$)/.exec(event.record.Notes);
-      if (named) return named[1];
+      if (event.kind !== "record" || event.record.ErrorSummary !== REAPED_ERROR) continue;
+      const named = REAPED_NOTE.exec(event.record.Notes);
+      if (named) found.push({ runId: event.record.RunID, id: named[1] });
     }
-  } catch { /* unreadable: no such run */ }
-  return undefined;
+  } catch { /* unreadable: the caller goes on without (a late finish still writes its record) */ }
+  return found;
 }
 
 /**
@@ -531,6 +523,9 @@ export async function reapedRunOf(delDir: string, runId: string): Promise<string
 export function reapedNote(id: string): string {
   return `run ${id}`;
 }
+
+/** {@linkcode reapedNote} among the `; `-separated parts of a reaped record's Notes. */
+const REAPED_NOTE = /(?:^|; )run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})(?:;|$)/;
 
 /**
  * Whether the process `pid@host` (a claim's, or the one a run watches) is
