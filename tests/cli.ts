@@ -31,14 +31,19 @@ export async function runCli(args: string[]): Promise<CliResult> {
   return { code, stdout, stderr };
 }
 
-/** Runs the CLI as a real process with the given permission flags (default: production). */
+/**
+ * Runs the CLI as a real process with the given permission flags (default:
+ * production), in `cwd` (default: this process's).
+ */
 export async function runCliProcess(
   args: string[],
   flags: readonly string[] = FULL_FLAGS,
   env: Record<string, string> = {},
+  cwd?: string,
 ): Promise<CliResult> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", ...flags, join(ROOT, ENTRY_POINT), ...args],
+    cwd,
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1", ...env },

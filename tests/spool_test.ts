@@ -446,23 +446,6 @@ Deno.test("spool: a $RUNREC_SPOOL_DIR of mode 755 is used; one others may write 
   }
 });
 
-/** Runs the CLI as a real process in `cwd`, under the production flags. */
-async function runCliIn(cwd: string, args: string[], env: Record<string, string>) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...env },
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
 /**
  * Emits a record by `agent` into `del` while a folder stands where its
  * RunRecords.csv would be (and, with `blockOwnSpool`, a file where its
@@ -537,13 +520,13 @@ Deno.test("spool: flush with no folder, run inside a deliverable folder, flushes
     // The other deliverable's own spool folder is blocked: its record goes to $TMPDIR's.
     await spoolFirstRecord(other, "SHARED", env, true);
     assertEquals(entriesIn(join(tmp, `runrec-spool-${Deno.uid()}`)).length, 1);
-    const flush = await runCliIn(del, ["flush"], env);
+    const flush = await runCliProcess(["flush"], FULL_FLAGS, env, del);
     assertEquals(flush.code, 0, flush.stderr);
     assertIncludes(flush.stdout, "replayed into DEL-01-03\n");
     assertIncludes(flush.stdout, "replayed into DEL-01-02\n");
     assertEquals(await agentsIn(join(del, RECORD_FILE)), ["OWN"]);
     assertEquals(await agentsIn(join(other, RECORD_FILE)), ["SHARED"]);
-    const again = await runCliIn(del, ["flush"], env);
+    const again = await runCliProcess(["flush"], FULL_FLAGS, env, del);
     assertEquals([again.code, again.stdout], [0, "nothing spooled\n"]);
     const help = await runCliProcess(["flush", "--help"], FULL_FLAGS, env);
     assertIncludes(help.stdout, 'With no folder given, the current folder (as "flush .")');
