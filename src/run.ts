@@ -408,10 +408,8 @@ function renamedFolder(token: { delDir: string; id: string }): { delDir: string;
       for (const entry of Deno.readDirSync(parent)) {
         if (!entry.isDirectory || DELIVERABLE_FOLDER.exec(entry.name)?.[1] !== wanted) continue;
         const delDir = join(parent, entry.name);
-        const held = [pendingPath(delDir, token.id), reapedPath(delDir, token.id)];
-        if (held.some((p) => claimHolder(p) !== undefined || exists(p))) {
-          return { delDir, id: token.id };
-        }
+        const runs = [...listPendingRuns(delDir), ...listReapedRuns(delDir)];
+        if (runs.some((r) => r.id === token.id)) return { delDir, id: token.id };
       }
     } catch { /* the parent is gone too: reported below */ }
   }
@@ -419,15 +417,6 @@ function renamedFolder(token: { delDir: string; id: string }): { delDir: string;
     `${token.delDir}: no such folder (renamed or removed since runrec start?), and no folder ` +
       `of ${wanted ?? "its deliverable"} beside it holds run ${token.id}`,
   );
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Why a run cannot be claimed: a finisher has it, or it is gone. */
