@@ -207,7 +207,8 @@ export function blockBody(profile: AgentProfile): string[] {
     "```",
     "",
     `Give \`--output PATH\` for each file the run wrote or deleted, and only those: ${outputs}. ` +
-    "If `runrec start` printed no token, give `{DELIVERABLE_PATH}` in its place. " +
+    `If \`runrec start\` printed no token, record the run with \`runrec emit "{DELIVERABLE_PATH}" ` +
+    `--agent ${name}\` and the same options instead. ` +
     "Choose `--status` by the outcome you report; the outcome word goes where the table says:",
     "",
     ...alignedTable(["Outcome you report", "`--status`", "Also give"], rows),

@@ -123,9 +123,16 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     const kept = keepPendingRun(dir, run);
     return { delDir: dir, run: kept.run, token: kept.token };
   } catch (e) {
-    // exec and withRun finish the run themselves: a full or failing disk must not stop it.
-    if (!options.mayCreate) throw e;
     const why = (e as Error).message.split("\n")[0].replaceAll(`${dir}/`, "");
+    if (!options.mayCreate) {
+      // Nowhere to keep it: the agent records the run in one step at its end instead.
+      throw new InputError(
+        `${delDir}: the run cannot be kept (${why}); record it at its end with runrec emit ` +
+          `${delDir} --agent ${options.agent} (and finish's options) instead of runrec finish`,
+        { cause: e },
+      );
+    }
+    // exec and withRun finish the run themselves: a full or failing disk must not stop it.
     run.start.notes.push(`pending run not saved (${why}): reap could not have recorded a crash`);
     return { delDir: dir, run };
   }
@@ -376,7 +383,8 @@ export async function locateRun(
       : `; reap wrote ${list(reaped)} as FAILED: to finish one all the same, name it with --run`;
     const bad = unreadable.length === 0 ? "" : `; unreadable: ${unreadable.join("; ")}`;
     throw new InputError(
-      `${target}: no pending run (none started, or finished already)${late}${bad}`,
+      `${target}: no pending run (none started, or finished already)${late}${bad}; to record ` +
+        `a run that runrec start did not keep: runrec emit ${target} --agent NAME --status S ...`,
     );
   }
   throw new InputError(

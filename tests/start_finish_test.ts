@@ -225,7 +225,8 @@ Deno.test("finish after reap: the agent's record is written all the same and sup
     unnamed.stderr,
     new RegExp(
       `no pending run .*; reap wrote ${id} \\(DEPENDENCIES, since .*\\) as FAILED: ` +
-        "to finish one all the same, name it with --run\n$",
+        "to finish one all the same, name it with --run; to record a run that runrec start " +
+        "did not keep: runrec emit .* --agent NAME --status S \\.\\.\\.\n$",
     ),
   );
   // The agent was only slow: it finishes, and its record is written.
@@ -457,6 +458,37 @@ Deno.test("start in a read-only deliverable folder (real bind mount): the run is
   await Deno.remove(tmp, { recursive: true });
 });
 
+Deno.test("start with nowhere to keep the run: one line saying to record it with emit, which does", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  // A file where .runrec/ would be, and a temporary folder that is a file: start cannot keep the run.
+  await Deno.writeTextFile(join(del, ".runrec"), "in the way\n");
+  const env = { TMPDIR: join(tmp, "a-file") };
+  await Deno.writeTextFile(env.TMPDIR, "");
+  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"], undefined, env);
+  assertEquals(start.code, 2);
+  assertEquals(start.stdout, "");
+  assertMatch(
+    start.stderr,
+    /^runrec start: .*DEL-01-02_Thing: the run cannot be kept \(.*\); record it at its end with runrec emit .*DEL-01-02_Thing --agent DEPENDENCIES \(and finish's options\) instead of runrec finish\n$/,
+  );
+  // What the agent block says to do then: emit with finish's options, and the run is recorded.
+  const finish = await runCliProcess(["finish", del, "--status", "SUCCESS"], undefined, env);
+  assertEquals(finish.code, 2);
+  assertMatch(finish.stderr, /to record a run that runrec start did not keep: runrec emit /);
+  const emit = await runCliProcess(
+    ["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS", "--output", "Datasheet.md"],
+    undefined,
+    env,
+  );
+  assertEquals(emit.code, 0, emit.stderr);
+  assertEquals((await recordsOf(del)).map((r) => [r.AgentName, r.RunStatus]), [
+    ["DEPENDENCIES", "SUCCESS"],
+  ]);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
+});
+
 Deno.test("finish <token> after the deliverable folder's label was renamed: found in the renamed folder", async () => {
   const { root, del } = await makeProject();
   const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
@@ -512,7 +544,7 @@ Deno.test("finish --run takes the RunID reap printed; other arguments get one-li
   assertEquals(finishBad.code, 2);
   assertMatch(
     finishBad.stderr,
-    /no pending run \(none started, or finished already\); unreadable: .*0badf00d\.json: not a pending run: not valid JSON\n$/,
+    /no pending run \(none started, or finished already\); unreadable: .*0badf00d\.json: not a pending run: not valid JSON; to record/,
   );
   assertEquals(finishBad.stderr.split("\n").length, 2, "one line");
   await Deno.remove(root, { recursive: true });
