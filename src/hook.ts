@@ -13,7 +13,14 @@ import { hashFiles } from "./hash.ts";
 import { governedInputs, relativePath } from "./inputs.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
-import { AGENT_TYPE, LIFECYCLE_STATES, RUN_STATUSES, SCHEMA_VERSION, TBD } from "./schema.ts";
+import {
+  AGENT_TYPE,
+  DELETED,
+  LIFECYCLE_STATES,
+  RUN_STATUSES,
+  SCHEMA_VERSION,
+  TBD,
+} from "./schema.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { checkRun, findProfile } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
@@ -455,13 +462,24 @@ async function hashOutputs(
     const result = results.get(path);
     if (typeof result === "string") {
       hashes[rel] = result;
+    } else if (result instanceof Deno.errors.NotFound) {
+      // An output is a file the run wrote or deleted: gone now, it was deleted (SCHEMA.md 2.4).
+      hashes[rel] = DELETED;
+      notes.push(`output ${rel} does not exist: recorded as ${DELETED}`);
     } else {
       hashes[rel] = TBD;
-      const reason = result instanceof Deno.errors.NotFound ? "not found" : result?.name ?? "error";
-      notes.push(`output ${rel} could not be hashed: ${reason}`);
+      notes.push(`output ${rel} could not be hashed: ${unreadableReason(result)}`);
     }
   }
   return { hashes, notes };
+}
+
+/** Why a file could not be read, in words (not the error's class name). */
+function unreadableReason(error: Error | undefined): string {
+  if (error instanceof Deno.errors.IsADirectory) return "it is a folder (name the files in it)";
+  if (error instanceof Deno.errors.NotCapable) return "outside what runrec may read";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return error?.message.split("\n")[0] ?? "unreadable";
 }
 
 /**

@@ -491,3 +491,45 @@ Deno.test("emit: a host outcome word as --status maps to its RunStatus, the word
   assertEquals(skipped.RunStatus, "SKIPPED");
   assertMatch(skipped.Notes, /^SKIPPED_PROTECT_HUMAN_WORK/);
 });
+
+Deno.test("emit and finish: an output the run deleted is DELETED; one that cannot be read is TBD with a reason in words", async () => {
+  const { root, del } = await makeProject();
+  await Deno.remove(join(del, "Dependencies.csv"));
+  await Deno.mkdir(join(del, "figures"));
+  const emit = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--output",
+    "Dependencies.csv",
+    "--output",
+    "figures",
+  ]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  await Deno.remove(join(del, "Datasheet.md"));
+  const finish = await runCliProcess([
+    "finish",
+    token,
+    "--status",
+    "SUCCESS",
+    "--output",
+    "Datasheet.md",
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const records = [];
+  for await (const e of readRecords(join(del, RECORD_FILE))) {
+    if (e.kind === "record") records.push(e.record);
+  }
+  assertEquals(records[0].OutputHashes, { "Dependencies.csv": "DELETED", "figures": "TBD" });
+  assertIncludes(records[0].Notes, "output Dependencies.csv does not exist: recorded as DELETED");
+  assertIncludes(
+    records[0].Notes,
+    "output figures could not be hashed: it is a folder (name the files in it)",
+  );
+  assertEquals(records[1].OutputHashes, { "Datasheet.md": "DELETED" });
+  await Deno.remove(root, { recursive: true });
+});
