@@ -4,18 +4,23 @@
  * `RunRecords.csv` in the deliverable folder: crash-safe, append-only,
  * content-hashed, and checkable.
  *
- * @example Record a run from a Deno script
+ * @example Record a run from a Deno script (never throws for a failed write: it spools)
  * ```ts
- * import { emitRecord } from "./mod.ts";
- * const { record } = await emitRecord("PKG-01_X/1_Working/DEL-01-02_Y", {
+ * import { recordRun } from "./mod.ts";
+ * const outcome = await recordRun("PKG-01_X/1_Working/DEL-01-02_Y", {
  *   agent: "4_DOCUMENTS",
  *   status: "SUCCESS",
  *   inputs: ["_CONTEXT.md"],
  *   outputs: ["Datasheet.md"],
  *   durationMs: 154_500,
  * });
- * console.log(record.RunID, record.InputContextSHA);
+ * for (const warning of outcome.warnings) console.error(`runrec: warning: ${warning}`);
+ * if (outcome.lost) console.error(outcome.lost); // the only copy of the record: save it
+ * console.log(outcome.written?.record.RunID);
  * ```
+ *
+ * `emitRecord` does the same but throws when the record cannot be written,
+ * for callers that handle that themselves.
  *
  * @example Record a script's run: inputs hashed before, outputs after
  * ```ts
