@@ -265,6 +265,11 @@ export async function completeDraft(
     error = TBD;
     notes.push("--error was empty: recorded TBD");
   }
+  if (!needsError && error !== "") {
+    // SCHEMA.md 4.1: a SUCCESS or SKIPPED run has no ErrorSummary; what was said is kept.
+    notes.push(`--error given for a ${status} run, kept here: ${error}`);
+    error = "";
+  }
   const draft: RecordDraft = {
     SchemaVersion: SCHEMA_VERSION,
     DeliverableID: id,

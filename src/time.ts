@@ -122,7 +122,8 @@ export function runTimestampProblem(text: string): string | undefined {
  * 8601 with a zone) when given, else `now` minus the duration. Throws
  * {@linkcode InputError} naming `--started` when it is not a date-time, lies
  * outside the years {@linkcode EARLIEST_YEAR}-{@linkcode LATEST_YEAR}, or
- * later than `now` plus {@linkcode CLOCK_SKEW_MS}.
+ * later than `now` plus {@linkcode CLOCK_SKEW_MS}, or when the run would end
+ * (start plus `durationMs`) later than that.
  *
  * @example
  * ```ts
@@ -150,6 +151,12 @@ export function runStart(
     throw new InputError(
       `--started: ${show(started)} is in the future (this machine's clock says ` +
         `${new Date(now).toISOString()})`,
+    );
+  }
+  if (ms + durationMs > now + CLOCK_SKEW_MS) {
+    throw new InputError(
+      `--started ${show(started)} and a duration of ${formatDuration(durationMs)} end in the ` +
+        `future (this machine's clock says ${new Date(now).toISOString()})`,
     );
   }
   return new Date(ms).toISOString();

@@ -15,6 +15,10 @@ Deno.test("plausibility: emit refuses future, year-0000/9999 starts and inexact 
   const future = new Date(Date.now() + 3_600_000).toISOString();
   const cases: [string[], RegExp][] = [
     [["--started", future], /--started: .* is in the future/],
+    [
+      ["--started", new Date(Date.now() - 60_000).toISOString(), "--duration", "PT10H"],
+      /--started .* and a duration of PT10H end in the future/,
+    ],
     [["--started", "0000-01-01T00:00:00Z"], /--started: must be in the years 2000 to 2999/],
     [["--started", "9999-12-31T23:59:59Z"], /--started: must be in the years 2000 to 2999/],
     [["--duration-ms", "1.5"], /--duration-ms: must be a whole number of milliseconds/],
@@ -63,4 +67,29 @@ Deno.test("plausibility: records with implausible times or oversized fields fail
     /more than the limit of 262144/,
   );
   assertEquals(problem({ Notes: "x".repeat(262_144) }), undefined);
+});
+
+Deno.test("plausibility: an --error given for a SUCCESS or SKIPPED run goes to Notes; ErrorSummary stays empty", async () => {
+  const { root, del } = await makeProject();
+  for (const status of ["SUCCESS", "SKIPPED"]) {
+    const out = await runCli([
+      "emit",
+      del,
+      "--agent",
+      "4_DOCUMENTS",
+      "--status",
+      status,
+      "--error",
+      "disk nearly full",
+      "--json",
+    ]);
+    assertEquals(out.code, 0, out.stderr);
+    const record = JSON.parse(out.stdout);
+    assertEquals([record.RunStatus, record.ErrorSummary], [status, ""]);
+    assertMatch(
+      record.Notes,
+      new RegExp(`--error given for a ${status} run, kept here: disk nearly full`),
+    );
+  }
+  await Deno.remove(root, { recursive: true });
 });

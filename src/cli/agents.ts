@@ -33,7 +33,7 @@ install   adds the block at the end of the PROTOCOL section (before the
           date in place. Running it again changes nothing. Every other byte of
           the file stays as it was (line endings, front matter, final newline).
 check     exits 1 naming each file whose block is missing, out of date or
-          edited by hand (for CI).
+          edited by hand (for CI), and when the folder has no AGENT_*.md.
 remove    takes the blocks out, leaving each file as it was before install.
 
 When a file cannot be edited safely (no PROTOCOL section, two blocks), install
@@ -45,7 +45,7 @@ Options:
   -h, --help  show this help
 
 Exit codes: 0 done (check: every block current); 1 check found a missing,
-outdated or edited block; 2 usage error, unreadable folder, or a file that
+outdated or edited block, or no agent file; 2 usage error, unreadable folder, or a file that
 cannot be edited.
 
 Example:
@@ -113,6 +113,11 @@ function runAction(parsed: Parsed, io: Io): number {
     return EXIT.usage;
   }
   if (act === "check") {
+    // A CI job pointed at the wrong folder must not pass for checking nothing.
+    if (files.length === 0) {
+      io.err(`runrec agents: ${dir}: no AGENT_*.md files to check\n`);
+      return EXIT.check;
+    }
     const failing = reports.filter((r) => r.status !== "current" && r.status !== "skipped");
     if (failing.length > 0) {
       io.err(
