@@ -47,15 +47,20 @@ async function fullDisk() {
   await run("git", ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "i"], root);
   await Deno.writeTextFile(join(root, ".git", "info", "exclude"), "filler\n");
   await run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", del]);
-  await run("git", ["checkout", "--", "."], root);
-  await run("sh", ["-c", `dd if=/dev/zero of=${join(del, "filler")} bs=1k 2>/dev/null; true`]);
-  const before = tree(del);
-  const gitSees = () => run("git", ["status", "--porcelain", "--untracked-files=all"], root);
   const cleanup = async () => {
     await run("umount", [del]);
     await Deno.remove(root, { recursive: true });
     await Deno.remove(tmp, { recursive: true });
   };
+  try {
+    await run("git", ["checkout", "--", "."], root);
+    await run("sh", ["-c", `dd if=/dev/zero of=${join(del, "filler")} bs=1k 2>/dev/null; true`]);
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  const before = tree(del);
+  const gitSees = () => run("git", ["status", "--porcelain", "--untracked-files=all"], root);
   return { del, tmp, before, gitSees, cleanup };
 }
 
