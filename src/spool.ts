@@ -577,22 +577,29 @@ export async function replaySpool(
   return report;
 }
 
+/** What {@linkcode replayLostRecords} did. */
+export interface LostRecordsReport extends ReplayReport {
+  /** Lines of the file that carry a record (or fail to): 0 for a file with none. */
+  lines: number;
+}
+
 /**
  * Appends records carried by lost-record lines (or spool entries, one JSON
  * object per line) from a file an orchestrator saved, each once: a record
- * already in its file is not appended again.
+ * already in its file is not appended again. The file is only read.
  *
  * @example
  * ```ts
  * import { replayLostRecords } from "./spool.ts";
  * const report = await replayLostRecords("lost-records.txt");
+ * if (report.lines === 0) console.log("no lost-record line in it");
  * ```
  */
 export async function replayLostRecords(
   file: string,
   options: AppendOptions = {},
-): Promise<ReplayReport> {
-  const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
+): Promise<LostRecordsReport> {
+  const report: LostRecordsReport = { replayed: [], alreadyWritten: [], failures: [], lines: 0 };
   let text: string;
   try {
     text = Deno.readTextFileSync(file);
@@ -605,7 +612,8 @@ export async function replayLostRecords(
     const text = raw.trim();
     const at = text.indexOf(LOST_RECORD_PREFIX);
     const json = at >= 0 ? text.slice(at + LOST_RECORD_PREFIX.length) : text;
-    if (!json.startsWith("{")) return; // other output saved with them
+    if (at < 0 && !json.startsWith("{")) return; // other output saved with them
+    report.lines++;
     let entry: SpoolEntry;
     try {
       entry = JSON.parse(json);
