@@ -18,6 +18,7 @@ import { InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname, pidAlive } from "./lock.ts";
 import { sharedSpoolFolder } from "./spool.ts";
+import { inStateFolder } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
 import { walk } from "./walk.ts";
@@ -240,14 +241,10 @@ export function keepPendingRun(
  */
 export function savePendingRun(delDir: string, run: PendingRun): string {
   const path = pendingPath(delDir, run.id);
-  const state = dirname(dirname(path));
-  Deno.mkdirSync(dirname(path), { recursive: true });
-  try {
-    Deno.writeTextFileSync(join(state, ".gitignore"), "*\n", { createNew: true });
-  } catch (e) {
-    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-  }
-  return writeRunFile(path, run);
+  return inStateFolder(dirname(dirname(path)), () => {
+    Deno.mkdirSync(dirname(path), { recursive: true });
+    return writeRunFile(path, run);
+  });
 }
 
 /** Writes a run's file durably (temporary file, fsync, rename) and returns its path. */

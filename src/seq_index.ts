@@ -14,6 +14,7 @@
  */
 import { basename, dirname, join } from "./path.ts";
 import { sha256Hex } from "./sha256.ts";
+import { inStateFolder } from "./state_folder.ts";
 
 /** Bytes before the index's end whose hash must still match for it to be trusted. */
 export const TAIL_WINDOW = 4096;
@@ -150,11 +151,11 @@ export function writeSeqIndex(recordFile: string, index: SeqIndex): void {
   const path = seqIndexPath(recordFile);
   const temporary = `${path}.${Deno.pid}.tmp`;
   try {
-    Deno.mkdirSync(dirname(path), { recursive: true });
-    Deno.writeTextFileSync(join(dirname(path), ".gitignore"), "*\n");
-    const stored = { ...index.toJSON(), tail: tailHash(recordFile, index.size) };
-    Deno.writeTextFileSync(temporary, JSON.stringify(stored) + "\n");
-    Deno.renameSync(temporary, path);
+    inStateFolder(dirname(path), () => {
+      const stored = { ...index.toJSON(), tail: tailHash(recordFile, index.size) };
+      Deno.writeTextFileSync(temporary, JSON.stringify(stored) + "\n");
+      Deno.renameSync(temporary, path);
+    });
   } catch {
     Deno.remove(temporary).catch(() => {});
   }

@@ -19,6 +19,7 @@ import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { hostname, pidAlive } from "./lock.ts";
+import { inStateFolder, writeFileDurably } from "./state_folder.ts";
 import {
   type AppendOptions,
   type AppendResult,
@@ -191,7 +192,16 @@ function privateFolderProblem(folder: string): string | undefined {
 }
 
 function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
-  Deno.mkdirSync(folder.path, { recursive: true, mode: 0o700 });
+  // Spooled records belong to this machine until replayed: the folder keeps them out of
+  // commits, and a write that fails in it (a full disk) leaves nothing behind.
+  return inStateFolder(folder.path, () => {
+    const path = join(folder.path, `${entry.id}.json`);
+    writeFileDurably(path, JSON.stringify(entry, null, 1) + "\n");
+    return path;
+  }, { mode: 0o700, check: () => checkSpoolFolder(folder) });
+}
+
+function checkSpoolFolder(folder: SpoolFolder): void {
   // The deliverable's own folder as a link would put the entry outside the deliverable.
   const problem = folder.private
     ? privateFolderProblem(folder.path)
@@ -199,26 +209,6 @@ function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
     ? "a link, not a real folder of the deliverable"
     : undefined;
   if (problem) throw new Error(`not used: ${problem}`);
-  // Spooled records belong to this machine until replayed: keep them out of commits.
-  try {
-    Deno.writeTextFileSync(join(folder.path, ".gitignore"), "*\n");
-  } catch { /* the entry itself says whether the folder takes files */ }
-  const path = join(folder.path, `${entry.id}.json`);
-  const temporary = `${path}.tmp`;
-  Deno.writeTextFileSync(temporary, JSON.stringify(entry, null, 1) + "\n", { createNew: true });
-  try {
-    const handle = Deno.openSync(temporary, { read: true });
-    try {
-      handle.syncSync();
-    } finally {
-      handle.close();
-    }
-    Deno.renameSync(temporary, path);
-  } catch (e) {
-    Deno.removeSync(temporary);
-    throw e;
-  }
-  return path;
 }
 
 let spooledHere = 0;
@@ -587,22 +577,29 @@ export async function replaySpool(
   return report;
 }
 
+/** What {@linkcode replayLostRecords} did. */
+export interface LostRecordsReport extends ReplayReport {
+  /** Lines of the file that carry a record (or fail to): 0 for a file with none. */
+  lines: number;
+}
+
 /**
  * Appends records carried by lost-record lines (or spool entries, one JSON
  * object per line) from a file an orchestrator saved, each once: a record
- * already in its file is not appended again.
+ * already in its file is not appended again. The file is only read.
  *
  * @example
  * ```ts
  * import { replayLostRecords } from "./spool.ts";
  * const report = await replayLostRecords("lost-records.txt");
+ * if (report.lines === 0) console.log("no lost-record line in it");
  * ```
  */
 export async function replayLostRecords(
   file: string,
   options: AppendOptions = {},
-): Promise<ReplayReport> {
-  const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
+): Promise<LostRecordsReport> {
+  const report: LostRecordsReport = { replayed: [], alreadyWritten: [], failures: [], lines: 0 };
   let text: string;
   try {
     text = Deno.readTextFileSync(file);
@@ -615,7 +612,8 @@ export async function replayLostRecords(
     const text = raw.trim();
     const at = text.indexOf(LOST_RECORD_PREFIX);
     const json = at >= 0 ? text.slice(at + LOST_RECORD_PREFIX.length) : text;
-    if (!json.startsWith("{")) return; // other output saved with them
+    if (at < 0 && !json.startsWith("{")) return; // other output saved with them
+    report.lines++;
     let entry: SpoolEntry;
     try {
       entry = JSON.parse(json);

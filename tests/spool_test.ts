@@ -206,9 +206,15 @@ Deno.test("spool: a record neither written nor spooled is printed whole and appe
     const first = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
     assertEquals(first.code, 0, first.stderr);
     assertMatch(first.stdout, /^RUN-DEL-01-02-\d{8}-\d{4}-001 {2}replayed into DEL-01-02\n$/);
+    const savedText = await Deno.readTextFile(saved);
     const second = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
     assertEquals(second.code, 0, second.stderr);
-    assertMatch(second.stdout, /was already in its file/);
+    // The saved file is the orchestrator's: nothing is removed from it, and nothing appended.
+    assertMatch(
+      second.stdout,
+      /^lost record [0-9a-f-]+ is already in its file; nothing appended\n$/,
+    );
+    assertEquals(await Deno.readTextFile(saved), savedText);
     assertEquals(await agentsIn(join(del, RECORD_FILE)), ["LOST"]);
     const line = (await Deno.readTextFile(join(del, RECORD_FILE))).split("\n")[1];
     assertIncludes(line, `"a, ""b"" | replayed from spool entry `);
@@ -217,6 +223,32 @@ Deno.test("spool: a record neither written nor spooled is printed whole and appe
     assertMatch(missing.stderr, /^runrec flush: --from .*nope: cannot read: .*\n$/);
   } finally {
     await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("spool: flush --from a file with no lost-record line says so (exit 0); a garbled lost-record line is named (exit 1)", async () => {
+  const tmp = await tempDir();
+  try {
+    const garbage = join(tmp, "g.txt");
+    await Deno.writeTextFile(garbage, "garbage\n{not json either\n");
+    const none = await runCliProcess(["flush", "--from", garbage], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(none.code, 1, none.stderr); // a line of JSON that is no record is reported
+    assertMatch(none.stderr, /^runrec: warning: .*g\.txt:2: not a lost record: /);
+    await Deno.writeTextFile(garbage, "garbage\nsome agent output\n");
+    const empty = await runCliProcess(["flush", "--from", garbage], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals([empty.code, empty.stderr], [0, ""]);
+    assertEquals(empty.stdout, `${garbage}: no lost-record line in it; nothing appended\n`);
+    // A lost-record line cut short or mangled is named, never passed over in silence.
+    await Deno.writeTextFile(
+      garbage,
+      'ok\nrunrec: lost-record: garbage\nrunrec: lost-record: {"id\n',
+    );
+    const cut = await runCliProcess(["flush", "--from", garbage], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(cut.code, 1, cut.stderr);
+    assertMatch(cut.stderr, /g\.txt:2: not a lost record: .*\n.*g\.txt:3: not a lost record: /);
+    assert(!cut.stdout.includes("nothing"), cut.stdout);
+  } finally {
     await Deno.remove(tmp, { recursive: true });
   }
 });

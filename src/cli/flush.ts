@@ -28,9 +28,11 @@ be replayed (unreadable, read-only spool, not a RunRecords.csv) is reported STUC
 
 --from FILE appends the records of the "runrec: lost-record: ..." lines in FILE
 (saved from the stderr of an emit that could neither write nor spool its record).
+FILE is only read: a record already in its file is named and not appended again,
+and a FILE with no lost-record line appends nothing and says so (exit 0).
 
-Exit codes: 0 all spooled records written (or none), 1 some remain or are stuck,
-2 usage error.
+Exit codes: 0 all spooled records written (or none), 1 some remain or are stuck
+(or a lost-record line cannot be read), 2 usage error.
 
 Example:
   runrec flush PKG-01_X/1_Working/DEL-01-02_Y
@@ -55,9 +57,8 @@ export const flushCommand: Command = {
         targets.flatMap((t) => [t, ...deliverableFolders(t)]).map((dir) => [resolve(dir), dir]),
       ).values(),
     ];
-    const report: ReplayReport = from !== undefined
-      ? await replayLostRecords(from)
-      : await replaySpool(dirs);
+    const lost = from !== undefined ? await replayLostRecords(from) : undefined;
+    const report: ReplayReport = lost ?? await replaySpool(dirs);
     // What is left: claimed by a live replayer, or waiting after a failure.
     const left = from === undefined ? listSpool(dirs).filter((i) => i.state === "claimed") : [];
     const replayed = report.replayed.map((r) => r.record);
@@ -71,13 +72,19 @@ export const flushCommand: Command = {
     } else {
       for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);
       for (const id of report.alreadyWritten) {
-        io.out(`spool entry ${id} was already in its file; removed\n`);
+        // A spool entry found in its file is removed; a lost-record line stays in FILE.
+        io.out(
+          lost
+            ? `lost record ${id} is already in its file; nothing appended\n`
+            : `spool entry ${id} was already in its file; removed\n`,
+        );
       }
       for (const i of left) io.err(`runrec: warning: CLAIMED by ${i.claimedBy}: ${i.path}\n`);
       for (const f of report.failures) io.err(`runrec: warning: ${f}\n`);
       const nothing = replayed.length + report.alreadyWritten.length + left.length +
         report.failures.length;
-      if (nothing === 0) io.out("nothing spooled\n");
+      if (lost?.lines === 0) io.out(`${from}: no lost-record line in it; nothing appended\n`);
+      else if (nothing === 0) io.out("nothing spooled\n");
     }
     return report.failures.length + left.length > 0 ? EXIT.check : EXIT.ok;
   },

@@ -1,0 +1,107 @@
+/**
+ * runrec's state folders (`.runrec/`, `.runrec-spool/`, the user's spool):
+ * each ignores itself in git with a `.gitignore` of `*`, and a write into one
+ * that fails (a full disk) leaves nothing behind that git or the user sees.
+ *
+ * @module
+ */
+import { join } from "./path.ts";
+
+/** What {@linkcode inStateFolder} checks and how it creates the folder. */
+export interface StateFolderOptions {
+  /** Mode of the folder when it is created (before the umask). */
+  mode?: number;
+  /** Throws when the folder must not be used; runs before anything is written into it. */
+  check?: (folder: string) => void;
+}
+
+/**
+ * Runs `write` in `folder`, a state folder git must not see: creates it
+ * when missing and puts a `.gitignore` of `*` in it first. When anything
+ * fails in a folder this call created, the folder (and its `.gitignore`)
+ * is removed again if nothing else was put in it, and the error is thrown.
+ *
+ * @example
+ * ```ts
+ * import { inStateFolder, writeFileDurably } from "./state_folder.ts";
+ * inStateFolder("DEL-01-02_X/.runrec", () =>
+ *   writeFileDurably("DEL-01-02_X/.runrec/note.json", "{}\n"));
+ * ```
+ */
+export function inStateFolder<T>(
+  folder: string,
+  write: () => T,
+  options: StateFolderOptions = {},
+): T {
+  const mode = options.mode ?? 0o777;
+  let created = true;
+  try {
+    Deno.mkdirSync(folder, { mode });
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) created = false;
+    else if (e instanceof Deno.errors.NotFound) Deno.mkdirSync(folder, { recursive: true, mode });
+    else throw e;
+  }
+  try {
+    options.check?.(folder);
+    const ignore = join(folder, ".gitignore");
+    if (readOrUndefined(ignore) !== "*\n") writeFileDurably(ignore, "*\n");
+    return write();
+  } catch (e) {
+    if (created) removeIfUnused(folder);
+    throw e;
+  }
+}
+
+/**
+ * Writes `text` to `path` through a temporary file beside it (fsync, then
+ * rename over `path`), so that `path` is never empty or half written; when
+ * that fails the temporary file is removed and the error thrown.
+ *
+ * @example
+ * ```ts
+ * import { writeFileDurably } from "./state_folder.ts";
+ * writeFileDurably("DEL-01-02_X/.runrec-spool/.gitignore", "*\n");
+ * ```
+ */
+export function writeFileDurably(path: string, text: string): void {
+  const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  const file = Deno.openSync(temporary, { write: true, createNew: true });
+  try {
+    const bytes = new TextEncoder().encode(text);
+    for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+    file.syncSync();
+    file.close();
+    Deno.renameSync(temporary, path);
+  } catch (e) {
+    try {
+      file.close();
+    } catch { /* closed already */ }
+    try {
+      Deno.removeSync(temporary);
+    } catch { /* the write's own error is the one reported */ }
+    throw e;
+  }
+}
+
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes a folder this process just created when it holds nothing but its
+ * `.gitignore`. (Another process that found the folder meanwhile and wrote
+ * into it keeps it: the folder is then not empty and stays.)
+ */
+function removeIfUnused(folder: string): void {
+  try {
+    const names = [...Deno.readDirSync(folder)].map((e) => e.name);
+    if (!names.every((n) => n === ".gitignore")) return;
+    if (names.length > 0) Deno.removeSync(join(folder, ".gitignore"));
+    Deno.removeSync(folder);
+  } catch { /* left as it is: the write's own error is the one reported */ }
+}
