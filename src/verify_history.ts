@@ -9,7 +9,9 @@
  * Only a diff that does not prove one has its two versions read whole and
  * compared byte for byte (`append_only.ts`), which also accepts what
  * `merge=union` makes of a merge. So the cost follows the bytes the history
- * changed, not the size of every version.
+ * changed, not the size of every version. A revision off the first-parent
+ * chain (a merged side branch) also has its record lines looked for in
+ * HEAD's versions (`kept_lines.ts`).
  *
  * @module
  */
@@ -23,8 +25,10 @@ import {
   readObjects,
   resolveCommit,
   runGit,
+  type TreeChange,
   treeChanges,
 } from "./git.ts";
+import { firstMissingLine } from "./kept_lines.ts";
 import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log.ts";
 import { dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
@@ -153,6 +157,13 @@ interface Repository {
   sinceCommit: string;
   base?: string;
   head?: string;
+  /**
+   * When `sinceCommit` is off HEAD's first-parent chain and HEAD contains
+   * it: the first commit of that chain that contains it (the merge that
+   * brought it in). The chain from `base` does not pass through
+   * `sinceCommit`, so its record lines are looked for in HEAD's versions.
+   */
+  join?: CommitInfo;
   /** Record files at `base` (path to blob id) and submodules (path to the commit recorded for it). */
   tree: Promise<BaseTree>;
 }
@@ -175,7 +186,10 @@ interface BaseTree {
  *
  * Where HEAD does not contain `since` (a branch behind its base), or
  * `since` is off HEAD's first-parent chain (a merged side branch), the
- * check starts where that chain meets it, and a note says so. A shallow
+ * check starts where that chain meets it, and a note says so. A merged
+ * `since` is not on that chain, so every line of its record files must
+ * also still be in their versions at HEAD, in any order; a file of it
+ * that reaches no file in the work tree is `gone`. A shallow
  * clone whose history since `since` is cut is completed from its remote
  * when that remote is on this machine, else the check stops with an
  * {@linkcode InputError} saying how to fetch it. A record file in a
@@ -254,13 +268,12 @@ export async function verifyHistories(
   const gone: string[] = [];
   for (const repository of repositories.values()) {
     const mine = files.filter((_, i) => fileTops[i] === repository.top);
-    const followed = await checkRepository(repository, since, mine, histories);
-    for (const path of (await repository.tree).baseFiles.keys()) {
+    const { followed, lost } = await checkRepository(repository, since, mine, histories);
+    const atBase = [...(await repository.tree).baseFiles.keys()]
+      .filter((path) => underAny(path, repository.prefixes) && !followed.has(path));
+    for (const path of [...atBase, ...lost]) {
       const absolute = join(repository.top, ...path.split("/"));
-      if (
-        underAny(path, repository.prefixes) && !present.has(absolute) && !followed.has(path) &&
-        !gone.includes(absolute)
-      ) gone.push(absolute);
+      if (!present.has(absolute) && !gone.includes(absolute)) gone.push(absolute);
     }
   }
   return { histories, gone, notes };
@@ -355,9 +368,11 @@ async function startingPoint(
   const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
   // With no commit of HEAD's first-parent chain outside `since`, HEAD itself is where they meet.
   const base = oldest ? oldest.parents[0] : head;
+  let join: CommitInfo | undefined;
   if (base !== sinceCommit) {
     const contained = (await runGit(["merge-base", "--is-ancestor", sinceCommit, "HEAD"], top))
       .code === 0;
+    if (base && contained) join = await joinCommit(sinceCommit, walk, top);
     notes.push(
       !base
         ? `${since} (${short(sinceCommit)}) shares no history with HEAD's first-parent chain ` +
@@ -369,7 +384,7 @@ async function startingPoint(
           `branch left it): checked from their merge base ${short(base)}`,
     );
   }
-  return { top, prefixes: [], sinceCommit, base, head, tree: treeAt(base, top) };
+  return { top, prefixes: [], sinceCommit, base, head, join, tree: treeAt(base, top) };
 }
 
 const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +
@@ -386,6 +401,18 @@ async function firstParentWalk(since: string, top: string): Promise<CommitInfo[]
     const [id, ...parents] = line.split(" ");
     return { id, parents, subject: "" };
   });
+}
+
+/**
+ * The oldest commit of `walk` (HEAD's first-parent chain beyond `base`)
+ * that contains `sinceCommit`, with its subject. HEAD contains it, so one does.
+ */
+async function joinCommit(sinceCommit: string, walk: CommitInfo[], top: string) {
+  const { stdout } = await runGit(["rev-list", "--ancestry-path", `${sinceCommit}..HEAD`], top);
+  const descendants = new Set(new TextDecoder().decode(stdout).split("\n"));
+  const join = walk.find((c) => descendants.has(c.id))!;
+  const subject = await runGit(["log", "-1", "--format=%s", join.id], top);
+  return { ...join, subject: new TextDecoder().decode(subject.stdout).trim() };
 }
 
 /**
@@ -494,15 +521,19 @@ async function submodule(
 /**
  * Follows every record file of one repository from its starting commit to
  * HEAD and the working tree; fills `histories` for `files` (the ones
- * present in it), and returns the starting paths of the histories followed.
+ * present in it). Returns the starting paths of the histories followed,
+ * and the record files of a revision off the first-parent chain
+ * (`repository.join`) whose history leads to no file present.
  */
 async function checkRepository(
   repository: Repository,
   since: string,
   files: string[],
   histories: Map<string, HistoryResult>,
-): Promise<Set<string>> {
+): Promise<{ followed: Set<string>; lost: string[] }> {
   const { top, base, head } = repository;
+  // Where the check starts, as notes name it: not `since` when it starts elsewhere.
+  const start = base && base !== repository.sinceCommit ? short(base) : since;
   const alive = new Map<string, Track>();
   const deleted = new Map<string, Track>();
   // git log starts before the tree at `base` is read: the two run at once.
@@ -524,13 +555,17 @@ async function checkRepository(
   }
   if (log && first) {
     for (let next = await first; !next.done; next = await log.next()) {
-      applyCommit(next.value, alive, deleted, since);
+      applyCommit(next.value, alive, deleted, start);
     }
   }
   const tracks = [...new Set([...alive.values(), ...deleted.values()])];
   await settleChecks(tracks, top);
+  const sinceTracks = repository.join
+    ? await checkSinceLines(repository, repository.join, alive)
+    : new Map<string, Track | undefined>();
 
   const followed = new Set<string>();
+  const reached = new Set<Track>();
   const working: { file: string; gitPath: string; track: Track }[] = [];
   for (const file of files) {
     const gitPath = gitRelative(top, await Deno.realPath(file));
@@ -558,6 +593,7 @@ async function checkRepository(
       notes: track?.notes ?? [`not in git history since ${since}; nothing to compare`],
     };
     if (track) {
+      reached.add(track);
       if (track.existedAtBase) followed.add(track.pathAtBase);
       if (track.failure) result.failure = track.failure;
       else working.push({ file, gitPath, track });
@@ -584,7 +620,86 @@ async function checkRepository(
       }
     }
   }
-  return followed;
+  // A track that existed at `base` and reached no file is gone by its path there already.
+  const lost = [...sinceTracks]
+    .filter(([, track]) => !track || !reached.has(track) && !track.existedAtBase)
+    .map(([path]) => path);
+  return { followed, lost };
+}
+
+/**
+ * K-APPEND-1 for a revision off HEAD's first-parent chain, which the chain
+ * from `base` does not pass through: every line of each of its record files
+ * (under the targets) must still be in that file's version at HEAD, in any
+ * order (a union merge may place them among others). The file is followed
+ * to HEAD by git's rename detection, else by its DeliverableID. A missing
+ * line is its file's failure, named at `join`: the chain keeps every line
+ * from there on, so it was lost by that merge or the branch it merged.
+ * Returns each file's track at HEAD (`undefined`: none there).
+ */
+async function checkSinceLines(
+  repository: Repository,
+  join: CommitInfo,
+  alive: Map<string, Track>,
+): Promise<Map<string, Track | undefined>> {
+  const { top, sinceCommit, prefixes } = repository;
+  const [{ baseFiles }, changes] = await Promise.all([
+    treeAt(sinceCommit, top),
+    treeChanges(sinceCommit, repository.head, top),
+  ]);
+  const tracks = new Map<string, Track | undefined>();
+  const compared: { path: string; blob: string; track: Track }[] = [];
+  for (const [path, blob] of baseFiles) {
+    if (!underAny(path, prefixes)) continue;
+    const own = changes.find((c) => c.path === path && c.status !== "R" && c.status !== "C");
+    const renamed = changes.find((c) => c.status === "R" && c.from === path);
+    const headPath = own || renamed ? pathAtHead(path, own ?? renamed!, changes) : path;
+    const track = headPath === undefined ? undefined : alive.get(headPath);
+    tracks.set(path, track);
+    // An unchanged file is HEAD's as it was; a track that already failed keeps its failure.
+    if (track && (own || renamed) && !track.failure) compared.push({ path, blob, track });
+  }
+  for (let i = 0; i < compared.length; i += BATCH) {
+    const batch = compared.slice(i, i + BATCH);
+    const objects = await readObjects(batch.flatMap((c) => [c.blob, c.track.blob]), top);
+    for (const [j, { path, track }] of batch.entries()) {
+      track.versions++;
+      const missing = firstMissingLine(objects[2 * j]!, objects[2 * j + 1]!);
+      if (!missing) continue;
+      const what = missing.runId
+        ? `record ${missing.runId} (line ${missing.line})`
+        : `line ${missing.line}`;
+      track.failure = {
+        commit: join.id,
+        subject: join.subject,
+        previous: sinceCommit,
+        previousPath: path,
+        line: missing.line,
+        message: `${what} is not in HEAD's version: dropped by this merge or by the ` +
+          "branch it merged",
+      };
+    }
+  }
+  return tracks;
+}
+
+/**
+ * The path at HEAD of the record file at `path` that `change` changed:
+ * its own (modified), where git's rename detection took it (unless to
+ * another DeliverableID's folder), else the one record file added in a
+ * folder of its DeliverableID; `undefined` when none.
+ */
+function pathAtHead(path: string, change: TreeChange, changes: TreeChange[]) {
+  if (change.status === "R" && isRecordFile(change.path) && sameDeliverable(path, change.path)) {
+    return change.path;
+  }
+  if (change.status !== "R" && change.status !== "D") return path;
+  const id = folderDeliverableId(path);
+  const added = changes.filter((c) =>
+    (c.status === "A" || c.status === "R") && isRecordFile(c.path) &&
+    id !== undefined && folderDeliverableId(c.path) === id
+  );
+  return added.length === 1 ? added[0].path : undefined;
 }
 
 /** Moves the tracks along one commit's changes of record files. */
@@ -592,7 +707,7 @@ function applyCommit(
   commit: LoggedCommit,
   alive: Map<string, Track>,
   deleted: Map<string, Track>,
-  since: string,
+  start: string,
 ): void {
   const changes = commit.changes.filter((c) => isRecordFile(c.path));
   const renames: { from: string; change: FileChange }[] = [];
@@ -665,7 +780,7 @@ function applyCommit(
       renames: [],
       commits: [commit.id],
       versions: 1,
-      notes: [`not in ${since}; checked from its first version, in commit ${short(commit.id)}`],
+      notes: [`not in ${start}; checked from its first version, in commit ${short(commit.id)}`],
       checks: [],
     });
   }

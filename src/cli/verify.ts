@@ -44,7 +44,10 @@ checked from its first version; one that GIT-REV has under a target and the
 working tree lacks (deleted, not renamed) fails. When HEAD does not contain
 GIT-REV (a branch behind its base) or GIT-REV is off HEAD's first-parent
 chain (a merged branch), the check starts where that chain meets it, and
-says so. A shallow clone lacking the history is completed from a remote on
+says so; a merged GIT-REV's record lines must then each still be in its
+file at HEAD (in any order, as merge=union places them), else the merge
+that took it in is named with the line's number in GIT-REV and its RunID,
+and a record file of GIT-REV missing now fails as deleted. A shallow clone lacking the history is completed from a remote on
 this machine, else refused (exit 2: git fetch --unshallow, or fetch-depth: 0
 in actions/checkout). Record files in a submodule are checked in its own
 history, from the commit GIT-REV records for it.
