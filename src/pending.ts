@@ -18,7 +18,7 @@ import { InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname, pidAlive } from "./lock.ts";
 import { sharedSpoolFolder } from "./spool.ts";
-import { inStateFolder } from "./state_folder.ts";
+import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
 import { walk } from "./walk.ts";
@@ -249,35 +249,8 @@ export function savePendingRun(delDir: string, run: PendingRun): string {
 
 /** Writes a run's file durably (temporary file, fsync, rename) and returns its path. */
 function writeRunFile(path: string, run: PendingRun): string {
-  const temporary = `${path}.tmp`;
-  const file = Deno.openSync(temporary, { write: true, createNew: true });
-  try {
-    const bytes = new TextEncoder().encode(JSON.stringify(run, null, 1) + "\n");
-    for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
-    file.syncSync();
-    file.close();
-    Deno.renameSync(temporary, path);
-  } catch (e) {
-    try {
-      file.close();
-    } catch { /* closed already */ }
-    Deno.removeSync(temporary);
-    throw e;
-  }
-  syncFolder(dirname(path));
+  writeFileDurably(path, JSON.stringify(run, null, 1) + "\n");
   return path;
-}
-
-/** Flushes a folder's entries (the rename) to disk; not possible everywhere, so best effort. */
-function syncFolder(path: string): void {
-  try {
-    const folder = Deno.openSync(path, { read: true });
-    try {
-      folder.syncSync();
-    } finally {
-      folder.close();
-    }
-  } catch { /* Windows cannot open a folder; the rename stands */ }
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "./path.ts";
+import { dirname, join } from "./path.ts";
 
 /** What {@linkcode inStateFolder} checks and how it creates the folder. */
 export interface StateFolderOptions {
@@ -73,6 +73,7 @@ export function writeFileDurably(path: string, text: string): void {
     file.syncSync();
     file.close();
     Deno.renameSync(temporary, path);
+    syncFolder(dirname(path));
   } catch (e) {
     try {
       file.close();
@@ -104,4 +105,25 @@ function removeIfUnused(folder: string): void {
     if (names.length > 0) Deno.removeSync(join(folder, ".gitignore"));
     Deno.removeSync(folder);
   } catch { /* left as it is: the write's own error is the one reported */ }
+}
+
+/**
+ * Flushes a folder's entries (a rename into it) to disk; not possible
+ * everywhere, so best effort.
+ *
+ * @example
+ * ```ts
+ * import { syncFolder } from "./state_folder.ts";
+ * syncFolder("DEL-01-02_X/.runrec");
+ * ```
+ */
+export function syncFolder(path: string): void {
+  try {
+    const folder = Deno.openSync(path, { read: true });
+    try {
+      folder.syncSync();
+    } finally {
+      folder.close();
+    }
+  } catch { /* Windows cannot open a folder; the rename stands */ }
 }
