@@ -211,7 +211,7 @@ export function keepPendingRun(
         ...run.start,
         notes: [
           ...run.start.notes,
-          `pending run kept in ${folder} (${why}): runrec reap does not look there`,
+          `pending run kept in ${folder} (${why})`,
         ],
       },
     };
@@ -312,6 +312,21 @@ export function listPendingRuns(delDir: string): PendingItem[] {
  */
 export function listReapedRuns(delDir: string): PendingItem[] {
   return listRunFiles(join(resolve(delDir), REAPED_FOLDER));
+}
+
+/**
+ * The runs kept outside their deliverable folders ({@linkcode keepPendingRun}),
+ * each naming its folder in `run.delDir`, oldest first.
+ *
+ * @example
+ * ```ts
+ * import { listOutsidePendingRuns } from "./pending.ts";
+ * for (const item of listOutsidePendingRuns()) console.log(item.run?.delDir, item.id);
+ * ```
+ */
+export function listOutsidePendingRuns(): PendingItem[] {
+  const folder = outsidePendingFolder();
+  return folder === undefined ? [] : listRunFiles(folder);
 }
 
 /** The run files of a folder of pending or reaped runs. */

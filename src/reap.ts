@@ -4,12 +4,13 @@
  *
  * @module
  */
-import { relative } from "./path.ts";
+import { dirname, relative, resolve } from "./path.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
   foldersWithPendingRuns,
   keepReapedRun,
+  listOutsidePendingRuns,
   listPendingRuns,
   type PendingItem,
   type PendingRun,
@@ -108,8 +109,8 @@ export async function reapRuns(
 ): Promise<ReapReport> {
   const { olderThanMs, now = Date.now(), ...writeOptions } = options;
   const report: ReapReport = { reaped: [], problems: [] };
-  for (const delDir of foldersWithPendingRuns(targets)) {
-    for (const item of listPendingRuns(delDir)) {
+  for (const { delDir, items } of pendingRunsAt(targets)) {
+    for (const item of items) {
       if (!item.run) {
         report.problems.push(item.problem ?? `${item.path}: unreadable`);
         continue;
@@ -142,6 +143,38 @@ export async function reapRuns(
     }
   }
   return report;
+}
+
+/**
+ * The pending runs of every deliverable folder at or beneath `targets`: those
+ * in the folders, and those kept outside them (a read-only folder) that name
+ * such a folder.
+ */
+function pendingRunsAt(targets: readonly string[]): { delDir: string; items: PendingItem[] }[] {
+  const found = foldersWithPendingRuns(targets).map((delDir) => ({
+    delDir,
+    items: listPendingRuns(delDir),
+  }));
+  const bases = targets.map((target) => {
+    const path = resolve(target);
+    return isFolder(path) ? path : dirname(path);
+  });
+  for (const item of listOutsidePendingRuns()) {
+    const delDir = item.run?.delDir;
+    if (delDir === undefined) continue; // unreadable: another project's, perhaps; not ours to name
+    if (bases.some((base) => delDir === base || delDir.startsWith(`${base}/`))) {
+      found.push({ delDir, items: [item] });
+    }
+  }
+  return found;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -434,7 +434,7 @@ Deno.test("start in a read-only deliverable folder (real bind mount): the run is
     );
     assertMatch(
       start.stderr,
-      /^runrec: note: pending run kept in .*Read-only file system.*: runrec reap does not look there\n$/,
+      /^runrec: note: pending run kept in .*runrec-pending-\d+ \(.*Read-only file system.*\)\n$/,
     );
     assertEquals((await Deno.stat(join(tmp, token.split("/").at(-2)!))).mode! & 0o777, 0o700);
     const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"], undefined, env);
@@ -454,6 +454,49 @@ Deno.test("start in a read-only deliverable folder (real bind mount): the run is
   } finally {
     if (mounted) await sh("umount", del);
   }
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
+});
+
+Deno.test("reap finds a run kept outside its read-only deliverable folder; its FAILED record is spooled, then flushed", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const gone = new Deno.Command("true").spawn();
+  await gone.status;
+  await sh("mount", "--bind", del, del);
+  let mounted = true;
+  try {
+    await sh("mount", "-o", "remount,ro,bind", del);
+    const start = await runCliProcess(
+      ["start", del, "--agent", "A", "--pid", String(gone.pid)],
+      undefined,
+      env,
+    );
+    assertEquals(start.code, 0, start.stderr);
+    const token = start.stdout.trim();
+    // A root above the deliverable: the run names its folder, so reap finds it.
+    const reap = await runCliProcess(["reap", root], undefined, env);
+    assertEquals(reap.code, 0, reap.stderr);
+    assertMatch(reap.stdout, /^\(spooled\) .* A started .*: its process \d+ on .* is gone\n$/);
+    let left = true;
+    try {
+      await Deno.stat(token);
+    } catch {
+      left = false;
+    }
+    assertEquals(left, false, "the run is no longer pending");
+    await sh("umount", del);
+    mounted = false;
+  } finally {
+    if (mounted) await sh("umount", del);
+  }
+  assertEquals((await runCliProcess(["flush", del], undefined, env)).code, 0);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.RunStatus, r.ErrorSummary]), [
+    ["A", "FAILED", REAPED_ERROR],
+  ]);
+  assertIncludes(records[0].Notes, "pending run kept in");
   await Deno.remove(root, { recursive: true });
   await Deno.remove(tmp, { recursive: true });
 });

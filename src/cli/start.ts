@@ -43,8 +43,8 @@ rewrites is recorded as it was read (InputHashes) and as it was left
 The pending run is kept in <del-dir>/.runrec/pending/<id>.json (git-ignored,
 written with fsync and an atomic rename: it survives a crash); where the folder
 cannot hold it (read-only, full), in the user's own runrec-pending-<uid> in the
-temporary folder instead, noted on stderr and in the record (runrec reap does
-not look there). Prints its token: that file's absolute path. Finish the run with
+temporary folder instead, noted on stderr and in the record (runrec reap finds
+it there too). Prints its token: that file's absolute path. Finish the run with
   runrec finish <token> --status S ...
 or, when it is the folder's only pending run,
   runrec finish <del-dir> --status S ...
