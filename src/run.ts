@@ -222,6 +222,9 @@ export async function finishPendingRun(
   return { delDir, run: pending, outcome };
 }
 
+/** Characters of a thrown error's message that `withRun` keeps in ErrorSummary. */
+const ERROR_KEPT = 4_000;
+
 /** How long a finish waits for another live process's claim on its run to end. */
 const CLAIM_WAIT_MS = 60_000;
 
@@ -541,7 +544,8 @@ export async function withRun<T>(
         await finishRun(started, {
           status: "FAILED",
           outputs,
-          error: message.split("\n")[0] || "the run threw",
+          // The whole message (log's table shows its first line), cut well inside the field limit.
+          error: message.trim().slice(0, ERROR_KEPT) || "the run threw",
           notes: handle.notes,
         }, writeOptions),
       );

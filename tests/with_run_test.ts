@@ -54,9 +54,10 @@ Deno.test("withRun: a throw records FAILED with its message and is re-thrown unc
   }
   assert(caught === thrown, "not the same error");
   const [record] = await recordsOf(del);
+  // The whole message: a record may hold line breaks (log's table shows the first line).
   assertEquals([record.RunStatus, record.ErrorSummary], [
     "FAILED",
-    "the datasheet template is missing",
+    "the datasheet template is missing\nsecond line",
   ]);
   assertEquals(record.OutputFiles, ["Datasheet.md"]);
   assertEquals(pendingFiles(del), []);
