@@ -453,7 +453,7 @@ async function hashOutputs(
   const results = await hashFiles(
     absolute.filter((p) => !Object.hasOwn(known, relativePath(dir, p)) && !special(p)),
   );
-  for (const path of absolute) {
+  for (const [i, path] of absolute.entries()) {
     const rel = relativePath(dir, path);
     if (Object.hasOwn(known, rel)) {
       hashes[rel] = known[rel];
@@ -467,6 +467,10 @@ async function hashOutputs(
     const result = results.get(path);
     if (typeof result === "string") {
       hashes[rel] = result;
+    } else if (result instanceof Deno.errors.NotFound && outputs[i].includes("\\")) {
+      // Read as a separator (SCHEMA.md 2.2): the file may well exist under its own name.
+      hashes[rel] = TBD;
+      notes.push(`output ${outputs[i]} not found: a backslash is read as a folder separator`);
     } else if (result instanceof Deno.errors.NotFound) {
       // An output is a file the run wrote or deleted: gone now, it was deleted (SCHEMA.md 2.4).
       hashes[rel] = DELETED;

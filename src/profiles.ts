@@ -278,7 +278,8 @@ export function checkRun(profile: AgentProfile | undefined, facts: RunFacts): st
     StatusAfter: after,
   });
   notes.push(...lifecycle.map((p) => p.message));
-  const judged = before !== after && after !== TBD && (before !== TBD || after === "OPEN");
+  // A change to or from TBD is not judged (docs/AGENT_PROTOCOL.md §4): one end is unknown.
+  const judged = before !== after && after !== TBD && before !== TBD;
   if (profile && judged && isLifecycleTransition(before, after)) {
     const mayMake = profile.transitions.some(([f, t]) => f === before && t === after);
     if (!mayMake) {

@@ -70,6 +70,15 @@ Deno.test("ci recipe: runrec-ci.sh installs runrec and passes a pull request tha
   assertMatch(ran.stdout, /RunRecords\.csv: ok: 2 records/);
   // No agents/ folder in this repository: agents check is not run.
   assertEquals(ran.stdout.includes("agents check"), false, ran.stdout);
+  // An agents/ folder of scripts, no AGENT_*.md: nothing to check either.
+  await Deno.mkdir(join(repo, "agents"));
+  await Deno.writeTextFile(join(repo, "agents", "simulated.ts"), "// not an agent file\n");
+  const scripts = await ci(base);
+  assertEquals(scripts.code, 0, scripts.stdout + scripts.stderr);
+  assertEquals(scripts.stdout.includes("agents check"), false, scripts.stdout);
+  // runrec missing (a wrong install folder): exit 2, an error of the check, not 127.
+  const missing = await ci(base, { RUNREC_INSTALL_DIR: join(repo, "no-bin") });
+  assertEquals(missing.code, 2, missing.stdout + missing.stderr);
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });
 });

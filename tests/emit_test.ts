@@ -496,6 +496,7 @@ Deno.test("emit and finish: an output the run deleted is DELETED; one that canno
   const { root, del } = await makeProject();
   await Deno.remove(join(del, "Dependencies.csv"));
   await Deno.mkdir(join(del, "figures"));
+  await Deno.writeTextFile(join(del, "back\\slash.md"), "a POSIX name with a backslash\n");
   const emit = await runCli([
     "emit",
     del,
@@ -507,6 +508,8 @@ Deno.test("emit and finish: an output the run deleted is DELETED; one that canno
     "Dependencies.csv",
     "--output",
     "figures",
+    "--output",
+    "back\\slash.md",
   ]);
   assertEquals(emit.code, 0, emit.stderr);
   const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
@@ -524,7 +527,15 @@ Deno.test("emit and finish: an output the run deleted is DELETED; one that canno
   for await (const e of readRecords(join(del, RECORD_FILE))) {
     if (e.kind === "record") records.push(e.record);
   }
-  assertEquals(records[0].OutputHashes, { "Dependencies.csv": "DELETED", "figures": "TBD" });
+  assertEquals(records[0].OutputHashes, {
+    "Dependencies.csv": "DELETED",
+    "back/slash.md": "TBD", // not DELETED: the file is there, under a name runrec cannot give
+    "figures": "TBD",
+  });
+  assertIncludes(
+    records[0].Notes,
+    "output back\\slash.md not found: a backslash is read as a folder separator",
+  );
   assertIncludes(records[0].Notes, "output Dependencies.csv does not exist: recorded as DELETED");
   assertIncludes(
     records[0].Notes,

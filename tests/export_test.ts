@@ -733,6 +733,8 @@ Deno.test("export prov: local names percent-encode what PROV-N does not allow", 
   assertEquals(localName("naïve"), "na%C3%AFve");
   assertEquals(localName("x."), "x%2E");
   assertEquals(localName("50%=half"), "50%25%3Dhalf");
+  // Two hex digits also below 0x10 (a tab was %9).
+  assertEquals(localName("tab\tx.md"), "tab%09x.md");
   assertEquals(localName("a@b~c&d+e*f?g#h$i!j:k"), "a@b~c&d+e*f?g#h$i!j:k");
 });
 

@@ -118,6 +118,15 @@ const clean: RunFacts = {
 
 Deno.test("checkRun: a run within its profile and the lifecycle gets no note", () => {
   assertEquals(checkRun(BUILTIN_PROFILES["4_DOCUMENTS"], clean), []);
+  // A one-step record (emit) does not know the state at start: TBD → OPEN is not judged.
+  assertEquals(
+    checkRun(BUILTIN_PROFILES["4_DOCUMENTS"], {
+      ...clean,
+      statusBefore: "TBD",
+      statusAfter: "OPEN",
+    }),
+    [],
+  );
   assertEquals(
     checkRun(BUILTIN_PROFILES["PREPARATION"], {
       runStatus: "SUCCESS",

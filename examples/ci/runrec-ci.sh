@@ -2,7 +2,8 @@
 # runrec's checks for a pull request, run from the root of the repository it checks:
 #   runrec-sandboxed validate .      every RunRecords.csv follows the schema
 #   runrec verify . --since BASE     records committed since BASE were only appended to
-#   runrec agents check agents/      agent files carry an up-to-date runrec block (if agents/ exists)
+#   runrec agents check agents/      agent files carry an up-to-date runrec block (if agents/
+#                                    holds AGENT_*.md files)
 # All three run; the exit code is the worst: 0 all pass, 1 a check found a problem, 2 an error.
 #
 # Usage: sh runrec-ci.sh BASE        (BASE: the commit the pull request starts from)
@@ -28,9 +29,11 @@ check() {
   echo "+ $*"
   "$@"
   code=$?
+  # A code beyond 2 (127: runrec not found) is an error of the check itself.
+  if [ "$code" -gt 2 ]; then code=2; fi
   if [ "$code" -gt "$worst" ]; then worst=$code; fi
 }
 check runrec-sandboxed validate .
 check runrec verify . --since "$base"
-if [ -d agents ]; then check runrec agents check agents/; fi
+if ls agents/AGENT_*.md >/dev/null 2>&1; then check runrec agents check agents/; fi
 exit "$worst"

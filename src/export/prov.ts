@@ -49,8 +49,10 @@ export function localName(text: string): string {
 }
 
 function percentEncoded(c: string): string {
-  return Array.from(new TextEncoder().encode(c), (b) => `%${b.toString(16).toUpperCase()}`)
-    .join("");
+  return Array.from(
+    new TextEncoder().encode(c),
+    (b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`,
+  ).join("");
 }
 
 function qualified(name: string): Json {
