@@ -639,7 +639,18 @@ function propagate(report: StaleReport, targets: readonly string[], folders: str
     }
   }
   const dirtySet = new Set(dirty);
-  report.stale = sortUtf8([...chainTo.keys()].filter((id) => !dirtySet.has(id))).map((id) => ({
+  const consumers = sortUtf8([...chainTo.keys()].filter((id) => !dirtySet.has(id)));
+  // With the whole execution root read, a consumer no folder has is a register row to fix,
+  // not a deliverable out of date.
+  const dangling = (id: string) => roots.size > 0 && !folderOf.has(id);
+  for (const id of consumers.filter(dangling)) {
+    const edge = chainTo.get(id)!.at(-1)!;
+    report.warnings.push(
+      `${DEPENDENCIES_FILE} row ${edge.dependencyId} makes ${id} consume ${edge.producer}, but ` +
+        `no deliverable folder in the execution root has that ID: not marked STALE`,
+    );
+  }
+  report.stale = consumers.filter((id) => !dangling(id)).map((id) => ({
     deliverableId: id,
     ...(folderOf.has(id) ? { folder: folderOf.get(id)! } : {}),
     chain: chainTo.get(id)!,

@@ -327,6 +327,8 @@ Deno.test("stale --propagate: consumers of a DIRTY deliverable are STALE with th
       V31_HEADER,
       v31Row("DEP-01-01-001", "DEL-01-01", "INBOUND", "DEL-01-03"),
       v31Row("DEP-01-01-002", "DEL-01-01", "DOWNSTREAM", "DEL-01-02"),
+      // A consumer no folder has: a warning about the row, never a STALE verdict.
+      v31Row("DEP-01-01-003", "DEL-01-01", "DOWNSTREAM", "DEL-01-98"),
     ].join("\n") + "\n",
   });
   await Deno.writeTextFile(join(root, DEL2, "_CONTEXT.md"), "\nedited\n", { append: true });
@@ -343,6 +345,13 @@ Deno.test("stale --propagate: consumers of a DIRTY deliverable are STALE with th
     ],
   );
   assertEquals(report.cycles, [["DEL-01-01", "DEL-01-02", "DEL-01-03", "DEL-01-01"]]);
+  assertEquals(
+    report.warnings.filter((w) => w.includes("DEL-01-98")),
+    [
+      "Dependencies.csv row DEP-01-01-003 makes DEL-01-98 consume DEL-01-01, but no deliverable " +
+      "folder in the execution root has that ID: not marked STALE",
+    ],
+  );
   assertEquals(report.stale[0].folder?.endsWith("DEL-01-01_Pressure_Transmitter_Spec"), true);
   const cli = await runCli(["stale", join(root, DEL2), "--propagate"]);
   assertEquals(cli.code, 1);
