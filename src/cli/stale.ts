@@ -52,7 +52,8 @@ Options:
                 that consume it, transitively, and list them as STALE with the
                 chain of edges; dependency cycles are listed, not looped on
   --json        one JSON document: {checks, stale, cycles, warnings, unreadable,
-                summary}; unreadable: one line per record file that could not be read
+                filesHashed, summary}; unreadable: one line per record file that
+                could not be read; filesHashed: distinct files hashed
   -h, --help    show this help
 
 A progress bar is shown on stderr when both stdout and stderr are terminals

@@ -58,8 +58,9 @@ an error.
 Options:
   --since GIT-REV  also check that the file only grew since this revision
   --json           print one JSON document: {since, notes, files: [{path, exists, problems,
-                   records, errors, warnings, duplicates, history, ok}], gone,
-                   spooled, pendingRuns, ok}; gone: record files GIT-REV has that
+                   records, errors, warnings, duplicates, history, ok}], records,
+                   errors, warnings, duplicates, unreadable (totals), gone, spooled,
+                   pendingRuns, ok}; gone: record files GIT-REV has that
                    are missing now; spooled: per record file, records still in the
                    spool; pendingRuns: runs started and not finished {delDir, id,
                    agent, started, finishing}
