@@ -142,6 +142,11 @@ export async function captureStart(
 ): Promise<RunStartState> {
   const dir = resolve(delDir);
   const given = options.inputs ?? [];
+  if (given.some((p) => p.trim() === "")) {
+    throw new InputError(
+      "--input: an empty path (name a file or folder; . is the deliverable folder)",
+    );
+  }
   const [inputs, before] = await Promise.all([
     governedInputs(dir, given, { allowOutside: options.allowOutside }),
     options.statusBefore === undefined
@@ -154,6 +159,8 @@ export async function captureStart(
   const inputFiles = given.flatMap((p) => {
     const rel = relativePath(dir, resolve(dir, p));
     if (Object.hasOwn(inputs.hashes, rel)) return [rel];
+    // The deliverable folder itself (`.`): every file beneath it, not what lies outside.
+    if (rel === "") return Object.keys(inputs.hashes).filter((k) => !k.startsWith("../"));
     return Object.keys(inputs.hashes).filter((k) => k.startsWith(`${rel}/`));
   });
   return {

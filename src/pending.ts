@@ -17,7 +17,7 @@ import { basename, dirname, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname, pidAlive } from "./lock.ts";
-import { sharedSpoolFolder } from "./spool.ts";
+import { listSpool, sharedSpoolFolder } from "./spool.ts";
 import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
@@ -406,6 +406,55 @@ export function claimHolder(path: string): string | undefined {
     }
   } catch { /* no folder: no claim */ }
   return undefined;
+}
+
+/**
+ * Takes over the claim on the run file `path` held by `holder`, a process
+ * that is gone (a finisher killed mid-way): renames its claim to this
+ * process's. Returns the new claim's path, or `undefined` when another
+ * process took it first.
+ *
+ * @example
+ * ```ts
+ * import { claimHolder, processState, takeOverClaim } from "./pending.ts";
+ * const path = "DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json";
+ * const holder = claimHolder(path);
+ * if (holder && processState(holder) === "gone") takeOverClaim(path, holder);
+ * ```
+ */
+export function takeOverClaim(path: string, holder: string): string | undefined {
+  const theirs = `${path}.claim-${holder}`;
+  const ours = `${path}.claim-${Deno.pid}@${claimHost()}`;
+  try {
+    Deno.renameSync(theirs, ours);
+    return ours;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Whether the record of `run` (its start time and agent) is in `delDir`'s
+ * record file or spool already: a finisher that died may have written it.
+ *
+ * @example
+ * ```ts
+ * import { readPendingRun, runRecorded } from "./pending.ts";
+ * runRecorded("DEL-01-02_X", readPendingRun("DEL-01-02_X/.runrec/pending/x.json"));
+ * ```
+ */
+export function runRecorded(delDir: string, run: PendingRun): boolean {
+  const stamp = `,${run.start.started},`;
+  try {
+    const text = Deno.readTextFileSync(join(resolve(delDir), RECORD_FILE));
+    if (text.split("\n").some((line) => line.includes(stamp) && line.includes(run.agent))) {
+      return true;
+    }
+  } catch { /* no file: not there */ }
+  return listSpool(delDir).some((i) =>
+    i.entry?.draft.RunTimestamp === run.start.started && i.entry.draft.AgentName === run.agent
+  );
 }
 
 /**

@@ -17,10 +17,9 @@ import {
   processState,
   REAPED_ERROR,
   reapedNote,
+  runRecorded,
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
-import { listSpool } from "./spool.ts";
-import { RECORD_FILE } from "./store.ts";
 import { formatDuration } from "./time.ts";
 
 /** Options of {@linkcode reapRuns}. */
@@ -73,20 +72,6 @@ function whyReap(item: PendingItem, now: number, olderThanMs?: number): string |
   return undefined;
 }
 
-/** Whether the record of a run whose finisher died is in the file or the spool already. */
-function alreadyRecorded(delDir: string, run: PendingRun): boolean {
-  const stamp = `,${run.start.started},`;
-  try {
-    const text = Deno.readTextFileSync(`${delDir}/${RECORD_FILE}`);
-    if (text.split("\n").some((line) => line.includes(stamp) && line.includes(run.agent))) {
-      return true;
-    }
-  } catch { /* no file: not there */ }
-  return listSpool(delDir).some((i) =>
-    i.entry?.draft.RunTimestamp === run.start.started && i.entry.draft.AgentName === run.agent
-  );
-}
-
 /**
  * Writes every pending run at or beneath `targets` whose process is gone
  * (a pid recorded on this machine), or, with `olderThanMs`, that started
@@ -120,7 +105,7 @@ export async function reapRuns(
       const claimed = claimPendingRun(item.path);
       if (!claimed) continue; // finished or reaped meanwhile
       const run = item.run;
-      if (item.claimedBy && alreadyRecorded(delDir, run)) {
+      if (item.claimedBy && runRecorded(delDir, run)) {
         keepReapedRun(delDir, claimed);
         report.reaped.push({ delDir, run, reason: `${reason} after writing its record` });
         continue;

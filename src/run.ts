@@ -38,6 +38,8 @@ import {
   reapedRecordId,
   reapedRunOf,
   releaseClaim,
+  runRecorded,
+  takeOverClaim,
 } from "./pending.ts";
 import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus } from "./schema.ts";
 
@@ -245,7 +247,17 @@ async function claimForFinish(
     if (claimed) return { claimed, reaped: false };
     const holder = claimHolder(path);
     if (holder === undefined) break;
-    if (processState(holder) !== "alive" || Date.now() > deadline) return undefined;
+    const state = processState(holder);
+    if (state === "gone") {
+      // A finisher killed mid-way: its run is ours to finish, unless it wrote the record first.
+      const taken = takeOverClaim(path, holder);
+      if (taken === undefined) continue;
+      const run = readPendingRun(taken);
+      if (!runRecorded(delDir, run)) return { claimed: taken, reaped: false };
+      Deno.removeSync(taken);
+      return undefined;
+    }
+    if (state !== "alive" || Date.now() > deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const reaped = claimPendingRun(reapedPath(delDir, id));

@@ -20,9 +20,10 @@ export interface LifecycleReading {
 const CURRENT_STATE = /^\s*(?:[-*]\s+)?\*\*Current State(?::\*\*|\*\*:)(.*)$/;
 
 /**
- * The lifecycle state in `_STATUS.md` text. The first `**Current State:**`
- * line counts; its value must be exactly one of the lifecycle states (case
- * and all), surrounding spaces aside.
+ * The lifecycle state in `_STATUS.md` text: its `**Current State:**` line,
+ * whose value must be exactly one of the lifecycle states (case and all),
+ * surrounding spaces aside. Two such lines that disagree are `TBD` with a
+ * problem: which one holds is not guessed.
  *
  * @example
  * ```ts
@@ -34,20 +35,28 @@ const CURRENT_STATE = /^\s*(?:[-*]\s+)?\*\*Current State(?::\*\*|\*\*:)(.*)$/;
  * ```
  */
 export function parseLifecycleState(text: string, fileName: string): LifecycleReading {
-  const lines = markdownLines(text);
-  for (let i = 0; i < lines.length; i++) {
-    const match = CURRENT_STATE.exec(lines[i]);
-    if (!match) continue;
-    const value = match[1].trim();
-    if ((LIFECYCLE_STATES as readonly string[]).includes(value)) return { state: value };
+  const found: { line: number; value: string }[] = [];
+  markdownLines(text).forEach((text, i) => {
+    const match = CURRENT_STATE.exec(text);
+    if (match) found.push({ line: i + 1, value: match[1].trim() });
+  });
+  if (found.length === 0) return { state: TBD, problem: `${fileName}: no **Current State:** line` };
+  const { line, value } = found[0];
+  const other = found.find((f) => f.value !== value);
+  if (other) {
     return {
       state: TBD,
-      // Shown cut short: the note goes into a record, whose fields are bounded.
-      problem: `${fileName} line ${i + 1}: Current State ${shown(value)} is not a ` +
-        `lifecycle state (${LIFECYCLE_STATES.filter((s) => s !== TBD).join(", ")})`,
+      problem: `${fileName} lines ${line} and ${other.line}: two Current State lines disagree ` +
+        `(${shown(value)}, ${shown(other.value)})`,
     };
   }
-  return { state: TBD, problem: `${fileName}: no **Current State:** line` };
+  if ((LIFECYCLE_STATES as readonly string[]).includes(value)) return { state: value };
+  return {
+    state: TBD,
+    // Shown cut short: the note goes into a record, whose fields are bounded.
+    problem: `${fileName} line ${line}: Current State ${shown(value)} is not a ` +
+      `lifecycle state (${LIFECYCLE_STATES.filter((s) => s !== TBD).join(", ")})`,
+  };
 }
 
 /** A value as a note quotes it: JSON, at most 40 characters of it. */

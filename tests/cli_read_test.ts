@@ -495,7 +495,7 @@ Deno.test("read commands: a RunRecords.csv that is a folder or a FIFO is named, 
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("subprocess: log into a pipe closed early (| head) ends quietly with exit 0", async () => {
+Deno.test("subprocess: log into a pipe closed early (| head) ends quietly with exit 0; validate keeps its exit 1", async () => {
   const { root, dir, file } = await fixture();
   // Enough records to fill the pipe's buffer, so that a write meets the closed pipe.
   for (let i = 0; i < 300; i++) {
@@ -517,4 +517,15 @@ Deno.test("subprocess: log into a pipe closed early (| head) ends quietly with e
     assert.equal(new TextDecoder().decode(stdout).trim(), "0", format);
     assert.equal(await Deno.readTextFile(join(root, "err.txt")), "", format);
   }
+  // A failed check keeps its exit code when its reader goes away: CI's pipefail must see it.
+  const bad = join(root, "bad", RECORD_FILE);
+  await Deno.mkdir(join(root, "bad"));
+  await Deno.writeTextFile(bad, `${HEADER}\n${"not a record\n".repeat(3000)}`);
+  const validate = [DENO, "run", ...FULL_FLAGS, ENTRY, "validate", bad].map((a) => `'${a}'`)
+    .join(" ");
+  const piped = await new Deno.Command("bash", {
+    args: ["-c", `${validate} 2>&1 | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`],
+    cwd: root,
+  }).output();
+  assert.equal(new TextDecoder().decode(piped.stdout).trim(), "1");
 });

@@ -544,3 +544,33 @@ Deno.test("emit and finish: an output the run deleted is DELETED; one that canno
   assertEquals(records[1].OutputHashes, { "Datasheet.md": "DELETED" });
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("emit --input . records the deliverable's files as InputFiles; stale right after is CLEAN; an empty --input exits 2", async () => {
+  const { root, del } = await makeProject();
+  const emit = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "DEPENDENCIES",
+    "--status",
+    "SUCCESS",
+    "--input",
+    ".",
+    "--json",
+  ]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const record = JSON.parse(emit.stdout);
+  assert(record.InputFiles.includes("Datasheet.md"), JSON.stringify(record.InputFiles));
+  assert(record.InputFiles.includes("_CONTEXT.md"), JSON.stringify(record.InputFiles));
+  assert(
+    !record.InputFiles.some((p: string) => p.startsWith("../")),
+    "outside files are references",
+  );
+  const stale = await runCli(["stale", del, "--agent", "DEPENDENCIES"]);
+  assertEquals(stale.code, 0, stale.stdout + stale.stderr);
+  assertMatch(stale.stdout, /1 checks?: 0 DIRTY, 1 CLEAN/);
+  const empty = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", ""]);
+  assertEquals(empty.code, 2);
+  assertMatch(empty.stderr, /--input: an empty path/);
+  await Deno.remove(root, { recursive: true });
+});

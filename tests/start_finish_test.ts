@@ -501,6 +501,42 @@ Deno.test("reap finds a run kept outside its read-only deliverable folder; its F
   await Deno.remove(tmp, { recursive: true });
 });
 
+Deno.test("finish after a finish killed mid-way: a dead process's claim is taken over; a run it recorded is not written twice", async () => {
+  const { root, del } = await makeProject();
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  const host = Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_");
+  // The killed finisher's claim: the run file renamed to its claim, its process gone.
+  const first = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  await Deno.rename(first, `${first}.claim-${dead.pid}@${host}`);
+  const again = await runCliProcess(["finish", first, "--status", "SUCCESS"]);
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals((await recordsOf(del)).map((r) => [r.AgentName, r.RunStatus]), [["A", "SUCCESS"]]);
+  assertEquals(pendingFiles(del), []);
+  // Killed after its write: the record is there, so finishing again writes nothing more.
+  const second = JSON.parse(
+    (await runCliProcess(["start", del, "--agent", "B", "--json"])).stdout,
+  );
+  const emitted = await runCliProcess([
+    "emit",
+    del,
+    "--agent",
+    "B",
+    "--status",
+    "SUCCESS",
+    "--started",
+    second.start.started,
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  await Deno.rename(second.token, `${second.token}.claim-${dead.pid}@${host}`);
+  const twice = await runCliProcess(["finish", second.token, "--status", "SUCCESS"]);
+  assertEquals(twice.code, 2);
+  assertMatch(twice.stderr, /no pending run .*: finished already, or never started/);
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["A", "B"]);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("start with nowhere to keep the run: one line saying to record it with emit, which does", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();

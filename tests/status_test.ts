@@ -98,3 +98,17 @@ Deno.test("readLifecycleState reads the file; a missing file is TBD with a probl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("two Current State lines that disagree are TBD with a problem naming both; two that agree are read", () => {
+  deepStrictEqual(
+    parseLifecycleState("**Current State:** OPEN\n\n**Current State:** ISSUED\n", "_STATUS.md"),
+    {
+      state: "TBD",
+      problem: '_STATUS.md lines 1 and 3: two Current State lines disagree ("OPEN", "ISSUED")',
+    },
+  );
+  deepStrictEqual(
+    parseLifecycleState("**Current State:** OPEN\n- **Current State:** OPEN\n", "_STATUS.md"),
+    { state: "OPEN" },
+  );
+});

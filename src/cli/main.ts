@@ -126,23 +126,34 @@ export function processIo(): Io {
   } catch {
     noColor = true;
   }
+  const out = writer(Deno.stdout);
+  const err = writer(Deno.stderr);
   return {
-    out: (text) => writeAll(Deno.stdout, encoder.encode(text)),
-    err: (text) => writeAll(Deno.stderr, encoder.encode(text)),
+    out: (text) => out(encoder.encode(text)),
+    err: (text) => err(encoder.encode(text)),
     isTerminal,
     color: isTerminal && !noColor,
   };
 }
 
-function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
-  let offset = 0;
-  try {
-    while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));
-  } catch (e) {
-    // The reader went away (`runrec log | head`): nothing is wrong, and no one is listening.
-    if (e instanceof Deno.errors.BrokenPipe) Deno.exit(0);
-    throw e;
-  }
+/**
+ * Writes whole buffers to a stream. Once its reader has gone away (`runrec
+ * stale | head -1`), later output is dropped, and the command still ends
+ * with its own exit code: a DIRTY tree must not look clean to a pipeline.
+ */
+function writer(stream: { writeSync(p: Uint8Array): number }): (bytes: Uint8Array) => void {
+  let gone = false;
+  return (bytes) => {
+    if (gone) return;
+    try {
+      for (let offset = 0; offset < bytes.length;) {
+        offset += stream.writeSync(bytes.subarray(offset));
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+      gone = true;
+    }
+  };
 }
 
 /**
