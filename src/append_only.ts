@@ -1,7 +1,8 @@
 /**
  * K-APPEND-1 between two versions of a record file, on their bytes alone:
  * a later version must have the earlier one as a byte-for-byte prefix, or be
- * what a `merge=union` merge makes of it.
+ * what a `merge=union` merge makes of it; a version reached another way (a
+ * merged side branch) must keep every line, in any order.
  *
  * Lines are compared as bytes, never as decoded text: a record's Notes or
  * paths hold any UTF-8 (em dashes, euro signs), and a damaged line may hold
@@ -9,6 +10,7 @@
  *
  * @module
  */
+import { RUN_ID_PATTERN } from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
 
 const NEWLINE = 10;
@@ -81,6 +83,40 @@ export function unionMergeLines(
     placed++;
   }
   return j === ours.length ? placed : undefined;
+}
+
+/** A line of the earlier version that the later one lacks. */
+export interface MissingLine {
+  /** 1-based line number in the earlier version. */
+  line: number;
+  /** The record's RunID, or `undefined` for a line that holds none (the header, a torn line). */
+  runId?: string;
+}
+
+/**
+ * The first line of `earlier` that occurs nowhere in `later`, or
+ * `undefined` when every one does. An unterminated last line counts as its
+ * text: runrec ends a torn tail with `\n` before its next append.
+ *
+ * @example
+ * ```ts
+ * import { firstMissingLine } from "./append_only.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * firstMissingLine(bytes("h\na\nb\n"), bytes("h\nb\nc\na\n")); // undefined
+ * firstMissingLine(bytes("h\na\nb\n"), bytes("h\nb\n")); // { line: 2, runId: undefined }
+ * ```
+ */
+export function firstMissingLine(
+  earlier: Uint8Array,
+  later: Uint8Array,
+): MissingLine | undefined {
+  const kept = new Set(byteLines(later));
+  const lines = byteLines(earlier);
+  const at = lines.findIndex((line) => !kept.has(line));
+  if (at < 0) return undefined;
+  // The RunID is the second field; it holds no comma or quote, so no CSV parsing is needed.
+  const runId = lines[at].split(",")[1];
+  return { line: at + 1, runId: runId && RUN_ID_PATTERN.test(runId) ? runId : undefined };
 }
 
 /**

@@ -17,7 +17,7 @@ import { basename, dirname, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname, pidAlive } from "./lock.ts";
-import { listSpool, sharedSpoolFolder } from "./spool.ts";
+import { listSpool, privateFolderProblem, sharedSpoolFolder } from "./spool.ts";
 import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
@@ -216,14 +216,21 @@ export function keepPendingRun(
       },
     };
     try {
-      Deno.mkdirSync(folder, { recursive: true, mode: 0o700 });
-      const info = Deno.lstatSync(folder);
-      // Like the spool's: a folder another user could write into must not hold runs.
-      if (!info.isDirectory || (info.uid !== null && info.uid !== Deno.uid())) throw e;
-      if (info.mode !== null && (info.mode & 0o022) !== 0) throw e;
-      return { token: writeRunFile(join(folder, `${run.id}.json`), kept), run: kept };
+      const token = inStateFolder(
+        folder,
+        () => writeRunFile(join(folder, `${run.id}.json`), kept),
+        {
+          mode: 0o700,
+          // As the spool's: a folder another user could write into must not hold runs.
+          check: (f) => {
+            const problem = privateFolderProblem(f);
+            if (problem) throw new Error(problem);
+          },
+        },
+      );
+      return { token, run: kept };
     } catch {
-      throw e;
+      throw e; // the deliverable's own error says why the run could not be kept there
     }
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { kindOf } from "./walk.ts";
 import { dirname, relative, resolve } from "./path.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
@@ -142,7 +143,7 @@ function pendingRunsAt(targets: readonly string[]): { delDir: string; items: Pen
   }));
   const bases = targets.map((target) => {
     const path = resolve(target);
-    return isFolder(path) ? path : dirname(path);
+    return kindOf(path) === "folder" ? path : dirname(path);
   });
   for (const item of listOutsidePendingRuns()) {
     const delDir = item.run?.delDir;
@@ -152,14 +153,6 @@ function pendingRunsAt(targets: readonly string[]): { delDir: string; items: Pen
     }
   }
   return found;
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { kindOf } from "./walk.ts";
 import { basename, dirname, join, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
@@ -78,14 +79,6 @@ export interface StartedRun {
   token?: string;
 }
 
-function isFolder(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Starts a run: captures RunTimestamp, StatusBefore from `_STATUS.md` and the
  * hashes of every governed input now, and keeps the pending run durably in
@@ -102,8 +95,10 @@ function isFolder(path: string): boolean {
  */
 export async function startRun(delDir: string, options: StartRunOptions): Promise<StartedRun> {
   const dir = resolve(delDir);
-  const exists = isFolder(dir);
-  if (!exists && !(options.mayCreate && isFolder(dirname(dir)))) requireFolder(dir, delDir);
+  const exists = kindOf(dir) === "folder";
+  if (!exists && !(options.mayCreate && kindOf(dirname(dir)) === "folder")) {
+    requireFolder(dir, delDir);
+  }
   checkRunArguments({ agent: options.agent, status: "SUCCESS", pass: options.pass });
   if (options.pid !== undefined && (!Number.isSafeInteger(options.pid) || options.pid <= 0)) {
     throw new InputError(`--pid: must be a process id (a whole number above 0)`);
@@ -376,8 +371,8 @@ export async function locateRun(
     return { delDir: resolve(target), id: run };
   }
   const token = parseToken(target);
-  if (token) return isFolder(token.delDir) ? token : renamedFolder(token);
-  if (target.endsWith(".json") && !isFolder(target)) {
+  if (token) return kindOf(token.delDir) === "folder" ? token : renamedFolder(token);
+  if (target.endsWith(".json") && kindOf(target) !== "folder") {
     // Meant as a token (a pending run's file), but not one `runrec start` prints.
     throw new InputError(
       `${target}: not a run token (runrec start prints <del-dir>/.runrec/pending/<id>.json) ` +

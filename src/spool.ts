@@ -179,7 +179,17 @@ function folders(delDirs: DelDirs): SpoolFolder[] {
  * appended to, so an entry someone else put there would be appended as the
  * user's own record. (Reading is no risk: the records end up in git.)
  */
-function privateFolderProblem(folder: string): string | undefined {
+/**
+ * Why a folder outside the deliverable may not hold runrec's files (a link,
+ * another user's, open to others), or `undefined` when it may.
+ *
+ * @example
+ * ```ts
+ * import { privateFolderProblem } from "./spool.ts";
+ * privateFolderProblem("/tmp"); // "open to other users (mode 1777: …)"
+ * ```
+ */
+export function privateFolderProblem(folder: string): string | undefined {
   if (Deno.build.os === "windows") return undefined;
   const info = Deno.lstatSync(folder);
   if (!info.isDirectory) return "a link or a file, not a real folder";

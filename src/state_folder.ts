@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { kindOf } from "./walk.ts";
 import { dirname, join } from "./path.ts";
 
 /** What {@linkcode inStateFolder} checks and how it creates the folder. */
@@ -33,15 +34,10 @@ export function inStateFolder<T>(
   write: () => T,
   options: StateFolderOptions = {},
 ): T {
-  const mode = options.mode ?? 0o777;
-  let created = true;
-  try {
-    Deno.mkdirSync(folder, { mode });
-  } catch (e) {
-    if (e instanceof Deno.errors.AlreadyExists) created = false;
-    else if (e instanceof Deno.errors.NotFound) Deno.mkdirSync(folder, { recursive: true, mode });
-    else throw e;
-  }
+  // Looked up first: every append writes the SEQ index here, and a thrown
+  // AlreadyExists would cost each of them an exception.
+  const created = kindOf(folder) !== "folder";
+  if (created) Deno.mkdirSync(folder, { recursive: true, mode: options.mode ?? 0o777 });
   try {
     options.check?.(folder);
     const ignore = join(folder, ".gitignore");

@@ -11,11 +11,11 @@
  * `merge=union` makes of a merge. So the cost follows the bytes the history
  * changed, not the size of every version. A revision off the first-parent
  * chain (a merged side branch) also has its record lines looked for in
- * HEAD's versions (`kept_lines.ts`).
+ * HEAD's versions (`append_only.ts`).
  *
  * @module
  */
-import { prefixProblem, unionMergeLines } from "./append_only.ts";
+import { firstMissingLine, prefixProblem, unionMergeLines } from "./append_only.ts";
 import { InputError } from "./errors.ts";
 import {
   blobId,
@@ -28,7 +28,6 @@ import {
   type TreeChange,
   treeChanges,
 } from "./git.ts";
-import { firstMissingLine } from "./kept_lines.ts";
 import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log.ts";
 import { dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";

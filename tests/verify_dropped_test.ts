@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { runCli as runCliResult } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
-import { firstMissingLine } from "../src/kept_lines.ts";
+import { firstMissingLine } from "../src/append_only.ts";
 import { verifyHistory } from "../src/verify.ts";
 
 /** The CLI in this process: exit code and standard output. */
@@ -174,7 +174,7 @@ Deno.test("verify --since: a record file the merged revision added is gone when 
   );
 });
 
-Deno.test("kept lines: compared as bytes in any order; an unterminated last line counts as its text", () => {
+Deno.test("firstMissingLine: lines compared as bytes in any order; an unterminated last line counts as its text", () => {
   const bytes = (...parts: (string | number[])[]) =>
     new Uint8Array(
       parts.flatMap((p) => typeof p === "string" ? [...new TextEncoder().encode(p)] : p),
