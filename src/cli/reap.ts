@@ -16,7 +16,9 @@ Usage:
   runrec reap [<del-dir|root>...] [--older-than DURATION] [--json]
 
 Looks for runs begun with runrec start (or exec, or withRun) in every
-deliverable folder at or beneath the targets (default: the current folder) and
+deliverable folder at or beneath the targets (default: the current folder),
+and among the runs start kept in the temporary folder for such a folder (it
+was read-only), and
 writes, once each, a FAILED record with ErrorSummary "reaped: the agent never
 finished" and the reason in Notes, for each run
   - whose process is gone: the --pid given to start (exec and withRun watch
