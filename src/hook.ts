@@ -10,11 +10,19 @@ import { deliverableId, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
-import { governedInputs, relativePath } from "./inputs.ts";
+import {
+  governedInputs,
+  isInsideProject,
+  isRunrecOwn,
+  projectBounds,
+  relativePath,
+} from "./inputs.ts";
 import { hostname } from "./lock.ts";
-import { inputContextSha } from "./manifest.ts";
+import { inputContextSha, sortUtf8 } from "./manifest.ts";
+import { kindOf, walk } from "./walk.ts";
 import {
   AGENT_TYPE,
+  checkPath,
   DELETED,
   LIFECYCLE_STATES,
   RUN_STATUSES,
@@ -447,7 +455,46 @@ async function hashOutputs(
 ): Promise<{ hashes: Record<string, string>; notes: string[] }> {
   const notes: string[] = [];
   const hashes: Record<string, string> = {};
-  const absolute = outputs.map((p) => isAbsolute(p) ? resolve(p) : resolve(dir, p));
+  const given: string[] = []; // each output file as named: by the caller, or beneath a folder given
+  const absolute: string[] = [];
+  for (const output of outputs) {
+    const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
+    if (Object.hasOwn(known, relativePath(dir, path)) || kindOf(path) !== "folder") {
+      given.push(output);
+      absolute.push(path);
+      continue;
+    }
+    // A folder stands for the files beneath it, as for --input (runrec's own left out);
+    // only inside the project: `--output /` must not hash a whole disk.
+    const bounds = projectBounds(dir);
+    if (!isInsideProject(path, bounds)) {
+      // `..` alone is no file path to record a TBD under: then the note alone says it.
+      if (checkPath(relativePath(dir, path)) === undefined) hashes[relativePath(dir, path)] = TBD;
+      notes.push(
+        `output folder ${relativePath(dir, path)} is outside the ${bounds.kind}: ` +
+          "its files are not listed (name them)",
+      );
+      continue;
+    }
+    const unlistable = (folder: string, error: Error) => {
+      notes.push(
+        `output folder ${relativePath(dir, folder) || "."} could not be listed: ${
+          unreadableReason(error)
+        }`,
+      );
+    };
+    const files = [...walk(path, { unlistable })]
+      .filter((e) => e.kind === "file" && !isRunrecOwn(relativePath(dir, e.path)))
+      .map((e) => e.path);
+    sortUtf8(files);
+    if (files.length === 0) {
+      notes.push(`output folder ${relativePath(dir, path) || "."} holds no files`);
+    }
+    for (const file of files) {
+      given.push(file);
+      absolute.push(file);
+    }
+  }
   // A FIFO or device has no content to pin, and opening a FIFO waits for a writer.
   const special = (p: string) => {
     try {
@@ -474,10 +521,10 @@ async function hashOutputs(
     const result = results.get(path);
     if (typeof result === "string") {
       hashes[rel] = result;
-    } else if (result instanceof Deno.errors.NotFound && outputs[i].includes("\\")) {
+    } else if (result instanceof Deno.errors.NotFound && given[i].includes("\\")) {
       // Read as a separator (SCHEMA.md 2.2): the file may well exist under its own name.
       hashes[rel] = TBD;
-      notes.push(`output ${outputs[i]} not found: a backslash is read as a folder separator`);
+      notes.push(`output ${given[i]} not found: a backslash is read as a folder separator`);
     } else if (result instanceof Deno.errors.NotFound) {
       // An output is a file the run wrote or deleted: gone now, it was deleted (SCHEMA.md 2.4).
       hashes[rel] = DELETED;
@@ -492,7 +539,7 @@ async function hashOutputs(
 
 /** Why a file could not be read, in words (not the error's class name). */
 function unreadableReason(error: Error | undefined): string {
-  if (error instanceof Deno.errors.IsADirectory) return "it is a folder (name the files in it)";
+  if (error instanceof Deno.errors.IsADirectory) return "it is a folder";
   if (error instanceof Deno.errors.NotCapable) return "outside what runrec may read";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   return error?.message.split("\n")[0] ?? "unreadable";

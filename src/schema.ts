@@ -362,7 +362,8 @@ export const FIELDS: readonly FieldSpec[] = [
     type: "list of paths",
     allowed: "`;`-separated paths relative to the deliverable folder",
     default: "empty",
-    source: "the agent (`--output`); `exec`: files created, modified or deleted",
+    source:
+      "the agent (`--output`; a folder stands for its files); `exec`: files created, modified or deleted",
     meaning: "The files the run wrote or deleted.",
     example: "Datasheet.md;Specification.md",
     check: checkPathList,

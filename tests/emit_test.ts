@@ -530,17 +530,13 @@ Deno.test("emit and finish: an output the run deleted is DELETED; one that canno
   assertEquals(records[0].OutputHashes, {
     "Dependencies.csv": "DELETED",
     "back/slash.md": "TBD", // not DELETED: the file is there, under a name runrec cannot give
-    "figures": "TBD",
   });
   assertIncludes(
     records[0].Notes,
     "output back\\slash.md not found: a backslash is read as a folder separator",
   );
   assertIncludes(records[0].Notes, "output Dependencies.csv does not exist: recorded as DELETED");
-  assertIncludes(
-    records[0].Notes,
-    "output figures could not be hashed: it is a folder (name the files in it)",
-  );
+  assertIncludes(records[0].Notes, "output folder figures holds no files");
   assertEquals(records[1].OutputHashes, { "Datasheet.md": "DELETED" });
   await Deno.remove(root, { recursive: true });
 });
@@ -574,3 +570,65 @@ Deno.test("emit --input . records the deliverable's files as InputFiles; stale r
   assertMatch(empty.stderr, /--input: an empty path/);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("emit and finish --output of a folder record each file beneath it (runrec's own left out); stale then sees an edit to one", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(del, "figures", "sub"), { recursive: true });
+  await Deno.writeTextFile(join(del, "figures", "b.svg"), "<svg/>\n");
+  await Deno.writeTextFile(join(del, "figures", "sub", "a.svg"), "<svg></svg>\n");
+  await Deno.mkdir(join(del, "figures", ".runrec-spool"));
+  await Deno.writeTextFile(join(del, "figures", ".runrec-spool", "x.json"), "{}\n");
+  await Deno.mkdir(join(del, "empty"));
+  const outside = await tempDir({ prefix: "runrec-outside-" });
+  await Deno.writeTextFile(join(outside, "o.txt"), "outside\n");
+  const emit = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--output",
+    "figures/",
+    "--output",
+    "empty",
+    "--output",
+    outside,
+    "--json",
+  ]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const record = JSON.parse(emit.stdout);
+  const outsideKey = Object.keys(record.OutputHashes).find((k) => k.startsWith("../"));
+  assertEquals(record.OutputFiles, [outsideKey, "figures/b.svg", "figures/sub/a.svg"]);
+  assertEquals(record.OutputHashes["figures/b.svg"], await sha256(join(del, "figures", "b.svg")));
+  assertEquals(record.OutputHashes[outsideKey!], "TBD"); // never walked: `--output /` must not hash a disk
+  assertIncludes(record.Notes, "output folder empty holds no files");
+  assertMatch(record.Notes, /output folder \.\.\/\S+ is outside the execution root/);
+  // The same from the start/finish flow.
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  const finish = await runCliProcess([
+    "finish",
+    token,
+    "--status",
+    "SUCCESS",
+    "--output",
+    "figures",
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const records = [];
+  for await (const e of readRecords(join(del, RECORD_FILE))) {
+    if (e.kind === "record") records.push(e.record);
+  }
+  assertEquals(records[1].OutputFiles, ["figures/b.svg", "figures/sub/a.svg"]);
+  await Deno.writeTextFile(join(del, "figures", "sub", "a.svg"), "edited\n", { append: true });
+  const stale = await runCli(["stale", del, "--agent", "A"]);
+  assertIncludes(stale.stdout, "figures/sub/a.svg");
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(outside, { recursive: true });
+});
+
+/** SHA-256 of a file by openssl, the oracle. */
+async function sha256(path: string): Promise<string> {
+  const out = await new Deno.Command("openssl", { args: ["dgst", "-sha256", "-r", path] }).output();
+  return new TextDecoder().decode(out.stdout).split(" ")[0];
+}

@@ -24,10 +24,10 @@ Options:
   --agent NAME          agent name, e.g. 4_DOCUMENTS (required)
   --status S            SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
                         outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
-  --input P             a file the run read (repeatable); _REFERENCES.md and the
-                        files it lists are always hashed as governed inputs
-  --output P            a file the run wrote or deleted (repeatable; one that does
-                        not exist is recorded as DELETED)
+  --input P             a file the run read, or a folder: its files (repeatable);
+                        _REFERENCES.md and the files it lists are always hashed
+  --output P            a file the run wrote or deleted, or a folder: its files
+                        (repeatable; one that does not exist is recorded as DELETED)
   --allow-outside       also read inputs outside the project (the git work tree, else
                         the execution root): by default such an input is TBD, not read
   --pass D              the pass directive the run was dispatched with

@@ -48,8 +48,8 @@ with emit, and never changes the exit code.
 Options:
   --agent NAME          agent name (required)
   --pass D              the pass directive
-  --input P             a file the command reads (repeatable); _REFERENCES.md and
-                        what it lists are always governed inputs
+  --input P             a file the command reads, or a folder: its files
+                        (repeatable); _REFERENCES.md and what it lists are always hashed
   --allow-outside       also read inputs outside the project (the git work tree, else
                         the execution root): by default such an input is TBD, not read
   --partial-codes LIST  exit codes that mean PARTIAL, comma-separated (e.g. 3,4)

@@ -32,8 +32,8 @@ Options:
                     reap printed for a run it wrote as FAILED
   --status S        SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
                     outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
-  --output P        a file the run wrote or deleted (repeatable); hashed now,
-                    DELETED when it does not exist
+  --output P        a file the run wrote or deleted, or a folder: its files
+                    (repeatable); hashed now, DELETED when it does not exist
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
   --agents-dir DIR  the host's agent files (AGENT_<NAME>.md) for the agent's profile;

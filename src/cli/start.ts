@@ -23,8 +23,8 @@ Usage:
 
 Options:
   --agent NAME   agent name, e.g. 4_DOCUMENTS (required)
-  --input P      a file the run reads (repeatable); _REFERENCES.md and the files it
-                 lists are always hashed as governed inputs
+  --input P      a file the run reads, or a folder: its files (repeatable);
+                 _REFERENCES.md and the files it lists are always hashed
   --pass D       the pass directive the run was dispatched with
   --allow-outside  also read inputs outside the project (the git work tree, else the
                  execution root): by default such an input is TBD, not read
