@@ -149,7 +149,9 @@ export function readSeqIndex(recordFile: string, fileSize: number): SeqIndex {
  */
 export function writeSeqIndex(recordFile: string, index: SeqIndex): void {
   const path = seqIndexPath(recordFile);
-  const temporary = `${path}.${Deno.pid}.tmp`;
+  // One name, not one per process: writers hold the append lock, so one writes at a time,
+  // and what a killed writer left is overwritten by the next instead of piling up.
+  const temporary = `${path}.tmp`;
   try {
     inStateFolder(dirname(path), () => {
       const stored = { ...index.toJSON(), tail: tailHash(recordFile, index.size) };

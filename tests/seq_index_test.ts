@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { readSeqIndex, SeqIndex, seqIndexPath } from "../src/seq_index.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals } from "./assert.ts";
-import { sampleDraft, tempDir } from "./fixtures.ts";
+import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { seededRandom } from "./seed.ts";
 
 const MINUTE = "2026-11-30T10:15:";
@@ -103,4 +104,33 @@ Deno.test("seq index: random appends, merges and past stamps agree with a plain 
     assertEquals(record.RunID, `${prefix}${String(expected).padStart(3, "0")}`, `step ${step}`);
   }
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("seq index: emits killed right before storing it leave one temporary file at most, and the next emit none", async () => {
+  const { root, del } = await makeProject();
+  const emit = (strace: string[]) =>
+    new Deno.Command(strace.length > 0 ? "strace" : Deno.execPath(), {
+      args: [
+        ...(strace.length > 0 ? ["-f", "-qq", "-o", "/dev/null", ...strace, Deno.execPath()] : []),
+        "run",
+        ...FULL_FLAGS,
+        join(ROOT, ENTRY_POINT),
+        ...["emit", del, "--agent", "A", "--status", "SUCCESS"],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const state = join(del, ".runrec");
+  assertEquals((await emit([])).code, 0);
+  // Storing the index is the emit's one rename once `.runrec/` exists: each emit is killed there.
+  const killAtRename = ["-e", "trace=rename,renameat,renameat2", "-e", "inject=all:signal=KILL"];
+  for (let i = 0; i < 3; i++) assertEquals((await emit(killAtRename)).signal, "SIGKILL");
+  const temporaries = () => [...Deno.readDirSync(state)].filter((e) => e.name.endsWith(".tmp"));
+  assertEquals(temporaries().length, 1, "what the killed emits left");
+  assertEquals((await emit([])).code, 0);
+  assertEquals(temporaries(), []);
+  // Every record landed: the kills came after the append.
+  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
+  assertEquals(lines.length, 1 + 5);
+  await Deno.remove(root, { recursive: true });
 });
