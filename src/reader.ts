@@ -90,6 +90,10 @@ const RECORD_START = `${SCHEMA_VERSION},RUN-DEL-`;
  * Streams the events of a record file: every record and every problem, with
  * 1-based line numbers. Memory stays flat whatever the file size.
  *
+ * @throws {Deno.errors.NotFound} (or another `Deno.errors` class) when the
+ * file cannot be opened or read. What the file holds never throws: each bad
+ * line is a `problem` event.
+ *
  * @example
  * ```ts
  * import { readRecords } from "./reader.ts";
@@ -106,7 +110,7 @@ export async function* readRecords(path: string): AsyncGenerator<ReadEvent> {
 /**
  * The events of {@linkcode readRecords}, a batch per chunk read: the fast way
  * through a large file, since each `yield` of an async generator costs a
- * promise.
+ * promise. Throws as {@linkcode readRecords} does.
  *
  * @example
  * ```ts
@@ -204,7 +208,8 @@ function otherVersionOf(
  * `runrec validate`. Files of 8 MiB and more
  * are checked by this thread and worker threads together (one per further
  * core, up to 3, unless `options.workers` says how many); batches still come
- * in file order.
+ * in file order. Throws as {@linkcode readRecords} does, and when a worker
+ * thread fails.
  *
  * @example
  * ```ts
