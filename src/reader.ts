@@ -83,6 +83,8 @@ const HEADER_START = HEADER.charCodeAt(0);
 const NEWLINE = 10;
 const HEX_PREFIX = /^[0-9a-f]{0,63}$/;
 const FULL_CHECKSUM_TAIL = /,[0-9a-f]{64}$/;
+/** The lines git writes around a conflict it leaves for the user to resolve. */
+const CONFLICT_MARKER = /^(?:<{7} |={7}$|>{7} |\|{7} )/;
 /** How every record line starts (SchemaVersion, then the start of RunID). */
 const RECORD_START = `${SCHEMA_VERSION},RUN-DEL-`;
 
@@ -522,6 +524,15 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
   const cut = startsLikeRecord && !endsWhole &&
     (cells === undefined || cells.length < COLUMNS.length ||
       (cells.length === COLUMNS.length && HEX_PREFIX.test(cells[cells.length - 1])));
+  if (CONFLICT_MARKER.test(text)) {
+    return problem(
+      line,
+      "error",
+      "corrupt",
+      `is a git conflict marker ${clip(text)}: an unresolved merge (keep both sides' lines and ` +
+        "delete the markers; the .gitattributes line 'RunRecords.csv merge=union' avoids it)",
+    );
+  }
   return cut
     ? problem(line, "warning", "torn", "torn record (interrupted write); skipped")
     : startsLikeRecord

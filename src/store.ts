@@ -313,7 +313,9 @@ function readFileState(file: string, path: string): FileState {
     const size = handle.statSync().size;
     const head = readAt(handle, 0, Math.min(size, HEAD_WINDOW));
     const headerMissing = missingHeader(file, head, head.length === size);
-    const last = size === 0 ? NEWLINE : readAt(handle, size - 1, 1)[0];
+    const tail = readAt(handle, Math.max(0, size - TAIL_WINDOW), Math.min(size, TAIL_WINDOW));
+    refuseConflict(file, tail);
+    const last = size === 0 ? NEWLINE : tail[tail.length - 1];
     return { exists: true, size, endsWithNewline: last === NEWLINE, headerMissing };
   } finally {
     handle.close();
@@ -321,6 +323,26 @@ function readFileState(file: string, path: string): FileState {
 }
 
 const NEWLINE = 10;
+/** How much of a file's end is read for its last line (a git conflict marker is short). */
+const TAIL_WINDOW = 512;
+
+/**
+ * Refuses a file whose last line is git's `>>>>>>> ` conflict marker: it is
+ * mid-merge, and resolving the conflict as git suggests (`--ours` or
+ * `--theirs`) would drop a record appended now. The record is spooled instead.
+ */
+function refuseConflict(file: string, tail: Uint8Array): void {
+  const text = new TextDecoder().decode(tail).replace(/\r?\n$/, "");
+  const lastLine = text.slice(text.lastIndexOf("\n") + 1);
+  if (!lastLine.startsWith(">>>>>>> ")) return;
+  throw new WriteError(
+    `${file}: an unresolved git merge conflict (its last line is ${
+      JSON.stringify(lastLine.slice(0, 40))
+    }): ` +
+      "keep both sides' lines and delete the markers (the .gitattributes line " +
+      "'RunRecords.csv merge=union' avoids the conflict), then run runrec flush",
+  );
+}
 
 /**
  * What is missing of the header line, given the file's first bytes (`whole`:

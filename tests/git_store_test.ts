@@ -125,6 +125,40 @@ Deno.test("git store: two clones recording in the same minute collide on RunID; 
   assert.match(out, /K-APPEND-1 holds\n$/);
 });
 
+Deno.test("git store: an emit into a record file left mid-merge (conflict markers, no recipe) is spooled, never appended, and flushed once the conflict is resolved", async () => {
+  const { repo, file } = await repository(1);
+  await Deno.remove(join(repo, ".gitattributes")); // no merge=union: git leaves a conflict
+  await git(repo, "commit", "-qam", "no recipe");
+  await git(repo, "checkout", "-qb", "side");
+  await append(file, "SIDE", "2026-03-02T10:00:00Z");
+  await git(repo, "commit", "-qam", "side run");
+  await git(repo, "checkout", "-q", "main");
+  await append(file, "MAIN", "2026-03-02T11:00:00Z");
+  await git(repo, "commit", "-qam", "main run");
+  await assert.rejects(git(repo, "merge", "-q", "--no-edit", "side")); // the conflict
+  const conflicted = await Deno.readTextFile(file);
+  assert.match(conflicted, />>>>>>> side\n$/);
+
+  const emit = await cli(["emit", join(repo, DEL), "--agent", "LATE", "--status", "SUCCESS"]);
+  assert.equal(emit.code, 0, emit.err);
+  assert.match(emit.err, /an unresolved git merge conflict \(its last line is ">>>>>>> side"\)/);
+  assert.match(emit.err, /spooled to /);
+  assert.equal(await Deno.readTextFile(file), conflicted, "not appended after the markers");
+  const validate = await cli(["validate", join(repo, DEL)]);
+  assert.equal(validate.code, 1);
+  assert.match(validate.out + validate.err, /:\d+: line is a git conflict marker "<<<<<<< HEAD"/);
+
+  // Resolved as the message says: both sides kept, markers deleted. Then the spooled run lands.
+  const resolved = conflicted.split("\n").filter((l) => !/^(<{7}|={7}|>{7})/.test(l)).join("\n");
+  await Deno.writeTextFile(file, resolved);
+  await git(repo, "commit", "-qam", "merge side");
+  const flush = await cli(["flush", join(repo, DEL)]);
+  assert.equal(flush.code, 0, flush.out + flush.err);
+  const agents = (await recordLines(file)).map((l) => l.split(",")[3]);
+  assert.deepEqual(agents, ["BASE0", "MAIN", "SIDE", "LATE"]);
+  assert.equal((await cli(["verify", join(repo, DEL)])).code, 0);
+});
+
 // ---------------------------------------------------------------- rewrites
 
 /** Each way of rewriting history, applied to a file of three runs. */
