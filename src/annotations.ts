@@ -22,7 +22,7 @@ import { join } from "./path.ts";
 import { deliverableId } from "./deliverable.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
-import { readRecords } from "./reader.ts";
+import { firstCopies, readRecords } from "./reader.ts";
 import { AGENT_TYPE, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
 import { type AppendOptions, appendRecord, RECORD_FILE } from "./store.ts";
 
@@ -213,8 +213,9 @@ export function annotationsIn(records: Iterable<RunRecord>): Map<string, Annotat
  */
 export async function annotationsOf(recordFile: string): Promise<Map<string, Annotation[]>> {
   const records: RunRecord[] = [];
+  const firstCopy = firstCopies();
   for await (const event of readRecords(recordFile)) {
-    if (event.kind === "record") records.push(event.record);
+    if (event.kind === "record" && firstCopy(event.record)) records.push(event.record);
   }
   return annotationsIn(records);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { InputError } from "./errors.ts";
-import { readRecordBatches } from "./reader.ts";
+import { firstCopies, readRecordBatches } from "./reader.ts";
 import type { RunRecord } from "./schema.ts";
 
 /** The records of one record file, with their line numbers, and problems counted. */
@@ -31,10 +31,12 @@ export interface FolderRecords {
  */
 export async function readRecordFile(path: string): Promise<FolderRecords> {
   const result: FolderRecords = { records: [], unreadableLines: 0 };
+  const firstCopy = firstCopies();
   try {
     for await (const batch of readRecordBatches(path)) {
       for (const event of batch) {
         if (event.kind === "record") {
+          if (!firstCopy(event.record)) continue;
           result.records.push({ line: event.line, record: event.record });
         } else if (event.severity === "error") result.unreadableLines++;
       }

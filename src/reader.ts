@@ -138,6 +138,31 @@ export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent
 }
 
 /**
+ * A filter for one file's records that passes each record line once: a
+ * cherry-pick or squash merge followed by a merge of the same branch leaves
+ * a record twice, byte for byte (one RecordChecksum), and it is one run.
+ * Readers that list or count runs (`log`, `show`, `stale`, `export`,
+ * `annotate`) read a file through it; `verify` reports the repeat.
+ *
+ * @example
+ * ```ts
+ * import { firstCopies, readRecords } from "./reader.ts";
+ * const firstCopy = firstCopies();
+ * for await (const event of readRecords("RunRecords.csv")) {
+ *   if (event.kind === "record" && firstCopy(event.record)) console.log(event.record.RunID);
+ * }
+ * ```
+ */
+export function firstCopies(): (record: RunRecord) => boolean {
+  const seen = new Set<string>();
+  return (record) => {
+    if (seen.has(record.RecordChecksum)) return false;
+    seen.add(record.RecordChecksum);
+    return true;
+  };
+}
+
+/**
  * A checksum-valid line decoded and validated: the one way every reader
  * checks a record (`decodeRecord`, then `validateRecord`).
  */

@@ -134,6 +134,7 @@ class RunIdHashSet {
 export async function verifyRecordFile(
   path: string,
   onProblem: (problem: IntegrityProblem) => void = () => {},
+  options: VerifyFileOptions = {},
 ): Promise<IntegrityResult> {
   const result: IntegrityResult = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
   const report = (problem: IntegrityProblem) => {
@@ -171,21 +172,34 @@ export async function verifyRecordFile(
     });
   }
   if (candidates.size > 0) {
-    for (const problem of await confirmDuplicates(path, candidates)) {
-      result.duplicates++;
+    for (const problem of await confirmDuplicates(path, candidates, options.collidedBefore)) {
+      if (problem.severity === "error") result.duplicates++;
       report(problem);
     }
   }
   return result;
 }
 
+/** Options of {@linkcode verifyRecordFile}. */
+export interface VerifyFileOptions {
+  /**
+   * The revision `verify --since` starts from, and the RunIDs that already
+   * named two different records there (asked only when the file repeats a
+   * RunID): a collision older than the range is a warning, so that it fails
+   * one check, not every later one.
+   */
+  collidedBefore?: { ids: () => Promise<ReadonlySet<string>>; revision: string };
+}
+
 /** Reads the file again for the lines whose RunID may repeat; reports the real repeats. */
 async function confirmDuplicates(
   path: string,
   candidates: Set<string>,
+  collidedBefore: VerifyFileOptions["collidedBefore"],
 ): Promise<IntegrityProblem[]> {
   const seen = new Map<string, { line: number; checksum: string; who: string }>();
   const problems: IntegrityProblem[] = [];
+  const older = await collidedBefore?.ids() ?? new Set<string>();
   for await (const event of readRecords(path)) {
     if (event.kind !== "record" || !candidates.has(event.record.RunID)) continue;
     const { RunID: id, RecordChecksum: checksum, AgentName, RunTimestamp } = event.record;
@@ -195,18 +209,30 @@ async function confirmDuplicates(
       seen.set(id, { line: event.line, checksum, who });
       continue;
     }
+    if (first.checksum === checksum) {
+      // One record twice, byte for byte: one run, read once by every reader.
+      problems.push({
+        line: event.line,
+        severity: "warning",
+        check: "duplicate",
+        field: "RunID",
+        message: `RunID ${id} repeats line ${first.line} byte for byte: the same record, ` +
+          "merged twice (a cherry-pick or squash merge, then a merge of the same branch); " +
+          "intact, and read once",
+      });
+      continue;
+    }
+    const old = older.has(id);
     problems.push({
       line: event.line,
-      severity: "error",
+      severity: old ? "warning" : "error",
       check: "duplicate",
       field: "RunID",
-      message: `RunID ${id} is already on line ${first.line}` +
-        (first.checksum === checksum
-          ? " (identical line: the same record was appended or merged twice; " +
-            "the record is intact, nothing to repair)"
-          : ` (a different record: line ${first.line} ${first.who}, line ${event.line} ${who}; ` +
-            "two clones recorded runs of this deliverable in the same minute on different " +
-            "branches, SCHEMA.md 3.3; both records are intact, nothing to repair)"),
+      message: `RunID ${id} is already on line ${first.line}, a different record: line ` +
+        `${first.line} ${first.who}, line ${event.line} ${who}; two runs recorded apart (in two ` +
+        "clones, on two branches, or one stashed) in the same minute got one RunID, SCHEMA.md " +
+        "3.3; both records are intact, nothing to repair" +
+        (old ? ` (already so at ${collidedBefore!.revision}: not new in this range)` : ""),
     });
   }
   return problems;

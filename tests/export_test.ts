@@ -812,12 +812,15 @@ Deno.test("export: a later export holds every line of an earlier one, so only ne
   assertEquals(before.filter((line) => !after.includes(line)), []);
 });
 
-Deno.test("export: two records with one RunID are both exported, with a warning naming both lines", async () => {
+Deno.test("export: two records with one RunID are both exported, with a warning naming both lines; a line repeated byte for byte is one run", async () => {
   const draw = drawer(seededRandom("export repeated RunID"));
   const records = generatedProject(draw, 1, 1);
   const root = await generatedRoot(await tempDir(), "proj", records);
   const [folder, list] = [...records][0];
   const file = join(root, folder, RECORD_FILE);
+  const collided = { ...list[0], Notes: "another run, given the same RunID" };
+  Deno.writeTextFileSync(file, `${encodeRecord(collided)}\n`, { append: true });
+  // A cherry-pick then a merge repeats a line: the same run, exported once.
   Deno.writeTextFileSync(file, `${encodeRecord(list[0])}\n`, { append: true });
   const result = await exported(root, "--format", "openlineage");
   assertEquals(jsonLines(result.stdout).length, 2 * (list.length + 1));

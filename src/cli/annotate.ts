@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { ANNOTATOR, appendAnnotation, isAnnotation } from "../annotations.ts";
 import { requireFolder } from "../deliverable.ts";
 import { CheckFailure, InputError } from "../errors.ts";
-import { readRecords } from "../reader.ts";
+import { firstCopies, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN } from "../schema.ts";
 import { RECORD_FILE } from "../store.ts";
 import {
@@ -57,9 +57,10 @@ function checkRunId(option: string, id: string): void {
 /** The lines of each RunID's runs (annotations left out). */
 async function runLines(file: string): Promise<Map<string, number[]>> {
   const runs = new Map<string, number[]>();
+  const firstCopy = firstCopies();
   try {
     for await (const event of readRecords(file)) {
-      if (event.kind === "record" && !isAnnotation(event.record)) {
+      if (event.kind === "record" && !isAnnotation(event.record) && firstCopy(event.record)) {
         const lines = runs.get(event.record.RunID) ?? [];
         runs.set(event.record.RunID, [...lines, event.line]);
       }

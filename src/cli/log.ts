@@ -6,7 +6,7 @@
  */
 import { type Annotation, annotationMark, annotationsIn, isAnnotation } from "../annotations.ts";
 import { checksumOf, encodeRecord } from "../codec.ts";
-import { readRecords } from "../reader.ts";
+import { firstCopies, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
@@ -299,10 +299,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   for (const file of files) {
     if (!file.exists) continue;
     const all: RunRecord[] = [];
+    const firstCopy = firstCopies();
     try {
       if (file.unreadable !== undefined) throw new Error(file.unreadable);
       for await (const event of readRecords(file.path)) {
         if (event.kind === "record") {
+          if (!firstCopy(event.record)) continue;
           all.push(event.record);
           if (event.unknownCells) unknownCells.set(event.record, event.unknownCells);
           if (matches(event.record, filters)) matching.push(event.record);

@@ -5,7 +5,7 @@
  */
 import { type Annotation, annotationsIn } from "../annotations.ts";
 import { CheckFailure } from "../errors.ts";
-import { readRecords } from "../reader.ts";
+import { firstCopies, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
 import { resolveTargets } from "../targets.ts";
 import {
@@ -163,8 +163,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   let unread = 0;
   for (const file of files) {
     if (!file.exists) continue;
+    const firstCopy = firstCopies();
     for await (const event of readRecords(file.path)) {
       if (event.kind === "record") {
+        if (!firstCopy(event.record)) continue;
         const list = recordsByFile.get(file.path) ?? [];
         list.push(event.record);
         recordsByFile.set(file.path, list);

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { GitUnavailableError } from "../git.ts";
+import { git, GitUnavailableError } from "../git.ts";
+import { runIdOfLine } from "../store.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { resolveTargets } from "../targets.ts";
@@ -29,8 +30,9 @@ Targets as for validate. For each record file:
   - the header is the v1.0 header;
   - every line's RecordChecksum matches it (a corrupt line fails; a torn
     record from an interrupted write is a warning);
-  - every record is valid, and no RunID appears twice (both lines are named;
-    identical lines, as a union merge of the same record leaves, are said so).
+  - every record is valid, and no RunID names two different records (both
+    lines are named; with --since, one the file held at GIT-REV already is
+    a warning); a line repeated byte for byte is one record: a warning.
 With --since GIT-REV, also K-APPEND-1: the version of the file at GIT-REV,
 at every first-parent commit in GIT-REV..HEAD that changed it, and in the
 working tree, each has the one before as a byte-for-byte prefix. One
@@ -125,6 +127,23 @@ function historyText(path: string, history: HistoryResult, color: boolean): stri
   return lines.join("");
 }
 
+/** RunIDs that name two different records in the file `path` of commit `commit`. */
+async function collidedRunIds(top: string, commit: string, path: string): Promise<Set<string>> {
+  const { code, stdout } = await git(["cat-file", "blob", `${commit}:${path}`], top);
+  const collided = new Set<string>();
+  if (code !== 0) return collided;
+  const checksums = new Map<string, string>();
+  for (const line of new TextDecoder().decode(stdout).split("\n")) {
+    const id = runIdOfLine(line);
+    if (id === undefined) continue;
+    const checksum = line.slice(line.lastIndexOf(",") + 1).trimEnd();
+    const first = checksums.get(id);
+    if (first === undefined) checksums.set(id, checksum);
+    else if (first !== checksum) collided.add(id);
+  }
+  return collided;
+}
+
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["file|del-dir|root"], true);
   const since = stringOption(parsed, "since");
@@ -199,7 +218,16 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     let result: IntegrityResult = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
     let readError = file.unreadable;
     try {
-      if (readError === undefined) result = await verifyRecordFile(file.path, onProblem);
+      if (readError === undefined) {
+        result = await verifyRecordFile(file.path, onProblem, {
+          collidedBefore: history?.base && history.existedAtSince
+            ? {
+              revision: history.since,
+              ids: () => collidedRunIds(history.workTree, history.base!, history.pathAtSince),
+            }
+            : undefined,
+        });
+      }
     } catch (e) {
       readError = (e as Error).message.split("\n")[0];
     }

@@ -11,7 +11,7 @@ import { findExecutionRoot, findGitRoot } from "../deliverable.ts";
 import { InputError } from "../errors.ts";
 import { describeLineProblem } from "../messages.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "../path.ts";
-import { readRecords } from "../reader.ts";
+import { firstCopies, readRecords } from "../reader.ts";
 import type { RunRecord } from "../schema.ts";
 import { resolveTargets } from "../targets.ts";
 import { parseDuration, parseInstant } from "../time.ts";
@@ -98,13 +98,14 @@ export async function collectRuns(
       folder: relative(base, deliverable) || ".",
     };
     const read: { record: RunRecord; line: number }[] = [];
+    const firstCopy = firstCopies();
     try {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "problem") {
           options.warn(`${file.path}:${event.line}: ${describeLineProblem(event)}`);
           continue;
         }
-        read.push(event);
+        if (firstCopy(event.record)) read.push(event);
       }
     } catch (e) {
       const message = `${file.path}: cannot read: ${(e as Error).message.split("\n")[0]}`;
