@@ -390,16 +390,17 @@ Deno.test("show: unknown RunID exits 1; malformed RunID exits 2", async () => {
   assert.match(malformed.err, /is not a RunID/);
 });
 
-Deno.test("show: a duplicated RunID shows the first and warns naming both lines", async () => {
+Deno.test("show: a duplicated RunID shows the first and warns naming both lines; a repeated line is one record", async () => {
   const { file, records } = await fixture();
   const lines = recordLines(await Deno.readTextFile(file));
-  await Deno.writeTextFile(file, `${HEADER}\n${lines.join("\n")}\n${lines[0]}\n`);
+  const other = encodeRecord({ ...records[0], Notes: "another run, given the same RunID" });
+  await Deno.writeTextFile(file, `${HEADER}\n${lines.join("\n")}\n${lines[0]}\n${other}\n`);
   const { code, out, err } = await cli(["show", file, records[0].RunID, "--json"]);
   assert.equal(code, 0);
   assert.deepEqual(JSON.parse(out), records[0]);
   assert.equal(
     err,
-    `runrec show: warning: ${records[0].RunID} appears 2 times (${file}:2, ${file}:6); ` +
+    `runrec show: warning: ${records[0].RunID} appears 2 times (${file}:2, ${file}:7); ` +
       "showing the first (see runrec verify)\n",
   );
 });
