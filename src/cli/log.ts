@@ -27,6 +27,7 @@ import {
   paintStatus,
   renderMarkdownTable,
   renderTable,
+  RepeatedWarnings,
   showControls,
 } from "./format.ts";
 
@@ -300,6 +301,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (!file.exists) continue;
     const all: RunRecord[] = [];
     const firstCopy = firstCopies();
+    const repeats = new RepeatedWarnings();
     try {
       if (file.unreadable !== undefined) throw new Error(file.unreadable);
       for await (const event of readRecords(file.path)) {
@@ -308,12 +310,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           all.push(event.record);
           if (event.unknownCells) unknownCells.set(event.record, event.unknownCells);
           if (matches(event.record, filters)) matching.push(event.record);
-        } else {
+        } else if (repeats.isFirst(event.severity, describeLineProblem(event))) {
           io.err(
             `runrec log: warning: ${file.path}:${event.line}: ${describeLineProblem(event)}\n`,
           );
         }
       }
+      for (const line of repeats.summary(file.path)) io.err(`runrec log: ${line}\n`);
     } catch (e) {
       unreadable++;
       io.err(`runrec log: ${file.path}: cannot read: ${(e as Error).message.split("\n")[0]}\n`);

@@ -8,7 +8,7 @@ import { checkRecordFile } from "../reader.ts";
 import { resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
-import { BufferedOut, paint, plural, problemLine } from "./format.ts";
+import { BufferedOut, paint, plural, problemLine, RepeatedWarnings } from "./format.ts";
 
 const HELP = `runrec validate: check every line of record files against the schema
 
@@ -70,13 +70,20 @@ interface Sink {
 }
 
 function textSink(io: Io, out: BufferedOut): Sink {
+  let repeats = new RepeatedWarnings();
   return {
     start() {},
-    beginFile() {},
+    beginFile() {
+      repeats = new RepeatedWarnings();
+    },
     problem(path, p) {
-      out.write(problemLine(path, p.line, p.severity, describeLineProblem(p), io.color));
+      const message = describeLineProblem(p);
+      if (repeats.isFirst(p.severity, message)) {
+        out.write(problemLine(path, p.line, p.severity, message, io.color));
+      }
     },
     endFile(path, exists, counts, unreadable) {
+      for (const line of repeats.summary(path, io.color)) out.write(`${line}\n`);
       if (unreadable !== undefined) {
         out.flush();
         io.err(`runrec validate: ${path}: cannot read: ${unreadable}\n`);

@@ -20,7 +20,7 @@ import {
   stringOption,
   UsageError,
 } from "./command.ts";
-import { BufferedOut, paint, plural, problemLine } from "./format.ts";
+import { BufferedOut, paint, plural, problemLine, RepeatedWarnings } from "./format.ts";
 
 const HELP = `runrec verify: check the integrity of record files, and that they only grew
 
@@ -209,11 +209,14 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       out.write(`      "exists": true,\n      "problems": [`);
     }
     firstFile = false;
+    const repeats = new RepeatedWarnings();
     const onProblem = (p: IntegrityProblem) => {
       if (json) {
         out.write(`${firstProblem ? "" : ","}\n        ${JSON.stringify(p)}`);
         firstProblem = false;
-      } else out.write(problemLine(file.path, p.line, p.severity, p.message, io.color));
+      } else if (repeats.isFirst(p.severity, p.message)) {
+        out.write(problemLine(file.path, p.line, p.severity, p.message, io.color));
+      }
     };
     let result: IntegrityResult = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
     let readError = file.unreadable;
@@ -247,6 +250,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       out.write(`${members.join("\n")}\n    }`);
       continue;
     }
+    for (const line of repeats.summary(file.path, io.color)) out.write(`${line}\n`);
     if (history) out.write(historyText(file.path, history, io.color));
     if (readError) {
       out.flush();
