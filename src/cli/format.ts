@@ -260,37 +260,41 @@ export function plural(count: number, noun: string): string {
 }
 
 /**
- * Folds a warning that repeats word for word on many lines of one file into
- * its first line and a count: after a checkout with `core.autocrlf` every
- * line ends in CR LF, and 1,000 lines must not give 1,000 warnings. Errors
- * are never folded. One folder per file.
+ * Folds a warning that repeats word for word on many lines of one file:
+ * its first {@linkcode RepeatedWarnings.SHOWN} lines are printed, the rest
+ * counted. After a checkout with `core.autocrlf` every line ends in CR LF,
+ * and 1,000 lines must not give 1,000 warnings. Errors are never folded.
+ * One instance per file.
  *
  * @example
  * ```ts
  * import { RepeatedWarnings } from "./format.ts";
  * const repeats = new RepeatedWarnings();
- * repeats.isFirst("warning", "line ends in CR LF"); // true: print it
- * repeats.isFirst("warning", "line ends in CR LF"); // false: counted
+ * for (let i = 0; i < 4; i++) repeats.isShown("warning", "line ends in CR LF"); // true 3 times
  * repeats.summary("RunRecords.csv"); // ["RunRecords.csv: warning: 1 more line: line ends in CR LF"]
  * ```
  */
 export class RepeatedWarnings {
-  #more = new Map<string, number>();
+  /** Lines printed of each warning before the rest are counted. */
+  static readonly SHOWN = 3;
+  #seen = new Map<string, number>();
 
-  /** Whether this problem is to be printed: an error, or a warning's first line in the file. */
-  isFirst(severity: "error" | "warning", message: string): boolean {
+  /** Whether this problem is to be printed: an error, or one of a warning's first lines. */
+  isShown(severity: "error" | "warning", message: string): boolean {
     if (severity === "error") return true;
-    const more = this.#more.get(message);
-    this.#more.set(message, more === undefined ? 0 : more + 1);
-    return more === undefined;
+    const seen = (this.#seen.get(message) ?? 0) + 1;
+    this.#seen.set(message, seen);
+    return seen <= RepeatedWarnings.SHOWN;
   }
 
   /** One line per folded warning, saying on how many more lines it was. */
   summary(path: string, color = false): string[] {
-    return [...this.#more].filter(([, more]) => more > 0).map(([message, more]) =>
-      `${path}: ${paint("warning:", "yellow", color)} ${plural(more, "more line")}: ${
-        oneLine(message)
-      }`
+    return [...this.#seen].filter(([, seen]) => seen > RepeatedWarnings.SHOWN).map((
+      [message, seen],
+    ) =>
+      `${path}: ${paint("warning:", "yellow", color)} ${
+        plural(seen - RepeatedWarnings.SHOWN, "more line")
+      }: ${oneLine(message)}`
     );
   }
 }

@@ -310,7 +310,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           all.push(event.record);
           if (event.unknownCells) unknownCells.set(event.record, event.unknownCells);
           if (matches(event.record, filters)) matching.push(event.record);
-        } else if (repeats.isFirst(event.severity, describeLineProblem(event))) {
+        } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
           io.err(
             `runrec log: warning: ${file.path}:${event.line}: ${describeLineProblem(event)}\n`,
           );

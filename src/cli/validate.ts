@@ -78,7 +78,7 @@ function textSink(io: Io, out: BufferedOut): Sink {
     },
     problem(path, p) {
       const message = describeLineProblem(p);
-      if (repeats.isFirst(p.severity, message)) {
+      if (repeats.isShown(p.severity, message)) {
         out.write(problemLine(path, p.line, p.severity, message, io.color));
       }
     },

@@ -214,7 +214,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       if (json) {
         out.write(`${firstProblem ? "" : ","}\n        ${JSON.stringify(p)}`);
         firstProblem = false;
-      } else if (repeats.isFirst(p.severity, p.message)) {
+      } else if (repeats.isShown(p.severity, p.message)) {
         out.write(problemLine(file.path, p.line, p.severity, p.message, io.color));
       }
     };
