@@ -151,7 +151,8 @@ export function parseToken(
   } catch (e) {
     if ((e as Error).cause instanceof Deno.errors.NotFound) {
       throw new InputError(
-        `${token}: no pending run ${name[1]}: finished already, or never started`,
+        `${token}: no pending run ${name[1]}: finished already (runrec log says), or its file ` +
+          "was removed; to record the run: runrec emit <del-dir> --agent NAME --status S ...",
       );
     }
     throw e;

@@ -444,7 +444,9 @@ function goneError(delDir: string, id: string): InputError {
     return new InputError(`run ${id} of ${delDir} is being finished by ${claim.claimedBy}`);
   }
   return new InputError(
-    `${delDir}: no pending run ${id}: finished already, or never started`,
+    `${delDir}: no pending run ${id}: finished already (runrec log says), or its file was ` +
+      `removed (git clean, git stash -u); to record the run: runrec emit ${delDir} --agent ` +
+      "NAME --status S ...",
   );
 }
 

@@ -72,9 +72,18 @@ Deno.test("finish twice with one token: the second exits 2 and writes no second 
   assertEquals(second.code, 2);
   assertMatch(
     second.stderr,
-    /^runrec finish: .*no pending run .*: finished already, or never started/,
+    /^runrec finish: .*no pending run .*: finished already \(runrec log says\)/,
   );
   assertEquals((await recordsOf(del)).length, 1);
+  // A run whose pending file was removed (git clean -fdx) is recorded with emit, as said.
+  const lost = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  await Deno.remove(join(del, ".runrec"), { recursive: true });
+  const gone = await runCliProcess(["finish", lost, "--status", "SUCCESS"]);
+  assertEquals(gone.code, 2);
+  assertMatch(
+    gone.stderr,
+    /or its file was removed .*; to record the run: runrec emit \S+ --agent/,
+  );
   await Deno.remove(root, { recursive: true });
 });
 
@@ -264,7 +273,7 @@ Deno.test("finish after reap: the agent's record is written all the same and sup
   // Finishing it again is an error, as for any run: nothing more is written.
   const again = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
   assertEquals(again.code, 2);
-  assertMatch(again.stderr, /no pending run .*: finished already, or never started/);
+  assertMatch(again.stderr, /no pending run .*: finished already \(runrec log says\)/);
   assertEquals((await recordsOf(del)).length, 2);
   await Deno.remove(root, { recursive: true });
 });
@@ -281,7 +290,7 @@ Deno.test("reap where .runrec/reaped cannot be made: the run is recorded as FAIL
   // With nowhere it was kept, a late finish is refused as for a run never started.
   const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
   assertEquals(late.code, 2);
-  assertMatch(late.stderr, /no pending run .*: finished already, or never started/);
+  assertMatch(late.stderr, /no pending run .*: finished already \(runrec log says\)/);
   assertEquals((await recordsOf(del)).length, 1);
   await Deno.remove(root, { recursive: true });
 });
@@ -443,7 +452,7 @@ Deno.test("start in a read-only deliverable folder (real bind mount): the run is
     // Finished: the run file is gone, and finishing again is refused.
     const again = await runCliProcess(["finish", token, "--status", "SUCCESS"], undefined, env);
     assertEquals(again.code, 2);
-    assertMatch(again.stderr, /no pending run .*: finished already, or never started/);
+    assertMatch(again.stderr, /no pending run .*: finished already \(runrec log says\)/);
     await sh("umount", del);
     mounted = false;
     const flush = await runCliProcess(["flush", del], undefined, env);
@@ -531,7 +540,7 @@ Deno.test("finish after a finish killed mid-way: a dead process's claim is taken
   await Deno.rename(second.token, `${second.token}.claim-${dead.pid}@${host}`);
   const twice = await runCliProcess(["finish", second.token, "--status", "SUCCESS"]);
   assertEquals(twice.code, 2);
-  assertMatch(twice.stderr, /no pending run .*: finished already, or never started/);
+  assertMatch(twice.stderr, /no pending run .*: finished already \(runrec log says\)/);
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["A", "B"]);
   assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
@@ -600,7 +609,7 @@ Deno.test("finish --run takes the RunID reap printed; other arguments get one-li
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
   const twice = await runCliProcess(["finish", del, "--run", runId, "--status", "SUCCESS"]);
   assertEquals(twice.code, 2);
-  assertMatch(twice.stderr, /no pending run .*: finished already, or never started/);
+  assertMatch(twice.stderr, /no pending run .*: finished already \(runrec log says\)/);
   const success = (await recordsOf(del))[1].RunID;
   const notReaped = await runCliProcess(["finish", del, "--run", success, "--status", "SUCCESS"]);
   assertEquals(notReaped.code, 2);
