@@ -225,7 +225,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         result = await verifyRecordFile(file.path, onProblem, {
           collidedBefore: history?.base && history.existedAtSince
             ? {
-              revision: history.since,
+              // Where the check starts: the revision given, or where HEAD's history meets it.
+              revision: history.base === history.sinceCommit
+                ? history.since
+                : history.base.slice(0, 7),
               ids: () => collidedRunIds(history.workTree, history.base!, history.pathAtSince),
             }
             : undefined,
