@@ -12,7 +12,7 @@ import { deliverableId, findExecutionRoot, findGitRoot } from "./deliverable.ts"
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { InputError } from "./errors.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
-import type { FolderRecords } from "./folder_records.ts";
+import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { governedInputs, type ProjectBounds, projectBounds } from "./inputs.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
@@ -77,14 +77,25 @@ export interface StaleCheck {
   notes: string[];
 }
 
-/** A deliverable that consumes, through ACTIVE dependencies, one that is DIRTY. */
+/**
+ * A deliverable that consumes, through ACTIVE dependencies, one that is
+ * DIRTY, or one that ran well since the consumer last did (make's rule).
+ */
 export interface StaleDeliverable {
   /** `DEL-XX-YY`. */
   deliverableId: string;
   /** Its folder, when one in the execution root has that ID. */
   folder?: string;
-  /** The edges from a DIRTY deliverable to this one, in order (a shortest chain). */
+  /**
+   * The edges from the deliverable it starts at to this one, in order (a
+   * shortest chain): that one is DIRTY, or `ranSince` says why it counts.
+   */
   chain: DependencyEdge[];
+  /**
+   * When the chain starts at a producer that is not DIRTY: its latest
+   * SUCCESS or PARTIAL run, which started after the next deliverable's latest one.
+   */
+  ranSince?: { RunID: string; RunTimestamp: string };
 }
 
 /** Everything `runrec stale` found. */
@@ -585,12 +596,34 @@ export async function checkStaleness(
     unreadable,
     filesHashed,
   };
-  if (options.propagate) propagate(report, targets, folders);
+  if (options.propagate) await propagate(report, targets, folders);
   return report;
 }
 
-/** Marks the consumers of DIRTY deliverables STALE and finds the cycles on the way. */
-function propagate(report: StaleReport, targets: readonly string[], folders: string[]): void {
+/** The latest run of a deliverable folder that may be a baseline, of any agent; none if unreadable. */
+async function lastGoodRun(folder: string): Promise<RunRecord | undefined> {
+  let read: FolderRecords;
+  try {
+    read = await readRecordFile(join(folder, RECORD_FILE));
+  } catch {
+    return undefined; // no record file, or one the checks name already
+  }
+  const annotations = annotationsIn(read.records.map((e) => e.record));
+  return pickBaseline(
+    read.records,
+    (r) => r.AgentName !== ANNOTATOR && isUsableBaseline(r, annotations),
+  )?.record;
+}
+
+/**
+ * Marks STALE the consumers of DIRTY deliverables, and those whose producer
+ * ran well since they last did, each transitively; finds the cycles on the way.
+ */
+async function propagate(
+  report: StaleReport,
+  targets: readonly string[],
+  folders: string[],
+): Promise<void> {
   // Consumers may live anywhere in the execution root, not only under the targets.
   const roots = new Set<string>();
   for (const folder of folders) {
@@ -627,17 +660,47 @@ function propagate(report: StaleReport, targets: readonly string[], folders: str
   const dirty = sortUtf8([
     ...new Set(report.checks.filter((c) => c.verdict === "DIRTY").map((c) => c.deliverableId)),
   ]);
-  // Breadth first from every DIRTY deliverable at once: each consumer gets a shortest chain.
   const chainTo = new Map<string, DependencyEdge[]>(dirty.map((id) => [id, []]));
-  const queue = [...dirty];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
-    for (const edge of consumersOf.get(id) ?? []) {
+  const origin = new Map<string, StaleDeliverable["ranSince"]>();
+  // Breadth first from `starts` at once: each consumer gets a shortest chain.
+  const spread = (starts: string[]) => {
+    const queue = [...starts];
+    while (queue.length > 0) {
+      const id = queue.shift()!;
+      for (const edge of consumersOf.get(id) ?? []) {
+        if (chainTo.has(edge.consumer)) continue;
+        chainTo.set(edge.consumer, [...chainTo.get(id)!, edge]);
+        if (origin.has(id)) origin.set(edge.consumer, origin.get(id));
+        queue.push(edge.consumer);
+      }
+    }
+  };
+  spread(dirty);
+  // Make's rule, by run time: a producer checked here that ran well after its consumer last
+  // did leaves that consumer to run again, though the producer is CLEAN now.
+  const lastRuns = new Map<string, Promise<RunRecord | undefined>>();
+  const lastRun = (id: string) => {
+    const folder = folderOf.get(id);
+    if (folder === undefined) return Promise.resolve(undefined);
+    if (!lastRuns.has(id)) lastRuns.set(id, lastGoodRun(folder));
+    return lastRuns.get(id)!;
+  };
+  const checked = sortUtf8([...new Set(report.checks.map((c) => c.deliverableId))]);
+  const ranSince: string[] = [];
+  for (const producer of checked) {
+    const run = await lastRun(producer);
+    if (run === undefined) continue;
+    for (const edge of consumersOf.get(producer) ?? []) {
       if (chainTo.has(edge.consumer)) continue;
-      chainTo.set(edge.consumer, [...chainTo.get(id)!, edge]);
-      queue.push(edge.consumer);
+      const theirs = await lastRun(edge.consumer);
+      // A consumer that never ran well has no output to be stale: its own check says so.
+      if (theirs === undefined || startMs(run) <= startMs(theirs)) continue;
+      chainTo.set(edge.consumer, [edge]);
+      origin.set(edge.consumer, { RunID: run.RunID, RunTimestamp: run.RunTimestamp });
+      ranSince.push(edge.consumer);
     }
   }
+  spread(ranSince);
   const dirtySet = new Set(dirty);
   const consumers = sortUtf8([...chainTo.keys()].filter((id) => !dirtySet.has(id)));
   // With the whole execution root read, a consumer no folder has is a register row to fix,
@@ -654,8 +717,9 @@ function propagate(report: StaleReport, targets: readonly string[], folders: str
     deliverableId: id,
     ...(folderOf.has(id) ? { folder: folderOf.get(id)! } : {}),
     chain: chainTo.get(id)!,
+    ...(origin.has(id) ? { ranSince: origin.get(id) } : {}),
   }));
-  report.cycles = findCycles(dirty, consumersOf);
+  report.cycles = findCycles([...dirty, ...ranSince], consumersOf);
 }
 
 /** A path as the user would type it: relative to the working folder when beneath it. */

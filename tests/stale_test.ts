@@ -362,6 +362,38 @@ Deno.test("stale --propagate: consumers of a DIRTY deliverable are STALE with th
   assertIncludes(cli.stdout, "cycle        DEL-01-01 → DEL-01-02 → DEL-01-03 → DEL-01-01");
 });
 
+Deno.test("stale --propagate: a consumer whose producer ran well since its own last good run is STALE until it runs again (make's rule), the producer CLEAN", async () => {
+  const { root } = await examplesWithRuns(); // DEL-01-02 ran, then DEL-01-03
+  await writeTree(root, {
+    [`${DEL3}/Dependencies.csv`]: [
+      V31_HEADER,
+      v31Row("DEP-01-03-001", "DEL-01-03", "UPSTREAM", "DEL-01-02"),
+    ].join("\n") + "\n",
+  });
+  const stale = async () => (await checkStaleness([root], { propagate: true })).stale;
+  assertEquals(await stale(), [], "the consumer ran after its producer");
+  // The producer runs again (a new Datasheet.md): its consumer has not seen it.
+  await Deno.writeTextFile(join(root, DEL2, "Datasheet.md"), "\nnew range\n", { append: true });
+  const rerun = await emit(join(root, DEL2), "4_DOCUMENTS", "--status", "SUCCESS");
+  const report = await checkStaleness([join(root, DEL2)], { propagate: true });
+  assertEquals(report.checks.map((c) => c.verdict), ["CLEAN"]);
+  assertEquals(report.stale.map((s) => [s.deliverableId, s.chain.map((e) => e.dependencyId)]), [
+    ["DEL-01-03", ["DEP-01-03-001"]],
+  ]);
+  assertEquals(report.stale[0].ranSince?.RunID, rerun);
+  const cli = await runCli(["stale", root, "--propagate"]);
+  assertEquals(cli.code, 1, cli.stdout);
+  assertIncludes(
+    cli.stdout,
+    `DEL-01-03  via DEL-01-02 → DEL-01-03 [DEP-01-03-001] (DEL-01-02 ran since: ${rerun})`,
+  );
+  // A FAILED run of the producer changes nothing; the consumer running again clears it.
+  await emit(join(root, DEL2), "4_DOCUMENTS", "--status", "FAILED", "--error", "x");
+  assertEquals((await stale()).length, 1);
+  await emit(join(root, DEL3), "DEPENDENCIES", "--status", "SUCCESS", "--input", "Datasheet.md");
+  assertEquals(await stale(), []);
+});
+
 Deno.test("stale --propagate: the examples' simplified register is a warning, not a crash; nothing DIRTY, nothing STALE", async () => {
   const { root } = await examplesWithRuns();
   const cli = await runCli(["stale", root, "--propagate"]);

@@ -50,7 +50,9 @@ Options:
   --propagate   follow the ACTIVE rows of every Dependencies.csv (v3.1) in the
                 execution root from each DIRTY deliverable to the deliverables
                 that consume it, transitively, and list them as STALE with the
-                chain of edges; dependency cycles are listed, not looped on
+                chain of edges; so too a consumer whose producer had a SUCCESS
+                or PARTIAL run that started after the consumer's latest one
+                ("ran since"); dependency cycles are listed, not looped on
   --json        one JSON document: {checks, stale, cycles, warnings, unreadable,
                 filesHashed, summary}; unreadable: one line per record file that
                 could not be read; filesHashed: distinct files hashed
@@ -151,10 +153,13 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
   }
   for (const stale of report.stale) {
     const chain = stale.chain.map((e) => ` → ${e.consumer} [${e.dependencyId || "?"}]`).join("");
+    const since = stale.ranSince
+      ? ` (${stale.chain[0]?.producer} ran since: ${stale.ranSince.RunID})`
+      : "";
     lines.push(
       `${paint("STALE".padEnd(11), "red", color)}  ${stale.deliverableId}  via ${
         stale.chain[0]?.producer ?? "?"
-      }${chain}\n`,
+      }${chain}${since}\n`,
     );
   }
   for (const cycle of report.cycles) lines.push(`cycle        ${cycle.join(" → ")}\n`);
