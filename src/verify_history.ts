@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { firstMissingLine, prefixProblem, unionMergeLines } from "./append_only.ts";
+import { firstMissingLine, mergeLines, prefixProblem } from "./append_only.ts";
 import { InputError } from "./errors.ts";
 import {
   blobId,
@@ -35,6 +35,9 @@ import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 const RECORD_FILE = "RunRecords.csv";
 const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
 const WORKING_TREE = "working tree";
+/** What `git cat-file` finds for no object: the version before a file existed. */
+const EMPTY_BLOB = "0".repeat(40);
+const NEWLINE = 10;
 /** Versions read whole at once, at most: bounds memory when many diffs need their bytes. */
 const BATCH = 64;
 
@@ -721,7 +724,7 @@ function applyCommit(
       added.push(change);
     } else if (change.status === "A") added.push(change);
     else if (change.status === "D") removed.push(change);
-    else advance(alive.get(change.path), commit, change, change.path);
+    else advance(alive.get(change.path), commit, change);
   }
   // A file added where one record file of the same DeliverableID was deleted: a rename
   // whose rewrite hid it from git.
@@ -746,7 +749,7 @@ function applyCommit(
     track.renames.push({ commit: commit.id, from, to: change.path });
     track.notes.push(renameNote(from, commit.id));
     alive.set(change.path, track);
-    advance(track, commit, change, from);
+    advance(track, commit, change);
   }
   for (const change of removed) {
     const track = alive.get(change.path);
@@ -770,6 +773,16 @@ function applyCommit(
       revived.commits.push(commit.id);
       continue;
     }
+    // A merge that adds a file takes its lines from the other parents' versions of it.
+    const checks: Check[] = commit.parents.length < 2 ? [] : [{
+      kind: "bytes",
+      commit,
+      previous: commit.parents[0],
+      previousPath: change.path,
+      oldBlob: EMPTY_BLOB,
+      newBlob: change.newBlob,
+      otherParents: otherParentVersions(commit, [change.path]),
+    }];
     alive.set(change.path, {
       pathAtBase: change.path,
       existedAtBase: false,
@@ -780,20 +793,36 @@ function applyCommit(
       commits: [commit.id],
       versions: 1,
       notes: [`not in ${start}; checked from its first version, in commit ${short(commit.id)}`],
-      checks: [],
+      checks,
     });
   }
 }
 
-/** One more version of a followed file; a check of its bytes unless its diff proved an append. */
+/** How many times `byte` occurs in `bytes`. */
+function byteCount(bytes: Uint8Array, byte: number): number {
+  let count = 0;
+  for (const b of bytes) if (b === byte) count++;
+  return count;
+}
+
+/** `parent:path` for each parent of a merge but the first, at each of `paths` (the file's names). */
+function otherParentVersions(commit: CommitInfo, paths: string[]): string[] {
+  const unique = [...new Set(paths)];
+  return commit.parents.slice(1).flatMap((parent) => unique.map((path) => `${parent}:${path}`));
+}
+
+/**
+ * One more version of a followed file; a check of its bytes unless its diff
+ * proved an append. A merge is always checked: an append proves only that
+ * the first parent's lines are kept, not where the added lines come from.
+ */
 function advance(
   track: Track | undefined,
   commit: LoggedCommit,
   change: FileChange,
-  previousPath: string,
 ): void {
   if (!track) return;
-  if (!change.appended) {
+  if (!change.appended || commit.parents.length > 1) {
     track.checks.push({
       kind: "bytes",
       commit,
@@ -801,12 +830,12 @@ function advance(
       previousPath: track.path,
       oldBlob: change.oldBlob,
       newBlob: change.newBlob,
-      otherParents: commit.parents.slice(1).flatMap((p) =>
-        previousPath === change.path ? [`${p}:${change.path}`] : [
-          `${p}:${change.path}`,
-          `${p}:${previousPath}`,
-        ]
-      ),
+      otherParents: otherParentVersions(commit, [
+        change.path,
+        track.path,
+        track.pathAtBase,
+        ...track.renames.map((r) => r.from),
+      ]),
     });
   }
   track.path = change.path;
@@ -858,19 +887,35 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
       };
     };
     if (check.kind === "deleted") return fail(1, "deletes the file");
-    const before = bytes.get(check.oldBlob)!;
+    // A file a merge added has no earlier version: its every line is the merge's.
+    const before = bytes.get(check.oldBlob) ?? new Uint8Array();
     const after = bytes.get(check.newBlob)!;
     const problem = prefixProblem(before, after);
-    if (!problem) continue;
+    if (check.commit.parents.length < 2) {
+      if (problem) return fail(problem.line, problem.message);
+      continue;
+    }
     const others = check.otherParents.map((spec) => bytes.get(spec))
       .filter((b): b is Uint8Array => b !== undefined);
-    const placed = check.commit.parents.length > 1
-      ? unionMergeLines(before, after, others)
-      : undefined;
-    if (placed === undefined) return fail(problem.line, problem.message);
+    const merge = mergeLines(before, after, others);
+    if (!merge && problem) return fail(problem.line, problem.message);
+    if (!merge) {
+      // A byte prefix, but the first parent's unterminated last line was continued.
+      const line = byteCount(before, NEWLINE) + 1;
+      return fail(line, `line ${line}, unterminated, was continued by the merge`);
+    }
+    if (merge.foreign) {
+      const { line, runId } = merge.foreign;
+      return fail(
+        line,
+        `line ${line}${runId ? ` (record ${runId})` : ""} is in no parent's version: ` +
+          "the merge added it",
+      );
+    }
+    if (!problem) continue;
     track.notes.push(
-      `merge ${short(check.commit.id)} placed ${placed} record line(s) from its other parent ` +
-        `among earlier lines (merge=union); accepted`,
+      `merge ${short(check.commit.id)} placed ${merge.placed} record line(s) from its other ` +
+        `parent among earlier lines (merge=union); accepted`,
     );
   }
 }
