@@ -573,9 +573,11 @@ async function checkRepository(
     const gitPath = gitRelative(top, await Deno.realPath(file));
     let track = alive.get(gitPath);
     if (!track && head) {
-      const from = await renamedFrom(gitPath, "HEAD", undefined, top);
-      track = from ? alive.get(from) : undefined;
-      if (track) {
+      const found = await renamedFrom(gitPath, top);
+      const candidate = found && alive.get(found.from);
+      // Between two DeliverableIDs, git's pairing is a move only when the file kept its bytes.
+      if (candidate && (!found.across || await workingTreeKeeps(candidate.blob, file, top))) {
+        track = candidate;
         track.renames.push({ commit: WORKING_TREE, from: track.path, to: gitPath });
         track.notes.push(renameNote(track.path, WORKING_TREE));
       }
@@ -650,23 +652,30 @@ async function checkSinceLines(
     treeChanges(sinceCommit, repository.head, top),
   ]);
   const tracks = new Map<string, Track | undefined>();
-  const compared: { path: string; blob: string; track: Track }[] = [];
+  const compared: { path: string; blob: string; track: Track; across: boolean }[] = [];
   for (const [path, blob] of baseFiles) {
     if (!underAny(path, prefixes)) continue;
     const own = changes.find((c) => c.path === path && c.status !== "R" && c.status !== "C");
     const renamed = changes.find((c) => c.status === "R" && c.from === path);
-    const headPath = own || renamed ? pathAtHead(path, own ?? renamed!, changes) : path;
-    const track = headPath === undefined ? undefined : alive.get(headPath);
+    const at = own || renamed ? pathAtHead(path, own ?? renamed!, changes) : { path };
+    const track = at && alive.get(at.path);
     tracks.set(path, track);
     // An unchanged file is HEAD's as it was; a track that already failed keeps its failure.
-    if (track && (own || renamed) && !track.failure) compared.push({ path, blob, track });
+    if (track && (own || renamed) && !track.failure) {
+      compared.push({ path, blob, track, across: at.across === true });
+    }
   }
   for (let i = 0; i < compared.length; i += BATCH) {
     const batch = compared.slice(i, i + BATCH);
     const objects = await readObjects(batch.flatMap((c) => [c.blob, c.track.blob]), top);
-    for (const [j, { path, track }] of batch.entries()) {
-      track.versions++;
+    for (const [j, { path, track, across }] of batch.entries()) {
       const missing = firstMissingLine(objects[2 * j]!, objects[2 * j + 1]!);
+      if (missing && across) {
+        // Paired across two DeliverableIDs and not kept: another deliverable's file, no rename.
+        tracks.set(path, undefined);
+        continue;
+      }
+      track.versions++;
       if (!missing) continue;
       const what = missing.runId
         ? `record ${missing.runId} (line ${missing.line})`
@@ -687,21 +696,26 @@ async function checkSinceLines(
 
 /**
  * The path at HEAD of the record file at `path` that `change` changed:
- * its own (modified), where git's rename detection took it (unless to
- * another DeliverableID's folder), else the one record file added in a
- * folder of its DeliverableID; `undefined` when none.
+ * its own (modified), where git's rename detection took it (`across`: to
+ * another DeliverableID's folder, a rename only if it kept every line), else
+ * the one record file added in a folder of its DeliverableID; `undefined`
+ * when none.
  */
-function pathAtHead(path: string, change: TreeChange, changes: TreeChange[]) {
-  if (change.status === "R" && isRecordFile(change.path) && sameDeliverable(path, change.path)) {
-    return change.path;
+function pathAtHead(
+  path: string,
+  change: TreeChange,
+  changes: TreeChange[],
+): { path: string; across?: boolean } | undefined {
+  if (change.status === "R" && isRecordFile(change.path)) {
+    return { path: change.path, across: !sameDeliverable(path, change.path) };
   }
-  if (change.status !== "R" && change.status !== "D") return path;
+  if (change.status !== "R" && change.status !== "D") return { path };
   const id = folderDeliverableId(path);
   const added = changes.filter((c) =>
     (c.status === "A" || c.status === "R") && isRecordFile(c.path) &&
     id !== undefined && folderDeliverableId(c.path) === id
   );
-  return added.length === 1 ? added[0].path : undefined;
+  return added.length === 1 ? { path: added[0].path } : undefined;
 }
 
 /** Moves the tracks along one commit's changes of record files. */
@@ -716,10 +730,13 @@ function applyCommit(
   const added: FileChange[] = [];
   const removed: FileChange[] = [];
   for (const change of changes) {
-    if (change.status === "R" && change.from && sameDeliverable(change.from, change.path)) {
-      renames.push({ from: change.from, change });
+    // Git pairs files by content alone: between two DeliverableIDs, only a file that kept its
+    // bytes (a folder moved to a new DEL number, runs appended or not) is one renamed.
+    const renamed = change.status === "R" && change.from !== undefined &&
+      (change.appended || sameDeliverable(change.from, change.path));
+    if (renamed) {
+      renames.push({ from: change.from!, change });
     } else if (change.status === "R" || change.status === "C") {
-      // Git pairs files by content alone: two folders naming two DeliverableIDs are no rename.
       if (change.status === "R") removed.push({ ...change, path: change.from! });
       added.push(change);
     } else if (change.status === "A") added.push(change);
@@ -951,29 +968,32 @@ async function workingTreeProblem(
 }
 
 /**
- * The record file that `path` was renamed from between commit `older` and
- * `newer` (the working tree when `undefined`): the one git's rename
- * detection pairs with it unless their folders name different
- * DeliverableIDs, else the only record file deleted there whose deliverable
- * folder has the same DeliverableID.
+ * The record file that `path` in the working tree was renamed from since
+ * HEAD: the one git's rename detection pairs with it (`across`: their
+ * folders name two DeliverableIDs), else the only record file deleted there
+ * whose deliverable folder has the same DeliverableID.
  */
 async function renamedFrom(
   path: string,
-  older: string,
-  newer: string | undefined,
   top: string,
-): Promise<string | undefined> {
-  const changes = await treeChanges(older, newer, top);
+): Promise<{ from: string; across: boolean } | undefined> {
+  const changes = await treeChanges("HEAD", undefined, top);
   const renamed = changes.find((c) => c.status === "R" && c.path === path);
-  if (renamed?.from && isRecordFile(renamed.from) && sameDeliverable(renamed.from, path)) {
-    return renamed.from;
+  if (renamed?.from && isRecordFile(renamed.from)) {
+    return { from: renamed.from, across: !sameDeliverable(renamed.from, path) };
   }
   const id = folderDeliverableId(path);
   if (!id) return undefined;
   const deleted = changes.filter((c) =>
     c.status === "D" && isRecordFile(c.path) && folderDeliverableId(c.path) === id
   );
-  return deleted.length === 1 ? deleted[0].path : undefined;
+  return deleted.length === 1 ? { from: deleted[0].path, across: false } : undefined;
+}
+
+/** Whether the working tree's `file` has the blob `committed` as a byte-for-byte prefix. */
+async function workingTreeKeeps(committed: string, file: string, top: string): Promise<boolean> {
+  const [bytes] = await readObjects([committed], top);
+  return bytes !== undefined && !prefixProblem(bytes, await Deno.readFile(file));
 }
 
 /** Whether two record files may be one renamed: their folders do not name two DeliverableIDs. */
