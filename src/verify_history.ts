@@ -25,6 +25,7 @@ import {
   readObjects,
   resolveCommit,
   runGit,
+  skipWorktreePaths,
   type TreeChange,
   treeChanges,
 } from "./git.ts";
@@ -35,6 +36,7 @@ import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 const RECORD_FILE = "RunRecords.csv";
 const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
 const WORKING_TREE = "working tree";
+const SPARSE_NOTE = "outside the sparse checkout: checked as committed";
 /** What `git cat-file` finds for no object: the version before a file existed. */
 const EMPTY_BLOB = "0".repeat(40);
 const NEWLINE = 10;
@@ -55,6 +57,8 @@ export interface HistoryFailure {
   line: number;
   /** What happened, in words. */
   message: string;
+  /** `true` when the file itself was deleted: `line` is then 1, no line of it at fault. */
+  deleted?: boolean;
 }
 
 /** A rename of the record file (its deliverable folder renamed or moved) that the check followed. */
@@ -267,18 +271,38 @@ export async function verifyHistories(
 
   const histories = new Map<string, HistoryResult>();
   const present = new Set(realFiles);
+  const given = await Promise.all(
+    targets.map(async (target) => ({ target, real: await Deno.realPath(resolve(target)) })),
+  );
   const gone: string[] = [];
   for (const repository of repositories.values()) {
     const mine = files.filter((_, i) => fileTops[i] === repository.top);
-    const { followed, lost } = await checkRepository(repository, since, mine, histories);
-    const atBase = [...(await repository.tree).baseFiles.keys()]
-      .filter((path) => underAny(path, repository.prefixes) && !followed.has(path));
-    for (const path of [...atBase, ...lost]) {
-      const absolute = join(repository.top, ...path.split("/"));
-      if (!present.has(absolute) && !gone.includes(absolute)) gone.push(absolute);
+    const missing = await checkRepository(repository, since, mine, histories);
+    for (const result of missing) {
+      const absolute = join(repository.top, ...result.gitPath.split("/"));
+      const path = asGiven(absolute, given);
+      if (present.has(absolute) || histories.has(path)) continue;
+      if (!result.failure) {
+        notes.push(
+          `${path}: outside the sparse checkout: checked as committed (K-APPEND-1 holds, ` +
+            `${result.versionsCompared} version(s) compared)`,
+        );
+        continue;
+      }
+      histories.set(path, result);
+      gone.push(path);
     }
   }
   return { histories, gone, notes };
+}
+
+/** `absolute` as the target holding it was given (relative stays relative); else itself. */
+function asGiven(absolute: string, given: { target: string; real: string }[]): string {
+  for (const { target, real } of given) {
+    if (absolute === real) return target;
+    if (absolute.startsWith(`${real}/`)) return join(target, relative(real, absolute));
+  }
+  return absolute;
 }
 
 /**
@@ -523,16 +547,18 @@ async function submodule(
 /**
  * Follows every record file of one repository from its starting commit to
  * HEAD and the working tree; fills `histories` for `files` (the ones
- * present in it). Returns the starting paths of the histories followed,
- * and the record files of a revision off the first-parent chain
- * (`repository.join`) whose history leads to no file present.
+ * present in it). Returns the record files under the targets, at the
+ * starting commit or at a revision off the first-parent chain
+ * (`repository.join`), whose history leads to no file present: each with
+ * its failure (the commit that deleted it, or the working tree), or none
+ * when git's sparse checkout left out a file whose committed history holds.
  */
 async function checkRepository(
   repository: Repository,
   since: string,
   files: string[],
   histories: Map<string, HistoryResult>,
-): Promise<{ followed: Set<string>; lost: string[] }> {
+): Promise<HistoryResult[]> {
   const { top, base, head } = repository;
   // Where the check starts, as notes name it: not `since` when it starts elsewhere.
   const start = base && base !== repository.sinceCommit ? short(base) : since;
@@ -624,11 +650,56 @@ async function checkRepository(
       }
     }
   }
-  // A track that existed at `base` and reached no file is gone by its path there already.
-  const lost = [...sinceTracks]
-    .filter(([, track]) => !track || !reached.has(track) && !track.existedAtBase)
-    .map(([path]) => path);
-  return { followed, lost };
+  // Record files of `base` and of a merged `since` that reach no file present.
+  const missing = new Map<string, Track | undefined>();
+  for (const path of (await repository.tree).baseFiles.keys()) {
+    if (!underAny(path, repository.prefixes) || followed.has(path)) continue;
+    missing.set(path, tracks.find((t) => t.existedAtBase && t.pathAtBase === path));
+  }
+  for (const [path, track] of sinceTracks) {
+    if (!track || !reached.has(track) && !track.existedAtBase) missing.set(path, track);
+  }
+  const inHead = [...missing.values()].filter((t) => t && alive.get(t.path) === t)
+    .map((t) => t!.path);
+  const sparse = await skipWorktreePaths(inHead, top);
+  return [...missing].map(([path, track]) => {
+    const failure = track?.failure ?? (!track
+      ? {
+        commit: repository.join!.id,
+        subject: repository.join!.subject,
+        previous: repository.sinceCommit,
+        previousPath: path,
+        line: 1,
+        message: "the file is not in HEAD: deleted by this merge or by the branch it merged",
+        deleted: true,
+      }
+      : sparse.has(track.path)
+      ? undefined
+      : {
+        commit: WORKING_TREE,
+        subject: "",
+        previous: track.label,
+        previousPath: track.path,
+        line: 1,
+        message: "deleted in the working tree (not committed)",
+        deleted: true,
+      });
+    if (track && sparse.has(track.path)) track.notes.push(SPARSE_NOTE);
+    return {
+      since,
+      sinceCommit: repository.sinceCommit,
+      base: base ?? null,
+      workTree: top,
+      gitPath: track?.path ?? path,
+      pathAtSince: track?.pathAtBase ?? path,
+      existedAtSince: track?.existedAtBase ?? false,
+      renames: track?.renames ?? [],
+      commits: track?.commits ?? [],
+      versionsCompared: track?.versions ?? 0,
+      ...(failure ? { failure } : {}),
+      notes: track?.notes ?? [],
+    };
+  });
 }
 
 /**
@@ -901,6 +972,7 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
         previousPath: check.previousPath,
         line,
         message,
+        ...(check.kind === "deleted" ? { deleted: true } : {}),
       };
     };
     if (check.kind === "deleted") return fail(1, "deletes the file");

@@ -262,7 +262,7 @@ Deno.test("verify --since: a deleted record file is named as given, with the com
     ),
     committed.stdout,
   );
-  assert.doesNotMatch(committed.stdout, /[0-9a-f]{40}|working tree/);
+  assert.doesNotMatch(committed.stdout, /Level_Switch.*([0-9a-f]{40}|working tree)/);
 
   // Deleted and not committed.
   await git(repo, "reset", "-q", "--hard", "HEAD~1");
