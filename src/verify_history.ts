@@ -370,14 +370,18 @@ async function startingPoint(
   notes: string[],
 ): Promise<Repository> {
   let sinceCommit = await resolveCommit(since, top);
-  if (!sinceCommit && shallow.size > 0 && await deepen(top, notes)) {
+  // Only a name the clone's cut could explain is worth fetching for; a typo is just unknown.
+  const cutOff = !sinceCommit && shallow.size > 0 && await mayBeCutOff(since, top);
+  if (cutOff && await deepen(top, notes)) {
     shallow.clear();
     sinceCommit = await resolveCommit(since, top);
   }
   if (!sinceCommit) {
     throw new InputError(
       `--since: unknown revision ${JSON.stringify(since)} in ${top}` +
-        (shallow.size > 0 ? `, a shallow clone: ${SHALLOW_REMEDY}` : ""),
+        (cutOff && shallow.size > 0
+          ? `: a shallow clone, which may lack that commit: ${SHALLOW_REMEDY}`
+          : ""),
     );
   }
   let walk = await firstParentWalk(sinceCommit, top);
@@ -415,6 +419,17 @@ async function startingPoint(
 
 const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +
   "(GitHub Actions: actions/checkout with `fetch-depth: 0`)";
+
+/**
+ * Whether `since`, which names no commit here, may name one a shallow clone
+ * lacks: it looks like a commit id, or an ancestor of a commit the clone has
+ * (`HEAD~3`, `main^2`).
+ */
+async function mayBeCutOff(since: string, top: string): Promise<boolean> {
+  if (/^[0-9a-f]{4,64}$/i.test(since)) return true;
+  const start = /^(.+?)(?:[~^][0-9]*)+$/.exec(since)?.[1];
+  return start !== undefined && await resolveCommit(start, top) !== undefined;
+}
 
 /** The first-parent commits of `since..HEAD`, oldest first, with their parents. */
 async function firstParentWalk(since: string, top: string): Promise<CommitInfo[]> {

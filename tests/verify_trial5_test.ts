@@ -290,7 +290,7 @@ Deno.test("verify --since: a typo'd revision in a shallow clone is unknown; a mi
   const { repo, del, base } = await repository();
   await run(del, "SECOND", "2026-10-02T00:00:00Z");
   await git(repo, "commit", "-qam", "second");
-  const parent = await tempDir({ prefix: "runrec-trial5-shallow-" });
+  const parent = await tempDir({ prefix: "runrec-trial5-depth1-" });
   const clone = join(parent, "clone");
   await git(parent, "clone", "-q", "--depth", "1", `file://${repo}`, clone);
   // A remote not on this machine: the clone cannot be completed.
@@ -303,6 +303,6 @@ Deno.test("verify --since: a typo'd revision in a shallow clone is unknown; a mi
   assert.equal(missing.code, 2);
   assert.match(
     missing.stderr,
-    /unknown revision ".{10}" in .*: a shallow clone lacks it, perhaps: .*git fetch --unshallow/,
+    /unknown revision ".{10}" in .*: a shallow clone, which may lack that commit: fetch it with `git fetch --unshallow`/,
   );
 });
