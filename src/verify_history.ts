@@ -6,10 +6,11 @@
  *
  * One `git log -p` per repository streams the range's diffs of record files
  * (`history_log.ts`); a diff that adds lines only at the end is an append.
- * Only a diff that does not prove one has its two versions read whole and
- * compared byte for byte (`append_only.ts`), which also accepts what
- * `merge=union` makes of a merge. So the cost follows the bytes the history
- * changed, not the size of every version. A revision off the first-parent
+ * Only a diff that does not prove one, and a merge's, has its versions read
+ * whole and compared byte for byte (`append_only.ts`): at a merge, every
+ * line added to the first parent's version must be a line of another
+ * parent's, as `merge=union` places them. So the cost follows the bytes the
+ * history changed and its merges, not the size of every version. A revision off the first-parent
  * chain (a merged side branch) also has its record lines looked for in
  * HEAD's versions (`append_only.ts`).
  *
@@ -109,11 +110,17 @@ export interface HistoryCheck {
   histories: Map<string, HistoryResult>;
   /**
    * Record files the starting commit holds under a target and the work tree
-   * lacks (not followed by a rename): deleted, and every record with them.
-   * Absolute paths.
+   * lacks (not followed by a rename): deleted, and every record with them;
+   * or left out by a sparse checkout and broken in a commit. Named as the
+   * targets were given (relative stays relative); each has its entry in
+   * `histories`, whose failure names the commit that deleted it (or the
+   * working tree).
    */
   gone: string[];
-  /** Notes about the range itself (where it starts and why, history fetched), once each. */
+  /**
+   * Notes about the range itself (where it starts and why, history fetched),
+   * once each, and about record files a sparse checkout left out.
+   */
   notes: string[];
 }
 
@@ -184,11 +191,12 @@ interface BaseTree {
  * the version of every first-parent commit in `since..HEAD` that changed the
  * file, and the working tree's, each must have the one before as a
  * byte-for-byte prefix. When the file did not exist at `since`, the chain
- * starts from its first version. A merge commit whose version is not an
- * extension of its first parent's is still accepted when it is what
- * `merge=union` makes: every line of the first parent's version in order,
- * and every other line a record with a valid checksum taken from another
- * parent's version (a note says so).
+ * starts from its first version. At a merge commit, the version must keep
+ * every line of the first parent's version in order, and every other line
+ * must be, byte for byte, a line of another parent's version (what
+ * `merge=union` makes; a note says so when it placed lines among earlier
+ * ones); any other line fails, named with the merge. A file a merge adds
+ * takes every line from the other parents' versions the same way.
  *
  * Where HEAD does not contain `since` (a branch behind its base), or
  * `since` is off HEAD's first-parent chain (a merged side branch), the
@@ -203,17 +211,24 @@ interface BaseTree {
  * `since` records for it.
  *
  * Where a file first appears under its path, the record file it was renamed
- * from is followed: the one git's rename detection names (unless the two
- * folders name different DeliverableIDs), else the one record file deleted
- * there whose deliverable folder has the same DeliverableID. The working
+ * from is followed: the one git's rename detection names (between folders
+ * of two DeliverableIDs, a moved folder's file only when it kept its bytes:
+ * git pairs two deliverables' files by content alone), else the one record
+ * file deleted there whose deliverable folder has the same DeliverableID.
+ * A record file HEAD has that a sparse checkout leaves out of the work tree
+ * (skip-worktree) is checked as committed, with a note. The working
  * tree's version is compared as git would commit it: line ends converted
  * back when git converts them (`core.autocrlf`, `eol` attributes).
  *
  * `targets` are the folders or files asked about (record files the
- * starting commit has beneath them and the work tree lacks are `gone`);
- * `files` are the record files present.
+ * starting commit has beneath them and the work tree lacks are `gone`,
+ * named as the targets were given, each with its failure in `histories`:
+ * the commit that deleted it, or the working tree); `files` are the record
+ * files present.
  *
- * Throws {@linkcode InputError} when `since` names no commit, a target is
+ * Throws {@linkcode InputError} when `since` names no commit (in a shallow
+ * clone, saying how to fetch it when it looks like a commit id or an
+ * ancestor of one the clone has), a target is
  * not in a git work tree, or git refuses the repository (another user owns
  * it); `GitUnavailableError` when git cannot run.
  *
