@@ -1,8 +1,10 @@
 /**
  * K-APPEND-1 between two versions of a record file, on their bytes alone:
- * a later version must have the earlier one as a byte-for-byte prefix, or be
- * what a `merge=union` merge makes of it; a version reached another way (a
- * merged side branch) must keep every line, in any order.
+ * a later version must have the earlier one as a byte-for-byte prefix; a
+ * merge's version must keep its first parent's lines in order, every other
+ * line one of another parent's (as `merge=union` makes it); a version
+ * reached another way (a merged side branch) must keep every line, in any
+ * order.
  *
  * Lines are compared as bytes, never as decoded text: a record's Notes or
  * paths hold any UTF-8 (em dashes, euro signs), and a damaged line may hold
@@ -11,7 +13,6 @@
  * @module
  */
 import { RUN_ID_PATTERN } from "./schema.ts";
-import { sha256Hex } from "./sha256.ts";
 
 const NEWLINE = 10;
 
@@ -51,38 +52,47 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
   return { line, message: `line ${line} differs (byte ${i + 1} of the file)` };
 }
 
+/** How a merge's version of a record file keeps its parents' lines: see {@linkcode mergeLines}. */
+export interface MergeLines {
+  /** Lines not matched to the first parent's, in order: taken from the other parents. */
+  placed: number;
+  /** The first of those that is in no other parent's version, with its line in the merge's. */
+  foreign?: MissingLine;
+}
+
 /**
- * How many lines a `merge=union` merge placed from the other parents, or
- * `undefined` when `merged` is not what such a merge makes of `firstParent`:
- * every line of the first parent's version in order, and every other line a
- * record with a valid checksum found in one of `otherParents`' versions.
+ * How the version a merge commit made (`merged`) keeps its parents'
+ * versions, or `undefined` when it does not keep every line of the first
+ * parent's, in order. Every other line must be, byte for byte, a line of one
+ * of `otherParents`' versions (as `merge=union` places them); the first that
+ * is not is `foreign`.
  *
  * @example
  * ```ts
- * import { unionMergeLines } from "./append_only.ts";
- * declare const ours: Uint8Array, merged: Uint8Array, theirs: Uint8Array;
- * const placed = unionMergeLines(ours, merged, [theirs]);
- * if (placed === undefined) console.log("not a union merge");
+ * import { mergeLines } from "./append_only.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * mergeLines(bytes("h\na\n"), bytes("h\na\nb\n"), [bytes("h\nb\n")]); // { placed: 1 }
+ * mergeLines(bytes("h\na\n"), bytes("h\na\nc\n"), [bytes("h\nb\n")]); // { placed: 1, foreign: { line: 3, runId: undefined } }
  * ```
  */
-export function unionMergeLines(
+export function mergeLines(
   firstParent: Uint8Array,
   merged: Uint8Array,
   otherParents: Uint8Array[],
-): number | undefined {
+): MergeLines | undefined {
   const ours = byteLines(firstParent);
   const theirs = new Set(otherParents.flatMap(byteLines));
   let j = 0;
-  let placed = 0;
-  for (const line of byteLines(merged)) {
+  const result: MergeLines = { placed: 0 };
+  for (const [i, line] of byteLines(merged).entries()) {
     if (j < ours.length && line === ours[j]) {
       j++;
       continue;
     }
-    if (!theirs.has(line) || !hasValidChecksum(line)) return undefined;
-    placed++;
+    result.placed++;
+    if (!theirs.has(line)) result.foreign ??= { line: i + 1, runId: runIdOf(line) };
   }
-  return j === ours.length ? placed : undefined;
+  return j === ours.length ? result : undefined;
 }
 
 /** A line of the earlier version that the later one lacks. */
@@ -114,9 +124,14 @@ export function firstMissingLine(
   const lines = byteLines(earlier);
   const at = lines.findIndex((line) => !kept.has(line));
   if (at < 0) return undefined;
+  return { line: at + 1, runId: runIdOf(lines[at]) };
+}
+
+/** The RunID of a line of {@linkcode byteLines}, or `undefined` when it holds none. */
+function runIdOf(byteLine: string): string | undefined {
   // The RunID is the second field; it holds no comma or quote, so no CSV parsing is needed.
-  const runId = lines[at].split(",")[1];
-  return { line: at + 1, runId: runId && RUN_ID_PATTERN.test(runId) ? runId : undefined };
+  const runId = byteLine.split(",")[1];
+  return runId && RUN_ID_PATTERN.test(runId) ? runId : undefined;
 }
 
 /**
@@ -134,13 +149,4 @@ function byteLines(bytes: Uint8Array): string[] {
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   return lines;
-}
-
-/** Whether a line of {@linkcode byteLines} ends in the SHA-256 of the bytes before its last comma. */
-function hasValidChecksum(byteLine: string): boolean {
-  const line = byteLine.endsWith("\r") ? byteLine.slice(0, -1) : byteLine;
-  const comma = line.lastIndexOf(",");
-  if (comma < 0) return false;
-  const body = Uint8Array.from(line.slice(0, comma), (c) => c.charCodeAt(0));
-  return sha256Hex(body) === line.slice(comma + 1);
 }

@@ -373,6 +373,30 @@ export async function treeChanges(
 }
 
 /**
+ * Which of `paths` (relative to the top of the work tree at `top`,
+ * `/`-separated) the index marks skip-worktree: left out of the work tree
+ * by a sparse checkout, so absent by design, not deleted.
+ *
+ * @example
+ * ```ts
+ * import { skipWorktreePaths } from "./git.ts";
+ * const outside = await skipWorktreePaths(["DEL-01-03_X/RunRecords.csv"], ".");
+ * console.log(outside.size > 0 ? "outside the sparse checkout" : "checked out");
+ * ```
+ */
+export async function skipWorktreePaths(paths: string[], top: string): Promise<Set<string>> {
+  if (paths.length === 0) return new Set();
+  const { code, stdout, stderr } = await runGit(
+    ["ls-files", "-t", "-z", "--", ...paths.map((path) => `:(top,literal)${path}`)],
+    top,
+  );
+  if (code !== 0) throw new Error(`git ls-files failed: ${stderr.split("\n")[0]}`);
+  // `<tag> <path>`: `S` marks skip-worktree.
+  const entries = textDecoder.decode(stdout).split("\0");
+  return new Set(entries.filter((e) => e.startsWith("S ")).map((e) => e.slice(2)));
+}
+
+/**
  * The blob id git would store for the file at `absolute` if it were
  * committed at `path`: after its line-end conversion (`core.autocrlf`,
  * `eol` and `text` attributes) and clean filters. Nothing is written.

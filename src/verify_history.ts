@@ -6,16 +6,17 @@
  *
  * One `git log -p` per repository streams the range's diffs of record files
  * (`history_log.ts`); a diff that adds lines only at the end is an append.
- * Only a diff that does not prove one has its two versions read whole and
- * compared byte for byte (`append_only.ts`), which also accepts what
- * `merge=union` makes of a merge. So the cost follows the bytes the history
- * changed, not the size of every version. A revision off the first-parent
+ * Only a diff that does not prove one, and a merge's, has its versions read
+ * whole and compared byte for byte (`append_only.ts`): at a merge, every
+ * line added to the first parent's version must be a line of another
+ * parent's, as `merge=union` places them. So the cost follows the bytes the
+ * history changed and its merges, not the size of every version. A revision off the first-parent
  * chain (a merged side branch) also has its record lines looked for in
  * HEAD's versions (`append_only.ts`).
  *
  * @module
  */
-import { firstMissingLine, prefixProblem, unionMergeLines } from "./append_only.ts";
+import { firstMissingLine, mergeLines, prefixProblem } from "./append_only.ts";
 import { InputError } from "./errors.ts";
 import {
   blobId,
@@ -25,6 +26,7 @@ import {
   readObjects,
   resolveCommit,
   runGit,
+  skipWorktreePaths,
   type TreeChange,
   treeChanges,
 } from "./git.ts";
@@ -35,6 +37,10 @@ import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 const RECORD_FILE = "RunRecords.csv";
 const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
 const WORKING_TREE = "working tree";
+const SPARSE_NOTE = "outside the sparse checkout: checked as committed";
+/** What `git cat-file` finds for no object: the version before a file existed. */
+const EMPTY_BLOB = "0".repeat(40);
+const NEWLINE = 10;
 /** Versions read whole at once, at most: bounds memory when many diffs need their bytes. */
 const BATCH = 64;
 
@@ -52,6 +58,8 @@ export interface HistoryFailure {
   line: number;
   /** What happened, in words. */
   message: string;
+  /** `true` when the file itself was deleted: `line` is then 1, no line of it at fault. */
+  deleted?: boolean;
 }
 
 /** A rename of the record file (its deliverable folder renamed or moved) that the check followed. */
@@ -102,11 +110,17 @@ export interface HistoryCheck {
   histories: Map<string, HistoryResult>;
   /**
    * Record files the starting commit holds under a target and the work tree
-   * lacks (not followed by a rename): deleted, and every record with them.
-   * Absolute paths.
+   * lacks (not followed by a rename): deleted, and every record with them;
+   * or left out by a sparse checkout and broken in a commit. Named as the
+   * targets were given (relative stays relative); each has its entry in
+   * `histories`, whose failure names the commit that deleted it (or the
+   * working tree).
    */
   gone: string[];
-  /** Notes about the range itself (where it starts and why, history fetched), once each. */
+  /**
+   * Notes about the range itself (where it starts and why, history fetched),
+   * once each, and about record files a sparse checkout left out.
+   */
   notes: string[];
 }
 
@@ -177,11 +191,12 @@ interface BaseTree {
  * the version of every first-parent commit in `since..HEAD` that changed the
  * file, and the working tree's, each must have the one before as a
  * byte-for-byte prefix. When the file did not exist at `since`, the chain
- * starts from its first version. A merge commit whose version is not an
- * extension of its first parent's is still accepted when it is what
- * `merge=union` makes: every line of the first parent's version in order,
- * and every other line a record with a valid checksum taken from another
- * parent's version (a note says so).
+ * starts from its first version. At a merge commit, the version must keep
+ * every line of the first parent's version in order, and every other line
+ * must be, byte for byte, a line of another parent's version (what
+ * `merge=union` makes; a note says so when it placed lines among earlier
+ * ones); any other line fails, named with the merge. A file a merge adds
+ * takes every line from the other parents' versions the same way.
  *
  * Where HEAD does not contain `since` (a branch behind its base), or
  * `since` is off HEAD's first-parent chain (a merged side branch), the
@@ -196,17 +211,24 @@ interface BaseTree {
  * `since` records for it.
  *
  * Where a file first appears under its path, the record file it was renamed
- * from is followed: the one git's rename detection names (unless the two
- * folders name different DeliverableIDs), else the one record file deleted
- * there whose deliverable folder has the same DeliverableID. The working
+ * from is followed: the one git's rename detection names (between folders
+ * of two DeliverableIDs, a moved folder's file only when it kept its bytes:
+ * git pairs two deliverables' files by content alone), else the one record
+ * file deleted there whose deliverable folder has the same DeliverableID.
+ * A record file HEAD has that a sparse checkout leaves out of the work tree
+ * (skip-worktree) is checked as committed, with a note. The working
  * tree's version is compared as git would commit it: line ends converted
  * back when git converts them (`core.autocrlf`, `eol` attributes).
  *
  * `targets` are the folders or files asked about (record files the
- * starting commit has beneath them and the work tree lacks are `gone`);
- * `files` are the record files present.
+ * starting commit has beneath them and the work tree lacks are `gone`,
+ * named as the targets were given, each with its failure in `histories`:
+ * the commit that deleted it, or the working tree); `files` are the record
+ * files present.
  *
- * Throws {@linkcode InputError} when `since` names no commit, a target is
+ * Throws {@linkcode InputError} when `since` names no commit (in a shallow
+ * clone, saying how to fetch it when it looks like a commit id or an
+ * ancestor of one the clone has), a target is
  * not in a git work tree, or git refuses the repository (another user owns
  * it); `GitUnavailableError` when git cannot run.
  *
@@ -264,18 +286,38 @@ export async function verifyHistories(
 
   const histories = new Map<string, HistoryResult>();
   const present = new Set(realFiles);
+  const given = await Promise.all(
+    targets.map(async (target) => ({ target, real: await Deno.realPath(resolve(target)) })),
+  );
   const gone: string[] = [];
   for (const repository of repositories.values()) {
     const mine = files.filter((_, i) => fileTops[i] === repository.top);
-    const { followed, lost } = await checkRepository(repository, since, mine, histories);
-    const atBase = [...(await repository.tree).baseFiles.keys()]
-      .filter((path) => underAny(path, repository.prefixes) && !followed.has(path));
-    for (const path of [...atBase, ...lost]) {
-      const absolute = join(repository.top, ...path.split("/"));
-      if (!present.has(absolute) && !gone.includes(absolute)) gone.push(absolute);
+    const missing = await checkRepository(repository, since, mine, histories);
+    for (const result of missing) {
+      const absolute = join(repository.top, ...result.gitPath.split("/"));
+      const path = asGiven(absolute, given);
+      if (present.has(absolute) || histories.has(path)) continue;
+      if (!result.failure) {
+        notes.push(
+          `${path}: outside the sparse checkout: checked as committed (K-APPEND-1 holds, ` +
+            `${result.versionsCompared} version(s) compared)`,
+        );
+        continue;
+      }
+      histories.set(path, result);
+      gone.push(path);
     }
   }
   return { histories, gone, notes };
+}
+
+/** `absolute` as the target holding it was given (relative stays relative); else itself. */
+function asGiven(absolute: string, given: { target: string; real: string }[]): string {
+  for (const { target, real } of given) {
+    if (absolute === real) return target;
+    if (absolute.startsWith(`${real}/`)) return join(target, relative(real, absolute));
+  }
+  return absolute;
 }
 
 /**
@@ -343,14 +385,18 @@ async function startingPoint(
   notes: string[],
 ): Promise<Repository> {
   let sinceCommit = await resolveCommit(since, top);
-  if (!sinceCommit && shallow.size > 0 && await deepen(top, notes)) {
+  // Only a name the clone's cut could explain is worth fetching for; a typo is just unknown.
+  const cutOff = !sinceCommit && shallow.size > 0 && await mayBeCutOff(since, top);
+  if (cutOff && await deepen(top, notes)) {
     shallow.clear();
     sinceCommit = await resolveCommit(since, top);
   }
   if (!sinceCommit) {
     throw new InputError(
       `--since: unknown revision ${JSON.stringify(since)} in ${top}` +
-        (shallow.size > 0 ? `, a shallow clone: ${SHALLOW_REMEDY}` : ""),
+        (cutOff && shallow.size > 0
+          ? `: a shallow clone, which may lack that commit: ${SHALLOW_REMEDY}`
+          : ""),
     );
   }
   let walk = await firstParentWalk(sinceCommit, top);
@@ -388,6 +434,17 @@ async function startingPoint(
 
 const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +
   "(GitHub Actions: actions/checkout with `fetch-depth: 0`)";
+
+/**
+ * Whether `since`, which names no commit here, may name one a shallow clone
+ * lacks: it looks like a commit id, or an ancestor of a commit the clone has
+ * (`HEAD~3`, `main^2`).
+ */
+async function mayBeCutOff(since: string, top: string): Promise<boolean> {
+  if (/^[0-9a-f]{4,64}$/i.test(since)) return true;
+  const start = /^(.+?)(?:[~^][0-9]*)+$/.exec(since)?.[1];
+  return start !== undefined && await resolveCommit(start, top) !== undefined;
+}
 
 /** The first-parent commits of `since..HEAD`, oldest first, with their parents. */
 async function firstParentWalk(since: string, top: string): Promise<CommitInfo[]> {
@@ -520,16 +577,18 @@ async function submodule(
 /**
  * Follows every record file of one repository from its starting commit to
  * HEAD and the working tree; fills `histories` for `files` (the ones
- * present in it). Returns the starting paths of the histories followed,
- * and the record files of a revision off the first-parent chain
- * (`repository.join`) whose history leads to no file present.
+ * present in it). Returns the record files under the targets, at the
+ * starting commit or at a revision off the first-parent chain
+ * (`repository.join`), whose history leads to no file present: each with
+ * its failure (the commit that deleted it, or the working tree), or none
+ * when git's sparse checkout left out a file whose committed history holds.
  */
 async function checkRepository(
   repository: Repository,
   since: string,
   files: string[],
   histories: Map<string, HistoryResult>,
-): Promise<{ followed: Set<string>; lost: string[] }> {
+): Promise<HistoryResult[]> {
   const { top, base, head } = repository;
   // Where the check starts, as notes name it: not `since` when it starts elsewhere.
   const start = base && base !== repository.sinceCommit ? short(base) : since;
@@ -570,9 +629,11 @@ async function checkRepository(
     const gitPath = gitRelative(top, await Deno.realPath(file));
     let track = alive.get(gitPath);
     if (!track && head) {
-      const from = await renamedFrom(gitPath, "HEAD", undefined, top);
-      track = from ? alive.get(from) : undefined;
-      if (track) {
+      const found = await renamedFrom(gitPath, top);
+      const candidate = found && alive.get(found.from);
+      // Between two DeliverableIDs, git's pairing is a move only when the file kept its bytes.
+      if (candidate && (!found.across || await workingTreeKeeps(candidate.blob, file, top))) {
+        track = candidate;
         track.renames.push({ commit: WORKING_TREE, from: track.path, to: gitPath });
         track.notes.push(renameNote(track.path, WORKING_TREE));
       }
@@ -619,11 +680,56 @@ async function checkRepository(
       }
     }
   }
-  // A track that existed at `base` and reached no file is gone by its path there already.
-  const lost = [...sinceTracks]
-    .filter(([, track]) => !track || !reached.has(track) && !track.existedAtBase)
-    .map(([path]) => path);
-  return { followed, lost };
+  // Record files of `base` and of a merged `since` that reach no file present.
+  const missing = new Map<string, Track | undefined>();
+  for (const path of (await repository.tree).baseFiles.keys()) {
+    if (!underAny(path, repository.prefixes) || followed.has(path)) continue;
+    missing.set(path, tracks.find((t) => t.existedAtBase && t.pathAtBase === path));
+  }
+  for (const [path, track] of sinceTracks) {
+    if (!track || !reached.has(track) && !track.existedAtBase) missing.set(path, track);
+  }
+  const inHead = [...missing.values()].filter((t) => t && alive.get(t.path) === t)
+    .map((t) => t!.path);
+  const sparse = await skipWorktreePaths(inHead, top);
+  return [...missing].map(([path, track]) => {
+    const failure = track?.failure ?? (!track
+      ? {
+        commit: repository.join!.id,
+        subject: repository.join!.subject,
+        previous: repository.sinceCommit,
+        previousPath: path,
+        line: 1,
+        message: "the file is not in HEAD: deleted by this merge or by the branch it merged",
+        deleted: true,
+      }
+      : sparse.has(track.path)
+      ? undefined
+      : {
+        commit: WORKING_TREE,
+        subject: "",
+        previous: track.label,
+        previousPath: track.path,
+        line: 1,
+        message: "deleted in the working tree (not committed)",
+        deleted: true,
+      });
+    if (track && sparse.has(track.path)) track.notes.push(SPARSE_NOTE);
+    return {
+      since,
+      sinceCommit: repository.sinceCommit,
+      base: base ?? null,
+      workTree: top,
+      gitPath: track?.path ?? path,
+      pathAtSince: track?.pathAtBase ?? path,
+      existedAtSince: track?.existedAtBase ?? false,
+      renames: track?.renames ?? [],
+      commits: track?.commits ?? [],
+      versionsCompared: track?.versions ?? 0,
+      ...(failure ? { failure } : {}),
+      notes: track?.notes ?? [],
+    };
+  });
 }
 
 /**
@@ -647,23 +753,30 @@ async function checkSinceLines(
     treeChanges(sinceCommit, repository.head, top),
   ]);
   const tracks = new Map<string, Track | undefined>();
-  const compared: { path: string; blob: string; track: Track }[] = [];
+  const compared: { path: string; blob: string; track: Track; across: boolean }[] = [];
   for (const [path, blob] of baseFiles) {
     if (!underAny(path, prefixes)) continue;
     const own = changes.find((c) => c.path === path && c.status !== "R" && c.status !== "C");
     const renamed = changes.find((c) => c.status === "R" && c.from === path);
-    const headPath = own || renamed ? pathAtHead(path, own ?? renamed!, changes) : path;
-    const track = headPath === undefined ? undefined : alive.get(headPath);
+    const at = own || renamed ? pathAtHead(path, own ?? renamed!, changes) : { path };
+    const track = at && alive.get(at.path);
     tracks.set(path, track);
     // An unchanged file is HEAD's as it was; a track that already failed keeps its failure.
-    if (track && (own || renamed) && !track.failure) compared.push({ path, blob, track });
+    if (track && (own || renamed) && !track.failure) {
+      compared.push({ path, blob, track, across: at.across === true });
+    }
   }
   for (let i = 0; i < compared.length; i += BATCH) {
     const batch = compared.slice(i, i + BATCH);
     const objects = await readObjects(batch.flatMap((c) => [c.blob, c.track.blob]), top);
-    for (const [j, { path, track }] of batch.entries()) {
-      track.versions++;
+    for (const [j, { path, track, across }] of batch.entries()) {
       const missing = firstMissingLine(objects[2 * j]!, objects[2 * j + 1]!);
+      if (missing && across) {
+        // Paired across two DeliverableIDs and not kept: another deliverable's file, no rename.
+        tracks.set(path, undefined);
+        continue;
+      }
+      track.versions++;
       if (!missing) continue;
       const what = missing.runId
         ? `record ${missing.runId} (line ${missing.line})`
@@ -684,21 +797,26 @@ async function checkSinceLines(
 
 /**
  * The path at HEAD of the record file at `path` that `change` changed:
- * its own (modified), where git's rename detection took it (unless to
- * another DeliverableID's folder), else the one record file added in a
- * folder of its DeliverableID; `undefined` when none.
+ * its own (modified), where git's rename detection took it (`across`: to
+ * another DeliverableID's folder, a rename only if it kept every line), else
+ * the one record file added in a folder of its DeliverableID; `undefined`
+ * when none.
  */
-function pathAtHead(path: string, change: TreeChange, changes: TreeChange[]) {
-  if (change.status === "R" && isRecordFile(change.path) && sameDeliverable(path, change.path)) {
-    return change.path;
+function pathAtHead(
+  path: string,
+  change: TreeChange,
+  changes: TreeChange[],
+): { path: string; across?: boolean } | undefined {
+  if (change.status === "R" && isRecordFile(change.path)) {
+    return { path: change.path, across: !sameDeliverable(path, change.path) };
   }
-  if (change.status !== "R" && change.status !== "D") return path;
+  if (change.status !== "R" && change.status !== "D") return { path };
   const id = folderDeliverableId(path);
   const added = changes.filter((c) =>
     (c.status === "A" || c.status === "R") && isRecordFile(c.path) &&
     id !== undefined && folderDeliverableId(c.path) === id
   );
-  return added.length === 1 ? added[0].path : undefined;
+  return added.length === 1 ? { path: added[0].path } : undefined;
 }
 
 /** Moves the tracks along one commit's changes of record files. */
@@ -713,15 +831,18 @@ function applyCommit(
   const added: FileChange[] = [];
   const removed: FileChange[] = [];
   for (const change of changes) {
-    if (change.status === "R" && change.from && sameDeliverable(change.from, change.path)) {
-      renames.push({ from: change.from, change });
+    // Git pairs files by content alone: between two DeliverableIDs, only a file that kept its
+    // bytes (a folder moved to a new DEL number, runs appended or not) is one renamed.
+    const renamed = change.status === "R" && change.from !== undefined &&
+      (change.appended || sameDeliverable(change.from, change.path));
+    if (renamed) {
+      renames.push({ from: change.from!, change });
     } else if (change.status === "R" || change.status === "C") {
-      // Git pairs files by content alone: two folders naming two DeliverableIDs are no rename.
       if (change.status === "R") removed.push({ ...change, path: change.from! });
       added.push(change);
     } else if (change.status === "A") added.push(change);
     else if (change.status === "D") removed.push(change);
-    else advance(alive.get(change.path), commit, change, change.path);
+    else advance(alive.get(change.path), commit, change);
   }
   // A file added where one record file of the same DeliverableID was deleted: a rename
   // whose rewrite hid it from git.
@@ -746,7 +867,7 @@ function applyCommit(
     track.renames.push({ commit: commit.id, from, to: change.path });
     track.notes.push(renameNote(from, commit.id));
     alive.set(change.path, track);
-    advance(track, commit, change, from);
+    advance(track, commit, change);
   }
   for (const change of removed) {
     const track = alive.get(change.path);
@@ -770,6 +891,16 @@ function applyCommit(
       revived.commits.push(commit.id);
       continue;
     }
+    // A merge that adds a file takes its lines from the other parents' versions of it.
+    const checks: Check[] = commit.parents.length < 2 ? [] : [{
+      kind: "bytes",
+      commit,
+      previous: commit.parents[0],
+      previousPath: change.path,
+      oldBlob: EMPTY_BLOB,
+      newBlob: change.newBlob,
+      otherParents: otherParentVersions(commit, [change.path]),
+    }];
     alive.set(change.path, {
       pathAtBase: change.path,
       existedAtBase: false,
@@ -780,20 +911,36 @@ function applyCommit(
       commits: [commit.id],
       versions: 1,
       notes: [`not in ${start}; checked from its first version, in commit ${short(commit.id)}`],
-      checks: [],
+      checks,
     });
   }
 }
 
-/** One more version of a followed file; a check of its bytes unless its diff proved an append. */
+/** How many times `byte` occurs in `bytes`. */
+function byteCount(bytes: Uint8Array, byte: number): number {
+  let count = 0;
+  for (const b of bytes) if (b === byte) count++;
+  return count;
+}
+
+/** `parent:path` for each parent of a merge but the first, at each of `paths` (the file's names). */
+function otherParentVersions(commit: CommitInfo, paths: string[]): string[] {
+  const unique = [...new Set(paths)];
+  return commit.parents.slice(1).flatMap((parent) => unique.map((path) => `${parent}:${path}`));
+}
+
+/**
+ * One more version of a followed file; a check of its bytes unless its diff
+ * proved an append. A merge is always checked: an append proves only that
+ * the first parent's lines are kept, not where the added lines come from.
+ */
 function advance(
   track: Track | undefined,
   commit: LoggedCommit,
   change: FileChange,
-  previousPath: string,
 ): void {
   if (!track) return;
-  if (!change.appended) {
+  if (!change.appended || commit.parents.length > 1) {
     track.checks.push({
       kind: "bytes",
       commit,
@@ -801,12 +948,12 @@ function advance(
       previousPath: track.path,
       oldBlob: change.oldBlob,
       newBlob: change.newBlob,
-      otherParents: commit.parents.slice(1).flatMap((p) =>
-        previousPath === change.path ? [`${p}:${change.path}`] : [
-          `${p}:${change.path}`,
-          `${p}:${previousPath}`,
-        ]
-      ),
+      otherParents: otherParentVersions(commit, [
+        change.path,
+        track.path,
+        track.pathAtBase,
+        ...track.renames.map((r) => r.from),
+      ]),
     });
   }
   track.path = change.path;
@@ -855,22 +1002,39 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
         previousPath: check.previousPath,
         line,
         message,
+        ...(check.kind === "deleted" ? { deleted: true } : {}),
       };
     };
     if (check.kind === "deleted") return fail(1, "deletes the file");
-    const before = bytes.get(check.oldBlob)!;
+    // A file a merge added has no earlier version: its every line is the merge's.
+    const before = bytes.get(check.oldBlob) ?? new Uint8Array();
     const after = bytes.get(check.newBlob)!;
     const problem = prefixProblem(before, after);
-    if (!problem) continue;
+    if (check.commit.parents.length < 2) {
+      if (problem) return fail(problem.line, problem.message);
+      continue;
+    }
     const others = check.otherParents.map((spec) => bytes.get(spec))
       .filter((b): b is Uint8Array => b !== undefined);
-    const placed = check.commit.parents.length > 1
-      ? unionMergeLines(before, after, others)
-      : undefined;
-    if (placed === undefined) return fail(problem.line, problem.message);
+    const merge = mergeLines(before, after, others);
+    if (!merge && problem) return fail(problem.line, problem.message);
+    if (!merge) {
+      // A byte prefix, but the first parent's unterminated last line was continued.
+      const line = byteCount(before, NEWLINE) + 1;
+      return fail(line, `line ${line}, unterminated, was continued by the merge`);
+    }
+    if (merge.foreign) {
+      const { line, runId } = merge.foreign;
+      return fail(
+        line,
+        `line ${line}${runId ? ` (record ${runId})` : ""} is in no parent's version: ` +
+          "the merge added it",
+      );
+    }
+    if (!problem) continue;
     track.notes.push(
-      `merge ${short(check.commit.id)} placed ${placed} record line(s) from its other parent ` +
-        `among earlier lines (merge=union); accepted`,
+      `merge ${short(check.commit.id)} placed ${merge.placed} record line(s) from its other ` +
+        `parent among earlier lines (merge=union); accepted`,
     );
   }
 }
@@ -906,29 +1070,32 @@ async function workingTreeProblem(
 }
 
 /**
- * The record file that `path` was renamed from between commit `older` and
- * `newer` (the working tree when `undefined`): the one git's rename
- * detection pairs with it unless their folders name different
- * DeliverableIDs, else the only record file deleted there whose deliverable
- * folder has the same DeliverableID.
+ * The record file that `path` in the working tree was renamed from since
+ * HEAD: the one git's rename detection pairs with it (`across`: their
+ * folders name two DeliverableIDs), else the only record file deleted there
+ * whose deliverable folder has the same DeliverableID.
  */
 async function renamedFrom(
   path: string,
-  older: string,
-  newer: string | undefined,
   top: string,
-): Promise<string | undefined> {
-  const changes = await treeChanges(older, newer, top);
+): Promise<{ from: string; across: boolean } | undefined> {
+  const changes = await treeChanges("HEAD", undefined, top);
   const renamed = changes.find((c) => c.status === "R" && c.path === path);
-  if (renamed?.from && isRecordFile(renamed.from) && sameDeliverable(renamed.from, path)) {
-    return renamed.from;
+  if (renamed?.from && isRecordFile(renamed.from)) {
+    return { from: renamed.from, across: !sameDeliverable(renamed.from, path) };
   }
   const id = folderDeliverableId(path);
   if (!id) return undefined;
   const deleted = changes.filter((c) =>
     c.status === "D" && isRecordFile(c.path) && folderDeliverableId(c.path) === id
   );
-  return deleted.length === 1 ? deleted[0].path : undefined;
+  return deleted.length === 1 ? { from: deleted[0].path, across: false } : undefined;
+}
+
+/** Whether the working tree's `file` has the blob `committed` as a byte-for-byte prefix. */
+async function workingTreeKeeps(committed: string, file: string, top: string): Promise<boolean> {
+  const [bytes] = await readObjects([committed], top);
+  return bytes !== undefined && !prefixProblem(bytes, await Deno.readFile(file));
 }
 
 /** Whether two record files may be one renamed: their folders do not name two DeliverableIDs. */

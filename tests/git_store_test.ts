@@ -253,10 +253,13 @@ Deno.test("git store: a shallow clone whose remote is not on this machine fails 
     err,
     /^runrec verify: --since: .* is a shallow clone and lacks history since origin\/main: commit [0-9a-f]{7}'s parents are not here, so K-APPEND-1 cannot be checked; fetch it with `git fetch --unshallow` \(GitHub Actions: actions\/checkout with `fetch-depth: 0`\)\n$/,
   );
-  // An unknown revision in a shallow clone says so too.
+  // A name no fetch could explain is unknown; an ancestor cut off by the clone says how to fetch.
   const unknown = await cli(["verify", clone, "--since", "no-such-branch"]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.err, /unknown revision "no-such-branch" in .*, a shallow clone: fetch it/);
+  assert.match(unknown.err, /unknown revision "no-such-branch" in [^:]*\n$/);
+  const cut = await cli(["verify", clone, "--since", "HEAD~2"]);
+  assert.equal(cut.code, 2);
+  assert.match(cut.err, /unknown revision "HEAD~2" in .*: a shallow clone, which may lack that/);
 });
 
 Deno.test("git store: a branch behind its base is checked from the merge base and says so", async () => {
@@ -348,7 +351,7 @@ Deno.test("git store: a record file in a submodule is checked in the submodule's
   assert.equal(deleted.code, 1, deleted.out);
   assert.match(
     deleted.out,
-    /vendor\/records\/PKG-01_Alpha\/DEL-01-02_Spéc — €\/RunRecords\.csv: K-APPEND-1 broken: in .* but not in the working tree/,
+    /vendor\/records\/PKG-01_Alpha\/DEL-01-02_Spéc — €\/RunRecords\.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "drop the records": deletes the file\n/,
   );
 });
 

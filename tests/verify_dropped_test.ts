@@ -148,14 +148,15 @@ Deno.test("verify --since: the same merge by merge=union (theirs placed after ou
 Deno.test("verify --since: a record file the merged revision added is gone when a merge dropped it, or the working tree lost it", async () => {
   const dropped = await repository();
   const newFile = join(dropped.repo, "PKG-01_Alpha", "DEL-01-07_New", RECORD_FILE);
-  const { old } = await mergeBack(dropped.repo, dropped.file, newFile, ["-s", "ours"]);
+  const { old, merge } = await mergeBack(dropped.repo, dropped.file, newFile, ["-s", "ours"]);
   assert.equal(await Deno.stat(newFile).then(() => true, () => false), false);
   const { code, out } = await runCli(["verify", dropped.repo, "--since", old]);
   assert.equal(code, 1, out);
   assert.ok(
     out.includes(
-      `${newFile}: K-APPEND-1 broken: in ${old} but not in the working tree: the record file ` +
-        "was deleted or moved\n",
+      `${newFile}: K-APPEND-1 broken in commit ${merge.slice(0, 7)} "Merge branch 'main' into ` +
+        `feature": the file is not in HEAD: ` +
+        "deleted by this merge or by the branch it merged\n",
     ),
     out,
   );
@@ -169,7 +170,9 @@ Deno.test("verify --since: a record file the merged revision added is gone when 
   const gone = await runCli(["verify", kept.repo, "--since", merged.old]);
   assert.equal(gone.code, 1, gone.out);
   assert.ok(
-    gone.out.includes(`${keptFile}: K-APPEND-1 broken: in ${merged.old} but not`),
+    gone.out.includes(
+      `${keptFile}: K-APPEND-1 broken: deleted in the working tree (not committed)\n`,
+    ),
     gone.out,
   );
 });

@@ -272,12 +272,20 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   for (const path of gone) {
     failed = true;
-    if (!json) {
-      out.write(
-        `${path}: ${paint("K-APPEND-1 broken", "red", io.color)}: in ${since} but not in the ` +
-          `working tree: the record file was deleted or moved\n`,
-      );
+    const history = histories.get(path);
+    const failure = history?.failure;
+    if (json || !failure) continue;
+    // A deletion is the whole file's: no line, no version to compare with.
+    if (!failure.deleted) {
+      out.write(historyText(path, history!, io.color));
+      continue;
     }
+    const where = failure.commit === "working tree"
+      ? ""
+      : ` in commit ${failure.commit.slice(0, 7)} ${JSON.stringify(failure.subject)}`;
+    out.write(
+      `${path}: ${paint("K-APPEND-1 broken", "red", io.color)}${where}: ${failure.message}\n`,
+    );
   }
   // Records spooled after failed writes are not in their files yet: said, not failed.
   const pending = pendingRecords(targets);

@@ -1,0 +1,308 @@
+/**
+ * `runrec verify --since` against the git workflows of the fifth user trial:
+ * a merge that forges or adds a line, a deliverable moved to a new
+ * DEL number, a sparse checkout, the message for a deleted record file, and
+ * a typo'd revision in a shallow clone. Real git repositories throughout.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/verify_trial5_test.ts
+ * ```
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { runCli, runCliProcess } from "./cli.ts";
+import { git, sampleDraft, tempDir } from "./fixtures.ts";
+import { appendRecord, RECORD_FILE } from "../src/store.ts";
+
+const MAIN_DEL = "DEL-01-02_Flow_Meter";
+const OTHER_DEL = "DEL-01-03_Level_Switch";
+
+/** Appends one run by `agent` stamped `at` to the record file of `dir`. */
+async function run(dir: string, agent: string, at: string, status = "SUCCESS") {
+  await appendRecord(
+    join(dir, RECORD_FILE),
+    sampleDraft({
+      AgentName: agent,
+      RunTimestamp: at,
+      RunStatus: status as "SUCCESS",
+      ErrorSummary: status === "FAILED" ? "bad" : "",
+    }),
+    { fsync: false },
+  );
+}
+
+/**
+ * A repository (with the `merge=union` recipe) whose two deliverables in
+ * `PKG-01_Alpha/` hold one committed run each; `base` is that commit.
+ */
+async function repository() {
+  const repo = await tempDir({ prefix: "runrec-trial5-" });
+  const pkg = join(repo, "PKG-01_Alpha");
+  const del = join(pkg, MAIN_DEL);
+  const other = join(pkg, OTHER_DEL);
+  await Deno.mkdir(del, { recursive: true });
+  await Deno.mkdir(other, { recursive: true });
+  await git(repo, "init", "-q");
+  await Deno.writeTextFile(join(repo, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await run(del, "BASE", "2026-10-01T00:00:00Z");
+  await run(other, "BASE", "2026-10-01T00:01:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "base");
+  const base = await git(repo, "rev-parse", "HEAD");
+  return { repo, del, other, file: join(del, RECORD_FILE), base };
+}
+
+/** `line` with a field replaced and its RecordChecksum recomputed: a forged record. */
+function forged(line: string, from: string, to: string): string {
+  const body = line.slice(0, line.lastIndexOf(",")).replace(from, to);
+  return `${body},${createHash("sha256").update(body).digest("hex")}`;
+}
+
+/** Lines of a text file, without the empty string after the last `\n`. */
+async function lines(file: string): Promise<string[]> {
+  return (await Deno.readTextFile(file)).split("\n").filter((l) => l !== "");
+}
+
+/**
+ * Branch X appends a FAILED run, main one run of its own; then main merges X
+ * without committing. Returns X's commit.
+ */
+async function mergeInProgress(repo: string, del: string): Promise<string> {
+  await git(repo, "checkout", "-qb", "X");
+  await run(del, "X_AGENT", "2026-10-05T00:00:00Z", "FAILED");
+  await git(repo, "commit", "-qam", "x1");
+  const x = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "checkout", "-q", "main");
+  await run(del, "MAIN_AGENT", "2026-10-01T00:02:00Z");
+  await git(repo, "commit", "-qam", "m1");
+  await git(repo, "merge", "-q", "--no-commit", "X");
+  return x;
+}
+
+// ------------------------------------------------------------------ defect 1
+
+Deno.test("verify --since: a merge that replaces the merged branch's record by a forged one fails (trial 5, defect 1)", async () => {
+  const { repo, del, file, base } = await repository();
+  const x = await mergeInProgress(repo, del);
+  const merged = await lines(file);
+  const xLine = merged.at(-1)!;
+  assert.match(xLine, /,FAILED,/);
+  const forgedLine = forged(xLine, ",FAILED,", ",SUCCESS,");
+  await Deno.writeTextFile(file, [...merged.slice(0, -1), forgedLine, ""].join("\n"));
+  await git(repo, "commit", "-qam", "merge X (forged)");
+  const runId = forgedLine.split(",")[1];
+  for (const since of ["HEAD~1", base]) {
+    const { code, stdout } = await runCli(["verify", repo, "--since", since]);
+    assert.equal(code, 1, stdout);
+    assert.match(
+      stdout,
+      new RegExp(
+        `${MAIN_DEL}/RunRecords\\.csv:4: K-APPEND-1 broken in commit [0-9a-f]{7} "merge X \\(forged\\)": ` +
+          `line 4 \\(record ${runId}\\) is in no parent's version: the merge added it`,
+      ),
+    );
+  }
+  // Still caught from the merged branch itself, as before.
+  assert.equal((await runCli(["verify", repo, "--since", x])).code, 1);
+});
+
+Deno.test("verify --since: a merge that adds a line in no parent fails, at the end or among the merged lines (trial 5, defect 1)", async () => {
+  const { repo, del, file } = await repository();
+  await mergeInProgress(repo, del);
+  const merged = await lines(file);
+  await run(del, "DURING_MERGE", "2026-10-06T00:00:00Z");
+  await git(repo, "commit", "-qam", "merge X + a run emitted during the merge");
+  const appended = await runCli(["verify", repo, "--since", "HEAD~1"]);
+  assert.equal(appended.code, 1, appended.stdout);
+  assert.match(
+    appended.stdout,
+    /RunRecords\.csv:5: K-APPEND-1 broken in commit [0-9a-f]{7} "merge X \+ a run/,
+  );
+  assert.match(
+    appended.stdout,
+    /line 5 \(record RUN-DEL-01-02-20261006-0000-001\) is in no parent's/,
+  );
+
+  // The same line placed before X's: the merge's version keeps main's lines in order.
+  const during = (await lines(file)).at(-1)!;
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await git(repo, "merge", "-q", "--no-commit", "X");
+  await Deno.writeTextFile(file, [...merged.slice(0, -1), during, merged.at(-1), ""].join("\n"));
+  await git(repo, "commit", "-qam", "merge X (new line before X's)");
+  const inserted = await runCli(["verify", repo, "--since", "HEAD~1"]);
+  assert.equal(inserted.code, 1, inserted.stdout);
+  assert.match(
+    inserted.stdout,
+    /RunRecords\.csv:4: K-APPEND-1 broken in commit [0-9a-f]{7} "merge X \(new/,
+  );
+});
+
+Deno.test("verify --since: an honest merge whose other side renamed the folder or added a file holds (trial 5, defect 1)", async () => {
+  const { repo, del, base } = await repository();
+  // Main renames the folder; X appends under the old name and starts a new deliverable.
+  await git(repo, "checkout", "-qb", "X");
+  await run(del, "X_AGENT", "2026-10-05T00:00:00Z");
+  const fresh = join(repo, "PKG-01_Alpha", "DEL-01-05_Fresh");
+  await Deno.mkdir(fresh);
+  await run(fresh, "X_FRESH", "2026-10-05T00:01:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "x1");
+  await git(repo, "checkout", "-q", "main");
+  await git(repo, "mv", del, join(repo, "PKG-01_Alpha", "DEL-01-02_Renamed"));
+  await git(repo, "commit", "-qm", "rename");
+  await git(repo, "merge", "-q", "--no-edit", "X");
+  const ok = await runCli(["verify", repo, "--since", base]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /DEL-01-02_Renamed\/RunRecords\.csv: ok: 2 records, .*K-APPEND-1 holds/);
+  assert.match(ok.stdout, /DEL-01-05_Fresh\/RunRecords\.csv: ok: 1 record, .*K-APPEND-1 holds/);
+
+  // A new file the merge forges a line into fails too.
+  const freshFile = join(fresh, RECORD_FILE);
+  const [header, record] = await lines(freshFile);
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await git(repo, "merge", "-q", "--no-commit", "X");
+  await Deno.writeTextFile(freshFile, `${header}\n${forged(record, "X_FRESH", "X_FORGED")}\n`);
+  await git(repo, "commit", "-qam", "merge X, fresh file forged");
+  const bad = await runCli(["verify", repo, "--since", base]);
+  assert.equal(bad.code, 1, bad.stdout);
+  assert.match(
+    bad.stdout,
+    /DEL-01-05_Fresh\/RunRecords\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "merge X, fresh/,
+  );
+});
+
+// ------------------------------------------------------------------ defect 2
+
+Deno.test("verify --since: git mv of a deliverable folder to a new DEL number holds (trial 5, defect 2)", async () => {
+  const { repo, del, base } = await repository();
+  const moved = join(repo, "PKG-01_Alpha", "DEL-01-04_Flow_Meter");
+  await git(repo, "mv", del, moved);
+  await git(repo, "commit", "-qm", "git mv DEL-01-02 -> DEL-01-04");
+  const plain = await runCli(["verify", repo, "--since", base]);
+  assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+  assert.match(
+    plain.stdout,
+    new RegExp(`note: renamed from PKG-01_Alpha/${MAIN_DEL}/RunRecords\\.csv in commit`),
+  );
+  assert.doesNotMatch(plain.stdout, /checked from its first version|deletes the file|broken/);
+  // Moved again with a run appended in the same commit, then moved in the index only.
+  const again = join(repo, "PKG-01_Alpha", "DEL-01-06_Flow_Meter");
+  await git(repo, "mv", moved, again);
+  await run(again, "AFTER_MOVE", "2026-10-07T00:00:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "move and run");
+  await git(repo, "mv", again, join(repo, "PKG-01_Alpha", "DEL-01-07_Flow_Meter"));
+  const more = await runCli(["verify", repo, "--since", base]);
+  assert.equal(more.code, 0, more.stdout + more.stderr);
+  assert.match(
+    more.stdout,
+    /DEL-01-07_Flow_Meter\/RunRecords\.csv: ok: 2 records, .*K-APPEND-1 holds/,
+  );
+  assert.match(
+    more.stdout,
+    /renamed from PKG-01_Alpha\/DEL-01-06_Flow_Meter\/RunRecords\.csv in the working tree/,
+  );
+});
+
+// ------------------------------------------------------------------ defect 3
+
+Deno.test("verify --since: a record file outside a sparse checkout is checked as committed, never deleted (trial 5, defect 3)", async () => {
+  const { repo, del, other, base } = await repository();
+  await run(del, "MAIN2", "2026-10-02T00:00:00Z");
+  await run(other, "OTHER2", "2026-10-02T00:01:00Z");
+  await git(repo, "commit", "-qam", "second runs");
+  await git(repo, "sparse-checkout", "set", "--no-cone", "/*", `!/PKG-01_Alpha/${OTHER_DEL}/`);
+  const outside = await Deno.stat(join(other, RECORD_FILE)).then(() => true, () => false);
+  assert.equal(outside, false, "outside the sparse checkout");
+  const ok = await runCli(["verify", repo, "--since", base]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(
+    ok.stdout,
+    new RegExp(
+      `note: .*${OTHER_DEL}/RunRecords\\.csv: outside the sparse checkout: checked as committed`,
+    ),
+  );
+  assert.doesNotMatch(ok.stdout, /deleted|deletes/);
+
+  // Its committed history rewritten: still a failure, named at the commit.
+  await git(repo, "sparse-checkout", "disable");
+  const otherFile = join(other, RECORD_FILE);
+  await Deno.writeTextFile(
+    otherFile,
+    (await Deno.readTextFile(otherFile)).replace("OTHER2", "OTHER3"),
+  );
+  await git(repo, "commit", "-qam", "rewrite the other");
+  await git(repo, "sparse-checkout", "set", "--no-cone", "/*", `!/PKG-01_Alpha/${OTHER_DEL}/`);
+  const bad = await runCli(["verify", repo, "--since", base]);
+  assert.equal(bad.code, 1, bad.stdout);
+  assert.match(
+    bad.stdout,
+    new RegExp(
+      `${OTHER_DEL}/RunRecords\\.csv:3: K-APPEND-1 broken in commit [0-9a-f]{7} "rewrite the other"`,
+    ),
+  );
+});
+
+// ------------------------------------------------------------------ defect 4
+
+Deno.test("verify --since: a deleted record file is named as given, with the commit that deleted it (trial 5, defect 4)", async () => {
+  const { repo, other, base } = await repository();
+  await git(repo, "rm", "-rq", other);
+  await git(repo, "commit", "-qm", "drop D3");
+  const dropper = (await git(repo, "rev-parse", "HEAD")).slice(0, 7);
+  const relative = `PKG-01_Alpha/${OTHER_DEL}/RunRecords.csv`;
+  const committed = await runCliProcess(["verify", ".", "--since", base], undefined, {}, repo);
+  assert.equal(committed.code, 1, committed.stdout + committed.stderr);
+  assert.ok(
+    committed.stdout.includes(
+      `${relative}: K-APPEND-1 broken in commit ${dropper} "drop D3": deletes the file\n`,
+    ),
+    committed.stdout,
+  );
+  assert.doesNotMatch(committed.stdout, /Level_Switch.*([0-9a-f]{40}|working tree)/);
+
+  // Deleted and not committed.
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await Deno.remove(join(other, RECORD_FILE));
+  const uncommitted = await runCliProcess(
+    ["verify", "PKG-01_Alpha", "--since", base],
+    undefined,
+    {},
+    repo,
+  );
+  assert.equal(uncommitted.code, 1, uncommitted.stdout);
+  assert.ok(
+    uncommitted.stdout.includes(
+      `${relative}: K-APPEND-1 broken: deleted in the working tree (not committed)\n`,
+    ),
+    uncommitted.stdout,
+  );
+  const json = JSON.parse((await runCli(["verify", repo, "--since", base, "--json"])).stdout);
+  assert.deepEqual([json.ok, json.gone], [false, [join(other, RECORD_FILE)]]);
+});
+
+// ------------------------------------------------------------------ defect 5
+
+Deno.test("verify --since: a typo'd revision in a shallow clone is unknown; a missing commit id points at the shallow clone (trial 5, defect 5)", async () => {
+  const { repo, del, base } = await repository();
+  await run(del, "SECOND", "2026-10-02T00:00:00Z");
+  await git(repo, "commit", "-qam", "second");
+  const parent = await tempDir({ prefix: "runrec-trial5-depth1-" });
+  const clone = join(parent, "clone");
+  await git(parent, "clone", "-q", "--depth", "1", `file://${repo}`, clone);
+  // A remote not on this machine: the clone cannot be completed.
+  await git(clone, "remote", "set-url", "origin", "https://example.invalid/x.git");
+  const typo = await runCli(["verify", clone, "--since", "nosuchrev"]);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /^runrec verify: --since: unknown revision "nosuchrev" in .*\n$/);
+  assert.doesNotMatch(typo.stderr, /shallow|unshallow/);
+  const missing = await runCli(["verify", clone, "--since", base.slice(0, 10)]);
+  assert.equal(missing.code, 2);
+  assert.match(
+    missing.stderr,
+    /unknown revision ".{10}" in .*: a shallow clone, which may lack that commit: fetch it with `git fetch --unshallow`/,
+  );
+});
