@@ -37,13 +37,16 @@ With --since GIT-REV, also K-APPEND-1: the version of the file at GIT-REV,
 at every first-parent commit in GIT-REV..HEAD that changed it, and in the
 working tree, each has the one before as a byte-for-byte prefix. One
 git log -p reads the range's diffs; a diff adding lines only at the end is
-an append, any other is compared byte for byte. A merge that merge=union
-made (the first parent's lines in order, plus checksummed records from the
-other parent) is accepted. A file whose deliverable folder was renamed is
-checked against its old path's history (git's rename detection, else the
-DeliverableID of the folder name). A file that did not exist at GIT-REV is
-checked from its first version; one that GIT-REV has under a target and the
-working tree lacks (deleted, not renamed) fails. When HEAD does not contain
+an append, any other is compared byte for byte. At a merge, the first
+parent's lines must stay in order and every other line must be, byte for
+byte, a line of another parent (as merge=union makes it): a line in no
+parent fails. A file whose deliverable folder was renamed is checked against
+its old path's history (git's rename detection, also to a new DEL number
+when the file kept its bytes; else the DeliverableID of the folder name). A
+file a sparse checkout leaves out is checked as committed. A file that did
+not exist at GIT-REV is checked from its first version; one that GIT-REV has
+under a target and the working tree lacks (deleted, not renamed) fails,
+naming the commit that deleted it. When HEAD does not contain
 GIT-REV (a branch behind its base) or GIT-REV is off HEAD's first-parent
 chain (a merged branch), the check starts where that chain meets it, and
 says so; a merged GIT-REV's record lines must then each still be in its
