@@ -267,6 +267,14 @@ export async function governedInputs(
       notes.push(`${label}: folder ${relativePath(root, dir) || "."} ${reason(error)}`);
     };
     for (const entry of walk(path, { unlistable })) {
+      if (entry.kind === "folder" && entry.linked) {
+        // Not entered, so that links cannot loop; named, so that nothing is left out unsaid.
+        notes.push(
+          `${label}: folder ${relativePath(root, entry.path)} is a symbolic link: its files are ` +
+            "not hashed (name it as an input to hash them)",
+        );
+        continue;
+      }
       if (entry.kind !== "file" || isRunrecOwn(relativePath(root, entry.path))) continue;
       files++;
       // A link beneath a project folder may point out of the project.

@@ -18,6 +18,8 @@ export interface WalkEntry {
   name: string;
   /** What it is, symbolic links followed. */
   kind: EntryKind;
+  /** Whether it is a symbolic link (a linked folder is reported, not entered). */
+  linked: boolean;
 }
 
 /** Options of {@linkcode walk}. */
@@ -78,7 +80,7 @@ export function* walk(dir: string, options: WalkOptions = {}): Generator<WalkEnt
         : entry.isDirectory
         ? "folder"
         : "other";
-      yield { path, name: entry.name, kind };
+      yield { path, name: entry.name, kind, linked: entry.isSymlink };
       if (kind === "folder" && !entry.isSymlink) pending.push(path);
     }
   }

@@ -169,6 +169,23 @@ Deno.test("governed inputs: an --input folder expands; RunRecords.csv is never g
   });
 });
 
+Deno.test("governed inputs: a linked folder inside an input folder is named, not entered; named itself, its files are hashed", async () => {
+  await withTempDir(async (repo) => {
+    const { del } = await makeTree(repo);
+    await write(join(repo, "shared", "s.md"), "s\n");
+    await write(join(del, "inp", "a.md"), "a\n");
+    await Deno.symlink(join(repo, "shared"), join(del, "inp", "linked"));
+    const folder = await governedInputs(del, ["inp"]);
+    deepStrictEqual(Object.keys(folder.hashes).filter((k) => k.startsWith("inp/")), ["inp/a.md"]);
+    deepStrictEqual(folder.notes, [
+      "--input inp: folder inp/linked is a symbolic link: its files are not hashed (name it as " +
+      "an input to hash them)",
+    ]);
+    const link = await governedInputs(del, ["inp/linked"]);
+    ok(Object.hasOwn(link.hashes, "inp/linked/s.md"), JSON.stringify(link.hashes));
+  });
+});
+
 Deno.test("governed inputs: none at all gives InputContextSHA TBD", async () => {
   await withTempDir(async (dir) => {
     const { hashes, notes } = await governedInputs(dir, []);
