@@ -75,7 +75,10 @@ export interface StaleCheck {
   outputs: FileChange[];
   /** Why there is no baseline (`NO_BASELINE` only). */
   reason?: string;
-  /** What else the check noticed: unreadable record lines, inputs unreadable then and now. */
+  /**
+   * What else the check noticed: unreadable record lines, inputs missing or
+   * outside the project at the run and now, references not checked.
+   */
   notes: string[];
 }
 
@@ -228,20 +231,28 @@ function errorReason(error: Error): string {
 /**
  * The first folder from `top` down to `absPath`'s parent that cannot be
  * listed, or `undefined`: a file beneath it is unseen by the walk of a
- * governed folder, so it would look no longer governed. Rarely asked: only for
- * a path that is not governed now but was.
+ * governed folder, so it would look no longer governed. Only asked for a path
+ * that was governed and is not now; `listable` keeps each folder's answer.
  */
-function unlistableFolder(absPath: string, top: string): string | undefined {
+function unlistableFolder(
+  absPath: string,
+  top: string,
+  listable: Map<string, boolean>,
+): string | undefined {
   const rel = relative(top, dirname(absPath));
   if (rel.startsWith("..") || rel.startsWith("/")) return undefined;
   let folder = top;
   for (const name of ["", ...(rel === "" ? [] : rel.split("/"))]) {
     folder = name === "" ? folder : join(folder, name);
-    try {
-      Deno.readDirSync(folder)[Symbol.iterator]().next();
-    } catch {
-      return folder;
+    if (!listable.has(folder)) {
+      try {
+        Deno.readDirSync(folder);
+        listable.set(folder, true);
+      } catch {
+        listable.set(folder, false);
+      }
     }
+    if (!listable.get(folder)) return folder;
   }
   return undefined;
 }
@@ -325,6 +336,8 @@ interface InputComparison {
   bounds: ProjectBounds;
   /** Whether inputs outside the project are read now (`stale --allow-outside`). */
   allowOutside: boolean;
+  /** Whether each folder asked about could be listed. */
+  listable: Map<string, boolean>;
 }
 
 /** Whether the outside rule keeps `absPath` from being read now. */
@@ -341,7 +354,8 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
   const { dir, baseline, now, lookups } = c;
   const changes: FileChange[] = [];
   // With `_REFERENCES.md` unreadable now, what it lists is unknown: that one line says so.
-  const references = now["_REFERENCES.md"] === TBD && !keptOut(resolve(dir, "_REFERENCES.md"), c) &&
+  const referencesUnreadable = now["_REFERENCES.md"] === TBD &&
+    !keptOut(resolve(dir, "_REFERENCES.md"), c) &&
     missingOrUnreadable(resolve(dir, "_REFERENCES.md"), lookups).change === "unreadable";
   let unlisted = 0;
   const paths = sortUtf8([...new Set([...Object.keys(baseline.InputHashes), ...Object.keys(now)])]);
@@ -386,11 +400,11 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         changes.push({ path, change: "removed", baseline: then, current: null, reason: "deleted" });
         continue;
       }
-      const folder = unlistableFolder(abs, c.bounds.root);
+      const folder = unlistableFolder(abs, c.bounds.root, c.listable);
       if (folder !== undefined) {
         const reason = `folder ${relative(dir, folder) || "."} cannot be listed`;
         changes.push({ path, change: "unreadable", baseline: then, current: null, reason });
-      } else if (references) {
+      } else if (referencesUnreadable) {
         unlisted++;
       } else if (link instanceof Error) {
         const reason = errorReason(link);
@@ -465,7 +479,7 @@ function unreadableNow(
   const state = missingOrUnreadable(absPath, c.lookups, asError(c.errors.get(absPath)));
   // Denied on the way there: the folder that cannot be entered says more than the file.
   if (!(c.lookups.lstat(absPath) instanceof Deno.errors.PermissionDenied)) return state;
-  const folder = unlistableFolder(absPath, c.bounds.root);
+  const folder = unlistableFolder(absPath, c.bounds.root, c.listable);
   if (folder === undefined) return state;
   return {
     change: "unreadable",
@@ -617,6 +631,7 @@ async function checkFolder(
   const governed = new Map<string, ReturnType<typeof governedInputs>>();
   const places = roots(dir);
   const allowOutside = options.allowOutside ?? false;
+  const listable = new Map<string, boolean>();
   return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
     const runs = byAgent.get(agent) ?? [];
     if (runs.length === 0) return noBaseline(agent, `${agent} has no runs here`);
@@ -662,6 +677,7 @@ async function checkFolder(
       lookups,
       bounds: places.bounds,
       allowOutside,
+      listable,
     };
     // Why each file that could not be hashed failed; one the outside rule keeps out is never read.
     const tbd = Object.entries(now.hashes).filter(([, h]) => h === TBD).map(([p]) =>
@@ -694,15 +710,17 @@ async function checkFolder(
  * every deliverable folder is checked). Per deliverable and agent that has
  * run on it: the baseline is the agent's latest run that `isBaseline`
  * accepts (by RunTimestamp); its governed inputs are computed again as the
- * run would now (its `InputFiles`, `_REFERENCES.md` and what it lists now)
- * and compared path by path with its `InputHashes`. Each file is hashed once
+ * run would now (its `InputFiles`, the folders its Notes name as input
+ * folders, `_REFERENCES.md` and what it lists now) and compared path by path
+ * with its `InputHashes`; an input that cannot be read now is a change. Each file is hashed once
  * however many checks name it, on worker threads for larger roots.
  *
  * With `propagate`, the ACTIVE rows of every `Dependencies.csv` in the
  * execution roots of the checked deliverables are followed from each DIRTY
  * deliverable to the deliverables that consume it, transitively.
  *
- * A record file that cannot be read is named in `unreadable`; the other
+ * A record file that cannot be read is named in `unreadable`, a folder
+ * beneath a target that cannot be listed in `warnings`; the other
  * deliverables are checked all the same.
  *
  * @throws {InputError} for a missing target or a folder that cannot be listed.
