@@ -385,8 +385,8 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       const why = current !== TBD
         ? ""
         : state === undefined
-        ? ` (${outsideReason(c)})`
-        : ` (${state.change === "removed" ? "not found" : state.reason})`;
+        ? `; ${outsideReason(c)}`
+        : `; ${state.change === "removed" ? "not found" : state.reason}`;
       changes.push({
         path,
         change: "added",
@@ -651,9 +651,12 @@ async function checkFolder(
     const baseline = chosen.record;
     // The folders it was given, walked again: a file added to one is a change (InputFiles
     // lists only the files they held). One gone since: its files say so.
-    const folders = inputFoldersIn(baseline.Notes).filter((f) =>
-      lookups.stat(resolve(dir, f)) === "folder"
-    );
+    // One the outside rule keeps out now is not walked: its files say so, each once.
+    const folders = inputFoldersIn(baseline.Notes).filter((f) => {
+      const abs = resolve(dir, f);
+      return (allowOutside || isInsideProject(abs, places.bounds, lookups)) &&
+        lookups.stat(abs) === "folder";
+    });
     const key = JSON.stringify([baseline.InputFiles, folders]);
     if (!governed.has(key)) {
       governed.set(

@@ -272,8 +272,39 @@ Deno.test("trial6 3: an --allow-outside input is CLEAN with stale --allow-outsid
   assertEquals(checkOf(checks, "B").verdict, "CLEAN");
   assertIncludes(checkOf(checks, "B").notes.join("\n"), "not read at the run nor now");
 
+  // A folder read with --allow-outside: without it, its files are named, not the folder.
+  await writeTree(join(outside, "..", "dir"), { "a.md": "a\n" });
+  const folder = join(outside, "..", "dir");
+  await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "C",
+    "--status",
+    "SUCCESS",
+    "--input",
+    folder,
+    "--allow-outside",
+  );
+  ({ checks } = await stale(del, "--agent", "C"));
+  assertEquals(
+    evidence(checkOf(checks, "C")).map((r) => [r[0], r[1]?.split("/").slice(-2).join("/")]),
+    [
+      ["unreadable", "dir/a.md"],
+    ],
+  );
+  await Deno.writeTextFile(join(folder, "b.md"), "b\n");
+  ({ checks } = await stale(del, "--agent", "C", "--allow-outside"));
+  assertEquals(
+    evidence(checkOf(checks, "C")).map((r) => [r[0], r[1]?.split("/").slice(-2).join("/")]),
+    [
+      ["added", "dir/b.md"],
+    ],
+  );
+
   await Deno.writeTextFile(outside, "o2\n");
-  ({ checks } = await stale(del, "--allow-outside"));
+  ({ checks } = await stale(del, "--allow-outside", "--agent", "A,B"));
   assertEquals(evidence(checkOf(checks, "A")).map((r) => r[0]), ["changed"]);
   assertEquals(evidence(checkOf(checks, "B")).map((r) => [r[0], r[2]]), [[
     "changed",
