@@ -17,6 +17,7 @@ import {
   projectBounds,
   relativePath,
 } from "./inputs.ts";
+import { inputFolderNote } from "./input_folders.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk } from "./walk.ts";
@@ -164,13 +165,18 @@ export async function captureStart(
   const notes = [...inputs.notes];
   if ("problem" in before && before.problem) notes.push(`at start: ${before.problem}`);
   // A folder given as input stands for the files beneath it, as in InputHashes.
+  const folders = new Set<string>();
   const inputFiles = given.flatMap((p) => {
     const rel = relativePath(dir, resolve(dir, p));
     if (Object.hasOwn(inputs.hashes, rel)) return [rel];
+    if (!isRunrecOwn(rel) && kindOf(resolve(dir, p)) === "folder") folders.add(rel);
     // The deliverable folder itself (`.`): every file beneath it, not what lies outside.
     if (rel === "") return Object.keys(inputs.hashes).filter((k) => !k.startsWith("../"));
     return Object.keys(inputs.hashes).filter((k) => k.startsWith(`${rel}/`));
   });
+  // InputFiles lists only the files a folder held: `stale` needs the folder to see one added.
+  // After the bounded input notes, so that no number of them crowds these out.
+  notes.push(...[...folders].map(inputFolderNote));
   return {
     started: options.started ?? new Date().toISOString(),
     statusBefore: before.state,

@@ -13,9 +13,11 @@ import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./depe
 import { InputError } from "./errors.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
-import { governedInputs, type ProjectBounds, projectBounds } from "./inputs.ts";
+import { governedInputs, isInsideProject, type ProjectBounds, projectBounds } from "./inputs.ts";
+import { inputFoldersIn } from "./input_folders.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
+import { findProfile } from "./profiles.ts";
 import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { deliverableFolders } from "./targets.ts";
@@ -73,7 +75,10 @@ export interface StaleCheck {
   outputs: FileChange[];
   /** Why there is no baseline (`NO_BASELINE` only). */
   reason?: string;
-  /** What else the check noticed: unreadable record lines, inputs unreadable then and now. */
+  /**
+   * What else the check noticed: unreadable record lines, inputs missing or
+   * outside the project at the run and now, references not checked.
+   */
   notes: string[];
 }
 
@@ -134,6 +139,11 @@ export interface StaleOptions {
    * to 3) for 16 deliverables or more, else none.
    */
   workers?: number;
+  /**
+   * Read governed inputs outside the project too, as `emit --allow-outside`
+   * did (default `false`: such an input is not read, and named as outside).
+   */
+  allowOutside?: boolean;
   /** Told the deliverables checked so far and their number, as checks end. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -222,14 +232,53 @@ function pickBaseline(
   return best;
 }
 
-/** How a path that cannot be hashed now stands: gone, or there and unreadable. */
+/** A failed look-up or read in a few words, without the absolute path Deno's messages carry. */
+function errorReason(error: Error): string {
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.NotFound) return "not found";
+  return error.message.split("\n")[0];
+}
+
+/**
+ * The first folder from `top` down to `absPath`'s parent that cannot be
+ * listed, or `undefined`: a file beneath it is unseen by the walk of a
+ * governed folder, so it would look no longer governed. Only asked for a path
+ * that was governed and is not now; `listable` keeps each folder's answer.
+ */
+function unlistableFolder(
+  absPath: string,
+  top: string,
+  listable: Map<string, boolean>,
+): string | undefined {
+  const rel = relative(top, dirname(absPath));
+  if (rel.startsWith("..") || rel.startsWith("/")) return undefined;
+  let folder = top;
+  for (const name of ["", ...(rel === "" ? [] : rel.split("/"))]) {
+    folder = name === "" ? folder : join(folder, name);
+    if (!listable.has(folder)) {
+      try {
+        Deno.readDirSync(folder);
+        listable.set(folder, true);
+      } catch {
+        listable.set(folder, false);
+      }
+    }
+    if (!listable.get(folder)) return folder;
+  }
+  return undefined;
+}
+
+/** How a path that cannot be hashed now stands: gone, or there and unreadable, and why. */
 function missingOrUnreadable(
   absPath: string,
   lookups: Lookups,
   error?: Error,
-): { change: ChangeKind; reason: string } {
+): { change: "removed" | "unreadable"; reason: string } {
   const link = lookups.lstat(absPath);
-  if (link instanceof Error) return { change: "removed", reason: "deleted" };
+  if (link instanceof Deno.errors.NotFound || link instanceof Deno.errors.NotADirectory) {
+    return { change: "removed", reason: "deleted" };
+  }
+  if (link instanceof Error) return { change: "unreadable", reason: errorReason(link) };
   const kind = lookups.stat(absPath);
   if (!(kind instanceof Error)) {
     if (kind === "folder") return { change: "unreadable", reason: "is a folder" };
@@ -237,8 +286,7 @@ function missingOrUnreadable(
   } else if (link === "symlink") {
     return { change: "unreadable", reason: "dangling symbolic link" };
   }
-  const message = error?.message.split("\n")[0];
-  return { change: "unreadable", reason: message ? `unreadable (${message})` : "unreadable" };
+  return { change: "unreadable", reason: error ? errorReason(error) : "cannot be read" };
 }
 
 /** Whether `absPath` is a regular file now (a FIFO must never be opened: it would block). */
@@ -254,10 +302,12 @@ function writersAfter(records: FolderRecords["records"], baseline: RunRecord): W
   const after = startMs(baseline);
   for (const { record } of records) {
     if (record === baseline || startMs(record) < after) continue;
+    // A run that failed may have left a file half written: say so.
+    const status = record.RunStatus === "SUCCESS" ? "" : `, ${record.RunStatus}`;
     for (const [path, hash] of Object.entries(record.OutputHashes)) {
       if (!SHA256_PATTERN.test(hash)) continue;
       if (!writers.has(path)) writers.set(path, new Map());
-      writers.get(path)!.set(hash, `written by ${record.RunID} (${record.AgentName})`);
+      writers.get(path)!.set(hash, `written by ${record.RunID} (${record.AgentName}${status})`);
     }
   }
   return writers;
@@ -266,61 +316,145 @@ function writersAfter(records: FolderRecords["records"], baseline: RunRecord): W
 type Hash = (paths: string[]) => Promise<Map<string, string | Error>>;
 
 /**
- * Compares the governed inputs now with the baseline's. An input the run
- * itself wrote is expected with its output hash (the run changed it).
+ * Why the baseline could not hash `path`, when its Notes say: `not found` (an
+ * `--input` or a reference that named a file not there yet) or `outside` (the
+ * outside rule kept it from being read).
  */
-function compareInputs(
-  dir: string,
+function whyNotHashedAtRun(
   baseline: RunRecord,
-  now: Record<string, string>,
-  errors: Map<string, string | Error>,
-  writers: Writers,
-  notes: string[],
-  lookups: Lookups,
-): FileChange[] {
+  dir: string,
+  path: string,
+): "not found" | "outside" | undefined {
+  for (const note of baseline.Notes.split(" | ")) {
+    if (note.includes(`: ${path} is outside the `)) return "outside";
+    const named = /^--input (.+): not found$/.exec(note)?.[1] ??
+      /^_REFERENCES\.md line \d+: (.+) not found$/.exec(note)?.[1];
+    if (named !== undefined && relative(dir, resolve(dir, named)) === path) return "not found";
+  }
+  return undefined;
+}
+
+/** What {@linkcode compareInputs} needs to know of a deliverable and its baseline. */
+interface InputComparison {
+  dir: string;
+  baseline: RunRecord;
+  /** The governed inputs now: path → hash or `TBD`. */
+  now: Record<string, string>;
+  /** Why each regular file that could not be hashed now failed, by absolute path. */
+  errors: Map<string, string | Error>;
+  writers: Writers;
+  lookups: Lookups;
+  bounds: ProjectBounds;
+  /** Whether inputs outside the project are read now (`stale --allow-outside`). */
+  allowOutside: boolean;
+  /** Whether each folder asked about could be listed. */
+  listable: Map<string, boolean>;
+}
+
+/** Whether the outside rule keeps `absPath` from being read now. */
+function keptOut(absPath: string, c: InputComparison): boolean {
+  return !c.allowOutside && !isInsideProject(absPath, c.bounds, c.lookups);
+}
+
+/**
+ * Compares the governed inputs now with the baseline's. An input the run
+ * itself wrote is expected with its output hash (the run changed it), and
+ * one it deleted is expected gone.
+ */
+function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
+  const { dir, baseline, now, lookups } = c;
   const changes: FileChange[] = [];
+  // With `_REFERENCES.md` unreadable now, what it lists is unknown: that one line says so.
+  const referencesUnreadable = now["_REFERENCES.md"] === TBD &&
+    !keptOut(resolve(dir, "_REFERENCES.md"), c) &&
+    missingOrUnreadable(resolve(dir, "_REFERENCES.md"), lookups).change === "unreadable";
+  let unlisted = 0;
   const paths = sortUtf8([...new Set([...Object.keys(baseline.InputHashes), ...Object.keys(now)])]);
   for (const path of paths) {
     const written = baseline.OutputHashes[path];
     const then = written !== undefined && SHA256_PATTERN.test(written)
       ? written
+      : written === DELETED
+      ? DELETED
       : baseline.InputHashes[path];
     const current = now[path];
     if (current === then && current !== TBD) continue; // as the baseline read it: most paths
     const abs = resolve(dir, path);
-    if (then === undefined) {
+    if (then === DELETED) {
+      // The run deleted it: gone, or no longer governed, is as the run left it.
+      if (current === undefined) continue;
+      if (current === TBD) {
+        const gone = missingOrUnreadable(abs, lookups, asError(c.errors.get(abs)));
+        if (gone.change === "removed") continue;
+        changes.push({ path, ...gone, baseline: then, current: null });
+      } else {
+        const reason = "recreated since the run deleted it";
+        changes.push({ path, change: "added", baseline: then, current, reason });
+      }
+    } else if (then === undefined) {
+      const state = current === TBD && !keptOut(abs, c) ? unreadableNow(abs, c) : undefined;
+      const why = current !== TBD
+        ? ""
+        : state === undefined
+        ? `; ${outsideReason(c)}`
+        : `; ${state.change === "removed" ? "not found" : state.reason}`;
       changes.push({
         path,
         change: "added",
         baseline: null,
         current,
-        reason: "now a governed input",
+        reason: `now a governed input${why}`,
       });
     } else if (current === undefined) {
-      const gone = missingOrUnreadable(abs, lookups);
-      changes.push({
-        path,
-        change: "removed",
-        baseline: then,
-        current: null,
-        reason: gone.change === "removed" ? "deleted" : "no longer a governed input",
-      });
-    } else if (current === TBD) {
-      if (then === TBD) {
-        notes.push(`input ${path}: could not be hashed at the run nor now`);
+      const link = lookups.lstat(abs);
+      if (link instanceof Deno.errors.NotFound || link instanceof Deno.errors.NotADirectory) {
+        changes.push({ path, change: "removed", baseline: then, current: null, reason: "deleted" });
         continue;
       }
-      const result = errors.get(abs);
-      const { change, reason } = missingOrUnreadable(
-        abs,
-        lookups,
-        result instanceof Error ? result : undefined,
-      );
-      changes.push({ path, change, baseline: then, current: null, reason });
-    } else if (current !== then) {
-      const reason = then === TBD
-        ? "unreadable at the run, readable now"
-        : writers.get(path)?.get(current);
+      const folder = unlistableFolder(abs, c.bounds.root, c.listable);
+      if (folder !== undefined) {
+        const reason = `folder ${relative(dir, folder) || "."} cannot be listed`;
+        changes.push({ path, change: "unreadable", baseline: then, current: null, reason });
+      } else if (referencesUnreadable) {
+        unlisted++;
+      } else if (link instanceof Error) {
+        const reason = errorReason(link);
+        changes.push({ path, change: "unreadable", baseline: then, current: null, reason });
+      } else {
+        const reason = "no longer a governed input";
+        changes.push({ path, change: "removed", baseline: then, current: null, reason });
+      }
+    } else if (current === TBD) {
+      if (keptOut(abs, c)) {
+        if (then === TBD) {
+          notes.push(
+            `input ${path}: outside the ${c.bounds.kind}: not read at the run nor now ` +
+              `(runrec stale --allow-outside reads it now)`,
+          );
+        } else {
+          const reason = outsideReason(c);
+          changes.push({ path, change: "unreadable", baseline: then, current: null, reason });
+        }
+        continue;
+      }
+      const state = unreadableNow(abs, c);
+      if (state.change === "removed" && then === TBD) {
+        notes.push(`input ${path}: could not be hashed at the run, not found now`);
+        continue;
+      }
+      // Unreadable now is never clean, whatever it was at the run: its content is unknown.
+      changes.push({ path, ...state, baseline: then, current: null });
+    } else if (then === TBD) {
+      const why = whyNotHashedAtRun(baseline, dir, path);
+      const reason = why === "not found"
+        ? "not found at the run"
+        : why === "outside"
+        ? `outside the ${c.bounds.kind} at the run: not read then`
+        : "unreadable at the run, readable now";
+      const change = why === "not found" ? "added" : "changed";
+      changes.push({ path, change, baseline: then, current, reason });
+    } else {
+      const reason = c.writers.get(path)?.get(current);
       changes.push({
         path,
         change: "changed",
@@ -330,7 +464,38 @@ function compareInputs(
       });
     }
   }
+  if (unlisted > 0) {
+    notes.push(
+      `_REFERENCES.md cannot be read: ${unlisted} input(s) it listed at the run not checked`,
+    );
+  }
   return changes;
+}
+
+/** An error of the hasher's answer, if it was one. */
+function asError(result: string | Error | undefined): Error | undefined {
+  return result instanceof Error ? result : undefined;
+}
+
+/** Why an input outside the project is not read now. */
+function outsideReason(c: InputComparison): string {
+  return `outside the ${c.bounds.kind}: not read; runrec stale --allow-outside reads it`;
+}
+
+/** How a governed input that could not be hashed now stands (not kept out by the outside rule). */
+function unreadableNow(
+  absPath: string,
+  c: InputComparison,
+): { change: "removed" | "unreadable"; reason: string } {
+  const state = missingOrUnreadable(absPath, c.lookups, asError(c.errors.get(absPath)));
+  // Denied on the way there: the folder that cannot be entered says more than the file.
+  if (!(c.lookups.lstat(absPath) instanceof Deno.errors.PermissionDenied)) return state;
+  const folder = unlistableFolder(absPath, c.bounds.root, c.listable);
+  if (folder === undefined) return state;
+  return {
+    change: "unreadable",
+    reason: `folder ${relative(c.dir, folder) || "."} cannot be listed`,
+  };
 }
 
 /** The baseline's outputs that are not as it left them. */
@@ -427,6 +592,7 @@ async function checkFolder(
   hasher: FileHasher,
   roots: (dir: string) => FolderPlaces,
   lookups: MemoLookups,
+  agentsThatRan: Set<string>,
 ): Promise<StaleCheck[] | string> {
   const hash = hasher.hash;
   const dir = resolve(folder);
@@ -454,6 +620,7 @@ async function checkFolder(
     list.push(entry);
     byAgent.set(entry.record.AgentName, list);
   }
+  for (const agent of byAgent.keys()) agentsThatRan.add(agent);
   const agents = options.agents ?? sortUtf8([...byAgent.keys()]);
   const noBaseline = (agent: string, reason: string): StaleCheck => ({
     folder,
@@ -473,6 +640,9 @@ async function checkFolder(
   const isBaseline = options.isBaseline ?? ((r: RunRecord) => isUsableBaseline(r, annotations));
   // Agents whose baselines name the same inputs share one look at the folder.
   const governed = new Map<string, ReturnType<typeof governedInputs>>();
+  const places = roots(dir);
+  const allowOutside = options.allowOutside ?? false;
+  const listable = new Map<string, boolean>();
   return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
     const runs = byAgent.get(agent) ?? [];
     if (runs.length === 0) return noBaseline(agent, `${agent} has no runs here`);
@@ -490,19 +660,46 @@ async function checkFolder(
       );
     }
     const baseline = chosen.record;
-    const key = JSON.stringify(baseline.InputFiles);
+    // The folders it was given, walked again: a file added to one is a change (InputFiles
+    // lists only the files they held). One gone since: its files say so.
+    // One the outside rule keeps out now is not walked: its files say so, each once.
+    const folders = inputFoldersIn(baseline.Notes).filter((f) => {
+      const abs = resolve(dir, f);
+      return (allowOutside || isInsideProject(abs, places.bounds, lookups)) &&
+        lookups.stat(abs) === "folder";
+    });
+    const key = JSON.stringify([baseline.InputFiles, folders]);
     if (!governed.has(key)) {
-      governed.set(key, governedInputs(dir, baseline.InputFiles, { hash, lookups, ...roots(dir) }));
+      governed.set(
+        key,
+        governedInputs(dir, [...baseline.InputFiles, ...folders], {
+          hash,
+          lookups,
+          allowOutside,
+          ...places,
+        }),
+      );
     }
     const now = await governed.get(key)!;
     const notes = [...folderNotes];
+    const comparison = {
+      dir,
+      baseline,
+      now: now.hashes,
+      errors: new Map<string, string | Error>(),
+      writers: writersAfter(records, baseline),
+      lookups,
+      bounds: places.bounds,
+      allowOutside,
+      listable,
+    };
+    // Why each file that could not be hashed failed; one the outside rule keeps out is never read.
     const tbd = Object.entries(now.hashes).filter(([, h]) => h === TBD).map(([p]) =>
       resolve(dir, p)
-    );
-    const errors = await hash(tbd.filter((path) => isRegularFile(path, lookups)));
-    const writers = writersAfter(records, baseline);
-    const inputs = compareInputs(dir, baseline, now.hashes, errors, writers, notes, lookups);
-    const outputs = await compareOutputs(dir, baseline, hash, writers, lookups);
+    ).filter((path) => isRegularFile(path, lookups) && !keptOut(path, comparison));
+    comparison.errors = await hash(tbd);
+    const inputs = compareInputs(comparison, notes);
+    const outputs = await compareOutputs(dir, baseline, hash, comparison.writers, lookups);
     return {
       folder,
       deliverableId: id,
@@ -527,15 +724,17 @@ async function checkFolder(
  * every deliverable folder is checked). Per deliverable and agent that has
  * run on it: the baseline is the agent's latest run that `isBaseline`
  * accepts (by RunTimestamp); its governed inputs are computed again as the
- * run would now (its `InputFiles`, `_REFERENCES.md` and what it lists now)
- * and compared path by path with its `InputHashes`. Each file is hashed once
+ * run would now (its `InputFiles`, the folders its Notes name as input
+ * folders, `_REFERENCES.md` and what it lists now) and compared path by path
+ * with its `InputHashes`; an input that cannot be read now is a change. Each file is hashed once
  * however many checks name it, on worker threads for larger roots.
  *
  * With `propagate`, the ACTIVE rows of every `Dependencies.csv` in the
  * execution roots of the checked deliverables are followed from each DIRTY
  * deliverable to the deliverables that consume it, transitively.
  *
- * A record file that cannot be read is named in `unreadable`; the other
+ * A record file that cannot be read is named in `unreadable`, a folder
+ * beneath a target that cannot be listed in `warnings`; the other
  * deliverables are checked all the same.
  *
  * @throws {InputError} for a missing target or a folder that cannot be listed.
@@ -555,8 +754,15 @@ export async function checkStaleness(
 ): Promise<StaleReport> {
   const seen = new Set<string>();
   const folders: string[] = [];
+  const warnings: string[] = [];
+  // A folder that cannot be listed may hide deliverables: named, and the rest still checked.
+  const unlistable = (dir: string, error: Error) => {
+    warnings.push(
+      `${dir}: cannot list folder (${errorReason(error)}): deliverables beneath it not checked`,
+    );
+  };
   for (const target of targets) {
-    for (const folder of deliverableFolders(target)) {
+    for (const folder of deliverableFolders(target, { unlistable })) {
       const key = resolve(folder);
       if (seen.has(key)) continue;
       seen.add(key);
@@ -571,12 +777,13 @@ export async function checkStaleness(
   });
   const checks: StaleCheck[] = [];
   const unreadable: string[] = [];
+  const agentsThatRan = new Set<string>();
   let filesHashed: number;
   try {
     let done = 0;
     options.onProgress?.(0, folders.length);
     const perFolder = await mapConcurrently(folders, FOLDERS_AT_ONCE, async (folder) => {
-      const result = await checkFolder(folder, options, hasher, roots, lookups);
+      const result = await checkFolder(folder, options, hasher, roots, lookups, agentsThatRan);
       options.onProgress?.(++done, folders.length);
       return result;
     });
@@ -588,16 +795,38 @@ export async function checkStaleness(
   } finally {
     hasher.close();
   }
+  if (options.agents !== undefined) {
+    warnings.push(...unknownAgents(options.agents, agentsThatRan, folders));
+  }
   const report: StaleReport = {
     checks,
     stale: [],
     cycles: [],
-    warnings: [],
+    warnings,
     unreadable,
     filesHashed,
   };
   if (options.propagate) await propagate(report, targets, folders);
   return report;
+}
+
+/**
+ * A warning for each agent asked for that has no run in any deliverable
+ * checked and that runrec does not know (no agent file, not built in): most
+ * likely misspelt, which NO_BASELINE alone would not tell.
+ */
+function unknownAgents(
+  asked: readonly string[],
+  ran: ReadonlySet<string>,
+  folders: readonly string[],
+): string[] {
+  const known = (agent: string) =>
+    ran.has(agent) || folders.some((folder) => findProfile(agent, folder) !== undefined);
+  const others = sortUtf8([...ran]).join(", ") || "none";
+  return asked.filter((agent) => !known(agent)).map((agent) =>
+    `--agent ${agent}: no run by that agent in the deliverables checked, and no agent file ` +
+    `names it (agents with runs there: ${others})`
+  );
 }
 
 /** The latest run of a deliverable folder that may be a baseline, of any agent; none if unreadable. */
@@ -642,7 +871,15 @@ async function propagate(
   const folderOf = new Map<string, string>();
   const consumersOf = new Map<string, DependencyEdge[]>();
   for (const place of [...roots, ...registers]) {
-    for (const folder of deliverableFolders(place)) {
+    // A folder that cannot be listed is named already, when under a target; else its
+    // registers are out of reach: said once.
+    const unlistable = (dir: string) => {
+      const warning = `${dir}: cannot list folder: its Dependencies.csv registers not followed`;
+      if (!report.warnings.some((w) => w.startsWith(`${dir}: cannot list folder`))) {
+        report.warnings.push(warning);
+      }
+    };
+    for (const folder of deliverableFolders(place, { unlistable })) {
       const shown = shownPath(folder);
       try {
         const id = deliverableId(folder).id;

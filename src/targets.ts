@@ -92,7 +92,7 @@ export function findRecordFiles(root: string): { path: string; regular: boolean 
  * `.runrec*` are skipped; symbolic links to folders are not followed.
  *
  * @throws {InputError} when the target is missing, not a folder, or a folder
- * beneath it cannot be listed.
+ * beneath it cannot be listed (unless `options.unlistable` is told of it).
  *
  * @example
  * ```ts
@@ -100,7 +100,10 @@ export function findRecordFiles(root: string): { path: string; regular: boolean 
  * deliverableFolders("examples"); // ["examples/PKG-01_Field_Instruments/1_Working/DEL-01-01_…", …]
  * ```
  */
-export function deliverableFolders(target: string): string[] {
+export function deliverableFolders(
+  target: string,
+  options: { unlistable?: (dir: string, error: Error) => void } = {},
+): string[] {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(target);
@@ -114,9 +117,13 @@ export function deliverableFolders(target: string): string[] {
     try {
       for (const entry of Deno.readDirSync(dir)) names.set(entry.name, entry.isDirectory);
     } catch (error) {
-      throw new InputError(
-        `${dir}: cannot list folder: ${(error as Error).message.split("\n")[0]}`,
-      );
+      // One folder beneath the target that cannot be listed need not hide the rest.
+      if (dir !== target && options.unlistable) options.unlistable(dir, error as Error);
+      else {
+        throw new InputError(
+          `${dir}: cannot list folder: ${(error as Error).message.split("\n")[0]}`,
+        );
+      }
     }
     return names;
   };

@@ -20,14 +20,16 @@ import { paint, plural } from "./format.ts";
 
 const HELP = `runrec stale: which deliverables changed since each agent's last good run
 
-Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--json]
+Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--allow-outside] [--json]
 
 For each deliverable and each agent that has run on it, the baseline is the
 agent's latest SUCCESS or PARTIAL run (by RunTimestamp) that no annotation
 invalidated or superseded. Its governed inputs
 are worked out again as the run would now (its InputFiles, _REFERENCES.md and
 every file that lists now) and hashed, and each path is compared with the
-baseline's InputHashes:
+baseline's InputHashes. A folder the run was given as input (--input inp,
+named in its Notes as input folder "inp") is walked again: a file added to
+it since is "added", one deleted "removed".
 
   CLEAN        every governed input is as the baseline read it
   DIRTY        some are not; each is listed: changed, added (now governed,
@@ -46,7 +48,13 @@ is hashed once however many records name it, on every core.
 
 Options:
   --agent A     only agent A (a comma-separated list for several); an agent
-                that never ran on a deliverable is NO_BASELINE there
+                that never ran on a deliverable is NO_BASELINE there, and one
+                with no run in any deliverable checked and no agent file is
+                warned about (misspelt?), naming the agents that have runs
+  --allow-outside
+                read inputs outside the project too, as emit --allow-outside
+                does; without it such an input is not read: "unreadable
+                (outside the ...)" where the run read it, a note where it did not
   --propagate   follow the ACTIVE rows of every Dependencies.csv (v3.1) in the
                 execution root from each DIRTY deliverable to the deliverables
                 that consume it, transitively, and list them as STALE with the
@@ -63,6 +71,11 @@ A progress bar is shown on stderr when both stdout and stderr are terminals
 
 A record file that cannot be read (a folder or FIFO of that name) is named on
 stderr and its deliverable is not checked; every other deliverable still is.
+A folder beneath a root that cannot be listed is named in a warning, and the
+rest is checked. An input that cannot be read now is "unreadable", with why
+(permission denied, folder ... cannot be listed, not a regular file), however
+it was at the run: its content is unknown, so it is never CLEAN. An input the
+run itself deleted (DELETED in its OutputHashes) is expected gone.
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
 and counted, but nothing is known to be out of date); 1 something is DIRTY or
@@ -223,6 +236,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     report = await checkStaleness(targets, {
       agents,
       propagate: parsed.values.propagate === true,
+      allowOutside: parsed.values["allow-outside"] === true,
       onProgress: bar?.update,
     });
   } finally {
@@ -256,6 +270,7 @@ export const staleCommand: Command = {
   options: {
     agent: { type: "string" },
     propagate: { type: "boolean" },
+    "allow-outside": { type: "boolean" },
     json: { type: "boolean" },
   },
   run,

@@ -1,0 +1,464 @@
+/**
+ * `runrec stale` verdicts the sixth user trial found wrong (a false CLEAN
+ * first): a file added to an `--input` folder, inputs unreadable now, inputs
+ * outside the project, inputs the run itself deleted, folders that cannot be
+ * listed, and the evidence lines. Through the CLI, with real faults: another
+ * user (`setpriv`), FIFOs, files outside the project.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { inputFolderNote, inputFoldersIn } from "../src/input_folders.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { readRecords } from "../src/reader.ts";
+import type { RunRecord } from "../src/schema.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { type CliResult, runCli } from "./cli.ts";
+import { makeProject, ROOT, tempDir, writeTree } from "./fixtures.ts";
+
+const decoder = new TextDecoder();
+const NOBODY = 65534;
+
+/** One `runrec stale --json` check, as the JSON document gives it. */
+interface JsonCheck {
+  agent: string;
+  verdict: string;
+  inputs: { path: string; change: string; reason?: string }[];
+  outputs: { path: string; change: string; reason?: string }[];
+  notes: string[];
+}
+
+async function sh(script: string): Promise<void> {
+  const { code, stderr } = await new Deno.Command("sh", { args: ["-c", script] }).output();
+  if (code !== 0) throw new Error(`sh failed: ${decoder.decode(stderr)}`);
+}
+
+/** Runs `runrec`, failing the test when it exits with another code than `code`. */
+async function runrec(code: number, ...args: string[]): Promise<CliResult> {
+  const result = await runCli(args);
+  assertEquals(result.code, code, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
+  return result;
+}
+
+/** The records of a deliverable, in file order. */
+async function records(del: string): Promise<RunRecord[]> {
+  const found: RunRecord[] = [];
+  for await (const event of readRecords(join(del, "RunRecords.csv"))) {
+    if (event.kind === "record") found.push(event.record);
+  }
+  return found;
+}
+
+/** `runrec stale <args> --json`: the exit code and the checks. */
+async function stale(...args: string[]): Promise<{ code: number; checks: JsonCheck[] }> {
+  const result = await runCli(["stale", ...args, "--json"]);
+  assert(result.code !== 2, result.stderr);
+  return { code: result.code, checks: JSON.parse(result.stdout).checks };
+}
+
+/** The one check of `agent`. */
+function checkOf(checks: JsonCheck[], agent: string): JsonCheck {
+  const found = checks.filter((c) => c.agent === agent);
+  assertEquals(found.length, 1, JSON.stringify(checks));
+  return found[0];
+}
+
+/** Input evidence as [change, path, reason] rows. */
+function evidence(check: JsonCheck): (string | undefined)[][] {
+  return check.inputs.map((c) => [c.change, c.path, c.reason]);
+}
+
+async function mkfifo(path: string): Promise<void> {
+  const made = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assertEquals(made.code, 0, decoder.decode(made.stderr));
+}
+
+/** One DENO_DIR that user nobody can write, shared by this file's tests. */
+let nobodyDenoDir: string | undefined;
+
+/** Runs the CLI as user nobody: a real second user, whom permission bits stop (root they do not). */
+async function runAsNobody(args: string[], cwd = "/"): Promise<CliResult> {
+  if (nobodyDenoDir === undefined) {
+    nobodyDenoDir = await tempDir({ prefix: "runrec_nobody_deno_" });
+    await Deno.chmod(nobodyDenoDir, 0o777);
+  }
+  const output = await new Deno.Command("setpriv", {
+    args: [
+      `--reuid=${NOBODY}`,
+      `--regid=${NOBODY}`,
+      "--clear-groups",
+      Deno.execPath(),
+      "run",
+      ...FULL_FLAGS,
+      join(ROOT, ENTRY_POINT),
+      ...args,
+    ],
+    cwd,
+    env: { NO_COLOR: "1", DENO_DIR: nobodyDenoDir, HOME: "/nonexistent", TMPDIR: "/tmp" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+// --- 1. a file added to an --input folder ---------------------------------------------------
+
+Deno.test("trial6 1: a file added to an --input folder after emit is added, one deleted is removed", async () => {
+  const { del } = await makeProject();
+  await writeTree(del, { "inp/a.md": "a\n" });
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "inp");
+  const [record] = await records(del);
+  assertEquals(record.InputFiles, ["inp/a.md"]);
+  assertEquals(inputFoldersIn(record.Notes), ["inp"]);
+  assertEquals((await stale(del)).code, 0);
+
+  await Deno.writeTextFile(join(del, "inp/new.md"), "n\n");
+  let { code, checks } = await stale(del);
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [["added", "inp/new.md", "now a governed input"]]);
+
+  await Deno.remove(join(del, "inp/new.md"));
+  await Deno.remove(join(del, "inp/a.md"));
+  ({ code, checks } = await stale(del));
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [["removed", "inp/a.md", "deleted"]]);
+});
+
+Deno.test("trial6 1: an --input folder empty at the run is recorded; a file added to it is added", async () => {
+  const { del } = await makeProject();
+  await Deno.mkdir(join(del, "inp"));
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "inp/");
+  const [record] = await records(del);
+  assertEquals(record.InputFiles, []);
+  assertIncludes(record.Notes, 'input folder "inp"');
+  assertEquals((await stale(del)).code, 0);
+  await Deno.writeTextFile(join(del, "inp/new.md"), "n\n");
+  const { code, checks } = await stale(del);
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [["added", "inp/new.md", "now a governed input"]]);
+});
+
+Deno.test("trial6 1: --input . (emit), and an input folder of exec and start/finish: a file added is added", async () => {
+  const { del } = await makeProject();
+  await writeTree(del, { "inp/a.md": "a\n" });
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", ".");
+  await runrec(0, "exec", del, "--agent", "B", "--input", "inp", "--", "true");
+  const start = await runrec(0, "start", del, "--agent", "C", "--input", "inp", "--json");
+  await runrec(0, "finish", JSON.parse(start.stdout).token, "--status", "SUCCESS");
+  const notes = (await records(del)).map((r) => inputFoldersIn(r.Notes));
+  assertEquals(notes, [["."], ["inp"], ["inp"]]);
+  let { code, checks } = await stale(del);
+  assertEquals([code, checks.map((c) => c.verdict)], [0, ["CLEAN", "CLEAN", "CLEAN"]]);
+
+  await Deno.writeTextFile(join(del, "inp/new.md"), "n\n");
+  await Deno.writeTextFile(join(del, "Top.md"), "t\n");
+  ({ code, checks } = await stale(del));
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [
+    ["added", "Top.md", "now a governed input"],
+    ["added", "inp/new.md", "now a governed input"],
+  ]);
+  for (const agent of ["B", "C"]) {
+    assertEquals(evidence(checkOf(checks, agent)), [[
+      "added",
+      "inp/new.md",
+      "now a governed input",
+    ]]);
+  }
+});
+
+Deno.test("trial6 1: the input folder note survives a flood of input notes, and odd folder names", async () => {
+  const { del } = await makeProject();
+  const odd = 'we"ird | input folder "x';
+  await writeTree(del, { [`${odd}/a.md`]: "a\n" });
+  // 25 missing inputs: a note each, more than the 20 input notes Notes keeps.
+  const missing = Array.from({ length: 25 }, (_, i) => ["--input", `m${i}.md`]).flat();
+  await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    ...missing,
+    "--input",
+    odd,
+    "--notes",
+    'second pass | input folder "not json',
+  );
+  const [record] = await records(del);
+  assertIncludes(record.Notes, "more notes");
+  assertEquals(inputFoldersIn(record.Notes), [odd]);
+  assertEquals(inputFolderNote(odd), `input folder ${JSON.stringify(odd)}`);
+  await Deno.writeTextFile(join(del, odd, "b.md"), "b\n");
+  const { checks } = await stale(del);
+  assertEquals(evidence(checkOf(checks, "A")), [["added", `${odd}/b.md`, "now a governed input"]]);
+});
+
+// --- 2. an input that cannot be hashed now ---------------------------------------------------
+
+Deno.test("trial6 2: an input missing at the run that is a FIFO now is DIRTY unreadable; readable now is added", async () => {
+  const { del } = await makeProject();
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Later.md");
+  assertEquals((await records(del))[0].InputHashes["Later.md"], "TBD");
+  // Still missing: nothing to compare, noted.
+  let { code, checks } = await stale(del);
+  assertEquals([code, evidence(checkOf(checks, "A"))], [0, []]);
+  assertIncludes(checkOf(checks, "A").notes.join("\n"), "Later.md: could not be hashed at the run");
+
+  await mkfifo(join(del, "Later.md"));
+  ({ code, checks } = await stale(del));
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [["unreadable", "Later.md", "not a regular file"]]);
+
+  await Deno.remove(join(del, "Later.md"));
+  await Deno.writeTextFile(join(del, "Later.md"), "appeared\n");
+  ({ code, checks } = await stale(del));
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [["added", "Later.md", "not found at the run"]]);
+});
+
+Deno.test("trial6 2: an input unreadable to the checker now is DIRTY, whether missing or unreadable at the run", async () => {
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Secret.md"), "secret\n");
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Later.md");
+  await runrec(0, "emit", del, "--agent", "B", "--status", "SUCCESS", "--input", "Secret.md");
+  await Deno.writeTextFile(join(del, "Later.md"), "appeared\n");
+  await sh(`chmod -R a+rX '${root}' && chmod 600 '${del}/Later.md' '${del}/Secret.md'`);
+  const result = await runAsNobody(["stale", del, "--json"]);
+  assertEquals(result.code, 1, result.stderr);
+  const { checks } = JSON.parse(result.stdout);
+  assertEquals(evidence(checkOf(checks, "A")), [["unreadable", "Later.md", "permission denied"]]);
+  assertEquals(evidence(checkOf(checks, "B")), [["unreadable", "Secret.md", "permission denied"]]);
+  assert(!result.stdout.includes("could not be hashed at the run nor now"), result.stdout);
+});
+
+// --- 3. inputs outside the project ------------------------------------------------------------
+
+Deno.test("trial6 3: an --allow-outside input is CLEAN with stale --allow-outside, named as outside without", async () => {
+  const { del } = await makeProject();
+  const outside = join(await tempDir({ prefix: "runrec-outside-" }), "o.md");
+  await Deno.writeTextFile(outside, "o1\n");
+  await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--input",
+    outside,
+    "--allow-outside",
+  );
+  await runrec(0, "emit", del, "--agent", "B", "--status", "SUCCESS", "--input", outside);
+
+  let result = await runrec(0, "stale", del, "--allow-outside", "--agent", "A");
+  assertIncludes(result.stdout, "1 check: 0 DIRTY, 1 CLEAN");
+
+  result = await runrec(1, "stale", del);
+  assert(!result.stdout.includes("unreadable (unreadable"), result.stdout);
+  let { checks } = await stale(del);
+  const [row] = evidence(checkOf(checks, "A"));
+  assertEquals(row.slice(0, 1), ["unreadable"]);
+  assertIncludes(row[2]!, "outside the execution root: not read");
+  assertIncludes(row[2]!, "runrec stale --allow-outside reads it");
+  // Outside at the run and now: not read, noted, not a change.
+  assertEquals(checkOf(checks, "B").verdict, "CLEAN");
+  assertIncludes(checkOf(checks, "B").notes.join("\n"), "not read at the run nor now");
+
+  // A folder read with --allow-outside: without it, its files are named, not the folder.
+  await writeTree(join(outside, "..", "dir"), { "a.md": "a\n" });
+  const folder = join(outside, "..", "dir");
+  await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "C",
+    "--status",
+    "SUCCESS",
+    "--input",
+    folder,
+    "--allow-outside",
+  );
+  ({ checks } = await stale(del, "--agent", "C"));
+  assertEquals(
+    evidence(checkOf(checks, "C")).map((r) => [r[0], r[1]?.split("/").slice(-2).join("/")]),
+    [
+      ["unreadable", "dir/a.md"],
+    ],
+  );
+  await Deno.writeTextFile(join(folder, "b.md"), "b\n");
+  ({ checks } = await stale(del, "--agent", "C", "--allow-outside"));
+  assertEquals(
+    evidence(checkOf(checks, "C")).map((r) => [r[0], r[1]?.split("/").slice(-2).join("/")]),
+    [
+      ["added", "dir/b.md"],
+    ],
+  );
+
+  await Deno.writeTextFile(outside, "o2\n");
+  ({ checks } = await stale(del, "--allow-outside", "--agent", "A,B"));
+  assertEquals(evidence(checkOf(checks, "A")).map((r) => r[0]), ["changed"]);
+  assertEquals(evidence(checkOf(checks, "B")).map((r) => [r[0], r[2]]), [[
+    "changed",
+    "outside the execution root at the run: not read then",
+  ]]);
+});
+
+// --- 4. an input the run itself deleted -------------------------------------------------------
+
+Deno.test("trial6 4: an input the run deleted (start/finish, exec) is CLEAN after the run; recreated, added", async () => {
+  const { del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Scratch.md"), "tmp\n");
+  const start = await runrec(0, "start", del, "--agent", "X", "--input", "Scratch.md", "--json");
+  await Deno.remove(join(del, "Scratch.md"));
+  await runrec(
+    0,
+    "finish",
+    JSON.parse(start.stdout).token,
+    "--status",
+    "SUCCESS",
+    "--output",
+    "Scratch.md",
+  );
+  await Deno.writeTextFile(join(del, "Tmp.md"), "tmp\n");
+  await runrec(
+    0,
+    "exec",
+    del,
+    "--agent",
+    "Y",
+    "--input",
+    "Tmp.md",
+    "--",
+    "rm",
+    join(del, "Tmp.md"),
+  );
+  const [x, y] = await records(del);
+  assertEquals([x.OutputHashes["Scratch.md"], y.OutputHashes["Tmp.md"]], ["DELETED", "DELETED"]);
+  let { code, checks } = await stale(del);
+  assertEquals([code, checks.map((c) => [c.agent, c.verdict])], [0, [["X", "CLEAN"], [
+    "Y",
+    "CLEAN",
+  ]]]);
+
+  await Deno.writeTextFile(join(del, "Scratch.md"), "back\n");
+  ({ code, checks } = await stale(del, "--agent", "X"));
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "X")), [[
+    "added",
+    "Scratch.md",
+    "recreated since the run deleted it",
+  ]]);
+});
+
+// --- 5. folders and host files the checker cannot read ----------------------------------------
+
+/** A project readable by nobody with a run by A on its deliverable, which lists the package's references. */
+async function projectForNobody(): Promise<{ root: string; del: string; refs: string }> {
+  const { root, del } = await makeProject();
+  const refs = join(root, "PKG-01_Pkg", "0_References");
+  await writeTree(refs, { "private/p.md": "p\n" });
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "- [Package](../../0_References/)\n", {
+    append: true,
+  });
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Datasheet.md");
+  await sh(`chmod -R a+rX '${root}'`);
+  return { root, del, refs };
+}
+
+Deno.test("trial6 5: a folder beneath a root that cannot be listed is a warning; the rest is checked", async () => {
+  const { root } = await projectForNobody();
+  await writeTree(root, { "Archive/old/x.md": "x\n" });
+  await sh(`chmod 700 '${root}/Archive'`);
+  const result = await runAsNobody(["stale", root]);
+  assertEquals(result.code, 0, result.stdout + result.stderr);
+  assertIncludes(result.stderr, "Archive: cannot list folder (permission denied)");
+  assertIncludes(result.stdout, "1 check: 0 DIRTY, 1 CLEAN");
+  // Following the registers meets the folder again: still a warning, never exit 2.
+  const propagated = await runAsNobody(["stale", root, "--propagate"]);
+  assertEquals(propagated.code, 0, propagated.stdout + propagated.stderr);
+  assertIncludes(propagated.stdout, "1 check: 0 DIRTY, 1 CLEAN");
+});
+
+Deno.test("trial6 5: a referenced file in a folder that cannot be listed is unreadable, not removed", async () => {
+  const { del, refs } = await projectForNobody();
+  // Traversable, not listable: the file can be opened, the walk cannot see it.
+  await sh(`chmod 711 '${refs}/private'`);
+  let result = await runAsNobody(["stale", del, "--json"]);
+  assertEquals(result.code, 1, result.stderr);
+  assertEquals(evidence(checkOf(JSON.parse(result.stdout).checks, "A")), [[
+    "unreadable",
+    "../../0_References/private/p.md",
+    "folder ../../0_References/private cannot be listed",
+  ]]);
+  // Not even traversable: the same.
+  await sh(`chmod 700 '${refs}/private'`);
+  result = await runAsNobody(["stale", del, "--json"]);
+  assertEquals(evidence(checkOf(JSON.parse(result.stdout).checks, "A")), [[
+    "unreadable",
+    "../../0_References/private/p.md",
+    "folder ../../0_References/private cannot be listed",
+  ]]);
+});
+
+Deno.test("trial6 5: an unreadable _REFERENCES.md is one unreadable line, not each reference removed", async () => {
+  const { del } = await projectForNobody();
+  await sh(`chmod 600 '${del}/_REFERENCES.md'`);
+  const result = await runAsNobody(["stale", del, "--json"]);
+  assertEquals(result.code, 1, result.stderr);
+  const check = checkOf(JSON.parse(result.stdout).checks, "A");
+  assertEquals(evidence(check), [["unreadable", "_REFERENCES.md", "permission denied"]]);
+  assertIncludes(check.notes.join("\n"), "_REFERENCES.md cannot be read: 3 input(s) it listed");
+});
+
+// --- 6. evidence lines ------------------------------------------------------------------------
+
+Deno.test("trial6 6: a later run that wrote an input is named with its status when it did not succeed", async () => {
+  const { del } = await makeProject();
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Datasheet.md");
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "failed edit\n", { append: true });
+  await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "A",
+    "--status",
+    "FAILED",
+    "--error",
+    "boom",
+    "--output",
+    "Datasheet.md",
+  );
+  const failed = (await records(del))[1].RunID;
+  const { checks } = await stale(del);
+  assertEquals(evidence(checkOf(checks, "A")), [[
+    "changed",
+    "Datasheet.md",
+    `written by ${failed} (A, FAILED)`,
+  ]]);
+});
+
+Deno.test("trial6 6: an --agent with no run anywhere checked and no agent file is warned about", async () => {
+  const { del } = await makeProject();
+  await runrec(0, "emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS");
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS");
+  let result = await runrec(0, "stale", del, "--agent", "4_DOCUMENT");
+  assertIncludes(result.stdout, "NO_BASELINE");
+  assertIncludes(
+    result.stderr,
+    "--agent 4_DOCUMENT: no run by that agent in the deliverables checked, and no agent file " +
+      "names it (agents with runs there: 4_DOCUMENTS, A)",
+  );
+  // An agent runrec knows (built in) that has not run here is no typo.
+  result = await runrec(0, "stale", del, "--agent", "CHIRALITY_LENS,A");
+  assertEquals(result.stderr, "");
+});
