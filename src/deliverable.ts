@@ -290,13 +290,39 @@ function nearestAncestor(
  * ```
  */
 export function findExecutionRoot(delDir: string): string | undefined {
+  return nearestAncestor(delDir, false, isExecutionRoot);
+}
+
+/**
+ * Whether `dir` is an execution root: it holds `INIT.md` or `_Decomposition/`.
+ *
+ * @example
+ * ```ts
+ * import { isExecutionRoot } from "./deliverable.ts";
+ * isExecutionRoot("examples"); // true
+ * ```
+ */
+export function isExecutionRoot(dir: string): boolean {
   // Two stats, not a listing: an ancestor such as /tmp or a home folder may hold thousands of names.
-  return nearestAncestor(
-    delDir,
-    false,
-    (dir) =>
-      kindOf(join(dir, "INIT.md")) === "file" || kindOf(join(dir, "_Decomposition")) === "folder",
-  );
+  return kindOf(join(dir, "INIT.md")) === "file" ||
+    kindOf(join(dir, "_Decomposition")) === "folder";
+}
+
+/**
+ * Whether the folder `name` of `dir` is a tool root: a `_`-named folder of an
+ * execution root (`_Scripts/`, `_Reconciliation/`), which holds derived
+ * outputs and snapshot copies of deliverables. A walk of a root does not
+ * enter it: a snapshot's `RunRecords.csv` is a copy, not a deliverable's
+ * history (a tool root given as the target itself is read).
+ *
+ * @example
+ * ```ts
+ * import { isToolRoot } from "./deliverable.ts";
+ * isToolRoot("examples", "_Reconciliation"); // true: examples is an execution root
+ * ```
+ */
+export function isToolRoot(dir: string, name: string): boolean {
+  return name.startsWith("_") && isExecutionRoot(dir);
 }
 
 /**

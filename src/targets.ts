@@ -7,7 +7,7 @@
  * @module
  */
 import { basename, join, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
@@ -61,7 +61,8 @@ function notRegular(path: string): InputError {
 
 /**
  * Every `RunRecords.csv` beneath `root`, sorted by path (UTF-8 byte order),
- * as {@linkcode walk} finds them: `.git`, `node_modules` and `.runrec*` are
+ * as {@linkcode walk} finds them: `.git`, `node_modules`, `.runrec*` and the
+ * tool roots of an execution root (`_Reconciliation/`: snapshot copies) are
  * skipped, and symbolic links to folders are not followed (they could loop).
  * `regular` is `false` for one that is a folder, FIFO or device: it is named,
  * never passed over, and never opened.
@@ -77,7 +78,8 @@ export function findRecordFiles(root: string): { path: string; regular: boolean 
   const unlistable = (dir: string, error: Error) => {
     throw new InputError(`${dir}: cannot list folder: ${error.message.split("\n")[0]}`);
   };
-  for (const entry of walk(root, { unlistable })) {
+  const enter = (dir: string, name: string) => !isToolRoot(dir, name);
+  for (const entry of walk(root, { unlistable, enter })) {
     // A link to a record file counts.
     if (entry.name === RECORD_FILE) found.set(entry.path, entry.kind === "file");
   }
@@ -88,8 +90,9 @@ export function findRecordFiles(root: string): { path: string; regular: boolean 
  * The deliverable folders `target` stands for: itself when it is one (named
  * `DEL-XX-YY…` or holding `RunRecords.csv`), else every such folder beneath
  * it, whether or not it has a `RunRecords.csv` yet (not entered further: a
- * deliverable holds no deliverables), sorted. `.git`, `node_modules` and
- * `.runrec*` are skipped; symbolic links to folders are not followed.
+ * deliverable holds no deliverables), sorted. `.git`, `node_modules`,
+ * `.runrec*` and the tool roots of an execution root (`_Reconciliation/`:
+ * snapshot copies) are skipped; symbolic links to folders are not followed.
  *
  * @throws {InputError} when the target is missing, not a folder, or a folder
  * beneath it cannot be listed (unless `options.unlistable` is told of it).
@@ -142,7 +145,7 @@ export function deliverableFolders(
       continue;
     }
     for (const [name, isFolder] of names) {
-      if (isFolder && !skipped(name)) pending.push(join(dir, name));
+      if (isFolder && !skipped(name) && !isToolRoot(dir, name)) pending.push(join(dir, name));
     }
   }
   return sortUtf8(found);

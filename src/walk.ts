@@ -29,6 +29,8 @@ export interface WalkOptions {
    * and the error; the walk goes on with the rest. Default: throw the error.
    */
   unlistable?: (dir: string, error: Error) => void;
+  /** Whether to enter the folder `name` of `dir` (default: every folder not skipped anyway). */
+  enter?: (dir: string, name: string) => boolean;
 }
 
 /**
@@ -81,7 +83,9 @@ export function* walk(dir: string, options: WalkOptions = {}): Generator<WalkEnt
         ? "folder"
         : "other";
       yield { path, name: entry.name, kind, linked: entry.isSymlink };
-      if (kind === "folder" && !entry.isSymlink) pending.push(path);
+      if (kind === "folder" && !entry.isSymlink && (options.enter?.(current, entry.name) ?? true)) {
+        pending.push(path);
+      }
     }
   }
 }

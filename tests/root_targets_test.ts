@@ -132,3 +132,28 @@ Deno.test("root targets: export reads every record file, names each unreadable o
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("root targets: a snapshot copy in a tool root (_Reconciliation/) is not read as a deliverable from the root; targeted itself, it is", async () => {
+  const { root, del } = await makeProject();
+  const emit = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const snapshot = join(root, "_Reconciliation", "SNAP-2026-12-01", "DEL-01-02_Thing");
+  await Deno.mkdir(snapshot, { recursive: true });
+  for (const name of [RECORD_FILE, "_CONTEXT.md", "_STATUS.md", "Datasheet.md"]) {
+    await Deno.copyFile(join(del, name), join(snapshot, name));
+  }
+  // The copy's references no longer resolve: checked, it would be DIRTY.
+  const log = await runCliProcess(["log", root, "--json"]);
+  assertEquals(JSON.parse(log.stdout).length, 1, "the run once, not its copy too");
+  const stale = await runCliProcess(["stale", root, "--propagate", "--json"]);
+  assertEquals(stale.code, 0, stale.stdout + stale.stderr);
+  const checks = JSON.parse(stale.stdout).checks as { folder: string }[];
+  assertEquals(checks.length, 1);
+  assert(!checks[0].folder.includes("_Reconciliation"), checks[0].folder);
+  const verify = await runCliProcess(["verify", root]);
+  assert(!verify.stdout.includes("_Reconciliation"), verify.stdout);
+  // Asked for by name, the snapshot is read like any folder.
+  const direct = await runCliProcess(["log", snapshot, "--json"]);
+  assertEquals(JSON.parse(direct.stdout).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
