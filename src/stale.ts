@@ -268,6 +268,18 @@ function unlistableFolder(
   return undefined;
 }
 
+/** RunIDs that name two or more different records (distinct checksums) in one file. */
+function collidedRunIds(records: FolderRecords["records"]): string[] {
+  const checksums = new Map<string, string>();
+  const collided = new Set<string>();
+  for (const { record } of records) {
+    const first = checksums.get(record.RunID);
+    if (first === undefined) checksums.set(record.RunID, record.RecordChecksum);
+    else if (first !== record.RecordChecksum) collided.add(record.RunID);
+  }
+  return sortUtf8([...collided]);
+}
+
 /** How a path that cannot be hashed now stands: gone, or there and unreadable, and why. */
 function missingOrUnreadable(
   absPath: string,
@@ -608,11 +620,20 @@ async function checkFolder(
     // Not named DEL-… and no ID in _CONTEXT.md: the records say whose they are.
     id = records[0]?.record.DeliverableID ?? basename(dir);
   }
-  const folderNotes = unreadableLines > 0
+  const folderNotes: string[] = unreadableLines > 0
     ? [`${RECORD_FILE}: ${unreadableLines} line(s) could not be read (see runrec validate)`]
     : [];
   // Annotations are records of their own (SCHEMA_EVOLUTION.md): they mark runs, and run nothing.
   const annotations = annotationsIn(records.map((e) => e.record));
+  // After a RunID collision (two clones, one minute) an annotation names both runs: said.
+  for (const id of collidedRunIds(records)) {
+    if (annotations.has(id)) {
+      folderNotes.push(
+        `RunID ${id} names two different runs here (a collision: see runrec verify); its ` +
+          "annotation applies to both",
+      );
+    }
+  }
   const byAgent = new Map<string, FolderRecords["records"]>();
   for (const entry of records) {
     if (entry.record.AgentName === ANNOTATOR) continue;

@@ -14,6 +14,8 @@ import { startFileHasher } from "../src/hash_pool.ts";
 import { type FolderRecords, readRecordFiles } from "../src/folder_records.ts";
 import { InputError } from "../src/errors.ts";
 import { readRecords } from "../src/reader.ts";
+import { encodeRecord } from "../src/codec.ts";
+import type { RunRecord } from "../src/schema.ts";
 import { checkStaleness, isSuccessOrPartial, type StaleCheck } from "../src/stale.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
@@ -542,4 +544,32 @@ Deno.test("stale: bad targets are one line and exit 2", async () => {
   result = await runCli(["stale"]);
   assertEquals(result.code, 2);
   assertIncludes(result.stderr, "missing <del-dir|root>");
+});
+
+Deno.test("stale: after a RunID collision an annotation of that RunID applies to both runs, and the check says so", async () => {
+  const { root, run2 } = await examplesWithRuns();
+  const file = join(root, DEL2, "RunRecords.csv");
+  const annotate = await runCli([
+    "annotate",
+    join(root, DEL2),
+    run2,
+    "--invalidates",
+    "--note",
+    "x",
+  ]);
+  assertEquals(annotate.code, 0, annotate.stderr);
+  // Another clone's run, recorded in the same minute, merged in: the same RunID, another record.
+  let first: RunRecord | undefined;
+  for await (const e of readRecords(file)) if (e.kind === "record" && !first) first = e.record;
+  const other = encodeRecord({ ...first!, AgentName: "CHIRALITY_FRAMEWORK", Notes: "elsewhere" });
+  await Deno.writeTextFile(file, `${other}\n`, { append: true });
+  const report = await checkStaleness([join(root, DEL2)]);
+  for (const check of report.checks) {
+    assertIncludes(
+      check.notes.join("\n"),
+      `RunID ${run2} names two different runs here (a collision: see runrec verify); its ` +
+        "annotation applies to both",
+    );
+  }
+  assertEquals(report.checks.map((c) => c.verdict), ["NO_BASELINE", "NO_BASELINE"]);
 });
