@@ -1,6 +1,6 @@
 /**
- * `runrec stale` verdicts the sixth user trial found wrong (a false CLEAN
- * first): a file added to an `--input` folder, inputs unreadable now, inputs
+ * `runrec stale` verdicts at their edges (each once a false CLEAN or DIRTY):
+ * a file added to an `--input` folder, inputs unreadable now, inputs
  * outside the project, inputs the run itself deleted, folders that cannot be
  * listed, and the evidence lines. Through the CLI, with real faults: another
  * user (`setpriv`), FIFOs, files outside the project.
@@ -107,7 +107,7 @@ async function runAsNobody(args: string[], cwd = "/"): Promise<CliResult> {
 
 // --- 1. a file added to an --input folder ---------------------------------------------------
 
-Deno.test("trial6 1: a file added to an --input folder after emit is added, one deleted is removed", async () => {
+Deno.test("stale: a file added to an --input folder after emit is added, one deleted is removed", async () => {
   const { del } = await makeProject();
   await writeTree(del, { "inp/a.md": "a\n" });
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "inp");
@@ -128,7 +128,7 @@ Deno.test("trial6 1: a file added to an --input folder after emit is added, one 
   assertEquals(evidence(checkOf(checks, "A")), [["removed", "inp/a.md", "deleted"]]);
 });
 
-Deno.test("trial6 1: an --input folder empty at the run is recorded; a file added to it is added", async () => {
+Deno.test("stale: an --input folder empty at the run is recorded; a file added to it is added", async () => {
   const { del } = await makeProject();
   await Deno.mkdir(join(del, "inp"));
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "inp/");
@@ -142,7 +142,7 @@ Deno.test("trial6 1: an --input folder empty at the run is recorded; a file adde
   assertEquals(evidence(checkOf(checks, "A")), [["added", "inp/new.md", "now a governed input"]]);
 });
 
-Deno.test("trial6 1: --input . (emit), and an input folder of exec and start/finish: a file added is added", async () => {
+Deno.test("stale: --input . (emit), and an input folder of exec and start/finish: a file added is added", async () => {
   const { del } = await makeProject();
   await writeTree(del, { "inp/a.md": "a\n" });
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", ".");
@@ -171,7 +171,7 @@ Deno.test("trial6 1: --input . (emit), and an input folder of exec and start/fin
   }
 });
 
-Deno.test("trial6 1: the input folder note survives a flood of input notes, and odd folder names", async () => {
+Deno.test("stale: the input folder note survives a flood of input notes, and odd folder names", async () => {
   const { del } = await makeProject();
   const odd = 'we"ird | input folder "x';
   await writeTree(del, { [`${odd}/a.md`]: "a\n" });
@@ -202,7 +202,7 @@ Deno.test("trial6 1: the input folder note survives a flood of input notes, and 
 
 // --- 2. an input that cannot be hashed now ---------------------------------------------------
 
-Deno.test("trial6 2: an input missing at the run that is a FIFO now is DIRTY unreadable; readable now is added", async () => {
+Deno.test("stale: an input missing at the run that is a FIFO now is DIRTY unreadable; readable now is added", async () => {
   const { del } = await makeProject();
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Later.md");
   assertEquals((await records(del))[0].InputHashes["Later.md"], "TBD");
@@ -223,7 +223,7 @@ Deno.test("trial6 2: an input missing at the run that is a FIFO now is DIRTY unr
   assertEquals(evidence(checkOf(checks, "A")), [["added", "Later.md", "not found at the run"]]);
 });
 
-Deno.test("trial6 2: an input unreadable to the checker now is DIRTY, whether missing or unreadable at the run", async () => {
+Deno.test("stale: an input unreadable to the checker now is DIRTY, whether missing or unreadable at the run", async () => {
   const { root, del } = await makeProject();
   await Deno.writeTextFile(join(del, "Secret.md"), "secret\n");
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Later.md");
@@ -240,7 +240,7 @@ Deno.test("trial6 2: an input unreadable to the checker now is DIRTY, whether mi
 
 // --- 3. inputs outside the project ------------------------------------------------------------
 
-Deno.test("trial6 3: an --allow-outside input is CLEAN with stale --allow-outside, named as outside without", async () => {
+Deno.test("stale: an --allow-outside input is CLEAN with stale --allow-outside, named as outside without", async () => {
   const { del } = await makeProject();
   const outside = join(await tempDir({ prefix: "runrec-outside-" }), "o.md");
   await Deno.writeTextFile(outside, "o1\n");
@@ -314,7 +314,7 @@ Deno.test("trial6 3: an --allow-outside input is CLEAN with stale --allow-outsid
 
 // --- 4. an input the run itself deleted -------------------------------------------------------
 
-Deno.test("trial6 4: an input the run deleted (start/finish, exec) is CLEAN after the run; recreated, added", async () => {
+Deno.test("stale: an input the run deleted (start/finish, exec) is CLEAN after the run; recreated, added", async () => {
   const { del } = await makeProject();
   await Deno.writeTextFile(join(del, "Scratch.md"), "tmp\n");
   const start = await runrec(0, "start", del, "--agent", "X", "--input", "Scratch.md", "--json");
@@ -374,7 +374,7 @@ async function projectForNobody(): Promise<{ root: string; del: string; refs: st
   return { root, del, refs };
 }
 
-Deno.test("trial6 5: a folder beneath a root that cannot be listed is a warning; the rest is checked", async () => {
+Deno.test("stale: a folder beneath a root that cannot be listed is a warning; the rest is checked", async () => {
   const { root } = await projectForNobody();
   await writeTree(root, { "Archive/old/x.md": "x\n" });
   await sh(`chmod 700 '${root}/Archive'`);
@@ -388,7 +388,7 @@ Deno.test("trial6 5: a folder beneath a root that cannot be listed is a warning;
   assertIncludes(propagated.stdout, "1 check: 0 DIRTY, 1 CLEAN");
 });
 
-Deno.test("trial6 5: a referenced file in a folder that cannot be listed is unreadable, not removed", async () => {
+Deno.test("stale: a referenced file in a folder that cannot be listed is unreadable, not removed", async () => {
   const { del, refs } = await projectForNobody();
   // Traversable, not listable: the file can be opened, the walk cannot see it.
   await sh(`chmod 711 '${refs}/private'`);
@@ -409,7 +409,7 @@ Deno.test("trial6 5: a referenced file in a folder that cannot be listed is unre
   ]]);
 });
 
-Deno.test("trial6 5: an unreadable _REFERENCES.md is one unreadable line, not each reference removed", async () => {
+Deno.test("stale: an unreadable _REFERENCES.md is one unreadable line, not each reference removed", async () => {
   const { del } = await projectForNobody();
   await sh(`chmod 600 '${del}/_REFERENCES.md'`);
   const result = await runAsNobody(["stale", del, "--json"]);
@@ -421,7 +421,7 @@ Deno.test("trial6 5: an unreadable _REFERENCES.md is one unreadable line, not ea
 
 // --- 6. evidence lines ------------------------------------------------------------------------
 
-Deno.test("trial6 6: a later run that wrote an input is named with its status when it did not succeed", async () => {
+Deno.test("stale: a later run that wrote an input is named with its status when it did not succeed", async () => {
   const { del } = await makeProject();
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Datasheet.md");
   await Deno.writeTextFile(join(del, "Datasheet.md"), "failed edit\n", { append: true });
@@ -447,7 +447,7 @@ Deno.test("trial6 6: a later run that wrote an input is named with its status wh
   ]]);
 });
 
-Deno.test("trial6 6: an --agent with no run anywhere checked and no agent file is warned about", async () => {
+Deno.test("stale: an --agent with no run anywhere checked and no agent file is warned about", async () => {
   const { del } = await makeProject();
   await runrec(0, "emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS");
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS");

@@ -1,11 +1,10 @@
 /**
- * `runrec verify --since` against the git workflows of the fifth user trial:
- * a merge that forges or adds a line, a deliverable moved to a new
+ * `runrec verify --since` against more git workflows: a merge that forges or adds a line, a deliverable moved to a new
  * DEL number, a sparse checkout, the message for a deleted record file, and
  * a typo'd revision in a shallow clone. Real git repositories throughout.
  *
  * ```sh
- * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/verify_trial5_test.ts
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/verify_git_workflows_test.ts
  * ```
  *
  * @module
@@ -39,7 +38,7 @@ async function run(dir: string, agent: string, at: string, status = "SUCCESS") {
  * `PKG-01_Alpha/` hold one committed run each; `base` is that commit.
  */
 async function repository() {
-  const repo = await tempDir({ prefix: "runrec-trial5-" });
+  const repo = await tempDir({ prefix: "runrec-verify-git-" });
   const pkg = join(repo, "PKG-01_Alpha");
   const del = join(pkg, MAIN_DEL);
   const other = join(pkg, OTHER_DEL);
@@ -84,7 +83,7 @@ async function mergeInProgress(repo: string, del: string): Promise<string> {
 
 // ------------------------------------------------------------------ defect 1
 
-Deno.test("verify --since: a merge that replaces the merged branch's record by a forged one fails (trial 5, defect 1)", async () => {
+Deno.test("verify --since: a merge that replaces the merged branch's record by a forged one fails", async () => {
   const { repo, del, file, base } = await repository();
   const x = await mergeInProgress(repo, del);
   const merged = await lines(file);
@@ -109,7 +108,7 @@ Deno.test("verify --since: a merge that replaces the merged branch's record by a
   assert.equal((await runCli(["verify", repo, "--since", x])).code, 1);
 });
 
-Deno.test("verify --since: a merge that adds a line in no parent fails, at the end or among the merged lines (trial 5, defect 1)", async () => {
+Deno.test("verify --since: a merge that adds a line in no parent fails, at the end or among the merged lines", async () => {
   const { repo, del, file } = await repository();
   await mergeInProgress(repo, del);
   const merged = await lines(file);
@@ -140,7 +139,7 @@ Deno.test("verify --since: a merge that adds a line in no parent fails, at the e
   );
 });
 
-Deno.test("verify --since: an honest merge whose other side renamed the folder or added a file holds (trial 5, defect 1)", async () => {
+Deno.test("verify --since: an honest merge whose other side renamed the folder or added a file holds", async () => {
   const { repo, del, base } = await repository();
   // Main renames the folder; X appends under the old name and starts a new deliverable.
   await git(repo, "checkout", "-qb", "X");
@@ -176,7 +175,7 @@ Deno.test("verify --since: an honest merge whose other side renamed the folder o
 
 // ------------------------------------------------------------------ defect 2
 
-Deno.test("verify --since: git mv of a deliverable folder to a new DEL number holds (trial 5, defect 2)", async () => {
+Deno.test("verify --since: git mv of a deliverable folder to a new DEL number holds", async () => {
   const { repo, del, base } = await repository();
   const moved = join(repo, "PKG-01_Alpha", "DEL-01-04_Flow_Meter");
   await git(repo, "mv", del, moved);
@@ -209,7 +208,7 @@ Deno.test("verify --since: git mv of a deliverable folder to a new DEL number ho
 
 // ------------------------------------------------------------------ defect 3
 
-Deno.test("verify --since: a record file outside a sparse checkout is checked as committed, never deleted (trial 5, defect 3)", async () => {
+Deno.test("verify --since: a record file outside a sparse checkout is checked as committed, never deleted", async () => {
   const { repo, del, other, base } = await repository();
   await run(del, "MAIN2", "2026-10-02T00:00:00Z");
   await run(other, "OTHER2", "2026-10-02T00:01:00Z");
@@ -248,7 +247,7 @@ Deno.test("verify --since: a record file outside a sparse checkout is checked as
 
 // ------------------------------------------------------------------ defect 4
 
-Deno.test("verify --since: a deleted record file is named as given, with the commit that deleted it (trial 5, defect 4)", async () => {
+Deno.test("verify --since: a deleted record file is named as given, with the commit that deleted it", async () => {
   const { repo, other, base } = await repository();
   await git(repo, "rm", "-rq", other);
   await git(repo, "commit", "-qm", "drop D3");
@@ -286,11 +285,11 @@ Deno.test("verify --since: a deleted record file is named as given, with the com
 
 // ------------------------------------------------------------------ defect 5
 
-Deno.test("verify --since: a typo'd revision in a shallow clone is unknown; a missing commit id points at the shallow clone (trial 5, defect 5)", async () => {
+Deno.test("verify --since: a typo'd revision in a shallow clone is unknown; a missing commit id points at the shallow clone", async () => {
   const { repo, del, base } = await repository();
   await run(del, "SECOND", "2026-10-02T00:00:00Z");
   await git(repo, "commit", "-qam", "second");
-  const parent = await tempDir({ prefix: "runrec-trial5-depth1-" });
+  const parent = await tempDir({ prefix: "runrec-verify-depth1-" });
   const clone = join(parent, "clone");
   await git(parent, "clone", "-q", "--depth", "1", `file://${repo}`, clone);
   // A remote not on this machine: the clone cannot be completed.
