@@ -123,8 +123,10 @@ export function memoLookups(): MemoLookups {
       real = directLookups.realPath(path);
     } else {
       const parent = realPath(path.slice(0, cut));
+      // An ancestor runrec may not read (the sandboxed build reads one folder): the system
+      // resolves the path itself, which it may read.
       real = parent instanceof Error
-        ? parent
+        ? directLookups.realPath(path)
         : `${parent === "/" ? "" : parent}/${path.slice(cut + 1)}`;
     }
     reals.set(path, real);

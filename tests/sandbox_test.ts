@@ -76,6 +76,10 @@ Deno.test("sandbox: runrec-sandboxed emits, spools, flushes, validates, verifies
   ]);
   ok(emit, "emit");
   assertEquals(JSON.parse(emit.stdout).OutputFiles, ["Datasheet.md"]);
+  // Its inputs are inside the folder it may read, though their ancestors are not.
+  const stale = await sandboxed(["stale", "."]);
+  ok(stale, "stale");
+  assertMatch(stale.stdout, /1 check: 0 DIRTY, 1 CLEAN/);
 
   // A real fault: a folder where the record file belongs. The record goes to the
   // deliverable's own spool, inside, never to $TMPDIR or $RUNREC_SPOOL_DIR outside.
