@@ -634,9 +634,18 @@ async function checkFolder(
       );
     }
   }
+  // A record of another deliverable (a folder copied from it) is no baseline here.
+  const foreign = records.filter((e) => e.record.DeliverableID !== id);
+  if (foreign.length > 0) {
+    const ids = sortUtf8([...new Set(foreign.map((e) => e.record.DeliverableID))]).join(", ");
+    folderNotes.push(
+      `${foreign.length} record(s) name ${ids}, not this folder's ${id} (copied from another ` +
+        "deliverable?): not used as baselines",
+    );
+  }
   const byAgent = new Map<string, FolderRecords["records"]>();
   for (const entry of records) {
-    if (entry.record.AgentName === ANNOTATOR) continue;
+    if (entry.record.AgentName === ANNOTATOR || entry.record.DeliverableID !== id) continue;
     const list = byAgent.get(entry.record.AgentName) ?? [];
     list.push(entry);
     byAgent.set(entry.record.AgentName, list);
@@ -654,7 +663,12 @@ async function checkFolder(
     notes: [...folderNotes],
   });
   if (agents.length === 0) {
-    return [noBaseline("", unreadableLines > 0 ? "no readable run records" : "no runs recorded")];
+    const why = foreign.length > 0
+      ? `no runs of ${id} recorded`
+      : unreadableLines > 0
+      ? "no readable run records"
+      : "no runs recorded";
+    return [noBaseline("", why)];
   }
 
   // An invalidated or superseded run is never a baseline.

@@ -573,3 +573,25 @@ Deno.test("stale: after a RunID collision an annotation of that RunID applies to
   }
   assertEquals(report.checks.map((c) => c.verdict), ["NO_BASELINE", "NO_BASELINE"]);
 });
+
+Deno.test("stale: a deliverable folder copied from another (its records name the other's ID) has no baseline, and says why", async () => {
+  const { root } = await examplesWithRuns();
+  const copy = join(root, `${PKG}/1_Working/DEL-01-06_Pump_Datasheet`);
+  await Deno.mkdir(copy);
+  for await (const entry of Deno.readDir(join(root, DEL3))) {
+    if (entry.isFile) await Deno.copyFile(join(root, DEL3, entry.name), join(copy, entry.name));
+  }
+  const context = await Deno.readTextFile(join(copy, "_CONTEXT.md"));
+  await Deno.writeTextFile(join(copy, "_CONTEXT.md"), context.replaceAll("DEL-01-03", "DEL-01-06"));
+  const report = await checkStaleness([copy]);
+  assertEquals(report.checks.map((c) => [c.deliverableId, c.verdict, c.reason]), [
+    ["DEL-01-06", "NO_BASELINE", "no runs of DEL-01-06 recorded"],
+  ]);
+  assertMatch(
+    report.checks[0].notes.join("\n"),
+    /2 record\(s\) name DEL-01-03, not this folder's DEL-01-06 \(copied from another deliverable\?\): not used as baselines/,
+  );
+  // The original is untouched by its copy.
+  const original = await checkStaleness([join(root, DEL3)]);
+  assertEquals(original.checks.find((c) => c.agent === "DEPENDENCIES")?.verdict, "CLEAN");
+});
