@@ -145,10 +145,16 @@ export async function verifyRecordFile(
   const ids = new RunIdHashSet();
   const candidates = new Set<string>();
   let sawLine = false;
+  let foreign: { line: number; id: string; count: number } | undefined;
   for await (const event of readRecords(path)) {
     sawLine = true;
     if (event.kind === "record") {
       result.records++;
+      const owner = event.record.DeliverableID;
+      if (options.deliverableId !== undefined && owner !== options.deliverableId) {
+        foreign ??= { line: event.line, id: owner, count: 0 };
+        foreign.count++;
+      }
       const id = event.record.RunID;
       if (ids.add(id)) candidates.add(id);
       continue;
@@ -171,6 +177,17 @@ export async function verifyRecordFile(
       message: "file is empty (no header, no records)",
     });
   }
+  if (foreign) {
+    report({
+      line: foreign.line,
+      severity: "warning",
+      check: "record",
+      field: "DeliverableID",
+      message: `DeliverableID ${foreign.id} is not this folder's ${options.deliverableId} ` +
+        `(${foreign.count} record(s) of another deliverable: a folder copied from it?); ` +
+        "runrec stale uses none of them",
+    });
+  }
   if (candidates.size > 0) {
     for (const problem of await confirmDuplicates(path, candidates, options.collidedBefore)) {
       if (problem.severity === "error") result.duplicates++;
@@ -182,6 +199,8 @@ export async function verifyRecordFile(
 
 /** Options of {@linkcode verifyRecordFile}. */
 export interface VerifyFileOptions {
+  /** The DeliverableID of the file's folder: records naming another are warned about, once. */
+  deliverableId?: string;
   /**
    * The revision `verify --since` starts from, and the RunIDs that already
    * named two different records there (asked only when the file repeats a

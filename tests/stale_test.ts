@@ -595,3 +595,17 @@ Deno.test("stale: a deliverable folder copied from another (its records name the
   const original = await checkStaleness([join(root, DEL3)]);
   assertEquals(original.checks.find((c) => c.agent === "DEPENDENCIES")?.verdict, "CLEAN");
 });
+
+Deno.test("verify: records of another DeliverableID in a deliverable's file (a copied folder) are one warning naming both IDs; exit 0", async () => {
+  const { root } = await examplesWithRuns();
+  const copy = join(root, `${PKG}/1_Working/DEL-01-06_Pump_Datasheet`);
+  await Deno.mkdir(copy);
+  await Deno.copyFile(join(root, DEL3, "RunRecords.csv"), join(copy, "RunRecords.csv"));
+  const result = await runCli(["verify", copy]);
+  assertEquals(result.code, 0, result.stdout);
+  assertMatch(
+    result.stdout,
+    /RunRecords\.csv:2: warning: DeliverableID DEL-01-03 is not this folder's DEL-01-06 \(2 record\(s\) of another deliverable: a folder copied from it\?\); runrec stale uses none of them\n/,
+  );
+  assertEquals((await runCli(["verify", join(root, DEL3)])).stdout.includes("warning"), false);
+});

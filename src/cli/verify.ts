@@ -4,7 +4,10 @@
  *
  * @module
  */
+import { deliverableId } from "../deliverable.ts";
 import { git, GitUnavailableError } from "../git.ts";
+import { dirname, resolve } from "../path.ts";
+import { DELIVERABLE_ID_PATTERN } from "../schema.ts";
 import { runIdOfLine } from "../store.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
@@ -130,6 +133,16 @@ function historyText(path: string, history: HistoryResult, color: boolean): stri
   return lines.join("");
 }
 
+/** The DeliverableID of a record file's folder, when it is a deliverable folder. */
+function folderDeliverableId(recordFile: string): string | undefined {
+  try {
+    const { id } = deliverableId(dirname(resolve(recordFile)));
+    return DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
+  } catch {
+    return undefined; // not a deliverable folder: any file may be verified
+  }
+}
+
 /** RunIDs that name two different records in the file `path` of commit `commit`. */
 async function collidedRunIds(top: string, commit: string, path: string): Promise<Set<string>> {
   const { code, stdout } = await git(["cat-file", "blob", `${commit}:${path}`], top);
@@ -226,6 +239,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     try {
       if (readError === undefined) {
         result = await verifyRecordFile(file.path, onProblem, {
+          deliverableId: folderDeliverableId(file.path),
           collidedBefore: history?.base && history.existedAtSince
             ? {
               // Where the check starts: the revision given, or where HEAD's history meets it.
