@@ -47,7 +47,7 @@
  * @example Read records back
  * ```ts
  * import { readRecords } from "./mod.ts";
- * for await (const event of readRecords("DEL-01-02_Y/RunRecords.csv")) {
+ * for await (const event of readRecords("PKG-01_X/1_Working/DEL-01-02_Y/RunRecords.csv")) {
  *   if (event.kind === "record") console.log(event.record.RunStatus);
  * }
  * ```
