@@ -115,7 +115,11 @@ export async function compileAll(args: string[]): Promise<number> {
       stderr: "piped",
     }).output();
     if (code !== 0) {
-      const reason = lastCause(new TextDecoder().decode(stderr));
+      const cause = lastCause(new TextDecoder().decode(stderr));
+      // deno compile downloads denort; offline, that is a name lookup failing, said plainly.
+      const reason = /lookup address|dns error|error sending request|connect/i.test(cause)
+        ? `deno compile could not download its denort runtime (no network here?): ${cause}`
+        : cause;
       const hint = Deno.env.get("DENORT_BIN")
         ? `DENORT_BIN=${Deno.env.get("DENORT_BIN")}`
         : "set DENORT_BIN to a denort binary of this Deno version";

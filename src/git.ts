@@ -265,7 +265,7 @@ export async function runGit(
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
       throw new GitUnavailableError(
         "this runrec has no permission to run programs (sandboxed build), so it cannot run git; " +
-          "use dist/runrec or `deno task runrec` for this",
+          "use the runrec command (not runrec-sandboxed), dist/runrec or `deno task runrec` for this",
         { cause: e },
       );
     }
