@@ -364,11 +364,18 @@ Deno.test("agents install: a file it cannot edit is named with its line, exit 2,
       }: cannot edit: line 4: [[BEGIN:PROTOCOL]] has no [[END:PROTOCOL]] after it\n`,
     );
     assertEquals(out.stderr, "runrec agents: 1 file cannot be edited; no file was changed\n");
+    // The other files are not said to be installed: nothing was written.
+    assert(!/: installed\n/.test(out.stdout), out.stdout);
+    assertMatch(out.stdout, /AGENT_\w+\.md: would be installed\n/);
     assertSameFiles(snapshot(dir), original);
-    // check names it too, as a failed check.
+    // check names it too, as a failed check, and says to fix it by hand first.
     const check = await runCli(["agents", "check", dir]);
     assertEquals(check.code, 1);
     assertIncludes(check.stdout, `${join(dir, broken)}: cannot edit: line 4`);
+    assertMatch(
+      check.stderr,
+      /fix by hand the 1 file install cannot edit, then run runrec agents install/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -103,7 +103,9 @@ function runAction(parsed: Parsed, io: Io): number {
       if (r.after !== undefined) out += unifiedDiff(r.path, r.before, r.after);
     }
   }
-  for (const r of reports) out += `${r.path}: ${describe(act, r, dryRun)}\n`;
+  // One file that cannot be edited stops the whole install: the others only would have changed.
+  const nothingWritten = dryRun || (problems.length > 0 && act !== "check");
+  for (const r of reports) out += `${r.path}: ${describe(act, r, nothingWritten)}\n`;
   if (files.length === 0) out += `${dir}: no AGENT_*.md files\n`;
   io.out(out);
   if (problems.length > 0 && act !== "check") {
@@ -120,9 +122,13 @@ function runAction(parsed: Parsed, io: Io): number {
     }
     const failing = reports.filter((r) => r.status !== "current" && r.status !== "skipped");
     if (failing.length > 0) {
+      // install refuses while any file cannot be edited: those come first, by hand.
+      const first = problems.length > 0
+        ? `fix by hand the ${plural(problems.length, "file")} install cannot edit, then `
+        : "";
       io.err(
         `runrec agents: ${plural(failing.length, "file")} without a current block; ` +
-          `run runrec agents install ${dir}\n`,
+          `${first}run runrec agents install ${dir}\n`,
       );
       return EXIT.check;
     }
