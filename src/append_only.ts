@@ -25,8 +25,10 @@ export interface PrefixProblem {
 }
 
 /**
- * Why `later` does not start with `earlier`, with the first differing line,
- * or `undefined` when it does.
+ * Why `later` does not start with `earlier`, or `undefined` when it does:
+ * the first line where the two differ, or, when the first line of `earlier`
+ * that `later` lacks is a record whose RunID no line of `later` holds, that
+ * record, named as removed.
  *
  * @example
  * ```ts
@@ -34,6 +36,7 @@ export interface PrefixProblem {
  * const bytes = (text: string) => new TextEncoder().encode(text);
  * prefixProblem(bytes("h\na\n"), bytes("h\na\nb\n")); // undefined
  * prefixProblem(bytes("h\na\n"), bytes("h\nb\n")); // { line: 2, message: "line 2 differs (byte 3 of the file)" }
+ * // A record line gone, its RunID with it, is named: "record RUN-… (line 2) was removed".
  * ```
  */
 export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixProblem | undefined {
@@ -43,13 +46,32 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
   if (i === earlier.length) return undefined;
   let line = 1;
   for (let j = 0; j < i; j++) if (earlier[j] === NEWLINE) line++;
+  const removed = removedRecord(earlier, later);
   if (i === later.length) {
+    const cut = `line ${line}: the file is cut to ${later.length} bytes (was ${earlier.length})`;
+    return { line, message: removed ? `${cut}: record ${removed.runId} removed` : cut };
+  }
+  if (removed) {
     return {
-      line,
-      message: `line ${line}: the file is cut to ${later.length} bytes (was ${earlier.length})`,
+      line: removed.line,
+      message: `record ${removed.runId} (line ${removed.line}) was removed`,
     };
   }
   return { line, message: `line ${line} differs (byte ${i + 1} of the file)` };
+}
+
+/**
+ * The first line of `earlier` missing from `later`, when it is a record
+ * whose RunID no line of `later` holds: removed, not changed.
+ */
+function removedRecord(
+  earlier: Uint8Array,
+  later: Uint8Array,
+): Required<MissingLine> | undefined {
+  const missing = firstMissingLine(earlier, later);
+  if (!missing?.runId) return undefined;
+  const kept = new Set(byteLines(later).map(runIdOf));
+  return kept.has(missing.runId) ? undefined : { line: missing.line, runId: missing.runId };
 }
 
 /** How a merge's version of a record file keeps its parents' lines: see {@linkcode mergeLines}. */

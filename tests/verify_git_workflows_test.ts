@@ -305,3 +305,38 @@ Deno.test("verify --since: a typo'd revision in a shallow clone is unknown; a mi
     /unknown revision ".{10}" in .*: a shallow clone, which may lack that commit: fetch it with `git fetch --unshallow`/,
   );
 });
+
+// ------------------------------------------------ a record removed from among others
+
+Deno.test("verify --since: a record line removed from among others is named by its RunID and line", async () => {
+  const { repo, del, file, base } = await repository();
+  await run(del, "SECOND", "2026-10-02T00:00:00Z");
+  await git(repo, "commit", "-qam", "second");
+  const [header, first, second] = await lines(file);
+  const removedId = first.split(",")[1];
+  await Deno.writeTextFile(file, `${header}\n${second}\n`);
+  await git(repo, "commit", "-qam", "drop the first record");
+  const removed = await runCli(["verify", repo, "--since", base]);
+  assert.equal(removed.code, 1, removed.stdout);
+  assert.match(
+    removed.stdout,
+    new RegExp(
+      `${MAIN_DEL}/RunRecords\\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "drop the first ` +
+        `record": record ${removedId} \\(line 2\\) was removed, against the version in [0-9a-f]{7}\n`,
+    ),
+  );
+
+  // A record changed, its RunID kept, is a line that differs, not a removal.
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await Deno.writeTextFile(
+    file,
+    `${header}\n${first.replace(",SUCCESS,", ",FAILED,")}\n${second}\n`,
+  );
+  await git(repo, "commit", "-qam", "edit the first record");
+  const changed = await runCli(["verify", repo, "--since", base]);
+  assert.equal(changed.code, 1, changed.stdout);
+  assert.match(
+    changed.stdout,
+    /:2: K-APPEND-1 broken in commit [0-9a-f]{7} "edit the first record": line 2 differs \(byte \d+ of the file\)/,
+  );
+});
