@@ -26,9 +26,8 @@ export interface PrefixProblem {
 
 /**
  * Why `later` does not start with `earlier`, or `undefined` when it does:
- * the first line where the two differ, or, when the first line of `earlier`
- * that `later` lacks is a record whose RunID no line of `later` holds, that
- * record, named as removed.
+ * the first line where the two differ, named by its RunID as removed when
+ * that record was taken out (its RunID gone, the lines after it kept).
  *
  * @example
  * ```ts
@@ -61,17 +60,22 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
 }
 
 /**
- * The first line of `earlier` missing from `later`, when it is a record
- * whose RunID no line of `later` holds: removed, not changed.
+ * The first line where `later` departs from `earlier`, when that line is a
+ * record taken out: its RunID is on no line of `later`, and `later` goes on
+ * with the line after it (or ends there). A line changed in place is not
+ * one removed, even when the change hit its RunID.
  */
 function removedRecord(
   earlier: Uint8Array,
   later: Uint8Array,
 ): Required<MissingLine> | undefined {
-  const missing = firstMissingLine(earlier, later);
-  if (!missing?.runId) return undefined;
-  const kept = new Set(byteLines(later).map(runIdOf));
-  return kept.has(missing.runId) ? undefined : { line: missing.line, runId: missing.runId };
+  const before = byteLines(earlier);
+  const after = byteLines(later);
+  let at = 0;
+  while (at < before.length && before[at] === after[at]) at++;
+  const runId = at < before.length ? runIdOf(before[at]) : undefined;
+  if (!runId || after.some((line) => runIdOf(line) === runId)) return undefined;
+  return at === after.length || after[at] === before[at + 1] ? { line: at + 1, runId } : undefined;
 }
 
 /** How a merge's version of a record file keeps its parents' lines: see {@linkcode mergeLines}. */
