@@ -1100,6 +1100,21 @@ function settleTrack(
       if (problem) return fail(problem.line, problem.message);
       continue;
     }
+    // The branch's own rewrite first: a union merge of it breaks the merge's lines too.
+    const branch = branches.get(check);
+    if (branch) {
+      const { parent, failure } = branch;
+      track.failure = {
+        commit: check.commit.id,
+        subject: check.commit.subject,
+        previous: failure.previous,
+        previousPath: failure.previousPath,
+        line: failure.line,
+        message: `merges ${short(parent)}, whose branch did not only append: in commit ` +
+          `${short(failure.commit)} ${JSON.stringify(failure.subject)}: ${failure.message}`,
+      };
+      return;
+    }
     const others = otherParentVersions(check.commit, check.names).map((spec) => bytes.get(spec))
       .filter((b): b is Uint8Array => b !== undefined);
     const merge = mergeLines(before, after, others);
@@ -1116,20 +1131,6 @@ function settleTrack(
         `line ${line}${runId ? ` (record ${runId})` : ""} is in no parent's version: ` +
           "the merge added it",
       );
-    }
-    const branch = branches.get(check);
-    if (branch) {
-      const { parent, failure } = branch;
-      track.failure = {
-        commit: check.commit.id,
-        subject: check.commit.subject,
-        previous: failure.previous,
-        previousPath: failure.previousPath,
-        line: failure.line,
-        message: `merges ${short(parent)}, whose branch did not only append: in commit ` +
-          `${short(failure.commit)} ${JSON.stringify(failure.subject)}: ${failure.message}`,
-      };
-      return;
     }
     if (!problem) continue;
     track.notes.push(
