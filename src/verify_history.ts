@@ -994,7 +994,11 @@ async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
   let batch: Track[] = [];
   let specs = new Set<string>();
   const branches = new Map<Check, BranchFailure>();
+  // The merged branches of a batch are followed at once: each is a few git commands.
+  let following: Promise<void>[] = [];
   const flush = async () => {
+    await Promise.all(following);
+    following = [];
     const list = [...specs];
     const objects = await readObjects(list, walk.top);
     const bytes = new Map(list.map((spec, i) => [spec, objects[i]]));
@@ -1011,8 +1015,11 @@ async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
       specs.add(check.newBlob);
       if (check.commit.parents.length < 2) continue;
       for (const spec of otherParentVersions(check.commit, check.names)) specs.add(spec);
-      const broken = await mergedBranchFailure(walk, check.commit, check.names);
-      if (broken) branches.set(check, broken);
+      following.push(
+        mergedBranchFailure(walk, check.commit, check.names).then((broken) => {
+          if (broken) branches.set(check, broken);
+        }),
+      );
     }
     if (specs.size >= BATCH) await flush();
   }
@@ -1024,7 +1031,7 @@ async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
  * named `names` (newest first): a union merge takes the branch's lines as
  * they are, so a record the branch inserted, moved or changed and restored
  * reaches the first parent looking appended. Checked like the first-parent
- * chain, from the branch's merge base with the first parent.
+ * chain, from where the branch left the first parent's history.
  */
 async function mergedBranchFailure(
   walk: Walk,
@@ -1043,10 +1050,10 @@ async function mergedBranchFailure(
 }
 
 /**
- * The record files at `other`, by path, each followed from the merge base
- * of `first` and `other` along `other`'s first-parent chain and checked as
- * HEAD's are (its own merges' branches in turn); once per pair of parents.
- * A file the branch created is checked from its first version.
+ * The record files `other`'s first-parent chain changed since it left
+ * `first`'s history, by their path at `other`, each checked as HEAD's are
+ * (the branch's own merges in turn), renames followed; once per pair of
+ * parents. A file the branch created is checked from its first version.
  */
 function mergedBranch(walk: Walk, first: string, other: string): Promise<Map<string, Track>> {
   const key = `${first} ${other}`;
@@ -1059,17 +1066,18 @@ function mergedBranch(walk: Walk, first: string, other: string): Promise<Map<str
 }
 
 async function followBranch(walk: Walk, first: string, other: string) {
-  const { code, stdout } = await runGit(["merge-base", first, other], walk.top);
-  // Unrelated histories (--allow-unrelated-histories) share no base: all of `other`'s is checked.
-  const fork = code === 0 ? new TextDecoder().decode(stdout).trim() : undefined;
   const alive = new Map<string, Track>();
   const deleted = new Map<string, Track>();
-  for (const [path, blob] of (await treeAt(fork, walk.top)).baseFiles) {
-    alive.set(path, trackFrom(path, blob, fork!));
+  const log = recordFileLog(walk.top, first, RECORD_PATHSPEC, other, walk.exclude);
+  for await (const commit of log) {
+    // A file is followed from the first commit of the branch that changes it, as it was before.
+    for (const change of commit.changes) {
+      const path = change.from ?? change.path;
+      if (change.status === "A" || alive.has(path) || deleted.has(path)) continue;
+      alive.set(path, trackFrom(path, change.oldBlob, commit.parents[0]));
+    }
+    applyCommit(commit, alive, deleted, `the history of ${short(first)}`);
   }
-  const start = fork ? short(fork) : `the history of ${short(other)}`;
-  const log = recordFileLog(walk.top, fork, RECORD_PATHSPEC, other, walk.exclude);
-  for await (const commit of log) applyCommit(commit, alive, deleted, start);
   await settleChecks([...new Set([...alive.values(), ...deleted.values()])], walk);
   return alive;
 }
