@@ -9,10 +9,13 @@
  * Only a diff that does not prove one, and a merge's, has its versions read
  * whole and compared byte for byte (`append_only.ts`): at a merge, every
  * line added to the first parent's version must be a line of another
- * parent's, as `merge=union` places them. So the cost follows the bytes the
- * history changed and its merges, not the size of every version. A revision off the first-parent
- * chain (a merged side branch) also has its record lines looked for in
- * HEAD's versions (`append_only.ts`).
+ * parent's, as `merge=union` places them, and the branch the merge brings
+ * in must itself have only appended: its first-parent chain since it left
+ * the first parent's history is checked the same way (one more `git log`
+ * per merged branch). So the cost follows the bytes the history changed and
+ * its merges, not the size of every version. A revision off the
+ * first-parent chain (a merged side branch) also has its record lines
+ * looked for in HEAD's versions (`append_only.ts`).
  *
  * @module
  */
@@ -196,7 +199,14 @@ interface BaseTree {
  * must be, byte for byte, a line of another parent's version (what
  * `merge=union` makes; a note says so when it placed lines among earlier
  * ones); any other line fails, named with the merge. A file a merge adds
- * takes every line from the other parents' versions the same way.
+ * takes every line from the other parents' versions the same way. The
+ * branch a merge brings in must only have appended too: its first-parent
+ * commits since it left the first parent's history (not those `since`
+ * contains) are checked like HEAD's, their own merges in turn, renames
+ * followed, and a rewrite there fails the merge, naming the merged parent
+ * and the branch's commit and line (a union merge takes the branch's lines
+ * as they are, so a record it inserted, swapped, or changed and restored
+ * would otherwise pass as appended).
  *
  * Where HEAD does not contain `since` (a branch behind its base), or
  * `since` is off HEAD's first-parent chain (a merged side branch), the

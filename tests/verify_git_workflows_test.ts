@@ -1,7 +1,10 @@
 /**
  * `runrec verify --since` against more git workflows: a merge that forges or adds a line, a deliverable moved to a new
- * DEL number, a sparse checkout, the message for a deleted record file, and
- * a typo'd revision in a shallow clone. Real git repositories throughout.
+ * DEL number, a sparse checkout, the message for a deleted record file, a
+ * typo'd revision in a shallow clone, a record removed from among others,
+ * and a merge of a branch that rewrote its records (inserted, swapped,
+ * changed and restored; across renames, in a file it created, in a branch
+ * of the branch). Real git repositories throughout.
  *
  * ```sh
  * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/verify_git_workflows_test.ts
