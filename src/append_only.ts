@@ -25,8 +25,9 @@ export interface PrefixProblem {
 }
 
 /**
- * Why `later` does not start with `earlier`, with the first differing line,
- * or `undefined` when it does.
+ * Why `later` does not start with `earlier`, or `undefined` when it does:
+ * the first line where the two differ, named by its RunID as removed when
+ * that record was taken out (its RunID gone, the lines after it kept).
  *
  * @example
  * ```ts
@@ -34,6 +35,7 @@ export interface PrefixProblem {
  * const bytes = (text: string) => new TextEncoder().encode(text);
  * prefixProblem(bytes("h\na\n"), bytes("h\na\nb\n")); // undefined
  * prefixProblem(bytes("h\na\n"), bytes("h\nb\n")); // { line: 2, message: "line 2 differs (byte 3 of the file)" }
+ * // A record line gone, its RunID with it, is named: "record RUN-… (line 2) was removed".
  * ```
  */
 export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixProblem | undefined {
@@ -43,13 +45,37 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
   if (i === earlier.length) return undefined;
   let line = 1;
   for (let j = 0; j < i; j++) if (earlier[j] === NEWLINE) line++;
+  const removed = removedRecord(earlier, later);
   if (i === later.length) {
+    const cut = `line ${line}: the file is cut to ${later.length} bytes (was ${earlier.length})`;
+    return { line, message: removed ? `${cut}: record ${removed.runId} removed` : cut };
+  }
+  if (removed) {
     return {
-      line,
-      message: `line ${line}: the file is cut to ${later.length} bytes (was ${earlier.length})`,
+      line: removed.line,
+      message: `record ${removed.runId} (line ${removed.line}) was removed`,
     };
   }
   return { line, message: `line ${line} differs (byte ${i + 1} of the file)` };
+}
+
+/**
+ * The first line where `later` departs from `earlier`, when that line is a
+ * record taken out: its RunID is on no line of `later`, and `later` goes on
+ * with the line after it (or ends there). A line changed in place is not
+ * one removed, even when the change hit its RunID.
+ */
+function removedRecord(
+  earlier: Uint8Array,
+  later: Uint8Array,
+): Required<MissingLine> | undefined {
+  const before = byteLines(earlier);
+  const after = byteLines(later);
+  let at = 0;
+  while (at < before.length && before[at] === after[at]) at++;
+  const runId = at < before.length ? runIdOf(before[at]) : undefined;
+  if (!runId || after.some((line) => runIdOf(line) === runId)) return undefined;
+  return at === after.length || after[at] === before[at + 1] ? { line: at + 1, runId } : undefined;
 }
 
 /** How a merge's version of a record file keeps its parents' lines: see {@linkcode mergeLines}. */

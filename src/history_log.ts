@@ -151,9 +151,9 @@ function settle(state: DiffState | undefined): void {
 }
 
 /**
- * Streams the first-parent history `base..HEAD` (all of HEAD's first-parent
- * history when `base` is `undefined`) of the record files matching
- * `pathspec`, oldest commit first, each merge diffed against its first
+ * Streams the first-parent history `base..tip` (all of `tip`'s first-parent
+ * history when `base` is `undefined`), leaving out the commits `exclude`
+ * contain, of the record files matching `pathspec`, oldest commit first, each merge diffed against its first
  * parent. One `git log` runs for the whole range; a diff is proven an
  * append when its one hunk has no old line after its first added line and
  * nothing removed but an unterminated last line given its `\n` (with one
@@ -172,6 +172,8 @@ export async function* recordFileLog(
   top: string,
   base: string | undefined,
   pathspec: string,
+  tip = "HEAD",
+  exclude: string[] = [],
 ): AsyncGenerator<LoggedCommit> {
   const args = [
     "-c",
@@ -197,7 +199,8 @@ export async function* recordFileLog(
     "-M",
     "-O/dev/null",
     "--format=%x01%H%x01%P%x01%s",
-    base ? `${base}..HEAD` : "HEAD",
+    tip,
+    ...[base, ...exclude].filter((c) => c !== undefined).map((c) => `^${c}`),
     "--",
     pathspec,
   ];

@@ -9,10 +9,13 @@
  * Only a diff that does not prove one, and a merge's, has its versions read
  * whole and compared byte for byte (`append_only.ts`): at a merge, every
  * line added to the first parent's version must be a line of another
- * parent's, as `merge=union` places them. So the cost follows the bytes the
- * history changed and its merges, not the size of every version. A revision off the first-parent
- * chain (a merged side branch) also has its record lines looked for in
- * HEAD's versions (`append_only.ts`).
+ * parent's, as `merge=union` places them, and the branch the merge brings
+ * in must itself have only appended: its first-parent chain since it left
+ * the first parent's history is checked the same way (one more `git log`
+ * per merged branch). So the cost follows the bytes the history changed and
+ * its merges, not the size of every version. A revision off the
+ * first-parent chain (a merged side branch) also has its record lines
+ * looked for in HEAD's versions (`append_only.ts`).
  *
  * @module
  */
@@ -140,8 +143,8 @@ type Check =
     previousPath: string;
     oldBlob: string;
     newBlob: string;
-    /** `parent:path` of the merge's other parents, for the merge=union rule. */
-    otherParents: string[];
+    /** The file's names, newest first: where a merge's other parents hold it. */
+    names: string[];
   }
   | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string };
 
@@ -196,7 +199,14 @@ interface BaseTree {
  * must be, byte for byte, a line of another parent's version (what
  * `merge=union` makes; a note says so when it placed lines among earlier
  * ones); any other line fails, named with the merge. A file a merge adds
- * takes every line from the other parents' versions the same way.
+ * takes every line from the other parents' versions the same way. The
+ * branch a merge brings in must only have appended too: its first-parent
+ * commits since it left the first parent's history (not those `since`
+ * contains) are checked like HEAD's, their own merges in turn, renames
+ * followed, and a rewrite there fails the merge, naming the merged parent
+ * and the branch's commit and line (a union merge takes the branch's lines
+ * as they are, so a record it inserted, swapped, or changed and restored
+ * would otherwise pass as appended).
  *
  * Where HEAD does not contain `since` (a branch behind its base), or
  * `since` is off HEAD's first-parent chain (a merged side branch), the
@@ -598,18 +608,7 @@ async function checkRepository(
   const log = head && head !== base ? recordFileLog(top, base, RECORD_PATHSPEC) : undefined;
   const first = log?.next();
   for (const [path, blob] of (await repository.tree).baseFiles) {
-    alive.set(path, {
-      pathAtBase: path,
-      existedAtBase: true,
-      path,
-      blob,
-      label: base!,
-      renames: [],
-      commits: [],
-      versions: 1,
-      notes: [],
-      checks: [],
-    });
+    alive.set(path, trackFrom(path, blob, base!));
   }
   if (log && first) {
     for (let next = await first; !next.done; next = await log.next()) {
@@ -617,7 +616,8 @@ async function checkRepository(
     }
   }
   const tracks = [...new Set([...alive.values(), ...deleted.values()])];
-  await settleChecks(tracks, top);
+  const exclude = repository.sinceCommit ? [repository.sinceCommit] : [];
+  await settleChecks(tracks, { top, exclude, branches: new Map() });
   const sinceTracks = repository.join
     ? await checkSinceLines(repository, repository.join, alive)
     : new Map<string, Track | undefined>();
@@ -819,6 +819,22 @@ function pathAtHead(
   return added.length === 1 ? { path: added[0].path } : undefined;
 }
 
+/** A record file's track from its version `blob` at commit `label`, where the check starts. */
+function trackFrom(path: string, blob: string, label: string): Track {
+  return {
+    pathAtBase: path,
+    existedAtBase: true,
+    path,
+    blob,
+    label,
+    renames: [],
+    commits: [],
+    versions: 1,
+    notes: [],
+    checks: [],
+  };
+}
+
 /** Moves the tracks along one commit's changes of record files. */
 function applyCommit(
   commit: LoggedCommit,
@@ -899,7 +915,7 @@ function applyCommit(
       previousPath: change.path,
       oldBlob: EMPTY_BLOB,
       newBlob: change.newBlob,
-      otherParents: otherParentVersions(commit, [change.path]),
+      names: [change.path],
     }];
     alive.set(change.path, {
       pathAtBase: change.path,
@@ -925,8 +941,7 @@ function byteCount(bytes: Uint8Array, byte: number): number {
 
 /** `parent:path` for each parent of a merge but the first, at each of `paths` (the file's names). */
 function otherParentVersions(commit: CommitInfo, paths: string[]): string[] {
-  const unique = [...new Set(paths)];
-  return commit.parents.slice(1).flatMap((parent) => unique.map((path) => `${parent}:${path}`));
+  return commit.parents.slice(1).flatMap((parent) => paths.map((path) => `${parent}:${path}`));
 }
 
 /**
@@ -948,12 +963,14 @@ function advance(
       previousPath: track.path,
       oldBlob: change.oldBlob,
       newBlob: change.newBlob,
-      otherParents: otherParentVersions(commit, [
-        change.path,
-        track.path,
-        track.pathAtBase,
-        ...track.renames.map((r) => r.from),
-      ]),
+      names: [
+        ...new Set([
+          change.path,
+          track.path,
+          ...track.renames.map((r) => r.from).reverse(),
+          track.pathAtBase,
+        ]),
+      ],
     });
   }
   track.path = change.path;
@@ -963,18 +980,39 @@ function advance(
   track.versions++;
 }
 
+/** What the checks of one repository share. */
+interface Walk {
+  top: string;
+  /** Commits whose history is not checked: the one `since` names. */
+  exclude: string[];
+  /** The record files of each merged branch followed so far, by `first other` parent ids. */
+  branches: Map<string, Promise<Map<string, Track>>>;
+}
+
+/** Where the branch a merge brought in first broke K-APPEND-1 for a file. */
+interface BranchFailure {
+  /** The merge's parent that the branch ends in. */
+  parent: string;
+  failure: HistoryFailure;
+}
+
 /**
  * Decides the checks left to bytes, in each file's order: the first that
  * fails is its failure. Versions are read a batch at a time.
  */
-async function settleChecks(tracks: Track[], top: string): Promise<void> {
+async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
   let batch: Track[] = [];
   let specs = new Set<string>();
+  const branches = new Map<Check, BranchFailure>();
+  // The merged branches of a batch are followed at once: each is a few git commands.
+  let following: Promise<void>[] = [];
   const flush = async () => {
+    await Promise.all(following);
+    following = [];
     const list = [...specs];
-    const objects = await readObjects(list, top);
+    const objects = await readObjects(list, walk.top);
     const bytes = new Map(list.map((spec, i) => [spec, objects[i]]));
-    for (const track of batch) settleTrack(track, bytes);
+    for (const track of batch) settleTrack(track, bytes, branches);
     batch = [];
     specs = new Set();
   };
@@ -985,14 +1023,80 @@ async function settleChecks(tracks: Track[], top: string): Promise<void> {
       if (check.kind !== "bytes") continue;
       specs.add(check.oldBlob);
       specs.add(check.newBlob);
-      for (const spec of check.otherParents) specs.add(spec);
+      if (check.commit.parents.length < 2) continue;
+      for (const spec of otherParentVersions(check.commit, check.names)) specs.add(spec);
+      following.push(
+        mergedBranchFailure(walk, check.commit, check.names).then((broken) => {
+          if (broken) branches.set(check, broken);
+        }),
+      );
     }
     if (specs.size >= BATCH) await flush();
   }
   if (batch.length > 0) await flush();
 }
 
-function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): void {
+/**
+ * Where a branch that `merge` brought in broke K-APPEND-1 for the file
+ * named `names` (newest first): a union merge takes the branch's lines as
+ * they are, so a record the branch inserted, moved or changed and restored
+ * reaches the first parent looking appended. Checked like the first-parent
+ * chain, from where the branch left the first parent's history.
+ */
+async function mergedBranchFailure(
+  walk: Walk,
+  merge: CommitInfo,
+  names: string[],
+): Promise<BranchFailure | undefined> {
+  const [first, ...others] = merge.parents;
+  for (const parent of others) {
+    const files = await mergedBranch(walk, first, parent);
+    // A file the branch does not hold (the merge took it from elsewhere) has nothing to check.
+    const name = names.find((n) => files.has(n));
+    const failure = name === undefined ? undefined : files.get(name)!.failure;
+    if (failure) return { parent, failure };
+  }
+  return undefined;
+}
+
+/**
+ * The record files `other`'s first-parent chain changed since it left
+ * `first`'s history, by their path at `other`, each checked as HEAD's are
+ * (the branch's own merges in turn), renames followed; once per pair of
+ * parents. A file the branch created is checked from its first version.
+ */
+function mergedBranch(walk: Walk, first: string, other: string): Promise<Map<string, Track>> {
+  const key = `${first} ${other}`;
+  let files = walk.branches.get(key);
+  if (!files) {
+    files = followBranch(walk, first, other);
+    walk.branches.set(key, files);
+  }
+  return files;
+}
+
+async function followBranch(walk: Walk, first: string, other: string) {
+  const alive = new Map<string, Track>();
+  const deleted = new Map<string, Track>();
+  const log = recordFileLog(walk.top, first, RECORD_PATHSPEC, other, walk.exclude);
+  for await (const commit of log) {
+    // A file is followed from the first commit of the branch that changes it, as it was before.
+    for (const change of commit.changes) {
+      const path = change.from ?? change.path;
+      if (change.status === "A" || alive.has(path) || deleted.has(path)) continue;
+      alive.set(path, trackFrom(path, change.oldBlob, commit.parents[0]));
+    }
+    applyCommit(commit, alive, deleted, `the history of ${short(first)}`);
+  }
+  await settleChecks([...new Set([...alive.values(), ...deleted.values()])], walk);
+  return alive;
+}
+
+function settleTrack(
+  track: Track,
+  bytes: Map<string, Uint8Array | undefined>,
+  branches: Map<Check, BranchFailure>,
+): void {
   for (const check of track.checks) {
     const fail = (line: number, message: string) => {
       track.failure = {
@@ -1014,7 +1118,22 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
       if (problem) return fail(problem.line, problem.message);
       continue;
     }
-    const others = check.otherParents.map((spec) => bytes.get(spec))
+    // The branch's own rewrite first: a union merge of it breaks the merge's lines too.
+    const branch = branches.get(check);
+    if (branch) {
+      const { parent, failure } = branch;
+      track.failure = {
+        commit: check.commit.id,
+        subject: check.commit.subject,
+        previous: failure.previous,
+        previousPath: failure.previousPath,
+        line: failure.line,
+        message: `merges ${short(parent)}, whose branch did not only append: in commit ` +
+          `${short(failure.commit)} ${JSON.stringify(failure.subject)}: ${failure.message}`,
+      };
+      return;
+    }
+    const others = otherParentVersions(check.commit, check.names).map((spec) => bytes.get(spec))
       .filter((b): b is Uint8Array => b !== undefined);
     const merge = mergeLines(before, after, others);
     if (!merge && problem) return fail(problem.line, problem.message);

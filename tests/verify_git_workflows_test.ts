@@ -1,7 +1,10 @@
 /**
  * `runrec verify --since` against more git workflows: a merge that forges or adds a line, a deliverable moved to a new
- * DEL number, a sparse checkout, the message for a deleted record file, and
- * a typo'd revision in a shallow clone. Real git repositories throughout.
+ * DEL number, a sparse checkout, the message for a deleted record file, a
+ * typo'd revision in a shallow clone, a record removed from among others,
+ * and a merge of a branch that rewrote its records (inserted, swapped,
+ * changed and restored; across renames, in a file it created, in a branch
+ * of the branch). Real git repositories throughout.
  *
  * ```sh
  * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/verify_git_workflows_test.ts
@@ -304,4 +307,233 @@ Deno.test("verify --since: a typo'd revision in a shallow clone is unknown; a mi
     missing.stderr,
     /unknown revision ".{10}" in .*: a shallow clone, which may lack that commit: fetch it with `git fetch --unshallow`/,
   );
+});
+
+// ------------------------------------------------ a record removed from among others
+
+Deno.test("verify --since: a record line removed from among others is named by its RunID and line", async () => {
+  const { repo, del, file, base } = await repository();
+  await run(del, "SECOND", "2026-10-02T00:00:00Z");
+  await git(repo, "commit", "-qam", "second");
+  const [header, first, second] = await lines(file);
+  const removedId = first.split(",")[1];
+  await Deno.writeTextFile(file, `${header}\n${second}\n`);
+  await git(repo, "commit", "-qam", "drop the first record");
+  const removed = await runCli(["verify", repo, "--since", base]);
+  assert.equal(removed.code, 1, removed.stdout);
+  assert.match(
+    removed.stdout,
+    new RegExp(
+      `${MAIN_DEL}/RunRecords\\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "drop the first ` +
+        `record": record ${removedId} \\(line 2\\) was removed, against the version in [0-9a-f]{7}\n`,
+    ),
+  );
+
+  // A record changed, its RunID kept, is a line that differs, not a removal.
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await Deno.writeTextFile(
+    file,
+    `${header}\n${first.replace(",SUCCESS,", ",FAILED,")}\n${second}\n`,
+  );
+  await git(repo, "commit", "-qam", "edit the first record");
+  const changed = await runCli(["verify", repo, "--since", base]);
+  assert.equal(changed.code, 1, changed.stdout);
+  assert.match(
+    changed.stdout,
+    /:2: K-APPEND-1 broken in commit [0-9a-f]{7} "edit the first record": line 2 differs \(byte \d+ of the file\)/,
+  );
+});
+
+// ------------------------------------------------ a rewrite on the branch a merge brings in
+
+/**
+ * The base gains a second run; branch `pr` rewrites the record file of `del`
+ * with `rewrite` (its own commits); main appends a run of its own, then
+ * merges `pr` with `--no-ff`, as GitHub's `pull_request` checkout does.
+ * Returns the base and the abbreviated ids of `pr`'s head and the merge.
+ */
+async function mergedRewrite(
+  repo: string,
+  del: string,
+  rewrite: () => Promise<void>,
+): Promise<{ base: string; pr: string; merge: string }> {
+  await run(del, "SECOND", "2026-10-02T00:00:00Z");
+  await git(repo, "commit", "-qam", "second");
+  const base = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "checkout", "-qb", "pr");
+  await rewrite();
+  const pr = await git(repo, "rev-parse", "--short=7", "HEAD");
+  await git(repo, "checkout", "-q", "main");
+  await run(del, "MAIN_AGENT", "2026-10-03T00:00:00Z");
+  await git(repo, "commit", "-qam", "main run");
+  await git(repo, "merge", "-q", "--no-ff", "-m", "merge pr", "pr");
+  const merge = await git(repo, "rev-parse", "--short=7", "HEAD");
+  return { base, pr, merge };
+}
+
+/** Writes `file` as `lines`, each ended by `\n`. */
+async function writeLines(file: string, lines: string[]) {
+  await Deno.writeTextFile(file, lines.map((l) => `${l}\n`).join(""));
+}
+
+Deno.test("verify --since at a merge: a record the merged branch inserted among committed ones, swapped, or changed and restored fails", async () => {
+  const rewrites: Record<string, { line: number; commit: string }> = {
+    insert: { line: 3, commit: "backdated run placed among the committed ones" },
+    swap: { line: 2, commit: "swap" },
+    edit_restore: { line: 2, commit: "edit" },
+  };
+  for (const [name, expected] of Object.entries(rewrites)) {
+    const { repo, del, file } = await repository();
+    const { base, pr, merge } = await mergedRewrite(repo, del, async () => {
+      const [header, first, second] = await lines(file);
+      if (name === "insert") {
+        await run(del, "BACKDATED", "2020-01-01T00:00:00Z");
+        await writeLines(file, [header, first, (await lines(file))[3], second]);
+      } else if (name === "swap") {
+        await writeLines(file, [header, second, first]);
+      } else {
+        await writeLines(file, [header, first.replace(",SUCCESS,", ",FAILED,"), second]);
+        await git(repo, "commit", "-qam", "edit");
+        await writeLines(file, [header, first, second]);
+        await run(del, "PR_AGENT", "2026-10-04T00:00:00Z"); // the branch brings a run
+      }
+      await git(repo, "commit", "-qam", expected.commit === "edit" ? "restore" : expected.commit);
+    });
+    const { code, stdout } = await runCli(["verify", repo, "--since", base]);
+    assert.equal(code, 1, `${name}: ${stdout}`);
+    assert.match(
+      stdout,
+      new RegExp(
+        `${MAIN_DEL}/RunRecords\\.csv:${expected.line}: K-APPEND-1 broken in commit ${merge} ` +
+          `"merge pr": merges ${pr}, whose branch did not only append: in commit [0-9a-f]{7} ` +
+          `"${expected.commit}": line ${expected.line} differs \\(byte \\d+ of the file\\), ` +
+          `against the version in ${base.slice(0, 7)}\n`,
+      ),
+      name,
+    );
+    assert.doesNotMatch(stdout, /merge=union\); accepted/, name);
+  }
+});
+
+Deno.test("verify --since at a merge: a merged rewrite is found across a folder renamed on either side; honest appends hold", async () => {
+  // Main renames the folder after the branch left; the branch swaps records under the old name.
+  {
+    const { repo, del, file, base } = await repository();
+    await run(del, "SECOND", "2026-10-02T00:00:00Z");
+    await git(repo, "commit", "-qam", "second");
+    await git(repo, "checkout", "-qb", "pr");
+    const [header, first, second] = await lines(file);
+    await writeLines(file, [header, second, first]);
+    await git(repo, "commit", "-qam", "swap");
+    await git(repo, "checkout", "-q", "main");
+    await git(repo, "mv", del, join(repo, "PKG-01_Alpha", "DEL-01-02_Renamed"));
+    await git(repo, "commit", "-qm", "rename");
+    await git(repo, "merge", "-q", "--no-ff", "-m", "merge pr", "pr");
+    const { code, stdout } = await runCli(["verify", repo, "--since", base]);
+    assert.equal(code, 1, stdout);
+    assert.match(
+      stdout,
+      /DEL-01-02_Renamed\/RunRecords\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "merge pr": merges [0-9a-f]{7}, whose branch did not only append: in commit [0-9a-f]{7} "swap": line 2 differs/,
+    );
+  }
+  // The branch renames the folder, then swaps; or renames and appends (honest).
+  for (const honest of [false, true]) {
+    const { repo, del, base } = await repository();
+    const renamed = join(repo, "PKG-01_Alpha", "DEL-01-02_Renamed");
+    const { pr } = await mergedRewrite(repo, del, async () => {
+      await git(repo, "mv", del, renamed);
+      await git(repo, "commit", "-qm", "rename");
+      const file = join(renamed, RECORD_FILE);
+      if (honest) await run(renamed, "PR_AGENT", "2026-10-04T00:00:00Z");
+      else {
+        const [header, first, second] = await lines(file);
+        await writeLines(file, [header, second, first]);
+      }
+      await git(repo, "commit", "-qam", honest ? "pr run" : "swap");
+    });
+    const { code, stdout } = await runCli(["verify", repo, "--since", base]);
+    if (honest) {
+      assert.equal(code, 0, stdout);
+      assert.match(stdout, /DEL-01-02_Renamed\/RunRecords\.csv: ok: 4 records, .*K-APPEND-1 holds/);
+      continue;
+    }
+    assert.equal(code, 1, stdout);
+    assert.match(
+      stdout,
+      new RegExp(
+        `DEL-01-02_Renamed/RunRecords\\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "merge pr": ` +
+          `merges ${pr}, whose branch did not only append: in commit ${pr} "swap": line 2 differs`,
+      ),
+    );
+  }
+});
+
+Deno.test("verify --since at a merge: a record file the merged branch created and then cut a record from fails", async () => {
+  const { repo, del, base } = await repository();
+  const fresh = join(repo, "PKG-01_Alpha", "DEL-01-05_Fresh");
+  const freshFile = join(fresh, RECORD_FILE);
+  let dropped = "";
+  await mergedRewrite(repo, del, async () => {
+    await Deno.mkdir(fresh);
+    await run(fresh, "FRESH_1", "2026-10-05T00:00:00Z");
+    await run(fresh, "FRESH_2", "2026-10-05T00:01:00Z");
+    await git(repo, "add", "-A");
+    await git(repo, "commit", "-qm", "fresh");
+    const [header, first, second] = await lines(freshFile);
+    dropped = first.split(",")[1];
+    await writeLines(freshFile, [header, second]);
+    await git(repo, "commit", "-qam", "drop a fresh run");
+  });
+  const { code, stdout } = await runCli(["verify", repo, "--since", base]);
+  assert.equal(code, 1, stdout);
+  assert.match(
+    stdout,
+    new RegExp(
+      `DEL-01-05_Fresh/RunRecords\\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "merge pr": ` +
+        `merges [0-9a-f]{7}, whose branch did not only append: in commit [0-9a-f]{7} ` +
+        `"drop a fresh run": record ${dropped} \\(line 2\\) was removed`,
+    ),
+  );
+  assert.match(
+    stdout,
+    new RegExp(`${MAIN_DEL}/RunRecords\\.csv: ok: 3 records, .*K-APPEND-1 holds`),
+  );
+});
+
+Deno.test("verify --since at a merge: a branch that merged main into itself holds; one that merged a rewrite fails", async () => {
+  for (const honest of [true, false]) {
+    const { repo, del, file, base } = await repository();
+    await git(repo, "checkout", "-qb", "pr");
+    await run(del, "PR_1", "2026-10-04T00:00:00Z");
+    await git(repo, "commit", "-qam", "pr 1");
+    // A branch of the branch, merged into it: honest, or with the base record changed.
+    await git(repo, "checkout", "-qb", "sub");
+    await run(del, "SUB", "2026-10-04T00:01:00Z");
+    if (!honest) {
+      const [header, first, ...rest] = await lines(file);
+      await writeLines(file, [header, first.replace(",SUCCESS,", ",FAILED,"), ...rest]);
+    }
+    await git(repo, "commit", "-qam", "sub");
+    await git(repo, "checkout", "-q", "main");
+    await run(del, "MAIN_1", "2026-10-03T00:00:00Z");
+    await git(repo, "commit", "-qam", "main 1");
+    await git(repo, "checkout", "-q", "pr");
+    await git(repo, "merge", "-q", "--no-edit", "main");
+    await git(repo, "merge", "-q", "--no-ff", "-m", "merge sub", "sub");
+    await run(del, "PR_2", "2026-10-04T00:02:00Z");
+    await git(repo, "commit", "-qam", "pr 2");
+    await git(repo, "checkout", "-q", "main");
+    await git(repo, "merge", "-q", "--no-ff", "-m", "merge pr", "pr");
+    const { code, stdout } = await runCli(["verify", repo, "--since", base]);
+    if (honest) {
+      assert.equal(code, 0, stdout);
+      assert.match(stdout, new RegExp(`${MAIN_DEL}/RunRecords\\.csv: ok: 5 records, .*holds`));
+      continue;
+    }
+    assert.equal(code, 1, stdout);
+    assert.match(
+      stdout,
+      /RunRecords\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "merge pr": merges [0-9a-f]{7}, whose branch did not only append: in commit [0-9a-f]{7} "merge sub": merges [0-9a-f]{7}, whose branch did not only append: in commit [0-9a-f]{7} "sub": line 2 differs/,
+    );
+  }
 });
