@@ -43,7 +43,8 @@ git log -p reads the range's diffs; a diff adding lines only at the end is
 an append, any other is compared byte for byte. At a merge, the first
 parent's lines must stay in order and every other line must be, byte for
 byte, a line of another parent (as merge=union makes it): a line in no
-parent fails. A file whose deliverable folder was renamed is checked against
+parent fails, and so does a merged branch that did not only append (its
+own commits are checked the same way). A file whose deliverable folder was renamed is checked against
 its old path's history (git's rename detection, also to a new DEL number
 when the file kept its bytes; else the DeliverableID of the folder name). A
 file a sparse checkout leaves out is checked as committed. A file that did
