@@ -553,7 +553,12 @@ function printOutcome(outcome: RunOutcome): void {
  * and the outputs declared with `run.output(path)`; when it throws, the
  * record is `FAILED` with the error's message, and the error is re-thrown
  * unchanged. A record that cannot be written is spooled and reported
- * through `onOutcome`; it never changes what `withRun` returns or throws.
+ * through `onOutcome`; a run that cannot be recorded at all (another
+ * process finished it, or the folder it was to create was not made) is
+ * said on stderr. Neither changes what `withRun` returns or throws. The
+ * run is held in memory as well: a callback that removes `.runrec/` (`git
+ * clean -x`) or its deliverable folder is recorded all the same (see
+ * {@linkcode finishRun}).
  * While `work` runs, the pending run watches this process: if it dies,
  * `runrec reap` writes the run as FAILED.
  *

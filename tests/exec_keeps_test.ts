@@ -218,3 +218,20 @@ Deno.test("finishRun twice on one started run: the second throws finished alread
   assertEquals((await recordsOf(del)).length, 1);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("reap of a run kept outside its deliverable folder, removed since: the FAILED record waits in the user spool, the folder is not remade", async () => {
+  const { root, del, tmp } = await committedProject();
+  // A file where .runrec/ would be: the run is kept in $TMPDIR/runrec-pending-<uid>/.
+  await Deno.writeTextFile(join(del, ".runrec"), "in the way\n");
+  const env = { TMPDIR: tmp };
+  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"], FULL_FLAGS, env);
+  assertEquals(start.code, 0, start.stderr);
+  await Deno.remove(del, { recursive: true });
+  const reap = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals(await Deno.stat(del).then(() => "there", () => "gone"), "gone");
+  const spooled = userSpool(tmp);
+  assertEquals(spooled.length, 1, reap.stderr);
+  assertIncludes(reap.stderr, `${del}: removed during the run: its record waits in ${spooled[0]}`);
+  await Deno.remove(root, { recursive: true });
+});
