@@ -239,7 +239,6 @@ export async function completeDraft(
   end: RunEnd,
 ): Promise<BuiltRecord> {
   const dir = resolve(delDir);
-  requireFolder(dir, delDir);
   const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
     deliverableId(dir),

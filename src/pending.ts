@@ -21,7 +21,7 @@ import { listSpool, privateFolderProblem, sharedSpoolFolder } from "./spool.ts";
 import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
-import { walk } from "./walk.ts";
+import { kindOf, walk } from "./walk.ts";
 
 /** The folder of pending runs inside a deliverable folder. */
 export const PENDING_FOLDER = ".runrec/pending";
@@ -497,6 +497,8 @@ export function keepReapedRun(delDir: string, claimed: string): void {
   if (!base) throw new InputError(`${claimed}: not a pending run's file`);
   const path = reapedPath(delDir, base[1]);
   try {
+    // A deliverable folder removed since is not made again to keep the run.
+    if (kindOf(delDir) !== "folder") throw new Error("the deliverable folder is gone");
     Deno.mkdirSync(dirname(path), { recursive: true });
     Deno.renameSync(claimed, path);
   } catch {

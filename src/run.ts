@@ -77,6 +77,8 @@ export interface StartedRun {
   run: PendingRun;
   /** The path of the pending run's file; absent for a run kept in memory. */
   token?: string;
+  /** The deliverable folder did not exist at the start: the run is to create it (`mayCreate`). */
+  creates?: boolean;
 }
 
 /**
@@ -115,7 +117,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     host: hostname(),
     start,
   };
-  if (!exists) return { delDir: dir, run };
+  if (!exists) return { delDir: dir, run, creates: true };
   try {
     const kept = keepPendingRun(dir, run);
     return { delDir: dir, run: kept.run, token: kept.token };
@@ -158,7 +160,10 @@ export interface FinishReport {
  * spooled. Throws {@linkcode InputError} for bad arguments (the run stays
  * pending) and when the run was finished already. A run that `reap` wrote
  * as FAILED meanwhile is finished all the same: its record's Notes say that
- * it supersedes the FAILED one, which stays.
+ * it supersedes the FAILED one, which stays. A run whose pending file was
+ * removed under it (`git clean -x`), and not recorded, is recorded from
+ * `started`; so is a run that removed its own deliverable folder, into the
+ * user's spool until the folder is back (see {@linkcode finishClaimed}).
  *
  * @example
  * ```ts
@@ -173,15 +178,60 @@ export async function finishRun(
   report: FinishReport,
   options: RunOptions = {},
 ): Promise<RunOutcome> {
+  const { run } = started;
   if (started.token === undefined) {
-    requireFolder(started.delDir); // the run that was to create it did not
-    return await finishClaimed(started.delDir, started.run, undefined, report, options);
+    if (started.creates) requireFolder(started.delDir); // the run that was to create it did not
+    return await finishClaimed(started.delDir, run, undefined, report, options);
   }
-  const claim = await claimForFinish(started.delDir, started.run.id, started.token);
-  if (!claim) throw goneError(started.delDir, started.run.id);
-  return claim.reaped
-    ? await finishReaped(started.delDir, started.run, claim.claimed, report, options)
-    : await finishClaimed(started.delDir, started.run, claim.claimed, report, options);
+  const { delDir, token } = whereRunIs(started.delDir, run.id, started.token);
+  const claim = await claimForFinish(delDir, run.id, token);
+  if (claim) {
+    return claim.reaped
+      ? await finishReaped(delDir, run, claim.claimed, report, options)
+      : await finishClaimed(delDir, run, claim.claimed, report, options);
+  }
+  // No file to claim. A finisher writes the record before it lets go of its claim, so a run
+  // neither claimed nor recorded is one whose file was removed under it: it is recorded here.
+  if (claimHolder(token) !== undefined || runRecorded(delDir, run)) {
+    throw goneError(delDir, run.id);
+  }
+  const note = "pending run file removed during the run (git clean -x?): recorded from what " +
+    "the finishing process held; reap could not have recorded a crash";
+  const held = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
+  return await finishClaimed(delDir, held, undefined, report, options);
+}
+
+/**
+ * The deliverable folder a started run is finished in: its own, or the
+ * renamed one holding the run when the run renamed its folder (a label
+ * change), so that what it did is compared with what is there now.
+ *
+ * @example
+ * ```ts
+ * import { runFolderNow, startRun } from "./run.ts";
+ * const started = await startRun("DEL-01-02_Flow", { agent: "DEPENDENCIES" });
+ * await Deno.rename("DEL-01-02_Flow", "DEL-01-02_Flow_Meter");
+ * runFolderNow(started); // "/abs/DEL-01-02_Flow_Meter"
+ * ```
+ */
+export function runFolderNow(started: StartedRun): string {
+  return started.token === undefined
+    ? started.delDir
+    : whereRunIs(started.delDir, started.run.id, started.token).delDir;
+}
+
+/**
+ * Where the run's file is: at its token, or in the renamed folder when the
+ * run renamed its deliverable folder (a label change).
+ */
+function whereRunIs(delDir: string, id: string, token: string): { delDir: string; token: string } {
+  if (kindOf(delDir) === "folder" || token !== pendingPath(delDir, id)) return { delDir, token };
+  try {
+    const moved = renamedFolder({ delDir, id });
+    return { delDir: moved.delDir, token: pendingPath(moved.delDir, id) };
+  } catch {
+    return { delDir, token }; // removed, not renamed
+  }
 }
 
 /**
@@ -291,7 +341,9 @@ async function finishReaped(
  * Builds and writes the record of a run claimed with `claimPendingRun` (or
  * kept in memory, `claimed` absent); the claim is removed (or passed to
  * `retire`) once the record is written or spooled, and given back when the
- * record was refused.
+ * record was refused. A deliverable folder removed during the run is not
+ * made again: its record is spooled outside it (`$TMPDIR/runrec-spool-<uid>`),
+ * for `runrec flush` to append once the folder is back, and a warning says so.
  *
  * @example
  * ```ts
@@ -309,6 +361,11 @@ export async function finishClaimed(
   options: RunOptions = {},
   retire: (claimed: string) => void = Deno.removeSync,
 ): Promise<RunOutcome> {
+  const removed = kindOf(delDir) !== "folder";
+  if (removed) {
+    const note = "the deliverable folder was removed during the run";
+    run = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
+  }
   let outcome: RunOutcome;
   try {
     const built = await completeDraft(delDir, run.start, {
@@ -320,6 +377,12 @@ export async function finishClaimed(
   } catch (e) {
     if (claimed) releaseClaim(claimed);
     throw e;
+  }
+  if (removed && outcome.spooledTo) {
+    outcome.warnings.push(
+      `${delDir}: removed during the run: its record waits in ${outcome.spooledTo}; once the ` +
+        `folder is back (git checkout), runrec flush ${delDir} appends it`,
+    );
   }
   if (!claimed) return outcome;
   const safe = outcome.written || outcome.unconfirmed || outcome.spooledTo || outcome.lost;
@@ -490,7 +553,12 @@ function printOutcome(outcome: RunOutcome): void {
  * and the outputs declared with `run.output(path)`; when it throws, the
  * record is `FAILED` with the error's message, and the error is re-thrown
  * unchanged. A record that cannot be written is spooled and reported
- * through `onOutcome`; it never changes what `withRun` returns or throws.
+ * through `onOutcome`; a run that cannot be recorded at all (another
+ * process finished it, or the folder it was to create was not made) is
+ * said on stderr. Neither changes what `withRun` returns or throws. The
+ * run is held in memory as well: a callback that removes `.runrec/` (`git
+ * clean -x`) or its deliverable folder is recorded all the same (see
+ * {@linkcode finishRun}).
  * While `work` runs, the pending run watches this process: if it dies,
  * `runrec reap` writes the run as FAILED.
  *
@@ -548,28 +616,51 @@ export async function withRun<T>(
     value = await work(handle);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    try {
-      onOutcome(
-        await finishRun(started, {
-          status: "FAILED",
-          outputs,
-          // The whole message (log's table shows its first line), cut well inside the field limit.
-          error: message.trim().slice(0, ERROR_KEPT) || "the run threw",
-          notes: handle.notes,
-        }, writeOptions),
-      );
-    } catch (finishError) {
-      console.error(`runrec: warning: run not recorded: ${(finishError as Error).message}`);
-    }
+    await finishQuietly(
+      started,
+      {
+        status: "FAILED",
+        outputs,
+        // The whole message (log's table shows its first line), cut well inside the field limit.
+        error: message.trim().slice(0, ERROR_KEPT) || "the run threw",
+        notes: handle.notes,
+      },
+      writeOptions,
+      onOutcome,
+    );
     throw error;
   }
-  onOutcome(
-    await finishRun(started, {
+  await finishQuietly(
+    started,
+    {
       status,
       outputs,
       error: handle.error,
       notes: handle.notes,
-    }, writeOptions),
+    },
+    writeOptions,
+    onOutcome,
   );
   return value;
+}
+
+/**
+ * Finishes a `withRun` run; a finish that throws (the run was finished by
+ * another process, or the folder it was to create was not) is said on
+ * stderr, so that it never changes what `withRun` returns or throws.
+ */
+async function finishQuietly(
+  started: StartedRun,
+  report: FinishReport,
+  options: RunOptions,
+  onOutcome: (outcome: RunOutcome) => void,
+): Promise<void> {
+  let outcome: RunOutcome;
+  try {
+    outcome = await finishRun(started, report, options);
+  } catch (e) {
+    console.error(`runrec: warning: run not recorded: ${(e as Error).message.split("\n")[0]}`);
+    return;
+  }
+  onOutcome(outcome);
 }

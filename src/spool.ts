@@ -202,6 +202,10 @@ export function privateFolderProblem(folder: string): string | undefined {
 }
 
 function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
+  // A deliverable folder removed (by the run itself) is not made again to hold its spool.
+  if (folder.delDir !== undefined && kindOf(folder.delDir) !== "folder") {
+    throw new Error("not used: the deliverable folder is gone");
+  }
   // Spooled records belong to this machine until replayed: the folder keeps them out of
   // commits, and a write that fails in it (a full disk) leaves nothing behind.
   return inStateFolder(folder.path, () => {

@@ -7,7 +7,7 @@
  */
 import { InputError } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
-import { finishRun, startRun } from "../run.ts";
+import { finishRun, runFolderNow, startRun } from "../run.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
 import {
   type Command,
@@ -43,7 +43,10 @@ messages, the RunID among them, go to stderr: stdout is CMD's alone.
 <del-dir> may not exist yet when its parent does (a run that creates the
 deliverable, such as PREPARATION's); if CMD does not create it, nothing is
 recorded and runrec says so. A record that cannot be written is spooled, as
-with emit, and never changes the exit code.
+with emit, and never changes the exit code. The run is held in memory too: a
+CMD that removes .runrec/ (git clean -x) is recorded all the same; one that
+removes <del-dir> has its record spooled in $TMPDIR/runrec-spool-<uid>/ (said on
+stderr), for runrec flush to append once the folder is back.
 
 Options:
   --agent NAME          agent name (required)
@@ -173,7 +176,8 @@ export const execCommand: Command = {
     });
     const { exit, startError } = await runCommand(command, args);
     if (startError) io.err(`runrec exec: ${startError}\n`);
-    const outputs = changedFiles(before, await snapshotFolder(delDir));
+    // A command that renamed the folder (its label) changed what is in the renamed one.
+    const outputs = changedFiles(before, await snapshotFolder(runFolderNow(started)));
     const outcome = statusOf(exit, partial, skipped);
     try {
       report(
