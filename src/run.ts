@@ -515,7 +515,11 @@ function goneError(delDir: string, id: string): InputError {
 
 /** The run a {@linkcode withRun} callback is given. */
 export interface RunHandle {
-  /** The run's id. */
+  /**
+   * The pending run's id, as `runrec start` prints it (`runrec finish --run`
+   * and `reap` take it). Not the RunID: that is allocated when the record is
+   * written, and `onOutcome` receives it.
+   */
   readonly id: string;
   /** The deliverable folder, absolute. */
   readonly delDir: string;
