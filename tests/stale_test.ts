@@ -607,5 +607,8 @@ Deno.test("verify: records of another DeliverableID in a deliverable's file (a c
     result.stdout,
     /RunRecords\.csv:2: warning: DeliverableID DEL-01-03 is not this folder's DEL-01-06 \(2 record\(s\) of another deliverable: a folder copied from it\?\); runrec stale uses none of them\n/,
   );
-  assertEquals((await runCli(["verify", join(root, DEL3)])).stdout.includes("not this folder"), false);
+  assertEquals(
+    (await runCli(["verify", join(root, DEL3)])).stdout.includes("not this folder"),
+    false,
+  );
 });
