@@ -21,7 +21,7 @@ import { findProfile } from "./profiles.ts";
 import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { deliverableFolders } from "./targets.ts";
-import { parseInstant } from "./time.ts";
+import { parseDuration, parseInstant } from "./time.ts";
 
 export { deliverableFolders };
 
@@ -98,7 +98,7 @@ export interface StaleDeliverable {
   chain: DependencyEdge[];
   /**
    * When the chain starts at a producer that is not DIRTY: its latest
-   * SUCCESS or PARTIAL run, which started after the next deliverable's latest one.
+   * SUCCESS or PARTIAL run, which ended after the next deliverable's latest one started.
    */
   ranSince?: { RunID: string; RunTimestamp: string };
 }
@@ -209,6 +209,11 @@ async function readFolderRecords(
     if (error instanceof InputError) return error.message; // names the file already
     throw error;
   }
+}
+
+/** When a run ended: RunTimestamp plus RunDuration, in ms. */
+function endMs(record: RunRecord): number {
+  return startMs(record) + (parseDuration(record.RunDuration) ?? 0);
 }
 
 /** RunTimestamp in ms; a record that fails validation never gets here, so it parses. */
@@ -865,7 +870,7 @@ function unknownAgents(
 }
 
 /** The latest run of a deliverable folder that may be a baseline, of any agent; none if unreadable. */
-async function lastGoodRun(folder: string): Promise<RunRecord | undefined> {
+async function lastGoodRun(folder: string, id: string): Promise<RunRecord | undefined> {
   let read: FolderRecords;
   try {
     read = await readRecordFile(join(folder, RECORD_FILE));
@@ -875,7 +880,7 @@ async function lastGoodRun(folder: string): Promise<RunRecord | undefined> {
   const annotations = annotationsIn(read.records.map((e) => e.record));
   return pickBaseline(
     read.records,
-    (r) => r.AgentName !== ANNOTATOR && isUsableBaseline(r, annotations),
+    (r) => r.DeliverableID === id && r.AgentName !== ANNOTATOR && isUsableBaseline(r, annotations),
   )?.record;
 }
 
@@ -954,7 +959,7 @@ async function propagate(
   const lastRun = (id: string) => {
     const folder = folderOf.get(id);
     if (folder === undefined) return Promise.resolve(undefined);
-    if (!lastRuns.has(id)) lastRuns.set(id, lastGoodRun(folder));
+    if (!lastRuns.has(id)) lastRuns.set(id, lastGoodRun(folder, id));
     return lastRuns.get(id)!;
   };
   const checked = sortUtf8([...new Set(report.checks.map((c) => c.deliverableId))]);
@@ -966,7 +971,8 @@ async function propagate(
       if (chainTo.has(edge.consumer)) continue;
       const theirs = await lastRun(edge.consumer);
       // A consumer that never ran well has no output to be stale: its own check says so.
-      if (theirs === undefined || startMs(run) <= startMs(theirs)) continue;
+      // The producer's run ended after the consumer's started: the consumer read it unfinished.
+      if (theirs === undefined || endMs(run) <= startMs(theirs)) continue;
       chainTo.set(edge.consumer, [edge]);
       origin.set(edge.consumer, { RunID: run.RunID, RunTimestamp: run.RunTimestamp });
       ranSince.push(edge.consumer);

@@ -396,6 +396,52 @@ Deno.test("stale --propagate: a consumer whose producer ran well since its own l
   assertEquals(await stale(), []);
 });
 
+Deno.test("stale --propagate: a consumer that started while its producer's run was still going is STALE (the producer's run ended after)", async () => {
+  const root = await copyExamples();
+  await writeTree(root, {
+    [`${DEL3}/Dependencies.csv`]: [
+      V31_HEADER,
+      v31Row("DEP-01-03-001", "DEL-01-03", "UPSTREAM", "DEL-01-02"),
+    ].join("\n") + "\n",
+  });
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  // The producer ran from 60 to 30 minutes ago; the consumer started 50 minutes ago, mid-way.
+  await emit(
+    join(root, DEL2),
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--started",
+    at(60),
+    "--duration",
+    "PT30M",
+  );
+  await emit(
+    join(root, DEL3),
+    "DEPENDENCIES",
+    "--status",
+    "SUCCESS",
+    "--started",
+    at(50),
+    "--duration",
+    "PT5M",
+  );
+  const report = await checkStaleness([root], { propagate: true });
+  assertEquals(report.stale.map((s) => s.deliverableId), ["DEL-01-03"]);
+  // Run again after the producer ended: nothing is stale.
+  await emit(
+    join(root, DEL3),
+    "DEPENDENCIES",
+    "--status",
+    "SUCCESS",
+    "--started",
+    at(20),
+    "--duration",
+    "PT5M",
+  );
+  assertEquals((await checkStaleness([root], { propagate: true })).stale, []);
+});
+
 Deno.test("stale --propagate: the examples' simplified register is a warning, not a crash; nothing DIRTY, nothing STALE", async () => {
   const { root } = await examplesWithRuns();
   const cli = await runCli(["stale", root, "--propagate"]);

@@ -163,7 +163,10 @@ export async function makeStaleRoot(
     for (const [name, content] of Object.entries(host)) await write(join(dir, name), content);
     const lines = [HEADER];
     for (const [n, [agent, inputs, outputs]] of RUNS.entries()) {
-      const started = `2026-03-01T${String(8 + n).padStart(2, "0")}:00:00.000Z`;
+      // Each deliverable's runs start 2 minutes after its producer's (the one before it in the
+      // package), whose 1-minute runs have ended by then: no consumer ran before its producer.
+      const started = new Date(Date.UTC(2026, 2, 1, 8 + 4 * n, 2 * (i % PER_PACKAGE)))
+        .toISOString();
       const { hashes } = await governedInputs(dir, inputs);
       const written = await hashFiles(outputs.map((o) => join(dir, o)));
       const outputHashes = Object.fromEntries(

@@ -59,8 +59,8 @@ Options:
                 execution root from each DIRTY deliverable to the deliverables
                 that consume it, transitively, and list them as STALE with the
                 chain of edges; so too a consumer whose producer had a SUCCESS
-                or PARTIAL run that started after the consumer's latest one
-                ("ran since"); dependency cycles are listed, not looped on
+                or PARTIAL run that ended after the consumer's latest one
+                started ("ran since"); dependency cycles are listed, not looped on
   --json        one JSON document: {checks, stale, cycles, warnings, unreadable,
                 filesHashed, summary}; unreadable: one line per record file that
                 could not be read; filesHashed: distinct files hashed
