@@ -8,7 +8,12 @@
  */
 import { annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
-import { deliverableId, findExecutionRoot, findGitRoot } from "./deliverable.ts";
+import {
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  findExecutionRoot,
+  findGitRoot,
+} from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { InputError } from "./errors.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
@@ -271,6 +276,25 @@ function unlistableFolder(
     if (!listable.get(folder)) return folder;
   }
   return undefined;
+}
+
+/**
+ * The other DeliverableIDs `records` name that a deliverable folder of the
+ * same execution root (else of the folder's parent) has: the folder holding
+ * them was copied from that one. Looked up only when there are any.
+ */
+function copySources(dir: string, id: string, records: FolderRecords["records"]): Set<string> {
+  const others = new Set(records.map((e) => e.record.DeliverableID).filter((d) => d !== id));
+  if (others.size === 0) return others;
+  const root = findExecutionRoot(dir) ?? dirname(dir);
+  const present = new Set<string>();
+  for (const folder of deliverableFolders(root, { unlistable: () => {} })) {
+    const folderId = DELIVERABLE_FOLDER.exec(basename(folder))?.[1];
+    if (folderId !== undefined && others.has(folderId) && resolve(folder) !== dir) {
+      present.add(folderId);
+    }
+  }
+  return present;
 }
 
 /** RunIDs that name two or more different records (distinct checksums) in one file. */
@@ -639,18 +663,28 @@ async function checkFolder(
       );
     }
   }
-  // A record of another deliverable (a folder copied from it) is no baseline here.
-  const foreign = records.filter((e) => e.record.DeliverableID !== id);
+  // Records of another deliverable: copied with its folder when that one is still there (no
+  // baseline here), else the folder was moved from it (its runs are this deliverable's).
+  const copiedFrom = copySources(dir, id, records);
+  const foreign = records.filter((e) => copiedFrom.has(e.record.DeliverableID));
+  const moved = records.filter((e) => e.record.DeliverableID !== id && !foreign.includes(e));
   if (foreign.length > 0) {
-    const ids = sortUtf8([...new Set(foreign.map((e) => e.record.DeliverableID))]).join(", ");
     folderNotes.push(
-      `${foreign.length} record(s) name ${ids}, not this folder's ${id} (copied from another ` +
-        "deliverable?): not used as baselines",
+      `${foreign.length} record(s) name ${[...copiedFrom].join(", ")}, not this folder's ${id}, ` +
+        "and that deliverable has its own folder (this one was copied from it?): not used as " +
+        "baselines",
+    );
+  }
+  if (moved.length > 0) {
+    const ids = sortUtf8([...new Set(moved.map((e) => e.record.DeliverableID))]).join(", ");
+    folderNotes.push(
+      `${moved.length} record(s) name ${ids}, which no other folder has: read as this ` +
+        `folder's (moved from ${ids} to ${id})`,
     );
   }
   const byAgent = new Map<string, FolderRecords["records"]>();
   for (const entry of records) {
-    if (entry.record.AgentName === ANNOTATOR || entry.record.DeliverableID !== id) continue;
+    if (entry.record.AgentName === ANNOTATOR || foreign.includes(entry)) continue;
     const list = byAgent.get(entry.record.AgentName) ?? [];
     list.push(entry);
     byAgent.set(entry.record.AgentName, list);
@@ -878,9 +912,13 @@ async function lastGoodRun(folder: string, id: string): Promise<RunRecord | unde
     return undefined; // no record file, or one the checks name already
   }
   const annotations = annotationsIn(read.records.map((e) => e.record));
+  // As the checks do: records copied with the folder from another deliverable do not count.
+  const copied = copySources(resolve(folder), id, read.records);
   return pickBaseline(
     read.records,
-    (r) => r.DeliverableID === id && r.AgentName !== ANNOTATOR && isUsableBaseline(r, annotations),
+    (r) =>
+      !copied.has(r.DeliverableID) && r.AgentName !== ANNOTATOR &&
+      isUsableBaseline(r, annotations),
   )?.record;
 }
 

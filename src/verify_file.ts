@@ -184,8 +184,8 @@ export async function verifyRecordFile(
       check: "record",
       field: "DeliverableID",
       message: `DeliverableID ${foreign.id} is not this folder's ${options.deliverableId} ` +
-        `(${foreign.count} record(s) of another deliverable: a folder copied from it?); ` +
-        "runrec stale uses none of them",
+        `(${foreign.count} record(s) of another deliverable: the folder was copied or moved ` +
+        "from it; runrec stale reads them as this folder's only when no folder has that ID)",
     });
   }
   if (candidates.size > 0) {

@@ -635,11 +635,25 @@ Deno.test("stale: a deliverable folder copied from another (its records name the
   ]);
   assertMatch(
     report.checks[0].notes.join("\n"),
-    /2 record\(s\) name DEL-01-03, not this folder's DEL-01-06 \(copied from another deliverable\?\): not used as baselines/,
+    /2 record\(s\) name DEL-01-03, not this folder's DEL-01-06, and that deliverable has its own folder \(this one was copied from it\?\): not used as baselines/,
   );
   // The original is untouched by its copy.
   const original = await checkStaleness([join(root, DEL3)]);
   assertEquals(original.checks.find((c) => c.agent === "DEPENDENCIES")?.verdict, "CLEAN");
+  // Moved, not copied (no folder keeps DEL-01-03): its runs are the moved deliverable's.
+  await Deno.remove(copy, { recursive: true });
+  const moved = join(root, `${PKG}/1_Working/DEL-01-09_Level_Switch_Datasheet`);
+  await Deno.rename(join(root, DEL3), moved);
+  await Deno.writeTextFile(
+    join(moved, "_CONTEXT.md"),
+    context.replaceAll("DEL-01-03", "DEL-01-09"),
+  );
+  const after = await checkStaleness([moved]);
+  assertEquals(after.checks.find((c) => c.agent === "DEPENDENCIES")?.verdict, "CLEAN");
+  assertMatch(
+    after.checks[0].notes.join("\n"),
+    /2 record\(s\) name DEL-01-03, which no other folder has: read as this folder's \(moved from DEL-01-03 to DEL-01-09\)/,
+  );
 });
 
 Deno.test("verify: records of another DeliverableID in a deliverable's file (a copied folder) are one warning naming both IDs; exit 0", async () => {
@@ -651,7 +665,7 @@ Deno.test("verify: records of another DeliverableID in a deliverable's file (a c
   assertEquals(result.code, 0, result.stdout);
   assertMatch(
     result.stdout,
-    /RunRecords\.csv:2: warning: DeliverableID DEL-01-03 is not this folder's DEL-01-06 \(2 record\(s\) of another deliverable: a folder copied from it\?\); runrec stale uses none of them\n/,
+    /RunRecords\.csv:2: warning: DeliverableID DEL-01-03 is not this folder's DEL-01-06 \(2 record\(s\) of another deliverable: the folder was copied or moved from it; runrec stale reads them as this folder's only when no folder has that ID\)\n/,
   );
   assertEquals(
     (await runCli(["verify", join(root, DEL3)])).stdout.includes("not this folder"),
