@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { RUN_ID_PATTERN } from "./schema.ts";
+import { runIdOfLine } from "./store.ts";
 
 const NEWLINE = 10;
 
@@ -73,8 +73,8 @@ function removedRecord(
   const after = byteLines(later);
   let at = 0;
   while (at < before.length && before[at] === after[at]) at++;
-  const runId = at < before.length ? runIdOf(before[at]) : undefined;
-  if (!runId || after.some((line) => runIdOf(line) === runId)) return undefined;
+  const runId = at < before.length ? runIdOfLine(before[at]) : undefined;
+  if (!runId || after.some((line) => runIdOfLine(line) === runId)) return undefined;
   return at === after.length || after[at] === before[at + 1] ? { line: at + 1, runId } : undefined;
 }
 
@@ -116,7 +116,7 @@ export function mergeLines(
       continue;
     }
     result.placed++;
-    if (!theirs.has(line)) result.foreign ??= { line: i + 1, runId: runIdOf(line) };
+    if (!theirs.has(line)) result.foreign ??= { line: i + 1, runId: runIdOfLine(line) };
   }
   return j === ours.length ? result : undefined;
 }
@@ -150,16 +150,10 @@ export function firstMissingLine(
   const lines = byteLines(earlier);
   const at = lines.findIndex((line) => !kept.has(line));
   if (at < 0) return undefined;
-  return { line: at + 1, runId: runIdOf(lines[at]) };
+  return { line: at + 1, runId: runIdOfLine(lines[at]) };
 }
 
 /** The RunID of a line of {@linkcode byteLines}, or `undefined` when it holds none. */
-function runIdOf(byteLine: string): string | undefined {
-  // The RunID is the second field; it holds no comma or quote, so no CSV parsing is needed.
-  const runId = byteLine.split(",")[1];
-  return runId && RUN_ID_PATTERN.test(runId) ? runId : undefined;
-}
-
 /**
  * The lines of `bytes` without their `\n`, each as a string of one char per
  * byte (code 0-255), so that string equality is byte equality. Not

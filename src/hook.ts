@@ -14,6 +14,7 @@ import {
   governedInputs,
   isInsideProject,
   isRunrecOwn,
+  type ProjectBounds,
   projectBounds,
   relativePath,
 } from "./inputs.ts";
@@ -462,6 +463,7 @@ async function hashOutputs(
   const hashes: Record<string, string> = {};
   const given: string[] = []; // each output file as named: by the caller, or beneath a folder given
   const absolute: string[] = [];
+  let bounds: ProjectBounds | undefined; // looked up for the first folder given, if any
   for (const output of outputs) {
     const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
     if (Object.hasOwn(known, relativePath(dir, path)) || kindOf(path) !== "folder") {
@@ -471,7 +473,7 @@ async function hashOutputs(
     }
     // A folder stands for the files beneath it, as for --input (runrec's own left out);
     // only inside the project: `--output /` must not hash a whole disk.
-    const bounds = projectBounds(dir);
+    bounds ??= projectBounds(dir);
     if (!isInsideProject(path, bounds)) {
       // `..` alone is no file path to record a TBD under: then the note alone says it.
       if (checkPath(relativePath(dir, path)) === undefined) hashes[relativePath(dir, path)] = TBD;
@@ -488,9 +490,17 @@ async function hashOutputs(
         }`,
       );
     };
-    const files = [...walk(path, { unlistable })]
-      .filter((e) => e.kind === "file" && !isRunrecOwn(relativePath(dir, e.path)))
-      .map((e) => e.path);
+    const files: string[] = [];
+    for (const entry of walk(path, { unlistable })) {
+      if (entry.kind === "folder" && entry.linked) {
+        notes.push(
+          `output folder ${relativePath(dir, entry.path)} is a symbolic link: its files are not ` +
+            "hashed (name it as an output to hash them)",
+        );
+      } else if (entry.kind === "file" && !isRunrecOwn(relativePath(dir, entry.path))) {
+        files.push(entry.path);
+      }
+    }
     sortUtf8(files);
     if (files.length === 0) {
       notes.push(`output folder ${relativePath(dir, path) || "."} holds no files`);

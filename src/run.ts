@@ -195,9 +195,15 @@ export async function finishRun(
   if (claimHolder(token) !== undefined || runRecorded(delDir, run)) {
     throw goneError(delDir, run.id);
   }
-  const note = "pending run file removed during the run (git clean -x?): recorded from what " +
-    "the finishing process held; reap could not have recorded a crash";
-  const held = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
+  // With the folder itself gone, finishClaimed says so: no guess about git clean beside it.
+  const notes = kindOf(delDir) === "folder"
+    ? [
+      ...run.start.notes,
+      "pending run file removed during the run (git clean -x?): recorded from what the " +
+      "finishing process held; reap could not have recorded a crash",
+    ]
+    : run.start.notes;
+  const held = { ...run, start: { ...run.start, notes } };
   return await finishClaimed(delDir, held, undefined, report, options);
 }
 
@@ -516,9 +522,10 @@ function goneError(delDir: string, id: string): InputError {
 /** The run a {@linkcode withRun} callback is given. */
 export interface RunHandle {
   /**
-   * The pending run's id, as `runrec start` prints it (`runrec finish --run`
-   * and `reap` take it). Not the RunID: that is allocated when the record is
-   * written, and `onOutcome` receives it.
+   * The pending run's id: the name of its file in `.runrec/pending/` (the `id`
+   * of `runrec start --json`), which `runrec finish <del-dir> --run ID` takes.
+   * Not the RunID: that is allocated when the record is written, and
+   * `onOutcome` receives it.
    */
   readonly id: string;
   /** The deliverable folder, absolute. */

@@ -1110,8 +1110,10 @@ function settleTrack(
       };
     };
     if (check.kind === "deleted") return fail(1, "deletes the file");
-    // A file a merge added has no earlier version: its every line is the merge's.
-    const before = bytes.get(check.oldBlob) ?? new Uint8Array();
+    // A file a merge added has no earlier version: its every line is the merge's. Any other
+    // version git could not give is a failure, never an empty file that everything extends.
+    const before = check.oldBlob === EMPTY_BLOB ? new Uint8Array() : bytes.get(check.oldBlob);
+    if (before === undefined) return fail(1, `version ${check.oldBlob.slice(0, 7)} cannot be read`);
     const after = bytes.get(check.newBlob)!;
     const problem = prefixProblem(before, after);
     if (check.commit.parents.length < 2) {

@@ -579,6 +579,7 @@ Deno.test("emit and finish --output of a folder record each file beneath it (run
   await Deno.mkdir(join(del, "figures", ".runrec-spool"));
   await Deno.writeTextFile(join(del, "figures", ".runrec-spool", "x.json"), "{}\n");
   await Deno.mkdir(join(del, "empty"));
+  await Deno.symlink(join(del, "empty"), join(del, "figures", "linked"));
   const outside = await tempDir({ prefix: "runrec-outside-" });
   await Deno.writeTextFile(join(outside, "o.txt"), "outside\n");
   const emit = await runCli([
@@ -603,6 +604,11 @@ Deno.test("emit and finish --output of a folder record each file beneath it (run
   assertEquals(record.OutputHashes["figures/b.svg"], await sha256(join(del, "figures", "b.svg")));
   assertEquals(record.OutputHashes[outsideKey!], "TBD"); // never walked: `--output /` must not hash a disk
   assertIncludes(record.Notes, "output folder empty holds no files");
+  assertIncludes(
+    record.Notes,
+    "output folder figures/linked is a symbolic link: its files are not hashed (name it as an " +
+      "output to hash them)",
+  );
   assertMatch(record.Notes, /output folder \.\.\/\S+ is outside the execution root/);
   // The same from the start/finish flow.
   const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();

@@ -135,7 +135,7 @@ function historyText(path: string, history: HistoryResult, color: boolean): stri
 }
 
 /** The DeliverableID of a record file's folder, when it is a deliverable folder. */
-function folderDeliverableId(recordFile: string): string | undefined {
+function recordFileDeliverableId(recordFile: string): string | undefined {
   try {
     const { id } = deliverableId(dirname(resolve(recordFile)));
     return DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
@@ -240,7 +240,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     try {
       if (readError === undefined) {
         result = await verifyRecordFile(file.path, onProblem, {
-          deliverableId: folderDeliverableId(file.path),
+          deliverableId: recordFileDeliverableId(file.path),
           collidedBefore: history?.base && history.existedAtSince
             ? {
               // Where the check starts: the revision given, or where HEAD's history meets it.
