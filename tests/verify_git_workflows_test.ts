@@ -283,7 +283,10 @@ Deno.test("verify --since: a deleted record file is named as given, with the com
     uncommitted.stdout,
   );
   const json = JSON.parse((await runCli(["verify", repo, "--since", base, "--json"])).stdout);
-  assert.deepEqual([json.ok, json.gone], [false, [join(other, RECORD_FILE)]]);
+  assert.deepEqual([json.ok, json.gone.map((g: { path: string }) => g.path)], [false, [
+    join(other, RECORD_FILE),
+  ]]);
+  assert.equal(json.gone[0].history.failure.commit, "working tree");
 });
 
 // ------------------------------------------------------------------ defect 5

@@ -69,8 +69,9 @@ Options:
   --json           print one JSON document: {since, notes, files: [{path, exists, problems,
                    records, errors, warnings, duplicates, history, ok}], records,
                    errors, warnings, duplicates, unreadable (totals), gone, spooled,
-                   pendingRuns, ok}; gone: record files GIT-REV has that
-                   are missing now; spooled: per record file, records still in the
+                   pendingRuns, ok}; gone: [{path, history}] of record files
+                   GIT-REV has that are missing now (history.failure names
+                   the commit that deleted each); spooled: per record file, records still in the
                    spool; pendingRuns: runs started and not finished {delDir, id,
                    agent, started, finishing}
   -h, --help       show this help
@@ -320,7 +321,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   if (json) {
     out.write(`${firstFile ? "" : "\n  "}],\n`);
-    out.write(`  "gone": ${JSON.stringify(gone)},\n`);
+    const goneJson = gone.map((path) => ({ path, history: historyJson(histories.get(path)) }));
+    out.write(`  "gone": ${JSON.stringify(goneJson)},\n`);
     out.write(`  "spooled": ${JSON.stringify(pending)},\n`);
     const unfinished = started.flatMap((s) =>
       s.runs.map((r) => ({
