@@ -42,3 +42,21 @@ export class CheckFailure extends Error {
     this.name = "CheckFailure";
   }
 }
+
+/**
+ * Why a file could not be read, in a few words and without the absolute path
+ * that Deno's messages carry: what notes and verdicts say after the path.
+ *
+ * @example
+ * ```ts
+ * import { failureReason } from "./errors.ts";
+ * failureReason(new Deno.errors.PermissionDenied("open '/x'")); // "permission denied"
+ * ```
+ */
+export function failureReason(error: Error | undefined): string {
+  if (error instanceof Deno.errors.NotFound) return "not found";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.IsADirectory) return "is a folder";
+  if (error instanceof Deno.errors.NotCapable) return "outside what runrec may read";
+  return error?.message.split("\n")[0] ?? "unreadable";
+}

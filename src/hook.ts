@@ -7,7 +7,7 @@
  */
 import { isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
-import { InputError } from "./errors.ts";
+import { failureReason, InputError } from "./errors.ts";
 import { gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
 import {
@@ -486,7 +486,7 @@ async function hashOutputs(
     const unlistable = (folder: string, error: Error) => {
       notes.push(
         `output folder ${relativePath(dir, folder) || "."} could not be listed: ${
-          unreadableReason(error)
+          failureReason(error)
         }`,
       );
     };
@@ -546,18 +546,10 @@ async function hashOutputs(
       notes.push(`output ${rel} does not exist: recorded as ${DELETED}`);
     } else {
       hashes[rel] = TBD;
-      notes.push(`output ${rel} could not be hashed: ${unreadableReason(result)}`);
+      notes.push(`output ${rel} could not be hashed: ${failureReason(result)}`);
     }
   }
   return { hashes, notes };
-}
-
-/** Why a file could not be read, in words (not the error's class name). */
-function unreadableReason(error: Error | undefined): string {
-  if (error instanceof Deno.errors.IsADirectory) return "it is a folder";
-  if (error instanceof Deno.errors.NotCapable) return "outside what runrec may read";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  return error?.message.split("\n")[0] ?? "unreadable";
 }
 
 /**

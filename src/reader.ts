@@ -163,6 +163,33 @@ export function firstCopies(): (record: RunRecord) => boolean {
 }
 
 /**
+ * The RunIDs that name two or more different records (distinct
+ * RecordChecksums) among `records`: a collision of runs recorded apart in one
+ * minute (SCHEMA.md 3.3), not a line repeated byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { collidedRunIds } from "./reader.ts";
+ * collidedRunIds([
+ *   { RunID: "RUN-DEL-01-02-20260301-1000-001", RecordChecksum: "a" },
+ *   { RunID: "RUN-DEL-01-02-20260301-1000-001", RecordChecksum: "b" },
+ * ]); // ["RUN-DEL-01-02-20260301-1000-001"]
+ * ```
+ */
+export function collidedRunIds(
+  records: Iterable<Pick<RunRecord, "RunID" | "RecordChecksum">>,
+): string[] {
+  const checksums = new Map<string, string>();
+  const collided = new Set<string>();
+  for (const { RunID, RecordChecksum } of records) {
+    const first = checksums.get(RunID);
+    if (first === undefined) checksums.set(RunID, RecordChecksum);
+    else if (first !== RecordChecksum) collided.add(RunID);
+  }
+  return [...collided].sort();
+}
+
+/**
  * A checksum-valid line decoded and validated: the one way every reader
  * checks a record (`decodeRecord`, then `validateRecord`).
  */

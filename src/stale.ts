@@ -15,9 +15,10 @@ import {
   findGitRoot,
 } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
-import { InputError } from "./errors.ts";
+import { failureReason, InputError } from "./errors.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
+import { collidedRunIds } from "./reader.ts";
 import { governedInputs, isInsideProject, type ProjectBounds, projectBounds } from "./inputs.ts";
 import { inputFoldersIn } from "./input_folders.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
@@ -242,13 +243,6 @@ function pickBaseline(
   return best;
 }
 
-/** A failed look-up or read in a few words, without the absolute path Deno's messages carry. */
-function errorReason(error: Error): string {
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (error instanceof Deno.errors.NotFound) return "not found";
-  return error.message.split("\n")[0];
-}
-
 /**
  * The first folder from `top` down to `absPath`'s parent that cannot be
  * listed, or `undefined`: a file beneath it is unseen by the walk of a
@@ -297,18 +291,6 @@ function copySources(dir: string, id: string, records: FolderRecords["records"])
   return present;
 }
 
-/** RunIDs that name two or more different records (distinct checksums) in one file. */
-function collidedRunIds(records: FolderRecords["records"]): string[] {
-  const checksums = new Map<string, string>();
-  const collided = new Set<string>();
-  for (const { record } of records) {
-    const first = checksums.get(record.RunID);
-    if (first === undefined) checksums.set(record.RunID, record.RecordChecksum);
-    else if (first !== record.RecordChecksum) collided.add(record.RunID);
-  }
-  return sortUtf8([...collided]);
-}
-
 /** How a path that cannot be hashed now stands: gone, or there and unreadable, and why. */
 function missingOrUnreadable(
   absPath: string,
@@ -319,7 +301,7 @@ function missingOrUnreadable(
   if (link instanceof Deno.errors.NotFound || link instanceof Deno.errors.NotADirectory) {
     return { change: "removed", reason: "deleted" };
   }
-  if (link instanceof Error) return { change: "unreadable", reason: errorReason(link) };
+  if (link instanceof Error) return { change: "unreadable", reason: failureReason(link) };
   const kind = lookups.stat(absPath);
   if (!(kind instanceof Error)) {
     if (kind === "folder") return { change: "unreadable", reason: "is a folder" };
@@ -327,7 +309,7 @@ function missingOrUnreadable(
   } else if (link === "symlink") {
     return { change: "unreadable", reason: "dangling symbolic link" };
   }
-  return { change: "unreadable", reason: error ? errorReason(error) : "cannot be read" };
+  return { change: "unreadable", reason: error ? failureReason(error) : "cannot be read" };
 }
 
 /** Whether `absPath` is a regular file now (a FIFO must never be opened: it would block). */
@@ -459,7 +441,7 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       } else if (referencesUnreadable) {
         unlisted++;
       } else if (link instanceof Error) {
-        const reason = errorReason(link);
+        const reason = failureReason(link);
         changes.push({ path, change: "unreadable", baseline: then, current: null, reason });
       } else {
         const reason = "no longer a governed input";
@@ -655,7 +637,7 @@ async function checkFolder(
   // Annotations are records of their own (SCHEMA_EVOLUTION.md): they mark runs, and run nothing.
   const annotations = annotationsIn(records.map((e) => e.record));
   // After a RunID collision (two clones, one minute) an annotation names both runs: said.
-  for (const id of collidedRunIds(records)) {
+  for (const id of collidedRunIds(records.map((e) => e.record))) {
     if (annotations.has(id)) {
       folderNotes.push(
         `RunID ${id} names two different runs here (a collision: see runrec verify); its ` +
@@ -832,7 +814,7 @@ export async function checkStaleness(
   // A folder that cannot be listed may hide deliverables: named, and the rest still checked.
   const unlistable = (dir: string, error: Error) => {
     warnings.push(
-      `${dir}: cannot list folder (${errorReason(error)}): deliverables beneath it not checked`,
+      `${dir}: cannot list folder (${failureReason(error)}): deliverables beneath it not checked`,
     );
   };
   for (const target of targets) {

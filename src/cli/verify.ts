@@ -11,6 +11,7 @@ import { DELIVERABLE_ID_PATTERN } from "../schema.ts";
 import { runIdOfLine } from "../store.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
+import { collidedRunIds } from "../reader.ts";
 import { resolveTargets } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
 import { type HistoryResult, verifyHistories } from "../verify_history.ts";
@@ -146,20 +147,15 @@ function recordFileDeliverableId(recordFile: string): string | undefined {
 }
 
 /** RunIDs that name two different records in the file `path` of commit `commit`. */
-async function collidedRunIds(top: string, commit: string, path: string): Promise<Set<string>> {
+async function collidedRunIdsAt(top: string, commit: string, path: string): Promise<Set<string>> {
   const { code, stdout } = await git(["cat-file", "blob", `${commit}:${path}`], top);
-  const collided = new Set<string>();
-  if (code !== 0) return collided;
-  const checksums = new Map<string, string>();
-  for (const line of new TextDecoder().decode(stdout).split("\n")) {
-    const id = runIdOfLine(line);
-    if (id === undefined) continue;
-    const checksum = line.slice(line.lastIndexOf(",") + 1).trimEnd();
-    const first = checksums.get(id);
-    if (first === undefined) checksums.set(id, checksum);
-    else if (first !== checksum) collided.add(id);
-  }
-  return collided;
+  if (code !== 0) return new Set();
+  const records = new TextDecoder().decode(stdout).split("\n").flatMap((line) => {
+    const RunID = runIdOfLine(line);
+    const RecordChecksum = line.slice(line.lastIndexOf(",") + 1).trimEnd();
+    return RunID === undefined ? [] : [{ RunID, RecordChecksum }];
+  });
+  return new Set(collidedRunIds(records));
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
@@ -248,7 +244,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
               revision: history.base === history.sinceCommit
                 ? history.since
                 : history.base.slice(0, 7),
-              ids: () => collidedRunIds(history.workTree, history.base!, history.pathAtSince),
+              ids: () => collidedRunIdsAt(history.workTree, history.base!, history.pathAtSince),
             }
             : undefined,
         });
