@@ -24,10 +24,9 @@ Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--allow-outside
 
 For each deliverable and each agent that has run on it, the baseline is the
 agent's latest SUCCESS or PARTIAL run (by RunTimestamp) that no annotation
-invalidated or superseded. Its governed inputs
-are worked out again as the run would now (its InputFiles, _REFERENCES.md and
-every file that lists now) and hashed, and each path is compared with the
-baseline's InputHashes. A folder the run was given as input (--input inp,
+invalidated or superseded. Its governed inputs are worked out again as the
+run would now (its InputFiles, _REFERENCES.md and every file that lists now)
+and hashed, and each path is compared with the baseline's InputHashes. A folder the run was given as input (--input inp,
 named in its Notes as input folder "inp") is walked again: a file added to
 it since is "added", one deleted "removed".
 
@@ -43,8 +42,11 @@ An input the baseline run wrote itself (also in its OutputHashes) is compared
 with the hash it left. Outputs of the baseline edited, deleted or recreated
 since are listed too ("output changed ..."), naming the later run that wrote
 them when one did; they do not make a deliverable DIRTY (K-VAL-1: dirty means
-an input changed). A root is every deliverable folder beneath it; each file
-is hashed once however many records name it, on every core.
+an input changed). Records naming another DeliverableID than the folder's
+are a copy's (no baseline) while that deliverable has its own folder, else
+the folder was moved and they count. A root is every deliverable folder
+beneath it (an execution root's tool roots, such as _Reconciliation/, left
+out); each file is hashed once however many records name it, on every core.
 
 Options:
   --agent A     only agent A (a comma-separated list for several); an agent
