@@ -44,22 +44,23 @@ git log -p reads the range's diffs; a diff adding lines only at the end is
 an append, any other is compared byte for byte. At a merge, the first
 parent's lines must stay in order and every other line must be, byte for
 byte, a line of another parent (as merge=union makes it): a line in no
-parent fails, and so does a merged branch that did not only append (its
-own commits are checked the same way). A file whose deliverable folder was renamed is checked against
-its old path's history (git's rename detection, also to a new DEL number
-when the file kept its bytes; else the DeliverableID of the folder name). A
-file a sparse checkout leaves out is checked as committed. A file that did
-not exist at GIT-REV is checked from its first version; one that GIT-REV has
-under a target and the working tree lacks (deleted, not renamed) fails,
-naming the commit that deleted it. When HEAD does not contain
-GIT-REV (a branch behind its base) or GIT-REV is off HEAD's first-parent
-chain (a merged branch), the check starts where that chain meets it, and
-says so; a merged GIT-REV's record lines must then each still be in its
-file at HEAD (in any order, as merge=union places them), else the merge
-that took it in is named with the line's number in GIT-REV and its RunID,
-and a record file of GIT-REV missing now fails as deleted. A shallow clone lacking the history is completed from a remote on
-this machine, else refused (exit 2: git fetch --unshallow, or fetch-depth: 0
-in actions/checkout). Record files in a submodule are checked in its own
+parent fails, and so does a merged branch that did not only append (its own
+commits are checked the same way). A file whose deliverable folder was
+renamed is checked against its old path's history (git's rename detection,
+also to a new DEL number when the file kept its bytes; else the
+DeliverableID of the folder name). A file a sparse checkout leaves out is
+checked as committed. A file that did not exist at GIT-REV is checked from
+its first version; one that GIT-REV has under a target and the working tree
+lacks (deleted, not renamed) fails, naming the commit that deleted it. When
+HEAD does not contain GIT-REV (a branch behind its base) or GIT-REV is off
+HEAD's first- parent chain (a merged branch), the check starts where that
+chain meets it, and says so; a merged GIT-REV's record lines must then each
+still be in its file at HEAD (in any order, as merge=union places them),
+else the merge that took it in is named with the line's number in GIT-REV
+and its RunID, and a record file of GIT-REV missing now fails as deleted. A
+shallow clone lacking the history is completed from a remote on this
+machine, else refused (exit 2: git fetch --unshallow, or fetch-depth: 0 in
+actions/checkout). Record files in a submodule are checked in its own
 history, from the commit GIT-REV records for it.
 The first offending commit and the first differing line are named. --since
 runs git, so the sandboxed build (no permission to run programs) stops with
@@ -72,9 +73,9 @@ Options:
                    errors, warnings, duplicates, unreadable (totals), gone, spooled,
                    pendingRuns, ok}; gone: [{path, history}] of record files
                    GIT-REV has that are missing now (history.failure names
-                   the commit that deleted each); spooled: per record file, records still in the
-                   spool; pendingRuns: runs started and not finished {delDir, id,
-                   agent, started, finishing}
+                   the commit that deleted each); spooled: per record file,
+                   records still in the spool; pendingRuns: runs started and
+                   not finished {delDir, id, agent, started, finishing}
   -h, --help       show this help
 
 Records spooled after a failed write, not yet in their file, are named in a
