@@ -112,7 +112,7 @@ Deno.test("stale: on the examples, runs just recorded are CLEAN; no SUCCESS run 
   assertIncludes(cli.stdout, "4 checks: 0 DIRTY, 2 CLEAN, 2 NO_BASELINE (staleness unknown");
 });
 
-Deno.test("stale: an edited reference makes every deliverable that governs it DIRTY, with the path and baseline; exit 1", async () => {
+Deno.test("stale (K-VAL-1): an edited reference makes every deliverable that governs it DIRTY, with the path and baseline; exit 1", async () => {
   const { root, run2, run3 } = await examplesWithRuns();
   const before = await Deno.readFile(join(root, DEL3, "Dependencies.csv"));
   await Deno.writeTextFile(join(root, VENDOR), "revision B\n", { append: true });
@@ -314,7 +314,7 @@ function v31Row(
     `${type},PKG-01,${targetDel},${ref},"Target ""quoted""","multi\nline",${status}`;
 }
 
-Deno.test("stale --propagate: consumers of a DIRTY deliverable are STALE with the chain; cycles are reported; RETIRED rows ignored", async () => {
+Deno.test("stale --propagate (K-STALE-1): consumers of a DIRTY deliverable are STALE with the chain; cycles are reported; RETIRED rows ignored", async () => {
   const { root } = await examplesWithRuns();
   // Edges (producer → consumer): 02 → 03 (03's UPSTREAM row), 03 → 01 (01's legacy INBOUND row),
   // 01 → 02 (01's DOWNSTREAM row): the cycle 01 → 02 → 03 → 01. 03's RETIRED row is not an edge.
