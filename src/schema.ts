@@ -265,7 +265,7 @@ export const FIELDS: readonly FieldSpec[] = [
     source: "the agent (`--agent`)",
     meaning: "The agent that ran.",
     example: "4_DOCUMENTS",
-    check: matches(AGENT_NAME_PATTERN, "an agent name of letters, digits, _ . -"),
+    check: matches(AGENT_NAME_PATTERN, "an agent name of ASCII letters, digits, _ . -"),
   },
   {
     name: "AgentType",

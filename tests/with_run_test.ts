@@ -92,13 +92,19 @@ Deno.test("withRun: run.status and run.error set another outcome; a bad status t
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("withRun: a bad agent name throws before the callback runs", async () => {
+Deno.test("withRun: a bad agent name throws before the callback runs; a non-ASCII one is told ASCII letters", async () => {
   const { root, del } = await makeProject();
   let ran = false;
   await assertRejects(
     () => withRun(del, { agent: "" }, () => void (ran = true)),
     Error,
     "--agent",
+  );
+  // Non-ASCII letters are letters to a user: the message says which letters count.
+  await assertRejects(
+    () => withRun(del, { agent: "DÉJÀ_VU" }, () => void (ran = true)),
+    Error,
+    "ASCII letters",
   );
   assert(!ran, "the callback ran");
   assertEquals(pendingFiles(del), []);
