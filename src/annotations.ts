@@ -158,11 +158,53 @@ function add(map: Map<string, Annotation[]>, runId: string, annotation: Annotati
   else map.set(runId, [annotation]);
 }
 
+/** What one annotation record (or a late-finish note) says, before withdrawals are applied. */
+interface Statement {
+  /** The RunID it is about. */
+  subject: string;
+  annotation: Annotation;
+  /** For `supersedes`: the annotation filed under the older run. */
+  older?: { runId: string; annotation: Annotation };
+}
+
+function statementOf(record: RunRecord): Statement | undefined {
+  const base = { annotationId: record.RunID, timestamp: record.RunTimestamp };
+  if (record.AgentName !== ANNOTATOR) {
+    const late = LATE_FINISH.exec(record.Notes);
+    if (late === null) return undefined;
+    const note = "finished after reap wrote it as FAILED";
+    return {
+      subject: record.RunID,
+      annotation: { ...base, note, kind: "supersedes", other: late[1] },
+      older: {
+        runId: late[1],
+        annotation: { ...base, note, kind: "superseded", other: record.RunID },
+      },
+    };
+  }
+  const match = NOTES_PATTERN.exec(record.Notes);
+  if (!match) return undefined;
+  const [, subject, invalidates, supersedes, note] = match;
+  if (invalidates) return { subject, annotation: { ...base, note, kind: "invalidated" } };
+  if (!supersedes) return { subject, annotation: { ...base, note, kind: "note" } };
+  return {
+    subject,
+    annotation: { ...base, note, kind: "supersedes", other: supersedes },
+    older: { runId: supersedes, annotation: { ...base, note, kind: "superseded", other: subject } },
+  };
+}
+
 /**
- * The annotations among `records`, by the RunID they are about, in file
- * order. `annotate B --supersedes A` files `superseded` under A and
+ * The annotations among `records` that apply, by the RunID they are about,
+ * in file order. `annotate B --supersedes A` files `superseded` under A and
  * `supersedes` under B; so does a run B whose Notes hold
  * {@linkcode lateFinishNote}`(A)`.
+ *
+ * An annotation that another annotation invalidates is withdrawn: it no
+ * longer applies and is left out, and the withdrawal is filed under the
+ * withdrawn annotation's RunID as `invalidated`. A withdrawal can itself be
+ * withdrawn, which makes the first annotation apply again. This is the one
+ * place that decides, so `log`, `show`, `stale` and `export` agree.
  *
  * @example
  * ```ts
@@ -172,29 +214,36 @@ function add(map: Map<string, Annotation[]>, runId: string, annotation: Annotati
  * ```
  */
 export function annotationsIn(records: Iterable<RunRecord>): Map<string, Annotation[]> {
-  const map = new Map<string, Annotation[]>();
+  const statements: Statement[] = [];
+  const annotationIds = new Set<string>();
   for (const record of records) {
-    if (record.AgentName !== ANNOTATOR) {
-      const late = LATE_FINISH.exec(record.Notes);
-      if (late === null) continue;
-      const base = {
-        annotationId: record.RunID,
-        timestamp: record.RunTimestamp,
-        note: "finished after reap wrote it as FAILED",
-      };
-      add(map, record.RunID, { ...base, kind: "supersedes", other: late[1] });
-      add(map, late[1], { ...base, kind: "superseded", other: record.RunID });
-      continue;
+    const statement = statementOf(record);
+    if (!statement) continue;
+    statements.push(statement);
+    if (record.AgentName === ANNOTATOR) annotationIds.add(record.RunID);
+  }
+  // Withdrawals: the annotation records that invalidate each annotation record.
+  const withdrawals = new Map<string, string[]>();
+  for (const { subject, annotation } of statements) {
+    if (annotation.kind === "invalidated" && annotationIds.has(subject)) {
+      withdrawals.set(subject, [...(withdrawals.get(subject) ?? []), annotation.annotationId]);
     }
-    const match = NOTES_PATTERN.exec(record.Notes);
-    if (!match) continue;
-    const [, runId, invalidates, supersedes, note] = match;
-    const base = { annotationId: record.RunID, timestamp: record.RunTimestamp, note };
-    if (invalidates) add(map, runId, { ...base, kind: "invalidated" });
-    else if (supersedes) {
-      add(map, runId, { ...base, kind: "supersedes", other: supersedes });
-      add(map, supersedes, { ...base, kind: "superseded", other: runId });
-    } else add(map, runId, { ...base, kind: "note" });
+  }
+  const verdicts = new Map<string, boolean>();
+  const applies = (id: string): boolean => {
+    const known = verdicts.get(id);
+    if (known !== undefined) return known;
+    // Only a hand-edited file holds a withdrawal loop; it is cut where first met (file order).
+    verdicts.set(id, true);
+    const verdict = !(withdrawals.get(id) ?? []).some(applies);
+    verdicts.set(id, verdict);
+    return verdict;
+  };
+  const map = new Map<string, Annotation[]>();
+  for (const { subject, annotation, older } of statements) {
+    if (!applies(annotation.annotationId)) continue;
+    add(map, subject, annotation);
+    if (older) add(map, older.runId, older.annotation);
   }
   return map;
 }
