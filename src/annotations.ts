@@ -312,3 +312,115 @@ export function annotationMark(annotations: readonly Annotation[] | undefined): 
   }
   return [...new Set(marks)].join("; ");
 }
+
+/** The RunID given to a proposed annotation while {@linkcode annotationConflict} weighs it. */
+const PROPOSED = "(this annotation)";
+
+/** The `supersedes` annotations leading from `from` down to `to`, when `from` (transitively) supersedes `to`. */
+function supersedePath(
+  annotations: ReadonlyMap<string, readonly Annotation[]>,
+  from: string,
+  to: string,
+): Annotation[] | undefined {
+  const seen = new Set<string>();
+  const search = (run: string): Annotation[] | undefined => {
+    if (seen.has(run)) return undefined;
+    seen.add(run);
+    for (const a of annotations.get(run) ?? []) {
+      if (a.kind !== "supersedes" || a.other === undefined) continue;
+      if (a.other === to) return [a];
+      const rest = search(a.other);
+      if (rest) return [a, ...rest];
+    }
+    return undefined;
+  };
+  return search(from);
+}
+
+/** Why {@linkcode annotationConflict} refuses an annotation. */
+export interface AnnotationConflict {
+  /** One line: what is refused, naming the RunIDs and the existing annotation it meets. */
+  message: string;
+  /** The existing annotation record whose withdrawal would make way for it, if any. */
+  withdraw?: string;
+}
+
+/**
+ * Why the annotation `annotationNotes(runId, effect, …)` must not be added
+ * to a file holding `records`, or `undefined` when it may: it would invalidate
+ * (withdraw) again what an annotation already invalidates (withdraws), supersede
+ * again a run already superseded, or make a supersede cycle (no run of the
+ * cycle would be current, so `stale` would find no baseline). Withdrawing a
+ * withdrawal makes the first annotation apply again, so it is weighed the
+ * same way.
+ *
+ * @example
+ * ```ts
+ * import { annotationConflict } from "./annotations.ts";
+ * declare const records: import("./schema.ts").RunRecord[];
+ * const conflict = annotationConflict(records, "RUN-DEL-01-02-20260220-0800-003", {
+ *   supersedes: "RUN-DEL-01-02-20260222-1015-001",
+ * });
+ * if (conflict) console.error(conflict.message);
+ * ```
+ */
+export function annotationConflict(
+  records: readonly RunRecord[],
+  runId: string,
+  effect: { invalidates?: boolean; supersedes?: string },
+): AnnotationConflict | undefined {
+  const annotationIds = new Set(records.filter(isAnnotation).map((r) => r.RunID));
+  // Only the fields annotationsIn reads.
+  const proposed = {
+    AgentName: ANNOTATOR,
+    RunID: PROPOSED,
+    RunTimestamp: "",
+    Notes: annotationNotes(runId, effect, ""),
+  } as RunRecord;
+  const before = annotationsIn(records);
+  const after = annotationsIn([...records, proposed]);
+  const withdrawable = (a: Annotation) =>
+    annotationIds.has(a.annotationId) ? a.annotationId : undefined;
+  for (const [id, list] of after) {
+    for (const kind of ["invalidated", "superseded"] as const) {
+      const now = list.filter((a) => a.kind === kind);
+      const earlier = (before.get(id) ?? []).filter((a) => a.kind === kind);
+      if (now.length < 2 || now.length <= earlier.length) continue;
+      const existing = earlier[0] ?? now[0];
+      if (kind === "invalidated") {
+        const what = annotationIds.has(id) ? "withdrawn" : "invalidated";
+        return {
+          message: `${id} is already ${what} by annotation ${existing.annotationId}`,
+          withdraw: withdrawable(existing),
+        };
+      }
+      const by = withdrawable(existing) === undefined
+        ? "its own Notes (finished after reap)"
+        : `annotation ${existing.annotationId}`;
+      return {
+        message: `${id} is already superseded by ${existing.other} (${by})`,
+        withdraw: withdrawable(existing),
+      };
+    }
+  }
+  const edge = (a: Annotation) => `${a.annotationId} ${a.other}`;
+  const earlierEdges = new Set([...before.values()].flat().map(edge));
+  for (const [newer, list] of after) {
+    for (const a of list) {
+      if (a.kind !== "supersedes" || a.other === undefined || earlierEdges.has(edge(a))) continue;
+      const path = supersedePath(after, a.other, newer);
+      if (path === undefined) continue;
+      const middle = path.slice(0, -1).map((p) => p.other);
+      const via = middle.length > 0 ? ` through ${middle.join(", ")}` : "";
+      const named = path.map((p) => p.annotationId);
+      return {
+        message:
+          `${newer} cannot supersede ${a.other}: ${a.other} already supersedes ${newer}${via} ` +
+          `(annotation${named.length > 1 ? "s" : ""} ${named.join(", ")}), and a supersede cycle ` +
+          "leaves no current run",
+        withdraw: path.map(withdrawable).find((id) => id !== undefined),
+      };
+    }
+  }
+  return undefined;
+}
