@@ -147,9 +147,11 @@ function noRecordFile(delDir: string, runId: string): InputError {
   const what = own === undefined
     ? `${delDir}: no ${RECORD_FILE} here: is it a deliverable folder?`
     : `${delDir}: no ${RECORD_FILE} here: no run of ${own} is recorded yet`;
-  const hint = deliverableOf(runId) === own
+  const where = elsewhere(delDir, runId);
+  // Pointing to a deliverable only helps when there is one to go to.
+  const hint = deliverableOf(runId) === own || where === deliverableOf(runId)
     ? ""
-    : ` ${runId} is a run of ${elsewhere(delDir, runId)}`;
+    : ` ${runId} is a run of ${where}`;
   return new InputError(what + hint);
 }
 
