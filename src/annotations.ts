@@ -11,6 +11,10 @@
  * annotates=<RUNID>; note=<text>
  * ```
  *
+ * An annotation is withdrawn by invalidating it (`annotates=<ANNOTATION RUNID>;
+ * invalidates; ...`): {@linkcode annotationsIn} then leaves it out, and
+ * {@linkcode annotationConflict} refuses repeats and supersede cycles.
+ *
  * One run supersedes another by its own Notes: a run its agent finished
  * after `reap` wrote it as FAILED says `finished after reap: supersedes=<RUNID>`
  * among runrec's notes, so that it is linked even when it was spooled and

@@ -423,3 +423,28 @@ Deno.test("annotate: messages say a RunID is an annotation, a run of another del
   );
   assert.doesNotMatch(atRoot, /is not a run in/);
 });
+
+Deno.test("annotationsIn: a withdrawn annotation does not apply; a hand-written withdrawal loop still ends", () => {
+  const record = (runId: string, notes: string) =>
+    ({
+      AgentName: ANNOTATOR,
+      RunID: runId,
+      RunTimestamp: "2026-03-01T09:00:00Z",
+      Notes: notes,
+    }) as RunRecord;
+  const run = "RUN-DEL-01-02-20260222-1015-001";
+  const [a, w1, w2] = ["001", "002", "003"].map((seq) => `RUN-DEL-01-02-20260301-0900-${seq}`);
+  const withdrawn = annotationsIn([
+    record(a, `annotates=${run}; invalidates; note=x`),
+    record(w1, `annotates=${a}; invalidates; note=typo`),
+  ]);
+  assert.equal(withdrawn.has(run), false);
+  assert.deepEqual(withdrawn.get(a)?.map((x) => [x.kind, x.annotationId]), [["invalidated", w1]]);
+  // w1 and w2 withdraw each other: only a hand edit writes that; it must not hang.
+  const loop = annotationsIn([
+    record(a, `annotates=${run}; invalidates; note=x`),
+    record(w1, `annotates=${w2}; invalidates; note=x`),
+    record(w2, `annotates=${w1}; invalidates; note=x`),
+  ]);
+  assert.deepEqual(loop.get(run)?.map((x) => x.kind), ["invalidated"]);
+});

@@ -27,7 +27,7 @@ import {
   UsageError,
 } from "./command.ts";
 
-const HELP = `runrec annotate: annotate a run (never remove it)
+const HELP = `runrec annotate: annotate a run (never remove it), or withdraw an annotation
 
 Usage: runrec annotate <del-dir> <RUNID> --note TEXT [--supersedes RUNID | --invalidates]
 
@@ -36,20 +36,35 @@ ${ANNOTATOR}, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").
 The annotated run stays as it was. log marks invalidated and superseded runs,
 show lists a run's annotations, and stale never takes such a run as baseline.
 
+To withdraw a mistaken annotation, invalidate the annotation itself: give its
+RunID (the one annotate printed) with --invalidates. It then no longer applies
+anywhere (log, show, stale, export); both lines stay in the file.
+
+Refused (exit 2, nothing written): invalidating what is already invalidated
+(or withdrawn), superseding a run already superseded, and a supersede that
+would make a cycle (no run of it would be current). Each message names the
+annotation in the way and how to withdraw it. A run superseding a newer run
+is written, with a warning (often two RunIDs swapped).
+
 Options:
   --note TEXT          why (required)
-  --invalidates        RUNID is invalid: its outputs must not be trusted
+  --invalidates        RUNID is invalid: its outputs must not be trusted; or,
+                       when RUNID is an annotation, withdraw that annotation
   --supersedes OLD     RUNID supersedes the run OLD (OLD is no longer current)
   -h, --help           show this help
 
-Exit codes: 0 annotated; 1 a RunID is not in the deliverable's records;
-2 usage error, missing folder, unreadable file, or a RunID that names two
-records (runs of one minute recorded on two branches and merged: an
-annotation could not tell them apart).
+Exit codes: 0 annotated; 1 a RunID is not a run in the deliverable's records
+(an annotation, another deliverable's run: the message says which); 2 usage
+error, missing folder or record file, unreadable file, a refused annotation
+(above), or a RunID that names two records (runs of one minute recorded on two
+branches and merged: an annotation could not tell them apart).
 
-Example:
+Examples:
   runrec annotate DEL-01-02_Spec RUN-DEL-01-02-20260222-1015-001 --invalidates \\
     --note "ran on the wrong decomposition"
+  # it printed RUN-DEL-01-02-20260301-0900-001; to take that back:
+  runrec annotate DEL-01-02_Spec RUN-DEL-01-02-20260301-0900-001 --invalidates \\
+    --note "wrong RunID"
 `;
 
 function checkRunId(option: string, id: string): void {
