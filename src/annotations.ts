@@ -11,6 +11,10 @@
  * annotates=<RUNID>; note=<text>
  * ```
  *
+ * An annotation is withdrawn by invalidating it (`annotates=<ANNOTATION RUNID>;
+ * invalidates; ...`): {@linkcode annotationsIn} then leaves it out, and
+ * {@linkcode annotationConflict} refuses repeats and supersede cycles.
+ *
  * One run supersedes another by its own Notes: a run its agent finished
  * after `reap` wrote it as FAILED says `finished after reap: supersedes=<RUNID>`
  * among runrec's notes, so that it is linked even when it was spooled and
@@ -158,11 +162,53 @@ function add(map: Map<string, Annotation[]>, runId: string, annotation: Annotati
   else map.set(runId, [annotation]);
 }
 
+/** What one annotation record (or a late-finish note) says, before withdrawals are applied. */
+interface Statement {
+  /** The RunID it is about. */
+  subject: string;
+  annotation: Annotation;
+  /** For `supersedes`: the annotation filed under the older run. */
+  older?: { runId: string; annotation: Annotation };
+}
+
+function statementOf(record: RunRecord): Statement | undefined {
+  const base = { annotationId: record.RunID, timestamp: record.RunTimestamp };
+  if (record.AgentName !== ANNOTATOR) {
+    const late = LATE_FINISH.exec(record.Notes);
+    if (late === null) return undefined;
+    const note = "finished after reap wrote it as FAILED";
+    return {
+      subject: record.RunID,
+      annotation: { ...base, note, kind: "supersedes", other: late[1] },
+      older: {
+        runId: late[1],
+        annotation: { ...base, note, kind: "superseded", other: record.RunID },
+      },
+    };
+  }
+  const match = NOTES_PATTERN.exec(record.Notes);
+  if (!match) return undefined;
+  const [, subject, invalidates, supersedes, note] = match;
+  if (invalidates) return { subject, annotation: { ...base, note, kind: "invalidated" } };
+  if (!supersedes) return { subject, annotation: { ...base, note, kind: "note" } };
+  return {
+    subject,
+    annotation: { ...base, note, kind: "supersedes", other: supersedes },
+    older: { runId: supersedes, annotation: { ...base, note, kind: "superseded", other: subject } },
+  };
+}
+
 /**
- * The annotations among `records`, by the RunID they are about, in file
- * order. `annotate B --supersedes A` files `superseded` under A and
+ * The annotations among `records` that apply, by the RunID they are about,
+ * in file order. `annotate B --supersedes A` files `superseded` under A and
  * `supersedes` under B; so does a run B whose Notes hold
  * {@linkcode lateFinishNote}`(A)`.
+ *
+ * An annotation that another annotation invalidates is withdrawn: it no
+ * longer applies and is left out, and the withdrawal is filed under the
+ * withdrawn annotation's RunID as `invalidated`. A withdrawal can itself be
+ * withdrawn, which makes the first annotation apply again. This is the one
+ * place that decides, so `log`, `show`, `stale` and `export` agree.
  *
  * @example
  * ```ts
@@ -172,29 +218,36 @@ function add(map: Map<string, Annotation[]>, runId: string, annotation: Annotati
  * ```
  */
 export function annotationsIn(records: Iterable<RunRecord>): Map<string, Annotation[]> {
-  const map = new Map<string, Annotation[]>();
+  const statements: Statement[] = [];
+  const annotationIds = new Set<string>();
   for (const record of records) {
-    if (record.AgentName !== ANNOTATOR) {
-      const late = LATE_FINISH.exec(record.Notes);
-      if (late === null) continue;
-      const base = {
-        annotationId: record.RunID,
-        timestamp: record.RunTimestamp,
-        note: "finished after reap wrote it as FAILED",
-      };
-      add(map, record.RunID, { ...base, kind: "supersedes", other: late[1] });
-      add(map, late[1], { ...base, kind: "superseded", other: record.RunID });
-      continue;
+    const statement = statementOf(record);
+    if (!statement) continue;
+    statements.push(statement);
+    if (record.AgentName === ANNOTATOR) annotationIds.add(record.RunID);
+  }
+  // Withdrawals: the annotation records that invalidate each annotation record.
+  const withdrawals = new Map<string, string[]>();
+  for (const { subject, annotation } of statements) {
+    if (annotation.kind === "invalidated" && annotationIds.has(subject)) {
+      withdrawals.set(subject, [...(withdrawals.get(subject) ?? []), annotation.annotationId]);
     }
-    const match = NOTES_PATTERN.exec(record.Notes);
-    if (!match) continue;
-    const [, runId, invalidates, supersedes, note] = match;
-    const base = { annotationId: record.RunID, timestamp: record.RunTimestamp, note };
-    if (invalidates) add(map, runId, { ...base, kind: "invalidated" });
-    else if (supersedes) {
-      add(map, runId, { ...base, kind: "supersedes", other: supersedes });
-      add(map, supersedes, { ...base, kind: "superseded", other: runId });
-    } else add(map, runId, { ...base, kind: "note" });
+  }
+  const verdicts = new Map<string, boolean>();
+  const applies = (id: string): boolean => {
+    const known = verdicts.get(id);
+    if (known !== undefined) return known;
+    // Only a hand-edited file holds a withdrawal loop; it is cut where first met (file order).
+    verdicts.set(id, true);
+    const verdict = !(withdrawals.get(id) ?? []).some(applies);
+    verdicts.set(id, verdict);
+    return verdict;
+  };
+  const map = new Map<string, Annotation[]>();
+  for (const { subject, annotation, older } of statements) {
+    if (!applies(annotation.annotationId)) continue;
+    add(map, subject, annotation);
+    if (older) add(map, older.runId, older.annotation);
   }
   return map;
 }
@@ -262,4 +315,116 @@ export function annotationMark(annotations: readonly Annotation[] | undefined): 
     if (a.kind === "superseded") marks.push(`SUPERSEDED by ${a.other}`);
   }
   return [...new Set(marks)].join("; ");
+}
+
+/** The RunID given to a proposed annotation while {@linkcode annotationConflict} weighs it. */
+const PROPOSED = "(this annotation)";
+
+/** The `supersedes` annotations leading from `from` down to `to`, when `from` (transitively) supersedes `to`. */
+function supersedePath(
+  annotations: ReadonlyMap<string, readonly Annotation[]>,
+  from: string,
+  to: string,
+): Annotation[] | undefined {
+  const seen = new Set<string>();
+  const search = (run: string): Annotation[] | undefined => {
+    if (seen.has(run)) return undefined;
+    seen.add(run);
+    for (const a of annotations.get(run) ?? []) {
+      if (a.kind !== "supersedes" || a.other === undefined) continue;
+      if (a.other === to) return [a];
+      const rest = search(a.other);
+      if (rest) return [a, ...rest];
+    }
+    return undefined;
+  };
+  return search(from);
+}
+
+/** Why {@linkcode annotationConflict} refuses an annotation. */
+export interface AnnotationConflict {
+  /** One line: what is refused, naming the RunIDs and the existing annotation it meets. */
+  message: string;
+  /** The existing annotation record whose withdrawal would make way for it, if any. */
+  withdraw?: string;
+}
+
+/**
+ * Why the annotation `annotationNotes(runId, effect, …)` must not be added
+ * to a file holding `records`, or `undefined` when it may: it would invalidate
+ * (withdraw) again what an annotation already invalidates (withdraws), supersede
+ * again a run already superseded, or make a supersede cycle (no run of the
+ * cycle would be current, so `stale` would find no baseline). Withdrawing a
+ * withdrawal makes the first annotation apply again, so it is weighed the
+ * same way.
+ *
+ * @example
+ * ```ts
+ * import { annotationConflict } from "./annotations.ts";
+ * declare const records: import("./schema.ts").RunRecord[];
+ * const conflict = annotationConflict(records, "RUN-DEL-01-02-20260220-0800-003", {
+ *   supersedes: "RUN-DEL-01-02-20260222-1015-001",
+ * });
+ * if (conflict) console.error(conflict.message);
+ * ```
+ */
+export function annotationConflict(
+  records: readonly RunRecord[],
+  runId: string,
+  effect: { invalidates?: boolean; supersedes?: string },
+): AnnotationConflict | undefined {
+  const annotationIds = new Set(records.filter(isAnnotation).map((r) => r.RunID));
+  // Only the fields annotationsIn reads.
+  const proposed = {
+    AgentName: ANNOTATOR,
+    RunID: PROPOSED,
+    RunTimestamp: "",
+    Notes: annotationNotes(runId, effect, ""),
+  } as RunRecord;
+  const before = annotationsIn(records);
+  const after = annotationsIn([...records, proposed]);
+  const withdrawable = (a: Annotation) =>
+    annotationIds.has(a.annotationId) ? a.annotationId : undefined;
+  for (const [id, list] of after) {
+    for (const kind of ["invalidated", "superseded"] as const) {
+      const now = list.filter((a) => a.kind === kind);
+      const earlier = (before.get(id) ?? []).filter((a) => a.kind === kind);
+      if (now.length < 2 || now.length <= earlier.length) continue;
+      const existing = earlier[0] ?? now[0];
+      if (kind === "invalidated") {
+        const what = annotationIds.has(id) ? "withdrawn" : "invalidated";
+        return {
+          message: `${id} is already ${what} by annotation ${existing.annotationId}`,
+          withdraw: withdrawable(existing),
+        };
+      }
+      const by = withdrawable(existing) === undefined
+        ? "its own Notes (finished after reap)"
+        : `annotation ${existing.annotationId}`;
+      return {
+        message: `${id} is already superseded by ${existing.other} (${by})`,
+        withdraw: withdrawable(existing),
+      };
+    }
+  }
+  const edge = (a: Annotation) => `${a.annotationId} ${a.other}`;
+  const earlierEdges = new Set([...before.values()].flat().map(edge));
+  for (const [newer, list] of after) {
+    for (const a of list) {
+      if (a.kind !== "supersedes" || a.other === undefined || earlierEdges.has(edge(a))) continue;
+      const path = supersedePath(after, a.other, newer);
+      if (path === undefined) continue;
+      const middle = path.slice(0, -1).map((p) => p.other);
+      const via = middle.length > 0 ? ` through ${middle.join(", ")}` : "";
+      const named = path.map((p) => p.annotationId);
+      return {
+        message:
+          `${newer} cannot supersede ${a.other}: ${a.other} already supersedes ${newer}${via} ` +
+          `(annotation${named.length > 1 ? "s" : ""} ${named.join(", ")}), and a supersede cycle ` +
+          "leaves no current run",
+        withdraw: path.map(withdrawable).find((id) => id !== undefined),
+      };
+    }
+  }
+  return undefined;
 }

@@ -21,8 +21,8 @@ import {
 import { readRecords } from "../src/reader.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
-import { runCli } from "./cli.ts";
-import { git, makeProject, sampleDraft } from "./fixtures.ts";
+import { emitArgs, runCli } from "./cli.ts";
+import { git, makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 
 /** A deliverable with two SUCCESS runs and one FAILED run. */
 async function project(): Promise<{ del: string; file: string; runs: RunRecord[] }> {
@@ -237,4 +237,214 @@ Deno.test("annotationsIn: a run's own late-finish note supersedes the reaped run
     "supersedes",
   ]);
   assert.equal(annotations.has("RUN-DEL-01-02-20260222-1015-003"), false);
+});
+
+const DEL2 = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+const DEL3 = "PKG-01_Field_Instruments/1_Working/DEL-01-03_Level_Switch_Datasheet";
+
+/** A copy of examples/ with `count` SUCCESS runs of 4_DOCUMENTS in DEL-01-02, a day apart, oldest first. */
+async function examplesWithRuns(
+  count: number,
+): Promise<{ root: string; del: string; ids: string[] }> {
+  const dir = await tempDir({ prefix: "runrec-annotate-" });
+  const root = join(dir, "examples");
+  const copy = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), root] })
+    .output();
+  assert.equal(copy.code, 0, new TextDecoder().decode(copy.stderr));
+  const del = join(root, DEL2);
+  const ids: string[] = [];
+  for (let day = 1; day <= count; day++) {
+    const { code, stdout, stderr } = await runCli([
+      ...emitArgs(del, "--started", `2026-02-0${day}T09:00:00Z`, "--duration", "PT1S"),
+      ...["--input", "Specification.md", "--output", "Datasheet.md"],
+    ]);
+    assert.equal(code, 0, stderr);
+    ids.push(stdout.trim());
+  }
+  return { root, del, ids };
+}
+
+/** Runs `annotate`, expecting success; returns the annotation's RunID. */
+async function annotate(del: string, ...args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runCli(["annotate", del, ...args]);
+  assert.equal(code, 0, stderr);
+  return stdout.trim();
+}
+
+/** Runs `annotate`, expecting a one-line refusal with `exit` and the file left as it was. */
+async function refused(del: string, exit: number, ...args: string[]): Promise<string> {
+  const file = join(del, RECORD_FILE);
+  const before = await Deno.readFile(file).catch(() => undefined);
+  const { code, stdout, stderr } = await runCli(["annotate", del, ...args]);
+  assert.equal(code, exit, stderr);
+  assert.equal(stdout, "");
+  assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+  assert.deepEqual(await Deno.readFile(file).catch(() => undefined), before, "nothing written");
+  return stderr;
+}
+
+/** The baseline RunID `stale --json` reports for DEL-01-02's 4_DOCUMENTS, or its verdict. */
+async function baselineOf(del: string): Promise<string> {
+  const { stdout, stderr } = await runCli(["stale", del, "--json"]);
+  const check = JSON.parse(stdout).checks.find((c: { agent: string }) => c.agent === "4_DOCUMENTS");
+  assert.ok(check, stdout + stderr);
+  return check.verdict === "NO_BASELINE" ? "NO_BASELINE" : check.baseline.RunID;
+}
+
+Deno.test("annotate: a supersede cycle (RunIDs swapped) is refused, naming both RunIDs and the annotation; stale keeps its baseline", async () => {
+  const { del, ids: [older, newer] } = await examplesWithRuns(2);
+  const first = await annotate(del, newer, "--supersedes", older, "--note", "rerun");
+  assert.equal(await baselineOf(del), newer);
+  const stderr = await refused(del, 2, older, "--supersedes", newer, "--note", "typo: swapped");
+  assert.ok(
+    stderr.includes(
+      `${older} cannot supersede ${newer}: ${newer} already supersedes ${older} (annotation ${first})`,
+    ),
+    stderr,
+  );
+  assert.ok(stderr.includes(`runrec annotate ${del} ${first} --invalidates`), stderr);
+  assert.equal(await baselineOf(del), newer, "no cycle, so a baseline");
+});
+
+Deno.test("annotate: a cycle through a chain of supersedes is refused, naming the chain", async () => {
+  const { del, ids: [a, b, c] } = await examplesWithRuns(3);
+  const ab = await annotate(del, b, "--supersedes", a, "--note", "rerun");
+  const bc = await annotate(del, c, "--supersedes", b, "--note", "rerun");
+  const stderr = await refused(del, 2, a, "--supersedes", c, "--note", "x");
+  assert.ok(
+    stderr.includes(`${c} already supersedes ${a} through ${b} (annotations ${bc}, ${ab})`),
+    stderr,
+  );
+  assert.equal(await baselineOf(del), c);
+});
+
+Deno.test("annotate: invalidating an invalidated run or superseding a superseded run again is refused, naming the annotation", async () => {
+  const { del, ids: [a, b, c] } = await examplesWithRuns(3);
+  const invalid = await annotate(del, a, "--invalidates", "--note", "wrong inputs");
+  const again = await refused(del, 2, a, "--invalidates", "--note", "wrong inputs");
+  assert.match(
+    again,
+    new RegExp(`${a} is already invalidated by annotation ${invalid}; nothing written`),
+  );
+  const sup = await annotate(del, c, "--supersedes", b, "--note", "rerun");
+  for (const newer of [c, a]) {
+    const stderr = await refused(del, 2, newer, "--supersedes", b, "--note", "rerun");
+    assert.match(stderr, new RegExp(`${b} is already superseded by ${c} \\(annotation ${sup}\\)`));
+  }
+  const records = await recordsOf(join(del, RECORD_FILE));
+  assert.equal(records.length, 5, "3 runs and 2 annotations, no repeats");
+});
+
+Deno.test("annotate: --invalidates on an annotation withdraws it: stale gets its baseline back, log, show and export drop it", async () => {
+  const { del, ids: [run] } = await examplesWithRuns(1);
+  const mistake = await annotate(del, run, "--invalidates", "--note", "wrong run");
+  assert.equal(await baselineOf(del), "NO_BASELINE");
+  const withdrawal = await annotate(del, mistake, "--invalidates", "--note", "typo");
+  assert.equal(await baselineOf(del), run, "stale has its baseline back");
+  const log = await runCli(["log", del]);
+  assert.equal(log.code, 0, log.stderr);
+  assert.doesNotMatch(log.stdout, /INVALIDATED/);
+  const show = await runCli(["show", del, run]);
+  assert.ok(show.stdout.includes("## Annotations (0)\n"), show.stdout);
+  const lineage = await runCli(["export", del, "--format", "openlineage"]);
+  assert.equal(lineage.code, 0, lineage.stderr);
+  assert.doesNotMatch(lineage.stdout, /runrec_annotations/);
+  // Withdrawing it twice is refused; withdrawing the withdrawal makes the first apply again.
+  const twice = await refused(del, 2, mistake, "--invalidates", "--note", "typo");
+  assert.match(twice, new RegExp(`${mistake} is already withdrawn by annotation ${withdrawal}`));
+  await annotate(del, withdrawal, "--invalidates", "--note", "it was right after all");
+  assert.equal(await baselineOf(del), "NO_BASELINE");
+  assert.equal((await runCli(["validate", del])).code, 0);
+});
+
+Deno.test("annotate: withdrawing a withdrawal that would bring back a supersede cycle is refused", async () => {
+  const { del, ids: [older, newer] } = await examplesWithRuns(2);
+  const first = await annotate(del, newer, "--supersedes", older, "--note", "rerun");
+  const withdrawal = await annotate(del, first, "--invalidates", "--note", "not a rerun");
+  const reverse = await annotate(del, older, "--supersedes", newer, "--note", "older is right");
+  const stderr = await refused(del, 2, withdrawal, "--invalidates", "--note", "undo");
+  assert.match(stderr, new RegExp(`already supersedes .*\\(annotation ${reverse}\\)`));
+  assert.equal(await baselineOf(del), older);
+});
+
+Deno.test("annotate: an older run superseding a newer one is written with a warning giving the way back", async () => {
+  const { del, ids: [older, newer] } = await examplesWithRuns(2);
+  const { code, stdout, stderr } = await runCli([
+    ...["annotate", del, older, "--supersedes", newer, "--note", "newer one was wrong"],
+  ]);
+  assert.equal(code, 0, stderr);
+  const annotation = stdout.trim();
+  assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+  assert.ok(
+    stderr.startsWith(
+      `runrec annotate: warning: ${older} (2026-02-01T09:00:00.000Z) now supersedes`,
+    ),
+    stderr,
+  );
+  assert.ok(stderr.includes(`runrec annotate ${del} ${annotation} --invalidates`), stderr);
+  assert.equal(await baselineOf(del), older);
+  // Newer superseding older: no warning.
+  const { del: other, ids } = await examplesWithRuns(2);
+  const plain = await runCli(["annotate", other, ids[1], "--supersedes", ids[0], "--note", "x"]);
+  assert.equal(plain.stderr, "");
+});
+
+Deno.test("annotate: messages say a RunID is an annotation, a run of another deliverable (and where), or that the folder has no record file", async () => {
+  const { root, del, ids: [run] } = await examplesWithRuns(1);
+  const note = await annotate(del, run, "--invalidates", "--note", "x");
+  for (const args of [[note, "--note", "x"], [run, "--supersedes", note, "--note", "x"]]) {
+    const stderr = await refused(del, 1, ...args);
+    assert.ok(
+      stderr.includes(
+        `${note} is an annotation (${join(del, RECORD_FILE)} line 3), not a run: to withdraw it, ` +
+          `runrec annotate ${del} ${note} --invalidates --note WHY`,
+      ),
+      stderr,
+    );
+  }
+  // A run of DEL-01-03, given to DEL-01-02.
+  const del3 = join(root, DEL3);
+  const { stdout } = await runCli(emitArgs(del3));
+  const foreign = stdout.trim();
+  const wrong = await refused(del, 1, foreign, "--invalidates", "--note", "x");
+  assert.match(wrong, new RegExp(`${foreign} is not a run in .*: it is a run of DEL-01-03 \\(`));
+  assert.match(
+    wrong,
+    /DEL-01-03_Level_Switch_Datasheet\), not of DEL-01-02; annotate it in its own/,
+  );
+  // The execution root, which has no record file.
+  const atRoot = await refused(root, 2, foreign, "--invalidates", "--note", "x");
+  assert.ok(
+    atRoot.startsWith(
+      `runrec annotate: ${root}: no ${RECORD_FILE} here: is it a deliverable folder? ${foreign} ` +
+        "is a run of DEL-01-03 (",
+    ),
+    atRoot,
+  );
+  assert.doesNotMatch(atRoot, /is not a run in/);
+});
+
+Deno.test("annotationsIn: a withdrawn annotation does not apply; a hand-written withdrawal loop still ends", () => {
+  const record = (runId: string, notes: string) =>
+    ({
+      AgentName: ANNOTATOR,
+      RunID: runId,
+      RunTimestamp: "2026-03-01T09:00:00Z",
+      Notes: notes,
+    }) as RunRecord;
+  const run = "RUN-DEL-01-02-20260222-1015-001";
+  const [a, w1, w2] = ["001", "002", "003"].map((seq) => `RUN-DEL-01-02-20260301-0900-${seq}`);
+  const withdrawn = annotationsIn([
+    record(a, `annotates=${run}; invalidates; note=x`),
+    record(w1, `annotates=${a}; invalidates; note=typo`),
+  ]);
+  assert.equal(withdrawn.has(run), false);
+  assert.deepEqual(withdrawn.get(a)?.map((x) => [x.kind, x.annotationId]), [["invalidated", w1]]);
+  // w1 and w2 withdraw each other: only a hand edit writes that; it must not hang.
+  const loop = annotationsIn([
+    record(a, `annotates=${run}; invalidates; note=x`),
+    record(w1, `annotates=${w2}; invalidates; note=x`),
+    record(w2, `annotates=${w1}; invalidates; note=x`),
+  ]);
+  assert.deepEqual(loop.get(run)?.map((x) => x.kind), ["invalidated"]);
 });

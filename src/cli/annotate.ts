@@ -4,13 +4,19 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { ANNOTATOR, appendAnnotation, isAnnotation } from "../annotations.ts";
-import { requireFolder } from "../deliverable.ts";
+import { join, relative } from "node:path";
+import { annotationConflict, ANNOTATOR, appendAnnotation, isAnnotation } from "../annotations.ts";
+import {
+  deliverableId,
+  findExecutionRoot,
+  isExecutionRoot,
+  requireFolder,
+} from "../deliverable.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { firstCopies, readRecords } from "../reader.ts";
-import { RUN_ID_PATTERN } from "../schema.ts";
+import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
 import { RECORD_FILE } from "../store.ts";
+import { deliverableFolders } from "../targets.ts";
 import {
   type Command,
   EXIT,
@@ -21,7 +27,7 @@ import {
   UsageError,
 } from "./command.ts";
 
-const HELP = `runrec annotate: annotate a run (never remove it)
+const HELP = `runrec annotate: annotate a run (never remove it), or withdraw an annotation
 
 Usage: runrec annotate <del-dir> <RUNID> --note TEXT [--supersedes RUNID | --invalidates]
 
@@ -30,20 +36,35 @@ ${ANNOTATOR}, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").
 The annotated run stays as it was. log marks invalidated and superseded runs,
 show lists a run's annotations, and stale never takes such a run as baseline.
 
+To withdraw a mistaken annotation, invalidate the annotation itself: give its
+RunID (the one annotate printed) with --invalidates. It then no longer applies
+anywhere (log, show, stale, export); both lines stay in the file.
+
+Refused (exit 2, nothing written): invalidating what is already invalidated
+(or withdrawn), superseding a run already superseded, and a supersede that
+would make a cycle (no run of it would be current). Each message names the
+annotation in the way and how to withdraw it. A run superseding a newer run
+is written, with a warning (often two RunIDs swapped).
+
 Options:
   --note TEXT          why (required)
-  --invalidates        RUNID is invalid: its outputs must not be trusted
+  --invalidates        RUNID is invalid: its outputs must not be trusted; or,
+                       when RUNID is an annotation, withdraw that annotation
   --supersedes OLD     RUNID supersedes the run OLD (OLD is no longer current)
   -h, --help           show this help
 
-Exit codes: 0 annotated; 1 a RunID is not in the deliverable's records;
-2 usage error, missing folder, unreadable file, or a RunID that names two
-records (runs of one minute recorded on two branches and merged: an
-annotation could not tell them apart).
+Exit codes: 0 annotated; 1 a RunID is not a run in the deliverable's records
+(an annotation, another deliverable's run: the message says which); 2 usage
+error, missing folder or record file, unreadable file, a refused annotation
+(above), or a RunID that names two records (runs of one minute recorded on two
+branches and merged: an annotation could not tell them apart).
 
-Example:
+Examples:
   runrec annotate DEL-01-02_Spec RUN-DEL-01-02-20260222-1015-001 --invalidates \\
     --note "ran on the wrong decomposition"
+  # it printed RUN-DEL-01-02-20260301-0900-001; to take that back:
+  runrec annotate DEL-01-02_Spec RUN-DEL-01-02-20260301-0900-001 --invalidates \\
+    --note "wrong RunID"
 `;
 
 function checkRunId(option: string, id: string): void {
@@ -54,24 +75,99 @@ function checkRunId(option: string, id: string): void {
   }
 }
 
-/** The lines of each RunID's runs (annotations left out). */
-async function runLines(file: string): Promise<Map<string, number[]>> {
-  const runs = new Map<string, number[]>();
+/** What annotate reads of a record file: every record (first copies) and its line. */
+interface Lines {
+  records: RunRecord[];
+  /** The lines of each RunID's records. */
+  linesOf: Map<string, number[]>;
+}
+
+/** The file's records, or `undefined` when there is no file. */
+async function readLines(file: string): Promise<Lines | undefined> {
+  const records: RunRecord[] = [];
+  const linesOf = new Map<string, number[]>();
   const firstCopy = firstCopies();
   try {
     for await (const event of readRecords(file)) {
-      if (event.kind === "record" && !isAnnotation(event.record) && firstCopy(event.record)) {
-        const lines = runs.get(event.record.RunID) ?? [];
-        runs.set(event.record.RunID, [...lines, event.line]);
-      }
+      if (event.kind !== "record" || !firstCopy(event.record)) continue;
+      records.push(event.record);
+      linesOf.set(event.record.RunID, [...(linesOf.get(event.record.RunID) ?? []), event.line]);
     }
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return runs;
+    if (e instanceof Deno.errors.NotFound) return undefined;
     if (e instanceof InputError) throw e;
     // The system's message does not always name the file (reading a folder: EISDIR).
     throw new InputError(`${file}: cannot read: ${(e as Error).message}`);
   }
-  return runs;
+  return { records, linesOf };
+}
+
+/** The DeliverableID a RunID was allocated in (`RUN-<DEL-XX-YY>-…`). */
+function deliverableOf(runId: string): string {
+  return /^RUN-(DEL-[0-9]+-[0-9]+)-/.exec(runId)![1];
+}
+
+/** The deliverable folders with the ID `id` in the execution root around `delDir` (or beneath it). */
+function foldersOf(delDir: string, id: string): string[] {
+  const root = isExecutionRoot(delDir) ? delDir : findExecutionRoot(delDir);
+  if (root === undefined) return [];
+  return deliverableFolders(root, { unlistable: () => {} }).filter((folder) => {
+    try {
+      return deliverableId(folder).id === id;
+    } catch {
+      return false; // not a deliverable after all: not the one sought
+    }
+  });
+}
+
+/** Where the run `runId` of another deliverable is, as a clause: "DEL-01-03 (<folder>)". */
+function elsewhere(delDir: string, runId: string): string {
+  const id = deliverableOf(runId);
+  // Shown as the user would type it: relative to where runrec runs.
+  const folders = foldersOf(delDir, id).map((folder) => relative(Deno.cwd(), folder) || ".");
+  return folders.length === 0 ? id : `${id} (${folders.join(", ")})`;
+}
+
+/** The folder's own DeliverableID, or `undefined` when it is not a deliverable folder. */
+function ownId(delDir: string): string | undefined {
+  try {
+    return deliverableId(delDir).id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one-line error for a RunID that is not a run of `file`. */
+function notARun(delDir: string, file: string, lines: Lines, id: string): Error {
+  const annotationLines = lines.linesOf.get(id);
+  if (annotationLines) {
+    return new CheckFailure(
+      `${id} is an annotation (${file} line ${annotationLines[0]}), not a run: to withdraw it, ` +
+        `runrec annotate ${delDir} ${id} --invalidates --note WHY`,
+    );
+  }
+  const own = ownId(delDir);
+  if (own !== undefined && deliverableOf(id) !== own) {
+    return new CheckFailure(
+      `${id} is not a run in ${file}: it is a run of ${elsewhere(delDir, id)}, not of ${own}; ` +
+        "annotate it in its own deliverable folder",
+    );
+  }
+  return new CheckFailure(`${id} is not a run in ${file}`);
+}
+
+/** The one-line error for a folder without a record file. */
+function noRecordFile(delDir: string, runId: string): InputError {
+  const own = ownId(delDir);
+  const what = own === undefined
+    ? `${delDir}: no ${RECORD_FILE} here: is it a deliverable folder?`
+    : `${delDir}: no ${RECORD_FILE} here: no run of ${own} is recorded yet`;
+  const where = elsewhere(delDir, runId);
+  // Pointing to a deliverable only helps when there is one to go to.
+  const hint = deliverableOf(runId) === own || where === deliverableOf(runId)
+    ? ""
+    : ` ${runId} is a run of ${where}`;
+  return new InputError(what + hint);
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
@@ -90,23 +186,58 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   requireFolder(delDir);
   const file = join(delDir, RECORD_FILE);
-  const runs = await runLines(file);
+  const lines = await readLines(file);
+  if (lines === undefined) throw noRecordFile(delDir, runId);
+  const annotationIds = new Set(lines.records.filter(isAnnotation).map((r) => r.RunID));
+  // Only `--invalidates` may name an annotation: it withdraws it.
+  const withdrawing = invalidates && annotationIds.has(runId);
   for (const id of [runId, ...(supersedes !== undefined ? [supersedes] : [])]) {
-    const lines = runs.get(id);
-    if (!lines) throw new CheckFailure(`${id} is not a run in ${file}`);
+    const found = lines.linesOf.get(id);
+    if (!found || (annotationIds.has(id) && !withdrawing)) {
+      throw notARun(delDir, file, lines, id);
+    }
     // An annotation names its run by RunID alone, so it would hold for every record of that
     // RunID: two clones' runs of one minute, merged (SCHEMA.md 3.3).
-    if (lines.length > 1) {
+    if (found.length > 1) {
       throw new InputError(
-        `${file}: ${id} names ${lines.length} records (lines ${lines.join(", ")}: runs recorded ` +
+        `${file}: ${id} names ${found.length} records (lines ${found.join(", ")}: runs recorded ` +
           "in the same minute on two branches, SCHEMA.md 3.3); an annotation cannot tell them " +
           "apart, so none is written",
       );
     }
   }
+  const conflict = annotationConflict(lines.records, runId, { invalidates, supersedes });
+  if (conflict) {
+    const undo = conflict.withdraw === undefined
+      ? ""
+      : `; to undo that first: runrec annotate ${delDir} ${conflict.withdraw} --invalidates --note WHY`;
+    throw new InputError(`${file}: ${conflict.message}; nothing written${undo}`);
+  }
   const record = await appendAnnotation(delDir, runId, { invalidates, supersedes }, note);
   io.out(`${record.RunID}\n`);
+  if (supersedes !== undefined) warnIfOlder(lines.records, runId, supersedes, delDir, record, io);
   return EXIT.ok;
+}
+
+/**
+ * A run superseding a newer one is allowed (the newer run may be the mistake), but is most
+ * often two RunIDs swapped: said, with the way back.
+ */
+function warnIfOlder(
+  records: readonly RunRecord[],
+  newer: string,
+  older: string,
+  delDir: string,
+  annotation: RunRecord,
+  io: Io,
+): void {
+  const at = (id: string) => records.find((r) => r.RunID === id)!.RunTimestamp;
+  if (Date.parse(at(newer)) >= Date.parse(at(older))) return;
+  io.err(
+    `runrec annotate: warning: ${newer} (${at(newer)}) now supersedes the newer run ${older} ` +
+      `(${at(older)}); if the RunIDs were swapped, withdraw it: runrec annotate ${delDir} ` +
+      `${annotation.RunID} --invalidates --note "swapped RunIDs"\n`,
+  );
 }
 
 /**
