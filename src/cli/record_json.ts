@@ -17,8 +17,8 @@ const MARK_KEYS = ["invalidatedBy", "supersededBy", "annotations"];
 /**
  * The cells a record of a newer additive version adds, by the names its
  * header line gives them (`event.header`), decoded. A cell no header line
- * names (a header with another number of columns, or none) is named by its
- * position, `column22` for the 22nd.
+ * names (a header with another number of columns, or none) goes by its
+ * position in the line: `column21` for the first, the 21st cell.
  *
  * @example
  * ```ts
