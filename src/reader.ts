@@ -60,6 +60,12 @@ export interface LineRecord {
    * cells it adds, as written, which this runrec does not read.
    */
   unknownCells?: string[];
+  /**
+   * The header line above the record (the last one before it in the file)
+   * when that is not the v1.0 header: a newer additive version's header
+   * (SCHEMA.md 11.3), which names the cells in `unknownCells`.
+   */
+  header?: string;
 }
 
 /** What {@linkcode readRecords} yields, in file order. */
@@ -124,13 +130,17 @@ export async function* readRecords(path: string): AsyncGenerator<ReadEvent> {
  * ```
  */
 export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent[]> {
+  let header: string | undefined; // the last header line read, unless it is v1.0's
   for await (const block of lineBlocks(path)) {
     const events: ReadEvent[] = [];
     classifyBlock(block, {
       problem: (p) => events.push(p),
+      header: (text) => header = text === HEADER ? undefined : text,
       record(line, text) {
         const result = recordOf(line, text);
-        events.push("record" in result ? { kind: "record", line, ...result } : result);
+        if (!("record" in result)) events.push(result);
+        else if (header === undefined) events.push({ kind: "record", line, ...result });
+        else events.push({ kind: "record", line, ...result, header });
       },
     });
     if (events.length > 0) yield events;
@@ -330,6 +340,8 @@ function invalid(line: number, problems: FieldProblem[]): LineProblem {
 interface LineSink {
   /** A problem with a line. */
   problem(problem: LineProblem): void;
+  /** A header line after the first line: v1.0's repeated, or a newer additive version's. */
+  header?(text: string): void;
   /** A line whose checksum matches, as text (without CR, NULs or `\n`). */
   record(line: number, text: string): void;
 }
@@ -514,6 +526,7 @@ function classifyLine(
   }
   if (body[0] === HEADER_START && isAdditiveHeader(lenient.decode(body))) {
     // The header of a newer additive version (SCHEMA.md 11.3): its records are read by their own SchemaVersion.
+    sink.header?.(lenient.decode(body));
     return;
   }
   if (line === 1) {
@@ -529,6 +542,7 @@ function classifyLine(
     return;
   }
   if (asciiEquals(body, 0, HEADER)) {
+    sink.header?.(HEADER);
     // Two branches that both created the file can leave a second header after a merge.
     sink.problem(
       problem(line, "warning", "header", "repeated header line (from a merge); skipped"),

@@ -110,9 +110,10 @@ Deno.test("annotations: log marks invalidated and superseded runs; show lists th
   const table = await runCli(["log", del]);
   assert.equal(table.code, 0);
   const rows = table.stdout.trimEnd().split("\n").slice(1);
-  assert.equal(rows.length, 3, "annotations are not rows of the table");
+  assert.equal(rows.length, 5, "annotations are rows, as in every format");
   assert.match(rows[0], new RegExp(`SUCCESS \\[INVALIDATED; SUPERSEDED by ${third.RunID}\\]`));
   assert.doesNotMatch(rows[2], /\[/);
+  assert.match(rows[3], new RegExp(`SKIPPED \\[marks ${first.RunID} INVALIDATED\\]`));
   const md = await runCli(["log", del, "--format", "md"]);
   assert.ok(md.stdout.includes(`| SUCCESS [INVALIDATED; SUPERSEDED by ${third.RunID}] |`));
   const jsonl = await runCli(["log", del, "--format", "jsonl"]);

@@ -131,6 +131,11 @@ async function fixture(): Promise<Fixture> {
   return { root, dir, file, records };
 }
 
+/** A record as `log` and `show` print it in JSON: its columns, then what annotations say of it. */
+function asJson(record: RunRecord): Record<string, unknown> {
+  return { ...record, invalidatedBy: [], supersededBy: [], annotations: [] };
+}
+
 function recordLines(text: string): string[] {
   return text.split("\n").slice(1).filter((l) => l !== "");
 }
@@ -317,11 +322,14 @@ Deno.test("log: --format json is one array of record objects; jsonl one per line
   const { dir, records } = await fixture();
   const json = await cli(["log", dir, "--format", "json"]);
   assert.equal(json.code, 0);
-  assert.deepEqual(JSON.parse(json.out), records);
+  assert.deepEqual(JSON.parse(json.out), records.map(asJson));
   const alias = await cli(["log", dir, "--json"]);
-  assert.deepEqual(JSON.parse(alias.out), records);
+  assert.deepEqual(JSON.parse(alias.out), records.map(asJson));
   const jsonl = await cli(["log", dir, "--format", "jsonl"]);
-  assert.deepEqual(jsonl.out.trimEnd().split("\n").map((l) => JSON.parse(l)), records);
+  assert.deepEqual(
+    jsonl.out.trimEnd().split("\n").map((l) => JSON.parse(l)),
+    records.map(asJson),
+  );
   const none = await cli(["log", dir, "--format", "json", "--agent", "NOBODY"]);
   assert.deepEqual(JSON.parse(none.out), []);
   const third = JSON.parse(json.out)[2];
@@ -354,8 +362,8 @@ Deno.test("show: --format json prints the record object exactly", async () => {
   const { dir, records } = await fixture();
   const { code, out } = await cli(["show", dir, records[2].RunID, "--format", "json"]);
   assert.equal(code, 0);
-  assert.deepEqual(JSON.parse(out), records[2]);
-  assert.deepEqual(Object.keys(JSON.parse(out)), Object.keys(records[2]));
+  assert.deepEqual(JSON.parse(out), asJson(records[2]));
+  assert.deepEqual(Object.keys(JSON.parse(out)), Object.keys(asJson(records[2])));
 });
 
 Deno.test("show: md is a readable document with fields, hashes, error and notes", async () => {
@@ -390,19 +398,36 @@ Deno.test("show: unknown RunID exits 1; malformed RunID exits 2", async () => {
   assert.match(malformed.err, /is not a RunID/);
 });
 
-Deno.test("show: a duplicated RunID shows the first and warns naming both lines; a repeated line is one record", async () => {
+Deno.test("show: a RunID two merged branches share shows both records and warns; --line N picks one; a repeated line is one record", async () => {
   const { file, records } = await fixture();
   const lines = recordLines(await Deno.readTextFile(file));
-  const other = encodeRecord({ ...records[0], Notes: "another run, given the same RunID" });
-  await Deno.writeTextFile(file, `${HEADER}\n${lines.join("\n")}\n${lines[0]}\n${other}\n`);
-  const { code, out, err } = await cli(["show", file, records[0].RunID, "--json"]);
-  assert.equal(code, 0);
-  assert.deepEqual(JSON.parse(out), records[0]);
-  assert.equal(
-    err,
-    `runrec show: warning: ${records[0].RunID} appears 2 times (${file}:2, ${file}:7); ` +
-      "showing the first (see runrec verify)\n",
-  );
+  const other = { ...records[0], Notes: "another run, given the same RunID" };
+  const otherLine = encodeRecord(other);
+  await Deno.writeTextFile(file, `${HEADER}\n${lines.join("\n")}\n${lines[0]}\n${otherLine}\n`);
+  const other_ = { ...other, RecordChecksum: otherLine.slice(-64) };
+  const warning =
+    `runrec show: warning: ${records[0].RunID} appears 2 times (${file}:2, ${file}:7): ` +
+    "two runs collide (see runrec verify); showing each, --line N shows one\n";
+  const json = await cli(["show", file, records[0].RunID, "--json"]);
+  assert.equal(json.code, 0);
+  assert.deepEqual(JSON.parse(json.out), [asJson(records[0]), asJson(other_)]);
+  assert.equal(json.err, warning);
+  const md = await cli(["show", file, records[0].RunID]);
+  assert.equal(md.code, 0);
+  assert.equal(md.out.match(/^# Run /gm)?.length, 2, md.out);
+  assert.ok(md.out.includes(`line 2.\n`) && md.out.includes(`line 7.\n`));
+  assert.ok(md.out.includes("another run, given the same RunID"));
+  assert.equal(md.err, warning);
+  const picked = await cli(["show", file, records[0].RunID, "--line", "7", "--json"]);
+  assert.equal(picked.code, 0);
+  assert.equal(picked.err, "");
+  assert.deepEqual(JSON.parse(picked.out), asJson(other_));
+  const wrongLine = await cli(["show", file, records[0].RunID, "--line", "3"]);
+  assert.equal(wrongLine.code, 1);
+  assert.equal(wrongLine.err, `runrec show: ${records[0].RunID} not found on line 3 in ${file}\n`);
+  const badLine = await cli(["show", file, records[0].RunID, "--line", "x"]);
+  assert.equal(badLine.code, 2);
+  assert.match(badLine.err, /^runrec show: --line: expected a line number[^\n]*"x"[^\n]*\n$/);
 });
 
 // ---------------------------------------------------------------- help, format
@@ -415,6 +440,14 @@ Deno.test("--help on validate, verify, log and show exits 0 with usage, options,
     assert.match(out, /Options:/);
     assert.match(out, /Example:\n {2}runrec /);
     assert.match(out, /Exit codes:/);
+  }
+});
+
+Deno.test("log and show --help: every line fits 80 columns", async () => {
+  for (const name of ["log", "show"]) {
+    const { out } = await cli([name, "--help"]);
+    const wide = out.split("\n").filter((line) => [...line].length > 80);
+    assert.deepEqual(wide, [], name);
   }
 });
 
@@ -456,7 +489,7 @@ Deno.test("subprocess: log --format csv and show --json through the real binary"
   assert.equal(csv.out, await Deno.readTextFile(file));
   const show = await cliProcess(["show", dir, records[3].RunID, "--json"]);
   assert.equal(show.code, 0, show.err);
-  assert.deepEqual(JSON.parse(show.out), records[3]);
+  assert.deepEqual(JSON.parse(show.out), asJson(records[3]));
   const unknown = await cliProcess(["show", dir, "RUN-DEL-01-02-20200101-0000-009"]);
   assert.equal(unknown.code, 1);
   assert.equal(unknown.err.split("\n").length, 2);

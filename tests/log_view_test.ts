@@ -1,7 +1,8 @@
 /**
  * The history view of `runrec log`: RunTimestamp order across files,
- * `--by path`, Pass and Error columns, case-insensitive `--agent`, and the
- * Markdown history table of `--format md`.
+ * `--by path`, Pass and Error columns, case-insensitive `--agent`, the
+ * Markdown history table of `--format md`, annotations in every format and
+ * in JSON, and a newer version's extra columns on the way out (`log`, `show`).
  *
  * ```sh
  * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/log_view_test.ts
@@ -11,9 +12,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { checksumOf, encodeRecord, splitCells } from "../src/codec.ts";
+import { HEADER } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { runCli } from "./cli.ts";
-import { sampleDraft, tempDir } from "./fixtures.ts";
+import { makeProject, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 
 /** A root with two deliverables whose runs interleave in time. */
 async function twoDeliverables(): Promise<{ root: string; ids: Record<string, string> }> {
@@ -131,4 +134,199 @@ Deno.test("log and show: escape sequences an agent wrote are shown, never sent t
   // The record keeps every character: json gives it back as it was recorded.
   const json = await runCli(["log", del, "--format", "jsonl"]);
   assert.equal(JSON.parse(json.stdout).ErrorSummary, "\x1b[31mred\x1b[0m");
+});
+
+/** A deliverable with two SUCCESS runs, the first invalidated, the second superseded by a third. */
+async function annotated(): Promise<{ del: string; ids: string[]; notes: string[] }> {
+  const { del } = await makeProject();
+  const ids: string[] = [];
+  for (const at of ["01", "02", "03"]) {
+    const draft = sampleDraft({ RunTimestamp: `2026-02-${at}T09:00:00Z` });
+    ids.push((await appendRecord(join(del, RECORD_FILE), draft, { fsync: false })).record.RunID);
+  }
+  const notes: string[] = [];
+  for (const args of [[ids[0], "--invalidates"], [ids[2], "--supersedes", ids[1]]]) {
+    const { code, stdout, stderr } = await runCli(["annotate", del, ...args, "--note", "why"]);
+    assert.equal(code, 0, stderr);
+    notes.push(stdout);
+  }
+  return { del, ids, notes };
+}
+
+Deno.test("log and show --json: an invalidated or superseded run says so (invalidatedBy, supersededBy, annotations)", async () => {
+  const { del, ids } = await annotated();
+  const records = (await runCli(["log", del, "--format", "jsonl"])).stdout.trimEnd().split("\n")
+    .map((l) => JSON.parse(l));
+  const [first, second, third, invalidation, supersession] = records;
+  assert.deepEqual(first.invalidatedBy, [invalidation.RunID]);
+  assert.deepEqual(first.supersededBy, []);
+  assert.deepEqual(first.annotations, [{
+    annotationId: invalidation.RunID,
+    timestamp: invalidation.RunTimestamp,
+    note: "why",
+    kind: "invalidated",
+  }]);
+  assert.deepEqual(second.supersededBy, [ids[2]]);
+  assert.deepEqual(second.invalidatedBy, []);
+  assert.deepEqual(third.annotations.map((a: { kind: string }) => a.kind), ["supersedes"]);
+  assert.deepEqual([third.invalidatedBy, third.supersededBy], [[], []]);
+  assert.equal(supersession.AgentName, "RUNREC_ANNOTATE");
+  const json = JSON.parse((await runCli(["log", del, "--json"])).stdout);
+  assert.deepEqual(json, records, "json and jsonl agree");
+  for (const [i, id] of ids.entries()) {
+    const shown = await runCli(["show", del, id, "--json"]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(JSON.parse(shown.stdout), records[i]);
+  }
+  // What an agent does to pick the last usable SUCCESS: the invalidated and the superseded runs drop out.
+  const usable = records.filter((r) =>
+    r.RunStatus === "SUCCESS" && r.AgentName !== "RUNREC_ANNOTATE" &&
+    r.invalidatedBy.length === 0 && r.supersededBy.length === 0
+  );
+  assert.deepEqual(usable.map((r) => r.RunID), [ids[2]]);
+  const help = (await runCli(["log", "--help"])).stdout;
+  for (const key of ["invalidatedBy", "supersededBy", "annotations"]) {
+    assert.ok(help.includes(key), key);
+    assert.ok((await runCli(["show", "--help"])).stdout.includes(key), key);
+  }
+});
+
+Deno.test("log: the same filters list the same records in table, md, csv, json and jsonl (annotations are rows)", async () => {
+  const { del, ids } = await annotated();
+  const all = (await runCli(["log", del, "--format", "jsonl"])).stdout.trimEnd().split("\n")
+    .map((l) => JSON.parse(l).RunID);
+  const annotations = all.slice(3);
+  const listed = async (format: string, ...filters: string[]): Promise<string[]> => {
+    const { code, stdout, stderr } = await runCli(["log", del, ...filters, "--format", format]);
+    assert.equal(code, 0, stderr);
+    const lines = stdout.trimEnd().split("\n").filter((l) => l !== "");
+    switch (format) {
+      case "table":
+        return lines.slice(1).map((l) => l.split(" ")[0]);
+      case "md":
+        return lines.slice(2).map((l) => l.split(" | ")[0].slice(2));
+      case "csv":
+        return lines.slice(1).map((l) => l.split(",")[1]);
+      case "json":
+        return JSON.parse(stdout).map((r: { RunID: string }) => r.RunID);
+      default:
+        return lines.map((l) => JSON.parse(l).RunID);
+    }
+  };
+  const cases: [string[], string[]][] = [
+    [[], all],
+    [["--status", "SKIPPED"], annotations],
+    [["--agent", "runrec_annotate"], annotations],
+    [["--status", "SUCCESS"], ids],
+    [["--agent", "4_DOCUMENTS,RUNREC_ANNOTATE", "--since", "2026-02-02"], [
+      ids[1],
+      ids[2],
+      ...annotations,
+    ]],
+  ];
+  for (const [filters, expected] of cases) {
+    for (const format of ["table", "md", "csv", "json", "jsonl"]) {
+      assert.deepEqual(
+        await listed(format, ...filters),
+        expected,
+        `${format} ${filters.join(" ")}`,
+      );
+    }
+  }
+  const table = (await runCli(["log", del])).stdout;
+  assert.match(table, new RegExp(`${annotations[0]} .* SKIPPED \\[marks ${ids[0]} INVALIDATED\\]`));
+  assert.match(table, new RegExp(`${annotations[1]} .* SKIPPED \\[marks ${ids[1]} SUPERSEDED\\]`));
+  assert.match((await runCli(["log", "--help"])).stdout, /every format lists them as rows/);
+});
+
+/** A record line of `version`: a v1.0 record's cells with `added` cells before RecordChecksum. */
+function versionLine(version: string, seq: number, added: string[], agent = "4_DOCUMENTS"): string {
+  const id = `RUN-DEL-01-02-20260222-1015-${String(seq).padStart(3, "0")}`;
+  const v10 = encodeRecord(sampleRecord({ RunID: id, AgentName: agent }));
+  const body = [version, ...splitCells(v10).slice(1, -1), ...added].join(",");
+  return `${body},${checksumOf(body)}`;
+}
+
+const V11_HEADER = HEADER.replace(",RecordChecksum", ",ReviewedBy,RecordChecksum");
+
+Deno.test("log and show: a v1.1 record keeps its extra column: csv keeps the v1.1 header line, json and show name it by its header", async () => {
+  const root = await tempDir({ prefix: "runrec-logview-" });
+  const del = join(root, "DEL-01-02_Mixed");
+  await Deno.mkdir(del);
+  const file = join(del, RECORD_FILE);
+  const text = [
+    HEADER,
+    versionLine("v1.0", 1, []),
+    V11_HEADER, // a v1.1 writer appends its header before its first record (SCHEMA.md 11.3)
+    versionLine("v1.1", 2, ['"Zoë Ängström, QA"'], "DEPENDENCIES"),
+    HEADER, // and a v1.0 writer its own after it
+    versionLine("v1.0", 3, []),
+  ].join("\n") + "\n";
+  await Deno.writeTextFile(file, text);
+  const id = "RUN-DEL-01-02-20260222-1015-002";
+  for (const by of ["path", "time"]) {
+    const csv = await runCli(["log", del, "--format", "csv", "--by", by]);
+    assert.equal(csv.code, 0, csv.stderr);
+    assert.equal(csv.stdout, text, `--by ${by}: the file, byte for byte`);
+  }
+  // Filtered to the v1.1 record alone: it still comes under its own header line.
+  const alone = await runCli(["log", del, "--format", "csv", "--agent", "DEPENDENCIES"]);
+  assert.equal(alone.stdout, `${V11_HEADER}\n${text.split("\n")[3]}\n`);
+  const jsonl = (await runCli(["log", del, "--format", "jsonl"])).stdout.trimEnd().split("\n")
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(jsonl.map((r) => r.ReviewedBy), [undefined, "Zoë Ängström, QA", undefined]);
+  const keys = Object.keys(jsonl[1]);
+  assert.deepEqual(keys.slice(keys.indexOf("Host"), keys.indexOf("Host") + 3), [
+    "Host",
+    "ReviewedBy",
+    "RecordChecksum",
+  ]);
+  assert.equal(
+    JSON.parse((await runCli(["log", del, "--json"])).stdout)[1].ReviewedBy,
+    "Zoë Ängström, QA",
+  );
+  const shown = await runCli(["show", del, id, "--json"]);
+  assert.equal(JSON.parse(shown.stdout).ReviewedBy, "Zoë Ängström, QA");
+  const md = await runCli(["show", del, id]);
+  assert.match(
+    md.stdout,
+    /\| SchemaVersion \| v1\.1 \|\n\| ReviewedBy \| Zoë Ängström, QA \|\n\| RecordChecksum \|/,
+  );
+  // A v1.1 cell no header line names goes by its position in the line.
+  await Deno.writeTextFile(file, `${HEADER}\n${versionLine("v1.1", 4, ["bob"])}\n`);
+  const unnamed = JSON.parse((await runCli(["log", del, "--json"])).stdout)[0];
+  assert.equal(unnamed.column21, "bob");
+});
+
+Deno.test("log --format csv of a CR LF file writes LF line ends and warns, as --help says", async () => {
+  const root = await tempDir({ prefix: "runrec-logview-" });
+  const del = join(root, "DEL-01-02_Crlf");
+  await Deno.mkdir(del);
+  const lf = `${HEADER}\n${versionLine("v1.0", 1, [])}\n`;
+  await Deno.writeTextFile(join(del, RECORD_FILE), lf.replaceAll("\n", "\r\n"));
+  const csv = await runCli(["log", del, "--format", "csv"]);
+  assert.equal(csv.code, 0);
+  assert.equal(csv.stdout, lf);
+  assert.match(csv.stderr, /line ends in CR LF; read without the CR/);
+  assert.match((await runCli(["log", "--help"])).stdout, /CR LF line ends are written as LF/);
+});
+
+Deno.test("log view: an ErrorSummary starting with a newline shows its first non-empty line", async () => {
+  const { del } = await makeProject();
+  const draft = sampleDraft({
+    RunStatus: "FAILED",
+    StatusAfter: "OPEN",
+    ErrorSummary: "\n  \nvendor range missing\nsecond line",
+  });
+  await appendRecord(join(del, RECORD_FILE), draft, { fsync: false });
+  await appendRecord(join(del, RECORD_FILE), { ...draft, ErrorSummary: "one line\n" }, {
+    fsync: false,
+  });
+  const { code, stdout } = await runCli(["log", del]);
+  assert.equal(code, 0);
+  const rows = stdout.trimEnd().split("\n").slice(1);
+  assert.match(rows[0], / vendor range missing…$/);
+  assert.match(rows[1], / one line$/);
+  const md = await runCli(["log", del, "--format", "md"]);
+  assert.ok(md.stdout.includes("| vendor range missing… |"), md.stdout);
 });

@@ -100,8 +100,8 @@ Deno.test("schema versions: validate fails on the v2.0 line naming file, line an
   const lines = new TextDecoder().decode(bytes).split("\n");
   assert.equal(
     csv.stdout,
-    [0, 1, 3, 5, 6].map((i) => `${lines[i]}\n`).join(""),
-    "v1.1 lines kept whole",
+    [0, 1, 2, 3, 5, 6].map((i) => `${lines[i]}\n`).join(""),
+    "v1.1 lines kept whole, under their header line as in the file",
   );
   assert.deepEqual(await Deno.readFile(file), bytes, "reading never changes the file");
 });

@@ -6,7 +6,7 @@
  */
 import { type Annotation, annotationMark, annotationsIn, isAnnotation } from "../annotations.ts";
 import { checksumOf, encodeRecord } from "../codec.ts";
-import { firstCopies, readRecords } from "../reader.ts";
+import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
@@ -30,6 +30,7 @@ import {
   RepeatedWarnings,
   showControls,
 } from "./format.ts";
+import { extraFields, recordJson } from "./record_json.ts";
 
 const FORMATS = ["table", "md", "csv", "json", "jsonl"] as const;
 type Format = typeof FORMATS[number];
@@ -41,30 +42,44 @@ Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since ISO]
 
 Records are listed by RunTimestamp across all files (--by time, the
 default), or file by file in the order they were appended (--by path).
-Annotations (runrec annotate) mark the runs they invalidate or supersede in
-the table and md formats and are not rows of their own there; csv, json and
-jsonl list them as the records they are. Lines that cannot be read are skipped and reported on stderr as
-warnings; they never reach stdout. So are records still in the spool and
-runs started and not finished yet (runrec finish, or runrec reap).
+Lines that cannot be read are skipped and reported on stderr as warnings;
+they never reach stdout. So are records still in the spool and runs started
+and not finished yet (runrec finish, or runrec reap).
+
+Annotations (runrec annotate) are records of the file (AgentName
+RUNREC_ANNOTATE, RunStatus SKIPPED), so every format lists them as rows and
+the filters count them like any record: the same filters give the same
+records in every format. The table and md formats mark a run an annotation
+invalidates or supersedes ([INVALIDATED], [SUPERSEDED by RUN-...]) and say
+what each annotation does ([marks RUN-... INVALIDATED]); json and jsonl
+give every record three keys after its columns: invalidatedBy (the RunIDs
+of the annotations that invalidate it), supersededBy (the RunIDs of the runs
+that supersede it) and annotations (each as {annotationId, timestamp, kind,
+other, note}; kind is invalidated, superseded, supersedes or note). A run
+that no annotation invalidates or supersedes has both lists empty.
 
 Options:
-  --agent A       only runs of agent A (a comma-separated list for several;
-                  case does not matter)
-  --status S      only runs with RunStatus S: SUCCESS, PARTIAL, FAILED or SKIPPED
-                  (a comma-separated list for several; case does not matter)
-  --since ISO     only runs whose RunTimestamp is at or after ISO: a date
-                  (2026-02-22) or date-time (2026-02-22T10:15:00Z; without a zone
-                  it is read as UTC)
+  --agent A       only records of agent A (a comma-separated list for
+                  several; case does not matter)
+  --status S      only records with RunStatus S: SUCCESS, PARTIAL, FAILED or
+                  SKIPPED (a comma-separated list; case does not matter)
+  --since ISO     only records whose RunTimestamp is at or after ISO: a date
+                  (2026-02-22) or date-time (2026-02-22T10:15:00Z; without
+                  a zone it is read as UTC)
   --by B          time (default): by RunTimestamp, ties in file order;
                   path: file by file, each in append order
-  --format F      table (default): aligned columns RunID, RunTimestamp, Agent,
-                    Status, Pass, Before→After, Duration, Outputs (count),
-                    Error (first line of ErrorSummary)
-                  md: the Markdown history table: RunID | Timestamp | Agent |
-                    Status | Pass | Before→After | Duration | Error
-                  csv: the header and the record lines, byte for byte as in the file
-                  json: one JSON array of records (column names as keys)
-                  jsonl: one JSON record per line
+  --format F      table (default): aligned columns RunID, RunTimestamp,
+                    Agent, Status, Pass, Before→After, Duration, Outputs
+                    (count), Error (first non-empty line of ErrorSummary)
+                  md: the Markdown history table: RunID | Timestamp |
+                    Agent | Status | Pass | Before→After | Duration | Error
+                  csv: the record lines byte for byte as in the file, each
+                    under its header line (that of a newer version, such as
+                    v1.1, too; a header is repeated when the next record's
+                    differs); CR LF line ends are written as LF
+                  json: one JSON array of records (column names as keys; a
+                    newer version's extra columns by their header's names)
+                  jsonl: the same records, one JSON object per line
   --json          the same as --format json
   -h, --help      show this help
 
@@ -163,8 +178,8 @@ function parseOrder(parsed: Parsed): Order {
  * Sorts by RunTimestamp; `Array.prototype.sort` is stable, so ties (and
  * timestamps that cannot be read, which go last) keep file order.
  */
-function byTimestamp(records: RunRecord[]): RunRecord[] {
-  const at = (r: RunRecord) => parseInstant(r.RunTimestamp) ?? Infinity;
+function byTimestamp(records: LineRecord[]): LineRecord[] {
+  const at = (r: LineRecord) => parseInstant(r.record.RunTimestamp) ?? Infinity;
   return records.map((r) => ({ r, t: at(r) }))
     .sort((a, b) => a.t === b.t ? 0 : a.t < b.t ? -1 : 1)
     .map(({ r }) => r);
@@ -193,10 +208,10 @@ const MD_HEADER = [
   "Error",
 ];
 
-/** The first line of an error summary, cut to fit a table cell. */
+/** The first non-empty line of an error summary, cut to fit a table cell. */
 function errorCell(summary: string): string {
-  const first = summary.split("\n")[0];
-  const more = first.length > 60 || first !== summary;
+  const first = summary.split("\n").find((line) => line.trim() !== "") ?? "";
+  const more = first.length > 60 || first.trim() !== summary.trim();
   return more ? `${first.slice(0, 60)}…` : first;
 }
 
@@ -244,42 +259,69 @@ function lineOf(record: RunRecord, unknownCells: string[] | undefined): string {
   return `${body},${checksumOf(body)}`;
 }
 
+/**
+ * What an annotation record does, for its row's mark: `marks <id> INVALIDATED`,
+ * `marks <id> SUPERSEDED` or `note on <id>`. Read from the annotations it made.
+ */
+function annotationDeeds(annotations: Map<string, Annotation[]>): Map<string, string> {
+  const deeds = new Map<string, string>();
+  for (const [runId, list] of annotations) {
+    for (const a of list) {
+      if (a.kind === "invalidated") deeds.set(a.annotationId, `marks ${runId} INVALIDATED`);
+      if (a.kind === "superseded") deeds.set(a.annotationId, `marks ${runId} SUPERSEDED`);
+      if (a.kind === "note") deeds.set(a.annotationId, `note on ${runId}`);
+    }
+  }
+  return deeds;
+}
+
 /** Writes the matching records in one format. */
 function write(
   format: Format,
-  records: RunRecord[],
+  records: LineRecord[],
   annotations: Map<string, Annotation[]>,
-  unknownCells: WeakMap<RunRecord, string[]>,
   io: Io,
   out: BufferedOut,
 ): void {
+  const json = (r: LineRecord) =>
+    JSON.stringify(recordJson(r.record, extraFields(r), annotations.get(r.record.RunID) ?? []));
   switch (format) {
-    case "csv":
-      out.write(`${HEADER}\n`);
-      for (const r of records) out.write(`${lineOf(r, unknownCells.get(r))}\n`);
+    case "csv": {
+      // Each record goes under the header line it has in its file, repeated only when it changes.
+      let written: string | undefined;
+      for (const r of records) {
+        const header = r.header ?? HEADER;
+        if (header !== written) out.write(`${header}\n`);
+        written = header;
+        out.write(`${lineOf(r.record, r.unknownCells)}\n`);
+      }
+      if (written === undefined) out.write(`${HEADER}\n`);
       return;
+    }
     case "jsonl":
-      for (const r of records) out.write(`${JSON.stringify(r)}\n`);
+      for (const r of records) out.write(`${json(r)}\n`);
       return;
     case "json":
       out.write(
-        records.length === 0
-          ? "[]\n"
-          : `[${records.map((r) => `\n  ${JSON.stringify(r)}`).join(",")}\n]\n`,
+        records.length === 0 ? "[]\n" : `[${records.map((r) => `\n  ${json(r)}`).join(",")}\n]\n`,
       );
       return;
     case "table":
     case "md": {
-      const runs = records.filter((r) => !isAnnotation(r));
-      if (runs.length === 0) io.err("runrec log: no records match\n");
-      const mark = (r: RunRecord) => annotationMark(annotations.get(r.RunID));
+      if (records.length === 0) io.err("runrec log: no records match\n");
+      const deeds = annotationDeeds(annotations);
+      const mark = ({ record }: LineRecord) =>
+        isAnnotation(record)
+          ? deeds.get(record.RunID) ?? ""
+          : annotationMark(annotations.get(record.RunID));
       out.write(
         format === "table"
-          ? renderTable(TABLE_HEADER, runs.map((r) => tableRow(r, mark(r), io.color)), {
-            alignRight: [7],
-            color: io.color,
-          })
-          : renderMarkdownTable(MD_HEADER, runs.map((r) => mdRow(r, mark(r)))),
+          ? renderTable(
+            TABLE_HEADER,
+            records.map((r) => tableRow(r.record, mark(r), io.color)),
+            { alignRight: [7], color: io.color },
+          )
+          : renderMarkdownTable(MD_HEADER, records.map((r) => mdRow(r.record, mark(r)))),
       );
     }
   }
@@ -294,8 +336,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const out = new BufferedOut(io);
   // Annotations are per file: a RunID is unique only within its deliverable's file.
   const annotations = new Map<string, Annotation[]>();
-  let matching: RunRecord[] = [];
-  const unknownCells = new WeakMap<RunRecord, string[]>();
+  let matching: LineRecord[] = [];
   let unreadable = 0;
   for (const file of files) {
     if (!file.exists) continue;
@@ -308,8 +349,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
           all.push(event.record);
-          if (event.unknownCells) unknownCells.set(event.record, event.unknownCells);
-          if (matches(event.record, filters)) matching.push(event.record);
+          if (matches(event.record, filters)) matching.push(event);
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
           io.err(
             `runrec log: warning: ${file.path}:${event.line}: ${describeLineProblem(event)}\n`,
@@ -324,7 +364,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     for (const [id, list] of annotationsIn(all)) annotations.set(id, list);
   }
   if (order === "time") matching = byTimestamp(matching);
-  write(format, matching, annotations, unknownCells, io, out);
+  write(format, matching, annotations, io, out);
   out.flush();
   for (const p of pendingRecords(targets)) {
     io.err(`runrec log: warning: ${describePending(p)}\n`);

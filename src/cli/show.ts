@@ -5,7 +5,7 @@
  */
 import { type Annotation, annotationsIn } from "../annotations.ts";
 import { CheckFailure } from "../errors.ts";
-import { firstCopies, readRecords } from "../reader.ts";
+import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
 import { resolveTargets } from "../targets.ts";
 import {
@@ -19,35 +19,46 @@ import {
   writeJson,
 } from "./command.ts";
 import { escapeMarkdownCell, plural, renderMarkdownTable, showControls } from "./format.ts";
+import { extraFields, recordJson } from "./record_json.ts";
 
 const HELP = `runrec show: show one run record
 
-Usage: runrec show <del-dir|file> <RUNID> [--format md|json] [--json]
+Usage: runrec show <del-dir|file> <RUNID> [--line N] [--format md|json]
+                   [--json]
 
 Options:
-  --format md    (default) a Markdown document: a table of the fields, the
-                 inputs and outputs with their SHA-256, the error summary, notes,
-                 and the run's annotations (runrec annotate)
-  --format json  the record as one JSON object (column names as keys, lists as
-                 arrays, hashes as {path: hash})
+  --format md    (default) a Markdown document: a table of the fields (a
+                 newer version's extra columns by their header's names),
+                 the inputs and outputs with their SHA-256, the error
+                 summary, notes, and the run's annotations (runrec annotate)
+  --format json  the record as one JSON object: column names as keys (a
+                 newer version's extra columns by their header's names),
+                 lists as arrays, hashes as {path: hash}; then
+                 invalidatedBy (RunIDs of the annotations that invalidate
+                 the run), supersededBy (RunIDs of the runs that supersede
+                 it) and annotations (as runrec log --help describes)
   --json         the same as --format json
+  --line N       the record on line N of the file: picks one when the RunID
+                 appears more than once
   -h, --help     show this help
 
-When the RunID appears more than once (see runrec verify), the first is shown
-and a warning on stderr names every line.
+When the RunID appears more than once (two merged branches both used it; see
+runrec verify), a warning on stderr names every line and each record is
+shown: one Markdown document after another, or a JSON array of the objects.
+--line N shows one of them.
 
-Exit codes: 0 shown; 1 the RunID is not in the records; 2 usage error (also a
-malformed RunID), missing target or unreadable file.
+Exit codes: 0 shown; 1 the RunID is not in the records (or not on line N);
+2 usage error (also a malformed RunID), missing target or unreadable file.
 
 Example:
-  runrec show PKG-01_Alpha/1_Working/DEL-01-02_Spec RUN-DEL-01-02-20260222-1015-001
+  runrec show PKG-01_Alpha/1_Working/DEL-01-02_Spec \\
+    RUN-DEL-01-02-20260222-1015-001
 `;
 
 /** Where a record was found. */
 interface Found {
   path: string;
-  line: number;
-  record: RunRecord;
+  event: LineRecord;
 }
 
 /**
@@ -92,6 +103,7 @@ export function renderRecordMarkdown(
   path: string,
   line: number,
   annotations: readonly Annotation[] = [],
+  extras: readonly [string, string][] = [],
 ): string {
   const fields: [string, string][] = [
     ["RunID", record.RunID],
@@ -108,6 +120,7 @@ export function renderRecordMarkdown(
     ["GitHead", record.GitHead],
     ["Host", record.Host],
     ["SchemaVersion", record.SchemaVersion],
+    ...extras,
     ["RecordChecksum", record.RecordChecksum],
   ];
   const listed = new Set(record.InputFiles);
@@ -157,6 +170,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       `${JSON.stringify(runId)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
     );
   }
+  const lineOption = stringOption(parsed, "line");
+  const onLine = lineOption === undefined ? undefined : Number(lineOption);
+  if (onLine !== undefined && !(Number.isInteger(onLine) && onLine >= 1)) {
+    throw new UsageError(
+      `--line: expected a line number (1 or more), got ${JSON.stringify(lineOption)}`,
+    );
+  }
   const files = await resolveTargets([target]);
   const found: Found[] = [];
   const recordsByFile = new Map<string, RunRecord[]>();
@@ -170,8 +190,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         const list = recordsByFile.get(file.path) ?? [];
         list.push(event.record);
         recordsByFile.set(file.path, list);
-        if (event.record.RunID === runId) {
-          found.push({ path: file.path, line: event.line, record: event.record });
+        if (event.record.RunID === runId && (onLine === undefined || event.line === onLine)) {
+          found.push({ path: file.path, event });
         }
       } else if (event.severity === "error") unread++;
     }
@@ -181,20 +201,35 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     const hint = unread > 0
       ? ` (${plural(unread, "line")} could not be read; see runrec validate)`
       : "";
-    throw new CheckFailure(`${runId} not found in ${where}${hint}`);
+    const on = onLine === undefined ? "" : ` on line ${onLine}`;
+    throw new CheckFailure(`${runId} not found${on} in ${where}${hint}`);
   }
   if (found.length > 1) {
     io.err(
       `runrec show: warning: ${runId} appears ${found.length} times (${
-        found.map((f) => `${f.path}:${f.line}`).join(", ")
-      }); showing the first (see runrec verify)\n`,
+        found.map((f) => `${f.path}:${f.event.line}`).join(", ")
+      }): two runs collide (see runrec verify); showing each, --line N shows one\n`,
     );
   }
-  const first = found[0];
-  if (format === "json") writeJson(io, first.record);
-  else {
-    const annotations = annotationsIn(recordsByFile.get(first.path) ?? []).get(runId) ?? [];
-    io.out(renderRecordMarkdown(first.record, first.path, first.line, annotations));
+  const annotationsOf = (f: Found) =>
+    annotationsIn(recordsByFile.get(f.path) ?? []).get(runId) ?? [];
+  if (format === "json") {
+    const objects = found.map((f) =>
+      recordJson(f.event.record, extraFields(f.event), annotationsOf(f))
+    );
+    writeJson(io, objects.length === 1 ? objects[0] : objects);
+  } else {
+    io.out(
+      found.map((f) =>
+        renderRecordMarkdown(
+          f.event.record,
+          f.path,
+          f.event.line,
+          annotationsOf(f),
+          extraFields(f.event),
+        )
+      ).join("\n"),
+    );
   }
   return EXIT.ok;
 }
@@ -212,6 +247,6 @@ export const showCommand: Command = {
   name: "show",
   summary: "show one run record as Markdown or JSON",
   help: HELP,
-  options: { format: { type: "string" }, json: { type: "boolean" } },
+  options: { format: { type: "string" }, json: { type: "boolean" }, line: { type: "string" } },
   run,
 };
