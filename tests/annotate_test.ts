@@ -344,7 +344,12 @@ Deno.test("annotate: --invalidates on an annotation withdraws it: stale gets its
   assert.equal(await baselineOf(del), run, "stale has its baseline back");
   const log = await runCli(["log", del]);
   assert.equal(log.code, 0, log.stderr);
-  assert.doesNotMatch(log.stdout, /INVALIDATED/);
+  // The run's row is unmarked; the withdrawn annotation's row no longer marks it, the withdrawal's does.
+  const rowOf = (id: string) => log.stdout.split("\n").find((l) => l.startsWith(id)) ?? "";
+  assert.match(rowOf(run), /SUCCESS +[A-Z]/, log.stdout);
+  assert.doesNotMatch(rowOf(run), /INVALIDATED|SUPERSEDED/);
+  assert.doesNotMatch(rowOf(mistake), /\[marks/, log.stdout);
+  assert.match(rowOf(withdrawal), new RegExp(`\\[marks ${mistake} INVALIDATED\\]`), log.stdout);
   const show = await runCli(["show", del, run]);
   assert.ok(show.stdout.includes("## Annotations (0)\n"), show.stdout);
   const lineage = await runCli(["export", del, "--format", "openlineage"]);
