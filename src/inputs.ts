@@ -8,7 +8,7 @@
 import { isAbsolute, join, relative, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { parseReferences, resolveReference } from "./references.ts";
+import { parseReferences, resolveReading } from "./references.ts";
 import { findExecutionRoot, findGitRoot, HostFileTooLarge } from "./deliverable.ts";
 import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
 
@@ -324,15 +324,21 @@ export async function governedInputs(
       } else if (reference.kind === "placeholder") {
         notes.push(`${label}: placeholder ${JSON.stringify(reference.target)} not hashed`);
       } else {
-        const found = resolveReference(reference.target, places, lookups);
+        const found = resolveReading(reference, places, lookups);
         if (found) {
-          add(found, label);
+          add(found.path, label);
+          if (found.reading !== reference.target) {
+            notes.push(
+              `${label}: link target ${reference.target} not found: read as ${found.reading}`,
+            );
+          }
         } else {
           // Recorded where the host tool looks first: beside _REFERENCES.md.
           const expected = isAbsolute(reference.target)
             ? resolve(reference.target)
             : resolve(root, reference.target);
-          unhashed.set(expected, `${label}: ${reference.target} not found`);
+          const tried = reference.readings?.length ? ` (nor ${reference.readings.join(", ")})` : "";
+          unhashed.set(expected, `${label}: ${reference.target} not found${tried}`);
         }
       }
     }

@@ -45,8 +45,38 @@ export function sortUtf8<T extends string>(strings: T[]): T[] {
   return strings.some((s) => SURROGATE.test(s)) ? strings.sort(compareUtf8) : strings.sort();
 }
 
+const SHA256SUM_ESCAPES: Readonly<Record<string, string>> = {
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+};
+const NEEDS_ESCAPE = /[\\\n\r]/g;
+
+/** A path as GNU `sha256sum` (coreutils 9.1) writes it: `\` `\\`, newline `\n`, CR `\r`. */
+function escapedPath(path: string): string {
+  return path.replace(NEEDS_ESCAPE, (c) => SHA256SUM_ESCAPES[c]);
+}
+
 /**
- * The manifest text: one `<hash>  <path>\n` line per input, sorted by path.
+ * One manifest line, as GNU `sha256sum` (coreutils 9.1) writes it: a name
+ * holding `\`, a newline or a CR is escaped (`\\`, `\n`, `\r`) and its
+ * line starts with `\`, so no name can forge a line of its own.
+ *
+ * @example
+ * ```ts
+ * import { manifestLine } from "./manifest.ts";
+ * manifestLine("TBD", "a.md"); // "TBD  a.md\n"
+ * manifestLine("TBD", "a\nb"); // "\\TBD  a\\nb\n"
+ * ```
+ */
+export function manifestLine(hash: string, path: string): string {
+  const escaped = escapedPath(path);
+  return `${escaped === path ? "" : "\\"}${hash}  ${escaped}\n`;
+}
+
+/**
+ * The manifest text: one {@linkcode manifestLine} per input, sorted by the
+ * path as the line writes it (what `LC_ALL=C sort -k2` compares).
  *
  * @example
  * ```ts
@@ -56,13 +86,17 @@ export function sortUtf8<T extends string>(strings: T[]): T[] {
  * ```
  */
 export function manifestText(hashes: Readonly<Record<string, string>>): string {
-  return sortUtf8(Object.keys(hashes)).map((path) => `${hashes[path]}  ${path}\n`).join("");
+  // Escaping is one-to-one, so each escaped path names one input.
+  const byEscaped = new Map(Object.keys(hashes).map((path) => [escapedPath(path), path]));
+  return sortUtf8([...byEscaped.keys()])
+    .map((escaped) => manifestLine(hashes[byEscaped.get(escaped)!], byEscaped.get(escaped)!))
+    .join("");
 }
 
 /**
  * InputContextSHA of per-file hashes: SHA-256 of {@linkcode manifestText},
  * or `TBD` when no input could be hashed (none given, or all unreadable).
- * Equals `sha256sum PATHS | LC_ALL=C sort -k2 | sha256sum` for ordinary paths.
+ * Equals `sha256sum PATHS | LC_ALL=C sort -k2 | sha256sum` for readable inputs.
  *
  * @example
  * ```ts
@@ -72,4 +106,25 @@ export function manifestText(hashes: Readonly<Record<string, string>>): string {
  */
 export function inputContextSha(hashes: Readonly<Record<string, string>>): string {
   return Object.values(hashes).some(isSha256Hex) ? sha256Hex(manifestText(hashes)) : "TBD";
+}
+
+/**
+ * The InputContextSHA values a record with these `InputHashes` may hold:
+ * {@linkcode inputContextSha}, and when a path holds `\`, a newline or a CR
+ * also the value runrec wrote before it escaped paths (unescaped lines sorted
+ * by path), so that records written then stay valid (SCHEMA.md 5.4).
+ *
+ * @example
+ * ```ts
+ * import { acceptedInputContextShas } from "./manifest.ts";
+ * acceptedInputContextShas({ "a.md": "0".repeat(64) }).length; // 1
+ * acceptedInputContextShas({ "a\\b.md": "0".repeat(64) }).length; // 2
+ * ```
+ */
+export function acceptedInputContextShas(hashes: Readonly<Record<string, string>>): string[] {
+  const current = inputContextSha(hashes);
+  const paths = Object.keys(hashes);
+  if (current === "TBD" || !paths.some((path) => escapedPath(path) !== path)) return [current];
+  const unescaped = sortUtf8(paths).map((path) => `${hashes[path]}  ${path}\n`).join("");
+  return [current, sha256Hex(unescaped)];
 }

@@ -3,7 +3,10 @@
  * rules of the host project's `ContentHash` tool, so both tools see the same files.
  *
  * Rules, per bullet line (`- ` or `* `), first that yields a candidate:
- * 1. the target of the first Markdown link `[text](target)`;
+ * 1. the target of the first Markdown link `[text](target)`, read literally up
+ *    to the first `)` as the host tool reads it; when that names nothing,
+ *    CommonMark's readings are tried (`Reference.readings`): balanced
+ *    parentheses, then `%XX` decoded as UTF-8;
  * 2. the first `` `inline code` ``, if it looks like a path (a later code span
  *    is prose, as in the host's own `` `REQ-01` — Location: x.md — `y/z` `` lines);
  * 3. the text after `Location:` (also `SourceLocation:`) up to ` —`, if it looks
@@ -33,6 +36,13 @@ export interface Reference {
   kind: "path" | "url" | "placeholder";
   /** The path (without `#fragment`/`?query`), the URL, or the placeholder as written. */
   target: string;
+  /**
+   * For a link's `path`: other readings of its destination, tried in order
+   * only when `target` (read literally, as the host tool reads it) names
+   * nothing: with balanced parentheses (`[x](file(1).md)`), and
+   * percent-decoded as UTF-8 (`c%20d.md`), as CommonMark and GitHub read it.
+   */
+  readings?: string[];
 }
 
 /** Where relative reference targets are looked up, in this order. */
@@ -128,9 +138,52 @@ function classify(candidate: string): Pick<Reference, "kind" | "target"> | undef
   if (candidate === "") return undefined;
   if (isPlaceholder(candidate)) return { kind: "placeholder", target: candidate };
   if (URL_SCHEME.test(candidate)) return { kind: "url", target: candidate };
-  const target = candidate.split("#", 1)[0].split("?", 1)[0];
+  const target = withoutFragment(candidate);
   // `[x](#section)` points into a document, not at a file.
   return target === "" ? undefined : { kind: "path", target };
+}
+
+function withoutFragment(candidate: string): string {
+  return candidate.split("#", 1)[0].split("?", 1)[0];
+}
+
+/**
+ * A link destination as CommonMark reads it, from its first character: up to
+ * a space or the `)` that closes the link, so `file(1).md` keeps its pair.
+ */
+function balancedDestination(text: string): string {
+  let depth = 0;
+  let end = 0;
+  for (; end < text.length; end++) {
+    const c = text[end];
+    if (c === "(") depth++;
+    else if (c === ")" && depth-- === 0) break;
+    else if (/\s/.test(c)) break;
+  }
+  return text.slice(0, end);
+}
+
+/** `%XX` escapes decoded as UTF-8; `undefined` when there are none or they are malformed. */
+function percentDecoded(path: string): string | undefined {
+  if (!/%[0-9a-fA-F]{2}/.test(path)) return undefined;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The other readings of the link `link` whose literal target is `literal`, in the order tried. */
+function linkReadings(content: string, link: RegExpExecArray, literal: string): string[] {
+  const start = link.index + link[0].length - link[1].length - 1;
+  const destination = content.slice(start);
+  const balanced = destination.startsWith("<")
+    ? literal
+    : withoutFragment(clean(balancedDestination(destination)));
+  const readings = [balanced, percentDecoded(literal), percentDecoded(balanced)];
+  return [...new Set(readings)].filter((r): r is string =>
+    r !== undefined && r !== "" && r !== literal
+  );
 }
 
 /**
@@ -159,7 +212,17 @@ export function parseReferences(text: string): Reference[] {
     const content = line.slice(bullet[0].length).trim();
     const candidate = candidateOf(content);
     const classified = candidate === undefined ? undefined : classify(candidate);
-    if (classified) references.push({ line: i + 1, text: content, ...classified });
+    if (!classified) continue;
+    const link = LINK.exec(content);
+    const readings = link && classified.kind === "path"
+      ? linkReadings(content, link, classified.target)
+      : [];
+    references.push({
+      line: i + 1,
+      text: content,
+      ...classified,
+      ...(readings.length > 0 ? { readings } : {}),
+    });
   }
   return references;
 }
@@ -202,6 +265,33 @@ function onDisk(base: string, target: string, lookups: Lookups): string | undefi
   const lexical = resolve(base, target);
   // The lexical path names something else, or nothing: the link mattered.
   return lookups.realPath(lexical) === real ? lexical : path;
+}
+
+/**
+ * The absolute path a `path` reference names and the reading that named it:
+ * its `target` as {@linkcode resolveReference} resolves it, else the first of
+ * its `readings` that names something; `undefined` when none does.
+ *
+ * @example
+ * ```ts
+ * import { parseReferences, resolveReading } from "./references.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/c d.md`, "x");
+ * const [reference] = parseReferences("- [C](c%20d.md)\n");
+ * console.log(resolveReading(reference, { referencesDir: dir })?.reading); // "c d.md"
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function resolveReading(
+  reference: Pick<Reference, "target" | "readings">,
+  places: ReferencePlaces,
+  lookups: Lookups = directLookups,
+): { path: string; reading: string } | undefined {
+  for (const reading of [reference.target, ...reference.readings ?? []]) {
+    const path = resolveReference(reading, places, lookups);
+    if (path !== undefined) return { path, reading };
+  }
+  return undefined;
 }
 
 /** The root folder of an absolute path: `/`, or a drive such as `C:\\`. */

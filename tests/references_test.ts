@@ -208,6 +208,15 @@ async function hostTree(repo: string) {
     "examples/proj/PKG-01_P/1_Working/DEL-01-02_D/z.md": "z beside the link",
     "elsewhere/z.md": "z beside the link's target",
     "elsewhere/deep/w.md": "w",
+    // Link targets CommonMark writes with escapes or parentheses.
+    "examples/proj/PKG-01_P/1_Working/DEL-01-02_D/c d.md": "c d",
+    "examples/proj/PKG-01_P/1_Working/DEL-01-02_D/e%20f.md": "e%20f, literally",
+    "examples/proj/PKG-01_P/1_Working/DEL-01-02_D/e f.md": "e f",
+    "examples/proj/PKG-01_P/1_Working/DEL-01-02_D/file(1).md": "file(1).md",
+    "examples/proj/PKG-01_P/1_Working/DEL-01-02_D/file(2": "file(2, literally",
+    "examples/proj/PKG-01_P/1_Working/DEL-01-02_D/file(2).md": "file(2).md",
+    "examples/proj/PKG-01_P/1_Working/DEL-01-02_D/\u00FCber.md": "über",
+    "examples/proj/PKG-01_P/0_References/sub dir/r.md": "r",
   };
   await Deno.mkdir(join(repo, ".git"), { recursive: true });
   for (const [path, text] of Object.entries(files)) {
@@ -217,6 +226,9 @@ async function hostTree(repo: string) {
   await Deno.symlink(join(repo, "elsewhere", "deep"), join(del, "linked"));
   return { del };
 }
+
+const PKG = "examples/proj/PKG-01_P";
+const DEL = `${PKG}/1_Working/DEL-01-02_D`;
 
 Deno.test("table: each _REFERENCES.md line shape names the files the host tool names", async () => {
   // Files relative to the git work tree (repo).
@@ -255,6 +267,15 @@ Deno.test("table: each _REFERENCES.md line shape names the files the host tool n
     { line: "- INIT.md", files: ["INIT.md"] },
     // Only at the execution root: runrec's own fallback.
     { line: "- `_Decomposition/D.md`", files: ["examples/proj/_Decomposition/D.md"] },
+    // A link target read literally, as the host tool reads it, when that names a file;
+    // else percent-decoded (UTF-8), or with balanced parentheses, as CommonMark reads it.
+    { line: "- [c](c%20d.md)", files: [`${DEL}/c d.md`] },
+    { line: "- [e](e%20f.md)", files: [`${DEL}/e%20f.md`] },
+    { line: "- [e](<e f.md>)", files: [`${DEL}/e f.md`] },
+    { line: "- [p](file(1).md)", files: [`${DEL}/file(1).md`] },
+    { line: "- [p](file(2).md)", files: [`${DEL}/file(2`] },
+    { line: "- [u](%C3%BCber.md) — UTF-8", files: [`${DEL}/\u00FCber.md`] },
+    { line: "- [s](../../0_References/sub%20dir/)", files: [`${PKG}/0_References/sub dir/r.md`] },
     { line: "- `TBD` — pending", files: [] },
     { line: "- Standard — Location: TBD", files: [] },
     { line: "- https://example.org/spec — external", files: [] },
@@ -283,6 +304,31 @@ Deno.test("table: each _REFERENCES.md line shape names the files the host tool n
       }
     }
     deepStrictEqual(failures, []);
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});
+
+Deno.test("a link target found only by another reading is noted; one found by none names the link", async () => {
+  deepStrictEqual(parseReferences('- [x](a%20(1).md "t")\n')[0].readings, [
+    "a%20(1).md",
+    "a (1",
+    "a (1).md",
+  ]);
+  strictEqual(parseReferences("- [x](plain.md)\n")[0].readings, undefined);
+  const repo = await tempDir({ prefix: "runrec_refs_readings_" });
+  try {
+    const { del } = await hostTree(repo);
+    await Deno.writeTextFile(
+      join(del, "_REFERENCES.md"),
+      "# References\n\n- [c](c%20d.md)\n- [g](gone%20(1).md)\n",
+    );
+    const { hashes, notes } = await governedInputs(del, []);
+    deepStrictEqual(notes, [
+      "_REFERENCES.md line 3: link target c%20d.md not found: read as c d.md",
+      "_REFERENCES.md line 4: gone%20(1 not found (nor gone%20(1).md, gone (1, gone (1).md)",
+    ]);
+    deepStrictEqual(Object.keys(hashes), ["_REFERENCES.md", "c d.md", "gone%20(1"]);
   } finally {
     await Deno.remove(repo, { recursive: true });
   }

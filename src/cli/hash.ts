@@ -7,7 +7,7 @@
 import { resolve } from "../path.ts";
 import { deliverableId, requireFolder } from "../deliverable.ts";
 import { governedInputs } from "../inputs.ts";
-import { inputContextSha, sortUtf8 } from "../manifest.ts";
+import { inputContextSha, manifestText } from "../manifest.ts";
 import { type Command, EXIT, listOption, positionals, writeJson } from "./command.ts";
 
 const HELP = `runrec hash: hash the governed inputs of a deliverable
@@ -58,8 +58,8 @@ export const hashCommand: Command = {
       writeJson(io, { DeliverableID: id, InputContextSHA: sha, InputHashes: hashes, Notes: notes });
       return EXIT.ok;
     }
-    // Sorted here: an object lists integer-like keys ("1", "2") first, whatever their order.
-    for (const path of sortUtf8(Object.keys(hashes))) io.out(`${hashes[path]}  ${path}\n`);
+    // The manifest's lines: sorted and escaped as sha256sum prints them.
+    io.out(manifestText(hashes));
     io.out(`InputContextSHA ${sha}  (${id})\n`);
     for (const note of notes) io.err(`runrec: note: ${note}\n`);
     return EXIT.ok;
