@@ -1068,3 +1068,39 @@ Deno.test("export --out through a symbolic link replaces the link's target whole
   assertMatch(kept.stderr, new RegExp(`--out ${records}: a record file or runrec's own state`));
   assertEquals(Deno.readFileSync(records), before);
 });
+
+Deno.test("export docs: the Marquez recipe of docs/EXPORT.md sends an event over 128 KiB and every event after it", async () => {
+  const docs = Deno.readTextFileSync(join(ROOT, "docs/EXPORT.md"));
+  const section = docs.slice(docs.indexOf("### Sending the events to Marquez"));
+  const recipe = /```sh\n([^]*?)```/.exec(section)![1];
+  assertMatch(
+    recipe,
+    /^runrec export \. --format openlineage --namespace \S+ --out lineage\.jsonl$/m,
+  );
+  const dir = await tempDir();
+  // A stand-in curl (the real program's argument handling is the kernel's: an argument over
+  // 128 KiB never reaches it): it keeps what it was sent, from standard input for `@-`.
+  Deno.mkdirSync(join(dir, "bin"));
+  Deno.writeTextFileSync(
+    join(dir, "bin", "curl"),
+    `#!/bin/sh\nfor a; do last=$a; done\n` +
+      `if [ "$last" = @- ]; then cat; else printf '%s' "$last"; fi >> ${dir}/received\n` +
+      "printf '\\n' >> " + `${dir}/received\n`,
+  );
+  Deno.chmodSync(join(dir, "bin", "curl"), 0o755);
+  const events = [
+    JSON.stringify({ eventType: "START", inputs: "x".repeat(200 << 10) }),
+    JSON.stringify({ eventType: "COMPLETE" }),
+  ];
+  Deno.writeTextFileSync(join(dir, "lineage.jsonl"), events.map((e) => `${e}\n`).join(""));
+  const loop = recipe.split("\n").filter((line) => !line.startsWith("runrec ")).join("\n");
+  const run = await new Deno.Command("bash", {
+    args: ["-c", loop],
+    cwd: dir,
+    env: { PATH: `${join(dir, "bin")}:${Deno.env.get("PATH")}` },
+    stderr: "piped",
+  }).output();
+  assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+  const received = Deno.readTextFileSync(join(dir, "received")).split("\n").filter((l) => l);
+  assertEquals(received, events);
+});

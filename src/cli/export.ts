@@ -59,7 +59,8 @@ Options:
                   runrec's .runrec folders, nor a folder, socket or disk
   --namespace NS  the OpenLineage namespace of jobs and datasets (default: the
                   name of each deliverable's execution root folder); it is
-                  part of every run's UUID
+                  part of every run's UUID, so give a name that is the same in
+                  every checkout, e.g. the repository's (github.com/acme/plant)
   -h, --help      show this help
 
 docs/EXPORT.md has the full mapping and how to send the events to Marquez.
@@ -70,7 +71,8 @@ is still read, and each one that cannot be, such as a folder named
 RunRecords.csv, is named on stderr).
 
 Example:
-  runrec export . --format openlineage --out lineage.jsonl
+  runrec export . --format openlineage --namespace github.com/acme/plant \
+    --out lineage.jsonl
   runrec export PKG-01_Alpha/1_Working/DEL-01-02_Spec --format prov
 `;
 
