@@ -19,6 +19,7 @@ import {
 } from "./schema.ts";
 import { isAdditiveHeader, versionReading } from "./schema_versions.ts";
 import { cellsOf, HeaderLayout, type LayoutItem, LayoutRecorder } from "./header_layout.ts";
+export type { LayoutItem } from "./header_layout.ts";
 
 /** What kind of problem a line has. */
 export type ProblemCode =

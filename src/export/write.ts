@@ -106,8 +106,8 @@ function shown(out: string, path: string): string {
  *
  * @example
  * ```ts
- * import { exportTarget, writeExport } from "./write.ts";
- * writeExport("lineage.jsonl", exportTarget("lineage.jsonl"), '{"eventType":"START"}\n');
+ * import { writeExport } from "./write.ts";
+ * writeExport("lineage.jsonl", { path: "lineage.jsonl", how: "replace" }, '{"eventType":"START"}\n');
  * ```
  */
 export function writeExport(
