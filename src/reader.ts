@@ -18,6 +18,8 @@ import {
   validateRecord,
 } from "./schema.ts";
 import { isAdditiveHeader, versionReading } from "./schema_versions.ts";
+import { cellsOf, HeaderLayout, type LayoutItem, LayoutRecorder } from "./header_layout.ts";
+export type { LayoutItem } from "./header_layout.ts";
 
 /** What kind of problem a line has. */
 export type ProblemCode =
@@ -77,6 +79,11 @@ export interface CheckBatch {
   records: number;
   /** Problems in this batch, in line order. */
   problems: LineProblem[];
+  /**
+   * The batch's header lines and record runs, for the check of which header
+   * each record sits under (./header_layout.ts), done in file order.
+   */
+  layout: LayoutItem[];
 }
 
 /** Decodes a line; ~4x faster than a `fatal` decoder, which is asked only when this one replaced something. */
@@ -130,21 +137,45 @@ export async function* readRecords(path: string): AsyncGenerator<ReadEvent> {
  * ```
  */
 export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent[]> {
+  const layout = new HeaderLayout();
   let header: string | undefined; // the last header line read, unless it is v1.0's
   for await (const block of lineBlocks(path)) {
     const events: ReadEvent[] = [];
+    const recorder = new LayoutRecorder();
     classifyBlock(block, {
       problem: (p) => events.push(p),
-      header: (text) => header = text === HEADER ? undefined : text,
+      header(line, text) {
+        recorder.header(line, text);
+        header = text === HEADER ? undefined : text;
+      },
       record(line, text) {
         const result = recordOf(line, text);
-        if (!("record" in result)) events.push(result);
-        else if (header === undefined) events.push({ kind: "record", line, ...result });
-        else events.push({ kind: "record", line, ...result, header });
+        if (!("record" in result)) {
+          events.push(result);
+          return;
+        }
+        recorder.record(line, result.record.SchemaVersion, cellsOf(result.unknownCells));
+        events.push(
+          header === undefined
+            ? { kind: "record", line, ...result }
+            : { kind: "record", line, ...result, header },
+        );
       },
     });
+    const findings = layoutProblems(layout, recorder.items);
+    if (findings.length > 0) {
+      events.push(...findings);
+      events.sort((a, b) => a.line - b.line);
+    }
     if (events.length > 0) yield events;
   }
+}
+
+/** The warnings of a block's layout (./header_layout.ts), checked in file order. */
+function layoutProblems(layout: HeaderLayout, items: readonly LayoutItem[]): LineProblem[] {
+  return layout.check(items).map(({ line, field, message }) =>
+    problem(line, "warning", "header", message, field)
+  );
 }
 
 /**
@@ -290,12 +321,23 @@ export async function* checkRecordFile(
   options: CheckOptions = {},
 ): AsyncGenerator<CheckBatch> {
   const workers = await startCheckWorkers(path, options.workers);
+  const layout = new HeaderLayout();
+  const withLayout = (batch: CheckBatch): CheckBatch => {
+    const findings = layoutProblems(layout, batch.layout);
+    if (findings.length > 0) {
+      batch.problems.push(...findings);
+      batch.problems.sort((a, b) => a.line - b.line);
+    }
+    return batch;
+  };
   if (workers.length === 0) {
-    for await (const block of lineBlocks(path)) yield checkBlock(block);
+    for await (const block of lineBlocks(path)) yield withLayout(checkBlock(block));
     return;
   }
   try {
-    yield* checkInWorkers(lineBlocks(path), workers, checkJob);
+    for await (const batch of checkInWorkers(lineBlocks(path), workers, checkJob)) {
+      yield withLayout(batch);
+    }
   } finally {
     for (const worker of workers) worker.terminate();
   }
@@ -322,11 +364,12 @@ export interface CheckOptions {
  * ```
  */
 export function checkJob(blocks: LineBlock[]): CheckBatch {
-  const batch: CheckBatch = { records: 0, problems: [] };
+  const batch: CheckBatch = { records: 0, problems: [], layout: [] };
   for (const block of blocks) {
     const part = checkBlock(block);
     batch.records += part.records;
     for (const problem of part.problems) batch.problems.push(problem);
+    for (const item of part.layout) batch.layout.push(item);
   }
   return batch;
 }
@@ -340,10 +383,10 @@ function invalid(line: number, problems: FieldProblem[]): LineProblem {
 interface LineSink {
   /** A problem with a line. */
   problem(problem: LineProblem): void;
-  /** A header line after the first line: v1.0's repeated, or a newer additive version's. */
-  header?(text: string): void;
   /** A line whose checksum matches, as text (without CR, NULs or `\n`). */
   record(line: number, text: string): void;
+  /** A header line of this or an additive version, as text (without CR, NULs or `\n`). */
+  header(line: number, text: string): void;
 }
 
 /** Whole lines of a file: bytes ending in `\n` (unless `terminated` is false: the file's tail). */
@@ -446,9 +489,11 @@ function classifyBlock(block: LineBlock, sink: LineSink): void {
  * block. A valid record is checked against the lifecycle rules too (warnings).
  */
 function checkBlock(block: LineBlock): CheckBatch {
-  const batch: CheckBatch = { records: 0, problems: [] };
+  const batch: CheckBatch = { records: 0, problems: [], layout: [] };
+  const recorder = new LayoutRecorder();
   classifyBlock(block, {
     problem: (p) => batch.problems.push(p),
+    header: (line, text) => recorder.header(line, text),
     record(line, text) {
       const result = recordOf(line, text);
       if (!("record" in result)) {
@@ -456,11 +501,13 @@ function checkBlock(block: LineBlock): CheckBatch {
         return;
       }
       batch.records++;
+      recorder.record(line, result.record.SchemaVersion, cellsOf(result.unknownCells));
       for (const { field, message } of lifecycleProblems(result.record)) {
         batch.problems.push(problem(line, "warning", "lifecycle", message, field));
       }
     },
   });
+  batch.layout = recorder.items;
   return batch;
 }
 
@@ -526,27 +573,22 @@ function classifyLine(
   }
   if (body[0] === HEADER_START && isAdditiveHeader(lenient.decode(body))) {
     // The header of a newer additive version (SCHEMA.md 11.3): its records are read by their own SchemaVersion.
-    sink.header?.(lenient.decode(body));
-    return;
-  }
-  if (line === 1) {
-    if (!asciiEquals(body, 0, HEADER)) {
-      // A byte-order mark is invisible when shown: name it.
-      const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
-      const shown = new TextDecoder().decode(body.subarray(bom ? 3 : 0, 200));
-      const what = bom
-        ? "starts with a UTF-8 byte-order mark (EF BB BF), then"
-        : "is not the v1.0 header:";
-      sink.problem(problem(line, "error", "header", `${what} ${clip(shown)}`));
-    }
+    sink.header(line, lenient.decode(body));
     return;
   }
   if (asciiEquals(body, 0, HEADER)) {
-    sink.header?.(HEADER);
-    // Two branches that both created the file can leave a second header after a merge.
-    sink.problem(
-      problem(line, "warning", "header", "repeated header line (from a merge); skipped"),
-    );
+    // Ours, as line 1 or after another version's (11.3) or again after a merge: header_layout.ts tells.
+    sink.header(line, HEADER);
+    return;
+  }
+  if (line === 1) {
+    // A byte-order mark is invisible when shown: name it.
+    const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+    const shown = new TextDecoder().decode(body.subarray(bom ? 3 : 0, 200));
+    const what = bom
+      ? "starts with a UTF-8 byte-order mark (EF BB BF), then"
+      : "is not the v1.0 header:";
+    sink.problem(problem(line, "error", "header", `${what} ${clip(shown)}`));
     return;
   }
   const comma = body.lastIndexOf(COMMA);

@@ -36,7 +36,8 @@ export type VersionReading =
   /** Not read: `message` says why, naming the version. */
   | { read: "refused"; message: string };
 
-const VERSION = /^v([0-9]{1,4})\.([0-9]{1,4})$/;
+/** `vMAJOR.MINOR`, numbers without leading zeros (`v01.0` is no version's spelling). */
+const VERSION = /^v(0|[1-9][0-9]{0,3})\.(0|[1-9][0-9]{0,3})$/;
 
 /**
  * How this runrec reads a record whose SchemaVersion cell is `version`.
@@ -61,10 +62,16 @@ export function versionReading(version: string): VersionReading {
   const [major, minor] = [Number(match[1]), Number(match[2])];
   const newest = KNOWN_VERSIONS.filter((k) => majorOf(k) === major).at(-1);
   if (newest && minor > minorOf(newest)) return { read: "additive", known: newest };
+  const first = KNOWN_VERSIONS[0];
+  const why = major > Math.max(...KNOWN_VERSIONS.map(majorOf))
+    ? "a new major version needs a newer runrec"
+    : major < majorOf(first) || (major === majorOf(first) && minor < minorOf(first))
+    ? `it is older than ${first.version}, the first version of this schema: no runrec wrote it`
+    : "no runrec wrote it";
   return {
     read: "refused",
     message: `${shown} is a schema version this runrec cannot read (it reads ${readable} ` +
-      `and later minor versions of them); a new major version needs a newer runrec`,
+      `and later minor versions of them); ${why}`,
   };
 }
 

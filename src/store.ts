@@ -21,6 +21,7 @@ import {
   RUN_ID_PATTERN,
   runIdPrefix,
   type RunRecord,
+  SCHEMA_VERSION,
   validateRecord,
 } from "./schema.ts";
 
@@ -267,8 +268,9 @@ function appendLocked(
   const line = encodeRecord(record);
   record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
   const tornTail = state.headerMissing === "" && !state.endsWithNewline;
+  const ownHeader = state.afterOtherVersion ? `${HEADER}\n` : "";
   const bytes = encoder.encode(
-    state.headerMissing + (tornTail ? "\n" : "") + `${line}\n`,
+    state.headerMissing + (tornTail ? "\n" : "") + ownHeader + `${line}\n`,
   );
   // The last moment to find the lock taken over; after this, our bytes may land.
   if (!lock.stillHeld()) {
@@ -293,19 +295,33 @@ interface FileState {
    * zero-filled at power loss), `""` when the header is whole.
    */
   headerMissing: string;
+  /**
+   * Whether the last whole line belongs to another schema version (its header
+   * line or its record), so our header line must come first (SCHEMA.md 11.3).
+   */
+  afterOtherVersion: boolean;
 }
 
 /** How much of a file's start is read to find its header line. */
 const HEAD_WINDOW = 1 << 16;
 
-/** Reads the header (which must be runrec's) and the last byte; nothing in between. */
+/**
+ * Reads the header (which must be runrec's), the last byte and the last whole
+ * line; nothing in between, so an append costs the same however long the file.
+ */
 function readFileState(file: string, path: string): FileState {
   let handle: Deno.FsFile;
   try {
     handle = Deno.openSync(path, { read: true });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      return { exists: false, size: 0, endsWithNewline: true, headerMissing: `${HEADER}\n` };
+      return {
+        exists: false,
+        size: 0,
+        endsWithNewline: true,
+        headerMissing: `${HEADER}\n`,
+        afterOtherVersion: false,
+      };
     }
     throw new WriteError(`${path}: cannot open: ${(e as Error).message}`, { cause: e });
   }
@@ -316,13 +332,53 @@ function readFileState(file: string, path: string): FileState {
     const tail = readAt(handle, Math.max(0, size - TAIL_WINDOW), Math.min(size, TAIL_WINDOW));
     refuseConflict(file, tail);
     const last = size === 0 ? NEWLINE : tail[tail.length - 1];
-    return { exists: true, size, endsWithNewline: last === NEWLINE, headerMissing };
+    const afterOtherVersion = headerMissing === "" && lastLineIsOtherVersion(handle, size);
+    return {
+      exists: true,
+      size,
+      endsWithNewline: last === NEWLINE,
+      headerMissing,
+      afterOtherVersion,
+    };
   } finally {
     handle.close();
   }
 }
 
 const NEWLINE = 10;
+
+/**
+ * Whether the file's last whole line (a torn tail is passed over) is not ours:
+ * neither our header line nor a record of our SchemaVersion. When every writer
+ * obeys SCHEMA.md 11.3 the last line tells the layout in force, so the header
+ * line above it need not be looked for. A line that is neither a header nor a
+ * record (blank, corrupt) counts as another version's: a header line more is
+ * harmless, a record under a foreign header is not.
+ */
+function lastLineIsOtherVersion(handle: Deno.FsFile, size: number): boolean {
+  const end = lastNewlineBefore(handle, size);
+  if (end < 0) return false; // no whole line: the header is being completed
+  const start = lastNewlineBefore(handle, end) + 1;
+  const head = readAt(handle, start, Math.min(end - start, LAST_LINE_HEAD));
+  let text = new TextDecoder().decode(head).replace(/^\0+/, "");
+  if (head.length === end - start) text = text.replace(/\0+$/, "").replace(/\r$/, "");
+  if (text === HEADER || text === "") return false;
+  return !text.startsWith(`${SCHEMA_VERSION},`);
+}
+
+/** How much of the last line is read: enough for our header line and a SchemaVersion cell. */
+const LAST_LINE_HEAD = 4096;
+
+/** Offset of the last `\n` before byte `end`, or -1; reads back one chunk at a time. */
+function lastNewlineBefore(handle: Deno.FsFile, end: number): number {
+  for (let to = end; to > 0;) {
+    const from = Math.max(0, to - CHUNK);
+    const at = readAt(handle, from, to - from).lastIndexOf(NEWLINE);
+    if (at >= 0) return from + at;
+    to = from;
+  }
+  return -1;
+}
 /** How much of a file's end is read for its last line (a git conflict marker is short). */
 const TAIL_WINDOW = 512;
 

@@ -31,7 +31,7 @@ import {
 import { RECORD_FILE } from "../src/store.ts";
 import { formatDuration, parseDuration } from "../src/time.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
-import { runCli } from "./cli.ts";
+import { runCli, runCliProcess } from "./cli.ts";
 import { ROOT, tempDir, writeTree } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
@@ -991,4 +991,116 @@ Deno.test("export: the facet schema names the record's text fields, the producer
     assert(!/from "(npm:)?ajv/.test(text), `${entry.name} imports ajv`);
   }
   assert(!Deno.readTextFileSync(join(ROOT, "src/cli/export.ts")).includes("ajv"));
+});
+
+Deno.test("export --out onto a FIFO writes into it for the reader waiting on it; the FIFO stays a FIFO", async () => {
+  const root = await examplesWithRuns();
+  const fifo = join(await tempDir(), "fifo2");
+  const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assert(made.success, "mkfifo failed");
+  const expected = (await exported(root, "--format", "prov")).stdout;
+  // The reader is a process of its own, so that a writer that never opens the FIFO cannot hang the test.
+  const reader = new Deno.Command("cat", { args: [fifo], stdout: "piped" }).spawn();
+  const result = await runCliProcess(["export", root, "--format", "prov", "--out", fifo]);
+  const stillFifo = Deno.lstatSync(fifo).isFifo;
+  if (!stillFifo) reader.kill();
+  const read = new TextDecoder().decode((await reader.output()).stdout);
+  assert(stillFifo, "the FIFO was replaced by a regular file");
+  assertEquals([result.code, result.stdout], [0, ""], result.stderr);
+  assertEquals(read, expected);
+  assertEquals(result.stderr, `runrec export: wrote 5 runs as a PROV-JSON document to ${fifo}\n`);
+});
+
+Deno.test("export --out /dev/stdout, /proc/self/fd/1 and /dev/null write into the descriptor; the summary goes to stderr", async () => {
+  const root = await examplesWithRuns();
+  const expected = (await exported(root, "--format", "openlineage")).stdout;
+  for (const out of ["/dev/stdout", "/proc/self/fd/1"]) {
+    const result = await runCliProcess(["export", root, "--format", "openlineage", "--out", out]);
+    assertEquals(result.code, 0, `${out}: ${result.stderr}`);
+    assertEquals(result.stdout, expected, out);
+    assertEquals(result.stderr, `runrec export: wrote 5 runs as 10 OpenLineage events to ${out}\n`);
+  }
+  const nul = await runCliProcess(["export", root, "--format", "prov", "--out", "/dev/null"]);
+  assertEquals([nul.code, nul.stdout], [0, ""], nul.stderr);
+  assert(Deno.lstatSync("/dev/null").isCharDevice, "/dev/null is still the device");
+  const other = await runCli(["export", root, "--format", "prov", "--out", "/dev/fd/7"]);
+  assertEquals(other.code, 2);
+  assertEquals(
+    other.stderr,
+    "runrec export: /dev/fd/7: a file descriptor other than standard output or error, which " +
+      "export cannot open; name a file, or redirect standard output (--out omitted)\n",
+  );
+});
+
+Deno.test("export --out through a symbolic link replaces the link's target whole and keeps the link; a dangling link or one to a record file is refused", async () => {
+  const root = await examplesWithRuns();
+  const dir = await tempDir();
+  const target = join(dir, "exports", "lineage.jsonl");
+  Deno.mkdirSync(join(dir, "exports"));
+  Deno.writeTextFileSync(target, "an older export\n");
+  const link = join(dir, "latest.jsonl");
+  Deno.symlinkSync("exports/lineage.jsonl", link);
+  const expected = (await exported(root, "--format", "openlineage")).stdout;
+  const written = await exported(root, "--format", "openlineage", "--out", link);
+  assertEquals(written.stdout, `runrec export: wrote 5 runs as 10 OpenLineage events to ${link}\n`);
+  assert(Deno.lstatSync(link).isSymlink, "the link was replaced");
+  assertEquals(Deno.readTextFileSync(target), expected);
+  assertEquals([...Deno.readDirSync(join(dir, "exports"))].map((e) => e.name), ["lineage.jsonl"]);
+
+  const dangling = join(dir, "dangling.jsonl");
+  Deno.symlinkSync("nowhere/x.jsonl", dangling);
+  const refused = await runCli(["export", root, "--format", "prov", "--out", dangling]);
+  assertEquals(refused.code, 2);
+  assertEquals(
+    refused.stderr,
+    `runrec export: ${dangling}: is a symbolic link to ${join(dir, "nowhere/x.jsonl")}, ` +
+      "which does not exist\n",
+  );
+  assert(Deno.lstatSync(dangling).isSymlink);
+
+  const del = join(root, "PKG-01_Field_Instruments", "1_Working", "DEL-01-02_Flow_Meter_Selection");
+  const records = join(del, RECORD_FILE);
+  const before = Deno.readFileSync(records);
+  const toRecords = join(dir, "records.json");
+  Deno.symlinkSync(records, toRecords);
+  const kept = await runCli(["export", del, "--format", "prov", "--out", toRecords]);
+  assertEquals(kept.code, 2);
+  assertMatch(kept.stderr, new RegExp(`--out ${records}: a record file or runrec's own state`));
+  assertEquals(Deno.readFileSync(records), before);
+});
+
+Deno.test("export docs: the Marquez recipe of docs/EXPORT.md sends an event over 128 KiB and every event after it", async () => {
+  const docs = Deno.readTextFileSync(join(ROOT, "docs/EXPORT.md"));
+  const section = docs.slice(docs.indexOf("### Sending the events to Marquez"));
+  const recipe = /```sh\n([^]*?)```/.exec(section)![1];
+  assertMatch(
+    recipe,
+    /^runrec export \. --format openlineage --namespace \S+ --out lineage\.jsonl$/m,
+  );
+  const dir = await tempDir();
+  // A stand-in curl (the real program's argument handling is the kernel's: an argument over
+  // 128 KiB never reaches it): it keeps what it was sent, from standard input for `@-`.
+  Deno.mkdirSync(join(dir, "bin"));
+  Deno.writeTextFileSync(
+    join(dir, "bin", "curl"),
+    `#!/bin/sh\nfor a; do last=$a; done\n` +
+      `if [ "$last" = @- ]; then cat; else printf '%s' "$last"; fi >> ${dir}/received\n` +
+      "printf '\\n' >> " + `${dir}/received\n`,
+  );
+  Deno.chmodSync(join(dir, "bin", "curl"), 0o755);
+  const events = [
+    JSON.stringify({ eventType: "START", inputs: "x".repeat(200 << 10) }),
+    JSON.stringify({ eventType: "COMPLETE" }),
+  ];
+  Deno.writeTextFileSync(join(dir, "lineage.jsonl"), events.map((e) => `${e}\n`).join(""));
+  const loop = recipe.split("\n").filter((line) => !line.startsWith("runrec ")).join("\n");
+  const run = await new Deno.Command("bash", {
+    args: ["-c", loop],
+    cwd: dir,
+    env: { PATH: `${join(dir, "bin")}:${Deno.env.get("PATH")}` },
+    stderr: "piped",
+  }).output();
+  assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+  const received = Deno.readTextFileSync(join(dir, "received")).split("\n").filter((l) => l);
+  assertEquals(received, events);
 });

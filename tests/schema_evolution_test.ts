@@ -43,7 +43,7 @@ async function mixedFile(): Promise<{ del: string; file: string; bytes: Uint8Arr
     V11_HEADER, // a v1.1 writer appends its header before its first record (SCHEMA.md 11.3)
     lineOf("v1.1", 2, ["alice"]), // v1.1 adds a ReviewedBy column
     lineOf("v2.0", 3, ["x", "y"]), // v2.0 changes the meaning of columns
-    lineOf("v1.0", 4, []),
+    lineOf("v1.0", 4, []), // a writer that did not append its header first (a warning)
     lineOf("v1.1", 5, ['"quoted, with comma"']),
   ];
   await Deno.writeTextFile(file, lines.join("\n") + "\n");
@@ -78,9 +78,11 @@ Deno.test("schema versions: v1.0 and v1.1 records are read from one file, v2.0 i
   ]);
   assert.equal(records[1].record.RunID, "RUN-DEL-01-02-20260222-1015-002");
   assert.equal(records[1].record.OutputFiles[0], "Datasheet.md");
-  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.equal(problems.length, 2, problems.join("\n"));
   assert.match(problems[0], /^5 error SchemaVersion: SchemaVersion "v2\.0" is a schema version/);
-  assert.match(problems[0], /new major version needs a newer runrec/);
+  assert.match(problems[0], /a new major version needs a newer runrec/);
+  // Line 6's writer did not append the v1.0 header first (SCHEMA.md 11.3): read all the same.
+  assert.match(problems[1], /^6 warning SchemaVersion: a v1\.0 record .* under the header line 3/);
 });
 
 Deno.test("schema versions: validate fails on the v2.0 line naming file, line and version; log reads the rest", async () => {
@@ -115,9 +117,9 @@ Deno.test("schema versions: a v1.1 line with fewer cells than v1.0 is an error, 
   for await (const event of readRecords(file)) {
     if (event.kind === "problem") problems.push(`${event.line}: ${event.message}`);
   }
-  assert.equal(problems.length, 2);
+  assert.equal(problems.length, 3);
   assert.match(
-    problems[1],
+    problems[2],
     /^8: record has 5 fields; a v1\.1 record has at least the 21 of v1\.0$/,
   );
 });
@@ -129,4 +131,18 @@ Deno.test("schema versions: a file that starts with a v1.1 header is read withou
   const events = [];
   for await (const event of readRecords(file)) events.push(event);
   assert.deepEqual(events.map((e) => e.kind), ["record"]);
+});
+
+Deno.test("schema versions: v0.9 is named older than the first version, v01.0 no version's spelling", () => {
+  const message = (version: string) => {
+    const reading = versionReading(version);
+    return reading.read === "refused" ? reading.message : reading.read;
+  };
+  assert.match(message("v0.9"), /^"v0\.9" is a schema version this runrec cannot read/);
+  assert.match(message("v0.9"), /older than v1\.0, the first version of this schema/);
+  assert.doesNotMatch(message("v0.9"), /newer runrec/);
+  assert.match(message("v2.0"), /a new major version needs a newer runrec$/);
+  for (const version of ["v01.0", "v1.00", "v1.01", "v00.1"]) {
+    assert.equal(message(version), `"${version}" is not a schema version (vMAJOR.MINOR)`, version);
+  }
 });

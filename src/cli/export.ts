@@ -9,7 +9,7 @@ import { sortedJson, sortedJsonPretty } from "../export/json.ts";
 import { openLineageEvents } from "../export/openlineage.ts";
 import { provDocument } from "../export/prov.ts";
 import { collectRuns } from "../export/runs.ts";
-import { writeFileAtomic } from "../export/write.ts";
+import { exportTarget, writeExport } from "../export/write.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
@@ -51,12 +51,16 @@ Formats:
 
 Options:
   --format F      openlineage or prov (required)
-  --out FILE      write to FILE (whole or not at all: a temporary file renamed
-                  over it) instead of standard output; never a RunRecords.csv,
-                  its lock or a file in runrec's .runrec folders
+  --out FILE      write to FILE instead of standard output: a file whole or
+                  not at all (a temporary file renamed over it; a symbolic
+                  link's target is replaced, the link kept); a FIFO, terminal
+                  or /dev/stdout is written into (the summary then goes to
+                  stderr). Never a RunRecords.csv, its lock or a file in
+                  runrec's .runrec folders, nor a folder, socket or disk
   --namespace NS  the OpenLineage namespace of jobs and datasets (default: the
                   name of each deliverable's execution root folder); it is
-                  part of every run's UUID
+                  part of every run's UUID, so give a name that is the same in
+                  every checkout, e.g. the repository's (github.com/acme/plant)
   -h, --help      show this help
 
 docs/EXPORT.md has the full mapping and how to send the events to Marquez.
@@ -67,7 +71,8 @@ is still read, and each one that cannot be, such as a folder named
 RunRecords.csv, is named on stderr).
 
 Example:
-  runrec export . --format openlineage --out lineage.jsonl
+  runrec export . --format openlineage --namespace github.com/acme/plant \
+    --out lineage.jsonl
   runrec export PKG-01_Alpha/1_Working/DEL-01-02_Spec --format prov
 `;
 
@@ -103,6 +108,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const namespace = stringOption(parsed, "namespace");
   if (out === "") throw new UsageError("--out needs a file name");
   if (out !== undefined) refuseRunrecFile(out);
+  // Where a link leads is checked too: the export replaces that file.
+  const target = out === undefined ? undefined : exportTarget(out);
+  if (target !== undefined) refuseRunrecFile(target.path);
   if (namespace === "") throw new UsageError("--namespace needs a name");
   const warn = (message: string) => io.err(`runrec export: warning: ${message}\n`);
   // Every file is read, so that each unreadable one is named; then nothing is written.
@@ -120,14 +128,24 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const text = format === "openlineage"
     ? openLineageEvents(runs).map((event) => `${sortedJson(event)}\n`).join("")
     : `${sortedJsonPretty(provDocument(runs))}\n`;
-  if (out === undefined) {
+  if (out === undefined || target === undefined) {
     io.out(text);
   } else {
-    writeFileAtomic(out, text);
     const what = format === "openlineage"
       ? `${plural(runs.length * 2, "OpenLineage event")}`
       : "a PROV-JSON document";
-    io.out(`runrec export: wrote ${plural(runs.length, "run")} as ${what} to ${out}\n`);
+    const summary = `runrec export: wrote ${plural(runs.length, "run")} as ${what} to ${out}\n`;
+    // The summary goes where the export does not: standard output may be the export itself.
+    if (target.how === "stdout") {
+      io.out(text);
+      io.err(summary);
+    } else if (target.how === "stderr") {
+      io.err(text);
+      io.out(summary);
+    } else {
+      writeExport(out, { path: target.path, how: target.how }, text);
+      (target.how === "stream" ? io.err : io.out)(summary);
+    }
   }
   for (const p of pendingRecords(targets)) warn(describePending(p));
   for (const dir of foldersWithPendingRuns(targets)) {

@@ -1,49 +1,154 @@
 /**
- * Writing an export file whole or not at all: a reader of the file (or a
- * crash halfway) never sees half an export.
+ * Writing an export to `--out`: a regular file whole or not at all (a
+ * reader of the file, or a crash halfway, never sees half an export); a FIFO,
+ * a character device or a file descriptor (`/dev/stdout`) written into as it
+ * is, since a reader may be waiting on it.
  *
  * @module
  */
 import { InputError } from "../errors.ts";
-import { basename, dirname, join } from "../path.ts";
+import { basename, dirname, join, resolve } from "../path.ts";
+
+/** Where an export goes: the path to write, and how. */
+export interface ExportTarget {
+  /** The path written: `--out` itself, or the file its symbolic links lead to. */
+  path: string;
+  /**
+   * `replace`: a regular file (or none yet), replaced whole through a
+   * temporary file renamed over it; `stream`: a FIFO or character device,
+   * opened and written into; `stdout`, `stderr`: the process's own
+   * descriptor (`/dev/stdout`, `/proc/self/fd/2`), written by the caller.
+   */
+  how: "replace" | "stream" | "stdout" | "stderr";
+}
+
+/** `/dev/stdout`, `/dev/fd/3`, `/proc/self/fd/1`: a descriptor the caller opened (and redirected). */
+const DESCRIPTOR = /^\/(?:dev\/(stdin|stdout|stderr|fd\/\d+)|proc\/(self|\d+)\/fd\/(\d+))$/;
+const NAMED_FD: Record<string, number> = { stdin: 0, stdout: 1, stderr: 2 };
+
+/** Links followed at most, as the kernel's limit (ELOOP). */
+const MAX_LINKS = 40;
 
 /**
- * Writes `text` to `path` through a temporary file beside it, flushed to
- * disk and renamed over `path`; on failure the temporary file is removed and
- * `path` is left as it was. Throws {@linkcode InputError} (one line, naming
- * `path`) when the file cannot be written.
+ * Where `--out` leads. A symbolic link is followed to its target, which is
+ * then replaced (as `sed -i --follow-symlinks` does), so the link stays; a
+ * descriptor, FIFO or character device is a stream. Throws
+ * {@linkcode InputError} (one line, naming `out`) for a folder, a socket, a
+ * block device, a dangling link or a loop of links.
  *
  * @example
  * ```ts
- * import { writeFileAtomic } from "./write.ts";
- * writeFileAtomic("lineage.jsonl", '{"eventType":"START"}\n');
+ * import { exportTarget } from "./write.ts";
+ * exportTarget("/dev/null").how; // "stream"
  * ```
  */
-export function writeFileAtomic(path: string, text: string): void {
-  let info: Deno.FileInfo | undefined;
-  try {
-    info = Deno.statSync(path);
-  } catch { /* not there yet, or not reachable: the write below says which */ }
-  if (info?.isDirectory) throw new InputError(`${path}: is a folder, not a file`);
+export function exportTarget(out: string): ExportTarget {
+  let path = resolve(out);
+  for (let links = 0;; links++) {
+    const descriptor = DESCRIPTOR.exec(path);
+    if (descriptor) return { path, how: ownDescriptor(out, descriptor) };
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound && links === 0) return { path, how: "replace" };
+      if (e instanceof Deno.errors.NotFound) {
+        throw new InputError(`${out}: is a symbolic link to ${path}, which does not exist`);
+      }
+      return { path, how: "replace" }; // not reachable: the write says why
+    }
+    if (info.isSymlink) {
+      if (links === MAX_LINKS) throw new InputError(`${out}: too many levels of symbolic links`);
+      path = resolve(dirname(path), Deno.readLinkSync(path));
+      continue;
+    }
+    if (info.isFile) return { path, how: "replace" };
+    if (info.isDirectory) throw new InputError(`${shown(out, path)}: is a folder, not a file`);
+    if (info.isFifo || info.isCharDevice) return { path, how: "stream" };
+    const what = info.isSocket ? "a socket" : info.isBlockDevice ? "a block device" : "not a file";
+    throw new InputError(
+      `${shown(out, path)}: is ${what}; export writes a file, a FIFO or a terminal`,
+    );
+  }
+}
+
+/**
+ * Standard output or error, named by a descriptor path. Deno opens such paths
+ * only with every permission, so they are written as the process's own
+ * streams; any other descriptor is refused.
+ */
+function ownDescriptor(out: string, [, dev, pid, fd]: RegExpExecArray): "stdout" | "stderr" {
+  const number = dev === undefined
+    ? (pid === "self" || Number(pid) === Deno.pid ? Number(fd) : -1)
+    : dev in NAMED_FD
+    ? NAMED_FD[dev]
+    : Number(dev.slice("fd/".length));
+  if (number === 1) return "stdout";
+  if (number === 2) return "stderr";
+  throw new InputError(
+    `${out}: a file descriptor other than standard output or error, which export cannot open; ` +
+      "name a file, or redirect standard output (--out omitted)",
+  );
+}
+
+/** `out`, and where its links led when that is elsewhere. */
+function shown(out: string, path: string): string {
+  return path === resolve(out) ? out : `${out} (a link to ${path})`;
+}
+
+/**
+ * Writes `text` to an {@linkcode exportTarget} other than the process's own
+ * standard output or error (the caller writes those): a stream is opened and
+ * written into; a regular file is written through a temporary file beside
+ * it, flushed to disk and renamed over it (on failure the temporary file is
+ * removed and the file left as it was). Throws {@linkcode InputError} (one
+ * line, naming `out`) when it cannot be written.
+ *
+ * @example
+ * ```ts
+ * import { writeExport } from "./write.ts";
+ * writeExport("lineage.jsonl", { path: "lineage.jsonl", how: "replace" }, '{"eventType":"START"}\n');
+ * ```
+ */
+export function writeExport(
+  out: string,
+  target: ExportTarget & { how: "replace" | "stream" },
+  text: string,
+): void {
+  const bytes = new TextEncoder().encode(text);
+  if (target.how === "stream") {
+    try {
+      // A FIFO blocks here until its reader opens it: that reader is whom the export is for.
+      // Appending: a descriptor the shell opened with `>>` keeps what it holds.
+      using stream = Deno.openSync(target.path, { append: true });
+      writeAll(stream, bytes);
+    } catch (e) {
+      throw new InputError(`${out}: cannot write: ${firstLine(e)}`);
+    }
+    return;
+  }
+  const { path } = target;
   const random = crypto.randomUUID().slice(0, 8);
   const temporary = join(dirname(path), `.${basename(path)}.${Deno.pid}-${random}.tmp`);
   try {
     // `createNew`: never write through a file someone else made under this name.
     using file = Deno.openSync(temporary, { write: true, createNew: true, mode: 0o666 });
-    const bytes = new TextEncoder().encode(text);
-    let written = 0;
-    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+    writeAll(file, bytes);
     file.syncSync();
-  } catch (e) {
-    removeQuietly(temporary);
-    throw new InputError(`${path}: cannot write: ${(e as Error).message.split("\n")[0]}`);
-  }
-  try {
     Deno.renameSync(temporary, path);
   } catch (e) {
     removeQuietly(temporary);
-    throw new InputError(`${path}: cannot write: ${(e as Error).message.split("\n")[0]}`);
+    throw new InputError(`${shown(out, path)}: cannot write: ${firstLine(e)}`);
   }
+}
+
+function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+}
+
+function firstLine(e: unknown): string {
+  return (e as Error).message.split("\n")[0];
 }
 
 function removeQuietly(path: string): void {
