@@ -170,7 +170,7 @@ export async function captureStart(
   const inputFiles = given.flatMap((p) => {
     const rel = relativePath(dir, resolve(dir, p));
     if (Object.hasOwn(inputs.hashes, rel)) return [rel];
-    if (!isRunrecOwn(rel) && kindOf(resolve(dir, p)) === "folder") folders.add(rel);
+    if (!isRunrecOwn(dir, rel) && kindOf(resolve(dir, p)) === "folder") folders.add(rel);
     // The deliverable folder itself (`.`): every file beneath it, not what lies outside.
     if (rel === "") return Object.keys(inputs.hashes).filter((k) => !k.startsWith("../"));
     return Object.keys(inputs.hashes).filter((k) => k.startsWith(`${rel}/`));
@@ -497,7 +497,7 @@ async function hashOutputs(
           `output folder ${relativePath(dir, entry.path)} is a symbolic link: its files are not ` +
             "hashed (name it as an output to hash them)",
         );
-      } else if (entry.kind === "file" && !isRunrecOwn(relativePath(dir, entry.path))) {
+      } else if (entry.kind === "file" && !isRunrecOwn(dir, relativePath(dir, entry.path))) {
         files.push(entry.path);
       }
     }

@@ -291,6 +291,9 @@ function copySources(dir: string, id: string, records: FolderRecords["records"])
   return present;
 }
 
+/** What a symbolic link loop is called, as the system (and emit's note) says it. */
+const LOOP = "Too many levels of symbolic links";
+
 /** How a path that cannot be hashed now stands: gone, or there and unreadable, and why. */
 function missingOrUnreadable(
   absPath: string,
@@ -306,6 +309,8 @@ function missingOrUnreadable(
   if (!(kind instanceof Error)) {
     if (kind === "folder") return { change: "unreadable", reason: "is a folder" };
     if (kind !== "file") return { change: "unreadable", reason: "not a regular file" };
+  } else if (kind instanceof Deno.errors.FilesystemLoop) {
+    return { change: "unreadable", reason: LOOP };
   } else if (link === "symlink") {
     return { change: "unreadable", reason: "dangling symbolic link" };
   }
@@ -353,6 +358,20 @@ function whyNotHashedAtRun(
     const named = /^--input (.+): not found$/.exec(note)?.[1] ??
       /^_REFERENCES\.md line \d+: (.+) not found$/.exec(note)?.[1];
     if (named !== undefined && relative(dir, resolve(dir, named)) === path) return "not found";
+  }
+  return undefined;
+}
+
+/**
+ * The note of the baseline's Notes that says why `path` was `TBD` at the run
+ * (`--input fifo: not a regular file`), if one names it.
+ */
+function unreadableAtRun(baseline: RunRecord, dir: string, path: string): string | undefined {
+  for (const note of baseline.Notes.split(" | ")) {
+    const given = /^--input (.+?): /.exec(note)?.[1];
+    if (given !== undefined && relative(dir, resolve(dir, given)) === path) return note;
+    const listed = /^_REFERENCES\.md line \d+: (.*)$/.exec(note)?.[1];
+    if (listed?.startsWith(`${path} `)) return note;
   }
   return undefined;
 }
@@ -465,7 +484,12 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         notes.push(`input ${path}: could not be hashed at the run, not found now`);
         continue;
       }
-      // Unreadable now is never clean, whatever it was at the run: its content is unknown.
+      // Unreadable then and now for the same reason (a FIFO, a loop): nothing changed that
+      // can be told, as for a file missing then and now. Else its content is unknown: DIRTY.
+      if (then === TBD && unreadableAtRun(baseline, dir, path)?.includes(state.reason)) {
+        notes.push(`input ${path}: could not be read at the run nor now (${state.reason})`);
+        continue;
+      }
       changes.push({ path, ...state, baseline: then, current: null });
     } else if (then === TBD) {
       const why = whyNotHashedAtRun(baseline, dir, path);
@@ -553,7 +577,8 @@ async function compareOutputs(
       continue;
     }
     const { change, reason } = missingOrUnreadable(abs, lookups, result);
-    if (change === "removed" && (then === DELETED || then === TBD)) continue;
+    // Not hashed at the run (`TBD`) and not now: nothing that can be told changed.
+    if (then === TBD || (change === "removed" && then === DELETED)) continue;
     changes.push({ path, change, baseline: then, current: null, reason });
   }
   return changes;
