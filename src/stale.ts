@@ -545,17 +545,19 @@ function unreadableNow(
   };
 }
 
-/** The baseline's outputs that are not as it left them. */
+/**
+ * The baseline's outputs that are not as it left them. One outside the
+ * project is not read unless `c.allowOutside`, as at the run.
+ */
 async function compareOutputs(
-  dir: string,
-  baseline: RunRecord,
+  c: InputComparison,
   hash: Hash,
-  writers: Writers,
-  lookups: Lookups,
 ): Promise<FileChange[]> {
-  const entries = sortUtf8(Object.keys(baseline.OutputHashes)).map((path) =>
+  const { dir, baseline, writers, lookups } = c;
+  const all = sortUtf8(Object.keys(baseline.OutputHashes)).map((path) =>
     [path, baseline.OutputHashes[path], resolve(dir, path)] as const
   );
+  const entries = all.filter(([, , abs]) => !keptOut(abs, c));
   const readable = entries.filter(([, , abs]) => isRegularFile(abs, lookups)).map(([, , abs]) =>
     abs
   );
@@ -780,7 +782,7 @@ async function checkFolder(
     ).filter((path) => isRegularFile(path, lookups) && !keptOut(path, comparison));
     comparison.errors = await hash(tbd);
     const inputs = compareInputs(comparison, notes);
-    const outputs = await compareOutputs(dir, baseline, hash, comparison.writers, lookups);
+    const outputs = await compareOutputs(comparison, hash);
     return {
       folder,
       deliverableId: id,
