@@ -25,6 +25,7 @@ import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./loo
 import { sortUtf8 } from "./manifest.ts";
 import { findProfile } from "./profiles.ts";
 import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
+import { sha256Hex } from "./sha256.ts";
 import { RECORD_FILE } from "./store.ts";
 import { deliverableFolders } from "./targets.ts";
 import { parseDuration, parseInstant } from "./time.ts";
@@ -586,6 +587,51 @@ async function compareOutputs(
   return changes;
 }
 
+/** Why a file differs only in its line endings, as a `core.autocrlf` checkout leaves it. */
+const LINE_ENDINGS_ONLY = "only line endings differ from the run: core.autocrlf?";
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** `bytes` with each CR LF turned to LF. */
+function toLf(bytes: Uint8Array): Uint8Array {
+  return bytes.filter((b, i) => b !== CR || bytes[i + 1] !== LF);
+}
+
+/** `bytes` with each LF not after a CR turned to CR LF. */
+function toCrLf(bytes: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  for (const [i, b] of bytes.entries()) {
+    if (b === LF && bytes[i - 1] !== CR) out.push(CR);
+    out.push(b);
+  }
+  return Uint8Array.from(out);
+}
+
+/**
+ * Gives each changed file no reason names yet the reason
+ * {@linkcode LINE_ENDINGS_ONLY} when its bytes, CR LF turned to LF or the
+ * reverse, hash to the baseline's hash: git said clean, the hash (of the raw
+ * bytes, as the host's) says changed. Only changed files are read again.
+ */
+async function explainLineEndings(dir: string, changes: FileChange[]): Promise<void> {
+  for (const change of changes) {
+    if (change.change !== "changed" || change.reason !== undefined) continue;
+    if (change.baseline === null || !SHA256_PATTERN.test(change.baseline)) continue;
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(resolve(dir, change.path));
+    } catch {
+      continue; // changed again since it was hashed: the change stands, unexplained
+    }
+    if (
+      sha256Hex(toLf(bytes)) === change.baseline || sha256Hex(toCrLf(bytes)) === change.baseline
+    ) {
+      change.reason = LINE_ENDINGS_ONLY;
+    }
+  }
+}
+
 /** Where a deliverable folder's references are looked up, and the project bounding its inputs. */
 interface FolderPlaces {
   gitRoot?: string;
@@ -783,6 +829,7 @@ async function checkFolder(
     comparison.errors = await hash(tbd);
     const inputs = compareInputs(comparison, notes);
     const outputs = await compareOutputs(comparison, hash);
+    await explainLineEndings(dir, [...inputs, ...outputs]);
     return {
       folder,
       deliverableId: id,

@@ -39,7 +39,9 @@ it since is "added", one deleted "removed".
                unknown, never assumed clean
 
 An input the baseline run wrote itself (also in its OutputHashes) is compared
-with the hash it left. Outputs of the baseline edited, deleted or recreated
+with the hash it left. A file whose bytes differ from the run's only in line
+endings (CR LF for LF, as a core.autocrlf checkout writes) is still changed
+(hashes are of the raw bytes, as the host's), its reason says so. Outputs of the baseline edited, deleted or recreated
 since are listed too ("output changed ..."), naming the later run that wrote
 them when one did; they do not make a deliverable DIRTY (K-VAL-1: dirty means
 an input changed). Records naming another DeliverableID than the folder's
