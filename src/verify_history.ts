@@ -34,8 +34,7 @@ import {
   treeChanges,
 } from "./git.ts";
 import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log.ts";
-import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
-import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
+import { dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 
 const RECORD_FILE = "RunRecords.csv";
@@ -169,8 +168,8 @@ interface Track {
 interface Repository {
   /** Top of its work tree, symbolic links resolved. */
   top: string;
-  /** The record files the targets hold in it. */
-  scopes: Scope[];
+  /** Paths of the targets in it, relative to `top` (`""`: all of it). */
+  prefixes: string[];
   sinceCommit: string;
   base?: string;
   head?: string;
@@ -267,23 +266,21 @@ export async function verifyHistories(
       throw new InputError(`${target}: not in a git work tree (--since needs git history)`);
     }
     const top = await Deno.realPath(found.top);
-    const scope = await scopeOf(await Deno.realPath(absolute), top);
+    const prefix = gitRelative(top, await Deno.realPath(absolute));
     const known = repositories.get(top);
     if (known) {
-      known.scopes.push(scope);
+      known.prefixes.push(prefix);
       continue;
     }
     const repository = await startingPoint(top, found.shallow, since, notes);
-    repository.scopes.push(scope);
+    repository.prefixes.push(prefix);
     repositories.set(top, repository);
   }
   // Submodules beneath the targets (by the commits recorded for them), and those holding files.
   const nested = new Set<string>();
   for (const repository of repositories.values()) {
     for (const path of (await repository.tree).gitlinks.keys()) {
-      if (reachesFolder(path, repository.scopes)) {
-        nested.add(join(repository.top, ...path.split("/")));
-      }
+      if (underAny(path, repository.prefixes)) nested.add(join(repository.top, ...path.split("/")));
     }
   }
   const realFiles = await Promise.all(files.map((f) => Deno.realPath(f)));
@@ -377,57 +374,8 @@ function gitRelative(top: string, path: string): string {
   return relativePath;
 }
 
-/**
- * The record files one target holds, as `resolveTargets` (targets.ts) finds
- * them in the working tree, so that both sides agree on what a target holds:
- * a file target itself, a deliverable folder its own `RunRecords.csv`, a root
- * every one beneath it that a walk reaches. Paths relative to the top.
- */
-type Scope =
-  /** A file target, or a deliverable folder's own record file. */
-  | { file: string }
-  /** A root: `path` (`""`: the top) is `real` on disk. */
-  | { root: string; real: string };
-
-/** The scope of the target `real` (symbolic links resolved) in the work tree `top`. */
-async function scopeOf(real: string, top: string): Promise<Scope> {
-  const path = gitRelative(top, real);
-  if (!(await Deno.stat(real)).isDirectory) return { file: path };
-  // A deliverable folder: named DEL-XX-YY…, or holding a record file.
-  const own = DELIVERABLE_FOLDER.test(basename(real)) ||
-    await Deno.lstat(join(real, RECORD_FILE)).then(() => true, () => false);
-  return own
-    ? { file: path === "" ? RECORD_FILE : `${path}/${RECORD_FILE}` }
-    : { root: path, real };
-}
-
-/** Whether a target holds the record file `path`. */
-function holdsFile(path: string, scopes: Scope[]): boolean {
-  return scopes.some((scope) =>
-    "file" in scope ? scope.file === path : walkReaches(scope, path.split("/").slice(0, -1))
-  );
-}
-
-/** Whether a root target's walk enters the folder `path` (a submodule's). */
-function reachesFolder(path: string, scopes: Scope[]): boolean {
-  return scopes.some((scope) => "root" in scope && walkReaches(scope, path.split("/")));
-}
-
-/**
- * Whether a walk of the root `scope` enters every folder of `folders` (a
- * path from the top, split): not `.git`, `node_modules`, `.runrec*` or a
- * tool root of an execution root (`_Reconciliation/`), as targets.ts skips.
- */
-function walkReaches(scope: { root: string; real: string }, folders: string[]): boolean {
-  const depth = scope.root === "" ? 0 : scope.root.split("/").length;
-  if (folders.slice(0, depth).join("/") !== scope.root || folders.length < depth) return false;
-  let dir = scope.real;
-  for (const name of folders.slice(depth)) {
-    if (name === ".git" || name === "node_modules" || name.startsWith(".runrec")) return false;
-    if (isToolRoot(dir, name)) return false;
-    dir = join(dir, name);
-  }
-  return true;
+function underAny(path: string, prefixes: string[]): boolean {
+  return prefixes.some((p) => p === "" || path === p || path.startsWith(`${p}/`));
 }
 
 /** Seven hex digits of a commit id, as git abbreviates. */
@@ -491,7 +439,7 @@ async function startingPoint(
           `branch left it): checked from their merge base ${short(base)}`,
     );
   }
-  return { top, scopes: [], sinceCommit, base, head, join, tree: treeAt(base, top) };
+  return { top, prefixes: [], sinceCommit, base, head, join, tree: treeAt(base, top) };
 }
 
 const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +
@@ -616,14 +564,11 @@ async function submodule(
         "from their first versions",
     );
   }
-  const scopes: Scope[] = [];
+  const prefixes: string[] = [];
   for (const target of targets) {
     const real = await Deno.realPath(resolve(target)).catch(() => resolve(target));
-    if (real === top || real.startsWith(`${top}/`)) scopes.push(await scopeOf(real, top));
-    // A root above it holds all of it (a deliverable folder above holds its own file only).
-    else if (top.startsWith(`${real}/`) && "root" in await scopeOf(real, dirname(real))) {
-      scopes.push({ root: "", real: top });
-    }
+    if (real === top || real.startsWith(`${top}/`)) prefixes.push(gitRelative(top, real));
+    else if (top.startsWith(`${real}/`)) prefixes.push("");
   }
   const walk = base ? await firstParentWalk(base, top) : [];
   const shallow = (await gitRepository(top))?.shallow ?? new Set();
@@ -636,7 +581,7 @@ async function submodule(
   }
   const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
   const tree = await treeAt(base, top);
-  return { top, scopes, sinceCommit: base ?? "", base, head, tree: Promise.resolve(tree) };
+  return { top, prefixes, sinceCommit: base ?? "", base, head, tree: Promise.resolve(tree) };
 }
 
 /**
@@ -738,7 +683,7 @@ async function checkRepository(
   // Record files of `base` and of a merged `since` that reach no file present.
   const missing = new Map<string, Track | undefined>();
   for (const path of (await repository.tree).baseFiles.keys()) {
-    if (!holdsFile(path, repository.scopes) || followed.has(path)) continue;
+    if (!underAny(path, repository.prefixes) || followed.has(path)) continue;
     missing.set(path, tracks.find((t) => t.existedAtBase && t.pathAtBase === path));
   }
   for (const [path, track] of sinceTracks) {
@@ -802,7 +747,7 @@ async function checkSinceLines(
   join: CommitInfo,
   alive: Map<string, Track>,
 ): Promise<Map<string, Track | undefined>> {
-  const { top, sinceCommit, scopes } = repository;
+  const { top, sinceCommit, prefixes } = repository;
   const [{ baseFiles }, changes] = await Promise.all([
     treeAt(sinceCommit, top),
     treeChanges(sinceCommit, repository.head, top),
@@ -810,7 +755,7 @@ async function checkSinceLines(
   const tracks = new Map<string, Track | undefined>();
   const compared: { path: string; blob: string; track: Track; across: boolean }[] = [];
   for (const [path, blob] of baseFiles) {
-    if (!holdsFile(path, scopes)) continue;
+    if (!underAny(path, prefixes)) continue;
     const own = changes.find((c) => c.path === path && c.status !== "R" && c.status !== "C");
     const renamed = changes.find((c) => c.status === "R" && c.from === path);
     const at = own || renamed ? pathAtHead(path, own ?? renamed!, changes) : { path };
