@@ -555,10 +555,9 @@ async function compareOutputs(
   hash: Hash,
 ): Promise<FileChange[]> {
   const { dir, baseline, writers, lookups } = c;
-  const all = sortUtf8(Object.keys(baseline.OutputHashes)).map((path) =>
+  const entries = sortUtf8(Object.keys(baseline.OutputHashes)).map((path) =>
     [path, baseline.OutputHashes[path], resolve(dir, path)] as const
-  );
-  const entries = all.filter(([, , abs]) => !keptOut(abs, c));
+  ).filter(([, , abs]) => !keptOut(abs, c));
   const readable = entries.filter(([, , abs]) => isRegularFile(abs, lookups)).map(([, , abs]) =>
     abs
   );
@@ -856,7 +855,8 @@ async function checkFolder(
  * accepts (by RunTimestamp); its governed inputs are computed again as the
  * run would now (its `InputFiles`, the folders its Notes name as input
  * folders, `_REFERENCES.md` and what it lists now) and compared path by path
- * with its `InputHashes`; an input that cannot be read now is a change. Each file is hashed once
+ * with its `InputHashes`; an input that cannot be read now is a change, unless it
+ * could not be read at the run for the same reason (noted). Each file is hashed once
  * however many checks name it, on worker threads for larger roots.
  *
  * With `propagate`, the ACTIVE rows of every `Dependencies.csv` in the

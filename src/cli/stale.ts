@@ -77,8 +77,10 @@ A record file that cannot be read (a folder or FIFO of that name) is named on
 stderr and its deliverable is not checked; every other deliverable still is.
 A folder beneath a root that cannot be listed is named in a warning, and the
 rest is checked. An input that cannot be read now is "unreadable", with why
-(permission denied, folder ... cannot be listed, not a regular file), however
-it was at the run: its content is unknown, so it is never CLEAN. An input the
+(permission denied, folder ... cannot be listed, not a regular file, Too many
+levels of symbolic links): its content is unknown. Only when it could not be
+read at the run either, for the same reason (a FIFO then and now), is that no
+change: a note says so, as for an input missing then and now. An input the
 run itself deleted (DELETED in its OutputHashes) is expected gone.
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
