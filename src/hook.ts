@@ -83,7 +83,7 @@ export interface RunReport {
   outputHashes?: Record<string, string>;
   /** The host's agent files, for the agent's profile (default: an `agents/` folder above). */
   agentsDir?: string;
-  /** Read governed inputs outside the project too (`--allow-outside`). */
+  /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
   allowOutside?: boolean;
 }
 
@@ -119,6 +119,8 @@ export interface RunStartState {
   inputHashes: Record<string, string>;
   /** What runrec noted at start (unreadable inputs, skipped URLs, `_STATUS.md` problems). */
   notes: string[];
+  /** Whether files outside the project are read (`--allow-outside`): the outputs too, at the end. */
+  allowOutside?: boolean;
 }
 
 /** Options of {@linkcode captureStart}. */
@@ -129,7 +131,7 @@ export interface StartOptions {
   started?: string;
   /** The lifecycle state at start; default: `_STATUS.md` now. */
   statusBefore?: string;
-  /** Read governed inputs outside the project too (`--allow-outside`). */
+  /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
   allowOutside?: boolean;
 }
 
@@ -170,7 +172,7 @@ export async function captureStart(
   const inputFiles = given.flatMap((p) => {
     const rel = relativePath(dir, resolve(dir, p));
     if (Object.hasOwn(inputs.hashes, rel)) return [rel];
-    if (!isRunrecOwn(rel) && kindOf(resolve(dir, p)) === "folder") folders.add(rel);
+    if (!isRunrecOwn(dir, rel) && kindOf(resolve(dir, p)) === "folder") folders.add(rel);
     // The deliverable folder itself (`.`): every file beneath it, not what lies outside.
     if (rel === "") return Object.keys(inputs.hashes).filter((k) => !k.startsWith("../"));
     return Object.keys(inputs.hashes).filter((k) => k.startsWith(`${rel}/`));
@@ -184,6 +186,7 @@ export async function captureStart(
     inputFiles: [...new Set(inputFiles)],
     inputHashes: inputs.hashes,
     notes: notes.map((n) => localText(dir, n)),
+    ...(options.allowOutside ? { allowOutside: true } : {}),
   };
 }
 
@@ -243,7 +246,7 @@ export async function completeDraft(
   const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
     deliverableId(dir),
-    hashOutputs(dir, end.outputs ?? [], end.outputHashes ?? {}),
+    hashOutputs(dir, end.outputs ?? [], end.outputHashes ?? {}, start.allowOutside === true),
     readLifecycleState(join(dir, "_STATUS.md")),
     gitHead(dir),
   ]);
@@ -454,10 +457,15 @@ function runDurationMs(report: RunReport): number {
   return 0;
 }
 
+/**
+ * The outputs' hashes now. One outside the project is not read unless
+ * `allowOutside` (RELIABILITY.md: the hash of a secret file is a disclosure): `TBD`, noted.
+ */
 async function hashOutputs(
   dir: string,
   outputs: string[],
   known: Record<string, string>,
+  allowOutside: boolean,
 ): Promise<{ hashes: Record<string, string>; notes: string[] }> {
   const notes: string[] = [];
   const hashes: Record<string, string> = {};
@@ -497,7 +505,7 @@ async function hashOutputs(
           `output folder ${relativePath(dir, entry.path)} is a symbolic link: its files are not ` +
             "hashed (name it as an output to hash them)",
         );
-      } else if (entry.kind === "file" && !isRunrecOwn(relativePath(dir, entry.path))) {
+      } else if (entry.kind === "file" && !isRunrecOwn(dir, relativePath(dir, entry.path))) {
         files.push(entry.path);
       }
     }
@@ -519,13 +527,27 @@ async function hashOutputs(
       return false; // missing or unreadable: the hash says so
     }
   };
+  // A named output, or a link beneath an output folder, may lead out of the project.
+  const keptOut = (p: string) =>
+    !allowOutside && !isInsideProject(p, bounds ??= projectBounds(dir));
   const results = await hashFiles(
-    absolute.filter((p) => !Object.hasOwn(known, relativePath(dir, p)) && !special(p)),
+    absolute.filter((p) =>
+      !Object.hasOwn(known, relativePath(dir, p)) && !keptOut(p) && !special(p)
+    ),
   );
   for (const [i, path] of absolute.entries()) {
     const rel = relativePath(dir, path);
-    if (Object.hasOwn(known, rel)) {
+    // A hash the caller knows (exec's snapshot through a link) is kept out all the same.
+    if (Object.hasOwn(known, rel) && (known[rel] === DELETED || !keptOut(path))) {
       hashes[rel] = known[rel];
+      continue;
+    }
+    if (keptOut(path)) {
+      hashes[rel] = TBD;
+      notes.push(
+        `--output ${given[i]}: ${rel} is outside the ${bounds!.kind}: not read, TBD ` +
+          "(runrec reads no output outside the project; --allow-outside reads it)",
+      );
       continue;
     }
     if (special(path)) {

@@ -14,8 +14,9 @@ import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
 
 // Named by this module's options, so part of the public API with them.
 export type { Lookups, PathKind } from "./lookups.ts";
+export { isRunrecOwn } from "./own_files.ts";
 import { checkPath, TBD } from "./schema.ts";
-import { RECORD_FILE } from "./store.ts";
+import { isRunrecOwn } from "./own_files.ts";
 import { walk } from "./walk.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
@@ -128,27 +129,6 @@ function outsideNote(label: string, shown: string, bounds: ProjectBounds): strin
 }
 
 /**
- * Whether a path (relative to the deliverable folder, POSIX) is runrec's own:
- * a record file, its lock, the `.runrec-spool/` folder or other `.runrec*`
- * state, or a `$TMPDIR` spool folder. They change with every run, and differ
- * between machines, so they are never governed inputs, however reached.
- *
- * @example
- * ```ts
- * import { isRunrecOwn } from "./inputs.ts";
- * isRunrecOwn("RunRecords.csv"); // true
- * isRunrecOwn(".runrec-spool/DEL-01-02-x.json"); // true
- * isRunrecOwn("Datasheet.md"); // false
- * ```
- */
-export function isRunrecOwn(path: string): boolean {
-  return path.split("/").some((name) =>
-    name === RECORD_FILE || name.startsWith(`${RECORD_FILE}.lock`) ||
-    name.startsWith(".runrec") || /^runrec-spool(?:-[0-9]+)?$/.test(name)
-  );
-}
-
-/**
  * The path of `absPath` relative to the deliverable folder, with POSIX
  * separators, as records store it (`../../../_Decomposition/X.md`).
  *
@@ -246,20 +226,22 @@ export async function governedInputs(
   // Adds a file, or every file beneath a folder; names what cannot be read or listed.
   const add = (path: string, label: string) => {
     const key = relativePath(root, path);
-    if (isRunrecOwn(key)) {
+    if (isRunrecOwn(root, key, lookups)) {
       notes.push(`${label}: ${key} is runrec's own, not a governed input`);
       return;
     }
     if (keptOut(path, label)) return;
     const kind = lookups.stat(path);
+    // `--input` names the path; a reference's line is named with the path it led to.
+    const what = label.startsWith("--input ") ? "" : `${key} `;
     if (kind instanceof Error) {
-      unhashed.set(path, `${label}: ${reason(kind)}`);
+      unhashed.set(path, `${label}: ${what}${reason(kind)}`);
       return;
     }
     if (kind === "file") return want(path, label);
     if (kind !== "folder") {
       // A FIFO, socket or device has no content to pin, and opening a FIFO waits for a writer.
-      unhashed.set(path, `${label}: not a regular file`);
+      unhashed.set(path, `${label}: ${what}not a regular file`);
       return;
     }
     let files = 0;
@@ -275,7 +257,9 @@ export async function governedInputs(
         );
         continue;
       }
-      if (entry.kind !== "file" || isRunrecOwn(relativePath(root, entry.path))) continue;
+      if (entry.kind !== "file" || isRunrecOwn(root, relativePath(root, entry.path), lookups)) {
+        continue;
+      }
       files++;
       // A link beneath a project folder may point out of the project.
       if (!keptOut(entry.path, label)) want(entry.path, label);
@@ -357,7 +341,7 @@ export async function governedInputs(
     const key = relativePath(root, path);
     if (note !== "") notes.push(note);
     // `..` alone names a folder, not a file: noted, but no path to record a TBD under.
-    if (!hashes.has(key) && checkPath(key) === undefined && !isRunrecOwn(key)) {
+    if (!hashes.has(key) && checkPath(key) === undefined && !isRunrecOwn(root, key, lookups)) {
       hashes.set(key, TBD);
     }
   }

@@ -65,7 +65,7 @@ export interface StartRunOptions {
    * callers that finish the run themselves (exec, withRun). Default `false`.
    */
   mayCreate?: boolean;
-  /** Read governed inputs outside the project too (`--allow-outside`). */
+  /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
   allowOutside?: boolean;
 }
 

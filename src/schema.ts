@@ -424,7 +424,7 @@ export const FIELDS: readonly FieldSpec[] = [
     allowed: "`path=hash` pairs, `;`-separated; hash is 64 lowercase hex or `TBD`",
     default: "computed: every governed input",
     source: "runrec (`_REFERENCES.md`, `--input`)",
-    meaning: "The content hash of each governed input when the run ended.",
+    meaning: "The content hash of each governed input at run start (`start`), or at `emit`.",
     example: "_CONTEXT.md=9b1d…04aa",
     check: checkHashes(false),
   },

@@ -28,7 +28,7 @@ export type FolderSnapshot = Map<string, string>;
 export async function snapshotFolder(dir: string): Promise<FolderSnapshot> {
   const files: string[] = [];
   for (const entry of walk(dir, { unlistable: () => {} })) {
-    if (entry.kind === "file" && !isRunrecOwn(relativePath(dir, entry.path))) {
+    if (entry.kind === "file" && !isRunrecOwn(dir, relativePath(dir, entry.path))) {
       files.push(entry.path);
     }
   }

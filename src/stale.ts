@@ -25,6 +25,7 @@ import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./loo
 import { sortUtf8 } from "./manifest.ts";
 import { findProfile } from "./profiles.ts";
 import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
+import { sha256Hex } from "./sha256.ts";
 import { RECORD_FILE } from "./store.ts";
 import { deliverableFolders } from "./targets.ts";
 import { parseDuration, parseInstant } from "./time.ts";
@@ -291,6 +292,9 @@ function copySources(dir: string, id: string, records: FolderRecords["records"])
   return present;
 }
 
+/** What a symbolic link loop is called, as the system (and emit's note) says it. */
+const LOOP = "Too many levels of symbolic links";
+
 /** How a path that cannot be hashed now stands: gone, or there and unreadable, and why. */
 function missingOrUnreadable(
   absPath: string,
@@ -306,6 +310,8 @@ function missingOrUnreadable(
   if (!(kind instanceof Error)) {
     if (kind === "folder") return { change: "unreadable", reason: "is a folder" };
     if (kind !== "file") return { change: "unreadable", reason: "not a regular file" };
+  } else if (kind instanceof Deno.errors.FilesystemLoop) {
+    return { change: "unreadable", reason: LOOP };
   } else if (link === "symlink") {
     return { change: "unreadable", reason: "dangling symbolic link" };
   }
@@ -353,6 +359,20 @@ function whyNotHashedAtRun(
     const named = /^--input (.+): not found$/.exec(note)?.[1] ??
       /^_REFERENCES\.md line \d+: (.+) not found$/.exec(note)?.[1];
     if (named !== undefined && relative(dir, resolve(dir, named)) === path) return "not found";
+  }
+  return undefined;
+}
+
+/**
+ * The note of the baseline's Notes that says why `path` was `TBD` at the run
+ * (`--input fifo: not a regular file`), if one names it.
+ */
+function unreadableAtRun(baseline: RunRecord, dir: string, path: string): string | undefined {
+  for (const note of baseline.Notes.split(" | ")) {
+    const given = /^--input (.+?): /.exec(note)?.[1];
+    if (given !== undefined && relative(dir, resolve(dir, given)) === path) return note;
+    const listed = /^_REFERENCES\.md line \d+: (.*)$/.exec(note)?.[1];
+    if (listed?.startsWith(`${path} `)) return note;
   }
   return undefined;
 }
@@ -465,7 +485,12 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         notes.push(`input ${path}: could not be hashed at the run, not found now`);
         continue;
       }
-      // Unreadable now is never clean, whatever it was at the run: its content is unknown.
+      // Unreadable then and now for the same reason (a FIFO, a loop): nothing changed that
+      // can be told, as for a file missing then and now. Else its content is unknown: DIRTY.
+      if (then === TBD && unreadableAtRun(baseline, dir, path)?.includes(state.reason)) {
+        notes.push(`input ${path}: could not be read at the run nor now (${state.reason})`);
+        continue;
+      }
       changes.push({ path, ...state, baseline: then, current: null });
     } else if (then === TBD) {
       const why = whyNotHashedAtRun(baseline, dir, path);
@@ -521,17 +546,18 @@ function unreadableNow(
   };
 }
 
-/** The baseline's outputs that are not as it left them. */
+/**
+ * The baseline's outputs that are not as it left them. One outside the
+ * project is not read unless `c.allowOutside`, as at the run.
+ */
 async function compareOutputs(
-  dir: string,
-  baseline: RunRecord,
+  c: InputComparison,
   hash: Hash,
-  writers: Writers,
-  lookups: Lookups,
 ): Promise<FileChange[]> {
+  const { dir, baseline, writers, lookups } = c;
   const entries = sortUtf8(Object.keys(baseline.OutputHashes)).map((path) =>
     [path, baseline.OutputHashes[path], resolve(dir, path)] as const
-  );
+  ).filter(([, , abs]) => !keptOut(abs, c));
   const readable = entries.filter(([, , abs]) => isRegularFile(abs, lookups)).map(([, , abs]) =>
     abs
   );
@@ -553,10 +579,56 @@ async function compareOutputs(
       continue;
     }
     const { change, reason } = missingOrUnreadable(abs, lookups, result);
-    if (change === "removed" && (then === DELETED || then === TBD)) continue;
+    // Not hashed at the run (`TBD`) and not now: nothing that can be told changed.
+    if (then === TBD || (change === "removed" && then === DELETED)) continue;
     changes.push({ path, change, baseline: then, current: null, reason });
   }
   return changes;
+}
+
+/** Why a file differs only in its line endings, as a `core.autocrlf` checkout leaves it. */
+const LINE_ENDINGS_ONLY = "only line endings differ from the run: core.autocrlf?";
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** `bytes` with each CR LF turned to LF. */
+function toLf(bytes: Uint8Array): Uint8Array {
+  return bytes.filter((b, i) => b !== CR || bytes[i + 1] !== LF);
+}
+
+/** `bytes` with each LF not after a CR turned to CR LF. */
+function toCrLf(bytes: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  for (const [i, b] of bytes.entries()) {
+    if (b === LF && bytes[i - 1] !== CR) out.push(CR);
+    out.push(b);
+  }
+  return Uint8Array.from(out);
+}
+
+/**
+ * Gives each changed file no reason names yet the reason
+ * {@linkcode LINE_ENDINGS_ONLY} when its bytes, CR LF turned to LF or the
+ * reverse, hash to the baseline's hash: git said clean, the hash (of the raw
+ * bytes, as the host's) says changed. Only changed files are read again.
+ */
+async function explainLineEndings(dir: string, changes: FileChange[]): Promise<void> {
+  for (const change of changes) {
+    if (change.change !== "changed" || change.reason !== undefined) continue;
+    if (change.baseline === null || !SHA256_PATTERN.test(change.baseline)) continue;
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(resolve(dir, change.path));
+    } catch {
+      continue; // changed again since it was hashed: the change stands, unexplained
+    }
+    if (
+      sha256Hex(toLf(bytes)) === change.baseline || sha256Hex(toCrLf(bytes)) === change.baseline
+    ) {
+      change.reason = LINE_ENDINGS_ONLY;
+    }
+  }
 }
 
 /** Where a deliverable folder's references are looked up, and the project bounding its inputs. */
@@ -755,7 +827,8 @@ async function checkFolder(
     ).filter((path) => isRegularFile(path, lookups) && !keptOut(path, comparison));
     comparison.errors = await hash(tbd);
     const inputs = compareInputs(comparison, notes);
-    const outputs = await compareOutputs(dir, baseline, hash, comparison.writers, lookups);
+    const outputs = await compareOutputs(comparison, hash);
+    await explainLineEndings(dir, [...inputs, ...outputs]);
     return {
       folder,
       deliverableId: id,
@@ -782,7 +855,8 @@ async function checkFolder(
  * accepts (by RunTimestamp); its governed inputs are computed again as the
  * run would now (its `InputFiles`, the folders its Notes name as input
  * folders, `_REFERENCES.md` and what it lists now) and compared path by path
- * with its `InputHashes`; an input that cannot be read now is a change. Each file is hashed once
+ * with its `InputHashes`; an input that cannot be read now is a change, unless it
+ * could not be read at the run for the same reason (noted). Each file is hashed once
  * however many checks name it, on worker threads for larger roots.
  *
  * With `propagate`, the ACTIVE rows of every `Dependencies.csv` in the

@@ -272,7 +272,7 @@ Deno.test("defect 12: --input . and _REFERENCES.md never govern RunRecords.csv, 
       join(del, "RunRecords.csv.lock"),
     );
     for (const result of [before, referenced, direct]) {
-      const own = Object.keys(result.InputHashes).filter(isRunrecOwn);
+      const own = Object.keys(result.InputHashes).filter((path) => isRunrecOwn(del, path));
       deepStrictEqual(own, []);
     }
     const withoutRefs = (hashes: Record<string, string>) =>
@@ -299,19 +299,30 @@ Deno.test("defect 12: two emits with --input . record the same InputContextSHA",
   });
 });
 
-Deno.test("isRunrecOwn: runrec's files and folders at any depth, nothing else", () => {
+Deno.test("isRunrecOwn: runrec's files in a deliverable folder and its temporary spool, nothing else", () => {
+  // No such folder: only names decide (DEL-named folders are deliverable folders).
+  const del = "/nowhere/PKG-01/1_Working/DEL-01-02_X";
   for (
     const own of [
       "RunRecords.csv",
       "RunRecords.csv.lock",
       "../DEL-01-03_X/RunRecords.csv",
       ".runrec-spool/a.json",
-      "sub/.runrec-spool",
       ".runrec",
       "../../../../tmp/runrec-spool-1000/x.json",
     ]
-  ) ok(isRunrecOwn(own), own);
-  for (const other of ["RunRecords.md", "runrec.md", "x/runrec-spool.md", "Datasheet.md", ""]) {
-    ok(!isRunrecOwn(other), other);
-  }
+  ) ok(isRunrecOwn(del, own), own);
+  for (
+    const other of [
+      "RunRecords.md",
+      "runrec.md",
+      "x/runrec-spool.md",
+      "Datasheet.md",
+      "",
+      // In an ordinary folder, that is no deliverable folder, these names are data.
+      "data/RunRecords.csv",
+      "sub/.runrec-spool",
+      "../../../_Decomposition/RunRecords.csv",
+    ]
+  ) ok(!isRunrecOwn(del, other), other);
 });

@@ -10,6 +10,7 @@ import { isInsideProject, projectBounds } from "../src/inputs.ts";
 import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import type { RunRecord } from "../src/schema.ts";
+import { withRun } from "../src/run.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { tempDir, writeTree } from "./fixtures.ts";
 
@@ -172,6 +173,56 @@ Deno.test("outside: --input paths are held to the rule; --allow-outside lifts it
 
   const hashes = (await records(file)).map((r) => r.InputHashes[key]);
   assertEquals(hashes, ["TBD", secret, secret, "TBD", secret, "TBD"]);
+});
+
+Deno.test("outside: an --output outside the project (a path, a link) is TBD and noted; --allow-outside reads it in emit, finish, exec and withRun", async () => {
+  const { outside, del } = await project({ git: true });
+  const secret = await secretHash();
+  const output = join(outside, "secret.md");
+  await Deno.symlink(output, join(del, "link.md"));
+  const key = "../../../../outside/secret.md";
+  const file = join(del, RECORD_FILE);
+  const OUTPUT_RULE =
+    /is outside the git work tree: not read, TBD \(runrec reads no output outside the project; --allow-outside reads it\)/;
+  const outputs = ["--output", output, "--output", "link.md"];
+
+  for (const allow of [[], ["--allow-outside"]]) {
+    const emit = await runCli([
+      ...["emit", del, "--agent", "A", "--status", "SUCCESS", ...outputs, ...allow],
+    ]);
+    assertEquals(emit.code, 0, emit.stderr);
+    const start = await runCli(["start", del, "--agent", "B", ...allow]);
+    assertEquals(start.code, 0, start.stderr);
+    const finish = await runCli(["finish", start.stdout.trim(), "--status", "SUCCESS", ...outputs]);
+    assertEquals(finish.code, 0, finish.stderr);
+    // exec finds its outputs itself: the link it wrote through.
+    await Deno.writeTextFile(output, "old\n");
+    const exec = await runCliProcess([
+      ...["exec", del, "--agent", "C", ...allow, "--", "sh", "-c"],
+      `printf 'secret outside the project\\n' > '${join(del, "link.md")}'`,
+    ]);
+    assertEquals(exec.code, 0, exec.stderr);
+    await withRun(del, {
+      agent: "D",
+      allowOutside: allow.length > 0,
+      onOutcome: () => {},
+    }, (run) => {
+      run.output(output);
+      run.output("link.md");
+    });
+  }
+  const written = await records(file);
+  assertEquals(written.map((r) => r.AgentName), ["A", "B", "C", "D", "A", "B", "C", "D"]);
+  for (const [i, record] of written.entries()) {
+    const read = i >= 4;
+    const want = read ? secret : "TBD";
+    const named = record.AgentName === "C" ? ["link.md"] : [key, "link.md"];
+    assertEquals(named.map((p) => record.OutputHashes[p]), named.map(() => want));
+    const noted = record.Notes.split(" | ").filter((n) => OUTPUT_RULE.test(n));
+    assertEquals(noted.length, read ? 0 : named.length, record.Notes);
+    // The secret's hash is nowhere in a record kept from reading it.
+    if (!read) assert(!JSON.stringify(record).includes(secret), record.Notes);
+  }
 });
 
 Deno.test("outside: the root is the git work tree, else the execution root, else the deliverable folder, links resolved first", async () => {

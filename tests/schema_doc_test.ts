@@ -101,3 +101,15 @@ Deno.test("the K-PROV-1 table maps to every column and names no other", () => {
     assert.ok(known.has(name), `K-PROV-1 table names unknown column ${name}`);
   }
 });
+
+Deno.test("SCHEMA.md field 17: InputHashes are the hashes at start (or emit), as start/finish record them", () => {
+  // start_finish_test's first test shows the behaviour: a file rewritten during the run keeps its
+  // start hash in InputHashes. The field table, the source of truth, must say the same.
+  const row = extractFieldTable(readDoc()).split("\n").find((l) =>
+    l.split("|")[2]?.trim() === "`InputHashes`"
+  );
+  assert.ok(row !== undefined, "no InputHashes row in the field table");
+  const meaning = row.split("|")[3];
+  assert.match(meaning, /at run start/, meaning);
+  assert.doesNotMatch(meaning, /ended/, meaning);
+});

@@ -14,7 +14,7 @@ import { readRecords } from "../src/reader.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { type CliResult, runCli } from "./cli.ts";
-import { makeProject, ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { git, makeProject, ROOT, tempDir, writeTree } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
 const NOBODY = 65534;
@@ -461,4 +461,130 @@ Deno.test("stale: an --agent with no run anywhere checked and no agent file is w
   // An agent runrec knows (built in) that has not run here is no typo.
   result = await runrec(0, "stale", del, "--agent", "CHIRALITY_LENS,A");
   assertEquals(result.stderr, "");
+});
+
+// --- runrec's own files: only in a deliverable folder -----------------------------------------
+
+Deno.test("stale: a data file named RunRecords.csv in an input folder is governed; another deliverable's record file is not", async () => {
+  const { root, del } = await makeProject();
+  const other = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Other");
+  await writeTree(del, { "data/RunRecords.csv": "tag,flow\nFT-101,120\n", "data/notes.md": "n\n" });
+  await writeTree(other, { "_CONTEXT.md": "**DeliverableID:** DEL-01-03\n", "spec.md": "s\n" });
+  await runrec(0, "emit", other, "--agent", "B", "--status", "SUCCESS");
+  const emitted = await runrec(
+    0,
+    ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "data"],
+    ...["--input", "data/RunRecords.csv", "--input", "../DEL-01-03_Other", "--json"],
+  );
+  const record = JSON.parse(emitted.stdout);
+  assertEquals(record.InputFiles, [
+    "data/RunRecords.csv",
+    "data/notes.md",
+    "../DEL-01-03_Other/_CONTEXT.md",
+    "../DEL-01-03_Other/spec.md",
+  ]);
+  assert(!record.Notes.includes("runrec's own"), record.Notes);
+  assertEquals((await stale(del)).code, 0);
+
+  // The other deliverable runs again: its record file changes, this one is still CLEAN.
+  await runrec(0, "emit", other, "--agent", "B", "--status", "SUCCESS");
+  let { code, checks } = await stale(del);
+  assertEquals([code, evidence(checkOf(checks, "A"))], [0, []]);
+
+  await Deno.writeTextFile(join(del, "data/RunRecords.csv"), "FT-102,80\n", { append: true });
+  ({ code, checks } = await stale(del));
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [["changed", "data/RunRecords.csv", undefined]]);
+});
+
+// --- unreadable at the run and now, for the same reason ----------------------------------------
+
+Deno.test("stale: an input that is a FIFO, a socket or a symlink loop at the run and now is CLEAN with a note; readable later, DIRTY", async () => {
+  const { del } = await makeProject();
+  await mkfifo(join(del, "fifo"));
+  await sh(
+    `cd '${del}' && ln -s loopb loopa && ln -s loopa loopb && python3 -c ` +
+      `"import socket; socket.socket(socket.AF_UNIX).bind('sock')"`,
+  );
+  const kinds = { A_FIFO: "fifo", A_SOCKET: "sock", A_LOOP: "loopa" };
+  for (const [agent, input] of Object.entries(kinds)) {
+    await runrec(0, "emit", del, "--agent", agent, "--status", "SUCCESS", "--input", input);
+  }
+  let { code, checks } = await stale(del);
+  assertEquals(code, 0);
+  const LOOP = "Too many levels of symbolic links";
+  const reasons = { A_FIFO: "not a regular file", A_SOCKET: "not a regular file", A_LOOP: LOOP };
+  for (const [agent, input] of Object.entries(kinds)) {
+    const check = checkOf(checks, agent);
+    assertEquals([check.verdict, evidence(check)], ["CLEAN", []]);
+    assertIncludes(
+      check.notes.join("\n"),
+      `input ${input}: could not be read at the run nor now (${
+        reasons[agent as keyof typeof reasons]
+      })`,
+    );
+  }
+  const text = await runrec(0, "stale", del);
+  assert(!text.stdout.includes("dangling"), text.stdout);
+
+  // Readable now: its content is new to the run.
+  await Deno.remove(join(del, "fifo"));
+  await Deno.writeTextFile(join(del, "fifo"), "now a file\n");
+  await Deno.remove(join(del, "loopb"));
+  await Deno.writeTextFile(join(del, "loopb"), "the loop is broken\n");
+  ({ code, checks } = await stale(del));
+  assertEquals(code, 1);
+  const readable = "unreadable at the run, readable now";
+  assertEquals(evidence(checkOf(checks, "A_FIFO")), [["changed", "fifo", readable]]);
+  assertEquals(evidence(checkOf(checks, "A_LOOP")), [["changed", "loopa", readable]]);
+  assertEquals(checkOf(checks, "A_SOCKET").verdict, "CLEAN");
+});
+
+Deno.test("stale: a symlink loop made after the run is unreadable, named a loop, not dangling", async () => {
+  const { del } = await makeProject();
+  await Deno.writeTextFile(join(del, "loopa"), "a\n");
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "loopa");
+  await Deno.remove(join(del, "loopa"));
+  await sh(`cd '${del}' && ln -s loopb loopa && ln -s loopa loopb`);
+  const { code, checks } = await stale(del);
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [[
+    "unreadable",
+    "loopa",
+    "Too many levels of symbolic links",
+  ]]);
+});
+
+// --- a core.autocrlf checkout --------------------------------------------------------------------
+
+Deno.test("stale: a file that a core.autocrlf checkout only gave CR LF is changed, its reason says only line endings", async () => {
+  const { root, del } = await makeProject();
+  await writeTree(del, { "spec.md": "l1\nl2\n", "other.md": "o1\n" });
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "c1");
+  await runrec(
+    0,
+    ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "spec.md"],
+    ...["--input", "other.md"],
+  );
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "c2");
+  await git(root, "config", "core.autocrlf", "true");
+  await Deno.remove(join(del, "spec.md"));
+  await git(root, "checkout", "--", join(del, "spec.md"));
+  assertEquals(await Deno.readTextFile(join(del, "spec.md")), "l1\r\nl2\r\n");
+  assertEquals((await git(root, "status", "--short")).trim(), "");
+  // A real edit is no line-ending change.
+  await Deno.writeTextFile(join(del, "other.md"), "o2\r\n");
+
+  const { code, checks } = await stale(del);
+  assertEquals(code, 1);
+  const ONLY = "only line endings differ from the run: core.autocrlf?";
+  assertEquals(evidence(checkOf(checks, "A")), [
+    ["changed", "other.md", undefined],
+    ["changed", "spec.md", ONLY],
+  ]);
+  const text = await runrec(1, "stale", del);
+  assertIncludes(text.stdout, `spec.md  (${ONLY})`);
 });

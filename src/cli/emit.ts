@@ -28,8 +28,8 @@ Options:
                         _REFERENCES.md and the files it lists are always hashed
   --output P            a file the run wrote or deleted, or a folder: its files
                         (repeatable; one that does not exist is recorded as DELETED)
-  --allow-outside       also read inputs outside the project (the git work tree, else
-                        the execution root): by default such an input is TBD, not read
+  --allow-outside       also read inputs and outputs outside the project (the git work
+                        tree, else the execution root): by default such a file is TBD, not read
   --pass D              the pass directive the run was dispatched with
   --started ISO         when the run started (default: now minus the duration)
   --duration ISO        how long it took, e.g. PT2M34.5S (default: from --started to

@@ -39,7 +39,9 @@ it since is "added", one deleted "removed".
                unknown, never assumed clean
 
 An input the baseline run wrote itself (also in its OutputHashes) is compared
-with the hash it left. Outputs of the baseline edited, deleted or recreated
+with the hash it left. A file whose bytes differ from the run's only in line
+endings (CR LF for LF, as a core.autocrlf checkout writes) is still changed
+(hashes are of the raw bytes, as the host's), its reason says so. Outputs of the baseline edited, deleted or recreated
 since are listed too ("output changed ..."), naming the later run that wrote
 them when one did; they do not make a deliverable DIRTY (K-VAL-1: dirty means
 an input changed). Records naming another DeliverableID than the folder's
@@ -75,8 +77,10 @@ A record file that cannot be read (a folder or FIFO of that name) is named on
 stderr and its deliverable is not checked; every other deliverable still is.
 A folder beneath a root that cannot be listed is named in a warning, and the
 rest is checked. An input that cannot be read now is "unreadable", with why
-(permission denied, folder ... cannot be listed, not a regular file), however
-it was at the run: its content is unknown, so it is never CLEAN. An input the
+(permission denied, folder ... cannot be listed, not a regular file, Too many
+levels of symbolic links): its content is unknown. Only when it could not be
+read at the run either, for the same reason (a FIFO then and now), is that no
+change: a note says so, as for an input missing then and now. An input the
 run itself deleted (DELETED in its OutputHashes) is expected gone.
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
