@@ -791,7 +791,8 @@ async function checkFolder(
     // The folders it was given, walked again: a file added to one is a change (InputFiles
     // lists only the files they held). One gone since: its files say so.
     // One the outside rule keeps out now is not walked: its files say so, each once.
-    const folders = inputFoldersIn(baseline.Notes).filter((f) => {
+    const givenFolders = inputFoldersIn(baseline.Notes);
+    const folders = givenFolders.filter((f) => {
       const abs = resolve(dir, f);
       return (allowOutside || isInsideProject(abs, places.bounds, lookups)) &&
         lookups.stat(abs) === "folder";
@@ -810,6 +811,12 @@ async function checkFolder(
     }
     const now = await governed.get(key)!;
     const notes = [...folderNotes];
+    // An empty folder gone leaves no file to say so: the note does.
+    for (const f of givenFolders) {
+      if (lookups.stat(resolve(dir, f)) instanceof Deno.errors.NotFound) {
+        notes.push(`input folder ${JSON.stringify(f)} is gone since the run`);
+      }
+    }
     const comparison = {
       dir,
       baseline,

@@ -142,6 +142,18 @@ Deno.test("stale: an --input folder empty at the run is recorded; a file added t
   assertEquals(evidence(checkOf(checks, "A")), [["added", "inp/new.md", "now a governed input"]]);
 });
 
+Deno.test("stale: an --input folder empty at the run and gone now is CLEAN with a note saying it is gone", async () => {
+  const { del } = await makeProject();
+  await Deno.mkdir(join(del, "inp"));
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "inp/");
+  await Deno.remove(join(del, "inp"));
+  const { code, checks } = await stale(del);
+  assertEquals(code, 0);
+  const check = checkOf(checks, "A");
+  assertEquals(check.verdict, "CLEAN");
+  assert(check.notes.includes('input folder "inp" is gone since the run'), check.notes.join(" | "));
+});
+
 Deno.test("stale: --input . (emit), and an input folder of exec and start/finish: a file added is added", async () => {
   const { del } = await makeProject();
   await writeTree(del, { "inp/a.md": "a\n" });
