@@ -129,6 +129,7 @@ const ESCAPES: Record<string, string> = {
  */
 export function oneLine(text: string): string {
   return text.replace(
+    // deno-lint-ignore no-control-regex -- the control characters are what is escaped
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
     (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
