@@ -143,7 +143,7 @@ export function oneLine(text: string): string {
  * @example
  * ```ts
  * import { shortened } from "./names.ts";
- * shortened("--input deep/dddddddddd/f.md: too long", 21); // "--input deep…: too long"
+ * shortened("--input deep/dddddddddd/f.md: too long", 21); // "--input de…: too long"
  * ```
  */
 export function shortened(text: string, max: number): string {
