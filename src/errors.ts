@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { nameReason } from "./names.ts";
 
 /**
  * Bad input or an unreadable file: the CLI prints the message and exits `2`.
@@ -54,6 +55,8 @@ export class CheckFailure extends Error {
  * ```
  */
 export function failureReason(error: Error | undefined): string {
+  const name = nameReason(error);
+  if (name !== undefined) return name;
   if (error instanceof Deno.errors.NotFound) return "not found";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory) return "is a folder";

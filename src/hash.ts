@@ -24,6 +24,7 @@
  * @module
  */
 import { Sha256 } from "./sha256.ts";
+import { explainError } from "./names.ts";
 
 /** Size of the shared read buffer for large files; 2 MiB measured fastest. */
 const CHUNK_BYTES = 2 * 1024 * 1024;
@@ -139,7 +140,10 @@ export async function hashFiles(paths: string[]): Promise<Map<string, string | E
     try {
       result.set(path, await hashOne(path));
     } catch (error) {
-      result.set(path, error instanceof Error ? error : new Error(String(error)));
+      result.set(
+        path,
+        explainError(path, error instanceof Error ? error : new Error(String(error))),
+      );
     }
   }
   return result;

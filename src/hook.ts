@@ -22,6 +22,7 @@ import { inputFolderNote } from "./input_folders.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk } from "./walk.ts";
+import { explainError, oneLine } from "./names.ts";
 import {
   AGENT_TYPE,
   checkPath,
@@ -185,7 +186,7 @@ export async function captureStart(
     statusBefore: before.state,
     inputFiles: [...new Set(inputFiles)],
     inputHashes: inputs.hashes,
-    notes: notes.map((n) => localText(dir, n)),
+    notes: notes.map((n) => ownNote(dir, n)),
     ...(options.allowOutside ? { allowOutside: true } : {}),
   };
 }
@@ -253,7 +254,11 @@ export async function completeDraft(
   const notes = [...start.notes];
   if (idNote) notes.push(idNote);
   notes.push(...outputs.notes);
-  if ("problem" in after && after.problem) notes.push(after.problem);
+  // Unreadable at the start and at the end alike (`exec`): said once.
+  const endProblem = "problem" in after ? after.problem : undefined;
+  if (endProblem && !notes.includes(`at start: ${ownNote(dir, endProblem)}`)) {
+    notes.push(endProblem);
+  }
   // `_STATUS.md` is the authority; an agent's claim only stands in where it cannot be read.
   let statusAfter = after.state;
   let claimed: string | undefined;
@@ -309,7 +314,8 @@ export async function completeDraft(
     StatusBefore: start.statusBefore,
     StatusAfter: statusAfter,
     ErrorSummary: error,
-    Notes: [hostWordNote ?? "", end.notes ?? "", ...notes].filter((n) => n !== "").join(" | "),
+    Notes: [hostWordNote ?? "", end.notes ?? "", ...notes.map(oneLine)].filter((n) => n !== "")
+      .join(" | "),
     InputHashes: start.inputHashes,
     OutputHashes: outputs.hashes,
     GitHead: head,
@@ -323,13 +329,13 @@ export async function completeDraft(
     claimedStatusAfter: claimed,
     outputs: draft.OutputFiles,
   });
-  draft.Notes = [draft.Notes, ...profileNotes].filter((n) => n !== "").join(" | ");
+  draft.Notes = [draft.Notes, ...profileNotes.map(oneLine)].filter((n) => n !== "").join(" | ");
   draft.Notes = localText(dir, draft.Notes);
   checkDraft(draft);
   return {
     draft,
-    notes: notes.map((n) => localText(dir, n)),
-    warnings: profileNotes.map((n) => localText(dir, n)),
+    notes: notes.map((n) => ownNote(dir, n)),
+    warnings: profileNotes.map((n) => ownNote(dir, n)),
   };
 }
 
@@ -360,6 +366,11 @@ function givenState(value: string, option: string): { state: string; problem?: s
 /** Records are committed: notes name paths relative to the deliverable, not this machine's. */
 function localText(dir: string, text: string): string {
   return text.replaceAll(`${dir}${SEP}`, "");
+}
+
+/** One of runrec's notes as recorded and shown: local, and on one line whatever names it holds. */
+function ownNote(dir: string, note: string): string {
+  return oneLine(localText(dir, note));
 }
 
 /** The draft of a one-step run (`emit`), and the notes runrec itself added to it. */
@@ -540,6 +551,8 @@ async function hashOutputs(
     // A hash the caller knows (exec's snapshot through a link) is kept out all the same.
     if (Object.hasOwn(known, rel) && (known[rel] === DELETED || !keptOut(path))) {
       hashes[rel] = known[rel];
+      // `exec`'s snapshot could not hash it: say why, as for an output named.
+      if (known[rel] === TBD) notes.push(`output ${rel} could not be hashed: ${unhashable(path)}`);
       continue;
     }
     if (keptOut(path)) {
@@ -572,6 +585,17 @@ async function hashOutputs(
     }
   }
   return { hashes, notes };
+}
+
+/** Why a file `exec`'s snapshot could not hash cannot be read (a FIFO is never opened). */
+function unhashable(path: string): string {
+  try {
+    if (!Deno.statSync(path).isFile) return "not a regular file";
+    Deno.openSync(path).close();
+    return "unreadable when the command ended";
+  } catch (error) {
+    return failureReason(explainError(path, error as Error));
+  }
 }
 
 /**

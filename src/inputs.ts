@@ -18,6 +18,7 @@ export { isRunrecOwn } from "./own_files.ts";
 import { checkPath, TBD } from "./schema.ts";
 import { isRunrecOwn } from "./own_files.ts";
 import { walk } from "./walk.ts";
+import { nameReason, shortened } from "./names.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
 export interface GovernedInputs {
@@ -145,6 +146,8 @@ export function relativePath(delDir: string, absPath: string): string {
 
 /** A short reason for a failed read; node:fs errors carry a `code`, Deno's a class. */
 function reason(error: unknown): string {
+  const name = nameReason(error);
+  if (name !== undefined) return name;
   const code = (error as { code?: unknown })?.code;
   if (error instanceof Deno.errors.NotFound || code === "ENOENT") return "not found";
   if (
@@ -159,9 +162,8 @@ function reason(error: unknown): string {
 
 /** The notes, each once, at most {@linkcode MAX_NOTES} of them. */
 function boundedNotes(notes: string[]): string[] {
-  const cut = notes.map((n) =>
-    n.length > MAX_NOTE_LENGTH ? `${n.slice(0, MAX_NOTE_LENGTH - 1)}…` : n
-  );
+  // Cut in the middle: a note ends in its reason.
+  const cut = notes.map((n) => shortened(n, MAX_NOTE_LENGTH));
   const unique = [...new Set(cut)];
   if (unique.length <= MAX_NOTES) return unique;
   const shown = unique.slice(0, MAX_NOTES - 1);
@@ -235,7 +237,7 @@ export async function governedInputs(
     // `--input` names the path; a reference's line is named with the path it led to.
     const what = label.startsWith("--input ") ? "" : `${key} `;
     if (kind instanceof Error) {
-      unhashed.set(path, `${label}: ${what}${reason(kind)}`);
+      unhashed.set(path, `${label}: ${what}${notFoundReason(kind, label)}`);
       return;
     }
     if (kind === "file") return want(path, label);
@@ -245,8 +247,12 @@ export async function governedInputs(
       return;
     }
     let files = 0;
+    let unseen = 0;
     const unlistable = (dir: string, error: Error) => {
-      notes.push(`${label}: folder ${relativePath(root, dir) || "."} ${reason(error)}`);
+      unseen++;
+      // TBD under the folder's own path: what it holds is unknown, and `stale` must say so.
+      const folder = relativePath(root, dir) || ".";
+      unhashed.set(dir, `${label}: folder ${folder} cannot be listed: ${reason(error)}`);
     };
     for (const entry of walk(path, { unlistable })) {
       if (entry.kind === "folder" && entry.linked) {
@@ -257,14 +263,32 @@ export async function governedInputs(
         );
         continue;
       }
-      if (entry.kind !== "file" || isRunrecOwn(root, relativePath(root, entry.path), lookups)) {
+      if (entry.kind === "folder" || isRunrecOwn(root, relativePath(root, entry.path), lookups)) {
         continue;
       }
-      files++;
       // A link beneath a project folder may point out of the project.
-      if (!keptOut(entry.path, label)) want(entry.path, label);
+      if (keptOut(entry.path, label)) continue;
+      if (entry.kind === "file") {
+        files++;
+        want(entry.path, label);
+        continue;
+      }
+      // A FIFO, device or dangling link: TBD and named, as when given by name.
+      const kind = lookups.stat(entry.path);
+      const why = kind instanceof Error ? reason(kind) : "not a regular file";
+      unhashed.set(entry.path, `${label}: ${relativePath(root, entry.path)} ${why}`);
     }
-    if (files === 0) notes.push(`${label}: folder holds no files`);
+    if (files === 0 && unseen === 0) notes.push(`${label}: folder holds no files`);
+  };
+
+  // A backslash is a folder separator to runrec (SCHEMA.md 2.2): a file named with one is no name.
+  const notFoundReason = (error: Error, label: string): string => {
+    const input = label.startsWith("--input ") ? label.slice("--input ".length) : "";
+    if (!(error instanceof Deno.errors.NotFound) || !input.includes("\\")) return reason(error);
+    const named = lookups.lstat(isAbsolute(input) ? input : `${root}/${input}`);
+    return named instanceof Error
+      ? "not found (runrec reads a backslash as a folder separator)"
+      : "runrec reads a backslash as a folder separator, so it cannot name this file: rename it";
   };
 
   for (const input of inputs) {

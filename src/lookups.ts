@@ -11,6 +11,7 @@
  */
 import { basename, dirname, isNormalAbsolute, join } from "./path.ts";
 import { readFolderFile } from "./deliverable.ts";
+import { explainError } from "./names.ts";
 
 /** What a path names: `symlink` only from {@linkcode Lookups.lstat}. */
 export type PathKind = "file" | "folder" | "symlink" | "other";
@@ -27,11 +28,12 @@ export interface Lookups {
   hostFile(path: string): string | undefined | Error;
 }
 
-function attempt<T>(fn: () => T): T | Error {
+/** `fn`'s answer, or the error it throws about `path` (a name not valid UTF-8 named as such). */
+function attempt<T>(path: string, fn: () => T): T | Error {
   try {
     return fn();
   } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
+    return explainError(path, error instanceof Error ? error : new Error(String(error)));
   }
 }
 
@@ -49,10 +51,10 @@ function kindOf(info: Deno.FileInfo | Deno.DirEntry): PathKind {
  * ```
  */
 export const directLookups: Lookups = {
-  lstat: (path) => attempt(() => kindOf(Deno.lstatSync(path))),
-  stat: (path) => attempt(() => kindOf(Deno.statSync(path)) as Exclude<PathKind, "symlink">),
-  realPath: (path) => attempt(() => Deno.realPathSync(path)),
-  hostFile: (path) => attempt(() => readFolderFile(path)),
+  lstat: (path) => attempt(path, () => kindOf(Deno.lstatSync(path))),
+  stat: (path) => attempt(path, () => kindOf(Deno.statSync(path)) as Exclude<PathKind, "symlink">),
+  realPath: (path) => attempt(path, () => Deno.realPathSync(path)),
+  hostFile: (path) => attempt(path, () => readFolderFile(path)),
 };
 
 /** {@linkcode Lookups} that also take a folder's listing to answer for its entries. */
@@ -95,6 +97,8 @@ export function memoLookups(): MemoLookups {
     }
     const prefix = dir === "/" ? "" : dir;
     for (const entry of entries) {
+      // A name not valid UTF-8 is listed lossily, and its lossy name is not there: asked, it says so.
+      if (entry.name.includes("\uFFFD")) continue;
       const path = `${prefix}/${entry.name}`;
       if (!lstats.has(path)) lstats.set(path, kindOf(entry)); // an answer given stands
     }

@@ -683,7 +683,10 @@ export interface PendingRecords {
  * what `log`, `verify` and `export` warn about, since those records are not
  * in their files yet.
  *
- * @throws {InputError} for a folder beneath a target that cannot be listed.
+ * A folder beneath a target that cannot be listed is passed over: the read
+ * commands name it when they look for record files.
+ *
+ * @throws {InputError} for a target that cannot be listed.
  *
  * @example
  * ```ts
@@ -695,7 +698,11 @@ export function pendingRecords(targets: readonly string[]): PendingRecords[] {
   const files = new Set<string>();
   for (const target of targets) {
     if (basename(resolve(target)) !== RECORD_FILE && kindOf(target) === "folder") {
-      for (const dir of deliverableFolders(target)) files.add(join(resolve(dir), RECORD_FILE));
+      // A folder beneath it that cannot be listed: the command's own walk names it.
+      const unlistable = () => {};
+      for (const dir of deliverableFolders(target, { unlistable })) {
+        files.add(join(resolve(dir), RECORD_FILE));
+      }
     } else files.add(resolve(target));
   }
   const pending: PendingRecords[] = [];

@@ -16,6 +16,7 @@ import {
 } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { failureReason, InputError } from "./errors.ts";
+import { explainError } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { collidedRunIds } from "./reader.ts";
@@ -308,7 +309,7 @@ function missingOrUnreadable(
   if (link instanceof Error) return { change: "unreadable", reason: failureReason(link) };
   const kind = lookups.stat(absPath);
   if (!(kind instanceof Error)) {
-    if (kind === "folder") return { change: "unreadable", reason: "is a folder" };
+    if (kind === "folder") return { change: "unreadable", reason: unlistedReason(absPath) };
     if (kind !== "file") return { change: "unreadable", reason: "not a regular file" };
   } else if (kind instanceof Deno.errors.FilesystemLoop) {
     return { change: "unreadable", reason: LOOP };
@@ -316,6 +317,16 @@ function missingOrUnreadable(
     return { change: "unreadable", reason: "dangling symbolic link" };
   }
   return { change: "unreadable", reason: error ? failureReason(error) : "cannot be read" };
+}
+
+/** Why a folder recorded `TBD` (its walk could not list it) is unread: the listing's error. */
+function unlistedReason(absPath: string): string {
+  try {
+    Deno.readDirSync(absPath);
+    return "is a folder";
+  } catch (error) {
+    return `folder cannot be listed: ${failureReason(explainError(absPath, error as Error))}`;
+  }
 }
 
 /** Whether `absPath` is a regular file now (a FIFO must never be opened: it would block). */
@@ -435,6 +446,12 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         changes.push({ path, change: "added", baseline: then, current, reason });
       }
     } else if (then === undefined) {
+      // A folder unlistable now, whose files the run hashed: those files say so, each.
+      if (
+        current === TBD && Object.keys(baseline.InputHashes).some((p) => p.startsWith(`${path}/`))
+      ) {
+        continue;
+      }
       const state = current === TBD && !keptOut(abs, c) ? unreadableNow(abs, c) : undefined;
       const why = current !== TBD
         ? ""

@@ -12,6 +12,8 @@ import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
 import { walk } from "./walk.ts";
+import { failureReason } from "./errors.ts";
+import { explainError, oneLine } from "./names.ts";
 
 /** One record file a target stands for. */
 export interface RecordTarget {
@@ -25,7 +27,8 @@ export interface RecordTarget {
    */
   exists: boolean;
   /**
-   * Why the file cannot be read (a folder, FIFO or device of that name), when
+   * Why the file cannot be read (a folder, FIFO or device of that name), or
+   * why a folder beneath a root (then `path`) cannot be listed, when
    * {@linkcode ResolveOptions.keepUnreadable} listed it instead of throwing.
    */
   unreadable?: string;
@@ -55,17 +58,17 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
 /** Why a record file that is a folder, a FIFO or a device is not read: it would mislead or block. */
 const NOT_REGULAR = "not a regular file (a folder, FIFO or device)";
 
-function notRegular(path: string): InputError {
-  return new InputError(`${path}: ${NOT_REGULAR}`);
-}
-
 /**
  * Every `RunRecords.csv` beneath `root`, sorted by path (UTF-8 byte order),
  * as {@linkcode walk} finds them: `.git`, `node_modules`, `.runrec*` and the
  * tool roots of an execution root (`_Reconciliation/`: snapshot copies) are
  * skipped, and symbolic links to folders are not followed (they could loop).
  * `regular` is `false` for one that is a folder, FIFO or device: it is named,
- * never passed over, and never opened.
+ * never passed over, and never opened. A folder beneath `root` that cannot
+ * be listed (a name not valid UTF-8, no permission) is listed too, with
+ * `unlisted` saying why: the record files it may hold are unread, not absent.
+ *
+ * @throws {InputError} when `root` itself cannot be listed.
  *
  * @example
  * ```ts
@@ -73,17 +76,27 @@ function notRegular(path: string): InputError {
  * for (const { path, regular } of findRecordFiles("examples")) console.log(path, regular);
  * ```
  */
-export function findRecordFiles(root: string): { path: string; regular: boolean }[] {
+export function findRecordFiles(
+  root: string,
+): { path: string; regular: boolean; unlisted?: string }[] {
   const found = new Map<string, boolean>();
+  const unlisted = new Map<string, string>();
   const unlistable = (dir: string, error: Error) => {
-    throw new InputError(`${dir}: cannot list folder: ${error.message.split("\n")[0]}`);
+    if (dir === root) {
+      throw new InputError(`${oneLine(dir)}: cannot list folder: ${failureReason(error)}`);
+    }
+    unlisted.set(dir, failureReason(error));
   };
   const enter = (dir: string, name: string) => !isToolRoot(dir, name);
   for (const entry of walk(root, { unlistable, enter })) {
     // A link to a record file counts.
     if (entry.name === RECORD_FILE) found.set(entry.path, entry.kind === "file");
   }
-  return sortUtf8([...found.keys()]).map((path) => ({ path, regular: found.get(path)! }));
+  return sortUtf8([...found.keys(), ...unlisted.keys()]).map((path) =>
+    unlisted.has(path)
+      ? { path, regular: false, unlisted: unlisted.get(path)! }
+      : { path, regular: found.get(path)! }
+  );
 }
 
 /**
@@ -120,13 +133,10 @@ export function deliverableFolders(
     try {
       for (const entry of Deno.readDirSync(dir)) names.set(entry.name, entry.isDirectory);
     } catch (error) {
+      const why = explainError(dir, error as Error);
       // One folder beneath the target that cannot be listed need not hide the rest.
-      if (dir !== target && options.unlistable) options.unlistable(dir, error as Error);
-      else {
-        throw new InputError(
-          `${dir}: cannot list folder: ${(error as Error).message.split("\n")[0]}`,
-        );
-      }
+      if (dir !== target && options.unlistable) options.unlistable(dir, why);
+      else throw new InputError(`${oneLine(dir)}: cannot list folder: ${failureReason(why)}`);
     }
     return names;
   };
@@ -182,14 +192,20 @@ export async function resolveTargets(
 ): Promise<RecordTarget[]> {
   const resolved: RecordTarget[] = [];
   const seen = new Set<string>();
-  const add = async (path: string, target: string, exists: boolean, regular = true) => {
-    if (!regular && !options.keepUnreadable) throw notRegular(path);
+  const add = async (
+    path: string,
+    target: string,
+    exists: boolean,
+    regular = true,
+    why = NOT_REGULAR,
+  ) => {
+    if (!regular && !options.keepUnreadable) throw new InputError(`${oneLine(path)}: ${why}`);
     // Same file named twice (or through two targets): check it once.
     const key = exists ? await Deno.realPath(path).catch(() => path) : path;
     if (seen.has(key)) return;
     seen.add(key);
     resolved.push(
-      regular ? { path, target, exists } : { path, target, exists, unreadable: NOT_REGULAR },
+      regular ? { path, target, exists } : { path, target, exists, unreadable: why },
     );
   };
   for (const target of targets) {
@@ -211,7 +227,10 @@ export async function resolveTargets(
       await add(own, target, false);
     } else {
       for (const file of findRecordFiles(target)) {
-        await add(file.path, target, true, file.regular);
+        const why = file.unlisted === undefined
+          ? NOT_REGULAR
+          : `folder cannot be listed: ${file.unlisted}; record files beneath it not read`;
+        await add(file.path, target, true, file.regular, why);
       }
     }
   }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { explainError } from "./names.ts";
 import { join } from "./path.ts";
 
 /** What a name in a folder is, symbolic links followed (a dangling link is `other`). */
@@ -26,7 +27,8 @@ export interface WalkEntry {
 export interface WalkOptions {
   /**
    * Called with each folder that cannot be listed (the walked folder too),
-   * and the error; the walk goes on with the rest. Default: throw the error.
+   * and the error (an `UnreadableName` for a name not valid UTF-8); the walk
+   * goes on with the rest. Default: throw the error.
    */
   unlistable?: (dir: string, error: Error) => void;
   /** Whether to enter the folder `name` of `dir` (default: every folder not skipped anyway). */
@@ -69,7 +71,7 @@ export function* walk(dir: string, options: WalkOptions = {}): Generator<WalkEnt
     try {
       entries = [...Deno.readDirSync(current)];
     } catch (error) {
-      unlistable(current, error as Error);
+      unlistable(current, explainError(current, error as Error));
       continue;
     }
     for (const entry of entries) {

@@ -8,6 +8,7 @@
 import type { RunOutcome } from "../hook.ts";
 import type { ContentionReport } from "../lock.ts";
 import { type Io, writeJson } from "./command.ts";
+import { oneLine } from "../names.ts";
 
 /**
  * Prints one run's outcome; `json` prints the record (without a RunID when
@@ -30,8 +31,9 @@ export function printOutcome(
   for (const { record } of outcome.replayed) {
     io.err(`runrec: replayed ${record.RunID} from the spool\n`);
   }
-  for (const note of outcome.notes) io.err(`runrec: note: ${note}\n`);
-  for (const warning of outcome.warnings) io.err(`runrec: warning: ${warning}\n`);
+  // One line each, whatever names they hold (the notes are already).
+  for (const note of outcome.notes) io.err(`runrec: note: ${oneLine(note)}\n`);
+  for (const warning of outcome.warnings) io.err(`runrec: warning: ${oneLine(warning)}\n`);
   if (outcome.lost) io.err(`${outcome.lost}\n`);
   const record = outcome.written?.record;
   // Not written: JSON still gets one document, the record as built, without RunID.

@@ -17,6 +17,7 @@ import {
   writeJson,
 } from "./command.ts";
 import { paint, plural } from "./format.ts";
+import { oneLine } from "../names.ts";
 
 const HELP = `runrec stale: which deliverables changed since each agent's last good run
 
@@ -135,8 +136,8 @@ export function summarise(report: StaleReport): StaleSummary {
 }
 
 function changeLine(prefix: string, change: FileChange): string {
-  const why = change.reason ? `  (${change.reason})` : "";
-  return `  ${`${prefix}${change.change}`.padEnd(16)} ${change.path}${why}\n`;
+  const why = change.reason ? `  (${oneLine(change.reason)})` : "";
+  return `  ${`${prefix}${change.change}`.padEnd(16)} ${oneLine(change.path)}${why}\n`;
 }
 
 /**
@@ -161,14 +162,14 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
     const verdict = paint(check.verdict.padEnd(11), colours[check.verdict], color);
     const since = check.baseline?.RunID ?? "-";
     lines.push(
-      `${verdict}  ${check.deliverableId}  ${
-        (check.agent || "-").padEnd(agentWidth)
-      }  ${since}  ${check.folder}\n`,
+      `${verdict}  ${check.deliverableId}  ${(check.agent || "-").padEnd(agentWidth)}  ${since}  ${
+        oneLine(check.folder)
+      }\n`,
     );
-    if (check.reason) lines.push(`  ${check.reason}\n`);
+    if (check.reason) lines.push(`  ${oneLine(check.reason)}\n`);
     for (const change of check.inputs) lines.push(changeLine("", change));
     for (const change of check.outputs) lines.push(changeLine("output ", change));
-    for (const note of check.notes) lines.push(`  note: ${note}\n`);
+    for (const note of check.notes) lines.push(`  note: ${oneLine(note)}\n`);
   }
   for (const stale of report.stale) {
     const chain = stale.chain.map((e) => ` → ${e.consumer} [${e.dependencyId || "?"}]`).join("");
@@ -252,8 +253,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (json) {
     writeJson(io, { ...report, summary });
   } else {
-    for (const warning of report.warnings) io.err(`runrec stale: warning: ${warning}\n`);
-    for (const line of report.unreadable) io.err(`runrec stale: ${line}\n`);
+    for (const warning of report.warnings) io.err(`runrec stale: warning: ${oneLine(warning)}\n`);
+    for (const line of report.unreadable) io.err(`runrec stale: ${oneLine(line)}\n`);
     io.out(renderStaleText(report, io.color));
   }
   if (summary.unreadable > 0) return EXIT.usage;

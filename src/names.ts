@@ -1,0 +1,156 @@
+/**
+ * Names runrec cannot carry, and names in one-line messages.
+ *
+ * A name that is not valid UTF-8 (legal on Linux) reaches JavaScript with
+ * U+FFFD in place of its bad bytes, in `Deno.args` and in `readDir` entries
+ * alike, and that lossy name then reads as "not found"; a path longer than
+ * the system allows (PATH_MAX, 4096 bytes on Linux) cannot be read at all.
+ * Both are named for what they are, not as missing or empty. A name holding
+ * a line break would split a one-line message: it is shown escaped.
+ *
+ * @module
+ */
+
+/** Why a name that is not valid UTF-8 is neither recorded nor read. */
+export const NOT_UTF8 = "name not valid UTF-8 (runrec cannot record or read it: rename it)";
+
+/** Why a path longer than the system allows is not read. */
+export const TOO_LONG = "path longer than the system allows (ENAMETOOLONG): runrec cannot read it";
+
+/**
+ * A name that is not valid UTF-8: its code `EILSEQ` ("illegal byte
+ * sequence") survives the trip from a hashing worker, as a class would not.
+ *
+ * @example
+ * ```ts
+ * import { UnreadableName } from "./names.ts";
+ * new UnreadableName().code; // "EILSEQ"
+ * ```
+ */
+export class UnreadableName extends Error {
+  /** The `errno` name of the failure, as the system's errors carry one. */
+  readonly code = "EILSEQ";
+
+  /** An error saying {@linkcode NOT_UTF8}. */
+  constructor() {
+    super(NOT_UTF8);
+    this.name = "UnreadableName";
+  }
+}
+
+/**
+ * Whether `path` (absolute, or relative to the working folder) is not found
+ * because a name in it is not valid UTF-8: one of its names holds U+FFFD,
+ * its folder lists an entry of that (lossy) name, yet the path up to it
+ * reads as not found. A real U+FFFD in a valid name is found, so never lossy.
+ *
+ * @example
+ * ```ts
+ * import { isLossyName } from "./names.ts";
+ * isLossyName("/no-such-folder/a\uFFFD.md"); // false: nothing of that name is listed
+ * ```
+ */
+export function isLossyName(path: string): boolean {
+  const names = path.split("/");
+  for (let i = 0; i < names.length; i++) {
+    if (!names[i].includes("\uFFFD")) continue;
+    const upTo = names.slice(0, i + 1).join("/");
+    try {
+      Deno.lstatSync(upTo);
+      continue; // a valid name that holds U+FFFD
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) return false;
+    }
+    const parent = names.slice(0, i).join("/") || (path.startsWith("/") ? "/" : ".");
+    try {
+      return [...Deno.readDirSync(parent)].some((entry) => entry.name === names[i]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/**
+ * The error to report for a failed look-up of `path`: an
+ * {@linkcode UnreadableName} when it is not found because a name in it is
+ * not valid UTF-8 ({@linkcode isLossyName}), else `error` itself.
+ *
+ * @example
+ * ```ts
+ * import { explainError } from "./names.ts";
+ * const error = new Deno.errors.NotFound("gone");
+ * explainError("/tmp/gone.md", error) === error; // true
+ * ```
+ */
+export function explainError(path: string, error: Error): Error {
+  const notFound = error instanceof Deno.errors.NotFound ||
+    (error as { code?: unknown }).code === "ENOENT";
+  return notFound && isLossyName(path) ? new UnreadableName() : error;
+}
+
+/**
+ * The reason to show for an error about a name runrec cannot carry (not
+ * valid UTF-8, or a path too long), or `undefined` for any other error. Told
+ * by the error's code: the system's message for a path too long repeats the
+ * whole path.
+ *
+ * @example
+ * ```ts
+ * import { nameReason, UnreadableName } from "./names.ts";
+ * nameReason(new UnreadableName()); // "name not valid UTF-8 (runrec cannot record or read it: rename it)"
+ * nameReason(new Error("other")); // undefined
+ * ```
+ */
+export function nameReason(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === "EILSEQ" ? NOT_UTF8 : code === "ENAMETOOLONG" ? TOO_LONG : undefined;
+}
+
+const ESCAPES: Record<string, string> = {
+  "\b": "\\b",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\f": "\\f",
+  "\r": "\\r",
+};
+
+/**
+ * `text` on one line: control characters and line separators are written
+ * as JSON escapes (`\n`, `\u0085`), so that a name holding a line break
+ * cannot split a message, a note or a line of text output.
+ *
+ * @example
+ * ```ts
+ * import { oneLine } from "./names.ts";
+ * oneLine("output gone\nname.md does not exist"); // "output gone\\nname.md does not exist"
+ * oneLine("Prüfung Ü.md"); // "Prüfung Ü.md"
+ * ```
+ */
+export function oneLine(text: string): string {
+  return text.replace(
+    // deno-lint-ignore no-control-regex -- the control characters are what is escaped
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * `text` cut in the middle to at most `max` characters (an ellipsis in
+ * place of what is left out), so that both its start and its end, where a
+ * message says why, are kept. A surrogate pair is never split.
+ *
+ * @example
+ * ```ts
+ * import { shortened } from "./names.ts";
+ * shortened("--input deep/dddddddddd/f.md: too long", 21); // "--input de…: too long"
+ * ```
+ */
+export function shortened(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let head = Math.ceil((max - 1) / 2);
+  let tail = text.length - Math.floor((max - 1) / 2);
+  if (/[\uD800-\uDBFF]/.test(text[head - 1] ?? "")) head--;
+  if (/[\uDC00-\uDFFF]/.test(text[tail] ?? "")) tail++;
+  return `${text.slice(0, head)}…${text.slice(tail)}`;
+}

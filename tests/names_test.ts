@@ -1,0 +1,247 @@
+/**
+ * Names runrec cannot carry (not valid UTF-8, paths past PATH_MAX) and names
+ * in one-line messages (a line break, a backslash), with real files of such
+ * names: each is named for what it is, the record is kept, and the rest of a
+ * walk goes on.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { isLossyName, NOT_UTF8, oneLine, shortened, TOO_LONG } from "../src/names.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { emitArgs, runCli } from "./cli.ts";
+import { makeProject, ROOT } from "./fixtures.ts";
+
+/** Runs `script` in `cwd` with `bash` (`args` are `$0`, `$1`…): it can spell bytes that are not UTF-8. */
+async function sh(cwd: string, script: string, ...args: string[]): Promise<string> {
+  const output = await new Deno.Command("bash", {
+    args: ["-c", script, ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  if (!output.success) {
+    throw new Error(`sh ${script}: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  return text;
+}
+
+/** The records of a deliverable folder, as `log --format json` gives them. */
+async function records(del: string): Promise<Record<string, unknown>[]> {
+  const log = await runCli(["log", del, "--format", "json"]);
+  assertEquals(log.code, 0, log.stderr);
+  return JSON.parse(log.stdout);
+}
+
+/** Latin-1 `Lat1-été.md`: bytes E9, not UTF-8. */
+const LATIN1 = String.raw`Lat1-\351t\351.md`;
+/** The same name as Deno hands it to JavaScript. */
+const LATIN1_LOSSY = "Lat1-\uFFFDt\uFFFD.md";
+
+Deno.test("emit --input a name not valid UTF-8: TBD, noted as not valid UTF-8 (rename it), not as not found", async () => {
+  const { del } = await makeProject();
+  await sh(del, `printf 'latin-1 named\\n' > "$(printf '${LATIN1}')"`);
+  // A real U+FFFD in a valid name is a name like any other; a missing one is not found.
+  await Deno.writeTextFile(join(del, "real-\uFFFD.md"), "real\n");
+  // A real process: the name reaches runrec as Deno.args gives it.
+  const script = `exec "$0" run "$@" emit . --agent 4_DOCUMENTS --status SUCCESS --json ` +
+    `--input "$(printf '${LATIN1}')" --input 'real-\uFFFD.md' --input 'gone-\uFFFD.md'`;
+  const stdout = await sh(del, script, Deno.execPath(), ...FULL_FLAGS, join(ROOT, ENTRY_POINT));
+  const record = JSON.parse(stdout);
+  assertEquals(record.InputHashes[LATIN1_LOSSY], "TBD");
+  assert(/^[0-9a-f]{64}$/.test(record.InputHashes["real-\uFFFD.md"]), record.Notes);
+  assertEquals(record.InputHashes["gone-\uFFFD.md"], "TBD");
+  const notes: string[] = record.Notes.split(" | ");
+  assertIncludes(notes.join("\n"), `--input ${LATIN1_LOSSY}: ${NOT_UTF8}`);
+  assertIncludes(notes.join("\n"), `--input gone-\uFFFD.md: not found`);
+  assert(!notes.includes(`--input ${LATIN1_LOSSY}: not found`), record.Notes);
+  assertEquals(isLossyName(join(del, LATIN1_LOSSY)), true);
+  assertEquals(isLossyName(join(del, "gone-\uFFFD.md")), false);
+});
+
+Deno.test("exec: an output created with a name not valid UTF-8 is TBD with its reason; _STATUS.md's problem said once", async () => {
+  const { del } = await makeProject();
+  await Deno.remove(join(del, "_STATUS.md"));
+  const run = await runCli([
+    "exec",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--",
+    "sh",
+    "-c",
+    String.raw`cd "$0" && printf new > "$(printf 'out-\374.md')"`,
+    del,
+  ]);
+  assertEquals(run.code, 0, run.stderr);
+  const record = (await records(del)).at(-1)!;
+  const outputs = record.OutputHashes as Record<string, string>;
+  assertEquals(outputs["out-\uFFFD.md"], "TBD");
+  const notes = (record.Notes as string).split(" | ");
+  assertIncludes(notes.join("\n"), `output out-\uFFFD.md could not be hashed: ${NOT_UTF8}`);
+  assertEquals(
+    notes.filter((n) => n.endsWith("_STATUS.md: not found")).length,
+    1,
+    notes.join("\n"),
+  );
+});
+
+Deno.test("a folder named not valid UTF-8 under a root: validate, log, verify, export and stale name it and read the rest", async () => {
+  const { root, del } = await makeProject();
+  const emitted = await runCli(emitArgs(del));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const runId = emitted.stdout.trim();
+  await sh(root, String.raw`mkdir -p "$(printf 'PKG-02_\304rger')/1_Working/DEL-02-01_A"`);
+  const shown = "PKG-02_\uFFFDrger";
+  for (
+    const args of [
+      ["validate", root],
+      ["log", root],
+      ["verify", root],
+      ["export", root, "--format", "prov", "--out", join(root, "..", "prov.json")],
+    ]
+  ) {
+    const result = await runCli(args);
+    assertEquals(result.code, 2, `${args[0]}: ${result.stderr}`);
+    const line = result.stderr.split("\n").find((l) => l.includes(shown));
+    assert(line !== undefined, `${args[0]} names the folder: ${result.stderr}`);
+    assertIncludes(line, NOT_UTF8, args[0]);
+    assert(!result.stderr.includes("No such file"), result.stderr);
+  }
+  // The rest was read.
+  assertIncludes((await runCli(["log", root])).stdout, runId);
+  assertIncludes((await runCli(["validate", root])).stdout + "", "DEL-01-02_Thing");
+  const stale = await runCli(["stale", root]);
+  assertIncludes(stale.stderr, `${shown}`);
+  assertIncludes(stale.stderr, NOT_UTF8);
+  assertIncludes(stale.stdout, "DEL-01-02");
+});
+
+Deno.test("--input a folder holding a path past PATH_MAX: its folder TBD with the reason, never 'holds no files'; stale DIRTY", async () => {
+  const { del } = await makeProject();
+  const segment = "d".repeat(200);
+  // Deno cannot create a path this long; sh goes down one folder at a time.
+  await sh(
+    del,
+    `mkdir deep && cd deep && for i in $(seq 22); do mkdir "$0" && cd "$0"; done; printf 'v1\\n' > f.md`,
+    segment,
+  );
+  try {
+    const emitted = await runCli(emitArgs(del, "--input", "deep", "--json"));
+    assertEquals(emitted.code, 0, emitted.stderr);
+    const record = JSON.parse(emitted.stdout);
+    const notes: string[] = record.Notes.split(" | ");
+    assert(!notes.some((n) => n.includes("holds no files")), record.Notes);
+    const note = notes.find((n) => n.startsWith("--input deep: folder deep/"));
+    assert(note !== undefined, record.Notes);
+    assert(note.length <= 300, `${note.length} characters`);
+    assert(note.endsWith(`cannot be listed: ${TOO_LONG}`), note);
+    const unseen = Object.entries(record.InputHashes).filter(([p]) => p.startsWith("deep/"));
+    assertEquals(unseen.length, 1, JSON.stringify(unseen.map(([p]) => shortened(p, 40))));
+    assertEquals(unseen[0][1], "TBD");
+    assertEquals(record.InputFiles, [unseen[0][0]]);
+    // The file beneath changes: stale cannot see it, so it is not CLEAN.
+    await sh(
+      join(del, "deep"),
+      `for i in $(seq 22); do cd "$0"; done; printf 'v2\\n' > f.md`,
+      segment,
+    );
+    const stale = await runCli(["stale", del]);
+    assertEquals(stale.code, 1, stale.stdout + stale.stderr);
+    assertIncludes(stale.stdout, "DIRTY");
+    assertIncludes(stale.stdout, TOO_LONG);
+  } finally {
+    await sh(del, "rm -rf deep");
+  }
+});
+
+Deno.test("a name holding a line break is shown escaped on one line; the record keeps it exact", async () => {
+  const { del } = await makeProject();
+  const emitted = await runCli(
+    [
+      "emit",
+      del,
+      "--agent",
+      "CHIRALITY_LENS",
+      "--status",
+      "SUCCESS",
+      "--output",
+      "gone\nname.md",
+      "--json",
+    ],
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  for (const line of emitted.stderr.trimEnd().split("\n")) {
+    assert(line.startsWith("runrec:"), `a line of its own: ${JSON.stringify(line)}`);
+  }
+  assertIncludes(emitted.stderr, "output gone\\nname.md does not exist");
+  const record = JSON.parse(emitted.stdout);
+  assertEquals(Object.keys(record.OutputHashes), ["gone\nname.md"]);
+  assertIncludes(record.Notes, "output gone\\nname.md does not exist");
+
+  // stale's text output: one line per change; --json keeps the exact path.
+  const name = "nl\nname.md";
+  await Deno.writeTextFile(join(del, name), "v1\n");
+  assertEquals((await runCli(emitArgs(del, "--input", name))).code, 0);
+  await Deno.writeTextFile(join(del, name), "v2\n");
+  const stale = await runCli(["stale", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(stale.code, 1, stale.stderr);
+  const changed = stale.stdout.split("\n").filter((l) => l.trimStart().startsWith("changed"));
+  assertEquals(changed.map((l) => l.trim()), ["changed          nl\\nname.md"]);
+  const json = await runCli(["stale", del, "--agent", "4_DOCUMENTS", "--json"]);
+  assertEquals(JSON.parse(json.stdout).checks[0].inputs[0].path, name);
+});
+
+Deno.test("--input an existing file named with a backslash: the note says runrec reads it as a separator (rename it)", async () => {
+  const { del } = await makeProject();
+  await Deno.writeTextFile(join(del, "a\\b.md"), "x\n");
+  const emitted = await runCli(emitArgs(del, "--input", "a\\b.md", "--json"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const record = JSON.parse(emitted.stdout);
+  assertIncludes(
+    record.Notes,
+    "--input a\\b.md: runrec reads a backslash as a folder separator, so it cannot name this file: rename it",
+  );
+  assert(!record.Notes.includes("--input a\\b.md: not found"), record.Notes);
+  // One that does not exist either: not found, and why a backslash matters.
+  const missing = await runCli(emitArgs(del, "--input", "c\\d.md", "--json"));
+  assertIncludes(
+    JSON.parse(missing.stdout).Notes,
+    "--input c\\d.md: not found (runrec reads a backslash as a folder separator)",
+  );
+});
+
+Deno.test("a FIFO and a dangling link inside an input folder get the note they get when named: TBD", async () => {
+  const { del } = await makeProject();
+  await Deno.mkdir(join(del, "inp"));
+  await Deno.writeTextFile(join(del, "inp", "a.md"), "a\n");
+  const made = await new Deno.Command("mkfifo", { args: [join(del, "inp", "fifo")] }).output();
+  assert(made.success);
+  await Deno.symlink("nowhere.md", join(del, "inp", "dangling"));
+  const inFolder = JSON.parse((await runCli(emitArgs(del, "--input", "inp", "--json"))).stdout);
+  const named = JSON.parse(
+    (await runCli(emitArgs(del, "--input", "inp/fifo", "--input", "inp/dangling", "--json")))
+      .stdout,
+  );
+  assertIncludes(inFolder.Notes, "--input inp: inp/fifo not a regular file");
+  assertIncludes(inFolder.Notes, "--input inp: inp/dangling not found");
+  assertIncludes(named.Notes, "--input inp/fifo: not a regular file");
+  assertIncludes(named.Notes, "--input inp/dangling: not found");
+  for (const record of [inFolder, named]) {
+    assertEquals(record.InputHashes["inp/fifo"], "TBD");
+    assertEquals(record.InputHashes["inp/dangling"], "TBD");
+  }
+});
+
+Deno.test("oneLine escapes control characters and line separators only; shortened keeps both ends and surrogate pairs", () => {
+  assertEquals(oneLine("a\nb\tc\u2028d\u0085e\u0000"), "a\\nb\\tc\\u2028d\\u0085e\\u0000");
+  assertEquals(oneLine('Prüfung Ü "q" a\\b 日本'), 'Prüfung Ü "q" a\\b 日本');
+  assertEquals(shortened("abcdefghij", 10), "abcdefghij");
+  assertEquals(shortened("abcdefghijk", 5), "ab…jk");
+  // A cut through a surrogate pair leaves it out whole: no lone surrogate.
+  const cut = shortened("a😀bcdefg😀h", 6);
+  assert(!/[\uD800-\uDFFF]/.test(cut.replace(/\p{Extended_Pictographic}/gu, "")), cut);
+  assert(cut.length <= 6, cut);
+});
