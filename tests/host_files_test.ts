@@ -144,7 +144,10 @@ Deno.test("defect 7: a reference to an ancestor folder another user cannot list"
     await Deno.chmod(join(root, "PKG-01_Pkg", "secret"), 0o700);
     const result = await runAsNobody(emitArgs(del, "--no-fsync"));
     strictEqual(result.code, 0, result.stderr);
-    ok(result.stderr.includes("folder ../../secret cannot be listed: permission denied"), result.stderr);
+    ok(
+      result.stderr.includes("folder ../../secret cannot be listed: permission denied"),
+      result.stderr,
+    );
     strictEqual((await recordLines(del)).length, 1);
   });
 });
