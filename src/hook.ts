@@ -19,6 +19,7 @@ import {
   relativePath,
 } from "./inputs.ts";
 import { inputFolderNote } from "./input_folders.ts";
+import { directLookups } from "./lookups.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk } from "./walk.ts";
@@ -575,6 +576,10 @@ async function hashOutputs(
       // Read as a separator (SCHEMA.md 2.2): the file may well exist under its own name.
       hashes[rel] = TBD;
       notes.push(`output ${given[i]} not found: a backslash is read as a folder separator`);
+    } else if (result instanceof Deno.errors.NotFound && directLookups.lstat(path) === "symlink") {
+      // The link is there, what it names is not: nothing to hash, and nothing was deleted.
+      hashes[rel] = TBD;
+      notes.push(`output ${rel} could not be hashed: a dangling symbolic link`);
     } else if (result instanceof Deno.errors.NotFound) {
       // An output is a file the run wrote or deleted: gone now, it was deleted (SCHEMA.md 2.4).
       hashes[rel] = DELETED;

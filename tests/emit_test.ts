@@ -492,9 +492,10 @@ Deno.test("emit: a host outcome word as --status maps to its RunStatus, the word
   assertMatch(skipped.Notes, /^SKIPPED_PROTECT_HUMAN_WORK/);
 });
 
-Deno.test("emit and finish: an output the run deleted is DELETED; one that cannot be read is TBD with a reason in words", async () => {
+Deno.test("emit and finish: an output the run deleted is DELETED; one that cannot be read (a dangling link too) is TBD with a reason in words", async () => {
   const { root, del } = await makeProject();
   await Deno.remove(join(del, "Dependencies.csv"));
+  await Deno.symlink("nowhere.md", join(del, "link.md"));
   await Deno.mkdir(join(del, "figures"));
   await Deno.writeTextFile(join(del, "back\\slash.md"), "a POSIX name with a backslash\n");
   const emit = await runCli([
@@ -510,6 +511,8 @@ Deno.test("emit and finish: an output the run deleted is DELETED; one that canno
     "figures",
     "--output",
     "back\\slash.md",
+    "--output",
+    "link.md",
   ]);
   assertEquals(emit.code, 0, emit.stderr);
   const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
@@ -530,7 +533,9 @@ Deno.test("emit and finish: an output the run deleted is DELETED; one that canno
   assertEquals(records[0].OutputHashes, {
     "Dependencies.csv": "DELETED",
     "back/slash.md": "TBD", // not DELETED: the file is there, under a name runrec cannot give
+    "link.md": "TBD", // not DELETED: the link is there, what it names is not
   });
+  assertIncludes(records[0].Notes, "output link.md could not be hashed: a dangling symbolic link");
   assertIncludes(
     records[0].Notes,
     "output back\\slash.md not found: a backslash is read as a folder separator",
