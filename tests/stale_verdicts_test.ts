@@ -154,6 +154,18 @@ Deno.test("stale: an --input folder empty at the run and gone now is CLEAN with 
   assert(check.notes.includes('input folder "inp" is gone since the run'), check.notes.join(" | "));
 });
 
+Deno.test("stale: a folder's note is said once in the text, with each check in --json", async () => {
+  const { del } = await makeProject();
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS");
+  await runrec(0, "emit", del, "--agent", "B", "--status", "SUCCESS");
+  await Deno.writeTextFile(join(del, "RunRecords.csv"), "not a record\n", { append: true });
+  const note = "RunRecords.csv: 1 line(s) could not be read (see runrec validate)";
+  const text = await runCli(["stale", del]);
+  assertEquals(text.stdout.split(note).length - 1, 1, text.stdout);
+  const { checks } = await stale(del);
+  assertEquals(checks.map((c) => c.notes.includes(note)), [true, true]);
+});
+
 Deno.test("stale: --input . (emit), and an input folder of exec and start/finish: a file added is added", async () => {
   const { del } = await makeProject();
   await writeTree(del, { "inp/a.md": "a\n" });

@@ -158,7 +158,11 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
   const colours = { CLEAN: "green", DIRTY: "red", NO_BASELINE: "yellow" } as const;
   const agentWidth = Math.max(1, ...report.checks.map((c) => c.agent.length));
   const lines: string[] = [];
+  // A folder's notes come with each of its checks: the text says each once per folder.
+  let folder: string | undefined;
+  let noted = new Set<string>();
   for (const check of report.checks) {
+    if (check.folder !== folder) [folder, noted] = [check.folder, new Set()];
     const verdict = paint(check.verdict.padEnd(11), colours[check.verdict], color);
     const since = check.baseline?.RunID ?? "-";
     lines.push(
@@ -169,7 +173,10 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
     if (check.reason) lines.push(`  ${oneLine(check.reason)}\n`);
     for (const change of check.inputs) lines.push(changeLine("", change));
     for (const change of check.outputs) lines.push(changeLine("output ", change));
-    for (const note of check.notes) lines.push(`  note: ${oneLine(note)}\n`);
+    for (const note of check.notes) {
+      if (!noted.has(note)) lines.push(`  note: ${oneLine(note)}\n`);
+      noted.add(note);
+    }
   }
   for (const stale of report.stale) {
     const chain = stale.chain.map((e) => ` → ${e.consumer} [${e.dependencyId || "?"}]`).join("");
