@@ -10,19 +10,7 @@ import {
 } from "../src/deliverable.ts";
 import { CheckFailure, InputError } from "../src/errors.ts";
 import { tempDir } from "./fixtures.ts";
-
-const decoder = new TextDecoder();
-
-/** Runs a shell pipeline in `cwd` with `args` as "$@"; returns stdout. */
-async function sh(cwd: string, script: string, args: string[]): Promise<string> {
-  const { code, stdout, stderr } = await new Deno.Command("sh", {
-    args: ["-c", script, "sh", ...args],
-    cwd,
-    env: { LC_ALL: "C" },
-  }).output();
-  if (code !== 0) throw new Error(`sh failed: ${decoder.decode(stderr)}`);
-  return decoder.decode(stdout);
-}
+import { sh } from "./support/sh.ts";
 
 async function write(path: string, text: string) {
   await Deno.mkdir(join(path, ".."), { recursive: true });

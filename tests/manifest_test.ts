@@ -13,19 +13,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { runCli } from "./cli.ts";
 import { makeProject, sampleRecord } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
-
-const decoder = new TextDecoder();
-
-/** Runs `sh -c script` in `cwd` with `args` as "$@", in the C locale. */
-async function sh(cwd: string, script: string, args: string[]): Promise<string> {
-  const { code, stdout, stderr } = await new Deno.Command("sh", {
-    args: ["-c", script, "sh", ...args],
-    cwd,
-    env: { LC_ALL: "C" },
-  }).output();
-  if (code !== 0) throw new Error(`sh failed: ${decoder.decode(stderr)}`);
-  return decoder.decode(stdout);
-}
+import { sh } from "./support/sh.ts";
 
 /** Names sha256sum escapes, and neighbours whose order the escaping changes. */
 const ESCAPED_NAMES = ["a\\b", "c\rd", "e\\f\ng", "x\ny", "x", "x0", "y", "a\nz", "aZ", "a\\"];
