@@ -52,6 +52,11 @@ const SHA256SUM_ESCAPES: Readonly<Record<string, string>> = {
 };
 const NEEDS_ESCAPE = /[\\\n\r]/g;
 
+/** Whether `sha256sum` escapes `path` (few paths: most manifests need no escaping at all). */
+function needsEscape(path: string): boolean {
+  return path.includes("\\") || path.includes("\n") || path.includes("\r");
+}
+
 /** A path as GNU `sha256sum` (coreutils 9.1) writes it: `\` `\\`, newline `\n`, CR `\r`. */
 function escapedPath(path: string): string {
   return path.replace(NEEDS_ESCAPE, (c) => SHA256SUM_ESCAPES[c]);
@@ -86,6 +91,8 @@ export function manifestLine(hash: string, path: string): string {
  * ```
  */
 export function manifestText(hashes: Readonly<Record<string, string>>): string {
+  const paths = Object.keys(hashes);
+  if (!paths.some(needsEscape)) return sortUtf8(paths).map((p) => `${hashes[p]}  ${p}\n`).join("");
   // Escaping is one-to-one, so each escaped path names one input.
   const byEscaped = new Map(Object.keys(hashes).map((path) => [escapedPath(path), path]));
   return sortUtf8([...byEscaped.keys()])
@@ -124,7 +131,7 @@ export function inputContextSha(hashes: Readonly<Record<string, string>>): strin
 export function acceptedInputContextShas(hashes: Readonly<Record<string, string>>): string[] {
   const current = inputContextSha(hashes);
   const paths = Object.keys(hashes);
-  if (current === "TBD" || !paths.some((path) => escapedPath(path) !== path)) return [current];
+  if (current === "TBD" || !paths.some(needsEscape)) return [current];
   const unescaped = sortUtf8(paths).map((path) => `${hashes[path]}  ${path}\n`).join("");
   return [current, sha256Hex(unescaped)];
 }

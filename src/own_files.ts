@@ -71,8 +71,11 @@ export function isRunrecOwn(
   path: string,
   lookups: Lookups = directLookups,
 ): boolean {
+  const names = path.split("/");
+  // Most paths hold no such name: no folder to look at.
+  if (!names.some((name) => TEMP_STATE_FOLDER.test(name) || isStateName(name))) return false;
   let folder = resolve(delDir);
-  for (const name of path.split("/")) {
+  for (const name of names) {
     if (TEMP_STATE_FOLDER.test(name)) return true;
     if (isStateName(name) && isDeliverableFolder(folder, delDir, lookups)) return true;
     folder = resolve(folder, name);

@@ -611,17 +611,22 @@ const LF = 0x0a;
 
 /** `bytes` with each CR LF turned to LF. */
 function toLf(bytes: Uint8Array): Uint8Array {
+  if (!bytes.includes(CR)) return bytes;
   return bytes.filter((b, i) => b !== CR || bytes[i + 1] !== LF);
 }
 
 /** `bytes` with each LF not after a CR turned to CR LF. */
 function toCrLf(bytes: Uint8Array): Uint8Array {
-  const out: number[] = [];
-  for (const [i, b] of bytes.entries()) {
-    if (b === LF && bytes[i - 1] !== CR) out.push(CR);
-    out.push(b);
+  const bare = (i: number) => bytes[i] === LF && bytes[i - 1] !== CR;
+  let added = 0;
+  for (let i = 0; i < bytes.length; i++) if (bare(i)) added++;
+  if (added === 0) return bytes;
+  const out = new Uint8Array(bytes.length + added);
+  for (let i = 0, j = 0; i < bytes.length; i++) {
+    if (bare(i)) out[j++] = CR;
+    out[j++] = bytes[i];
   }
-  return Uint8Array.from(out);
+  return out;
 }
 
 /**
@@ -640,11 +645,9 @@ async function explainLineEndings(dir: string, changes: FileChange[]): Promise<v
     } catch {
       continue; // changed again since it was hashed: the change stands, unexplained
     }
-    if (
-      sha256Hex(toLf(bytes)) === change.baseline || sha256Hex(toCrLf(bytes)) === change.baseline
-    ) {
-      change.reason = LINE_ENDINGS_ONLY;
-    }
+    // A conversion that changes nothing gives the hash that already differs: not hashed again.
+    const others = [toLf(bytes), toCrLf(bytes)].filter((b) => b !== bytes);
+    if (others.some((b) => sha256Hex(b) === change.baseline)) change.reason = LINE_ENDINGS_ONLY;
   }
 }
 
