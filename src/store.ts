@@ -351,19 +351,22 @@ const NEWLINE = 10;
  * Whether the file's last whole line (a torn tail is passed over) is not ours:
  * neither our header line nor a record of our SchemaVersion. When every writer
  * obeys SCHEMA.md 11.3 the last line tells the layout in force, so the header
- * line above it need not be looked for. A line that is neither a header nor a
- * record (blank, corrupt) counts as another version's: a header line more is
- * harmless, a record under a foreign header is not.
+ * line above it need not be looked for. Blank lines (or NULs a power loss left)
+ * say nothing: the line before them decides. A corrupt line counts as another
+ * version's: a header line more is harmless, a record under a foreign header is
+ * not.
  */
 function lastLineIsOtherVersion(handle: Deno.FsFile, size: number): boolean {
-  const end = lastNewlineBefore(handle, size);
-  if (end < 0) return false; // no whole line: the header is being completed
-  const start = lastNewlineBefore(handle, end) + 1;
-  const head = readAt(handle, start, Math.min(end - start, LAST_LINE_HEAD));
-  let text = new TextDecoder().decode(head).replace(/^\0+/, "");
-  if (head.length === end - start) text = text.replace(/\0+$/, "").replace(/\r$/, "");
-  if (text === HEADER || text === "") return false;
-  return !text.startsWith(`${SCHEMA_VERSION},`);
+  // No whole line (the header is being completed), or nothing but blank lines: ours to start.
+  for (let end = lastNewlineBefore(handle, size); end >= 0;) {
+    const start = lastNewlineBefore(handle, end) + 1;
+    const head = readAt(handle, start, Math.min(end - start, LAST_LINE_HEAD));
+    let text = new TextDecoder().decode(head).replace(/^\0+/, "");
+    if (head.length === end - start) text = text.replace(/\0+$/, "").replace(/\r$/, "");
+    if (text !== "") return text !== HEADER && !text.startsWith(`${SCHEMA_VERSION},`);
+    end = start - 1;
+  }
+  return false;
 }
 
 /** How much of the last line is read: enough for our header line and a SchemaVersion cell. */

@@ -51,13 +51,23 @@ async function problemsOf(file: string): Promise<LineProblem[]> {
   return problems;
 }
 
-Deno.test("store: after another version's last line the append starts with its own header line", async () => {
+Deno.test("store: after another version's last line (blank lines passed over) the append starts with its own header line", async () => {
   const cases: [string, string[]][] = [
     ["a v1.1 header line", [HEADER, lineOf("v1.0", 1), V11_HEADER]],
     ["a v1.1 record", [HEADER, V11_HEADER, lineOf("v1.1", 1, ["Zoë"])]],
     ["a v2.0 record", [HEADER, V11_HEADER, lineOf("v2.0", 1, ["x", "y"])]],
     ["a v0.9 record", [HEADER, lineOf("v0.9", 1)]],
     ["a v1.1 record in CR LF", [HEADER, V11_HEADER, `${lineOf("v1.1", 1, ["Zoë"])}\r`]],
+    // Blank lines say nothing: the line before them decides.
+    ["a v1.1 header, then a blank line", [HEADER, V11_HEADER, ""]],
+    ["a v1.1 record, then NULs and blank lines", [
+      HEADER,
+      V11_HEADER,
+      lineOf("v1.1", 1, ["a"]),
+      "\0\0\0",
+      "",
+      "",
+    ]],
   ];
   for (const [what, lines] of cases) {
     const file = await fileWith(lines.join("\n") + "\n");
