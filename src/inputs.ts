@@ -237,7 +237,10 @@ export async function governedInputs(
     // `--input` names the path; a reference's line is named with the path it led to.
     const what = label.startsWith("--input ") ? "" : `${key} `;
     if (kind instanceof Error) {
-      unhashed.set(path, `${label}: ${what}${notFoundReason(kind, label)}`);
+      unhashed.set(
+        path,
+        `${label}: ${what}${danglingLink(path, kind) ?? notFoundReason(kind, label)}`,
+      );
       return;
     }
     if (kind === "file") return want(path, label);
@@ -275,11 +278,19 @@ export async function governedInputs(
       }
       // A FIFO, device or dangling link: TBD and named, as when given by name.
       const kind = lookups.stat(entry.path);
-      const why = kind instanceof Error ? reason(kind) : "not a regular file";
+      const why = kind instanceof Error
+        ? danglingLink(entry.path, kind) ?? reason(kind)
+        : "not a regular file";
       unhashed.set(entry.path, `${label}: ${relativePath(root, entry.path)} ${why}`);
     }
     if (files === 0 && unseen === 0) notes.push(`${label}: folder holds no files`);
   };
+
+  // A link whose target is gone is there all the same: said so, as `stale` says it.
+  const danglingLink = (path: string, error: Error): string | undefined =>
+    error instanceof Deno.errors.NotFound && lookups.lstat(path) === "symlink"
+      ? "dangling symbolic link"
+      : undefined;
 
   // A backslash is a folder separator to runrec (SCHEMA.md 2.2): a file named with one is no name.
   const notFoundReason = (error: Error, label: string): string => {

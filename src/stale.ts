@@ -356,34 +356,22 @@ function writersAfter(records: FolderRecords["records"], baseline: RunRecord): W
 type Hash = (paths: string[]) => Promise<Map<string, string | Error>>;
 
 /**
- * Why the baseline could not hash `path`, when its Notes say: `not found` (an
- * `--input` or a reference that named a file not there yet) or `outside` (the
- * outside rule kept it from being read).
+ * Why the baseline could not hash `path` (TBD at the run), as its Notes say,
+ * in the forms src/inputs.ts writes them: `--input P: <why>` for a path given
+ * itself, `<label>: <path> <why>` for one found in an input folder or through
+ * `_REFERENCES.md`, and `_REFERENCES.md line N: <target> not found…` for a
+ * reference that named nothing. `undefined` when no note names it.
  */
-function whyNotHashedAtRun(
-  baseline: RunRecord,
-  dir: string,
-  path: string,
-): "not found" | "outside" | undefined {
+function reasonAtRun(baseline: RunRecord, dir: string, path: string): string | undefined {
+  const names = (named: string) => relative(dir, resolve(dir, named)) === path;
   for (const note of baseline.Notes.split(" | ")) {
-    if (note.includes(`: ${path} is outside the `)) return "outside";
-    const named = /^--input (.+): not found$/.exec(note)?.[1] ??
-      /^_REFERENCES\.md line \d+: (.+) not found$/.exec(note)?.[1];
-    if (named !== undefined && relative(dir, resolve(dir, named)) === path) return "not found";
-  }
-  return undefined;
-}
-
-/**
- * The note of the baseline's Notes that says why `path` was `TBD` at the run
- * (`--input fifo: not a regular file`), if one names it.
- */
-function unreadableAtRun(baseline: RunRecord, dir: string, path: string): string | undefined {
-  for (const note of baseline.Notes.split(" | ")) {
-    const given = /^--input (.+?): /.exec(note)?.[1];
-    if (given !== undefined && relative(dir, resolve(dir, given)) === path) return note;
-    const listed = /^_REFERENCES\.md line \d+: (.*)$/.exec(note)?.[1];
-    if (listed?.startsWith(`${path} `)) return note;
+    const noted = /^(?:--input (.+?)|_REFERENCES\.md line \d+): (.*)$/.exec(note);
+    if (noted === null) continue;
+    const [, given, rest] = noted;
+    if (rest.startsWith(`${path} `)) return rest.slice(path.length + 1);
+    if (given !== undefined && names(given)) return rest;
+    const target = /^(.+?) not found\b/.exec(rest)?.[1];
+    if (given === undefined && target !== undefined && names(target)) return "not found";
   }
   return undefined;
 }
@@ -504,19 +492,19 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       }
       // Unreadable then and now for the same reason (a FIFO, a loop): nothing changed that
       // can be told, as for a file missing then and now. Else its content is unknown: DIRTY.
-      if (then === TBD && unreadableAtRun(baseline, dir, path)?.includes(state.reason)) {
+      if (then === TBD && reasonAtRun(baseline, dir, path)?.includes(state.reason)) {
         notes.push(`input ${path}: could not be read at the run nor now (${state.reason})`);
         continue;
       }
       changes.push({ path, ...state, baseline: then, current: null });
     } else if (then === TBD) {
-      const why = whyNotHashedAtRun(baseline, dir, path);
-      const reason = why === "not found"
+      const why = reasonAtRun(baseline, dir, path) ?? "";
+      const reason = why.startsWith("not found")
         ? "not found at the run"
-        : why === "outside"
+        : why.startsWith("is outside the ")
         ? `outside the ${c.bounds.kind} at the run: not read then`
         : "unreadable at the run, readable now";
-      const change = why === "not found" ? "added" : "changed";
+      const change = why.startsWith("not found") ? "added" : "changed";
       changes.push({ path, change, baseline: then, current, reason });
     } else {
       const reason = c.writers.get(path)?.get(current);

@@ -564,6 +564,33 @@ Deno.test("stale: an input that is a FIFO, a socket or a symlink loop at the run
   assertEquals(checkOf(checks, "A_SOCKET").verdict, "CLEAN");
 });
 
+Deno.test("stale: a FIFO inside an input folder and a dangling link, unreadable at the run and now, are CLEAN with a note", async () => {
+  const { del } = await makeProject();
+  await Deno.mkdir(join(del, "inbox"));
+  await mkfifo(join(del, "inbox", "pipe"));
+  await Deno.symlink("gone.md", join(del, "dangle.md"));
+  const emit = await runrec(
+    0,
+    ..."emit . --agent A --status SUCCESS --input inbox --input dangle.md".split(" ").map((a) =>
+      a === "." ? del : a
+    ),
+  );
+  assertIncludes(emit.stderr, "dangle.md: dangling symbolic link");
+  const { code, checks } = await stale(del);
+  assertEquals(code, 0, JSON.stringify(checks));
+  const check = checkOf(checks, "A");
+  assertEquals([check.verdict, evidence(check)], ["CLEAN", []]);
+  const notes = check.notes.join("\n");
+  assertIncludes(
+    notes,
+    "input inbox/pipe: could not be read at the run nor now (not a regular file)",
+  );
+  assertIncludes(
+    notes,
+    "input dangle.md: could not be read at the run nor now (dangling symbolic link)",
+  );
+});
+
 Deno.test("stale: a symlink loop made after the run is unreadable, named a loop, not dangling", async () => {
   const { del } = await makeProject();
   await Deno.writeTextFile(join(del, "loopa"), "a\n");
