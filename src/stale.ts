@@ -617,6 +617,9 @@ function toCrLf(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The largest file read whole to tell a change of line endings only: a larger one is not told. */
+const LINE_ENDINGS_MAX_BYTES = 16 << 20;
+
 /**
  * Gives each changed file no reason names yet the reason
  * {@linkcode LINE_ENDINGS_ONLY} when its bytes, CR LF turned to LF or the
@@ -627,9 +630,13 @@ async function explainLineEndings(dir: string, changes: FileChange[]): Promise<v
   for (const change of changes) {
     if (change.change !== "changed" || change.reason !== undefined) continue;
     if (change.baseline === null || !SHA256_PATTERN.test(change.baseline)) continue;
+    const path = resolve(dir, change.path);
     let bytes: Uint8Array;
     try {
-      bytes = await Deno.readFile(resolve(dir, change.path));
+      // Never a FIFO (opening one waits for a writer), nor a file too large to copy twice.
+      const info = await Deno.stat(path);
+      if (!info.isFile || info.size > LINE_ENDINGS_MAX_BYTES) continue;
+      bytes = await Deno.readFile(path);
     } catch {
       continue; // changed again since it was hashed: the change stands, unexplained
     }
@@ -819,9 +826,10 @@ async function checkFolder(
     }
     const now = await governed.get(key)!;
     const notes = [...folderNotes];
-    // An empty folder gone leaves no file to say so: the note does.
+    // An empty folder gone leaves no file to say so (a folder's files say it themselves).
     for (const f of givenFolders) {
-      if (lookups.stat(resolve(dir, f)) instanceof Deno.errors.NotFound) {
+      const held = Object.keys(baseline.InputHashes).some((p) => p.startsWith(`${f}/`));
+      if (!held && lookups.stat(resolve(dir, f)) instanceof Deno.errors.NotFound) {
         notes.push(`input folder ${JSON.stringify(f)} is gone since the run`);
       }
     }

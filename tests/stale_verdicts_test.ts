@@ -142,7 +142,7 @@ Deno.test("stale: an --input folder empty at the run is recorded; a file added t
   assertEquals(evidence(checkOf(checks, "A")), [["added", "inp/new.md", "now a governed input"]]);
 });
 
-Deno.test("stale: an --input folder empty at the run and gone now is CLEAN with a note saying it is gone", async () => {
+Deno.test("stale: an --input folder empty at the run and gone now is CLEAN with a note saying it is gone; a full one's files say it", async () => {
   const { del } = await makeProject();
   await Deno.mkdir(join(del, "inp"));
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "inp/");
@@ -152,6 +152,14 @@ Deno.test("stale: an --input folder empty at the run and gone now is CLEAN with 
   const check = checkOf(checks, "A");
   assertEquals(check.verdict, "CLEAN");
   assert(check.notes.includes('input folder "inp" is gone since the run'), check.notes.join(" | "));
+  // A folder that held files: its files say it, as removed; no note besides.
+  await Deno.mkdir(join(del, "full"));
+  await Deno.writeTextFile(join(del, "full", "a.md"), "a\n");
+  await runrec(0, "emit", del, "--agent", "B", "--status", "SUCCESS", "--input", "full");
+  await Deno.remove(join(del, "full"), { recursive: true });
+  const after = checkOf((await stale(del)).checks, "B");
+  assertEquals(evidence(after), [["removed", "full/a.md", "deleted"]]);
+  assert(!after.notes.some((n) => n.includes("is gone")), after.notes.join(" | "));
 });
 
 Deno.test("stale: a folder's note is said once in the text, with each check in --json", async () => {
@@ -638,4 +646,14 @@ Deno.test("stale: a file that a core.autocrlf checkout only gave CR LF is change
   ]);
   const text = await runrec(1, "stale", del);
   assertIncludes(text.stdout, `spec.md  (${ONLY})`);
+});
+
+Deno.test("stale: a file over 16 MiB is not read whole to tell line endings: changed, without that reason", async () => {
+  const { del } = await makeProject();
+  const lines = "x".repeat(99) + "\n";
+  await Deno.writeTextFile(join(del, "big.md"), lines.repeat(170_000)); // 17 MB
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "big.md");
+  await Deno.writeTextFile(join(del, "big.md"), lines.replace("\n", "\r\n").repeat(170_000));
+  const { checks } = await stale(del);
+  assertEquals(evidence(checkOf(checks, "A")), [["changed", "big.md", undefined]]);
 });
