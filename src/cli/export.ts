@@ -55,8 +55,8 @@ Options:
                   not at all (a temporary file renamed over it; a symbolic
                   link's target is replaced, the link kept); a FIFO, terminal
                   or /dev/stdout is written into (the summary then goes to
-                  stderr). Never a RunRecords.csv, its lock or a file in
-                  runrec's .runrec folders, nor a folder, socket or disk
+                  the other stream). Never a RunRecords.csv, its lock or a
+                  file in runrec's .runrec folders, nor a folder, socket or disk
   --namespace NS  the OpenLineage namespace of jobs and datasets (default: the
                   name of each deliverable's execution root folder); it is
                   part of every run's UUID, so give a name that is the same in
