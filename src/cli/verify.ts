@@ -179,6 +179,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         targets,
         files.filter((f) => f.exists && f.unreadable === undefined).map((f) => f.path),
         since,
+        { unlisted: files.filter((f) => f.unlisted).map((f) => f.path) },
       ));
     } catch (e) {
       if (e instanceof GitUnavailableError) {
