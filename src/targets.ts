@@ -32,6 +32,11 @@ export interface RecordTarget {
    * {@linkcode ResolveOptions.keepUnreadable} listed it instead of throwing.
    */
   unreadable?: string;
+  /**
+   * `true` when `path` is a folder beneath a root that cannot be listed: the
+   * record files it may hold are unread, not absent.
+   */
+  unlisted?: boolean;
 }
 
 /** Options of {@linkcode resolveTargets}. */
@@ -198,6 +203,7 @@ export async function resolveTargets(
     exists: boolean,
     regular = true,
     why = NOT_REGULAR,
+    unlisted = false,
   ) => {
     if (!regular && !options.keepUnreadable) throw new InputError(`${oneLine(path)}: ${why}`);
     // Same file named twice (or through two targets): check it once.
@@ -205,7 +211,9 @@ export async function resolveTargets(
     if (seen.has(key)) return;
     seen.add(key);
     resolved.push(
-      regular ? { path, target, exists } : { path, target, exists, unreadable: why },
+      regular
+        ? { path, target, exists }
+        : { path, target, exists, unreadable: why, ...(unlisted ? { unlisted } : {}) },
     );
   };
   for (const target of targets) {
@@ -230,7 +238,7 @@ export async function resolveTargets(
         const why = file.unlisted === undefined
           ? NOT_REGULAR
           : `folder cannot be listed: ${file.unlisted}; record files beneath it not read`;
-        await add(file.path, target, true, file.regular, why);
+        await add(file.path, target, true, file.regular, why, file.unlisted !== undefined);
       }
     }
   }

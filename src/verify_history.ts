@@ -235,7 +235,10 @@ interface BaseTree {
  * starting commit has beneath them and the work tree lacks are `gone`,
  * named as the targets were given, each with its failure in `histories`:
  * the commit that deleted it, or the working tree); `files` are the record
- * files present.
+ * files present. `options.unlisted` are folders beneath the targets that
+ * cannot be listed (as `resolveTargets` marks them): HEAD's record files
+ * beneath them are unread, not deleted, so they are not `gone` unless a
+ * commit broke them.
  *
  * Throws {@linkcode InputError} when `since` names no commit (in a shallow
  * clone, saying how to fetch it when it looks like a commit id or an
@@ -255,8 +258,10 @@ export async function verifyHistories(
   targets: string[],
   files: string[],
   since: string,
+  options: { unlisted?: readonly string[] } = {},
 ): Promise<HistoryCheck> {
   const notes: string[] = [];
+  const unlisted = await Promise.all((options.unlisted ?? []).map(realFolder));
   const repositories = new Map<string, Repository>();
   // The repositories the targets are in, first: `since` is theirs.
   for (const target of targets) {
@@ -305,7 +310,7 @@ export async function verifyHistories(
   const gone: string[] = [];
   for (const repository of repositories.values()) {
     const mine = files.filter((_, i) => fileTops[i] === repository.top);
-    const missing = await checkRepository(repository, since, mine, histories);
+    const missing = await checkRepository(repository, since, mine, histories, unlisted);
     for (const result of missing) {
       const absolute = join(repository.top, ...result.gitPath.split("/"));
       const path = asGiven(absolute, given);
@@ -322,6 +327,17 @@ export async function verifyHistories(
     }
   }
   return { histories, gone, notes };
+}
+
+/**
+ * Where the folder `path` is, its parent's symbolic links resolved: the folder
+ * itself may not resolve (another user's, or a name not valid UTF-8, which
+ * reads back as not found), but the walk listed its parent.
+ */
+async function realFolder(path: string): Promise<string> {
+  const absolute = resolve(path);
+  const parent = await Deno.realPath(dirname(absolute)).catch(() => dirname(absolute));
+  return join(parent, basename(absolute));
 }
 
 /** `absolute` as the target holding it was given (relative stays relative); else itself. */
@@ -647,12 +663,15 @@ async function submodule(
  * (`repository.join`), whose history leads to no file present: each with
  * its failure (the commit that deleted it, or the working tree), or none
  * when git's sparse checkout left out a file whose committed history holds.
+ * A file HEAD has beneath one of the `unlisted` folders (absolute) is unread,
+ * not missing, unless a commit broke it.
  */
 async function checkRepository(
   repository: Repository,
   since: string,
   files: string[],
   histories: Map<string, HistoryResult>,
+  unlisted: string[],
 ): Promise<HistoryResult[]> {
   const { top, base, head } = repository;
   // Where the check starts, as notes name it: not `since` when it starts elsewhere.
@@ -743,6 +762,16 @@ async function checkRepository(
   }
   for (const [path, track] of sinceTracks) {
     if (!track || !reached.has(track) && !track.existedAtBase) missing.set(path, track);
+  }
+  // A file in a folder that cannot be listed was not read, so its absence proves nothing.
+  const unread = (t: Track) => {
+    const absolute = join(top, ...t.path.split("/"));
+    return unlisted.some((folder) => absolute.startsWith(`${folder}${sep}`));
+  };
+  for (const [path, track] of missing) {
+    if (track && !track.failure && alive.get(track.path) === track && unread(track)) {
+      missing.delete(path);
+    }
   }
   const inHead = [...missing.values()].filter((t) => t && alive.get(t.path) === t)
     .map((t) => t!.path);

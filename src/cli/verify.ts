@@ -82,8 +82,10 @@ Records spooled after a failed write, not yet in their file, are named in a
 warning (waiting, claimed by a replayer, or STUCK), also for a deliverable
 with no RunRecords.csv yet; so are runs started and not finished (runrec
 finish, or runrec reap). Neither fails the check. A record file that cannot
-be read (a folder or FIFO named RunRecords.csv) is named on stderr
-("unreadable" in JSON) and every other file is still checked.
+be read (a folder or FIFO named RunRecords.csv), or a folder beneath a root
+that cannot be listed, is named on stderr ("unreadable" in JSON) and every
+other file is still checked; with --since, the record files git has beneath
+such a folder are not taken as deleted (a commit that deleted one still fails).
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, history rewritten, record file gone); 2 usage error,
@@ -179,6 +181,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         targets,
         files.filter((f) => f.exists && f.unreadable === undefined).map((f) => f.path),
         since,
+        { unlisted: files.filter((f) => f.unlisted).map((f) => f.path) },
       ));
     } catch (e) {
       if (e instanceof GitUnavailableError) {
