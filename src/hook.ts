@@ -559,7 +559,7 @@ async function hashOutputs(
     if (keptOut(path)) {
       hashes[rel] = TBD;
       notes.push(
-        `--output ${given[i]}: ${rel} is outside the ${bounds!.kind}: not read, TBD ` +
+        `output ${rel} is outside the ${bounds!.kind}: not read, TBD ` +
           "(runrec reads no output outside the project; --allow-outside reads it)",
       );
       continue;

@@ -92,12 +92,17 @@ export function manifestLine(hash: string, path: string): string {
  */
 export function manifestText(hashes: Readonly<Record<string, string>>): string {
   const paths = Object.keys(hashes);
-  if (!paths.some(needsEscape)) return sortUtf8(paths).map((p) => `${hashes[p]}  ${p}\n`).join("");
+  if (!paths.some(needsEscape)) return unescapedManifest(hashes);
   // Escaping is one-to-one, so each escaped path names one input.
-  const byEscaped = new Map(Object.keys(hashes).map((path) => [escapedPath(path), path]));
+  const byEscaped = new Map(paths.map((path) => [escapedPath(path), path]));
   return sortUtf8([...byEscaped.keys()])
     .map((escaped) => manifestLine(hashes[byEscaped.get(escaped)!], byEscaped.get(escaped)!))
     .join("");
+}
+
+/** The manifest with no path escaped: right when none needs it; what runrec wrote before 5.4. */
+function unescapedManifest(hashes: Readonly<Record<string, string>>): string {
+  return sortUtf8(Object.keys(hashes)).map((path) => `${hashes[path]}  ${path}\n`).join("");
 }
 
 /**
@@ -132,6 +137,5 @@ export function acceptedInputContextShas(hashes: Readonly<Record<string, string>
   const current = inputContextSha(hashes);
   const paths = Object.keys(hashes);
   if (current === "TBD" || !paths.some(needsEscape)) return [current];
-  const unescaped = sortUtf8(paths).map((path) => `${hashes[path]}  ${path}\n`).join("");
-  return [current, sha256Hex(unescaped)];
+  return [current, sha256Hex(unescapedManifest(hashes))];
 }
