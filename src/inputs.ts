@@ -18,7 +18,7 @@ export { isRunrecOwn } from "./own_files.ts";
 import { checkPath, TBD } from "./schema.ts";
 import { isRunrecOwn } from "./own_files.ts";
 import { walk } from "./walk.ts";
-import { nameReason, shortened } from "./names.ts";
+import { CollidingNames, collidingReason, nameReason, namesReadingAs, shortened } from "./names.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
 export interface GovernedInputs {
@@ -233,9 +233,14 @@ export async function governedInputs(
       return;
     }
     if (keptOut(path, label)) return;
-    const kind = lookups.stat(path);
     // `--input` names the path; a reference's line is named with the path it led to.
     const what = label.startsWith("--input ") ? "" : `${key} `;
+    const colliding = namesReadingAs(path);
+    if (colliding > 1) {
+      unhashed.set(path, `${label}: ${what}${collidingReason(colliding)}`);
+      return;
+    }
+    const kind = lookups.stat(path);
     if (kind instanceof Error) {
       unhashed.set(
         path,
@@ -253,6 +258,10 @@ export async function governedInputs(
     let unseen = 0;
     const unlistable = (dir: string, error: Error) => {
       unseen++;
+      if (error instanceof CollidingNames) {
+        unhashed.set(dir, `${label}: ${relativePath(root, dir)} ${reason(error)}`);
+        return;
+      }
       // TBD under the folder's own path: what it holds is unknown, and `stale` must say so.
       const folder = relativePath(root, dir) || ".";
       unhashed.set(dir, `${label}: folder ${folder} cannot be listed: ${reason(error)}`);
