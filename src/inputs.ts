@@ -221,6 +221,9 @@ export async function governedInputs(
     return true;
   };
 
+  // Paths several names read as (not valid UTF-8) → the note's start, and how many.
+  const colliding = new Map<string, { note: string; count: number }>();
+
   const want = (path: string, label: string) => {
     if (!wanted.has(path)) wanted.set(path, label);
   };
@@ -235,11 +238,8 @@ export async function governedInputs(
     if (keptOut(path, label)) return;
     // `--input` names the path; a reference's line is named with the path it led to.
     const what = label.startsWith("--input ") ? "" : `${key} `;
-    const colliding = namesReadingAs(path);
-    if (colliding > 1) {
-      unhashed.set(path, `${label}: ${what}${collidingReason(colliding)}`);
-      return;
-    }
+    const count = namesReadingAs(path);
+    if (count > 1) return colliding.set(path, { note: `${label}: ${what}`, count });
     const kind = lookups.stat(path);
     if (kind instanceof Error) {
       unhashed.set(
@@ -259,7 +259,7 @@ export async function governedInputs(
     const unlistable = (dir: string, error: Error) => {
       unseen++;
       if (error instanceof CollidingNames) {
-        unhashed.set(dir, `${label}: ${relativePath(root, dir)} ${reason(error)}`);
+        colliding.set(dir, { note: `${label}: ${relativePath(root, dir)} `, count: error.count });
         return;
       }
       // TBD under the folder's own path: what it holds is unknown, and `stale` must say so.
@@ -372,8 +372,17 @@ export async function governedInputs(
     }
   }
 
+  // The valid name's file among names that read as one is hashed for its note only.
+  const validOnes = [...colliding.keys()].filter((path) => lookups.stat(path) === "file");
   const hashes = new Map<string, string>();
-  const results = await hash([...wanted.keys()]);
+  const results = await hash([...wanted.keys(), ...validOnes]);
+  for (const [path, { note, count }] of colliding) {
+    const valid = results.get(path);
+    unhashed.set(
+      path,
+      note + collidingReason(count, typeof valid === "string" ? valid : undefined),
+    );
+  }
   for (const [path, label] of wanted) {
     const result = results.get(path)!;
     const key = relativePath(root, path);

@@ -17,16 +17,23 @@ export const NOT_UTF8 = "name not valid UTF-8 (runrec cannot record or read it: 
 /**
  * Why `count` names of one folder that read as the same text (names not
  * valid UTF-8, and maybe one valid name holding U+FFFD) are not recorded nor
- * read: which of them a path means cannot be told, so none is hashed.
+ * read: which of them a path means cannot be told, so none is hashed. The
+ * valid name's file, when one is a file, is named by the start of its
+ * `sha256`, so that `stale` can tell when it changed.
  *
  * @example
  * ```ts
  * import { collidingReason } from "./names.ts";
  * collidingReason(2); // "2 names read as this one (not valid UTF-8: runrec cannot record or read them: rename them)"
+ * collidingReason(2, "e3b0c44298fc1c149afbf4c8996fb924"); // "…: rename them; the valid one's SHA-256 starts e3b0c44298fc1c14)"
  * ```
  */
-export function collidingReason(count: number): string {
-  return `${count} names read as this one (not valid UTF-8: runrec cannot record or read them: rename them)`;
+export function collidingReason(count: number, sha256?: string): string {
+  const valid = sha256 === undefined
+    ? ""
+    : `; the valid one's SHA-256 starts ${sha256.slice(0, 16)}`;
+  return `${count} names read as this one (not valid UTF-8: runrec cannot record or read them: ` +
+    `rename them${valid})`;
 }
 
 /** Why a path longer than the system allows is not read. */

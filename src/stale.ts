@@ -543,6 +543,13 @@ function unreadableNow(
   absPath: string,
   c: InputComparison,
 ): { change: "removed" | "unreadable"; reason: string } {
+  // The valid name's hash, as emit's note names it: an edit to it is a change.
+  const count = namesReadingAs(absPath);
+  const valid = c.errors.get(absPath);
+  if (count > 1) {
+    const reason = collidingReason(count, typeof valid === "string" ? valid : undefined);
+    return { change: "unreadable", reason };
+  }
   const state = missingOrUnreadable(absPath, c.lookups, asError(c.errors.get(absPath)));
   // Denied on the way there: the folder that cannot be entered says more than the file.
   if (!(c.lookups.lstat(absPath) instanceof Deno.errors.PermissionDenied)) return state;

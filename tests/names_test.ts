@@ -265,6 +265,12 @@ async function writeNamed(dir: string, names: string[], text: string): Promise<v
   for (const name of names) await sh(dir, `printf '%s' "$1" > "$(printf '${name}')"`, text, text);
 }
 
+/** The SHA-256 of `text`, in hex. */
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** The stale report of `del` as JSON, and its exit code. */
 async function staleJson(del: string): Promise<{ code: number; check: Record<string, unknown> }> {
   const stale = await runCli(["stale", del, "--agent", "4_DOCUMENTS", "--json"]);
@@ -283,7 +289,7 @@ Deno.test("names that read as one (\\xff, \\xfe, valid \\xef\\xbf\\xbd) in an in
   const notes: string[] = record.Notes.split(" | ");
   assertEquals(
     notes.filter((n) => n.includes(SHOWN)),
-    [`--input in: in/${SHOWN} ${collidingReason(3)}`],
+    [`--input in: in/${SHOWN} ${collidingReason(3, await sha256("x\n"))}`],
   );
   // Two names not valid UTF-8 alone collide too.
   const two = (await makeProject()).del;
@@ -303,12 +309,16 @@ Deno.test("names that read as one, reached by --input of the file and by _REFERE
   const stdout = await sh(del, script, Deno.execPath(), ...FULL_FLAGS, join(ROOT, ENTRY_POINT));
   const named = JSON.parse(stdout);
   assertEquals(named.InputHashes[`in/${SHOWN}`], "TBD");
-  assertIncludes(named.Notes, `--input in/${SHOWN}: ${collidingReason(2)}`);
+  const valid = await sha256("x\n");
+  assertIncludes(named.Notes, `--input in/${SHOWN}: ${collidingReason(2, valid)}`);
 
   await Deno.writeTextFile(join(del, "_REFERENCES.md"), "- [In](in/)\n", { append: true });
   const referenced = JSON.parse((await runCli(emitArgs(del, "--json"))).stdout);
   assertEquals(referenced.InputHashes[`in/${SHOWN}`], "TBD");
-  assertIncludes(referenced.Notes, `_REFERENCES.md line 5: in/${SHOWN} ${collidingReason(2)}`);
+  assertIncludes(
+    referenced.Notes,
+    `_REFERENCES.md line 5: in/${SHOWN} ${collidingReason(2, valid)}`,
+  );
   // Folders that read as one: TBD under the folder's shown name, their files unread.
   await sh(
     del,
@@ -320,7 +330,7 @@ Deno.test("names that read as one, reached by --input of the file and by _REFERE
   assertIncludes(folders.Notes, `--input .: d\uFFFD ${collidingReason(2)}`);
 });
 
-Deno.test("stale: names that read as one are CLEAN with a note while unchanged, DIRTY once the names that read as one change", async () => {
+Deno.test("stale: names that read as one are CLEAN with a note while unchanged, DIRTY once another reads as them or the valid one is edited", async () => {
   const { del } = await makeProject();
   await writeNamed(join(del, "in"), [COLLIDING[0]], "x\n");
   assertEquals((await runCli(emitArgs(del, "--input", "in"))).code, 0);
@@ -333,19 +343,26 @@ Deno.test("stale: names that read as one are CLEAN with a note while unchanged, 
   stale = await staleJson(del);
   assertEquals(stale.code, 1, JSON.stringify(stale.check));
   assertEquals(stale.check.verdict, "DIRTY");
-  assertIncludes(JSON.stringify(stale.check.inputs), collidingReason(2));
+  assertIncludes(JSON.stringify(stale.check.inputs), collidingReason(2, await sha256("valid\n")));
 
   // Emitted with the collision: unchanged is CLEAN with a note naming how many.
   assertEquals((await runCli(emitArgs(del, "--input", "in"))).code, 0);
   stale = await staleJson(del);
   assertEquals(stale.check.verdict, "CLEAN", JSON.stringify(stale.check));
   assertIncludes(JSON.stringify(stale.check.notes), `in/${SHOWN}`);
-  assertIncludes(JSON.stringify(stale.check.notes), collidingReason(2));
+  assertIncludes(JSON.stringify(stale.check.notes), collidingReason(2, await sha256("valid\n")));
   // A third name reads as them: DIRTY.
   await writeNamed(join(del, "in"), [COLLIDING[1]], "x\n");
   stale = await staleJson(del);
   assertEquals(stale.check.verdict, "DIRTY", JSON.stringify(stale.check));
-  assertIncludes(JSON.stringify(stale.check.inputs), collidingReason(3));
+  assertIncludes(JSON.stringify(stale.check.inputs), collidingReason(3, await sha256("valid\n")));
+  // The colliding valid file edited after a run that saw all three: DIRTY.
+  assertEquals((await runCli(emitArgs(del, "--input", "in"))).code, 0);
+  assertEquals((await staleJson(del)).check.verdict, "CLEAN");
+  await writeNamed(join(del, "in"), [COLLIDING[2]], "edited\n");
+  stale = await staleJson(del);
+  assertEquals(stale.code, 1, JSON.stringify(stale.check));
+  assertIncludes(JSON.stringify(stale.check.inputs), collidingReason(3, await sha256("edited\n")));
 });
 
 Deno.test("exec: an output named not valid UTF-8 beside a valid name that reads the same is TBD with how many, not the valid file's hash nor DELETED", async () => {
