@@ -23,7 +23,7 @@ import { directLookups } from "./lookups.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk } from "./walk.ts";
-import { explainError, oneLine } from "./names.ts";
+import { collidingReason, explainError, namesReadingAs, oneLine } from "./names.ts";
 import {
   AGENT_TYPE,
   checkPath,
@@ -594,6 +594,8 @@ async function hashOutputs(
 
 /** Why a file `exec`'s snapshot could not hash cannot be read (a FIFO is never opened). */
 function unhashable(path: string): string {
+  const colliding = namesReadingAs(path);
+  if (colliding > 1) return collidingReason(colliding);
   try {
     if (!Deno.statSync(path).isFile) return "not a regular file";
     Deno.openSync(path).close();

@@ -18,7 +18,7 @@ export { isRunrecOwn } from "./own_files.ts";
 import { checkPath, TBD } from "./schema.ts";
 import { isRunrecOwn } from "./own_files.ts";
 import { walk } from "./walk.ts";
-import { nameReason, shortened } from "./names.ts";
+import { CollidingNames, collidingReason, nameReason, namesReadingAs, shortened } from "./names.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
 export interface GovernedInputs {
@@ -221,6 +221,9 @@ export async function governedInputs(
     return true;
   };
 
+  // Paths several names read as (not valid UTF-8) → the note's start, and how many.
+  const colliding = new Map<string, { note: string; count: number }>();
+
   const want = (path: string, label: string) => {
     if (!wanted.has(path)) wanted.set(path, label);
   };
@@ -233,9 +236,11 @@ export async function governedInputs(
       return;
     }
     if (keptOut(path, label)) return;
-    const kind = lookups.stat(path);
     // `--input` names the path; a reference's line is named with the path it led to.
     const what = label.startsWith("--input ") ? "" : `${key} `;
+    const count = namesReadingAs(path);
+    if (count > 1) return colliding.set(path, { note: `${label}: ${what}`, count });
+    const kind = lookups.stat(path);
     if (kind instanceof Error) {
       unhashed.set(
         path,
@@ -253,6 +258,10 @@ export async function governedInputs(
     let unseen = 0;
     const unlistable = (dir: string, error: Error) => {
       unseen++;
+      if (error instanceof CollidingNames) {
+        colliding.set(dir, { note: `${label}: ${relativePath(root, dir)} `, count: error.count });
+        return;
+      }
       // TBD under the folder's own path: what it holds is unknown, and `stale` must say so.
       const folder = relativePath(root, dir) || ".";
       unhashed.set(dir, `${label}: folder ${folder} cannot be listed: ${reason(error)}`);
@@ -363,8 +372,17 @@ export async function governedInputs(
     }
   }
 
+  // The valid name's file among names that read as one is hashed for its note only.
+  const validOnes = [...colliding.keys()].filter((path) => lookups.stat(path) === "file");
   const hashes = new Map<string, string>();
-  const results = await hash([...wanted.keys()]);
+  const results = await hash([...wanted.keys(), ...validOnes]);
+  for (const [path, { note, count }] of colliding) {
+    const valid = results.get(path);
+    unhashed.set(
+      path,
+      note + collidingReason(count, typeof valid === "string" ? valid : undefined),
+    );
+  }
   for (const [path, label] of wanted) {
     const result = results.get(path)!;
     const key = relativePath(root, path);

@@ -14,6 +14,28 @@
 /** Why a name that is not valid UTF-8 is neither recorded nor read. */
 export const NOT_UTF8 = "name not valid UTF-8 (runrec cannot record or read it: rename it)";
 
+/**
+ * Why `count` names of one folder that read as the same text (names not
+ * valid UTF-8, and maybe one valid name holding U+FFFD) are not recorded nor
+ * read: which of them a path means cannot be told, so none is hashed. The
+ * valid name's file, when one is a file, is named by the start of its
+ * `sha256`, so that `stale` can tell when it changed.
+ *
+ * @example
+ * ```ts
+ * import { collidingReason } from "./names.ts";
+ * collidingReason(2); // "2 names read as this one (not valid UTF-8: runrec cannot record or read them: rename them)"
+ * collidingReason(2, "e3b0c44298fc1c149afbf4c8996fb924"); // "…: rename them; the valid one's SHA-256 starts e3b0c44298fc1c14)"
+ * ```
+ */
+export function collidingReason(count: number, sha256?: string): string {
+  const valid = sha256 === undefined
+    ? ""
+    : `; the valid one's SHA-256 starts ${sha256.slice(0, 16)}`;
+  return `${count} names read as this one (not valid UTF-8: runrec cannot record or read them: ` +
+    `rename them${valid})`;
+}
+
 /** Why a path longer than the system allows is not read. */
 export const TOO_LONG = "path longer than the system allows (ENAMETOOLONG): runrec cannot read it";
 
@@ -36,6 +58,55 @@ export class UnreadableName extends Error {
     super(NOT_UTF8);
     this.name = "UnreadableName";
   }
+}
+
+/**
+ * Several names of one folder that read as the same text: which one a path
+ * means cannot be told. Its code is `EILSEQ`, as {@linkcode UnreadableName}'s.
+ *
+ * @example
+ * ```ts
+ * import { CollidingNames } from "./names.ts";
+ * new CollidingNames(2).message; // "2 names read as this one (not valid UTF-8: …)"
+ * ```
+ */
+export class CollidingNames extends Error {
+  /** The `errno` name of the failure, as the system's errors carry one. */
+  readonly code = "EILSEQ";
+
+  /** An error saying {@linkcode collidingReason} for `count` names. */
+  constructor(readonly count: number) {
+    super(collidingReason(count));
+    this.name = "CollidingNames";
+  }
+}
+
+/**
+ * How many names of its folder read as the name of `path` or of a folder on
+ * the way to it (absolute, or relative to the working folder), at the first
+ * name holding U+FFFD that more than one entry reads as; 1 when none does.
+ * A name not valid UTF-8 reads with U+FFFD, so it can read as another name.
+ *
+ * @example
+ * ```ts
+ * import { namesReadingAs } from "./names.ts";
+ * namesReadingAs("/no-such-folder/a\uFFFD.md"); // 1
+ * ```
+ */
+export function namesReadingAs(path: string): number {
+  const names = path.split("/");
+  for (let i = 0; i < names.length; i++) {
+    if (!names[i].includes("\uFFFD")) continue;
+    const parent = names.slice(0, i).join("/") || (path.startsWith("/") ? "/" : ".");
+    let count = 0;
+    try {
+      for (const entry of Deno.readDirSync(parent)) if (entry.name === names[i]) count++;
+    } catch {
+      return 1; // the look-up of the path itself says why
+    }
+    if (count > 1) return count;
+  }
+  return 1;
 }
 
 /**
@@ -103,6 +174,7 @@ export function explainError(path: string, error: Error): Error {
  * ```
  */
 export function nameReason(error: unknown): string | undefined {
+  if (error instanceof CollidingNames) return error.message;
   const code = (error as { code?: unknown } | undefined)?.code;
   return code === "EILSEQ" ? NOT_UTF8 : code === "ENAMETOOLONG" ? TOO_LONG : undefined;
 }

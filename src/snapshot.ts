@@ -9,6 +9,7 @@ import { isRunrecOwn, relativePath } from "./inputs.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { DELETED, TBD } from "./schema.ts";
 import { walk } from "./walk.ts";
+import { CollidingNames } from "./names.ts";
 
 /** The files of a folder: POSIX path relative to it → SHA-256, or `TBD` when unreadable. */
 export type FolderSnapshot = Map<string, string>;
@@ -27,7 +28,12 @@ export type FolderSnapshot = Map<string, string>;
  */
 export async function snapshotFolder(dir: string): Promise<FolderSnapshot> {
   const files: string[] = [];
-  for (const entry of walk(dir, { unlistable: () => {} })) {
+  // Several names read as one path: none is hashed, so the path is TBD, as an unreadable file.
+  const colliding: string[] = [];
+  const unlistable = (path: string, error: Error) => {
+    if (error instanceof CollidingNames) colliding.push(path);
+  };
+  for (const entry of walk(dir, { unlistable })) {
     if (entry.kind === "file" && !isRunrecOwn(dir, relativePath(dir, entry.path))) {
       files.push(entry.path);
     }
@@ -38,6 +44,7 @@ export async function snapshotFolder(dir: string): Promise<FolderSnapshot> {
     const hash = hashes.get(path);
     snapshot.set(relativePath(dir, path), typeof hash === "string" ? hash : TBD);
   }
+  for (const path of colliding) snapshot.set(relativePath(dir, path), TBD);
   return snapshot;
 }
 

@@ -16,7 +16,7 @@ import {
 } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { failureReason, InputError } from "./errors.ts";
-import { explainError } from "./names.ts";
+import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { collidedRunIds } from "./reader.ts";
@@ -302,6 +302,9 @@ function missingOrUnreadable(
   lookups: Lookups,
   error?: Error,
 ): { change: "removed" | "unreadable"; reason: string } {
+  // In the words of emit's note: unchanged, the same names are CLEAN with a note.
+  const colliding = namesReadingAs(absPath);
+  if (colliding > 1) return { change: "unreadable", reason: collidingReason(colliding) };
   const link = lookups.lstat(absPath);
   if (link instanceof Deno.errors.NotFound || link instanceof Deno.errors.NotADirectory) {
     return { change: "removed", reason: "deleted" };
@@ -540,6 +543,13 @@ function unreadableNow(
   absPath: string,
   c: InputComparison,
 ): { change: "removed" | "unreadable"; reason: string } {
+  // The valid name's hash, as emit's note names it: an edit to it is a change.
+  const count = namesReadingAs(absPath);
+  const valid = c.errors.get(absPath);
+  if (count > 1) {
+    const reason = collidingReason(count, typeof valid === "string" ? valid : undefined);
+    return { change: "unreadable", reason };
+  }
   const state = missingOrUnreadable(absPath, c.lookups, asError(c.errors.get(absPath)));
   // Denied on the way there: the folder that cannot be entered says more than the file.
   if (!(c.lookups.lstat(absPath) instanceof Deno.errors.PermissionDenied)) return state;

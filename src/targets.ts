@@ -13,7 +13,7 @@ import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
 import { walk } from "./walk.ts";
 import { failureReason } from "./errors.ts";
-import { explainError, oneLine } from "./names.ts";
+import { CollidingNames, explainError, oneLine } from "./names.ts";
 
 /** One record file a target stands for. */
 export interface RecordTarget {
@@ -135,13 +135,23 @@ export function deliverableFolders(
   if (!info.isDirectory) throw new InputError(`${target}: is not a folder`);
   const list = (dir: string): Map<string, boolean> => {
     const names = new Map<string, boolean>(); // name → whether a folder (not through a link)
-    try {
-      for (const entry of Deno.readDirSync(dir)) names.set(entry.name, entry.isDirectory);
-    } catch (error) {
-      const why = explainError(dir, error as Error);
+    const told = (path: string, why: Error) => {
       // One folder beneath the target that cannot be listed need not hide the rest.
-      if (dir !== target && options.unlistable) options.unlistable(dir, why);
-      else throw new InputError(`${oneLine(dir)}: cannot list folder: ${failureReason(why)}`);
+      if (path !== target && options.unlistable) options.unlistable(path, why);
+      else throw new InputError(`${oneLine(path)}: cannot list folder: ${failureReason(why)}`);
+    };
+    const colliding = new Map<string, number>(); // folders named not valid UTF-8 may read as one
+    try {
+      for (const entry of Deno.readDirSync(dir)) {
+        if (names.has(entry.name)) colliding.set(entry.name, (colliding.get(entry.name) ?? 1) + 1);
+        names.set(entry.name, entry.isDirectory || names.get(entry.name) === true);
+      }
+    } catch (error) {
+      told(dir, explainError(dir, error as Error));
+    }
+    for (const [name, count] of colliding) {
+      if (names.get(name)) told(join(dir, name), new CollidingNames(count));
+      names.delete(name);
     }
     return names;
   };

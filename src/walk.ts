@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { explainError } from "./names.ts";
+import { CollidingNames, explainError } from "./names.ts";
 import { join } from "./path.ts";
 
 /** What a name in a folder is, symbolic links followed (a dangling link is `other`). */
@@ -27,8 +27,10 @@ export interface WalkEntry {
 export interface WalkOptions {
   /**
    * Called with each folder that cannot be listed (the walked folder too),
-   * and the error (an `UnreadableName` for a name not valid UTF-8); the walk
-   * goes on with the rest. Default: throw the error.
+   * and the error (an `UnreadableName` for a name not valid UTF-8); and with
+   * each path that several names of its folder read as, and a
+   * `CollidingNames` (such names are not yielded nor entered). The walk goes
+   * on with the rest. Default: throw the error.
    */
   unlistable?: (dir: string, error: Error) => void;
   /** Whether to enter the folder `name` of `dir` (default: every folder not skipped anyway). */
@@ -74,9 +76,19 @@ export function* walk(dir: string, options: WalkOptions = {}): Generator<WalkEnt
       unlistable(current, explainError(current, error as Error));
       continue;
     }
+    // Names not valid UTF-8 read with U+FFFD: a name listed twice stands for several files.
+    const counts = new Map<string, number>();
+    for (const entry of entries) counts.set(entry.name, (counts.get(entry.name) ?? 0) + 1);
+    const told = new Set<string>();
     for (const entry of entries) {
       if (entry.isDirectory && skipped(entry.name)) continue;
       const path = join(current, entry.name);
+      const count = counts.get(entry.name)!;
+      if (count > 1) {
+        if (!told.has(entry.name)) unlistable(path, new CollidingNames(count));
+        told.add(entry.name);
+        continue;
+      }
       const kind = entry.isSymlink
         ? kindOf(path)
         : entry.isFile

@@ -8,7 +8,15 @@
  */
 import { join } from "node:path";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
-import { isLossyName, NOT_UTF8, oneLine, shortened, TOO_LONG } from "../src/names.ts";
+import {
+  collidingReason,
+  isLossyName,
+  namesReadingAs,
+  NOT_UTF8,
+  oneLine,
+  shortened,
+  TOO_LONG,
+} from "../src/names.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { emitArgs, runCli } from "./cli.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
@@ -226,9 +234,9 @@ Deno.test("a FIFO and a dangling link inside an input folder get the note they g
       .stdout,
   );
   assertIncludes(inFolder.Notes, "--input inp: inp/fifo not a regular file");
-  assertIncludes(inFolder.Notes, "--input inp: inp/dangling not found");
+  assertIncludes(inFolder.Notes, "--input inp: inp/dangling dangling symbolic link");
   assertIncludes(named.Notes, "--input inp/fifo: not a regular file");
-  assertIncludes(named.Notes, "--input inp/dangling: not found");
+  assertIncludes(named.Notes, "--input inp/dangling: dangling symbolic link");
   for (const record of [inFolder, named]) {
     assertEquals(record.InputHashes["inp/fifo"], "TBD");
     assertEquals(record.InputHashes["inp/dangling"], "TBD");
@@ -244,4 +252,163 @@ Deno.test("oneLine escapes control characters and line separators only; shortene
   const cut = shortened("a😀bcdefg😀h", 6);
   assert(!/[\uD800-\uDFFF]/.test(cut.replace(/\p{Extended_Pictographic}/gu, "")), cut);
   assert(cut.length <= 6, cut);
+});
+
+/** `\xff.md`, `\xfe.md` (not UTF-8) and `\xef\xbf\xbd.md` (the valid UTF-8 of U+FFFD), as printf spells them. */
+const COLLIDING = [String.raw`\377.md`, String.raw`\376.md`, String.raw`\357\277\275.md`];
+/** The one name all of {@linkcode COLLIDING} read as. */
+const SHOWN = "\uFFFD.md";
+
+/** Writes `text` to each of `names` (printf spellings) in `dir`, made if need be. */
+async function writeNamed(dir: string, names: string[], text: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (const name of names) await sh(dir, `printf '%s' "$1" > "$(printf '${name}')"`, text, text);
+}
+
+/** The SHA-256 of `text`, in hex. */
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The stale report of `del` as JSON, and its exit code. */
+async function staleJson(del: string): Promise<{ code: number; check: Record<string, unknown> }> {
+  const stale = await runCli(["stale", del, "--agent", "4_DOCUMENTS", "--json"]);
+  return { code: stale.code, check: JSON.parse(stale.stdout).checks[0] };
+}
+
+Deno.test("names that read as one (\\xff, \\xfe, valid \\xef\\xbf\\xbd) in an input folder: TBD under the shown name, a note saying how many, never a hash", async () => {
+  const { del } = await makeProject();
+  await writeNamed(join(del, "in"), COLLIDING, "x\n");
+  await Deno.writeTextFile(join(del, "in", "ok.md"), "ok\n");
+  assertEquals(namesReadingAs(join(del, "in", SHOWN)), 3);
+  assertEquals(namesReadingAs(join(del, "in", "ok.md")), 1);
+  const record = JSON.parse((await runCli(emitArgs(del, "--input", "in", "--json"))).stdout);
+  assertEquals(record.InputHashes[`in/${SHOWN}`], "TBD");
+  assert(/^[0-9a-f]{64}$/.test(record.InputHashes["in/ok.md"]), record.Notes);
+  const notes: string[] = record.Notes.split(" | ");
+  assertEquals(
+    notes.filter((n) => n.includes(SHOWN)),
+    [`--input in: in/${SHOWN} ${collidingReason(3, await sha256("x\n"))}`],
+  );
+  // Two names not valid UTF-8 alone collide too.
+  const two = (await makeProject()).del;
+  await writeNamed(join(two, "in"), COLLIDING.slice(0, 2), "x\n");
+  const pair = JSON.parse((await runCli(emitArgs(two, "--input", "in", "--json"))).stdout);
+  assertEquals(pair.InputHashes[`in/${SHOWN}`], "TBD");
+  assertIncludes(pair.Notes, `--input in: in/${SHOWN} ${collidingReason(2)}`);
+  assert(!pair.Notes.includes(NOT_UTF8), pair.Notes);
+});
+
+Deno.test("names that read as one, reached by --input of the file and by _REFERENCES.md naming their folder: TBD with how many", async () => {
+  const { del } = await makeProject();
+  await writeNamed(join(del, "in"), [COLLIDING[0], COLLIDING[2]], "x\n");
+  // A real process: the invalid name reaches runrec as Deno.args gives it.
+  const script = `exec "$0" run "$@" emit . --agent 4_DOCUMENTS --status SUCCESS --json ` +
+    `--input "in/$(printf '${COLLIDING[0]}')"`;
+  const stdout = await sh(del, script, Deno.execPath(), ...FULL_FLAGS, join(ROOT, ENTRY_POINT));
+  const named = JSON.parse(stdout);
+  assertEquals(named.InputHashes[`in/${SHOWN}`], "TBD");
+  const valid = await sha256("x\n");
+  assertIncludes(named.Notes, `--input in/${SHOWN}: ${collidingReason(2, valid)}`);
+
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "- [In](in/)\n", { append: true });
+  const referenced = JSON.parse((await runCli(emitArgs(del, "--json"))).stdout);
+  assertEquals(referenced.InputHashes[`in/${SHOWN}`], "TBD");
+  assertIncludes(
+    referenced.Notes,
+    `_REFERENCES.md line 5: in/${SHOWN} ${collidingReason(2, valid)}`,
+  );
+  // Folders that read as one: TBD under the folder's shown name, their files unread.
+  await sh(
+    del,
+    `for n in 'd\\377' 'd\\357\\277\\275'; do mkdir "$(printf "$n")" && touch "$(printf "$n")/f.md"; done`,
+  );
+  const folders = JSON.parse((await runCli(emitArgs(del, "--input", ".", "--json"))).stdout);
+  assertEquals(folders.InputHashes["d\uFFFD"], "TBD");
+  assertEquals(folders.InputHashes["d\uFFFD/f.md"], undefined);
+  assertIncludes(folders.Notes, `--input .: d\uFFFD ${collidingReason(2)}`);
+});
+
+Deno.test("stale: names that read as one are CLEAN with a note while unchanged, DIRTY once another reads as them or the valid one is edited", async () => {
+  const { del } = await makeProject();
+  await writeNamed(join(del, "in"), [COLLIDING[0]], "x\n");
+  assertEquals((await runCli(emitArgs(del, "--input", "in"))).code, 0);
+  // One name not valid UTF-8, unchanged: CLEAN, in the words of emit's note.
+  let stale = await staleJson(del);
+  assertEquals(stale.check.verdict, "CLEAN", JSON.stringify(stale.check));
+  assertIncludes(JSON.stringify(stale.check.notes), NOT_UTF8);
+  // A valid name that reads as it is made: the shown path is no longer what the run saw.
+  await writeNamed(join(del, "in"), [COLLIDING[2]], "valid\n");
+  stale = await staleJson(del);
+  assertEquals(stale.code, 1, JSON.stringify(stale.check));
+  assertEquals(stale.check.verdict, "DIRTY");
+  assertIncludes(JSON.stringify(stale.check.inputs), collidingReason(2, await sha256("valid\n")));
+
+  // Emitted with the collision: unchanged is CLEAN with a note naming how many.
+  assertEquals((await runCli(emitArgs(del, "--input", "in"))).code, 0);
+  stale = await staleJson(del);
+  assertEquals(stale.check.verdict, "CLEAN", JSON.stringify(stale.check));
+  assertIncludes(JSON.stringify(stale.check.notes), `in/${SHOWN}`);
+  assertIncludes(JSON.stringify(stale.check.notes), collidingReason(2, await sha256("valid\n")));
+  // A third name reads as them: DIRTY.
+  await writeNamed(join(del, "in"), [COLLIDING[1]], "x\n");
+  stale = await staleJson(del);
+  assertEquals(stale.check.verdict, "DIRTY", JSON.stringify(stale.check));
+  assertIncludes(JSON.stringify(stale.check.inputs), collidingReason(3, await sha256("valid\n")));
+  // The colliding valid file edited after a run that saw all three: DIRTY.
+  assertEquals((await runCli(emitArgs(del, "--input", "in"))).code, 0);
+  assertEquals((await staleJson(del)).check.verdict, "CLEAN");
+  await writeNamed(join(del, "in"), [COLLIDING[2]], "edited\n");
+  stale = await staleJson(del);
+  assertEquals(stale.code, 1, JSON.stringify(stale.check));
+  assertIncludes(JSON.stringify(stale.check.inputs), collidingReason(3, await sha256("edited\n")));
+});
+
+Deno.test("exec: an output named not valid UTF-8 beside a valid name that reads the same is TBD with how many, not the valid file's hash nor DELETED", async () => {
+  const { del } = await makeProject();
+  await writeNamed(del, [String.raw`out-\357\277\275.md`], "valid\n");
+  const run = await runCli([
+    "exec",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--",
+    "sh",
+    "-c",
+    String.raw`cd "$0" && printf new > "$(printf 'out-\377.md')"`,
+    del,
+  ]);
+  assertEquals(run.code, 0, run.stderr);
+  const record = (await records(del)).at(-1)!;
+  assertEquals((record.OutputHashes as Record<string, string>)["out-\uFFFD.md"], "TBD");
+  assertIncludes(
+    record.Notes as string,
+    `output out-\uFFFD.md could not be hashed: ${collidingReason(2)}`,
+  );
+});
+
+Deno.test("two deliverable folders whose names read as one under a root: validate, log and stale name them, never read one twice", async () => {
+  const { root, del } = await makeProject();
+  assertEquals((await runCli(emitArgs(del))).code, 0);
+  const work = join(root, "PKG-01_Pkg", "1_Working");
+  await sh(
+    work,
+    `for n in 'DEL-01-03_\\377' 'DEL-01-03_\\357\\277\\275'; do d="$(printf "$n")"; ` +
+      `mkdir "$d" && cp "$0/RunRecords.csv" "$d/"; done`,
+    del,
+  );
+  const shown = "DEL-01-03_\uFFFD";
+  for (const args of [["validate", root], ["log", root]]) {
+    const result = await runCli(args);
+    const line = result.stderr.split("\n").find((l) => l.includes(shown));
+    assert(line !== undefined, `${args[0]} names the folders: ${result.stderr}`);
+    assertIncludes(line, collidingReason(2), args[0]);
+    assertEquals(result.code, 2, `${args[0]}: ${result.stderr}`);
+  }
+  const stale = await runCli(["stale", root]);
+  const line = stale.stderr.split("\n").find((l) => l.includes(shown));
+  assert(line !== undefined, `stale names the folders: ${stale.stderr}`);
+  assertIncludes(line, collidingReason(2));
+  assert(!stale.stdout.includes(shown), stale.stdout);
 });
