@@ -569,6 +569,13 @@ async function hashOutputs(
       notes.push(`output ${rel} could not be hashed: not a regular file`);
       continue;
     }
+    // Several names (not valid UTF-8) read as this one: its hash may be another file's.
+    const colliding = namesReadingAs(path);
+    if (colliding > 1) {
+      hashes[rel] = TBD;
+      notes.push(`output ${rel} could not be hashed: ${collidingReason(colliding)}`);
+      continue;
+    }
     const result = results.get(path);
     if (typeof result === "string") {
       hashes[rel] = result;

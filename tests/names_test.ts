@@ -300,7 +300,7 @@ Deno.test("names that read as one (\\xff, \\xfe, valid \\xef\\xbf\\xbd) in an in
   assert(!pair.Notes.includes(NOT_UTF8), pair.Notes);
 });
 
-Deno.test("names that read as one, reached by --input of the file and by _REFERENCES.md naming their folder: TBD with how many", async () => {
+Deno.test("names that read as one, reached by --input or --output of the file and by _REFERENCES.md naming their folder: TBD with how many", async () => {
   const { del } = await makeProject();
   await writeNamed(join(del, "in"), [COLLIDING[0], COLLIDING[2]], "x\n");
   // A real process: the invalid name reaches runrec as Deno.args gives it.
@@ -318,6 +318,22 @@ Deno.test("names that read as one, reached by --input of the file and by _REFERE
   assertIncludes(
     referenced.Notes,
     `_REFERENCES.md line 5: in/${SHOWN} ${collidingReason(2, valid)}`,
+  );
+  // Named as an output: the shown name is no one file, so no hash.
+  const output = await sh(
+    del,
+    script.replace(
+      `--input "in/$(printf '${COLLIDING[0]}')"`,
+      `--output "in/$(printf '${COLLIDING[0]}')"`,
+    ),
+    Deno.execPath(),
+    ...FULL_FLAGS,
+    join(ROOT, ENTRY_POINT),
+  );
+  assertEquals(JSON.parse(output).OutputHashes[`in/${SHOWN}`], "TBD");
+  assertIncludes(
+    JSON.parse(output).Notes,
+    `output in/${SHOWN} could not be hashed: ${collidingReason(2)}`,
   );
   // Folders that read as one: TBD under the folder's shown name, their files unread.
   await sh(
