@@ -3,7 +3,10 @@
  * version differs from the file's last header line appends its own header
  * first. A record is read by its own SchemaVersion wherever it is (11.1), so
  * one under another version's header is a warning, not an error; so is a
- * header line that repeats the one in force (from a merge).
+ * header line that repeats the one in force right after a whole record of
+ * that layout (only a merge of two new files puts it there). After a blank,
+ * torn, corrupt or foreign line, or the same header line, a repeat is a
+ * writer following 11.3 (it cannot tell what that line was): no warning.
  *
  * Blocks of lines may be classified apart (in worker threads), so each block
  * lists its layout ({@linkcode LayoutRecorder}) and one
@@ -79,20 +82,23 @@ export class LayoutRecorder {
  */
 export class HeaderLayout {
   #header: { line: number; text: string; columns: number } | undefined;
+  /** The last line of the last run of records that fit the header in force, if any. */
+  #lastFitting = 0;
 
   /** The findings of one block's items, in line order. */
   check(items: readonly LayoutItem[]): LayoutFinding[] {
     const findings: LayoutFinding[] = [];
     for (const item of items) {
       if ("header" in item) {
-        if (this.#header?.text === item.header) {
+        const repeated = this.#header?.text === item.header;
+        if (repeated && this.#lastFitting === item.line - 1) {
           // Two branches that both created the file can leave a second header after a merge.
           findings.push({
             line: item.line,
             field: "",
             message: "repeated header line (from a merge); skipped",
           });
-        } else {
+        } else if (!repeated) {
           const columns = item.header.split(",").length;
           this.#header = { line: item.line, text: item.header, columns };
         }
@@ -101,7 +107,10 @@ export class HeaderLayout {
       const header = this.#header;
       if (header === undefined) continue; // no header line: already an error on line 1
       const ours = item.version === SCHEMA_VERSION;
-      if (ours === (header.text === HEADER) && header.columns === item.cells) continue;
+      if (ours === (header.text === HEADER) && header.columns === item.cells) {
+        this.#lastFitting = item.last;
+        continue;
+      }
       const more = item.count === 1
         ? ""
         : item.count === 2

@@ -98,8 +98,15 @@ const HEX_PREFIX = /^[0-9a-f]{0,63}$/;
 const FULL_CHECKSUM_TAIL = /,[0-9a-f]{64}$/;
 /** The lines git writes around a conflict it leaves for the user to resolve. */
 const CONFLICT_MARKER = /^(?:<{7} |={7}$|>{7} |\|{7} )/;
-/** How every record line starts (SchemaVersion, then the start of RunID). */
-const RECORD_START = `${SCHEMA_VERSION},RUN-DEL-`;
+/** How every record line of a v1.x version starts: its SchemaVersion, then the start of RunID. */
+const V1_RECORD_START = /^v1\.\d+,RUN-DEL-/;
+/** Every proper prefix of such a start: what a write cut within its first cells leaves. */
+const V1_RECORD_START_PREFIX =
+  /^v(?:1(?:\.(?:\d+(?:,(?:R(?:U(?:N(?:-(?:D(?:E(?:L)?)?)?)?)?)?)?)?)?)?)?$/;
+/** Our header line without its last column: what an additive version's header line starts with. */
+const HEADER_BASE = HEADER.slice(0, HEADER.lastIndexOf(",") + 1);
+/** What may follow {@linkcode HEADER_BASE} in a cut-off header line: column names and commas. */
+const ADDED_COLUMNS = /^[A-Za-z0-9_,]*$/;
 
 /**
  * Streams the events of a record file: every record and every problem, with
@@ -567,6 +574,11 @@ function classifyLine(
     end = nulStart;
   }
   const body = bytes.subarray(begin, end);
+  if (body.length === 0 && line === 1 && terminated) {
+    // The writer refuses a file whose line 1 is not the header: so does the check.
+    sink.problem(problem(line, "error", "header", "is empty, not the v1.0 header"));
+    return;
+  }
   if (body.length === 0) {
     if (nulStart === bytes.length) sink.problem(problem(line, "warning", "blank", "empty line"));
     return;
@@ -626,12 +638,16 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
   } catch {
     cells = undefined; // an unterminated quote is what a cut inside a quoted field leaves
   }
-  // An interrupted write leaves the start of a record line; anything else was put there.
-  const startsLikeRecord = text.startsWith(RECORD_START) || RECORD_START.startsWith(text);
+  // An interrupted write leaves the start of a record line (of any v1.x version, whose
+  // column count this reader may not know) or of a header line; anything else was put there.
+  const ours = text.startsWith(CURRENT_VERSION_CELL);
+  const startsLikeRecord = V1_RECORD_START.test(text) || V1_RECORD_START_PREFIX.test(text);
   const endsWhole = FULL_CHECKSUM_TAIL.test(text);
-  const cut = startsLikeRecord && !endsWhole &&
-    (cells === undefined || cells.length < COLUMNS.length ||
-      (cells.length === COLUMNS.length && HEX_PREFIX.test(cells[cells.length - 1])));
+  const cutHeader = isCutHeader(text);
+  const what = cutHeader ? "header line" : "record";
+  const cut = cutHeader || startsLikeRecord && !endsWhole &&
+      (!ours || cells === undefined || cells.length < COLUMNS.length ||
+        (cells.length === COLUMNS.length && HEX_PREFIX.test(cells[cells.length - 1])));
   if (CONFLICT_MARKER.test(text)) {
     return problem(
       line,
@@ -642,10 +658,20 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
     );
   }
   return cut
-    ? problem(line, "warning", "torn", "torn record (interrupted write); skipped")
+    ? problem(line, "warning", "torn", `torn ${what} (interrupted write); skipped`)
     : startsLikeRecord
     ? problem(line, "error", "corrupt", "RecordChecksum does not match the line", "RecordChecksum")
     : problem(line, "error", "corrupt", `is not a run record: ${clip(text)}`);
+}
+
+/**
+ * Whether a line is a proper prefix of a header line, ours or an additive
+ * version's (SCHEMA.md 11.3): a writer's header line cut short, then ended by
+ * the next append's `\n`.
+ */
+function isCutHeader(text: string): boolean {
+  if (text.length < HEADER_BASE.length) return HEADER_BASE.startsWith(text);
+  return text.startsWith(HEADER_BASE) && ADDED_COLUMNS.test(text.slice(HEADER_BASE.length));
 }
 
 function clip(text: string): string {

@@ -18,6 +18,7 @@ import {
   type FieldProblem,
   HEADER,
   inColumnOrder,
+  LINE_LIMIT_BYTES,
   RUN_ID_PATTERN,
   runIdPrefix,
   type RunRecord,
@@ -52,7 +53,11 @@ export interface AppendOptions {
 export interface AppendResult {
   /** The record as written, with RunID, Notes and RecordChecksum final. */
   record: RunRecord;
-  /** The exact bytes written (header and torn-tail separator included). */
+  /**
+   * The exact bytes written (header and torn-tail separator included): one
+   * short of the bytes meant when a short write left only the record's final
+   * `\n` out (the record is whole all the same; the next append adds the `\n`).
+   */
   bytesWritten: number;
   /** Byte offset in the file where the written bytes start. */
   offset: number;
@@ -276,12 +281,12 @@ function appendLocked(
   if (!lock.stillHeld()) {
     throw new WriteError(`${path}.lock: the append lock is no longer ours; record not written`);
   }
-  const offset = writeOnce(path, bytes, !state.exists, fsync);
-  checkWritten(path, offset, bytes);
+  const { offset, written } = writeOnce(path, bytes, !state.exists, fsync);
+  checkWritten(path, offset, bytes.subarray(0, written));
   index.index.see(record.RunID);
-  index.index.size = offset + bytes.length;
+  index.index.size = offset + written;
   writeSeqIndex(path, index.index);
-  return { record, bytesWritten: bytes.length, offset, created: !state.exists, tornTail };
+  return { record, bytesWritten: written, offset, created: !state.exists, tornTail };
 }
 
 /** What the store needs to know of the file before an append. */
@@ -349,28 +354,28 @@ const NEWLINE = 10;
 
 /**
  * Whether the file's last whole line (a torn tail is passed over) is not ours:
- * neither our header line nor a record of our SchemaVersion. When every writer
- * obeys SCHEMA.md 11.3 the last line tells the layout in force, so the header
- * line above it need not be looked for. Blank lines (or NULs a power loss left)
- * say nothing: the line before them decides. A corrupt line counts as another
- * version's: a header line more is harmless, a record under a foreign header is
- * not.
+ * neither our header line nor a record of our SchemaVersion whose checksum
+ * matches. When every writer obeys SCHEMA.md 11.3 the last line tells the
+ * layout in force, so the header line above it need not be looked for. Blank
+ * lines (or NULs a power loss left) say nothing: the line before them decides.
+ * A corrupt line (one starting `v1.0,` too) counts as another version's: a
+ * header line more is harmless, a record under a foreign header is not.
  */
 function lastLineIsOtherVersion(handle: Deno.FsFile, size: number): boolean {
   // No whole line (the header is being completed), or nothing but blank lines: ours to start.
   for (let end = lastNewlineBefore(handle, size); end >= 0;) {
     const start = lastNewlineBefore(handle, end) + 1;
-    const head = readAt(handle, start, Math.min(end - start, LAST_LINE_HEAD));
-    let text = new TextDecoder().decode(head).replace(/^\0+/, "");
-    if (head.length === end - start) text = text.replace(/\0+$/, "").replace(/\r$/, "");
-    if (text !== "") return text !== HEADER && !text.startsWith(`${SCHEMA_VERSION},`);
+    // Longer than the reader's line limit: not a line it reads, so not ours.
+    if (end - start > LINE_LIMIT_BYTES) return true;
+    const text = new TextDecoder().decode(readAt(handle, start, end - start))
+      .replace(/\r$/, "").replace(/^\0+|\0+$/g, "");
+    if (text !== "") {
+      return text !== HEADER && !(text.startsWith(`${SCHEMA_VERSION},`) && checksumMatches(text));
+    }
     end = start - 1;
   }
   return false;
 }
-
-/** How much of the last line is read: enough for our header line and a SchemaVersion cell. */
-const LAST_LINE_HEAD = 4096;
 
 /** Offset of the last `\n` before byte `end`, or -1; reads back one chunk at a time. */
 function lastNewlineBefore(handle: Deno.FsFile, end: number): number {
@@ -419,10 +424,15 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
   if (nl >= 0 && firstLine === HEADER) return "";
   if (nl < 0 && whole && HEADER.startsWith(firstLine)) return `${HEADER.slice(firstLine.length)}\n`;
   const bom = text.startsWith("\uFEFF");
+  const fix = bom
+    ? "delete those 3 bytes"
+    : firstLine === ""
+    ? "delete the empty line(s) before the header line, or the file if it holds nothing else"
+    : "line 1 must be the v1.0 header line (SCHEMA.md 2)";
   throw new WriteError(
     `${file}:1: not a run record file: header ` +
       (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
-      JSON.stringify(firstLine.slice(bom ? 1 : 0, 60)),
+      `${JSON.stringify(firstLine.slice(bom ? 1 : 0, 60))}: ${fix}, then run runrec flush`,
   );
 }
 
@@ -530,8 +540,9 @@ function scanLines(path: string, from: number, visit: (head: string) => void): v
 
 /**
  * Whether a whole record of the file holds the UTF-8 of `text` (which must
- * not span a line): a line that ends in `\n` and whose checksum matches. A
- * torn line holding `text` does not count: its record was not written.
+ * not span a line): a line whose checksum matches, the last line without its
+ * `\n` included (readers take it). A torn line holding `text` does not count:
+ * its record was not written.
  */
 function fileContains(path: string, text: string): boolean {
   const needle = encoder.encode(text);
@@ -568,7 +579,10 @@ function fileContains(path: string, text: string): boolean {
   }
 }
 
-/** Whether the line holding byte `offset` ends in `\n` and carries a matching checksum. */
+/**
+ * Whether the line holding byte `offset` carries a matching checksum: as the
+ * reader takes it, a last line without its `\n` included.
+ */
 function isWholeRecordAt(path: string, offset: number): boolean {
   const handle = Deno.openSync(path, { read: true });
   try {
@@ -584,14 +598,13 @@ function isWholeRecordAt(path: string, offset: number): boolean {
     }
     const size = handle.statSync().size;
     let end = offset;
-    while (true) {
-      if (end >= size) return false; // no newline: a torn tail
+    while (end < size) {
       const nl = readAt(handle, end, Math.min(CHUNK, size - end)).indexOf(NEWLINE);
       if (nl >= 0) {
         end += nl;
         break;
       }
-      end += CHUNK;
+      end = Math.min(size, end + CHUNK);
     }
     const line = new TextDecoder().decode(readAt(handle, start, end - start)).replace(/\r$/, "");
     return checksumMatches(line.replace(/^\0+|\0+$/g, ""));
@@ -611,8 +624,16 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number): n
   return -1;
 }
 
-/** One `write` call; returns the offset where the bytes landed. */
-function writeOnce(path: string, bytes: Uint8Array, create: boolean, fsync: boolean): number {
+/**
+ * One `write` call; returns the offset where the bytes landed and how many
+ * landed: all, or all but the final `\n` (a record whole without it).
+ */
+function writeOnce(
+  path: string,
+  bytes: Uint8Array,
+  create: boolean,
+  fsync: boolean,
+): { offset: number; written: number } {
   let handle: Deno.FsFile;
   try {
     handle = Deno.openSync(path, create ? { createNew: true, write: true } : { append: true });
@@ -627,7 +648,9 @@ function writeOnce(path: string, bytes: Uint8Array, create: boolean, fsync: bool
     } catch (e) {
       throw new WriteError(`${path}: write failed: ${(e as Error).message}`, { cause: e });
     }
-    if (written !== bytes.length) {
+    // Short of the record's final `\n` only, the record is whole: readers take it, so it
+    // is written (never spooled) and the next append's torn-tail `\n` ends its line.
+    if (written < bytes.length - 1) {
       // A torn line: not a record (no valid checksum); the next append starts a new line.
       throw new WriteError(`${path}: short write: ${written} of ${bytes.length} bytes`);
     }
@@ -642,13 +665,16 @@ function writeOnce(path: string, bytes: Uint8Array, create: boolean, fsync: bool
       }
     }
     // Under the lock no one else appends, so our bytes start where the file ended.
-    return before;
+    return { offset: before, written };
   } finally {
     handle.close();
   }
 }
 
-/** Post-write validation: the bytes in the file are ours and decode to a valid record. */
+/**
+ * Post-write validation: the bytes in the file are ours and their last line
+ * (ended by `\n`, or not when a short write left it out) decodes to a valid record.
+ */
 function checkWritten(path: string, offset: number, bytes: Uint8Array): void {
   let back: Uint8Array;
   try {
@@ -669,8 +695,8 @@ function checkWritten(path: string, offset: number, bytes: Uint8Array): void {
       landed: true,
     });
   }
-  const text = new TextDecoder().decode(back);
-  const line = text.slice(text.lastIndexOf("\n", text.length - 2) + 1, -1);
+  const text = new TextDecoder().decode(back).replace(/\n$/, "");
+  const line = text.slice(text.lastIndexOf("\n") + 1);
   let problem: string | undefined;
   try {
     const [first] = validateRecord(decodeRecord(line));
