@@ -11,12 +11,11 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { hashFile } from "../src/hash.ts";
 import { isRunrecOwn } from "../src/inputs.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { type CliResult, emitArgs, runCli } from "./cli.ts";
-import { makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { runAsNobody } from "./support/nobody.ts";
+import { makeProject } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
-const NOBODY = 65534;
 
 async function sh(cwd: string, script: string): Promise<void> {
   const { code, stderr } = await new Deno.Command("sh", { args: ["-c", script], cwd }).output();
@@ -41,37 +40,6 @@ function emit(del: string, ...extra: string[]): Promise<CliResult> {
 async function recordLines(del: string): Promise<string[]> {
   const text = await Deno.readTextFile(join(del, "RunRecords.csv")).catch(() => "");
   return text.split("\n").slice(1).filter((line) => line !== "");
-}
-
-/** One DENO_DIR that user nobody can write, shared by this file's tests. */
-let nobodyDenoDir: string | undefined;
-
-/** Runs the CLI as user nobody (a real second user: root ignores permission bits). */
-async function runAsNobody(args: string[]): Promise<CliResult> {
-  if (nobodyDenoDir === undefined) {
-    nobodyDenoDir = await tempDir({ prefix: "runrec_nobody_deno_" });
-    await Deno.chmod(nobodyDenoDir, 0o777);
-  }
-  const output = await new Deno.Command("setpriv", {
-    args: [
-      `--reuid=${NOBODY}`,
-      `--regid=${NOBODY}`,
-      "--clear-groups",
-      Deno.execPath(),
-      "run",
-      ...FULL_FLAGS,
-      join(ROOT, ENTRY_POINT),
-      ...args,
-    ],
-    env: { NO_COLOR: "1", DENO_DIR: nobodyDenoDir, HOME: "/nonexistent", TMPDIR: "/tmp" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
 }
 
 /** Lets user nobody read the project and write the deliverable folder. */

@@ -9,15 +9,14 @@
  */
 import { join } from "node:path";
 import { inputFolderNote, inputFoldersIn } from "../src/input_folders.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { readRecords } from "../src/reader.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { type CliResult, runCli } from "./cli.ts";
-import { git, makeProject, ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { runAsNobody } from "./support/nobody.ts";
+import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
-const NOBODY = 65534;
 
 /** One `runrec stale --json` check, as the JSON document gives it. */
 interface JsonCheck {
@@ -71,38 +70,6 @@ function evidence(check: JsonCheck): (string | undefined)[][] {
 async function mkfifo(path: string): Promise<void> {
   const made = await new Deno.Command("mkfifo", { args: [path] }).output();
   assertEquals(made.code, 0, decoder.decode(made.stderr));
-}
-
-/** One DENO_DIR that user nobody can write, shared by this file's tests. */
-let nobodyDenoDir: string | undefined;
-
-/** Runs the CLI as user nobody: a real second user, whom permission bits stop (root they do not). */
-async function runAsNobody(args: string[], cwd = "/"): Promise<CliResult> {
-  if (nobodyDenoDir === undefined) {
-    nobodyDenoDir = await tempDir({ prefix: "runrec_nobody_deno_" });
-    await Deno.chmod(nobodyDenoDir, 0o777);
-  }
-  const output = await new Deno.Command("setpriv", {
-    args: [
-      `--reuid=${NOBODY}`,
-      `--regid=${NOBODY}`,
-      "--clear-groups",
-      Deno.execPath(),
-      "run",
-      ...FULL_FLAGS,
-      join(ROOT, ENTRY_POINT),
-      ...args,
-    ],
-    cwd,
-    env: { NO_COLOR: "1", DENO_DIR: nobodyDenoDir, HOME: "/nonexistent", TMPDIR: "/tmp" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
 }
 
 // --- 1. a file added to an --input folder ---------------------------------------------------

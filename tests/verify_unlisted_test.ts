@@ -13,14 +13,12 @@
  */
 import { join } from "node:path";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { type CliResult, runCli } from "./cli.ts";
-import { git, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
+import { NOBODY, runAsNobody } from "./support/nobody.ts";
+import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { sh } from "./support/sh.ts";
 
-const decoder = new TextDecoder();
-const NOBODY = 65534;
 /** A record file the tests delete in the working tree: a real deletion. */
 const LOST = join("lost", "DEL-01-03_Z", RECORD_FILE);
 const GOOD = join("good", "DEL-01-02_Y", RECORD_FILE);
@@ -60,38 +58,6 @@ function verdict(result: CliResult): { gone: string[]; unreadable: string[] } {
     gone: doc.gone.map((g: { path: string }) => g.path),
     unreadable: doc.files.filter((f: { unreadable?: string }) => f.unreadable !== undefined)
       .map((f: { path: string }) => f.path),
-  };
-}
-
-/** One DENO_DIR that user nobody can write, shared by this file's tests. */
-let nobodyDenoDir: string | undefined;
-
-/** Runs the CLI as user nobody: a real second user, whom permission bits stop (root they do not). */
-async function runAsNobody(args: string[]): Promise<CliResult> {
-  if (nobodyDenoDir === undefined) {
-    nobodyDenoDir = await tempDir({ prefix: "runrec_nobody_deno_" });
-    await Deno.chmod(nobodyDenoDir, 0o777);
-  }
-  const output = await new Deno.Command("setpriv", {
-    args: [
-      `--reuid=${NOBODY}`,
-      `--regid=${NOBODY}`,
-      "--clear-groups",
-      Deno.execPath(),
-      "run",
-      ...FULL_FLAGS,
-      join(ROOT, ENTRY_POINT),
-      ...args,
-    ],
-    cwd: "/",
-    env: { NO_COLOR: "1", DENO_DIR: nobodyDenoDir, HOME: "/nonexistent", TMPDIR: "/tmp" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
   };
 }
 
