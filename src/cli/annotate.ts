@@ -29,7 +29,8 @@ import {
 
 const HELP = `runrec annotate: annotate a run (never remove it), or withdraw an annotation
 
-Usage: runrec annotate <del-dir> <RUNID> --note TEXT [--supersedes RUNID | --invalidates]
+Usage: runrec annotate <del-dir> <RUNID> --note TEXT
+                       [--supersedes RUNID | --invalidates]
 
 Appends one annotation record to the deliverable's RunRecords.csv (AgentName
 ${ANNOTATOR}, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").

@@ -28,8 +28,9 @@ Options:
                         _REFERENCES.md and the files it lists are always hashed
   --output P            a file the run wrote or deleted, or a folder: its files
                         (repeatable; one that does not exist is recorded as DELETED)
-  --allow-outside       also read inputs and outputs outside the project (the git work
-                        tree, else the execution root): by default such a file is TBD, not read
+  --allow-outside       also read inputs and outputs outside the project (the git
+                        work tree, else the execution root): by default such a
+                        file is TBD, not read
   --pass D              the pass directive the run was dispatched with
   --started ISO         when the run started (default: now minus the duration)
   --duration ISO        how long it took, e.g. PT2M34.5S (default: from --started to
@@ -37,7 +38,8 @@ Options:
   --duration-ms N       how long it took, in milliseconds
   --status-before X     lifecycle state at run start (default TBD)
   --status-after X      the state you set at run end: _STATUS.md wins, and a claim that
-                        disagrees with it is noted (it stands in when _STATUS.md is unreadable)
+                        disagrees with it is noted (it stands in when _STATUS.md is
+                        unreadable)
   --error TEXT          what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT          free text
   --agents-dir DIR      the host's agent files (AGENT_<NAME>.md): the agent's profile

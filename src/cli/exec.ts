@@ -53,8 +53,9 @@ Options:
   --pass D              the pass directive
   --input P             a file the command reads, or a folder: its files
                         (repeatable); _REFERENCES.md and what it lists are always hashed
-  --allow-outside       also read inputs and outputs outside the project (the git work
-                        tree, else the execution root): by default such a file is TBD, not read
+  --allow-outside       also read inputs and outputs outside the project (the git
+                        work tree, else the execution root): by default such a
+                        file is TBD, not read
   --partial-codes LIST  exit codes that mean PARTIAL, comma-separated (e.g. 3,4)
   --skipped-codes LIST  exit codes that mean SKIPPED, comma-separated
   --no-fsync            do not flush the record to disk

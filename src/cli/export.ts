@@ -71,7 +71,7 @@ is still read, and each one that cannot be, such as a folder named
 RunRecords.csv, is named on stderr).
 
 Example:
-  runrec export . --format openlineage --namespace github.com/acme/plant \
+  runrec export . --format openlineage --namespace github.com/acme/plant \\
     --out lineage.jsonl
   runrec export PKG-01_Alpha/1_Working/DEL-01-02_Spec --format prov
 `;

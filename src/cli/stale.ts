@@ -27,9 +27,10 @@ For each deliverable and each agent that has run on it, the baseline is the
 agent's latest SUCCESS or PARTIAL run (by RunTimestamp) that no annotation
 invalidated or superseded. Its governed inputs are worked out again as the
 run would now (its InputFiles, _REFERENCES.md and every file that lists now)
-and hashed, and each path is compared with the baseline's InputHashes. A folder the run was given as input (--input inp,
-named in its Notes as input folder "inp") is walked again: a file added to
-it since is "added", one deleted "removed".
+and hashed, and each path is compared with the baseline's InputHashes. A
+folder the run was given as input (--input inp, named in its Notes as input
+folder "inp") is walked again: a file added to it since is "added", one
+deleted "removed".
 
   CLEAN        every governed input is as the baseline read it
   DIRTY        some are not; each is listed: changed, added (now governed,
@@ -42,14 +43,15 @@ it since is "added", one deleted "removed".
 An input the baseline run wrote itself (also in its OutputHashes) is compared
 with the hash it left. A file whose bytes differ from the run's only in line
 endings (CR LF for LF, as a core.autocrlf checkout writes) is still changed
-(hashes are of the raw bytes, as the host's), its reason says so. Outputs of the baseline edited, deleted or recreated
-since are listed too ("output changed ..."), naming the later run that wrote
-them when one did; they do not make a deliverable DIRTY (K-VAL-1: dirty means
-an input changed). Records naming another DeliverableID than the folder's
-are a copy's (no baseline) while that deliverable has its own folder, else
-the folder was moved and they count. A root is every deliverable folder
-beneath it (an execution root's tool roots, such as _Reconciliation/, left
-out); each file is hashed once however many records name it, on every core.
+(hashes are of the raw bytes, as the host's), and its reason says so. Outputs
+of the baseline edited, deleted or recreated since are listed too ("output
+changed ..."), naming the later run that wrote them when one did; they do not
+make a deliverable DIRTY (K-VAL-1: dirty means an input changed). Records
+naming another DeliverableID than the folder's are a copy's (no baseline)
+while that deliverable has its own folder, else the folder was moved and they
+count. A root is every deliverable folder beneath it (an execution root's
+tool roots, such as _Reconciliation/, left out); each file is hashed once
+however many records name it, on every core.
 
 Options:
   --agent A     only agent A (a comma-separated list for several); an agent

@@ -26,8 +26,9 @@ Options:
   --input P      a file the run reads, or a folder: its files (repeatable);
                  _REFERENCES.md and the files it lists are always hashed
   --pass D       the pass directive the run was dispatched with
-  --allow-outside  also read inputs, and finish's outputs, outside the project (the git work
-                 tree, else the execution root): by default such a file is TBD, not read
+  --allow-outside  also read inputs, and finish's outputs, outside the project
+                 (the git work tree, else the execution root): by default such
+                 a file is TBD, not read
   --pid PID      the agent's process: once it is gone, runrec reap writes the run as
                  FAILED (default: none; such a run is reaped only with --older-than).
                  A shell script passes its own, --pid $$; an agent whose every
