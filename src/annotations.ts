@@ -24,11 +24,12 @@
  */
 import { join } from "./path.ts";
 import { deliverableId } from "./deliverable.ts";
+import { InputError } from "./errors.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
 import { firstCopies, readRecords } from "./reader.ts";
 import { AGENT_TYPE, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
-import { type AppendOptions, appendRecord, RECORD_FILE } from "./store.ts";
+import { type AppendOptions, RECORD_FILE, type RecordDraft, withRecordFile } from "./store.ts";
 
 /** The AgentName of annotation records. */
 export const ANNOTATOR = "RUNREC_ANNOTATE";
@@ -95,8 +96,33 @@ export function annotationNotes(
 }
 
 /**
+ * An annotation {@linkcode annotationConflict} refused when it was weighed
+ * under the append lock: nothing was written.
+ *
+ * @example
+ * ```ts
+ * import { AnnotationRefused } from "./annotations.ts";
+ * const error = new AnnotationRefused("X is already invalidated by annotation Y", "Y");
+ * console.log(error.withdraw); // "Y"
+ * ```
+ */
+export class AnnotationRefused extends InputError {
+  /** The existing annotation whose withdrawal would make way for this one, if any. */
+  readonly withdraw?: string;
+  /** Creates the error with a one-line message. */
+  constructor(message: string, withdraw?: string) {
+    super(message);
+    this.name = "AnnotationRefused";
+    this.withdraw = withdraw;
+  }
+}
+
+/**
  * Appends an annotation of the run `runId` to `delDir`'s `RunRecords.csv`
- * and returns the annotation record as written. It does not check that the
+ * and returns the annotation record as written. Under the append lock it
+ * reads the file and throws {@linkcode AnnotationRefused} when
+ * {@linkcode annotationConflict} refuses the annotation, so two annotations
+ * made at once cannot both invalidate one run. It does not check that the
  * runs it names exist: `runrec annotate` does that first.
  *
  * @example
@@ -118,7 +144,8 @@ export async function appendAnnotation(
   note: string,
   options: AppendOptions = {},
 ): Promise<RunRecord> {
-  const { record } = await appendRecord(join(delDir, RECORD_FILE), {
+  const file = join(delDir, RECORD_FILE);
+  const draft: RecordDraft = {
     SchemaVersion: SCHEMA_VERSION,
     DeliverableID: deliverableId(delDir).id,
     AgentName: ANNOTATOR,
@@ -138,8 +165,17 @@ export async function appendAnnotation(
     OutputHashes: {},
     GitHead: "",
     Host: hostname(),
-  }, options);
-  return record;
+  };
+  return await withRecordFile(file, { holder: `runrec (${ANNOTATOR})`, ...options }, async (w) => {
+    const conflict = annotationConflict(await recordsOf(file), runId, effect);
+    if (conflict) {
+      throw new AnnotationRefused(
+        `${file}: ${conflict.message}; nothing written`,
+        conflict.withdraw,
+      );
+    }
+    return w.append(draft).record;
+  });
 }
 
 /**
@@ -265,12 +301,17 @@ export function annotationsIn(records: Iterable<RunRecord>): Map<string, Annotat
  * ```
  */
 export async function annotationsOf(recordFile: string): Promise<Map<string, Annotation[]>> {
+  return annotationsIn(await recordsOf(recordFile));
+}
+
+/** The records of a record file, each once (the first copy after a union merge). */
+async function recordsOf(recordFile: string): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
   const firstCopy = firstCopies();
   for await (const event of readRecords(recordFile)) {
     if (event.kind === "record" && firstCopy(event.record)) records.push(event.record);
   }
-  return annotationsIn(records);
+  return records;
 }
 
 /**

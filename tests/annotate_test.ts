@@ -18,6 +18,8 @@ import {
   isUsableBaseline,
   lateFinishNote,
 } from "../src/annotations.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { acquireLock } from "../src/lock.ts";
 import { readRecords } from "../src/reader.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
@@ -453,4 +455,61 @@ Deno.test("annotationsIn: a withdrawn annotation does not apply; a hand-written 
     record(w2, `annotates=${w1}; invalidates; note=x`),
   ]);
   assert.deepEqual(loop.get(run)?.map((x) => x.kind), ["invalidated"]);
+});
+
+Deno.test("annotate: four processes invalidating one run at once write one annotation; the others are refused under the lock", async () => {
+  const { del, file, runs } = await project();
+  // Held here, so every process has read the file and weighed its annotation before any writes.
+  const lock = await acquireLock(`${file}.lock`, { deliverableId: "DEL-01-02", holder: "test" });
+  const children = Array.from({ length: 4 }, (_, i) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...FULL_FLAGS,
+        join(ROOT, ENTRY_POINT),
+        "annotate",
+        del,
+        runs[0].RunID,
+        "--invalidates",
+        "--note",
+        `writer ${i}`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn());
+  const decoder = new TextDecoder();
+  const stderrs = await Promise.all(children.map(async (child) => {
+    // Read until the process says it waits for the lock; keep the rest for later.
+    const reader = child.stderr.getReader();
+    let text = "";
+    while (!text.includes("waiting for the append lock")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    return { reader, text };
+  }));
+  await lock.release();
+  const results = await Promise.all(children.map(async (child, i) => {
+    const { reader } = stderrs[i];
+    let text = stderrs[i].text;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      text += decoder.decode(r.value);
+    }
+    const status = await child.status;
+    await child.stdout.cancel();
+    return { code: status.code, stderr: text };
+  }));
+  for (const { stderr } of results) {
+    assert.match(stderr, /waiting for the append lock held by test/);
+  }
+  const codes = results.map((r) => r.code).sort();
+  assert.deepEqual(codes, [0, 2, 2, 2], JSON.stringify(results));
+  for (const { code, stderr } of results.filter((r) => r.code === 2)) {
+    assert.equal(code, 2);
+    assert.match(stderr, /is already invalidated by annotation RUN-.*; nothing written/);
+  }
+  const annotations = (await recordsOf(file)).filter((r) => r.AgentName === ANNOTATOR);
+  assert.equal(annotations.length, 1);
 });

@@ -5,7 +5,7 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { annotationConflict, ANNOTATOR, appendAnnotation, isAnnotation } from "../annotations.ts";
+import { AnnotationRefused, ANNOTATOR, appendAnnotation, isAnnotation } from "../annotations.ts";
 import {
   deliverableId,
   findExecutionRoot,
@@ -26,6 +26,7 @@ import {
   stringOption,
   UsageError,
 } from "./command.ts";
+import { lockWaitMessage } from "./outcome.ts";
 
 const HELP = `runrec annotate: annotate a run (never remove it), or withdraw an annotation
 
@@ -207,14 +208,18 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       );
     }
   }
-  const conflict = annotationConflict(lines.records, runId, { invalidates, supersedes });
-  if (conflict) {
-    const undo = conflict.withdraw === undefined
-      ? ""
-      : `; to undo that first: runrec annotate ${delDir} ${conflict.withdraw} --invalidates --note WHY`;
-    throw new InputError(`${file}: ${conflict.message}; nothing written${undo}`);
+  let record: RunRecord;
+  try {
+    record = await appendAnnotation(delDir, runId, { invalidates, supersedes }, note, {
+      onLockWait: lockWaitMessage(io),
+    });
+  } catch (e) {
+    if (!(e instanceof AnnotationRefused) || e.withdraw === undefined) throw e;
+    throw new InputError(
+      `${e.message}; to undo that first: runrec annotate ${delDir} ${e.withdraw} --invalidates ` +
+        "--note WHY",
+    );
   }
-  const record = await appendAnnotation(delDir, runId, { invalidates, supersedes }, note);
   io.out(`${record.RunID}\n`);
   if (supersedes !== undefined) warnIfOlder(lines.records, runId, supersedes, delDir, record, io);
   return EXIT.ok;
