@@ -660,8 +660,31 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
   return cut
     ? problem(line, "warning", "torn", `torn ${what} (interrupted write); skipped`)
     : startsLikeRecord
-    ? problem(line, "error", "corrupt", "RecordChecksum does not match the line", "RecordChecksum")
+    ? problem(
+      line,
+      "error",
+      "corrupt",
+      `RecordChecksum does not match the line${alsoInvalid(text)}`,
+      "RecordChecksum",
+    )
     : problem(line, "error", "corrupt", `is not a run record: ${clip(text)}`);
+}
+
+/**
+ * The fields of a changed line of ours that are invalid too, as `; also <field> <why>`:
+ * they show what the hand that changed it got wrong (a misspelt RunStatus).
+ */
+function alsoInvalid(text: string): string {
+  if (!text.startsWith(CURRENT_VERSION_CELL)) return "";
+  let problems: FieldProblem[];
+  try {
+    problems = validateRecord(decodeRecord(text));
+  } catch (e) {
+    const field = (e as { field?: string }).field;
+    problems = [{ field: (field ?? "") as FieldProblem["field"], message: (e as Error).message }];
+  }
+  const shown = problems.map((p) => `${p.field || "record"} ${p.message}`);
+  return shown.length === 0 ? "" : `; also ${shown.join("; ")}`;
 }
 
 /**

@@ -182,6 +182,21 @@ Deno.test("validate: a corrupt line exits 1 naming file, line and field; warning
   assert.equal(await Deno.readTextFile(file), broken, "validate must not modify the file");
 });
 
+Deno.test("validate: a hand-edited line with a misspelt RunStatus names the checksum and the field", async () => {
+  const { root, file } = await fixture();
+  const text = await Deno.readTextFile(file);
+  const lines = text.split("\n");
+  lines[1] = lines[1].replace(",SUCCESS,", ",SUCESS,");
+  await Deno.writeTextFile(file, lines.join("\n"));
+  const { code, out } = await cli(["validate", root]);
+  assert.equal(code, 1);
+  assert.equal(
+    out.split("\n")[0],
+    `${file}:2: RecordChecksum does not match the line; also RunStatus must be one of SUCCESS, ` +
+      'PARTIAL, FAILED, SKIPPED, got "SUCESS"',
+  );
+});
+
 Deno.test("validate: --json is one document with per-file problems and totals", async () => {
   const { dir, file } = await fixture();
   const empty = join(dir, "..", "DEL-01-03_Empty");
