@@ -181,6 +181,12 @@ interface Repository {
    * `sinceCommit`, so its record lines are looked for in HEAD's versions.
    */
   join?: CommitInfo;
+  /**
+   * Whether no branch or tag holds `sinceCommit` and HEAD does not contain
+   * it (history rewritten): then `join` is HEAD, and a line of `sinceCommit`'s
+   * record files missing from HEAD's was dropped by the rewrite.
+   */
+  rewritten?: boolean;
   /** Record files at `base` (path to blob id) and submodules (path to the commit recorded for it). */
   tree: Promise<BaseTree>;
 }
@@ -492,10 +498,14 @@ async function startingPoint(
   // With no commit of HEAD's first-parent chain outside `since`, HEAD itself is where they meet.
   const base = oldest ? oldest.parents[0] : head;
   let join: CommitInfo | undefined;
+  let rewritten = false;
   if (base !== sinceCommit) {
     const contained = (await runGit(["merge-base", "--is-ancestor", sinceCommit, "HEAD"], top))
       .code === 0;
     if (base && contained) join = await joinCommit(sinceCommit, walk, top);
+    // Not in HEAD and in no branch or tag: what a force-push, amend or reset leaves behind.
+    rewritten = !!base && !contained && !await onSomeRef(sinceCommit, top);
+    if (rewritten) join = await commitInfo(head!, top);
     notes.push(
       !base
         ? `${since} (${short(sinceCommit)}) shares no history with HEAD's first-parent chain ` +
@@ -503,11 +513,24 @@ async function startingPoint(
         : contained
         ? `${since} (${short(sinceCommit)}) is not on HEAD's first-parent chain (a merged ` +
           `branch): checked from ${short(base)}, the newest commit of that chain it contains`
+        : rewritten
+        ? `HEAD does not contain ${since} (${short(sinceCommit)}), and no branch or tag does: ` +
+          `history was rewritten since (a force-push, amend or reset); checked from their merge ` +
+          `base ${short(base)}, and every record ${since} holds must still be in HEAD's files`
         : `HEAD does not contain ${since} (${short(sinceCommit)}; it moved on since this ` +
           `branch left it): checked from their merge base ${short(base)}`,
     );
   }
-  return { top, scopes: [], sinceCommit, base, head, join, tree: treeAt(base, top) };
+  return {
+    top,
+    scopes: [],
+    sinceCommit,
+    base,
+    head,
+    join,
+    rewritten,
+    tree: treeAt(base, top),
+  };
 }
 
 const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +
@@ -547,6 +570,30 @@ async function joinCommit(sinceCommit: string, walk: CommitInfo[], top: string) 
   const join = walk.find((c) => descendants.has(c.id))!;
   const subject = await runGit(["log", "-1", "--format=%s", join.id], top);
   return { ...join, subject: new TextDecoder().decode(subject.stdout).trim() };
+}
+
+/** Whether a branch, remote-tracking branch or tag contains `commit`. */
+async function onSomeRef(commit: string, top: string): Promise<boolean> {
+  const { stdout } = await runGit(
+    [
+      "for-each-ref",
+      "--count=1",
+      "--format=%(refname)",
+      "--contains",
+      commit,
+      "refs/heads/",
+      "refs/remotes/",
+      "refs/tags/",
+    ],
+    top,
+  );
+  return new TextDecoder().decode(stdout).trim() !== "";
+}
+
+/** A commit with its subject. */
+async function commitInfo(id: string, top: string): Promise<CommitInfo> {
+  const subject = await runGit(["log", "-1", "--format=%s", id], top);
+  return { id, parents: [], subject: new TextDecoder().decode(subject.stdout).trim() };
 }
 
 /**
@@ -784,7 +831,9 @@ async function checkRepository(
         previous: repository.sinceCommit,
         previousPath: path,
         line: 1,
-        message: "the file is not in HEAD: deleted by this merge or by the branch it merged",
+        message: repository.rewritten
+          ? "the file is not in HEAD: deleted when history was rewritten"
+          : "the file is not in HEAD: deleted by this merge or by the branch it merged",
         deleted: true,
       }
       : sparse.has(track.path)
@@ -871,8 +920,10 @@ async function checkSinceLines(
         previous: sinceCommit,
         previousPath: path,
         line: missing.line,
-        message: `${what} is not in HEAD's version: dropped by this merge or by the ` +
-          "branch it merged",
+        message: `${what} is not in HEAD's version: ` +
+          (repository.rewritten
+            ? `dropped when history was rewritten (no branch or tag holds ${short(sinceCommit)})`
+            : "dropped by this merge or by the branch it merged"),
       };
     }
   }

@@ -540,3 +540,40 @@ Deno.test("verify --since at a merge: a branch that merged main into itself hold
     );
   }
 });
+
+Deno.test("verify --since a revision history was rewritten away from: a record it held and HEAD lacks fails; a branch holding the revision keeps it a branch behind", async () => {
+  const { repo, del, file, base } = await repository();
+  await run(del, "KEPT", "2026-10-02T00:00:00Z");
+  await git(repo, "commit", "-qam", "kept run");
+  await run(del, "DROPPED", "2026-10-03T00:00:00Z", "FAILED");
+  await git(repo, "commit", "-qam", "failed run");
+  const old = await git(repo, "rev-parse", "HEAD");
+  const dropped = (await lines(file)).at(-1)!;
+  // What a force-push publishes: the failed run's commit reset away, a new run committed instead.
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await run(del, "AFTER", "2026-10-04T00:00:00Z");
+  await git(repo, "commit", "-qam", "after the rewrite");
+  const head = await git(repo, "rev-parse", "HEAD");
+  const rewritten = await runCli(["verify", repo, "--since", old]);
+  assert.equal(rewritten.code, 1, rewritten.stdout + rewritten.stderr);
+  const runId = dropped.split(",")[1];
+  assert.match(
+    rewritten.stdout,
+    new RegExp(
+      `K-APPEND-1 broken in commit ${head.slice(0, 7)} "after the rewrite": record ${runId} ` +
+        `\\(line 4\\) is not in HEAD's version: dropped when history was rewritten`,
+    ),
+  );
+  assert.match(rewritten.stdout, /no branch or tag does: history was rewritten since/);
+  // The same revision on a branch is a base HEAD is behind: its record comes with a merge.
+  await git(repo, "branch", "keep", old);
+  const behind = await runCli(["verify", repo, "--since", old]);
+  assert.equal(behind.code, 0, behind.stdout + behind.stderr);
+  assert.match(behind.stdout, /HEAD does not contain .*it moved on since this branch left it/);
+  assert.match(
+    behind.stdout,
+    new RegExp(`K-APPEND-1 holds since ${old} \\(${old.slice(0, 7)}; checked from [0-9a-f]{7}\\)`),
+  );
+  // Nothing rewritten: since the base, all holds.
+  assert.equal((await runCli(["verify", repo, "--since", base])).code, 0);
+});

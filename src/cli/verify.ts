@@ -132,8 +132,11 @@ function historyText(path: string, history: HistoryResult, color: boolean): stri
     );
   } else {
     lines.push(
-      `${path}: K-APPEND-1 holds since ${history.since} (${history.sinceCommit.slice(0, 7)}): ` +
-        `${plural(history.versionsCompared, "version")} compared\n`,
+      `${path}: K-APPEND-1 holds since ${history.since} (${history.sinceCommit.slice(0, 7)}` +
+        (history.base && history.base !== history.sinceCommit
+          ? `; checked from ${history.base.slice(0, 7)}`
+          : "") +
+        `): ${plural(history.versionsCompared, "version")} compared\n`,
     );
   }
   return lines.join("");
