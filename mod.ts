@@ -61,38 +61,122 @@
  *
  * @module
  */
-export * from "./src/schema.ts";
-export * from "./src/codec.ts";
-export * from "./src/manifest.ts";
-export * from "./src/store.ts";
-export * from "./src/reader.ts";
-export * from "./src/lock.ts";
-export * from "./src/hash.ts";
-export * from "./src/references.ts";
-export * from "./src/status.ts";
-export * from "./src/deliverable.ts";
-export * from "./src/inputs.ts";
-export * from "./src/hook.ts";
-export * from "./src/run.ts";
-export * from "./src/pending.ts";
-export * from "./src/reap.ts";
-export * from "./src/snapshot.ts";
-export * from "./src/spool.ts";
-export * from "./src/errors.ts";
-export * from "./src/time.ts";
-export * from "./src/stale.ts";
-export * from "./src/dependencies.ts";
-export { gitHead } from "./src/git.ts";
-export type { Annotation, AnnotationKind } from "./src/annotations.ts";
-export { type CollectOptions, collectRuns, type ExportedRun } from "./src/export/runs.ts";
+// Record a run: in one step, or started and finished around the agent's work.
 export {
-  END_EVENT_TYPE,
-  FACETS_SCHEMA_URL,
-  OPENLINEAGE_SPEC,
-  openLineageEvents,
-  PRODUCER,
-  runUuid,
-} from "./src/export/openlineage.ts";
-export { PROV_PREFIXES, provDocument } from "./src/export/prov.ts";
+  emitRecord,
+  recordRun,
+  type RunOptions,
+  type RunOutcome,
+  type RunReport,
+  type RunStartState,
+} from "./src/hook.ts";
+export {
+  finishPendingRun,
+  type FinishReport,
+  finishRun,
+  type RunHandle,
+  type StartedRun,
+  startRun,
+  type StartRunOptions,
+  withRun,
+  type WithRunOptions,
+} from "./src/run.ts";
+export type { PendingRun } from "./src/pending.ts";
+export {
+  type AppendOptions,
+  type AppendResult,
+  RECORD_FILE,
+  type RecordDraft,
+  WriteError,
+} from "./src/store.ts";
+export { type ContentionReport, LockRefusedError, type RefusalKind } from "./src/lock.ts";
+
+// Read and check record files (runrec log, validate, verify).
+export {
+  type CheckBatch,
+  type CheckOptions,
+  checkRecordFile,
+  firstCopies,
+  type LineProblem,
+  type LineRecord,
+  type ProblemCode,
+  type ReadEvent,
+  readRecords,
+} from "./src/reader.ts";
+export { type RecordTarget, type ResolveOptions, resolveTargets } from "./src/targets.ts";
+export {
+  describeLineProblem,
+  type HistoryCheck,
+  type HistoryFailure,
+  type HistoryResult,
+  type IntegrityCheck,
+  type IntegrityProblem,
+  type IntegrityResult,
+  type Rename,
+  verifyHistories,
+  verifyHistory,
+  verifyRecordFile,
+} from "./src/verify.ts";
+export type { VerifyFileOptions } from "./src/verify_file.ts";
+export { GitUnavailableError } from "./src/git.ts";
+
+// Annotations (runrec annotate).
+export {
+  type Annotation,
+  type AnnotationKind,
+  AnnotationRefused,
+  annotationsIn,
+  annotationsOf,
+  appendAnnotation,
+  isAnnotation,
+} from "./src/annotations.ts";
+
+// Staleness (runrec stale).
+export {
+  type Baseline,
+  type ChangeKind,
+  checkStaleness,
+  type FileChange,
+  type StaleCheck,
+  type StaleDeliverable,
+  type StaleOptions,
+  type StaleReport,
+  type Verdict,
+} from "./src/stale.ts";
+export type { DependencyEdge } from "./src/dependencies.ts";
+
+// Export (runrec export).
+export { type CollectOptions, collectRuns, type ExportedRun } from "./src/export/runs.ts";
+export { openLineageEvents, runUuid } from "./src/export/openlineage.ts";
+export { provDocument } from "./src/export/prov.ts";
 export { type Json, sortedJson, sortedJsonPretty } from "./src/export/json.ts";
-export { RUNREC_RUN_NAMESPACE, uuidV5 } from "./src/export/uuid.ts";
+
+// Hashes (runrec hash).
+export { hashFile, hashFiles } from "./src/hash.ts";
+export { type GovernedInputs, governedInputs, type GovernedOptions } from "./src/inputs.ts";
+export { inputContextSha, manifestText } from "./src/manifest.ts";
+
+// The schema (SCHEMA.md's field table) and durations.
+export {
+  COLUMNS,
+  DELETED,
+  DELIVERABLE_ID_PATTERN,
+  type FieldKind,
+  type FieldProblem,
+  FIELDS,
+  type FieldSpec,
+  HEADER,
+  LIFECYCLE_STATES,
+  type Requirement,
+  RUN_ID_PATTERN,
+  RUN_STATUSES,
+  type RunRecord,
+  type RunStatus,
+  SCHEMA_VERSION,
+  TBD,
+  validateRecord,
+} from "./src/schema.ts";
+export { formatDuration, parseDuration } from "./src/time.ts";
+
+// Errors.
+export { CheckFailure, InputError } from "./src/errors.ts";

@@ -82,6 +82,9 @@ export interface CheckBatch {
   /**
    * The batch's header lines and record runs, for the check of which header
    * each record sits under (./header_layout.ts), done in file order.
+   * Internal: its findings are already among `problems`.
+   *
+   * @ignore
    */
   layout: LayoutItem[];
 }
