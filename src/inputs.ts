@@ -198,7 +198,7 @@ function boundedNotes(notes: string[]): string[] {
  *
  * @example
  * ```ts
- * import { governedInputs } from "./inputs.ts";
+ * import { governedInputs } from "@runrec/runrec";
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/Spec.md`, "");
  * const { hashes, notes } = await governedInputs(dir, ["Spec.md", "Gone.md"]);
