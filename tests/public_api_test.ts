@@ -112,3 +112,18 @@ Deno.test("every function and class of mod.ts has an example, and each imports f
   assertEquals(internalImports, []);
   assert(module.symbols.length > 0, "deno doc listed no symbol");
 });
+
+Deno.test("the facets' _schemaURL names the schema's path in the published package, and docs/EXPORT.md says the URL resolves only once published", async () => {
+  const { FACETS_SCHEMA_URL, PRODUCER } = await import("../src/export/openlineage.ts");
+  assert(FACETS_SCHEMA_URL.startsWith(`${PRODUCER}/`), FACETS_SCHEMA_URL);
+  const path = FACETS_SCHEMA_URL.slice(PRODUCER.length + 1);
+  const schema = JSON.parse(Deno.readTextFileSync(join(ROOT, path)));
+  assertEquals(schema.$id, FACETS_SCHEMA_URL);
+  const deno = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
+  assert(
+    (deno.publish.include as string[]).some((entry) => path.startsWith(entry)),
+    `${path} is not published`,
+  );
+  const docs = Deno.readTextFileSync(join(ROOT, "docs/EXPORT.md")).replaceAll("\n", " ");
+  assert(docs.includes("the `jsr.io` URLs do not resolve"), "EXPORT.md: unpublished URLs");
+});
