@@ -7,7 +7,8 @@
  *
  * Each example makes the deliverable folder it needs in a temporary folder
  * (in a project it is `PKG-01_…/1_Working/DEL-01-02_…`), so each runs as
- * written.
+ * written. They import the package by its name, `@runrec/runrec`; until it
+ * is published, import the `mod.ts` of a checkout instead (README).
  *
  * @example Record a run in one step (a failed write is spooled, never thrown)
  * ```ts
