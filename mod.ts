@@ -2,12 +2,25 @@
  * runrec: the run record store for agent pipelines that keep their state as
  * plain files in git. One record per agent run, appended to
  * `RunRecords.csv` in the deliverable folder: crash-safe, append-only,
- * content-hashed, and checkable.
+ * content-hashed, and checkable. The `runrec` command line is a thin layer
+ * over these functions.
  *
- * @example Record a run from a Deno script (never throws for a failed write: it spools)
+ * Each example makes the deliverable folder it needs in a temporary folder
+ * (in a project it is `PKG-01_…/1_Working/DEL-01-02_…`), so each runs as
+ * written. They import the package by its name, `@runrec/runrec`; until it
+ * is published, import the `mod.ts` of a checkout instead (README).
+ *
+ * @example Record a run in one step (a failed write is spooled, never thrown)
  * ```ts
- * import { recordRun } from "./mod.ts";
- * const outcome = await recordRun("PKG-01_X/1_Working/DEL-01-02_Y", {
+ * import { recordRun } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * await Deno.writeTextFile(`${dir}/_CONTEXT.md`, "# Context: DEL-01-02\n");
+ * await Deno.writeTextFile(`${dir}/Datasheet.md`, "# Datasheet\n");
+ *
+ * const outcome = await recordRun(dir, {
  *   agent: "4_DOCUMENTS",
  *   status: "SUCCESS",
  *   inputs: ["_CONTEXT.md"],
@@ -16,83 +29,245 @@
  * });
  * for (const warning of outcome.warnings) console.error(`runrec: warning: ${warning}`);
  * if (outcome.lost) console.error(outcome.lost); // the only copy of the record: save it
- * console.log(outcome.written?.record.RunID);
+ * console.log(outcome.written?.record.RunID); // RUN-DEL-01-02-<date>-<time>-001
+ * await Deno.remove(root, { recursive: true });
  * ```
  *
  * `emitRecord` does the same but throws when the record cannot be written,
  * for callers that handle that themselves.
  *
- * @example Record a script's run: inputs hashed before, outputs after
+ * @example Record a script's run with `withRun` (inputs hashed before, outputs after), and read it back
  * ```ts
- * import { withRun } from "./mod.ts";
- * await withRun("PKG-01_X/1_Working/DEL-01-02_Y", {
- *   agent: "4_DOCUMENTS",
- *   inputs: ["_CONTEXT.md", "Datasheet.md"],
- * }, async (run) => {
- *   await Deno.writeTextFile("PKG-01_X/1_Working/DEL-01-02_Y/Datasheet.md", "# Datasheet\n");
+ * import { readRecords, withRun } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * await Deno.writeTextFile(`${dir}/_CONTEXT.md`, "# Context: DEL-01-02\n");
+ *
+ * await withRun(dir, { agent: "4_DOCUMENTS", inputs: ["_CONTEXT.md"] }, async (run) => {
+ *   await Deno.writeTextFile(`${dir}/Datasheet.md`, "# Datasheet\n");
  *   run.output("Datasheet.md");
  *   // run.status = "PARTIAL"; run.error = "..."  for another outcome; a throw records FAILED
  * });
- * ```
  *
- * @example Start and finish a run in two steps
- * ```ts
- * import { finishRun, startRun } from "./mod.ts";
- * const started = await startRun("PKG-01_X/1_Working/DEL-01-02_Y", { agent: "DEPENDENCIES" });
- * // ... the agent works ...
- * const outcome = await finishRun(started, { status: "SUCCESS", outputs: ["Dependencies.csv"] });
- * console.log(outcome.written?.record.RunID);
- * ```
- *
- * @example Read records back
- * ```ts
- * import { readRecords } from "./mod.ts";
- * for await (const event of readRecords("PKG-01_X/1_Working/DEL-01-02_Y/RunRecords.csv")) {
- *   if (event.kind === "record") console.log(event.record.RunStatus);
+ * for await (const event of readRecords(`${dir}/RunRecords.csv`)) {
+ *   if (event.kind === "record") {
+ *     console.log(event.record.AgentName, event.record.RunStatus); // 4_DOCUMENTS SUCCESS
+ *   } else console.error(`line ${event.line}: ${event.message}`);
  * }
+ * await Deno.remove(root, { recursive: true });
  * ```
  *
- * @example Export the records beneath a root as OpenLineage events (JSON Lines)
+ * @example Start a run before the agent works and finish it after
  * ```ts
- * import { collectRuns, openLineageEvents, sortedJson } from "./mod.ts";
- * const runs = await collectRuns(["."], { warn: (message) => console.error(message) });
- * for (const event of openLineageEvents(runs)) console.log(sortedJson(event));
+ * import { finishRun, startRun } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * await Deno.writeTextFile(`${dir}/_CONTEXT.md`, "# Context: DEL-01-02\n");
+ *
+ * const started = await startRun(dir, { agent: "4_DOCUMENTS", inputs: ["_CONTEXT.md"] });
+ * await Deno.writeTextFile(`${dir}/Datasheet.md`, "# Datasheet\n"); // the agent's work
+ * const outcome = await finishRun(started, { status: "SUCCESS", outputs: ["Datasheet.md"] });
+ * console.log(outcome.written?.record.RunStatus); // SUCCESS
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ *
+ * `finishPendingRun` finishes a run that another process started (`runrec
+ * start`), by its token or id.
+ *
+ * @example Check a record file (runrec validate, verify, verify --since) and annotate a run
+ * ```ts
+ * import {
+ *   annotationsOf,
+ *   appendAnnotation,
+ *   checkRecordFile,
+ *   recordRun,
+ *   verifyHistories,
+ *   verifyRecordFile,
+ * } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * const file = `${dir}/RunRecords.csv`;
+ * const first = await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" });
+ * const git = (...args: string[]) => new Deno.Command("git", { args, cwd: root }).output();
+ * await git("init", "-q");
+ * await git("add", ".");
+ * await git("-c", "user.name=A", "-c", "user.email=a@example.com", "commit", "-qm", "first run");
+ *
+ * // validate: every line against the schema, and the lifecycle rules
+ * for await (const batch of checkRecordFile(file)) {
+ *   for (const problem of batch.problems) console.error(`${file}:${problem.line}: ${problem.message}`);
+ * }
+ * // verify: the header, every line's checksum, no RunID naming two records
+ * const integrity = await verifyRecordFile(file, (p) => console.error(`${file}:${p.line}: ${p.message}`));
+ * console.log(integrity.records, integrity.errors); // 1 0
+ *
+ * // annotate: an annotation is a record too, appended like any other
+ * const runId = first.written!.record.RunID;
+ * await appendAnnotation(dir, runId, { invalidates: true }, "ran on the wrong decomposition");
+ * console.log((await annotationsOf(file)).get(runId)?.map((a) => a.kind)); // ["invalidated"]
+ *
+ * // verify --since: every version of the file since the revision only appended to the one before
+ * const { histories, gone } = await verifyHistories([root], [file], "HEAD");
+ * console.log(histories.get(file)?.failure, gone); // undefined []
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ *
+ * @example Staleness (runrec stale), the input hash (runrec hash) and export (runrec export)
+ * ```ts
+ * import {
+ *   checkStaleness,
+ *   collectRuns,
+ *   governedInputs,
+ *   inputContextSha,
+ *   openLineageEvents,
+ *   recordRun,
+ *   sortedJson,
+ * } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * await Deno.writeTextFile(`${dir}/_CONTEXT.md`, "# Context: DEL-01-02\n");
+ * await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS", inputs: ["_CONTEXT.md"] });
+ *
+ * await Deno.writeTextFile(`${dir}/_CONTEXT.md`, "# Context: DEL-01-02\nRevised.\n");
+ * const report = await checkStaleness([root]);
+ * for (const check of report.checks) {
+ *   console.log(check.verdict, check.agent, check.inputs.map((change) => change.path));
+ * } // DIRTY 4_DOCUMENTS ["_CONTEXT.md"]
+ *
+ * const { hashes } = await governedInputs(dir, ["_CONTEXT.md"]);
+ * console.log(inputContextSha(hashes)); // the InputContextSHA a run reading them now records
+ *
+ * const runs = await collectRuns([root], { warn: (message) => console.error(message) });
+ * for (const event of openLineageEvents(runs)) console.log(sortedJson(event)); // JSON Lines
+ * await Deno.remove(root, { recursive: true });
  * ```
  *
  * @module
  */
-export * from "./src/schema.ts";
-export * from "./src/codec.ts";
-export * from "./src/manifest.ts";
-export * from "./src/store.ts";
-export * from "./src/reader.ts";
-export * from "./src/lock.ts";
-export * from "./src/hash.ts";
-export * from "./src/references.ts";
-export * from "./src/status.ts";
-export * from "./src/deliverable.ts";
-export * from "./src/inputs.ts";
-export * from "./src/hook.ts";
-export * from "./src/run.ts";
-export * from "./src/pending.ts";
-export * from "./src/reap.ts";
-export * from "./src/snapshot.ts";
-export * from "./src/spool.ts";
-export * from "./src/errors.ts";
-export * from "./src/time.ts";
-export * from "./src/stale.ts";
-export * from "./src/dependencies.ts";
-export { gitHead } from "./src/git.ts";
-export type { Annotation, AnnotationKind } from "./src/annotations.ts";
-export { type CollectOptions, collectRuns, type ExportedRun } from "./src/export/runs.ts";
+// Record a run: in one step, or started and finished around the agent's work.
 export {
-  END_EVENT_TYPE,
-  FACETS_SCHEMA_URL,
-  OPENLINEAGE_SPEC,
-  openLineageEvents,
-  PRODUCER,
-  runUuid,
-} from "./src/export/openlineage.ts";
-export { PROV_PREFIXES, provDocument } from "./src/export/prov.ts";
+  emitRecord,
+  recordRun,
+  type RunOptions,
+  type RunOutcome,
+  type RunReport,
+  type RunStartState,
+} from "./src/hook.ts";
+export {
+  finishPendingRun,
+  type FinishReport,
+  finishRun,
+  type RunHandle,
+  type StartedRun,
+  startRun,
+  type StartRunOptions,
+  withRun,
+  type WithRunOptions,
+} from "./src/run.ts";
+export type { PendingRun } from "./src/pending.ts";
+export {
+  type AppendOptions,
+  type AppendResult,
+  RECORD_FILE,
+  type RecordDraft,
+  WriteError,
+} from "./src/store.ts";
+export { type ContentionReport, LockRefusedError, type RefusalKind } from "./src/lock.ts";
+
+// Read and check record files (runrec log, validate, verify).
+export {
+  type CheckBatch,
+  type CheckOptions,
+  checkRecordFile,
+  firstCopies,
+  type LineProblem,
+  type LineRecord,
+  type ProblemCode,
+  type ReadEvent,
+  readRecords,
+} from "./src/reader.ts";
+export { type RecordTarget, type ResolveOptions, resolveTargets } from "./src/targets.ts";
+export {
+  describeLineProblem,
+  type HistoryCheck,
+  type HistoryFailure,
+  type HistoryResult,
+  type IntegrityCheck,
+  type IntegrityProblem,
+  type IntegrityResult,
+  type Rename,
+  verifyHistories,
+  verifyHistory,
+  verifyRecordFile,
+} from "./src/verify.ts";
+export type { VerifyFileOptions } from "./src/verify_file.ts";
+export { GitUnavailableError } from "./src/git.ts";
+
+// Annotations (runrec annotate).
+export {
+  type Annotation,
+  type AnnotationKind,
+  AnnotationRefused,
+  annotationsIn,
+  annotationsOf,
+  appendAnnotation,
+  isAnnotation,
+} from "./src/annotations.ts";
+
+// Staleness (runrec stale).
+export {
+  type Baseline,
+  type ChangeKind,
+  checkStaleness,
+  type FileChange,
+  type StaleCheck,
+  type StaleDeliverable,
+  type StaleOptions,
+  type StaleReport,
+  type Verdict,
+} from "./src/stale.ts";
+export type { DependencyEdge } from "./src/dependencies.ts";
+
+// Export (runrec export).
+export { type CollectOptions, collectRuns, type ExportedRun } from "./src/export/runs.ts";
+export { openLineageEvents, runUuid } from "./src/export/openlineage.ts";
+export { provDocument } from "./src/export/prov.ts";
 export { type Json, sortedJson, sortedJsonPretty } from "./src/export/json.ts";
-export { RUNREC_RUN_NAMESPACE, uuidV5 } from "./src/export/uuid.ts";
+
+// Hashes (runrec hash).
+export { hashFile, hashFiles } from "./src/hash.ts";
+export { type GovernedInputs, governedInputs, type GovernedOptions } from "./src/inputs.ts";
+export { inputContextSha, manifestText } from "./src/manifest.ts";
+
+// The schema (SCHEMA.md's field table) and durations.
+export {
+  COLUMNS,
+  DELETED,
+  DELIVERABLE_ID_PATTERN,
+  type FieldKind,
+  type FieldProblem,
+  FIELDS,
+  type FieldSpec,
+  HEADER,
+  LIFECYCLE_STATES,
+  type Requirement,
+  RUN_ID_PATTERN,
+  RUN_STATUSES,
+  type RunRecord,
+  type RunStatus,
+  SCHEMA_VERSION,
+  TBD,
+  validateRecord,
+} from "./src/schema.ts";
+export { formatDuration, parseDuration } from "./src/time.ts";
+
+// Errors.
+export { CheckFailure, InputError } from "./src/errors.ts";

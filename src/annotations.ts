@@ -101,7 +101,7 @@ export function annotationNotes(
  *
  * @example
  * ```ts
- * import { AnnotationRefused } from "./annotations.ts";
+ * import { AnnotationRefused } from "@runrec/runrec";
  * const error = new AnnotationRefused("X is already invalidated by annotation Y", "Y");
  * console.log(error.withdraw); // "Y"
  * ```
@@ -127,7 +127,7 @@ export class AnnotationRefused extends InputError {
  *
  * @example
  * ```ts
- * import { appendAnnotation } from "./annotations.ts";
+ * import { appendAnnotation } from "@runrec/runrec";
  * const record = await appendAnnotation(
  *   "DEL-01-02_X",
  *   "RUN-DEL-01-02-20260222-1015-001",
@@ -183,8 +183,8 @@ export async function appendAnnotation(
  *
  * @example
  * ```ts
- * import { isAnnotation } from "./annotations.ts";
- * declare const record: import("./schema.ts").RunRecord;
+ * import { isAnnotation } from "@runrec/runrec";
+ * declare const record: import("@runrec/runrec").RunRecord;
  * if (!isAnnotation(record)) console.log(record.RunID);
  * ```
  */
@@ -248,8 +248,8 @@ function statementOf(record: RunRecord): Statement | undefined {
  *
  * @example
  * ```ts
- * import { annotationsIn } from "./annotations.ts";
- * declare const records: import("./schema.ts").RunRecord[];
+ * import { annotationsIn } from "@runrec/runrec";
+ * declare const records: import("@runrec/runrec").RunRecord[];
  * annotationsIn(records).get("RUN-DEL-01-02-20260222-1015-001")?.map((a) => a.kind);
  * ```
  */
@@ -294,10 +294,9 @@ export function annotationsIn(records: Iterable<RunRecord>): Map<string, Annotat
  *
  * @example
  * ```ts
- * import { annotationsOf, isUsableBaseline } from "./annotations.ts";
+ * import { annotationsOf } from "@runrec/runrec";
  * const annotations = await annotationsOf("DEL-01-02_X/RunRecords.csv");
- * declare const record: import("./schema.ts").RunRecord;
- * isUsableBaseline(record, annotations);
+ * for (const [runId, about] of annotations) console.log(runId, about.map((a) => a.kind));
  * ```
  */
 export async function annotationsOf(recordFile: string): Promise<Map<string, Annotation[]>> {

@@ -12,7 +12,7 @@ import { nameReason } from "./names.ts";
  *
  * @example
  * ```ts
- * import { InputError } from "./errors.ts";
+ * import { InputError } from "@runrec/runrec";
  * const error = new InputError("_CONTEXT.md line 3: DeliverableID is empty");
  * console.log(error.name); // "InputError"
  * ```
@@ -31,7 +31,7 @@ export class InputError extends Error {
  *
  * @example
  * ```ts
- * import { CheckFailure } from "./errors.ts";
+ * import { CheckFailure } from "@runrec/runrec";
  * const error = new CheckFailure("RunRecords.csv line 7: RecordChecksum does not match");
  * console.log(error.name); // "CheckFailure"
  * ```

@@ -228,9 +228,9 @@ async function gitHeadFromGit(dir: string): Promise<string> {
  *
  * @example
  * ```ts
- * import { GitUnavailableError, runGit } from "./git.ts";
+ * import { GitUnavailableError, verifyHistory } from "@runrec/runrec";
  * try {
- *   await runGit(["--version"], ".");
+ *   await verifyHistory("DEL-01-02_Flow/RunRecords.csv", "origin/main");
  * } catch (e) {
  *   if (e instanceof GitUnavailableError) console.error(e.message);
  * }

@@ -107,7 +107,7 @@ async function hashOne(path: string): Promise<string> {
  *
  * @example
  * ```ts
- * import { hashFile } from "./hash.ts";
+ * import { hashFile } from "@runrec/runrec";
  * const path = await Deno.makeTempFile();
  * console.log(await hashFile(path));
  * // "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -125,7 +125,7 @@ export function hashFile(path: string): Promise<string> {
  *
  * @example
  * ```ts
- * import { hashFiles } from "./hash.ts";
+ * import { hashFiles } from "@runrec/runrec";
  * const path = await Deno.makeTempFile();
  * const hashes = await hashFiles([path, path + ".missing"]);
  * console.log(hashes.get(path)); // "e3b0c442…b855"

@@ -617,7 +617,7 @@ function unhashable(path: string): string {
  *
  * @example
  * ```ts
- * import { emitRecord } from "./hook.ts";
+ * import { emitRecord } from "@runrec/runrec";
  * const { record } = await emitRecord("DEL-01-02_Flow", { agent: "DEPENDENCIES", status: "SUCCESS" });
  * console.log(record.RunID);
  * ```
@@ -674,7 +674,7 @@ export interface RunOptions extends AppendOptions {
  *
  * @example
  * ```ts
- * import { recordRun } from "./hook.ts";
+ * import { recordRun } from "@runrec/runrec";
  * const outcome = await recordRun("DEL-01-02_Flow", { agent: "DEPENDENCIES", status: "SUCCESS" });
  * for (const warning of outcome.warnings) console.error(`runrec: warning: ${warning}`);
  * ```

@@ -39,9 +39,19 @@ export interface GovernedOptions {
   gitRoot?: string;
   /** The folder's execution root, when already known, as `gitRoot` (default: `findExecutionRoot`). */
   executionRoot?: string;
-  /** The folder's project, when already known (default: {@linkcode projectBounds}). */
+  /**
+   * The folder's project, when already known (default: {@linkcode projectBounds}).
+   * Internal: `stale` shares what it found across folders.
+   *
+   * @ignore
+   */
   bounds?: ProjectBounds;
-  /** Answers the file-system questions (default: the system, each time). */
+  /**
+   * Answers the file-system questions (default: the system, each time).
+   * Internal: `stale` shares one view of the file system across folders.
+   *
+   * @ignore
+   */
   lookups?: Lookups;
   /**
    * Read inputs that resolve outside the project too (`--allow-outside`).
@@ -188,7 +198,7 @@ function boundedNotes(notes: string[]): string[] {
  *
  * @example
  * ```ts
- * import { governedInputs } from "./inputs.ts";
+ * import { governedInputs } from "@runrec/runrec";
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/Spec.md`, "");
  * const { hashes, notes } = await governedInputs(dir, ["Spec.md", "Gone.md"]);

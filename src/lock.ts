@@ -101,14 +101,11 @@ export type RefusalKind = "held" | "unusable";
  *
  * @example
  * ```ts
- * import { acquireLock, LockRefusedError } from "./lock.ts";
+ * import { emitRecord, LockRefusedError } from "@runrec/runrec";
  * try {
- *   const lock = await acquireLock("/tmp/RunRecords.csv.lock", {
- *     deliverableId: "DEL-01-02",
- *     holder: "example",
- *     waitMs: 0,
+ *   await emitRecord("DEL-01-02_Flow", { agent: "DEPENDENCIES", status: "SUCCESS" }, {
+ *     lockWaitMs: 0,
  *   });
- *   await lock.release();
  * } catch (e) {
  *   if (!(e instanceof LockRefusedError)) throw e;
  *   console.error(e.kind, e.report.holder);

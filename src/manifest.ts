@@ -85,7 +85,7 @@ export function manifestLine(hash: string, path: string): string {
  *
  * @example
  * ```ts
- * import { manifestText } from "./manifest.ts";
+ * import { manifestText } from "@runrec/runrec";
  * manifestText({ "b.md": "TBD", "a.md": "0".repeat(64) });
  * // "000…000  a.md\nTBD  b.md\n"
  * ```
@@ -112,7 +112,7 @@ function unescapedManifest(hashes: Readonly<Record<string, string>>): string {
  *
  * @example
  * ```ts
- * import { inputContextSha } from "./manifest.ts";
+ * import { inputContextSha } from "@runrec/runrec";
  * inputContextSha({}); // "TBD"
  * ```
  */

@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { describeLineProblem } from "./messages.ts";
+ * import { describeLineProblem } from "@runrec/runrec";
  * describeLineProblem({ code: "header", message: "is not the v1.0 header: \"x\"" });
  * // 'header is not the v1.0 header: "x"'
  * ```

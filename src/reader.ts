@@ -82,6 +82,9 @@ export interface CheckBatch {
   /**
    * The batch's header lines and record runs, for the check of which header
    * each record sits under (./header_layout.ts), done in file order.
+   * Internal: its findings are already among `problems`.
+   *
+   * @ignore
    */
   layout: LayoutItem[];
 }
@@ -118,7 +121,7 @@ const ADDED_COLUMNS = /^[A-Za-z0-9_,]*$/;
  *
  * @example
  * ```ts
- * import { readRecords } from "./reader.ts";
+ * import { readRecords } from "@runrec/runrec";
  * for await (const event of readRecords("RunRecords.csv")) {
  *   if (event.kind === "record") console.log(event.record.RunID);
  *   else console.error(`RunRecords.csv:${event.line}: ${event.message}`);
@@ -194,7 +197,7 @@ function layoutProblems(layout: HeaderLayout, items: readonly LayoutItem[]): Lin
  *
  * @example
  * ```ts
- * import { firstCopies, readRecords } from "./reader.ts";
+ * import { firstCopies, readRecords } from "@runrec/runrec";
  * const firstCopy = firstCopies();
  * for await (const event of readRecords("RunRecords.csv")) {
  *   if (event.kind === "record" && firstCopy(event.record)) console.log(event.record.RunID);
@@ -315,7 +318,7 @@ function otherVersionOf(
  *
  * @example
  * ```ts
- * import { checkRecordFile } from "./reader.ts";
+ * import { checkRecordFile } from "@runrec/runrec";
  * let records = 0;
  * for await (const batch of checkRecordFile("RunRecords.csv")) {
  *   records += batch.records;

@@ -89,7 +89,7 @@ export interface StartedRun {
  *
  * @example
  * ```ts
- * import { finishRun, startRun } from "./run.ts";
+ * import { finishRun, startRun } from "@runrec/runrec";
  * const started = await startRun("DEL-01-02_Flow", { agent: "4_DOCUMENTS", inputs: ["Datasheet.md"] });
  * // ... the agent works ...
  * await finishRun(started, { status: "SUCCESS", outputs: ["Datasheet.md"] });
@@ -167,7 +167,7 @@ export interface FinishReport {
  *
  * @example
  * ```ts
- * import { finishRun, startRun } from "./run.ts";
+ * import { finishRun, startRun } from "@runrec/runrec";
  * const started = await startRun("DEL-01-02_Flow", { agent: "DEPENDENCIES" });
  * const outcome = await finishRun(started, { status: "PARTIAL", error: "2 of 3 documents" });
  * for (const warning of outcome.warnings) console.error(`runrec: warning: ${warning}`);
@@ -248,7 +248,7 @@ function whereRunIs(delDir: string, id: string, token: string): { delDir: string
  *
  * @example
  * ```ts
- * import { finishPendingRun } from "./run.ts";
+ * import { finishPendingRun } from "@runrec/runrec";
  * const { outcome } = await finishPendingRun("DEL-01-02_Flow", undefined, { status: "SUCCESS" });
  * console.log(outcome.written?.record.RunID);
  * ```
@@ -575,7 +575,7 @@ function printOutcome(outcome: RunOutcome): void {
  *
  * @example
  * ```ts
- * import { withRun } from "./run.ts";
+ * import { withRun } from "@runrec/runrec";
  * const pages = await withRun("DEL-01-02_Flow", { agent: "4_DOCUMENTS", inputs: ["_CONTEXT.md"] }, async (run) => {
  *   await Deno.writeTextFile("DEL-01-02_Flow/Datasheet.md", "# Datasheet\n");
  *   run.output("Datasheet.md");

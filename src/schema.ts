@@ -214,7 +214,7 @@ function checkHashes(allowDeleted: boolean) {
  *
  * @example Print the CSV header
  * ```ts
- * import { FIELDS } from "./schema.ts";
+ * import { FIELDS } from "@runrec/runrec";
  * console.log(FIELDS.map((f) => f.name).join(","));
  * ```
  */
@@ -521,7 +521,7 @@ export interface FieldProblem {
  *
  * @example
  * ```ts
- * import { validateRecord } from "./schema.ts";
+ * import { validateRecord } from "@runrec/runrec";
  * const problems = validateRecord({ RunStatus: "DONE" } as never);
  * console.log(problems[0].field); // "SchemaVersion"
  * ```

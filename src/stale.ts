@@ -904,7 +904,7 @@ async function checkFolder(
  *
  * @example
  * ```ts
- * import { checkStaleness } from "./stale.ts";
+ * import { checkStaleness } from "@runrec/runrec";
  * const report = await checkStaleness(["examples"], { propagate: true });
  * for (const check of report.checks) {
  *   console.log(check.verdict, check.deliverableId, check.agent, check.inputs.map((c) => c.path));

@@ -67,7 +67,21 @@ export interface AppendResult {
   tornTail: boolean;
 }
 
-/** A write that went wrong after validation. */
+/**
+ * A write that went wrong after validation. `emitRecord` throws it;
+ * `recordRun` spools the record instead.
+ *
+ * @example
+ * ```ts
+ * import { emitRecord, WriteError } from "@runrec/runrec";
+ * try {
+ *   await emitRecord("DEL-01-02_Flow", { agent: "DEPENDENCIES", status: "SUCCESS" });
+ * } catch (e) {
+ *   if (!(e instanceof WriteError)) throw e;
+ *   console.error(e.landed ? `written, not confirmed: do not write it again (${e.message})` : e.message);
+ * }
+ * ```
+ */
 export class WriteError extends Error {
   /**
    * Whether the record's bytes reached the file before the failure (a failed

@@ -195,7 +195,7 @@ function skipped(name: string): boolean {
  *
  * @example
  * ```ts
- * import { resolveTargets } from "./targets.ts";
+ * import { resolveTargets } from "@runrec/runrec";
  * for (const t of await resolveTargets(["examples/"])) {
  *   console.log(t.path, t.exists ? "" : "(no records yet)");
  * }

@@ -168,7 +168,7 @@ export function runStart(
  *
  * @example
  * ```ts
- * import { formatDuration } from "./time.ts";
+ * import { formatDuration } from "@runrec/runrec";
  * formatDuration(154_500); // "PT2M34.5S"
  * ```
  */
@@ -196,7 +196,7 @@ const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d{1,3}))
  *
  * @example
  * ```ts
- * import { parseDuration } from "./time.ts";
+ * import { parseDuration } from "@runrec/runrec";
  * parseDuration("PT2M34.5S"); // 154500
  * ```
  */

@@ -125,7 +125,7 @@ class RunIdHashSet {
  *
  * @example
  * ```ts
- * import { verifyRecordFile } from "./verify_file.ts";
+ * import { verifyRecordFile } from "@runrec/runrec";
  * const result = await verifyRecordFile("RunRecords.csv", (p) =>
  *   console.log(`RunRecords.csv:${p.line}: ${p.message}`));
  * if (result.errors > 0) Deno.exitCode = 1;

@@ -254,7 +254,7 @@ interface BaseTree {
  *
  * @example
  * ```ts
- * import { verifyHistories } from "./verify_history.ts";
+ * import { verifyHistories } from "@runrec/runrec";
  * const file = "DEL-01-02_X/RunRecords.csv";
  * const { histories, gone } = await verifyHistories(["DEL-01-02_X"], [file], "origin/main");
  * if (histories.get(file)?.failure || gone.length > 0) Deno.exitCode = 1;
@@ -360,7 +360,7 @@ function asGiven(absolute: string, given: { target: string; real: string }[]): s
  *
  * @example
  * ```ts
- * import { verifyHistory } from "./verify_history.ts";
+ * import { verifyHistory } from "@runrec/runrec";
  * const result = await verifyHistory("DEL-01-02_X/RunRecords.csv", "origin/main");
  * if (result.failure) console.log(result.failure.commit, result.failure.line);
  * ```

@@ -14,7 +14,7 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
  *
  * @example
  * ```ts
- * import { sortedJson } from "./json.ts";
+ * import { sortedJson } from "@runrec/runrec";
  * sortedJson({ b: 1, a: [{ d: 2, c: 3 }] }); // '{"a":[{"c":3,"d":2}],"b":1}'
  * ```
  */
@@ -27,7 +27,7 @@ export function sortedJson(value: Json): string {
  *
  * @example
  * ```ts
- * import { sortedJsonPretty } from "./json.ts";
+ * import { sortedJsonPretty } from "@runrec/runrec";
  * sortedJsonPretty({ b: 1, a: 2 }); // '{\n  "a": 2,\n  "b": 1\n}'
  * ```
  */

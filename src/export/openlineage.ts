@@ -47,7 +47,7 @@ const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name);
  *
  * @example
  * ```ts
- * import { runUuid } from "./openlineage.ts";
+ * import { runUuid } from "@runrec/runrec";
  * runUuid("examples", "RUN-DEL-01-02-20260222-1015-001"); // the same UUID on every call
  * ```
  */
@@ -61,9 +61,7 @@ export function runUuid(namespace: string, runId: string): string {
  *
  * @example
  * ```ts
- * import { collectRuns } from "./runs.ts";
- * import { openLineageEvents } from "./openlineage.ts";
- * import { sortedJson } from "./json.ts";
+ * import { collectRuns, openLineageEvents, sortedJson } from "@runrec/runrec";
  * const runs = await collectRuns(["examples/"], { warn: console.error });
  * for (const event of openLineageEvents(runs)) console.log(sortedJson(event));
  * ```

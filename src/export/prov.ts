@@ -66,9 +66,7 @@ function qualified(name: string): Json {
  *
  * @example
  * ```ts
- * import { collectRuns } from "./runs.ts";
- * import { provDocument } from "./prov.ts";
- * import { sortedJsonPretty } from "./json.ts";
+ * import { collectRuns, provDocument, sortedJsonPretty } from "@runrec/runrec";
  * const runs = await collectRuns(["examples/"], { warn: console.error });
  * console.log(sortedJsonPretty(provDocument(runs)));
  * ```
