@@ -32,6 +32,12 @@ export interface DependencyEdge {
   producer: string;
   /** The row's `DependencyID` (may be empty). */
   dependencyId: string;
+  /**
+   * The row's `Direction` (legacy `INBOUND`, `OUTBOUND` read as these): with
+   * `UPSTREAM` the producer is the row's `TargetDeliverableID`, with
+   * `DOWNSTREAM` the consumer is.
+   */
+  direction: "UPSTREAM" | "DOWNSTREAM";
   /** The register file the row is in, as given. */
   file: string;
   /** The row's line number in that file, from 1. */
@@ -64,22 +70,34 @@ interface CsvRow {
 /**
  * The rows of a CSV text (RFC 4180: quoted fields may hold commas, `""`
  * and line breaks; CRLF or LF; a byte-order mark is dropped). Blank lines are
- * skipped. Throws with the line number on a quote left open.
+ * skipped. A row whose quote is never closed is left out, named in
+ * `problems` by the line it starts on, and reading goes on at the line after
+ * that quote: one bad row costs only itself.
  */
-function parseCsv(text: string): CsvRow[] {
+function parseCsv(text: string): { rows: CsvRow[]; problems: string[] } {
   const rows: CsvRow[] = [];
+  const problems: string[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
-  while (i < text.length) {
+  rows: while (i < text.length) {
     const start = line;
     const cells: string[] = [];
     let cell = "";
     let endOfRow = false;
     while (!endOfRow) {
       if (text[i] === '"') {
+        const quoteAt = i;
+        const quoteLine = line;
         i++;
         while (true) {
-          if (i >= text.length) throw new Error(`line ${start}: a quoted field is never closed`);
+          if (i >= text.length) {
+            problems.push(`line ${start}: a quoted field is never closed; that row is skipped`);
+            const next = text.indexOf("\n", quoteAt);
+            if (next < 0) break rows;
+            i = next + 1;
+            line = quoteLine + 1;
+            continue rows;
+          }
           if (text[i] === '"') {
             if (text[i + 1] === '"') {
               cell += '"';
@@ -105,7 +123,7 @@ function parseCsv(text: string): CsvRow[] {
     line++;
     if (!(cells.length === 1 && cells[0].trim() === "")) rows.push({ line: start, cells });
   }
-  return rows;
+  return { rows, problems };
 }
 
 /**
@@ -126,12 +144,8 @@ function parseCsv(text: string): CsvRow[] {
 export function parseDependencies(text: string, file: string): DependencyRegister {
   const edges: DependencyEdge[] = [];
   const warnings: string[] = [];
-  let rows: CsvRow[];
-  try {
-    rows = parseCsv(text);
-  } catch (error) {
-    return { edges, warnings: [`${file} ${(error as Error).message}; not followed`] };
-  }
+  const { rows, problems } = parseCsv(text);
+  warnings.push(...problems.map((problem) => `${file} ${problem}`));
   if (rows.length === 0) return { edges, warnings };
   const header = rows[0].cells.map((c) => c.trim());
   const missing = NEEDED.filter((name) => !header.includes(name));
@@ -139,6 +153,7 @@ export function parseDependencies(text: string, file: string): DependencyRegiste
     return {
       edges,
       warnings: [
+        ...warnings,
         `${file}: not a v3.1 register layout (no ${missing.join(", ")} column${
           missing.length > 1 ? "s" : ""
         }); its rows are not followed`,
@@ -184,9 +199,23 @@ export function parseDependencies(text: string, file: string): DependencyRegiste
     const direction = cell(at.direction).toUpperCase();
     const dependencyId = cell(at.id);
     if (direction === "UPSTREAM" || direction === "INBOUND") {
-      edges.push({ consumer: from, producer: target, dependencyId, file, line });
+      edges.push({
+        consumer: from,
+        producer: target,
+        dependencyId,
+        direction: "UPSTREAM",
+        file,
+        line,
+      });
     } else if (direction === "DOWNSTREAM" || direction === "OUTBOUND") {
-      edges.push({ consumer: target, producer: from, dependencyId, file, line });
+      edges.push({
+        consumer: target,
+        producer: from,
+        dependencyId,
+        direction: "DOWNSTREAM",
+        file,
+        line,
+      });
     } else {
       warnings.push(
         `${where}: Direction ${
