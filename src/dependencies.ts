@@ -68,60 +68,67 @@ interface CsvRow {
 }
 
 /**
+ * One row of a CSV text from index `i`: its cells, the index after it, the
+ * line breaks it spans, and whether a quoted field was left open at the end.
+ */
+function readRow(
+  text: string,
+  i: number,
+): { cells: string[]; next: number; breaks: number; open: boolean } {
+  const cells: string[] = [];
+  let breaks = 0;
+  while (true) {
+    let cell = "";
+    if (text[i] === '"') {
+      i++;
+      while (true) {
+        if (i >= text.length) return { cells, next: i, breaks, open: true };
+        if (text[i] === '"') {
+          if (text[i + 1] !== '"') break;
+          i++;
+        } else if (text[i] === "\n") breaks++;
+        cell += text[i++];
+      }
+      i++;
+    }
+    while (i < text.length && text[i] !== "," && text[i] !== "\n") {
+      if (!(text[i] === "\r" && text[i + 1] === "\n")) cell += text[i];
+      i++;
+    }
+    cells.push(cell);
+    if (i >= text.length || text[i] === "\n") return { cells, next: i + 1, breaks, open: false };
+    i++;
+  }
+}
+
+/**
  * The rows of a CSV text (RFC 4180: quoted fields may hold commas, `""`
  * and line breaks; CRLF or LF; a byte-order mark is dropped). Blank lines are
- * skipped. A row whose quote is never closed is left out, named in
- * `problems` by the line it starts on, and reading goes on at the line after
- * that quote: one bad row costs only itself.
+ * skipped. A quote never closed swallows the rows after it: a row spanning
+ * lines that is left open, or whose cells are not as many as the header's,
+ * is named in `problems` by its first line and left out, and reading goes on
+ * at its second line, so one bad row costs only itself.
  */
 function parseCsv(text: string): { rows: CsvRow[]; problems: string[] } {
   const rows: CsvRow[] = [];
   const problems: string[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
-  rows: while (i < text.length) {
-    const start = line;
-    const cells: string[] = [];
-    let cell = "";
-    let endOfRow = false;
-    while (!endOfRow) {
-      if (text[i] === '"') {
-        const quoteAt = i;
-        const quoteLine = line;
-        i++;
-        while (true) {
-          if (i >= text.length) {
-            problems.push(`line ${start}: a quoted field is never closed; that row is skipped`);
-            const next = text.indexOf("\n", quoteAt);
-            if (next < 0) break rows;
-            i = next + 1;
-            line = quoteLine + 1;
-            continue rows;
-          }
-          if (text[i] === '"') {
-            if (text[i + 1] === '"') {
-              cell += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (text[i] === "\n") line++;
-          cell += text[i++];
-        }
-      }
-      while (i < text.length && text[i] !== "," && text[i] !== "\n") {
-        if (!(text[i] === "\r" && text[i + 1] === "\n")) cell += text[i];
-        i++;
-      }
-      cells.push(cell);
-      cell = "";
-      if (i >= text.length || text[i] === "\n") endOfRow = true;
-      i++;
+  while (i < text.length) {
+    const row = readRow(text, i);
+    const width = rows[0]?.cells.length;
+    if (row.open || (row.breaks > 0 && width !== undefined && row.cells.length !== width)) {
+      problems.push(`line ${line}: a quoted field is never closed; that row is skipped`);
+      const next = text.indexOf("\n", i);
+      if (next < 0) break;
+      i = next + 1;
+      line++;
+      continue;
     }
-    line++;
-    if (!(cells.length === 1 && cells[0].trim() === "")) rows.push({ line: start, cells });
+    const blank = row.cells.length === 1 && row.cells[0].trim() === "";
+    if (!blank) rows.push({ line, cells: row.cells });
+    i = row.next;
+    line += row.breaks + 1;
   }
   return { rows, problems };
 }
