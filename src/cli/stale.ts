@@ -70,13 +70,25 @@ Options:
                 (outside the ...)" where the run read it, a note where it did not
   --propagate   follow the ACTIVE rows of every Dependencies.csv (v3.1) in the
                 execution root from each DIRTY deliverable to the deliverables
-                that consume it, transitively, and list them as STALE with the
-                chain of edges; so too a consumer whose producer had a SUCCESS
-                or PARTIAL run that ended after the consumer's latest one
-                started ("ran since"); dependency cycles are listed, not looped on
-  --json        one JSON document: {checks, stale, cycles, warnings, unreadable,
-                filesHashed, summary}; unreadable: one line per record file that
-                could not be read; filesHashed: distinct files hashed
+                that consume it, transitively, and list them as STALE, each
+                with its last run and every reason (a chain of edges); so too
+                a consumer whose producer's latest SUCCESS or PARTIAL run ended
+                after the consumer's run started ("ran since"): its latest
+                good run that read a file under the producer's folder (a
+                governed input there), or its latest of any agent when no good
+                run of it ever read one. The deliverables upstream of the
+                targets are checked too, and named ("upstream of the targets"),
+                so a deliverable named alone gets its root's answer. RETIRED
+                ones (_STATUS.md) are never STALE, nor is anything through
+                them: listed apart, not counted. Dependency cycles are listed,
+                not looped on; a row naming no deliverable, or one that does
+                not parse, is warned about by file and line
+  --json        one JSON document: {checks, upstream, stale, retired, cycles,
+                warnings, unreadable, filesHashed, summary}; upstream: the checks
+                of deliverables upstream of the targets; stale, retired: each
+                {deliverableId, folder, lastRun, reasons: [{chain, ranSince?,
+                cycle?}]}; unreadable: one line per record file that could not
+                be read; filesHashed: distinct files hashed
   -h, --help    show this help
 
 A progress bar is shown on stderr when both stdout and stderr are terminals
@@ -93,9 +105,10 @@ change: a note says so, as for an input missing then and now. An input the
 run itself deleted (DELETED in its OutputHashes) is expected gone.
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
-and counted, but nothing is known to be out of date); 1 something is DIRTY or
-STALE; 2 usage error, missing target or unreadable record file (the rest is
-still checked and printed).
+and counted, but nothing is known to be out of date; so is an upstream check or
+a RETIRED entry); 1 a target is DIRTY or something is STALE; 2 usage error,
+missing target or unreadable record file (the rest is still checked and
+printed).
 
 Example:
   runrec stale . --propagate
