@@ -32,6 +32,12 @@ export interface DependencyEdge {
   producer: string;
   /** The row's `DependencyID` (may be empty). */
   dependencyId: string;
+  /**
+   * The row's `Direction` (legacy `INBOUND`, `OUTBOUND` read as these): with
+   * `UPSTREAM` the producer is the row's `TargetDeliverableID`, with
+   * `DOWNSTREAM` the consumer is.
+   */
+  direction: "UPSTREAM" | "DOWNSTREAM";
   /** The register file the row is in, as given. */
   file: string;
   /** The row's line number in that file, from 1. */
@@ -62,50 +68,69 @@ interface CsvRow {
 }
 
 /**
+ * One row of a CSV text from index `i`: its cells, the index after it, the
+ * line breaks it spans, and whether a quoted field was left open at the end.
+ */
+function readRow(
+  text: string,
+  i: number,
+): { cells: string[]; next: number; breaks: number; open: boolean } {
+  const cells: string[] = [];
+  let breaks = 0;
+  while (true) {
+    let cell = "";
+    if (text[i] === '"') {
+      i++;
+      while (true) {
+        if (i >= text.length) return { cells, next: i, breaks, open: true };
+        if (text[i] === '"') {
+          if (text[i + 1] !== '"') break;
+          i++;
+        } else if (text[i] === "\n") breaks++;
+        cell += text[i++];
+      }
+      i++;
+    }
+    while (i < text.length && text[i] !== "," && text[i] !== "\n") {
+      if (!(text[i] === "\r" && text[i + 1] === "\n")) cell += text[i];
+      i++;
+    }
+    cells.push(cell);
+    if (i >= text.length || text[i] === "\n") return { cells, next: i + 1, breaks, open: false };
+    i++;
+  }
+}
+
+/**
  * The rows of a CSV text (RFC 4180: quoted fields may hold commas, `""`
  * and line breaks; CRLF or LF; a byte-order mark is dropped). Blank lines are
- * skipped. Throws with the line number on a quote left open.
+ * skipped. A quote never closed swallows the rows after it: a row spanning
+ * lines that is left open, or whose cells are not as many as the header's,
+ * is named in `problems` by its first line and left out, and reading goes on
+ * at its second line, so one bad row costs only itself.
  */
-function parseCsv(text: string): CsvRow[] {
+function parseCsv(text: string): { rows: CsvRow[]; problems: string[] } {
   const rows: CsvRow[] = [];
+  const problems: string[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
   while (i < text.length) {
-    const start = line;
-    const cells: string[] = [];
-    let cell = "";
-    let endOfRow = false;
-    while (!endOfRow) {
-      if (text[i] === '"') {
-        i++;
-        while (true) {
-          if (i >= text.length) throw new Error(`line ${start}: a quoted field is never closed`);
-          if (text[i] === '"') {
-            if (text[i + 1] === '"') {
-              cell += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (text[i] === "\n") line++;
-          cell += text[i++];
-        }
-      }
-      while (i < text.length && text[i] !== "," && text[i] !== "\n") {
-        if (!(text[i] === "\r" && text[i + 1] === "\n")) cell += text[i];
-        i++;
-      }
-      cells.push(cell);
-      cell = "";
-      if (i >= text.length || text[i] === "\n") endOfRow = true;
-      i++;
+    const row = readRow(text, i);
+    const width = rows[0]?.cells.length;
+    if (row.open || (row.breaks > 0 && width !== undefined && row.cells.length !== width)) {
+      problems.push(`line ${line}: a quoted field is never closed; that row is skipped`);
+      const next = text.indexOf("\n", i);
+      if (next < 0) break;
+      i = next + 1;
+      line++;
+      continue;
     }
-    line++;
-    if (!(cells.length === 1 && cells[0].trim() === "")) rows.push({ line: start, cells });
+    const blank = row.cells.length === 1 && row.cells[0].trim() === "";
+    if (!blank) rows.push({ line, cells: row.cells });
+    i = row.next;
+    line += row.breaks + 1;
   }
-  return rows;
+  return { rows, problems };
 }
 
 /**
@@ -126,12 +151,8 @@ function parseCsv(text: string): CsvRow[] {
 export function parseDependencies(text: string, file: string): DependencyRegister {
   const edges: DependencyEdge[] = [];
   const warnings: string[] = [];
-  let rows: CsvRow[];
-  try {
-    rows = parseCsv(text);
-  } catch (error) {
-    return { edges, warnings: [`${file} ${(error as Error).message}; not followed`] };
-  }
+  const { rows, problems } = parseCsv(text);
+  warnings.push(...problems.map((problem) => `${file} ${problem}`));
   if (rows.length === 0) return { edges, warnings };
   const header = rows[0].cells.map((c) => c.trim());
   const missing = NEEDED.filter((name) => !header.includes(name));
@@ -139,6 +160,7 @@ export function parseDependencies(text: string, file: string): DependencyRegiste
     return {
       edges,
       warnings: [
+        ...warnings,
         `${file}: not a v3.1 register layout (no ${missing.join(", ")} column${
           missing.length > 1 ? "s" : ""
         }); its rows are not followed`,
@@ -184,9 +206,23 @@ export function parseDependencies(text: string, file: string): DependencyRegiste
     const direction = cell(at.direction).toUpperCase();
     const dependencyId = cell(at.id);
     if (direction === "UPSTREAM" || direction === "INBOUND") {
-      edges.push({ consumer: from, producer: target, dependencyId, file, line });
+      edges.push({
+        consumer: from,
+        producer: target,
+        dependencyId,
+        direction: "UPSTREAM",
+        file,
+        line,
+      });
     } else if (direction === "DOWNSTREAM" || direction === "OUTBOUND") {
-      edges.push({ consumer: target, producer: from, dependencyId, file, line });
+      edges.push({
+        consumer: target,
+        producer: from,
+        dependencyId,
+        direction: "DOWNSTREAM",
+        file,
+        line,
+      });
     } else {
       warnings.push(
         `${where}: Direction ${

@@ -27,6 +27,7 @@ import { sortUtf8 } from "./manifest.ts";
 import { findProfile } from "./profiles.ts";
 import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
+import { readLifecycleState } from "./status.ts";
 import { RECORD_FILE } from "./store.ts";
 import { deliverableFolders } from "./targets.ts";
 import { parseDuration, parseInstant } from "./time.ts";
@@ -90,6 +91,31 @@ export interface StaleCheck {
   notes: string[];
 }
 
+/** A run, as a STALE entry names it. */
+export interface RunRef {
+  /** Its RunID. */
+  RunID: string;
+  /** When it started. */
+  RunTimestamp: string;
+}
+
+/** One reason a deliverable is STALE: a chain of ACTIVE dependencies from where it starts. */
+export interface StaleReason {
+  /**
+   * The edges from the deliverable it starts at to the STALE one, in order
+   * (a shortest chain): that one is DIRTY, or `ranSince` says why it counts.
+   */
+  chain: DependencyEdge[];
+  /**
+   * When the chain starts at a producer that ran since: its latest SUCCESS or
+   * PARTIAL run, which ended after `consumerRun`, the run of the chain's first
+   * consumer it was compared with (see {@linkcode StaleOptions.propagate}).
+   */
+  ranSince?: RunRef & { consumerRun: RunRef };
+  /** The chain starts at the STALE deliverable itself: a dependency cycle. */
+  cycle?: true;
+}
+
 /**
  * A deliverable that consumes, through ACTIVE dependencies, one that is
  * DIRTY, or one that ran well since the consumer last did (make's rule).
@@ -99,24 +125,30 @@ export interface StaleDeliverable {
   deliverableId: string;
   /** Its folder, when one in the execution root has that ID. */
   folder?: string;
-  /**
-   * The edges from the deliverable it starts at to this one, in order (a
-   * shortest chain): that one is DIRTY, or `ranSince` says why it counts.
-   */
-  chain: DependencyEdge[];
-  /**
-   * When the chain starts at a producer that is not DIRTY: its latest
-   * SUCCESS or PARTIAL run, which ended after the next deliverable's latest one started.
-   */
-  ranSince?: { RunID: string; RunTimestamp: string };
+  /** Its own latest SUCCESS or PARTIAL run, of any agent (absent when it has none). */
+  lastRun?: RunRef;
+  /** Every reason: one per DIRTY deliverable or "ran since" it is reached from, shortest first. */
+  reasons: StaleReason[];
 }
 
 /** Everything `runrec stale` found. */
 export interface StaleReport {
   /** One check per deliverable and agent, sorted by folder, then agent. */
   checks: StaleCheck[];
-  /** With `propagate`: consumers of DIRTY deliverables, sorted by ID. */
+  /**
+   * With `propagate`: the checks of the deliverables upstream of the targets
+   * (through the registers) that are not targets themselves: what their
+   * staleness depends on. Not counted as the targets' checks are.
+   */
+  upstream: StaleCheck[];
+  /** With `propagate`: consumers of DIRTY deliverables, sorted by ID; none RETIRED. */
   stale: StaleDeliverable[];
+  /**
+   * With `propagate`: deliverables that would be STALE but whose `_STATUS.md`
+   * says RETIRED: they will not run again, so they are not STALE, and nothing
+   * is STALE through them.
+   */
+  retired: StaleDeliverable[];
   /** With `propagate`: dependency cycles met, each as IDs with the first repeated at the end. */
   cycles: string[][];
   /** Registers that could not be read or followed, and similar; each one line. */
@@ -135,7 +167,14 @@ export interface StaleReport {
 export interface StaleOptions {
   /** Only these agents (exact names). An agent named that never ran is reported `NO_BASELINE`. */
   agents?: readonly string[];
-  /** Follow ACTIVE `Dependencies.csv` rows from DIRTY deliverables to their consumers. */
+  /**
+   * Follow ACTIVE `Dependencies.csv` rows from DIRTY deliverables to their
+   * consumers, and check the deliverables upstream of the targets too. A
+   * producer "ran since" a consumer when its latest good run ended after the
+   * consumer's latest good run that read a file of the producer (a governed
+   * input under the producer's folder) started; when no good run of the
+   * consumer read one, after its latest good run of any agent.
+   */
   propagate?: boolean;
   /**
    * Whether a record may be a baseline. Default: SUCCESS or PARTIAL, and not
@@ -894,7 +933,9 @@ async function checkFolder(
  *
  * With `propagate`, the ACTIVE rows of every `Dependencies.csv` in the
  * execution roots of the checked deliverables are followed from each DIRTY
- * deliverable to the deliverables that consume it, transitively.
+ * deliverable to the deliverables that consume it, transitively; the
+ * deliverables upstream of the targets are checked too (`upstream`), so a
+ * target's answer is the one its execution root would give.
  *
  * A record file that cannot be read is named in `unreadable`, a folder
  * beneath a target that cannot be listed in `warnings`; the other
@@ -932,28 +973,34 @@ export async function checkStaleness(
       folders.push(folder);
     }
   }
+  // Whether a target is STALE depends on every deliverable upstream of it: those are checked
+  // too, so that a deliverable named alone gets the answer its execution root would give.
+  const graph = options.propagate ? readGraph(targets, folders, warnings) : undefined;
+  const upstream = graph === undefined ? [] : upstreamFolders(graph, folders);
+  const all = [...folders, ...upstream];
   // One view of the file system for the whole run: each path looked at once.
   const lookups = memoLookups();
   const roots = rootFinder(lookups);
   const hasher = startFileHasher({
-    workers: options.workers ?? (folders.length >= WORKERS_FROM ? undefined : 0),
+    workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
   });
   const checks: StaleCheck[] = [];
+  const upstreamChecks: StaleCheck[] = [];
   const unreadable: string[] = [];
   const agentsThatRan = new Set<string>();
   let filesHashed: number;
   try {
     let done = 0;
-    options.onProgress?.(0, folders.length);
-    const perFolder = await mapConcurrently(folders, FOLDERS_AT_ONCE, async (folder) => {
+    options.onProgress?.(0, all.length);
+    const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder) => {
       const result = await checkFolder(folder, options, hasher, roots, lookups, agentsThatRan);
-      options.onProgress?.(++done, folders.length);
+      options.onProgress?.(++done, all.length);
       return result;
     });
-    for (const result of perFolder) {
+    perFolder.forEach((result, i) => {
       if (typeof result === "string") unreadable.push(result);
-      else checks.push(...result);
-    }
+      else (i < folders.length ? checks : upstreamChecks).push(...result);
+    });
     filesHashed = hasher.hashed;
   } finally {
     hasher.close();
@@ -963,13 +1010,15 @@ export async function checkStaleness(
   }
   const report: StaleReport = {
     checks,
+    upstream: upstreamChecks,
     stale: [],
+    retired: [],
     cycles: [],
     warnings,
     unreadable,
     filesHashed,
   };
-  if (options.propagate) await propagate(report, targets, folders);
+  if (graph !== undefined) await propagate(report, graph);
   return report;
 }
 
@@ -992,139 +1041,249 @@ function unknownAgents(
   );
 }
 
-/** The latest run of a deliverable folder that may be a baseline, of any agent; none if unreadable. */
-async function lastGoodRun(folder: string, id: string): Promise<RunRecord | undefined> {
+/**
+ * The runs of a deliverable folder that may be a baseline, of any agent, in
+ * file order; none if unreadable.
+ */
+async function goodRuns(folder: string, id: string): Promise<FolderRecords["records"]> {
   let read: FolderRecords;
   try {
     read = await readRecordFile(join(folder, RECORD_FILE));
   } catch {
-    return undefined; // no record file, or one the checks name already
+    return []; // no record file, or one the checks name already
   }
   const annotations = annotationsIn(read.records.map((e) => e.record));
   // As the checks do: records copied with the folder from another deliverable do not count.
   const copied = copySources(resolve(folder), id, read.records);
-  return pickBaseline(
-    read.records,
-    (r) =>
-      !copied.has(r.DeliverableID) && r.AgentName !== ANNOTATOR &&
-      isUsableBaseline(r, annotations),
-  )?.record;
+  return read.records.filter(({ record: r }) =>
+    !copied.has(r.DeliverableID) && r.AgentName !== ANNOTATOR && isUsableBaseline(r, annotations)
+  );
+}
+
+/** The ACTIVE dependencies of the execution roots, and where each deliverable is. */
+interface DependencyGraph {
+  /** Each deliverable's folder, as shown, by ID. */
+  folderOf: Map<string, string>;
+  /** The edges from each producer, one per consumer. */
+  consumersOf: Map<string, DependencyEdge[]>;
+  /** The producers of each consumer. */
+  producersOf: Map<string, string[]>;
 }
 
 /**
- * Marks STALE the consumers of DIRTY deliverables, and those whose producer
- * ran well since they last did, each transitively; finds the cycles on the way.
+ * Reads every `Dependencies.csv` of the execution roots of `folders` (or,
+ * without one, beneath the target), pushing to `warnings` what cannot be
+ * followed: a row naming a deliverable no folder has is one.
  */
-async function propagate(
-  report: StaleReport,
+function readGraph(
   targets: readonly string[],
-  folders: string[],
-): Promise<void> {
+  folders: readonly string[],
+  warnings: string[],
+): DependencyGraph {
   // Consumers may live anywhere in the execution root, not only under the targets.
   const roots = new Set<string>();
   for (const folder of folders) {
     const root = findExecutionRoot(resolve(folder));
     if (root !== undefined) roots.add(root);
   }
-  const registers = new Set<string>();
+  const places = [...roots];
   for (const target of targets) {
-    if (![...roots].some((r) => isWithin(resolve(target), r))) {
-      report.warnings.push(
+    if (!places.some((r) => isWithin(resolve(target), r))) {
+      warnings.push(
         `${target}: no execution root (INIT.md or _Decomposition/) above it: only the deliverables under it are followed`,
       );
-      registers.add(resolve(target));
+      places.push(resolve(target));
     }
   }
   const folderOf = new Map<string, string>();
-  const consumersOf = new Map<string, DependencyEdge[]>();
-  for (const place of [...roots, ...registers]) {
+  const edgesOf = new Map<string, DependencyEdge[]>();
+  for (const place of places) {
     // A folder that cannot be listed is named already, when under a target; else its
     // registers are out of reach: said once.
     const unlistable = (dir: string) => {
       const warning = `${dir}: cannot list folder: its Dependencies.csv registers not followed`;
-      if (!report.warnings.some((w) => w.startsWith(`${dir}: cannot list folder`))) {
-        report.warnings.push(warning);
+      if (!warnings.some((w) => w.startsWith(`${dir}: cannot list folder`))) {
+        warnings.push(warning);
       }
     };
+    const edges: DependencyEdge[] = [];
     for (const folder of deliverableFolders(place, { unlistable })) {
       const shown = shownPath(folder);
       try {
         const id = deliverableId(folder).id;
         if (!folderOf.has(id)) folderOf.set(id, shown);
       } catch { /* no ID: its register still counts */ }
-      const { edges, warnings } = readDependencies(join(shown, DEPENDENCIES_FILE));
-      report.warnings.push(...warnings);
-      for (const edge of edges) {
-        const list = consumersOf.get(edge.producer) ?? [];
-        if (!list.some((e) => e.consumer === edge.consumer)) list.push(edge);
-        consumersOf.set(edge.producer, list);
+      const register = readDependencies(join(shown, DEPENDENCIES_FILE));
+      warnings.push(...register.warnings);
+      edges.push(...register.edges);
+    }
+    edgesOf.set(place, edges);
+  }
+  const consumersOf = new Map<string, DependencyEdge[]>();
+  const producersOf = new Map<string, string[]>();
+  for (const [place, edges] of edgesOf) {
+    for (const edge of edges) {
+      // With an execution root read whole, a deliverable no folder has is a row to fix.
+      const missing = roots.has(place)
+        ? [edge.consumer, edge.producer].find((id) => !folderOf.has(id))
+        : undefined;
+      if (missing !== undefined) {
+        const target = edge.direction === "UPSTREAM" ? edge.producer : edge.consumer;
+        warnings.push(
+          `${edge.file} line ${edge.line}: ${
+            missing === target ? "TargetDeliverableID" : "FromDeliverableID"
+          } ${missing} names no deliverable under ${shownPath(place)}; row not followed`,
+        );
+        continue;
       }
+      const list = consumersOf.get(edge.producer) ?? [];
+      if (list.some((e) => e.consumer === edge.consumer)) continue;
+      list.push(edge);
+      consumersOf.set(edge.producer, list);
+      producersOf.set(edge.consumer, [...producersOf.get(edge.consumer) ?? [], edge.producer]);
     }
   }
-  const dirty = sortUtf8([
-    ...new Set(report.checks.filter((c) => c.verdict === "DIRTY").map((c) => c.deliverableId)),
-  ]);
-  const chainTo = new Map<string, DependencyEdge[]>(dirty.map((id) => [id, []]));
-  const origin = new Map<string, StaleDeliverable["ranSince"]>();
-  // Breadth first from `starts` at once: each consumer gets a shortest chain.
-  const spread = (starts: string[]) => {
-    const queue = [...starts];
-    while (queue.length > 0) {
-      const id = queue.shift()!;
-      for (const edge of consumersOf.get(id) ?? []) {
-        if (chainTo.has(edge.consumer)) continue;
-        chainTo.set(edge.consumer, [...chainTo.get(id)!, edge]);
-        if (origin.has(id)) origin.set(edge.consumer, origin.get(id));
-        queue.push(edge.consumer);
-      }
+  return { folderOf, consumersOf, producersOf };
+}
+
+/** The folders of the deliverables upstream of `folders`, transitively, that are not among them. */
+function upstreamFolders(graph: DependencyGraph, folders: readonly string[]): string[] {
+  const targetIds = new Set<string>();
+  for (const folder of folders) {
+    try {
+      targetIds.add(deliverableId(folder).id);
+    } catch { /* no ID: nothing names it as a consumer */ }
+  }
+  const found = new Set<string>(targetIds);
+  const queue = [...targetIds];
+  while (queue.length > 0) {
+    for (const producer of graph.producersOf.get(queue.shift()!) ?? []) {
+      if (found.has(producer)) continue;
+      found.add(producer);
+      queue.push(producer);
     }
+  }
+  const given = new Set(folders.map((f) => resolve(f)));
+  return sortUtf8(
+    [...found].filter((id) => !targetIds.has(id)).map((id) => graph.folderOf.get(id))
+      .filter((f): f is string => f !== undefined && !given.has(resolve(f))),
+  );
+}
+
+/** The latest of `runs` by RunTimestamp; of equal timestamps, the later line. */
+function latest(runs: FolderRecords["records"]): RunRecord | undefined {
+  return pickBaseline(runs, () => true)?.record;
+}
+
+function runRef(record: RunRecord): RunRef {
+  return { RunID: record.RunID, RunTimestamp: record.RunTimestamp };
+}
+
+/**
+ * Marks STALE the consumers of DIRTY deliverables, and those whose producer
+ * ran well since they last did, each transitively and with every reason;
+ * sets RETIRED ones apart; finds the cycles on the way.
+ */
+async function propagate(report: StaleReport, graph: DependencyGraph): Promise<void> {
+  const { folderOf, consumersOf } = graph;
+  const checks = [...report.checks, ...report.upstream];
+  const dirty = sortUtf8([
+    ...new Set(checks.filter((c) => c.verdict === "DIRTY").map((c) => c.deliverableId)),
+  ]);
+  const memo = <T>(of: (id: string, folder: string) => Promise<T>, none: T) => {
+    const known = new Map<string, Promise<T>>();
+    return (id: string): Promise<T> => {
+      const folder = folderOf.get(id);
+      if (folder === undefined) return Promise.resolve(none);
+      if (!known.has(id)) known.set(id, of(id, folder));
+      return known.get(id)!;
+    };
   };
-  spread(dirty);
-  // Make's rule, by run time: a producer checked here that ran well after its consumer last
-  // did leaves that consumer to run again, though the producer is CLEAN now.
-  const lastRuns = new Map<string, Promise<RunRecord | undefined>>();
-  const lastRun = (id: string) => {
-    const folder = folderOf.get(id);
-    if (folder === undefined) return Promise.resolve(undefined);
-    if (!lastRuns.has(id)) lastRuns.set(id, lastGoodRun(folder, id));
-    return lastRuns.get(id)!;
+  const runsOf = memo((id, folder) => goodRuns(folder, id), []);
+  // A RETIRED deliverable will not run again: not STALE, and its outputs will not change.
+  const isRetired = memo(
+    async (_id, folder) =>
+      (await readLifecycleState(join(folder, "_STATUS.md"))).state === "RETIRED",
+    false,
+  );
+  // The consumer's run a producer's is compared with: its latest that read a file of the
+  // producer; when none did, its latest of any agent (see StaleOptions.propagate).
+  const consumerRun = async (consumer: string, producer: string) => {
+    const runs = await runsOf(consumer);
+    const from = resolve(folderOf.get(consumer) ?? ".");
+    const under = resolve(folderOf.get(producer) ?? "");
+    const reading = runs.filter(({ record }) =>
+      Object.keys(record.InputHashes).some((path) => isWithin(resolve(from, path), under))
+    );
+    return latest(reading.length > 0 ? reading : runs);
   };
-  const checked = sortUtf8([...new Set(report.checks.map((c) => c.deliverableId))]);
-  const ranSince: string[] = [];
+
+  // Where staleness starts: each DIRTY deliverable, and each producer that ran since.
+  const origins: { start: string; chain: DependencyEdge[]; ranSince?: StaleReason["ranSince"] }[] =
+    dirty.map((id) => ({ start: id, chain: [] }));
+  const checked = sortUtf8([...new Set(checks.map((c) => c.deliverableId))]);
   for (const producer of checked) {
-    const run = await lastRun(producer);
-    if (run === undefined) continue;
+    const run = latest(await runsOf(producer));
+    if (run === undefined || await isRetired(producer)) continue;
     for (const edge of consumersOf.get(producer) ?? []) {
-      if (chainTo.has(edge.consumer)) continue;
-      const theirs = await lastRun(edge.consumer);
+      const theirs = await consumerRun(edge.consumer, producer);
       // A consumer that never ran well has no output to be stale: its own check says so.
       // The producer's run ended after the consumer's started: the consumer read it unfinished.
       if (theirs === undefined || endMs(run) <= startMs(theirs)) continue;
-      chainTo.set(edge.consumer, [edge]);
-      origin.set(edge.consumer, { RunID: run.RunID, RunTimestamp: run.RunTimestamp });
-      ranSince.push(edge.consumer);
+      origins.push({
+        start: edge.consumer,
+        chain: [edge],
+        ranSince: { ...runRef(run), consumerRun: runRef(theirs) },
+      });
     }
   }
-  spread(ranSince);
-  const dirtySet = new Set(dirty);
-  const consumers = sortUtf8([...chainTo.keys()].filter((id) => !dirtySet.has(id)));
-  // With the whole execution root read, a consumer no folder has is a register row to fix,
-  // not a deliverable out of date.
-  const dangling = (id: string) => roots.size > 0 && !folderOf.has(id);
-  for (const id of consumers.filter(dangling)) {
-    const edge = chainTo.get(id)!.at(-1)!;
-    report.warnings.push(
-      `${DEPENDENCIES_FILE} row ${edge.dependencyId} makes ${id} consume ${edge.producer}, but ` +
-        `no deliverable folder in the execution root has that ID: not marked STALE`,
-    );
+  // Breadth first from each origin: each deliverable it reaches gets a shortest chain from it.
+  const reasons = new Map<string, StaleReason[]>();
+  const add = (id: string, reason: StaleReason) => {
+    reasons.set(id, [...reasons.get(id) ?? [], reason]);
+  };
+  for (const origin of origins) {
+    const chainTo = new Map([[origin.start, origin.chain]]);
+    const reason = (chain: DependencyEdge[]): StaleReason => ({
+      chain,
+      ...(origin.ranSince ? { ranSince: origin.ranSince } : {}),
+    });
+    if (origin.chain.length > 0) add(origin.start, reason(origin.chain));
+    const queue = [origin.start];
+    while (queue.length > 0) {
+      const id = queue.shift()!;
+      if (await isRetired(id)) continue;
+      for (const edge of consumersOf.get(id) ?? []) {
+        if (chainTo.has(edge.consumer)) continue;
+        const chain = [...chainTo.get(id)!, edge];
+        chainTo.set(edge.consumer, chain);
+        add(edge.consumer, reason(chain));
+        queue.push(edge.consumer);
+      }
+    }
   }
-  report.stale = consumers.filter((id) => !dangling(id)).map((id) => ({
-    deliverableId: id,
-    ...(folderOf.has(id) ? { folder: folderOf.get(id)! } : {}),
-    chain: chainTo.get(id)!,
-    ...(origin.has(id) ? { ranSince: origin.get(id) } : {}),
-  }));
-  report.cycles = findCycles([...dirty, ...ranSince], consumersOf);
+  const dirtySet = new Set(dirty);
+  for (const id of sortUtf8([...reasons.keys()].filter((id) => !dirtySet.has(id)))) {
+    const last = latest(await runsOf(id));
+    const entry: StaleDeliverable = {
+      deliverableId: id,
+      ...(folderOf.has(id) ? { folder: folderOf.get(id)! } : {}),
+      ...(last ? { lastRun: runRef(last) } : {}),
+      reasons: reasons.get(id)!.map((r) =>
+        r.chain[0].producer === id ? { ...r, cycle: true as const } : r
+      )
+        .sort((a, b) =>
+          a.chain.length - b.chain.length ||
+          (a.chain[0].producer < b.chain[0].producer
+            ? -1
+            : a.chain[0].producer > b.chain[0].producer
+            ? 1
+            : 0)
+        ),
+    };
+    (await isRetired(id) ? report.retired : report.stale).push(entry);
+  }
+  report.cycles = findCycles(sortUtf8([...new Set(origins.map((o) => o.start))]), consumersOf);
 }
 
 /** A path as the user would type it: relative to the working folder when beneath it. */

@@ -340,7 +340,10 @@ Deno.test("stale --propagate (K-STALE-1): consumers of a DIRTY deliverable are S
   assertEquals(
     report.stale.map((
       s,
-    ) => [s.deliverableId, s.chain.map((e) => `${e.producer}>${e.consumer}:${e.dependencyId}`)]),
+    ) => [
+      s.deliverableId,
+      s.reasons[0].chain.map((e) => `${e.producer}>${e.consumer}:${e.dependencyId}`),
+    ]),
     [
       ["DEL-01-01", ["DEL-01-02>DEL-01-03:DEP-01-03-001", "DEL-01-03>DEL-01-01:DEP-01-01-001"]],
       ["DEL-01-03", ["DEL-01-02>DEL-01-03:DEP-01-03-001"]],
@@ -350,8 +353,9 @@ Deno.test("stale --propagate (K-STALE-1): consumers of a DIRTY deliverable are S
   assertEquals(
     report.warnings.filter((w) => w.includes("DEL-01-98")),
     [
-      "Dependencies.csv row DEP-01-01-003 makes DEL-01-98 consume DEL-01-01, but no deliverable " +
-      "folder in the execution root has that ID: not marked STALE",
+      `${
+        join(root, DEL1, "Dependencies.csv")
+      } line 6: TargetDeliverableID DEL-01-98 names no deliverable under ${root}; row not followed`,
     ],
   );
   assertEquals(report.stale[0].folder?.endsWith("DEL-01-01_Pressure_Transmitter_Spec"), true);
@@ -359,7 +363,7 @@ Deno.test("stale --propagate (K-STALE-1): consumers of a DIRTY deliverable are S
   assertEquals(cli.code, 1);
   assertIncludes(
     cli.stdout,
-    "DEL-01-01  via DEL-01-02 → DEL-01-03 [DEP-01-03-001] → DEL-01-01 [DEP-01-01-001]",
+    "  via DEL-01-02 → DEL-01-03 [DEP-01-03-001] → DEL-01-01 [DEP-01-01-001]  (DEL-01-02 is DIRTY)",
   );
   assertIncludes(cli.stdout, "cycle        DEL-01-01 → DEL-01-02 → DEL-01-03 → DEL-01-01");
 });
@@ -379,15 +383,18 @@ Deno.test("stale --propagate: a consumer whose producer ran well since its own l
   const rerun = await emit(join(root, DEL2), "4_DOCUMENTS", "--status", "SUCCESS");
   const report = await checkStaleness([join(root, DEL2)], { propagate: true });
   assertEquals(report.checks.map((c) => c.verdict), ["CLEAN"]);
-  assertEquals(report.stale.map((s) => [s.deliverableId, s.chain.map((e) => e.dependencyId)]), [
-    ["DEL-01-03", ["DEP-01-03-001"]],
-  ]);
-  assertEquals(report.stale[0].ranSince?.RunID, rerun);
+  assertEquals(
+    report.stale.map((
+      s,
+    ) => [s.deliverableId, s.reasons.map((r) => r.chain.map((e) => e.dependencyId))]),
+    [["DEL-01-03", [["DEP-01-03-001"]]]],
+  );
+  assertEquals(report.stale[0].reasons[0].ranSince?.RunID, rerun);
   const cli = await runCli(["stale", root, "--propagate"]);
   assertEquals(cli.code, 1, cli.stdout);
   assertIncludes(
     cli.stdout,
-    `DEL-01-03  via DEL-01-02 → DEL-01-03 [DEP-01-03-001] (DEL-01-02 ran since: ${rerun})`,
+    `  via DEL-01-02 → DEL-01-03 [DEP-01-03-001]  (DEL-01-02's ${rerun} ran since DEL-01-03's `,
   );
   // A FAILED run of the producer changes nothing; the consumer running again clears it.
   await emit(join(root, DEL2), "4_DOCUMENTS", "--status", "FAILED", "--error", "x");
@@ -466,6 +473,7 @@ Deno.test("dependencies: rows are read by column name; versions, directions and 
     consumer: "DEL-01-01",
     producer: "DEL-01-02",
     dependencyId: "D1",
+    direction: "DOWNSTREAM",
     file: "R.csv",
     line: 2,
   }]);
@@ -475,7 +483,7 @@ Deno.test("dependencies: rows are read by column name; versions, directions and 
     'R.csv line 5: TargetDeliverableID "TBD" is not DEL-XX-YY; skipped',
   ]);
   assertEquals(parseDependencies('a,"b\n', "Q.csv").warnings, [
-    "Q.csv line 1: a quoted field is never closed; not followed",
+    "Q.csv line 1: a quoted field is never closed; that row is skipped",
   ]);
 });
 

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { checkStaleness, type FileChange, type StaleCheck, type StaleReport } from "../stale.ts";
+import {
+  checkStaleness,
+  type FileChange,
+  type StaleCheck,
+  type StaleDeliverable,
+  type StaleReport,
+} from "../stale.ts";
 import {
   type Command,
   EXIT,
@@ -64,13 +70,25 @@ Options:
                 (outside the ...)" where the run read it, a note where it did not
   --propagate   follow the ACTIVE rows of every Dependencies.csv (v3.1) in the
                 execution root from each DIRTY deliverable to the deliverables
-                that consume it, transitively, and list them as STALE with the
-                chain of edges; so too a consumer whose producer had a SUCCESS
-                or PARTIAL run that ended after the consumer's latest one
-                started ("ran since"); dependency cycles are listed, not looped on
-  --json        one JSON document: {checks, stale, cycles, warnings, unreadable,
-                filesHashed, summary}; unreadable: one line per record file that
-                could not be read; filesHashed: distinct files hashed
+                that consume it, transitively, and list them as STALE, each
+                with its last run and every reason (a chain of edges); so too
+                a consumer whose producer's latest SUCCESS or PARTIAL run ended
+                after the consumer's run started ("ran since"): its latest
+                good run that read a file under the producer's folder (a
+                governed input there), or its latest of any agent when no good
+                run of it ever read one. The deliverables upstream of the
+                targets are checked too, and named ("upstream of the targets"),
+                so a deliverable named alone gets its root's answer. RETIRED
+                ones (_STATUS.md) are never STALE, nor is anything through
+                them: listed apart, not counted. Dependency cycles are listed,
+                not looped on; a row naming no deliverable, or one that does
+                not parse, is warned about by file and line
+  --json        one JSON document: {checks, upstream, stale, retired, cycles,
+                warnings, unreadable, filesHashed, summary}; upstream: the checks
+                of deliverables upstream of the targets; stale, retired: each
+                {deliverableId, folder, lastRun, reasons: [{chain, ranSince?,
+                cycle?}]}; unreadable: one line per record file that could not
+                be read; filesHashed: distinct files hashed
   -h, --help    show this help
 
 A progress bar is shown on stderr when both stdout and stderr are terminals
@@ -87,9 +105,10 @@ change: a note says so, as for an input missing then and now. An input the
 run itself deleted (DELETED in its OutputHashes) is expected gone.
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
-and counted, but nothing is known to be out of date); 1 something is DIRTY or
-STALE; 2 usage error, missing target or unreadable record file (the rest is
-still checked and printed).
+and counted, but nothing is known to be out of date; so is an upstream check or
+a RETIRED entry); 1 a target is DIRTY or something is STALE; 2 usage error,
+missing target or unreadable record file (the rest is still checked and
+printed).
 
 Example:
   runrec stale . --propagate
@@ -120,7 +139,7 @@ export interface StaleSummary {
  * @example
  * ```ts
  * import { summarise } from "./stale.ts";
- * summarise({ checks: [], stale: [], cycles: [], warnings: [], unreadable: [], filesHashed: 0 }).DIRTY; // 0
+ * summarise({ checks: [], upstream: [], stale: [], retired: [], cycles: [], warnings: [], unreadable: [], filesHashed: 0 }).DIRTY; // 0
  * ```
  */
 export function summarise(report: StaleReport): StaleSummary {
@@ -151,19 +170,44 @@ function changeLine(prefix: string, change: FileChange): string {
  * ```ts
  * import { renderStaleText } from "./stale.ts";
  * console.log(
- *   renderStaleText({ checks: [], stale: [], cycles: [], warnings: [], unreadable: [], filesHashed: 0 }, false),
+ *   renderStaleText({ checks: [], upstream: [], stale: [], retired: [], cycles: [], warnings: [], unreadable: [], filesHashed: 0 }, false),
  * );
  * // "0 checks: 0 DIRTY, 0 CLEAN, 0 NO_BASELINE\n"
  * ```
  */
 export function renderStaleText(report: StaleReport, color: boolean): string {
+  const lines = [...checkLines(report.checks, color)];
+  if (report.upstream.length > 0) {
+    const ids = [...new Set(report.upstream.map((c) => c.deliverableId))];
+    lines.push(`upstream of the targets, checked for --propagate: ${ids.join(", ")}\n`);
+    lines.push(...checkLines(report.upstream, color));
+  }
+  for (const stale of report.stale) lines.push(...staleLines("STALE", stale, color));
+  for (const retired of report.retired) lines.push(...staleLines("RETIRED", retired, color));
+  for (const cycle of report.cycles) lines.push(`cycle        ${cycle.join(" → ")}\n`);
+  const s = summarise(report);
+  let summary = `${
+    plural(s.checks, "check")
+  }: ${s.DIRTY} DIRTY, ${s.CLEAN} CLEAN, ${s.NO_BASELINE} NO_BASELINE`;
+  if (s.NO_BASELINE > 0) {
+    summary += " (staleness unknown: no usable SUCCESS or PARTIAL run to compare with)";
+  }
+  if (s.STALE > 0 || s.cycles > 0) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
+  if (report.retired.length > 0) summary += `; ${report.retired.length} RETIRED not counted`;
+  if (s.unreadable > 0) summary += `; ${s.unreadable} record file(s) unreadable, not checked`;
+  lines.push(`${summary}\n`);
+  return lines.join("");
+}
+
+/** A line per check (verdict, deliverable, agent, baseline RunID, folder), its evidence below. */
+function checkLines(checks: StaleCheck[], color: boolean): string[] {
   const colours = { CLEAN: "green", DIRTY: "red", NO_BASELINE: "yellow" } as const;
-  const agentWidth = Math.max(1, ...report.checks.map((c) => c.agent.length));
+  const agentWidth = Math.max(1, ...checks.map((c) => c.agent.length));
   const lines: string[] = [];
   // A folder's notes come with each of its checks: the text says each once per folder.
   let folder: string | undefined;
   let noted = new Set<string>();
-  for (const check of report.checks) {
+  for (const check of checks) {
     if (check.folder !== folder) [folder, noted] = [check.folder, new Set()];
     const verdict = paint(check.verdict.padEnd(11), colours[check.verdict], color);
     const since = check.baseline?.RunID ?? "-";
@@ -180,29 +224,31 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
       noted.add(note);
     }
   }
-  for (const stale of report.stale) {
-    const chain = stale.chain.map((e) => ` → ${e.consumer} [${e.dependencyId || "?"}]`).join("");
-    const since = stale.ranSince
-      ? ` (${stale.chain[0]?.producer} ran since: ${stale.ranSince.RunID})`
-      : "";
-    lines.push(
-      `${paint("STALE".padEnd(11), "red", color)}  ${stale.deliverableId}  via ${
-        stale.chain[0]?.producer ?? "?"
-      }${chain}${since}\n`,
-    );
+  return lines;
+}
+
+/**
+ * A STALE (or RETIRED) deliverable: a line with its own last run and folder,
+ * then a line per reason: the chain, and where it starts.
+ */
+function staleLines(label: "STALE" | "RETIRED", stale: StaleDeliverable, color: boolean): string[] {
+  const head = label === "STALE" ? paint("STALE".padEnd(11), "red", color) : "RETIRED    ";
+  const lines = [
+    `${head}  ${stale.deliverableId}  last run ${stale.lastRun?.RunID ?? "-"}  ${
+      oneLine(stale.folder ?? "(no folder)")
+    }${label === "RETIRED" ? "  (RETIRED in _STATUS.md: not STALE, not counted)" : ""}\n`,
+  ];
+  for (const reason of stale.reasons) {
+    const start = reason.chain[0].producer;
+    const chain = reason.chain.map((e) => ` → ${e.consumer} [${e.dependencyId || "?"}]`).join("");
+    const first = reason.chain[0].consumer;
+    const why = reason.ranSince === undefined
+      ? `${start} is DIRTY`
+      : `${start}'s ${reason.ranSince.RunID} ran since ${first}'s ${reason.ranSince.consumerRun.RunID}`;
+    const cycle = reason.cycle ? `a dependency cycle back to ${stale.deliverableId}: ` : "";
+    lines.push(`  via ${start}${chain}  (${cycle}${why})\n`);
   }
-  for (const cycle of report.cycles) lines.push(`cycle        ${cycle.join(" → ")}\n`);
-  const s = summarise(report);
-  let summary = `${
-    plural(s.checks, "check")
-  }: ${s.DIRTY} DIRTY, ${s.CLEAN} CLEAN, ${s.NO_BASELINE} NO_BASELINE`;
-  if (s.NO_BASELINE > 0) {
-    summary += " (staleness unknown: no usable SUCCESS or PARTIAL run to compare with)";
-  }
-  if (s.STALE > 0 || s.cycles > 0) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
-  if (s.unreadable > 0) summary += `; ${s.unreadable} record file(s) unreadable, not checked`;
-  lines.push(`${summary}\n`);
-  return lines.join("");
+  return lines;
 }
 
 /** A progress bar on stderr, redrawn at most every 100 ms, cleared when done. */

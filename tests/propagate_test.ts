@@ -1,0 +1,305 @@
+/**
+ * `runrec stale --propagate` on a host-shaped execution root, as a user
+ * trial built it: a deliverable named alone gets the answer its root gives,
+ * RETIRED deliverables, register rows that name no deliverable or do not
+ * parse, every reason of a STALE entry, cycles, and which run of a consumer
+ * a producer's "ran since" is compared with.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseDependencies } from "../src/dependencies.ts";
+import { checkStaleness, type StaleDeliverable } from "../src/stale.ts";
+import { readRecords } from "../src/reader.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { tempDir, writeTree } from "./fixtures.ts";
+
+const WORKING = "PKG-02_Piping/1_Working";
+const FOLDERS: Record<string, [string, string]> = {
+  "DEL-02-01": ["DEL-02-01_Pump", "OPEN"],
+  "DEL-02-02": ["DEL-02-02_Valve", "INITIALIZED"],
+  "DEL-02-03": ["DEL-02-03_Pipe", "SEMANTIC_READY"],
+  "DEL-02-04": ["DEL-02-04_CycA", "INITIALIZED"],
+  "DEL-02-05": ["DEL-02-05_CycB", "INITIALIZED"],
+  "DEL-02-06": ["DEL-02-06_Retired", "RETIRED"],
+  "DEL-02-07": ["DEL-02-07_AfterRetired", "OPEN"],
+};
+
+const HEADER = "RegisterSchemaVersion,DependencyID,FromPackageID,FromDeliverableID," +
+  "FromDeliverableName,DependencyClass,AnchorType,Direction,DependencyType,TargetType," +
+  "TargetPackageID,TargetDeliverableID,TargetRefID,TargetName,Statement,Status";
+
+/** A v3.1 row: `from` consumes `target` (UPSTREAM). */
+function row(id: string, from: string, target: string, status = "ACTIVE"): string {
+  return `v3.1,${id},PKG-02,${from},x,INTERFACE,DOC,UPSTREAM,INFORMATION,DELIVERABLE,PKG-02,` +
+    `${target},,name,"needs, data",${status}`;
+}
+
+/** A host-shaped execution root with the deliverables of {@linkcode FOLDERS}. */
+async function buildRoot(): Promise<{ root: string; dir: (id: string) => string }> {
+  const root = join(await tempDir({ prefix: "runrec-propagate-" }), "root");
+  const files: Record<string, string> = {
+    "INIT.md": "# Session\n",
+    "_Decomposition/Decomp.md": "# Decomposition\n",
+  };
+  for (const [id, [name, state]] of Object.entries(FOLDERS)) {
+    const at = `${WORKING}/${name}`;
+    files[`${at}/_STATUS.md`] = `# Status: ${id}\n\n**Current State:** ${state}  \n`;
+    files[`${at}/_CONTEXT.md`] = `# Deliverable Context\n\n**DeliverableID:** ${id}\n`;
+    files[`${at}/Datasheet.md`] = `# Datasheet ${id}\n`;
+  }
+  await writeTree(root, files);
+  return { root, dir: (id) => join(root, WORKING, FOLDERS[id][0]) };
+}
+
+/** Writes a deliverable's register. */
+async function register(dir: string, ...rows: string[]): Promise<void> {
+  await Deno.writeTextFile(join(dir, "Dependencies.csv"), [HEADER, ...rows].join("\n") + "\n");
+}
+
+/** An ISO instant `minutes` minutes ago: runs are ordered by their times, not by waiting. */
+function ago(minutes: number): string {
+  return new Date(Date.now() - minutes * 60_000).toISOString();
+}
+
+/** Records a SUCCESS run that started `minutes` ago and took one minute; returns its RunID. */
+async function run(dir: string, agent: string, minutes: number, ...inputs: string[]) {
+  const args = ["emit", dir, "--agent", agent, "--status", "SUCCESS", "--started", ago(minutes)];
+  args.push("--duration", "PT1M", ...inputs.flatMap((i) => ["--input", i]));
+  const result = await runCli(args);
+  assertEquals(result.code, 0, result.stderr);
+  let last = "";
+  for await (const event of readRecords(join(dir, "RunRecords.csv"))) {
+    if (event.kind === "record") last = event.record.RunID;
+  }
+  return last;
+}
+
+/** A STALE entry's reasons, each as its chain of IDs and how it starts. */
+function reasons(entry: StaleDeliverable | undefined): string[] {
+  assert(entry, "no such STALE entry");
+  return entry.reasons.map((r) =>
+    [r.chain[0].producer, ...r.chain.map((e) => e.consumer)].join(">") +
+    (r.ranSince ? ` ran since ${r.ranSince.consumerRun.RunID}` : " dirty") +
+    (r.cycle ? " cycle" : "")
+  );
+}
+
+/** `stale --propagate --json` of `targets`, run as a real process. */
+async function staleJson(...targets: string[]) {
+  const result = await runCliProcess(["stale", ...targets, "--propagate", "--json"]);
+  return { code: result.code, json: JSON.parse(result.stdout), stderr: result.stderr };
+}
+
+/** The JSON entry of `id` in the STALE list, `undefined` when it is not STALE. */
+function entryOf(json: { stale: StaleDeliverable[] }, id: string): StaleDeliverable | undefined {
+  return json.stale.find((s) => s.deliverableId === id);
+}
+
+Deno.test("stale --propagate: a deliverable named alone gets its execution root's answer (DIRTY two hops up, ran since, a cycle); the upstream ones checked are named", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-02"));
+  await register(dir("DEL-02-04"), row("D4", "DEL-02-04", "DEL-02-05"));
+  await register(dir("DEL-02-05"), row("D5", "DEL-02-05", "DEL-02-04"));
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 50, "Datasheet.md");
+  await run(dir("DEL-02-02"), "DEPENDENCIES", 40, "Datasheet.md");
+  await run(dir("DEL-02-03"), "DEPENDENCIES", 30, "Datasheet.md");
+  await run(dir("DEL-02-04"), "DEPENDENCIES", 20, "Datasheet.md");
+  await run(dir("DEL-02-05"), "DEPENDENCIES", 10, "Datasheet.md"); // ran since DEL-02-04
+  await Deno.writeTextFile(join(dir("DEL-02-01"), "Datasheet.md"), "rev\n", { append: true });
+
+  const whole = await staleJson(root);
+  assertEquals(whole.code, 1);
+  assertEquals(whole.json.stale.map((s: StaleDeliverable) => s.deliverableId), [
+    "DEL-02-02",
+    "DEL-02-03",
+    "DEL-02-04",
+    "DEL-02-05",
+  ]);
+  for (const id of ["DEL-02-03", "DEL-02-04", "DEL-02-05"]) {
+    const alone = await staleJson(dir(id));
+    assertEquals(alone.code, 1, `${id} alone`);
+    assertEquals(reasons(entryOf(alone.json, id)), reasons(entryOf(whole.json, id)), id);
+    assertEquals(alone.json.summary.checks, 1);
+  }
+  assertEquals(reasons(entryOf(whole.json, "DEL-02-03")), ["DEL-02-01>DEL-02-02>DEL-02-03 dirty"]);
+  // A deliverable in a cycle checked alone: the cycle is found, and the wording says it is one.
+  const cycleAlone = await staleJson(dir("DEL-02-05"));
+  assertEquals(cycleAlone.json.cycles, [["DEL-02-04", "DEL-02-05", "DEL-02-04"]]);
+  assertEquals(reasons(entryOf(cycleAlone.json, "DEL-02-05")).map((r) => r.split(" ")[0]), [
+    "DEL-02-05>DEL-02-04>DEL-02-05",
+  ]);
+  assert(reasons(entryOf(cycleAlone.json, "DEL-02-05"))[0].endsWith(" cycle"));
+  const cycleText = await runCliProcess(["stale", dir("DEL-02-05"), "--propagate"]);
+  assertIncludes(cycleText.stdout, "(a dependency cycle back to DEL-02-05: DEL-02-05's RUN-");
+
+  // Only what is upstream is checked, and the text says which.
+  const text = await runCliProcess(["stale", dir("DEL-02-03"), "--propagate"]);
+  assertEquals(text.code, 1);
+  assertIncludes(
+    text.stdout,
+    "upstream of the targets, checked for --propagate: DEL-02-01, DEL-02-02\n",
+  );
+  const alone = await staleJson(dir("DEL-02-03"));
+  assertEquals(
+    alone.json.upstream.map((c: { deliverableId: string; verdict: string }) =>
+      `${c.deliverableId} ${c.verdict}`
+    ),
+    ["DEL-02-01 DIRTY", "DEL-02-02 CLEAN"],
+  );
+
+  // The producer runs again (CLEAN now): its consumer "ran since", checked alone as well.
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 5, "Datasheet.md");
+  await run(dir("DEL-02-02"), "DEPENDENCIES", 3, "Datasheet.md");
+  const ranSince = await staleJson(dir("DEL-02-03"));
+  assertEquals(ranSince.code, 1);
+  assertEquals(
+    reasons(entryOf(ranSince.json, "DEL-02-03")),
+    reasons(entryOf((await staleJson(root)).json, "DEL-02-03")),
+  );
+  assertEquals(reasons(entryOf(ranSince.json, "DEL-02-03")).map((r) => r.split(" ")[0]), [
+    "DEL-02-02>DEL-02-03",
+  ]);
+});
+
+Deno.test("stale --propagate: a RETIRED deliverable is never STALE (listed apart, exit 0), and nothing is STALE through it", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-06"), row("D6", "DEL-02-06", "DEL-02-01"));
+  await register(dir("DEL-02-07"), row("D7", "DEL-02-07", "DEL-02-06"));
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 30, "Datasheet.md");
+  await run(dir("DEL-02-06"), "DEPENDENCIES", 20, "Datasheet.md");
+  await run(dir("DEL-02-07"), "DEPENDENCIES", 10, "Datasheet.md");
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 5, "Datasheet.md"); // ran since DEL-02-06
+  for (const targets of [[dir("DEL-02-06"), dir("DEL-02-07")], [root]]) {
+    const { code, json } = await staleJson(...targets);
+    assertEquals(code, 0, JSON.stringify(json.stale));
+    assertEquals(json.stale, []);
+    assertEquals(json.retired.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-06"]);
+  }
+  const text = await runCliProcess(["stale", dir("DEL-02-06"), "--propagate"]);
+  assertEquals(text.code, 0);
+  assertIncludes(text.stdout, "(RETIRED in _STATUS.md: not STALE, not counted)");
+  assertIncludes(text.stdout, "1 RETIRED not counted");
+  // Not RETIRED any more: STALE, and so is its consumer.
+  await Deno.writeTextFile(join(dir("DEL-02-06"), "_STATUS.md"), "**Current State:** OPEN\n");
+  const { code, json } = await staleJson(root);
+  assertEquals(code, 1);
+  assertEquals(json.stale.map((s: StaleDeliverable) => s.deliverableId), [
+    "DEL-02-06",
+    "DEL-02-07",
+  ]);
+});
+
+Deno.test("stale --propagate: an ACTIVE row naming a deliverable that does not exist is warned about with file and line", async () => {
+  const { root, dir } = await buildRoot();
+  await register(
+    dir("DEL-02-03"),
+    row("D3", "DEL-02-03", "DEL-02-02"),
+    row("D4", "DEL-02-03", "DEL-02-06", "RETIRED"),
+    row("D5", "DEL-02-03", "DEL-09-09"),
+  );
+  await run(dir("DEL-02-03"), "DEPENDENCIES", 10, "Datasheet.md");
+  const result = await runCliProcess(["stale", dir("DEL-02-03"), "--propagate"]);
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(
+    result.stderr,
+    `runrec stale: warning: ${join(dir("DEL-02-03"), "Dependencies.csv")} line 4: ` +
+      `TargetDeliverableID DEL-09-09 names no deliverable under ${root}; row not followed\n`,
+  );
+});
+
+Deno.test("stale --propagate: a register row whose quote is never closed is skipped with its line; the other rows are followed", async () => {
+  const { root, dir } = await buildRoot();
+  const unclosed = row("D9", "DEL-02-03", "DEL-02-04").replace('"needs, data"', '"needs, data');
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-02"), unclosed);
+  await register(
+    dir("DEL-02-05"),
+    unclosed.replaceAll("DEL-02-03", "DEL-02-05"),
+    row("D5", "DEL-02-05", "DEL-02-02"),
+  );
+  await run(dir("DEL-02-03"), "DEPENDENCIES", 10, "Datasheet.md");
+  await run(dir("DEL-02-05"), "DEPENDENCIES", 10, "Datasheet.md");
+  await run(dir("DEL-02-02"), "DEPENDENCIES", 5, "Datasheet.md"); // ran since both
+  const { code, json } = await staleJson(root);
+  assertEquals(code, 1);
+  assertEquals(json.stale.map((s: StaleDeliverable) => s.deliverableId), [
+    "DEL-02-03",
+    "DEL-02-05",
+  ]);
+  assertEquals(json.warnings, [
+    `${join(dir("DEL-02-03"), "Dependencies.csv")} line 3: a quoted field is never closed; ` +
+    "that row is skipped",
+    `${join(dir("DEL-02-05"), "Dependencies.csv")} line 2: a quoted field is never closed; ` +
+    "that row is skipped",
+  ]);
+  // In the reader: the rows before and after the bad one, nothing of it.
+  const text = [
+    HEADER,
+    row("A", "DEL-01-02", "DEL-01-01"),
+    '"open',
+    row("B", "DEL-01-03", "DEL-01-01"),
+  ]
+    .join("\n");
+  const parsed = parseDependencies(text, "R.csv");
+  assertEquals(parsed.edges.map((e) => [e.dependencyId, e.line]), [["A", 2], ["B", 4]]);
+  assertEquals(parsed.warnings, [
+    "R.csv line 3: a quoted field is never closed; that row is skipped",
+  ]);
+});
+
+Deno.test("stale --propagate: a STALE entry lists every reason (downstream of a DIRTY producer and one that ran since) and names its own last run", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-02"));
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 50, "Datasheet.md");
+  const own = await run(dir("DEL-02-03"), "DEPENDENCIES", 40, "Datasheet.md");
+  const producer = await run(dir("DEL-02-02"), "DEPENDENCIES", 30, "Datasheet.md");
+  await Deno.writeTextFile(join(dir("DEL-02-01"), "Datasheet.md"), "rev\n", { append: true });
+  const { json } = await staleJson(dir("DEL-02-03"));
+  const entry = entryOf(json, "DEL-02-03");
+  assertEquals(entry?.lastRun?.RunID, own);
+  assertEquals(reasons(entry), [
+    `DEL-02-02>DEL-02-03 ran since ${own}`,
+    "DEL-02-01>DEL-02-02>DEL-02-03 dirty",
+  ]);
+  assertEquals(entry?.reasons[0].ranSince?.RunID, producer);
+  const text = await runCliProcess(["stale", root, "--propagate"]);
+  assertIncludes(
+    text.stdout,
+    `STALE        DEL-02-03  last run ${own}  ${dir("DEL-02-03")}\n` +
+      `  via DEL-02-02 → DEL-02-03 [D3]  (DEL-02-02's ${producer} ran since DEL-02-03's ${own})\n` +
+      "  via DEL-02-01 → DEL-02-02 [D2] → DEL-02-03 [D3]  (DEL-02-01 is DIRTY)\n",
+  );
+});
+
+Deno.test("stale --propagate: ran since is cleared only by a consumer run that read the producer's files, when one ever did; else by any run", async () => {
+  const { dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-02"));
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 50, "Datasheet.md");
+  // DEL-02-02's DEPENDENCIES reads DEL-02-01's datasheet; DEL-02-03 names nothing of DEL-02-02.
+  const reader = await run(
+    dir("DEL-02-02"),
+    "DEPENDENCIES",
+    40,
+    "Datasheet.md",
+    "../DEL-02-01_Pump/Datasheet.md",
+  );
+  await run(dir("DEL-02-03"), "DEPENDENCIES", 35, "Datasheet.md");
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 30, "Datasheet.md"); // ran since DEL-02-02
+  await run(dir("DEL-02-02"), "CHIRALITY_LENS", 20, "Datasheet.md"); // reads nothing upstream
+  await run(dir("DEL-02-03"), "CHIRALITY_LENS", 10, "Datasheet.md"); // any run counts here
+  const report = await checkStaleness([dir("DEL-02-02"), dir("DEL-02-03")], { propagate: true });
+  // DEL-02-03 only through DEL-02-02: its own later run cleared DEL-02-02's "ran since".
+  assertEquals(report.stale.map((s) => [s.deliverableId, reasons(s)]), [
+    ["DEL-02-02", [`DEL-02-01>DEL-02-02 ran since ${reader}`]],
+    ["DEL-02-03", [`DEL-02-01>DEL-02-02>DEL-02-03 ran since ${reader}`]],
+  ]);
+  // The agent that reads the producer runs again: nothing is STALE.
+  await run(dir("DEL-02-02"), "DEPENDENCIES", 5, "../DEL-02-01_Pump/Datasheet.md");
+  await run(dir("DEL-02-03"), "CHIRALITY_LENS", 2, "Datasheet.md");
+  const after = await checkStaleness([dir("DEL-02-02"), dir("DEL-02-03")], { propagate: true });
+  assertEquals(after.stale, []);
+});
