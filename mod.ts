@@ -228,9 +228,11 @@ export {
   type ChangeKind,
   checkStaleness,
   type FileChange,
+  type RunRef,
   type StaleCheck,
   type StaleDeliverable,
   type StaleOptions,
+  type StaleReason,
   type StaleReport,
   type Verdict,
 } from "./src/stale.ts";
