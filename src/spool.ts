@@ -465,6 +465,23 @@ function replayMarker(entry: SpoolEntry): string {
   return `replayed from spool entry ${entry.id}`;
 }
 
+const REPLAY_MARKER = /(?:^| \| )replayed from spool entry ([0-9]+-[0-9]+-[0-9]+-[0-9a-f]+) /;
+
+/**
+ * The spool entry a record was replayed from, read from its Notes, or
+ * `undefined` for a record written directly.
+ *
+ * @example
+ * ```ts
+ * import { spoolEntryOf } from "./spool.ts";
+ * spoolEntryOf("replayed from spool entry 1796186888696-20249-0001-a8822f3c (spooled …)");
+ * // "1796186888696-20249-0001-a8822f3c"
+ * ```
+ */
+export function spoolEntryOf(notes: string): string | undefined {
+  return REPLAY_MARKER.exec(notes)?.[1];
+}
+
 /**
  * Replays, under the writer's lock, every spool entry for the writer's file
  * found in the spool folders of `delDir`, oldest first. An entry whose record

@@ -6,6 +6,7 @@
  */
 import { describeLineProblem } from "./messages.ts";
 import { type LineProblem, readRecords } from "./reader.ts";
+import { spoolEntryOf } from "./spool.ts";
 
 /** Which check a problem comes from. */
 export type IntegrityCheck =
@@ -144,6 +145,8 @@ export async function verifyRecordFile(
   };
   const ids = new RunIdHashSet();
   const candidates = new Set<string>();
+  // Replayed records by spool entry: one entry is one run (SCHEMA.md 7.3, 8.2).
+  const replays = new Map<string, { line: number; runId: string }>();
   let sawLine = false;
   let foreign: { line: number; id: string; count: number } | undefined;
   for await (const event of readRecords(path)) {
@@ -157,6 +160,23 @@ export async function verifyRecordFile(
       }
       const id = event.record.RunID;
       if (ids.add(id)) candidates.add(id);
+      const entry = spoolEntryOf(event.record.Notes);
+      const first = entry === undefined ? undefined : replays.get(entry);
+      if (entry !== undefined && first === undefined) {
+        replays.set(entry, { line: event.line, runId: id });
+      } else if (first !== undefined && first.runId !== id) {
+        report({
+          line: event.line,
+          severity: "error",
+          check: "duplicate",
+          field: "Notes",
+          message: `${id} was replayed from spool entry ${entry}, as ${first.runId} on line ` +
+            `${first.line} was: one spooled run written twice (a replay cut short after its ` +
+            "write, then repeated on another branch, and the two merged); keep one: runrec " +
+            `annotate <del-dir> ${id} --invalidates --note "replayed twice"`,
+        });
+        result.duplicates++;
+      }
       continue;
     }
     report({

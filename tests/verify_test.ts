@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { HEADER } from "../src/schema.ts";
+import { newSpoolEntry, spoolRecord } from "../src/spool.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { verifyHistory, verifyRecordFile } from "../src/verify.ts";
@@ -752,4 +753,44 @@ Deno.test("verify --since: both sides appended the identical line (a cherry-pick
     if (repeated) assert.match(out, /warning: RunID \S+ repeats line \d+ byte for byte/);
     else assert.doesNotMatch(out, /repeats line/);
   }
+});
+
+Deno.test("verify: one spool entry replayed on two branches, then merged, fails naming both records", async () => {
+  const repo = await tempDir({ prefix: "runrec-replay-twice-" });
+  const dir = join(repo, "DEL-01-02_Flow");
+  await Deno.mkdir(dir);
+  const file = join(dir, RECORD_FILE);
+  await Deno.writeTextFile(join(repo, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await appendRecord(file, draft("BASE"), { fsync: false });
+  await git(repo, "init", "-q", "-b", "main");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "base");
+  await git(repo, "branch", "b");
+  const at = new Date().toISOString();
+  const { path } = spoolRecord(dir, newSpoolEntry(file, draft("SPOOLED", at), "ENOSPC (test)"));
+  // What a replay killed after its write leaves: the entry, though its record is in the file.
+  const entry = await Deno.readFile(path);
+  assert.equal((await runCli(["flush", dir])).code, 0);
+  await git(repo, "commit", "-qam", "replayed on main");
+  await git(repo, "checkout", "-q", "b");
+  // b has a run of that minute of its own, so the second replay gets another RunID.
+  await appendRecord(file, draft("B", at), { fsync: false });
+  await Deno.writeFile(path, entry);
+  assert.equal((await runCli(["flush", dir])).code, 0);
+  await git(repo, "commit", "-qam", "replayed again on b");
+  await git(repo, "checkout", "-q", "main");
+  await git(repo, "merge", "-q", "--no-edit", "b");
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  const replayed = lines.filter((l) => l.includes("replayed from spool entry"));
+  assert.equal(replayed.length, 2, "the merge keeps both replays");
+  const [first, second] = replayed.map((l) => l.split(",")[1]);
+  const { code, stdout } = await runCli(["verify", dir]);
+  assert.equal(code, 1, stdout);
+  assert.match(
+    stdout,
+    new RegExp(
+      `:${lines.indexOf(replayed[1]) + 1}: ${second} was replayed from spool entry [0-9a-f-]+, ` +
+        `as ${first} on line ${lines.indexOf(replayed[0]) + 1} was: one spooled run written twice`,
+    ),
+  );
 });
