@@ -875,6 +875,18 @@ async function checkFolder(
     }
     const now = await governed.get(key)!;
     const notes = [...folderNotes];
+    // The latest by RunTimestamp is the baseline (SCHEMA.md 8.3); a run written after it but
+    // stamped before it is what a clock set back leaves: said, since it may be the true latest.
+    const laterLine = runs.find((e) =>
+      e.line > chosen.line && isBaseline(e.record) && startMs(e.record) < startMs(baseline)
+    );
+    if (laterLine) {
+      notes.push(
+        `${laterLine.record.RunID} (line ${laterLine.line}) was written after the baseline but ` +
+          `is stamped earlier (${laterLine.record.RunTimestamp}): the baseline is the latest by ` +
+          "RunTimestamp; if a clock was set back, that run is the latest",
+      );
+    }
     // An empty folder gone leaves no file to say so (a folder's files say it themselves).
     for (const f of givenFolders) {
       const held = Object.keys(baseline.InputHashes).some((p) => p.startsWith(`${f}/`));

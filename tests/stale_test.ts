@@ -236,7 +236,7 @@ Deno.test("stale: an input the run itself rewrote (start, write, finish) is comp
   assertEquals([check.verdict, check.inputs, check.outputs], ["CLEAN", [], []]);
 });
 
-Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimestamp; isBaseline can rule runs out", async () => {
+Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimestamp (a later line stamped earlier is noted); isBaseline can rule runs out", async () => {
   const del = join(await copyExamples(), DEL2);
   const early = await emit(
     del,
@@ -257,7 +257,14 @@ Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimest
     "2026-02-21T10:00:00Z",
   );
   // Appended last, started first: order in the file is not what counts.
-  await emit(del, "4_DOCUMENTS", "--status", "SUCCESS", "--started", "2026-02-19T10:00:00Z");
+  const late = await emit(
+    del,
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--started",
+    "2026-02-19T10:00:00Z",
+  );
   await emit(
     del,
     "4_DOCUMENTS",
@@ -270,6 +277,15 @@ Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimest
   );
   let check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
   assertEquals(check.baseline?.RunID, partial);
+  // What a clock set back would leave is said: it may be the true latest run.
+  assertEquals(
+    check.notes.filter((n) => n.includes("stamped earlier")),
+    [
+      `${late} (line 4) was written after the baseline but is stamped earlier ` +
+      "(2026-02-19T10:00:00.000Z): the baseline is the latest by RunTimestamp; if a clock was " +
+      "set back, that run is the latest",
+    ],
+  );
   // An annotation that invalidates a run plugs in here.
   const isBaseline = (r: Parameters<typeof isSuccessOrPartial>[0]) =>
     isSuccessOrPartial(r) && r.RunID !== partial;
