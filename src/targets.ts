@@ -181,6 +181,47 @@ function skipped(name: string): boolean {
   return name === ".git" || name === "node_modules" || name.startsWith(".runrec");
 }
 
+/** How every runrec header line starts, whatever its version. */
+const HEADER_START = new TextEncoder().encode("SchemaVersion,");
+
+/**
+ * Throws {@linkcode InputError} for a file given by name (not a
+ * `RunRecords.csv`) whose first line is not a runrec header line: another
+ * file named by mistake (`log Datasheet.md`), whose every line would read as
+ * a broken record. What shows records calls it; `validate` reports such a
+ * file's lines instead.
+ *
+ * @example
+ * ```ts
+ * import { refuseOtherFiles, resolveTargets } from "./targets.ts";
+ * await refuseOtherFiles(await resolveTargets(["DEL-01-02_X/Datasheet.md"])); // throws
+ * ```
+ */
+export async function refuseOtherFiles(files: readonly RecordTarget[]): Promise<void> {
+  for (const file of files) {
+    if (file.path !== file.target || basename(file.path) === RECORD_FILE) continue;
+    if (file.unreadable !== undefined || !file.exists) continue;
+    const start = new Uint8Array(HEADER_START.length);
+    let read = 0;
+    const handle = await Deno.open(file.path);
+    try {
+      while (read < start.length) {
+        const n = await handle.read(start.subarray(read));
+        if (n === null) break;
+        read += n;
+      }
+    } finally {
+      handle.close();
+    }
+    if (read < start.length || start.some((b, i) => b !== HEADER_START[i])) {
+      throw new InputError(
+        `${oneLine(file.path)}: not a run record file (its first line is not a runrec header ` +
+          `line); give a ${RECORD_FILE} or a deliverable folder`,
+      );
+    }
+  }
+}
+
 /**
  * Resolves command-line targets into record files, in the order given
  * (files beneath a root sorted), each file once:

@@ -607,3 +607,30 @@ Deno.test("validate, verify and log fold a warning on every line (CR LF after a 
   assert.equal(log.err.split("\n").filter((l) => l.includes(crlf)).length, 4, log.err);
   assert.ok(log.err.includes(`runrec log: ${more}\n`), log.err);
 });
+
+Deno.test("log, show and export refuse a file that is not a record file (exit 2, one line); a record file under another name is read", async () => {
+  const { dir, file } = await fixture();
+  const notes = join(dir, "_CONTEXT.md");
+  await Deno.writeTextFile(notes, "# Context\n\n**DeliverableID:** DEL-01-02\n");
+  for (
+    const args of [
+      ["log", notes],
+      ["show", notes, "RUN-DEL-01-02-20260222-1015-001"],
+      ["export", notes, "--format", "prov"],
+    ]
+  ) {
+    const { code, out, err } = await cli(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.equal(out, "");
+    assert.equal(
+      err,
+      `runrec ${args[0]}: ${notes}: not a run record file (its first line is not a runrec header ` +
+        "line); give a RunRecords.csv or a deliverable folder\n",
+    );
+  }
+  const copy = join(dir, "copy.csv");
+  await Deno.copyFile(file, copy);
+  const { code, out } = await cli(["log", copy, "--format", "csv"]);
+  assert.equal(code, 0);
+  assert.equal(out, await Deno.readTextFile(file));
+});

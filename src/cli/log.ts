@@ -10,7 +10,7 @@ import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
-import { resolveTargets } from "../targets.ts";
+import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseInstant } from "../time.ts";
 import { describeLineProblem } from "../verify.ts";
 import {
@@ -333,6 +333,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const format = parseFormat(parsed);
   const order = parseOrder(parsed);
   const files = await resolveTargets(targets, { keepUnreadable: true });
+  await refuseOtherFiles(files);
   const out = new BufferedOut(io);
   // Annotations are per file: a RunID is unique only within its deliverable's file.
   const annotations = new Map<string, Annotation[]>();

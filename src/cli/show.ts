@@ -7,7 +7,7 @@ import { type Annotation, annotationsIn } from "../annotations.ts";
 import { CheckFailure } from "../errors.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
-import { resolveTargets } from "../targets.ts";
+import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import {
   type Command,
   EXIT,
@@ -178,6 +178,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     );
   }
   const files = await resolveTargets([target]);
+  await refuseOtherFiles(files);
   const found: Found[] = [];
   const recordsByFile = new Map<string, RunRecord[]>();
   let unread = 0;

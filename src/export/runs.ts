@@ -13,7 +13,7 @@ import { describeLineProblem } from "../messages.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "../path.ts";
 import { firstCopies, readRecords } from "../reader.ts";
 import type { RunRecord } from "../schema.ts";
-import { resolveTargets } from "../targets.ts";
+import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDuration, parseInstant } from "../time.ts";
 
 /** One record to export, placed in its execution root. */
@@ -82,7 +82,9 @@ export async function collectRuns(
   // Siblings share their execution root: look it up once per parent folder, not once per file.
   const executionRoots = new Map<string, string | undefined>();
   const keepUnreadable = options.unreadable !== undefined;
-  for (const file of await resolveTargets(targets, { keepUnreadable })) {
+  const files = await resolveTargets(targets, { keepUnreadable });
+  await refuseOtherFiles(files);
+  for (const file of files) {
     if (!file.exists) continue;
     if (file.unreadable !== undefined) {
       options.unreadable!(`${file.path}: cannot read: ${file.unreadable}`);
