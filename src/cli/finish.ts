@@ -39,6 +39,7 @@ Options:
                     AgentName when the pending file is gone (git clean -x)
   --output P        a file the run wrote or deleted, or a folder: its files
                     (repeatable); hashed now, DELETED when it does not exist
+                    (TBD, never existed, when it did not at start either)
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
   --agents-dir DIR  the host's agent files (AGENT_<NAME>.md) for the agent's profile;
