@@ -400,14 +400,6 @@ async function draftAndNotes(
     statusBefore: report.statusBefore ?? TBD,
     allowOutside: report.allowOutside,
   });
-  if (
-    report.started === undefined && report.duration === undefined && report.durationMs === undefined
-  ) {
-    // PT0S ending now would read as a measured run: say that it was not measured.
-    start.notes.push(
-      "duration unknown: no --started or --duration, so RunDuration PT0S and RunTimestamp the time of emit",
-    );
-  }
   return completeDraft(delDir, start, { ...report, durationMs });
 }
 

@@ -210,19 +210,17 @@ Deno.test("agent block: finish again after a refused --status; emit's fallback g
   }
 });
 
-Deno.test("emit without --started or --duration: Notes say the duration is unknown; with --started not", async () => {
+Deno.test("emit with the block's fallback options (--started, --status-before): the run's duration and StatusBefore, not PT0S and TBD", async () => {
   const { root, del } = await makeProject();
-  const bare = await runCliProcess(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
-  assertEquals(bare.code, 0, bare.stderr);
   const started = new Date(Date.now() - 60_000).toISOString();
-  const timed = await runCliProcess([
-    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--started", started],
+  const emit = await runCliProcess([
+    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ...["--started", started, "--status-before", "OPEN"],
   ]);
-  assertEquals(timed.code, 0, timed.stderr);
-  const [first, second] = await recordsOf(del);
-  assertEquals(first.RunDuration, "PT0S");
-  assertIncludes(first.Notes, "duration unknown: no --started or --duration");
-  assert(!second.Notes.includes("duration unknown"), second.Notes);
+  assertEquals(emit.code, 0, emit.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals([record.RunTimestamp, record.StatusBefore], [started, "OPEN"]);
+  assert(record.RunDuration.startsWith("PT1M"), record.RunDuration);
   await Deno.remove(root, { recursive: true });
 });
 
