@@ -175,7 +175,7 @@ export function blockBody(profile: AgentProfile): string[] {
     ...profile.inputs.map((p) => `--input ${p}`),
   ].filter(Boolean).join(" ");
   const finish = [
-    'runrec finish "{RUN_TOKEN}" --status SUCCESS',
+    `runrec finish "{RUN_TOKEN}" --agent ${name} --status SUCCESS`,
     ...profile.primaryOutputs.map((p) => `--output ${p}`),
   ].join(" ");
   const outputs = details.outputsNote ??
@@ -188,7 +188,8 @@ export function blockBody(profile: AgentProfile): string[] {
     "### Record the run (runrec)",
     "",
     "Every run is recorded in `{DELIVERABLE_PATH}/RunRecords.csv` by two `runrec` commands. " +
-    "Recording never blocks the run: if a `runrec` command fails, carry on.",
+    "Recording never blocks the run: if a `runrec` command fails, carry on (but see the " +
+    "last step: a `--status` refused is given again).",
     ...(details.when ? ["", details.when] : []),
     "",
     "**First action of the run, before any other step and before reading any file:**",
@@ -207,9 +208,14 @@ export function blockBody(profile: AgentProfile): string[] {
     "```",
     "",
     `Give \`--output PATH\` for each file the run wrote or deleted, and only those: ${outputs}. ` +
-    `If \`runrec start\` printed no token, record the run with \`runrec emit "{DELIVERABLE_PATH}" ` +
-    `--agent ${name}\` and the same options instead. ` +
-    "Choose `--status` by the outcome you report; the outcome word goes where the table says:",
+    "If `runrec start` printed no token, note right then the time (`date -u " +
+    "+%Y-%m-%dT%H:%M:%SZ`) and the **Current State:** of `_STATUS.md`, and at the end record " +
+    `the run with \`runrec emit "{DELIVERABLE_PATH}" --agent ${name} --started <that time> ` +
+    "--status-before <that state>` and the same options instead. " +
+    "Choose `--status` by the outcome you report; the outcome word goes where the table says. " +
+    "If `runrec finish` exits 2 refusing `--status`, the run is still pending: run the same " +
+    "`runrec finish` again with a `--status` from this table (an outcome word of your own " +
+    "goes in `--notes`):",
     "",
     ...alignedTable(["Outcome you report", "`--status`", "Also give"], rows),
     "",

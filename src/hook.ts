@@ -219,6 +219,11 @@ export interface RunEnd {
   duration?: string;
   /** How long the run took in ms; default: from the start until now. */
   durationMs?: number;
+  /**
+   * The deliverable folder's files at start, when known: an output missing
+   * now and not among them never existed (`TBD`, noted), not `DELETED`.
+   */
+  filesAtStart?: readonly string[];
 }
 
 /**
@@ -248,7 +253,13 @@ export async function completeDraft(
   const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
     deliverableId(dir),
-    hashOutputs(dir, end.outputs ?? [], end.outputHashes ?? {}, start.allowOutside === true),
+    hashOutputs(
+      dir,
+      end.outputs ?? [],
+      end.outputHashes ?? {},
+      start.allowOutside === true,
+      end.filesAtStart,
+    ),
     readLifecycleState(join(dir, "_STATUS.md")),
     gitHead(dir),
   ]);
@@ -478,7 +489,9 @@ async function hashOutputs(
   outputs: string[],
   known: Record<string, string>,
   allowOutside: boolean,
+  filesAtStart?: readonly string[],
 ): Promise<{ hashes: Record<string, string>; notes: string[] }> {
+  const existedAtStart = filesAtStart && new Set(filesAtStart);
   const notes: string[] = [];
   const hashes: Record<string, string> = {};
   const given: string[] = []; // each output file as named: by the caller, or beneath a folder given
@@ -587,6 +600,13 @@ async function hashOutputs(
       // The link is there, what it names is not: nothing to hash, and nothing was deleted.
       hashes[rel] = TBD;
       notes.push(`output ${rel} could not be hashed: a dangling symbolic link`);
+    } else if (
+      result instanceof Deno.errors.NotFound && existedAtStart && !rel.startsWith("../") &&
+      !existedAtStart.has(rel)
+    ) {
+      // Not there at start, not there now: the run deleted nothing (SCHEMA.md 2.4: TBD, noted).
+      hashes[rel] = TBD;
+      notes.push(`output ${rel} does not exist, nor did it at start: never existed, recorded TBD`);
     } else if (result instanceof Deno.errors.NotFound) {
       // An output is a file the run wrote or deleted: gone now, it was deleted (SCHEMA.md 2.4).
       hashes[rel] = DELETED;

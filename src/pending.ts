@@ -48,6 +48,11 @@ export interface PendingRun {
   start: RunStartState;
   /** The deliverable folder (absolute), for a run kept outside it (see {@linkcode keepPendingRun}). */
   delDir?: string;
+  /**
+   * The files of the deliverable folder at start (relative, runrec's own left
+   * out): an output missing at finish that is not among them never existed.
+   */
+  files?: string[];
 }
 
 /** A pending run as a listing finds it. */
@@ -79,6 +84,21 @@ const FILE = /^([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})\.json(?:\.claim-([0-9]+@.*))?$/;
  */
 export function newRunId(started: string): string {
   return `${started.replace(/[-:.]/g, "")}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * When the run `id` started (UTC ISO 8601, milliseconds): the time its id
+ * was made from by {@linkcode newRunId}.
+ *
+ * @example
+ * ```ts
+ * import { runIdStart } from "./pending.ts";
+ * runIdStart("20260222T101500123Z-1a2b3c4d"); // "2026-02-22T10:15:00.123Z"
+ * ```
+ */
+export function runIdStart(id: string): string {
+  const [, y, mo, d, h, mi, s, ms] = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z/.exec(id)!;
+  return `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`;
 }
 
 /**
@@ -443,8 +463,9 @@ export function takeOverClaim(path: string, holder: string): string | undefined 
 }
 
 /**
- * Whether the record of `run` (its start time and agent) is in `delDir`'s
- * record file or spool already: a finisher that died may have written it.
+ * Whether the record of `run` (its start time and agent, or its start time
+ * alone when the agent is not known) is in `delDir`'s record file or spool
+ * already: a finisher that died may have written it.
  *
  * @example
  * ```ts
@@ -452,16 +473,22 @@ export function takeOverClaim(path: string, holder: string): string | undefined 
  * runRecorded("DEL-01-02_X", readPendingRun("DEL-01-02_X/.runrec/pending/x.json"));
  * ```
  */
-export function runRecorded(delDir: string, run: PendingRun): boolean {
+export function runRecorded(
+  delDir: string,
+  run: { agent?: string; start: { started: string } },
+): boolean {
   const stamp = `,${run.start.started},`;
+  // An agent not known (a run whose pending file is gone): its start time alone.
+  const agent = run.agent ?? "";
   try {
     const text = Deno.readTextFileSync(join(resolve(delDir), RECORD_FILE));
-    if (text.split("\n").some((line) => line.includes(stamp) && line.includes(run.agent))) {
+    if (text.split("\n").some((line) => line.includes(stamp) && line.includes(agent))) {
       return true;
     }
   } catch { /* no file: not there */ }
   return listSpool(delDir).some((i) =>
-    i.entry?.draft.RunTimestamp === run.start.started && i.entry.draft.AgentName === run.agent
+    i.entry?.draft.RunTimestamp === run.start.started &&
+    (run.agent === undefined || i.entry.draft.AgentName === run.agent)
   );
 }
 

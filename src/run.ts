@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { kindOf } from "./walk.ts";
+import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
@@ -21,6 +21,10 @@ import {
 } from "./hook.ts";
 import { hostname } from "./lock.ts";
 import { lateFinishNote } from "./annotations.ts";
+import { isRunrecOwn, relativePath } from "./inputs.ts";
+import { HOST_OUTCOMES } from "./outcomes.ts";
+import { placeholderProblem } from "./placeholders.ts";
+import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
 import {
   claimHolder,
   claimPendingRun,
@@ -39,10 +43,11 @@ import {
   reapedRecordId,
   reapedRunOf,
   releaseClaim,
+  runIdStart,
   runRecorded,
   takeOverClaim,
 } from "./pending.ts";
-import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus } from "./schema.ts";
+import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -79,6 +84,8 @@ export interface StartedRun {
   token?: string;
   /** The deliverable folder did not exist at the start: the run is to create it (`mayCreate`). */
   creates?: boolean;
+  /** What the caller should warn about (an input holding an unfilled placeholder); also in the notes. */
+  warnings?: string[];
 }
 
 /**
@@ -105,10 +112,18 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   if (options.pid !== undefined && (!Number.isSafeInteger(options.pid) || options.pid <= 0)) {
     throw new InputError(`--pid: must be a process id (a whole number above 0)`);
   }
+  const passProblem = options.pass === undefined
+    ? undefined
+    : placeholderProblem("--pass", options.pass);
+  if (passProblem) throw new InputError(passProblem);
+  const files = exists ? folderFiles(dir) : [];
   const start = await captureStart(dir, {
     inputs: options.inputs,
     allowOutside: options.allowOutside,
   });
+  // A path is only a path: recorded as given (not found, TBD), with a warning.
+  const warnings = (options.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
+  start.notes.push(...warnings);
   const run: PendingRun = {
     id: newRunId(start.started),
     agent: options.agent,
@@ -116,11 +131,13 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     ...(options.pid !== undefined ? { pid: options.pid } : {}),
     host: hostname(),
     start,
+    files,
   };
-  if (!exists) return { delDir: dir, run, creates: true };
+  const warned = warnings.length > 0 ? { warnings } : {};
+  if (!exists) return { delDir: dir, run, creates: true, ...warned };
   try {
     const kept = keepPendingRun(dir, run);
-    return { delDir: dir, run: kept.run, token: kept.token };
+    return { delDir: dir, run: kept.run, token: kept.token, ...warned };
   } catch (e) {
     const why = (e as Error).message.split("\n")[0].replaceAll(`${dir}/`, "");
     if (!options.mayCreate) {
@@ -133,8 +150,21 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     }
     // exec and withRun finish the run themselves: a full or failing disk must not stop it.
     run.start.notes.push(`pending run not saved (${why}): reap could not have recorded a crash`);
-    return { delDir: dir, run };
+    return { delDir: dir, run, ...warned };
   }
+}
+
+/**
+ * The files of a deliverable folder (relative, runrec's own left out), so
+ * that finish can tell an output the run deleted from one that never was.
+ */
+function folderFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of walk(dir, { unlistable: () => {} })) {
+    const rel = relativePath(dir, entry.path);
+    if (entry.kind === "file" && !isRunrecOwn(dir, rel)) files.push(rel);
+  }
+  return files.sort();
 }
 
 /** What is known about a run when it ends. */
@@ -151,6 +181,11 @@ export interface FinishReport {
   notes?: string;
   /** The host's agent files, for the agent's profile (default: an `agents/` folder above). */
   agentsDir?: string;
+  /**
+   * The agent's name as the finisher knows it: checked against the pending
+   * run's, and the only one there is for a run whose pending file is gone.
+   */
+  agent?: string;
 }
 
 /**
@@ -261,10 +296,23 @@ export async function finishPendingRun(
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
   const { delDir, id, path } = await locateRun(target, run);
   const claim = await claimForFinish(delDir, id, path);
-  if (!claim) throw goneError(delDir, id);
+  if (!claim) {
+    const lost = runFromToken(delDir, id, path, report.agent);
+    if (!lost) throw goneError(delDir, id);
+    return {
+      delDir,
+      run: lost,
+      outcome: await finishClaimed(delDir, lost, undefined, report, options),
+    };
+  }
   let pending: PendingRun;
   try {
     pending = readPendingRun(claim.claimed);
+    if (report.agent !== undefined && report.agent !== pending.agent) {
+      throw new InputError(
+        `--agent ${report.agent}: run ${id} was started by ${pending.agent}; it is still pending`,
+      );
+    }
   } catch (e) {
     releaseClaim(claim.claimed);
     throw e;
@@ -273,6 +321,38 @@ export async function finishPendingRun(
     ? await finishReaped(delDir, pending, claim.claimed, report, options)
     : await finishClaimed(delDir, pending, claim.claimed, report, options);
   return { delDir, run: pending, outcome };
+}
+
+/**
+ * The run a token names whose pending file is gone (`git clean -x` between
+ * start and finish), as far as the token tells it: its start time (in its
+ * id), its folder, and the agent when the finisher names it; `undefined`
+ * when the run was finished already or is being finished, when no token
+ * named it, or when its folder is gone. Its inputs were captured in the
+ * file that is gone: TBD, noted.
+ */
+function runFromToken(
+  delDir: string,
+  id: string,
+  path: string | undefined,
+  agent: string | undefined,
+): PendingRun | undefined {
+  const started = runIdStart(id);
+  if (path === undefined || kindOf(delDir) !== "folder" || claimHolder(path) !== undefined) {
+    return undefined;
+  }
+  if (runRecorded(delDir, { agent, start: { started } })) return undefined;
+  const notes = [
+    "pending run file gone before finish (git clean -x?): inputs not captured at start " +
+    "(TBD), StatusBefore unknown; recorded from the token",
+  ];
+  if (agent === undefined) notes.push("AgentName unknown: finish was not given --agent");
+  return {
+    id,
+    agent: agent ?? TBD,
+    host: hostname(),
+    start: { started, statusBefore: TBD, inputFiles: [], inputHashes: {}, notes },
+  };
 }
 
 /** Characters of a thrown error's message that `withRun` keeps in ErrorSummary. */
@@ -374,15 +454,26 @@ export async function finishClaimed(
   }
   let outcome: RunOutcome;
   try {
+    const { agent: _named, ...end } = report;
     const built = await completeDraft(delDir, run.start, {
       agent: run.agent,
       pass: run.pass,
-      ...report,
+      filesAtStart: run.files,
+      ...end,
     });
+    const evidence = [
+      await concurrentRunsNote(delDir, run, Date.now()) ?? [],
+      ...await startEvidenceNotes(delDir, run, built.draft),
+    ].flat();
+    if (evidence.length > 0) {
+      built.draft.Notes = [built.draft.Notes, ...evidence].filter((n) => n !== "").join(" | ");
+      built.notes.push(...evidence);
+    }
     outcome = await writeRun(delDir, built, { holder: `runrec finish (${run.agent})`, ...options });
   } catch (e) {
-    if (claimed) releaseClaim(claimed);
-    throw e;
+    if (!claimed) throw e;
+    releaseClaim(claimed);
+    throw e instanceof InputError ? stillPending(e, claimed) : e;
   }
   if (removed && outcome.spooledTo) {
     outcome.warnings.push(
@@ -441,11 +532,12 @@ export async function locateRun(
   }
   const token = parseToken(target);
   if (token) return kindOf(token.delDir) === "folder" ? token : renamedFolder(token);
-  if (target.endsWith(".json") && kindOf(target) !== "folder") {
+  const kind = kindOf(target);
+  if (kind === "file" || (target.endsWith(".json") && kind !== "folder")) {
     // Meant as a token (a pending run's file), but not one `runrec start` prints.
     throw new InputError(
       `${target}: not a run token (runrec start prints <del-dir>/.runrec/pending/<id>.json) ` +
-        "and no such folder",
+        (kind === "file" ? "but a file" : "and no such folder"),
     );
   }
   requireFolder(resolve(target), target);
@@ -503,6 +595,24 @@ function renamedFolder(token: { delDir: string; id: string }): { delDir: string;
   throw new InputError(
     `${token.delDir}: no such folder (renamed or removed since runrec start?), and no folder ` +
       `of ${wanted ?? "its deliverable"} beside it holds run ${token.id}`,
+  );
+}
+
+/**
+ * A finish refused for a bad argument, said with what the agent needs to
+ * know: the run is still pending, and how to finish it (an outcome word
+ * runrec does not know is the common case).
+ */
+function stillPending(e: InputError, claimed: string): InputError {
+  const token = claimed.replace(/\.claim-[^/\\]*$/, "");
+  const words = e.message.startsWith("--status")
+    ? ` with --status ${RUN_STATUSES.join(", ")} or a host outcome word (${
+      HOST_OUTCOMES.map((o) => o.word).join(", ")
+    }), your own word in --notes`
+    : " with that corrected";
+  return new InputError(
+    `${e.message}; the run is still pending: run runrec finish ${token} again${words}`,
+    { cause: e },
   );
 }
 

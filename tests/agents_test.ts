@@ -124,7 +124,8 @@ Deno.test("agents install: each agent's block names its own command lines and ou
     );
     assertIncludes(
       docs,
-      'runrec finish "{RUN_TOKEN}" --status SUCCESS --output Datasheet.md --output Specification.md ' +
+      'runrec finish "{RUN_TOKEN}" --agent 4_DOCUMENTS --status SUCCESS --output Datasheet.md ' +
+        "--output Specification.md " +
         "--output Guidance.md --output Procedure.md --output _STATUS.md\n",
     );
     for (const word of ["SKIPPED_PROTECT_HUMAN_WORK", "FAILED_INPUTS", "UNSUPPORTED_VARIANT"]) {

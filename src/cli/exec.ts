@@ -175,6 +175,7 @@ export const execCommand: Command = {
       mayCreate: true,
       allowOutside: parsed.values["allow-outside"] === true,
     });
+    for (const warning of started.warnings ?? []) io.err(`runrec: warning: ${warning}\n`);
     const { exit, startError } = await runCommand(command, args);
     if (startError) io.err(`runrec exec: ${startError}\n`);
     // A command that renamed the folder (its label) changed what is in the renamed one.

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { InputError } from "../errors.ts";
+import { placeholderProblem } from "../placeholders.ts";
 import { finishPendingRun } from "../run.ts";
 import {
   type Command,
@@ -31,9 +33,13 @@ Options:
                     token's file name) runrec start printed, or the RunID runrec
                     reap printed for a run it wrote as FAILED
   --status S        SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
-                    outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
+                    outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md);
+                    any other word exits 2 and the run stays pending: finish again
+  --agent NAME      the agent's name: checked against the run's; the record's
+                    AgentName when the pending file is gone (git clean -x)
   --output P        a file the run wrote or deleted, or a folder: its files
                     (repeatable); hashed now, DELETED when it does not exist
+                    (TBD, never existed, when it did not at start either)
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
   --agents-dir DIR  the host's agent files (AGENT_<NAME>.md) for the agent's profile;
@@ -47,6 +53,14 @@ Adds RunDuration (from the start until now), StatusAfter (_STATUS.md now) and
 the outputs' hashes to what runrec start captured (RunTimestamp, StatusBefore,
 the inputs' hashes), appends the record to <del-dir>/RunRecords.csv and prints
 its RunID. The pending run is removed once the record is written or spooled.
+Notes say what the hashes taken at start show: an input changed during the run
+but not named as an output, _STATUS.md's state moved without it being named, an
+output named but unchanged since start, an output that never existed (TBD, not
+DELETED); and other runs active in the folder at the same time.
+
+A run whose pending file was removed (git clean -x) before finish is recorded
+from the token all the same: its start time, StatusBefore and inputs TBD,
+AgentName from --agent, noted. A token that names no run exits 2.
 
 As with runrec emit, a write failure never fails the agent's run: runrec warns,
 keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,
@@ -69,6 +83,7 @@ export const finishCommand: Command = {
   options: {
     run: { type: "string" },
     status: { type: "string" },
+    agent: { type: "string" },
     output: { type: "string", multiple: true },
     error: { type: "string" },
     notes: { type: "string" },
@@ -79,10 +94,16 @@ export const finishCommand: Command = {
   },
   async run(parsed, io) {
     const [target] = positionals(parsed, ["token|del-dir"]);
+    const run = stringOption(parsed, "run");
+    for (const [option, value] of [["<token>", target], ["--run", run]] as const) {
+      const problem = value === undefined ? undefined : placeholderProblem(option, value);
+      if (problem) throw new InputError(`${problem} (the token runrec start printed)`);
+    }
     const status = requiredOption(parsed, "status");
     const strict = parsed.values.strict === true;
-    const { outcome } = await finishPendingRun(target, stringOption(parsed, "run"), {
+    const { outcome } = await finishPendingRun(target, run, {
       status,
+      agent: stringOption(parsed, "agent"),
       outputs: listOption(parsed, "output"),
       error: stringOption(parsed, "error"),
       notes: stringOption(parsed, "notes"),

@@ -85,7 +85,11 @@ export const startCommand: Command = {
       pid: pid === undefined ? undefined : Number(pid),
       allowOutside: parsed.values["allow-outside"] === true,
     });
-    for (const note of started.run.start.notes) io.err(`runrec: note: ${note}\n`);
+    const warned = new Set(started.warnings);
+    for (const warning of warned) io.err(`runrec: warning: ${warning}\n`);
+    for (const note of started.run.start.notes) {
+      if (!warned.has(note)) io.err(`runrec: note: ${note}\n`);
+    }
     if (parsed.values.json) writeJson(io, { token: started.token, ...started.run });
     else io.out(`${started.token}\n`);
     return EXIT.ok;

@@ -1,0 +1,130 @@
+/**
+ * What the finish of a started run can tell beyond what its agent reported:
+ * other runs active in the same deliverable folder meanwhile (their outputs
+ * may be counted as this run's), inputs that changed during the run without
+ * being named as outputs, and outputs named that the run did not change.
+ * Each is one note for the record's Notes; none changes a field.
+ *
+ * @module
+ */
+import { join, resolve } from "./path.ts";
+import { hashFiles } from "./hash.ts";
+import { isSha256Hex } from "./sha256.ts";
+import { listPendingRuns, type PendingRun } from "./pending.ts";
+import { readRecords } from "./reader.ts";
+import { RECORD_FILE, type RecordDraft } from "./store.ts";
+import { parseDuration } from "./time.ts";
+import { TBD } from "./schema.ts";
+
+/** How many runs or files one note names before it says how many more. */
+const NAMED = 5;
+
+/** `a, b, c` and how many more than {@linkcode NAMED}. */
+function names(items: readonly string[]): string {
+  const more = items.length - NAMED;
+  return items.slice(0, NAMED).join(", ") + (more > 0 ? ` and ${more} more` : "");
+}
+
+/**
+ * The note naming every other run active in `delDir` while `run` was (from
+ * its start until `endedAt`), or `undefined` when there was none: runs
+ * still pending (started, not finished), and runs whose record's time span
+ * overlaps this run's. Pending runs are listed before the records are read,
+ * so that a run finishing meanwhile is seen in one or the other.
+ *
+ * @example
+ * ```ts
+ * import { concurrentRunsNote } from "./run_evidence.ts";
+ * declare const run: import("./pending.ts").PendingRun;
+ * const note = await concurrentRunsNote("DEL-01-02_X", run, Date.now());
+ * ```
+ */
+export async function concurrentRunsNote(
+  delDir: string,
+  run: PendingRun,
+  endedAt: number,
+): Promise<string | undefined> {
+  const begun = Date.parse(run.start.started);
+  const others: string[] = [];
+  const seen = new Set<string>(); // start time and agent: a finishing run may show in both
+  const same = (started: string, agent: string) =>
+    started === run.start.started && agent === run.agent;
+  for (const item of listPendingRuns(delDir)) {
+    if (item.id === run.id || !item.run || same(item.run.start.started, item.run.agent)) continue;
+    if (Date.parse(item.run.start.started) > endedAt) continue;
+    seen.add(`${item.run.start.started} ${item.run.agent}`);
+    others.push(`${item.id} (${item.run.agent}, started ${item.run.start.started}, not finished)`);
+  }
+  try {
+    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
+      if (event.kind !== "record") continue;
+      const r = event.record;
+      if (same(r.RunTimestamp, r.AgentName) || seen.has(`${r.RunTimestamp} ${r.AgentName}`)) {
+        continue;
+      }
+      const from = Date.parse(r.RunTimestamp);
+      const to = from + (parseDuration(r.RunDuration) ?? 0);
+      if (Number.isNaN(from) || to <= begun || from >= endedAt) continue;
+      others.push(`${r.RunID} (${r.AgentName}, ${r.RunTimestamp} for ${r.RunDuration})`);
+    }
+  } catch { /* no record file yet, or unreadable: the pending runs alone */ }
+  if (others.length === 0) return undefined;
+  return `run(s) ${names(others)} active in this folder at the same time: ` +
+    "files they changed may be among this run's outputs, and this run's among theirs";
+}
+
+/**
+ * Notes on what the hashes taken at start say of the run's end (`draft`,
+ * the record as completed): inputs that changed (or were deleted) during the
+ * run and are not among its outputs; `_STATUS.md`'s state moved with
+ * `_STATUS.md` not among them; outputs the run named that are byte for byte
+ * what they were at start.
+ *
+ * @example
+ * ```ts
+ * import { startEvidenceNotes } from "./run_evidence.ts";
+ * declare const run: import("./pending.ts").PendingRun;
+ * declare const draft: import("./store.ts").RecordDraft;
+ * const notes = await startEvidenceNotes("DEL-01-02_X", run, draft);
+ * ```
+ */
+export async function startEvidenceNotes(
+  delDir: string,
+  run: PendingRun,
+  draft: RecordDraft,
+): Promise<string[]> {
+  const dir = resolve(delDir);
+  const atStart = run.start.inputHashes;
+  const outputs = draft.OutputHashes;
+  const notes: string[] = [];
+  // Only inputs read at start (a TBD one was not) and not named as outputs.
+  const watched = Object.keys(atStart).filter((p) =>
+    isSha256Hex(atStart[p]) && !Object.hasOwn(outputs, p)
+  );
+  const now = await hashFiles(watched.map((p) => resolve(dir, p)));
+  const changed = watched.filter((p) => now.get(resolve(dir, p)) !== atStart[p]);
+  if (changed.length > 0) {
+    notes.push(
+      `input(s) ${names(changed)} changed or removed during the run and not named as outputs: ` +
+        "this run changed them without naming them, or something else did (another run, a person)",
+    );
+  }
+  const moved = draft.StatusBefore !== TBD && draft.StatusAfter !== TBD &&
+    draft.StatusBefore !== draft.StatusAfter;
+  if (moved && !Object.hasOwn(outputs, "_STATUS.md") && !changed.includes("_STATUS.md")) {
+    notes.push(
+      `_STATUS.md moved from ${draft.StatusBefore} to ${draft.StatusAfter} during the run and is ` +
+        "not named as an output: this run changed it without naming it, or something else did",
+    );
+  }
+  const unchanged = Object.keys(outputs).filter((p) =>
+    isSha256Hex(outputs[p]) && atStart[p] === outputs[p]
+  );
+  if (unchanged.length > 0) {
+    notes.push(
+      `output(s) ${names(unchanged)} byte for byte as read at start: named as outputs, ` +
+        "not changed by the run",
+    );
+  }
+  return notes;
+}

@@ -1,0 +1,274 @@
+/**
+ * Records that say what runrec knows: runs at the same time in one folder,
+ * what the start's hashes show at finish, a run whose pending file is gone,
+ * an outcome word runrec does not know, emit without a start, and
+ * placeholders left unfilled (the defects of user trial 10, parts A-E).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { blockBody } from "../src/agent_block.ts";
+import { BUILTIN_PROFILES } from "../src/profiles.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+
+const q = (path: string) => `'${path.replaceAll("'", `'\\''`)}'`;
+
+Deno.test("exec: two runs at once in one folder each name the other in Notes (real processes)", async () => {
+  const { root, del } = await makeProject();
+  const ready = join(root, "ready");
+  const go = join(root, "go");
+  for (const fifo of [ready, go]) {
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert(made.success);
+  }
+  // A writes its output, says so, and waits for the test to let it end.
+  const lens = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      ...["exec", del, "--agent", "CHIRALITY_LENS", "--", "sh", "-c"],
+      `echo lens > ${q(join(del, "_SEMANTIC_LENSING.md"))}; echo up > ${q(ready)}; ` +
+      `read x < ${q(go)}`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await Deno.readTextFile(ready); // A's run is started and its command running
+  const deps = await runCliProcess([
+    ...["exec", del, "--agent", "DEPENDENCIES", "--", "sh", "-c"],
+    `echo row >> ${q(join(del, "_DEPENDENCIES.md"))}`,
+  ]);
+  assertEquals(deps.code, 0, deps.stderr);
+  await Deno.writeTextFile(go, "go\n");
+  const lensEnd = await lens.output();
+  assertEquals(lensEnd.code, 0, new TextDecoder().decode(lensEnd.stderr));
+  const [first, second] = await recordsOf(del);
+  assertEquals([first.AgentName, second.AgentName], ["DEPENDENCIES", "CHIRALITY_LENS"]);
+  // DEPENDENCIES ended while CHIRALITY_LENS was pending; CHIRALITY_LENS after DEPENDENCIES' record.
+  assertMatch(
+    first.Notes,
+    /run\(s\) \S+ \(CHIRALITY_LENS, started [^)]*, not finished\) active in this folder at the same time: files they changed may be among this run's outputs/,
+  );
+  assertIncludes(second.Notes, `${first.RunID} (DEPENDENCIES, ${first.RunTimestamp} for `);
+  assertIncludes(second.Notes, "active in this folder at the same time");
+  assertIncludes(
+    new TextDecoder().decode(lensEnd.stderr),
+    "active in this folder at the same time",
+  );
+  // A run alone in its folder is not said to have company.
+  const alone = await runCliProcess(["exec", del, "--agent", "DEPENDENCIES", "--", "true"]);
+  assertEquals(alone.code, 0, alone.stderr);
+  assert(!(await recordsOf(del))[2].Notes.includes("at the same time"));
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish notes what the start's hashes show: an input changed unnamed, _STATUS.md moved unnamed, an output unchanged", async () => {
+  const { root, del } = await makeProject();
+  const start = await runCliProcess([
+    ...["start", del, "--agent", "CHIRALITY_FRAMEWORK"],
+    ...["--input", "Datasheet.md", "--input", "_CONTEXT.md"],
+  ]);
+  assertEquals(start.code, 0, start.stderr);
+  await Deno.writeTextFile(join(del, "_SEMANTIC.md"), "# Semantic\n");
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "**DeliverableID:** DEL-01-02\nmore\n");
+  const status = await Deno.readTextFile(join(del, "_STATUS.md"));
+  await Deno.writeTextFile(join(del, "_STATUS.md"), status.replace("OPEN", "INITIALIZED"));
+  const finish = await runCliProcess([
+    ...["finish", start.stdout.trim(), "--status", "SUCCESS"],
+    ...["--output", "_SEMANTIC.md", "--output", "Datasheet.md"],
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  assertIncludes(
+    record.Notes,
+    "input(s) _CONTEXT.md changed or removed during the run and not named as outputs: this " +
+      "run changed them without naming them, or something else did",
+  );
+  assertIncludes(
+    record.Notes,
+    "_STATUS.md moved from OPEN to INITIALIZED during the run and is not named as an output",
+  );
+  assertIncludes(
+    record.Notes,
+    "output(s) Datasheet.md byte for byte as read at start: named as outputs, not changed",
+  );
+  assert(!record.Notes.includes("_SEMANTIC.md byte for byte"), record.Notes);
+  assertIncludes(finish.stderr, "runrec: note: input(s) _CONTEXT.md changed");
+  // Named as it changed: nothing to say.
+  const named = await runCliProcess(["start", del, "--agent", "X", "--input", "_CONTEXT.md"]);
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "**DeliverableID:** DEL-01-02\n");
+  const clean = await runCliProcess([
+    ...["finish", named.stdout.trim(), "--status", "SUCCESS", "--output", "_CONTEXT.md"],
+  ]);
+  assertEquals(clean.code, 0, clean.stderr);
+  const notes = (await recordsOf(del))[1].Notes;
+  assert(!/changed or removed|byte for byte|moved from/.test(notes), notes);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish: an output that existed neither at start nor at finish is TBD, never existed; one removed is DELETED", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  await Deno.remove(join(del, "Dependencies.csv"));
+  const finish = await runCliProcess([
+    ...["finish", token, "--status", "SUCCESS"],
+    ...["--output", "Dependencies.csv", "--output", "Nowhere.md"],
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(record.OutputHashes, { "Dependencies.csv": "DELETED", "Nowhere.md": "TBD" });
+  assertIncludes(
+    record.Notes,
+    "output Nowhere.md does not exist, nor did it at start: never existed, recorded TBD",
+  );
+  assertIncludes(record.Notes, "output Dependencies.csv does not exist: recorded as DELETED");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish after git clean -fdx removed the pending file: recorded from the token, noted; a second finish exits 2", async () => {
+  const { root, del } = await makeProject();
+  const token =
+    (await runCliProcess(["start", del, "--agent", "DEPENDENCIES", "--input", "Datasheet.md"]))
+      .stdout.trim();
+  await Deno.remove(join(del, ".runrec"), { recursive: true }); // what git clean -fdx does to it
+  const finish = await runCliProcess([
+    ...["finish", token, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+    ...["--output", "_DEPENDENCIES.md"],
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(finish.stdout.trim(), record.RunID);
+  const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+  const stamp = id.replace(
+    /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z-.*$/,
+    "$1-$2-$3T$4:$5:$6.$7Z",
+  );
+  assertEquals(
+    [record.AgentName, record.RunTimestamp, record.StatusBefore, record.StatusAfter],
+    ["DEPENDENCIES", stamp, "TBD", "OPEN"],
+  );
+  assertEquals([record.InputFiles, record.InputContextSHA], [[], "TBD"]);
+  assertIncludes(
+    record.Notes,
+    "pending run file gone before finish (git clean -x?): inputs not captured at start (TBD)",
+  );
+  assertEquals(Object.keys(record.OutputHashes), ["_DEPENDENCIES.md"]);
+  // Recorded once: finishing again is refused as finished already.
+  const again = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(again.code, 2);
+  assertMatch(again.stderr, /no pending run .*: finished already/);
+  // Without --agent: AgentName TBD, said so.
+  const other = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
+  await Deno.remove(join(del, ".runrec"), { recursive: true });
+  const unnamed = await runCliProcess(["finish", other, "--status", "FAILED", "--error", "e"]);
+  assertEquals(unnamed.code, 0, unnamed.stderr);
+  const late = (await recordsOf(del))[1];
+  assertEquals(late.AgentName, "TBD");
+  assertIncludes(late.Notes, "AgentName unknown: finish was not given --agent");
+  // --agent that is not the pending run's: exit 2, still pending.
+  const third = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
+  const wrong = await runCliProcess(["finish", third, "--agent", "Y", "--status", "SUCCESS"]);
+  assertEquals(wrong.code, 2);
+  assertMatch(
+    wrong.stderr,
+    /^runrec finish: --agent Y: run \S+ was started by X; it is still pending\n$/,
+  );
+  assertEquals(pendingFiles(del).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish --status with an unknown word: exit 2 says the run is still pending and how to finish; again records it", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "RISK_REGISTER"])).stdout.trim();
+  const blocked = await runCliProcess(["finish", token, "--status", "BLOCKED"]);
+  assertEquals(blocked.code, 2);
+  assertEquals(
+    blocked.stderr,
+    `runrec finish: --status must be one of SUCCESS, PARTIAL, FAILED, SKIPPED, got "BLOCKED"; ` +
+      `the run is still pending: run runrec finish ${token} again with --status SUCCESS, ` +
+      "PARTIAL, FAILED, SKIPPED or a host outcome word (PASS, FAIL, SKIPPED_PROTECT_HUMAN_WORK, " +
+      "FAILED_INPUTS, UNSUPPORTED_VARIANT), your own word in --notes\n",
+  );
+  assertEquals(pendingFiles(del).length, 1);
+  const again = await runCliProcess(["finish", token, "--status", "FAILED", "--notes", "BLOCKED"]);
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("agent block: finish again after a refused --status; emit's fallback gives --started and --status-before; finish names --agent", () => {
+  for (const profile of Object.values(BUILTIN_PROFILES)) {
+    const text = blockBody(profile).join("\n");
+    assertIncludes(
+      text,
+      "If `runrec finish` exits 2 refusing `--status`, the run is still pending",
+    );
+    assertIncludes(text, "--started <that time> --status-before <that state>");
+    assertIncludes(text, `runrec finish "{RUN_TOKEN}" --agent ${profile.name} --status SUCCESS`);
+  }
+});
+
+Deno.test("emit with the block's fallback options (--started, --status-before): the run's duration and StatusBefore, not PT0S and TBD", async () => {
+  const { root, del } = await makeProject();
+  const started = new Date(Date.now() - 60_000).toISOString();
+  const emit = await runCliProcess([
+    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ...["--started", started, "--status-before", "OPEN"],
+  ]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals([record.RunTimestamp, record.StatusBefore], [started, "OPEN"]);
+  assert(record.RunDuration.startsWith("PT1M"), record.RunDuration);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("placeholders left unfilled: --pass and the token exit 2; an --input is warned of and noted; a file is not a token", async () => {
+  const { root, del } = await makeProject();
+  const pass = await runCliProcess([
+    "start",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--pass",
+    "{RUN_PASSES}",
+  ]);
+  assertEquals(pass.code, 2);
+  assertEquals(
+    pass.stderr,
+    'runrec start: --pass "{RUN_PASSES}" holds the placeholder {RUN_PASSES}, not filled in: ' +
+      "give the value it stands for\n",
+  );
+  assertEquals(pendingFiles(del), []);
+  const input = await runCliProcess([
+    ...["start", del, "--agent", "PREPARATION", "--input", "{DECOMPOSITION_REF}"],
+  ]);
+  assertEquals(input.code, 0, input.stderr);
+  assertIncludes(
+    input.stderr,
+    'runrec: warning: --input "{DECOMPOSITION_REF}" holds the placeholder {DECOMPOSITION_REF}',
+  );
+  const token = await runCliProcess(["finish", "{RUN_TOKEN}", "--status", "SUCCESS"]);
+  assertEquals(token.code, 2);
+  assertEquals(
+    token.stderr,
+    'runrec finish: <token> "{RUN_TOKEN}" holds the placeholder {RUN_TOKEN}, not filled in: ' +
+      "give the value it stands for (the token runrec start printed)\n",
+  );
+  const finish = await runCliProcess(["finish", input.stdout.trim(), "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  assertIncludes(
+    (await recordsOf(del))[0].Notes,
+    '--input "{DECOMPOSITION_REF}" holds the placeholder',
+  );
+  const file = await runCliProcess(["finish", join(del, "Datasheet.md"), "--status", "SUCCESS"]);
+  assertEquals(file.code, 2);
+  assertEquals(
+    file.stderr,
+    `runrec finish: ${join(del, "Datasheet.md")}: not a run token (runrec start prints ` +
+      "<del-dir>/.runrec/pending/<id>.json) but a file\n",
+  );
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
