@@ -14,23 +14,29 @@ export const SCHEMA_VERSION = "v1.0";
 /** The only agent type runrec records. */
 export const AGENT_TYPE = "TYPE_2";
 
-/** Outcomes of a run, in the order of the lifecycle table in SCHEMA.md. */
-export const RUN_STATUSES = ["SUCCESS", "PARTIAL", "FAILED", "SKIPPED"] as const;
+/**
+ * Outcomes of a run, in the order of the lifecycle table in SCHEMA.md. This
+ * and the other tables are frozen: a caller's `push` must not make runrec
+ * write a record `validate` rejects.
+ */
+export const RUN_STATUSES = Object.freeze(["SUCCESS", "PARTIAL", "FAILED", "SKIPPED"] as const);
 
 /** One outcome of a run. */
 export type RunStatus = typeof RUN_STATUSES[number];
 
 /** Lifecycle states of a deliverable as `_STATUS.md` names them, plus `TBD` for unknown. */
-export const LIFECYCLE_STATES = [
-  "OPEN",
-  "INITIALIZED",
-  "SEMANTIC_READY",
-  "IN_PROGRESS",
-  "CHECKING",
-  "ISSUED",
-  "RETIRED",
-  "TBD",
-] as const;
+export const LIFECYCLE_STATES = Object.freeze(
+  [
+    "OPEN",
+    "INITIALIZED",
+    "SEMANTIC_READY",
+    "IN_PROGRESS",
+    "CHECKING",
+    "ISSUED",
+    "RETIRED",
+    "TBD",
+  ] as const,
+);
 
 /** Placeholder for a value that could not be determined; never guessed. */
 export const TBD = "TBD";
@@ -218,7 +224,7 @@ function checkHashes(allowDeleted: boolean) {
  * console.log(FIELDS.map((f) => f.name).join(","));
  * ```
  */
-export const FIELDS: readonly FieldSpec[] = [
+export const FIELDS: readonly FieldSpec[] = Object.freeze(([
   {
     name: "SchemaVersion",
     kind: "text",
@@ -480,10 +486,10 @@ export const FIELDS: readonly FieldSpec[] = [
     check: (value: string) =>
       isSha256Hex(value) ? undefined : `must be 64 lowercase hex, got ${show(value)}`,
   },
-];
+] satisfies FieldSpec[]).map((field: FieldSpec) => Object.freeze(field)));
 
 /** Column names in order; the CSV header is these joined by commas. */
-export const COLUMNS: readonly (keyof RunRecord)[] = FIELDS.map((f) => f.name);
+export const COLUMNS: readonly (keyof RunRecord)[] = Object.freeze(FIELDS.map((f) => f.name));
 
 /**
  * The same record with its keys in column order, so JSON output lists fields
