@@ -4,6 +4,14 @@
  * `RunRecords.csv` in the deliverable folder: crash-safe, append-only,
  * content-hashed, and checkable.
  *
+ * Permissions: what judges or records a deliverable needs `--allow-read` of
+ * its project (the execution root or git work tree holding it, with the
+ * folders up to it); what records needs `--allow-write` of the deliverable
+ * folder and `--allow-sys=hostname` too. Less is an `InputError` naming the
+ * flag, thrown before anything is read or written. `--allow-env` lets a
+ * record that cannot be written wait in the `$TMPDIR` spool; `--allow-run`
+ * lets GitHead ask `git`.
+ *
  * @example Record a run from a Deno script (never throws for a failed write: it spools)
  * ```ts
  * import { recordRun } from "./mod.ts";

@@ -40,7 +40,7 @@ export function requireReadable(path: string, shown: string = path): void {
 function requireFoldersUp(start: string, shown: string): void {
   for (let folder = start;; folder = dirname(folder)) {
     if (!granted({ name: "read", path: folder })) {
-      throw missing(shown, `read ${folder}`, `--allow-read (or --allow-read=${folder})`);
+      throw missing(shown, `read ${folder}`, "--allow-read");
     }
     if (isProjectRoot(folder) || dirname(folder) === folder) return;
   }
@@ -62,7 +62,7 @@ export function requireRecordable(delDir: string, shown: string = delDir): void 
   requireReadable(delDir, shown);
   const dir = resolve(delDir);
   if (!granted({ name: "write", path: dir })) {
-    throw missing(shown, `write ${dir}`, `--allow-write (or --allow-write=${dir})`);
+    throw missing(shown, `write ${dir}`, "--allow-write");
   }
   requireHostname(shown);
 }
@@ -88,8 +88,9 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
   return Deno.permissions.querySync(descriptor).state === "granted";
 }
 
+/** Worded as Deno's own permission errors end, which the CLI rewrites for its builds. */
 function missing(shown: string, what: string, flag: string): InputError {
-  return new InputError(`${shown}: runrec has no permission to ${what}: give Deno ${flag}`);
+  return new InputError(`${shown}: no permission to ${what}, run again with the ${flag} flag`);
 }
 
 /** A folder that bounds what runrec reads (./inputs.ts `projectBounds`). */

@@ -19,24 +19,27 @@ export const AGENT_TYPE = "TYPE_2";
  * and the other tables are frozen: a caller's `push` must not make runrec
  * write a record `validate` rejects.
  */
-export const RUN_STATUSES = Object.freeze(["SUCCESS", "PARTIAL", "FAILED", "SKIPPED"] as const);
+export const RUN_STATUSES: readonly RunStatus[] = Object.freeze([
+  "SUCCESS",
+  "PARTIAL",
+  "FAILED",
+  "SKIPPED",
+]);
 
 /** One outcome of a run. */
-export type RunStatus = typeof RUN_STATUSES[number];
+export type RunStatus = "SUCCESS" | "PARTIAL" | "FAILED" | "SKIPPED";
 
 /** Lifecycle states of a deliverable as `_STATUS.md` names them, plus `TBD` for unknown. */
-export const LIFECYCLE_STATES = Object.freeze(
-  [
-    "OPEN",
-    "INITIALIZED",
-    "SEMANTIC_READY",
-    "IN_PROGRESS",
-    "CHECKING",
-    "ISSUED",
-    "RETIRED",
-    "TBD",
-  ] as const,
-);
+export const LIFECYCLE_STATES: readonly string[] = Object.freeze([
+  "OPEN",
+  "INITIALIZED",
+  "SEMANTIC_READY",
+  "IN_PROGRESS",
+  "CHECKING",
+  "ISSUED",
+  "RETIRED",
+  "TBD",
+]);
 
 /** Placeholder for a value that could not be determined; never guessed. */
 export const TBD = "TBD";
