@@ -40,7 +40,7 @@ export function requireReadable(path: string, shown: string = path): void {
 function requireFoldersUp(start: string, shown: string): void {
   for (let folder = start;; folder = dirname(folder)) {
     if (!granted({ name: "read", path: folder })) {
-      throw missing(shown, `read ${folder}`, "--allow-read");
+      throw missing(shown, `read access to "${folder}"`, "--allow-read");
     }
     if (isProjectRoot(folder) || dirname(folder) === folder) return;
   }
@@ -62,7 +62,7 @@ export function requireRecordable(delDir: string, shown: string = delDir): void 
   requireReadable(delDir, shown);
   const dir = resolve(delDir);
   if (!granted({ name: "write", path: dir })) {
-    throw missing(shown, `write ${dir}`, "--allow-write");
+    throw missing(shown, `write access to "${dir}"`, "--allow-write");
   }
   requireHostname(shown);
 }
@@ -80,7 +80,7 @@ export function requireRecordable(delDir: string, shown: string = delDir): void 
  */
 export function requireHostname(shown: string): void {
   if (!granted({ name: "sys", kind: "hostname" })) {
-    throw missing(shown, "know the host name", "--allow-sys=hostname");
+    throw missing(shown, "access to the host name", "--allow-sys=hostname");
   }
 }
 
@@ -90,7 +90,7 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
 
 /** Worded as Deno's own permission errors end, which the CLI rewrites for its builds. */
 function missing(shown: string, what: string, flag: string): InputError {
-  return new InputError(`${shown}: no permission to ${what}, run again with the ${flag} flag`);
+  return new InputError(`${shown}: no ${what}, run again with the ${flag} flag`);
 }
 
 /** A folder that bounds what runrec reads (./inputs.ts `projectBounds`). */

@@ -78,7 +78,7 @@ Deno.test("library permissions: recordRun with --allow-read narrowed to a packag
   assertEquals(answer.threw, "InputError", JSON.stringify(answer));
   assertEquals(
     answer.message,
-    `${del}: no permission to read ${root}, run again with the --allow-read flag`,
+    `${del}: no read access to "${root}", run again with the --allow-read flag`,
   );
   assertEquals(await filesOf(root), before);
 });
@@ -102,7 +102,7 @@ return { verdicts: r.checks.map((c) => c.verdict) };`;
     narrowed.answer.message,
     `${
       join(root, "PKG-01_Pkg")
-    }: no permission to read ${root}, run again with the --allow-read flag`,
+    }: no read access to "${root}", run again with the --allow-read flag`,
   );
 });
 
@@ -128,7 +128,7 @@ Deno.test("library permissions: startRun and withRun without write access to the
   assertEquals(start.answer.threw, "InputError", JSON.stringify(start.answer));
   assertEquals(
     start.answer.message,
-    `${del}: no permission to write ${del}, run again with the --allow-write flag`,
+    `${del}: no write access to "${del}", run again with the --allow-write flag`,
   );
   const withRun = await runScript(
     root,
