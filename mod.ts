@@ -5,6 +5,14 @@
  * content-hashed, and checkable. The `runrec` command line is a thin layer
  * over these functions.
  *
+ * Permissions: what judges or records a deliverable needs `--allow-read` of
+ * its project (the execution root or git work tree holding it, with the
+ * folders up to it); what records needs `--allow-write` of the deliverable
+ * folder and `--allow-sys=hostname` too. Less is an `InputError` naming the
+ * flag, thrown before anything is read or written. `--allow-env` lets a
+ * record that cannot be written wait in the `$TMPDIR` spool; `--allow-run`
+ * lets GitHead ask `git`.
+ *
  * Each example makes the deliverable folder it needs in a temporary folder
  * (in a project it is `PKG-01_…/1_Working/DEL-01-02_…`), so each runs as
  * written. They import the package by its name, `@runrec/runrec`; until it

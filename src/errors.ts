@@ -52,6 +52,7 @@ export class CheckFailure extends Error {
  * ```ts
  * import { failureReason } from "./errors.ts";
  * failureReason(new Deno.errors.PermissionDenied("open '/x'")); // "permission denied"
+ * failureReason(new Deno.errors.NotCapable("Requires read access")); // "no permission (Deno --allow-read)"
  * ```
  */
 export function failureReason(error: Error | undefined): string {
@@ -60,6 +61,7 @@ export function failureReason(error: Error | undefined): string {
   if (error instanceof Deno.errors.NotFound) return "not found";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory) return "is a folder";
-  if (error instanceof Deno.errors.NotCapable) return "outside what runrec may read";
+  // Deno's permissions, not the file: the caller needs to give a wider --allow-read.
+  if (error instanceof Deno.errors.NotCapable) return "no permission (Deno --allow-read)";
   return error?.message.split("\n")[0] ?? "unreadable";
 }

@@ -25,6 +25,7 @@
  */
 import { Sha256 } from "./sha256.ts";
 import { explainError } from "./names.ts";
+import { failureReason, InputError } from "./errors.ts";
 
 /** Size of the shared read buffer for large files; 2 MiB measured fastest. */
 const CHUNK_BYTES = 2 * 1024 * 1024;
@@ -102,8 +103,8 @@ async function hashOne(path: string): Promise<string> {
 
 /**
  * Lowercase hex SHA-256 of a file's bytes. Rejects when the file cannot be read
- * (missing, a folder, no permission) with the system's error (a `Deno.errors`
- * class, with the `code` such as `ENOENT`).
+ * (missing, a folder, no permission) with an {@linkcode InputError} naming
+ * the file and why; the system's error (a `Deno.errors` class) is its `cause`.
  *
  * @example
  * ```ts
@@ -114,8 +115,13 @@ async function hashOne(path: string): Promise<string> {
  * await Deno.remove(path);
  * ```
  */
-export function hashFile(path: string): Promise<string> {
-  return hashOne(path);
+export async function hashFile(path: string): Promise<string> {
+  try {
+    return await hashOne(path);
+  } catch (e) {
+    const reason = failureReason(explainError(path, e as Error));
+    throw new InputError(`${path}: cannot hash: ${reason}`, { cause: e });
+  }
 }
 
 /**

@@ -8,6 +8,13 @@
 import { isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
+import {
+  checkCaptureArguments,
+  checkCompleteArguments,
+  checkRunReport,
+  checkWriteArguments,
+} from "./argument_checks.ts";
+import { requireHostname, requireReadable, requireRecordable } from "./required_permissions.ts";
 import { gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
 import {
@@ -135,13 +142,20 @@ export interface StartOptions {
   statusBefore?: string;
   /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
   allowOutside?: boolean;
+  /**
+   * Allow a deliverable folder that does not exist yet (a run that creates
+   * it, as `startRun`'s `mayCreate`). Default `false`: a missing folder is
+   * an {@linkcode InputError}.
+   */
+  mayCreate?: boolean;
 }
 
 /**
  * Captures the start of a run in `delDir`: the time, StatusBefore from
  * `_STATUS.md`, and the hashes of every governed input as they are now, so
- * that a file the run later rewrites is recorded as it was read. The folder
- * may not exist yet (a run that creates it): then StatusBefore is `TBD`.
+ * that a file the run later rewrites is recorded as it was read. Throws
+ * {@linkcode InputError} for bad arguments, a missing permission, or a
+ * folder that does not exist (unless `mayCreate`: then StatusBefore is `TBD`).
  *
  * @example
  * ```ts
@@ -154,6 +168,9 @@ export async function captureStart(
   delDir: string,
   options: StartOptions = {},
 ): Promise<RunStartState> {
+  checkCaptureArguments(delDir, options);
+  requireReadable(delDir);
+  if (!options.mayCreate) requireFolder(resolve(delDir), delDir);
   const dir = resolve(delDir);
   const given = options.inputs ?? [];
   if (given.some((p) => p.trim() === "")) {
@@ -162,7 +179,10 @@ export async function captureStart(
     );
   }
   const [inputs, before] = await Promise.all([
-    governedInputs(dir, given, { allowOutside: options.allowOutside }),
+    governedInputs(dir, given, {
+      allowOutside: options.allowOutside,
+      mayCreate: options.mayCreate,
+    }),
     options.statusBefore === undefined
       ? readLifecycleState(join(dir, "_STATUS.md"))
       : givenState(options.statusBefore, "--status-before"),
@@ -230,7 +250,7 @@ export interface RunEnd {
  * Completes the record draft of a run from its captured start and its end:
  * the duration, StatusAfter, the outputs' hashes as they are now, the
  * deliverable's identity and git HEAD. Throws {@linkcode InputError} for bad
- * arguments (named by their option).
+ * arguments (named by their option) and a missing permission.
  *
  * @example
  * ```ts
@@ -249,6 +269,9 @@ export async function completeDraft(
   start: RunStartState,
   end: RunEnd,
 ): Promise<BuiltRecord> {
+  checkCompleteArguments(delDir, start, end);
+  requireReadable(delDir);
+  requireHostname(delDir);
   const dir = resolve(delDir);
   const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
@@ -647,6 +670,8 @@ export async function emitRecord(
   report: RunReport,
   options: AppendOptions = {},
 ): Promise<AppendResult> {
+  checkRunReport(delDir, report);
+  requireRecordable(delDir);
   const draft = await buildDraft(delDir, report);
   return appendRecord(join(resolve(delDir), RECORD_FILE), draft, {
     holder: `runrec emit (${report.agent})`,
@@ -689,8 +714,8 @@ export interface RunOptions extends AppendOptions {
  * same file are appended first (so the file keeps time order), then this one;
  * if it cannot be written it goes to the spool (unless `spool: false`), to be
  * appended by the next successful call or `runrec flush`; if no spool folder
- * takes it, `lost` holds the line that carries it. Only bad input
- * ({@linkcode InputError}) throws, before anything is written.
+ * takes it, `lost` holds the line that carries it. Only bad input or a
+ * missing permission ({@linkcode InputError}) throws, before anything is written.
  *
  * @example
  * ```ts
@@ -704,6 +729,8 @@ export async function recordRun(
   report: RunReport,
   options: RunOptions = {},
 ): Promise<RunOutcome> {
+  checkRunReport(delDir, report);
+  requireRecordable(delDir);
   const built = await draftAndNotes(delDir, report);
   return writeRun(delDir, built, { holder: `runrec emit (${report.agent})`, ...options });
 }
@@ -727,6 +754,8 @@ export async function writeRun(
   built: BuiltRecord,
   options: RunOptions = {},
 ): Promise<RunOutcome> {
+  checkWriteArguments(delDir, built);
+  requireRecordable(delDir);
   const { spool = true, ...appendOptions } = options;
   const { draft, notes } = built;
   const file = join(resolve(delDir), RECORD_FILE);

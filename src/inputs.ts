@@ -10,6 +10,7 @@ import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReading } from "./references.ts";
 import { findExecutionRoot, findGitRoot, HostFileTooLarge } from "./deliverable.ts";
+import { failureReason, InputError } from "./errors.ts";
 import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
 
 // Named by this module's options, so part of the public API with them.
@@ -58,6 +59,11 @@ export interface GovernedOptions {
    * Default `false`: such an input is `TBD`, with a note naming the rule.
    */
   allowOutside?: boolean;
+  /**
+   * Allow a deliverable folder that does not exist yet (a run that creates
+   * it). Default `false`: a missing folder is an {@linkcode InputError}.
+   */
+  mayCreate?: boolean;
 }
 
 const REFERENCES_FILE = "_REFERENCES.md";
@@ -164,6 +170,7 @@ function reason(error: unknown): string {
     error instanceof Deno.errors.PermissionDenied || code === "EACCES" || code === "EPERM"
   ) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory || code === "EISDIR") return "is a folder";
+  if (error instanceof Deno.errors.NotCapable) return failureReason(error);
   if (error instanceof Deno.errors.InvalidData || error instanceof HostFileTooLarge) {
     return error.message;
   }
@@ -191,7 +198,8 @@ function boundedNotes(notes: string[]): string[] {
  * are left out. An input that resolves outside the project
  * ({@linkcode projectBounds}: an absolute path, `..` past the root, `~`, a
  * symbolic link pointing out) is not read unless `options.allowOutside`: it
- * is `TBD`, and a note names the rule. Never throws for what the host files hold: a bad host file
+ * is `TBD`, and a note names the rule. Throws {@linkcode InputError} when
+ * `delDir` does not exist (unless `options.mayCreate`). Never throws for what the host files hold: a bad host file
  * must not stop a run being recorded. Feed `hashes` to `inputContextSha`.
  * `options` lets a caller that checks many deliverables (`runrec stale`)
  * hash each file once, on several cores, and look up each root once.
@@ -217,6 +225,10 @@ export async function governedInputs(
   // Keys are relative to the folder's real path: `..` from a linked folder leads
   // out of the real one, as the file system (and the host tool) resolve it.
   const lookups = options.lookups ?? directLookups;
+  // A mistyped folder is bad input, not a run whose inputs are all missing.
+  if (!options.mayCreate && lookups.stat(resolve(delDir)) instanceof Deno.errors.NotFound) {
+    throw new InputError(`${delDir}: no such folder`);
+  }
   const root = resolvedPath(resolve(delDir), lookups);
   const bounds = options.bounds ?? projectBounds(root);
   const notes: string[] = [];

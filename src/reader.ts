@@ -6,6 +6,8 @@
  * @module
  */
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
+import { failureReason, InputError } from "./errors.ts";
+import { explainError } from "./names.ts";
 import { checksumOf, decodeRecord, splitCells, splitCsvLine } from "./codec.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import {
@@ -115,8 +117,9 @@ const ADDED_COLUMNS = /^[A-Za-z0-9_,]*$/;
  * Streams the events of a record file: every record and every problem, with
  * 1-based line numbers. Memory stays flat whatever the file size.
  *
- * @throws {Deno.errors.NotFound} (or another `Deno.errors` class) when the
- * file cannot be opened or read. What the file holds never throws: each bad
+ * @throws {InputError} naming the file and why (`not found`, `is a folder`,
+ * `no permission (Deno --allow-read)`) when it cannot be opened or read; the
+ * system's error is its `cause`. What the file holds never throws: each bad
  * line is a `problem` event.
  *
  * @example
@@ -417,7 +420,9 @@ export interface LineBlock {
  * is skipped to its end unread, so memory stays bounded whatever the file.
  */
 async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
-  using file = await Deno.open(path, { read: true });
+  using file = await Deno.open(path, { read: true }).catch((e) => {
+    throw readError(path, e);
+  });
   const buffer = new Uint8Array(CHUNK);
   let pending: Uint8Array[] = []; // the start of a line that spans chunks
   let pendingBytes = 0;
@@ -445,7 +450,12 @@ async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
   };
   while (true) {
     // Synchronous reads: one chunk at a time is all a reader needs, and it skips a promise per read.
-    const n = file.readSync(buffer);
+    let n: number | null;
+    try {
+      n = file.readSync(buffer);
+    } catch (e) {
+      throw readError(path, e); // a folder opens, and fails at its first read
+    }
     if (n === null) break;
     let chunk = buffer.subarray(0, n);
     if (pendingBytes > 0 || overlong) {
@@ -468,6 +478,12 @@ async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
     if (last + 1 < chunk.length) collect(chunk.subarray(last + 1));
   }
   if (pendingBytes > 0 || overlong) yield spanningLine(false);
+}
+
+/** The one-line error of a record file that cannot be opened or read, naming it. */
+function readError(path: string, error: unknown): InputError {
+  const reason = failureReason(explainError(path, error as Error));
+  return new InputError(`${path}: cannot read: ${reason}`, { cause: error });
 }
 
 /** Classifies every line of a block, sending problems and checksum-valid lines to `sink`. */

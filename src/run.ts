@@ -12,6 +12,12 @@ import { basename, dirname, join, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import {
+  checkFinishArguments,
+  checkFunctionArgument,
+  checkStartArguments,
+} from "./argument_checks.ts";
+import { requireRecordable } from "./required_permissions.ts";
+import {
   captureStart,
   checkRunArguments,
   completeDraft,
@@ -103,6 +109,8 @@ export interface StartedRun {
  * ```
  */
 export async function startRun(delDir: string, options: StartRunOptions): Promise<StartedRun> {
+  checkStartArguments(delDir, options);
+  requireRecordable(delDir);
   const dir = resolve(delDir);
   const exists = kindOf(dir) === "folder";
   if (!exists && !(options.mayCreate && kindOf(dirname(dir)) === "folder")) {
@@ -120,6 +128,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   const start = await captureStart(dir, {
     inputs: options.inputs,
     allowOutside: options.allowOutside,
+    mayCreate: !exists,
   });
   // A path is only a path: recorded as given (not found, TBD), with a warning.
   const warnings = (options.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
@@ -213,6 +222,8 @@ export async function finishRun(
   report: FinishReport,
   options: RunOptions = {},
 ): Promise<RunOutcome> {
+  checkFinishArguments(started, report);
+  requireRecordable(started.delDir);
   const { run } = started;
   if (started.token === undefined) {
     if (started.creates) requireFolder(started.delDir); // the run that was to create it did not
@@ -699,6 +710,7 @@ export async function withRun<T>(
   options: WithRunOptions,
   work: (run: RunHandle) => Promise<T> | T,
 ): Promise<T> {
+  checkFunctionArgument(work, "work");
   const {
     agent,
     inputs,

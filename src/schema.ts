@@ -14,14 +14,23 @@ export const SCHEMA_VERSION = "v1.0";
 /** The only agent type runrec records. */
 export const AGENT_TYPE = "TYPE_2";
 
-/** Outcomes of a run, in the order of the lifecycle table in SCHEMA.md. */
-export const RUN_STATUSES = ["SUCCESS", "PARTIAL", "FAILED", "SKIPPED"] as const;
+/**
+ * Outcomes of a run, in the order of the lifecycle table in SCHEMA.md. This
+ * and the other tables are frozen: a caller's `push` must not make runrec
+ * write a record `validate` rejects.
+ */
+export const RUN_STATUSES: readonly RunStatus[] = Object.freeze([
+  "SUCCESS",
+  "PARTIAL",
+  "FAILED",
+  "SKIPPED",
+]);
 
 /** One outcome of a run. */
-export type RunStatus = typeof RUN_STATUSES[number];
+export type RunStatus = "SUCCESS" | "PARTIAL" | "FAILED" | "SKIPPED";
 
 /** Lifecycle states of a deliverable as `_STATUS.md` names them, plus `TBD` for unknown. */
-export const LIFECYCLE_STATES = [
+export const LIFECYCLE_STATES: readonly string[] = Object.freeze([
   "OPEN",
   "INITIALIZED",
   "SEMANTIC_READY",
@@ -30,7 +39,7 @@ export const LIFECYCLE_STATES = [
   "ISSUED",
   "RETIRED",
   "TBD",
-] as const;
+]);
 
 /** Placeholder for a value that could not be determined; never guessed. */
 export const TBD = "TBD";
@@ -218,7 +227,7 @@ function checkHashes(allowDeleted: boolean) {
  * console.log(FIELDS.map((f) => f.name).join(","));
  * ```
  */
-export const FIELDS: readonly FieldSpec[] = [
+export const FIELDS: readonly FieldSpec[] = Object.freeze(([
   {
     name: "SchemaVersion",
     kind: "text",
@@ -480,10 +489,10 @@ export const FIELDS: readonly FieldSpec[] = [
     check: (value: string) =>
       isSha256Hex(value) ? undefined : `must be 64 lowercase hex, got ${show(value)}`,
   },
-];
+] satisfies FieldSpec[]).map((field: FieldSpec) => Object.freeze(field)));
 
 /** Column names in order; the CSV header is these joined by commas. */
-export const COLUMNS: readonly (keyof RunRecord)[] = FIELDS.map((f) => f.name);
+export const COLUMNS: readonly (keyof RunRecord)[] = Object.freeze(FIELDS.map((f) => f.name));
 
 /**
  * The same record with its keys in column order, so JSON output lists fields

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { checkPathsArgument } from "./argument_checks.ts";
+import { requireReadable } from "./required_permissions.ts";
 import { annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import {
@@ -953,7 +955,8 @@ async function checkFolder(
  * beneath a target that cannot be listed in `warnings`; the other
  * deliverables are checked all the same.
  *
- * @throws {InputError} for a missing target or a folder that cannot be listed.
+ * @throws {InputError} for a missing target, a folder that cannot be listed,
+ * or a missing permission to read a target's project (never a DIRTY verdict).
  *
  * @example
  * ```ts
@@ -968,6 +971,8 @@ export async function checkStaleness(
   targets: readonly string[],
   options: StaleOptions = {},
 ): Promise<StaleReport> {
+  checkPathsArgument(targets, "targets");
+  for (const target of targets) requireReadable(target);
   const seen = new Set<string>();
   const folders: string[] = [];
   const warnings: string[] = [];

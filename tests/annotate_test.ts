@@ -157,7 +157,7 @@ Deno.test("annotate: unknown RunID exits 1, bad usage exits 2, and the file is u
   assert.equal(folder.code, 2);
   assert.equal(
     folder.stderr,
-    `runrec annotate: ${join(other, RECORD_FILE)}: cannot read: Is a directory (os error 21)\n`,
+    `runrec annotate: ${join(other, RECORD_FILE)}: cannot read: is a folder\n`,
   );
 });
 

@@ -1,6 +1,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { hashFile, hashFiles } from "../src/hash.ts";
+import { InputError } from "../src/errors.ts";
 import { tempDir } from "./fixtures.ts";
 
 /** What `openssl dgst -sha256` prints for a file, as lowercase hex. */
@@ -59,8 +60,8 @@ Deno.test("hashFile rejects for a missing file and for a folder", async () => {
   await withTempDir(async (dir) => {
     let missing: unknown;
     await hashFile(join(dir, "missing")).catch((error) => missing = error);
-    ok(missing instanceof Error);
-    strictEqual((missing as { code?: string }).code, "ENOENT");
+    ok(missing instanceof InputError);
+    strictEqual(((missing as Error).cause as { code?: string }).code, "ENOENT");
     let folder: unknown;
     await hashFile(dir).catch((error) => folder = error);
     ok(folder instanceof Error);

@@ -153,8 +153,8 @@ Deno.test("sandbox: runrec-sandboxed refuses a file outside its folder in one li
     );
   }
 
-  // Writing: runrec's own code folder is readable (worker threads load from it) but not
-  // writable, so a deliverable there is read and then refused the write.
+  // runrec's own code folder is readable (worker threads load from it) but not writable, nor
+  // are the folders above it readable: a deliverable there is refused before anything is read.
   const lib = join(bin, LIB_FOLDER, "DEL-01-02_Thing");
   await Deno.mkdir(lib);
   for (const [name, text] of Object.entries(await tree(outside.del))) {
@@ -164,7 +164,9 @@ Deno.test("sandbox: runrec-sandboxed refuses a file outside its folder in one li
   assertEquals(write.code, 2, write.stdout + write.stderr);
   assertMatch(
     write.stderr,
-    new RegExp(`record not written: Requires write access to "${escape(lib)}/`),
+    new RegExp(
+      `^runrec emit: ${escape(lib)}: no read access to "${escape(bin)}"${escape(REFUSED)}`,
+    ),
   );
   assert(!write.stderr.includes("    at "), write.stderr);
   assertEquals(Object.keys(await tree(lib)).includes(RECORD_FILE), false);

@@ -96,7 +96,7 @@ async function readLines(file: string): Promise<Lines | undefined> {
       linesOf.set(event.record.RunID, [...(linesOf.get(event.record.RunID) ?? []), event.line]);
     }
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
+    if ((e as Error).cause instanceof Deno.errors.NotFound) return undefined;
     if (e instanceof InputError) throw e;
     // The system's message does not always name the file (reading a folder: EISDIR).
     throw new InputError(`${file}: cannot read: ${(e as Error).message}`);

@@ -28,14 +28,15 @@ const RUN_EVENT_SCHEMA = `https://openlineage.io/spec/${OPENLINEAGE_SPEC}/OpenLi
   "#/$defs/RunEvent";
 
 /** The end event's `eventType` for each RunStatus (docs/EXPORT.md says why). */
-export const END_EVENT_TYPE: Readonly<Record<string, "COMPLETE" | "FAIL" | "ABORT">> = {
-  SUCCESS: "COMPLETE",
-  // Its outputs are usable (SCHEMA.md 4.1) and can be a baseline: a completed run, with an error.
-  PARTIAL: "COMPLETE",
-  FAILED: "FAIL",
-  // It decided nothing needed doing and produced nothing: neither a success nor a failure.
-  SKIPPED: "ABORT",
-};
+export const END_EVENT_TYPE: Readonly<Record<string, "COMPLETE" | "FAIL" | "ABORT">> = Object
+  .freeze({
+    SUCCESS: "COMPLETE",
+    // Its outputs are usable (SCHEMA.md 4.1) and can be a baseline: a completed run, with an error.
+    PARTIAL: "COMPLETE",
+    FAILED: "FAIL",
+    // It decided nothing needed doing and produced nothing: neither a success nor a failure.
+    SKIPPED: "ABORT",
+  });
 
 /** The record's text fields (every field but lists and hashes), as the run facet carries them. */
 const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name);

@@ -15,13 +15,13 @@ import { runUuid } from "./openlineage.ts";
 import { compareText, type ExportedRun, fileName } from "./runs.ts";
 
 /** The prefixes every document declares (`prov` and `xsd` are PROV-JSON's own). */
-export const PROV_PREFIXES: Readonly<Record<string, string>> = {
+export const PROV_PREFIXES: Readonly<Record<string, string>> = Object.freeze({
   // The activity of a run is the run's OpenLineage runId, so the two exports name runs alike.
   run: "urn:uuid:",
   file: "urn:runrec:file:",
   agent: "urn:runrec:agent:",
   runrec: "urn:runrec:terms#",
-};
+});
 
 const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name);
 

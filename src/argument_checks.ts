@@ -1,0 +1,305 @@
+/**
+ * The shape of what a script passes to the library's entry points, checked
+ * before anything is read or written: TypeScript's types do not reach a
+ * plain JavaScript caller, a JSON file or an `any`, and a wrong type must be
+ * an {@linkcode InputError} naming the option, not a TypeError from deep
+ * inside (`given.some is not a function`) or a record half written.
+ *
+ * @module
+ */
+import { InputError } from "./errors.ts";
+
+/** What an option holds: `path` and `text` are strings, `paths` a list of strings. */
+export type OptionKind = "path" | "text" | "paths" | "number" | "flag" | "hashes" | "object";
+
+const EXPECTED: Record<OptionKind, string> = {
+  path: "a path (a string that is not empty)",
+  text: "a string",
+  paths: "a list of paths (strings)",
+  number: "a number",
+  flag: "true or false",
+  hashes: "an object of path → hash strings",
+  object: "an object",
+};
+
+/**
+ * Throws {@linkcode InputError} unless `value` is a path: a string that is
+ * not empty. `name` is the argument, as the message names it.
+ *
+ * @example
+ * ```ts
+ * import { checkPathArgument } from "./argument_checks.ts";
+ * checkPathArgument("DEL-01-02_Flow", "delDir"); // fine
+ * ```
+ */
+export function checkPathArgument(value: unknown, name: string): asserts value is string {
+  if (!fits(value, "path")) {
+    throw new InputError(`${name}: must be ${EXPECTED.path}, got ${shown(value)}`);
+  }
+}
+
+/**
+ * Throws {@linkcode InputError} unless `value` is a list of paths (strings
+ * that are not empty), as `checkStaleness`'s targets.
+ *
+ * @example
+ * ```ts
+ * import { checkPathsArgument } from "./argument_checks.ts";
+ * checkPathsArgument(["examples"], "targets"); // fine
+ * ```
+ */
+export function checkPathsArgument(value: unknown, name: string): asserts value is string[] {
+  if (!fits(value, "paths") || (value as string[]).includes("")) {
+    throw new InputError(`${name}: must be ${EXPECTED.paths}, got ${shown(value)}`);
+  }
+}
+
+/**
+ * Throws {@linkcode InputError} unless `value` is an object whose options
+ * hold what `kinds` says (an option left out is fine unless `required`
+ * names it). The message names `where` (the deliverable folder) and the
+ * option, as `report.inputs`.
+ *
+ * @example
+ * ```ts
+ * import { checkOptions } from "./argument_checks.ts";
+ * checkOptions("DEL-01-02_Flow", "report", { agent: "X", inputs: ["a.md"] }, {
+ *   agent: "text",
+ *   inputs: "paths",
+ * }, ["agent"]);
+ * ```
+ */
+export function checkOptions(
+  where: string,
+  name: string,
+  value: unknown,
+  kinds: Readonly<Record<string, OptionKind>>,
+  required: readonly string[] = [],
+): void {
+  if (!fits(value, "object")) {
+    throw new InputError(`${where}: ${name}: must be ${EXPECTED.object}, got ${shown(value)}`);
+  }
+  const options = value as Record<string, unknown>;
+  for (const [option, kind] of Object.entries(kinds)) {
+    const given = options[option];
+    if (given === undefined && !required.includes(option)) continue;
+    if (!fits(given, kind)) {
+      throw new InputError(
+        `${where}: ${name}.${option}: must be ${EXPECTED[kind]}, got ${shown(given)}`,
+      );
+    }
+  }
+}
+
+/**
+ * Throws {@linkcode InputError} unless `value` is a function (`withRun`'s
+ * work), before any run is started.
+ *
+ * @example
+ * ```ts
+ * import { checkFunctionArgument } from "./argument_checks.ts";
+ * checkFunctionArgument(() => 1, "work"); // fine
+ * ```
+ */
+export function checkFunctionArgument(value: unknown, name: string): void {
+  if (typeof value !== "function") {
+    throw new InputError(`${name}: must be a function, got ${shown(value)}`);
+  }
+}
+
+function fits(value: unknown, kind: OptionKind): boolean {
+  switch (kind) {
+    case "path":
+      return typeof value === "string" && value !== "";
+    case "text":
+      return typeof value === "string";
+    case "paths":
+      return Array.isArray(value) && value.every((p) => typeof p === "string");
+    case "number":
+      return typeof value === "number";
+    case "flag":
+      return typeof value === "boolean";
+    case "hashes":
+      return fits(value, "object") &&
+        Object.values(value as object).every((h) => typeof h === "string");
+    case "object":
+      return typeof value === "object" && value !== null && !Array.isArray(value);
+  }
+}
+
+/** What a wrong value is, in a few words: `a list holding the number 42`. */
+function shown(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "nothing";
+  if (Array.isArray(value)) {
+    const odd = value.find((v) => typeof v !== "string");
+    return odd === undefined && value.length > 0
+      ? "a list"
+      : value.length === 0
+      ? "an empty list"
+      : `a list holding ${shown(odd)}`;
+  }
+  if (typeof value === "string") {
+    return value === "" ? "an empty string" : `the string ${JSON.stringify(value.slice(0, 40))}`;
+  }
+  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${value}`;
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** The options of a one-step run (`recordRun`, `emitRecord`: hook.ts `RunReport`). */
+const RUN_REPORT: Record<string, OptionKind> = {
+  agent: "text",
+  status: "text",
+  inputs: "paths",
+  outputs: "paths",
+  pass: "text",
+  started: "text",
+  duration: "text",
+  durationMs: "number",
+  statusBefore: "text",
+  statusAfter: "text",
+  error: "text",
+  notes: "text",
+  outputHashes: "hashes",
+  agentsDir: "text",
+  allowOutside: "flag",
+};
+
+/** The options of a run's start (`startRun`, `withRun`: run.ts `StartRunOptions`). */
+const START_OPTIONS: Record<string, OptionKind> = {
+  agent: "text",
+  inputs: "paths",
+  pass: "text",
+  pid: "number",
+  mayCreate: "flag",
+  allowOutside: "flag",
+};
+
+/** The options of a run's end (`finishRun`: run.ts `FinishReport`). */
+const FINISH_REPORT: Record<string, OptionKind> = {
+  status: "text",
+  outputs: "paths",
+  outputHashes: "hashes",
+  error: "text",
+  notes: "text",
+  agentsDir: "text",
+};
+
+/**
+ * Checks the arguments of `recordRun` and `emitRecord`: the deliverable
+ * folder's path and the report's options; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkRunReport } from "./argument_checks.ts";
+ * checkRunReport("DEL-01-02_Flow", { agent: "X", status: "SUCCESS" });
+ * ```
+ */
+export function checkRunReport(delDir: unknown, report: unknown): void {
+  checkPathArgument(delDir, "delDir");
+  checkOptions(delDir, "report", report, RUN_REPORT, ["agent", "status"]);
+}
+
+/**
+ * Checks the arguments of `startRun` and `withRun`; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkStartArguments } from "./argument_checks.ts";
+ * checkStartArguments("DEL-01-02_Flow", { agent: "X", inputs: ["a.md"] });
+ * ```
+ */
+export function checkStartArguments(delDir: unknown, options: unknown): void {
+  checkPathArgument(delDir, "delDir");
+  checkOptions(delDir, "options", options, START_OPTIONS, ["agent"]);
+}
+
+/**
+ * Checks the arguments of `finishRun`: a run `startRun` returned, and the
+ * report's options; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkFinishArguments } from "./argument_checks.ts";
+ * declare const started: import("./run.ts").StartedRun;
+ * checkFinishArguments(started, { status: "SUCCESS" });
+ * ```
+ */
+export function checkFinishArguments(started: unknown, report: unknown): void {
+  const run = (started as { run?: unknown } | null)?.run as
+    | { id?: unknown; agent?: unknown; start?: unknown }
+    | undefined;
+  const delDir = (started as { delDir?: unknown } | null)?.delDir;
+  if (
+    typeof delDir !== "string" || typeof run?.id !== "string" ||
+    typeof run.agent !== "string" || !fits(run.start, "object")
+  ) {
+    throw new InputError(`started: must be the run startRun returned, got ${shown(started)}`);
+  }
+  checkOptions(delDir, "report", report, FINISH_REPORT, ["status"]);
+}
+
+/** The options of `captureStart` (hook.ts `StartOptions`). */
+const CAPTURE_OPTIONS: Record<string, OptionKind> = {
+  inputs: "paths",
+  started: "text",
+  statusBefore: "text",
+  allowOutside: "flag",
+  mayCreate: "flag",
+};
+
+/** What `completeDraft` needs of a run's start (hook.ts `RunStartState`). */
+const START_STATE: Record<string, OptionKind> = {
+  started: "text",
+  statusBefore: "text",
+  inputFiles: "paths",
+  inputHashes: "hashes",
+  notes: "paths",
+};
+
+/**
+ * Checks the arguments of `captureStart`; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkCaptureArguments } from "./argument_checks.ts";
+ * checkCaptureArguments("DEL-01-02_Flow", { inputs: ["a.md"] });
+ * ```
+ */
+export function checkCaptureArguments(delDir: unknown, options: unknown): void {
+  checkPathArgument(delDir, "delDir");
+  checkOptions(delDir, "options", options, CAPTURE_OPTIONS);
+}
+
+/**
+ * Checks the arguments of `completeDraft`: a start `captureStart` returned
+ * and the run's end; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkCompleteArguments } from "./argument_checks.ts";
+ * declare const start: import("./hook.ts").RunStartState;
+ * checkCompleteArguments("DEL-01-02_Flow", start, { agent: "X", status: "SUCCESS" });
+ * ```
+ */
+export function checkCompleteArguments(delDir: unknown, start: unknown, end: unknown): void {
+  checkPathArgument(delDir, "delDir");
+  checkOptions(delDir, "start", start, START_STATE, Object.keys(START_STATE));
+  checkOptions(delDir, "end", end, RUN_REPORT, ["agent", "status"]);
+}
+
+/**
+ * Checks the arguments of `writeRun`: a record `completeDraft` built;
+ * throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkWriteArguments } from "./argument_checks.ts";
+ * declare const built: import("./hook.ts").BuiltRecord;
+ * checkWriteArguments("DEL-01-02_Flow", built);
+ * ```
+ */
+export function checkWriteArguments(delDir: unknown, built: unknown): void {
+  checkPathArgument(delDir, "delDir");
+  checkOptions(delDir, "built", built, { draft: "object", notes: "paths" }, ["draft", "notes"]);
+}

@@ -1,0 +1,151 @@
+/**
+ * Bad arguments to the library's entry points, as a plain JavaScript caller
+ * (or an `any`) passes them: each is an InputError naming the file or the
+ * option, thrown before anything is written or spooled.
+ */
+import { join } from "node:path";
+import { assertEquals, assertRejects } from "./assert.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
+import {
+  checkRecordFile,
+  checkStaleness,
+  emitRecord,
+  finishRun,
+  governedInputs,
+  hashFile,
+  InputError,
+  readRecords,
+  recordRun,
+  type RunReport,
+  type StartedRun,
+  startRun,
+  withRun,
+} from "../mod.ts";
+// The lower-level write path, exported from its module (not from mod.ts).
+import { captureStart, completeDraft, writeRun } from "../src/hook.ts";
+
+// deno-lint-ignore no-explicit-any
+const any = (value: unknown): any => value;
+
+/** Every file beneath `dir`, by path → bytes: to show that nothing was written. */
+async function filesOf(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) Object.assign(files, await filesOf(path));
+    else files[path] = await Deno.readTextFile(path);
+  }
+  return files;
+}
+
+Deno.test("library arguments: a mistyped folder is InputError no such folder in captureStart and governedInputs, so writeRun never spools it", async () => {
+  const { root } = await makeProject();
+  const typo = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thnig");
+  const before = await filesOf(root);
+  await assertRejects(() => captureStart(typo), InputError, `${typo}: no such folder`);
+  await assertRejects(() => governedInputs(typo, []), InputError, `${typo}: no such folder`);
+  await assertRejects(
+    async () => {
+      const start = await captureStart(typo);
+      const built = await completeDraft(typo, start, { agent: "T", status: "SUCCESS" });
+      await writeRun(typo, built);
+    },
+    InputError,
+    "no such folder",
+  );
+  assertEquals(await filesOf(root), before);
+});
+
+Deno.test("library arguments: startRun with mayCreate still starts a run whose folder does not exist yet", async () => {
+  const { root } = await makeProject();
+  const made = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_New");
+  const started = await startRun(made, { agent: "PREPARATION", mayCreate: true });
+  assertEquals(started.creates, true);
+  await Deno.mkdir(made);
+  const outcome = await finishRun(started, { status: "SUCCESS" });
+  assertEquals(typeof outcome.written?.record.RunID, "string");
+});
+
+Deno.test("library arguments: wrong JavaScript types are InputErrors naming the option, and nothing is written", async () => {
+  const { root, del } = await makeProject();
+  const before = await filesOf(root);
+  const report = (extra: Record<string, unknown>): RunReport =>
+    any({ agent: "A", status: "SUCCESS", ...extra });
+  const cases: [string, () => Promise<unknown>, string][] = [
+    ["inputs a string", () => recordRun(del, report({ inputs: "Datasheet.md" })), "report.inputs"],
+    ["inputs [42]", () => recordRun(del, report({ inputs: [42] })), "a list holding number 42"],
+    ["outputs {}", () => emitRecord(del, report({ outputs: {} })), "report.outputs"],
+    ["a null report", () => recordRun(del, any(null)), "report: must be an object"],
+    ["no agent", () => recordRun(del, any({ status: "SUCCESS" })), "report.agent"],
+    ["agent 42", () => recordRun(del, report({ agent: 42 })), "report.agent"],
+    ["durationMs '5'", () => recordRun(del, report({ durationMs: "5" })), "report.durationMs"],
+    ["a folder of 42", () => recordRun(any(42), report({})), "delDir: must be a path"],
+    ["an empty folder", () => recordRun("", report({})), "delDir: must be a path"],
+    ["startRun inputs", () => startRun(del, any({ agent: "A", inputs: "x" })), "options.inputs"],
+    ["startRun pass 7", () => startRun(del, any({ agent: "A", pass: 7 })), "options.pass"],
+    ["finishRun({})", () => finishRun(any({}), { status: "SUCCESS" }), "started: must be the run"],
+    ["finishRun(null)", () => finishRun(any(null), { status: "SUCCESS" }), "started: must be"],
+    ["captureStart inputs", () => captureStart(del, any({ inputs: "x" })), "options.inputs"],
+    ["completeDraft {}", () => completeDraft(del, any({}), report({})), "start.started"],
+    ["writeRun null", () => writeRun(del, any(null)), "built: must be an object"],
+    ["checkStaleness a string", () => checkStaleness(any("nope")), "targets: must be a list"],
+  ];
+  for (const [label, call, message] of cases) {
+    await assertRejects(call, InputError, message).catch((e) => {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    });
+  }
+  assertEquals(await filesOf(root), before);
+});
+
+Deno.test("library arguments: finishRun with a bad report leaves the run pending", async () => {
+  const { del } = await makeProject();
+  const started: StartedRun = await startRun(del, { agent: "A" });
+  await assertRejects(
+    () => finishRun(started, any({ status: "SUCCESS", outputs: "Datasheet.md" })),
+    InputError,
+    "report.outputs",
+  );
+  assertEquals(pendingFiles(del).length, 1);
+  assertEquals(await recordsOf(del), []);
+});
+
+Deno.test("library arguments: withRun with a work that is not a function writes nothing", async () => {
+  const { del } = await makeProject();
+  const host = hostFiles(del);
+  await assertRejects(
+    () => withRun(del, { agent: "A" }, any(null)),
+    InputError,
+    "work: must be a function, got null",
+  );
+  assertEquals(await recordsOf(del), []);
+  assertEquals(pendingFiles(del), []);
+  assertEquals(hostFiles(del), host);
+});
+
+Deno.test("library arguments: readRecords, checkRecordFile and hashFile name the file they cannot read", async () => {
+  const { del } = await makeProject();
+  const missing = join(await tempDir(), "nope.csv");
+  const read = async (events: AsyncIterable<unknown>) => {
+    for await (const _ of events) { /* read it all */ }
+  };
+  await assertRejects(
+    () => read(readRecords(missing)),
+    InputError,
+    `${missing}: cannot read: not found`,
+  );
+  await assertRejects(() => read(readRecords(del)), InputError, `${del}: cannot read: is a folder`);
+  await assertRejects(
+    () => read(checkRecordFile(missing)),
+    InputError,
+    `${missing}: cannot read: not found`,
+  );
+  await assertRejects(
+    () => read(checkRecordFile(del)),
+    InputError,
+    `${del}: cannot read: is a folder`,
+  );
+  await assertRejects(() => hashFile(missing), InputError, `${missing}: cannot hash: not found`);
+  await assertRejects(() => hashFile(del), InputError, `${del}: cannot hash: is a folder`);
+});

@@ -1,0 +1,32 @@
+/**
+ * The schema tables the library exports are frozen: a caller that pushes to
+ * one (`RUN_STATUSES.push("DONE")`) must not make runrec write a record that
+ * `validate` rejects.
+ */
+import { assert, assertEquals, assertRejects, assertThrows } from "./assert.ts";
+import { makeProject } from "./fixtures.ts";
+import { recordsOf } from "./support/runs.ts";
+import { COLUMNS, FIELDS, InputError, LIFECYCLE_STATES, recordRun, RUN_STATUSES } from "../mod.ts";
+import { END_EVENT_TYPE } from "../src/export/openlineage.ts";
+import { PROV_PREFIXES } from "../src/export/prov.ts";
+
+Deno.test("library frozen: the exported schema tables and each field spec are frozen", () => {
+  for (const [name, table] of Object.entries({ RUN_STATUSES, LIFECYCLE_STATES, FIELDS, COLUMNS })) {
+    assert(Object.isFrozen(table), `${name} is not frozen`);
+  }
+  for (const field of FIELDS) assert(Object.isFrozen(field), `FIELDS ${field.name} is not frozen`);
+  assert(Object.isFrozen(END_EVENT_TYPE), "END_EVENT_TYPE is not frozen");
+  assert(Object.isFrozen(PROV_PREFIXES), "PROV_PREFIXES is not frozen");
+});
+
+Deno.test('library frozen: RUN_STATUSES.push("DONE") throws, and recordRun still refuses status DONE', async () => {
+  const { del } = await makeProject();
+  assertThrows(() => (RUN_STATUSES as unknown as string[]).push("DONE"), TypeError);
+  assertThrows(() => (LIFECYCLE_STATES as unknown as string[]).push("WHATEVER"), TypeError);
+  assertThrows(() => {
+    (FIELDS[0] as { check?: unknown }).check = () => undefined;
+  }, TypeError);
+  assertEquals(RUN_STATUSES, ["SUCCESS", "PARTIAL", "FAILED", "SKIPPED"]);
+  await assertRejects(() => recordRun(del, { agent: "M", status: "DONE" }), InputError, "--status");
+  assertEquals(await recordsOf(del), []);
+});

@@ -1,0 +1,185 @@
+/**
+ * The library under narrowed Deno permissions: each case runs a script in a
+ * real Deno process with the permissions under test. A missing permission
+ * must be one clear error before anything is read or written, never a
+ * record that says "not found" or "outside", nor a DIRTY verdict.
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { failureReason } from "../src/errors.ts";
+
+const MOD = new URL("../mod.ts", import.meta.url).href;
+
+interface ScriptResult {
+  /** What the script printed as JSON: its answer, or `{ threw, message }`. */
+  answer: Record<string, unknown>;
+  stderr: string;
+}
+
+/**
+ * Runs `body` (statements using `rr`, the library, that `return` a JSON value)
+ * in a Deno process started in `cwd` with `flags` and nothing else granted.
+ */
+async function runScript(cwd: string, flags: string[], body: string): Promise<ScriptResult> {
+  const script = join(await tempDir({ prefix: "runrec-script-" }), "script.ts");
+  await Deno.writeTextFile(
+    script,
+    `import * as rr from ${JSON.stringify(MOD)};\n` +
+      `try {\n  const answer = await (async () => {\n${body}\n  })();\n` +
+      `  console.log(JSON.stringify(answer ?? {}));\n` +
+      `} catch (e) {\n  console.log(JSON.stringify({ threw: (e as Error).name, ` +
+      `message: (e as Error).message }));\n}\n`,
+  );
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-config", "--no-prompt", "--deny-net", ...flags, script],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert(output.success, `the script failed: ${stderr}`);
+  return { answer: JSON.parse(stdout.trim().split("\n").at(-1)!), stderr };
+}
+
+/** Every file beneath `dir`, by path → bytes: to show that nothing was written. */
+async function filesOf(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) Object.assign(files, await filesOf(path));
+    else files[path] = await Deno.readTextFile(path);
+  }
+  return files;
+}
+
+const RECORD = `return await rr.recordRun(Deno.args[0] ?? DEL, {
+  agent: "4_DOCUMENTS", status: "SUCCESS", inputs: ["Datasheet.md"],
+});`;
+
+function recordIn(del: string): string {
+  return `const DEL = ${JSON.stringify(del)};\nconst o = await (async () => { ${RECORD} })();\n` +
+    `return { id: o.written?.record.RunID, host: o.written?.record.Host, ` +
+    `sha: o.written?.record.InputContextSHA, hashes: o.written?.record.InputHashes, ` +
+    `notes: o.written?.record.Notes, spooled: o.spooledTo };`;
+}
+
+Deno.test("library permissions: recordRun with --allow-read narrowed to a package folder throws naming --allow-read, and writes nothing", async () => {
+  const { root, del } = await makeProject();
+  const before = await filesOf(root);
+  const pkg = join(root, "PKG-01_Pkg");
+  const { answer } = await runScript(root, [
+    `--allow-read=${pkg}`,
+    "--allow-write",
+    "--allow-sys=hostname",
+  ], recordIn(del));
+  assertEquals(answer.threw, "InputError", JSON.stringify(answer));
+  assertEquals(
+    answer.message,
+    `${del}: no read access to "${root}", run again with the --allow-read flag`,
+  );
+  assertEquals(await filesOf(root), before);
+});
+
+Deno.test("library permissions: checkStaleness with --allow-read narrowed to a package folder throws, never a DIRTY verdict", async () => {
+  const { root, del } = await makeProject();
+  // A baseline written with every permission: unchanged inputs, so CLEAN when it can be judged.
+  const full = await runScript(
+    root,
+    ["--allow-read", "--allow-write", "--allow-sys=hostname"],
+    recordIn(del),
+  );
+  assert(typeof full.answer.id === "string", JSON.stringify(full.answer));
+  const judge = `const r = await rr.checkStaleness([Deno.cwd() + "/PKG-01_Pkg"]);
+return { verdicts: r.checks.map((c) => c.verdict) };`;
+  const everything = await runScript(root, ["--allow-read"], judge);
+  assertEquals(everything.answer.verdicts, ["CLEAN"]);
+  const narrowed = await runScript(root, [`--allow-read=${join(root, "PKG-01_Pkg")}`], judge);
+  assertEquals(narrowed.answer.threw, "InputError", JSON.stringify(narrowed.answer));
+  assertEquals(
+    narrowed.answer.message,
+    `${
+      join(root, "PKG-01_Pkg")
+    }: no read access to "${root}", run again with the --allow-read flag`,
+  );
+});
+
+Deno.test("library permissions: recordRun without --allow-sys=hostname throws naming the flag, never a Host of unknown", async () => {
+  const { root, del } = await makeProject();
+  const before = await filesOf(root);
+  const { answer } = await runScript(root, ["--allow-read", "--allow-write"], recordIn(del));
+  assertEquals(answer.threw, "InputError", JSON.stringify(answer));
+  assertIncludes(String(answer.message), "run again with the --allow-sys=hostname flag");
+  assertEquals(await filesOf(root), before);
+});
+
+Deno.test("library permissions: startRun and withRun without write access to the folder throw naming --allow-write, before the work runs", async () => {
+  const { root, del } = await makeProject();
+  const before = await filesOf(root);
+  const elsewhere = await tempDir();
+  const flags = ["--allow-read", `--allow-write=${elsewhere}`, "--allow-sys=hostname"];
+  const start = await runScript(
+    root,
+    flags,
+    `await rr.startRun(${JSON.stringify(del)}, { agent: "X" }); return {};`,
+  );
+  assertEquals(start.answer.threw, "InputError", JSON.stringify(start.answer));
+  assertEquals(
+    start.answer.message,
+    `${del}: no write access to "${del}", run again with the --allow-write flag`,
+  );
+  const withRun = await runScript(
+    root,
+    flags,
+    `let ran = false;
+try { await rr.withRun(${JSON.stringify(del)}, { agent: "X" }, () => { ran = true; }); }
+catch (e) { return { threw: (e as Error).name, message: (e as Error).message, ran }; }
+return { ran };`,
+  );
+  assertEquals([withRun.answer.threw, withRun.answer.ran], ["InputError", false]);
+  assertIncludes(String(withRun.answer.message), "--allow-write");
+  assertEquals(await filesOf(root), before);
+});
+
+Deno.test("library permissions: read and write granted on the execution root alone (the sandboxed build's grant) record what every permission records", async () => {
+  const narrowedProject = await makeProject();
+  const fullProject = await makeProject();
+  const narrowed = await runScript(narrowedProject.root, [
+    `--allow-read=${narrowedProject.root}`,
+    `--allow-write=${narrowedProject.root}`,
+    "--allow-sys=hostname",
+  ], recordIn(narrowedProject.del));
+  const full = await runScript(
+    fullProject.root,
+    ["--allow-read", "--allow-write", "--allow-sys=hostname"],
+    recordIn(fullProject.del),
+  );
+  assert(typeof narrowed.answer.id === "string", JSON.stringify(narrowed.answer));
+  // The reference beneath the execution root is hashed, not "outside" nor "not found".
+  assert("../../../_Decomposition/D.md" in (narrowed.answer.hashes as object));
+  assertEquals(
+    [narrowed.answer.sha, narrowed.answer.hashes, narrowed.answer.notes],
+    [full.answer.sha, full.answer.hashes, full.answer.notes],
+  );
+});
+
+Deno.test("library permissions: a record file the process may not read is an InputError that says no permission (Deno --allow-read)", async () => {
+  const { root, del } = await makeProject();
+  await runScript(root, ["--allow-read", "--allow-write", "--allow-sys=hostname"], recordIn(del));
+  const file = join(del, "RunRecords.csv");
+  const { answer } = await runScript(
+    root,
+    [`--allow-read=${join(root, "_Decomposition")}`],
+    `for await (const _ of rr.readRecords(${JSON.stringify(file)})) { /* read */ } return {};`,
+  );
+  assertEquals(answer, {
+    threw: "InputError",
+    message: `${file}: cannot read: no permission (Deno --allow-read)`,
+  });
+  assertEquals(
+    failureReason(new Deno.errors.NotCapable("Requires read access")),
+    "no permission (Deno --allow-read)",
+  );
+});
