@@ -13,6 +13,11 @@
  * record that cannot be written wait in the `$TMPDIR` spool; `--allow-run`
  * lets GitHead ask `git`.
  *
+ * Recording and checking read and write files synchronously (a record is
+ * hashed, locked and written in one go): the event loop waits meanwhile,
+ * about 0.1 s for a typical run, longer for large inputs. A script that
+ * must stay responsive (timers, a server) calls runrec from a `Worker`.
+ *
  * Each example makes the deliverable folder it needs in a temporary folder
  * (in a project it is `PKG-01_…/1_Working/DEL-01-02_…`), so each runs as
  * written. They import the package by its name, `@runrec/runrec`; until it
