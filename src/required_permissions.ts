@@ -38,12 +38,21 @@ export function requireReadable(path: string, shown: string = path): void {
 }
 
 function requireFoldersUp(start: string, shown: string): void {
+  const cwd = Deno.cwd();
   for (let folder = start;; folder = dirname(folder)) {
     if (!granted({ name: "read", path: folder })) {
+      // Granted up to the folder it was started in and no further (the sandboxed build,
+      // `--allow-read=.`): the project is that folder, as docs/INTERNALS.md says.
+      if (folder !== cwd && isWithin(cwd, folder) && isWithin(start, cwd)) return;
       throw missing(shown, `read access to "${folder}"`, "--allow-read");
     }
     if (isProjectRoot(folder) || dirname(folder) === folder) return;
   }
+}
+
+/** Whether `path` is `folder` or beneath it (both absolute). */
+function isWithin(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
 }
 
 /**

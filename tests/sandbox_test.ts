@@ -109,6 +109,11 @@ Deno.test("sandbox: runrec-sandboxed emits, spools, flushes, validates, verifies
   ok(await sandboxed(["hash", del]), "hash");
   // Relative to the folder it starts in, from inside the deliverable too.
   ok(await sandboxed(["validate", "."], repo.del), "validate in the deliverable");
+  // Started beneath the project root, it reads that folder only, which is then its project.
+  const pkg = join(repo.root, "PKG-01_Pkg");
+  const args = ["1_Working/DEL-01-02_Thing", "--agent", "4_DOCUMENTS", "--status", "SUCCESS"];
+  ok(await sandboxed(["emit", ...args], pkg), "emit beneath the root");
+  ok(await sandboxed(["stale", "."], pkg), "stale beneath the root");
   await cleanUp();
 });
 
