@@ -65,3 +65,22 @@ export function failureReason(error: Error | undefined): string {
   if (error instanceof Deno.errors.NotCapable) return "no permission (Deno --allow-read)";
   return error?.message.split("\n")[0] ?? "unreadable";
 }
+
+const CANNOT_READ = ": cannot read: ";
+
+/**
+ * Why a record file could not be read, for a caller that names the file
+ * itself: the reason in the reader's error (`<path>: cannot read: <why>`),
+ * else the error's first line.
+ *
+ * @example
+ * ```ts
+ * import { InputError, readFailure } from "./errors.ts";
+ * readFailure(new InputError("x/RunRecords.csv: cannot read: permission denied")); // "permission denied"
+ * ```
+ */
+export function readFailure(error: unknown): string {
+  const message = (error as Error).message.split("\n")[0];
+  const at = message.indexOf(CANNOT_READ);
+  return error instanceof InputError && at >= 0 ? message.slice(at + CANNOT_READ.length) : message;
+}

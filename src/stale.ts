@@ -31,6 +31,7 @@ import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
 import { readLifecycleState } from "./status.ts";
 import { RECORD_FILE } from "./store.ts";
+import { spoolEntryOf } from "./spool.ts";
 import { deliverableFolders } from "./targets.ts";
 import { parseDuration, parseInstant } from "./time.ts";
 
@@ -877,16 +878,18 @@ async function checkFolder(
     }
     const now = await governed.get(key)!;
     const notes = [...folderNotes];
-    // The latest by RunTimestamp is the baseline (SCHEMA.md 8.3); a run written after it but
-    // stamped before it is what a clock set back leaves: said, since it may be the true latest.
+    // The latest by RunTimestamp is the baseline (file order is not time order, SCHEMA.md 8.3).
+    // A run of the same host written after it but ended before it ended (not replayed from the
+    // spool, which writes late) is what a clock set back leaves: said, as it may be the latest.
     const laterLine = runs.find((e) =>
-      e.line > chosen.line && isBaseline(e.record) && startMs(e.record) < startMs(baseline)
+      e.line > chosen.line && isBaseline(e.record) && e.record.Host === baseline.Host &&
+      endMs(e.record) < endMs(baseline) && spoolEntryOf(e.record.Notes) === undefined
     );
     if (laterLine) {
       notes.push(
         `${laterLine.record.RunID} (line ${laterLine.line}) was written after the baseline but ` +
           `is stamped earlier (${laterLine.record.RunTimestamp}): the baseline is the latest by ` +
-          "RunTimestamp; if a clock was set back, that run is the latest",
+          "RunTimestamp; if a clock was set back (not a merge of branches), that run is the latest",
       );
     }
     // An empty folder gone leaves no file to say so (a folder's files say it themselves).
@@ -1241,7 +1244,7 @@ async function propagate(report: StaleReport, graph: DependencyGraph): Promise<v
   const checked = sortUtf8([...new Set(checks.map((c) => c.deliverableId))]);
   for (const producer of checked) {
     const run = latest(await runsOf(producer));
-    if (run === undefined || await isRetired(producer)) continue;
+    if (run === undefined) continue;
     for (const edge of consumersOf.get(producer) ?? []) {
       const theirs = await consumerRun(edge.consumer, producer);
       // A consumer that never ran well has no output to be stale: its own check says so.

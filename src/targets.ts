@@ -203,7 +203,9 @@ export async function refuseOtherFiles(files: readonly RecordTarget[]): Promise<
     if (file.unreadable !== undefined || !file.exists) continue;
     const start = new Uint8Array(HEADER_START.length);
     let read = 0;
-    const handle = await Deno.open(file.path);
+    // One that cannot be opened is left to the reader, which names it and goes on.
+    const handle = await Deno.open(file.path).catch(() => undefined);
+    if (handle === undefined) continue;
     try {
       while (read < start.length) {
         const n = await handle.read(start.subarray(read));

@@ -9,7 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { encodeRecord } from "../src/codec.ts";
 import { escapeMarkdownCell, renderTable } from "../src/cli/format.ts";
 import type { Io } from "../src/cli/command.ts";
@@ -21,6 +21,7 @@ import { HEADER, type RunRecord } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { resolveTargets } from "../src/targets.ts";
 import { tempDir } from "./fixtures.ts";
+import { runAsNobody } from "./support/nobody.ts";
 
 const DENO = Deno.execPath();
 const ENTRY = new URL("../src/cli/main.ts", import.meta.url).pathname;
@@ -633,4 +634,19 @@ Deno.test("log, show and export refuse a file that is not a record file (exit 2,
   const { code, out } = await cli(["log", copy, "--format", "csv"]);
   assert.equal(code, 0);
   assert.equal(out, await Deno.readTextFile(file));
+});
+
+Deno.test("log, validate, verify and export name a record file another user may not read once: path, cannot read, why", async () => {
+  const { root, dir, file } = await fixture();
+  await Deno.chmod(file, 0o600); // root's: nobody may not read it
+  for (let folder = dir; folder !== dirname(root); folder = dirname(folder)) {
+    await Deno.chmod(folder, 0o755);
+  }
+  const expected = `${file}: cannot read: permission denied`;
+  for (const command of ["log", "validate", "verify", "export"]) {
+    const args = command === "export" ? [command, file, "--format", "prov"] : [command, file];
+    const { stderr } = await runAsNobody(args);
+    assert.match(stderr, new RegExp(`^runrec ${command}: ${escapeRe(expected)}$`, "m"), stderr);
+    assert.equal(stderr.split("cannot read").length, 2, stderr);
+  }
 });

@@ -164,7 +164,7 @@ Deno.test("stale --propagate: a deliverable named alone gets its execution root'
   ]);
 });
 
-Deno.test("stale --propagate: a RETIRED deliverable is never STALE (listed apart, exit 0), and nothing is STALE through it", async () => {
+Deno.test("stale --propagate: a RETIRED deliverable is never STALE (listed apart, exit 0), nothing is STALE through it, but a run it made since its consumer read it counts", async () => {
   const { root, dir } = await buildRoot();
   await register(dir("DEL-02-06"), row("D6", "DEL-02-06", "DEL-02-01"));
   await register(dir("DEL-02-07"), row("D7", "DEL-02-07", "DEL-02-06"));
@@ -190,6 +190,15 @@ Deno.test("stale --propagate: a RETIRED deliverable is never STALE (listed apart
     "DEL-02-06",
     "DEL-02-07",
   ]);
+  // RETIRED again, and it ran since its consumer read it: that consumer is STALE all the same.
+  await Deno.writeTextFile(join(dir("DEL-02-06"), "_STATUS.md"), "**Current State:** RETIRED\n");
+  await run(dir("DEL-02-06"), "DEPENDENCIES", 2, "Datasheet.md");
+  const since = await staleJson(root);
+  assertEquals(since.code, 1);
+  assertEquals(since.json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-07"]);
+  const reason = entryOf(since.json, "DEL-02-07")!.reasons[0];
+  assertEquals(reason.chain[0].producer, "DEL-02-06");
+  assert(reason.ranSince !== undefined);
 });
 
 Deno.test("stale --propagate: an ACTIVE row naming a deliverable that does not exist is warned about with file and line", async () => {

@@ -257,14 +257,7 @@ Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimest
     "2026-02-21T10:00:00Z",
   );
   // Appended last, started first: order in the file is not what counts.
-  const late = await emit(
-    del,
-    "4_DOCUMENTS",
-    "--status",
-    "SUCCESS",
-    "--started",
-    "2026-02-19T10:00:00Z",
-  );
+  await emit(del, "4_DOCUMENTS", "--status", "SUCCESS", "--started", "2026-02-19T10:00:00Z");
   await emit(
     del,
     "4_DOCUMENTS",
@@ -277,13 +270,28 @@ Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimest
   );
   let check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
   assertEquals(check.baseline?.RunID, partial);
-  // What a clock set back would leave is said: it may be the true latest run.
+  // Runs that overlap (the one written last started first, and ran until it was written) are
+  // no sign of a clock set back: nothing said.
+  assertEquals(check.notes.filter((n) => n.includes("stamped earlier")), []);
+  // A run written later that also ended before the baseline ended is: it may be the latest.
+  const skewed = await emit(
+    del,
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--started",
+    "2026-02-18T10:00:00Z",
+    "--duration",
+    "PT1M",
+  );
+  check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
+  assertEquals(check.baseline?.RunID, partial);
   assertEquals(
     check.notes.filter((n) => n.includes("stamped earlier")),
     [
-      `${late} (line 4) was written after the baseline but is stamped earlier ` +
-      "(2026-02-19T10:00:00.000Z): the baseline is the latest by RunTimestamp; if a clock was " +
-      "set back, that run is the latest",
+      `${skewed} (line 6) was written after the baseline but is stamped earlier ` +
+      "(2026-02-18T10:00:00.000Z): the baseline is the latest by RunTimestamp; if a clock was " +
+      "set back (not a merge of branches), that run is the latest",
     ],
   );
   // An annotation that invalidates a run plugs in here.

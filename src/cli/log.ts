@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readFailure } from "../errors.ts";
 import { type Annotation, annotationMark, annotationsIn, isAnnotation } from "../annotations.ts";
 import { checksumOf, encodeRecord } from "../codec.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
@@ -360,7 +361,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       for (const line of repeats.summary(file.path)) io.err(`runrec log: ${line}\n`);
     } catch (e) {
       unreadable++;
-      io.err(`runrec log: ${file.path}: cannot read: ${(e as Error).message.split("\n")[0]}\n`);
+      io.err(`runrec log: ${file.path}: cannot read: ${readFailure(e)}\n`);
     }
     for (const [id, list] of annotationsIn(all)) annotations.set(id, list);
   }

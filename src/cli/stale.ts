@@ -79,8 +79,9 @@ Options:
                 run of it ever read one. The deliverables upstream of the
                 targets are checked too, and named ("upstream of the targets"),
                 so a deliverable named alone gets its root's answer. RETIRED
-                ones (_STATUS.md) are never STALE, nor is anything through
-                them: listed apart, not counted. Dependency cycles are listed,
+                ones (_STATUS.md) are never STALE and staleness does not pass
+                through them (a run of theirs since a consumer read them still
+                counts): listed apart, not counted. Dependency cycles are listed,
                 not looped on; a row naming no deliverable, or one that does
                 not parse, is warned about by file and line
   --json        one JSON document: {checks, upstream, stale, retired, cycles,

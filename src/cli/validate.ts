@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readFailure } from "../errors.ts";
 import { checkRecordFile } from "../reader.ts";
 import { resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
@@ -185,7 +186,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           }
         }
       } catch (e) {
-        unreadable = (e as Error).message.split("\n")[0];
+        unreadable = readFailure(e);
         total.unreadable++;
       }
       if (!sawLine && unreadable === undefined) {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readFailure } from "../errors.ts";
 import { deliverableId } from "../deliverable.ts";
 import { git, GitUnavailableError } from "../git.ts";
 import { dirname, resolve } from "../path.ts";
@@ -257,7 +258,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         });
       }
     } catch (e) {
-      readError = (e as Error).message.split("\n")[0];
+      readError = readFailure(e);
     }
     if (readError !== undefined) unreadable++;
     totals.records += result.records;

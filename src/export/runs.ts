@@ -8,7 +8,7 @@
  */
 import { type Annotation, annotationsIn, isAnnotation } from "../annotations.ts";
 import { findExecutionRoot, findGitRoot } from "../deliverable.ts";
-import { InputError } from "../errors.ts";
+import { InputError, readFailure } from "../errors.ts";
 import { describeLineProblem } from "../messages.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "../path.ts";
 import { firstCopies, readRecords } from "../reader.ts";
@@ -110,7 +110,7 @@ export async function collectRuns(
         if (firstCopy(event.record)) read.push(event);
       }
     } catch (e) {
-      const message = `${file.path}: cannot read: ${(e as Error).message.split("\n")[0]}`;
+      const message = `${file.path}: cannot read: ${readFailure(e)}`;
       if (!options.unreadable) throw new InputError(message);
       options.unreadable(message);
       continue;
