@@ -27,6 +27,11 @@ export interface GovernedInputs {
   hashes: Record<string, string>;
   /** One line per skipped URL, placeholder, missing or unreadable file. */
   notes: string[];
+  /**
+   * The `_REFERENCES.md` line of the first reference not followed, when it
+   * lists more than {@linkcode MAX_REFERENCES}: changes from there on are unseen.
+   */
+  unfollowedFrom?: number;
 }
 
 /** Options of {@linkcode governedInputs}. */
@@ -354,6 +359,7 @@ export async function governedInputs(
     want(referencesPath, REFERENCES_FILE);
   }
 
+  let unfollowedFrom: number | undefined;
   if (referencesText !== undefined) {
     const places = {
       referencesDir: root,
@@ -362,6 +368,7 @@ export async function governedInputs(
     };
     const references = parseReferences(referencesText);
     if (references.length > MAX_REFERENCES) {
+      unfollowedFrom = references[MAX_REFERENCES].line;
       notes.push(
         `${REFERENCES_FILE}: ${references.length} references, more than the ${MAX_REFERENCES} ` +
           `runrec follows: those from line ${references[MAX_REFERENCES].line} on are not hashed`,
@@ -421,5 +428,9 @@ export async function governedInputs(
     }
   }
   const sorted = sortUtf8([...hashes.keys()]).map((key) => [key, hashes.get(key)!]);
-  return { hashes: Object.fromEntries(sorted), notes: boundedNotes(notes) };
+  return {
+    hashes: Object.fromEntries(sorted),
+    notes: boundedNotes(notes),
+    ...(unfollowedFrom !== undefined ? { unfollowedFrom } : {}),
+  };
 }

@@ -22,7 +22,13 @@ import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { collidedRunIds } from "./reader.ts";
-import { governedInputs, isInsideProject, type ProjectBounds, projectBounds } from "./inputs.ts";
+import {
+  governedInputs,
+  isInsideProject,
+  MAX_REFERENCES,
+  type ProjectBounds,
+  projectBounds,
+} from "./inputs.ts";
 import { inputFoldersIn } from "./input_folders.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
@@ -918,6 +924,13 @@ async function checkFolder(
     const inputs = compareInputs(comparison, notes);
     const outputs = await compareOutputs(comparison, hash);
     await explainLineEndings(dir, [...inputs, ...outputs]);
+    // References past those runrec follows were hashed neither by the run nor now: a change
+    // there is unseen, so no change found is no CLEAN.
+    const unseen = now.unfollowedFrom === undefined ? undefined : `_REFERENCES.md lists ` +
+      `more than the ${MAX_REFERENCES} references runrec follows: from line ` +
+      `${now.unfollowedFrom} on they are not hashed, so a change there cannot be seen`;
+    if (unseen !== undefined && inputs.length === 0) return noBaseline(agent, unseen);
+    if (unseen !== undefined) notes.push(unseen);
     return {
       folder,
       deliverableId: id,

@@ -704,3 +704,28 @@ Deno.test("verify: records of another DeliverableID in a deliverable's file (a c
     false,
   );
 });
+
+Deno.test("stale: references past the 1,000 runrec follows are unseen: NO_BASELINE saying so when nothing else changed, a note beside a change", async () => {
+  const del = join(await copyExamples(), DEL2);
+  const refs = join(del, "refs");
+  await Deno.mkdir(refs);
+  const lines = ["# References", ""];
+  for (let i = 1; i <= 1_050; i++) {
+    await Deno.writeTextFile(join(refs, `r${i}.md`), `reference ${i}\n`);
+    lines.push(`- Ref ${i} — Location: refs/r${i}.md — basis`);
+  }
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), lines.join("\n") + "\n");
+  await emit(del, "4_DOCUMENTS", "--status", "SUCCESS");
+  // Reference 1,020 changes: the run did not hash it, nor does stale: it cannot say CLEAN.
+  await Deno.writeTextFile(join(refs, "r1020.md"), "changed\n");
+  let check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
+  const unseen = "_REFERENCES.md lists more than the 1000 references runrec follows: from line " +
+    "1003 on they are not hashed, so a change there cannot be seen";
+  assertEquals([check.verdict, check.reason], ["NO_BASELINE", unseen]);
+  // A change it sees is DIRTY, and the note says what it cannot see.
+  await Deno.writeTextFile(join(refs, "r5.md"), "changed\n");
+  check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
+  assertEquals(check.verdict, "DIRTY");
+  assertEquals(check.inputs.map((c) => c.path), ["refs/r5.md"]);
+  assert(check.notes.includes(unseen), check.notes.join("\n"));
+});
