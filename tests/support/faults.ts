@@ -219,6 +219,17 @@ function normalise(file: string): string {
  * that touched the project or the spool, numbered per thread and call name.
  */
 export async function sitesOf(path: PathName): Promise<Site[]> {
+  // Once untraced first: a module Deno has not yet cached is written to its cache on the first
+  // run, writes a later run does not make, which would shift the call numbers of every site.
+  const warm = await prepare(path);
+  const warmed = await new Deno.Command(RUNREC[0], {
+    args: [...RUNREC.slice(1), ...warm.args],
+    stdout: "null",
+    stderr: "null",
+    env: { NO_COLOR: "1", ...warm.env },
+  }).output();
+  if (!warmed.success) throw new Error(`${path}: the untraced run failed`);
+  await Deno.remove(warm.caseDir, { recursive: true });
   const p = await prepare(path);
   const log = join(p.caseDir, "trace.log");
   const child = straced(p, log, ["-e", `trace=${SYSCALLS.join(",")}`]);
