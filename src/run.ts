@@ -309,7 +309,6 @@ export async function finishPendingRun(
   const claim = await claimForFinish(delDir, id, path);
   if (!claim) {
     const lost = runFromToken(delDir, id, path, report.agent);
-    if (!lost) throw goneError(delDir, id);
     return {
       delDir,
       run: lost,
@@ -335,32 +334,56 @@ export async function finishPendingRun(
 }
 
 /**
+ * How long ago a run may have started and still be recorded from its token
+ * alone: a day, longer than any agent's session. An older token is more
+ * likely copied from an old log than a run whose pending file `git clean`
+ * just removed, and its record would span every run since.
+ */
+const TOKEN_RECOVERY_MS = 24 * 3_600_000;
+
+/**
  * The run a token names whose pending file is gone (`git clean -x` between
  * start and finish), as far as the token tells it: its start time (in its
- * id), its folder, and the agent when the finisher names it; `undefined`
- * when the run was finished already or is being finished, when no token
- * named it, or when its folder is gone. Its inputs were captured in the
- * file that is gone: TBD, noted.
+ * id), its folder, and the agent the finisher names. Its inputs were
+ * captured in the file that is gone: TBD, noted. Throws
+ * {@linkcode InputError} when the run was finished already or is being
+ * finished, when no token named it, when its folder is gone, and when
+ * nothing says that it was ever started: no `--agent` (the agent block
+ * always gives it), or a start time in the future or more than
+ * {@linkcode TOKEN_RECOVERY_MS} ago.
  */
 function runFromToken(
   delDir: string,
   id: string,
   path: string | undefined,
   agent: string | undefined,
-): PendingRun | undefined {
+): PendingRun {
   const started = runIdStart(id);
   if (path === undefined || kindOf(delDir) !== "folder" || claimHolder(path) !== undefined) {
-    return undefined;
+    throw goneError(delDir, id);
   }
-  if (runRecorded(delDir, { agent, start: { started } })) return undefined;
+  if (runRecorded(delDir, { agent, start: { started } })) throw goneError(delDir, id);
+  if (agent === undefined) {
+    throw goneError(delDir, id, "finish with --agent NAME records it from the token");
+  }
+  const age = Date.now() - Date.parse(started);
+  if (age < 0) {
+    throw goneError(delDir, id, `the token's start time ${started} is in the future`);
+  }
+  if (age > TOKEN_RECOVERY_MS) {
+    throw goneError(
+      delDir,
+      id,
+      `the token's start time ${started} is more than a day ago: too old to record from it`,
+    );
+  }
   const notes = [
     "pending run file gone before finish (git clean -x?): inputs not captured at start " +
     "(TBD), StatusBefore unknown; recorded from the token",
   ];
-  if (agent === undefined) notes.push("AgentName unknown: finish was not given --agent");
   return {
     id,
-    agent: agent ?? TBD,
+    agent,
     host: hostname(),
     start: { started, statusBefore: TBD, inputFiles: [], inputHashes: {}, notes },
   };
@@ -627,16 +650,19 @@ function stillPending(e: InputError, claimed: string): InputError {
   );
 }
 
-/** Why a run cannot be claimed: a finisher has it, or it is gone. */
-function goneError(delDir: string, id: string): InputError {
+/**
+ * Why a run cannot be claimed: a finisher has it, or it is gone (and `why`
+ * it is not recorded from its token, when that was tried).
+ */
+function goneError(delDir: string, id: string, why?: string): InputError {
   const claim = listPendingRuns(delDir).find((i) => i.id === id && i.claimedBy);
   if (claim) {
     return new InputError(`run ${id} of ${delDir} is being finished by ${claim.claimedBy}`);
   }
   return new InputError(
     `${delDir}: no pending run ${id}: finished already (runrec log says), or its file was ` +
-      `removed (git clean, git stash -u); to record the run: runrec emit ${delDir} --agent ` +
-      "NAME --status S ...",
+      `removed (git clean, git stash -u)${why === undefined ? "" : `; ${why}`}; to record the ` +
+      `run: runrec emit ${delDir} --agent NAME --status S ...`,
   );
 }
 

@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { blockBody } from "../src/agent_block.ts";
+import { newRunId } from "../src/pending.ts";
 import { BUILTIN_PROFILES } from "../src/profiles.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
@@ -159,14 +160,21 @@ Deno.test("finish after git clean -fdx removed the pending file: recorded from t
   const again = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
   assertEquals(again.code, 2);
   assertMatch(again.stderr, /no pending run .*: finished already/);
-  // Without --agent: AgentName TBD, said so.
+  // Without --agent nothing says the run was ever started: exit 2, saying what records it.
   const other = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
   await Deno.remove(join(del, ".runrec"), { recursive: true });
   const unnamed = await runCliProcess(["finish", other, "--status", "FAILED", "--error", "e"]);
-  assertEquals(unnamed.code, 0, unnamed.stderr);
-  const late = (await recordsOf(del))[1];
-  assertEquals(late.AgentName, "TBD");
-  assertIncludes(late.Notes, "AgentName unknown: finish was not given --agent");
+  assertEquals(unnamed.code, 2);
+  assertMatch(
+    unnamed.stderr,
+    /^runrec finish: .*: no pending run \S+: finished already .*; finish with --agent NAME records it from the token; to record the run: runrec emit /,
+  );
+  assertEquals((await recordsOf(del)).length, 1);
+  const named = await runCliProcess([
+    ...["finish", other, "--agent", "X", "--status", "FAILED", "--error", "e"],
+  ]);
+  assertEquals(named.code, 0, named.stderr);
+  assertEquals((await recordsOf(del))[1].AgentName, "X");
   // --agent that is not the pending run's: exit 2, still pending.
   const third = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
   const wrong = await runCliProcess(["finish", third, "--agent", "Y", "--status", "SUCCESS"]);
@@ -176,6 +184,41 @@ Deno.test("finish after git clean -fdx removed the pending file: recorded from t
     /^runrec finish: --agent Y: run \S+ was started by X; it is still pending\n$/,
   );
   assertEquals(pendingFiles(del).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish: a well-formed token of a run never started exits 2 and writes nothing: without --agent, from the future, or older than a day", async () => {
+  const { root, del } = await makeProject();
+  const hour = 3_600_000;
+  const token = (ago: number) =>
+    join(del, ".runrec", "pending", `${newRunId(new Date(Date.now() - ago).toISOString())}.json`);
+  const attempts = [
+    {
+      token: token(2 * hour),
+      agent: [],
+      why: "finish with --agent NAME records it from the token",
+    },
+    { token: token(-hour), agent: ["--agent", "X"], why: "is in the future" },
+    { token: token(25 * hour), agent: ["--agent", "X"], why: "is more than a day ago" },
+  ];
+  for (const { token, agent, why } of attempts) {
+    const out = await runCliProcess(["finish", token, ...agent, "--status", "SUCCESS"]);
+    assertEquals(out.code, 2, out.stderr);
+    assertMatch(out.stderr, /^runrec finish: .*: no pending run \S+: finished already .*\n$/);
+    assertIncludes(out.stderr, why);
+  }
+  assertEquals(await recordsOf(del), []);
+  // Named and recent, it is what git clean -x leaves of a run: recorded, noted.
+  const recent = await runCliProcess([
+    "finish",
+    token(hour),
+    "--agent",
+    "X",
+    "--status",
+    "SUCCESS",
+  ]);
+  assertEquals(recent.code, 0, recent.stderr);
+  assertIncludes((await recordsOf(del))[0].Notes, "recorded from the token");
   await Deno.remove(root, { recursive: true });
 });
 

@@ -78,7 +78,14 @@ Deno.test("finish twice with one token: the second exits 2 and writes no second 
   // A run whose pending file was removed (git clean -fdx) is recorded from its token, once.
   const lost = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
   await Deno.remove(join(del, ".runrec"), { recursive: true });
-  const gone = await runCliProcess(["finish", lost, "--status", "SUCCESS"]);
+  const gone = await runCliProcess([
+    "finish",
+    lost,
+    "--agent",
+    "DEPENDENCIES",
+    "--status",
+    "SUCCESS",
+  ]);
   assertEquals(gone.code, 0, gone.stderr);
   assertEquals((await recordsOf(del)).length, 2);
   const twice = await runCliProcess(["finish", lost, "--status", "SUCCESS"]);
