@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isAbsolute, join, resolve, sep as SEP } from "./path.ts";
+import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
 import {
@@ -244,6 +244,12 @@ export interface RunEnd {
    * now and not among them never existed (`TBD`, noted), not `DELETED`.
    */
   filesAtStart?: readonly string[];
+  /**
+   * The folders listed at start to find `filesAtStart` (relative, `""` the
+   * deliverable folder): only an output in one of them can be told never to
+   * have existed.
+   */
+  foldersAtStart?: readonly string[];
 }
 
 /**
@@ -281,7 +287,8 @@ export async function completeDraft(
       end.outputs ?? [],
       end.outputHashes ?? {},
       start.allowOutside === true,
-      end.filesAtStart,
+      end.filesAtStart && end.foldersAtStart &&
+        { files: end.filesAtStart, folders: end.foldersAtStart },
     ),
     readLifecycleState(join(dir, "_STATUS.md")),
     gitHead(dir),
@@ -512,9 +519,13 @@ async function hashOutputs(
   outputs: string[],
   known: Record<string, string>,
   allowOutside: boolean,
-  filesAtStart?: readonly string[],
+  atStart?: { files: readonly string[]; folders: readonly string[] },
 ): Promise<{ hashes: Record<string, string>; notes: string[] }> {
-  const existedAtStart = filesAtStart && new Set(filesAtStart);
+  const filesAtStart = new Set(atStart?.files);
+  const listedAtStart = new Set(atStart?.folders);
+  // Missing now and at start, where start looked: it never existed. Elsewhere it may have.
+  const neverExisted = (rel: string) =>
+    !filesAtStart.has(rel) && listedAtStart.has(rel.includes("/") ? dirname(rel) : "");
   const notes: string[] = [];
   const hashes: Record<string, string> = {};
   const given: string[] = []; // each output file as named: by the caller, or beneath a folder given
@@ -623,10 +634,7 @@ async function hashOutputs(
       // The link is there, what it names is not: nothing to hash, and nothing was deleted.
       hashes[rel] = TBD;
       notes.push(`output ${rel} could not be hashed: a dangling symbolic link`);
-    } else if (
-      result instanceof Deno.errors.NotFound && existedAtStart && !rel.startsWith("../") &&
-      !existedAtStart.has(rel)
-    ) {
+    } else if (result instanceof Deno.errors.NotFound && neverExisted(rel)) {
       // Not there at start, not there now: the run deleted nothing (SCHEMA.md 2.4: TBD, noted).
       hashes[rel] = TBD;
       notes.push(`output ${rel} does not exist, nor did it at start: never existed, recorded TBD`);

@@ -26,6 +26,7 @@ import {
   writeRun,
 } from "./hook.ts";
 import { hostname } from "./lock.ts";
+import { CollidingNames } from "./names.ts";
 import { lateFinishNote } from "./annotations.ts";
 import { isRunrecOwn, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
@@ -124,7 +125,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     ? undefined
     : placeholderProblem("--pass", options.pass);
   if (passProblem) throw new InputError(passProblem);
-  const files = exists ? folderFiles(dir) : [];
+  const { files, folders } = exists ? folderFiles(dir) : { files: [], folders: [] };
   const start = await captureStart(dir, {
     inputs: options.inputs,
     allowOutside: options.allowOutside,
@@ -141,6 +142,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     host: hostname(),
     start,
     files,
+    folders,
   };
   const warned = warnings.length > 0 ? { warnings } : {};
   if (!exists) return { delDir: dir, run, creates: true, ...warned };
@@ -164,16 +166,26 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
 }
 
 /**
- * The files of a deliverable folder (relative, runrec's own left out), so
- * that finish can tell an output the run deleted from one that never was.
+ * The files of a deliverable folder (relative, runrec's own left out), and
+ * the folders listed to find them (`""` the deliverable folder itself), so
+ * that finish can tell an output the run deleted from one that never was:
+ * only where the folder was listed. The walk does not list `node_modules`
+ * nor `.git`, a linked folder, or one it cannot read.
  */
-function folderFiles(dir: string): string[] {
+function folderFiles(dir: string): { files: string[]; folders: string[] } {
   const files: string[] = [];
-  for (const entry of walk(dir, { unlistable: () => {} })) {
+  const folders = new Set([relativePath(dir, dir)]);
+  const unlisted = new Set<string>();
+  const unlistable = (path: string, error: Error) => {
+    // Names that read alike stand for files not listed: their folder's listing is incomplete.
+    unlisted.add(relativePath(dir, error instanceof CollidingNames ? dirname(path) : path));
+  };
+  for (const entry of walk(dir, { unlistable })) {
     const rel = relativePath(dir, entry.path);
     if (entry.kind === "file" && !isRunrecOwn(dir, rel)) files.push(rel);
+    if (entry.kind === "folder" && !entry.linked) folders.add(rel);
   }
-  return files.sort();
+  return { files: files.sort(), folders: [...folders].filter((f) => !unlisted.has(f)).sort() };
 }
 
 /** What is known about a run when it ends. */
@@ -493,6 +505,7 @@ export async function finishClaimed(
       agent: run.agent,
       pass: run.pass,
       filesAtStart: run.files,
+      foldersAtStart: run.folders,
       ...end,
     });
     const evidence = [

@@ -128,6 +128,35 @@ Deno.test("finish: an output that existed neither at start nor at finish is TBD,
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish: an output deleted from a folder start did not list (node_modules, a linked folder) is DELETED, not never existed", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(del, "node_modules"));
+  await Deno.writeTextFile(join(del, "node_modules", "n.md"), "n\n");
+  await Deno.mkdir(join(root, "shared"));
+  await Deno.writeTextFile(join(root, "shared", "s.md"), "s\n");
+  await Deno.symlink(join(root, "shared"), join(del, "linked"));
+  await Deno.mkdir(join(del, "plain"));
+  const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  await Deno.remove(join(del, "node_modules", "n.md"));
+  await Deno.remove(join(root, "shared", "s.md"));
+  const finish = await runCliProcess([
+    ...["finish", token, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+    ...["--output", "node_modules/n.md", "--output", "linked/s.md", "--output", "plain/p.md"],
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  // plain/ was listed at start and held no p.md: that one alone is known never to have existed.
+  assertEquals(record.OutputHashes, {
+    "node_modules/n.md": "DELETED",
+    "linked/s.md": "DELETED",
+    "plain/p.md": "TBD",
+  });
+  assertIncludes(record.Notes, "output node_modules/n.md does not exist: recorded as DELETED");
+  assertIncludes(record.Notes, "output linked/s.md does not exist: recorded as DELETED");
+  assertIncludes(record.Notes, "output plain/p.md does not exist, nor did it at start");
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("finish after git clean -fdx removed the pending file: recorded from the token, noted; a second finish exits 2", async () => {
   const { root, del } = await makeProject();
   const token =
