@@ -244,9 +244,13 @@ export async function finishRun(
   const { delDir, token } = whereRunIs(started.delDir, run.id, started.token);
   const claim = await claimForFinish(delDir, run.id, token);
   if (claim) {
-    return claim.reaped
-      ? await finishReaped(delDir, run, claim.claimed, report, options)
-      : await finishClaimed(delDir, run, claim.claimed, report, options);
+    return await refusedStillPending(
+      token,
+      () =>
+        claim.reaped
+          ? finishReaped(delDir, run, claim.claimed, report, options)
+          : finishClaimed(delDir, run, claim.claimed, report, options),
+    );
   }
   // No file to claim. A finisher writes the record before it lets go of its claim, so a run
   // neither claimed nor recorded is one whose file was removed under it: it is recorded here.
@@ -339,9 +343,15 @@ export async function finishPendingRun(
     releaseClaim(claim.claimed);
     throw e;
   }
-  const outcome = claim.reaped
-    ? await finishReaped(delDir, pending, claim.claimed, report, options)
-    : await finishClaimed(delDir, pending, claim.claimed, report, options);
+  // Said again as it was given: a reaped run's claimed file is no token finish takes.
+  const again = run === undefined ? target : `${target} --run ${run}`;
+  const outcome = await refusedStillPending(
+    again,
+    () =>
+      claim.reaped
+        ? finishReaped(delDir, pending, claim.claimed, report, options)
+        : finishClaimed(delDir, pending, claim.claimed, report, options),
+  );
   return { delDir, run: pending, outcome };
 }
 
@@ -518,9 +528,8 @@ export async function finishClaimed(
     }
     outcome = await writeRun(delDir, built, { holder: `runrec finish (${run.agent})`, ...options });
   } catch (e) {
-    if (!claimed) throw e;
-    releaseClaim(claimed);
-    throw e instanceof InputError ? stillPending(e, claimed) : e;
+    if (claimed) releaseClaim(claimed);
+    throw e;
   }
   if (removed && outcome.spooledTo) {
     outcome.warnings.push(
@@ -646,19 +655,30 @@ function renamedFolder(token: { delDir: string; id: string }): { delDir: string;
 }
 
 /**
- * A finish refused for a bad argument, said with what the agent needs to
- * know: the run is still pending, and how to finish it (an outcome word
+ * Finishes a claimed run; a finish refused for a bad argument (the claim
+ * given back) is said with what the agent needs to know: the run is still
+ * pending, and how to finish it (`runrec finish <again>`; an outcome word
  * runrec does not know is the common case).
  */
-function stillPending(e: InputError, claimed: string): InputError {
-  const token = claimed.replace(/\.claim-[^/\\]*$/, "");
+async function refusedStillPending(
+  again: string,
+  finish: () => Promise<RunOutcome>,
+): Promise<RunOutcome> {
+  try {
+    return await finish();
+  } catch (e) {
+    throw e instanceof InputError ? stillPending(e, again) : e;
+  }
+}
+
+function stillPending(e: InputError, again: string): InputError {
   const words = e.message.startsWith("--status")
     ? ` with --status ${RUN_STATUSES.join(", ")} or a host outcome word (${
       HOST_OUTCOMES.map((o) => o.word).join(", ")
     }), your own word in --notes`
     : " with that corrected";
   return new InputError(
-    `${e.message}; the run is still pending: run runrec finish ${token} again${words}`,
+    `${e.message}; the run is still pending: run runrec finish ${again} again${words}`,
     { cause: e },
   );
 }

@@ -370,6 +370,27 @@ Deno.test("reap --older-than: a run with no process to watch is reaped once it i
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish after reap refused for its --status: the advice names the token or --run given, and following it records the run", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  const reaped = await reapRuns([del], { olderThanMs: 0, now: Date.now() + 1_000 });
+  assertEquals(reaped.reaped.length, 1);
+  const [failed] = await recordsOf(del);
+  for (const given of [[token], [del, "--run", failed.RunID]]) {
+    const blocked = await runCliProcess(["finish", ...given, "--status", "BLOCKED"]);
+    assertEquals(blocked.code, 2);
+    assertIncludes(
+      blocked.stderr,
+      `the run is still pending: run runrec finish ${given.join(" ")} again with --status `,
+    );
+    assert(!blocked.stderr.includes(".runrec/reaped"), blocked.stderr);
+  }
+  const again = await runCliProcess(["finish", token, "--status", "FAILED", "--notes", "BLOCKED"]);
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "FAILED"]);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("log and verify name runs started and not finished; verify --json lists them", async () => {
   const { root, del } = await makeProject();
   await runCliProcess(["start", del, "--agent", "CHIRALITY_LENS"]);
