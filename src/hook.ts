@@ -41,6 +41,7 @@ import {
   TBD,
 } from "./schema.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
+import { placeholderProblem } from "./placeholders.ts";
 import { checkRun, findProfile } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
@@ -415,12 +416,20 @@ function ownNote(dir: string, note: string): string {
   return oneLine(localText(dir, note));
 }
 
-/** The draft of a one-step run (`emit`), and the notes runrec itself added to it. */
+/**
+ * The draft of a one-step run (`emit`), and the notes runrec itself added to
+ * it. A placeholder left unfilled is treated as `startRun` treats it: in
+ * `--pass` an {@linkcode InputError}; in an `--input` a warning, also noted.
+ */
 async function draftAndNotes(
   delDir: string,
   report: RunReport,
 ): Promise<BuiltRecord> {
   requireFolder(resolve(delDir), delDir);
+  const passProblem = report.pass === undefined
+    ? undefined
+    : placeholderProblem("--pass", report.pass);
+  if (passProblem) throw new InputError(passProblem);
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
   // emit runs at the end: the state at start is only known when the agent says it.
@@ -430,7 +439,16 @@ async function draftAndNotes(
     statusBefore: report.statusBefore ?? TBD,
     allowOutside: report.allowOutside,
   });
-  return completeDraft(delDir, start, { ...report, durationMs });
+  // A path is only a path: recorded as given (not found, TBD), with a warning.
+  const unfilled = (report.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
+  start.notes.push(...unfilled);
+  const built = await completeDraft(delDir, start, { ...report, durationMs });
+  const warned = new Set(unfilled.map((w) => ownNote(resolve(delDir), w)));
+  return {
+    ...built,
+    notes: built.notes.filter((n) => !warned.has(n)), // shown once, as a warning
+    warnings: [...warned, ...built.warnings ?? []],
+  };
 }
 
 /** The option that sets each field the caller gives, for error messages. */

@@ -344,3 +344,28 @@ Deno.test("placeholders left unfilled: --pass and the token exit 2; an --input i
   assertEquals((await recordsOf(del)).length, 1);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("emit, the block's fallback, treats placeholders as start does: --pass exits 2 writing nothing; an --input is warned of once and noted", async () => {
+  const { root, del } = await makeProject();
+  const emit = ["emit", del, "--agent", "PREPARATION", "--status", "SUCCESS"];
+  const pass = await runCliProcess([...emit, "--pass", "{RUN_PASSES}", "--input", "_CONTEXT.md"]);
+  assertEquals(pass.code, 2);
+  assertEquals(
+    pass.stderr,
+    'runrec emit: --pass "{RUN_PASSES}" holds the placeholder {RUN_PASSES}, not filled in: ' +
+      "give the value it stands for\n",
+  );
+  assertEquals(await recordsOf(del), []);
+  const input = await runCliProcess([...emit, "--pass", "FULL", "--input", "{DECOMPOSITION_REF}"]);
+  assertEquals(input.code, 0, input.stderr);
+  const said = "holds the placeholder {DECOMPOSITION_REF}, not filled in";
+  const lines = input.stderr.split("\n").filter((line) => line.includes(said));
+  assertEquals(lines, [
+    'runrec: warning: --input "{DECOMPOSITION_REF}" holds the placeholder {DECOMPOSITION_REF}, ' +
+    "not filled in: give the value it stands for",
+  ]);
+  const [record] = await recordsOf(del);
+  assertEquals(record.RunPassDirective, "FULL");
+  assertIncludes(record.Notes, `--input "{DECOMPOSITION_REF}" ${said}`);
+  await Deno.remove(root, { recursive: true });
+});
