@@ -282,6 +282,11 @@ Deno.test("agent block: finish again after a refused --status; emit's fallback g
   }
 });
 
+Deno.test("docs/AGENT_PROTOCOL.md: its finish synopsis gives --agent, as the block does", async () => {
+  const doc = await Deno.readTextFile(new URL("../docs/AGENT_PROTOCOL.md", import.meta.url));
+  assertIncludes(doc, "`runrec finish <token> --agent NAME --status S [--output P]...");
+});
+
 Deno.test("emit with the block's fallback options (--started, --status-before): the run's duration and StatusBefore, not PT0S and TBD", async () => {
   const { root, del } = await makeProject();
   const started = new Date(Date.now() - 60_000).toISOString();
