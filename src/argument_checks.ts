@@ -8,6 +8,8 @@
  * @module
  */
 import { InputError } from "./errors.ts";
+import type { RunEnd, RunReport, RunStartState, StartOptions } from "./hook.ts";
+import type { FinishReport, StartRunOptions } from "./run.ts";
 
 /** What an option holds: `path` and `text` are strings, `paths` a list of strings. */
 export type OptionKind = "path" | "text" | "paths" | "number" | "flag" | "hashes" | "object";
@@ -146,8 +148,10 @@ function shown(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
+// Each table names every field of its interface: one added there and not here does not compile.
+
 /** The options of a one-step run (`recordRun`, `emitRecord`: hook.ts `RunReport`). */
-const RUN_REPORT: Record<string, OptionKind> = {
+const RUN_REPORT: Record<keyof RunReport, OptionKind> = {
   agent: "text",
   status: "text",
   inputs: "paths",
@@ -166,7 +170,7 @@ const RUN_REPORT: Record<string, OptionKind> = {
 };
 
 /** The options of a run's start (`startRun`, `withRun`: run.ts `StartRunOptions`). */
-const START_OPTIONS: Record<string, OptionKind> = {
+const START_OPTIONS: Record<keyof StartRunOptions, OptionKind> = {
   agent: "text",
   inputs: "paths",
   pass: "text",
@@ -176,8 +180,9 @@ const START_OPTIONS: Record<string, OptionKind> = {
 };
 
 /** The options of a run's end (`finishRun`: run.ts `FinishReport`). */
-const FINISH_REPORT: Record<string, OptionKind> = {
+const FINISH_REPORT: Record<keyof FinishReport, OptionKind> = {
   status: "text",
+  agent: "text",
   outputs: "paths",
   outputHashes: "hashes",
   error: "text",
@@ -240,7 +245,7 @@ export function checkFinishArguments(started: unknown, report: unknown): void {
 }
 
 /** The options of `captureStart` (hook.ts `StartOptions`). */
-const CAPTURE_OPTIONS: Record<string, OptionKind> = {
+const CAPTURE_OPTIONS: Record<keyof StartOptions, OptionKind> = {
   inputs: "paths",
   started: "text",
   statusBefore: "text",
@@ -249,12 +254,30 @@ const CAPTURE_OPTIONS: Record<string, OptionKind> = {
 };
 
 /** What `completeDraft` needs of a run's start (hook.ts `RunStartState`). */
-const START_STATE: Record<string, OptionKind> = {
+const START_STATE: Record<keyof RunStartState, OptionKind> = {
   started: "text",
   statusBefore: "text",
   inputFiles: "paths",
   inputHashes: "hashes",
   notes: "paths",
+  allowOutside: "flag",
+};
+
+/** What `completeDraft` needs of a run's end (hook.ts `RunEnd`). */
+const RUN_END: Record<keyof RunEnd, OptionKind> = {
+  agent: "text",
+  status: "text",
+  pass: "text",
+  outputs: "paths",
+  outputHashes: "hashes",
+  statusAfter: "text",
+  agentsDir: "text",
+  error: "text",
+  notes: "text",
+  duration: "text",
+  durationMs: "number",
+  filesAtStart: "paths",
+  foldersAtStart: "paths",
 };
 
 /**
@@ -284,8 +307,14 @@ export function checkCaptureArguments(delDir: unknown, options: unknown): void {
  */
 export function checkCompleteArguments(delDir: unknown, start: unknown, end: unknown): void {
   checkPathArgument(delDir, "delDir");
-  checkOptions(delDir, "start", start, START_STATE, Object.keys(START_STATE));
-  checkOptions(delDir, "end", end, RUN_REPORT, ["agent", "status"]);
+  checkOptions(delDir, "start", start, START_STATE, [
+    "started",
+    "statusBefore",
+    "inputFiles",
+    "inputHashes",
+    "notes",
+  ]);
+  checkOptions(delDir, "end", end, RUN_END, ["agent", "status"]);
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isAbsolute, join, resolve, sep as SEP } from "./path.ts";
+import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
 import {
@@ -41,6 +41,7 @@ import {
   TBD,
 } from "./schema.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
+import { placeholderProblem } from "./placeholders.ts";
 import { checkRun, findProfile } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
@@ -244,6 +245,12 @@ export interface RunEnd {
    * now and not among them never existed (`TBD`, noted), not `DELETED`.
    */
   filesAtStart?: readonly string[];
+  /**
+   * The folders listed at start to find `filesAtStart` (relative, `""` the
+   * deliverable folder): only an output in one of them can be told never to
+   * have existed.
+   */
+  foldersAtStart?: readonly string[];
 }
 
 /**
@@ -281,7 +288,8 @@ export async function completeDraft(
       end.outputs ?? [],
       end.outputHashes ?? {},
       start.allowOutside === true,
-      end.filesAtStart,
+      end.filesAtStart && end.foldersAtStart &&
+        { files: end.filesAtStart, folders: end.foldersAtStart },
     ),
     readLifecycleState(join(dir, "_STATUS.md")),
     gitHead(dir),
@@ -408,12 +416,20 @@ function ownNote(dir: string, note: string): string {
   return oneLine(localText(dir, note));
 }
 
-/** The draft of a one-step run (`emit`), and the notes runrec itself added to it. */
+/**
+ * The draft of a one-step run (`emit`), and the notes runrec itself added to
+ * it. A placeholder left unfilled is treated as `startRun` treats it: in
+ * `--pass` an {@linkcode InputError}; in an `--input` a warning, also noted.
+ */
 async function draftAndNotes(
   delDir: string,
   report: RunReport,
 ): Promise<BuiltRecord> {
   requireFolder(resolve(delDir), delDir);
+  const passProblem = report.pass === undefined
+    ? undefined
+    : placeholderProblem("--pass", report.pass);
+  if (passProblem) throw new InputError(passProblem);
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
   // emit runs at the end: the state at start is only known when the agent says it.
@@ -423,7 +439,16 @@ async function draftAndNotes(
     statusBefore: report.statusBefore ?? TBD,
     allowOutside: report.allowOutside,
   });
-  return completeDraft(delDir, start, { ...report, durationMs });
+  // A path is only a path: recorded as given (not found, TBD), with a warning.
+  const unfilled = (report.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
+  start.notes.push(...unfilled);
+  const built = await completeDraft(delDir, start, { ...report, durationMs });
+  const warned = new Set(unfilled.map((w) => ownNote(resolve(delDir), w)));
+  return {
+    ...built,
+    notes: built.notes.filter((n) => !warned.has(n)), // shown once, as a warning
+    warnings: [...warned, ...built.warnings ?? []],
+  };
 }
 
 /** The option that sets each field the caller gives, for error messages. */
@@ -512,9 +537,13 @@ async function hashOutputs(
   outputs: string[],
   known: Record<string, string>,
   allowOutside: boolean,
-  filesAtStart?: readonly string[],
+  atStart?: { files: readonly string[]; folders: readonly string[] },
 ): Promise<{ hashes: Record<string, string>; notes: string[] }> {
-  const existedAtStart = filesAtStart && new Set(filesAtStart);
+  const filesAtStart = new Set(atStart?.files);
+  const listedAtStart = new Set(atStart?.folders);
+  // Missing now and at start, where start looked: it never existed. Elsewhere it may have.
+  const neverExisted = (rel: string) =>
+    !filesAtStart.has(rel) && listedAtStart.has(rel.includes("/") ? dirname(rel) : "");
   const notes: string[] = [];
   const hashes: Record<string, string> = {};
   const given: string[] = []; // each output file as named: by the caller, or beneath a folder given
@@ -623,10 +652,7 @@ async function hashOutputs(
       // The link is there, what it names is not: nothing to hash, and nothing was deleted.
       hashes[rel] = TBD;
       notes.push(`output ${rel} could not be hashed: a dangling symbolic link`);
-    } else if (
-      result instanceof Deno.errors.NotFound && existedAtStart && !rel.startsWith("../") &&
-      !existedAtStart.has(rel)
-    ) {
+    } else if (result instanceof Deno.errors.NotFound && neverExisted(rel)) {
       // Not there at start, not there now: the run deleted nothing (SCHEMA.md 2.4: TBD, noted).
       hashes[rel] = TBD;
       notes.push(`output ${rel} does not exist, nor did it at start: never existed, recorded TBD`);

@@ -53,6 +53,12 @@ export interface PendingRun {
    * out): an output missing at finish that is not among them never existed.
    */
   files?: string[];
+  /**
+   * The folders listed to find `files` (relative, `""` the deliverable
+   * folder): an output in any other folder (`node_modules`, a linked or
+   * unreadable one) may have existed at start.
+   */
+  folders?: string[];
 }
 
 /** A pending run as a listing finds it. */

@@ -26,6 +26,7 @@ import {
   writeRun,
 } from "./hook.ts";
 import { hostname } from "./lock.ts";
+import { CollidingNames } from "./names.ts";
 import { lateFinishNote } from "./annotations.ts";
 import { isRunrecOwn, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
@@ -124,7 +125,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     ? undefined
     : placeholderProblem("--pass", options.pass);
   if (passProblem) throw new InputError(passProblem);
-  const files = exists ? folderFiles(dir) : [];
+  const { files, folders } = exists ? folderFiles(dir) : { files: [], folders: [] };
   const start = await captureStart(dir, {
     inputs: options.inputs,
     allowOutside: options.allowOutside,
@@ -141,6 +142,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     host: hostname(),
     start,
     files,
+    folders,
   };
   const warned = warnings.length > 0 ? { warnings } : {};
   if (!exists) return { delDir: dir, run, creates: true, ...warned };
@@ -164,16 +166,26 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
 }
 
 /**
- * The files of a deliverable folder (relative, runrec's own left out), so
- * that finish can tell an output the run deleted from one that never was.
+ * The files of a deliverable folder (relative, runrec's own left out), and
+ * the folders listed to find them (`""` the deliverable folder itself), so
+ * that finish can tell an output the run deleted from one that never was:
+ * only where the folder was listed. The walk does not list `node_modules`
+ * nor `.git`, a linked folder, or one it cannot read.
  */
-function folderFiles(dir: string): string[] {
+function folderFiles(dir: string): { files: string[]; folders: string[] } {
   const files: string[] = [];
-  for (const entry of walk(dir, { unlistable: () => {} })) {
+  const folders = new Set([relativePath(dir, dir)]);
+  const unlisted = new Set<string>();
+  const unlistable = (path: string, error: Error) => {
+    // Names that read alike stand for files not listed: their folder's listing is incomplete.
+    unlisted.add(relativePath(dir, error instanceof CollidingNames ? dirname(path) : path));
+  };
+  for (const entry of walk(dir, { unlistable })) {
     const rel = relativePath(dir, entry.path);
     if (entry.kind === "file" && !isRunrecOwn(dir, rel)) files.push(rel);
+    if (entry.kind === "folder" && !entry.linked) folders.add(rel);
   }
-  return files.sort();
+  return { files: files.sort(), folders: [...folders].filter((f) => !unlisted.has(f)).sort() };
 }
 
 /** What is known about a run when it ends. */
@@ -232,9 +244,13 @@ export async function finishRun(
   const { delDir, token } = whereRunIs(started.delDir, run.id, started.token);
   const claim = await claimForFinish(delDir, run.id, token);
   if (claim) {
-    return claim.reaped
-      ? await finishReaped(delDir, run, claim.claimed, report, options)
-      : await finishClaimed(delDir, run, claim.claimed, report, options);
+    return await refusedStillPending(
+      token,
+      () =>
+        claim.reaped
+          ? finishReaped(delDir, run, claim.claimed, report, options)
+          : finishClaimed(delDir, run, claim.claimed, report, options),
+    );
   }
   // No file to claim. A finisher writes the record before it lets go of its claim, so a run
   // neither claimed nor recorded is one whose file was removed under it: it is recorded here.
@@ -309,7 +325,6 @@ export async function finishPendingRun(
   const claim = await claimForFinish(delDir, id, path);
   if (!claim) {
     const lost = runFromToken(delDir, id, path, report.agent);
-    if (!lost) throw goneError(delDir, id);
     return {
       delDir,
       run: lost,
@@ -328,39 +343,69 @@ export async function finishPendingRun(
     releaseClaim(claim.claimed);
     throw e;
   }
-  const outcome = claim.reaped
-    ? await finishReaped(delDir, pending, claim.claimed, report, options)
-    : await finishClaimed(delDir, pending, claim.claimed, report, options);
+  // Said again as it was given: a reaped run's claimed file is no token finish takes.
+  const again = run === undefined ? target : `${target} --run ${run}`;
+  const outcome = await refusedStillPending(
+    again,
+    () =>
+      claim.reaped
+        ? finishReaped(delDir, pending, claim.claimed, report, options)
+        : finishClaimed(delDir, pending, claim.claimed, report, options),
+  );
   return { delDir, run: pending, outcome };
 }
 
 /**
+ * How long ago a run may have started and still be recorded from its token
+ * alone: a day, longer than any agent's session. An older token is more
+ * likely copied from an old log than a run whose pending file `git clean`
+ * just removed, and its record would span every run since.
+ */
+const TOKEN_RECOVERY_MS = 24 * 3_600_000;
+
+/**
  * The run a token names whose pending file is gone (`git clean -x` between
  * start and finish), as far as the token tells it: its start time (in its
- * id), its folder, and the agent when the finisher names it; `undefined`
- * when the run was finished already or is being finished, when no token
- * named it, or when its folder is gone. Its inputs were captured in the
- * file that is gone: TBD, noted.
+ * id), its folder, and the agent the finisher names. Its inputs were
+ * captured in the file that is gone: TBD, noted. Throws
+ * {@linkcode InputError} when the run was finished already or is being
+ * finished, when no token named it, when its folder is gone, and when
+ * nothing says that it was ever started: no `--agent` (the agent block
+ * always gives it), or a start time in the future or more than
+ * {@linkcode TOKEN_RECOVERY_MS} ago.
  */
 function runFromToken(
   delDir: string,
   id: string,
   path: string | undefined,
   agent: string | undefined,
-): PendingRun | undefined {
+): PendingRun {
   const started = runIdStart(id);
   if (path === undefined || kindOf(delDir) !== "folder" || claimHolder(path) !== undefined) {
-    return undefined;
+    throw goneError(delDir, id);
   }
-  if (runRecorded(delDir, { agent, start: { started } })) return undefined;
+  if (runRecorded(delDir, { agent, start: { started } })) throw goneError(delDir, id);
+  if (agent === undefined) {
+    throw goneError(delDir, id, "finish with --agent NAME records it from the token");
+  }
+  const age = Date.now() - Date.parse(started);
+  if (age < 0) {
+    throw goneError(delDir, id, `the token's start time ${started} is in the future`);
+  }
+  if (age > TOKEN_RECOVERY_MS) {
+    throw goneError(
+      delDir,
+      id,
+      `the token's start time ${started} is more than a day ago: too old to record from it`,
+    );
+  }
   const notes = [
     "pending run file gone before finish (git clean -x?): inputs not captured at start " +
     "(TBD), StatusBefore unknown; recorded from the token",
   ];
-  if (agent === undefined) notes.push("AgentName unknown: finish was not given --agent");
   return {
     id,
-    agent: agent ?? TBD,
+    agent,
     host: hostname(),
     start: { started, statusBefore: TBD, inputFiles: [], inputHashes: {}, notes },
   };
@@ -470,6 +515,7 @@ export async function finishClaimed(
       agent: run.agent,
       pass: run.pass,
       filesAtStart: run.files,
+      foldersAtStart: run.folders,
       ...end,
     });
     const evidence = [
@@ -482,9 +528,8 @@ export async function finishClaimed(
     }
     outcome = await writeRun(delDir, built, { holder: `runrec finish (${run.agent})`, ...options });
   } catch (e) {
-    if (!claimed) throw e;
-    releaseClaim(claimed);
-    throw e instanceof InputError ? stillPending(e, claimed) : e;
+    if (claimed) releaseClaim(claimed);
+    throw e;
   }
   if (removed && outcome.spooledTo) {
     outcome.warnings.push(
@@ -610,33 +655,47 @@ function renamedFolder(token: { delDir: string; id: string }): { delDir: string;
 }
 
 /**
- * A finish refused for a bad argument, said with what the agent needs to
- * know: the run is still pending, and how to finish it (an outcome word
+ * Finishes a claimed run; a finish refused for a bad argument (the claim
+ * given back) is said with what the agent needs to know: the run is still
+ * pending, and how to finish it (`runrec finish <again>`; an outcome word
  * runrec does not know is the common case).
  */
-function stillPending(e: InputError, claimed: string): InputError {
-  const token = claimed.replace(/\.claim-[^/\\]*$/, "");
+async function refusedStillPending(
+  again: string,
+  finish: () => Promise<RunOutcome>,
+): Promise<RunOutcome> {
+  try {
+    return await finish();
+  } catch (e) {
+    throw e instanceof InputError ? stillPending(e, again) : e;
+  }
+}
+
+function stillPending(e: InputError, again: string): InputError {
   const words = e.message.startsWith("--status")
     ? ` with --status ${RUN_STATUSES.join(", ")} or a host outcome word (${
       HOST_OUTCOMES.map((o) => o.word).join(", ")
     }), your own word in --notes`
     : " with that corrected";
   return new InputError(
-    `${e.message}; the run is still pending: run runrec finish ${token} again${words}`,
+    `${e.message}; the run is still pending: run runrec finish ${again} again${words}`,
     { cause: e },
   );
 }
 
-/** Why a run cannot be claimed: a finisher has it, or it is gone. */
-function goneError(delDir: string, id: string): InputError {
+/**
+ * Why a run cannot be claimed: a finisher has it, or it is gone (and `why`
+ * it is not recorded from its token, when that was tried).
+ */
+function goneError(delDir: string, id: string, why?: string): InputError {
   const claim = listPendingRuns(delDir).find((i) => i.id === id && i.claimedBy);
   if (claim) {
     return new InputError(`run ${id} of ${delDir} is being finished by ${claim.claimedBy}`);
   }
   return new InputError(
     `${delDir}: no pending run ${id}: finished already (runrec log says), or its file was ` +
-      `removed (git clean, git stash -u); to record the run: runrec emit ${delDir} --agent ` +
-      "NAME --status S ...",
+      `removed (git clean, git stash -u)${why === undefined ? "" : `; ${why}`}; to record the ` +
+      `run: runrec emit ${delDir} --agent NAME --status S ...`,
   );
 }
 

@@ -99,13 +99,18 @@ Deno.test("library arguments: wrong JavaScript types are InputErrors naming the 
   assertEquals(await filesOf(root), before);
 });
 
-Deno.test("library arguments: finishRun with a bad report leaves the run pending", async () => {
+Deno.test("library arguments: finishRun with a bad report (outputs, agent) leaves the run pending", async () => {
   const { del } = await makeProject();
   const started: StartedRun = await startRun(del, { agent: "A" });
   await assertRejects(
     () => finishRun(started, any({ status: "SUCCESS", outputs: "Datasheet.md" })),
     InputError,
     "report.outputs",
+  );
+  await assertRejects(
+    () => finishRun(started, any({ status: "SUCCESS", agent: 42 })),
+    InputError,
+    "report.agent: must be a string, got number 42",
   );
   assertEquals(pendingFiles(del).length, 1);
   assertEquals(await recordsOf(del), []);

@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { blockBody } from "../src/agent_block.ts";
+import { newRunId } from "../src/pending.ts";
 import { BUILTIN_PROFILES } from "../src/profiles.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
@@ -127,6 +128,35 @@ Deno.test("finish: an output that existed neither at start nor at finish is TBD,
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish: an output deleted from a folder start did not list (node_modules, a linked folder) is DELETED, not never existed", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(del, "node_modules"));
+  await Deno.writeTextFile(join(del, "node_modules", "n.md"), "n\n");
+  await Deno.mkdir(join(root, "shared"));
+  await Deno.writeTextFile(join(root, "shared", "s.md"), "s\n");
+  await Deno.symlink(join(root, "shared"), join(del, "linked"));
+  await Deno.mkdir(join(del, "plain"));
+  const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  await Deno.remove(join(del, "node_modules", "n.md"));
+  await Deno.remove(join(root, "shared", "s.md"));
+  const finish = await runCliProcess([
+    ...["finish", token, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+    ...["--output", "node_modules/n.md", "--output", "linked/s.md", "--output", "plain/p.md"],
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  // plain/ was listed at start and held no p.md: that one alone is known never to have existed.
+  assertEquals(record.OutputHashes, {
+    "node_modules/n.md": "DELETED",
+    "linked/s.md": "DELETED",
+    "plain/p.md": "TBD",
+  });
+  assertIncludes(record.Notes, "output node_modules/n.md does not exist: recorded as DELETED");
+  assertIncludes(record.Notes, "output linked/s.md does not exist: recorded as DELETED");
+  assertIncludes(record.Notes, "output plain/p.md does not exist, nor did it at start");
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("finish after git clean -fdx removed the pending file: recorded from the token, noted; a second finish exits 2", async () => {
   const { root, del } = await makeProject();
   const token =
@@ -159,14 +189,21 @@ Deno.test("finish after git clean -fdx removed the pending file: recorded from t
   const again = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
   assertEquals(again.code, 2);
   assertMatch(again.stderr, /no pending run .*: finished already/);
-  // Without --agent: AgentName TBD, said so.
+  // Without --agent nothing says the run was ever started: exit 2, saying what records it.
   const other = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
   await Deno.remove(join(del, ".runrec"), { recursive: true });
   const unnamed = await runCliProcess(["finish", other, "--status", "FAILED", "--error", "e"]);
-  assertEquals(unnamed.code, 0, unnamed.stderr);
-  const late = (await recordsOf(del))[1];
-  assertEquals(late.AgentName, "TBD");
-  assertIncludes(late.Notes, "AgentName unknown: finish was not given --agent");
+  assertEquals(unnamed.code, 2);
+  assertMatch(
+    unnamed.stderr,
+    /^runrec finish: .*: no pending run \S+: finished already .*; finish with --agent NAME records it from the token; to record the run: runrec emit /,
+  );
+  assertEquals((await recordsOf(del)).length, 1);
+  const named = await runCliProcess([
+    ...["finish", other, "--agent", "X", "--status", "FAILED", "--error", "e"],
+  ]);
+  assertEquals(named.code, 0, named.stderr);
+  assertEquals((await recordsOf(del))[1].AgentName, "X");
   // --agent that is not the pending run's: exit 2, still pending.
   const third = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
   const wrong = await runCliProcess(["finish", third, "--agent", "Y", "--status", "SUCCESS"]);
@@ -176,6 +213,41 @@ Deno.test("finish after git clean -fdx removed the pending file: recorded from t
     /^runrec finish: --agent Y: run \S+ was started by X; it is still pending\n$/,
   );
   assertEquals(pendingFiles(del).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish: a well-formed token of a run never started exits 2 and writes nothing: without --agent, from the future, or older than a day", async () => {
+  const { root, del } = await makeProject();
+  const hour = 3_600_000;
+  const token = (ago: number) =>
+    join(del, ".runrec", "pending", `${newRunId(new Date(Date.now() - ago).toISOString())}.json`);
+  const attempts = [
+    {
+      token: token(2 * hour),
+      agent: [],
+      why: "finish with --agent NAME records it from the token",
+    },
+    { token: token(-hour), agent: ["--agent", "X"], why: "is in the future" },
+    { token: token(25 * hour), agent: ["--agent", "X"], why: "is more than a day ago" },
+  ];
+  for (const { token, agent, why } of attempts) {
+    const out = await runCliProcess(["finish", token, ...agent, "--status", "SUCCESS"]);
+    assertEquals(out.code, 2, out.stderr);
+    assertMatch(out.stderr, /^runrec finish: .*: no pending run \S+: finished already .*\n$/);
+    assertIncludes(out.stderr, why);
+  }
+  assertEquals(await recordsOf(del), []);
+  // Named and recent, it is what git clean -x leaves of a run: recorded, noted.
+  const recent = await runCliProcess([
+    "finish",
+    token(hour),
+    "--agent",
+    "X",
+    "--status",
+    "SUCCESS",
+  ]);
+  assertEquals(recent.code, 0, recent.stderr);
+  assertIncludes((await recordsOf(del))[0].Notes, "recorded from the token");
   await Deno.remove(root, { recursive: true });
 });
 
@@ -208,6 +280,11 @@ Deno.test("agent block: finish again after a refused --status; emit's fallback g
     assertIncludes(text, "--started <that time> --status-before <that state>");
     assertIncludes(text, `runrec finish "{RUN_TOKEN}" --agent ${profile.name} --status SUCCESS`);
   }
+});
+
+Deno.test("docs/AGENT_PROTOCOL.md: its finish synopsis gives --agent, as the block does", async () => {
+  const doc = await Deno.readTextFile(new URL("../docs/AGENT_PROTOCOL.md", import.meta.url));
+  assertIncludes(doc, "`runrec finish <token> --agent NAME --status S [--output P]...");
 });
 
 Deno.test("emit with the block's fallback options (--started, --status-before): the run's duration and StatusBefore, not PT0S and TBD", async () => {
@@ -270,5 +347,30 @@ Deno.test("placeholders left unfilled: --pass and the token exit 2; an --input i
       "<del-dir>/.runrec/pending/<id>.json) but a file\n",
   );
   assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit, the block's fallback, treats placeholders as start does: --pass exits 2 writing nothing; an --input is warned of once and noted", async () => {
+  const { root, del } = await makeProject();
+  const emit = ["emit", del, "--agent", "PREPARATION", "--status", "SUCCESS"];
+  const pass = await runCliProcess([...emit, "--pass", "{RUN_PASSES}", "--input", "_CONTEXT.md"]);
+  assertEquals(pass.code, 2);
+  assertEquals(
+    pass.stderr,
+    'runrec emit: --pass "{RUN_PASSES}" holds the placeholder {RUN_PASSES}, not filled in: ' +
+      "give the value it stands for\n",
+  );
+  assertEquals(await recordsOf(del), []);
+  const input = await runCliProcess([...emit, "--pass", "FULL", "--input", "{DECOMPOSITION_REF}"]);
+  assertEquals(input.code, 0, input.stderr);
+  const said = "holds the placeholder {DECOMPOSITION_REF}, not filled in";
+  const lines = input.stderr.split("\n").filter((line) => line.includes(said));
+  assertEquals(lines, [
+    'runrec: warning: --input "{DECOMPOSITION_REF}" holds the placeholder {DECOMPOSITION_REF}, ' +
+    "not filled in: give the value it stands for",
+  ]);
+  const [record] = await recordsOf(del);
+  assertEquals(record.RunPassDirective, "FULL");
+  assertIncludes(record.Notes, `--input "{DECOMPOSITION_REF}" ${said}`);
   await Deno.remove(root, { recursive: true });
 });

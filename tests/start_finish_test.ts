@@ -78,7 +78,14 @@ Deno.test("finish twice with one token: the second exits 2 and writes no second 
   // A run whose pending file was removed (git clean -fdx) is recorded from its token, once.
   const lost = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
   await Deno.remove(join(del, ".runrec"), { recursive: true });
-  const gone = await runCliProcess(["finish", lost, "--status", "SUCCESS"]);
+  const gone = await runCliProcess([
+    "finish",
+    lost,
+    "--agent",
+    "DEPENDENCIES",
+    "--status",
+    "SUCCESS",
+  ]);
   assertEquals(gone.code, 0, gone.stderr);
   assertEquals((await recordsOf(del)).length, 2);
   const twice = await runCliProcess(["finish", lost, "--status", "SUCCESS"]);
@@ -360,6 +367,27 @@ Deno.test("reap --older-than: a run with no process to watch is reaped once it i
   // The agent was alive after all: its finish is recorded, after the FAILED record.
   assertEquals((await runCliProcess(["finish", token, "--status", "SUCCESS"])).code, 0);
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish after reap refused for its --status: the advice names the token or --run given, and following it records the run", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  const reaped = await reapRuns([del], { olderThanMs: 0, now: Date.now() + 1_000 });
+  assertEquals(reaped.reaped.length, 1);
+  const [failed] = await recordsOf(del);
+  for (const given of [[token], [del, "--run", failed.RunID]]) {
+    const blocked = await runCliProcess(["finish", ...given, "--status", "BLOCKED"]);
+    assertEquals(blocked.code, 2);
+    assertIncludes(
+      blocked.stderr,
+      `the run is still pending: run runrec finish ${given.join(" ")} again with --status `,
+    );
+    assert(!blocked.stderr.includes(".runrec/reaped"), blocked.stderr);
+  }
+  const again = await runCliProcess(["finish", token, "--status", "FAILED", "--notes", "BLOCKED"]);
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "FAILED"]);
   await Deno.remove(root, { recursive: true });
 });
 

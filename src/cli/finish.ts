@@ -35,8 +35,8 @@ Options:
   --status S        SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
                     outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md);
                     any other word exits 2 and the run stays pending: finish again
-  --agent NAME      the agent's name: checked against the run's; the record's
-                    AgentName when the pending file is gone (git clean -x)
+  --agent NAME      the agent's name: checked against the run's; needed to record
+                    a run whose pending file is gone (git clean -x)
   --output P        a file the run wrote or deleted, or a folder: its files
                     (repeatable); hashed now, DELETED when it does not exist
                     (TBD, never existed, when it did not at start either)
@@ -59,8 +59,9 @@ output named but unchanged since start, an output that never existed (TBD, not
 DELETED); and other runs active in the folder at the same time.
 
 A run whose pending file was removed (git clean -x) before finish is recorded
-from the token all the same: its start time, StatusBefore and inputs TBD,
-AgentName from --agent, noted. A token that names no run exits 2.
+from the token all the same when --agent names its agent (the agent block
+gives it) and the token's start time is in the last day: StatusBefore and
+inputs TBD, noted. Otherwise, as for a token that names no run, finish exits 2.
 
 As with runrec emit, a write failure never fails the agent's run: runrec warns,
 keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,
