@@ -237,6 +237,11 @@ export async function finishRun(
   checkFinishArguments(started, report);
   requireRecordable(started.delDir);
   const { run } = started;
+  if (report.agent !== undefined && report.agent !== run.agent) {
+    throw new InputError(
+      `agent ${report.agent}: run ${run.id} was started by ${run.agent}; it is still pending`,
+    );
+  }
   if (started.token === undefined) {
     if (started.creates) requireFolder(started.delDir); // the run that was to create it did not
     return await finishClaimed(started.delDir, run, undefined, report, options);

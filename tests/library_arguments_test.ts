@@ -99,7 +99,7 @@ Deno.test("library arguments: wrong JavaScript types are InputErrors naming the 
   assertEquals(await filesOf(root), before);
 });
 
-Deno.test("library arguments: finishRun with a bad report (outputs, agent) leaves the run pending", async () => {
+Deno.test("library arguments: finishRun with a bad report (outputs, agent, another run's agent) leaves the run pending", async () => {
   const { del } = await makeProject();
   const started: StartedRun = await startRun(del, { agent: "A" });
   await assertRejects(
@@ -111,6 +111,11 @@ Deno.test("library arguments: finishRun with a bad report (outputs, agent) leave
     () => finishRun(started, any({ status: "SUCCESS", agent: 42 })),
     InputError,
     "report.agent: must be a string, got number 42",
+  );
+  await assertRejects(
+    () => finishRun(started, { status: "SUCCESS", agent: "B" }),
+    InputError,
+    "agent B: run ",
   );
   assertEquals(pendingFiles(del).length, 1);
   assertEquals(await recordsOf(del), []);
