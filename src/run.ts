@@ -54,6 +54,7 @@ import {
   takeOverClaim,
 } from "./pending.ts";
 import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
+import { RecordTooLarge } from "./store.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -483,6 +484,11 @@ export async function finishClaimed(
     outcome = await writeRun(delDir, built, { holder: `runrec finish (${run.agent})`, ...options });
   } catch (e) {
     if (!claimed) throw e;
+    if (e instanceof RecordTooLarge) {
+      // No record of it fits: left pending, reap would record a false FAILED.
+      Deno.removeSync(claimed);
+      throw new InputError(`${e.message}; its pending run is removed`, { cause: e });
+    }
     releaseClaim(claimed);
     throw e instanceof InputError ? stillPending(e, claimed) : e;
   }
