@@ -47,7 +47,7 @@ export interface ReapedRun {
 export interface ReapReport {
   /** Runs written as FAILED, or whose record a dead finisher had written. */
   reaped: ReapedRun[];
-  /** Pending run files that cannot be read, one line each. */
+  /** Pending run files that cannot be read or recorded, one line each, naming the file. */
   problems: string[];
 }
 
@@ -111,20 +111,28 @@ export async function reapRuns(
         report.reaped.push({ delDir, run, reason: `${reason} after writing its record` });
         continue;
       }
-      const outcome = await finishClaimed(
-        delDir,
-        run,
-        claimed,
-        {
-          status: "FAILED",
-          error: REAPED_ERROR,
-          notes: `${REAPED_ERROR}: ${reason}; ${reapedNote(run.id)}; RunDuration is the time ` +
-            "until reaped; OutputFiles unknown",
-        },
-        { holder: `runrec reap (${run.agent})`, ...writeOptions },
-        // Kept, not deleted: the agent may yet finish, and its record then supersedes this one.
-        (path) => keepReapedRun(delDir, path),
-      );
+      let outcome: RunOutcome;
+      try {
+        outcome = await finishClaimed(
+          delDir,
+          run,
+          claimed,
+          {
+            status: "FAILED",
+            error: REAPED_ERROR,
+            notes: `${REAPED_ERROR}: ${reason}; ${reapedNote(run.id)}; RunDuration is the time ` +
+              "until reaped; OutputFiles unknown",
+          },
+          { holder: `runrec reap (${run.agent})`, ...writeOptions },
+          // Kept, not deleted: the agent may yet finish, and its record then supersedes this one.
+          (path) => keepReapedRun(delDir, path),
+        );
+      } catch (e) {
+        // One run that cannot be recorded must not keep the others from being reaped.
+        const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+        report.problems.push(`${item.path}: not reaped: ${why}`);
+        continue;
+      }
       report.reaped.push({ delDir, run, reason, outcome });
     }
   }

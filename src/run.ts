@@ -55,6 +55,7 @@ import {
   takeOverClaim,
 } from "./pending.ts";
 import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
+import { RecordTooLarge } from "./store.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -533,7 +534,13 @@ export async function finishClaimed(
     }
     outcome = await writeRun(delDir, built, { holder: `runrec finish (${run.agent})`, ...options });
   } catch (e) {
-    if (claimed) releaseClaim(claimed);
+    if (!claimed) throw e;
+    if (e instanceof RecordTooLarge) {
+      // No record of it fits: left pending, reap would record a false FAILED.
+      Deno.removeSync(claimed);
+      throw new RunNotRecordable(`${e.message}; its pending run is removed`, { cause: e });
+    }
+    releaseClaim(claimed);
     throw e;
   }
   if (removed && outcome.spooledTo) {
@@ -659,6 +666,9 @@ function renamedFolder(token: { delDir: string; id: string }): { delDir: string;
   );
 }
 
+/** A run no record can hold (over the line limit): its pending run is gone, so not "still pending". */
+class RunNotRecordable extends InputError {}
+
 /**
  * Finishes a claimed run; a finish refused for a bad argument (the claim
  * given back) is said with what the agent needs to know: the run is still
@@ -672,7 +682,7 @@ async function refusedStillPending(
   try {
     return await finish();
   } catch (e) {
-    throw e instanceof InputError ? stillPending(e, again) : e;
+    throw e instanceof InputError && !(e instanceof RunNotRecordable) ? stillPending(e, again) : e;
   }
 }
 
@@ -818,7 +828,7 @@ export async function withRun<T>(
       {
         status: "FAILED",
         outputs,
-        // The whole message (log's table shows its first line), cut well inside the field limit.
+        // The whole message (log's table shows its first line), cut to a length a record holds well.
         error: message.trim().slice(0, ERROR_KEPT) || "the run threw",
         notes: handle.notes,
       },

@@ -128,15 +128,10 @@ export interface RunRecord {
 }
 
 /**
- * The most UTF-16 code units a field may hold (for a list or a map: its
- * elements, keys and values plus one per separator). Each unit takes at most
- * 3 bytes in the line, so every valid record fits in {@linkcode LINE_LIMIT_BYTES}.
- */
-export const FIELD_LIMIT = 262_144;
-
-/**
- * The longest line (without its `\n`) a record file may hold: 16 MiB. Readers
- * report a longer line as an error without holding it in memory.
+ * The longest line (without its `\n`) a record may take: 16 MiB. A record is
+ * valid only if its encoded line fits (the writer checks it before writing);
+ * a field is bounded by nothing else. Readers report a longer line as an
+ * error without holding it in memory.
  */
 export const LINE_LIMIT_BYTES = 16 * 1024 * 1024;
 
@@ -191,12 +186,18 @@ export function checkPath(path: string): string | undefined {
   return undefined;
 }
 
+/** Lists longer than this are searched for a path listed twice with a Set, not pairwise. */
+const PAIRWISE_LIST = 64;
+
 function checkPathList(paths: string[]): string | undefined {
+  const seen = paths.length > PAIRWISE_LIST ? new Set<string>() : undefined;
   for (let i = 0; i < paths.length; i++) {
     const problem = checkPath(paths[i]);
     if (problem) return problem;
-    // A quadratic search for a list this short beats building a Set per record.
-    if (i > 0 && paths.lastIndexOf(paths[i], i - 1) >= 0) return `lists ${show(paths[i])} twice`;
+    // Pairwise is cheapest for the usual few paths; a run may write 100,000 files.
+    const twice = seen ? seen.has(paths[i]) : i > 0 && paths.lastIndexOf(paths[i], i - 1) >= 0;
+    if (twice) return `lists ${show(paths[i])} twice`;
+    seen?.add(paths[i]);
   }
   return undefined;
 }
@@ -526,7 +527,9 @@ export interface FieldProblem {
  * Validates a record against the field table and the cross-field rules
  * (RunID agrees with DeliverableID and RunTimestamp; every listed file has a
  * hash; InputContextSHA matches InputHashes; FAILED/PARTIAL carry an error).
- * Returns every problem found; an empty array means the record is valid.
+ * Returns every problem found; an empty array means the fields are valid.
+ * The record is valid when its line also fits {@linkcode LINE_LIMIT_BYTES}:
+ * the writer encodes it and checks that (`encodedLineBytes` in ./codec.ts).
  *
  * @example
  * ```ts
@@ -546,7 +549,7 @@ export function validateRecord(record: RunRecord): FieldProblem[] {
 }
 
 /**
- * Checks one field's value on its own (shape, MUST, size, the field's rule);
+ * Checks one field's value on its own (shape, MUST, the field's rule);
  * returns what is wrong, or `undefined`.
  *
  * @example
@@ -563,24 +566,7 @@ export function checkField(spec: FieldSpec, value: unknown): string | undefined 
     if (value === "") return spec.requirement === "MUST" ? "is required and empty" : undefined;
     if (!(value as string).isWellFormed()) return "holds a lone UTF-16 surrogate";
   }
-  const size = sizeOf(spec, value);
-  if (size > FIELD_LIMIT) {
-    return `holds ${size} characters, more than the limit of ${FIELD_LIMIT}`;
-  }
   return (spec.check as (v: unknown) => string | undefined)(value);
-}
-
-/** UTF-16 code units of a value, counting one per list or pair separator. */
-function sizeOf(spec: FieldSpec, value: unknown): number {
-  if (spec.kind === "text") return (value as string).length;
-  let size = -1; // no separator before the first part
-  if (spec.kind === "list") {
-    for (const part of value as string[]) size += part.length + 1;
-  } else {
-    const hashes = value as Record<string, string>;
-    for (const path of Object.keys(hashes)) size += path.length + 1 + hashes[path].length + 1;
-  }
-  return Math.max(size, 0);
 }
 
 function checkShape(spec: FieldSpec, value: unknown): string | undefined {

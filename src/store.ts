@@ -9,7 +9,7 @@
  * @module
  */
 import { basename, dirname, resolve } from "./path.ts";
-import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
+import { checksumMatches, decodeRecord, encodedLineBytes, encodeRecord } from "./codec.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { acquireLock, type ContentionReport, type HeldLock } from "./lock.ts";
@@ -143,12 +143,51 @@ export function draftProblems(draft: RecordDraft): FieldProblem[] {
   return validateRecord({ ...draft, RunID: runId, RecordChecksum: "0".repeat(64) });
 }
 
+/**
+ * A record whose line would be longer than {@linkcode LINE_LIMIT_BYTES}
+ * (SCHEMA.md 6.5): not written, and no other spelling of it fits either.
+ *
+ * @example
+ * ```ts
+ * import { appendRecord, RecordTooLarge } from "./store.ts";
+ * declare const draft: import("./store.ts").RecordDraft;
+ * try {
+ *   await appendRecord("DEL-01-02_X/RunRecords.csv", draft);
+ * } catch (e) {
+ *   if (e instanceof RecordTooLarge) console.error(`${e.bytes} bytes: ${e.message}`);
+ * }
+ * ```
+ */
+export class RecordTooLarge extends InputError {
+  /** The length of the record's line in bytes, without its `\n`. */
+  readonly bytes: number;
+  /** Builds the error for `record`, meant for `file`, whose line takes `bytes`. */
+  constructor(file: string, record: RecordDraft, bytes: number) {
+    super(
+      `${file}: record not written: its line would take ${bytes} bytes, more than the limit ` +
+        `of ${LINE_LIMIT_BYTES} (16 MiB, SCHEMA.md 6.5): ${record.InputFiles.length} input and ` +
+        `${record.OutputFiles.length} output files are more than one record holds`,
+    );
+    this.name = "RecordTooLarge";
+    this.bytes = bytes;
+  }
+}
+
+/** Throws {@linkcode RecordTooLarge} when the record's line would be over the limit. */
+function rejectTooLarge(file: string, record: RunRecord): void {
+  const bytes = encodedLineBytes(record);
+  if (bytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, record, bytes);
+}
+
 function rejectInvalid(file: string, draft: RecordDraft): void {
   const problems = draftProblems(draft);
   if (problems.length > 0) {
     const what = problems.map((p) => `${p.field || "record"} ${p.message}`).join("; ");
     throw new InputError(`${file}: record not written: ${what}`);
   }
+  // With a stand-in RunID: so that a record too large is refused before the lock, and never spooled.
+  const runId = draft.RunID ?? `${runIdPrefix(draft.DeliverableID, draft.RunTimestamp)}001`;
+  rejectTooLarge(file, { ...draft, RunID: runId, RecordChecksum: "" });
 }
 
 /**
@@ -158,7 +197,8 @@ function rejectInvalid(file: string, draft: RecordDraft): void {
  * starting with `\n` after a torn tail; fsync; read the bytes back and check
  * them.
  *
- * Throws {@linkcode InputError} when the record is invalid (nothing written)
+ * Throws {@linkcode InputError} when the record is invalid ({@linkcode RecordTooLarge} when
+ * its line would be over the line limit; nothing written)
  * and {@linkcode WriteError} (or the lock's error) when the write failed;
  * `WriteError.landed` says whether the record is in the file all the same.
  *
@@ -284,6 +324,7 @@ function appendLocked(
     RunID: draft.RunID ?? `${prefix}${String(index.maxSeq + 1n).padStart(3, "0")}`,
     RecordChecksum: "",
   });
+  rejectTooLarge(file, record); // as written: its RunID and Notes final
   const line = encodeRecord(record);
   record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
   const tornTail = state.headerMissing === "" && !state.endsWithNewline;

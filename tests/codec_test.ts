@@ -5,6 +5,7 @@ import {
   checksumOf,
   DecodeError,
   decodeRecord,
+  encodedLineBytes,
   encodeField,
   encodeRecord,
   escapeValue,
@@ -307,4 +308,16 @@ Deno.test("codec: a path named __proto__ round-trips in a hash map (defect 11)",
   assert(Object.hasOwn(back.InputHashes, "__proto__"));
   assertEquals(Object.keys(back.InputHashes), ["__proto__", "a.md"]);
   assertEquals(encodeRecord(back), encodeRecord(record));
+});
+
+Deno.test("codec: encodedLineBytes is the UTF-8 length of the encoded line, for any text", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }), (notes, error) => {
+      // Lone surrogates too: the line counts them as U+FFFD, as TextEncoder writes them.
+      const record = sampleRecord({ Notes: `${notes}\uD800x\uDC00${error}`, ErrorSummary: error });
+      const line = encodeRecord(record);
+      assertEquals(encodedLineBytes(record), new TextEncoder().encode(line).length);
+    }),
+    seeded("encodedLineBytes", { numRuns: 200 }),
+  );
 });

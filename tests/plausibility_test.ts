@@ -53,7 +53,7 @@ Deno.test("plausibility: emit refuses future, year-0000/9999 starts and inexact 
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("plausibility: records with implausible times or oversized fields fail validation", () => {
+Deno.test("plausibility: records with implausible times fail validation; a long field alone does not", () => {
   const problem = (overrides: Parameters<typeof sampleRecord>[0]) =>
     validateRecord(sampleRecord(overrides))[0];
   assertMatch(
@@ -62,11 +62,8 @@ Deno.test("plausibility: records with implausible times or oversized fields fail
   );
   assertEquals(problem({ RunDuration: "PT0.0001S" })?.field, "RunDuration");
   assertEquals(problem({ RunDuration: "P99999999999D" })?.field, "RunDuration");
-  assertMatch(
-    problem({ Notes: "x".repeat(262_145) })?.message ?? "",
-    /more than the limit of 262144/,
-  );
-  assertEquals(problem({ Notes: "x".repeat(262_144) }), undefined);
+  // A field is bounded only by its record's line (SCHEMA.md 6.5), which the writer checks.
+  assertEquals(problem({ Notes: "x".repeat(1_000_000) }), undefined);
 });
 
 Deno.test("plausibility: an --error given for a SUCCESS or SKIPPED run goes to Notes; ErrorSummary stays empty", async () => {

@@ -3,8 +3,8 @@ import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from
 import { InputError } from "../src/errors.ts";
 import { acquireLock } from "../src/lock.ts";
 import { type ReadEvent, readRecords } from "../src/reader.ts";
-import { HEADER, RUN_ID_PATTERN } from "../src/schema.ts";
-import { appendRecord, RECORD_FILE, WriteError } from "../src/store.ts";
+import { HEADER, LINE_LIMIT_BYTES, RUN_ID_PATTERN } from "../src/schema.ts";
+import { appendRecord, RECORD_FILE, RecordTooLarge, WriteError } from "../src/store.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { makeProject, ROOT, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 import { runCli } from "./cli.ts";
@@ -446,4 +446,33 @@ Deno.test("store: a header cut short or zero-filled by a lost first write is com
   await assertRejects(() => appendRecord(file, sampleDraft()), WriteError, "not a run record file");
   assertEquals(await Deno.readTextFile(file), "Schema,Something,Else");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: a record whose line would be over 16 MiB is refused naming its size; a long field within it is written", async () => {
+  const dir = await tempDir();
+  const file = join(dir, RECORD_FILE);
+  // A 5 MiB field: over any per-field limit of old, well within the line.
+  const { record } = await appendRecord(file, sampleDraft({ Notes: "n".repeat(5 << 20) }), {
+    fsync: false,
+  });
+  assertEquals(record.Notes.length, 5 << 20);
+  const before = await Deno.readFile(file);
+  // `%` is written `%25`: 6 MiB of it takes 18 MiB of line.
+  let error: unknown;
+  try {
+    await appendRecord(file, sampleDraft({ Notes: "%".repeat(6 << 20) }), { fsync: false });
+  } catch (e) {
+    error = e;
+  }
+  assert(error instanceof RecordTooLarge && error instanceof InputError, String(error));
+  assert(error.bytes > LINE_LIMIT_BYTES);
+  assertMatch(
+    error.message,
+    new RegExp(
+      `record not written: its line would take ${error.bytes} bytes, more than the ` +
+        `limit of ${LINE_LIMIT_BYTES} \\(16 MiB`,
+    ),
+  );
+  assertEquals(await Deno.readFile(file), before);
+  assertEquals((await readAll(file)).filter((e) => e.kind === "record").length, 1);
 });

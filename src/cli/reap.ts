@@ -37,9 +37,11 @@ Options:
   --json          print {reaped: [...], problems: [...]} as JSON
 
 Prints one line per reaped run (RunID, folder, agent, start, reason). As with
-emit, a record that cannot be written is spooled (exit 0). Exit codes: 0 done
-(also when nothing was reaped); 2 usage error, or a pending run file that
-cannot be read (named; delete it if it is garbage).
+emit, a record that cannot be written is spooled (exit 0). A pending run that
+cannot be read or recorded is named in one line, and every other run is
+reaped all the same. Exit codes: 0 done (also when nothing was reaped); 2
+usage error, or a pending run file that cannot be read (delete it if it is
+garbage) or recorded (a run whose record would be over 16 MiB is removed).
 
 Examples:
   runrec reap PKG-01_X/1_Working/DEL-01-02_Y
