@@ -192,6 +192,23 @@ export function isAnnotation(record: RunRecord): boolean {
   return record.AgentName === ANNOTATOR && NOTES_PATTERN.test(record.Notes);
 }
 
+/**
+ * Whether a record says anything {@linkcode annotationsIn} reads: an
+ * annotation, or a run whose Notes hold {@linkcode lateFinishNote}. Given
+ * only these, it answers as given every record, so a reader of a large file
+ * need keep no other.
+ *
+ * @example
+ * ```ts
+ * import { makesAnnotations } from "./annotations.ts";
+ * declare const records: import("./schema.ts").RunRecord[];
+ * const kept = records.filter(makesAnnotations);
+ * ```
+ */
+export function makesAnnotations(record: RunRecord): boolean {
+  return statementOf(record) !== undefined;
+}
+
 function add(map: Map<string, Annotation[]>, runId: string, annotation: Annotation): void {
   const list = map.get(runId);
   if (list) list.push(annotation);

@@ -385,23 +385,56 @@ function isRegularFile(absPath: string, lookups: Lookups): boolean {
   return lookups.stat(absPath) === "file";
 }
 
-/** Which later run wrote a path with a given content hash: path → hash → "RUN-… (AGENT)". */
-type Writers = Map<string, Map<string, string>>;
+/**
+ * Which run wrote a path with a given content hash, for a baseline: the last
+ * in file order (other than the baseline) that started at or after it, as
+ * `written by RUN-… (AGENT)`.
+ */
+type Writers = (path: string, hash: string) => string | undefined;
 
-function writersAfter(records: FolderRecords["records"], baseline: RunRecord): Writers {
-  const writers: Writers = new Map();
-  const after = startMs(baseline);
+/** A run that wrote one path with one hash. */
+interface Write {
+  record: RunRecord;
+  startMs: number;
+  /** The latest start among this write and those before it in file order. */
+  latestStartSoFar: number;
+}
+
+/**
+ * Every write of the folder's records, by path and hash, in file order. Built
+ * once per folder and asked per agent: a walk of every record per agent costs
+ * agents × records.
+ */
+function writesByPathAndHash(records: FolderRecords["records"]): Map<string, Write[]> {
+  const writes = new Map<string, Write[]>();
   for (const { record } of records) {
-    if (record === baseline || startMs(record) < after) continue;
-    // A run that failed may have left a file half written: say so.
-    const status = record.RunStatus === "SUCCESS" ? "" : `, ${record.RunStatus}`;
+    const started = startMs(record);
     for (const [path, hash] of Object.entries(record.OutputHashes)) {
       if (!SHA256_PATTERN.test(hash)) continue;
-      if (!writers.has(path)) writers.set(path, new Map());
-      writers.get(path)!.set(hash, `written by ${record.RunID} (${record.AgentName}${status})`);
+      const key = `${path}\n${hash}`;
+      const list = writes.get(key) ?? [];
+      const latest = Math.max(started, list.at(-1)?.latestStartSoFar ?? -Infinity);
+      list.push({ record, startMs: started, latestStartSoFar: latest });
+      writes.set(key, list);
     }
   }
-  return writers;
+  return writes;
+}
+
+function writersAfter(writes: Map<string, Write[]>, baseline: RunRecord): Writers {
+  const after = startMs(baseline);
+  return (path, hash) => {
+    const list = writes.get(`${path}\n${hash}`) ?? [];
+    // From the last write back, until no earlier one started at or after the baseline.
+    for (let i = list.length - 1; i >= 0 && list[i].latestStartSoFar >= after; i--) {
+      const { record, startMs } = list[i];
+      if (record === baseline || startMs < after) continue;
+      // A run that failed may have left a file half written: say so.
+      const status = record.RunStatus === "SUCCESS" ? "" : `, ${record.RunStatus}`;
+      return `written by ${record.RunID} (${record.AgentName}${status})`;
+    }
+    return undefined;
+  };
 }
 
 type Hash = (paths: string[]) => Promise<Map<string, string | Error>>;
@@ -558,7 +591,7 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       const change = why.startsWith("not found") ? "added" : "changed";
       changes.push({ path, change, baseline: then, current, reason });
     } else {
-      const reason = c.writers.get(path)?.get(current);
+      const reason = c.writers(path, current);
       changes.push({
         path,
         change: "changed",
@@ -630,7 +663,7 @@ async function compareOutputs(
     const result = hashes.get(abs);
     if (typeof result === "string") {
       if (then === TBD || result === then) continue;
-      const reason = then === DELETED ? "recreated since the run" : writers.get(path)?.get(result);
+      const reason = then === DELETED ? "recreated since the run" : writers(path, result);
       const change: ChangeKind = then === DELETED ? "added" : "changed";
       changes.push({
         path,
@@ -844,6 +877,7 @@ async function checkFolder(
   const places = roots(dir);
   const allowOutside = options.allowOutside ?? false;
   const listable = new Map<string, boolean>();
+  const writes = writesByPathAndHash(records);
   return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
     const runs = byAgent.get(agent) ?? [];
     if (runs.length === 0) return noBaseline(agent, `${agent} has no runs here`);
@@ -910,7 +944,7 @@ async function checkFolder(
       baseline,
       now: now.hashes,
       errors: new Map<string, string | Error>(),
-      writers: writersAfter(records, baseline),
+      writers: writersAfter(writes, baseline),
       lookups,
       bounds: places.bounds,
       allowOutside,

@@ -484,6 +484,14 @@ Deno.test("format: table widths count code points and ignore colour; Markdown ce
   assert.equal(parseInstant("2026-02-22T24:00:00Z"), undefined);
 });
 
+Deno.test("format: a table of 200,000 rows (log of a large history) is aligned, not a stack overflow", () => {
+  const rows = Array.from({ length: 200_000 }, (_, i) => [`RUN-${i}`, "SUCCESS"]);
+  const lines = renderTable(["RunID", "Status"], rows).split("\n");
+  assert.equal(lines.length, 200_002);
+  assert.equal(lines[1], "RUN-0       SUCCESS");
+  assert.equal(lines[200_000], "RUN-199999  SUCCESS");
+});
+
 // ---------------------------------------------------------------- subprocess
 
 Deno.test("subprocess: validate exit codes 0, 1, 2 and one-line stderr without stack trace", async () => {

@@ -15,8 +15,17 @@ import { ANNOTATOR } from "../src/annotations.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { VERSION } from "../src/cli/version.ts";
-import { FACETS_SCHEMA_URL, PRODUCER, runUuid } from "../src/export/openlineage.ts";
-import { localName, PROV_PREFIXES } from "../src/export/prov.ts";
+import { sortedJson, sortedJsonPretty } from "../src/export/json.ts";
+import {
+  FACETS_SCHEMA_URL,
+  openLineageEvents,
+  openLineageLines,
+  PRODUCER,
+  runUuid,
+} from "../src/export/openlineage.ts";
+import { localName, PROV_PREFIXES, provDocument, provDocumentText } from "../src/export/prov.ts";
+import { collectRuns } from "../src/export/runs.ts";
+import { batched } from "../src/export/write.ts";
 import { NAMESPACE_URL, RUNREC_RUN_NAMESPACE, uuidV5 } from "../src/export/uuid.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { readRecords } from "../src/reader.ts";
@@ -726,6 +735,22 @@ Deno.test("export annotations: an invalidated and a superseded run carry their a
   Deno.writeTextFileSync(file, [header, ...lines.reverse()].map((l) => `${l}\n`).join(""));
   assertEquals((await exported(root, "--format", "openlineage")).stdout, text);
   assertEquals((await exported(root, "--format", "prov")).stdout, provText);
+});
+
+Deno.test("export: the text written piece by piece is the whole document's, byte for byte: PROV-JSON as sortedJsonPretty of provDocument, OpenLineage as sortedJson of each event", async () => {
+  // Annotations, a deleted output (wasInvalidatedBy), and no runs at all (every section empty).
+  const { root } = await examplesWithAnnotations();
+  const draw = drawer(seededRandom("export piece by piece"));
+  const generated = await generatedRoot(await tempDir(), "proj", generatedProject(draw, 2, 3));
+  const collected = (target: string) => collectRuns([target], { warn: () => {} });
+  for (const runs of [await collected(root), await collected(generated), []]) {
+    assertEquals([...provDocumentText(runs)].join(""), `${sortedJsonPretty(provDocument(runs))}\n`);
+    assertEquals(
+      [...openLineageLines(runs)].join(""),
+      openLineageEvents(runs).map((event) => `${sortedJson(event)}\n`).join(""),
+    );
+  }
+  assertEquals([...batched(["ab", "c", "def", "g"], 3)], ["abc", "def", "g"]);
 });
 
 Deno.test("export prov: local names percent-encode what PROV-N does not allow", () => {

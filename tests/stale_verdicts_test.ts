@@ -446,6 +446,30 @@ Deno.test("stale: a later run that wrote an input is named with its status when 
   ]]);
 });
 
+Deno.test("stale: the run named as an input's writer is the last in file order that started at or after each agent's baseline", async () => {
+  const { del } = await makeProject();
+  const datasheet = join(del, "Datasheet.md");
+  const emit = (agent: string, started: string, ...args: string[]) =>
+    runrec(0, "emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started, ...args);
+  await emit("A", "2026-03-01T10:00:00Z", "--input", "Datasheet.md");
+  await Deno.writeTextFile(datasheet, "version X\n");
+  await emit("W1", "2026-03-01T11:00:00Z", "--output", "Datasheet.md");
+  await Deno.writeTextFile(datasheet, "version Y\n");
+  await emit("D", "2026-03-01T12:00:00Z", "--input", "Datasheet.md");
+  await Deno.writeTextFile(datasheet, "version X\n");
+  // Appended last, stamped before both baselines (a merged branch): the writer of neither.
+  await emit("W2", "2026-03-01T09:00:00Z", "--output", "Datasheet.md");
+  const [, w1] = (await records(del)).map((r) => r.RunID);
+  const { checks } = await stale(del, "--agent", "A,D");
+  assertEquals(evidence(checkOf(checks, "A")), [[
+    "changed",
+    "Datasheet.md",
+    `written by ${w1} (W1)`,
+  ]]);
+  // W1 started before D's baseline: no run since it wrote the content there now.
+  assertEquals(evidence(checkOf(checks, "D")), [["changed", "Datasheet.md", undefined]]);
+});
+
 Deno.test("stale: an --agent with no run anywhere checked and no agent file is warned about", async () => {
   const { del } = await makeProject();
   await runrec(0, "emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS");

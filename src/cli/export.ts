@@ -5,11 +5,10 @@
  * @module
  */
 import { basename } from "../path.ts";
-import { sortedJson, sortedJsonPretty } from "../export/json.ts";
-import { openLineageEvents } from "../export/openlineage.ts";
-import { provDocument } from "../export/prov.ts";
+import { openLineageLines } from "../export/openlineage.ts";
+import { provDocumentText } from "../export/prov.ts";
 import { collectRuns } from "../export/runs.ts";
-import { exportTarget, writeExport } from "../export/write.ts";
+import { batched, exportTarget, writeExport } from "../export/write.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
@@ -125,11 +124,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     return EXIT.usage;
   }
   if (runs.length === 0) warn("no run records to export");
-  const text = format === "openlineage"
-    ? openLineageEvents(runs).map((event) => `${sortedJson(event)}\n`).join("")
-    : `${sortedJsonPretty(provDocument(runs))}\n`;
+  // Written as it is made: an export of many runs is never held whole.
+  const text = () => format === "openlineage" ? openLineageLines(runs) : provDocumentText(runs);
+  const write = (to: (chunk: string) => void) => {
+    for (const chunk of batched(text())) to(chunk);
+  };
   if (out === undefined || target === undefined) {
-    io.out(text);
+    write(io.out);
   } else {
     const what = format === "openlineage"
       ? `${plural(runs.length * 2, "OpenLineage event")}`
@@ -137,13 +138,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     const summary = `runrec export: wrote ${plural(runs.length, "run")} as ${what} to ${out}\n`;
     // The summary goes where the export does not: standard output may be the export itself.
     if (target.how === "stdout") {
-      io.out(text);
+      write(io.out);
       io.err(summary);
     } else if (target.how === "stderr") {
-      io.err(text);
+      write(io.err);
       io.out(summary);
     } else {
-      writeExport(out, { path: target.path, how: target.how }, text);
+      writeExport(out, { path: target.path, how: target.how }, text());
       (target.how === "stream" ? io.err : io.out)(summary);
     }
   }

@@ -151,9 +151,11 @@ export function renderTable(
   const gap = " ".repeat(options.gap ?? 2);
   const right = new Set(options.alignRight ?? []);
   const clean = rows.map((row) => row.map(oneLine));
-  const widths = header.map((h, i) =>
-    Math.max(displayWidth(h), ...clean.map((row) => displayWidth(row[i] ?? "")))
-  );
+  // A loop, not `Math.max(...cells)`: spread, a column of 150,000 rows overflows the stack.
+  const widths = header.map(displayWidth);
+  for (const row of clean) {
+    header.forEach((_, i) => widths[i] = Math.max(widths[i], displayWidth(row[i] ?? "")));
+  }
   const line = (cells: readonly string[]) =>
     cells.map((cell, i) => {
       const pad = " ".repeat(Math.max(0, widths[i] - displayWidth(cell)));

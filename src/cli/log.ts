@@ -5,7 +5,13 @@
  * @module
  */
 import { readFailure } from "../errors.ts";
-import { type Annotation, annotationMark, annotationsIn, isAnnotation } from "../annotations.ts";
+import {
+  type Annotation,
+  annotationMark,
+  annotationsIn,
+  isAnnotation,
+  makesAnnotations,
+} from "../annotations.ts";
 import { checksumOf, encodeRecord } from "../codec.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
@@ -303,9 +309,12 @@ function write(
       for (const r of records) out.write(`${json(r)}\n`);
       return;
     case "json":
-      out.write(
-        records.length === 0 ? "[]\n" : `[${records.map((r) => `\n  ${json(r)}`).join(",")}\n]\n`,
-      );
+      // Element by element: the array of a large file is too long for one string.
+      if (records.length === 0) out.write("[]\n");
+      else {
+        records.forEach((r, i) => out.write(`${i === 0 ? "[" : ","}\n  ${json(r)}`));
+        out.write("\n]\n");
+      }
       return;
     case "table":
     case "md": {
@@ -342,7 +351,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   let unreadable = 0;
   for (const file of files) {
     if (!file.exists) continue;
-    const all: RunRecord[] = [];
+    // Only the records annotationsIn reads: a large file's other records would all be held.
+    const annotating: RunRecord[] = [];
     const firstCopy = firstCopies();
     const repeats = new RepeatedWarnings();
     try {
@@ -350,7 +360,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
-          all.push(event.record);
+          if (makesAnnotations(event.record)) annotating.push(event.record);
           if (matches(event.record, filters)) matching.push(event);
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
           io.err(
@@ -363,7 +373,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       unreadable++;
       io.err(`runrec log: ${file.path}: cannot read: ${readFailure(e)}\n`);
     }
-    for (const [id, list] of annotationsIn(all)) annotations.set(id, list);
+    for (const [id, list] of annotationsIn(annotating)) annotations.set(id, list);
   }
   if (order === "time") matching = byTimestamp(matching);
   write(format, matching, annotations, io, out);

@@ -11,7 +11,7 @@
 import type { Annotation } from "../annotations.ts";
 import { VERSION } from "../cli/version.ts";
 import { FIELDS, type RunRecord } from "../schema.ts";
-import type { Json } from "./json.ts";
+import { type Json, sortedJson } from "./json.ts";
 import { compareText, type ExportedRun, fileName } from "./runs.ts";
 import { RUNREC_RUN_NAMESPACE, uuidV5 } from "./uuid.ts";
 
@@ -69,6 +69,26 @@ export function runUuid(namespace: string, runId: string): string {
  */
 export function openLineageEvents(runs: readonly ExportedRun[]): Json[] {
   return runs.flatMap((run) => [startEvent(run), endEvent(run)]);
+}
+
+/**
+ * The events of {@linkcode openLineageEvents} as JSON Lines (keys sorted),
+ * one line at a time: each is built as it is asked for, so that an export of
+ * many runs never holds more than one event.
+ *
+ * @example
+ * ```ts
+ * import { collectRuns } from "./runs.ts";
+ * import { openLineageLines } from "./openlineage.ts";
+ * const runs = await collectRuns(["examples/"], { warn: console.error });
+ * for (const line of openLineageLines(runs)) Deno.stdout.writeSync(new TextEncoder().encode(line));
+ * ```
+ */
+export function* openLineageLines(runs: readonly ExportedRun[]): Generator<string> {
+  for (const run of runs) {
+    yield `${sortedJson(startEvent(run))}\n`;
+    yield `${sortedJson(endEvent(run))}\n`;
+  }
 }
 
 function startEvent(run: ExportedRun): Json {

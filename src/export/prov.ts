@@ -10,7 +10,7 @@
  */
 import type { Annotation } from "../annotations.ts";
 import { DELETED, FIELDS, TBD } from "../schema.ts";
-import type { Json } from "./json.ts";
+import { type Json, sortedJsonPretty } from "./json.ts";
 import { runUuid } from "./openlineage.ts";
 import { compareText, type ExportedRun, fileName } from "./runs.ts";
 
@@ -72,59 +72,140 @@ function qualified(name: string): Json {
  * ```
  */
 export function provDocument(runs: readonly ExportedRun[]): Json {
-  const entity: Record<string, Json> = {};
-  const activity: Record<string, Json> = {};
-  const agent: Record<string, Json> = {};
-  const used: Json[] = [];
-  const generated: Json[] = [];
-  const invalidated: Json[] = [];
-  const associated: Json[] = [];
+  return Object.fromEntries(
+    provSections(runs).map(([name, entries]) => [name, Object.fromEntries(entries)]),
+  );
+}
 
+/**
+ * The text of {@linkcode provDocument}, as `sortedJsonPretty` writes it and
+ * a newline, piece by piece: each activity, entity and relation is built as
+ * it is asked for, so that an export of many runs never holds the whole
+ * document, as an object or as text.
+ *
+ * @example
+ * ```ts
+ * import { collectRuns } from "./runs.ts";
+ * import { provDocumentText } from "./prov.ts";
+ * const runs = await collectRuns(["examples/"], { warn: console.error });
+ * const text = [...provDocumentText(runs)].join("");
+ * ```
+ */
+export function* provDocumentText(runs: readonly ExportedRun[]): Generator<string> {
+  const sections = provSections(runs);
+  yield "{";
+  for (const [s, [name, entries]] of sections.entries()) {
+    yield `${s === 0 ? "" : ","}\n  ${JSON.stringify(name)}: {`;
+    let count = 0;
+    for (const [key, value] of entries) {
+      // A JSON string holds no raw line break: every one is the indentation's.
+      const text = sortedJsonPretty(value).replaceAll("\n", "\n    ");
+      yield `${count++ === 0 ? "" : ","}\n    ${JSON.stringify(key)}: ${text}`;
+    }
+    yield count === 0 ? "}" : "\n  }";
+  }
+  yield "\n}\n";
+}
+
+/** A top-level member of the document: its name, and its members (built as iterated). */
+type Section = [name: string, entries: Iterable<[string, Json]>];
+
+/**
+ * The document's members in key order, each with its members in key order,
+ * as `sortedJsonPretty` would order them. One pass over the runs keeps only
+ * ids, agents and file versions; activities and relations are built from the
+ * runs again as they are iterated.
+ */
+function provSections(runs: readonly ExportedRun[]): Section[] {
+  // Of one id, the last run's attributes (activities, agents) or file's (entities) are kept.
+  const activities = new Map<string, ExportedRun>();
+  const agents = new Map<string, Json>();
+  const entities = new Map<string, Json>();
+  const counts = { used: 0, generated: 0, invalidated: 0 };
   for (const run of runs) {
+    activities.set(activityId(run), run);
     const { record } = run;
-    const runId = `run:${runUuid(run.namespace, record.RunID)}`;
-    const start = record.RunTimestamp;
-    const end = new Date(run.endMs).toISOString();
-    const attributes: Record<string, Json> = {
-      "prov:startTime": start,
-      "prov:endTime": end,
-      "prov:type": qualified("runrec:AgentRun"),
-      "prov:label": record.RunID,
-    };
-    for (const name of TEXT_FIELDS) attributes[`runrec:${name}`] = record[name] as string;
-    Object.assign(attributes, annotationAttributes(run.namespace, run.annotations));
-    activity[runId] = attributes;
-
-    const agentId = `agent:${localName(`${run.namespace}/${record.AgentName}`)}`;
-    agent[agentId] = {
+    agents.set(agentId(run), {
       "prov:type": qualified("prov:SoftwareAgent"),
       "prov:label": record.AgentName,
       "runrec:AgentType": record.AgentType,
-    };
-    associated.push({ "prov:activity": runId, "prov:agent": agentId });
-
+    });
     for (const file of files(run, record.InputHashes)) {
-      entity[file.id] = file.attributes;
-      used.push({ "prov:activity": runId, "prov:entity": file.id, "prov:time": start });
+      entities.set(file.id, file.attributes);
+      counts.used++;
     }
     for (const file of files(run, record.OutputHashes)) {
-      entity[file.id] = file.attributes;
-      const relation = { "prov:entity": file.id, "prov:activity": runId, "prov:time": end };
-      (file.sha256 === DELETED ? invalidated : generated).push(relation);
+      entities.set(file.id, file.attributes);
+      if (file.sha256 === DELETED) counts.invalidated++;
+      else counts.generated++;
     }
   }
-  const document: Record<string, Json> = { prefix: { ...PROV_PREFIXES }, entity, activity, agent };
-  const relations: [string, string, Json[]][] = [
-    ["used", "u", used],
-    ["wasGeneratedBy", "g", generated],
-    ["wasInvalidatedBy", "i", invalidated],
-    ["wasAssociatedWith", "a", associated],
+  const sections: Section[] = [
+    ["activity", inKeyOrder(activities, activityAttributes)],
+    ["agent", inKeyOrder(agents, (attributes) => attributes)],
+    ["entity", inKeyOrder(entities, (attributes) => attributes)],
+    ["prefix", Object.entries(PROV_PREFIXES).sort(([a], [b]) => compareText(a, b))],
+    ["used", numbered("u", counts.used, relations(runs, "used"))],
+    ["wasAssociatedWith", numbered("a", runs.length, relations(runs, "wasAssociatedWith"))],
+    ["wasGeneratedBy", numbered("g", counts.generated, relations(runs, "wasGeneratedBy"))],
   ];
-  for (const [kind, letter, list] of relations) {
-    // The three relations every export has are always there; deletions are rare.
-    if (list.length > 0 || kind !== "wasInvalidatedBy") document[kind] = numbered(letter, list);
+  // The three relations every export has are always there; deletions are rare.
+  if (counts.invalidated > 0) {
+    sections.push(
+      ["wasInvalidatedBy", numbered("i", counts.invalidated, relations(runs, "wasInvalidatedBy"))],
+    );
   }
-  return document;
+  return sections;
+}
+
+/** The entries of `map` by key (UTF-16 code units), each value made as it is iterated. */
+function* inKeyOrder<T>(map: Map<string, T>, json: (value: T) => Json): Generator<[string, Json]> {
+  for (const key of [...map.keys()].sort(compareText)) yield [key, json(map.get(key)!)];
+}
+
+/** The activity of a run: its runId, as in the OpenLineage export. */
+function activityId(run: ExportedRun): string {
+  return `run:${runUuid(run.namespace, run.record.RunID)}`;
+}
+
+function agentId(run: ExportedRun): string {
+  return `agent:${localName(`${run.namespace}/${run.record.AgentName}`)}`;
+}
+
+function activityAttributes(run: ExportedRun): Json {
+  const { record } = run;
+  const attributes: Record<string, Json> = {
+    "prov:startTime": record.RunTimestamp,
+    "prov:endTime": new Date(run.endMs).toISOString(),
+    "prov:type": qualified("runrec:AgentRun"),
+    "prov:label": record.RunID,
+  };
+  for (const name of TEXT_FIELDS) attributes[`runrec:${name}`] = record[name] as string;
+  Object.assign(attributes, annotationAttributes(run.namespace, run.annotations));
+  return attributes;
+}
+
+type RelationKind = "used" | "wasGeneratedBy" | "wasInvalidatedBy" | "wasAssociatedWith";
+
+/** The relations of one kind, in the runs' order (each run's files by id). */
+function* relations(runs: readonly ExportedRun[], kind: RelationKind): Generator<Json> {
+  for (const run of runs) {
+    const runId = activityId(run);
+    const { record } = run;
+    if (kind === "wasAssociatedWith") {
+      yield { "prov:activity": runId, "prov:agent": agentId(run) };
+    } else if (kind === "used") {
+      for (const file of files(run, record.InputHashes)) {
+        yield { "prov:activity": runId, "prov:entity": file.id, "prov:time": record.RunTimestamp };
+      }
+    } else {
+      const end = new Date(run.endMs).toISOString();
+      for (const file of files(run, record.OutputHashes)) {
+        if ((file.sha256 === DELETED) !== (kind === "wasInvalidatedBy")) continue;
+        yield { "prov:entity": file.id, "prov:activity": runId, "prov:time": end };
+      }
+    }
+  }
 }
 
 /**
@@ -159,14 +240,20 @@ function annotationAttributes(
   return Object.fromEntries(Object.entries(lists).filter(([, list]) => list.length > 0));
 }
 
-/** The relations under blank-node ids `_:<letter><n>`, n zero-padded so ids sort in order. */
-function numbered(letter: string, relations: Json[]): Record<string, Json> {
-  const width = String(relations.length).length;
-  const out: Record<string, Json> = {};
-  relations.forEach((relation, i) =>
-    out[`_:${letter}${String(i + 1).padStart(width, "0")}`] = relation
-  );
-  return out;
+/**
+ * The `count` relations under blank-node ids `_:<letter><n>`, n zero-padded
+ * so that ids sort in order.
+ */
+function* numbered(
+  letter: string,
+  count: number,
+  relations: Iterable<Json>,
+): Generator<[string, Json]> {
+  const width = String(count).length;
+  let n = 0;
+  for (const relation of relations) {
+    yield [`_:${letter}${String(++n).padStart(width, "0")}`, relation];
+  }
 }
 
 /** A file of a run as an entity: one per content (`<path>@<sha256>`), else one per path. */

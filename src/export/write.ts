@@ -97,31 +97,32 @@ function shown(out: string, path: string): string {
 }
 
 /**
- * Writes `text` to an {@linkcode exportTarget} other than the process's own
- * standard output or error (the caller writes those): a stream is opened and
- * written into; a regular file is written through a temporary file beside
- * it, flushed to disk and renamed over it (on failure the temporary file is
- * removed and the file left as it was). Throws {@linkcode InputError} (one
- * line, naming `out`) when it cannot be written.
+ * Writes the export, given piece by piece as `chunks`, to an
+ * {@linkcode exportTarget} other than the process's own standard output or
+ * error (the caller writes those): a stream is opened and written into; a
+ * regular file is written through a temporary file beside it, flushed to
+ * disk and renamed over it (on failure the temporary file is removed and the
+ * file left as it was). Each piece is written as it comes, so that the
+ * export is never held whole. Throws {@linkcode InputError} (one line,
+ * naming `out`) when it cannot be written.
  *
  * @example
  * ```ts
  * import { writeExport } from "./write.ts";
- * writeExport("lineage.jsonl", { path: "lineage.jsonl", how: "replace" }, '{"eventType":"START"}\n');
+ * writeExport("lineage.jsonl", { path: "lineage.jsonl", how: "replace" }, ['{"eventType":"START"}\n']);
  * ```
  */
 export function writeExport(
   out: string,
   target: ExportTarget & { how: "replace" | "stream" },
-  text: string,
+  chunks: Iterable<string>,
 ): void {
-  const bytes = new TextEncoder().encode(text);
   if (target.how === "stream") {
     try {
       // A FIFO blocks here until its reader opens it: that reader is whom the export is for.
       // Appending: a descriptor the shell opened with `>>` keeps what it holds.
       using stream = Deno.openSync(target.path, { append: true });
-      writeAll(stream, bytes);
+      writeChunks(stream, chunks);
     } catch (e) {
       throw new InputError(`${out}: cannot write: ${firstLine(e)}`);
     }
@@ -133,7 +134,7 @@ export function writeExport(
   try {
     // `createNew`: never write through a file someone else made under this name.
     using file = Deno.openSync(temporary, { write: true, createNew: true, mode: 0o666 });
-    writeAll(file, bytes);
+    writeChunks(file, chunks);
     file.syncSync();
     Deno.renameSync(temporary, path);
   } catch (e) {
@@ -142,9 +143,37 @@ export function writeExport(
   }
 }
 
-function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
-  let written = 0;
-  while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+/**
+ * Small pieces joined into runs of at least `size` characters (the last may
+ * be shorter): one write per run, not per piece.
+ *
+ * @example
+ * ```ts
+ * import { batched } from "./write.ts";
+ * [...batched(["a", "b", "c"], 2)]; // ["ab", "c"]
+ * ```
+ */
+export function* batched(chunks: Iterable<string>, size = 1 << 16): Generator<string> {
+  let parts: string[] = [];
+  let length = 0;
+  for (const chunk of chunks) {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length < size) continue;
+    yield parts.join("");
+    parts = [];
+    length = 0;
+  }
+  if (parts.length > 0) yield parts.join("");
+}
+
+function writeChunks(file: Deno.FsFile, chunks: Iterable<string>): void {
+  const encoder = new TextEncoder();
+  for (const text of batched(chunks)) {
+    const bytes = encoder.encode(text);
+    let written = 0;
+    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+  }
 }
 
 function firstLine(e: unknown): string {
