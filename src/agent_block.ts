@@ -57,7 +57,9 @@ const DETAILS: Record<string, BlockDetails> = {
       'first (`mkdir -p "{DELIVERABLE_PATH}"`), then run `runrec start` (StatusBefore is then ' +
       "`TBD`: there is no `_STATUS.md` yet).",
     startExtra: '--input "{DECOMPOSITION_REF}"',
-    moreInputs: "Add `--input PATH` for each reference file you read for this deliverable.",
+    moreInputs: "`{DECOMPOSITION_REF}` is the decomposition's path from `{DELIVERABLE_PATH}`: " +
+      "`../../../` and its path from the execution root. Add `--input PATH` for each reference " +
+      "file you read for this deliverable.",
     outputsNote: "each file the task created (an existing file you skipped is not an output)",
     rows: [
       {
@@ -75,7 +77,8 @@ const DETAILS: Record<string, BlockDetails> = {
   "4_DOCUMENTS": {
     startExtra: '--pass "{RUN_PASSES}"',
     moreInputs: "Add `--input PATH` for each other file you will read: the decomposition " +
-      "(`{DECOMPOSITION_REF}`), references not listed in `_REFERENCES.md`, and for Pass 3 the " +
+      "(`{DECOMPOSITION_REF}`, from `{DELIVERABLE_PATH}`: `../../../_Decomposition/…`), " +
+      "references not listed in `_REFERENCES.md`, and for Pass 3 the " +
       `four documents and \`_SEMANTIC_LENSING.md\`.`,
     outputsNote: `of ${FOUR_DOCS} and \`_STATUS.md\`, those this run wrote (\`_STATUS.md\` only ` +
       "when you changed the state)",

@@ -455,3 +455,21 @@ Deno.test("agents check: a folder with no AGENT_*.md fails (a CI job pointed at 
   assertEquals(out.stderr, `runrec agents: ${dir}: no AGENT_*.md files to check\n`);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("agent blocks: {DECOMPOSITION_REF} is said to be a path from the deliverable folder, which names the decomposition from every example deliverable", async () => {
+  for (const agent of ["PREPARATION", "4_DOCUMENTS"]) {
+    const block = blockLines(BUILTIN_PROFILES[agent]).join("\n");
+    assertIncludes(block, "`{DECOMPOSITION_REF}`");
+    assertMatch(
+      block,
+      /\{DECOMPOSITION_REF\}`?,? (?:is the decomposition's path )?from `\{DELIVERABLE_PATH\}`/,
+    );
+    assertIncludes(block, "`../../../");
+  }
+  // As the blocks say to write it, from each example deliverable it names the decomposition.
+  const working = join(ROOT, "examples", "PKG-01_Field_Instruments", "1_Working");
+  for await (const entry of Deno.readDir(working)) {
+    const path = join(working, entry.name, "../../../_Decomposition/Example_Decomposition.md");
+    assert((await Deno.stat(path)).isFile, path);
+  }
+});
