@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { assertEquals, assertRejects } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
-import { hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
+import { filesOf, hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
 import {
   checkRecordFile,
   checkStaleness,
@@ -27,17 +27,6 @@ import { captureStart, completeDraft, writeRun } from "../src/hook.ts";
 
 // deno-lint-ignore no-explicit-any
 const any = (value: unknown): any => value;
-
-/** Every file beneath `dir`, by path → bytes: to show that nothing was written. */
-async function filesOf(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for await (const entry of Deno.readDir(dir)) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) Object.assign(files, await filesOf(path));
-    else files[path] = await Deno.readTextFile(path);
-  }
-  return files;
-}
 
 Deno.test("library arguments: a mistyped folder is InputError no such folder in captureStart and governedInputs, so writeRun never spools it", async () => {
   const { root } = await makeProject();

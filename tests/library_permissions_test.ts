@@ -5,6 +5,7 @@
  * record that says "not found" or "outside", nor a DIRTY verdict.
  */
 import { join } from "node:path";
+import { filesOf } from "./support/runs.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { failureReason } from "../src/errors.ts";
@@ -42,17 +43,6 @@ async function runScript(cwd: string, flags: string[], body: string): Promise<Sc
   const stderr = new TextDecoder().decode(output.stderr);
   assert(output.success, `the script failed: ${stderr}`);
   return { answer: JSON.parse(stdout.trim().split("\n").at(-1)!), stderr };
-}
-
-/** Every file beneath `dir`, by path → bytes: to show that nothing was written. */
-async function filesOf(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for await (const entry of Deno.readDir(dir)) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) Object.assign(files, await filesOf(path));
-    else files[path] = await Deno.readTextFile(path);
-  }
-  return files;
 }
 
 const RECORD = `return await rr.recordRun(Deno.args[0] ?? DEL, {

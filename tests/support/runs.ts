@@ -69,3 +69,22 @@ export async function firstLine(stream: ReadableStream<Uint8Array>): Promise<str
   await reader.cancel(); // nothing more is read: the pipe is closed
   return text.split("\n")[0];
 }
+
+/**
+ * Every file beneath `dir`, by path → text: to show that nothing was written.
+ *
+ * @example
+ * ```ts
+ * import { filesOf } from "./runs.ts";
+ * const before = await filesOf(Deno.cwd());
+ * ```
+ */
+export async function filesOf(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) Object.assign(files, await filesOf(path));
+    else files[path] = await Deno.readTextFile(path);
+  }
+  return files;
+}
