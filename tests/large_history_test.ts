@@ -63,13 +63,14 @@ function largeHistory(): Promise<string> {
 async function runLimited(
   args: string[],
   outFile: string,
+  heapMb = HEAP_MB,
 ): Promise<{ code: number; stderr: string }> {
   // The limit joins the V8 flags runrec is run with.
   const flags = FULL_FLAGS.map((flag) =>
-    flag.startsWith("--v8-flags=") ? `${flag},--max-old-space-size=${HEAP_MB}` : flag
+    flag.startsWith("--v8-flags=") ? `${flag},--max-old-space-size=${heapMb}` : flag
   );
   if (!flags.some((flag) => flag.startsWith("--v8-flags="))) {
-    flags.push(`--v8-flags=--max-old-space-size=${HEAP_MB}`);
+    flags.push(`--v8-flags=--max-old-space-size=${heapMb}`);
   }
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...flags, join(ROOT, ENTRY_POINT), ...args],
@@ -129,4 +130,19 @@ Deno.test("large history: log --format json of 40,000 records under a 120 MiB he
   assertEquals(records.length, RECORDS);
   assertEquals(records.at(-1)!.Notes, `run ${RECORDS - 1}`);
   assert(records.every((r, i) => r.Notes === `run ${i}`), "in time order, every record once");
+});
+
+Deno.test("large history: log -n 10 of 40,000 records holds only what it lists: the 10 latest fit a 32 MiB heap, every record does not", async () => {
+  const del = await largeHistory();
+  const out = join(await tempDir(), "log.txt");
+  const limited = await runLimited(["log", del, "-n", "10", "--format", "jsonl"], out, 32);
+  assertEquals(limited.code, 0, limited.stderr.slice(-2000));
+  const notes = (await Deno.readTextFile(out)).trim().split("\n").map((l) => JSON.parse(l).Notes);
+  assertEquals(notes, Array.from({ length: 10 }, (_, i) => `run ${RECORDS - 10 + i}`));
+  // The same listing without the limit holds every record, and runs out of that heap.
+  const whole = await runLimited(["log", del, "--format", "jsonl"], out, 32);
+  assert(
+    whole.code !== 0 && /heap|memory/i.test(whole.stderr),
+    `without -n, 40,000 records must overflow 32 MiB, else this test proves nothing: ${whole.code}`,
+  );
 });

@@ -56,6 +56,20 @@ Deno.test("log view: a root is listed by RunTimestamp across files; --by path ke
   assert.deepEqual(await logIds(root, "--by", "path"), [ids.a1, ids.a2, ids.b1, ids.b2]);
 });
 
+Deno.test("log view: -n/--limit lists only the last N of the listing, still oldest first", async () => {
+  const { root, ids } = await twoDeliverables();
+  assert.deepEqual(await logIds(root, "-n", "2"), [ids.a2, ids.b2]);
+  assert.deepEqual(await logIds(root, "--limit", "3", "--by", "path"), [ids.a2, ids.b1, ids.b2]);
+  assert.deepEqual(await logIds(root, "--limit=1", "--agent", "preparation,4_documents"), [ids.a2]);
+  assert.deepEqual(await logIds(root, "-n", "10"), [ids.a1, ids.b1, ids.a2, ids.b2]);
+  for (const bad of ["0", "-1", "2.5", "ten", ""]) {
+    const { code, stdout, stderr } = await runCli(["log", root, `--limit=${bad}`]);
+    assert.equal(code, 2, bad);
+    assert.equal(stdout, "");
+    assert.match(stderr, /^runrec log: --limit: expected a whole number above 0/, bad);
+  }
+});
+
 Deno.test("log view: a bad --by exits 2 naming the option", async () => {
   const { root } = await twoDeliverables();
   const { code, stdout, stderr } = await runCli(["log", root, "--by", "agent"]);

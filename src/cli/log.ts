@@ -45,7 +45,8 @@ type Format = typeof FORMATS[number];
 const HELP = `runrec log: list run records, filtered
 
 Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since ISO]
-                  [--by time|path] [--format table|md|csv|json|jsonl] [--json]
+                  [-n N] [--by time|path] [--format table|md|csv|json|jsonl]
+                  [--json]
 
 Records are listed by RunTimestamp across all files (--by time, the
 default), or file by file in the order they were appended (--by path).
@@ -73,6 +74,11 @@ Options:
   --since ISO     only records whose RunTimestamp is at or after ISO: a date
                   (2026-02-22) or date-time (2026-02-22T10:15:00Z; without
                   a zone it is read as UTC)
+  -n, --limit N   only the last N matching records of the listing: the N
+                  latest by RunTimestamp (--by time), or the last N
+                  appended to the last files (--by path); still listed
+                  oldest first. Memory then stays bounded by N, however
+                  long the history
   --by B          time (default): by RunTimestamp, ties in file order;
                   path: file by file, each in append order
   --format F      table (default): aligned columns RunID, RunTimestamp,
@@ -98,6 +104,7 @@ Example:
   runrec log PKG-01_Alpha/1_Working/DEL-01-02_Spec --status FAILED,PARTIAL
   runrec log . --agent 4_DOCUMENTS --since 2026-02-01 --format jsonl
   runrec log . --format md > HISTORY.md
+  runrec log . -n 20
 `;
 
 /** The filters of `log`, parsed and checked. */
@@ -179,6 +186,42 @@ function parseOrder(parsed: Parsed): Order {
     throw new UsageError(`--by: ${JSON.stringify(by)} is not one of ${ORDERS.join(", ")}`);
   }
   return by as Order;
+}
+
+function parseLimit(parsed: Parsed): number | undefined {
+  const limit = stringOption(parsed, "limit");
+  if (limit === undefined) return undefined;
+  if (!/^[0-9]+$/.test(limit) || Number(limit) < 1 || !Number.isSafeInteger(Number(limit))) {
+    throw new UsageError(`--limit: expected a whole number above 0, got ${JSON.stringify(limit)}`);
+  }
+  return Number(limit);
+}
+
+/**
+ * The records to list, in order: with a limit, only the last `limit`. Held
+ * records are cut back to the limit whenever they reach twice it, so a long
+ * history costs memory for `2 * limit` records, not for every match.
+ */
+class Listing {
+  #records: LineRecord[] = [];
+
+  constructor(readonly order: Order, readonly limit: number | undefined) {}
+
+  add(record: LineRecord): void {
+    this.#records.push(record);
+    if (this.limit !== undefined && this.#records.length >= 2 * this.limit) this.#cut();
+  }
+
+  /** The records, in listing order. */
+  records(): LineRecord[] {
+    this.#cut();
+    return this.#records;
+  }
+
+  #cut(): void {
+    if (this.order === "time") this.#records = byTimestamp(this.#records);
+    if (this.limit !== undefined) this.#records = this.#records.slice(-this.limit);
+  }
 }
 
 /**
@@ -342,12 +385,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const filters = parseFilters(parsed);
   const format = parseFormat(parsed);
   const order = parseOrder(parsed);
+  const listing = new Listing(order, parseLimit(parsed));
   const files = await resolveTargets(targets, { keepUnreadable: true });
   await refuseOtherFiles(files);
   const out = new BufferedOut(io);
   // Annotations are per file: a RunID is unique only within its deliverable's file.
   const annotations = new Map<string, Annotation[]>();
-  let matching: LineRecord[] = [];
   let unreadable = 0;
   for (const file of files) {
     if (!file.exists) continue;
@@ -361,7 +404,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
           if (makesAnnotations(event.record)) annotating.push(event.record);
-          if (matches(event.record, filters)) matching.push(event);
+          if (matches(event.record, filters)) listing.add(event);
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
           io.err(
             `runrec log: warning: ${file.path}:${event.line}: ${describeLineProblem(event)}\n`,
@@ -375,8 +418,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
     for (const [id, list] of annotationsIn(annotating)) annotations.set(id, list);
   }
-  if (order === "time") matching = byTimestamp(matching);
-  write(format, matching, annotations, io, out);
+  write(format, listing.records(), annotations, io, out);
   out.flush();
   for (const p of pendingRecords(targets)) {
     io.err(`runrec log: warning: ${describePending(p)}\n`);
@@ -404,6 +446,7 @@ export const logCommand: Command = {
     agent: { type: "string" },
     status: { type: "string" },
     since: { type: "string" },
+    limit: { type: "string", short: "n" },
     by: { type: "string" },
     format: { type: "string" },
     json: { type: "boolean" },
