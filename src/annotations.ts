@@ -167,7 +167,7 @@ export async function appendAnnotation(
     Host: hostname(),
   };
   return await withRecordFile(file, { holder: `runrec (${ANNOTATOR})`, ...options }, async (w) => {
-    const conflict = annotationConflict(await recordsOf(file), runId, effect);
+    const conflict = annotationConflict(await annotatingRecordsOf(file), runId, effect);
     if (conflict) {
       throw new AnnotationRefused(
         `${file}: ${conflict.message}; nothing written`,
@@ -317,15 +317,20 @@ export function annotationsIn(records: Iterable<RunRecord>): Map<string, Annotat
  * ```
  */
 export async function annotationsOf(recordFile: string): Promise<Map<string, Annotation[]>> {
-  return annotationsIn(await recordsOf(recordFile));
+  return annotationsIn(await annotatingRecordsOf(recordFile));
 }
 
-/** The records of a record file, each once (the first copy after a union merge). */
-async function recordsOf(recordFile: string): Promise<RunRecord[]> {
+/**
+ * The annotations and annotating runs of a record file, each once (the first
+ * copy after a union merge): all that {@linkcode annotationsIn} and
+ * {@linkcode annotationConflict} read. A long history's other records are not held.
+ */
+async function annotatingRecordsOf(recordFile: string): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
   const firstCopy = firstCopies();
   for await (const event of readRecords(recordFile)) {
-    if (event.kind === "record" && firstCopy(event.record)) records.push(event.record);
+    if (event.kind !== "record" || !firstCopy(event.record)) continue;
+    if (isAnnotation(event.record) || makesAnnotations(event.record)) records.push(event.record);
   }
   return records;
 }

@@ -146,3 +146,44 @@ Deno.test("large history: log -n 10 of 40,000 records holds only what it lists: 
     `without -n, 40,000 records must overflow 32 MiB, else this test proves nothing: ${whole.code}`,
   );
 });
+
+Deno.test("large history: annotate of a run in 40,000 records holds only the annotations: it fits a 32 MiB heap", async () => {
+  const del = await largeHistory();
+  const copy = join(await tempDir(), "DEL-01-02_Large");
+  await Deno.mkdir(copy);
+  await Deno.copyFile(join(del, RECORD_FILE), join(copy, RECORD_FILE));
+  const last = `${
+    runIdPrefix(
+      "DEL-01-02",
+      new Date(Date.parse("2023-01-01T00:00:00Z") + (RECORDS - 1) * 600_000).toISOString(),
+    )
+  }001`;
+  const out = join(await tempDir(), "annotate.txt");
+  const first = await runLimited(
+    ["annotate", copy, last, "--invalidates", "--note", "wrong input"],
+    out,
+    32,
+  );
+  assertEquals(first.code, 0, first.stderr.slice(-2000));
+  // The conflict check under the lock still sees the first annotation.
+  const second = await runLimited(
+    ["annotate", copy, last, "--invalidates", "--note", "again"],
+    out,
+    32,
+  );
+  assertEquals(second.code, 2, second.stderr);
+  assert(second.stderr.includes("is already invalidated"), second.stderr);
+});
+
+Deno.test("large history: show of one run in 40,000 records holds only that run and the annotations: it fits a 32 MiB heap", async () => {
+  const del = await largeHistory();
+  const at = new Date(Date.parse("2023-01-01T00:00:00Z") + 123 * 600_000).toISOString();
+  const out = join(await tempDir(), "show.json");
+  const result = await runLimited(
+    ["show", del, `${runIdPrefix("DEL-01-02", at)}001`, "--json"],
+    out,
+    32,
+  );
+  assertEquals(result.code, 0, result.stderr.slice(-2000));
+  assertEquals(JSON.parse(await Deno.readTextFile(out)).Notes, "run 123");
+});

@@ -77,31 +77,38 @@ function checkRunId(option: string, id: string): void {
   }
 }
 
-/** What annotate reads of a record file: every record (first copies) and its line. */
+/** What annotate reads of a record file about the RunIDs it was given (first copies). */
 interface Lines {
-  records: RunRecord[];
-  /** The lines of each RunID's records. */
+  /** The lines of each given RunID's records. */
   linesOf: Map<string, number[]>;
+  /** The given RunIDs that name annotations. */
+  annotationIds: Set<string>;
+  /** The RunTimestamp of each given RunID (its first record). */
+  timestampOf: Map<string, string>;
 }
 
-/** The file's records, or `undefined` when there is no file. */
-async function readLines(file: string): Promise<Lines | undefined> {
-  const records: RunRecord[] = [];
-  const linesOf = new Map<string, number[]>();
+/**
+ * What the record file says of the RunIDs `ids`, or `undefined` when there is
+ * no file. Only these are kept: a long history's other records are not held.
+ */
+async function readLines(file: string, ids: readonly string[]): Promise<Lines | undefined> {
+  const lines: Lines = { linesOf: new Map(), annotationIds: new Set(), timestampOf: new Map() };
   const firstCopy = firstCopies();
   try {
     for await (const event of readRecords(file)) {
       if (event.kind !== "record" || !firstCopy(event.record)) continue;
-      records.push(event.record);
-      linesOf.set(event.record.RunID, [...(linesOf.get(event.record.RunID) ?? []), event.line]);
+      const { RunID, RunTimestamp } = event.record;
+      if (!ids.includes(RunID)) continue;
+      lines.linesOf.set(RunID, [...(lines.linesOf.get(RunID) ?? []), event.line]);
+      if (isAnnotation(event.record)) lines.annotationIds.add(RunID);
+      if (!lines.timestampOf.has(RunID)) lines.timestampOf.set(RunID, RunTimestamp);
     }
   } catch (e) {
     if ((e as Error).cause instanceof Deno.errors.NotFound) return undefined;
     if (e instanceof InputError) throw e;
-    // The system's message does not always name the file (reading a folder: EISDIR).
     throw new InputError(`${file}: cannot read: ${(e as Error).message}`);
   }
-  return { records, linesOf };
+  return lines;
 }
 
 /** The DeliverableID a RunID was allocated in (`RUN-<DEL-XX-YY>-…`). */
@@ -188,12 +195,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   requireFolder(delDir);
   const file = join(delDir, RECORD_FILE);
-  const lines = await readLines(file);
+  const ids = [runId, ...(supersedes !== undefined ? [supersedes] : [])];
+  const lines = await readLines(file, ids);
   if (lines === undefined) throw noRecordFile(delDir, runId);
-  const annotationIds = new Set(lines.records.filter(isAnnotation).map((r) => r.RunID));
+  const { annotationIds } = lines;
   // Only `--invalidates` may name an annotation: it withdraws it.
   const withdrawing = invalidates && annotationIds.has(runId);
-  for (const id of [runId, ...(supersedes !== undefined ? [supersedes] : [])]) {
+  for (const id of ids) {
     const found = lines.linesOf.get(id);
     if (!found || (annotationIds.has(id) && !withdrawing)) {
       throw notARun(delDir, file, lines, id);
@@ -221,7 +229,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     );
   }
   io.out(`${record.RunID}\n`);
-  if (supersedes !== undefined) warnIfOlder(lines.records, runId, supersedes, delDir, record, io);
+  if (supersedes !== undefined) {
+    warnIfOlder(lines.timestampOf, runId, supersedes, delDir, record, io);
+  }
   return EXIT.ok;
 }
 
@@ -230,14 +240,14 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
  * often two RunIDs swapped: said, with the way back.
  */
 function warnIfOlder(
-  records: readonly RunRecord[],
+  timestampOf: ReadonlyMap<string, string>,
   newer: string,
   older: string,
   delDir: string,
   annotation: RunRecord,
   io: Io,
 ): void {
-  const at = (id: string) => records.find((r) => r.RunID === id)!.RunTimestamp;
+  const at = (id: string) => timestampOf.get(id)!;
   if (Date.parse(at(newer)) >= Date.parse(at(older))) return;
   io.err(
     `runrec annotate: warning: ${newer} (${at(newer)}) now supersedes the newer run ${older} ` +

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Annotation, annotationsIn } from "../annotations.ts";
+import { type Annotation, annotationsIn, makesAnnotations } from "../annotations.ts";
 import { CheckFailure } from "../errors.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
@@ -180,7 +180,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const files = await resolveTargets([target]);
   await refuseOtherFiles(files);
   const found: Found[] = [];
-  const recordsByFile = new Map<string, RunRecord[]>();
+  // Only the records annotationsIn reads: a long history's others are not held.
+  const annotatingByFile = new Map<string, RunRecord[]>();
   let unread = 0;
   for (const file of files) {
     if (!file.exists) continue;
@@ -188,9 +189,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     for await (const event of readRecords(file.path)) {
       if (event.kind === "record") {
         if (!firstCopy(event.record)) continue;
-        const list = recordsByFile.get(file.path) ?? [];
-        list.push(event.record);
-        recordsByFile.set(file.path, list);
+        if (makesAnnotations(event.record)) {
+          const list = annotatingByFile.get(file.path) ?? [];
+          list.push(event.record);
+          annotatingByFile.set(file.path, list);
+        }
         if (event.record.RunID === runId && (onLine === undefined || event.line === onLine)) {
           found.push({ path: file.path, event });
         }
@@ -213,7 +216,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     );
   }
   const annotationsOf = (f: Found) =>
-    annotationsIn(recordsByFile.get(f.path) ?? []).get(runId) ?? [];
+    annotationsIn(annotatingByFile.get(f.path) ?? []).get(runId) ?? [];
   if (format === "json") {
     const objects = found.map((f) =>
       recordJson(f.event.record, extraFields(f.event), annotationsOf(f))
