@@ -26,6 +26,35 @@ export class InputError extends Error {
 }
 
 /**
+ * Bad input in one of a caller's options: an {@linkcode InputError} whose
+ * message names each option as the caller knows it. Its `message` names
+ * the library's keys (`durationMs`); the CLI asks {@linkcode OptionError.messageWith}
+ * for its flags (`--duration-ms`), so neither reads the other's names.
+ *
+ * @example
+ * ```ts
+ * import { OptionError } from "./errors.ts";
+ * const error = new OptionError((name) => `${name("durationMs")}: must be a whole number`);
+ * error.message; // "durationMs: must be a whole number"
+ * error.messageWith((key) => `--${key}`); // "--durationMs: must be a whole number"
+ * ```
+ */
+export class OptionError extends InputError {
+  readonly #compose: (name: (key: string) => string) => string;
+
+  /** Creates the error from a message that names each option through `name`. */
+  constructor(compose: (name: (key: string) => string) => string, options?: ErrorOptions) {
+    super(compose((key) => key), options);
+    this.#compose = compose;
+  }
+
+  /** The message with each option named by `name`. */
+  messageWith(name: (key: string) => string): string {
+    return this.#compose(name);
+  }
+}
+
+/**
  * A check found a problem (invalid record, integrity failure, stale deliverable):
  * the CLI prints the message and exits `1`.
  *

@@ -7,7 +7,7 @@
  */
 import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
-import { failureReason, InputError } from "./errors.ts";
+import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkCaptureArguments,
   checkCompleteArguments,
@@ -41,7 +41,7 @@ import {
   TBD,
 } from "./schema.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
-import { placeholderProblem } from "./placeholders.ts";
+import { placeholderProblem, refusePlaceholderPass } from "./placeholders.ts";
 import { checkRun, findProfile } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
@@ -426,10 +426,7 @@ async function draftAndNotes(
   report: RunReport,
 ): Promise<BuiltRecord> {
   requireFolder(resolve(delDir), delDir);
-  const passProblem = report.pass === undefined
-    ? undefined
-    : placeholderProblem("--pass", report.pass);
-  if (passProblem) throw new InputError(passProblem);
+  refusePlaceholderPass(report.pass);
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
   // emit runs at the end: the state at start is only known when the agent says it.
@@ -453,13 +450,13 @@ async function draftAndNotes(
 
 /** The option that sets each field the caller gives, for error messages. */
 const OPTION_OF: Partial<Record<string, string>> = {
-  AgentName: "--agent",
-  RunStatus: "--status",
-  RunDuration: "--duration",
-  StatusBefore: "--status-before",
-  StatusAfter: "--status-after",
-  InputFiles: "--input",
-  OutputFiles: "--output",
+  AgentName: "agent",
+  RunStatus: "status",
+  RunDuration: "duration",
+  StatusBefore: "statusBefore",
+  StatusAfter: "statusAfter",
+  InputFiles: "inputs",
+  OutputFiles: "outputs",
 };
 
 /**
@@ -500,23 +497,26 @@ export function checkRunArguments(end: RunEnd): void {
 /** Validates a draft as the store will; bad input is named by its option. */
 function checkDraft(draft: RecordDraft): void {
   const [first] = draftProblems(draft);
-  if (first) throw new InputError(`${OPTION_OF[first.field] ?? first.field} ${first.message}`);
+  if (!first) return;
+  const option = OPTION_OF[first.field];
+  if (option === undefined) throw new InputError(`${first.field} ${first.message}`);
+  throw new OptionError((name) => `${name(option)} ${first.message}`);
 }
 
 function runDurationMs(report: RunReport): number {
   if (report.duration !== undefined && report.durationMs !== undefined) {
-    throw new InputError("give --duration or --duration-ms, not both");
+    throw new OptionError((name) => `give ${name("duration")} or ${name("durationMs")}, not both`);
   }
   if (report.duration !== undefined) {
     const problem = durationProblem(report.duration);
-    if (problem) throw new InputError(`--duration ${problem}`);
+    if (problem) throw new OptionError((name) => `${name("duration")} ${problem}`);
     return parseDuration(report.duration)!;
   }
   if (report.durationMs !== undefined) {
     const ms = report.durationMs;
     if (!Number.isInteger(ms) || ms < 0 || ms > MAX_DURATION_MS) {
-      throw new InputError(
-        `--duration-ms: must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS}`,
+      throw new OptionError((name) =>
+        `${name("durationMs")}: must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS}`
       );
     }
     return report.durationMs;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { OptionError } from "./errors.ts";
 
 /** `{UPPER_CASE}`: how the agent blocks and host instruction files write a placeholder. */
 const PLACEHOLDER = /\{[A-Z][A-Z0-9_]*\}/;
@@ -40,4 +41,20 @@ export function placeholderProblem(option: string, value: string): string | unde
   if (found === undefined) return undefined;
   return `${option} ${JSON.stringify(value)} holds the placeholder ${found}, not filled in: ` +
     "give the value it stands for";
+}
+
+/**
+ * Throws an {@linkcode OptionError} when the pass directive holds an unfilled
+ * placeholder: a pass is the ORCHESTRATOR's word, never a guess to record.
+ *
+ * @example
+ * ```ts
+ * import { refusePlaceholderPass } from "./placeholders.ts";
+ * refusePlaceholderPass("FULL"); // returns
+ * refusePlaceholderPass("{RUN_PASSES}"); // throws: pass "{RUN_PASSES}" holds the placeholder ...
+ * ```
+ */
+export function refusePlaceholderPass(pass: string | undefined): void {
+  if (pass === undefined || placeholderIn(pass) === undefined) return;
+  throw new OptionError((name) => placeholderProblem(name("pass"), pass)!);
 }

@@ -10,7 +10,7 @@
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, requireFolder } from "./deliverable.ts";
-import { InputError } from "./errors.ts";
+import { InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
   checkFunctionArgument,
@@ -30,7 +30,7 @@ import { CollidingNames } from "./names.ts";
 import { lateFinishNote } from "./annotations.ts";
 import { isRunrecOwn, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
-import { placeholderProblem } from "./placeholders.ts";
+import { placeholderProblem, refusePlaceholderPass } from "./placeholders.ts";
 import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
 import {
   claimHolder,
@@ -120,12 +120,11 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   }
   checkRunArguments({ agent: options.agent, status: "SUCCESS", pass: options.pass });
   if (options.pid !== undefined && (!Number.isSafeInteger(options.pid) || options.pid <= 0)) {
-    throw new InputError(`--pid: must be a process id (a whole number above 0)`);
+    throw new OptionError((name) =>
+      `${name("pid")}: must be a process id (a whole number above 0)`
+    );
   }
-  const passProblem = options.pass === undefined
-    ? undefined
-    : placeholderProblem("--pass", options.pass);
-  if (passProblem) throw new InputError(passProblem);
+  refusePlaceholderPass(options.pass);
   const { files, folders } = exists ? folderFiles(dir) : { files: [], folders: [] };
   const start = await captureStart(dir, {
     inputs: options.inputs,
@@ -239,8 +238,9 @@ export async function finishRun(
   requireRecordable(started.delDir);
   const { run } = started;
   if (report.agent !== undefined && report.agent !== run.agent) {
-    throw new InputError(
-      `agent ${report.agent}: run ${run.id} was started by ${run.agent}; it is still pending`,
+    throw new OptionError((name) =>
+      `${name("agent")} ${report.agent}: run ${run.id} was started by ${run.agent}; ` +
+      "it is still pending"
     );
   }
   if (started.token === undefined) {
@@ -341,8 +341,9 @@ export async function finishPendingRun(
   try {
     pending = readPendingRun(claim.claimed);
     if (report.agent !== undefined && report.agent !== pending.agent) {
-      throw new InputError(
-        `--agent ${report.agent}: run ${id} was started by ${pending.agent}; it is still pending`,
+      throw new OptionError((name) =>
+        `${name("agent")} ${report.agent}: run ${id} was started by ${pending.agent}; ` +
+        "it is still pending"
       );
     }
   } catch (e) {
@@ -687,13 +688,17 @@ async function refusedStillPending(
 }
 
 function stillPending(e: InputError, again: string): InputError {
-  const words = e.message.startsWith("--status")
-    ? ` with --status ${RUN_STATUSES.join(", ")} or a host outcome word (${
-      HOST_OUTCOMES.map((o) => o.word).join(", ")
-    }), your own word in --notes`
-    : " with that corrected";
-  return new InputError(
-    `${e.message}; the run is still pending: run runrec finish ${again} again${words}`,
+  const said = (name: (key: string) => string) =>
+    e instanceof OptionError ? e.messageWith(name) : e.message;
+  const words = (name: (key: string) => string) =>
+    e instanceof OptionError && said(name).startsWith(name("status"))
+      ? ` with ${name("status")} ${RUN_STATUSES.join(", ")} or a host outcome word (${
+        HOST_OUTCOMES.map((o) => o.word).join(", ")
+      }), your own word in ${name("notes")}`
+      : " with that corrected";
+  return new OptionError(
+    (name) =>
+      `${said(name)}; the run is still pending: run runrec finish ${again} again${words(name)}`,
     { cause: e },
   );
 }

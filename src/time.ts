@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { InputError } from "./errors.ts";
+import { OptionError } from "./errors.ts";
 
 /** The earliest year a RunTimestamp may hold. */
 export const EARLIEST_YEAR = 2000;
@@ -119,8 +119,8 @@ export function runTimestampProblem(text: string): string | undefined {
 
 /**
  * The start of a run being recorded now, as a RunTimestamp: `started` (ISO
- * 8601 with a zone) when given, else `now` minus the duration. Throws
- * {@linkcode InputError} naming `--started` when it is not a date-time, lies
+ * 8601 with a zone) when given, else `now` minus the duration. Throws an
+ * {@linkcode OptionError} naming `started` when it is not a date-time, lies
  * outside the years {@linkcode EARLIEST_YEAR}-{@linkcode LATEST_YEAR}, or
  * later than `now` plus {@linkcode CLOCK_SKEW_MS}, or when the run would end
  * (start plus `durationMs`) later than that.
@@ -140,23 +140,27 @@ export function runStart(
   if (started === undefined) return new Date(now - durationMs).toISOString();
   const ms = parseInstant(started);
   if (ms === undefined) {
-    throw new InputError(`--started: not an ISO 8601 date-time with zone: ${show(started)}`);
+    throw new OptionError((name) =>
+      `${name("started")}: not an ISO 8601 date-time with zone: ${show(started)}`
+    );
   }
   if (!yearInRange(ms)) {
-    throw new InputError(
-      `--started: must be in the years ${EARLIEST_YEAR} to ${LATEST_YEAR}, got ${show(started)}`,
+    throw new OptionError((name) =>
+      `${name("started")}: must be in the years ${EARLIEST_YEAR} to ${LATEST_YEAR}, got ${
+        show(started)
+      }`
     );
   }
   if (ms > now + CLOCK_SKEW_MS) {
-    throw new InputError(
-      `--started: ${show(started)} is in the future (this machine's clock says ` +
-        `${new Date(now).toISOString()})`,
+    throw new OptionError((name) =>
+      `${name("started")}: ${show(started)} is in the future (this machine's clock says ` +
+      `${new Date(now).toISOString()})`
     );
   }
   if (ms + durationMs > now + CLOCK_SKEW_MS) {
-    throw new InputError(
-      `--started ${show(started)} and a duration of ${formatDuration(durationMs)} end in the ` +
-        `future (this machine's clock says ${new Date(now).toISOString()})`,
+    throw new OptionError((name) =>
+      `${name("started")} ${show(started)} and a duration of ${formatDuration(durationMs)} end ` +
+      `in the future (this machine's clock says ${new Date(now).toISOString()})`
     );
   }
   return new Date(ms).toISOString();

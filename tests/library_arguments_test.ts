@@ -148,3 +148,36 @@ Deno.test("library arguments: readRecords, checkRecordFile and hashFile name the
   await assertRejects(() => hashFile(missing), InputError, `${missing}: cannot hash: not found`);
   await assertRejects(() => hashFile(del), InputError, `${del}: cannot hash: is a folder`);
 });
+
+Deno.test("library arguments: a bad value names the option as the library knows it (status, durationMs, pid, pass), not the CLI's flag", async () => {
+  const { root, del } = await makeProject();
+  const before = await filesOf(root);
+  const report = (extra: Partial<RunReport>): RunReport => ({
+    agent: "A",
+    status: "SUCCESS",
+    ...extra,
+  });
+  const cases: [string, () => Promise<unknown>, string][] = [
+    ["status DONE", () => recordRun(del, report({ status: any("DONE") })), "status must be one of"],
+    ["durationMs 1.5", () => recordRun(del, report({ durationMs: 1.5 })), "durationMs: must be"],
+    [
+      "both durations",
+      () => emitRecord(del, report({ duration: "PT1S", durationMs: 1000 })),
+      "give duration or durationMs, not both",
+    ],
+    ["started yesterday", () => recordRun(del, report({ started: "yesterday" })), "started: not"],
+    ["pid 0", () => startRun(del, { agent: "A", pid: 0 }), "pid: must be a process id"],
+    ["pass placeholder", () => startRun(del, { agent: "A", pass: "{RUN_PASSES}" }), 'pass "{RUN'],
+  ];
+  for (const [label, call, start] of cases) {
+    let message = "";
+    try {
+      await call();
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      message = e.message;
+    }
+    assertEquals(message.slice(0, start.length), start, `${label}: ${message}`);
+  }
+  assertEquals(await filesOf(root), before);
+});

@@ -6,7 +6,8 @@
  */
 import fc from "fast-check";
 import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
-import { InputError } from "../src/errors.ts";
+import { InputError, OptionError } from "../src/errors.ts";
+import { flagOf } from "../src/cli/command.ts";
 import {
   CLOCK_SKEW_MS,
   durationProblem,
@@ -50,12 +51,12 @@ Deno.test("time: parseInstant reads zones, dates alone only as UTC, and rejects 
   assertEquals(normaliseTimestamp("2026-02-22T11:15:00+01:00"), "2026-02-22T10:15:00.000Z");
 });
 
-Deno.test("time: --started in the future, in year 0000 or in 9999 is refused with one line", () => {
+Deno.test("time: started in the future, in year 0000 or in 9999 is refused with one line, naming `started` (the CLI: --started)", () => {
   const cases: [string, RegExp][] = [
-    [new Date(NOW + CLOCK_SKEW_MS + 1000).toISOString(), /--started: .* is in the future/],
-    ["0000-01-01T00:00:00Z", /--started: must be in the years 2000 to 2999/],
-    ["9999-12-31T23:59:59Z", /--started: must be in the years 2000 to 2999/],
-    ["yesterday", /--started: not an ISO 8601 date-time/],
+    [new Date(NOW + CLOCK_SKEW_MS + 1000).toISOString(), /^started: .* is in the future/],
+    ["0000-01-01T00:00:00Z", /^started: must be in the years 2000 to 2999/],
+    ["9999-12-31T23:59:59Z", /^started: must be in the years 2000 to 2999/],
+    ["yesterday", /^started: not an ISO 8601 date-time/],
   ];
   for (const [started, message] of cases) {
     let error: unknown;
@@ -64,8 +65,9 @@ Deno.test("time: --started in the future, in year 0000 or in 9999 is refused wit
     } catch (e) {
       error = e;
     }
-    assert(error instanceof InputError, `${started} accepted`);
+    assert(error instanceof OptionError, `${started} accepted`);
     assertMatch(error.message, message);
+    assertMatch(error.messageWith(flagOf), new RegExp(`^--${message.source.slice(1)}`));
     assert(!error.message.includes("\n"));
   }
   // Within the clock-skew allowance, and in the past: recorded exactly.

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "./assert.ts";
+import { InputError } from "../src/errors.ts";
 import { hashFile } from "../src/hash.ts";
 import type { RunOutcome } from "../src/hook.ts";
 import { withRun } from "../src/run.ts";
@@ -95,10 +96,11 @@ Deno.test("withRun: run.status and run.error set another outcome; a bad status t
 Deno.test("withRun: a bad agent name throws before the callback runs; a non-ASCII one is told ASCII letters", async () => {
   const { root, del } = await makeProject();
   let ran = false;
+  // Named as the library knows it (`agent`), not as the CLI's --agent.
   await assertRejects(
     () => withRun(del, { agent: "" }, () => void (ran = true)),
-    Error,
-    "--agent",
+    InputError,
+    "agent is required and empty",
   );
   // Non-ASCII letters are letters to a user: the message says which letters count.
   await assertRejects(

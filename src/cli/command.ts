@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CheckFailure, InputError } from "../errors.ts";
+import { CheckFailure, InputError, OptionError } from "../errors.ts";
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -213,8 +213,18 @@ export function positionals(parsed: Parsed, names: string[], atLeast = false): s
 /** Maps an error to the exit code and one line for stderr; unknown errors are I/O failures. */
 export function exitFor(error: unknown): { code: number; message: string } {
   if (error instanceof CheckFailure) return { code: EXIT.check, message: error.message };
-  const message = error instanceof Error ? error.message : String(error);
+  const message = error instanceof OptionError
+    ? error.messageWith(flagOf)
+    : error instanceof Error
+    ? error.message
+    : String(error);
   return { code: EXIT.usage, message: message.split("\n")[0] };
+}
+
+/** The flag that gives a library option on the command line: `statusBefore` is `--status-before`. */
+export function flagOf(key: string): string {
+  const plural: Record<string, string> = { inputs: "--input", outputs: "--output" };
+  return plural[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /** Writes one JSON document and a newline. */

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { InputError } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
 import { finishRun, runFolderNow, startRun } from "../run.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
 import {
   type Command,
+  exitFor,
   type Io,
   listOption,
   positionals,
@@ -194,8 +194,7 @@ export const execCommand: Command = {
       );
     } catch (e) {
       // The command has run: its exit code stands, whatever became of the record.
-      const why = e instanceof InputError ? e.message : `${e}`;
-      io.err(`runrec: warning: run not recorded: ${why.split("\n")[0]}\n`);
+      io.err(`runrec: warning: run not recorded: ${exitFor(e).message}\n`);
     }
     return exit.code;
   },
