@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
-import { InputError, OptionError } from "../src/errors.ts";
+import { OptionError } from "../src/errors.ts";
 import { flagOf } from "../src/cli/command.ts";
 import {
   CLOCK_SKEW_MS,
