@@ -395,7 +395,12 @@ export async function governedInputs(
             ? resolve(reference.target)
             : resolve(root, reference.target);
           const tried = reference.readings?.length ? ` (nor ${reference.readings.join(", ")})` : "";
-          unhashed.set(expected, `${label}: ${reference.target} not found${tried}`);
+          // Where runrec may not look (a sandbox's --allow-read), the file may well exist: say why.
+          const looked = lookups.stat(expected);
+          const why = looked instanceof Error && !(looked instanceof Deno.errors.NotFound)
+            ? `cannot be read: ${reason(looked)}`
+            : `not found${tried}`;
+          unhashed.set(expected, `${label}: ${reference.target} ${why}`);
         }
       }
     }

@@ -16,8 +16,8 @@ import { HEADER } from "../src/schema.ts";
 import { SPOOL_FOLDER } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/store.ts";
 
-const REFUSED =
-  ": outside what this runrec may use (runrec-sandboxed: the folder it was started in)";
+const REFUSED = ": outside what this runrec may use (Deno --allow-read; runrec-sandboxed uses " +
+  "only the folder it was started in)";
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Every file under `dir` with its bytes, keyed by relative path. */
@@ -178,5 +178,29 @@ Deno.test("sandbox: runrec-sandboxed refuses a file outside its folder in one li
   await Deno.remove(lib, { recursive: true });
 
   assertEquals(await tree(outside.root), before);
+  await cleanUp();
+});
+
+Deno.test("sandbox: runrec-sandboxed exec starts nothing and records nothing: exit 2 in one line saying to run the command and emit", async () => {
+  const { repo, sandboxed, cleanUp } = await setUp();
+  const before = await tree(repo.del);
+  const ran = await sandboxed(["exec", ".", "--agent", "X", "--", "true"], repo.del);
+  assertEquals(ran.code, 2, ran.stdout + ran.stderr);
+  assertMatch(ran.stderr, /^runrec exec: cannot start "true": .*nothing recorded; .*emit\n$/);
+  assertEquals(await tree(repo.del), before);
+  await cleanUp();
+});
+
+Deno.test("sandbox: runrec-sandboxed started in a deliverable folder records a reference above it as not readable there, never as not found", async () => {
+  const { repo, sandboxed, cleanUp } = await setUp();
+  const ran = await sandboxed(["emit", ".", "--agent", "X", "--status", "SUCCESS"], repo.del);
+  ok(ran, "emit");
+  const line = (await Deno.readTextFile(join(repo.del, RECORD_FILE))).trim().split("\n").at(-1)!;
+  assert(line.includes("../../../_Decomposition/D.md=TBD"), line);
+  assert(!line.includes("not found"), line);
+  assertMatch(
+    line,
+    /_REFERENCES.md line 4: \.\.\/\.\.\/\.\.\/_Decomposition\/D\.md cannot be read: /,
+  );
   await cleanUp();
 });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InputError } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
 import { finishRun, runFolderNow, startRun } from "../run.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
@@ -166,6 +167,15 @@ export const execCommand: Command = {
       throw new UsageError(`exit code ${both} is in both --partial-codes and --skipped-codes`);
     }
     const agent = requiredOption(parsed, "agent");
+    // A build that may start no program (runrec-sandboxed) has no run to record: the
+    // agent's command never ran, so a FAILED record would be runrec's doing, not the agent's.
+    if (Deno.permissions.querySync({ name: "run", command }).state !== "granted") {
+      throw new InputError(
+        `cannot start ${JSON.stringify(command)}: this runrec may start no program (Deno ` +
+          "--allow-run; runrec-sandboxed never does): nothing run, nothing recorded; run the " +
+          "command yourself, then record it with runrec emit",
+      );
+    }
     const before = await snapshotFolder(delDir);
     const started = await startRun(delDir, {
       agent,

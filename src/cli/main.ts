@@ -208,12 +208,14 @@ export async function main(args: string[], io: Io): Promise<number> {
 
 /**
  * Deno's permission errors end in advice to run again with a flag, which a user
- * of the installed command cannot follow: say instead what this build may use.
+ * of the installed command cannot follow: say instead what this runrec may use,
+ * keeping the flag for whoever starts it with `deno run`.
  */
 function withoutDenoAdvice(message: string): string {
   return message.replace(
-    /, run again with the --allow-\w+ flag$/,
-    ": outside what this runrec may use (runrec-sandboxed: the folder it was started in)",
+    /, run again with the (--allow-[\w=-]+) flag$/,
+    ": outside what this runrec may use (Deno $1; runrec-sandboxed uses only the folder it " +
+      "was started in)",
   );
 }
 
