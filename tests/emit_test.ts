@@ -4,7 +4,8 @@ import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
 import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { recordRun } from "../src/hook.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
 
@@ -35,7 +36,9 @@ Deno.test("emit: writes a record with accurate metadata and prints its RunID", a
   ]);
   assertEquals(code, 0, stderr);
   const record = JSON.parse(stdout);
-  assertEquals(Object.keys(record), [...COLUMNS]);
+  // The columns, then what became of the record.
+  assertEquals(Object.keys(record), [...COLUMNS, "outcome"]);
+  assertEquals(record.outcome, "written");
   assertEquals(record.AgentName, "4_DOCUMENTS");
   assertEquals(record.DeliverableID, "DEL-01-02");
   assertEquals(record.StatusBefore, "OPEN");
@@ -99,9 +102,10 @@ Deno.test("emit: a folder where RunRecords.csv should be spools the record; exit
   );
   assertEquals(soft.code, 0, soft.stderr);
   assertMatch(soft.stderr, /runrec: warning: record not written .*not a regular file.*spooled to/);
-  // --json still prints one document: the record as built, not yet given a RunID.
+  // --json still prints one document: the record as built, not yet given a RunID, and where it went.
   const built = JSON.parse(soft.stdout);
-  assertEquals([built.AgentName, built.RunID], ["A", ""]);
+  assertEquals([built.AgentName, built.RunID, built.outcome], ["A", "", "spooled"]);
+  assert(Deno.statSync(built.spooledTo).isFile, built.spooledTo);
   const strict = await runCliProcess(
     ["emit", del, "--agent", "A", "--status", "SUCCESS", "--strict"],
     undefined,
@@ -643,3 +647,39 @@ async function sha256(path: string): Promise<string> {
   const out = await new Deno.Command("openssl", { args: ["dgst", "-sha256", "-r", path] }).output();
   return new TextDecoder().decode(out.stdout).split(" ")[0];
 }
+
+Deno.test("emit: --json says outcome written; a stdout that cannot be written costs a warning, not the exit code (a caller retrying would record the run twice)", async () => {
+  const { root, del } = await makeProject();
+  const json = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS", "--json"]);
+  assertEquals(json.code, 0, json.stderr);
+  const written = JSON.parse(json.stdout);
+  assertEquals(written.outcome, "written");
+  assertMatch(written.RunID, /^RUN-DEL-01-02-/);
+  for (const extra of [[], ["--json"]]) {
+    const full = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `"$0" "$@" >/dev/full`,
+        Deno.execPath(),
+        "run",
+        ...FULL_FLAGS,
+        join(ROOT, ENTRY_POINT),
+        "emit",
+        del,
+        "--agent",
+        "A",
+        "--status",
+        "SUCCESS",
+        ...extra,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(full.stderr);
+    assertEquals(full.code, 0, stderr);
+    assertMatch(stderr, /^runrec: warning: the outcome could not be printed \(.*\)\n$/);
+  }
+  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
+  assertEquals(lines.length, 4, "one record per emit, each once");
+  await Deno.remove(root, { recursive: true });
+});

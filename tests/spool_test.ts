@@ -199,6 +199,10 @@ Deno.test("spool: a record neither written nor spooled is printed whole and appe
     assertMatch(out.stderr, /runrec: warning: record LOST: .*runrec flush --from FILE/);
     const lost = out.stderr.split("\n").filter((l) => l.startsWith("runrec: lost-record: {"));
     assertEquals(lost.length, 1, out.stderr);
+    // --json says so too, with the line to save: a script reading stdout alone cannot miss it.
+    const json = JSON.parse((await runCliProcess([...args, "--json"], FULL_FLAGS, env)).stdout);
+    assertEquals([json.RunID, json.outcome], ["", "lost"]);
+    assert(json.lostRecord.startsWith("runrec: lost-record: {"), json.lostRecord);
     const saved = join(tmp, "orchestrator.log");
     await Deno.writeTextFile(saved, `some agent output\n${out.stderr}`);
     // The fault is fixed; the orchestrator appends what it saved, twice by mistake.

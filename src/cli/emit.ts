@@ -48,7 +48,8 @@ Options:
   --no-fsync            do not flush to disk (faster; a power loss may lose the record)
   --strict              exit 2 when the record cannot be written, and do not spool it
                         (default: warn, spool, exit 0)
-  --json                print the written record as JSON instead of its RunID
+  --json                print the record as JSON instead of its RunID, then "outcome":
+                        "written", "spooled" (with "spooledTo") or "lost" (with "lostRecord")
 
 Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relative).
 A write failure never fails the agent's run: runrec prints a warning, keeps the

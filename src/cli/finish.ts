@@ -47,7 +47,8 @@ Options:
   --no-fsync        do not flush to disk (faster; a power loss may lose the record)
   --strict          exit 2 when the record cannot be written, and do not spool it;
                     the run then stays pending, to be finished again
-  --json            print the written record as JSON instead of its RunID
+  --json            print the record as JSON instead of its RunID, then "outcome":
+                    "written", "spooled" (with "spooledTo") or "lost" (with "lostRecord")
 
 Adds RunDuration (from the start until now), StatusAfter (_STATUS.md now) and
 the outputs' hashes to what runrec start captured (RunTimestamp, StatusBefore,

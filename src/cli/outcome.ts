@@ -5,14 +5,16 @@
  *
  * @module
  */
+import { failureReason } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
+import type { RecordDraft } from "../store.ts";
 import type { ContentionReport } from "../lock.ts";
 import { type Io, writeJson } from "./command.ts";
 import { oneLine } from "../names.ts";
 
 /**
  * Prints one run's outcome; `json` prints the record (without a RunID when
- * it was not written) instead of its RunID; `runIdTo: "err"` says the RunID
+ * it was not written), then what became of it, instead of its RunID; `runIdTo: "err"` says the RunID
  * on stderr (`exec`, whose stdout is the command's).
  *
  * @example
@@ -36,12 +38,38 @@ export function printOutcome(
   for (const warning of outcome.warnings) io.err(`runrec: warning: ${oneLine(warning)}\n`);
   if (outcome.lost) io.err(`${outcome.lost}\n`);
   const record = outcome.written?.record;
-  // Not written: JSON still gets one document, the record as built, without RunID.
-  if (options.json) {
-    writeJson(io, record ?? { ...outcome.draft, RunID: "", RecordChecksum: "" });
-  } else if (record && options.runIdTo === "err") {
-    io.err(`runrec: recorded ${record.RunID} (${record.RunStatus})\n`);
-  } else if (record) io.out(`${record.RunID}\n`);
+  // The record stands whatever becomes of this output: a caller that saw a failure would
+  // record the run again. So a stream that cannot be written is said, not an exit code.
+  try {
+    // Not written: JSON still gets one document, the record as built, without RunID.
+    if (options.json) {
+      writeJson(io, { ...record ?? noRunId(outcome.draft), ...whatBecameOf(outcome) });
+    } else if (record && options.runIdTo === "err") {
+      io.err(`runrec: recorded ${record.RunID} (${record.RunStatus})\n`);
+    } else if (record) io.out(`${record.RunID}\n`);
+  } catch (e) {
+    try {
+      io.err(`runrec: warning: the outcome could not be printed (${failureReason(e as Error)})\n`);
+    } catch { /* stderr is gone too: the record stands all the same */ }
+  }
+}
+
+function noRunId(draft: RecordDraft): RecordDraft & { RunID: string; RecordChecksum: string } {
+  return { ...draft, RunID: "", RecordChecksum: "" };
+}
+
+/**
+ * The keys `--json` adds after the record's columns: `outcome` (`written`,
+ * `unconfirmed`, `spooled` or `lost`), and where a record not written went:
+ * `spooledTo`, or `lostRecord` (the line to save for `runrec flush --from`).
+ */
+function whatBecameOf(outcome: RunOutcome): Record<string, string> {
+  if (outcome.written) return { outcome: outcome.unconfirmed ? "unconfirmed" : "written" };
+  if (outcome.spooledTo !== undefined) {
+    return { outcome: "spooled", spooledTo: outcome.spooledTo };
+  }
+  if (outcome.lost !== undefined) return { outcome: "lost", lostRecord: outcome.lost };
+  return { outcome: "not written" };
 }
 
 /**
