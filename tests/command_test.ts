@@ -183,3 +183,14 @@ Deno.test("cli: with --json, a failed command still prints one JSON document nam
   const bad = await runCli(["log", ".", "--format", "nope", "--json"]);
   assertEquals(JSON.parse(bad.stdout).error.code, 2);
 });
+
+Deno.test("main: runrec without a command prints its help on stderr and exits 2; --help prints it on stdout, exit 0", async () => {
+  const bare = await runCli([]);
+  const help = await runCli(["--help"]);
+  strictEqual(bare.code, 2);
+  strictEqual(bare.stdout, "");
+  strictEqual(help.code, 0);
+  strictEqual(help.stderr, "");
+  strictEqual(bare.stderr, help.stdout);
+  ok(help.stdout.startsWith("runrec"), help.stdout);
+});

@@ -170,9 +170,14 @@ export async function main(args: string[], io: Io): Promise<number> {
   // `runrec help emit` is `runrec emit --help`.
   if (args[0] === "help" && args.length === 2) return main([args[1], "--help"], io);
   const [name, ...rest] = args;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    // No command is a usage error: its help goes where usage errors go.
+    io.err(overview());
+    return EXIT.usage;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     io.out(overview());
-    return name === undefined ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   }
   if (name === "--version" || name === "-V") {
     io.out(`${(await import("./version.ts")).versionLine()}\n`);
