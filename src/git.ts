@@ -20,6 +20,30 @@ export interface GitResult {
 }
 
 /**
+ * The environment of every git runrec starts: no prompt for a password, C
+ * messages, and no fetch of what a partial clone left out (git 2.44 and
+ * later): runrec reaches no network, nor does the git it runs.
+ */
+const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GIT_NO_LAZY_FETCH: "1" };
+
+/**
+ * For a git failure in a partial clone (`git clone --filter`): what is
+ * missing, and how to get it, as a clause to append; else `""`.
+ */
+async function partialCloneHint(cwd: string): Promise<string> {
+  const { code, stdout } = await git(["config", "--get-regexp", "^remote\\..*\\.promisor$"], cwd);
+  if (code !== 0 || !/ true$/m.test(new TextDecoder().decode(stdout))) return "";
+  return " (a partial clone, made with --filter: it lacks old file contents runrec reads, and " +
+    "runrec fetches nothing; clone without --filter, or fetch them first: git fetch --refetch)";
+}
+
+/** The line of git's standard error that says why it failed: its first `fatal:` or `error:`. */
+function gitReason(stderr: string): string {
+  const lines = stderr.trim().split("\n");
+  return lines.find((line) => /^(?:fatal|error): /.test(line)) ?? lines[0];
+}
+
+/**
  * Runs `git` with `args` in `cwd`, writing `input` (if any) to its standard
  * input. Throws only when git cannot be started (not installed, or no
  * permission to run programs).
@@ -38,7 +62,7 @@ export async function git(args: string[], cwd: string, input?: Uint8Array): Prom
     stdin: input ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
-    env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+    env: GIT_ENV,
   }).spawn();
   // Collect the output while writing: a large input must not wait on a full pipe.
   const done = child.output();
@@ -494,7 +518,7 @@ export async function* gitLines(args: string[], cwd: string): AsyncGenerator<Uin
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+      env: GIT_ENV,
     }).spawn();
   } catch (e) {
     // The same one-line reasons as runGit gives.
@@ -532,7 +556,9 @@ export async function* gitLines(args: string[], cwd: string): AsyncGenerator<Uin
   }
   const { code } = await child.status;
   if (code !== 0) {
-    throw new Error(`git ${args[0]} failed: ${(await stderr).trim().split("\n")[0]}`);
+    const subcommand = args.find((arg, i) => !arg.startsWith("-") && args[i - 1] !== "-c");
+    const said = gitReason(await stderr);
+    throw new Error(`git ${subcommand} failed: ${said}${await partialCloneHint(cwd)}`);
   }
 }
 

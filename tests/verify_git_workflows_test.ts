@@ -577,3 +577,21 @@ Deno.test("verify --since a revision history was rewritten away from: a record i
   // Nothing rewritten: since the base, all holds.
   assert.equal((await runCli(["verify", repo, "--since", base])).code, 0);
 });
+
+Deno.test("verify --since in a partial clone (--filter=blob:none) fetches nothing, even from a reachable remote, and says how to get the contents", async () => {
+  const { repo, del, base } = await repository();
+  await run(del, "NEXT", "2026-10-02T00:00:00Z");
+  await git(repo, "commit", "-qam", "next");
+  await git(repo, "config", "uploadpack.allowFilter", "true");
+  const clone = join(await tempDir({ prefix: "runrec-partial-" }), "clone");
+  await git(repo, "clone", "-q", "--filter=blob:none", `file://${repo}`, clone);
+  const objects = async () => await git(clone, "count-objects", "-v");
+  const before = await objects();
+  const out = await runCli(["verify", clone, "--since", base]);
+  assert.equal(out.code, 2, out.stdout + out.stderr);
+  assert.match(
+    out.stderr,
+    /^runrec verify: git log failed: fatal: .* \(a partial clone, made with --filter: .*git fetch --refetch\)\n$/m,
+  );
+  assert.equal(await objects(), before, "git fetched objects from the remote");
+});
