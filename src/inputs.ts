@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isAbsolute, join, relative, resolve } from "./path.ts";
+import { dirname, isAbsolute, join, relative, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReading } from "./references.ts";
@@ -93,7 +93,9 @@ export interface ProjectBounds {
 
 /**
  * The project a deliverable folder belongs to, which bounds what runrec reads:
- * the git work tree holding the folder, else its execution root (the nearest
+ * the git work tree holding the folder (its superproject's, when that work
+ * tree is a submodule: a package kept as a submodule reads the decomposition
+ * above it), else its execution root (the nearest
  * ancestor with `INIT.md` or `_Decomposition/`), else the folder itself.
  * Symbolic links are resolved first: a deliverable reached through a link
  * belongs to the project it really is in. A caller that knows the git and
@@ -115,13 +117,38 @@ export function projectBounds(
   const real = resolvedPath(resolve(delDir), lookups);
   const gitRoot = places ? places.gitRoot : findGitRoot(real);
   if (gitRoot !== undefined) {
-    return { root: resolvedPath(gitRoot, lookups), kind: "git work tree" };
+    return { root: resolvedPath(superprojectOf(gitRoot), lookups), kind: "git work tree" };
   }
   const executionRoot = places ? places.executionRoot : findExecutionRoot(real);
   if (executionRoot !== undefined) {
     return { root: resolvedPath(executionRoot, lookups), kind: "execution root" };
   }
   return { root: real, kind: "deliverable folder" };
+}
+
+/**
+ * The outermost work tree `gitRoot` is a submodule of, or `gitRoot` itself:
+ * a submodule's `.git` is a file naming a folder beneath its superproject's
+ * `.git/modules/`.
+ */
+function superprojectOf(gitRoot: string): string {
+  let root = gitRoot;
+  while (true) {
+    let gitFile: string;
+    try {
+      gitFile = Deno.readTextFileSync(join(root, ".git"));
+    } catch {
+      return root; // a folder (or unreadable): no superproject to look for
+    }
+    const above = findGitRoot(dirname(root));
+    const gitDir = /^gitdir: (.*)$/m.exec(gitFile)?.[1].trim();
+    if (above === undefined || gitDir === undefined) return root;
+    const modules = join(above, ".git", "modules");
+    if (!isInsideProject(resolve(root, gitDir), { root: modules, kind: "git work tree" })) {
+      return root;
+    }
+    root = above;
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { RECORD_FILE } from "../src/store.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { withRun } from "../src/run.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { tempDir, writeTree } from "./fixtures.ts";
+import { git, tempDir, writeTree } from "./fixtures.ts";
 
 const SECRET = "secret outside the project\n";
 const RULE =
@@ -273,4 +273,36 @@ Deno.test("outside: the root is the git work tree, else the execution root, else
     JSON.stringify(projectBounds(join(inGit.base, "no-such-folder"))),
     "no-such-folder",
   );
+});
+
+Deno.test("outside: a package kept as a git submodule reads the decomposition above it (the superproject's work tree), and stale sees it change", async () => {
+  const top = await Deno.realPath(await tempDir({ prefix: "runrec-super-" }));
+  const pkgSource = await tempDir({ prefix: "runrec-subpkg-" });
+  await writeTree(pkgSource, {
+    "1_Working/DEL-01-02_Thing/_CONTEXT.md": "**DeliverableID:** DEL-01-02\n",
+    "1_Working/DEL-01-02_Thing/_REFERENCES.md": "- [D](../../../_Decomposition/D.md)\n",
+    "1_Working/DEL-01-02_Thing/Datasheet.md": "# Datasheet\n",
+  });
+  await git(pkgSource, "init", "-q");
+  await git(pkgSource, "add", "-A");
+  await git(pkgSource, "commit", "-qm", "package");
+  await writeTree(top, { "INIT.md": "# Init\n", "_Decomposition/D.md": "# Decomposition\n" });
+  await git(top, "init", "-q");
+  await git(top, "submodule", "add", "-q", pkgSource, "PKG-01_Pkg");
+  await git(top, "add", "-A");
+  await git(top, "commit", "-qm", "root with the package as a submodule");
+  const del = join(top, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  assertEquals([projectBounds(del).kind, projectBounds(del).root], ["git work tree", top]);
+  const emit = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const [record] = await records(join(del, RECORD_FILE));
+  assertEquals(record.InputHashes["../../../_Decomposition/D.md"].length, 64);
+  await Deno.writeTextFile(join(top, "_Decomposition", "D.md"), "# Decomposition, changed\n");
+  const stale = await runCli(["stale", del, "--json"]);
+  assertEquals(stale.code, 1, stale.stdout + stale.stderr);
+  assertIncludes(stale.stdout, "../../../_Decomposition/D.md");
+  // A git work tree whose .git file names no superproject's modules stays its own project.
+  const linked = join(await Deno.realPath(await tempDir()), "wt");
+  await git(pkgSource, "worktree", "add", "-q", linked);
+  assertEquals(projectBounds(join(linked, "1_Working", "DEL-01-02_Thing")).root, linked);
 });
