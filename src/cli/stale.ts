@@ -107,9 +107,9 @@ run itself deleted (DELETED in its OutputHashes) is expected gone.
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
 and counted, but nothing is known to be out of date; so is an upstream check or
-a RETIRED entry); 1 a target is DIRTY or something is STALE; 2 usage error,
-missing target or unreadable record file (the rest is still checked and
-printed).
+a RETIRED entry); 1 a target is DIRTY or something is STALE; 2 usage error or
+a missing target (nothing is checked), or an unreadable record file (the rest is
+still checked and printed).
 
 Example:
   runrec stale . --propagate
