@@ -480,7 +480,7 @@ async function startingPoint(
       `--since: unknown revision ${JSON.stringify(since)} in ${top}` +
         (cutOff && shallow.size > 0
           ? `: a shallow clone, which may lack that commit: ${SHALLOW_REMEDY}`
-          : ""),
+          : await unfetchedBranch(since, top)),
     );
   }
   let walk = await firstParentWalk(sinceCommit, top);
@@ -531,6 +531,24 @@ async function startingPoint(
     rewritten,
     tree: treeAt(base, top),
   };
+}
+
+/**
+ * For `since` naming a remote's branch (`origin/main`) this clone has no ref
+ * for: why (a clone of one branch, as `--depth` makes, fetches no other) and
+ * the remedy, as a clause to append; else `""`.
+ */
+async function unfetchedBranch(since: string, top: string): Promise<string> {
+  const slash = since.indexOf("/");
+  if (slash <= 0) return "";
+  const remote = since.slice(0, slash);
+  const branch = since.slice(slash + 1);
+  const remotes = new TextDecoder().decode((await runGit(["remote"], top)).stdout).split("\n");
+  if (!remotes.includes(remote)) return "";
+  return `: this clone has no ref for ${remote}'s ${branch} (a clone of one branch, as ` +
+    `--depth or --single-branch makes, fetches no other): git fetch ${remote} ` +
+    `${branch}:refs/remotes/${since} first (GitHub Actions: actions/checkout with ` +
+    "`fetch-depth: 0`)";
 }
 
 const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +

@@ -234,6 +234,24 @@ Deno.test("git store: a shallow clone is completed from a remote on this machine
   assert.match(out, /K-APPEND-1 broken in commit [0-9a-f]{7} "tamper": line 3 differs/);
 });
 
+Deno.test("git store: --since origin/main in a clone of one branch (--depth 1) says the ref was never fetched and how to fetch it", async () => {
+  const { repo, file } = await repository(2);
+  await git(repo, "checkout", "-qb", "pr");
+  await append(file, "PR1", "2026-03-03T00:00:00Z");
+  await git(repo, "commit", "-qam", "pr run 1");
+  const clone = `${repo}-one-branch`;
+  await git(repo, "clone", "-q", "--depth", "1", "--branch", "pr", `file://${repo}`, clone);
+  const { code, out, err } = await cli(["verify", clone, "--since", "origin/main"]);
+  assert.equal(code, 2, out + err);
+  assert.match(
+    err,
+    /unknown revision "origin\/main" in [^:]*: this clone has no ref for origin's main \(a clone of one branch, .*\): git fetch origin main:refs\/remotes\/origin\/main first/,
+  );
+  // A name that is no remote's stays a plain unknown revision.
+  const typo = await cli(["verify", clone, "--since", "upstream/main"]);
+  assert.match(typo.err, /unknown revision "upstream\/main" in [^:]*\n$/);
+});
+
 Deno.test("git store: a shallow clone whose remote is not on this machine fails with exit 2 and how to fetch", async () => {
   const { repo, file } = await repository(2);
   await git(repo, "checkout", "-qb", "pr");
