@@ -277,8 +277,7 @@ export async function completeDraft(
   end: RunEnd,
 ): Promise<BuiltRecord> {
   checkCompleteArguments(delDir, start, end);
-  requireReadable(delDir);
-  requireHostname(delDir);
+  requireBuildable(delDir);
   const dir = resolve(delDir);
   const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
@@ -740,8 +739,9 @@ export interface RunOptions extends AppendOptions {
  * same file are appended first (so the file keeps time order), then this one;
  * if it cannot be written it goes to the spool (unless `spool: false`), to be
  * appended by the next successful call or `runrec flush`; if no spool folder
- * takes it, `lost` holds the line that carries it. Only bad input or a
- * missing permission ({@linkcode InputError}) throws, before anything is written.
+ * takes it, `lost` holds the line that carries it (no write access is such
+ * a failed write too). Only bad input or a missing read or host-name
+ * permission ({@linkcode InputError}) throws, before anything is written.
  *
  * @example
  * ```ts
@@ -756,9 +756,20 @@ export async function recordRun(
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   checkRunReport(delDir, report);
-  requireRecordable(delDir);
+  requireBuildable(delDir);
   const built = await draftAndNotes(delDir, report);
   return writeRun(delDir, built, { holder: `runrec emit (${report.agent})`, ...options });
+}
+
+/**
+ * What building a record needs: its project read, the host name known. Not
+ * write access: the run is over, and a record this process may not write is
+ * a failed write like any other (spooled, or printed as a lost record),
+ * never a lost one.
+ */
+function requireBuildable(delDir: string): void {
+  requireReadable(delDir);
+  requireHostname(delDir);
 }
 
 /**
@@ -781,7 +792,7 @@ export async function writeRun(
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   checkWriteArguments(delDir, built);
-  requireRecordable(delDir);
+  requireBuildable(delDir);
   const { spool = true, ...appendOptions } = options;
   const { draft, notes } = built;
   const file = join(resolve(delDir), RECORD_FILE);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { filesOf } from "./support/runs.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
+import { runCliProcess } from "./cli.ts";
 import { failureReason } from "../src/errors.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -172,4 +173,28 @@ Deno.test("library permissions: a record file the process may not read is an Inp
     failureReason(new Deno.errors.NotCapable("Requires read access")),
     "no permission (Deno --allow-read)",
   );
+});
+
+Deno.test("library permissions: recordRun and emit without write access build the record and hand it back as lost (its line to save), never throw it away", async () => {
+  const { root, del } = await makeProject();
+  const before = await filesOf(root);
+  const { answer } = await runScript(
+    root,
+    ["--allow-read", "--allow-sys=hostname", "--allow-env"],
+    `const outcome = await rr.recordRun(${JSON.stringify(del)}, {
+       agent: "A", status: "SUCCESS", notes: "precious",
+     });
+     return { written: outcome.written !== undefined, lost: outcome.lost ?? null };`,
+  );
+  assertEquals(answer.written, false);
+  assertIncludes(String(answer.lost), "runrec: lost-record: {");
+  assertIncludes(String(answer.lost), "precious");
+  const cli = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS", "--notes", "precious", "--json"],
+    ["--allow-read", "--allow-sys=hostname", "--allow-env", "--allow-run", "--no-prompt"],
+  );
+  assertEquals(cli.code, 0, cli.stderr);
+  assertEquals(JSON.parse(cli.stdout).outcome, "lost");
+  assertIncludes(cli.stderr, "runrec: lost-record: {");
+  assertEquals(await filesOf(root), before);
 });
