@@ -10,7 +10,7 @@
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, requireFolder } from "./deliverable.ts";
-import { InputError, OptionError } from "./errors.ts";
+import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
   checkFunctionArgument,
@@ -649,6 +649,14 @@ async function reapedAs(target: string, runId: string): Promise<string> {
  * renamed during the run (its label may change, its DeliverableID not).
  */
 function renamedFolder(token: { delDir: string; id: string }): { delDir: string; id: string } {
+  try {
+    Deno.statSync(token.delDir);
+  } catch (e) {
+    // There, for all this runrec can tell: it may not look (a sandbox started elsewhere).
+    if (e instanceof Deno.errors.NotCapable) {
+      throw new InputError(`${token.delDir}: cannot read the folder: ${failureReason(e)}`);
+    }
+  }
   const wanted = DELIVERABLE_FOLDER.exec(basename(token.delDir))?.[1];
   const parent = dirname(token.delDir);
   if (wanted !== undefined) {

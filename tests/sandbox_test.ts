@@ -204,3 +204,19 @@ Deno.test("sandbox: runrec-sandboxed started in a deliverable folder records a r
   );
   await cleanUp();
 });
+
+Deno.test("sandbox: runrec-sandboxed finish from a folder that does not hold the run says it may not read there, not that the folder is gone", async () => {
+  const { repo, outside, sandboxed, cleanUp } = await setUp();
+  const started = await sandboxed(["start", ".", "--agent", "X"], repo.del);
+  ok(started, "start");
+  const token = started.stdout.trim();
+  const finished = await sandboxed(["finish", token, "--status", "SUCCESS"], outside.root);
+  assertEquals(finished.code, 2, finished.stdout + finished.stderr);
+  assertMatch(finished.stderr, /^runrec finish: .*: cannot read the folder: no permission/);
+  assert(!finished.stderr.includes("no such folder"), finished.stderr);
+  ok(
+    await sandboxed(["finish", token, "--status", "SUCCESS"], repo.del),
+    "finish where it started",
+  );
+  await cleanUp();
+});
