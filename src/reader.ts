@@ -420,6 +420,16 @@ export interface LineBlock {
  * is skipped to its end unread, so memory stays bounded whatever the file.
  */
 async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
+  // Before opening: opening a FIFO waits for a writer, and a device reads without end.
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (e) {
+    throw readError(path, e);
+  }
+  if (!info.isFile && !info.isDirectory) {
+    throw new InputError(`${path}: cannot read: not a regular file (a FIFO, socket or device)`);
+  }
   using file = await Deno.open(path, { read: true }).catch((e) => {
     throw readError(path, e);
   });

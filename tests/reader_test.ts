@@ -14,6 +14,7 @@ import { type LineProblem, type ReadEvent, readRecords } from "../src/reader.ts"
 import { HEADER } from "../src/schema.ts";
 import { sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
+import { InputError } from "../src/errors.ts";
 
 function draft(agent: string, notes = ""): RecordDraft {
   return sampleDraft({ AgentName: agent, Notes: notes });
@@ -171,4 +172,24 @@ Deno.test("reader: records longer than many read chunks, and a long torn tail, k
     "C",
   ]]);
   assert.deepEqual(problems(got).map((p) => [p.line, p.code]), [[5, "torn"]]);
+});
+
+Deno.test("reader: a FIFO, a device or a link to /dev/zero is refused at once in one line, never read (a FIFO would wait for a writer, a device never ends)", async () => {
+  const dir = await Deno.makeTempDir();
+  const fifo = join(dir, "fifo.csv");
+  const mkfifo = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assert.ok(mkfifo.success, "mkfifo failed");
+  const zero = join(dir, "zero.csv");
+  await Deno.symlink("/dev/zero", zero);
+  for (const path of [fifo, zero, "/dev/null"]) {
+    let message = "";
+    try {
+      for await (const _ of readRecords(path)) { /* read */ }
+    } catch (e) {
+      assert.ok(e instanceof InputError, `${path}: ${e}`);
+      message = e.message;
+    }
+    assert.equal(message, `${path}: cannot read: not a regular file (a FIFO, socket or device)`);
+  }
+  await Deno.remove(dir, { recursive: true });
 });
