@@ -90,8 +90,11 @@ export function failureReason(error: Error | undefined): string {
   if (error instanceof Deno.errors.NotFound) return "not found";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory) return "is a folder";
-  // Deno's permissions, not the file: the caller needs to give a wider --allow-read.
-  if (error instanceof Deno.errors.NotCapable) return "no permission (Deno --allow-read)";
+  // Deno's permissions, not the file: the caller needs to give a wider grant.
+  if (error instanceof Deno.errors.NotCapable) {
+    const kind = /Requires (\w+) access/.exec(error.message)?.[1] ?? "read";
+    return `no permission (Deno --allow-${kind})`;
+  }
   return error?.message.split("\n")[0] ?? "unreadable";
 }
 

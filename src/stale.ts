@@ -477,9 +477,14 @@ interface InputComparison {
   listable: Map<string, boolean>;
 }
 
-/** Whether the outside rule keeps `absPath` from being read now. */
+/**
+ * Whether the outside rule keeps `absPath` from being read now. Where this
+ * runrec may not read at all (a sandbox started below the project), the
+ * permission is why, and is said instead: `--allow-outside` would not help.
+ */
 function keptOut(absPath: string, c: InputComparison): boolean {
-  return !c.allowOutside && !isInsideProject(absPath, c.bounds, c.lookups);
+  if (c.allowOutside || isInsideProject(absPath, c.bounds, c.lookups)) return false;
+  return Deno.permissions.querySync({ name: "read", path: absPath }).state === "granted";
 }
 
 /**

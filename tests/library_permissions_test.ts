@@ -173,6 +173,11 @@ Deno.test("library permissions: a record file the process may not read is an Inp
     failureReason(new Deno.errors.NotCapable("Requires read access")),
     "no permission (Deno --allow-read)",
   );
+  // A write refused names the write flag, not --allow-read.
+  assertEquals(
+    failureReason(new Deno.errors.NotCapable('Requires write access to "/x"')),
+    "no permission (Deno --allow-write)",
+  );
 });
 
 Deno.test("library permissions: recordRun and emit without write access build the record and hand it back as lost (its line to save), never throw it away", async () => {

@@ -220,3 +220,24 @@ Deno.test("sandbox: runrec-sandboxed finish from a folder that does not hold the
   );
   await cleanUp();
 });
+
+Deno.test("sandbox: runrec-sandboxed stale started in a deliverable folder names the permission for inputs above it, not the outside rule (--allow-outside would not help)", async () => {
+  const { bin, repo, sandboxed, cleanUp } = await setUp();
+  const emitted = await runIn(repo.root, join(bin, "runrec"), [
+    "emit",
+    repo.del,
+    "--agent",
+    "FULL",
+    "--status",
+    "SUCCESS",
+  ]);
+  ok(emitted, "emit");
+  const stale = await sandboxed(["stale", ".", "--agent", "FULL"], repo.del);
+  assertEquals(stale.code, 1, stale.stdout + stale.stderr);
+  assertMatch(
+    stale.stdout,
+    /unreadable +\.\.\/\.\.\/\.\.\/_Decomposition\/D\.md +\(no permission \(Deno --allow-read\)\)/,
+  );
+  assert(!stale.stdout.includes("--allow-outside"), stale.stdout);
+  await cleanUp();
+});
