@@ -12,6 +12,7 @@ import { basename, dirname, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodedLineBytes, encodeRecord } from "./codec.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
+import { isAdditiveHeader } from "./schema_versions.ts";
 import { acquireLock, type ContentionReport, type HeldLock } from "./lock.ts";
 import { readSeqIndex, SeqIndex, writeSeqIndex } from "./seq_index.ts";
 import {
@@ -476,19 +477,32 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
   const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(head.subarray(start));
   const nl = text.indexOf("\n");
   const firstLine = (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, "");
-  if (nl >= 0 && firstLine === HEADER) return "";
+  // A newer additive version's header may be line 1 (SCHEMA.md 11.3): ours then follows it.
+  if (nl >= 0 && (firstLine === HEADER || isAdditiveHeader(firstLine))) return "";
   if (nl < 0 && whole && HEADER.startsWith(firstLine)) return `${HEADER.slice(firstLine.length)}\n`;
   const bom = text.startsWith("\uFEFF");
   const fix = bom
     ? "delete those 3 bytes"
     : firstLine === ""
     ? "delete the empty line(s) before the header line, or the file if it holds nothing else"
-    : "line 1 must be the v1.0 header line (SCHEMA.md 2)";
+    : "line 1 must be the v1.0 header line, or a newer additive version's (SCHEMA.md 1.4, 11.3)";
+  const shown = firstLine.slice(bom ? 1 : 0);
   throw new WriteError(
     `${file}:1: not a run record file: header ` +
       (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
-      `${JSON.stringify(firstLine.slice(bom ? 1 : 0, 60))}: ${fix}, then run runrec flush`,
+      `${whereItDiffers(shown)}: ${fix}, then run runrec flush`,
   );
+}
+
+/**
+ * A line that should be the header, quoted where it departs from it (the
+ * columns before are the same, and a long line is cut to one line's worth).
+ */
+function whereItDiffers(line: string): string {
+  let at = 0;
+  while (at < line.length && line[at] === HEADER[at]) at++;
+  if (at < 40) return JSON.stringify(line.slice(0, 60));
+  return `${JSON.stringify(`…${line.slice(at - 20, at + 40)}`)} (from character ${at - 19})`;
 }
 
 /** Reads exactly `length` bytes at `offset` (fewer only at the end of the file). */

@@ -133,6 +133,27 @@ Deno.test("schema versions: a file that starts with a v1.1 header is read withou
   assert.deepEqual(events.map((e) => e.kind), ["record"]);
 });
 
+Deno.test("schema versions: a file started by a v1.1 writer (its header on line 1) is appended to: v1.0's header, then the record", async () => {
+  const { del, file } = await mixedFile();
+  const v11 = [V11_HEADER, lineOf("v1.1", 1, ["bob"])].join("\n") + "\n";
+  await Deno.writeTextFile(file, v11);
+  const emit = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assert.equal(emit.code, 0, emit.stderr);
+  assert.doesNotMatch(emit.stderr, /spooled|not written/);
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  assert.equal(lines.length, 4);
+  assert.equal(
+    lines.slice(0, 2).join("\n") + "\n",
+    v11,
+    "line 1 and the v1.1 record are untouched",
+  );
+  assert.equal(lines[2], HEADER);
+  assert.match(lines[3], /^v1\.0,RUN-DEL-01-02-/);
+  const validate = await runCli(["validate", file]);
+  assert.equal(validate.code, 0, validate.stdout + validate.stderr);
+  assert.match(validate.stdout, /2 records/);
+});
+
 Deno.test("schema versions: v0.9 is named older than the first version, v01.0 no version's spelling", () => {
   const message = (version: string) => {
     const reading = versionReading(version);
