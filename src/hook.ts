@@ -309,7 +309,11 @@ export async function completeDraft(
     if (given.problem) notes.push(given.problem);
     if (!given.problem) {
       claimed = given.state;
-      if (statusAfter === TBD) statusAfter = claimed;
+      if (statusAfter === TBD && claimed !== TBD) {
+        statusAfter = claimed;
+        // Not observed: the record says whose word it is (SCHEMA.md 4.3).
+        notes.push(`StatusAfter ${claimed} as the agent gave it (--status-after): _STATUS.md unread`);
+      }
     }
   }
   // An agent's spelling must not cost its record: `success` is SUCCESS, an empty --error TBD,

@@ -683,3 +683,27 @@ Deno.test("emit: --json says outcome written; a stdout that cannot be written co
   assertEquals(lines.length, 4, "one record per emit, each once");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("emit: --status-after stands in for an unread _STATUS.md, and the record says it is the agent's word", async () => {
+  const { root, del } = await makeProject();
+  await Deno.remove(join(del, "_STATUS.md"));
+  const out = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--status-after",
+    "INITIALIZED",
+    "--json",
+  ]);
+  assertEquals(out.code, 0, out.stderr);
+  const record = JSON.parse(out.stdout);
+  assertEquals(record.StatusAfter, "INITIALIZED");
+  assertMatch(
+    record.Notes,
+    /StatusAfter INITIALIZED as the agent gave it \(--status-after\): _STATUS\.md unread/,
+  );
+  await Deno.remove(root, { recursive: true });
+});
