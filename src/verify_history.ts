@@ -20,7 +20,7 @@
  * @module
  */
 import { firstMissingLine, mergeLines, prefixProblem } from "./append_only.ts";
-import { InputError } from "./errors.ts";
+import { failureReason, InputError } from "./errors.ts";
 import {
   blobId,
   cleanBlobId,
@@ -272,7 +272,9 @@ export async function verifyHistories(
   // The repositories the targets are in, first: `since` is theirs.
   for (const target of targets) {
     const absolute = resolve(target);
-    const folder = (await Deno.stat(absolute)).isDirectory ? absolute : dirname(absolute);
+    const folder = (await Deno.stat(absolute).catch(cannotRead(target))).isDirectory
+      ? absolute
+      : dirname(absolute);
     const found = await gitRepository(folder);
     if (!found) {
       throw new InputError(`${target}: not in a git work tree (--since needs git history)`);
@@ -297,7 +299,7 @@ export async function verifyHistories(
       }
     }
   }
-  const realFiles = await Promise.all(files.map((f) => Deno.realPath(f)));
+  const realFiles = await Promise.all(files.map((f) => Deno.realPath(f).catch(cannotRead(f))));
   const fileTops = await Promise.all(realFiles.map((file) => repositoryOf(file, repositories)));
   for (const top of fileTops) if (!repositories.has(top)) nested.add(top);
   for (const top of [...nested].sort((a, b) => a.length - b.length)) {
@@ -353,6 +355,13 @@ function asGiven(absolute: string, given: { target: string; real: string }[]): s
     if (absolute.startsWith(`${real}/`)) return join(target, relative(real, absolute));
   }
   return absolute;
+}
+
+/** A rejection handler that throws the one-line InputError of a path that cannot be read. */
+function cannotRead(path: string): (error: Error) => never {
+  return (error) => {
+    throw new InputError(`${path}: cannot read: ${failureReason(error)}`, { cause: error });
+  };
 }
 
 /**

@@ -20,6 +20,8 @@ import {
   type RunReport,
   type StartedRun,
   startRun,
+  verifyHistories,
+  verifyHistory,
   withRun,
 } from "../mod.ts";
 // The lower-level write path, exported from its module (not from mod.ts).
@@ -180,4 +182,18 @@ Deno.test("library arguments: a bad value names the option as the library knows 
     assertEquals(message.slice(0, start.length), start, `${label}: ${message}`);
   }
   assertEquals(await filesOf(root), before);
+});
+
+Deno.test("library arguments: verifyHistory and verifyHistories of a missing file throw an InputError naming it, not Deno's NotFound", async () => {
+  const missing = join(await tempDir(), "nope", "RunRecords.csv");
+  await assertRejects(
+    () => verifyHistory(missing, "HEAD"),
+    InputError,
+    `${missing}: cannot read: not found`,
+  );
+  await assertRejects(
+    () => verifyHistories([missing], [missing], "HEAD"),
+    InputError,
+    `${missing}: cannot read: not found`,
+  );
 });
