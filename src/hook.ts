@@ -312,7 +312,9 @@ export async function completeDraft(
       if (statusAfter === TBD && claimed !== TBD) {
         statusAfter = claimed;
         // Not observed: the record says whose word it is (SCHEMA.md 4.3).
-        notes.push(`StatusAfter ${claimed} as the agent gave it (--status-after): _STATUS.md unread`);
+        notes.push(
+          `StatusAfter ${claimed} as the agent gave it (--status-after): _STATUS.md unread`,
+        );
       }
     }
   }

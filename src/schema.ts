@@ -275,7 +275,10 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze(([
     source: "the agent (`--agent`)",
     meaning: "The agent that ran.",
     example: "4_DOCUMENTS",
-    check: matches(AGENT_NAME_PATTERN, "an agent name of ASCII letters, digits, _ . -"),
+    check: matches(
+      AGENT_NAME_PATTERN,
+      "an agent name of 1 to 64 ASCII letters, digits, _ . - starting with a letter or digit",
+    ),
   },
   {
     name: "AgentType",

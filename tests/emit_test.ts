@@ -112,7 +112,9 @@ Deno.test("emit: a folder where RunRecords.csv should be spools the record; exit
     env,
   );
   assertEquals(strict.code, 2);
-  assertMatch(strict.stderr, /record not written: /);
+  // An error, not a warning: --strict made the failed write the command's failure.
+  assertMatch(strict.stderr, /^runrec emit: record not written: /m);
+  assert(!strict.stderr.includes("warning: record not written"), strict.stderr);
   // --strict reports instead of spooling: a caller that retries must not get the record twice.
   const spooled = [...Deno.readDirSync(spool)].filter((e) => e.name.endsWith(".json"));
   assertEquals(spooled.length, 1);

@@ -125,7 +125,14 @@ export const emitCommand: Command = {
       spool: !strict,
       onLockWait: lockWaitMessage(io),
     });
+    if (strict && !outcome.written) {
+      // Not a warning: --strict makes the failed write this command's error (exit 2).
+      const failed = outcome.warnings.find((w) => w.startsWith("record not written"));
+      outcome.warnings = outcome.warnings.filter((w) => w !== failed);
+      printOutcome(io, outcome, { json: false }); // --json gets the error's document
+      throw new InputError(failed ?? "record not written");
+    }
     printOutcome(io, outcome, { json: parsed.values.json === true });
-    return !outcome.written && strict ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   },
 };
