@@ -355,6 +355,10 @@ function missingOrUnreadable(
   if (colliding > 1) return { change: "unreadable", reason: collidingReason(colliding) };
   const link = lookups.lstat(absPath);
   if (link instanceof Deno.errors.NotFound || link instanceof Deno.errors.NotADirectory) {
+    // Left out by git's sparse checkout, not deleted: what it holds is not known here.
+    if (inSparseCheckout(absPath)) {
+      return { change: "unreadable", reason: "not checked out (a sparse checkout leaves it out)" };
+    }
     return { change: "removed", reason: "deleted" };
   }
   if (link instanceof Error) return { change: "unreadable", reason: failureReason(link) };
@@ -368,6 +372,29 @@ function missingOrUnreadable(
     return { change: "unreadable", reason: "dangling symbolic link" };
   }
   return { change: "unreadable", reason: error ? failureReason(error) : "cannot be read" };
+}
+
+/**
+ * Whether `absPath` lies in a git work tree with a sparse checkout
+ * (`core.sparseCheckout` set, in `config` or `config.worktree`, and a
+ * `.git/info/sparse-checkout`), read from `.git`'s files: `stale` runs no git.
+ */
+function inSparseCheckout(absPath: string): boolean {
+  const root = findGitRoot(dirname(absPath));
+  if (root === undefined) return false;
+  const gitDir = join(root, ".git");
+  try {
+    Deno.statSync(join(gitDir, "info", "sparse-checkout"));
+  } catch {
+    return false;
+  }
+  return ["config", "config.worktree"].some((name) => {
+    try {
+      return /^\s*sparsecheckout\s*=\s*true\s*$/im.test(Deno.readTextFileSync(join(gitDir, name)));
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Why a folder recorded `TBD` (its walk could not list it) is unread: the listing's error. */
@@ -545,7 +572,8 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
     } else if (current === undefined) {
       const link = lookups.lstat(abs);
       if (link instanceof Deno.errors.NotFound || link instanceof Deno.errors.NotADirectory) {
-        changes.push({ path, change: "removed", baseline: then, current: null, reason: "deleted" });
+        const { change, reason } = missingOrUnreadable(abs, lookups);
+        changes.push({ path, change, baseline: then, current: null, reason });
         continue;
       }
       const folder = unlistableFolder(abs, c.bounds.root, c.listable);

@@ -648,3 +648,23 @@ Deno.test("stale: a file over 16 MiB is not read whole to tell line endings: cha
   const { checks } = await stale(del);
   assertEquals(evidence(checkOf(checks, "A")), [["changed", "big.md", undefined]]);
 });
+
+Deno.test("stale: in a sparse checkout an input left out of it is not called deleted: it is unreadable, 'not checked out'", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const emitted = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "records");
+  const clone = join(await tempDir({ prefix: "runrec-sparse-" }), "clone");
+  await git(root, "clone", "-q", "--sparse", `file://${root}`, clone);
+  await git(clone, "sparse-checkout", "set", "PKG-01_Pkg/1_Working/DEL-01-02_Thing");
+  const cloned = join(clone, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const out = await runCli(["stale", cloned]);
+  assertEquals(out.code, 1, out.stdout + out.stderr);
+  assertIncludes(
+    out.stdout,
+    "../../../_Decomposition/D.md  (not checked out (a sparse checkout leaves it out))",
+  );
+  assert(!out.stdout.includes("deleted"), out.stdout);
+});
