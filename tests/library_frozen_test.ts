@@ -27,6 +27,10 @@ Deno.test('library frozen: RUN_STATUSES.push("DONE") throws, and recordRun still
     (FIELDS[0] as { check?: unknown }).check = () => undefined;
   }, TypeError);
   assertEquals(RUN_STATUSES, ["SUCCESS", "PARTIAL", "FAILED", "SKIPPED"]);
-  await assertRejects(() => recordRun(del, { agent: "M", status: "DONE" }), InputError, "status must be one of");
+  await assertRejects(
+    () => recordRun(del, { agent: "M", status: "DONE" }),
+    InputError,
+    "status must be one of",
+  );
   assertEquals(await recordsOf(del), []);
 });
