@@ -2,14 +2,18 @@
  * Keeps SCHEMA.md in step with the field table in `src/schema.ts`.
  *
  * ```sh
- * deno test --allow-read --allow-run tests/schema_doc_test.ts
+ * deno test --allow-read --allow-write --allow-run tests/schema_doc_test.ts
  * ```
  *
  * @module
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { COLUMNS, HEADER } from "../src/schema.ts";
+import { sha256Hex } from "../src/sha256.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { extractFieldTable, renderFieldTable } from "../scripts/schema_table.ts";
+import { ROOT } from "./fixtures.ts";
 
 const SCHEMA_MD = new URL("../SCHEMA.md", import.meta.url);
 
@@ -112,4 +116,39 @@ Deno.test("SCHEMA.md field 17: InputHashes are the hashes at start (or emit), as
   const meaning = row.split("|")[3];
   assert.match(meaning, /at run start/, meaning);
   assert.doesNotMatch(meaning, /ended/, meaning);
+});
+
+Deno.test("SCHEMA.md 5.5: the worked example's commands write its record line (but Host)", async () => {
+  // Runs the section's two sh blocks as written, `runrec` being this checkout's CLI, in a
+  // temporary folder outside git: only Host, and so RecordChecksum, may differ.
+  const body = section(readDoc(), "Governed inputs");
+  const example = body.slice(body.indexOf("5.5."));
+  const sh = [...example.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.equal(sh.length, 2, "5.5 should hold two sh blocks: the setup and the run");
+  const shown = /```text\n(v1\.0,[^\n]*)\n```/.exec(example)?.[1];
+  assert.ok(shown, "5.5 shows no record line");
+  const tmp = await Deno.makeTempDir();
+  try {
+    const runrec = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)]
+      .map((word) => `'${word}'`).join(" ");
+    const script = `set -e\nrunrec() { ${runrec} "$@"; }\n${sh[0]}${
+      sh[1]
+    }tail -n 1 RunRecords.csv\n`;
+    const out = await new Deno.Command("sh", {
+      args: ["-c", script],
+      env: { TMPDIR: tmp, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    // emit prints the RunID first; tail prints the line.
+    const written = new TextDecoder().decode(out.stdout).trimEnd().split("\n").at(-1)!;
+    const withoutHostAndChecksum = (line: string) => line.split(",").slice(0, -2).join(",");
+    assert.equal(withoutHostAndChecksum(written), withoutHostAndChecksum(shown));
+    const cut = shown.lastIndexOf(",");
+    assert.equal(shown.slice(cut + 1), sha256Hex(shown.slice(0, cut)), "shown checksum is wrong");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 });
