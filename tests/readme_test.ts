@@ -27,6 +27,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { assert } from "./assert.ts";
 import { ROOT, tempDir } from "./fixtures.ts";
+import { runCli } from "./cli.ts";
 
 /** The placeholder for text that differs on every run. */
 const ANY = "…";
@@ -237,6 +238,63 @@ Deno.test("README: the placeholder matches any text, and only where it stands", 
   assert(!lineMatches("RUN-DEL-01-02-…-001", "RUN-DEL-01-02-20261201-1622-002"));
   assert(lineMatches("a  b (…)", "a b (x.y)"));
   assert(!lineMatches("a.b", "axb"), "a dot is literal");
+});
+
+/** README's CLI synopsis: one entry per `runrec <command> <words>` form, with its options. */
+function readmeSynopsis(readme: string): { command: string; form: string; options: string[] }[] {
+  const start = readme.indexOf("## The CLI");
+  const block = /```text\n([\s\S]*?)```/.exec(readme.slice(start))![1];
+  // A continuation line (indented) belongs to the form above it; `|` separates two forms.
+  const lines = block.replace(/\n\s+(?=\S)/g, " ").trimEnd().split("\n");
+  return lines.flatMap((line) => line.split(/\s+\|\s+(?=runrec )/)).map((form) => ({
+    command: form.split(/\s+/)[1],
+    form,
+    options: [...form.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)].map((m) => m[0]),
+  }));
+}
+
+Deno.test("README: every option in the CLI synopsis is one its command's --help lists", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const forms = readmeSynopsis(readme);
+  assert(forms.length >= 15, `only ${forms.length} synopsis forms found`);
+  for (const { command, form, options } of forms) {
+    const { code, stdout } = await runCli([command, "--help"]);
+    assert(code === 0, `runrec ${command} --help exited ${code}`);
+    // Where the help has one usage line per subcommand (agents), each subcommand's line must
+    // list the option; elsewhere the help as a whole must.
+    const subs = /^runrec \S+\s+([a-z|]+)\s/.exec(form)?.[1]?.split("|") ?? [];
+    for (const option of options) {
+      const usages = subs.map((sub) =>
+        stdout.split("\n").find((l) => l.trim().startsWith(`runrec ${command} ${sub} `))
+      );
+      if (usages.length > 0 && usages.every((u) => u !== undefined)) {
+        for (const [i, usage] of usages.entries()) {
+          assert(usage!.includes(option), `README: runrec ${command} ${subs[i]} has no ${option}`);
+        }
+      } else {
+        assert(stdout.includes(option), `README: runrec ${command} --help lists no ${option}`);
+      }
+    }
+  }
+  assert(
+    readme.includes("main options; `runrec <command> --help` lists all"),
+    "README must say its synopsis holds the main options only",
+  );
+});
+
+Deno.test("README: exec's exit code is the command's own, as exec --help says", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const { stdout } = await runCli(["exec", "--help"]);
+  assert(stdout.includes("Exits with CMD's exit code"), "exec --help changed: update README");
+  assert(/`exec` exits with CMD's own\s+code/.test(readme), "README does not say exec's exit code");
+});
+
+Deno.test("runrec --help names --version and -V", async () => {
+  const { code, stdout } = await runCli(["--help"]);
+  assert(code === 0);
+  assert(stdout.includes("--version") && stdout.includes("-V"), stdout);
+  const version = await runCli(["-V"]);
+  assert(version.code === 0 && version.stdout.startsWith("runrec "), version.stdout);
 });
 
 for (const file of DOCUMENTS) {
