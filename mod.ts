@@ -13,7 +13,8 @@
  * record that cannot be written wait in the `$TMPDIR` spool; `--allow-run`
  * lets `verifyHistory` run `git`, and a writer ask whether a lock's holder
  * on this host still runs (without it the lease decides). GitHead needs no
- * `--allow-run`: it is read from `.git`'s files.
+ * `--allow-run`: it is read from `.git`'s files (only a repository in git's
+ * reftable format is asked through `git`).
  *
  * Recording and checking read and write files synchronously (a record is
  * hashed, locked and written in one go): the event loop waits meanwhile,
@@ -22,9 +23,10 @@
  *
  * Each example below makes the deliverable folder it needs in a temporary
  * folder (in a project it is `PKG-01_…/1_Working/DEL-01-02_…`), so each runs
- * as written (`deno test --doc mod.ts`). The examples of single functions
- * show a call on a folder named as shown, which must exist to run them. They import the package by its name, `@runrec/runrec`; until it
- * is published, import the `mod.ts` of a checkout instead (README).
+ * as written (`deno test --doc mod.ts`). The examples on single functions
+ * show a call on a folder named as shown (`DEL-01-02_Flow/…`), which must
+ * exist for them to run. All import the package by its name, `@runrec/runrec`; until it is published,
+ * import the `mod.ts` of a checkout instead (README).
  *
  * @example Record a run in one step (a failed write is spooled, never thrown)
  * ```ts

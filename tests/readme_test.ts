@@ -26,8 +26,9 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { assert } from "./assert.ts";
-import { ROOT, tempDir } from "./fixtures.ts";
-import { runCli } from "./cli.ts";
+import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
 
 /** The placeholder for text that differs on every run. */
 const ANY = "…";
@@ -295,6 +296,39 @@ Deno.test("runrec --help names --version and -V", async () => {
   assert(stdout.includes("--version") && stdout.includes("-V"), stdout);
   const version = await runCli(["-V"]);
   assert(version.code === 0 && version.stdout.startsWith("runrec "), version.stdout);
+});
+
+Deno.test("README, mod.ts: GitHead is recorded without --allow-run, as they say", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "start");
+  const head = await git(root, "rev-parse", "HEAD");
+  const noRun = [...FULL_FLAGS.filter((f) => f !== "--allow-run"), "--deny-run"];
+  const emitted = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"], noRun);
+  assert(emitted.code === 0, emitted.stderr);
+  const record = (await Deno.readTextFile(join(del, "RunRecords.csv"))).trimEnd().split("\n")[1];
+  assert(record.split(",").at(-3) === head, `GitHead is not ${head}: ${record}`);
+  for (const file of ["README.md", "mod.ts"]) {
+    const text = (await Deno.readTextFile(join(ROOT, file))).replace(/\s*\n\s*\*?\s*/g, " ");
+    assert(
+      !/`--allow-run`,? (lets )?GitHead/.test(text),
+      `${file} says --allow-run is for GitHead`,
+    );
+    assert(/GitHead needs (no `--allow-run`|it only in a reftable)/.test(text), file);
+  }
+});
+
+Deno.test("README: Install says when the two commands are launchers tied to this Deno", async () => {
+  const readme = (await Deno.readTextFile(join(ROOT, "README.md"))).replace(/\s+/g, " ");
+  const install = readme.slice(readme.indexOf("## Install"), readme.indexOf("## The CLI"));
+  assert(/`DENORT_BIN`.*launcher scripts tied to this Deno/.test(install), install);
+});
+
+Deno.test("mod.ts: its module doc says which examples run as written", async () => {
+  const text = (await Deno.readTextFile(join(ROOT, "mod.ts"))).replace(/\s*\n\s*\*\s*/g, " ");
+  assert(text.includes("so each runs as written (`deno test --doc mod.ts`)"), "module examples");
+  assert(text.includes("examples on single functions show a call on a folder named as shown"));
 });
 
 for (const file of DOCUMENTS) {
