@@ -11,17 +11,22 @@
  * folder and `--allow-sys=hostname` too. Less is an `InputError` naming the
  * flag, thrown before anything is read or written. `--allow-env` lets a
  * record that cannot be written wait in the `$TMPDIR` spool; `--allow-run`
- * lets GitHead ask `git`.
+ * lets `verifyHistory` run `git`, and a writer ask whether a lock's holder
+ * on this host still runs (without it the lease decides). GitHead needs no
+ * `--allow-run`: it is read from `.git`'s files (only a repository in git's
+ * reftable format is asked through `git`).
  *
  * Recording and checking read and write files synchronously (a record is
  * hashed, locked and written in one go): the event loop waits meanwhile,
  * about 0.1 s for a typical run, longer for large inputs. A script that
  * must stay responsive (timers, a server) calls runrec from a `Worker`.
  *
- * Each example makes the deliverable folder it needs in a temporary folder
- * (in a project it is `PKG-01_…/1_Working/DEL-01-02_…`), so each runs as
- * written. They import the package by its name, `@runrec/runrec`; until it
- * is published, import the `mod.ts` of a checkout instead (README).
+ * Each example below makes the deliverable folder it needs in a temporary
+ * folder (in a project it is `PKG-01_…/1_Working/DEL-01-02_…`), so each runs
+ * as written (`deno test --doc mod.ts`). The examples on single functions
+ * show a call on a folder named as shown (`DEL-01-02_Flow/…`), which must
+ * exist for them to run. All import the package by its name, `@runrec/runrec`; until it is published,
+ * import the `mod.ts` of a checkout instead (README).
  *
  * @example Record a run in one step (a failed write is spooled, never thrown)
  * ```ts

@@ -246,7 +246,9 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze(([
     kind: "text",
     requirement: "MUST",
     type: "string",
-    allowed: "`RUN-{DeliverableID}-{YYYYMMDD}-{HHmm}-{SEQ}`, unique in the file",
+    allowed:
+      "`RUN-{DeliverableID}-{YYYYMMDD}-{HHmm}-{SEQ}`; unique in the file: a file-level rule " +
+      "that `runrec verify` checks (3.3), not `validate`",
     default: "allocated under the append lock",
     source: "runrec",
     meaning: "Identifies the run; unique in the file.",
@@ -310,7 +312,7 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze(([
     kind: "text",
     requirement: "MUST",
     type: "ISO 8601 duration",
-    allowed: "`PnDTnHnMn.nS`, e.g. `PT2M34.5S`: at most 3 fraction digits, at most ten years",
+    allowed: "`PnDTnHnMn.nS`, e.g. `PT2M34.5S`: at most 3 fraction digits, at most `P3650D`",
     default: "the time from `--started` to the call, else `PT0S`",
     source: "the agent (`--duration`, `--duration-ms`) or runrec (`start`/`finish`, `exec`)",
     meaning: "How long the run took, exact to the millisecond.",

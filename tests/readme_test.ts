@@ -26,7 +26,9 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { assert } from "./assert.ts";
-import { ROOT, tempDir } from "./fixtures.ts";
+import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
 
 /** The placeholder for text that differs on every run. */
 const ANY = "…";
@@ -237,6 +239,96 @@ Deno.test("README: the placeholder matches any text, and only where it stands", 
   assert(!lineMatches("RUN-DEL-01-02-…-001", "RUN-DEL-01-02-20261201-1622-002"));
   assert(lineMatches("a  b (…)", "a b (x.y)"));
   assert(!lineMatches("a.b", "axb"), "a dot is literal");
+});
+
+/** README's CLI synopsis: one entry per `runrec <command> <words>` form, with its options. */
+function readmeSynopsis(readme: string): { command: string; form: string; options: string[] }[] {
+  const start = readme.indexOf("## The CLI");
+  const block = /```text\n([\s\S]*?)```/.exec(readme.slice(start))![1];
+  // A continuation line (indented) belongs to the form above it; `|` separates two forms.
+  const lines = block.replace(/\n\s+(?=\S)/g, " ").trimEnd().split("\n");
+  return lines.flatMap((line) => line.split(/\s+\|\s+(?=runrec )/)).map((form) => ({
+    command: form.split(/\s+/)[1],
+    form,
+    options: [...form.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)].map((m) => m[0]),
+  }));
+}
+
+Deno.test("README: every option in the CLI synopsis is one its command's --help lists", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const forms = readmeSynopsis(readme);
+  assert(forms.length >= 15, `only ${forms.length} synopsis forms found`);
+  for (const { command, form, options } of forms) {
+    const { code, stdout } = await runCli([command, "--help"]);
+    assert(code === 0, `runrec ${command} --help exited ${code}`);
+    // Where the help has one usage line per subcommand (agents), each subcommand's line must
+    // list the option; elsewhere the help as a whole must.
+    const subs = /^runrec \S+\s+([a-z|]+)\s/.exec(form)?.[1]?.split("|") ?? [];
+    for (const option of options) {
+      const usages = subs.map((sub) =>
+        stdout.split("\n").find((l) => l.trim().startsWith(`runrec ${command} ${sub} `))
+      );
+      if (usages.length > 0 && usages.every((u) => u !== undefined)) {
+        for (const [i, usage] of usages.entries()) {
+          assert(usage!.includes(option), `README: runrec ${command} ${subs[i]} has no ${option}`);
+        }
+      } else {
+        assert(stdout.includes(option), `README: runrec ${command} --help lists no ${option}`);
+      }
+    }
+  }
+  assert(
+    readme.includes("main options; `runrec <command> --help` lists all"),
+    "README must say its synopsis holds the main options only",
+  );
+});
+
+Deno.test("README: exec's exit code is the command's own, as exec --help says", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const { stdout } = await runCli(["exec", "--help"]);
+  assert(stdout.includes("Exits with CMD's exit code"), "exec --help changed: update README");
+  assert(/`exec` exits with CMD's own\s+code/.test(readme), "README does not say exec's exit code");
+});
+
+Deno.test("runrec --help names --version and -V", async () => {
+  const { code, stdout } = await runCli(["--help"]);
+  assert(code === 0);
+  assert(stdout.includes("--version") && stdout.includes("-V"), stdout);
+  const version = await runCli(["-V"]);
+  assert(version.code === 0 && version.stdout.startsWith("runrec "), version.stdout);
+});
+
+Deno.test("README, mod.ts: GitHead is recorded without --allow-run, as they say", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "start");
+  const head = await git(root, "rev-parse", "HEAD");
+  const noRun = [...FULL_FLAGS.filter((f) => f !== "--allow-run"), "--deny-run"];
+  const emitted = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"], noRun);
+  assert(emitted.code === 0, emitted.stderr);
+  const record = (await Deno.readTextFile(join(del, "RunRecords.csv"))).trimEnd().split("\n")[1];
+  assert(record.split(",").at(-3) === head, `GitHead is not ${head}: ${record}`);
+  for (const file of ["README.md", "mod.ts"]) {
+    const text = (await Deno.readTextFile(join(ROOT, file))).replace(/\s*\n\s*\*?\s*/g, " ");
+    assert(
+      !/`--allow-run`,? (lets )?GitHead/.test(text),
+      `${file} says --allow-run is for GitHead`,
+    );
+    assert(/GitHead needs (no `--allow-run`|it only in a reftable)/.test(text), file);
+  }
+});
+
+Deno.test("README: Install says when the two commands are launchers tied to this Deno", async () => {
+  const readme = (await Deno.readTextFile(join(ROOT, "README.md"))).replace(/\s+/g, " ");
+  const install = readme.slice(readme.indexOf("## Install"), readme.indexOf("## The CLI"));
+  assert(/`DENORT_BIN`.*launcher scripts tied to this Deno/.test(install), install);
+});
+
+Deno.test("mod.ts: its module doc says which examples run as written", async () => {
+  const text = (await Deno.readTextFile(join(ROOT, "mod.ts"))).replace(/\s*\n\s*\*\s*/g, " ");
+  assert(text.includes("so each runs as written (`deno test --doc mod.ts`)"), "module examples");
+  assert(text.includes("examples on single functions show a call on a folder named as shown"));
 });
 
 for (const file of DOCUMENTS) {

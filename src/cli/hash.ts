@@ -19,7 +19,9 @@ Governed inputs are the --input files, _REFERENCES.md and every local file it
 lists (folders expand to the files beneath them; URLs are skipped and noted).
 Prints one "<sha256>  <path>" line per input (the format of sha256sum, paths
 relative to <del-dir>), then the InputContextSHA: the SHA-256 of exactly those
-lines, which "sha256sum PATHS | LC_ALL=C sort -k2 | sha256sum" reproduces.
+lines. When every input was hashed, "sha256sum PATHS | LC_ALL=C sort -k2 |
+sha256sum" reproduces it; an unreadable input's line is "TBD  <path>", which
+sha256sum does not print, so with one the pipe gives another value.
 An input outside the project (the git work tree, else the execution root, else
 <del-dir>) is not read: it is TBD, with a note, unless --allow-outside.
 

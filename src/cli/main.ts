@@ -107,6 +107,7 @@ function overview(): string {
     "runrec: run records for agent pipelines that keep their state as files in git",
     "",
     "Usage: runrec <command> [options]   (runrec <command> --help for one command)",
+    "       runrec --version | -V        (the version, and where runrec runs from)",
     "",
     "Commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
