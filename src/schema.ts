@@ -401,7 +401,8 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze(([
     requirement: "MUST",
     type: "enum",
     allowed: "a lifecycle state or `TBD`",
-    default: "`**Current State:**` of `_STATUS.md` at run end, else `TBD`",
+    default:
+      "`**Current State:**` of `_STATUS.md` at run end, else `--status-after` (noted), else `TBD`",
     source: "`_STATUS.md`",
     meaning: "The deliverable's lifecycle state when the run ended.",
     example: "INITIALIZED",
