@@ -55,8 +55,8 @@ export const HOST_OUTCOMES: readonly HostOutcome[] = [
     agents: ["4_DOCUMENTS"],
     meaning: "`_STATUS.md` is past the states that allow overwriting; nothing written",
     status: "SKIPPED",
-    why: "a precondition state was not met and nothing was written; Notes also name the " +
-      "observed state",
+    why: "a precondition state was not met and nothing was written; the agent adds the " +
+      "observed state in Notes",
   },
   {
     word: "FAILED_INPUTS",
