@@ -271,7 +271,11 @@ export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
   const skipped: string[] = [];
   for (const folder of folders(delDir)) {
     try {
-      return { path: writeEntry(folder, entry), skipped };
+      const path = writeEntry(folder, entry);
+      // Ignored by git, so `git clean -x` (actions/checkout runs `git clean -ffdx`) deletes it.
+      const caution = folder.delDir === undefined ? undefined : `it waits there until the ` +
+        `next write or runrec flush ${folder.delDir}; git clean -x deletes it: flush first`;
+      return { path, skipped, caution };
     } catch (e) {
       skipped.push(`${folder.path}: ${(e as Error).message}`);
     }
@@ -285,6 +289,8 @@ export interface SpoolResult {
   path: string;
   /** One line per folder tried before and not used, with why (e.g. `$RUNREC_SPOOL_DIR`'s mode). */
   skipped: string[];
+  /** For the deliverable's own spool folder: how long the record waits there, and what deletes it. */
+  caution?: string;
 }
 
 /**

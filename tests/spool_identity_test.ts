@@ -14,7 +14,7 @@ import {
   spoolRecord,
 } from "../src/spool.ts";
 import { RECORD_FILE, type RecordDraft, withRecordFile } from "../src/store.ts";
-import { assertEquals } from "./assert.ts";
+import { assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 
@@ -100,6 +100,28 @@ Deno.test("spool identity: an entry left behind after its replay was written (di
     assertEquals(again.code, 0, again.stderr);
     assertEquals(again.stdout, `spool entry ${entry.id} was already in its file; removed\n`);
     assertEquals(await agentsIn(file), ["SPOOLED"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("spool: a record spooled in the deliverable's own spool folder says it waits there and that git clean -x deletes it; one in $RUNREC_SPOOL_DIR does not", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    await Deno.mkdir(join(del, RECORD_FILE)); // a folder where the record file belongs
+    const args = ["emit", del, "--agent", "SPOOLED", "--status", "SUCCESS"];
+    const own = await runCliProcess(args, FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(own.code, 0, own.stderr);
+    assertMatch(
+      own.stderr,
+      /spooled to .*\.runrec-spool\/[^ ]*\.json; it waits there until the next write or runrec flush .*DEL-01-02_Thing; git clean -x deletes it: flush first\n/,
+    );
+    const env = { TMPDIR: tmp, RUNREC_SPOOL_DIR: join(tmp, "spool") };
+    const elsewhere = await runCliProcess(args, FULL_FLAGS, env);
+    assertEquals(elsewhere.code, 0, elsewhere.stderr);
+    assertMatch(elsewhere.stderr, /spooled to .*\/spool\/[^ ]*\.json\n/);
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(tmp, { recursive: true });
