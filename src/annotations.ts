@@ -29,7 +29,13 @@ import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
 import { firstCopies, readRecords } from "./reader.ts";
 import { AGENT_TYPE, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
-import { type AppendOptions, RECORD_FILE, type RecordDraft, withRecordFile } from "./store.ts";
+import {
+  type AppendOptions,
+  RECORD_FILE,
+  type RecordDraft,
+  withRecordFile,
+  WriteError,
+} from "./store.ts";
 
 /** The AgentName of annotation records. */
 export const ANNOTATOR = "RUNREC_ANNOTATE";
@@ -174,8 +180,57 @@ export async function appendAnnotation(
         conflict.withdraw,
       );
     }
-    return w.append(draft).record;
+    try {
+      return w.append(draft).record;
+    } catch (e) {
+      if (!(e instanceof WriteError) || !e.landed) throw e;
+      throw new AnnotationUnconfirmed(e.message, await landedAnnotation(file, draft), e);
+    }
   });
+}
+
+/**
+ * An annotation whose bytes reached the record file but whose fsync or
+ * read-back failed: it is written, and must not be appended again.
+ * `record` is the annotation as found in the file, when it could be read.
+ *
+ * @example
+ * ```ts
+ * import { AnnotationUnconfirmed, appendAnnotation } from "./annotations.ts";
+ * try {
+ *   await appendAnnotation("DEL-01-02_X", "RUN-DEL-01-02-20260222-1015-001", {}, "checked");
+ * } catch (e) {
+ *   if (!(e instanceof AnnotationUnconfirmed)) throw e;
+ *   console.error(`annotation ${e.record?.RunID ?? ""} written but not confirmed: do not repeat it`);
+ * }
+ * ```
+ */
+export class AnnotationUnconfirmed extends WriteError {
+  /** The annotation as read back from the file, or `undefined` when it could not be read. */
+  readonly record?: RunRecord;
+  /** Builds the error from the store's `WriteError` (whose `landed` is true). */
+  constructor(message: string, record: RunRecord | undefined, cause: WriteError) {
+    super(message, { cause, landed: true });
+    this.name = "AnnotationUnconfirmed";
+    this.record = record;
+  }
+}
+
+/** The annotation `draft` as it landed in `file` (its RunID is the store's), if it can be read. */
+async function landedAnnotation(file: string, draft: RecordDraft): Promise<RunRecord | undefined> {
+  try {
+    for await (const event of readRecords(file)) {
+      if (event.kind !== "record") continue;
+      const r = event.record;
+      // The draft's timestamp (to the millisecond), host and Notes tell it from any other;
+      // the lock's recovery notes may follow its Notes.
+      if (
+        r.AgentName === ANNOTATOR && r.RunTimestamp === draft.RunTimestamp &&
+        r.Host === draft.Host && r.Notes.startsWith(draft.Notes)
+      ) return r;
+    }
+  } catch { /* unreadable now: the RunID stays unknown */ }
+  return undefined;
 }
 
 /**

@@ -834,7 +834,8 @@ export async function writeRun(
         outcome.spooledTo = spooled.path;
         const passedOver = spooled.skipped.map((s) => ` (not in ${s})`).join("");
         outcome.warnings.push(
-          `record not written (${reason}); spooled to ${spooled.path}${passedOver}`,
+          `record not written (${reason}); spooled to ${spooled.path}${passedOver}` +
+            (spooled.caution ? `; ${spooled.caution}` : ""),
         );
       } catch (spoolError) {
         outcome.lost = lostRecordLine(entry);

@@ -4,21 +4,24 @@
  * next successful append to the same file, or `runrec flush`, replays it once.
  *
  * Replays are idempotent: each entry has an id, the replayed record's Notes
- * say `replayed from spool entry <id>`, and a replay first looks for that
- * text in the record file, under the append lock. So a replay that dies at
- * any point (after its write, before it removed the entry) is finished, not
- * repeated, by the next one. A replayer claims an entry by renaming it to
+ * say `replayed from spool entry <id>`, and a replay first looks, under the
+ * append lock, for a record of the file that is this entry's record: its
+ * fields, and that text where a replay puts it (a record quoting the text is
+ * not one). So a replay that dies at any point (after its write, before it
+ * removed the entry) is finished, not repeated, by the next one. A replayer claims an entry by renaming it to
  * `<entry>.claim-<pid>@<host>`; a claim whose process is gone, or older than
  * {@linkcode CLAIM_LEASE_MS}, is taken back.
  *
  * @module
  */
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
+import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { InputError } from "./errors.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { hostname, pidAlive } from "./lock.ts";
+import type { RunRecord } from "./schema.ts";
 import { inStateFolder, writeFileDurably } from "./state_folder.ts";
 import {
   type AppendOptions,
@@ -268,7 +271,11 @@ export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
   const skipped: string[] = [];
   for (const folder of folders(delDir)) {
     try {
-      return { path: writeEntry(folder, entry), skipped };
+      const path = writeEntry(folder, entry);
+      // Ignored by git, so `git clean -x` (actions/checkout runs `git clean -ffdx`) deletes it.
+      const caution = folder.delDir === undefined ? undefined : `it waits there until the ` +
+        `next write or runrec flush ${folder.delDir}; git clean -x deletes it: flush first`;
+      return { path, skipped, caution };
     } catch (e) {
       skipped.push(`${folder.path}: ${(e as Error).message}`);
     }
@@ -282,6 +289,8 @@ export interface SpoolResult {
   path: string;
   /** One line per folder tried before and not used, with why (e.g. `$RUNREC_SPOOL_DIR`'s mode). */
   skipped: string[];
+  /** For the deliverable's own spool folder: how long the record waits there, and what deletes it. */
+  caution?: string;
 }
 
 /**
@@ -465,6 +474,54 @@ function replayMarker(entry: SpoolEntry): string {
   return `replayed from spool entry ${entry.id}`;
 }
 
+/**
+ * Whether a whole record of the writer's file is the record `entry` replays:
+ * its draft's fields, and its Notes with the marker where a replay puts it
+ * (after the draft's Notes; the lock's recovery notes may follow). A record
+ * that merely quotes the marker (an agent's --notes, a line pulled from
+ * another clone) is another record: the entry is still to be written.
+ */
+function alreadyReplayed(writer: RecordWriter, entry: SpoolEntry): boolean {
+  const marker = replayMarker(entry);
+  // The quick byte search first (it also refuses a record file that is not a regular file).
+  if (!writer.contains(marker)) return false;
+  const notesHead = `${[entry.draft.Notes, marker].filter(Boolean).join(" | ")} (`;
+  for (const line of linesHolding(writer.path, marker)) {
+    if (!checksumMatches(line)) continue; // a torn or altered line: not a written record
+    try {
+      const record = decodeRecord(line);
+      if (record.Notes.startsWith(notesHead) && sameDraft(record, entry.draft)) return true;
+    } catch { /* not a record of this layout: not the entry's */ }
+  }
+  return false;
+}
+
+/** Whether `record` holds `draft`'s fields (Notes aside; RunID when the draft chose one). */
+function sameDraft(record: RunRecord, draft: RecordDraft): boolean {
+  const expected = { ...draft, RunID: draft.RunID ?? record.RunID, Notes: record.Notes };
+  return encodeRecord({ ...expected, RecordChecksum: "" }) ===
+    encodeRecord({ ...record, RecordChecksum: "" });
+}
+
+/** The lines of `path` (without `\n`, `\r`) that hold `text`, read a chunk at a time. */
+function* linesHolding(path: string, text: string): Generator<string> {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    const decoder = new TextDecoder();
+    const buffer = new Uint8Array(64 << 10);
+    let rest = "";
+    for (let n = file.readSync(buffer); n !== null; n = file.readSync(buffer)) {
+      const lines = (rest + decoder.decode(buffer.subarray(0, n), { stream: true })).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) if (line.includes(text)) yield line.replace(/\r$/, "");
+    }
+    rest += decoder.decode();
+    if (rest.includes(text)) yield rest;
+  } finally {
+    file.close();
+  }
+}
+
 const REPLAY_MARKER = /(?:^| \| )replayed from spool entry ([0-9]+-[0-9]+-[0-9]+-[0-9a-f]+) /;
 
 /**
@@ -525,7 +582,7 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
   if (!claimed) return; // another replayer has it
   const marker = replayMarker(entry);
   try {
-    if (writer.contains(marker)) {
+    if (alreadyReplayed(writer, entry)) {
       Deno.removeSync(claimed);
       report.alreadyWritten.push(entry.id);
       return;
@@ -663,12 +720,11 @@ export async function replayLostRecords(
     try {
       await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
         for (const entry of entries) {
-          const marker = replayMarker(entry);
-          if (writer.contains(marker)) {
+          if (alreadyReplayed(writer, entry)) {
             report.alreadyWritten.push(entry.id);
             continue;
           }
-          const note = `${marker} (lost ${entry.spooledAt}: ${entry.error})`;
+          const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${entry.error})`;
           const notes = [entry.draft.Notes, note].filter(Boolean).join(" | ");
           report.replayed.push(writer.append({ ...entry.draft, Notes: notes }));
         }

@@ -513,3 +513,91 @@ Deno.test("annotate: four processes invalidating one run at once write one annot
   const annotations = (await recordsOf(file)).filter((r) => r.AgentName === ANNOTATOR);
   assert.equal(annotations.length, 1);
 });
+
+/** Runs the CLI as a real process under `strace`, injecting `fault` on the record file only. */
+async function underFault(args: string[], file: string, fault: string) {
+  const out = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", file, "-e", `inject=${fault}`],
+      ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), ...args],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+Deno.test("annotate: an annotation whose fsync fails is reported written but not confirmed (exit 0, its RunID printed), so it is not repeated", async () => {
+  const { del, file, runs } = await project();
+  const out = await underFault(
+    ["annotate", del, runs[0].RunID, "--invalidates", "--note", "checked by hand"],
+    file,
+    "fsync:error=EIO",
+  );
+  const records = await recordsOf(file);
+  assert.equal(records.length, 4, "the annotation is in the file");
+  const annotation = records[3];
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `${annotation.RunID}\n`);
+  assert.match(
+    out.stderr,
+    new RegExp(
+      `^runrec annotate: warning: annotation ${annotation.RunID} written but not confirmed ` +
+        `\\(.*fsync failed.*\\): do not repeat it\\n$`,
+    ),
+  );
+  // It counts: repeating the invalidation is refused, not written twice.
+  const again = await runCli(["annotate", del, runs[0].RunID, "--invalidates", "--note", "x"]);
+  assert.equal(again.code, 2, again.stderr);
+  assert.equal((await recordsOf(file)).length, 4);
+});
+
+Deno.test("annotate: a RunRecords.csv that is a FIFO, a device or a link to /dev/zero is refused in one line, exit 2, without waiting", async () => {
+  const { del, file, runs } = await project();
+  const good = await Deno.readFile(file);
+  const makers: Record<string, () => Promise<void>> = {
+    fifo: async () => void await new Deno.Command("mkfifo", { args: [file] }).output(),
+    device: async () =>
+      void await new Deno.Command("mknod", { args: [file, "c", "1", "5"] }).output(),
+    "link to /dev/zero": () => Deno.symlink("/dev/zero", file),
+  };
+  for (const [kind, make] of Object.entries(makers)) {
+    await Deno.remove(file);
+    await make();
+    // A real process with a deadline: a read that waited on the FIFO (or read /dev/zero
+    // without end) fails the test instead of hanging it.
+    const child = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...FULL_FLAGS,
+        join(ROOT, ENTRY_POINT),
+        "annotate",
+        del,
+        runs[0].RunID,
+        "--note",
+        "n",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    const text = new TextDecoder();
+    const out = {
+      code: child.code,
+      stdout: text.decode(child.stdout),
+      stderr: text.decode(child.stderr),
+    };
+    assert.equal(out.code, 2, `${kind}: ${out.stderr}`);
+    assert.match(
+      out.stderr,
+      /^runrec annotate: .*RunRecords\.csv: .*not a regular file.*\n$/,
+      kind,
+    );
+    assert.equal(out.stdout, "", kind);
+  }
+  await Deno.remove(file);
+  await Deno.writeFile(file, good);
+});

@@ -5,7 +5,13 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { AnnotationRefused, ANNOTATOR, appendAnnotation, isAnnotation } from "../annotations.ts";
+import {
+  AnnotationRefused,
+  AnnotationUnconfirmed,
+  ANNOTATOR,
+  appendAnnotation,
+  isAnnotation,
+} from "../annotations.ts";
 import {
   deliverableId,
   findExecutionRoot,
@@ -55,7 +61,12 @@ Options:
   --supersedes OLD     RUNID supersedes the run OLD (OLD is no longer current)
   -h, --help           show this help
 
-Exit codes: 0 annotated; 1 a RunID is not a run in the deliverable's records
+An annotation whose bytes reached the file but whose fsync or read-back failed
+is written: its RunID is printed with the warning "annotation RUN-... written but
+not confirmed (...): do not repeat it", and annotate exits 0, as emit does (a
+repeat would append a second annotation).
+
+Exit codes: 0 annotated (confirmed or not, above); 1 a RunID is not a run in the deliverable's records
 (an annotation, another deliverable's run: the message says which); 2 usage
 error, missing folder or record file, unreadable file, a refused annotation
 (above), or a RunID that names two records (runs of one minute recorded on two
@@ -222,6 +233,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       onLockWait: lockWaitMessage(io),
     });
   } catch (e) {
+    if (e instanceof AnnotationUnconfirmed) return unconfirmed(e, io);
     if (!(e instanceof AnnotationRefused) || e.withdraw === undefined) throw e;
     throw new InputError(
       `${e.message}; to undo that first: runrec annotate ${delDir} ${e.withdraw} --invalidates ` +
@@ -232,6 +244,22 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (supersedes !== undefined) {
     warnIfOlder(lines.timestampOf, runId, supersedes, delDir, record, io);
   }
+  return EXIT.ok;
+}
+
+/**
+ * An annotation in the file whose fsync or read-back failed is written, as
+ * `emit` treats its record: exit 0 and a warning, so that no one retries it
+ * (a retry would append a second annotation).
+ */
+function unconfirmed(e: AnnotationUnconfirmed, io: Io): number {
+  const id = e.record?.RunID;
+  if (id) io.out(`${id}\n`);
+  const which = id ? `annotation ${id}` : "the annotation (its RunID could not be read back)";
+  io.err(
+    `runrec annotate: warning: ${which} written but not confirmed (${e.message}): ` +
+      "do not repeat it\n",
+  );
   return EXIT.ok;
 }
 

@@ -1,0 +1,129 @@
+/**
+ * A replay counts as already written only when a record of the file IS the
+ * entry's record (its fields, the marker at the end of its Notes), never when
+ * a record merely quotes the marker. `flush` and `flush --from` run as real
+ * processes.
+ */
+import { join } from "node:path";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import {
+  lostRecordLine,
+  newSpoolEntry,
+  SPOOL_FOLDER,
+  type SpoolEntry,
+  spoolRecord,
+} from "../src/spool.ts";
+import { RECORD_FILE, type RecordDraft, withRecordFile } from "../src/store.ts";
+import { assertEquals, assertMatch } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+
+/** Agent names of the records in a record file, in file order. */
+async function agentsIn(file: string): Promise<string[]> {
+  const text = await Deno.readTextFile(file).catch(() => "");
+  return text.trimEnd().split("\n").slice(1).filter((l) => l !== "").map((l) => l.split(",")[3]);
+}
+
+/** Appends a valid record whose Notes quote `entry`'s replay marker as a replay would put it. */
+async function appendQuoting(file: string, entry: SpoolEntry, agent: string): Promise<void> {
+  const quoted =
+    `replayed from spool entry ${entry.id} (spooled ${entry.spooledAt}: ${entry.error})`;
+  const forged: RecordDraft = sampleDraft({
+    DeliverableID: "DEL-01-02",
+    AgentName: agent,
+    Notes: [entry.draft.Notes, quoted].filter(Boolean).join(" | "),
+  });
+  await withRecordFile(file, {}, (writer) => writer.append(forged));
+}
+
+Deno.test("spool identity: a record quoting a spooled entry's replay marker does not stop flush from appending the entry", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const file = join(del, RECORD_FILE);
+    const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "SPOOLED", Notes: "n" });
+    const entry = newSpoolEntry(file, draft, "test fault");
+    spoolRecord(del, entry);
+    await appendQuoting(file, entry, "QUOTER"); // e.g. pulled from another clone
+    const flush = await runCliProcess(["flush", del], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(flush.code, 0, flush.stderr);
+    assertEquals(await agentsIn(file), ["QUOTER", "SPOOLED"]);
+    const left = [...Deno.readDirSync(join(del, SPOOL_FOLDER))].map((e) => e.name);
+    assertEquals(left.filter((n) => n.endsWith(".json")), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("spool identity: flush --from appends a lost record although another record quotes its marker", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const file = join(del, RECORD_FILE);
+    const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "LOST" });
+    const entry = newSpoolEntry(file, draft, "test fault");
+    await appendQuoting(file, { ...entry }, "QUOTER");
+    const saved = join(tmp, "orchestrator.log");
+    await Deno.writeTextFile(saved, `${lostRecordLine(entry)}\n`);
+    const first = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(first.code, 0, first.stderr);
+    assertEquals(await agentsIn(file), ["QUOTER", "LOST"]);
+    // Its own record found: the second flush appends nothing.
+    const second = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(second.code, 0, second.stderr);
+    assertEquals(
+      second.stdout,
+      `lost record ${entry.id} is already in its file; nothing appended\n`,
+    );
+    assertEquals(await agentsIn(file), ["QUOTER", "LOST"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("spool identity: an entry left behind after its replay was written (died before removing it) is removed, not appended again", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const file = join(del, RECORD_FILE);
+    const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "SPOOLED", Notes: "n" });
+    const entry = newSpoolEntry(file, draft, "test fault");
+    const { path } = spoolRecord(del, entry);
+    const saved = await Deno.readTextFile(path);
+    const flush = await runCliProcess(["flush", del], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(flush.code, 0, flush.stderr);
+    // The state a replay killed between its write and the entry's removal leaves.
+    await Deno.writeTextFile(path, saved);
+    const again = await runCliProcess(["flush", del], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals(again.stdout, `spool entry ${entry.id} was already in its file; removed\n`);
+    assertEquals(await agentsIn(file), ["SPOOLED"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("spool: a record spooled in the deliverable's own spool folder says it waits there and that git clean -x deletes it; one in $RUNREC_SPOOL_DIR does not", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    await Deno.mkdir(join(del, RECORD_FILE)); // a folder where the record file belongs
+    const args = ["emit", del, "--agent", "SPOOLED", "--status", "SUCCESS"];
+    const own = await runCliProcess(args, FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(own.code, 0, own.stderr);
+    assertMatch(
+      own.stderr,
+      /spooled to .*\.runrec-spool\/[^ ]*\.json; it waits there until the next write or runrec flush .*DEL-01-02_Thing; git clean -x deletes it: flush first\n/,
+    );
+    const env = { TMPDIR: tmp, RUNREC_SPOOL_DIR: join(tmp, "spool") };
+    const elsewhere = await runCliProcess(args, FULL_FLAGS, env);
+    assertEquals(elsewhere.code, 0, elsewhere.stderr);
+    assertMatch(elsewhere.stderr, /spooled to .*\/spool\/[^ ]*\.json\n/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
