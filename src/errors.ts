@@ -93,6 +93,8 @@ export function failureReason(error: Error | undefined): string {
   // Deno's permissions, not the file: the caller needs to give a wider grant.
   if (error instanceof Deno.errors.NotCapable) {
     const kind = /Requires (\w+) access/.exec(error.message)?.[1] ?? "read";
+    // Deno guards some system paths (/proc, /dev) with --allow-all alone: no grant a user gives.
+    if (kind === "all") return "no permission (a system path runrec does not use)";
     return `no permission (Deno --allow-${kind})`;
   }
   return error?.message.split("\n")[0] ?? "unreadable";

@@ -16,7 +16,7 @@
  */
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
-import { InputError } from "./errors.ts";
+import { failureReason, InputError } from "./errors.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
@@ -277,7 +277,7 @@ export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
         `next write or runrec flush ${folder.delDir}; git clean -x deletes it: flush first`;
       return { path, skipped, caution };
     } catch (e) {
-      skipped.push(`${folder.path}: ${(e as Error).message}`);
+      skipped.push(`${folder.path}: ${failureReason(e as Error)}`);
     }
   }
   throw new Error(`no spool folder took the record (${skipped.join("; ")})`);

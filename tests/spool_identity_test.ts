@@ -14,7 +14,7 @@ import {
   spoolRecord,
 } from "../src/spool.ts";
 import { RECORD_FILE, type RecordDraft, withRecordFile } from "../src/store.ts";
-import { assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 
@@ -126,4 +126,21 @@ Deno.test("spool: a record spooled in the deliverable's own spool folder says it
     await Deno.remove(root, { recursive: true });
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("spool: a $RUNREC_SPOOL_DIR under /proc is passed over saying why in runrec's words, not Deno's advice to run with --allow-all", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(del, RECORD_FILE)); // the record cannot be written: it is spooled
+  const out = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS"],
+    undefined,
+    { RUNREC_SPOOL_DIR: "/proc/runrec-spool" },
+  );
+  assertEquals(out.code, 0, out.stderr);
+  assertMatch(
+    out.stderr,
+    /\(not in \/proc\/runrec-spool: no permission \(a system path runrec does not use\)\)/,
+  );
+  assert(!out.stderr.includes("--allow-all"), out.stderr);
+  await Deno.remove(root, { recursive: true });
 });
