@@ -243,11 +243,12 @@ Deno.test("finish, finish of a lost token, reap and exec on a record file that i
 
 Deno.test("exec with stderr on /dev/full exits with its command's code", async () => {
   const { root, del } = await makeProject();
+  // A missing input: a note on stderr, printed before the RunID.
   for (const code of [0, 3]) {
     const exec = await new Deno.Command("sh", {
       args: [
         "-c",
-        `${RUNREC_SH} exec '${del}' --agent E${code} -- sh -c 'exit ${code}' 2>/dev/full`,
+        `${RUNREC_SH} exec '${del}' --agent E${code} --input NoSuch.md -- sh -c 'exit ${code}' 2>/dev/full`,
       ],
     }).output();
     assertEquals(exec.code, code);
