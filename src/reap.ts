@@ -203,7 +203,7 @@ function whatBecameOf({ outcome, runId }: ReapedRun): string {
   if (!outcome) return "(recorded already)";
   if (outcome.written) return runId!;
   if (outcome.unconfirmed) return `${runId ?? "(RunID not found)"} (written, not confirmed)`;
-  if (outcome.spooledTo) return `(spooled to ${outcome.spooledTo})`;
+  if (outcome.spooledTo) return "(spooled)"; // where: its warning says
   if (outcome.lost) return "(LOST: its line is on stderr)";
   return "(not written)";
 }
