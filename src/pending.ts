@@ -594,8 +594,9 @@ export async function claimLostRun(delDir: string, id: string): Promise<string |
     let holder: string;
     try {
       holder = readBounded(path);
-    } catch {
-      continue; // taken over and not made again yet
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) continue; // taken over, not made again yet
+      throw e;
     }
     // Empty: its holder is between its create and its write.
     const state = holder === "" ? "alive" : processState(holder);

@@ -295,19 +295,33 @@ async function finishLost(
   if (kindOf(delDir) !== "folder") {
     return await finishClaimed(delDir, run, undefined, report, options);
   }
-  const marker = await claimLostRun(delDir, run.id);
+  let marker: string | undefined;
+  try {
+    marker = await claimLostRun(delDir, run.id);
+  } catch {
+    // No marker can be made (a full or failing disk): recorded without one, as the record
+    // matters more than the rare race it guards against; the write spools it if need be.
+    return await finishClaimed(delDir, run, undefined, report, options);
+  }
   if (marker === undefined || await runRecorded(delDir, run)) throw goneError(delDir, run.id);
   let outcome: RunOutcome;
   try {
     outcome = await finishClaimed(delDir, run, undefined, report, options);
   } catch (e) {
-    Deno.removeSync(marker);
+    dropMarker(marker);
     throw e;
   }
   if (!(outcome.written || outcome.unconfirmed || outcome.spooledTo || outcome.lost)) {
-    Deno.removeSync(marker); // --strict and not written: to be finished again
+    dropMarker(marker); // --strict and not written: to be finished again
   }
   return outcome;
+}
+
+/** Removes a lost run's marker; one left behind only delays a retry until its holder is gone. */
+function dropMarker(marker: string): void {
+  try {
+    Deno.removeSync(marker);
+  } catch { /* the finish's own outcome is what the caller needs */ }
 }
 
 /**
