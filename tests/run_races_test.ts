@@ -52,7 +52,7 @@ Deno.test("finish after git clean: concurrent finishes of one token record the r
   const { root, del } = await gitProject();
   // Seeded: how many finishers race in each round.
   const random = seededRandom("finish after git clean race");
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 6; round++) {
     const agent = `AGENT_${round}`;
     const token = await startRun(del, agent);
     await git(root, "clean", "-fdxq");
