@@ -26,6 +26,9 @@ import { kindOf, walk } from "./walk.ts";
 /** The folder of pending runs inside a deliverable folder. */
 export const PENDING_FOLDER = ".runrec/pending";
 
+/** The folder of markers of runs recorded from their token alone (their pending file gone). */
+export const LOST_FOLDER = ".runrec/lost";
+
 /** The folder of reaped runs inside a deliverable folder: kept for a late `finish`. */
 export const REAPED_FOLDER = ".runrec/reaped";
 
@@ -301,7 +304,7 @@ function writeRunFile(path: string, run: PendingRun): string {
 export function readPendingRun(path: string): PendingRun {
   let run: PendingRun;
   try {
-    run = JSON.parse(Deno.readTextFileSync(path));
+    run = JSON.parse(readBounded(path));
   } catch (e) {
     // JSON.parse quotes the text it choked on, line breaks and all: say what it is instead.
     const why = e instanceof SyntaxError ? "not valid JSON" : (e as Error).message.split("\n")[0];
@@ -317,7 +320,61 @@ export function readPendingRun(path: string): PendingRun {
   ) {
     throw new InputError(`${path}: not a pending run: a field is missing or of the wrong type`);
   }
+  // What start wrote agrees with itself: a file edited by hand (a start time moved, a run
+  // copied from another folder) would be recorded as a run that never happened.
+  const named = FILE.exec(basename(path))?.[1];
+  const forged = named !== undefined && named !== run.id
+    ? `its id ${run.id} is not its file's name`
+    : start.started !== runIdStart(run.id)
+    ? `its start time ${start.started} is not its id's (${runIdStart(run.id)}): edited by hand?`
+    : undefined;
+  if (forged) throw new InputError(`${path}: not a pending run: ${forged}`);
   return run;
+}
+
+/** The most a pending run's file holds: its folder's file list, however large, fits. */
+const PENDING_FILE_MAX = 64 * 1024 * 1024;
+
+/**
+ * The text of a pending run's file, refused up front when it is not a regular
+ * file (a FIFO would wait for a writer, a device read without end) or is
+ * larger than start ever writes.
+ */
+function readBounded(path: string): string {
+  const info = Deno.statSync(path);
+  if (!info.isFile) throw new Error("not a regular file");
+  if (info.size > PENDING_FILE_MAX) throw new Error(`larger than ${PENDING_FILE_MAX} bytes`);
+  return Deno.readTextFileSync(path);
+}
+
+/**
+ * How long ago a run may have started and still be finished: a day, longer
+ * than any agent's session. An older start is more likely a token copied from
+ * an old log, or a file edited by hand, than a run ending now, and its record
+ * would span every run since; `reap --older-than` records such a run.
+ */
+export const FINISH_WITHIN_MS = 24 * 3_600_000;
+
+/**
+ * Why a run started at `started` is not to be recorded by a finish at `now`,
+ * or `undefined`: a start in the future, or more than
+ * {@linkcode FINISH_WITHIN_MS} ago. The same rule for a pending run's file
+ * and for a token whose file is gone.
+ *
+ * @example
+ * ```ts
+ * import { implausibleStart } from "./pending.ts";
+ * implausibleStart("2099-01-01T00:00:00.000Z", Date.now()); // "its start time ... is in the future"
+ * ```
+ */
+export function implausibleStart(started: string, now: number): string | undefined {
+  const age = now - Date.parse(started);
+  if (Number.isNaN(age)) return `its start time ${started} is not a time`;
+  if (age < 0) return `its start time ${started} is in the future`;
+  if (age > FINISH_WITHIN_MS) {
+    return `its start time ${started} is more than a day ago: too old to record from it`;
+  }
+  return undefined;
 }
 
 /**
@@ -416,7 +473,9 @@ export function claimPendingRun(path: string): string | undefined {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
       return undefined;
     }
-    throw e;
+    // Deno's message names both paths again: the system's reason is what is new.
+    const why = (e as Error).message.split("\n")[0].replace(/: rename '.*$/, "");
+    throw new Error(`cannot claim it (rename: ${why})`, { cause: e });
   }
 }
 
@@ -476,26 +535,82 @@ export function takeOverClaim(path: string, holder: string): string | undefined 
  * @example
  * ```ts
  * import { readPendingRun, runRecorded } from "./pending.ts";
- * runRecorded("DEL-01-02_X", readPendingRun("DEL-01-02_X/.runrec/pending/x.json"));
+ * await runRecorded("DEL-01-02_X", readPendingRun("DEL-01-02_X/.runrec/pending/x.json"));
  * ```
  */
-export function runRecorded(
+export async function runRecorded(
   delDir: string,
   run: { agent?: string; start: { started: string } },
-): boolean {
-  const stamp = `,${run.start.started},`;
+): Promise<boolean> {
   // An agent not known (a run whose pending file is gone): its start time alone.
-  const agent = run.agent ?? "";
+  const matches = (started: string, agent: string) =>
+    started === run.start.started && (run.agent === undefined || agent === run.agent);
   try {
-    const text = Deno.readTextFileSync(join(resolve(delDir), RECORD_FILE));
-    if (text.split("\n").some((line) => line.includes(stamp) && line.includes(agent))) {
-      return true;
+    // Streamed, and refused up front when not a regular file (a FIFO, a device): never a hang.
+    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
+      if (event.kind === "record" && matches(event.record.RunTimestamp, event.record.AgentName)) {
+        return true;
+      }
     }
-  } catch { /* no file: not there */ }
+  } catch { /* no file, or not one to read: not there (the write then spools the record) */ }
   return listSpool(delDir).some((i) =>
-    i.entry?.draft.RunTimestamp === run.start.started &&
-    (run.agent === undefined || i.entry.draft.AgentName === run.agent)
+    i.entry !== undefined && matches(i.entry.draft.RunTimestamp, i.entry.draft.AgentName)
   );
+}
+
+/** How long a finisher waits for a live process holding the run it is to finish. */
+export const CLAIM_WAIT_MS = 60_000;
+
+/**
+ * Claims the run `id` of `delDir` whose pending file is gone (`git clean -x`)
+ * for recording from its token: a marker `.runrec/lost/<id>` created with
+ * `O_EXCL`, holding this process's `pid@host`, so that of finishers racing on
+ * one token one records it. Returns the marker's path, or `undefined` when
+ * another process holds it (waited for up to {@linkcode CLAIM_WAIT_MS} while
+ * it lives). A marker whose holder died is taken over: the caller checks
+ * {@linkcode runRecorded} after, since that holder may have written the
+ * record. The marker stays once the record is written.
+ *
+ * @example
+ * ```ts
+ * import { claimLostRun } from "./pending.ts";
+ * const marker = await claimLostRun("DEL-01-02_X", "20260222T101500123Z-1a2b3c4d");
+ * ```
+ */
+export async function claimLostRun(delDir: string, id: string): Promise<string | undefined> {
+  const path = join(resolve(delDir), LOST_FOLDER, id);
+  const me = `${Deno.pid}@${claimHost()}`;
+  const deadline = Date.now() + CLAIM_WAIT_MS;
+  while (true) {
+    try {
+      return inStateFolder(dirname(dirname(path)), () => {
+        Deno.mkdirSync(dirname(path), { recursive: true });
+        Deno.writeTextFileSync(path, me, { createNew: true });
+        return path;
+      });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+    let holder: string;
+    try {
+      holder = readBounded(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) continue; // taken over, not made again yet
+      throw e;
+    }
+    // Empty: its holder is between its create and its write.
+    const state = holder === "" ? "alive" : processState(holder);
+    if (state === "gone") {
+      try {
+        // A rename, so that of two takers one removes it.
+        Deno.renameSync(path, `${path}.gone-${me}`);
+        Deno.removeSync(`${path}.gone-${me}`);
+      } catch { /* another taker has it */ }
+      continue;
+    }
+    if (state !== "alive" || Date.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**

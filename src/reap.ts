@@ -18,10 +18,12 @@ import {
   processState,
   REAPED_ERROR,
   reapedNote,
+  reapedRecordId,
   runRecorded,
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
 import { formatDuration } from "./time.ts";
+import { failureReason } from "./errors.ts";
 
 /** Options of {@linkcode reapRuns}. */
 export interface ReapOptions extends RunOptions {
@@ -41,6 +43,8 @@ export interface ReapedRun {
   reason: string;
   /** The write of its FAILED record; absent when its record was in place already. */
   outcome?: RunOutcome;
+  /** The RunID of its FAILED record, when it is in the record file. */
+  runId?: string;
 }
 
 /** What {@linkcode reapRuns} did. */
@@ -103,40 +107,56 @@ export async function reapRuns(
       }
       const reason = whyReap(item, now, olderThanMs);
       if (!reason) continue;
-      const claimed = claimPendingRun(item.path);
-      if (!claimed) continue; // finished or reaped meanwhile
-      const run = item.run;
-      if (item.claimedBy && runRecorded(delDir, run)) {
-        keepReapedRun(delDir, claimed);
-        report.reaped.push({ delDir, run, reason: `${reason} after writing its record` });
-        continue;
-      }
-      let outcome: RunOutcome;
       try {
-        outcome = await finishClaimed(
-          delDir,
-          run,
-          claimed,
-          {
-            status: "FAILED",
-            error: REAPED_ERROR,
-            notes: `${REAPED_ERROR}: ${reason}; ${reapedNote(run.id)}; RunDuration is the time ` +
-              "until reaped; OutputFiles unknown",
-          },
-          { holder: `runrec reap (${run.agent})`, ...writeOptions },
-          // Kept, not deleted: the agent may yet finish, and its record then supersedes this one.
-          (path) => keepReapedRun(delDir, path),
-        );
+        const done = await reapOne(delDir, item, reason, writeOptions);
+        if (done) report.reaped.push(done);
       } catch (e) {
-        // One run that cannot be recorded must not keep the others from being reaped.
-        const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
-        report.problems.push(`${item.path}: not reaped: ${why}`);
-        continue;
+        // One run that cannot be claimed or recorded must not keep the others from being reaped.
+        report.problems.push(`${item.path}: not reaped: ${failureReason(e as Error)}`);
       }
-      report.reaped.push({ delDir, run, reason, outcome });
     }
   }
   return report;
+}
+
+/**
+ * Claims and reaps one pending run; `undefined` when another process
+ * finished or reaped it meanwhile. Throws when it can be neither claimed nor
+ * recorded.
+ */
+async function reapOne(
+  delDir: string,
+  item: PendingItem,
+  reason: string,
+  writeOptions: RunOptions,
+): Promise<ReapedRun | undefined> {
+  const claimed = claimPendingRun(item.path);
+  if (!claimed) return undefined; // finished or reaped meanwhile
+  const run = item.run!;
+  if (item.claimedBy && await runRecorded(delDir, run)) {
+    // Its finisher wrote the agent's record and died before removing its claim: the run is
+    // finished, not reaped (kept in reaped/, a retried finish would record it again).
+    Deno.removeSync(claimed);
+    return { delDir, run, reason: `${reason} after writing its record` };
+  }
+  const outcome = await finishClaimed(
+    delDir,
+    run,
+    claimed,
+    {
+      status: "FAILED",
+      error: REAPED_ERROR,
+      notes: `${REAPED_ERROR}: ${reason}; ${reapedNote(run.id)}; RunDuration is the time ` +
+        "until reaped; OutputFiles unknown",
+    },
+    { holder: `runrec reap (${run.agent})`, ...writeOptions },
+    // Kept, not deleted: the agent may yet finish, and its record then supersedes this one.
+    (path) => keepReapedRun(delDir, path),
+  );
+  // A record written but not confirmed has its RunID in the file only.
+  const runId = outcome.written?.record.RunID ??
+    (outcome.unconfirmed ? await reapedRecordId(delDir, run.id) : undefined);
+  return { delDir, run, reason, outcome, ...(runId !== undefined ? { runId } : {}) };
 }
 
 /**
@@ -174,7 +194,16 @@ function pendingRunsAt(targets: readonly string[]): { delDir: string; items: Pen
  */
 export function describeReaped(reaped: ReapedRun, cwd: string): string {
   const where = relative(cwd, reaped.delDir) || ".";
-  const id = reaped.outcome?.written?.record.RunID ??
-    (reaped.outcome ? "(spooled)" : "(recorded already)");
-  return `${id} ${where} ${reaped.run.agent} started ${reaped.run.start.started}: ${reaped.reason}`;
+  return `${whatBecameOf(reaped)} ${where} ${reaped.run.agent} started ` +
+    `${reaped.run.start.started}: ${reaped.reason}`;
+}
+
+/** Its RunID, or what became of a FAILED record that has none yet, as emit says it. */
+function whatBecameOf({ outcome, runId }: ReapedRun): string {
+  if (!outcome) return "(recorded already)";
+  if (outcome.written) return runId!;
+  if (outcome.unconfirmed) return `${runId ?? "(RunID not found)"} (written, not confirmed)`;
+  if (outcome.spooledTo) return "(spooled)"; // where: its warning says
+  if (outcome.lost) return "(LOST: its line is on stderr)";
+  return "(not written)";
 }

@@ -33,8 +33,11 @@ import { HOST_OUTCOMES } from "./outcomes.ts";
 import { placeholderProblem, refusePlaceholderPass } from "./placeholders.ts";
 import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
 import {
+  CLAIM_WAIT_MS,
   claimHolder,
+  claimLostRun,
   claimPendingRun,
+  implausibleStart,
   isRunId,
   keepPendingRun,
   listPendingRuns,
@@ -260,7 +263,7 @@ export async function finishRun(
   }
   // No file to claim. A finisher writes the record before it lets go of its claim, so a run
   // neither claimed nor recorded is one whose file was removed under it: it is recorded here.
-  if (claimHolder(token) !== undefined || runRecorded(delDir, run)) {
+  if (claimHolder(token) !== undefined || await runRecorded(delDir, run)) {
     throw goneError(delDir, run.id);
   }
   // With the folder itself gone, finishClaimed says so: no guess about git clean beside it.
@@ -272,7 +275,53 @@ export async function finishRun(
     ]
     : run.start.notes;
   const held = { ...run, start: { ...run.start, notes } };
-  return await finishClaimed(delDir, held, undefined, report, options);
+  return await finishLost(delDir, held, report, options);
+}
+
+/**
+ * Records a run whose pending file is gone, once: under a marker only one
+ * finisher gets ({@linkcode claimLostRun}), and only when its record is not
+ * there yet, checked again once the marker is held (a finisher that raced
+ * this one may have written it). The marker is dropped when no record was
+ * written, so that the run may be finished again.
+ */
+async function finishLost(
+  delDir: string,
+  run: PendingRun,
+  report: FinishReport,
+  options: RunOptions,
+): Promise<RunOutcome> {
+  // A folder removed during the run has no marker: its record goes to the user's spool.
+  if (kindOf(delDir) !== "folder") {
+    return await finishClaimed(delDir, run, undefined, report, options);
+  }
+  let marker: string | undefined;
+  try {
+    marker = await claimLostRun(delDir, run.id);
+  } catch {
+    // No marker can be made (a full or failing disk): recorded without one, as the record
+    // matters more than the rare race it guards against; the write spools it if need be.
+    return await finishClaimed(delDir, run, undefined, report, options);
+  }
+  if (marker === undefined || await runRecorded(delDir, run)) throw goneError(delDir, run.id);
+  let outcome: RunOutcome;
+  try {
+    outcome = await finishClaimed(delDir, run, undefined, report, options);
+  } catch (e) {
+    dropMarker(marker);
+    throw e;
+  }
+  if (!(outcome.written || outcome.unconfirmed || outcome.spooledTo || outcome.lost)) {
+    dropMarker(marker); // --strict and not written: to be finished again
+  }
+  return outcome;
+}
+
+/** Removes a lost run's marker; one left behind only delays a retry until its holder is gone. */
+function dropMarker(marker: string): void {
+  try {
+    Deno.removeSync(marker);
+  } catch { /* the finish's own outcome is what the caller needs */ }
 }
 
 /**
@@ -330,16 +379,21 @@ export async function finishPendingRun(
   const { delDir, id, path } = await locateRun(target, run);
   const claim = await claimForFinish(delDir, id, path);
   if (!claim) {
-    const lost = runFromToken(delDir, id, path, report.agent);
-    return {
-      delDir,
-      run: lost,
-      outcome: await finishClaimed(delDir, lost, undefined, report, options),
-    };
+    const lost = await runFromToken(delDir, id, path, report.agent);
+    return { delDir, run: lost, outcome: await finishLost(delDir, lost, report, options) };
   }
   let pending: PendingRun;
   try {
     pending = readPendingRun(claim.claimed);
+    const implausible = pending.delDir !== undefined && resolve(pending.delDir) !== delDir
+      ? `it names another deliverable folder, ${pending.delDir}`
+      : implausibleStart(pending.start.started, Date.now());
+    if (implausible) {
+      throw new InputError(
+        `${claim.claimed}: not finished: ${implausible}; it ` +
+          `stays pending: runrec reap --older-than records it as FAILED, or delete the file`,
+      );
+    }
     if (report.agent !== undefined && report.agent !== pending.agent) {
       throw new OptionError((name) =>
         `${name("agent")} ${report.agent}: run ${id} was started by ${pending.agent}; ` +
@@ -348,7 +402,11 @@ export async function finishPendingRun(
     }
   } catch (e) {
     releaseClaim(claim.claimed);
-    throw e;
+    // Named as the finisher knows it, not by the claim's name it no longer has.
+    const file = claim.claimed.replace(/\.claim-[^/\\]*$/, "");
+    throw e instanceof InputError && !(e instanceof OptionError)
+      ? new InputError(e.message.replaceAll(claim.claimed, file), { cause: e })
+      : e;
   }
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
   const again = run === undefined ? target : `${target} --run ${run}`;
@@ -363,14 +421,6 @@ export async function finishPendingRun(
 }
 
 /**
- * How long ago a run may have started and still be recorded from its token
- * alone: a day, longer than any agent's session. An older token is more
- * likely copied from an old log than a run whose pending file `git clean`
- * just removed, and its record would span every run since.
- */
-const TOKEN_RECOVERY_MS = 24 * 3_600_000;
-
-/**
  * The run a token names whose pending file is gone (`git clean -x` between
  * start and finish), as far as the token tells it: its start time (in its
  * id), its folder, and the agent the finisher names. Its inputs were
@@ -378,34 +428,24 @@ const TOKEN_RECOVERY_MS = 24 * 3_600_000;
  * {@linkcode InputError} when the run was finished already or is being
  * finished, when no token named it, when its folder is gone, and when
  * nothing says that it was ever started: no `--agent` (the agent block
- * always gives it), or a start time in the future or more than
- * {@linkcode TOKEN_RECOVERY_MS} ago.
+ * always gives it), or a start time {@linkcode implausibleStart} refuses.
  */
-function runFromToken(
+async function runFromToken(
   delDir: string,
   id: string,
   path: string | undefined,
   agent: string | undefined,
-): PendingRun {
+): Promise<PendingRun> {
   const started = runIdStart(id);
   if (path === undefined || kindOf(delDir) !== "folder" || claimHolder(path) !== undefined) {
     throw goneError(delDir, id);
   }
-  if (runRecorded(delDir, { agent, start: { started } })) throw goneError(delDir, id);
+  if (await runRecorded(delDir, { agent, start: { started } })) throw goneError(delDir, id);
   if (agent === undefined) {
     throw goneError(delDir, id, "finish with --agent NAME records it from the token");
   }
-  const age = Date.now() - Date.parse(started);
-  if (age < 0) {
-    throw goneError(delDir, id, `the token's start time ${started} is in the future`);
-  }
-  if (age > TOKEN_RECOVERY_MS) {
-    throw goneError(
-      delDir,
-      id,
-      `the token's start time ${started} is more than a day ago: too old to record from it`,
-    );
-  }
+  const implausible = implausibleStart(started, Date.now());
+  if (implausible) throw goneError(delDir, id, implausible.replace("its", "the token's"));
   const notes = [
     "pending run file gone before finish (git clean -x?): inputs not captured at start " +
     "(TBD), StatusBefore unknown; recorded from the token",
@@ -420,9 +460,6 @@ function runFromToken(
 
 /** Characters of a thrown error's message that `withRun` keeps in ErrorSummary. */
 const ERROR_KEPT = 4_000;
-
-/** How long a finish waits for another live process's claim on its run to end. */
-const CLAIM_WAIT_MS = 60_000;
 
 /**
  * Claims the run `id` of `delDir` for finishing: its pending file or, when
@@ -447,7 +484,7 @@ async function claimForFinish(
       const taken = takeOverClaim(path, holder);
       if (taken === undefined) continue;
       const run = readPendingRun(taken);
-      if (!runRecorded(delDir, run)) return { claimed: taken, reaped: false };
+      if (!await runRecorded(delDir, run)) return { claimed: taken, reaped: false };
       Deno.removeSync(taken);
       return undefined;
     }

@@ -158,7 +158,17 @@ export const execCommand: Command = {
     "allow-outside": { type: "boolean" },
     "no-fsync": { type: "boolean" },
   },
-  async run(parsed, io) {
+  async run(parsed, given) {
+    // Exits with the command's code whatever becomes of runrec's own messages (stderr on a
+    // full disk, closed): a failed write of one would otherwise stand in for that code.
+    const io: Io = {
+      ...given,
+      err: (text) => {
+        try {
+          given.err(text);
+        } catch { /* said nowhere: the record and the exit code stand */ }
+      },
+    };
     const [delDir, command, ...args] = positionals(parsed, ["del-dir", "command"], true);
     const partial = exitCodes(parsed, "partial-codes");
     const skipped = exitCodes(parsed, "skipped-codes");

@@ -36,12 +36,19 @@ Options:
   --no-fsync      do not flush records to disk
   --json          print {reaped: [...], problems: [...]} as JSON
 
-Prints one line per reaped run (RunID, folder, agent, start, reason). As with
-emit, a record that cannot be written is spooled (exit 0). A pending run that
-cannot be read or recorded is named in one line, and every other run is
+Prints one line per reaped run (RunID, folder, agent, start, reason); in
+place of the RunID, what became of a record not written: "(spooled)" (a
+warning says where), "(written, not confirmed)" after its RunID, "(LOST:
+...)", or "(recorded already)" for a run whose finisher wrote its record and
+died. As
+with emit, a record that cannot be written is spooled (exit 0), and records
+spooled earlier that the write appended are said ("replayed ... from the
+spool"). A pending run that cannot be read, claimed or recorded is named in
+one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
 reaped all the same. Exit codes: 0 done (also when nothing was reaped); 2
 usage error, or a pending run file that cannot be read (delete it if it is
-garbage) or recorded (a run whose record would be over 16 MiB is removed).
+garbage), claimed (a failing disk: reap again) or recorded (a run whose
+record would be over 16 MiB is removed).
 
 Examples:
   runrec reap PKG-01_X/1_Working/DEL-01-02_Y
@@ -88,6 +95,10 @@ export const reapCommand: Command = {
       onLockWait: lockWaitMessage(io),
     });
     for (const { outcome } of report.reaped) {
+      // As emit says them: the spooled records this write replayed, and what became of its own.
+      for (const { record } of outcome?.replayed ?? []) {
+        io.err(`runrec: replayed ${record.RunID} from the spool\n`);
+      }
       for (const warning of outcome?.warnings ?? []) io.err(`runrec: warning: ${warning}\n`);
       if (outcome?.lost) io.err(`${outcome.lost}\n`);
     }
@@ -99,8 +110,20 @@ export const reapCommand: Command = {
         agent: r.run.agent,
         started: r.run.start.started,
         reason: r.reason,
-        RunID: r.outcome?.written?.record.RunID ?? "",
+        RunID: r.runId ?? "",
+        outcome: !r.outcome
+          ? "recorded already"
+          : r.outcome.written
+          ? "written"
+          : r.outcome.unconfirmed
+          ? "unconfirmed"
+          : r.outcome.spooledTo
+          ? "spooled"
+          : r.outcome.lost
+          ? "lost"
+          : "not written",
         spooledTo: r.outcome?.spooledTo ?? "",
+        replayed: (r.outcome?.replayed ?? []).map((w) => w.record.RunID),
       }));
       io.out(JSON.stringify({ reaped, problems: report.problems }, null, 2) + "\n");
     } else {

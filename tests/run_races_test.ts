@@ -1,0 +1,263 @@
+/**
+ * The run lifecycle (start, finish, reap, exec) under races and faults, each
+ * with real processes: concurrent finishes of one token, a finisher killed
+ * after its write, pending files edited by hand, a failing claim, an
+ * unconfirmed write, record files that are a FIFO or a device, and stderr on
+ * a full device.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { runCliProcess } from "./cli.ts";
+import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
+import { pendingFiles, recordsOf, RUNREC, RUNREC_SH } from "./support/runs.ts";
+import { seededRandom } from "./seed.ts";
+
+/** A project under git with one commit, so that `git clean -fdx` removes `.runrec/`. */
+async function gitProject(): Promise<{ root: string; del: string }> {
+  const project = await makeProject();
+  await git(project.root, "init", "-q");
+  await git(project.root, "add", "-A");
+  await git(project.root, "commit", "-qm", "init");
+  return project;
+}
+
+async function startRun(del: string, agent: string): Promise<string> {
+  const start = await runCliProcess(["start", del, "--agent", agent]);
+  assertEquals(start.code, 0, start.stderr);
+  return start.stdout.trim();
+}
+
+/** Runs runrec under strace with `straceArgs`; stdout and stderr piped. */
+function underStrace(
+  straceArgs: string[],
+  args: string[],
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
+  return new Deno.Command("strace", {
+    args: ["-f", "-qq", ...straceArgs, ...RUNREC, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).spawn();
+}
+
+function noStackTrace(stderr: string): void {
+  assert(!stderr.includes("    at "), stderr);
+}
+
+Deno.test("finish after git clean: concurrent finishes of one token record the run once", async () => {
+  const { root, del } = await gitProject();
+  // Seeded: how many finishers race in each round.
+  const random = seededRandom("finish after git clean race");
+  for (let round = 0; round < 6; round++) {
+    const agent = `AGENT_${round}`;
+    const token = await startRun(del, agent);
+    await git(root, "clean", "-fdxq");
+    const racers = 3 + Math.floor(random() * 3);
+    const results = await Promise.all(
+      Array.from(
+        { length: racers },
+        () => runCliProcess(["finish", token, "--status", "SUCCESS", "--agent", agent]),
+      ),
+    );
+    const won = results.filter((r) => r.code === 0);
+    assertEquals(won.length, 1, results.map((r) => `${r.code} ${r.stderr}`).join("\n"));
+    for (const lost of results.filter((r) => r.code !== 0)) {
+      assertEquals(lost.code, 2, lost.stderr);
+      assertMatch(lost.stderr, /^runrec finish: .*(finished already|being finished by)[^\n]*\n$/);
+    }
+    const records = (await recordsOf(del)).filter((r) => r.AgentName === agent);
+    assertEquals(records.map((r) => r.RunID), [won[0].stdout.trim()]);
+    // Later, once more: recorded already.
+    const again = await runCliProcess(["finish", token, "--status", "SUCCESS", "--agent", agent]);
+    assertEquals(again.code, 2, again.stderr);
+  }
+  assertEquals((await runCliProcess(["verify", del])).code, 0);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish killed after its write, then reap, then the finish retried: one record, no false warning", async () => {
+  const { root, del } = await makeProject();
+  const token = await startRun(del, "4_DOCUMENTS");
+  // Every unlink waits on entry; the one of the claim shows the record is written.
+  const finish = underStrace(
+    ["-e", "trace=unlink", "-e", "inject=unlink:delay_enter=5000000"],
+    ["finish", token, "--status", "SUCCESS"],
+  );
+  const reader = finish.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let trace = "";
+  let claimUnlink: RegExpExecArray | null = null;
+  while (!(claimUnlink = /^(?:\[pid +)?(\d+)\]? +unlink\("[^"]*\.claim-/m.exec(trace))) {
+    const { value, done } = await reader.read();
+    assert(!done, trace);
+    trace += value;
+  }
+  Deno.kill(Number(claimUnlink[1]), "SIGKILL"); // the thread's process: the finisher
+  await finish.status;
+  await finish.stdout.cancel();
+  await reader.cancel();
+  assertEquals((await recordsOf(del)).length, 1);
+  assertMatch(pendingFiles(del).join(), /\.claim-/);
+
+  const reap = await runCliProcess(["reap", del]);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertMatch(reap.stdout, /^\(recorded already\) \S+ 4_DOCUMENTS .*after writing its record\n$/);
+  assertEquals(pendingFiles(del), []);
+
+  const retried = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(retried.code, 2, retried.stderr);
+  assertMatch(retried.stderr, /finished already/);
+  assert(!retried.stderr.includes("FAILED"), retried.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.RunStatus]), [["4_DOCUMENTS", "SUCCESS"]]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish of a pending file edited by hand: a moved start time or another folder is refused, the file kept", async () => {
+  const { root, del } = await makeProject();
+  const edits: [string, (run: Record<string, unknown>) => void, RegExp][] = [
+    [
+      "future",
+      (run) => void ((run.start as { started: string }).started = "2099-01-01T00:00:00.000Z"),
+      /not a pending run: its start time 2099-01-01T00:00:00.000Z is not its id's/,
+    ],
+    [
+      "3 days ago",
+      (run) =>
+        void ((run.start as { started: string }).started = new Date(Date.now() - 3 * 86_400_000)
+          .toISOString()),
+      /not a pending run: its start time .* is not its id's/,
+    ],
+    [
+      "another folder",
+      (run) => void (run.delDir = join(root, "PKG-01_Pkg", "1_Working", "DEL-09-09_Other")),
+      /not finished: it names another deliverable folder/,
+    ],
+  ];
+  for (const [what, edit, refusal] of edits) {
+    const token = await startRun(del, "4_DOCUMENTS");
+    const run = JSON.parse(await Deno.readTextFile(token));
+    edit(run);
+    const text = JSON.stringify(run);
+    await Deno.writeTextFile(token, text);
+    const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+    assertEquals(finish.code, 2, `${what}: ${finish.stderr}`);
+    assertMatch(finish.stderr, new RegExp(`^runrec finish: ${RegExp.escape(token)}: `));
+    assertMatch(finish.stderr, refusal);
+    assertEquals(finish.stderr.split("\n").length, 2, finish.stderr);
+    noStackTrace(finish.stderr);
+    assertEquals(await Deno.readTextFile(token), text, what);
+    await Deno.remove(token);
+  }
+  assertEquals(await recordsOf(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("reap: a claim whose rename fails (EIO) is named in one line; the other runs are reaped", async () => {
+  const { root, del } = await makeProject();
+  const working = join(root, "PKG-01_Pkg", "1_Working");
+  await writeTree(working, {
+    "DEL-01-03_More/_CONTEXT.md": "**DeliverableID:** DEL-01-03\n",
+    "DEL-01-04_Most/_CONTEXT.md": "**DeliverableID:** DEL-01-04\n",
+  });
+  const dels = [del, join(working, "DEL-01-03_More"), join(working, "DEL-01-04_Most")];
+  const tokens = [];
+  for (const d of dels) tokens.push(await startRun(d, "R"));
+  // The first run's claim fails: every rename of its pending file (-P), only there.
+  const reap = await underStrace(
+    ["-o", "/dev/null", "-P", tokens[0], "-e", "trace=rename", "-e", "inject=rename:error=EIO"],
+    ["reap", root, "--older-than", "0s"],
+    { TMPDIR: await tempDir() }, // an empty user spool: no replay's rename first
+  ).output();
+  const stderr = new TextDecoder().decode(reap.stderr);
+  const stdout = new TextDecoder().decode(reap.stdout);
+  assertEquals(reap.code, 2, stderr);
+  noStackTrace(stderr);
+  assertEquals(
+    stderr,
+    `runrec reap: ${
+      tokens[0]
+    }: not reaped: cannot claim it (rename: Input/output error (os error 5))\n`,
+  );
+  assertEquals(stdout.trim().split("\n").length, 2, stdout);
+  const reaped = (await Promise.all(dels.map(recordsOf))).flat();
+  assertEquals(reaped.map((r) => r.RunStatus), ["FAILED", "FAILED"]);
+  // Still pending, it is reaped by the next reap.
+  const again = await runCliProcess(["reap", root, "--older-than", "0s"]);
+  assertEquals([again.code, again.stdout.trim().split("\n").length], [0, 1], again.stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("reap: a record written but not confirmed (fsync EIO) is said with its RunID, and replayed spool entries are said", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  // A record spooled earlier: the record file was a folder then.
+  await Deno.mkdir(file);
+  const spooled = await runCliProcess(["emit", del, "--agent", "EARLIER", "--status", "SUCCESS"]);
+  assertMatch(spooled.stderr, /spooled to/);
+  await Deno.remove(file);
+  await startRun(del, "R");
+  const reap = await underStrace(
+    ["-o", "/dev/null", "-P", file, "-e", "trace=fsync", "-e", "inject=fsync:error=EIO:when=2"],
+    ["reap", del, "--older-than", "0s"],
+    { TMPDIR: await tempDir() }, // only this folder's spool entry is replayed
+  ).output();
+  const stderr = new TextDecoder().decode(reap.stderr);
+  const stdout = new TextDecoder().decode(reap.stdout);
+  assertEquals(reap.code, 0, stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.AgentName), ["EARLIER", "R"]);
+  assertMatch(stderr, new RegExp(`runrec: replayed ${records[0].RunID} from the spool\n`));
+  assertMatch(stderr, /record written but not confirmed/);
+  assertMatch(stdout, new RegExp(`^${records[1].RunID} \\(written, not confirmed\\) \\S+ R `));
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish, finish of a lost token, reap and exec on a record file that is a FIFO or a device: spooled, no hang", async () => {
+  const { root, del } = await gitProject();
+  const file = join(del, RECORD_FILE);
+  for (const kind of ["fifo", "device"]) {
+    await Deno.remove(file).catch(() => {});
+    const make = kind === "fifo" ? ["mkfifo", file] : ["mknod", file, "c", "1", "5"]; // /dev/zero
+    assertEquals((await new Deno.Command(make[0], { args: make.slice(1) }).output()).code, 0);
+    const run = async (args: string[]) => {
+      // Bounded: a hang is this test's failure, not the suite's.
+      const out = await new Deno.Command(RUNREC[0], {
+        args: [...RUNREC.slice(1), ...args],
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 0, `${kind} ${args[0]}: ${stderr}`);
+      assertMatch(stderr, /not a regular file\); spooled to/, `${kind} ${args[0]}`);
+    };
+    await run(["finish", await startRun(del, "A1"), "--status", "SUCCESS"]);
+    const lost = await startRun(del, "A2");
+    await Deno.remove(join(del, ".runrec"), { recursive: true });
+    await run(["finish", lost, "--status", "SUCCESS", "--agent", "A2"]);
+    await startRun(del, "A3");
+    await run(["reap", del, "--older-than", "0s"]);
+    await run(["exec", del, "--agent", "A4", "--", "true"]);
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec with stderr on /dev/full exits with its command's code", async () => {
+  const { root, del } = await makeProject();
+  // A missing input: a note on stderr, printed before the RunID.
+  for (const code of [0, 3]) {
+    const exec = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `${RUNREC_SH} exec '${del}' --agent E${code} --input NoSuch.md -- sh -c 'exit ${code}' 2>/dev/full`,
+      ],
+    }).output();
+    assertEquals(exec.code, code);
+  }
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["E0", "E3"]);
+  await Deno.remove(root, { recursive: true });
+});
