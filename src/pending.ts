@@ -22,6 +22,7 @@ import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
 import { kindOf, walk } from "./walk.ts";
+import { CLOCK_SKEW_MS } from "./time.ts";
 
 /** The folder of pending runs inside a deliverable folder. */
 export const PENDING_FOLDER = ".runrec/pending";
@@ -357,9 +358,10 @@ export const FINISH_WITHIN_MS = 24 * 3_600_000;
 
 /**
  * Why a run started at `started` is not to be recorded by a finish at `now`,
- * or `undefined`: a start in the future, or more than
- * {@linkcode FINISH_WITHIN_MS} ago. The same rule for a pending run's file
- * and for a token whose file is gone.
+ * or `undefined`: a start in the future (beyond {@linkcode CLOCK_SKEW_MS}),
+ * or, with `maxAgeMs`, longer ago than that. A pending run's file is held to
+ * the first rule (a run may last long); a token whose file is gone to both
+ * ({@linkcode FINISH_WITHIN_MS}): it carries no more than its start.
  *
  * @example
  * ```ts
@@ -367,11 +369,15 @@ export const FINISH_WITHIN_MS = 24 * 3_600_000;
  * implausibleStart("2099-01-01T00:00:00.000Z", Date.now()); // "its start time ... is in the future"
  * ```
  */
-export function implausibleStart(started: string, now: number): string | undefined {
+export function implausibleStart(
+  started: string,
+  now: number,
+  maxAgeMs?: number,
+): string | undefined {
   const age = now - Date.parse(started);
   if (Number.isNaN(age)) return `its start time ${started} is not a time`;
-  if (age < 0) return `its start time ${started} is in the future`;
-  if (age > FINISH_WITHIN_MS) {
+  if (age < -CLOCK_SKEW_MS) return `its start time ${started} is in the future`;
+  if (maxAgeMs !== undefined && age > maxAgeMs) {
     return `its start time ${started} is more than a day ago: too old to record from it`;
   }
   return undefined;

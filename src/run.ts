@@ -37,6 +37,7 @@ import {
   claimHolder,
   claimLostRun,
   claimPendingRun,
+  FINISH_WITHIN_MS,
   implausibleStart,
   isRunId,
   keepPendingRun,
@@ -444,7 +445,7 @@ async function runFromToken(
   if (agent === undefined) {
     throw goneError(delDir, id, "finish with --agent NAME records it from the token");
   }
-  const implausible = implausibleStart(started, Date.now());
+  const implausible = implausibleStart(started, Date.now(), FINISH_WITHIN_MS);
   if (implausible) throw goneError(delDir, id, implausible.replace("its", "the token's"));
   const notes = [
     "pending run file gone before finish (git clean -x?): inputs not captured at start " +
@@ -477,7 +478,11 @@ async function claimForFinish(
     const claimed = claimPendingRun(path);
     if (claimed) return { claimed, reaped: false };
     const holder = claimHolder(path);
-    if (holder === undefined) break;
+    if (holder === undefined) {
+      // Given back between the two looks (a finish refused for its --status): claim it now.
+      if (kindOf(path) === "file" && Date.now() <= deadline) continue;
+      break;
+    }
     const state = processState(holder);
     if (state === "gone") {
       // A finisher killed mid-way: its run is ours to finish, unless it wrote the record first.

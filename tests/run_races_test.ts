@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
@@ -259,5 +259,54 @@ Deno.test("exec with stderr on /dev/full exits with its command's code", async (
     assertEquals(exec.code, code);
   }
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["E0", "E3"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish racing a claim given back (a finish refused for its --status lets go): it claims the run, never says it is gone", async () => {
+  const { root, del } = await makeProject();
+  const token = await startRun(del, "4_DOCUMENTS");
+  // This process holds the run, as a finish refused for its --status does until it lets go.
+  const claim = `${token}.claim-${Deno.pid}@${Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_")}`;
+  await Deno.rename(token, claim);
+  // Each rename returns after a second: the finisher's failed claim (the run is held) is seen,
+  // and the run is given back before it looks for the holder.
+  const finish = underStrace(
+    ["-e", "trace=rename", "-e", "inject=rename:delay_exit=1000000"],
+    ["finish", token, "--status", "SUCCESS"],
+  );
+  const reader = finish.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let trace = "";
+  while (!/rename\("[^"]*\.json", "[^"]*\.claim-[^"]*"\) = -1 ENOENT/.test(trace)) {
+    const { value, done } = await reader.read();
+    assert(!done, trace);
+    trace += value;
+  }
+  await Deno.rename(claim, token);
+  let rest = "";
+  for (let r = await reader.read(); !r.done; r = await reader.read()) rest += r.value;
+  const status = await finish.status;
+  await finish.stdout.cancel();
+  assertEquals(status.code, 0, rest);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish of a run started two days ago (a long session) records it: only a token whose file is gone is held to a day", async () => {
+  const { root, del } = await makeProject();
+  const token = await startRun(del, "4_DOCUMENTS");
+  // The same run, as if `start` had been run two days ago: its id, file name and start agree.
+  const run = JSON.parse(await Deno.readTextFile(token));
+  const started = new Date(Date.now() - 2 * 24 * 3_600_000);
+  const stamp = started.toISOString().replace(/[-:]/g, "").replace(".", "");
+  run.id = `${stamp}-${run.id.split("-").at(-1)}`;
+  run.start.started = started.toISOString();
+  const old = join(dirname(token), `${run.id}.json`);
+  await Deno.writeTextFile(old, JSON.stringify(run));
+  await Deno.remove(token);
+  const finish = await runCliProcess(["finish", old, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(record.RunTimestamp, started.toISOString());
   await Deno.remove(root, { recursive: true });
 });
