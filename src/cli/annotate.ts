@@ -66,8 +66,9 @@ is written: its RunID is printed with the warning "annotation RUN-... written bu
 not confirmed (...): do not repeat it", and annotate exits 0, as emit does (a
 repeat would append a second annotation).
 
-Exit codes: 0 annotated (confirmed or not, above); 1 a RunID is not a run in the deliverable's records
-(an annotation, another deliverable's run: the message says which); 2 usage
+Exit codes: 0 annotated (confirmed or not, above); 1 a RunID is not a run in
+the deliverable's records (an annotation, another deliverable's run: the
+message says which); 2 usage
 error, missing folder or record file, unreadable file, a refused annotation
 (above), or a RunID that names two records (runs of one minute recorded on two
 branches and merged: an annotation could not tell them apart).

@@ -40,10 +40,9 @@ Prints one line per reaped run (RunID, folder, agent, start, reason); in
 place of the RunID, what became of a record not written: "(spooled)" (a
 warning says where), "(written, not confirmed)" after its RunID, "(LOST:
 ...)", or "(recorded already)" for a run whose finisher wrote its record and
-died. As
-with emit, a record that cannot be written is spooled (exit 0), and records
-spooled earlier that the write appended are said ("replayed ... from the
-spool"). A pending run that cannot be read, claimed or recorded is named in
+died. As with emit, a record that cannot be written is spooled (exit 0), and
+records spooled earlier that the write appended are said ("replayed ... from
+the spool"). A pending run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
 reaped all the same. Exit codes: 0 done (also when nothing was reaped); 2
 usage error, or a pending run file that cannot be read (delete it if it is
