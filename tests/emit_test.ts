@@ -709,3 +709,25 @@ Deno.test("emit: --status-after stands in for an unread _STATUS.md, and the reco
   );
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("emit --strict --json of a record whose fsync fails: outcome unconfirmed, exit 0 (it is in the file: a retry would duplicate it)", async () => {
+  const { root, del } = await makeProject();
+  const out = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync,fdatasync"],
+      ...["-e", "inject=fsync,fdatasync:error=EIO:when=1"],
+      ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)],
+      ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--strict", "--json"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, stderr);
+  assertMatch(stderr, /warning: record written but not confirmed: .*fsync failed/);
+  assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)).outcome, "unconfirmed");
+  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
+  assertEquals(lines.length, 2, "the record is in the file once");
+  await Deno.remove(root, { recursive: true });
+});

@@ -49,7 +49,9 @@ Options:
   --strict              exit 2 when the record cannot be written, and do not spool it
                         (default: warn, spool, exit 0)
   --json                print the record as JSON instead of its RunID, then "outcome":
-                        "written", "spooled" (with "spooledTo") or "lost" (with "lostRecord")
+                        "written", "unconfirmed" (in the file, its write not confirmed: do
+                        not repeat it), "spooled" (with "spooledTo") or "lost" (with
+                        "lostRecord")
 
 Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relative).
 A write failure never fails the agent's run: runrec prints a warning, keeps the
@@ -125,7 +127,7 @@ export const emitCommand: Command = {
       spool: !strict,
       onLockWait: lockWaitMessage(io),
     });
-    if (strict && !outcome.written) {
+    if (strict && !outcome.written && !outcome.unconfirmed) {
       // Not a warning: --strict makes the failed write this command's error (exit 2).
       const failed = outcome.warnings.find((w) => w.startsWith("record not written"));
       outcome.warnings = outcome.warnings.filter((w) => w !== failed);

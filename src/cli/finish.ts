@@ -48,7 +48,9 @@ Options:
   --strict          exit 2 when the record cannot be written, and do not spool it;
                     the run then stays pending, to be finished again
   --json            print the record as JSON instead of its RunID, then "outcome":
-                    "written", "spooled" (with "spooledTo") or "lost" (with "lostRecord")
+                    "written", "unconfirmed" (in the file, its write not confirmed: do
+                    not repeat it), "spooled" (with "spooledTo") or "lost" (with
+                    "lostRecord")
 
 Adds RunDuration (from the start until now), StatusAfter (_STATUS.md now) and
 the outputs' hashes to what runrec start captured (RunTimestamp, StatusBefore,
@@ -116,6 +118,6 @@ export const finishCommand: Command = {
       onLockWait: lockWaitMessage(io),
     });
     printOutcome(io, outcome, { json: parsed.values.json === true });
-    return !outcome.written && strict ? EXIT.usage : EXIT.ok;
+    return strict && !outcome.written && !outcome.unconfirmed ? EXIT.usage : EXIT.ok;
   },
 };

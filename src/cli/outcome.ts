@@ -64,7 +64,9 @@ function noRunId(draft: RecordDraft): RecordDraft & { RunID: string; RecordCheck
  * `spooledTo`, or `lostRecord` (the line to save for `runrec flush --from`).
  */
 function whatBecameOf(outcome: RunOutcome): Record<string, string> {
-  if (outcome.written) return { outcome: outcome.unconfirmed ? "unconfirmed" : "written" };
+  // Unconfirmed: the bytes are in the file (written stays unset); a retry would duplicate them.
+  if (outcome.unconfirmed) return { outcome: "unconfirmed" };
+  if (outcome.written) return { outcome: "written" };
   if (outcome.spooledTo !== undefined) {
     return { outcome: "spooled", spooledTo: outcome.spooledTo };
   }
