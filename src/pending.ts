@@ -575,7 +575,8 @@ export const CLAIM_WAIT_MS = 60_000;
  * another process holds it (waited for up to {@linkcode CLAIM_WAIT_MS} while
  * it lives). A marker whose holder died is taken over: the caller checks
  * {@linkcode runRecorded} after, since that holder may have written the
- * record. The marker stays once the record is written.
+ * record. The marker appears whole (written aside, then linked into place),
+ * so a marker is never empty; the caller removes it when its finish is over.
  *
  * @example
  * ```ts
@@ -591,7 +592,14 @@ export async function claimLostRun(delDir: string, id: string): Promise<string |
     try {
       return inStateFolder(dirname(dirname(path)), () => {
         Deno.mkdirSync(dirname(path), { recursive: true });
-        Deno.writeTextFileSync(path, me, { createNew: true });
+        // Written aside, then linked: a marker is never seen empty, even after a kill or ENOSPC.
+        const aside = `${path}.new-${me}`;
+        Deno.writeTextFileSync(aside, me);
+        try {
+          Deno.linkSync(aside, path);
+        } finally {
+          Deno.removeSync(aside);
+        }
         return path;
       });
     } catch (e) {
@@ -604,8 +612,8 @@ export async function claimLostRun(delDir: string, id: string): Promise<string |
       if (e instanceof Deno.errors.NotFound) continue; // taken over, not made again yet
       throw e;
     }
-    // Empty: its holder is between its create and its write.
-    const state = holder === "" ? "alive" : processState(holder);
+    // Never empty as written now: an empty one is an older runrec's, killed mid-write.
+    const state = holder === "" ? "gone" : processState(holder);
     if (state === "gone") {
       try {
         // A rename, so that of two takers one removes it.

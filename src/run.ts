@@ -283,8 +283,9 @@ export async function finishRun(
  * Records a run whose pending file is gone, once: under a marker only one
  * finisher gets ({@linkcode claimLostRun}), and only when its record is not
  * there yet, checked again once the marker is held (a finisher that raced
- * this one may have written it). The marker is dropped when no record was
- * written, so that the run may be finished again.
+ * this one may have written it). The marker is dropped once the finish is
+ * over: then the record (in the file or the spool) says the run is finished,
+ * and a record that was lost leaves the run to be finished again.
  */
 async function finishLost(
   delDir: string,
@@ -304,18 +305,13 @@ async function finishLost(
     // matters more than the rare race it guards against; the write spools it if need be.
     return await finishClaimed(delDir, run, undefined, report, options);
   }
-  if (marker === undefined || await runRecorded(delDir, run)) throw goneError(delDir, run.id);
-  let outcome: RunOutcome;
+  if (marker === undefined) throw goneError(delDir, run.id);
   try {
-    outcome = await finishClaimed(delDir, run, undefined, report, options);
-  } catch (e) {
+    if (await runRecorded(delDir, run)) throw goneError(delDir, run.id);
+    return await finishClaimed(delDir, run, undefined, report, options);
+  } finally {
     dropMarker(marker);
-    throw e;
   }
-  if (!(outcome.written || outcome.unconfirmed || outcome.spooledTo || outcome.lost)) {
-    dropMarker(marker); // --strict and not written: to be finished again
-  }
-  return outcome;
 }
 
 /** Removes a lost run's marker; one left behind only delays a retry until its holder is gone. */
@@ -480,15 +476,22 @@ async function claimForFinish(
     const holder = claimHolder(path);
     if (holder === undefined) {
       // Given back between the two looks (a finish refused for its --status): claim it now.
-      if (kindOf(path) === "file" && Date.now() <= deadline) continue;
-      break;
+      if (kindOf(path) !== "file" || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
     }
     const state = processState(holder);
     if (state === "gone") {
       // A finisher killed mid-way: its run is ours to finish, unless it wrote the record first.
       const taken = takeOverClaim(path, holder);
       if (taken === undefined) continue;
-      const run = readPendingRun(taken);
+      let run: PendingRun;
+      try {
+        run = readPendingRun(taken);
+      } catch (e) {
+        releaseClaim(taken); // refused (edited by hand): left as it was, not held by us
+        throw e;
+      }
       if (!await runRecorded(delDir, run)) return { claimed: taken, reaped: false };
       Deno.removeSync(taken);
       return undefined;

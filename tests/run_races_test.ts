@@ -71,9 +71,10 @@ Deno.test("finish after git clean: concurrent finishes of one token record the r
     }
     const records = (await recordsOf(del)).filter((r) => r.AgentName === agent);
     assertEquals(records.map((r) => r.RunID), [won[0].stdout.trim()]);
-    // Later, once more: recorded already.
+    // Later, once more: recorded already. No marker is left behind.
     const again = await runCliProcess(["finish", token, "--status", "SUCCESS", "--agent", agent]);
     assertEquals(again.code, 2, again.stderr);
+    assertEquals([...Deno.readDirSync(join(del, ".runrec", "lost"))].map((e) => e.name), []);
   }
   assertEquals((await runCliProcess(["verify", del])).code, 0);
   await Deno.remove(root, { recursive: true });
@@ -308,5 +309,20 @@ Deno.test("finish of a run started two days ago (a long session) records it: onl
   assertEquals(finish.code, 0, finish.stderr);
   const [record] = await recordsOf(del);
   assertEquals(record.RunTimestamp, started.toISOString());
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish after git clean: an empty lost-run marker (an older runrec killed while writing it) does not block the token", async () => {
+  const { root, del } = await gitProject();
+  const token = await startRun(del, "A");
+  await git(root, "clean", "-fdxq");
+  const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+  await Deno.mkdir(join(del, ".runrec", "lost"), { recursive: true });
+  await Deno.writeTextFile(join(del, ".runrec", "lost", id), "");
+  const started = Date.now();
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS", "--agent", "A"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  assert(Date.now() - started < 30_000, "it waited for a holder that does not exist");
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["A"]);
   await Deno.remove(root, { recursive: true });
 });
