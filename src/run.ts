@@ -387,8 +387,8 @@ export async function finishPendingRun(
       : implausibleStart(pending.start.started, Date.now());
     if (implausible) {
       throw new InputError(
-        `${claim.claimed}: not finished: ${implausible}; it ` +
-          `stays pending: runrec reap --older-than records it as FAILED, or delete the file`,
+        `${claim.claimed}: not finished: ${implausible}; it stays pending, unchanged ` +
+          "(delete the file if no agent of yours started this run)",
       );
     }
     if (report.agent !== undefined && report.agent !== pending.agent) {
