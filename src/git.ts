@@ -111,6 +111,32 @@ function withCommonDir(gitDir: string, list: ListFolder): { gitDir: string; comm
   return { gitDir, commonDir: common ? resolve(gitDir, common) : gitDir };
 }
 
+/**
+ * The git folders of the work tree rooted at `workTree` (the folder holding
+ * `.git`): its own (the `.git` folder, or the one a `.git` file names, as in
+ * submodules and linked work trees) and the common one; `undefined` when it
+ * has no `.git`. Read from the files; no git is started.
+ *
+ * @example
+ * ```ts
+ * import { gitDirsOf } from "./git.ts";
+ * gitDirsOf(".")?.gitDir; // "/work/repo/.git" in a plain clone
+ * ```
+ */
+export function gitDirsOf(
+  workTree: string,
+  list: ListFolder = folderEntries,
+): { gitDir: string; commonDir: string } | undefined {
+  const kind = list(workTree).get(".git");
+  const dotGit = join(workTree, ".git");
+  const gitDir = kind === "folder"
+    ? dotGit
+    : kind === "file"
+    ? gitFileTarget(dotGit, workTree)
+    : undefined;
+  return gitDir ? withCommonDir(gitDir, list) : undefined;
+}
+
 /** `$GIT_DIR` as git reads it (relative to the working folder), or `undefined` when unset. */
 function gitDirFromEnvironment(): string | undefined {
   try {
@@ -156,15 +182,8 @@ function findGitDirs(
     return gitDir ? withCommonDir(gitDir, list) : undefined;
   }
   for (let current = realFolder(dir);;) {
-    const dotGit = join(current, ".git");
-    const kind = list(current).get(".git"); // a listing: no thrown NotFound
-    // A `.git` file: a linked work tree or a submodule (`gitdir: <path>`, relative to this folder).
-    const gitDir = kind === "folder"
-      ? dotGit
-      : kind === "file"
-      ? gitFileTarget(dotGit, current)
-      : undefined;
-    if (gitDir) return withCommonDir(gitDir, list);
+    const dirs = gitDirsOf(current, list);
+    if (dirs) return dirs;
     const parent = dirname(current);
     if (parent === current) return undefined;
     current = parent;

@@ -11,6 +11,7 @@ import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReading } from "./references.ts";
 import { findExecutionRoot, findGitRoot, HostFileTooLarge } from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
+import { gitDirsOf } from "./git.ts";
 import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
 
 // Named by this module's options, so part of the public API with them.
@@ -128,25 +129,18 @@ export function projectBounds(
 
 /**
  * The outermost work tree `gitRoot` is a submodule of, or `gitRoot` itself:
- * a submodule's `.git` is a file naming a folder beneath its superproject's
- * `.git/modules/`.
+ * a submodule's git folder lies beneath its superproject's `modules/`
+ * (nested submodules, beneath their parent's).
  */
 function superprojectOf(gitRoot: string): string {
   let root = gitRoot;
   while (true) {
-    let gitFile: string;
-    try {
-      gitFile = Deno.readTextFileSync(join(root, ".git"));
-    } catch {
-      return root; // a folder (or unreadable): no superproject to look for
-    }
+    const own = gitDirsOf(root);
     const above = findGitRoot(dirname(root));
-    const gitDir = /^gitdir: (.*)$/m.exec(gitFile)?.[1].trim();
-    if (above === undefined || gitDir === undefined) return root;
-    const modules = join(above, ".git", "modules");
-    if (!isInsideProject(resolve(root, gitDir), { root: modules, kind: "git work tree" })) {
-      return root;
-    }
+    const aboveDirs = above === undefined ? undefined : gitDirsOf(above);
+    if (own === undefined || above === undefined || aboveDirs === undefined) return root;
+    const modules = join(aboveDirs.gitDir, "modules");
+    if (!isInsideProject(own.gitDir, { root: modules, kind: "git work tree" })) return root;
     root = above;
   }
 }

@@ -306,3 +306,24 @@ Deno.test("outside: a package kept as a git submodule reads the decomposition ab
   await git(pkgSource, "worktree", "add", "-q", linked);
   assertEquals(projectBounds(join(linked, "1_Working", "DEL-01-02_Thing")).root, linked);
 });
+
+Deno.test("outside: a deliverable in a submodule of a submodule belongs to the outermost superproject", async () => {
+  const top = await Deno.realPath(await tempDir({ prefix: "runrec-super2-" }));
+  const inner = await tempDir({ prefix: "runrec-inner-" });
+  await writeTree(inner, { "DEL-01-02_Thing/_CONTEXT.md": "**DeliverableID:** DEL-01-02\n" });
+  await git(inner, "init", "-q");
+  await git(inner, "add", "-A");
+  await git(inner, "commit", "-qm", "inner");
+  const middle = await tempDir({ prefix: "runrec-middle-" });
+  await writeTree(middle, { "README.md": "middle\n" });
+  await git(middle, "init", "-q");
+  await git(middle, "submodule", "add", "-q", inner, "1_Working");
+  await git(middle, "commit", "-qam", "middle");
+  await writeTree(top, { "INIT.md": "# Init\n" });
+  await git(top, "init", "-q");
+  await git(top, "submodule", "add", "-q", middle, "PKG-01_Pkg");
+  await git(top, "submodule", "update", "-q", "--init", "--recursive");
+  await git(top, "commit", "-qam", "top");
+  const del = join(top, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  assertEquals(projectBounds(del).root, top);
+});

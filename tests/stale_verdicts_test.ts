@@ -649,11 +649,15 @@ Deno.test("stale: a file over 16 MiB is not read whole to tell line endings: cha
   assertEquals(evidence(checkOf(checks, "A")), [["changed", "big.md", undefined]]);
 });
 
-Deno.test("stale: in a sparse checkout an input left out of it is not called deleted: it is unreadable, 'not checked out'", async () => {
+Deno.test("stale: in a sparse checkout an input left out of it is unreadable ('not checked out'), not deleted; inside the cone a deleted input is deleted and a deleted output expected", async () => {
   const { root, del } = await makeProject();
   await git(root, "init", "-q");
-  const emitted = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
-  assertEquals(emitted.code, 0, emitted.stderr);
+  await Deno.writeTextFile(join(del, "Old.md"), "to be deleted by the run\n");
+  const token = (await runCli(["start", del, "--agent", "A", "--input", "Datasheet.md"])).stdout
+    .trim();
+  await Deno.remove(join(del, "Old.md"));
+  const finished = await runCli(["finish", token, "--status", "SUCCESS", "--output", "Old.md"]);
+  assertEquals(finished.code, 0, finished.stderr);
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "records");
   const clone = join(await tempDir({ prefix: "runrec-sparse-" }), "clone");
@@ -667,4 +671,9 @@ Deno.test("stale: in a sparse checkout an input left out of it is not called del
     "../../../_Decomposition/D.md  (not checked out (a sparse checkout leaves it out))",
   );
   assert(!out.stdout.includes("deleted"), out.stdout);
+  assert(!out.stdout.includes("Old.md"), out.stdout); // the run deleted it: expected gone
+  // Inside the cone, a file really deleted is deleted.
+  await Deno.remove(join(cloned, "Datasheet.md"));
+  const inside = await runCli(["stale", cloned]);
+  assertIncludes(inside.stdout, "Datasheet.md  (deleted)");
 });
