@@ -471,18 +471,27 @@ export function claimPendingRun(path: string): string | undefined {
   const base = FILE.exec(basename(path));
   if (!base) throw new InputError(`${path}: not a pending run's file`);
   const claimed = join(dirname(path), `${base[1]}.json.claim-${Deno.pid}@${claimHost()}`);
-  try {
-    Deno.renameSync(path, claimed);
-    return claimed;
-  } catch (e) {
-    // A file where its folder would be: no such run either.
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-      return undefined;
+  for (let attempt = 1;; attempt++) {
+    try {
+      Deno.renameSync(path, claimed);
+      return claimed;
+    } catch (e) {
+      // Interrupted by a signal before anything happened: asked again, as the system means.
+      if (e instanceof Deno.errors.Interrupted && attempt < 3) continue;
+      return claimFailure(e);
     }
-    // Deno's message names both paths again: the system's reason is what is new.
-    const why = (e as Error).message.split("\n")[0].replace(/: rename '.*$/, "");
-    throw new Error(`cannot claim it (rename: ${why})`, { cause: e });
   }
+}
+
+/** What a failed claim means: no such run (`undefined`), or why it cannot be claimed (thrown). */
+function claimFailure(e: unknown): undefined {
+  // A file where its folder would be: no such run either.
+  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+    return undefined;
+  }
+  // Deno's message names both paths again: the system's reason is what is new.
+  const why = (e as Error).message.split("\n")[0].replace(/: rename '.*$/, "");
+  throw new Error(`cannot claim it (rename: ${why})`, { cause: e });
 }
 
 /**

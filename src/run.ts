@@ -471,7 +471,13 @@ async function claimForFinish(
 ): Promise<{ claimed: string; reaped: boolean } | undefined> {
   const deadline = Date.now() + CLAIM_WAIT_MS;
   while (true) {
-    const claimed = claimPendingRun(path);
+    let claimed: string | undefined;
+    try {
+      claimed = claimPendingRun(path);
+    } catch (e) {
+      // The run stays pending (reap records it): said naming its file.
+      throw new InputError(`${path}: ${(e as Error).message}`, { cause: e });
+    }
     if (claimed) return { claimed, reaped: false };
     const holder = claimHolder(path);
     if (holder === undefined) {

@@ -326,3 +326,36 @@ Deno.test("finish after git clean: an empty lost-run marker (an older runrec kil
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["A"]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("finish whose claim rename is interrupted (EINTR) claims it again; one that fails (EIO) names the pending file, the run kept", async () => {
+  const { root, del } = await makeProject();
+  const interrupted = await startRun(del, "A");
+  const once = underStrace(
+    ["-o", "/dev/null", "-e", "trace=rename", "-e", "inject=rename:error=EINTR:when=1"],
+    ["finish", interrupted, "--status", "SUCCESS"],
+  );
+  const [status, , stderr] = await Promise.all([
+    once.status,
+    once.stdout.cancel(),
+    new Response(once.stderr).text(),
+  ]);
+  assertEquals(status.code, 0, stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["A"]);
+  const failing = await startRun(del, "B");
+  const eio = underStrace(
+    ["-o", "/dev/null", "-e", "trace=rename", "-e", "inject=rename:error=EIO:when=1"],
+    ["finish", failing, "--status", "SUCCESS"],
+  );
+  const [eioStatus, , eioErr] = await Promise.all([
+    eio.status,
+    eio.stdout.cancel(),
+    new Response(eio.stderr).text(),
+  ]);
+  assertEquals(eioStatus.code, 2, eioErr);
+  assertEquals(
+    eioErr,
+    `runrec finish: ${failing}: cannot claim it (rename: Input/output error (os error 5))\n`,
+  );
+  assertEquals(pendingFiles(del).length, 1, "the run stays pending for reap");
+  await Deno.remove(root, { recursive: true });
+});
