@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { folderEntries, type ListFolder } from "./deliverable.ts";
+import { findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
-import { basename, dirname, join, resolve } from "./path.ts";
+import { basename, dirname, join, relative, resolve } from "./path.ts";
 
 /** Output of one git call. */
 export interface GitResult {
@@ -135,6 +135,49 @@ export function gitDirsOf(
     ? gitFileTarget(dotGit, workTree)
     : undefined;
   return gitDir ? withCommonDir(gitDir, list) : undefined;
+}
+
+/**
+ * Whether `absPath` lies outside the cone of its git work tree's sparse
+ * checkout (cone mode, git's default): not checked out, so absent by design.
+ * Read from the git folder's files (`info/sparse-checkout`, `config`,
+ * `config.worktree`), no git started. Outside cone mode, `false`.
+ *
+ * @example
+ * ```ts
+ * import { outsideSparseCheckout } from "./git.ts";
+ * outsideSparseCheckout("/work/repo/PKG-02_Other/x.md"); // true when the cone holds PKG-01 only
+ * ```
+ */
+export function outsideSparseCheckout(absPath: string): boolean {
+  const root = findGitRoot(dirname(absPath));
+  const dirs = root === undefined ? undefined : gitDirsOf(root);
+  if (root === undefined || dirs === undefined) return false;
+  const config = [join(dirs.commonDir, "config"), join(dirs.gitDir, "config.worktree")]
+    .map((file) => readText(file) ?? "").join("\n");
+  if (!/^\s*sparsecheckoutcone\s*=\s*true\s*$/im.test(config)) return false;
+  const patterns = (readText(join(dirs.gitDir, "info", "sparse-checkout")) ?? "").split("\n");
+  return !inCone(relative(root, absPath), patterns);
+}
+
+/**
+ * Whether the work-tree path `rel` (`/`-separated) is in the cone that a
+ * cone-mode sparse-checkout file describes: a file at the top; a file of a
+ * listed folder (`/A/B/`); anything beneath a listed folder that is not
+ * limited to its own files (`!/A/B/*\/`).
+ */
+function inCone(rel: string, patterns: string[]): boolean {
+  const folders = rel.split("/").slice(0, -1);
+  if (folders.length === 0) return true;
+  const listed = new Set(patterns.filter((p) => /^\/.+\/$/.test(p)).map((p) => p.slice(1, -1)));
+  const ownFilesOnly = new Set(
+    patterns.filter((p) => /^!\/.+\/\*\/$/.test(p)).map((p) => p.slice(2, -3)),
+  );
+  if (listed.has(folders.join("/"))) return true;
+  return folders.some((_, i) => {
+    const folder = folders.slice(0, i + 1).join("/");
+    return listed.has(folder) && !ownFilesOnly.has(folder);
+  });
 }
 
 /** `$GIT_DIR` as git reads it (relative to the working folder), or `undefined` when unset. */

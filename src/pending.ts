@@ -358,10 +358,10 @@ export const FINISH_WITHIN_MS = 24 * 3_600_000;
 
 /**
  * Why a run started at `started` is not to be recorded by a finish at `now`,
- * or `undefined`: a start in the future (beyond {@linkcode CLOCK_SKEW_MS}),
- * or, with `maxAgeMs`, longer ago than that. A pending run's file is held to
- * the first rule (a run may last long); a token whose file is gone to both
- * ({@linkcode FINISH_WITHIN_MS}): it carries no more than its start.
+ * or `undefined`: a start in the future (beyond {@linkcode CLOCK_SKEW_MS}).
+ * A pending run's file is held to that alone (a run may last long); a token
+ * whose file is gone (`fromToken`) also to a start within
+ * {@linkcode FINISH_WITHIN_MS}: it carries no more than its start.
  *
  * @example
  * ```ts
@@ -372,13 +372,14 @@ export const FINISH_WITHIN_MS = 24 * 3_600_000;
 export function implausibleStart(
   started: string,
   now: number,
-  maxAgeMs?: number,
+  fromToken = false,
 ): string | undefined {
+  const whose = fromToken ? "the token's" : "its";
   const age = now - Date.parse(started);
-  if (Number.isNaN(age)) return `its start time ${started} is not a time`;
-  if (age < -CLOCK_SKEW_MS) return `its start time ${started} is in the future`;
-  if (maxAgeMs !== undefined && age > maxAgeMs) {
-    return `its start time ${started} is more than a day ago: too old to record from it`;
+  if (Number.isNaN(age)) return `${whose} start time ${started} is not a time`;
+  if (age < -CLOCK_SKEW_MS) return `${whose} start time ${started} is in the future`;
+  if (fromToken && age > FINISH_WITHIN_MS) {
+    return `${whose} start time ${started} is more than a day ago: too old to record from it`;
   }
   return undefined;
 }
@@ -578,9 +579,9 @@ export const CLAIM_WAIT_MS = 60_000;
 
 /**
  * Claims the run `id` of `delDir` whose pending file is gone (`git clean -x`)
- * for recording from its token: a marker `.runrec/lost/<id>` created with
- * `O_EXCL`, holding this process's `pid@host`, so that of finishers racing on
- * one token one records it. Returns the marker's path, or `undefined` when
+ * for recording from its token: a marker `.runrec/lost/<id>` holding this
+ * process's `pid@host`, made by a hard link (which fails when the marker
+ * exists), so that of finishers racing on one token one records it. Returns the marker's path, or `undefined` when
  * another process holds it (waited for up to {@linkcode CLAIM_WAIT_MS} while
  * it lives). A marker whose holder died is taken over: the caller checks
  * {@linkcode runRecorded} after, since that holder may have written the

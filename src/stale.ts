@@ -10,7 +10,7 @@ import { checkPathsArgument } from "./argument_checks.ts";
 import { requireReadable } from "./required_permissions.ts";
 import { annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
-import { gitDirsOf } from "./git.ts";
+import { outsideSparseCheckout } from "./git.ts";
 import {
   DELIVERABLE_FOLDER,
   deliverableId,
@@ -357,7 +357,7 @@ function missingOrUnreadable(
   const link = lookups.lstat(absPath);
   if (link instanceof Deno.errors.NotFound || link instanceof Deno.errors.NotADirectory) {
     // Left out by git's sparse checkout, not deleted: what it holds is not known here.
-    if (inSparseCheckout(absPath)) {
+    if (outsideSparseCheckout(absPath)) {
       return { change: "unreadable", reason: "not checked out (a sparse checkout leaves it out)" };
     }
     return { change: "removed", reason: "deleted" };
@@ -373,51 +373,6 @@ function missingOrUnreadable(
     return { change: "unreadable", reason: "dangling symbolic link" };
   }
   return { change: "unreadable", reason: error ? failureReason(error) : "cannot be read" };
-}
-
-/**
- * Whether `absPath` lies outside the cone of a git work tree's sparse checkout
- * (cone mode, git's default): not checked out, so absent by design. Read from
- * the git folder's files (`info/sparse-checkout`, `config`,
- * `config.worktree`): `stale` runs no git. Outside cone mode, `false`.
- */
-function inSparseCheckout(absPath: string): boolean {
-  const root = findGitRoot(dirname(absPath));
-  const dirs = root === undefined ? undefined : gitDirsOf(root);
-  if (root === undefined || dirs === undefined) return false;
-  const config = [join(dirs.commonDir, "config"), join(dirs.gitDir, "config.worktree")]
-    .map((file) => readOrEmpty(file)).join("\n");
-  if (!/^\s*sparsecheckoutcone\s*=\s*true\s*$/im.test(config)) return false;
-  const patterns = readOrEmpty(join(dirs.gitDir, "info", "sparse-checkout")).split("\n");
-  return !inCone(relative(root, absPath), patterns);
-}
-
-/**
- * Whether the work-tree path `rel` (`/`-separated) is in the cone that a
- * cone-mode sparse-checkout file describes: a file at the top; a file of a
- * listed folder (`/A/B/`); anything beneath a listed folder that is not
- * limited to its own files (`!/A/B/*\/`).
- */
-function inCone(rel: string, patterns: string[]): boolean {
-  const folders = rel.split("/").slice(0, -1);
-  if (folders.length === 0) return true;
-  const listed = new Set(patterns.filter((p) => /^\/.+\/$/.test(p)).map((p) => p.slice(1, -1)));
-  const ownFilesOnly = new Set(
-    patterns.filter((p) => /^!\/.+\/\*\/$/.test(p)).map((p) => p.slice(2, -3)),
-  );
-  if (listed.has(folders.join("/"))) return true;
-  return folders.some((_, i) => {
-    const folder = folders.slice(0, i + 1).join("/");
-    return listed.has(folder) && !ownFilesOnly.has(folder);
-  });
-}
-
-function readOrEmpty(file: string): string {
-  try {
-    return Deno.readTextFileSync(file);
-  } catch {
-    return "";
-  }
 }
 
 /** Why a folder recorded `TBD` (its walk could not list it) is unread: the listing's error. */
