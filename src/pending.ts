@@ -21,7 +21,7 @@ import { listSpool, privateFolderProblem, sharedSpoolFolder } from "./spool.ts";
 import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
-import { kindOf, walk } from "./walk.ts";
+import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS } from "./time.ts";
 
 /** The folder of pending runs inside a deliverable folder. */
@@ -789,7 +789,8 @@ export function foldersWithPendingRuns(targets: readonly string[]): string[] {
       continue;
     }
     look(target);
-    for (const entry of walk(target, { unlistable: () => {} })) {
+    const enter = (_dir: string, name: string) => !holdsNoDeliverables(name);
+    for (const entry of walk(target, { unlistable: () => {}, enter })) {
       if (entry.kind === "folder") look(entry.path);
     }
   }

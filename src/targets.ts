@@ -11,7 +11,7 @@ import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
-import { walk } from "./walk.ts";
+import { holdsNoDeliverables, walk } from "./walk.ts";
 import { failureReason } from "./errors.ts";
 import { CollidingNames, explainError, oneLine } from "./names.ts";
 
@@ -92,7 +92,8 @@ export function findRecordFiles(
     }
     unlisted.set(dir, failureReason(error));
   };
-  const enter = (dir: string, name: string) => !isToolRoot(dir, name);
+  const enter = (dir: string, name: string) =>
+    !holdsNoDeliverables(name) && !isToolRoot(dir, name);
   for (const entry of walk(root, { unlistable, enter })) {
     // A link to a record file counts.
     if (entry.name === RECORD_FILE) found.set(entry.path, entry.kind === "file");

@@ -38,18 +38,34 @@ export interface WalkOptions {
 }
 
 /**
- * Folders never entered: git's store, installed packages, and runrec's own
- * state (`.runrec-spool/` and any other `.runrec*` folder).
+ * The one folder never entered: git's store, which is history, not content. Everything else
+ * is walked; callers leave out runrec's own files (`isRunrecOwn`), which only they can tell.
  */
 function skipped(name: string): boolean {
-  return name === ".git" || name === "node_modules" || name.startsWith(".runrec");
+  return name === ".git";
+}
+
+/**
+ * Whether a folder named `name` can hold no deliverable folder: installed
+ * packages and runrec's own state. The searches for deliverables skip them;
+ * the governed inputs do not (a folder stands for every file beneath it).
+ *
+ * @example
+ * ```ts
+ * import { holdsNoDeliverables } from "./walk.ts";
+ * holdsNoDeliverables("node_modules"); // true
+ * holdsNoDeliverables("PKG-01_Valves"); // false
+ * ```
+ */
+export function holdsNoDeliverables(name: string): boolean {
+  return name === "node_modules" || name.startsWith(".runrec");
 }
 
 /**
  * Every file, folder and other entry beneath `dir` (not `dir` itself), in no
  * particular order. A symbolic link is reported as what it leads to, but a
  * linked folder is never entered, so links cannot make the walk loop.
- * `.git`, `node_modules` and `.runrec*` folders are neither reported nor entered.
+ * A `.git` folder is neither reported nor entered.
  *
  * @example
  * ```ts

@@ -157,6 +157,22 @@ Deno.test("governed inputs: an --input folder expands; RunRecords.csv is never g
   });
 });
 
+Deno.test("governed inputs: node_modules and .runrec* folders inside an input folder are data, hashed; .git is not", async () => {
+  await withTempDir(async (repo) => {
+    const { del } = await makeTree(repo);
+    for (const sub of ["", "node_modules/", ".runrec-cache/", ".runrec/", ".git/"]) {
+      await write(join(del, "data", `${sub}table.csv`), "v1\n");
+    }
+    const { hashes } = await governedInputs(del, ["data"]);
+    deepStrictEqual(Object.keys(hashes).filter((k) => k.startsWith("data/")), [
+      "data/.runrec-cache/table.csv",
+      "data/.runrec/table.csv",
+      "data/node_modules/table.csv",
+      "data/table.csv",
+    ]);
+  });
+});
+
 Deno.test("governed inputs: a linked folder inside an input folder is named, not entered; named itself, its files are hashed", async () => {
   await withTempDir(async (repo) => {
     const { del } = await makeTree(repo);
