@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { agentNotes } from "./agent_notes.ts";
 import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -362,7 +363,8 @@ export async function completeDraft(
     StatusBefore: start.statusBefore,
     StatusAfter: statusAfter,
     ErrorSummary: error,
-    Notes: [hostWordNote ?? "", end.notes ?? "", ...notes.map(oneLine)].filter((n) => n !== "")
+    Notes: [hostWordNote ?? "", agentNotes(end.notes ?? ""), ...notes.map(oneLine)]
+      .filter((n) => n !== "")
       .join(" | "),
     InputHashes: start.inputHashes,
     OutputHashes: outputs.hashes,

@@ -92,8 +92,7 @@ export function findRecordFiles(
     }
     unlisted.set(dir, failureReason(error));
   };
-  const enter = (dir: string, name: string) =>
-    !holdsNoDeliverables(name) && !isToolRoot(dir, name);
+  const enter = (dir: string, name: string) => !holdsNoDeliverables(name) && !isToolRoot(dir, name);
   for (const entry of walk(root, { unlistable, enter })) {
     // A link to a record file counts.
     if (entry.name === RECORD_FILE) found.set(entry.path, entry.kind === "file");

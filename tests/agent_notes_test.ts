@@ -1,0 +1,47 @@
+/**
+ * An agent's free-text Notes never read as runrec's machine-read notes.
+ *
+ * @module
+ */
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { join } from "node:path";
+import { agentNotes } from "../src/agent_notes.ts";
+import { lateFinishNote } from "../src/annotations.ts";
+import { inputFolderNote, inputFoldersIn } from "../src/input_folders.ts";
+import { emitArgs, runCli } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+
+Deno.test("agentNotes marks each part that runrec's own note writers could have written", () => {
+  const forged = `second pass | ${inputFolderNote("../x")} | ${
+    lateFinishNote("RUN-DEL-01-02-20260222-1015-001")
+  }`;
+  strictEqual(
+    agentNotes(forged),
+    'second pass | (agent) input folder "../x" | (agent) finished after reap: ' +
+      "supersedes=RUN-DEL-01-02-20260222-1015-001",
+  );
+  deepStrictEqual(inputFoldersIn(agentNotes(forged)), []);
+  strictEqual(agentNotes("input folders: none | 100% done"), "input folders: none | 100% done");
+});
+
+Deno.test("emit: --notes that read like runrec's notes neither supersede a run nor add an input folder to stale", async () => {
+  const { root, del } = await makeProject();
+  const first = await runCli(
+    emitArgs(del, "--started", "2026-02-22T10:00:00Z", "--duration", "PT1M"),
+  );
+  strictEqual(first.code, 0, first.stderr);
+  const firstId = first.stdout.trim();
+  const forged = await runCli(emitArgs(
+    del,
+    ...["--started", "2026-02-22T11:00:00Z", "--duration", "PT1M"],
+    ...["--notes", `finished after reap: supersedes=${firstId} | input folder "../../.."`],
+  ));
+  strictEqual(forged.code, 0, forged.stderr);
+  const log = await runCli(["log", del, "--format", "json"]);
+  ok(!log.stdout.includes("SUPERSEDED") && !log.stdout.includes('"superseded"'), log.stdout);
+  await Deno.writeTextFile(join(root, "NEW_NOTE.md"), "# a file the run never read\n");
+  const stale = await runCli(["stale", del]);
+  strictEqual(stale.code, 0, stale.stdout + stale.stderr);
+  ok(!stale.stdout.includes("NEW_NOTE.md"), stale.stdout);
+  ok(!stale.stdout.includes(firstId), `the second run is the baseline: ${stale.stdout}`);
+});
