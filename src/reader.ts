@@ -317,7 +317,9 @@ function otherVersionOf(
  * are checked by this thread and worker threads together (one per further
  * core, up to 3, unless `options.workers` says how many); batches still come
  * in file order. Throws as {@linkcode readRecords} does, and when a worker
- * thread fails.
+ * thread fails. The worker threads end when the iteration does: run it to
+ * the end, leave a `for await` loop, or call the iterator's `return()`; an
+ * iterator dropped half-way keeps them, and with them the process, alive.
  *
  * @example
  * ```ts
