@@ -344,3 +344,33 @@ Deno.test("log view: an ErrorSummary starting with a newline shows its first non
   const md = await runCli(["log", del, "--format", "md"]);
   assert.ok(md.stdout.includes("| vendor range missing… |"), md.stdout);
 });
+
+Deno.test("log view: two annotations two branches numbered alike each show their own deed", async () => {
+  // Each branch annotates in its own copy of the folder; a union merge keeps both lines. Both
+  // annotations take the minute's first SEQ: tried again in the rare case a minute turns between.
+  for (let attempt = 1;; attempt++) {
+    const { root, del } = await makeProject();
+    const file = join(del, RECORD_FILE);
+    const r1 = (await appendRecord(file, sampleDraft({ RunTimestamp: "2026-02-22T10:00:00Z" })))
+      .record.RunID;
+    const r2 = (await appendRecord(file, sampleDraft({ RunTimestamp: "2026-02-22T11:00:00Z" })))
+      .record.RunID;
+    const other = join(root, "branch-b");
+    await Deno.mkdir(other);
+    await Deno.copyFile(file, join(other, RECORD_FILE));
+    await Deno.copyFile(join(del, "_CONTEXT.md"), join(other, "_CONTEXT.md"));
+    const a = await runCli(["annotate", del, r2, "--invalidates", "--note", "A: r2 is bad"]);
+    const b = await runCli(["annotate", other, r1, "--note", "B: just a note"]);
+    assert.equal(a.code + b.code, 0, a.stderr + b.stderr);
+    const theirs = (await Deno.readTextFile(join(other, RECORD_FILE))).trimEnd().split("\n").at(-1);
+    await Deno.writeTextFile(file, `${theirs}\n`, { append: true });
+    const md = (await runCli(["log", del, "--format", "md"])).stdout;
+    const rows = md.split("\n").filter((l) => l.includes("RUNREC_ANNOTATE"));
+    if (a.stdout.trim() !== b.stdout.trim() && attempt < 3) continue; // the minute turned
+    assert.equal(a.stdout.trim(), b.stdout.trim(), "both annotations got one RunID");
+    assert.equal(rows.length, 2, md);
+    assert.ok(rows[0].includes(`marks ${r2} INVALIDATED`), rows[0]);
+    assert.ok(rows[1].includes(`note on ${r1}`), rows[1]);
+    return;
+  }
+});

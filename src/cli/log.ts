@@ -311,18 +311,25 @@ function lineOf(record: RunRecord, unknownCells: string[] | undefined): string {
 
 /**
  * What an annotation record does, for its row's mark: `marks <id> INVALIDATED`,
- * `marks <id> SUPERSEDED` or `note on <id>`. Read from the annotations it made.
+ * `marks <id> SUPERSEDED` or `note on <id>`. Read from the annotations it made,
+ * by RunID and time: two annotations that two branches numbered alike (SCHEMA.md 3.3)
+ * keep their own deeds.
  */
 function annotationDeeds(annotations: Map<string, Annotation[]>): Map<string, string> {
   const deeds = new Map<string, string>();
   for (const [runId, list] of annotations) {
     for (const a of list) {
-      if (a.kind === "invalidated") deeds.set(a.annotationId, `marks ${runId} INVALIDATED`);
-      if (a.kind === "superseded") deeds.set(a.annotationId, `marks ${runId} SUPERSEDED`);
-      if (a.kind === "note") deeds.set(a.annotationId, `note on ${runId}`);
+      const key = deedKey(a.annotationId, a.timestamp);
+      if (a.kind === "invalidated") deeds.set(key, `marks ${runId} INVALIDATED`);
+      if (a.kind === "superseded") deeds.set(key, `marks ${runId} SUPERSEDED`);
+      if (a.kind === "note") deeds.set(key, `note on ${runId}`);
     }
   }
   return deeds;
+}
+
+function deedKey(runId: string, timestamp: string): string {
+  return `${runId} ${timestamp}`;
 }
 
 /** Writes the matching records in one format. */
@@ -365,7 +372,7 @@ function write(
       const deeds = annotationDeeds(annotations);
       const mark = ({ record }: LineRecord) =>
         isAnnotation(record)
-          ? deeds.get(record.RunID) ?? ""
+          ? deeds.get(deedKey(record.RunID, record.RunTimestamp)) ?? ""
           : annotationMark(annotations.get(record.RunID));
       out.write(
         format === "table"
