@@ -9,7 +9,9 @@
  * its project (the execution root or git work tree holding it, with the
  * folders up to it); what records needs `--allow-write` of the deliverable
  * folder and `--allow-sys=hostname` too. Less is an `InputError` naming the
- * flag, thrown before anything is read or written. `--allow-env` lets a
+ * flag, thrown before anything is read or written; but `recordRun`, which
+ * never throws for a record it could not write, returns it as `lost` (its
+ * line, to be saved and flushed later). `--allow-env` lets a
  * record that cannot be written wait in the `$TMPDIR` spool; `--allow-run`
  * lets `verifyHistory` run `git`, and a writer ask whether a lock's holder
  * on this host still runs (without it the lease decides). GitHead needs no
