@@ -359,3 +359,24 @@ Deno.test("finish whose claim rename is interrupted (EINTR) claims it again; one
   assertEquals(pendingFiles(del).length, 1, "the run stays pending for reap");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("reap whose stdout cannot be written: the run is reaped once, a warning, exit 0 (a retry finds nothing)", async () => {
+  const { root, del } = await makeProject();
+  for (const json of ["", " --json"]) {
+    const start = await runCliProcess(["start", del, "--agent", "A", "--pid", "999999"]);
+    assertEquals(start.code, 0, start.stderr);
+    const full = await new Deno.Command("sh", {
+      args: ["-c", `${RUNREC_SH} reap '${del}'${json} >/dev/full`],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(full.stderr);
+    assertEquals(full.code, 0, stderr);
+    assertMatch(stderr, /^runrec: warning: the outcome could not be printed \(.*\)\n$/);
+    assertEquals(await pendingFiles(del), []);
+  }
+  const again = await runCliProcess(["reap", del]);
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals((await recordsOf(del)).length, 2, "each run reaped once");
+  await Deno.remove(root, { recursive: true });
+});

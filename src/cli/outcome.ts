@@ -38,19 +38,37 @@ export function printOutcome(
   for (const warning of outcome.warnings) io.err(`runrec: warning: ${oneLine(warning)}\n`);
   if (outcome.lost) io.err(`${outcome.lost}\n`);
   const record = outcome.written?.record;
-  // The record stands whatever becomes of this output: a caller that saw a failure would
-  // record the run again. So a stream that cannot be written is said, not an exit code.
-  try {
+  printRecorded(io, () => {
     // Not written: JSON still gets one document, the record as built, without RunID.
     if (options.json) {
       writeJson(io, { ...record ?? noRunId(outcome.draft), ...whatBecameOf(outcome) });
     } else if (record && options.runIdTo === "err") {
       io.err(`runrec: recorded ${record.RunID} (${record.RunStatus})\n`);
     } else if (record) io.out(`${record.RunID}\n`);
+  });
+}
+
+/**
+ * Runs `print`, which says what was recorded; an output that fails is a
+ * warning on stderr. The records stand whatever becomes of this output: a
+ * caller that saw a failure would record the runs again, so a stream that
+ * cannot be written is said, not an exit code.
+ *
+ * @example
+ * ```ts
+ * import { printRecorded } from "./outcome.ts";
+ * import { processIo } from "./main.ts";
+ * const io = processIo();
+ * printRecorded(io, () => io.out("RUN-DEL-01-02-20260222-1015-001\n"));
+ * ```
+ */
+export function printRecorded(io: Io, print: () => void): void {
+  try {
+    print();
   } catch (e) {
     try {
       io.err(`runrec: warning: the outcome could not be printed (${failureReason(e as Error)})\n`);
-    } catch { /* stderr is gone too: the record stands all the same */ }
+    } catch { /* stderr is gone too: the records stand all the same */ }
   }
 }
 

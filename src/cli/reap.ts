@@ -8,7 +8,7 @@ import { InputError } from "../errors.ts";
 import { describeReaped, reapRuns } from "../reap.ts";
 import { parseDuration } from "../time.ts";
 import { type Command, EXIT, stringOption } from "./command.ts";
-import { lockWaitMessage } from "./outcome.ts";
+import { lockWaitMessage, printRecorded } from "./outcome.ts";
 
 const HELP = `runrec reap: write runs whose agent never finished as FAILED
 
@@ -124,9 +124,14 @@ export const reapCommand: Command = {
         spooledTo: r.outcome?.spooledTo ?? "",
         replayed: (r.outcome?.replayed ?? []).map((w) => w.record.RunID),
       }));
-      io.out(JSON.stringify({ reaped, problems: report.problems }, null, 2) + "\n");
+      printRecorded(
+        io,
+        () => io.out(JSON.stringify({ reaped, problems: report.problems }, null, 2) + "\n"),
+      );
     } else {
-      for (const r of report.reaped) io.out(`${describeReaped(r, Deno.cwd())}\n`);
+      printRecorded(io, () => {
+        for (const r of report.reaped) io.out(`${describeReaped(r, Deno.cwd())}\n`);
+      });
     }
     return report.problems.length > 0 ? EXIT.usage : EXIT.ok;
   },
