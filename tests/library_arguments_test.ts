@@ -8,6 +8,7 @@ import { assertEquals, assertRejects } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { filesOf, hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
 import {
+  appendAnnotation,
   checkRecordFile,
   checkStaleness,
   emitRecord,
@@ -196,4 +197,43 @@ Deno.test("library arguments: verifyHistory and verifyHistories of a missing fil
     InputError,
     `${missing}: cannot read: not found`,
   );
+});
+
+Deno.test("library arguments: appendAnnotation refuses both effects, a runId or supersedes that is not a RunID, and an empty note; nothing is written", async () => {
+  const { root, del } = await makeProject();
+  const a = (await recordRun(del, { agent: "A", status: "SUCCESS" })).written!.record.RunID;
+  const b = (await recordRun(del, { agent: "A", status: "SUCCESS" })).written!.record.RunID;
+  const before = await filesOf(root);
+  const cases: [string, () => Promise<unknown>, string][] = [
+    [
+      "both effects",
+      () => appendAnnotation(del, b, { invalidates: true, supersedes: a }, "b replaces a"),
+      "effect: invalidates and supersedes contradict each other",
+    ],
+    [
+      "a lowercase runId",
+      () => appendAnnotation(del, ` ${a.toLowerCase()}`, { invalidates: true }, "typo"),
+      'runId: " run-del-',
+    ],
+    [
+      "supersedes not a RunID",
+      () => appendAnnotation(del, b, { supersedes: "A" }, "b replaces a"),
+      'effect.supersedes: "A" is not a RunID',
+    ],
+    ["supersedes itself", () => appendAnnotation(del, b, { supersedes: b }, "x"), "itself"],
+    ["an empty note", () => appendAnnotation(del, b, {}, " "), "note: a reason is required"],
+    [
+      "invalidates 'yes'",
+      () => appendAnnotation(del, b, any({ invalidates: "yes" }), "x"),
+      "effect.invalidates",
+    ],
+    ["a folder of 42", () => appendAnnotation(any(42), b, {}, "x"), "delDir: must be a path"],
+  ];
+  for (const [label, call, message] of cases) {
+    await assertRejects(call, InputError, message).catch((e) => {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    });
+  }
+  assertEquals(await filesOf(root), before);
+  assertEquals((await recordsOf(del)).length, 2);
 });
