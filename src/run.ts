@@ -58,7 +58,7 @@ import {
   takeOverClaim,
 } from "./pending.ts";
 import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
-import { RecordTooLarge } from "./store.ts";
+import { checkAppendOptions, RecordTooLarge } from "./store.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -238,6 +238,7 @@ export async function finishRun(
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   checkFinishArguments(started, report);
+  checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
   requireRecordable(started.delDir);
   const { run } = started;
   if (report.agent !== undefined && report.agent !== run.agent) {
@@ -851,6 +852,8 @@ export async function withRun<T>(
   work: (run: RunHandle) => Promise<T> | T,
 ): Promise<T> {
   checkFunctionArgument(work, "work");
+  // Before the work runs: a finish refused for an option could only be said on stderr.
+  checkAppendOptions(options);
   const {
     agent,
     inputs,

@@ -237,3 +237,64 @@ Deno.test("library arguments: appendAnnotation refuses both effects, a runId or 
   assertEquals(await filesOf(root), before);
   assertEquals((await recordsOf(del)).length, 2);
 });
+
+Deno.test("library arguments: leaseSeconds, lockWaitMs, fsync, spool and workers out of range are InputErrors naming the option; nothing is written, spooled or started", async () => {
+  const { root, del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" }); // a record file for checkRecordFile
+  const before = await filesOf(root);
+  const report: RunReport = { agent: "A", status: "SUCCESS" };
+  let ran = false;
+  const cases: [string, () => Promise<unknown>, string][] = [
+    ["emitRecord lease 0", () => emitRecord(del, report, { leaseSeconds: 0 }), "leaseSeconds: "],
+    ["recordRun lease NaN", () => recordRun(del, report, { leaseSeconds: NaN }), "leaseSeconds: "],
+    ["recordRun lease 301", () => recordRun(del, report, { leaseSeconds: 301 }), "leaseSeconds: "],
+    ["recordRun wait -1", () => recordRun(del, report, { lockWaitMs: -1 }), "lockWaitMs: "],
+    ["recordRun wait NaN", () => recordRun(del, report, { lockWaitMs: NaN }), "lockWaitMs: "],
+    ["emitRecord wait ∞", () => emitRecord(del, report, { lockWaitMs: Infinity }), "lockWaitMs: "],
+    ["recordRun fsync 'no'", () => recordRun(del, report, any({ fsync: "no" })), "fsync: "],
+    ["recordRun spool 'no'", () => recordRun(del, report, any({ spool: "no" })), "spool: "],
+    [
+      "withRun lease 0",
+      () => withRun(del, { agent: "A", leaseSeconds: 0 }, () => void (ran = true)),
+      "leaseSeconds: ",
+    ],
+    [
+      "appendAnnotation wait -1",
+      () => appendAnnotation(del, "RUN-DEL-01-02-20260101-0000-001", {}, "x", { lockWaitMs: -1 }),
+      "lockWaitMs: ",
+    ],
+    [
+      "checkRecordFile workers -1",
+      () => Array.fromAsync(checkRecordFile(join(del, "RunRecords.csv"), { workers: -1 })),
+      "workers: ",
+    ],
+    [
+      "checkRecordFile workers 1.5",
+      () => Array.fromAsync(checkRecordFile(join(del, "RunRecords.csv"), { workers: 1.5 })),
+      "workers: ",
+    ],
+  ];
+  for (const [label, call, start] of cases) {
+    let message = "";
+    try {
+      await call();
+    } catch (e) {
+      if (!(e instanceof InputError)) {
+        throw new Error(`${label}: ${(e as Error).name}: ${(e as Error).message}`);
+      }
+      message = e.message;
+    }
+    assertEquals(message.slice(0, start.length), start, `${label}: ${message}`);
+  }
+  assertEquals(ran, false);
+  assertEquals(await filesOf(root), before);
+  // A finishRun with a bad option leaves its run pending, to finish again.
+  const started = await startRun(del, { agent: "A" });
+  await assertRejects(
+    () => finishRun(started, { status: "SUCCESS" }, { leaseSeconds: 0 }),
+    InputError,
+    "leaseSeconds: ",
+  );
+  assertEquals(pendingFiles(del).length, 1);
+  assertEquals((await recordsOf(del)).length, 1);
+});
