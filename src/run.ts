@@ -26,6 +26,7 @@ import {
   writeRun,
 } from "./hook.ts";
 import { hostname } from "./lock.ts";
+import { gitHead } from "./git.ts";
 import { CollidingNames, shortened } from "./names.ts";
 import { lateFinishNote } from "./annotations.ts";
 import { isRunrecOwn, relativePath } from "./inputs.ts";
@@ -129,11 +130,14 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   }
   refusePlaceholderPass(options.pass);
   const { files, folders } = exists ? folderFiles(dir) : { files: [], folders: [] };
-  const start = await captureStart(dir, {
-    inputs: options.inputs,
-    allowOutside: options.allowOutside,
-    mayCreate: !exists,
-  });
+  const [start, head] = await Promise.all([
+    captureStart(dir, {
+      inputs: options.inputs,
+      allowOutside: options.allowOutside,
+      mayCreate: !exists,
+    }),
+    exists ? gitHead(dir) : "",
+  ]);
   // A path is only a path: recorded as given (not found, TBD), with a warning.
   const warnings = (options.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
   start.notes.push(...warnings);
@@ -143,6 +147,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     ...(options.pass !== undefined ? { pass: options.pass } : {}),
     ...(options.pid !== undefined ? { pid: options.pid } : {}),
     host: hostname(),
+    gitHead: head,
     start,
     files,
     folders,
