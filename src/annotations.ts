@@ -25,10 +25,12 @@
 import { join } from "./path.ts";
 import { deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
+import { checkOptions, checkPathArgument } from "./argument_checks.ts";
+import { requireRecordable } from "./required_permissions.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
 import { firstCopies, readRecords } from "./reader.ts";
-import { AGENT_TYPE, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
+import { AGENT_TYPE, RUN_ID_PATTERN, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
 import {
   type AppendOptions,
   RECORD_FILE,
@@ -129,7 +131,11 @@ export class AnnotationRefused extends InputError {
  * reads the file and throws {@linkcode AnnotationRefused} when
  * {@linkcode annotationConflict} refuses the annotation, so two annotations
  * made at once cannot both invalidate one run. It does not check that the
- * runs it names exist: `runrec annotate` does that first.
+ * runs it names exist: `runrec annotate` does that first. It throws
+ * {@linkcode InputError}, before anything is written, for what `runrec
+ * annotate` refuses as usage: a `runId` or `effect.supersedes` that is not
+ * a RunID, both effects at once, a run superseding itself, an empty note,
+ * and a missing `--allow-write` or `--allow-sys=hostname` (naming the flag).
  *
  * @example
  * ```ts
@@ -150,6 +156,8 @@ export async function appendAnnotation(
   note: string,
   options: AppendOptions = {},
 ): Promise<RunRecord> {
+  checkAnnotation(delDir, runId, effect, note);
+  requireRecordable(delDir);
   const file = join(delDir, RECORD_FILE);
   const draft: RecordDraft = {
     SchemaVersion: SCHEMA_VERSION,
@@ -187,6 +195,37 @@ export async function appendAnnotation(
       throw new AnnotationUnconfirmed(e.message, await landedAnnotation(file, draft), e);
     }
   });
+}
+
+/**
+ * Throws {@linkcode InputError} for an annotation that would be written but
+ * annotate nothing (a RunID no reader matches, an empty note) or drop half
+ * of what it was asked (both effects): the store is append-only, so such a
+ * record could never be taken back. The same rules as `runrec annotate`'s.
+ */
+function checkAnnotation(delDir: unknown, runId: unknown, effect: unknown, note: unknown): void {
+  checkPathArgument(delDir, "delDir");
+  checkOptions(delDir, "effect", effect, { invalidates: "flag", supersedes: "text" });
+  const { invalidates, supersedes } = effect as { invalidates?: boolean; supersedes?: string };
+  const notRunId = (name: string, id: unknown) =>
+    new InputError(
+      `${delDir}: ${name}: ${JSON.stringify(id)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
+    );
+  if (typeof runId !== "string" || !RUN_ID_PATTERN.test(runId)) throw notRunId("runId", runId);
+  if (invalidates && supersedes !== undefined) {
+    throw new InputError(
+      `${delDir}: effect: invalidates and supersedes contradict each other; give one`,
+    );
+  }
+  if (supersedes !== undefined) {
+    if (!RUN_ID_PATTERN.test(supersedes)) throw notRunId("effect.supersedes", supersedes);
+    if (supersedes === runId) {
+      throw new InputError(`${delDir}: effect.supersedes: a run cannot supersede itself`);
+    }
+  }
+  if (typeof note !== "string" || note.trim() === "") {
+    throw new InputError(`${delDir}: note: a reason is required (why the run is annotated)`);
+  }
 }
 
 /**

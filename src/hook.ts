@@ -49,6 +49,7 @@ import {
   type AppendOptions,
   appendRecord,
   type AppendResult,
+  checkAppendOptions,
   draftProblems,
   RECORD_FILE,
   type RecordDraft,
@@ -800,6 +801,7 @@ export async function writeRun(
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   checkWriteArguments(delDir, built);
+  checkAppendOptions(options); // a bad option is the caller's mistake: thrown, never spooled
   requireBuildable(delDir);
   const { spool = true, ...appendOptions } = options;
   const { draft, notes } = built;

@@ -54,6 +54,7 @@
  * @module
  */
 import { SCHEMA_VERSION } from "./schema.ts";
+import { OptionError } from "./errors.ts";
 
 /** The JSON held in a lock file. */
 export interface LockInfo {
@@ -554,7 +555,9 @@ function sleep(ms: number): Promise<void> {
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
   const lease = options.leaseSeconds ?? DEFAULT_LEASE_S;
   if (!(lease >= 1 && lease <= MAX_LEASE_S)) {
-    throw new RangeError(`lease must be 1 to ${MAX_LEASE_S} s, got ${lease}`);
+    throw new OptionError((name) =>
+      `${name("leaseSeconds")}: must be a number of seconds from 1 to ${MAX_LEASE_S}, got ${lease}`
+    );
   }
   const started = Date.now();
   const deadline = started + (options.waitMs ?? DEFAULT_WAIT_MS);

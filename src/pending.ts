@@ -48,6 +48,12 @@ export interface PendingRun {
   pid?: number;
   /** The machine the run started on. */
   host: string;
+  /**
+   * The git commit checked out at start, when the inputs were hashed (`""`
+   * outside a work tree; absent in runs an older runrec started). The
+   * record's GitHead is the one at the end: a note names both when they differ.
+   */
+  gitHead?: string;
   /** What the start fixed: time, StatusBefore, the governed inputs' hashes. */
   start: RunStartState;
   /** The deliverable folder (absolute), for a run kept outside it (see {@linkcode keepPendingRun}). */

@@ -6,7 +6,7 @@
  * @module
  */
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
-import { failureReason, InputError } from "./errors.ts";
+import { failureReason, InputError, OptionError } from "./errors.ts";
 import { explainError } from "./names.ts";
 import { checksumOf, decodeRecord, splitCells, splitCsvLine } from "./codec.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
@@ -335,6 +335,12 @@ export async function* checkRecordFile(
   path: string,
   options: CheckOptions = {},
 ): AsyncGenerator<CheckBatch> {
+  const count = options.workers;
+  if (count !== undefined && !(Number.isSafeInteger(count) && count >= 0)) {
+    throw new OptionError((name) =>
+      `${name("workers")}: must be a whole number of threads, 0 or more, got ${count}`
+    );
+  }
   const workers = await startCheckWorkers(path, options.workers);
   const layout = new HeaderLayout();
   const withLayout = (batch: CheckBatch): CheckBatch => {

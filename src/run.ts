@@ -26,7 +26,8 @@ import {
   writeRun,
 } from "./hook.ts";
 import { hostname } from "./lock.ts";
-import { CollidingNames } from "./names.ts";
+import { gitHead } from "./git.ts";
+import { CollidingNames, shortened } from "./names.ts";
 import { lateFinishNote } from "./annotations.ts";
 import { isRunrecOwn, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
@@ -58,7 +59,7 @@ import {
   takeOverClaim,
 } from "./pending.ts";
 import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
-import { RecordTooLarge } from "./store.ts";
+import { checkAppendOptions, RecordTooLarge } from "./store.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -129,11 +130,14 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   }
   refusePlaceholderPass(options.pass);
   const { files, folders } = exists ? folderFiles(dir) : { files: [], folders: [] };
-  const start = await captureStart(dir, {
-    inputs: options.inputs,
-    allowOutside: options.allowOutside,
-    mayCreate: !exists,
-  });
+  const [start, head] = await Promise.all([
+    captureStart(dir, {
+      inputs: options.inputs,
+      allowOutside: options.allowOutside,
+      mayCreate: !exists,
+    }),
+    exists ? gitHead(dir) : "",
+  ]);
   // A path is only a path: recorded as given (not found, TBD), with a warning.
   const warnings = (options.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
   start.notes.push(...warnings);
@@ -143,6 +147,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     ...(options.pass !== undefined ? { pass: options.pass } : {}),
     ...(options.pid !== undefined ? { pid: options.pid } : {}),
     host: hostname(),
+    gitHead: head,
     start,
     files,
     folders,
@@ -238,6 +243,7 @@ export async function finishRun(
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   checkFinishArguments(started, report);
+  checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
   requireRecordable(started.delDir);
   const { run } = started;
   if (report.agent !== undefined && report.agent !== run.agent) {
@@ -820,8 +826,11 @@ function printOutcome(outcome: RunOutcome): void {
  * before (inputs hashed now, StatusBefore read now), finishes it after.
  * When `work` returns, the record holds `run.status` (default `SUCCESS`)
  * and the outputs declared with `run.output(path)`; when it throws, the
- * record is `FAILED` with the error's message, and the error is re-thrown
- * unchanged. A record that cannot be written is spooled and reported
+ * record is `FAILED` with the error's message (its first 4,000 UTF-16
+ * units or so, never cut inside a character), and the error is re-thrown
+ * unchanged. A lone UTF-16 surrogate in what the callback gives (`run.error`,
+ * `run.notes`, an output's path) is recorded as U+FFFD, and the record's
+ * Notes say so. A record that cannot be written is spooled and reported
  * through `onOutcome`; a run that cannot be recorded at all (another
  * process finished it, or the folder it was to create was not made) is
  * said on stderr. Neither changes what `withRun` returns or throws. The
@@ -848,6 +857,8 @@ export async function withRun<T>(
   work: (run: RunHandle) => Promise<T> | T,
 ): Promise<T> {
   checkFunctionArgument(work, "work");
+  // Before the work runs: a finish refused for an option could only be said on stderr.
+  checkAppendOptions(options);
   const {
     agent,
     inputs,
@@ -888,13 +899,14 @@ export async function withRun<T>(
     const message = error instanceof Error ? error.message : String(error);
     await finishQuietly(
       started,
-      {
+      wellFormedReport({
         status: "FAILED",
         outputs,
-        // The whole message (log's table shows its first line), cut to a length a record holds well.
-        error: message.trim().slice(0, ERROR_KEPT) || "the run threw",
+        // The whole message (log's table shows its first line), cut to a length a record
+        // holds well, never inside a surrogate pair.
+        error: shortened(message.trim(), ERROR_KEPT) || "the run threw",
         notes: handle.notes,
-      },
+      }),
       writeOptions,
       onOutcome,
     );
@@ -902,16 +914,36 @@ export async function withRun<T>(
   }
   await finishQuietly(
     started,
-    {
+    wellFormedReport({
       status,
       outputs,
       error: handle.error,
       notes: handle.notes,
-    },
+    }),
     writeOptions,
     onOutcome,
   );
   return value;
+}
+
+/**
+ * The callback's strings made recordable: a lone UTF-16 surrogate (text cut
+ * with `.slice()`) fails the record's validation, and withRun has no caller
+ * left to tell, so it becomes U+FFFD and the record's Notes say where.
+ */
+function wellFormedReport(report: FinishReport): FinishReport {
+  const fixed: string[] = [];
+  const mend = (text: unknown, name: string) => {
+    if (typeof text !== "string" || text.isWellFormed()) return text as string | undefined;
+    fixed.push(name);
+    return text.toWellFormed();
+  };
+  const error = mend(report.error, "run.error");
+  const notes = mend(report.notes, "run.notes");
+  const outputs = report.outputs?.map((p) => mend(p, "run.output()") as string);
+  if (fixed.length === 0) return report;
+  const note = `${[...new Set(fixed)].join(", ")} held a lone UTF-16 surrogate, recorded as U+FFFD`;
+  return { ...report, error, outputs, notes: notes ? `${notes} | ${note}` : note };
 }
 
 /**

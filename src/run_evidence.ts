@@ -76,7 +76,8 @@ export async function concurrentRunsNote(
 /**
  * Notes on what the hashes taken at start say of the run's end (`draft`,
  * the record as completed): inputs that changed (or were deleted) during the
- * run and are not among its outputs; `_STATUS.md`'s state moved with
+ * run and are not among its outputs; git HEAD moved from the commit
+ * checked out at start; `_STATUS.md`'s state moved with
  * `_STATUS.md` not among them; outputs the run named that are byte for byte
  * what they were at start.
  *
@@ -103,10 +104,22 @@ export async function startEvidenceNotes(
   );
   const now = await hashFiles(watched.map((p) => resolve(dir, p)));
   const changed = watched.filter((p) => now.get(resolve(dir, p)) !== atStart[p]);
+  // GitHead is HEAD at the end (SCHEMA.md); the inputs were hashed under HEAD at start.
+  const headMoved = typeof run.gitHead === "string" && run.gitHead !== "" &&
+    draft.GitHead !== run.gitHead;
+  if (headMoved) {
+    notes.push(
+      `git HEAD moved during the run, from ${run.gitHead} (when the inputs were hashed) to ` +
+        `${draft.GitHead || "none"} (GitHead): a commit, checkout, pull or rebase`,
+    );
+  }
   if (changed.length > 0) {
     notes.push(
       `input(s) ${names(changed)} changed or removed during the run and not named as outputs: ` +
-        "this run changed them without naming them, or something else did (another run, a person)",
+        (headMoved
+          ? "git HEAD moved meanwhile (above), or this run or another process changed them"
+          : "this run changed them without naming them, or something else did (another run, " +
+            "a person)"),
     );
   }
   const moved = draft.StatusBefore !== TBD && draft.StatusAfter !== TBD &&

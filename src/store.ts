@@ -11,9 +11,9 @@
 import { basename, dirname, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodedLineBytes, encodeRecord } from "./codec.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
-import { InputError } from "./errors.ts";
+import { InputError, OptionError } from "./errors.ts";
 import { isAdditiveHeader } from "./schema_versions.ts";
-import { acquireLock, type ContentionReport, type HeldLock } from "./lock.ts";
+import { acquireLock, type ContentionReport, type HeldLock, MAX_LEASE_S } from "./lock.ts";
 import { readSeqIndex, SeqIndex, writeSeqIndex } from "./seq_index.ts";
 import {
   type FieldProblem,
@@ -44,10 +44,53 @@ export interface AppendOptions {
   holder?: string;
   /** Lease of the append lock in seconds (default 30). */
   leaseSeconds?: number;
-  /** How long to wait for the append lock held by a live writer, in ms (default 5,000). */
+  /** How long to wait for the append lock held by a live writer, in ms (default 10,000). */
   lockWaitMs?: number;
   /** Called once when the append lock is held by another writer and waiting begins. */
   onLockWait?: (report: ContentionReport) => void;
+}
+
+/**
+ * Throws an {@linkcode OptionError} naming the option when `options` (an
+ * {@linkcode AppendOptions}, or a `RunOptions` with its `spool`) holds a
+ * value no write can use: checked before anything is written, so that a
+ * caller's mistake is not taken for a failed write (and every record spooled).
+ *
+ * @example
+ * ```ts
+ * import { checkAppendOptions } from "./store.ts";
+ * checkAppendOptions({ leaseSeconds: 60, lockWaitMs: 0 }); // fine
+ * checkAppendOptions({ leaseSeconds: 0 }); // throws "leaseSeconds: must be a number of seconds from 1 to 300, got 0"
+ * ```
+ */
+export function checkAppendOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new InputError(`options: must be an object, got ${JSON.stringify(options)}`);
+  }
+  const { fsync, holder, leaseSeconds, lockWaitMs, onLockWait, spool } = options as Record<
+    string,
+    unknown
+  >;
+  const refuse = (key: string, rule: string, value: unknown) => {
+    const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
+    throw new OptionError((name) => `${name(key)}: must be ${rule}, got ${shown}`);
+  };
+  for (const [key, value] of [["fsync", fsync], ["spool", spool]] as const) {
+    if (value !== undefined && typeof value !== "boolean") refuse(key, "true or false", value);
+  }
+  if (holder !== undefined && typeof holder !== "string") refuse("holder", "a string", holder);
+  if (
+    leaseSeconds !== undefined &&
+    !(typeof leaseSeconds === "number" && leaseSeconds >= 1 && leaseSeconds <= MAX_LEASE_S)
+  ) refuse("leaseSeconds", `a number of seconds from 1 to ${MAX_LEASE_S}`, leaseSeconds);
+  if (
+    lockWaitMs !== undefined &&
+    !(typeof lockWaitMs === "number" && Number.isFinite(lockWaitMs) && lockWaitMs >= 0)
+  ) refuse("lockWaitMs", "a number of milliseconds, 0 or more", lockWaitMs);
+  if (onLockWait !== undefined && typeof onLockWait !== "function") {
+    refuse("onLockWait", "a function", onLockWait);
+  }
 }
 
 /** What an append did. */
@@ -245,6 +288,7 @@ export function withRecordFile<T>(
   options: AppendOptions,
   use: (writer: RecordWriter) => T | Promise<T>,
 ): Promise<T> {
+  checkAppendOptions(options); // a bad option is the caller's mistake, not a failed write
   const path = resolve(file);
   return serialise(path, async () => {
     refuseLink(path);

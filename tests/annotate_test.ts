@@ -215,7 +215,12 @@ Deno.test("annotate: a RunID two merged branches both used is refused, naming bo
   assert.equal(code, 2, stderr);
   assert.equal(stdout, "");
   assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
-  assert.match(stderr, new RegExp(`${records[0].RunID} names 2 records \\(lines 2, 3: `));
+  assert.match(stderr, new RegExp(`${records[0].RunID} names 2 records \\(line 2 \\(`));
+  // It names each line's agent and says what the user can do instead.
+  assert.match(stderr, /line 2 \((MAIN|FEATURE)\), line 3 \((MAIN|FEATURE)\)/);
+  assert.match(stderr, /run that agent again \(runrec emit, exec or start .* --agent NAME\)/);
+  assert.match(stderr, /stale takes the newest SUCCESS or PARTIAL run of an agent as its baseline/);
+  assert.match(stderr, new RegExp(`runrec show .* ${records[0].RunID} --line N`));
   assert.deepEqual(await Deno.readFile(file), before);
 });
 

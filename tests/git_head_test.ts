@@ -5,7 +5,8 @@
 import { strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { gitHead } from "../src/git.ts";
-import { tempDir } from "./fixtures.ts";
+import { git as fixtureGit, makeProject, tempDir } from "./fixtures.ts";
+import { finishRun, startRun } from "../src/run.ts";
 
 /** Runs git in `cwd` with this process's environment (GIT_DIR included, when a test sets it). */
 async function run(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
@@ -220,4 +221,46 @@ Deno.test("gitHead: a deliverable reached through a symbolic link has the HEAD o
     await same(join(links, "pkg", "DEL-01-02_Y"), id);
     await same(join(links, "pkg"), id);
   });
+});
+
+Deno.test("gitHead of a started run: HEAD at start is kept in the pending run; when HEAD moved by finish, a note names both commits", async () => {
+  const { root, del } = await makeProject();
+  try {
+    await fixtureGit(root, "init", "-q");
+    await fixtureGit(root, "add", "-A");
+    await fixtureGit(root, "commit", "-q", "-m", "base");
+    const atStart = (await fixtureGit(root, "rev-parse", "HEAD")).trim();
+    await fixtureGit(root, "checkout", "-q", "-b", "B");
+    await Deno.writeTextFile(join(del, "Datasheet.md"), "# Datasheet\n\nbranch B\n");
+    await fixtureGit(root, "commit", "-q", "-am", "B");
+    const onB = (await fixtureGit(root, "rev-parse", "HEAD")).trim();
+    await fixtureGit(root, "checkout", "-q", "main");
+
+    // HEAD stays put: no note.
+    const still = await startRun(del, { agent: "4_DOCUMENTS", inputs: ["Datasheet.md"] });
+    strictEqual(still.run.gitHead, atStart);
+    const kept = JSON.parse(await Deno.readTextFile(still.token!));
+    strictEqual(kept.gitHead, atStart);
+    const quiet = await finishRun(still, { status: "SUCCESS" });
+    strictEqual(quiet.written?.record.GitHead, atStart);
+    strictEqual(quiet.written?.record.Notes.includes("HEAD moved"), false);
+
+    // Another branch checked out during the run: the inputs were read under atStart.
+    const moved = await startRun(del, { agent: "4_DOCUMENTS", inputs: ["Datasheet.md"] });
+    await fixtureGit(root, "checkout", "-q", "B");
+    const outcome = await finishRun(moved, { status: "SUCCESS" });
+    const record = outcome.written!.record;
+    strictEqual(record.GitHead, onB); // SCHEMA.md: the commit checked out when the run ended
+    const notes = record.Notes;
+    strictEqual(
+      notes.includes(
+        `git HEAD moved during the run, from ${atStart} (when the inputs were hashed) to ${onB}`,
+      ),
+      true,
+      notes,
+    );
+    strictEqual(notes.includes("something else did"), false, notes);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -8,6 +8,7 @@ import { assertEquals, assertRejects } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { filesOf, hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
 import {
+  appendAnnotation,
   checkRecordFile,
   checkStaleness,
   emitRecord,
@@ -196,4 +197,104 @@ Deno.test("library arguments: verifyHistory and verifyHistories of a missing fil
     InputError,
     `${missing}: cannot read: not found`,
   );
+});
+
+Deno.test("library arguments: appendAnnotation refuses both effects, a runId or supersedes that is not a RunID, and an empty note; nothing is written", async () => {
+  const { root, del } = await makeProject();
+  const a = (await recordRun(del, { agent: "A", status: "SUCCESS" })).written!.record.RunID;
+  const b = (await recordRun(del, { agent: "A", status: "SUCCESS" })).written!.record.RunID;
+  const before = await filesOf(root);
+  const cases: [string, () => Promise<unknown>, string][] = [
+    [
+      "both effects",
+      () => appendAnnotation(del, b, { invalidates: true, supersedes: a }, "b replaces a"),
+      "effect: invalidates and supersedes contradict each other",
+    ],
+    [
+      "a lowercase runId",
+      () => appendAnnotation(del, ` ${a.toLowerCase()}`, { invalidates: true }, "typo"),
+      'runId: " run-del-',
+    ],
+    [
+      "supersedes not a RunID",
+      () => appendAnnotation(del, b, { supersedes: "A" }, "b replaces a"),
+      'effect.supersedes: "A" is not a RunID',
+    ],
+    ["supersedes itself", () => appendAnnotation(del, b, { supersedes: b }, "x"), "itself"],
+    ["an empty note", () => appendAnnotation(del, b, {}, " "), "note: a reason is required"],
+    [
+      "invalidates 'yes'",
+      () => appendAnnotation(del, b, any({ invalidates: "yes" }), "x"),
+      "effect.invalidates",
+    ],
+    ["a folder of 42", () => appendAnnotation(any(42), b, {}, "x"), "delDir: must be a path"],
+  ];
+  for (const [label, call, message] of cases) {
+    await assertRejects(call, InputError, message).catch((e) => {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    });
+  }
+  assertEquals(await filesOf(root), before);
+  assertEquals((await recordsOf(del)).length, 2);
+});
+
+Deno.test("library arguments: leaseSeconds, lockWaitMs, fsync, spool and workers out of range are InputErrors naming the option; nothing is written, spooled or started", async () => {
+  const { root, del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" }); // a record file for checkRecordFile
+  const before = await filesOf(root);
+  const report: RunReport = { agent: "A", status: "SUCCESS" };
+  let ran = false;
+  const cases: [string, () => Promise<unknown>, string][] = [
+    ["emitRecord lease 0", () => emitRecord(del, report, { leaseSeconds: 0 }), "leaseSeconds: "],
+    ["recordRun lease NaN", () => recordRun(del, report, { leaseSeconds: NaN }), "leaseSeconds: "],
+    ["recordRun lease 301", () => recordRun(del, report, { leaseSeconds: 301 }), "leaseSeconds: "],
+    ["recordRun wait -1", () => recordRun(del, report, { lockWaitMs: -1 }), "lockWaitMs: "],
+    ["recordRun wait NaN", () => recordRun(del, report, { lockWaitMs: NaN }), "lockWaitMs: "],
+    ["emitRecord wait ∞", () => emitRecord(del, report, { lockWaitMs: Infinity }), "lockWaitMs: "],
+    ["recordRun fsync 'no'", () => recordRun(del, report, any({ fsync: "no" })), "fsync: "],
+    ["recordRun spool 'no'", () => recordRun(del, report, any({ spool: "no" })), "spool: "],
+    [
+      "withRun lease 0",
+      () => withRun(del, { agent: "A", leaseSeconds: 0 }, () => void (ran = true)),
+      "leaseSeconds: ",
+    ],
+    [
+      "appendAnnotation wait -1",
+      () => appendAnnotation(del, "RUN-DEL-01-02-20260101-0000-001", {}, "x", { lockWaitMs: -1 }),
+      "lockWaitMs: ",
+    ],
+    [
+      "checkRecordFile workers -1",
+      () => Array.fromAsync(checkRecordFile(join(del, "RunRecords.csv"), { workers: -1 })),
+      "workers: ",
+    ],
+    [
+      "checkRecordFile workers 1.5",
+      () => Array.fromAsync(checkRecordFile(join(del, "RunRecords.csv"), { workers: 1.5 })),
+      "workers: ",
+    ],
+  ];
+  for (const [label, call, start] of cases) {
+    let message = "";
+    try {
+      await call();
+    } catch (e) {
+      if (!(e instanceof InputError)) {
+        throw new Error(`${label}: ${(e as Error).name}: ${(e as Error).message}`);
+      }
+      message = e.message;
+    }
+    assertEquals(message.slice(0, start.length), start, `${label}: ${message}`);
+  }
+  assertEquals(ran, false);
+  assertEquals(await filesOf(root), before);
+  // A finishRun with a bad option leaves its run pending, to finish again.
+  const started = await startRun(del, { agent: "A" });
+  await assertRejects(
+    () => finishRun(started, { status: "SUCCESS" }, { leaseSeconds: 0 }),
+    InputError,
+    "leaseSeconds: ",
+  );
+  assertEquals(pendingFiles(del).length, 1);
+  assertEquals((await recordsOf(del)).length, 1);
 });

@@ -203,3 +203,24 @@ Deno.test("library permissions: recordRun and emit without write access build th
   assertIncludes(cli.stderr, "runrec: lost-record: {");
   assertEquals(await filesOf(root), before);
 });
+
+Deno.test("library permissions: appendAnnotation without write access or the host name throws an InputError naming the flag, and writes nothing", async () => {
+  const { root, del } = await makeProject();
+  const before = await filesOf(root);
+  const annotate = `await rr.appendAnnotation(${JSON.stringify(del)}, ` +
+    `"RUN-DEL-01-02-20260101-0000-001", { invalidates: true }, "bad inputs"); return {};`;
+  const elsewhere = await tempDir();
+  const noWrite = await runScript(root, [
+    "--allow-read",
+    `--allow-write=${elsewhere}`,
+    "--allow-sys=hostname",
+  ], annotate);
+  assertEquals(noWrite.answer, {
+    threw: "InputError",
+    message: `${del}: no write access to "${del}", run again with the --allow-write flag`,
+  });
+  const noHost = await runScript(root, ["--allow-read", "--allow-write"], annotate);
+  assertEquals(noHost.answer.threw, "InputError", JSON.stringify(noHost.answer));
+  assertIncludes(String(noHost.answer.message), "run again with the --allow-sys=hostname flag");
+  assertEquals(await filesOf(root), before);
+});

@@ -5,6 +5,7 @@
  * made by a real second process, under a time bound.
  */
 import { join } from "node:path";
+import { InputError } from "../src/errors.ts";
 import { acquireLock, LockRefusedError, MAX_LEASE_S, WRITE_GRACE_MS } from "../src/lock.ts";
 import { type ReadEvent, readRecords } from "../src/reader.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
@@ -349,7 +350,8 @@ Deno.test("lock: a lease outside 1 s to the maximum is refused before anything i
   for (const leaseSeconds of [0, MAX_LEASE_S + 1, Number.NaN]) {
     await assertRejects(
       () => acquireLock(path, { deliverableId: "DEL-01-02", holder: "t", leaseSeconds }),
-      RangeError,
+      InputError,
+      "leaseSeconds: must be a number of seconds from 1 to",
     );
   }
   await assertRejects(() => Deno.lstat(path), Deno.errors.NotFound, undefined);

@@ -112,3 +112,35 @@ Deno.test("withRun: a bad agent name throws before the callback runs; a non-ASCI
   assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("withRun: a long message is cut between code points; a lone surrogate the callback gives is recorded as U+FFFD with a note", async () => {
+  const { root, del } = await makeProject();
+  const outcomes: RunOutcome[] = [];
+  const onOutcome = (o: RunOutcome) => outcomes.push(o);
+  // The emoji spans UTF-16 units 3,999 and 4,000: a cut at 4,000 units would split it.
+  const message = "tool output: " + "x".repeat(3_986) + "😀 and more";
+  await assertRejects(() =>
+    withRun(del, { agent: "4_DOCUMENTS", onOutcome }, () => {
+      throw new Error(message);
+    })
+  );
+  await withRun(del, { agent: "4_DOCUMENTS", onOutcome }, (run) => {
+    run.status = "PARTIAL";
+    run.error = "cut by the caller: \uD83D"; // text cut with .slice() mid-pair
+    run.notes = "\uDE00 notes";
+  });
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED", "PARTIAL"]);
+  assertEquals(outcomes.map((o) => o.written?.record.RunID), records.map((r) => r.RunID));
+  assert(records[0].ErrorSummary.isWellFormed(), "ErrorSummary not well formed");
+  assert(records[0].ErrorSummary.length <= 4_000, `${records[0].ErrorSummary.length} units kept`);
+  assert(records[0].ErrorSummary.startsWith("tool output: xxx"), records[0].ErrorSummary);
+  assertEquals(records[1].ErrorSummary, "cut by the caller: \uFFFD");
+  assert(records[1].Notes.startsWith("\uFFFD notes"), records[1].Notes);
+  assert(
+    records[1].Notes.includes("run.error, run.notes held a lone UTF-16 surrogate"),
+    records[1].Notes,
+  );
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});

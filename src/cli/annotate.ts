@@ -71,7 +71,8 @@ the deliverable's records (an annotation, another deliverable's run: the
 message says which); 2 usage
 error, missing folder or record file, unreadable file, a refused annotation
 (above), or a RunID that names two records (runs of one minute recorded on two
-branches and merged: an annotation could not tell them apart).
+branches and merged: an annotation could not tell them apart; run the wrong
+run's agent again instead, as stale takes the newest run as its baseline).
 
 Examples:
   runrec annotate DEL-01-02_Spec RUN-DEL-01-02-20260222-1015-001 --invalidates \\
@@ -97,6 +98,8 @@ interface Lines {
   annotationIds: Set<string>;
   /** The RunTimestamp of each given RunID (its first record). */
   timestampOf: Map<string, string>;
+  /** The AgentName of each given RunID's records, by line. */
+  agentOn: Map<number, string>;
 }
 
 /**
@@ -104,7 +107,12 @@ interface Lines {
  * no file. Only these are kept: a long history's other records are not held.
  */
 async function readLines(file: string, ids: readonly string[]): Promise<Lines | undefined> {
-  const lines: Lines = { linesOf: new Map(), annotationIds: new Set(), timestampOf: new Map() };
+  const lines: Lines = {
+    linesOf: new Map(),
+    annotationIds: new Set(),
+    timestampOf: new Map(),
+    agentOn: new Map(),
+  };
   const firstCopy = firstCopies();
   try {
     for await (const event of readRecords(file)) {
@@ -112,6 +120,7 @@ async function readLines(file: string, ids: readonly string[]): Promise<Lines | 
       const { RunID, RunTimestamp } = event.record;
       if (!ids.includes(RunID)) continue;
       lines.linesOf.set(RunID, [...(lines.linesOf.get(RunID) ?? []), event.line]);
+      lines.agentOn.set(event.line, event.record.AgentName);
       if (isAnnotation(event.record)) lines.annotationIds.add(RunID);
       if (!lines.timestampOf.has(RunID)) lines.timestampOf.set(RunID, RunTimestamp);
     }
@@ -219,12 +228,16 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       throw notARun(delDir, file, lines, id);
     }
     // An annotation names its run by RunID alone, so it would hold for every record of that
-    // RunID: two clones' runs of one minute, merged (SCHEMA.md 3.3).
+    // RunID: two clones' runs of one minute, merged (SCHEMA.md 3.3). What works instead is said.
     if (found.length > 1) {
+      const each = found.map((n) => `line ${n} (${lines.agentOn.get(n)})`).join(", ");
       throw new InputError(
-        `${file}: ${id} names ${found.length} records (lines ${found.join(", ")}: runs recorded ` +
-          "in the same minute on two branches, SCHEMA.md 3.3); an annotation cannot tell them " +
-          "apart, so none is written",
+        `${file}: ${id} names ${found.length} records (${each}: runs recorded in the same ` +
+          "minute on two branches, SCHEMA.md 3.3); an annotation names a run by RunID alone and " +
+          "cannot tell them apart, so none is written. To set a wrong one aside, run that agent " +
+          `again (runrec emit, exec or start ${delDir} --agent NAME): stale takes the newest ` +
+          "SUCCESS or PARTIAL run of an agent as its baseline; to see each: runrec show " +
+          `${delDir} ${id} --line N`,
       );
     }
   }
