@@ -175,7 +175,10 @@ export interface StaleReport {
 
 /** Options of {@linkcode checkStaleness}. */
 export interface StaleOptions {
-  /** Only these agents (exact names). An agent named that never ran is reported `NO_BASELINE`. */
+  /**
+   * Only these agents' checks of the targets (exact names). An agent named that never ran is
+   * reported `NO_BASELINE`. With `propagate`, upstream checks and STALE still use every agent.
+   */
   agents?: readonly string[];
   /**
    * Follow ACTIVE `Dependencies.csv` rows from DIRTY deliverables to their
@@ -232,14 +235,14 @@ const FOLDERS_AT_ONCE = 128;
 async function mapConcurrently<T, R>(
   items: readonly T[],
   limit: number,
-  fn: (item: T) => Promise<R>,
+  fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i]);
+      results[i] = await fn(items[i], i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
@@ -805,6 +808,7 @@ async function checkFolder(
   roots: (dir: string) => FolderPlaces,
   lookups: MemoLookups,
   agentsThatRan: Set<string>,
+  everyAgent = false,
 ): Promise<StaleCheck[] | string> {
   const hash = hasher.hash;
   const dir = resolve(folder);
@@ -861,7 +865,12 @@ async function checkFolder(
     byAgent.set(entry.record.AgentName, list);
   }
   for (const agent of byAgent.keys()) agentsThatRan.add(agent);
-  const agents = options.agents ?? sortUtf8([...byAgent.keys()]);
+  // `everyAgent`: the agents asked for and every other that ran (propagation needs them all).
+  const agents = options.agents === undefined
+    ? sortUtf8([...byAgent.keys()])
+    : everyAgent
+    ? sortUtf8([...new Set([...options.agents, ...byAgent.keys()])])
+    : options.agents;
   const noBaseline = (agent: string, reason: string): StaleCheck => ({
     folder,
     deliverableId: id,
@@ -1064,20 +1073,38 @@ export async function checkStaleness(
   });
   const checks: StaleCheck[] = [];
   const upstreamChecks: StaleCheck[] = [];
+  const unasked: StaleCheck[] = []; // the targets' checks of agents not asked for
   const unreadable: string[] = [];
   const agentsThatRan = new Set<string>();
   let filesHashed: number;
   try {
     let done = 0;
     options.onProgress?.(0, all.length);
-    const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder) => {
-      const result = await checkFolder(folder, options, hasher, roots, lookups, agentsThatRan);
+    // --agent limits the checks reported, not propagation: whether a deliverable is DIRTY, and
+    // so its consumers STALE, is every agent's answer. Upstream ones are reported for every agent.
+    const asked = options.agents === undefined ? undefined : new Set(options.agents);
+    const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder, i) => {
+      const target = i < folders.length;
+      const result = await checkFolder(
+        folder,
+        target ? options : { ...options, agents: undefined },
+        hasher,
+        roots,
+        lookups,
+        agentsThatRan,
+        graph !== undefined,
+      );
       options.onProgress?.(++done, all.length);
       return result;
     });
     perFolder.forEach((result, i) => {
       if (typeof result === "string") unreadable.push(result);
-      else (i < folders.length ? checks : upstreamChecks).push(...result);
+      else if (i >= folders.length) upstreamChecks.push(...result);
+      else {
+        for (const check of result) {
+          (asked === undefined || asked.has(check.agent) ? checks : unasked).push(check);
+        }
+      }
     });
     filesHashed = hasher.hashed;
   } finally {
@@ -1096,7 +1123,7 @@ export async function checkStaleness(
     unreadable,
     filesHashed,
   };
-  if (graph !== undefined) await propagate(report, graph);
+  if (graph !== undefined) await propagate(report, graph, unasked);
   return report;
 }
 
@@ -1262,9 +1289,13 @@ function runRef(record: RunRecord): RunRef {
  * ran well since they last did, each transitively and with every reason;
  * sets RETIRED ones apart; finds the cycles on the way.
  */
-async function propagate(report: StaleReport, graph: DependencyGraph): Promise<void> {
+async function propagate(
+  report: StaleReport,
+  graph: DependencyGraph,
+  unasked: readonly StaleCheck[],
+): Promise<void> {
   const { folderOf, consumersOf } = graph;
-  const checks = [...report.checks, ...report.upstream];
+  const checks = [...report.checks, ...report.upstream, ...unasked];
   const dirty = sortUtf8([
     ...new Set(checks.filter((c) => c.verdict === "DIRTY").map((c) => c.deliverableId)),
   ]);

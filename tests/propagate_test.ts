@@ -312,3 +312,30 @@ Deno.test("stale --propagate: ran since is cleared only by a consumer run that r
   const after = await checkStaleness([dir("DEL-02-02"), dir("DEL-02-03")], { propagate: true });
   assertEquals(after.stale, []);
 });
+
+Deno.test("stale --propagate --agent: the agent limits the checks reported, not propagation: a consumer of a producer DIRTY for another agent is STALE", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 50, "_CONTEXT.md");
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 40, "Datasheet.md");
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 30, "_CONTEXT.md");
+  // DEL-02-01 is DIRTY for its DEPENDENCIES run only.
+  await Deno.writeTextFile(join(dir("DEL-02-01"), "Datasheet.md"), "rev\n", { append: true });
+  const agent = ["--agent", "4_DOCUMENTS"];
+  // Named alone: the upstream DEL-02-01 is checked (and shown) for every agent.
+  const alone = await runCliProcess(["stale", dir("DEL-02-02"), "--propagate", "--json", ...agent]);
+  assertEquals(alone.code, 1, alone.stdout);
+  const aloneJson = JSON.parse(alone.stdout);
+  assertEquals(reasons(entryOf(aloneJson, "DEL-02-02")), ["DEL-02-01>DEL-02-02 dirty"]);
+  assertEquals(
+    aloneJson.upstream.map((c: { agent: string; verdict: string }) => `${c.agent} ${c.verdict}`),
+    ["4_DOCUMENTS CLEAN", "DEPENDENCIES DIRTY"],
+  );
+  // The whole root: only 4_DOCUMENTS checks are reported, DEL-02-02 is STALE all the same.
+  const whole = await runCliProcess(["stale", root, "--propagate", "--json", ...agent]);
+  assertEquals(whole.code, 1, whole.stdout);
+  const wholeJson = JSON.parse(whole.stdout);
+  assertEquals(reasons(entryOf(wholeJson, "DEL-02-02")), ["DEL-02-01>DEL-02-02 dirty"]);
+  assert(wholeJson.checks.every((c: { agent: string }) => c.agent === "4_DOCUMENTS"));
+  assertEquals(wholeJson.summary.DIRTY, 0);
+});

@@ -63,7 +63,9 @@ Options:
   --agent A     only agent A (a comma-separated list for several); an agent
                 that never ran on a deliverable is NO_BASELINE there, and one
                 with no run in any deliverable checked and no agent file is
-                warned about (misspelt?), naming the agents that have runs
+                warned about (misspelt?), naming the agents that have runs.
+                With --propagate it limits only the targets' checks shown:
+                upstream checks and STALE use every agent's verdict
   --allow-outside
                 read inputs outside the project too, as emit --allow-outside
                 does; without it such an input is not read: "unreadable
