@@ -117,8 +117,8 @@ export interface StaleReason {
    */
   chain: DependencyEdge[];
   /**
-   * When the chain starts at a producer that ran since: its latest SUCCESS or
-   * PARTIAL run, which ended after `consumerRun`, the run of the chain's first
+   * When the chain starts at a producer that ran since: its SUCCESS or PARTIAL
+   * run that ended last (not the last started), which ended after `consumerRun`, the run of the chain's first
    * consumer it was compared with (see {@linkcode StaleOptions.propagate}).
    */
   ranSince?: RunRef & { consumerRun: RunRef };
@@ -183,7 +183,8 @@ export interface StaleOptions {
   /**
    * Follow ACTIVE `Dependencies.csv` rows from DIRTY deliverables to their
    * consumers, and check the deliverables upstream of the targets too. A
-   * producer "ran since" a consumer when its latest good run ended after the
+   * producer "ran since" a consumer when the good run of it that ended last
+   * (make's rule: the latest end, not the latest start) ended after the
    * consumer's latest good run that read a file of the producer (a governed
    * input under the producer's folder) started; when no good run of the
    * consumer read one, after its latest good run of any agent.
@@ -1280,6 +1281,18 @@ function latest(runs: FolderRecords["records"]): RunRecord | undefined {
   return pickBaseline(runs, () => true)?.record;
 }
 
+/**
+ * The run of `runs` that ended last, of equal ends the later line: make's rule compares the
+ * producer's newest output, and a short run started later must not hide a long one ending after.
+ */
+function lastEnded(runs: FolderRecords["records"]): RunRecord | undefined {
+  let best: RunRecord | undefined;
+  for (const { record } of runs) {
+    if (best === undefined || endMs(record) >= endMs(best)) best = record;
+  }
+  return best;
+}
+
 function runRef(record: RunRecord): RunRef {
   return { RunID: record.RunID, RunTimestamp: record.RunTimestamp };
 }
@@ -1332,7 +1345,7 @@ async function propagate(
     dirty.map((id) => ({ start: id, chain: [] }));
   const checked = sortUtf8([...new Set(checks.map((c) => c.deliverableId))]);
   for (const producer of checked) {
-    const run = latest(await runsOf(producer));
+    const run = lastEnded(await runsOf(producer));
     if (run === undefined) continue;
     for (const edge of consumersOf.get(producer) ?? []) {
       const theirs = await consumerRun(edge.consumer, producer);

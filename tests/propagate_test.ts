@@ -339,3 +339,36 @@ Deno.test("stale --propagate --agent: the agent limits the checks reported, not 
   assert(wholeJson.checks.every((c: { agent: string }) => c.agent === "4_DOCUMENTS"));
   assertEquals(wholeJson.summary.DIRTY, 0);
 });
+
+Deno.test("stale --propagate: ran since compares the producer's run that ended last: a short parallel run started later does not hide a long one", async () => {
+  const { dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  const emit = async (del: string, agent: string, minutes: number, duration: string) => {
+    const result = await runCli([
+      "emit",
+      del,
+      "--agent",
+      agent,
+      "--status",
+      "SUCCESS",
+      "--input",
+      "Datasheet.md",
+      "--started",
+      ago(minutes),
+      "--duration",
+      duration,
+    ]);
+    assertEquals(result.code, 0, result.stderr);
+  };
+  // Producer: a long run from 300 to 120 minutes ago; the consumer ran 180 minutes ago, in it.
+  await emit(dir("DEL-02-01"), "4_DOCUMENTS", 300, "PT3H");
+  await emit(dir("DEL-02-02"), "4_DOCUMENTS", 180, "PT1M");
+  const before = await checkStaleness([dir("DEL-02-02")], { propagate: true });
+  assertEquals(before.stale.map((s) => s.deliverableId), ["DEL-02-02"]);
+  const long = before.stale[0].reasons[0].ranSince!.RunID;
+  // A short run of another agent on the producer, started later, ended before the consumer ran.
+  await emit(dir("DEL-02-01"), "CHIRALITY_LENS", 240, "PT1M");
+  const after = await checkStaleness([dir("DEL-02-02")], { propagate: true });
+  assertEquals(after.stale.map((s) => s.deliverableId), ["DEL-02-02"]);
+  assertEquals(after.stale[0].reasons[0].ranSince!.RunID, long);
+});

@@ -74,8 +74,9 @@ Options:
                 execution root from each DIRTY deliverable to the deliverables
                 that consume it, transitively, and list them as STALE, each
                 with its last run and every reason (a chain of edges); so too
-                a consumer whose producer's latest SUCCESS or PARTIAL run ended
-                after the consumer's run started ("ran since"): its latest
+                a consumer whose producer's SUCCESS or PARTIAL run that ended
+                last (the latest end, as make compares, not the latest start)
+                ended after the consumer's run started ("ran since"): its latest
                 good run that read a file under the producer's folder (a
                 governed input there), or its latest of any agent when no good
                 run of it ever read one. The deliverables upstream of the
