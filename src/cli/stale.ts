@@ -55,9 +55,10 @@ changed ..."), naming the later run that wrote them when one did; they do not
 make a deliverable DIRTY (K-VAL-1: dirty means an input changed). Records
 naming another DeliverableID than the folder's are a copy's (no baseline)
 while that deliverable has its own folder, else the folder was moved and they
-count. A root is every deliverable folder beneath it (an execution root's
-tool roots, such as _Reconciliation/, left out); each file is hashed once
-however many records name it, on every core.
+count. A root is every deliverable folder beneath it, and every folder with a
+RunRecords.csv nested in one (an execution root's tool roots, such as
+_Reconciliation/, left out); each file is hashed once however many records
+name it, on every core.
 
 Options:
   --agent A     only agent A (a comma-separated list for several); an agent
