@@ -133,7 +133,7 @@ export interface StaleReason {
 export interface StaleDeliverable {
   /** `DEL-XX-YY`. */
   deliverableId: string;
-  /** Its folder, when one in the execution root has that ID. */
+  /** Its folder, when one in its execution root (not one nested in it) has that ID. */
   folder?: string;
   /** Its own latest SUCCESS or PARTIAL run, of any agent (absent when it has none). */
   lastRun?: RunRef;
@@ -1027,7 +1027,9 @@ async function checkFolder(
  * deliverables are checked all the same.
  *
  * @throws {InputError} for a missing target, a folder that cannot be listed,
- * or a missing permission to read a target's project (never a DIRTY verdict).
+ * a missing permission to read a target's project (never a DIRTY verdict),
+ * or, with `propagate`, a register row naming an ID two folders of one
+ * execution root have (which one it means cannot be told).
  *
  * @example
  * ```ts
@@ -1063,8 +1065,10 @@ export async function checkStaleness(
   }
   // Whether a target is STALE depends on every deliverable upstream of it: those are checked
   // too, so that a deliverable named alone gets the answer its execution root would give.
-  const graph = options.propagate ? readGraph(targets, folders, warnings) : undefined;
-  const upstream = graph === undefined ? [] : upstreamFolders(graph, folders);
+  const graphs = options.propagate ? readGraphs(targets, folders, warnings) : undefined;
+  const upstream = graphs === undefined ? [] : sortUtf8(
+    graphs.flatMap((graph) => upstreamFolders(graph, folders.filter((f) => graph.has(f)))),
+  );
   const all = [...folders, ...upstream];
   // One view of the file system for the whole run: each path looked at once.
   const lookups = memoLookups();
@@ -1093,7 +1097,7 @@ export async function checkStaleness(
         roots,
         lookups,
         agentsThatRan,
-        graph !== undefined,
+        graphs !== undefined,
       );
       options.onProgress?.(++done, all.length);
       return result;
@@ -1124,7 +1128,22 @@ export async function checkStaleness(
     unreadable,
     filesHashed,
   };
-  if (graph !== undefined) await propagate(report, graph, unasked);
+  // Each execution root is its own graph: a nested copy of a project keeps its IDs to itself.
+  for (const graph of graphs ?? []) {
+    const mine = (checks: StaleCheck[]) => checks.filter((c) => graph.has(c.folder));
+    const found = await propagate(graph, [
+      ...mine(report.checks),
+      ...mine(report.upstream),
+      ...mine(unasked),
+    ]);
+    report.stale.push(...found.stale);
+    report.retired.push(...found.retired);
+    report.cycles.push(...found.cycles);
+  }
+  const byId = (a: StaleDeliverable, b: StaleDeliverable) =>
+    a.deliverableId < b.deliverableId ? -1 : a.deliverableId > b.deliverableId ? 1 : 0;
+  report.stale.sort(byId);
+  report.retired.sort(byId);
   return report;
 }
 
@@ -1166,8 +1185,10 @@ async function goodRuns(folder: string, id: string): Promise<FolderRecords["reco
   );
 }
 
-/** The ACTIVE dependencies of the execution roots, and where each deliverable is. */
+/** The ACTIVE dependencies of one execution root (or target without one), and where each deliverable is. */
 interface DependencyGraph {
+  /** Whether a deliverable folder (as given or shown) belongs to this root. */
+  has: (folder: string) => boolean;
   /** Each deliverable's folder, as shown, by ID. */
   folderOf: Map<string, string>;
   /** The edges from each producer, one per consumer. */
@@ -1178,14 +1199,19 @@ interface DependencyGraph {
 
 /**
  * Reads every `Dependencies.csv` of the execution roots of `folders` (or,
- * without one, beneath the target), pushing to `warnings` what cannot be
- * followed: a row naming a deliverable no folder has is one.
+ * without one, beneath the target): one graph per root, a root nested in
+ * another (an archived copy of the project) being its own. Pushes to
+ * `warnings` what cannot be followed: a row naming a deliverable no folder
+ * of its root has is one.
+ *
+ * @throws {InputError} when a row names an ID two folders of one root have:
+ * which one it means cannot be told.
  */
-function readGraph(
+function readGraphs(
   targets: readonly string[],
   folders: readonly string[],
   warnings: string[],
-): DependencyGraph {
+): DependencyGraph[] {
   // Consumers may live anywhere in the execution root, not only under the targets.
   const roots = new Set<string>();
   for (const folder of folders) {
@@ -1193,16 +1219,27 @@ function readGraph(
     if (root !== undefined) roots.add(root);
   }
   const places = [...roots];
+  const bare: string[] = []; // targets with no execution root above them
   for (const target of targets) {
     if (!places.some((r) => isWithin(resolve(target), r))) {
       warnings.push(
         `${target}: no execution root (INIT.md or _Decomposition/) above it: only the deliverables under it are followed`,
       );
       places.push(resolve(target));
+      bare.push(resolve(target));
     }
   }
-  const folderOf = new Map<string, string>();
-  const edgesOf = new Map<string, DependencyEdge[]>();
+  // The place a folder belongs to: its nearest execution root, else the nearest bare target.
+  const placeCache = new Map<string, string | undefined>();
+  const placeOf = (folder: string): string | undefined => {
+    const abs = resolve(folder);
+    if (!placeCache.has(abs)) {
+      const within = bare.filter((t) => isWithin(abs, t)).sort((a, b) => b.length - a.length);
+      placeCache.set(abs, findExecutionRoot(abs) ?? within[0]);
+    }
+    return placeCache.get(abs);
+  };
+  const graphs: DependencyGraph[] = [];
   for (const place of places) {
     // A folder that cannot be listed is named already, when under a target; else its
     // registers are out of reach: said once.
@@ -1212,22 +1249,22 @@ function readGraph(
         warnings.push(warning);
       }
     };
+    const foldersOf = new Map<string, string[]>();
     const edges: DependencyEdge[] = [];
     for (const folder of deliverableFolders(place, { unlistable })) {
+      if (placeOf(folder) !== place) continue; // a nested execution root's: its own graph
       const shown = shownPath(folder);
       try {
         const id = deliverableId(folder).id;
-        if (!folderOf.has(id)) folderOf.set(id, shown);
+        foldersOf.set(id, [...foldersOf.get(id) ?? [], shown]);
       } catch { /* no ID: its register still counts */ }
       const register = readDependencies(join(shown, DEPENDENCIES_FILE));
       warnings.push(...register.warnings);
       edges.push(...register.edges);
     }
-    edgesOf.set(place, edges);
-  }
-  const consumersOf = new Map<string, DependencyEdge[]>();
-  const producersOf = new Map<string, string[]>();
-  for (const [place, edges] of edgesOf) {
+    const folderOf = new Map([...foldersOf].map(([id, list]) => [id, list[0]]));
+    const consumersOf = new Map<string, DependencyEdge[]>();
+    const producersOf = new Map<string, string[]>();
     for (const edge of edges) {
       // With an execution root read whole, a deliverable no folder has is a row to fix.
       const missing = roots.has(place)
@@ -1242,14 +1279,27 @@ function readGraph(
         );
         continue;
       }
+      // Two folders with one ID (a backup copy beside it): whose runs count cannot be told.
+      for (const id of [edge.consumer, edge.producer]) {
+        const list = foldersOf.get(id) ?? [];
+        if (list.length > 1) {
+          throw new InputError(
+            `${edge.file} line ${edge.line}: ${id} is the ID of ${list.length} folders under ` +
+              `${shownPath(place)} (${list.join(", ")}): --propagate cannot tell which one ` +
+              "this row means; move the copy out of the execution root or rename it",
+          );
+        }
+      }
       const list = consumersOf.get(edge.producer) ?? [];
       if (list.some((e) => e.consumer === edge.consumer)) continue;
       list.push(edge);
       consumersOf.set(edge.producer, list);
       producersOf.set(edge.consumer, [...producersOf.get(edge.consumer) ?? [], edge.producer]);
     }
+    const has = (folder: string) => placeOf(folder) === place;
+    graphs.push({ has, folderOf, consumersOf, producersOf });
   }
-  return { folderOf, consumersOf, producersOf };
+  return graphs;
 }
 
 /** The folders of the deliverables upstream of `folders`, transitively, that are not among them. */
@@ -1298,17 +1348,20 @@ function runRef(record: RunRecord): RunRef {
 }
 
 /**
- * Marks STALE the consumers of DIRTY deliverables, and those whose producer
- * ran well since they last did, each transitively and with every reason;
- * sets RETIRED ones apart; finds the cycles on the way.
+ * In one root's graph, from its `checks`: the consumers of DIRTY deliverables
+ * and those whose producer ran well since they last did, STALE, each
+ * transitively and with every reason; RETIRED ones apart; the cycles met.
  */
 async function propagate(
-  report: StaleReport,
   graph: DependencyGraph,
-  unasked: readonly StaleCheck[],
-): Promise<void> {
+  checks: readonly StaleCheck[],
+): Promise<Pick<StaleReport, "stale" | "retired" | "cycles">> {
+  const report: Pick<StaleReport, "stale" | "retired" | "cycles"> = {
+    stale: [],
+    retired: [],
+    cycles: [],
+  };
   const { folderOf, consumersOf } = graph;
-  const checks = [...report.checks, ...report.upstream, ...unasked];
   const dirty = sortUtf8([
     ...new Set(checks.filter((c) => c.verdict === "DIRTY").map((c) => c.deliverableId)),
   ]);
@@ -1406,6 +1459,7 @@ async function propagate(
     (await isRetired(id) ? report.retired : report.stale).push(entry);
   }
   report.cycles = findCycles(sortUtf8([...new Set(origins.map((o) => o.start))]), consumersOf);
+  return report;
 }
 
 /** A path as the user would type it: relative to the working folder when beneath it. */

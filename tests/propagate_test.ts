@@ -372,3 +372,55 @@ Deno.test("stale --propagate: ran since compares the producer's run that ended l
   assertEquals(after.stale.map((s) => s.deliverableId), ["DEL-02-02"]);
   assertEquals(after.stale[0].reasons[0].ranSince!.RunID, long);
 });
+
+Deno.test("stale --propagate: a copy of the project nested in the root is its own graph: its deliverables of the same IDs do not hide a STALE", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 20, "Datasheet.md");
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 10, "Datasheet.md"); // ran since DEL-02-02
+  // An old copy of the project (no runs, one RETIRED) archived inside the root.
+  const copy = await buildRoot();
+  await register(copy.dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await Deno.writeTextFile(
+    join(copy.dir("DEL-02-02"), "_STATUS.md"),
+    "**Current State:** RETIRED\n",
+  );
+  const archive = join(root, "AAA", "old");
+  await Deno.mkdir(join(root, "AAA"));
+  await Deno.rename(copy.root, archive);
+  for (
+    const targets of [[root], [dir("DEL-02-02")], [dir("DEL-02-02"), archive], [
+      archive,
+      dir("DEL-02-02"),
+    ]]
+  ) {
+    const { code, json } = await staleJson(...targets);
+    assertEquals(code, 1, targets.join(" "));
+    const entry = entryOf(json, "DEL-02-02");
+    assertEquals(entry?.folder, dir("DEL-02-02"));
+    assertEquals(json.retired, []);
+    assert(
+      json.upstream.every((c: { folder: string }) => !c.folder.startsWith(archive)),
+      JSON.stringify(json.upstream),
+    );
+  }
+});
+
+Deno.test("stale --propagate: two folders of one root with the ID a register row names (a backup copy) are refused, naming both, exit 2", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 30, "Datasheet.md");
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 20, "Datasheet.md");
+  const backup = join(root, WORKING, "DEL-02-01_A_backup");
+  const cp = await new Deno.Command("cp", { args: ["-r", dir("DEL-02-01"), backup] }).output();
+  assertEquals(cp.code, 0);
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 10, "Datasheet.md"); // ran since DEL-02-02
+  const result = await runCliProcess(["stale", root, "--propagate"]);
+  assertEquals(result.code, 2, result.stdout);
+  assertEquals(result.stdout, "");
+  assertIncludes(result.stderr, "DEL-02-01 is the ID of 2 folders");
+  assertIncludes(result.stderr, backup);
+  assertEquals(result.stderr.trim().split("\n").length, 1, result.stderr);
+  // Without --propagate each folder is checked on its own, as before.
+  assertEquals((await runCliProcess(["stale", root])).code, 0);
+});

@@ -87,7 +87,10 @@ Options:
                 through them (a run of theirs since a consumer read them still
                 counts): listed apart, not counted. Dependency cycles are listed,
                 not looped on; a row naming no deliverable, or one that does
-                not parse, is warned about by file and line
+                not parse, is warned about by file and line. Each execution
+                root is its own graph (a copy of a project kept inside it is
+                another); a row naming an ID that two folders of one root have
+                (a backup copy) is refused, exit 2: move or rename the copy
   --json        one JSON document: {checks, upstream, stale, retired, cycles,
                 warnings, unreadable, filesHashed, summary}; upstream: the checks
                 of deliverables upstream of the targets; stale, retired: each
@@ -112,8 +115,8 @@ run itself deleted (DELETED in its OutputHashes) is expected gone.
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
 and counted, but nothing is known to be out of date; so is an upstream check or
 a RETIRED entry); 1 a target is DIRTY or something is STALE; 2 usage error or
-a missing target (nothing is checked), or an unreadable record file (the rest is
-still checked and printed).
+a missing target or an ID of two folders with --propagate (nothing is checked),
+or an unreadable record file (the rest is still checked and printed).
 
 Example:
   runrec stale . --propagate
