@@ -1195,6 +1195,8 @@ interface DependencyGraph {
   consumersOf: Map<string, DependencyEdge[]>;
   /** The producers of each consumer. */
   producersOf: Map<string, string[]>;
+  /** Deliverables a row says depend on themselves: cycles of one, not followed. */
+  selfEdges: Set<string>;
 }
 
 /**
@@ -1265,7 +1267,17 @@ function readGraphs(
     const folderOf = new Map([...foldersOf].map(([id, list]) => [id, list[0]]));
     const consumersOf = new Map<string, DependencyEdge[]>();
     const producersOf = new Map<string, string[]>();
+    const selfEdges = new Set<string>();
     for (const edge of edges) {
+      // A deliverable consuming itself would be STALE for ever (each run "ran since" itself).
+      if (edge.consumer === edge.producer) {
+        warnings.push(
+          `${edge.file} line ${edge.line}: ${edge.consumer} depends on itself (a cycle of one); ` +
+            "row not followed: remove it",
+        );
+        selfEdges.add(edge.consumer);
+        continue;
+      }
       // With an execution root read whole, a deliverable no folder has is a row to fix.
       const missing = roots.has(place)
         ? [edge.consumer, edge.producer].find((id) => !folderOf.has(id))
@@ -1297,7 +1309,7 @@ function readGraphs(
       producersOf.set(edge.consumer, [...producersOf.get(edge.consumer) ?? [], edge.producer]);
     }
     const has = (folder: string) => placeOf(folder) === place;
-    graphs.push({ has, folderOf, consumersOf, producersOf });
+    graphs.push({ has, folderOf, consumersOf, producersOf, selfEdges });
   }
   return graphs;
 }
@@ -1458,7 +1470,10 @@ async function propagate(
     };
     (await isRetired(id) ? report.retired : report.stale).push(entry);
   }
-  report.cycles = findCycles(sortUtf8([...new Set(origins.map((o) => o.start))]), consumersOf);
+  report.cycles = [
+    ...sortUtf8([...graph.selfEdges]).map((id) => [id, id]),
+    ...findCycles(sortUtf8([...new Set(origins.map((o) => o.start))]), consumersOf),
+  ];
   return report;
 }
 

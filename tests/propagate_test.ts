@@ -424,3 +424,21 @@ Deno.test("stale --propagate: two folders of one root with the ID a register row
   // Without --propagate each folder is checked on its own, as before.
   assertEquals((await runCliProcess(["stale", root])).code, 0);
 });
+
+Deno.test("stale --propagate: a row naming its own deliverable as producer is a cycle of one, warned about and not followed: a rerun makes it current", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-01"), row("D1", "DEL-02-01", "DEL-02-01"));
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 10, "Datasheet.md");
+  const { code, json, stderr } = await staleJson(root);
+  assertEquals(code, 0, JSON.stringify(json.stale));
+  assertEquals(json.stale, []);
+  assertEquals(json.cycles, [["DEL-02-01", "DEL-02-01"]]);
+  assertEquals(json.warnings, [
+    `${join(dir("DEL-02-01"), "Dependencies.csv")} line 2: DEL-02-01 depends on itself ` +
+    "(a cycle of one); row not followed: remove it",
+  ]);
+  assertEquals(stderr, "");
+  const text = await runCliProcess(["stale", dir("DEL-02-01"), "--propagate"]);
+  assertEquals(text.code, 0);
+  assertIncludes(text.stdout, "cycle        DEL-02-01 → DEL-02-01\n");
+});
