@@ -87,8 +87,9 @@ Options:
                 through them (a run of theirs since a consumer read them still
                 counts): listed apart, not counted. Dependency cycles are listed,
                 not looped on; a row whose deliverable consumes itself is a
-                cycle of one, listed, warned about and not followed; a row naming no deliverable, or one that does
-                not parse, is warned about by file and line. Each execution
+                cycle of one, listed, warned about and not followed; a row
+                naming no deliverable, or one that does not parse, is warned
+                about by file and line. Each execution
                 root is its own graph (a copy of a project kept inside it is
                 another); a row naming an ID that two folders of one root have
                 (a backup copy) is refused, exit 2: move or rename the copy
