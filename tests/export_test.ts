@@ -1153,3 +1153,43 @@ Deno.test("export docs: the Marquez recipe of docs/EXPORT.md sends an event over
   const received = Deno.readTextFileSync(join(dir, "received")).split("\n").filter((l) => l);
   assertEquals(received, events);
 });
+
+Deno.test("export: through a symbolic link to the deliverable folder or to the root, the same runIds, namespace and dataset names as through the real path", async () => {
+  const dir = await tempDir();
+  const copy = await new Deno.Command("cp", {
+    args: ["-r", join(ROOT, "examples"), join(dir, "plant")],
+  })
+    .output();
+  assertEquals(copy.code, 0);
+  const del = join(
+    dir,
+    "plant",
+    "PKG-01_Field_Instruments/1_Working/DEL-01-03_Level_Switch_Datasheet",
+  );
+  const emitted = await runCli([
+    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "_CONTEXT.md"],
+    ...["--started", "2026-02-22T10:00:00Z", "--duration", "PT1M"],
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  await Deno.symlink(join(dir, "plant"), join(dir, "plant-link"));
+  await Deno.symlink(del, join(dir, "del03"));
+  const real = (await exported(del, "--format", "openlineage")).stdout;
+  assert(real.includes('"namespace":"plant"'), real);
+  for (
+    const through of [
+      join(
+        dir,
+        "plant-link",
+        "PKG-01_Field_Instruments/1_Working/DEL-01-03_Level_Switch_Datasheet",
+      ),
+      join(dir, "del03"),
+    ]
+  ) {
+    assertEquals((await exported(through, "--format", "openlineage")).stdout, real, through);
+    assertEquals(
+      (await exported(through, "--format", "prov")).stdout,
+      (await exported(del, "--format", "prov")).stdout,
+      through,
+    );
+  }
+});

@@ -96,7 +96,10 @@ export async function collectRuns(
       options.unreadable!(`${file.path}: cannot read: ${file.unreadable}`);
       continue;
     }
-    const deliverable = resolve(dirname(file.path));
+    // The real folder: where the root lies, or a link leading to it, must not change a name.
+    const deliverable = await Deno.realPath(dirname(file.path)).catch(() =>
+      resolve(dirname(file.path))
+    );
     const parent = dirname(deliverable);
     if (!executionRoots.has(parent)) executionRoots.set(parent, findExecutionRoot(deliverable));
     const base = executionRoots.get(parent) ?? findGitRoot(deliverable) ?? deliverable;
