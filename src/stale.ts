@@ -117,8 +117,8 @@ export interface StaleReason {
    */
   chain: DependencyEdge[];
   /**
-   * When the chain starts at a producer that ran since: its latest SUCCESS or
-   * PARTIAL run, which ended after `consumerRun`, the run of the chain's first
+   * When the chain starts at a producer that ran since: its SUCCESS or PARTIAL
+   * run that ended last (not the last started), which ended after `consumerRun`, the run of the chain's first
    * consumer it was compared with (see {@linkcode StaleOptions.propagate}).
    */
   ranSince?: RunRef & { consumerRun: RunRef };
@@ -133,7 +133,7 @@ export interface StaleReason {
 export interface StaleDeliverable {
   /** `DEL-XX-YY`. */
   deliverableId: string;
-  /** Its folder, when one in the execution root has that ID. */
+  /** Its folder, when one in its execution root (not one nested in it) has that ID. */
   folder?: string;
   /** Its own latest SUCCESS or PARTIAL run, of any agent (absent when it has none). */
   lastRun?: RunRef;
@@ -175,12 +175,16 @@ export interface StaleReport {
 
 /** Options of {@linkcode checkStaleness}. */
 export interface StaleOptions {
-  /** Only these agents (exact names). An agent named that never ran is reported `NO_BASELINE`. */
+  /**
+   * Only these agents' checks of the targets (exact names). An agent named that never ran is
+   * reported `NO_BASELINE`. With `propagate`, upstream checks and STALE still use every agent.
+   */
   agents?: readonly string[];
   /**
    * Follow ACTIVE `Dependencies.csv` rows from DIRTY deliverables to their
    * consumers, and check the deliverables upstream of the targets too. A
-   * producer "ran since" a consumer when its latest good run ended after the
+   * producer "ran since" a consumer when the good run of it that ended last
+   * (make's rule: the latest end, not the latest start) ended after the
    * consumer's latest good run that read a file of the producer (a governed
    * input under the producer's folder) started; when no good run of the
    * consumer read one, after its latest good run of any agent.
@@ -232,14 +236,14 @@ const FOLDERS_AT_ONCE = 128;
 async function mapConcurrently<T, R>(
   items: readonly T[],
   limit: number,
-  fn: (item: T) => Promise<R>,
+  fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i]);
+      results[i] = await fn(items[i], i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
@@ -805,6 +809,7 @@ async function checkFolder(
   roots: (dir: string) => FolderPlaces,
   lookups: MemoLookups,
   agentsThatRan: Set<string>,
+  everyAgent = false,
 ): Promise<StaleCheck[] | string> {
   const hash = hasher.hash;
   const dir = resolve(folder);
@@ -861,7 +866,12 @@ async function checkFolder(
     byAgent.set(entry.record.AgentName, list);
   }
   for (const agent of byAgent.keys()) agentsThatRan.add(agent);
-  const agents = options.agents ?? sortUtf8([...byAgent.keys()]);
+  // `everyAgent`: the agents asked for and every other that ran (propagation needs them all).
+  const agents = options.agents === undefined
+    ? sortUtf8([...byAgent.keys()])
+    : everyAgent
+    ? sortUtf8([...new Set([...options.agents, ...byAgent.keys()])])
+    : options.agents;
   const noBaseline = (agent: string, reason: string): StaleCheck => ({
     folder,
     deliverableId: id,
@@ -1017,7 +1027,9 @@ async function checkFolder(
  * deliverables are checked all the same.
  *
  * @throws {InputError} for a missing target, a folder that cannot be listed,
- * or a missing permission to read a target's project (never a DIRTY verdict).
+ * a missing permission to read a target's project (never a DIRTY verdict),
+ * or, with `propagate`, a register row naming an ID two folders of one
+ * execution root have (which one it means cannot be told).
  *
  * @example
  * ```ts
@@ -1053,8 +1065,10 @@ export async function checkStaleness(
   }
   // Whether a target is STALE depends on every deliverable upstream of it: those are checked
   // too, so that a deliverable named alone gets the answer its execution root would give.
-  const graph = options.propagate ? readGraph(targets, folders, warnings) : undefined;
-  const upstream = graph === undefined ? [] : upstreamFolders(graph, folders);
+  const graphs = options.propagate ? readGraphs(targets, folders, warnings) : undefined;
+  const upstream = graphs === undefined ? [] : sortUtf8(
+    graphs.flatMap((graph) => upstreamFolders(graph, folders.filter((f) => graph.has(f)))),
+  );
   const all = [...folders, ...upstream];
   // One view of the file system for the whole run: each path looked at once.
   const lookups = memoLookups();
@@ -1064,20 +1078,38 @@ export async function checkStaleness(
   });
   const checks: StaleCheck[] = [];
   const upstreamChecks: StaleCheck[] = [];
+  const unasked: StaleCheck[] = []; // the targets' checks of agents not asked for
   const unreadable: string[] = [];
   const agentsThatRan = new Set<string>();
   let filesHashed: number;
   try {
     let done = 0;
     options.onProgress?.(0, all.length);
-    const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder) => {
-      const result = await checkFolder(folder, options, hasher, roots, lookups, agentsThatRan);
+    // --agent limits the checks reported, not propagation: whether a deliverable is DIRTY, and
+    // so its consumers STALE, is every agent's answer. Upstream ones are reported for every agent.
+    const asked = options.agents === undefined ? undefined : new Set(options.agents);
+    const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder, i) => {
+      const target = i < folders.length;
+      const result = await checkFolder(
+        folder,
+        target ? options : { ...options, agents: undefined },
+        hasher,
+        roots,
+        lookups,
+        agentsThatRan,
+        graphs !== undefined,
+      );
       options.onProgress?.(++done, all.length);
       return result;
     });
     perFolder.forEach((result, i) => {
       if (typeof result === "string") unreadable.push(result);
-      else (i < folders.length ? checks : upstreamChecks).push(...result);
+      else if (i >= folders.length) upstreamChecks.push(...result);
+      else {
+        for (const check of result) {
+          (asked === undefined || asked.has(check.agent) ? checks : unasked).push(check);
+        }
+      }
     });
     filesHashed = hasher.hashed;
   } finally {
@@ -1096,7 +1128,22 @@ export async function checkStaleness(
     unreadable,
     filesHashed,
   };
-  if (graph !== undefined) await propagate(report, graph);
+  // Each execution root is its own graph: a nested copy of a project keeps its IDs to itself.
+  for (const graph of graphs ?? []) {
+    const mine = (checks: StaleCheck[]) => checks.filter((c) => graph.has(c.folder));
+    const found = await propagate(graph, [
+      ...mine(report.checks),
+      ...mine(report.upstream),
+      ...mine(unasked),
+    ]);
+    report.stale.push(...found.stale);
+    report.retired.push(...found.retired);
+    report.cycles.push(...found.cycles);
+  }
+  const byId = (a: StaleDeliverable, b: StaleDeliverable) =>
+    a.deliverableId < b.deliverableId ? -1 : a.deliverableId > b.deliverableId ? 1 : 0;
+  report.stale.sort(byId);
+  report.retired.sort(byId);
   return report;
 }
 
@@ -1138,26 +1185,35 @@ async function goodRuns(folder: string, id: string): Promise<FolderRecords["reco
   );
 }
 
-/** The ACTIVE dependencies of the execution roots, and where each deliverable is. */
+/** The ACTIVE dependencies of one execution root (or target without one), and where each deliverable is. */
 interface DependencyGraph {
+  /** Whether a deliverable folder (as given or shown) belongs to this root. */
+  has: (folder: string) => boolean;
   /** Each deliverable's folder, as shown, by ID. */
   folderOf: Map<string, string>;
   /** The edges from each producer, one per consumer. */
   consumersOf: Map<string, DependencyEdge[]>;
   /** The producers of each consumer. */
   producersOf: Map<string, string[]>;
+  /** Deliverables a row says depend on themselves: cycles of one, not followed. */
+  selfEdges: Set<string>;
 }
 
 /**
  * Reads every `Dependencies.csv` of the execution roots of `folders` (or,
- * without one, beneath the target), pushing to `warnings` what cannot be
- * followed: a row naming a deliverable no folder has is one.
+ * without one, beneath the target): one graph per root, a root nested in
+ * another (an archived copy of the project) being its own. Pushes to
+ * `warnings` what cannot be followed: a row naming a deliverable no folder
+ * of its root has is one.
+ *
+ * @throws {InputError} when a row names an ID two folders of one root have:
+ * which one it means cannot be told.
  */
-function readGraph(
+function readGraphs(
   targets: readonly string[],
   folders: readonly string[],
   warnings: string[],
-): DependencyGraph {
+): DependencyGraph[] {
   // Consumers may live anywhere in the execution root, not only under the targets.
   const roots = new Set<string>();
   for (const folder of folders) {
@@ -1165,16 +1221,27 @@ function readGraph(
     if (root !== undefined) roots.add(root);
   }
   const places = [...roots];
+  const bare: string[] = []; // targets with no execution root above them
   for (const target of targets) {
     if (!places.some((r) => isWithin(resolve(target), r))) {
       warnings.push(
         `${target}: no execution root (INIT.md or _Decomposition/) above it: only the deliverables under it are followed`,
       );
       places.push(resolve(target));
+      bare.push(resolve(target));
     }
   }
-  const folderOf = new Map<string, string>();
-  const edgesOf = new Map<string, DependencyEdge[]>();
+  // The place a folder belongs to: its nearest execution root, else the nearest bare target.
+  const placeCache = new Map<string, string | undefined>();
+  const placeOf = (folder: string): string | undefined => {
+    const abs = resolve(folder);
+    if (!placeCache.has(abs)) {
+      const within = bare.filter((t) => isWithin(abs, t)).sort((a, b) => b.length - a.length);
+      placeCache.set(abs, findExecutionRoot(abs) ?? within[0]);
+    }
+    return placeCache.get(abs);
+  };
+  const graphs: DependencyGraph[] = [];
   for (const place of places) {
     // A folder that cannot be listed is named already, when under a target; else its
     // registers are out of reach: said once.
@@ -1184,23 +1251,33 @@ function readGraph(
         warnings.push(warning);
       }
     };
+    const foldersOf = new Map<string, string[]>();
     const edges: DependencyEdge[] = [];
     for (const folder of deliverableFolders(place, { unlistable })) {
+      if (placeOf(folder) !== place) continue; // a nested execution root's: its own graph
       const shown = shownPath(folder);
       try {
         const id = deliverableId(folder).id;
-        if (!folderOf.has(id)) folderOf.set(id, shown);
+        foldersOf.set(id, [...foldersOf.get(id) ?? [], shown]);
       } catch { /* no ID: its register still counts */ }
       const register = readDependencies(join(shown, DEPENDENCIES_FILE));
       warnings.push(...register.warnings);
       edges.push(...register.edges);
     }
-    edgesOf.set(place, edges);
-  }
-  const consumersOf = new Map<string, DependencyEdge[]>();
-  const producersOf = new Map<string, string[]>();
-  for (const [place, edges] of edgesOf) {
+    const folderOf = new Map([...foldersOf].map(([id, list]) => [id, list[0]]));
+    const consumersOf = new Map<string, DependencyEdge[]>();
+    const producersOf = new Map<string, string[]>();
+    const selfEdges = new Set<string>();
     for (const edge of edges) {
+      // A deliverable consuming itself would be STALE for ever (each run "ran since" itself).
+      if (edge.consumer === edge.producer) {
+        warnings.push(
+          `${edge.file} line ${edge.line}: ${edge.consumer} depends on itself (a cycle of one); ` +
+            "row not followed: remove it",
+        );
+        selfEdges.add(edge.consumer);
+        continue;
+      }
       // With an execution root read whole, a deliverable no folder has is a row to fix.
       const missing = roots.has(place)
         ? [edge.consumer, edge.producer].find((id) => !folderOf.has(id))
@@ -1214,14 +1291,27 @@ function readGraph(
         );
         continue;
       }
+      // Two folders with one ID (a backup copy beside it): whose runs count cannot be told.
+      for (const id of [edge.consumer, edge.producer]) {
+        const list = foldersOf.get(id) ?? [];
+        if (list.length > 1) {
+          throw new InputError(
+            `${edge.file} line ${edge.line}: ${id} is the ID of ${list.length} folders under ` +
+              `${shownPath(place)} (${list.join(", ")}): --propagate cannot tell which one ` +
+              "this row means; move the copy out of the execution root or rename it",
+          );
+        }
+      }
       const list = consumersOf.get(edge.producer) ?? [];
       if (list.some((e) => e.consumer === edge.consumer)) continue;
       list.push(edge);
       consumersOf.set(edge.producer, list);
       producersOf.set(edge.consumer, [...producersOf.get(edge.consumer) ?? [], edge.producer]);
     }
+    const has = (folder: string) => placeOf(folder) === place;
+    graphs.push({ has, folderOf, consumersOf, producersOf, selfEdges });
   }
-  return { folderOf, consumersOf, producersOf };
+  return graphs;
 }
 
 /** The folders of the deliverables upstream of `folders`, transitively, that are not among them. */
@@ -1253,18 +1343,37 @@ function latest(runs: FolderRecords["records"]): RunRecord | undefined {
   return pickBaseline(runs, () => true)?.record;
 }
 
+/**
+ * The run of `runs` that ended last, of equal ends the later line: make's rule compares the
+ * producer's newest output, and a short run started later must not hide a long one ending after.
+ */
+function lastEnded(runs: FolderRecords["records"]): RunRecord | undefined {
+  let best: RunRecord | undefined;
+  for (const { record } of runs) {
+    if (best === undefined || endMs(record) >= endMs(best)) best = record;
+  }
+  return best;
+}
+
 function runRef(record: RunRecord): RunRef {
   return { RunID: record.RunID, RunTimestamp: record.RunTimestamp };
 }
 
 /**
- * Marks STALE the consumers of DIRTY deliverables, and those whose producer
- * ran well since they last did, each transitively and with every reason;
- * sets RETIRED ones apart; finds the cycles on the way.
+ * In one root's graph, from its `checks`: the consumers of DIRTY deliverables
+ * and those whose producer ran well since they last did, STALE, each
+ * transitively and with every reason; RETIRED ones apart; the cycles met.
  */
-async function propagate(report: StaleReport, graph: DependencyGraph): Promise<void> {
+async function propagate(
+  graph: DependencyGraph,
+  checks: readonly StaleCheck[],
+): Promise<Pick<StaleReport, "stale" | "retired" | "cycles">> {
+  const report: Pick<StaleReport, "stale" | "retired" | "cycles"> = {
+    stale: [],
+    retired: [],
+    cycles: [],
+  };
   const { folderOf, consumersOf } = graph;
-  const checks = [...report.checks, ...report.upstream];
   const dirty = sortUtf8([
     ...new Set(checks.filter((c) => c.verdict === "DIRTY").map((c) => c.deliverableId)),
   ]);
@@ -1301,7 +1410,7 @@ async function propagate(report: StaleReport, graph: DependencyGraph): Promise<v
     dirty.map((id) => ({ start: id, chain: [] }));
   const checked = sortUtf8([...new Set(checks.map((c) => c.deliverableId))]);
   for (const producer of checked) {
-    const run = latest(await runsOf(producer));
+    const run = lastEnded(await runsOf(producer));
     if (run === undefined) continue;
     for (const edge of consumersOf.get(producer) ?? []) {
       const theirs = await consumerRun(edge.consumer, producer);
@@ -1361,7 +1470,11 @@ async function propagate(report: StaleReport, graph: DependencyGraph): Promise<v
     };
     (await isRetired(id) ? report.retired : report.stale).push(entry);
   }
-  report.cycles = findCycles(sortUtf8([...new Set(origins.map((o) => o.start))]), consumersOf);
+  report.cycles = [
+    ...sortUtf8([...graph.selfEdges]).map((id) => [id, id]),
+    ...findCycles(sortUtf8([...new Set(origins.map((o) => o.start))]), consumersOf),
+  ];
+  return report;
 }
 
 /** A path as the user would type it: relative to the working folder when beneath it. */

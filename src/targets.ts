@@ -107,8 +107,9 @@ export function findRecordFiles(
 /**
  * The deliverable folders `target` stands for: itself when it is one (named
  * `DEL-XX-YY…` or holding `RunRecords.csv`), else every such folder beneath
- * it, whether or not it has a `RunRecords.csv` yet (not entered further: a
- * deliverable holds no deliverables), sorted. `.git`, `node_modules`,
+ * it, whether or not it has a `RunRecords.csv` yet; and beneath each, every
+ * folder holding a `RunRecords.csv` (a deliverable nested in another, whose
+ * records `log` and `verify` read too), sorted. `.git`, `node_modules`,
  * `.runrec*` and the tool roots of an execution root (`_Reconciliation/`:
  * snapshot copies) are skipped; symbolic links to folders are not followed.
  *
@@ -133,9 +134,15 @@ export function deliverableFolders(
     throw new InputError(`${target}: cannot read: ${(error as Error).message.split("\n")[0]}`);
   }
   if (!info.isDirectory) throw new InputError(`${target}: is not a folder`);
-  const list = (dir: string): Map<string, boolean> => {
+  const list = (dir: string, within?: string): Map<string, boolean> => {
     const names = new Map<string, boolean>(); // name → whether a folder (not through a link)
     const told = (path: string, why: Error) => {
+      // Within a deliverable folder (`within`) only nested record files are sought: its own
+      // check names what it cannot read, so a folder there that cannot be listed stops nothing.
+      if (within !== undefined) {
+        if (path !== within) options.unlistable?.(path, why);
+        return;
+      }
       // One folder beneath the target that cannot be listed need not hide the rest.
       if (path !== target && options.unlistable) options.unlistable(path, why);
       else throw new InputError(`${oneLine(path)}: cannot list folder: ${failureReason(why)}`);
@@ -156,21 +163,21 @@ export function deliverableFolders(
     return names;
   };
   const found: string[] = [];
-  const pending = [target];
+  // Each folder to look at, with the deliverable folder it is in (if any).
+  const pending: [string, string | undefined][] = [[target, undefined]];
   while (pending.length > 0) {
-    const dir = pending.pop()!;
-    // A DEL-named folder is known without listing it.
-    if (DELIVERABLE_FOLDER.test(basename(resolve(dir)))) {
-      found.push(dir);
-      continue;
-    }
-    const names = list(dir);
-    if (names.has(RECORD_FILE)) {
-      found.push(dir);
-      continue;
-    }
+    const [dir, inDeliverable] = pending.pop()!;
+    // Outside a deliverable a DEL-named folder is one, records or not; within one, only a
+    // folder holding records is (a nested deliverable, or a copy: its records count too).
+    const named = inDeliverable === undefined && DELIVERABLE_FOLDER.test(basename(resolve(dir)));
+    const names = list(dir, named ? dir : inDeliverable);
+    const isDeliverable = named || names.has(RECORD_FILE);
+    if (isDeliverable) found.push(dir);
+    const within = inDeliverable ?? (isDeliverable ? dir : undefined);
     for (const [name, isFolder] of names) {
-      if (isFolder && !skipped(name) && !isToolRoot(dir, name)) pending.push(join(dir, name));
+      if (isFolder && !skipped(name) && !isToolRoot(dir, name)) {
+        pending.push([join(dir, name), within]);
+      }
     }
   }
   return sortUtf8(found);

@@ -837,7 +837,7 @@ Deno.test("export: a later export holds every line of an earlier one, so only ne
   assertEquals(before.filter((line) => !after.includes(line)), []);
 });
 
-Deno.test("export: two records with one RunID are both exported, with a warning naming both lines; a line repeated byte for byte is one run", async () => {
+Deno.test("export: two records with one RunID are both exported as two runs (runIds of RunID and RecordChecksum), with a warning naming both lines; a line repeated byte for byte is one run", async () => {
   const draw = drawer(seededRandom("export repeated RunID"));
   const records = generatedProject(draw, 1, 1);
   const root = await generatedRoot(await tempDir(), "proj", records);
@@ -848,16 +848,40 @@ Deno.test("export: two records with one RunID are both exported, with a warning 
   // A cherry-pick then a merge repeats a line: the same run, exported once.
   Deno.writeTextFileSync(file, `${encodeRecord(list[0])}\n`, { append: true });
   const result = await exported(root, "--format", "openlineage");
-  assertEquals(jsonLines(result.stdout).length, 2 * (list.length + 1));
+  const events = jsonLines(result.stdout);
+  assertEquals(events.length, 2 * (list.length + 1));
   assertMatch(
     result.stderr,
     new RegExp(
-      `warning: ${list[0].RunID} appears 2 times in namespace "proj" \\(.*:2, .*:${
+      `warning: ${list[0].RunID} names 2 records in .*${RECORD_FILE} \\(lines 2, ${
         list.length + 2
-      }\\); they share one run id`,
+      }: a RunID collision, see runrec verify\\); each runId is made from its RunID and ` +
+        "RecordChecksum",
     ),
   );
+  assert(!result.stderr.includes("share one run id"), result.stderr);
+  // Distinct records, distinct runs; each collided runId from its RunID and RecordChecksum.
+  const runIds = events.map((e) => (e.run as Obj).runId as string);
+  assertEquals(new Set(runIds).size, list.length + 1);
+  for (const record of [list[0], collided]) {
+    const id = runUuid("proj", `${record.RunID}/${encodeRecordChecksum(record)}`);
+    assertEquals(runIds.filter((r) => r === id).length, 2);
+  }
+  // The other runs keep today's runIds (RunID alone).
+  for (const record of list.slice(1)) {
+    assertEquals(runIds.filter((r) => r === runUuid("proj", record.RunID)).length, 2);
+  }
+  // In PROV: one activity per record, each associated with its own agent only.
+  const prov = JSON.parse((await exported(root, "--format", "prov")).stdout);
+  assertEquals(Object.keys(prov.activity).length, list.length + 1);
+  const associations = Object.values(prov.wasAssociatedWith as Record<string, Obj>);
+  assertEquals(new Set(associations.map((a) => a["prov:activity"])).size, list.length + 1);
 });
+
+/** The RecordChecksum a record is written with (the last field of its encoded line). */
+function encodeRecordChecksum(record: Parameters<typeof encodeRecord>[0]): string {
+  return encodeRecord(record).split(",").at(-1)!;
+}
 
 Deno.test("export: --namespace names jobs, datasets and runIds; the same RunID in two projects gets two runIds", async () => {
   const draw = drawer(seededRandom("export namespaces"));
@@ -1128,4 +1152,44 @@ Deno.test("export docs: the Marquez recipe of docs/EXPORT.md sends an event over
   assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
   const received = Deno.readTextFileSync(join(dir, "received")).split("\n").filter((l) => l);
   assertEquals(received, events);
+});
+
+Deno.test("export: through a symbolic link to the deliverable folder or to the root, the same runIds, namespace and dataset names as through the real path", async () => {
+  const dir = await tempDir();
+  const copy = await new Deno.Command("cp", {
+    args: ["-r", join(ROOT, "examples"), join(dir, "plant")],
+  })
+    .output();
+  assertEquals(copy.code, 0);
+  const del = join(
+    dir,
+    "plant",
+    "PKG-01_Field_Instruments/1_Working/DEL-01-03_Level_Switch_Datasheet",
+  );
+  const emitted = await runCli([
+    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "_CONTEXT.md"],
+    ...["--started", "2026-02-22T10:00:00Z", "--duration", "PT1M"],
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  await Deno.symlink(join(dir, "plant"), join(dir, "plant-link"));
+  await Deno.symlink(del, join(dir, "del03"));
+  const real = (await exported(del, "--format", "openlineage")).stdout;
+  assert(real.includes('"namespace":"plant"'), real);
+  for (
+    const through of [
+      join(
+        dir,
+        "plant-link",
+        "PKG-01_Field_Instruments/1_Working/DEL-01-03_Level_Switch_Datasheet",
+      ),
+      join(dir, "del03"),
+    ]
+  ) {
+    assertEquals((await exported(through, "--format", "openlineage")).stdout, real, through);
+    assertEquals(
+      (await exported(through, "--format", "prov")).stdout,
+      (await exported(del, "--format", "prov")).stdout,
+      through,
+    );
+  }
 });

@@ -312,3 +312,133 @@ Deno.test("stale --propagate: ran since is cleared only by a consumer run that r
   const after = await checkStaleness([dir("DEL-02-02"), dir("DEL-02-03")], { propagate: true });
   assertEquals(after.stale, []);
 });
+
+Deno.test("stale --propagate --agent: the agent limits the checks reported, not propagation: a consumer of a producer DIRTY for another agent is STALE", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 50, "_CONTEXT.md");
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 40, "Datasheet.md");
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 30, "_CONTEXT.md");
+  // DEL-02-01 is DIRTY for its DEPENDENCIES run only.
+  await Deno.writeTextFile(join(dir("DEL-02-01"), "Datasheet.md"), "rev\n", { append: true });
+  const agent = ["--agent", "4_DOCUMENTS"];
+  // Named alone: the upstream DEL-02-01 is checked (and shown) for every agent.
+  const alone = await runCliProcess(["stale", dir("DEL-02-02"), "--propagate", "--json", ...agent]);
+  assertEquals(alone.code, 1, alone.stdout);
+  const aloneJson = JSON.parse(alone.stdout);
+  assertEquals(reasons(entryOf(aloneJson, "DEL-02-02")), ["DEL-02-01>DEL-02-02 dirty"]);
+  assertEquals(
+    aloneJson.upstream.map((c: { agent: string; verdict: string }) => `${c.agent} ${c.verdict}`),
+    ["4_DOCUMENTS CLEAN", "DEPENDENCIES DIRTY"],
+  );
+  // The whole root: only 4_DOCUMENTS checks are reported, DEL-02-02 is STALE all the same.
+  const whole = await runCliProcess(["stale", root, "--propagate", "--json", ...agent]);
+  assertEquals(whole.code, 1, whole.stdout);
+  const wholeJson = JSON.parse(whole.stdout);
+  assertEquals(reasons(entryOf(wholeJson, "DEL-02-02")), ["DEL-02-01>DEL-02-02 dirty"]);
+  assert(wholeJson.checks.every((c: { agent: string }) => c.agent === "4_DOCUMENTS"));
+  assertEquals(wholeJson.summary.DIRTY, 0);
+});
+
+Deno.test("stale --propagate: ran since compares the producer's run that ended last: a short parallel run started later does not hide a long one", async () => {
+  const { dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  const emit = async (del: string, agent: string, minutes: number, duration: string) => {
+    const result = await runCli([
+      "emit",
+      del,
+      "--agent",
+      agent,
+      "--status",
+      "SUCCESS",
+      "--input",
+      "Datasheet.md",
+      "--started",
+      ago(minutes),
+      "--duration",
+      duration,
+    ]);
+    assertEquals(result.code, 0, result.stderr);
+  };
+  // Producer: a long run from 300 to 120 minutes ago; the consumer ran 180 minutes ago, in it.
+  await emit(dir("DEL-02-01"), "4_DOCUMENTS", 300, "PT3H");
+  await emit(dir("DEL-02-02"), "4_DOCUMENTS", 180, "PT1M");
+  const before = await checkStaleness([dir("DEL-02-02")], { propagate: true });
+  assertEquals(before.stale.map((s) => s.deliverableId), ["DEL-02-02"]);
+  const long = before.stale[0].reasons[0].ranSince!.RunID;
+  // A short run of another agent on the producer, started later, ended before the consumer ran.
+  await emit(dir("DEL-02-01"), "CHIRALITY_LENS", 240, "PT1M");
+  const after = await checkStaleness([dir("DEL-02-02")], { propagate: true });
+  assertEquals(after.stale.map((s) => s.deliverableId), ["DEL-02-02"]);
+  assertEquals(after.stale[0].reasons[0].ranSince!.RunID, long);
+});
+
+Deno.test("stale --propagate: a copy of the project nested in the root is its own graph: its deliverables of the same IDs do not hide a STALE", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 20, "Datasheet.md");
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 10, "Datasheet.md"); // ran since DEL-02-02
+  // An old copy of the project (no runs, one RETIRED) archived inside the root.
+  const copy = await buildRoot();
+  await register(copy.dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await Deno.writeTextFile(
+    join(copy.dir("DEL-02-02"), "_STATUS.md"),
+    "**Current State:** RETIRED\n",
+  );
+  const archive = join(root, "AAA", "old");
+  await Deno.mkdir(join(root, "AAA"));
+  await Deno.rename(copy.root, archive);
+  for (
+    const targets of [[root], [dir("DEL-02-02")], [dir("DEL-02-02"), archive], [
+      archive,
+      dir("DEL-02-02"),
+    ]]
+  ) {
+    const { code, json } = await staleJson(...targets);
+    assertEquals(code, 1, targets.join(" "));
+    const entry = entryOf(json, "DEL-02-02");
+    assertEquals(entry?.folder, dir("DEL-02-02"));
+    assertEquals(json.retired, []);
+    assert(
+      json.upstream.every((c: { folder: string }) => !c.folder.startsWith(archive)),
+      JSON.stringify(json.upstream),
+    );
+  }
+});
+
+Deno.test("stale --propagate: two folders of one root with the ID a register row names (a backup copy) are refused, naming both, exit 2", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 30, "Datasheet.md");
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 20, "Datasheet.md");
+  const backup = join(root, WORKING, "DEL-02-01_A_backup");
+  const cp = await new Deno.Command("cp", { args: ["-r", dir("DEL-02-01"), backup] }).output();
+  assertEquals(cp.code, 0);
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 10, "Datasheet.md"); // ran since DEL-02-02
+  const result = await runCliProcess(["stale", root, "--propagate"]);
+  assertEquals(result.code, 2, result.stdout);
+  assertEquals(result.stdout, "");
+  assertIncludes(result.stderr, "DEL-02-01 is the ID of 2 folders");
+  assertIncludes(result.stderr, backup);
+  assertEquals(result.stderr.trim().split("\n").length, 1, result.stderr);
+  // Without --propagate each folder is checked on its own, as before.
+  assertEquals((await runCliProcess(["stale", root])).code, 0);
+});
+
+Deno.test("stale --propagate: a row naming its own deliverable as producer is a cycle of one, warned about and not followed: a rerun makes it current", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-01"), row("D1", "DEL-02-01", "DEL-02-01"));
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 10, "Datasheet.md");
+  const { code, json, stderr } = await staleJson(root);
+  assertEquals(code, 0, JSON.stringify(json.stale));
+  assertEquals(json.stale, []);
+  assertEquals(json.cycles, [["DEL-02-01", "DEL-02-01"]]);
+  assertEquals(json.warnings, [
+    `${join(dir("DEL-02-01"), "Dependencies.csv")} line 2: DEL-02-01 depends on itself ` +
+    "(a cycle of one); row not followed: remove it",
+  ]);
+  assertEquals(stderr, "");
+  const text = await runCliProcess(["stale", dir("DEL-02-01"), "--propagate"]);
+  assertEquals(text.code, 0);
+  assertIncludes(text.stdout, "cycle        DEL-02-01 → DEL-02-01\n");
+});

@@ -729,3 +729,35 @@ Deno.test("stale: references past the 1,000 runrec follows are unseen: NO_BASELI
   assertEquals(check.inputs.map((c) => c.path), ["refs/r5.md"]);
   assert(check.notes.includes(unseen), check.notes.join("\n"));
 });
+
+Deno.test("stale: a root checks a deliverable folder nested in another (it has records, as log reads them); with --propagate it is a deliverable of the root", async () => {
+  const root = await copyExamples();
+  await Deno.remove(join(root, DEL3, "Dependencies.csv")); // the old layout: only a warning
+  const nested = join(root, DEL2, "Sub", "DEL-01-09_Nested_Item");
+  await writeTree(nested, { "_CONTEXT.md": "# Context: DEL-01-09\n" });
+  await emit(nested, "4_DOCUMENTS", "--status", "SUCCESS", "--input", "_CONTEXT.md");
+  // DEL-01-09 consumes DEL-01-01: a row naming it is followed, not "no deliverable".
+  await Deno.writeTextFile(
+    join(nested, "Dependencies.csv"),
+    "RegisterSchemaVersion,DependencyID,FromDeliverableID,Direction,TargetType," +
+      "TargetDeliverableID,Status\nv3.1,DEP-9,DEL-01-09,UPSTREAM,DELIVERABLE,DEL-01-01,ACTIVE\n",
+  );
+  await Deno.writeTextFile(join(nested, "_CONTEXT.md"), "changed\n", { append: true });
+  const result = await runCliProcess(["stale", root, "--json"]);
+  assertEquals(result.code, 1, result.stdout);
+  const json = JSON.parse(result.stdout);
+  assertEquals(
+    json.checks.filter((c: StaleCheck) => c.deliverableId === "DEL-01-09").map((
+      c: StaleCheck,
+    ) => [c.folder, c.verdict]),
+    [[nested, "DIRTY"]],
+  );
+  // The outer deliverable is still one (its own check), and a DEL-named folder without records
+  // nested in one is data, not a deliverable.
+  await Deno.mkdir(join(root, DEL2, "DEL-01-10_Notes"));
+  const folders = (await checkStaleness([root])).checks.map((c) => c.folder);
+  assert(folders.includes(join(root, DEL2)));
+  assert(!folders.includes(join(root, DEL2, "DEL-01-10_Notes")));
+  const propagated = await runCliProcess(["stale", root, "--propagate", "--json"]);
+  assertEquals(JSON.parse(propagated.stdout).warnings, []);
+});

@@ -55,15 +55,18 @@ changed ..."), naming the later run that wrote them when one did; they do not
 make a deliverable DIRTY (K-VAL-1: dirty means an input changed). Records
 naming another DeliverableID than the folder's are a copy's (no baseline)
 while that deliverable has its own folder, else the folder was moved and they
-count. A root is every deliverable folder beneath it (an execution root's
-tool roots, such as _Reconciliation/, left out); each file is hashed once
-however many records name it, on every core.
+count. A root is every deliverable folder beneath it, and every folder with a
+RunRecords.csv nested in one (an execution root's tool roots, such as
+_Reconciliation/, left out); each file is hashed once however many records
+name it, on every core.
 
 Options:
   --agent A     only agent A (a comma-separated list for several); an agent
                 that never ran on a deliverable is NO_BASELINE there, and one
                 with no run in any deliverable checked and no agent file is
-                warned about (misspelt?), naming the agents that have runs
+                warned about (misspelt?), naming the agents that have runs.
+                With --propagate it limits only the targets' checks shown:
+                upstream checks and STALE use every agent's verdict
   --allow-outside
                 read inputs outside the project too, as emit --allow-outside
                 does; without it such an input is not read: "unreadable
@@ -72,8 +75,9 @@ Options:
                 execution root from each DIRTY deliverable to the deliverables
                 that consume it, transitively, and list them as STALE, each
                 with its last run and every reason (a chain of edges); so too
-                a consumer whose producer's latest SUCCESS or PARTIAL run ended
-                after the consumer's run started ("ran since"): its latest
+                a consumer whose producer's SUCCESS or PARTIAL run that ended
+                last (the latest end, as make compares, not the latest start)
+                ended after the consumer's run started ("ran since"): its latest
                 good run that read a file under the producer's folder (a
                 governed input there), or its latest of any agent when no good
                 run of it ever read one. The deliverables upstream of the
@@ -82,8 +86,13 @@ Options:
                 ones (_STATUS.md) are never STALE and staleness does not pass
                 through them (a run of theirs since a consumer read them still
                 counts): listed apart, not counted. Dependency cycles are listed,
-                not looped on; a row naming no deliverable, or one that does
-                not parse, is warned about by file and line
+                not looped on; a row whose deliverable consumes itself is a
+                cycle of one, listed, warned about and not followed; a row
+                naming no deliverable, or one that does not parse, is warned
+                about by file and line. Each execution
+                root is its own graph (a copy of a project kept inside it is
+                another); a row naming an ID that two folders of one root have
+                (a backup copy) is refused, exit 2: move or rename the copy
   --json        one JSON document: {checks, upstream, stale, retired, cycles,
                 warnings, unreadable, filesHashed, summary}; upstream: the checks
                 of deliverables upstream of the targets; stale, retired: each
@@ -108,8 +117,8 @@ run itself deleted (DELETED in its OutputHashes) is expected gone.
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
 and counted, but nothing is known to be out of date; so is an upstream check or
 a RETIRED entry); 1 a target is DIRTY or something is STALE; 2 usage error or
-a missing target (nothing is checked), or an unreadable record file (the rest is
-still checked and printed).
+a missing target or an ID of two folders with --propagate (nothing is checked),
+or an unreadable record file (the rest is still checked and printed).
 
 Example:
   runrec stale . --propagate

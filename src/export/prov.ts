@@ -165,7 +165,7 @@ function* inKeyOrder<T>(map: Map<string, T>, json: (value: T) => Json): Generato
 
 /** The activity of a run: its runId, as in the OpenLineage export. */
 function activityId(run: ExportedRun): string {
-  return `run:${runUuid(run.namespace, run.record.RunID)}`;
+  return `run:${runUuid(run.namespace, run.runName)}`;
 }
 
 function agentId(run: ExportedRun): string {

@@ -34,6 +34,12 @@ export interface ExportedRun {
   file: string;
   /** The record file's line the record came from. */
   line: number;
+  /**
+   * The name its runId is made from: the RunID, or `<RunID>/<RecordChecksum>`
+   * when another record of its file has that RunID (a collision of two
+   * branches in one minute), so that distinct records stay distinct runs.
+   */
+  runName: string;
   /** When the run started, in ms since the epoch. */
   startMs: number;
   /** When the run ended (start plus RunDuration), in ms since the epoch. */
@@ -90,7 +96,10 @@ export async function collectRuns(
       options.unreadable!(`${file.path}: cannot read: ${file.unreadable}`);
       continue;
     }
-    const deliverable = resolve(dirname(file.path));
+    // The real folder: where the root lies, or a link leading to it, must not change a name.
+    const deliverable = await Deno.realPath(dirname(file.path)).catch(() =>
+      resolve(dirname(file.path))
+    );
     const parent = dirname(deliverable);
     if (!executionRoots.has(parent)) executionRoots.set(parent, findExecutionRoot(deliverable));
     const base = executionRoots.get(parent) ?? findGitRoot(deliverable) ?? deliverable;
@@ -117,13 +126,27 @@ export async function collectRuns(
     }
     // Annotations are per file: a RunID is unique only within its deliverable's file.
     const annotations = annotationsIn(read.map((r) => r.record));
+    const collided = repeatedRunIds(file.path, read, options.warn);
     for (const { record, line } of read) {
       if (isAnnotation(record)) continue;
       // A valid record has both; `?? 0` only satisfies the type checker.
       const startMs = parseInstant(record.RunTimestamp) ?? 0;
       const endMs = startMs + (parseDuration(record.RunDuration) ?? 0);
       const about = [...(annotations.get(record.RunID) ?? [])].sort(compareAnnotations);
-      runs.push({ record, file: file.path, line, startMs, endMs, annotations: about, ...place });
+      // Only a RunID that is not unique gets the checksum: other runIds stay as they were.
+      const runName = collided.has(record.RunID)
+        ? `${record.RunID}/${record.RecordChecksum}`
+        : record.RunID;
+      runs.push({
+        record,
+        file: file.path,
+        line,
+        runName,
+        startMs,
+        endMs,
+        annotations: about,
+        ...place,
+      });
     }
   }
   warnRepeatedRunIds(runs, options.warn);
@@ -131,7 +154,7 @@ export async function collectRuns(
 }
 
 function compareRuns(a: ExportedRun, b: ExportedRun): number {
-  return a.startMs - b.startMs || compareText(a.record.RunID, b.record.RunID) ||
+  return a.startMs - b.startMs || compareText(a.runName, b.runName) ||
     compareText(a.namespace, b.namespace) || compareText(a.folder, b.folder) || a.line - b.line;
 }
 
@@ -147,11 +170,36 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Two records with one RunID in one namespace would be one run to a lineage tool: say so. */
+/**
+ * The RunIDs that name two or more records of one file (copies byte for byte
+ * already dropped), each warned about once: their runIds take the checksum.
+ */
+function repeatedRunIds(
+  file: string,
+  read: readonly { record: RunRecord; line: number }[],
+  warn: (message: string) => void,
+): Set<string> {
+  const lines = new Map<string, number[]>();
+  for (const { record, line } of read) {
+    lines.set(record.RunID, [...(lines.get(record.RunID) ?? []), line]);
+  }
+  const repeated = new Set<string>();
+  for (const [runId, at] of lines) {
+    if (at.length < 2) continue;
+    repeated.add(runId);
+    warn(
+      `${runId} names ${at.length} records in ${file} (lines ${at.join(", ")}: a RunID ` +
+        "collision, see runrec verify); each runId is made from its RunID and RecordChecksum",
+    );
+  }
+  return repeated;
+}
+
+/** Two records with one run name in one namespace would be one run to a lineage tool: say so. */
 function warnRepeatedRunIds(runs: ExportedRun[], warn: (message: string) => void): void {
   const seen = new Map<string, ExportedRun[]>();
   for (const run of runs) {
-    const key = `${run.namespace}\n${run.record.RunID}`;
+    const key = `${run.namespace}\n${run.runName}`;
     seen.set(key, [...(seen.get(key) ?? []), run]);
   }
   for (const same of seen.values()) {
