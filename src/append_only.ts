@@ -153,6 +153,33 @@ export function firstMissingLine(
   return { line: at + 1, runId: runIdOfLine(lines[at]) };
 }
 
+/**
+ * The first line of `end` that is not in `start` (a line a branch added) and
+ * not in `merged` (the merge's version), or `undefined` when the merge kept
+ * every added line. Lines count as a set, in any order: one identical line
+ * added on both sides is kept once by a merge.
+ *
+ * @example
+ * ```ts
+ * import { addedLineMissing } from "./append_only.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * addedLineMissing(bytes("h\n"), bytes("h\nb\n"), bytes("h\na\nb\n")); // undefined
+ * addedLineMissing(bytes("h\n"), bytes("h\nb\n"), bytes("h\na\n")); // { line: 2, runId: undefined }
+ * ```
+ */
+export function addedLineMissing(
+  start: Uint8Array,
+  end: Uint8Array,
+  merged: Uint8Array,
+): MissingLine | undefined {
+  const old = new Set(byteLines(start));
+  const kept = new Set(byteLines(merged));
+  const lines = byteLines(end);
+  const at = lines.findIndex((line) => !old.has(line) && !kept.has(line));
+  if (at < 0) return undefined;
+  return { line: at + 1, runId: runIdOfLine(lines[at]) };
+}
+
 /** The RunID of a line of {@linkcode byteLines}, or `undefined` when it holds none. */
 /**
  * The lines of `bytes` without their `\n`, each as a string of one char per

@@ -634,7 +634,7 @@ export interface RepositoryFacts {
 
 /**
  * The git work tree holding `dir` (its top, and the commits whose parents a
- * shallow clone lacks), or `undefined` outside one; one git call. Throws
+ * shallow clone lacks), or `undefined` outside one. Throws
  * {@linkcode InputError} with git's own message and remedy when git refuses
  * the repository because another user owns it.
  *
@@ -646,14 +646,13 @@ export interface RepositoryFacts {
  * ```
  */
 export async function gitRepository(dir: string): Promise<RepositoryFacts | undefined> {
-  const { code, stdout, stderr } = await runGit(
-    ["rev-parse", "--show-toplevel", "--git-path", "shallow"],
-    dir,
-  );
-  const refused = dubiousOwnership(stderr);
-  if (code !== 0 && refused) throw new InputError(`${dir}: git: ${refused}`);
-  const [top, shallowPath] = textDecoder.decode(stdout).split("\n");
-  if (code !== 0 || !top) return undefined;
+  // One path per call: a path may hold a newline, so only the final one is git's.
+  const [top, found] = await Promise.all([
+    gitTopLevel(dir),
+    runGit(["rev-parse", "--git-path", "shallow"], dir),
+  ]);
+  if (!top || found.code !== 0) return undefined;
+  const shallowPath = textDecoder.decode(found.stdout).replace(/\n$/, "");
   const text = readText(resolve(dir, shallowPath)) ?? "";
   const shallow = new Set(text.split("\n").map((line) => line.trim()).filter((l) => l !== ""));
   return { top, shallow };

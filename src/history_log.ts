@@ -37,7 +37,7 @@ export interface LoggedCommit {
   parents: string[];
   /** First line of its message. */
   subject: string;
-  /** The record files it changed, relative to its first parent. */
+  /** The record files it changed, relative to its first parent (none for a merge that kept them). */
   changes: FileChange[];
 }
 
@@ -154,7 +154,8 @@ function settle(state: DiffState | undefined): void {
  * Streams the first-parent history `base..tip` (all of `tip`'s first-parent
  * history when `base` is `undefined`), leaving out the commits `exclude`
  * contain, of the record files matching `pathspec`, oldest commit first, each merge diffed against its first
- * parent. One `git log` runs for the whole range; a diff is proven an
+ * parent. Every merge of the chain is yielded, one that changed no record file
+ * with no changes: it may still have dropped the lines its other parent added. One `git log` runs for the whole range; a diff is proven an
  * append when its one hunk has no old line after its first added line and
  * nothing removed but an unterminated last line given its `\n` (with one
  * line of context, a change before the end would show an old line after
@@ -197,6 +198,9 @@ export async function* recordFileLog(
     "-p",
     "--unified=1",
     "-M",
+    // Every commit of the chain, so that a merge that kept the first parent's record files
+    // (`-s ours`) is seen too: it may have dropped what the merged branch appended.
+    "--sparse",
     "-O/dev/null",
     "--format=%x01%H%x01%P%x01%s",
     tip,
@@ -213,7 +217,7 @@ export async function* recordFileLog(
     if (first === COMMIT_MARK) {
       settle(state);
       state = undefined;
-      if (commit) yield commit;
+      if (commit && kept(commit)) yield commit;
       const [id, parents, ...subject] = decoder.decode(line.subarray(1)).split("\x01");
       commit = {
         id,
@@ -255,5 +259,10 @@ export async function* recordFileLog(
     if (state && first === AT && line[1] === AT) state.hunks++;
   }
   settle(state);
-  if (commit) yield commit;
+  if (commit && kept(commit)) yield commit;
+}
+
+/** Whether a commit of the `--sparse` log is yielded: one that changed a record file, or a merge. */
+function kept(commit: LoggedCommit): boolean {
+  return commit.changes.length > 0 || commit.parents.length > 1;
 }

@@ -7,6 +7,7 @@
 import { describeLineProblem } from "./messages.ts";
 import { type LineProblem, readRecords } from "./reader.ts";
 import { spoolEntryOf } from "./spool.ts";
+import { COLUMNS, type RunRecord } from "./schema.ts";
 
 /** Which check a problem comes from. */
 export type IntegrityCheck =
@@ -236,7 +237,10 @@ async function confirmDuplicates(
   candidates: Set<string>,
   collidedBefore: VerifyFileOptions["collidedBefore"],
 ): Promise<IntegrityProblem[]> {
-  const seen = new Map<string, { line: number; checksum: string; who: string }>();
+  const seen = new Map<
+    string,
+    { line: number; checksum: string; who: string; record: RunRecord }
+  >();
   const problems: IntegrityProblem[] = [];
   const older = await collidedBefore?.ids() ?? new Set<string>();
   for await (const event of readRecords(path)) {
@@ -245,7 +249,7 @@ async function confirmDuplicates(
     const who = `${AgentName} at ${RunTimestamp}`;
     const first = seen.get(id);
     if (!first) {
-      seen.set(id, { line: event.line, checksum, who });
+      seen.set(id, { line: event.line, checksum, who, record: event.record });
       continue;
     }
     if (first.checksum === checksum) {
@@ -262,6 +266,24 @@ async function confirmDuplicates(
       continue;
     }
     const old = older.has(id);
+    const since = old ? ` (already so at ${collidedBefore!.revision}: not new in this range)` : "";
+    // The same agent's run at the same millisecond is one run: a record edited, both kept.
+    if (first.record.AgentName === AgentName && first.record.RunTimestamp === RunTimestamp) {
+      const changed = COLUMNS.filter((column) =>
+        column !== "RecordChecksum" && first.record[column] !== event.record[column]
+      );
+      problems.push({
+        line: event.line,
+        severity: old ? "warning" : "error",
+        check: "duplicate",
+        field: "RunID",
+        message: `RunID ${id}: line ${event.line} is an edited copy of line ${first.line} (same ` +
+          `AgentName and RunTimestamp; ${changed.join(", ") || "other cells"} differ): one ` +
+          "record changed and both versions kept, not two runs; find the commit that changed " +
+          "it with `runrec verify --since <rev>`" + since,
+      });
+      continue;
+    }
     problems.push({
       line: event.line,
       severity: old ? "warning" : "error",
@@ -270,8 +292,7 @@ async function confirmDuplicates(
       message: `RunID ${id} is already on line ${first.line}, a different record: line ` +
         `${first.line} ${first.who}, line ${event.line} ${who}; two runs recorded apart (in two ` +
         "clones, on two branches, or one stashed) in the same minute got one RunID, SCHEMA.md " +
-        "3.3; both records are intact, nothing to repair" +
-        (old ? ` (already so at ${collidedBefore!.revision}: not new in this range)` : ""),
+        "3.3; both records are intact, nothing to repair" + since,
     });
   }
   return problems;

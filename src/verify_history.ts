@@ -9,8 +9,9 @@
  * Only a diff that does not prove one, and a merge's, has its versions read
  * whole and compared byte for byte (`append_only.ts`): at a merge, every
  * line added to the first parent's version must be a line of another
- * parent's, as `merge=union` places them, and the branch the merge brings
- * in must itself have only appended: its first-parent chain since it left
+ * parent's, as `merge=union` places them, every line that branch added must
+ * be kept (a merge that kept the first parent's file, as `-s ours` does, is
+ * checked too), and the branch the merge brings in must itself have only appended: its first-parent chain since it left
  * the first parent's history is checked the same way (one more `git log`
  * per merged branch). So the cost follows the bytes the history changed and
  * its merges, not the size of every version. A revision off the
@@ -19,7 +20,7 @@
  *
  * @module
  */
-import { firstMissingLine, mergeLines, prefixProblem } from "./append_only.ts";
+import { addedLineMissing, firstMissingLine, mergeLines, prefixProblem } from "./append_only.ts";
 import { failureReason, InputError } from "./errors.ts";
 import {
   blobId,
@@ -147,7 +148,9 @@ type Check =
     /** The file's names, newest first: where a merge's other parents hold it. */
     names: string[];
   }
-  | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string };
+  | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string }
+  /** A merge that kept the first parent's version (`blob`): it may have dropped the branch's lines. */
+  | { kind: "kept"; commit: CommitInfo; blob: string; names: string[] };
 
 /** One record file's history, followed forward from the starting commit. */
 interface Track {
@@ -156,6 +159,8 @@ interface Track {
   /** Its path now, and the blob and commit of its latest version. */
   path: string;
   blob: string;
+  /** The blob it was followed from (`EMPTY_BLOB` for a file created since): what a branch added to. */
+  startBlob: string;
   label: string;
   renames: Rename[];
   commits: string[];
@@ -205,7 +210,8 @@ interface BaseTree {
  * every line of the first parent's version in order, and every other line
  * must be, byte for byte, a line of another parent's version (what
  * `merge=union` makes; a note says so when it placed lines among earlier
- * ones); any other line fails, named with the merge. A file a merge adds
+ * ones); any other line fails, named with the merge, and so does a line the
+ * merged branch added that the merge's version lacks (`-s ours`). A file a merge adds
  * takes every line from the other parents' versions the same way. The
  * branch a merge brings in must only have appended too: its first-parent
  * commits since it left the first parent's history (not those `since`
@@ -988,6 +994,7 @@ function trackFrom(path: string, blob: string, label: string): Track {
     existedAtBase: true,
     path,
     blob,
+    startBlob: blob,
     label,
     renames: [],
     commits: [],
@@ -1084,6 +1091,7 @@ function applyCommit(
       existedAtBase: false,
       path: change.path,
       blob: change.newBlob,
+      startBlob: EMPTY_BLOB,
       label: commit.id,
       renames: [],
       commits: [commit.id],
@@ -1092,6 +1100,25 @@ function applyCommit(
       checks,
     });
   }
+  // A merge keeps the first parent's version of the files it did not change: each must still
+  // hold what the merged branch appended to it (`-s ours`, `git checkout --ours` drop it).
+  if (commit.parents.length < 2) return;
+  for (const track of new Set(alive.values())) {
+    if (track.label === commit.id) continue;
+    track.checks.push({ kind: "kept", commit, blob: track.blob, names: trackNames(track) });
+  }
+}
+
+/** A followed file's names, newest first: where a merge's other parents may hold it. */
+function trackNames(track: Track, newest?: string): string[] {
+  return [
+    ...new Set([
+      ...(newest === undefined ? [] : [newest]),
+      track.path,
+      ...track.renames.map((r) => r.from).reverse(),
+      track.pathAtBase,
+    ]),
+  ];
 }
 
 /** How many times `byte` occurs in `bytes`. */
@@ -1125,14 +1152,7 @@ function advance(
       previousPath: track.path,
       oldBlob: change.oldBlob,
       newBlob: change.newBlob,
-      names: [
-        ...new Set([
-          change.path,
-          track.path,
-          ...track.renames.map((r) => r.from).reverse(),
-          track.pathAtBase,
-        ]),
-      ],
+      names: trackNames(track, change.path),
     });
   }
   track.path = change.path;
@@ -1151,11 +1171,12 @@ interface Walk {
   branches: Map<string, Promise<Map<string, Track>>>;
 }
 
-/** Where the branch a merge brought in first broke K-APPEND-1 for a file. */
-interface BranchFailure {
+/** A file as a branch that a merge brought in left it. */
+interface BranchFile {
   /** The merge's parent that the branch ends in. */
   parent: string;
-  failure: HistoryFailure;
+  /** The file on the branch: its failure if the branch broke K-APPEND-1, its first and last blobs. */
+  file: Track;
 }
 
 /**
@@ -1165,7 +1186,7 @@ interface BranchFailure {
 async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
   let batch: Track[] = [];
   let specs = new Set<string>();
-  const branches = new Map<Check, BranchFailure>();
+  const branches = new Map<Check, BranchFile[]>();
   // The merged branches of a batch are followed at once: each is a few git commands.
   let following: Promise<void>[] = [];
   const flush = async () => {
@@ -1182,43 +1203,54 @@ async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
     if (track.checks.length === 0) continue;
     batch.push(track);
     for (const check of track.checks) {
-      if (check.kind !== "bytes") continue;
-      specs.add(check.oldBlob);
-      specs.add(check.newBlob);
+      if (check.kind === "deleted") continue;
+      if (check.kind === "bytes") {
+        specs.add(check.oldBlob);
+        specs.add(check.newBlob);
+      }
       if (check.commit.parents.length < 2) continue;
-      for (const spec of otherParentVersions(check.commit, check.names)) specs.add(spec);
+      if (check.kind === "bytes") {
+        for (const spec of otherParentVersions(check.commit, check.names)) specs.add(spec);
+      }
       following.push(
-        mergedBranchFailure(walk, check.commit, check.names).then((broken) => {
-          if (broken) branches.set(check, broken);
+        branchFiles(walk, check.commit, check.names).then((files) => {
+          branches.set(check, files);
+          // What each branch added to the file is read only where a branch changed it.
+          for (const { file } of files) specs.add(file.startBlob).add(file.blob);
+          if (files.length > 0 && check.kind === "kept") specs.add(check.blob);
         }),
       );
     }
-    if (specs.size >= BATCH) await flush();
+    if (specs.size >= BATCH || following.length >= BATCH) await flush();
   }
   if (batch.length > 0) await flush();
 }
 
 /**
- * Where a branch that `merge` brought in broke K-APPEND-1 for the file
- * named `names` (newest first): a union merge takes the branch's lines as
- * they are, so a record the branch inserted, moved or changed and restored
- * reaches the first parent looking appended. Checked like the first-parent
- * chain, from where the branch left the first parent's history.
+ * The file named `names` (newest first) as each branch that `merge`
+ * brought in left it, for the branches that changed it since they left the
+ * first parent's history. Checked like the first-parent chain: a union
+ * merge takes the branch's lines as they are, so a record the branch
+ * inserted, moved or changed and restored reaches the first parent looking
+ * appended; and every line the branch added must be in the merge's version.
  */
-async function mergedBranchFailure(
+async function branchFiles(
   walk: Walk,
   merge: CommitInfo,
   names: string[],
-): Promise<BranchFailure | undefined> {
+): Promise<BranchFile[]> {
   const [first, ...others] = merge.parents;
+  const found: BranchFile[] = [];
   for (const parent of others) {
     const files = await mergedBranch(walk, first, parent);
     // A file the branch does not hold (the merge took it from elsewhere) has nothing to check.
     const name = names.find((n) => files.has(n));
-    const failure = name === undefined ? undefined : files.get(name)!.failure;
-    if (failure) return { parent, failure };
+    const file = name === undefined
+      ? [...files.values()].find((f) => names.includes(f.pathAtBase))
+      : files.get(name);
+    if (file) found.push({ parent, file });
   }
-  return undefined;
+  return found;
 }
 
 /**
@@ -1257,21 +1289,41 @@ async function followBranch(walk: Walk, first: string, other: string) {
 function settleTrack(
   track: Track,
   bytes: Map<string, Uint8Array | undefined>,
-  branches: Map<Check, BranchFailure>,
+  branches: Map<Check, BranchFile[]>,
 ): void {
   for (const check of track.checks) {
-    const fail = (line: number, message: string) => {
-      track.failure = {
-        commit: check.commit.id,
-        subject: check.commit.subject,
+    const failAt = (failure: Omit<HistoryFailure, "commit" | "subject">) => {
+      track.failure = { commit: check.commit.id, subject: check.commit.subject, ...failure };
+    };
+    if (check.kind === "deleted") {
+      return failAt({
         previous: check.previous,
         previousPath: check.previousPath,
-        line,
-        message,
-        ...(check.kind === "deleted" ? { deleted: true } : {}),
-      };
-    };
-    if (check.kind === "deleted") return fail(1, "deletes the file");
+        line: 1,
+        message: "deletes the file",
+        deleted: true,
+      });
+    }
+    const merged = branches.get(check) ?? [];
+    // The branch's own rewrite first: a union merge of it breaks the merge's lines too.
+    const broken = merged.find(({ file }) => file.failure);
+    if (broken) {
+      const failure = broken.file.failure!;
+      return failAt({
+        previous: failure.previous,
+        previousPath: failure.previousPath,
+        line: failure.line,
+        message: `merges ${short(broken.parent)}, whose branch did not only append: in commit ` +
+          `${short(failure.commit)} ${JSON.stringify(failure.subject)}: ${failure.message}`,
+      });
+    }
+    if (check.kind === "kept") {
+      const dropped = droppedLine(bytes.get(check.blob), merged, bytes);
+      if (dropped) return failAt(dropped);
+      continue;
+    }
+    const fail = (line: number, message: string) =>
+      failAt({ previous: check.previous, previousPath: check.previousPath, line, message });
     // A file a merge added has no earlier version: its every line is the merge's. Any other
     // version git could not give is a failure, never an empty file that everything extends.
     const before = check.oldBlob === EMPTY_BLOB ? new Uint8Array() : bytes.get(check.oldBlob);
@@ -1281,21 +1333,6 @@ function settleTrack(
     if (check.commit.parents.length < 2) {
       if (problem) return fail(problem.line, problem.message);
       continue;
-    }
-    // The branch's own rewrite first: a union merge of it breaks the merge's lines too.
-    const branch = branches.get(check);
-    if (branch) {
-      const { parent, failure } = branch;
-      track.failure = {
-        commit: check.commit.id,
-        subject: check.commit.subject,
-        previous: failure.previous,
-        previousPath: failure.previousPath,
-        line: failure.line,
-        message: `merges ${short(parent)}, whose branch did not only append: in commit ` +
-          `${short(failure.commit)} ${JSON.stringify(failure.subject)}: ${failure.message}`,
-      };
-      return;
     }
     const others = otherParentVersions(check.commit, check.names).map((spec) => bytes.get(spec))
       .filter((b): b is Uint8Array => b !== undefined);
@@ -1314,12 +1351,55 @@ function settleTrack(
           "the merge added it",
       );
     }
+    const dropped = droppedLine(after, merged, bytes);
+    if (dropped) return failAt(dropped);
     if (!problem) continue;
     track.notes.push(
       `merge ${short(check.commit.id)} placed ${merge.placed} record line(s) from its other ` +
         `parent among earlier lines (merge=union); accepted`,
     );
   }
+}
+
+/**
+ * The first line a merged branch added to a file (since it left the first
+ * parent's history) that the merge's version `after` lacks, as a failure
+ * against the branch's version; `undefined` when every one is kept. Lines
+ * are compared as a set: a line both sides added alike is kept once.
+ */
+function droppedLine(
+  after: Uint8Array | undefined,
+  merged: BranchFile[],
+  bytes: Map<string, Uint8Array | undefined>,
+): Omit<HistoryFailure, "commit" | "subject"> | undefined {
+  for (const { parent, file } of merged) {
+    const start = file.startBlob === EMPTY_BLOB ? new Uint8Array() : bytes.get(file.startBlob);
+    const end = bytes.get(file.blob);
+    const unread = [[after, "the merge's"], [start, "the branch's first"], [end, "the branch's"]]
+      .find(([b]) => b === undefined);
+    if (unread) {
+      return {
+        previous: parent,
+        previousPath: file.path,
+        line: 1,
+        message: `${unread[1]} version cannot be read, so the lines the merge kept are unknown`,
+      };
+    }
+    const missing = addedLineMissing(start!, end!, after!);
+    if (!missing) continue;
+    const what = missing.runId ? `record ${missing.runId}` : `a line`;
+    return {
+      previous: parent,
+      previousPath: file.path,
+      line: missing.line,
+      message: `the merge drops ${what} (line ${missing.line} of ${short(parent)}'s version), ` +
+        "which the merged branch appended: redo the merge keeping its lines " +
+        `(\`${RECORD_FILE} merge=union\` in .gitattributes, or copy them from \`git show ` +
+        `${short(parent)}:${file.path}\`); once pushed, re-add them in a new commit (a check ` +
+        "from before this merge still fails)",
+    };
+  }
+  return undefined;
 }
 
 function renameNote(from: string, commit: string): string {

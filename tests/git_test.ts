@@ -7,8 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { blobId, cleanBlobId, readObjects, treeChanges } from "../src/git.ts";
-import { tempDir } from "./fixtures.ts";
+import { blobId, cleanBlobId, gitRepository, readObjects, treeChanges } from "../src/git.ts";
+import { sampleDraft, tempDir } from "./fixtures.ts";
+import { runCli } from "./cli.ts";
+import { appendRecord, RECORD_FILE } from "../src/store.ts";
 
 const decoder = new TextDecoder();
 
@@ -83,4 +85,25 @@ Deno.test("git: blobId hashes exact bytes given on stdin; cleanBlobId applies co
     const big = new Uint8Array(4 << 20).fill(0x41);
     assert.match(await blobId(big, root), /^[0-9a-f]{40}$/);
   });
+});
+
+Deno.test("git: gitRepository and verify --since in a repository whose path holds a newline", async () => {
+  const parent = await Deno.realPath(await tempDir({ prefix: "runrec_git_nl_" }));
+  const root = join(parent, "new\nline", "repo");
+  const del = join(root, "DEL-01-02_X");
+  await Deno.mkdir(del, { recursive: true });
+  try {
+    await git(root, "init", "-q", "-b", "main");
+    await appendRecord(join(del, RECORD_FILE), sampleDraft({ AgentName: "A" }), { fsync: false });
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "base");
+    // The top is the whole path, newline included, not its first line.
+    assert.equal((await gitRepository(del))?.top, root);
+    await appendRecord(join(del, RECORD_FILE), sampleDraft({ AgentName: "B" }), { fsync: false });
+    const { code, stdout } = await runCli(["verify", root, "--since", "HEAD"]);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /K-APPEND-1 holds since HEAD/);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
 });

@@ -125,6 +125,31 @@ Deno.test("verify: a line whose comma was flipped is corrupt, not torn", async (
   assert.deepEqual(again, ["2 checksum error", "4 torn warning"]);
 });
 
+Deno.test("verify: a record and an edited copy of it (same RunID, agent and RunTimestamp) are named an edited copy, with the fields changed", async () => {
+  const root = await tempDir();
+  const file = join(root, RECORD_FILE);
+  const first = (await appendRecord(file, draft("A", "2026-05-01T10:11:00.000Z"), { fsync: false }))
+    .record;
+  const original = (await Deno.readTextFile(file)).split("\n")[1];
+  // The record changed in place and re-checksummed, as a branch edit kept by a union merge.
+  const body = original.slice(0, original.lastIndexOf(",")).replace(",SUCCESS,", ",FAILED,")
+    .replace(",,", ",tampered,");
+  const edited = `${body},${createHash("sha256").update(body).digest("hex")}`;
+  await Deno.writeTextFile(file, `${await Deno.readTextFile(file)}${edited}\n`);
+  const { code, out } = await cli(["verify", file]);
+  assert.equal(code, 1, out);
+  const [line] = out.split("\n");
+  assert.match(
+    line,
+    new RegExp(
+      `:3: RunID ${first.RunID}: line 3 is an edited copy of line 2 \\(same AgentName and ` +
+        "RunTimestamp; RunStatus, [A-Za-z, ]+ differ\\): one record changed and both versions " +
+        "kept, not two runs; find the commit that changed it with `runrec verify --since <rev>`",
+    ),
+  );
+  assert.doesNotMatch(out, /nothing to repair/);
+});
+
 Deno.test("verify: duplicate RunIDs fail naming both lines; identical lines said so", async () => {
   const root = await tempDir();
   const file = join(root, RECORD_FILE);

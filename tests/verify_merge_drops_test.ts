@@ -1,0 +1,141 @@
+/**
+ * `verify --since` at a merge on HEAD's first-parent chain: every line the
+ * merged branch appended since the merge base must be in the merge's
+ * version, with real git merges: `-s ours`, a conflict resolved with
+ * `git checkout --ours`, and an honest `merge=union` merge that holds.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/verify_merge_drops_test.ts
+ * ```
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCli } from "./cli.ts";
+import { git, sampleDraft, tempDir } from "./fixtures.ts";
+import { appendRecord, RECORD_FILE } from "../src/store.ts";
+
+const DEL = join("PKG-01_Alpha", "DEL-01-02_Flow_Meter");
+const PATH = `PKG-01_Alpha/DEL-01-02_Flow_Meter/${RECORD_FILE}`;
+
+async function append(file: string, agent: string, timestamp: string) {
+  await Deno.mkdir(join(file, ".."), { recursive: true });
+  await appendRecord(file, sampleDraft({ AgentName: agent, RunTimestamp: timestamp }), {
+    fsync: false,
+  });
+}
+
+/**
+ * A repository (with `merge=union` when `union`) holding one committed run
+ * (`base`); branch B appends a run, main another and a commit that touches
+ * no record file. Returns B's commit and the RunID of B's run (line 3 there).
+ */
+async function diverged(union: boolean) {
+  const repo = await Deno.realPath(await tempDir({ prefix: "runrec-merge-drops-" }));
+  await git(repo, "init", "-q");
+  const attributes = union ? `${RECORD_FILE} merge=union eol=lf\n` : `${RECORD_FILE} eol=lf\n`;
+  await Deno.writeTextFile(join(repo, ".gitattributes"), attributes);
+  const file = join(repo, DEL, RECORD_FILE);
+  await append(file, "BASE", "2026-04-01T00:00:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "base");
+  const base = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "checkout", "-qb", "B");
+  await append(file, "ON_B", "2026-04-02T00:00:00Z");
+  await git(repo, "commit", "-qam", "B run");
+  const b = await git(repo, "rev-parse", "HEAD");
+  const runId = (await git(repo, "show", `${b}:${PATH}`)).split("\n")[2].split(",")[1];
+  await git(repo, "checkout", "-q", "main");
+  await append(file, "ON_MAIN", "2026-04-03T00:00:00Z");
+  await git(repo, "commit", "-qam", "main run");
+  await Deno.writeTextFile(join(repo, "notes.md"), "unrelated\n");
+  await git(repo, "add", "notes.md");
+  await git(repo, "commit", "-qm", "main: no record touched");
+  return { repo, file, base, b, runId };
+}
+
+function assertDropped(stdout: string, b: string, runId: string, subject: string) {
+  assert.match(
+    stdout,
+    new RegExp(
+      `RunRecords\\.csv:3: K-APPEND-1 broken in commit [0-9a-f]{7} "${subject}": ` +
+        `the merge drops record ${runId} \\(line 3 of ${b.slice(0, 7)}'s version\\)`,
+    ),
+  );
+  // The remedy: where the lost lines are, and the union driver.
+  assert.match(stdout, new RegExp(`git show ${b.slice(0, 7)}:${PATH}`));
+  assert.match(stdout, /merge=union/);
+}
+
+Deno.test("verify --since at a merge: a merge -s ours that drops the merged branch's run fails, naming the merge, RunID and line", async () => {
+  const { repo, base, b, runId } = await diverged(true);
+  await git(repo, "merge", "-q", "-s", "ours", "--no-edit", "-m", "merge B (ours)", "B");
+  for (const target of [repo, join(repo, DEL)]) {
+    const { code, stdout } = await runCli(["verify", target, "--since", base]);
+    assert.equal(code, 1, stdout);
+    assertDropped(stdout, b, runId, "merge B \\(ours\\)");
+  }
+  // A later honest commit does not hide it.
+  await append(join(repo, DEL, RECORD_FILE), "LATER", "2026-04-04T00:00:00Z");
+  await git(repo, "commit", "-qam", "later run");
+  const later = await runCli(["verify", repo, "--since", base]);
+  assert.equal(later.code, 1, later.stdout);
+  assertDropped(later.stdout, b, runId, "merge B \\(ours\\)");
+});
+
+Deno.test("verify --since at a merge: a conflict resolved with git checkout --ours fails; re-adding the lines holds", async () => {
+  const { repo, file, base, b, runId } = await diverged(false);
+  const merge = await new Deno.Command("git", {
+    args: ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-edit", "B"],
+    cwd: repo,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert.notEqual(merge.code, 0, "the merge should conflict without merge=union");
+  await git(repo, "checkout", "--ours", "--", PATH);
+  await git(repo, "add", PATH);
+  await git(repo, "commit", "-qm", "merge B (checkout --ours)");
+  const dropped = await runCli(["verify", repo, "--since", base]);
+  assert.equal(dropped.code, 1, dropped.stdout);
+  assertDropped(dropped.stdout, b, runId, "merge B \\(checkout --ours\\)");
+
+  // The remedy the message gives: B's line re-added in a later commit does not undo the
+  // merge's drop (history keeps it), but a merge redone with the lines kept holds.
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await new Deno.Command("git", {
+    args: ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-edit", "B"],
+    cwd: repo,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  await git(repo, "checkout", "--ours", "--", PATH);
+  const bLine = (await git(repo, "show", `${b}:${PATH}`)).split("\n")[2];
+  await Deno.writeTextFile(file, `${await Deno.readTextFile(file)}${bLine}\n`);
+  await git(repo, "add", PATH);
+  await git(repo, "commit", "-qm", "merge B (lines kept)");
+  const kept = await runCli(["verify", repo, "--since", base]);
+  assert.equal(kept.code, 0, kept.stdout);
+  assert.match(kept.stdout, /K-APPEND-1 holds/);
+});
+
+Deno.test("verify --since at a merge: an honest merge=union merge holds; one identical line added on both sides counts once", async () => {
+  const { repo, base } = await diverged(true);
+  await git(repo, "merge", "-q", "--no-edit", "B");
+  const union = await runCli(["verify", repo, "--since", base]);
+  assert.equal(union.code, 0, union.stdout);
+  assert.match(union.stdout, /K-APPEND-1 holds/);
+
+  // Both sides append the same bytes (a cherry-pick): the union merge keeps the line once.
+  const file = join(repo, DEL, RECORD_FILE);
+  await git(repo, "checkout", "-qb", "C");
+  await append(file, "BOTH", "2026-04-05T00:00:00Z");
+  await git(repo, "commit", "-qam", "C run");
+  await git(repo, "checkout", "-q", "main");
+  await git(repo, "cherry-pick", "C");
+  await git(repo, "merge", "-q", "--no-edit", "C");
+  const text = await Deno.readTextFile(file);
+  assert.equal(text.split("\n").filter((l) => l.includes(",BOTH,")).length, 1);
+  const once = await runCli(["verify", repo, "--since", base]);
+  assert.equal(once.code, 0, once.stdout);
+});
