@@ -582,7 +582,7 @@ Deno.test("emit --input . records the deliverable's files as InputFiles; stale r
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("emit and finish --output of a folder record each file beneath it (runrec's own left out); stale then sees an edit to one", async () => {
+Deno.test("emit and finish --output of a folder record each file beneath it (a .runrec-spool/ in an ordinary folder is data, SCHEMA.md 5.1); stale then sees an edit to one", async () => {
   const { root, del } = await makeProject();
   await Deno.mkdir(join(del, "figures", "sub"), { recursive: true });
   await Deno.writeTextFile(join(del, "figures", "b.svg"), "<svg/>\n");
@@ -611,7 +611,12 @@ Deno.test("emit and finish --output of a folder record each file beneath it (run
   assertEquals(emit.code, 0, emit.stderr);
   const record = JSON.parse(emit.stdout);
   const outsideKey = Object.keys(record.OutputHashes).find((k) => k.startsWith("../"));
-  assertEquals(record.OutputFiles, [outsideKey, "figures/b.svg", "figures/sub/a.svg"]);
+  assertEquals(record.OutputFiles, [
+    outsideKey,
+    "figures/.runrec-spool/x.json",
+    "figures/b.svg",
+    "figures/sub/a.svg",
+  ]);
   assertEquals(record.OutputHashes["figures/b.svg"], await sha256(join(del, "figures", "b.svg")));
   assertEquals(record.OutputHashes[outsideKey!], "TBD"); // never walked: `--output /` must not hash a disk
   assertIncludes(record.Notes, "output folder empty holds no files");
@@ -636,7 +641,11 @@ Deno.test("emit and finish --output of a folder record each file beneath it (run
   for await (const e of readRecords(join(del, RECORD_FILE))) {
     if (e.kind === "record") records.push(e.record);
   }
-  assertEquals(records[1].OutputFiles, ["figures/b.svg", "figures/sub/a.svg"]);
+  assertEquals(records[1].OutputFiles, [
+    "figures/.runrec-spool/x.json",
+    "figures/b.svg",
+    "figures/sub/a.svg",
+  ]);
   await Deno.writeTextFile(join(del, "figures", "sub", "a.svg"), "edited\n", { append: true });
   const stale = await runCli(["stale", del, "--agent", "A"]);
   assertIncludes(stale.stdout, "figures/sub/a.svg");
