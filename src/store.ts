@@ -350,7 +350,37 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
   };
 }
 
+/**
+ * How many times an append starts over when the file at the path was
+ * replaced or changed by something that takes no lock (git's checkout, pull
+ * or reset writes a new file in its place) between its look and its write.
+ */
+const ATTEMPTS = 3;
+
 function appendLocked(
+  file: string,
+  path: string,
+  draft: RecordDraft,
+  lock: HeldLock,
+  fsync: boolean,
+): AppendResult {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return appendOnce(file, path, draft, lock, fsync);
+    } catch (e) {
+      if (!(e instanceof FileReplaced) || attempt === ATTEMPTS) throw e;
+    }
+  }
+}
+
+/**
+ * The file at the path is not the one an append looked at (before its
+ * write) or wrote to (after it): the bytes are not in the file at the path,
+ * so the append starts over from a fresh look.
+ */
+class FileReplaced extends WriteError {}
+
+function appendOnce(
   file: string,
   path: string,
   draft: RecordDraft,
@@ -381,7 +411,7 @@ function appendLocked(
   if (!lock.stillHeld()) {
     throw new WriteError(`${path}.lock: the append lock is no longer ours; record not written`);
   }
-  const { offset, written } = writeOnce(path, bytes, !state.exists, fsync);
+  const { offset, written } = writeOnce(path, bytes, state, fsync);
   checkWritten(path, offset, bytes.subarray(0, written));
   index.index.see(record.RunID);
   index.index.size = offset + written;
@@ -392,6 +422,8 @@ function appendLocked(
 /** What the store needs to know of the file before an append. */
 interface FileState {
   exists: boolean;
+  /** Which file it is (device and inode, where the platform says), to see it replaced. */
+  identity?: string;
   size: number;
   endsWithNewline: boolean;
   /**
@@ -431,7 +463,8 @@ function readFileState(file: string, path: string): FileState {
     throw new WriteError(`${path}: cannot open: ${(e as Error).message}`, { cause: e });
   }
   try {
-    const size = handle.statSync().size;
+    const info = handle.statSync();
+    const size = info.size;
     const head = readAt(handle, 0, Math.min(size, HEAD_WINDOW));
     const headerMissing = missingHeader(file, head, head.length === size);
     const tail = readAt(handle, Math.max(0, size - TAIL_WINDOW), Math.min(size, TAIL_WINDOW));
@@ -440,6 +473,7 @@ function readFileState(file: string, path: string): FileState {
     const afterOtherVersion = headerMissing === "" && lastLineIsOtherVersion(handle, size);
     return {
       exists: true,
+      identity: identityOf(info),
       size,
       endsWithNewline: last === NEWLINE,
       headerMissing,
@@ -744,17 +778,28 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number): n
 function writeOnce(
   path: string,
   bytes: Uint8Array,
-  create: boolean,
+  state: FileState,
   fsync: boolean,
 ): { offset: number; written: number } {
   let handle: Deno.FsFile;
   try {
-    handle = Deno.openSync(path, create ? { createNew: true, write: true } : { append: true });
+    handle = Deno.openSync(
+      path,
+      state.exists ? { append: true } : { createNew: true, write: true },
+    );
   } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) {
+      throw new FileReplaced(`${path}: created by another program meanwhile`);
+    }
     throw new WriteError(`${path}: cannot open for append: ${(e as Error).message}`, { cause: e });
   }
   try {
-    const before = handle.statSync().size;
+    const opened = handle.statSync();
+    // Only runrec's writers take the lock: what else changed the file (git) was not looked at.
+    if (state.exists && (identityOf(opened) !== state.identity || opened.size !== state.size)) {
+      throw new FileReplaced(`${path}: replaced or changed by another program meanwhile`);
+    }
+    const before = opened.size;
     let written: number;
     try {
       written = handle.writeSync(bytes);
@@ -777,10 +822,29 @@ function writeOnce(
         });
       }
     }
+    // A new file put in the path's place after our write (git checkout, pull, reset) holds
+    // nothing of ours: our bytes went with the old one, unlinked.
+    if (identityOf(handle.statSync()) !== identityAt(path)) {
+      throw new FileReplaced(`${path}: replaced by another program while the record was written`);
+    }
     // Under the lock no one else appends, so our bytes start where the file ended.
     return { offset: before, written };
   } finally {
     handle.close();
+  }
+}
+
+/** A file's device and inode, or `undefined` where the platform gives none (Windows). */
+function identityOf(info: Deno.FileInfo): string | undefined {
+  return info.ino === null || info.dev === null ? undefined : `${info.dev}:${info.ino}`;
+}
+
+/** {@linkcode identityOf} the file at `path`, or `"gone"` when there is none. */
+function identityAt(path: string): string | undefined {
+  try {
+    return identityOf(Deno.lstatSync(path));
+  } catch {
+    return "gone";
   }
 }
 
