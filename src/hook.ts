@@ -727,7 +727,8 @@ export interface RunOutcome {
   spooledTo?: string;
   /**
    * The lost-record line to print on stderr when the record could be neither
-   * written nor spooled (see {@linkcode lostRecordLine}).
+   * written nor spooled, or was spooled outside a deliverable folder that is
+   * gone (see {@linkcode lostRecordLine}).
    */
   lost?: string;
   /** Records of earlier failures appended now from the spool, oldest first. */
@@ -836,6 +837,10 @@ export async function writeRun(
       try {
         const spooled = spoolRecord(delDir, entry);
         outcome.spooledTo = spooled.path;
+        // A folder that is gone may never come back (a removed worktree): the record goes out
+        // as a lost-record line too, for the orchestrator to keep; one entry id, so whichever is
+        // replayed first appends it and the other finds it there.
+        if (isGone(delDir)) outcome.lost = lostRecordLine(entry);
         const passedOver = spooled.skipped.map((s) => ` (not in ${s})`).join("");
         outcome.warnings.push(
           `record not written (${reason}); spooled to ${spooled.path}${passedOver}` +
@@ -851,6 +856,16 @@ export async function writeRun(
     }
   }
   return outcome;
+}
+
+/** Whether `path` is not there at all (not merely unreadable). */
+function isGone(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory;
+  }
 }
 
 function firstLine(e: unknown): string {

@@ -9,7 +9,8 @@
  */
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER, requireFolder } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, findExecutionRoot, requireFolder } from "./deliverable.ts";
+import { deliverableFolders } from "./targets.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
@@ -352,11 +353,10 @@ export function runFolderNow(started: StartedRun): string {
 function whereRunIs(delDir: string, id: string, token: string): { delDir: string; token: string } {
   if (kindOf(delDir) === "folder" || token !== pendingPath(delDir, id)) return { delDir, token };
   try {
-    const moved = renamedFolder({ delDir, id });
-    return { delDir: moved.delDir, token: pendingPath(moved.delDir, id) };
-  } catch {
-    return { delDir, token }; // removed, not renamed
-  }
+    const moved = movedFolder({ delDir, id });
+    if (moved) return { delDir: moved.delDir, token: pendingPath(moved.delDir, id) };
+  } catch { /* held elsewhere too: not this run's folder to guess */ }
+  return { delDir, token }; // removed, not moved
 }
 
 /**
@@ -439,17 +439,42 @@ async function runFromToken(
   agent: string | undefined,
 ): Promise<PendingRun> {
   const started = runIdStart(id);
-  if (path === undefined || kindOf(delDir) !== "folder" || claimHolder(path) !== undefined) {
+  // No folder at all (a removed worktree; a moved one was looked for): recorded all the same.
+  const folderGone = path !== undefined && isGone(delDir);
+  if (path === undefined || (!folderGone && kindOf(delDir) !== "folder")) {
     throw goneError(delDir, id);
   }
-  if (await runRecorded(delDir, { agent, start: { started } })) throw goneError(delDir, id);
+  if (claimHolder(path) !== undefined) throw goneError(delDir, id);
+  // The user's spool holds a gone folder's record, and a moved folder's file the record its
+  // finish wrote there: a second finish finds it and records nothing.
+  const wanted = DELIVERABLE_FOLDER.exec(basename(delDir))?.[1];
+  const places = folderGone
+    ? [
+      delDir,
+      ...nearbyFolders(delDir).filter((dir) =>
+        DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === wanted
+      ),
+    ]
+    : [delDir];
+  for (const place of places) {
+    if (await runRecorded(place, { agent, start: { started } })) throw goneError(delDir, id);
+  }
   if (agent === undefined) {
+    if (folderGone) {
+      throw new InputError(
+        `${delDir}: no such folder (moved or removed since runrec start?), and no deliverable ` +
+          `folder of its execution root holds run ${id}: if it moved, runrec finish <its new ` +
+          `path> --run ${id}; if it is gone (a removed worktree), finish with --agent NAME ` +
+          "records the run from its token",
+      );
+    }
     throw goneError(delDir, id, "finish with --agent NAME records it from the token");
   }
   const implausible = implausibleStart(started, Date.now(), true);
   if (implausible) throw goneError(delDir, id, implausible);
   const notes = [
-    "pending run file gone before finish (git clean -x?): inputs not captured at start " +
+    `${folderGone ? "deliverable folder" : "pending run file"} gone before finish ` +
+    `(${folderGone ? "a removed worktree?" : "git clean -x?"}): inputs not captured at start ` +
     "(TBD), StatusBefore unknown; recorded from the token",
   ];
   return {
@@ -458,6 +483,16 @@ async function runFromToken(
     host: hostname(),
     start: { started, statusBefore: TBD, inputFiles: [], inputHashes: {}, notes },
   };
+}
+
+/** Whether `path` is not there at all (not merely unreadable). */
+function isGone(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory;
+  }
 }
 
 /** Characters of a thrown error's message that `withRun` keeps in ErrorSummary. */
@@ -603,7 +638,11 @@ export async function finishClaimed(
   if (removed && outcome.spooledTo) {
     outcome.warnings.push(
       `${delDir}: removed during the run: its record waits in ${outcome.spooledTo}; once the ` +
-        `folder is back (git checkout), runrec flush ${delDir} appends it`,
+        `folder is back (git checkout), runrec flush ${delDir} appends it` +
+        (outcome.lost
+          ? "; the lost-record line below carries it too, should the folder not come back " +
+            "there (a removed worktree): keep it; flush --from appends it once, whichever first"
+          : ""),
     );
   }
   if (!claimed) return outcome;
@@ -656,7 +695,8 @@ export async function locateRun(
     return { delDir: resolve(target), id: run };
   }
   const token = parseToken(target);
-  if (token) return kindOf(token.delDir) === "folder" ? token : renamedFolder(token);
+  // A folder gone altogether (a removed worktree) keeps the token: finish records it from there.
+  if (token) return kindOf(token.delDir) === "folder" ? token : movedFolder(token) ?? token;
   const kind = kindOf(target);
   if (kind === "file" || (target.endsWith(".json") && kind !== "folder")) {
     // Meant as a token (a pending run's file), but not one `runrec start` prints.
@@ -702,9 +742,16 @@ async function reapedAs(target: string, runId: string): Promise<string> {
 
 /**
  * The token's run in the folder it now lives in: the deliverable folder was
- * renamed during the run (its label may change, its DeliverableID not).
+ * renamed (its label changed, its DeliverableID not) or moved to another
+ * package during the run. Found when exactly one folder holds the run,
+ * beside the token's folder or anywhere in its execution root, and it is of
+ * the same DeliverableID; `undefined` when none holds it (the folder is
+ * gone: a removed worktree). Throws {@linkcode InputError} naming the
+ * folders when others hold it (copies, another deliverable's folder).
  */
-function renamedFolder(token: { delDir: string; id: string }): { delDir: string; id: string } {
+function movedFolder(
+  token: { delDir: string; id: string },
+): { delDir: string; id: string } | undefined {
   try {
     Deno.statSync(token.delDir);
   } catch (e) {
@@ -713,22 +760,47 @@ function renamedFolder(token: { delDir: string; id: string }): { delDir: string;
       throw new InputError(`${token.delDir}: cannot read the folder: ${failureReason(e)}`);
     }
   }
-  const wanted = DELIVERABLE_FOLDER.exec(basename(token.delDir))?.[1];
-  const parent = dirname(token.delDir);
-  if (wanted !== undefined) {
-    try {
-      for (const entry of Deno.readDirSync(parent)) {
-        if (!entry.isDirectory || DELIVERABLE_FOLDER.exec(entry.name)?.[1] !== wanted) continue;
-        const delDir = join(parent, entry.name);
-        const runs = [...listPendingRuns(delDir), ...listReapedRuns(delDir)];
-        if (runs.some((r) => r.id === token.id)) return { delDir, id: token.id };
-      }
-    } catch { /* the parent is gone too: reported below */ }
+  const idOf = (dir: string) => DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
+  const wanted = idOf(token.delDir);
+  const holders = foldersHoldingRun(token.delDir, token.id);
+  if (holders.length === 1 && idOf(holders[0]) === wanted) {
+    return { delDir: holders[0], id: token.id };
   }
+  if (holders.length === 0) return undefined;
+  const each = holders.map((dir) => `${dir} (${idOf(dir) ?? "no DeliverableID"})`).join(", ");
   throw new InputError(
-    `${token.delDir}: no such folder (renamed or removed since runrec start?), and no folder ` +
-      `of ${wanted ?? "its deliverable"} beside it holds run ${token.id}`,
+    `${token.delDir}: no such folder (moved or removed since runrec start?); run ${token.id} ` +
+      `is pending in ${each}: if it belongs there, runrec finish <that folder> --run ${token.id}`,
   );
+}
+
+/** The deliverable folders holding the run `id` (pending, or reaped) of {@linkcode nearbyFolders}. */
+function foldersHoldingRun(delDir: string, id: string): string[] {
+  return nearbyFolders(delDir).filter((dir) =>
+    [...listPendingRuns(dir), ...listReapedRuns(dir)].some((r) => r.id === id)
+  );
+}
+
+/**
+ * The deliverable folders where `delDir` may be now: those beside it (a
+ * label change needs no execution root) and those of the execution root
+ * around it (a move to another package).
+ */
+function nearbyFolders(delDir: string): string[] {
+  const parent = dirname(delDir);
+  const candidates: string[] = [];
+  try {
+    for (const entry of Deno.readDirSync(parent)) {
+      if (entry.isDirectory && DELIVERABLE_FOLDER.test(entry.name)) {
+        candidates.push(join(parent, entry.name));
+      }
+    }
+  } catch { /* the parent is gone too */ }
+  const root = findExecutionRoot(delDir);
+  try {
+    if (root !== undefined) candidates.push(...deliverableFolders(root, { unlistable: () => {} }));
+  } catch { /* an execution root that cannot be listed: beside it is all there is */ }
+  return [...new Set(candidates.map((dir) => resolve(dir)))];
 }
 
 /** A run no record can hold (over the line limit): its pending run is gone, so not "still pending". */

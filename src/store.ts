@@ -645,6 +645,28 @@ export function runIdOfLine(head: string): string | undefined {
   return RUN_ID_PATTERN.test(id) ? id : undefined;
 }
 
+/**
+ * The numbers (from 1) of the lines of `path` whose RunID field holds
+ * `runId`, read as the store reads them, from the line's head: a damaged
+ * line (its checksum wrong, its encoding broken) is found too, where a
+ * reader sees no record.
+ *
+ * @example
+ * ```ts
+ * import { linesWithRunId } from "./store.ts";
+ * linesWithRunId("DEL-01-02_X/RunRecords.csv", "RUN-DEL-01-02-20260222-1015-001"); // [3]
+ * ```
+ */
+export function linesWithRunId(path: string, runId: string): number[] {
+  const found: number[] = [];
+  let line = 0;
+  scanLines(path, 0, (head) => {
+    line++;
+    if (runIdOfLine(head) === runId) found.push(line);
+  });
+  return found;
+}
+
 /** How much of each line {@linkcode scanLines} keeps: a RunID is near its start. */
 const LINE_HEAD = 1024;
 const CHUNK = 1 << 16;

@@ -606,3 +606,34 @@ Deno.test("annotate: a RunRecords.csv that is a FIFO, a device or a link to /dev
   await Deno.remove(file);
   await Deno.writeFile(file, good);
 });
+
+Deno.test("annotate: a RunID on a damaged line (checksum mismatch) is said to be on that line, unreadable, with runrec validate; nothing is written", async () => {
+  const { del, file, runs } = await project();
+  // One byte of the second run's line changed: its checksum no longer matches.
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replace("2026-02-02T09:00:00", "2026-02-02T09:00:01"));
+  const before = await Deno.readFile(file);
+  for (const args of [[runs[1].RunID], [runs[0].RunID, "--supersedes", runs[1].RunID]]) {
+    const { code, stdout, stderr } = await runCli([
+      "annotate",
+      del,
+      ...args,
+      ...(args.length === 1 ? ["--invalidates"] : []),
+      "--note",
+      "bad inputs",
+    ]);
+    assert.equal(code, 2, stderr);
+    assert.equal(stdout, "");
+    assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+    assert.doesNotMatch(stderr, /is not a run/);
+    assert.match(
+      stderr,
+      new RegExp(
+        `${file}: line 3 holds ${runs[1].RunID} but cannot be read \\(.*checksum.*\\)`,
+        "i",
+      ),
+    );
+    assert.match(stderr, new RegExp(`runrec validate ${del}`));
+  }
+  assert.deepEqual(await Deno.readFile(file), before);
+});

@@ -614,14 +614,14 @@ Deno.test("finish <token> after the deliverable folder's label was renamed: foun
   assertEquals(finish.code, 0, finish.stderr);
   assertEquals((await recordsOf(renamed)).map((r) => r.RunStatus), ["SUCCESS"]);
   assertEquals(pendingFiles(renamed), []);
-  // A folder of another deliverable does not count.
+  // A folder of another deliverable is not taken: it is named, with the finish that works.
   const other = (await runCliProcess(["start", renamed, "--agent", "B"])).stdout.trim();
   await Deno.rename(renamed, join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Other"));
   const lost = await runCliProcess(["finish", other, "--status", "SUCCESS"]);
   assertEquals(lost.code, 2);
   assertMatch(
     lost.stderr,
-    /DEL-01-02_Renamed_Label: no such folder .* no folder of DEL-01-02 beside it holds run/,
+    /DEL-01-02_Renamed_Label: no such folder .* is pending in .*DEL-01-03_Other \(DEL-01-03\): if it belongs there, runrec finish <that folder> --run /,
   );
   await Deno.remove(root, { recursive: true });
 });

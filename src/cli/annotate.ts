@@ -21,7 +21,7 @@ import {
 import { CheckFailure, InputError } from "../errors.ts";
 import { firstCopies, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
-import { RECORD_FILE } from "../store.ts";
+import { linesWithRunId, RECORD_FILE } from "../store.ts";
 import { deliverableFolders } from "../targets.ts";
 import {
   type Command,
@@ -69,7 +69,8 @@ repeat would append a second annotation).
 Exit codes: 0 annotated (confirmed or not, above); 1 a RunID is not a run in
 the deliverable's records (an annotation, another deliverable's run: the
 message says which); 2 usage
-error, missing folder or record file, unreadable file, a refused annotation
+error, missing folder or record file, unreadable file, a RunID found only on
+a damaged line (runrec validate says what is wrong), a refused annotation
 (above), or a RunID that names two records (runs of one minute recorded on two
 branches and merged: an annotation could not tell them apart; run the wrong
 run's agent again instead, as stale takes the newest run as its baseline).
@@ -100,6 +101,8 @@ interface Lines {
   timestampOf: Map<string, string>;
   /** The AgentName of each given RunID's records, by line. */
   agentOn: Map<number, string>;
+  /** What is wrong with each line that holds no readable record (an error `validate` reports). */
+  damaged: Map<number, string>;
 }
 
 /**
@@ -112,10 +115,14 @@ async function readLines(file: string, ids: readonly string[]): Promise<Lines | 
     annotationIds: new Set(),
     timestampOf: new Map(),
     agentOn: new Map(),
+    damaged: new Map(),
   };
   const firstCopy = firstCopies();
   try {
     for await (const event of readRecords(file)) {
+      if (event.kind === "problem" && event.severity === "error") {
+        lines.damaged.set(event.line, event.message);
+      }
       if (event.kind !== "record" || !firstCopy(event.record)) continue;
       const { RunID, RunTimestamp } = event.record;
       if (!ids.includes(RunID)) continue;
@@ -167,13 +174,23 @@ function ownId(delDir: string): string | undefined {
   }
 }
 
-/** The one-line error for a RunID that is not a run of `file`. */
+/** The one-line error for a RunID that is not a readable run of `file`. */
 function notARun(delDir: string, file: string, lines: Lines, id: string): Error {
   const annotationLines = lines.linesOf.get(id);
   if (annotationLines) {
     return new CheckFailure(
       `${id} is an annotation (${file} line ${annotationLines[0]}), not a run: to withdraw it, ` +
         `runrec annotate ${delDir} ${id} --invalidates --note WHY`,
+    );
+  }
+  // There, but on a line no reader takes: saying "not a run" would send the user looking elsewhere.
+  const unreadable = lines.damaged.size === 0
+    ? undefined
+    : linesWithRunId(file, id).find((n) => lines.damaged.has(n));
+  if (unreadable !== undefined) {
+    return new InputError(
+      `${file}: line ${unreadable} holds ${id} but cannot be read ` +
+        `(${lines.damaged.get(unreadable)}); nothing is written: see runrec validate ${delDir}`,
     );
   }
   const own = ownId(delDir);

@@ -26,7 +26,8 @@ Usage:
 The run is named by the token runrec start printed (the path of its pending
 file), or by its deliverable folder: with --run, or alone when the folder has
 exactly one pending run. A token still works when the deliverable folder's
-label was renamed during the run.
+label was renamed or the folder moved to another package during the run: the
+one folder of its DeliverableID under the execution root holding the run.
 
 Options:
   --run TOKEN|ID    which run of <del-dir> to finish: the token or the id (in the
@@ -49,8 +50,8 @@ Options:
                     the run then stays pending, to be finished again
   --json            print the record as JSON instead of its RunID, then "outcome":
                     "written", "unconfirmed" (in the file, its write not confirmed: do
-                    not repeat it), "spooled" (with "spooledTo") or "lost" (with
-                    "lostRecord")
+                    not repeat it), "spooled" (with "spooledTo", and "lostRecord"
+                    when the folder is gone) or "lost" (with "lostRecord")
 
 Adds RunDuration (from the start until now), StatusAfter (_STATUS.md now) and
 the outputs' hashes to what runrec start captured (RunTimestamp, StatusBefore,
@@ -64,7 +65,10 @@ DELETED); and other runs active in the folder at the same time.
 A run whose pending file was removed (git clean -x) before finish is recorded
 from the token all the same when --agent names its agent (the agent block
 gives it) and the token's start time is in the last day: StatusBefore and
-inputs TBD, noted. Otherwise, as for a token that names no run, finish exits 2.
+inputs TBD, noted. So is a run whose deliverable folder is gone altogether (a
+removed worktree): its record waits in the user's spool and is printed as a
+"runrec: lost-record:" line too, exit 0. Otherwise, as for a token that names
+no run, finish exits 2.
 
 As with runrec emit, a write failure never fails the agent's run: runrec warns,
 keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,

@@ -86,7 +86,10 @@ function whatBecameOf(outcome: RunOutcome): Record<string, string> {
   if (outcome.unconfirmed) return { outcome: "unconfirmed" };
   if (outcome.written) return { outcome: "written" };
   if (outcome.spooledTo !== undefined) {
-    return { outcome: "spooled", spooledTo: outcome.spooledTo };
+    // Spooled outside a folder that is gone: its lost-record line goes out too.
+    const spooled: Record<string, string> = { outcome: "spooled", spooledTo: outcome.spooledTo };
+    if (outcome.lost !== undefined) spooled.lostRecord = outcome.lost;
+    return spooled;
   }
   if (outcome.lost !== undefined) return { outcome: "lost", lostRecord: outcome.lost };
   return { outcome: "not written" };
