@@ -1057,7 +1057,8 @@ export async function checkStaleness(
   };
   for (const target of targets) {
     for (const folder of deliverableFolders(target, { unlistable })) {
-      const key = resolve(folder);
+      // By real path, as log and export count: a folder named twice (through a link) is one.
+      const key = realOf(folder);
       if (seen.has(key)) continue;
       seen.add(key);
       folders.push(folder);
@@ -1216,25 +1217,26 @@ function readGraphs(
 ): DependencyGraph[] {
   // Consumers may live anywhere in the execution root, not only under the targets.
   const roots = new Set<string>();
+  // The real folders: a link to a deliverable (or root) leads to the graph the folder is in.
   for (const folder of folders) {
-    const root = findExecutionRoot(resolve(folder));
+    const root = findExecutionRoot(realOf(folder));
     if (root !== undefined) roots.add(root);
   }
   const places = [...roots];
   const bare: string[] = []; // targets with no execution root above them
   for (const target of targets) {
-    if (!places.some((r) => isWithin(resolve(target), r))) {
+    if (!places.some((r) => isWithin(realOf(target), r))) {
       warnings.push(
         `${target}: no execution root (INIT.md or _Decomposition/) above it: only the deliverables under it are followed`,
       );
-      places.push(resolve(target));
-      bare.push(resolve(target));
+      places.push(realOf(target));
+      bare.push(realOf(target));
     }
   }
   // The place a folder belongs to: its nearest execution root, else the nearest bare target.
   const placeCache = new Map<string, string | undefined>();
   const placeOf = (folder: string): string | undefined => {
-    const abs = resolve(folder);
+    const abs = realOf(folder);
     if (!placeCache.has(abs)) {
       const within = bare.filter((t) => isWithin(abs, t)).sort((a, b) => b.length - a.length);
       placeCache.set(abs, findExecutionRoot(abs) ?? within[0]);
@@ -1331,10 +1333,10 @@ function upstreamFolders(graph: DependencyGraph, folders: readonly string[]): st
       queue.push(producer);
     }
   }
-  const given = new Set(folders.map((f) => resolve(f)));
+  const given = new Set(folders.map(realOf));
   return sortUtf8(
     [...found].filter((id) => !targetIds.has(id)).map((id) => graph.folderOf.get(id))
-      .filter((f): f is string => f !== undefined && !given.has(resolve(f))),
+      .filter((f): f is string => f !== undefined && !given.has(realOf(f))),
   );
 }
 
@@ -1481,6 +1483,15 @@ async function propagate(
 function shownPath(absPath: string): string {
   const rel = relative(Deno.cwd(), absPath);
   return rel === "" ? "." : rel.startsWith("..") ? absPath : rel;
+}
+
+/** The real absolute path of a folder (links resolved); the lexical one if it cannot be had. */
+function realOf(path: string): string {
+  try {
+    return Deno.realPathSync(resolve(path));
+  } catch {
+    return resolve(path);
+  }
 }
 
 function isWithin(path: string, root: string): boolean {

@@ -442,3 +442,25 @@ Deno.test("stale --propagate: a row naming its own deliverable as producer is a 
   assertEquals(text.code, 0);
   assertIncludes(text.stdout, "cycle        DEL-02-01 → DEL-02-01\n");
 });
+
+Deno.test("stale --propagate through a symbolic link to a deliverable folder reads its real execution root's graph: the STALE is kept", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 20, "Datasheet.md");
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 10, "Datasheet.md"); // ran since DEL-02-02
+  // A convenience link outside the root, to the consumer's folder.
+  const link = join(root, "..", "valve");
+  await Deno.symlink(dir("DEL-02-02"), link);
+  const { code, json, stderr } = await staleJson(link);
+  assertEquals(code, 1, JSON.stringify(json));
+  assertEquals(reasons(entryOf(json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 ran since ${entryOf(json, "DEL-02-02")!.lastRun!.RunID}`,
+  ]);
+  assertEquals(json.warnings, []);
+  assertEquals(stderr, "");
+  // Named both ways, it is one deliverable: one check, as log and export count it.
+  const both = await staleJson(link, dir("DEL-02-02"));
+  assertEquals(both.code, 1);
+  assertEquals(both.json.checks.length, 1, JSON.stringify(both.json.checks));
+  assertEquals(both.json.stale.length, 1);
+});
