@@ -38,7 +38,8 @@ import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
 import { readLifecycleState } from "./status.ts";
 import { RECORD_FILE } from "./store.ts";
-import { spoolEntryOf } from "./spool.ts";
+import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
+import { describePendingRuns, listPendingRuns } from "./pending.ts";
 import { deliverableFolders } from "./targets.ts";
 import { parseDuration, parseInstant } from "./time.ts";
 
@@ -161,7 +162,10 @@ export interface StaleReport {
   retired: StaleDeliverable[];
   /** With `propagate`: dependency cycles met, each as IDs with the first repeated at the end. */
   cycles: string[][];
-  /** Registers that could not be read or followed, and similar; each one line. */
+  /**
+   * Registers that could not be read or followed, records still spooled and runs not finished
+   * of the deliverables read (not counted until flushed or finished), and similar; each one line.
+   */
   warnings: string[];
   /**
    * Record files that could not be read (a folder, FIFO or device of that
@@ -1071,6 +1075,19 @@ export async function checkStaleness(
     graphs.flatMap((graph) => upstreamFolders(graph, folders.filter((f) => graph.has(f)))),
   );
   const all = [...folders, ...upstream];
+  // Records not in their files yet are runs that happened: the verdicts are made without them
+  // (a producer's spooled run hides a STALE), so say so, as log and export do.
+  let spooled: ReturnType<typeof pendingRecords> = [];
+  try {
+    spooled = pendingRecords(all);
+  } catch { /* a folder that cannot be listed: its check names it */ }
+  for (const p of spooled) {
+    warnings.push(`${describePending(p)}; stale does not count them until then`);
+  }
+  for (const folder of all) {
+    const runs = listPendingRuns(folder);
+    if (runs.length > 0) warnings.push(describePendingRuns(folder, runs));
+  }
   // One view of the file system for the whole run: each path looked at once.
   const lookups = memoLookups();
   const roots = rootFinder(lookups);

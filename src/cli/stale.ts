@@ -105,6 +105,11 @@ Options:
 A progress bar is shown on stderr when both stdout and stderr are terminals
 (never with --json).
 
+Records still in the spool and runs started and not finished are not in the
+record files yet, so the checks do not count them: each deliverable read that
+has some is named in a warning (append them with runrec flush; finish runs
+with runrec finish, or runrec reap).
+
 A record file that cannot be read (a folder or FIFO of that name) is named on
 stderr and its deliverable is not checked; every other deliverable still is.
 A folder beneath a root that cannot be listed is named in a warning, and the
