@@ -208,6 +208,15 @@ const PROV_ARGUMENTS: Record<string, Record<string, string>> = {
 };
 
 /**
+ * PROV-N's PN_LOCAL for the ASCII runrec writes (anything else percent-encoded): not starting
+ * with `.` or `-`, not ending with `.`, no raw `:` (PROV-N escapes it as `\:`).
+ */
+const PN_LOCAL = new RegExp(
+  "^(?:[A-Za-z0-9_/@~&+*?#$!]|%[0-9A-F]{2})" +
+    "(?:(?:[-A-Za-z0-9_./@~&+*?#$!]|%[0-9A-F]{2})*(?:[-A-Za-z0-9_/@~&+*?#$!]|%[0-9A-F]{2}))?$",
+);
+
+/**
  * What is wrong with a PROV-JSON document: its shape (the schema above), then
  * every qualified name's prefix declared and every relation argument an
  * element of the right kind.
@@ -221,6 +230,10 @@ function provProblems(document: Obj): string[] {
   const checkName = (name: string, where: string) => {
     const prefix = name.slice(0, name.indexOf(":"));
     if (!prefixes.has(prefix)) problems.push(`${where}: undeclared prefix in ${name}`);
+    const local = name.slice(name.indexOf(":") + 1);
+    if (prefix !== "_" && !PN_LOCAL.test(local)) {
+      problems.push(`${where}: ${name}: not a PROV-N local name`);
+    }
   };
   for (const kind of ["entity", "activity", "agent"]) {
     for (const [id, attributes] of Object.entries(document[kind] as Obj)) {
@@ -237,6 +250,7 @@ function provProblems(document: Obj): string[] {
       for (const [argument, kind] of Object.entries(args)) {
         const target = (attributes as Obj)[argument] as string | undefined;
         if (target === undefined) continue;
+        checkName(target, `${relation} ${id}`);
         if (!Object.hasOwn(document[kind] as Obj, target)) {
           problems.push(`${relation} ${id}: ${argument} ${target} is not an ${kind}`);
         }
@@ -760,7 +774,35 @@ Deno.test("export prov: local names percent-encode what PROV-N does not allow", 
   assertEquals(localName("50%=half"), "50%25%3Dhalf");
   // Two hex digits also below 0x10 (a tab was %9).
   assertEquals(localName("tab\tx.md"), "tab%09x.md");
-  assertEquals(localName("a@b~c&d+e*f?g#h$i!j:k"), "a@b~c&d+e*f?g#h$i!j:k");
+  assertEquals(localName("a@b~c&d+e*f?g#h$i!j"), "a@b~c&d+e*f?g#h$i!j");
+  // PROV-N's PN_LOCAL starts with neither `.` nor `-`, and has `:` only escaped.
+  assertEquals(localName(".plant/x"), "%2Eplant/x");
+  assertEquals(localName("-acme/a-b"), "%2Dacme/a-b");
+  assertEquals(localName("a:b"), "a%3Ab");
+});
+
+Deno.test("export prov: a root in a hidden folder, a namespace starting with '-' and a file name with ':' give PROV-N local names", async () => {
+  const parent = await tempDir({ prefix: "runrec-export-" });
+  const root = join(parent, ".plant");
+  const copied = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), root] })
+    .output();
+  assert(copied.success, "could not copy examples/");
+  await Deno.writeTextFile(join(root, DEL_02, "a:b.md"), "colon\n");
+  const emitted = await runCli([
+    ...["emit", join(root, DEL_02), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ...["--input", "_CONTEXT.md", "--input", "a:b.md"],
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  for (const namespace of [[], ["--namespace", "-acme"]]) {
+    const { stdout } = await exported(root, "--format", "prov", ...namespace);
+    const document = JSON.parse(stdout);
+    assertEquals(provProblems(document), [], namespace.join(" "));
+    const agents = Object.keys(document.agent);
+    assertEquals(agents, [
+      namespace.length ? "agent:%2Dacme/4_DOCUMENTS" : "agent:%2Eplant/4_DOCUMENTS",
+    ]);
+    assert(Object.keys(document.entity).some((id) => id.includes("/a%3Ab.md@")), stdout);
+  }
 });
 
 Deno.test("export: generated execution roots (seeded) validate in both formats, whatever the file order", async () => {

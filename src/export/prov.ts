@@ -25,12 +25,16 @@ export const PROV_PREFIXES: Readonly<Record<string, string>> = Object.freeze({
 
 const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name);
 
-/** Characters a PROV-N local name may hold as they are; any other is percent-encoded. */
-const LOCAL_NAME_CHAR = /[A-Za-z0-9_\-./@~&+*?#$!:]/;
+/**
+ * Characters a PROV-N local name may hold as they are; any other is percent-encoded. `:` is
+ * PROV-N's only as `\:` (PN_CHARS_ESC): percent-encoded too.
+ */
+const LOCAL_NAME_CHAR = /[A-Za-z0-9_\-./@~&+*?#$!]/;
 
 /**
  * Text as the local part of a PROV qualified name: characters outside
- * PROV-N's set (and a final `.`) percent-encoded as UTF-8.
+ * PROV-N's set, a first `.` or `-` and a last `.` (PN_LOCAL) percent-encoded
+ * as UTF-8.
  *
  * @example
  * ```ts
@@ -42,8 +46,8 @@ export function localName(text: string): string {
   let out = "";
   const chars = Array.from(text);
   chars.forEach((c, i) => {
-    const last = i === chars.length - 1;
-    out += LOCAL_NAME_CHAR.test(c) && !(last && c === ".") ? c : percentEncoded(c);
+    const edge = (i === chars.length - 1 && c === ".") || (i === 0 && (c === "." || c === "-"));
+    out += LOCAL_NAME_CHAR.test(c) && !edge ? c : percentEncoded(c);
   });
   return out;
 }
