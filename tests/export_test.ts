@@ -1235,3 +1235,69 @@ Deno.test("export: through a symbolic link to the deliverable folder or to the r
     );
   }
 });
+
+Deno.test("export prov: a deletion invalidates the version last read or written, and a later read of the missing file uses a placeholder of its own", async () => {
+  const root = join(await tempDir({ prefix: "runrec-export-" }), "examples");
+  const copied = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), root] })
+    .output();
+  assert(copied.success, "could not copy examples/");
+  const del = join(root, DEL_01);
+  const emit = async (...args: string[]) => {
+    const result = await runCli(["emit", del, ...args, "--duration", "PT1M"]);
+    assertEquals(result.code, 0, result.stderr);
+  };
+  // A reads old.md; B deletes it; C then tries to read it (missing: TBD).
+  await Deno.writeTextFile(join(del, "old.md"), "a\n");
+  await emit(
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "old.md",
+    "--started",
+    "2026-02-22T11:00:00Z",
+  );
+  await Deno.remove(join(del, "old.md"));
+  await emit(
+    "--agent",
+    "B",
+    "--status",
+    "SUCCESS",
+    "--output",
+    "old.md",
+    "--started",
+    "2026-02-22T11:10:00Z",
+  );
+  await emit(
+    ...["--agent", "C", "--status", "FAILED", "--error", "x", "--input", "old.md"],
+    "--started",
+    "2026-02-22T11:20:00Z",
+  );
+  const { stdout } = await exported(root, "--format", "prov");
+  assertEquals((await exported(root, "--format", "prov")).stdout, stdout, "deterministic");
+  const document = JSON.parse(stdout);
+  assertEquals(provProblems(document), []);
+  const old = `file:examples/${DEL_01}/old.md`;
+  const relationsOf = (kind: string) =>
+    Object.values(document[kind] as Record<string, Obj>).filter((r) =>
+      (r["prov:entity"] as string).startsWith(`${old}@`) || r["prov:entity"] === old
+    );
+  const used = relationsOf("used");
+  const invalidated = relationsOf("wasInvalidatedBy");
+  assertEquals(used.length, 2);
+  assertEquals(invalidated.length, 1);
+  // The version A read is the one B's deletion ended.
+  assertEquals(invalidated[0]["prov:entity"], `${old}@${hash("sha256", "a\n")}`);
+  assertEquals(used[0]["prov:entity"], invalidated[0]["prov:entity"]);
+  // C's read of the missing file uses an entity of its own, never invalidated.
+  assertEquals(used[1]["prov:entity"], `${old}@TBD`);
+  assertEquals(document.entity[`${old}@TBD`]["runrec:sha256"], undefined);
+  // No entity is used after it was invalidated.
+  for (const u of Object.values(document.used as Record<string, Obj>)) {
+    for (const i of Object.values(document.wasInvalidatedBy as Record<string, Obj>)) {
+      if (u["prov:entity"] !== i["prov:entity"]) continue;
+      assert(u["prov:time"]! <= i["prov:time"]!, `${u["prov:entity"]} used after its invalidation`);
+    }
+  }
+});
