@@ -701,8 +701,12 @@ async function compareOutputs(
   return changes;
 }
 
-/** Why a file differs only in its line endings, as a `core.autocrlf` checkout leaves it. */
-const LINE_ENDINGS_ONLY = "only line endings differ from the run: core.autocrlf?";
+/**
+ * Why a file differs only in its line endings, as a `core.autocrlf` checkout leaves it, and in a
+ * few words the remedy the tutorial gives teams with Windows clones.
+ */
+const LINE_ENDINGS_ONLY = "only line endings differ from the run: core.autocrlf? " +
+  "`* text=auto eol=lf` in .gitattributes keeps them alike (docs/TUTORIAL.md)";
 
 const CR = 0x0d;
 const LF = 0x0a;

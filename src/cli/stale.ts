@@ -49,7 +49,8 @@ deleted "removed".
 An input the baseline run wrote itself (also in its OutputHashes) is compared
 with the hash it left. A file whose bytes differ from the run's only in line
 endings (CR LF for LF, as a core.autocrlf checkout writes) is still changed
-(hashes are of the raw bytes, as the host's), and its reason says so. Outputs
+(hashes are of the raw bytes, as the host's), and its reason says so, with
+the remedy: * text=auto eol=lf in .gitattributes (docs/TUTORIAL.md). Outputs
 of the baseline edited, deleted or recreated since are listed too ("output
 changed ..."), naming the later run that wrote them when one did; they do not
 make a deliverable DIRTY (K-VAL-1: dirty means an input changed). Records
