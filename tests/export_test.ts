@@ -1301,3 +1301,41 @@ Deno.test("export prov: a deletion invalidates the version last read or written,
     }
   }
 });
+
+Deno.test("export: the cells a newer additive version (v1.1) adds are exported under their header's names, in runrec_run and as PROV attributes, as log --format json keeps them", async () => {
+  const root = join(await tempDir({ prefix: "runrec-export-" }), "examples");
+  const copied = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), root] })
+    .output();
+  assert(copied.success, "could not copy examples/");
+  const del = join(root, DEL_02);
+  const emitted = await runCli([
+    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "_CONTEXT.md"],
+    ...["--started", "2026-02-22T10:00:00Z", "--duration", "PT1M"],
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  // A v1.1 record (one added column, ReviewedBy, before RecordChecksum), as a newer runrec writes.
+  const file = join(del, RECORD_FILE);
+  const [header, line] = (await Deno.readTextFile(file)).split("\n");
+  const body = line.slice(0, line.lastIndexOf(",")).replace("v1.0,", "v1.1,")
+    .replace("-1000-001", "-1030-001").replace("T10:00:00", "T10:30:00") + ',"alice, QA"';
+  const v11 = header.replace(",RecordChecksum", ",ReviewedBy,RecordChecksum");
+  await Deno.writeTextFile(file, `${v11}\n${body},${hash("sha256", body)}\n`, { append: true });
+  const validated = await runCli(["validate", del]);
+  assertEquals(validated.code, 0, validated.stdout + validated.stderr);
+  const log = JSON.parse((await runCli(["log", del, "--format", "json"])).stdout);
+  assertEquals(log.map((r: Obj) => r.ReviewedBy), [undefined, "alice, QA"]);
+
+  const events = jsonLines((await exported(del, "--format", "openlineage")).stdout);
+  const ajv = openLineageAjv();
+  for (const event of events) assertEquals(openLineageProblems(ajv, event), []);
+  const facets = events.map((e) => ((e.run as Obj).facets as Record<string, Obj>).runrec_run);
+  assertEquals(facets.map((f) => f.ReviewedBy), [undefined, undefined, "alice, QA", "alice, QA"]);
+  const prov = JSON.parse((await exported(del, "--format", "prov")).stdout);
+  assertEquals(provProblems(prov), []);
+  const activities = Object.values(prov.activity as Record<string, Obj>)
+    .map((a) => [a["prov:label"], a["runrec:ReviewedBy"]]).sort();
+  assertEquals(activities, [
+    ["RUN-DEL-01-02-20260222-1000-001", undefined],
+    ["RUN-DEL-01-02-20260222-1030-001", "alice, QA"],
+  ]);
+});

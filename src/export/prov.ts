@@ -217,6 +217,11 @@ function activityAttributes(run: ExportedRun): Json {
     "prov:label": record.RunID,
   };
   for (const name of TEXT_FIELDS) attributes[`runrec:${name}`] = record[name] as string;
+  // A newer version's cells are passed on (SCHEMA_EVOLUTION.md), never over a field of this one.
+  for (const [name, value] of run.extras) {
+    const key = `runrec:${localName(name)}`;
+    if (!Object.hasOwn(attributes, key)) attributes[key] = value;
+  }
   Object.assign(attributes, annotationAttributes(run.namespace, run.annotations));
   return attributes;
 }
