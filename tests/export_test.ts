@@ -1339,3 +1339,30 @@ Deno.test("export: the cells a newer additive version (v1.1) adds are exported u
     ["RUN-DEL-01-02-20260222-1030-001", "alice, QA"],
   ]);
 });
+
+Deno.test("export: a --namespace spanning two execution roots is warned about, naming both and what to do; one root, or no --namespace, is not", async () => {
+  const repo = await tempDir({ prefix: "runrec-export-" });
+  for (const name of ["plant-a", "plant-b"]) {
+    const copied = await new Deno.Command("cp", {
+      args: ["-R", join(ROOT, "examples"), join(repo, name)],
+    }).output();
+    assert(copied.success, "could not copy examples/");
+    const emitted = await runCli([
+      ...["emit", join(repo, name, DEL_03), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      ...["--input", "_CONTEXT.md", "--started", "2026-02-22T10:00:00Z", "--duration", "PT1M"],
+    ]);
+    assertEquals(emitted.code, 0, emitted.stderr);
+  }
+  const ns = "github.com/acme/repo";
+  const spanning = await exported(repo, "--format", "openlineage", "--namespace", ns);
+  assertIncludes(
+    spanning.stderr,
+    `--namespace ${ns} spans 2 execution roots (${join(repo, "plant-a")}, ${
+      join(repo, "plant-b")
+    }): their jobs, runIds and file names merge; export each root with its own --namespace ` +
+      `(e.g. ${ns}/plant-a)`,
+  );
+  assertEquals((await exported(repo, "--format", "prov")).stderr.includes("spans"), false);
+  const one = await exported(join(repo, "plant-a"), "--format", "prov", "--namespace", ns);
+  assertEquals(one.stderr.includes("spans"), false, one.stderr);
+});

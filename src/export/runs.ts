@@ -60,7 +60,10 @@ export interface ExportedRun {
 
 /** Options of {@linkcode collectRuns}. */
 export interface CollectOptions {
-  /** One namespace for every run instead of each execution root's name. */
+  /**
+   * One namespace for every run instead of each execution root's name; runs of several roots
+   * under it are warned about (`warn`): their names would merge.
+   */
   namespace?: string;
   /** Receives one line per skipped line or other warning. */
   warn(message: string): void;
@@ -160,6 +163,15 @@ export async function collectRuns(
     }
   }
   warnRepeatedRunIds(runs, options.warn);
+  // Names are relative to each root: under one namespace, two roots' files and jobs merge.
+  const bases = [...new Set(runs.map((r) => r.base))].sort(compareText);
+  if (options.namespace !== undefined && bases.length > 1) {
+    options.warn(
+      `--namespace ${options.namespace} spans ${bases.length} execution roots ` +
+        `(${bases.join(", ")}): their jobs, runIds and file names merge; export each root ` +
+        `with its own --namespace (e.g. ${options.namespace}/${basename(bases[0])})`,
+    );
+  }
   return runs.sort(compareRuns);
 }
 
