@@ -38,7 +38,8 @@ import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
 import { readLifecycleState } from "./status.ts";
 import { RECORD_FILE } from "./store.ts";
-import { spoolEntryOf } from "./spool.ts";
+import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
+import { describePendingRuns, listPendingRuns } from "./pending.ts";
 import { deliverableFolders } from "./targets.ts";
 import { parseDuration, parseInstant } from "./time.ts";
 
@@ -161,7 +162,10 @@ export interface StaleReport {
   retired: StaleDeliverable[];
   /** With `propagate`: dependency cycles met, each as IDs with the first repeated at the end. */
   cycles: string[][];
-  /** Registers that could not be read or followed, and similar; each one line. */
+  /**
+   * Registers that could not be read or followed, records still spooled and runs not finished
+   * of the deliverables read (not counted until flushed or finished), and similar; each one line.
+   */
   warnings: string[];
   /**
    * Record files that could not be read (a folder, FIFO or device of that
@@ -697,8 +701,12 @@ async function compareOutputs(
   return changes;
 }
 
-/** Why a file differs only in its line endings, as a `core.autocrlf` checkout leaves it. */
-const LINE_ENDINGS_ONLY = "only line endings differ from the run: core.autocrlf?";
+/**
+ * Why a file differs only in its line endings, as a `core.autocrlf` checkout leaves it, and in a
+ * few words the remedy the tutorial gives teams with Windows clones.
+ */
+const LINE_ENDINGS_ONLY = "only line endings differ from the run: core.autocrlf? " +
+  "`* text=auto eol=lf` in .gitattributes keeps them alike (docs/TUTORIAL.md)";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -1057,7 +1065,8 @@ export async function checkStaleness(
   };
   for (const target of targets) {
     for (const folder of deliverableFolders(target, { unlistable })) {
-      const key = resolve(folder);
+      // By real path, as log and export count: a folder named twice (through a link) is one.
+      const key = realOf(folder);
       if (seen.has(key)) continue;
       seen.add(key);
       folders.push(folder);
@@ -1070,6 +1079,19 @@ export async function checkStaleness(
     graphs.flatMap((graph) => upstreamFolders(graph, folders.filter((f) => graph.has(f)))),
   );
   const all = [...folders, ...upstream];
+  // Records not in their files yet are runs that happened: the verdicts are made without them
+  // (a producer's spooled run hides a STALE), so say so, as log and export do.
+  let spooled: ReturnType<typeof pendingRecords> = [];
+  try {
+    spooled = pendingRecords(all);
+  } catch { /* a folder that cannot be listed: its check names it */ }
+  for (const p of spooled) {
+    warnings.push(`${describePending(p)}; stale does not count them until then`);
+  }
+  for (const folder of all) {
+    const runs = listPendingRuns(folder);
+    if (runs.length > 0) warnings.push(describePendingRuns(folder, runs));
+  }
   // One view of the file system for the whole run: each path looked at once.
   const lookups = memoLookups();
   const roots = rootFinder(lookups);
@@ -1216,25 +1238,26 @@ function readGraphs(
 ): DependencyGraph[] {
   // Consumers may live anywhere in the execution root, not only under the targets.
   const roots = new Set<string>();
+  // The real folders: a link to a deliverable (or root) leads to the graph the folder is in.
   for (const folder of folders) {
-    const root = findExecutionRoot(resolve(folder));
+    const root = findExecutionRoot(realOf(folder));
     if (root !== undefined) roots.add(root);
   }
   const places = [...roots];
   const bare: string[] = []; // targets with no execution root above them
   for (const target of targets) {
-    if (!places.some((r) => isWithin(resolve(target), r))) {
+    if (!places.some((r) => isWithin(realOf(target), r))) {
       warnings.push(
         `${target}: no execution root (INIT.md or _Decomposition/) above it: only the deliverables under it are followed`,
       );
-      places.push(resolve(target));
-      bare.push(resolve(target));
+      places.push(realOf(target));
+      bare.push(realOf(target));
     }
   }
   // The place a folder belongs to: its nearest execution root, else the nearest bare target.
   const placeCache = new Map<string, string | undefined>();
   const placeOf = (folder: string): string | undefined => {
-    const abs = resolve(folder);
+    const abs = realOf(folder);
     if (!placeCache.has(abs)) {
       const within = bare.filter((t) => isWithin(abs, t)).sort((a, b) => b.length - a.length);
       placeCache.set(abs, findExecutionRoot(abs) ?? within[0]);
@@ -1331,10 +1354,10 @@ function upstreamFolders(graph: DependencyGraph, folders: readonly string[]): st
       queue.push(producer);
     }
   }
-  const given = new Set(folders.map((f) => resolve(f)));
+  const given = new Set(folders.map(realOf));
   return sortUtf8(
     [...found].filter((id) => !targetIds.has(id)).map((id) => graph.folderOf.get(id))
-      .filter((f): f is string => f !== undefined && !given.has(resolve(f))),
+      .filter((f): f is string => f !== undefined && !given.has(realOf(f))),
   );
 }
 
@@ -1481,6 +1504,15 @@ async function propagate(
 function shownPath(absPath: string): string {
   const rel = relative(Deno.cwd(), absPath);
   return rel === "" ? "." : rel.startsWith("..") ? absPath : rel;
+}
+
+/** The real absolute path of a folder (links resolved); the lexical one if it cannot be had. */
+function realOf(path: string): string {
+  try {
+    return Deno.realPathSync(resolve(path));
+  } catch {
+    return resolve(path);
+  }
 }
 
 function isWithin(path: string, root: string): boolean {

@@ -208,6 +208,15 @@ const PROV_ARGUMENTS: Record<string, Record<string, string>> = {
 };
 
 /**
+ * PROV-N's PN_LOCAL for the ASCII runrec writes (anything else percent-encoded): not starting
+ * with `.` or `-`, not ending with `.`, no raw `:` (PROV-N escapes it as `\:`).
+ */
+const PN_LOCAL = new RegExp(
+  "^(?:[A-Za-z0-9_/@~&+*?#$!]|%[0-9A-F]{2})" +
+    "(?:(?:[-A-Za-z0-9_./@~&+*?#$!]|%[0-9A-F]{2})*(?:[-A-Za-z0-9_/@~&+*?#$!]|%[0-9A-F]{2}))?$",
+);
+
+/**
  * What is wrong with a PROV-JSON document: its shape (the schema above), then
  * every qualified name's prefix declared and every relation argument an
  * element of the right kind.
@@ -221,6 +230,10 @@ function provProblems(document: Obj): string[] {
   const checkName = (name: string, where: string) => {
     const prefix = name.slice(0, name.indexOf(":"));
     if (!prefixes.has(prefix)) problems.push(`${where}: undeclared prefix in ${name}`);
+    const local = name.slice(name.indexOf(":") + 1);
+    if (prefix !== "_" && !PN_LOCAL.test(local)) {
+      problems.push(`${where}: ${name}: not a PROV-N local name`);
+    }
   };
   for (const kind of ["entity", "activity", "agent"]) {
     for (const [id, attributes] of Object.entries(document[kind] as Obj)) {
@@ -237,6 +250,7 @@ function provProblems(document: Obj): string[] {
       for (const [argument, kind] of Object.entries(args)) {
         const target = (attributes as Obj)[argument] as string | undefined;
         if (target === undefined) continue;
+        checkName(target, `${relation} ${id}`);
         if (!Object.hasOwn(document[kind] as Obj, target)) {
           problems.push(`${relation} ${id}: ${argument} ${target} is not an ${kind}`);
         }
@@ -760,7 +774,35 @@ Deno.test("export prov: local names percent-encode what PROV-N does not allow", 
   assertEquals(localName("50%=half"), "50%25%3Dhalf");
   // Two hex digits also below 0x10 (a tab was %9).
   assertEquals(localName("tab\tx.md"), "tab%09x.md");
-  assertEquals(localName("a@b~c&d+e*f?g#h$i!j:k"), "a@b~c&d+e*f?g#h$i!j:k");
+  assertEquals(localName("a@b~c&d+e*f?g#h$i!j"), "a@b~c&d+e*f?g#h$i!j");
+  // PROV-N's PN_LOCAL starts with neither `.` nor `-`, and has `:` only escaped.
+  assertEquals(localName(".plant/x"), "%2Eplant/x");
+  assertEquals(localName("-acme/a-b"), "%2Dacme/a-b");
+  assertEquals(localName("a:b"), "a%3Ab");
+});
+
+Deno.test("export prov: a root in a hidden folder, a namespace starting with '-' and a file name with ':' give PROV-N local names", async () => {
+  const parent = await tempDir({ prefix: "runrec-export-" });
+  const root = join(parent, ".plant");
+  const copied = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), root] })
+    .output();
+  assert(copied.success, "could not copy examples/");
+  await Deno.writeTextFile(join(root, DEL_02, "a:b.md"), "colon\n");
+  const emitted = await runCli([
+    ...["emit", join(root, DEL_02), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ...["--input", "_CONTEXT.md", "--input", "a:b.md"],
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  for (const namespace of [[], ["--namespace", "-acme"]]) {
+    const { stdout } = await exported(root, "--format", "prov", ...namespace);
+    const document = JSON.parse(stdout);
+    assertEquals(provProblems(document), [], namespace.join(" "));
+    const agents = Object.keys(document.agent);
+    assertEquals(agents, [
+      namespace.length ? "agent:%2Dacme/4_DOCUMENTS" : "agent:%2Eplant/4_DOCUMENTS",
+    ]);
+    assert(Object.keys(document.entity).some((id) => id.includes("/a%3Ab.md@")), stdout);
+  }
 });
 
 Deno.test("export: generated execution roots (seeded) validate in both formats, whatever the file order", async () => {
@@ -1192,4 +1234,135 @@ Deno.test("export: through a symbolic link to the deliverable folder or to the r
       through,
     );
   }
+});
+
+Deno.test("export prov: a deletion invalidates the version last read or written, and a later read of the missing file uses a placeholder of its own", async () => {
+  const root = join(await tempDir({ prefix: "runrec-export-" }), "examples");
+  const copied = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), root] })
+    .output();
+  assert(copied.success, "could not copy examples/");
+  const del = join(root, DEL_01);
+  const emit = async (...args: string[]) => {
+    const result = await runCli(["emit", del, ...args, "--duration", "PT1M"]);
+    assertEquals(result.code, 0, result.stderr);
+  };
+  // A reads old.md; B deletes it; C then tries to read it (missing: TBD).
+  await Deno.writeTextFile(join(del, "old.md"), "a\n");
+  await emit(
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "old.md",
+    "--started",
+    "2026-02-22T11:00:00Z",
+  );
+  await Deno.remove(join(del, "old.md"));
+  await emit(
+    "--agent",
+    "B",
+    "--status",
+    "SUCCESS",
+    "--output",
+    "old.md",
+    "--started",
+    "2026-02-22T11:10:00Z",
+  );
+  await emit(
+    ...["--agent", "C", "--status", "FAILED", "--error", "x", "--input", "old.md"],
+    "--started",
+    "2026-02-22T11:20:00Z",
+  );
+  const { stdout } = await exported(root, "--format", "prov");
+  assertEquals((await exported(root, "--format", "prov")).stdout, stdout, "deterministic");
+  const document = JSON.parse(stdout);
+  assertEquals(provProblems(document), []);
+  const old = `file:examples/${DEL_01}/old.md`;
+  const relationsOf = (kind: string) =>
+    Object.values(document[kind] as Record<string, Obj>).filter((r) =>
+      (r["prov:entity"] as string).startsWith(`${old}@`) || r["prov:entity"] === old
+    );
+  const used = relationsOf("used");
+  const invalidated = relationsOf("wasInvalidatedBy");
+  assertEquals(used.length, 2);
+  assertEquals(invalidated.length, 1);
+  // The version A read is the one B's deletion ended.
+  assertEquals(invalidated[0]["prov:entity"], `${old}@${hash("sha256", "a\n")}`);
+  assertEquals(used[0]["prov:entity"], invalidated[0]["prov:entity"]);
+  // C's read of the missing file uses an entity of its own, never invalidated.
+  assertEquals(used[1]["prov:entity"], `${old}@TBD`);
+  assertEquals(document.entity[`${old}@TBD`]["runrec:sha256"], undefined);
+  // No entity is used after it was invalidated.
+  for (const u of Object.values(document.used as Record<string, Obj>)) {
+    for (const i of Object.values(document.wasInvalidatedBy as Record<string, Obj>)) {
+      if (u["prov:entity"] !== i["prov:entity"]) continue;
+      assert(u["prov:time"]! <= i["prov:time"]!, `${u["prov:entity"]} used after its invalidation`);
+    }
+  }
+});
+
+Deno.test("export: the cells a newer additive version (v1.1) adds are exported under their header's names, in runrec_run and as PROV attributes, as log --format json keeps them", async () => {
+  const root = join(await tempDir({ prefix: "runrec-export-" }), "examples");
+  const copied = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), root] })
+    .output();
+  assert(copied.success, "could not copy examples/");
+  const del = join(root, DEL_02);
+  const emitted = await runCli([
+    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "_CONTEXT.md"],
+    ...["--started", "2026-02-22T10:00:00Z", "--duration", "PT1M"],
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  // A v1.1 record (one added column, ReviewedBy, before RecordChecksum), as a newer runrec writes.
+  const file = join(del, RECORD_FILE);
+  const [header, line] = (await Deno.readTextFile(file)).split("\n");
+  const body = line.slice(0, line.lastIndexOf(",")).replace("v1.0,", "v1.1,")
+    .replace("-1000-001", "-1030-001").replace("T10:00:00", "T10:30:00") + ',"alice, QA"';
+  const v11 = header.replace(",RecordChecksum", ",ReviewedBy,RecordChecksum");
+  await Deno.writeTextFile(file, `${v11}\n${body},${hash("sha256", body)}\n`, { append: true });
+  const validated = await runCli(["validate", del]);
+  assertEquals(validated.code, 0, validated.stdout + validated.stderr);
+  const log = JSON.parse((await runCli(["log", del, "--format", "json"])).stdout);
+  assertEquals(log.map((r: Obj) => r.ReviewedBy), [undefined, "alice, QA"]);
+
+  const events = jsonLines((await exported(del, "--format", "openlineage")).stdout);
+  const ajv = openLineageAjv();
+  for (const event of events) assertEquals(openLineageProblems(ajv, event), []);
+  const facets = events.map((e) => ((e.run as Obj).facets as Record<string, Obj>).runrec_run);
+  assertEquals(facets.map((f) => f.ReviewedBy), [undefined, undefined, "alice, QA", "alice, QA"]);
+  const prov = JSON.parse((await exported(del, "--format", "prov")).stdout);
+  assertEquals(provProblems(prov), []);
+  const activities = Object.values(prov.activity as Record<string, Obj>)
+    .map((a) => [a["prov:label"], a["runrec:ReviewedBy"]]).sort();
+  assertEquals(activities, [
+    ["RUN-DEL-01-02-20260222-1000-001", undefined],
+    ["RUN-DEL-01-02-20260222-1030-001", "alice, QA"],
+  ]);
+});
+
+Deno.test("export: a --namespace spanning two execution roots is warned about, naming both and what to do; one root, or no --namespace, is not", async () => {
+  const repo = await tempDir({ prefix: "runrec-export-" });
+  for (const name of ["plant-a", "plant-b"]) {
+    const copied = await new Deno.Command("cp", {
+      args: ["-R", join(ROOT, "examples"), join(repo, name)],
+    }).output();
+    assert(copied.success, "could not copy examples/");
+    const emitted = await runCli([
+      ...["emit", join(repo, name, DEL_03), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      ...["--input", "_CONTEXT.md", "--started", "2026-02-22T10:00:00Z", "--duration", "PT1M"],
+    ]);
+    assertEquals(emitted.code, 0, emitted.stderr);
+  }
+  const ns = "github.com/acme/repo";
+  const spanning = await exported(repo, "--format", "openlineage", "--namespace", ns);
+  assertIncludes(
+    spanning.stderr,
+    `--namespace ${ns} spans 2 execution roots (${join(repo, "plant-a")}, ${
+      join(repo, "plant-b")
+    }): their jobs, runIds and file names merge; export each root with its own --namespace ` +
+      `(e.g. ${ns}/plant-a)`,
+  );
+  assertEquals((await exported(repo, "--format", "prov")).stderr.includes("spans"), false);
+  const one = await exported(join(repo, "plant-a"), "--format", "prov", "--namespace", ns);
+  assertEquals(one.stderr.includes("spans"), false, one.stderr);
 });

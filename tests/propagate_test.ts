@@ -442,3 +442,74 @@ Deno.test("stale --propagate: a row naming its own deliverable as producer is a 
   assertEquals(text.code, 0);
   assertIncludes(text.stdout, "cycle        DEL-02-01 → DEL-02-01\n");
 });
+
+Deno.test("stale --propagate through a symbolic link to a deliverable folder reads its real execution root's graph: the STALE is kept", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 20, "Datasheet.md");
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 10, "Datasheet.md"); // ran since DEL-02-02
+  // A convenience link outside the root, to the consumer's folder.
+  const link = join(root, "..", "valve");
+  await Deno.symlink(dir("DEL-02-02"), link);
+  const { code, json, stderr } = await staleJson(link);
+  assertEquals(code, 1, JSON.stringify(json));
+  assertEquals(reasons(entryOf(json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 ran since ${entryOf(json, "DEL-02-02")!.lastRun!.RunID}`,
+  ]);
+  assertEquals(json.warnings, []);
+  assertEquals(stderr, "");
+  // Named both ways, it is one deliverable: one check, as log and export count it.
+  const both = await staleJson(link, dir("DEL-02-02"));
+  assertEquals(both.code, 1);
+  assertEquals(both.json.checks.length, 1, JSON.stringify(both.json.checks));
+  assertEquals(both.json.stale.length, 1);
+});
+
+Deno.test("stale warns about spooled records and runs not finished of the deliverables it reads (a producer's spooled run would be STALE), naming flush and finish", async () => {
+  const { dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 30, "Datasheet.md");
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 20, "Datasheet.md");
+  // The producer's newer run cannot be appended (something in the way): it waits in the spool.
+  const file = join(dir("DEL-02-01"), "RunRecords.csv");
+  await Deno.rename(file, `${file}.away`);
+  await Deno.mkdir(file);
+  const spooled = await runCli([
+    "emit",
+    dir("DEL-02-01"),
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--started",
+    ago(10),
+    "--duration",
+    "PT1M",
+  ]);
+  assertEquals(spooled.code, 0, spooled.stderr);
+  await Deno.remove(file);
+  await Deno.rename(`${file}.away`, file);
+  // Named alone, the consumer's upstream producer is read: its spooled record is named.
+  const { code, json, stderr } = await staleJson(dir("DEL-02-02"));
+  assertEquals([code, json.stale], [0, []]);
+  const warning = `${file}: 1 spooled record(s) not in the file yet; append them with ` +
+    `runrec flush ${dir("DEL-02-01")}; stale does not count them until then`;
+  assertEquals(json.warnings, [warning]);
+  const text = await runCliProcess(["stale", dir("DEL-02-02"), "--propagate"]);
+  assertIncludes(text.stderr, `runrec stale: warning: ${warning}\n`);
+  // A run started and not finished is named too, as log names it.
+  const started = await runCli(["start", dir("DEL-02-02"), "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const pending = await staleJson(dir("DEL-02-02"));
+  assertEquals(pending.json.warnings.length, 2, JSON.stringify(pending.json.warnings));
+  assertIncludes(
+    pending.json.warnings[1],
+    `${dir("DEL-02-02")}: 1 run(s) started and not finished`,
+  );
+  // Once flushed, the producer's run counts: DEL-02-02 is STALE, and nothing is warned about.
+  const flushed = await runCli(["flush", dir("DEL-02-01")]);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  const after = await staleJson(dir("DEL-02-01"));
+  assertEquals(after.json.warnings, []);
+  assertEquals(after.json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-02"]);
+});

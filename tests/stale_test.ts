@@ -761,3 +761,25 @@ Deno.test("stale: a root checks a deliverable folder nested in another (it has r
   const propagated = await runCliProcess(["stale", root, "--propagate", "--json"]);
   assertEquals(JSON.parse(propagated.stdout).warnings, []);
 });
+
+Deno.test("stale: one deliverable named by its path and through a symbolic link is checked once", async () => {
+  const root = await tempDir({ prefix: "runrec-stale-link-" });
+  const dir = join(root, "DEL-09-01_Link");
+  await writeTree(dir, { "_CONTEXT.md": "# Context\n\n**DeliverableID:** DEL-09-01\n" });
+  const emitted = await runCli([
+    "emit",
+    dir,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "_CONTEXT.md",
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  await Deno.writeTextFile(join(dir, "_CONTEXT.md"), "x\n", { append: true });
+  await Deno.symlink(dir, join(root, "flow"));
+  const result = await runCliProcess(["stale", dir, join(root, "flow")]);
+  assertEquals(result.code, 1, result.stderr);
+  assertIncludes(result.stdout, "1 check: 1 DIRTY, 0 CLEAN, 0 NO_BASELINE\n");
+});

@@ -630,7 +630,9 @@ Deno.test("stale: a file that a core.autocrlf checkout only gave CR LF is change
 
   const { code, checks } = await stale(del);
   assertEquals(code, 1);
-  const ONLY = "only line endings differ from the run: core.autocrlf?";
+  // The reason names the cause and the remedy the tutorial gives ("Two more lines for teams").
+  const ONLY = "only line endings differ from the run: core.autocrlf? " +
+    "`* text=auto eol=lf` in .gitattributes keeps them alike (docs/TUTORIAL.md)";
   assertEquals(evidence(checkOf(checks, "A")), [
     ["changed", "other.md", undefined],
     ["changed", "spec.md", ONLY],

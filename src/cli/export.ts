@@ -59,7 +59,9 @@ Options:
   --namespace NS  the OpenLineage namespace of jobs and datasets (default: the
                   name of each deliverable's execution root folder); it is
                   part of every run's UUID, so give a name that is the same in
-                  every checkout, e.g. the repository's (github.com/acme/plant)
+                  every checkout, e.g. the repository's (github.com/acme/plant);
+                  one spanning several execution roots is warned about (their
+                  names merge): give each root its own (github.com/acme/plant/a)
   -h, --help      show this help
 
 docs/EXPORT.md has the full mapping and how to send the events to Marquez.

@@ -49,7 +49,8 @@ deleted "removed".
 An input the baseline run wrote itself (also in its OutputHashes) is compared
 with the hash it left. A file whose bytes differ from the run's only in line
 endings (CR LF for LF, as a core.autocrlf checkout writes) is still changed
-(hashes are of the raw bytes, as the host's), and its reason says so. Outputs
+(hashes are of the raw bytes, as the host's), and its reason says so, with
+the remedy: * text=auto eol=lf in .gitattributes (docs/TUTORIAL.md). Outputs
 of the baseline edited, deleted or recreated since are listed too ("output
 changed ..."), naming the later run that wrote them when one did; they do not
 make a deliverable DIRTY (K-VAL-1: dirty means an input changed). Records
@@ -58,7 +59,8 @@ while that deliverable has its own folder, else the folder was moved and they
 count. A root is every deliverable folder beneath it, and every folder with a
 RunRecords.csv nested in one (an execution root's tool roots, such as
 _Reconciliation/, left out); each file is hashed once however many records
-name it, on every core.
+name it, on every core. A folder named twice (through a symbolic link to it)
+is checked once; its project and execution root are the real folder's.
 
 Options:
   --agent A     only agent A (a comma-separated list for several); an agent
@@ -103,6 +105,11 @@ Options:
 
 A progress bar is shown on stderr when both stdout and stderr are terminals
 (never with --json).
+
+Records still in the spool and runs started and not finished are not in the
+record files yet, so the checks do not count them: each deliverable read that
+has some is named in a warning (append them with runrec flush; finish runs
+with runrec finish, or runrec reap).
 
 A record file that cannot be read (a folder or FIFO of that name) is named on
 stderr and its deliverable is not checked; every other deliverable still is.

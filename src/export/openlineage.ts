@@ -164,6 +164,8 @@ function runFacet(run: ExportedRun): Json {
     _schemaURL: `${FACETS_SCHEMA_URL}#/$defs/RunrecRunFacet`,
   };
   for (const name of TEXT_FIELDS) facet[name] = run.record[name] as string;
+  // A newer version's cells are passed on (SCHEMA_EVOLUTION.md), never over a field of this one.
+  for (const [name, value] of run.extras) if (!Object.hasOwn(facet, name)) facet[name] = value;
   return facet;
 }
 

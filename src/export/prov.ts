@@ -25,12 +25,16 @@ export const PROV_PREFIXES: Readonly<Record<string, string>> = Object.freeze({
 
 const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name);
 
-/** Characters a PROV-N local name may hold as they are; any other is percent-encoded. */
-const LOCAL_NAME_CHAR = /[A-Za-z0-9_\-./@~&+*?#$!:]/;
+/**
+ * Characters a PROV-N local name may hold as they are; any other is percent-encoded. `:` is
+ * PROV-N's only as `\:` (PN_CHARS_ESC): percent-encoded too.
+ */
+const LOCAL_NAME_CHAR = /[A-Za-z0-9_\-./@~&+*?#$!]/;
 
 /**
  * Text as the local part of a PROV qualified name: characters outside
- * PROV-N's set (and a final `.`) percent-encoded as UTF-8.
+ * PROV-N's set, a first `.` or `-` and a last `.` (PN_LOCAL) percent-encoded
+ * as UTF-8.
  *
  * @example
  * ```ts
@@ -42,8 +46,8 @@ export function localName(text: string): string {
   let out = "";
   const chars = Array.from(text);
   chars.forEach((c, i) => {
-    const last = i === chars.length - 1;
-    out += LOCAL_NAME_CHAR.test(c) && !(last && c === ".") ? c : percentEncoded(c);
+    const edge = (i === chars.length - 1 && c === ".") || (i === 0 && (c === "." || c === "-"));
+    out += LOCAL_NAME_CHAR.test(c) && !edge ? c : percentEncoded(c);
   });
   return out;
 }
@@ -122,6 +126,7 @@ function provSections(runs: readonly ExportedRun[]): Section[] {
   const agents = new Map<string, Json>();
   const entities = new Map<string, Json>();
   const counts = { used: 0, generated: 0, invalidated: 0 };
+  const deleted = deletedVersions(runs);
   for (const run of runs) {
     activities.set(activityId(run), run);
     const { record } = run;
@@ -135,9 +140,12 @@ function provSections(runs: readonly ExportedRun[]): Section[] {
       counts.used++;
     }
     for (const file of files(run, record.OutputHashes)) {
-      entities.set(file.id, file.attributes);
       if (file.sha256 === DELETED) counts.invalidated++;
       else counts.generated++;
+      // A deletion of a known version names that version's entity, declared where it was seen.
+      if (file.sha256 !== DELETED || !deleted.get(run)?.has(file.path)) {
+        entities.set(file.id, file.attributes);
+      }
     }
   }
   const sections: Section[] = [
@@ -151,11 +159,39 @@ function provSections(runs: readonly ExportedRun[]): Section[] {
   ];
   // The three relations every export has are always there; deletions are rare.
   if (counts.invalidated > 0) {
-    sections.push(
-      ["wasInvalidatedBy", numbered("i", counts.invalidated, relations(runs, "wasInvalidatedBy"))],
-    );
+    const invalidated = relations(runs, "wasInvalidatedBy", deleted);
+    sections.push(["wasInvalidatedBy", numbered("i", counts.invalidated, invalidated)]);
   }
   return sections;
+}
+
+/** Of each run that deleted files: the version each deletion ended, by the file's path id. */
+type DeletedVersions = Map<ExportedRun, Map<string, string>>;
+
+/**
+ * The version each deletion invalidates: the one the deleting run read, else the last one an
+ * earlier run (in the runs' order) read or wrote; a deletion with none known is left out (it
+ * invalidates the file's entity without a version). A version is invalidated once.
+ */
+function deletedVersions(runs: readonly ExportedRun[]): DeletedVersions {
+  const last = new Map<string, string>(); // path id → entity id of its last known version
+  const found: DeletedVersions = new Map();
+  const seen = (list: FileEntity[]) => {
+    for (const f of list) if (f.id !== f.path && f.sha256 !== TBD) last.set(f.path, f.id);
+  };
+  for (const run of runs) {
+    seen(files(run, run.record.InputHashes));
+    const outputs = files(run, run.record.OutputHashes);
+    for (const file of outputs.filter((f) => f.sha256 === DELETED)) {
+      const version = last.get(file.path);
+      if (version === undefined) continue;
+      if (!found.has(run)) found.set(run, new Map());
+      found.get(run)!.set(file.path, version);
+      last.delete(file.path);
+    }
+    seen(outputs);
+  }
+  return found;
 }
 
 /** The entries of `map` by key (UTF-16 code units), each value made as it is iterated. */
@@ -181,6 +217,11 @@ function activityAttributes(run: ExportedRun): Json {
     "prov:label": record.RunID,
   };
   for (const name of TEXT_FIELDS) attributes[`runrec:${name}`] = record[name] as string;
+  // A newer version's cells are passed on (SCHEMA_EVOLUTION.md), never over a field of this one.
+  for (const [name, value] of run.extras) {
+    const key = `runrec:${localName(name)}`;
+    if (!Object.hasOwn(attributes, key)) attributes[key] = value;
+  }
   Object.assign(attributes, annotationAttributes(run.namespace, run.annotations));
   return attributes;
 }
@@ -188,7 +229,11 @@ function activityAttributes(run: ExportedRun): Json {
 type RelationKind = "used" | "wasGeneratedBy" | "wasInvalidatedBy" | "wasAssociatedWith";
 
 /** The relations of one kind, in the runs' order (each run's files by id). */
-function* relations(runs: readonly ExportedRun[], kind: RelationKind): Generator<Json> {
+function* relations(
+  runs: readonly ExportedRun[],
+  kind: RelationKind,
+  deleted: DeletedVersions = new Map(),
+): Generator<Json> {
   for (const run of runs) {
     const runId = activityId(run);
     const { record } = run;
@@ -202,7 +247,8 @@ function* relations(runs: readonly ExportedRun[], kind: RelationKind): Generator
       const end = new Date(run.endMs).toISOString();
       for (const file of files(run, record.OutputHashes)) {
         if ((file.sha256 === DELETED) !== (kind === "wasInvalidatedBy")) continue;
-        yield { "prov:entity": file.id, "prov:activity": runId, "prov:time": end };
+        const entity = deleted.get(run)?.get(file.path) ?? file.id;
+        yield { "prov:entity": entity, "prov:activity": runId, "prov:time": end };
       }
     }
   }
@@ -256,16 +302,22 @@ function* numbered(
   }
 }
 
-/** A file of a run as an entity: one per content (`<path>@<sha256>`), else one per path. */
+/**
+ * A file of a run as an entity: one per content (`<path>@<sha256>`); `<path>@TBD` for a version
+ * that could not be hashed; `<path>` itself (no version) for a deletion, which relations replace
+ * with the version it ended when one is known ({@linkcode deletedVersions}).
+ */
 interface FileEntity {
   id: string;
+  /** The id without a version: `file:<namespace>/<name>`. */
+  path: string;
   sha256: string;
   attributes: Record<string, Json>;
 }
 
 function files(run: ExportedRun, hashes: Record<string, string>): FileEntity[] {
-  const list = Object.entries(hashes).map(([path, sha256]) => {
-    const name = fileName(run, path);
+  const list = Object.entries(hashes).map(([recorded, sha256]) => {
+    const name = fileName(run, recorded);
     const hashed = sha256 !== TBD && sha256 !== DELETED;
     const attributes: Record<string, Json> = {
       "prov:type": qualified("runrec:File"),
@@ -274,8 +326,11 @@ function files(run: ExportedRun, hashes: Record<string, string>): FileEntity[] {
       "runrec:path": name,
     };
     if (hashed) attributes["runrec:sha256"] = sha256;
-    const id = `file:${localName(`${run.namespace}/${name}`)}${hashed ? `@${sha256}` : ""}`;
-    return { id, sha256, attributes };
+    const path = `file:${localName(`${run.namespace}/${name}`)}`;
+    // An unhashable version is not the deleted file: a read of a missing file must not use
+    // an entity a deletion invalidated (PROV: usage precedes invalidation).
+    const id = hashed ? `${path}@${sha256}` : sha256 === TBD ? `${path}@TBD` : path;
+    return { id, path, sha256, attributes };
   });
   return list.sort((a, b) => compareText(a.id, b.id));
 }

@@ -9,6 +9,7 @@
 import { type Annotation, annotationsIn, isAnnotation } from "../annotations.ts";
 import { findExecutionRoot, findGitRoot } from "../deliverable.ts";
 import { InputError, readFailure } from "../errors.ts";
+import { extraFields } from "../cli/record_json.ts";
 import { describeLineProblem } from "../messages.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "../path.ts";
 import { firstCopies, readRecords } from "../reader.ts";
@@ -49,11 +50,20 @@ export interface ExportedRun {
    * timestamp, then annotation RunID; empty for most runs.
    */
   annotations: readonly Annotation[];
+  /**
+   * The cells a newer additive version of the record adds (SCHEMA.md 11), as
+   * `[name, value]` by its header line's names, as `log --format json` keeps
+   * them; empty for a record of this version.
+   */
+  extras: readonly [string, string][];
 }
 
 /** Options of {@linkcode collectRuns}. */
 export interface CollectOptions {
-  /** One namespace for every run instead of each execution root's name. */
+  /**
+   * One namespace for every run instead of each execution root's name; runs of several roots
+   * under it are warned about (`warn`): their names would merge.
+   */
   namespace?: string;
   /** Receives one line per skipped line or other warning. */
   warn(message: string): void;
@@ -108,7 +118,7 @@ export async function collectRuns(
       namespace: options.namespace ?? basename(base),
       folder: relative(base, deliverable) || ".",
     };
-    const read: { record: RunRecord; line: number }[] = [];
+    const read: { record: RunRecord; line: number; extras: [string, string][] }[] = [];
     const firstCopy = firstCopies();
     try {
       for await (const event of readRecords(file.path)) {
@@ -116,7 +126,9 @@ export async function collectRuns(
           options.warn(`${file.path}:${event.line}: ${describeLineProblem(event)}`);
           continue;
         }
-        if (firstCopy(event.record)) read.push(event);
+        if (firstCopy(event.record)) {
+          read.push({ record: event.record, line: event.line, extras: extraFields(event) });
+        }
       }
     } catch (e) {
       const message = `${file.path}: cannot read: ${readFailure(e)}`;
@@ -127,7 +139,7 @@ export async function collectRuns(
     // Annotations are per file: a RunID is unique only within its deliverable's file.
     const annotations = annotationsIn(read.map((r) => r.record));
     const collided = repeatedRunIds(file.path, read, options.warn);
-    for (const { record, line } of read) {
+    for (const { record, line, extras } of read) {
       if (isAnnotation(record)) continue;
       // A valid record has both; `?? 0` only satisfies the type checker.
       const startMs = parseInstant(record.RunTimestamp) ?? 0;
@@ -145,11 +157,21 @@ export async function collectRuns(
         startMs,
         endMs,
         annotations: about,
+        extras,
         ...place,
       });
     }
   }
   warnRepeatedRunIds(runs, options.warn);
+  // Names are relative to each root: under one namespace, two roots' files and jobs merge.
+  const bases = [...new Set(runs.map((r) => r.base))].sort(compareText);
+  if (options.namespace !== undefined && bases.length > 1) {
+    options.warn(
+      `--namespace ${options.namespace} spans ${bases.length} execution roots ` +
+        `(${bases.join(", ")}): their jobs, runIds and file names merge; export each root ` +
+        `with its own --namespace (e.g. ${options.namespace}/${basename(bases[0])})`,
+    );
+  }
   return runs.sort(compareRuns);
 }
 
