@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { basename, dirname, join, resolve } from "./path.ts";
+import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
 
@@ -362,6 +362,7 @@ export function findGitRoot(dir: string): string | undefined {
  * ```
  */
 export function requireFolder(path: string, shown: string = path): void {
+  refuseBackslash(shown);
   let stat: Deno.FileInfo;
   try {
     stat = Deno.statSync(path);
@@ -373,4 +374,35 @@ export function requireFolder(path: string, shown: string = path): void {
     );
   }
   if (!stat.isDirectory) throw new InputError(`${shown}: is not a folder`);
+}
+
+/**
+ * Why `path` cannot be used on a POSIX host when it, or the working folder
+ * it is taken from, holds a backslash: runrec reads `\` as a folder
+ * separator (SCHEMA.md 2.2), so it would name another file. `undefined`
+ * when neither holds one.
+ *
+ * @example
+ * ```ts
+ * import { backslashProblem } from "./deliverable.ts";
+ * backslashProblem("DEL-01-02_X"); // undefined (unless the working folder's path holds one)
+ * backslashProblem("/srv/team\\proj"); // "runrec reads a backslash as a folder separator, …"
+ * ```
+ */
+export function backslashProblem(path: string): string | undefined {
+  if (Deno.build.os === "windows") return undefined;
+  let where = path.includes("\\") ? "the path" : undefined;
+  if (where === undefined && !isAbsolute(path)) {
+    try {
+      if (Deno.cwd().includes("\\")) where = `the working folder ${Deno.cwd()}`;
+    } catch { /* no permission to ask: nothing to say */ }
+  }
+  return where === undefined ? undefined : "runrec reads a backslash as a folder separator " +
+    `(SCHEMA.md 2.2), and ${where} holds one: rename it`;
+}
+
+/** Throws an {@linkcode InputError} when {@linkcode backslashProblem} has one for `path`. */
+export function refuseBackslash(path: string): void {
+  const problem = backslashProblem(path);
+  if (problem) throw new InputError(`${path}: ${problem}`);
 }

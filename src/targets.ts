@@ -7,7 +7,7 @@
  * @module
  */
 import { basename, join, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, isToolRoot, refuseBackslash } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
@@ -126,6 +126,7 @@ export function deliverableFolders(
   target: string,
   options: { unlistable?: (dir: string, error: Error) => void } = {},
 ): string[] {
+  refuseBackslash(target);
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(target);
@@ -277,6 +278,7 @@ export async function resolveTargets(
     );
   };
   for (const target of targets) {
+    refuseBackslash(target);
     const info = await statOrUndefined(target);
     if (!info) throw new InputError(`${target}: no such file or folder`);
     if (info.isFile) {

@@ -17,8 +17,8 @@ import {
   shortened,
   TOO_LONG,
 } from "../src/names.ts";
-import { assert, assertEquals, assertIncludes } from "./assert.ts";
-import { emitArgs, runCli } from "./cli.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
 
 /** Runs `script` in `cwd` with `bash` (`args` are `$0`, `$1`…): it can spell bytes that are not UTF-8. */
@@ -427,4 +427,31 @@ Deno.test("two deliverable folders whose names read as one under a root: validat
   assert(line !== undefined, `stale names the folders: ${stale.stderr}`);
   assertIncludes(line, collidingReason(2));
   assert(!stale.stdout.includes(shown), stale.stdout);
+});
+
+Deno.test("a working folder or a deliverable path with a backslash: exit 2 saying runrec reads it as a separator (rename it)", async () => {
+  const { root, del } = await makeProject();
+  const odd = join(root, "team\\proj");
+  await Deno.rename(join(root, "PKG-01_Pkg"), odd);
+  const relative = del.slice(join(root, "PKG-01_Pkg").length + 1);
+  const fromInside = await runCliProcess(
+    ["emit", relative, "--agent", "A", "--status", "SUCCESS"],
+    undefined,
+    {},
+    odd,
+  );
+  assertEquals(fromInside.code, 2, fromInside.stderr);
+  assertMatch(
+    fromInside.stderr,
+    /: runrec reads a backslash as a folder separator \(SCHEMA\.md 2\.2\), and the working folder .*team\\proj holds one: rename it\n$/,
+  );
+  const named = await runCliProcess(["stale", join(odd, relative)]);
+  assertEquals(named.code, 2, named.stderr);
+  assertMatch(
+    named.stderr,
+    /team\\proj.*: runrec reads a backslash .* the path holds one: rename it\n$/,
+  );
+  const logged = await runCliProcess(["log", join(odd, relative)]);
+  assertEquals(logged.code, 2, logged.stderr);
+  await Deno.remove(root, { recursive: true });
 });
