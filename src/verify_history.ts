@@ -500,11 +500,25 @@ async function startingPoint(
   }
   let walk = await firstParentWalk(sinceCommit, top);
   const cut = walk.find((c) => shallow.has(c.id));
-  if (cut && await deepen(top, notes)) walk = await firstParentWalk(sinceCommit, top);
-  else if (cut) {
+  // A merged branch cut short would be checked from its cut only: a rewrite before it passes.
+  const branchCut = !cut && shallow.size > 0
+    ? await cutBranch(sinceCommit, walk, shallow, top)
+    : undefined;
+  if ((cut || branchCut) && await deepen(top, notes)) {
+    shallow.clear();
+    walk = await firstParentWalk(sinceCommit, top);
+  } else if (cut) {
     throw new InputError(
       `--since: ${top} is a shallow clone and lacks history since ${since}: commit ` +
         `${short(cut.id)}'s parents are not here, so K-APPEND-1 cannot be checked; ` +
+        SHALLOW_REMEDY,
+    );
+  } else if (branchCut) {
+    const { merge, commit } = branchCut;
+    throw new InputError(
+      `--since: ${top} is a shallow clone and lacks the history of the branch that commit ` +
+        `${short(merge.id)} ${JSON.stringify(merge.subject)} merges: commit ${short(commit)}'s ` +
+        "parents are not here, so the branch cannot be followed to where it left; " +
         SHALLOW_REMEDY,
     );
   }
@@ -578,6 +592,24 @@ async function mayBeCutOff(since: string, top: string): Promise<boolean> {
   if (/^[0-9a-f]{4,64}$/i.test(since)) return true;
   const start = /^(.+?)(?:[~^][0-9]*)+$/.exec(since)?.[1];
   return start !== undefined && await resolveCommit(start, top) !== undefined;
+}
+
+/**
+ * A commit of `since..HEAD` off its first-parent chain (`walk`) whose
+ * parents a shallow clone lacks, with the merge of that chain that brings
+ * it in; `undefined` when the clone holds every merged branch back to where
+ * it left.
+ */
+async function cutBranch(
+  since: string,
+  walk: CommitInfo[],
+  shallow: Set<string>,
+  top: string,
+): Promise<{ merge: CommitInfo; commit: string } | undefined> {
+  const { stdout } = await runGit(["rev-list", `${since}..HEAD`], top);
+  const commit = new TextDecoder().decode(stdout).split("\n").find((id) => shallow.has(id));
+  if (!commit) return undefined;
+  return { merge: await joinCommit(commit, walk, top), commit };
 }
 
 /** The first-parent commits of `since..HEAD`, oldest first, with their parents. */

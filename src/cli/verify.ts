@@ -59,9 +59,9 @@ chain meets it, and says so; a merged GIT-REV's record lines must then each
 still be in its file at HEAD (in any order, as merge=union places them),
 else the merge that took it in is named with the line's number in GIT-REV
 and its RunID, and a record file of GIT-REV missing now fails as deleted. A
-shallow clone lacking the history is completed from a remote on this
-machine, else refused (exit 2: git fetch --unshallow, or fetch-depth: 0 in
-actions/checkout). Record files in a submodule are checked in its own
+shallow clone lacking the history (also of a merged branch, back to where
+it left) is completed from a remote on this machine, else refused (exit 2:
+git fetch --unshallow, or fetch-depth: 0 in actions/checkout). Record files in a submodule are checked in its own
 history, from the commit GIT-REV records for it.
 The first offending commit and the first differing line are named. --since
 runs git, so the sandboxed build (no permission to run programs) stops with
