@@ -123,3 +123,104 @@ Deno.test("verify --since in a shallow clone whose cut lies before the revision 
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /K-APPEND-1 holds/);
 });
+
+Deno.test("verify of a record file .gitignore hides: a warning naming the line; with --since an error (exit 1), never 'holds'", async () => {
+  const { repo, del, file } = await repository();
+  await Deno.writeTextFile(join(repo, ".gitignore"), "# generated\n*.csv\n");
+  const base = await commit(repo, "ignore generated csv");
+  await run(del, "A", "2026-01-01T10:00:00Z");
+  assert.equal(await git(repo, "ls-files", "--", file), "");
+  const line = `${file}:1: warning: git ignores this file (.gitignore:2: *.csv): its records ` +
+    "are never committed and exist only in this clone; add `!RunRecords.csv` to .gitignore " +
+    "after that line, then commit the file\n";
+  const plain = await runCli(["verify", del]);
+  assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+  assert.ok(plain.stdout.includes(line), plain.stdout);
+  assert.match(plain.stdout, /: ok: 1 record, 0 errors, 1 warning\n/);
+
+  const since = await runCli(["verify", del, "--since", base]);
+  assert.equal(since.code, 1, since.stdout + since.stderr);
+  assert.ok(
+    since.stdout.includes(
+      `${file}:1: git ignores this file (.gitignore:2: *.csv): its records are never committed ` +
+        "and exist only in this clone, so --since has no history to check; add",
+    ),
+    since.stdout,
+  );
+  assert.doesNotMatch(since.stdout, /holds|versions? compared/);
+  assert.match(since.stdout, /: FAILED: 1 record, 1 error, 0 warnings, K-APPEND-1 unchecked\n/);
+
+  // Re-included and committed: checked as usual.
+  await Deno.writeTextFile(join(repo, ".gitignore"), "# generated\n*.csv\n!RunRecords.csv\n");
+  await commit(repo, "keep record files");
+  const fixed = await runCli(["verify", del, "--since", base]);
+  assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+  assert.doesNotMatch(fixed.stdout, /ignores/);
+  assert.match(fixed.stdout, /K-APPEND-1 holds/);
+});
+
+Deno.test("verify --since of a record file git stores through a filter or checks out in another encoding: one line with the .gitattributes remedy, never 'holds'", async () => {
+  // A line-preserving clean/smudge filter: git stores other bytes than the work tree holds.
+  const { repo, del, file } = await repository("RunRecords.csv filter=mark\n");
+  await git(repo, "config", "filter.mark.clean", "sed 's/^/#/'");
+  await git(repo, "config", "filter.mark.smudge", "sed 's/^#//'");
+  await run(del, "A", "2026-01-01T10:00:00Z");
+  const base = await commit(repo, "base");
+  await run(del, "B", "2026-01-01T10:05:00Z");
+  await commit(repo, "run2");
+  assert.equal(await git(repo, "status", "--short"), "");
+  const remedy = "add `RunRecords.csv merge=union eol=lf -filter -working-tree-encoding` as the " +
+    "last line of .gitattributes\n";
+  const filtered = await runCli(["verify", del, "--since", base]);
+  assert.equal(filtered.code, 1, filtered.stdout + filtered.stderr);
+  assert.ok(
+    filtered.stdout.includes(
+      `${file}:1: git stores this file through filter \`mark\` (.gitattributes), so its ` +
+        `committed versions are not the bytes runrec wrote and cannot be checked; ${remedy}`,
+    ),
+    filtered.stdout,
+  );
+  assert.doesNotMatch(filtered.stdout, /differs|holds/);
+  // Without --since the work tree's file is runrec's: nothing to say.
+  const plain = await runCli(["verify", del]);
+  assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+  assert.doesNotMatch(plain.stdout, /filter/);
+
+  // A work tree in UTF-16 (working-tree-encoding): no NUL-byte or header verdicts.
+  const other = await repository();
+  await run(other.del, "A", "2026-01-01T10:00:00Z");
+  const start = await commit(other.repo, "base");
+  await Deno.writeTextFile(
+    join(other.repo, ".gitattributes"),
+    "*.csv text working-tree-encoding=UTF-16LE-BOM eol=crlf\nRunRecords.csv merge=union\n",
+  );
+  await git(other.repo, "add", ".gitattributes");
+  await git(other.repo, "commit", "-qm", "csv as UTF-16 for Excel");
+  await Deno.remove(other.file);
+  await git(other.repo, "checkout", "--", other.file);
+  for (const args of [["verify", other.del], ["verify", other.del, "--since", start]]) {
+    const encoded = await runCli(args);
+    assert.equal(encoded.code, 1, encoded.stdout + encoded.stderr);
+    assert.ok(
+      encoded.stdout.includes(
+        `${other.file}:1: git stores this file through working-tree-encoding UTF-16LE-BOM ` +
+          "(.gitattributes), so the file here and its committed versions are not the bytes " +
+          `runrec wrote and cannot be checked; ${remedy}`,
+      ),
+      encoded.stdout,
+    );
+    assert.doesNotMatch(encoded.stdout, /NUL|header|differs|holds/);
+  }
+  // The documented line last undoes both.
+  await Deno.writeTextFile(
+    join(other.repo, ".gitattributes"),
+    "*.csv text working-tree-encoding=UTF-16LE-BOM eol=crlf\n" +
+      "RunRecords.csv merge=union eol=lf -filter -working-tree-encoding\n",
+  );
+  await git(other.repo, "add", ".gitattributes");
+  await git(other.repo, "commit", "-qm", "record files as runrec writes them");
+  await Deno.remove(other.file);
+  await git(other.repo, "checkout", "--", other.file);
+  const fixed = await runCli(["verify", other.del, "--since", start]);
+  assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+});

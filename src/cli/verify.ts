@@ -6,14 +6,14 @@
  */
 import { readFailure } from "../errors.ts";
 import { deliverableId } from "../deliverable.ts";
-import { git, GitUnavailableError } from "../git.ts";
+import { git, GitUnavailableError, type StoredAs, storedAs } from "../git.ts";
 import { dirname, resolve } from "../path.ts";
 import { DELIVERABLE_ID_PATTERN } from "../schema.ts";
 import { runIdOfLine } from "../store.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { collidedRunIds } from "../reader.ts";
-import { resolveTargets } from "../targets.ts";
+import { type RecordTarget, resolveTargets } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
 import { type HistoryResult, verifyHistories } from "../verify_history.ts";
 import {
@@ -62,7 +62,10 @@ and its RunID, and a record file of GIT-REV missing now fails as deleted. A
 shallow clone lacking the history (also of a merged branch, back to where
 it left) is completed from a remote on this machine, else refused (exit 2:
 git fetch --unshallow, or fetch-depth: 0 in actions/checkout). Record files in a submodule are checked in its own
-history, from the commit GIT-REV records for it.
+history, from the commit GIT-REV records for it. A record file git ignores
+(.gitignore), stores through a filter (git-lfs) or checks out in another
+encoding (working-tree-encoding) is named with the remedy and fails
+(unchecked); without --since an ignored one is a warning.
 The first offending commit and the first differing line are named. --since
 runs git, so the sandboxed build (no permission to run programs) stops with
 an error.
@@ -165,6 +168,70 @@ async function collidedRunIdsAt(top: string, commit: string, path: string): Prom
   return new Set(collidedRunIds(records));
 }
 
+/** The line `.gitattributes` needs last so that git stores record files as runrec wrote them. */
+const ATTRIBUTES_LINE = "RunRecords.csv merge=union eol=lf -filter -working-tree-encoding";
+
+/**
+ * How git stores each record file, where that keeps its records from being
+ * checked (ignored, a filter, an encoding): one pair of git calls per
+ * target. Nothing when git cannot run (the sandboxed build) or answer.
+ */
+async function gitStorage(files: RecordTarget[]): Promise<Map<string, StoredAs>> {
+  const byTarget = new Map<string, string[]>();
+  for (const file of files) {
+    if (!file.exists || file.unreadable !== undefined) continue;
+    byTarget.set(file.target, [...byTarget.get(file.target) ?? [], resolve(file.path)]);
+  }
+  const found = new Map<string, StoredAs>();
+  for (const [target, paths] of byTarget) {
+    const folder = resolve(target);
+    const cwd = await Deno.stat(folder).then((s) => s.isDirectory, () => false)
+      ? folder
+      : dirname(folder);
+    const answer = await storedAs(paths, cwd).catch(() => new Map<string, StoredAs>());
+    for (const [path, how] of answer) found.set(path, how);
+  }
+  return found;
+}
+
+/**
+ * What keeps a record file's records from being checked, as one problem:
+ * git ignores it (its records are in this clone only: an error with
+ * --since, which finds no history), or stores other bytes than runrec wrote
+ * (a filter, an encoding: an error with --since, and for an encoding also
+ * without, whose work-tree file is not runrec's bytes); `undefined` if none.
+ */
+function storageProblem(how: StoredAs | undefined, since: boolean): IntegrityProblem | undefined {
+  const problem = (severity: "error" | "warning", message: string): IntegrityProblem => ({
+    line: 1,
+    severity,
+    check: "git",
+    field: "",
+    message,
+  });
+  if (how?.ignoredBy) {
+    return problem(
+      since ? "error" : "warning",
+      `git ignores this file (${how.ignoredBy}): its records are never committed and exist ` +
+        `only in this clone${since ? ", so --since has no history to check" : ""}; add ` +
+        "`!RunRecords.csv` to .gitignore after that line, then commit the file",
+    );
+  }
+  const through = how?.encoding
+    ? `working-tree-encoding ${how.encoding}`
+    : how?.filter
+    ? `filter \`${how.filter}\``
+    : undefined;
+  if (!through || !since && !how?.encoding) return undefined;
+  return problem(
+    "error",
+    `git stores this file through ${through} (.gitattributes), so ` +
+      (how?.encoding ? "the file here and " : "") +
+      "its committed versions are not the bytes runrec wrote and cannot be checked; add " +
+      `\`${ATTRIBUTES_LINE}\` as the last line of .gitattributes`,
+  );
+}
+
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["file|del-dir|root"], true);
   const since = stringOption(parsed, "since");
@@ -195,6 +262,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
   }
 
+  const storage = await gitStorage(files);
   const out = new BufferedOut(io);
   let failed = false;
   let unreadable = 0;
@@ -242,8 +310,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     };
     let result: IntegrityResult = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
     let readError = file.unreadable;
+    const how = storage.get(resolve(file.path));
+    const stored = storageProblem(how, since !== undefined);
     try {
-      if (readError === undefined) {
+      // A file git checks out in another encoding is not runrec's bytes: only that is said.
+      if (readError === undefined && !how?.encoding) {
         result = await verifyRecordFile(file.path, onProblem, {
           deliverableId: recordFileDeliverableId(file.path),
           collidedBefore: history?.base && history.existedAtSince
@@ -260,16 +331,23 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     } catch (e) {
       readError = readFailure(e);
     }
+    if (stored) {
+      onProblem(stored);
+      if (stored.severity === "error") result.errors++;
+      else result.warnings++;
+    }
     if (readError !== undefined) unreadable++;
     totals.records += result.records;
     totals.errors += result.errors;
     totals.warnings += result.warnings;
     totals.duplicates += result.duplicates;
-    const ok = readError === undefined && result.errors === 0 && !history?.failure;
+    // A history git stores other bytes of, or none of, proves nothing: no verdict on it.
+    const checked = stored?.severity === "error" ? undefined : history;
+    const ok = readError === undefined && result.errors === 0 && !checked?.failure;
     if (!ok) failed = true;
     if (json) {
       out.write(`${firstProblem ? "" : "\n      "}],\n`);
-      const rest = { ...result, history: historyJson(history), ok };
+      const rest = { ...result, history: historyJson(checked), ok };
       const body = JSON.stringify(readError ? { ...rest, unreadable: readError } : rest, null, 2);
       // The object's members, indented to sit inside the file object already opened.
       const members = body.split("\n").slice(1, -1).map((line) => `    ${line}`);
@@ -277,7 +355,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       continue;
     }
     for (const line of repeats.summary(file.path, io.color)) out.write(`${line}\n`);
-    if (history) out.write(historyText(file.path, history, io.color));
+    if (checked) out.write(historyText(file.path, checked, io.color));
     if (readError) {
       out.flush();
       io.err(`runrec verify: ${file.path}: cannot read: ${readError}\n`);
@@ -289,7 +367,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       plural(result.errors, "error"),
       ...(result.duplicates > 0 ? [plural(result.duplicates, "duplicate RunID")] : []),
       plural(result.warnings, "warning"),
-      ...(history ? [`K-APPEND-1 ${history.failure ? "broken" : "holds"}`] : []),
+      ...(checked ? [`K-APPEND-1 ${checked.failure ? "broken" : "holds"}`] : []),
+      ...(history && !checked ? ["K-APPEND-1 unchecked"] : []),
     ];
     out.write(`${file.path}: ${verdict}: ${parts.join(", ")}\n`);
   }
