@@ -308,8 +308,9 @@ async function gitHeadFromGit(dir: string): Promise<string> {
 }
 
 /**
- * Thrown when git cannot be started at all: not installed, or this runrec has
- * no permission to run programs (the sandboxed build). Its message is one
+ * Thrown when git cannot be started at all: not installed, or no permission
+ * to run programs (a script started without `--allow-run`, whose message names
+ * the flag; the CLI's sandboxed build says so instead). Its message is one
  * line, meant for users; the CLI exits `2`.
  *
  * @example
@@ -349,9 +350,10 @@ export async function runGit(
     return await git(args, cwd, input);
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      // Said to a library caller, who starts deno: the CLI says it for its builds instead.
       throw new GitUnavailableError(
-        "this runrec has no permission to run programs (sandboxed build), so it cannot run git; " +
-          "use the runrec command (not runrec-sandboxed), dist/runrec or `deno task runrec` for this",
+        "no permission to run programs, so git cannot run: run deno again with --allow-run " +
+          "(or --allow-run=git)",
         { cause: e },
       );
     }

@@ -168,6 +168,10 @@ async function collidedRunIdsAt(top: string, commit: string, path: string): Prom
   return new Set(collidedRunIds(records));
 }
 
+const SANDBOXED_GIT = "this runrec has no permission to run programs (sandboxed build), so it " +
+  "cannot run git; use the runrec command (not runrec-sandboxed), dist/runrec or " +
+  "`deno task runrec` for this";
+
 /** The line `.gitattributes` needs last so that git stores record files as runrec wrote them. */
 const ATTRIBUTES_LINE = "RunRecords.csv merge=union eol=lf -filter -working-tree-encoding";
 
@@ -256,7 +260,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       ));
     } catch (e) {
       if (e instanceof GitUnavailableError) {
-        throw new GitUnavailableError(`--since: ${e.message}`);
+        // No --allow-run here is the sandboxed build: its user switches command, not flags.
+        const denied = e.cause instanceof Deno.errors.NotCapable ||
+          e.cause instanceof Deno.errors.PermissionDenied;
+        throw new GitUnavailableError(`--since: ${denied ? SANDBOXED_GIT : e.message}`);
       }
       throw e;
     }
