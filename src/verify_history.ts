@@ -65,6 +65,8 @@ export interface HistoryFailure {
   message: string;
   /** `true` when the file itself was deleted: `line` is then 1, no line of it at fault. */
   deleted?: boolean;
+  /** What to do when the commit undid runs on purpose (a revert, `git rm`): keep their records. */
+  remedy?: string;
 }
 
 /** A rename of the record file (its deliverable folder renamed or moved) that the check followed. */
@@ -1334,6 +1336,7 @@ function settleTrack(
         line: 1,
         message: "deletes the file",
         deleted: true,
+        remedy: restoreRemedy(check.previous, check.previousPath, "restore it"),
       });
     }
     const merged = branches.get(check) ?? [];
@@ -1363,6 +1366,17 @@ function settleTrack(
     const after = bytes.get(check.newBlob)!;
     const problem = prefixProblem(before, after);
     if (check.commit.parents.length < 2) {
+      if (problem?.removed) {
+        return failAt({
+          previous: check.previous,
+          previousPath: check.previousPath,
+          line: problem.line,
+          message: problem.message,
+          remedy: restoreRemedy(check.previous, check.previousPath, "put its lines back", [
+            problem.removed,
+          ]),
+        });
+      }
       if (problem) return fail(problem.line, problem.message);
       continue;
     }
@@ -1432,6 +1446,19 @@ function droppedLine(
     };
   }
   return undefined;
+}
+
+/**
+ * What to do when a commit took records out on purpose (`git revert` of an
+ * agent's commit, `git rm -r` of a folder): records are never taken out, a
+ * run is undone by annotating it (SCHEMA.md 8.3).
+ */
+function restoreRemedy(previous: string, path: string, restore: string, runIds?: string[]) {
+  const folder = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+  return `if a revert or \`git rm\` took it, ${restore} in that commit (\`git checkout ` +
+    `${short(previous)} -- ${path}\`, then \`git commit --amend\`) or, once pushed, in a new ` +
+    "one (a check from before it still fails); to undo a run, keep its record and mark it " +
+    `\`runrec annotate ${folder} ${runIds?.[0] ?? "RUN-…"} --invalidates\``;
 }
 
 function renameNote(from: string, commit: string): string {

@@ -132,7 +132,8 @@ function historyText(path: string, history: HistoryResult, color: boolean): stri
       : `the version of ${failure.previousPath}`;
     lines.push(
       `${path}:${failure.line}: ${paint("K-APPEND-1 broken", "red", color)} in ${where}: ` +
-        `${failure.message}, against ${against} in ${failure.previous.slice(0, 7)}\n`,
+        `${failure.message}, against ${against} in ${failure.previous.slice(0, 7)}` +
+        `${failure.remedy ? `; ${failure.remedy}` : ""}\n`,
     );
   } else {
     lines.push(
@@ -393,7 +394,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       ? ""
       : ` in commit ${failure.commit.slice(0, 7)} ${JSON.stringify(failure.subject)}`;
     out.write(
-      `${path}: ${paint("K-APPEND-1 broken", "red", io.color)}${where}: ${failure.message}\n`,
+      `${path}: ${paint("K-APPEND-1 broken", "red", io.color)}${where}: ${failure.message}` +
+        `${failure.remedy ? `; ${failure.remedy}` : ""}\n`,
     );
   }
   // Records spooled after failed writes are not in their files yet: said, not failed.
