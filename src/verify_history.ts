@@ -239,7 +239,9 @@ interface BaseTree {
  * from is followed: the one git's rename detection names (between folders
  * of two DeliverableIDs, a moved folder's file only when it kept its bytes:
  * git pairs two deliverables' files by content alone), else the one record
- * file deleted there whose deliverable folder has the same DeliverableID.
+ * file deleted there whose deliverable folder has the same DeliverableID
+ * (in a commit, a deleted record file whose bytes an added one starts with
+ * is taken first: a moved folder with more runs appended than it held).
  * A record file HEAD has that a sparse checkout leaves out of the work tree
  * (skip-worktree) is checked as committed, with a note. The working
  * tree's version is compared as git would commit it: line ends converted
@@ -800,7 +802,7 @@ async function checkRepository(
   }
   if (log && first) {
     for (let next = await first; !next.done; next = await log.next()) {
-      applyCommit(next.value, alive, deleted, start);
+      applyCommit(await pairedByBytes(next.value, top), alive, deleted, start);
     }
   }
   const tracks = [...new Set([...alive.values(), ...deleted.values()])];
@@ -1143,6 +1145,48 @@ function applyCommit(
   }
 }
 
+/**
+ * `commit` with each record file it deleted and one it added whose bytes
+ * start with all of the deleted one's taken as a rename, proven an append: a
+ * folder moved (to a new DEL number too) in the commit that appended more
+ * runs than it held, which git's rename detection (50 % alike) leaves a
+ * deletion and an addition. Only a pair each side of which has no other.
+ */
+async function pairedByBytes(commit: LoggedCommit, top: string): Promise<LoggedCommit> {
+  const removed = commit.changes.filter((c) => c.status === "D" && isRecordFile(c.path));
+  const added = commit.changes.filter((c) => c.status === "A" && isRecordFile(c.path));
+  if (removed.length === 0 || added.length === 0) return commit;
+  const objects = await readObjects([
+    ...removed.map((c) => c.oldBlob),
+    ...added.map((c) => c.newBlob),
+  ], top);
+  const extendsFile = (r: number, a: number) => {
+    const [before, after] = [objects[r], objects[removed.length + a]];
+    return before !== undefined && after !== undefined && before.length > 0 &&
+      !prefixProblem(before, after);
+  };
+  const renames = new Map<FileChange, FileChange>();
+  for (const [a, addition] of added.entries()) {
+    const from = removed.flatMap((_, r) => extendsFile(r, a) ? [r] : []);
+    if (from.length !== 1 || added.some((_, b) => b !== a && extendsFile(from[0], b))) continue;
+    const deletion = removed[from[0]];
+    renames.set(addition, {
+      ...addition,
+      status: "R",
+      from: deletion.path,
+      oldBlob: deletion.oldBlob,
+      appended: true,
+    });
+    renames.set(deletion, addition);
+  }
+  if (renames.size === 0) return commit;
+  // The rename takes the addition's place; its deletion goes.
+  const changes = commit.changes.flatMap((c) =>
+    !renames.has(c) ? [c] : c.status === "A" ? [renames.get(c)!] : []
+  );
+  return { ...commit, changes };
+}
+
 /** A followed file's names, newest first: where a merge's other parents may hold it. */
 function trackNames(track: Track, newest?: string): string[] {
   return [
@@ -1307,7 +1351,8 @@ async function followBranch(walk: Walk, first: string, other: string) {
   const alive = new Map<string, Track>();
   const deleted = new Map<string, Track>();
   const log = recordFileLog(walk.top, first, RECORD_PATHSPEC, other, walk.exclude);
-  for await (const commit of log) {
+  for await (const logged of log) {
+    const commit = await pairedByBytes(logged, walk.top);
     // A file is followed from the first commit of the branch that changes it, as it was before.
     for (const change of commit.changes) {
       const path = change.from ?? change.path;

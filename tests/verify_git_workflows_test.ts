@@ -632,3 +632,33 @@ Deno.test("verify --since: git revert of an agent's commit fails, naming the rem
   const kept = await runCli(["verify", del, "--since", base]);
   assert.equal(kept.code, 0, kept.stdout);
 });
+
+Deno.test("verify --since: a folder renumbered with git mv plus more runs than it held, in one commit, is followed by its bytes", async () => {
+  const { repo, del, other, base } = await repository();
+  const renumbered = join(repo, "PKG-01_Alpha", "DEL-01-04_Flow_Meter");
+  await git(repo, "mv", del, renumbered);
+  for (const m of ["11", "12", "13"]) await run(renumbered, "A", `2026-10-02T00:${m}:00Z`);
+  // A dropped folder whose file another added one does not extend stays a deletion.
+  await git(repo, "rm", "-rq", other);
+  const added = join(repo, "PKG-01_Alpha", "DEL-01-07_Other");
+  await Deno.mkdir(added);
+  await run(added, "B", "2026-10-02T00:20:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "renumber DEL-01-02 -> DEL-01-04, three runs; swap DEL-01-03");
+  const status = await git(repo, "show", "--name-status", "-M", "--format=", "HEAD");
+  assert.match(status, /^A\tPKG-01_Alpha\/DEL-01-04_Flow_Meter\/RunRecords\.csv$/m, status);
+  const { code, stdout } = await runCli(["verify", repo, "--since", base]);
+  assert.equal(code, 1, stdout);
+  assert.match(
+    stdout,
+    /DEL-01-04_Flow_Meter\/RunRecords\.csv: note: renamed from PKG-01_Alpha\/DEL-01-02_Flow_Meter\/RunRecords\.csv in commit [0-9a-f]{7}/,
+  );
+  assert.doesNotMatch(stdout, /DEL-01-02_Flow_Meter\/RunRecords\.csv: K-APPEND-1 broken/);
+  assert.match(
+    stdout,
+    /DEL-01-03_Level_Switch\/RunRecords\.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "renumber[^"]*": deletes the file/,
+  );
+  const moved = await runCli(["verify", renumbered, "--since", base]);
+  assert.equal(moved.code, 0, moved.stdout);
+  assert.match(moved.stdout, /K-APPEND-1 holds since/);
+});

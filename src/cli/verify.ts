@@ -48,7 +48,8 @@ byte, a line of another parent (as merge=union makes it): a line in no
 parent fails, and so does a merged branch that did not only append (its own
 commits are checked the same way). A file whose deliverable folder was
 renamed is checked against its old path's history (git's rename detection,
-also to a new DEL number when the file kept its bytes; else the
+also to a new DEL number when the file kept its bytes; else a file deleted
+in the same commit whose bytes the new one starts with; else the
 DeliverableID of the folder name). A file a sparse checkout leaves out is
 checked as committed. A file that did not exist at GIT-REV is checked from
 its first version; one that GIT-REV has under a target and the working tree
