@@ -22,6 +22,8 @@ export interface PrefixProblem {
   line: number;
   /** What happened, in words. */
   message: string;
+  /** The RunID of the record taken out, when one was (a revert, a reset, a hand edit). */
+  removed?: string;
 }
 
 /**
@@ -48,12 +50,15 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
   const removed = removedRecord(earlier, later);
   if (i === later.length) {
     const cut = `line ${line}: the file is cut to ${later.length} bytes (was ${earlier.length})`;
-    return { line, message: removed ? `${cut}: record ${removed.runId} removed` : cut };
+    return removed
+      ? { line, message: `${cut}: record ${removed.runId} removed`, removed: removed.runId }
+      : { line, message: cut };
   }
   if (removed) {
     return {
       line: removed.line,
       message: `record ${removed.runId} (line ${removed.line}) was removed`,
+      removed: removed.runId,
     };
   }
   return { line, message: `line ${line} differs (byte ${i + 1} of the file)` };

@@ -308,8 +308,9 @@ async function gitHeadFromGit(dir: string): Promise<string> {
 }
 
 /**
- * Thrown when git cannot be started at all: not installed, or this runrec has
- * no permission to run programs (the sandboxed build). Its message is one
+ * Thrown when git cannot be started at all: not installed, or no permission
+ * to run programs (a script started without `--allow-run`, whose message names
+ * the flag; the CLI's sandboxed build says so instead). Its message is one
  * line, meant for users; the CLI exits `2`.
  *
  * @example
@@ -349,9 +350,10 @@ export async function runGit(
     return await git(args, cwd, input);
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      // Said to a library caller, who starts deno: the CLI says it for its builds instead.
       throw new GitUnavailableError(
-        "this runrec has no permission to run programs (sandboxed build), so it cannot run git; " +
-          "use the runrec command (not runrec-sandboxed), dist/runrec or `deno task runrec` for this",
+        "no permission to run programs, so git cannot run: run deno again with --allow-run " +
+          "(or --allow-run=git)",
         { cause: e },
       );
     }
@@ -656,4 +658,56 @@ export async function gitRepository(dir: string): Promise<RepositoryFacts | unde
   const text = readText(resolve(dir, shallowPath)) ?? "";
   const shallow = new Set(text.split("\n").map((line) => line.trim()).filter((l) => l !== ""));
   return { top, shallow };
+}
+
+/** How git would store a file, where that keeps its records from being checked: {@linkcode storedAs}. */
+export interface StoredAs {
+  /** The rule that ignores it, as git names it: `.gitignore:1: *.csv`. */
+  ignoredBy?: string;
+  /** The clean/smudge filter git stores it through (`lfs`). */
+  filter?: string;
+  /** The encoding git checks it out in (`UTF-16LE-BOM`). */
+  encoding?: string;
+}
+
+/**
+ * For each of `paths` (absolute, in the work tree holding `cwd`) that git
+ * would not store as its bytes: ignored (`.gitignore` and the like, and not
+ * tracked), or stored through a clean/smudge filter or a
+ * `working-tree-encoding`. Paths git stores as they are are left out; so is
+ * everything when git cannot answer (not a work tree, a path in a submodule).
+ *
+ * @example
+ * ```ts
+ * import { storedAs } from "./git.ts";
+ * const file = "/repo/DEL-01-02_X/RunRecords.csv";
+ * const how = (await storedAs([file], "/repo")).get(file);
+ * if (how?.ignoredBy) console.log(`ignored by ${how.ignoredBy}`);
+ * ```
+ */
+export async function storedAs(paths: string[], cwd: string): Promise<Map<string, StoredAs>> {
+  const found = new Map<string, StoredAs>();
+  if (paths.length === 0) return found;
+  const input = new TextEncoder().encode(paths.map((path) => `${path}\0`).join(""));
+  const [ignore, attributes] = await Promise.all([
+    runGit(["check-ignore", "-v", "-z", "--stdin"], cwd, input),
+    runGit(["check-attr", "-z", "--stdin", "filter", "working-tree-encoding"], cwd, input),
+  ]);
+  const entry = (path: string) => found.get(path) ?? found.set(path, {}).get(path)!;
+  // Exit 1: nothing ignored. Fields: source, line, pattern, path; a `!` pattern re-includes it.
+  const ignored = ignore.code === 0 ? textDecoder.decode(ignore.stdout).split("\0") : [];
+  for (let i = 0; i + 3 < ignored.length; i += 4) {
+    const [source, line, pattern, path] = ignored.slice(i, i + 4);
+    if (!pattern.startsWith("!")) entry(path).ignoredBy = `${source}:${line}: ${pattern}`;
+  }
+  // Fields: path, attribute, value; a driver or encoding is a value other than these.
+  const plain = new Set(["unspecified", "unset", "set"]);
+  const values = attributes.code === 0 ? textDecoder.decode(attributes.stdout).split("\0") : [];
+  for (let i = 0; i + 2 < values.length; i += 3) {
+    const [path, attribute, value] = values.slice(i, i + 3);
+    if (plain.has(value)) continue;
+    if (attribute === "filter") entry(path).filter = value;
+    else entry(path).encoding = value;
+  }
+  return found;
 }

@@ -16,7 +16,8 @@ export type IntegrityCheck =
   | "torn" // a record cut short by an interrupted write (warning)
   | "record" // checksum fine, but the record breaks the schema
   | "duplicate" // a RunID already used on an earlier line
-  | "format"; // CR LF, NUL bytes, blank line, no final newline (warnings)
+  | "format" // CR LF, NUL bytes, blank line, no final newline (warnings)
+  | "git"; // git ignores the file, or stores it through a filter or encoding (`runrec verify`)
 
 /** One problem {@linkcode verifyRecordFile} found. */
 export interface IntegrityProblem {

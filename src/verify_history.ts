@@ -65,6 +65,8 @@ export interface HistoryFailure {
   message: string;
   /** `true` when the file itself was deleted: `line` is then 1, no line of it at fault. */
   deleted?: boolean;
+  /** What to do when the commit undid runs on purpose (a revert, `git rm`): keep their records. */
+  remedy?: string;
 }
 
 /** A rename of the record file (its deliverable folder renamed or moved) that the check followed. */
@@ -237,7 +239,9 @@ interface BaseTree {
  * from is followed: the one git's rename detection names (between folders
  * of two DeliverableIDs, a moved folder's file only when it kept its bytes:
  * git pairs two deliverables' files by content alone), else the one record
- * file deleted there whose deliverable folder has the same DeliverableID.
+ * file deleted there whose deliverable folder has the same DeliverableID
+ * (in a commit, a deleted record file whose bytes an added one starts with
+ * is taken first: a moved folder with more runs appended than it held).
  * A record file HEAD has that a sparse checkout leaves out of the work tree
  * (skip-worktree) is checked as committed, with a note. The working
  * tree's version is compared as git would commit it: line ends converted
@@ -500,11 +504,25 @@ async function startingPoint(
   }
   let walk = await firstParentWalk(sinceCommit, top);
   const cut = walk.find((c) => shallow.has(c.id));
-  if (cut && await deepen(top, notes)) walk = await firstParentWalk(sinceCommit, top);
-  else if (cut) {
+  // A merged branch cut short would be checked from its cut only: a rewrite before it passes.
+  const branchCut = !cut && shallow.size > 0
+    ? await cutBranch(sinceCommit, walk, shallow, top)
+    : undefined;
+  if ((cut || branchCut) && await deepen(top, notes)) {
+    shallow.clear();
+    walk = await firstParentWalk(sinceCommit, top);
+  } else if (cut) {
     throw new InputError(
       `--since: ${top} is a shallow clone and lacks history since ${since}: commit ` +
         `${short(cut.id)}'s parents are not here, so K-APPEND-1 cannot be checked; ` +
+        SHALLOW_REMEDY,
+    );
+  } else if (branchCut) {
+    const { merge, commit } = branchCut;
+    throw new InputError(
+      `--since: ${top} is a shallow clone and lacks the history of the branch that commit ` +
+        `${short(merge.id)} ${JSON.stringify(merge.subject)} merges: commit ${short(commit)}'s ` +
+        "parents are not here, so the branch cannot be followed to where it left; " +
         SHALLOW_REMEDY,
     );
   }
@@ -578,6 +596,24 @@ async function mayBeCutOff(since: string, top: string): Promise<boolean> {
   if (/^[0-9a-f]{4,64}$/i.test(since)) return true;
   const start = /^(.+?)(?:[~^][0-9]*)+$/.exec(since)?.[1];
   return start !== undefined && await resolveCommit(start, top) !== undefined;
+}
+
+/**
+ * A commit of `since..HEAD` off its first-parent chain (`walk`) whose
+ * parents a shallow clone lacks, with the merge of that chain that brings
+ * it in; `undefined` when the clone holds every merged branch back to where
+ * it left.
+ */
+async function cutBranch(
+  since: string,
+  walk: CommitInfo[],
+  shallow: Set<string>,
+  top: string,
+): Promise<{ merge: CommitInfo; commit: string } | undefined> {
+  const { stdout } = await runGit(["rev-list", `${since}..HEAD`], top);
+  const commit = new TextDecoder().decode(stdout).split("\n").find((id) => shallow.has(id));
+  if (!commit) return undefined;
+  return { merge: await joinCommit(commit, walk, top), commit };
 }
 
 /** The first-parent commits of `since..HEAD`, oldest first, with their parents. */
@@ -766,7 +802,7 @@ async function checkRepository(
   }
   if (log && first) {
     for (let next = await first; !next.done; next = await log.next()) {
-      applyCommit(next.value, alive, deleted, start);
+      applyCommit(await pairedByBytes(next.value, top), alive, deleted, start);
     }
   }
   const tracks = [...new Set([...alive.values(), ...deleted.values()])];
@@ -1109,6 +1145,48 @@ function applyCommit(
   }
 }
 
+/**
+ * `commit` with each record file it deleted and one it added whose bytes
+ * start with all of the deleted one's taken as a rename, proven an append: a
+ * folder moved (to a new DEL number too) in the commit that appended more
+ * runs than it held, which git's rename detection (50 % alike) leaves a
+ * deletion and an addition. Only a pair each side of which has no other.
+ */
+async function pairedByBytes(commit: LoggedCommit, top: string): Promise<LoggedCommit> {
+  const removed = commit.changes.filter((c) => c.status === "D" && isRecordFile(c.path));
+  const added = commit.changes.filter((c) => c.status === "A" && isRecordFile(c.path));
+  if (removed.length === 0 || added.length === 0) return commit;
+  const objects = await readObjects([
+    ...removed.map((c) => c.oldBlob),
+    ...added.map((c) => c.newBlob),
+  ], top);
+  const extendsFile = (r: number, a: number) => {
+    const [before, after] = [objects[r], objects[removed.length + a]];
+    return before !== undefined && after !== undefined && before.length > 0 &&
+      !prefixProblem(before, after);
+  };
+  const renames = new Map<FileChange, FileChange>();
+  for (const [a, addition] of added.entries()) {
+    const from = removed.flatMap((_, r) => extendsFile(r, a) ? [r] : []);
+    if (from.length !== 1 || added.some((_, b) => b !== a && extendsFile(from[0], b))) continue;
+    const deletion = removed[from[0]];
+    renames.set(addition, {
+      ...addition,
+      status: "R",
+      from: deletion.path,
+      oldBlob: deletion.oldBlob,
+      appended: true,
+    });
+    renames.set(deletion, addition);
+  }
+  if (renames.size === 0) return commit;
+  // The rename takes the addition's place; its deletion goes.
+  const changes = commit.changes.flatMap((c) =>
+    !renames.has(c) ? [c] : c.status === "A" ? [renames.get(c)!] : []
+  );
+  return { ...commit, changes };
+}
+
 /** A followed file's names, newest first: where a merge's other parents may hold it. */
 function trackNames(track: Track, newest?: string): string[] {
   return [
@@ -1273,7 +1351,8 @@ async function followBranch(walk: Walk, first: string, other: string) {
   const alive = new Map<string, Track>();
   const deleted = new Map<string, Track>();
   const log = recordFileLog(walk.top, first, RECORD_PATHSPEC, other, walk.exclude);
-  for await (const commit of log) {
+  for await (const logged of log) {
+    const commit = await pairedByBytes(logged, walk.top);
     // A file is followed from the first commit of the branch that changes it, as it was before.
     for (const change of commit.changes) {
       const path = change.from ?? change.path;
@@ -1302,6 +1381,7 @@ function settleTrack(
         line: 1,
         message: "deletes the file",
         deleted: true,
+        remedy: restoreRemedy(check.previous, check.previousPath, "restore it"),
       });
     }
     const merged = branches.get(check) ?? [];
@@ -1331,6 +1411,17 @@ function settleTrack(
     const after = bytes.get(check.newBlob)!;
     const problem = prefixProblem(before, after);
     if (check.commit.parents.length < 2) {
+      if (problem?.removed) {
+        return failAt({
+          previous: check.previous,
+          previousPath: check.previousPath,
+          line: problem.line,
+          message: problem.message,
+          remedy: restoreRemedy(check.previous, check.previousPath, "put its lines back", [
+            problem.removed,
+          ]),
+        });
+      }
       if (problem) return fail(problem.line, problem.message);
       continue;
     }
@@ -1400,6 +1491,19 @@ function droppedLine(
     };
   }
   return undefined;
+}
+
+/**
+ * What to do when a commit took records out on purpose (`git revert` of an
+ * agent's commit, `git rm -r` of a folder): records are never taken out, a
+ * run is undone by annotating it (SCHEMA.md 8.3).
+ */
+function restoreRemedy(previous: string, path: string, restore: string, runIds?: string[]) {
+  const folder = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+  return `if a revert or \`git rm\` took it, ${restore} in that commit (\`git checkout ` +
+    `${short(previous)} -- ${path}\`, then \`git commit --amend\`) or, once pushed, in a new ` +
+    "one (a check from before it still fails); to undo a run, keep its record and mark it " +
+    `\`runrec annotate ${folder} ${runIds?.[0] ?? "RUN-…"} --invalidates\``;
 }
 
 function renameNote(from: string, commit: string): string {

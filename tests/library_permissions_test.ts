@@ -7,7 +7,8 @@
 import { join } from "node:path";
 import { filesOf } from "./support/runs.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
+import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { appendRecord } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { failureReason } from "../src/errors.ts";
 
@@ -223,4 +224,24 @@ Deno.test("library permissions: appendAnnotation without write access or the hos
   assertEquals(noHost.answer.threw, "InputError", JSON.stringify(noHost.answer));
   assertIncludes(String(noHost.answer.message), "run again with the --allow-sys=hostname flag");
   assertEquals(await filesOf(root), before);
+
+Deno.test("library permissions: verifyHistory without --allow-run throws GitUnavailableError naming the flag, not the CLI's builds", async () => {
+  const { root, del } = await makeProject();
+  await appendRecord(join(del, "RunRecords.csv"), sampleDraft(), { fsync: false });
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  const check = `return await rr.verifyHistory(${
+    JSON.stringify(join(del, "RunRecords.csv"))
+  }, "HEAD");`;
+  const { answer } = await runScript(root, ["--allow-read", "--allow-env"], check);
+  assertEquals(answer.threw, "GitUnavailableError", JSON.stringify(answer));
+  assertEquals(
+    answer.message,
+    "no permission to run programs, so git cannot run: run deno again with --allow-run " +
+      "(or --allow-run=git)",
+  );
+  const granted = await runScript(root, ["--allow-read", "--allow-env", "--allow-run=git"], check);
+  assertEquals(granted.answer.failure, undefined, JSON.stringify(granted.answer));
+  assertEquals(granted.answer.versionsCompared, 2);
 });

@@ -260,7 +260,11 @@ Deno.test("verify --since: a deleted record file is named as given, with the com
   assert.equal(committed.code, 1, committed.stdout + committed.stderr);
   assert.ok(
     committed.stdout.includes(
-      `${relative}: K-APPEND-1 broken in commit ${dropper} "drop D3": deletes the file\n`,
+      `${relative}: K-APPEND-1 broken in commit ${dropper} "drop D3": deletes the file; if a ` +
+        "revert or `git rm` took it, restore it in that commit (`git checkout " +
+        `${base.slice(0, 7)} -- ${relative}\`, then \`git commit --amend\`) or, once pushed, ` +
+        "in a new one (a check from before it still fails); to undo a run, keep its record " +
+        `and mark it \`runrec annotate PKG-01_Alpha/${OTHER_DEL} RUN-… --invalidates\`\n`,
     ),
     committed.stdout,
   );
@@ -328,7 +332,12 @@ Deno.test("verify --since: a record line removed from among others is named by i
     removed.stdout,
     new RegExp(
       `${MAIN_DEL}/RunRecords\\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "drop the first ` +
-        `record": record ${removedId} \\(line 2\\) was removed, against the version in [0-9a-f]{7}\n`,
+        `record": record ${removedId} \\(line 2\\) was removed, against the version in ` +
+        "([0-9a-f]{7}); if a revert or `git rm` took it, put its lines back in that commit " +
+        "\\(`git checkout \\1 -- PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv`, then " +
+        "`git commit --amend`\\) or, once pushed, in a new one \\(a check from before it still " +
+        "fails\\); to undo a run, keep its record and mark it `runrec annotate " +
+        `PKG-01_Alpha/${MAIN_DEL} ${removedId} --invalidates\`\n`,
     ),
   );
 
@@ -594,4 +603,62 @@ Deno.test("verify --since in a partial clone (--filter=blob:none) fetches nothin
     /^runrec verify: git log failed: fatal: .* \(a partial clone, made with --filter: .*git fetch --refetch\)\n$/m,
   );
   assert.equal(await objects(), before, "git fetched objects from the remote");
+});
+
+Deno.test("verify --since: git revert of an agent's commit fails, naming the removed record and how to keep it", async () => {
+  const { repo, del, file, base } = await repository();
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "a bad change\n");
+  await run(del, "BAD_AGENT", "2026-10-02T00:00:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "agent run (bad)");
+  const runId = (await lines(file))[2].split(",")[1];
+  const before = (await git(repo, "rev-parse", "HEAD")).slice(0, 7);
+  await git(repo, "revert", "--no-edit", "HEAD");
+  const reverted = await runCli(["verify", del, "--since", base]);
+  assert.equal(reverted.code, 1, reverted.stdout);
+  assert.ok(
+    reverted.stdout.includes(
+      `: record ${runId} removed, against the version in ${before}; if a revert or \`git rm\` ` +
+        `took it, put its lines back in that commit (\`git checkout ${before} -- ` +
+        `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv\`, then \`git commit --amend\`) or, once ` +
+        "pushed, in a new one (a check from before it still fails); to undo a run, keep its " +
+        `record and mark it \`runrec annotate PKG-01_Alpha/${MAIN_DEL} ${runId} --invalidates\`\n`,
+    ),
+    reverted.stdout,
+  );
+  // Done as it says: the revert keeps the record file, the run is marked.
+  await git(repo, "checkout", before, "--", `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`);
+  await git(repo, "commit", "-q", "--amend", "--no-edit", "-a");
+  const kept = await runCli(["verify", del, "--since", base]);
+  assert.equal(kept.code, 0, kept.stdout);
+});
+
+Deno.test("verify --since: a folder renumbered with git mv plus more runs than it held, in one commit, is followed by its bytes", async () => {
+  const { repo, del, other, base } = await repository();
+  const renumbered = join(repo, "PKG-01_Alpha", "DEL-01-04_Flow_Meter");
+  await git(repo, "mv", del, renumbered);
+  for (const m of ["11", "12", "13"]) await run(renumbered, "A", `2026-10-02T00:${m}:00Z`);
+  // A dropped folder whose file another added one does not extend stays a deletion.
+  await git(repo, "rm", "-rq", other);
+  const added = join(repo, "PKG-01_Alpha", "DEL-01-07_Other");
+  await Deno.mkdir(added);
+  await run(added, "B", "2026-10-02T00:20:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "renumber DEL-01-02 -> DEL-01-04, three runs; swap DEL-01-03");
+  const status = await git(repo, "show", "--name-status", "-M", "--format=", "HEAD");
+  assert.match(status, /^A\tPKG-01_Alpha\/DEL-01-04_Flow_Meter\/RunRecords\.csv$/m, status);
+  const { code, stdout } = await runCli(["verify", repo, "--since", base]);
+  assert.equal(code, 1, stdout);
+  assert.match(
+    stdout,
+    /DEL-01-04_Flow_Meter\/RunRecords\.csv: note: renamed from PKG-01_Alpha\/DEL-01-02_Flow_Meter\/RunRecords\.csv in commit [0-9a-f]{7}/,
+  );
+  assert.doesNotMatch(stdout, /DEL-01-02_Flow_Meter\/RunRecords\.csv: K-APPEND-1 broken/);
+  assert.match(
+    stdout,
+    /DEL-01-03_Level_Switch\/RunRecords\.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "renumber[^"]*": deletes the file/,
+  );
+  const moved = await runCli(["verify", renumbered, "--since", base]);
+  assert.equal(moved.code, 0, moved.stdout);
+  assert.match(moved.stdout, /K-APPEND-1 holds since/);
 });

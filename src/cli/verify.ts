@@ -6,14 +6,14 @@
  */
 import { readFailure } from "../errors.ts";
 import { deliverableId } from "../deliverable.ts";
-import { git, GitUnavailableError } from "../git.ts";
+import { git, GitUnavailableError, type StoredAs, storedAs } from "../git.ts";
 import { dirname, resolve } from "../path.ts";
 import { DELIVERABLE_ID_PATTERN } from "../schema.ts";
 import { runIdOfLine } from "../store.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { collidedRunIds } from "../reader.ts";
-import { resolveTargets } from "../targets.ts";
+import { type RecordTarget, resolveTargets } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
 import { type HistoryResult, verifyHistories } from "../verify_history.ts";
 import {
@@ -48,7 +48,8 @@ byte, a line of another parent (as merge=union makes it): a line in no
 parent fails, and so does a merged branch that did not only append (its own
 commits are checked the same way). A file whose deliverable folder was
 renamed is checked against its old path's history (git's rename detection,
-also to a new DEL number when the file kept its bytes; else the
+also to a new DEL number when the file kept its bytes; else a file deleted
+in the same commit whose bytes the new one starts with; else the
 DeliverableID of the folder name). A file a sparse checkout leaves out is
 checked as committed. A file that did not exist at GIT-REV is checked from
 its first version; one that GIT-REV has under a target and the working tree
@@ -59,10 +60,13 @@ chain meets it, and says so; a merged GIT-REV's record lines must then each
 still be in its file at HEAD (in any order, as merge=union places them),
 else the merge that took it in is named with the line's number in GIT-REV
 and its RunID, and a record file of GIT-REV missing now fails as deleted. A
-shallow clone lacking the history is completed from a remote on this
-machine, else refused (exit 2: git fetch --unshallow, or fetch-depth: 0 in
-actions/checkout). Record files in a submodule are checked in its own
-history, from the commit GIT-REV records for it.
+shallow clone lacking the history (also of a merged branch, back to where
+it left) is completed from a remote on this machine, else refused (exit 2:
+git fetch --unshallow, or fetch-depth: 0 in actions/checkout). Record files in a submodule are checked in its own
+history, from the commit GIT-REV records for it. A record file git ignores
+(.gitignore), stores through a filter (git-lfs) or checks out in another
+encoding (working-tree-encoding) is named with the remedy and fails
+(unchecked); without --since an ignored one is a warning.
 The first offending commit and the first differing line are named. --since
 runs git, so the sandboxed build (no permission to run programs) stops with
 an error.
@@ -129,7 +133,8 @@ function historyText(path: string, history: HistoryResult, color: boolean): stri
       : `the version of ${failure.previousPath}`;
     lines.push(
       `${path}:${failure.line}: ${paint("K-APPEND-1 broken", "red", color)} in ${where}: ` +
-        `${failure.message}, against ${against} in ${failure.previous.slice(0, 7)}\n`,
+        `${failure.message}, against ${against} in ${failure.previous.slice(0, 7)}` +
+        `${failure.remedy ? `; ${failure.remedy}` : ""}\n`,
     );
   } else {
     lines.push(
@@ -165,6 +170,74 @@ async function collidedRunIdsAt(top: string, commit: string, path: string): Prom
   return new Set(collidedRunIds(records));
 }
 
+const SANDBOXED_GIT = "this runrec has no permission to run programs (sandboxed build), so it " +
+  "cannot run git; use the runrec command (not runrec-sandboxed), dist/runrec or " +
+  "`deno task runrec` for this";
+
+/** The line `.gitattributes` needs last so that git stores record files as runrec wrote them. */
+const ATTRIBUTES_LINE = "RunRecords.csv merge=union eol=lf -filter -working-tree-encoding";
+
+/**
+ * How git stores each record file, where that keeps its records from being
+ * checked (ignored, a filter, an encoding): one pair of git calls per
+ * target. Nothing when git cannot run (the sandboxed build) or answer.
+ */
+async function gitStorage(files: RecordTarget[]): Promise<Map<string, StoredAs>> {
+  const byTarget = new Map<string, string[]>();
+  for (const file of files) {
+    if (!file.exists || file.unreadable !== undefined) continue;
+    byTarget.set(file.target, [...byTarget.get(file.target) ?? [], resolve(file.path)]);
+  }
+  const found = new Map<string, StoredAs>();
+  for (const [target, paths] of byTarget) {
+    const folder = resolve(target);
+    const cwd = await Deno.stat(folder).then((s) => s.isDirectory, () => false)
+      ? folder
+      : dirname(folder);
+    const answer = await storedAs(paths, cwd).catch(() => new Map<string, StoredAs>());
+    for (const [path, how] of answer) found.set(path, how);
+  }
+  return found;
+}
+
+/**
+ * What keeps a record file's records from being checked, as one problem:
+ * git ignores it (its records are in this clone only: an error with
+ * --since, which finds no history), or stores other bytes than runrec wrote
+ * (a filter, an encoding: an error with --since, and for an encoding also
+ * without, whose work-tree file is not runrec's bytes); `undefined` if none.
+ */
+function storageProblem(how: StoredAs | undefined, since: boolean): IntegrityProblem | undefined {
+  const problem = (severity: "error" | "warning", message: string): IntegrityProblem => ({
+    line: 1,
+    severity,
+    check: "git",
+    field: "",
+    message,
+  });
+  if (how?.ignoredBy) {
+    return problem(
+      since ? "error" : "warning",
+      `git ignores this file (${how.ignoredBy}): its records are never committed and exist ` +
+        `only in this clone${since ? ", so --since has no history to check" : ""}; add ` +
+        "`!RunRecords.csv` to .gitignore after that line, then commit the file",
+    );
+  }
+  const through = how?.encoding
+    ? `working-tree-encoding ${how.encoding}`
+    : how?.filter
+    ? `filter \`${how.filter}\``
+    : undefined;
+  if (!through || !since && !how?.encoding) return undefined;
+  return problem(
+    "error",
+    `git stores this file through ${through} (.gitattributes), so ` +
+      (how?.encoding ? "the file here and " : "") +
+      "its committed versions are not the bytes runrec wrote and cannot be checked; add " +
+      `\`${ATTRIBUTES_LINE}\` as the last line of .gitattributes`,
+  );
+}
+
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["file|del-dir|root"], true);
   const since = stringOption(parsed, "since");
@@ -189,12 +262,16 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       ));
     } catch (e) {
       if (e instanceof GitUnavailableError) {
-        throw new GitUnavailableError(`--since: ${e.message}`);
+        // No --allow-run here is the sandboxed build: its user switches command, not flags.
+        const denied = e.cause instanceof Deno.errors.NotCapable ||
+          e.cause instanceof Deno.errors.PermissionDenied;
+        throw new GitUnavailableError(`--since: ${denied ? SANDBOXED_GIT : e.message}`);
       }
       throw e;
     }
   }
 
+  const storage = await gitStorage(files);
   const out = new BufferedOut(io);
   let failed = false;
   let unreadable = 0;
@@ -242,8 +319,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     };
     let result: IntegrityResult = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
     let readError = file.unreadable;
+    const how = storage.get(resolve(file.path));
+    const stored = storageProblem(how, since !== undefined);
     try {
-      if (readError === undefined) {
+      // A file git checks out in another encoding is not runrec's bytes: only that is said.
+      if (readError === undefined && !how?.encoding) {
         result = await verifyRecordFile(file.path, onProblem, {
           deliverableId: recordFileDeliverableId(file.path),
           collidedBefore: history?.base && history.existedAtSince
@@ -260,16 +340,23 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     } catch (e) {
       readError = readFailure(e);
     }
+    if (stored) {
+      onProblem(stored);
+      if (stored.severity === "error") result.errors++;
+      else result.warnings++;
+    }
     if (readError !== undefined) unreadable++;
     totals.records += result.records;
     totals.errors += result.errors;
     totals.warnings += result.warnings;
     totals.duplicates += result.duplicates;
-    const ok = readError === undefined && result.errors === 0 && !history?.failure;
+    // A history git stores other bytes of, or none of, proves nothing: no verdict on it.
+    const checked = stored?.severity === "error" ? undefined : history;
+    const ok = readError === undefined && result.errors === 0 && !checked?.failure;
     if (!ok) failed = true;
     if (json) {
       out.write(`${firstProblem ? "" : "\n      "}],\n`);
-      const rest = { ...result, history: historyJson(history), ok };
+      const rest = { ...result, history: historyJson(checked), ok };
       const body = JSON.stringify(readError ? { ...rest, unreadable: readError } : rest, null, 2);
       // The object's members, indented to sit inside the file object already opened.
       const members = body.split("\n").slice(1, -1).map((line) => `    ${line}`);
@@ -277,7 +364,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       continue;
     }
     for (const line of repeats.summary(file.path, io.color)) out.write(`${line}\n`);
-    if (history) out.write(historyText(file.path, history, io.color));
+    if (checked) out.write(historyText(file.path, checked, io.color));
     if (readError) {
       out.flush();
       io.err(`runrec verify: ${file.path}: cannot read: ${readError}\n`);
@@ -289,7 +376,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       plural(result.errors, "error"),
       ...(result.duplicates > 0 ? [plural(result.duplicates, "duplicate RunID")] : []),
       plural(result.warnings, "warning"),
-      ...(history ? [`K-APPEND-1 ${history.failure ? "broken" : "holds"}`] : []),
+      ...(checked ? [`K-APPEND-1 ${checked.failure ? "broken" : "holds"}`] : []),
+      ...(history && !checked ? ["K-APPEND-1 unchecked"] : []),
     ];
     out.write(`${file.path}: ${verdict}: ${parts.join(", ")}\n`);
   }
@@ -307,7 +395,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       ? ""
       : ` in commit ${failure.commit.slice(0, 7)} ${JSON.stringify(failure.subject)}`;
     out.write(
-      `${path}: ${paint("K-APPEND-1 broken", "red", io.color)}${where}: ${failure.message}\n`,
+      `${path}: ${paint("K-APPEND-1 broken", "red", io.color)}${where}: ${failure.message}` +
+        `${failure.remedy ? `; ${failure.remedy}` : ""}\n`,
     );
   }
   // Records spooled after failed writes are not in their files yet: said, not failed.
