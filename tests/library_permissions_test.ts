@@ -224,6 +224,7 @@ Deno.test("library permissions: appendAnnotation without write access or the hos
   assertEquals(noHost.answer.threw, "InputError", JSON.stringify(noHost.answer));
   assertIncludes(String(noHost.answer.message), "run again with the --allow-sys=hostname flag");
   assertEquals(await filesOf(root), before);
+});
 
 Deno.test("library permissions: verifyHistory without --allow-run throws GitUnavailableError naming the flag, not the CLI's builds", async () => {
   const { root, del } = await makeProject();
