@@ -424,6 +424,22 @@ export function splitCells(line: string): string[] {
   return ends.map((end, i) => line.slice(i === 0 ? 0 : ends[i - 1] + 1, end));
 }
 
+/**
+ * What {@linkcode splitCells} says of a line that ends inside a quoted
+ * field: the one way a line cut short can break the quoting.
+ *
+ * @example
+ * ```ts
+ * import { splitCells, UNTERMINATED_QUOTE } from "./codec.ts";
+ * try {
+ *   splitCells('a,"b');
+ * } catch (e) {
+ *   console.log((e as Error).message === UNTERMINATED_QUOTE); // true
+ * }
+ * ```
+ */
+export const UNTERMINATED_QUOTE = "unterminated quoted field";
+
 /** Where each cell of a line ends (the index of its comma, or the line's length). */
 function cellEnds(line: string): number[] {
   const ends: number[] = [];
@@ -436,7 +452,7 @@ function cellEnds(line: string): number[] {
       end = start + 1;
       while (true) {
         const close = line.indexOf('"', end);
-        if (close < 0) throw new DecodeError("", "unterminated quoted field");
+        if (close < 0) throw new DecodeError("", UNTERMINATED_QUOTE);
         end = close + 1;
         if (line.charCodeAt(end) !== QUOTE) break;
         end++; // a doubled quote inside the value

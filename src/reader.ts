@@ -8,7 +8,7 @@
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import { explainError } from "./names.ts";
-import { checksumOf, decodeRecord, splitCells, splitCsvLine } from "./codec.ts";
+import { checksumOf, decodeRecord, splitCells, splitCsvLine, UNTERMINATED_QUOTE } from "./codec.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import {
   COLUMNS,
@@ -670,10 +670,13 @@ function classifyLine(
  */
 function tornOrCorrupt(text: string, line: number): LineProblem {
   let cells: string[] | undefined;
+  // A cut inside a quoted field leaves an unterminated quote; no cut leaves a quote inside an
+  // unquoted field or text after a closing quote, which the encoder never writes.
+  let prefix = true;
   try {
     cells = splitCsvLine(text);
-  } catch {
-    cells = undefined; // an unterminated quote is what a cut inside a quoted field leaves
+  } catch (e) {
+    prefix = (e as Error).message === UNTERMINATED_QUOTE;
   }
   // An interrupted write leaves the start of a record line (of any v1.x version, whose
   // column count this reader may not know) or of a header line; anything else was put there.
@@ -682,7 +685,7 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
   const endsWhole = FULL_CHECKSUM_TAIL.test(text);
   const cutHeader = isCutHeader(text);
   const what = cutHeader ? "header line" : "record";
-  const cut = cutHeader || startsLikeRecord && !endsWhole &&
+  const cut = cutHeader || startsLikeRecord && !endsWhole && prefix &&
       (!ours || cells === undefined || cells.length < COLUMNS.length ||
         (cells.length === COLUMNS.length && HEX_PREFIX.test(cells[cells.length - 1])));
   if (CONFLICT_MARKER.test(text)) {

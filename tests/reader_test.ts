@@ -125,6 +125,31 @@ Deno.test("reader: a flipped byte in a middle record is an error on that line", 
   assert.equal(bad.field, "RecordChecksum");
 });
 
+Deno.test("reader: a quote put into a middle record's checksum, or in place of the comma before it, is corrupt, never torn", async () => {
+  for (const at of ["checksum", "comma"] as const) {
+    const file = await fixture(3);
+    const lines = (await Deno.readTextFile(file)).split("\n");
+    const comma = lines[2].lastIndexOf(",");
+    const cut = at === "checksum" ? comma + 10 : comma;
+    lines[2] = `${lines[2].slice(0, cut)}"${lines[2].slice(cut + 1)}`;
+    await Deno.writeTextFile(file, lines.join("\n"));
+    const got = await events(file);
+    assert.deepEqual(got.filter((e) => e.kind === "record").map((e) => e.line), [2, 4], at);
+    const [bad] = problems(got);
+    assert.deepEqual([bad.line, bad.severity, bad.code], [3, "error", "corrupt"], at);
+  }
+});
+
+Deno.test("reader: a record cut inside a quoted field (an unterminated quote) is still torn", async () => {
+  const file = await fixture(2);
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  // Cut the second record inside its quoted Notes, then a later record follows on its own line.
+  lines[2] = lines[2].slice(0, lines[2].indexOf('"note') + 6);
+  await Deno.writeTextFile(file, `${lines.slice(0, 3).join("\n")}\n${lines[1]}\n`);
+  const [torn] = problems(await events(file));
+  assert.deepEqual([torn.line, torn.severity, torn.code], [3, "warning", "torn"]);
+});
+
 Deno.test("reader: a bad header is an error on line 1, records still read", async () => {
   const file = await fixture(1);
   const text = await Deno.readTextFile(file);
