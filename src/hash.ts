@@ -80,6 +80,9 @@ function readInto(file: Deno.FsFile, buffer: Uint8Array, hasher: Hasher): string
 
 /** Hashes one file, choosing the hasher by its size and the budget left. */
 async function hashOne(path: string): Promise<string> {
+  // Opening a FIFO waits for a writer, and a device may never end: neither is opened.
+  const { isFile, isDirectory } = Deno.statSync(path);
+  if (!isFile && !isDirectory) throw new Error("not a regular file (a FIFO, socket or device)");
   const file = Deno.openSync(path);
   try {
     // Once node:crypto is loaded it takes every file: no size needed (one call fewer).
@@ -103,7 +106,7 @@ async function hashOne(path: string): Promise<string> {
 
 /**
  * Lowercase hex SHA-256 of a file's bytes. Rejects when the file cannot be read
- * (missing, a folder, no permission) with an {@linkcode InputError} naming
+ * (missing, a folder, a FIFO or device, no permission) with an {@linkcode InputError} naming
  * the file and why; the system's error (a `Deno.errors` class) is its `cause`.
  *
  * @example

@@ -89,3 +89,24 @@ Deno.test("hashFiles hashes each path once and maps unreadable ones to their Err
 Deno.test("hashFiles of no paths is an empty map", async () => {
   strictEqual((await hashFiles([])).size, 0);
 });
+
+Deno.test("hashFile and hashFiles refuse a FIFO and a device at once, never waiting or reading without end", async () => {
+  await withTempDir(async (dir) => {
+    const fifo = join(dir, "pipe");
+    strictEqual((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+    const plain = join(dir, "plain.txt");
+    await Deno.writeTextFile(plain, "");
+    const hashes = await hashFiles([fifo, "/dev/zero", plain]);
+    for (const path of [fifo, "/dev/zero"]) {
+      const error = hashes.get(path);
+      ok(error instanceof Error && error.message.includes("not a regular file"), path);
+    }
+    strictEqual(
+      hashes.get(plain),
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
+    let refused: unknown;
+    await hashFile(fifo).catch((error) => refused = error);
+    ok(refused instanceof InputError && refused.message.includes("not a regular file"));
+  });
+});
