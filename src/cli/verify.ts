@@ -62,8 +62,9 @@ else the merge that took it in is named with the line's number in GIT-REV
 and its RunID, and a record file of GIT-REV missing now fails as deleted. A
 shallow clone lacking the history (also of a merged branch, back to where
 it left) is completed from a remote on this machine, else refused (exit 2:
-git fetch --unshallow, or fetch-depth: 0 in actions/checkout). Record files in a submodule are checked in its own
-history, from the commit GIT-REV records for it. A record file git ignores
+git fetch --unshallow, or fetch-depth: 0 in actions/checkout). Record files
+in a submodule are checked in its own history, from the commit GIT-REV
+records for it. A record file git ignores
 (.gitignore), stores through a filter (git-lfs) or checks out in another
 encoding (working-tree-encoding) is named with the remedy and fails
 (unchecked); without --since an ignored one is a warning.
