@@ -490,7 +490,7 @@ Deno.test("stale warns about spooled records and runs not finished of the delive
   await Deno.remove(file);
   await Deno.rename(`${file}.away`, file);
   // Named alone, the consumer's upstream producer is read: its spooled record is named.
-  const { code, json, stderr } = await staleJson(dir("DEL-02-02"));
+  const { code, json } = await staleJson(dir("DEL-02-02"));
   assertEquals([code, json.stale], [0, []]);
   const warning = `${file}: 1 spooled record(s) not in the file yet; append them with ` +
     `runrec flush ${dir("DEL-02-01")}; stale does not count them until then`;
