@@ -138,6 +138,40 @@ export function gitDirsOf(
 }
 
 /**
+ * Whether `folder` is a linked work tree (`git worktree add`) of the
+ * repository holding `dir`: its `.git` file names a git folder with a
+ * `commondir` (in the common folder's `worktrees/`), the same common folder
+ * as `dir`'s. Another checkout of the repository, not part of `dir`'s; a
+ * submodule's checkout (its git folder has no `commondir`), a nested clone
+ * and another repository's work tree are not. Read from the files.
+ *
+ * @example
+ * ```ts
+ * import { isLinkedWorktreeOf } from "./git.ts";
+ * isLinkedWorktreeOf("/work/repo/.worktrees/agent-1", "/work/repo"); // true after `git worktree add`
+ * ```
+ */
+export function isLinkedWorktreeOf(folder: string, dir: string): boolean {
+  try {
+    if (!Deno.lstatSync(join(folder, ".git")).isFile) return false;
+  } catch {
+    return false; // no `.git` file: the common case, one stat per folder
+  }
+  const dirs = gitDirsOf(folder);
+  if (dirs === undefined || dirs.commonDir === dirs.gitDir) return false;
+  const own = findGitDirs(dir, folderEntries);
+  if (own === undefined) return false;
+  const real = (path: string) => {
+    try {
+      return Deno.realPathSync(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  return real(own.commonDir) === real(dirs.commonDir);
+}
+
+/**
  * Whether `absPath` lies outside the cone of its git work tree's sparse
  * checkout (cone mode, git's default): not checked out, so absent by design.
  * Read from the git folder's files (`info/sparse-checkout`, `config`,

@@ -23,6 +23,7 @@ import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
 import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS } from "./time.ts";
+import { skipsLinkedWorktree } from "./targets.ts";
 
 /** The folder of pending runs inside a deliverable folder. */
 export const PENDING_FOLDER = ".runrec/pending";
@@ -795,7 +796,9 @@ export function foldersWithPendingRuns(targets: readonly string[]): string[] {
       continue;
     }
     look(target);
-    const enter = (_dir: string, name: string) => !holdsNoDeliverables(name);
+    // Not another worktree's pending runs either: its agents and their records are its own.
+    const enter = (dir: string, name: string) =>
+      !holdsNoDeliverables(name) && !skipsLinkedWorktree(dir, name);
     for (const entry of walk(target, { unlistable: () => {}, enter })) {
       if (entry.kind === "folder") look(entry.path);
     }

@@ -798,7 +798,11 @@ function nearbyFolders(delDir: string): string[] {
   } catch { /* the parent is gone too */ }
   const root = findExecutionRoot(delDir);
   try {
-    if (root !== undefined) candidates.push(...deliverableFolders(root, { unlistable: () => {} }));
+    if (root !== undefined) {
+      candidates.push(
+        ...deliverableFolders(root, { unlistable: () => {}, skippedWorktree: () => {} }),
+      );
+    }
   } catch { /* an execution root that cannot be listed: beside it is all there is */ }
   return [...new Set(candidates.map((dir) => resolve(dir)))];
 }

@@ -341,7 +341,9 @@ function copySources(dir: string, id: string, records: FolderRecords["records"])
   if (others.size === 0) return others;
   const root = findExecutionRoot(dir) ?? dirname(dir);
   const present = new Set<string>();
-  for (const folder of deliverableFolders(root, { unlistable: () => {} })) {
+  for (
+    const folder of deliverableFolders(root, { unlistable: () => {}, skippedWorktree: () => {} })
+  ) {
     const folderId = DELIVERABLE_FOLDER.exec(basename(folder))?.[1];
     if (folderId !== undefined && others.has(folderId) && resolve(folder) !== dir) {
       present.add(folderId);

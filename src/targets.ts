@@ -14,6 +14,8 @@ import { RECORD_FILE } from "./store.ts";
 import { holdsNoDeliverables, walk } from "./walk.ts";
 import { failureReason } from "./errors.ts";
 import { CollidingNames, explainError, oneLine } from "./names.ts";
+import { isLinkedWorktreeOf } from "./git.ts";
+import { leaveNote } from "./notices.ts";
 
 /** One record file a target stands for. */
 export interface RecordTarget {
@@ -60,13 +62,57 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
   }
 }
 
+/**
+ * Says that the linked work tree `folder` was not looked in: the note the
+ * command prints once when it ends. The default of the searches below.
+ */
+function noteSkippedWorktree(folder: string): void {
+  leaveNote(`skipped ${oneLine(folder)}: another worktree of this repository; name it to check it`);
+}
+
+/**
+ * Whether the folder `name` of `dir` is a linked work tree of the
+ * repository (`git worktree add .worktrees/agent-1`), which a search for
+ * deliverables beneath a target leaves out: another checkout of the same
+ * records, read there each record would count twice. One left out is told
+ * to `skippedWorktree` (default: a note the command prints once).
+ *
+ * @example
+ * ```ts
+ * import { skipsLinkedWorktree } from "./targets.ts";
+ * skipsLinkedWorktree("/work/repo/.worktrees", "agent-1"); // true after `git worktree add`
+ * ```
+ */
+export function skipsLinkedWorktree(
+  dir: string,
+  name: string,
+  skippedWorktree: (folder: string) => void = noteSkippedWorktree,
+): boolean {
+  const folder = join(dir, name);
+  if (!isLinkedWorktreeOf(folder, dir)) return false;
+  skippedWorktree(folder);
+  return true;
+}
+
+/**
+ * Whether the folder `name` of `dir` is looked in for deliverables: not
+ * installed packages nor runrec's state, not an execution root's tool roots
+ * (snapshot copies), not a linked work tree of the repository.
+ */
+function entered(dir: string, name: string, skippedWorktree: (folder: string) => void): boolean {
+  return !holdsNoDeliverables(name) && !isToolRoot(dir, name) &&
+    !skipsLinkedWorktree(dir, name, skippedWorktree);
+}
+
 /** Why a record file that is a folder, a FIFO or a device is not read: it would mislead or block. */
 const NOT_REGULAR = "not a regular file (a folder, FIFO or device)";
 
 /**
  * Every `RunRecords.csv` beneath `root`, sorted by path (UTF-8 byte order),
- * as {@linkcode walk} finds them: `.git`, `node_modules`, `.runrec*` and the
- * tool roots of an execution root (`_Reconciliation/`: snapshot copies) are
+ * as {@linkcode walk} finds them: `.git`, `node_modules`, `.runrec*`, the
+ * tool roots of an execution root (`_Reconciliation/`: snapshot copies) and
+ * linked work trees of the repository (`git worktree add`; each told to
+ * `options.skippedWorktree`, default: a note the command prints) are
  * skipped, and symbolic links to folders are not followed (they could loop).
  * `regular` is `false` for one that is a folder, FIFO or device: it is named,
  * never passed over, and never opened. A folder beneath `root` that cannot
@@ -83,7 +129,9 @@ const NOT_REGULAR = "not a regular file (a folder, FIFO or device)";
  */
 export function findRecordFiles(
   root: string,
+  options: { skippedWorktree?: (folder: string) => void } = {},
 ): { path: string; regular: boolean; unlisted?: string }[] {
+  const skippedWorktree = options.skippedWorktree ?? noteSkippedWorktree;
   const found = new Map<string, boolean>();
   const unlisted = new Map<string, string>();
   const unlistable = (dir: string, error: Error) => {
@@ -92,7 +140,7 @@ export function findRecordFiles(
     }
     unlisted.set(dir, failureReason(error));
   };
-  const enter = (dir: string, name: string) => !holdsNoDeliverables(name) && !isToolRoot(dir, name);
+  const enter = (dir: string, name: string) => entered(dir, name, skippedWorktree);
   for (const entry of walk(root, { unlistable, enter })) {
     // A link to a record file counts.
     if (entry.name === RECORD_FILE) found.set(entry.path, entry.kind === "file");
@@ -110,8 +158,11 @@ export function findRecordFiles(
  * it, whether or not it has a `RunRecords.csv` yet; and beneath each, every
  * folder holding a `RunRecords.csv` (a deliverable nested in another, whose
  * records `log` and `verify` read too), sorted. `.git`, `node_modules`,
- * `.runrec*` and the tool roots of an execution root (`_Reconciliation/`:
- * snapshot copies) are skipped; symbolic links to folders are not followed.
+ * `.runrec*`, the tool roots of an execution root (`_Reconciliation/`:
+ * snapshot copies) and linked work trees of the repository (each told to
+ * `options.skippedWorktree`, default: a note the command prints; a lookup of
+ * runrec's own passes `() => {}`) are skipped; symbolic links to folders are
+ * not followed. `target` itself is looked in whatever it is.
  *
  * @throws {InputError} when the target is missing, not a folder, or a folder
  * beneath it cannot be listed (unless `options.unlistable` is told of it).
@@ -124,9 +175,13 @@ export function findRecordFiles(
  */
 export function deliverableFolders(
   target: string,
-  options: { unlistable?: (dir: string, error: Error) => void } = {},
+  options: {
+    unlistable?: (dir: string, error: Error) => void;
+    skippedWorktree?: (folder: string) => void;
+  } = {},
 ): string[] {
   refuseBackslash(target);
+  const skippedWorktree = options.skippedWorktree ?? noteSkippedWorktree;
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(target);
@@ -176,17 +231,12 @@ export function deliverableFolders(
     if (isDeliverable) found.push(dir);
     const within = inDeliverable ?? (isDeliverable ? dir : undefined);
     for (const [name, isFolder] of names) {
-      if (isFolder && !skipped(name) && !isToolRoot(dir, name)) {
+      if (isFolder && name !== ".git" && entered(dir, name, skippedWorktree)) {
         pending.push([join(dir, name), within]);
       }
     }
   }
   return sortUtf8(found);
-}
-
-/** Folders never entered when looking for deliverables (as `walk` skips them). */
-function skipped(name: string): boolean {
-  return name === ".git" || name === "node_modules" || name.startsWith(".runrec");
 }
 
 /** How every runrec header line starts, whatever its version. */

@@ -148,13 +148,15 @@ function deliverableOf(runId: string): string {
 function foldersOf(delDir: string, id: string): string[] {
   const root = isExecutionRoot(delDir) ? delDir : findExecutionRoot(delDir);
   if (root === undefined) return [];
-  return deliverableFolders(root, { unlistable: () => {} }).filter((folder) => {
-    try {
-      return deliverableId(folder).id === id;
-    } catch {
-      return false; // not a deliverable after all: not the one sought
-    }
-  });
+  return deliverableFolders(root, { unlistable: () => {}, skippedWorktree: () => {} }).filter(
+    (folder) => {
+      try {
+        return deliverableId(folder).id === id;
+      } catch {
+        return false; // not a deliverable after all: not the one sought
+      }
+    },
+  );
 }
 
 /** Where the run `runId` of another deliverable is, as a clause: "DEL-01-03 (<folder>)". */

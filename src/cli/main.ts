@@ -11,6 +11,7 @@
  * @module
  */
 import { type Command, EXIT, exitFor, type Io, parseCommandArgs, UsageError } from "./command.ts";
+import { takeNotes } from "../notices.ts";
 
 /** A command as `runrec --help` lists it, and how to load it. */
 export interface CommandEntry {
@@ -209,6 +210,9 @@ export async function main(args: string[], io: Io): Promise<number> {
 `);
     }
     return code;
+  } finally {
+    // Notes left on the way (a linked work tree skipped): once each, however often met.
+    for (const note of takeNotes()) io.err(`runrec: note: ${note}\n`);
   }
 }
 

@@ -19,7 +19,8 @@ Each target is a record file, a deliverable folder (its RunRecords.csv; one
 with no RunRecords.csv yet has "no records yet", which is fine), or any other
 folder (every RunRecords.csv beneath it, .git and node_modules skipped, and
 an execution root's tool roots such as _Reconciliation/, whose snapshots are
-copies: name one to read it).
+copies, and linked worktrees of the repository kept inside it, such as
+.worktrees/agent-1, another checkout, with a note: name one to read it).
 
 Every problem is printed as "path:line: field message"; warnings (torn
 records from interrupted writes, CR LF, NUL bytes, blank lines, no final

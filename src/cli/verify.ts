@@ -137,6 +137,12 @@ function historyText(path: string, history: HistoryResult, color: boolean): stri
         `${failure.message}, against ${against} in ${failure.previous.slice(0, 7)}` +
         `${failure.remedy ? `; ${failure.remedy}` : ""}\n`,
     );
+  } else if (history.sinceCommit === "") {
+    // A nested repository `since` is not in: checked from the file's first version (a note said so).
+    lines.push(
+      `${path}: K-APPEND-1 holds from its first version (not in ${history.since}'s repository): ` +
+        `${plural(history.versionsCompared, "version")} compared\n`,
+    );
   } else {
     lines.push(
       `${path}: K-APPEND-1 holds since ${history.since} (${history.sinceCommit.slice(0, 7)}` +
