@@ -39,6 +39,7 @@ import {
   claimHolder,
   claimLostRun,
   claimPendingRun,
+  fromTokenNote,
   implausibleStart,
   isRunId,
   keepPendingRun,
@@ -54,6 +55,7 @@ import {
   reapedPath,
   reapedRecordId,
   reapedRunOf,
+  recordedRuns,
   releaseClaim,
   runIdStart,
   runRecorded,
@@ -260,10 +262,11 @@ export async function finishRun(
   const { delDir, token } = whereRunIs(started.delDir, run.id, started.token);
   const claim = await claimForFinish(delDir, run.id, token);
   if (claim) {
+    const reaped = await recordedAlready(delDir, run, claim);
     return await refusedStillPending(
       token,
       () =>
-        claim.reaped
+        reaped
           ? finishReaped(delDir, run, claim.claimed, report, options)
           : finishClaimed(delDir, run, claim.claimed, report, options),
     );
@@ -412,10 +415,11 @@ export async function finishPendingRun(
   }
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
   const again = run === undefined ? target : `${target} --run ${run}`;
+  const reaped = await recordedAlready(delDir, pending, claim);
   const outcome = await refusedStillPending(
     again,
     () =>
-      claim.reaped
+      reaped
         ? finishReaped(delDir, pending, claim.claimed, report, options)
         : finishClaimed(delDir, pending, claim.claimed, report, options),
   );
@@ -475,7 +479,7 @@ async function runFromToken(
   const notes = [
     `${folderGone ? "deliverable folder" : "pending run file"} gone before finish ` +
     `(${folderGone ? "a removed worktree?" : "git clean -x?"}): inputs not captured at start ` +
-    "(TBD), StatusBefore unknown; recorded from the token",
+    `(TBD), StatusBefore unknown; ${fromTokenNote(id)}`,
   ];
   return {
     id,
@@ -547,6 +551,37 @@ async function claimForFinish(
   }
   const reaped = claimPendingRun(reapedPath(delDir, id));
   return reaped ? { claimed: reaped, reaped: true } : undefined;
+}
+
+/**
+ * Whether the claimed run is to be finished as one `reap` wrote as FAILED.
+ * A pending file that came back (`git stash pop`, a restored copy) after its
+ * run was recorded (from its token, its file gone) is recognised by its
+ * record: removed, and the finish refused, so that the run is recorded once.
+ * A claimed file back for a run `reap` wrote as FAILED is finished as a late
+ * finish of it.
+ */
+async function recordedAlready(
+  delDir: string,
+  run: PendingRun,
+  claim: { claimed: string; reaped: boolean },
+): Promise<boolean> {
+  if (claim.reaped) return true;
+  const found = (await recordedRuns(delDir))(run);
+  if (found === undefined) return false;
+  if (found.reaped) {
+    // Finished from this file: the copy reap kept would let a second late finish in.
+    try {
+      Deno.removeSync(reapedPath(delDir, run.id));
+    } catch { /* none kept */ }
+    return true;
+  }
+  Deno.removeSync(claim.claimed);
+  throw new InputError(
+    `${delDir}: run ${run.id} (${run.agent}) is recorded already as ` +
+      `${found.runId ?? "a record in the spool"}: its pending file had come back (git stash ` +
+      "pop, a restored copy?) and is removed; nothing written",
+  );
 }
 
 /**
