@@ -28,6 +28,8 @@ file), or by its deliverable folder: with --run, or alone when the folder has
 exactly one pending run. A token still works when the deliverable folder's
 label was renamed or the folder moved to another package during the run: the
 one folder of its DeliverableID under the execution root holding the run.
+A folder with no pending run whose same folder in another worktree of the
+repository holds one names it and its token (exit 2): finish it there.
 
 Options:
   --run TOKEN|ID    which run of <del-dir> to finish: the token or the id (in the
