@@ -267,6 +267,47 @@ function findGitDirs(
   }
 }
 
+/**
+ * The work tree holding `dir` (the folder of its `.git`, symbolic links
+ * resolved) and the repository's other work trees: the main one (the folder
+ * of the common `.git` folder) and each linked one its
+ * `worktrees/<name>/gitdir` file names, those that exist. Read from the
+ * files, as `git worktree list` would list them; no git is started.
+ * `undefined` outside a work tree.
+ *
+ * @example
+ * ```ts
+ * import { workTrees } from "./git.ts";
+ * workTrees("PKG-01_X/1_Working/DEL-01-02_Y")?.others; // ["/work/repo-wt2"]
+ * ```
+ */
+export function workTrees(dir: string): { top: string; others: string[] } | undefined {
+  let top = realFolder(dir);
+  let dirs = gitDirsOf(top);
+  while (dirs === undefined) {
+    const parent = dirname(top);
+    if (parent === top) return undefined;
+    top = parent;
+    dirs = gitDirsOf(top);
+  }
+  const found: string[] = [];
+  if (basename(dirs.commonDir) === ".git") found.push(dirname(dirs.commonDir));
+  const linked = join(dirs.commonDir, "worktrees");
+  let names: string[] = [];
+  try {
+    names = [...Deno.readDirSync(linked)].filter((e) => e.isDirectory).map((e) => e.name);
+  } catch { /* no linked work trees */ }
+  for (const name of names.sort()) {
+    const dotGit = readText(join(linked, name, "gitdir"))?.trim();
+    // The path of the work tree's `.git` file, relative to this folder when git wrote it so.
+    if (dotGit) found.push(dirname(resolve(join(linked, name), dotGit)));
+  }
+  const others = [...new Set(found.map(realFolder))].filter((wt) =>
+    wt !== top && gitDirsOf(wt) !== undefined
+  );
+  return { top, others };
+}
+
 /** The id `ref` (e.g. `refs/heads/main`) names: its loose file, else `packed-refs`. */
 function readRef(
   dirs: { gitDir: string; commonDir: string },

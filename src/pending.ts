@@ -550,6 +550,84 @@ export function takeOverClaim(path: string, holder: string): string | undefined 
   }
 }
 
+/** A run as the record-file lookups know it: its start, and its agent and id when known. */
+export interface RunKey {
+  /** The run's id (its pending file's name), when known. */
+  id?: string;
+  /** The agent's name; absent for a run whose pending file is gone and no agent named. */
+  agent?: string;
+  /** When it started. */
+  start: { started: string };
+}
+
+/** A run's record found by {@linkcode recordedRuns}. */
+export interface RunRecordFound {
+  /** Its RunID; absent for a record still in the spool. */
+  runId?: string;
+  /** Whether it is the FAILED record `reap` wrote for the run. */
+  reaped: boolean;
+}
+
+/** Pending run ids named in a record's Notes (`run <id>`: a reaped run's, or one recorded from its token). */
+const NAMED_RUNS = /\brun ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})\b/g;
+
+/**
+ * Reads `delDir`'s record file and spool once, and returns a lookup: the
+ * record of a run (its start time and agent, the agent alone left out when
+ * not known, or its start time and its id named in the Notes), or
+ * `undefined`. A record other than `reap`'s FAILED one is preferred. A
+ * pending run's file that comes back (`git stash pop`, a restored copy)
+ * after its run was recorded from the token is found so.
+ *
+ * @example
+ * ```ts
+ * import { readPendingRun, recordedRuns } from "./pending.ts";
+ * const recordOf = await recordedRuns("DEL-01-02_X");
+ * recordOf(readPendingRun("DEL-01-02_X/.runrec/pending/x.json"))?.runId;
+ * ```
+ */
+export async function recordedRuns(
+  delDir: string,
+): Promise<(run: RunKey) => RunRecordFound | undefined> {
+  type Seen = RunRecordFound & { agent: string; named: string[] };
+  const byStart = new Map<string, Seen[]>();
+  const add = (started: string, seen: Seen) =>
+    byStart.set(started, [...byStart.get(started) ?? [], seen]);
+  const named = (notes: string) => [...notes.matchAll(NAMED_RUNS)].map((m) => m[1]);
+  try {
+    // Streamed, and refused up front when not a regular file (a FIFO, a device): never a hang.
+    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
+      if (event.kind !== "record") continue;
+      const r = event.record;
+      add(r.RunTimestamp, {
+        runId: r.RunID,
+        reaped: r.ErrorSummary === REAPED_ERROR,
+        agent: r.AgentName,
+        named: named(r.Notes),
+      });
+    }
+  } catch { /* no file, or not one to read: not there (the write then spools the record) */ }
+  for (const item of listSpool(delDir)) {
+    const draft = item.entry?.draft;
+    if (draft === undefined) continue;
+    add(draft.RunTimestamp, {
+      reaped: draft.ErrorSummary === REAPED_ERROR,
+      agent: draft.AgentName,
+      named: named(draft.Notes ?? ""),
+    });
+  }
+  return (run) => {
+    const found = (byStart.get(run.start.started) ?? []).filter((seen) =>
+      run.agent === undefined || seen.agent === run.agent ||
+      (run.id !== undefined && seen.named.includes(run.id))
+    );
+    const seen = found.find((f) => !f.reaped) ?? found[0];
+    return seen === undefined
+      ? undefined
+      : { ...(seen.runId !== undefined ? { runId: seen.runId } : {}), reaped: seen.reaped };
+  };
+}
+
 /**
  * Whether the record of `run` (its start time and agent, or its start time
  * alone when the agent is not known) is in `delDir`'s record file or spool
@@ -561,24 +639,23 @@ export function takeOverClaim(path: string, holder: string): string | undefined 
  * await runRecorded("DEL-01-02_X", readPendingRun("DEL-01-02_X/.runrec/pending/x.json"));
  * ```
  */
-export async function runRecorded(
-  delDir: string,
-  run: { agent?: string; start: { started: string } },
-): Promise<boolean> {
-  // An agent not known (a run whose pending file is gone): its start time alone.
-  const matches = (started: string, agent: string) =>
-    started === run.start.started && (run.agent === undefined || agent === run.agent);
-  try {
-    // Streamed, and refused up front when not a regular file (a FIFO, a device): never a hang.
-    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
-      if (event.kind === "record" && matches(event.record.RunTimestamp, event.record.AgentName)) {
-        return true;
-      }
-    }
-  } catch { /* no file, or not one to read: not there (the write then spools the record) */ }
-  return listSpool(delDir).some((i) =>
-    i.entry !== undefined && matches(i.entry.draft.RunTimestamp, i.entry.draft.AgentName)
-  );
+export async function runRecorded(delDir: string, run: RunKey): Promise<boolean> {
+  return (await recordedRuns(delDir))(run) !== undefined;
+}
+
+/**
+ * What a record's Notes say to name the pending run it was recorded for
+ * from its token alone (its file gone): a pending file of that run that comes
+ * back later is then known as recorded, even under another agent's name.
+ *
+ * @example
+ * ```ts
+ * import { fromTokenNote } from "./pending.ts";
+ * fromTokenNote("20260222T101500123Z-1a2b3c4d"); // "recorded from the token of run 20260222T101500123Z-1a2b3c4d"
+ * ```
+ */
+export function fromTokenNote(id: string): string {
+  return `recorded from the token of run ${id}`;
 }
 
 /** How long a finisher waits for a live process holding the run it is to finish. */
@@ -823,4 +900,29 @@ export function describePendingRuns(delDir: string, items: readonly PendingItem[
   );
   return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}; ` +
     `finish them with runrec finish, or runrec reap ${delDir} once their agents are gone`;
+}
+
+/**
+ * One warning line about a pending run's file that is back although its run
+ * is recorded (`found`, see {@linkcode recordedRuns}), and what removes it.
+ *
+ * @example
+ * ```ts
+ * import { describeRecordedPending, listPendingRuns, recordedRuns } from "./pending.ts";
+ * const recordOf = await recordedRuns("DEL-01-02_X");
+ * for (const item of listPendingRuns("DEL-01-02_X")) {
+ *   const found = item.run && recordOf(item.run);
+ *   if (found) console.error(describeRecordedPending("DEL-01-02_X", item, found));
+ * }
+ * ```
+ */
+export function describeRecordedPending(
+  delDir: string,
+  item: PendingItem,
+  found: RunRecordFound,
+): string {
+  return `${delDir}: run ${item.id} (${item.run?.agent}, since ${item.run?.start.started}) is ` +
+    `recorded already as ${found.runId ?? "a record in the spool"}, but its pending file is ` +
+    `back (git stash pop, a restored copy?); not to be finished again: runrec reap ${delDir} ` +
+    "removes it";
 }

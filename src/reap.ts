@@ -19,7 +19,9 @@ import {
   REAPED_ERROR,
   reapedNote,
   reapedRecordId,
+  recordedRuns,
   runRecorded,
+  type RunRecordFound,
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
 import { formatDuration } from "./time.ts";
@@ -100,10 +102,26 @@ export async function reapRuns(
   const { olderThanMs, now = Date.now(), ...writeOptions } = options;
   const report: ReapReport = { reaped: [], problems: [] };
   for (const { delDir, items } of pendingRunsAt(targets)) {
+    // Read once per folder, and only where a run waits: the record file may be large.
+    let recordOf: ((run: PendingRun) => RunRecordFound | undefined) | undefined;
     for (const item of items) {
       if (!item.run) {
         report.problems.push(item.problem ?? `${item.path}: unreadable`);
         continue;
+      }
+      if (!item.claimedBy) {
+        // A pending file back (git stash pop, a restored copy) after its run was recorded.
+        recordOf ??= await recordedRuns(delDir);
+        const found = recordOf(item.run);
+        if (found !== undefined) {
+          try {
+            const back = removeRecordedRun(delDir, item, found);
+            if (back) report.reaped.push(back);
+          } catch (e) {
+            report.problems.push(`${item.path}: not removed: ${failureReason(e as Error)}`);
+          }
+          continue;
+        }
       }
       const reason = whyReap(item, now, olderThanMs);
       if (!reason) continue;
@@ -117,6 +135,28 @@ export async function reapRuns(
     }
   }
   return report;
+}
+
+/**
+ * Removes the pending file of a run that is recorded already (`found`): its
+ * file came back after the run was recorded from its token. `undefined` when
+ * another process took the file meanwhile.
+ */
+function removeRecordedRun(
+  delDir: string,
+  item: PendingItem,
+  found: RunRecordFound,
+): ReapedRun | undefined {
+  const claimed = claimPendingRun(item.path);
+  if (!claimed) return undefined;
+  Deno.removeSync(claimed);
+  return {
+    delDir,
+    run: item.run!,
+    reason: "its pending file came back (git stash pop, a restored copy?) after the run was " +
+      `recorded${found.runId === undefined ? " (the record is in the spool)" : ""}; removed`,
+    ...(found.runId !== undefined ? { runId: found.runId } : {}),
+  };
 }
 
 /**
@@ -200,7 +240,9 @@ export function describeReaped(reaped: ReapedRun, cwd: string): string {
 
 /** Its RunID, or what became of a FAILED record that has none yet, as emit says it. */
 function whatBecameOf({ outcome, runId }: ReapedRun): string {
-  if (!outcome) return "(recorded already)";
+  if (!outcome) {
+    return runId === undefined ? "(recorded already)" : `(recorded already as ${runId})`;
+  }
   if (outcome.written) return runId!;
   if (outcome.unconfirmed) return `${runId ?? "(RunID not found)"} (written, not confirmed)`;
   if (outcome.spooledTo) return "(spooled)"; // where: its warning says

@@ -8,7 +8,7 @@
  * @module
  */
 import { kindOf, walk } from "./walk.ts";
-import { basename, dirname, join, resolve } from "./path.ts";
+import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, findExecutionRoot, requireFolder } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -27,7 +27,7 @@ import {
   writeRun,
 } from "./hook.ts";
 import { hostname } from "./lock.ts";
-import { gitHead } from "./git.ts";
+import { gitHead, workTrees } from "./git.ts";
 import { CollidingNames, shortened } from "./names.ts";
 import { lateFinishNote } from "./annotations.ts";
 import { isRunrecOwn, relativePath } from "./inputs.ts";
@@ -39,6 +39,7 @@ import {
   claimHolder,
   claimLostRun,
   claimPendingRun,
+  fromTokenNote,
   implausibleStart,
   isRunId,
   keepPendingRun,
@@ -54,6 +55,7 @@ import {
   reapedPath,
   reapedRecordId,
   reapedRunOf,
+  recordedRuns,
   releaseClaim,
   runIdStart,
   runRecorded,
@@ -260,10 +262,11 @@ export async function finishRun(
   const { delDir, token } = whereRunIs(started.delDir, run.id, started.token);
   const claim = await claimForFinish(delDir, run.id, token);
   if (claim) {
+    const reaped = await recordedAlready(delDir, run, claim);
     return await refusedStillPending(
       token,
       () =>
-        claim.reaped
+        reaped
           ? finishReaped(delDir, run, claim.claimed, report, options)
           : finishClaimed(delDir, run, claim.claimed, report, options),
     );
@@ -412,10 +415,11 @@ export async function finishPendingRun(
   }
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
   const again = run === undefined ? target : `${target} --run ${run}`;
+  const reaped = await recordedAlready(delDir, pending, claim);
   const outcome = await refusedStillPending(
     again,
     () =>
-      claim.reaped
+      reaped
         ? finishReaped(delDir, pending, claim.claimed, report, options)
         : finishClaimed(delDir, pending, claim.claimed, report, options),
   );
@@ -442,7 +446,9 @@ async function runFromToken(
   // No folder at all (a removed worktree; a moved one was looked for): recorded all the same.
   const folderGone = path !== undefined && isGone(delDir);
   if (path === undefined || (!folderGone && kindOf(delDir) !== "folder")) {
-    throw goneError(delDir, id);
+    // `--run <id>` of a run started in another worktree: that finish, not emit.
+    throw (path === undefined ? pendingInOtherWorkTrees(delDir, id) : undefined) ??
+      goneError(delDir, id);
   }
   if (claimHolder(path) !== undefined) throw goneError(delDir, id);
   // The user's spool holds a gone folder's record, and a moved folder's file the record its
@@ -475,7 +481,7 @@ async function runFromToken(
   const notes = [
     `${folderGone ? "deliverable folder" : "pending run file"} gone before finish ` +
     `(${folderGone ? "a removed worktree?" : "git clean -x?"}): inputs not captured at start ` +
-    "(TBD), StatusBefore unknown; recorded from the token",
+    `(TBD), StatusBefore unknown; ${fromTokenNote(id)}`,
   ];
   return {
     id,
@@ -547,6 +553,37 @@ async function claimForFinish(
   }
   const reaped = claimPendingRun(reapedPath(delDir, id));
   return reaped ? { claimed: reaped, reaped: true } : undefined;
+}
+
+/**
+ * Whether the claimed run is to be finished as one `reap` wrote as FAILED.
+ * A pending file that came back (`git stash pop`, a restored copy) after its
+ * run was recorded (from its token, its file gone) is recognised by its
+ * record: removed, and the finish refused, so that the run is recorded once.
+ * A claimed file back for a run `reap` wrote as FAILED is finished as a late
+ * finish of it.
+ */
+async function recordedAlready(
+  delDir: string,
+  run: PendingRun,
+  claim: { claimed: string; reaped: boolean },
+): Promise<boolean> {
+  if (claim.reaped) return true;
+  const found = (await recordedRuns(delDir))(run);
+  if (found === undefined) return false;
+  if (found.reaped) {
+    // Finished from this file: the copy reap kept would let a second late finish in.
+    try {
+      Deno.removeSync(reapedPath(delDir, run.id));
+    } catch { /* none kept */ }
+    return true;
+  }
+  Deno.removeSync(claim.claimed);
+  throw new InputError(
+    `${delDir}: run ${run.id} (${run.agent}) is recorded already as ` +
+      `${found.runId ?? "a record in the spool"}: its pending file had come back (git stash ` +
+      "pop, a restored copy?) and is removed; nothing written",
+  );
 }
 
 /**
@@ -712,6 +749,8 @@ export async function locateRun(
   const list = (found: PendingItem[]) =>
     found.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ");
   if (waiting.length === 0) {
+    const elsewhere = pendingInOtherWorkTrees(target);
+    if (elsewhere) throw elsewhere;
     const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy);
     const unreadable = items.filter((i) => i.problem).map((i) => i.problem);
     const late = reaped.length === 0
@@ -726,6 +765,44 @@ export async function locateRun(
   throw new InputError(
     `${target}: ${waiting.length} pending runs; name one with --run: ${list(waiting)}`,
   );
+}
+
+/**
+ * The error naming the runs (or the run `id`) pending in `target`'s folder
+ * of the repository's other worktrees, each with the finish that records it
+ * there; `undefined` when there are none. A run started in one linked
+ * worktree and finished in another is not one to `emit`: its pending file,
+ * reaped there, would be a second record once the branches meet.
+ */
+function pendingInOtherWorkTrees(target: string, id?: string): InputError | undefined {
+  const trees = workTrees(target);
+  if (trees === undefined) return undefined;
+  const rel = relative(trees.top, realPathOf(target));
+  if (rel === ".." || rel.startsWith("../")) return undefined;
+  const found = trees.others.flatMap((tree) =>
+    listPendingRuns(join(tree, rel)).filter((i) =>
+      i.run && !i.claimedBy && (id === undefined || i.id === id)
+    )
+  );
+  if (found.length === 0) return undefined;
+  const each = found.map((i) =>
+    `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}) is pending in ` +
+    `${dirname(dirname(dirname(i.path)))}: runrec finish ${i.path} --status S ...`
+  );
+  return new InputError(
+    `${target}: no pending run ${id === undefined ? "" : `${id} `}here, but the same folder of ` +
+      `another worktree of this repository holds it: ${each.join("; ")} (its record goes to ` +
+      "that worktree's RunRecords.csv, on its branch; emit instead would record the run twice)",
+  );
+}
+
+/** `path`, symbolic links resolved (as git names its worktrees), or as given when it cannot be. */
+function realPathOf(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }
 
 /** The id of the run that `reap` wrote as FAILED under `runId` in `target`'s records. */

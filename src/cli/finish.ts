@@ -28,6 +28,8 @@ file), or by its deliverable folder: with --run, or alone when the folder has
 exactly one pending run. A token still works when the deliverable folder's
 label was renamed or the folder moved to another package during the run: the
 one folder of its DeliverableID under the execution root holding the run.
+A folder with no pending run whose same folder in another worktree of the
+repository holds one names it and its token (exit 2): finish it there.
 
 Options:
   --run TOKEN|ID    which run of <del-dir> to finish: the token or the id (in the
@@ -68,7 +70,9 @@ gives it) and the token's start time is in the last day: StatusBefore and
 inputs TBD, noted. So is a run whose deliverable folder is gone altogether (a
 removed worktree): its record waits in the user's spool and is printed as a
 "runrec: lost-record:" line too, exit 0. Otherwise, as for a token that names
-no run, finish exits 2.
+no run, finish exits 2. Its record's Notes name the run ("recorded from the
+token of run <id>"): should the pending file come back (git stash pop, a
+restored copy), finish exits 2 naming the RunID and removes it.
 
 As with runrec emit, a write failure never fails the agent's run: runrec warns,
 keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,

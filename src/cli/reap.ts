@@ -40,7 +40,9 @@ Prints one line per reaped run (RunID, folder, agent, start, reason); in
 place of the RunID, what became of a record not written: "(spooled)" (a
 warning says where), "(written, not confirmed)" after its RunID, "(LOST:
 ...)", or "(recorded already)" for a run whose finisher wrote its record and
-died. As with emit, a record that cannot be written is spooled (exit 0), and
+died. A pending file that came back (git stash pop, a restored copy) after
+its run was recorded is removed, whatever its age: "(recorded already as
+RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), and
 records spooled earlier that the write appended are said ("replayed ... from
 the spool"). A pending run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
