@@ -273,9 +273,11 @@ export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
   for (const folder of folders(delDir)) {
     try {
       const path = writeEntry(folder, entry);
-      // Ignored by git, so `git clean -x` (actions/checkout runs `git clean -ffdx`) deletes it.
+      // Ignored by git, which removes it without asking: `git clean -x` (actions/checkout runs
+      // `git clean -ffdx`), `git stash --all`, `git worktree remove` of a linked worktree.
       const caution = folder.delDir === undefined ? undefined : `it waits there until the ` +
-        `next write or runrec flush ${folder.delDir}; git clean -x deletes it: flush first`;
+        `next write or runrec flush ${folder.delDir}; git clean -x, git stash --all and git ` +
+        "worktree remove take it away: flush first";
       return { path, skipped, caution };
     } catch (e) {
       skipped.push(`${folder.path}: ${failureReason(e as Error)}`);

@@ -106,7 +106,7 @@ Deno.test("spool identity: an entry left behind after its replay was written (di
   }
 });
 
-Deno.test("spool: a record spooled in the deliverable's own spool folder says it waits there and that git clean -x deletes it; one in $RUNREC_SPOOL_DIR does not", async () => {
+Deno.test("spool: a record spooled in the deliverable's own spool folder says it waits there and that git clean -x, stash --all and worktree remove take it away; one in $RUNREC_SPOOL_DIR does not", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
@@ -116,7 +116,7 @@ Deno.test("spool: a record spooled in the deliverable's own spool folder says it
     assertEquals(own.code, 0, own.stderr);
     assertMatch(
       own.stderr,
-      /spooled to .*\.runrec-spool\/[^ ]*\.json; it waits there until the next write or runrec flush .*DEL-01-02_Thing; git clean -x deletes it: flush first\n/,
+      /spooled to .*\.runrec-spool\/[^ ]*\.json; it waits there until the next write or runrec flush .*DEL-01-02_Thing; git clean -x, git stash --all and git worktree remove take it away: flush first\n/,
     );
     const env = { TMPDIR: tmp, RUNREC_SPOOL_DIR: join(tmp, "spool") };
     const elsewhere = await runCliProcess(args, FULL_FLAGS, env);
