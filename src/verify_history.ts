@@ -499,6 +499,9 @@ async function startingPoint(
       `--since: unknown revision ${JSON.stringify(since)} in ${top}` +
         (cutOff && shallow.size > 0
           ? `: a shallow clone, which may lack that commit: ${SHALLOW_REMEDY}`
+          : !await resolveCommit("HEAD", top)
+          ? ": the repository has no commits yet (commit the record files first; runrec verify " +
+            "without --since checks them as they are)"
           : await unfetchedBranch(since, top)),
     );
   }

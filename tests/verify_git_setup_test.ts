@@ -224,3 +224,18 @@ Deno.test("verify --since of a record file git stores through a filter or checks
   const fixed = await runCli(["verify", other.del, "--since", start]);
   assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
 });
+
+Deno.test("verify --since HEAD in a repository with no commits yet says so, and how to check the files", async () => {
+  const root = await tempDir({ prefix: "runrec-nocommit-" });
+  const del = join(root, "DEL-01-02_Thing");
+  await Deno.mkdir(del);
+  await appendRecord(join(del, RECORD_FILE), sampleDraft(), { fsync: false });
+  await git(root, "init", "-q");
+  const { code, stderr } = await runCli(["verify", root, "--since", "HEAD"]);
+  assert.equal(code, 2, stderr);
+  assert.match(
+    stderr,
+    /unknown revision "HEAD" .*: the repository has no commits yet \(commit the record files first; runrec verify without --since checks them as they are\)\n$/,
+  );
+  await Deno.remove(root, { recursive: true });
+});
