@@ -60,8 +60,9 @@ count. A root is every deliverable folder beneath it, and every folder with a
 RunRecords.csv nested in one (an execution root's tool roots, such as
 _Reconciliation/, and linked worktrees of the repository, such as
 .worktrees/agent-1, with a note, left out: name one to check it); each file
-is hashed once however many records name it, on every core. A folder named twice (through a symbolic link to it)
-is checked once; its project and execution root are the real folder's.
+is hashed once however many records name it, on every core. A folder named
+twice (through a symbolic link to it) is checked once; its project and
+execution root are the real folder's.
 
 Options:
   --agent A     only agent A (a comma-separated list for several); an agent
