@@ -9,6 +9,7 @@
  */
 import { join, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
+import { resolvedPath } from "./lookups.ts";
 import { isSha256Hex } from "./sha256.ts";
 import { listPendingRuns, type PendingRun } from "./pending.ts";
 import { readRecords } from "./reader.ts";
@@ -94,7 +95,8 @@ export async function startEvidenceNotes(
   run: PendingRun,
   draft: RecordDraft,
 ): Promise<string[]> {
-  const dir = resolve(delDir);
+  // Input paths are relative to the folder's real path, as they were hashed (`governedInputs`).
+  const dir = resolvedPath(resolve(delDir));
   const atStart = run.start.inputHashes;
   const outputs = draft.OutputHashes;
   const notes: string[] = [];

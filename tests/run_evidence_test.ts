@@ -374,3 +374,25 @@ Deno.test("emit, the block's fallback, treats placeholders as start does: --pass
   assertIncludes(record.Notes, `--input "{DECOMPOSITION_REF}" ${said}`);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("start and finish of a deliverable named through a symbolic link: no input is said to have changed when none did", async () => {
+  const { root, del } = await makeProject();
+  const link = join(root, "DEL-01-02");
+  await Deno.symlink(del, link);
+  const start = await runCliProcess(["start", link, "--agent", "DEPENDENCIES"]);
+  assertEquals(start.code, 0, start.stderr);
+  const finish = await runCliProcess([
+    "finish",
+    start.stdout.trim(),
+    "--agent",
+    "DEPENDENCIES",
+    "--status",
+    "SUCCESS",
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  assert(record.InputHashes["../../../_Decomposition/D.md"]?.length === 64, record.Notes);
+  assert(!record.Notes.includes("changed or removed during the run"), record.Notes);
+  assert(!finish.stderr.includes("changed or removed during the run"), finish.stderr);
+  await Deno.remove(root, { recursive: true });
+});
