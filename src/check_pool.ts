@@ -46,7 +46,8 @@ const SPARE_BYTES = 64 << 10;
 
 /**
  * Starts a worker and waits until it says it is ready (its first message,
- * `null`); `undefined` when it fails to load instead.
+ * `null`); `undefined` when it fails to load instead, or when this process
+ * may not read its module.
  *
  * @example
  * ```ts
@@ -56,6 +57,15 @@ const SPARE_BYTES = 64 << 10;
  * ```
  */
 export function startWorker(url: string | URL): Promise<Worker | undefined> {
+  // A worker whose module this process may not read fails to load with an "Uncaught" line on
+  // stderr that no caller can catch: one not allowed is not started (the work stays here).
+  const module = new URL(url);
+  if (
+    module.protocol === "file:" &&
+    Deno.permissions.querySync({ name: "read", path: module }).state !== "granted"
+  ) {
+    return Promise.resolve(undefined);
+  }
   return new Promise((resolve) => {
     let worker: Worker;
     try {

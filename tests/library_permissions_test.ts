@@ -10,6 +10,7 @@ import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
+import { writeRecordFile } from "../scripts/bench/records.ts";
 import { failureReason } from "../src/errors.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -245,4 +246,16 @@ Deno.test("library permissions: verifyHistory without --allow-run throws GitUnav
   const granted = await runScript(root, ["--allow-read", "--allow-env", "--allow-run=git"], check);
   assertEquals(granted.answer.failure, undefined, JSON.stringify(granted.answer));
   assertEquals(granted.answer.versionsCompared, 2);
+});
+
+Deno.test("library permissions: checkRecordFile on a large file with read access to the project only checks it here, printing nothing", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, "RunRecords.csv");
+  await writeRecordFile(file, 12_000); // over the 8 MiB from which workers are started
+  const count = `let n = 0; for await (const b of rr.checkRecordFile(${JSON.stringify(file)})) ` +
+    "n += b.records; return { n };";
+  const { answer, stderr } = await runScript(root, [`--allow-read=${root}`], count);
+  assertEquals(answer, { n: 12_000 });
+  assertEquals(stderr, "");
+  await Deno.remove(root, { recursive: true });
 });
