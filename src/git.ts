@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { optionalEnv } from "./optional_access.ts";
 import { findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
@@ -216,12 +217,9 @@ function inCone(rel: string, patterns: string[]): boolean {
 
 /** `$GIT_DIR` as git reads it (relative to the working folder), or `undefined` when unset. */
 function gitDirFromEnvironment(): string | undefined {
-  try {
-    const value = Deno.env.get("GIT_DIR");
-    return value ? resolve(value) : undefined;
-  } catch {
-    return undefined; // no permission to read it: as before, the folders decide
-  }
+  // Without permission to read it, the folders decide, as when it is unset.
+  const value = optionalEnv("GIT_DIR");
+  return value ? resolve(value) : undefined;
 }
 
 /**

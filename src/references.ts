@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { optionalEnv } from "./optional_access.ts";
 import { markdownLines } from "./deliverable.ts";
 import { directLookups, type Lookups } from "./lookups.ts";
 import { dirname, isAbsolute, isNormalAbsolute, join, resolve } from "./path.ts";
@@ -228,11 +229,7 @@ export function parseReferences(text: string): Reference[] {
 }
 
 function homeFolder(): string | undefined {
-  try {
-    return Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
-  } catch {
-    return undefined; // no permission to read the environment
-  }
+  return optionalEnv("HOME") ?? optionalEnv("USERPROFILE");
 }
 
 /**

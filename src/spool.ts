@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { optionalEnv, optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { failureReason, InputError } from "./errors.ts";
@@ -86,14 +87,6 @@ export interface ReplayReport {
   failures: string[];
 }
 
-function envOrUndefined(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined; // not permitted: treated as unset
-  }
-}
-
 /**
  * The temporary folder: `$TMPDIR`, `$TEMP` or `$TMP` (the first set), else
  * `/tmp` (`C:\Windows\Temp` on Windows, where `TEMP` is normally set).
@@ -105,18 +98,9 @@ function envOrUndefined(name: string): string | undefined {
  * ```
  */
 export function tempFolder(): string {
-  const fromEnv = envOrUndefined("TMPDIR") ?? envOrUndefined("TEMP") ?? envOrUndefined("TMP");
+  const fromEnv = optionalEnv("TMPDIR") ?? optionalEnv("TEMP") ?? optionalEnv("TMP");
   if (fromEnv) return resolve(fromEnv);
   return Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp";
-}
-
-/** The user's id, or `undefined` on Windows and when not permitted (`--allow-sys=uid`). */
-function userId(): number | undefined {
-  try {
-    return Deno.uid() ?? undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -133,7 +117,7 @@ function userId(): number | undefined {
  */
 export function sharedSpoolFolder(): string | undefined {
   if (Deno.build.os === "windows") return join(tempFolder(), "runrec-spool");
-  const uid = userId();
+  const uid = optionalUid();
   return uid === undefined ? undefined : join(tempFolder(), `runrec-spool-${uid}`);
 }
 
@@ -166,7 +150,7 @@ export function spoolFolders(delDir?: string): string[] {
 
 function folders(delDirs: DelDirs): SpoolFolder[] {
   const found: SpoolFolder[] = [];
-  const fromEnv = envOrUndefined("RUNREC_SPOOL_DIR");
+  const fromEnv = optionalEnv("RUNREC_SPOOL_DIR");
   if (fromEnv) found.push({ path: resolve(fromEnv), private: true });
   for (const delDir of typeof delDirs === "string" ? [delDirs] : delDirs ?? []) {
     found.push({ path: join(resolve(delDir), SPOOL_FOLDER), private: false, delDir });
@@ -197,7 +181,9 @@ export function privateFolderProblem(folder: string): string | undefined {
   if (Deno.build.os === "windows") return undefined;
   const info = Deno.lstatSync(folder);
   if (!info.isDirectory) return "a link or a file, not a real folder";
-  if (info.uid !== userId()) return `owned by uid ${info.uid}, not by this user (${userId()})`;
+  if (info.uid !== optionalUid()) {
+    return `owned by uid ${info.uid}, not by this user (${optionalUid()})`;
+  }
   if (info.mode !== null && (info.mode & 0o022) !== 0) {
     const mode = (info.mode & 0o777).toString(8);
     return `open to other users (mode ${mode}: others may write entries into it; use 700 or 755)`;

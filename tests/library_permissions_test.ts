@@ -259,3 +259,28 @@ Deno.test("library permissions: checkRecordFile on a large file with read access
   assertEquals(stderr, "");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("library permissions: recordRun in a terminal with the flags README names asks nothing (optional variables and the uid are queried, not requested)", async () => {
+  const { root, del } = await makeProject();
+  const script = join(await tempDir({ prefix: "runrec-tty-" }), "record.ts");
+  await Deno.writeTextFile(
+    script,
+    `import { recordRun } from ${JSON.stringify(MOD)};\n` +
+      `const o = await recordRun(${JSON.stringify(del)}, { agent: "A", status: "SUCCESS" });\n` +
+      `console.log(o.written !== undefined ? "written" : "not written");\n`,
+  );
+  // `script` gives deno a terminal, where a permission not granted would be asked for.
+  const command = [Deno.execPath(), "run", "--allow-read", "--allow-write", "--allow-sys=hostname"]
+    .concat(script).map((a) => `'${a}'`).join(" ");
+  const out = await new Deno.Command("script", {
+    args: ["-qec", command, "/dev/null"],
+    stdin: "null",
+    signal: AbortSignal.timeout(30_000), // a prompt left unanswered waits for ever
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assert(!text.includes("requests"), text);
+  assertIncludes(text, "written\r\n");
+  await Deno.remove(root, { recursive: true });
+});
