@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { sharedIdWarning } from "./claimed_ids.ts";
 import { agentNotes } from "./agent_notes.ts";
 import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
@@ -296,7 +297,10 @@ export async function completeDraft(
     gitHead(dir),
   ]);
   const notes = [...start.notes];
-  if (idNote) notes.push(idNote);
+  // The ID another folder of the root has too: its runs would share RunIDs, so a warning.
+  const shared = idNote ? sharedIdWarning(dir, id) : undefined;
+  const idNoted = shared ? `${idNote}; ${shared}` : idNote;
+  if (idNoted) notes.push(idNoted);
   notes.push(...outputs.notes);
   // Unreadable at the start and at the end alike (`exec`): said once.
   const endProblem = "problem" in after ? after.problem : undefined;
@@ -385,8 +389,8 @@ export async function completeDraft(
   checkDraft(draft);
   return {
     draft,
-    notes: notes.map((n) => ownNote(dir, n)),
-    warnings: profileNotes.map((n) => ownNote(dir, n)),
+    notes: notes.filter((n) => !shared || n !== idNoted).map((n) => ownNote(dir, n)),
+    warnings: [...shared ? [idNoted!] : [], ...profileNotes].map((n) => ownNote(dir, n)),
   };
 }
 

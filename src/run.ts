@@ -9,7 +9,13 @@
  */
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER, findExecutionRoot, requireFolder } from "./deliverable.ts";
+import {
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  findExecutionRoot,
+  requireFolder,
+} from "./deliverable.ts";
+import { sharedIdWarning } from "./claimed_ids.ts";
 import { deliverableFolders } from "./targets.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
@@ -155,7 +161,12 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     files,
     folders,
   };
-  const warned = warnings.length > 0 ? { warnings } : {};
+  // An ID another folder of the root has too: said now, before the run's record shares RunIDs.
+  const identity = exists ? deliverableId(dir) : undefined;
+  const shared = identity?.note ? sharedIdWarning(dir, identity.id) : undefined;
+  const warned = warnings.length > 0 || shared
+    ? { warnings: [...warnings, ...shared ? [`${identity!.note}; ${shared}`] : []] }
+    : {};
   if (!exists) return { delDir: dir, run, creates: true, ...warned };
   try {
     const kept = keepPendingRun(dir, run);

@@ -34,9 +34,9 @@ import { inputFoldersIn } from "./input_folders.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { findProfile } from "./profiles.ts";
-import { DELETED, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
+import { DELETED, LIFECYCLE_STATES, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
-import { readLifecycleState } from "./status.ts";
+import { lifecycleChangeFrom, parseLifecycleState, readLifecycleState } from "./status.ts";
 import { RECORD_FILE } from "./store.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
 import { describePendingRuns, listPendingRuns } from "./pending.ts";
@@ -481,6 +481,8 @@ interface InputComparison {
   baseline: RunRecord;
   /** The governed inputs now: path → hash or `TBD`. */
   now: Record<string, string>;
+  /** The notes of reading them now (URLs and placeholders not hashed among them). */
+  nowNotes: string[];
   /** Why each regular file that could not be hashed now failed, by absolute path. */
   errors: Map<string, string | Error>;
   writers: Writers;
@@ -612,6 +614,11 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       const change = why.startsWith("not found") ? "added" : "changed";
       changes.push({ path, change, baseline: then, current, reason });
     } else {
+      const note = lifecycleEditNote(c, path, then, current);
+      if (note !== undefined) {
+        notes.push(note);
+        continue;
+      }
       const reason = c.writers(path, current);
       changes.push({
         path,
@@ -629,6 +636,62 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
   }
   return changes;
 }
+
+/**
+ * The note that stands for a change of a host file that is no change of what
+ * the run read: `_REFERENCES.md` edited with the same references (a
+ * `ContentHash:` filled in), or `_STATUS.md` with only its lifecycle state
+ * moved on (which StatusBefore/StatusAfter record). `undefined` for any other.
+ */
+function lifecycleEditNote(
+  c: InputComparison,
+  path: string,
+  then: string,
+  current: string,
+): string | undefined {
+  if (path === REFERENCES_FILE && sameReferences(c)) {
+    return `changed ${REFERENCES_FILE} (its references are the same)`;
+  }
+  if (path !== STATUS_FILE) return undefined;
+  const text = c.lookups.hostFile(resolve(c.dir, path));
+  // The text read must be the content hashed: else it changed again in between.
+  if (typeof text !== "string" || sha256Hex(text) !== current) return undefined;
+  const now = parseLifecycleState(text, STATUS_FILE).state;
+  const recorded = [c.baseline.StatusBefore, c.baseline.StatusAfter, now].filter((s) =>
+    s !== TBD && LIFECYCLE_STATES.includes(s)
+  );
+  const states = recorded.length > 0 ? [...new Set(recorded)] : LIFECYCLE_STATES;
+  const before = lifecycleChangeFrom(text, then, states);
+  if (before === undefined) return undefined;
+  return before === now
+    ? `changed ${STATUS_FILE} (only its lifecycle history, state ${now})`
+    : `changed ${STATUS_FILE} (only its lifecycle state, ${before} → ${now})`;
+}
+
+/**
+ * Whether `_REFERENCES.md` lists what it listed at the run: the same files
+ * governed now as then (a reference added or removed adds or removes one),
+ * and the same URLs and placeholders, as the Notes of each name them.
+ */
+function sameReferences(c: InputComparison): boolean {
+  const paths = (hashes: Record<string, string>) =>
+    sortUtf8(Object.keys(hashes).filter((p) => p !== REFERENCES_FILE)).join("\n");
+  if (paths(c.now) !== paths(c.baseline.InputHashes)) return false;
+  const unhashed = (notes: string[]) => {
+    // Notes cut short ("and N more notes") may leave one out: then they are not known to agree.
+    if (notes.some((n) => /^and \d+ more notes/.test(n))) return undefined;
+    const named = notes.map((n) => REFERENCE_NOTE.exec(n)?.[1]).filter((n) => n !== undefined);
+    return sortUtf8(named).join("\n");
+  };
+  const then = unhashed(c.baseline.Notes.split(" | "));
+  return then !== undefined && then === unhashed(c.nowNotes);
+}
+
+const REFERENCES_FILE = "_REFERENCES.md";
+const STATUS_FILE = "_STATUS.md";
+
+/** A note on a reference runrec does not hash, without its line number (lines move). */
+const REFERENCE_NOTE = /^_REFERENCES\.md line \d+: ((?:external URL|placeholder) .* not hashed)$/;
 
 /** An error of the hasher's answer, if it was one. */
 function asError(result: string | Error | undefined): Error | undefined {
@@ -974,6 +1037,7 @@ async function checkFolder(
       dir,
       baseline,
       now: now.hashes,
+      nowNotes: now.notes,
       errors: new Map<string, string | Error>(),
       writers: writersAfter(writes, baseline),
       lookups,

@@ -7,6 +7,7 @@
  */
 import { HostFileTooLarge, markdownLines, readFolderFile } from "./deliverable.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
+import { sha256Hex } from "./sha256.ts";
 
 /** A lifecycle state, and why it is `TBD` when it is. */
 export interface LifecycleReading {
@@ -94,4 +95,110 @@ export function readLifecycleState(statusFile: string): Promise<LifecycleReading
     return Promise.resolve({ state: TBD, problem: `${statusFile}: not found` });
   }
   return Promise.resolve(parseLifecycleState(text, statusFile));
+}
+
+// The lines a change of lifecycle state edits (HOST_FORMATS.md): the state, its date, history rows.
+const STATE_LINE = /^(\s*(?:[-*]\s+)?\*\*Current State(?::\*\*|\*\*:))(.*)$/;
+const LAST_UPDATED_LINE = /^(\s*(?:[-*]\s+)?\*\*Last Updated(?::\*\*|\*\*:))(.*)$/;
+const HISTORY_HEADING = /^#{1,6}\s+History\s*#*\s*$/i;
+const HEADING = /^#{1,6}\s/;
+const LIST_ITEM = /^\s*[-*+]\s/;
+const TABLE_LINE = /^\s*\|/;
+const TABLE_SEPARATOR = /^\s*\|?\s*:?-{3,}/;
+const DATE = /\d{4}-\d{2}-\d{2}/;
+/** Past this many history rows (or this size), an earlier version is not rebuilt: too many to try. */
+const MAX_HISTORY_ROWS = 20;
+const MAX_STATUS_CHARS = 16 << 10;
+/** At most this many earlier versions are hashed. */
+const MAX_VERSIONS = 1000;
+
+/**
+ * The state `_STATUS.md` had when its hash was `earlierHash`, if the text
+ * differs from that version only in what a change of lifecycle state edits
+ * (HOST_FORMATS.md): the `**Current State:**` value (one of `states`), the
+ * date of `**Last Updated:**`, and rows of the `## History` section added
+ * since (at its end or its start). Told by rebuilding each such earlier
+ * version and comparing its SHA-256 with `earlierHash`: a match proves
+ * nothing else differs; any other edit, or one past the bounds, is `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { lifecycleChangeFrom } from "./status.ts";
+ * import { sha256Hex } from "./sha256.ts";
+ * const then = "**Current State:** OPEN\n**Last Updated:** 2026-02-21\n\n## History\n" +
+ *   "- 2026-02-21 — State set to OPEN\n";
+ * const now = "**Current State:** INITIALIZED\n**Last Updated:** 2026-02-22\n\n## History\n" +
+ *   "- 2026-02-21 — State set to OPEN\n- 2026-02-22 — State set to INITIALIZED\n";
+ * lifecycleChangeFrom(now, sha256Hex(then), ["OPEN"]); // "OPEN"
+ * lifecycleChangeFrom(now + "edited\n", sha256Hex(then), ["OPEN"]); // undefined
+ * ```
+ */
+export function lifecycleChangeFrom(
+  text: string,
+  earlierHash: string,
+  states: readonly string[],
+): string | undefined {
+  if (text.length > MAX_STATUS_CHARS) return undefined;
+  // Lines with their own ends, so that a rebuilt version keeps the file's bytes (CR LF and all).
+  const lines = text.split(/(?<=\n)/);
+  const content = (line: string) => line.replace(/\r?\n$/, "");
+  const rows: number[] = [];
+  let inHistory = false;
+  let tableLines = 0;
+  lines.forEach((line, i) => {
+    const bare = content(line);
+    if (HEADING.test(bare)) {
+      inHistory = HISTORY_HEADING.test(bare);
+      tableLines = 0;
+    } else if (inHistory && LIST_ITEM.test(bare)) {
+      rows.push(i);
+    } else if (inHistory && TABLE_LINE.test(bare)) {
+      // A table's header and separator are no rows.
+      if (tableLines++ >= 2 && !TABLE_SEPARATOR.test(bare)) rows.push(i);
+    } else if (bare.trim() === "") {
+      tableLines = 0;
+    }
+  });
+  if (rows.length > MAX_HISTORY_ROWS) return undefined;
+  // The rows added since: none, the last k, or the first k (a history kept newest first).
+  const removals: Set<number>[] = [new Set()];
+  for (let k = 1; k <= rows.length; k++) {
+    removals.push(new Set(rows.slice(-k)), new Set(rows.slice(0, k)));
+  }
+  let tried = 0;
+  for (const removed of removals) {
+    const kept = lines.filter((_, i) => !removed.has(i));
+    // The earlier date: unchanged, or one a remaining row gives (the last change then).
+    const dates = new Set<string | undefined>([undefined]);
+    for (const i of rows) {
+      const date = removed.has(i) ? null : DATE.exec(lines[i]);
+      if (date) dates.add(date[0]);
+    }
+    for (const state of states) {
+      for (const date of dates) {
+        if (++tried > MAX_VERSIONS) return undefined;
+        const version = kept.map((line) => withValues(line, state, date)).join("");
+        if (sha256Hex(version) === earlierHash) return state;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** `line` with its Current State value set to `state`, and its Last Updated date to `date`. */
+function withValues(line: string, state: string, date: string | undefined): string {
+  const end = /\r?\n$/.exec(line)?.[0] ?? "";
+  const bare = line.slice(0, line.length - end.length);
+  const stateLine = STATE_LINE.exec(bare);
+  if (stateLine) {
+    const [, label, rest] = stateLine;
+    const value = rest.trim();
+    const at = value === "" ? rest.length : rest.indexOf(value);
+    return label + rest.slice(0, at) + state + rest.slice(at + value.length) + end;
+  }
+  const updated = date === undefined ? null : LAST_UPDATED_LINE.exec(bare);
+  if (updated && DATE.test(updated[2])) {
+    return updated[1] + updated[2].replace(DATE, date!) + end;
+  }
+  return line;
 }

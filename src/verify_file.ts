@@ -17,7 +17,8 @@ export type IntegrityCheck =
   | "record" // checksum fine, but the record breaks the schema
   | "duplicate" // a RunID already used on an earlier line
   | "format" // CR LF, NUL bytes, blank line, no final newline (warnings)
-  | "git"; // git ignores the file, or stores it through a filter or encoding (`runrec verify`)
+  | "git" // git ignores the file, or stores it through a filter or encoding (`runrec verify`)
+  | "identity"; // its folder's DeliverableID is another folder's too (`runrec verify` of a root)
 
 /** One problem {@linkcode verifyRecordFile} found. */
 export interface IntegrityProblem {

@@ -13,6 +13,7 @@ import { runIdOfLine } from "../store.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { collidedRunIds } from "../reader.ts";
+import { sharedIdProblems } from "../claimed_ids.ts";
 import { type RecordTarget, resolveTargets } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
 import { type HistoryResult, verifyHistories } from "../verify_history.ts";
@@ -37,7 +38,11 @@ Targets as for validate. For each record file:
     record from an interrupted write is a warning);
   - every record is valid, and no RunID names two different records (both
     lines are named; with --since, one the file held at GIT-REV already is
-    a warning); a line repeated byte for byte is one record: a warning.
+    a warning); a line repeated byte for byte is one record: a warning;
+  - no other record file among the targets is in a folder of the same
+    execution root with the same DeliverableID (a copied _CONTEXT.md): each
+    such file fails, naming the folders, and so does each RunID that a
+    record of another of them has too.
 With --since GIT-REV, also K-APPEND-1: the version of the file at GIT-REV,
 at every first-parent commit in GIT-REV..HEAD that changed it, and in the
 working tree, each has the one before as a byte-for-byte prefix. One
@@ -94,10 +99,10 @@ other file is still checked; with --since, the record files git has beneath
 such a folder are not taken as deleted (a commit that deleted one still fails).
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
-record, duplicate RunID, history rewritten, record file gone); 2 usage error,
-missing target, unreadable file, unknown GIT-REV, not in a git work tree, a
-shallow clone lacking the history, a repository git refuses (another user's),
-git not runnable.
+record, duplicate RunID, one DeliverableID in two folders, history rewritten,
+record file gone); 2 usage error, missing target, unreadable file, unknown
+GIT-REV, not in a git work tree, a shallow clone lacking the history, a
+repository git refuses (another user's), git not runnable.
 
 Example:
   runrec verify PKG-01_Alpha/1_Working/DEL-01-02_Spec
@@ -279,6 +284,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
 
   const storage = await gitStorage(files);
+  // Two folders claiming one DeliverableID give their runs the same RunIDs: errors of both.
+  const shared = await sharedIdProblems(files);
   const out = new BufferedOut(io);
   let failed = false;
   let unreadable = 0;
@@ -347,9 +354,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     } catch (e) {
       readError = readFailure(e);
     }
-    if (stored) {
-      onProblem(stored);
-      if (stored.severity === "error") result.errors++;
+    for (const problem of [...stored ? [stored] : [], ...shared.get(file.path) ?? []]) {
+      onProblem(problem);
+      if (problem.severity === "error") result.errors++;
       else result.warnings++;
     }
     if (readError !== undefined) unreadable++;

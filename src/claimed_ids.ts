@@ -1,0 +1,160 @@
+/**
+ * One DeliverableID claimed by two deliverable folders of one execution root
+ * (a `_CONTEXT.md` copied with its ID): their runs get the same RunIDs, which
+ * export then merges into one run. `emit`/`start` warn of it, `verify` of a
+ * root fails on it.
+ *
+ * @module
+ */
+import { DELIVERABLE_FOLDER, deliverableId, findExecutionRoot } from "./deliverable.ts";
+import { basename, dirname, relative, resolve } from "./path.ts";
+import { readRecords } from "./reader.ts";
+import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
+import { deliverableFolders, type RecordTarget } from "./targets.ts";
+import type { IntegrityProblem } from "./verify_file.ts";
+
+/** The real path of `path`, or `path` itself when it cannot be resolved. */
+function realOf(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** The ID of a deliverable folder, or `undefined` when it has none (or an odd one). */
+function idOf(folder: string): string | undefined {
+  try {
+    const { id } = deliverableId(folder);
+    return DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Another deliverable folder of `delDir`'s execution root whose ID is `id`,
+ * as a path relative to `delDir`; `undefined` when there is none (or no
+ * execution root). A nested execution root (an archived copy) is its own.
+ * Walks the root: asked only when `_CONTEXT.md` and the folder name disagree.
+ *
+ * @example
+ * ```ts
+ * import { otherFolderWithId } from "./claimed_ids.ts";
+ * otherFolderWithId("PKG-01_P/1_Working/DEL-01-02_Copy", "DEL-01-01");
+ * // "../DEL-01-01_Original" when that folder has ID DEL-01-01 too
+ * ```
+ */
+export function otherFolderWithId(delDir: string, id: string): string | undefined {
+  const dir = realOf(delDir);
+  const root = findExecutionRoot(dir);
+  if (root === undefined) return undefined;
+  const quiet = { unlistable: () => {}, skippedWorktree: () => {} };
+  for (const folder of deliverableFolders(root, quiet)) {
+    const real = realOf(folder);
+    if (real === dir || findExecutionRoot(real) !== root) continue;
+    if (idOf(real) === id) return relative(dir, real);
+  }
+  return undefined;
+}
+
+/**
+ * When `_CONTEXT.md` gives `delDir` the ID `id` while its name says another,
+ * and another folder of its execution root has `id` too: the clause a warning
+ * adds to the ID note. `undefined` otherwise (a moved or renamed folder).
+ *
+ * @example
+ * ```ts
+ * import { sharedIdWarning } from "./claimed_ids.ts";
+ * sharedIdWarning("PKG-01_P/1_Working/DEL-01-02_Copy", "DEL-01-01");
+ * // "folder ../DEL-01-01_Original has DEL-01-01 too: …" when it has
+ * ```
+ */
+export function sharedIdWarning(delDir: string, id: string): string | undefined {
+  const fromFolder = DELIVERABLE_FOLDER.exec(basename(resolve(delDir)))?.[1];
+  if (fromFolder === undefined || fromFolder === id) return undefined;
+  const other = otherFolderWithId(delDir, id);
+  if (other === undefined) return undefined;
+  return `folder ${other} has ${id} too: the runs of both get the same RunIDs (runrec ` +
+    `verify fails on them); give this folder its own ID in _CONTEXT.md (${fromFolder}?)`;
+}
+
+/**
+ * The problems of record files whose deliverable folders claim one
+ * DeliverableID with another folder of the same execution root, by record
+ * file path: an error naming every such folder on line 1 of each, and an
+ * error on each record whose RunID a record of another of those folders
+ * has too. Only the folders of `files` that hold a record file count: one
+ * with no runs yet has nothing recorded under the ID (`emit` warns of it).
+ *
+ * @example
+ * ```ts
+ * import { resolveTargets } from "./targets.ts";
+ * import { sharedIdProblems } from "./claimed_ids.ts";
+ * const problems = await sharedIdProblems(await resolveTargets(["."]));
+ * for (const [file, list] of problems) console.log(file, list.map((p) => p.message));
+ * ```
+ */
+export async function sharedIdProblems(
+  files: readonly RecordTarget[],
+): Promise<Map<string, IntegrityProblem[]>> {
+  // Folders by execution root and ID; a folder reached twice (a link) is one.
+  const groups = new Map<string, Map<string, RecordTarget>>();
+  for (const file of files) {
+    if (file.unlisted || !file.exists || file.unreadable !== undefined) continue;
+    const folder = realOf(dirname(file.path));
+    const id = idOf(folder);
+    if (id === undefined) continue;
+    const key = `${findExecutionRoot(folder) ?? ""}\n${id}`;
+    const group = groups.get(key) ?? new Map<string, RecordTarget>();
+    if (!group.has(folder)) group.set(folder, file);
+    groups.set(key, group);
+  }
+  const problems = new Map<string, IntegrityProblem[]>();
+  const add = (path: string, problem: IntegrityProblem) =>
+    problems.set(path, [...problems.get(path) ?? [], problem]);
+  for (const [key, group] of groups) {
+    if (group.size < 2) continue;
+    const id = key.slice(key.indexOf("\n") + 1);
+    const claimants = [...group.values()];
+    const named = claimants.map((f) => dirname(f.path)).join(", ");
+    for (const file of claimants) {
+      add(file.path, {
+        line: 1,
+        severity: "error",
+        check: "identity",
+        field: "DeliverableID",
+        message: `DeliverableID ${id} is claimed by ${claimants.length} folders: ${named} ` +
+          "(a _CONTEXT.md copied?): their runs get the same RunIDs; give each folder its own " +
+          "ID in _CONTEXT.md",
+      });
+    }
+    // Each RunID's records across the folders: one in two folders is two runs under one name.
+    const where = new Map<string, { path: string; line: number }[]>();
+    for (const file of claimants) {
+      try {
+        for await (const event of readRecords(file.path)) {
+          if (event.kind !== "record") continue;
+          const list = where.get(event.record.RunID) ?? [];
+          list.push({ path: file.path, line: event.line });
+          where.set(event.record.RunID, list);
+        }
+      } catch { /* unreadable now: verify names it */ }
+    }
+    for (const [runId, list] of where) {
+      if (new Set(list.map((w) => w.path)).size < 2) continue;
+      for (const { path, line } of list) {
+        const others = list.filter((w) => w.path !== path).map((w) => `${w.path}:${w.line}`);
+        add(path, {
+          line,
+          severity: "error",
+          check: "identity",
+          field: "RunID",
+          message: `RunID ${runId} is also the RunID of ${others.join(", ")} (DeliverableID ` +
+            `${id} claimed by ${claimants.length} folders): two runs under one name`,
+        });
+      }
+    }
+  }
+  return problems;
+}
