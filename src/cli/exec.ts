@@ -29,8 +29,8 @@ Usage:
 
 Starts a run (as runrec start: RunTimestamp, StatusBefore and the inputs'
 hashes now), runs CMD in the current folder with stdin, stdout and stderr
-passed through (SIGINT and SIGTERM sent to runrec are passed to CMD), then
-finishes it (as runrec finish) with
+passed through (SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to runrec are passed
+to CMD, and runrec waits for it), then finishes it (as runrec finish) with
   - OutputFiles: every file of <del-dir> CMD created, modified or deleted (the
     folder is hashed before and after; a deleted file's hash is DELETED;
     runrec's own files, .git and node_modules never count);
@@ -97,7 +97,9 @@ function statusOf(
   return { status: "FAILED", error: `exit code ${exit.code}` };
 }
 
-const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+// SIGHUP too: a closing terminal or SSH session sends it, and CMD must not be left running with
+// its run pending (reaped FAILED later although it finished). SIGQUIT as GNU timeout does.
+const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 
 /** Runs the command to its end; a command that cannot be started is exit 127 or 126. */
 async function runCommand(
