@@ -150,6 +150,59 @@ Deno.test("exec: a command that ignores the SIGHUP passed to it runs on; runrec 
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("exec: a command that leaves a process running is recorded with a warning saying its later writes are not in it", async () => {
+  const { root, del } = await makeProject();
+  const register = join(del, "Dependencies.csv");
+  const before = await Deno.readTextFile(register);
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      ...["exec", del, "--agent", "A", "--", "sh", "-c"],
+      `(sleep 1; echo late >> '${register}') >/dev/null 2>&1 & echo ok`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const { code, stderr } = await exec;
+  const said = new TextDecoder().decode(stderr);
+  assertEquals(code, 0, said);
+  assertMatch(
+    said,
+    /runrec: warning: CMD left processes running \(process group \d+\); files they write later are not in this record; have CMD wait for them \(shell: wait\)\n/,
+  );
+  const [record] = await recordsOf(del);
+  assertEquals([record.RunStatus, record.OutputFiles], ["SUCCESS", []]);
+  assertMatch(record.Notes, /CMD left processes running \(process group \d+\)/);
+  await new Promise((done) => setTimeout(done, 1500)); // the survivor writes, then ends
+  assertEquals(await Deno.readTextFile(register), `${before}late\n`);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: SIGTERM sent to runrec exec reaches the command's own children too (its process group)", async () => {
+  const { root, del } = await makeProject();
+  const register = join(del, "Dependencies.csv");
+  const before = await Deno.readTextFile(register);
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      ...["exec", del, "--agent", "A", "--", "sh", "-c"],
+      `echo ready; sh -c 'sleep 1; echo late >> "${register}"'; echo after`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  assertEquals(await firstLine(exec.stdout), "ready");
+  exec.kill("SIGTERM");
+  assertEquals((await exec.status).code, 143);
+  const [record] = await recordsOf(del);
+  assertEquals([record.RunStatus, record.ErrorSummary], ["FAILED", "killed by signal SIGTERM"]);
+  await new Promise((done) => setTimeout(done, 1500)); // a grandchild still alive would write
+  assertEquals(await Deno.readTextFile(register), before);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("exec: a run that creates its deliverable folder (PREPARATION) is recorded in it", async () => {
   const { root } = await makeProject();
   const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-07_New");
