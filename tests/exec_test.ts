@@ -109,6 +109,100 @@ Deno.test("exec: SIGTERM sent to runrec exec is passed to the command, and the r
   await Deno.remove(root, { recursive: true });
 });
 
+/** `runrec exec <del> --agent A -- sh -c SCRIPT` spawned, its stdout piped (SCRIPT says "ready"). */
+function spawnExec(del: string, script: string): Deno.ChildProcess {
+  return new Deno.Command(RUNREC[0], {
+    args: [...RUNREC.slice(1), "exec", del, "--agent", "A", "--", "sh", "-c", script],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+}
+
+for (const [signal, code] of [["SIGHUP", 129], ["SIGQUIT", 131]] as const) {
+  Deno.test(`exec: ${signal} sent to runrec exec is passed to the command, and the run recorded`, async () => {
+    const { root, del } = await makeProject();
+    // No core file where the test runs: SIGQUIT's default action dumps one.
+    const exec = spawnExec(del, "ulimit -c 0; echo ready; exec sleep 600");
+    assertEquals(await firstLine(exec.stdout), "ready");
+    exec.kill(signal);
+    const status = await exec.status;
+    assertEquals(status.code, code);
+    const record = (await recordsOf(del)).at(-1)!;
+    assertEquals([record.RunStatus, record.ErrorSummary], ["FAILED", `killed by signal ${signal}`]);
+    assertEquals(pendingFiles(del), []);
+    await Deno.remove(root, { recursive: true });
+  });
+}
+
+Deno.test("exec: a command that ignores the SIGHUP passed to it runs on; runrec waits and records what it did", async () => {
+  const { root, del } = await makeProject();
+  const exec = spawnExec(
+    del,
+    `trap '' HUP; echo ready; sleep 1; echo row >> '${join(del, "Dependencies.csv")}'`,
+  );
+  assertEquals(await firstLine(exec.stdout), "ready");
+  exec.kill("SIGHUP");
+  const status = await exec.status;
+  assertEquals(status.code, 0);
+  const record = (await recordsOf(del)).at(-1)!;
+  assertEquals([record.RunStatus, record.OutputFiles], ["SUCCESS", ["Dependencies.csv"]]);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: a command that leaves a process running is recorded with a warning saying its later writes are not in it", async () => {
+  const { root, del } = await makeProject();
+  const register = join(del, "Dependencies.csv");
+  const before = await Deno.readTextFile(register);
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      ...["exec", del, "--agent", "A", "--", "sh", "-c"],
+      `(sleep 1; echo late >> '${register}') >/dev/null 2>&1 & echo ok`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const { code, stderr } = await exec;
+  const said = new TextDecoder().decode(stderr);
+  assertEquals(code, 0, said);
+  assertMatch(
+    said,
+    /runrec: warning: CMD left processes running \(process group \d+\); files they write later are not in this record; have CMD wait for them \(shell: wait\)\n/,
+  );
+  const [record] = await recordsOf(del);
+  assertEquals([record.RunStatus, record.OutputFiles], ["SUCCESS", []]);
+  assertMatch(record.Notes, /CMD left processes running \(process group \d+\)/);
+  await new Promise((done) => setTimeout(done, 1500)); // the survivor writes, then ends
+  assertEquals(await Deno.readTextFile(register), `${before}late\n`);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: SIGTERM sent to runrec exec reaches the command's own children too (its process group)", async () => {
+  const { root, del } = await makeProject();
+  const register = join(del, "Dependencies.csv");
+  const before = await Deno.readTextFile(register);
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      ...["exec", del, "--agent", "A", "--", "sh", "-c"],
+      `echo ready; sh -c 'sleep 1; echo late >> "${register}"'; echo after`,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  assertEquals(await firstLine(exec.stdout), "ready");
+  exec.kill("SIGTERM");
+  assertEquals((await exec.status).code, 143);
+  const [record] = await recordsOf(del);
+  assertEquals([record.RunStatus, record.ErrorSummary], ["FAILED", "killed by signal SIGTERM"]);
+  await new Promise((done) => setTimeout(done, 1500)); // a grandchild still alive would write
+  assertEquals(await Deno.readTextFile(register), before);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("exec: a run that creates its deliverable folder (PREPARATION) is recorded in it", async () => {
   const { root } = await makeProject();
   const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-07_New");

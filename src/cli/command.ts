@@ -19,6 +19,11 @@ export interface Io {
   isTerminal: boolean;
   /** Whether colour is allowed (`NO_COLOR` unset and a terminal). */
   color: boolean;
+  /**
+   * Why output written so far reached nobody (standard output is /dev/null or
+   * closed, or its reader has gone), else `undefined`; absent: it all arrived.
+   */
+  outLost?(): Promise<string | undefined>;
 }
 
 /** One CLI command. */

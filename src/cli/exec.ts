@@ -29,14 +29,21 @@ Usage:
 
 Starts a run (as runrec start: RunTimestamp, StatusBefore and the inputs'
 hashes now), runs CMD in the current folder with stdin, stdout and stderr
-passed through (SIGINT and SIGTERM sent to runrec are passed to CMD), then
-finishes it (as runrec finish) with
+passed through (SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to runrec are passed
+to CMD, and runrec waits for it), then finishes it (as runrec finish) with
   - OutputFiles: every file of <del-dir> CMD created, modified or deleted (the
     folder is hashed before and after; a deleted file's hash is DELETED;
     runrec's own files, .git and node_modules never count);
   - RunStatus from the exit code: 0 SUCCESS; a code in --partial-codes PARTIAL;
     a code in --skipped-codes SKIPPED; any other FAILED with "exit code N" in
     ErrorSummary; killed by a signal FAILED naming the signal.
+Where no standard stream is a terminal (an agent, CI), CMD runs in a process
+group (session) of its own, as under GNU timeout: the signals reach the
+processes it started too, and processes of it still running when CMD ends
+(a shell's & with no wait) are named in a warning and the record's Notes:
+files they write later are not in this record, but in the next run's. With a
+terminal, CMD keeps runrec's (for its prompts); such processes go unseen.
+A process that starts a session of its own (a daemon) is never seen.
 Exits with CMD's exit code (128 + the signal's number when it was killed;
 127 when CMD cannot be found, 126 when it cannot be started). runrec's own
 messages, the RunID among them, go to stderr: stdout is CMD's alone.
@@ -97,22 +104,82 @@ function statusOf(
   return { status: "FAILED", error: `exit code ${exit.code}` };
 }
 
-const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+// SIGHUP too: a closing terminal or SSH session sends it, and CMD must not be left running with
+// its run pending (reaped FAILED later although it finished). SIGQUIT as GNU timeout does.
+const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 
-/** Runs the command to its end; a command that cannot be started is exit 127 or 126. */
+/**
+ * Whether CMD gets a process group (and session) of its own, so that signals reach the processes
+ * it starts too and those it leaves running can be seen: only where no standard stream is a
+ * terminal, since a new session has none (a prompt on /dev/tty, job control would fail).
+ */
+function ownGroup(): boolean {
+  if (Deno.build.os === "windows") return false;
+  return !Deno.stdin.isTerminal() && !Deno.stdout.isTerminal() && !Deno.stderr.isTerminal();
+}
+
+/** Sends `signal` to CMD's process group, else (none, or gone) to CMD alone. */
+function signalCommand(child: Deno.ChildProcess, signal: Deno.Signal, group: boolean): void {
+  try {
+    if (group) return Deno.kill(-child.pid, signal);
+  } catch { /* no such group: CMD alone, below */ }
+  try {
+    child.kill(signal);
+  } catch { /* it has ended already */ }
+}
+
+/**
+ * Whether CMD's process group still has processes (CMD has ended): asked with SIGCHLD, which
+ * every process ignores unless it waits for children (Deno has no signal 0). Asked again after
+ * a moment, so that a child that ended with CMD and is not yet reaped is not counted.
+ */
+async function groupLeft(pid: number): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      Deno.kill(-pid, "SIGCHLD");
+    } catch {
+      return false; // no process left in the group
+    }
+    if (attempt === 0) await new Promise((done) => setTimeout(done, 200));
+  }
+  return true;
+}
+
+/**
+ * Runs the command to its end; a command that cannot be started is exit 127 or 126.
+ * `left`: CMD had its own process group and processes of it still run.
+ */
 async function runCommand(
   command: string,
   args: string[],
-): Promise<{ exit: Deno.CommandStatus; startError?: string }> {
-  let child: Deno.ChildProcess;
+): Promise<{ exit: Deno.CommandStatus; startError?: string; left?: number }> {
+  const group = ownGroup();
+  // Listening before CMD starts: a signal sent once CMD has shown signs of life must not find
+  // runrec still without its listener (and end it, CMD left running). Listeners run from the
+  // event loop, so only once CMD was spawned.
+  let child: Deno.ChildProcess | undefined;
+  const forward = new Map<Deno.Signal, () => void>();
+  for (const signal of FORWARDED) {
+    const pass = () => child && signalCommand(child, signal, group);
+    try {
+      Deno.addSignalListener(signal, pass);
+      forward.set(signal, pass);
+    } catch { /* a signal this platform does not have (Windows: SIGTERM) */ }
+  }
+  const stopListening = () => {
+    for (const [signal, pass] of forward) Deno.removeSignalListener(signal, pass);
+  };
   try {
     child = new Deno.Command(command, {
       args,
       stdin: "inherit",
       stdout: "inherit",
       stderr: "inherit",
+      // setsid(): CMD leads a process group of its own, as under GNU timeout.
+      detached: group,
     }).spawn();
   } catch (e) {
+    stopListening();
     const notFound = e instanceof Deno.errors.NotFound;
     const why = notFound ? "not found" : (e as Error).message.split("\n")[0];
     return {
@@ -120,22 +187,11 @@ async function runCommand(
       startError: `command ${JSON.stringify(command)} could not be started: ${why}`,
     };
   }
-  const forward = new Map<Deno.Signal, () => void>();
-  for (const signal of FORWARDED) {
-    const pass = () => {
-      try {
-        child.kill(signal);
-      } catch { /* it has ended already */ }
-    };
-    try {
-      Deno.addSignalListener(signal, pass);
-      forward.set(signal, pass);
-    } catch { /* a signal this platform does not have (Windows: SIGTERM) */ }
-  }
   try {
-    return { exit: await child.status };
+    const exit = await child.status;
+    return { exit, ...(group && await groupLeft(child.pid) ? { left: child.pid } : {}) };
   } finally {
-    for (const [signal, pass] of forward) Deno.removeSignalListener(signal, pass);
+    stopListening();
   }
 }
 
@@ -196,8 +252,15 @@ export const execCommand: Command = {
       allowOutside: parsed.values["allow-outside"] === true,
     });
     for (const warning of started.warnings ?? []) io.err(`runrec: warning: ${warning}\n`);
-    const { exit, startError } = await runCommand(command, args);
+    const { exit, startError, left } = await runCommand(command, args);
     if (startError) io.err(`runrec exec: ${startError}\n`);
+    if (left !== undefined) {
+      // Their writes would count as the next run's outputs: the record and the agent say so.
+      const note = `CMD left processes running (process group ${left}); files they write ` +
+        "later are not in this record";
+      started.run.start.notes.push(note);
+      io.err(`runrec: warning: ${note}; have CMD wait for them (shell: wait)\n`);
+    }
     // A command that renamed the folder (its label) changed what is in the renamed one.
     const outputs = changedFiles(before, await snapshotFolder(runFolderNow(started)));
     const outcome = statusOf(exit, partial, skipped);

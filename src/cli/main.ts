@@ -131,11 +131,33 @@ export function processIo(): Io {
   const out = writer(Deno.stdout);
   const err = writer(Deno.stderr);
   return {
-    out: (text) => out(encoder.encode(text)),
-    err: (text) => err(encoder.encode(text)),
+    out: (text) => out.write(encoder.encode(text)),
+    err: (text) => err.write(encoder.encode(text)),
     isTerminal,
     color: isTerminal && !noColor,
+    outLost: async () =>
+      out.gone()
+        ? "its reader has gone"
+        : await stdoutIsNull()
+        ? "standard output is /dev/null or closed"
+        : undefined,
   };
+}
+
+/**
+ * Whether standard output is /dev/null: where it was closed (`>&-`) the runtime
+ * puts /dev/null in its place, and Deno lets no path reach fd 1 (/proc/self/fd
+ * needs --allow-all), so the two cannot be told apart. Unknown: `false`.
+ */
+async function stdoutIsNull(): Promise<boolean> {
+  try {
+    const { fstatSync } = await import("node:fs"); // Deno's own API has no fstat of fd 1
+    const stat = fstatSync(1);
+    const devNull = Deno.statSync("/dev/null");
+    return stat.isCharacterDevice() && devNull.isCharDevice === true && stat.rdev === devNull.rdev;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -143,18 +165,23 @@ export function processIo(): Io {
  * stale | head -1`), later output is dropped, and the command still ends
  * with its own exit code: a DIRTY tree must not look clean to a pipeline.
  */
-function writer(stream: { writeSync(p: Uint8Array): number }): (bytes: Uint8Array) => void {
+function writer(
+  stream: { writeSync(p: Uint8Array): number },
+): { write(bytes: Uint8Array): void; gone(): boolean } {
   let gone = false;
-  return (bytes) => {
-    if (gone) return;
-    try {
-      for (let offset = 0; offset < bytes.length;) {
-        offset += stream.writeSync(bytes.subarray(offset));
+  return {
+    write(bytes) {
+      if (gone) return;
+      try {
+        for (let offset = 0; offset < bytes.length;) {
+          offset += stream.writeSync(bytes.subarray(offset));
+        }
+      } catch (e) {
+        if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+        gone = true;
       }
-    } catch (e) {
-      if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
-      gone = true;
-    }
+    },
+    gone: () => gone,
   };
 }
 
@@ -211,8 +238,13 @@ export async function main(args: string[], io: Io): Promise<number> {
     }
     return code;
   } finally {
-    // Notes left on the way (a linked work tree skipped): once each, however often met.
-    for (const note of takeNotes()) io.err(`runrec: note: ${note}\n`);
+    // Notes left on the way (a linked work tree skipped): once each, however often met. One
+    // that cannot be printed (stderr on a full disk) does not change the command's exit code.
+    for (const note of takeNotes()) {
+      try {
+        io.err(`runrec: note: ${note}\n`);
+      } catch { /* said nowhere */ }
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { startRun } from "../run.ts";
 import {
   type Command,
   EXIT,
+  type Io,
   listOption,
   positionals,
   requiredOption,
@@ -50,7 +51,10 @@ it there too). Prints its token: that file's absolute path. Finish the run with
 or, when it is the folder's only pending run,
   runrec finish <del-dir> --status S ...
 Runs never finished are written as FAILED by runrec reap; runrec log and
-runrec verify name them. Bad arguments exit 2 and write nothing.
+runrec verify name them. Bad arguments exit 2 and write nothing. So does a
+token that reaches nobody (stdout on a full disk, closed, /dev/null, or a pipe
+no one reads): the run is not kept, and is recorded with runrec emit instead.
+Once the token is out, a warning or note that cannot be printed changes nothing.
 
 Example:
   TOKEN=$(runrec start PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS \\
@@ -85,13 +89,47 @@ export const startCommand: Command = {
       pid: pid === undefined ? undefined : Number(pid),
       allowOutside: parsed.values["allow-outside"] === true,
     });
-    const warned = new Set(started.warnings);
-    for (const warning of warned) io.err(`runrec: warning: ${warning}\n`);
-    for (const note of started.run.start.notes) {
-      if (!warned.has(note)) io.err(`runrec: note: ${note}\n`);
+    // The token first: an agent that never gets it records the run with emit (the block's
+    // fallback), so the run must not stay pending too, for reap to record it again as FAILED.
+    const token = started.token!;
+    try {
+      if (parsed.values.json) writeJson(io, { token, ...started.run });
+      else io.out(`${token}\n`);
+      const lost = await io.outLost?.();
+      if (lost) throw new Error(lost);
+    } catch (e) {
+      const why = (e as Error).message.split("\n")[0];
+      let left = "";
+      try {
+        Deno.removeSync(token);
+      } catch (removeError) {
+        if (!(removeError instanceof Deno.errors.NotFound)) {
+          left = `; but its pending run could not be removed ` +
+            `(${(removeError as Error).message.split("\n")[0]}): remove ${token}, or reap ` +
+            "records it as FAILED";
+        }
+      }
+      say(
+        io,
+        `runrec start: the token could not be written (${why}): the run was not started and ` +
+          "nothing is kept; start it again with its standard output open, or record the run " +
+          `at its end with runrec emit${left}\n`,
+      );
+      return EXIT.usage;
     }
-    if (parsed.values.json) writeJson(io, { token: started.token, ...started.run });
-    else io.out(`${started.token}\n`);
+    // Once the token is out the run is started: a note that cannot be printed changes nothing.
+    const warned = new Set(started.warnings);
+    for (const warning of warned) say(io, `runrec: warning: ${warning}\n`);
+    for (const note of started.run.start.notes) {
+      if (!warned.has(note)) say(io, `runrec: note: ${note}\n`);
+    }
     return EXIT.ok;
   },
 };
+
+/** Writes to stderr; where it cannot be written (a full disk, closed), it is said nowhere. */
+function say(io: Io, text: string): void {
+  try {
+    io.err(text);
+  } catch { /* said nowhere */ }
+}
