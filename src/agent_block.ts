@@ -175,11 +175,11 @@ export function blockBody(profile: AgentProfile): string[] {
   const start = [
     `runrec start "{DELIVERABLE_PATH}" --agent ${name}`,
     details.startExtra,
-    ...profile.inputs.map((p) => `--input ${p}`),
+    ...profile.inputs.map((p) => `--input ${shellWord(p)}`),
   ].filter(Boolean).join(" ");
   const finish = [
     `runrec finish "{RUN_TOKEN}" --agent ${name} --status SUCCESS`,
-    ...profile.primaryOutputs.map((p) => `--output ${p}`),
+    ...profile.primaryOutputs.map((p) => `--output ${shellWord(p)}`),
   ].join(" ");
   const outputs = details.outputsNote ??
     (profile.primaryOutputs.length > 0
@@ -226,6 +226,22 @@ export function blockBody(profile: AgentProfile): string[] {
     "word for word; a line starting `runrec: lost-record:` carries the whole record, so report it in full.",
     "",
   ];
+}
+
+/**
+ * A word for a POSIX shell line: as it is when it holds only characters no
+ * shell treats specially, else in single quotes (a `'` inside as `'\''`).
+ *
+ * @example
+ * ```ts
+ * import { shellWord } from "./agent_block.ts";
+ * shellWord("_STATUS.md"); // "_STATUS.md"
+ * shellWord("My Notes.md"); // "'My Notes.md'"
+ * shellWord("it's.md"); // "'it'\\''s.md'"
+ * ```
+ */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 /** The hash of a block body in its begin marker: 16 hex digits of its SHA-256. */

@@ -28,6 +28,9 @@ import {
 } from "./agent_block.ts";
 import { InputError } from "./errors.ts";
 import { BUILTIN_PROFILES, profileFromText } from "./profiles.ts";
+import { checkField, FIELDS } from "./schema.ts";
+
+const AGENT_NAME = FIELDS.find((f) => f.name === "AgentName")!;
 
 /** What `agents` found in, or did to, one agent file. */
 export type AgentFileStatus =
@@ -149,6 +152,15 @@ export function examineForInstall(text: string, path: string): AgentFileReport {
   const report: AgentFileReport = { path, name: file.name, status: "missing", before: text };
   const skip = skipReason(file);
   if (skip) return { ...report, status: "skipped", reason: skip };
+  // The block's commands name the agent; a name runrec cannot record would fail every run.
+  if (checkField(AGENT_NAME, file.name) !== undefined) {
+    return {
+      ...report,
+      status: "problem",
+      reason: `agent name ${JSON.stringify(file.name)} (from the file name) cannot be recorded: ` +
+        "an AgentName is 1-64 of A-Z a-z 0-9 _ . -, first a letter or digit; rename the file",
+    };
+  }
   const { span, problem } = findBlock(file.lines);
   if (problem) return { ...report, status: "problem", reason: problem };
   const expected = blockLines(profileFromText(text, path));

@@ -104,13 +104,15 @@ const ARROW = /\b([A-Z_]+)\s*(?:→|->)\s*([A-Z_]+)\b/g;
  * import { primaryOutputFiles } from "./profiles.ts";
  * primaryOutputFiles("`Datasheet.md`, `{DELIVERABLE_PATH}/_STATUS.md` (OPEN→INITIALIZED)");
  * // ["Datasheet.md", "_STATUS.md"]
+ * primaryOutputFiles("`My Notes.md`, `figures/`"); // ["My Notes.md", "figures/"]
  * ```
  */
 export function primaryOutputFiles(value: string): string[] {
   const files: string[] = [];
   for (const [, token] of value.matchAll(BACKTICKED)) {
     const path = token.trim().replace(/^(?:\{[A-Za-z_]+\}\/)+/, "");
-    if (/\.[A-Za-z0-9]+$/.test(path) && !/[\s{}]/.test(path)) files.push(path);
+    // A name with a space is a file all the same (the block quotes it); a folder ends in `/`.
+    if (/(?:\.[A-Za-z0-9]+|\/)$/.test(path) && !/[{}]/.test(path)) files.push(path);
   }
   return [...new Set(files)];
 }
@@ -224,7 +226,8 @@ const RUNREC_FILES = /^(RunRecords\.csv$|\.runrec(?:-spool)?(?:\/|$))/;
 
 function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", "[^/]*");
-  return new RegExp(`^${escaped}$`);
+  // A folder (`figures/`) holds every file beneath it.
+  return new RegExp(`^${escaped}${pattern.endsWith("/") ? ".*" : ""}$`);
 }
 
 /**

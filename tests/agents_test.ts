@@ -473,3 +473,75 @@ Deno.test("agent blocks: {DECOMPOSITION_REF} is said to be a path from the deliv
     assert((await Deno.stat(path)).isFile, path);
   }
 });
+
+/** The words `sh` makes of a command line: `runrec` swapped for a printer of its arguments. */
+async function shellWords(line: string): Promise<string[]> {
+  const script = line.replace(/^runrec /, "printf '%s\\n' ");
+  const out = await new Deno.Command("sh", { args: ["-c", script], stderr: "piped" }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).split("\n").slice(0, -1);
+}
+
+Deno.test("agents install: outputs with a space, a quote or a folder are kept and single-quoted; the lines run in sh as written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-quote-" });
+  try {
+    const base = read(FIXTURES, "AGENT_CHIRALITY_LENS.md");
+    const outputs = "`My Notes.md`, `a\"b.md`, `it's.md`, `Register (v2).csv`, `figures/`";
+    const text = base.replaceAll("CHIRALITY_LENS", "OUTSP")
+      .replace("| `_SEMANTIC_LENSING.md` |", `| ${outputs} |`);
+    Deno.writeTextFileSync(join(dir, "AGENT_OUTSP.md"), text);
+    const out = await runCli(["agents", "install", dir]);
+    assertEquals(out.code, 0, out.stderr);
+    const installed = read(dir, "AGENT_OUTSP.md");
+    const finish = installed.split("\n").find((l) => l.startsWith("runrec finish"))!;
+    assertEquals((await shellWords(finish)).slice(6), [
+      "--output",
+      "My Notes.md",
+      "--output",
+      'a"b.md',
+      "--output",
+      "it's.md",
+      "--output",
+      "Register (v2).csv",
+      "--output",
+      "figures/",
+    ]);
+    // The prose list of outputs names them all too.
+    assertIncludes(
+      installed,
+      "`My Notes.md`, `a\"b.md`, `it's.md`, `Register (v2).csv`, `figures/`",
+    );
+    const start = installed.split("\n").find((l) => l.startsWith("runrec start"))!;
+    assertEquals(await shellWords(start), ["start", "{DELIVERABLE_PATH}", "--agent", "OUTSP"]);
+    assertEquals((await runCli(["agents", "check", dir])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents install: an agent file whose name runrec cannot record is named, exit 2, nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-name-" });
+  try {
+    const base = read(FIXTURES, "AGENT_CHIRALITY_LENS.md");
+    for (const name of ["A B", "X$(id)"]) {
+      Deno.writeTextFileSync(
+        join(dir, `AGENT_${name}.md`),
+        base.replaceAll("CHIRALITY_LENS", name),
+      );
+    }
+    const before = snapshot(dir);
+    const out = await runCli(["agents", "install", dir]);
+    assertEquals(out.code, 2);
+    assertIncludes(
+      out.stdout,
+      `${
+        join(dir, "AGENT_A B.md")
+      }: cannot edit: agent name "A B" (from the file name) cannot be ` +
+        "recorded: an AgentName is 1-64 of A-Z a-z 0-9 _ . -, first a letter or digit; rename the file\n",
+    );
+    assertIncludes(out.stdout, 'agent name "X$(id)"');
+    assertSameFiles(snapshot(dir), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
