@@ -202,7 +202,10 @@ export function blockBody(profile: AgentProfile): string[] {
     "```",
     "",
     "It prints one line, the run token: keep it as `{RUN_TOKEN}`. " +
-    "Paths are relative to `{DELIVERABLE_PATH}`, or absolute. " + details.moreInputs,
+    "Paths are relative to `{DELIVERABLE_PATH}`, or absolute. " + details.moreInputs +
+    " Never give `_STATUS.md` as an `--input`, even when you read it: runrec records its state " +
+    "itself (StatusBefore, StatusAfter), and as an input every later state change would show " +
+    "this run out of date in `runrec stale`.",
     "",
     "**Last step, after every other step and check, before reporting to ORCHESTRATOR:**",
     "",

@@ -13,7 +13,7 @@ import { BLOCK_END, blockLines } from "../src/agent_block.ts";
 import { BUILTIN_PROFILES } from "../src/profiles.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli } from "./cli.ts";
-import { ROOT } from "./fixtures.ts";
+import { makeProject, ROOT } from "./fixtures.ts";
 import { seeded } from "./seed.ts";
 
 const FIXTURES = join(ROOT, "tests", "fixtures", "agents");
@@ -120,7 +120,7 @@ Deno.test("agents install: each agent's block names its own command lines and ou
     const docs = read(dir, "AGENT_4_DOCUMENTS.md");
     assertIncludes(
       docs,
-      'runrec start "{DELIVERABLE_PATH}" --agent 4_DOCUMENTS --pass "{RUN_PASSES}" --input _STATUS.md',
+      'runrec start "{DELIVERABLE_PATH}" --agent 4_DOCUMENTS --pass "{RUN_PASSES}" --input _CONTEXT.md',
     );
     assertIncludes(
       docs,
@@ -544,4 +544,54 @@ Deno.test("agents install: an agent file whose name runrec cannot record is name
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("agent blocks: no block makes _STATUS.md an --input, so the lifecycle moving on leaves earlier runs CLEAN in stale", async () => {
+  for (const profile of Object.values(BUILTIN_PROFILES)) {
+    const block = blockLines(profile).join("\n");
+    assert(
+      !/--input '?_STATUS\.md/.test(block),
+      `${profile.name}'s block gives --input _STATUS.md`,
+    );
+    assertIncludes(block, "Never give `_STATUS.md` as an `--input`");
+  }
+  // The 4_DOCUMENTS and CHIRALITY_FRAMEWORK runs as their blocks say, then a human's state change.
+  const { del } = await makeProject();
+  const status = join(del, "_STATUS.md");
+  const setState = (from: string, to: string) =>
+    Deno.writeTextFileSync(
+      status,
+      Deno.readTextFileSync(status).replace(
+        `**Current State:** ${from}`,
+        `**Current State:** ${to}`,
+      ),
+    );
+  const run = async (agent: string, work: () => void, finishStatus: string) => {
+    const lines = blockLines(BUILTIN_PROFILES[agent]);
+    const line = (verb: string) =>
+      lines.find((l) => l.startsWith(`runrec ${verb} `))!.replace("{DELIVERABLE_PATH}", del)
+        .replace("{RUN_PASSES}", "FULL");
+    const start = await runCli(await shellWords(line("start")));
+    assertEquals(start.code, 0, start.stderr);
+    work();
+    const finish = (await shellWords(line("finish").replace("{RUN_TOKEN}", start.stdout.trim())))
+      .map((w) => w === "SUCCESS" ? finishStatus : w);
+    const done = await runCli(finish);
+    assertEquals(done.code, 0, done.stderr);
+  };
+  await run("4_DOCUMENTS", () => {
+    for (const doc of ["Datasheet", "Specification", "Guidance", "Procedure"]) {
+      Deno.writeTextFileSync(join(del, `${doc}.md`), `# ${doc}\n`);
+    }
+    setState("OPEN", "INITIALIZED");
+  }, "SUCCESS");
+  await run("CHIRALITY_FRAMEWORK", () => {
+    Deno.writeTextFileSync(join(del, "_SEMANTIC.md"), "# Semantic\n");
+    setState("INITIALIZED", "SEMANTIC_READY");
+  }, "PASS");
+  setState("SEMANTIC_READY", "IN_PROGRESS");
+  const stale = await runCli(["stale", del]);
+  assertEquals(stale.code, 0, stale.stdout + stale.stderr);
+  assert(!/^DIRTY/m.test(stale.stdout), stale.stdout);
+  assertIncludes(stale.stdout, "2 checks: 0 DIRTY, 2 CLEAN");
 });
