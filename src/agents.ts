@@ -262,22 +262,55 @@ export function readAgentFiles(dir: string): { path: string; text: string }[] {
 /**
  * Replaces a file's text: written beside it, then renamed over it, so that a
  * crash leaves the old file or the new one, never half of one; a symlink's
- * target is the file replaced, and its permission bits are kept.
+ * target is the file replaced, and its permission bits are kept. Given
+ * `expected` (the text the new one was made from), the file is read again
+ * just before the rename and left alone when it no longer holds that text:
+ * an edit made meanwhile (an editor's save, a `git pull`) is never discarded.
+ *
+ * @throws {InputError} when the file cannot be written, or changed meanwhile.
+ *
+ * @example
+ * ```ts
+ * import { replaceFileText } from "./agents.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".md" });
+ * Deno.writeTextFileSync(path, "old\n");
+ * replaceFileText(path, "new\n", "old\n");
+ * Deno.readTextFileSync(path); // "new\n"
+ * ```
  */
-export function replaceFileText(path: string, text: string): void {
+export function replaceFileText(path: string, text: string, expected?: string): void {
   const real = Deno.realPathSync(path);
   const mode = Deno.statSync(real).mode;
   const temp = `${real}.runrec-${Deno.pid}.tmp`;
+  let changed = false;
   try {
     Deno.writeTextFileSync(temp, text, mode === null ? {} : { mode: mode & 0o7777 });
     if (mode !== null) Deno.chmodSync(temp, mode & 0o7777);
-    Deno.renameSync(temp, real);
+    // Last look before the rename; a write in the instant between the two is not seen.
+    changed = expected !== undefined && readText(real) !== expected;
+    if (!changed) Deno.renameSync(temp, real);
   } catch (e) {
-    try {
-      Deno.removeSync(temp);
-    } catch { /* never written */ }
+    removeQuietly(temp);
     throw new InputError(`${path}: cannot write: ${(e as Error).message.split("\n")[0]}`);
   }
+  if (changed) {
+    removeQuietly(temp);
+    throw new InputError(`${path}: changed while runrec was editing it; left as it is`);
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return decoder.decode(Deno.readFileSync(path));
+  } catch {
+    return undefined; // unreadable or no longer UTF-8: changed
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch { /* never written */ }
 }
 
 /**

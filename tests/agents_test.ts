@@ -8,7 +8,13 @@
  */
 import fc from "fast-check";
 import { join } from "node:path";
-import { examineForInstall, examineForRemove, unifiedDiff } from "../src/agents.ts";
+import {
+  examineForInstall,
+  examineForRemove,
+  readAgentFiles,
+  replaceFileText,
+  unifiedDiff,
+} from "../src/agents.ts";
 import { BLOCK_END, blockLines } from "../src/agent_block.ts";
 import { BUILTIN_PROFILES } from "../src/profiles.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
@@ -594,4 +600,73 @@ Deno.test("agent blocks: no block makes _STATUS.md an --input, so the lifecycle 
   assertEquals(stale.code, 0, stale.stdout + stale.stderr);
   assert(!/^DIRTY/m.test(stale.stdout), stale.stdout);
   assertIncludes(stale.stdout, "2 checks: 0 DIRTY, 2 CLEAN");
+});
+
+Deno.test("agents install: a write that fails stops there; only written files say installed, stderr counts both, exit 2", async () => {
+  const { dir, original } = await copyFixtures();
+  try {
+    // The temporary file install writes beside AGENT_DEPENDENCIES.md is taken by a folder.
+    const blocker = join(dir, `AGENT_DEPENDENCIES.md.runrec-${Deno.pid}.tmp`);
+    Deno.mkdirSync(blocker);
+    Deno.writeTextFileSync(join(blocker, "keep"), "x");
+    const out = await runCli(["agents", "install", dir]);
+    assertEquals(out.code, 2);
+    const line = (name: string) =>
+      out.stdout.split("\n").find((l) => l.startsWith(join(dir, name)));
+    for (
+      const name of [
+        "AGENT_4_DOCUMENTS.md",
+        "AGENT_CHIRALITY_FRAMEWORK.md",
+        "AGENT_CHIRALITY_LENS.md",
+      ]
+    ) {
+      assertEquals(line(name), `${join(dir, name)}: installed`);
+      assertIncludes(read(dir, name), "runrec:record-the-run:begin");
+    }
+    assertMatch(line("AGENT_DEPENDENCIES.md")!, /: not installed: cannot write: /);
+    for (const name of ["AGENT_PREPARATION.md", "AGENT_WORKING_ITEMS.md"]) {
+      assertEquals(line(name), `${join(dir, name)}: not installed (stopped)`);
+    }
+    for (
+      const name of ["AGENT_DEPENDENCIES.md", "AGENT_PREPARATION.md", "AGENT_WORKING_ITEMS.md"]
+    ) {
+      assertEquals(read(dir, name), new TextDecoder().decode(original.get(name)));
+    }
+    assertMatch(
+      out.stderr,
+      /^runrec agents: .*AGENT_DEPENDENCIES\.md: cannot write: .*; 3 files changed, 3 not: fix the cause and run runrec agents install .* again\n$/,
+    );
+    // Once the cause is gone, the same command finishes the job.
+    Deno.removeSync(blocker, { recursive: true });
+    const again = await runCli(["agents", "install", dir]);
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals((await runCli(["agents", "check", dir])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents install: an agent file changed between its read and its replacement is left as it is, and said so", async () => {
+  const { dir } = await copyFixtures();
+  try {
+    const path = join(dir, "AGENT_CHIRALITY_LENS.md");
+    const [file] = readAgentFiles(dir).filter((f) => f.path === path);
+    const report = examineForInstall(file.text, file.path);
+    Deno.writeTextFileSync(path, "edit 1\n", { append: true }); // an editor's save meanwhile
+    const edited = read(dir, "AGENT_CHIRALITY_LENS.md");
+    let message = "";
+    try {
+      replaceFileText(path, report.after!, report.before);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assertEquals(message, `${path}: changed while runrec was editing it; left as it is`);
+    assertEquals(read(dir, "AGENT_CHIRALITY_LENS.md"), edited);
+    assertEquals([...Deno.readDirSync(dir)].filter((e) => e.name.includes(".runrec-")), []);
+    // Unchanged since it was read: replaced.
+    replaceFileText(path, `${edited}more\n`, edited);
+    assertEquals(read(dir, "AGENT_CHIRALITY_LENS.md"), `${edited}more\n`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

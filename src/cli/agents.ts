@@ -14,6 +14,7 @@ import {
 } from "../agents.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals, UsageError } from "./command.ts";
 import { plural } from "./format.ts";
+import { InputError } from "../errors.ts";
 
 const HELP = `runrec agents: the "record the run" block in agent instruction files
 
@@ -38,6 +39,10 @@ remove    takes the blocks out, leaving each file as it was before install.
 
 When a file cannot be edited safely (no PROTOCOL section, two blocks), install
 and remove name it and its line, change no file at all, and exit 2.
+Files are written one at a time, each line printed once its file is written.
+A write that fails, or a file changed by someone else while runrec edited it,
+stops there: stderr names how many files were changed and how many not, exit 2;
+run the command again once the cause is fixed.
 
 Options:
   --dry-run   print what install or remove would change, as a unified diff;
@@ -105,6 +110,7 @@ function runAction(parsed: Parsed, io: Io): number {
   }
   // One file that cannot be edited stops the whole install: the others only would have changed.
   const nothingWritten = dryRun || (problems.length > 0 && act !== "check");
+  if (act !== "check" && !nothingWritten) return writeAll(act, dir, reports, io);
   for (const r of reports) out += `${r.path}: ${describe(act, r, nothingWritten)}\n`;
   if (files.length === 0) out += `${dir}: no AGENT_*.md files\n`;
   io.out(out);
@@ -134,10 +140,50 @@ function runAction(parsed: Parsed, io: Io): number {
     }
     return EXIT.ok;
   }
-  if (!dryRun) {
-    for (const r of reports) if (r.after !== undefined) replaceFileText(r.path, r.after);
-  }
   return EXIT.ok;
+}
+
+/**
+ * Writes the files `install` or `remove` changes, one at a time, each line
+ * printed only once its file is written. The first write that fails stops
+ * the rest: its line and theirs say "not", and stderr names what was and was
+ * not changed (exit 2). A written file is complete, so running again finishes.
+ */
+function writeAll(act: "install" | "remove", dir: string, reports: AgentFileReport[], io: Io) {
+  const written: string[] = [];
+  let failure: string | undefined;
+  let unwritten = 0;
+  for (const r of reports) {
+    if (r.after === undefined) {
+      io.out(`${r.path}: ${describe(act, r, false)}\n`);
+      continue;
+    }
+    if (failure !== undefined) {
+      unwritten++;
+      io.out(`${r.path}: not ${act === "install" ? "installed" : "removed"} (stopped)\n`);
+      continue;
+    }
+    try {
+      replaceFileText(r.path, r.after, r.before);
+      written.push(r.path);
+      io.out(`${r.path}: ${describe(act, r, false)}\n`);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      failure = e.message;
+      unwritten++;
+      const why = e.message.startsWith(`${r.path}: `)
+        ? e.message.slice(r.path.length + 2)
+        : e.message;
+      io.out(`${r.path}: not ${act === "install" ? "installed" : "removed"}: ${why}\n`);
+    }
+  }
+  if (reports.length === 0) io.out(`${dir}: no AGENT_*.md files\n`);
+  if (failure === undefined) return EXIT.ok;
+  io.err(
+    `runrec agents: ${failure}; ${plural(written.length, "file")} changed, ` +
+      `${unwritten} not: fix the cause and run runrec agents ${act} ${dir} again\n`,
+  );
+  return EXIT.usage;
 }
 
 // Everything here is synchronous: agent files are small.
