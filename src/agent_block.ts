@@ -172,14 +172,22 @@ export function alignedTable(header: string[], rows: string[][]): string[] {
 export function blockBody(profile: AgentProfile): string[] {
   const name = profile.name;
   const details = DETAILS[name] ?? GENERAL_DETAILS;
-  const start = [
-    `runrec start "{DELIVERABLE_PATH}" --agent ${name}`,
+  const startOptions = [
     details.startExtra,
     ...profile.inputs.map((p) => `--input ${shellWord(p)}`),
-  ].filter(Boolean).join(" ");
-  const finish = [
-    `runrec finish "{RUN_TOKEN}" --agent ${name} --status SUCCESS`,
+  ].filter(Boolean);
+  const finishOptions = [
+    "--status SUCCESS",
     ...profile.primaryOutputs.map((p) => `--output ${shellWord(p)}`),
+  ];
+  const start = [`runrec start "{DELIVERABLE_PATH}" --agent ${name}`, ...startOptions].join(" ");
+  const finish = [`runrec finish "{RUN_TOKEN}" --agent ${name}`, ...finishOptions].join(" ");
+  // The fallback in full: start's options and finish's, or the record loses its pass and inputs.
+  const emit = [
+    `runrec emit "{DELIVERABLE_PATH}" --agent ${name}`,
+    ...startOptions,
+    '--started "{STARTED}" --status-before "{STATUS_BEFORE}"',
+    ...finishOptions,
   ].join(" ");
   const outputs = details.outputsNote ??
     (profile.primaryOutputs.length > 0
@@ -214,16 +222,22 @@ export function blockBody(profile: AgentProfile): string[] {
     "```",
     "",
     `Give \`--output PATH\` for each file the run wrote or deleted, and only those: ${outputs}. ` +
-    "If `runrec start` printed no token, note right then the time (`date -u " +
-    "+%Y-%m-%dT%H:%M:%SZ`) and the **Current State:** of `_STATUS.md`, and at the end record " +
-    `the run with \`runrec emit "{DELIVERABLE_PATH}" --agent ${name} --started <that time> ` +
-    "--status-before <that state>` and the same options instead. " +
     "Choose `--status` by the outcome you report; the outcome word goes where the table says. " +
     "If `runrec finish` exits 2 refusing `--status`, the run is still pending: run the same " +
     "`runrec finish` again with a `--status` from this table (an outcome word of your own " +
     "goes in `--notes`):",
     "",
     ...alignedTable(["Outcome you report", "`--status`", "Also give"], rows),
+    "",
+    "If `runrec start` printed no token, note right then the time (`date -u " +
+    "+%Y-%m-%dT%H:%M:%SZ`) as `{STARTED}` and the **Current State:** of `_STATUS.md` as " +
+    "`{STATUS_BEFORE}`, and at the end run this instead of `runrec finish`, with the " +
+    "`--input`s, `--status` and `--output`s you would have given to `runrec start` and " +
+    "`runrec finish`:",
+    "",
+    "```sh",
+    emit,
+    "```",
     "",
     "Report every line `runrec` printed on stderr (they start with `runrec:`) to ORCHESTRATOR " +
     "word for word; a line starting `runrec: lost-record:` carries the whole record, so report it in full.",

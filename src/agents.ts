@@ -45,7 +45,9 @@ export type AgentFileStatus =
   /** A block that an older runrec wrote, or written for an older table of the agent. */
   | "outdated"
   /** A block whose text no longer matches the hash in its begin marker. */
-  | "edited";
+  | "edited"
+  /** A block in a format newer than this runrec writes: left alone (never downgraded). */
+  | "newer";
 
 /** One agent file: what it holds now, and its text after the command (when it changes). */
 export interface AgentFileReport {
@@ -57,6 +59,8 @@ export interface AgentFileReport {
   status: AgentFileStatus;
   /** Why it was skipped, or what the problem is. */
   reason?: string;
+  /** A skipped file that holds a runrec block all the same (it should not): the block's line. */
+  strayBlock?: number;
   /** The file's text now. */
   before: string;
   /** Its text after the command; `undefined` when the command leaves it unchanged. */
@@ -79,7 +83,14 @@ function skipReason(file: AgentFile): string | undefined {
   const scope = writeScopeKind(file.table.WRITE_SCOPE);
   // PREPARATION's scope is the whole workspace: it creates the deliverable folder.
   if (scope === "deliverable-local" || Object.hasOwn(BUILTIN_PROFILES, file.name)) return undefined;
-  return `WRITE_SCOPE ${scope ?? "missing"}: writes no deliverable folder`;
+  return scope === undefined
+    ? "WRITE_SCOPE not found: not judged"
+    : `WRITE_SCOPE ${scope}: writes no deliverable folder`;
+}
+
+/** Whether a line is one of the block's marker lines. */
+function isBlockMarker(text: string): boolean {
+  return text.trim().startsWith(BLOCK_BEGIN_PREFIX.trim()) || text.trim() === BLOCK_END;
 }
 
 /** The block in a file, or a problem naming the line; `{}` when there is none. */
@@ -118,6 +129,11 @@ function findBlock(lines: FileLine[]): { span?: BlockSpan; problem?: string } {
   return { span: { begin, end: ends[0] } };
 }
 
+/** `v12` → 12. */
+function formatNumber(version: string): number {
+  return Number(version.slice(1));
+}
+
 function textOf(lines: readonly FileLine[]): string {
   return lines.map((l) => l.text + l.eol).join("");
 }
@@ -125,6 +141,8 @@ function textOf(lines: readonly FileLine[]): string {
 /** The state of a file's block against the block it should have. */
 function blockStatus(lines: FileLine[], span: BlockSpan, expected: string[]): AgentFileStatus {
   const marker = parseBeginLine(lines[span.begin].text)!;
+  // A newer format may hash differently; a team's older runrec must not call it stale.
+  if (formatNumber(marker.version) > formatNumber(BLOCK_VERSION)) return "newer";
   const body = lines.slice(span.begin + 1, span.end).map((l) => l.text);
   if (bodyHash(body) !== marker.hash) return "edited";
   const current = lines.slice(span.begin, span.end + 1).map((l) => l.text);
@@ -151,7 +169,13 @@ export function examineForInstall(text: string, path: string): AgentFileReport {
   const file = parseAgentFile(text, path);
   const report: AgentFileReport = { path, name: file.name, status: "missing", before: text };
   const skip = skipReason(file);
-  if (skip) return { ...report, status: "skipped", reason: skip };
+  if (skip) {
+    // Left from when the file was in scope (its table changed since): say so, never guess.
+    const at = file.lines.findIndex((l) => !l.quoted && isBlockMarker(l.text));
+    return at < 0
+      ? { ...report, status: "skipped", reason: skip }
+      : { ...report, status: "skipped", reason: skip, strayBlock: at + 1 };
+  }
   // The block's commands name the agent; a name runrec cannot record would fail every run.
   if (checkField(AGENT_NAME, file.name) !== undefined) {
     return {
@@ -168,6 +192,15 @@ export function examineForInstall(text: string, path: string): AgentFileReport {
   if (span) {
     const status = blockStatus(lines, span, expected);
     if (status === "current") return { ...report, status };
+    if (status === "newer") {
+      const version = parseBeginLine(lines[span.begin].text)!.version;
+      return {
+        ...report,
+        status,
+        reason: `written by a newer runrec (block format ${version}); this runrec writes ` +
+          `${BLOCK_VERSION}: update runrec`,
+      };
+    }
     // Rewritten in place, in the line ending of its begin line; the end line keeps its own.
     const eol = lines[span.begin].eol;
     const block = expected.map((t, i) => ({

@@ -670,3 +670,94 @@ Deno.test("agents install: an agent file changed between its read and its replac
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("agents: a block written by a newer runrec is named as such; check exits 1 saying update runrec, install leaves it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-newer-" });
+  try {
+    const name = "AGENT_CHIRALITY_LENS.md";
+    const installed = examineForInstall(read(FIXTURES, name), name).after!;
+    const newer = installed.replace("record-the-run:begin v1 ", "record-the-run:begin v2 ");
+    Deno.writeTextFileSync(join(dir, name), newer);
+    const check = await runCli(["agents", "check", dir]);
+    assertEquals(check.code, 1);
+    assertIncludes(
+      check.stdout,
+      `${name}: block written by a newer runrec (block format v2); this runrec writes v1: update runrec\n`,
+    );
+    assertEquals(
+      check.stderr,
+      "runrec agents: 1 file with a block of a newer runrec: update runrec\n",
+    );
+    const install = await runCli(["agents", "install", dir]);
+    assertEquals(install.code, 0, install.stderr);
+    assertIncludes(install.stdout, `${name}: left as it is: written by a newer runrec`);
+    assertEquals(read(dir, name), newer);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents install/remove on a folder with no agent file: exit 2; a skipped file that holds a block fails check", async () => {
+  const empty = await Deno.makeTempDir({ prefix: "runrec-agents-empty-" });
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-stray-" });
+  try {
+    Deno.writeTextFileSync(join(empty, "simulated.ts"), "// not an agent file\n");
+    for (const action of ["install", "remove"]) {
+      const out = await runCli(["agents", action, empty]);
+      assertEquals([out.code, out.stderr], [
+        2,
+        `runrec agents: ${empty}: no AGENT_*.md files: name the folder that holds the agent files\n`,
+      ]);
+    }
+    const name = "AGENT_WORKING_ITEMS.md";
+    Deno.writeFileSync(join(dir, name), Deno.readFileSync(join(FIXTURES, name)));
+    assertEquals((await runCli(["agents", "install", dir])).code, 0);
+    const path = join(dir, name);
+    Deno.writeTextFileSync(
+      path,
+      read(dir, name).replace("| deliverable-local |", "| tool-root-only |"),
+    );
+    const check = await runCli(["agents", "check", dir]);
+    assertEquals(check.code, 1);
+    assertMatch(
+      check.stdout,
+      /: skipped: WRITE_SCOPE tool-root-only: writes no deliverable folder; but it holds a runrec block \(line \d+\): take it out by hand\n/,
+    );
+    assertIncludes(check.stderr, "1 skipped file holding a runrec block: take it out by hand");
+    // No WRITE_SCOPE row: not judged, rather than said to write no deliverable folder.
+    Deno.writeTextFileSync(path, read(dir, name).replace(/^.*WRITE_SCOPE.*\r?\n/m, ""));
+    assertIncludes(
+      (await runCli(["agents", "check", dir])).stdout,
+      "WRITE_SCOPE not found: not judged",
+    );
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agent blocks: the emit fallback is one full command with the start's --pass and --inputs and the finish's options", async () => {
+  for (const profile of Object.values(BUILTIN_PROFILES)) {
+    const lines = blockLines(profile);
+    const words = async (verb: string) =>
+      await shellWords(lines.find((l) => l.startsWith(`runrec ${verb} `))!);
+    const [start, finish, emit] = [
+      await words("start"),
+      await words("finish"),
+      await words("emit"),
+    ];
+    // emit "{DELIVERABLE_PATH}" --agent NAME <start's options> --started … --status-before … <finish's>
+    assertEquals(emit.slice(0, start.length), ["emit", ...start.slice(1)]);
+    assertEquals(emit.slice(start.length, start.length + 4), [
+      "--started",
+      "{STARTED}",
+      "--status-before",
+      "{STATUS_BEFORE}",
+    ]);
+    assertEquals(emit.slice(start.length + 4), finish.slice(4));
+  }
+  assertIncludes(
+    blockLines(BUILTIN_PROFILES["4_DOCUMENTS"]).join("\n"),
+    'runrec emit "{DELIVERABLE_PATH}" --agent 4_DOCUMENTS --pass "{RUN_PASSES}" --input _CONTEXT.md',
+  );
+});

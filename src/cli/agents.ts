@@ -33,8 +33,9 @@ install   adds the block at the end of the PROTOCOL section (before the
           [[END:PROTOCOL]] line that closes it), or brings an older one up to
           date in place. Running it again changes nothing. Every other byte of
           the file stays as it was (line endings, front matter, final newline).
-check     exits 1 naming each file whose block is missing, out of date or
-          edited by hand (for CI), and when the folder has no AGENT_*.md.
+check     exits 1 naming each file whose block is missing, out of date, edited
+          by hand or written by a newer runrec, each skipped file that holds a
+          block, and when the folder has no AGENT_*.md (for CI).
 remove    takes the blocks out, leaving each file as it was before install.
 
 When a file cannot be edited safely (no PROTOCOL section, two blocks), install
@@ -49,9 +50,10 @@ Options:
               change nothing
   -h, --help  show this help
 
-Exit codes: 0 done (check: every block current); 1 check found a missing,
-outdated or edited block, or no agent file; 2 usage error, unreadable folder, or a file that
-cannot be edited.
+Exit codes: 0 done (check: every block current); 1 check found a block
+missing, outdated, edited, newer or left in a skipped file, or no agent file;
+2 usage error, unreadable folder, no agent file (install, remove), a file that
+cannot be edited, or a write that failed.
 
 Example:
   runrec agents install agents/ --dry-run
@@ -82,7 +84,15 @@ const WORDS = {
 type Action = keyof typeof WORDS;
 
 function describe(action: Action, report: AgentFileReport, dryRun: boolean): string {
-  if (report.status === "skipped") return `skipped: ${report.reason}`;
+  if (report.status === "skipped") {
+    return report.strayBlock === undefined
+      ? `skipped: ${report.reason}`
+      : `skipped: ${report.reason}; but it holds a runrec block (line ${report.strayBlock}): ` +
+        "take it out by hand";
+  }
+  if (report.status === "newer") {
+    return action === "check" ? `block ${report.reason}` : `left as it is: ${report.reason}`;
+  }
   if (report.status === "problem") return `cannot edit: ${report.reason}`;
   const words: Record<string, string> = WORDS[action];
   const word = words[report.status] ?? report.status;
@@ -98,6 +108,10 @@ function runAction(parsed: Parsed, io: Io): number {
   const dryRun = parsed.values["dry-run"] === true;
   if (dryRun && act === "check") throw new UsageError("check changes nothing: no --dry-run");
   const files = readAgentFiles(dir);
+  // A mistyped folder must not look like success.
+  if (files.length === 0 && act !== "check") {
+    throw new InputError(`${dir}: no AGENT_*.md files: name the folder that holds the agent files`);
+  }
   const reports = files.map(({ path, text }) =>
     act === "remove" ? examineForRemove(text, path) : examineForInstall(text, path)
   );
@@ -126,16 +140,30 @@ function runAction(parsed: Parsed, io: Io): number {
       io.err(`runrec agents: ${dir}: no AGENT_*.md files to check\n`);
       return EXIT.check;
     }
-    const failing = reports.filter((r) => r.status !== "current" && r.status !== "skipped");
+    const failing = reports.filter((r) => !["current", "skipped", "newer"].includes(r.status));
+    const newer = reports.filter((r) => r.status === "newer");
+    const stray = reports.filter((r) => r.strayBlock !== undefined);
+    const hints: string[] = [];
     if (failing.length > 0) {
       // install refuses while any file cannot be edited: those come first, by hand.
       const first = problems.length > 0
         ? `fix by hand the ${plural(problems.length, "file")} install cannot edit, then `
         : "";
-      io.err(
-        `runrec agents: ${plural(failing.length, "file")} without a current block; ` +
-          `${first}run runrec agents install ${dir}\n`,
+      hints.push(
+        `${plural(failing.length, "file")} without a current block; ` +
+          `${first}run runrec agents install ${dir}`,
       );
+    }
+    if (newer.length > 0) {
+      hints.push(`${plural(newer.length, "file")} with a block of a newer runrec: update runrec`);
+    }
+    if (stray.length > 0) {
+      hints.push(
+        `${plural(stray.length, "skipped file")} holding a runrec block: take it out by hand`,
+      );
+    }
+    if (hints.length > 0) {
+      io.err(`runrec agents: ${hints.join("; ")}\n`);
       return EXIT.check;
     }
     return EXIT.ok;
