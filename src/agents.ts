@@ -47,7 +47,9 @@ export type AgentFileStatus =
   /** A block whose text no longer matches the hash in its begin marker. */
   | "edited"
   /** A block in a format newer than this runrec writes: left alone (never downgraded). */
-  | "newer";
+  | "newer"
+  /** A block that is not the last thing in the PROTOCOL section (or is outside it). */
+  | "misplaced";
 
 /** One agent file: what it holds now, and its text after the command (when it changes). */
 export interface AgentFileReport {
@@ -129,6 +131,20 @@ function findBlock(lines: FileLine[]): { span?: BlockSpan; problem?: string } {
   return { span: { begin, end: ends[0] } };
 }
 
+function newerReason(lines: FileLine[], span: BlockSpan): string {
+  const version = parseBeginLine(lines[span.begin].text)!.version;
+  return `written by a newer runrec (block format ${version}); this runrec writes ` +
+    `${BLOCK_VERSION}: update runrec`;
+}
+
+/** Whether a block is inside the PROTOCOL section with nothing but blank lines after it. */
+function lastInProtocol(file: AgentFile, span: BlockSpan): boolean {
+  const { protocolBegin, protocolEnd, lines } = file;
+  if (protocolBegin === undefined || protocolEnd === undefined) return false;
+  if (span.begin < protocolBegin || span.end > protocolEnd) return false;
+  return lines.slice(span.end + 1, protocolEnd).every((l) => l.text.trim() === "");
+}
+
 /** `v12` → 12. */
 function formatNumber(version: string): number {
   return Number(version.slice(1));
@@ -187,20 +203,29 @@ export function examineForInstall(text: string, path: string): AgentFileReport {
   }
   const { span, problem } = findBlock(file.lines);
   if (problem) return { ...report, status: "problem", reason: problem };
+  if (file.secondProtocolBegin !== undefined && file.protocolBegin !== undefined) {
+    // Which section's end is "the last step" would be a guess.
+    return {
+      ...report,
+      status: "problem",
+      reason: `line ${file.secondProtocolBegin + 1}: a second ${PROTOCOL_BEGIN} (the first at ` +
+        `line ${file.protocolBegin + 1}); make it one PROTOCOL section`,
+    };
+  }
   const expected = blockLines(profileFromText(text, path));
   const lines = file.lines;
+  if (span && !lastInProtocol(file, span)) {
+    const status = blockStatus(lines, span, expected);
+    if (status === "newer") return { ...report, status, reason: newerReason(lines, span) };
+    // Taken out, then put back where install puts it: the protocol's last step.
+    const again = examineForInstall(examineForRemove(text, path).after!, path);
+    if (again.status === "problem") return { ...report, status: "problem", reason: again.reason };
+    return { ...report, status: "misplaced", after: again.after };
+  }
   if (span) {
     const status = blockStatus(lines, span, expected);
     if (status === "current") return { ...report, status };
-    if (status === "newer") {
-      const version = parseBeginLine(lines[span.begin].text)!.version;
-      return {
-        ...report,
-        status,
-        reason: `written by a newer runrec (block format ${version}); this runrec writes ` +
-          `${BLOCK_VERSION}: update runrec`,
-      };
-    }
+    if (status === "newer") return { ...report, status, reason: newerReason(lines, span) };
     // Rewritten in place, in the line ending of its begin line; the end line keeps its own.
     const eol = lines[span.begin].eol;
     const block = expected.map((t, i) => ({

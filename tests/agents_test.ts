@@ -761,3 +761,57 @@ Deno.test("agent blocks: the emit fallback is one full command with the start's 
     'runrec emit "{DELIVERABLE_PATH}" --agent 4_DOCUMENTS --pass "{RUN_PASSES}" --input _CONTEXT.md',
   );
 });
+
+Deno.test("agents install: a marker in an HTML comment or indented code is no marker; a block not last in PROTOCOL fails check and is moved; two PROTOCOL sections are refused", async () => {
+  const base = read(FIXTURES, "AGENT_CHIRALITY_LENS.md");
+  const quoted = "```text\n[[END:PROTOCOL]]\n```";
+  const lastStep = (after: string) => {
+    const lines = after.split("\n");
+    const block = lines.findIndex((l) => l.startsWith("<!-- runrec:record-the-run:begin"));
+    return block > lines.indexOf("### Write the worklist") &&
+      lines.indexOf("[[END:PROTOCOL]]", block) > block;
+  };
+  for (const instead of ["<!--\n[[END:PROTOCOL]]\n-->", "    [[END:PROTOCOL]]"]) {
+    const text = base.replace(quoted, instead);
+    const report = examineForInstall(text, "AGENT_CHIRALITY_LENS.md");
+    assert(lastStep(report.after!), `block before the last step with ${JSON.stringify(instead)}`);
+  }
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-last-" });
+  try {
+    const name = "AGENT_CHIRALITY_LENS.md";
+    Deno.writeTextFileSync(join(dir, name), base);
+    assertEquals((await runCli(["agents", "install", dir])).code, 0);
+    // A maintainer adds a step after the block.
+    const step = "### Step 9 — Cleanup\nRemove scratch files.\n";
+    const added = read(dir, name).replace(
+      "<!-- runrec:record-the-run:end -->\n\n[[END:PROTOCOL]]",
+      `<!-- runrec:record-the-run:end -->\n\n${step}[[END:PROTOCOL]]`,
+    );
+    Deno.writeTextFileSync(join(dir, name), added);
+    const check = await runCli(["agents", "check", dir]);
+    assertEquals(check.code, 1);
+    assertIncludes(check.stdout, `${name}: block not at the end of PROTOCOL (not its last step)\n`);
+    const install = await runCli(["agents", "install", dir]);
+    assertEquals(install.code, 0, install.stderr);
+    assertIncludes(install.stdout, `${name}: moved to the end of PROTOCOL`);
+    const moved = read(dir, name);
+    assert(moved.indexOf(step) < moved.indexOf("<!-- runrec:record-the-run:begin"), moved);
+    assertIncludes(moved, "<!-- runrec:record-the-run:end -->\n\n[[END:PROTOCOL]]");
+    assertEquals((await runCli(["agents", "check", dir])).code, 0);
+    // An addendum: a second PROTOCOL section. Which end is "last" would be a guess: refused.
+    Deno.writeTextFileSync(
+      join(dir, name),
+      `${base}\n[[BEGIN:PROTOCOL]]\n### Addendum\n[[END:PROTOCOL]]\n`,
+    );
+    const before = snapshot(dir);
+    const two = await runCli(["agents", "install", dir]);
+    assertEquals(two.code, 2);
+    assertMatch(
+      two.stdout,
+      /: cannot edit: line \d+: a second \[\[BEGIN:PROTOCOL\]\] \(the first at line 20\); make it one PROTOCOL section\n/,
+    );
+    assertSameFiles(snapshot(dir), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -31,11 +31,12 @@ with the reason.
 
 install   adds the block at the end of the PROTOCOL section (before the
           [[END:PROTOCOL]] line that closes it), or brings an older one up to
-          date in place. Running it again changes nothing. Every other byte of
+          date in place (moved back to the end when it is no longer last). Running it again changes nothing. Every other byte of
           the file stays as it was (line endings, front matter, final newline).
 check     exits 1 naming each file whose block is missing, out of date, edited
-          by hand or written by a newer runrec, each skipped file that holds a
-          block, and when the folder has no AGENT_*.md (for CI).
+          by hand, not at the end of PROTOCOL or written by a newer runrec, each
+          skipped file that holds a block, and when the folder has no AGENT_*.md
+          (for CI).
 remove    takes the blocks out, leaving each file as it was before install.
 
 When a file cannot be edited safely (no PROTOCOL section, two blocks), install
@@ -66,6 +67,7 @@ const WORDS = {
     missing: "installed",
     outdated: "updated (the block was out of date)",
     edited: "replaced (the block had been edited by hand)",
+    misplaced: "moved to the end of PROTOCOL (the block was not its last step)",
     current: "up to date",
   },
   remove: {
@@ -77,6 +79,7 @@ const WORDS = {
     missing: "block missing",
     outdated: "block out of date",
     edited: "block edited by hand",
+    misplaced: "block not at the end of PROTOCOL (not its last step)",
     current: "ok",
   },
 } as const;
