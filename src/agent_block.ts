@@ -172,14 +172,22 @@ export function alignedTable(header: string[], rows: string[][]): string[] {
 export function blockBody(profile: AgentProfile): string[] {
   const name = profile.name;
   const details = DETAILS[name] ?? GENERAL_DETAILS;
-  const start = [
-    `runrec start "{DELIVERABLE_PATH}" --agent ${name}`,
+  const startOptions = [
     details.startExtra,
-    ...profile.inputs.map((p) => `--input ${p}`),
-  ].filter(Boolean).join(" ");
-  const finish = [
-    `runrec finish "{RUN_TOKEN}" --agent ${name} --status SUCCESS`,
-    ...profile.primaryOutputs.map((p) => `--output ${p}`),
+    ...profile.inputs.map((p) => `--input ${shellWord(p)}`),
+  ].filter(Boolean);
+  const finishOptions = [
+    "--status SUCCESS",
+    ...profile.primaryOutputs.map((p) => `--output ${shellWord(p)}`),
+  ];
+  const start = [`runrec start "{DELIVERABLE_PATH}" --agent ${name}`, ...startOptions].join(" ");
+  const finish = [`runrec finish "{RUN_TOKEN}" --agent ${name}`, ...finishOptions].join(" ");
+  // The fallback in full: start's options and finish's, or the record loses its pass and inputs.
+  const emit = [
+    `runrec emit "{DELIVERABLE_PATH}" --agent ${name}`,
+    ...startOptions,
+    '--started "{STARTED}" --status-before "{STATUS_BEFORE}"',
+    ...finishOptions,
   ].join(" ");
   const outputs = details.outputsNote ??
     (profile.primaryOutputs.length > 0
@@ -202,7 +210,10 @@ export function blockBody(profile: AgentProfile): string[] {
     "```",
     "",
     "It prints one line, the run token: keep it as `{RUN_TOKEN}`. " +
-    "Paths are relative to `{DELIVERABLE_PATH}`, or absolute. " + details.moreInputs,
+    "Paths are relative to `{DELIVERABLE_PATH}`, or absolute. " + details.moreInputs +
+    " Never give `_STATUS.md` as an `--input`, even when you read it: runrec records its state " +
+    "itself (StatusBefore, StatusAfter), and as an input every later state change would show " +
+    "this run out of date in `runrec stale`.",
     "",
     "**Last step, after every other step and check, before reporting to ORCHESTRATOR:**",
     "",
@@ -211,10 +222,6 @@ export function blockBody(profile: AgentProfile): string[] {
     "```",
     "",
     `Give \`--output PATH\` for each file the run wrote or deleted, and only those: ${outputs}. ` +
-    "If `runrec start` printed no token, note right then the time (`date -u " +
-    "+%Y-%m-%dT%H:%M:%SZ`) and the **Current State:** of `_STATUS.md`, and at the end record " +
-    `the run with \`runrec emit "{DELIVERABLE_PATH}" --agent ${name} --started <that time> ` +
-    "--status-before <that state>` and the same options instead. " +
     "Choose `--status` by the outcome you report; the outcome word goes where the table says. " +
     "If `runrec finish` exits 2 refusing `--status`, the run is still pending: run the same " +
     "`runrec finish` again with a `--status` from this table (an outcome word of your own " +
@@ -222,10 +229,36 @@ export function blockBody(profile: AgentProfile): string[] {
     "",
     ...alignedTable(["Outcome you report", "`--status`", "Also give"], rows),
     "",
+    "If `runrec start` printed no token, note right then the time (`date -u " +
+    "+%Y-%m-%dT%H:%M:%SZ`) as `{STARTED}` and the **Current State:** of `_STATUS.md` as " +
+    "`{STATUS_BEFORE}`, and at the end run this instead of `runrec finish`, with the " +
+    "`--input`s, `--status` and `--output`s you would have given to `runrec start` and " +
+    "`runrec finish`:",
+    "",
+    "```sh",
+    emit,
+    "```",
+    "",
     "Report every line `runrec` printed on stderr (they start with `runrec:`) to ORCHESTRATOR " +
     "word for word; a line starting `runrec: lost-record:` carries the whole record, so report it in full.",
     "",
   ];
+}
+
+/**
+ * A word for a POSIX shell line: as it is when it holds only characters no
+ * shell treats specially, else in single quotes (a `'` inside as `'\''`).
+ *
+ * @example
+ * ```ts
+ * import { shellWord } from "./agent_block.ts";
+ * shellWord("_STATUS.md"); // "_STATUS.md"
+ * shellWord("My Notes.md"); // "'My Notes.md'"
+ * shellWord("it's.md"); // "'it'\\''s.md'"
+ * ```
+ */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 /** The hash of a block body in its begin marker: 16 hex digits of its SHA-256. */

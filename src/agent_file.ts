@@ -21,7 +21,7 @@ export interface FileLine {
   text: string;
   /** `"\n"`, `"\r\n"`, `"\r"`, or `""` for a last line without one. */
   eol: string;
-  /** Whether the line is inside YAML front matter or a fenced code block (not structure). */
+  /** Whether the line is inside YAML front matter, a fenced code block or an HTML comment of several lines (not structure). */
   quoted: boolean;
 }
 
@@ -39,12 +39,15 @@ export interface AgentFile {
   protocolBegin?: number;
   /** Index of the first `[[END:PROTOCOL]]` line after it: the one that closes the section. */
   protocolEnd?: number;
+  /** Index of a second `[[BEGIN:PROTOCOL]]` line, if there is one (a file should have one section). */
+  secondProtocolBegin?: number;
 }
 
 const LINE_BREAK = /\r\n|\n|\r/g;
 const TYPE_LINE = /^AGENT_TYPE:\s*(\S+)\s*$/;
 const TABLE_ROW = /^\s*\|\s*\*\*([A-Z][A-Z0-9_]*)\*\*\s*\|(.*)\|\s*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+const COMMENT_OPEN = /^ {0,3}<!--/;
 
 /**
  * Splits text into lines, each with its own ending, and marks the lines of
@@ -81,10 +84,21 @@ function markQuoted(lines: FileLine[]): void {
     }
   }
   let fence: string | undefined;
+  let comment = false;
   for (; i < lines.length; i++) {
     const open = FENCE.exec(lines[i].text)?.[1];
-    if (fence === undefined) {
-      if (open !== undefined) {
+    if (comment) {
+      // An HTML comment that began on an earlier line runs to the line holding `-->`.
+      lines[i].quoted = true;
+      comment = !lines[i].text.includes("-->");
+    } else if (fence === undefined) {
+      const html = COMMENT_OPEN.exec(lines[i].text);
+      if (html && !lines[i].text.slice(html[0].length).includes("-->")) {
+        // Spans lines: quoted, opening line included (a one-line comment, like the block's own
+        // markers, is not).
+        comment = true;
+        lines[i].quoted = true;
+      } else if (open !== undefined) {
         fence = open;
         lines[i].quoted = true;
       }
@@ -101,9 +115,19 @@ function markQuoted(lines: FileLine[]): void {
   }
 }
 
-/** Whether a line (outside quotes) is the marker line `marker`, surrounding blanks aside. */
+/**
+ * Whether a line (outside quotes) is the marker line `marker`, trailing blanks
+ * aside and indented at most 3 spaces (4 make it indented code, in CommonMark).
+ *
+ * @example
+ * ```ts
+ * import { isMarkerLine, splitLines } from "./agent_file.ts";
+ * const [plain, indented] = splitLines("[[END:PROTOCOL]]\n    [[END:PROTOCOL]]\n");
+ * [isMarkerLine(plain, "[[END:PROTOCOL]]"), isMarkerLine(indented, "[[END:PROTOCOL]]")]; // [true, false]
+ * ```
+ */
 export function isMarkerLine(line: FileLine, marker: string): boolean {
-  return !line.quoted && line.text.trim() === marker;
+  return !line.quoted && /^ {0,3}\S/.test(line.text) && line.text.trim() === marker;
 }
 
 /**
@@ -131,12 +155,16 @@ export function parseAgentFile(text: string, fileName: string): AgentFile {
   let typeLine: string | undefined;
   let protocolBegin: number | undefined;
   let protocolEnd: number | undefined;
+  let secondProtocolBegin: number | undefined;
   lines.forEach((line, i) => {
     if (line.quoted) return;
     typeLine ??= TYPE_LINE.exec(line.text)?.[1];
     const row = TABLE_ROW.exec(line.text);
     if (row && !Object.hasOwn(table, row[1])) table[row[1]] = row[2].trim();
-    if (protocolBegin === undefined && isMarkerLine(line, PROTOCOL_BEGIN)) protocolBegin = i;
+    if (isMarkerLine(line, PROTOCOL_BEGIN)) {
+      if (protocolBegin === undefined) protocolBegin = i;
+      else secondProtocolBegin ??= i;
+    }
     if (
       protocolBegin !== undefined && protocolEnd === undefined && isMarkerLine(line, PROTOCOL_END)
     ) {
@@ -146,7 +174,15 @@ export function parseAgentFile(text: string, fileName: string): AgentFile {
   const tableType = table.AGENT_TYPE === undefined
     ? undefined
     : /(\d+)/.exec(table.AGENT_TYPE)?.[1];
-  return { name, lines, agentType: typeLine ?? tableType, table, protocolBegin, protocolEnd };
+  return {
+    name,
+    lines,
+    agentType: typeLine ?? tableType,
+    table,
+    protocolBegin,
+    protocolEnd,
+    secondProtocolBegin,
+  };
 }
 
 /**

@@ -28,6 +28,9 @@ import {
 } from "./agent_block.ts";
 import { InputError } from "./errors.ts";
 import { BUILTIN_PROFILES, profileFromText } from "./profiles.ts";
+import { checkField, FIELDS } from "./schema.ts";
+
+const AGENT_NAME = FIELDS.find((f) => f.name === "AgentName")!;
 
 /** What `agents` found in, or did to, one agent file. */
 export type AgentFileStatus =
@@ -42,7 +45,11 @@ export type AgentFileStatus =
   /** A block that an older runrec wrote, or written for an older table of the agent. */
   | "outdated"
   /** A block whose text no longer matches the hash in its begin marker. */
-  | "edited";
+  | "edited"
+  /** A block in a format newer than this runrec writes: left alone (never downgraded). */
+  | "newer"
+  /** A block that is not the last thing in the PROTOCOL section (or is outside it). */
+  | "misplaced";
 
 /** One agent file: what it holds now, and its text after the command (when it changes). */
 export interface AgentFileReport {
@@ -54,6 +61,8 @@ export interface AgentFileReport {
   status: AgentFileStatus;
   /** Why it was skipped, or what the problem is. */
   reason?: string;
+  /** A skipped file that holds a runrec block all the same (it should not): the block's line. */
+  strayBlock?: number;
   /** The file's text now. */
   before: string;
   /** Its text after the command; `undefined` when the command leaves it unchanged. */
@@ -76,7 +85,14 @@ function skipReason(file: AgentFile): string | undefined {
   const scope = writeScopeKind(file.table.WRITE_SCOPE);
   // PREPARATION's scope is the whole workspace: it creates the deliverable folder.
   if (scope === "deliverable-local" || Object.hasOwn(BUILTIN_PROFILES, file.name)) return undefined;
-  return `WRITE_SCOPE ${scope ?? "missing"}: writes no deliverable folder`;
+  return scope === undefined
+    ? "WRITE_SCOPE not found: not judged"
+    : `WRITE_SCOPE ${scope}: writes no deliverable folder`;
+}
+
+/** Whether a line is one of the block's marker lines. */
+function isBlockMarker(text: string): boolean {
+  return text.trim().startsWith(BLOCK_BEGIN_PREFIX.trim()) || text.trim() === BLOCK_END;
 }
 
 /** The block in a file, or a problem naming the line; `{}` when there is none. */
@@ -115,6 +131,25 @@ function findBlock(lines: FileLine[]): { span?: BlockSpan; problem?: string } {
   return { span: { begin, end: ends[0] } };
 }
 
+function newerReason(lines: FileLine[], span: BlockSpan): string {
+  const version = parseBeginLine(lines[span.begin].text)!.version;
+  return `written by a newer runrec (block format ${version}); this runrec writes ` +
+    `${BLOCK_VERSION}: update runrec`;
+}
+
+/** Whether a block is inside the PROTOCOL section with nothing but blank lines after it. */
+function lastInProtocol(file: AgentFile, span: BlockSpan): boolean {
+  const { protocolBegin, protocolEnd, lines } = file;
+  if (protocolBegin === undefined || protocolEnd === undefined) return false;
+  if (span.begin < protocolBegin || span.end > protocolEnd) return false;
+  return lines.slice(span.end + 1, protocolEnd).every((l) => l.text.trim() === "");
+}
+
+/** `v12` → 12. */
+function formatNumber(version: string): number {
+  return Number(version.slice(1));
+}
+
 function textOf(lines: readonly FileLine[]): string {
   return lines.map((l) => l.text + l.eol).join("");
 }
@@ -122,6 +157,8 @@ function textOf(lines: readonly FileLine[]): string {
 /** The state of a file's block against the block it should have. */
 function blockStatus(lines: FileLine[], span: BlockSpan, expected: string[]): AgentFileStatus {
   const marker = parseBeginLine(lines[span.begin].text)!;
+  // A newer format may hash differently; a team's older runrec must not call it stale.
+  if (formatNumber(marker.version) > formatNumber(BLOCK_VERSION)) return "newer";
   const body = lines.slice(span.begin + 1, span.end).map((l) => l.text);
   if (bodyHash(body) !== marker.hash) return "edited";
   const current = lines.slice(span.begin, span.end + 1).map((l) => l.text);
@@ -148,14 +185,47 @@ export function examineForInstall(text: string, path: string): AgentFileReport {
   const file = parseAgentFile(text, path);
   const report: AgentFileReport = { path, name: file.name, status: "missing", before: text };
   const skip = skipReason(file);
-  if (skip) return { ...report, status: "skipped", reason: skip };
+  if (skip) {
+    // Left from when the file was in scope (its table changed since): say so, never guess.
+    const at = file.lines.findIndex((l) => !l.quoted && isBlockMarker(l.text));
+    return at < 0
+      ? { ...report, status: "skipped", reason: skip }
+      : { ...report, status: "skipped", reason: skip, strayBlock: at + 1 };
+  }
+  // The block's commands name the agent; a name runrec cannot record would fail every run.
+  if (checkField(AGENT_NAME, file.name) !== undefined) {
+    return {
+      ...report,
+      status: "problem",
+      reason: `agent name ${JSON.stringify(file.name)} (from the file name) cannot be recorded: ` +
+        "an AgentName is 1-64 of A-Z a-z 0-9 _ . -, first a letter or digit; rename the file",
+    };
+  }
   const { span, problem } = findBlock(file.lines);
   if (problem) return { ...report, status: "problem", reason: problem };
+  if (file.secondProtocolBegin !== undefined && file.protocolBegin !== undefined) {
+    // Which section's end is "the last step" would be a guess.
+    return {
+      ...report,
+      status: "problem",
+      reason: `line ${file.secondProtocolBegin + 1}: a second ${PROTOCOL_BEGIN} (the first at ` +
+        `line ${file.protocolBegin + 1}); make it one PROTOCOL section`,
+    };
+  }
   const expected = blockLines(profileFromText(text, path));
   const lines = file.lines;
+  if (span && !lastInProtocol(file, span)) {
+    const status = blockStatus(lines, span, expected);
+    if (status === "newer") return { ...report, status, reason: newerReason(lines, span) };
+    // Taken out, then put back where install puts it: the protocol's last step.
+    const again = examineForInstall(examineForRemove(text, path).after!, path);
+    if (again.status === "problem") return { ...report, status: "problem", reason: again.reason };
+    return { ...report, status: "misplaced", after: again.after };
+  }
   if (span) {
     const status = blockStatus(lines, span, expected);
     if (status === "current") return { ...report, status };
+    if (status === "newer") return { ...report, status, reason: newerReason(lines, span) };
     // Rewritten in place, in the line ending of its begin line; the end line keeps its own.
     const eol = lines[span.begin].eol;
     const block = expected.map((t, i) => ({
@@ -250,22 +320,55 @@ export function readAgentFiles(dir: string): { path: string; text: string }[] {
 /**
  * Replaces a file's text: written beside it, then renamed over it, so that a
  * crash leaves the old file or the new one, never half of one; a symlink's
- * target is the file replaced, and its permission bits are kept.
+ * target is the file replaced, and its permission bits are kept. Given
+ * `expected` (the text the new one was made from), the file is read again
+ * just before the rename and left alone when it no longer holds that text:
+ * an edit made meanwhile (an editor's save, a `git pull`) is never discarded.
+ *
+ * @throws {InputError} when the file cannot be written, or changed meanwhile.
+ *
+ * @example
+ * ```ts
+ * import { replaceFileText } from "./agents.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".md" });
+ * Deno.writeTextFileSync(path, "old\n");
+ * replaceFileText(path, "new\n", "old\n");
+ * Deno.readTextFileSync(path); // "new\n"
+ * ```
  */
-export function replaceFileText(path: string, text: string): void {
+export function replaceFileText(path: string, text: string, expected?: string): void {
   const real = Deno.realPathSync(path);
   const mode = Deno.statSync(real).mode;
   const temp = `${real}.runrec-${Deno.pid}.tmp`;
+  let changed = false;
   try {
     Deno.writeTextFileSync(temp, text, mode === null ? {} : { mode: mode & 0o7777 });
     if (mode !== null) Deno.chmodSync(temp, mode & 0o7777);
-    Deno.renameSync(temp, real);
+    // Last look before the rename; a write in the instant between the two is not seen.
+    changed = expected !== undefined && readText(real) !== expected;
+    if (!changed) Deno.renameSync(temp, real);
   } catch (e) {
-    try {
-      Deno.removeSync(temp);
-    } catch { /* never written */ }
+    removeQuietly(temp);
     throw new InputError(`${path}: cannot write: ${(e as Error).message.split("\n")[0]}`);
   }
+  if (changed) {
+    removeQuietly(temp);
+    throw new InputError(`${path}: changed while runrec was editing it; left as it is`);
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return decoder.decode(Deno.readFileSync(path));
+  } catch {
+    return undefined; // unreadable or no longer UTF-8: changed
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch { /* never written */ }
 }
 
 /**

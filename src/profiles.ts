@@ -26,7 +26,7 @@ export interface AgentProfile {
   primaryOutputs: readonly string[];
   /** The `_STATUS.md` changes it may make, as `[from, to]`. */
   transitions: readonly (readonly [string, string])[];
-  /** Files of the deliverable it typically reads (the `--input`s of its block). */
+  /** Files of the deliverable it typically reads (the `--input`s of its block; never `_STATUS.md`). */
   inputs: readonly string[];
   /** `built-in`, or the agent file it was read from. */
   source: string;
@@ -65,7 +65,9 @@ export const BUILTIN_PROFILES: Readonly<Record<string, AgentProfile>> = Object.f
       writeScope: "deliverable-local",
       primaryOutputs: [...FOUR_DOCUMENTS, "_STATUS.md"],
       transitions: [["OPEN", "INITIALIZED"]],
-      inputs: ["_STATUS.md", "_CONTEXT.md", "_DEPENDENCIES.md", "_REFERENCES.md"],
+      // Never `_STATUS.md`: its state is recorded as StatusBefore/After; as an input every later
+      // state change would make the run DIRTY in `stale` (docs/AGENT_PROTOCOL.md §1).
+      inputs: ["_CONTEXT.md", "_DEPENDENCIES.md", "_REFERENCES.md"],
     },
     {
       name: "DEPENDENCIES",
@@ -79,7 +81,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, AgentProfile>> = Object.f
       writeScope: "deliverable-local",
       primaryOutputs: ["_SEMANTIC.md", "_STATUS.md"],
       transitions: [["INITIALIZED", "SEMANTIC_READY"]],
-      inputs: [...FOUR_DOCUMENTS, "_CONTEXT.md", "_STATUS.md"],
+      inputs: [...FOUR_DOCUMENTS, "_CONTEXT.md"],
     },
     {
       name: "CHIRALITY_LENS",
@@ -104,13 +106,15 @@ const ARROW = /\b([A-Z_]+)\s*(?:→|->)\s*([A-Z_]+)\b/g;
  * import { primaryOutputFiles } from "./profiles.ts";
  * primaryOutputFiles("`Datasheet.md`, `{DELIVERABLE_PATH}/_STATUS.md` (OPEN→INITIALIZED)");
  * // ["Datasheet.md", "_STATUS.md"]
+ * primaryOutputFiles("`My Notes.md`, `figures/`"); // ["My Notes.md", "figures/"]
  * ```
  */
 export function primaryOutputFiles(value: string): string[] {
   const files: string[] = [];
   for (const [, token] of value.matchAll(BACKTICKED)) {
     const path = token.trim().replace(/^(?:\{[A-Za-z_]+\}\/)+/, "");
-    if (/\.[A-Za-z0-9]+$/.test(path) && !/[\s{}]/.test(path)) files.push(path);
+    // A name with a space is a file all the same (the block quotes it); a folder ends in `/`.
+    if (/(?:\.[A-Za-z0-9]+|\/)$/.test(path) && !/[{}]/.test(path)) files.push(path);
   }
   return [...new Set(files)];
 }
@@ -224,7 +228,8 @@ const RUNREC_FILES = /^(RunRecords\.csv$|\.runrec(?:-spool)?(?:\/|$))/;
 
 function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", "[^/]*");
-  return new RegExp(`^${escaped}$`);
+  // A folder (`figures/`) holds every file beneath it.
+  return new RegExp(`^${escaped}${pattern.endsWith("/") ? ".*" : ""}$`);
 }
 
 /**

@@ -8,12 +8,18 @@
  */
 import fc from "fast-check";
 import { join } from "node:path";
-import { examineForInstall, examineForRemove, unifiedDiff } from "../src/agents.ts";
+import {
+  examineForInstall,
+  examineForRemove,
+  readAgentFiles,
+  replaceFileText,
+  unifiedDiff,
+} from "../src/agents.ts";
 import { BLOCK_END, blockLines } from "../src/agent_block.ts";
 import { BUILTIN_PROFILES } from "../src/profiles.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli } from "./cli.ts";
-import { ROOT } from "./fixtures.ts";
+import { makeProject, ROOT } from "./fixtures.ts";
 import { seeded } from "./seed.ts";
 
 const FIXTURES = join(ROOT, "tests", "fixtures", "agents");
@@ -120,7 +126,7 @@ Deno.test("agents install: each agent's block names its own command lines and ou
     const docs = read(dir, "AGENT_4_DOCUMENTS.md");
     assertIncludes(
       docs,
-      'runrec start "{DELIVERABLE_PATH}" --agent 4_DOCUMENTS --pass "{RUN_PASSES}" --input _STATUS.md',
+      'runrec start "{DELIVERABLE_PATH}" --agent 4_DOCUMENTS --pass "{RUN_PASSES}" --input _CONTEXT.md',
     );
     assertIncludes(
       docs,
@@ -471,5 +477,341 @@ Deno.test("agent blocks: {DECOMPOSITION_REF} is said to be a path from the deliv
   for await (const entry of Deno.readDir(working)) {
     const path = join(working, entry.name, "../../../_Decomposition/Example_Decomposition.md");
     assert((await Deno.stat(path)).isFile, path);
+  }
+});
+
+/** The words `sh` makes of a command line: `runrec` swapped for a printer of its arguments. */
+async function shellWords(line: string): Promise<string[]> {
+  const script = line.replace(/^runrec /, "printf '%s\\n' ");
+  const out = await new Deno.Command("sh", { args: ["-c", script], stderr: "piped" }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).split("\n").slice(0, -1);
+}
+
+Deno.test("agents install: outputs with a space, a quote or a folder are kept and single-quoted; the lines run in sh as written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-quote-" });
+  try {
+    const base = read(FIXTURES, "AGENT_CHIRALITY_LENS.md");
+    const outputs = "`My Notes.md`, `a\"b.md`, `it's.md`, `Register (v2).csv`, `figures/`";
+    const text = base.replaceAll("CHIRALITY_LENS", "OUTSP")
+      .replace("| `_SEMANTIC_LENSING.md` |", `| ${outputs} |`);
+    Deno.writeTextFileSync(join(dir, "AGENT_OUTSP.md"), text);
+    const out = await runCli(["agents", "install", dir]);
+    assertEquals(out.code, 0, out.stderr);
+    const installed = read(dir, "AGENT_OUTSP.md");
+    const finish = installed.split("\n").find((l) => l.startsWith("runrec finish"))!;
+    assertEquals((await shellWords(finish)).slice(6), [
+      "--output",
+      "My Notes.md",
+      "--output",
+      'a"b.md',
+      "--output",
+      "it's.md",
+      "--output",
+      "Register (v2).csv",
+      "--output",
+      "figures/",
+    ]);
+    // The prose list of outputs names them all too.
+    assertIncludes(
+      installed,
+      "`My Notes.md`, `a\"b.md`, `it's.md`, `Register (v2).csv`, `figures/`",
+    );
+    const start = installed.split("\n").find((l) => l.startsWith("runrec start"))!;
+    assertEquals(await shellWords(start), ["start", "{DELIVERABLE_PATH}", "--agent", "OUTSP"]);
+    assertEquals((await runCli(["agents", "check", dir])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents install: an agent file whose name runrec cannot record is named, exit 2, nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-name-" });
+  try {
+    const base = read(FIXTURES, "AGENT_CHIRALITY_LENS.md");
+    for (const name of ["A B", "X$(id)"]) {
+      Deno.writeTextFileSync(
+        join(dir, `AGENT_${name}.md`),
+        base.replaceAll("CHIRALITY_LENS", name),
+      );
+    }
+    const before = snapshot(dir);
+    const out = await runCli(["agents", "install", dir]);
+    assertEquals(out.code, 2);
+    assertIncludes(
+      out.stdout,
+      `${
+        join(dir, "AGENT_A B.md")
+      }: cannot edit: agent name "A B" (from the file name) cannot be ` +
+        "recorded: an AgentName is 1-64 of A-Z a-z 0-9 _ . -, first a letter or digit; rename the file\n",
+    );
+    assertIncludes(out.stdout, 'agent name "X$(id)"');
+    assertSameFiles(snapshot(dir), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agent blocks: no block makes _STATUS.md an --input, so the lifecycle moving on leaves earlier runs CLEAN in stale", async () => {
+  for (const profile of Object.values(BUILTIN_PROFILES)) {
+    const block = blockLines(profile).join("\n");
+    assert(
+      !/--input '?_STATUS\.md/.test(block),
+      `${profile.name}'s block gives --input _STATUS.md`,
+    );
+    assertIncludes(block, "Never give `_STATUS.md` as an `--input`");
+  }
+  // The 4_DOCUMENTS and CHIRALITY_FRAMEWORK runs as their blocks say, then a human's state change.
+  const { del } = await makeProject();
+  const status = join(del, "_STATUS.md");
+  const setState = (from: string, to: string) =>
+    Deno.writeTextFileSync(
+      status,
+      Deno.readTextFileSync(status).replace(
+        `**Current State:** ${from}`,
+        `**Current State:** ${to}`,
+      ),
+    );
+  const run = async (agent: string, work: () => void, finishStatus: string) => {
+    const lines = blockLines(BUILTIN_PROFILES[agent]);
+    const line = (verb: string) =>
+      lines.find((l) => l.startsWith(`runrec ${verb} `))!.replace("{DELIVERABLE_PATH}", del)
+        .replace("{RUN_PASSES}", "FULL");
+    const start = await runCli(await shellWords(line("start")));
+    assertEquals(start.code, 0, start.stderr);
+    work();
+    const finish = (await shellWords(line("finish").replace("{RUN_TOKEN}", start.stdout.trim())))
+      .map((w) => w === "SUCCESS" ? finishStatus : w);
+    const done = await runCli(finish);
+    assertEquals(done.code, 0, done.stderr);
+  };
+  await run("4_DOCUMENTS", () => {
+    for (const doc of ["Datasheet", "Specification", "Guidance", "Procedure"]) {
+      Deno.writeTextFileSync(join(del, `${doc}.md`), `# ${doc}\n`);
+    }
+    setState("OPEN", "INITIALIZED");
+  }, "SUCCESS");
+  await run("CHIRALITY_FRAMEWORK", () => {
+    Deno.writeTextFileSync(join(del, "_SEMANTIC.md"), "# Semantic\n");
+    setState("INITIALIZED", "SEMANTIC_READY");
+  }, "PASS");
+  setState("SEMANTIC_READY", "IN_PROGRESS");
+  const stale = await runCli(["stale", del]);
+  assertEquals(stale.code, 0, stale.stdout + stale.stderr);
+  assert(!/^DIRTY/m.test(stale.stdout), stale.stdout);
+  assertIncludes(stale.stdout, "2 checks: 0 DIRTY, 2 CLEAN");
+});
+
+Deno.test("agents install: a write that fails stops there; only written files say installed, stderr counts both, exit 2", async () => {
+  const { dir, original } = await copyFixtures();
+  try {
+    // The temporary file install writes beside AGENT_DEPENDENCIES.md is taken by a folder.
+    const blocker = join(dir, `AGENT_DEPENDENCIES.md.runrec-${Deno.pid}.tmp`);
+    Deno.mkdirSync(blocker);
+    Deno.writeTextFileSync(join(blocker, "keep"), "x");
+    const out = await runCli(["agents", "install", dir]);
+    assertEquals(out.code, 2);
+    const line = (name: string) =>
+      out.stdout.split("\n").find((l) => l.startsWith(join(dir, name)));
+    for (
+      const name of [
+        "AGENT_4_DOCUMENTS.md",
+        "AGENT_CHIRALITY_FRAMEWORK.md",
+        "AGENT_CHIRALITY_LENS.md",
+      ]
+    ) {
+      assertEquals(line(name), `${join(dir, name)}: installed`);
+      assertIncludes(read(dir, name), "runrec:record-the-run:begin");
+    }
+    assertMatch(line("AGENT_DEPENDENCIES.md")!, /: not installed: cannot write: /);
+    for (const name of ["AGENT_PREPARATION.md", "AGENT_WORKING_ITEMS.md"]) {
+      assertEquals(line(name), `${join(dir, name)}: not installed (stopped)`);
+    }
+    for (
+      const name of ["AGENT_DEPENDENCIES.md", "AGENT_PREPARATION.md", "AGENT_WORKING_ITEMS.md"]
+    ) {
+      assertEquals(read(dir, name), new TextDecoder().decode(original.get(name)));
+    }
+    assertMatch(
+      out.stderr,
+      /^runrec agents: .*AGENT_DEPENDENCIES\.md: cannot write: .*; 3 files changed, 3 not: fix the cause and run runrec agents install .* again\n$/,
+    );
+    // Once the cause is gone, the same command finishes the job.
+    Deno.removeSync(blocker, { recursive: true });
+    const again = await runCli(["agents", "install", dir]);
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals((await runCli(["agents", "check", dir])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents install: an agent file changed between its read and its replacement is left as it is, and said so", async () => {
+  const { dir } = await copyFixtures();
+  try {
+    const path = join(dir, "AGENT_CHIRALITY_LENS.md");
+    const [file] = readAgentFiles(dir).filter((f) => f.path === path);
+    const report = examineForInstall(file.text, file.path);
+    Deno.writeTextFileSync(path, "edit 1\n", { append: true }); // an editor's save meanwhile
+    const edited = read(dir, "AGENT_CHIRALITY_LENS.md");
+    let message = "";
+    try {
+      replaceFileText(path, report.after!, report.before);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assertEquals(message, `${path}: changed while runrec was editing it; left as it is`);
+    assertEquals(read(dir, "AGENT_CHIRALITY_LENS.md"), edited);
+    assertEquals([...Deno.readDirSync(dir)].filter((e) => e.name.includes(".runrec-")), []);
+    // Unchanged since it was read: replaced.
+    replaceFileText(path, `${edited}more\n`, edited);
+    assertEquals(read(dir, "AGENT_CHIRALITY_LENS.md"), `${edited}more\n`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents: a block written by a newer runrec is named as such; check exits 1 saying update runrec, install leaves it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-newer-" });
+  try {
+    const name = "AGENT_CHIRALITY_LENS.md";
+    const installed = examineForInstall(read(FIXTURES, name), name).after!;
+    const newer = installed.replace("record-the-run:begin v1 ", "record-the-run:begin v2 ");
+    Deno.writeTextFileSync(join(dir, name), newer);
+    const check = await runCli(["agents", "check", dir]);
+    assertEquals(check.code, 1);
+    assertIncludes(
+      check.stdout,
+      `${name}: block written by a newer runrec (block format v2); this runrec writes v1: update runrec\n`,
+    );
+    assertEquals(
+      check.stderr,
+      "runrec agents: 1 file with a block of a newer runrec: update runrec\n",
+    );
+    const install = await runCli(["agents", "install", dir]);
+    assertEquals(install.code, 0, install.stderr);
+    assertIncludes(install.stdout, `${name}: left as it is: written by a newer runrec`);
+    assertEquals(read(dir, name), newer);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents install/remove on a folder with no agent file: exit 2; a skipped file that holds a block fails check", async () => {
+  const empty = await Deno.makeTempDir({ prefix: "runrec-agents-empty-" });
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-stray-" });
+  try {
+    Deno.writeTextFileSync(join(empty, "simulated.ts"), "// not an agent file\n");
+    for (const action of ["install", "remove"]) {
+      const out = await runCli(["agents", action, empty]);
+      assertEquals([out.code, out.stderr], [
+        2,
+        `runrec agents: ${empty}: no AGENT_*.md files: name the folder that holds the agent files\n`,
+      ]);
+    }
+    const name = "AGENT_WORKING_ITEMS.md";
+    Deno.writeFileSync(join(dir, name), Deno.readFileSync(join(FIXTURES, name)));
+    assertEquals((await runCli(["agents", "install", dir])).code, 0);
+    const path = join(dir, name);
+    Deno.writeTextFileSync(
+      path,
+      read(dir, name).replace("| deliverable-local |", "| tool-root-only |"),
+    );
+    const check = await runCli(["agents", "check", dir]);
+    assertEquals(check.code, 1);
+    assertMatch(
+      check.stdout,
+      /: skipped: WRITE_SCOPE tool-root-only: writes no deliverable folder; but it holds a runrec block \(line \d+\): take it out by hand\n/,
+    );
+    assertIncludes(check.stderr, "1 skipped file holding a runrec block: take it out by hand");
+    // No WRITE_SCOPE row: not judged, rather than said to write no deliverable folder.
+    Deno.writeTextFileSync(path, read(dir, name).replace(/^.*WRITE_SCOPE.*\r?\n/m, ""));
+    assertIncludes(
+      (await runCli(["agents", "check", dir])).stdout,
+      "WRITE_SCOPE not found: not judged",
+    );
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agent blocks: the emit fallback is one full command with the start's --pass and --inputs and the finish's options", async () => {
+  for (const profile of Object.values(BUILTIN_PROFILES)) {
+    const lines = blockLines(profile);
+    const words = async (verb: string) =>
+      await shellWords(lines.find((l) => l.startsWith(`runrec ${verb} `))!);
+    const [start, finish, emit] = [
+      await words("start"),
+      await words("finish"),
+      await words("emit"),
+    ];
+    // emit "{DELIVERABLE_PATH}" --agent NAME <start's options> --started … --status-before … <finish's>
+    assertEquals(emit.slice(0, start.length), ["emit", ...start.slice(1)]);
+    assertEquals(emit.slice(start.length, start.length + 4), [
+      "--started",
+      "{STARTED}",
+      "--status-before",
+      "{STATUS_BEFORE}",
+    ]);
+    assertEquals(emit.slice(start.length + 4), finish.slice(4));
+  }
+  assertIncludes(
+    blockLines(BUILTIN_PROFILES["4_DOCUMENTS"]).join("\n"),
+    'runrec emit "{DELIVERABLE_PATH}" --agent 4_DOCUMENTS --pass "{RUN_PASSES}" --input _CONTEXT.md',
+  );
+});
+
+Deno.test("agents install: a marker in an HTML comment or indented code is no marker; a block not last in PROTOCOL fails check and is moved; two PROTOCOL sections are refused", async () => {
+  const base = read(FIXTURES, "AGENT_CHIRALITY_LENS.md");
+  const quoted = "```text\n[[END:PROTOCOL]]\n```";
+  const lastStep = (after: string) => {
+    const lines = after.split("\n");
+    const block = lines.findIndex((l) => l.startsWith("<!-- runrec:record-the-run:begin"));
+    return block > lines.indexOf("### Write the worklist") &&
+      lines.indexOf("[[END:PROTOCOL]]", block) > block;
+  };
+  for (const instead of ["<!--\n[[END:PROTOCOL]]\n-->", "    [[END:PROTOCOL]]"]) {
+    const text = base.replace(quoted, instead);
+    const report = examineForInstall(text, "AGENT_CHIRALITY_LENS.md");
+    assert(lastStep(report.after!), `block before the last step with ${JSON.stringify(instead)}`);
+  }
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-last-" });
+  try {
+    const name = "AGENT_CHIRALITY_LENS.md";
+    Deno.writeTextFileSync(join(dir, name), base);
+    assertEquals((await runCli(["agents", "install", dir])).code, 0);
+    // A maintainer adds a step after the block.
+    const step = "### Step 9 — Cleanup\nRemove scratch files.\n";
+    const added = read(dir, name).replace(
+      "<!-- runrec:record-the-run:end -->\n\n[[END:PROTOCOL]]",
+      `<!-- runrec:record-the-run:end -->\n\n${step}[[END:PROTOCOL]]`,
+    );
+    Deno.writeTextFileSync(join(dir, name), added);
+    const check = await runCli(["agents", "check", dir]);
+    assertEquals(check.code, 1);
+    assertIncludes(check.stdout, `${name}: block not at the end of PROTOCOL (not its last step)\n`);
+    const install = await runCli(["agents", "install", dir]);
+    assertEquals(install.code, 0, install.stderr);
+    assertIncludes(install.stdout, `${name}: moved to the end of PROTOCOL`);
+    const moved = read(dir, name);
+    assert(moved.indexOf(step) < moved.indexOf("<!-- runrec:record-the-run:begin"), moved);
+    assertIncludes(moved, "<!-- runrec:record-the-run:end -->\n\n[[END:PROTOCOL]]");
+    assertEquals((await runCli(["agents", "check", dir])).code, 0);
+    // An addendum: a second PROTOCOL section. Which end is "last" would be a guess: refused.
+    Deno.writeTextFileSync(
+      join(dir, name),
+      `${base}\n[[BEGIN:PROTOCOL]]\n### Addendum\n[[END:PROTOCOL]]\n`,
+    );
+    const before = snapshot(dir);
+    const two = await runCli(["agents", "install", dir]);
+    assertEquals(two.code, 2);
+    assertMatch(
+      two.stdout,
+      /: cannot edit: line \d+: a second \[\[BEGIN:PROTOCOL\]\] \(the first at line 20\); make it one PROTOCOL section\n/,
+    );
+    assertSameFiles(snapshot(dir), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

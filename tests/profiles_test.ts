@@ -66,10 +66,11 @@ Deno.test("profiles: read from the Agent Type table, joined with the built-in pr
     "Dependencies.csv",
     "_DEPENDENCIES.md",
   ]);
-  assertEquals(primaryOutputFiles("Package folders; `_CONTEXT.md`, `OPEN`, `a b.md`, `*.md`"), [
-    "_CONTEXT.md",
-    "*.md",
-  ]);
+  // A name with a space is kept (the block quotes it), and so is a folder (F5).
+  assertEquals(
+    primaryOutputFiles("Package folders; `_CONTEXT.md`, `OPEN`, `a b.md`, `*.md`, `figures/`"),
+    ["_CONTEXT.md", "a b.md", "*.md", "figures/"],
+  );
 });
 
 Deno.test("findProfile: the agents/ folder above the deliverable, --agents-dir, built-in, unknown", async () => {
@@ -153,6 +154,16 @@ Deno.test("checkRun: outputs outside the write scope", () => {
       "output /etc/hosts is outside the deliverable folder (4_DOCUMENTS's WRITE_SCOPE is " +
       "deliverable-local)",
     ],
+  );
+  // A folder in PRIMARY_OUTPUTS holds every file beneath it (F5), and nothing beside it.
+  const figs = { ...BUILTIN_PROFILES["CHIRALITY_LENS"], primaryOutputs: ["figures/", "a b.md"] };
+  assertEquals(
+    checkRun(figs, {
+      ...clean,
+      statusAfter: "OPEN",
+      outputs: ["figures/a.svg", "figures/x/b.svg", "a b.md", "figs.md"],
+    }),
+    ["output figs.md is outside CHIRALITY_LENS's write scope (PRIMARY_OUTPUTS: figures/, a b.md)"],
   );
   // PREPARATION as the host describes it scaffolds the workspace: outside is in scope.
   assertEquals(

@@ -277,7 +277,7 @@ Deno.test("agent block: finish again after a refused --status; emit's fallback g
       text,
       "If `runrec finish` exits 2 refusing `--status`, the run is still pending",
     );
-    assertIncludes(text, "--started <that time> --status-before <that state>");
+    assertIncludes(text, `--started "{STARTED}" --status-before "{STATUS_BEFORE}"`);
     assertIncludes(text, `runrec finish "{RUN_TOKEN}" --agent ${profile.name} --status SUCCESS`);
   }
 });

@@ -14,6 +14,7 @@ import {
 } from "../agents.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals, UsageError } from "./command.ts";
 import { plural } from "./format.ts";
+import { InputError } from "../errors.ts";
 
 const HELP = `runrec agents: the "record the run" block in agent instruction files
 
@@ -30,23 +31,30 @@ with the reason.
 
 install   adds the block at the end of the PROTOCOL section (before the
           [[END:PROTOCOL]] line that closes it), or brings an older one up to
-          date in place. Running it again changes nothing. Every other byte of
+          date in place (moved back to the end when it is no longer last). Running it again changes nothing. Every other byte of
           the file stays as it was (line endings, front matter, final newline).
-check     exits 1 naming each file whose block is missing, out of date or
-          edited by hand (for CI), and when the folder has no AGENT_*.md.
+check     exits 1 naming each file whose block is missing, out of date, edited
+          by hand, not at the end of PROTOCOL or written by a newer runrec, each
+          skipped file that holds a block, and when the folder has no AGENT_*.md
+          (for CI).
 remove    takes the blocks out, leaving each file as it was before install.
 
 When a file cannot be edited safely (no PROTOCOL section, two blocks), install
 and remove name it and its line, change no file at all, and exit 2.
+Files are written one at a time, each line printed once its file is written.
+A write that fails, or a file changed by someone else while runrec edited it,
+stops there: stderr names how many files were changed and how many not, exit 2;
+run the command again once the cause is fixed.
 
 Options:
   --dry-run   print what install or remove would change, as a unified diff;
               change nothing
   -h, --help  show this help
 
-Exit codes: 0 done (check: every block current); 1 check found a missing,
-outdated or edited block, or no agent file; 2 usage error, unreadable folder, or a file that
-cannot be edited.
+Exit codes: 0 done (check: every block current); 1 check found a block
+missing, outdated, edited, newer or left in a skipped file, or no agent file;
+2 usage error, unreadable folder, no agent file (install, remove), a file that
+cannot be edited, or a write that failed.
 
 Example:
   runrec agents install agents/ --dry-run
@@ -59,6 +67,7 @@ const WORDS = {
     missing: "installed",
     outdated: "updated (the block was out of date)",
     edited: "replaced (the block had been edited by hand)",
+    misplaced: "moved to the end of PROTOCOL (the block was not its last step)",
     current: "up to date",
   },
   remove: {
@@ -70,6 +79,7 @@ const WORDS = {
     missing: "block missing",
     outdated: "block out of date",
     edited: "block edited by hand",
+    misplaced: "block not at the end of PROTOCOL (not its last step)",
     current: "ok",
   },
 } as const;
@@ -77,7 +87,15 @@ const WORDS = {
 type Action = keyof typeof WORDS;
 
 function describe(action: Action, report: AgentFileReport, dryRun: boolean): string {
-  if (report.status === "skipped") return `skipped: ${report.reason}`;
+  if (report.status === "skipped") {
+    return report.strayBlock === undefined
+      ? `skipped: ${report.reason}`
+      : `skipped: ${report.reason}; but it holds a runrec block (line ${report.strayBlock}): ` +
+        "take it out by hand";
+  }
+  if (report.status === "newer") {
+    return action === "check" ? `block ${report.reason}` : `left as it is: ${report.reason}`;
+  }
   if (report.status === "problem") return `cannot edit: ${report.reason}`;
   const words: Record<string, string> = WORDS[action];
   const word = words[report.status] ?? report.status;
@@ -93,6 +111,10 @@ function runAction(parsed: Parsed, io: Io): number {
   const dryRun = parsed.values["dry-run"] === true;
   if (dryRun && act === "check") throw new UsageError("check changes nothing: no --dry-run");
   const files = readAgentFiles(dir);
+  // A mistyped folder must not look like success.
+  if (files.length === 0 && act !== "check") {
+    throw new InputError(`${dir}: no AGENT_*.md files: name the folder that holds the agent files`);
+  }
   const reports = files.map(({ path, text }) =>
     act === "remove" ? examineForRemove(text, path) : examineForInstall(text, path)
   );
@@ -105,6 +127,7 @@ function runAction(parsed: Parsed, io: Io): number {
   }
   // One file that cannot be edited stops the whole install: the others only would have changed.
   const nothingWritten = dryRun || (problems.length > 0 && act !== "check");
+  if (act !== "check" && !nothingWritten) return writeAll(act, dir, reports, io);
   for (const r of reports) out += `${r.path}: ${describe(act, r, nothingWritten)}\n`;
   if (files.length === 0) out += `${dir}: no AGENT_*.md files\n`;
   io.out(out);
@@ -120,24 +143,78 @@ function runAction(parsed: Parsed, io: Io): number {
       io.err(`runrec agents: ${dir}: no AGENT_*.md files to check\n`);
       return EXIT.check;
     }
-    const failing = reports.filter((r) => r.status !== "current" && r.status !== "skipped");
+    const failing = reports.filter((r) => !["current", "skipped", "newer"].includes(r.status));
+    const newer = reports.filter((r) => r.status === "newer");
+    const stray = reports.filter((r) => r.strayBlock !== undefined);
+    const hints: string[] = [];
     if (failing.length > 0) {
       // install refuses while any file cannot be edited: those come first, by hand.
       const first = problems.length > 0
         ? `fix by hand the ${plural(problems.length, "file")} install cannot edit, then `
         : "";
-      io.err(
-        `runrec agents: ${plural(failing.length, "file")} without a current block; ` +
-          `${first}run runrec agents install ${dir}\n`,
+      hints.push(
+        `${plural(failing.length, "file")} without a current block; ` +
+          `${first}run runrec agents install ${dir}`,
       );
+    }
+    if (newer.length > 0) {
+      hints.push(`${plural(newer.length, "file")} with a block of a newer runrec: update runrec`);
+    }
+    if (stray.length > 0) {
+      hints.push(
+        `${plural(stray.length, "skipped file")} holding a runrec block: take it out by hand`,
+      );
+    }
+    if (hints.length > 0) {
+      io.err(`runrec agents: ${hints.join("; ")}\n`);
       return EXIT.check;
     }
     return EXIT.ok;
   }
-  if (!dryRun) {
-    for (const r of reports) if (r.after !== undefined) replaceFileText(r.path, r.after);
-  }
   return EXIT.ok;
+}
+
+/**
+ * Writes the files `install` or `remove` changes, one at a time, each line
+ * printed only once its file is written. The first write that fails stops
+ * the rest: its line and theirs say "not", and stderr names what was and was
+ * not changed (exit 2). A written file is complete, so running again finishes.
+ */
+function writeAll(act: "install" | "remove", dir: string, reports: AgentFileReport[], io: Io) {
+  const written: string[] = [];
+  let failure: string | undefined;
+  let unwritten = 0;
+  for (const r of reports) {
+    if (r.after === undefined) {
+      io.out(`${r.path}: ${describe(act, r, false)}\n`);
+      continue;
+    }
+    if (failure !== undefined) {
+      unwritten++;
+      io.out(`${r.path}: not ${act === "install" ? "installed" : "removed"} (stopped)\n`);
+      continue;
+    }
+    try {
+      replaceFileText(r.path, r.after, r.before);
+      written.push(r.path);
+      io.out(`${r.path}: ${describe(act, r, false)}\n`);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      failure = e.message;
+      unwritten++;
+      const why = e.message.startsWith(`${r.path}: `)
+        ? e.message.slice(r.path.length + 2)
+        : e.message;
+      io.out(`${r.path}: not ${act === "install" ? "installed" : "removed"}: ${why}\n`);
+    }
+  }
+  if (reports.length === 0) io.out(`${dir}: no AGENT_*.md files\n`);
+  if (failure === undefined) return EXIT.ok;
+  io.err(
+    `runrec agents: ${failure}; ${plural(written.length, "file")} changed, ` +
+      `${unwritten} not: fix the cause and run runrec agents ${act} ${dir} again\n`,
+  );
+  return EXIT.usage;
 }
 
 // Everything here is synchronous: agent files are small.
