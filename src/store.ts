@@ -368,17 +368,31 @@ function appendLocked(
     try {
       return appendOnce(file, path, draft, lock, fsync);
     } catch (e) {
-      if (!(e instanceof FileReplaced) || attempt === ATTEMPTS) throw e;
+      if (!(e instanceof FileReplaced)) throw e;
+      // A copy of the file we wrote, put in its place (git stash pop, an editor's save), may
+      // hold our line already: then it is written, and a retry would write the run twice.
+      if (e.line !== undefined && fileContains(path, e.line)) {
+        throw new WriteError(`${path}: replaced by a copy that holds the record`, { landed: true });
+      }
+      if (attempt === ATTEMPTS) throw e;
     }
   }
 }
 
 /**
  * The file at the path is not the one an append looked at (before its
- * write) or wrote to (after it): the bytes are not in the file at the path,
- * so the append starts over from a fresh look.
+ * write) or wrote to (after it: `line` is the line written to the file it
+ * replaced), so the append starts over from a fresh look.
  */
-class FileReplaced extends WriteError {}
+class FileReplaced extends WriteError {
+  /** The record's line, when it was written to the replaced file. */
+  readonly line?: string;
+  /** Builds the error. */
+  constructor(message: string, line?: string) {
+    super(message);
+    this.line = line;
+  }
+}
 
 function appendOnce(
   file: string,
@@ -844,16 +858,33 @@ function writeOnce(
         });
       }
     }
-    // A new file put in the path's place after our write (git checkout, pull, reset) holds
-    // nothing of ours: our bytes went with the old one, unlinked.
-    if (identityOf(handle.statSync()) !== identityAt(path)) {
-      throw new FileReplaced(`${path}: replaced by another program while the record was written`);
+    const wrote = handle.statSync();
+    const now = identityAt(path);
+    if (identityOf(wrote) !== now) {
+      // Moved or removed with our bytes in it (a folder renamed): they are in a file, not ours to
+      // write again. Unlinked, with another file in its place (git checkout, pull, reset): that
+      // file lacks them unless it is a copy of ours.
+      if (now === "gone" || wrote.nlink !== 0) {
+        throw new WriteError(`${path}: moved or removed while the record was written`, {
+          landed: true,
+        });
+      }
+      throw new FileReplaced(
+        `${path}: replaced by another program while the record was written`,
+        recordLineOf(bytes.subarray(0, written)),
+      );
     }
     // Under the lock no one else appends, so our bytes start where the file ended.
     return { offset: before, written };
   } finally {
     handle.close();
   }
+}
+
+/** The record's line among the bytes an append wrote (its header line may come first). */
+function recordLineOf(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes).replace(/\n$/, "");
+  return text.slice(text.lastIndexOf("\n") + 1);
 }
 
 /** A file's device and inode, or `undefined` where the platform gives none (Windows). */
@@ -894,8 +925,7 @@ function checkWritten(path: string, offset: number, bytes: Uint8Array): void {
       landed: true,
     });
   }
-  const text = new TextDecoder().decode(back).replace(/\n$/, "");
-  const line = text.slice(text.lastIndexOf("\n") + 1);
+  const line = recordLineOf(back);
   let problem: string | undefined;
   try {
     const [first] = validateRecord(decodeRecord(line));

@@ -16,6 +16,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { makeProject, sampleDraft } from "./fixtures.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
+import { runCliProcess } from "./cli.ts";
 
 const STARTED = "2026-01-01T10:00:30.000Z";
 
@@ -50,8 +51,9 @@ function emitArgs(del: string): string[] {
 
 /**
  * Emits into `del` under strace (`straceArgs`, which hold a system call on
- * the record file); once `held(trace)` says the call is held, replaces the
- * record file by `theirs`, as git writes a new file in its place.
+ * the record file); once `held(trace)` says the call is held, runs `meanwhile`
+ * (by default: replaces the record file by `theirs`, as git writes a new file
+ * in its place).
  */
 async function emitWhileReplaced(
   del: string,
@@ -59,6 +61,7 @@ async function emitWhileReplaced(
   theirs: string,
   straceArgs: string[],
   held: (trace: string) => boolean,
+  meanwhile: () => Promise<void> = () => Deno.rename(theirs, file),
 ) {
   const emit = new Deno.Command("strace", {
     args: ["-f", "-qq", "-y", "-P", file, ...straceArgs, ...RUNREC, ...emitArgs(del)],
@@ -73,7 +76,7 @@ async function emitWhileReplaced(
     assert(!done, `the system call was never held: ${trace}`);
     trace += value;
   }
-  await Deno.rename(theirs, file);
+  await meanwhile();
   for (let r = await reader.read(); !r.done; r = await reader.read()) trace += r.value;
   const { code } = await emit.status;
   const stdout = new TextDecoder().decode(await new Response(emit.stdout).arrayBuffer());
@@ -121,5 +124,51 @@ Deno.test("record file replaced (git pull) between the writer's look and its ope
     (trace) => (trace.match(/openat\(/g) ?? []).length >= n - 1,
   );
   await assertRecordedOnce(del, code, stdout, stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+/** strace arguments that hold the fsync after the record's write for 2 s. */
+const HOLD_FSYNC = ["-e", "trace=write,fsync", "-e", "inject=fsync:delay_enter=2000000"];
+const WRITTEN = (trace: string) => /write\(\d+<[^>]*RunRecords\.csv>/.test(trace);
+
+Deno.test("record file replaced after the write by a copy that holds the record (git stash pop, an editor's save): one record, not written again", async () => {
+  const { root, del, file, theirs } = await projectWithUpstream();
+  const { code, stderr } = await emitWhileReplaced(
+    del,
+    file,
+    theirs,
+    HOLD_FSYNC,
+    WRITTEN,
+    async () => {
+      await Deno.copyFile(file, theirs); // our record is in it
+      await Deno.rename(theirs, file);
+    },
+  );
+  assertEquals(code, 0, stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.AgentName), ["4_DOCUMENTS", "OURS"], stderr);
+  assert(stderr.includes("written but not confirmed"), stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("deliverable folder moved while the record is written: the record is in the moved file, not spooled nor written again", async () => {
+  const { root, del, file, theirs } = await projectWithUpstream();
+  const moved = `${del}_Moved`;
+  const { code, stderr } = await emitWhileReplaced(
+    del,
+    file,
+    theirs,
+    HOLD_FSYNC,
+    WRITTEN,
+    () => Deno.rename(del, moved),
+  );
+  assertEquals(code, 0, stderr);
+  assert(!stderr.includes("spooled"), stderr);
+  assert(stderr.includes("written but not confirmed"), stderr);
+  assertEquals((await recordsOf(moved)).map((r) => r.AgentName), ["4_DOCUMENTS", "OURS"]);
+  await Deno.rename(moved, del);
+  const flush = await runCliProcess(["flush", del]);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["4_DOCUMENTS", "OURS"]);
   await Deno.remove(root, { recursive: true });
 });
