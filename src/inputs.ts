@@ -314,7 +314,13 @@ export async function governedInputs(
       const folder = relativePath(root, dir) || ".";
       unhashed.set(dir, `${label}: folder ${folder} cannot be listed: ${reason(error)}`);
     };
-    for (const entry of walk(path, { unlistable })) {
+    // Named, as a linked folder is: a file beneath it that changes must not go unsaid.
+    const packages = (folder: string) =>
+      notes.push(
+        `${label}: folder ${relativePath(root, folder)} holds installed packages: its files are ` +
+          "not hashed (name it as an input to hash them)",
+      );
+    for (const entry of walk(path, { unlistable, packages })) {
       if (entry.kind === "folder" && entry.linked) {
         // Not entered, so that links cannot loop; named, so that nothing is left out unsaid.
         notes.push(

@@ -35,14 +35,18 @@ export interface WalkOptions {
   unlistable?: (dir: string, error: Error) => void;
   /** Whether to enter the folder `name` of `dir` (default: every folder not skipped anyway). */
   enter?: (dir: string, name: string) => boolean;
+  /** Called with each installed-packages folder (`node_modules`) not entered. */
+  packages?: (path: string) => void;
 }
 
 /**
- * The one folder never entered: git's store, which is history, not content. Everything else
- * is walked; callers leave out runrec's own files (`isRunrecOwn`), which only they can tell.
+ * Folders never entered: git's store (history, not content) and installed
+ * packages (`node_modules`: thousands of files no agent writes, reported to
+ * `packages`). Everything else is walked; callers leave out runrec's own files
+ * (`isRunrecOwn`), which only they can tell.
  */
 function skipped(name: string): boolean {
-  return name === ".git";
+  return name === ".git" || name === "node_modules";
 }
 
 /**
@@ -65,7 +69,7 @@ export function holdsNoDeliverables(name: string): boolean {
  * Every file, folder and other entry beneath `dir` (not `dir` itself), in no
  * particular order. A symbolic link is reported as what it leads to, but a
  * linked folder is never entered, so links cannot make the walk loop.
- * A `.git` folder is neither reported nor entered.
+ * `.git` and `node_modules` folders are neither reported nor entered.
  *
  * @example
  * ```ts
@@ -97,8 +101,11 @@ export function* walk(dir: string, options: WalkOptions = {}): Generator<WalkEnt
     for (const entry of entries) counts.set(entry.name, (counts.get(entry.name) ?? 0) + 1);
     const told = new Set<string>();
     for (const entry of entries) {
-      if (entry.isDirectory && skipped(entry.name)) continue;
       const path = join(current, entry.name);
+      if (entry.isDirectory && skipped(entry.name)) {
+        if (entry.name === "node_modules") options.packages?.(path);
+        continue;
+      }
       const count = counts.get(entry.name)!;
       if (count > 1) {
         if (!told.has(entry.name)) unlistable(path, new CollidingNames(count));

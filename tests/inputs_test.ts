@@ -157,18 +157,25 @@ Deno.test("governed inputs: an --input folder expands; RunRecords.csv is never g
   });
 });
 
-Deno.test("governed inputs: node_modules and .runrec* folders inside an input folder are data, hashed; .git is not", async () => {
+Deno.test("governed inputs: .runrec* folders inside an input folder are data, hashed; node_modules is named, not hashed; .git is neither", async () => {
   await withTempDir(async (repo) => {
     const { del } = await makeTree(repo);
     for (const sub of ["", "node_modules/", ".runrec-cache/", ".runrec/", ".git/"]) {
       await write(join(del, "data", `${sub}table.csv`), "v1\n");
     }
-    const { hashes } = await governedInputs(del, ["data"]);
+    const { hashes, notes } = await governedInputs(del, ["data"]);
     deepStrictEqual(Object.keys(hashes).filter((k) => k.startsWith("data/")), [
       "data/.runrec-cache/table.csv",
       "data/.runrec/table.csv",
-      "data/node_modules/table.csv",
       "data/table.csv",
+    ]);
+    deepStrictEqual(notes, [
+      "--input data: folder data/node_modules holds installed packages: its files are not " +
+      "hashed (name it as an input to hash them)",
+    ]);
+    const named = await governedInputs(del, ["data/node_modules"]);
+    deepStrictEqual(Object.keys(named.hashes).filter((k) => k.startsWith("data/")), [
+      "data/node_modules/table.csv",
     ]);
   });
 });
