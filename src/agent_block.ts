@@ -239,7 +239,7 @@ export function blockBody(profile: AgentProfile): string[] {
     emit,
     "```",
     "",
-    "Report every line `runrec` printed on stderr (they start with `runrec:`) to ORCHESTRATOR " +
+    "Report every line `runrec` printed on stderr (they start with `runrec`) to ORCHESTRATOR " +
     "word for word; a line starting `runrec: lost-record:` carries the whole record, so report it in full.",
     "",
   ];
