@@ -304,7 +304,7 @@ function preparation(deliverable: DeliverableKey): Step {
 }
 
 /** What 4_DOCUMENTS reads, as its runrec block lists it. */
-const FOUR_DOCUMENTS_INPUTS = ["_STATUS.md", "_CONTEXT.md", "_DEPENDENCIES.md", "_REFERENCES.md"];
+const FOUR_DOCUMENTS_INPUTS = ["_CONTEXT.md", "_DEPENDENCIES.md", "_REFERENCES.md"];
 
 /** 4_DOCUMENTS with pass P1_P2: drafts the four documents, OPEN → INITIALIZED. */
 function fourDocuments(deliverable: DeliverableKey): Step {
@@ -371,7 +371,7 @@ function chiralityFramework(deliverable: DeliverableKey, hook: Hook): Step {
   return {
     agent: "CHIRALITY_FRAMEWORK",
     deliverable,
-    inputs: [...DOCUMENTS, "_CONTEXT.md", "_STATUS.md"],
+    inputs: [...DOCUMENTS, "_CONTEXT.md"],
     hook,
     async play(dir, read) {
       const name = contextName(read.get("_CONTEXT.md"));

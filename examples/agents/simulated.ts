@@ -31,7 +31,7 @@ export const AGENTS: Record<string, AgentShape> = {
     transition: ["", "OPEN"],
   },
   "4_DOCUMENTS": {
-    reads: ["_CONTEXT.md", "_DEPENDENCIES.md", "_REFERENCES.md", "_STATUS.md"],
+    reads: ["_CONTEXT.md", "_DEPENDENCIES.md", "_REFERENCES.md"],
     writes: [...DOCUMENTS, "_STATUS.md"],
     transition: ["OPEN", "INITIALIZED"],
   },
