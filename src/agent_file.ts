@@ -21,7 +21,10 @@ export interface FileLine {
   text: string;
   /** `"\n"`, `"\r\n"`, `"\r"`, or `""` for a last line without one. */
   eol: string;
-  /** Whether the line is inside YAML front matter, a fenced code block or an HTML comment of several lines (not structure). */
+  /**
+   * Whether the line is inside YAML front matter, a fenced code block or an HTML comment of several
+   * lines (not structure).
+   */
   quoted: boolean;
 }
 
@@ -39,7 +42,9 @@ export interface AgentFile {
   protocolBegin?: number;
   /** Index of the first `[[END:PROTOCOL]]` line after it: the one that closes the section. */
   protocolEnd?: number;
-  /** Index of a second `[[BEGIN:PROTOCOL]]` line, if there is one (a file should have one section). */
+  /**
+   * Index of a second `[[BEGIN:PROTOCOL]]` line, if there is one (a file should have one section).
+   */
   secondProtocolBegin?: number;
 }
 

@@ -185,7 +185,6 @@ export function addedLineMissing(
   return { line: at + 1, runId: runIdOfLine(lines[at]) };
 }
 
-/** The RunID of a line of {@linkcode byteLines}, or `undefined` when it holds none. */
 /**
  * The lines of `bytes` without their `\n`, each as a string of one char per
  * byte (code 0-255), so that string equality is byte equality. Not

@@ -303,7 +303,8 @@ export function findExecutionRoot(delDir: string): string | undefined {
  * ```
  */
 export function isExecutionRoot(dir: string): boolean {
-  // Two stats, not a listing: an ancestor such as /tmp or a home folder may hold thousands of names.
+  // Two stats, not a listing: an ancestor such as /tmp or a home folder may hold thousands of
+  // names.
   return kindOf(join(dir, "INIT.md")) === "file" ||
     kindOf(join(dir, "_Decomposition")) === "folder";
 }

@@ -104,7 +104,9 @@ function gitFileTarget(dotGit: string, folder: string): string | undefined {
   return target ? resolve(folder, target) : undefined;
 }
 
-/** The folder git itself names for a git folder: its own, and the common one (linked work trees). */
+/**
+ * The folder git itself names for a git folder: its own, and the common one (linked work trees).
+ */
 function withCommonDir(gitDir: string, list: ListFolder): { gitDir: string; commonDir: string } {
   const common = list(gitDir).has("commondir")
     ? readText(join(gitDir, "commondir"))?.trim()
@@ -733,7 +735,10 @@ export async function gitRepository(dir: string): Promise<RepositoryFacts | unde
   return { top, shallow };
 }
 
-/** How git would store a file, where that keeps its records from being checked: {@linkcode storedAs}. */
+/**
+ * How git would store a file, where that keeps its records from being checked:
+ * {@linkcode storedAs}.
+ */
 export interface StoredAs {
   /** The rule that ignores it, as git names it: `.gitignore:1: *.csv`. */
   ignoredBy?: string;

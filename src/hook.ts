@@ -132,7 +132,9 @@ export interface RunStartState {
   inputHashes: Record<string, string>;
   /** What runrec noted at start (unreadable inputs, skipped URLs, `_STATUS.md` problems). */
   notes: string[];
-  /** Whether files outside the project are read (`--allow-outside`): the outputs too, at the end. */
+  /**
+   * Whether files outside the project are read (`--allow-outside`): the outputs too, at the end.
+   */
   allowOutside?: boolean;
 }
 
@@ -233,7 +235,10 @@ export interface RunEnd {
    * a claim that disagrees is noted (used only when `_STATUS.md` is unreadable).
    */
   statusAfter?: string;
-  /** The host's agent files (`AGENT_<NAME>.md`), for the agent's profile; default: an `agents/` folder above. */
+  /**
+   * The host's agent files (`AGENT_<NAME>.md`), for the agent's profile; default: an `agents/`
+   * folder above.
+   */
   agentsDir?: string;
   /** What went wrong (FAILED/PARTIAL; default `TBD` for those). */
   error?: string;

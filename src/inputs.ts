@@ -44,7 +44,9 @@ export interface GovernedOptions {
    * as `undefined`, it is known that there is none.
    */
   gitRoot?: string;
-  /** The folder's execution root, when already known, as `gitRoot` (default: `findExecutionRoot`). */
+  /**
+   * The folder's execution root, when already known, as `gitRoot` (default: `findExecutionRoot`).
+   */
   executionRoot?: string;
   /**
    * The folder's project, when already known (default: {@linkcode projectBounds}).
@@ -225,7 +227,8 @@ function boundedNotes(notes: string[]): string[] {
  * ({@linkcode projectBounds}: an absolute path, `..` past the root, `~`, a
  * symbolic link pointing out) is not read unless `options.allowOutside`: it
  * is `TBD`, and a note names the rule. Throws {@linkcode InputError} when
- * `delDir` does not exist (unless `options.mayCreate`). Never throws for what the host files hold: a bad host file
+ * `delDir` does not exist (unless `options.mayCreate`). Never throws for what the host files hold:
+ * a bad host file
  * must not stop a run being recorded. Feed `hashes` to `inputContextSha`.
  * `options` lets a caller that checks many deliverables (`runrec stale`)
  * hash each file once, on several cores, and look up each root once.

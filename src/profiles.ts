@@ -26,7 +26,9 @@ export interface AgentProfile {
   primaryOutputs: readonly string[];
   /** The `_STATUS.md` changes it may make, as `[from, to]`. */
   transitions: readonly (readonly [string, string])[];
-  /** Files of the deliverable it typically reads (the `--input`s of its block; never `_STATUS.md`). */
+  /**
+   * Files of the deliverable it typically reads (the `--input`s of its block; never `_STATUS.md`).
+   */
   inputs: readonly string[];
   /** `built-in`, or the agent file it was read from. */
   source: string;
@@ -163,7 +165,9 @@ export function profileFromText(text: string, path: string): AgentProfile {
   };
 }
 
-/** Folders, nearest first, that may hold agent files: `agents/` and `.claude/agents/` above `dir`. */
+/**
+ * Folders, nearest first, that may hold agent files: `agents/` and `.claude/agents/` above `dir`.
+ */
 function agentFolders(dir: string): string[] {
   const folders: string[] = [];
   for (let d = resolve(dir);; d = dirname(d)) {

@@ -119,7 +119,8 @@ export interface StaleReason {
   chain: DependencyEdge[];
   /**
    * When the chain starts at a producer that ran since: its SUCCESS or PARTIAL
-   * run that ended last (not the last started), which ended after `consumerRun`, the run of the chain's first
+   * run that ended last (not the last started), which ended after `consumerRun`, the run of the
+   * chain's first
    * consumer it was compared with (see {@linkcode StaleOptions.propagate}).
    */
   ranSince?: RunRef & { consumerRun: RunRef };
@@ -1273,7 +1274,10 @@ async function goodRuns(folder: string, id: string): Promise<FolderRecords["reco
   );
 }
 
-/** The ACTIVE dependencies of one execution root (or target without one), and where each deliverable is. */
+/**
+ * The ACTIVE dependencies of one execution root (or target without one), and where each deliverable
+ * is.
+ */
 interface DependencyGraph {
   /** Whether a deliverable folder (as given or shown) belongs to this root. */
   has: (folder: string) => boolean;

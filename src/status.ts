@@ -106,7 +106,9 @@ const LIST_ITEM = /^\s*[-*+]\s/;
 const TABLE_LINE = /^\s*\|/;
 const TABLE_SEPARATOR = /^\s*\|?\s*:?-{3,}/;
 const DATE = /\d{4}-\d{2}-\d{2}/;
-/** Past this many history rows (or this size), an earlier version is not rebuilt: too many to try. */
+/**
+ * Past this many history rows (or this size), an earlier version is not rebuilt: too many to try.
+ */
 const MAX_HISTORY_ROWS = 20;
 const MAX_STATUS_CHARS = 16 << 10;
 /** At most this many earlier versions are hashed. */

@@ -229,7 +229,8 @@ function rejectInvalid(file: string, draft: RecordDraft): void {
     const what = problems.map((p) => `${p.field || "record"} ${p.message}`).join("; ");
     throw new InputError(`${file}: record not written: ${what}`);
   }
-  // With a stand-in RunID: so that a record too large is refused before the lock, and never spooled.
+  // With a stand-in RunID: so that a record too large is refused before the lock, and never
+  // spooled.
   const runId = draft.RunID ?? `${runIdPrefix(draft.DeliverableID, draft.RunTimestamp)}001`;
   rejectTooLarge(file, { ...draft, RunID: runId, RecordChecksum: "" });
 }

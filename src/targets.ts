@@ -104,7 +104,9 @@ function entered(dir: string, name: string, skippedWorktree: (folder: string) =>
     !skipsLinkedWorktree(dir, name, skippedWorktree);
 }
 
-/** Why a record file that is a folder, a FIFO or a device is not read: it would mislead or block. */
+/**
+ * Why a record file that is a folder, a FIFO or a device is not read: it would mislead or block.
+ */
 const NOT_REGULAR = "not a regular file (a folder, FIFO or device)";
 
 /**
