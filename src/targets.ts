@@ -291,7 +291,10 @@ export async function refuseOtherFiles(files: readonly RecordTarget[]): Promise<
  * - a file → itself, whatever its name;
  * - a folder holding `RunRecords.csv`, or named `DEL-XX-YY_…` → its
  *   `RunRecords.csv` (`exists: false` when it has none yet);
- * - any other folder → every `RunRecords.csv` beneath it (possibly none).
+ * - any other folder → every `RunRecords.csv` beneath it (possibly none),
+ *   leaving out installed packages, runrec's own state, an execution root's
+ *   tool folders and the repository's other linked worktrees (name one to
+ *   read it).
  *
  * Throws {@linkcode InputError} for a target that does not exist, and for a
  * record file that is not a regular file unless `options.keepUnreadable`.
