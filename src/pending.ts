@@ -550,34 +550,34 @@ export function takeOverClaim(path: string, holder: string): string | undefined 
   }
 }
 
-/** A run as the record-file lookups know it: its start, and its agent and id when known. */
+/** A run as the record-file lookups know it: by its id alone (see {@linkcode recordedRuns}). */
 export interface RunKey {
-  /** The run's id (its pending file's name), when known. */
-  id?: string;
-  /** The agent's name; absent for a run whose pending file is gone and no agent named. */
-  agent?: string;
-  /** When it started. */
-  start: { started: string };
+  /** The run's id (its pending file's name, the token's last part). */
+  id: string;
 }
 
 /** A run's record found by {@linkcode recordedRuns}. */
 export interface RunRecordFound {
   /** Its RunID; absent for a record still in the spool. */
   runId?: string;
+  /** The spool entry holding it, for a record still in the spool. */
+  spooledIn?: string;
   /** Whether it is the FAILED record `reap` wrote for the run. */
   reaped: boolean;
 }
 
-/** Pending run ids named in a record's Notes (`run <id>`: a reaped run's, or one recorded from its token). */
+/** Pending run ids named in a record's Notes (`run <id>`, see {@linkcode runIdNote}). */
 const NAMED_RUNS = /\brun ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})\b/g;
 
 /**
  * Reads `delDir`'s record file and spool once, and returns a lookup: the
- * record of a run (its start time and agent, the agent alone left out when
- * not known, or its start time and its id named in the Notes), or
- * `undefined`. A record other than `reap`'s FAILED one is preferred. A
- * pending run's file that comes back (`git stash pop`, a restored copy)
- * after its run was recorded from the token is found so.
+ * record of a run, found by the run's id named in its Notes (every record
+ * `finish`, `withRun`, `exec` and `reap` write names it, see
+ * {@linkcode runIdNote}), or `undefined`. Never by start time and agent:
+ * runs of one agent started in the same millisecond share those. A record
+ * other than `reap`'s FAILED one is preferred. A pending run's file that
+ * comes back (`git stash pop`, a restored copy) after its run was recorded
+ * is found so.
  *
  * @example
  * ```ts
@@ -589,49 +589,33 @@ const NAMED_RUNS = /\brun ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})\b/g;
 export async function recordedRuns(
   delDir: string,
 ): Promise<(run: RunKey) => RunRecordFound | undefined> {
-  type Seen = RunRecordFound & { agent: string; named: string[] };
-  const byStart = new Map<string, Seen[]>();
-  const add = (started: string, seen: Seen) =>
-    byStart.set(started, [...byStart.get(started) ?? [], seen]);
-  const named = (notes: string) => [...notes.matchAll(NAMED_RUNS)].map((m) => m[1]);
+  const byId = new Map<string, RunRecordFound[]>();
+  const add = (notes: string, found: RunRecordFound) => {
+    for (const [, id] of notes.matchAll(NAMED_RUNS)) byId.set(id, [...byId.get(id) ?? [], found]);
+  };
   try {
     // Streamed, and refused up front when not a regular file (a FIFO, a device): never a hang.
     for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
       if (event.kind !== "record") continue;
       const r = event.record;
-      add(r.RunTimestamp, {
-        runId: r.RunID,
-        reaped: r.ErrorSummary === REAPED_ERROR,
-        agent: r.AgentName,
-        named: named(r.Notes),
-      });
+      add(r.Notes, { runId: r.RunID, reaped: r.ErrorSummary === REAPED_ERROR });
     }
   } catch { /* no file, or not one to read: not there (the write then spools the record) */ }
   for (const item of listSpool(delDir)) {
     const draft = item.entry?.draft;
     if (draft === undefined) continue;
-    add(draft.RunTimestamp, {
-      reaped: draft.ErrorSummary === REAPED_ERROR,
-      agent: draft.AgentName,
-      named: named(draft.Notes ?? ""),
-    });
+    add(draft.Notes ?? "", { spooledIn: item.path, reaped: draft.ErrorSummary === REAPED_ERROR });
   }
   return (run) => {
-    const found = (byStart.get(run.start.started) ?? []).filter((seen) =>
-      run.agent === undefined || seen.agent === run.agent ||
-      (run.id !== undefined && seen.named.includes(run.id))
-    );
-    const seen = found.find((f) => !f.reaped) ?? found[0];
-    return seen === undefined
-      ? undefined
-      : { ...(seen.runId !== undefined ? { runId: seen.runId } : {}), reaped: seen.reaped };
+    const found = byId.get(run.id) ?? [];
+    return found.find((f) => !f.reaped) ?? found[0];
   };
 }
 
 /**
- * Whether the record of `run` (its start time and agent, or its start time
- * alone when the agent is not known) is in `delDir`'s record file or spool
- * already: a finisher that died may have written it.
+ * Whether the record of `run` (by its id, see {@linkcode recordedRuns}) is in
+ * `delDir`'s record file or spool already: a finisher that died may have
+ * written it.
  *
  * @example
  * ```ts
@@ -641,6 +625,34 @@ export async function recordedRuns(
  */
 export async function runRecorded(delDir: string, run: RunKey): Promise<boolean> {
   return (await recordedRuns(delDir))(run) !== undefined;
+}
+
+/**
+ * What the Notes of every record of a started run say to name it (its id),
+ * so that a finisher that died after its write, a retried finish, `reap` and
+ * a pending file that comes back find the record of this run and no other.
+ *
+ * @example
+ * ```ts
+ * import { runIdNote } from "./pending.ts";
+ * runIdNote("20260222T101500123Z-1a2b3c4d"); // "run 20260222T101500123Z-1a2b3c4d"
+ * ```
+ */
+export function runIdNote(id: string): string {
+  return `run ${id}`;
+}
+
+/**
+ * Whether `notes` name the run `id` as {@linkcode recordedRuns} reads them.
+ *
+ * @example
+ * ```ts
+ * import { namesRun } from "./pending.ts";
+ * namesRun("part a | run 20260222T101500123Z-1a2b3c4d", "20260222T101500123Z-1a2b3c4d"); // true
+ * ```
+ */
+export function namesRun(notes: string, id: string): boolean {
+  return [...notes.matchAll(NAMED_RUNS)].some((m) => m[1] === id);
 }
 
 /**
@@ -821,7 +833,7 @@ async function reapedRecords(delDir: string): Promise<{ runId: string; id: strin
  * ```
  */
 export function reapedNote(id: string): string {
-  return `run ${id}`;
+  return runIdNote(id);
 }
 
 /** {@linkcode reapedNote} among the `; `-separated parts of a reaped record's Notes. */

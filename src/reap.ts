@@ -57,6 +57,11 @@ export interface ReapReport {
   problems: string[];
 }
 
+/** Whether the process a run was started with (`pid`, on this host) is seen running. */
+function processAlive(run: PendingRun): boolean {
+  return run.pid !== undefined && processState(`${run.pid}@${run.host}`) === "alive";
+}
+
 /** Why a pending run is to be reaped now, or `undefined` when it is not. */
 function whyReap(item: PendingItem, now: number, olderThanMs?: number): string | undefined {
   const run = item.run!;
@@ -110,10 +115,12 @@ export async function reapRuns(
         continue;
       }
       if (!item.claimedBy) {
-        // A pending file back (git stash pop, a restored copy) after its run was recorded.
+        // A pending file back (git stash pop, a restored copy) after its run was recorded (its
+        // id named in a record). Never the file of a process alive: left for its own finish.
         recordOf ??= await recordedRuns(delDir);
         const found = recordOf(item.run);
         if (found !== undefined) {
+          if (processAlive(item.run)) continue;
           try {
             const back = removeRecordedRun(delDir, item, found);
             if (back) report.reaped.push(back);

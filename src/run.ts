@@ -51,6 +51,7 @@ import {
   keepPendingRun,
   listPendingRuns,
   listReapedRuns,
+  namesRun,
   newRunId,
   parseToken,
   type PendingItem,
@@ -63,12 +64,14 @@ import {
   reapedRunOf,
   recordedRuns,
   releaseClaim,
+  runIdNote,
   runIdStart,
   runRecorded,
+  type RunRecordFound,
   takeOverClaim,
 } from "./pending.ts";
 import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
-import { checkAppendOptions, RecordTooLarge } from "./store.ts";
+import { checkAppendOptions, RECORD_FILE, RecordTooLarge } from "./store.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -284,9 +287,9 @@ export async function finishRun(
   }
   // No file to claim. A finisher writes the record before it lets go of its claim, so a run
   // neither claimed nor recorded is one whose file was removed under it: it is recorded here.
-  if (claimHolder(token) !== undefined || await runRecorded(delDir, run)) {
-    throw goneError(delDir, run.id);
-  }
+  if (claimHolder(token) !== undefined) throw goneError(delDir, run.id);
+  const found = (await recordedRuns(delDir))(run);
+  if (found) throw recordedError(delDir, run.id, delDir, found);
   // With the folder itself gone, finishClaimed says so: no guess about git clean beside it.
   const notes = kindOf(delDir) === "folder"
     ? [
@@ -327,7 +330,8 @@ async function finishLost(
   }
   if (marker === undefined) throw goneError(delDir, run.id);
   try {
-    if (await runRecorded(delDir, run)) throw goneError(delDir, run.id);
+    const found = (await recordedRuns(delDir))(run);
+    if (found) throw recordedError(delDir, run.id, delDir, found);
     return await finishClaimed(delDir, run, undefined, report, options);
   } finally {
     dropMarker(marker);
@@ -474,7 +478,8 @@ async function runFromToken(
     ]
     : [delDir];
   for (const place of places) {
-    if (await runRecorded(place, { agent, start: { started } })) throw goneError(delDir, id);
+    const found = (await recordedRuns(place))({ id });
+    if (found) throw recordedError(delDir, id, place, found);
   }
   if (agent === undefined) {
     if (folderGone) {
@@ -671,6 +676,12 @@ export async function finishClaimed(
     if (evidence.length > 0) {
       built.draft.Notes = [built.draft.Notes, ...evidence].filter((n) => n !== "").join(" | ");
       built.notes.push(...evidence);
+    }
+    // The run's id: a retried finish, reap and a pending file back know its record by it, and
+    // never by start time and agent, which runs started in the same millisecond share.
+    if (!namesRun(built.draft.Notes, run.id)) {
+      built.draft.Notes = [built.draft.Notes, runIdNote(run.id)].filter((n) => n !== "")
+        .join(" | ");
     }
     outcome = await writeRun(delDir, built, { holder: `runrec finish (${run.agent})`, ...options });
   } catch (e) {
@@ -944,6 +955,31 @@ function goneError(delDir: string, id: string, why?: string): InputError {
     `${delDir}: no pending run ${id}: finished already (runrec log says), or its file was ` +
       `removed (git clean, git stash -u)${why === undefined ? "" : `; ${why}`}; to record the ` +
       `run: runrec emit ${delDir} --agent NAME --status S ...`,
+  );
+}
+
+/**
+ * Why a finish of the run `id` of `delDir` writes nothing: its record (`found`
+ * in `place`, by the run's id) is there already, in the record file or
+ * waiting in the spool. Nothing more is needed: an emit would record it twice.
+ */
+function recordedError(
+  delDir: string,
+  id: string,
+  place: string,
+  found: RunRecordFound,
+): InputError {
+  // `runrec log` shows a record in the file, not one in the spool of a folder that is gone.
+  const where = found.runId !== undefined
+    ? ` (runrec log says): its record is ${found.runId} in ${join(place, RECORD_FILE)}`
+    : `: its record waits in the spool, ${found.spooledIn}: runrec flush ${place} appends it` +
+      (isGone(place)
+        ? " once the folder is back (git checkout), as does runrec flush --from with the " +
+          "lost-record line the first finish printed, whichever first"
+        : "");
+  return new InputError(
+    `${delDir}: no pending run ${id}: finished already${where}; nothing written, nothing ` +
+      "more is needed (an emit would record the run twice)",
   );
 }
 

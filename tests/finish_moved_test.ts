@@ -161,6 +161,13 @@ Deno.test("finish <token> after the worktree it ran in was removed: exit 0, the 
   assertEquals(again.code, 2, again.stderr);
   assertIncludes(again.stderr, "finished already");
   assertEquals(lostLines(again.stderr), []);
+  // It says where the record waits and that nothing more is needed: an emit would record the
+  // run twice once the worktree is back and both are flushed (review19 F6).
+  assertEquals(again.stderr.trimEnd().split("\n").length, 1, again.stderr);
+  assertMatch(again.stderr, /: its record waits in the spool, \S+: runrec flush /);
+  assertIncludes(again.stderr, "lost-record line");
+  assertIncludes(again.stderr, "nothing more is needed");
+  assert(!again.stderr.includes("to record the run: runrec emit"), again.stderr);
 
   // The worktree back: the ORCHESTRATOR's saved line and the spool append the record once.
   await git(root, "worktree", "add", "-q", wt, "wt");
@@ -180,6 +187,8 @@ Deno.test("finish <token> after the worktree it ran in was removed: exit 0, the 
     root,
   );
   assertEquals(late.code, 2, late.stderr);
+  assertIncludes(late.stderr, `its record is ${records[0].RunID} in `);
+  assert(!late.stderr.includes("runrec emit"), late.stderr);
   assertEquals((await recordsOf(del)).length, 1);
   assert(lostLines(late.stderr).length === 0, late.stderr);
   await Deno.remove(root, { recursive: true });

@@ -271,7 +271,10 @@ Deno.test("finish after reap: the agent's record is written all the same and sup
   // The agent's notes, then runrec's: the record supersedes the FAILED one by its own Notes.
   assertMatch(
     success.Notes,
-    new RegExp(`^all rows extracted \\| .*finished after reap: supersedes=${failed.RunID}$`),
+    // The run's id last: every record of a started run names it (review19 F5).
+    new RegExp(
+      `^all rows extracted \\| .*finished after reap: supersedes=${failed.RunID} \\| run ${id}$`,
+    ),
   );
   // log marks the FAILED record superseded; the record file is valid.
   const log = await runCliProcess(["log", del]);
@@ -550,7 +553,9 @@ Deno.test("finish after a finish killed mid-way: a dead process's claim is taken
   assertEquals(again.code, 0, again.stderr);
   assertEquals((await recordsOf(del)).map((r) => [r.AgentName, r.RunStatus]), [["A", "SUCCESS"]]);
   assertEquals(pendingFiles(del), []);
-  // Killed after its write: the record is there, so finishing again writes nothing more.
+  // Killed after its write: the record is there, naming the run's id as a finish's record does
+  // (not its start time and agent alone: runs started in one millisecond share those), so
+  // finishing again writes nothing more.
   const second = JSON.parse(
     (await runCliProcess(["start", del, "--agent", "B", "--json"])).stdout,
   );
@@ -563,6 +568,8 @@ Deno.test("finish after a finish killed mid-way: a dead process's claim is taken
     "SUCCESS",
     "--started",
     second.start.started,
+    "--notes",
+    `run ${second.id}`,
   ]);
   assertEquals(emitted.code, 0, emitted.stderr);
   await Deno.rename(second.token, `${second.token}.claim-${dead.pid}@${host}`);

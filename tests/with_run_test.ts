@@ -67,7 +67,9 @@ Deno.test("withRun: a throw records FAILED with its message and is re-thrown unc
 
 Deno.test("withRun: run.status and run.error set another outcome; a bad status throws at once", async () => {
   const { root, del } = await makeProject();
+  let id = "";
   await withRun(del, { agent: "DEPENDENCIES", onOutcome: () => {} }, (run) => {
+    id = run.id;
     run.status = "PARTIAL";
     run.error = "2 of 3 registers";
     run.notes = "host outcome: PARTIAL_REGISTER";
@@ -89,7 +91,8 @@ Deno.test("withRun: run.status and run.error set another outcome; a bad status t
     ["SKIPPED", ""],
     ["FAILED", "run.status: must be one of SUCCESS, PARTIAL, FAILED, SKIPPED"],
   ]);
-  assertEquals(records[0].Notes, "host outcome: PARTIAL_REGISTER");
+  // The agent's notes, then the run's id, which every record of a started run names.
+  assertEquals(records[0].Notes, `host outcome: PARTIAL_REGISTER | run ${id}`);
   await Deno.remove(root, { recursive: true });
 });
 

@@ -62,7 +62,10 @@ its RunID. The pending run is removed once the record is written or spooled.
 Notes say what the hashes taken at start show: an input changed during the run
 but not named as an output, _STATUS.md's state moved without it being named, an
 output named but unchanged since start, an output that never existed (TBD, not
-DELETED); and other runs active in the folder at the same time.
+DELETED); and other runs active in the folder at the same time. They end with
+the run's id ("run <id>"): a retried finish, reap and log know the run's record
+by it, never by start time and agent (runs started in one millisecond share
+those).
 
 A run whose pending file was removed (git clean -x) before finish is recorded
 from the token all the same when --agent names its agent (the agent block
@@ -77,7 +80,9 @@ restored copy), finish exits 2 naming the RunID and removes it.
 As with runrec emit, a write failure never fails the agent's run: runrec warns,
 keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,
 lost-record lines). Finishing a run twice is an error (exit 2): the second
-finish writes nothing. Bad arguments exit 2, write nothing, and leave the run
+finish writes nothing and says where the record is (its RunID, or the spool
+entry of a gone folder's run: flush, or the lost-record line, appends it;
+nothing more is needed). Bad arguments exit 2, write nothing, and leave the run
 pending. A run that runrec reap wrote as FAILED (its agent seemed gone) is
 finished all the same: its Notes say that it supersedes the FAILED record,
 which stays (log marks that one SUPERSEDED).

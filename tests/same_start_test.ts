@@ -1,0 +1,106 @@
+/**
+ * Runs of one agent started in the same millisecond (a `withRun` fan-out,
+ * an orchestrator starting several at once) are told apart by their run id:
+ * each is recorded once, none is taken for another's record, and `reap`
+ * leaves a live run's pending file alone (review19 F5).
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/same_start_test.ts
+ * ```
+ *
+ * @module
+ */
+import { assert, assertEquals } from "./assert.ts";
+import { finishRun, type StartedRun, startRun, withRun } from "../src/run.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+import { pendingFiles, recordsOf } from "./support/runs.ts";
+
+/** How many of `starts` share a start time with another: the case under test. */
+function sharing(starts: readonly string[]): number {
+  return starts.filter((s) => starts.indexOf(s) !== starts.lastIndexOf(s)).length;
+}
+
+/**
+ * Starts `n` runs of one agent at once, again until at least two share a
+ * millisecond (nearly always the first time); the others are finished first.
+ */
+async function startTogether(del: string, n: number, pid?: number): Promise<StartedRun[]> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const runs = await Promise.all(
+      Array.from(
+        { length: n },
+        () => startRun(del, { agent: "4_DOCUMENTS", ...pid !== undefined ? { pid } : {} }),
+      ),
+    );
+    if (sharing(runs.map((r) => r.run.start.started)) >= 2) return runs;
+    for (const run of runs) await finishRun(run, { status: "SUCCESS" });
+  }
+  throw new Error("no two runs started in one millisecond in 20 attempts");
+}
+
+/** Each run's id is named by exactly one record of `del`, and no record names none. */
+async function eachRecordedOnce(del: string, ids: readonly string[], before = 0): Promise<void> {
+  const records = (await recordsOf(del)).slice(before);
+  assertEquals(records.length, ids.length, records.map((r) => r.Notes).join("\n"));
+  for (const id of ids) {
+    assertEquals(records.filter((r) => r.Notes.includes(`run ${id}`)).length, 1, id);
+  }
+}
+
+Deno.test("withRun x3 in one process (Promise.all): each run recorded once, none refused as recorded already", async () => {
+  const { root, del } = await makeProject();
+  for (let attempt = 0;; attempt++) {
+    const before = (await recordsOf(del)).length;
+    const ids: string[] = [];
+    const starts: string[] = [];
+    const outcomes: string[] = [];
+    await Promise.all(["a", "b", "c"].map((part) =>
+      withRun(
+        del,
+        { agent: "4_DOCUMENTS", onOutcome: (o) => outcomes.push(o.written?.record.RunID ?? "-") },
+        async (run) => {
+          ids.push(run.id);
+          starts.push(run.id.slice(0, 19));
+          run.notes = `part ${part}`;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        },
+      )
+    ));
+    assertEquals(outcomes.filter((o) => o !== "-").length, 3, outcomes.join());
+    await eachRecordedOnce(del, ids, before);
+    if (sharing(starts) >= 2) break;
+    assert(attempt < 20, "no two runs started in one millisecond in 20 attempts");
+  }
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("startRun x6 of one agent, then finishRun of each: six records, every finish writes", async () => {
+  const { root, del } = await makeProject();
+  const runs = await startTogether(del, 6);
+  const before = (await recordsOf(del)).length; // runs of an attempt with no shared start
+  const finished = await Promise.all(runs.map((run) => finishRun(run, { status: "SUCCESS" })));
+  assert(finished.every((o) => o.written !== undefined));
+  await eachRecordedOnce(del, runs.map((r) => r.run.id), before);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("reap after one of two same-millisecond runs finished: the other's live run is left pending, then finished", async () => {
+  const { root, del } = await makeProject();
+  const [first, second, ...rest] = await startTogether(del, 2, Deno.pid);
+  assertEquals(rest, []);
+  // The pair sharing a start is the first two: startTogether makes sure some pair does.
+  assertEquals(first.run.start.started, second.run.start.started);
+  await finishRun(first, { status: "SUCCESS" });
+  const reap = await runCliProcess(["reap", del]);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals(reap.stdout, "");
+  assertEquals(pendingFiles(del), [`${second.run.id}.json`]);
+  const outcome = await finishRun(second, { status: "SUCCESS" });
+  assert(outcome.written !== undefined);
+  await eachRecordedOnce(del, [first.run.id, second.run.id]);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
