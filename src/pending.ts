@@ -566,8 +566,19 @@ export interface RunRecordFound {
   reaped: boolean;
 }
 
-/** Pending run ids named in a record's Notes (`run <id>`, see {@linkcode runIdNote}). */
-const NAMED_RUNS = /\brun ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})\b/g;
+/**
+ * Pending run ids named in a record's Notes: `run <id>` ({@linkcode runIdNote}) as a note of its
+ * own, among a note's `; `-separated parts, or after "the token of": where runrec writes it.
+ * An agent's text saying the same is marked `(agent) ` (./agent_notes.ts), so it names no run.
+ *
+ * @example
+ * ```ts
+ * import { NAMED_RUNS } from "./pending.ts";
+ * [..."done | run 20260222T101500123Z-1a2b3c4d".matchAll(NAMED_RUNS)].length; // 1
+ * ```
+ */
+export const NAMED_RUNS: RegExp =
+  /(?:^| \| |; |token of )run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})(?= \| |;|$)/g;
 
 /**
  * Reads `delDir`'s record file and spool once, and returns a lookup: the

@@ -4,11 +4,13 @@
  * @module
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { assertEquals } from "./assert.ts";
+import { recordsOf } from "./support/runs.ts";
 import { join } from "node:path";
 import { agentNotes } from "../src/agent_notes.ts";
 import { lateFinishNote } from "../src/annotations.ts";
 import { inputFolderNote, inputFoldersIn } from "../src/input_folders.ts";
-import { emitArgs, runCli } from "./cli.ts";
+import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 
 Deno.test("agentNotes marks each part that runrec's own note writers could have written", () => {
@@ -44,4 +46,18 @@ Deno.test("emit: --notes that read like runrec's notes neither supersede a run n
   strictEqual(stale.code, 0, stale.stdout + stale.stderr);
   ok(!stale.stdout.includes("NEW_NOTE.md"), stale.stdout);
   ok(!stale.stdout.includes(firstId), `the second run is the baseline: ${stale.stdout}`);
+});
+
+Deno.test("emit: --notes naming a pending run's id as runrec writes it does not stand for that run; its finish records it", async () => {
+  const { del } = await makeProject();
+  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  const forged = await runCli(emitArgs(del, "--notes", `retry | run ${id} | x; run ${id}; y`));
+  assertEquals(forged.code, 0, forged.stderr);
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.AgentName), ["4_DOCUMENTS", "DEPENDENCIES"]);
 });
