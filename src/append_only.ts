@@ -185,6 +185,25 @@ export function addedLineMissing(
   return { line: at + 1, runId: runIdOfLine(lines[at]) };
 }
 
+/**
+ * How many lines of `end` that are not in `start` hold a RunID: the records
+ * a branch added to a file (all of them when `start` is empty, the header
+ * left out).
+ *
+ * @example
+ * ```ts
+ * import { addedRecordCount } from "./append_only.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const line = "x,RUN-DEL-01-02-20260401-0000-001,y\n";
+ * addedRecordCount(bytes(""), bytes(`h\n${line}`)); // 1
+ * ```
+ */
+export function addedRecordCount(start: Uint8Array, end: Uint8Array): number {
+  const old = new Set(byteLines(start));
+  return byteLines(end).filter((line) => !old.has(line) && runIdOfLine(line) !== undefined)
+    .length;
+}
+
 /** The RunID of a line of {@linkcode byteLines}, or `undefined` when it holds none. */
 /**
  * The lines of `bytes` without their `\n`, each as a string of one char per
