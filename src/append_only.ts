@@ -186,6 +186,25 @@ export function addedLineMissing(
 }
 
 /**
+ * How many lines of `end` that are not in `start` hold a RunID: the records
+ * a branch added to a file (all of them when `start` is empty, the header
+ * left out).
+ *
+ * @example
+ * ```ts
+ * import { addedRecordCount } from "./append_only.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const line = "x,RUN-DEL-01-02-20260401-0000-001,y\n";
+ * addedRecordCount(bytes(""), bytes(`h\n${line}`)); // 1
+ * ```
+ */
+export function addedRecordCount(start: Uint8Array, end: Uint8Array): number {
+  const old = new Set(byteLines(start));
+  return byteLines(end).filter((line) => !old.has(line) && runIdOfLine(line) !== undefined)
+    .length;
+}
+
+/**
  * The lines of `bytes` without their `\n`, each as a string of one char per
  * byte (code 0-255), so that string equality is byte equality. Not
  * `TextDecoder("latin1")`: the web maps that label to windows-1252, which

@@ -9,18 +9,27 @@
  * Only a diff that does not prove one, and a merge's, has its versions read
  * whole and compared byte for byte (`append_only.ts`): at a merge, every
  * line added to the first parent's version must be a line of another
- * parent's, as `merge=union` places them, every line that branch added must
- * be kept (a merge that kept the first parent's file, as `-s ours` does, is
- * checked too), and the branch the merge brings in must itself have only appended: its first-parent chain since it left
- * the first parent's history is checked the same way (one more `git log`
- * per merged branch). So the cost follows the bytes the history changed and
- * its merges, not the size of every version. A revision off the
+ * parent's, as `merge=union` places them; the branch the merge brings in
+ * must itself have only appended: its first-parent chain since it left the
+ * first parent's history is checked the same way (one more `git log` per
+ * merge); and every line that branch added to a record file must be in the
+ * merge's version of it (a merge that kept the first parent's file, or left
+ * out one the branch created, as `-s ours` does, fails). Those checks are
+ * made for the files the branch changed, not for every file at every merge.
+ * So the cost follows the bytes the history changed and its merges, not the
+ * size of every version. A revision off the
  * first-parent chain (a merged side branch) also has its record lines
  * looked for in HEAD's versions (`append_only.ts`).
  *
  * @module
  */
-import { addedLineMissing, firstMissingLine, mergeLines, prefixProblem } from "./append_only.ts";
+import {
+  addedLineMissing,
+  addedRecordCount,
+  firstMissingLine,
+  mergeLines,
+  prefixProblem,
+} from "./append_only.ts";
 import { failureReason, InputError } from "./errors.ts";
 import {
   blobId,
@@ -149,10 +158,18 @@ type Check =
     newBlob: string;
     /** The file's names, newest first: where a merge's other parents hold it. */
     names: string[];
+    /** At a merge: the merged branches' versions of the file, whose added lines it must keep. */
+    merged?: BranchFile[];
   }
   | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string }
-  /** A merge that kept the first parent's version (`blob`): it may have dropped the branch's lines. */
-  | { kind: "kept"; commit: CommitInfo; blob: string; names: string[] };
+  /** A merge that kept the first parent's version (`blob`) of a file a merged branch changed. */
+  | { kind: "kept"; commit: CommitInfo; blob: string; merged: BranchFile[] }
+  /**
+   * A merge in whose tree a file a merged branch changed was not followed:
+   * its version is the first of `specs` (`<merge>:<path>`) git has; with
+   * none, the merge left the file out.
+   */
+  | { kind: "absent"; commit: CommitInfo; specs: string[]; merged: BranchFile[] };
 
 /** One record file's history, followed forward from the starting commit. */
 interface Track {
@@ -213,8 +230,10 @@ interface BaseTree {
  * must be, byte for byte, a line of another parent's version (what
  * `merge=union` makes; a note says so when it placed lines among earlier
  * ones); any other line fails, named with the merge, and so does a line the
- * merged branch added that the merge's version lacks (`-s ours`). A file a merge adds
- * takes every line from the other parents' versions the same way. The
+ * merged branch added that the merge's version lacks (`-s ours`), or a
+ * record file the merged branch created that the merge left out (then in
+ * `gone` when no file present continues it). A file a merge adds takes
+ * every line from the other parents' versions the same way. The
  * branch a merge brings in must only have appended too: its first-parent
  * commits since it left the first parent's history (not those `since`
  * contains) are checked like HEAD's, their own merges in turn, renames
@@ -803,14 +822,17 @@ async function checkRepository(
   for (const [path, blob] of (await repository.tree).baseFiles) {
     alive.set(path, trackFrom(path, blob, base!));
   }
+  const exclude = repository.sinceCommit ? [repository.sinceCommit] : [];
+  const walk: Walk = { top, exclude, branches: new Map() };
   if (log && first) {
-    for (let next = await first; !next.done; next = await log.next()) {
-      applyCommit(await pairedByBytes(next.value, top), alive, deleted, start);
-    }
+    const commits = async function* () {
+      for (let next = await first; !next.done; next = await log.next()) yield next.value;
+    };
+    const followed: Followed = { alive, deleted, start, complete: true, probes: new Map() };
+    await followLog(commits(), followed, walk);
   }
   const tracks = [...new Set([...alive.values(), ...deleted.values()])];
-  const exclude = repository.sinceCommit ? [repository.sinceCommit] : [];
-  await settleChecks(tracks, { top, exclude, branches: new Map() });
+  await settleChecks(tracks, walk);
   const sinceTracks = repository.join
     ? await checkSinceLines(repository, repository.join, alive)
     : new Map<string, Track | undefined>();
@@ -881,6 +903,11 @@ async function checkRepository(
   }
   for (const [path, track] of sinceTracks) {
     if (!track || !reached.has(track) && !track.existedAtBase) missing.set(path, track);
+  }
+  // Files a merged branch created that its merge left out, and no file present goes on with.
+  for (const track of new Set(deleted.values())) {
+    if (reached.has(track) || !track.checks.some((c) => c.kind === "absent")) continue;
+    if (holdsFile(track.path, repository.scopes)) missing.set(track.path, track);
   }
   // A file in a folder that cannot be listed was not read, so its absence proves nothing.
   const unread = (t: Track) => {
@@ -1139,13 +1166,6 @@ function applyCommit(
       checks,
     });
   }
-  // A merge keeps the first parent's version of the files it did not change: each must still
-  // hold what the merged branch appended to it (`-s ours`, `git checkout --ours` drop it).
-  if (commit.parents.length < 2) return;
-  for (const track of new Set(alive.values())) {
-    if (track.label === commit.id) continue;
-    track.checks.push({ kind: "kept", commit, blob: track.blob, names: trackNames(track) });
-  }
 }
 
 /**
@@ -1260,6 +1280,124 @@ interface BranchFile {
   file: Track;
 }
 
+/** The record files one first-parent chain's walk follows. */
+interface Followed {
+  alive: Map<string, Track>;
+  deleted: Map<string, Track>;
+  /** Where the chain starts, as notes name it. */
+  start: string;
+  /**
+   * Whether `alive` holds every record file of the commit reached (HEAD's
+   * chain, followed from a whole tree), not only those the chain changed (a
+   * merged branch's, each followed from the first commit that changes it).
+   */
+  complete: boolean;
+  /** On a chain not complete: files a merged branch changed that its merge did not change. */
+  probes: Map<string, Track>;
+}
+
+/** Commits of a chain queued at most while the branches their merges bring in are followed. */
+const AHEAD = 32;
+
+/**
+ * Applies a chain's logged commits in order and, at each merge, checks the
+ * record files the merged branches changed against the merge's. The
+ * branches of the next merges (a `git log` each) are followed at once while
+ * a merge waits for its own.
+ */
+async function followLog(
+  commits: AsyncIterable<LoggedCommit>,
+  followed: Followed,
+  walk: Walk,
+): Promise<void> {
+  const queue: { commit: LoggedCommit; merged?: Promise<BranchFile[]> }[] = [];
+  const applyFirst = async () => {
+    const { commit, merged } = queue.shift()!;
+    if (!followed.complete) followFromHere(commit, followed);
+    applyCommit(commit, followed.alive, followed.deleted, followed.start);
+    if (merged) mergeChecks(commit, await merged, followed);
+  };
+  for await (const logged of commits) {
+    const commit = await pairedByBytes(logged, walk.top);
+    const merged = commit.parents.length > 1 ? mergedFiles(walk, commit) : undefined;
+    // Awaited in turn below: a failure before then is not an unhandled one.
+    merged?.catch(() => {});
+    queue.push({ commit, merged });
+    if (queue.length >= AHEAD) await applyFirst();
+  }
+  while (queue.length > 0) await applyFirst();
+}
+
+/** On a merged branch: a file is followed from the first commit that changes it, as it was. */
+function followFromHere(commit: LoggedCommit, { alive, deleted }: Followed): void {
+  for (const change of commit.changes) {
+    const path = change.from ?? change.path;
+    if (change.status === "A" || alive.has(path) || deleted.has(path)) continue;
+    alive.set(path, trackFrom(path, change.oldBlob, commit.parents[0]));
+  }
+}
+
+/** The record files each branch that `merge` brings in changed, as it left them. */
+async function mergedFiles(walk: Walk, merge: CommitInfo): Promise<BranchFile[]> {
+  const [first, ...others] = merge.parents;
+  const files = await Promise.all(
+    others.map(async (parent) =>
+      [...(await mergedBranch(walk, first, parent)).values()].map((file) => ({ parent, file }))
+    ),
+  );
+  return files.flat();
+}
+
+/**
+ * The checks a merge owes the record files its branches changed (none for
+ * a branch that changed none): every line a branch added must be in the
+ * merge's version of the file, the one followed under one of its names (its
+ * renames on either side too), else, on a merged branch's chain, the one in
+ * the merge's tree. A file the merge left out (`-s ours` leaves out every
+ * file the branch created) fails.
+ */
+function mergeChecks(commit: LoggedCommit, merged: BranchFile[], followed: Followed): void {
+  const { alive, deleted } = followed;
+  for (const branchFile of merged) {
+    const { file } = branchFile;
+    // A file the branch left as it found it, unbroken, has no line the merge could drop.
+    if (file.blob === file.startBlob && !file.failure) continue;
+    const names = trackNames(file);
+    const named = (track: Track) => trackNames(track).some((n) => names.includes(n));
+    const track = names.map((n) => alive.get(n)).find((t) => t !== undefined) ??
+      [...new Set(alive.values())].find(named);
+    if (track) {
+      const last = track.checks.at(-1);
+      // A file the merge changed has its check there: the branch's lines are checked with it.
+      if (last && last.kind !== "deleted" && last.commit.id === commit.id) {
+        (last.merged ??= []).push(branchFile);
+      } else track.checks.push({ kind: "kept", commit, blob: track.blob, merged: [branchFile] });
+      continue;
+    }
+    // Deleted on this chain: that deletion fails the file already.
+    if (names.some((n) => deleted.has(n)) || [...new Set(deleted.values())].some(named)) continue;
+    // HEAD's chain follows every file: one it does not is not in the merge's tree. Kept with the
+    // deleted files there, so that a file added later at the path goes on with its failure.
+    const probes = followed.complete ? deleted : followed.probes;
+    let probe = probes.get(file.path);
+    if (!probe) {
+      probe = {
+        ...trackFrom(file.path, EMPTY_BLOB, commit.id),
+        existedAtBase: false,
+        versions: 0,
+        notes: [`left out by merge ${short(commit.id)}, whose merged branch changed it`],
+      };
+      probes.set(file.path, probe);
+    }
+    probe.checks.push({
+      kind: "absent",
+      commit,
+      specs: followed.complete ? [] : names.map((n) => `${commit.id}:${n}`),
+      merged: [branchFile],
+    });
+  }
+}
+
 /**
  * Decides the checks left to bytes, in each file's order: the first that
  * fails is its failure. Versions are read a batch at a time.
@@ -1267,16 +1405,11 @@ interface BranchFile {
 async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
   let batch: Track[] = [];
   let specs = new Set<string>();
-  const branches = new Map<Check, BranchFile[]>();
-  // The merged branches of a batch are followed at once: each is a few git commands.
-  let following: Promise<void>[] = [];
   const flush = async () => {
-    await Promise.all(following);
-    following = [];
     const list = [...specs];
     const objects = await readObjects(list, walk.top);
     const bytes = new Map(list.map((spec, i) => [spec, objects[i]]));
-    for (const track of batch) settleTrack(track, bytes, branches);
+    for (const track of batch) settleTrack(track, bytes);
     batch = [];
     specs = new Set();
   };
@@ -1286,52 +1419,18 @@ async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
     for (const check of track.checks) {
       if (check.kind === "deleted") continue;
       if (check.kind === "bytes") {
-        specs.add(check.oldBlob);
-        specs.add(check.newBlob);
-      }
-      if (check.commit.parents.length < 2) continue;
-      if (check.kind === "bytes") {
-        for (const spec of otherParentVersions(check.commit, check.names)) specs.add(spec);
-      }
-      following.push(
-        branchFiles(walk, check.commit, check.names).then((files) => {
-          branches.set(check, files);
-          // What each branch added to the file is read only where a branch changed it.
-          for (const { file } of files) specs.add(file.startBlob).add(file.blob);
-          if (files.length > 0 && check.kind === "kept") specs.add(check.blob);
-        }),
-      );
+        specs.add(check.oldBlob).add(check.newBlob);
+        if (check.commit.parents.length > 1) {
+          for (const spec of otherParentVersions(check.commit, check.names)) specs.add(spec);
+        }
+      } else if (check.kind === "kept") specs.add(check.blob);
+      else for (const spec of check.specs) specs.add(spec);
+      // What each merged branch added to the file.
+      for (const { file } of check.merged ?? []) specs.add(file.startBlob).add(file.blob);
     }
-    if (specs.size >= BATCH || following.length >= BATCH) await flush();
+    if (specs.size >= BATCH) await flush();
   }
   if (batch.length > 0) await flush();
-}
-
-/**
- * The file named `names` (newest first) as each branch that `merge`
- * brought in left it, for the branches that changed it since they left the
- * first parent's history. Checked like the first-parent chain: a union
- * merge takes the branch's lines as they are, so a record the branch
- * inserted, moved or changed and restored reaches the first parent looking
- * appended; and every line the branch added must be in the merge's version.
- */
-async function branchFiles(
-  walk: Walk,
-  merge: CommitInfo,
-  names: string[],
-): Promise<BranchFile[]> {
-  const [first, ...others] = merge.parents;
-  const found: BranchFile[] = [];
-  for (const parent of others) {
-    const files = await mergedBranch(walk, first, parent);
-    // A file the branch does not hold (the merge took it from elsewhere) has nothing to check.
-    const name = names.find((n) => files.has(n));
-    const file = name === undefined
-      ? [...files.values()].find((f) => names.includes(f.pathAtBase))
-      : files.get(name);
-    if (file) found.push({ parent, file });
-  }
-  return found;
 }
 
 /**
@@ -1339,6 +1438,10 @@ async function branchFiles(
  * `first`'s history, by their path at `other`, each checked as HEAD's are
  * (the branch's own merges in turn), renames followed; once per pair of
  * parents. A file the branch created is checked from its first version.
+ * Checked like the first-parent chain: a union merge takes the branch's
+ * lines as they are, so a record the branch inserted, moved or changed and
+ * restored reaches the first parent looking appended. A file one of the
+ * branch's own merges left out is among them, with that failure.
  */
 function mergedBranch(walk: Walk, first: string, other: string): Promise<Map<string, Track>> {
   const key = `${first} ${other}`;
@@ -1351,28 +1454,27 @@ function mergedBranch(walk: Walk, first: string, other: string): Promise<Map<str
 }
 
 async function followBranch(walk: Walk, first: string, other: string) {
-  const alive = new Map<string, Track>();
-  const deleted = new Map<string, Track>();
+  const followed: Followed = {
+    alive: new Map(),
+    deleted: new Map(),
+    start: `the history of ${short(first)}`,
+    complete: false,
+    probes: new Map(),
+  };
+  const { alive, deleted, probes } = followed;
   const log = recordFileLog(walk.top, first, RECORD_PATHSPEC, other, walk.exclude);
-  for await (const logged of log) {
-    const commit = await pairedByBytes(logged, walk.top);
-    // A file is followed from the first commit of the branch that changes it, as it was before.
-    for (const change of commit.changes) {
-      const path = change.from ?? change.path;
-      if (change.status === "A" || alive.has(path) || deleted.has(path)) continue;
-      alive.set(path, trackFrom(path, change.oldBlob, commit.parents[0]));
-    }
-    applyCommit(commit, alive, deleted, `the history of ${short(first)}`);
-  }
-  await settleChecks([...new Set([...alive.values(), ...deleted.values()])], walk);
-  return alive;
+  await followLog(log, followed, walk);
+  await settleChecks(
+    [...new Set([...alive.values(), ...deleted.values(), ...probes.values()])],
+    walk,
+  );
+  // A file the branch's own merge left out goes on with that failure, which fails its merge.
+  const files = new Map(alive);
+  for (const [path, probe] of probes) if (probe.failure) files.set(path, probe);
+  return files;
 }
 
-function settleTrack(
-  track: Track,
-  bytes: Map<string, Uint8Array | undefined>,
-  branches: Map<Check, BranchFile[]>,
-): void {
+function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): void {
   for (const check of track.checks) {
     const failAt = (failure: Omit<HistoryFailure, "commit" | "subject">) => {
       track.failure = { commit: check.commit.id, subject: check.commit.subject, ...failure };
@@ -1387,7 +1489,7 @@ function settleTrack(
         remedy: restoreRemedy(check.previous, check.previousPath, "restore it"),
       });
     }
-    const merged = branches.get(check) ?? [];
+    const merged = check.merged ?? [];
     // The branch's own rewrite first: a union merge of it breaks the merge's lines too.
     const broken = merged.find(({ file }) => file.failure);
     if (broken) {
@@ -1402,6 +1504,12 @@ function settleTrack(
     }
     if (check.kind === "kept") {
       const dropped = droppedLine(bytes.get(check.blob), merged, bytes);
+      if (dropped) return failAt(dropped);
+      continue;
+    }
+    if (check.kind === "absent") {
+      const version = check.specs.map((spec) => bytes.get(spec)).find((b) => b !== undefined);
+      const dropped = version ? droppedLine(version, merged, bytes) : fileDropped(merged[0], bytes);
       if (dropped) return failAt(dropped);
       continue;
     }
@@ -1494,6 +1602,36 @@ function droppedLine(
     };
   }
   return undefined;
+}
+
+/**
+ * A merge that left out a file the merged branch changed, as the whole
+ * file's failure; `undefined` when the branch added no record to it (a
+ * header alone).
+ */
+function fileDropped(
+  { parent, file }: BranchFile,
+  bytes: Map<string, Uint8Array | undefined>,
+): Omit<HistoryFailure, "commit" | "subject"> | undefined {
+  const created = file.startBlob === EMPTY_BLOB;
+  const start = created ? new Uint8Array() : bytes.get(file.startBlob);
+  const end = bytes.get(file.blob);
+  const count = start && end ? addedRecordCount(start, end) : undefined;
+  if (count === 0) return undefined;
+  const records = count === undefined ? "records" : `${count} record${count === 1 ? "" : "s"}`;
+  return {
+    previous: parent,
+    previousPath: file.path,
+    line: 1,
+    deleted: true,
+    message: `the merge drops ${file.path}, ` +
+      (created
+        ? `which the merged branch created${count === undefined ? "" : ` (${records})`}`
+        : `to which the merged branch appended ${records}`),
+    remedy: `redo the merge keeping it (\`git checkout ${short(parent)} -- ${file.path}\` ` +
+      `before committing it); once pushed, restore it in a new commit from \`git show ` +
+      `${short(parent)}:${file.path}\` (a check from before this merge still fails)`,
+  };
 }
 
 /**

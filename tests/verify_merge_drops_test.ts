@@ -139,3 +139,72 @@ Deno.test("verify --since at a merge: an honest merge=union merge holds; one ide
   const once = await runCli(["verify", repo, "--since", base]);
   assert.equal(once.code, 0, once.stdout);
 });
+
+const NEW_DEL = join("PKG-01_Alpha", "DEL-01-03_New_Gauge");
+const NEW_PATH = `PKG-01_Alpha/DEL-01-03_New_Gauge/${RECORD_FILE}`;
+
+/** Branch `name`, off the current HEAD, whose two runs create the record file of NEW_DEL. */
+async function branchCreating(repo: string, name: string, back: string) {
+  await git(repo, "checkout", "-qb", name);
+  const file = join(repo, NEW_DEL, RECORD_FILE);
+  await append(file, `${name}_1`, "2026-04-06T00:00:00Z");
+  await append(file, `${name}_2`, "2026-04-07T00:00:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", `${name}: first runs of a new deliverable`);
+  const tip = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "checkout", "-q", back);
+  return tip;
+}
+
+Deno.test("verify --since at a merge: a merge -s ours that leaves out a record file the merged branch created fails, naming the file and its records", async () => {
+  const { repo, base } = await diverged(true);
+  const c = await branchCreating(repo, "C", "main");
+  await git(repo, "merge", "-q", "-s", "ours", "--no-edit", "-m", "merge C (ours)", "C");
+  const dropped = new RegExp(
+    `${NEW_PATH}: K-APPEND-1 broken in commit [0-9a-f]{7} "merge C \\(ours\\)": the merge ` +
+      `drops ${NEW_PATH}, which the merged branch created \\(2 records\\).*git show ` +
+      `${c.slice(0, 7)}:${NEW_PATH}`,
+  );
+  const ours = await runCli(["verify", repo, "--since", base]);
+  assert.equal(ours.code, 1, ours.stdout);
+  assert.match(ours.stdout, dropped);
+  const json = await runCli(["verify", repo, "--since", base, "--json"]);
+  assert.equal(json.code, 1, json.stdout);
+  assert.deepEqual(JSON.parse(json.stdout).gone.map((g: { path: string }) => g.path), [
+    join(repo, NEW_DEL, RECORD_FILE),
+  ]);
+
+  // A later run of that deliverable on main creates the file again: the branch's runs stay lost.
+  await append(join(repo, NEW_DEL, RECORD_FILE), "LATER", "2026-04-08T00:00:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "later run");
+  const later = await runCli(["verify", repo, "--since", base]);
+  assert.equal(later.code, 1, later.stdout);
+  assert.match(later.stdout, /the merge drops .*, which the merged branch created \(2 records\)/);
+
+  // The same branch merged keeping the file holds.
+  await git(repo, "reset", "-q", "--hard", "HEAD~2");
+  await git(repo, "merge", "-q", "--no-edit", "C");
+  const kept = await runCli(["verify", repo, "--since", base]);
+  assert.equal(kept.code, 0, kept.stdout);
+  assert.match(kept.stdout, new RegExp(`${NEW_PATH}: ok: .*K-APPEND-1 holds`));
+});
+
+Deno.test("verify --since at a merge: a branch whose own merge -s ours left out a file its merged branch created fails where it is merged", async () => {
+  const { repo, base } = await diverged(true);
+  await git(repo, "checkout", "-q", "B");
+  await branchCreating(repo, "C", "B");
+  await git(repo, "merge", "-q", "-s", "ours", "--no-edit", "-m", "B: merge C (ours)", "C");
+  await git(repo, "checkout", "-q", "main");
+  await git(repo, "merge", "-q", "--no-ff", "--no-edit", "-m", "merge B", "B");
+  const { code, stdout } = await runCli(["verify", repo, "--since", base]);
+  assert.equal(code, 1, stdout);
+  assert.match(
+    stdout,
+    new RegExp(
+      `K-APPEND-1 broken in commit [0-9a-f]{7} "merge B": merges [0-9a-f]{7}, whose branch ` +
+        `did not only append: in commit [0-9a-f]{7} "B: merge C \\(ours\\)": the merge drops ` +
+        `${NEW_PATH}, which the merged branch created \\(2 records\\)`,
+    ),
+  );
+});
