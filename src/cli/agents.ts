@@ -31,8 +31,9 @@ with the reason.
 
 install   adds the block at the end of the PROTOCOL section (before the
           [[END:PROTOCOL]] line that closes it), or brings an older one up to
-          date in place (moved back to the end when it is no longer last). Running it again changes nothing. Every other byte of
-          the file stays as it was (line endings, front matter, final newline).
+          date in place (moved back to the end when it is no longer last).
+          Running it again changes nothing. Every other byte of the file stays
+          as it was (line endings, front matter, final newline).
 check     exits 1 naming each file whose block is missing, out of date, edited
           by hand, not at the end of PROTOCOL or written by a newer runrec, each
           skipped file that holds a block, and when the folder has no AGENT_*.md
