@@ -51,7 +51,9 @@ an append, any other is compared byte for byte. At a merge, the first
 parent's lines must stay in order and every other line must be, byte for
 byte, a line of another parent (as merge=union makes it): a line in no
 parent fails, and so does a merged branch that did not only append (its own
-commits are checked the same way). A file whose deliverable folder was
+commits are checked the same way), and a merge that drops what the merged
+branch appended (git merge -s ours, a conflict resolved with --ours), lines
+or a whole record file it created; every merge is checked, changed or not. A file whose deliverable folder was
 renamed is checked against its old path's history (git's rename detection,
 also to a new DEL number when the file kept its bytes; else a file deleted
 in the same commit whose bytes the new one starts with; else the
@@ -60,7 +62,7 @@ checked as committed. A file that did not exist at GIT-REV is checked from
 its first version; one that GIT-REV has under a target and the working tree
 lacks (deleted, not renamed) fails, naming the commit that deleted it. When
 HEAD does not contain GIT-REV (a branch behind its base) or GIT-REV is off
-HEAD's first- parent chain (a merged branch), the check starts where that
+HEAD's first-parent chain (a merged branch), the check starts where that
 chain meets it, and says so; a merged GIT-REV's record lines must then each
 still be in its file at HEAD (in any order, as merge=union places them),
 else the merge that took it in is named with the line's number in GIT-REV
@@ -69,10 +71,10 @@ shallow clone lacking the history (also of a merged branch, back to where
 it left) is completed from a remote on this machine, else refused (exit 2:
 git fetch --unshallow, or fetch-depth: 0 in actions/checkout). Record files
 in a submodule are checked in its own history, from the commit GIT-REV
-records for it. A record file git ignores
-(.gitignore), stores through a filter (git-lfs) or checks out in another
-encoding (working-tree-encoding) is named with the remedy and fails
-(unchecked); without --since an ignored one is a warning.
+records for it. A record file git ignores (.gitignore), stores through a
+filter (git-lfs) or checks out in another encoding (working-tree-encoding)
+is named with the remedy and fails (unchecked); without --since an ignored
+one is a warning.
 The first offending commit and the first differing line are named. --since
 runs git, so the sandboxed build (no permission to run programs) stops with
 an error.
