@@ -53,8 +53,9 @@ byte, a line of another parent (as merge=union makes it): a line in no
 parent fails, and so does a merged branch that did not only append (its own
 commits are checked the same way), and a merge that drops what the merged
 branch appended (git merge -s ours, a conflict resolved with --ours), lines
-or a whole record file it created; every merge is checked, changed or not. A file whose deliverable folder was
-renamed is checked against its old path's history (git's rename detection,
+or a whole record file it created; every merge is checked, changed or not.
+A file whose deliverable folder was renamed is checked against its old
+path's history (git's rename detection,
 also to a new DEL number when the file kept its bytes; else a file deleted
 in the same commit whose bytes the new one starts with; else the
 DeliverableID of the folder name). A file a sparse checkout leaves out is
