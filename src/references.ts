@@ -58,7 +58,33 @@ export interface ReferencePlaces {
 
 const BULLET = /^\s*[-*]\s+/;
 const CONTENT_HASH_LINE = /^\s*[-*]\s+ContentHash:/i;
-const LINK = /\[[^\]]+\]\(([^)]+)\)/;
+/** A Markdown link `[text](target)` at the start of a string. */
+const LINK_AT = /^\[[^\]]+\]\(([^)]+)\)/;
+
+/**
+ * The first match of `/\[[^\]]+\]\(([^)]+)\)/` in `content`, found in one
+ * pass: that pattern tried from every `[` of a line of thousands of `[`
+ * without a `](` took seconds. A link's text holds no `]`, so a start can
+ * only end at the first `]` after it: for each `]` followed by `(`, the
+ * first `[` since the previous `]` is the one start to try.
+ *
+ * @example
+ * ```ts
+ * import { firstLink } from "./references.ts";
+ * firstLink("- see [spec](../x.md) and [y](y.md)")?.[1]; // "../x.md"
+ * ```
+ */
+export function firstLink(content: string): RegExpExecArray | null {
+  let from = 0;
+  for (let close = content.indexOf("]"); close >= 0; close = content.indexOf("]", close + 1)) {
+    const open = content.indexOf("[", from);
+    from = close + 1;
+    if (open < 0 || open >= close - 1 || content[close + 1] !== "(") continue;
+    const match = LINK_AT.exec(content.slice(open));
+    if (match) return Object.assign(match, { index: open, input: content });
+  }
+  return null;
+}
 const CODE_SPAN = /`([^`]+)`/;
 // Also `SourceLocation:`, which the host tool reads as a location too.
 const LOCATION = /[Ll]ocation:\s*/;
@@ -118,7 +144,7 @@ function locationValue(content: string): string | undefined {
 
 /** The candidate a bullet's content yields, before classification. */
 function candidateOf(content: string): string | undefined {
-  const link = LINK.exec(content);
+  const link = firstLink(content);
   if (link) return clean(linkDestination(link[1]));
   // Only the first code span counts: later ones are prose, as the host tool reads them.
   const codeSpan = CODE_SPAN.exec(content);
@@ -214,7 +240,7 @@ export function parseReferences(text: string): Reference[] {
     const candidate = candidateOf(content);
     const classified = candidate === undefined ? undefined : classify(candidate);
     if (!classified) continue;
-    const link = LINK.exec(content);
+    const link = firstLink(content);
     const readings = link && classified.kind === "path"
       ? linkReadings(content, link, classified.target)
       : [];

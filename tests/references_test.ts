@@ -1,6 +1,7 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import { parseReferences, type Reference, resolveReference } from "../src/references.ts";
+import { firstLink, parseReferences, type Reference, resolveReference } from "../src/references.ts";
+import { seededRandom } from "./seed.ts";
 import { governedInputs, relativePath } from "../src/inputs.ts";
 import { hashFile } from "../src/hash.ts";
 import { tempDir } from "./fixtures.ts";
@@ -332,4 +333,28 @@ Deno.test("a link target found only by another reading is noted; one found by no
   } finally {
     await Deno.remove(repo, { recursive: true });
   }
+});
+
+Deno.test("firstLink finds what the link pattern finds, in one pass (a line of thousands of [ took seconds)", () => {
+  const pattern = /\[[^\]]+\]\(([^)]+)\)/;
+  const random = seededRandom("firstLink");
+  const alphabet = "[]()a ";
+  for (let i = 0; i < 20_000; i++) {
+    const length = Math.floor(random() * 16);
+    let text = "";
+    for (let k = 0; k < length; k++) text += alphabet[Math.floor(random() * alphabet.length)];
+    const want = pattern.exec(text);
+    const got = firstLink(text);
+    deepStrictEqual(
+      got && [got.index, got[0], got[1]],
+      want && [want.index, want[0], want[1]],
+      JSON.stringify(text),
+    );
+  }
+  const started = performance.now();
+  strictEqual(firstLink("[".repeat(200_000)), null);
+  strictEqual(firstLink(`${"[a]".repeat(100_000)}`), null);
+  strictEqual(firstLink(`${"[".repeat(100_000)}a](x)`)?.[1], "x");
+  const ms = performance.now() - started;
+  strictEqual(ms < 2_000, true, `${ms} ms`);
 });
