@@ -833,22 +833,8 @@ async function reapedRecords(delDir: string): Promise<{ runId: string; id: strin
   return found;
 }
 
-/**
- * What a reaped run's record Notes say to name the run, so that a late
- * `finish` finds the record.
- *
- * @example
- * ```ts
- * import { reapedNote } from "./pending.ts";
- * reapedNote("20260222T101500123Z-1a2b3c4d"); // "run 20260222T101500123Z-1a2b3c4d"
- * ```
- */
-export function reapedNote(id: string): string {
-  return runIdNote(id);
-}
-
-/** {@linkcode reapedNote} among the `; `-separated parts of a reaped record's Notes. */
-const REAPED_NOTE = /(?:^|; )run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})(?:;|$)/;
+/** The run's id in a reaped record's Notes: `run <id>`, a note of its own (or, before, a `; ` part). */
+const REAPED_NOTE = /(?:^|; | \| )run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})(?=;| \| |$)/;
 
 /**
  * Whether the process `pid@host` (a claim's, or the one a run watches) is

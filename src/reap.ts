@@ -17,7 +17,6 @@ import {
   type PendingRun,
   processState,
   REAPED_ERROR,
-  reapedNote,
   reapedRecordId,
   recordedRuns,
   runRecorded,
@@ -193,8 +192,9 @@ async function reapOne(
     {
       status: "FAILED",
       error: REAPED_ERROR,
-      notes: `${REAPED_ERROR}: ${reason}; ${reapedNote(run.id)}; RunDuration is the time ` +
-        "until reaped; OutputFiles unknown",
+      // The run's id is added as a note of its own by the finish, as to every record of a run.
+      notes: `${REAPED_ERROR}: ${reason}; RunDuration is the time until reaped; OutputFiles ` +
+        "unknown",
     },
     { holder: `runrec reap (${run.agent})`, ...writeOptions },
     // Kept, not deleted: the agent may yet finish, and its record then supersedes this one.

@@ -426,7 +426,8 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze(([
     requirement: "MAY",
     type: "string",
     allowed: "free text",
-    default: "empty, plus what runrec notes (lock recoveries, skipped URLs)",
+    default:
+      "empty, plus what runrec notes (lock recoveries, skipped URLs; a started run's id, `run <id>`)",
     source: "the agent (`--notes`) and runrec",
     meaning: "Free text from the agent, and what runrec noted.",
     example: "second pass after review",
