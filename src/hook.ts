@@ -28,7 +28,7 @@ import {
   relativePath,
 } from "./inputs.ts";
 import { inputFolderNote } from "./input_folders.ts";
-import { directLookups } from "./lookups.ts";
+import { directLookups, isGone } from "./lookups.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk } from "./walk.ts";
@@ -865,16 +865,6 @@ export async function writeRun(
     }
   }
   return outcome;
-}
-
-/** Whether `path` is not there at all (not merely unreadable). */
-function isGone(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return false;
-  } catch (e) {
-    return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory;
-  }
 }
 
 function firstLine(e: unknown): string {

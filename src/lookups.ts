@@ -159,3 +159,22 @@ export function resolvedPath(path: string, lookups: Lookups = directLookups): st
   const parent = dirname(path);
   return parent === path ? path : join(resolvedPath(parent, lookups), basename(path));
 }
+
+/**
+ * Whether `path` is not there at all (not merely unreadable): nothing at
+ * it, or a file where a folder on the way should be.
+ *
+ * @example
+ * ```ts
+ * import { isGone } from "./lookups.ts";
+ * isGone("/no/such/folder"); // true
+ * ```
+ */
+export function isGone(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory;
+  }
+}

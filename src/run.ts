@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { isGone } from "./lookups.ts";
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import {
@@ -505,16 +506,6 @@ async function runFromToken(
     host: hostname(),
     start: { started, statusBefore: TBD, inputFiles: [], inputHashes: {}, notes },
   };
-}
-
-/** Whether `path` is not there at all (not merely unreadable). */
-function isGone(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return false;
-  } catch (e) {
-    return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory;
-  }
 }
 
 /** Characters of a thrown error's message that `withRun` keeps in ErrorSummary. */
