@@ -80,15 +80,15 @@ function readInto(file: Deno.FsFile, buffer: Uint8Array, hasher: Hasher): string
 
 /** Hashes one file, choosing the hasher by its size and the budget left. */
 async function hashOne(path: string): Promise<string> {
-  // Opening a FIFO waits for a writer, and a device may never end: neither is opened.
-  const { isFile, isDirectory } = Deno.statSync(path);
+  // Opening a FIFO waits for a writer, and a device may never end: neither is opened. The
+  // size comes from the same look (a file changed meanwhile only picks another hasher).
+  const { isFile, isDirectory, size } = Deno.statSync(path);
   if (!isFile && !isDirectory) throw new Error("not a regular file (a FIFO, socket or device)");
   const file = Deno.openSync(path);
   try {
-    // Once node:crypto is loaded it takes every file: no size needed (one call fewer).
+    if (isDirectory) file.readSync(new Uint8Array(1)); // throws the system's EISDIR
+    // Once node:crypto is loaded it takes every file.
     if (createHash === undefined) {
-      const { size, isDirectory } = file.statSync();
-      if (isDirectory) file.readSync(new Uint8Array(1)); // throws the system's EISDIR
       if (size <= JS_FILE_LIMIT && jsBytes + size <= JS_BUDGET) {
         jsBytes += size;
         const buffer = size < SMALL_CHUNK_BYTES
