@@ -135,29 +135,10 @@ export function processIo(): Io {
     err: (text) => err.write(encoder.encode(text)),
     isTerminal,
     color: isTerminal && !noColor,
-    outLost: async () =>
-      out.gone()
-        ? "its reader has gone"
-        : await stdoutIsNull()
-        ? "standard output is /dev/null or closed"
-        : undefined,
+    // Standard output sent to /dev/null (or closed: the runtime puts /dev/null in its place) is
+    // the caller's choice: `finish <del-dir>` finds the run without its token.
+    outLost: () => Promise.resolve(out.gone() ? "its reader has gone" : undefined),
   };
-}
-
-/**
- * Whether standard output is /dev/null: where it was closed (`>&-`) the runtime
- * puts /dev/null in its place, and Deno lets no path reach fd 1 (/proc/self/fd
- * needs --allow-all), so the two cannot be told apart. Unknown: `false`.
- */
-async function stdoutIsNull(): Promise<boolean> {
-  try {
-    const { fstatSync } = await import("node:fs"); // Deno's own API has no fstat of fd 1
-    const stat = fstatSync(1);
-    const devNull = Deno.statSync("/dev/null");
-    return stat.isCharacterDevice() && devNull.isCharDevice === true && stat.rdev === devNull.rdev;
-  } catch {
-    return false;
-  }
 }
 
 /**

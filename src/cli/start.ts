@@ -52,8 +52,9 @@ or, when it is the folder's only pending run,
   runrec finish <del-dir> --status S ...
 Runs never finished are written as FAILED by runrec reap; runrec log and
 runrec verify name them. Bad arguments exit 2 and write nothing. So does a
-token that reaches nobody (stdout on a full disk, closed, /dev/null, or a pipe
-no one reads): the run is not kept, and is recorded with runrec emit instead.
+token that cannot be written (stdout on a full disk, or a pipe no one reads):
+the run is not kept, and is recorded with runrec emit instead. A token sent to
+/dev/null is the caller's choice: runrec finish <del-dir> finds the run.
 Once the token is out, a warning or note that cannot be printed changes nothing.
 
 Example:
