@@ -140,6 +140,10 @@ Deno.test("record file replaced after the write by a copy that holds the record 
     HOLD_FSYNC,
     WRITTEN,
     async () => {
+      // strace may show the write before it ends (another thread's call between): wait for it.
+      for (let i = 0; i < 100 && !(await Deno.readTextFile(file)).includes(",OURS,"); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       await Deno.copyFile(file, theirs); // our record is in it
       await Deno.rename(theirs, file);
     },
