@@ -8,18 +8,15 @@
  */
 import { DELIVERABLE_FOLDER, deliverableId, findExecutionRoot } from "./deliverable.ts";
 import { basename, dirname, relative, resolve } from "./path.ts";
+import { resolvedPath } from "./lookups.ts";
 import { readRecords } from "./reader.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { deliverableFolders, type RecordTarget } from "./targets.ts";
 import type { IntegrityProblem } from "./verify_file.ts";
 
-/** The real path of `path`, or `path` itself when it cannot be resolved. */
+/** The real absolute path of `path` (links resolved), as far as it exists. */
 function realOf(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return resolve(path);
-  }
+  return resolvedPath(resolve(path));
 }
 
 /** The ID of a deliverable folder, or `undefined` when it has none (or an odd one). */

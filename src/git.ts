@@ -8,6 +8,7 @@
 import { optionalEnv } from "./optional_access.ts";
 import { findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
+import { resolvedPath } from "./lookups.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 
 /** Output of one git call. */
@@ -164,14 +165,7 @@ export function isLinkedWorktreeOf(folder: string, dir: string): boolean {
   if (dirs === undefined || dirs.commonDir === dirs.gitDir) return false;
   const own = findGitDirs(dir, folderEntries);
   if (own === undefined) return false;
-  const real = (path: string) => {
-    try {
-      return Deno.realPathSync(path);
-    } catch {
-      return resolve(path);
-    }
-  };
-  return real(own.commonDir) === real(dirs.commonDir);
+  return resolvedPath(resolve(own.commonDir)) === resolvedPath(resolve(dirs.commonDir));
 }
 
 /**

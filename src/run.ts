@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { isGone } from "./lookups.ts";
+import { isGone, resolvedPath } from "./lookups.ts";
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import {
@@ -790,7 +790,7 @@ export async function locateRun(
 function pendingInOtherWorkTrees(target: string, id?: string): InputError | undefined {
   const trees = workTrees(target);
   if (trees === undefined) return undefined;
-  const rel = relative(trees.top, realPathOf(target));
+  const rel = relative(trees.top, resolvedPath(resolve(target)));
   if (rel === ".." || rel.startsWith("../")) return undefined;
   const found = trees.others.flatMap((tree) =>
     listPendingRuns(join(tree, rel)).filter((i) =>
@@ -807,15 +807,6 @@ function pendingInOtherWorkTrees(target: string, id?: string): InputError | unde
       `another worktree of this repository holds it: ${each.join("; ")} (its record goes to ` +
       "that worktree's RunRecords.csv, on its branch; emit instead would record the run twice)",
   );
-}
-
-/** `path`, symbolic links resolved (as git names its worktrees), or as given when it cannot be. */
-function realPathOf(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return resolve(path);
-  }
 }
 
 /** The id of the run that `reap` wrote as FAILED under `runId` in `target`'s records. */

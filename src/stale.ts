@@ -1576,13 +1576,9 @@ function shownPath(absPath: string): string {
   return rel === "" ? "." : rel.startsWith("..") ? absPath : rel;
 }
 
-/** The real absolute path of a folder (links resolved); the lexical one if it cannot be had. */
+/** The real absolute path of a folder (links resolved), as far as it exists. */
 function realOf(path: string): string {
-  try {
-    return Deno.realPathSync(resolve(path));
-  } catch {
-    return resolve(path);
-  }
+  return resolvedPath(resolve(path));
 }
 
 function isWithin(path: string, root: string): boolean {
