@@ -11,7 +11,7 @@ import { join, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { resolvedPath } from "./lookups.ts";
 import { isSha256Hex } from "./sha256.ts";
-import { listPendingRuns, type PendingRun } from "./pending.ts";
+import { listPendingRuns, NAMED_RUNS, type PendingRun } from "./pending.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE, type RecordDraft } from "./store.ts";
 import { parseDuration } from "./time.ts";
@@ -47,22 +47,21 @@ export async function concurrentRunsNote(
 ): Promise<string | undefined> {
   const begun = Date.parse(run.start.started);
   const others: string[] = [];
-  const seen = new Set<string>(); // start time and agent: a finishing run may show in both
-  const same = (started: string, agent: string) =>
-    started === run.start.started && agent === run.agent;
+  // Runs are told apart by their ids (every record of a started run names its own): runs of one
+  // agent started in the same millisecond share start and agent. A run that finished meanwhile
+  // may show as pending and as a record: it is named once.
+  const listed = new Set<string>([run.id]);
   for (const item of listPendingRuns(delDir)) {
-    if (item.id === run.id || !item.run || same(item.run.start.started, item.run.agent)) continue;
+    if (listed.has(item.id) || !item.run) continue;
     if (Date.parse(item.run.start.started) > endedAt) continue;
-    seen.add(`${item.run.start.started} ${item.run.agent}`);
+    listed.add(item.id);
     others.push(`${item.id} (${item.run.agent}, started ${item.run.start.started}, not finished)`);
   }
   try {
     for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
       if (event.kind !== "record") continue;
       const r = event.record;
-      if (same(r.RunTimestamp, r.AgentName) || seen.has(`${r.RunTimestamp} ${r.AgentName}`)) {
-        continue;
-      }
+      if ([...r.Notes.matchAll(NAMED_RUNS)].some(([, id]) => listed.has(id))) continue;
       const from = Date.parse(r.RunTimestamp);
       const to = from + (parseDuration(r.RunDuration) ?? 0);
       if (Number.isNaN(from) || to <= begun || from >= endedAt) continue;

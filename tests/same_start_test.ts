@@ -69,6 +69,19 @@ Deno.test("withRun x3 in one process (Promise.all): each run recorded once, none
     ));
     assertEquals(outcomes.filter((o) => o !== "-").length, 3, outcomes.join());
     await eachRecordedOnce(del, ids, before);
+    // Runs that started together ran together: the first of two to finish names the other.
+    const records = (await recordsOf(del)).slice(before);
+    for (const a of ids) {
+      for (const b of ids.filter((b) => b !== a && b.slice(0, 19) === a.slice(0, 19))) {
+        const named = records.filter((r) =>
+          r.Notes.includes(`run ${a}`) || r.Notes.includes(`run ${b}`)
+        )
+          .some((r) =>
+            r.Notes.includes("at the same time") && r.Notes.includes(a) && r.Notes.includes(b)
+          );
+        assert(named, records.map((r) => r.Notes).join("\n"));
+      }
+    }
     if (sharing(starts) >= 2) break;
     assert(attempt < 20, "no two runs started in one millisecond in 20 attempts");
   }
