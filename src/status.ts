@@ -17,8 +17,8 @@ export interface LifecycleReading {
   problem?: string;
 }
 
-// Accepts `**Current State:** X` and `**Current State**: X`, also as a list item.
-const CURRENT_STATE = /^\s*(?:[-*]\s+)?\*\*Current State(?::\*\*|\*\*:)(.*)$/;
+// Accepts `**Current State:** X` and `**Current State**: X`, also as a list item: its label, its value.
+const CURRENT_STATE = /^(\s*(?:[-*]\s+)?\*\*Current State(?::\*\*|\*\*:))(.*)$/;
 
 /**
  * The lifecycle state in `_STATUS.md` text: its `**Current State:**` line,
@@ -39,7 +39,7 @@ export function parseLifecycleState(text: string, fileName: string): LifecycleRe
   const found: { line: number; value: string }[] = [];
   markdownLines(text).forEach((text, i) => {
     const match = CURRENT_STATE.exec(text);
-    if (match) found.push({ line: i + 1, value: match[1].trim() });
+    if (match) found.push({ line: i + 1, value: match[2].trim() });
   });
   if (found.length === 0) return { state: TBD, problem: `${fileName}: no **Current State:** line` };
   const { line, value } = found[0];
@@ -97,8 +97,8 @@ export function readLifecycleState(statusFile: string): Promise<LifecycleReading
   return Promise.resolve(parseLifecycleState(text, statusFile));
 }
 
-// The lines a change of lifecycle state edits (HOST_FORMATS.md): the state, its date, history rows.
-const STATE_LINE = /^(\s*(?:[-*]\s+)?\*\*Current State(?::\*\*|\*\*:))(.*)$/;
+// The lines a change of lifecycle state edits (HOST_FORMATS.md): the state (CURRENT_STATE), its
+// date, history rows.
 const LAST_UPDATED_LINE = /^(\s*(?:[-*]\s+)?\*\*Last Updated(?::\*\*|\*\*:))(.*)$/;
 const HISTORY_HEADING = /^#{1,6}\s+History\s*#*\s*$/i;
 const HEADING = /^#{1,6}\s/;
@@ -191,7 +191,7 @@ export function lifecycleChangeFrom(
 function withValues(line: string, state: string, date: string | undefined): string {
   const end = /\r?\n$/.exec(line)?.[0] ?? "";
   const bare = line.slice(0, line.length - end.length);
-  const stateLine = STATE_LINE.exec(bare);
+  const stateLine = CURRENT_STATE.exec(bare);
   if (stateLine) {
     const [, label, rest] = stateLine;
     const value = rest.trim();
