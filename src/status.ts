@@ -17,7 +17,7 @@ export interface LifecycleReading {
   problem?: string;
 }
 
-// Accepts `**Current State:** X` and `**Current State**: X`, also as a list item: its label, its value.
+// `**Current State:** X` or `**Current State**: X`, also as a list item: its label, its value.
 const CURRENT_STATE = /^(\s*(?:[-*]\s+)?\*\*Current State(?::\*\*|\*\*:))(.*)$/;
 
 /**
