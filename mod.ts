@@ -96,7 +96,10 @@
  * ```
  *
  * `finishPendingRun` finishes a run that another process started (`runrec
- * start`), by its token or id.
+ * start`), by its token or id. `replaySpool` appends the records that waited
+ * in a spool (`runrec flush`), `replayLostRecords` those of saved lost-record
+ * lines (`runrec flush --from`), and `reapRuns` records as FAILED the runs
+ * whose agent died (`runrec reap`).
  *
  * @example Check a record file (runrec validate, verify, verify --since) and annotate a run
  * ```ts
@@ -257,6 +260,16 @@ export {
   type Verdict,
 } from "./src/stale.ts";
 export type { DependencyEdge } from "./src/dependencies.ts";
+
+// Recovery (runrec flush, runrec reap): records that waited in a spool, runs whose agent died.
+export {
+  type DelDirs,
+  type LostRecordsReport,
+  replayLostRecords,
+  type ReplayReport,
+  replaySpool,
+} from "./src/spool.ts";
+export { type ReapedRun, type ReapOptions, type ReapReport, reapRuns } from "./src/reap.ts";
 
 // Export (runrec export).
 export { type CollectOptions, collectRuns, type ExportedRun } from "./src/export/runs.ts";

@@ -94,7 +94,7 @@ function whyReap(item: PendingItem, now: number, olderThanMs?: number): string |
  *
  * @example
  * ```ts
- * import { reapRuns } from "./reap.ts";
+ * import { reapRuns } from "@runrec/runrec";
  * const { reaped } = await reapRuns(["."], { olderThanMs: 24 * 3_600_000 });
  * for (const r of reaped) console.log(r.outcome?.written?.record.RunID, r.reason);
  * ```

@@ -617,8 +617,11 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
  *
  * @example
  * ```ts
- * import { replaySpool } from "./spool.ts";
- * const { replayed, failures } = await replaySpool("DEL-01-02_X");
+ * import { replaySpool } from "@runrec/runrec";
+ * // Runs recorded while RunRecords.csv could not be written, appended now, each once.
+ * const { replayed, failures } = await replaySpool("DEL-01-02_Flow_Meter");
+ * for (const r of replayed) console.log(r.record.RunID);
+ * for (const failure of failures) console.error(failure);
  * ```
  */
 export async function replaySpool(
@@ -667,7 +670,8 @@ export interface LostRecordsReport extends ReplayReport {
  *
  * @example
  * ```ts
- * import { replayLostRecords } from "./spool.ts";
+ * import { replayLostRecords } from "@runrec/runrec";
+ * // Lines "runrec: lost-record: {...}" an orchestrator saved from a failed emit's stderr.
  * const report = await replayLostRecords("lost-records.txt");
  * if (report.lines === 0) console.log("no lost-record line in it");
  * ```

@@ -12,41 +12,7 @@ import { appendRecord } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { writeRecordFile } from "../scripts/bench/records.ts";
 import { failureReason } from "../src/errors.ts";
-
-const MOD = new URL("../mod.ts", import.meta.url).href;
-
-interface ScriptResult {
-  /** What the script printed as JSON: its answer, or `{ threw, message }`. */
-  answer: Record<string, unknown>;
-  stderr: string;
-}
-
-/**
- * Runs `body` (statements using `rr`, the library, that `return` a JSON value)
- * in a Deno process started in `cwd` with `flags` and nothing else granted.
- */
-async function runScript(cwd: string, flags: string[], body: string): Promise<ScriptResult> {
-  const script = join(await tempDir({ prefix: "runrec-script-" }), "script.ts");
-  await Deno.writeTextFile(
-    script,
-    `import * as rr from ${JSON.stringify(MOD)};\n` +
-      `try {\n  const answer = await (async () => {\n${body}\n  })();\n` +
-      `  console.log(JSON.stringify(answer ?? {}));\n` +
-      `} catch (e) {\n  console.log(JSON.stringify({ threw: (e as Error).name, ` +
-      `message: (e as Error).message }));\n}\n`,
-  );
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-config", "--no-prompt", "--deny-net", ...flags, script],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  const stderr = new TextDecoder().decode(output.stderr);
-  assert(output.success, `the script failed: ${stderr}`);
-  return { answer: JSON.parse(stdout.trim().split("\n").at(-1)!), stderr };
-}
+import { MOD, runScript } from "./support/library_script.ts";
 
 const RECORD = `return await rr.recordRun(Deno.args[0] ?? DEL, {
   agent: "4_DOCUMENTS", status: "SUCCESS", inputs: ["Datasheet.md"],
