@@ -8,20 +8,32 @@
  * @module
  */
 import { InputError } from "./errors.ts";
-import type { RunEnd, RunReport, RunStartState, StartOptions } from "./hook.ts";
-import type { FinishReport, StartRunOptions } from "./run.ts";
+import type { RunEnd, RunOptions, RunReport, RunStartState, StartOptions } from "./hook.ts";
+import type { FinishReport, StartRunOptions, WithRunOptions } from "./run.ts";
+import type { StaleOptions } from "./stale.ts";
 
 /** What an option holds: `path` and `text` are strings, `paths` a list of strings. */
-export type OptionKind = "path" | "text" | "paths" | "number" | "flag" | "hashes" | "object";
+export type OptionKind =
+  | "path"
+  | "text"
+  | "paths"
+  | "names"
+  | "number"
+  | "flag"
+  | "hashes"
+  | "object"
+  | "function";
 
 const EXPECTED: Record<OptionKind, string> = {
   path: "a path (a string that is not empty)",
   text: "a string",
   paths: "a list of paths (strings)",
+  names: "a list of names (strings that are not empty)",
   number: "a number",
   flag: "true or false",
   hashes: "an object of path → hash strings",
   object: "an object",
+  function: "a function",
 };
 
 /**
@@ -109,6 +121,40 @@ export function checkFunctionArgument(value: unknown, name: string): void {
   }
 }
 
+/**
+ * {@linkcode checkOptions}, and no option but those of `kinds`: a script's
+ * misspelt option (`input` for `inputs`) would otherwise record a run
+ * without its inputs. For the options a script passes to the library's
+ * entry points (runrec's own modules pass wider objects between them).
+ */
+function checkEntryOptions(
+  where: string,
+  name: string,
+  value: unknown,
+  kinds: Readonly<Record<string, OptionKind>>,
+  required: readonly string[] = [],
+): void {
+  checkOptions(where, name, value, kinds, required);
+  refuseOtherOptions(where, name, value as object, kinds);
+}
+
+/** Throws {@linkcode InputError} naming the first option of `value` that `kinds` does not list. */
+function refuseOtherOptions(
+  where: string,
+  name: string,
+  value: object,
+  kinds: Readonly<Record<string, OptionKind>>,
+): void {
+  const other = Object.keys(value).find((key) => !Object.hasOwn(kinds, key));
+  if (other !== undefined) {
+    throw new InputError(
+      `${where}: ${name}.${other}: not an option (the options are ${
+        Object.keys(kinds).join(", ")
+      })`,
+    );
+  }
+}
+
 function fits(value: unknown, kind: OptionKind): boolean {
   switch (kind) {
     case "path":
@@ -117,6 +163,8 @@ function fits(value: unknown, kind: OptionKind): boolean {
       return typeof value === "string";
     case "paths":
       return Array.isArray(value) && value.every((p) => typeof p === "string");
+    case "names":
+      return Array.isArray(value) && value.every((p) => typeof p === "string" && p !== "");
     case "number":
       return typeof value === "number";
     case "flag":
@@ -126,6 +174,8 @@ function fits(value: unknown, kind: OptionKind): boolean {
         Object.values(value as object).every((h) => typeof h === "string");
     case "object":
       return typeof value === "object" && value !== null && !Array.isArray(value);
+    case "function":
+      return typeof value === "function";
   }
 }
 
@@ -179,6 +229,27 @@ const START_OPTIONS: Record<keyof StartRunOptions, OptionKind> = {
   allowOutside: "flag",
 };
 
+/** The options of a write (hook.ts `RunOptions`); store.ts `checkAppendOptions` checks their values. */
+const RUN_OPTIONS: Record<keyof RunOptions, OptionKind> = {
+  fsync: "flag",
+  holder: "text",
+  leaseSeconds: "number",
+  lockWaitMs: "number",
+  onLockWait: "function",
+  spool: "flag",
+};
+
+/** The options of `withRun` (run.ts `WithRunOptions`): a start's, a write's, and `onOutcome`. */
+const WITH_RUN_OPTIONS: Record<keyof WithRunOptions, OptionKind> = {
+  agent: "text",
+  inputs: "paths",
+  pass: "text",
+  mayCreate: "flag",
+  allowOutside: "flag",
+  ...RUN_OPTIONS,
+  onOutcome: "function",
+};
+
 /** The options of a run's end (`finishRun`: run.ts `FinishReport`). */
 const FINISH_REPORT: Record<keyof FinishReport, OptionKind> = {
   status: "text",
@@ -189,6 +260,31 @@ const FINISH_REPORT: Record<keyof FinishReport, OptionKind> = {
   notes: "text",
   agentsDir: "text",
 };
+
+/** The options of `checkStaleness` (stale.ts `StaleOptions`). */
+const STALE_OPTIONS: Record<keyof StaleOptions, OptionKind> = {
+  agents: "names",
+  propagate: "flag",
+  isBaseline: "function",
+  workers: "number",
+  allowOutside: "flag",
+  onProgress: "function",
+};
+
+/**
+ * Checks the arguments of `checkStaleness`: the targets and the options;
+ * throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkStaleArguments } from "./argument_checks.ts";
+ * checkStaleArguments(["examples"], { agents: ["4_DOCUMENTS"], propagate: true });
+ * ```
+ */
+export function checkStaleArguments(targets: unknown, options: unknown): void {
+  checkPathsArgument(targets, "targets");
+  checkEntryOptions("checkStaleness", "options", options, STALE_OPTIONS);
+}
 
 /**
  * Checks the arguments of `recordRun` and `emitRecord`: the deliverable
@@ -202,7 +298,7 @@ const FINISH_REPORT: Record<keyof FinishReport, OptionKind> = {
  */
 export function checkRunReport(delDir: unknown, report: unknown): void {
   checkPathArgument(delDir, "delDir");
-  checkOptions(delDir, "report", report, RUN_REPORT, ["agent", "status"]);
+  checkEntryOptions(delDir, "report", report, RUN_REPORT, ["agent", "status"]);
 }
 
 /**
@@ -216,7 +312,40 @@ export function checkRunReport(delDir: unknown, report: unknown): void {
  */
 export function checkStartArguments(delDir: unknown, options: unknown): void {
   checkPathArgument(delDir, "delDir");
-  checkOptions(delDir, "options", options, START_OPTIONS, ["agent"]);
+  checkEntryOptions(delDir, "options", options, START_OPTIONS, ["agent"]);
+}
+
+/**
+ * Throws {@linkcode InputError} when the write options a script passes to
+ * `recordRun`, `emitRecord` or `finishRun` hold one that is not an option
+ * (a misspelt `fsnyc` would otherwise be ignored). Their values are
+ * checked by store.ts `checkAppendOptions`.
+ *
+ * @example
+ * ```ts
+ * import { checkWriteOptions } from "./argument_checks.ts";
+ * checkWriteOptions("DEL-01-02_Flow", { fsync: false, lockWaitMs: 500 });
+ * ```
+ */
+export function checkWriteOptions(delDir: string, options: unknown): void {
+  if (fits(options, "object")) {
+    refuseOtherOptions(delDir, "options", options as object, RUN_OPTIONS);
+  }
+}
+
+/**
+ * Checks the arguments of `withRun` but its work: the deliverable folder's
+ * path and the options of its start and its write; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkWithRunArguments } from "./argument_checks.ts";
+ * checkWithRunArguments("DEL-01-02_Flow", { agent: "X", inputs: ["a.md"], fsync: false });
+ * ```
+ */
+export function checkWithRunArguments(delDir: unknown, options: unknown): void {
+  checkPathArgument(delDir, "delDir");
+  checkEntryOptions(delDir, "options", options, WITH_RUN_OPTIONS, ["agent"]);
 }
 
 /**
@@ -241,7 +370,7 @@ export function checkFinishArguments(started: unknown, report: unknown): void {
   ) {
     throw new InputError(`started: must be the run startRun returned, got ${shown(started)}`);
   }
-  checkOptions(delDir, "report", report, FINISH_REPORT, ["status"]);
+  checkEntryOptions(delDir, "report", report, FINISH_REPORT, ["status"]);
 }
 
 /** The options of `captureStart` (hook.ts `StartOptions`). */

@@ -15,6 +15,7 @@ import {
   checkCompleteArguments,
   checkRunReport,
   checkWriteArguments,
+  checkWriteOptions,
 } from "./argument_checks.ts";
 import { requireHostname, requireReadable, requireRecordable } from "./required_permissions.ts";
 import { gitHead } from "./git.ts";
@@ -714,6 +715,7 @@ export async function emitRecord(
   options: AppendOptions = {},
 ): Promise<AppendResult> {
   checkRunReport(delDir, report);
+  checkWriteOptions(delDir, options);
   requireRecordable(delDir);
   const draft = await buildDraft(delDir, report);
   return appendRecord(join(resolve(delDir), RECORD_FILE), draft, {
@@ -775,6 +777,7 @@ export async function recordRun(
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   checkRunReport(delDir, report);
+  checkWriteOptions(delDir, options);
   requireBuildable(delDir);
   const built = await draftAndNotes(delDir, report);
   return writeRun(delDir, built, { holder: `runrec emit (${report.agent})`, ...options });

@@ -23,6 +23,8 @@ import {
   checkFinishArguments,
   checkFunctionArgument,
   checkStartArguments,
+  checkWithRunArguments,
+  checkWriteOptions,
 } from "./argument_checks.ts";
 import { requireRecordable } from "./required_permissions.ts";
 import {
@@ -261,6 +263,7 @@ export async function finishRun(
   options: RunOptions = {},
 ): Promise<RunOutcome> {
   checkFinishArguments(started, report);
+  checkWriteOptions(started.delDir, options);
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
   requireRecordable(started.delDir);
   const { run } = started;
@@ -1040,6 +1043,7 @@ export async function withRun<T>(
 ): Promise<T> {
   checkFunctionArgument(work, "work");
   // Before the work runs: a finish refused for an option could only be said on stderr.
+  checkWithRunArguments(delDir, options);
   checkAppendOptions(options);
   const {
     agent,

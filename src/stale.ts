@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { checkPathsArgument } from "./argument_checks.ts";
+import { checkStaleArguments } from "./argument_checks.ts";
 import { requireReadable } from "./required_permissions.ts";
 import { annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
@@ -1119,7 +1119,7 @@ export async function checkStaleness(
   targets: readonly string[],
   options: StaleOptions = {},
 ): Promise<StaleReport> {
-  checkPathsArgument(targets, "targets");
+  checkStaleArguments(targets, options);
   for (const target of targets) requireReadable(target);
   const seen = new Set<string>();
   const folders: string[] = [];

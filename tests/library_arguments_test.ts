@@ -91,6 +91,77 @@ Deno.test("library arguments: wrong JavaScript types are InputErrors naming the 
   assertEquals(await filesOf(root), before);
 });
 
+Deno.test("library arguments: a misspelt option is an InputError naming it, never ignored; checkStaleness's options are checked too", async () => {
+  const { root, del } = await makeProject();
+  const started = await startRun(del, { agent: "A" });
+  const before = await filesOf(root);
+  const cases: [string, () => Promise<unknown>, string][] = [
+    // Ignored, these would record a run without its inputs or outputs.
+    [
+      "recordRun input",
+      () => recordRun(del, any({ agent: "A", status: "SUCCESS", input: ["Datasheet.md"] })),
+      "report.input: not an option (the options are agent, status, inputs,",
+    ],
+    [
+      "emitRecord output",
+      () => emitRecord(del, any({ agent: "A", status: "SUCCESS", output: ["Datasheet.md"] })),
+      "report.output: not an option",
+    ],
+    [
+      "recordRun options fsnyc",
+      () => recordRun(del, { agent: "A", status: "SUCCESS" }, any({ fsnyc: false })),
+      "options.fsnyc: not an option",
+    ],
+    ["startRun input", () => startRun(del, any({ agent: "A", input: ["x"] })), "options.input"],
+    [
+      "finishRun output",
+      () => finishRun(started, any({ status: "SUCCESS", output: ["Datasheet.md"] })),
+      "report.output: not an option",
+    ],
+    [
+      "finishRun options spooll",
+      () => finishRun(started, { status: "SUCCESS" }, any({ spooll: false })),
+      "options.spooll: not an option",
+    ],
+    [
+      "withRun input",
+      () => withRun(del, any({ agent: "A", input: ["x"] }), () => 1),
+      "options.input: not an option",
+    ],
+    // A string where a list belongs would have checked agents "4", "_", "D", ...
+    [
+      "checkStaleness agents a string",
+      () => checkStaleness([del], any({ agents: "4_DOCUMENTS" })),
+      "checkStaleness: options.agents: must be a list of names",
+    ],
+    [
+      "checkStaleness agent",
+      () => checkStaleness([del], any({ agent: ["4_DOCUMENTS"] })),
+      "checkStaleness: options.agent: not an option (the options are agents,",
+    ],
+    [
+      "checkStaleness propagate 'yes'",
+      () => checkStaleness([del], any({ propagate: "yes" })),
+      "options.propagate: must be true or false",
+    ],
+    [
+      "checkStaleness onProgress 1",
+      () => checkStaleness([del], any({ onProgress: 1 })),
+      "options.onProgress: must be a function",
+    ],
+  ];
+  for (const [label, call, message] of cases) {
+    await assertRejects(call, InputError, message).catch((e) => {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    });
+  }
+  // Nothing written, and the started run still pending: its finish can still record it.
+  assertEquals(await filesOf(root), before);
+  assertEquals(pendingFiles(del).length, 1);
+  assertEquals((await finishRun(started, { status: "SUCCESS" })).written?.record.AgentName, "A");
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("library arguments: finishRun with a bad report (outputs, agent, another run's agent) leaves the run pending", async () => {
   const { del } = await makeProject();
   const started: StartedRun = await startRun(del, { agent: "A" });
