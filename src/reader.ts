@@ -606,8 +606,16 @@ function classifyLine(
   if (nulStart < end || begin > 0) {
     const count = end - nulStart + begin;
     // Zero-filled blocks are what a file system leaves where a write was lost at power loss.
+    // With them git takes the file for binary: a merge conflicts instead of joining both sides.
     const what = count === 1 ? "1 NUL byte" : `${count} NUL bytes`;
-    sink.problem(problem(line, "warning", "nul", `${what} (zero-filled, as after a lost write)`));
+    sink.problem(
+      problem(
+        line,
+        "warning",
+        "nul",
+        `${what} (zero-filled, as after a lost write; git will not merge the file)`,
+      ),
+    );
     end = nulStart;
   }
   const body = bytes.subarray(begin, end);

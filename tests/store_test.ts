@@ -6,7 +6,7 @@ import { type ReadEvent, readRecords } from "../src/reader.ts";
 import { HEADER, LINE_LIMIT_BYTES, RUN_ID_PATTERN } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE, RecordTooLarge, WriteError } from "../src/store.ts";
 import { encodeRecord } from "../src/codec.ts";
-import { makeProject, ROOT, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
+import { git, makeProject, ROOT, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 import { runCli } from "./cli.ts";
 
 async function readAll(path: string): Promise<ReadEvent[]> {
@@ -153,6 +153,34 @@ Deno.test("store: trailing NUL bytes (zero-filled tail) are reported and kept", 
   assert(isPrefix(padded, after));
   const records = (await readAll(file)).filter((e) => e.kind === "record");
   assertEquals(records.length, 2);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: a NUL tail's warning says git will not merge the file, and git's union merge indeed conflicts", async () => {
+  const dir = await tempDir();
+  const file = join(dir, RECORD_FILE);
+  await git(dir, "init", "-q");
+  await Deno.writeTextFile(join(dir, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
+  await appendRecord(file, sampleDraft());
+  await git(dir, "add", ".");
+  await git(dir, "commit", "-qm", "first");
+  await git(dir, "checkout", "-qb", "other");
+  await appendRecord(file, sampleDraft({ AgentName: "B" }));
+  await git(dir, "commit", "-qam", "B ran");
+  await git(dir, "checkout", "-q", "main");
+  await Deno.writeFile(file, new Uint8Array(64), { append: true });
+  await git(dir, "commit", "-qam", "a lost write's zeros");
+  const nul = (await readAll(file)).find((e) => e.kind === "problem") as { message: string };
+  assertIncludes(
+    nul.message,
+    "64 NUL bytes (zero-filled, as after a lost write; git will not merge",
+  );
+  // The oracle: git itself refuses the union merge of a file it takes for binary.
+  await assertRejects(() => git(dir, "merge", "-q", "other"));
+  const agents = (await readAll(file)).flatMap((e) =>
+    e.kind === "record" ? [e.record.AgentName] : []
+  );
+  assert(!agents.includes("B"), `B's record was merged: ${agents}`);
   await Deno.remove(dir, { recursive: true });
 });
 
