@@ -1,6 +1,7 @@
 /**
  * `deno task compile`: bundles the CLI into `dist/bundle/` (minified
- * JavaScript, one chunk per command and the chunks they share), then builds
+ * JavaScript: the entry point, one file for the commands that record runs,
+ * one for the others, and the chunks they share), then builds
  * `dist/runrec` (full permissions, network denied) and
  * `dist/runrec-sandboxed` (files in the folder it is started in, nothing
  * else) from that bundle. Both binaries therefore run exactly the code in

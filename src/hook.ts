@@ -118,6 +118,8 @@ export interface RunReport {
  * ```
  */
 export async function buildDraft(delDir: string, report: RunReport): Promise<RecordDraft> {
+  checkRunReport(delDir, report);
+  requireBuildable(delDir);
   return (await draftAndNotes(delDir, report)).draft;
 }
 
@@ -177,6 +179,15 @@ export async function captureStart(
 ): Promise<RunStartState> {
   checkCaptureArguments(delDir, options);
   requireReadable(delDir);
+  return await startState(delDir, options);
+}
+
+/**
+ * {@linkcode captureStart} once its arguments and permissions are checked
+ * (`emit` checks them once for the whole run: each check walks up to the
+ * project's root).
+ */
+async function startState(delDir: string, options: StartOptions): Promise<RunStartState> {
   if (!options.mayCreate) requireFolder(resolve(delDir), delDir);
   const dir = resolve(delDir);
   const given = options.inputs ?? [];
@@ -287,6 +298,15 @@ export async function completeDraft(
 ): Promise<BuiltRecord> {
   checkCompleteArguments(delDir, start, end);
   requireBuildable(delDir);
+  return await builtRecord(delDir, start, end);
+}
+
+/** {@linkcode completeDraft} once its arguments and permissions are checked. */
+async function builtRecord(
+  delDir: string,
+  start: RunStartState,
+  end: RunEnd,
+): Promise<BuiltRecord> {
   const dir = resolve(delDir);
   const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
@@ -436,8 +456,9 @@ function ownNote(dir: string, note: string): string {
 
 /**
  * The draft of a one-step run (`emit`), and the notes runrec itself added to
- * it. A placeholder left unfilled is treated as `startRun` treats it: in
- * `--pass` an {@linkcode InputError}; in an `--input` a warning, also noted.
+ * it, once the caller has checked the report and the permissions. A
+ * placeholder left unfilled is treated as `startRun` treats it: in `--pass`
+ * an {@linkcode InputError}; in an `--input` a warning, also noted.
  */
 async function draftAndNotes(
   delDir: string,
@@ -448,7 +469,7 @@ async function draftAndNotes(
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
   // emit runs at the end: the state at start is only known when the agent says it.
-  const start = await captureStart(delDir, {
+  const start = await startState(delDir, {
     inputs: report.inputs,
     started,
     statusBefore: report.statusBefore ?? TBD,
@@ -457,7 +478,7 @@ async function draftAndNotes(
   // A path is only a path: recorded as given (not found, TBD), with a warning.
   const unfilled = (report.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
   start.notes.push(...unfilled);
-  const built = await completeDraft(delDir, start, { ...report, durationMs });
+  const built = await builtRecord(delDir, start, { ...report, durationMs });
   const warned = new Set(unfilled.map((w) => ownNote(resolve(delDir), w)));
   return {
     ...built,
@@ -717,7 +738,7 @@ export async function emitRecord(
   checkRunReport(delDir, report);
   checkWriteOptions(delDir, options);
   requireRecordable(delDir);
-  const draft = await buildDraft(delDir, report);
+  const { draft } = await draftAndNotes(delDir, report);
   return appendRecord(join(resolve(delDir), RECORD_FILE), draft, {
     holder: `runrec emit (${report.agent})`,
     ...options,
@@ -780,7 +801,9 @@ export async function recordRun(
   checkWriteOptions(delDir, options);
   requireBuildable(delDir);
   const built = await draftAndNotes(delDir, report);
-  return writeRun(delDir, built, { holder: `runrec emit (${report.agent})`, ...options });
+  const writeOptions = { holder: `runrec emit (${report.agent})`, ...options };
+  checkAppendOptions(writeOptions);
+  return await writeBuilt(delDir, built, writeOptions);
 }
 
 /**
@@ -816,6 +839,15 @@ export async function writeRun(
   checkWriteArguments(delDir, built);
   checkAppendOptions(options); // a bad option is the caller's mistake: thrown, never spooled
   requireBuildable(delDir);
+  return await writeBuilt(delDir, built, options);
+}
+
+/** {@linkcode writeRun} once its arguments and permissions are checked. */
+async function writeBuilt(
+  delDir: string,
+  built: BuiltRecord,
+  options: RunOptions,
+): Promise<RunOutcome> {
   const { spool = true, ...appendOptions } = options;
   const { draft, notes } = built;
   const file = join(resolve(delDir), RECORD_FILE);

@@ -13,7 +13,7 @@
 // the version is named here, once.
 import * as pathe from "npm:pathe@2.0.3";
 
-export { basename, dirname, isAbsolute, join, normalize, sep } from "npm:pathe@2.0.3";
+export { basename, dirname, isAbsolute, normalize, sep } from "npm:pathe@2.0.3";
 
 /**
  * Whether `path` is absolute, POSIX and normal: what {@linkcode resolve}
@@ -37,6 +37,25 @@ export function isNormalAbsolute(path: string): boolean {
 /** Whether `path` is relative and appends to a normal path as it is: names between slashes. */
 function isNormalRelative(path: string): boolean {
   return path !== "" && !path.startsWith("/") && isNormalAbsolute(`/${path}`);
+}
+
+/**
+ * pathe's `join`. A folder that is already normal and a normal relative
+ * path (most joins: a folder and a name) are joined as they are: pathe
+ * normalises every join character by character, ~80 times per `emit`.
+ *
+ * @example
+ * ```ts
+ * import { join } from "./path.ts";
+ * join("/a/b", "c.md"); // "/a/b/c.md"
+ * join("/a/b", "../c.md"); // "/a/c.md"
+ * ```
+ */
+export function join(...paths: string[]): string {
+  if (paths.length === 2 && isNormalAbsolute(paths[0]) && isNormalRelative(paths[1])) {
+    return paths[0] === "/" ? `/${paths[1]}` : `${paths[0]}/${paths[1]}`;
+  }
+  return pathe.join(...paths);
 }
 
 /**

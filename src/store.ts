@@ -414,8 +414,10 @@ function appendOnce(
     RunID: draft.RunID ?? `${prefix}${String(index.maxSeq + 1n).padStart(3, "0")}`,
     RecordChecksum: "",
   });
-  rejectTooLarge(file, record); // as written: its RunID and Notes final
   const line = encodeRecord(record);
+  // The line as written (its RunID and Notes final) is measured, not encoded again to count it.
+  const lineBytes = encoder.encode(line).length;
+  if (lineBytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, record, lineBytes);
   record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
   const tornTail = state.headerMissing === "" && !state.endsWithNewline;
   const ownHeader = state.afterOtherVersion ? `${HEADER}\n` : "";

@@ -11,7 +11,7 @@ import { encodeRecord } from "../src/codec.ts";
 import { HEADER } from "../src/schema.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { makeProject, ROOT, sampleRecord, tempDir } from "./fixtures.ts";
-import { BUNDLE_DIR } from "../scripts/compile.ts";
+import { BUNDLE_DIR, bundleCli } from "../scripts/compile.ts";
 
 const decoder = new TextDecoder();
 const OUTPUTS = ["dist/runrec", "dist/runrec-sandboxed"];
@@ -176,5 +176,17 @@ Deno.test("build: both builds validate a file large enough for worker threads", 
     assertEquals(report.files[0].problems.map((p: { line: number }) => p.line), [damaged]);
     assertEquals(result.stderr, "");
   }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("build: in the bundle, emit's code is a handful of files (each file costs every run)", async () => {
+  const dir = await tempDir();
+  const main = await bundleCli(dir);
+  // main.js imports the commands that record runs from one file, which imports its chunks.
+  const [runCommands] = /run_commands-\w+\.js/.exec(await Deno.readTextFile(main)) ?? [""];
+  assert(runCommands !== "", "main.js imports no run_commands file");
+  const chunks =
+    (await Deno.readTextFile(join(dir, runCommands))).match(/(?:from|import)"\.\/[^"]+"/g) ?? [];
+  assert(chunks.length <= 8, `emit loads ${chunks.length + 1} files: ${chunks.join(" ")}`);
   await Deno.remove(dir, { recursive: true });
 });

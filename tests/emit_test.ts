@@ -741,3 +741,22 @@ Deno.test("emit --strict --json of a record whose fsync fails: outcome unconfirm
   assertEquals(lines.length, 2, "the record is in the file once");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("emit checks that it may read the project once per run: one look for the deliverable folder's INIT.md", async () => {
+  const { root, del } = await makeProject();
+  // Each permission check walks up to the project's root; emit once made it four times.
+  const out = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-P", join(del, "INIT.md"), "-e", "trace=statx,newfstatat,stat,lstat"],
+      ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)],
+      ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, stderr);
+  const looks = stderr.split("\n").filter((l) => l.includes(join(del, "INIT.md")));
+  assertEquals(looks.length, 1, looks.join("\n"));
+  await Deno.remove(root, { recursive: true });
+});

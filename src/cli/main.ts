@@ -3,10 +3,10 @@
  * every failure to one line on stderr and the exit codes of the contract
  * (0 ok, 1 a check found a problem, 2 usage or I/O error).
  *
- * Each command's module is imported only when that command runs, so a run
- * loads only the modules it needs (`emit` never loads the reader, `--help`
- * and `--version` load no command at all); this table holds what
- * `runrec --help` prints.
+ * The commands are imported only when one runs, in two groups (those that
+ * record runs, ./run_commands.ts, and the others), so `--help` and
+ * `--version` load no command at all; this table holds what `runrec --help`
+ * prints.
  *
  * @module
  */
@@ -28,77 +28,77 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "start",
     summary: "start a run (the agent's first step): its start time, StatusBefore, input hashes",
-    load: async () => (await import("./start.ts")).startCommand,
+    load: async () => (await import("./run_commands.ts")).startCommand,
   },
   {
     name: "finish",
     summary: "finish a started run (the agent's last step) and append its record",
-    load: async () => (await import("./finish.ts")).finishCommand,
+    load: async () => (await import("./run_commands.ts")).finishCommand,
   },
   {
     name: "emit",
     summary: "append one run record in one step, at the end of a run",
-    load: async () => (await import("./emit.ts")).emitCommand,
+    load: async () => (await import("./run_commands.ts")).emitCommand,
   },
   {
     name: "exec",
     summary: "run a command as one recorded run (outputs and status from what it did)",
-    load: async () => (await import("./exec.ts")).execCommand,
+    load: async () => (await import("./run_commands.ts")).execCommand,
   },
   {
     name: "reap",
     summary: "write runs whose agent never finished as FAILED",
-    load: async () => (await import("./reap.ts")).reapCommand,
+    load: async () => (await import("./run_commands.ts")).reapCommand,
   },
   {
     name: "validate",
     summary: "check every line of record files against the schema",
-    load: async () => (await import("./validate.ts")).validateCommand,
+    load: async () => (await import("./other_commands.ts")).validateCommand,
   },
   {
     name: "verify",
     summary: "check checksums, duplicate RunIDs and append-only history (--since)",
-    load: async () => (await import("./verify.ts")).verifyCommand,
+    load: async () => (await import("./other_commands.ts")).verifyCommand,
   },
   {
     name: "log",
     summary: "list run records, filtered, as a table, Markdown, CSV, JSON or JSON Lines",
-    load: async () => (await import("./log.ts")).logCommand,
+    load: async () => (await import("./other_commands.ts")).logCommand,
   },
   {
     name: "show",
     summary: "show one run record as Markdown or JSON",
-    load: async () => (await import("./show.ts")).showCommand,
+    load: async () => (await import("./other_commands.ts")).showCommand,
   },
   {
     name: "stale",
     summary: "list deliverables whose inputs changed since each agent's last good run",
-    load: async () => (await import("./stale.ts")).staleCommand,
+    load: async () => (await import("./other_commands.ts")).staleCommand,
   },
   {
     name: "export",
     summary: "export run records as OpenLineage events or W3C PROV-JSON",
-    load: async () => (await import("./export.ts")).exportCommand,
+    load: async () => (await import("./other_commands.ts")).exportCommand,
   },
   {
     name: "annotate",
     summary: "annotate a run as invalid or superseded (never removes it)",
-    load: async () => (await import("./annotate.ts")).annotateCommand,
+    load: async () => (await import("./other_commands.ts")).annotateCommand,
   },
   {
     name: "hash",
     summary: "print the governed inputs' hashes and InputContextSHA",
-    load: async () => (await import("./hash.ts")).hashCommand,
+    load: async () => (await import("./other_commands.ts")).hashCommand,
   },
   {
     name: "flush",
     summary: "append records spooled after failed writes",
-    load: async () => (await import("./flush.ts")).flushCommand,
+    load: async () => (await import("./run_commands.ts")).flushCommand,
   },
   {
     name: "agents",
     summary: 'add, check or remove the "record the run" block in agent instruction files',
-    load: async () => (await import("./agents.ts")).agentsCommand,
+    load: async () => (await import("./other_commands.ts")).agentsCommand,
   },
 ];
 
