@@ -41,6 +41,12 @@ function kindOf(info: Deno.FileInfo | Deno.DirEntry): PathKind {
   return info.isSymlink ? "symlink" : info.isFile ? "file" : info.isDirectory ? "folder" : "other";
 }
 
+/** The error the system's `call` gives for a path that is not there, without asking it. */
+function notFound(call: "lstat" | "stat", path: string): Error {
+  const error = new Deno.errors.NotFound(`No such file or directory (os error 2): ${call} '${path}'`);
+  return Object.assign(error, { code: "ENOENT" });
+}
+
 /**
  * Look-ups that ask the system every time.
  *
@@ -61,10 +67,14 @@ export const directLookups: Lookups = {
 export interface MemoLookups extends Lookups {
   /**
    * Lists `dir` (absolute) once: what it holds is then known without a look-up
-   * per name. Unlistable: ignored.
+   * per name. Unlistable: ignored. `entries`: its listing, when the caller
+   * has just read it (a walk), so that it is not read again.
    */
-  list(dir: string): void;
+  list(dir: string, entries?: readonly Deno.DirEntry[]): void;
 }
+
+/** Whether `name` is ASCII only: its spelling then differs from another's only in case. */
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * Look-ups answered once each for the life of the returned object (one
@@ -85,13 +95,14 @@ export function memoLookups(): MemoLookups {
   const stats = new Map<string, Exclude<PathKind, "symlink"> | Error>();
   const reals = new Map<string, string | Error>();
   const texts = new Map<string, string | undefined | Error>();
-  const listed = new Set<string>(); // folders listed (or tried)
-  const list = (dir: string) => {
+  // Folders listed (or tried), each with the names it holds in lower case when all are ASCII.
+  const listed = new Map<string, Set<string> | undefined>();
+  const list = (dir: string, given?: readonly Deno.DirEntry[]) => {
     if (listed.has(dir) || !isNormalAbsolute(dir)) return;
-    listed.add(dir);
-    let entries: Deno.DirEntry[];
+    listed.set(dir, undefined);
+    let entries: readonly Deno.DirEntry[];
     try {
-      entries = [...Deno.readDirSync(dir)];
+      entries = given ?? [...Deno.readDirSync(dir)];
     } catch {
       return; // its names are asked one by one
     }
@@ -102,19 +113,43 @@ export function memoLookups(): MemoLookups {
       const path = `${prefix}/${entry.name}`;
       if (!lstats.has(path)) lstats.set(path, kindOf(entry)); // an answer given stands
     }
+    if (entries.every((e) => ASCII.test(e.name))) {
+      listed.set(dir, new Set(entries.map((e) => e.name.toLowerCase())));
+    }
+  };
+  /**
+   * Whether the listing of `path`'s folder shows it is not there. A name not
+   * listed may still be there on a case-insensitive file system (macOS,
+   * Windows: `readme.md` names a listed `README.md`), or on one that
+   * normalises Unicode: only an ASCII name, in a folder of ASCII names, none
+   * of them it in another case, is known absent.
+   */
+  const unlisted = (path: string) => {
+    if (!isNormalAbsolute(path)) return false;
+    const cut = path.lastIndexOf("/");
+    const names = listed.get(cut === 0 ? "/" : path.slice(0, cut));
+    const name = path.slice(cut + 1);
+    return names !== undefined && ASCII.test(name) && !names.has(name.toLowerCase());
   };
   const lstat = (path: string) => {
     let kind = lstats.get(path);
-    // A name not listed is asked all the same: on a case-insensitive file
-    // system (macOS, Windows) `readme.md` names a listed `README.md`.
-    if (kind === undefined) lstats.set(path, kind = directLookups.lstat(path));
+    if (kind === undefined) {
+      kind = unlisted(path) ? notFound("lstat", path) : directLookups.lstat(path);
+      lstats.set(path, kind);
+    }
     return kind;
   };
   const stat = (path: string) => {
     const link = lstat(path);
     if (!(link instanceof Error) && link !== "symlink") return link;
     let kind = stats.get(path);
-    if (kind === undefined) stats.set(path, kind = directLookups.stat(path));
+    if (kind === undefined) {
+      // Nothing there (known from the listing): nothing for a link to lead to either.
+      kind = link instanceof Deno.errors.NotFound && unlisted(path)
+        ? notFound("stat", path)
+        : directLookups.stat(path);
+      stats.set(path, kind);
+    }
     return kind;
   };
   const realPath = (path: string): string | Error => {

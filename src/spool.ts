@@ -344,61 +344,64 @@ const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
  * ```
  */
 export function listSpool(delDirs?: DelDirs): SpoolItem[] {
+  return folders(delDirs).flatMap(listSpoolFolder);
+}
+
+/** The entries of one spool folder, as {@linkcode listSpool} lists them. */
+function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
   const items: SpoolItem[] = [];
-  for (const folder of folders(delDirs)) {
-    let names: string[];
-    try {
-      names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) continue;
-      items.push({ path: folder.path, state: "stuck", problem: `cannot list: ${message(e)}` });
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return items;
+    items.push({ path: folder.path, state: "stuck", problem: `cannot list: ${message(e)}` });
+    return items;
+  }
+  const entryNames = names.filter((n) => n.endsWith(".json") || CLAIM.test(n)).sort();
+  if (entryNames.length === 0) return items;
+  const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
+  const ownFile = folder.delDir ? join(resolve(folder.delDir), RECORD_FILE) : undefined;
+  const ownId = folder.delDir
+    ? DELIVERABLE_FOLDER.exec(basename(resolve(folder.delDir)))?.[1]
+    : undefined;
+  for (const name of entryNames) {
+    const path = join(folder.path, name);
+    const claim = CLAIM.exec(name);
+    const item: SpoolItem = { path, state: claim ? "claimed" : "waiting" };
+    if (claim) item.claimedBy = `${claim[2]}@${claim[3]}`;
+    if (problem) {
+      item.state = "stuck";
+      item.problem = `not replayed: the folder is ${problem}`;
+      items.push(item);
       continue;
     }
-    const entryNames = names.filter((n) => n.endsWith(".json") || CLAIM.test(n)).sort();
-    if (entryNames.length === 0) continue;
-    const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
-    const ownFile = folder.delDir ? join(resolve(folder.delDir), RECORD_FILE) : undefined;
-    const ownId = folder.delDir
-      ? DELIVERABLE_FOLDER.exec(basename(resolve(folder.delDir)))?.[1]
-      : undefined;
-    for (const name of entryNames) {
-      const path = join(folder.path, name);
-      const claim = CLAIM.exec(name);
-      const item: SpoolItem = { path, state: claim ? "claimed" : "waiting" };
-      if (claim) item.claimedBy = `${claim[2]}@${claim[3]}`;
-      if (problem) {
-        item.state = "stuck";
-        item.problem = `not replayed: the folder is ${problem}`;
-        items.push(item);
-        continue;
+    try {
+      const entry = JSON.parse(Deno.readTextFileSync(path));
+      if (entry && typeof entry === "object" && entry.id === undefined) {
+        entry.id = (claim ? claim[1] : name).slice(0, -".json".length); // before ids were stored
       }
-      try {
-        const entry = JSON.parse(Deno.readTextFileSync(path));
-        if (entry && typeof entry === "object" && entry.id === undefined) {
-          entry.id = (claim ? claim[1] : name).slice(0, -".json".length); // before ids were stored
-        }
-        // The deliverable's own spool moves with its folder: an entry of this deliverable
-        // spooled before the folder was renamed belongs to the file under its new name.
-        if (
-          ownFile && ownId && entry?.draft?.DeliverableID === ownId &&
-          typeof entry.recordFile === "string" && entry.recordFile !== ownFile &&
-          !exists(dirname(entry.recordFile))
-        ) {
-          entry.recordFile = ownFile;
-        }
-        const wrong = entryProblem(entry, ownFile);
-        if (wrong) {
-          item.state = "stuck";
-          item.problem = `not replayed: ${wrong}`;
-        } else {
-          item.entry = entry;
-        }
-      } catch (e) {
-        item.state = "stuck";
-        item.problem = `unreadable spool entry: ${message(e)}`;
+      // The deliverable's own spool moves with its folder: an entry of this deliverable
+      // spooled before the folder was renamed belongs to the file under its new name.
+      if (
+        ownFile && ownId && entry?.draft?.DeliverableID === ownId &&
+        typeof entry.recordFile === "string" && entry.recordFile !== ownFile &&
+        !exists(dirname(entry.recordFile))
+      ) {
+        entry.recordFile = ownFile;
       }
-      items.push(item);
+      const wrong = entryProblem(entry, ownFile);
+      if (wrong) {
+        item.state = "stuck";
+        item.problem = `not replayed: ${wrong}`;
+      } else {
+        item.entry = entry;
+      }
+    } catch (e) {
+      item.state = "stuck";
+      item.problem = `unreadable spool entry: ${message(e)}`;
     }
+    items.push(item);
   }
   return items;
 }
@@ -768,9 +771,17 @@ export function pendingRecords(targets: readonly string[]): PendingRecords[] {
     } else files.add(resolve(target));
   }
   const pending: PendingRecords[] = [];
+  // The folders outside the deliverables are the same for every file: listed once, not per file.
+  const listed = new Map<string, SpoolItem[]>();
+  const list = (folder: SpoolFolder) => {
+    if (!folder.private) return listSpoolFolder(folder);
+    let items = listed.get(folder.path);
+    if (items === undefined) listed.set(folder.path, items = listSpoolFolder(folder));
+    return items;
+  };
   for (const file of files) {
     const own = join(dirname(file), SPOOL_FOLDER);
-    const items = listSpool(dirname(file)).filter((i) =>
+    const items = folders(dirname(file)).flatMap(list).filter((i) =>
       i.entry ? i.entry.recordFile === file : i.path.startsWith(`${own}/`)
     );
     if (items.length === 0) continue;

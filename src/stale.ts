@@ -1130,8 +1130,13 @@ export async function checkStaleness(
       `${dir}: cannot list folder (${failureReason(error)}): deliverables beneath it not checked`,
     );
   };
+  // One view of the file system for the whole run: each path looked at once, each folder the
+  // search lists not listed again.
+  const lookups = memoLookups();
+  const listed = (dir: string, entries: readonly Deno.DirEntry[]) =>
+    lookups.list(resolve(dir), entries);
   for (const target of targets) {
-    for (const folder of deliverableFolders(target, { unlistable })) {
+    for (const folder of deliverableFolders(target, { unlistable, listed })) {
       // By real path, as log and export count: a folder named twice (through a link) is one.
       const key = realOf(folder);
       if (seen.has(key)) continue;
@@ -1150,7 +1155,9 @@ export async function checkStaleness(
   // (a producer's spooled run hides a STALE), so say so, as log and export do.
   let spooled: ReturnType<typeof pendingRecords> = [];
   try {
-    spooled = pendingRecords(all);
+    // The targets' folders are found already, nested ones included: their record files are
+    // given, so that each folder is not searched again.
+    spooled = pendingRecords([...folders.map((f) => join(f, RECORD_FILE)), ...upstream]);
   } catch { /* a folder that cannot be listed: its check names it */ }
   for (const p of spooled) {
     warnings.push(`${describePending(p)}; stale does not count them until then`);
@@ -1159,8 +1166,6 @@ export async function checkStaleness(
     const runs = listPendingRuns(folder);
     if (runs.length > 0) warnings.push(describePendingRuns(folder, runs));
   }
-  // One view of the file system for the whole run: each path looked at once.
-  const lookups = memoLookups();
   const roots = rootFinder(lookups);
   const hasher = startFileHasher({
     workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),

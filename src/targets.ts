@@ -180,6 +180,8 @@ export function deliverableFolders(
   options: {
     unlistable?: (dir: string, error: Error) => void;
     skippedWorktree?: (folder: string) => void;
+    /** Told each folder listed and what it holds, for a caller that would list it again. */
+    listed?: (dir: string, entries: readonly Deno.DirEntry[]) => void;
   } = {},
 ): string[] {
   refuseBackslash(target);
@@ -207,10 +209,12 @@ export function deliverableFolders(
     };
     const colliding = new Map<string, number>(); // folders named not valid UTF-8 may read as one
     try {
-      for (const entry of Deno.readDirSync(dir)) {
+      const entries = [...Deno.readDirSync(dir)];
+      for (const entry of entries) {
         if (names.has(entry.name)) colliding.set(entry.name, (colliding.get(entry.name) ?? 1) + 1);
         names.set(entry.name, entry.isDirectory || names.get(entry.name) === true);
       }
+      options.listed?.(dir, entries);
     } catch (error) {
       told(dir, explainError(dir, error as Error));
     }
