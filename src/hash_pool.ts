@@ -42,9 +42,6 @@ export interface HashAnswer {
 /** Most paths in one job: enough to make a message cheap, few enough to keep every worker busy. */
 const BATCH_PATHS = 64;
 
-/** Paths waiting in a worker from which this thread does the next job itself. */
-const BACKLOG_PATHS = 4 * BATCH_PATHS;
-
 /** A job sent to a worker and not answered yet. */
 interface Sent {
   worker: number;
@@ -171,15 +168,15 @@ export function startFileHasher(
     return paths.map((p) => results.get(p)!);
   };
 
-  /** Runs a job: in the least busy worker, else here. */
+  /** Runs a job: in the least busy worker, here only when none has loaded. */
   const run = (kind: HashJob["kind"], paths: string[]): Promise<unknown[]> => {
     const job: HashJob = { id: nextId++, kind, paths };
     const pool = workers;
     if (pool === undefined || pool.length === 0 || failed) return runHere(job);
+    // Never here once a worker has loaded: this thread has the checks to do, and was the
+    // slower side when it took jobs too (docs/BENCHMARKS.md, stop 20).
     let w = 0;
     for (let i = 1; i < pool.length; i++) if (queued[i] < queued[w]) w = i;
-    // Every worker has work waiting: this thread takes the job rather than idle later.
-    if (queued[w] >= BACKLOG_PATHS) return runHere(job);
     queued[w] += paths.length;
     return new Promise((resolve) => {
       pending.set(job.id, { worker: w, job, resolve });

@@ -43,7 +43,9 @@ function kindOf(info: Deno.FileInfo | Deno.DirEntry): PathKind {
 
 /** The error the system's `call` gives for a path that is not there, without asking it. */
 function notFound(call: "lstat" | "stat", path: string): Error {
-  const error = new Deno.errors.NotFound(`No such file or directory (os error 2): ${call} '${path}'`);
+  const error = new Deno.errors.NotFound(
+    `No such file or directory (os error 2): ${call} '${path}'`,
+  );
   return Object.assign(error, { code: "ENOENT" });
 }
 
@@ -118,16 +120,22 @@ export function memoLookups(): MemoLookups {
     }
   };
   /**
-   * Whether the listing of `path`'s folder shows it is not there. A name not
-   * listed may still be there on a case-insensitive file system (macOS,
-   * Windows: `readme.md` names a listed `README.md`), or on one that
-   * normalises Unicode: only an ASCII name, in a folder of ASCII names, none
-   * of them it in another case, is known absent.
+   * Whether the listing of `path`'s folder (or of a folder above) shows it is
+   * not there. A name not listed may still be there on a case-insensitive file
+   * system (macOS, Windows: `readme.md` names a listed `README.md`), or on one
+   * that normalises Unicode: only an ASCII name, in a folder of ASCII names,
+   * none of them it in another case, is known absent.
    */
-  const unlisted = (path: string) => {
-    if (!isNormalAbsolute(path)) return false;
+  const unlisted = (path: string): boolean => {
+    if (!isNormalAbsolute(path) || path === "/") return false;
     const cut = path.lastIndexOf("/");
-    const names = listed.get(cut === 0 ? "/" : path.slice(0, cut));
+    const parent = cut === 0 ? "/" : path.slice(0, cut);
+    // Beneath a path known not to be there, nothing is there either.
+    const above = lstats.get(parent);
+    if (above instanceof Deno.errors.NotFound || (above === undefined && unlisted(parent))) {
+      return true;
+    }
+    const names = listed.get(parent);
     const name = path.slice(cut + 1);
     return names !== undefined && ASCII.test(name) && !names.has(name.toLowerCase());
   };

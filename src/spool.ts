@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { Lookups } from "./lookups.ts";
 import { optionalEnv, optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
@@ -759,7 +760,13 @@ export interface PendingRecords {
  * for (const p of pendingRecords(["."])) console.log(p.recordFile, p.waiting);
  * ```
  */
-export function pendingRecords(targets: readonly string[]): PendingRecords[] {
+export function pendingRecords(
+  targets: readonly string[],
+  options: {
+    /** Answers whether a deliverable's own spool folder is there (`stale`'s view of the files). */
+    lookups?: Lookups;
+  } = {},
+): PendingRecords[] {
   const files = new Set<string>();
   for (const target of targets) {
     if (basename(resolve(target)) !== RECORD_FILE && kindOf(target) === "folder") {
@@ -774,7 +781,11 @@ export function pendingRecords(targets: readonly string[]): PendingRecords[] {
   // The folders outside the deliverables are the same for every file: listed once, not per file.
   const listed = new Map<string, SpoolItem[]>();
   const list = (folder: SpoolFolder) => {
-    if (!folder.private) return listSpoolFolder(folder);
+    if (!folder.private) {
+      // Most deliverables have no spool folder: known from their listing, it is not tried.
+      const gone = options.lookups?.lstat(folder.path) instanceof Deno.errors.NotFound;
+      return gone ? [] : listSpoolFolder(folder);
+    }
     let items = listed.get(folder.path);
     if (items === undefined) listed.set(folder.path, items = listSpoolFolder(folder));
     return items;

@@ -39,7 +39,7 @@ import { sha256Hex } from "./sha256.ts";
 import { lifecycleChangeFrom, parseLifecycleState, readLifecycleState } from "./status.ts";
 import { RECORD_FILE } from "./store.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
-import { describePendingRuns, listPendingRuns } from "./pending.ts";
+import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
 import { deliverableFolders } from "./targets.ts";
 import { parseDuration, parseInstant } from "./time.ts";
 
@@ -1157,12 +1157,18 @@ export async function checkStaleness(
   try {
     // The targets' folders are found already, nested ones included: their record files are
     // given, so that each folder is not searched again.
-    spooled = pendingRecords([...folders.map((f) => join(f, RECORD_FILE)), ...upstream]);
+    spooled = pendingRecords([...folders.map((f) => join(f, RECORD_FILE)), ...upstream], {
+      lookups,
+    });
   } catch { /* a folder that cannot be listed: its check names it */ }
   for (const p of spooled) {
     warnings.push(`${describePending(p)}; stale does not count them until then`);
   }
   for (const folder of all) {
+    // Most folders have no runs pending: their listing says so, with no look-up that fails.
+    if (lookups.lstat(join(resolve(folder), PENDING_FOLDER)) instanceof Deno.errors.NotFound) {
+      continue;
+    }
     const runs = listPendingRuns(folder);
     if (runs.length > 0) warnings.push(describePendingRuns(folder, runs));
   }

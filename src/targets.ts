@@ -225,20 +225,30 @@ export function deliverableFolders(
     return names;
   };
   const found: string[] = [];
-  // Each folder to look at, with the deliverable folder it is in (if any).
-  const pending: [string, string | undefined][] = [[target, undefined]];
+  // Each folder to look at, with the deliverable folder it is in (if any), and the folder it is
+  // in (not for the target).
+  const pending: [string, string | undefined, string?][] = [[target, undefined]];
   while (pending.length > 0) {
-    const [dir, inDeliverable] = pending.pop()!;
+    const [dir, inDeliverable, parent] = pending.pop()!;
     // Outside a deliverable a DEL-named folder is one, records or not; within one, only a
     // folder holding records is (a nested deliverable, or a copy: its records count too).
     const named = inDeliverable === undefined && DELIVERABLE_FOLDER.test(basename(resolve(dir)));
     const names = list(dir, named ? dir : inDeliverable);
+    // A linked work tree has a `.git` file: told by its listing, not by a look-up per folder.
+    const gitFile = [...names].some(([name, isFolder]) =>
+      !isFolder && name.toLowerCase() === ".git"
+    );
+    if (
+      parent !== undefined && gitFile && skipsLinkedWorktree(parent, basename(dir), skippedWorktree)
+    ) {
+      continue;
+    }
     const isDeliverable = named || names.has(RECORD_FILE);
     if (isDeliverable) found.push(dir);
     const within = inDeliverable ?? (isDeliverable ? dir : undefined);
     for (const [name, isFolder] of names) {
-      if (isFolder && name !== ".git" && entered(dir, name, skippedWorktree)) {
-        pending.push([join(dir, name), within]);
+      if (isFolder && name !== ".git" && !holdsNoDeliverables(name) && !isToolRoot(dir, name)) {
+        pending.push([join(dir, name), within, dir]);
       }
     }
   }
