@@ -75,8 +75,8 @@ export interface MemoLookups extends Lookups {
   list(dir: string, entries?: readonly Deno.DirEntry[]): void;
 }
 
-/** Whether `name` is ASCII only: its spelling then differs from another's only in case. */
-const ASCII = /^[\x00-\x7f]*$/;
+/** A name of printable ASCII only: its spelling differs from another's only in case. */
+const ASCII = /^[ -~]*$/;
 
 /**
  * Look-ups answered once each for the life of the returned object (one
@@ -97,7 +97,8 @@ export function memoLookups(): MemoLookups {
   const stats = new Map<string, Exclude<PathKind, "symlink"> | Error>();
   const reals = new Map<string, string | Error>();
   const texts = new Map<string, string | undefined | Error>();
-  // Folders listed (or tried), each with the names it holds in lower case when all are ASCII.
+  // Folders listed (or tried), each with the names it holds in lower case when all are ASCII
+  // (printable: a name with a control character is asked too).
   const listed = new Map<string, Set<string> | undefined>();
   const list = (dir: string, given?: readonly Deno.DirEntry[]) => {
     if (listed.has(dir) || !isNormalAbsolute(dir)) return;
