@@ -785,15 +785,20 @@ function toLf(bytes: Uint8Array): Uint8Array {
 
 /** `bytes` with each LF not after a CR turned to CR LF. */
 function toCrLf(bytes: Uint8Array): Uint8Array {
-  const bare = (i: number) => bytes[i] === LF && bytes[i - 1] !== CR;
-  let added = 0;
-  for (let i = 0; i < bytes.length; i++) if (bare(i)) added++;
-  if (added === 0) return bytes;
-  const out = new Uint8Array(bytes.length + added);
-  for (let i = 0, j = 0; i < bytes.length; i++) {
-    if (bare(i)) out[j++] = CR;
-    out[j++] = bytes[i];
+  // Each LF found natively (`indexOf`), and the lines between copied whole: not byte by byte.
+  const bare: number[] = [];
+  for (let i = bytes.indexOf(LF); i >= 0; i = bytes.indexOf(LF, i + 1)) {
+    if (bytes[i - 1] !== CR) bare.push(i);
   }
+  if (bare.length === 0) return bytes;
+  const out = new Uint8Array(bytes.length + bare.length);
+  let from = 0;
+  bare.forEach((at, added) => {
+    out.set(bytes.subarray(from, at), from + added);
+    out[at + added] = CR;
+    from = at; // the LF starts the next piece
+  });
+  out.set(bytes.subarray(from), from + bare.length);
   return out;
 }
 
