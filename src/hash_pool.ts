@@ -7,16 +7,22 @@
  * @module
  */
 import { InputError } from "./errors.ts";
-import { type FolderRecords, readRecordFiles, type RecordsAnswer } from "./folder_records.ts";
+import {
+  type FolderRecords,
+  readRecordFiles,
+  type RecordsAnswer,
+  readTexts,
+  type TextAnswer,
+} from "./folder_records.ts";
 import { hashFiles } from "./hash.ts";
 import { startWorker } from "./check_pool.ts";
 
-/** What a worker is sent: files to hash, or record files to read. */
+/** What a worker is sent: files to hash, record files or host files to read. */
 export interface HashJob {
   /** Sequence number, answered with the results. */
   id: number;
   /** What to do with each path. */
-  kind: "hash" | "records";
+  kind: "hash" | "records" | "texts";
   /** Absolute paths. */
   paths: string[];
 }
@@ -35,9 +41,13 @@ export interface HashFailure {
 export interface HashAnswer {
   /** The job's sequence number. */
   id: number;
-  /** Lowercase hex SHA-256 or the failure (`hash`); records or the error (`records`). */
-  results: (string | HashFailure)[] | RecordsAnswer[];
+  /**
+   * Lowercase hex SHA-256 or the failure (`hash`); records or the error (`records`); the text
+   * (`texts`, see {@linkcode FileHasher.text}).
+   */
+  results: (string | HashFailure)[] | RecordsAnswer[] | TextAnswer[];
 }
+
 
 /** Most paths in one job: enough to make a message cheap, few enough to keep every worker busy. */
 const BATCH_PATHS = 64;
@@ -64,6 +74,12 @@ export interface FileHasher {
    * @throws {InputError} naming the file when it cannot be read.
    */
   records(path: string): Promise<FolderRecords>;
+  /**
+   * The text of the small host file at `path` (`readFolderFile`), read by a
+   * worker: `undefined` when there is none, `false` when it cannot be read
+   * (the caller reads it itself to learn why).
+   */
+  text(path: string): Promise<string | undefined | false>;
   /** Settles once the workers have loaded: until then, this thread does their work. */
   readonly loaded: Promise<void>;
   /** Ends the workers. */
@@ -164,6 +180,7 @@ export function startFileHasher(
 
   const runHere = async ({ kind, paths }: HashJob): Promise<unknown[]> => {
     if (kind === "records") return await readRecordFiles(paths);
+    if (kind === "texts") return readTexts(paths);
     const results = await hashFiles(paths);
     return paths.map((p) => results.get(p)!);
   };
@@ -214,6 +231,7 @@ export function startFileHasher(
   };
   const hashLater = batcher("hash", done);
   const readLater = batcher("records");
+  const textLater = batcher("texts");
 
   const hash: HashFilesFn = async (paths) => {
     for (const path of paths) {
@@ -229,9 +247,15 @@ export function startFileHasher(
     return answer;
   };
 
+  const text = async (path: string) => {
+    const answer = await textLater(path) as TextAnswer;
+    return answer === null ? undefined : answer;
+  };
+
   return {
     hash,
     records,
+    text,
     get hashed() {
       return hashed;
     },

@@ -73,6 +73,8 @@ export interface MemoLookups extends Lookups {
    * has just read it (a walk), so that it is not read again.
    */
   list(dir: string, entries?: readonly Deno.DirEntry[]): void;
+  /** Takes the text of the host file at `path` (absolute), read elsewhere (a worker). */
+  knowText(path: string, text: string | undefined): void;
 }
 
 /** A name of printable ASCII only: its spelling differs from another's only in case. */
@@ -184,7 +186,10 @@ export function memoLookups(): MemoLookups {
     if (!texts.has(path)) texts.set(path, directLookups.hostFile(path));
     return texts.get(path);
   };
-  return { lstat, stat, realPath, hostFile, list };
+  const knowText = (path: string, text: string | undefined) => {
+    if (!texts.has(path)) texts.set(path, text); // an answer given stands
+  };
+  return { lstat, stat, realPath, hostFile, list, knowText };
 }
 
 /**

@@ -149,15 +149,28 @@ export function spoolFolders(delDir?: string): string[] {
   return folders(delDir).map((f) => f.path);
 }
 
-function folders(delDirs: DelDirs): SpoolFolder[] {
-  const found: SpoolFolder[] = [];
+/** The spool folders outside the deliverables: `$RUNREC_SPOOL_DIR`, and the user's. */
+interface OutsideFolders {
+  fromEnv?: SpoolFolder;
+  shared?: SpoolFolder;
+}
+
+function outsideFolders(): OutsideFolders {
   const fromEnv = optionalEnv("RUNREC_SPOOL_DIR");
-  if (fromEnv) found.push({ path: resolve(fromEnv), private: true });
+  const shared = sharedSpoolFolder();
+  return {
+    ...(fromEnv ? { fromEnv: { path: resolve(fromEnv), private: true } } : {}),
+    ...(shared ? { shared: { path: shared, private: true } } : {}),
+  };
+}
+
+function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {
+  const found: SpoolFolder[] = [];
+  if (outside.fromEnv) found.push(outside.fromEnv);
   for (const delDir of typeof delDirs === "string" ? [delDirs] : delDirs ?? []) {
     found.push({ path: join(resolve(delDir), SPOOL_FOLDER), private: false, delDir });
   }
-  const shared = sharedSpoolFolder();
-  if (shared) found.push({ path: shared, private: true });
+  if (outside.shared) found.push(outside.shared);
   return found.filter((f, i) => found.findIndex((g) => g.path === f.path) === i);
 }
 
@@ -778,7 +791,8 @@ export function pendingRecords(
     } else files.add(resolve(target));
   }
   const pending: PendingRecords[] = [];
-  // The folders outside the deliverables are the same for every file: listed once, not per file.
+  // The folders outside the deliverables are the same for every file: found and listed once.
+  const outside = outsideFolders();
   const listed = new Map<string, SpoolItem[]>();
   const list = (folder: SpoolFolder) => {
     if (!folder.private) {
@@ -792,7 +806,7 @@ export function pendingRecords(
   };
   for (const file of files) {
     const own = join(dirname(file), SPOOL_FOLDER);
-    const items = folders(dirname(file)).flatMap(list).filter((i) =>
+    const items = folders(dirname(file), outside).flatMap(list).filter((i) =>
       i.entry ? i.entry.recordFile === file : i.path.startsWith(`${own}/`)
     );
     if (items.length === 0) continue;

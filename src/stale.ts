@@ -12,6 +12,7 @@ import { annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { outsideSparseCheckout } from "./git.ts";
 import {
+  CONTEXT_FILE,
   DELIVERABLE_FOLDER,
   deliverableId,
   findExecutionRoot,
@@ -894,12 +895,25 @@ async function checkFolder(
   const dir = resolve(folder);
   // Most of what the checks look up is in the folder: one listing answers for all of it.
   lookups.list(dir);
-  const read = await readFolderRecords(folder, lookups, hasher.records);
+  // The host files every check reads are read by the worker with the records, since this
+  // thread has the rest to do; one that cannot be read is read again here, for its error.
+  const hostFiles = [join(dir, CONTEXT_FILE), join(resolvedPath(dir, lookups), REFERENCES_FILE)];
+  const [read] = await Promise.all([
+    readFolderRecords(folder, lookups, hasher.records),
+    ...hostFiles.filter((path) => lookups.stat(path) === "file").map(async (path) => {
+      const text = await hasher.text(path);
+      if (text !== false) lookups.knowText(path, text);
+    }),
+  ]);
   if (typeof read === "string") return read;
   const { records, unreadableLines } = read;
   let id: string;
   try {
-    id = deliverableId(dir).id;
+    id = deliverableId(dir, (path) => {
+      const text = lookups.hostFile(path);
+      if (text instanceof Error) throw text;
+      return text;
+    }).id;
   } catch {
     // Not named DEL-… and no ID in _CONTEXT.md: the records say whose they are.
     id = records[0]?.record.DeliverableID ?? basename(dir);
@@ -1143,7 +1157,7 @@ export async function checkStaleness(
   for (const target of targets) {
     for (const folder of deliverableFolders(target, { unlistable, listed })) {
       // By real path, as log and export count: a folder named twice (through a link) is one.
-      const key = realOf(folder);
+      const key = resolvedPath(resolve(folder), lookups); // from the listings: no look-up each
       if (seen.has(key)) continue;
       seen.add(key);
       folders.push(folder);
