@@ -10,8 +10,8 @@ import { InputError } from "./errors.ts";
 import {
   type FolderRecords,
   readRecordFiles,
-  type RecordsAnswer,
   readTexts,
+  type RecordsAnswer,
   type TextAnswer,
 } from "./folder_records.ts";
 import { hashFiles } from "./hash.ts";
@@ -47,7 +47,6 @@ export interface HashAnswer {
    */
   results: (string | HashFailure)[] | RecordsAnswer[] | TextAnswer[];
 }
-
 
 /** Most paths in one job: enough to make a message cheap, few enough to keep every worker busy. */
 const BATCH_PATHS = 64;
