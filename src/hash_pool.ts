@@ -51,6 +51,9 @@ export interface HashAnswer {
 /** Most paths in one job: enough to make a message cheap, few enough to keep every worker busy. */
 const BATCH_PATHS = 64;
 
+/** Paths waiting in a worker from which this thread, when idle, does the next job itself. */
+const BACKLOG_PATHS = 4 * BATCH_PATHS;
+
 /** A job sent to a worker and not answered yet. */
 interface Sent {
   worker: number;
@@ -184,15 +187,19 @@ export function startFileHasher(
     return paths.map((p) => results.get(p)!);
   };
 
-  /** Runs a job: in the least busy worker, here only when none has loaded. */
-  const run = (kind: HashJob["kind"], paths: string[]): Promise<unknown[]> => {
+  /**
+   * Runs a job: in the least busy worker; here when none has loaded, or when
+   * this thread waits (`idle`) and every worker has a backlog.
+   */
+  const run = (kind: HashJob["kind"], paths: string[], idle: boolean): Promise<unknown[]> => {
     const job: HashJob = { id: nextId++, kind, paths };
     const pool = workers;
     if (pool === undefined || pool.length === 0 || failed) return runHere(job);
-    // Never here once a worker has loaded: this thread has the checks to do, and was the
-    // slower side when it took jobs too (docs/BENCHMARKS.md, stop 20).
     let w = 0;
     for (let i = 1; i < pool.length; i++) if (queued[i] < queued[w]) w = i;
+    // This thread, busy with the checks, takes no job: it was the slower side when it took
+    // every job sent while the worker had a backlog (docs/BENCHMARKS.md, stop 20).
+    if (idle && queued[w] >= BACKLOG_PATHS) return runHere(job);
     queued[w] += paths.length;
     return new Promise((resolve) => {
       pending.set(job.id, { worker: w, job, resolve });
@@ -209,22 +216,23 @@ export function startFileHasher(
     let batch: string[] = [];
     let job: PromiseWithResolvers<unknown[]> | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const send = () => {
+    // From the timer, this thread has nothing else to run; a batch filled up, it is busy.
+    const send = (idle: boolean) => {
       if (job === undefined) return;
       clearTimeout(timer);
       const [paths, sent] = [batch, job];
       [batch, job] = [[], undefined];
-      run(kind, paths).then(sent.resolve);
+      run(kind, paths, idle).then(sent.resolve);
       if (onDone) sent.promise.then(() => onDone(paths.length));
     };
     return (path: string): Promise<unknown> => {
       if (job === undefined) {
         job = Promise.withResolvers();
-        timer = setTimeout(send, 0);
+        timer = setTimeout(() => send(true), 0);
       }
       const i = batch.push(path) - 1;
       const result = job.promise.then((results) => results[i]);
-      if (batch.length >= BATCH_PATHS) send();
+      if (batch.length >= BATCH_PATHS) send(false);
       return result;
     };
   };
