@@ -27,7 +27,8 @@ const ID_AT_START = /^(DEL-[0-9]{2,}-[0-9]{2,})(?![0-9A-Za-z-])/;
 const ID_FIELD = /^\s*(?:[-*]\s+)?\*\*Deliverable ?ID(?::\*\*|\*\*:)(.*)$/i;
 // `# Context: DEL-99-02`, also with an em dash as real projects write it.
 const CONTEXT_HEADING = /^#{1,6}\s+Context\s*[:—–-]\s*(.*)$/i;
-const CONTEXT_FILE = "_CONTEXT.md";
+/** The host file that may name the deliverable's ID (it wins over the folder name). */
+export const CONTEXT_FILE = "_CONTEXT.md";
 /** The longest deliverable ID `_CONTEXT.md` may declare (the longest a folder name holds). */
 const MAX_ID_LENGTH = 255;
 
@@ -109,11 +110,14 @@ export interface DeliverableIdentity {
  * await Deno.remove(root, { recursive: true });
  * ```
  */
-export function deliverableId(delDir: string): DeliverableIdentity {
+export function deliverableId(
+  delDir: string,
+  read: (path: string) => string | undefined = readFolderFile,
+): DeliverableIdentity {
   const fromFolder = DELIVERABLE_FOLDER.exec(basename(resolve(delDir)))?.[1];
   let context: ContextReading;
   try {
-    const text = readFolderFile(join(delDir, CONTEXT_FILE));
+    const text = read(join(delDir, CONTEXT_FILE));
     context = text === undefined ? {} : idFromContext(text);
   } catch (error) {
     context = { problem: `${CONTEXT_FILE}: unreadable (${describe(error)})` };

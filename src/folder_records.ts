@@ -1,11 +1,13 @@
 /**
  * The run records of one record file as `runrec stale` uses them: the valid
- * ones with their line numbers, the unreadable lines counted. Read by a
- * worker of `./hash_pool.ts` for many folders, or by the caller's thread.
+ * ones with their line numbers, the unreadable lines counted; and the text
+ * of its host files. Read by a worker of `./hash_pool.ts` for many folders,
+ * or by the caller's thread.
  *
  * @module
  */
 import { InputError } from "./errors.ts";
+import { readFolderFile } from "./deliverable.ts";
 import { firstCopies, readRecordBatches } from "./reader.ts";
 import type { RunRecord } from "./schema.ts";
 
@@ -71,4 +73,28 @@ export async function readRecordFiles(paths: string[]): Promise<RecordsAnswer[]>
     }
   }
   return answers;
+}
+
+/** A host file's text as it crosses threads: `null` when there is none, `false` when unreadable. */
+export type TextAnswer = string | null | false;
+
+/**
+ * The text of each small host file (`readFolderFile`): what a worker answers
+ * for a `texts` job. One that cannot be read is `false`: the caller reads it
+ * again for the error, whose class a message between threads would lose.
+ *
+ * @example
+ * ```ts
+ * import { readTexts } from "./folder_records.ts";
+ * const [text] = readTexts(["DEL-01-02_X/_CONTEXT.md"]);
+ * ```
+ */
+export function readTexts(paths: readonly string[]): TextAnswer[] {
+  return paths.map((path) => {
+    try {
+      return readFolderFile(path) ?? null;
+    } catch {
+      return false;
+    }
+  });
 }

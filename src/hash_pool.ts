@@ -7,16 +7,22 @@
  * @module
  */
 import { InputError } from "./errors.ts";
-import { type FolderRecords, readRecordFiles, type RecordsAnswer } from "./folder_records.ts";
+import {
+  type FolderRecords,
+  readRecordFiles,
+  readTexts,
+  type RecordsAnswer,
+  type TextAnswer,
+} from "./folder_records.ts";
 import { hashFiles } from "./hash.ts";
 import { startWorker } from "./check_pool.ts";
 
-/** What a worker is sent: files to hash, or record files to read. */
+/** What a worker is sent: files to hash, record files or host files to read. */
 export interface HashJob {
   /** Sequence number, answered with the results. */
   id: number;
   /** What to do with each path. */
-  kind: "hash" | "records";
+  kind: "hash" | "records" | "texts";
   /** Absolute paths. */
   paths: string[];
 }
@@ -35,14 +41,17 @@ export interface HashFailure {
 export interface HashAnswer {
   /** The job's sequence number. */
   id: number;
-  /** Lowercase hex SHA-256 or the failure (`hash`); records or the error (`records`). */
-  results: (string | HashFailure)[] | RecordsAnswer[];
+  /**
+   * Lowercase hex SHA-256 or the failure (`hash`); records or the error (`records`); the text
+   * (`texts`, see {@linkcode FileHasher.text}).
+   */
+  results: (string | HashFailure)[] | RecordsAnswer[] | TextAnswer[];
 }
 
 /** Most paths in one job: enough to make a message cheap, few enough to keep every worker busy. */
 const BATCH_PATHS = 64;
 
-/** Paths waiting in a worker from which this thread does the next job itself. */
+/** Paths waiting in a worker from which this thread, when idle, does the next job itself. */
 const BACKLOG_PATHS = 4 * BATCH_PATHS;
 
 /** A job sent to a worker and not answered yet. */
@@ -67,6 +76,12 @@ export interface FileHasher {
    * @throws {InputError} naming the file when it cannot be read.
    */
   records(path: string): Promise<FolderRecords>;
+  /**
+   * The text of the small host file at `path` (`readFolderFile`), read by a
+   * worker: `undefined` when there is none, `false` when it cannot be read
+   * (the caller reads it itself to learn why).
+   */
+  text(path: string): Promise<string | undefined | false>;
   /** Settles once the workers have loaded: until then, this thread does their work. */
   readonly loaded: Promise<void>;
   /** Ends the workers. */
@@ -167,19 +182,24 @@ export function startFileHasher(
 
   const runHere = async ({ kind, paths }: HashJob): Promise<unknown[]> => {
     if (kind === "records") return await readRecordFiles(paths);
+    if (kind === "texts") return readTexts(paths);
     const results = await hashFiles(paths);
     return paths.map((p) => results.get(p)!);
   };
 
-  /** Runs a job: in the least busy worker, else here. */
-  const run = (kind: HashJob["kind"], paths: string[]): Promise<unknown[]> => {
+  /**
+   * Runs a job: in the least busy worker; here when none has loaded, or when
+   * this thread waits (`idle`) and every worker has a backlog.
+   */
+  const run = (kind: HashJob["kind"], paths: string[], idle: boolean): Promise<unknown[]> => {
     const job: HashJob = { id: nextId++, kind, paths };
     const pool = workers;
     if (pool === undefined || pool.length === 0 || failed) return runHere(job);
     let w = 0;
     for (let i = 1; i < pool.length; i++) if (queued[i] < queued[w]) w = i;
-    // Every worker has work waiting: this thread takes the job rather than idle later.
-    if (queued[w] >= BACKLOG_PATHS) return runHere(job);
+    // This thread, busy with the checks, takes no job: it was the slower side when it took
+    // every job sent while the worker had a backlog (docs/BENCHMARKS.md, stop 20).
+    if (idle && queued[w] >= BACKLOG_PATHS) return runHere(job);
     queued[w] += paths.length;
     return new Promise((resolve) => {
       pending.set(job.id, { worker: w, job, resolve });
@@ -196,27 +216,29 @@ export function startFileHasher(
     let batch: string[] = [];
     let job: PromiseWithResolvers<unknown[]> | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const send = () => {
+    // From the timer, this thread has nothing else to run; a batch filled up, it is busy.
+    const send = (idle: boolean) => {
       if (job === undefined) return;
       clearTimeout(timer);
       const [paths, sent] = [batch, job];
       [batch, job] = [[], undefined];
-      run(kind, paths).then(sent.resolve);
+      run(kind, paths, idle).then(sent.resolve);
       if (onDone) sent.promise.then(() => onDone(paths.length));
     };
     return (path: string): Promise<unknown> => {
       if (job === undefined) {
         job = Promise.withResolvers();
-        timer = setTimeout(send, 0);
+        timer = setTimeout(() => send(true), 0);
       }
       const i = batch.push(path) - 1;
       const result = job.promise.then((results) => results[i]);
-      if (batch.length >= BATCH_PATHS) send();
+      if (batch.length >= BATCH_PATHS) send(false);
       return result;
     };
   };
   const hashLater = batcher("hash", done);
   const readLater = batcher("records");
+  const textLater = batcher("texts");
 
   const hash: HashFilesFn = async (paths) => {
     for (const path of paths) {
@@ -232,9 +254,15 @@ export function startFileHasher(
     return answer;
   };
 
+  const text = async (path: string) => {
+    const answer = await textLater(path) as TextAnswer;
+    return answer === null ? undefined : answer;
+  };
+
   return {
     hash,
     records,
+    text,
     get hashed() {
       return hashed;
     },

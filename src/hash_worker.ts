@@ -1,11 +1,12 @@
 /**
  * A worker of `./hash_pool.ts`: says it is ready (`null`), then hashes the
  * paths of each job it is sent and answers with a hash or a failure per
- * path, or reads the record files of a `records` job. Started by the pool; not imported.
+ * path, or reads the record files of a `records` job or the host files of
+ * a `texts` job. Started by the pool; not imported.
  *
  * @module
  */
-import { readRecordFiles } from "./folder_records.ts";
+import { readRecordFiles, readTexts } from "./folder_records.ts";
 import { hashFiles } from "./hash.ts";
 import type { HashAnswer, HashJob } from "./hash_pool.ts";
 
@@ -18,6 +19,10 @@ const port = self as unknown as {
 port.onmessage = async ({ data: { id, kind, paths } }) => {
   if (kind === "records") {
     port.postMessage({ id, results: await readRecordFiles(paths) });
+    return;
+  }
+  if (kind === "texts") {
+    port.postMessage({ id, results: readTexts(paths) });
     return;
   }
   const hashes = await hashFiles(paths);

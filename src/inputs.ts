@@ -185,7 +185,7 @@ function outsideNote(label: string, shown: string, bounds: ProjectBounds): strin
  * ```
  */
 export function relativePath(delDir: string, absPath: string): string {
-  return relative(resolve(delDir), resolve(absPath));
+  return relative(delDir, absPath); // which resolves both from the working folder
 }
 
 /** A short reason for a failed read; node:fs errors carry a `code`, Deno's a class. */

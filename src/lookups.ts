@@ -41,6 +41,14 @@ function kindOf(info: Deno.FileInfo | Deno.DirEntry): PathKind {
   return info.isSymlink ? "symlink" : info.isFile ? "file" : info.isDirectory ? "folder" : "other";
 }
 
+/** The error the system's `call` gives for a path that is not there, without asking it. */
+function notFound(call: "lstat" | "stat", path: string): Error {
+  const error = new Deno.errors.NotFound(
+    `No such file or directory (os error 2): ${call} '${path}'`,
+  );
+  return Object.assign(error, { code: "ENOENT" });
+}
+
 /**
  * Look-ups that ask the system every time.
  *
@@ -61,10 +69,16 @@ export const directLookups: Lookups = {
 export interface MemoLookups extends Lookups {
   /**
    * Lists `dir` (absolute) once: what it holds is then known without a look-up
-   * per name. Unlistable: ignored.
+   * per name. Unlistable: ignored. `entries`: its listing, when the caller
+   * has just read it (a walk), so that it is not read again.
    */
-  list(dir: string): void;
+  list(dir: string, entries?: readonly Deno.DirEntry[]): void;
+  /** Takes the text of the host file at `path` (absolute), read elsewhere (a worker). */
+  knowText(path: string, text: string | undefined): void;
 }
+
+/** A name of printable ASCII only: its spelling differs from another's only in case. */
+const ASCII = /^[ -~]*$/;
 
 /**
  * Look-ups answered once each for the life of the returned object (one
@@ -85,13 +99,15 @@ export function memoLookups(): MemoLookups {
   const stats = new Map<string, Exclude<PathKind, "symlink"> | Error>();
   const reals = new Map<string, string | Error>();
   const texts = new Map<string, string | undefined | Error>();
-  const listed = new Set<string>(); // folders listed (or tried)
-  const list = (dir: string) => {
+  // Folders listed (or tried), each with the names it holds in lower case when all are ASCII
+  // (printable: a name with a control character is asked too).
+  const listed = new Map<string, Set<string> | undefined>();
+  const list = (dir: string, given?: readonly Deno.DirEntry[]) => {
     if (listed.has(dir) || !isNormalAbsolute(dir)) return;
-    listed.add(dir);
-    let entries: Deno.DirEntry[];
+    listed.set(dir, undefined);
+    let entries: readonly Deno.DirEntry[];
     try {
-      entries = [...Deno.readDirSync(dir)];
+      entries = given ?? [...Deno.readDirSync(dir)];
     } catch {
       return; // its names are asked one by one
     }
@@ -102,19 +118,49 @@ export function memoLookups(): MemoLookups {
       const path = `${prefix}/${entry.name}`;
       if (!lstats.has(path)) lstats.set(path, kindOf(entry)); // an answer given stands
     }
+    if (entries.every((e) => ASCII.test(e.name))) {
+      listed.set(dir, new Set(entries.map((e) => e.name.toLowerCase())));
+    }
+  };
+  /**
+   * Whether the listing of `path`'s folder (or of a folder above) shows it is
+   * not there. A name not listed may still be there on a case-insensitive file
+   * system (macOS, Windows: `readme.md` names a listed `README.md`), or on one
+   * that normalises Unicode: only an ASCII name, in a folder of ASCII names,
+   * none of them it in another case, is known absent.
+   */
+  const unlisted = (path: string): boolean => {
+    if (!isNormalAbsolute(path) || path === "/") return false;
+    const cut = path.lastIndexOf("/");
+    const parent = cut === 0 ? "/" : path.slice(0, cut);
+    // Beneath a path known not to be there, nothing is there either.
+    const above = lstats.get(parent);
+    if (above instanceof Deno.errors.NotFound || (above === undefined && unlisted(parent))) {
+      return true;
+    }
+    const names = listed.get(parent);
+    const name = path.slice(cut + 1);
+    return names !== undefined && ASCII.test(name) && !names.has(name.toLowerCase());
   };
   const lstat = (path: string) => {
     let kind = lstats.get(path);
-    // A name not listed is asked all the same: on a case-insensitive file
-    // system (macOS, Windows) `readme.md` names a listed `README.md`.
-    if (kind === undefined) lstats.set(path, kind = directLookups.lstat(path));
+    if (kind === undefined) {
+      kind = unlisted(path) ? notFound("lstat", path) : directLookups.lstat(path);
+      lstats.set(path, kind);
+    }
     return kind;
   };
   const stat = (path: string) => {
     const link = lstat(path);
     if (!(link instanceof Error) && link !== "symlink") return link;
     let kind = stats.get(path);
-    if (kind === undefined) stats.set(path, kind = directLookups.stat(path));
+    if (kind === undefined) {
+      // Nothing there (known from the listing): nothing for a link to lead to either.
+      kind = link instanceof Deno.errors.NotFound && unlisted(path)
+        ? notFound("stat", path)
+        : directLookups.stat(path);
+      stats.set(path, kind);
+    }
     return kind;
   };
   const realPath = (path: string): string | Error => {
@@ -140,7 +186,10 @@ export function memoLookups(): MemoLookups {
     if (!texts.has(path)) texts.set(path, directLookups.hostFile(path));
     return texts.get(path);
   };
-  return { lstat, stat, realPath, hostFile, list };
+  const knowText = (path: string, text: string | undefined) => {
+    if (!texts.has(path)) texts.set(path, text); // an answer given stands
+  };
+  return { lstat, stat, realPath, hostFile, list, knowText };
 }
 
 /**

@@ -94,6 +94,7 @@ export class CollidingNames extends Error {
  * ```
  */
 export function namesReadingAs(path: string): number {
+  if (!path.includes("\uFFFD")) return 1; // most paths: not split for nothing
   const names = path.split("/");
   for (let i = 0; i < names.length; i++) {
     if (!names[i].includes("\uFFFD")) continue;

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { Lookups } from "./lookups.ts";
 import { optionalEnv, optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
@@ -148,15 +149,28 @@ export function spoolFolders(delDir?: string): string[] {
   return folders(delDir).map((f) => f.path);
 }
 
-function folders(delDirs: DelDirs): SpoolFolder[] {
-  const found: SpoolFolder[] = [];
+/** The spool folders outside the deliverables: `$RUNREC_SPOOL_DIR`, and the user's. */
+interface OutsideFolders {
+  fromEnv?: SpoolFolder;
+  shared?: SpoolFolder;
+}
+
+function outsideFolders(): OutsideFolders {
   const fromEnv = optionalEnv("RUNREC_SPOOL_DIR");
-  if (fromEnv) found.push({ path: resolve(fromEnv), private: true });
+  const shared = sharedSpoolFolder();
+  return {
+    ...(fromEnv ? { fromEnv: { path: resolve(fromEnv), private: true } } : {}),
+    ...(shared ? { shared: { path: shared, private: true } } : {}),
+  };
+}
+
+function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {
+  const found: SpoolFolder[] = [];
+  if (outside.fromEnv) found.push(outside.fromEnv);
   for (const delDir of typeof delDirs === "string" ? [delDirs] : delDirs ?? []) {
     found.push({ path: join(resolve(delDir), SPOOL_FOLDER), private: false, delDir });
   }
-  const shared = sharedSpoolFolder();
-  if (shared) found.push({ path: shared, private: true });
+  if (outside.shared) found.push(outside.shared);
   return found.filter((f, i) => found.findIndex((g) => g.path === f.path) === i);
 }
 
@@ -344,61 +358,64 @@ const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
  * ```
  */
 export function listSpool(delDirs?: DelDirs): SpoolItem[] {
+  return folders(delDirs).flatMap(listSpoolFolder);
+}
+
+/** The entries of one spool folder, as {@linkcode listSpool} lists them. */
+function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
   const items: SpoolItem[] = [];
-  for (const folder of folders(delDirs)) {
-    let names: string[];
-    try {
-      names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) continue;
-      items.push({ path: folder.path, state: "stuck", problem: `cannot list: ${message(e)}` });
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return items;
+    items.push({ path: folder.path, state: "stuck", problem: `cannot list: ${message(e)}` });
+    return items;
+  }
+  const entryNames = names.filter((n) => n.endsWith(".json") || CLAIM.test(n)).sort();
+  if (entryNames.length === 0) return items;
+  const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
+  const ownFile = folder.delDir ? join(resolve(folder.delDir), RECORD_FILE) : undefined;
+  const ownId = folder.delDir
+    ? DELIVERABLE_FOLDER.exec(basename(resolve(folder.delDir)))?.[1]
+    : undefined;
+  for (const name of entryNames) {
+    const path = join(folder.path, name);
+    const claim = CLAIM.exec(name);
+    const item: SpoolItem = { path, state: claim ? "claimed" : "waiting" };
+    if (claim) item.claimedBy = `${claim[2]}@${claim[3]}`;
+    if (problem) {
+      item.state = "stuck";
+      item.problem = `not replayed: the folder is ${problem}`;
+      items.push(item);
       continue;
     }
-    const entryNames = names.filter((n) => n.endsWith(".json") || CLAIM.test(n)).sort();
-    if (entryNames.length === 0) continue;
-    const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
-    const ownFile = folder.delDir ? join(resolve(folder.delDir), RECORD_FILE) : undefined;
-    const ownId = folder.delDir
-      ? DELIVERABLE_FOLDER.exec(basename(resolve(folder.delDir)))?.[1]
-      : undefined;
-    for (const name of entryNames) {
-      const path = join(folder.path, name);
-      const claim = CLAIM.exec(name);
-      const item: SpoolItem = { path, state: claim ? "claimed" : "waiting" };
-      if (claim) item.claimedBy = `${claim[2]}@${claim[3]}`;
-      if (problem) {
-        item.state = "stuck";
-        item.problem = `not replayed: the folder is ${problem}`;
-        items.push(item);
-        continue;
+    try {
+      const entry = JSON.parse(Deno.readTextFileSync(path));
+      if (entry && typeof entry === "object" && entry.id === undefined) {
+        entry.id = (claim ? claim[1] : name).slice(0, -".json".length); // before ids were stored
       }
-      try {
-        const entry = JSON.parse(Deno.readTextFileSync(path));
-        if (entry && typeof entry === "object" && entry.id === undefined) {
-          entry.id = (claim ? claim[1] : name).slice(0, -".json".length); // before ids were stored
-        }
-        // The deliverable's own spool moves with its folder: an entry of this deliverable
-        // spooled before the folder was renamed belongs to the file under its new name.
-        if (
-          ownFile && ownId && entry?.draft?.DeliverableID === ownId &&
-          typeof entry.recordFile === "string" && entry.recordFile !== ownFile &&
-          !exists(dirname(entry.recordFile))
-        ) {
-          entry.recordFile = ownFile;
-        }
-        const wrong = entryProblem(entry, ownFile);
-        if (wrong) {
-          item.state = "stuck";
-          item.problem = `not replayed: ${wrong}`;
-        } else {
-          item.entry = entry;
-        }
-      } catch (e) {
-        item.state = "stuck";
-        item.problem = `unreadable spool entry: ${message(e)}`;
+      // The deliverable's own spool moves with its folder: an entry of this deliverable
+      // spooled before the folder was renamed belongs to the file under its new name.
+      if (
+        ownFile && ownId && entry?.draft?.DeliverableID === ownId &&
+        typeof entry.recordFile === "string" && entry.recordFile !== ownFile &&
+        !exists(dirname(entry.recordFile))
+      ) {
+        entry.recordFile = ownFile;
       }
-      items.push(item);
+      const wrong = entryProblem(entry, ownFile);
+      if (wrong) {
+        item.state = "stuck";
+        item.problem = `not replayed: ${wrong}`;
+      } else {
+        item.entry = entry;
+      }
+    } catch (e) {
+      item.state = "stuck";
+      item.problem = `unreadable spool entry: ${message(e)}`;
     }
+    items.push(item);
   }
   return items;
 }
@@ -760,7 +777,13 @@ export interface PendingRecords {
  * for (const p of pendingRecords(["."])) console.log(p.recordFile, p.waiting);
  * ```
  */
-export function pendingRecords(targets: readonly string[]): PendingRecords[] {
+export function pendingRecords(
+  targets: readonly string[],
+  options: {
+    /** Answers whether a deliverable's own spool folder is there (`stale`'s view of the files). */
+    lookups?: Lookups;
+  } = {},
+): PendingRecords[] {
   const files = new Set<string>();
   for (const target of targets) {
     if (basename(resolve(target)) !== RECORD_FILE && kindOf(target) === "folder") {
@@ -772,9 +795,22 @@ export function pendingRecords(targets: readonly string[]): PendingRecords[] {
     } else files.add(resolve(target));
   }
   const pending: PendingRecords[] = [];
+  // The folders outside the deliverables are the same for every file: found and listed once.
+  const outside = outsideFolders();
+  const listed = new Map<string, SpoolItem[]>();
+  const list = (folder: SpoolFolder) => {
+    if (!folder.private) {
+      // Most deliverables have no spool folder: known from their listing, it is not tried.
+      const gone = options.lookups?.lstat(folder.path) instanceof Deno.errors.NotFound;
+      return gone ? [] : listSpoolFolder(folder);
+    }
+    let items = listed.get(folder.path);
+    if (items === undefined) listed.set(folder.path, items = listSpoolFolder(folder));
+    return items;
+  };
   for (const file of files) {
     const own = join(dirname(file), SPOOL_FOLDER);
-    const items = listSpool(dirname(file)).filter((i) =>
+    const items = folders(dirname(file), outside).flatMap(list).filter((i) =>
       i.entry ? i.entry.recordFile === file : i.path.startsWith(`${own}/`)
     );
     if (items.length === 0) continue;

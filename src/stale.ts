@@ -12,6 +12,7 @@ import { annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { outsideSparseCheckout } from "./git.ts";
 import {
+  CONTEXT_FILE,
   DELIVERABLE_FOLDER,
   deliverableId,
   findExecutionRoot,
@@ -39,7 +40,7 @@ import { sha256Hex } from "./sha256.ts";
 import { lifecycleChangeFrom, parseLifecycleState, readLifecycleState } from "./status.ts";
 import { RECORD_FILE } from "./store.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
-import { describePendingRuns, listPendingRuns } from "./pending.ts";
+import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
 import { deliverableFolders } from "./targets.ts";
 import { parseDuration, parseInstant } from "./time.ts";
 
@@ -785,15 +786,20 @@ function toLf(bytes: Uint8Array): Uint8Array {
 
 /** `bytes` with each LF not after a CR turned to CR LF. */
 function toCrLf(bytes: Uint8Array): Uint8Array {
-  const bare = (i: number) => bytes[i] === LF && bytes[i - 1] !== CR;
-  let added = 0;
-  for (let i = 0; i < bytes.length; i++) if (bare(i)) added++;
-  if (added === 0) return bytes;
-  const out = new Uint8Array(bytes.length + added);
-  for (let i = 0, j = 0; i < bytes.length; i++) {
-    if (bare(i)) out[j++] = CR;
-    out[j++] = bytes[i];
+  // Each LF found natively (`indexOf`), and the lines between copied whole: not byte by byte.
+  const bare: number[] = [];
+  for (let i = bytes.indexOf(LF); i >= 0; i = bytes.indexOf(LF, i + 1)) {
+    if (bytes[i - 1] !== CR) bare.push(i);
   }
+  if (bare.length === 0) return bytes;
+  const out = new Uint8Array(bytes.length + bare.length);
+  let from = 0;
+  bare.forEach((at, added) => {
+    out.set(bytes.subarray(from, at), from + added);
+    out[at + added] = CR;
+    from = at; // the LF starts the next piece
+  });
+  out.set(bytes.subarray(from), from + bare.length);
   return out;
 }
 
@@ -806,7 +812,8 @@ const LINE_ENDINGS_MAX_BYTES = 16 << 20;
  * reverse, hash to the baseline's hash: git said clean, the hash (of the raw
  * bytes, as the host's) says changed. Only changed files are read again.
  */
-async function explainLineEndings(dir: string, changes: FileChange[]): Promise<void> {
+function explainLineEndings(dir: string, changes: FileChange[]): void {
+  // Synchronous, as the checks' other reads: an asynchronous stat or read costs this thread more.
   for (const change of changes) {
     if (change.change !== "changed" || change.reason !== undefined) continue;
     if (change.baseline === null || !SHA256_PATTERN.test(change.baseline)) continue;
@@ -814,9 +821,9 @@ async function explainLineEndings(dir: string, changes: FileChange[]): Promise<v
     let bytes: Uint8Array;
     try {
       // Never a FIFO (opening one waits for a writer), nor a file too large to copy twice.
-      const info = await Deno.stat(path);
+      const info = Deno.statSync(path);
       if (!info.isFile || info.size > LINE_ENDINGS_MAX_BYTES) continue;
-      bytes = await Deno.readFile(path);
+      bytes = Deno.readFileSync(path);
     } catch {
       continue; // changed again since it was hashed: the change stands, unexplained
     }
@@ -889,12 +896,25 @@ async function checkFolder(
   const dir = resolve(folder);
   // Most of what the checks look up is in the folder: one listing answers for all of it.
   lookups.list(dir);
-  const read = await readFolderRecords(folder, lookups, hasher.records);
+  // The host files every check reads are read by the worker with the records, since this
+  // thread has the rest to do; one that cannot be read is read again here, for its error.
+  const hostFiles = [join(dir, CONTEXT_FILE), join(resolvedPath(dir, lookups), REFERENCES_FILE)];
+  const [read] = await Promise.all([
+    readFolderRecords(folder, lookups, hasher.records),
+    ...hostFiles.filter((path) => lookups.stat(path) === "file").map(async (path) => {
+      const text = await hasher.text(path);
+      if (text !== false) lookups.knowText(path, text);
+    }),
+  ]);
   if (typeof read === "string") return read;
   const { records, unreadableLines } = read;
   let id: string;
   try {
-    id = deliverableId(dir).id;
+    id = deliverableId(dir, (path) => {
+      const text = lookups.hostFile(path);
+      if (text instanceof Error) throw text;
+      return text;
+    }).id;
   } catch {
     // Not named DEL-… and no ID in _CONTEXT.md: the records say whose they are.
     id = records[0]?.record.DeliverableID ?? basename(dir);
@@ -1053,7 +1073,7 @@ async function checkFolder(
     comparison.errors = await hash(tbd);
     const inputs = compareInputs(comparison, notes);
     const outputs = await compareOutputs(comparison, hash);
-    await explainLineEndings(dir, [...inputs, ...outputs]);
+    explainLineEndings(dir, [...inputs, ...outputs]);
     // References past those runrec follows were hashed neither by the run nor now: a change
     // there is unseen, so no change found is no CLEAN.
     const unseen = now.unfollowedFrom === undefined ? undefined : `_REFERENCES.md lists ` +
@@ -1130,10 +1150,15 @@ export async function checkStaleness(
       `${dir}: cannot list folder (${failureReason(error)}): deliverables beneath it not checked`,
     );
   };
+  // One view of the file system for the whole run: each path looked at once, each folder the
+  // search lists not listed again.
+  const lookups = memoLookups();
+  const listed = (dir: string, entries: readonly Deno.DirEntry[]) =>
+    lookups.list(resolve(dir), entries);
   for (const target of targets) {
-    for (const folder of deliverableFolders(target, { unlistable })) {
+    for (const folder of deliverableFolders(target, { unlistable, listed })) {
       // By real path, as log and export count: a folder named twice (through a link) is one.
-      const key = realOf(folder);
+      const key = resolvedPath(resolve(folder), lookups); // from the listings: no look-up each
       if (seen.has(key)) continue;
       seen.add(key);
       folders.push(folder);
@@ -1150,17 +1175,23 @@ export async function checkStaleness(
   // (a producer's spooled run hides a STALE), so say so, as log and export do.
   let spooled: ReturnType<typeof pendingRecords> = [];
   try {
-    spooled = pendingRecords(all);
+    // The targets' folders are found already, nested ones included: their record files are
+    // given, so that each folder is not searched again.
+    spooled = pendingRecords([...folders.map((f) => join(f, RECORD_FILE)), ...upstream], {
+      lookups,
+    });
   } catch { /* a folder that cannot be listed: its check names it */ }
   for (const p of spooled) {
     warnings.push(`${describePending(p)}; stale does not count them until then`);
   }
   for (const folder of all) {
+    // Most folders have no runs pending: their listing says so, with no look-up that fails.
+    if (lookups.lstat(join(resolve(folder), PENDING_FOLDER)) instanceof Deno.errors.NotFound) {
+      continue;
+    }
     const runs = listPendingRuns(folder);
     if (runs.length > 0) warnings.push(describePendingRuns(folder, runs));
   }
-  // One view of the file system for the whole run: each path looked at once.
-  const lookups = memoLookups();
   const roots = rootFinder(lookups);
   const hasher = startFileHasher({
     workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),

@@ -180,6 +180,8 @@ export function deliverableFolders(
   options: {
     unlistable?: (dir: string, error: Error) => void;
     skippedWorktree?: (folder: string) => void;
+    /** Told each folder listed and what it holds, for a caller that would list it again. */
+    listed?: (dir: string, entries: readonly Deno.DirEntry[]) => void;
   } = {},
 ): string[] {
   refuseBackslash(target);
@@ -207,10 +209,12 @@ export function deliverableFolders(
     };
     const colliding = new Map<string, number>(); // folders named not valid UTF-8 may read as one
     try {
-      for (const entry of Deno.readDirSync(dir)) {
+      const entries = [...Deno.readDirSync(dir)];
+      for (const entry of entries) {
         if (names.has(entry.name)) colliding.set(entry.name, (colliding.get(entry.name) ?? 1) + 1);
         names.set(entry.name, entry.isDirectory || names.get(entry.name) === true);
       }
+      options.listed?.(dir, entries);
     } catch (error) {
       told(dir, explainError(dir, error as Error));
     }
@@ -221,20 +225,30 @@ export function deliverableFolders(
     return names;
   };
   const found: string[] = [];
-  // Each folder to look at, with the deliverable folder it is in (if any).
-  const pending: [string, string | undefined][] = [[target, undefined]];
+  // Each folder to look at, with the deliverable folder it is in (if any), and the folder it is
+  // in (not for the target).
+  const pending: [string, string | undefined, string?][] = [[target, undefined]];
   while (pending.length > 0) {
-    const [dir, inDeliverable] = pending.pop()!;
+    const [dir, inDeliverable, parent] = pending.pop()!;
     // Outside a deliverable a DEL-named folder is one, records or not; within one, only a
     // folder holding records is (a nested deliverable, or a copy: its records count too).
     const named = inDeliverable === undefined && DELIVERABLE_FOLDER.test(basename(resolve(dir)));
     const names = list(dir, named ? dir : inDeliverable);
+    // A linked work tree has a `.git` file: told by its listing, not by a look-up per folder.
+    const gitFile = [...names].some(([name, isFolder]) =>
+      !isFolder && name.toLowerCase() === ".git"
+    );
+    if (
+      parent !== undefined && gitFile && skipsLinkedWorktree(parent, basename(dir), skippedWorktree)
+    ) {
+      continue;
+    }
     const isDeliverable = named || names.has(RECORD_FILE);
     if (isDeliverable) found.push(dir);
     const within = inDeliverable ?? (isDeliverable ? dir : undefined);
     for (const [name, isFolder] of names) {
-      if (isFolder && name !== ".git" && entered(dir, name, skippedWorktree)) {
-        pending.push([join(dir, name), within]);
+      if (isFolder && name !== ".git" && !holdsNoDeliverables(name) && !isToolRoot(dir, name)) {
+        pending.push([join(dir, name), within, dir]);
       }
     }
   }

@@ -75,3 +75,28 @@ Deno.test("lookups: memoised answers are the system's, through links, listed fol
     }
   }
 });
+
+Deno.test("memoLookups: a name an ASCII folder's listing lacks is not there without asking; another case, a non-ASCII folder, is asked", async () => {
+  const dir = await tempDir();
+  await Deno.mkdir(`${dir}/ascii`);
+  await Deno.writeTextFile(`${dir}/ascii/Readme.md`, "");
+  await Deno.mkdir(`${dir}/other`);
+  await Deno.writeTextFile(`${dir}/other/é.md`, "");
+  const memo = memoLookups();
+  memo.list(`${dir}/ascii`);
+  memo.list(`${dir}/other`);
+  // Created after the listing: only a look-up sees them, so what is asked shows.
+  for (const name of ["ascii/late.md", "ascii/readme.md", "other/late.md"]) {
+    await Deno.writeTextFile(`${dir}/${name}`, "");
+  }
+  const kind = (path: string) => {
+    const answer = memo.lstat(`${dir}/${path}`);
+    return answer instanceof Error ? answer.name : answer;
+  };
+  assertEquals(kind("ascii/late.md"), "NotFound"); // known from the listing
+  assertEquals((memo.stat(`${dir}/ascii/late.md`) as Error).name, "NotFound");
+  assertEquals(kind("ascii/late.md/below"), "NotFound"); // beneath what is not there
+  assertEquals(kind("ascii/readme.md"), "file"); // `Readme.md` in another case: asked
+  assertEquals(kind("other/late.md"), "file"); // a folder with a non-ASCII name: asked
+  assertEquals(kind("ascii/Readme.md"), "file");
+});

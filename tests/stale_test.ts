@@ -783,3 +783,30 @@ Deno.test("stale: one deliverable named by its path and through a symbolic link 
   assertEquals(result.code, 1, result.stderr);
   assertIncludes(result.stdout, "1 check: 1 DIRTY, 0 CLEAN, 0 NO_BASELINE\n");
 });
+
+Deno.test("stale: each deliverable folder is listed once, the user's spool folder once, and no look-up fails per folder", async () => {
+  const dir = await tempDir();
+  const root = join(dir, "root");
+  const { deliverables } = await makeStaleRoot(root, 20, seededRandom("stale syscalls"));
+  const tmp = join(dir, "tmp"); // the user's spool folder goes here: its listings are counted
+  await Deno.mkdir(tmp);
+  const trace = join(dir, "trace.txt");
+  const out = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", trace, "-e", "trace=openat,statx,newfstatat,lstat,stat"],
+      ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "stale", root],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", TMPDIR: tmp },
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  const calls = (await Deno.readTextFile(trace)).split("\n");
+  const listings = (path: string) =>
+    calls.filter((c) => c.includes(`"${path}"`) && c.includes("O_DIRECTORY")).length;
+  for (const folder of deliverables) assertEquals(listings(folder), 1, folder);
+  assert(listings(join(tmp, `runrec-spool-${Deno.uid()}`)) <= 1);
+  // A .git, .runrec-spool or .runrec/pending a folder's listing shows absent is not asked for.
+  const failing = calls.filter((c) => c.includes(`"${root}/`) && c.includes("ENOENT"));
+  assert(failing.length < deliverables.length, failing.join("\n"));
+});
