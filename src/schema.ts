@@ -5,7 +5,7 @@
  * @module
  */
 import { acceptedInputContextShas } from "./manifest.ts";
-import { isSha256Hex, SHA256_HEX } from "./sha256.ts";
+import { isLowerHex, isSha256Hex, SHA256_HEX } from "./sha256.ts";
 import { durationProblem, runTimestampProblem } from "./time.ts";
 
 /** The schema version every record written by this release carries. */
@@ -142,7 +142,6 @@ export const DELIVERABLE_ID_PATTERN = /^DEL-[0-9]{2,}-[0-9]{2,}$/;
 /** Regular expression of a lowercase hex SHA-256. */
 export const SHA256_PATTERN: RegExp = SHA256_HEX;
 const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const GIT_HEAD_PATTERN = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 function oneOf(values: readonly string[]) {
   return (value: string) =>
@@ -468,7 +467,7 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze(([
     meaning: "The git commit checked out when the run ended.",
     example: "4e8a…91bf (40 hex)",
     check: (value: string) =>
-      value === "" || GIT_HEAD_PATTERN.test(value)
+      value === "" || ((value.length === 40 || value.length === 64) && isLowerHex(value))
         ? undefined
         : `must be a git object id or empty, got ${show(value)}`,
   },

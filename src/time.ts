@@ -47,16 +47,17 @@ export function parseInstant(
 ): number | undefined {
   const m = INSTANT.exec(text);
   if (!m) return undefined;
-  const [y, mo, d, h = 0, mi = 0, s = 0] = m.slice(1, 7).map((v) => v ? Number(v) : undefined);
   const zone = m[8];
   if (zone === undefined && options.zone !== "utc") return undefined;
-  if (mo! < 1 || mo! > 12 || d! < 1 || d! > daysInMonth(y!, mo!) || h > 23 || mi > 59 || s > 59) {
+  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const h = Number(m[4] ?? 0), mi = Number(m[5] ?? 0), s = Number(m[6] ?? 0);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) {
     return undefined;
   }
   const ms = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
   // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear does not.
-  const date = new Date(Date.UTC(2000, mo! - 1, d!, h, mi, s, ms));
-  date.setUTCFullYear(y!);
+  const date = new Date(Date.UTC(2000, mo - 1, d, h, mi, s, ms));
+  date.setUTCFullYear(y);
   let offset = 0;
   if (zone !== undefined && zone !== "Z") {
     const zh = Number(zone.slice(1, 3));
@@ -69,7 +70,7 @@ export function parseInstant(
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**
@@ -207,7 +208,7 @@ const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d{1,3}))
 export function parseDuration(text: string): number | undefined {
   const m = DURATION.exec(text);
   if (!m || text === "P" || text.endsWith("T")) return undefined;
-  const [d, h, mi, s] = m.slice(1, 5).map((v) => Number(v ?? 0));
+  const d = Number(m[1] ?? 0), h = Number(m[2] ?? 0), mi = Number(m[3] ?? 0), s = Number(m[4] ?? 0);
   const ms = Number((m[5] ?? "").padEnd(3, "0"));
   return ((d * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms;
 }

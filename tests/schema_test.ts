@@ -145,6 +145,15 @@ Deno.test("schema: hashes are checked and InputContextSHA must match InputHashes
   assertRejectedField({ InputFiles: ["Other.md"] }, "InputHashes", /no hash for input/);
 });
 
+Deno.test("schema: GitHead is empty or 40 or 64 lowercase hex", () => {
+  for (const head of ["", "a".repeat(40), "0123456789abcdef".repeat(4)]) {
+    assertEquals(problemsOf({ GitHead: head }), [], head);
+  }
+  for (const head of ["A".repeat(40), "a".repeat(39), "a".repeat(41), "g".repeat(64), "TBD"]) {
+    assertRejectedField({ GitHead: head }, "GitHead", /git object id/);
+  }
+});
+
 Deno.test("schema: lone surrogates are rejected", () => {
   assertRejectedField({ Notes: "bad \ud800 text" }, "Notes", /surrogate/);
 });

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import { Sha256, SHA256_WASM_HEX, sha256Hex } from "../src/sha256.ts";
+import { isLowerHex, isSha256Hex, Sha256, SHA256_WASM_HEX, sha256Hex } from "../src/sha256.ts";
 import { hashFile, JS_FILE_LIMIT } from "../src/hash.ts";
 import { tempDir } from "./fixtures.ts";
 
@@ -55,6 +55,21 @@ Deno.test("sha256Hex: known answers", () => {
     sha256Hex("a".repeat(1_000_000)),
     "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
   );
+});
+
+Deno.test("isLowerHex and isSha256Hex agree with /^[0-9a-f]*$/ for every UTF-16 code unit", () => {
+  const hash = "0123456789abcdef".repeat(4);
+  for (let c = 0; c <= 0xffff; c++) {
+    const char = String.fromCharCode(c);
+    const hex = /^[0-9a-f]$/.test(char);
+    strictEqual(isLowerHex(char), hex, `U+${c.toString(16)}`);
+    // The unit in the middle and at either end of a 64-digit hash.
+    strictEqual(isSha256Hex(hash.slice(0, 32) + char + hash.slice(33)), hex, `U+${c.toString(16)}`);
+    strictEqual(isSha256Hex(char + hash.slice(1)), hex);
+    strictEqual(isSha256Hex(hash.slice(0, 63) + char), hex);
+  }
+  ok(isLowerHex(""));
+  ok(!isSha256Hex(hash.slice(1)) && !isSha256Hex(`${hash}0`) && !isSha256Hex(""));
 });
 
 Deno.test("sha256Hex of strings: UTF-8 bytes, on both sides of the reused encoding buffer", () => {
