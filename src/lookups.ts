@@ -77,7 +77,11 @@ export interface MemoLookups extends Lookups {
   knowText(path: string, text: string | undefined): void;
 }
 
-/** A name of printable ASCII only: its spelling differs from another's only in case. */
+/**
+ * A name of printable ASCII only: a file system that folds names (macOS,
+ * ext4 casefold) folds such a name by case alone, so a lower-cased compare
+ * with a listing is exact.
+ */
 const ASCII = /^[ -~]*$/;
 
 /**
@@ -85,7 +89,11 @@ const ASCII = /^[ -~]*$/;
  * command): a path is `lstat`ed once (or read from its folder's listing), and
  * that one answer also gives its `stat` (unless it is a symbolic link) and
  * its real path (its parent's real path and its name, unless it is a link).
- * Use a fresh one per command: it never notices a change on disk.
+ * A printable-ASCII name missing, in any case, from a listed folder of
+ * ASCII names is answered "not found" without asking the system (FAT's
+ * short `LONGFI~1.MD` aliases are not listed, and would be missed). Every
+ * answer is as of its first look-up or of the listing: use a fresh one per
+ * command, or per phase of one that must see later changes.
  *
  * @example
  * ```ts

@@ -1150,15 +1150,15 @@ export async function checkStaleness(
       `${dir}: cannot list folder (${failureReason(error)}): deliverables beneath it not checked`,
     );
   };
-  // One view of the file system for the whole run: each path looked at once, each folder the
-  // search lists not listed again.
-  const lookups = memoLookups();
+  // The search's listings answer where each folder really is and what it holds at the start
+  // (spooled records, pending runs), with no look-up each.
+  const walked = memoLookups();
   const listed = (dir: string, entries: readonly Deno.DirEntry[]) =>
-    lookups.list(resolve(dir), entries);
+    walked.list(resolve(dir), entries);
   for (const target of targets) {
     for (const folder of deliverableFolders(target, { unlistable, listed })) {
       // By real path, as log and export count: a folder named twice (through a link) is one.
-      const key = resolvedPath(resolve(folder), lookups); // from the listings: no look-up each
+      const key = resolvedPath(resolve(folder), walked); // from the listings: no look-up each
       if (seen.has(key)) continue;
       seen.add(key);
       folders.push(folder);
@@ -1178,7 +1178,7 @@ export async function checkStaleness(
     // The targets' folders are found already, nested ones included: their record files are
     // given, so that each folder is not searched again.
     spooled = pendingRecords([...folders.map((f) => join(f, RECORD_FILE)), ...upstream], {
-      lookups,
+      lookups: walked,
     });
   } catch { /* a folder that cannot be listed: its check names it */ }
   for (const p of spooled) {
@@ -1186,12 +1186,15 @@ export async function checkStaleness(
   }
   for (const folder of all) {
     // Most folders have no runs pending: their listing says so, with no look-up that fails.
-    if (lookups.lstat(join(resolve(folder), PENDING_FOLDER)) instanceof Deno.errors.NotFound) {
+    if (walked.lstat(join(resolve(folder), PENDING_FOLDER)) instanceof Deno.errors.NotFound) {
       continue;
     }
     const runs = listPendingRuns(folder);
     if (runs.length > 0) warnings.push(describePendingRuns(folder, runs));
   }
+  // The checks look again, each folder as its check starts (one listing): a file changed since
+  // the search is judged as it is when its deliverable is checked, as `git status` does.
+  const lookups = memoLookups();
   const roots = rootFinder(lookups);
   const hasher = startFileHasher({
     workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),

@@ -20,7 +20,8 @@ import { checkStaleness, isSuccessOrPartial, type StaleCheck } from "../src/stal
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { makeProject, ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { recordRun } from "../src/hook.ts";
 import { seededRandom } from "./seed.ts";
 
 const PKG = "PKG-01_Field_Instruments";
@@ -784,7 +785,7 @@ Deno.test("stale: one deliverable named by its path and through a symbolic link 
   assertIncludes(result.stdout, "1 check: 1 DIRTY, 0 CLEAN, 0 NO_BASELINE\n");
 });
 
-Deno.test("stale: each deliverable folder is listed once, the user's spool folder once, and no look-up fails per folder", async () => {
+Deno.test("stale: each deliverable folder is listed twice (by the search, then as its check starts), the user's spool folder once, and no look-up fails per folder", async () => {
   const dir = await tempDir();
   const root = join(dir, "root");
   const { deliverables } = await makeStaleRoot(root, 20, seededRandom("stale syscalls"));
@@ -804,9 +805,32 @@ Deno.test("stale: each deliverable folder is listed once, the user's spool folde
   const calls = (await Deno.readTextFile(trace)).split("\n");
   const listings = (path: string) =>
     calls.filter((c) => c.includes(`"${path}"`) && c.includes("O_DIRECTORY")).length;
-  for (const folder of deliverables) assertEquals(listings(folder), 1, folder);
+  for (const folder of deliverables) assertEquals(listings(folder), 2, folder);
   assert(listings(join(tmp, `runrec-spool-${Deno.uid()}`)) <= 1);
   // A .git, .runrec-spool or .runrec/pending a folder's listing shows absent is not asked for.
   const failing = calls.filter((c) => c.includes(`"${root}/`) && c.includes("ENOENT"));
   assert(failing.length < deliverables.length, failing.join("\n"));
+});
+
+Deno.test("stale: a file is judged as it is when its deliverable is checked, not as the search for deliverables saw it", async () => {
+  const { root, del } = await makeProject();
+  await writeTree(del, { "Calc.md": "# Calc\n" });
+  const recorded = await recordRun(del, {
+    agent: "A",
+    status: "SUCCESS",
+    inputs: ["Datasheet.md", "Calc.md"],
+  });
+  assert(recorded.written, recorded.warnings.join("; "));
+  const datasheet = join(del, "Datasheet.md");
+  const bytes = await Deno.readFile(datasheet);
+  // Gone while the search lists the folders (an agent rewriting it, a `git checkout` under way),
+  // back with its bytes before the checks start (onProgress(0) runs between the two).
+  await Deno.remove(datasheet);
+  const report = await checkStaleness([root], {
+    onProgress: (done) => {
+      if (done === 0) Deno.writeFileSync(datasheet, bytes);
+    },
+  });
+  assertEquals(report.checks.map((c) => [c.agent, c.verdict, c.inputs]), [["A", "CLEAN", []]]);
+  await Deno.remove(root, { recursive: true });
 });
