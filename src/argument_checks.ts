@@ -11,6 +11,8 @@ import { InputError } from "./errors.ts";
 import type { RunEnd, RunOptions, RunReport, RunStartState, StartOptions } from "./hook.ts";
 import type { FinishReport, StartRunOptions, WithRunOptions } from "./run.ts";
 import type { StaleOptions } from "./stale.ts";
+import type { AppendOptions } from "./store.ts";
+import type { ReapOptions } from "./reap.ts";
 
 /** What an option holds: `path` and `text` are strings, `paths` a list of strings. */
 export type OptionKind =
@@ -229,14 +231,23 @@ const START_OPTIONS: Record<keyof StartRunOptions, OptionKind> = {
   allowOutside: "flag",
 };
 
-/** The options of a write (hook.ts `RunOptions`); store.ts `checkAppendOptions` checks their values. */
-const RUN_OPTIONS: Record<keyof RunOptions, OptionKind> = {
+/** The options of an append (store.ts `AppendOptions`, whose `checkAppendOptions` checks values). */
+const APPEND_OPTIONS: Record<keyof AppendOptions, OptionKind> = {
   fsync: "flag",
   holder: "text",
   leaseSeconds: "number",
   lockWaitMs: "number",
   onLockWait: "function",
-  spool: "flag",
+};
+
+/** The options of a write that may spool (hook.ts `RunOptions`). */
+const RUN_OPTIONS: Record<keyof RunOptions, OptionKind> = { ...APPEND_OPTIONS, spool: "flag" };
+
+/** The options of `reapRuns` (reap.ts `ReapOptions`). */
+const REAP_OPTIONS: Record<keyof ReapOptions, OptionKind> = {
+  ...RUN_OPTIONS,
+  olderThanMs: "number",
+  now: "number",
 };
 
 /** The options of `withRun` (run.ts `WithRunOptions`): a start's, a write's, and `onOutcome`. */
@@ -317,8 +328,9 @@ export function checkStartArguments(delDir: unknown, options: unknown): void {
 
 /**
  * Throws {@linkcode InputError} when the write options a script passes to
- * `recordRun`, `emitRecord` or `finishRun` hold one that is not an option
- * (a misspelt `fsnyc` would otherwise be ignored). Their values are
+ * `recordRun` or `finishRun` (`RunOptions`), or with `spools` false to
+ * `emitRecord` (`AppendOptions`: it never spools), hold one that is not an
+ * option: a misspelt `fsnyc` would otherwise be ignored. Their values are
  * checked by store.ts `checkAppendOptions`.
  *
  * @example
@@ -327,10 +339,81 @@ export function checkStartArguments(delDir: unknown, options: unknown): void {
  * checkWriteOptions("DEL-01-02_Flow", { fsync: false, lockWaitMs: 500 });
  * ```
  */
-export function checkWriteOptions(delDir: string, options: unknown): void {
-  if (fits(options, "object")) {
-    refuseOtherOptions(delDir, "options", options as object, RUN_OPTIONS);
+export function checkWriteOptions(where: string, options: unknown, spools = true): void {
+  const kinds = spools ? RUN_OPTIONS : APPEND_OPTIONS;
+  if (fits(options, "object")) refuseOtherOptions(where, "options", options as object, kinds);
+}
+
+/**
+ * Checks the arguments of `finishPendingRun`: the token or folder, the run
+ * id, the report's options and the write's; throws {@linkcode InputError}
+ * before the run is claimed.
+ *
+ * @example
+ * ```ts
+ * import { checkFinishPendingArguments } from "./argument_checks.ts";
+ * checkFinishPendingArguments("DEL-01-02_Flow", undefined, { status: "SUCCESS" }, {});
+ * ```
+ */
+export function checkFinishPendingArguments(
+  target: unknown,
+  run: unknown,
+  report: unknown,
+  options: unknown,
+): void {
+  // An empty token or run id is the caller's to explain (finish names what it is).
+  for (const [name, value] of [["target", target], ["run", run ?? ""]] as const) {
+    if (!fits(value, "text")) {
+      throw new InputError(`${name}: must be ${EXPECTED.text}, got ${shown(value)}`);
+    }
   }
+  checkEntryOptions(target as string, "report", report, FINISH_REPORT, ["status"]);
+  checkWriteOptions(target as string, options);
+}
+
+/**
+ * Checks the arguments of `reapRuns`; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkReapArguments } from "./argument_checks.ts";
+ * checkReapArguments(["."], { olderThanMs: 86_400_000 });
+ * ```
+ */
+export function checkReapArguments(targets: unknown, options: unknown): void {
+  checkPathsArgument(targets, "targets");
+  checkEntryOptions("reapRuns", "options", options, REAP_OPTIONS);
+}
+
+/**
+ * Checks the arguments of `replaySpool`: no folder, a folder or a list of
+ * them, and an append's options; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkReplayArguments } from "./argument_checks.ts";
+ * checkReplayArguments(["DEL-01-02_Flow"], { lockWaitMs: 500 });
+ * ```
+ */
+export function checkReplayArguments(delDirs: unknown, options: unknown): void {
+  if (typeof delDirs === "string") checkPathArgument(delDirs, "delDirs");
+  else if (delDirs !== undefined) checkPathsArgument(delDirs, "delDirs");
+  checkEntryOptions("replaySpool", "options", options, APPEND_OPTIONS);
+}
+
+/**
+ * Checks the arguments of `replayLostRecords`: the file's path and an
+ * append's options; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkReplayLostArguments } from "./argument_checks.ts";
+ * checkReplayLostArguments("lost-records.txt", {});
+ * ```
+ */
+export function checkReplayLostArguments(file: unknown, options: unknown): void {
+  checkPathArgument(file, "file");
+  checkEntryOptions("replayLostRecords", "options", options, APPEND_OPTIONS);
 }
 
 /**

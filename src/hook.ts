@@ -736,7 +736,7 @@ export async function emitRecord(
   options: AppendOptions = {},
 ): Promise<AppendResult> {
   checkRunReport(delDir, report);
-  checkWriteOptions(delDir, options);
+  checkWriteOptions(delDir, options, false); // AppendOptions: emitRecord never spools
   requireRecordable(delDir);
   const { draft } = await draftAndNotes(delDir, report);
   return appendRecord(join(resolve(delDir), RECORD_FILE), draft, {

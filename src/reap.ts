@@ -25,6 +25,7 @@ import {
 import { finishClaimed } from "./run.ts";
 import { formatDuration } from "./time.ts";
 import { failureReason } from "./errors.ts";
+import { checkReapArguments } from "./argument_checks.ts";
 
 /** Options of {@linkcode reapRuns}. */
 export interface ReapOptions extends RunOptions {
@@ -103,6 +104,7 @@ export async function reapRuns(
   targets: readonly string[],
   options: ReapOptions = {},
 ): Promise<ReapReport> {
+  checkReapArguments(targets, options);
   const { olderThanMs, now = Date.now(), ...writeOptions } = options;
   const report: ReapReport = { reaped: [], problems: [] };
   for (const { delDir, items } of pendingRunsAt(targets)) {

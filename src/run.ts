@@ -21,6 +21,7 @@ import { deliverableFolders } from "./targets.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
+  checkFinishPendingArguments,
   checkFunctionArgument,
   checkStartArguments,
   checkWithRunArguments,
@@ -400,6 +401,8 @@ export async function finishPendingRun(
   report: FinishReport,
   options: RunOptions = {},
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
+  checkFinishPendingArguments(target, run, report, options);
+  checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
   const { delDir, id, path } = await locateRun(target, run);
   const claim = await claimForFinish(delDir, id, path);
   if (!claim) {

@@ -16,6 +16,7 @@
  * @module
  */
 import type { Lookups } from "./lookups.ts";
+import { checkReplayArguments, checkReplayLostArguments } from "./argument_checks.ts";
 import { optionalEnv, optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
@@ -645,6 +646,7 @@ export async function replaySpool(
   delDirs?: DelDirs,
   options: AppendOptions = {},
 ): Promise<ReplayReport> {
+  checkReplayArguments(delDirs, options);
   const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
   const items = listSpool(delDirs);
   // A stuck entry is found by every file's replay: each is reported once.
@@ -697,12 +699,13 @@ export async function replayLostRecords(
   file: string,
   options: AppendOptions = {},
 ): Promise<LostRecordsReport> {
+  checkReplayLostArguments(file, options);
   const report: LostRecordsReport = { replayed: [], alreadyWritten: [], failures: [], lines: 0 };
   let text: string;
   try {
     text = Deno.readTextFileSync(file);
   } catch (e) {
-    throw new InputError(`--from ${file}: cannot read: ${message(e)}`);
+    throw new InputError(`${file}: cannot read: ${message(e)}`);
   }
   const lines = text.split("\n");
   const byFile = new Map<string, SpoolEntry[]>();

@@ -5,6 +5,7 @@
  * @module
  */
 import { requireFolder } from "../deliverable.ts";
+import { InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { listSpool, replayLostRecords, type ReplayReport, replaySpool } from "../spool.ts";
 import { deliverableFolders } from "../targets.ts";
@@ -40,6 +41,11 @@ Example:
   runrec flush --from lost-records.txt
 `;
 
+/** An unreadable `--from` file, named as the flag that gave it. */
+function namingFrom(error: unknown): never {
+  throw error instanceof InputError ? new InputError(`--from ${error.message}`) : error;
+}
+
 /** The `flush` command. */
 export const flushCommand: Command = {
   name: "flush",
@@ -57,7 +63,7 @@ export const flushCommand: Command = {
         targets.flatMap((t) => [t, ...deliverableFolders(t)]).map((dir) => [resolve(dir), dir]),
       ).values(),
     ];
-    const lost = from !== undefined ? await replayLostRecords(from) : undefined;
+    const lost = from !== undefined ? await replayLostRecords(from).catch(namingFrom) : undefined;
     const report: ReplayReport = lost ?? await replaySpool(dirs);
     // What is left: claimed by a live replayer, or waiting after a failure.
     const left = from === undefined ? listSpool(dirs).filter((i) => i.state === "claimed") : [];
