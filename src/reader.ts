@@ -606,14 +606,16 @@ function classifyLine(
   if (nulStart < end || begin > 0) {
     const count = end - nulStart + begin;
     // Zero-filled blocks are what a file system leaves where a write was lost at power loss.
-    // With them git takes the file for binary: a merge conflicts instead of joining both sides.
+    // git takes a file with a NUL in its first 8,000 bytes for binary: a merge of it conflicts
+    // instead of joining both sides' lines (the reader does not count bytes: the warning says when).
     const what = count === 1 ? "1 NUL byte" : `${count} NUL bytes`;
     sink.problem(
       problem(
         line,
         "warning",
         "nul",
-        `${what} (zero-filled, as after a lost write; git will not merge the file)`,
+        `${what} (zero-filled, as after a lost write; in the file's first 8,000 bytes, they make ` +
+          "git take it for binary and not merge it)",
       ),
     );
     end = nulStart;

@@ -156,32 +156,42 @@ Deno.test("store: trailing NUL bytes (zero-filled tail) are reported and kept", 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("store: a NUL tail's warning says git will not merge the file, and git's union merge indeed conflicts", async () => {
-  const dir = await tempDir();
-  const file = join(dir, RECORD_FILE);
-  await git(dir, "init", "-q");
-  await Deno.writeTextFile(join(dir, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
-  await appendRecord(file, sampleDraft());
-  await git(dir, "add", ".");
-  await git(dir, "commit", "-qm", "first");
-  await git(dir, "checkout", "-qb", "other");
-  await appendRecord(file, sampleDraft({ AgentName: "B" }));
-  await git(dir, "commit", "-qam", "B ran");
-  await git(dir, "checkout", "-q", "main");
-  await Deno.writeFile(file, new Uint8Array(64), { append: true });
-  await git(dir, "commit", "-qam", "a lost write's zeros");
-  const nul = (await readAll(file)).find((e) => e.kind === "problem") as { message: string };
-  assertIncludes(
-    nul.message,
-    "64 NUL bytes (zero-filled, as after a lost write; git will not merge",
-  );
-  // The oracle: git itself refuses the union merge of a file it takes for binary.
-  await assertRejects(() => git(dir, "merge", "-q", "other"));
-  const agents = (await readAll(file)).flatMap((e) =>
-    e.kind === "record" ? [e.record.AgentName] : []
-  );
-  assert(!agents.includes("B"), `B's record was merged: ${agents}`);
-  await Deno.remove(dir, { recursive: true });
+Deno.test("store: a NUL tail's warning says git will not merge a file with NUL bytes in its first 8,000 bytes, and git's union merge indeed conflicts", async () => {
+  // Two branches add a record each to a file ending in a lost write's zeros: git (the oracle)
+  // conflicts while the zeros are in its first 8,000 bytes, and merges both sides after that.
+  const merged = async (earlier: number) => {
+    const dir = await tempDir();
+    const file = join(dir, RECORD_FILE);
+    await git(dir, "init", "-q");
+    await Deno.writeTextFile(join(dir, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
+    for (let i = 0; i < earlier; i++) await appendRecord(file, sampleDraft());
+    await git(dir, "add", ".");
+    await git(dir, "commit", "-qm", "first");
+    await git(dir, "checkout", "-qb", "other");
+    await appendRecord(file, sampleDraft({ AgentName: "B" }));
+    await git(dir, "commit", "-qam", "B ran");
+    await git(dir, "checkout", "-q", "main");
+    await Deno.writeFile(file, new Uint8Array(64), { append: true });
+    await git(dir, "commit", "-qam", "a lost write's zeros");
+    const nul = (await readAll(file)).find((e) => e.kind === "problem") as { message: string };
+    assertIncludes(
+      nul.message,
+      "64 NUL bytes (zero-filled, as after a lost write; in the file's first 8,000 bytes",
+    );
+    const size = (await Deno.stat(file)).size;
+    const conflicts = await git(dir, "merge", "-q", "other").then(() => false, () => true);
+    const agents = (await readAll(file)).flatMap((e) =>
+      e.kind === "record" ? [e.record.AgentName] : []
+    );
+    await Deno.remove(dir, { recursive: true });
+    return { size, conflicts, hasB: agents.includes("B") };
+  };
+  const small = await merged(1);
+  assert(small.size - 64 < 8000, `${small.size}`);
+  assertEquals([small.conflicts, small.hasB], [true, false]);
+  const large = await merged(40);
+  assert(large.size - 64 > 8000, `${large.size}`);
+  assertEquals([large.conflicts, large.hasB], [false, true]);
 });
 
 Deno.test("store: a file that is not a record file is never appended to", async () => {
