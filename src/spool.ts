@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { Lookups } from "./lookups.ts";
+import { type Lookups, resolvedPath } from "./lookups.ts";
 import { checkReplayArguments, checkReplayLostArguments } from "./argument_checks.ts";
 import { optionalEnv, optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
@@ -811,10 +811,19 @@ export function pendingRecords(
     if (items === undefined) listed.set(folder.path, items = listSpoolFolder(folder));
     return items;
   };
+  // An entry names its file as the writer reached it: through a link to the project, or not.
+  const reals = new Map<string, string>();
+  const real = (path: string) => {
+    let found = reals.get(path);
+    if (found === undefined) reals.set(path, found = resolvedPath(path, options.lookups));
+    return found;
+  };
   for (const file of files) {
     const own = join(dirname(file), SPOOL_FOLDER);
     const items = folders(dirname(file), outside).flatMap(list).filter((i) =>
-      i.entry ? i.entry.recordFile === file : i.path.startsWith(`${own}/`)
+      i.entry
+        ? i.entry.recordFile === file || real(i.entry.recordFile) === real(file)
+        : i.path.startsWith(`${own}/`)
     );
     if (items.length === 0) continue;
     pending.push({

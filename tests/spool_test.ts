@@ -571,3 +571,27 @@ Deno.test("spool: flush with no folder, run inside a deliverable folder, flushes
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("spool: a spooled record is named by stale and log when the project is reached through a link, as flush replays it", async () => {
+  const { root } = await makeProject();
+  const tmp = await tempDir();
+  const link = `${root}-link`;
+  const env = { TMPDIR: tmp };
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  try {
+    await Deno.symlink(root, link);
+    await spoolFirstRecord(del, "FIRST", env, true); // in the user's spool, by its real path
+    const linked = join(link, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing", RECORD_FILE);
+    for (const command of ["stale", "log"]) {
+      const out = await runCliProcess([command, link], FULL_FLAGS, env);
+      assertIncludes(out.stdout + out.stderr, `${linked}: 1 spooled record(s) not in the file yet`);
+    }
+    const flush = await runCliProcess(["flush", link], FULL_FLAGS, env);
+    assertEquals(flush.code, 0, flush.stderr);
+    assertEquals(await agentsIn(join(del, RECORD_FILE)), ["FIRST"]);
+  } finally {
+    await Deno.remove(link);
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
