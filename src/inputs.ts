@@ -74,7 +74,8 @@ export interface GovernedOptions {
   mayCreate?: boolean;
 }
 
-const REFERENCES_FILE = "_REFERENCES.md";
+/** The host's list of a deliverable's references (HOST_FORMATS.md). */
+export const REFERENCES_FILE = "_REFERENCES.md";
 
 /** At most this many notes; a folder of unreadable files would otherwise flood Notes. */
 const MAX_NOTES = 20;

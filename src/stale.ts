@@ -30,6 +30,7 @@ import {
   MAX_REFERENCES,
   type ProjectBounds,
   projectBounds,
+  REFERENCES_FILE,
 } from "./inputs.ts";
 import { inputFoldersIn } from "./input_folders.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
@@ -689,7 +690,6 @@ function sameReferences(c: InputComparison): boolean {
   return then !== undefined && then === unhashed(c.nowNotes);
 }
 
-const REFERENCES_FILE = "_REFERENCES.md";
 const STATUS_FILE = "_STATUS.md";
 
 /** A note on a reference runrec does not hash, without its line number (lines move). */

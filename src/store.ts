@@ -415,15 +415,14 @@ function appendOnce(
     RecordChecksum: "",
   });
   const line = encodeRecord(record);
-  // The line as written (its RunID and Notes final) is measured, not encoded again to count it.
-  const lineBytes = encoder.encode(line).length;
-  if (lineBytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, record, lineBytes);
-  record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
   const tornTail = state.headerMissing === "" && !state.endsWithNewline;
   const ownHeader = state.afterOtherVersion ? `${HEADER}\n` : "";
-  const bytes = encoder.encode(
-    state.headerMissing + (tornTail ? "\n" : "") + ownHeader + `${line}\n`,
-  );
+  const before = state.headerMissing + (tornTail ? "\n" : "") + ownHeader; // ASCII
+  const bytes = encoder.encode(`${before}${line}\n`);
+  // The line as written (its RunID and Notes final), measured in the bytes to write.
+  const lineBytes = bytes.length - before.length - 1;
+  if (lineBytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, record, lineBytes);
+  record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
   // The last moment to find the lock taken over; after this, our bytes may land.
   if (!lock.stillHeld()) {
     throw new WriteError(`${path}.lock: the append lock is no longer ours; record not written`);

@@ -235,9 +235,7 @@ export function deliverableFolders(
     const named = inDeliverable === undefined && DELIVERABLE_FOLDER.test(basename(resolve(dir)));
     const names = list(dir, named ? dir : inDeliverable);
     // A linked work tree has a `.git` file: told by its listing, not by a look-up per folder.
-    const gitFile = [...names].some(([name, isFolder]) =>
-      !isFolder && name.toLowerCase() === ".git"
-    );
+    const gitFile = names.get(".git") === false;
     if (
       parent !== undefined && gitFile && skipsLinkedWorktree(parent, basename(dir), skippedWorktree)
     ) {
