@@ -27,11 +27,9 @@ const COMMON = [
   // V8: `--no-lazy` compiles every function when its module loads, so Deno's code cache holds
   // all of runrec's bytecode and a run compiles nothing; `--no-sparkplug` skips baseline code
   // that a run as short as emit's hardly reuses; a young generation of at most 4 MiB per
-  // thread keeps a long read (validate) from growing its heaps with the file; source positions
-  // compiled with the code (so cached with it), not worked out by compiling again at the first
-  // error made with a given call stack (~0.3 ms each, thrown or not). Measured in
+  // thread keeps a long read (validate) from growing its heaps with the file. Measured in
   // docs/BENCHMARKS.md.
-  "--v8-flags=--no-lazy,--no-sparkplug,--max-semi-space-size=4,--no-enable-lazy-source-positions",
+  "--v8-flags=--no-lazy,--no-sparkplug,--max-semi-space-size=4",
 ];
 
 /**
