@@ -4,8 +4,10 @@
  * the folders of a package share every ancestor, and several checks of one
  * deliverable name the same files. {@linkcode memoLookups} answers each
  * question once per command, so that every check of the run sees the same
- * file system; {@linkcode directLookups} asks the system every time, for a
- * single emit.
+ * file system (an emit uses one too, for the folders from its deliverable up to
+ * the project's root: they are listed once, and a name a listing lacks is
+ * answered without a failing look-up); {@linkcode directLookups} asks the
+ * system every time.
  *
  * @module
  */
