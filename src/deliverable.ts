@@ -7,6 +7,7 @@
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
+import type { Lookups } from "./lookups.ts";
 
 export type { EntryKind };
 
@@ -281,7 +282,7 @@ function nearestAncestor(
  * The execution root of a deliverable folder: the nearest ancestor (not the
  * folder itself) holding an `INIT.md` file or a `_Decomposition/` folder, as
  * an absolute path; `undefined` when there is none. Ancestors that cannot be
- * listed are passed over.
+ * listed are passed over. `lookups` answers the look-ups (default: the system).
  *
  * @example
  * ```ts
@@ -293,12 +294,13 @@ function nearestAncestor(
  * await Deno.remove(root, { recursive: true });
  * ```
  */
-export function findExecutionRoot(delDir: string): string | undefined {
-  return nearestAncestor(delDir, false, isExecutionRoot);
+export function findExecutionRoot(delDir: string, lookups?: Lookups): string | undefined {
+  return nearestAncestor(delDir, false, (dir) => isExecutionRoot(dir, lookups));
 }
 
 /**
- * Whether `dir` is an execution root: it holds `INIT.md` or `_Decomposition/`.
+ * Whether `dir` is an execution root: it holds `INIT.md` or `_Decomposition/`
+ * (asked of `lookups`, when given).
  *
  * @example
  * ```ts
@@ -306,11 +308,11 @@ export function findExecutionRoot(delDir: string): string | undefined {
  * isExecutionRoot("examples"); // true
  * ```
  */
-export function isExecutionRoot(dir: string): boolean {
+export function isExecutionRoot(dir: string, lookups?: Lookups): boolean {
   // Two stats, not a listing: an ancestor such as /tmp or a home folder may hold thousands of
-  // names.
-  return kindOf(join(dir, "INIT.md")) === "file" ||
-    kindOf(join(dir, "_Decomposition")) === "folder";
+  // names. `lookups` answers from the listings a run has made, where it has made them.
+  const kind = (path: string) => lookups ? lookups.stat(path) : kindOf(path);
+  return kind(join(dir, "INIT.md")) === "file" || kind(join(dir, "_Decomposition")) === "folder";
 }
 
 /**
@@ -333,7 +335,8 @@ export function isToolRoot(dir: string, name: string): boolean {
 /**
  * The root of the git work tree holding `dir`: the nearest of `dir` and its
  * ancestors with a `.git` folder or file (worktrees and submodules use a file).
- * No `git` process is started. `undefined` outside a work tree.
+ * No `git` process is started. `undefined` outside a work tree. `lookups`
+ * answers the look-ups (default: the system).
  *
  * @example
  * ```ts
@@ -345,8 +348,9 @@ export function isToolRoot(dir: string, name: string): boolean {
  * await Deno.remove(root, { recursive: true });
  * ```
  */
-export function findGitRoot(dir: string): string | undefined {
+export function findGitRoot(dir: string, lookups?: Lookups): string | undefined {
   return nearestAncestor(dir, true, (candidate) => {
+    if (lookups) return !(lookups.lstat(join(candidate, ".git")) instanceof Error);
     try {
       Deno.lstatSync(join(candidate, ".git"));
       return true;

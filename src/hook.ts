@@ -22,6 +22,7 @@ import { gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
 import {
   governedInputs,
+  type GovernedOptions,
   isInsideProject,
   isRunrecOwn,
   type ProjectBounds,
@@ -29,7 +30,7 @@ import {
   relativePath,
 } from "./inputs.ts";
 import { inputFolderNote } from "./input_folders.ts";
-import { directLookups, isGone } from "./lookups.ts";
+import { directLookups, isGone, type Lookups, type MemoLookups, memoLookups } from "./lookups.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk } from "./walk.ts";
@@ -95,7 +96,10 @@ export interface RunReport {
   notes?: string;
   /** Hashes of outputs the caller already knows (e.g. `exec`'s `DELETED`). */
   outputHashes?: Record<string, string>;
-  /** The host's agent files, for the agent's profile (default: an `agents/` folder above). */
+  /**
+   * The host's agent files, for the agent's profile (default: an `agents/` folder in or above
+   * the deliverable, up to the project's root).
+   */
   agentsDir?: string;
   /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
   allowOutside?: boolean;
@@ -119,8 +123,9 @@ export interface RunReport {
  */
 export async function buildDraft(delDir: string, report: RunReport): Promise<RecordDraft> {
   checkRunReport(delDir, report);
-  requireBuildable(delDir);
-  return (await draftAndNotes(delDir, report)).draft;
+  const lookups = memoLookups();
+  requireBuildable(delDir, lookups);
+  return (await draftAndNotes(delDir, report, lookups)).draft;
 }
 
 /** What the start of a run fixes: its time, the lifecycle state and the governed inputs. */
@@ -187,7 +192,11 @@ export async function captureStart(
  * (`emit` checks them once for the whole run: each check walks up to the
  * project's root).
  */
-async function startState(delDir: string, options: StartOptions): Promise<RunStartState> {
+async function startState(
+  delDir: string,
+  options: StartOptions,
+  known: Pick<GovernedOptions, "bounds" | "lookups"> = {},
+): Promise<RunStartState> {
   if (!options.mayCreate) requireFolder(resolve(delDir), delDir);
   const dir = resolve(delDir);
   const given = options.inputs ?? [];
@@ -200,6 +209,7 @@ async function startState(delDir: string, options: StartOptions): Promise<RunSta
     governedInputs(dir, given, {
       allowOutside: options.allowOutside,
       mayCreate: options.mayCreate,
+      ...known,
     }),
     options.statusBefore === undefined
       ? readLifecycleState(join(dir, "_STATUS.md"))
@@ -249,7 +259,7 @@ export interface RunEnd {
   statusAfter?: string;
   /**
    * The host's agent files (`AGENT_<NAME>.md`), for the agent's profile; default: an `agents/`
-   * folder above.
+   * folder in or above the deliverable, up to the project's root.
    */
   agentsDir?: string;
   /** What went wrong (FAILED/PARTIAL; default `TBD` for those). */
@@ -306,6 +316,7 @@ async function builtRecord(
   delDir: string,
   start: RunStartState,
   end: RunEnd,
+  known: { bounds?: ProjectBounds; lookups?: Lookups } = {},
 ): Promise<BuiltRecord> {
   const dir = resolve(delDir);
   const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
@@ -318,6 +329,7 @@ async function builtRecord(
       start.allowOutside === true,
       end.filesAtStart && end.foldersAtStart &&
         { files: end.filesAtStart, folders: end.foldersAtStart },
+      known.bounds,
     ),
     readLifecycleState(join(dir, "_STATUS.md")),
     gitHead(dir),
@@ -403,7 +415,7 @@ async function builtRecord(
     Host: hostname(),
   };
   // What the agent's profile says of this run: into Notes and warned about, never refused.
-  const profileNotes = checkRun(findProfile(end.agent, dir, end.agentsDir), {
+  const profileNotes = checkRun(findProfile(end.agent, dir, end.agentsDir, known.lookups), {
     runStatus: status,
     statusBefore: start.statusBefore,
     statusAfter,
@@ -463,22 +475,25 @@ function ownNote(dir: string, note: string): string {
 async function draftAndNotes(
   delDir: string,
   report: RunReport,
+  lookups: MemoLookups,
 ): Promise<BuiltRecord> {
   requireFolder(resolve(delDir), delDir);
   refusePlaceholderPass(report.pass);
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
+  // Start and end are one moment here: one view of the project's folders, and its bounds once.
+  const known = { lookups, bounds: projectBounds(delDir, undefined, lookups) };
   // emit runs at the end: the state at start is only known when the agent says it.
   const start = await startState(delDir, {
     inputs: report.inputs,
     started,
     statusBefore: report.statusBefore ?? TBD,
     allowOutside: report.allowOutside,
-  });
+  }, known);
   // A path is only a path: recorded as given (not found, TBD), with a warning.
   const unfilled = (report.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
   start.notes.push(...unfilled);
-  const built = await builtRecord(delDir, start, { ...report, durationMs });
+  const built = await builtRecord(delDir, start, { ...report, durationMs }, known);
   const warned = new Set(unfilled.map((w) => ownNote(resolve(delDir), w)));
   return {
     ...built,
@@ -577,6 +592,7 @@ async function hashOutputs(
   known: Record<string, string>,
   allowOutside: boolean,
   atStart?: { files: readonly string[]; folders: readonly string[] },
+  knownBounds?: ProjectBounds,
 ): Promise<{ hashes: Record<string, string>; notes: string[] }> {
   const filesAtStart = new Set(atStart?.files);
   const listedAtStart = new Set(atStart?.folders);
@@ -587,7 +603,7 @@ async function hashOutputs(
   const hashes: Record<string, string> = {};
   const given: string[] = []; // each output file as named: by the caller, or beneath a folder given
   const absolute: string[] = [];
-  let bounds: ProjectBounds | undefined; // looked up for the first folder given, if any
+  let bounds = knownBounds; // else looked up for the first folder given, if any
   for (const output of outputs) {
     const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
     if (Object.hasOwn(known, relativePath(dir, path)) || kindOf(path) !== "folder") {
@@ -737,8 +753,9 @@ export async function emitRecord(
 ): Promise<AppendResult> {
   checkRunReport(delDir, report);
   checkWriteOptions(delDir, options, false); // AppendOptions: emitRecord never spools
-  requireRecordable(delDir);
-  const { draft } = await draftAndNotes(delDir, report);
+  const lookups = memoLookups();
+  requireRecordable(delDir, delDir, lookups);
+  const { draft } = await draftAndNotes(delDir, report, lookups);
   return appendRecord(join(resolve(delDir), RECORD_FILE), draft, {
     holder: `runrec emit (${report.agent})`,
     ...options,
@@ -799,8 +816,10 @@ export async function recordRun(
 ): Promise<RunOutcome> {
   checkRunReport(delDir, report);
   checkWriteOptions(delDir, options);
-  requireBuildable(delDir);
-  const built = await draftAndNotes(delDir, report);
+  // The permission check lists each folder up to the project's root: the run asks them again.
+  const lookups = memoLookups();
+  requireBuildable(delDir, lookups);
+  const built = await draftAndNotes(delDir, report, lookups);
   const writeOptions = { holder: `runrec emit (${report.agent})`, ...options };
   checkAppendOptions(writeOptions);
   return await writeBuilt(delDir, built, writeOptions);
@@ -812,8 +831,8 @@ export async function recordRun(
  * a failed write like any other (spooled, or printed as a lost record),
  * never a lost one.
  */
-function requireBuildable(delDir: string): void {
-  requireReadable(delDir);
+function requireBuildable(delDir: string, lookups?: MemoLookups): void {
+  requireReadable(delDir, delDir, lookups);
   requireHostname(delDir);
 }
 

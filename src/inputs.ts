@@ -119,11 +119,11 @@ export function projectBounds(
   lookups: Lookups = directLookups,
 ): ProjectBounds {
   const real = resolvedPath(resolve(delDir), lookups);
-  const gitRoot = places ? places.gitRoot : findGitRoot(real);
+  const gitRoot = places ? places.gitRoot : findGitRoot(real, lookups);
   if (gitRoot !== undefined) {
-    return { root: resolvedPath(superprojectOf(gitRoot), lookups), kind: "git work tree" };
+    return { root: resolvedPath(superprojectOf(gitRoot, lookups), lookups), kind: "git work tree" };
   }
-  const executionRoot = places ? places.executionRoot : findExecutionRoot(real);
+  const executionRoot = places ? places.executionRoot : findExecutionRoot(real, lookups);
   if (executionRoot !== undefined) {
     return { root: resolvedPath(executionRoot, lookups), kind: "execution root" };
   }
@@ -135,11 +135,14 @@ export function projectBounds(
  * a submodule's git folder lies beneath its superproject's `modules/`
  * (nested submodules, beneath their parent's).
  */
-function superprojectOf(gitRoot: string): string {
+function superprojectOf(gitRoot: string, lookups: Lookups): string {
   let root = gitRoot;
   while (true) {
+    // A `.git` folder holds the work tree's own repository: git gives a submodule's checkout a
+    // `.git` file. So the walk above it (to `/`, when there is no superproject) is not needed.
+    if (lookups.lstat(join(root, ".git")) === "folder") return root;
     const own = gitDirsOf(root);
-    const above = findGitRoot(dirname(root));
+    const above = findGitRoot(dirname(root), lookups);
     const aboveDirs = above === undefined ? undefined : gitDirsOf(above);
     if (own === undefined || above === undefined || aboveDirs === undefined) return root;
     const modules = join(aboveDirs.gitDir, "modules");
@@ -260,7 +263,7 @@ export async function governedInputs(
     throw new InputError(`${delDir}: no such folder`);
   }
   const root = resolvedPath(resolve(delDir), lookups);
-  const bounds = options.bounds ?? projectBounds(root);
+  const bounds = options.bounds ?? projectBounds(root, undefined, lookups);
   const notes: string[] = [];
   const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
   const wanted = new Map<string, string>(); // absolute file path → label of its first origin
@@ -394,8 +397,10 @@ export async function governedInputs(
   if (referencesText !== undefined) {
     const places = {
       referencesDir: root,
-      gitRoot: "gitRoot" in options ? options.gitRoot : findGitRoot(root),
-      executionRoot: "executionRoot" in options ? options.executionRoot : findExecutionRoot(root),
+      gitRoot: "gitRoot" in options ? options.gitRoot : findGitRoot(root, lookups),
+      executionRoot: "executionRoot" in options
+        ? options.executionRoot
+        : findExecutionRoot(root, lookups),
     };
     const references = parseReferences(referencesText);
     if (references.length > MAX_REFERENCES) {

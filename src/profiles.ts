@@ -12,6 +12,8 @@ import { dirname, join, resolve } from "./path.ts";
 import { AGENT_FILE_NAME, parseAgentFile, writeScopeKind } from "./agent_file.ts";
 import { isLifecycleTransition, lifecycleProblems } from "./lifecycle.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
+import { projectBounds } from "./inputs.ts";
+import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
 
 /** What an agent may write, and where its profile came from. */
 export interface AgentProfile {
@@ -166,13 +168,19 @@ export function profileFromText(text: string, path: string): AgentProfile {
 }
 
 /**
- * Folders, nearest first, that may hold agent files: `agents/` and `.claude/agents/` above `dir`.
+ * Folders, nearest first, that may hold agent files: `agents/` and
+ * `.claude/agents/` in `dir` and each folder above it, up to its project's
+ * root ({@linkcode projectBounds}: the host keeps `agents/` at the root of its
+ * repository). Only folders that are there, as `lookups` sees them.
  */
-function agentFolders(dir: string): string[] {
+function agentFolders(dir: string, lookups: Lookups): string[] {
+  const bounds = projectBounds(dir, undefined, lookups);
   const folders: string[] = [];
-  for (let d = resolve(dir);; d = dirname(d)) {
-    folders.push(join(d, "agents"), join(d, ".claude", "agents"));
-    if (dirname(d) === d) return folders;
+  for (let d = resolvedPath(resolve(dir), lookups);; d = dirname(d)) {
+    for (const folder of [join(d, "agents"), join(d, ".claude", "agents")]) {
+      if (lookups.stat(folder) === "folder") folders.push(folder);
+    }
+    if (d === bounds.root || dirname(d) === d) return folders;
   }
 }
 
@@ -188,9 +196,10 @@ function readAgentFile(folder: string, agent: string): AgentProfile | undefined 
 /**
  * The profile of `agent` for a run on `delDir`: from `agentsDir/AGENT_<agent>.md`
  * when `agentsDir` is given, else from the nearest `agents/` (or
- * `.claude/agents/`) folder above the deliverable that has the agent's file,
- * else built in; `undefined` for an agent runrec does not know (it is
- * recorded all the same). Never throws.
+ * `.claude/agents/`) folder in the deliverable or above it, up to its
+ * project's root, that has the agent's file, else built in; `undefined` for an
+ * agent runrec does not know (it is recorded all the same). `lookups` answers
+ * which folders are there (default: the system). Never throws.
  *
  * @example
  * ```ts
@@ -203,9 +212,10 @@ export function findProfile(
   agent: string,
   delDir: string,
   agentsDir?: string,
+  lookups: Lookups = directLookups,
 ): AgentProfile | undefined {
   if (!AGENT_FILE_NAME.test(`AGENT_${agent}.md`) || /[\\/]/.test(agent)) return undefined;
-  const folders = agentsDir === undefined ? agentFolders(delDir) : [resolve(agentsDir)];
+  const folders = agentsDir === undefined ? agentFolders(delDir, lookups) : [resolve(agentsDir)];
   for (const folder of folders) {
     const profile = readAgentFile(folder, agent);
     if (profile) return profile;

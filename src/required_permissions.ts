@@ -11,13 +11,17 @@
 import { dirname, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { isExecutionRoot } from "./deliverable.ts";
+import type { Lookups, MemoLookups } from "./lookups.ts";
 
 /**
  * Throws {@linkcode InputError} unless this process may read the project
  * `path` lies in: every folder from `path` up to its nearest execution root
  * (`INIT.md` or `_Decomposition/`) or git work tree, or up to `/` when there
  * is neither; through a symbolic link, the folders it leads to as well.
- * What lies beneath that root is read by the same grant.
+ * What lies beneath that root is read by the same grant. Given `lookups`, each
+ * folder checked is listed into it once it may be read, so that a run's later
+ * questions about these folders (`.git`, `INIT.md`, `agents/`) are answered
+ * from the listings, without a failing look-up (and its thrown error) per name.
  *
  * @example
  * ```ts
@@ -25,19 +29,23 @@ import { isExecutionRoot } from "./deliverable.ts";
  * requireReadable("examples/PKG-01_Field_Instruments"); // fine with --allow-read
  * ```
  */
-export function requireReadable(path: string, shown: string = path): void {
+export function requireReadable(
+  path: string,
+  shown: string = path,
+  lookups?: MemoLookups,
+): void {
   const given = resolve(path);
-  requireFoldersUp(given, shown);
+  requireFoldersUp(given, shown, lookups);
   let real: string;
   try {
     real = Deno.realPathSync(given);
   } catch {
     return; // not there (yet): the checks of the folders above suffice
   }
-  if (real !== given) requireFoldersUp(real, shown);
+  if (real !== given) requireFoldersUp(real, shown, lookups);
 }
 
-function requireFoldersUp(start: string, shown: string): void {
+function requireFoldersUp(start: string, shown: string, lookups?: MemoLookups): void {
   const cwd = Deno.cwd();
   for (let folder = start;; folder = dirname(folder)) {
     if (!granted({ name: "read", path: folder })) {
@@ -46,7 +54,8 @@ function requireFoldersUp(start: string, shown: string): void {
       if (folder !== cwd && isWithin(cwd, folder) && isWithin(start, cwd)) return;
       throw missing(shown, `read access to "${folder}"`, "--allow-read");
     }
-    if (isProjectRoot(folder) || dirname(folder) === folder) return;
+    lookups?.list(folder);
+    if (isProjectRoot(folder, lookups) || dirname(folder) === folder) return;
   }
 }
 
@@ -59,7 +68,8 @@ function isWithin(path: string, folder: string): boolean {
  * Throws {@linkcode InputError} unless this process may record a run of the
  * deliverable folder `delDir`: read its project ({@linkcode requireReadable}),
  * write the folder (the record, its lock, pending runs) and know the host
- * name (a record's Host, and whether a lock's holder is alive).
+ * name (a record's Host, and whether a lock's holder is alive). `lookups`: as
+ * for {@linkcode requireReadable}.
  *
  * @example
  * ```ts
@@ -67,8 +77,12 @@ function isWithin(path: string, folder: string): boolean {
  * requireRecordable("examples/PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection");
  * ```
  */
-export function requireRecordable(delDir: string, shown: string = delDir): void {
-  requireReadable(delDir, shown);
+export function requireRecordable(
+  delDir: string,
+  shown: string = delDir,
+  lookups?: MemoLookups,
+): void {
+  requireReadable(delDir, shown, lookups);
   const dir = resolve(delDir);
   if (!granted({ name: "write", path: dir })) {
     throw missing(shown, `write access to "${dir}"`, "--allow-write");
@@ -103,8 +117,9 @@ function missing(shown: string, what: string, flag: string): InputError {
 }
 
 /** A folder that bounds what runrec reads (./inputs.ts `projectBounds`). */
-function isProjectRoot(folder: string): boolean {
-  if (isExecutionRoot(folder)) return true;
+function isProjectRoot(folder: string, lookups?: Lookups): boolean {
+  if (isExecutionRoot(folder, lookups)) return true;
+  if (lookups) return !(lookups.lstat(join(folder, ".git")) instanceof Error);
   try {
     Deno.lstatSync(join(folder, ".git"));
     return true;

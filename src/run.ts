@@ -229,7 +229,10 @@ export interface FinishReport {
   error?: string;
   /** Free text. */
   notes?: string;
-  /** The host's agent files, for the agent's profile (default: an `agents/` folder above). */
+  /**
+   * The host's agent files, for the agent's profile (default: an `agents/` folder in or above
+   * the deliverable, up to the project's root).
+   */
   agentsDir?: string;
   /**
    * The agent's name as the finisher knows it: checked against the pending

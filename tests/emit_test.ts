@@ -4,7 +4,7 @@ import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
 import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { recordRun } from "../src/hook.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
@@ -742,12 +742,17 @@ Deno.test("emit --strict --json of a record whose fsync fails: outcome unconfirm
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("emit checks that it may read the project once per run: one look for the deliverable folder's INIT.md", async () => {
+Deno.test("emit checks that it may read the project once per run, and lists its folders instead of asking for names that are not there", async () => {
   const { root, del } = await makeProject();
-  // Each permission check walks up to the project's root; emit once made it four times.
+  await git(root, "init", "-q"); // the project is a git work tree, as the host's is
+  // Each permission check walked up to the project's root, stat-ing INIT.md, _Decomposition
+  // and .git in every folder (emit made it four times); the walk to the git root, the one
+  // above it (a superproject?) and the search for the agent's file asked again, each missing
+  // name a thrown error, as was listing the deliverable's spool folder, mostly not there. Now
+  // the check lists each folder once and the rest is answered from the listings.
   const out = await new Deno.Command("strace", {
     args: [
-      ...["-f", "-qq", "-P", join(del, "INIT.md"), "-e", "trace=statx,newfstatat,stat,lstat"],
+      ...["-f", "-qq", "-e", "trace=statx,newfstatat,stat,lstat,openat,readlink"],
       ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)],
       ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync"],
     ],
@@ -756,7 +761,15 @@ Deno.test("emit checks that it may read the project once per run: one look for t
   }).output();
   const stderr = new TextDecoder().decode(out.stderr);
   assertEquals(out.code, 0, stderr);
-  const looks = stderr.split("\n").filter((l) => l.includes(join(del, "INIT.md")));
-  assertEquals(looks.length, 1, looks.join("\n"));
+  const lines = stderr.split("\n");
+  const looks = lines.filter((l) => l.includes(join(del, "INIT.md")));
+  assertEquals(looks.length, 0, looks.join("\n"));
+  // No failing look-up of a name that marks a project's root, holds agent files or spooled
+  // records, anywhere.
+  const failed = lines.filter((l) =>
+    l.includes("ENOENT") &&
+    /\/(\.git|INIT\.md|_Decomposition|agents|\.claude|AGENT_A\.md|\.runrec-spool)"/.test(l)
+  );
+  assertEquals(failed, []);
   await Deno.remove(root, { recursive: true });
 });

@@ -74,10 +74,12 @@ Deno.test("profiles: read from the Agent Type table, joined with the built-in pr
 });
 
 Deno.test("findProfile: the agents/ folder above the deliverable, --agents-dir, built-in, unknown", async () => {
-  const root = await Deno.makeTempDir({ prefix: "runrec-profiles-" });
+  const above = await Deno.makeTempDir({ prefix: "runrec-profiles-" });
+  const root = join(above, "project");
   try {
     const del = join(root, "PKG-01_A", "1_Working", "DEL-01-02_B");
     await Deno.mkdir(del, { recursive: true });
+    Deno.writeTextFileSync(join(root, "INIT.md"), ""); // the execution root: the project's root
     await Deno.mkdir(join(root, "agents"));
     await Deno.mkdir(join(root, "PKG-01_A", ".claude", "agents"), { recursive: true });
     const table = (outputs: string) =>
@@ -105,8 +107,17 @@ Deno.test("findProfile: the agents/ folder above the deliverable, --agents-dir, 
     assertEquals(findProfile("CHIRALITY_LENS", join(del, "..", "DEL-01-03_New"))?.primaryOutputs, [
       "Lens.md",
     ]);
+    // Not above the project's root: outside the project, as for inputs.
+    await Deno.mkdir(join(above, "agents"));
+    Deno.writeTextFileSync(join(above, "agents", "AGENT_OUTSIDER.md"), table("`Out.md`"));
+    assertEquals(findProfile("OUTSIDER", del), undefined);
+    assertEquals(findProfile("OUTSIDER", above)?.primaryOutputs, ["Out.md"]);
+    // In a git work tree the project is the work tree: agents/ at its root, above the
+    // execution root, is found.
+    await Deno.mkdir(join(above, ".git"));
+    assertEquals(findProfile("OUTSIDER", del)?.primaryOutputs, ["Out.md"]);
   } finally {
-    await Deno.remove(root, { recursive: true });
+    await Deno.remove(above, { recursive: true });
   }
 });
 
