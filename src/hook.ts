@@ -98,7 +98,7 @@ export interface RunReport {
   outputHashes?: Record<string, string>;
   /**
    * The host's agent files, for the agent's profile (default: an `agents/` folder in or above
-   * the deliverable, up to the project's root).
+   * the deliverable).
    */
   agentsDir?: string;
   /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
@@ -259,7 +259,7 @@ export interface RunEnd {
   statusAfter?: string;
   /**
    * The host's agent files (`AGENT_<NAME>.md`), for the agent's profile; default: an `agents/`
-   * folder in or above the deliverable, up to the project's root.
+   * folder in or above the deliverable.
    */
   agentsDir?: string;
   /** What went wrong (FAILED/PARTIAL; default `TBD` for those). */

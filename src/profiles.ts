@@ -12,8 +12,7 @@ import { dirname, join, resolve } from "./path.ts";
 import { AGENT_FILE_NAME, parseAgentFile, writeScopeKind } from "./agent_file.ts";
 import { isLifecycleTransition, lifecycleProblems } from "./lifecycle.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
-import { projectBounds } from "./inputs.ts";
-import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
+import { directLookups, type Lookups } from "./lookups.ts";
 
 /** What an agent may write, and where its profile came from. */
 export interface AgentProfile {
@@ -169,18 +168,20 @@ export function profileFromText(text: string, path: string): AgentProfile {
 
 /**
  * Folders, nearest first, that may hold agent files: `agents/` and
- * `.claude/agents/` in `dir` and each folder above it, up to its project's
- * root ({@linkcode projectBounds}: the host keeps `agents/` at the root of its
- * repository). Only folders that are there, as `lookups` sees them.
+ * `.claude/agents/` in `dir` and in each folder above it, up to `/`, as the
+ * path is written (a deliverable reached through a link finds the agents of
+ * the project it is named in). Beyond the project's root too: the host keeps
+ * `agents/` at its repository's root, which a checkout without `.git` (an
+ * archive, a CI artifact) does not mark. Only folders that are there, as
+ * `lookups` sees them.
  */
 function agentFolders(dir: string, lookups: Lookups): string[] {
-  const bounds = projectBounds(dir, undefined, lookups);
   const folders: string[] = [];
-  for (let d = resolvedPath(resolve(dir), lookups);; d = dirname(d)) {
+  for (let d = resolve(dir);; d = dirname(d)) {
     for (const folder of [join(d, "agents"), join(d, ".claude", "agents")]) {
       if (lookups.stat(folder) === "folder") folders.push(folder);
     }
-    if (d === bounds.root || dirname(d) === d) return folders;
+    if (dirname(d) === d) return folders;
   }
 }
 
@@ -196,8 +197,8 @@ function readAgentFile(folder: string, agent: string): AgentProfile | undefined 
 /**
  * The profile of `agent` for a run on `delDir`: from `agentsDir/AGENT_<agent>.md`
  * when `agentsDir` is given, else from the nearest `agents/` (or
- * `.claude/agents/`) folder in the deliverable or above it, up to its
- * project's root, that has the agent's file, else built in; `undefined` for an
+ * `.claude/agents/`) folder in the deliverable or above it that has the
+ * agent's file, else built in; `undefined` for an
  * agent runrec does not know (it is recorded all the same). `lookups` answers
  * which folders are there (default: the system). Never throws.
  *

@@ -107,15 +107,22 @@ Deno.test("findProfile: the agents/ folder above the deliverable, --agents-dir, 
     assertEquals(findProfile("CHIRALITY_LENS", join(del, "..", "DEL-01-03_New"))?.primaryOutputs, [
       "Lens.md",
     ]);
-    // Not above the project's root: outside the project, as for inputs.
+    // Above the execution root too: the host keeps agents/ at its repository's root, which a
+    // checkout without .git (an archive, a CI artifact) does not mark.
     await Deno.mkdir(join(above, "agents"));
-    Deno.writeTextFileSync(join(above, "agents", "AGENT_OUTSIDER.md"), table("`Out.md`"));
-    assertEquals(findProfile("OUTSIDER", del), undefined);
-    assertEquals(findProfile("OUTSIDER", above)?.primaryOutputs, ["Out.md"]);
-    // In a git work tree the project is the work tree: agents/ at its root, above the
-    // execution root, is found.
-    await Deno.mkdir(join(above, ".git"));
-    assertEquals(findProfile("OUTSIDER", del)?.primaryOutputs, ["Out.md"]);
+    Deno.writeTextFileSync(join(above, "agents", "AGENT_ABOVE.md"), table("`Above.md`"));
+    assertEquals(findProfile("ABOVE", del)?.primaryOutputs, ["Above.md"]);
+    // A deliverable named through a link finds the agents of the project it is named in.
+    const elsewhere = await Deno.makeTempDir({ prefix: "runrec-profiles-" });
+    try {
+      const real = join(elsewhere, "DEL-01-09_Linked");
+      await Deno.mkdir(real);
+      const linked = join(root, "PKG-01_A", "1_Working", "DEL-01-09_Linked");
+      await Deno.symlink(real, linked);
+      assertEquals(findProfile("ABOVE", linked)?.primaryOutputs, ["Above.md"]);
+    } finally {
+      await Deno.remove(elsewhere, { recursive: true });
+    }
   } finally {
     await Deno.remove(above, { recursive: true });
   }

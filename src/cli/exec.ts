@@ -69,8 +69,8 @@ Options:
   --no-fsync            do not flush the record to disk
   --agents-dir DIR      the host's agent files (AGENT_<NAME>.md): the agent's profile
                         (write scope, _STATUS.md changes) comes from there; default:
-                        an agents/ folder in or above <del-dir> up to the project's
-                        root, else runrec's built-in one
+                        an agents/ folder in or above <del-dir>, else runrec's
+                        built-in one
 
 Example:
   runrec exec PKG-01_X/1_Working/DEL-01-02_Y --agent DEPENDENCIES --pass FULL \\

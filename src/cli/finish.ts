@@ -46,8 +46,8 @@ Options:
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
   --agents-dir DIR  the host's agent files (AGENT_<NAME>.md) for the agent's profile;
-                    default: an agents/ folder in or above the deliverable, up to
-                    the project's root, else built in
+                    default: an agents/ folder in or above the deliverable, else
+                    built in
   --no-fsync        do not flush to disk (faster; a power loss may lose the record)
   --strict          exit 2 when the record cannot be written, and do not spool it;
                     the run then stays pending, to be finished again
