@@ -773,3 +773,24 @@ Deno.test("emit checks that it may read the project once per run, and lists its 
   assertEquals(failed, []);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a misspelt --agents-dir is a one-line error naming the flag (exit 2) for emit, exec and finish; nothing written, the command not run, the run still pending", async () => {
+  const { root, del } = await makeProject();
+  const wanted = `runrec %s: --agents-dir ${join(root, "agnets")}: no such folder\n`;
+  const bad = ["--agents-dir", join(root, "agnets")];
+  const emit = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS", ...bad]);
+  assertEquals([emit.code, emit.stderr], [2, wanted.replace("%s", "emit")]);
+  const marker = join(root, "ran");
+  const exec = await runCliProcess(["exec", del, "--agent", "A", ...bad, "touch", marker]);
+  assertEquals([exec.code, exec.stderr], [2, wanted.replace("%s", "exec")]);
+  assertEquals(await Deno.stat(marker).then(() => true, () => false), false);
+  const start = await runCliProcess(["start", del, "--agent", "A"]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS", ...bad]);
+  assertEquals([finish.code, finish.stderr], [2, wanted.replace("%s", "finish")]);
+  assertEquals(await Deno.stat(join(del, RECORD_FILE)).then(() => true, () => false), false);
+  const retried = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(retried.code, 0, retried.stderr);
+  await Deno.remove(root, { recursive: true });
+});

@@ -5,6 +5,7 @@
  * @module
  */
 import { CheckFailure, InputError, OptionError } from "../errors.ts";
+import { requireFolder } from "../deliverable.ts";
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -187,6 +188,17 @@ export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed
 export function stringOption(parsed: Parsed, name: string): string | undefined {
   const v = parsed.values[name];
   return typeof v === "string" ? v : undefined;
+}
+
+/**
+ * A string option naming a folder that must be there (`--agents-dir`): a
+ * misspelt one is an `InputError` naming the flag, not a run checked against
+ * no profile.
+ */
+export function folderOption(parsed: Parsed, name: string): string | undefined {
+  const value = stringOption(parsed, name);
+  if (value !== undefined) requireFolder(value, `--${name} ${value}`);
+  return value;
 }
 
 /** The values of a repeatable string option. */

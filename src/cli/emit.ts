@@ -8,6 +8,7 @@ import { recordRun, type RunReport } from "../hook.ts";
 import {
   type Command,
   EXIT,
+  folderOption,
   listOption,
   positionals,
   requiredOption,
@@ -119,7 +120,7 @@ export const emitCommand: Command = {
       statusAfter: stringOption(parsed, "status-after"),
       error: stringOption(parsed, "error"),
       notes: stringOption(parsed, "notes"),
-      agentsDir: stringOption(parsed, "agents-dir"),
+      agentsDir: folderOption(parsed, "agents-dir"),
       allowOutside: parsed.values["allow-outside"] === true,
     };
     const strict = parsed.values.strict === true;

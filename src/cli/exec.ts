@@ -12,6 +12,7 @@ import { changedFiles, snapshotFolder } from "../snapshot.ts";
 import {
   type Command,
   exitFor,
+  folderOption,
   type Io,
   listOption,
   positionals,
@@ -228,6 +229,7 @@ export const execCommand: Command = {
     };
     const [delDir, command, ...args] = positionals(parsed, ["del-dir", "command"], true);
     const partial = exitCodes(parsed, "partial-codes");
+    const agentsDir = folderOption(parsed, "agents-dir"); // before the command runs
     const skipped = exitCodes(parsed, "skipped-codes");
     const both = [...partial].find((c) => skipped.has(c));
     if (both !== undefined) {
@@ -273,7 +275,7 @@ export const execCommand: Command = {
           error: startError ?? outcome.error,
           outputs: Object.keys(outputs),
           outputHashes: outputs,
-          agentsDir: stringOption(parsed, "agents-dir"),
+          agentsDir,
         }, { fsync: !parsed.values["no-fsync"], onLockWait: lockWaitMessage(io) }),
       );
     } catch (e) {

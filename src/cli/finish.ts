@@ -10,6 +10,7 @@ import { finishPendingRun } from "../run.ts";
 import {
   type Command,
   EXIT,
+  folderOption,
   listOption,
   positionals,
   requiredOption,
@@ -125,7 +126,7 @@ export const finishCommand: Command = {
       outputs: listOption(parsed, "output"),
       error: stringOption(parsed, "error"),
       notes: stringOption(parsed, "notes"),
-      agentsDir: stringOption(parsed, "agents-dir"),
+      agentsDir: folderOption(parsed, "agents-dir"),
     }, {
       fsync: !parsed.values["no-fsync"],
       spool: !strict,
