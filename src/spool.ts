@@ -336,20 +336,6 @@ function entryProblem(entry: SpoolEntry, ownFile: string | undefined): string | 
   return undefined;
 }
 
-/**
- * Whether `dir` holds `name`, in any case (a listing may not tell case); `true` when `dir`
- * cannot be listed.
- */
-function holdsName(dir: string, name: string): boolean {
-  try {
-    const lower = name.toLowerCase();
-    for (const entry of Deno.readDirSync(dir)) if (entry.name.toLowerCase() === lower) return true;
-    return false;
-  } catch {
-    return true; // asked directly, for the error
-  }
-}
-
 /** The path with links resolved in its folder, or itself when that cannot be resolved. */
 function realPathOf(path: string): string {
   try {
@@ -373,11 +359,7 @@ const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
  * ```
  */
 export function listSpool(delDirs?: DelDirs): SpoolItem[] {
-  // A deliverable mostly has no spool folder: its listing says so, where listing the folder
-  // would throw (an emit's one thrown error, and a run's first costs ~0.3 ms).
-  const absent = (f: SpoolFolder) =>
-    f.delDir !== undefined && !holdsName(dirname(f.path), SPOOL_FOLDER);
-  return folders(delDirs).flatMap((f) => absent(f) ? [] : listSpoolFolder(f));
+  return folders(delDirs).flatMap(listSpoolFolder);
 }
 
 /** The entries of one spool folder, as {@linkcode listSpool} lists them. */

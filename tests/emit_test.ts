@@ -748,8 +748,8 @@ Deno.test("emit checks that it may read the project once per run, and lists its 
   // Each permission check walked up to the project's root, stat-ing INIT.md, _Decomposition
   // and .git in every folder (emit made it four times); the walk to the git root, the one
   // above it (a superproject?) and the search for the agent's file asked again, each missing
-  // name a thrown error, as was listing the deliverable's spool folder, mostly not there. Now
-  // the check lists each folder once and the rest is answered from the listings.
+  // name a thrown error. Now the check lists each folder once and the rest is answered from
+  // the listings.
   const out = await new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-e", "trace=statx,newfstatat,stat,lstat,openat,readlink"],
@@ -764,11 +764,11 @@ Deno.test("emit checks that it may read the project once per run, and lists its 
   const lines = stderr.split("\n");
   const looks = lines.filter((l) => l.includes(join(del, "INIT.md")));
   assertEquals(looks.length, 0, looks.join("\n"));
-  // No failing look-up of a name that marks a project's root, holds agent files or spooled
-  // records, in the project (above it, the search for agent files asks each folder).
+  // No failing look-up of a name that marks a project's root or holds agent files, in the
+  // project (above it, the search for agent files asks each folder).
   const failed = lines.filter((l) =>
     l.includes("ENOENT") && l.includes(`"${root}/`) &&
-    /\/(\.git|INIT\.md|_Decomposition|agents|\.claude|AGENT_A\.md|\.runrec-spool)"/.test(l)
+    /\/(\.git|INIT\.md|_Decomposition|agents|\.claude|AGENT_A\.md)"/.test(l)
   );
   assertEquals(failed, []);
   await Deno.remove(root, { recursive: true });
