@@ -154,18 +154,10 @@ Deno.test("exec: a command that leaves a process running is recorded with a warn
   const { root, del } = await makeProject();
   const register = join(del, "Dependencies.csv");
   const before = await Deno.readTextFile(register);
-  const exec = new Deno.Command(RUNREC[0], {
-    args: [
-      ...RUNREC.slice(1),
-      ...["exec", del, "--agent", "A", "--", "sh", "-c"],
-      `(sleep 1; echo late >> '${register}') >/dev/null 2>&1 & echo ok`,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const { code, stderr } = await exec;
-  const said = new TextDecoder().decode(stderr);
+  const { code, stderr: said } = await execSh(
+    del,
+    `(sleep 1; echo late >> '${register}') >/dev/null 2>&1 & echo ok`,
+  );
   assertEquals(code, 0, said);
   assertMatch(
     said,
@@ -183,16 +175,10 @@ Deno.test("exec: SIGTERM sent to runrec exec reaches the command's own children 
   const { root, del } = await makeProject();
   const register = join(del, "Dependencies.csv");
   const before = await Deno.readTextFile(register);
-  const exec = new Deno.Command(RUNREC[0], {
-    args: [
-      ...RUNREC.slice(1),
-      ...["exec", del, "--agent", "A", "--", "sh", "-c"],
-      `echo ready; sh -c 'sleep 1; echo late >> "${register}"'; echo after`,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  const exec = spawnExec(
+    del,
+    `echo ready; sh -c 'sleep 1; echo late >> "${register}"'; echo after`,
+  );
   assertEquals(await firstLine(exec.stdout), "ready");
   exec.kill("SIGTERM");
   assertEquals((await exec.status).code, 143);
