@@ -213,6 +213,31 @@ export function parseDuration(text: string): number | undefined {
   return ((d * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms;
 }
 
+const UNIT_MS: Readonly<Record<string, number>> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * Milliseconds of a duration as a person types it on the command line: an
+ * ISO 8601 duration ({@linkcode parseDuration}) or a number with `s`, `m`,
+ * `h` or `d` (`90s`, `1.5h`, `2d`); `undefined` when it is neither.
+ *
+ * @example
+ * ```ts
+ * import { parseDurationOption } from "./time.ts";
+ * parseDurationOption("90m"); // 5400000
+ * parseDurationOption("PT2H"); // 7200000
+ * parseDurationOption("5x"); // undefined
+ * ```
+ */
+export function parseDurationOption(text: string): number | undefined {
+  const short = /^([0-9]+(?:\.[0-9]+)?)([smhd])$/.exec(text);
+  return short ? Number(short[1]) * UNIT_MS[short[2]] : parseDuration(text);
+}
+
 /**
  * What is wrong with a RunDuration, or `undefined` when it is fine: an ISO
  * 8601 duration exact to the millisecond and at most

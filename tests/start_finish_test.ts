@@ -200,7 +200,7 @@ Deno.test("reap: an agent killed with SIGKILL after start is reaped once, as FAI
     /^RUN-DEL-01-02-\S+ \S+ DEPENDENCIES started .*: its process \d+ on .* is gone\n$/,
   );
   const again = await runCliProcess(["reap", root]);
-  assertEquals([again.code, again.stdout], [0, ""]);
+  assertEquals([again.code, again.stdout, again.stderr], [0, "", "runrec reap: nothing to reap\n"]);
   const records = await recordsOf(del);
   assertEquals(records.length, 1);
   assertEquals([records[0].RunStatus, records[0].ErrorSummary], ["FAILED", REAPED_ERROR]);
@@ -350,6 +350,35 @@ Deno.test("finish waits while a live process holds its run, then finishes it", a
   const finished = await finishing;
   assertEquals(finished.code, 0, finished.stderr);
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit --duration takes reap's short words too (154.5s, 90m); a fraction of a ms is refused", async () => {
+  const { root, del } = await makeProject();
+  const emit = (duration: string) =>
+    runCliProcess([
+      "emit",
+      del,
+      "--agent",
+      "B",
+      "--status",
+      "SUCCESS",
+      "--duration",
+      duration,
+      "--json",
+    ]);
+  const seconds = await emit("154.5s");
+  assertEquals(seconds.code, 0, seconds.stderr);
+  assertEquals(JSON.parse(seconds.stdout).RunDuration, "PT2M34.5S");
+  assertEquals(JSON.parse((await emit("90m")).stdout).RunDuration, "PT1H30M");
+  assertEquals(JSON.parse((await emit("PT5S")).stdout).RunDuration, "PT5S");
+  const fraction = await emit("0.0005s");
+  assertEquals(fraction.code, 2);
+  assertMatch(
+    fraction.stderr,
+    /^runrec emit: --duration must be an ISO 8601 duration .*"0\.0005s"\n$/,
+  );
+  assertEquals((await recordsOf(del)).length, 3);
   await Deno.remove(root, { recursive: true });
 });
 

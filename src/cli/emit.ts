@@ -5,6 +5,7 @@
  */
 import { InputError } from "../errors.ts";
 import { recordRun, type RunReport } from "../hook.ts";
+import { formatDuration, parseDuration, parseDurationOption } from "../time.ts";
 import {
   type Command,
   EXIT,
@@ -15,6 +16,16 @@ import {
   stringOption,
 } from "./command.ts";
 import { lockWaitMessage, printOutcome } from "./outcome.ts";
+
+/**
+ * `--duration` as the record writes it: a number with a unit (`90s`, as
+ * `reap --older-than` takes) becomes ISO 8601; anything else goes as given.
+ */
+function durationOption(text: string | undefined): string | undefined {
+  if (text === undefined || parseDuration(text) !== undefined) return text;
+  const ms = parseDurationOption(text);
+  return ms !== undefined && Number.isSafeInteger(ms) ? formatDuration(ms) : text;
+}
 
 const HELP = `runrec emit: append one run record to <del-dir>/RunRecords.csv
 
@@ -34,8 +45,9 @@ Options:
                         file is TBD, not read
   --pass D              the pass directive the run was dispatched with
   --started ISO         when the run started (default: now minus the duration)
-  --duration ISO        how long it took, e.g. PT2M34.5S (default: from --started to
-                        now, else PT0S)
+  --duration D          how long it took: ISO 8601 (PT2M34.5S) or a number with s,
+                        m, h or d (154.5s, 90m) (default: from --started to now,
+                        else PT0S)
   --duration-ms N       how long it took, in milliseconds
   --status-before X     lifecycle state at run start (default TBD)
   --status-after X      the state you set at run end: _STATUS.md wins, and a claim that
@@ -114,7 +126,7 @@ export const emitCommand: Command = {
       outputs: listOption(parsed, "output"),
       pass: stringOption(parsed, "pass"),
       started: stringOption(parsed, "started"),
-      duration: stringOption(parsed, "duration"),
+      duration: durationOption(stringOption(parsed, "duration")),
       durationMs: durationMs === undefined ? undefined : Number(durationMs),
       statusBefore: stringOption(parsed, "status-before"),
       statusAfter: stringOption(parsed, "status-after"),

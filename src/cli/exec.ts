@@ -42,7 +42,8 @@ Where no standard stream is a terminal (an agent, CI), CMD runs in a process
 group (session) of its own, as under GNU timeout: the signals reach the
 processes it started too, and processes of it still running when CMD ends
 (a shell's & with no wait) are named in a warning and the record's Notes:
-files they write later are not in this record, but in the next run's. With a
+files they write later are in no record (nor in a later run's, unless it
+writes them again: a run's outputs are what changed while it ran). With a
 terminal, CMD keeps runrec's (for its prompts); such processes go unseen.
 A process that starts a session of its own (a daemon) is never seen.
 Exits with CMD's exit code (128 + the signal's number when it was killed;
@@ -258,7 +259,7 @@ export const execCommand: Command = {
     const { exit, startError, left } = await runCommand(command, args);
     if (startError) io.err(`runrec exec: ${startError}\n`);
     if (left !== undefined) {
-      // Their writes would count as the next run's outputs: the record and the agent say so.
+      // Their later writes are in no run's record: the record and the agent say so.
       const note = `CMD left processes running (process group ${left}); files they write ` +
         "later are not in this record";
       started.run.start.notes.push(note);

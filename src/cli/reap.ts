@@ -6,7 +6,7 @@
  */
 import { InputError } from "../errors.ts";
 import { describeReaped, reapRuns } from "../reap.ts";
-import { parseDuration } from "../time.ts";
+import { parseDurationOption } from "../time.ts";
 import { type Command, EXIT, stringOption } from "./command.ts";
 import { lockWaitMessage, printRecorded } from "./outcome.ts";
 
@@ -46,7 +46,8 @@ RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), an
 records spooled earlier that the write appended are said ("replayed ... from
 the spool"). A pending run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
-reaped all the same. Exit codes: 0 done (also when nothing was reaped); 2
+reaped all the same; "nothing to reap" on stderr when there was none. Exit
+codes: 0 done (also when nothing was reaped); 2
 usage error, or a pending run file that cannot be read (delete it if it is
 garbage), claimed (a failing disk: reap again) or recorded (a run whose
 record would be over 16 MiB is removed).
@@ -56,12 +57,9 @@ Examples:
   runrec reap . --older-than 12h
 `;
 
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** Milliseconds of `--older-than`: an ISO 8601 duration or `<number><s|m|h|d>`. */
 function parseAge(text: string): number {
-  const short = /^([0-9]+(?:\.[0-9]+)?)([smhd])$/.exec(text);
-  const ms = short ? Number(short[1]) * UNIT_MS[short[2]] : parseDuration(text);
+  const ms = parseDurationOption(text);
   if (ms === undefined || !Number.isFinite(ms)) {
     throw new InputError(
       `--older-than: expected a duration like 2h, 90m, 1d or PT2H, got ${JSON.stringify(text)}`,
@@ -133,6 +131,10 @@ export const reapCommand: Command = {
     } else {
       printRecorded(io, () => {
         for (const r of report.reaped) io.out(`${describeReaped(r, Deno.cwd())}\n`);
+        // On stderr, so stdout stays one line per reaped run: an orchestrator's log shows reap ran.
+        if (report.reaped.length === 0 && report.problems.length === 0) {
+          io.err("runrec reap: nothing to reap\n");
+        }
       });
     }
     return report.problems.length > 0 ? EXIT.usage : EXIT.ok;

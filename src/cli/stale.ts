@@ -86,7 +86,11 @@ Options:
                 governed input there), or its latest of any agent when no good
                 run of it ever read one. The deliverables upstream of the
                 targets are checked too, and named ("upstream of the targets"),
-                so a deliverable named alone gets its root's answer. RETIRED
+                so a deliverable named alone gets its root's answer. Those
+                downstream of the targets are listed STALE (and count in the
+                exit code) with the reasons that pass through the targets
+                only: their own inputs are not checked; name the root for
+                their full answer. RETIRED
                 ones (_STATUS.md) are never STALE and staleness does not pass
                 through them (a run of theirs since a consumer read them still
                 counts): listed apart, not counted. Dependency cycles are listed,
