@@ -227,7 +227,7 @@ export function readFolderFile(path: string): string | undefined {
 }
 
 /** Lists a folder as {@linkcode folderEntries} does. */
-export type ListFolder = (dir: string) => Map<string, EntryKind>;
+export type ListFolder = (dir: string) => ReadonlyMap<string, EntryKind>;
 
 /**
  * The entries of `dir` by name, symbolic links followed; empty when `dir`

@@ -338,8 +338,8 @@ function readRef(
  * sandboxed build, which may not start it). As git does, `$GIT_DIR` names
  * the repository when set, and the search starts from `dir`'s real path (a
  * deliverable reached through a symbolic link has its target's HEAD).
- * `$GIT_WORK_TREE` changes no HEAD. `list` lists folders (a test may pass
- * its own).
+ * `$GIT_WORK_TREE` changes no HEAD. `list` lists folders (emit passes its
+ * look-ups', which answer from the listings its permission check made).
  *
  * @example
  * ```ts

@@ -332,7 +332,8 @@ async function builtRecord(
       known.bounds,
     ),
     readLifecycleState(join(dir, "_STATUS.md")),
-    gitHead(dir),
+    // The folders up to the project's root are listed already (emit): not listed again.
+    gitHead(dir, known.lookups?.folderEntries),
   ]);
   const notes = [...start.notes];
   // The ID another folder of the root has too: its runs would share RunIDs, so a warning.

@@ -12,7 +12,7 @@
  * @module
  */
 import { basename, dirname, isNormalAbsolute, join } from "./path.ts";
-import { readFolderFile } from "./deliverable.ts";
+import { type EntryKind, folderEntries, readFolderFile } from "./deliverable.ts";
 import { explainError } from "./names.ts";
 
 /** What a path names: `symlink` only from {@linkcode Lookups.lstat}. */
@@ -28,6 +28,8 @@ export interface Lookups {
   realPath(path: string): string | Error;
   /** `readFolderFile(path)`: the text of a small host file, or `undefined`. */
   hostFile(path: string): string | undefined | Error;
+  /** `folderEntries(dir)`: what the folder holds by name, links followed; empty if unlistable. */
+  folderEntries(dir: string): ReadonlyMap<string, EntryKind>;
 }
 
 /** `fn`'s answer, or the error it throws about `path` (a name not valid UTF-8 named as such). */
@@ -65,6 +67,7 @@ export const directLookups: Lookups = {
   stat: (path) => attempt(path, () => kindOf(Deno.statSync(path)) as Exclude<PathKind, "symlink">),
   realPath: (path) => attempt(path, () => Deno.realPathSync(path)),
   hostFile: (path) => attempt(path, () => readFolderFile(path)),
+  folderEntries,
 };
 
 /** {@linkcode Lookups} that also take a folder's listing to answer for its entries. */
@@ -90,7 +93,8 @@ const ASCII = /^[ -~]*$/;
  * Look-ups answered once each for the life of the returned object (one
  * command): a path is `lstat`ed once (or read from its folder's listing), and
  * that one answer also gives its `stat` (unless it is a symbolic link) and
- * its real path (its parent's real path and its name, unless it is a link).
+ * its real path (its parent's real path and its name, unless it is a link);
+ * a listed folder's `folderEntries` are its listing's.
  * A printable-ASCII name missing, in any case, from a listed folder of
  * ASCII names is answered "not found" without asking the system (FAT's
  * short `LONGFI~1.MD` aliases are not listed, and would be missed). Every
@@ -112,6 +116,8 @@ export function memoLookups(): MemoLookups {
   // Folders listed (or tried), each with the names it holds in lower case when all are ASCII
   // (printable: a name with a control character is asked too).
   const listed = new Map<string, Set<string> | undefined>();
+  // What each folder listed holds, as folderEntries says (not its `DirEntry`s, which cost more).
+  const listings = new Map<string, Map<string, EntryKind>>();
   const list = (dir: string, given?: readonly Deno.DirEntry[]) => {
     if (listed.has(dir) || !isNormalAbsolute(dir)) return;
     listed.set(dir, undefined);
@@ -131,6 +137,13 @@ export function memoLookups(): MemoLookups {
     if (entries.every((e) => ASCII.test(e.name))) {
       listed.set(dir, new Set(entries.map((e) => e.name.toLowerCase())));
     }
+    // As folderEntries: links followed (few, and asked after the names are known).
+    const kinds = new Map<string, EntryKind>();
+    for (const entry of entries) {
+      const kind = entry.isSymlink ? stat(`${prefix}/${entry.name}`) : kindOf(entry) as EntryKind;
+      kinds.set(entry.name, kind instanceof Error ? "other" : kind);
+    }
+    listings.set(dir, kinds);
   };
   /**
    * Whether the listing of `path`'s folder (or of a folder above) shows it is
@@ -199,7 +212,12 @@ export function memoLookups(): MemoLookups {
   const knowText = (path: string, text: string | undefined) => {
     if (!texts.has(path)) texts.set(path, text); // an answer given stands
   };
-  return { lstat, stat, realPath, hostFile, list, knowText };
+  const entriesOf = (dir: string): ReadonlyMap<string, EntryKind> => {
+    list(dir);
+    if (!listed.has(dir)) return folderEntries(dir); // a path `list` does not take
+    return listings.get(dir) ?? new Map(); // none: unlistable
+  };
+  return { lstat, stat, realPath, hostFile, folderEntries: entriesOf, list, knowText };
 }
 
 /**

@@ -774,6 +774,63 @@ Deno.test("emit checks that it may read the project once per run, and lists its 
   await Deno.remove(root, { recursive: true });
 });
 
+/**
+ * How often each folder was opened to be listed during `runrec emit <del>` (strace), and the
+ * record's GitHead.
+ */
+async function emitListings(del: string): Promise<{ opened: Map<string, number>; head: string }> {
+  const out = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-e", "trace=openat"],
+      ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)],
+      ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync", "--json"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, stderr);
+  const opened = new Map<string, number>();
+  for (const [, path] of stderr.matchAll(/openat\(AT_FDCWD, "([^"]*)", [A-Z_|]*O_DIRECTORY/g)) {
+    opened.set(path, (opened.get(path) ?? 0) + 1);
+  }
+  return { opened, head: JSON.parse(new TextDecoder().decode(out.stdout)).GitHead };
+}
+
+/** `dir` and each folder above it, up to `top` (default `/`). */
+function foldersUp(dir: string, top = "/"): string[] {
+  const folders = [dir];
+  while (folders.at(-1) !== top && folders.at(-1) !== "/") {
+    folders.push(folders.at(-1)!.replace(/\/[^/]*$/, "") || "/");
+  }
+  return folders;
+}
+
+Deno.test("emit lists each folder once: gitHead's search for .git answers from the permission check's listings (a bare deliverable up to /, a git project)", async () => {
+  // A deliverable outside any project: every folder up to / was listed by the permission check
+  // and again by gitHead (in a folder of 200,000 names: docs/BENCHMARKS.md, stop 21).
+  const bare = join(await Deno.realPath(await tempDir({ prefix: "runrec_crowd_" })), "DEL-01-02");
+  await Deno.mkdir(bare);
+  await Deno.writeTextFile(join(bare, "_CONTEXT.md"), "**DeliverableID:** DEL-01-02\n");
+  const outside = await emitListings(bare);
+  const upToRoot = foldersUp(bare);
+  assertEquals(upToRoot.map((f) => [f, outside.opened.get(f)]), upToRoot.map((f) => [f, 1]));
+  assertEquals(outside.head, "");
+
+  // In a git work tree: the folders up to its root, and the .git folder (commondir?), once each.
+  const { root, del } = await makeProject();
+  const real = await Deno.realPath(del);
+  const top = await Deno.realPath(root);
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-q", "-m", "base");
+  const inGit = await emitListings(del);
+  const project = [...foldersUp(real, top), join(top, ".git")];
+  assertEquals(project.map((f) => [f, inGit.opened.get(f)]), project.map((f) => [f, 1]));
+  assertEquals(inGit.head, (await git(root, "rev-parse", "HEAD")).trim());
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("a misspelt --agents-dir is a one-line error naming the flag (exit 2) for emit, exec and finish; nothing written, the command not run, the run still pending", async () => {
   const { root, del } = await makeProject();
   const wanted = `runrec %s: --agents-dir ${join(root, "agnets")}: no such folder\n`;

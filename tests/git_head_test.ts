@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { gitHead } from "../src/git.ts";
 import { git as fixtureGit, makeProject, tempDir } from "./fixtures.ts";
 import { finishRun, startRun } from "../src/run.ts";
+import { memoLookups } from "../src/lookups.ts";
+import { requireReadable } from "../src/required_permissions.ts";
+import { NOBODY, runAsNobody } from "./support/nobody.ts";
 
 /** Runs git in `cwd` with this process's environment (GIT_DIR included, when a test sets it). */
 async function run(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
@@ -54,6 +57,10 @@ async function same(dir: string, expected?: string) {
   const ours = await gitHead(dir);
   strictEqual(ours, await revParse(dir), dir);
   if (expected !== undefined) strictEqual(ours, expected, dir);
+  // As emit asks it: from the listings its permission check made, the same answer.
+  const lookups = memoLookups();
+  requireReadable(dir, dir, lookups);
+  strictEqual(await gitHead(dir, lookups.folderEntries), ours, `${dir}, from a run's listings`);
 }
 
 Deno.test("gitHead: a fresh repository (unborn branch) has no HEAD", async () => {
@@ -220,6 +227,46 @@ Deno.test("gitHead: a deliverable reached through a symbolic link has the HEAD o
     // git starts in the link's target (its working folder is a real path), and so does gitHead.
     await same(join(links, "pkg", "DEL-01-02_Y"), id);
     await same(join(links, "pkg"), id);
+  });
+});
+
+Deno.test("gitHead: names that differ from .git only by case are not it", async () => {
+  await withRepo(async (root) => {
+    const id = await commit(root, "one");
+    const sub = join(root, "sub");
+    await Deno.mkdir(join(sub, ".GIT"), { recursive: true });
+    await Deno.writeTextFile(join(sub, ".Git"), "gitdir: nowhere\n");
+    await same(sub, id); // the root's .git, on a case-sensitive file system as git finds it
+  });
+  const outside = await tempDir({ prefix: "runrec_githead_case_" });
+  try {
+    await Deno.mkdir(join(outside, ".GIT"));
+    await Deno.writeTextFile(join(outside, ".GIT", "HEAD"), `${"1".repeat(40)}\n`);
+    await same(outside);
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("gitHead of an emit by a user who cannot list a folder on the way: found above it, not in it", async () => {
+  await withRepo(async (root) => {
+    const id = await commit(root, "one");
+    const del = join(root, "PKG-01_X", "DEL-01-02_Y");
+    await Deno.mkdir(del, { recursive: true });
+    await Deno.writeTextFile(join(del, "_CONTEXT.md"), "**DeliverableID:** DEL-01-02\n");
+    await Deno.chown(del, NOBODY, NOBODY);
+    // Passed through, never listed: the package folder, then the repository's root itself.
+    await Deno.chmod(root, 0o755);
+    await Deno.chmod(join(root, "PKG-01_X"), 0o711);
+    const emit = ["emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync", "--json"];
+    const below = await runAsNobody(emit);
+    strictEqual(below.code, 0, below.stderr);
+    strictEqual(JSON.parse(below.stdout).GitHead, id);
+    // The root's listing holds its .git: unread, so no HEAD (as git's `.git` is not looked up).
+    await Deno.chmod(root, 0o711);
+    const unlisted = await runAsNobody(emit);
+    strictEqual(unlisted.code, 0, unlisted.stderr);
+    strictEqual(JSON.parse(unlisted.stdout).GitHead, "");
   });
 });
 

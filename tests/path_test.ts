@@ -13,6 +13,7 @@ import { directLookups, memoLookups } from "../src/lookups.ts";
 import { assertEquals } from "./assert.ts";
 import { seeded } from "./seed.ts";
 import { tempDir } from "./fixtures.ts";
+import { folderEntries } from "../src/deliverable.ts";
 
 /** Path names that tell the fast path from pathe's: dots, backslashes, drives, empties. */
 const NAMES = ["a", "b", ".", "..", "", "\\", "x\\y", ".h", "...", "C:", "c d", "é", "a:b"];
@@ -73,7 +74,18 @@ Deno.test("lookups: memoised answers are the system's, through links, listed fol
       same(memo.lstat(path), directLookups.lstat(path), path);
       same(memo.stat(path), directLookups.stat(path), path);
     }
+    // A folder's entries, links followed (to a file, a folder, nowhere); none where none can be.
+    for (const folder of [dir, `${dir}/real`, `${dir}/link`, `${dir}/real/sub/f.md`, `${dir}/no`]) {
+      const entries = [...memo.folderEntries(folder)].sort();
+      assertEquals(entries, [...folderEntries(folder)].sort(), folder);
+    }
   }
+  // As of the listing: a file made since is not in it.
+  const memo = memoLookups();
+  memo.list(`${dir}/real`);
+  await Deno.writeTextFile(`${dir}/real/late.md`, "");
+  assertEquals(memo.folderEntries(`${dir}/real`).has("late.md"), false);
+  assertEquals(memo.folderEntries(`${dir}/real/sub/..`).get("late.md"), "file"); // listed now
 });
 
 Deno.test("memoLookups: a name an ASCII folder's listing lacks is not there without asking; another case, a non-ASCII folder, is asked", async () => {
