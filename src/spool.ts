@@ -25,6 +25,7 @@ import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { hostname, pidAlive } from "./lock.ts";
+import { leaveWarning } from "./notices.ts";
 import type { RunRecord } from "./schema.ts";
 import { inStateFolder, writeFileDurably } from "./state_folder.ts";
 import {
@@ -157,12 +158,29 @@ interface OutsideFolders {
 }
 
 function outsideFolders(): OutsideFolders {
-  const fromEnv = optionalEnv("RUNREC_SPOOL_DIR");
+  const fromEnv = spoolDirFromEnv();
   const shared = sharedSpoolFolder();
   return {
     ...(fromEnv ? { fromEnv: { path: resolve(fromEnv), private: true } } : {}),
     ...(shared ? { shared: { path: shared, private: true } } : {}),
   };
+}
+
+/**
+ * `$RUNREC_SPOOL_DIR`, the one place it is read, when it is an absolute path.
+ * A relative one names a different folder in each working folder, where no
+ * command run from elsewhere finds the records: it is not used, with a warning.
+ */
+function spoolDirFromEnv(): string | undefined {
+  const value = optionalEnv("RUNREC_SPOOL_DIR");
+  if (value === undefined || isAbsolute(value)) return value;
+  const instead = sharedSpoolFolder() ?? "the deliverable's own .runrec-spool/";
+  leaveWarning(
+    `$RUNREC_SPOOL_DIR ${JSON.stringify(value)} is not used: it is a relative path, a ` +
+      "different folder in each working folder, where runrec run from elsewhere (flush, log, " +
+      `stale, verify) would never find a record; set an absolute path (meanwhile: ${instead})`,
+  );
+  return undefined;
 }
 
 function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {

@@ -17,10 +17,11 @@ Usage:
   runrec flush [<del-dir|root>...] [--json]
   runrec flush --from FILE [--json]
 
-Looks in $RUNREC_SPOOL_DIR, $TMPDIR/runrec-spool-<uid>/ and the .runrec-spool/ of
-each deliverable folder: a <del-dir> given, or every deliverable folder beneath a
-<root> (named DEL-XX-YY..., or holding a RunRecords.csv), whether or not its
-RunRecords.csv exists yet. With no folder given, the current folder (as "flush .").
+Looks in $RUNREC_SPOOL_DIR (an absolute path: a relative one is not used, with a
+warning), $TMPDIR/runrec-spool-<uid>/ and the .runrec-spool/ of each deliverable
+folder: a <del-dir> given, or every deliverable folder beneath a <root> (named
+DEL-XX-YY..., or holding a RunRecords.csv), whether or not its RunRecords.csv
+exists yet. With no folder given, the current folder (as "flush .").
 It appends every spooled record to the RunRecords.csv it belongs to, oldest first.
 Each record is appended once: a record already in its file (a replay that died after
 its write) is not appended again. An entry claimed by a replayer that is gone (or
