@@ -229,6 +229,8 @@ function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
   if (folder.delDir !== undefined && kindOf(folder.delDir) !== "folder") {
     throw new Error("not used: the deliverable folder is gone");
   }
+  // mkdir would explain a file of that name as "File exists".
+  if (kindOf(folder.path) === "file") throw new Error("not used: it is a file, not a folder");
   // Spooled records belong to this machine until replayed: the folder keeps them out of
   // commits, and a write that fails in it (a full disk) leaves nothing behind.
   return inStateFolder(folder.path, () => {
@@ -387,7 +389,8 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
   try {
     names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return items;
+    // A file of that name holds no entries (a write there says it is not a folder).
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return items;
     items.push({ path: folder.path, state: "stuck", problem: `cannot list: ${message(e)}` });
     return items;
   }

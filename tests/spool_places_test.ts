@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/store.ts";
-import { assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 
@@ -69,5 +69,24 @@ Deno.test("spool places: a relative $RUNREC_SPOOL_DIR is not used, saying why on
   assertEquals(flush.code, 0, flush.stderr);
   assertMatch(flush.stdout, /replayed into DEL-01-02/);
   assertEquals(flush.stderr.match(warning)?.length, 1, flush.stderr);
+  assertEquals(await agentsIn(join(del, RECORD_FILE)), ["A"]);
+});
+
+Deno.test("spool places: a $RUNREC_SPOOL_DIR that is a file is passed over as not a folder", async () => {
+  const { del } = await makeProject();
+  const tmp = await tempDir();
+  const file = join(tmp, "not-a-folder");
+  await Deno.writeTextFile(file, "in the way\n");
+  const env = { TMPDIR: tmp, RUNREC_SPOOL_DIR: file };
+  const emit = await emitReadOnly(del, "A", env);
+  assertEquals(emit.code, 0, emit.stderr);
+  assertMatch(
+    emit.stderr,
+    new RegExp(`\\(not in ${file}: not used: it is a file, not a folder\\)`),
+  );
+  assert(!/File exists/.test(emit.stderr), emit.stderr);
+  assertEquals(await Deno.readTextFile(file), "in the way\n");
+  const flush = await runCliProcess(["flush", del], FULL_FLAGS, env);
+  assertEquals(flush.code, 0, flush.stderr);
   assertEquals(await agentsIn(join(del, RECORD_FILE)), ["A"]);
 });
