@@ -90,3 +90,109 @@ Deno.test("spool places: a $RUNREC_SPOOL_DIR that is a file is passed over as no
   assertEquals(flush.code, 0, flush.stderr);
   assertEquals(await agentsIn(join(del, RECORD_FILE)), ["A"]);
 });
+
+/** The entry files of a spool folder. */
+function entriesIn(folder: string): string[] {
+  try {
+    return [...Deno.readDirSync(folder)].map((e) => e.name).filter((n) => n.endsWith(".json"));
+  } catch {
+    return [];
+  }
+}
+
+Deno.test("spool places: an entry in the user's spool whose folder's label was renamed is named by log of the renamed folder and appended to it by flush, which says so", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const shared = join(tmp, `runrec-spool-${Deno.uid()}`);
+  const emit = await emitReadOnly(del, "A", env);
+  assertMatch(emit.stderr, new RegExp(`spooled to ${shared}/`));
+  const renamed = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing_Renamed");
+  await Deno.rename(del, renamed); // git mv of the label: same DeliverableID
+  const log = await runCliProcess(["log", renamed], FULL_FLAGS, env);
+  assertMatch(log.stderr, /Renamed\/RunRecords\.csv: 1 spooled record\(s\) not in the file yet/);
+  const flush = await runCliProcess(["flush", renamed], FULL_FLAGS, env);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertMatch(
+    flush.stdout,
+    new RegExp(`its folder ${del} is gone; appended to ${renamed}/RunRecords\\.csv`),
+  );
+  assertEquals(await agentsIn(join(renamed, RECORD_FILE)), ["A"]);
+  assertEquals(entriesIn(shared), []);
+});
+
+Deno.test("spool places: an entry whose folder moved to another package is one STUCK line for a flush of that folder (exit 1), saying what to do; a flush of another deliverable warns and exits 0; the advice appends it once", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const shared = join(tmp, `runrec-spool-${Deno.uid()}`);
+  const other = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Other");
+  await Deno.mkdir(other);
+  await Deno.writeTextFile(join(other, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+  const emit = await emitReadOnly(del, "A", env);
+  assertMatch(emit.stderr, new RegExp(`spooled to ${shared}/`));
+  const [entry] = entriesIn(shared);
+  const moved = join(root, "PKG-02_Pkg", "1_Working", "DEL-01-02_Thing");
+  await Deno.mkdir(join(root, "PKG-02_Pkg", "1_Working"), { recursive: true });
+  await Deno.rename(del, moved);
+
+  const unrelated = await runCliProcess(["flush", other], FULL_FLAGS, env);
+  assertEquals(unrelated.code, 0, unrelated.stderr);
+  assertMatch(
+    unrelated.stderr,
+    new RegExp(
+      `warning: not of the folders named, not failed for: STUCK: ${shared}/${entry}: ` +
+        `its deliverable folder ${del} is gone`,
+    ),
+  );
+  const named = await runCliProcess(["flush", moved], FULL_FLAGS, env);
+  assertEquals(named.code, 1);
+  assertEquals(
+    named.stderr,
+    `runrec: warning: STUCK: ${shared}/${entry}: its deliverable folder ${del} is gone ` +
+      `(renamed, moved or removed); move the folder back, or move this entry into ` +
+      `${moved}/.runrec-spool/ (mkdir it) and runrec flush ${moved}\n`,
+  );
+  assert(!/No such file|os error/.test(named.stderr), named.stderr);
+  assertEquals(await agentsIn(join(moved, RECORD_FILE)), []);
+  assertEquals(entriesIn(shared), [entry]);
+
+  await Deno.mkdir(join(moved, ".runrec-spool"));
+  await Deno.rename(join(shared, entry), join(moved, ".runrec-spool", entry));
+  for (let i = 0; i < 2; i++) {
+    const flush = await runCliProcess(["flush", moved], FULL_FLAGS, env);
+    assertEquals(flush.code, 0, flush.stderr);
+  }
+  assertEquals(await agentsIn(join(moved, RECORD_FILE)), ["A"]);
+});
+
+Deno.test("spool places: a flush of one deliverable is not failed by another's record that stays spooled (its folder read-only): a warning, exit 0; a flush of that one still fails", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const other = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Other");
+  await Deno.mkdir(other);
+  await sh("mount", "--bind", del, del);
+  try {
+    await sh("mount", "-o", "remount,ro,bind", del);
+    const emit = await runCliProcess(
+      ["emit", del, "--agent", "A", "--status", "SUCCESS"],
+      FULL_FLAGS,
+      env,
+    );
+    assertMatch(emit.stderr, /spooled to /);
+    const unrelated = await runCliProcess(["flush", other], FULL_FLAGS, env);
+    assertEquals(unrelated.code, 0, unrelated.stderr);
+    assertMatch(
+      unrelated.stderr,
+      /^runrec: warning: not of the folders named, not failed for: .*DEL-01-02_Thing\/RunRecords\.csv: 1 spooled record\(s\) not replayed: Read-only file system/,
+    );
+    const own = await runCliProcess(["flush", del], FULL_FLAGS, env);
+    assertEquals(own.code, 1, own.stderr);
+  } finally {
+    await sh("umount", del);
+  }
+  const flush = await runCliProcess(["flush", other], FULL_FLAGS, env);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertEquals(await agentsIn(join(del, RECORD_FILE)), ["A"]);
+});
