@@ -1,8 +1,9 @@
 /**
- * Notes that what a command calls leaves for the command line to print once,
- * on stderr, when the command ends: a folder skipped while looking beneath a
- * target, however many times the command looked there. Kept apart (no
- * imports) so that every command can take them without loading more.
+ * Notes and warnings that what a command calls leaves for the command line to
+ * print once, on stderr, when the command ends: a folder skipped while looking
+ * beneath a target, a setting not used, however many times the command met it.
+ * Kept apart (no imports) so that every command can take them without loading
+ * more.
  *
  * @module
  */
@@ -20,16 +21,30 @@ const left = new Set<string>();
  * ```
  */
 export function leaveNote(note: string): void {
-  left.add(note);
+  left.add(`note: ${note}`);
 }
 
 /**
- * The notes left since the last call, in the order left; forgets them.
+ * Leaves `warning` to be printed once, as a warning, when the command ends.
+ *
+ * @example
+ * ```ts
+ * import { leaveWarning } from "./notices.ts";
+ * leaveWarning('$RUNREC_SPOOL_DIR "spool" is not used: a relative path; set an absolute one');
+ * ```
+ */
+export function leaveWarning(warning: string): void {
+  left.add(`warning: ${warning}`);
+}
+
+/**
+ * The notes and warnings left since the last call, in the order left, each
+ * starting with its kind (`note: `, `warning: `); forgets them.
  *
  * @example
  * ```ts
  * import { takeNotes } from "./notices.ts";
- * for (const note of takeNotes()) console.error(`runrec: note: ${note}`);
+ * for (const note of takeNotes()) console.error(`runrec: ${note}`);
  * ```
  */
 export function takeNotes(): string[] {

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { type Lookups, resolvedPath } from "./lookups.ts";
+import { isGone, type Lookups, resolvedPath } from "./lookups.ts";
 import { checkReplayArguments, checkReplayLostArguments } from "./argument_checks.ts";
 import { optionalEnv, optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
@@ -25,6 +25,7 @@ import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { hostname, pidAlive } from "./lock.ts";
+import { leaveWarning } from "./notices.ts";
 import type { RunRecord } from "./schema.ts";
 import { inStateFolder, writeFileDurably } from "./state_folder.ts";
 import {
@@ -77,6 +78,8 @@ export interface SpoolItem {
   claimedBy?: string;
   /** Why it cannot be replayed as it is, for a stuck one. */
   problem?: string;
+  /** The record file the entry names, when that folder is gone and the entry follows it. */
+  movedFrom?: string;
 }
 
 /** What a replay did. */
@@ -87,6 +90,13 @@ export interface ReplayReport {
   alreadyWritten: string[];
   /** One line per record that stays in the spool. */
   failures: string[];
+  /**
+   * One line per record of a deliverable the replay was not asked about that
+   * stays in the spool: said, not failed for ({@linkcode replaySpool} of named folders).
+   */
+  elsewhere: string[];
+  /** One line per record appended to the new name of the gone folder its entry named. */
+  moved: string[];
 }
 
 /**
@@ -157,12 +167,29 @@ interface OutsideFolders {
 }
 
 function outsideFolders(): OutsideFolders {
-  const fromEnv = optionalEnv("RUNREC_SPOOL_DIR");
+  const fromEnv = spoolDirFromEnv();
   const shared = sharedSpoolFolder();
   return {
     ...(fromEnv ? { fromEnv: { path: resolve(fromEnv), private: true } } : {}),
     ...(shared ? { shared: { path: shared, private: true } } : {}),
   };
+}
+
+/**
+ * `$RUNREC_SPOOL_DIR`, the one place it is read, when it is an absolute path.
+ * A relative one names a different folder in each working folder, where no
+ * command run from elsewhere finds the records: it is not used, with a warning.
+ */
+function spoolDirFromEnv(): string | undefined {
+  const value = optionalEnv("RUNREC_SPOOL_DIR");
+  if (value === undefined || isAbsolute(value)) return value;
+  const instead = sharedSpoolFolder() ?? "the deliverable's own .runrec-spool/";
+  leaveWarning(
+    `$RUNREC_SPOOL_DIR ${JSON.stringify(value)} is not used: it is a relative path, a ` +
+      "different folder in each working folder, where runrec run from elsewhere (flush, log, " +
+      `stale, verify) would never find a record; set an absolute path (meanwhile: ${instead})`,
+  );
+  return undefined;
 }
 
 function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {
@@ -211,6 +238,8 @@ function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
   if (folder.delDir !== undefined && kindOf(folder.delDir) !== "folder") {
     throw new Error("not used: the deliverable folder is gone");
   }
+  // mkdir would explain a file of that name as "File exists".
+  if (kindOf(folder.path) === "file") throw new Error("not used: it is a file, not a folder");
   // Spooled records belong to this machine until replayed: the folder keeps them out of
   // commits, and a write that fails in it (a full disk) leaves nothing behind.
   return inStateFolder(folder.path, () => {
@@ -369,7 +398,8 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
   try {
     names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return items;
+    // A file of that name holds no entries (a write there says it is not a folder).
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return items;
     items.push({ path: folder.path, state: "stuck", problem: `cannot list: ${message(e)}` });
     return items;
   }
@@ -377,9 +407,7 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
   if (entryNames.length === 0) return items;
   const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
   const ownFile = folder.delDir ? join(resolve(folder.delDir), RECORD_FILE) : undefined;
-  const ownId = folder.delDir
-    ? DELIVERABLE_FOLDER.exec(basename(resolve(folder.delDir)))?.[1]
-    : undefined;
+  const ownId = folder.delDir ? idOf(resolve(folder.delDir)) : undefined;
   for (const name of entryNames) {
     const path = join(folder.path, name);
     const claim = CLAIM.exec(name);
@@ -403,7 +431,11 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
         typeof entry.recordFile === "string" && entry.recordFile !== ownFile &&
         !exists(dirname(entry.recordFile))
       ) {
+        item.movedFrom = entry.recordFile;
         entry.recordFile = ownFile;
+      } else if (folder.private) {
+        const renamed = renamedRecordFile(entry);
+        if (renamed) [item.movedFrom, entry.recordFile] = [entry.recordFile, renamed];
       }
       const wrong = entryProblem(entry, ownFile);
       if (wrong) {
@@ -419,6 +451,31 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
     items.push(item);
   }
   return items;
+}
+
+/**
+ * The record file of the folder an entry's gone folder was renamed to (its
+ * label changed, `git mv`): the one folder beside it of the entry's
+ * DeliverableID. `undefined` when the folder is there, or none or several are.
+ */
+function renamedRecordFile(entry: unknown): string | undefined {
+  const { recordFile, draft } = (entry ?? {}) as Partial<SpoolEntry>;
+  if (typeof recordFile !== "string" || !isAbsolute(recordFile)) return undefined;
+  const gone = dirname(recordFile);
+  if (!isGone(gone)) return undefined;
+  const beside = foldersBeside(gone, draft?.DeliverableID);
+  return beside.length === 1 ? join(beside[0], RECORD_FILE) : undefined;
+}
+
+/** The deliverable folders beside `dir` (in its parent folder) whose DeliverableID is `id`. */
+function foldersBeside(dir: string, id: unknown): string[] {
+  if (typeof id !== "string") return [];
+  try {
+    return [...Deno.readDirSync(dirname(dir))].filter((e) => e.isDirectory && idOf(e.name) === id)
+      .map((e) => join(dirname(dir), e.name));
+  } catch {
+    return []; // the parent is gone too (a removed worktree): nothing beside it
+  }
 }
 
 function exists(path: string): boolean {
@@ -561,7 +618,7 @@ export function spoolEntryOf(notes: string): string | undefined {
  * ```
  */
 export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport {
-  const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
+  const report = emptyReport();
   // Oldest first across every spool folder: ids start with the time they were spooled.
   const items = listSpool(delDir).sort(bySpoolTime);
   for (const item of items) {
@@ -597,6 +654,12 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
     const note = `${marker} (spooled ${entry.spooledAt}: ${entry.error})`;
     const draft = { ...entry.draft, Notes: [entry.draft.Notes, note].filter(Boolean).join(" | ") };
     report.replayed.push(writer.append(draft));
+    if (item.movedFrom) {
+      report.moved.push(
+        `spool entry ${entry.id}: its folder ${dirname(item.movedFrom)} is gone; appended to ` +
+          `${entry.recordFile}, the folder of ${entry.draft.DeliverableID} now`,
+      );
+    }
     Deno.removeSync(claimed);
   } catch (e) {
     if (e instanceof WriteError && e.landed) {
@@ -631,7 +694,10 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
 /**
  * Replays every spooled record in the spool folders of `delDirs` (one
  * deliverable folder or several; none: of the user only), one record file at
- * a time, each under one append lock.
+ * a time, each under one append lock. A record that stays in the spool is a
+ * failure when it is for one of `delDirs` (or for no known file), else it is
+ * said in `elsewhere`: a flush of named folders is not failed by another
+ * deliverable's record in the user's spool.
  *
  * @example
  * ```ts
@@ -647,15 +713,31 @@ export async function replaySpool(
   options: AppendOptions = {},
 ): Promise<ReplayReport> {
   checkReplayArguments(delDirs, options);
-  const report: ReplayReport = { replayed: [], alreadyWritten: [], failures: [] };
+  const report = emptyReport();
   const items = listSpool(delDirs);
-  // A stuck entry is found by every file's replay: each is reported once.
+  const asked = askedAbout(delDirs);
+  // A stuck entry is found by every file's replay: each is reported once, as a failure
+  // (whose record it holds is not known).
   const failures = new Set<string>();
+  const elsewhere = new Set<string>();
+  const stuck = new Set<string>();
   for (const item of items) {
-    if (item.state === "stuck") failures.add(`STUCK: ${item.path}: ${item.problem}`);
+    if (item.state === "stuck") stuck.add(`STUCK: ${item.path}: ${item.problem}`);
   }
+  stuck.forEach((line) => failures.add(line));
   const files = [...new Set(items.flatMap((i) => i.entry ? [i.entry.recordFile] : []))];
   for (const file of files) {
+    const left = asked(file) ? failures : elsewhere;
+    if (isGone(dirname(file))) {
+      // No folder to lock: said plainly, with what to do, instead of the lock's ENOENT; a
+      // failure when a folder named is of the record's DeliverableID.
+      for (const item of items.filter((i) => i.entry?.recordFile === file)) {
+        const id = item.entry!.draft.DeliverableID;
+        const homes = [...new Set(namedDirs(delDirs).filter((dir) => idOf(dir) === id))];
+        (homes.length > 0 ? failures : left).add(goneFolderLine(item.path, item.entry!, homes));
+      }
+      continue;
+    }
     try {
       const one = await withRecordFile(
         file,
@@ -666,14 +748,70 @@ export async function replaySpool(
       );
       report.replayed.push(...one.replayed);
       report.alreadyWritten.push(...one.alreadyWritten);
-      one.failures.forEach((f) => failures.add(f));
+      report.moved.push(...one.moved);
+      one.failures.forEach((f) => stuck.has(f) || left.add(f));
     } catch (e) {
       const waiting = items.filter((i) => i.entry?.recordFile === file).length;
-      failures.add(`${file}: ${waiting} spooled record(s) not replayed: ${message(e)}`);
+      left.add(`${file}: ${waiting} spooled record(s) not replayed: ${message(e)}`);
     }
   }
   report.failures = [...failures];
+  report.elsewhere = [...elsewhere];
   return report;
+}
+
+/**
+ * Whether a record file is of `delDirs` (as given, or through links): a
+ * test; every file is, when none are given.
+ *
+ * @example
+ * ```ts
+ * import { askedAbout } from "./spool.ts";
+ * askedAbout(["DEL-01-02_X"])("/p/DEL-01-03_Y/RunRecords.csv"); // false
+ * ```
+ */
+export function askedAbout(delDirs: DelDirs): (file: string) => boolean {
+  if (delDirs === undefined) return () => true;
+  const files = new Set<string>();
+  for (const dir of typeof delDirs === "string" ? [delDirs] : delDirs) {
+    const file = join(resolve(dir), RECORD_FILE);
+    files.add(file).add(realPathOf(file));
+  }
+  return (file) => files.has(file) || files.has(realPathOf(file));
+}
+
+/** `delDirs` as a list of absolute paths. */
+function namedDirs(delDirs: DelDirs): string[] {
+  return (typeof delDirs === "string" ? [delDirs] : delDirs ?? []).map((dir) => resolve(dir));
+}
+
+/** The DeliverableID a folder's name carries, if any. */
+function idOf(dir: string): string | undefined {
+  return DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
+}
+
+/**
+ * The line for an entry whose deliverable folder is gone and was not found
+ * renamed beside it, with what to do: the command itself when `homes` (the
+ * folders named of its DeliverableID) is one folder. The advice works because
+ * a deliverable's own spool takes its DeliverableID's entries whose folder is gone.
+ */
+function goneFolderLine(path: string, entry: SpoolEntry, homes: readonly string[]): string {
+  const folder = dirname(entry.recordFile);
+  const id = entry.draft.DeliverableID;
+  const beside = foldersBeside(folder, id);
+  const which = beside.length > 1
+    ? `; ${beside.length} folders of ${id} beside it (${beside.join(", ")})`
+    : "";
+  const move = homes.length === 1
+    ? `${join(homes[0], SPOOL_FOLDER)}/ (mkdir it) and runrec flush ${homes[0]}`
+    : `the ${SPOOL_FOLDER}/ folder (mkdir it) of ${id}'s folder now and runrec flush that folder`;
+  return `STUCK: ${path}: its deliverable folder ${folder} is gone (renamed, moved or ` +
+    `removed)${which}; move the folder back, or move this entry into ${move}`;
+}
+
+function emptyReport(): ReplayReport {
+  return { replayed: [], alreadyWritten: [], failures: [], elsewhere: [], moved: [] };
 }
 
 /** What {@linkcode replayLostRecords} did. */
@@ -700,7 +838,7 @@ export async function replayLostRecords(
   options: AppendOptions = {},
 ): Promise<LostRecordsReport> {
   checkReplayLostArguments(file, options);
-  const report: LostRecordsReport = { replayed: [], alreadyWritten: [], failures: [], lines: 0 };
+  const report: LostRecordsReport = { ...emptyReport(), lines: 0 };
   let text: string;
   try {
     text = Deno.readTextFileSync(file);

@@ -69,10 +69,11 @@ Options:
 
 Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relative).
 A write failure never fails the agent's run: runrec prints a warning, keeps the
-record in a spool ($RUNREC_SPOOL_DIR if set, else <del-dir>/.runrec-spool/, else
-$TMPDIR/runrec-spool-<uid>/) and exits 0, unless --strict (exit 2). The next
-successful emit to the folder, or runrec flush, appends spooled records. A spooled
-record gets its RunID when it is appended, so nothing is printed on stdout for it.
+record in a spool ($RUNREC_SPOOL_DIR if set to an absolute path, else
+<del-dir>/.runrec-spool/, else $TMPDIR/runrec-spool-<uid>/) and exits 0, unless
+--strict (exit 2). The next successful emit to the folder, or runrec flush, appends
+spooled records. A spooled record gets its RunID when it is appended, so nothing is
+printed on stdout for it.
 When no spool folder takes it either, the record is printed on stderr on one line
 starting "runrec: lost-record: "; save that line and append it later with
 runrec flush --from FILE (each record is appended once, however often replayed).

@@ -219,11 +219,12 @@ export async function main(args: string[], io: Io): Promise<number> {
     }
     return code;
   } finally {
-    // Notes left on the way (a linked work tree skipped): once each, however often met. One
-    // that cannot be printed (stderr on a full disk) does not change the command's exit code.
+    // Notes and warnings left on the way (a linked work tree skipped, a setting not used): once
+    // each, however often met. One that cannot be printed (stderr on a full disk) does not
+    // change the command's exit code.
     for (const note of takeNotes()) {
       try {
-        io.err(`runrec: note: ${note}\n`);
+        io.err(`runrec: ${note}\n`);
       } catch { /* said nowhere */ }
     }
   }
