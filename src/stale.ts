@@ -421,8 +421,9 @@ interface Write {
 
 /**
  * Every write of the folder's records, by path and hash, in file order. Built
- * once per folder and asked per agent: a walk of every record per agent costs
- * agents × records.
+ * once per folder, when a check first asks who wrote a changed file (most
+ * folders have none), and asked per agent: a walk of every record per agent
+ * costs agents × records.
  */
 function writesByPathAndHash(records: FolderRecords["records"]): Map<string, Write[]> {
   const writes = new Map<string, Write[]>();
@@ -440,10 +441,10 @@ function writesByPathAndHash(records: FolderRecords["records"]): Map<string, Wri
   return writes;
 }
 
-function writersAfter(writes: Map<string, Write[]>, baseline: RunRecord): Writers {
+function writersAfter(writes: () => Map<string, Write[]>, baseline: RunRecord): Writers {
   const after = startMs(baseline);
   return (path, hash) => {
-    const list = writes.get(`${path}\n${hash}`) ?? [];
+    const list = writes().get(`${path}\n${hash}`) ?? [];
     // From the last write back, until no earlier one started at or after the baseline.
     for (let i = list.length - 1; i >= 0 && list[i].latestStartSoFar >= after; i--) {
       const { record, startMs } = list[i];
@@ -996,7 +997,8 @@ async function checkFolder(
   const places = roots(dir);
   const allowOutside = options.allowOutside ?? false;
   const listable = new Map<string, boolean>();
-  const writes = writesByPathAndHash(records);
+  let writes: Map<string, Write[]> | undefined;
+  const writesOnce = () => writes ??= writesByPathAndHash(records);
   return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
     const runs = byAgent.get(agent) ?? [];
     if (runs.length === 0) return noBaseline(agent, `${agent} has no runs here`);
@@ -1023,7 +1025,7 @@ async function checkFolder(
       return (allowOutside || isInsideProject(abs, places.bounds, lookups)) &&
         lookups.stat(abs) === "folder";
     });
-    const writers = writersAfter(writes, baseline);
+    const writers = writersAfter(writesOnce, baseline);
     const key = JSON.stringify([baseline.InputFiles, folders]);
     if (!governed.has(key)) {
       governed.set(
@@ -1039,7 +1041,10 @@ async function checkFolder(
     // The outputs are hashed with the inputs: one wait for the worker instead of two.
     const [now, outputs] = await Promise.all([
       governed.get(key)!,
-      compareOutputs({ dir, baseline, writers, lookups, bounds: places.bounds, allowOutside }, hash),
+      compareOutputs(
+        { dir, baseline, writers, lookups, bounds: places.bounds, allowOutside },
+        hash,
+      ),
     ]);
     const notes = [...folderNotes];
     // The latest by RunTimestamp is the baseline (file order is not time order, SCHEMA.md 8.3).
