@@ -126,6 +126,7 @@ export function relative(from: string, to: string): string {
     // pathe's answer without its normalising: the names after the last slash
     // both share become `..` (from's) and stay (to's).
     const [f, t] = [from === "/" ? "/" : `${from}/`, to === "/" ? "/" : `${to}/`];
+    if (t.startsWith(f)) return t.slice(f.length, -1); // at or beneath `from`: most paths asked
     let [k, shared] = [0, 0];
     for (; k < f.length && f[k] === t[k]; k++) if (f[k] === "/") shared = k;
     const ups: string[] = [];
