@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dirname, isAbsolute, join, relative, resolve } from "./path.ts";
+import { dirname, isAbsolute, isNormalAbsolute, join, relative, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReading } from "./references.ts";
@@ -166,7 +166,12 @@ export function isInsideProject(
   bounds: ProjectBounds,
   lookups: Lookups = directLookups,
 ): boolean {
-  const fromRoot = relative(bounds.root, resolvedPath(resolve(path), lookups));
+  const real = resolvedPath(resolve(path), lookups);
+  // Normal paths (every POSIX one): the root itself or a path beneath it, as text.
+  if (isNormalAbsolute(real) && isNormalAbsolute(bounds.root)) {
+    return bounds.root === "/" || real === bounds.root || real.startsWith(`${bounds.root}/`);
+  }
+  const fromRoot = relative(bounds.root, real);
   return fromRoot === "" || (fromRoot !== ".." && !fromRoot.startsWith("../") &&
     !isAbsolute(fromRoot));
 }
@@ -266,7 +271,8 @@ export async function governedInputs(
   const bounds = options.bounds ?? projectBounds(root, undefined, lookups);
   const notes: string[] = [];
   const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
-  const wanted = new Map<string, string>(); // absolute file path → label of its first origin
+  // Absolute file path → the label of its first origin, and its key (relative to `root`).
+  const wanted = new Map<string, { label: string; key: string }>();
   // Whether the outside rule keeps `path` from being read; if so, it is noted and TBD.
   const keptOut = (path: string, label: string): boolean => {
     if (options.allowOutside || isInsideProject(path, bounds, lookups)) return false;
@@ -279,8 +285,8 @@ export async function governedInputs(
   // Paths several names read as (not valid UTF-8) → the note's start, and how many.
   const colliding = new Map<string, { note: string; count: number }>();
 
-  const want = (path: string, label: string) => {
-    if (!wanted.has(path)) wanted.set(path, label);
+  const want = (path: string, label: string, key: string) => {
+    if (!wanted.has(path)) wanted.set(path, { label, key });
   };
 
   // Adds a file, or every file beneath a folder; names what cannot be read or listed.
@@ -303,7 +309,7 @@ export async function governedInputs(
       );
       return;
     }
-    if (kind === "file") return want(path, label);
+    if (kind === "file") return want(path, label, key);
     if (kind !== "folder") {
       // A FIFO, socket or device has no content to pin, and opening a FIFO waits for a writer.
       unhashed.set(path, `${label}: ${what}not a regular file`);
@@ -336,14 +342,14 @@ export async function governedInputs(
         );
         continue;
       }
-      if (entry.kind === "folder" || isRunrecOwn(root, relativePath(root, entry.path), lookups)) {
-        continue;
-      }
+      if (entry.kind === "folder") continue;
+      const entryKey = relativePath(root, entry.path);
+      if (isRunrecOwn(root, entryKey, lookups)) continue;
       // A link beneath a project folder may point out of the project.
       if (keptOut(entry.path, label)) continue;
       if (entry.kind === "file") {
         files++;
-        want(entry.path, label);
+        want(entry.path, label, entryKey);
         continue;
       }
       // A FIFO, device or dangling link: TBD and named, as when given by name.
@@ -351,7 +357,7 @@ export async function governedInputs(
       const why = kind instanceof Error
         ? danglingLink(entry.path, kind) ?? reason(kind)
         : "not a regular file";
-      unhashed.set(entry.path, `${label}: ${relativePath(root, entry.path)} ${why}`);
+      unhashed.set(entry.path, `${label}: ${entryKey} ${why}`);
     }
     if (files === 0 && unseen === 0) notes.push(`${label}: folder holds no files`);
   };
@@ -384,13 +390,13 @@ export async function governedInputs(
     : lookups.hostFile(referencesPath);
   if (read instanceof HostFileTooLarge) {
     // Hashed all the same (hashing streams); only its list goes unread.
-    want(referencesPath, REFERENCES_FILE);
+    want(referencesPath, REFERENCES_FILE, REFERENCES_FILE);
     notes.push(`${REFERENCES_FILE}: ${read.message}: the files it lists are not hashed`);
   } else if (read instanceof Error) {
     unhashed.set(referencesPath, `${REFERENCES_FILE}: ${reason(read)}`);
   } else if (read !== undefined) {
     referencesText = read;
-    want(referencesPath, REFERENCES_FILE);
+    want(referencesPath, REFERENCES_FILE, REFERENCES_FILE);
   }
 
   let unfollowedFrom: number | undefined;
@@ -453,9 +459,8 @@ export async function governedInputs(
       note + collidingReason(count, typeof valid === "string" ? valid : undefined),
     );
   }
-  for (const [path, label] of wanted) {
+  for (const [path, { label, key }] of wanted) {
     const result = results.get(path)!;
-    const key = relativePath(root, path);
     if (hashes.has(key)) continue;
     hashes.set(key, typeof result === "string" ? result : TBD);
     if (typeof result !== "string") notes.push(`${label}: ${key} ${reason(result)}`);

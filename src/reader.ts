@@ -438,10 +438,10 @@ async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
   if (!info.isFile && !info.isDirectory) {
     throw new InputError(`${path}: cannot read: not a regular file (a FIFO, socket or device)`);
   }
-  using file = await Deno.open(path, { read: true }).catch((e) => {
-    throw readError(path, e);
-  });
-  const buffer = new Uint8Array(CHUNK);
+  using file = openToRead(path);
+  // A small file (most record files) gets a buffer its size, not a chunk to allocate and zero;
+  // at least a page, so that a file growing meanwhile (an append) is not read a byte at a time.
+  const buffer = new Uint8Array(Math.min(CHUNK, Math.max(info.size + 1, 4096)));
   let pending: Uint8Array[] = []; // the start of a line that spans chunks
   let pendingBytes = 0;
   let overlong = false; // inside a line longer than the limit: its bytes are dropped
@@ -496,6 +496,15 @@ async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
     if (last + 1 < chunk.length) collect(chunk.subarray(last + 1));
   }
   if (pendingBytes > 0 || overlong) yield spanningLine(false);
+}
+
+/** `path` opened to read; synchronous, as the reads (an asynchronous open costs a thread hop). */
+function openToRead(path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { read: true });
+  } catch (e) {
+    throw readError(path, e);
+  }
 }
 
 /** The one-line error of a record file that cannot be opened or read, naming it. */

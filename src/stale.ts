@@ -234,10 +234,11 @@ const WORKERS_FROM = 16;
 
 /**
  * Folders checked at once: enough that this thread always has a folder to
- * work on while the others wait for their hashes, few enough that open record
- * files stay far below the usual limit of 1,024 descriptors.
+ * work on while the others wait for their hashes; more only keep more alive
+ * across each wait, which V8 then copies and moves to its old generation
+ * (docs/BENCHMARKS.md, stop 21).
  */
-const FOLDERS_AT_ONCE = 128;
+const FOLDERS_AT_ONCE = 32;
 
 /** `fn` of each item, at most `limit` running at once; results in the items' order. */
 async function mapConcurrently<T, R>(
@@ -420,8 +421,9 @@ interface Write {
 
 /**
  * Every write of the folder's records, by path and hash, in file order. Built
- * once per folder and asked per agent: a walk of every record per agent costs
- * agents × records.
+ * once per folder, when a check first asks who wrote a changed file (most
+ * folders have none), and asked per agent: a walk of every record per agent
+ * costs agents × records.
  */
 function writesByPathAndHash(records: FolderRecords["records"]): Map<string, Write[]> {
   const writes = new Map<string, Write[]>();
@@ -439,10 +441,10 @@ function writesByPathAndHash(records: FolderRecords["records"]): Map<string, Wri
   return writes;
 }
 
-function writersAfter(writes: Map<string, Write[]>, baseline: RunRecord): Writers {
+function writersAfter(writes: () => Map<string, Write[]>, baseline: RunRecord): Writers {
   const after = startMs(baseline);
   return (path, hash) => {
-    const list = writes.get(`${path}\n${hash}`) ?? [];
+    const list = writes().get(`${path}\n${hash}`) ?? [];
     // From the last write back, until no earlier one started at or after the baseline.
     for (let i = list.length - 1; i >= 0 && list[i].latestStartSoFar >= after; i--) {
       const { record, startMs } = list[i];
@@ -502,7 +504,10 @@ interface InputComparison {
  * runrec may not read at all (a sandbox started below the project), the
  * permission is why, and is said instead: `--allow-outside` would not help.
  */
-function keptOut(absPath: string, c: InputComparison): boolean {
+function keptOut(
+  absPath: string,
+  c: Pick<InputComparison, "allowOutside" | "bounds" | "lookups">,
+): boolean {
   if (c.allowOutside || isInsideProject(absPath, c.bounds, c.lookups)) return false;
   return Deno.permissions.querySync({ name: "read", path: absPath }).state === "granted";
 }
@@ -733,7 +738,7 @@ function unreadableNow(
  * project is not read unless `c.allowOutside`, as at the run.
  */
 async function compareOutputs(
-  c: InputComparison,
+  c: Pick<InputComparison, "dir" | "baseline" | "writers" | "lookups" | "bounds" | "allowOutside">,
   hash: Hash,
 ): Promise<FileChange[]> {
   const { dir, baseline, writers, lookups } = c;
@@ -992,7 +997,8 @@ async function checkFolder(
   const places = roots(dir);
   const allowOutside = options.allowOutside ?? false;
   const listable = new Map<string, boolean>();
-  const writes = writesByPathAndHash(records);
+  let writes: Map<string, Write[]> | undefined;
+  const writesOnce = () => writes ??= writesByPathAndHash(records);
   return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
     const runs = byAgent.get(agent) ?? [];
     if (runs.length === 0) return noBaseline(agent, `${agent} has no runs here`);
@@ -1019,6 +1025,7 @@ async function checkFolder(
       return (allowOutside || isInsideProject(abs, places.bounds, lookups)) &&
         lookups.stat(abs) === "folder";
     });
+    const writers = writersAfter(writesOnce, baseline);
     const key = JSON.stringify([baseline.InputFiles, folders]);
     if (!governed.has(key)) {
       governed.set(
@@ -1031,7 +1038,14 @@ async function checkFolder(
         }),
       );
     }
-    const now = await governed.get(key)!;
+    // The outputs are hashed with the inputs: one wait for the worker instead of two.
+    const [now, outputs] = await Promise.all([
+      governed.get(key)!,
+      compareOutputs(
+        { dir, baseline, writers, lookups, bounds: places.bounds, allowOutside },
+        hash,
+      ),
+    ]);
     const notes = [...folderNotes];
     // The latest by RunTimestamp is the baseline (file order is not time order, SCHEMA.md 8.3).
     // A run of the same host written after it but ended before it ended (not replayed from the
@@ -1060,7 +1074,7 @@ async function checkFolder(
       now: now.hashes,
       nowNotes: now.notes,
       errors: new Map<string, string | Error>(),
-      writers: writersAfter(writes, baseline),
+      writers,
       lookups,
       bounds: places.bounds,
       allowOutside,
@@ -1072,7 +1086,6 @@ async function checkFolder(
     ).filter((path) => isRegularFile(path, lookups) && !keptOut(path, comparison));
     comparison.errors = await hash(tbd);
     const inputs = compareInputs(comparison, notes);
-    const outputs = await compareOutputs(comparison, hash);
     explainLineEndings(dir, [...inputs, ...outputs]);
     // References past those runrec follows were hashed neither by the run nor now: a change
     // there is unseen, so no change found is no CLEAN.

@@ -1,5 +1,5 @@
 /**
- * src/path.ts: `resolve` and `relative` give pathe's answers, also on the
+ * src/path.ts: `resolve`, `relative`, `join` and `dirname` give pathe's answers, also on the
  * fast path that skips normalising a path already normal; the memoised
  * look-ups of src/lookups.ts give the system's real paths.
  *
@@ -8,7 +8,7 @@
 // deno-lint-ignore-file no-import-prefix -- the same pinned pathe that src/path.ts wraps
 import * as pathe from "npm:pathe@2.0.3";
 import fc from "fast-check";
-import { isNormalAbsolute, join, relative, resolve } from "../src/path.ts";
+import { dirname, isNormalAbsolute, join, relative, resolve } from "../src/path.ts";
 import { directLookups, memoLookups } from "../src/lookups.ts";
 import { assertEquals } from "./assert.ts";
 import { seeded } from "./seed.ts";
@@ -26,15 +26,20 @@ const pathArbitrary = fc.tuple(
   (absolute ? "/" : "") + names.join("/") + (slash && names.length > 0 ? "/" : "")
 );
 
-Deno.test("path: resolve, relative and join agree with pathe, normal paths or not", () => {
+Deno.test("path: resolve, relative, join and dirname agree with pathe, normal paths or not", () => {
   const cwd = Deno.cwd();
   fc.assert(
     fc.property(pathArbitrary, pathArbitrary, (a, b) => {
       assertEquals(resolve(a), pathe.resolve(cwd, a));
       assertEquals(resolve(a, b), pathe.resolve(cwd, a, b));
       assertEquals(join(a, b), pathe.join(a, b));
+      assertEquals(dirname(a), pathe.dirname(a));
       assertEquals(relative(a, b), pathe.relative(pathe.resolve(cwd, a), pathe.resolve(cwd, b)));
-      if (isNormalAbsolute(a)) assertEquals(pathe.resolve(a), a);
+      // Normal: pathe leaves it as it is, and it holds nothing pathe reads specially.
+      assertEquals(
+        isNormalAbsolute(a),
+        a.startsWith("/") && !/[\\:]/.test(a) && pathe.resolve(a) === a,
+      );
     }),
     seeded("path agrees with pathe", { numRuns: 20_000 }),
   );
