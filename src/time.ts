@@ -229,13 +229,22 @@ const UNIT_MS: Readonly<Record<string, number>> = {
  * ```ts
  * import { parseDurationOption } from "./time.ts";
  * parseDurationOption("90m"); // 5400000
+ * parseDurationOption("1.001s"); // 1001
  * parseDurationOption("PT2H"); // 7200000
  * parseDurationOption("5x"); // undefined
  * ```
  */
 export function parseDurationOption(text: string): number | undefined {
-  const short = /^([0-9]+(?:\.[0-9]+)?)([smhd])$/.exec(text);
-  return short ? Number(short[1]) * UNIT_MS[short[2]] : parseDuration(text);
+  const short = /^([0-9]+)(?:\.([0-9]+))?([smhd])$/.exec(text);
+  if (!short) return parseDuration(text);
+  const [, whole, fraction = "", unit] = short;
+  // In decimal, not through a binary fraction: 1.001s is 1001 ms exactly (a fraction of a
+  // millisecond stays one, for a caller that needs whole ones to refuse).
+  const numerator = BigInt(whole + fraction) * BigInt(UNIT_MS[unit]);
+  const denominator = 10n ** BigInt(fraction.length);
+  return numerator % denominator === 0n
+    ? Number(numerator / denominator)
+    : Number(numerator) / Number(denominator);
 }
 
 /**

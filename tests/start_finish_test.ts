@@ -353,7 +353,7 @@ Deno.test("finish waits while a live process holds its run, then finishes it", a
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("emit --duration takes reap's short words too (154.5s, 90m); a fraction of a ms is refused", async () => {
+Deno.test("emit --duration takes reap's short words too (154.5s, 90m), exactly; a fraction of a ms, another word or over ten years is refused naming it", async () => {
   const { root, del } = await makeProject();
   const emit = (duration: string) =>
     runCliProcess([
@@ -372,13 +372,21 @@ Deno.test("emit --duration takes reap's short words too (154.5s, 90m); a fractio
   assertEquals(JSON.parse(seconds.stdout).RunDuration, "PT2M34.5S");
   assertEquals(JSON.parse((await emit("90m")).stdout).RunDuration, "PT1H30M");
   assertEquals(JSON.parse((await emit("PT5S")).stdout).RunDuration, "PT5S");
-  const fraction = await emit("0.0005s");
-  assertEquals(fraction.code, 2);
-  assertMatch(
-    fraction.stderr,
-    /^runrec emit: --duration must be an ISO 8601 duration .*"0\.0005s"\n$/,
-  );
-  assertEquals((await recordsOf(del)).length, 3);
+  // Decimal, not binary: 1.001 s is 1001 ms, though 1.001 * 1000 is 1000.9999999999999.
+  assertEquals(JSON.parse((await emit("1.001s")).stdout).RunDuration, "PT1.001S");
+  assertEquals(JSON.parse((await emit("0.009h")).stdout).RunDuration, "PT32.4S");
+  const refusals = [["0.0005s", "exact to the millisecond"], ["5x", "expected"], [
+    "10000d",
+    "ten years",
+  ]];
+  for (const [word, why] of refusals) {
+    const refused = await emit(word);
+    assertEquals(refused.code, 2);
+    assertIncludes(refused.stderr, "runrec emit: --duration: ");
+    assertIncludes(refused.stderr, why);
+    assertIncludes(refused.stderr, `got "${word}"\n`);
+  }
+  assertEquals((await recordsOf(del)).length, 5);
   await Deno.remove(root, { recursive: true });
 });
 

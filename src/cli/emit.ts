@@ -5,7 +5,7 @@
  */
 import { InputError } from "../errors.ts";
 import { recordRun, type RunReport } from "../hook.ts";
-import { formatDuration, parseDuration, parseDurationOption } from "../time.ts";
+import { formatDuration, MAX_DURATION_MS, parseDuration, parseDurationOption } from "../time.ts";
 import {
   type Command,
   EXIT,
@@ -18,13 +18,26 @@ import {
 import { lockWaitMessage, printOutcome } from "./outcome.ts";
 
 /**
- * `--duration` as the record writes it: a number with a unit (`90s`, as
- * `reap --older-than` takes) becomes ISO 8601; anything else goes as given.
+ * `--duration` as the record writes it. ISO 8601 goes as given (the record's
+ * check names what is wrong with it); a number with a unit (`90s`, as `reap
+ * --older-than` takes) becomes ISO 8601, refused here, naming the text as
+ * typed, unless it is whole milliseconds within the limit.
  */
 function durationOption(text: string | undefined): string | undefined {
   if (text === undefined || parseDuration(text) !== undefined) return text;
   const ms = parseDurationOption(text);
-  return ms !== undefined && Number.isSafeInteger(ms) ? formatDuration(ms) : text;
+  if (ms === undefined || !Number.isSafeInteger(ms)) {
+    throw new InputError(
+      "--duration: expected an ISO 8601 duration (PT2M34.5S) or a number with s, m, h or d " +
+        `(154.5s, 90m), exact to the millisecond, got ${JSON.stringify(text)}`,
+    );
+  }
+  if (ms > MAX_DURATION_MS) {
+    throw new InputError(
+      `--duration: must be at most ten years (P3650D), got ${JSON.stringify(text)}`,
+    );
+  }
+  return formatDuration(ms);
 }
 
 const HELP = `runrec emit: append one run record to <del-dir>/RunRecords.csv

@@ -46,11 +46,12 @@ RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), an
 records spooled earlier that the write appended are said ("replayed ... from
 the spool"). A pending run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
-reaped all the same; "nothing to reap" on stderr when there was none. Exit
-codes: 0 done (also when nothing was reaped); 2
-usage error, or a pending run file that cannot be read (delete it if it is
-garbage), claimed (a failing disk: reap again) or recorded (a run whose
-record would be over 16 MiB is removed).
+reaped all the same; "nothing to reap" on stderr when there was none.
+
+Exit codes: 0 done (also when nothing was reaped); 2 usage error, or a
+pending run file that cannot be read (delete it if it is garbage), claimed
+(a failing disk: reap again) or recorded (a run whose record would be over
+16 MiB is removed).
 
 Examples:
   runrec reap PKG-01_X/1_Working/DEL-01-02_Y
