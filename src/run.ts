@@ -477,20 +477,17 @@ async function runFromToken(
   }
   if (claimHolder(path) !== undefined) throw goneError(delDir, id);
   // The user's spool holds a gone folder's record, and a moved folder's file the record its
-  // finish wrote there: a second finish finds it and records nothing.
+  // finish wrote there (its old path back since): a second finish finds it and records nothing.
   const wanted = DELIVERABLE_FOLDER.exec(basename(delDir))?.[1];
-  const places = folderGone
-    ? [
-      delDir,
-      ...nearbyFolders(delDir).filter((dir) =>
-        DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === wanted
-      ),
-    ]
-    : [delDir];
-  for (const place of places) {
+  const sameId = nearbyFolders(delDir).filter((dir) =>
+    dir !== delDir && DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === wanted
+  );
+  for (const place of [delDir, ...sameId]) {
     const found = (await recordedRuns(place))({ id });
     if (found) throw recordedError(delDir, id, place, found);
   }
+  const lookAlike = pendingLookAlike(delDir, id, agent, sameId);
+  if (lookAlike) throw lookAlike;
   if (agent === undefined) {
     if (folderGone) {
       throw new InputError(
@@ -515,6 +512,47 @@ async function runFromToken(
     host: hostname(),
     start: { started, statusBefore: TBD, inputFiles: [], inputHashes: {}, notes },
   };
+}
+
+/**
+ * The error naming the pending (or reaped) runs a token whose file is gone may
+ * have meant, or `undefined`: the run `id` in another folder of its
+ * DeliverableID (`sameId`: the folder moved, and its old path came back), or
+ * a run of `agent` in `delDir` whose id shares the token's start or its random
+ * part (one of the two mistyped). Recorded from the token, that run would be
+ * recorded twice: once by this finish, once by its own finish or by reap.
+ */
+function pendingLookAlike(
+  delDir: string,
+  id: string,
+  agent: string | undefined,
+  sameId: readonly string[],
+): InputError | undefined {
+  const runsOf = (dir: string) =>
+    [
+      ...listPendingRuns(dir).map((item) => ({ item, state: "pending" })),
+      ...listReapedRuns(dir).map((item) => ({ item, state: "reaped (still to finish)" })),
+    ].filter(({ item }) => item.run && !item.claimedBy);
+  const [start, random] = id.split("-");
+  const near = (kindOf(delDir) === "folder" ? runsOf(delDir) : []).filter(({ item }) =>
+    item.id !== id && (agent === undefined || item.run!.agent === agent) &&
+    (item.id.startsWith(`${start}-`) || item.id.endsWith(`-${random}`))
+  ).map((run) => ({ dir: delDir, ...run }));
+  const moved = sameId.flatMap((dir) =>
+    runsOf(dir).filter(({ item }) => item.id === id).map((run) => ({ dir, ...run }))
+  );
+  const found = [...moved, ...near];
+  if (found.length === 0) return undefined;
+  // The pending file's path finishes a reaped run too (see claimForFinish).
+  const each = found.map(({ dir, item, state }) =>
+    `run ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) is ${state} in ` +
+    `${dir}: runrec finish ${pendingPath(dir, item.id)} --status S ...`
+  ).join("; ");
+  return new InputError(
+    `${delDir}: no pending run ${id}, but ${each}; if that is this run (a token mistyped, or ` +
+      "its folder moved and the old path back), finish it so; nothing written (recorded from " +
+      "this token, the run would be recorded twice)",
+  );
 }
 
 /** Characters of a thrown error's message that `withRun` keeps in ErrorSummary. */

@@ -75,7 +75,10 @@ gives it) and the token's start time is in the last day: StatusBefore and
 inputs TBD, noted. So is a run whose deliverable folder is gone altogether (a
 removed worktree): its record waits in the user's spool and is printed as a
 "runrec: lost-record:" line too, exit 0. Otherwise, as for a token that names
-no run, finish exits 2. Its record's Notes name the run ("recorded from the
+no run, finish exits 2. So it does, naming the run and its token, when a run
+the token may mean is pending (or reaped): the agent's run in that folder whose
+id shares the token's start time or random part (a token mistyped), or the same
+run in another folder of its DeliverableID (renamed, its old path back). Its record's Notes name the run ("recorded from the
 token of run <id>"): should the pending file come back (git stash pop, a
 restored copy), finish exits 2 naming the RunID and removes it.
 
