@@ -297,7 +297,7 @@ export async function finishRun(
   // neither claimed nor recorded is one whose file was removed under it: it is recorded here.
   if (claimHolder(token) !== undefined) throw goneError(delDir, run.id);
   const found = (await recordedRuns(delDir))(run);
-  if (found) throw recordedError(delDir, run.id, delDir, found);
+  if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
   // With the folder itself gone, finishClaimed says so: no guess about git clean beside it.
   const notes = kindOf(delDir) === "folder"
     ? [
@@ -339,7 +339,7 @@ async function finishLost(
   if (marker === undefined) throw goneError(delDir, run.id);
   try {
     const found = (await recordedRuns(delDir))(run);
-    if (found) throw recordedError(delDir, run.id, delDir, found);
+    if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
     return await finishClaimed(delDir, run, undefined, report, options);
   } finally {
     dropMarker(marker);
@@ -484,7 +484,7 @@ async function runFromToken(
   );
   for (const place of [delDir, ...sameId]) {
     const found = (await recordedRuns(place))({ id });
-    if (found) throw recordedError(delDir, id, place, found);
+    if (found) throw recordedError(delDir, id, place, found, agent);
   }
   const lookAlike = pendingLookAlike(delDir, id, agent, sameId);
   if (lookAlike) throw lookAlike;
@@ -997,6 +997,7 @@ function recordedError(
   id: string,
   place: string,
   found: RunRecordFound,
+  agent?: string,
 ): InputError {
   // `runrec log` shows a record in the file, not one in the spool of a folder that is gone.
   const where = found.runId !== undefined
@@ -1006,6 +1007,22 @@ function recordedError(
         ? " once the folder is back (git checkout), as does runrec flush --from with the " +
           "lost-record line the first finish printed, whichever first"
         : "");
+  // An agent finishing its current run with its previous run's token: that run is named.
+  const pending = kindOf(delDir) === "folder"
+    ? listPendingRuns(delDir).filter((i) =>
+      i.run && !i.claimedBy && i.id !== id && (agent === undefined || i.run.agent === agent)
+    )
+    : [];
+  if (pending.length > 0) {
+    const each = pending.map((i) =>
+      `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}): runrec finish ${i.path} ` +
+      "--status S ..."
+    ).join("; ");
+    return new InputError(
+      `${delDir}: no pending run ${id}: finished already${where}; nothing written; if this ` +
+        `outcome is for a run pending in this folder, finish that run with its own token: ${each}`,
+    );
+  }
   return new InputError(
     `${delDir}: no pending run ${id}: finished already${where}; nothing written, nothing ` +
       "more is needed (an emit would record the run twice)",

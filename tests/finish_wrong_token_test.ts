@@ -87,3 +87,23 @@ Deno.test("finish with the token of a folder renamed during the run whose old pa
   assertEquals((await recordsOf(renamed)).map((r) => r.RunStatus), ["SUCCESS"]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("finish with the agent's previous, finished token while its current run is pending: exit 2 naming the current run's token, not 'nothing more is needed'", async () => {
+  const { root, del, env } = await committedProject();
+  const first = await start(del, env);
+  assertEquals((await finish(first, env)).code, 0);
+  const second = await start(del, env);
+  const stale = await finish(first, env, "PARTIAL");
+  assertEquals(stale.code, 2, stale.stderr);
+  assertIncludes(stale.stderr, `runrec finish ${second} `);
+  assertEquals(stale.stderr.includes("nothing more is needed"), false, stale.stderr);
+  assertEquals((await finish(second, env, "PARTIAL")).code, 0);
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS", "PARTIAL"]);
+  // With no other run pending, the same stale finish says nothing more is needed.
+  const again = await finish(first, env, "PARTIAL");
+  assertEquals(again.code, 2);
+  assertIncludes(again.stderr, "nothing more is needed");
+  await Deno.remove(root, { recursive: true });
+});

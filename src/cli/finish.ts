@@ -88,7 +88,10 @@ lost-record lines). Finishing a run twice is an error (exit 2): the second
 finish writes nothing and says where the record is (its RunID, or the spool
 entry of a gone folder's run: flush, or the lost-record line, appends it;
 nothing more is needed). Bad arguments exit 2, write nothing, and leave the run
-pending. A run that runrec reap wrote as FAILED (its agent seemed gone) is
+pending. When the run is finished already and runs of the same --agent are
+pending in that folder (a previous run's token given for the current run),
+the error names them and their tokens instead: finish the current run with its
+own. A run that runrec reap wrote as FAILED (its agent seemed gone) is
 finished all the same: its Notes say that it supersedes the FAILED record,
 which stays (log marks that one SUPERSEDED).
 
