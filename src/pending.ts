@@ -161,7 +161,11 @@ export function reapedPath(delDir: string, id: string): string {
 
 /**
  * The deliverable folder and run id a token names, or `undefined` when
- * `token` is not the path of a pending run's file.
+ * `token` is not the path of a pending run's file: in a deliverable's
+ * `.runrec/pending/`, or in a folder named as this user's
+ * {@linkcode outsidePendingFolder} under any temporary folder (the run names
+ * its deliverable folder; the folder must pass the spool's private-folder
+ * check, else {@linkcode InputError}).
  *
  * @example
  * ```ts
@@ -180,8 +184,17 @@ export function parseToken(
   if (basename(folder) === "pending" && basename(dirname(folder)) === ".runrec") {
     return { delDir: dirname(dirname(folder)), id: name[1], path };
   }
-  if (folder !== outsidePendingFolder()) return undefined;
-  // Kept outside its deliverable folder: the file names the folder.
+  // Kept outside its deliverable folder: in this user's private folder of such runs, under
+  // whatever temporary folder start had (a finish's TMPDIR may differ); the file names the folder.
+  const own = outsidePendingFolder();
+  if (own === undefined || basename(folder) !== basename(own)) return undefined;
+  let problem: string | undefined;
+  try {
+    problem = privateFolderProblem(folder);
+  } catch { /* no such folder: the run is read below, and said gone */ }
+  if (problem) {
+    throw new InputError(`${token}: not taken as a run token: its folder ${folder} is ${problem}`);
+  }
   let run: PendingRun;
   try {
     run = readPendingRun(path);
