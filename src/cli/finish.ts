@@ -81,9 +81,10 @@ removed worktree): its record waits in the user's spool and is printed as a
 no run, finish exits 2. So it does, naming the run and its token, when a run
 the token may mean is pending (or reaped): the agent's run in that folder whose
 id shares the token's start time or random part (a token mistyped), or the same
-run in another folder of its DeliverableID (renamed, its old path back). Its record's Notes name the run ("recorded from the
-token of run <id>"): should the pending file come back (git stash pop, a
-restored copy), finish exits 2 naming the RunID and removes it.
+run in another folder of its DeliverableID (renamed, its old path back). Its
+record's Notes name the run ("recorded from the token of run <id>"): should
+the pending file come back (git stash pop, a restored copy), finish exits 2
+naming the RunID and removes it.
 
 As with runrec emit, a write failure never fails the agent's run: runrec warns,
 keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,
