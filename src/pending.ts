@@ -344,6 +344,31 @@ export function watchCommand(token: string, command: { pid: number; group: boole
   }
 }
 
+/**
+ * Gives back the claim this process holds on the pending run `token`, if it
+ * holds one, and removes the temporary file of its rewrite: what
+ * {@linkcode watchCommand} leaves when the command renamed the deliverable
+ * folder (its label) under it, so that the run's own finish can claim the run.
+ *
+ * @example
+ * ```ts
+ * import { releaseOwnClaim } from "./pending.ts";
+ * releaseOwnClaim("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * ```
+ */
+export function releaseOwnClaim(token: string): void {
+  const claim = `${basename(token)}.claim-${Deno.pid}@${claimHost()}`;
+  try {
+    for (const entry of Deno.readDirSync(dirname(token))) {
+      // This process's name is in it: no other process writes such a file.
+      if (entry.name.startsWith(`${claim}.`) && entry.name.endsWith(".tmp")) {
+        Deno.removeSync(join(dirname(token), entry.name));
+      }
+    }
+    releaseClaim(join(dirname(token), claim));
+  } catch { /* none held */ }
+}
+
 /** Writes a run's file durably (temporary file, fsync, rename) and returns its path. */
 function writeRunFile(path: string, run: PendingRun): string {
   writeFileDurably(path, JSON.stringify(run, null, 1) + "\n");

@@ -53,9 +53,11 @@ Deno.test("exec killed with SIGKILL while its command runs on: reap leaves the r
   }).spawn();
   const pgid = Number(await firstLine(exec.stdout));
   try {
-    const [file] = pendingFiles(del);
+    // Watched: the command in the run's file, and the file no longer claimed by exec's rewrite.
     const watched = () => {
+      const [file] = pendingFiles(del);
       try {
+        if (!file.endsWith(".json")) return undefined;
         return JSON.parse(Deno.readTextFileSync(join(del, ".runrec", "pending", file))).command;
       } catch {
         return undefined; // being rewritten
@@ -83,5 +85,26 @@ Deno.test("exec killed with SIGKILL while its command runs on: reap leaves the r
     await Deno.writeTextFile(gate, ""); // the command ends, whatever failed
     await until(() => !groupAlive(pgid), 10_000);
   }
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec whose command renames its deliverable folder at once, 10 times: each run recorded in the renamed folder, never held by exec's own claim", async () => {
+  // exec adds the command to its pending run under a claim, just as the command starts: a
+  // rename then moved the claim with the folder (the run was "being finished" by exec itself).
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir() };
+  for (let i = 0; i < 10; i++) {
+    const [from, to] = i % 2 === 0 ? [del, `${del}_X`] : [`${del}_X`, del];
+    const exec = await runCliProcess(
+      ["exec", from, "--agent", "DEPENDENCIES", "--", "mv", from, to],
+      FULL_FLAGS,
+      env,
+    );
+    assertEquals(exec.code, 0, exec.stderr);
+    assertEquals(exec.stderr.includes("not recorded"), false, exec.stderr);
+    assertEquals(pendingFiles(to), []);
+  }
+  const records = [...await recordsOf(del), ...await recordsOf(`${del}_X`)];
+  assertEquals(records.length, 10);
   await Deno.remove(root, { recursive: true });
 });

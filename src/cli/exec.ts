@@ -8,7 +8,7 @@
 import { InputError } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
 import { finishRun, runFolderNow, startRun } from "../run.ts";
-import { watchCommand } from "../pending.ts";
+import { pendingPath, releaseOwnClaim, watchCommand } from "../pending.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
 import {
   type Command,
@@ -277,7 +277,14 @@ export const execCommand: Command = {
       io.err(`runrec: warning: ${note}; have CMD wait for them (shell: wait)\n`);
     }
     // A command that renamed the folder (its label) changed what is in the renamed one.
-    const outputs = changedFiles(before, await snapshotFolder(runFolderNow(started)));
+    const folderNow = runFolderNow(started);
+    if (started.token !== undefined) {
+      // The folder renamed while watchCommand held the run: its claim is given back here.
+      for (const token of [started.token, pendingPath(folderNow, started.run.id)]) {
+        releaseOwnClaim(token);
+      }
+    }
+    const outputs = changedFiles(before, await snapshotFolder(folderNow));
     const outcome = statusOf(exit, partial, skipped);
     try {
       report(
