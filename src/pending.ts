@@ -50,6 +50,12 @@ export interface PendingRun {
   /** The machine the run started on. */
   host: string;
   /**
+   * The command `exec` runs for the run: its process, or its process group
+   * when it has one of its own. While it runs the run is not reaped, though
+   * `exec` (`pid`) be killed: the command still writes the run's outputs.
+   */
+  command?: { pid: number; group: boolean };
+  /**
    * The git commit checked out at start, when the inputs were hashed (`""`
    * outside a work tree; absent in runs an older runrec started). The
    * record's GitHead is the one at the end: a note names both when they differ.
@@ -57,6 +63,14 @@ export interface PendingRun {
   gitHead?: string;
   /** What the start fixed: time, StatusBefore, the governed inputs' hashes. */
   start: RunStartState;
+  /**
+   * The DeliverableID and the real path of the deliverable folder at start
+   * (absent in runs an older runrec started): a copy of the run's file in
+   * another folder (`cp -a` of the folder) is known by them (./copied_run.ts).
+   */
+  deliverableId?: string;
+  /** See `deliverableId`. */
+  startedIn?: string;
   /** The deliverable folder (absolute), for a run kept outside it (see {@linkcode keepPendingRun}). */
   delDir?: string;
   /**
@@ -161,7 +175,11 @@ export function reapedPath(delDir: string, id: string): string {
 
 /**
  * The deliverable folder and run id a token names, or `undefined` when
- * `token` is not the path of a pending run's file.
+ * `token` is not the path of a pending run's file: in a deliverable's
+ * `.runrec/pending/`, or in a folder named as this user's
+ * {@linkcode outsidePendingFolder} under any temporary folder (the run names
+ * its deliverable folder; the folder must pass the spool's private-folder
+ * check, else {@linkcode InputError}).
  *
  * @example
  * ```ts
@@ -180,8 +198,17 @@ export function parseToken(
   if (basename(folder) === "pending" && basename(dirname(folder)) === ".runrec") {
     return { delDir: dirname(dirname(folder)), id: name[1], path };
   }
-  if (folder !== outsidePendingFolder()) return undefined;
-  // Kept outside its deliverable folder: the file names the folder.
+  // Kept outside its deliverable folder: in this user's private folder of such runs, under
+  // whatever temporary folder start had (a finish's TMPDIR may differ); the file names the folder.
+  const own = outsidePendingFolder();
+  if (own === undefined || basename(folder) !== basename(own)) return undefined;
+  let problem: string | undefined;
+  try {
+    problem = privateFolderProblem(folder);
+  } catch { /* no such folder: the run is read below, and said gone */ }
+  if (problem) {
+    throw new InputError(`${token}: not taken as a run token: its folder ${folder} is ${problem}`);
+  }
   let run: PendingRun;
   try {
     run = readPendingRun(path);
@@ -290,6 +317,56 @@ export function savePendingRun(delDir: string, run: PendingRun): string {
     Deno.mkdirSync(dirname(path), { recursive: true });
     return writeRunFile(path, run);
   });
+}
+
+/**
+ * Adds the command `exec` started for the pending run `token` to its file
+ * (see {@linkcode PendingRun.command}). The file is claimed while it is
+ * rewritten, so that a finisher or `reap` that took the run meanwhile never
+ * sees it come back; a run that cannot be claimed is left as it is. Throws
+ * when the file cannot be rewritten (a full disk).
+ *
+ * @example
+ * ```ts
+ * import { watchCommand } from "./pending.ts";
+ * declare const token: string;
+ * const child = new Deno.Command("sleep", { args: ["9"], detached: true }).spawn();
+ * watchCommand(token, { pid: child.pid, group: true });
+ * ```
+ */
+export function watchCommand(token: string, command: { pid: number; group: boolean }): void {
+  const claimed = claimPendingRun(token);
+  if (claimed === undefined) return;
+  try {
+    writeRunFile(claimed, { ...readPendingRun(claimed), command });
+  } finally {
+    releaseClaim(claimed);
+  }
+}
+
+/**
+ * Gives back the claim this process holds on the pending run `token`, if it
+ * holds one, and removes the temporary file of its rewrite: what
+ * {@linkcode watchCommand} leaves when the command renamed the deliverable
+ * folder (its label) under it, so that the run's own finish can claim the run.
+ *
+ * @example
+ * ```ts
+ * import { releaseOwnClaim } from "./pending.ts";
+ * releaseOwnClaim("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * ```
+ */
+export function releaseOwnClaim(token: string): void {
+  const claim = `${basename(token)}.claim-${Deno.pid}@${claimHost()}`;
+  try {
+    for (const entry of Deno.readDirSync(dirname(token))) {
+      // This process's name is in it: no other process writes such a file.
+      if (entry.name.startsWith(`${claim}.`) && entry.name.endsWith(".tmp")) {
+        Deno.removeSync(join(dirname(token), entry.name));
+      }
+    }
+    releaseClaim(join(dirname(token), claim));
+  } catch { /* none held */ }
 }
 
 /** Writes a run's file durably (temporary file, fsync, rename) and returns its path. */

@@ -44,6 +44,7 @@ import { isRunrecOwn, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
 import { placeholderProblem, refusePlaceholderPass } from "./placeholders.ts";
 import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
+import { copiedRun } from "./copied_run.ts";
 import {
   CLAIM_WAIT_MS,
   claimHolder,
@@ -157,6 +158,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   // A path is only a path: recorded as given (not found, TBD), with a warning.
   const warnings = (options.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
   start.notes.push(...warnings);
+  const identity = exists ? deliverableId(dir) : undefined;
   const run: PendingRun = {
     id: newRunId(start.started),
     agent: options.agent,
@@ -167,9 +169,10 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     start,
     files,
     folders,
+    // What a copy of the folder (cp -a) is told apart by: see ./copied_run.ts.
+    ...(identity ? { deliverableId: identity.id, startedIn: resolvedPath(dir) } : {}),
   };
   // An ID another folder of the root has too: said now, before the run's record shares RunIDs.
-  const identity = exists ? deliverableId(dir) : undefined;
   const shared = identity?.note ? sharedIdWarning(dir, identity.id) : undefined;
   const warned = warnings.length > 0 || shared
     ? { warnings: [...warnings, ...shared ? [`${identity!.note}; ${shared}`] : []] }
@@ -297,7 +300,7 @@ export async function finishRun(
   // neither claimed nor recorded is one whose file was removed under it: it is recorded here.
   if (claimHolder(token) !== undefined) throw goneError(delDir, run.id);
   const found = (await recordedRuns(delDir))(run);
-  if (found) throw recordedError(delDir, run.id, delDir, found);
+  if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
   // With the folder itself gone, finishClaimed says so: no guess about git clean beside it.
   const notes = kindOf(delDir) === "folder"
     ? [
@@ -339,7 +342,7 @@ async function finishLost(
   if (marker === undefined) throw goneError(delDir, run.id);
   try {
     const found = (await recordedRuns(delDir))(run);
-    if (found) throw recordedError(delDir, run.id, delDir, found);
+    if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
     return await finishClaimed(delDir, run, undefined, report, options);
   } finally {
     dropMarker(marker);
@@ -415,9 +418,12 @@ export async function finishPendingRun(
   let pending: PendingRun;
   try {
     pending = readPendingRun(claim.claimed);
+    const copied = await copiedRun(delDir, pending);
     const implausible = pending.delDir !== undefined && resolve(pending.delDir) !== delDir
       ? `it names another deliverable folder, ${pending.delDir}`
-      : implausibleStart(pending.start.started, Date.now());
+      : copied?.state === "pending"
+      ? `${copied.why}: runrec finish ${pendingPath(copied.original!, id)} finishes it there`
+      : copied?.why ?? implausibleStart(pending.start.started, Date.now());
     if (implausible) {
       throw new InputError(
         `${claim.claimed}: not finished: ${implausible}; it stays pending, unchanged ` +
@@ -477,20 +483,17 @@ async function runFromToken(
   }
   if (claimHolder(path) !== undefined) throw goneError(delDir, id);
   // The user's spool holds a gone folder's record, and a moved folder's file the record its
-  // finish wrote there: a second finish finds it and records nothing.
+  // finish wrote there (its old path back since): a second finish finds it and records nothing.
   const wanted = DELIVERABLE_FOLDER.exec(basename(delDir))?.[1];
-  const places = folderGone
-    ? [
-      delDir,
-      ...nearbyFolders(delDir).filter((dir) =>
-        DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === wanted
-      ),
-    ]
-    : [delDir];
-  for (const place of places) {
+  const sameId = nearbyFolders(delDir).filter((dir) =>
+    dir !== delDir && DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === wanted
+  );
+  for (const place of [delDir, ...sameId]) {
     const found = (await recordedRuns(place))({ id });
-    if (found) throw recordedError(delDir, id, place, found);
+    if (found) throw recordedError(delDir, id, place, found, agent);
   }
+  const lookAlike = pendingLookAlike(delDir, id, agent, sameId);
+  if (lookAlike) throw lookAlike;
   if (agent === undefined) {
     if (folderGone) {
       throw new InputError(
@@ -515,6 +518,47 @@ async function runFromToken(
     host: hostname(),
     start: { started, statusBefore: TBD, inputFiles: [], inputHashes: {}, notes },
   };
+}
+
+/**
+ * The error naming the pending (or reaped) runs a token whose file is gone may
+ * have meant, or `undefined`: the run `id` in another folder of its
+ * DeliverableID (`sameId`: the folder moved, and its old path came back), or
+ * a run of `agent` in `delDir` whose id shares the token's start or its random
+ * part (one of the two mistyped). Recorded from the token, that run would be
+ * recorded twice: once by this finish, once by its own finish or by reap.
+ */
+function pendingLookAlike(
+  delDir: string,
+  id: string,
+  agent: string | undefined,
+  sameId: readonly string[],
+): InputError | undefined {
+  const runsOf = (dir: string) =>
+    [
+      ...listPendingRuns(dir).map((item) => ({ item, state: "pending" })),
+      ...listReapedRuns(dir).map((item) => ({ item, state: "reaped (still to finish)" })),
+    ].filter(({ item }) => item.run && !item.claimedBy);
+  const [start, random] = id.split("-");
+  const near = (kindOf(delDir) === "folder" ? runsOf(delDir) : []).filter(({ item }) =>
+    item.id !== id && (agent === undefined || item.run!.agent === agent) &&
+    (item.id.startsWith(`${start}-`) || item.id.endsWith(`-${random}`))
+  ).map((run) => ({ dir: delDir, ...run }));
+  const moved = sameId.flatMap((dir) =>
+    runsOf(dir).filter(({ item }) => item.id === id).map((run) => ({ dir, ...run }))
+  );
+  const found = [...moved, ...near];
+  if (found.length === 0) return undefined;
+  // The pending file's path finishes a reaped run too (see claimForFinish).
+  const each = found.map(({ dir, item, state }) =>
+    `run ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) is ${state} in ` +
+    `${dir}: runrec finish ${pendingPath(dir, item.id)} --status S ...`
+  ).join("; ");
+  return new InputError(
+    `${delDir}: no pending run ${id}, but ${each}; if that is this run (a token mistyped, or ` +
+      "its folder moved and the old path back), finish it so; nothing written (recorded from " +
+      "this token, the run would be recorded twice)",
+  );
 }
 
 /** Characters of a thrown error's message that `withRun` keeps in ErrorSummary. */
@@ -959,6 +1003,7 @@ function recordedError(
   id: string,
   place: string,
   found: RunRecordFound,
+  agent?: string,
 ): InputError {
   // `runrec log` shows a record in the file, not one in the spool of a folder that is gone.
   const where = found.runId !== undefined
@@ -968,6 +1013,22 @@ function recordedError(
         ? " once the folder is back (git checkout), as does runrec flush --from with the " +
           "lost-record line the first finish printed, whichever first"
         : "");
+  // An agent finishing its current run with its previous run's token: that run is named.
+  const pending = kindOf(delDir) === "folder"
+    ? listPendingRuns(delDir).filter((i) =>
+      i.run && !i.claimedBy && i.id !== id && (agent === undefined || i.run.agent === agent)
+    )
+    : [];
+  if (pending.length > 0) {
+    const each = pending.map((i) =>
+      `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}): runrec finish ${i.path} ` +
+      "--status S ..."
+    ).join("; ");
+    return new InputError(
+      `${delDir}: no pending run ${id}: finished already${where}; nothing written; if this ` +
+        `outcome is for a run pending in this folder, finish that run with its own token: ${each}`,
+    );
+  }
   return new InputError(
     `${delDir}: no pending run ${id}: finished already${where}; nothing written, nothing ` +
       "more is needed (an emit would record the run twice)",

@@ -29,6 +29,9 @@ file), or by its deliverable folder: with --run, or alone when the folder has
 exactly one pending run. A token still works when the deliverable folder's
 label was renamed or the folder moved to another package during the run: the
 one folder of its DeliverableID under the execution root holding the run.
+A run's file in a folder copied during the run (cp -a) is not finished there
+(exit 2, the file left): the error names the run's token in the folder it
+started in when the run is pending there.
 A folder with no pending run whose same folder in another worktree of the
 repository holds one names it and its token (exit 2): finish it there.
 
@@ -75,9 +78,13 @@ gives it) and the token's start time is in the last day: StatusBefore and
 inputs TBD, noted. So is a run whose deliverable folder is gone altogether (a
 removed worktree): its record waits in the user's spool and is printed as a
 "runrec: lost-record:" line too, exit 0. Otherwise, as for a token that names
-no run, finish exits 2. Its record's Notes name the run ("recorded from the
-token of run <id>"): should the pending file come back (git stash pop, a
-restored copy), finish exits 2 naming the RunID and removes it.
+no run, finish exits 2. So it does, naming the run and its token, when a run
+the token may mean is pending (or reaped): the agent's run in that folder whose
+id shares the token's start time or random part (a token mistyped), or the same
+run in another folder of its DeliverableID (renamed, its old path back). Its
+record's Notes name the run ("recorded from the token of run <id>"): should
+the pending file come back (git stash pop, a restored copy), finish exits 2
+naming the RunID and removes it.
 
 As with runrec emit, a write failure never fails the agent's run: runrec warns,
 keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,
@@ -85,7 +92,10 @@ lost-record lines). Finishing a run twice is an error (exit 2): the second
 finish writes nothing and says where the record is (its RunID, or the spool
 entry of a gone folder's run: flush, or the lost-record line, appends it;
 nothing more is needed). Bad arguments exit 2, write nothing, and leave the run
-pending. A run that runrec reap wrote as FAILED (its agent seemed gone) is
+pending. When the run is finished already and runs of the same --agent are
+pending in that folder (a previous run's token given for the current run),
+the error names them and their tokens instead: finish the current run with its
+own. A run that runrec reap wrote as FAILED (its agent seemed gone) is
 finished all the same: its Notes say that it supersedes the FAILED record,
 which stays (log marks that one SUPERSEDED).
 

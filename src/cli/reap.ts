@@ -25,6 +25,9 @@ finished" and the reason in Notes, for each run
     their own), on this machine; or
   - with --older-than: that started longer ago than DURATION, unless its
     process is seen running on this machine.
+A run of exec whose command still runs (exec killed, its command in a process
+group of its own running on) is never reaped while that group lives: the
+command still writes the run's outputs.
 RunDuration of a reaped run is the time until it was reaped; its OutputFiles
 are empty. A run that finish is writing right now is left alone. A reaped run
 is kept in .runrec/reaped/: should its agent finish after all, runrec finish
@@ -42,9 +45,13 @@ warning says where), "(written, not confirmed)" after its RunID, "(LOST:
 ...)", or "(recorded already)" for a run whose finisher wrote its record and
 died. A pending file that came back (git stash pop, a restored copy) after
 its run was recorded is removed, whatever its age: "(recorded already as
-RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), and
-records spooled earlier that the write appended are said ("replayed ... from
-the spool"). A pending run that cannot be read, claimed or recorded is named in
+RUN-...)". A pending file in a folder copied while its run was pending (cp -a
+of the deliverable) is never recorded there: removed when the folder the run
+started in holds it, pending or recorded ("(a copy, removed)"), else named in
+one line ("not reaped: run ... was started in DEL-..., not in this folder's
+DEL-...: a copied folder?"). As with emit, a record that cannot be written is
+spooled (exit 0), and records spooled earlier that the write appended are said
+("replayed ... from the spool"). A pending run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
 reaped all the same; "nothing to reap" on stderr when there was none.
 

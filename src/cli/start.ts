@@ -46,7 +46,9 @@ The pending run is kept in <del-dir>/.runrec/pending/<id>.json (git-ignored,
 written with fsync and an atomic rename: it survives a crash); where the folder
 cannot hold it (read-only, full), in the user's own runrec-pending-<uid> in the
 temporary folder instead, noted on stderr and in the record (runrec reap finds
-it there too). Prints its token: that file's absolute path. Finish the run with
+it there too; runrec finish takes that token whatever its TMPDIR, the folder
+being the user's own and open to no one else). Prints its token: that file's
+absolute path. Finish the run with
   runrec finish <token> --status S ...
 or, when it is the folder's only pending run,
   runrec finish <del-dir> --status S ...

@@ -1,0 +1,109 @@
+/**
+ * `runrec finish` given a token that is not its current run's: one character
+ * mistyped, the old path of a folder that moved (and came back), or the
+ * agent's previous, finished run. The finish refuses (exit 2) naming the run
+ * pending with its token, writes nothing, and the run is recorded once when
+ * finished with that token.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/finish_wrong_token_test.ts
+ * ```
+ *
+ * @module
+ */
+import { basename, join } from "node:path";
+import { assertEquals, assertIncludes } from "./assert.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { runCliProcess } from "./cli.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
+import { pendingFiles, recordsOf } from "./support/runs.ts";
+
+/** A project committed in git, and a private `$TMPDIR` (its user spool is the test's own). */
+async function committedProject(): Promise<{ root: string; del: string; env: { TMPDIR: string } }> {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  return { root, del, env: { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) } };
+}
+
+async function start(del: string, env: Record<string, string>): Promise<string> {
+  const started = await runCliProcess(
+    ["start", del, "--agent", "4_DOCUMENTS", "--input", "Datasheet.md"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(started.code, 0, started.stderr);
+  return started.stdout.trim();
+}
+
+function finish(token: string, env: Record<string, string>, status = "SUCCESS") {
+  return runCliProcess(
+    ["finish", token, "--agent", "4_DOCUMENTS", "--status", status],
+    FULL_FLAGS,
+    env,
+  );
+}
+
+Deno.test("finish with a token mistyped (one hex digit doubled, the last dropped): exit 2 naming the pending run's token, nothing written; that token records the run once", async () => {
+  const { root, del, env } = await committedProject();
+  const token = await start(del, env);
+  for (
+    const typo of [
+      token.replace(/Z-([0-9a-f])/, "Z-$1$1").replace(/[0-9a-f]\.json$/, ".json"), // random part
+      token.replace(/([0-9])Z-/, (_, d) => `${(Number(d) + 1) % 10}Z-`), // start time
+    ]
+  ) {
+    const wrong = await finish(typo, env);
+    assertEquals(wrong.code, 2, wrong.stderr);
+    assertIncludes(wrong.stderr, `runrec finish ${token} `);
+    assertEquals(wrong.stderr.trim().split("\n").length, 1, wrong.stderr);
+    assertEquals(await recordsOf(del), []);
+    assertEquals(pendingFiles(del), [basename(token)]);
+  }
+  assertEquals((await finish(token, env)).code, 0);
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.RunStatus, r.InputFiles]), [["SUCCESS", ["Datasheet.md"]]]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish with the token of a folder renamed during the run whose old path came back (git checkout): exit 2 naming the run's token in the renamed folder, never a second record", async () => {
+  const { root, del, env } = await committedProject();
+  const token = await start(del, env);
+  const renamed = join(del, "..", "DEL-01-02_Renamed");
+  await git(root, "mv", del, renamed); // the folder, its .runrec/ with it
+  await git(root, "checkout", "-q", "HEAD", "--", del); // the old folder is back, without the run
+  const wrong = await finish(token, env);
+  assertEquals(wrong.code, 2, wrong.stderr);
+  const moved = join(renamed, ".runrec", "pending", basename(token));
+  assertIncludes(wrong.stderr, `runrec finish ${moved} `);
+  assertEquals(await recordsOf(del), []);
+  assertEquals((await finish(moved, env)).code, 0);
+  const reap = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals(await recordsOf(del), []);
+  assertEquals((await recordsOf(renamed)).map((r) => r.RunStatus), ["SUCCESS"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish with the agent's previous, finished token while its current run is pending: exit 2 naming the current run's token, not 'nothing more is needed'", async () => {
+  const { root, del, env } = await committedProject();
+  const first = await start(del, env);
+  assertEquals((await finish(first, env)).code, 0);
+  const second = await start(del, env);
+  const stale = await finish(first, env, "PARTIAL");
+  assertEquals(stale.code, 2, stale.stderr);
+  assertIncludes(stale.stderr, `runrec finish ${second} `);
+  assertEquals(stale.stderr.includes("nothing more is needed"), false, stale.stderr);
+  assertEquals((await finish(second, env, "PARTIAL")).code, 0);
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS", "PARTIAL"]);
+  // With no other run pending, the same stale finish says nothing more is needed.
+  const again = await finish(first, env, "PARTIAL");
+  assertEquals(again.code, 2);
+  assertIncludes(again.stderr, "nothing more is needed");
+  await Deno.remove(root, { recursive: true });
+});

@@ -1,0 +1,77 @@
+/**
+ * A token `runrec start` printed for a run kept outside its read-only
+ * deliverable folder (`$TMPDIR/runrec-pending-<uid>/<id>.json`) is taken by a
+ * `finish` whose `TMPDIR` differs, provided its folder is this user's and
+ * open to no one else, as the folder start keeps it in must be.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/outside_token_test.ts
+ * ```
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { assertEquals, assertIncludes } from "./assert.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { recordsOf } from "./support/runs.ts";
+
+async function sh(command: string, ...args: string[]): Promise<void> {
+  const out = await new Deno.Command(command, { args, stderr: "piped" }).output();
+  if (!out.success) throw new Error(`${command}: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+/** Starts a run of `del` made read-only by a bind mount, with `TMPDIR=tmp`; returns its token. */
+async function startReadOnly(del: string, tmp: string): Promise<string> {
+  await sh("mount", "--bind", del, del);
+  try {
+    await sh("mount", "-o", "remount,ro,bind", del);
+    const start = await runCliProcess(["start", del, "--agent", "A"], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(start.code, 0, start.stderr);
+    return start.stdout.trim();
+  } finally {
+    await sh("umount", del); // writable again by the end of the run
+  }
+}
+
+Deno.test("finish <token> of a run kept in start's TMPDIR, with another TMPDIR: recorded once; reap in start's TMPDIR finds nothing", async () => {
+  const { root, del } = await makeProject();
+  const [tmpA, tmpB] = [await tempDir(), await tempDir()];
+  const token = await startReadOnly(del, tmpA);
+  assertEquals(dirname(dirname(token)), tmpA);
+  const finish = await runCliProcess(
+    ["finish", token, "--agent", "A", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    { TMPDIR: tmpB },
+  );
+  assertEquals(finish.code, 0, finish.stderr);
+  const reap = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, {
+    TMPDIR: tmpA,
+  });
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  for (const dir of [root, tmpA, tmpB]) await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("finish <token> whose runrec-pending folder is open to other users: exit 2 naming why, nothing written, the file left", async () => {
+  const { root, del } = await makeProject();
+  const [tmpA, tmpB, open] = [await tempDir(), await tempDir(), await tempDir()];
+  const token = await startReadOnly(del, tmpA);
+  const folder = join(open, basename(dirname(token)));
+  await Deno.mkdir(folder);
+  await Deno.chmod(folder, 0o777); // the setting refused, not a fault faked
+  const planted = join(folder, basename(token));
+  await Deno.copyFile(token, planted);
+  const finish = await runCliProcess(
+    ["finish", planted, "--agent", "A", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    { TMPDIR: tmpB },
+  );
+  assertEquals(finish.code, 2, finish.stderr);
+  assertIncludes(finish.stderr, "open to other users");
+  assertEquals(finish.stderr.trim().split("\n").length, 1, finish.stderr);
+  assertEquals(await recordsOf(del), []);
+  await Deno.stat(planted);
+  for (const dir of [root, tmpA, tmpB, open]) await Deno.remove(dir, { recursive: true });
+});
