@@ -659,8 +659,7 @@ async function joinCommit(sinceCommit: string, walk: CommitInfo[], top: string) 
   const { stdout } = await runGit(["rev-list", "--ancestry-path", `${sinceCommit}..HEAD`], top);
   const descendants = new Set(new TextDecoder().decode(stdout).split("\n"));
   const join = walk.find((c) => descendants.has(c.id))!;
-  const subject = await runGit(["log", "-1", "--format=%s", join.id], top);
-  return { ...join, subject: new TextDecoder().decode(subject.stdout).trim() };
+  return { ...join, subject: await commitSubject(join.id, top) };
 }
 
 /** Whether a branch, remote-tracking branch or tag contains `commit`. */
@@ -683,8 +682,16 @@ async function onSomeRef(commit: string, top: string): Promise<boolean> {
 
 /** A commit with its subject. */
 async function commitInfo(id: string, top: string): Promise<CommitInfo> {
-  const subject = await runGit(["log", "-1", "--format=%s", id], top);
-  return { id, parents: [], subject: new TextDecoder().decode(subject.stdout).trim() };
+  return { id, parents: [], subject: await commitSubject(id, top) };
+}
+
+/** The first line of commit `id`'s message, in UTF-8 whatever the user's config asks of `git log`. */
+async function commitSubject(id: string, top: string): Promise<string> {
+  const { stdout } = await runGit(
+    ["-c", "i18n.logOutputEncoding=UTF-8", "log", "-1", "--format=%s", id],
+    top,
+  );
+  return new TextDecoder().decode(stdout).trim();
 }
 
 /**

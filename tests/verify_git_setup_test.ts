@@ -225,6 +225,27 @@ Deno.test("verify --since of a record file git stores through a filter or checks
   assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
 });
 
+Deno.test("verify --since gives the same verdict whatever encoding the git config asks of git log (i18n.logOutputEncoding)", async () => {
+  const { repo, del } = await repository();
+  await run(del, "A", "2026-01-01T10:00:00Z");
+  const base = await commit(repo, "base");
+  await git(repo, "checkout", "-qb", "feat");
+  await run(del, "F", "2026-01-01T10:10:00Z");
+  await commit(repo, "feat run");
+  await git(repo, "checkout", "-q", "main");
+  await run(del, "M", "2026-01-01T10:20:00Z");
+  await commit(repo, "main run");
+  // `-s ours` keeps main's file: feat's record is dropped.
+  await git(repo, "merge", "-q", "-s", "ours", "feat", "-m", "merge feat – ours");
+  const plain = await runCli(["verify", del, "--since", base]);
+  assert.equal(plain.code, 1, plain.stdout + plain.stderr);
+  await git(repo, "config", "i18n.logOutputEncoding", "UTF-16");
+  const utf16 = await runCli(["verify", del, "--since", base]);
+  assert.equal(utf16.code, 1, utf16.stdout + utf16.stderr);
+  assert.equal(utf16.stdout, plain.stdout);
+  assert.match(utf16.stdout, /"merge feat – ours": the merge drops record/);
+});
+
 Deno.test("verify --since HEAD in a repository with no commits yet says so, and how to check the files", async () => {
   const root = await tempDir({ prefix: "runrec-nocommit-" });
   const del = join(root, "DEL-01-02_Thing");
