@@ -206,11 +206,15 @@ interface Repository {
    */
   join?: CommitInfo;
   /**
-   * Whether no branch or tag holds `sinceCommit` and HEAD does not contain
-   * it (history rewritten): then `join` is HEAD, and a line of `sinceCommit`'s
-   * record files missing from HEAD's was dropped by the rewrite.
+   * Why HEAD's versions must hold `sinceCommit`'s record lines, as failures
+   * name it: `merged`, HEAD contains it off the first-parent chain (`join`
+   * is the merge that brought it in); `rewritten`, HEAD does not contain
+   * it and no branch or tag does (`join` is HEAD); `unrelated`, HEAD's
+   * history and its share no commit (`join` is HEAD): a rewrite from
+   * scratch (an orphan branch); `diverged`, HEAD does not contain it
+   * (`join` is HEAD): a submodule moved to another history.
    */
-  rewritten?: boolean;
+  relation?: "merged" | "rewritten" | "unrelated" | "diverged";
   /** Record files at `base` (path to blob id) and submodules (path to the commit recorded for it). */
   tree: Promise<BaseTree>;
 }
@@ -548,44 +552,76 @@ async function startingPoint(
         SHALLOW_REMEDY,
     );
   }
-  const oldest = walk[0];
   const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
+  const named = `${since} (${short(sinceCommit)})`;
+  const meets = await meeting(top, sinceCommit, walk, head, named, since, notes, true);
+  return { top, scopes: [], sinceCommit, head, ...meets, tree: treeAt(meets.base, top) };
+}
+
+/**
+ * Where HEAD's first-parent chain (`walk`: the commits of `sinceCommit..HEAD`
+ * on it) meets `sinceCommit` (`base`: the newest commit of the chain that
+ * `sinceCommit` contains, `undefined` when the chain reaches its first
+ * commit first), and why HEAD's files must also hold `sinceCommit`'s record
+ * lines (`relation`, with `join`); a note names the revision as `named` and
+ * says which. `refsKeep`: a branch or tag that holds a revision HEAD does
+ * not contain makes HEAD a branch behind it, checked from `base` alone.
+ */
+async function meeting(
+  top: string,
+  sinceCommit: string,
+  walk: CommitInfo[],
+  head: string | undefined,
+  named: string,
+  since: string,
+  notes: string[],
+  refsKeep: boolean,
+): Promise<Pick<Repository, "base" | "join" | "relation">> {
+  const oldest = walk[0];
   // With no commit of HEAD's first-parent chain outside `since`, HEAD itself is where they meet.
   const base = oldest ? oldest.parents[0] : head;
-  let join: CommitInfo | undefined;
-  let rewritten = false;
-  if (base !== sinceCommit) {
-    const contained = (await runGit(["merge-base", "--is-ancestor", sinceCommit, "HEAD"], top))
-      .code === 0;
-    if (base && contained) join = await joinCommit(sinceCommit, walk, top);
+  if (base === sinceCommit) return { base };
+  const contained = (await runGit(["merge-base", "--is-ancestor", sinceCommit, "HEAD"], top))
+    .code === 0;
+  // With no base, HEAD's chain reached its first commit without meeting `since`: nothing
+  // before that chain holds `since`'s lines, so each must still be in HEAD's files.
+  const relation: Repository["relation"] = contained
+    ? "merged"
+    : !base
+    ? "unrelated"
+    : !refsKeep
+    ? "diverged"
+    : !await onSomeRef(sinceCommit, top)
     // Not in HEAD and in no branch or tag: what a force-push, amend or reset leaves behind.
-    rewritten = !!base && !contained && !await onSomeRef(sinceCommit, top);
-    if (rewritten) join = await commitInfo(head!, top);
-    notes.push(
-      !base
-        ? `${since} (${short(sinceCommit)}) shares no history with HEAD's first-parent chain ` +
-          `in ${top}: every record file is checked from its first version`
-        : contained
-        ? `${since} (${short(sinceCommit)}) is not on HEAD's first-parent chain (a merged ` +
-          `branch): checked from ${short(base)}, the newest commit of that chain it contains`
-        : rewritten
-        ? `HEAD does not contain ${since} (${short(sinceCommit)}), and no branch or tag does: ` +
-          `history was rewritten since (a force-push, amend or reset); checked from their merge ` +
-          `base ${short(base)}, and every record ${since} holds must still be in HEAD's files`
-        : `HEAD does not contain ${since} (${short(sinceCommit)}; it moved on since this ` +
-          `branch left it): checked from their merge base ${short(base)}`,
-    );
-  }
-  return {
-    top,
-    scopes: [],
-    sinceCommit,
-    base,
-    head,
-    join,
-    rewritten,
-    tree: treeAt(base, top),
-  };
+    ? "rewritten"
+    : undefined;
+  const join = relation === "merged"
+    ? await joinCommit(sinceCommit, walk, top)
+    : relation
+    ? await commitInfo(head!, top)
+    : undefined;
+  const must = `and every record ${since} holds must still be in HEAD's files`;
+  notes.push(
+    relation === "merged"
+      ? `${named} is not on HEAD's first-parent chain (a merged branch): ` +
+        (base
+          ? `checked from ${short(base)}, the newest commit of that chain it contains`
+          : "that chain shares no commit with its history (a merge of unrelated histories " +
+            `took it in): every record file is checked from its first version, ${must}`)
+      : relation === "unrelated"
+      ? `HEAD's history shares no commit with ${named} in ${top} (history rewritten from ` +
+        `scratch, as an orphan branch): every record file is checked from its first version, ${must}`
+      : relation === "rewritten"
+      ? `HEAD does not contain ${named}, and no branch or tag does: history was rewritten ` +
+        `since (a force-push, amend or reset); checked from their merge base ${
+          short(base!)
+        }, ${must}`
+      : relation === "diverged"
+      ? `HEAD does not contain ${named}: checked from their merge base ${short(base!)}, ${must}`
+      : `HEAD does not contain ${since} (${short(sinceCommit)}; it moved on since this ` +
+        `branch left it): checked from their merge base ${short(base!)}`,
+  );
+  return { base, join, relation };
 }
 
 /**
@@ -820,7 +856,11 @@ async function checkRepository(
 ): Promise<HistoryResult[]> {
   const { top, base, head } = repository;
   // Where the check starts, as notes name it: not `since` when it starts elsewhere.
-  const start = base && base !== repository.sinceCommit ? short(base) : since;
+  const start = base && base !== repository.sinceCommit
+    ? short(base)
+    : !base && repository.relation
+    ? "HEAD's first-parent chain until then"
+    : since;
   const alive = new Map<string, Track>();
   const deleted = new Map<string, Track>();
   // git log starts before the tree at `base` is read: the two run at once.
@@ -937,9 +977,7 @@ async function checkRepository(
         previous: repository.sinceCommit,
         previousPath: path,
         line: 1,
-        message: repository.rewritten
-          ? "the file is not in HEAD: deleted when history was rewritten"
-          : "the file is not in HEAD: deleted by this merge or by the branch it merged",
+        message: `the file is not in HEAD: ${lostBy(repository, "deleted")}`,
         deleted: true,
       }
       : sparse.has(track.path)
@@ -1026,14 +1064,23 @@ async function checkSinceLines(
         previous: sinceCommit,
         previousPath: path,
         line: missing.line,
-        message: `${what} is not in HEAD's version: ` +
-          (repository.rewritten
-            ? `dropped when history was rewritten (no branch or tag holds ${short(sinceCommit)})`
-            : "dropped by this merge or by the branch it merged"),
+        message: `${what} is not in HEAD's version: ${lostBy(repository, "dropped")}`,
       };
     }
   }
   return tracks;
+}
+
+/** What lost (`dropped` a line, `deleted` a file) what `sinceCommit` held and HEAD lacks, in words. */
+function lostBy({ relation, sinceCommit }: Repository, verb: "dropped" | "deleted"): string {
+  return relation === "rewritten"
+    ? `${verb} when history was rewritten (no branch or tag holds ${short(sinceCommit)})`
+    : relation === "unrelated"
+    ? `${verb} when history was rewritten from scratch (HEAD's history shares no commit with ` +
+      `${short(sinceCommit)})`
+    : relation === "diverged"
+    ? `${verb} since ${short(sinceCommit)}, which HEAD does not contain`
+    : `${verb} by this merge or by the branch it merged`;
 }
 
 /**

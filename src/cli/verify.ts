@@ -67,7 +67,11 @@ HEAD's first-parent chain (a merged branch), the check starts where that
 chain meets it, and says so; a merged GIT-REV's record lines must then each
 still be in its file at HEAD (in any order, as merge=union places them),
 else the merge that took it in is named with the line's number in GIT-REV
-and its RunID, and a record file of GIT-REV missing now fails as deleted. A
+and its RunID, and a record file of GIT-REV missing now fails as deleted.
+When that chain shares no commit with GIT-REV (an orphan rewrite, or a merge
+of unrelated histories that took GIT-REV in), every record file is checked
+from its first version and GIT-REV's record lines must all still be in
+HEAD's files the same way. A
 shallow clone lacking the history (also of a merged branch, back to where
 it left) is completed from a remote on this machine, else refused (exit 2:
 git fetch --unshallow, or fetch-depth: 0 in actions/checkout). Record files
