@@ -832,8 +832,16 @@ async function submodule(
     );
   }
   const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
-  const tree = await treeAt(base, top);
-  return { top, scopes, sinceCommit: base ?? "", base, head, tree: Promise.resolve(tree) };
+  if (!base) {
+    const tree = await treeAt(undefined, top);
+    return { top, scopes, sinceCommit: "", head, tree: Promise.resolve(tree) };
+  }
+  // A submodule moved to a history without the recorded commit (a sibling, an orphan) is
+  // checked from where the two meet, and the recorded commit's lines must still be at HEAD.
+  const named = `${short(base)} (the commit ${since} records for submodule ${path})`;
+  const meets = await meeting(top, base, walk, head, named, short(base), notes, false);
+  const tree = await treeAt(meets.base, top);
+  return { top, scopes, sinceCommit: base, head, ...meets, tree: Promise.resolve(tree) };
 }
 
 /**

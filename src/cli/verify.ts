@@ -76,7 +76,9 @@ shallow clone lacking the history (also of a merged branch, back to where
 it left) is completed from a remote on this machine, else refused (exit 2:
 git fetch --unshallow, or fetch-depth: 0 in actions/checkout). Record files
 in a submodule are checked in its own history, from the commit GIT-REV
-records for it. A record file git ignores (.gitignore), stores through a
+records for it (when the submodule's HEAD does not contain that commit, from
+where the two meet, and that commit's record lines must all still be in
+HEAD's files). A record file git ignores (.gitignore), stores through a
 filter (git-lfs) or checks out in another encoding (working-tree-encoding)
 is named with the remedy and fails (unchecked); without --since an ignored
 one is a warning.
