@@ -349,12 +349,19 @@ export async function verifyHistories(
     targets.map(async (target) => ({ target, real: await Deno.realPath(resolve(target)) })),
   );
   const gone: string[] = [];
+  // Record files a repository deleted whose path another repository's file now holds.
+  const replaced: { result: HistoryResult; file: string }[] = [];
   for (const repository of repositories.values()) {
     const mine = files.filter((_, i) => fileTops[i] === repository.top);
     const missing = await checkRepository(repository, since, mine, histories, unlisted);
     for (const result of missing) {
       const absolute = join(repository.top, ...result.gitPath.split("/"));
       const path = asGiven(absolute, given);
+      const at = realFiles.indexOf(absolute);
+      if (at >= 0 && fileTops[at] !== repository.top) {
+        replaced.push({ result, file: files[at] });
+        continue;
+      }
       if (present.has(absolute) || histories.has(path)) continue;
       if (!result.failure) {
         notes.push(
@@ -367,7 +374,47 @@ export async function verifyHistories(
       gone.push(path);
     }
   }
+  for (const { result, file } of replaced) await checkReplaced(result, histories.get(file)!, file);
   return { histories, gone, notes };
+}
+
+/**
+ * A record file `deleted` (its repository's check, failed) whose path
+ * another repository's file now holds (a submodule or a nested clone put
+ * in the deliverable folder's place): the deletion loses nothing only when
+ * every line of the deleted version is in the file there now; else the
+ * first missing line is `now`'s failure, named at the commit that deleted
+ * it. Another failure of `deleted` (a rewrite before) is `now`'s as it is.
+ */
+async function checkReplaced(deleted: HistoryResult, now: HistoryResult, file: string) {
+  const failure = deleted.failure!;
+  if (now.failure) return;
+  if (!failure.deleted) {
+    now.failure = failure;
+    return;
+  }
+  const [before] = await readObjects(
+    [`${failure.previous}:${failure.previousPath}`],
+    deleted.workTree,
+  );
+  const missing = before && firstMissingLine(before, await Deno.readFile(file));
+  if (before && !missing) {
+    const where = failure.commit === WORKING_TREE
+      ? "the working tree"
+      : `commit ${short(failure.commit)}`;
+    now.notes.push(
+      `${deleted.gitPath} of ${deleted.workTree} was deleted in ${where}; the file now in its ` +
+        "place, another repository's, holds every line of it",
+    );
+    return;
+  }
+  const lacks = !missing
+    ? "its last version cannot be read"
+    : `the file now in its place, another repository's (${now.workTree}), lacks ` +
+      `${missing.runId ? `record ${missing.runId}` : "a line"} (line ${missing.line})`;
+  // Its remedy (`git checkout REV -- path`) cannot restore a file where a repository now is.
+  now.failure = { ...failure, line: missing?.line ?? 1, message: `${failure.message}; ${lacks}` };
+  delete now.failure.remedy;
 }
 
 /**

@@ -96,3 +96,73 @@ Deno.test("verify --since: a submodule moved to a history without the commit the
   const back = await runCli(["verify", repo, "--since", "s1"]);
   assert.equal(back.code, 0, back.stdout + back.stderr);
 });
+
+/**
+ * A repository holding a deliverable folder `DEL` with two committed runs,
+ * tagged `base`, and a copy of that folder elsewhere (`copy`), not yet a
+ * repository.
+ */
+async function withFolder() {
+  const root = await Deno.realPath(await tempDir({ prefix: "runrec-verify-replaced-" }));
+  const repo = join(root, "project");
+  const del = join(repo, DEL);
+  await Deno.mkdir(del, { recursive: true });
+  await git(repo, "init", "-q");
+  await Deno.writeTextFile(join(repo, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await run(del, "A", "2026-10-01T00:00:00Z");
+  await run(del, "B", "2026-10-01T00:01:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "base");
+  await git(repo, "tag", "base");
+  const copy = join(root, "copy");
+  await Deno.mkdir(copy);
+  await Deno.copyFile(join(del, RECORD_FILE), join(copy, RECORD_FILE));
+  return { repo, del, copy };
+}
+
+/** `dir` made a repository of its files, committed. */
+async function commitAll(dir: string, message: string) {
+  await git(dir, "init", "-q");
+  await git(dir, "add", "-A");
+  await git(dir, "commit", "-qm", message);
+}
+
+Deno.test("verify --since: a deliverable folder replaced by a submodule or a nested clone whose record file lacks a record fails at the deletion; one that keeps every line holds", async () => {
+  for (const nested of ["submodule", "clone"]) {
+    const { repo, del, copy } = await withFolder();
+    const lines = (await Deno.readTextFile(join(copy, RECORD_FILE))).split("\n");
+    const dropped = lines[2].split(",")[1];
+    await Deno.writeTextFile(join(copy, RECORD_FILE), [lines[0], lines[1], ""].join("\n"));
+    await commitAll(copy, "same folder, one record dropped");
+    await git(repo, "rm", "-rq", DEL);
+    await Deno.remove(del, { recursive: true });
+    if (nested === "submodule") {
+      await git(repo, "submodule", "add", "-q", copy, DEL);
+      await git(repo, "commit", "-qm", "the folder becomes a submodule");
+    } else {
+      await git(repo, "commit", "-qm", "the folder becomes a submodule");
+      await git(repo, "clone", "-q", copy, DEL);
+    }
+    const out = await runCli(["verify", repo, "--since", "base"]);
+    assert.equal(out.code, 1, `${nested}: ${out.stdout}${out.stderr}`);
+    assert.match(
+      out.stdout,
+      new RegExp(
+        `${DEL}/RunRecords\\.csv:3: K-APPEND-1 broken in commit [0-9a-f]{7} "the folder becomes ` +
+          `a submodule": deletes the file; the file now in its place, another repository's ` +
+          `\\(${del}\\), lacks record ${dropped} \\(line 3\\)`,
+      ),
+      nested,
+    );
+  }
+  // Every line kept: the deletion lost nothing, and a note says where they are.
+  const { repo, del, copy } = await withFolder();
+  await commitAll(copy, "same folder");
+  await git(repo, "rm", "-rq", DEL);
+  await Deno.remove(del, { recursive: true });
+  await git(repo, "submodule", "add", "-q", copy, DEL);
+  await git(repo, "commit", "-qm", "the folder becomes a submodule");
+  const kept = await runCli(["verify", repo, "--since", "base"]);
+  assert.equal(kept.code, 0, kept.stdout + kept.stderr);
+  assert.match(kept.stdout, /the file now in its place, another repository's, holds every line/);
+});

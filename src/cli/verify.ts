@@ -78,7 +78,9 @@ git fetch --unshallow, or fetch-depth: 0 in actions/checkout). Record files
 in a submodule are checked in its own history, from the commit GIT-REV
 records for it (when the submodule's HEAD does not contain that commit, from
 where the two meet, and that commit's record lines must all still be in
-HEAD's files). A record file git ignores (.gitignore), stores through a
+HEAD's files); a record file deleted from a folder that another repository
+now holds (a submodule or a nested clone in its place) fails at the
+deletion unless that repository's file holds every line of it. A record file git ignores (.gitignore), stores through a
 filter (git-lfs) or checks out in another encoding (working-tree-encoding)
 is named with the remedy and fails (unchecked); without --since an ignored
 one is a warning.
