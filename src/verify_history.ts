@@ -335,10 +335,20 @@ export async function verifyHistories(
   const realFiles = await Promise.all(files.map((f) => Deno.realPath(f).catch(cannotRead(f))));
   const fileTops = await Promise.all(realFiles.map((file) => repositoryOf(file, repositories)));
   for (const top of fileTops) if (!repositories.has(top)) nested.add(top);
+  // Folders `since` records as submodules that are now plain folders of their parent.
+  const absorbed: Absorbed[] = [];
   for (const top of [...nested].sort((a, b) => a.length - b.length)) {
     if (repositories.has(top)) continue;
     const real = await Deno.realPath(top).catch(() => undefined);
-    if (!real || !(await gitTopLevel(real).catch(() => undefined))) continue; // not checked out
+    const own = real && await gitTopLevel(real).catch(() => undefined);
+    if (!real || !own) continue; // not checked out
+    if (await Deno.realPath(own) !== real) {
+      const folder = await absorbedFolder(real, [...repositories.values()]);
+      if (folder) {
+        absorbed.push(folder);
+        continue;
+      }
+    }
     const repository = await submodule(real, since, [...repositories.values()], targets, notes);
     repositories.set(real, repository);
   }
@@ -375,7 +385,95 @@ export async function verifyHistories(
     }
   }
   for (const { result, file } of replaced) await checkReplaced(result, histories.get(file)!, file);
+  for (const folder of absorbed) {
+    for (const [i, real] of realFiles.entries()) {
+      if (!real.startsWith(`${folder.real}/`)) continue;
+      const history = histories.get(files[i]);
+      if (history) await checkAbsorbed(folder, relative(folder.real, real), history, real, since);
+    }
+  }
   return { histories, gone, notes };
+}
+
+/** A folder that `since` records as a submodule and HEAD holds as a plain folder. */
+interface Absorbed {
+  /** The folder, symbolic links resolved. */
+  real: string;
+  /** Its path in its parent repository, `/`-separated. */
+  path: string;
+  /** The commit `since` records for it. */
+  commit: string;
+  /** The parent repository's top. */
+  top: string;
+}
+
+/**
+ * The folder `real`, in one of `outer`'s work trees, as a submodule
+ * absorbed into it: `since` records a commit for it and HEAD's tree has no
+ * submodule there; `undefined` when HEAD still has one (not checked out).
+ */
+async function absorbedFolder(real: string, outer: Repository[]): Promise<Absorbed | undefined> {
+  const parent = outer.filter((r) => real.startsWith(`${r.top}/`))
+    .sort((a, b) => b.top.length - a.top.length)[0];
+  if (!parent) return undefined;
+  const path = gitRelative(parent.top, real);
+  const commit = (await parent.tree).gitlinks.get(path);
+  if (!commit) return undefined;
+  const { stdout } = await runGit(
+    ["ls-tree", "-z", "HEAD", "--", `:(top,literal)${path}`],
+    parent.top,
+  );
+  if (new TextDecoder().decode(stdout).split(" ")[1] === "commit") return undefined;
+  return { real, path, commit, top: parent.top };
+}
+
+/**
+ * A record file (`history`, at `real`, `inner` inside the absorbed folder)
+ * that the submodule held at `folder.commit` and its parent now holds:
+ * every line of the submodule's version must be in the file; read from the
+ * submodule's git folder the parent keeps (`.git/modules/<path>`). A clone
+ * without it checks the file from its first version, and a note says so.
+ */
+async function checkAbsorbed(
+  folder: Absorbed,
+  inner: string,
+  history: HistoryResult,
+  real: string,
+  since: string,
+) {
+  const modules = new TextDecoder().decode(
+    (await runGit(["rev-parse", "--path-format=absolute", "--git-common-dir"], folder.top)).stdout,
+  ).trim();
+  const gitDir = join(modules, "modules", ...folder.path.split("/"));
+  const spec = `${folder.commit}:${inner.split(sep).join("/")}`;
+  const [before] = await Deno.stat(gitDir).then(
+    () => readObjects([spec], gitDir),
+    () => [undefined],
+  );
+  const was = `${folder.path} was a submodule at ${since} (commit ${short(folder.commit)})`;
+  if (!before) {
+    history.notes.push(
+      `${was}, whose version of this file is not in this clone: checked from its first ` +
+        "version here",
+    );
+    return;
+  }
+  const missing = firstMissingLine(before, await Deno.readFile(real));
+  if (!missing) {
+    history.notes.push(`${was}: every line of its version of this file is still here`);
+    return;
+  }
+  // Named at the commit that made it a plain file, when one did (else the working tree).
+  const made = history.commits[0];
+  history.failure ??= {
+    commit: made ?? WORKING_TREE,
+    subject: made ? await commitSubject(made, folder.top) : "",
+    previous: folder.commit,
+    previousPath: `${folder.path}/${inner.split(sep).join("/")}`,
+    line: missing.line,
+    message: `${was}: ${missing.runId ? `record ${missing.runId}` : "a line"} (line ` +
+      `${missing.line}) of its version is not in the file now`,
+  };
 }
 
 /**

@@ -166,3 +166,35 @@ Deno.test("verify --since: a deliverable folder replaced by a submodule or a nes
   assert.equal(kept.code, 0, kept.stdout + kept.stderr);
   assert.match(kept.stdout, /the file now in its place, another repository's, holds every line/);
 });
+
+Deno.test("verify --since: a submodule absorbed back as a plain folder is checked against the submodule's version of its record file, never told to fetch the submodule", async () => {
+  const { repo, sub } = await withSubmodule();
+  await git(repo, "rm", "-q", "--cached", DEL);
+  await Deno.remove(join(sub, ".git"));
+  await git(repo, "config", "-f", ".gitmodules", "--remove-section", `submodule.${DEL}`);
+  await git(repo, "add", ".gitmodules", DEL);
+  await git(repo, "commit", "-qm", "absorb the submodule as a plain folder");
+  const kept = await runCli(["verify", repo, "--since", "s0"]);
+  assert.equal(kept.code, 0, kept.stdout + kept.stderr);
+  assert.match(
+    kept.stdout,
+    new RegExp(`note: ${DEL} was a submodule at s0 \\(commit [0-9a-f]{7}\\): every line of its`),
+  );
+  assert.doesNotMatch(kept.stdout + kept.stderr, /submodule update/);
+  // A record dropped while absorbing it fails, naming it.
+  const file = join(sub, RECORD_FILE);
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  const dropped = lines[2].split(",")[1];
+  await Deno.writeTextFile(file, [lines[0], lines[1], ""].join("\n"));
+  await git(repo, "commit", "-q", "--amend", "-am", "absorb it, dropping a record");
+  const out = await runCli(["verify", repo, "--since", "s0"]);
+  assert.equal(out.code, 1, out.stdout + out.stderr);
+  assert.match(
+    out.stdout,
+    new RegExp(
+      `:3: K-APPEND-1 broken in commit [0-9a-f]{7} "absorb it, dropping a record": ${DEL} was a ` +
+        `submodule at s0 \\(commit [0-9a-f]{7}\\): record ${dropped} \\(line 3\\) of its version ` +
+        "is not in the file now",
+    ),
+  );
+});

@@ -80,7 +80,10 @@ records for it (when the submodule's HEAD does not contain that commit, from
 where the two meet, and that commit's record lines must all still be in
 HEAD's files); a record file deleted from a folder that another repository
 now holds (a submodule or a nested clone in its place) fails at the
-deletion unless that repository's file holds every line of it. A record file git ignores (.gitignore), stores through a
+deletion unless that repository's file holds every line of it; a
+submodule absorbed back as a plain folder must hold every line of the
+submodule's version (read from .git/modules; a clone without it checks the
+file from its first version, with a note). A record file git ignores (.gitignore), stores through a
 filter (git-lfs) or checks out in another encoding (working-tree-encoding)
 is named with the remedy and fails (unchecked); without --since an ignored
 one is a warning.
