@@ -211,8 +211,9 @@ interface Repository {
    * is the merge that brought it in); `rewritten`, HEAD does not contain
    * it and no branch or tag does (`join` is HEAD); `unrelated`, HEAD's
    * history and its share no commit (`join` is HEAD): a rewrite from
-   * scratch (an orphan branch); `diverged`, HEAD does not contain it
-   * (`join` is HEAD): a submodule moved to another history.
+   * scratch (an orphan branch); `diverged`, HEAD does not contain it and
+   * a branch or tag does (`join` is HEAD): a rewrite another ref kept, a
+   * branch behind it, a submodule moved to another history.
    */
   relation?: "merged" | "rewritten" | "unrelated" | "diverged";
   /** Record files at `base` (path to blob id) and submodules (path to the commit recorded for it). */
@@ -246,12 +247,14 @@ interface BaseTree {
  * as they are, so a record it inserted, swapped, or changed and restored
  * would otherwise pass as appended).
  *
- * Where HEAD does not contain `since` (a branch behind its base), or
- * `since` is off HEAD's first-parent chain (a merged side branch), the
- * check starts where that chain meets it, and a note says so. A merged
- * `since` is not on that chain, so every line of its record files must
- * also still be in their versions at HEAD, in any order; a file of it
- * that reaches no file in the work tree is `gone`. A shallow
+ * Where HEAD does not contain `since`, or `since` is off HEAD's
+ * first-parent chain (a merged side branch), the check starts where that
+ * chain meets it (from every file's first version when it meets none), and
+ * a note says so. That chain does not pass through `since`, so every line
+ * of its record files must also still be in their versions at HEAD, in any
+ * order; a file of it that reaches no file in the work tree is `gone`. A
+ * branch or tag holding `since` changes nothing: a branch only behind it
+ * is checked with `since` their merge base. A shallow
  * clone whose history since `since` is cut is completed from its remote
  * when that remote is on this machine, else the check stops with an
  * {@linkcode InputError} saying how to fetch it. A record file in a
@@ -709,8 +712,10 @@ async function startingPoint(
  * `sinceCommit` contains, `undefined` when the chain reaches its first
  * commit first), and why HEAD's files must also hold `sinceCommit`'s record
  * lines (`relation`, with `join`); a note names the revision as `named` and
- * says which. `refsKeep`: a branch or tag that holds a revision HEAD does
- * not contain makes HEAD a branch behind it, checked from `base` alone.
+ * says which. A revision HEAD does not contain is never taken for one a
+ * branch is only behind: a branch or tag holding it proves nothing about
+ * HEAD. `remedy`: the note says how to check a branch only behind it
+ * (`--since` the merge base), for the repository `--since` names a commit in.
  */
 async function meeting(
   top: string,
@@ -720,7 +725,7 @@ async function meeting(
   named: string,
   since: string,
   notes: string[],
-  refsKeep: boolean,
+  remedy: boolean,
 ): Promise<Pick<Repository, "base" | "join" | "relation">> {
   const oldest = walk[0];
   // With no commit of HEAD's first-parent chain outside `since`, HEAD itself is where they meet.
@@ -734,17 +739,13 @@ async function meeting(
     ? "merged"
     : !base
     ? "unrelated"
-    : !refsKeep
+    : await onSomeRef(sinceCommit, top)
     ? "diverged"
-    : !await onSomeRef(sinceCommit, top)
     // Not in HEAD and in no branch or tag: what a force-push, amend or reset leaves behind.
-    ? "rewritten"
-    : undefined;
+    : "rewritten";
   const join = relation === "merged"
     ? await joinCommit(sinceCommit, walk, top)
-    : relation
-    ? await commitInfo(head!, top)
-    : undefined;
+    : await commitInfo(head!, top);
   const must = `and every record ${since} holds must still be in HEAD's files`;
   notes.push(
     relation === "merged"
@@ -761,10 +762,12 @@ async function meeting(
         `since (a force-push, amend or reset); checked from their merge base ${
           short(base!)
         }, ${must}`
-      : relation === "diverged"
-      ? `HEAD does not contain ${named}: checked from their merge base ${short(base!)}, ${must}`
-      : `HEAD does not contain ${since} (${short(sinceCommit)}; it moved on since this ` +
-        `branch left it): checked from their merge base ${short(base!)}`,
+      : `HEAD does not contain ${named}: checked from their merge base ${short(base!)}, ${must}` +
+        (remedy
+          ? ` (for a branch only behind ${since}, check from where it left: --since ${
+            short(base!)
+          })`
+          : ""),
   );
   return { base, join, relation };
 }

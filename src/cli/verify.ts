@@ -62,18 +62,20 @@ DeliverableID of the folder name). A file a sparse checkout leaves out is
 checked as committed. A file that did not exist at GIT-REV is checked from
 its first version; one that GIT-REV has under a target and the working tree
 lacks (deleted, not renamed) fails, naming the commit that deleted it. When
-HEAD does not contain GIT-REV (a branch behind its base) or GIT-REV is off
-HEAD's first-parent chain (a merged branch), the check starts where that
-chain meets it, and says so; a merged GIT-REV's record lines must then each
+HEAD does not contain GIT-REV (a rewrite, or a branch behind it) or GIT-REV
+is off HEAD's first-parent chain (a merged branch), the check starts where
+that chain meets it, and says so; GIT-REV's record lines must then each
 still be in its file at HEAD (in any order, as merge=union places them),
-else the merge that took it in is named with the line's number in GIT-REV
-and its RunID, and a record file of GIT-REV missing now fails as deleted.
-When that chain shares no commit with GIT-REV (an orphan rewrite, or a
-merge of unrelated histories that took GIT-REV in), every record file is
-checked from its first version and GIT-REV's record lines must all still be
-in HEAD's files the same way. A shallow clone lacking the history (also of
-a merged branch, back to where it left) is completed from a remote on this
-machine, else refused (exit 2: git fetch --unshallow, or fetch-depth: 0 in
+else the merge that took it in (or HEAD) is named with the line's number in
+GIT-REV and its RunID, and a record file of GIT-REV missing now fails as
+deleted; whether a branch or tag holds GIT-REV changes nothing (check a
+branch that is only behind from their merge base). When that chain shares
+no commit with GIT-REV (an orphan rewrite, or a merge of unrelated
+histories that took GIT-REV in), every record file is checked from its
+first version and GIT-REV's record lines must all still be in HEAD's files
+the same way. A shallow clone lacking the history (also of a merged branch,
+back to where it left) is completed from a remote on this machine, else
+refused (exit 2: git fetch --unshallow, or fetch-depth: 0 in
 actions/checkout). Record files in a submodule are checked in its own
 history, from the commit GIT-REV records for it (when the submodule's HEAD
 does not contain that commit, from where the two meet, and that commit's
