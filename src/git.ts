@@ -740,13 +740,16 @@ export interface StoredAs {
   filter?: string;
   /** The encoding git checks it out in (`UTF-16LE-BOM`). */
   encoding?: string;
+  /** Whether git expands `$Id$` in it on checkout (the `ident` attribute). */
+  ident?: boolean;
 }
 
 /**
  * For each of `paths` (absolute, in the work tree holding `cwd`) that git
  * would not store as its bytes: ignored (`.gitignore` and the like, and not
- * tracked), or stored through a clean/smudge filter or a
- * `working-tree-encoding`. Paths git stores as they are are left out; so is
+ * tracked), stored through a clean/smudge filter or a
+ * `working-tree-encoding`, or with `$Id$` expanded on checkout (`ident`).
+ * Paths git stores as they are are left out; so is
  * everything when git cannot answer (not a work tree, a path in a submodule).
  *
  * @example
@@ -763,7 +766,11 @@ export async function storedAs(paths: string[], cwd: string): Promise<Map<string
   const input = new TextEncoder().encode(paths.map((path) => `${path}\0`).join(""));
   const [ignore, attributes] = await Promise.all([
     runGit(["check-ignore", "-v", "-z", "--stdin"], cwd, input),
-    runGit(["check-attr", "-z", "--stdin", "filter", "working-tree-encoding"], cwd, input),
+    runGit(
+      ["check-attr", "-z", "--stdin", "filter", "working-tree-encoding", "ident"],
+      cwd,
+      input,
+    ),
   ]);
   const entry = (path: string) => found.get(path) ?? found.set(path, {}).get(path)!;
   // Exit 1: nothing ignored. Fields: source, line, pattern, path; a `!` pattern re-includes it.
@@ -777,6 +784,10 @@ export async function storedAs(paths: string[], cwd: string): Promise<Map<string
   const values = attributes.code === 0 ? textDecoder.decode(attributes.stdout).split("\0") : [];
   for (let i = 0; i + 2 < values.length; i += 3) {
     const [path, attribute, value] = values.slice(i, i + 3);
+    if (attribute === "ident") {
+      if (value === "set") entry(path).ident = true;
+      continue;
+    }
     if (plain.has(value)) continue;
     if (attribute === "filter") entry(path).filter = value;
     else entry(path).encoding = value;

@@ -183,6 +183,9 @@ export async function* recordFileLog(
     "log.showSignature=false",
     "-c",
     "diff.suppressBlankEmpty=false",
+    // Subjects and the %x01 marks as UTF-8, whatever encoding the user's config asks of `git log`.
+    "-c",
+    "i18n.logOutputEncoding=UTF-8",
     "log",
     "--first-parent",
     "--diff-merges=first-parent",

@@ -206,11 +206,16 @@ interface Repository {
    */
   join?: CommitInfo;
   /**
-   * Whether no branch or tag holds `sinceCommit` and HEAD does not contain
-   * it (history rewritten): then `join` is HEAD, and a line of `sinceCommit`'s
-   * record files missing from HEAD's was dropped by the rewrite.
+   * Why HEAD's versions must hold `sinceCommit`'s record lines, as failures
+   * name it: `merged`, HEAD contains it off the first-parent chain (`join`
+   * is the merge that brought it in); `rewritten`, HEAD does not contain
+   * it and no branch or tag does (`join` is HEAD); `unrelated`, HEAD's
+   * history and its share no commit (`join` is HEAD): a rewrite from
+   * scratch (an orphan branch); `diverged`, HEAD does not contain it and
+   * a branch or tag does (`join` is HEAD): a rewrite another ref kept, a
+   * branch behind it, a submodule moved to another history.
    */
-  rewritten?: boolean;
+  relation?: "merged" | "rewritten" | "unrelated" | "diverged";
   /** Record files at `base` (path to blob id) and submodules (path to the commit recorded for it). */
   tree: Promise<BaseTree>;
 }
@@ -242,12 +247,14 @@ interface BaseTree {
  * as they are, so a record it inserted, swapped, or changed and restored
  * would otherwise pass as appended).
  *
- * Where HEAD does not contain `since` (a branch behind its base), or
- * `since` is off HEAD's first-parent chain (a merged side branch), the
- * check starts where that chain meets it, and a note says so. A merged
- * `since` is not on that chain, so every line of its record files must
- * also still be in their versions at HEAD, in any order; a file of it
- * that reaches no file in the work tree is `gone`. A shallow
+ * Where HEAD does not contain `since`, or `since` is off HEAD's
+ * first-parent chain (a merged side branch), the check starts where that
+ * chain meets it (from every file's first version when it meets none), and
+ * a note says so. That chain does not pass through `since`, so every line
+ * of its record files must also still be in their versions at HEAD, in any
+ * order; a file of it that reaches no file in the work tree is `gone`. A
+ * branch or tag holding `since` changes nothing: a branch only behind it
+ * is checked with `since` their merge base. A shallow
  * clone whose history since `since` is cut is completed from its remote
  * when that remote is on this machine, else the check stops with an
  * {@linkcode InputError} saying how to fetch it. A record file in a
@@ -331,10 +338,20 @@ export async function verifyHistories(
   const realFiles = await Promise.all(files.map((f) => Deno.realPath(f).catch(cannotRead(f))));
   const fileTops = await Promise.all(realFiles.map((file) => repositoryOf(file, repositories)));
   for (const top of fileTops) if (!repositories.has(top)) nested.add(top);
+  // Folders `since` records as submodules that are now plain folders of their parent.
+  const absorbed: Absorbed[] = [];
   for (const top of [...nested].sort((a, b) => a.length - b.length)) {
     if (repositories.has(top)) continue;
     const real = await Deno.realPath(top).catch(() => undefined);
-    if (!real || !(await gitTopLevel(real).catch(() => undefined))) continue; // not checked out
+    const own = real && await gitTopLevel(real).catch(() => undefined);
+    if (!real || !own) continue; // not checked out
+    if (await Deno.realPath(own) !== real) {
+      const folder = await absorbedFolder(real, [...repositories.values()]);
+      if (folder) {
+        absorbed.push(folder);
+        continue;
+      }
+    }
     const repository = await submodule(real, since, [...repositories.values()], targets, notes);
     repositories.set(real, repository);
   }
@@ -345,12 +362,19 @@ export async function verifyHistories(
     targets.map(async (target) => ({ target, real: await Deno.realPath(resolve(target)) })),
   );
   const gone: string[] = [];
+  // Record files a repository deleted whose path another repository's file now holds.
+  const replaced: { result: HistoryResult; file: string }[] = [];
   for (const repository of repositories.values()) {
     const mine = files.filter((_, i) => fileTops[i] === repository.top);
     const missing = await checkRepository(repository, since, mine, histories, unlisted);
     for (const result of missing) {
       const absolute = join(repository.top, ...result.gitPath.split("/"));
       const path = asGiven(absolute, given);
+      const at = realFiles.indexOf(absolute);
+      if (at >= 0 && fileTops[at] !== repository.top) {
+        replaced.push({ result, file: files[at] });
+        continue;
+      }
       if (present.has(absolute) || histories.has(path)) continue;
       if (!result.failure) {
         notes.push(
@@ -363,7 +387,135 @@ export async function verifyHistories(
       gone.push(path);
     }
   }
+  for (const { result, file } of replaced) await checkReplaced(result, histories.get(file)!, file);
+  for (const folder of absorbed) {
+    for (const [i, real] of realFiles.entries()) {
+      if (!real.startsWith(`${folder.real}/`)) continue;
+      const history = histories.get(files[i]);
+      if (history) await checkAbsorbed(folder, relative(folder.real, real), history, real, since);
+    }
+  }
   return { histories, gone, notes };
+}
+
+/** A folder that `since` records as a submodule and HEAD holds as a plain folder. */
+interface Absorbed {
+  /** The folder, symbolic links resolved. */
+  real: string;
+  /** Its path in its parent repository, `/`-separated. */
+  path: string;
+  /** The commit `since` records for it. */
+  commit: string;
+  /** The parent repository's top. */
+  top: string;
+}
+
+/**
+ * The folder `real`, in one of `outer`'s work trees, as a submodule
+ * absorbed into it: `since` records a commit for it and HEAD's tree has no
+ * submodule there; `undefined` when HEAD still has one (not checked out).
+ */
+async function absorbedFolder(real: string, outer: Repository[]): Promise<Absorbed | undefined> {
+  const parent = outer.filter((r) => real.startsWith(`${r.top}/`))
+    .sort((a, b) => b.top.length - a.top.length)[0];
+  if (!parent) return undefined;
+  const path = gitRelative(parent.top, real);
+  const commit = (await parent.tree).gitlinks.get(path);
+  if (!commit) return undefined;
+  const { stdout } = await runGit(
+    ["ls-tree", "-z", "HEAD", "--", `:(top,literal)${path}`],
+    parent.top,
+  );
+  if (new TextDecoder().decode(stdout).split(" ")[1] === "commit") return undefined;
+  return { real, path, commit, top: parent.top };
+}
+
+/**
+ * A record file (`history`, at `real`, `inner` inside the absorbed folder)
+ * that the submodule held at `folder.commit` and its parent now holds:
+ * every line of the submodule's version must be in the file; read from the
+ * submodule's git folder the parent keeps (`.git/modules/<path>`). A clone
+ * without it checks the file from its first version, and a note says so.
+ */
+async function checkAbsorbed(
+  folder: Absorbed,
+  inner: string,
+  history: HistoryResult,
+  real: string,
+  since: string,
+) {
+  const modules = new TextDecoder().decode(
+    (await runGit(["rev-parse", "--path-format=absolute", "--git-common-dir"], folder.top)).stdout,
+  ).trim();
+  const gitDir = join(modules, "modules", ...folder.path.split("/"));
+  const spec = `${folder.commit}:${inner.split(sep).join("/")}`;
+  const [before] = await Deno.stat(gitDir).then(
+    () => readObjects([spec], gitDir),
+    () => [undefined],
+  );
+  const was = `${folder.path} was a submodule at ${since} (commit ${short(folder.commit)})`;
+  if (!before) {
+    history.notes.push(
+      `${was}, whose version of this file is not in this clone: checked from its first ` +
+        "version here",
+    );
+    return;
+  }
+  const missing = firstMissingLine(before, await Deno.readFile(real));
+  if (!missing) {
+    history.notes.push(`${was}: every line of its version of this file is still here`);
+    return;
+  }
+  // Named at the commit that made it a plain file, when one did (else the working tree).
+  const made = history.commits[0];
+  history.failure ??= {
+    commit: made ?? WORKING_TREE,
+    subject: made ? await commitSubject(made, folder.top) : "",
+    previous: folder.commit,
+    previousPath: `${folder.path}/${inner.split(sep).join("/")}`,
+    line: missing.line,
+    message: `${was}: ${missing.runId ? `record ${missing.runId}` : "a line"} (line ` +
+      `${missing.line}) of its version is not in the file now`,
+  };
+}
+
+/**
+ * A record file `deleted` (its repository's check, failed) whose path
+ * another repository's file now holds (a submodule or a nested clone put
+ * in the deliverable folder's place): the deletion loses nothing only when
+ * every line of the deleted version is in the file there now; else the
+ * first missing line is `now`'s failure, named at the commit that deleted
+ * it. Another failure of `deleted` (a rewrite before) is `now`'s as it is.
+ */
+async function checkReplaced(deleted: HistoryResult, now: HistoryResult, file: string) {
+  const failure = deleted.failure!;
+  if (now.failure) return;
+  if (!failure.deleted) {
+    now.failure = failure;
+    return;
+  }
+  const [before] = await readObjects(
+    [`${failure.previous}:${failure.previousPath}`],
+    deleted.workTree,
+  );
+  const missing = before && firstMissingLine(before, await Deno.readFile(file));
+  if (before && !missing) {
+    const where = failure.commit === WORKING_TREE
+      ? "the working tree"
+      : `commit ${short(failure.commit)}`;
+    now.notes.push(
+      `${deleted.gitPath} of ${deleted.workTree} was deleted in ${where}; the file now in its ` +
+        "place, another repository's, holds every line of it",
+    );
+    return;
+  }
+  const lacks = !missing
+    ? "its last version cannot be read"
+    : `the file now in its place, another repository's (${now.workTree}), lacks ` +
+      `${missing.runId ? `record ${missing.runId}` : "a line"} (line ${missing.line})`;
+  // Its remedy (`git checkout REV -- path`) cannot restore a file where a repository now is.
+  now.failure = { ...failure, line: missing?.line ?? 1, message: `${failure.message}; ${lacks}` };
+  delete now.failure.remedy;
 }
 
 /**
@@ -548,44 +700,76 @@ async function startingPoint(
         SHALLOW_REMEDY,
     );
   }
-  const oldest = walk[0];
   const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
+  const named = `${since} (${short(sinceCommit)})`;
+  const meets = await meeting(top, sinceCommit, walk, head, named, since, notes, true);
+  return { top, scopes: [], sinceCommit, head, ...meets, tree: treeAt(meets.base, top) };
+}
+
+/**
+ * Where HEAD's first-parent chain (`walk`: the commits of `sinceCommit..HEAD`
+ * on it) meets `sinceCommit` (`base`: the newest commit of the chain that
+ * `sinceCommit` contains, `undefined` when the chain reaches its first
+ * commit first), and why HEAD's files must also hold `sinceCommit`'s record
+ * lines (`relation`, with `join`); a note names the revision as `named` and
+ * says which. A revision HEAD does not contain is never taken for one a
+ * branch is only behind: a branch or tag holding it proves nothing about
+ * HEAD. `remedy`: the note says how to check a branch only behind it
+ * (`--since` the merge base), for the repository `--since` names a commit in.
+ */
+async function meeting(
+  top: string,
+  sinceCommit: string,
+  walk: CommitInfo[],
+  head: string | undefined,
+  named: string,
+  since: string,
+  notes: string[],
+  remedy: boolean,
+): Promise<Pick<Repository, "base" | "join" | "relation">> {
+  const oldest = walk[0];
   // With no commit of HEAD's first-parent chain outside `since`, HEAD itself is where they meet.
   const base = oldest ? oldest.parents[0] : head;
-  let join: CommitInfo | undefined;
-  let rewritten = false;
-  if (base !== sinceCommit) {
-    const contained = (await runGit(["merge-base", "--is-ancestor", sinceCommit, "HEAD"], top))
-      .code === 0;
-    if (base && contained) join = await joinCommit(sinceCommit, walk, top);
+  if (base === sinceCommit) return { base };
+  const contained = (await runGit(["merge-base", "--is-ancestor", sinceCommit, "HEAD"], top))
+    .code === 0;
+  // With no base, HEAD's chain reached its first commit without meeting `since`: nothing
+  // before that chain holds `since`'s lines, so each must still be in HEAD's files.
+  const relation: Repository["relation"] = contained
+    ? "merged"
+    : !base
+    ? "unrelated"
+    : await onSomeRef(sinceCommit, top)
+    ? "diverged"
     // Not in HEAD and in no branch or tag: what a force-push, amend or reset leaves behind.
-    rewritten = !!base && !contained && !await onSomeRef(sinceCommit, top);
-    if (rewritten) join = await commitInfo(head!, top);
-    notes.push(
-      !base
-        ? `${since} (${short(sinceCommit)}) shares no history with HEAD's first-parent chain ` +
-          `in ${top}: every record file is checked from its first version`
-        : contained
-        ? `${since} (${short(sinceCommit)}) is not on HEAD's first-parent chain (a merged ` +
-          `branch): checked from ${short(base)}, the newest commit of that chain it contains`
-        : rewritten
-        ? `HEAD does not contain ${since} (${short(sinceCommit)}), and no branch or tag does: ` +
-          `history was rewritten since (a force-push, amend or reset); checked from their merge ` +
-          `base ${short(base)}, and every record ${since} holds must still be in HEAD's files`
-        : `HEAD does not contain ${since} (${short(sinceCommit)}; it moved on since this ` +
-          `branch left it): checked from their merge base ${short(base)}`,
-    );
-  }
-  return {
-    top,
-    scopes: [],
-    sinceCommit,
-    base,
-    head,
-    join,
-    rewritten,
-    tree: treeAt(base, top),
-  };
+    : "rewritten";
+  const join = relation === "merged"
+    ? await joinCommit(sinceCommit, walk, top)
+    : await commitInfo(head!, top);
+  const must = `and every record ${since} holds must still be in HEAD's files`;
+  notes.push(
+    relation === "merged"
+      ? `${named} is not on HEAD's first-parent chain (a merged branch): ` +
+        (base
+          ? `checked from ${short(base)}, the newest commit of that chain it contains`
+          : "that chain shares no commit with its history (a merge of unrelated histories " +
+            `took it in): every record file is checked from its first version, ${must}`)
+      : relation === "unrelated"
+      ? `HEAD's history shares no commit with ${named} in ${top} (history rewritten from ` +
+        `scratch, as an orphan branch): every record file is checked from its first version, ${must}`
+      : relation === "rewritten"
+      ? `HEAD does not contain ${named}, and no branch or tag does: history was rewritten ` +
+        `since (a force-push, amend or reset); checked from their merge base ${
+          short(base!)
+        }, ${must}`
+      : `HEAD does not contain ${named}: checked from their merge base ${short(base!)}, ${must}` +
+        (remedy
+          ? ` (for a branch only behind ${since}, check from where it left: --since ${
+            short(base!)
+          })`
+          : ""),
+  );
+  return { base, join, relation };
 }
 
 /**
@@ -659,8 +843,7 @@ async function joinCommit(sinceCommit: string, walk: CommitInfo[], top: string) 
   const { stdout } = await runGit(["rev-list", "--ancestry-path", `${sinceCommit}..HEAD`], top);
   const descendants = new Set(new TextDecoder().decode(stdout).split("\n"));
   const join = walk.find((c) => descendants.has(c.id))!;
-  const subject = await runGit(["log", "-1", "--format=%s", join.id], top);
-  return { ...join, subject: new TextDecoder().decode(subject.stdout).trim() };
+  return { ...join, subject: await commitSubject(join.id, top) };
 }
 
 /** Whether a branch, remote-tracking branch or tag contains `commit`. */
@@ -683,8 +866,16 @@ async function onSomeRef(commit: string, top: string): Promise<boolean> {
 
 /** A commit with its subject. */
 async function commitInfo(id: string, top: string): Promise<CommitInfo> {
-  const subject = await runGit(["log", "-1", "--format=%s", id], top);
-  return { id, parents: [], subject: new TextDecoder().decode(subject.stdout).trim() };
+  return { id, parents: [], subject: await commitSubject(id, top) };
+}
+
+/** The first line of commit `id`'s message, in UTF-8 whatever the user's config asks of `git log`. */
+async function commitSubject(id: string, top: string): Promise<string> {
+  const { stdout } = await runGit(
+    ["-c", "i18n.logOutputEncoding=UTF-8", "log", "-1", "--format=%s", id],
+    top,
+  );
+  return new TextDecoder().decode(stdout).trim();
 }
 
 /**
@@ -789,8 +980,16 @@ async function submodule(
     );
   }
   const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
-  const tree = await treeAt(base, top);
-  return { top, scopes, sinceCommit: base ?? "", base, head, tree: Promise.resolve(tree) };
+  if (!base) {
+    const tree = await treeAt(undefined, top);
+    return { top, scopes, sinceCommit: "", head, tree: Promise.resolve(tree) };
+  }
+  // A submodule moved to a history without the recorded commit (a sibling, an orphan) is
+  // checked from where the two meet, and the recorded commit's lines must still be at HEAD.
+  const named = `${short(base)} (the commit ${since} records for submodule ${path})`;
+  const meets = await meeting(top, base, walk, head, named, short(base), notes, false);
+  const tree = await treeAt(meets.base, top);
+  return { top, scopes, sinceCommit: base, head, ...meets, tree: Promise.resolve(tree) };
 }
 
 /**
@@ -813,7 +1012,11 @@ async function checkRepository(
 ): Promise<HistoryResult[]> {
   const { top, base, head } = repository;
   // Where the check starts, as notes name it: not `since` when it starts elsewhere.
-  const start = base && base !== repository.sinceCommit ? short(base) : since;
+  const start = base && base !== repository.sinceCommit
+    ? short(base)
+    : !base && repository.relation
+    ? "HEAD's first-parent chain until then"
+    : since;
   const alive = new Map<string, Track>();
   const deleted = new Map<string, Track>();
   // git log starts before the tree at `base` is read: the two run at once.
@@ -930,9 +1133,7 @@ async function checkRepository(
         previous: repository.sinceCommit,
         previousPath: path,
         line: 1,
-        message: repository.rewritten
-          ? "the file is not in HEAD: deleted when history was rewritten"
-          : "the file is not in HEAD: deleted by this merge or by the branch it merged",
+        message: `the file is not in HEAD: ${lostBy(repository, "deleted")}`,
         deleted: true,
       }
       : sparse.has(track.path)
@@ -1019,14 +1220,23 @@ async function checkSinceLines(
         previous: sinceCommit,
         previousPath: path,
         line: missing.line,
-        message: `${what} is not in HEAD's version: ` +
-          (repository.rewritten
-            ? `dropped when history was rewritten (no branch or tag holds ${short(sinceCommit)})`
-            : "dropped by this merge or by the branch it merged"),
+        message: `${what} is not in HEAD's version: ${lostBy(repository, "dropped")}`,
       };
     }
   }
   return tracks;
+}
+
+/** What lost (`dropped` a line, `deleted` a file) what `sinceCommit` held and HEAD lacks, in words. */
+function lostBy({ relation, sinceCommit }: Repository, verb: "dropped" | "deleted"): string {
+  return relation === "rewritten"
+    ? `${verb} when history was rewritten (no branch or tag holds ${short(sinceCommit)})`
+    : relation === "unrelated"
+    ? `${verb} when history was rewritten from scratch (HEAD's history shares no commit with ` +
+      `${short(sinceCommit)})`
+    : relation === "diverged"
+    ? `${verb} since ${short(sinceCommit)}, which HEAD does not contain`
+    : `${verb} by this merge or by the branch it merged`;
 }
 
 /**

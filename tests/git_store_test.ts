@@ -280,7 +280,7 @@ Deno.test("git store: a shallow clone whose remote is not on this machine fails 
   assert.match(cut.err, /unknown revision "HEAD~2" in .*: a shallow clone, which may lack that/);
 });
 
-Deno.test("git store: a branch behind its base is checked from the merge base and says so", async () => {
+Deno.test("git store: a branch behind its base fails --since the base, saying to check from the merge base, which holds", async () => {
   const { repo, file } = await repository(2);
   const forkPoint = await git(repo, "rev-parse", "HEAD");
   await git(repo, "checkout", "-qb", "feature");
@@ -290,20 +290,27 @@ Deno.test("git store: a branch behind its base is checked from the merge base an
   await append(file, "MAIN", "2026-03-03T01:00:00Z");
   await git(repo, "commit", "-qam", "main moved on");
   await git(repo, "checkout", "-q", "feature");
-  const { code, out } = await cli(["verify", repo, "--since", "main"]);
-  assert.equal(code, 0, out);
+  // HEAD lacks main's new record: a branch or tag holding main does not tell a branch behind
+  // from a rewrite that dropped it, so the record is required either way.
+  const behind = await cli(["verify", repo, "--since", "main"]);
+  assert.equal(behind.code, 1, behind.out);
   assert.match(
-    out,
+    behind.out,
     new RegExp(
-      `note: HEAD does not contain main \\([0-9a-f]{7}; it moved on since this branch left ` +
-        `it\\): checked from their merge base ${forkPoint.slice(0, 7)}\n`,
+      `note: HEAD does not contain main \\([0-9a-f]{7}\\): checked from their merge base ` +
+        `${forkPoint.slice(0, 7)}, and every record main holds must still be in HEAD's files ` +
+        `\\(for a branch only behind main, check from where it left: --since ` +
+        `${forkPoint.slice(0, 7)}\\)\n`,
     ),
   );
+  assert.match(behind.out, /record RUN-\S+ \(line 4\) is not in HEAD's version: dropped since/);
+  const { code, out } = await cli(["verify", repo, "--since", forkPoint.slice(0, 7)]);
+  assert.equal(code, 0, out);
   assert.match(out, /K-APPEND-1 holds/);
   // A real rewrite on the branch is still caught.
   await Deno.writeTextFile(file, (await Deno.readTextFile(file)).replace("BASE0", "BASE8"));
   await git(repo, "commit", "-qam", "rewrite on the branch");
-  const bad = await cli(["verify", repo, "--since", "main"]);
+  const bad = await cli(["verify", repo, "--since", forkPoint]);
   assert.equal(bad.code, 1, bad.out);
   assert.match(bad.out, /K-APPEND-1 broken in commit [0-9a-f]{7} "rewrite on the branch"/);
 });

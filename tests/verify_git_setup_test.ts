@@ -169,8 +169,8 @@ Deno.test("verify --since of a record file git stores through a filter or checks
   await run(del, "B", "2026-01-01T10:05:00Z");
   await commit(repo, "run2");
   assert.equal(await git(repo, "status", "--short"), "");
-  const remedy = "add `RunRecords.csv merge=union eol=lf -filter -working-tree-encoding` as the " +
-    "last line of .gitattributes\n";
+  const remedy = "add `RunRecords.csv merge=union eol=lf -filter -working-tree-encoding -ident` " +
+    "as the last line of .gitattributes\n";
   const filtered = await runCli(["verify", del, "--since", base]);
   assert.equal(filtered.code, 1, filtered.stdout + filtered.stderr);
   assert.ok(
@@ -223,6 +223,73 @@ Deno.test("verify --since of a record file git stores through a filter or checks
   await git(other.repo, "checkout", "--", other.file);
   const fixed = await runCli(["verify", other.del, "--since", start]);
   assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+});
+
+Deno.test("verify of a record file git checks out with $Id$ expanded (the ident attribute): one line naming the attribute and the remedy, not a checksum error", async () => {
+  const { repo, del, file } = await repository("RunRecords.csv ident\n");
+  await run(del, "A", "2026-01-01T10:00:00Z");
+  const base = await commit(repo, "base");
+  // A file with no `$Id` in it is runrec's bytes whatever the attribute: nothing to say.
+  const clean = await runCli(["verify", del, "--since", base]);
+  assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+  await appendRecord(
+    file,
+    sampleDraft({ AgentName: "B", RunTimestamp: "2026-01-01T10:05:00Z", Notes: "built from $Id$" }),
+    { fsync: false },
+  );
+  await commit(repo, "a run");
+  // As a fresh clone has it: git expands `$Id$` on checkout.
+  await Deno.remove(file);
+  await git(repo, "checkout", "--", file);
+  assert.match(await Deno.readTextFile(file), /\$Id: [0-9a-f]{40} \$/);
+  const remedy = "add `RunRecords.csv merge=union eol=lf -filter -working-tree-encoding -ident` " +
+    "as the last line of .gitattributes\n";
+  for (const args of [["verify", del], ["verify", del, "--since", base]]) {
+    const out = await runCli(args);
+    assert.equal(out.code, 1, out.stdout + out.stderr);
+    assert.ok(
+      out.stdout.includes(
+        `${file}:1: git stores this file through the ident attribute, which expands \`$Id$\` in ` +
+          "it on checkout (.gitattributes), so the file here and its committed versions are not " +
+          `the bytes runrec wrote and cannot be checked; ${remedy}`,
+      ),
+      out.stdout,
+    );
+    assert.doesNotMatch(out.stdout, /RecordChecksum|differs|holds/);
+  }
+  // The documented line, last, undoes it.
+  await Deno.writeTextFile(
+    join(repo, ".gitattributes"),
+    "RunRecords.csv merge=union eol=lf ident\n" +
+      "RunRecords.csv merge=union eol=lf -filter -working-tree-encoding -ident\n",
+  );
+  await git(repo, "add", ".gitattributes");
+  await git(repo, "commit", "-qm", "record files as runrec writes them");
+  await Deno.remove(file);
+  await git(repo, "checkout", "--", file);
+  const fixed = await runCli(["verify", del, "--since", base]);
+  assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+});
+
+Deno.test("verify --since gives the same verdict whatever encoding the git config asks of git log (i18n.logOutputEncoding)", async () => {
+  const { repo, del } = await repository();
+  await run(del, "A", "2026-01-01T10:00:00Z");
+  const base = await commit(repo, "base");
+  await git(repo, "checkout", "-qb", "feat");
+  await run(del, "F", "2026-01-01T10:10:00Z");
+  await commit(repo, "feat run");
+  await git(repo, "checkout", "-q", "main");
+  await run(del, "M", "2026-01-01T10:20:00Z");
+  await commit(repo, "main run");
+  // `-s ours` keeps main's file: feat's record is dropped.
+  await git(repo, "merge", "-q", "-s", "ours", "feat", "-m", "merge feat – ours");
+  const plain = await runCli(["verify", del, "--since", base]);
+  assert.equal(plain.code, 1, plain.stdout + plain.stderr);
+  await git(repo, "config", "i18n.logOutputEncoding", "UTF-16");
+  const utf16 = await runCli(["verify", del, "--since", base]);
+  assert.equal(utf16.code, 1, utf16.stdout + utf16.stderr);
+  assert.equal(utf16.stdout, plain.stdout);
+  assert.match(utf16.stdout, /"merge feat – ours": the merge drops record/);
 });
 
 Deno.test("verify --since HEAD in a repository with no commits yet says so, and how to check the files", async () => {

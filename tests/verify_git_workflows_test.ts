@@ -550,7 +550,7 @@ Deno.test("verify --since at a merge: a branch that merged main into itself hold
   }
 });
 
-Deno.test("verify --since a revision history was rewritten away from: a record it held and HEAD lacks fails; a branch holding the revision keeps it a branch behind", async () => {
+Deno.test("verify --since a revision history was rewritten away from: a record it held and HEAD lacks fails, whether or not a branch still holds the revision", async () => {
   const { repo, del, file, base } = await repository();
   await run(del, "KEPT", "2026-10-02T00:00:00Z");
   await git(repo, "commit", "-qam", "kept run");
@@ -574,15 +574,19 @@ Deno.test("verify --since a revision history was rewritten away from: a record i
     ),
   );
   assert.match(rewritten.stdout, /no branch or tag does: history was rewritten since/);
-  // The same revision on a branch is a base HEAD is behind: its record comes with a merge.
+  // A branch or tag that still holds the revision proves nothing about HEAD: the same verdict.
   await git(repo, "branch", "keep", old);
-  const behind = await runCli(["verify", repo, "--since", old]);
-  assert.equal(behind.code, 0, behind.stdout + behind.stderr);
-  assert.match(behind.stdout, /HEAD does not contain .*it moved on since this branch left it/);
+  const kept = await runCli(["verify", repo, "--since", old]);
+  assert.equal(kept.code, 1, kept.stdout + kept.stderr);
   assert.match(
-    behind.stdout,
-    new RegExp(`K-APPEND-1 holds since ${old} \\(${old.slice(0, 7)}; checked from [0-9a-f]{7}\\)`),
+    kept.stdout,
+    new RegExp(
+      `K-APPEND-1 broken in commit ${head.slice(0, 7)} "after the rewrite": record ${runId} ` +
+        `\\(line 4\\) is not in HEAD's version: dropped since ${old.slice(0, 7)}, which HEAD ` +
+        "does not contain",
+    ),
   );
+  assert.match(kept.stdout, /for a branch only behind .*, check from where it left: --since/);
   // Nothing rewritten: since the base, all holds.
   assert.equal((await runCli(["verify", repo, "--since", base])).code, 0);
 });

@@ -62,20 +62,33 @@ DeliverableID of the folder name). A file a sparse checkout leaves out is
 checked as committed. A file that did not exist at GIT-REV is checked from
 its first version; one that GIT-REV has under a target and the working tree
 lacks (deleted, not renamed) fails, naming the commit that deleted it. When
-HEAD does not contain GIT-REV (a branch behind its base) or GIT-REV is off
-HEAD's first-parent chain (a merged branch), the check starts where that
-chain meets it, and says so; a merged GIT-REV's record lines must then each
+HEAD does not contain GIT-REV (a rewrite, or a branch behind it) or GIT-REV
+is off HEAD's first-parent chain (a merged branch), the check starts where
+that chain meets it, and says so; GIT-REV's record lines must then each
 still be in its file at HEAD (in any order, as merge=union places them),
-else the merge that took it in is named with the line's number in GIT-REV
-and its RunID, and a record file of GIT-REV missing now fails as deleted. A
-shallow clone lacking the history (also of a merged branch, back to where
-it left) is completed from a remote on this machine, else refused (exit 2:
-git fetch --unshallow, or fetch-depth: 0 in actions/checkout). Record files
-in a submodule are checked in its own history, from the commit GIT-REV
-records for it. A record file git ignores (.gitignore), stores through a
-filter (git-lfs) or checks out in another encoding (working-tree-encoding)
-is named with the remedy and fails (unchecked); without --since an ignored
-one is a warning.
+else the merge that took it in (or HEAD) is named with the line's number in
+GIT-REV and its RunID, and a record file of GIT-REV missing now fails as
+deleted; whether a branch or tag holds GIT-REV changes nothing (check a
+branch that is only behind from their merge base). When that chain shares
+no commit with GIT-REV (an orphan rewrite, or a merge of unrelated
+histories that took GIT-REV in), every record file is checked from its
+first version and GIT-REV's record lines must all still be in HEAD's files
+the same way. A shallow clone lacking the history (also of a merged branch,
+back to where it left) is completed from a remote on this machine, else
+refused (exit 2: git fetch --unshallow, or fetch-depth: 0 in
+actions/checkout). Record files in a submodule are checked in its own
+history, from the commit GIT-REV records for it (when the submodule's HEAD
+does not contain that commit, from where the two meet, and that commit's
+record lines must all still be in HEAD's files); a record file deleted from
+a folder that another repository now holds (a submodule or a nested clone
+in its place) fails at the deletion unless that repository's file holds
+every line of it; a submodule absorbed back as a plain folder must hold
+every line of the submodule's version (read from .git/modules; a clone
+without it checks the file from its first version, with a note). A record
+file git ignores (.gitignore), stores through a filter (git-lfs) or checks
+out in another encoding (working-tree-encoding) or with $Id$ expanded
+(ident) is named with the remedy and fails (unchecked); without --since an
+ignored one is a warning.
 The first offending commit and the first differing line are named. --since
 runs git, so the sandboxed build (no permission to run programs) stops with
 an error.
@@ -190,7 +203,7 @@ const SANDBOXED_GIT = "this runrec has no permission to run programs (sandboxed 
   "`deno task runrec` for this";
 
 /** The line `.gitattributes` needs last so that git stores record files as runrec wrote them. */
-const ATTRIBUTES_LINE = "RunRecords.csv merge=union eol=lf -filter -working-tree-encoding";
+const ATTRIBUTES_LINE = "RunRecords.csv merge=union eol=lf -filter -working-tree-encoding -ident";
 
 /**
  * How git stores each record file, where that keeps its records from being
@@ -210,9 +223,19 @@ async function gitStorage(files: RecordTarget[]): Promise<Map<string, StoredAs>>
       ? folder
       : dirname(folder);
     const answer = await storedAs(paths, cwd).catch(() => new Map<string, StoredAs>());
-    for (const [path, how] of answer) found.set(path, how);
+    for (const [path, how] of answer) {
+      // `ident` changes only a file that holds `$Id`: one without it is runrec's bytes.
+      if (how.ident && !(await holdsIdent(path))) delete how.ident;
+      if (Object.keys(how).length > 0) found.set(path, how);
+    }
   }
   return found;
+}
+
+/** Whether the file at `path` holds `$Id` (`$Id$`, or as git's `ident` expands it). */
+async function holdsIdent(path: string): Promise<boolean> {
+  const bytes = await Deno.readFile(path).catch(() => new Uint8Array());
+  return new TextDecoder("latin1").decode(bytes).includes("$Id");
 }
 
 /**
@@ -242,12 +265,16 @@ function storageProblem(how: StoredAs | undefined, since: boolean): IntegrityPro
     ? `working-tree-encoding ${how.encoding}`
     : how?.filter
     ? `filter \`${how.filter}\``
+    : how?.ident
+    ? "the ident attribute, which expands `$Id$` in it on checkout"
     : undefined;
-  if (!through || !since && !how?.encoding) return undefined;
+  // An encoding or `ident` changes the file here too: wrong without --since as well.
+  const here = how?.encoding !== undefined || how?.ident === true;
+  if (!through || !since && !here) return undefined;
   return problem(
     "error",
     `git stores this file through ${through} (.gitattributes), so ` +
-      (how?.encoding ? "the file here and " : "") +
+      (here ? "the file here and " : "") +
       "its committed versions are not the bytes runrec wrote and cannot be checked; add " +
       `\`${ATTRIBUTES_LINE}\` as the last line of .gitattributes`,
   );
@@ -339,8 +366,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     const how = storage.get(resolve(file.path));
     const stored = storageProblem(how, since !== undefined);
     try {
-      // A file git checks out in another encoding is not runrec's bytes: only that is said.
-      if (readError === undefined && !how?.encoding) {
+      // A file git checks out in another encoding, or with `$Id$` expanded, is not runrec's
+      // bytes: only that is said.
+      if (readError === undefined && !how?.encoding && !how?.ident) {
         result = await verifyRecordFile(file.path, onProblem, {
           deliverableId: recordFileDeliverableId(file.path),
           collidedBefore: history?.base && history.existedAtSince
