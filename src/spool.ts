@@ -744,9 +744,14 @@ export async function replaySpool(
  */
 function askedAbout(delDirs: DelDirs): (file: string) => boolean {
   if (delDirs === undefined) return () => true;
-  const named = namedDirs(delDirs).flatMap((dir) => [dir, resolvedPath(dir)]);
-  return (file) =>
-    [file, resolvedPath(file)].some((path) => named.some((dir) => isAtOrBeneath(path, dir)));
+  // Resolved when first asked: a flush of a root with nothing spooled resolves none of its folders.
+  let named: string[] | undefined;
+  return (file) => {
+    named ??= namedDirs(delDirs).flatMap((dir) => [dir, resolvedPath(dir)]);
+    return [file, resolvedPath(file)].some((path) =>
+      named!.some((dir) => isAtOrBeneath(path, dir))
+    );
+  };
 }
 
 /** Whether `path` is `dir` or beneath it (both absolute). */
