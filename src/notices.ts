@@ -43,12 +43,12 @@ export function leaveWarning(warning: string): void {
  *
  * @example
  * ```ts
- * import { takeNotes } from "./notices.ts";
- * for (const note of takeNotes()) console.error(`runrec: ${note}`);
+ * import { takeNotices } from "./notices.ts";
+ * for (const notice of takeNotices()) console.error(`runrec: ${notice}`);
  * ```
  */
-export function takeNotes(): string[] {
-  const notes = [...left];
+export function takeNotices(): string[] {
+  const notices = [...left];
   left.clear();
-  return notes;
+  return notices;
 }

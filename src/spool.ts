@@ -21,7 +21,12 @@ import { optionalEnv, optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { failureReason, InputError } from "./errors.ts";
-import { DELIVERABLE_FOLDER } from "./deliverable.ts";
+import {
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  findExecutionRoot,
+  findGitRoot,
+} from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { hostname, pidAlive } from "./lock.ts";
@@ -78,8 +83,6 @@ export interface SpoolItem {
   claimedBy?: string;
   /** Why it cannot be replayed as it is, for a stuck one. */
   problem?: string;
-  /** The record file the entry names, when that folder is gone and the entry follows it. */
-  movedFrom?: string;
 }
 
 /** What a replay did. */
@@ -91,12 +94,15 @@ export interface ReplayReport {
   /** One line per record that stays in the spool. */
   failures: string[];
   /**
-   * One line per record of a deliverable the replay was not asked about that
+   * Entries of the files asked about that a live replayer (another flush, an
+   * emit) holds when {@linkcode replaySpool} ends: not written yet.
+   */
+  claimed: { path: string; claimedBy: string }[];
+  /**
+   * One line per record outside every folder the replay was asked about that
    * stays in the spool: said, not failed for ({@linkcode replaySpool} of named folders).
    */
   elsewhere: string[];
-  /** One line per record appended to the new name of the gone folder its entry named. */
-  moved: string[];
 }
 
 /**
@@ -183,7 +189,9 @@ function outsideFolders(): OutsideFolders {
 function spoolDirFromEnv(): string | undefined {
   const value = optionalEnv("RUNREC_SPOOL_DIR");
   if (value === undefined || isAbsolute(value)) return value;
-  const instead = sharedSpoolFolder() ?? "the deliverable's own .runrec-spool/";
+  // The order without it: the deliverable's own spool, then the user's.
+  const shared = sharedSpoolFolder();
+  const instead = `the deliverable's own ${SPOOL_FOLDER}/${shared ? `, else ${shared}` : ""}`;
   leaveWarning(
     `$RUNREC_SPOOL_DIR ${JSON.stringify(value)} is not used: it is a relative path, a ` +
       "different folder in each working folder, where runrec run from elsewhere (flush, log, " +
@@ -431,11 +439,7 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
         typeof entry.recordFile === "string" && entry.recordFile !== ownFile &&
         !exists(dirname(entry.recordFile))
       ) {
-        item.movedFrom = entry.recordFile;
         entry.recordFile = ownFile;
-      } else if (folder.private) {
-        const renamed = renamedRecordFile(entry);
-        if (renamed) [item.movedFrom, entry.recordFile] = [entry.recordFile, renamed];
       }
       const wrong = entryProblem(entry, ownFile);
       if (wrong) {
@@ -451,31 +455,6 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
     items.push(item);
   }
   return items;
-}
-
-/**
- * The record file of the folder an entry's gone folder was renamed to (its
- * label changed, `git mv`): the one folder beside it of the entry's
- * DeliverableID. `undefined` when the folder is there, or none or several are.
- */
-function renamedRecordFile(entry: unknown): string | undefined {
-  const { recordFile, draft } = (entry ?? {}) as Partial<SpoolEntry>;
-  if (typeof recordFile !== "string" || !isAbsolute(recordFile)) return undefined;
-  const gone = dirname(recordFile);
-  if (!isGone(gone)) return undefined;
-  const beside = foldersBeside(gone, draft?.DeliverableID);
-  return beside.length === 1 ? join(beside[0], RECORD_FILE) : undefined;
-}
-
-/** The deliverable folders beside `dir` (in its parent folder) whose DeliverableID is `id`. */
-function foldersBeside(dir: string, id: unknown): string[] {
-  if (typeof id !== "string") return [];
-  try {
-    return [...Deno.readDirSync(dirname(dir))].filter((e) => e.isDirectory && idOf(e.name) === id)
-      .map((e) => join(dirname(dir), e.name));
-  } catch {
-    return []; // the parent is gone too (a removed worktree): nothing beside it
-  }
 }
 
 function exists(path: string): boolean {
@@ -654,12 +633,6 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
     const note = `${marker} (spooled ${entry.spooledAt}: ${entry.error})`;
     const draft = { ...entry.draft, Notes: [entry.draft.Notes, note].filter(Boolean).join(" | ") };
     report.replayed.push(writer.append(draft));
-    if (item.movedFrom) {
-      report.moved.push(
-        `spool entry ${entry.id}: its folder ${dirname(item.movedFrom)} is gone; appended to ` +
-          `${entry.recordFile}, the folder of ${entry.draft.DeliverableID} now`,
-      );
-    }
     Deno.removeSync(claimed);
   } catch (e) {
     if (e instanceof WriteError && e.landed) {
@@ -695,9 +668,13 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
  * Replays every spooled record in the spool folders of `delDirs` (one
  * deliverable folder or several; none: of the user only), one record file at
  * a time, each under one append lock. A record that stays in the spool is a
- * failure when it is for one of `delDirs` (or for no known file), else it is
- * said in `elsewhere`: a flush of named folders is not failed by another
- * deliverable's record in the user's spool.
+ * failure when its file is at or beneath one of `delDirs` (`flush` passes the
+ * roots it was given among them), whether or not its folder is still there,
+ * or when its file is not known; else it is said in `elsewhere`: a flush of
+ * named folders is not failed by another deliverable's record in the user's
+ * spool. An entry whose deliverable folder is gone is appended nowhere: it
+ * waits for the folder, or to be moved into the `.runrec-spool/` of the
+ * folder it belongs to.
  *
  * @example
  * ```ts
@@ -716,26 +693,20 @@ export async function replaySpool(
   const report = emptyReport();
   const items = listSpool(delDirs);
   const asked = askedAbout(delDirs);
-  // A stuck entry is found by every file's replay: each is reported once, as a failure
-  // (whose record it holds is not known).
-  const failures = new Set<string>();
+  // An entry that cannot be read is found again by every file's replay: said once, and a
+  // failure (whose record it holds is not known).
+  const stuck = new Set(
+    items.flatMap((i) => i.state === "stuck" ? [`STUCK: ${i.path}: ${i.problem}`] : []),
+  );
+  const failures = new Set(stuck);
   const elsewhere = new Set<string>();
-  const stuck = new Set<string>();
-  for (const item of items) {
-    if (item.state === "stuck") stuck.add(`STUCK: ${item.path}: ${item.problem}`);
-  }
-  stuck.forEach((line) => failures.add(line));
   const files = [...new Set(items.flatMap((i) => i.entry ? [i.entry.recordFile] : []))];
   for (const file of files) {
     const left = asked(file) ? failures : elsewhere;
+    const waiting = items.filter((i) => i.entry?.recordFile === file);
     if (isGone(dirname(file))) {
-      // No folder to lock: said plainly, with what to do, instead of the lock's ENOENT; a
-      // failure when a folder named is of the record's DeliverableID.
-      for (const item of items.filter((i) => i.entry?.recordFile === file)) {
-        const id = item.entry!.draft.DeliverableID;
-        const homes = [...new Set(namedDirs(delDirs).filter((dir) => idOf(dir) === id))];
-        (homes.length > 0 ? failures : left).add(goneFolderLine(item.path, item.entry!, homes));
-      }
+      // No folder to lock: said plainly, with what to do, instead of the lock's ENOENT.
+      for (const item of waiting) left.add(goneFolderLine(item.path, item.entry!, delDirs));
       continue;
     }
     try {
@@ -748,12 +719,17 @@ export async function replaySpool(
       );
       report.replayed.push(...one.replayed);
       report.alreadyWritten.push(...one.alreadyWritten);
-      report.moved.push(...one.moved);
-      one.failures.forEach((f) => stuck.has(f) || left.add(f));
+      for (const failure of one.failures) if (!stuck.has(failure)) left.add(failure);
     } catch (e) {
-      const waiting = items.filter((i) => i.entry?.recordFile === file).length;
-      left.add(`${file}: ${waiting} spooled record(s) not replayed: ${message(e)}`);
+      left.add(`${file}: ${waiting.length} spooled record(s) not replayed: ${message(e)}`);
     }
+  }
+  // Claimed by a live replayer (another flush, an emit) now that this one is done.
+  for (const item of listSpool(delDirs)) {
+    if (item.state !== "claimed") continue;
+    if (asked(item.entry!.recordFile)) {
+      report.claimed.push({ path: item.path, claimedBy: item.claimedBy! });
+    } else elsewhere.add(`CLAIMED by ${item.claimedBy}: ${item.path}`);
   }
   report.failures = [...failures];
   report.elsewhere = [...elsewhere];
@@ -761,23 +737,26 @@ export async function replaySpool(
 }
 
 /**
- * Whether a record file is of `delDirs` (as given, or through links): a
- * test; every file is, when none are given.
- *
- * @example
- * ```ts
- * import { askedAbout } from "./spool.ts";
- * askedAbout(["DEL-01-02_X"])("/p/DEL-01-03_Y/RunRecords.csv"); // false
- * ```
+ * A test of whether a record file is at or beneath one of `delDirs` (a
+ * deliverable folder or a root named to flush), as written or with links
+ * resolved, whether or not its folder is still there; every file is, when
+ * none are given.
  */
-export function askedAbout(delDirs: DelDirs): (file: string) => boolean {
+function askedAbout(delDirs: DelDirs): (file: string) => boolean {
   if (delDirs === undefined) return () => true;
-  const files = new Set<string>();
-  for (const dir of typeof delDirs === "string" ? [delDirs] : delDirs) {
-    const file = join(resolve(dir), RECORD_FILE);
-    files.add(file).add(realPathOf(file));
-  }
-  return (file) => files.has(file) || files.has(realPathOf(file));
+  // Resolved when first asked: a flush of a root with nothing spooled resolves none of its folders.
+  let named: string[] | undefined;
+  return (file) => {
+    named ??= namedDirs(delDirs).flatMap((dir) => [dir, resolvedPath(dir)]);
+    return [file, resolvedPath(file)].some((path) =>
+      named!.some((dir) => isAtOrBeneath(path, dir))
+    );
+  };
+}
+
+/** Whether `path` is `dir` or beneath it (both absolute). */
+function isAtOrBeneath(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 }
 
 /** `delDirs` as a list of absolute paths. */
@@ -791,27 +770,56 @@ function idOf(dir: string): string | undefined {
 }
 
 /**
- * The line for an entry whose deliverable folder is gone and was not found
- * renamed beside it, with what to do: the command itself when `homes` (the
- * folders named of its DeliverableID) is one folder. The advice works because
- * a deliverable's own spool takes its DeliverableID's entries whose folder is gone.
+ * The line for an entry whose deliverable folder is gone, with what to do.
+ * It names a folder to move the entry into only when one folder named is
+ * surely its deliverable's (see {@linkcode homeOf}); that folder's own spool
+ * then takes the entry.
  */
-function goneFolderLine(path: string, entry: SpoolEntry, homes: readonly string[]): string {
-  const folder = dirname(entry.recordFile);
+function goneFolderLine(path: string, entry: SpoolEntry, delDirs: DelDirs): string {
+  const home = homeOf(entry, delDirs);
+  const move = home
+    ? `${join(home, SPOOL_FOLDER)}/ (mkdir it) and runrec flush ${home}`
+    : `the ${SPOOL_FOLDER}/ of the folder this record belongs to (mkdir it) and runrec flush ` +
+      "that folder";
+  return `STUCK: ${path}: its deliverable folder ${dirname(entry.recordFile)} is gone (renamed, ` +
+    `moved or removed); move the folder back, or move this entry into ${move}`;
+}
+
+/**
+ * The one folder of `delDirs` of the entry's DeliverableID, by its label (what
+ * its own spool takes) and by what runrec reads (`_CONTEXT.md` first), in the
+ * same project as the entry's gone folder: the same git work tree and
+ * execution root, since a DeliverableID is only unique in its project.
+ * `undefined` when there is none, several, or the project is not known.
+ */
+function homeOf(entry: SpoolEntry, delDirs: DelDirs): string | undefined {
   const id = entry.draft.DeliverableID;
-  const beside = foldersBeside(folder, id);
-  const which = beside.length > 1
-    ? `; ${beside.length} folders of ${id} beside it (${beside.join(", ")})`
-    : "";
-  const move = homes.length === 1
-    ? `${join(homes[0], SPOOL_FOLDER)}/ (mkdir it) and runrec flush ${homes[0]}`
-    : `the ${SPOOL_FOLDER}/ folder (mkdir it) of ${id}'s folder now and runrec flush that folder`;
-  return `STUCK: ${path}: its deliverable folder ${folder} is gone (renamed, moved or ` +
-    `removed)${which}; move the folder back, or move this entry into ${move}`;
+  const project = projectOf(dirname(entry.recordFile));
+  if (project === undefined) return undefined;
+  const homes = [...new Set(namedDirs(delDirs))].filter((dir) =>
+    idOf(dir) === id && readId(dir) === id && projectOf(dir) === project
+  );
+  return homes.length === 1 ? homes[0] : undefined;
+}
+
+/** The git work tree and execution root `dir` is in, as one key; `undefined`: neither. */
+function projectOf(dir: string): string | undefined {
+  const real = resolvedPath(resolve(dir));
+  const [tree, root] = [findGitRoot(real), findExecutionRoot(real)];
+  return tree === undefined && root === undefined ? undefined : `${tree}\n${root}`;
+}
+
+/** The DeliverableID runrec records for `dir`, or `undefined` for none. */
+function readId(dir: string): string | undefined {
+  try {
+    return deliverableId(dir).id;
+  } catch {
+    return undefined;
+  }
 }
 
 function emptyReport(): ReplayReport {
-  return { replayed: [], alreadyWritten: [], failures: [], elsewhere: [], moved: [] };
+  return { replayed: [], alreadyWritten: [], failures: [], claimed: [], elsewhere: [] };
 }
 
 /** What {@linkcode replayLostRecords} did. */

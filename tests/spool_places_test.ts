@@ -1,9 +1,10 @@
 /**
  * Where a spooled record waits and who finds it: a relative
  * `$RUNREC_SPOOL_DIR` (not used, said once), a `$RUNREC_SPOOL_DIR` that is a
- * file, and an entry in the user's spool whose deliverable folder was renamed
- * or is gone. Real read-only bind mounts make the writes fail; every command
- * runs as a real process under the production flags.
+ * file, and an entry in the user's spool whose deliverable folder was renamed,
+ * moved or removed (appended nowhere; a failure for a flush of a folder it was
+ * at or beneath). Real read-only bind mounts make the writes fail; every
+ * command runs as a real process under the production flags.
  *
  * @module
  */
@@ -59,7 +60,13 @@ Deno.test("spool places: a relative $RUNREC_SPOOL_DIR is not used, saying why on
   const emit = await emitReadOnly(del, "A", env, agentCwd);
   assertEquals(emit.code, 0, emit.stderr);
   assertEquals(emit.stderr.match(warning)?.length, 1, emit.stderr);
-  assertMatch(emit.stderr, new RegExp(`spooled to ${tmp}/runrec-spool-${Deno.uid()}/`));
+  // Where the records go meanwhile, in the order tried (the deliverable here is read-only).
+  const shared = `${tmp}/runrec-spool-${Deno.uid()}`;
+  assertMatch(
+    emit.stderr,
+    new RegExp(`\\(meanwhile: the deliverable's own \\.runrec-spool/, else ${shared}\\)\n`),
+  );
+  assertMatch(emit.stderr, new RegExp(`spooled to ${shared}/`));
   // Nothing under the writer's working folder, where no one else would look.
   assertEquals([...Deno.readDirSync(agentCwd)], []);
   const log = await runCliProcess(["log", del], FULL_FLAGS, env, root);
@@ -100,28 +107,75 @@ function entriesIn(folder: string): string[] {
   }
 }
 
-Deno.test("spool places: an entry in the user's spool whose folder's label was renamed is named by log of the renamed folder and appended to it by flush, which says so", async () => {
+/** The STUCK line of the user's spool entry `entry` whose folder `del` is gone, with its advice. */
+function goneLine(entry: string, del: string, home?: string): string {
+  const move = home
+    ? `${home}/.runrec-spool/ (mkdir it) and runrec flush ${home}`
+    : "the .runrec-spool/ of the folder this record belongs to (mkdir it) and runrec flush that folder";
+  return `STUCK: ${entry}: its deliverable folder ${del} is gone (renamed, moved or removed); ` +
+    `move the folder back, or move this entry into ${move}`;
+}
+
+Deno.test("spool places: an entry in the user's spool whose folder is gone is appended nowhere, not to the one folder of its ID beside it (a renamed label): flush and emit leave it as spooled, and it goes to its folder once that is back", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   const env = { TMPDIR: tmp };
   const shared = join(tmp, `runrec-spool-${Deno.uid()}`);
   const emit = await emitReadOnly(del, "A", env);
   assertMatch(emit.stderr, new RegExp(`spooled to ${shared}/`));
+  const [entry] = entriesIn(shared);
+  const spooled = await Deno.readTextFile(join(shared, entry));
   const renamed = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing_Renamed");
-  await Deno.rename(del, renamed); // git mv of the label: same DeliverableID
-  const log = await runCliProcess(["log", renamed], FULL_FLAGS, env);
-  assertMatch(log.stderr, /Renamed\/RunRecords\.csv: 1 spooled record\(s\) not in the file yet/);
+  await Deno.rename(del, renamed); // a renamed label, a copy, another branch's: the same ID
+
+  // A flush of the folder beside it: the entry is outside it, said with the advice, not failed.
   const flush = await runCliProcess(["flush", renamed], FULL_FLAGS, env);
   assertEquals(flush.code, 0, flush.stderr);
-  assertMatch(
-    flush.stdout,
-    new RegExp(`its folder ${del} is gone; appended to ${renamed}/RunRecords\\.csv`),
+  assertEquals(
+    flush.stderr,
+    `runrec: warning: outside the folders named, not failed for: ${
+      goneLine(join(shared, entry), del, renamed)
+    }\n`,
   );
-  assertEquals(await agentsIn(join(renamed, RECORD_FILE)), ["A"]);
+  // An emit there writes its own record and takes nothing from the user's spool.
+  const next = await runCliProcess(
+    ["emit", renamed, "--agent", "B", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(next.code, 0, next.stderr);
+  assert(!/replayed/.test(next.stderr), next.stderr);
+  assertEquals(await agentsIn(join(renamed, RECORD_FILE)), ["B"]);
+  // The entry on disk is as spooled: it still names its own folder.
+  assertEquals(await Deno.readTextFile(join(shared, entry)), spooled);
+
+  await Deno.rename(renamed, del);
+  const back = await runCliProcess(["flush", root], FULL_FLAGS, env);
+  assertEquals(back.code, 0, back.stderr);
+  assertEquals(await agentsIn(join(del, RECORD_FILE)), ["B", "A"]);
   assertEquals(entriesIn(shared), []);
 });
 
-Deno.test("spool places: an entry whose folder moved to another package is one STUCK line for a flush of that folder (exit 1), saying what to do; a flush of another deliverable warns and exits 0; the advice appends it once", async () => {
+Deno.test("spool places: a flush of a root fails (exit 1) for a record of a deliverable beneath it whose folder is gone (moved out of the root), in --json's failures", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const shared = join(tmp, `runrec-spool-${Deno.uid()}`);
+  await emitReadOnly(del, "A", env);
+  const [entry] = entriesIn(shared);
+  await Deno.rename(del, join(tmp, "moved-out"));
+  const flush = await runCliProcess(["flush", root], FULL_FLAGS, env);
+  assertEquals(flush.code, 1, flush.stderr);
+  assertEquals(flush.stderr, `runrec: warning: ${goneLine(join(shared, entry), del)}\n`);
+  const json = await runCliProcess(["flush", root, "--json"], FULL_FLAGS, env);
+  assertEquals(json.code, 1, json.stderr);
+  const report = JSON.parse(json.stdout);
+  assertEquals(report.failures, [goneLine(join(shared, entry), del)]);
+  assertEquals(report.elsewhere, []);
+  assertEquals(entriesIn(shared), [entry]);
+});
+
+Deno.test("spool places: an entry whose folder moved to another package is one STUCK line, a failure for a flush of the root (exit 1), a warning for a flush of the moved folder or another, with what to do; the advice appends it once", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   const env = { TMPDIR: tmp };
@@ -135,35 +189,58 @@ Deno.test("spool places: an entry whose folder moved to another package is one S
   const moved = join(root, "PKG-02_Pkg", "1_Working", "DEL-01-02_Thing");
   await Deno.mkdir(join(root, "PKG-02_Pkg", "1_Working"), { recursive: true });
   await Deno.rename(del, moved);
+  const line = goneLine(join(shared, entry), del, moved);
 
   const unrelated = await runCliProcess(["flush", other], FULL_FLAGS, env);
   assertEquals(unrelated.code, 0, unrelated.stderr);
-  assertMatch(
+  assertEquals(
     unrelated.stderr,
-    new RegExp(
-      `warning: not of the folders named, not failed for: STUCK: ${shared}/${entry}: ` +
-        `its deliverable folder ${del} is gone`,
-    ),
+    `runrec: warning: outside the folders named, not failed for: ${
+      goneLine(join(shared, entry), del)
+    }\n`,
   );
   const named = await runCliProcess(["flush", moved], FULL_FLAGS, env);
-  assertEquals(named.code, 1);
+  assertEquals(named.code, 0, named.stderr);
   assertEquals(
     named.stderr,
-    `runrec: warning: STUCK: ${shared}/${entry}: its deliverable folder ${del} is gone ` +
-      `(renamed, moved or removed); move the folder back, or move this entry into ` +
-      `${moved}/.runrec-spool/ (mkdir it) and runrec flush ${moved}\n`,
+    `runrec: warning: outside the folders named, not failed for: ${line}\n`,
   );
-  assert(!/No such file|os error/.test(named.stderr), named.stderr);
+  const all = await runCliProcess(["flush", root], FULL_FLAGS, env);
+  assertEquals(all.code, 1);
+  assertEquals(all.stderr, `runrec: warning: ${line}\n`);
+  assert(!/No such file|os error/.test(all.stderr), all.stderr);
   assertEquals(await agentsIn(join(moved, RECORD_FILE)), []);
   assertEquals(entriesIn(shared), [entry]);
 
   await Deno.mkdir(join(moved, ".runrec-spool"));
   await Deno.rename(join(shared, entry), join(moved, ".runrec-spool", entry));
   for (let i = 0; i < 2; i++) {
-    const flush = await runCliProcess(["flush", moved], FULL_FLAGS, env);
+    const flush = await runCliProcess(["flush", root], FULL_FLAGS, env);
     assertEquals(flush.code, 0, flush.stderr);
   }
   assertEquals(await agentsIn(join(moved, RECORD_FILE)), ["A"]);
+});
+
+Deno.test("spool places: the STUCK advice for a gone folder of another project names no folder of this one, and a flush of this project's deliverable of that ID is not failed for it", async () => {
+  const a = await makeProject();
+  const b = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const shared = join(tmp, `runrec-spool-${Deno.uid()}`);
+  await emitReadOnly(a.del, "A_RUN", env);
+  const [entry] = entriesIn(shared);
+  await Deno.remove(a.del, { recursive: true });
+  const flush = await runCliProcess(["flush", b.del], FULL_FLAGS, env);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertEquals(
+    flush.stderr,
+    `runrec: warning: outside the folders named, not failed for: ${
+      goneLine(join(shared, entry), a.del)
+    }\n`,
+  );
+  assert(!flush.stderr.includes(b.root), flush.stderr);
+  assertEquals(await agentsIn(join(b.del, RECORD_FILE)), []);
+  assertEquals(entriesIn(shared), [entry]);
 });
 
 Deno.test("spool places: a flush of one deliverable is not failed by another's record that stays spooled (its folder read-only): a warning, exit 0; a flush of that one still fails", async () => {
@@ -185,7 +262,7 @@ Deno.test("spool places: a flush of one deliverable is not failed by another's r
     assertEquals(unrelated.code, 0, unrelated.stderr);
     assertMatch(
       unrelated.stderr,
-      /^runrec: warning: not of the folders named, not failed for: .*DEL-01-02_Thing\/RunRecords\.csv: 1 spooled record\(s\) not replayed: Read-only file system/,
+      /^runrec: warning: outside the folders named, not failed for: .*DEL-01-02_Thing\/RunRecords\.csv: 1 spooled record\(s\) not replayed: Read-only file system/,
     );
     const own = await runCliProcess(["flush", del], FULL_FLAGS, env);
     assertEquals(own.code, 1, own.stderr);

@@ -7,13 +7,7 @@
 import { requireFolder } from "../deliverable.ts";
 import { InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
-import {
-  askedAbout,
-  listSpool,
-  replayLostRecords,
-  type ReplayReport,
-  replaySpool,
-} from "../spool.ts";
+import { replayLostRecords, type ReplayReport, replaySpool } from "../spool.ts";
 import { deliverableFolders } from "../targets.ts";
 import { type Command, EXIT, stringOption, writeJson } from "./command.ts";
 
@@ -33,18 +27,20 @@ Each record is appended once: a record already in its file (a replay that died a
 its write) is not appended again. An entry claimed by a replayer that is gone (or
 whose claim is older than a minute) is taken back and replayed. An entry that cannot
 be replayed (unreadable, read-only spool, not a RunRecords.csv) is reported STUCK.
-An entry whose deliverable folder is gone goes to the one folder beside it with its
-DeliverableID (the label renamed, git mv), saying so; else it is STUCK, with what to
-do. A record of a deliverable not among the folders named (found in the user's
-spool) that stays spooled is a warning, not a failure.
+An entry whose deliverable folder is gone (renamed, moved or removed) is appended
+nowhere: it is STUCK, with what to do (move the folder back, or move the entry into
+the .runrec-spool/ of the folder it belongs to). A record whose RunRecords.csv is
+outside every folder named (found in the user's spool) that stays spooled is a
+warning, not a failure.
 
 --from FILE appends the records of the "runrec: lost-record: ..." lines in FILE
 (saved from the stderr of an emit that could neither write nor spool its record).
 FILE is only read: a record already in its file is named and not appended again,
 and a FILE with no lost-record line appends nothing and says so (exit 0).
 
-Exit codes: 0 all spooled records of the folders named written (or none), 1 some
-remain or are stuck (or a lost-record line cannot be read), 2 usage error.
+Exit codes: 0 all spooled records at or beneath the folders named written (or
+none), 1 some remain or are stuck, also one whose deliverable folder beneath a
+folder named is gone (or a lost-record line cannot be read), 2 usage error.
 
 Example:
   runrec flush PKG-01_X/1_Working/DEL-01-02_Y
@@ -76,29 +72,18 @@ export const flushCommand: Command = {
     ];
     const lost = from !== undefined ? await replayLostRecords(from).catch(namingFrom) : undefined;
     const report: ReplayReport = lost ?? await replaySpool(dirs);
-    // What is left: claimed by a live replayer, or waiting after a failure. Another
-    // deliverable's record in the user's spool is said, not failed for.
-    const claimed = from === undefined ? listSpool(dirs).filter((i) => i.state === "claimed") : [];
-    const asked = askedAbout(dirs);
-    const left = claimed.filter((i) => asked(i.entry!.recordFile));
-    const claimedElsewhere = claimed.filter((i) => !asked(i.entry!.recordFile));
-    const elsewhere = [
-      ...claimedElsewhere.map((i) => `CLAIMED by ${i.claimedBy}: ${i.path}`),
-      ...report.elsewhere,
-    ];
+    const { claimed, elsewhere } = report;
     const replayed = report.replayed.map((r) => r.record);
     if (parsed.values.json) {
       writeJson(io, {
         replayed,
         alreadyWritten: report.alreadyWritten,
-        moved: report.moved,
-        claimed: left.map((i) => ({ path: i.path, claimedBy: i.claimedBy })),
+        claimed,
         failures: report.failures,
         elsewhere,
       });
     } else {
       for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);
-      for (const line of report.moved) io.out(`${line}\n`);
       for (const id of report.alreadyWritten) {
         // A spool entry found in its file is removed; a lost-record line stays in FILE.
         io.out(
@@ -107,16 +92,16 @@ export const flushCommand: Command = {
             : `spool entry ${id} was already in its file; removed\n`,
         );
       }
-      for (const i of left) io.err(`runrec: warning: CLAIMED by ${i.claimedBy}: ${i.path}\n`);
+      for (const i of claimed) io.err(`runrec: warning: CLAIMED by ${i.claimedBy}: ${i.path}\n`);
       for (const f of report.failures) io.err(`runrec: warning: ${f}\n`);
       for (const line of elsewhere) {
-        io.err(`runrec: warning: not of the folders named, not failed for: ${line}\n`);
+        io.err(`runrec: warning: outside the folders named, not failed for: ${line}\n`);
       }
       const nothing = replayed.length + report.alreadyWritten.length + claimed.length +
-        report.failures.length + report.elsewhere.length;
+        report.failures.length + elsewhere.length;
       if (lost?.lines === 0) io.out(`${from}: no lost-record line in it; nothing appended\n`);
       else if (nothing === 0) io.out("nothing spooled\n");
     }
-    return report.failures.length + left.length > 0 ? EXIT.check : EXIT.ok;
+    return report.failures.length + claimed.length > 0 ? EXIT.check : EXIT.ok;
   },
 };

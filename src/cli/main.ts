@@ -11,7 +11,7 @@
  * @module
  */
 import { type Command, EXIT, exitFor, type Io, parseCommandArgs, UsageError } from "./command.ts";
-import { takeNotes } from "../notices.ts";
+import { takeNotices } from "../notices.ts";
 
 /** A command as `runrec --help` lists it, and how to load it. */
 export interface CommandEntry {
@@ -222,9 +222,9 @@ export async function main(args: string[], io: Io): Promise<number> {
     // Notes and warnings left on the way (a linked work tree skipped, a setting not used): once
     // each, however often met. One that cannot be printed (stderr on a full disk) does not
     // change the command's exit code.
-    for (const note of takeNotes()) {
+    for (const notice of takeNotices()) {
       try {
-        io.err(`runrec: ${note}\n`);
+        io.err(`runrec: ${notice}\n`);
       } catch { /* said nowhere */ }
     }
   }
