@@ -63,14 +63,6 @@ export interface PendingRun {
   gitHead?: string;
   /** What the start fixed: time, StatusBefore, the governed inputs' hashes. */
   start: RunStartState;
-  /**
-   * The DeliverableID and the real path of the deliverable folder at start
-   * (absent in runs an older runrec started): a copy of the run's file in
-   * another folder (`cp -a` of the folder) is known by them (./copied_run.ts).
-   */
-  deliverableId?: string;
-  /** See `deliverableId`. */
-  startedIn?: string;
   /** The deliverable folder (absolute), for a run kept outside it (see {@linkcode keepPendingRun}). */
   delDir?: string;
   /**

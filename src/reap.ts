@@ -23,7 +23,6 @@ import {
   type RunRecordFound,
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
-import { copiedRun } from "./copied_run.ts";
 import { formatDuration } from "./time.ts";
 import { failureReason } from "./errors.ts";
 import { checkReapArguments } from "./argument_checks.ts";
@@ -48,8 +47,6 @@ export interface ReapedRun {
   outcome?: RunOutcome;
   /** The RunID of its FAILED record, when it is in the record file. */
   runId?: string;
-  /** Its file was a copy (a copied folder's) of a run its original folder holds, and is removed. */
-  removed?: true;
 }
 
 /** What {@linkcode reapRuns} did. */
@@ -131,23 +128,6 @@ export async function reapRuns(
         continue;
       }
       if (!item.claimedBy) {
-        // A copied folder's file (cp -a while the run was pending): the run never ran here.
-        const copied = await copiedRun(delDir, item.run);
-        if (copied) {
-          try {
-            const gone = copied.original === undefined ? undefined : removeCopy(delDir, item);
-            if (gone) report.reaped.push({ ...gone, reason: `${copied.why}; removed` });
-            else if (copied.original === undefined) {
-              report.problems.push(
-                `${item.path}: not reaped: ${copied.why}; delete the file if no agent of yours ` +
-                  "started this run in this folder",
-              );
-            }
-          } catch (e) {
-            report.problems.push(`${item.path}: not removed: ${failureReason(e as Error)}`);
-          }
-          continue;
-        }
         // A pending file back (git stash pop, a restored copy) after its run was recorded (its
         // id named in a record). Never the file of a process alive: left for its own finish.
         recordOf ??= await recordedRuns(delDir);
@@ -175,17 +155,6 @@ export async function reapRuns(
     }
   }
   return report;
-}
-
-/**
- * Removes a copied folder's pending file of a run its original folder holds:
- * `undefined` when another process took the file meanwhile.
- */
-function removeCopy(delDir: string, item: PendingItem): ReapedRun | undefined {
-  const claimed = claimPendingRun(item.path);
-  if (!claimed) return undefined;
-  Deno.removeSync(claimed);
-  return { delDir, run: item.run!, reason: "", removed: true };
 }
 
 /**
@@ -291,8 +260,7 @@ export function describeReaped(reaped: ReapedRun, cwd: string): string {
 }
 
 /** Its RunID, or what became of a FAILED record that has none yet, as emit says it. */
-function whatBecameOf({ outcome, runId, removed }: ReapedRun): string {
-  if (removed) return "(a copy, removed)";
+function whatBecameOf({ outcome, runId }: ReapedRun): string {
   if (!outcome) {
     return runId === undefined ? "(recorded already)" : `(recorded already as ${runId})`;
   }

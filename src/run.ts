@@ -44,7 +44,6 @@ import { isRunrecOwn, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
 import { placeholderProblem, refusePlaceholderPass } from "./placeholders.ts";
 import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
-import { copiedRun } from "./copied_run.ts";
 import {
   CLAIM_WAIT_MS,
   claimHolder,
@@ -158,7 +157,6 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   // A path is only a path: recorded as given (not found, TBD), with a warning.
   const warnings = (options.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
   start.notes.push(...warnings);
-  const identity = exists ? deliverableId(dir) : undefined;
   const run: PendingRun = {
     id: newRunId(start.started),
     agent: options.agent,
@@ -169,10 +167,9 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     start,
     files,
     folders,
-    // What a copy of the folder (cp -a) is told apart by: see ./copied_run.ts.
-    ...(identity ? { deliverableId: identity.id, startedIn: resolvedPath(dir) } : {}),
   };
   // An ID another folder of the root has too: said now, before the run's record shares RunIDs.
+  const identity = exists ? deliverableId(dir) : undefined;
   const shared = identity?.note ? sharedIdWarning(dir, identity.id) : undefined;
   const warned = warnings.length > 0 || shared
     ? { warnings: [...warnings, ...shared ? [`${identity!.note}; ${shared}`] : []] }
@@ -418,12 +415,9 @@ export async function finishPendingRun(
   let pending: PendingRun;
   try {
     pending = readPendingRun(claim.claimed);
-    const copied = await copiedRun(delDir, pending);
     const implausible = pending.delDir !== undefined && resolve(pending.delDir) !== delDir
       ? `it names another deliverable folder, ${pending.delDir}`
-      : copied?.state === "pending"
-      ? `${copied.why}: runrec finish ${pendingPath(copied.original!, id)} finishes it there`
-      : copied?.why ?? implausibleStart(pending.start.started, Date.now());
+      : implausibleStart(pending.start.started, Date.now());
     if (implausible) {
       throw new InputError(
         `${claim.claimed}: not finished: ${implausible}; it stays pending, unchanged ` +

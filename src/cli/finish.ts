@@ -29,9 +29,6 @@ file), or by its deliverable folder: with --run, or alone when the folder has
 exactly one pending run. A token still works when the deliverable folder's
 label was renamed or the folder moved to another package during the run: the
 one folder of its DeliverableID under the execution root holding the run.
-A run's file in a folder copied during the run (cp -a) is not finished there
-(exit 2, the file left): the error names the run's token in the folder it
-started in when the run is pending there.
 A folder with no pending run whose same folder in another worktree of the
 repository holds one names it and its token (exit 2): finish it there.
 

@@ -45,13 +45,9 @@ warning says where), "(written, not confirmed)" after its RunID, "(LOST:
 ...)", or "(recorded already)" for a run whose finisher wrote its record and
 died. A pending file that came back (git stash pop, a restored copy) after
 its run was recorded is removed, whatever its age: "(recorded already as
-RUN-...)". A pending file in a folder copied while its run was pending (cp -a
-of the deliverable) is never recorded there: removed when the folder the run
-started in holds it, pending or recorded ("(a copy, removed)"), else named in
-one line ("not reaped: run ... was started in DEL-..., not in this folder's
-DEL-...: a copied folder?"). As with emit, a record that cannot be written is
-spooled (exit 0), and records spooled earlier that the write appended are said
-("replayed ... from the spool"). A pending run that cannot be read, claimed or recorded is named in
+RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), and
+records spooled earlier that the write appended are said ("replayed ... from
+the spool"). A pending run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
 reaped all the same; "nothing to reap" on stderr when there was none.
 
