@@ -50,11 +50,11 @@ export interface PendingRun {
   /** The machine the run started on. */
   host: string;
   /**
-   * The command `exec` runs for the run: its process, or its process group
-   * when it has one of its own. While it runs the run is not reaped, though
-   * `exec` (`pid`) be killed: the command still writes the run's outputs.
+   * The command `exec` runs for the run: its process. While it runs the run
+   * is not reaped, though `exec` (`pid`) be killed: the command still writes
+   * the run's outputs.
    */
-  command?: { pid: number; group: boolean };
+  command?: { pid: number };
   /**
    * The git commit checked out at start, when the inputs were hashed (`""`
    * outside a work tree; absent in runs an older runrec started). The
@@ -323,10 +323,10 @@ export function savePendingRun(delDir: string, run: PendingRun): string {
  * import { watchCommand } from "./pending.ts";
  * declare const token: string;
  * const child = new Deno.Command("sleep", { args: ["9"], detached: true }).spawn();
- * watchCommand(token, { pid: child.pid, group: true });
+ * watchCommand(token, { pid: child.pid });
  * ```
  */
-export function watchCommand(token: string, command: { pid: number; group: boolean }): void {
+export function watchCommand(token: string, command: { pid: number }): void {
   const claimed = claimPendingRun(token);
   if (claimed === undefined) return;
   try {
