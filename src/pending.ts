@@ -22,7 +22,7 @@ import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
 import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
-import { CLOCK_SKEW_MS } from "./time.ts";
+import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
 
 /** The folder of pending runs inside a deliverable folder. */
@@ -633,6 +633,15 @@ export interface RunRecordFound {
   spooledIn?: string;
   /** Whether it is the FAILED record `reap` wrote for the run. */
   reaped: boolean;
+  /** When the run ended (ms since the epoch: RunTimestamp plus RunDuration), when they read. */
+  endedAt?: number;
+}
+
+/** When a record's run ended (RunTimestamp plus RunDuration), or `undefined` when they do not read. */
+function endOf(record: { RunTimestamp?: string; RunDuration?: string }): number | undefined {
+  const start = parseInstant(record.RunTimestamp ?? "");
+  const duration = parseDuration(record.RunDuration ?? "");
+  return start === undefined || duration === undefined ? undefined : start + duration;
 }
 
 /**
@@ -678,13 +687,17 @@ export async function recordedRuns(
     for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
       if (event.kind !== "record") continue;
       const r = event.record;
-      add(r.Notes, { runId: r.RunID, reaped: r.ErrorSummary === REAPED_ERROR });
+      add(r.Notes, { runId: r.RunID, reaped: r.ErrorSummary === REAPED_ERROR, endedAt: endOf(r) });
     }
   } catch { /* no file, or not one to read: not there (the write then spools the record) */ }
   for (const item of listSpool(delDir)) {
     const draft = item.entry?.draft;
     if (draft === undefined) continue;
-    add(draft.Notes ?? "", { spooledIn: item.path, reaped: draft.ErrorSummary === REAPED_ERROR });
+    add(draft.Notes ?? "", {
+      spooledIn: item.path,
+      reaped: draft.ErrorSummary === REAPED_ERROR,
+      endedAt: endOf(draft),
+    });
   }
   return (run) => {
     const found = byId.get(run.id) ?? [];

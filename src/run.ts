@@ -1007,10 +1007,13 @@ function recordedError(
         ? " once the folder is back (git checkout), as does runrec flush --from with the " +
           "lost-record line the first finish printed, whichever first"
         : "");
-  // An agent finishing its current run with its previous run's token: that run is named.
-  const pending = kindOf(delDir) === "folder"
+  // An agent finishing its current run with its previous run's token: the runs it started since
+  // that one ended are named. Not those started before: a retried finish of a run recorded
+  // meanwhile (its first answer lost) would be sent to another instance's run.
+  const pending = kindOf(delDir) === "folder" && found.endedAt !== undefined
     ? listPendingRuns(delDir).filter((i) =>
-      i.run && !i.claimedBy && i.id !== id && (agent === undefined || i.run.agent === agent)
+      i.run && !i.claimedBy && i.id !== id && (agent === undefined || i.run.agent === agent) &&
+      Date.parse(i.run.start.started) >= found.endedAt!
     )
     : [];
   if (pending.length > 0) {

@@ -88,7 +88,7 @@ Deno.test("finish with the token of a folder renamed during the run whose old pa
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("finish with the agent's previous, finished token while its current run is pending: exit 2 naming the current run's token, not 'nothing more is needed'", async () => {
+Deno.test("finish with the agent's previous, finished token while its current run is pending: exit 2 naming the current run's token, not 'nothing more is needed'; a retried finish is not sent to a run started before it ended", async () => {
   const { root, del, env } = await committedProject();
   const first = await start(del, env);
   assertEquals((await finish(first, env)).code, 0);
@@ -105,5 +105,21 @@ Deno.test("finish with the agent's previous, finished token while its current ru
   const again = await finish(first, env, "PARTIAL");
   assertEquals(again.code, 2);
   assertIncludes(again.stderr, "nothing more is needed");
+  // Two instances of the agent: the first retries its finish (its answer lost). The other
+  // instance's run, started before the first ended, is not offered for this outcome.
+  const mine = await start(del, env);
+  const theirs = await start(del, env);
+  assertEquals((await finish(mine, env)).code, 0);
+  const retried = await finish(mine, env);
+  assertEquals(retried.code, 2);
+  assertIncludes(retried.stderr, "nothing more is needed");
+  assertEquals(retried.stderr.includes(theirs), false, retried.stderr);
+  assertEquals((await finish(theirs, env)).code, 0);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), [
+    "SUCCESS",
+    "PARTIAL",
+    "SUCCESS",
+    "SUCCESS",
+  ]);
   await Deno.remove(root, { recursive: true });
 });
