@@ -169,9 +169,9 @@ export function reapedPath(delDir: string, id: string): string {
  * The deliverable folder and run id a token names, or `undefined` when
  * `token` is not the path of a pending run's file: in a deliverable's
  * `.runrec/pending/`, or in a folder named as this user's
- * {@linkcode outsidePendingFolder} under any temporary folder (the run names
- * its deliverable folder; the folder must pass the spool's private-folder
- * check, else {@linkcode InputError}).
+ * {@linkcode outsidePendingFolder}, wherever it is (start's `$TMPDIR` may not
+ * be finish's; the run names its deliverable folder; the folder must pass the
+ * spool's private-folder check, else {@linkcode InputError}).
  *
  * @example
  * ```ts

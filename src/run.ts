@@ -479,14 +479,13 @@ async function runFromToken(
   // The user's spool holds a gone folder's record, and a moved folder's file the record its
   // finish wrote there (its old path back since): a second finish finds it and records nothing.
   const wanted = DELIVERABLE_FOLDER.exec(basename(delDir))?.[1];
-  const sameId = nearbyFolders(delDir).filter((dir) =>
-    dir !== delDir && DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === wanted
-  );
+  const others = nearbyFolders(delDir).filter((dir) => dir !== delDir);
+  const sameId = others.filter((dir) => DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === wanted);
   for (const place of [delDir, ...sameId]) {
     const found = (await recordedRuns(place))({ id });
     if (found) throw recordedError(delDir, id, place, found, agent);
   }
-  const lookAlike = pendingLookAlike(delDir, id, agent, sameId);
+  const lookAlike = pendingLookAlike(delDir, id, agent, others);
   if (lookAlike) throw lookAlike;
   if (agent === undefined) {
     if (folderGone) {
@@ -516,8 +515,9 @@ async function runFromToken(
 
 /**
  * The error naming the pending (or reaped) runs a token whose file is gone may
- * have meant, or `undefined`: the run `id` in another folder of its
- * DeliverableID (`sameId`: the folder moved, and its old path came back), or
+ * have meant, or `undefined`: the run `id` in another deliverable folder near
+ * it (`others`: the folder moved and its old path came back, or the token was
+ * given with another deliverable's folder), or
  * a run of `agent` in `delDir` whose id shares the token's start or its random
  * part (one of the two mistyped). Recorded from the token, that run would be
  * recorded twice: once by this finish, once by its own finish or by reap.
@@ -526,7 +526,7 @@ function pendingLookAlike(
   delDir: string,
   id: string,
   agent: string | undefined,
-  sameId: readonly string[],
+  others: readonly string[],
 ): InputError | undefined {
   const runsOf = (dir: string) =>
     [
@@ -538,7 +538,7 @@ function pendingLookAlike(
     item.id !== id && (agent === undefined || item.run!.agent === agent) &&
     (item.id.startsWith(`${start}-`) || item.id.endsWith(`-${random}`))
   ).map((run) => ({ dir: delDir, ...run }));
-  const moved = sameId.flatMap((dir) =>
+  const moved = others.flatMap((dir) =>
     runsOf(dir).filter(({ item }) => item.id === id).map((run) => ({ dir, ...run }))
   );
   const found = [...moved, ...near];
@@ -549,9 +549,9 @@ function pendingLookAlike(
     `${dir}: runrec finish ${pendingPath(dir, item.id)} --status S ...`
   ).join("; ");
   return new InputError(
-    `${delDir}: no pending run ${id}, but ${each}; if that is this run (a token mistyped, or ` +
-      "its folder moved and the old path back), finish it so; nothing written (recorded from " +
-      "this token, the run would be recorded twice)",
+    `${delDir}: no pending run ${id}, but ${each}; if that is this run (a token mistyped or ` +
+      "given with another folder, or its folder moved and the old path back), finish it so; " +
+      "nothing written (recorded from this token, the run would be recorded twice)",
   );
 }
 

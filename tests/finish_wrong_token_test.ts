@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { runCliProcess } from "./cli.ts";
@@ -85,6 +85,28 @@ Deno.test("finish with the token of a folder renamed during the run whose old pa
   assertEquals(reap.code, 0, reap.stderr);
   assertEquals(await recordsOf(del), []);
   assertEquals((await recordsOf(renamed)).map((r) => r.RunStatus), ["SUCCESS"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish with the run's token given with another deliverable's folder: exit 2 naming the run where it is pending, never a record in the other one", async () => {
+  const { root, del } = await makeProject();
+  const other = join(dirname(del), "DEL-01-03_Other");
+  await Deno.mkdir(other);
+  await Deno.writeTextFile(join(other, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const token = await start(del, env);
+  const wrong = await finish(token.replace(del, other), env);
+  assertEquals(wrong.code, 2, wrong.stderr);
+  assertIncludes(wrong.stderr, `runrec finish ${token} `);
+  assertEquals(await recordsOf(other), []);
+  assertEquals((await finish(token, env)).code, 0);
+  const reap = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  assertEquals(await recordsOf(other), []);
   await Deno.remove(root, { recursive: true });
 });
 
