@@ -17,17 +17,9 @@ import { join } from "node:path";
 import { runCli } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRun } from "./support/runs.ts";
 
 const DEL = "DEL-01-02_Flow_Meter";
-
-/** Appends one run by `agent` stamped `at` to the record file of `dir`. */
-async function run(dir: string, agent: string, at: string) {
-  await appendRecord(
-    join(dir, RECORD_FILE),
-    sampleDraft({ AgentName: agent, RunTimestamp: at }),
-    { fsync: false },
-  );
-}
 
 /** A repository with the documented `.gitattributes` and `extra` lines after it; no commit yet. */
 async function repository(extra = "") {
@@ -51,7 +43,7 @@ async function commit(repo: string, message: string): Promise<string> {
 
 Deno.test("verify --since in a shallow clone that holds the revision but not the merged branch's fork point: exit 2, naming the merge", async () => {
   const { repo, del, file } = await repository();
-  await run(del, "R0", "2026-01-01T10:11:00Z");
+  await appendRun(del, "R0", "2026-01-01T10:11:00Z");
   await commit(repo, "R0");
   // Branch B rewrites R0 (re-checksummed), then appends three runs.
   await git(repo, "checkout", "-qb", "B");
@@ -62,12 +54,12 @@ Deno.test("verify --since in a shallow clone that holds the revision but not the
   await Deno.writeTextFile(file, `${header}\n${tampered}\n`);
   await commit(repo, "B: tamper R0");
   for (const m of ["12", "13", "14"]) {
-    await run(del, "B", `2026-01-01T10:${m}:00Z`);
+    await appendRun(del, "B", `2026-01-01T10:${m}:00Z`);
     await commit(repo, `B ${m}`);
   }
   await git(repo, "checkout", "-q", "main");
   for (const m of ["15", "16"]) {
-    await run(del, "M", `2026-01-01T10:${m}:00Z`);
+    await appendRun(del, "M", `2026-01-01T10:${m}:00Z`);
     await commit(repo, `M ${m}`);
   }
   const base = await git(repo, "rev-parse", "HEAD");
@@ -111,7 +103,7 @@ Deno.test("verify --since in a shallow clone that holds the revision but not the
 Deno.test("verify --since in a shallow clone whose cut lies before the revision holds as usual", async () => {
   const { repo, del } = await repository();
   for (const m of ["11", "12", "13", "14"]) {
-    await run(del, "A", `2026-01-01T10:${m}:00Z`);
+    await appendRun(del, "A", `2026-01-01T10:${m}:00Z`);
     await commit(repo, `A ${m}`);
   }
   const base = await git(repo, "rev-parse", "HEAD~1");
@@ -128,7 +120,7 @@ Deno.test("verify of a record file .gitignore hides: a warning naming the line; 
   const { repo, del, file } = await repository();
   await Deno.writeTextFile(join(repo, ".gitignore"), "# generated\n*.csv\n");
   const base = await commit(repo, "ignore generated csv");
-  await run(del, "A", "2026-01-01T10:00:00Z");
+  await appendRun(del, "A", "2026-01-01T10:00:00Z");
   assert.equal(await git(repo, "ls-files", "--", file), "");
   const line = `${file}:1: warning: git ignores this file (.gitignore:2: *.csv): its records ` +
     "are never committed and exist only in this clone; add `!RunRecords.csv` to .gitignore " +
@@ -164,9 +156,9 @@ Deno.test("verify --since of a record file git stores through a filter or checks
   const { repo, del, file } = await repository("RunRecords.csv filter=mark\n");
   await git(repo, "config", "filter.mark.clean", "sed 's/^/#/'");
   await git(repo, "config", "filter.mark.smudge", "sed 's/^#//'");
-  await run(del, "A", "2026-01-01T10:00:00Z");
+  await appendRun(del, "A", "2026-01-01T10:00:00Z");
   const base = await commit(repo, "base");
-  await run(del, "B", "2026-01-01T10:05:00Z");
+  await appendRun(del, "B", "2026-01-01T10:05:00Z");
   await commit(repo, "run2");
   assert.equal(await git(repo, "status", "--short"), "");
   const remedy = "add `RunRecords.csv merge=union eol=lf -filter -working-tree-encoding -ident` " +
@@ -188,7 +180,7 @@ Deno.test("verify --since of a record file git stores through a filter or checks
 
   // A work tree in UTF-16 (working-tree-encoding): no NUL-byte or header verdicts.
   const other = await repository();
-  await run(other.del, "A", "2026-01-01T10:00:00Z");
+  await appendRun(other.del, "A", "2026-01-01T10:00:00Z");
   const start = await commit(other.repo, "base");
   await Deno.writeTextFile(
     join(other.repo, ".gitattributes"),
@@ -227,7 +219,7 @@ Deno.test("verify --since of a record file git stores through a filter or checks
 
 Deno.test("verify of a record file git checks out with $Id$ expanded (the ident attribute): one line naming the attribute and the remedy, not a checksum error", async () => {
   const { repo, del, file } = await repository("RunRecords.csv ident\n");
-  await run(del, "A", "2026-01-01T10:00:00Z");
+  await appendRun(del, "A", "2026-01-01T10:00:00Z");
   const base = await commit(repo, "base");
   // A file with no `$Id` in it is runrec's bytes whatever the attribute: nothing to say.
   const clean = await runCli(["verify", del, "--since", base]);
@@ -273,13 +265,13 @@ Deno.test("verify of a record file git checks out with $Id$ expanded (the ident 
 
 Deno.test("verify --since gives the same verdict whatever encoding the git config asks of git log (i18n.logOutputEncoding)", async () => {
   const { repo, del } = await repository();
-  await run(del, "A", "2026-01-01T10:00:00Z");
+  await appendRun(del, "A", "2026-01-01T10:00:00Z");
   const base = await commit(repo, "base");
   await git(repo, "checkout", "-qb", "feat");
-  await run(del, "F", "2026-01-01T10:10:00Z");
+  await appendRun(del, "F", "2026-01-01T10:10:00Z");
   await commit(repo, "feat run");
   await git(repo, "checkout", "-q", "main");
-  await run(del, "M", "2026-01-01T10:20:00Z");
+  await appendRun(del, "M", "2026-01-01T10:20:00Z");
   await commit(repo, "main run");
   // `-s ours` keeps main's file: feat's record is dropped.
   await git(repo, "merge", "-q", "-s", "ours", "feat", "-m", "merge feat – ours");

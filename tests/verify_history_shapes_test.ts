@@ -13,20 +13,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./cli.ts";
-import { git, sampleDraft, tempDir } from "./fixtures.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { git, tempDir } from "./fixtures.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { appendRun } from "./support/runs.ts";
 
 const MAIN_DEL = "DEL-01-02_Flow_Meter";
 const OTHER_DEL = "DEL-01-03_Level_Switch";
-
-/** Appends one run by `agent` stamped `at` to the record file of `dir`. */
-async function run(dir: string, agent: string, at: string) {
-  await appendRecord(
-    join(dir, RECORD_FILE),
-    sampleDraft({ AgentName: agent, RunTimestamp: at }),
-    { fsync: false },
-  );
-}
 
 /**
  * A repository whose two deliverables hold committed runs (two in the
@@ -40,9 +32,9 @@ async function repository() {
   await Deno.mkdir(other, { recursive: true });
   await git(repo, "init", "-q");
   await Deno.writeTextFile(join(repo, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
-  await run(del, "A", "2026-10-01T00:00:00Z");
-  await run(del, "B", "2026-10-01T00:01:00Z");
-  await run(other, "C", "2026-10-01T00:02:00Z");
+  await appendRun(del, "A", "2026-10-01T00:00:00Z");
+  await appendRun(del, "B", "2026-10-01T00:01:00Z");
+  await appendRun(other, "C", "2026-10-01T00:02:00Z");
   await git(repo, "add", "-A");
   await git(repo, "commit", "-qm", "base");
   await git(repo, "tag", "base");

@@ -13,19 +13,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./cli.ts";
-import { git, sampleDraft, tempDir } from "./fixtures.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { git, tempDir } from "./fixtures.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { appendRun } from "./support/runs.ts";
 
 const DEL = "DEL-01-02_Flow_Meter";
-
-/** Appends one run by `agent` stamped `at` to the record file of `dir`. */
-async function run(dir: string, agent: string, at: string) {
-  await appendRecord(
-    join(dir, RECORD_FILE),
-    sampleDraft({ AgentName: agent, RunTimestamp: at }),
-    { fsync: false },
-  );
-}
 
 /** The RunID of the last record of `dir`'s record file. */
 async function lastRunId(dir: string): Promise<string> {
@@ -42,8 +34,8 @@ async function withSubmodule() {
   const source = join(root, "source");
   await Deno.mkdir(source);
   await git(source, "init", "-q");
-  await run(source, "A", "2026-10-01T00:00:00Z");
-  await run(source, "B", "2026-10-01T00:01:00Z");
+  await appendRun(source, "A", "2026-10-01T00:00:00Z");
+  await appendRun(source, "B", "2026-10-01T00:01:00Z");
   await git(source, "add", "-A");
   await git(source, "commit", "-qm", "s1");
   const repo = join(root, "project");
@@ -59,14 +51,14 @@ async function withSubmodule() {
 
 Deno.test("verify --since: a submodule moved to a history without the commit the revision records (a sibling, an orphan) fails naming the dropped record; never a stack trace", async () => {
   const { repo, sub } = await withSubmodule();
-  await run(sub, "C", "2026-10-01T00:02:00Z");
+  await appendRun(sub, "C", "2026-10-01T00:02:00Z");
   const dropped = await lastRunId(sub);
   await git(sub, "commit", "-qam", "run C");
   await git(repo, "commit", "-qam", "bump the submodule");
   await git(repo, "tag", "s1");
   // A sibling history that never had run C, still with a branch of its own.
   await git(sub, "checkout", "-qb", "other", "HEAD~1");
-  await run(sub, "D", "2026-10-01T00:03:00Z");
+  await appendRun(sub, "D", "2026-10-01T00:03:00Z");
   await git(sub, "commit", "-qam", "run D");
   await git(repo, "commit", "-qam", "point the submodule at a sibling history");
   const sibling = await runCli(["verify", repo, "--since", "s1"]);
@@ -109,8 +101,8 @@ async function withFolder() {
   await Deno.mkdir(del, { recursive: true });
   await git(repo, "init", "-q");
   await Deno.writeTextFile(join(repo, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
-  await run(del, "A", "2026-10-01T00:00:00Z");
-  await run(del, "B", "2026-10-01T00:01:00Z");
+  await appendRun(del, "A", "2026-10-01T00:00:00Z");
+  await appendRun(del, "B", "2026-10-01T00:01:00Z");
   await git(repo, "add", "-A");
   await git(repo, "commit", "-qm", "base");
   await git(repo, "tag", "base");

@@ -7,9 +7,9 @@
 import { join } from "node:path";
 import { readRecords } from "../../src/reader.ts";
 import type { RunRecord } from "../../src/schema.ts";
-import { RECORD_FILE } from "../../src/store.ts";
+import { appendRecord, RECORD_FILE } from "../../src/store.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../../src/cli/permissions.ts";
-import { ROOT } from "../fixtures.ts";
+import { ROOT, sampleDraft } from "../fixtures.ts";
 
 /** Every record of `del`'s RunRecords.csv (none when it has none). */
 export async function recordsOf(del: string): Promise<RunRecord[]> {
@@ -87,4 +87,13 @@ export async function filesOf(dir: string): Promise<Record<string, string>> {
     else files[path] = await Deno.readTextFile(path);
   }
   return files;
+}
+
+/** Appends one run by `agent` stamped `at` to the record file of `dir` (no fsync: a test's file). */
+export async function appendRun(dir: string, agent: string, at: string): Promise<void> {
+  await appendRecord(
+    join(dir, RECORD_FILE),
+    sampleDraft({ AgentName: agent, RunTimestamp: at }),
+    { fsync: false },
+  );
 }
