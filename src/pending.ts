@@ -50,11 +50,11 @@ export interface PendingRun {
   /** The machine the run started on. */
   host: string;
   /**
-   * The command `exec` runs for the run: its process. While it runs the run
-   * is not reaped, though `exec` (`pid`) be killed: the command still writes
-   * the run's outputs.
+   * The command `exec` runs for the run: its process, or its process group
+   * when it has one of its own. While it runs the run is not reaped, though
+   * `exec` (`pid`) be killed: the command still writes the run's outputs.
    */
-  command?: { pid: number };
+  command?: { pid: number; group: boolean };
   /**
    * The git commit checked out at start, when the inputs were hashed (`""`
    * outside a work tree; absent in runs an older runrec started). The
@@ -323,10 +323,10 @@ export function savePendingRun(delDir: string, run: PendingRun): string {
  * import { watchCommand } from "./pending.ts";
  * declare const token: string;
  * const child = new Deno.Command("sleep", { args: ["9"], detached: true }).spawn();
- * watchCommand(token, { pid: child.pid });
+ * watchCommand(token, { pid: child.pid, group: true });
  * ```
  */
-export function watchCommand(token: string, command: { pid: number }): void {
+export function watchCommand(token: string, command: { pid: number; group: boolean }): void {
   const claimed = claimPendingRun(token);
   if (claimed === undefined) return;
   try {
@@ -334,31 +334,6 @@ export function watchCommand(token: string, command: { pid: number }): void {
   } finally {
     releaseClaim(claimed);
   }
-}
-
-/**
- * Gives back the claim this process holds on the pending run `token`, if it
- * holds one, and removes the temporary file of its rewrite: what
- * {@linkcode watchCommand} leaves when the command renamed the deliverable
- * folder (its label) under it, so that the run's own finish can claim the run.
- *
- * @example
- * ```ts
- * import { releaseOwnClaim } from "./pending.ts";
- * releaseOwnClaim("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
- * ```
- */
-export function releaseOwnClaim(token: string): void {
-  const claim = `${basename(token)}.claim-${Deno.pid}@${claimHost()}`;
-  try {
-    for (const entry of Deno.readDirSync(dirname(token))) {
-      // This process's name is in it: no other process writes such a file.
-      if (entry.name.startsWith(`${claim}.`) && entry.name.endsWith(".tmp")) {
-        Deno.removeSync(join(dirname(token), entry.name));
-      }
-    }
-    releaseClaim(join(dirname(token), claim));
-  } catch { /* none held */ }
 }
 
 /** Writes a run's file durably (temporary file, fsync, rename) and returns its path. */

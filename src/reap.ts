@@ -64,13 +64,12 @@ function processAlive(run: PendingRun): boolean {
 }
 
 /**
- * Whether the command `exec` ran for the run is seen running on this host.
- * The command itself, not its process group: processes it left behind are
- * in no run's record (as exec says), and would keep the run pending for ever.
+ * Whether the command `exec` ran for the run is seen running on this host:
+ * its process group (a negative pid to the system's kill), else its process.
  */
 function commandAlive({ command, host }: PendingRun): boolean {
   if (command === undefined) return false;
-  return processState(`${command.pid}@${host}`) === "alive";
+  return processState(`${command.group ? -command.pid : command.pid}@${host}`) === "alive";
 }
 
 /** Why a pending run is to be reaped now, or `undefined` when it is not. */

@@ -8,7 +8,7 @@
 import { InputError } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
 import { finishRun, runFolderNow, startRun } from "../run.ts";
-import { pendingPath, releaseOwnClaim, watchCommand } from "../pending.ts";
+import { watchCommand } from "../pending.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
 import {
   type Command,
@@ -47,9 +47,9 @@ files they write later are in no record (nor in a later run's, unless it
 writes them again: a run's outputs are what changed while it ran). With a
 terminal, CMD keeps runrec's (for its prompts); such processes go unseen.
 A process that starts a session of its own (a daemon) is never seen. The
-pending run names CMD's process: should runrec be killed (kill -9) while CMD
-runs on, runrec reap leaves the run pending until CMD has ended (processes it
-left do not hold it), then writes it FAILED.
+pending run names CMD's process group (or, with a terminal, CMD): should
+runrec be killed (kill -9) while CMD runs on, runrec reap leaves the run
+pending until CMD's group is gone, then writes it FAILED.
 Exits with CMD's exit code (128 + the signal's number when it was killed;
 127 when CMD cannot be found, 126 when it cannot be started). runrec's own
 messages, the RunID among them, go to stderr: stdout is CMD's alone.
@@ -159,7 +159,7 @@ async function groupLeft(pid: number): Promise<boolean> {
 async function runCommand(
   command: string,
   args: string[],
-  onSpawn: (pid: number) => void,
+  onSpawn: (pid: number, group: boolean) => void,
 ): Promise<{ exit: Deno.CommandStatus; startError?: string; left?: number }> {
   const group = ownGroup();
   // Listening before CMD starts: a signal sent once CMD has shown signs of life must not find
@@ -195,7 +195,7 @@ async function runCommand(
       startError: `command ${JSON.stringify(command)} could not be started: ${why}`,
     };
   }
-  onSpawn(child.pid);
+  onSpawn(child.pid, group);
   try {
     const exit = await child.status;
     return { exit, ...(group && await groupLeft(child.pid) ? { left: child.pid } : {}) };
@@ -262,10 +262,10 @@ export const execCommand: Command = {
       allowOutside: parsed.values["allow-outside"] === true,
     });
     for (const warning of started.warnings ?? []) io.err(`runrec: warning: ${warning}\n`);
-    const { exit, startError, left } = await runCommand(command, args, (pid) => {
+    const { exit, startError, left } = await runCommand(command, args, (pid, group) => {
       if (started.token === undefined) return; // held in memory only: nothing for reap to see
       try {
-        watchCommand(started.token, { pid });
+        watchCommand(started.token, { pid, group });
       } catch { /* not kept (a full disk): exec killed, reap would not wait for CMD */ }
     });
     if (startError) io.err(`runrec exec: ${startError}\n`);
@@ -277,14 +277,7 @@ export const execCommand: Command = {
       io.err(`runrec: warning: ${note}; have CMD wait for them (shell: wait)\n`);
     }
     // A command that renamed the folder (its label) changed what is in the renamed one.
-    const folderNow = runFolderNow(started);
-    if (started.token !== undefined) {
-      // The folder renamed while watchCommand held the run: its claim is given back here.
-      for (const token of [started.token, pendingPath(folderNow, started.run.id)]) {
-        releaseOwnClaim(token);
-      }
-    }
-    const outputs = changedFiles(before, await snapshotFolder(folderNow));
+    const outputs = changedFiles(before, await snapshotFolder(runFolderNow(started)));
     const outcome = statusOf(exit, partial, skipped);
     try {
       report(
