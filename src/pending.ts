@@ -50,12 +50,6 @@ export interface PendingRun {
   /** The machine the run started on. */
   host: string;
   /**
-   * The command `exec` runs for the run: its process, or its process group
-   * when it has one of its own. While it runs the run is not reaped, though
-   * `exec` (`pid`) be killed: the command still writes the run's outputs.
-   */
-  command?: { pid: number; group: boolean };
-  /**
    * The git commit checked out at start, when the inputs were hashed (`""`
    * outside a work tree; absent in runs an older runrec started). The
    * record's GitHead is the one at the end: a note names both when they differ.
@@ -309,31 +303,6 @@ export function savePendingRun(delDir: string, run: PendingRun): string {
     Deno.mkdirSync(dirname(path), { recursive: true });
     return writeRunFile(path, run);
   });
-}
-
-/**
- * Adds the command `exec` started for the pending run `token` to its file
- * (see {@linkcode PendingRun.command}). The file is claimed while it is
- * rewritten, so that a finisher or `reap` that took the run meanwhile never
- * sees it come back; a run that cannot be claimed is left as it is. Throws
- * when the file cannot be rewritten (a full disk).
- *
- * @example
- * ```ts
- * import { watchCommand } from "./pending.ts";
- * declare const token: string;
- * const child = new Deno.Command("sleep", { args: ["9"], detached: true }).spawn();
- * watchCommand(token, { pid: child.pid, group: true });
- * ```
- */
-export function watchCommand(token: string, command: { pid: number; group: boolean }): void {
-  const claimed = claimPendingRun(token);
-  if (claimed === undefined) return;
-  try {
-    writeRunFile(claimed, { ...readPendingRun(claimed), command });
-  } finally {
-    releaseClaim(claimed);
-  }
 }
 
 /** Writes a run's file durably (temporary file, fsync, rename) and returns its path. */

@@ -57,26 +57,14 @@ export interface ReapReport {
   problems: string[];
 }
 
-/** Whether the process a run was started with (`pid`, on this host), or its command, is seen running. */
+/** Whether the process a run was started with (`pid`, on this host) is seen running. */
 function processAlive(run: PendingRun): boolean {
-  return commandAlive(run) ||
-    (run.pid !== undefined && processState(`${run.pid}@${run.host}`) === "alive");
-}
-
-/**
- * Whether the command `exec` ran for the run is seen running on this host:
- * its process group (a negative pid to the system's kill), else its process.
- */
-function commandAlive({ command, host }: PendingRun): boolean {
-  if (command === undefined) return false;
-  return processState(`${command.group ? -command.pid : command.pid}@${host}`) === "alive";
+  return run.pid !== undefined && processState(`${run.pid}@${run.host}`) === "alive";
 }
 
 /** Why a pending run is to be reaped now, or `undefined` when it is not. */
 function whyReap(item: PendingItem, now: number, olderThanMs?: number): string | undefined {
   const run = item.run!;
-  // exec killed, its command running on: it still writes the run's outputs.
-  if (commandAlive(run)) return undefined;
   // A claimed run is being finished: only its finisher's death makes it ours.
   const watched = item.claimedBy ?? (run.pid !== undefined ? `${run.pid}@${run.host}` : undefined);
   if (watched !== undefined) {

@@ -8,7 +8,6 @@
 import { InputError } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
 import { finishRun, runFolderNow, startRun } from "../run.ts";
-import { watchCommand } from "../pending.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
 import {
   type Command,
@@ -46,10 +45,7 @@ processes it started too, and processes of it still running when CMD ends
 files they write later are in no record (nor in a later run's, unless it
 writes them again: a run's outputs are what changed while it ran). With a
 terminal, CMD keeps runrec's (for its prompts); such processes go unseen.
-A process that starts a session of its own (a daemon) is never seen. The
-pending run names CMD's process group (or, with a terminal, CMD): should
-runrec be killed (kill -9) while CMD runs on, runrec reap leaves the run
-pending until CMD's group is gone, then writes it FAILED.
+A process that starts a session of its own (a daemon) is never seen.
 Exits with CMD's exit code (128 + the signal's number when it was killed;
 127 when CMD cannot be found, 126 when it cannot be started). runrec's own
 messages, the RunID among them, go to stderr: stdout is CMD's alone.
@@ -159,7 +155,6 @@ async function groupLeft(pid: number): Promise<boolean> {
 async function runCommand(
   command: string,
   args: string[],
-  onSpawn: (pid: number, group: boolean) => void,
 ): Promise<{ exit: Deno.CommandStatus; startError?: string; left?: number }> {
   const group = ownGroup();
   // Listening before CMD starts: a signal sent once CMD has shown signs of life must not find
@@ -195,7 +190,6 @@ async function runCommand(
       startError: `command ${JSON.stringify(command)} could not be started: ${why}`,
     };
   }
-  onSpawn(child.pid, group);
   try {
     const exit = await child.status;
     return { exit, ...(group && await groupLeft(child.pid) ? { left: child.pid } : {}) };
@@ -262,12 +256,7 @@ export const execCommand: Command = {
       allowOutside: parsed.values["allow-outside"] === true,
     });
     for (const warning of started.warnings ?? []) io.err(`runrec: warning: ${warning}\n`);
-    const { exit, startError, left } = await runCommand(command, args, (pid, group) => {
-      if (started.token === undefined) return; // held in memory only: nothing for reap to see
-      try {
-        watchCommand(started.token, { pid, group });
-      } catch { /* not kept (a full disk): exec killed, reap would not wait for CMD */ }
-    });
+    const { exit, startError, left } = await runCommand(command, args);
     if (startError) io.err(`runrec exec: ${startError}\n`);
     if (left !== undefined) {
       // Their later writes are in no run's record: the record and the agent say so.

@@ -25,9 +25,6 @@ finished" and the reason in Notes, for each run
     their own), on this machine; or
   - with --older-than: that started longer ago than DURATION, unless its
     process is seen running on this machine.
-A run of exec whose command still runs (exec killed, its command in a process
-group of its own running on) is never reaped while that group lives: the
-command still writes the run's outputs.
 RunDuration of a reaped run is the time until it was reaped; its OutputFiles
 are empty. A run that finish is writing right now is left alone. A reaped run
 is kept in .runrec/reaped/: should its agent finish after all, runrec finish
