@@ -454,15 +454,10 @@ async function checkAbsorbed(
     () => [undefined],
   );
   const was = `${folder.path} was a submodule at ${since} (commit ${short(folder.commit)})`;
-  if (!before) {
-    history.notes.push(
-      `${was}, whose version of this file is not in this clone: checked from its first ` +
-        "version here",
-    );
-    return;
-  }
-  const missing = firstMissingLine(before, await Deno.readFile(real));
-  if (!missing) {
+  const gitPath = `${folder.path}/${inner.split(sep).join("/")}`;
+  const missing = before &&
+    firstMissingLine(before, await committedBytes(real, gitPath, folder.top));
+  if (before && !missing) {
     history.notes.push(`${was}: every line of its version of this file is still here`);
     return;
   }
@@ -472,11 +467,22 @@ async function checkAbsorbed(
     commit: made ?? WORKING_TREE,
     subject: made ? await commitSubject(made, folder.top) : "",
     previous: folder.commit,
-    previousPath: `${folder.path}/${inner.split(sep).join("/")}`,
-    line: missing.line,
-    message: `${was}: ${missing.runId ? `record ${missing.runId}` : "a line"} (line ` +
-      `${missing.line}) of its version is not in the file now`,
+    previousPath: gitPath,
+    line: missing ? missing.line : 1,
+    // A version this clone does not hold (a fresh clone has no .git/modules of a folder that
+    // is no longer a submodule) is unchecked: never a pass.
+    message: missing
+      ? `${was}: ${missing.runId ? `record ${missing.runId}` : "a line"} (line ` +
+        `${missing.line}) of its version is not in the file now`
+      : `${was}, whose version of this file is not in this clone: unchecked (check it where ` +
+        `${gitDir} holds that commit: the clone that made it a plain folder)`,
   };
+}
+
+/** A working-tree file's bytes as git would commit them (its line ends converted back), to compare with a blob. */
+async function committedBytes(file: string, gitPath: string, top: string): Promise<Uint8Array> {
+  const bytes = await Deno.readFile(file);
+  return await asGitWouldCommit(bytes, file, gitPath, top) ?? bytes;
 }
 
 /**
@@ -488,8 +494,8 @@ async function checkAbsorbed(
  * it. Another failure of `deleted` (a rewrite before) is `now`'s as it is.
  */
 async function checkReplaced(deleted: HistoryResult, now: HistoryResult, file: string) {
-  const failure = deleted.failure!;
-  if (now.failure) return;
+  const failure = deleted.failure;
+  if (!failure || now.failure) return; // none: a sparse entry, its note said
   if (!failure.deleted) {
     now.failure = failure;
     return;
@@ -498,7 +504,8 @@ async function checkReplaced(deleted: HistoryResult, now: HistoryResult, file: s
     [`${failure.previous}:${failure.previousPath}`],
     deleted.workTree,
   );
-  const missing = before && firstMissingLine(before, await Deno.readFile(file));
+  const missing = before &&
+    firstMissingLine(before, await committedBytes(file, now.gitPath, now.workTree));
   if (before && !missing) {
     const where = failure.commit === WORKING_TREE
       ? "the working tree"

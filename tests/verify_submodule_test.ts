@@ -159,6 +159,19 @@ Deno.test("verify --since: a deliverable folder replaced by a submodule or a nes
   assert.match(kept.stdout, /the file now in its place, another repository's, holds every line/);
 });
 
+Deno.test("verify --since: a record file left out of the working tree (skip-worktree) whose folder now holds a nested clone is no stack trace", async () => {
+  const { repo, del, copy } = await withFolder();
+  await appendRun(del, "C", "2026-10-01T00:02:00Z");
+  await git(repo, "commit", "-qam", "run C");
+  await git(repo, "update-index", "--skip-worktree", `${DEL}/${RECORD_FILE}`);
+  await Deno.remove(del, { recursive: true });
+  await commitAll(copy, "another repository");
+  await git(repo, "clone", "-q", copy, DEL);
+  const out = await runCli(["verify", repo, "--since", "base"]);
+  assert.doesNotMatch(out.stdout + out.stderr, /Cannot read properties/);
+  assert.equal(out.code, 0, out.stdout + out.stderr);
+});
+
 Deno.test("verify --since: a submodule absorbed back as a plain folder is checked against the submodule's version of its record file, never told to fetch the submodule", async () => {
   const { repo, sub } = await withSubmodule();
   await git(repo, "rm", "-q", "--cached", DEL);
@@ -189,4 +202,11 @@ Deno.test("verify --since: a submodule absorbed back as a plain folder is checke
         "is not in the file now",
     ),
   );
+  // A fresh clone (a CI checkout) has no .git/modules of a folder that is no longer a
+  // submodule: the submodule's version cannot be read there, so the file is unchecked, a failure.
+  const clone = await tempDir({ prefix: "runrec_absorbed_clone_" });
+  await git(clone, "clone", "-q", repo, "c");
+  const fresh = await runCli(["verify", join(clone, "c"), "--since", "s0"]);
+  assert.equal(fresh.code, 1, fresh.stdout + fresh.stderr);
+  assert.match(fresh.stdout, /whose version of this file is not in this clone: unchecked/);
 });
