@@ -78,7 +78,8 @@ removed worktree): its record waits in the user's spool and is printed as a
 no run, finish exits 2. So it does, naming the run and its token, when a run
 the token may mean is pending (or reaped): the agent's run in that folder whose
 id shares the token's start time or random part (a token mistyped), or the same
-run in another folder of its DeliverableID (renamed, its old path back). Its
+run in another deliverable folder near it (its folder renamed and the old path
+back, or the token given with another deliverable's folder). Its
 record's Notes name the run ("recorded from the token of run <id>"): should
 the pending file come back (git stash pop, a restored copy), finish exits 2
 naming the RunID and removes it.
@@ -89,10 +90,10 @@ lost-record lines). Finishing a run twice is an error (exit 2): the second
 finish writes nothing and says where the record is (its RunID, or the spool
 entry of a gone folder's run: flush, or the lost-record line, appends it;
 nothing more is needed). Bad arguments exit 2, write nothing, and leave the run
-pending. When the run is finished already and runs of the same --agent are
-pending in that folder (a previous run's token given for the current run),
-the error names them and their tokens instead: finish the current run with its
-own. A run that runrec reap wrote as FAILED (its agent seemed gone) is
+pending. When the run is finished already and runs of the same --agent started
+since it ended are pending in that folder (a previous run's token given for the
+current run), the error names them and their tokens instead: finish the current
+run with its own. A run that runrec reap wrote as FAILED (its agent seemed gone) is
 finished all the same: its Notes say that it supersedes the FAILED record,
 which stays (log marks that one SUPERSEDED).
 
