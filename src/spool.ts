@@ -449,12 +449,25 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
         item.entry = entry;
       }
     } catch (e) {
+      // Gone since the listing: another replayer claimed or appended it (a flush at the same
+      // time), not a stuck entry. One that is there and cannot be read (a dangling link) is.
+      if (e instanceof Deno.errors.NotFound && nothingAt(path)) continue;
       item.state = "stuck";
       item.problem = `unreadable spool entry: ${message(e)}`;
     }
     items.push(item);
   }
   return items;
+}
+
+/** Whether nothing is at `path`, not even a symbolic link (a dangling link is something). */
+function nothingAt(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
 }
 
 function exists(path: string): boolean {

@@ -273,3 +273,40 @@ Deno.test("spool places: a flush of one deliverable is not failed by another's r
   assertEquals(flush.code, 0, flush.stderr);
   assertEquals(await agentsIn(join(del, RECORD_FILE)), ["A"]);
 });
+
+Deno.test("flushes at once over one user spool: no false STUCK for an entry another flush took (each record once); an unreadable entry is still STUCK", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir() };
+  const spool = join(env.TMPDIR, `runrec-spool-${Deno.uid()}`);
+  let total = 0;
+  for (let round = 0; round < 5; round++) {
+    await sh("mount", "--bind", del, del);
+    try {
+      await sh("mount", "-o", "remount,ro,bind", del);
+      for (let i = 0; i < 20; i++) {
+        const args = ["emit", del, "--agent", `S${round}_${i}`, "--status", "SUCCESS"];
+        assertEquals((await runCliProcess(args, FULL_FLAGS, env)).code, 0);
+      }
+    } finally {
+      await sh("umount", del);
+    }
+    total += 20;
+    const flushes = await Promise.all(
+      [1, 2, 3, 4].map(() => runCliProcess(["flush", root], FULL_FLAGS, env)),
+    );
+    for (const flush of flushes) {
+      assertEquals(flush.stderr.includes("STUCK"), false, flush.stderr);
+      // Exit 1 only for an entry another flush was appending as this one ended (CLAIMED by it).
+      const others = flush.stderr.split("\n").filter((l) => l !== "" && !l.includes("CLAIMED by"));
+      assertEquals([flush.code === 0 || flush.stderr.includes("CLAIMED by"), others], [true, []]);
+    }
+    const agents = await agentsIn(join(del, RECORD_FILE));
+    assertEquals([agents.length, new Set(agents).size], [total, total]);
+  }
+  // An entry there that cannot be read is not "gone": said, exit 1.
+  await Deno.writeTextFile(join(spool, "1-garbage.json"), "{ not json");
+  const garbage = await runCliProcess(["flush", root], FULL_FLAGS, env);
+  assertEquals(garbage.code, 1, garbage.stderr);
+  assertMatch(garbage.stderr, /STUCK: .*1-garbage\.json: unreadable spool entry/);
+  await Deno.remove(root, { recursive: true });
+});
