@@ -1235,14 +1235,16 @@ async function checkSinceLines(
 }
 
 /** What lost (`dropped` a line, `deleted` a file) what `sinceCommit` held and HEAD lacks, in words. */
-function lostBy({ relation, sinceCommit }: Repository, verb: "dropped" | "deleted"): string {
+function lostBy({ relation, sinceCommit, base }: Repository, verb: "dropped" | "deleted"): string {
   return relation === "rewritten"
     ? `${verb} when history was rewritten (no branch or tag holds ${short(sinceCommit)})`
     : relation === "unrelated"
     ? `${verb} when history was rewritten from scratch (HEAD's history shares no commit with ` +
       `${short(sinceCommit)})`
     : relation === "diverged"
-    ? `${verb} since ${short(sinceCommit)}, which HEAD does not contain`
+    ? `${verb} since ${short(sinceCommit)}, which HEAD does not contain` +
+      // A branch only behind it lost nothing: the check it wants starts where it left.
+      (base ? ` (a branch only behind it: check it --since ${short(base)}, their merge base)` : "")
     : `${verb} by this merge or by the branch it merged`;
 }
 

@@ -303,7 +303,15 @@ Deno.test("git store: a branch behind its base fails --since the base, saying to
         `${forkPoint.slice(0, 7)}\\)\n`,
     ),
   );
-  assert.match(behind.out, /record RUN-\S+ \(line 4\) is not in HEAD's version: dropped since/);
+  // The failure itself says what to run: its line is what a CI log shows first.
+  assert.match(
+    behind.out,
+    new RegExp(
+      `record RUN-\\S+ \\(line 4\\) is not in HEAD's version: dropped since [0-9a-f]{7}, which ` +
+        `HEAD does not contain \\(a branch only behind it: check it --since ` +
+        `${forkPoint.slice(0, 7)}, their merge base\\)`,
+    ),
+  );
   const { code, out } = await cli(["verify", repo, "--since", forkPoint.slice(0, 7)]);
   assert.equal(code, 0, out);
   assert.match(out, /K-APPEND-1 holds/);
