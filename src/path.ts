@@ -67,6 +67,21 @@ export function join(...paths: string[]): string {
 }
 
 /**
+ * Whether the absolute path `path` is `folder` or beneath it, as text (both
+ * as given: resolve links first where they matter).
+ *
+ * @example
+ * ```ts
+ * import { isAtOrBeneath } from "./path.ts";
+ * isAtOrBeneath("/a/b/c.md", "/a/b"); // true
+ * isAtOrBeneath("/a/bc", "/a/b"); // false
+ * ```
+ */
+export function isAtOrBeneath(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
+}
+
+/**
  * pathe's `dirname`. A normal absolute path is cut at its last slash: pathe
  * normalises and splits the whole path first.
  *

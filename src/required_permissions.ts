@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "./path.ts";
+import { dirname, isAtOrBeneath, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { isExecutionRoot } from "./deliverable.ts";
 import type { Lookups, MemoLookups } from "./lookups.ts";
@@ -51,17 +51,12 @@ function requireFoldersUp(start: string, shown: string, lookups?: MemoLookups): 
     if (!granted({ name: "read", path: folder })) {
       // Granted up to the folder it was started in and no further (the sandboxed build,
       // `--allow-read=.`): the project is that folder, as docs/INTERNALS.md says.
-      if (folder !== cwd && isWithin(cwd, folder) && isWithin(start, cwd)) return;
+      if (folder !== cwd && isAtOrBeneath(cwd, folder) && isAtOrBeneath(start, cwd)) return;
       throw missing(shown, `read access to "${folder}"`, "--allow-read");
     }
     lookups?.list(folder);
     if (isProjectRoot(folder, lookups) || dirname(folder) === folder) return;
   }
-}
-
-/** Whether `path` is `folder` or beneath it (both absolute). */
-function isWithin(path: string, folder: string): boolean {
-  return path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
 }
 
 /**

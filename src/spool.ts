@@ -18,7 +18,7 @@
 import { isGone, type Lookups, resolvedPath } from "./lookups.ts";
 import { checkReplayArguments, checkReplayLostArguments } from "./argument_checks.ts";
 import { optionalEnv, optionalUid } from "./optional_access.ts";
-import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
+import { basename, dirname, isAbsolute, isAtOrBeneath, join, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { failureReason, InputError } from "./errors.ts";
 import {
@@ -765,11 +765,6 @@ function askedAbout(delDirs: DelDirs): (file: string) => boolean {
       named!.some((dir) => isAtOrBeneath(path, dir))
     );
   };
-}
-
-/** Whether `path` is `dir` or beneath it (both absolute). */
-function isAtOrBeneath(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 }
 
 /** `delDirs` as a list of absolute paths. */
