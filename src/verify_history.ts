@@ -709,8 +709,23 @@ async function startingPoint(
   }
   const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
   const named = `${since} (${short(sinceCommit)})`;
-  const meets = await meeting(top, sinceCommit, walk, head, named, since, notes, true);
+  const meets = await meeting(top, sinceCommit, walk, head, { named, since, notes, remedy: true });
   return { top, scopes: [], sinceCommit, head, ...meets, tree: treeAt(meets.base, top) };
+}
+
+/** How {@linkcode meeting} words its note about the revision, and where the note goes. */
+interface MeetingNote {
+  /** The revision with its commit: `main~3 (abc1234)`. */
+  named: string;
+  /** The revision alone, as the note's "every record ... holds" names it. */
+  since: string;
+  /** Where the note goes. */
+  notes: string[];
+  /**
+   * Whether the note says how to check a branch only behind the revision
+   * (`--since` the merge base): for the repository `--since` names a commit in.
+   */
+  remedy: boolean;
 }
 
 /**
@@ -718,21 +733,16 @@ async function startingPoint(
  * on it) meets `sinceCommit` (`base`: the newest commit of the chain that
  * `sinceCommit` contains, `undefined` when the chain reaches its first
  * commit first), and why HEAD's files must also hold `sinceCommit`'s record
- * lines (`relation`, with `join`); a note names the revision as `named` and
- * says which. A revision HEAD does not contain is never taken for one a
- * branch is only behind: a branch or tag holding it proves nothing about
- * HEAD. `remedy`: the note says how to check a branch only behind it
- * (`--since` the merge base), for the repository `--since` names a commit in.
+ * lines (`relation`, with `join`); a note says which ({@linkcode MeetingNote}).
+ * A revision HEAD does not contain is never taken for one a branch is only
+ * behind: a branch or tag holding it proves nothing about HEAD.
  */
 async function meeting(
   top: string,
   sinceCommit: string,
   walk: CommitInfo[],
   head: string | undefined,
-  named: string,
-  since: string,
-  notes: string[],
-  remedy: boolean,
+  { named, since, notes, remedy }: MeetingNote,
 ): Promise<Pick<Repository, "base" | "join" | "relation">> {
   const oldest = walk[0];
   // With no commit of HEAD's first-parent chain outside `since`, HEAD itself is where they meet.
@@ -994,7 +1004,12 @@ async function submodule(
   // A submodule moved to a history without the recorded commit (a sibling, an orphan) is
   // checked from where the two meet, and the recorded commit's lines must still be at HEAD.
   const named = `${short(base)} (the commit ${since} records for submodule ${path})`;
-  const meets = await meeting(top, base, walk, head, named, short(base), notes, false);
+  const meets = await meeting(top, base, walk, head, {
+    named,
+    since: short(base),
+    notes,
+    remedy: false,
+  });
   const tree = await treeAt(meets.base, top);
   return { top, scopes, sinceCommit: base, head, ...meets, tree: Promise.resolve(tree) };
 }
