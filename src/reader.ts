@@ -10,6 +10,7 @@ import { failureReason, InputError, OptionError } from "./errors.ts";
 import { explainError } from "./names.ts";
 import { checksumOf, decodeRecord, splitCells, splitCsvLine, UNTERMINATED_QUOTE } from "./codec.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
+import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
 import {
   COLUMNS,
   type FieldProblem,
@@ -33,7 +34,8 @@ export type ProblemCode =
   | "nul" // NUL bytes (a tail zero-filled after power loss)
   | "blank" // an empty line
   | "no-newline" // the last record has no final `\n`
-  | "lifecycle"; // a valid record whose states break a lifecycle rule (checkRecordFile only)
+  | "lifecycle" // a valid record whose states break a lifecycle rule (checkRecordFile only)
+  | "future"; // a valid record dated after this machine's clock (checkRecordFile only)
 
 /** A problem found on one line. `error`s fail `validate`; `warning`s are reported only. */
 export interface LineProblem {
@@ -539,11 +541,15 @@ function classifyBlock(block: LineBlock, sink: LineSink): void {
 
 /**
  * Checks one block of lines: what a worker of `./check_pool.ts` runs for each
- * block. A valid record is checked against the lifecycle rules too (warnings).
+ * block. A valid record is checked against the lifecycle rules too, and
+ * against this machine's clock (warnings).
  */
 function checkBlock(block: LineBlock): CheckBatch {
   const batch: CheckBatch = { records: 0, problems: [], layout: [] };
   const recorder = new LayoutRecorder();
+  const now = Date.now();
+  // RunTimestamps are UTC ISO strings: one that sorts before this one is not in the future.
+  const latest = new Date(now + CLOCK_SKEW_MS).toISOString();
   classifyBlock(block, {
     problem: (p) => batch.problems.push(p),
     header: (line, text) => recorder.header(line, text),
@@ -558,10 +564,26 @@ function checkBlock(block: LineBlock): CheckBatch {
       for (const { field, message } of lifecycleProblems(result.record)) {
         batch.problems.push(problem(line, "warning", "lifecycle", message, field));
       }
+      const started = result.record.RunTimestamp;
+      // Parsed only when it sorts after the limit (a valid record's time always parses).
+      const ahead = started > latest ? (parseInstant(started) ?? now) - now : 0;
+      if (ahead > CLOCK_SKEW_MS) {
+        batch.problems.push(
+          problem(line, "warning", "future", futureMessage(started, ahead), "RunTimestamp"),
+        );
+      }
     },
   });
   batch.layout = recorder.items;
   return batch;
+}
+
+/** Why a record started `ahead` ms after this machine's clock is odd. */
+function futureMessage(started: string, ahead: number): string {
+  const hours = ahead / 3_600_000;
+  const by = hours < 48 ? `${Math.ceil(hours)} h` : `${Math.floor(hours / 24)} days`;
+  return `RunTimestamp ${started} is ${by} after this machine's clock: written by a host whose clock ran ` +
+    "ahead, or edited (runrec emit refuses a start more than 5 minutes ahead)";
 }
 
 /** Whether `bytes` from `offset` hold exactly the ASCII string `text` (no decoding needed). */

@@ -56,6 +56,7 @@ const CODE_TO_CHECK: Record<LineProblem["code"], IntegrityCheck> = {
   blank: "format",
   "no-newline": "format",
   lifecycle: "record", // checkRecordFile's alone: readRecords never yields it
+  future: "record", // the same
 };
 
 /**

@@ -198,6 +198,31 @@ Deno.test("validate: a hand-edited line with a misspelt RunStatus names the chec
   );
 });
 
+Deno.test("validate: a record dated after this machine's clock (beyond 5 minutes) is a warning naming its line, not an error", async () => {
+  const { dir, file } = await fixture();
+  const ahead = (ms: number) => new Date(Date.now() + ms).toISOString();
+  const hour = 3_600_000;
+  for (const timestamp of [ahead(2 * 60_000), ahead(9.5 * hour), ahead(73 * hour)]) {
+    await appendRecord(file, draft({ timestamp }), { fsync: false });
+  }
+  const before = await Deno.readTextFile(file);
+  const { code, out } = await cli(["validate", dir]);
+  assert.equal(code, 0, out);
+  const lines = out.trimEnd().split("\n");
+  assert.match(
+    lines[0],
+    new RegExp(
+      `^${escapeRe(file)}:7: warning: RunTimestamp \\S+ is 10 h after this machine's clock: `,
+    ),
+  );
+  assert.match(
+    lines[1],
+    new RegExp(`^${escapeRe(file)}:8: warning: RunTimestamp \\S+ is 3 days after`),
+  );
+  assert.equal(lines[2], `${file}: ok: 7 records, 0 errors, 2 warnings`);
+  assert.equal(await Deno.readTextFile(file), before, "validate must not modify the file");
+});
+
 Deno.test("validate: --json is one document with per-file problems and totals", async () => {
   const { dir, file } = await fixture();
   const empty = join(dir, "..", "DEL-01-03_Empty");
