@@ -529,10 +529,7 @@ function pendingLookAlike(
   others: readonly string[],
 ): InputError | undefined {
   const runsOf = (dir: string) =>
-    [
-      ...listPendingRuns(dir).map((item) => ({ item, state: "pending" })),
-      ...listReapedRuns(dir).map((item) => ({ item, state: "reaped (still to finish)" })),
-    ].filter(({ item }) => item.run && !item.claimedBy);
+    unfinishedRuns(dir).filter(({ item }) => item.run && !item.claimedBy);
   const [start, random] = id.split("-");
   const near = (kindOf(delDir) === "folder" ? runsOf(delDir) : []).filter(({ item }) =>
     item.id !== id && (agent === undefined || item.run!.agent === agent) &&
@@ -905,8 +902,16 @@ function movedFolder(
 /** The deliverable folders holding the run `id` (pending, or reaped) of {@linkcode nearbyFolders}. */
 function foldersHoldingRun(delDir: string, id: string): string[] {
   return nearbyFolders(delDir).filter((dir) =>
-    [...listPendingRuns(dir), ...listReapedRuns(dir)].some((r) => r.id === id)
+    unfinishedRuns(dir).some(({ item }) => item.id === id)
   );
+}
+
+/** The runs of a folder still to finish: pending, or reaped (written FAILED) and waiting for their finish. */
+function unfinishedRuns(dir: string): { item: PendingItem; state: string }[] {
+  return [
+    ...listPendingRuns(dir).map((item) => ({ item, state: "pending" })),
+    ...listReapedRuns(dir).map((item) => ({ item, state: "reaped (still to finish)" })),
+  ];
 }
 
 /**
