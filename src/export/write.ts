@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { InputError } from "../errors.ts";
+import { failureReason, InputError } from "../errors.ts";
 import { basename, dirname, join, resolve } from "../path.ts";
 
 /** Where an export goes: the path to write, and how. */
@@ -139,7 +139,11 @@ export function writeExport(
     Deno.renameSync(temporary, path);
   } catch (e) {
     removeQuietly(temporary);
-    throw new InputError(`${shown(out, path)}: cannot write: ${firstLine(e)}`);
+    // Said of `out`, not of the temporary file Deno's message names.
+    const reason = e instanceof Deno.errors.NotFound
+      ? `no such folder ${dirname(out)}`
+      : failureReason(e as Error);
+    throw new InputError(`${shown(out, path)}: cannot write: ${reason}`);
   }
 }
 
