@@ -8,7 +8,7 @@
  */
 import { checkStaleArguments } from "./argument_checks.ts";
 import { requireReadable } from "./required_permissions.ts";
-import { annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
+import { type Annotation, annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { outsideSparseCheckout } from "./git.ts";
 import {
@@ -126,13 +126,18 @@ export interface StaleReason {
    * consumer it was compared with (see {@linkcode StaleOptions.propagate}).
    */
   ranSince?: RunRef & { consumerRun: RunRef };
-  /** The chain starts at the STALE deliverable itself: a dependency cycle. */
-  cycle?: true;
+  /**
+   * When the chain starts at a producer's SUCCESS or PARTIAL run that an annotation invalidated,
+   * and that `consumerRun` (compared as for `ranSince`) may have read: it ended after that run
+   * started, and no good run of the producer ended in between.
+   */
+  invalidated?: RunRef & { consumerRun: RunRef; annotation: { RunID: string; note: string } };
 }
 
 /**
  * A deliverable that consumes, through ACTIVE dependencies, one that is
- * DIRTY, or one that ran well since the consumer last did (make's rule).
+ * DIRTY, one that ran well since the consumer last did (make's rule), or one
+ * whose run the consumer may have read was invalidated since.
  */
 export interface StaleDeliverable {
   /** `DEL-XX-YY`. */
@@ -141,7 +146,10 @@ export interface StaleDeliverable {
   folder?: string;
   /** Its own latest SUCCESS or PARTIAL run, of any agent (absent when it has none). */
   lastRun?: RunRef;
-  /** Every reason: one per DIRTY deliverable or "ran since" it is reached from, shortest first. */
+  /**
+   * Every reason: one per DIRTY deliverable, "ran since" or invalidated run it is reached from,
+   * shortest first.
+   */
   reasons: StaleReason[];
 }
 
@@ -193,8 +201,12 @@ export interface StaleOptions {
    * producer "ran since" a consumer when the good run of it that ended last
    * (make's rule: the latest end, not the latest start) ended after the
    * consumer's latest good run that read a file of the producer (a governed
-   * input under the producer's folder) started; when no good run of the
-   * consumer read one, after its latest good run of any agent.
+   * input under the producer's folder, real paths compared) started; when no
+   * good run of the consumer read one, after its latest good run of any agent.
+   * That run of the consumer is STALE too when it may have read a producer's
+   * run invalidated since (`runrec annotate --invalidates`). A chain of reasons
+   * that comes back to the deliverable it starts at is a cycle: listed, not a
+   * reason. A producer's output edited by hand is no reason (no run made it).
    */
   propagate?: boolean;
   /**
@@ -1302,23 +1314,33 @@ function unknownAgents(
   );
 }
 
-/**
- * The runs of a deliverable folder that may be a baseline, of any agent, in
- * file order; none if unreadable.
- */
-async function goodRuns(folder: string, id: string): Promise<FolderRecords["records"]> {
+/** The runs of a deliverable folder that propagation weighs, of any agent, in file order. */
+interface PropagationRuns {
+  /** Those that may be a baseline: SUCCESS or PARTIAL, not invalidated or superseded. */
+  good: FolderRecords["records"];
+  /** SUCCESS or PARTIAL runs an annotation invalidated, each with that annotation. */
+  invalidated: { record: RunRecord; annotation: Annotation }[];
+}
+
+/** The runs of a deliverable folder propagation weighs; none if unreadable. */
+async function propagationRuns(folder: string, id: string): Promise<PropagationRuns> {
   let read: FolderRecords;
   try {
     read = await readRecordFile(join(folder, RECORD_FILE));
   } catch {
-    return []; // no record file, or one the checks name already
+    return { good: [], invalidated: [] }; // no record file, or one the checks name already
   }
   const annotations = annotationsIn(read.records.map((e) => e.record));
   // As the checks do: records copied with the folder from another deliverable do not count.
   const copied = copySources(resolve(folder), id, read.records);
-  return read.records.filter(({ record: r }) =>
-    !copied.has(r.DeliverableID) && r.AgentName !== ANNOTATOR && isUsableBaseline(r, annotations)
+  const own = read.records.filter(({ record: r }) =>
+    !copied.has(r.DeliverableID) && r.AgentName !== ANNOTATOR
   );
+  const invalidated = own.flatMap(({ record }) => {
+    const annotation = (annotations.get(record.RunID) ?? []).find((a) => a.kind === "invalidated");
+    return annotation !== undefined && isSuccessOrPartial(record) ? [{ record, annotation }] : [];
+  });
+  return { good: own.filter(({ record }) => isUsableBaseline(record, annotations)), invalidated };
 }
 
 /**
@@ -1500,6 +1522,16 @@ function runRef(record: RunRecord): RunRef {
 }
 
 /**
+ * Whether a consumer's run `theirs` may have read the outputs of the producer's run `run`:
+ * `theirs` ended after `run` started, and none of the producer's `good` runs ended after `run`
+ * did and before `theirs` started (the outputs read would then be that run's).
+ */
+function mayHaveRead(theirs: RunRecord, run: RunRecord, good: FolderRecords["records"]): boolean {
+  if (endMs(theirs) <= startMs(run)) return false;
+  return !good.some(({ record }) => endMs(record) > endMs(run) && endMs(record) <= startMs(theirs));
+}
+
+/**
  * In one root's graph, from its `checks`: the consumers of DIRTY deliverables
  * and those whose producer ran well since they last did, STALE, each
  * transitively and with every reason; RETIRED ones apart; the cycles met.
@@ -1526,7 +1558,7 @@ async function propagate(
       return known.get(id)!;
     };
   };
-  const runsOf = memo((id, folder) => goodRuns(folder, id), []);
+  const runsOf = memo((id, folder) => propagationRuns(folder, id), { good: [], invalidated: [] });
   // A RETIRED deliverable will not run again: not STALE, and its outputs will not change.
   const isRetired = memo(
     async (_id, folder) =>
@@ -1534,34 +1566,54 @@ async function propagate(
     false,
   );
   // The consumer's run a producer's is compared with: its latest that read a file of the
-  // producer; when none did, its latest of any agent (see StaleOptions.propagate).
+  // producer; when none did, its latest of any agent (see StaleOptions.propagate). Real paths:
+  // a run may have read the producer's files through a link in its own folder.
+  const lookups = memoLookups();
   const consumerRun = async (consumer: string, producer: string) => {
-    const runs = await runsOf(consumer);
-    const from = resolve(folderOf.get(consumer) ?? ".");
-    const under = resolve(folderOf.get(producer) ?? "");
+    const runs = (await runsOf(consumer)).good;
+    const from = realOf(folderOf.get(consumer) ?? ".");
+    const producerFolder = folderOf.get(producer);
+    const under = producerFolder === undefined ? undefined : realOf(producerFolder);
     const reading = runs.filter(({ record }) =>
-      Object.keys(record.InputHashes).some((path) => isWithin(resolve(from, path), under))
+      under !== undefined &&
+      Object.keys(record.InputHashes).some((path) =>
+        isWithin(resolvedPath(resolve(from, path), lookups), under)
+      )
     );
     return latest(reading.length > 0 ? reading : runs);
   };
 
-  // Where staleness starts: each DIRTY deliverable, and each producer that ran since.
-  const origins: { start: string; chain: DependencyEdge[]; ranSince?: StaleReason["ranSince"] }[] =
-    dirty.map((id) => ({ start: id, chain: [] }));
+  // Where staleness starts: each DIRTY deliverable, each producer that ran since, and each
+  // invalidated producer's run a consumer may have read.
+  type Origin = Pick<StaleReason, "chain" | "ranSince" | "invalidated"> & { start: string };
+  const origins: Origin[] = dirty.map((id) => ({ start: id, chain: [] }));
   const checked = sortUtf8([...new Set(checks.map((c) => c.deliverableId))]);
   for (const producer of checked) {
-    const run = lastEnded(await runsOf(producer));
-    if (run === undefined) continue;
+    const { good, invalidated } = await runsOf(producer);
+    const run = lastEnded(good);
+    if (run === undefined && invalidated.length === 0) continue;
     for (const edge of consumersOf.get(producer) ?? []) {
       const theirs = await consumerRun(edge.consumer, producer);
       // A consumer that never ran well has no output to be stale: its own check says so.
+      if (theirs === undefined) continue;
+      const compared = runRef(theirs);
       // The producer's run ended after the consumer's started: the consumer read it unfinished.
-      if (theirs === undefined || endMs(run) <= startMs(theirs)) continue;
-      origins.push({
-        start: edge.consumer,
-        chain: [edge],
-        ranSince: { ...runRef(run), consumerRun: runRef(theirs) },
-      });
+      if (run !== undefined && endMs(run) > startMs(theirs)) {
+        origins.push({
+          start: edge.consumer,
+          chain: [edge],
+          ranSince: { ...runRef(run), consumerRun: compared },
+        });
+      }
+      for (const { record, annotation } of invalidated) {
+        if (!mayHaveRead(theirs, record, good)) continue;
+        const { annotationId: RunID, note } = annotation;
+        origins.push({
+          start: edge.consumer,
+          chain: [edge],
+          invalidated: { ...runRef(record), consumerRun: compared, annotation: { RunID, note } },
+        });
+      }
     }
   }
   // Breadth first from each origin: each deliverable it reaches gets a shortest chain from it.
@@ -1571,9 +1623,13 @@ async function propagate(
   };
   for (const origin of origins) {
     const chainTo = new Map([[origin.start, origin.chain]]);
+    // A chain back to the producer it starts at is a cycle (listed below), no reason: else that
+    // producer would be STALE through its own run, as a self-edge made it.
+    const first = origin.chain[0]?.producer;
     const reason = (chain: DependencyEdge[]): StaleReason => ({
       chain,
       ...(origin.ranSince ? { ranSince: origin.ranSince } : {}),
+      ...(origin.invalidated ? { invalidated: origin.invalidated } : {}),
     });
     if (origin.chain.length > 0) add(origin.start, reason(origin.chain));
     const queue = [origin.start];
@@ -1581,7 +1637,7 @@ async function propagate(
       const id = queue.shift()!;
       if (await isRetired(id)) continue;
       for (const edge of consumersOf.get(id) ?? []) {
-        if (chainTo.has(edge.consumer)) continue;
+        if (chainTo.has(edge.consumer) || edge.consumer === first) continue;
         const chain = [...chainTo.get(id)!, edge];
         chainTo.set(edge.consumer, chain);
         add(edge.consumer, reason(chain));
@@ -1591,14 +1647,12 @@ async function propagate(
   }
   const dirtySet = new Set(dirty);
   for (const id of sortUtf8([...reasons.keys()].filter((id) => !dirtySet.has(id)))) {
-    const last = latest(await runsOf(id));
+    const last = latest((await runsOf(id)).good);
     const entry: StaleDeliverable = {
       deliverableId: id,
       ...(folderOf.has(id) ? { folder: folderOf.get(id)! } : {}),
       ...(last ? { lastRun: runRef(last) } : {}),
-      reasons: reasons.get(id)!.map((r) =>
-        r.chain[0].producer === id ? { ...r, cycle: true as const } : r
-      )
+      reasons: reasons.get(id)!
         .sort((a, b) =>
           a.chain.length - b.chain.length ||
           (a.chain[0].producer < b.chain[0].producer

@@ -81,8 +81,11 @@ function reasons(entry: StaleDeliverable | undefined): string[] {
   assert(entry, "no such STALE entry");
   return entry.reasons.map((r) =>
     [r.chain[0].producer, ...r.chain.map((e) => e.consumer)].join(">") +
-    (r.ranSince ? ` ran since ${r.ranSince.consumerRun.RunID}` : " dirty") +
-    (r.cycle ? " cycle" : "")
+    (r.ranSince
+      ? ` ran since ${r.ranSince.consumerRun.RunID}`
+      : r.invalidated
+      ? ` invalidated ${r.invalidated.RunID} read by ${r.invalidated.consumerRun.RunID}`
+      : " dirty")
   );
 }
 
@@ -116,24 +119,23 @@ Deno.test("stale --propagate: a deliverable named alone gets its execution root'
     "DEL-02-02",
     "DEL-02-03",
     "DEL-02-04",
-    "DEL-02-05",
   ]);
-  for (const id of ["DEL-02-03", "DEL-02-04", "DEL-02-05"]) {
+  for (const id of ["DEL-02-03", "DEL-02-04"]) {
     const alone = await staleJson(dir(id));
     assertEquals(alone.code, 1, `${id} alone`);
     assertEquals(reasons(entryOf(alone.json, id)), reasons(entryOf(whole.json, id)), id);
     assertEquals(alone.json.summary.checks, 1);
   }
   assertEquals(reasons(entryOf(whole.json, "DEL-02-03")), ["DEL-02-01>DEL-02-02>DEL-02-03 dirty"]);
-  // A deliverable in a cycle checked alone: the cycle is found, and the wording says it is one.
+  // A deliverable in a cycle checked alone: the cycle is found; it is not STALE through its own
+  // run (that chain comes back to where it starts), the other one is.
   const cycleAlone = await staleJson(dir("DEL-02-05"));
   assertEquals(cycleAlone.json.cycles, [["DEL-02-04", "DEL-02-05", "DEL-02-04"]]);
-  assertEquals(reasons(entryOf(cycleAlone.json, "DEL-02-05")).map((r) => r.split(" ")[0]), [
-    "DEL-02-05>DEL-02-04>DEL-02-05",
-  ]);
-  assert(reasons(entryOf(cycleAlone.json, "DEL-02-05"))[0].endsWith(" cycle"));
-  const cycleText = await runCliProcess(["stale", dir("DEL-02-05"), "--propagate"]);
-  assertIncludes(cycleText.stdout, "(a dependency cycle back to DEL-02-05: DEL-02-05's RUN-");
+  assertEquals(entryOf(cycleAlone.json, "DEL-02-05"), undefined);
+  assertEquals(
+    reasons(entryOf(cycleAlone.json, "DEL-02-04")),
+    reasons(entryOf(whole.json, "DEL-02-04")),
+  );
 
   // Only what is upstream is checked, and the text says which.
   const text = await runCliProcess(["stale", dir("DEL-02-03"), "--propagate"]);
@@ -512,4 +514,146 @@ Deno.test("stale warns about spooled records and runs not finished of the delive
   const after = await staleJson(dir("DEL-02-01"));
   assertEquals(after.json.warnings, []);
   assertEquals(after.json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-02"]);
+});
+
+/** Invalidates `runId` of `dir` with `note`; returns the annotation's RunID. */
+async function invalidate(dir: string, runId: string, note: string): Promise<string> {
+  const result = await runCli(["annotate", dir, runId, "--invalidates", "--note", note]);
+  assertEquals(result.code, 0, result.stderr);
+  return result.stdout.trim();
+}
+
+Deno.test("stale --propagate: a consumer whose run may have read a producer's run invalidated since is STALE, naming that run and the annotation, until the producer runs well and the consumer after it", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-02"));
+  const bad = await run(dir("DEL-02-01"), "4_DOCUMENTS", 50, "Datasheet.md");
+  const reader = await run(dir("DEL-02-02"), "4_DOCUMENTS", 40, "../DEL-02-01_Pump/Datasheet.md");
+  await run(dir("DEL-02-03"), "4_DOCUMENTS", 35, "Datasheet.md");
+  assertEquals((await staleJson(root)).json.stale, []);
+  const annotation = await invalidate(dir("DEL-02-01"), bad, "ran on the wrong decomposition");
+  const invalid = await staleJson(root);
+  assertEquals(invalid.code, 1, JSON.stringify(invalid.json));
+  assertEquals(invalid.json.stale.map((s: StaleDeliverable) => [s.deliverableId, reasons(s)]), [
+    ["DEL-02-02", [`DEL-02-01>DEL-02-02 invalidated ${bad} read by ${reader}`]],
+    ["DEL-02-03", [`DEL-02-01>DEL-02-02>DEL-02-03 invalidated ${bad} read by ${reader}`]],
+  ]);
+  assertEquals(entryOf(invalid.json, "DEL-02-02")!.reasons[0].invalidated!.annotation, {
+    RunID: annotation,
+    note: "ran on the wrong decomposition",
+  });
+  const text = await runCliProcess(["stale", root, "--propagate"]);
+  assertEquals(text.code, 1);
+  assertIncludes(
+    text.stdout,
+    `  via DEL-02-01 → DEL-02-02 [D2]  (DEL-02-01's ${bad}, which DEL-02-02's ${reader} may have read, ` +
+      `was invalidated by ${annotation}: ran on the wrong decomposition)\n`,
+  );
+  // Named alone, the consumer gets the same answer (its producer is checked upstream).
+  assertEquals(
+    reasons(entryOf((await staleJson(dir("DEL-02-02"))).json, "DEL-02-02")),
+    reasons(entryOf(invalid.json, "DEL-02-02")),
+  );
+  // The consumer runs again: it still reads what the invalidated run left.
+  const again = await run(dir("DEL-02-02"), "4_DOCUMENTS", 30, "../DEL-02-01_Pump/Datasheet.md");
+  assertEquals(reasons(entryOf((await staleJson(root)).json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 invalidated ${bad} read by ${again}`,
+  ]);
+  // The producer runs well, then the consumer and its consumer after it: nothing is STALE.
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 20, "Datasheet.md");
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 15, "../DEL-02-01_Pump/Datasheet.md");
+  await run(dir("DEL-02-03"), "4_DOCUMENTS", 10, "Datasheet.md");
+  const current = await staleJson(root);
+  assertEquals([current.code, current.json.stale], [0, []]);
+  // A producer's run invalidated that started after the consumer's ended was never read by it.
+  const unread = await run(dir("DEL-02-01"), "4_DOCUMENTS", 5, "Datasheet.md");
+  assertEquals((await staleJson(root)).json.stale.length, 2, "ran since, before the annotation");
+  await invalidate(dir("DEL-02-01"), unread, "never used");
+  const after = await staleJson(root);
+  assertEquals([after.code, after.json.stale], [0, []]);
+});
+
+Deno.test("stale --propagate: in a cycle of two deliverables run in turn, only the one whose producer ran since is STALE: a chain back to where it starts is a cycle, listed, not a reason", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-04"), row("D4", "DEL-02-04", "DEL-02-05"));
+  await register(dir("DEL-02-05"), row("D5", "DEL-02-05", "DEL-02-04"));
+  const reads = {
+    "DEL-02-04": "../DEL-02-05_CycB/Datasheet.md",
+    "DEL-02-05": "../DEL-02-04_CycA/Datasheet.md",
+  };
+  const turns: [keyof typeof reads, number][] = [
+    ["DEL-02-04", 50],
+    ["DEL-02-05", 40],
+    ["DEL-02-04", 30],
+    ["DEL-02-05", 20],
+  ];
+  for (const [i, [id, minutes]] of turns.entries()) {
+    const ran = await run(dir(id), "4_DOCUMENTS", minutes, reads[id]);
+    const { code, json } = await staleJson(root);
+    if (i === 0) {
+      assertEquals([code, json.stale], [0, []], "the other has not run");
+      continue;
+    }
+    assertEquals(json.cycles, [["DEL-02-04", "DEL-02-05", "DEL-02-04"]]);
+    // The other one has not run on what this run made; this one read the other's latest.
+    const other = id === "DEL-02-04" ? "DEL-02-05" : "DEL-02-04";
+    assertEquals(code, 1, `after ${id}'s run ${i}`);
+    assertEquals(json.stale.map((s: StaleDeliverable) => s.deliverableId), [other], `turn ${i}`);
+    assertEquals(entryOf(json, other)!.reasons.length, 1);
+    assertEquals(entryOf(json, other)!.reasons[0].ranSince!.RunID, ran);
+    const text = await runCliProcess(["stale", root, "--propagate"]);
+    assert(!text.stdout.includes("cycle back"), text.stdout);
+    assertIncludes(text.stdout, "1 STALE, 1 cycle(s)");
+  }
+});
+
+Deno.test("stale --propagate: a consumer run that read the producer's file through a symbolic link in its own folder is a reader of the producer: another agent's later run does not clear ran since", async () => {
+  const { dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await Deno.symlink("../DEL-02-01_Pump", join(dir("DEL-02-02"), "upstream"));
+  await run(dir("DEL-02-01"), "4_DOCUMENTS", 50, "Datasheet.md");
+  const reader = await run(dir("DEL-02-02"), "X", 40, "upstream/Datasheet.md");
+  await run(dir("DEL-02-01"), "CHIRALITY_LENS", 30, "Datasheet.md"); // ran since the reader
+  await run(dir("DEL-02-02"), "Y", 20, "Datasheet.md"); // reads nothing upstream
+  const { code, json } = await staleJson(dir("DEL-02-02"));
+  assertEquals(code, 1, JSON.stringify(json));
+  assertEquals(reasons(entryOf(json, "DEL-02-02")), [`DEL-02-01>DEL-02-02 ran since ${reader}`]);
+});
+
+Deno.test("stale --propagate: a producer's output edited by hand after its run makes no consumer STALE (stale --help says so); a consumer that read that file is DIRTY itself", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-01"));
+  const produced = await runCli([
+    "emit",
+    dir("DEL-02-01"),
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "_CONTEXT.md",
+    "--output",
+    "Datasheet.md",
+    "--started",
+    ago(50),
+    "--duration",
+    "PT1M",
+  ]);
+  assertEquals(produced.code, 0, produced.stderr);
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 40, "_CONTEXT.md");
+  await run(dir("DEL-02-03"), "4_DOCUMENTS", 40, "../DEL-02-01_Pump/Datasheet.md");
+  await Deno.writeTextFile(join(dir("DEL-02-01"), "Datasheet.md"), "by hand\n", { append: true });
+  const { code, json } = await staleJson(root);
+  assertEquals(code, 1);
+  const verdicts = json.checks.map((c: { deliverableId: string; verdict: string }) =>
+    `${c.deliverableId} ${c.verdict}`
+  );
+  assertEquals(verdicts.slice(0, 3), ["DEL-02-01 CLEAN", "DEL-02-02 CLEAN", "DEL-02-03 DIRTY"]);
+  assertEquals(json.stale, []);
+  const help = await runCli(["stale", "--help"]);
+  assertIncludes(
+    help.stdout.replace(/\s+/g, " "),
+    'A producer\'s output edited by hand after its run ("output changed") makes no consumer STALE',
+  );
 });

@@ -84,7 +84,15 @@ Options:
                 ended after the consumer's run started ("ran since"): its latest
                 good run that read a file under the producer's folder (a
                 governed input there), or its latest of any agent when no good
-                run of it ever read one. The deliverables upstream of the
+                run of it ever read one (real paths compared: a read through
+                a link to the producer's folder is one); so too a consumer
+                whose run may have read a producer's run invalidated since
+                (runrec annotate --invalidates): it ended after that run
+                started, and no good run of the producer ended in between. A
+                producer's output edited by hand after its run ("output
+                changed") makes no consumer STALE: only a consumer whose run
+                read that file sees it (DIRTY); run the producer again. The
+                deliverables upstream of the
                 targets are checked too, and named ("upstream of the targets"),
                 so a deliverable named alone gets its root's answer. Those
                 downstream of the targets are listed STALE (and count in the
@@ -94,7 +102,8 @@ Options:
                 ones (_STATUS.md) are never STALE and staleness does not pass
                 through them (a run of theirs since a consumer read them still
                 counts): listed apart, not counted. Dependency cycles are listed,
-                not looped on; a row whose deliverable consumes itself is a
+                not looped on: a chain of reasons back to the deliverable it
+                starts at is no reason; a row whose deliverable consumes itself is a
                 cycle of one, listed, warned about and not followed; a row
                 naming no deliverable, or one that does not parse, is warned
                 about by file and line. Each execution
@@ -105,7 +114,7 @@ Options:
                 warnings, unreadable, filesHashed, summary}; upstream: the checks
                 of deliverables upstream of the targets; stale, retired: each
                 {deliverableId, folder, lastRun, reasons: [{chain, ranSince?,
-                cycle?}]}; unreadable: one line per record file that could not
+                invalidated?}]}; unreadable: one line per record file that could not
                 be read; filesHashed: distinct files hashed
   -h, --help    show this help
 
@@ -265,11 +274,15 @@ function staleLines(label: "STALE" | "RETIRED", stale: StaleDeliverable, color: 
     const start = reason.chain[0].producer;
     const chain = reason.chain.map((e) => ` → ${e.consumer} [${e.dependencyId || "?"}]`).join("");
     const first = reason.chain[0].consumer;
-    const why = reason.ranSince === undefined
-      ? `${start} is DIRTY`
-      : `${start}'s ${reason.ranSince.RunID} ran since ${first}'s ${reason.ranSince.consumerRun.RunID}`;
-    const cycle = reason.cycle ? `a dependency cycle back to ${stale.deliverableId}: ` : "";
-    lines.push(`  via ${start}${chain}  (${cycle}${why})\n`);
+    const { ranSince, invalidated } = reason;
+    const why = ranSince !== undefined
+      ? `${start}'s ${ranSince.RunID} ran since ${first}'s ${ranSince.consumerRun.RunID}`
+      : invalidated !== undefined
+      ? `${start}'s ${invalidated.RunID}, which ${first}'s ${invalidated.consumerRun.RunID} may ` +
+        `have read, was invalidated by ${invalidated.annotation.RunID}: ` +
+        oneLine(invalidated.annotation.note)
+      : `${start} is DIRTY`;
+    lines.push(`  via ${start}${chain}  (${why})\n`);
   }
   return lines;
 }
