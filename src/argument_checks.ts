@@ -65,8 +65,12 @@ export function checkPathArgument(value: unknown, name: string): asserts value i
  * ```
  */
 export function checkPathsArgument(value: unknown, name: string): asserts value is string[] {
-  if (!fits(value, "paths") || (value as string[]).includes("")) {
+  if (!fits(value, "paths")) {
     throw new InputError(`${name}: must be ${EXPECTED.paths}, got ${shown(value)}`);
+  }
+  // `"$DIR"` with DIR unset: said as such, not as a list of the wrong kind.
+  if ((value as string[]).includes("")) {
+    throw new InputError(`${name}: an empty path (. is the current folder)`);
   }
 }
 

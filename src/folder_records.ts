@@ -15,8 +15,8 @@ import type { RunRecord } from "./schema.ts";
 export interface FolderRecords {
   /** Valid records, in file order. */
   records: { line: number; record: RunRecord }[];
-  /** Lines with an error (see `runrec validate`). */
-  unreadableLines: number;
+  /** The numbers of the lines with an error (see `runrec validate`), in file order. */
+  unreadableLines: number[];
 }
 
 /**
@@ -32,7 +32,7 @@ export interface FolderRecords {
  * ```
  */
 export async function readRecordFile(path: string): Promise<FolderRecords> {
-  const result: FolderRecords = { records: [], unreadableLines: 0 };
+  const result: FolderRecords = { records: [], unreadableLines: [] };
   const firstCopy = firstCopies();
   try {
     for await (const batch of readRecordBatches(path)) {
@@ -40,7 +40,7 @@ export async function readRecordFile(path: string): Promise<FolderRecords> {
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
           result.records.push({ line: event.line, record: event.record });
-        } else if (event.severity === "error") result.unreadableLines++;
+        } else if (event.severity === "error") result.unreadableLines.push(event.line);
       }
     }
   } catch (error) {

@@ -29,10 +29,12 @@ export interface GovernedInputs {
   /** One line per skipped URL, placeholder, missing or unreadable file. */
   notes: string[];
   /**
-   * The `_REFERENCES.md` line of the first reference not followed, when it
-   * lists more than {@linkcode MAX_REFERENCES}: changes from there on are unseen.
+   * The files governed but not hashed, one line each (among `notes` too): a
+   * folder that is a symbolic link or holds installed packages, the references
+   * past {@linkcode MAX_REFERENCES}, those of a `_REFERENCES.md` too large to
+   * read. A change there is unseen.
    */
-  unfollowedFrom?: number;
+  unseen: string[];
 }
 
 /** Options of {@linkcode governedInputs}. */
@@ -224,6 +226,9 @@ function boundedNotes(notes: string[]): string[] {
   return [...shown, `and ${unique.length - shown.length} more notes (TBD in InputHashes)`];
 }
 
+/** How to hash a folder the walk does not enter, as its note says. */
+const NAME_IT = " (name it as an input to hash them)";
+
 /**
  * The governed inputs of a run in `delDir`: each of `inputs` (relative to the
  * deliverable folder, or absolute; a folder stands for every file beneath it),
@@ -270,6 +275,12 @@ export async function governedInputs(
   const root = resolvedPath(resolve(delDir), lookups);
   const bounds = options.bounds ?? projectBounds(root, undefined, lookups);
   const notes: string[] = [];
+  const unseen: string[] = [];
+  // Files governed but not hashed: noted, with how to hash them when `hint` says.
+  const notHashed = (what: string, hint = "") => {
+    unseen.push(what);
+    notes.push(`${what}${hint}`);
+  };
   const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
   // Absolute file path → the label of its first origin, and its key (relative to `root`).
   const wanted = new Map<string, { label: string; key: string }>();
@@ -329,16 +340,18 @@ export async function governedInputs(
     };
     // Named, as a linked folder is: a file beneath it that changes must not go unsaid.
     const packages = (folder: string) =>
-      notes.push(
+      notHashed(
         `${label}: folder ${relativePath(root, folder)} holds installed packages: its files are ` +
-          "not hashed (name it as an input to hash them)",
+          "not hashed",
+        NAME_IT,
       );
     for (const entry of walk(path, { unlistable, packages })) {
       if (entry.kind === "folder" && entry.linked) {
         // Not entered, so that links cannot loop; named, so that nothing is left out unsaid.
-        notes.push(
+        notHashed(
           `${label}: folder ${relativePath(root, entry.path)} is a symbolic link: its files are ` +
-            "not hashed (name it as an input to hash them)",
+            "not hashed",
+          NAME_IT,
         );
         continue;
       }
@@ -391,7 +404,7 @@ export async function governedInputs(
   if (read instanceof HostFileTooLarge) {
     // Hashed all the same (hashing streams); only its list goes unread.
     want(referencesPath, REFERENCES_FILE, REFERENCES_FILE);
-    notes.push(`${REFERENCES_FILE}: ${read.message}: the files it lists are not hashed`);
+    notHashed(`${REFERENCES_FILE}: ${read.message}: the files it lists are not hashed`);
   } else if (read instanceof Error) {
     unhashed.set(referencesPath, `${REFERENCES_FILE}: ${reason(read)}`);
   } else if (read !== undefined) {
@@ -399,7 +412,6 @@ export async function governedInputs(
     want(referencesPath, REFERENCES_FILE, REFERENCES_FILE);
   }
 
-  let unfollowedFrom: number | undefined;
   if (referencesText !== undefined) {
     const places = {
       referencesDir: root,
@@ -410,8 +422,7 @@ export async function governedInputs(
     };
     const references = parseReferences(referencesText);
     if (references.length > MAX_REFERENCES) {
-      unfollowedFrom = references[MAX_REFERENCES].line;
-      notes.push(
+      notHashed(
         `${REFERENCES_FILE}: ${references.length} references, more than the ${MAX_REFERENCES} ` +
           `runrec follows: those from line ${references[MAX_REFERENCES].line} on are not hashed`,
       );
@@ -477,6 +488,6 @@ export async function governedInputs(
   return {
     hashes: Object.fromEntries(sorted),
     notes: boundedNotes(notes),
-    ...(unfollowedFrom !== undefined ? { unfollowedFrom } : {}),
+    unseen,
   };
 }

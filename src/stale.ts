@@ -27,7 +27,6 @@ import { collidedRunIds } from "./reader.ts";
 import {
   governedInputs,
   isInsideProject,
-  MAX_REFERENCES,
   type ProjectBounds,
   projectBounds,
   REFERENCES_FILE,
@@ -281,7 +280,7 @@ async function readFolderRecords(
 ): Promise<FolderRecords | string> {
   const path = join(dir, RECORD_FILE);
   const info = lookups.stat(path);
-  if (info instanceof Deno.errors.NotFound) return { records: [], unreadableLines: 0 };
+  if (info instanceof Deno.errors.NotFound) return { records: [], unreadableLines: [] };
   if (info instanceof Error) return `${path}: cannot read: ${info.message.split("\n")[0]}`;
   if (info !== "file") return `${path}: not a regular file (a folder, FIFO or device)`;
   try {
@@ -303,8 +302,10 @@ function startMs(record: RunRecord): number {
 }
 
 /**
- * The baseline among `records` (in file order): the latest by RunTimestamp
- * that `isBaseline` accepts; of equal timestamps, the later line.
+ * The baseline among `records`: the latest by RunTimestamp that `isBaseline`
+ * accepts; of equal timestamps, the one that ended later, then the greater
+ * RecordChecksum. Never the file order: a merge of two branches puts their
+ * lines in either order.
  */
 function pickBaseline(
   records: FolderRecords["records"],
@@ -313,9 +314,17 @@ function pickBaseline(
   let best: FolderRecords["records"][number] | undefined;
   for (const entry of records) {
     if (!isBaseline(entry.record)) continue;
-    if (best === undefined || startMs(entry.record) >= startMs(best.record)) best = entry;
+    if (best === undefined || laterThan(entry.record, best.record)) best = entry;
   }
   return best;
+}
+
+/** Whether `a` comes after `b` in {@linkcode pickBaseline}'s order. */
+function laterThan(a: RunRecord, b: RunRecord): boolean {
+  const started = startMs(a) - startMs(b);
+  if (started !== 0) return started > 0;
+  const ended = endMs(a) - endMs(b);
+  return ended !== 0 ? ended > 0 : a.RecordChecksum > b.RecordChecksum;
 }
 
 /**
@@ -887,6 +896,24 @@ function rootFinder(lookups: MemoLookups): (dir: string) => FolderPlaces {
   };
 }
 
+/** The paths whose InputHashes differ between two records. */
+function differingInputs(a: RunRecord, b: RunRecord): string[] {
+  const paths = new Set([...Object.keys(a.InputHashes), ...Object.keys(b.InputHashes)]);
+  return sortUtf8([...paths].filter((p) => a.InputHashes[p] !== b.InputHashes[p]));
+}
+
+/** The first few of `items`, then how many more: `a, b, c and 4 more`. */
+function listed(items: readonly (string | number)[], shown = 5): string {
+  const head = items.slice(0, items.length > shown ? shown : items.length - 1).join(", ");
+  const rest = items.length > shown ? `${items.length - shown} more` : String(items.at(-1));
+  return items.length === 1 ? String(items[0]) : `${head} and ${rest}`;
+}
+
+/** Line numbers as a note says them: `line 3`, `lines 3 and 7`, `lines 3, 7, … and 9 more`. */
+function lineNumbers(lines: readonly number[]): string {
+  return `${lines.length === 1 ? "line" : "lines"} ${listed(lines)}`;
+}
+
 /** Counts of each RunStatus, e.g. `2 FAILED, 1 SKIPPED`. */
 function statusCounts(records: FolderRecords["records"]): string {
   const counts = new Map<string, number>();
@@ -936,9 +963,11 @@ async function checkFolder(
     // Not named DEL-… and no ID in _CONTEXT.md: the records say whose they are.
     id = records[0]?.record.DeliverableID ?? basename(dir);
   }
-  const folderNotes: string[] = unreadableLines > 0
-    ? [`${RECORD_FILE}: ${unreadableLines} line(s) could not be read (see runrec validate)`]
-    : [];
+  // A line that cannot be read may be any agent's latest run, or an annotation of its baseline.
+  const unreadNote = unreadableLines.length === 0
+    ? undefined
+    : `${RECORD_FILE} ${lineNumbers(unreadableLines)} could not be read (see runrec validate)`;
+  const folderNotes: string[] = unreadNote === undefined ? [] : [unreadNote];
   // Annotations are records of their own (SCHEMA_EVOLUTION.md): they mark runs, and run nothing.
   const annotations = annotationsIn(records.map((e) => e.record));
   // After a RunID collision (two clones, one minute) an annotation names both runs: said.
@@ -983,7 +1012,7 @@ async function checkFolder(
     : everyAgent
     ? sortUtf8([...new Set([...options.agents, ...byAgent.keys()])])
     : options.agents;
-  const noBaseline = (agent: string, reason: string): StaleCheck => ({
+  const noBaseline = (agent: string, reason: string, notes = folderNotes): StaleCheck => ({
     folder,
     deliverableId: id,
     agent,
@@ -991,12 +1020,12 @@ async function checkFolder(
     inputs: [],
     outputs: [],
     reason,
-    notes: [...folderNotes],
+    notes: [...notes],
   });
   if (agents.length === 0) {
     const why = foreign.length > 0
       ? `no runs of ${id} recorded`
-      : unreadableLines > 0
+      : unreadableLines.length > 0
       ? "no readable run records"
       : "no runs recorded";
     return [noBaseline("", why)];
@@ -1073,6 +1102,20 @@ async function checkFolder(
           "RunTimestamp; if a clock was set back (not a merge of branches), that run is the latest",
       );
     }
+    // Runs stamped as the baseline, start and end (branches merged), that read other inputs:
+    // which ran last cannot be told, so the choice is said.
+    for (const tied of runs) {
+      const alike = tied !== chosen && startMs(tied.record) === startMs(baseline) &&
+        endMs(tied.record) === endMs(baseline);
+      if (!alike || !isBaseline(tied.record)) continue;
+      const paths = differingInputs(baseline, tied.record);
+      if (paths.length === 0) continue;
+      notes.push(
+        `${tied.record.RunID} (line ${tied.line}) started and ended as the baseline did but read ` +
+          `other inputs (${listed(paths)}): which ran last cannot be told (branches merged?); ` +
+          "the baseline is the one whose RecordChecksum sorts last",
+      );
+    }
     // An empty folder gone leaves no file to say so (a folder's files say it themselves).
     for (const f of givenFolders) {
       const held = Object.keys(baseline.InputHashes).some((p) => p.startsWith(`${f}/`));
@@ -1099,13 +1142,24 @@ async function checkFolder(
     comparison.errors = await hash(tbd);
     const inputs = compareInputs(comparison, notes);
     explainLineEndings(dir, [...inputs, ...outputs]);
-    // References past those runrec follows were hashed neither by the run nor now: a change
-    // there is unseen, so no change found is no CLEAN.
-    const unseen = now.unfollowedFrom === undefined ? undefined : `_REFERENCES.md lists ` +
-      `more than the ${MAX_REFERENCES} references runrec follows: from line ` +
-      `${now.unfollowedFrom} on they are not hashed, so a change there cannot be seen`;
-    if (unseen !== undefined && inputs.length === 0) return noBaseline(agent, unseen);
-    if (unseen !== undefined) notes.push(unseen);
+    // Files the walk does not hash (references past those runrec follows, a linked folder) were
+    // hashed neither by the run nor now: a change there is unseen, so no change found is no
+    // CLEAN. Nor is it with a record line unread: the baseline may not be this one.
+    const unseen = [...new Set(now.unseen)].map((what) =>
+      `${what}, so a change there cannot be seen`
+    );
+    if (inputs.length === 0 && (unseen.length > 0 || unreadNote !== undefined)) {
+      const unread = unreadNote === undefined ? [] : [
+        `nothing changed since ${baseline.RunID}, but ${unreadNote}: it may be a later run of ` +
+        `${agent} or an annotation of that run`,
+      ];
+      return noBaseline(
+        agent,
+        [...unread, ...unseen].join("; "),
+        folderNotes.filter((n) => n !== unreadNote),
+      );
+    }
+    notes.push(...unseen);
     return {
       folder,
       deliverableId: id,
@@ -1500,7 +1554,7 @@ function upstreamFolders(graph: DependencyGraph, folders: readonly string[]): st
   );
 }
 
-/** The latest of `runs` by RunTimestamp; of equal timestamps, the later line. */
+/** The latest of `runs` by RunTimestamp, ties broken as {@linkcode pickBaseline} breaks them. */
 function latest(runs: FolderRecords["records"]): RunRecord | undefined {
   return pickBaseline(runs, () => true)?.record;
 }

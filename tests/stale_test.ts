@@ -720,8 +720,8 @@ Deno.test("stale: references past the 1,000 runrec follows are unseen: NO_BASELI
   // Reference 1,020 changes: the run did not hash it, nor does stale: it cannot say CLEAN.
   await Deno.writeTextFile(join(refs, "r1020.md"), "changed\n");
   let check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
-  const unseen = "_REFERENCES.md lists more than the 1000 references runrec follows: from line " +
-    "1003 on they are not hashed, so a change there cannot be seen";
+  const unseen = "_REFERENCES.md: 1050 references, more than the 1000 runrec follows: those " +
+    "from line 1003 on are not hashed, so a change there cannot be seen";
   assertEquals([check.verdict, check.reason], ["NO_BASELINE", unseen]);
   // A change it sees is DIRTY, and the note says what it cannot see.
   await Deno.writeTextFile(join(refs, "r5.md"), "changed\n");

@@ -10,8 +10,10 @@
 import { join } from "node:path";
 import { inputFolderNote, inputFoldersIn } from "../src/input_folders.ts";
 import { readRecords } from "../src/reader.ts";
+import { checkStaleness } from "../src/stale.ts";
+import { InputError } from "../src/errors.ts";
 import type { RunRecord } from "../src/schema.ts";
-import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
 import { type CliResult, runCli } from "./cli.ts";
 import { runAsNobody } from "./support/nobody.ts";
 import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
@@ -22,6 +24,8 @@ const decoder = new TextDecoder();
 interface JsonCheck {
   agent: string;
   verdict: string;
+  baseline?: { RunID: string; line: number };
+  reason?: string;
   inputs: { path: string; change: string; reason?: string }[];
   outputs: { path: string; change: string; reason?: string }[];
   notes: string[];
@@ -130,11 +134,12 @@ Deno.test("stale: an --input folder empty at the run and gone now is CLEAN with 
 });
 
 Deno.test("stale: a folder's note is said once in the text, with each check in --json", async () => {
-  const { del } = await makeProject();
+  const { root, del } = await makeProject();
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS");
   await runrec(0, "emit", del, "--agent", "B", "--status", "SUCCESS");
   await Deno.writeTextFile(join(del, "RunRecords.csv"), "not a record\n", { append: true });
-  const note = "RunRecords.csv: 1 line(s) could not be read (see runrec validate)";
+  await Deno.writeTextFile(join(root, "_Decomposition/D.md"), "changed\n"); // both DIRTY
+  const note = "RunRecords.csv line 4 could not be read (see runrec validate)";
   const text = await runCli(["stale", del]);
   assertEquals(text.stdout.split(note).length - 1, 1, text.stdout);
   const { checks } = await stale(del);
@@ -678,4 +683,172 @@ Deno.test("stale: in a sparse checkout an input left out of it is unreadable ('n
   await Deno.remove(join(cloned, "Datasheet.md"));
   const inside = await runCli(["stale", cloned]);
   assertIncludes(inside.stdout, "Datasheet.md  (deleted)");
+});
+
+// --- 2. what the check cannot see: no CLEAN over it ----------------------------------------
+
+/** `del`'s RunRecords.csv with `from` replaced by `to` in line `line` (a hand edit). */
+async function editLine(del: string, line: number, from: string, to: string): Promise<void> {
+  const path = join(del, "RunRecords.csv");
+  const lines = (await Deno.readTextFile(path)).split("\n");
+  assertIncludes(lines[line - 1], from);
+  lines[line - 1] = lines[line - 1].replace(from, to);
+  await Deno.writeTextFile(path, lines.join("\n"));
+}
+
+Deno.test("stale: a record line that cannot be read (the latest run, or an annotation) is no CLEAN: NO_BASELINE naming file and line; DIRTY stays DIRTY; a torn line stays CLEAN", async () => {
+  const { del } = await makeProject();
+  const datasheet = join(del, "Datasheet.md");
+  const emit = () =>
+    runrec(0, "emit", del, "--agent", "WRITER", "--status", "SUCCESS", "--input", "Datasheet.md");
+  await emit();
+  await Deno.writeTextFile(datasheet, "v2\n");
+  await emit();
+  await Deno.writeTextFile(datasheet, "# Datasheet\n"); // as the first run read it
+  assertEquals(checkOf((await stale(del)).checks, "WRITER").verdict, "DIRTY");
+  // Line 3, the latest run, is changed by hand: the first run must not pass for the baseline.
+  await editLine(del, 3, ",WRITER,", ",WRITEZ,");
+  let { code, checks } = await stale(del);
+  const unread = "RunRecords.csv line 3 could not be read (see runrec validate)";
+  assertEquals(code, 0);
+  assertEquals(checkOf(checks, "WRITER").verdict, "NO_BASELINE");
+  assertIncludes(checkOf(checks, "WRITER").reason ?? "", unread);
+  // A change seen is DIRTY all the same, with the line noted.
+  await Deno.writeTextFile(datasheet, "v3\n");
+  ({ code, checks } = await stale(del));
+  assertEquals([code, checkOf(checks, "WRITER").verdict], [1, "DIRTY"]);
+  assert(checkOf(checks, "WRITER").notes.includes(unread), checkOf(checks, "WRITER").notes.join());
+
+  // An annotation invalidating the only run, changed by hand: that run is no baseline either.
+  const other = await makeProject();
+  await runrec(0, "emit", other.del, "--agent", "WRITER", "--status", "SUCCESS");
+  const [run] = await records(other.del);
+  await runrec(0, "annotate", other.del, run.RunID, "--invalidates", "--note", "bad run");
+  assertEquals(checkOf((await stale(other.del)).checks, "WRITER").verdict, "NO_BASELINE");
+  await editLine(other.del, 3, "note=bad run", "note=bad rum");
+  ({ code, checks } = await stale(other.del));
+  assertEquals([code, checkOf(checks, "WRITER").verdict], [0, "NO_BASELINE"]);
+  assertIncludes(checkOf(checks, "WRITER").reason ?? "", unread);
+  const text = await runCli(["stale", other.del]);
+  assertIncludes(text.stdout, unread);
+  assert(!text.stdout.includes("CLEAN  "), text.stdout);
+
+  // A torn last line (an interrupted write: its record was never promised) is no such doubt.
+  const torn = await makeProject();
+  await runrec(0, "emit", torn.del, "--agent", "WRITER", "--status", "SUCCESS");
+  await Deno.writeTextFile(join(torn.del, "RunRecords.csv"), "v1.0,RUN-DEL-01-02-2026", {
+    append: true,
+  });
+  ({ code, checks } = await stale(torn.del));
+  assertEquals([code, checkOf(checks, "WRITER").verdict], [0, "CLEAN"]);
+});
+
+Deno.test("stale: two baselines stamped alike are chosen by the later end, then by RecordChecksum, whatever their order in the file; tied ones that read other inputs are noted", async () => {
+  const { del } = await makeProject();
+  const datasheet = join(del, "Datasheet.md");
+  const emit = (duration: string) =>
+    runrec(
+      0,
+      "emit",
+      del,
+      "--agent",
+      "WRITER",
+      "--status",
+      "SUCCESS",
+      "--input",
+      "Datasheet.md",
+      "--started",
+      "2026-03-01T10:00:00Z",
+      "--duration",
+      duration,
+    );
+  await emit("60s");
+  await Deno.writeTextFile(datasheet, "v2\n"); // as a second branch had it
+  await emit("60s");
+  const path = join(del, "RunRecords.csv");
+  const [header, first, second] = (await Deno.readTextFile(path)).trimEnd().split("\n");
+  // The same records in both orders a merge of the two branches leaves.
+  const verdicts: string[] = [];
+  for (const order of [[first, second], [second, first]]) {
+    await Deno.writeTextFile(path, [header, ...order, ""].join("\n"));
+    const check = checkOf((await stale(del)).checks, "WRITER");
+    verdicts.push(`${check.verdict} ${check.baseline?.RunID}`);
+    const other = order.indexOf(order.find((l) => !l.includes(check.baseline!.RunID))!) + 2;
+    assert(
+      check.notes.some((n) =>
+        n.includes(`(line ${other}) started and ended as the baseline did but read other inputs`) &&
+        n.includes("Datasheet.md")
+      ),
+      check.notes.join("\n"),
+    );
+  }
+  assertEquals(verdicts[0], verdicts[1]);
+
+  // Of two stamped alike, the one that ended later is the baseline, in either order.
+  await Deno.writeTextFile(path, [header, first, ""].join("\n"));
+  await emit("120s");
+  const longer = (await records(del))[1].RunID;
+  const [, a, b] = (await Deno.readTextFile(path)).trimEnd().split("\n");
+  for (const order of [[a, b], [b, a]]) {
+    await Deno.writeTextFile(path, [header, ...order, ""].join("\n"));
+    const check = checkOf((await stale(del)).checks, "WRITER");
+    assertEquals([check.verdict, check.baseline?.RunID], ["CLEAN", longer]);
+  }
+});
+
+Deno.test("stale: files the walk does not hash (a folder that is a symbolic link, installed packages, the list of a _REFERENCES.md over 1 MiB) are no CLEAN: NO_BASELINE saying so, a note beside a change", async () => {
+  const { root, del } = await makeProject();
+  const refs = join(root, "PKG-01_Pkg", "0_References");
+  await writeTree(root, {
+    "_Shared/vendor/flow.md": "range 0-100\n",
+    "PKG-01_Pkg/0_References/node_modules/std/a.md": "v1\n",
+  });
+  await Deno.symlink("../../_Shared/vendor", join(refs, "vendor"));
+  await Deno.writeTextFile(
+    join(del, "_REFERENCES.md"),
+    "- [Refs](../../0_References/)\n",
+    { append: true },
+  );
+  await runrec(0, "emit", del, "--agent", "WRITER", "--status", "SUCCESS");
+  await Deno.writeTextFile(join(root, "_Shared/vendor/flow.md"), "range 0-500\n");
+  let { code, checks } = await stale(del);
+  let check = checkOf(checks, "WRITER");
+  assertEquals([code, check.verdict], [0, "NO_BASELINE"]);
+  const linked = "folder ../../0_References/vendor is a symbolic link: its files are not hashed, " +
+    "so a change there cannot be seen";
+  const packages = "folder ../../0_References/node_modules holds installed packages: its files " +
+    "are not hashed, so a change there cannot be seen";
+  assertIncludes(check.reason ?? "", linked);
+  assertIncludes(check.reason ?? "", packages);
+  // A change it sees is DIRTY, and the notes say what it cannot see.
+  await Deno.writeTextFile(join(refs, "ref.txt"), "changed\n");
+  ({ code, checks } = await stale(del));
+  check = checkOf(checks, "WRITER");
+  assertEquals([code, check.verdict], [1, "DIRTY"]);
+  assert(check.notes.some((n) => n.includes(linked)), check.notes.join("\n"));
+
+  // A _REFERENCES.md too large to read: none of the files it lists is hashed.
+  const big = await makeProject();
+  const line = "- review note: checked the vendor literature for consistency with scope\n";
+  await Deno.writeTextFile(join(big.del, "_REFERENCES.md"), line.repeat(15_000), { append: true });
+  await runrec(0, "emit", big.del, "--agent", "WRITER", "--status", "SUCCESS");
+  await Deno.writeTextFile(join(big.root, "_Decomposition/D.md"), "changed\n");
+  ({ code, checks } = await stale(big.del));
+  check = checkOf(checks, "WRITER");
+  assertEquals([code, check.verdict], [0, "NO_BASELINE"]);
+  assertMatch(
+    check.reason ?? "",
+    /^_REFERENCES\.md: too large: .*: the files it lists are not hashed, so a change there cannot be seen$/,
+  );
+});
+
+Deno.test("stale: an empty path is a one-line usage error saying so, exit 2", async () => {
+  const { del } = await makeProject();
+  for (const args of [[""], [del, ""]]) {
+    const result = await runCli(["stale", ...args]);
+    assertEquals([result.code, result.stdout], [2, ""]);
+    // The CLI names the argument as its help does; the library, as its signature does.
+    assertMatch(result.stderr, /^runrec stale: \S+: an empty path \(\. is the current folder\)\n$/);
+  }
+  await assertRejects(() => checkStaleness([""]), InputError, "targets: an empty path");
 });

@@ -31,7 +31,10 @@ Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--allow-outside
 
 For each deliverable and each agent that has run on it, the baseline is the
 agent's latest SUCCESS or PARTIAL run (by RunTimestamp) that no annotation
-invalidated or superseded. Its governed inputs are worked out again as the
+invalidated or superseded; of runs stamped alike (branches merged), the one
+that ended later, then the one whose RecordChecksum sorts last (never the
+line order: a merge either way gives one answer), with a note naming a tied
+run that read other inputs. Its governed inputs are worked out again as the
 run would now (its InputFiles, _REFERENCES.md and every file that lists now)
 and hashed, and each path is compared with the baseline's InputHashes. A
 folder the run was given as input (--input inp, named in its Notes as input
@@ -43,8 +46,14 @@ deleted "removed".
                e.g. a reference added to _REFERENCES.md), removed (deleted or
                no longer listed) or unreadable, with the baseline's RunID
   NO_BASELINE  the agent has no SUCCESS or PARTIAL run that is not invalidated
-               or superseded (runrec annotate), or no run at all: staleness is
-               unknown, never assumed clean
+               or superseded (runrec annotate), or no run at all; or no change
+               was found where one may be out of sight: a line of RunRecords.csv
+               could not be read (it may be a later run or an annotation; see
+               runrec validate), or governed files are not hashed (a folder
+               that is a symbolic link or holds installed packages, references
+               past the 1,000th, a _REFERENCES.md over 1 MiB). Each says why:
+               staleness is unknown, never assumed clean. Beside a change
+               (DIRTY) the same are notes
 
 An input the baseline run wrote itself (also in its OutputHashes) is compared
 with the hash it left. A file whose bytes differ from the run's only in line
@@ -222,7 +231,7 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
     plural(s.checks, "check")
   }: ${s.DIRTY} DIRTY, ${s.CLEAN} CLEAN, ${s.NO_BASELINE} NO_BASELINE`;
   if (s.NO_BASELINE > 0) {
-    summary += " (staleness unknown: no usable SUCCESS or PARTIAL run to compare with)";
+    summary += " (staleness unknown: each says why)";
   }
   if (s.STALE > 0 || s.cycles > 0) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
   if (report.retired.length > 0) summary += `; ${report.retired.length} RETIRED not counted`;
