@@ -32,6 +32,7 @@ import {
   captureStart,
   checkRunArguments,
   completeDraft,
+  refuseEmptyPaths,
   type RunOptions,
   type RunOutcome,
   writeRun,
@@ -1048,7 +1049,10 @@ export interface RunHandle {
   readonly id: string;
   /** The deliverable folder, absolute. */
   readonly delDir: string;
-  /** Declares a file the run wrote (relative to the deliverable folder, or absolute). */
+  /**
+   * Declares a file the run wrote (relative to the deliverable folder, or
+   * absolute); throws `InputError` for an empty path.
+   */
   output(path: string): void;
   /**
    * The outcome to record when the callback returns: `SUCCESS` unless set
@@ -1136,7 +1140,10 @@ export async function withRun<T>(
   const handle: RunHandle = {
     id: started.run.id,
     delDir: started.delDir,
-    output: (path) => void outputs.push(path),
+    output: (path) => {
+      refuseEmptyPaths("outputs", [path]); // at the call: "" would stand for every file
+      outputs.push(path);
+    },
     get status() {
       return status;
     },

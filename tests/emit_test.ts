@@ -3,7 +3,7 @@ import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
 import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
-import { runCli, runCliProcess } from "./cli.ts";
+import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { recordRun } from "../src/hook.ts";
@@ -849,5 +849,34 @@ Deno.test("a misspelt --agents-dir is a one-line error naming the flag (exit 2) 
   assertEquals(await Deno.stat(join(del, RECORD_FILE)).then(() => true, () => false), false);
   const retried = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
   assertEquals(retried.code, 0, retried.stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit and finish: an empty or blank --output exits 2 as an empty --input does (it stood for every file of the folder); nothing is written, finish's run stays pending", async () => {
+  const { root, del } = await makeProject();
+  const said = "--output: an empty path (name a file or folder; . is the deliverable folder)";
+  for (const output of ["", " "]) {
+    const emit = await runCli(emitArgs(del, "--output", "Datasheet.md", "--output", output));
+    assertEquals([emit.code, emit.stderr], [2, `runrec emit: ${said}\n`]);
+  }
+  // Inputs and outputs are held to the same rule: a blank --input is refused too.
+  const input = await runCli(emitArgs(del, "--input", "\t"));
+  assertEquals([input.code, input.stderr], [
+    2,
+    `runrec emit: ${said.replace("output", "input")}\n`,
+  ]);
+  assert(!await exists(join(del, RECORD_FILE)));
+  const token = (await runCli(["start", del, "--agent", "4_DOCUMENTS"])).stdout.trim();
+  const finish = await runCli(["finish", token, "--status", "SUCCESS", "--output", ""]);
+  assertEquals(finish.code, 2);
+  assertIncludes(finish.stderr, `runrec finish: ${said}; the run is still pending`);
+  assert(!await exists(join(del, RECORD_FILE)));
+  const again = await runCli(["finish", token, "--status", "SUCCESS", "--output", "Datasheet.md"]);
+  assertEquals(again.code, 0, again.stderr);
+  const records = [];
+  for await (const e of readRecords(join(del, RECORD_FILE))) {
+    if (e.kind === "record") records.push(e);
+  }
+  assertEquals(records.map((e) => e.record.OutputFiles), [["Datasheet.md"]]);
   await Deno.remove(root, { recursive: true });
 });
