@@ -12,6 +12,7 @@ import type { AgentProfile } from "./profiles.ts";
 import { HOST_OUTCOMES, keptIn } from "./outcomes.ts";
 import type { RunStatus } from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
+import { shellWord } from "./shell_word.ts";
 
 /** Version of the block's format, in its begin marker. */
 export const BLOCK_VERSION = "v1";
@@ -243,22 +244,6 @@ export function blockBody(profile: AgentProfile): string[] {
     "word for word; a line starting `runrec: lost-record:` carries the whole record, so report it in full.",
     "",
   ];
-}
-
-/**
- * A word for a POSIX shell line: as it is when it holds only characters no
- * shell treats specially, else in single quotes (a `'` inside as `'\''`).
- *
- * @example
- * ```ts
- * import { shellWord } from "./agent_block.ts";
- * shellWord("_STATUS.md"); // "_STATUS.md"
- * shellWord("My Notes.md"); // "'My Notes.md'"
- * shellWord("it's.md"); // "'it'\\''s.md'"
- * ```
- */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 /** The hash of a block body in its begin marker: 16 hex digits of its SHA-256. */

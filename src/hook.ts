@@ -188,6 +188,26 @@ export async function captureStart(
 }
 
 /**
+ * Throws {@linkcode OptionError} when a path of `option` (`inputs` or
+ * `outputs`) is empty or only white space: resolved, it would be the
+ * deliverable folder, so every file in it (`--output "$OUT"` with OUT unset).
+ *
+ * @example
+ * ```ts
+ * import { refuseEmptyPaths } from "./hook.ts";
+ * refuseEmptyPaths("outputs", ["Datasheet.md", "."]); // fine: . names the folder on purpose
+ * refuseEmptyPaths("outputs", [""]); // throws: outputs: an empty path (...)
+ * ```
+ */
+export function refuseEmptyPaths(option: "inputs" | "outputs", paths: readonly string[]): void {
+  if (paths.some((p) => p.trim() === "")) {
+    throw new OptionError((name) =>
+      `${name(option)}: an empty path (name a file or folder; . is the deliverable folder)`
+    );
+  }
+}
+
+/**
  * {@linkcode captureStart} once its arguments and permissions are checked
  * (`emit` checks them once for the whole run: each check walks up to the
  * project's root).
@@ -200,11 +220,7 @@ async function startState(
   if (!options.mayCreate) requireFolder(resolve(delDir), delDir);
   const dir = resolve(delDir);
   const given = options.inputs ?? [];
-  if (given.some((p) => p.trim() === "")) {
-    throw new InputError(
-      "--input: an empty path (name a file or folder; . is the deliverable folder)",
-    );
-  }
+  refuseEmptyPaths("inputs", given);
   const [inputs, before] = await Promise.all([
     governedInputs(dir, given, {
       allowOutside: options.allowOutside,
@@ -318,6 +334,7 @@ async function builtRecord(
   end: RunEnd,
   known: { bounds?: ProjectBounds; lookups?: Lookups } = {},
 ): Promise<BuiltRecord> {
+  refuseEmptyPaths("outputs", end.outputs ?? []);
   const dir = resolve(delDir);
   const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([

@@ -24,6 +24,7 @@ import { RECORD_FILE } from "./store.ts";
 import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
+import { shellWord } from "./shell_word.ts";
 
 /** The folder of pending runs inside a deliverable folder. */
 export const PENDING_FOLDER = ".runrec/pending";
@@ -934,7 +935,8 @@ export function describePendingRuns(delDir: string, items: readonly PendingItem[
       : `${basename(i.path)} (unreadable)`
   );
   return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}; ` +
-    `finish them with runrec finish, or runrec reap ${delDir} once their agents are gone`;
+    `finish them with runrec finish, or runrec reap ${shellWord(delDir)} once their agents ` +
+    "are gone";
 }
 
 /**
@@ -958,6 +960,6 @@ export function describeRecordedPending(
 ): string {
   return `${delDir}: run ${item.id} (${item.run?.agent}, since ${item.run?.start.started}) is ` +
     `recorded already as ${found.runId ?? "a record in the spool"}, but its pending file is ` +
-    `back (git stash pop, a restored copy?); not to be finished again: runrec reap ${delDir} ` +
-    "removes it";
+    "back (git stash pop, a restored copy?); not to be finished again: " +
+    `runrec reap ${shellWord(delDir)} removes it`;
 }

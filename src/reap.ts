@@ -26,6 +26,7 @@ import { finishClaimed } from "./run.ts";
 import { formatDuration } from "./time.ts";
 import { failureReason } from "./errors.ts";
 import { checkReapArguments } from "./argument_checks.ts";
+import { requireFolder } from "./deliverable.ts";
 
 /** Options of {@linkcode reapRuns}. */
 export interface ReapOptions extends RunOptions {
@@ -91,7 +92,8 @@ function whyReap(item: PendingItem, now: number, olderThanMs?: number): string |
  * ErrorSummary `REAPED_ERROR` (./pending.ts). Each run is claimed first, so a
  * run is written once even when `finish` or another `reap` races. A reaped
  * run is kept in `.runrec/reaped/`: its agent's late `finish` still writes
- * the agent's record, which supersedes the FAILED one.
+ * the agent's record, which supersedes the FAILED one. Throws
+ * `InputError` when a target is not a folder.
  *
  * @example
  * ```ts
@@ -105,6 +107,8 @@ export async function reapRuns(
   options: ReapOptions = {},
 ): Promise<ReapReport> {
   checkReapArguments(targets, options);
+  // A file is no folder to look in: its folder may hold runs it does not name.
+  for (const target of targets) requireFolder(target);
   const { olderThanMs, now = Date.now(), ...writeOptions } = options;
   const report: ReapReport = { reaped: [], problems: [] };
   for (const { delDir, items } of pendingRunsAt(targets)) {

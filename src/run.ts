@@ -32,6 +32,7 @@ import {
   captureStart,
   checkRunArguments,
   completeDraft,
+  refuseEmptyPaths,
   type RunOptions,
   type RunOutcome,
   writeRun,
@@ -76,6 +77,7 @@ import {
 } from "./pending.ts";
 import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
 import { checkAppendOptions, RECORD_FILE, RecordTooLarge } from "./store.ts";
+import { shellWord } from "./shell_word.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -439,7 +441,7 @@ export async function finishPendingRun(
       : e;
   }
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
-  const again = run === undefined ? target : `${target} --run ${run}`;
+  const again = shellWord(target) + (run === undefined ? "" : ` --run ${shellWord(run)}`);
   const reaped = await recordedAlready(delDir, pending, claim);
   const outcome = await refusedStillPending(
     again,
@@ -543,7 +545,7 @@ function pendingLookAlike(
   // The pending file's path finishes a reaped run too (see claimForFinish).
   const each = found.map(({ dir, item, state }) =>
     `run ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) is ${state} in ` +
-    `${dir}: runrec finish ${pendingPath(dir, item.id)} --status S ...`
+    `${dir}: runrec finish ${shellWord(pendingPath(dir, item.id))} --status S ...`
   ).join("; ");
   return new InputError(
     `${delDir}: no pending run ${id}, but ${each}; if that is this run (a token mistyped or ` +
@@ -732,7 +734,7 @@ export async function finishClaimed(
   if (removed && outcome.spooledTo) {
     outcome.warnings.push(
       `${delDir}: removed during the run: its record waits in ${outcome.spooledTo}; once the ` +
-        `folder is back (git checkout), runrec flush ${delDir} appends it` +
+        `folder is back (git checkout), runrec flush ${shellWord(delDir)} appends it` +
         (outcome.lost
           ? "; the lost-record line below carries it too, should the folder not come back " +
             "there (a removed worktree): keep it; flush --from appends it once, whichever first"
@@ -816,7 +818,8 @@ export async function locateRun(
     const bad = unreadable.length === 0 ? "" : `; unreadable: ${unreadable.join("; ")}`;
     throw new InputError(
       `${target}: no pending run (none started, or finished already)${late}${bad}; to record ` +
-        `a run that runrec start did not keep: runrec emit ${target} --agent NAME --status S ...`,
+        "a run that runrec start did not keep: " +
+        `runrec emit ${shellWord(target)} --agent NAME --status S ...`,
     );
   }
   throw new InputError(
@@ -844,7 +847,7 @@ function pendingInOtherWorkTrees(target: string, id?: string): InputError | unde
   if (found.length === 0) return undefined;
   const each = found.map((i) =>
     `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}) is pending in ` +
-    `${dirname(dirname(dirname(i.path)))}: runrec finish ${i.path} --status S ...`
+    `${dirname(dirname(dirname(i.path)))}: runrec finish ${shellWord(i.path)} --status S ...`
   );
   return new InputError(
     `${target}: no pending run ${id === undefined ? "" : `${id} `}here, but the same folder of ` +
@@ -988,7 +991,7 @@ function goneError(delDir: string, id: string, why?: string): InputError {
   return new InputError(
     `${delDir}: no pending run ${id}: finished already (runrec log says), or its file was ` +
       `removed (git clean, git stash -u)${why === undefined ? "" : `; ${why}`}; to record the ` +
-      `run: runrec emit ${delDir} --agent NAME --status S ...`,
+      `run: runrec emit ${shellWord(delDir)} --agent NAME --status S ...`,
   );
 }
 
@@ -1007,7 +1010,8 @@ function recordedError(
   // `runrec log` shows a record in the file, not one in the spool of a folder that is gone.
   const where = found.runId !== undefined
     ? ` (runrec log says): its record is ${found.runId} in ${join(place, RECORD_FILE)}`
-    : `: its record waits in the spool, ${found.spooledIn}: runrec flush ${place} appends it` +
+    : `: its record waits in the spool, ${found.spooledIn}: ` +
+      `runrec flush ${shellWord(place)} appends it` +
       (isGone(place)
         ? " once the folder is back (git checkout), as does runrec flush --from with the " +
           "lost-record line the first finish printed, whichever first"
@@ -1023,8 +1027,8 @@ function recordedError(
     : [];
   if (pending.length > 0) {
     const each = pending.map((i) =>
-      `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}): runrec finish ${i.path} ` +
-      "--status S ..."
+      `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}): ` +
+      `runrec finish ${shellWord(i.path)} --status S ...`
     ).join("; ");
     return new InputError(
       `${delDir}: no pending run ${id}: finished already${where}; nothing written; if this ` +
@@ -1048,7 +1052,10 @@ export interface RunHandle {
   readonly id: string;
   /** The deliverable folder, absolute. */
   readonly delDir: string;
-  /** Declares a file the run wrote (relative to the deliverable folder, or absolute). */
+  /**
+   * Declares a file the run wrote (relative to the deliverable folder, or
+   * absolute); throws `InputError` for an empty path.
+   */
   output(path: string): void;
   /**
    * The outcome to record when the callback returns: `SUCCESS` unless set
@@ -1136,7 +1143,10 @@ export async function withRun<T>(
   const handle: RunHandle = {
     id: started.run.id,
     delDir: started.delDir,
-    output: (path) => void outputs.push(path),
+    output: (path) => {
+      refuseEmptyPaths("outputs", [path]); // at the call: "" would stand for every file
+      outputs.push(path);
+    },
     get status() {
       return status;
     },

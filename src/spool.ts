@@ -42,6 +42,7 @@ import {
   withRecordFile,
   WriteError,
 } from "./store.ts";
+import { shellWord } from "./shell_word.ts";
 
 /** Name of the spool folder inside a deliverable folder. */
 export const SPOOL_FOLDER = ".runrec-spool";
@@ -314,8 +315,8 @@ export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
       // Ignored by git, which removes it without asking: `git clean -x` (actions/checkout runs
       // `git clean -ffdx`), `git stash --all`, `git worktree remove` of a linked worktree.
       const caution = folder.delDir === undefined ? undefined : `it waits there until the ` +
-        `next write or runrec flush ${folder.delDir}; git clean -x, git stash --all and git ` +
-        "worktree remove take it away: flush first";
+        `next write or runrec flush ${shellWord(folder.delDir)}; git clean -x, git stash ` +
+        "--all and git worktree remove take it away: flush first";
       return { path, skipped, caution };
     } catch (e) {
       skipped.push(`${folder.path}: ${failureReason(e as Error)}`);
@@ -786,7 +787,7 @@ function idOf(dir: string): string | undefined {
 function goneFolderLine(path: string, entry: SpoolEntry, delDirs: DelDirs): string {
   const home = homeOf(entry, delDirs);
   const move = home
-    ? `${join(home, SPOOL_FOLDER)}/ (mkdir it) and runrec flush ${home}`
+    ? `${join(home, SPOOL_FOLDER)}/ (mkdir it) and runrec flush ${shellWord(home)}`
     : `the ${SPOOL_FOLDER}/ of the folder this record belongs to (mkdir it) and runrec flush ` +
       "that folder";
   return `STUCK: ${path}: its deliverable folder ${dirname(entry.recordFile)} is gone (renamed, ` +
@@ -1006,6 +1007,6 @@ export function describePending(p: PendingRecords): string {
   }
   if (p.stuck.length > 0) parts.push(`${p.stuck.length} STUCK (${p.stuck.join("; ")})`);
   return `${p.recordFile}: ${parts.join(", ")}; append them with runrec flush ${
-    dirname(p.recordFile)
+    shellWord(dirname(p.recordFile))
   }`;
 }

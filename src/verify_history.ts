@@ -47,6 +47,7 @@ import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log
 import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
+import { shellWord } from "./shell_word.ts";
 
 const RECORD_FILE = "RunRecords.csv";
 const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
@@ -1876,9 +1877,10 @@ function fileDropped(
 function restoreRemedy(previous: string, path: string, restore: string, runIds?: string[]) {
   const folder = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
   return `if a revert or \`git rm\` took it, ${restore} in that commit (\`git checkout ` +
-    `${short(previous)} -- ${path}\`, then \`git commit --amend\`) or, once pushed, in a new ` +
+    `${short(previous)} -- ${shellWord(path)}\`, then \`git commit --amend\`) or, once ` +
+    "pushed, in a new " +
     "one (a check from before it still fails); to undo a run, keep its record and mark it " +
-    `\`runrec annotate ${folder} ${runIds?.[0] ?? "RUN-…"} --invalidates\``;
+    `\`runrec annotate ${shellWord(folder)} ${runIds?.[0] ?? "RUN-…"} --invalidates\``;
 }
 
 function renameNote(from: string, commit: string): string {

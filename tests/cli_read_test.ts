@@ -683,3 +683,33 @@ Deno.test("log, validate, verify and export name a record file another user may 
     assert.equal(stderr.split("cannot read").length, 2, stderr);
   }
 });
+
+Deno.test("read commands: an empty target exits 2 in one line naming it as the help does (was ': cannot read: Empty path is not allowed', or the current folder)", async () => {
+  const cases: [string[], string][] = [
+    [["log", ""], "<del-dir|file|root>"],
+    [["log", ".", ""], "<del-dir|file|root>"],
+    [["validate", ""], "<file|del-dir|root>"],
+    [["verify", ""], "<file|del-dir|root>"],
+    [["show", "", "RUN-DEL-01-02-20260101-0000-001"], "<del-dir|file>"],
+    [["export", "", "--format", "prov"], "<del-dir|file|root>"],
+    [["stale", ""], "<del-dir|root>"],
+    [["flush", ""], "<del-dir|root>"],
+  ];
+  for (const [args, name] of cases) {
+    const { code, out, err } = await cli(args);
+    assert.deepEqual(
+      [code, out, err],
+      [
+        2,
+        "",
+        `runrec ${args[0]}: ${name}: an empty path (. is the current folder) (see runrec ${
+          args[0]
+        } --help)\n`,
+      ],
+      args.join(" "),
+    );
+  }
+  // A RunID is a word, not a path.
+  const runId = await cli(["show", ".", ""]);
+  assert.equal(runId.err, "runrec show: <RUNID>: empty (see runrec show --help)\n");
+});

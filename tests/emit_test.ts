@@ -1,13 +1,15 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
 import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
-import { runCli, runCliProcess } from "./cli.ts";
+import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { recordRun } from "../src/hook.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
+import { recordsOf, RUNREC_SH } from "./support/runs.ts";
+import { sh } from "./support/sh.ts";
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
@@ -849,5 +851,58 @@ Deno.test("a misspelt --agents-dir is a one-line error naming the flag (exit 2) 
   assertEquals(await Deno.stat(join(del, RECORD_FILE)).then(() => true, () => false), false);
   const retried = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
   assertEquals(retried.code, 0, retried.stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit and finish: an empty or blank --output exits 2 as an empty --input does (it stood for every file of the folder); nothing is written, finish's run stays pending", async () => {
+  const { root, del } = await makeProject();
+  const said = "--output: an empty path (name a file or folder; . is the deliverable folder)";
+  for (const output of ["", " "]) {
+    const emit = await runCli(emitArgs(del, "--output", "Datasheet.md", "--output", output));
+    assertEquals([emit.code, emit.stderr], [2, `runrec emit: ${said}\n`]);
+  }
+  // Inputs and outputs are held to the same rule: a blank --input is refused too.
+  const input = await runCli(emitArgs(del, "--input", "\t"));
+  assertEquals([input.code, input.stderr], [
+    2,
+    `runrec emit: ${said.replace("output", "input")}\n`,
+  ]);
+  assert(!await exists(join(del, RECORD_FILE)));
+  const token = (await runCli(["start", del, "--agent", "4_DOCUMENTS"])).stdout.trim();
+  const finish = await runCli(["finish", token, "--status", "SUCCESS", "--output", ""]);
+  assertEquals(finish.code, 2);
+  assertIncludes(finish.stderr, `runrec finish: ${said}; the run is still pending`);
+  assert(!await exists(join(del, RECORD_FILE)));
+  const again = await runCli(["finish", token, "--status", "SUCCESS", "--output", "Datasheet.md"]);
+  assertEquals(again.code, 0, again.stderr);
+  const records = [];
+  for await (const e of readRecords(join(del, RECORD_FILE))) {
+    if (e.kind === "record") records.push(e);
+  }
+  assertEquals(records.map((e) => e.record.OutputFiles), [["Datasheet.md"]]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("the commands messages suggest quote a path with a space, so that they run as printed: flush's, reap's, emit's", async () => {
+  const { root, del: plain } = await makeProject();
+  const del = join(dirname(plain), "DEL-01-02_Has Space");
+  await Deno.rename(plain, del);
+  await Deno.mkdir(join(del, RECORD_FILE));
+  const emit = await runCliProcess(emitArgs(del));
+  assertEquals(emit.code, 0, emit.stderr);
+  const flush = / or (runrec flush '[^']+');/.exec(emit.stderr)?.[1];
+  assertEquals(flush, `runrec flush '${del}'`, emit.stderr);
+  await Deno.remove(join(del, RECORD_FILE));
+  // As a user pastes it: one shell line (it threw "DEL-01-02_Has: no such folder").
+  assertIncludes(await sh(root, flush!.replace("runrec", RUNREC_SH)), "replayed into DEL-01-02");
+  assertEquals((await recordsOf(del)).length, 1);
+  await runCliProcess(["start", del, "--agent", "A", "--pid", "999999"]);
+  const log = await runCliProcess(["log", del]);
+  assertIncludes(log.stderr, `or runrec reap '${del}' once their agents are gone`);
+  const other = join(dirname(del), "DEL-01-03_No Runs");
+  await Deno.mkdir(other);
+  const finish = await runCliProcess(["finish", other, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 2);
+  assertIncludes(finish.stderr, `runrec emit '${other}' --agent NAME`);
   await Deno.remove(root, { recursive: true });
 });

@@ -82,3 +82,22 @@ Deno.test("InputContextSHA: a record written before names were escaped stays val
   // Ordinary names have one value: nothing more is accepted for them.
   assertEquals(acceptedInputContextShas({ "a.md": "a".repeat(64) }).length, 1);
 });
+
+Deno.test("hash: an empty or blank --input, or an empty <del-dir>, exits 2 in one line (it hashed the whole folder, or the current one)", async () => {
+  const { root, del } = await makeProject();
+  for (const input of ["", " "]) {
+    const hash = await runCli(["hash", del, "--input", "Datasheet.md", "--input", input]);
+    assertEquals([hash.code, hash.stdout], [2, ""]);
+    assertEquals(
+      hash.stderr,
+      "runrec hash: --input: an empty path (name a file or folder; . is the deliverable folder)\n",
+    );
+  }
+  const folder = await runCli(["hash", ""]);
+  assertEquals([folder.code, folder.stdout], [2, ""]);
+  assertEquals(
+    folder.stderr,
+    "runrec hash: <del-dir>: an empty path (. is the current folder) (see runrec hash --help)\n",
+  );
+  await Deno.remove(root, { recursive: true });
+});

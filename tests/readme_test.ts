@@ -392,3 +392,15 @@ async function runExample(session: Example[]): Promise<void> {
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+Deno.test("README: each `runrec agents` command it shows names a placeholder or a folder of AGENT_*.md files (agents/ of examples/ holds none)", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const named = [...readme.matchAll(/`runrec agents (?:install|check|remove) ([^`\s]+)[^`]*`/g)]
+    .map((m) => m[1]);
+  assert(named.length > 0, "README shows no runrec agents command");
+  for (const dir of named) {
+    if (/^<[a-z-]+>$/.test(dir)) continue;
+    const files = [...Deno.readDirSync(join(ROOT, "examples", dir))].map((e) => e.name);
+    assert(files.some((f) => /^AGENT_.*\.md$/.test(f)), `${dir} in a copy of examples/: ${files}`);
+  }
+});

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
+import { InputError } from "../src/errors.ts";
 import { hashFile } from "../src/hash.ts";
 import { REAPED_ERROR } from "../src/pending.ts";
 import { reapRuns } from "../src/reap.ts";
@@ -685,7 +686,11 @@ Deno.test("finish --run takes the RunID reap printed; other arguments get one-li
   );
   const empty = await runCliProcess(["finish", "", "--status", "SUCCESS"]);
   assertEquals(empty.code, 2);
-  assertEquals(empty.stderr, "runrec finish: the run's token or deliverable folder is empty\n");
+  assertEquals(
+    empty.stderr,
+    "runrec finish: <token|del-dir>: an empty path (. is the current folder) (see runrec finish " +
+      "--help)\n",
+  );
   // A pending run file that is garbage: reap and finish name it; neither quotes broken JSON.
   await Deno.writeTextFile(
     join(del, ".runrec", "pending", "20260101T000000000Z-0badf00d.json"),
@@ -700,5 +705,59 @@ Deno.test("finish --run takes the RunID reap printed; other arguments get one-li
     /no pending run \(none started, or finished already\); unreadable: .*0badf00d\.json: not a pending run: not valid JSON; to record/,
   );
   assertEquals(finishBad.stderr.split("\n").length, 2, "one line");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("start, emit and exec: an empty <del-dir> or --agent exits 2 naming it as the help does (was 'delDir: must be a path', '--agent is required'); exec passes an empty ARG on", async () => {
+  const { root, del } = await makeProject();
+  for (const verb of ["start", "emit", "exec"]) {
+    const rest = verb === "emit" ? ["--status", "SUCCESS"] : verb === "exec" ? ["--", "true"] : [];
+    const folder = await runCliProcess([verb, "", "--agent", "A", ...rest]);
+    assertEquals(
+      [folder.code, folder.stderr],
+      [
+        2,
+        `runrec ${verb}: <del-dir>: an empty path (. is the current folder) (see runrec ${verb} --help)\n`,
+      ],
+    );
+    const agent = await runCliProcess([verb, del, "--agent", "", ...rest]);
+    assertEquals(
+      [agent.code, agent.stderr],
+      [2, `runrec ${verb}: --agent: empty (it is required) (see runrec ${verb} --help)\n`],
+    );
+  }
+  assertEquals(pendingFiles(del), []);
+  assertEquals(await recordsOf(del), []);
+  // The command's own arguments are its to judge: an empty one is passed on as given.
+  const exec = await runCliProcess(["exec", del, "--agent", "A", "--", "test", "", "=", ""]);
+  assertEquals(exec.code, 0, exec.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("reap: a file as target exits 2 'is not a folder', as flush and stale do, and reaps nothing (it reaped the file's folder)", async () => {
+  const { root, del } = await makeProject();
+  await runCliProcess(["start", del, "--agent", "A", "--pid", "999999"]);
+  for (const target of [join(del, "Datasheet.md"), "/etc/passwd"]) {
+    const reap = await runCliProcess(["reap", target]);
+    assertEquals([reap.code, reap.stdout, reap.stderr], [
+      2,
+      "",
+      `runrec reap: ${target}: is not a folder\n`,
+    ]);
+    await assertRejects(() => reapRuns([target]), InputError, `${target}: is not a folder`);
+  }
+  assertEquals(pendingFiles(del).length, 1);
+  assertEquals(await recordsOf(del), []);
+  const empty = await runCliProcess(["reap", ""]);
+  assertEquals(
+    [empty.code, empty.stderr],
+    [
+      2,
+      "runrec reap: <del-dir|root>: an empty path (. is the current folder) (see runrec reap --help)\n",
+    ],
+  );
+  assertEquals((await runCliProcess(["reap", del])).code, 0);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
   await Deno.remove(root, { recursive: true });
 });

@@ -147,3 +147,25 @@ Deno.test("withRun: a long message is cut between code points; a lone surrogate 
   assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("withRun: run.output of an empty or blank path throws at the call (it recorded every file of the folder); the run is FAILED with the outputs declared before it", async () => {
+  const { root, del } = await makeProject();
+  for (const path of ["", "  "]) {
+    await assertRejects(
+      () =>
+        withRun(del, { agent: "CHIRALITY_LENS", onOutcome: () => {} }, (run) => {
+          run.output("Datasheet.md");
+          run.output(path);
+        }),
+      InputError,
+      "outputs: an empty path (name a file or folder; . is the deliverable folder)",
+    );
+  }
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.RunStatus, r.OutputFiles]), [
+    ["FAILED", ["Datasheet.md"]],
+    ["FAILED", ["Datasheet.md"]],
+  ]);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});

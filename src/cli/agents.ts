@@ -15,6 +15,7 @@ import {
 import { type Command, EXIT, type Io, type Parsed, positionals, UsageError } from "./command.ts";
 import { plural } from "./format.ts";
 import { InputError } from "../errors.ts";
+import { shellWord } from "../shell_word.ts";
 
 const HELP = `runrec agents: the "record the run" block in agent instruction files
 
@@ -155,7 +156,7 @@ function runAction(parsed: Parsed, io: Io): number {
         : "";
       hints.push(
         `${plural(failing.length, "file")} without a current block; ` +
-          `${first}run runrec agents install ${dir}`,
+          `${first}run runrec agents install ${shellWord(dir)}`,
       );
     }
     if (newer.length > 0) {
@@ -213,7 +214,7 @@ function writeAll(act: "install" | "remove", dir: string, reports: AgentFileRepo
   if (failure === undefined) return EXIT.ok;
   io.err(
     `runrec agents: ${failure}; ${plural(written.length, "file")} changed, ` +
-      `${unwritten} not: fix the cause and run runrec agents ${act} ${dir} again\n`,
+      `${unwritten} not: fix the cause and run runrec agents ${act} ${shellWord(dir)} again\n`,
   );
   return EXIT.usage;
 }

@@ -33,6 +33,7 @@ import {
   UsageError,
 } from "./command.ts";
 import { lockWaitMessage } from "./outcome.ts";
+import { shellWord } from "../shell_word.ts";
 
 const HELP = `runrec annotate: annotate a run (never remove it), or withdraw an annotation
 
@@ -182,7 +183,7 @@ function notARun(delDir: string, file: string, lines: Lines, id: string): Error 
   if (annotationLines) {
     return new CheckFailure(
       `${id} is an annotation (${file} line ${annotationLines[0]}), not a run: to withdraw it, ` +
-        `runrec annotate ${delDir} ${id} --invalidates --note WHY`,
+        `runrec annotate ${shellWord(delDir)} ${id} --invalidates --note WHY`,
     );
   }
   // There, but on a line no reader takes: saying "not a run" would send the user looking elsewhere.
@@ -192,7 +193,8 @@ function notARun(delDir: string, file: string, lines: Lines, id: string): Error 
   if (unreadable !== undefined) {
     return new InputError(
       `${file}: line ${unreadable} holds ${id} but cannot be read ` +
-        `(${lines.damaged.get(unreadable)}); nothing is written: see runrec validate ${delDir}`,
+        `(${lines.damaged.get(unreadable)}); nothing is written: see ` +
+        `runrec validate ${shellWord(delDir)}`,
     );
   }
   const own = ownId(delDir);
@@ -254,9 +256,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         `${file}: ${id} names ${found.length} records (${each}: runs recorded in the same ` +
           "minute on two branches, SCHEMA.md 3.3); an annotation names a run by RunID alone and " +
           "cannot tell them apart, so none is written. To set a wrong one aside, run that agent " +
-          `again (runrec emit, exec or start ${delDir} --agent NAME): stale takes the newest ` +
-          "SUCCESS or PARTIAL run of an agent as its baseline; to see each: runrec show " +
-          `${delDir} ${id} --line N`,
+          `again (runrec emit, exec or start ${shellWord(delDir)} --agent NAME): stale takes ` +
+          "the newest SUCCESS or PARTIAL run of an agent as its baseline; to see each: " +
+          `runrec show ${shellWord(delDir)} ${id} --line N`,
       );
     }
   }
@@ -269,8 +271,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (e instanceof AnnotationUnconfirmed) return unconfirmed(e, io);
     if (!(e instanceof AnnotationRefused) || e.withdraw === undefined) throw e;
     throw new InputError(
-      `${e.message}; to undo that first: runrec annotate ${delDir} ${e.withdraw} --invalidates ` +
-        "--note WHY",
+      `${e.message}; to undo that first: ` +
+        `runrec annotate ${shellWord(delDir)} ${e.withdraw} --invalidates --note WHY`,
     );
   }
   io.out(`${record.RunID}\n`);
@@ -312,8 +314,9 @@ function warnIfOlder(
   if (Date.parse(at(newer)) >= Date.parse(at(older))) return;
   io.err(
     `runrec annotate: warning: ${newer} (${at(newer)}) now supersedes the newer run ${older} ` +
-      `(${at(older)}); if the RunIDs were swapped, withdraw it: runrec annotate ${delDir} ` +
-      `${annotation.RunID} --invalidates --note "swapped RunIDs"\n`,
+      `(${at(older)}); if the RunIDs were swapped, withdraw it: ` +
+      `runrec annotate ${shellWord(delDir)} ${annotation.RunID} --invalidates ` +
+      `--note "swapped RunIDs"\n`,
   );
 }
 

@@ -207,22 +207,53 @@ export function listOption(parsed: Parsed, name: string): string[] {
   return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
 }
 
-/** A required string option; a usage error when absent. */
+/** A required string option; a usage error when absent or empty (`--agent "$AGENT"`, unset). */
 export function requiredOption(parsed: Parsed, name: string): string {
   const v = stringOption(parsed, name);
-  if (v === undefined || v === "") throw new UsageError(`--${name} is required`);
+  if (v === undefined) throw new UsageError(`--${name} is required`);
+  if (v === "") throw new UsageError(`--${name}: empty (it is required)`);
   return v;
 }
 
-/** Exactly `count` positionals, named for the error message. */
-export function positionals(parsed: Parsed, names: string[], atLeast = false): string[] {
+/**
+ * What may follow the named positionals: nothing, more of the last name's
+ * kind (`log A B`), or a command's own arguments (`exec D CMD ARG...`),
+ * which are passed on as given, empty ones too.
+ */
+export type MorePositionals = "none" | "targets" | "arguments";
+
+/**
+ * The positionals: one for each of `names`, then what `more` allows. An
+ * empty one is refused, named as the help names it: `"$DIR"` with DIR unset
+ * would otherwise be read as the current folder, or said in an internal name.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandArgs, positionals } from "./command.ts";
+ * const [dir] = positionals(parseCommandArgs(["DEL-01-02_Y"], {}), ["del-dir"]); // "DEL-01-02_Y"
+ * positionals(parseCommandArgs([""], {}), ["del-dir"]); // throws UsageError: <del-dir>: an empty path
+ * ```
+ */
+export function positionals(
+  parsed: Parsed,
+  names: string[],
+  more: MorePositionals = "none",
+): string[] {
   const got = parsed.positionals;
-  if (got.length < names.length || (!atLeast && got.length > names.length)) {
+  if (got.length < names.length || (more === "none" && got.length > names.length)) {
     throw new UsageError(
       got.length < names.length
         ? `missing ${names.slice(got.length).map((n) => `<${n}>`).join(" ")}`
         : `unexpected argument ${JSON.stringify(got[names.length])}`,
     );
+  }
+  const checked = more === "arguments" ? got.slice(0, names.length) : got;
+  const empty = checked.indexOf("");
+  if (empty >= 0) {
+    const name = names[Math.min(empty, names.length - 1)];
+    // A folder or file is a path; a RunID or command is a word.
+    const what = /dir|file|root/.test(name) ? "an empty path (. is the current folder)" : "empty";
+    throw new UsageError(`<${name}>: ${what}`);
   }
   return got;
 }

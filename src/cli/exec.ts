@@ -228,7 +228,7 @@ export const execCommand: Command = {
         } catch { /* said nowhere: the record and the exit code stand */ }
       },
     };
-    const [delDir, command, ...args] = positionals(parsed, ["del-dir", "command"], true);
+    const [delDir, command, ...args] = positionals(parsed, ["del-dir", "command"], "arguments");
     const partial = exitCodes(parsed, "partial-codes");
     const agentsDir = folderOption(parsed, "agents-dir"); // before the command runs
     const skipped = exitCodes(parsed, "skipped-codes");

@@ -103,7 +103,7 @@ function refuseRunrecFile(out: string): void {
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
-  const targets = positionals(parsed, ["del-dir|file|root"], true);
+  const targets = positionals(parsed, ["del-dir|file|root"], "targets");
   const format = parseFormat(parsed);
   const out = stringOption(parsed, "out");
   const namespace = stringOption(parsed, "namespace");

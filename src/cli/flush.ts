@@ -9,7 +9,7 @@ import { InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { replayLostRecords, type ReplayReport, replaySpool } from "../spool.ts";
 import { deliverableFolders } from "../targets.ts";
-import { type Command, EXIT, stringOption, writeJson } from "./command.ts";
+import { type Command, EXIT, positionals, stringOption, writeJson } from "./command.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
 
@@ -61,7 +61,9 @@ export const flushCommand: Command = {
   options: { json: { type: "boolean" }, from: { type: "string" } },
   async run(parsed, io) {
     const from = stringOption(parsed, "from");
-    const targets = parsed.positionals.length > 0 ? parsed.positionals : ["."];
+    const targets = parsed.positionals.length > 0
+      ? positionals(parsed, ["del-dir|root"], "targets")
+      : ["."];
     for (const target of targets) requireFolder(target);
     // A folder named is looked in as it is; beneath it, every deliverable folder, even one
     // with no RunRecords.csv yet (its first record may be the one spooled).

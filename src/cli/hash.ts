@@ -6,6 +6,7 @@
  */
 import { resolve } from "../path.ts";
 import { deliverableId, requireFolder } from "../deliverable.ts";
+import { refuseEmptyPaths } from "../hook.ts";
 import { governedInputs } from "../inputs.ts";
 import { inputContextSha, manifestText } from "../manifest.ts";
 import { type Command, EXIT, listOption, positionals, writeJson } from "./command.ts";
@@ -50,7 +51,9 @@ export const hashCommand: Command = {
     const dir = resolve(delDir);
     requireFolder(dir, delDir);
     const { id, note } = deliverableId(dir);
-    const inputs = await governedInputs(dir, listOption(parsed, "input"), {
+    const given = listOption(parsed, "input");
+    refuseEmptyPaths("inputs", given);
+    const inputs = await governedInputs(dir, given, {
       allowOutside: parsed.values["allow-outside"] === true,
     });
     const { hashes } = inputs;

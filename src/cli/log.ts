@@ -395,7 +395,7 @@ function write(
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
-  const targets = positionals(parsed, ["del-dir|file|root"], true);
+  const targets = positionals(parsed, ["del-dir|file|root"], "targets");
   const filters = parseFilters(parsed);
   const format = parseFormat(parsed);
   const order = parseOrder(parsed);

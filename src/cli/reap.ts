@@ -7,7 +7,7 @@
 import { InputError } from "../errors.ts";
 import { describeReaped, reapRuns } from "../reap.ts";
 import { parseDurationOption } from "../time.ts";
-import { type Command, EXIT, stringOption } from "./command.ts";
+import { type Command, EXIT, positionals, stringOption } from "./command.ts";
 import { lockWaitMessage, printRecorded } from "./outcome.ts";
 
 const HELP = `runrec reap: write runs whose agent never finished as FAILED
@@ -80,14 +80,9 @@ export const reapCommand: Command = {
     json: { type: "boolean" },
   },
   async run(parsed, io) {
-    const targets = parsed.positionals.length > 0 ? parsed.positionals : ["."];
-    for (const target of targets) {
-      try {
-        Deno.statSync(target);
-      } catch {
-        throw new InputError(`${target}: no such file or folder`);
-      }
-    }
+    const targets = parsed.positionals.length > 0
+      ? positionals(parsed, ["del-dir|root"], "targets")
+      : ["."];
     const age = stringOption(parsed, "older-than");
     const report = await reapRuns(targets, {
       olderThanMs: age === undefined ? undefined : parseAge(age),

@@ -329,7 +329,7 @@ function stderrIsTerminal(): boolean {
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
-  const targets = positionals(parsed, ["del-dir|root"], true);
+  const targets = positionals(parsed, ["del-dir|root"], "targets");
   const agentOption = stringOption(parsed, "agent");
   let agents: string[] | undefined;
   if (agentOption !== undefined) {

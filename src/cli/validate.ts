@@ -163,7 +163,7 @@ function jsonSink(out: BufferedOut): Sink {
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
-  const targets = positionals(parsed, ["file|del-dir|root"], true);
+  const targets = positionals(parsed, ["file|del-dir|root"], "targets");
   const files = await resolveTargets(targets, { keepUnreadable: true });
   const out = new BufferedOut(io);
   const sink = parsed.values.json ? jsonSink(out) : textSink(io, out);

@@ -281,7 +281,7 @@ function storageProblem(how: StoredAs | undefined, since: boolean): IntegrityPro
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
-  const targets = positionals(parsed, ["file|del-dir|root"], true);
+  const targets = positionals(parsed, ["file|del-dir|root"], "targets");
   const since = stringOption(parsed, "since");
   if (since === "") throw new UsageError("--since needs a git revision");
   const json = parsed.values.json === true;
