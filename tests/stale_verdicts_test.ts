@@ -848,7 +848,10 @@ Deno.test("stale: an empty path is a one-line usage error saying so, exit 2", as
     const result = await runCli(["stale", ...args]);
     assertEquals([result.code, result.stdout], [2, ""]);
     // The CLI names the argument as its help does; the library, as its signature does.
-    assertMatch(result.stderr, /^runrec stale: \S+: an empty path \(\. is the current folder\)\n$/);
+    assertMatch(
+      result.stderr,
+      /^runrec stale: <del-dir\|root>: an empty path \(\. is the current folder\) \(see runrec stale --help\)\n$/,
+    );
   }
   await assertRejects(() => checkStaleness([""]), InputError, "targets: an empty path");
 });
