@@ -127,8 +127,10 @@ export interface StaleReason {
   ranSince?: RunRef & { consumerRun: RunRef };
   /**
    * When the chain starts at a producer's SUCCESS or PARTIAL run that an annotation invalidated,
-   * and that `consumerRun` (compared as for `ranSince`) may have read: it ended after that run
-   * started, and no good run of the producer ended in between.
+   * and that `consumerRun` (compared as for `ranSince`) may have read: it read a file that run
+   * wrote, with that run's hash of it (bytes a good run of the producer also wrote excepted) or,
+   * where a hash is missing, with no good run of the producer rewriting it in between; when
+   * either run names no file, it ended after that run started and no good run ended in between.
    */
   invalidated?: RunRef & { consumerRun: RunRef; annotation: { RunID: string; note: string } };
 }
@@ -1575,14 +1577,40 @@ function runRef(record: RunRecord): RunRef {
   return { RunID: record.RunID, RunTimestamp: record.RunTimestamp };
 }
 
+/** A run's recorded files (its inputs or its outputs) by real path, each with its hash. */
+type FilesByRealPath = Map<string, string>;
+
 /**
- * Whether a consumer's run `theirs` may have read the outputs of the producer's run `run`:
- * `theirs` ended after `run` started, and none of the producer's `good` runs ended after `run`
- * did and before `theirs` started (the outputs read would then be that run's).
+ * Whether a consumer's run `theirs` may have read what the producer's invalidated run `run` left.
+ * By files where both runs name some, as a run's error reaches a consumer only through a file it
+ * wrote that the consumer read: `theirs` read (`read`) a file `run` wrote (`wrote`), with `run`'s
+ * hash of it (unless a good run wrote those same bytes: they are vouched for), or, where either hash
+ * is missing, with no good run of the producer (`good`) rewriting it between the two runs. Where
+ * either names none, by times: `theirs` ended after `run` started and no good run ended in between
+ * (any agent's, as what it rewrote is not known either).
  */
-function mayHaveRead(theirs: RunRecord, run: RunRecord, good: FolderRecords["records"]): boolean {
-  if (endMs(theirs) <= startMs(run)) return false;
-  return !good.some(({ record }) => endMs(record) > endMs(run) && endMs(record) <= startMs(theirs));
+function mayHaveRead(
+  theirs: RunRecord,
+  read: FilesByRealPath,
+  run: RunRecord,
+  wrote: FilesByRealPath,
+  good: { record: RunRecord; wrote: FilesByRealPath }[],
+): boolean {
+  if (endMs(theirs) <= startMs(run)) return false; // it ended before that run began
+  const rewroteBetween = (path?: string) =>
+    good.some(({ record, wrote }) =>
+      (path === undefined || wrote.has(path)) &&
+      endMs(record) > endMs(run) && endMs(record) <= startMs(theirs)
+    );
+  if (read.size === 0 || wrote.size === 0) return !rewroteBetween();
+  return [...read].some(([path, hash]) => {
+    const left = wrote.get(path);
+    if (left === undefined) return false;
+    if (SHA256_PATTERN.test(hash) && SHA256_PATTERN.test(left)) {
+      return hash === left && !good.some(({ wrote }) => wrote.get(path) === hash);
+    }
+    return !rewroteBetween(path);
+  });
 }
 
 /**
@@ -1619,22 +1647,39 @@ async function propagate(
       (await readLifecycleState(join(folder, "_STATUS.md"))).state === "RETIRED",
     false,
   );
-  // The consumer's run a producer's is compared with: its latest that read a file of the
-  // producer; when none did, its latest of any agent (see StaleOptions.propagate). Real paths:
-  // a run may have read the producer's files through a link in its own folder.
+  // A run's files by real path: a consumer may have read the producer's files through a link in
+  // its own folder, and a record names them relative to the folder of the deliverable that ran.
   const lookups = memoLookups();
+  const byRealPath = (id: string, hashes: Record<string, string>): FilesByRealPath => {
+    const from = realOf(folderOf.get(id) ?? ".");
+    return new Map(
+      Object.entries(hashes).map((
+        [path, hash],
+      ) => [resolvedPath(resolve(from, path), lookups), hash]),
+    );
+  };
+  const outputs = new Map<RunRecord, FilesByRealPath>();
+  const wroteBy = (id: string, record: RunRecord) => {
+    if (!outputs.has(record)) outputs.set(record, byRealPath(id, record.OutputHashes));
+    return outputs.get(record)!;
+  };
+  // The consumer's run a producer's is compared with, and the producer's files it read: its latest
+  // that read a file of the producer; when none did, its latest of any agent (see
+  // StaleOptions.propagate), which read none.
   const consumerRun = async (consumer: string, producer: string) => {
-    const runs = (await runsOf(consumer)).good;
-    const from = realOf(folderOf.get(consumer) ?? ".");
     const producerFolder = folderOf.get(producer);
     const under = producerFolder === undefined ? undefined : realOf(producerFolder);
-    const reading = runs.filter(({ record }) =>
-      under !== undefined &&
-      Object.keys(record.InputHashes).some((path) =>
-        isWithin(resolvedPath(resolve(from, path), lookups), under)
-      )
-    );
-    return latest(reading.length > 0 ? reading : runs);
+    const readings = (await runsOf(consumer)).good.map((entry) => ({
+      ...entry,
+      read: new Map(
+        [...byRealPath(consumer, entry.record.InputHashes)].filter(([path]) =>
+          under !== undefined && isWithin(path, under)
+        ),
+      ),
+    }));
+    const reading = readings.filter(({ read }) => read.size > 0);
+    const run = latest(reading.length > 0 ? reading : readings);
+    return readings.find(({ record }) => record === run);
   };
 
   // Where staleness starts: each DIRTY deliverable, each producer that ran since, and each
@@ -1647,25 +1692,30 @@ async function propagate(
     const run = lastEnded(good);
     if (run === undefined && invalidated.length === 0) continue;
     for (const edge of consumersOf.get(producer) ?? []) {
-      const theirs = await consumerRun(edge.consumer, producer);
+      const compared = await consumerRun(edge.consumer, producer);
       // A consumer that never ran well has no output to be stale: its own check says so.
-      if (theirs === undefined) continue;
-      const compared = runRef(theirs);
+      if (compared === undefined) continue;
+      const { record: theirs, read } = compared;
+      const consumerRunRef = runRef(theirs);
       // The producer's run ended after the consumer's started: the consumer read it unfinished.
       if (run !== undefined && endMs(run) > startMs(theirs)) {
         origins.push({
           start: edge.consumer,
           chain: [edge],
-          ranSince: { ...runRef(run), consumerRun: compared },
+          ranSince: { ...runRef(run), consumerRun: consumerRunRef },
         });
       }
+      const goodWrites = good.map(({ record }) => ({ record, wrote: wroteBy(producer, record) }));
       for (const { record, annotation } of invalidated) {
-        if (!mayHaveRead(theirs, record, good)) continue;
-        const { annotationId: RunID, note } = annotation;
+        if (!mayHaveRead(theirs, read, record, wroteBy(producer, record), goodWrites)) continue;
         origins.push({
           start: edge.consumer,
           chain: [edge],
-          invalidated: { ...runRef(record), consumerRun: compared, annotation: { RunID, note } },
+          invalidated: {
+            ...runRef(record),
+            consumerRun: consumerRunRef,
+            annotation: { RunID: annotation.annotationId, note: annotation.note },
+          },
         });
       }
     }

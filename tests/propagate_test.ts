@@ -64,9 +64,21 @@ function ago(minutes: number): string {
 }
 
 /** Records a SUCCESS run that started `minutes` ago and took one minute; returns its RunID. */
-async function run(dir: string, agent: string, minutes: number, ...inputs: string[]) {
+function run(dir: string, agent: string, minutes: number, ...inputs: string[]) {
+  return runWriting(dir, agent, minutes, [], ...inputs);
+}
+
+/** As {@linkcode run}, naming `outputs` as written too (their hashes as the files are now). */
+async function runWriting(
+  dir: string,
+  agent: string,
+  minutes: number,
+  outputs: string[],
+  ...inputs: string[]
+) {
   const args = ["emit", dir, "--agent", agent, "--status", "SUCCESS", "--started", ago(minutes)];
   args.push("--duration", "PT1M", ...inputs.flatMap((i) => ["--input", i]));
+  args.push(...outputs.flatMap((o) => ["--output", o]));
   const result = await runCli(args);
   assertEquals(result.code, 0, result.stderr);
   let last = "";
@@ -656,4 +668,88 @@ Deno.test("stale --propagate: a producer's output edited by hand after its run m
     help.stdout.replace(/\s+/g, " "),
     'A producer\'s output edited by hand after its run ("output changed") makes no consumer STALE',
   );
+});
+
+Deno.test("stale --propagate: a consumer that read a file an invalidated run wrote stays STALE through a good run of another agent of the producer that rewrote none of it; a good rewrite of the file, then the consumer's run, clears it", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  const datasheet = join(producer, "Datasheet.md");
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  const bad = await runWriting(producer, "4_DOCUMENTS", 50, ["Datasheet.md"], "_CONTEXT.md");
+  const reads = "../DEL-02-01_Pump/Datasheet.md";
+  const reader = await run(dir("DEL-02-02"), "4_DOCUMENTS", 40, reads);
+  await invalidate(producer, bad, "wrong decomposition: Datasheet.md must not be trusted");
+  assertEquals(reasons(entryOf((await staleJson(root)).json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 invalidated ${bad} read by ${reader}`,
+  ]);
+  // The lens writes only its own file; the consumer reads the invalidated run's Datasheet.md again.
+  await Deno.writeTextFile(join(producer, "_SEMANTIC_LENSING.md"), "# Lens\n");
+  await runWriting(producer, "CHIRALITY_LENS", 30, ["_SEMANTIC_LENSING.md"], "_CONTEXT.md");
+  const again = await run(dir("DEL-02-02"), "4_DOCUMENTS", 25, reads);
+  const lensed = await staleJson(root);
+  assertEquals(lensed.code, 1, JSON.stringify(lensed.json));
+  assertEquals(reasons(entryOf(lensed.json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 invalidated ${bad} read by ${again}`,
+  ]);
+  // The producer rewrites Datasheet.md well: the consumer's run read what is no longer there (its
+  // own check is DIRTY), and no longer counts as reading the invalidated run.
+  await Deno.writeTextFile(datasheet, "# Datasheet DEL-02-01, redone\n");
+  await runWriting(producer, "4_DOCUMENTS", 20, ["Datasheet.md"], "_CONTEXT.md");
+  const redone = await staleJson(root);
+  const consumerCheck = redone.json.checks.find((c: { deliverableId: string }) =>
+    c.deliverableId === "DEL-02-02"
+  );
+  assertEquals([consumerCheck.verdict, redone.json.stale], ["DIRTY", []]);
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 10, reads);
+  const current = await staleJson(root);
+  assertEquals([current.code, current.json.stale], [0, []]);
+});
+
+Deno.test("stale --propagate: an invalidated run whose files a consumer's run did not read makes it not STALE, before and after it runs again; a consumer run that read nothing of the producer is judged by times", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-01"));
+  const documents = await runWriting(producer, "4_DOCUMENTS", 50, ["Datasheet.md"], "_CONTEXT.md");
+  await Deno.writeTextFile(join(producer, "_SEMANTIC_LENSING.md"), "# Lens\n");
+  const lens = await runWriting(producer, "CHIRALITY_LENS", 45, ["_SEMANTIC_LENSING.md"]);
+  const reads = "../DEL-02-01_Pump/Datasheet.md";
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 40, reads);
+  // This consumer names no file of the producer: no evidence of what it read, so times decide.
+  const blind = await run(dir("DEL-02-03"), "4_DOCUMENTS", 40, "_CONTEXT.md");
+  await invalidate(producer, lens, "lens used the wrong glossary");
+  const invalid = await staleJson(root);
+  assertEquals(invalid.json.stale.map((s: StaleDeliverable) => [s.deliverableId, reasons(s)]), [
+    ["DEL-02-03", [`DEL-02-01>DEL-02-03 invalidated ${lens} read by ${blind}`]],
+  ]);
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 30, reads);
+  assertEquals(entryOf((await staleJson(root)).json, "DEL-02-02"), undefined);
+  // The run that wrote what it read is invalidated too: now it is STALE, through that run only.
+  await invalidate(producer, documents, "wrong datasheet");
+  const both = await staleJson(root);
+  assertEquals(both.code, 1);
+  assertEquals(
+    reasons(entryOf(both.json, "DEL-02-02")).map((r) => r.replace(/ read by .*/, "")),
+    [`DEL-02-01>DEL-02-02 invalidated ${documents}`],
+  );
+});
+
+Deno.test("stale --propagate: a consumer that read an invalidated run's file as a good run of the producer also wrote it (the same bytes) is not STALE through it", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await runWriting(producer, "4_DOCUMENTS", 50, ["Datasheet.md"], "_CONTEXT.md");
+  const bad = await runWriting(producer, "DEPENDENCIES", 45, ["Datasheet.md"], "_CONTEXT.md");
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 40, "../DEL-02-01_Pump/Datasheet.md");
+  await invalidate(producer, bad, "wrong register");
+  const vouched = await staleJson(root);
+  assertEquals([vouched.code, vouched.json.stale], [0, []]);
+  // Had the invalidated run changed the bytes, the consumer would have read its own.
+  await Deno.writeTextFile(join(producer, "Datasheet.md"), "# changed by the bad run\n");
+  const changed = await runWriting(producer, "DEPENDENCIES", 35, ["Datasheet.md"], "_CONTEXT.md");
+  const reader = await run(dir("DEL-02-02"), "4_DOCUMENTS", 30, "../DEL-02-01_Pump/Datasheet.md");
+  await invalidate(producer, changed, "wrong register again");
+  assertEquals(reasons(entryOf((await staleJson(root)).json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 invalidated ${changed} read by ${reader}`,
+  ]);
 });

@@ -96,8 +96,15 @@ Options:
                 run of it ever read one (real paths compared: a read through
                 a link to the producer's folder is one); so too a consumer
                 whose run may have read a producer's run invalidated since
-                (runrec annotate --invalidates): it ended after that run
-                started, and no good run of the producer ended in between. A
+                (runrec annotate --invalidates): it read a file that run
+                wrote as that run left it (the same hash, unless a good run
+                of the producer wrote those bytes too; where a hash is
+                missing, no good run of the producer rewrote the file
+                before it started), or, when either run names no file, it
+                ended after that run started and no good run of the
+                producer, of any agent, ended in between; it clears when
+                the consumer runs again after a good run of the producer
+                rewrote that file. A
                 producer's output edited by hand after its run ("output
                 changed") makes no consumer STALE: only a consumer whose run
                 read that file sees it (DIRTY); run the producer again. The
