@@ -814,10 +814,10 @@ Deno.test("stale: files the walk does not hash (a folder that is a symbolic link
   let { code, checks } = await stale(del);
   let check = checkOf(checks, "WRITER");
   assertEquals([code, check.verdict], [0, "NO_BASELINE"]);
-  const linked = "folder ../../0_References/vendor is a symbolic link: its files are not hashed, " +
-    "so a change there cannot be seen";
+  const linked = "folder ../../0_References/vendor is a symbolic link: its files are not hashed " +
+    "(name it as an input to hash them), so a change there cannot be seen";
   const packages = "folder ../../0_References/node_modules holds installed packages: its files " +
-    "are not hashed, so a change there cannot be seen";
+    "are not hashed (name it as an input to hash them), so a change there cannot be seen";
   assertIncludes(check.reason ?? "", linked);
   assertIncludes(check.reason ?? "", packages);
   // A change it sees is DIRTY, and the notes say what it cannot see.
@@ -840,6 +840,57 @@ Deno.test("stale: files the walk does not hash (a folder that is a symbolic link
     check.reason ?? "",
     /^_REFERENCES\.md: too large: .*: the files it lists are not hashed, so a change there cannot be seen$/,
   );
+});
+
+Deno.test("stale: a linked folder whose files are hashed through another path (an alias beside its target) is CLEAN; one named as an input, as emit's note says, is CLEAN, and emit no longer notes it", async () => {
+  const { root, del } = await makeProject();
+  const refs = join(root, "PKG-01_Pkg", "0_References");
+  await writeTree(root, {
+    "PKG-01_Pkg/0_References/v3/iec.md": "IEC 61511 ed.3\n",
+    "_Shared/vendor/flow.md": "range 0-100\n",
+    "PKG-01_Pkg/0_References/node_modules/std/a.md": "v1\n",
+  });
+  await Deno.symlink("v3", join(refs, "current"));
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "- [Refs](../../0_References/)\n", {
+    append: true,
+  });
+  // `current -> v3`: every file beneath it is hashed under v3/, so nothing is unseen.
+  await Deno.rename(join(refs, "node_modules"), join(root, "node_modules.away"));
+  await runrec(0, "emit", del, "--agent", "WRITER", "--status", "SUCCESS");
+  let check = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals([check.verdict, check.notes], ["CLEAN", []]);
+  // An edit through v3/ is seen.
+  await Deno.writeTextFile(join(refs, "v3/iec.md"), "IEC 61511 ed.4\n");
+  check = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals(evidence(check), [["changed", "../../0_References/v3/iec.md", undefined]]);
+
+  // A link out of the folder and installed packages are unseen, until named as emit's note says.
+  await Deno.rename(join(root, "node_modules.away"), join(refs, "node_modules"));
+  await Deno.symlink("../../_Shared/vendor", join(refs, "vendor"));
+  const emitted = await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "WRITER",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "../../0_References/vendor",
+    "--input",
+    "../../0_References/node_modules",
+  );
+  assert(!emitted.stderr.includes("not hashed"), emitted.stderr);
+  assert(!(await records(del)).at(-1)!.Notes.includes("not hashed"));
+  check = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals([check.verdict, check.notes], ["CLEAN", []]);
+  await Deno.writeTextFile(join(root, "_Shared/vendor/flow.md"), "range 0-500\n");
+  await Deno.writeTextFile(join(refs, "node_modules/std/a.md"), "v2\n");
+  check = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals(evidence(check), [
+    ["changed", "../../0_References/node_modules/std/a.md", undefined],
+    ["changed", "../../0_References/vendor/flow.md", undefined],
+  ]);
 });
 
 Deno.test("stale: an empty path is a one-line usage error saying so, exit 2", async () => {
