@@ -743,6 +743,29 @@ Deno.test("stale: a record line that cannot be read (the latest run, or an annot
   assertEquals([code, checkOf(checks, "WRITER").verdict], [0, "CLEAN"]);
 });
 
+Deno.test("stale: an old unreadable line of another agent (its agent, start and RunID cells whole) is a note, not NO_BASELINE for every agent; one that may be the agent's later run still blocks", async () => {
+  const { del } = await makeProject();
+  const emit = (agent: string, ...more: string[]) =>
+    runrec(0, "emit", del, "--agent", agent, "--status", "SUCCESS", "--input", "Datasheet.md", ...more);
+  await emit("DEPENDENCIES", "--started", "2026-01-05T10:00:00Z", "--duration", "60s");
+  await editLine(del, 2, ",DEPENDENCIES,", ",DEPENDENCIEZ,"); // damaged a month ago
+  await emit("WRITER");
+  await emit("DEPENDENCIES");
+  const unread = "RunRecords.csv line 2 could not be read (see runrec validate)";
+  let checks = (await stale(del)).checks;
+  for (const agent of ["DEPENDENCIES", "WRITER"]) {
+    const check = checkOf(checks, agent);
+    assertEquals([check.verdict, check.notes], ["CLEAN", [unread]], agent);
+  }
+  // Its start changed to an older one that its RunID does not bear out: it may be the latest.
+  await editLine(del, 2, "T10:00:00.000Z", "T09:00:00.000Z");
+  await editLine(del, 2, ",DEPENDENCIEZ,", ",WRITER,");
+  checks = (await stale(del)).checks;
+  assertEquals(checkOf(checks, "DEPENDENCIES").verdict, "CLEAN");
+  assertEquals(checkOf(checks, "WRITER").verdict, "NO_BASELINE");
+  assertIncludes(checkOf(checks, "WRITER").reason ?? "", "RunRecords.csv line 2 could not be read");
+});
+
 Deno.test("stale: two baselines stamped alike are chosen by the later end, then by RecordChecksum, whatever their order in the file; tied ones that read other inputs are noted", async () => {
   const { del } = await makeProject();
   const datasheet = join(del, "Datasheet.md");
