@@ -50,7 +50,7 @@ import { RECORD_FILE } from "./store.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
 import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
 import { deliverableFolders } from "./targets.ts";
-import { parseDuration, parseInstant } from "./time.ts";
+import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 
 export { deliverableFolders };
 
@@ -1150,27 +1150,51 @@ async function checkFolder(
     // spool, which writes late) is what a clock set back leaves: said, as it may be the latest.
     const laterLine = runs.find((e) =>
       e.line > chosen.line && isBaseline(e.record) && e.record.Host === baseline.Host &&
-      endMs(e.record) < endMs(baseline) && spoolEntryOf(e.record.Notes) === undefined
+      startMs(e.record) < startMs(baseline) && endMs(e.record) < endMs(baseline) &&
+      spoolEntryOf(e.record.Notes) === undefined
     );
     if (laterLine) {
       notes.push(
         `${laterLine.record.RunID} (line ${laterLine.line}) was written after the baseline but ` +
           `is stamped earlier (${laterLine.record.RunTimestamp}): the baseline is the latest by ` +
-          "RunTimestamp; if a clock was set back (not a merge of branches), that run is the latest",
+          "RunTimestamp; if a clock was wrong at either run (not a merge of branches), that run " +
+          "is the latest",
       );
     }
-    // Runs stamped as the baseline, start and end (branches merged), that read other inputs:
-    // which ran last cannot be told, so the choice is said.
-    for (const tied of runs) {
-      const alike = tied !== chosen && startMs(tied.record) === startMs(baseline) &&
-        endMs(tied.record) === endMs(baseline);
-      if (!alike || !isBaseline(tied.record)) continue;
-      const paths = differingInputs(baseline, tied.record);
-      if (paths.length === 0) continue;
+    if (startMs(baseline) > Date.now() + CLOCK_SKEW_MS) {
       notes.push(
-        `${tied.record.RunID} (line ${tied.line}) started and ended as the baseline did but read ` +
-          `other inputs (${listed(paths)}): which ran last cannot be told (branches merged?); ` +
-          "the baseline is the one whose RecordChecksum sorts last",
+        `the baseline ${baseline.RunID} is stamped ${baseline.RunTimestamp}, after this ` +
+          "machine's clock: written by a host whose clock ran ahead, or edited; a run since " +
+          "is stamped earlier than it, so it stays the baseline (see runrec validate)",
+      );
+    }
+    // Runs started as the baseline (branches merged) that read other inputs: which ran last
+    // cannot be told. Ended alike too, no order is better than a coin toss: no verdict.
+    const endedAlike: FolderRecords["records"] = [];
+    for (const tied of runs) {
+      if (tied === chosen || startMs(tied.record) !== startMs(baseline)) continue;
+      const paths = isBaseline(tied.record) ? differingInputs(baseline, tied.record) : [];
+      if (paths.length === 0) continue;
+      if (endMs(tied.record) === endMs(baseline)) {
+        endedAlike.push(tied);
+        continue;
+      }
+      notes.push(
+        `${tied.record.RunID} (line ${tied.line}) started as the baseline did but read other ` +
+          `inputs (${listed(paths)}): which ran last cannot be told (branches merged?); the ` +
+          "baseline is the one that ended later",
+      );
+    }
+    if (endedAlike.length > 0) {
+      const named = endedAlike.map((e) => `${e.record.RunID} (line ${e.line})`);
+      const paths = sortUtf8([
+        ...new Set(endedAlike.flatMap((e) => differingInputs(baseline, e.record))),
+      ]);
+      return noBaseline(
+        agent,
+        `${baseline.RunID} (line ${chosen.line}) and ${listed(named)} started and ended alike ` +
+          `but read other inputs (${listed(paths)}): which ran last cannot be told (branches ` +
+          `merged?); run ${agent} again to settle it`,
       );
     }
     // An empty folder gone leaves no file to say so (a folder's files say it themselves).
