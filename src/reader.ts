@@ -761,12 +761,8 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
 /**
  * The cells of a record line that cannot be read that are whole: all it
  * splits into as CSV (up to a quote that is never closed), but the last,
- * which a cut may have shortened (or is the RecordChecksum).
- *
- * @example
- * ```ts
- * wholeCells("v1.0,RUN-DEL-01-02-20260301-1000-001,DEL-01-02,WRI"); // ["v1.0", "RUN-…", "DEL-01-02"]
- * ```
+ * which a cut may have shortened (or is the RecordChecksum):
+ * `v1.0,RUN-…,DEL-01-02,WRI` gives `v1.0`, `RUN-…` and `DEL-01-02`.
  */
 function wholeCells(text: string): string[] {
   try {

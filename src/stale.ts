@@ -1164,8 +1164,8 @@ async function checkFolder(
     if (startMs(baseline) > Date.now() + CLOCK_SKEW_MS) {
       notes.push(
         `the baseline ${baseline.RunID} is stamped ${baseline.RunTimestamp}, after this ` +
-          "machine's clock: written by a host whose clock ran ahead, or edited; a run since " +
-          "is stamped earlier than it, so it stays the baseline (see runrec validate)",
+          "machine's clock: written by a host whose clock ran ahead, or edited; until then, a " +
+          "run stamped earlier is taken for an older one (see runrec validate)",
       );
     }
     // Runs started as the baseline (branches merged) that read other inputs: which ran last
