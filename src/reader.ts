@@ -562,7 +562,7 @@ function checkBlock(block: LineBlock): CheckBatch {
     record(line, text) {
       const result = recordOf(line, text);
       if (!("record" in result)) {
-        batch.problems.push(result);
+        batch.problems.push({ ...result, cells: wholeCells(text) });
         return;
       }
       batch.records++;
