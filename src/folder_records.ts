@@ -17,6 +17,8 @@ export interface FolderRecords {
   records: { line: number; record: RunRecord }[];
   /** The numbers of the lines with an error (see `runrec validate`), in file order. */
   unreadableLines: number[];
+  /** The whole cells of each of `unreadableLines`, in the same order (`LineProblem.cells`). */
+  unreadableCells: string[][];
 }
 
 /**
@@ -32,7 +34,7 @@ export interface FolderRecords {
  * ```
  */
 export async function readRecordFile(path: string): Promise<FolderRecords> {
-  const result: FolderRecords = { records: [], unreadableLines: [] };
+  const result: FolderRecords = { records: [], unreadableLines: [], unreadableCells: [] };
   const firstCopy = firstCopies();
   try {
     for await (const batch of readRecordBatches(path)) {
@@ -40,7 +42,10 @@ export async function readRecordFile(path: string): Promise<FolderRecords> {
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
           result.records.push({ line: event.line, record: event.record });
-        } else if (event.severity === "error") result.unreadableLines.push(event.line);
+        } else if (event.severity === "error") {
+          result.unreadableLines.push(event.line);
+          result.unreadableCells.push(event.cells ?? []);
+        }
       }
     }
   } catch (error) {

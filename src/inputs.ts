@@ -5,7 +5,15 @@
  *
  * @module
  */
-import { dirname, isAbsolute, isNormalAbsolute, join, relative, resolve } from "./path.ts";
+import {
+  basename,
+  dirname,
+  isAbsolute,
+  isNormalAbsolute,
+  join,
+  relative,
+  resolve,
+} from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReading } from "./references.ts";
@@ -30,9 +38,10 @@ export interface GovernedInputs {
   notes: string[];
   /**
    * The files governed but not hashed, one line each (among `notes` too): a
-   * folder that is a symbolic link or holds installed packages, the references
-   * past {@linkcode MAX_REFERENCES}, those of a `_REFERENCES.md` too large to
-   * read. A change there is unseen.
+   * folder that is a symbolic link or holds installed packages (unless its
+   * files are hashed all the same, through another folder walked or as an
+   * input named), the references past {@linkcode MAX_REFERENCES}, those of a
+   * `_REFERENCES.md` too large to read. A change there is unseen.
    */
   unseen: string[];
 }
@@ -226,6 +235,11 @@ function boundedNotes(notes: string[]): string[] {
   return [...shown, `and ${unique.length - shown.length} more notes (TBD in InputHashes)`];
 }
 
+/** Whether the real path `path` is `folder` or lies beneath it. */
+function isWithin(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
+}
+
 /** How to hash a folder the walk does not enter, as its note says. */
 const NAME_IT = " (name it as an input to hash them)";
 
@@ -276,11 +290,16 @@ export async function governedInputs(
   const bounds = options.bounds ?? projectBounds(root, undefined, lookups);
   const notes: string[] = [];
   const unseen: string[] = [];
-  // Files governed but not hashed: noted, with how to hash them when `hint` says.
-  const notHashed = (what: string, hint = "") => {
-    unseen.push(what);
-    notes.push(`${what}${hint}`);
+  // Files governed but not hashed: noted, and said by `stale`.
+  const notHashed = (note: string) => {
+    unseen.push(note);
+    notes.push(note);
   };
+  // Each folder walked, and the folders beneath it the walk did not enter (real paths).
+  const walked: { root: string; skipped: string[] }[] = [];
+  // Folders the walk did not enter (real paths), with their notes: unseen unless another walk
+  // hashed their files (`current -> v3` beside `v3/`, or the folder named as an input).
+  const notEntered: { real: string; note: string }[] = [];
   const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
   // Absolute file path → the label of its first origin, and its key (relative to `root`).
   const wanted = new Map<string, { label: string; key: string }>();
@@ -327,9 +346,16 @@ export async function governedInputs(
       return;
     }
     let files = 0;
-    let unseen = 0;
+    let unlisted = 0;
+    const thisWalk = { root: resolvedPath(path, lookups), skipped: [] as string[] };
+    walked.push(thisWalk);
+    // A folder not entered: a hole in this walk, and unseen unless another walk enters it.
+    const skip = (location: string, real: string, note: string) => {
+      thisWalk.skipped.push(join(resolvedPath(dirname(location), lookups), basename(location)));
+      notEntered.push({ real, note });
+    };
     const unlistable = (dir: string, error: Error) => {
-      unseen++;
+      unlisted++;
       if (error instanceof CollidingNames) {
         colliding.set(dir, { note: `${label}: ${relativePath(root, dir)} `, count: error.count });
         return;
@@ -340,18 +366,20 @@ export async function governedInputs(
     };
     // Named, as a linked folder is: a file beneath it that changes must not go unsaid.
     const packages = (folder: string) =>
-      notHashed(
+      skip(
+        folder,
+        resolvedPath(folder, lookups),
         `${label}: folder ${relativePath(root, folder)} holds installed packages: its files are ` +
-          "not hashed",
-        NAME_IT,
+          `not hashed${NAME_IT}`,
       );
     for (const entry of walk(path, { unlistable, packages })) {
       if (entry.kind === "folder" && entry.linked) {
         // Not entered, so that links cannot loop; named, so that nothing is left out unsaid.
-        notHashed(
+        skip(
+          entry.path,
+          resolvedPath(entry.path, lookups),
           `${label}: folder ${relativePath(root, entry.path)} is a symbolic link: its files are ` +
-            "not hashed",
-          NAME_IT,
+            `not hashed${NAME_IT}`,
         );
         continue;
       }
@@ -372,7 +400,7 @@ export async function governedInputs(
         : "not a regular file";
       unhashed.set(entry.path, `${label}: ${entryKey} ${why}`);
     }
-    if (files === 0 && unseen === 0) notes.push(`${label}: folder holds no files`);
+    if (files === 0 && unlisted === 0) notes.push(`${label}: folder holds no files`);
   };
 
   // A link whose target is gone is there all the same: said so, as `stale` says it.
@@ -457,6 +485,13 @@ export async function governedInputs(
         }
       }
     }
+  }
+
+  for (const { real, note } of notEntered) {
+    const hashedElsewhere = walked.some(({ root, skipped }) =>
+      isWithin(real, root) && !skipped.some((hole) => isWithin(real, hole))
+    );
+    if (!hashedElsewhere) notHashed(note);
   }
 
   // The valid name's file among names that read as one is hashed for its note only.

@@ -51,6 +51,12 @@ export interface LineProblem {
   field: string;
   /** What is wrong, in one line. */
   message: string;
+  /**
+   * For a record line that cannot be read (`torn`, `corrupt`, `invalid`):
+   * its cells that are whole ({@linkcode wholeCells}), which may still say
+   * whose run it was and when.
+   */
+  cells?: string[];
 }
 
 /** One record read from a line. */
@@ -166,7 +172,7 @@ export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent
       record(line, text) {
         const result = recordOf(line, text);
         if (!("record" in result)) {
-          events.push(result);
+          events.push({ ...result, cells: wholeCells(text) });
           return;
         }
         recorder.record(line, result.record.SchemaVersion, cellsOf(result.unknownCells));
@@ -556,7 +562,7 @@ function checkBlock(block: LineBlock): CheckBatch {
     record(line, text) {
       const result = recordOf(line, text);
       if (!("record" in result)) {
-        batch.problems.push(result);
+        batch.problems.push({ ...result, cells: wholeCells(text) });
         return;
       }
       batch.records++;
@@ -738,7 +744,7 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
         "delete the markers; the .gitattributes line 'RunRecords.csv merge=union' avoids it)",
     );
   }
-  return cut
+  const found = cut
     ? problem(line, "warning", "torn", `torn ${what} (interrupted write); skipped`)
     : startsLikeRecord
     ? problem(
@@ -749,6 +755,22 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
       "RecordChecksum",
     )
     : problem(line, "error", "corrupt", `is not a run record: ${clip(text)}`);
+  return startsLikeRecord && !cutHeader ? { ...found, cells: wholeCells(text) } : found;
+}
+
+/**
+ * The cells of a record line that cannot be read that are whole: all it
+ * splits into as CSV (up to a quote that is never closed), but the last,
+ * which a cut may have shortened (or is the RecordChecksum):
+ * `v1.0,RUN-…,DEL-01-02,WRI` gives `v1.0`, `RUN-…` and `DEL-01-02`.
+ */
+function wholeCells(text: string): string[] {
+  try {
+    return splitCsvLine(text).slice(0, -1);
+  } catch {
+    // The cells before a cell that opens a quote never closed (RunID to RunTimestamp are never quoted).
+    return text.slice(0, text.indexOf('"')).split(",").slice(0, -1);
+  }
 }
 
 /**

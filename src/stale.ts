@@ -35,14 +35,22 @@ import { inputFoldersIn } from "./input_folders.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { findProfile } from "./profiles.ts";
-import { DELETED, LIFECYCLE_STATES, type RunRecord, SHA256_PATTERN, TBD } from "./schema.ts";
+import {
+  COLUMNS,
+  DELETED,
+  LIFECYCLE_STATES,
+  runIdPrefix,
+  type RunRecord,
+  SHA256_PATTERN,
+  TBD,
+} from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
 import { lifecycleChangeFrom, parseLifecycleState, readLifecycleState } from "./status.ts";
 import { RECORD_FILE } from "./store.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
 import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
 import { deliverableFolders } from "./targets.ts";
-import { parseDuration, parseInstant } from "./time.ts";
+import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 
 export { deliverableFolders };
 
@@ -282,7 +290,9 @@ async function readFolderRecords(
 ): Promise<FolderRecords | string> {
   const path = join(dir, RECORD_FILE);
   const info = lookups.stat(path);
-  if (info instanceof Deno.errors.NotFound) return { records: [], unreadableLines: [] };
+  if (info instanceof Deno.errors.NotFound) {
+    return { records: [], unreadableLines: [], unreadableCells: [] };
+  }
   if (info instanceof Error) return `${path}: cannot read: ${info.message.split("\n")[0]}`;
   if (info !== "file") return `${path}: not a regular file (a folder, FIFO or device)`;
   try {
@@ -291,6 +301,52 @@ async function readFolderRecords(
     if (error instanceof InputError) return error.message; // names the file already
     throw error;
   }
+}
+
+/** Where the cells an unreadable line may still show are. */
+const RUN_ID_CELL = COLUMNS.indexOf("RunID");
+const DELIVERABLE_CELL = COLUMNS.indexOf("DeliverableID");
+const AGENT_CELL = COLUMNS.indexOf("AgentName");
+const START_CELL = COLUMNS.indexOf("RunTimestamp");
+const NOTES_CELL = COLUMNS.indexOf("Notes");
+
+/**
+ * Whether a record line that cannot be read, of which `cells` are whole, may
+ * be `agent`'s latest run (its agent cell is `agent`'s, or names no agent with
+ * a readable record here; and its start is not before the baseline's, or
+ * does not agree with its RunID) or an annotation that bears on the choice
+ * (its agent cell is not another agent's, and its Notes are not whole or name
+ * the baseline, a later run of `agent` or an annotation). Any other line
+ * (another agent's run, or an older one) cannot change the baseline.
+ */
+function mayBeBaselineOrItsAnnotation(
+  cells: readonly string[],
+  agent: string,
+  baseline: RunRecord,
+  runs: FolderRecords["records"],
+  records: FolderRecords["records"],
+  agentsHere: ReadonlySet<string>,
+): boolean {
+  // A changed line may have its agent or start changed: one that no other line bears out is no alibi.
+  const named = cells[AGENT_CELL] ?? "";
+  const whose = named === ANNOTATOR || agentsHere.has(named) ? named : undefined;
+  const stamp = cells[START_CELL] ?? "";
+  const agrees = (cells[RUN_ID_CELL] ?? "").startsWith(
+    runIdPrefix(cells[DELIVERABLE_CELL] ?? "", stamp),
+  );
+  const started = agrees ? parseInstant(stamp) : undefined;
+  if ((whose ?? agent) === agent && (started === undefined || started >= startMs(baseline))) {
+    return true;
+  }
+  if ((whose ?? ANNOTATOR) !== ANNOTATOR) return false;
+  const notes = cells[NOTES_CELL];
+  if (notes === undefined) return true;
+  const bearing = [
+    baseline,
+    ...runs.map((e) => e.record).filter((r) => !laterThan(baseline, r)),
+    ...records.map((e) => e.record).filter((r) => r.AgentName === ANNOTATOR),
+  ];
+  return bearing.some((r) => notes.includes(r.RunID));
 }
 
 /** When a run ended: RunTimestamp plus RunDuration, in ms. */
@@ -953,7 +1009,7 @@ async function checkFolder(
     }),
   ]);
   if (typeof read === "string") return read;
-  const { records, unreadableLines } = read;
+  const { records, unreadableLines, unreadableCells } = read;
   let id: string;
   try {
     id = deliverableId(dir, (path) => {
@@ -1008,6 +1064,7 @@ async function checkFolder(
     byAgent.set(entry.record.AgentName, list);
   }
   for (const agent of byAgent.keys()) agentsThatRan.add(agent);
+  const agentsHere = new Set(byAgent.keys());
   // `everyAgent`: the agents asked for and every other that ran (propagation needs them all).
   const agents = options.agents === undefined
     ? sortUtf8([...byAgent.keys()])
@@ -1095,27 +1152,51 @@ async function checkFolder(
     // spool, which writes late) is what a clock set back leaves: said, as it may be the latest.
     const laterLine = runs.find((e) =>
       e.line > chosen.line && isBaseline(e.record) && e.record.Host === baseline.Host &&
-      endMs(e.record) < endMs(baseline) && spoolEntryOf(e.record.Notes) === undefined
+      startMs(e.record) < startMs(baseline) && endMs(e.record) < endMs(baseline) &&
+      spoolEntryOf(e.record.Notes) === undefined
     );
     if (laterLine) {
       notes.push(
         `${laterLine.record.RunID} (line ${laterLine.line}) was written after the baseline but ` +
           `is stamped earlier (${laterLine.record.RunTimestamp}): the baseline is the latest by ` +
-          "RunTimestamp; if a clock was set back (not a merge of branches), that run is the latest",
+          "RunTimestamp; if a clock was wrong at either run (not a merge of branches), that run " +
+          "is the latest",
       );
     }
-    // Runs stamped as the baseline, start and end (branches merged), that read other inputs:
-    // which ran last cannot be told, so the choice is said.
-    for (const tied of runs) {
-      const alike = tied !== chosen && startMs(tied.record) === startMs(baseline) &&
-        endMs(tied.record) === endMs(baseline);
-      if (!alike || !isBaseline(tied.record)) continue;
-      const paths = differingInputs(baseline, tied.record);
-      if (paths.length === 0) continue;
+    if (startMs(baseline) > Date.now() + CLOCK_SKEW_MS) {
       notes.push(
-        `${tied.record.RunID} (line ${tied.line}) started and ended as the baseline did but read ` +
-          `other inputs (${listed(paths)}): which ran last cannot be told (branches merged?); ` +
-          "the baseline is the one whose RecordChecksum sorts last",
+        `the baseline ${baseline.RunID} is stamped ${baseline.RunTimestamp}, after this ` +
+          "machine's clock: written by a host whose clock ran ahead, or edited; until then, a " +
+          "run stamped earlier is taken for an older one (see runrec validate)",
+      );
+    }
+    // Runs started as the baseline (branches merged) that read other inputs: which ran last
+    // cannot be told. Ended alike too, no order is better than a coin toss: no verdict.
+    const endedAlike: FolderRecords["records"] = [];
+    for (const tied of runs) {
+      if (tied === chosen || startMs(tied.record) !== startMs(baseline)) continue;
+      const paths = isBaseline(tied.record) ? differingInputs(baseline, tied.record) : [];
+      if (paths.length === 0) continue;
+      if (endMs(tied.record) === endMs(baseline)) {
+        endedAlike.push(tied);
+        continue;
+      }
+      notes.push(
+        `${tied.record.RunID} (line ${tied.line}) started as the baseline did but read other ` +
+          `inputs (${listed(paths)}): which ran last cannot be told (branches merged?); the ` +
+          "baseline is the one that ended later",
+      );
+    }
+    if (endedAlike.length > 0) {
+      const named = endedAlike.map((e) => `${e.record.RunID} (line ${e.line})`);
+      const paths = sortUtf8([
+        ...new Set(endedAlike.flatMap((e) => differingInputs(baseline, e.record))),
+      ]);
+      return noBaseline(
+        agent,
+        `${baseline.RunID} (line ${chosen.line}) and ${listed(named)} started and ended alike ` +
+          `but read other inputs (${listed(paths)}): which ran last cannot be told (branches ` +
+          `merged?); run ${agent} again to settle it`,
       );
     }
     // An empty folder gone leaves no file to say so (a folder's files say it themselves).
@@ -1150,15 +1231,20 @@ async function checkFolder(
     const unseen = [...new Set(now.unseen)].map((what) =>
       `${what}, so a change there cannot be seen`
     );
-    if (inputs.length === 0 && (unseen.length > 0 || unreadNote !== undefined)) {
-      const unread = unreadNote === undefined ? [] : [
-        `nothing changed since ${baseline.RunID}, but ${unreadNote}: it may be a later run of ` +
-        `${agent} or an annotation of that run`,
+    const mayMatter = unreadableLines.filter((_, i) =>
+      mayBeBaselineOrItsAnnotation(unreadableCells[i], agent, baseline, runs, records, agentsHere)
+    );
+    if (inputs.length === 0 && (unseen.length > 0 || mayMatter.length > 0)) {
+      const unread = mayMatter.length === 0 ? [] : [
+        `nothing changed since ${baseline.RunID}, but ${RECORD_FILE} ${lineNumbers(mayMatter)} ` +
+        `could not be read (see runrec validate): it may be a later run of ${agent} or an ` +
+        "annotation of that run (restore it from git history if it was changed)",
       ];
+      const said = mayMatter.length === unreadableLines.length;
       return noBaseline(
         agent,
         [...unread, ...unseen].join("; "),
-        folderNotes.filter((n) => n !== unreadNote),
+        folderNotes.filter((n) => !said || n !== unreadNote),
       );
     }
     notes.push(...unseen);

@@ -197,6 +197,34 @@ Deno.test("governed inputs: a linked folder inside an input folder is named, not
   });
 });
 
+Deno.test("governed inputs: a linked or packages folder whose files are hashed through another path (an alias beside its target, or named as an input) is not unseen", async () => {
+  await withTempDir(async (repo) => {
+    const { del } = await makeTree(repo);
+    await write(join(del, "refs", "v3", "iec.md"), "ed.3\n");
+    await write(join(del, "refs", "node_modules", "std", "a.md"), "v1\n");
+    await write(join(repo, "shared", "s.md"), "s\n");
+    await Deno.symlink("v3", join(del, "refs", "current"));
+    await Deno.symlink(join(repo, "shared"), join(del, "refs", "linked"));
+    // `current -> v3`: every file of it is hashed under refs/v3; the two others are unseen.
+    const alias = await governedInputs(del, ["refs"]);
+    deepStrictEqual(
+      alias.unseen,
+      [
+        "--input refs: folder refs/linked is a symbolic link: its files are not hashed (name it as " +
+        "an input to hash them)",
+        "--input refs: folder refs/node_modules holds installed packages: its files are not " +
+        "hashed (name it as an input to hash them)",
+      ].sort(),
+    );
+    deepStrictEqual(alias.notes.toSorted(), alias.unseen);
+    // Named as the note says, they are hashed, and nothing is unseen or noted.
+    const named = await governedInputs(del, ["refs", "refs/linked", "refs/node_modules"]);
+    deepStrictEqual([named.unseen, named.notes], [[], []]);
+    ok(Object.hasOwn(named.hashes, "refs/linked/s.md"), JSON.stringify(named.hashes));
+    ok(Object.hasOwn(named.hashes, "refs/node_modules/std/a.md"), JSON.stringify(named.hashes));
+  });
+});
+
 Deno.test("governed inputs: none at all gives InputContextSHA TBD", async () => {
   await withTempDir(async (dir) => {
     const { hashes, notes } = await governedInputs(dir, []);

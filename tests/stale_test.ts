@@ -292,7 +292,7 @@ Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimest
     [
       `${skewed} (line 6) was written after the baseline but is stamped earlier ` +
       "(2026-02-18T10:00:00.000Z): the baseline is the latest by RunTimestamp; if a clock was " +
-      "set back (not a merge of branches), that run is the latest",
+      "wrong at either run (not a merge of branches), that run is the latest",
     ],
   );
   // An annotation that invalidates a run plugs in here.

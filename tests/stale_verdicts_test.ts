@@ -10,6 +10,8 @@
 import { join } from "node:path";
 import { inputFolderNote, inputFoldersIn } from "../src/input_folders.ts";
 import { readRecords } from "../src/reader.ts";
+import { decodeRecord, encodeRecord } from "../src/codec.ts";
+import { runIdPrefix } from "../src/schema.ts";
 import { checkStaleness } from "../src/stale.ts";
 import { InputError } from "../src/errors.ts";
 import type { RunRecord } from "../src/schema.ts";
@@ -743,7 +745,41 @@ Deno.test("stale: a record line that cannot be read (the latest run, or an annot
   assertEquals([code, checkOf(checks, "WRITER").verdict], [0, "CLEAN"]);
 });
 
-Deno.test("stale: two baselines stamped alike are chosen by the later end, then by RecordChecksum, whatever their order in the file; tied ones that read other inputs are noted", async () => {
+Deno.test("stale: an old unreadable line of another agent (its agent, start and RunID cells whole) is a note, not NO_BASELINE for every agent; one that may be the agent's later run still blocks", async () => {
+  const { del } = await makeProject();
+  const emit = (agent: string, ...more: string[]) =>
+    runrec(
+      0,
+      "emit",
+      del,
+      "--agent",
+      agent,
+      "--status",
+      "SUCCESS",
+      "--input",
+      "Datasheet.md",
+      ...more,
+    );
+  await emit("DEPENDENCIES", "--started", "2026-01-05T10:00:00Z", "--duration", "60s");
+  await editLine(del, 2, ",DEPENDENCIES,", ",DEPENDENCIEZ,"); // damaged a month ago
+  await emit("WRITER");
+  await emit("DEPENDENCIES");
+  const unread = "RunRecords.csv line 2 could not be read (see runrec validate)";
+  let checks = (await stale(del)).checks;
+  for (const agent of ["DEPENDENCIES", "WRITER"]) {
+    const check = checkOf(checks, agent);
+    assertEquals([check.verdict, check.notes], ["CLEAN", [unread]], agent);
+  }
+  // Its start changed to an older one that its RunID does not bear out: it may be the latest.
+  await editLine(del, 2, "T10:00:00.000Z", "T09:00:00.000Z");
+  await editLine(del, 2, ",DEPENDENCIEZ,", ",WRITER,");
+  checks = (await stale(del)).checks;
+  assertEquals(checkOf(checks, "DEPENDENCIES").verdict, "CLEAN");
+  assertEquals(checkOf(checks, "WRITER").verdict, "NO_BASELINE");
+  assertIncludes(checkOf(checks, "WRITER").reason ?? "", "RunRecords.csv line 2 could not be read");
+});
+
+Deno.test("stale: two baselines stamped alike are chosen by the later end, whatever their order in the file, and noted; ended alike too and read other inputs, NO_BASELINE naming both, never a coin toss", async () => {
   const { del } = await makeProject();
   const datasheet = join(del, "Datasheet.md");
   const emit = (duration: string) =>
@@ -767,25 +803,27 @@ Deno.test("stale: two baselines stamped alike are chosen by the later end, then 
   await emit("60s");
   const path = join(del, "RunRecords.csv");
   const [header, first, second] = (await Deno.readTextFile(path)).trimEnd().split("\n");
-  // The same records in both orders a merge of the two branches leaves.
-  const verdicts: string[] = [];
-  for (const order of [[first, second], [second, first]]) {
-    await Deno.writeTextFile(path, [header, ...order, ""].join("\n"));
-    const check = checkOf((await stale(del)).checks, "WRITER");
-    verdicts.push(`${check.verdict} ${check.baseline?.RunID}`);
-    const other = order.indexOf(order.find((l) => !l.includes(check.baseline!.RunID))!) + 2;
-    assert(
-      check.notes.some((n) =>
-        n.includes(`(line ${other}) started and ended as the baseline did but read other inputs`) &&
-        n.includes("Datasheet.md")
-      ),
-      check.notes.join("\n"),
-    );
+  // The same records in both orders a merge of the two branches leaves; either file content.
+  const [one, two] = [first, second].map((l) => l.split(",")[1]);
+  for (const content of ["v2\n", "# Datasheet\n"]) {
+    await Deno.writeTextFile(datasheet, content);
+    for (const order of [[first, second], [second, first]]) {
+      await Deno.writeTextFile(path, [header, ...order, ""].join("\n"));
+      const check = checkOf((await stale(del)).checks, "WRITER");
+      // Never CLEAN over a coin toss: no verdict, naming both runs, whatever the bytes.
+      assertEquals(check.verdict, "NO_BASELINE");
+      for (const id of [one, two]) assertIncludes(check.reason ?? "", id);
+      assertMatch(
+        check.reason ?? "",
+        /started and ended alike but read other inputs \(Datasheet\.md\): which ran last cannot be told \(branches merged\?\); run WRITER again to settle it$/,
+      );
+    }
   }
-  assertEquals(verdicts[0], verdicts[1]);
 
-  // Of two stamped alike, the one that ended later is the baseline, in either order.
+  // Of two stamped alike, the one that ended later is the baseline, in either order: noted as
+  // started alike, not as "stamped earlier".
   await Deno.writeTextFile(path, [header, first, ""].join("\n"));
+  await Deno.writeTextFile(datasheet, "v2\n");
   await emit("120s");
   const longer = (await records(del))[1].RunID;
   const [, a, b] = (await Deno.readTextFile(path)).trimEnd().split("\n");
@@ -793,7 +831,56 @@ Deno.test("stale: two baselines stamped alike are chosen by the later end, then 
     await Deno.writeTextFile(path, [header, ...order, ""].join("\n"));
     const check = checkOf((await stale(del)).checks, "WRITER");
     assertEquals([check.verdict, check.baseline?.RunID], ["CLEAN", longer]);
+    assertEquals(check.notes.length, 1, check.notes.join("\n"));
+    assertMatch(
+      check.notes[0],
+      /^RUN-\S+ \(line \d\) started as the baseline did but read other inputs \(Datasheet\.md\): which ran last cannot be told \(branches merged\?\); the baseline is the one that ended later$/,
+    );
   }
+});
+
+Deno.test("stale: a baseline stamped after this machine's clock is said so, not taken for a clock set back", async () => {
+  const { del } = await makeProject();
+  const path = join(del, "RunRecords.csv");
+  await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "WRITER",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "Datasheet.md",
+  );
+  // Recorded by a host whose clock ran six days ahead (resealed: a whole record).
+  const ahead = new Date(Date.now() + 6 * 86_400_000).toISOString();
+  const lines = (await Deno.readTextFile(path)).split("\n");
+  const record = decodeRecord(lines[1]);
+  record.RunTimestamp = ahead;
+  record.RunID = `${runIdPrefix(record.DeliverableID, ahead)}001`;
+  lines[1] = encodeRecord(record);
+  await Deno.writeTextFile(path, lines.join("\n"));
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "v2\n");
+  await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "WRITER",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "Datasheet.md",
+  );
+  const check = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals([check.verdict, check.baseline?.RunID], ["DIRTY", record.RunID]);
+  assert(
+    check.notes.some((n) =>
+      n.startsWith(`the baseline ${record.RunID} is stamped ${ahead}, after this machine's clock`)
+    ),
+    check.notes.join("\n"),
+  );
 });
 
 Deno.test("stale: files the walk does not hash (a folder that is a symbolic link, installed packages, the list of a _REFERENCES.md over 1 MiB) are no CLEAN: NO_BASELINE saying so, a note beside a change", async () => {
@@ -814,10 +901,10 @@ Deno.test("stale: files the walk does not hash (a folder that is a symbolic link
   let { code, checks } = await stale(del);
   let check = checkOf(checks, "WRITER");
   assertEquals([code, check.verdict], [0, "NO_BASELINE"]);
-  const linked = "folder ../../0_References/vendor is a symbolic link: its files are not hashed, " +
-    "so a change there cannot be seen";
+  const linked = "folder ../../0_References/vendor is a symbolic link: its files are not hashed " +
+    "(name it as an input to hash them), so a change there cannot be seen";
   const packages = "folder ../../0_References/node_modules holds installed packages: its files " +
-    "are not hashed, so a change there cannot be seen";
+    "are not hashed (name it as an input to hash them), so a change there cannot be seen";
   assertIncludes(check.reason ?? "", linked);
   assertIncludes(check.reason ?? "", packages);
   // A change it sees is DIRTY, and the notes say what it cannot see.
@@ -840,6 +927,57 @@ Deno.test("stale: files the walk does not hash (a folder that is a symbolic link
     check.reason ?? "",
     /^_REFERENCES\.md: too large: .*: the files it lists are not hashed, so a change there cannot be seen$/,
   );
+});
+
+Deno.test("stale: a linked folder whose files are hashed through another path (an alias beside its target) is CLEAN; one named as an input, as emit's note says, is CLEAN, and emit no longer notes it", async () => {
+  const { root, del } = await makeProject();
+  const refs = join(root, "PKG-01_Pkg", "0_References");
+  await writeTree(root, {
+    "PKG-01_Pkg/0_References/v3/iec.md": "IEC 61511 ed.3\n",
+    "_Shared/vendor/flow.md": "range 0-100\n",
+    "PKG-01_Pkg/0_References/node_modules/std/a.md": "v1\n",
+  });
+  await Deno.symlink("v3", join(refs, "current"));
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "- [Refs](../../0_References/)\n", {
+    append: true,
+  });
+  // `current -> v3`: every file beneath it is hashed under v3/, so nothing is unseen.
+  await Deno.rename(join(refs, "node_modules"), join(root, "node_modules.away"));
+  await runrec(0, "emit", del, "--agent", "WRITER", "--status", "SUCCESS");
+  let check = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals([check.verdict, check.notes], ["CLEAN", []]);
+  // An edit through v3/ is seen.
+  await Deno.writeTextFile(join(refs, "v3/iec.md"), "IEC 61511 ed.4\n");
+  check = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals(evidence(check), [["changed", "../../0_References/v3/iec.md", undefined]]);
+
+  // A link out of the folder and installed packages are unseen, until named as emit's note says.
+  await Deno.rename(join(root, "node_modules.away"), join(refs, "node_modules"));
+  await Deno.symlink("../../_Shared/vendor", join(refs, "vendor"));
+  const emitted = await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "WRITER",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "../../0_References/vendor",
+    "--input",
+    "../../0_References/node_modules",
+  );
+  assert(!emitted.stderr.includes("not hashed"), emitted.stderr);
+  assert(!(await records(del)).at(-1)!.Notes.includes("not hashed"));
+  check = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals([check.verdict, check.notes], ["CLEAN", []]);
+  await Deno.writeTextFile(join(root, "_Shared/vendor/flow.md"), "range 0-500\n");
+  await Deno.writeTextFile(join(refs, "node_modules/std/a.md"), "v2\n");
+  check = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals(evidence(check), [
+    ["changed", "../../0_References/node_modules/std/a.md", undefined],
+    ["changed", "../../0_References/vendor/flow.md", undefined],
+  ]);
 });
 
 Deno.test("stale: an empty path is a one-line usage error saying so, exit 2", async () => {

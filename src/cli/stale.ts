@@ -32,9 +32,10 @@ Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--allow-outside
 For each deliverable and each agent that has run on it, the baseline is the
 agent's latest SUCCESS or PARTIAL run (by RunTimestamp) that no annotation
 invalidated or superseded; of runs stamped alike (branches merged), the one
-that ended later, then the one whose RecordChecksum sorts last (never the
-line order: a merge either way gives one answer), with a note naming a tied
-run that read other inputs. Its governed inputs are worked out again as the
+that ended later (never the line order: a merge either way gives one
+answer), with a note naming one that read other inputs. Runs that started
+and ended alike but read other inputs cannot be told apart: NO_BASELINE,
+naming them, until the agent runs again. Its governed inputs are worked out again as the
 run would now (its InputFiles, _REFERENCES.md and every file that lists now)
 and hashed, and each path is compared with the baseline's InputHashes. A
 folder the run was given as input (--input inp, named in its Notes as input
@@ -48,9 +49,12 @@ deleted "removed".
   NO_BASELINE  the agent has no SUCCESS or PARTIAL run that is not invalidated
                or superseded (runrec annotate), or no run at all; or no change
                was found where one may be out of sight: a line of RunRecords.csv
-               could not be read (it may be a later run or an annotation; see
-               runrec validate), or governed files are not hashed (a folder
-               that is a symbolic link or holds installed packages, references
+               could not be read and may be this agent's later run or an
+               annotation of it (its agent and start cells say, when whole;
+               see runrec validate), or governed files are not hashed (a
+               folder that is a symbolic link or holds installed packages
+               whose files no other folder walked or input named hashes,
+               references
                past the 1,000th, a _REFERENCES.md over 1 MiB). Each says why:
                staleness is unknown, never assumed clean. Beside a change
                (DIRTY) the same are notes
