@@ -572,8 +572,8 @@ export function ambiguousAnnotations(records: Iterable<AnnotationSource>): strin
  *
  * @example
  * ```ts
- * import { annotationsFor, annotationsIn } from "./annotations.ts";
- * declare const records: import("./schema.ts").RunRecord[];
+ * import { annotationsFor, annotationsIn } from "@runrec/runrec";
+ * declare const records: import("@runrec/runrec").RunRecord[];
  * const annotations = annotationsIn(records);
  * for (const r of records) console.log(r.RunID, annotationsFor(annotations, r).length);
  * ```
