@@ -239,8 +239,10 @@ export {
   type Annotation,
   type AnnotationKind,
   AnnotationRefused,
+  annotationsFor,
   annotationsIn,
   annotationsOf,
+  type AnnotationSource,
   appendAnnotation,
   isAnnotation,
 } from "./src/annotations.ts";

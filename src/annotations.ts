@@ -11,6 +11,10 @@
  * annotates=<RUNID>; note=<text>
  * ```
  *
+ * followed by ` | record <RUNID> checksum <16 hex>` for each run it names:
+ * the start of that record's RecordChecksum, so that a RunID two clones both
+ * allocated in one minute (SCHEMA.md 3.3) cannot make it mark another record.
+ *
  * An annotation is withdrawn by invalidating it (`annotates=<ANNOTATION RUNID>;
  * invalidates; ...`): {@linkcode annotationsIn} then leaves it out, and
  * {@linkcode annotationConflict} refuses repeats and supersede cycles.
@@ -57,6 +61,12 @@ export interface Annotation {
   other?: string;
   /** The free text given with `--note`. */
   note: string;
+  /**
+   * The start of the RecordChecksum of the record it is about, when the
+   * annotation names one; without it, it is about every record of the RunID
+   * (see {@linkcode annotationsFor}).
+   */
+  target?: string;
 }
 
 /** runrec's note in a run that supersedes the FAILED record `reap` wrote for it. */
@@ -81,26 +91,46 @@ const NOTES_PATTERN =
   /^annotates=(RUN-[A-Z0-9-]+); (?:(invalidates); |supersedes=(RUN-[A-Z0-9-]+); )?note=([\s\S]*)$/;
 
 /**
- * The Notes of an annotation record.
+ * runrec's note naming the record an annotation is about, after the note text (an old reader
+ * takes it as part of that text, so it reads the annotation as before, by RunID).
+ */
+const RECORD_KEY = / \| record (RUN-[A-Z0-9-]+) checksum ([0-9a-f]{16,64})(?= \| |$)/g;
+
+/** How many hex digits of a RecordChecksum an annotation writes: 64 bits tell records apart. */
+const KEY_LENGTH = 16;
+
+/**
+ * The Notes of an annotation record. `checksums` gives the RecordChecksum of
+ * each record it names, by RunID: each is named by its first 16 hex digits, so
+ * that a record of another clone with the same RunID is not meant. A part of
+ * `note` that would read as such a name is marked `(note) `.
  *
  * @example
  * ```ts
  * import { annotationNotes } from "./annotations.ts";
- * annotationNotes("RUN-DEL-01-02-20260222-1015-001", { invalidates: true }, "wrong inputs");
- * // "annotates=RUN-DEL-01-02-20260222-1015-001; invalidates; note=wrong inputs"
+ * annotationNotes("RUN-DEL-01-02-20260222-1015-001", { invalidates: true }, "wrong inputs", {
+ *   "RUN-DEL-01-02-20260222-1015-001": "3f9a0c1e5b2d4f68".padEnd(64, "0"),
+ * });
+ * // "annotates=RUN-DEL-01-02-20260222-1015-001; invalidates; note=wrong inputs | record RUN-DEL-01-02-20260222-1015-001 checksum 3f9a0c1e5b2d4f68"
  * ```
  */
 export function annotationNotes(
   runId: string,
   effect: { invalidates?: boolean; supersedes?: string },
   note: string,
+  checksums: Readonly<Record<string, string>> = {},
 ): string {
   const middle = effect.invalidates
     ? "invalidates; "
     : effect.supersedes !== undefined
     ? `supersedes=${effect.supersedes}; `
     : "";
-  return `annotates=${runId}; ${middle}note=${note}`;
+  const text = note.split(" | ").map((part) => part.startsWith("record ") ? `(note) ${part}` : part)
+    .join(" | ");
+  const keys = [runId, ...(effect.supersedes === undefined ? [] : [effect.supersedes])]
+    .filter((id) => checksums[id] !== undefined)
+    .map((id) => ` | record ${id} checksum ${checksums[id].slice(0, KEY_LENGTH)}`);
+  return `annotates=${runId}; ${middle}note=${text}${keys.join("")}`;
 }
 
 /**
@@ -174,14 +204,16 @@ export async function appendAnnotation(
     StatusBefore: TBD,
     StatusAfter: TBD,
     ErrorSummary: "",
-    Notes: annotationNotes(runId, effect, note),
+    Notes: "", // under the lock: it names the records it annotates, as they are then
     InputHashes: {},
     OutputHashes: {},
     GitHead: "",
     Host: hostname(),
   };
   return await withRecordFile(file, { holder: `runrec (${ANNOTATOR})`, ...options }, async (w) => {
-    const conflict = annotationConflict(await annotatingRecordsOf(file), runId, effect);
+    const sources = await annotationSourcesOf(file);
+    draft.Notes = annotationNotes(runId, effect, note, checksumsOf(file, sources, runId, effect));
+    const conflict = annotationConflict(sources, runId, effect);
     if (conflict) {
       throw new AnnotationRefused(
         `${file}: ${conflict.message}; nothing written`,
@@ -226,6 +258,32 @@ function checkAnnotation(delDir: unknown, runId: unknown, effect: unknown, note:
   if (typeof note !== "string" || note.trim() === "") {
     throw new InputError(`${delDir}: note: a reason is required (why the run is annotated)`);
   }
+}
+
+/**
+ * The RecordChecksum of each run an annotation names, by RunID, for
+ * {@linkcode annotationNotes}; a RunID that names no record is named by RunID
+ * alone. Throws {@linkcode AnnotationRefused} for one that names several
+ * records: which one is meant cannot be told.
+ */
+function checksumsOf(
+  file: string,
+  sources: readonly AnnotationSource[],
+  runId: string,
+  effect: { supersedes?: string },
+): Record<string, string> {
+  const checksums: Record<string, string> = {};
+  for (const id of [runId, ...(effect.supersedes === undefined ? [] : [effect.supersedes])]) {
+    const found = [...new Set(sources.filter((r) => r.RunID === id).map((r) => r.RecordChecksum))];
+    if (found.length > 1) {
+      throw new AnnotationRefused(
+        `${file}: ${id} names ${found.length} records (runs recorded in the same minute on two ` +
+          "branches, SCHEMA.md 3.3): which one is meant cannot be told; nothing written",
+      );
+    }
+    if (found.length === 1) checksums[id] = found[0];
+  }
+  return checksums;
 }
 
 /**
@@ -282,25 +340,41 @@ async function landedAnnotation(file: string, draft: RecordDraft): Promise<RunRe
  * if (!isAnnotation(record)) console.log(record.RunID);
  * ```
  */
-export function isAnnotation(record: RunRecord): boolean {
-  return record.AgentName === ANNOTATOR && NOTES_PATTERN.test(record.Notes);
+export function isAnnotation(record: AnnotationSource): boolean {
+  return record.AgentName === ANNOTATOR && NOTES_PATTERN.test(record.Notes ?? "");
 }
 
 /**
- * Whether a record says anything {@linkcode annotationsIn} reads: an
- * annotation, or a run whose Notes hold {@linkcode lateFinishNote}. Given
- * only these, it answers as given every record, so a reader of a large file
- * need keep no other.
+ * What {@linkcode annotationsIn} reads of a record: the whole of one that
+ * annotates, the RunID and RecordChecksum of any other (to tell which RunIDs
+ * name several records).
+ */
+export type AnnotationSource =
+  & Pick<RunRecord, "RunID" | "RecordChecksum">
+  & Partial<Pick<RunRecord, "AgentName" | "RunTimestamp" | "Notes">>;
+
+/**
+ * What {@linkcode annotationsIn} needs of `record`: the record itself when it
+ * says anything it reads (an annotation, or a run whose Notes hold
+ * {@linkcode lateFinishNote}), else its RunID and RecordChecksum only. Given
+ * these for every record, it answers as given every record, so a reader of a
+ * large file need hold no run whole.
  *
  * @example
  * ```ts
- * import { makesAnnotations } from "./annotations.ts";
+ * import { annotationSource, annotationsIn } from "./annotations.ts";
  * declare const records: import("./schema.ts").RunRecord[];
- * const kept = records.filter(makesAnnotations);
+ * const annotations = annotationsIn(records.map(annotationSource));
  * ```
  */
-export function makesAnnotations(record: RunRecord): boolean {
-  return statementOf(record) !== undefined;
+export function annotationSource(record: RunRecord): AnnotationSource {
+  if (statementOf(record) !== undefined) return record;
+  return { RunID: ownCopy(record.RunID), RecordChecksum: record.RecordChecksum };
+}
+
+/** `text` copied on its own: a slice of a record line keeps the whole line in memory (V8). */
+function ownCopy(text: string): string {
+  return [...text].join("");
 }
 
 function add(map: Map<string, Annotation[]>, runId: string, annotation: Annotation): void {
@@ -316,46 +390,154 @@ interface Statement {
   annotation: Annotation;
   /** For `supersedes`: the annotation filed under the older run. */
   older?: { runId: string; annotation: Annotation };
+  /** The record that says it, when that is an annotation record (which can be withdrawn). */
+  source?: AnnotationSource;
 }
 
-function statementOf(record: RunRecord): Statement | undefined {
-  const base = { annotationId: record.RunID, timestamp: record.RunTimestamp };
-  if (record.AgentName !== ANNOTATOR) {
-    const late = LATE_FINISH.exec(record.Notes);
+function statementOf(record: AnnotationSource): Statement | undefined {
+  const { Notes, AgentName } = record;
+  if (Notes === undefined) return undefined;
+  const base = { annotationId: record.RunID, timestamp: record.RunTimestamp ?? "" };
+  if (AgentName !== ANNOTATOR) {
+    const late = LATE_FINISH.exec(Notes);
     if (late === null) return undefined;
     const note = "finished after reap wrote it as FAILED";
     return {
+      // The run names itself; the reaped run it names by RunID alone.
       subject: record.RunID,
-      annotation: { ...base, note, kind: "supersedes", other: late[1] },
+      annotation: {
+        ...base,
+        note,
+        kind: "supersedes",
+        other: late[1],
+        target: record.RecordChecksum,
+      },
       older: {
         runId: late[1],
         annotation: { ...base, note, kind: "superseded", other: record.RunID },
       },
     };
   }
-  const match = NOTES_PATTERN.exec(record.Notes);
+  const match = NOTES_PATTERN.exec(Notes);
   if (!match) return undefined;
-  const [, subject, invalidates, supersedes, note] = match;
-  if (invalidates) return { subject, annotation: { ...base, note, kind: "invalidated" } };
-  if (!supersedes) return { subject, annotation: { ...base, note, kind: "note" } };
+  const [, subject, invalidates, supersedes, text] = match;
+  const keys = new Map([...text.matchAll(RECORD_KEY)].map(([, id, checksum]) => [id, checksum]));
+  const note = text.replace(RECORD_KEY, "");
+  const at = (id: string) => keys.has(id) ? { target: keys.get(id) } : {};
+  const source = record;
+  if (invalidates) {
+    return { subject, source, annotation: { ...base, note, kind: "invalidated", ...at(subject) } };
+  }
+  if (!supersedes) {
+    return { subject, source, annotation: { ...base, note, kind: "note", ...at(subject) } };
+  }
   return {
     subject,
-    annotation: { ...base, note, kind: "supersedes", other: supersedes },
-    older: { runId: supersedes, annotation: { ...base, note, kind: "superseded", other: subject } },
+    source,
+    annotation: { ...base, note, kind: "supersedes", other: supersedes, ...at(subject) },
+    older: {
+      runId: supersedes,
+      annotation: { ...base, note, kind: "superseded", other: subject, ...at(supersedes) },
+    },
   };
+}
+
+/** Whether an annotation naming `target` (or no record) is about the record `checksum`. */
+function isAbout(target: string | undefined, checksum: string): boolean {
+  return target === undefined || checksum.startsWith(target);
+}
+
+/** The annotations that apply, and one line per RunID that a key-less annotation could not resolve. */
+interface Resolved {
+  annotations: Map<string, Annotation[]>;
+  ambiguous: string[];
+}
+
+function resolve(sources: Iterable<AnnotationSource>): Resolved {
+  const statements: Statement[] = [];
+  // The first record of each RunID, and the records of those that name several (few).
+  const firstOf = new Map<string, string>();
+  const collided = new Map<string, Set<string>>();
+  const annotationRecords = new Map<string, Statement[]>();
+  for (const source of sources) {
+    const { RunID, RecordChecksum } = source;
+    const first = firstOf.get(RunID);
+    if (first === undefined) firstOf.set(RunID, RecordChecksum);
+    else if (first !== RecordChecksum) {
+      collided.set(RunID, (collided.get(RunID) ?? new Set([first])).add(RecordChecksum));
+    }
+    const statement = statementOf(source);
+    if (!statement) continue;
+    statements.push(statement);
+    if (statement.source) {
+      annotationRecords.set(source.RunID, [
+        ...(annotationRecords.get(source.RunID) ?? []),
+        statement,
+      ]);
+    }
+  }
+  // A key-less annotation (written before annotations named their record) of a RunID that
+  // names several records: it marks each of them, and withdraws none (no false CLEAN).
+  const keyless = new Map<string, string[]>();
+  const unresolved = (id: string, a: Annotation) => {
+    if ((collided.get(id)?.size ?? 0) < 2 || a.target !== undefined) return false;
+    keyless.set(id, [...new Set([...(keyless.get(id) ?? []), a.annotationId])]);
+    return true;
+  };
+  // Withdrawals: the annotation records that invalidate each annotation record.
+  const withdrawals = new Map<Statement, Statement[]>();
+  for (const statement of statements) {
+    const { subject, annotation, older } = statement;
+    if (older) unresolved(older.runId, older.annotation);
+    if (unresolved(subject, annotation) || annotation.kind !== "invalidated") continue;
+    for (const withdrawn of annotationRecords.get(subject) ?? []) {
+      if (!isAbout(annotation.target, withdrawn.source!.RecordChecksum)) continue;
+      withdrawals.set(withdrawn, [...(withdrawals.get(withdrawn) ?? []), statement]);
+    }
+  }
+  const verdicts = new Map<Statement, boolean>();
+  const applies = (statement: Statement): boolean => {
+    const known = verdicts.get(statement);
+    if (known !== undefined) return known;
+    // Only a hand-edited file holds a withdrawal loop; it is cut where first met (file order).
+    verdicts.set(statement, true);
+    const verdict = !(withdrawals.get(statement) ?? []).some(applies);
+    verdicts.set(statement, verdict);
+    return verdict;
+  };
+  const annotations = new Map<string, Annotation[]>();
+  for (const statement of statements) {
+    if (!applies(statement)) continue;
+    add(annotations, statement.subject, statement.annotation);
+    if (statement.older) add(annotations, statement.older.runId, statement.older.annotation);
+  }
+  const ambiguous = [...keyless].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([id, by]) =>
+    `RunID ${id} names ${collided.get(id)!.size} records here (a collision: see runrec ` +
+    `verify), and annotation ${by.join(", ")} names it by RunID alone (written before ` +
+    "annotations named their record): read as marking each of them and withdrawing none"
+  );
+  return { annotations, ambiguous };
 }
 
 /**
  * The annotations among `records` that apply, by the RunID they are about,
- * in file order. `annotate B --supersedes A` files `superseded` under A and
- * `supersedes` under B; so does a run B whose Notes hold
- * {@linkcode lateFinishNote}`(A)`.
+ * in file order; {@linkcode annotationsFor} picks those of one record.
+ * `annotate B --supersedes A` files `superseded` under A and `supersedes`
+ * under B; so does a run B whose Notes hold {@linkcode lateFinishNote}`(A)`.
  *
  * An annotation that another annotation invalidates is withdrawn: it no
  * longer applies and is left out, and the withdrawal is filed under the
  * withdrawn annotation's RunID as `invalidated`. A withdrawal can itself be
  * withdrawn, which makes the first annotation apply again. This is the one
  * place that decides, so `log`, `show`, `stale` and `export` agree.
+ *
+ * An annotation names its records by RunID and the start of their
+ * RecordChecksum (`target`). One written before it did names a RunID alone:
+ * where that RunID names several records (two clones, one minute), it marks
+ * every record of it and withdraws no annotation, so that it can never make
+ * a run a baseline by mistake ({@linkcode ambiguousAnnotations} says so).
+ * `records` are every record of one file, each once, or the
+ * {@linkcode annotationSource} of each.
  *
  * @example
  * ```ts
@@ -364,39 +546,45 @@ function statementOf(record: RunRecord): Statement | undefined {
  * annotationsIn(records).get("RUN-DEL-01-02-20260222-1015-001")?.map((a) => a.kind);
  * ```
  */
-export function annotationsIn(records: Iterable<RunRecord>): Map<string, Annotation[]> {
-  const statements: Statement[] = [];
-  const annotationIds = new Set<string>();
-  for (const record of records) {
-    const statement = statementOf(record);
-    if (!statement) continue;
-    statements.push(statement);
-    if (record.AgentName === ANNOTATOR) annotationIds.add(record.RunID);
-  }
-  // Withdrawals: the annotation records that invalidate each annotation record.
-  const withdrawals = new Map<string, string[]>();
-  for (const { subject, annotation } of statements) {
-    if (annotation.kind === "invalidated" && annotationIds.has(subject)) {
-      withdrawals.set(subject, [...(withdrawals.get(subject) ?? []), annotation.annotationId]);
-    }
-  }
-  const verdicts = new Map<string, boolean>();
-  const applies = (id: string): boolean => {
-    const known = verdicts.get(id);
-    if (known !== undefined) return known;
-    // Only a hand-edited file holds a withdrawal loop; it is cut where first met (file order).
-    verdicts.set(id, true);
-    const verdict = !(withdrawals.get(id) ?? []).some(applies);
-    verdicts.set(id, verdict);
-    return verdict;
-  };
-  const map = new Map<string, Annotation[]>();
-  for (const { subject, annotation, older } of statements) {
-    if (!applies(annotation.annotationId)) continue;
-    add(map, subject, annotation);
-    if (older) add(map, older.runId, older.annotation);
-  }
-  return map;
+export function annotationsIn(records: Iterable<AnnotationSource>): Map<string, Annotation[]> {
+  return resolve(records).annotations;
+}
+
+/**
+ * One line per RunID that names several records among `records` and that an
+ * annotation names by RunID alone: how {@linkcode annotationsIn} read it.
+ *
+ * @example
+ * ```ts
+ * import { ambiguousAnnotations } from "./annotations.ts";
+ * declare const records: import("./schema.ts").RunRecord[];
+ * for (const line of ambiguousAnnotations(records)) console.error(`warning: ${line}`);
+ * ```
+ */
+export function ambiguousAnnotations(records: Iterable<AnnotationSource>): string[] {
+  return resolve(records).ambiguous;
+}
+
+/**
+ * The annotations of the map `annotations` (of {@linkcode annotationsIn})
+ * that are about `record`: those under its RunID that name it, or name no
+ * record.
+ *
+ * @example
+ * ```ts
+ * import { annotationsFor, annotationsIn } from "@runrec/runrec";
+ * declare const records: import("@runrec/runrec").RunRecord[];
+ * const annotations = annotationsIn(records);
+ * for (const r of records) console.log(r.RunID, annotationsFor(annotations, r).length);
+ * ```
+ */
+export function annotationsFor(
+  annotations: ReadonlyMap<string, readonly Annotation[]>,
+  record: Pick<RunRecord, "RunID" | "RecordChecksum">,
+): Annotation[] {
+  return (annotations.get(record.RunID) ?? []).filter((a) =>
+    isAbout(a.target, record.RecordChecksum)
+  );
 }
 
 /**
@@ -411,22 +599,22 @@ export function annotationsIn(records: Iterable<RunRecord>): Map<string, Annotat
  * ```
  */
 export async function annotationsOf(recordFile: string): Promise<Map<string, Annotation[]>> {
-  return annotationsIn(await annotatingRecordsOf(recordFile));
+  return annotationsIn(await annotationSourcesOf(recordFile));
 }
 
 /**
- * The annotations and annotating runs of a record file, each once (the first
- * copy after a union merge): all that {@linkcode annotationsIn} and
- * {@linkcode annotationConflict} read. A long history's other records are not held.
+ * The {@linkcode annotationSource} of each record of a record file, each once
+ * (the first copy after a union merge): all that {@linkcode annotationsIn}
+ * and {@linkcode annotationConflict} read.
  */
-async function annotatingRecordsOf(recordFile: string): Promise<RunRecord[]> {
-  const records: RunRecord[] = [];
+async function annotationSourcesOf(recordFile: string): Promise<AnnotationSource[]> {
+  const sources: AnnotationSource[] = [];
   const firstCopy = firstCopies();
   for await (const event of readRecords(recordFile)) {
     if (event.kind !== "record" || !firstCopy(event.record)) continue;
-    if (isAnnotation(event.record) || makesAnnotations(event.record)) records.push(event.record);
+    sources.push(annotationSource(event.record));
   }
-  return records;
+  return sources;
 }
 
 /**
@@ -449,7 +637,7 @@ export function isUsableBaseline(
 ): boolean {
   if (record.AgentName === ANNOTATOR) return false;
   if (record.RunStatus !== "SUCCESS" && record.RunStatus !== "PARTIAL") return false;
-  return !(annotations.get(record.RunID) ?? []).some((a) =>
+  return !annotationsFor(annotations, record).some((a) =>
     a.kind === "invalidated" || a.kind === "superseded"
   );
 }
@@ -525,18 +713,19 @@ export interface AnnotationConflict {
  * ```
  */
 export function annotationConflict(
-  records: readonly RunRecord[],
+  records: readonly AnnotationSource[],
   runId: string,
   effect: { invalidates?: boolean; supersedes?: string },
 ): AnnotationConflict | undefined {
   const annotationIds = new Set(records.filter(isAnnotation).map((r) => r.RunID));
-  // Only the fields annotationsIn reads.
-  const proposed = {
+  // Named by RunID alone: as the record it will be where each RunID it names is one record's.
+  const proposed: AnnotationSource = {
     AgentName: ANNOTATOR,
     RunID: PROPOSED,
+    RecordChecksum: PROPOSED,
     RunTimestamp: "",
     Notes: annotationNotes(runId, effect, ""),
-  } as RunRecord;
+  };
   const before = annotationsIn(records);
   const after = annotationsIn([...records, proposed]);
   const withdrawable = (a: Annotation) =>

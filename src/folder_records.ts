@@ -19,6 +19,8 @@ export interface FolderRecords {
   unreadableLines: number[];
   /** The whole cells of each of `unreadableLines`, in the same order (`LineProblem.cells`). */
   unreadableCells: string[][];
+  /** The number of the last line when it is torn (a write cut short, not followed by any other). */
+  tornTail?: number;
 }
 
 /**
@@ -39,13 +41,15 @@ export async function readRecordFile(path: string): Promise<FolderRecords> {
   try {
     for await (const batch of readRecordBatches(path)) {
       for (const event of batch) {
+        // A torn line followed by another line is an old crash: the appends since recovered it.
+        if (event.kind === "record" || event.severity === "error") delete result.tornTail;
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
           result.records.push({ line: event.line, record: event.record });
         } else if (event.severity === "error") {
           result.unreadableLines.push(event.line);
           result.unreadableCells.push(event.cells ?? []);
-        }
+        } else if (event.code === "torn") result.tornTail = event.line;
       }
     }
   } catch (error) {

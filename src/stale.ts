@@ -8,7 +8,14 @@
  */
 import { checkStaleArguments } from "./argument_checks.ts";
 import { requireReadable } from "./required_permissions.ts";
-import { type Annotation, annotationsIn, ANNOTATOR, isUsableBaseline } from "./annotations.ts";
+import {
+  ambiguousAnnotations,
+  type Annotation,
+  annotationsFor,
+  annotationsIn,
+  ANNOTATOR,
+  isUsableBaseline,
+} from "./annotations.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { outsideSparseCheckout } from "./git.ts";
 import {
@@ -23,7 +30,6 @@ import { failureReason, InputError } from "./errors.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
-import { collidedRunIds } from "./reader.ts";
 import {
   governedInputs,
   isInsideProject,
@@ -1009,7 +1015,7 @@ async function checkFolder(
     }),
   ]);
   if (typeof read === "string") return read;
-  const { records, unreadableLines, unreadableCells } = read;
+  const { records, unreadableLines, unreadableCells, tornTail } = read;
   let id: string;
   try {
     id = deliverableId(dir, (path) => {
@@ -1026,17 +1032,18 @@ async function checkFolder(
     ? undefined
     : `${RECORD_FILE} ${lineNumbers(unreadableLines)} could not be read (see runrec validate)`;
   const folderNotes: string[] = unreadNote === undefined ? [] : [unreadNote];
+  // A torn last line is an append cut short: no record, and its run was not told it was recorded.
+  if (tornTail !== undefined) {
+    folderNotes.push(
+      `${RECORD_FILE} line ${tornTail} is torn (a write cut short): not a record, so not ` +
+        "weighed; its run is not recorded unless runrec spooled the record, which its next " +
+        "write here appends (stale warns while one is spooled)",
+    );
+  }
   // Annotations are records of their own (SCHEMA_EVOLUTION.md): they mark runs, and run nothing.
   const annotations = annotationsIn(records.map((e) => e.record));
-  // After a RunID collision (two clones, one minute) an annotation names both runs: said.
-  for (const id of collidedRunIds(records.map((e) => e.record))) {
-    if (annotations.has(id)) {
-      folderNotes.push(
-        `RunID ${id} names two different runs here (a collision: see runrec verify); its ` +
-          "annotation applies to both",
-      );
-    }
-  }
+  // After a RunID collision (two clones, one minute) an old annotation may name several records.
+  folderNotes.push(...ambiguousAnnotations(records.map((e) => e.record)));
   // Records of another deliverable: copied with its folder when that one is still there (no
   // baseline here), else the folder was moved from it (its runs are this deliverable's).
   const copiedFrom = copySources(dir, id, records);
@@ -1462,6 +1469,8 @@ interface PropagationRuns {
   good: FolderRecords["records"];
   /** SUCCESS or PARTIAL runs an annotation invalidated, each with that annotation. */
   invalidated: { record: RunRecord; annotation: Annotation }[];
+  /** The lines of the record file that could not be read: each may be a run, or an annotation. */
+  unreadableLines: number[];
 }
 
 /** The runs of a deliverable folder propagation weighs; none if unreadable. */
@@ -1470,7 +1479,8 @@ async function propagationRuns(folder: string, id: string): Promise<PropagationR
   try {
     read = await readRecordFile(join(folder, RECORD_FILE));
   } catch {
-    return { good: [], invalidated: [] }; // no record file, or one the checks name already
+    // No record file, or one the checks name already.
+    return { good: [], invalidated: [], unreadableLines: [] };
   }
   const annotations = annotationsIn(read.records.map((e) => e.record));
   // As the checks do: records copied with the folder from another deliverable do not count.
@@ -1479,10 +1489,14 @@ async function propagationRuns(folder: string, id: string): Promise<PropagationR
     !copied.has(r.DeliverableID) && r.AgentName !== ANNOTATOR
   );
   const invalidated = own.flatMap(({ record }) => {
-    const annotation = (annotations.get(record.RunID) ?? []).find((a) => a.kind === "invalidated");
+    const annotation = annotationsFor(annotations, record).find((a) => a.kind === "invalidated");
     return annotation !== undefined && isSuccessOrPartial(record) ? [{ record, annotation }] : [];
   });
-  return { good: own.filter(({ record }) => isUsableBaseline(record, annotations)), invalidated };
+  return {
+    good: own.filter(({ record }) => isUsableBaseline(record, annotations)),
+    invalidated,
+    unreadableLines: read.unreadableLines,
+  };
 }
 
 /**
@@ -1726,7 +1740,11 @@ async function propagate(
       return known.get(id)!;
     };
   };
-  const runsOf = memo((id, folder) => propagationRuns(folder, id), { good: [], invalidated: [] });
+  const runsOf = memo((id, folder) => propagationRuns(folder, id), {
+    good: [],
+    invalidated: [],
+    unreadableLines: [],
+  });
   // A RETIRED deliverable will not run again: not STALE, and its outputs will not change.
   const isRetired = memo(
     async (_id, folder) =>
@@ -1774,7 +1792,18 @@ async function propagate(
   const origins: Origin[] = dirty.map((id) => ({ start: id, chain: [] }));
   const checked = sortUtf8([...new Set(checks.map((c) => c.deliverableId))]);
   for (const producer of checked) {
-    const { good, invalidated } = await runsOf(producer);
+    const { good, invalidated, unreadableLines } = await runsOf(producer);
+    // A line that cannot be read may be the producer's latest run: its consumers are told.
+    if (unreadableLines.length > 0) {
+      const consumers = new Set((consumersOf.get(producer) ?? []).map((edge) => edge.consumer));
+      const note = `its producer ${producer}'s ${RECORD_FILE} ${lineNumbers(unreadableLines)} ` +
+        "could not be read (see runrec validate): were it a run since this deliverable's, this one would be STALE";
+      for (const check of checks) {
+        if (consumers.has(check.deliverableId) && !check.notes.includes(note)) {
+          check.notes.push(note);
+        }
+      }
+    }
     const run = lastEnded(good);
     if (run === undefined && invalidated.length === 0) continue;
     for (const edge of consumersOf.get(producer) ?? []) {

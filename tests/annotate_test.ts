@@ -71,9 +71,11 @@ Deno.test("annotate --invalidates appends one checked line and leaves every earl
   assert.equal(stdout, `${note.RunID}\n`);
   assert.equal(note.AgentName, ANNOTATOR);
   assert.equal(note.RunStatus, "SKIPPED");
+  // It names the run by RunID and by the start of its RecordChecksum (two clones can share a RunID).
   assert.equal(
     note.Notes,
-    `annotates=${runs[0].RunID}; invalidates; note=ran on the wrong decomposition`,
+    `annotates=${runs[0].RunID}; invalidates; note=ran on the wrong decomposition | ` +
+      `record ${runs[0].RunID} checksum ${runs[0].RecordChecksum.slice(0, 16)}`,
   );
   assert.equal((await runCli(["validate", del])).code, 0);
   assert.equal((await runCli(["verify", del])).code, 0);

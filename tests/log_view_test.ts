@@ -179,6 +179,7 @@ Deno.test("log and show --json: an invalidated or superseded run says so (invali
     timestamp: invalidation.RunTimestamp,
     note: "why",
     kind: "invalidated",
+    target: first.RecordChecksum.slice(0, 16),
   }]);
   assert.deepEqual(second.supersededBy, [ids[2]]);
   assert.deepEqual(second.invalidatedBy, []);

@@ -753,3 +753,30 @@ Deno.test("stale --propagate: a consumer that read an invalidated run's file as 
     `DEL-02-01>DEL-02-02 invalidated ${changed} read by ${reader}`,
   ]);
 });
+
+Deno.test("stale --propagate: a producer's record line that cannot be read (maybe its latest run) is a note on each consumer's check, naming the file and line; without it the consumer is plain CLEAN", async () => {
+  const { dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 50, "Datasheet.md");
+  await run(dir("DEL-02-02"), "DEPENDENCIES", 40, "../DEL-02-01_Pump/Datasheet.md");
+  await run(dir("DEL-02-01"), "DEPENDENCIES", 30, "Datasheet.md"); // ran since DEL-02-02's run
+  const notesOf = async () => {
+    const report = await checkStaleness([dir("DEL-02-02")], { propagate: true });
+    return { stale: report.stale.map((s) => s.deliverableId), notes: report.checks[0].notes };
+  };
+  assertEquals(await notesOf(), { stale: ["DEL-02-02"], notes: [] });
+  // That latest producer run (line 3) is changed by hand: it no longer counts as a run.
+  const file = join(dir("DEL-02-01"), "RunRecords.csv");
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines[2] = lines[2].replace(",DEPENDENCIES,", ",DEPENDENCIEZ,");
+  await Deno.writeTextFile(file, lines.join("\n"));
+  assertEquals(await notesOf(), {
+    stale: [],
+    notes: [
+      "its producer DEL-02-01's RunRecords.csv line 3 could not be read (see runrec validate): " +
+      "were it a run since this deliverable's, this one would be STALE",
+    ],
+  });
+  const text = await runCli(["stale", dir("DEL-02-02"), "--propagate"]);
+  assertIncludes(text.stdout, "its producer DEL-02-01's RunRecords.csv line 3 could not be read");
+});

@@ -29,6 +29,7 @@ Deno.test("mod.ts exports what a script needs to record, read, validate, verify 
     "verifyHistory",
     "annotationsIn",
     "annotationsOf",
+    "annotationsFor",
     "appendAnnotation",
     "checkStaleness",
     "governedInputs",

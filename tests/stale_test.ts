@@ -625,7 +625,7 @@ Deno.test("stale: bad targets are one line and exit 2", async () => {
   assertIncludes(result.stderr, "missing <del-dir|root>");
 });
 
-Deno.test("stale: after a RunID collision an annotation of that RunID applies to both runs, and the check says so", async () => {
+Deno.test("stale: after a RunID collision an annotation marks the record it names; one naming the RunID alone (older) marks both runs, and the check says so", async () => {
   const { root, run2 } = await examplesWithRuns();
   const file = join(root, DEL2, "RunRecords.csv");
   const annotate = await runCli([
@@ -638,19 +638,32 @@ Deno.test("stale: after a RunID collision an annotation of that RunID applies to
   ]);
   assertEquals(annotate.code, 0, annotate.stderr);
   // Another clone's run, recorded in the same minute, merged in: the same RunID, another record.
-  let first: RunRecord | undefined;
-  for await (const e of readRecords(file)) if (e.kind === "record" && !first) first = e.record;
-  const other = encodeRecord({ ...first!, AgentName: "CHIRALITY_FRAMEWORK", Notes: "elsewhere" });
+  const records: RunRecord[] = [];
+  for await (const e of readRecords(file)) if (e.kind === "record") records.push(e.record);
+  const [first, annotation] = records;
+  const other = encodeRecord({ ...first, AgentName: "CHIRALITY_FRAMEWORK", Notes: "elsewhere" });
   await Deno.writeTextFile(file, `${other}\n`, { append: true });
-  const report = await checkStaleness([join(root, DEL2)]);
+  let report = await checkStaleness([join(root, DEL2)]);
+  assertEquals(report.checks.map((c) => [c.agent, c.verdict, c.notes]), [
+    ["4_DOCUMENTS", "NO_BASELINE", []],
+    ["CHIRALITY_FRAMEWORK", "CLEAN", []],
+  ]);
+  // An annotation as runrec wrote it before it named the record: RunID alone.
+  const older = encodeRecord({
+    ...annotation,
+    RunID: annotation.RunID.replace(/-\d{3}$/, "-099"),
+    Notes: `annotates=${run2}; invalidates; note=older`,
+  });
+  await Deno.writeTextFile(file, `${older}\n`, { append: true });
+  report = await checkStaleness([join(root, DEL2)]);
+  assertEquals(report.checks.map((c) => c.verdict), ["NO_BASELINE", "NO_BASELINE"]);
   for (const check of report.checks) {
     assertIncludes(
       check.notes.join("\n"),
-      `RunID ${run2} names two different runs here (a collision: see runrec verify); its ` +
-        "annotation applies to both",
+      `RunID ${run2} names 2 records here (a collision: see runrec verify), and annotation ` +
+        `${annotation.RunID.replace(/-\d{3}$/, "-099")} names it by RunID alone`,
     );
   }
-  assertEquals(report.checks.map((c) => c.verdict), ["NO_BASELINE", "NO_BASELINE"]);
 });
 
 Deno.test("stale: a deliverable folder copied from another (its records name the other's ID) has no baseline, and says why", async () => {

@@ -698,7 +698,7 @@ async function editLine(del: string, line: number, from: string, to: string): Pr
   await Deno.writeTextFile(path, lines.join("\n"));
 }
 
-Deno.test("stale: a record line that cannot be read (the latest run, or an annotation) is no CLEAN: NO_BASELINE naming file and line; DIRTY stays DIRTY; a torn line stays CLEAN", async () => {
+Deno.test("stale: a record line that cannot be read (the latest run, or an annotation) is no CLEAN: NO_BASELINE naming file and line; DIRTY stays DIRTY; a torn last line stays CLEAN with a note", async () => {
   const { del } = await makeProject();
   const datasheet = join(del, "Datasheet.md");
   const emit = () =>
@@ -735,7 +735,8 @@ Deno.test("stale: a record line that cannot be read (the latest run, or an annot
   assertIncludes(text.stdout, unread);
   assert(!text.stdout.includes("CLEAN  "), text.stdout);
 
-  // A torn last line (an interrupted write: its record was never promised) is no such doubt.
+  // A torn last line (an interrupted write: its record was never promised) is no such doubt,
+  // but it is said: the run cut there is not recorded unless runrec spooled its record.
   const torn = await makeProject();
   await runrec(0, "emit", torn.del, "--agent", "WRITER", "--status", "SUCCESS");
   await Deno.writeTextFile(join(torn.del, "RunRecords.csv"), "v1.0,RUN-DEL-01-02-2026", {
@@ -743,6 +744,18 @@ Deno.test("stale: a record line that cannot be read (the latest run, or an annot
   });
   ({ code, checks } = await stale(torn.del));
   assertEquals([code, checkOf(checks, "WRITER").verdict], [0, "CLEAN"]);
+  const tornNote = "RunRecords.csv line 3 is torn (a write cut short): not a record, so not " +
+    "weighed; its run is not recorded unless runrec spooled the record, which its next write " +
+    "here appends (stale warns while one is spooled)";
+  assertEquals(checkOf(checks, "WRITER").notes, [tornNote]);
+  // The next append starts a new line after it: an old crash, recovered, is no longer said.
+  await runrec(0, "emit", torn.del, "--agent", "OTHER", "--status", "SUCCESS");
+  ({ code, checks } = await stale(torn.del));
+  assertEquals([code, checkOf(checks, "WRITER").verdict, checkOf(checks, "WRITER").notes], [
+    0,
+    "CLEAN",
+    [],
+  ]);
 });
 
 Deno.test("stale: an old unreadable line of another agent (its agent, start and RunID cells whole) is a note, not NO_BASELINE for every agent; one that may be the agent's later run still blocks", async () => {

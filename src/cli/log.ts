@@ -6,11 +6,14 @@
  */
 import { readFailure } from "../errors.ts";
 import {
+  ambiguousAnnotations,
   type Annotation,
   annotationMark,
+  annotationsFor,
   annotationsIn,
+  type AnnotationSource,
+  annotationSource,
   isAnnotation,
-  makesAnnotations,
 } from "../annotations.ts";
 import { checksumOf, encodeRecord } from "../codec.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
@@ -70,7 +73,9 @@ what each annotation does ([marks RUN-... INVALIDATED]); json and jsonl
 give every record three keys after its columns: invalidatedBy (the RunIDs
 of the annotations that invalidate it), supersededBy (the RunIDs of the runs
 that supersede it) and annotations (each as {annotationId, timestamp, kind,
-other, note}; kind is invalidated, superseded, supersedes or note). A run
+other, note, target}; kind is invalidated, superseded, supersedes or note;
+target, when present, is the start of the RecordChecksum of the record it
+marks: a RunID two branches both used names two records). A run
 that no annotation invalidates or supersedes has both lists empty.
 
 Options:
@@ -348,7 +353,7 @@ function write(
   out: BufferedOut,
 ): void {
   const json = (r: LineRecord) =>
-    JSON.stringify(recordJson(r.record, extraFields(r), annotations.get(r.record.RunID) ?? []));
+    JSON.stringify(recordJson(r.record, extraFields(r), annotationsFor(annotations, r.record)));
   switch (format) {
     case "csv": {
       // Each record goes under the header line it has in its file, repeated only when it changes.
@@ -380,7 +385,7 @@ function write(
       const mark = ({ record }: LineRecord) =>
         isAnnotation(record)
           ? deeds.get(deedKey(record.RunID, record.RunTimestamp)) ?? ""
-          : annotationMark(annotations.get(record.RunID));
+          : annotationMark(annotationsFor(annotations, record));
       out.write(
         format === "table"
           ? renderTable(
@@ -408,8 +413,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   let unreadable = 0;
   for (const file of files) {
     if (!file.exists) continue;
-    // Only the records annotationsIn reads: a large file's other records would all be held.
-    const annotating: RunRecord[] = [];
+    // Only what annotationsIn reads: a large file's other records would all be held.
+    const annotating: AnnotationSource[] = [];
     const firstCopy = firstCopies();
     const repeats = new RepeatedWarnings();
     try {
@@ -417,7 +422,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
-          if (makesAnnotations(event.record)) annotating.push(event.record);
+          annotating.push(annotationSource(event.record));
           if (matches(event.record, filters)) listing.add(event);
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
           io.err(
@@ -431,6 +436,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       io.err(`runrec log: ${file.path}: cannot read: ${readFailure(e)}\n`);
     }
     for (const [id, list] of annotationsIn(annotating)) annotations.set(id, list);
+    for (const line of ambiguousAnnotations(annotating)) {
+      io.err(`runrec log: warning: ${file.path}: ${line}\n`);
+    }
   }
   write(format, listing.records(), annotations, io, out);
   out.flush();

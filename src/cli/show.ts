@@ -3,7 +3,14 @@
  *
  * @module
  */
-import { type Annotation, annotationsIn, makesAnnotations } from "../annotations.ts";
+import {
+  ambiguousAnnotations,
+  type Annotation,
+  annotationsFor,
+  annotationsIn,
+  type AnnotationSource,
+  annotationSource,
+} from "../annotations.ts";
 import { CheckFailure } from "../errors.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
@@ -180,8 +187,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const files = await resolveTargets([target]);
   await refuseOtherFiles(files);
   const found: Found[] = [];
-  // Only the records annotationsIn reads: a long history's others are not held.
-  const annotatingByFile = new Map<string, RunRecord[]>();
+  // Only what annotationsIn reads: a long history's records are not held whole.
+  const annotatingByFile = new Map<string, AnnotationSource[]>();
   let unread = 0;
   for (const file of files) {
     if (!file.exists) continue;
@@ -189,11 +196,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     for await (const event of readRecords(file.path)) {
       if (event.kind === "record") {
         if (!firstCopy(event.record)) continue;
-        if (makesAnnotations(event.record)) {
-          const list = annotatingByFile.get(file.path) ?? [];
-          list.push(event.record);
-          annotatingByFile.set(file.path, list);
-        }
+        const list = annotatingByFile.get(file.path) ?? [];
+        list.push(annotationSource(event.record));
+        annotatingByFile.set(file.path, list);
         if (event.record.RunID === runId && (onLine === undefined || event.line === onLine)) {
           found.push({ path: file.path, event });
         }
@@ -216,7 +221,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     );
   }
   const annotationsOf = (f: Found) =>
-    annotationsIn(annotatingByFile.get(f.path) ?? []).get(runId) ?? [];
+    annotationsFor(annotationsIn(annotatingByFile.get(f.path) ?? []), f.event.record);
+  for (const path of new Set(found.map((f) => f.path))) {
+    for (const line of ambiguousAnnotations(annotatingByFile.get(path) ?? [])) {
+      if (line.startsWith(`RunID ${runId} `)) io.err(`runrec show: warning: ${path}: ${line}\n`);
+    }
+  }
   if (format === "json") {
     const objects = found.map((f) =>
       recordJson(f.event.record, extraFields(f.event), annotationsOf(f))

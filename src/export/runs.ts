@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { type Annotation, annotationsIn, isAnnotation } from "../annotations.ts";
+import {
+  ambiguousAnnotations,
+  type Annotation,
+  annotationsFor,
+  annotationsIn,
+  isAnnotation,
+} from "../annotations.ts";
 import { findExecutionRoot, findGitRoot } from "../deliverable.ts";
 import { InputError, readFailure } from "../errors.ts";
 import { extraFields } from "../cli/record_json.ts";
@@ -138,13 +144,16 @@ export async function collectRuns(
     }
     // Annotations are per file: a RunID is unique only within its deliverable's file.
     const annotations = annotationsIn(read.map((r) => r.record));
+    for (const line of ambiguousAnnotations(read.map((r) => r.record))) {
+      options.warn(`${file.path}: ${line}`);
+    }
     const collided = repeatedRunIds(file.path, read, options.warn);
     for (const { record, line, extras } of read) {
       if (isAnnotation(record)) continue;
       // A valid record has both; `?? 0` only satisfies the type checker.
       const startMs = parseInstant(record.RunTimestamp) ?? 0;
       const endMs = startMs + (parseDuration(record.RunDuration) ?? 0);
-      const about = [...(annotations.get(record.RunID) ?? [])].sort(compareAnnotations);
+      const about = annotationsFor(annotations, record).sort(compareAnnotations);
       // Only a RunID that is not unique gets the checksum: other runIds stay as they were.
       const runName = collided.has(record.RunID)
         ? `${record.RunID}/${record.RecordChecksum}`

@@ -1,0 +1,255 @@
+/**
+ * Annotations across clones (attack-stale F2): two clones that write in one
+ * minute give different records one RunID (SCHEMA.md 3.3). An annotation
+ * names its record by RunID and the start of its RecordChecksum, so after a
+ * union merge one clone's annotation or withdrawal cannot hit the other
+ * clone's record; an annotation written before that (RunID alone) marks every
+ * record of a shared RunID and withdraws none, and readers say so.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/annotate_collision_test.ts
+ * ```
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  ambiguousAnnotations,
+  annotationNotes,
+  annotationsFor,
+  annotationsIn,
+  ANNOTATOR,
+  isUsableBaseline,
+} from "../src/annotations.ts";
+import { readRecords } from "../src/reader.ts";
+import type { RunRecord } from "../src/schema.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { runCli } from "./cli.ts";
+import { git, ROOT, tempDir } from "./fixtures.ts";
+
+const DEL = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+
+/** Runs the CLI, expecting exit 0; returns its stdout trimmed. */
+async function ok(...args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runCli(args);
+  assert.equal(code, 0, stderr);
+  return stdout.trim();
+}
+
+/** Runs of `agents` in a git copy of examples/ (merge=union for RunRecords.csv), committed. */
+async function repoWithRuns(...agents: string[]): Promise<{ a: string; runs: string[] }> {
+  const dir = await tempDir({ prefix: "runrec-collision-" });
+  const a = join(dir, "a");
+  const copy = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), a] }).output();
+  assert.equal(copy.code, 0);
+  assert.match(await Deno.readTextFile(join(a, ".gitattributes")), /RunRecords\.csv merge=union/);
+  await git(a, "init", "-q");
+  await git(a, "add", "-A");
+  await git(a, "commit", "-qm", "init");
+  const runs: string[] = [];
+  for (const [i, agent] of agents.entries()) {
+    runs.push(
+      await ok(
+        ...["emit", join(a, DEL), "--agent", agent, "--status", "SUCCESS"],
+        ...["--input", "Specification.md", "--started", `2026-12-01T10:${i}0:00Z`],
+        ...["--duration", "5s"],
+      ),
+    );
+  }
+  await git(a, "add", "-A");
+  await git(a, "commit", "-qm", "runs");
+  return { a, runs };
+}
+
+/** A clone of `a` beside it, as `b`. */
+async function cloneOf(a: string): Promise<string> {
+  const b = join(a, "..", "b");
+  await git(join(a, ".."), "clone", "-q", a, b);
+  return b;
+}
+
+/** Waits, when the minute is nearly over, so that what follows is written in one minute. */
+async function startOfMinute(): Promise<void> {
+  const seconds = new Date().getUTCSeconds();
+  if (seconds > 50) await new Promise((done) => setTimeout(done, (61 - seconds) * 1000));
+}
+
+/** Commits `b`'s changes and `a`'s, then merges `b` into `a` (union merge of the record file). */
+async function mergeInto(a: string, b: string): Promise<void> {
+  for (const repo of [b, a]) {
+    await git(repo, "add", "-A");
+    await git(repo, "commit", "-qm", `annotations in ${repo}`);
+  }
+  await git(a, "pull", "-q", "--no-rebase", "--no-edit", b, "HEAD");
+}
+
+/** The verdict of `agent`'s check in `stale --json`, with its baseline's RunID and the notes. */
+async function staleOf(del: string, agent: string) {
+  const { stdout, stderr } = await runCli(["stale", del, "--json"]);
+  const check = JSON.parse(stdout).checks.find((c: { agent: string }) => c.agent === agent);
+  assert.ok(check, stdout + stderr);
+  return {
+    verdict: check.verdict as string,
+    baseline: check.baseline?.RunID as string | undefined,
+    notes: check.notes as string[],
+  };
+}
+
+/** `show --format json` of `runId`: its invalidatedBy. */
+async function invalidatedBy(del: string, runId: string): Promise<string[]> {
+  const shown = JSON.parse(await ok("show", del, runId, "--format", "json"));
+  return shown.invalidatedBy;
+}
+
+/** `export --format prov` of `del`: the runrec:invalidatedBy of the run `runId`. */
+async function exportedInvalidatedBy(del: string, runId: string): Promise<string[]> {
+  const prov = JSON.parse(await ok("export", del, "--format", "prov"));
+  const runs = Object.values(prov.activity as Record<string, Record<string, unknown>>)
+    .filter((run) => run["runrec:RunID"] === runId);
+  assert.equal(runs.length, 1, `${runId} exported once`);
+  return runs[0]["runrec:invalidatedBy"] as string[];
+}
+
+async function recordsOf(file: string): Promise<RunRecord[]> {
+  const records: RunRecord[] = [];
+  for await (const event of readRecords(file)) {
+    if (event.kind === "record") records.push(event.record);
+  }
+  return records;
+}
+
+Deno.test("annotate across clones: a withdrawal in one clone does not withdraw the other clone's invalidation of the same annotation RunID", async () => {
+  const { a, runs: [r1, r2] } = await repoWithRuns("4_DOCUMENTS", "DEPENDENCIES");
+  const b = await cloneOf(a);
+  await startOfMinute();
+  const ann1 = await ok("annotate", join(a, DEL), r1, "--invalidates", "--note", "A: wrong input");
+  const ann2 = await ok("annotate", join(b, DEL), r2, "--invalidates", "--note", "B: R2 bad");
+  await ok("annotate", join(b, DEL), ann2, "--invalidates", "--note", "B: R2 was fine");
+  assert.equal(ann1, ann2, "both clones numbered their annotation alike (one minute)");
+  await mergeInto(a, b);
+  const del = join(a, DEL);
+
+  // Each annotation names its record: A's invalidation stands, B's withdrawal takes B's back.
+  const records = await recordsOf(join(del, RECORD_FILE));
+  const run1 = records.find((r) => r.RunID === r1)!;
+  const annotation1 = records.find((r) => r.RunID === ann1 && r.Notes.includes("A: wrong"))!;
+  assert.match(
+    annotation1.Notes,
+    new RegExp(` \\| record ${r1} checksum ${run1.RecordChecksum.slice(0, 16)}$`),
+  );
+  assert.deepEqual(await staleOf(del, "4_DOCUMENTS").then((c) => c.verdict), "NO_BASELINE");
+  const dependencies = await staleOf(del, "DEPENDENCIES");
+  assert.equal(dependencies.baseline, r2, "B's withdrawal gave R2 back");
+  assert.deepEqual(dependencies.notes, [], "nothing ambiguous to say");
+  assert.deepEqual(await invalidatedBy(del, r1), [ann1]);
+  assert.deepEqual(await invalidatedBy(del, r2), []);
+  const log = JSON.parse(await ok("log", del, "--format", "json"));
+  assert.deepEqual(log.find((r: RunRecord) => r.RunID === r1).invalidatedBy, [ann1]);
+  assert.equal(String(await exportedInvalidatedBy(del, r1)), String([ann1]));
+});
+
+Deno.test("annotate across clones: another clone's run numbered like an annotation, invalidated there, does not withdraw the annotation", async () => {
+  const { a, runs: [r0] } = await repoWithRuns("4_DOCUMENTS");
+  const b = await cloneOf(a);
+  await startOfMinute();
+  const annA = await ok("annotate", join(a, DEL), r0, "--invalidates", "--note", "A: R0 bad");
+  const rb = await ok(
+    ...["emit", join(b, DEL), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ...["--input", "Specification.md"],
+  );
+  await ok("annotate", join(b, DEL), rb, "--invalidates", "--note", "B: RB was a test run");
+  assert.equal(annA, rb, "A's annotation and B's run numbered alike (one minute)");
+  await mergeInto(a, b);
+  const del = join(a, DEL);
+
+  // R0 and RB are both invalidated: no baseline.
+  const check = await staleOf(del, "4_DOCUMENTS");
+  assert.equal(check.verdict, "NO_BASELINE", JSON.stringify(check));
+  assert.deepEqual(await invalidatedBy(del, r0), [annA]);
+  assert.equal(String(await exportedInvalidatedBy(del, r0)), String([annA]));
+});
+
+/** A record of RunID `id` and checksum `sum` (the fields annotationsIn reads). */
+function record(id: string, sum: string, notes = "", agent = "4_DOCUMENTS"): RunRecord {
+  return {
+    RunID: id,
+    RecordChecksum: sum.padEnd(64, "0"),
+    AgentName: agent,
+    RunStatus: "SUCCESS",
+    RunTimestamp: "2026-12-01T10:00:00Z",
+    Notes: notes,
+  } as RunRecord;
+}
+
+Deno.test("annotationsIn: an annotation naming a RunID alone (written before records were named) marks every record of a shared RunID and withdraws none, and says so", () => {
+  const r = "RUN-DEL-01-02-20261201-1000-001";
+  const ann = "RUN-DEL-01-02-20261201-2341-001";
+  const w = "RUN-DEL-01-02-20261201-2341-002";
+  // Variant a, RunID alone: two annotations ann (A: invalidates r; B: a note), B withdraws "ann".
+  const a = [
+    record(r, "aa"),
+    record(ann, "bb", `annotates=${r}; invalidates; note=A`, ANNOTATOR),
+    record(ann, "cc", `annotates=${r}; note=B`, ANNOTATOR),
+    record(w, "dd", `annotates=${ann}; invalidates; note=B: take mine back`, ANNOTATOR),
+  ];
+  const annotations = annotationsIn(a);
+  assert.equal(isUsableBaseline(a[0], annotations), false, "A's invalidation is not withdrawn");
+  assert.deepEqual(ambiguousAnnotations(a), [
+    `RunID ${ann} names 2 records here (a collision: see runrec verify), and annotation ${w} ` +
+    "names it by RunID alone (written before annotations named their record): read as marking " +
+    "each of them and withdrawing none",
+  ]);
+  // Variant b, RunID alone: B's run rb is numbered like A's annotation; B invalidates rb.
+  const b = [
+    record(r, "aa"),
+    record(ann, "bb", `annotates=${r}; invalidates; note=A`, ANNOTATOR),
+    record(ann, "ee"),
+    record(w, "dd", `annotates=${ann}; invalidates; note=B`, ANNOTATOR),
+  ];
+  const read = annotationsIn(b);
+  assert.equal(isUsableBaseline(b[0], read), false, "A's invalidation is not withdrawn");
+  assert.equal(isUsableBaseline(b[2], read), false, "B's run is invalidated");
+  assert.equal(ambiguousAnnotations(b).length, 1);
+  // Where the RunID names one record, an old annotation keeps its meaning: a withdrawal withdraws.
+  const unique = [
+    record(r, "aa"),
+    record(ann, "bb", `annotates=${r}; invalidates; note=A`, ANNOTATOR),
+    record(w, "dd", `annotates=${ann}; invalidates; note=typo`, ANNOTATOR),
+  ];
+  assert.equal(isUsableBaseline(unique[0], annotationsIn(unique)), true);
+  assert.deepEqual(ambiguousAnnotations(unique), []);
+});
+
+Deno.test("annotationsIn: an annotation naming its record marks that record only; its note is read without the name, and a note that looks like one is not one", () => {
+  const r = "RUN-DEL-01-02-20261201-1000-001";
+  const ann = "RUN-DEL-01-02-20261201-2341-001";
+  const [one, other] = [record(r, "aa11aa11aa11aa11"), record(r, "bb22bb22bb22bb22")];
+  const named = record(
+    ann,
+    "cc",
+    `annotates=${r}; invalidates; note=bad | lock recovered | record ${r} checksum ${
+      one.RecordChecksum.slice(0, 16)
+    } | lock recovered again`,
+    ANNOTATOR,
+  );
+  const annotations = annotationsIn([one, other, named]);
+  assert.deepEqual(annotationsFor(annotations, one).map((x) => [x.kind, x.note]), [
+    ["invalidated", "bad | lock recovered | lock recovered again"],
+  ]);
+  assert.deepEqual(annotationsFor(annotations, other), []);
+  assert.equal(isUsableBaseline(other, annotations), true);
+  assert.deepEqual(ambiguousAnnotations([one, other, named]), []);
+  // A --note that reads like runrec's name of a record is marked, and names nothing.
+  const forged = annotationNotes(
+    r,
+    { invalidates: true },
+    `x | record ${r} checksum ${"b".repeat(16)}`,
+  );
+  assert.equal(
+    forged,
+    `annotates=${r}; invalidates; note=x | (note) record ${r} checksum ${"b".repeat(16)}`,
+  );
+  const read = annotationsIn([one, other, record(ann, "cc", forged, ANNOTATOR)]);
+  assert.equal(isUsableBaseline(one, read) || isUsableBaseline(other, read), false);
+});
