@@ -619,6 +619,44 @@ Deno.test("subprocess: log into a pipe closed early (| head) ends quietly with e
   assert.equal(new TextDecoder().decode(piped.stdout).trim(), "1");
 });
 
+Deno.test("subprocess: standard output on a full disk (>/dev/full) is one line naming standard output, exit 2, with and without --json (was a stack trace and exit 1 with --json)", async () => {
+  const { root, dir, records } = await fixture();
+  const runId = records[0].RunID;
+  const commands = [
+    ["validate", dir],
+    ["verify", dir],
+    ["log", dir],
+    ["show", dir, runId],
+    ["stale", root],
+    ["hash", dir],
+  ];
+  const cases = [
+    ...commands.flatMap((c) => [c, [...c, "--json"]]),
+    ["export", dir, "--format", "prov"],
+    ["log", dir, "--format", "json"],
+    ["--help"],
+    ["--version"],
+  ];
+  for (const args of cases) {
+    const command = [DENO, "run", ...FULL_FLAGS, ENTRY, ...args].map((a) => `'${a}'`).join(" ");
+    const output = await new Deno.Command("bash", {
+      args: ["-c", `${command} >/dev/full`],
+      cwd: root,
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    const said = args[0].startsWith("-") ? "runrec" : `runrec ${args[0]}`;
+    assert.equal(output.code, 2, `${args.join(" ")}: ${stderr}`);
+    assert.equal(
+      stderr.split("\n").filter((l) => !l.includes("warning")).join("\n"),
+      `${said}: cannot write to standard output: No space left on device\n`,
+      args.join(" "),
+    );
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("validate, verify and log fold a warning on every line (CR LF after a core.autocrlf checkout) into its first lines and a count; errors are never folded", async () => {
   const { file } = await fixture();
   const lines = (await Deno.readTextFile(file)).split("\n").filter((l) => l !== "");
