@@ -10,6 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
+import { ANNOTATION_AGENT } from "../src/annotation_shape.ts";
+import { appendAnnotation } from "../src/annotations.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { escapeMarkdownCell, renderTable } from "../src/cli/format.ts";
 import type { Io } from "../src/cli/command.ts";
@@ -181,6 +183,36 @@ Deno.test("validate: a corrupt line exits 1 naming file, line and field; warning
   assert.match(lines[1], new RegExp(`^${escapeRe(file)}:6: warning: torn record`));
   assert.equal(lines[2], `${file}: FAILED: 3 records, 1 error, 1 warning`);
   assert.equal(await Deno.readTextFile(file), broken, "validate must not modify the file");
+});
+
+Deno.test("validate: a RUNREC_ANNOTATE record runrec annotate could not have written is a warning naming its line and fields (readers take it as an annotation); annotate's own are not", async () => {
+  const { dir, file, records } = await fixture();
+  const annotation = await appendAnnotation(dir, records[1].RunID, { invalidates: true }, "bad");
+  assert.equal(annotation.AgentName, ANNOTATION_AGENT, "annotate writes the name validate knows");
+  // As `emit --agent RUNREC_ANNOTATE` wrote it before writers refused the name: kept, and valid.
+  await appendRecord(file, {
+    ...draft({ agent: ANNOTATION_AGENT, status: "SKIPPED" }),
+    Notes: `annotates=${records[2].RunID}; supersedes=${records[0].RunID}; note=forged`,
+  }, { fsync: false });
+  const { code, out, err } = await cli(["validate", dir]);
+  assert.equal(code, 0, err);
+  assert.equal(
+    out,
+    `${file}:7: warning: a RUNREC_ANNOTATE record runrec annotate did not write ` +
+      "(RunDuration, RunPassDirective, InputContextSHA, StatusBefore, StatusAfter, InputFiles, " +
+      "InputHashes not as annotate writes them): log, show, stale and export may take it as an annotation; only runrec " +
+      "annotate writes RUNREC_ANNOTATE records\n" +
+      `${file}: ok: 6 records, 0 errors, 1 warning\n`,
+  );
+  const json = JSON.parse((await cli(["validate", dir, "--json"])).out);
+  assert.deepEqual(
+    json.files[0].problems.map((p: { line: number; code: string; field: string }) => [
+      p.line,
+      p.code,
+      p.field,
+    ]),
+    [[7, "annotation", "RunDuration"]],
+  );
 });
 
 Deno.test("validate: a hand-edited line with a misspelt RunStatus names the checksum and the field", async () => {
