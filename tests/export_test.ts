@@ -920,6 +920,44 @@ Deno.test("export: two records with one RunID are both exported as two runs (run
   assertEquals(new Set(associations.map((a) => a["prov:activity"])).size, list.length + 1);
 });
 
+Deno.test("export: a RunTimestamp with 9 fraction digits ends at RunTimestamp + RunDuration to the nanosecond, never before its start (was cut to the millisecond), in both formats", async () => {
+  const draw = drawer(seededRandom("export nanoseconds"));
+  const records = generatedProject(draw, 1, 1);
+  const root = await generatedRoot(await tempDir(), "proj", records);
+  const [folder, list] = [...records][0];
+  const id = list[0].RunID.replace(/-\d{8}-\d{4}-\d+$/, "-20260101-0000-");
+  const cases = [
+    { RunID: `${id}901`, RunTimestamp: "2026-01-01T00:00:00.123456789Z", RunDuration: "PT0S" },
+    { RunID: `${id}902`, RunTimestamp: "2026-01-01T00:00:59.9999Z", RunDuration: "PT1.5S" },
+  ];
+  const ends = ["2026-01-01T00:00:00.123456789Z", "2026-01-01T00:01:01.4999Z"];
+  const output = {
+    RunStatus: "SUCCESS",
+    ErrorSummary: "",
+    OutputFiles: ["Out.md"],
+    OutputHashes: { "Out.md": "a".repeat(64) },
+  };
+  for (const fields of cases) {
+    const line = encodeRecord({ ...list[0], ...output, ...fields });
+    Deno.writeTextFileSync(join(root, folder, RECORD_FILE), `${line}\n`, { append: true });
+  }
+  const events = jsonLines((await exported(root, "--format", "openlineage")).stdout);
+  const prov = JSON.parse((await exported(root, "--format", "prov")).stdout);
+  const activities = Object.values(prov.activity as Record<string, Obj>);
+  cases.forEach(({ RunID, RunTimestamp }, i) => {
+    const times = events
+      .filter((e) => ((e.run as Obj).facets as Record<string, Obj>).runrec_run.RunID === RunID)
+      .map((e) => [e.eventType, e.eventTime]);
+    assertEquals(times, [["START", RunTimestamp], ["COMPLETE", ends[i]]], RunID);
+    const activity = activities.find((a) => a["prov:label"] === RunID)!;
+    assertEquals([activity["prov:startTime"], activity["prov:endTime"]], [RunTimestamp, ends[i]]);
+  });
+  // Each output's generation is at the run's end too.
+  const generated = Object.values(prov.wasGeneratedBy as Record<string, Obj>)
+    .map((g) => g["prov:time"] as string);
+  for (const end of ends) assert(generated.includes(end), `no output generated at ${end}`);
+});
+
 /** The RecordChecksum a record is written with (the last field of its encoded line). */
 function encodeRecordChecksum(record: Parameters<typeof encodeRecord>[0]): string {
   return encodeRecord(record).split(",").at(-1)!;

@@ -12,7 +12,7 @@ import type { Annotation } from "../annotations.ts";
 import { VERSION } from "../cli/version.ts";
 import { FIELDS, type RunRecord } from "../schema.ts";
 import { type Json, sortedJson } from "./json.ts";
-import { compareText, type ExportedRun, fileName } from "./runs.ts";
+import { compareText, type ExportedRun, fileName, runEndTime } from "./runs.ts";
 import { RUNREC_RUN_NAMESPACE, uuidV5 } from "./uuid.ts";
 
 /** The OpenLineage spec version the events follow. */
@@ -119,7 +119,7 @@ function endEvent(run: ExportedRun): Json {
   }
   return {
     eventType: END_EVENT_TYPE[record.RunStatus],
-    eventTime: new Date(run.endMs).toISOString(),
+    eventTime: runEndTime(run),
     producer: PRODUCER,
     schemaURL: RUN_EVENT_SCHEMA,
     run: { runId: runUuid(run.namespace, run.runName), facets },

@@ -251,3 +251,22 @@ export function fileName(run: Pick<ExportedRun, "folder">, path: string): string
   // Both are relative and normalised: joining them needs no file system and no working folder.
   return normalize(join(run.folder, path));
 }
+
+/**
+ * When a run ended, as UTC ISO 8601: its RunTimestamp plus its RunDuration.
+ * A RunTimestamp's digits beyond the millisecond (up to 9 are allowed) are
+ * kept, as durations are whole milliseconds: the end is never before the
+ * start, which events and activities give as the RunTimestamp itself.
+ *
+ * @example
+ * ```ts
+ * import { runEndTime } from "./runs.ts";
+ * declare const run: import("./runs.ts").ExportedRun; // RunTimestamp …00.123456789Z, PT1S
+ * runEndTime(run); // "…01.123456789Z"
+ * ```
+ */
+export function runEndTime(run: Pick<ExportedRun, "record" | "endMs">): string {
+  const end = new Date(run.endMs).toISOString();
+  const beyondMs = /\.\d{3}(\d+)Z$/.exec(run.record.RunTimestamp)?.[1];
+  return beyondMs === undefined ? end : `${end.slice(0, -1)}${beyondMs}Z`;
+}
