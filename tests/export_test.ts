@@ -41,7 +41,7 @@ import { RECORD_FILE } from "../src/store.ts";
 import { formatDuration, parseDuration } from "../src/time.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { ROOT, sampleRecord, tempDir, writeTree } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
 const SHARED_OPENLINEAGE = join(ROOT, "..", "shared", "openlineage");
@@ -1057,6 +1057,48 @@ Deno.test("export --out: a folder, a missing folder (named as given, not by the 
     assertEquals([...Deno.readDirSync(mount)].map((e) => e.name), ["lineage.jsonl"]);
   } finally {
     await new Deno.Command("umount", { args: [mount] }).output();
+  }
+});
+
+Deno.test("export --out killed by SIGINT or SIGTERM while it writes removes its temporary file and ends by that signal; the older file is kept (was a hidden .FILE.<pid>-<rand>.tmp of the export's size, never removed)", async () => {
+  const root = await tempDir();
+  const del = join(root, "PKG-01_A", "1_Working", "DEL-01-02_X");
+  // 10,000 records: their export (about 80 MB) is written for most of a second or more.
+  const lines = Array.from({ length: 10_000 }, (_, i) => {
+    const minute = String(Math.floor(i / 100) % 60).padStart(2, "0");
+    const hour = String(Math.floor(i / 6000)).padStart(2, "0");
+    const seq = String((i % 100) + 1).padStart(3, "0");
+    return encodeRecord(sampleRecord({
+      RunID: `RUN-DEL-01-02-20250101-${hour}${minute}-${seq}`,
+      RunTimestamp: `2025-01-01T${hour}:${minute}:00.${seq}Z`,
+    }));
+  });
+  await writeTree(del, { [RECORD_FILE]: `${HEADER}\n${lines.join("\n")}\n` });
+  const outDir = join(root, "out");
+  const out = join(outDir, "lineage.jsonl");
+  await writeTree(outDir, { "lineage.jsonl": "an older export\n" });
+  const temporary = () => [...Deno.readDirSync(outDir)].filter((e) => e.name.endsWith(".tmp"));
+  for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15]] as const) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        ...["run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "export", del],
+        ...["--format", "openlineage", "--out", out],
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    let ended = false;
+    const status = child.status.finally(() => void (ended = true));
+    // Killed once the temporary file holds a part of the export.
+    while (!ended && !temporary().some((e) => Deno.statSync(join(outDir, e.name)).size > 1e6)) {
+      await new Promise((done) => setTimeout(done, 5));
+    }
+    assert(!ended, "the export ended before it could be killed: give it more records");
+    child.kill(signal);
+    const { code, signal: endedBy } = await status;
+    assert(endedBy === signal || code === 128 + number, `${signal}: exit ${code}, ${endedBy}`);
+    assertEquals(temporary().map((e) => e.name), [], `${signal} left its temporary file`);
+    assertEquals(Deno.readTextFileSync(out), "an older export\n");
   }
 });
 

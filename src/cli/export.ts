@@ -51,8 +51,9 @@ Formats:
 Options:
   --format F      openlineage or prov (required)
   --out FILE      write to FILE instead of standard output: a file whole or
-                  not at all (a temporary file renamed over it; a symbolic
-                  link's target is replaced, the link kept); a FIFO, terminal
+                  not at all (a temporary file renamed over it, or removed on
+                  a failure or Ctrl-C; a symbolic link's target is replaced,
+                  the link kept); a FIFO, terminal
                   or /dev/stdout is written into (the summary then goes to
                   the other stream). Never a RunRecords.csv, its lock or a
                   file in runrec's .runrec folders, nor a folder, socket or disk
@@ -146,7 +147,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       write(io.err);
       io.out(summary);
     } else {
-      writeExport(out, { path: target.path, how: target.how }, text());
+      await writeExport(out, { path: target.path, how: target.how }, text());
       (target.how === "stream" ? io.err : io.out)(summary);
     }
   }
