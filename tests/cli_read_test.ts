@@ -503,6 +503,23 @@ Deno.test("show: a RunID two merged branches share shows both records and warns;
   assert.match(badLine.err, /^runrec show: --line: expected a line number[^\n]*"x"[^\n]*\n$/);
 });
 
+Deno.test("show: --line is said as typed (99999999999999999999 was said as 100000000000000000000); only digits are a line number", async () => {
+  const { file, records } = await fixture();
+  const huge = await cli(["show", file, records[0].RunID, "--line", "99999999999999999999"]);
+  assert.equal(huge.code, 1);
+  assert.equal(
+    huge.err,
+    `runrec show: ${records[0].RunID} not found on line 99999999999999999999 in ${file}\n`,
+  );
+  for (const line of ["1e0", "0x1", " 2", "0"]) {
+    const bad = await cli(["show", file, records[0].RunID, "--line", line]);
+    assert.equal(bad.code, 2, line);
+    assert.match(bad.err, /^runrec show: --line: expected a line number[^\n]*\n$/);
+  }
+  const padded = await cli(["show", file, records[0].RunID, "--line", "02", "--json"]);
+  assert.equal(padded.code, 0, padded.err);
+});
+
 // ---------------------------------------------------------------- help, format
 
 Deno.test("--help on validate, verify, log and show exits 0 with usage, options, example", async () => {

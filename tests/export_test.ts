@@ -1149,6 +1149,23 @@ Deno.test("export: usage errors and missing targets are one line and exit 2", as
   });
 });
 
+Deno.test("export: a blank --namespace or one holding a control character is refused in one line, exit 2 (it was put in every runId and job)", async () => {
+  const root = await examplesWithRuns();
+  const cases: [string, string][] = [
+    [" ", "--namespace needs a name (got only blanks)"],
+    ["\t", "--namespace needs a name (got only blanks)"],
+    ["a\nb", "--namespace holds the control character U+000A: give one line of printable text"],
+    ["acme\x1b[31m", "--namespace holds the control character U+001B: give one line"],
+  ];
+  for (const [namespace, message] of cases) {
+    const result = await runCli(["export", root, "--format", "prov", "--namespace", namespace]);
+    assertEquals([result.code, result.stdout], [2, ""], JSON.stringify(namespace));
+    assert(result.stderr.startsWith(`runrec export: ${message}`), result.stderr);
+    assertEquals(result.stderr.split("\n").length, 2, `one line: ${result.stderr}`);
+  }
+  await exported(root, "--format", "prov", "--namespace", "github.com/acme/plant a");
+});
+
 Deno.test("export: the facet schema names the record's text fields, the producer is this release, and the CLI never loads ajv", () => {
   const schema = JSON.parse(
     Deno.readTextFileSync(join(ROOT, "src/export/openlineage_facets.json")),

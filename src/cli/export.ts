@@ -7,7 +7,7 @@
 import { basename } from "../path.ts";
 import { openLineageLines } from "../export/openlineage.ts";
 import { provDocumentText } from "../export/prov.ts";
-import { collectRuns } from "../export/runs.ts";
+import { collectRuns, namespaceProblem } from "../export/runs.ts";
 import { batched, exportTarget, writeExport } from "../export/write.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { describePending, pendingRecords } from "../spool.ts";
@@ -113,7 +113,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Where a link leads is checked too: the export replaces that file.
   const target = out === undefined ? undefined : exportTarget(out);
   if (target !== undefined) refuseRunrecFile(target.path);
-  if (namespace === "") throw new UsageError("--namespace needs a name");
+  const namespaceWrong = namespace === undefined ? undefined : namespaceProblem(namespace);
+  if (namespaceWrong) throw new UsageError(`--namespace ${namespaceWrong}`);
   const warn = (message: string) => io.err(`runrec export: warning: ${message}\n`);
   // Every file is read, so that each unreadable one is named; then nothing is written.
   let unreadable = 0;

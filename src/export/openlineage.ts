@@ -9,6 +9,7 @@
  * @module
  */
 import type { Annotation } from "../annotations.ts";
+import { checkRunsArgument } from "../argument_checks.ts";
 import { VERSION } from "../cli/version.ts";
 import { FIELDS, type RunRecord } from "../schema.ts";
 import { type Json, sortedJson } from "./json.ts";
@@ -68,6 +69,7 @@ export function runUuid(namespace: string, runId: string): string {
  * ```
  */
 export function openLineageEvents(runs: readonly ExportedRun[]): Json[] {
+  checkRunsArgument(runs, "runs");
   return runs.flatMap((run) => [startEvent(run), endEvent(run)]);
 }
 

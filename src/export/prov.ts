@@ -9,6 +9,7 @@
  * @module
  */
 import type { Annotation } from "../annotations.ts";
+import { checkRunsArgument } from "../argument_checks.ts";
 import { DELETED, FIELDS, TBD } from "../schema.ts";
 import { type Json, sortedJsonPretty } from "./json.ts";
 import { runUuid } from "./openlineage.ts";
@@ -76,6 +77,7 @@ function qualified(name: string): Json {
  * ```
  */
 export function provDocument(runs: readonly ExportedRun[]): Json {
+  checkRunsArgument(runs, "runs");
   return Object.fromEntries(
     provSections(runs).map(([name, entries]) => [name, Object.fromEntries(entries)]),
   );
