@@ -13,6 +13,7 @@ import type { FinishReport, StartRunOptions, WithRunOptions } from "./run.ts";
 import type { StaleOptions } from "./stale.ts";
 import type { AppendOptions } from "./store.ts";
 import type { ReapOptions } from "./reap.ts";
+import type { CollectOptions } from "./export/runs.ts";
 
 /** What an option holds: `path` and `text` are strings, `paths` a list of strings. */
 export type OptionKind =
@@ -547,4 +548,47 @@ export function checkCompleteArguments(delDir: unknown, start: unknown, end: unk
 export function checkWriteArguments(delDir: unknown, built: unknown): void {
   checkPathArgument(delDir, "delDir");
   checkOptions(delDir, "built", built, { draft: "object", notes: "paths" }, ["draft", "notes"]);
+}
+
+/** The options of `collectRuns` (export/runs.ts `CollectOptions`). */
+const COLLECT_OPTIONS: Record<keyof CollectOptions, OptionKind> = {
+  namespace: "text",
+  warn: "function",
+  unreadable: "function",
+};
+
+/**
+ * Checks the arguments of `collectRuns`: the targets (a list, not one path:
+ * a string would be read as one target per character) and the options;
+ * throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkCollectArguments } from "./argument_checks.ts";
+ * checkCollectArguments(["examples"], { warn: console.error, namespace: "github.com/acme/plant" });
+ * ```
+ */
+export function checkCollectArguments(targets: unknown, options: unknown): void {
+  checkPathsArgument(targets, "targets");
+  checkEntryOptions("collectRuns", "options", options, COLLECT_OPTIONS, ["warn"]);
+}
+
+/**
+ * Throws {@linkcode InputError} unless `value` is a list of runs as
+ * `collectRuns` returns them (`openLineageEvents`, `provDocument`).
+ *
+ * @example
+ * ```ts
+ * import { checkRunsArgument } from "./argument_checks.ts";
+ * checkRunsArgument([], "runs"); // fine
+ * ```
+ */
+export function checkRunsArgument(value: unknown, name: string): void {
+  const isRun = (run: unknown) =>
+    fits(run, "object") && fits((run as { record?: unknown }).record, "object");
+  if (!Array.isArray(value) || !value.every(isRun)) {
+    throw new InputError(
+      `${name}: must be a list of runs (collectRuns' result), got ${shown(value)}`,
+    );
+  }
 }

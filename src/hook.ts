@@ -7,6 +7,7 @@
  */
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { agentNotes } from "./agent_notes.ts";
+import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -568,6 +569,14 @@ export function checkRunArguments(end: RunEnd): void {
 
 /** Validates a draft as the store will; bad input is named by its option. */
 function checkDraft(draft: RecordDraft): void {
+  // Readers take a record of that name for an annotation: one written here would skip every
+  // check of annotate's (a supersede cycle, a second invalidation).
+  if (draft.AgentName === ANNOTATION_AGENT) {
+    throw new OptionError((name) =>
+      `${name("agent")} ${ANNOTATION_AGENT}: reserved for annotations, which runrec annotate ` +
+      "writes; name the agent that ran"
+    );
+  }
   const [first] = draftProblems(draft);
   if (!first) return;
   const option = OPTION_OF[first.field];

@@ -9,6 +9,7 @@ import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import { explainError } from "./names.ts";
 import { checksumOf, decodeRecord, splitCells, splitCsvLine, UNTERMINATED_QUOTE } from "./codec.ts";
+import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
 import {
@@ -35,7 +36,8 @@ export type ProblemCode =
   | "blank" // an empty line
   | "no-newline" // the last record has no final `\n`
   | "lifecycle" // a valid record whose states break a lifecycle rule (checkRecordFile only)
-  | "future"; // a valid record dated after this machine's clock (checkRecordFile only)
+  | "future" // a valid record dated after this machine's clock (checkRecordFile only)
+  | "annotation"; // a RUNREC_ANNOTATE record runrec annotate did not write (checkRecordFile only)
 
 /** A problem found on one line. `error`s fail `validate`; `warning`s are reported only. */
 export interface LineProblem {
@@ -320,7 +322,8 @@ function otherVersionOf(
 /**
  * Checks every line of a record file, counting the valid records and listing
  * the problems: the same verdicts as {@linkcode readRecords}, plus a warning
- * for each lifecycle rule a valid record breaks (./lifecycle.ts). Used by
+ * for each lifecycle rule a valid record breaks (./lifecycle.ts) and for a
+ * RUNREC_ANNOTATE record `runrec annotate` did not write (./annotation_shape.ts). Used by
  * `runrec validate`. Files of 8 MiB and more
  * are checked by this thread and worker threads together (one per further
  * core, up to 3, unless `options.workers` says how many); batches still come
@@ -569,6 +572,10 @@ function checkBlock(block: LineBlock): CheckBatch {
       recorder.record(line, result.record.SchemaVersion, cellsOf(result.unknownCells));
       for (const { field, message } of lifecycleProblems(result.record)) {
         batch.problems.push(problem(line, "warning", "lifecycle", message, field));
+      }
+      const forged = forgedAnnotationProblem(result.record);
+      if (forged) {
+        batch.problems.push(problem(line, "warning", "annotation", forged.message, forged.field));
       }
       const started = result.record.RunTimestamp;
       // Parsed only when it sorts after the limit (a valid record's time always parses).

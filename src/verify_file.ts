@@ -57,6 +57,7 @@ const CODE_TO_CHECK: Record<LineProblem["code"], IntegrityCheck> = {
   "no-newline": "format",
   lifecycle: "record", // checkRecordFile's alone: readRecords never yields it
   future: "record", // the same
+  annotation: "record", // the same
 };
 
 /**

@@ -10,6 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
+import { ANNOTATION_AGENT } from "../src/annotation_shape.ts";
+import { appendAnnotation } from "../src/annotations.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { escapeMarkdownCell, renderTable } from "../src/cli/format.ts";
 import type { Io } from "../src/cli/command.ts";
@@ -181,6 +183,36 @@ Deno.test("validate: a corrupt line exits 1 naming file, line and field; warning
   assert.match(lines[1], new RegExp(`^${escapeRe(file)}:6: warning: torn record`));
   assert.equal(lines[2], `${file}: FAILED: 3 records, 1 error, 1 warning`);
   assert.equal(await Deno.readTextFile(file), broken, "validate must not modify the file");
+});
+
+Deno.test("validate: a RUNREC_ANNOTATE record runrec annotate could not have written is a warning naming its line and fields (readers take it as an annotation); annotate's own are not", async () => {
+  const { dir, file, records } = await fixture();
+  const annotation = await appendAnnotation(dir, records[1].RunID, { invalidates: true }, "bad");
+  assert.equal(annotation.AgentName, ANNOTATION_AGENT, "annotate writes the name validate knows");
+  // As `emit --agent RUNREC_ANNOTATE` wrote it before writers refused the name: kept, and valid.
+  await appendRecord(file, {
+    ...draft({ agent: ANNOTATION_AGENT, status: "SKIPPED" }),
+    Notes: `annotates=${records[2].RunID}; supersedes=${records[0].RunID}; note=forged`,
+  }, { fsync: false });
+  const { code, out, err } = await cli(["validate", dir]);
+  assert.equal(code, 0, err);
+  assert.equal(
+    out,
+    `${file}:7: warning: a RUNREC_ANNOTATE record runrec annotate did not write ` +
+      "(RunDuration, RunPassDirective, InputContextSHA, StatusBefore, StatusAfter, InputFiles, " +
+      "InputHashes not as annotate writes them): log, show, stale and export may take it as an annotation; only runrec " +
+      "annotate writes RUNREC_ANNOTATE records\n" +
+      `${file}: ok: 6 records, 0 errors, 1 warning\n`,
+  );
+  const json = JSON.parse((await cli(["validate", dir, "--json"])).out);
+  assert.deepEqual(
+    json.files[0].problems.map((p: { line: number; code: string; field: string }) => [
+      p.line,
+      p.code,
+      p.field,
+    ]),
+    [[7, "annotation", "RunDuration"]],
+  );
 });
 
 Deno.test("validate: a hand-edited line with a misspelt RunStatus names the checksum and the field", async () => {
@@ -471,6 +503,23 @@ Deno.test("show: a RunID two merged branches share shows both records and warns;
   assert.match(badLine.err, /^runrec show: --line: expected a line number[^\n]*"x"[^\n]*\n$/);
 });
 
+Deno.test("show: --line is said as typed (99999999999999999999 was said as 100000000000000000000); only digits are a line number", async () => {
+  const { file, records } = await fixture();
+  const huge = await cli(["show", file, records[0].RunID, "--line", "99999999999999999999"]);
+  assert.equal(huge.code, 1);
+  assert.equal(
+    huge.err,
+    `runrec show: ${records[0].RunID} not found on line 99999999999999999999 in ${file}\n`,
+  );
+  for (const line of ["1e0", "0x1", " 2", "0"]) {
+    const bad = await cli(["show", file, records[0].RunID, "--line", line]);
+    assert.equal(bad.code, 2, line);
+    assert.match(bad.err, /^runrec show: --line: expected a line number[^\n]*\n$/);
+  }
+  const padded = await cli(["show", file, records[0].RunID, "--line", "02", "--json"]);
+  assert.equal(padded.code, 0, padded.err);
+});
+
 // ---------------------------------------------------------------- help, format
 
 Deno.test("--help on validate, verify, log and show exits 0 with usage, options, example", async () => {
@@ -617,6 +666,44 @@ Deno.test("subprocess: log into a pipe closed early (| head) ends quietly with e
     cwd: root,
   }).output();
   assert.equal(new TextDecoder().decode(piped.stdout).trim(), "1");
+});
+
+Deno.test("subprocess: standard output on a full disk (>/dev/full) is one line naming standard output, exit 2, with and without --json (was a stack trace and exit 1 with --json)", async () => {
+  const { root, dir, records } = await fixture();
+  const runId = records[0].RunID;
+  const commands = [
+    ["validate", dir],
+    ["verify", dir],
+    ["log", dir],
+    ["show", dir, runId],
+    ["stale", root],
+    ["hash", dir],
+  ];
+  const cases = [
+    ...commands.flatMap((c) => [c, [...c, "--json"]]),
+    ["export", dir, "--format", "prov"],
+    ["log", dir, "--format", "json"],
+    ["--help"],
+    ["--version"],
+  ];
+  for (const args of cases) {
+    const command = [DENO, "run", ...FULL_FLAGS, ENTRY, ...args].map((a) => `'${a}'`).join(" ");
+    const output = await new Deno.Command("bash", {
+      args: ["-c", `${command} >/dev/full`],
+      cwd: root,
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    const said = args[0].startsWith("-") ? "runrec" : `runrec ${args[0]}`;
+    assert.equal(output.code, 2, `${args.join(" ")}: ${stderr}`);
+    assert.equal(
+      stderr.split("\n").filter((l) => !l.includes("warning")).join("\n"),
+      `${said}: cannot write to standard output: No space left on device\n`,
+      args.join(" "),
+    );
+  }
+  await Deno.remove(root, { recursive: true });
 });
 
 Deno.test("validate, verify and log fold a warning on every line (CR LF after a core.autocrlf checkout) into its first lines and a count; errors are never folded", async () => {

@@ -1,5 +1,7 @@
 import { dirname, join } from "node:path";
-import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
+import { InputError } from "../src/errors.ts";
+import { withRun } from "../src/run.ts";
 import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
 import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
@@ -8,7 +10,7 @@ import { git, makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { recordRun } from "../src/hook.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
-import { recordsOf, RUNREC_SH } from "./support/runs.ts";
+import { pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
 import { sh } from "./support/sh.ts";
 
 async function exists(path: string): Promise<boolean> {
@@ -80,6 +82,42 @@ Deno.test("emit: bad arguments exit 2 with one line naming the problem and write
     assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
   }
   assert(!(await exists(join(del, RECORD_FILE))), "a record was written");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("the agent name RUNREC_ANNOTATE is refused by emit, exec, start, recordRun and withRun (exit 2, one line naming runrec annotate): readers took such a record for an annotation annotate never checked", async () => {
+  const { root, del } = await makeProject();
+  const wanted = "--agent RUNREC_ANNOTATE: reserved for annotations, which runrec annotate " +
+    "writes; name the agent that ran\n";
+  const notes = "annotates=RUN-DEL-01-02-20260101-0000-001; invalidates; note=forged";
+  const marker = join(root, "ran");
+  const commands = [
+    ["emit", del, "--agent", "RUNREC_ANNOTATE", "--status", "SKIPPED", "--notes", notes],
+    ["exec", del, "--agent", "RUNREC_ANNOTATE", "--", "touch", marker],
+    ["start", del, "--agent", "RUNREC_ANNOTATE"],
+  ];
+  for (const args of commands) {
+    const { code, stdout, stderr } = await runCli(args);
+    assertEquals([code, stdout, stderr], [2, "", `runrec ${args[0]}: ${wanted}`]);
+  }
+  assertEquals(await exists(marker), false, "exec ran its command");
+  await assertRejects(
+    () => recordRun(del, { agent: "RUNREC_ANNOTATE", status: "SKIPPED", notes }),
+    InputError,
+    "agent RUNREC_ANNOTATE: reserved for annotations",
+  );
+  let ran = false;
+  await assertRejects(
+    () => withRun(del, { agent: "RUNREC_ANNOTATE" }, () => void (ran = true)),
+    InputError,
+    "agent RUNREC_ANNOTATE: reserved for annotations",
+  );
+  assertEquals(ran, false, "withRun ran its callback");
+  assertEquals(await exists(join(del, RECORD_FILE)), false, "a record was written");
+  assertEquals(pendingFiles(del), []);
+  // Only the exact name is reserved: another spelling is an agent like any other.
+  const lower = await runCli(["emit", del, "--agent", "runrec_annotate", "--status", "SUCCESS"]);
+  assertEquals(lower.code, 0, lower.stderr);
   await Deno.remove(root, { recursive: true });
 });
 

@@ -41,7 +41,7 @@ import { RECORD_FILE } from "../src/store.ts";
 import { formatDuration, parseDuration } from "../src/time.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { ROOT, sampleRecord, tempDir, writeTree } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
 const SHARED_OPENLINEAGE = join(ROOT, "..", "shared", "openlineage");
@@ -920,6 +920,44 @@ Deno.test("export: two records with one RunID are both exported as two runs (run
   assertEquals(new Set(associations.map((a) => a["prov:activity"])).size, list.length + 1);
 });
 
+Deno.test("export: a RunTimestamp with 9 fraction digits ends at RunTimestamp + RunDuration to the nanosecond, never before its start (was cut to the millisecond), in both formats", async () => {
+  const draw = drawer(seededRandom("export nanoseconds"));
+  const records = generatedProject(draw, 1, 1);
+  const root = await generatedRoot(await tempDir(), "proj", records);
+  const [folder, list] = [...records][0];
+  const id = list[0].RunID.replace(/-\d{8}-\d{4}-\d+$/, "-20260101-0000-");
+  const cases = [
+    { RunID: `${id}901`, RunTimestamp: "2026-01-01T00:00:00.123456789Z", RunDuration: "PT0S" },
+    { RunID: `${id}902`, RunTimestamp: "2026-01-01T00:00:59.9999Z", RunDuration: "PT1.5S" },
+  ];
+  const ends = ["2026-01-01T00:00:00.123456789Z", "2026-01-01T00:01:01.4999Z"];
+  const output = {
+    RunStatus: "SUCCESS",
+    ErrorSummary: "",
+    OutputFiles: ["Out.md"],
+    OutputHashes: { "Out.md": "a".repeat(64) },
+  };
+  for (const fields of cases) {
+    const line = encodeRecord({ ...list[0], ...output, ...fields });
+    Deno.writeTextFileSync(join(root, folder, RECORD_FILE), `${line}\n`, { append: true });
+  }
+  const events = jsonLines((await exported(root, "--format", "openlineage")).stdout);
+  const prov = JSON.parse((await exported(root, "--format", "prov")).stdout);
+  const activities = Object.values(prov.activity as Record<string, Obj>);
+  cases.forEach(({ RunID, RunTimestamp }, i) => {
+    const times = events
+      .filter((e) => ((e.run as Obj).facets as Record<string, Obj>).runrec_run.RunID === RunID)
+      .map((e) => [e.eventType, e.eventTime]);
+    assertEquals(times, [["START", RunTimestamp], ["COMPLETE", ends[i]]], RunID);
+    const activity = activities.find((a) => a["prov:label"] === RunID)!;
+    assertEquals([activity["prov:startTime"], activity["prov:endTime"]], [RunTimestamp, ends[i]]);
+  });
+  // Each output's generation is at the run's end too.
+  const generated = Object.values(prov.wasGeneratedBy as Record<string, Obj>)
+    .map((g) => g["prov:time"] as string);
+  for (const end of ends) assert(generated.includes(end), `no output generated at ${end}`);
+});
+
 /** The RecordChecksum a record is written with (the last field of its encoded line). */
 function encodeRecordChecksum(record: Parameters<typeof encodeRecord>[0]): string {
   return encodeRecord(record).split(",").at(-1)!;
@@ -1022,6 +1060,48 @@ Deno.test("export --out: a folder, a missing folder (named as given, not by the 
   }
 });
 
+Deno.test("export --out killed by SIGINT or SIGTERM while it writes removes its temporary file and ends by that signal; the older file is kept (was a hidden .FILE.<pid>-<rand>.tmp of the export's size, never removed)", async () => {
+  const root = await tempDir();
+  const del = join(root, "PKG-01_A", "1_Working", "DEL-01-02_X");
+  // 10,000 records: their export (about 80 MB) is written for most of a second or more.
+  const lines = Array.from({ length: 10_000 }, (_, i) => {
+    const minute = String(Math.floor(i / 100) % 60).padStart(2, "0");
+    const hour = String(Math.floor(i / 6000)).padStart(2, "0");
+    const seq = String((i % 100) + 1).padStart(3, "0");
+    return encodeRecord(sampleRecord({
+      RunID: `RUN-DEL-01-02-20250101-${hour}${minute}-${seq}`,
+      RunTimestamp: `2025-01-01T${hour}:${minute}:00.${seq}Z`,
+    }));
+  });
+  await writeTree(del, { [RECORD_FILE]: `${HEADER}\n${lines.join("\n")}\n` });
+  const outDir = join(root, "out");
+  const out = join(outDir, "lineage.jsonl");
+  await writeTree(outDir, { "lineage.jsonl": "an older export\n" });
+  const temporary = () => [...Deno.readDirSync(outDir)].filter((e) => e.name.endsWith(".tmp"));
+  for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15]] as const) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        ...["run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "export", del],
+        ...["--format", "openlineage", "--out", out],
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    let ended = false;
+    const status = child.status.finally(() => void (ended = true));
+    // Killed once the temporary file holds a part of the export.
+    while (!ended && !temporary().some((e) => Deno.statSync(join(outDir, e.name)).size > 1e6)) {
+      await new Promise((done) => setTimeout(done, 5));
+    }
+    assert(!ended, "the export ended before it could be killed: give it more records");
+    child.kill(signal);
+    const { code, signal: endedBy } = await status;
+    assert(endedBy === signal || code === 128 + number, `${signal}: exit ${code}, ${endedBy}`);
+    assertEquals(temporary().map((e) => e.name), [], `${signal} left its temporary file`);
+    assertEquals(Deno.readTextFileSync(out), "an older export\n");
+  }
+});
+
 Deno.test("export --out never overwrites a record file, its lock or runrec's state: exit 2, every byte kept", async () => {
   const root = await examplesWithRuns();
   const del = join(root, "PKG-01_Field_Instruments", "1_Working", "DEL-01-02_Flow_Meter_Selection");
@@ -1067,6 +1147,23 @@ Deno.test("export: usage errors and missing targets are one line and exit 2", as
     stdout: "",
     stderr: "runrec export: warning: no run records to export\n",
   });
+});
+
+Deno.test("export: a blank --namespace or one holding a control character is refused in one line, exit 2 (it was put in every runId and job)", async () => {
+  const root = await examplesWithRuns();
+  const cases: [string, string][] = [
+    [" ", "--namespace needs a name (got only blanks)"],
+    ["\t", "--namespace needs a name (got only blanks)"],
+    ["a\nb", "--namespace holds the control character U+000A: give one line of printable text"],
+    ["acme\x1b[31m", "--namespace holds the control character U+001B: give one line"],
+  ];
+  for (const [namespace, message] of cases) {
+    const result = await runCli(["export", root, "--format", "prov", "--namespace", namespace]);
+    assertEquals([result.code, result.stdout], [2, ""], JSON.stringify(namespace));
+    assert(result.stderr.startsWith(`runrec export: ${message}`), result.stderr);
+    assertEquals(result.stderr.split("\n").length, 2, `one line: ${result.stderr}`);
+  }
+  await exported(root, "--format", "prov", "--namespace", "github.com/acme/plant a");
 });
 
 Deno.test("export: the facet schema names the record's text fields, the producer is this release, and the CLI never loads ajv", () => {

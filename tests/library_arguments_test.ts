@@ -11,12 +11,15 @@ import {
   appendAnnotation,
   checkRecordFile,
   checkStaleness,
+  collectRuns,
   emitRecord,
   finishPendingRun,
   finishRun,
   governedInputs,
   hashFile,
   InputError,
+  openLineageEvents,
+  provDocument,
   readRecords,
   reapRuns,
   recordRun,
@@ -405,4 +408,45 @@ Deno.test("library arguments: leaseSeconds, lockWaitMs, fsync, spool and workers
   );
   assertEquals(pendingFiles(del).length, 1);
   assertEquals((await recordsOf(del)).length, 1);
+});
+
+Deno.test("library arguments: collectRuns of a string (one target per character), a namespace that is no string, blank or holds a control character, and openLineageEvents or provDocument of no runs are InputErrors naming the argument", async () => {
+  const warn = () => {};
+  await assertRejects(
+    () => collectRuns(any("examples"), { warn }),
+    InputError,
+    'targets: must be a list of paths (strings), got the string "examples"',
+  );
+  await assertRejects(
+    () => collectRuns(["examples"], any({ warn, namespace: 5 })),
+    InputError,
+    "collectRuns: options.namespace: must be a string, got number 5",
+  );
+  await assertRejects(
+    () => collectRuns(["examples"], any({ warn, namspace: "x" })),
+    InputError,
+    "collectRuns: options.namspace: not an option",
+  );
+  await assertRejects(
+    () => collectRuns(["examples"], any({})),
+    InputError,
+    "collectRuns: options.warn: must be a function, got nothing",
+  );
+  for (const namespace of [" ", "a\nb"]) {
+    await assertRejects(
+      () => collectRuns(["examples"], { warn, namespace }),
+      InputError,
+      "collectRuns: options.namespace ",
+    );
+  }
+  for (const call of [() => openLineageEvents(any(undefined)), () => provDocument(any([1]))]) {
+    let thrown: unknown;
+    try {
+      call();
+    } catch (e) {
+      thrown = e;
+    }
+    assertEquals(thrown instanceof InputError, true, String(thrown));
+    assertEquals((thrown as Error).message.startsWith("runs: must be a list of runs"), true);
+  }
 });

@@ -7,7 +7,7 @@
 import { basename } from "../path.ts";
 import { openLineageLines } from "../export/openlineage.ts";
 import { provDocumentText } from "../export/prov.ts";
-import { collectRuns } from "../export/runs.ts";
+import { collectRuns, namespaceProblem } from "../export/runs.ts";
 import { batched, exportTarget, writeExport } from "../export/write.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { describePending, pendingRecords } from "../spool.ts";
@@ -51,8 +51,9 @@ Formats:
 Options:
   --format F      openlineage or prov (required)
   --out FILE      write to FILE instead of standard output: a file whole or
-                  not at all (a temporary file renamed over it; a symbolic
-                  link's target is replaced, the link kept); a FIFO, terminal
+                  not at all (a temporary file renamed over it, or removed on
+                  a failure or Ctrl-C; a symbolic link's target is replaced,
+                  the link kept); a FIFO, terminal
                   or /dev/stdout is written into (the summary then goes to
                   the other stream). Never a RunRecords.csv, its lock or a
                   file in runrec's .runrec folders, nor a folder, socket or disk
@@ -112,7 +113,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Where a link leads is checked too: the export replaces that file.
   const target = out === undefined ? undefined : exportTarget(out);
   if (target !== undefined) refuseRunrecFile(target.path);
-  if (namespace === "") throw new UsageError("--namespace needs a name");
+  const namespaceWrong = namespace === undefined ? undefined : namespaceProblem(namespace);
+  if (namespaceWrong) throw new UsageError(`--namespace ${namespaceWrong}`);
   const warn = (message: string) => io.err(`runrec export: warning: ${message}\n`);
   // Every file is read, so that each unreadable one is named; then nothing is written.
   let unreadable = 0;
@@ -146,7 +148,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       write(io.err);
       io.out(summary);
     } else {
-      writeExport(out, { path: target.path, how: target.how }, text());
+      await writeExport(out, { path: target.path, how: target.how }, text());
       (target.how === "stream" ? io.err : io.out)(summary);
     }
   }

@@ -11,6 +11,7 @@
  * @module
  */
 import { type Command, EXIT, exitFor, type Io, parseCommandArgs, UsageError } from "./command.ts";
+import { InputError } from "../errors.ts";
 import { takeNotices } from "../notices.ts";
 
 /** A command as `runrec --help` lists it, and how to load it. */
@@ -128,8 +129,8 @@ export function processIo(): Io {
   } catch {
     noColor = true;
   }
-  const out = writer(Deno.stdout);
-  const err = writer(Deno.stderr);
+  const out = writer(Deno.stdout, "standard output");
+  const err = writer(Deno.stderr, "standard error");
   return {
     out: (text) => out.write(encoder.encode(text)),
     err: (text) => err.write(encoder.encode(text)),
@@ -145,9 +146,12 @@ export function processIo(): Io {
  * Writes whole buffers to a stream. Once its reader has gone away (`runrec
  * stale | head -1`), later output is dropped, and the command still ends
  * with its own exit code: a DIRTY tree must not look clean to a pipeline.
+ * Any other failure (a full disk) is an {@linkcode InputError} naming the
+ * stream (`what`), so that it is not taken for the failure of a file.
  */
 function writer(
   stream: { writeSync(p: Uint8Array): number },
+  what: string,
 ): { write(bytes: Uint8Array): void; gone(): boolean } {
   let gone = false;
   return {
@@ -158,7 +162,10 @@ function writer(
           offset += stream.writeSync(bytes.subarray(offset));
         }
       } catch (e) {
-        if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+        if (!(e instanceof Deno.errors.BrokenPipe)) {
+          const reason = (e as Error).message.split("\n")[0].replace(/ \(os error \d+\)$/, "");
+          throw new InputError(`cannot write to ${what}: ${reason}`, { cause: e });
+        }
         gone = true;
       }
     },
@@ -180,6 +187,39 @@ export async function main(args: string[], io: Io): Promise<number> {
   // `runrec help emit` is `runrec emit --help`.
   if (args[0] === "help" && args.length === 2) return main([args[1], "--help"], io);
   const [name, ...rest] = args;
+  const entry = COMMANDS.find((c) => c.name === name);
+  try {
+    return entry ? await runCommand(entry, rest, io) : await runWithoutCommand(name, io);
+  } catch (error) {
+    const { code, message } = exitFor(error);
+    const hint = error instanceof UsageError ? ` (see runrec ${name} --help)` : "";
+    const shown = withoutDenoAdvice(message);
+    // The failure may be of the stream itself (standard output on a full disk): then the JSON
+    // document cannot be written either, and the exit code is all that is left to say it.
+    try {
+      io.err(`${entry ? `runrec ${name}` : "runrec"}: ${shown}${hint}\n`);
+    } catch { /* said nowhere */ }
+    // A program that asked for JSON gets its one document even when the command failed.
+    if (entry && rest.includes("--json")) {
+      try {
+        io.out(`${JSON.stringify({ error: { command: name, code, message: shown } })}\n`);
+      } catch { /* said on stderr */ }
+    }
+    return code;
+  } finally {
+    // Notes and warnings left on the way (a linked work tree skipped, a setting not used): once
+    // each, however often met. One that cannot be printed (stderr on a full disk) does not
+    // change the command's exit code.
+    for (const notice of takeNotices()) {
+      try {
+        io.err(`runrec: ${notice}\n`);
+      } catch { /* said nowhere */ }
+    }
+  }
+}
+
+/** `runrec`, `runrec --help`, `runrec --version` and an unknown command: no command to load. */
+async function runWithoutCommand(name: string | undefined, io: Io): Promise<number> {
   if (name === undefined) {
     // No command is a usage error: its help goes where usage errors go.
     io.err(overview());
@@ -193,41 +233,19 @@ export async function main(args: string[], io: Io): Promise<number> {
     io.out(`${(await import("./version.ts")).versionLine()}\n`);
     return EXIT.ok;
   }
-  const entry = COMMANDS.find((c) => c.name === name);
-  if (!entry) {
-    io.err(`runrec: unknown command ${JSON.stringify(name)}; see runrec --help\n`);
-    return EXIT.usage;
+  io.err(`runrec: unknown command ${JSON.stringify(name)}; see runrec --help\n`);
+  return EXIT.usage;
+}
+
+/** Loads and runs one command: its help, or its run with parsed arguments. */
+async function runCommand(entry: CommandEntry, rest: string[], io: Io): Promise<number> {
+  const command = await entry.load();
+  const parsed = parseCommandArgs(rest, command.options);
+  if (parsed.values.help) {
+    io.out(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
+    return EXIT.ok;
   }
-  try {
-    const command = await entry.load();
-    const parsed = parseCommandArgs(rest, command.options);
-    if (parsed.values.help) {
-      io.out(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
-      return EXIT.ok;
-    }
-    return await command.run(parsed, io);
-  } catch (error) {
-    const { code, message } = exitFor(error);
-    const hint = error instanceof UsageError ? ` (see runrec ${name} --help)` : "";
-    const shown = withoutDenoAdvice(message);
-    io.err(`runrec ${name}: ${shown}${hint}
-`);
-    // A program that asked for JSON gets its one document even when the command failed.
-    if (rest.includes("--json")) {
-      io.out(`${JSON.stringify({ error: { command: name, code, message: shown } })}
-`);
-    }
-    return code;
-  } finally {
-    // Notes and warnings left on the way (a linked work tree skipped, a setting not used): once
-    // each, however often met. One that cannot be printed (stderr on a full disk) does not
-    // change the command's exit code.
-    for (const notice of takeNotices()) {
-      try {
-        io.err(`runrec: ${notice}\n`);
-      } catch { /* said nowhere */ }
-    }
-  }
+  return await command.run(parsed, io);
 }
 
 /**

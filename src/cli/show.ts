@@ -179,7 +179,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   const lineOption = stringOption(parsed, "line");
   const onLine = lineOption === undefined ? undefined : Number(lineOption);
-  if (onLine !== undefined && !(Number.isInteger(onLine) && onLine >= 1)) {
+  if (lineOption !== undefined && !(/^[0-9]+$/.test(lineOption) && onLine! >= 1)) {
     throw new UsageError(
       `--line: expected a line number (1 or more), got ${JSON.stringify(lineOption)}`,
     );
@@ -210,7 +210,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     const hint = unread > 0
       ? ` (${plural(unread, "line")} could not be read; see runrec validate)`
       : "";
-    const on = onLine === undefined ? "" : ` on line ${onLine}`;
+    // As typed: a number past 2^53 would be said rounded.
+    const on = lineOption === undefined ? "" : ` on line ${lineOption}`;
     throw new CheckFailure(`${runId} not found${on} in ${where}${hint}`);
   }
   if (found.length > 1) {

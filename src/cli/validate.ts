@@ -26,8 +26,9 @@ Every problem is printed as "path:line: field message"; warnings (torn
 records from interrupted writes, CR LF, NUL bytes, blank lines, no final
 newline, and records that break a lifecycle rule: SUCCESS from ISSUED or
 RETIRED, SKIPPED with a changed state, a state change the lifecycle does not
-allow; records dated more than 5 minutes after this machine's clock) say
-"warning:" and do not fail. Then one summary line per file.
+allow; records dated more than 5 minutes after this machine's clock; a
+RUNREC_ANNOTATE record runrec annotate did not write) say "warning:" and do
+not fail. Then one summary line per file.
 Files are streamed: memory stays flat whatever their size. Each line is
 checked on its own: a RunID used twice is runrec verify's check.
 

@@ -9,10 +9,11 @@
  * @module
  */
 import type { Annotation } from "../annotations.ts";
+import { checkRunsArgument } from "../argument_checks.ts";
 import { VERSION } from "../cli/version.ts";
 import { FIELDS, type RunRecord } from "../schema.ts";
 import { type Json, sortedJson } from "./json.ts";
-import { compareText, type ExportedRun, fileName } from "./runs.ts";
+import { compareText, type ExportedRun, fileName, runEndTime } from "./runs.ts";
 import { RUNREC_RUN_NAMESPACE, uuidV5 } from "./uuid.ts";
 
 /** The OpenLineage spec version the events follow. */
@@ -68,6 +69,7 @@ export function runUuid(namespace: string, runId: string): string {
  * ```
  */
 export function openLineageEvents(runs: readonly ExportedRun[]): Json[] {
+  checkRunsArgument(runs, "runs");
   return runs.flatMap((run) => [startEvent(run), endEvent(run)]);
 }
 
@@ -119,7 +121,7 @@ function endEvent(run: ExportedRun): Json {
   }
   return {
     eventType: END_EVENT_TYPE[record.RunStatus],
-    eventTime: new Date(run.endMs).toISOString(),
+    eventTime: runEndTime(run),
     producer: PRODUCER,
     schemaURL: RUN_EVENT_SCHEMA,
     run: { runId: runUuid(run.namespace, run.runName), facets },

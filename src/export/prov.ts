@@ -9,10 +9,11 @@
  * @module
  */
 import type { Annotation } from "../annotations.ts";
+import { checkRunsArgument } from "../argument_checks.ts";
 import { DELETED, FIELDS, TBD } from "../schema.ts";
 import { type Json, sortedJsonPretty } from "./json.ts";
 import { runUuid } from "./openlineage.ts";
-import { compareText, type ExportedRun, fileName } from "./runs.ts";
+import { compareText, type ExportedRun, fileName, runEndTime } from "./runs.ts";
 
 /** The prefixes every document declares (`prov` and `xsd` are PROV-JSON's own). */
 export const PROV_PREFIXES: Readonly<Record<string, string>> = Object.freeze({
@@ -76,6 +77,7 @@ function qualified(name: string): Json {
  * ```
  */
 export function provDocument(runs: readonly ExportedRun[]): Json {
+  checkRunsArgument(runs, "runs");
   return Object.fromEntries(
     provSections(runs).map(([name, entries]) => [name, Object.fromEntries(entries)]),
   );
@@ -212,7 +214,7 @@ function activityAttributes(run: ExportedRun): Json {
   const { record } = run;
   const attributes: Record<string, Json> = {
     "prov:startTime": record.RunTimestamp,
-    "prov:endTime": new Date(run.endMs).toISOString(),
+    "prov:endTime": runEndTime(run),
     "prov:type": qualified("runrec:AgentRun"),
     "prov:label": record.RunID,
   };
@@ -244,7 +246,7 @@ function* relations(
         yield { "prov:activity": runId, "prov:entity": file.id, "prov:time": record.RunTimestamp };
       }
     } else {
-      const end = new Date(run.endMs).toISOString();
+      const end = runEndTime(run);
       for (const file of files(run, record.OutputHashes)) {
         if ((file.sha256 === DELETED) !== (kind === "wasInvalidatedBy")) continue;
         const entity = deleted.get(run)?.get(file.path) ?? file.id;

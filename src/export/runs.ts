@@ -13,6 +13,7 @@ import {
   annotationsIn,
   isAnnotation,
 } from "../annotations.ts";
+import { checkCollectArguments } from "../argument_checks.ts";
 import { findExecutionRoot, findGitRoot } from "../deliverable.ts";
 import { InputError, readFailure } from "../errors.ts";
 import { extraFields } from "../cli/record_json.ts";
@@ -100,6 +101,11 @@ export async function collectRuns(
   targets: readonly string[],
   options: CollectOptions,
 ): Promise<ExportedRun[]> {
+  checkCollectArguments(targets, options);
+  const namespaceWrong = options.namespace === undefined
+    ? undefined
+    : namespaceProblem(options.namespace);
+  if (namespaceWrong) throw new InputError(`collectRuns: options.namespace ${namespaceWrong}`);
   const runs: ExportedRun[] = [];
   // Siblings share their execution root: look it up once per parent folder, not once per file.
   const executionRoots = new Map<string, string | undefined>();
@@ -259,4 +265,49 @@ function warnRepeatedRunIds(runs: ExportedRun[], warn: (message: string) => void
 export function fileName(run: Pick<ExportedRun, "folder">, path: string): string {
   // Both are relative and normalised: joining them needs no file system and no working folder.
   return normalize(join(run.folder, path));
+}
+
+/**
+ * When a run ended, as UTC ISO 8601: its RunTimestamp plus its RunDuration.
+ * A RunTimestamp's digits beyond the millisecond (up to 9 are allowed) are
+ * kept, as durations are whole milliseconds: the end is never before the
+ * start, which events and activities give as the RunTimestamp itself.
+ *
+ * @example
+ * ```ts
+ * import { runEndTime } from "./runs.ts";
+ * declare const run: import("./runs.ts").ExportedRun; // RunTimestamp …00.123456789Z, PT1S
+ * runEndTime(run); // "…01.123456789Z"
+ * ```
+ */
+export function runEndTime(run: Pick<ExportedRun, "record" | "endMs">): string {
+  const end = new Date(run.endMs).toISOString();
+  const beyondMs = /\.\d{3}(\d+)Z$/.exec(run.record.RunTimestamp)?.[1];
+  return beyondMs === undefined ? end : `${end.slice(0, -1)}${beyondMs}Z`;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f-\x9f]/;
+
+/**
+ * What is wrong with a namespace (`--namespace`, `collectRuns`'
+ * `options.namespace`), as the rest of a sentence naming it, or `undefined`:
+ * an empty or blank one, or one with a control character, would be in every
+ * runId and job, where a lineage tool shows nothing or breaks a line.
+ *
+ * @example
+ * ```ts
+ * import { namespaceProblem } from "./runs.ts";
+ * namespaceProblem("github.com/acme/plant"); // undefined
+ * namespaceProblem(" "); // "needs a name (got only blanks)"
+ * ```
+ */
+export function namespaceProblem(namespace: string): string | undefined {
+  if (namespace === "") return "needs a name";
+  if (namespace.trim() === "") return "needs a name (got only blanks)";
+  const control = CONTROL_CHARACTER.exec(namespace)?.[0];
+  if (control === undefined) return undefined;
+  const code = control.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+  return `holds the control character U+${code}: give one line of printable text, ` +
+    "such as github.com/acme/plant";
 }

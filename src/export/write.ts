@@ -101,28 +101,28 @@ function shown(out: string, path: string): string {
  * {@linkcode exportTarget} other than the process's own standard output or
  * error (the caller writes those): a stream is opened and written into; a
  * regular file is written through a temporary file beside it, flushed to
- * disk and renamed over it (on failure the temporary file is removed and the
- * file left as it was). Each piece is written as it comes, so that the
- * export is never held whole. Throws {@linkcode InputError} (one line,
- * naming `out`) when it cannot be written.
+ * disk and renamed over it (on failure, and on SIGINT, SIGTERM or SIGHUP,
+ * the temporary file is removed and the file left as it was). Each piece is
+ * written as it comes, so that the export is never held whole. Throws
+ * {@linkcode InputError} (one line, naming `out`) when it cannot be written.
  *
  * @example
  * ```ts
  * import { writeExport } from "./write.ts";
- * writeExport("lineage.jsonl", { path: "lineage.jsonl", how: "replace" }, ['{"eventType":"START"}\n']);
+ * await writeExport("lineage.jsonl", { path: "lineage.jsonl", how: "replace" }, ['{"eventType":"START"}\n']);
  * ```
  */
-export function writeExport(
+export async function writeExport(
   out: string,
   target: ExportTarget & { how: "replace" | "stream" },
   chunks: Iterable<string>,
-): void {
+): Promise<void> {
   if (target.how === "stream") {
     try {
       // A FIFO blocks here until its reader opens it: that reader is whom the export is for.
       // Appending: a descriptor the shell opened with `>>` keeps what it holds.
       using stream = Deno.openSync(target.path, { append: true });
-      writeChunks(stream, chunks);
+      await writeChunks(stream, chunks);
     } catch (e) {
       throw new InputError(`${out}: cannot write: ${firstLine(e)}`);
     }
@@ -131,10 +131,11 @@ export function writeExport(
   const { path } = target;
   const random = crypto.randomUUID().slice(0, 8);
   const temporary = join(dirname(path), `.${basename(path)}.${Deno.pid}-${random}.tmp`);
+  using _removed = removedOnSignal(temporary);
   try {
     // `createNew`: never write through a file someone else made under this name.
     using file = Deno.openSync(temporary, { write: true, createNew: true, mode: 0o666 });
-    writeChunks(file, chunks);
+    await writeChunks(file, chunks);
     file.syncSync();
     Deno.renameSync(temporary, path);
   } catch (e) {
@@ -171,13 +172,53 @@ export function* batched(chunks: Iterable<string>, size = 1 << 16): Generator<st
   if (parts.length > 0) yield parts.join("");
 }
 
-function writeChunks(file: Deno.FsFile, chunks: Iterable<string>): void {
+/**
+ * Written asynchronously, so that a signal's listener ({@linkcode removedOnSignal}) runs between
+ * writes; in pieces of a MiB, as an asynchronous write costs more than a synchronous one.
+ */
+async function writeChunks(file: Deno.FsFile, chunks: Iterable<string>): Promise<void> {
   const encoder = new TextEncoder();
-  for (const text of batched(chunks)) {
+  for (const text of batched(chunks, 1 << 20)) {
     const bytes = encoder.encode(text);
     let written = 0;
-    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+    while (written < bytes.length) written += await file.write(bytes.subarray(written));
   }
+}
+
+/** The signals that end runrec when it has no listener, by number (the shell's 128 + n). */
+const ENDING_SIGNALS: readonly [Deno.Signal, number][] = [
+  ["SIGINT", 2],
+  ["SIGTERM", 15],
+  ["SIGHUP", 1],
+];
+
+/**
+ * Until disposed, a signal that would end runrec (Ctrl-C, `kill`, a closed
+ * terminal) removes `path` first, then ends runrec as the signal would have:
+ * an interrupted export leaves no hidden temporary file of its size behind.
+ */
+function removedOnSignal(path: string): Disposable {
+  const listeners = new Map<Deno.Signal, () => void>();
+  const stop = () => {
+    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    listeners.clear();
+  };
+  for (const [signal, number] of ENDING_SIGNALS) {
+    const listener = () => {
+      removeQuietly(path);
+      stop();
+      try {
+        Deno.kill(Deno.pid, signal);
+      } catch { /* no --allow-run (runrec-sandboxed) */ }
+      // Not reached once the signal has ended runrec; else the exit code it would have given.
+      Deno.exit(128 + number);
+    };
+    try {
+      Deno.addSignalListener(signal, listener);
+      listeners.set(signal, listener);
+    } catch { /* a signal this platform does not have (Windows: SIGHUP) */ }
+  }
+  return { [Symbol.dispose]: stop };
 }
 
 function firstLine(e: unknown): string {
