@@ -79,8 +79,8 @@ const HELP_OPTION: OptionSpec = { type: "boolean", short: "h" };
  * a positional. A value that starts with `-` must be given as `--name=-value`.
  * `-h`/`--help` is always accepted. The rules are those of `node:util`
  * `parseArgs` with `strict: true` and `allowPositionals: true` (which this
- * replaces: loading it starts Deno's Node compatibility layer), with its
- * messages cut to one line.
+ * replaces: loading it starts Deno's Node compatibility layer), with messages
+ * of one line in runrec's style (`--agent: missing its value`).
  *
  * @example
  * ```ts
@@ -88,7 +88,7 @@ const HELP_OPTION: OptionSpec = { type: "boolean", short: "h" };
  * const parsed = parseCommandArgs(["x", "--json"], { json: { type: "boolean" } });
  * parsed.values.json; // true
  * parsed.positionals; // ["x"]
- * parseCommandArgs(["--bogus"], {}); // throws UsageError: Unknown option '--bogus'
+ * parseCommandArgs(["--bogus"], {}); // throws UsageError: unknown option --bogus
  * ```
  */
 export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed {
@@ -106,24 +106,22 @@ export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed
       typeof value === "string" && typeof values[name] === "string" && values[name] !== value
     ) {
       // Two different values for a one-value option: keeping either would be a guess.
-      throw new UsageError(`Option '--${name}' given twice, with different values`);
+      throw new UsageError(`--${name}: given twice, with different values`);
     } else {
       values[name] = value;
     }
   };
   /** The value after `--name` (or `-x`) at `args[i + 1]`. */
   const nextValue = (name: string, typed: string, i: number): string => {
-    const short = specs[name].short;
-    const shown = short ? `-${short}, --${name}` : `--${name}`;
     const value = args[i + 1];
-    if (value === undefined) throw new UsageError(`Option '${shown} <value>' argument missing`);
+    if (value === undefined) throw new UsageError(`${typed}: missing its value`);
     // A value may start with a dash (`--error "- vendor data missing"`, `--notes -5`): an
     // agent's text must not cost its record. Only one of this command's own options is taken
     // for a forgotten value.
     if (value === "--" || namesOption(value)) {
       throw new UsageError(
-        `Option '${typed}' argument missing (got the option '${value}'; to give that text, ` +
-          `use '--${name}=${value}')`,
+        `${typed}: missing its value (got the option ${value}; to give that text, ` +
+          `use --${name}=${value})`,
       );
     }
     return value;
@@ -151,10 +149,10 @@ export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed
       const name = arg.slice(2, eq < 0 ? undefined : eq);
       const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
       if (!spec || name === "" || name.startsWith("-")) {
-        throw new UsageError(`Unknown option '${eq < 0 || name === "" ? arg : arg.slice(0, eq)}'`);
+        throw new UsageError(`unknown option ${eq < 0 || name === "" ? arg : arg.slice(0, eq)}`);
       }
       if (spec.type === "boolean") {
-        if (eq >= 0) throw new UsageError(`Option '--${name}' does not take an argument`);
+        if (eq >= 0) throw new UsageError(`--${name}: takes no value`);
         store(name, spec, true);
       } else if (eq >= 0) {
         store(name, spec, arg.slice(eq + 1));
@@ -167,7 +165,7 @@ export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed
       for (let j = 1; j < arg.length; j++) {
         const letter = arg[j];
         const name = byShort.get(letter);
-        if (name === undefined) throw new UsageError(`Unknown option '-${letter}'`);
+        if (name === undefined) throw new UsageError(`unknown option -${letter}`);
         const spec = specs[name];
         if (spec.type === "boolean") {
           store(name, spec, true);

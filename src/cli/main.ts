@@ -190,6 +190,10 @@ export async function main(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (name === "--version" || name === "-V") {
+    if (rest.length > 0) {
+      io.err(`runrec: unexpected argument ${JSON.stringify(rest[0])} (see runrec --help)\n`);
+      return EXIT.usage;
+    }
     io.out(`${(await import("./version.ts")).versionLine()}\n`);
     return EXIT.ok;
   }
