@@ -642,7 +642,7 @@ Deno.test("validate, verify and log fold a warning on every line (CR LF after a 
   assert.ok(log.err.includes(`runrec log: ${more}\n`), log.err);
 });
 
-Deno.test("log, show and export refuse a file that is not a record file (exit 2, one line); a record file under another name is read", async () => {
+Deno.test("log, show, export, validate and verify refuse a file that is not a record file (exit 2, one line; validate and verify printed a page of per-line errors, exit 1); a record file under another name is read", async () => {
   const { dir, file } = await fixture();
   const notes = join(dir, "_CONTEXT.md");
   await Deno.writeTextFile(notes, "# Context\n\n**DeliverableID:** DEL-01-02\n");
@@ -651,6 +651,8 @@ Deno.test("log, show and export refuse a file that is not a record file (exit 2,
       ["log", notes],
       ["show", notes, "RUN-DEL-01-02-20260222-1015-001"],
       ["export", notes, "--format", "prov"],
+      ["validate", notes],
+      ["verify", notes],
     ]
   ) {
     const { code, out, err } = await cli(args);
