@@ -11,6 +11,7 @@
  * @module
  */
 import { type Command, EXIT, exitFor, type Io, parseCommandArgs, UsageError } from "./command.ts";
+import { withLongWordsShortened } from "../names.ts";
 import { takeNotices } from "../notices.ts";
 
 /** A command as `runrec --help` lists it, and how to load it. */
@@ -213,7 +214,7 @@ export async function main(args: string[], io: Io): Promise<number> {
   } catch (error) {
     const { code, message } = exitFor(error);
     const hint = error instanceof UsageError ? ` (see runrec ${name} --help)` : "";
-    const shown = withoutDenoAdvice(message);
+    const shown = withLongWordsShortened(withoutDenoAdvice(message));
     io.err(`runrec ${name}: ${shown}${hint}
 `);
     // A program that asked for JSON gets its one document even when the command failed.
@@ -228,7 +229,7 @@ export async function main(args: string[], io: Io): Promise<number> {
     // change the command's exit code.
     for (const notice of takeNotices()) {
       try {
-        io.err(`runrec: ${notice}\n`);
+        io.err(`runrec: ${withLongWordsShortened(notice)}\n`);
       } catch { /* said nowhere */ }
     }
   }
