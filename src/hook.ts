@@ -45,7 +45,7 @@ import {
   TBD,
 } from "./schema.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
-import { placeholderProblem, refusePlaceholderPass } from "./placeholders.ts";
+import { placeholderProblem } from "./placeholders.ts";
 import { checkRun, findProfile } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
@@ -487,8 +487,9 @@ function ownNote(dir: string, note: string): string {
 /**
  * The draft of a one-step run (`emit`), and the notes runrec itself added to
  * it, once the caller has checked the report and the permissions. A
- * placeholder left unfilled is treated as `startRun` treats it: in `--pass`
- * an {@linkcode InputError}; in an `--input` a warning, also noted.
+ * placeholder left unfilled is treated as `startRun` treats it: in a word
+ * option (`--pass`, `--started`) the report's check refused it; in an
+ * `--input` a warning, also noted.
  */
 async function draftAndNotes(
   delDir: string,
@@ -496,7 +497,6 @@ async function draftAndNotes(
   lookups: MemoLookups,
 ): Promise<BuiltRecord> {
   requireFolder(resolve(delDir), delDir);
-  refusePlaceholderPass(report.pass);
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
   // Start and end are one moment here: one view of the project's folders, and its bounds once.

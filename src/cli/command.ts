@@ -6,6 +6,7 @@
  */
 import { CheckFailure, InputError, OptionError } from "../errors.ts";
 import { requireFolder } from "../deliverable.ts";
+import { placeholderProblem } from "../placeholders.ts";
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -224,6 +225,7 @@ export type MorePositionals = "none" | "targets" | "arguments";
  * The positionals: one for each of `names`, then what `more` allows. An
  * empty one is refused, named as the help names it: `"$DIR"` with DIR unset
  * would otherwise be read as the current folder, or said in an internal name.
+ * So is one holding an unfilled placeholder (`"{DELIVERABLE_PATH}"`).
  *
  * @example
  * ```ts
@@ -253,6 +255,10 @@ export function positionals(
     const what = /dir|file|root/.test(name) ? "an empty path (. is the current folder)" : "empty";
     throw new UsageError(`<${name}>: ${what}`);
   }
+  checked.forEach((value, i) => {
+    const problem = placeholderProblem(`<${names[Math.min(i, names.length - 1)]}>`, value);
+    if (problem !== undefined) throw new InputError(problem);
+  });
   return got;
 }
 
