@@ -7,6 +7,7 @@
  */
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { agentNotes } from "./agent_notes.ts";
+import { meantPath, meantPathHint } from "./meant_path.ts";
 import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -725,6 +726,10 @@ async function hashOutputs(
       // The link is there, what it names is not: nothing to hash, and nothing was deleted.
       hashes[rel] = TBD;
       notes.push(`output ${rel} could not be hashed: a dangling symbolic link`);
+    } else if (result instanceof Deno.errors.NotFound && meantPath(dir, given[i]) !== undefined) {
+      // Given from the current folder: the file meant is there, so nothing was deleted.
+      hashes[rel] = TBD;
+      notes.push(`output ${rel} does not exist${meantPathHint(dir, given[i])}: recorded TBD`);
     } else if (result instanceof Deno.errors.NotFound && neverExisted(rel)) {
       // Not there at start, not there now: the run deleted nothing (SCHEMA.md 2.4: TBD, noted).
       hashes[rel] = TBD;
