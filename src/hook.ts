@@ -202,11 +202,12 @@ export async function captureStart(
  */
 export function refuseEmptyPaths(option: "inputs" | "outputs", paths: readonly string[]): void {
   if (paths.some((p) => p.trim() === "")) {
-    throw new OptionError((name) =>
-      `${name(option)}: an empty path (name a file or folder; . is the deliverable folder)`
-    );
+    throw new OptionError((name) => `${name(option)}: ${EMPTY_PATH}`);
   }
 }
+
+/** Why an empty or blank path is refused, after the name of what gave it. */
+export const EMPTY_PATH = "an empty path (name a file or folder; . is the deliverable folder)";
 
 /**
  * {@linkcode captureStart} once its arguments and permissions are checked

@@ -32,7 +32,7 @@ import {
   captureStart,
   checkRunArguments,
   completeDraft,
-  refuseEmptyPaths,
+  EMPTY_PATH,
   type RunOptions,
   type RunOutcome,
   writeRun,
@@ -1143,7 +1143,10 @@ export async function withRun<T>(
     id: started.run.id,
     delDir: started.delDir,
     output: (path) => {
-      refuseEmptyPaths("outputs", [path]); // at the call: "" would stand for every file
+      // At the call, named as the script wrote it: "" would stand for every file.
+      if (path.trim() === "") {
+        throw new InputError(`run.output(${JSON.stringify(path)}): ${EMPTY_PATH}`);
+      }
       outputs.push(path);
     },
     get status() {
