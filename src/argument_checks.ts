@@ -8,6 +8,7 @@
  * @module
  */
 import { InputError } from "./errors.ts";
+import { refusePlaceholders } from "./placeholders.ts";
 import type { RunEnd, RunOptions, RunReport, RunStartState, StartOptions } from "./hook.ts";
 import type { FinishReport, StartRunOptions, WithRunOptions } from "./run.ts";
 import type { StaleOptions } from "./stale.ts";
@@ -131,7 +132,8 @@ export function checkFunctionArgument(value: unknown, name: string): void {
 /**
  * {@linkcode checkOptions}, and no option but those of `kinds`: a script's
  * misspelt option (`input` for `inputs`) would otherwise record a run
- * without its inputs. For the options a script passes to the library's
+ * without its inputs. No word option may hold an unfilled placeholder
+ * (placeholders.ts). For the options a script passes to the library's
  * entry points (runrec's own modules pass wider objects between them).
  */
 function checkEntryOptions(
@@ -143,6 +145,7 @@ function checkEntryOptions(
 ): void {
   checkOptions(where, name, value, kinds, required);
   refuseOtherOptions(where, name, value as object, kinds);
+  refusePlaceholders(value as Record<string, unknown>);
 }
 
 /** Throws {@linkcode InputError} naming the first option of `value` that `kinds` does not list. */

@@ -8,6 +8,7 @@
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { agentNotes } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
+import { meantPath, meantPathHint } from "./meant_path.ts";
 import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -46,7 +47,7 @@ import {
   TBD,
 } from "./schema.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
-import { placeholderProblem, refusePlaceholderPass } from "./placeholders.ts";
+import { placeholderProblem } from "./placeholders.ts";
 import { checkRun, findProfile } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
@@ -202,11 +203,12 @@ export async function captureStart(
  */
 export function refuseEmptyPaths(option: "inputs" | "outputs", paths: readonly string[]): void {
   if (paths.some((p) => p.trim() === "")) {
-    throw new OptionError((name) =>
-      `${name(option)}: an empty path (name a file or folder; . is the deliverable folder)`
-    );
+    throw new OptionError((name) => `${name(option)}: ${EMPTY_PATH}`);
   }
 }
+
+/** Why an empty or blank path is refused, after the name of what gave it. */
+export const EMPTY_PATH = "an empty path (name a file or folder; . is the deliverable folder)";
 
 /**
  * {@linkcode captureStart} once its arguments and permissions are checked
@@ -488,8 +490,9 @@ function ownNote(dir: string, note: string): string {
 /**
  * The draft of a one-step run (`emit`), and the notes runrec itself added to
  * it, once the caller has checked the report and the permissions. A
- * placeholder left unfilled is treated as `startRun` treats it: in `--pass`
- * an {@linkcode InputError}; in an `--input` a warning, also noted.
+ * placeholder left unfilled is treated as `startRun` treats it: in a word
+ * option (`--pass`, `--started`) the report's check refused it; in an
+ * `--input` a warning, also noted.
  */
 async function draftAndNotes(
   delDir: string,
@@ -497,7 +500,6 @@ async function draftAndNotes(
   lookups: MemoLookups,
 ): Promise<BuiltRecord> {
   requireFolder(resolve(delDir), delDir);
-  refusePlaceholderPass(report.pass);
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
   // Start and end are one moment here: one view of the project's folders, and its bounds once.
@@ -734,6 +736,10 @@ async function hashOutputs(
       // The link is there, what it names is not: nothing to hash, and nothing was deleted.
       hashes[rel] = TBD;
       notes.push(`output ${rel} could not be hashed: a dangling symbolic link`);
+    } else if (result instanceof Deno.errors.NotFound && meantPath(dir, given[i]) !== undefined) {
+      // Given from the current folder: the file meant is there, so nothing was deleted.
+      hashes[rel] = TBD;
+      notes.push(`output ${rel} does not exist${meantPathHint(dir, given[i])}: recorded TBD`);
     } else if (result instanceof Deno.errors.NotFound && neverExisted(rel)) {
       // Not there at start, not there now: the run deleted nothing (SCHEMA.md 2.4: TBD, noted).
       hashes[rel] = TBD;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { meantPathHint } from "./meant_path.ts";
 import {
   basename,
   dirname,
@@ -410,9 +411,11 @@ export async function governedInputs(
       : undefined;
 
   // A backslash is a folder separator to runrec (SCHEMA.md 2.2): a file named with one is no name.
+  // A path given from the current folder is named as the one meant.
   const notFoundReason = (error: Error, label: string): string => {
     const input = label.startsWith("--input ") ? label.slice("--input ".length) : "";
-    if (!(error instanceof Deno.errors.NotFound) || !input.includes("\\")) return reason(error);
+    if (!(error instanceof Deno.errors.NotFound)) return reason(error);
+    if (!input.includes("\\")) return reason(error) + (input && meantPathHint(root, input));
     const named = lookups.lstat(isAbsolute(input) ? input : `${root}/${input}`);
     return named instanceof Error
       ? "not found (runrec reads a backslash as a folder separator)"

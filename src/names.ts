@@ -227,3 +227,19 @@ export function shortened(text: string, max: number): string {
   if (/[\uDC00-\uDFFF]/.test(text[tail] ?? "")) tail++;
   return `${text.slice(0, head)}…${text.slice(tail)}`;
 }
+
+/**
+ * `text` with each word (a run of characters without a space) longer than
+ * `max` {@linkcode shortened}: an argument of 100 KB given by mistake, which
+ * a message may echo twice (once in the system's own words), costs a line,
+ * while the words around it, which say why, are kept whole.
+ *
+ * @example
+ * ```ts
+ * import { withLongWordsShortened } from "./names.ts";
+ * withLongWordsShortened(`${"a".repeat(9)}: no such folder`, 8); // "aaaa…aa: no such folder"
+ * ```
+ */
+export function withLongWordsShortened(text: string, max = 240): string {
+  return text.replace(new RegExp(`[^ ]{${max + 1},}`, "g"), (word) => shortened(word, max));
+}

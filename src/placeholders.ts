@@ -1,6 +1,6 @@
 /**
  * Placeholders an agent's instruction block leaves for the agent to fill in
- * (`{RUN_TOKEN}`, `{RUN_PASSES}`, `{DECOMPOSITION_REF}`): a value that still
+ * (`{RUN_TOKEN}`, `{RUN_PASSES}`, `{STARTED}`, `{DELIVERABLE_PATH}`): a value that still
  * holds one was copied without being filled in, and would be recorded as if
  * it were the run's.
  *
@@ -44,17 +44,37 @@ export function placeholderProblem(option: string, value: string): string | unde
 }
 
 /**
- * Throws an {@linkcode OptionError} when the pass directive holds an unfilled
- * placeholder: a pass is the ORCHESTRATOR's word, never a guess to record.
+ * The options that hold a word or a time runrec checks: never free text
+ * (`error`, `notes`), nor a path (an `--input` holding one is warned of: a
+ * file may be named so).
+ */
+const WORD_OPTIONS = [
+  "agent",
+  "status",
+  "pass",
+  "started",
+  "statusBefore",
+  "statusAfter",
+] as const;
+
+/**
+ * Throws an {@linkcode OptionError} naming the first option of `options`
+ * that holds an unfilled placeholder (`{STARTED}`, `{STATUS_BEFORE}`,
+ * `{RUN_PASSES}`): a value copied from an agent block without being filled
+ * in is never recorded as if it were the run's. Every entry point of the
+ * library checks its options with it, so the CLI's flags get it too.
  *
  * @example
  * ```ts
- * import { refusePlaceholderPass } from "./placeholders.ts";
- * refusePlaceholderPass("FULL"); // returns
- * refusePlaceholderPass("{RUN_PASSES}"); // throws: pass "{RUN_PASSES}" holds the placeholder ...
+ * import { refusePlaceholders } from "./placeholders.ts";
+ * refusePlaceholders({ agent: "X", pass: "FULL" }); // returns
+ * refusePlaceholders({ started: "{STARTED}" }); // throws: started "{STARTED}" holds the placeholder ...
  * ```
  */
-export function refusePlaceholderPass(pass: string | undefined): void {
-  if (pass === undefined || placeholderIn(pass) === undefined) return;
-  throw new OptionError((name) => placeholderProblem(name("pass"), pass)!);
+export function refusePlaceholders(options: Readonly<Record<string, unknown>>): void {
+  for (const key of WORD_OPTIONS) {
+    const value = options[key];
+    if (typeof value !== "string" || placeholderIn(value) === undefined) continue;
+    throw new OptionError((name) => placeholderProblem(name(key), value)!);
+  }
 }

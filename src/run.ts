@@ -32,7 +32,7 @@ import {
   captureStart,
   checkRunArguments,
   completeDraft,
-  refuseEmptyPaths,
+  EMPTY_PATH,
   type RunOptions,
   type RunOutcome,
   writeRun,
@@ -43,7 +43,7 @@ import { CollidingNames, shortened } from "./names.ts";
 import { lateFinishNote } from "./annotations.ts";
 import { isRunrecOwn, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
-import { placeholderProblem, refusePlaceholderPass } from "./placeholders.ts";
+import { placeholderProblem } from "./placeholders.ts";
 import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
 import {
   CLAIM_WAIT_MS,
@@ -146,7 +146,6 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
       `${name("pid")}: must be a process id (a whole number above 0)`
     );
   }
-  refusePlaceholderPass(options.pass);
   const { files, folders } = exists ? folderFiles(dir) : { files: [], folders: [] };
   const [start, head] = await Promise.all([
     captureStart(dir, {
@@ -1144,7 +1143,10 @@ export async function withRun<T>(
     id: started.run.id,
     delDir: started.delDir,
     output: (path) => {
-      refuseEmptyPaths("outputs", [path]); // at the call: "" would stand for every file
+      // At the call, named as the script wrote it: "" would stand for every file.
+      if (path.trim() === "") {
+        throw new InputError(`run.output(${JSON.stringify(path)}): ${EMPTY_PATH}`);
+      }
       outputs.push(path);
     },
     get status() {

@@ -260,8 +260,9 @@ const HEADER_START = new TextEncoder().encode("SchemaVersion,");
  * Throws {@linkcode InputError} for a file given by name (not a
  * `RunRecords.csv`) whose first line is not a runrec header line: another
  * file named by mistake (`log Datasheet.md`), whose every line would read as
- * a broken record. What shows records calls it; `validate` reports such a
- * file's lines instead.
+ * a broken record. Every command that reads records calls it; `validate`
+ * and `verify` pass it no `.csv` file, which they check line by line, a
+ * damaged header and all.
  *
  * @example
  * ```ts

@@ -453,12 +453,13 @@ Deno.test("agents: bad input is one line, exit 2 (no folder, not UTF-8, unknown 
   }
 });
 
-Deno.test("agents check: a folder with no AGENT_*.md fails (a CI job pointed at the wrong folder must not pass)", async () => {
+Deno.test("agents check: a folder with no AGENT_*.md fails (a CI job pointed at the wrong folder must not pass), said once on stderr (it was said on stdout too)", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(join(dir, "README.md"), "not an agent\n");
   const out = await runCli(["agents", "check", dir]);
   assertEquals(out.code, 1);
   assertEquals(out.stderr, `runrec agents: ${dir}: no AGENT_*.md files to check\n`);
+  assertEquals(out.stdout, "");
   await Deno.remove(dir, { recursive: true });
 });
 

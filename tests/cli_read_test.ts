@@ -729,7 +729,7 @@ Deno.test("validate, verify and log fold a warning on every line (CR LF after a 
   assert.ok(log.err.includes(`runrec log: ${more}\n`), log.err);
 });
 
-Deno.test("log, show and export refuse a file that is not a record file (exit 2, one line); a record file under another name is read", async () => {
+Deno.test("log, show, export, validate and verify refuse a file that is not a record file (exit 2, one line; validate and verify printed a page of per-line errors, exit 1); a record file under another name is read, a damaged .csv checked line by line", async () => {
   const { dir, file } = await fixture();
   const notes = join(dir, "_CONTEXT.md");
   await Deno.writeTextFile(notes, "# Context\n\n**DeliverableID:** DEL-01-02\n");
@@ -738,6 +738,8 @@ Deno.test("log, show and export refuse a file that is not a record file (exit 2,
       ["log", notes],
       ["show", notes, "RUN-DEL-01-02-20260222-1015-001"],
       ["export", notes, "--format", "prov"],
+      ["validate", notes],
+      ["verify", notes],
     ]
   ) {
     const { code, out, err } = await cli(args);
@@ -754,6 +756,14 @@ Deno.test("log, show and export refuse a file that is not a record file (exit 2,
   const { code, out } = await cli(["log", copy, "--format", "csv"]);
   assert.equal(code, 0);
   assert.equal(out, await Deno.readTextFile(file));
+  // A .csv whose header is damaged is what validate and verify diagnose, line by line.
+  const damaged = join(dir, "damaged.csv");
+  await Deno.writeTextFile(damaged, "SchemaVersio,RunID\n");
+  for (const command of ["validate", "verify"]) {
+    const checked = await cli([command, damaged]);
+    assert.equal(checked.code, 1, command);
+    assert.match(checked.out, /damaged\.csv:1: /, command);
+  }
 });
 
 Deno.test("log, validate, verify and export name a record file another user may not read once: path, cannot read, why", async () => {

@@ -92,11 +92,8 @@ Deno.test("parseCommandArgs accepts and rejects what node:util parseArgs (strict
         ours = e as Error;
       }
       ok(!ours!.message.includes("\n"), `${name}: one line`);
-      // Our message is node's first sentence; where node finds a value ambiguous, ours says
-      // which option was taken for it.
-      const first = nodeError.message.split("\n")[0].split(". ")[0].replace(/\.$/, "")
-        .replace(/ argument is ambiguous$/, " argument missing");
-      ok(ours!.message.startsWith(first), `${name}: ${ours!.message} vs ${first}`);
+      // In runrec's style: lowercase, naming the option as typed (the wording: the next test).
+      ok(/^(unknown option |-)/.test(ours!.message), `${name}: ${ours!.message}`);
     } else {
       const ours = parseCommandArgs(args, OPTIONS);
       deepStrictEqual(
@@ -117,14 +114,20 @@ Deno.test("parseCommandArgs messages", () => {
     }
     return "";
   };
-  strictEqual(message(["--bogus"]), "Unknown option '--bogus'");
-  strictEqual(message(["--bogus=1"]), "Unknown option '--bogus'");
-  strictEqual(message(["-x"]), "Unknown option '-x'");
-  strictEqual(message(["--agent"]), "Option '--agent <value>' argument missing");
-  strictEqual(message(["--json=1"]), "Option '--json' does not take an argument");
+  // In runrec's lowercase style, naming the option as typed.
+  strictEqual(message(["--bogus"]), "unknown option --bogus");
+  strictEqual(message(["--bogus=1"]), "unknown option --bogus");
+  strictEqual(message(["-x"]), "unknown option -x");
+  strictEqual(message(["--agent"]), "--agent: missing its value");
+  strictEqual(message(["-f"]), "-f: missing its value");
+  strictEqual(message(["--json=1"]), "--json: takes no value");
+  strictEqual(
+    message(["--agent", "A", "--agent", "B"]),
+    "--agent: given twice, with different values",
+  );
   strictEqual(
     message(["--agent", "--json"]),
-    "Option '--agent' argument missing (got the option '--json'; to give that text, use '--agent=--json')",
+    "--agent: missing its value (got the option --json; to give that text, use --agent=--json)",
   );
 });
 
@@ -193,4 +196,19 @@ Deno.test("main: runrec without a command prints its help on stderr and exits 2;
   strictEqual(help.stderr, "");
   strictEqual(bare.stderr, help.stdout);
   ok(help.stdout.startsWith("runrec"), help.stdout);
+});
+
+Deno.test("main: parser errors read as runrec's other messages; runrec --version refuses a stray argument", async () => {
+  const bogus = await runCli(["emit", "--bogus"]);
+  strictEqual(bogus.code, 2);
+  strictEqual(bogus.stderr, "runrec emit: unknown option --bogus (see runrec emit --help)\n");
+  const missing = await runCli(["emit", "x", "--agent"]);
+  strictEqual(missing.stderr, "runrec emit: --agent: missing its value (see runrec emit --help)\n");
+  for (const flag of ["--version", "-V"]) {
+    const extra = await runCli([flag, "extra"]);
+    strictEqual(extra.code, 2, flag);
+    strictEqual(extra.stdout, "");
+    strictEqual(extra.stderr, 'runrec: unexpected argument "extra" (see runrec --help)\n');
+  }
+  strictEqual((await runCli(["--version"])).code, 0);
 });

@@ -944,3 +944,52 @@ Deno.test("the commands messages suggest quote a path with a space, so that they
   assertIncludes(finish.stderr, `runrec emit '${other}' --agent NAME`);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("emit, start and finish from the execution root with paths from there: the note names the path meant, and an output that is there is TBD, not DELETED", async () => {
+  const { root, del } = await makeProject();
+  const p = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
+  const hint = (name: string) => `(paths are relative to <del-dir>: did you mean ${name}?)`;
+  const emit = await runCliProcess(
+    ["emit", p, "--agent", "X", "--status", "SUCCESS", "--input", `${p}/Datasheet.md`]
+      .concat(["--output", `${p}/Datasheet.md`, "--output", `${p}/Gone.md`]),
+    FULL_FLAGS,
+    {},
+    root,
+  );
+  assertEquals(emit.code, 0, emit.stderr);
+  assertIncludes(emit.stderr, `--input ${p}/Datasheet.md: not found ${hint("Datasheet.md")}`);
+  assertIncludes(
+    emit.stderr,
+    `output ${p}/Datasheet.md does not exist ${hint("Datasheet.md")}: recorded TBD`,
+  );
+  // A path that names nothing from either folder is DELETED as before.
+  assertIncludes(emit.stderr, `output ${p}/Gone.md does not exist: recorded as DELETED`);
+  const [record] = await recordsOf(del);
+  assertEquals(record.OutputHashes[`${p}/Datasheet.md`], "TBD");
+  const start = await runCliProcess(
+    ["start", p, "--agent", "X", "--input", `${p}/_CONTEXT.md`],
+    FULL_FLAGS,
+    {},
+    root,
+  );
+  assertIncludes(start.stderr, `--input ${p}/_CONTEXT.md: not found ${hint("_CONTEXT.md")}`);
+  const finish = await runCliProcess(
+    ["finish", start.stdout.trim(), "--status", "SUCCESS", "--output", `${p}/Datasheet.md`],
+    FULL_FLAGS,
+    {},
+    root,
+  );
+  assertIncludes(
+    finish.stderr,
+    `output ${p}/Datasheet.md does not exist ${hint("Datasheet.md")}: recorded TBD`,
+  );
+  // Named from the deliverable folder, as the help says: no hint.
+  const right = await runCliProcess(
+    emitArgs(del, "--output", "Datasheet.md"),
+    FULL_FLAGS,
+    {},
+    root,
+  );
+  assertEquals(right.stderr.includes("did you mean"), false, right.stderr);
+  await Deno.remove(root, { recursive: true });
+});

@@ -66,8 +66,11 @@ Deno.test("log view: -n/--limit lists only the last N of the listing, still olde
     const { code, stdout, stderr } = await runCli(["log", root, `--limit=${bad}`]);
     assert.equal(code, 2, bad);
     assert.equal(stdout, "");
-    assert.match(stderr, /^runrec log: --limit: expected a whole number above 0/, bad);
+    assert.match(stderr, /^runrec log: -n\/--limit: expected a whole number above 0/, bad);
   }
+  // Typed as -n, the message names it so (it said only --limit).
+  const short = await runCli(["log", root, "-n", "0"]);
+  assert.match(short.stderr, /^runrec log: -n\/--limit: /);
 });
 
 Deno.test("log view: a bad --by exits 2 naming the option", async () => {

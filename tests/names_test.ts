@@ -455,3 +455,22 @@ Deno.test("a working folder or a deliverable path with a backslash: exit 2 sayin
   assertEquals(logged.code, 2, logged.stderr);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a 100 KB argument is shortened in the error and its notes, keeping both ends and why (it came back in full, twice: 200 KB of stderr)", async () => {
+  const { del } = await makeProject();
+  const long = "a".repeat(100_000);
+  for (
+    const args of [
+      ["log", long],
+      ["emit", long, "--agent", "X", "--status", "SUCCESS"],
+      ["emit", del, "--agent", "X", "--status", "SUCCESS", "--input", `${long}.md`],
+    ]
+  ) {
+    const { stderr } = await runCli(args);
+    assert(stderr.length < 2_000, `${args[0]}: ${stderr.length} characters`);
+    assertIncludes(stderr, "…");
+  }
+  const { code, stderr } = await runCli(["log", long]);
+  assertEquals(code, 2);
+  assertMatch(stderr, /^runrec log: a+…a+: cannot read: /);
+});

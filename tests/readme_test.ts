@@ -17,8 +17,9 @@
  *   host names), a run of spaces for any run of spaces, and a line that is
  *   only `…` for lines left out. The expected lines must appear in order;
  *   the output may hold more lines.
- * - A `ts` block is run with `deno run` (the import `./runrec/mod.ts`
- *   pointed at this checkout's `mod.ts`) and must exit 0; a `text` block
+ * - A `ts` block is run with the `deno run FLAGS FILE.ts` the text before
+ *   it gives (the import `./runrec/mod.ts` pointed at this checkout's
+ *   `mod.ts`) and must exit 0; a `text` block
  *   right after it holds its expected output.
  *
  * @module
@@ -319,10 +320,16 @@ Deno.test("README, mod.ts: GitHead is recorded without --allow-run, as they say"
   }
 });
 
-Deno.test("README: Install says when the two commands are launchers tied to this Deno", async () => {
+Deno.test("README: Install says when the two commands are launchers tied to this Deno (npx's too), and what to add to PATH", async () => {
   const readme = (await Deno.readTextFile(join(ROOT, "README.md"))).replace(/\s+/g, " ");
   const install = readme.slice(readme.indexOf("## Install"), readme.indexOf("## The CLI"));
-  assert(/`DENORT_BIN`.*launcher scripts tied to this Deno/.test(install), install);
+  assert(
+    /no binary can be compiled.*launchers running the Deno that installed them: with npx, the one in its cache\. Install again .*once that Deno is gone/
+      .test(install),
+    install,
+  );
+  assert(install.includes('not on PATH, add it (`export PATH="DIR:$PATH"`)'), install);
+  assert(!install.includes("puts `runrec` on your PATH"), install);
 });
 
 Deno.test("mod.ts: its module doc says which examples run as written", async () => {
@@ -367,13 +374,16 @@ async function runExample(session: Example[]): Promise<void> {
       assert(session.length === 1, `${where}: a ts example cannot continue`);
       const mod = pathToFileURL(join(ROOT, "mod.ts")).href;
       const source = first.body.join("\n").replaceAll('"./runrec/mod.ts"', `"${mod}"`);
-      const file = join(copy, "readme_example.ts");
-      await Deno.writeTextFile(file, source);
+      // Run as the text before the block says: `deno run FLAGS FILE.ts`, those flags only.
+      const before = (await Deno.readTextFile(join(ROOT, first.file))).split("\n")
+        .slice(0, first.line).join(" ");
+      const said = [...before.matchAll(/`deno run ((?:--[\w=-]+ )+)(\w+\.ts)`/g)].at(-1);
+      assert(said, `${where}: the text before it gives no \`deno run ... FILE.ts\``);
+      await Deno.writeTextFile(join(copy, said[2]), source);
       const deno = Deno.execPath();
       const command: Command = {
         where,
-        text: `'${deno}' run --no-config --no-prompt --allow-read --allow-write --allow-env ` +
-          `--allow-sys --allow-run --deny-net readme_example.ts`,
+        text: `'${deno}' run --no-config --no-prompt --deny-net ${said[1]}${said[2]}`,
         exitCode: 0,
         expected: first.output.filter((l) => l.trim() !== "" && l.trim() !== ANY),
       };

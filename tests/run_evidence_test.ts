@@ -396,3 +396,35 @@ Deno.test("start and finish of a deliverable named through a symbolic link: no i
   assert(!finish.stderr.includes("changed or removed during the run"), finish.stderr);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("placeholders left unfilled in any word option or <del-dir> exit 2 with the one message, writing nothing (--started said only 'not an ISO 8601 date-time', --status-before was recorded TBD); a mistyped --status-before is TBD with a note", async () => {
+  const { root, del } = await makeProject();
+  const emit = ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"];
+  const said = (option: string, value: string) =>
+    `${option} "${value}" holds the placeholder ${value}, not filled in: give the value it stands for`;
+  for (
+    const [command, option, value] of [
+      [emit, "--started", "{STARTED}"],
+      [[...emit, "--started", "2026-01-01T00:00:00Z"], "--status-before", "{STATUS_BEFORE}"],
+      [emit, "--status-after", "{STATUS_AFTER}"],
+      [["emit", del, "--status", "SUCCESS"], "--agent", "{AGENT}"],
+      [["start", del], "--agent", "{AGENT}"],
+    ] as const
+  ) {
+    const result = await runCliProcess([...command, option, value]);
+    assertEquals(result.code, 2, result.stderr);
+    assertEquals(result.stderr, `runrec ${command[0]}: ${said(option, value)}\n`);
+  }
+  for (const command of [["emit", "{DELIVERABLE_PATH}", "--agent", "X", "--status", "SUCCESS"]]) {
+    const result = await runCliProcess(command);
+    assertEquals(result.code, 2);
+    assertEquals(result.stderr, `runrec emit: ${said("<del-dir>", "{DELIVERABLE_PATH}")}\n`);
+  }
+  assertEquals(await recordsOf(del), []);
+  assertEquals(pendingFiles(del), []);
+  const typo = await runCliProcess([...emit, "--status-before", "INITALIZED"]);
+  assertEquals(typo.code, 0, typo.stderr);
+  assertIncludes(typo.stderr, '--status-before "INITALIZED" is not a lifecycle state: TBD');
+  assertEquals((await recordsOf(del))[0].StatusBefore, "TBD");
+  await Deno.remove(root, { recursive: true });
+});

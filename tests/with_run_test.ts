@@ -148,7 +148,7 @@ Deno.test("withRun: a long message is cut between code points; a lone surrogate 
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("withRun: run.output of an empty or blank path throws at the call (it recorded every file of the folder); the run is FAILED with the outputs declared before it", async () => {
+Deno.test("withRun: run.output of an empty or blank path throws at the call, naming the call (not outputs); the run is FAILED with the outputs declared before it", async () => {
   const { root, del } = await makeProject();
   for (const path of ["", "  "]) {
     await assertRejects(
@@ -158,7 +158,9 @@ Deno.test("withRun: run.output of an empty or blank path throws at the call (it 
           run.output(path);
         }),
       InputError,
-      "outputs: an empty path (name a file or folder; . is the deliverable folder)",
+      `run.output(${
+        JSON.stringify(path)
+      }): an empty path (name a file or folder; . is the deliverable folder)`,
     );
   }
   const records = await recordsOf(del);

@@ -131,7 +131,6 @@ function runAction(parsed: Parsed, io: Io): number {
   const nothingWritten = dryRun || (problems.length > 0 && act !== "check");
   if (act !== "check" && !nothingWritten) return writeAll(act, dir, reports, io);
   for (const r of reports) out += `${r.path}: ${describe(act, r, nothingWritten)}\n`;
-  if (files.length === 0) out += `${dir}: no AGENT_*.md files\n`;
   io.out(out);
   if (problems.length > 0 && act !== "check") {
     io.err(

@@ -6,6 +6,7 @@
  */
 import { CheckFailure, InputError, OptionError } from "../errors.ts";
 import { requireFolder } from "../deliverable.ts";
+import { placeholderProblem } from "../placeholders.ts";
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -79,8 +80,8 @@ const HELP_OPTION: OptionSpec = { type: "boolean", short: "h" };
  * a positional. A value that starts with `-` must be given as `--name=-value`.
  * `-h`/`--help` is always accepted. The rules are those of `node:util`
  * `parseArgs` with `strict: true` and `allowPositionals: true` (which this
- * replaces: loading it starts Deno's Node compatibility layer), with its
- * messages cut to one line.
+ * replaces: loading it starts Deno's Node compatibility layer), with messages
+ * of one line in runrec's style (`--agent: missing its value`).
  *
  * @example
  * ```ts
@@ -88,7 +89,7 @@ const HELP_OPTION: OptionSpec = { type: "boolean", short: "h" };
  * const parsed = parseCommandArgs(["x", "--json"], { json: { type: "boolean" } });
  * parsed.values.json; // true
  * parsed.positionals; // ["x"]
- * parseCommandArgs(["--bogus"], {}); // throws UsageError: Unknown option '--bogus'
+ * parseCommandArgs(["--bogus"], {}); // throws UsageError: unknown option --bogus
  * ```
  */
 export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed {
@@ -106,24 +107,22 @@ export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed
       typeof value === "string" && typeof values[name] === "string" && values[name] !== value
     ) {
       // Two different values for a one-value option: keeping either would be a guess.
-      throw new UsageError(`Option '--${name}' given twice, with different values`);
+      throw new UsageError(`--${name}: given twice, with different values`);
     } else {
       values[name] = value;
     }
   };
   /** The value after `--name` (or `-x`) at `args[i + 1]`. */
   const nextValue = (name: string, typed: string, i: number): string => {
-    const short = specs[name].short;
-    const shown = short ? `-${short}, --${name}` : `--${name}`;
     const value = args[i + 1];
-    if (value === undefined) throw new UsageError(`Option '${shown} <value>' argument missing`);
+    if (value === undefined) throw new UsageError(`${typed}: missing its value`);
     // A value may start with a dash (`--error "- vendor data missing"`, `--notes -5`): an
     // agent's text must not cost its record. Only one of this command's own options is taken
     // for a forgotten value.
     if (value === "--" || namesOption(value)) {
       throw new UsageError(
-        `Option '${typed}' argument missing (got the option '${value}'; to give that text, ` +
-          `use '--${name}=${value}')`,
+        `${typed}: missing its value (got the option ${value}; to give that text, ` +
+          `use --${name}=${value})`,
       );
     }
     return value;
@@ -151,10 +150,10 @@ export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed
       const name = arg.slice(2, eq < 0 ? undefined : eq);
       const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
       if (!spec || name === "" || name.startsWith("-")) {
-        throw new UsageError(`Unknown option '${eq < 0 || name === "" ? arg : arg.slice(0, eq)}'`);
+        throw new UsageError(`unknown option ${eq < 0 || name === "" ? arg : arg.slice(0, eq)}`);
       }
       if (spec.type === "boolean") {
-        if (eq >= 0) throw new UsageError(`Option '--${name}' does not take an argument`);
+        if (eq >= 0) throw new UsageError(`--${name}: takes no value`);
         store(name, spec, true);
       } else if (eq >= 0) {
         store(name, spec, arg.slice(eq + 1));
@@ -167,7 +166,7 @@ export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed
       for (let j = 1; j < arg.length; j++) {
         const letter = arg[j];
         const name = byShort.get(letter);
-        if (name === undefined) throw new UsageError(`Unknown option '-${letter}'`);
+        if (name === undefined) throw new UsageError(`unknown option -${letter}`);
         const spec = specs[name];
         if (spec.type === "boolean") {
           store(name, spec, true);
@@ -226,6 +225,7 @@ export type MorePositionals = "none" | "targets" | "arguments";
  * The positionals: one for each of `names`, then what `more` allows. An
  * empty one is refused, named as the help names it: `"$DIR"` with DIR unset
  * would otherwise be read as the current folder, or said in an internal name.
+ * So is one holding an unfilled placeholder (`"{DELIVERABLE_PATH}"`).
  *
  * @example
  * ```ts
@@ -255,6 +255,10 @@ export function positionals(
     const what = /dir|file|root/.test(name) ? "an empty path (. is the current folder)" : "empty";
     throw new UsageError(`<${name}>: ${what}`);
   }
+  checked.forEach((value, i) => {
+    const problem = placeholderProblem(`<${names[Math.min(i, names.length - 1)]}>`, value);
+    if (problem !== undefined) throw new InputError(problem);
+  });
   return got;
 }
 

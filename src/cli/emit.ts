@@ -66,6 +66,8 @@ Options:
   --status-after X      the state you set at run end: _STATUS.md wins, and a claim that
                         disagrees with it is noted (it stands in when _STATUS.md is
                         unreadable)
+                        (a word that is not a lifecycle state is recorded as TBD with
+                        a note, exit 0: the record is kept)
   --error TEXT          what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT          free text
   --agents-dir DIR      the host's agent files (AGENT_<NAME>.md): the agent's profile
@@ -90,7 +92,9 @@ printed on stdout for it.
 When no spool folder takes it either, the record is printed on stderr on one line
 starting "runrec: lost-record: "; save that line and append it later with
 runrec flush --from FILE (each record is appended once, however often replayed).
-Bad arguments exit 2 and write nothing.
+Bad arguments exit 2 and write nothing; so does a value still holding an agent
+block's placeholder ({STARTED}, {STATUS_BEFORE}, {DELIVERABLE_PATH}), but an
+--input holding one is recorded as not found, with a warning.
 
 emit runs at the end of a run, so inputs are hashed as they are then. To
 record them as the run read them, and StatusBefore from _STATUS.md, use

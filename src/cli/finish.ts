@@ -120,12 +120,13 @@ export const finishCommand: Command = {
     json: { type: "boolean" },
   },
   async run(parsed, io) {
-    const [target] = positionals(parsed, ["token|del-dir"]);
     const run = stringOption(parsed, "run");
-    for (const [option, value] of [["<token>", target], ["--run", run]] as const) {
+    // Before positionals' own check, to say what a token is.
+    for (const [option, value] of [["<token>", parsed.positionals[0]], ["--run", run]] as const) {
       const problem = value === undefined ? undefined : placeholderProblem(option, value);
       if (problem) throw new InputError(`${problem} (the token runrec start printed)`);
     }
+    const [target] = positionals(parsed, ["token|del-dir"]);
     const status = requiredOption(parsed, "status");
     const strict = parsed.values.strict === true;
     const { outcome } = await finishPendingRun(target, run, {

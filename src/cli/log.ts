@@ -204,7 +204,9 @@ function parseLimit(parsed: Parsed): number | undefined {
   const limit = stringOption(parsed, "limit");
   if (limit === undefined) return undefined;
   if (!/^[0-9]+$/.test(limit) || Number(limit) < 1 || !Number.isSafeInteger(Number(limit))) {
-    throw new UsageError(`--limit: expected a whole number above 0, got ${JSON.stringify(limit)}`);
+    throw new UsageError(
+      `-n/--limit: expected a whole number above 0, got ${JSON.stringify(limit)}`,
+    );
   }
   return Number(limit);
 }

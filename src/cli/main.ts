@@ -12,6 +12,7 @@
  */
 import { type Command, EXIT, exitFor, type Io, parseCommandArgs, UsageError } from "./command.ts";
 import { InputError } from "../errors.ts";
+import { withLongWordsShortened } from "../names.ts";
 import { takeNotices } from "../notices.ts";
 
 /** A command as `runrec --help` lists it, and how to load it. */
@@ -189,11 +190,11 @@ export async function main(args: string[], io: Io): Promise<number> {
   const [name, ...rest] = args;
   const entry = COMMANDS.find((c) => c.name === name);
   try {
-    return entry ? await runCommand(entry, rest, io) : await runWithoutCommand(name, io);
+    return entry ? await runCommand(entry, rest, io) : await runWithoutCommand(name, rest, io);
   } catch (error) {
     const { code, message } = exitFor(error);
     const hint = error instanceof UsageError ? ` (see runrec ${name} --help)` : "";
-    const shown = withoutDenoAdvice(message);
+    const shown = withLongWordsShortened(withoutDenoAdvice(message));
     // The failure may be of the stream itself (standard output on a full disk): then the JSON
     // document cannot be written either, and the exit code is all that is left to say it.
     try {
@@ -212,14 +213,18 @@ export async function main(args: string[], io: Io): Promise<number> {
     // change the command's exit code.
     for (const notice of takeNotices()) {
       try {
-        io.err(`runrec: ${notice}\n`);
+        io.err(`runrec: ${withLongWordsShortened(notice)}\n`);
       } catch { /* said nowhere */ }
     }
   }
 }
 
 /** `runrec`, `runrec --help`, `runrec --version` and an unknown command: no command to load. */
-async function runWithoutCommand(name: string | undefined, io: Io): Promise<number> {
+async function runWithoutCommand(
+  name: string | undefined,
+  rest: string[],
+  io: Io,
+): Promise<number> {
   if (name === undefined) {
     // No command is a usage error: its help goes where usage errors go.
     io.err(overview());
@@ -230,6 +235,10 @@ async function runWithoutCommand(name: string | undefined, io: Io): Promise<numb
     return EXIT.ok;
   }
   if (name === "--version" || name === "-V") {
+    if (rest.length > 0) {
+      io.err(`runrec: unexpected argument ${JSON.stringify(rest[0])} (see runrec --help)\n`);
+      return EXIT.usage;
+    }
     io.out(`${(await import("./version.ts")).versionLine()}\n`);
     return EXIT.ok;
   }

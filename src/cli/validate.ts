@@ -6,7 +6,7 @@
  */
 import { readFailure } from "../errors.ts";
 import { checkRecordFile } from "../reader.ts";
-import { resolveTargets } from "../targets.ts";
+import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
 import { BufferedOut, paint, plural, problemLine, RepeatedWarnings } from "./format.ts";
@@ -43,7 +43,9 @@ read error) is named on stderr ("path: cannot read: why"; "unreadable" in
 JSON) and every other file is still checked.
 
 Exit codes: 0 no errors (warnings allowed); 1 a line has an error (corrupt,
-invalid, bad header); 2 usage error, missing target or unreadable file.
+invalid, bad header); 2 usage error, missing target, unreadable file, or a
+file named that is not a record file (not a .csv, and its first line is not a
+runrec header: Datasheet.md).
 
 Example:
   runrec validate PKG-01_Alpha/1_Working/DEL-01-02_Spec
@@ -166,6 +168,8 @@ function jsonSink(out: BufferedOut): Sink {
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["file|del-dir|root"], "targets");
   const files = await resolveTargets(targets, { keepUnreadable: true });
+  // A .csv named is checked line by line, a damaged header and all: what validate is for.
+  await refuseOtherFiles(files.filter((file) => !file.path.endsWith(".csv")));
   const out = new BufferedOut(io);
   const sink = parsed.values.json ? jsonSink(out) : textSink(io, out);
   const total = { records: 0, errors: 0, warnings: 0, files: files.length, unreadable: 0 };

@@ -14,7 +14,7 @@ import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { collidedRunIds } from "../reader.ts";
 import { sharedIdProblems } from "../claimed_ids.ts";
-import { type RecordTarget, resolveTargets } from "../targets.ts";
+import { type RecordTarget, refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
 import { type HistoryResult, verifyHistories } from "../verify_history.ts";
 import {
@@ -116,7 +116,9 @@ such a folder are not taken as deleted (a commit that deleted one still fails).
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, one DeliverableID in two folders, history rewritten,
-record file gone); 2 usage error, missing target, unreadable file, unknown
+record file gone); 2 usage error, missing target, unreadable file, a file
+named that is not a record file (not a .csv, and its first line is not a runrec
+header: Datasheet.md), unknown
 GIT-REV, not in a git work tree, a shallow clone lacking the history, a
 repository git refuses (another user's), git not runnable.
 
@@ -286,6 +288,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (since === "") throw new UsageError("--since needs a git revision");
   const json = parsed.values.json === true;
   const files = await resolveTargets(targets, { keepUnreadable: true });
+  // A .csv named is checked line by line, a damaged header and all.
+  await refuseOtherFiles(files.filter((file) => !file.path.endsWith(".csv")));
 
   // History first: an unknown revision, a shallow clone or a git that cannot run ends the
   // command (exit 2) before anything is printed.
