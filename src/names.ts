@@ -229,6 +229,12 @@ export function shortened(text: string, max: number): string {
 }
 
 /**
+ * The longest path Linux accepts: a longer word is no path a command that a
+ * message suggests needs (a pending token's), so cutting it breaks no paste.
+ */
+const PATH_MAX = 4096;
+
+/**
  * `text` with each word (a run of characters without a space) longer than
  * `max` {@linkcode shortened}: an argument of 100 KB given by mistake, which
  * a message may echo twice (once in the system's own words), costs a line,
@@ -240,6 +246,6 @@ export function shortened(text: string, max: number): string {
  * withLongWordsShortened(`${"a".repeat(9)}: no such folder`, 8); // "aaaa…aa: no such folder"
  * ```
  */
-export function withLongWordsShortened(text: string, max = 240): string {
+export function withLongWordsShortened(text: string, max = PATH_MAX): string {
   return text.replace(new RegExp(`[^ ]{${max + 1},}`, "g"), (word) => shortened(word, max));
 }

@@ -253,6 +253,22 @@ export function deliverableFolders(
   return sortUtf8(found);
 }
 
+/**
+ * Whether `path` is named as a record file may be (`Records.CSV`, git's
+ * `RunRecords.csv.orig` of a conflict): `validate` and `verify` check such a
+ * file line by line, a damaged header and all, rather than refuse it.
+ *
+ * @example
+ * ```ts
+ * import { namedAsCsv } from "./targets.ts";
+ * namedAsCsv("old/RunRecords.csv.orig"); // true
+ * namedAsCsv("Datasheet.md"); // false
+ * ```
+ */
+export function namedAsCsv(path: string): boolean {
+  return /\.csv/i.test(basename(path));
+}
+
 /** How every runrec header line starts, whatever its version. */
 const HEADER_START = new TextEncoder().encode("SchemaVersion,");
 
@@ -261,8 +277,7 @@ const HEADER_START = new TextEncoder().encode("SchemaVersion,");
  * `RunRecords.csv`) whose first line is not a runrec header line: another
  * file named by mistake (`log Datasheet.md`), whose every line would read as
  * a broken record. Every command that reads records calls it; `validate`
- * and `verify` pass it no `.csv` file, which they check line by line, a
- * damaged header and all.
+ * and `verify` pass it no file {@linkcode namedAsCsv}.
  *
  * @example
  * ```ts

@@ -756,13 +756,16 @@ Deno.test("log, show, export, validate and verify refuse a file that is not a re
   const { code, out } = await cli(["log", copy, "--format", "csv"]);
   assert.equal(code, 0);
   assert.equal(out, await Deno.readTextFile(file));
-  // A .csv whose header is damaged is what validate and verify diagnose, line by line.
-  const damaged = join(dir, "damaged.csv");
-  await Deno.writeTextFile(damaged, "SchemaVersio,RunID\n");
-  for (const command of ["validate", "verify"]) {
-    const checked = await cli([command, damaged]);
-    assert.equal(checked.code, 1, command);
-    assert.match(checked.out, /damaged\.csv:1: /, command);
+  // A .csv whose header is damaged is what validate and verify diagnose, line by line, whatever
+  // the case of its name and with git's .orig of a conflict after it (review-e F4).
+  for (const name of ["damaged.csv", "Damaged.CSV", "RunRecords.csv.orig"]) {
+    const damaged = join(dir, name);
+    await Deno.writeTextFile(damaged, "SchemaVersio,RunID\n");
+    for (const command of ["validate", "verify"]) {
+      const checked = await cli([command, damaged]);
+      assert.equal(checked.code, 1, `${command} ${name}`);
+      assert.ok(checked.out.includes(`${name}:1: `), `${command} ${name}: ${checked.out}`);
+    }
   }
 });
 

@@ -16,6 +16,7 @@ import {
   oneLine,
   shortened,
   TOO_LONG,
+  withLongWordsShortened,
 } from "../src/names.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
@@ -467,10 +468,18 @@ Deno.test("a 100 KB argument is shortened in the error and its notes, keeping bo
     ]
   ) {
     const { stderr } = await runCli(args);
-    assert(stderr.length < 2_000, `${args[0]}: ${stderr.length} characters`);
+    assert(stderr.length < 20_000, `${args[0]}: ${stderr.length} characters`);
     assertIncludes(stderr, "…");
   }
   const { code, stderr } = await runCli(["log", long]);
   assertEquals(code, 2);
   assertMatch(stderr, /^runrec log: a+…a+: cannot read: /);
+});
+
+Deno.test("a path as long as a system accepts is not shortened in a message: the command it suggests still runs when pasted (a 246-character token path was cut)", () => {
+  const token = `/${"deep/".repeat(800)}RUN-DEL-01-02-20261203-0600-001.json`;
+  assert(token.length < 4_096);
+  const line = `finish that run with its own token: runrec finish ${token} --status S ...`;
+  assertEquals(withLongWordsShortened(line), line);
+  assertIncludes(withLongWordsShortened(`${"a".repeat(5_000)}: cannot read`), "…");
 });

@@ -397,7 +397,7 @@ Deno.test("start and finish of a deliverable named through a symbolic link: no i
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("placeholders left unfilled in any word option or <del-dir> exit 2 with the one message, writing nothing (--started said only 'not an ISO 8601 date-time', --status-before was recorded TBD); a mistyped --status-before is TBD with a note", async () => {
+Deno.test("placeholders left unfilled in any word option or <del-dir> exit 2 with the one message, writing nothing (--started said only 'not an ISO 8601 date-time', --status-before was recorded TBD), but a folder really named {ACME} is recorded; a mistyped --status-before is TBD with a note", async () => {
   const { root, del } = await makeProject();
   const emit = ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"];
   const said = (option: string, value: string) =>
@@ -422,6 +422,12 @@ Deno.test("placeholders left unfilled in any word option or <del-dir> exit 2 wit
   }
   assertEquals(await recordsOf(del), []);
   assertEquals(pendingFiles(del), []);
+  // A folder that is really named so is no placeholder: its run is recorded (review-e F2).
+  const braced = join(root, "{ACME}", "DEL-01-09_Braced");
+  await Deno.mkdir(braced, { recursive: true });
+  const kept = await runCliProcess(["emit", braced, "--agent", "X", "--status", "SUCCESS"]);
+  assertEquals(kept.code, 0, kept.stderr);
+  assertEquals((await recordsOf(braced)).length, 1);
   const typo = await runCliProcess([...emit, "--status-before", "INITALIZED"]);
   assertEquals(typo.code, 0, typo.stderr);
   assertIncludes(typo.stderr, '--status-before "INITALIZED" is not a lifecycle state: TBD');

@@ -257,9 +257,20 @@ export function positionals(
   }
   checked.forEach((value, i) => {
     const problem = placeholderProblem(`<${names[Math.min(i, names.length - 1)]}>`, value);
-    if (problem !== undefined) throw new InputError(problem);
+    // A folder may really be named so (`{ACME}`): only a path that is not there was left unfilled.
+    if (problem !== undefined && !isThere(value)) throw new InputError(problem);
   });
   return got;
+}
+
+/** Whether `path` names anything (a dangling link too); whatever cannot be asked is not there. */
+function isThere(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Maps an error to the exit code and one line for stderr; unknown errors are I/O failures. */

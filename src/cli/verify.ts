@@ -14,7 +14,7 @@ import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { collidedRunIds } from "../reader.ts";
 import { sharedIdProblems } from "../claimed_ids.ts";
-import { type RecordTarget, refuseOtherFiles, resolveTargets } from "../targets.ts";
+import { namedAsCsv, type RecordTarget, refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
 import { type HistoryResult, verifyHistories } from "../verify_history.ts";
 import {
@@ -289,7 +289,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const json = parsed.values.json === true;
   const files = await resolveTargets(targets, { keepUnreadable: true });
   // A .csv named is checked line by line, a damaged header and all.
-  await refuseOtherFiles(files.filter((file) => !file.path.endsWith(".csv")));
+  await refuseOtherFiles(files.filter((file) => !namedAsCsv(file.path)));
 
   // History first: an unknown revision, a shallow clone or a git that cannot run ends the
   // command (exit 2) before anything is printed.
