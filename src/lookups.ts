@@ -238,6 +238,20 @@ export function resolvedPath(path: string, lookups: Lookups = directLookups): st
 }
 
 /**
+ * Whether anything is at `path`, a dangling link too (links are not
+ * followed): what a user names is there even when it cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { isThere } from "./lookups.ts";
+ * isThere("/"); // true
+ * ```
+ */
+export function isThere(path: string): boolean {
+  return !(directLookups.lstat(path) instanceof Error);
+}
+
+/**
  * Whether `path` is not there at all (not merely unreadable): nothing at
  * it, or a file where a folder on the way should be.
  *

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isThere } from "./lookups.ts";
 import { isAbsolute, isAtOrBeneath, relative, resolve } from "./path.ts";
 
 /**
@@ -25,7 +26,7 @@ export function meantPath(delDir: string, given: string): string | undefined {
   try {
     const fromHere = resolve(Deno.cwd(), given);
     if (fromHere === delDir || !isAtOrBeneath(fromHere, delDir)) return undefined;
-    if (exists(resolve(delDir, given)) || !exists(fromHere)) return undefined;
+    if (isThere(resolve(delDir, given)) || !isThere(fromHere)) return undefined;
     return relative(delDir, fromHere);
   } catch {
     return undefined; // no current folder (removed), or none runrec may read: no guess
@@ -46,13 +47,4 @@ export function meantPath(delDir: string, given: string): string | undefined {
 export function meantPathHint(delDir: string, given: string): string {
   const meant = meantPath(delDir, given);
   return meant === undefined ? "" : ` (paths are relative to <del-dir>: did you mean ${meant}?)`;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

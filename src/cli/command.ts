@@ -6,6 +6,7 @@
  */
 import { CheckFailure, InputError, OptionError } from "../errors.ts";
 import { requireFolder } from "../deliverable.ts";
+import { isThere } from "../lookups.ts";
 import { placeholderProblem } from "../placeholders.ts";
 
 /** Exit codes of the CLI contract. */
@@ -261,16 +262,6 @@ export function positionals(
     if (problem !== undefined && !isThere(value)) throw new InputError(problem);
   });
   return got;
-}
-
-/** Whether `path` names anything (a dangling link too); whatever cannot be asked is not there. */
-function isThere(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Maps an error to the exit code and one line for stderr; unknown errors are I/O failures. */
