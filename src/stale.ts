@@ -135,8 +135,8 @@ export interface StaleReason {
   /**
    * When the chain starts at a producer that ran since: its SUCCESS or PARTIAL
    * run that ended last (not the last started), which ended after `consumerRun`, the run of the
-   * chain's first
-   * consumer it was compared with (see {@linkcode StaleOptions.propagate}).
+   * chain's first consumer it was compared with, one per agent (see
+   * {@linkcode StaleOptions.propagate}).
    */
   ranSince?: RunRef & { consumerRun: RunRef };
   /**
@@ -214,12 +214,14 @@ export interface StaleOptions {
    * Follow ACTIVE `Dependencies.csv` rows from DIRTY deliverables to their
    * consumers, and check the deliverables upstream of the targets too. A
    * producer "ran since" a consumer when the good run of it that ended last
-   * (make's rule: the latest end, not the latest start) ended after the
-   * consumer's latest good run that read a file of the producer (a governed
-   * input under the producer's folder, real paths compared) started; when no
-   * good run of the consumer read one, after its latest good run of any agent.
-   * That run of the consumer is STALE too when it may have read a producer's
-   * run invalidated since (`runrec annotate --invalidates`). A chain of reasons
+   * (make's rule: the latest end, not the latest start) ended after a
+   * compared run of the consumer started. Each agent of the consumer is
+   * compared on its own, as its outputs come from what it read: its latest
+   * good run that read a file of the producer (a governed input under the
+   * producer's folder, real paths compared); when no good run of any agent
+   * read one, the consumer's latest good run of any agent. A compared run
+   * is STALE too when it may have read a producer's run invalidated since
+   * (`runrec annotate --invalidates`). Each reason names its run. A chain of reasons
    * that comes back to the deliverable it starts at is a cycle: listed, not a
    * reason. A producer's output edited by hand is no reason (no run made it).
    */
@@ -1767,10 +1769,11 @@ async function propagate(
     if (!outputs.has(record)) outputs.set(record, byRealPath(id, record.OutputHashes));
     return outputs.get(record)!;
   };
-  // The consumer's run a producer's is compared with, and the producer's files it read: its latest
-  // that read a file of the producer; when none did, its latest of any agent (see
+  // The consumer's runs a producer's are compared with, each with the producer's files it read: of
+  // each agent, its latest that read a file of the producer, as each agent's outputs come from
+  // what it read; when no run of any agent read one, its latest of any agent (see
   // StaleOptions.propagate), which read none.
-  const consumerRun = async (consumer: string, producer: string) => {
+  const consumerRuns = async (consumer: string, producer: string) => {
     const producerFolder = folderOf.get(producer);
     const under = producerFolder === undefined ? undefined : realOf(producerFolder);
     const readings = (await runsOf(consumer)).good.map((entry) => ({
@@ -1781,9 +1784,21 @@ async function propagate(
         ),
       ),
     }));
-    const reading = readings.filter(({ read }) => read.size > 0);
-    const run = latest(reading.length > 0 ? reading : readings);
-    return readings.find(({ record }) => record === run);
+    const agents = new Map<string, typeof readings>();
+    for (const reading of readings) {
+      if (reading.read.size === 0) continue;
+      const agent = reading.record.AgentName;
+      agents.set(agent, [...agents.get(agent) ?? [], reading]);
+    }
+    // A consumer that never ran well has no run to compare: it has no output to be stale.
+    if (readings.length === 0) return [];
+    const groups = agents.size > 0
+      ? sortUtf8([...agents.keys()]).map((agent) => agents.get(agent)!)
+      : [readings];
+    return groups.map((group) => {
+      const run = latest(group);
+      return group.find(({ record }) => record === run)!;
+    });
   };
 
   // Where staleness starts: each DIRTY deliverable, each producer that ran since, and each
@@ -1806,32 +1821,30 @@ async function propagate(
     }
     const run = lastEnded(good);
     if (run === undefined && invalidated.length === 0) continue;
+    const goodWrites = good.map(({ record }) => ({ record, wrote: wroteBy(producer, record) }));
     for (const edge of consumersOf.get(producer) ?? []) {
-      const compared = await consumerRun(edge.consumer, producer);
-      // A consumer that never ran well has no output to be stale: its own check says so.
-      if (compared === undefined) continue;
-      const { record: theirs, read } = compared;
-      const consumerRunRef = runRef(theirs);
-      // The producer's run ended after the consumer's started: the consumer read it unfinished.
-      if (run !== undefined && endMs(run) > startMs(theirs)) {
-        origins.push({
-          start: edge.consumer,
-          chain: [edge],
-          ranSince: { ...runRef(run), consumerRun: consumerRunRef },
-        });
-      }
-      const goodWrites = good.map(({ record }) => ({ record, wrote: wroteBy(producer, record) }));
-      for (const { record, annotation } of invalidated) {
-        if (!mayHaveRead(theirs, read, record, wroteBy(producer, record), goodWrites)) continue;
-        origins.push({
-          start: edge.consumer,
-          chain: [edge],
-          invalidated: {
-            ...runRef(record),
-            consumerRun: consumerRunRef,
-            annotation: { RunID: annotation.annotationId, note: annotation.note },
-          },
-        });
+      for (const { record: theirs, read } of await consumerRuns(edge.consumer, producer)) {
+        const consumerRunRef = runRef(theirs);
+        // The producer's run ended after the consumer's started: the consumer read it unfinished.
+        if (run !== undefined && endMs(run) > startMs(theirs)) {
+          origins.push({
+            start: edge.consumer,
+            chain: [edge],
+            ranSince: { ...runRef(run), consumerRun: consumerRunRef },
+          });
+        }
+        for (const { record, annotation } of invalidated) {
+          if (!mayHaveRead(theirs, read, record, wroteBy(producer, record), goodWrites)) continue;
+          origins.push({
+            start: edge.consumer,
+            chain: [edge],
+            invalidated: {
+              ...runRef(record),
+              consumerRun: consumerRunRef,
+              annotation: { RunID: annotation.annotationId, note: annotation.note },
+            },
+          });
+        }
       }
     }
   }

@@ -780,3 +780,97 @@ Deno.test("stale --propagate: a producer's record line that cannot be read (mayb
   const text = await runCli(["stale", dir("DEL-02-02"), "--propagate"]);
   assertIncludes(text.stdout, "its producer DEL-02-01's RunRecords.csv line 3 could not be read");
 });
+
+Deno.test("stale --propagate: each agent of a consumer is compared: one whose latest run that read the producer is older than the producer's run is STALE through that run, though another agent read the producer since (a6); it clears when that agent runs again", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  const reads = "../DEL-02-01_Pump/Datasheet.md";
+  const bad = await runWriting(producer, "4_DOCUMENTS", 60, ["Datasheet.md"], "_CONTEXT.md");
+  const documents = await run(dir("DEL-02-02"), "4_DOCUMENTS", 50, reads);
+  await invalidate(producer, bad, "bad Datasheet");
+  // The producer runs again (the same bytes: no check is DIRTY), then another agent reads it.
+  const redone = await runWriting(producer, "4_DOCUMENTS", 40, ["Datasheet.md"], "_CONTEXT.md");
+  await run(dir("DEL-02-02"), "DEPENDENCIES", 30, reads);
+  const stale = await staleJson(root);
+  assertEquals(stale.code, 1, JSON.stringify(stale.json));
+  assertEquals(
+    stale.json.checks.filter((c: { agent: string }) => c.agent !== "")
+      .map((c: { deliverableId: string; agent: string; verdict: string }) =>
+        `${c.deliverableId} ${c.agent} ${c.verdict}`
+      ),
+    ["DEL-02-01 4_DOCUMENTS CLEAN", "DEL-02-02 4_DOCUMENTS CLEAN", "DEL-02-02 DEPENDENCIES CLEAN"],
+  );
+  assertEquals(reasons(entryOf(stale.json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 ran since ${documents}`,
+  ]);
+  assertEquals(entryOf(stale.json, "DEL-02-02")!.reasons[0].ranSince!.RunID, redone);
+  const help = await runCli(["stale", "--help"]);
+  assertIncludes(help.stdout.replace(/\s+/g, " "), "of each agent of the consumer");
+  // The agent whose outputs came from the old file runs again: nothing is STALE.
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 20, reads);
+  const current = await staleJson(root);
+  assertEquals([current.code, current.json.stale], [0, []]);
+});
+
+Deno.test("stale --propagate: a consumer agent that read a file of an invalidated run is STALE through its run, though the consumer's latest reading run (another agent's) read another file of the producer", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  const bad = await runWriting(producer, "4_DOCUMENTS", 60, ["Datasheet.md"], "_CONTEXT.md");
+  await Deno.writeTextFile(join(producer, "_SEMANTIC_LENSING.md"), "# Lens\n");
+  await runWriting(producer, "CHIRALITY_LENS", 55, ["_SEMANTIC_LENSING.md"], "_CONTEXT.md");
+  const documents = await run(
+    dir("DEL-02-02"),
+    "4_DOCUMENTS",
+    50,
+    "../DEL-02-01_Pump/Datasheet.md",
+  );
+  await run(dir("DEL-02-02"), "DEPENDENCIES", 40, "../DEL-02-01_Pump/_SEMANTIC_LENSING.md");
+  assertEquals((await staleJson(root)).json.stale, []);
+  const annotation = await invalidate(producer, bad, "wrong decomposition");
+  const invalid = await staleJson(root);
+  assertEquals(invalid.code, 1, JSON.stringify(invalid.json));
+  const entry = entryOf(invalid.json, "DEL-02-02");
+  assertEquals(reasons(entry), [`DEL-02-01>DEL-02-02 invalidated ${bad} read by ${documents}`]);
+  assertEquals(entry!.reasons[0].invalidated!.annotation.RunID, annotation);
+});
+
+Deno.test("stale --propagate: a normal day: consumer agents that read the producer are CLEAN once each ran after it, STALE through each one that has not; an agent's reading run invalidated or superseded since does not count", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  const consumer = dir("DEL-02-02");
+  await register(consumer, row("D2", "DEL-02-02", "DEL-02-01"));
+  const reads = "../DEL-02-01_Pump/Datasheet.md";
+  await runWriting(producer, "4_DOCUMENTS", 90, ["Datasheet.md"], "_CONTEXT.md");
+  const dropped = await run(consumer, "CHIRALITY_LENS", 85, reads);
+  await invalidate(consumer, dropped, "wrong glossary");
+  const formulated = await run(consumer, "CHIRALITY_FORMULATION", 80, reads);
+  await run(consumer, "4_DOCUMENTS", 70, reads);
+  const dependencies = await run(consumer, "DEPENDENCIES", 65, reads);
+  const before = await staleJson(root);
+  assertEquals([before.code, before.json.stale], [0, []]);
+  // The producer runs again; one consumer agent runs after it: the others are STALE, each by its
+  // run (the invalidated CHIRALITY_LENS run is no one's baseline).
+  await runWriting(producer, "4_DOCUMENTS", 60, ["Datasheet.md"], "_CONTEXT.md");
+  await run(consumer, "4_DOCUMENTS", 50, reads);
+  const two = await staleJson(root);
+  assertEquals(two.code, 1, JSON.stringify(two.json));
+  assertEquals(reasons(entryOf(two.json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 ran since ${formulated}`,
+    `DEL-02-01>DEL-02-02 ran since ${dependencies}`,
+  ]);
+  // DEPENDENCIES runs again reading it; CHIRALITY_FORMULATION runs reading nothing of it, so its
+  // latest run that did is still the one compared, until that run is superseded.
+  await run(consumer, "DEPENDENCIES", 40, reads);
+  const unread = await run(consumer, "CHIRALITY_FORMULATION", 35, "_CONTEXT.md");
+  assertEquals(reasons(entryOf((await staleJson(root)).json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 ran since ${formulated}`,
+  ]);
+  const superseded = await runCli(
+    ["annotate", consumer, unread, "--supersedes", formulated, "--note", "reads no datasheet now"],
+  );
+  assertEquals(superseded.code, 0, superseded.stderr);
+  const current = await staleJson(root);
+  assertEquals([current.code, current.json.stale], [0, []]);
+});

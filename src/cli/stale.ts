@@ -94,12 +94,15 @@ Options:
                 with its last run and every reason (a chain of edges); so too
                 a consumer whose producer's SUCCESS or PARTIAL run that ended
                 last (the latest end, as make compares, not the latest start)
-                ended after the consumer's run started ("ran since"): its latest
-                good run that read a file under the producer's folder (a
-                governed input there), or its latest of any agent when no good
-                run of it ever read one (real paths compared: a read through
-                a link to the producer's folder is one); so too a consumer
-                whose run may have read a producer's run invalidated since
+                ended after the consumer's run started ("ran since"): the
+                latest good run of each agent of the consumer that read a file
+                under the producer's folder (a governed input there), each
+                agent on its own, as its outputs come from what it read (the
+                reason names the run); only when no good run of any agent read
+                one, its latest run of any agent (real paths compared: a read
+                through a link to the producer's folder is one); so too a
+                consumer one of whose runs so compared may have read a
+                producer's run invalidated since
                 (runrec annotate --invalidates): it read a file that run
                 wrote as that run left it (the same hash, unless a good run
                 of the producer wrote those bytes too; where a hash is
@@ -107,8 +110,10 @@ Options:
                 before it started), or, when either run names no file, it
                 ended after that run started and no good run of the
                 producer, of any agent, ended in between; it clears when
-                the consumer runs again after a good run of the producer
-                rewrote that file. A
+                that agent of the consumer runs again after a good run of
+                the producer rewrote that file. An agent that no longer reads
+                the producer is compared by its last run that did until a
+                later run supersedes it (runrec annotate --supersedes). A
                 producer's output edited by hand after its run ("output
                 changed") makes no consumer STALE: only a consumer whose run
                 read that file sees it (DIRTY); run the producer again. The
