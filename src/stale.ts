@@ -1682,23 +1682,28 @@ function runRef(record: RunRecord): RunRef {
 /** A run's recorded files (its inputs or its outputs) by real path, each with its hash. */
 type FilesByRealPath = Map<string, string>;
 
+/** A producer's run with what it wrote, by real path. */
+type RunWrites = { record: RunRecord; wrote: FilesByRealPath };
+
 /**
  * Whether a consumer's run `theirs` may have read what the producer's invalidated run `run` left.
  * By files where both runs name some, as a run's error reaches a consumer only through a file it
- * wrote that the consumer read: `theirs` read (`read`) a file `run` wrote (`wrote`), with `run`'s
- * hash of it (unless a good run wrote those same bytes: they are vouched for), or, where either hash
- * is missing, with no good run of the producer (`good`) rewriting it between the two runs. Where
- * either names none, by times: `theirs` ended after `run` started and no good run ended in between
- * (any agent's, as what it rewrote is not known either).
+ * wrote that the consumer read: `theirs` read (`read`) a file `run` wrote (`wrote`), unless the
+ * bytes it read are a good run's (vouched for) or another invalidated run's (that run is named
+ * instead), or, when they are not `run`'s bytes (a FAILED run's on top of them, a hand edit) or a
+ * hash is missing, a good run rewrote that file between the two runs. Where either names none, by
+ * times: `theirs` ended after `run` started and no good run ended in between (any agent's, as
+ * what it rewrote is not known either).
  */
 function mayHaveRead(
   theirs: RunRecord,
   read: FilesByRealPath,
   run: RunRecord,
   wrote: FilesByRealPath,
-  good: { record: RunRecord; wrote: FilesByRealPath }[],
+  producerWrites: { good: RunWrites[]; invalidated: RunWrites[] },
 ): boolean {
   if (endMs(theirs) <= startMs(run)) return false; // it ended before that run began
+  const { good, invalidated } = producerWrites;
   const rewroteBetween = (path?: string) =>
     good.some(({ record, wrote }) =>
       (path === undefined || wrote.has(path)) &&
@@ -1709,7 +1714,10 @@ function mayHaveRead(
     const left = wrote.get(path);
     if (left === undefined) return false;
     if (SHA256_PATTERN.test(hash) && SHA256_PATTERN.test(left)) {
-      return hash === left && !good.some(({ wrote }) => wrote.get(path) === hash);
+      const wroteThese = (runs: RunWrites[]) => runs.some(({ wrote }) => wrote.get(path) === hash);
+      if (wroteThese(good)) return false;
+      if (hash === left) return true;
+      if (wroteThese(invalidated)) return false;
     }
     return !rewroteBetween(path);
   });
@@ -1821,7 +1829,10 @@ async function propagate(
     }
     const run = lastEnded(good);
     if (run === undefined && invalidated.length === 0) continue;
-    const goodWrites = good.map(({ record }) => ({ record, wrote: wroteBy(producer, record) }));
+    const producerWrites = {
+      good: good.map(({ record }) => ({ record, wrote: wroteBy(producer, record) })),
+      invalidated: invalidated.map(({ record }) => ({ record, wrote: wroteBy(producer, record) })),
+    };
     for (const edge of consumersOf.get(producer) ?? []) {
       for (const { record: theirs, read } of await consumerRuns(edge.consumer, producer)) {
         const consumerRunRef = runRef(theirs);
@@ -1834,7 +1845,9 @@ async function propagate(
           });
         }
         for (const { record, annotation } of invalidated) {
-          if (!mayHaveRead(theirs, read, record, wroteBy(producer, record), goodWrites)) continue;
+          if (!mayHaveRead(theirs, read, record, wroteBy(producer, record), producerWrites)) {
+            continue;
+          }
           origins.push({
             start: edge.consumer,
             chain: [edge],

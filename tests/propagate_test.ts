@@ -754,6 +754,34 @@ Deno.test("stale --propagate: a consumer that read an invalidated run's file as 
   ]);
 });
 
+Deno.test("stale --propagate: a consumer that read bytes a FAILED run of the producer left on top of an invalidated run's file stays STALE through it until a good run rewrites the file (review-e F1: the differing hash cleared it)", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  const datasheet = join(producer, "Datasheet.md");
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  const bad = await runWriting(producer, "4_DOCUMENTS", 50, ["Datasheet.md"], "_CONTEXT.md");
+  // A FAILED run appends to the bad file and stops: what the consumer reads is still the bad run's.
+  await Deno.writeTextFile(datasheet, "section 5 added\n", { append: true });
+  const failed = await runCli([
+    ...["emit", producer, "--agent", "4_DOCUMENTS", "--status", "FAILED", "--error", "timeout"],
+    ...["--started", ago(45), "--duration", "PT1M", "--output", "Datasheet.md"],
+  ]);
+  assertEquals(failed.code, 0, failed.stderr);
+  const reads = "../DEL-02-01_Pump/Datasheet.md";
+  const reader = await run(dir("DEL-02-02"), "4_DOCUMENTS", 40, reads);
+  await invalidate(producer, bad, "wrong range in Datasheet.md");
+  const tainted = await staleJson(root);
+  assertEquals(tainted.code, 1, JSON.stringify(tainted.json));
+  assertEquals(reasons(entryOf(tainted.json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 invalidated ${bad} read by ${reader}`,
+  ]);
+  await Deno.writeTextFile(datasheet, "# Datasheet DEL-02-01, redone\n");
+  await runWriting(producer, "4_DOCUMENTS", 30, ["Datasheet.md"], "_CONTEXT.md");
+  await run(dir("DEL-02-02"), "4_DOCUMENTS", 20, reads);
+  const redone = await staleJson(root);
+  assertEquals([redone.code, redone.json.stale], [0, []]);
+});
+
 Deno.test("stale --propagate: a producer's record line that cannot be read (maybe its latest run) is a note on each consumer's check, naming the file and line; without it the consumer is plain CLEAN", async () => {
   const { dir } = await buildRoot();
   await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));

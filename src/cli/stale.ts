@@ -104,10 +104,11 @@ Options:
                 consumer one of whose runs so compared may have read a
                 producer's run invalidated since
                 (runrec annotate --invalidates): it read a file that run
-                wrote as that run left it (the same hash, unless a good run
-                of the producer wrote those bytes too; where a hash is
-                missing, no good run of the producer rewrote the file
-                before it started), or, when either run names no file, it
+                wrote and no good run of the producer rewrote it before it
+                started (bytes a good run wrote are vouched for; those
+                another invalidated run wrote, that run is named for; a
+                FAILED run's or a hand edit on top do not clear it), or,
+                when either run names no file, it
                 ended after that run started and no good run of the
                 producer, of any agent, ended in between; it clears when
                 that agent of the consumer runs again after a good run of
