@@ -237,6 +237,7 @@ export { GitUnavailableError } from "./src/git.ts";
 // Annotations (runrec annotate).
 export {
   type Annotation,
+  type AnnotationEffect,
   type AnnotationKind,
   AnnotationRefused,
   annotationsFor,

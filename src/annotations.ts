@@ -29,7 +29,7 @@
 import { join } from "./path.ts";
 import { deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
-import { checkOptions, checkPathArgument } from "./argument_checks.ts";
+import { checkOptions, checkPathArgument, checkRecordArgument } from "./argument_checks.ts";
 import { requireRecordable } from "./required_permissions.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
@@ -69,22 +69,30 @@ export interface Annotation {
   target?: string;
 }
 
-/** runrec's note in a run that supersedes the FAILED record `reap` wrote for it. */
-const LATE_FINISH = /(?:^| \| )finished after reap: supersedes=(RUN-[A-Z0-9-]+)(?: \| |$)/;
+/**
+ * runrec's note in a run that supersedes the FAILED record `reap` wrote for it, with the name of
+ * that record (since it was written that way) right after it.
+ */
+const LATE_FINISH =
+  /(?:^| \| )finished after reap: supersedes=(RUN-[A-Z0-9-]+)(?: \| record \1 checksum ([0-9a-f]{16,64}))?(?: \| |$)/;
 
 /**
  * The note runrec adds to the record of a run finished after `reap` wrote
- * it as FAILED under `reapedId`: the record then supersedes that one.
+ * it as FAILED: the record then supersedes that one, which it names by
+ * RunID and the first 16 hex digits of its RecordChecksum, as annotations
+ * do ({@linkcode annotationNotes}).
  *
  * @example
  * ```ts
  * import { lateFinishNote } from "./annotations.ts";
- * lateFinishNote("RUN-DEL-01-02-20260222-1015-001");
- * // "finished after reap: supersedes=RUN-DEL-01-02-20260222-1015-001"
+ * lateFinishNote({ RunID: "RUN-DEL-01-02-20260222-1015-001", RecordChecksum: "3f9a0c1e5b2d4f68".padEnd(64, "0") });
+ * // "finished after reap: supersedes=RUN-DEL-01-02-20260222-1015-001 | record RUN-DEL-01-02-20260222-1015-001 checksum 3f9a0c1e5b2d4f68"
  * ```
  */
-export function lateFinishNote(reapedId: string): string {
-  return `finished after reap: supersedes=${reapedId}`;
+export function lateFinishNote(reaped: Pick<RunRecord, "RunID" | "RecordChecksum">): string {
+  return `finished after reap: supersedes=${reaped.RunID}${
+    recordKey(reaped.RunID, reaped.RecordChecksum)
+  }`;
 }
 
 const NOTES_PATTERN =
@@ -98,6 +106,11 @@ const RECORD_KEY = / \| record (RUN-[A-Z0-9-]+) checksum ([0-9a-f]{16,64})(?= \|
 
 /** How many hex digits of a RecordChecksum an annotation writes: 64 bits tell records apart. */
 const KEY_LENGTH = 16;
+
+/** runrec's note naming the record `runId` whose RecordChecksum is `checksum`. */
+function recordKey(runId: string, checksum: string): string {
+  return ` | record ${runId} checksum ${checksum.slice(0, KEY_LENGTH)}`;
+}
 
 /**
  * The Notes of an annotation record. `checksums` gives the RecordChecksum of
@@ -129,7 +142,7 @@ export function annotationNotes(
     .join(" | ");
   const keys = [runId, ...(effect.supersedes === undefined ? [] : [effect.supersedes])]
     .filter((id) => checksums[id] !== undefined)
-    .map((id) => ` | record ${id} checksum ${checksums[id].slice(0, KEY_LENGTH)}`);
+    .map((id) => recordKey(id, checksums[id]));
   return `annotates=${runId}; ${middle}note=${text}${keys.join("")}`;
 }
 
@@ -156,6 +169,24 @@ export class AnnotationRefused extends InputError {
 }
 
 /**
+ * What an annotation says of the run it annotates: that it is invalid, that
+ * it supersedes the run `supersedes`, or neither (a plain note). `record` and
+ * `supersedesRecord` say which record `runId` and `supersedes` mean, by the
+ * start of its RecordChecksum (16 or more hex digits): needed only where a
+ * RunID names several records (two clones, one minute: SCHEMA.md 3.3).
+ */
+export interface AnnotationEffect {
+  /** The run is invalid, or, for an annotation's RunID, the annotation is withdrawn. */
+  invalidates?: boolean;
+  /** The RunID of the run this run supersedes. */
+  supersedes?: string;
+  /** The start of the RecordChecksum of the record `runId` means. */
+  record?: string;
+  /** The start of the RecordChecksum of the record `supersedes` means. */
+  supersedesRecord?: string;
+}
+
+/**
  * Appends an annotation of the run `runId` to `delDir`'s `RunRecords.csv`
  * and returns the annotation record as written. Under the append lock it
  * reads the file and throws {@linkcode AnnotationRefused} when
@@ -166,6 +197,9 @@ export class AnnotationRefused extends InputError {
  * annotate` refuses as usage: a `runId` or `effect.supersedes` that is not
  * a RunID, both effects at once, a run superseding itself, an empty note,
  * and a missing `--allow-write` or `--allow-sys=hostname` (naming the flag).
+ * A RunID that names several records is refused unless `effect.record`
+ * (`effect.supersedesRecord`) picks one; so is a pick that matches no record
+ * of that RunID.
  *
  * @example
  * ```ts
@@ -182,7 +216,7 @@ export class AnnotationRefused extends InputError {
 export async function appendAnnotation(
   delDir: string,
   runId: string,
-  effect: { invalidates?: boolean; supersedes?: string },
+  effect: AnnotationEffect,
   note: string,
   options: AppendOptions = {},
 ): Promise<RunRecord> {
@@ -212,8 +246,9 @@ export async function appendAnnotation(
   };
   return await withRecordFile(file, { holder: `runrec (${ANNOTATOR})`, ...options }, async (w) => {
     const sources = await annotationSourcesOf(file);
-    draft.Notes = annotationNotes(runId, effect, note, checksumsOf(file, sources, runId, effect));
-    const conflict = annotationConflict(sources, runId, effect);
+    const checksums = checksumsOf(file, sources, runId, effect);
+    draft.Notes = annotationNotes(runId, effect, note, checksums);
+    const conflict = annotationConflict(sources, runId, effect, checksums);
     if (conflict) {
       throw new AnnotationRefused(
         `${file}: ${conflict.message}; nothing written`,
@@ -237,8 +272,24 @@ export async function appendAnnotation(
  */
 function checkAnnotation(delDir: unknown, runId: unknown, effect: unknown, note: unknown): void {
   checkPathArgument(delDir, "delDir");
-  checkOptions(delDir, "effect", effect, { invalidates: "flag", supersedes: "text" });
-  const { invalidates, supersedes } = effect as { invalidates?: boolean; supersedes?: string };
+  checkOptions(delDir, "effect", effect, {
+    invalidates: "flag",
+    supersedes: "text",
+    record: "text",
+    supersedesRecord: "text",
+  });
+  const { invalidates, supersedes, record, supersedesRecord } = effect as AnnotationEffect;
+  for (const [name, prefix] of [["record", record], ["supersedesRecord", supersedesRecord]]) {
+    if (prefix !== undefined && !CHECKSUM_START.test(prefix)) {
+      throw new InputError(
+        `${delDir}: effect.${name}: ${JSON.stringify(prefix)} is not the start of a ` +
+          "RecordChecksum (16 to 64 lowercase hex digits)",
+      );
+    }
+  }
+  if (supersedesRecord !== undefined && supersedes === undefined) {
+    throw new InputError(`${delDir}: effect.supersedesRecord: given without effect.supersedes`);
+  }
   const notRunId = (name: string, id: unknown) =>
     new InputError(
       `${delDir}: ${name}: ${JSON.stringify(id)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
@@ -260,25 +311,44 @@ function checkAnnotation(delDir: unknown, runId: unknown, effect: unknown, note:
   }
 }
 
+/** The start of a RecordChecksum that names one record: as many digits as an annotation writes, or more. */
+const CHECKSUM_START = /^[0-9a-f]{16,64}$/;
+
 /**
  * The RecordChecksum of each run an annotation names, by RunID, for
- * {@linkcode annotationNotes}; a RunID that names no record is named by RunID
- * alone. Throws {@linkcode AnnotationRefused} for one that names several
- * records: which one is meant cannot be told.
+ * {@linkcode annotationNotes}: the one record of the RunID, or the one
+ * `effect.record` (`effect.supersedesRecord`) picks. A RunID that names no
+ * record, and no pick, is named by RunID alone. Throws
+ * {@linkcode AnnotationRefused} for a RunID that names several records and
+ * no pick (which one is meant cannot be told), and for a pick that matches
+ * no record of its RunID.
  */
 function checksumsOf(
   file: string,
   sources: readonly AnnotationSource[],
   runId: string,
-  effect: { supersedes?: string },
+  effect: AnnotationEffect,
 ): Record<string, string> {
   const checksums: Record<string, string> = {};
-  for (const id of [runId, ...(effect.supersedes === undefined ? [] : [effect.supersedes])]) {
-    const found = [...new Set(sources.filter((r) => r.RunID === id).map((r) => r.RecordChecksum))];
+  const named: [string | undefined, string | undefined, string][] = [
+    [runId, effect.record, "effect.record"],
+    [effect.supersedes, effect.supersedesRecord, "effect.supersedesRecord"],
+  ];
+  for (const [id, pick, option] of named) {
+    if (id === undefined) continue;
+    const all = [...new Set(sources.filter((r) => r.RunID === id).map((r) => r.RecordChecksum))];
+    const found = all.filter((checksum) => pick === undefined || checksum.startsWith(pick));
+    if (pick !== undefined && found.length === 0) {
+      throw new AnnotationRefused(
+        `${file}: ${option}: no record of ${id} has a RecordChecksum starting ${pick}; ` +
+          "nothing written",
+      );
+    }
     if (found.length > 1) {
       throw new AnnotationRefused(
         `${file}: ${id} names ${found.length} records (runs recorded in the same minute on two ` +
-          "branches, SCHEMA.md 3.3): which one is meant cannot be told; nothing written",
+          `branches, SCHEMA.md 3.3): give the start of the RecordChecksum of the one meant ` +
+          `(${option}); nothing written`,
       );
     }
     if (found.length === 1) checksums[id] = found[0];
@@ -331,7 +401,8 @@ async function landedAnnotation(file: string, draft: RecordDraft): Promise<RunRe
 }
 
 /**
- * Whether a record is an annotation rather than a run.
+ * Whether a record is an annotation rather than a run. Throws
+ * {@linkcode InputError} for a `record` that is not an object.
  *
  * @example
  * ```ts
@@ -341,6 +412,7 @@ async function landedAnnotation(file: string, draft: RecordDraft): Promise<RunRe
  * ```
  */
 export function isAnnotation(record: AnnotationSource): boolean {
+  checkRecordArgument(record, "record");
   return record.AgentName === ANNOTATOR && NOTES_PATTERN.test(record.Notes ?? "");
 }
 
@@ -403,7 +475,7 @@ function statementOf(record: AnnotationSource): Statement | undefined {
     if (late === null) return undefined;
     const note = "finished after reap wrote it as FAILED";
     return {
-      // The run names itself; the reaped run it names by RunID alone.
+      // The run names itself; the reaped run by RunID and checksum (by RunID alone before).
       subject: record.RunID,
       annotation: {
         ...base,
@@ -414,7 +486,13 @@ function statementOf(record: AnnotationSource): Statement | undefined {
       },
       older: {
         runId: late[1],
-        annotation: { ...base, note, kind: "superseded", other: record.RunID },
+        annotation: {
+          ...base,
+          note,
+          kind: "superseded",
+          other: record.RunID,
+          ...(late[2] === undefined ? {} : { target: late[2] }),
+        },
       },
     };
   }
@@ -568,7 +646,7 @@ export function ambiguousAnnotations(records: Iterable<AnnotationSource>): strin
 /**
  * The annotations of the map `annotations` (of {@linkcode annotationsIn})
  * that are about `record`: those under its RunID that name it, or name no
- * record.
+ * record. Throws {@linkcode InputError} for a `record` that is not an object.
  *
  * @example
  * ```ts
@@ -582,6 +660,7 @@ export function annotationsFor(
   annotations: ReadonlyMap<string, readonly Annotation[]>,
   record: Pick<RunRecord, "RunID" | "RecordChecksum">,
 ): Annotation[] {
+  checkRecordArgument(record, "record");
   return (annotations.get(record.RunID) ?? []).filter((a) =>
     isAbout(a.target, record.RecordChecksum)
   );
@@ -694,13 +773,15 @@ export interface AnnotationConflict {
 }
 
 /**
- * Why the annotation `annotationNotes(runId, effect, …)` must not be added
- * to a file holding `records`, or `undefined` when it may: it would invalidate
- * (withdraw) again what an annotation already invalidates (withdraws), supersede
- * again a run already superseded, or make a supersede cycle (no run of the
- * cycle would be current, so `stale` would find no baseline). Withdrawing a
- * withdrawal makes the first annotation apply again, so it is weighed the
- * same way.
+ * Why the annotation `annotationNotes(runId, effect, …, checksums)` must not
+ * be added to a file holding `records`, or `undefined` when it may: it would
+ * invalidate (withdraw) again what an annotation already invalidates
+ * (withdraws), supersede again a run already superseded, or make a supersede
+ * cycle (no run of the cycle would be current, so `stale` would find no
+ * baseline). Withdrawing a withdrawal makes the first annotation apply again,
+ * so it is weighed the same way. Each record of a RunID that names several is
+ * weighed on its own; `checksums` says which records the annotation names
+ * (without it, by RunID alone).
  *
  * @example
  * ```ts
@@ -716,40 +797,55 @@ export function annotationConflict(
   records: readonly AnnotationSource[],
   runId: string,
   effect: { invalidates?: boolean; supersedes?: string },
+  checksums: Readonly<Record<string, string>> = {},
 ): AnnotationConflict | undefined {
   const annotationIds = new Set(records.filter(isAnnotation).map((r) => r.RunID));
-  // Named by RunID alone: as the record it will be where each RunID it names is one record's.
+  const annotationRecords = new Set(records.filter(isAnnotation).map((r) => r.RecordChecksum));
   const proposed: AnnotationSource = {
     AgentName: ANNOTATOR,
     RunID: PROPOSED,
     RecordChecksum: PROPOSED,
     RunTimestamp: "",
-    Notes: annotationNotes(runId, effect, ""),
+    Notes: annotationNotes(runId, effect, "", checksums),
   };
   const before = annotationsIn(records);
   const after = annotationsIn([...records, proposed]);
+  // The records of each RunID: after a collision, each is weighed on its own.
+  const recordsOf = new Map<string, Set<string>>();
+  for (const { RunID, RecordChecksum } of records) {
+    recordsOf.set(RunID, (recordsOf.get(RunID) ?? new Set()).add(RecordChecksum));
+  }
   const withdrawable = (a: Annotation) =>
     annotationIds.has(a.annotationId) ? a.annotationId : undefined;
   for (const [id, list] of after) {
-    for (const kind of ["invalidated", "superseded"] as const) {
-      const now = list.filter((a) => a.kind === kind);
-      const earlier = (before.get(id) ?? []).filter((a) => a.kind === kind);
-      if (now.length < 2 || now.length <= earlier.length) continue;
-      const existing = earlier[0] ?? now[0];
-      if (kind === "invalidated") {
-        const what = annotationIds.has(id) ? "withdrawn" : "invalidated";
+    for (const checksum of recordsOf.get(id) ?? [undefined]) {
+      const about = (annotations: readonly Annotation[], kind: AnnotationKind) =>
+        annotations.filter((a) =>
+          a.kind === kind && (checksum === undefined || isAbout(a.target, checksum))
+        );
+      for (const kind of ["invalidated", "superseded"] as const) {
+        const now = about(list, kind);
+        const earlier = about(before.get(id) ?? [], kind);
+        if (now.length < 2 || now.length <= earlier.length) continue;
+        const existing = earlier[0] ?? now[0];
+        if (kind === "invalidated") {
+          const isAnnotationRecord = checksum === undefined
+            ? annotationIds.has(id)
+            : annotationRecords.has(checksum);
+          const what = isAnnotationRecord ? "withdrawn" : "invalidated";
+          return {
+            message: `${id} is already ${what} by annotation ${existing.annotationId}`,
+            withdraw: withdrawable(existing),
+          };
+        }
+        const by = withdrawable(existing) === undefined
+          ? "its own Notes (finished after reap)"
+          : `annotation ${existing.annotationId}`;
         return {
-          message: `${id} is already ${what} by annotation ${existing.annotationId}`,
+          message: `${id} is already superseded by ${existing.other} (${by})`,
           withdraw: withdrawable(existing),
         };
       }
-      const by = withdrawable(existing) === undefined
-        ? "its own Notes (finished after reap)"
-        : `annotation ${existing.annotationId}`;
-      return {
-        message: `${id} is already superseded by ${existing.other} (${by})`,
-        withdraw: withdrawable(existing),
-      };
     }
   }
   const edge = (a: Annotation) => `${a.annotationId} ${a.other}`;

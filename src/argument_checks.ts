@@ -595,3 +595,19 @@ export function checkRunsArgument(value: unknown, name: string): void {
     );
   }
 }
+
+/**
+ * Throws {@linkcode InputError} unless `value` is a record: an object, as
+ * `readRecords` gives them (`isAnnotation`, `annotationsFor`).
+ *
+ * @example
+ * ```ts
+ * import { checkRecordArgument } from "./argument_checks.ts";
+ * checkRecordArgument({ RunID: "RUN-DEL-01-02-20260222-1015-001" }, "record"); // fine
+ * ```
+ */
+export function checkRecordArgument(value: unknown, name: string): void {
+  if (!fits(value, "object")) {
+    throw new InputError(`${name}: must be a record (an object), got ${shown(value)}`);
+  }
+}

@@ -20,6 +20,7 @@ import { hostname, pidAlive } from "./lock.ts";
 import { listSpool, privateFolderProblem, sharedSpoolFolder } from "./spool.ts";
 import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
+import type { RunRecord } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
@@ -817,20 +818,23 @@ export function keepReapedRun(delDir: string, claimed: string): void {
 }
 
 /**
- * The RunID of the FAILED record `reap` wrote for the run `id` of
- * `delDir`, when it is in the deliverable's `RunRecords.csv` once;
+ * The RunID and RecordChecksum of the FAILED record `reap` wrote for the run
+ * `id` of `delDir`, when it is in the deliverable's `RunRecords.csv` once;
  * `undefined` when it is not there (still spooled), is there twice, or the
  * file cannot be read.
  *
  * @example
  * ```ts
- * import { reapedRecordId } from "./pending.ts";
- * console.log(await reapedRecordId("DEL-01-02_X", "20260222T101500123Z-1a2b3c4d"));
+ * import { reapedRecord } from "./pending.ts";
+ * console.log((await reapedRecord("DEL-01-02_X", "20260222T101500123Z-1a2b3c4d"))?.RunID);
  * ```
  */
-export async function reapedRecordId(delDir: string, id: string): Promise<string | undefined> {
+export async function reapedRecord(
+  delDir: string,
+  id: string,
+): Promise<Pick<RunRecord, "RunID" | "RecordChecksum"> | undefined> {
   const found = (await reapedRecords(delDir)).filter((r) => r.id === id);
-  return found.length === 1 ? found[0].runId : undefined;
+  return found.length === 1 ? found[0].record : undefined;
 }
 
 /**
@@ -844,17 +848,20 @@ export async function reapedRecordId(delDir: string, id: string): Promise<string
  * ```
  */
 export async function reapedRunOf(delDir: string, runId: string): Promise<string | undefined> {
-  return (await reapedRecords(delDir)).find((r) => r.runId === runId)?.id;
+  return (await reapedRecords(delDir)).find((r) => r.record.RunID === runId)?.id;
 }
 
-/** Each FAILED record `reap` wrote in `delDir`'s `RunRecords.csv`: its RunID and the run's id. */
-async function reapedRecords(delDir: string): Promise<{ runId: string; id: string }[]> {
-  const found: { runId: string; id: string }[] = [];
+/** Each FAILED record `reap` wrote in `delDir`'s `RunRecords.csv`: its RunID, checksum and the run's id. */
+async function reapedRecords(
+  delDir: string,
+): Promise<{ record: Pick<RunRecord, "RunID" | "RecordChecksum">; id: string }[]> {
+  const found: { record: Pick<RunRecord, "RunID" | "RecordChecksum">; id: string }[] = [];
   try {
     for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
       if (event.kind !== "record" || event.record.ErrorSummary !== REAPED_ERROR) continue;
       const named = REAPED_NOTE.exec(event.record.Notes);
-      if (named) found.push({ runId: event.record.RunID, id: named[1] });
+      const { RunID, RecordChecksum } = event.record;
+      if (named) found.push({ record: { RunID, RecordChecksum }, id: named[1] });
     }
   } catch { /* unreadable: the caller goes on without (a late finish still writes its record) */ }
   return found;

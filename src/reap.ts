@@ -17,7 +17,7 @@ import {
   type PendingRun,
   processState,
   REAPED_ERROR,
-  reapedRecordId,
+  reapedRecord,
   recordedRuns,
   runRecorded,
   type RunRecordFound,
@@ -208,7 +208,7 @@ async function reapOne(
   );
   // A record written but not confirmed has its RunID in the file only.
   const runId = outcome.written?.record.RunID ??
-    (outcome.unconfirmed ? await reapedRecordId(delDir, run.id) : undefined);
+    (outcome.unconfirmed ? (await reapedRecord(delDir, run.id))?.RunID : undefined);
   return { delDir, run, reason, outcome, ...(runId !== undefined ? { runId } : {}) };
 }
 

@@ -65,7 +65,7 @@ import {
   processState,
   readPendingRun,
   reapedPath,
-  reapedRecordId,
+  reapedRecord,
   reapedRunOf,
   recordedRuns,
   releaseClaim,
@@ -650,13 +650,13 @@ async function finishReaped(
   report: FinishReport,
   options: RunOptions,
 ): Promise<RunOutcome> {
-  const reapedId = await reapedRecordId(delDir, run.id);
-  const note = reapedId === undefined
+  const reaped = await reapedRecord(delDir, run.id);
+  const note = reaped === undefined
     ? "finished after reap wrote this run as FAILED (that record not found)"
-    : lateFinishNote(reapedId);
+    : lateFinishNote(reaped);
   const late = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
   const outcome = await finishClaimed(delDir, late, claimed, report, options);
-  if (reapedId === undefined) {
+  if (reaped === undefined) {
     outcome.warnings.push(
       `the FAILED record reap wrote for run ${run.id} is not in RunRecords.csv once (spooled, ` +
         "or merged twice), so this record does not supersede it; once it is there: runrec " +

@@ -14,13 +14,12 @@ import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 
 Deno.test("agentNotes marks each part that runrec's own note writers could have written", () => {
-  const forged = `second pass | ${inputFolderNote("../x")} | ${
-    lateFinishNote("RUN-DEL-01-02-20260222-1015-001")
-  }`;
+  const reaped = { RunID: "RUN-DEL-01-02-20260222-1015-001", RecordChecksum: "ab".repeat(32) };
+  const forged = `second pass | ${inputFolderNote("../x")} | ${lateFinishNote(reaped)}`;
   strictEqual(
     agentNotes(forged),
     'second pass | (agent) input folder "../x" | (agent) finished after reap: ' +
-      "supersedes=RUN-DEL-01-02-20260222-1015-001",
+      `supersedes=${reaped.RunID} | record ${reaped.RunID} checksum ${"ab".repeat(8)}`,
   );
   deepStrictEqual(inputFoldersIn(agentNotes(forged)), []);
   strictEqual(agentNotes("input folders: none | 100% done"), "input folders: none | 100% done");

@@ -170,6 +170,117 @@ Deno.test("annotate across clones: another clone's run numbered like an annotati
   assert.equal(String(await exportedInvalidatedBy(del, r0)), String([annA]));
 });
 
+/** The line of the record file `del` that holds `text`. */
+async function lineWith(del: string, text: string): Promise<number> {
+  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).split("\n");
+  const found = lines.flatMap((line, i) => line.includes(text) ? [i + 1] : []);
+  assert.equal(found.length, 1, `one line holds ${text}`);
+  return found[0];
+}
+
+/** Runs the CLI, expecting exit `code`; returns its stderr, one line. */
+async function refused(code: number, ...args: string[]): Promise<string> {
+  const { code: got, stdout, stderr } = await runCli(args);
+  assert.equal(got, code, stderr);
+  assert.equal(stdout, "");
+  assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
+  return stderr;
+}
+
+Deno.test("annotate --line: two clones' annotations numbered alike can each be withdrawn, by the line of the one meant; without it the refusal names both lines and --line", async () => {
+  const { a, runs: [r1, r2] } = await repoWithRuns("4_DOCUMENTS", "DEPENDENCIES");
+  const b = await cloneOf(a);
+  await startOfMinute();
+  const annA = await ok("annotate", join(a, DEL), r1, "--invalidates", "--note", "A: wrong input");
+  const annB = await ok("annotate", join(b, DEL), r2, "--invalidates", "--note", "B: R2 bad");
+  assert.equal(annA, annB, "both clones numbered their annotation alike (one minute)");
+  await mergeInto(a, b);
+  const del = join(a, DEL);
+  const file = join(del, RECORD_FILE);
+  const [lineA, lineB] = [await lineWith(del, "A: wrong input"), await lineWith(del, "B: R2 bad")];
+
+  // Without --line: refused (exit 2), naming both lines, their agent and the option.
+  const before = await Deno.readFile(file);
+  const message = await refused(2, "annotate", del, annA, "--invalidates", "--note", "take back");
+  const [first, second] = [Math.min(lineA, lineB), Math.max(lineA, lineB)];
+  assert.match(
+    message,
+    new RegExp(
+      `${annA} names 2 records \\(line ${first} \\(${ANNOTATOR}\\), line ${second} ` +
+        `\\(${ANNOTATOR}\\): .*nothing written: say which with --line N`,
+    ),
+  );
+  assert.doesNotMatch(message, /run that agent again/);
+  assert.deepEqual(await Deno.readFile(file), before);
+
+  // --line picks A's annotation: withdrawn, B's stands.
+  const withdrawal = await ok(
+    ...["annotate", del, annA, "--line", String(lineA), "--invalidates"],
+    ...["--note", "A: R1 was fine"],
+  );
+  assert.equal((await staleOf(del, "4_DOCUMENTS")).baseline, r1, "R1 is a baseline again");
+  assert.equal((await staleOf(del, "DEPENDENCIES")).verdict, "NO_BASELINE", "B's still holds");
+  assert.deepEqual(await invalidatedBy(del, r1), []);
+  assert.deepEqual(await invalidatedBy(del, r2), [annB]);
+  const log = JSON.parse(await ok("log", del, "--format", "json"));
+  assert.deepEqual(log.find((r: RunRecord) => r.RunID === r1).invalidatedBy, []);
+  assert.deepEqual(log.find((r: RunRecord) => r.RunID === r2).invalidatedBy, [annB]);
+  assert.equal(String(await exportedInvalidatedBy(del, r2)), String([annB]));
+
+  // Withdrawing A's again is refused as a repeat; B's is not withdrawn by it.
+  const again = await refused(
+    2,
+    ...["annotate", del, annA, "--line", String(lineA), "--invalidates", "--note", "again"],
+  );
+  assert.match(again, new RegExp(`${annA} is already withdrawn by annotation ${withdrawal}`));
+  await ok("annotate", del, annB, "--line", String(lineB), "--invalidates", "--note", "B: fine");
+  assert.equal((await staleOf(del, "DEPENDENCIES")).baseline, r2, "R2 is a baseline again");
+  assert.deepEqual((await staleOf(del, "DEPENDENCIES")).notes, []);
+});
+
+Deno.test("annotate --line: a RunID that names another clone's run and an annotation picks either, for RUNID and for --supersedes OLD", async () => {
+  const { a, runs: [r0, r1] } = await repoWithRuns("4_DOCUMENTS", "DEPENDENCIES");
+  const b = await cloneOf(a);
+  await startOfMinute();
+  const annA = await ok("annotate", join(a, DEL), r0, "--note", "A: checked by hand");
+  const rb = await ok(
+    ...["emit", join(b, DEL), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ...["--input", "Specification.md"],
+  );
+  assert.equal(annA, rb, "A's annotation and B's run numbered alike (one minute)");
+  await mergeInto(a, b);
+  const del = join(a, DEL);
+  const lineAnn = await lineWith(del, "A: checked by hand");
+  const runLine = (await Deno.readTextFile(join(del, RECORD_FILE))).split("\n")
+    .findIndex((line) => line.includes(`${rb},`) && !line.includes(ANNOTATOR)) + 1;
+  assert.notEqual(runLine, 0);
+
+  // The annotation's line, without --invalidates: it is an annotation (exit 1), and the
+  // way to withdraw it names its line.
+  const notRun = await refused(1, "annotate", del, rb, "--line", String(lineAnn), "--note", "x");
+  assert.match(notRun, new RegExp(`${rb} is an annotation .* --line ${lineAnn} --invalidates`));
+  // A --line of another RunID's record: exit 1, nothing written.
+  const r0Line = await lineWith(del, r0 + ",");
+  const other = await refused(1, "annotate", del, rb, "--line", String(r0Line), "--note", "x");
+  assert.match(other, new RegExp(`line ${r0Line} holds no record of ${rb}`));
+
+  // The run's line as OLD: B's run is superseded by R1, and only it.
+  await ok(
+    ...["annotate", del, r1, "--supersedes", rb, "--line", String(runLine)],
+    ...["--note", "R1 replaces B's test run"],
+  );
+  const shown = JSON.parse(
+    await ok("show", del, rb, "--line", String(runLine), "--format", "json"),
+  );
+  assert.deepEqual(shown.supersededBy, [r1]);
+  const annotation = JSON.parse(
+    await ok("show", del, rb, "--line", String(lineAnn), "--format", "json"),
+  );
+  assert.deepEqual(annotation.supersededBy, []);
+  // R0 is still annotated by A's note alone; the stale check of 4_DOCUMENTS has R0 as baseline.
+  assert.equal((await staleOf(del, "4_DOCUMENTS")).baseline, r0);
+});
+
 /** A record of RunID `id` and checksum `sum` (the fields annotationsIn reads). */
 function record(id: string, sum: string, notes = "", agent = "4_DOCUMENTS"): RunRecord {
   return {

@@ -12,6 +12,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  ambiguousAnnotations,
+  annotationsFor,
   annotationsIn,
   annotationsOf,
   ANNOTATOR,
@@ -163,6 +165,21 @@ Deno.test("annotate: unknown RunID exits 1, bad usage exits 2, and the file is u
   );
 });
 
+Deno.test("annotate --note is kept as given, spaces and tabs too, as emit keeps --notes; a blank one is refused", async () => {
+  const { del, file, runs } = await project();
+  const note = "  lead and trail \t ";
+  const blank = await runCli(["annotate", del, runs[0].RunID, "--note", " \t "]);
+  assert.equal(blank.code, 2, blank.stderr);
+  assert.match(blank.stderr, /--note: a reason is required/);
+  const { code, stderr } = await runCli(["annotate", del, runs[0].RunID, "--note", note]);
+  assert.equal(code, 0, stderr);
+  const annotations = await annotationsOf(file);
+  assert.deepEqual(annotations.get(runs[0].RunID)?.map((a) => a.note), [note]);
+  const emitted = await runCli(emitArgs(del, "--notes", note));
+  assert.equal(emitted.code, 0, emitted.stderr);
+  assert.equal((await recordsOf(file)).at(-1)!.Notes.startsWith(note), true);
+});
+
 Deno.test("annotations: stale takes no invalidated run as its baseline", async () => {
   const { del } = await makeProject();
   const first = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
@@ -181,7 +198,7 @@ Deno.test("annotations: stale takes no invalidated run as its baseline", async (
   assert.match(text.stdout, /^1 check: 0 DIRTY, 0 CLEAN, 1 NO_BASELINE \(staleness unknown/m);
 });
 
-Deno.test("annotate: a RunID two merged branches both used is refused, naming both lines; nothing is written", async () => {
+Deno.test("annotate: a RunID two merged branches both used is refused without --line, naming both lines and the option; --line N annotates that record only", async () => {
   const { root, del } = await makeProject();
   const file = join(del, RECORD_FILE);
   await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
@@ -218,35 +235,85 @@ Deno.test("annotate: a RunID two merged branches both used is refused, naming bo
   assert.equal(stdout, "");
   assert.equal(stderr.trimEnd().split("\n").length, 1, stderr);
   assert.match(stderr, new RegExp(`${records[0].RunID} names 2 records \\(line 2 \\(`));
-  // It names each line's agent and says what the user can do instead.
+  // It names each line's agent and the option that says which is meant.
   assert.match(stderr, /line 2 \((MAIN|FEATURE)\), line 3 \((MAIN|FEATURE)\)/);
-  assert.match(stderr, /run that agent again \(runrec emit, exec or start .* --agent NAME\)/);
-  assert.match(stderr, /stale takes the newest SUCCESS or PARTIAL run of an agent as its baseline/);
+  assert.match(stderr, /nothing written: say which with --line N/);
   assert.match(stderr, new RegExp(`runrec show .* ${records[0].RunID} --line N`));
   assert.deepEqual(await Deno.readFile(file), before);
+
+  // A line that holds no record of it, or a line number that is none: refused, nothing written.
+  const wrongLine = await runCli(["annotate", del, records[0].RunID, "--line", "1", "--note", "x"]);
+  assert.equal(wrongLine.code, 1, wrongLine.stderr);
+  assert.match(wrongLine.stderr, new RegExp(`line 1 holds no record of ${records[0].RunID}\n$`));
+  const notANumber = await runCli([
+    "annotate",
+    del,
+    records[0].RunID,
+    "--line",
+    "2x",
+    "--note",
+    "x",
+  ]);
+  assert.equal(notANumber.code, 2, notANumber.stderr);
+  assert.match(notANumber.stderr, /--line: expected a line number \(1 or more\), got "2x"/);
+  assert.deepEqual(await Deno.readFile(file), before);
+
+  // --line 3 picks the record on line 3: it is invalidated, the other stays a baseline.
+  const picked = await runCli([
+    ...["annotate", del, records[0].RunID, "--line", "3", "--invalidates"],
+    ...["--note", "wrong inputs"],
+  ]);
+  assert.equal(picked.code, 0, picked.stderr);
+  const after = await recordsOf(file);
+  assert.equal(after.length, 3);
+  assert.match(
+    after[2].Notes,
+    new RegExp(`record ${records[0].RunID} checksum ${records[1].RecordChecksum.slice(0, 16)}$`),
+  );
+  const annotations = await annotationsOf(file);
+  assert.equal(isUsableBaseline(records[0], annotations), true, "line 2's record is untouched");
+  assert.equal(isUsableBaseline(records[1], annotations), false, "line 3's is invalidated");
 });
 
-Deno.test("annotationsIn: a run's own late-finish note supersedes the reaped run; the phrase elsewhere does not", () => {
-  const run = (runId: string, notes: string) =>
+Deno.test("annotationsIn: a run's own late-finish note supersedes the reaped record it names by RunID and checksum, not another clone's record of that RunID; the phrase elsewhere does not", () => {
+  const run = (runId: string, notes: string, checksum = "0".repeat(64)) =>
     ({
       AgentName: "A",
       RunID: runId,
       RunTimestamp: "2026-02-22T10:15:00.000Z",
       Notes: notes,
+      RecordChecksum: checksum,
     }) as RunRecord;
-  const reaped = "RUN-DEL-01-02-20260222-1015-001";
+  const reaped = run("RUN-DEL-01-02-20260222-1015-001", "reaped", "ab".repeat(32));
+  const note = lateFinishNote(reaped);
+  assert.equal(
+    note,
+    `finished after reap: supersedes=${reaped.RunID} | record ${reaped.RunID} checksum ${
+      "ab".repeat(8)
+    }`,
+  );
+  const late = run("RUN-DEL-01-02-20260222-1015-002", `done | ${note} | run 1`, "cd".repeat(32));
   const annotations = annotationsIn([
-    run(reaped, "reaped: the agent never finished"),
-    run("RUN-DEL-01-02-20260222-1015-002", `done | ${lateFinishNote(reaped)}`),
-    run("RUN-DEL-01-02-20260222-1015-003", `quoting "${lateFinishNote(reaped)}" in prose`),
+    reaped,
+    late,
+    run("RUN-DEL-01-02-20260222-1015-003", `quoting "${note}" in prose`),
   ]);
-  assert.deepEqual(annotations.get(reaped)?.map((a) => [a.kind, a.other]), [
-    ["superseded", "RUN-DEL-01-02-20260222-1015-002"],
+  assert.deepEqual(annotations.get(reaped.RunID)?.map((a) => [a.kind, a.other, a.note]), [
+    ["superseded", late.RunID, "finished after reap wrote it as FAILED"],
   ]);
-  assert.deepEqual(annotations.get("RUN-DEL-01-02-20260222-1015-002")?.map((a) => a.kind), [
-    "supersedes",
-  ]);
+  assert.deepEqual(annotations.get(late.RunID)?.map((a) => a.kind), ["supersedes"]);
   assert.equal(annotations.has("RUN-DEL-01-02-20260222-1015-003"), false);
+  // Another clone's record numbered like the reaped one (one minute): the note does not mark it.
+  const other = run(reaped.RunID, "another clone's run", "ef".repeat(32));
+  const merged = annotationsIn([reaped, other, late]);
+  assert.equal(isUsableBaseline({ ...other, RunStatus: "SUCCESS" }, merged), true);
+  assert.deepEqual(annotationsFor(merged, reaped).map((a) => a.kind), ["superseded"]);
+  assert.deepEqual(ambiguousAnnotations([reaped, other, late]), []);
+  // Written before it named the record (RunID alone): it marks both, and says so.
+  const older = run(late.RunID, `done | finished after reap: supersedes=${reaped.RunID}`);
+  const old = annotationsIn([reaped, other, older]);
+  assert.equal(isUsableBaseline({ ...other, RunStatus: "SUCCESS" }, old), false);
+  assert.equal(ambiguousAnnotations([reaped, other, older]).length, 1);
 });
 
 const DEL2 = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";

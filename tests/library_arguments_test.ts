@@ -8,6 +8,7 @@ import { assertEquals, assertRejects } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { filesOf, hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
 import {
+  annotationsFor,
   appendAnnotation,
   checkRecordFile,
   checkStaleness,
@@ -18,6 +19,7 @@ import {
   governedInputs,
   hashFile,
   InputError,
+  isAnnotation,
   openLineageEvents,
   provDocument,
   readRecords,
@@ -310,7 +312,7 @@ Deno.test("library arguments: verifyHistory and verifyHistories of a missing fil
   );
 });
 
-Deno.test("library arguments: appendAnnotation refuses both effects, a runId or supersedes that is not a RunID, and an empty note; nothing is written", async () => {
+Deno.test("library arguments: appendAnnotation refuses both effects, a runId or supersedes that is not a RunID, an empty note, and a record pick that is no checksum's start or matches no record; nothing is written", async () => {
   const { root, del } = await makeProject();
   const a = (await recordRun(del, { agent: "A", status: "SUCCESS" })).written!.record.RunID;
   const b = (await recordRun(del, { agent: "A", status: "SUCCESS" })).written!.record.RunID;
@@ -339,6 +341,21 @@ Deno.test("library arguments: appendAnnotation refuses both effects, a runId or 
       "effect.invalidates",
     ],
     ["a folder of 42", () => appendAnnotation(any(42), b, {}, "x"), "delDir: must be a path"],
+    [
+      "a record that is no checksum's start",
+      () => appendAnnotation(del, b, { record: "abc" }, "x"),
+      'effect.record: "abc" is not the start of a RecordChecksum (16 to 64 lowercase hex digits)',
+    ],
+    [
+      "supersedesRecord without supersedes",
+      () => appendAnnotation(del, b, { supersedesRecord: "0".repeat(16) }, "x"),
+      "effect.supersedesRecord: given without effect.supersedes",
+    ],
+    [
+      "a record of no record of the RunID",
+      () => appendAnnotation(del, b, { record: "0".repeat(16) }, "x"),
+      `effect.record: no record of ${b} has a RecordChecksum starting 0000000000000000`,
+    ],
   ];
   for (const [label, call, message] of cases) {
     await assertRejects(call, InputError, message).catch((e) => {
@@ -410,7 +427,7 @@ Deno.test("library arguments: leaseSeconds, lockWaitMs, fsync, spool and workers
   assertEquals((await recordsOf(del)).length, 1);
 });
 
-Deno.test("library arguments: collectRuns of a string (one target per character), a namespace that is no string, blank or holds a control character, and openLineageEvents or provDocument of no runs are InputErrors naming the argument", async () => {
+Deno.test("library arguments: collectRuns of a string (one target per character), a namespace that is no string, blank or holds a control character, openLineageEvents or provDocument of no runs, and isAnnotation or annotationsFor of no record are InputErrors naming the argument", async () => {
   const warn = () => {};
   await assertRejects(
     () => collectRuns(any("examples"), { warn }),
@@ -438,6 +455,24 @@ Deno.test("library arguments: collectRuns of a string (one target per character)
       InputError,
       "collectRuns: options.namespace ",
     );
+  }
+  for (
+    const [call, message] of [[
+      () => isAnnotation(any(undefined)),
+      "record: must be a record (an object), got nothing",
+    ], [
+      () => annotationsFor(new Map(), any("RUN-X")),
+      "record: must be a record (an object), got ",
+    ]] as const
+  ) {
+    let thrown: unknown;
+    try {
+      call();
+    } catch (e) {
+      thrown = e;
+    }
+    assertEquals(thrown instanceof InputError, true, String(thrown));
+    assertEquals((thrown as Error).message.startsWith(message), true, String(thrown));
   }
   for (const call of [() => openLineageEvents(any(undefined)), () => provDocument(any([1]))]) {
     let thrown: unknown;

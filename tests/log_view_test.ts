@@ -126,6 +126,25 @@ Deno.test("log view: --format md is the Markdown history table, in time order", 
   );
 });
 
+Deno.test("log view: --format md shows an agent's Markdown in Pass and Error as written: emphasis, code and links escaped, a _ inside a word left", async () => {
+  const root = await tempDir({ prefix: "runrec-logview-" });
+  const draft = sampleDraft({
+    RunTimestamp: "2026-02-01T09:00:00Z",
+    RunStatus: "FAILED",
+    RunPassDirective: "*PASS*_2",
+    ErrorSummary: "*b* _e_ [l](http://x) `c` ~~s~~ in 4_DOCUMENTS | a\\b",
+  });
+  const { record } = await appendRecord(join(root, RECORD_FILE), draft, { fsync: false });
+  const { code, stdout, stderr } = await runCli(["log", root, "--format", "md"]);
+  assert.equal(code, 0, stderr);
+  assert.equal(
+    stdout.trimEnd().split("\n")[2],
+    `| ${record.RunID} | 2026-02-01T09:00:00Z | ${record.AgentName} | FAILED | \\*PASS\\*\\_2 | ` +
+      `${record.StatusBefore}→${record.StatusAfter} | ${record.RunDuration} | ` +
+      "\\*b\\* \\_e\\_ \\[l\\](http://x) \\`c\\` \\~\\~s\\~\\~ in 4_DOCUMENTS \\| a\\\\b |",
+  );
+});
+
 Deno.test("log and show: escape sequences an agent wrote are shown, never sent to the terminal", async () => {
   const root = await tempDir({ prefix: "runrec-logview-" });
   const del = join(root, "PKG-01_P", "1_Working", "DEL-01-03_C");

@@ -269,12 +269,14 @@ Deno.test("finish after reap: the agent's record is written all the same and sup
   assertEquals(success.StatusBefore, failed.StatusBefore);
   assertEquals(success.InputHashes, failed.InputHashes);
   assertEquals(success.OutputFiles, ["Dependencies.csv"]);
-  // The agent's notes, then runrec's: the record supersedes the FAILED one by its own Notes.
+  // The agent's notes, then runrec's: the record supersedes the FAILED one by its own Notes,
+  // which name that record by RunID and checksum, as annotations do.
   assertMatch(
     success.Notes,
     // The run's id last: every record of a started run names it (review19 F5).
     new RegExp(
-      `^all rows extracted \\| .*finished after reap: supersedes=${failed.RunID} \\| run ${id}$`,
+      `^all rows extracted \\| .*finished after reap: supersedes=${failed.RunID} \\| record ` +
+        `${failed.RunID} checksum ${failed.RecordChecksum.slice(0, 16)} \\| run ${id}$`,
     ),
   );
   // log marks the FAILED record superseded; the record file is valid.

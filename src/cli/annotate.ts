@@ -19,7 +19,7 @@ import {
   requireFolder,
 } from "../deliverable.ts";
 import { CheckFailure, InputError } from "../errors.ts";
-import { firstCopies, readRecords } from "../reader.ts";
+import { readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
 import { linesWithRunId, RECORD_FILE } from "../store.ts";
 import { deliverableFolders } from "../targets.ts";
@@ -27,6 +27,7 @@ import {
   type Command,
   EXIT,
   type Io,
+  listOption,
   type Parsed,
   positionals,
   stringOption,
@@ -38,7 +39,7 @@ import { shellWord } from "../shell_word.ts";
 const HELP = `runrec annotate: annotate a run (never remove it), or withdraw an annotation
 
 Usage: runrec annotate <del-dir> <RUNID> --note TEXT
-                       [--supersedes RUNID | --invalidates]
+                       [--supersedes RUNID | --invalidates] [--line N]...
 
 Appends one annotation record to the deliverable's RunRecords.csv (AgentName
 ${ANNOTATOR}, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").
@@ -55,11 +56,20 @@ would make a cycle (no run of it would be current). Each message names the
 annotation in the way and how to withdraw it. A run superseding a newer run
 is written, with a warning (often two RunIDs swapped).
 
+A RunID that two branches both allocated in one minute, merged, names two
+records (SCHEMA.md 3.3), runs or annotations: say which one is meant with
+--line N (runrec show <del-dir> RUNID shows each with its line). The
+annotation names that record by RunID and checksum, and marks it only.
+
 Options:
-  --note TEXT          why (required)
+  --note TEXT          why (required; kept as given, spaces and all, as
+                       emit keeps --notes)
   --invalidates        RUNID is invalid: its outputs must not be trusted; or,
                        when RUNID is an annotation, withdraw that annotation
   --supersedes OLD     RUNID supersedes the run OLD (OLD is no longer current)
+  --line N             the record of RUNID (or OLD) on line N of the file,
+                       where that RunID names several records; repeat it
+                       when both do
   -h, --help           show this help
 
 An annotation whose bytes reached the file but whose fsync or read-back failed
@@ -69,12 +79,11 @@ repeat would append a second annotation).
 
 Exit codes: 0 annotated (confirmed or not, above); 1 a RunID is not a run in
 the deliverable's records (an annotation, another deliverable's run: the
-message says which); 2 usage
+message says which), or line N holds no record of RUNID or OLD; 2 usage
 error, missing folder or record file, unreadable file, a RunID found only on
 a damaged line (runrec validate says what is wrong), a refused annotation
-(above), or a RunID that names two records (runs of one minute recorded on two
-branches and merged: an annotation could not tell them apart; run the wrong
-run's agent again instead, as stale takes the newest run as its baseline).
+(above), or a RunID that names two records and no --line says which (the
+message names their lines).
 
 Examples:
   runrec annotate DEL-01-02_Spec RUN-DEL-01-02-20260222-1015-001 --invalidates \\
@@ -92,16 +101,24 @@ function checkRunId(option: string, id: string): void {
   }
 }
 
-/** What annotate reads of a record file about the RunIDs it was given (first copies). */
+/** One record of a RunID annotate was given. */
+interface Found {
+  runId: string;
+  /** The line it is on (its first copy's, after a union merge repeated it). */
+  line: number;
+  agent: string;
+  /** Whether it is an annotation. */
+  annotation: boolean;
+  checksum: string;
+  timestamp: string;
+}
+
+/** What annotate reads of a record file about the RunIDs it was given. */
 interface Lines {
-  /** The lines of each given RunID's records. */
-  linesOf: Map<string, number[]>;
-  /** The given RunIDs that name annotations. */
-  annotationIds: Set<string>;
-  /** The RunTimestamp of each given RunID (its first record). */
-  timestampOf: Map<string, string>;
-  /** The AgentName of each given RunID's records, by line. */
-  agentOn: Map<number, string>;
+  /** The records of each given RunID, in file order (each once). */
+  recordsOf: Map<string, Found[]>;
+  /** The record on each line that holds one of them (a repeated copy too): what --line may name. */
+  onLine: Map<number, Found>;
   /** What is wrong with each line that holds no readable record (an error `validate` reports). */
   damaged: Map<number, string>;
 }
@@ -111,26 +128,31 @@ interface Lines {
  * no file. Only these are kept: a long history's other records are not held.
  */
 async function readLines(file: string, ids: readonly string[]): Promise<Lines | undefined> {
-  const lines: Lines = {
-    linesOf: new Map(),
-    annotationIds: new Set(),
-    timestampOf: new Map(),
-    agentOn: new Map(),
-    damaged: new Map(),
-  };
-  const firstCopy = firstCopies();
+  const lines: Lines = { recordsOf: new Map(), onLine: new Map(), damaged: new Map() };
+  const firstOf = new Map<string, Found>();
   try {
     for await (const event of readRecords(file)) {
       if (event.kind === "problem" && event.severity === "error") {
         lines.damaged.set(event.line, event.message);
       }
-      if (event.kind !== "record" || !firstCopy(event.record)) continue;
-      const { RunID, RunTimestamp } = event.record;
-      if (!ids.includes(RunID)) continue;
-      lines.linesOf.set(RunID, [...(lines.linesOf.get(RunID) ?? []), event.line]);
-      lines.agentOn.set(event.line, event.record.AgentName);
-      if (isAnnotation(event.record)) lines.annotationIds.add(RunID);
-      if (!lines.timestampOf.has(RunID)) lines.timestampOf.set(RunID, RunTimestamp);
+      if (event.kind !== "record" || !ids.includes(event.record.RunID)) continue;
+      const { RunID, RecordChecksum, AgentName, RunTimestamp } = event.record;
+      const first = firstOf.get(RecordChecksum);
+      if (first !== undefined) {
+        lines.onLine.set(event.line, first);
+        continue;
+      }
+      const found: Found = {
+        runId: RunID,
+        line: event.line,
+        agent: AgentName,
+        annotation: isAnnotation(event.record),
+        checksum: RecordChecksum,
+        timestamp: RunTimestamp,
+      };
+      firstOf.set(RecordChecksum, found);
+      lines.onLine.set(event.line, found);
+      lines.recordsOf.set(RunID, [...(lines.recordsOf.get(RunID) ?? []), found]);
     }
   } catch (e) {
     if ((e as Error).cause instanceof Deno.errors.NotFound) return undefined;
@@ -138,6 +160,53 @@ async function readLines(file: string, ids: readonly string[]): Promise<Lines | 
     throw new InputError(`${file}: cannot read: ${(e as Error).message}`);
   }
   return lines;
+}
+
+/**
+ * The line numbers of `--line`: each a line of the file (1 or more), said as
+ * given when it is not one.
+ */
+function lineNumbers(values: readonly string[]): number[] {
+  return values.map((value) => {
+    const line = Number(value);
+    if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(line)) {
+      throw new UsageError(
+        `--line: expected a line number (1 or more), got ${JSON.stringify(value)}`,
+      );
+    }
+    return line;
+  });
+}
+
+/**
+ * The record each `--line` picks, by RunID: a line must hold a record of
+ * one of the RunIDs given, and no two lines may pick records of one RunID.
+ */
+function picked(file: string, lines: Lines, numbers: readonly number[], ids: readonly string[]) {
+  const picks = new Map<string, Found>();
+  for (const n of numbers) {
+    const found = lines.onLine.get(n);
+    if (found === undefined) {
+      if (lines.damaged.has(n)) {
+        throw new InputError(
+          `${file}: --line ${n}: the line cannot be read (${
+            lines.damaged.get(n)
+          }); nothing written`,
+        );
+      }
+      throw new CheckFailure(
+        `--line ${n}: ${file} line ${n} holds no record of ${ids.join(" or ")}`,
+      );
+    }
+    const other = picks.get(found.runId);
+    if (other !== undefined && other !== found) {
+      throw new UsageError(
+        `--line ${other.line} and --line ${n} both pick a record of ${found.runId}: give one`,
+      );
+    }
+    picks.set(found.runId, found);
+  }
+  return picks;
 }
 
 /** The DeliverableID a RunID was allocated in (`RUN-<DEL-XX-YY>-…`). */
@@ -178,12 +247,12 @@ function ownId(delDir: string): string | undefined {
 }
 
 /** The one-line error for a RunID that is not a readable run of `file`. */
-function notARun(delDir: string, file: string, lines: Lines, id: string): Error {
-  const annotationLines = lines.linesOf.get(id);
-  if (annotationLines) {
+function notARun(delDir: string, file: string, lines: Lines, id: string, record?: Found): Error {
+  if (record?.annotation) {
+    const pick = (lines.recordsOf.get(id)?.length ?? 0) > 1 ? ` --line ${record.line}` : "";
     return new CheckFailure(
-      `${id} is an annotation (${file} line ${annotationLines[0]}), not a run: to withdraw it, ` +
-        `runrec annotate ${shellWord(delDir)} ${id} --invalidates --note WHY`,
+      `${id} is an annotation (${file} line ${record.line}), not a run: to withdraw it, ` +
+        `runrec annotate ${shellWord(delDir)} ${id}${pick} --invalidates --note WHY`,
     );
   }
   // There, but on a line no reader takes: saying "not a run" would send the user looking elsewhere.
@@ -207,6 +276,20 @@ function notARun(delDir: string, file: string, lines: Lines, id: string): Error 
   return new CheckFailure(`${id} is not a run in ${file}`);
 }
 
+/**
+ * The one-line error for a RunID that names several records and no `--line`
+ * picks one: runs (or annotations) of one minute recorded on two branches and
+ * merged (SCHEMA.md 3.3).
+ */
+function collided(delDir: string, file: string, id: string, records: readonly Found[]): Error {
+  const each = records.map((r) => `line ${r.line} (${r.agent})`).join(", ");
+  return new InputError(
+    `${file}: ${id} names ${records.length} records (${each}: recorded in the same minute on ` +
+      "two branches, SCHEMA.md 3.3); nothing written: say which with --line N (to see each: " +
+      `runrec show ${shellWord(delDir)} ${id} --line N)`,
+  );
+}
+
 /** The one-line error for a folder without a record file. */
 function noRecordFile(delDir: string, runId: string): InputError {
   const own = ownId(delDir);
@@ -223,8 +306,11 @@ function noRecordFile(delDir: string, runId: string): InputError {
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const [delDir, runId] = positionals(parsed, ["del-dir", "RUNID"]);
-  const note = stringOption(parsed, "note")?.trim();
-  if (!note) throw new UsageError("--note: a reason is required");
+  // Kept as given, as emit keeps --notes: only a blank note is refused.
+  const note = stringOption(parsed, "note");
+  if (note === undefined || note.trim() === "") {
+    throw new UsageError("--note: a reason is required");
+  }
   const supersedes = stringOption(parsed, "supersedes");
   const invalidates = parsed.values.invalidates === true;
   if (invalidates && supersedes !== undefined) {
@@ -235,36 +321,35 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     checkRunId("--supersedes: ", supersedes);
     if (supersedes === runId) throw new UsageError("--supersedes: a run cannot supersede itself");
   }
+  const numbers = lineNumbers(listOption(parsed, "line"));
   requireFolder(delDir);
   const file = join(delDir, RECORD_FILE);
   const ids = [runId, ...(supersedes !== undefined ? [supersedes] : [])];
   const lines = await readLines(file, ids);
   if (lines === undefined) throw noRecordFile(delDir, runId);
-  const { annotationIds } = lines;
-  // Only `--invalidates` may name an annotation: it withdraws it.
-  const withdrawing = invalidates && annotationIds.has(runId);
+  const picks = picked(file, lines, numbers, ids);
+  // The record each RunID names: its only one, or the one --line picks.
+  const meant = new Map<string, Found>();
   for (const id of ids) {
-    const found = lines.linesOf.get(id);
-    if (!found || (annotationIds.has(id) && !withdrawing)) {
-      throw notARun(delDir, file, lines, id);
+    const all = lines.recordsOf.get(id) ?? [];
+    const found = picks.has(id) ? [picks.get(id)!] : all;
+    if (found.length > 1) throw collided(delDir, file, id, found);
+    // Only `--invalidates` may name an annotation: it withdraws it.
+    if (found.length === 0 || (found[0].annotation && !(invalidates && id === runId))) {
+      throw notARun(delDir, file, lines, id, found[0]);
     }
-    // An annotation names its run by RunID alone, so it would hold for every record of that
-    // RunID: two clones' runs of one minute, merged (SCHEMA.md 3.3). What works instead is said.
-    if (found.length > 1) {
-      const each = found.map((n) => `line ${n} (${lines.agentOn.get(n)})`).join(", ");
-      throw new InputError(
-        `${file}: ${id} names ${found.length} records (${each}: runs recorded in the same ` +
-          "minute on two branches, SCHEMA.md 3.3); an annotation names a run by RunID alone and " +
-          "cannot tell them apart, so none is written. To set a wrong one aside, run that agent " +
-          `again (runrec emit, exec or start ${shellWord(delDir)} --agent NAME): stale takes ` +
-          "the newest SUCCESS or PARTIAL run of an agent as its baseline; to see each: " +
-          `runrec show ${shellWord(delDir)} ${id} --line N`,
-      );
-    }
+    meant.set(id, found[0]);
   }
   let record: RunRecord;
   try {
-    record = await appendAnnotation(delDir, runId, { invalidates, supersedes }, note, {
+    // The records read here, named by their checksums: the ones the checks above were about.
+    const effect = {
+      invalidates,
+      supersedes,
+      record: meant.get(runId)!.checksum,
+      ...(supersedes !== undefined ? { supersedesRecord: meant.get(supersedes)!.checksum } : {}),
+    };
+    record = await appendAnnotation(delDir, runId, effect, note, {
       onLockWait: lockWaitMessage(io),
     });
   } catch (e) {
@@ -277,7 +362,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   io.out(`${record.RunID}\n`);
   if (supersedes !== undefined) {
-    warnIfOlder(lines.timestampOf, runId, supersedes, delDir, record, io);
+    warnIfOlder(meant, runId, supersedes, delDir, record, io);
   }
   return EXIT.ok;
 }
@@ -303,14 +388,14 @@ function unconfirmed(e: AnnotationUnconfirmed, io: Io): number {
  * often two RunIDs swapped: said, with the way back.
  */
 function warnIfOlder(
-  timestampOf: ReadonlyMap<string, string>,
+  meant: ReadonlyMap<string, Found>,
   newer: string,
   older: string,
   delDir: string,
   annotation: RunRecord,
   io: Io,
 ): void {
-  const at = (id: string) => timestampOf.get(id)!;
+  const at = (id: string) => meant.get(id)!.timestamp;
   if (Date.parse(at(newer)) >= Date.parse(at(older))) return;
   io.err(
     `runrec annotate: warning: ${newer} (${at(newer)}) now supersedes the newer run ${older} ` +
@@ -339,6 +424,7 @@ export const annotateCommand: Command = {
     note: { type: "string" },
     supersedes: { type: "string" },
     invalidates: { type: "boolean" },
+    line: { type: "string", multiple: true },
   },
   run,
 };

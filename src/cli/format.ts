@@ -189,8 +189,27 @@ export function escapeMarkdownCell(text: string): string {
 }
 
 /**
+ * {@linkcode escapeMarkdownCell} for an agent's free text (an error summary,
+ * a note): `*`, `_`, `~`, backticks, `[` and `]` are backslash-escaped too, so
+ * that it shows as written, never as emphasis, code or a link. A `_` inside
+ * a word (`4_DOCUMENTS`) cannot emphasise and is left as it is.
+ *
+ * @example
+ * ```ts
+ * import { escapeMarkdownText } from "./format.ts";
+ * escapeMarkdownText("*see* [log](x) in 4_DOCUMENTS"); // "\\*see\\* \\[log\\](x) in 4_DOCUMENTS"
+ * ```
+ */
+export function escapeMarkdownText(text: string): string {
+  return escapeMarkdownCell(text)
+    .replace(/[*~`[\]]/g, "\\$&")
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, "\\_");
+}
+
+/**
  * Renders a Markdown (GFM) table; every cell is escaped with
- * {@linkcode escapeMarkdownCell}.
+ * {@linkcode escapeMarkdownCell}, and those of the columns `freeText` (an
+ * agent's text) with {@linkcode escapeMarkdownText}.
  *
  * @example
  * ```ts
@@ -202,8 +221,11 @@ export function escapeMarkdownCell(text: string): string {
 export function renderMarkdownTable(
   header: readonly string[],
   rows: readonly (readonly string[])[],
+  freeText: readonly number[] = [],
 ): string {
-  const line = (cells: readonly string[]) => `| ${cells.map(escapeMarkdownCell).join(" | ")} |\n`;
+  const escape = (cell: string, i: number) =>
+    freeText.includes(i) ? escapeMarkdownText(cell) : escapeMarkdownCell(cell);
+  const line = (cells: readonly string[]) => `| ${cells.map(escape).join(" | ")} |\n`;
   return line(header) + `|${header.map(() => "---").join("|")}|\n` + rows.map(line).join("");
 }
 

@@ -98,6 +98,7 @@ Options:
                     (count), Error (first non-empty line of ErrorSummary)
                   md: the Markdown history table: RunID | Timestamp |
                     Agent | Status | Pass | Before→After | Duration | Error
+                    (Markdown in Pass and Error is escaped: shown as written)
                   csv: the record lines byte for byte as in the file, each
                     under its header line (that of a newer version, such as
                     v1.1, too; a header is repeated when the next record's
@@ -272,6 +273,9 @@ const MD_HEADER = [
   "Error",
 ];
 
+/** The md columns of an agent's free text, Pass and Error: its Markdown is shown, not rendered. */
+const MD_FREE_TEXT = [MD_HEADER.indexOf("Pass"), MD_HEADER.indexOf("Error")];
+
 /** The first non-empty line of an error summary, cut to fit a table cell. */
 function errorCell(summary: string): string {
   const first = summary.split("\n").find((line) => line.trim() !== "") ?? "";
@@ -395,7 +399,11 @@ function write(
             records.map((r) => tableRow(r.record, mark(r), io.color)),
             { alignRight: [7], color: io.color },
           )
-          : renderMarkdownTable(MD_HEADER, records.map((r) => mdRow(r.record, mark(r)))),
+          : renderMarkdownTable(
+            MD_HEADER,
+            records.map((r) => mdRow(r.record, mark(r))),
+            MD_FREE_TEXT,
+          ),
       );
     }
   }

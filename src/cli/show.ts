@@ -158,6 +158,7 @@ export function renderRecordMarkdown(
       ? renderMarkdownTable(
         ["Annotation", "Timestamp", "Says", "Note"],
         annotations.map((a) => [a.annotationId, a.timestamp, says(a), a.note]),
+        [3], // the note, a person's free text
       )
       : "_none_\n",
   ].join("\n");
