@@ -104,6 +104,12 @@ const NOTES_PATTERN =
  */
 const RECORD_KEY = / \| record (RUN-[A-Z0-9-]+) checksum ([0-9a-f]{16,64})(?= \| |$)/g;
 
+/**
+ * ` | record ` in a note's own text, after any `(note) ` marks: the writer adds one mark and the
+ * reader takes one away, so no text given with `--note` reads as runrec's {@linkcode RECORD_KEY}.
+ */
+const MARKED_KEY = / \| ((?:\(note\) )*)record /g;
+
 /** How many hex digits of a RecordChecksum an annotation writes: 64 bits tell records apart. */
 const KEY_LENGTH = 16;
 
@@ -138,8 +144,7 @@ export function annotationNotes(
     : effect.supersedes !== undefined
     ? `supersedes=${effect.supersedes}; `
     : "";
-  const text = note.split(" | ").map((part) => part.startsWith("record ") ? `(note) ${part}` : part)
-    .join(" | ");
+  const text = note.replace(MARKED_KEY, " | (note) $1record ");
   const keys = [runId, ...(effect.supersedes === undefined ? [] : [effect.supersedes])]
     .filter((id) => checksums[id] !== undefined)
     .map((id) => recordKey(id, checksums[id]));
@@ -500,7 +505,10 @@ function statementOf(record: AnnotationSource): Statement | undefined {
   if (!match) return undefined;
   const [, subject, invalidates, supersedes, text] = match;
   const keys = new Map([...text.matchAll(RECORD_KEY)].map(([, id, checksum]) => [id, checksum]));
-  const note = text.replace(RECORD_KEY, "");
+  const note = text.replace(RECORD_KEY, "").replace(
+    MARKED_KEY,
+    (_, marks: string) => ` | ${marks.slice("(note) ".length)}record `,
+  );
   const at = (id: string) => keys.has(id) ? { target: keys.get(id) } : {};
   const source = record;
   if (invalidates) {

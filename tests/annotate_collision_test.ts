@@ -363,4 +363,16 @@ Deno.test("annotationsIn: an annotation naming its record marks that record only
   );
   const read = annotationsIn([one, other, record(ann, "cc", forged, ANNOTATOR)]);
   assert.equal(isUsableBaseline(one, read) || isUsableBaseline(other, read), false);
+  // Whatever the text (an empty part before it, a mark typed by the user), it is marked so that
+  // it names nothing, and reads back as given (review-e F5: "| | record" got past the mark).
+  const key = `record ${r} checksum ${"b".repeat(16)}`;
+  for (const given of [`x | ${key}`, `x | | ${key}`, `x | (note) ${key}`, `${key} | y`]) {
+    const notes = annotationNotes(r, { invalidates: true }, given);
+    assert.equal(/ \| record /.test(notes.slice(notes.indexOf("note="))), false, notes);
+    const back = annotationsIn([one, record(ann, "dd", notes, ANNOTATOR)]);
+    assert.deepEqual(annotationsFor(back, one).map((a) => [a.note, a.target]), [[
+      given,
+      undefined,
+    ]]);
+  }
 });
