@@ -31,16 +31,15 @@ Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--allow-outside
 
 For each deliverable and each agent that has run on it, the baseline is the
 agent's latest SUCCESS or PARTIAL run (by RunTimestamp) that no annotation
-invalidated or superseded; of runs stamped alike (branches merged), the one
-that ended later (never the line order: a merge either way gives one
-answer), with a note naming one that read other inputs. Runs that started
-and ended alike but read other inputs cannot be told apart: NO_BASELINE,
-naming them, until the agent runs again. Its governed inputs are worked out again as the
-run would now (its InputFiles, _REFERENCES.md and every file that lists now)
-and hashed, and each path is compared with the baseline's InputHashes. A
-folder the run was given as input (--input inp, named in its Notes as input
-folder "inp") is walked again: a file added to it since is "added", one
-deleted "removed".
+invalidated or superseded; of runs stamped alike (branches merged), the one that
+ended later (never the line order: a merge either way gives one answer), with a
+note naming one that read other inputs. Runs that started and ended alike but
+read other inputs cannot be told apart: NO_BASELINE, naming them, until the
+agent runs again. Its governed inputs are worked out again as the run would now
+(its InputFiles, _REFERENCES.md and every file that lists now) and hashed, and
+each path is compared with the baseline's InputHashes. A folder the run was
+given as input (--input inp, named in its Notes as input folder "inp") is walked
+again: a file added to it since is "added", one deleted "removed".
 
   CLEAN        every governed input is as the baseline read it
   DIRTY        some are not; each is listed: changed, added (now governed,
@@ -86,62 +85,58 @@ Options:
                 upstream checks and STALE use every agent's verdict
   --allow-outside
                 read inputs outside the project too, as emit --allow-outside
-                does; without it such an input is not read: "unreadable
-                (outside the ...)" where the run read it, a note where it did not
+                does; without it such an input is not read: "unreadable (outside
+                the ...)" where the run read it, a note where it did not
   --propagate   follow the ACTIVE rows of every Dependencies.csv (v3.1) in the
                 execution root from each DIRTY deliverable to the deliverables
-                that consume it, transitively, and list them as STALE, each
-                with its last run and every reason (a chain of edges); so too
-                a consumer whose producer's SUCCESS or PARTIAL run that ended
-                last (the latest end, as make compares, not the latest start)
-                ended after the consumer's run started ("ran since"): the
-                latest good run of each agent of the consumer that read a file
-                under the producer's folder (a governed input there), each
-                agent on its own, as its outputs come from what it read (the
-                reason names the run); only when no good run of any agent read
-                one, its latest run of any agent (real paths compared: a read
-                through a link to the producer's folder is one); so too a
-                consumer one of whose runs so compared may have read a
-                producer's run invalidated since
-                (runrec annotate --invalidates): it read a file that run
+                that consume it, transitively, and list them as STALE, each with
+                its last run and every reason (a chain of edges); so too a
+                consumer whose producer's SUCCESS or PARTIAL run that ended last
+                (the latest end, as make compares, not the latest start) ended
+                after the consumer's run started ("ran since"): the latest good
+                run of each agent of the consumer that read a file under the
+                producer's folder (a governed input there), each agent on its
+                own, as its outputs come from what it read (the reason names the
+                run); only when no good run of any agent read one, its latest
+                run of any agent (real paths compared: a read through a link to
+                the producer's folder is one); so too a consumer one of whose
+                runs so compared may have read a producer's run invalidated
+                since (runrec annotate --invalidates): it read a file that run
                 wrote and no good run of the producer rewrote it before it
-                started (bytes a good run wrote are vouched for; those
-                another invalidated run wrote, that run is named for; a
-                FAILED run's or a hand edit on top do not clear it), or,
-                when either run names no file, it
-                ended after that run started and no good run of the
-                producer, of any agent, ended in between; it clears when
-                that agent of the consumer runs again after a good run of
-                the producer rewrote that file. An agent that no longer reads
-                the producer is compared by its last run that did until a
-                later run supersedes it (runrec annotate --supersedes). A
-                producer's output edited by hand after its run ("output
-                changed") makes no consumer STALE: only a consumer whose run
-                read that file sees it (DIRTY); run the producer again. The
-                deliverables upstream of the
-                targets are checked too, and named ("upstream of the targets"),
-                so a deliverable named alone gets its root's answer. Those
-                downstream of the targets are listed STALE (and count in the
-                exit code) with the reasons that pass through the targets
-                only: their own inputs are not checked; name the root for
-                their full answer. RETIRED
-                ones (_STATUS.md) are never STALE and staleness does not pass
-                through them (a run of theirs since a consumer read them still
-                counts): listed apart, not counted. Dependency cycles are listed,
-                not looped on: a chain of reasons back to the deliverable it
-                starts at is no reason; a row whose deliverable consumes itself is a
-                cycle of one, listed, warned about and not followed; a row
-                naming no deliverable, or one that does not parse, is warned
-                about by file and line. Each execution
+                started (bytes a good run wrote are vouched for; those another
+                invalidated run wrote, that run is named for; a FAILED run's or
+                a hand edit on top do not clear it), or, when either run names
+                no file, it ended after that run started and no good run of the
+                producer, of any agent, ended in between; it clears when that
+                agent of the consumer runs again after a good run of the
+                producer rewrote that file. An agent that no longer reads the
+                producer is compared by its last run that did until a later run
+                supersedes it (runrec annotate --supersedes). A producer's
+                output edited by hand after its run ("output changed") makes no
+                consumer STALE: only a consumer whose run read that file sees it
+                (DIRTY); run the producer again. The deliverables upstream of
+                the targets are checked too, and named ("upstream of the
+                targets"), so a deliverable named alone gets its root's answer.
+                Those downstream of the targets are listed STALE (and count in
+                the exit code) with the reasons that pass through the targets
+                only: their own inputs are not checked; name the root for their
+                full answer. RETIRED ones (_STATUS.md) are never STALE and
+                staleness does not pass through them (a run of theirs since a
+                consumer read them still counts): listed apart, not counted.
+                Dependency cycles are listed, not looped on: a chain of reasons
+                back to the deliverable it starts at is no reason; a row whose
+                deliverable consumes itself is a cycle of one, listed, warned
+                about and not followed; a row naming no deliverable, or one that
+                does not parse, is warned about by file and line. Each execution
                 root is its own graph (a copy of a project kept inside it is
                 another); a row naming an ID that two folders of one root have
                 (a backup copy) is refused, exit 2: move or rename the copy
   --json        one JSON document: {checks, upstream, stale, retired, cycles,
-                warnings, unreadable, filesHashed, summary}; upstream: the checks
-                of deliverables upstream of the targets; stale, retired: each
-                {deliverableId, folder, lastRun, reasons: [{chain, ranSince?,
-                invalidated?}]}; unreadable: one line per record file that could not
-                be read; filesHashed: distinct files hashed
+                warnings, unreadable, filesHashed, summary}; upstream: the
+                checks of deliverables upstream of the targets; stale, retired:
+                each {deliverableId, folder, lastRun, reasons: [{chain,
+                ranSince?, invalidated?}]}; unreadable: one line per record file
+                that could not be read; filesHashed: distinct files hashed
   -h, --help    show this help
 
 A progress bar is shown on stderr when both stdout and stderr are terminals
