@@ -108,7 +108,7 @@ const RECORD_KEY = / \| record (RUN-[A-Z0-9-]+) checksum ([0-9a-f]{16,64})(?= \|
  * ` | record ` in a note's own text, after any `(note) ` marks: the writer adds one mark and the
  * reader takes one away, so no text given with `--note` reads as runrec's {@linkcode RECORD_KEY}.
  */
-const MARKED_KEY = / \| ((?:\(note\) )*)record /g;
+const MARKED_KEY = / \| ((?:\(note\) )*)record(?= )/g;
 
 /** How many hex digits of a RecordChecksum an annotation writes: 64 bits tell records apart. */
 const KEY_LENGTH = 16;
@@ -144,7 +144,7 @@ export function annotationNotes(
     : effect.supersedes !== undefined
     ? `supersedes=${effect.supersedes}; `
     : "";
-  const text = note.replace(MARKED_KEY, " | (note) $1record ");
+  const text = note.replace(MARKED_KEY, " | (note) $1record");
   const keys = [runId, ...(effect.supersedes === undefined ? [] : [effect.supersedes])]
     .filter((id) => checksums[id] !== undefined)
     .map((id) => recordKey(id, checksums[id]));
@@ -507,7 +507,7 @@ function statementOf(record: AnnotationSource): Statement | undefined {
   const keys = new Map([...text.matchAll(RECORD_KEY)].map(([, id, checksum]) => [id, checksum]));
   const note = text.replace(RECORD_KEY, "").replace(
     MARKED_KEY,
-    (_, marks: string) => ` | ${marks.slice("(note) ".length)}record `,
+    (_, marks: string) => ` | ${marks.slice("(note) ".length)}record`,
   );
   const at = (id: string) => keys.has(id) ? { target: keys.get(id) } : {};
   const source = record;

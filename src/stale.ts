@@ -1471,6 +1471,8 @@ interface PropagationRuns {
   good: FolderRecords["records"];
   /** SUCCESS or PARTIAL runs an annotation invalidated, each with that annotation. */
   invalidated: { record: RunRecord; annotation: Annotation }[];
+  /** SUCCESS or PARTIAL runs a later run superseded (and none invalidated). */
+  superseded: FolderRecords["records"];
   /** The lines of the record file that could not be read: each may be a run, or an annotation. */
   unreadableLines: number[];
 }
@@ -1482,7 +1484,7 @@ async function propagationRuns(folder: string, id: string): Promise<PropagationR
     read = await readRecordFile(join(folder, RECORD_FILE));
   } catch {
     // No record file, or one the checks name already.
-    return { good: [], invalidated: [], unreadableLines: [] };
+    return { good: [], invalidated: [], superseded: [], unreadableLines: [] };
   }
   const annotations = annotationsIn(read.records.map((e) => e.record));
   // As the checks do: records copied with the folder from another deliverable do not count.
@@ -1494,11 +1496,12 @@ async function propagationRuns(folder: string, id: string): Promise<PropagationR
     const annotation = annotationsFor(annotations, record).find((a) => a.kind === "invalidated");
     return annotation !== undefined && isSuccessOrPartial(record) ? [{ record, annotation }] : [];
   });
-  return {
-    good: own.filter(({ record }) => isUsableBaseline(record, annotations)),
-    invalidated,
-    unreadableLines: read.unreadableLines,
-  };
+  const good = own.filter(({ record }) => isUsableBaseline(record, annotations));
+  const superseded = own.filter((entry) =>
+    isSuccessOrPartial(entry.record) && !good.includes(entry) &&
+    !invalidated.some(({ record }) => record === entry.record)
+  );
+  return { good, invalidated, superseded, unreadableLines: read.unreadableLines };
 }
 
 /**
@@ -1753,6 +1756,7 @@ async function propagate(
   const runsOf = memo((id, folder) => propagationRuns(folder, id), {
     good: [],
     invalidated: [],
+    superseded: [],
     unreadableLines: [],
   });
   // A RETIRED deliverable will not run again: not STALE, and its outputs will not change.
@@ -1784,16 +1788,20 @@ async function propagate(
   const consumerRuns = async (consumer: string, producer: string) => {
     const producerFolder = folderOf.get(producer);
     const under = producerFolder === undefined ? undefined : realOf(producerFolder);
-    const readings = (await runsOf(consumer)).good.map((entry) => ({
+    const { good, superseded } = await runsOf(consumer);
+    const withReads = (entry: FolderRecords["records"][number]) => ({
       ...entry,
       read: new Map(
         [...byRealPath(consumer, entry.record.InputHashes)].filter(([path]) =>
           under !== undefined && isWithin(path, under)
         ),
       ),
-    }));
-    const agents = new Map<string, typeof readings>();
-    for (const reading of readings) {
+    });
+    const readings = good.map(withReads);
+    // An agent's latest run that read the producer, superseded since (`annotate --supersedes`):
+    // the agent says its outputs no longer come from the producer, so it is not compared.
+    const agents = new Map<string, ReturnType<typeof withReads>[]>();
+    for (const reading of [...readings, ...superseded.map(withReads)]) {
       if (reading.read.size === 0) continue;
       const agent = reading.record.AgentName;
       agents.set(agent, [...agents.get(agent) ?? [], reading]);
@@ -1803,9 +1811,11 @@ async function propagate(
     const groups = agents.size > 0
       ? sortUtf8([...agents.keys()]).map((agent) => agents.get(agent)!)
       : [readings];
-    return groups.map((group) => {
+    return groups.flatMap((group) => {
       const run = latest(group);
-      return group.find(({ record }) => record === run)!;
+      return superseded.some(({ record }) => record === run)
+        ? []
+        : [group.find(({ record }) => record === run)!];
     });
   };
 

@@ -366,7 +366,15 @@ Deno.test("annotationsIn: an annotation naming its record marks that record only
   // Whatever the text (an empty part before it, a mark typed by the user), it is marked so that
   // it names nothing, and reads back as given (review-e F5: "| | record" got past the mark).
   const key = `record ${r} checksum ${"b".repeat(16)}`;
-  for (const given of [`x | ${key}`, `x | | ${key}`, `x | (note) ${key}`, `${key} | y`]) {
+  for (
+    const given of [
+      `x | ${key}`,
+      `x | | ${key}`,
+      `x | (note) ${key}`,
+      `${key} | y`,
+      `c | record | ${key}`,
+    ]
+  ) {
     const notes = annotationNotes(r, { invalidates: true }, given);
     assert.equal(/ \| record /.test(notes.slice(notes.indexOf("note="))), false, notes);
     const back = annotationsIn([one, record(ann, "dd", notes, ANNOTATOR)]);

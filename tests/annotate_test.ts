@@ -256,7 +256,19 @@ Deno.test("annotate: a RunID two merged branches both used is refused without --
   ]);
   assert.equal(notANumber.code, 2, notANumber.stderr);
   assert.match(notANumber.stderr, /--line: expected a line number \(1 or more\), got "2x"/);
+  // Past the file's end: said so, not "holds no record" (review-f F4).
+  const past = await runCli(["annotate", del, records[0].RunID, "--line", "99", "--note", "x"]);
+  assert.equal(past.code, 2, past.stderr);
+  assert.match(past.stderr, /--line 99: .*RunRecords\.csv has 3 lines; nothing written/);
   assert.deepEqual(await Deno.readFile(file), before);
+  // A torn last line (an append cut short) holds no record: said as a line that cannot be read.
+  const torn = new Uint8Array([...before, ...new TextEncoder().encode("v1.0,RUN-DEL-01-02")]);
+  await Deno.writeFile(file, torn);
+  const onTorn = await runCli(["annotate", del, records[0].RunID, "--line", "4", "--note", "x"]);
+  assert.equal(onTorn.code, 2, onTorn.stderr);
+  assert.match(onTorn.stderr, /--line 4: the line cannot be read \(.*\); nothing written/);
+  assert.deepEqual(await Deno.readFile(file), torn);
+  await Deno.writeFile(file, before);
 
   // --line 3 picks the record on line 3: it is invalidated, the other stays a baseline.
   const picked = await runCli([

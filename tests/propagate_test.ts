@@ -864,7 +864,7 @@ Deno.test("stale --propagate: a consumer agent that read a file of an invalidate
   assertEquals(entry!.reasons[0].invalidated!.annotation.RunID, annotation);
 });
 
-Deno.test("stale --propagate: a normal day: consumer agents that read the producer are CLEAN once each ran after it, STALE through each one that has not; an agent's reading run invalidated or superseded since does not count", async () => {
+Deno.test("stale --propagate: a normal day: consumer agents that read the producer are CLEAN once each ran after it, STALE through each one that has not; an agent's reading run invalidated since does not count, and one superseded clears the agent", async () => {
   const { root, dir } = await buildRoot();
   const producer = dir("DEL-02-01");
   const consumer = dir("DEL-02-02");
@@ -873,6 +873,7 @@ Deno.test("stale --propagate: a normal day: consumer agents that read the produc
   await runWriting(producer, "4_DOCUMENTS", 90, ["Datasheet.md"], "_CONTEXT.md");
   const dropped = await run(consumer, "CHIRALITY_LENS", 85, reads);
   await invalidate(consumer, dropped, "wrong glossary");
+  await run(consumer, "CHIRALITY_FORMULATION", 82, reads);
   const formulated = await run(consumer, "CHIRALITY_FORMULATION", 80, reads);
   await run(consumer, "4_DOCUMENTS", 70, reads);
   const dependencies = await run(consumer, "DEPENDENCIES", 65, reads);
@@ -889,7 +890,8 @@ Deno.test("stale --propagate: a normal day: consumer agents that read the produc
     `DEL-02-01>DEL-02-02 ran since ${dependencies}`,
   ]);
   // DEPENDENCIES runs again reading it; CHIRALITY_FORMULATION runs reading nothing of it, so its
-  // latest run that did is still the one compared, until that run is superseded.
+  // latest run that did is still the one compared, until that run is superseded: superseding it
+  // alone clears the agent, not its earlier reading run in turn (review-f F1).
   await run(consumer, "DEPENDENCIES", 40, reads);
   const unread = await run(consumer, "CHIRALITY_FORMULATION", 35, "_CONTEXT.md");
   assertEquals(reasons(entryOf((await staleJson(root)).json, "DEL-02-02")), [

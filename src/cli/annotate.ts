@@ -121,6 +121,8 @@ interface Lines {
   onLine: Map<number, Found>;
   /** What is wrong with each line that holds no readable record (an error `validate` reports). */
   damaged: Map<number, string>;
+  /** The number of the file's last line that holds anything. */
+  last: number;
 }
 
 /**
@@ -128,11 +130,13 @@ interface Lines {
  * no file. Only these are kept: a long history's other records are not held.
  */
 async function readLines(file: string, ids: readonly string[]): Promise<Lines | undefined> {
-  const lines: Lines = { recordsOf: new Map(), onLine: new Map(), damaged: new Map() };
+  const lines: Lines = { recordsOf: new Map(), onLine: new Map(), damaged: new Map(), last: 1 };
   const firstOf = new Map<string, Found>();
   try {
     for await (const event of readRecords(file)) {
-      if (event.kind === "problem" && event.severity === "error") {
+      lines.last = Math.max(lines.last, event.line);
+      // A torn line is only a warning to validate, but it holds no record --line could pick.
+      if (event.kind === "problem" && (event.severity === "error" || event.code === "torn")) {
         lines.damaged.set(event.line, event.message);
       }
       if (event.kind !== "record" || !ids.includes(event.record.RunID)) continue;
@@ -193,6 +197,9 @@ function picked(file: string, lines: Lines, numbers: readonly number[], ids: rea
             lines.damaged.get(n)
           }); nothing written`,
         );
+      }
+      if (n > lines.last) {
+        throw new UsageError(`--line ${n}: ${file} has ${lines.last} lines; nothing written`);
       }
       throw new CheckFailure(
         `--line ${n}: ${file} line ${n} holds no record of ${ids.join(" or ")}`,
