@@ -758,6 +758,40 @@ Deno.test("stale: a record line that cannot be read (the latest run, or an annot
   ]);
 });
 
+Deno.test("stale: a line cut short in the middle of the file (the latest run's, its agent and start whole) is weighed as unreadable, not skipped for an older baseline; one whose run was recorded again (same agent and start) is a recovered crash", async () => {
+  const { del } = await makeProject();
+  const datasheet = join(del, "Datasheet.md");
+  const file = join(del, "RunRecords.csv");
+  const emit = (agent: string, ...more: string[]) =>
+    runrec(
+      0,
+      "emit",
+      del,
+      "--agent",
+      agent,
+      "--status",
+      "SUCCESS",
+      "--input",
+      "Datasheet.md",
+      ...more,
+    );
+  await emit("WRITER", "--started", "2026-11-01T10:00:00Z");
+  await Deno.writeTextFile(datasheet, "v2\n");
+  await emit("WRITER", "--started", "2026-11-02T10:00:00Z");
+  await Deno.writeTextFile(datasheet, "# Datasheet\n"); // as the first run read it, not the second
+  // Line 3, the latest run, is cut after its start; another agent's record comes after it.
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  await Deno.writeTextFile(file, [lines[0], lines[1], lines[2].slice(0, 160)].join("\n"));
+  await emit("OTHER");
+  const check = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals(check.verdict, "NO_BASELINE", JSON.stringify(check));
+  assertIncludes(check.reason ?? "", "RunRecords.csv line 3 could not be read");
+  // Its run recorded again, with its start: the cut line was a crash that run recovered from.
+  await emit("WRITER", "--started", "2026-11-02T10:00:00Z");
+  const again = checkOf((await stale(del)).checks, "WRITER");
+  assertEquals([again.verdict, again.notes], ["CLEAN", []]);
+});
+
 Deno.test("stale: an old unreadable line of another agent (its agent, start and RunID cells whole) is a note, not NO_BASELINE for every agent; one that may be the agent's later run still blocks", async () => {
   const { del } = await makeProject();
   const emit = (agent: string, ...more: string[]) =>

@@ -48,7 +48,8 @@ again: a file added to it since is "added", one deleted "removed".
   NO_BASELINE  the agent has no SUCCESS or PARTIAL run that is not invalidated
                or superseded (runrec annotate), or no run at all; or no change
                was found where one may be out of sight: a line of RunRecords.csv
-               could not be read and may be this agent's later run or an
+               could not be read (an error, or a torn line with records after
+               it and none of its run) and may be this agent's later run or an
                annotation of it (its agent and start cells say, when whole;
                see runrec validate), or governed files are not hashed (a
                folder that is a symbolic link or holds installed packages
