@@ -45,6 +45,11 @@ async function runrec(code: number, ...args: string[]): Promise<CliResult> {
   return result;
 }
 
+/** Records a SUCCESS run of `agent` in `del` with `emit`'s further arguments `more`. */
+function emitSuccess(del: string, agent: string, ...more: string[]): Promise<CliResult> {
+  return runrec(0, "emit", del, "--agent", agent, "--status", "SUCCESS", ...more);
+}
+
 /** The records of a deliverable, in file order. */
 async function records(del: string): Promise<RunRecord[]> {
   const found: RunRecord[] = [];
@@ -183,14 +188,9 @@ Deno.test("stale: the input folder note survives a flood of input notes, and odd
   await writeTree(del, { [`${odd}/a.md`]: "a\n" });
   // 25 missing inputs: a note each, more than the 20 input notes Notes keeps.
   const missing = Array.from({ length: 25 }, (_, i) => ["--input", `m${i}.md`]).flat();
-  await runrec(
-    0,
-    "emit",
+  await emitSuccess(
     del,
-    "--agent",
     "A",
-    "--status",
-    "SUCCESS",
     ...missing,
     "--input",
     odd,
@@ -250,18 +250,7 @@ Deno.test("stale: an --allow-outside input is CLEAN with stale --allow-outside, 
   const { del } = await makeProject();
   const outside = join(await tempDir({ prefix: "runrec-outside-" }), "o.md");
   await Deno.writeTextFile(outside, "o1\n");
-  await runrec(
-    0,
-    "emit",
-    del,
-    "--agent",
-    "A",
-    "--status",
-    "SUCCESS",
-    "--input",
-    outside,
-    "--allow-outside",
-  );
+  await emitSuccess(del, "A", "--input", outside, "--allow-outside");
   await runrec(0, "emit", del, "--agent", "B", "--status", "SUCCESS", "--input", outside);
 
   let result = await runrec(0, "stale", del, "--allow-outside", "--agent", "A");
@@ -281,18 +270,7 @@ Deno.test("stale: an --allow-outside input is CLEAN with stale --allow-outside, 
   // A folder read with --allow-outside: without it, its files are named, not the folder.
   await writeTree(join(outside, "..", "dir"), { "a.md": "a\n" });
   const folder = join(outside, "..", "dir");
-  await runrec(
-    0,
-    "emit",
-    del,
-    "--agent",
-    "C",
-    "--status",
-    "SUCCESS",
-    "--input",
-    folder,
-    "--allow-outside",
-  );
+  await emitSuccess(del, "C", "--input", folder, "--allow-outside");
   ({ checks } = await stale(del, "--agent", "C"));
   assertEquals(
     evidence(checkOf(checks, "C")).map((r) => [r[0], r[1]?.split("/").slice(-2).join("/")]),
@@ -701,8 +679,7 @@ async function editLine(del: string, line: number, from: string, to: string): Pr
 Deno.test("stale: a record line that cannot be read (the latest run, or an annotation) is no CLEAN: NO_BASELINE naming file and line; DIRTY stays DIRTY; a torn last line stays CLEAN with a note", async () => {
   const { del } = await makeProject();
   const datasheet = join(del, "Datasheet.md");
-  const emit = () =>
-    runrec(0, "emit", del, "--agent", "WRITER", "--status", "SUCCESS", "--input", "Datasheet.md");
+  const emit = () => emitSuccess(del, "WRITER", "--input", "Datasheet.md");
   await emit();
   await Deno.writeTextFile(datasheet, "v2\n");
   await emit();
@@ -763,18 +740,7 @@ Deno.test("stale: a line cut short in the middle of the file (the latest run's, 
   const datasheet = join(del, "Datasheet.md");
   const file = join(del, "RunRecords.csv");
   const emit = (agent: string, ...more: string[]) =>
-    runrec(
-      0,
-      "emit",
-      del,
-      "--agent",
-      agent,
-      "--status",
-      "SUCCESS",
-      "--input",
-      "Datasheet.md",
-      ...more,
-    );
+    emitSuccess(del, agent, "--input", "Datasheet.md", ...more);
   await emit("WRITER", "--started", "2026-11-01T10:00:00Z");
   await Deno.writeTextFile(datasheet, "v2\n");
   await emit("WRITER", "--started", "2026-11-02T10:00:00Z");
@@ -795,18 +761,7 @@ Deno.test("stale: a line cut short in the middle of the file (the latest run's, 
 Deno.test("stale: an old unreadable line of another agent (its agent, start and RunID cells whole) is a note, not NO_BASELINE for every agent; one that may be the agent's later run still blocks", async () => {
   const { del } = await makeProject();
   const emit = (agent: string, ...more: string[]) =>
-    runrec(
-      0,
-      "emit",
-      del,
-      "--agent",
-      agent,
-      "--status",
-      "SUCCESS",
-      "--input",
-      "Datasheet.md",
-      ...more,
-    );
+    emitSuccess(del, agent, "--input", "Datasheet.md", ...more);
   await emit("DEPENDENCIES", "--started", "2026-01-05T10:00:00Z", "--duration", "60s");
   await editLine(del, 2, ",DEPENDENCIES,", ",DEPENDENCIEZ,"); // damaged a month ago
   await emit("WRITER");
@@ -830,14 +785,9 @@ Deno.test("stale: two baselines stamped alike are chosen by the later end, whate
   const { del } = await makeProject();
   const datasheet = join(del, "Datasheet.md");
   const emit = (duration: string) =>
-    runrec(
-      0,
-      "emit",
+    emitSuccess(
       del,
-      "--agent",
       "WRITER",
-      "--status",
-      "SUCCESS",
       "--input",
       "Datasheet.md",
       "--started",
@@ -889,17 +839,7 @@ Deno.test("stale: two baselines stamped alike are chosen by the later end, whate
 Deno.test("stale: a baseline stamped after this machine's clock is said so, not taken for a clock set back", async () => {
   const { del } = await makeProject();
   const path = join(del, "RunRecords.csv");
-  await runrec(
-    0,
-    "emit",
-    del,
-    "--agent",
-    "WRITER",
-    "--status",
-    "SUCCESS",
-    "--input",
-    "Datasheet.md",
-  );
+  await emitSuccess(del, "WRITER", "--input", "Datasheet.md");
   // Recorded by a host whose clock ran six days ahead (resealed: a whole record).
   const ahead = new Date(Date.now() + 6 * 86_400_000).toISOString();
   const lines = (await Deno.readTextFile(path)).split("\n");
@@ -909,17 +849,7 @@ Deno.test("stale: a baseline stamped after this machine's clock is said so, not 
   lines[1] = encodeRecord(record);
   await Deno.writeTextFile(path, lines.join("\n"));
   await Deno.writeTextFile(join(del, "Datasheet.md"), "v2\n");
-  await runrec(
-    0,
-    "emit",
-    del,
-    "--agent",
-    "WRITER",
-    "--status",
-    "SUCCESS",
-    "--input",
-    "Datasheet.md",
-  );
+  await emitSuccess(del, "WRITER", "--input", "Datasheet.md");
   const check = checkOf((await stale(del)).checks, "WRITER");
   assertEquals([check.verdict, check.baseline?.RunID], ["DIRTY", record.RunID]);
   assert(
@@ -1001,14 +931,9 @@ Deno.test("stale: a linked folder whose files are hashed through another path (a
   // A link out of the folder and installed packages are unseen, until named as emit's note says.
   await Deno.rename(join(root, "node_modules.away"), join(refs, "node_modules"));
   await Deno.symlink("../../_Shared/vendor", join(refs, "vendor"));
-  const emitted = await runrec(
-    0,
-    "emit",
+  const emitted = await emitSuccess(
     del,
-    "--agent",
     "WRITER",
-    "--status",
-    "SUCCESS",
     "--input",
     "../../0_References/vendor",
     "--input",
