@@ -53,7 +53,8 @@ export async function readRecordFile(path: string): Promise<FolderRecords> {
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
           result.records.push({ line: event.line, record: event.record });
-        } else if (event.severity === "error") {
+        } else if (event.severity === "error" && !(event.code === "header" && event.line > 1)) {
+          // A header line past line 1 with an error (an added column's name) holds no run.
           unreadable.push({ line: event.line, cells: event.cells ?? [] });
         } else if (event.code === "torn") tail = { line: event.line, cells: event.cells ?? [] };
       }

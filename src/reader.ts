@@ -21,13 +21,13 @@ import {
   SCHEMA_VERSION,
   validateRecord,
 } from "./schema.ts";
-import { isAdditiveHeader, versionReading } from "./schema_versions.ts";
+import { additiveHeaderFault, isAdditiveHeader, versionReading } from "./schema_versions.ts";
 import { cellsOf, HeaderLayout, type LayoutItem, LayoutRecorder } from "./header_layout.ts";
 export type { LayoutItem } from "./header_layout.ts";
 
 /** What kind of problem a line has. */
 export type ProblemCode =
-  | "header" // the first line is not the v1.0 header
+  | "header" // line 1 is not the v1.0 header, or an added column has no name of its own
   | "torn" // an interrupted write: a record cut short
   | "corrupt" // a full-length line whose checksum or encoding is wrong
   | "invalid" // checksum fine, but the record breaks the schema
@@ -169,7 +169,8 @@ export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent
       problem: (p) => events.push(p),
       header(line, text) {
         recorder.header(line, text);
-        header = text === HEADER ? undefined : text;
+        // Cells are named by an additive header only: under a faulty one they go by position.
+        header = isAdditiveHeader(text) ? text : undefined;
       },
       record(line, text) {
         const result = recordOf(line, text);
@@ -417,7 +418,7 @@ interface LineSink {
   problem(problem: LineProblem): void;
   /** A line whose checksum matches, as text (without CR, NULs or `\n`). */
   record(line: number, text: string): void;
-  /** A header line of this or an additive version, as text (without CR, NULs or `\n`). */
+  /** A header line of this or an additive version (faulty added names too), as text (no CR, NULs, `\n`). */
   header(line: number, text: string): void;
 }
 
@@ -674,8 +675,11 @@ function classifyLine(
     if (nulStart === bytes.length) sink.problem(problem(line, "warning", "blank", "empty line"));
     return;
   }
-  if (body[0] === HEADER_START && isAdditiveHeader(lenient.decode(body))) {
-    // The header of a newer additive version (SCHEMA.md 11.3): its records are read by their own SchemaVersion.
+  const fault = body[0] === HEADER_START ? additiveHeaderFault(lenient.decode(body)) : undefined;
+  if (fault !== undefined) {
+    // The header of a newer additive version (SCHEMA.md 11.3): its records are read by their own
+    // SchemaVersion. One whose added names clash still starts a layout, whose cells go by position.
+    if (fault !== "") sink.problem(problem(line, "error", "header", fault));
     sink.header(line, lenient.decode(body));
     return;
   }

@@ -83,23 +83,65 @@ function minorOf(known: KnownVersion): number {
   return Number(VERSION.exec(known.version)![2]);
 }
 
+/** What an added column may be named, as SCHEMA.md names columns: a capital, then letters and digits. */
+const ADDED_NAME = /^[A-Z][A-Za-z0-9]*$/;
+
+/**
+ * What is wrong with a header line of the additive shape (a known version's
+ * columns, more columns, RecordChecksum last): `""` when nothing is,
+ * `undefined` when the line has not that shape. An added column must have a
+ * name of its own in the columns' style (SCHEMA.md 11.1): readers give its
+ * cells under that name next to the known columns and runrec's own keys
+ * (`invalidatedBy`, OpenLineage's `_producer`), so a repeated or other name
+ * would hide a value.
+ *
+ * @example
+ * ```ts
+ * import { additiveHeaderFault } from "./schema_versions.ts";
+ * import { COLUMNS } from "./schema.ts";
+ * const header = (added: string) => [...COLUMNS.slice(0, -1), added, "RecordChecksum"].join(",");
+ * additiveHeaderFault(header("ReviewedBy")); // ""
+ * additiveHeaderFault(header("RunID")); // 'header line names the column "RunID" again, ...'
+ * additiveHeaderFault(COLUMNS.join(",")); // undefined
+ * ```
+ */
+export function additiveHeaderFault(line: string): string | undefined {
+  const names = line.split(",");
+  const known = KNOWN_VERSIONS.find(({ columns }) =>
+    names.length > columns.length && names.at(-1) === columns.at(-1) &&
+    columns.slice(0, -1).every((name, i) => names[i] === name)
+  );
+  if (known === undefined) return undefined;
+  const rule = "an added column needs a name of its own, a capital letter then letters and " +
+    "digits (SCHEMA.md 11.1); the cells under it are read by position (column" +
+    `${known.columns.length}, ...)`;
+  for (let i = known.columns.length - 1; i < names.length - 1; i++) {
+    const shown = JSON.stringify(names[i].slice(0, 40));
+    if (names.indexOf(names[i]) < i || names[i] === names.at(-1)) {
+      return `header line names the column ${shown} again, as an added column: ${rule}`;
+    }
+    if (!ADDED_NAME.test(names[i])) {
+      return `header line names an added column ${shown}, not a column name: ${rule}`;
+    }
+  }
+  return "";
+}
+
 /**
  * Whether a header line is that of a newer additive version of a known one:
- * the known version's columns, more columns, and RecordChecksum last. A
- * writer of such a version appends its header before its first record
- * (SCHEMA.md 11.3), and may start a file with it.
+ * the known version's columns, more columns with names of their own
+ * ({@linkcode additiveHeaderFault}), and RecordChecksum last. A writer of
+ * such a version appends its header before its first record (SCHEMA.md
+ * 11.3), and may start a file with it.
  *
  * @example
  * ```ts
  * import { isAdditiveHeader } from "./schema_versions.ts";
  * import { COLUMNS } from "./schema.ts";
  * isAdditiveHeader([...COLUMNS.slice(0, -1), "ReviewedBy", "RecordChecksum"].join(",")); // true
+ * isAdditiveHeader([...COLUMNS.slice(0, -1), "_producer", "RecordChecksum"].join(",")); // false
  * ```
  */
 export function isAdditiveHeader(line: string): boolean {
-  const names = line.split(",");
-  return KNOWN_VERSIONS.some(({ columns }) =>
-    names.length > columns.length && names.at(-1) === columns.at(-1) &&
-    columns.slice(0, -1).every((name, i) => names[i] === name)
-  );
+  return additiveHeaderFault(line) === "";
 }

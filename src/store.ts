@@ -12,7 +12,7 @@ import { basename, dirname, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodedLineBytes, encodeRecord } from "./codec.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
-import { isAdditiveHeader } from "./schema_versions.ts";
+import { additiveHeaderFault } from "./schema_versions.ts";
 import { acquireLock, type ContentionReport, type HeldLock, MAX_LEASE_S } from "./lock.ts";
 import { readSeqIndex, SeqIndex, writeSeqIndex } from "./seq_index.ts";
 import {
@@ -572,7 +572,8 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
   const nl = text.indexOf("\n");
   const firstLine = (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, "");
   // A newer additive version's header may be line 1 (SCHEMA.md 11.3): ours then follows it.
-  if (nl >= 0 && (firstLine === HEADER || isAdditiveHeader(firstLine))) return "";
+  // Even one whose added names the reader reports: refusing every append would not mend it.
+  if (nl >= 0 && (firstLine === HEADER || additiveHeaderFault(firstLine) !== undefined)) return "";
   if (nl < 0 && whole && HEADER.startsWith(firstLine)) return `${HEADER.slice(firstLine.length)}\n`;
   const bom = text.startsWith("\uFEFF");
   const fix = bom

@@ -11,7 +11,7 @@ import { COLUMNS, type RunRecord } from "./schema.ts";
 
 /** Which check a problem comes from. */
 export type IntegrityCheck =
-  | "header" // the first line is not the v1.0 header, or the file is empty
+  | "header" // line 1 is not the v1.0 header, the file is empty, or an added column has no name of its own
   | "checksum" // a line whose RecordChecksum does not match it
   | "torn" // a record cut short by an interrupted write (warning)
   | "record" // checksum fine, but the record breaks the schema

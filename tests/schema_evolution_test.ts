@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { checksumOf, encodeRecord, splitCells } from "../src/codec.ts";
+import { readRecordFile } from "../src/folder_records.ts";
 import { type LineRecord, readRecords } from "../src/reader.ts";
 import { HEADER } from "../src/schema.ts";
 import { KNOWN_VERSIONS, versionReading } from "../src/schema_versions.ts";
@@ -166,4 +167,90 @@ Deno.test("schema versions: v0.9 is named older than the first version, v01.0 no
   for (const version of ["v01.0", "v1.00", "v1.01", "v00.1"]) {
     assert.equal(message(version), `"${version}" is not a schema version (vMAJOR.MINOR)`, version);
   }
+});
+
+/** v1.0's header with `added` names before RecordChecksum. */
+function headerWith(...added: string[]): string {
+  return HEADER.replace(",RecordChecksum", `,${added.join(",")},RecordChecksum`);
+}
+
+Deno.test("schema versions (defect): a header whose added column repeats a name, or is no column name, is an error naming it; no cell under it is lost", async () => {
+  const { del, file } = await mixedFile();
+  const clashes = [
+    ["ReviewedBy", "ReviewedBy"], // a name twice
+    ["ReviewedBy", "RunID"], // a v1.0 name: its value would lose to the record's RunID
+    ["ReviewedBy", "_producer"], // an OpenLineage facet key
+    ["ReviewedBy", "invalidatedBy"], // runrec's JSON keys, log --json and show --json
+    ["ReviewedBy", "annotations"],
+    ["ReviewedBy", "supersedes"], // export --format prov's runrec:supersedes
+    ["ReviewedBy", ""],
+  ];
+  for (const added of clashes) {
+    const bad = headerWith(...added);
+    await Deno.writeTextFile(
+      file,
+      [HEADER, lineOf("v1.0", 1, []), bad, lineOf("v1.1", 2, ["alice", "bob"])].join("\n") + "\n",
+    );
+    const bytes = await Deno.readFile(file);
+    const what = JSON.stringify(added[1]);
+    const validate = await runCli(["validate", del]);
+    assert.equal(validate.code, 1, `${what}: ${validate.stdout}`);
+    assert.match(
+      validate.stdout,
+      new RegExp(`:3: .*header line names .*${what.replace(/"/g, '\\"')}`),
+    );
+    assert.match(validate.stdout, /SCHEMA\.md 11\.1.*column21/);
+    const verify = await runCli(["verify", del]);
+    assert.equal(verify.code, 1, what);
+    assert.match(verify.stdout + verify.stderr, /:3: .*header line names/);
+    const log = await runCli(["log", del, "--format", "jsonl"]);
+    assert.equal(log.code, 0, what);
+    assert.equal(log.stderr.trimEnd().split("\n").length, 1, `${what}: one message: ${log.stderr}`);
+    assert.match(log.stderr, /:3: .*header line names/);
+    const json = JSON.parse(log.stdout.trimEnd().split("\n")[1]);
+    assert.equal(json.column21, "alice", what);
+    assert.equal(json.column22, "bob", what);
+    assert.deepEqual(json.invalidatedBy, [], what);
+    const run = "RUN-DEL-01-02-20260222-1015-002";
+    const show = await runCli(["show", del, run, "--format", "json"]);
+    assert.equal(JSON.parse(show.stdout).column22, "bob", `${what}: ${show.stderr}`);
+    for (const format of ["openlineage", "prov"]) {
+      const exported = await runCli(["export", del, "--format", format]);
+      assert.match(exported.stdout, /"bob"/, `${what} in ${format}: ${exported.stderr}`);
+    }
+    // A header line holds no run: stale does not weigh it as a record it could not read.
+    assert.deepEqual((await readRecordFile(file)).unreadableLines, [], what);
+    assert.deepEqual(await Deno.readFile(file), bytes, "reading never changes the file");
+  }
+});
+
+Deno.test("schema versions (defect): under a faulty header after a good one of as many columns, cells go by position, not by the good one's names", async () => {
+  const { file } = await mixedFile();
+  await Deno.writeTextFile(
+    file,
+    [
+      headerWith("ReviewedBy", "Approver"),
+      lineOf("v1.1", 1, ["alice", "carol"]),
+      headerWith("Approver", "Approver"),
+      lineOf("v1.2", 2, ["dave", "erin"]),
+    ].join("\n") + "\n",
+  );
+  const events = [];
+  for await (const event of readRecords(file)) events.push(event);
+  assert.deepEqual(
+    events.map((e) => e.kind === "record" ? [e.line, e.header] : [e.line, e.code]),
+    [[2, headerWith("ReviewedBy", "Approver")], [3, "header"], [4, undefined]],
+  );
+});
+
+Deno.test("schema versions: a file whose line 1 is a faulty additive header is still appended to (the reader reports it)", async () => {
+  const { del, file } = await mixedFile();
+  await Deno.writeTextFile(file, `${headerWith("RunID")}\n${lineOf("v1.1", 1, ["x"])}\n`);
+  const emit = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assert.equal(emit.code, 0, emit.stderr);
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  assert.deepEqual([lines.length, lines[2]], [4, HEADER]);
+  const validate = await runCli(["validate", del]);
+  assert.equal(validate.code, 1);
+  assert.match(validate.stdout, /:1: .*"RunID" again/);
 });
