@@ -47,7 +47,11 @@ const NOTES = [
   "Two passes; second pass after comments\nfrom the client",
   "Überprüft — Straße 5; 日本語 ✓",
 ];
-const BASE_MS = Date.UTC(2026, 0, 5, 8, 0, 0);
+/**
+ * The first record's time: four records a minute, 4,000,000 records span 694 days, all before the
+ * run (validate warns of a record dated after its clock).
+ */
+const BASE_MS = Date.UTC(2024, 0, 5, 8, 0, 0);
 
 /** Deterministic 64 hex digits for a seed (not a real hash of anything). */
 function fakeHash(seed: string): string {
@@ -116,7 +120,7 @@ function identity(index: number): { timestampMs: number; runId: string } {
  * @example
  * ```ts
  * import { benchRecord } from "./records.ts";
- * benchRecord(0).RunID; // "RUN-DEL-01-02-20260105-0800-001"
+ * benchRecord(0).RunID; // "RUN-DEL-01-02-20240105-0800-001"
  * ```
  */
 export function benchRecord(index: number): RunRecord {
