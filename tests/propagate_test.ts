@@ -636,23 +636,7 @@ Deno.test("stale --propagate: a producer's output edited by hand after its run m
   const { root, dir } = await buildRoot();
   await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
   await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-01"));
-  const produced = await runCli([
-    "emit",
-    dir("DEL-02-01"),
-    "--agent",
-    "4_DOCUMENTS",
-    "--status",
-    "SUCCESS",
-    "--input",
-    "_CONTEXT.md",
-    "--output",
-    "Datasheet.md",
-    "--started",
-    ago(50),
-    "--duration",
-    "PT1M",
-  ]);
-  assertEquals(produced.code, 0, produced.stderr);
+  await runWriting(dir("DEL-02-01"), "4_DOCUMENTS", 50, ["Datasheet.md"], "_CONTEXT.md");
   await run(dir("DEL-02-02"), "4_DOCUMENTS", 40, "_CONTEXT.md");
   await run(dir("DEL-02-03"), "4_DOCUMENTS", 40, "../DEL-02-01_Pump/Datasheet.md");
   await Deno.writeTextFile(join(dir("DEL-02-01"), "Datasheet.md"), "by hand\n", { append: true });
