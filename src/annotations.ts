@@ -29,7 +29,12 @@
 import { join } from "./path.ts";
 import { deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
-import { checkOptions, checkPathArgument, checkRecordArgument } from "./argument_checks.ts";
+import {
+  checkOptions,
+  checkPathArgument,
+  checkRecordArgument,
+  checkRecordsArgument,
+} from "./argument_checks.ts";
 import { requireRecordable } from "./required_permissions.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
@@ -546,6 +551,7 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
   const collided = new Map<string, Set<string>>();
   const annotationRecords = new Map<string, Statement[]>();
   for (const source of sources) {
+    checkRecordArgument(source, "records");
     const { RunID, RecordChecksum } = source;
     const first = firstOf.get(RunID);
     if (first === undefined) firstOf.set(RunID, RecordChecksum);
@@ -633,6 +639,7 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
  * ```
  */
 export function annotationsIn(records: Iterable<AnnotationSource>): Map<string, Annotation[]> {
+  checkRecordsArgument(records, "records");
   return resolve(records).annotations;
 }
 

@@ -611,3 +611,21 @@ export function checkRecordArgument(value: unknown, name: string): void {
     throw new InputError(`${name}: must be a record (an object), got ${shown(value)}`);
   }
 }
+
+/**
+ * Throws {@linkcode InputError} unless `value` is a list of records, as
+ * `readRecords` gives them (`annotationsIn`): any iterable of objects.
+ *
+ * @example
+ * ```ts
+ * import { checkRecordsArgument } from "./argument_checks.ts";
+ * checkRecordsArgument([], "records"); // fine
+ * ```
+ */
+export function checkRecordsArgument(value: unknown, name: string): void {
+  const iterable = value !== null && value !== undefined &&
+    typeof (value as Iterable<unknown>)[Symbol.iterator] === "function";
+  if (!iterable || typeof value === "string") {
+    throw new InputError(`${name}: must be a list of records, got ${shown(value)}`);
+  }
+}

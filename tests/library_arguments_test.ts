@@ -9,6 +9,7 @@ import { makeProject, tempDir } from "./fixtures.ts";
 import { filesOf, hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
 import {
   annotationsFor,
+  annotationsIn,
   appendAnnotation,
   checkRecordFile,
   checkStaleness,
@@ -427,7 +428,7 @@ Deno.test("library arguments: leaseSeconds, lockWaitMs, fsync, spool and workers
   assertEquals((await recordsOf(del)).length, 1);
 });
 
-Deno.test("library arguments: collectRuns of a string (one target per character), a namespace that is no string, blank or holds a control character, openLineageEvents or provDocument of no runs, and isAnnotation or annotationsFor of no record are InputErrors naming the argument", async () => {
+Deno.test("library arguments: collectRuns of a string (one target per character), a namespace that is no string, blank or holds a control character, openLineageEvents or provDocument of no runs, isAnnotation or annotationsFor of no record and annotationsIn of no list are InputErrors naming the argument", async () => {
   const warn = () => {};
   await assertRejects(
     () => collectRuns(any("examples"), { warn }),
@@ -463,6 +464,12 @@ Deno.test("library arguments: collectRuns of a string (one target per character)
     ], [
       () => annotationsFor(new Map(), any("RUN-X")),
       "record: must be a record (an object), got ",
+    ], [
+      () => annotationsIn(any(undefined)),
+      "records: must be a list of records, got nothing",
+    ], [
+      () => annotationsIn(any([undefined])),
+      "records: must be a record (an object), got nothing",
     ]] as const
   ) {
     let thrown: unknown;
