@@ -361,6 +361,9 @@ async function builtRecord(
   const idNoted = shared ? `${idNote}; ${shared}` : idNote;
   if (idNoted) notes.push(idNoted);
   notes.push(...outputs.notes);
+  // An output path is only a path: recorded as given, with a warning (as an input's is).
+  const unfilled = (end.outputs ?? []).flatMap((p) => placeholderProblem("--output", p) ?? []);
+  notes.push(...unfilled);
   // Unreadable at the start and at the end alike (`exec`): said once.
   const endProblem = "problem" in after ? after.problem : undefined;
   if (endProblem && !notes.includes(`at start: ${ownNote(dir, endProblem)}`)) {
@@ -448,8 +451,11 @@ async function builtRecord(
   checkDraft(draft);
   return {
     draft,
-    notes: notes.filter((n) => !shared || n !== idNoted).map((n) => ownNote(dir, n)),
-    warnings: [...shared ? [idNoted!] : [], ...profileNotes].map((n) => ownNote(dir, n)),
+    notes: notes.filter((n) => !(shared && n === idNoted) && !unfilled.includes(n))
+      .map((n) => ownNote(dir, n)),
+    warnings: [...shared ? [idNoted!] : [], ...unfilled, ...profileNotes].map((n) =>
+      ownNote(dir, n)
+    ),
   };
 }
 

@@ -350,7 +350,7 @@ Deno.test("placeholders left unfilled: --pass and the token exit 2; an --input i
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("emit, the block's fallback, treats placeholders as start does: --pass exits 2 writing nothing; an --input is warned of once and noted", async () => {
+Deno.test("emit, the block's fallback, treats placeholders as start does: --pass exits 2 writing nothing; an --input is warned of once and noted, and so is an --output (emit and finish)", async () => {
   const { root, del } = await makeProject();
   const emit = ["emit", del, "--agent", "PREPARATION", "--status", "SUCCESS"];
   const pass = await runCliProcess([...emit, "--pass", "{RUN_PASSES}", "--input", "_CONTEXT.md"]);
@@ -372,6 +372,24 @@ Deno.test("emit, the block's fallback, treats placeholders as start does: --pass
   const [record] = await recordsOf(del);
   assertEquals(record.RunPassDirective, "FULL");
   assertIncludes(record.Notes, `--input "{DECOMPOSITION_REF}" ${said}`);
+  // An --output holding one is warned of once and noted too, by emit and by finish (it was
+  // recorded as DELETED without a word).
+  const outputSaid = 'runrec: warning: --output "{PRIMARY_OUTPUT}" holds the placeholder ' +
+    "{PRIMARY_OUTPUT}, not filled in: give the value it stands for";
+  const emitted = await runCliProcess([...emit, "--output", "{PRIMARY_OUTPUT}"]);
+  const started = await runCliProcess(["start", del, "--agent", "PREPARATION"]);
+  const finished = await runCliProcess(
+    ["finish", started.stdout.trim(), "--status", "SUCCESS", "--output", "{PRIMARY_OUTPUT}"],
+  );
+  for (const result of [emitted, finished]) {
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.stderr.split("\n").filter((l) => l.includes("placeholder {PRIMARY")), [
+      outputSaid,
+    ]);
+  }
+  for (const written of (await recordsOf(del)).slice(1)) {
+    assertIncludes(written.Notes, '--output "{PRIMARY_OUTPUT}" holds the placeholder');
+  }
   await Deno.remove(root, { recursive: true });
 });
 

@@ -94,7 +94,7 @@ starting "runrec: lost-record: "; save that line and append it later with
 runrec flush --from FILE (each record is appended once, however often replayed).
 Bad arguments exit 2 and write nothing; so does a value still holding an agent
 block's placeholder ({STARTED}, {STATUS_BEFORE}, {DELIVERABLE_PATH}), but an
---input holding one is recorded as not found, with a warning.
+--input or --output holding one is recorded as not found, with a warning.
 
 emit runs at the end of a run, so inputs are hashed as they are then. To
 record them as the run read them, and StatusBefore from _STATUS.md, use
