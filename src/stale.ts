@@ -218,8 +218,10 @@ export interface StaleOptions {
    * compared run of the consumer started. Each agent of the consumer is
    * compared on its own, as its outputs come from what it read: its latest
    * good run that read a file of the producer (a governed input under the
-   * producer's folder, real paths compared); when no good run of any agent
-   * read one, the consumer's latest good run of any agent. A compared run
+   * producer's folder, real paths compared), and each earlier one that did
+   * and is still the last run to have written one of its outputs; when no
+   * good run of any agent read one, the consumer's latest good run of any
+   * agent. A compared run
    * is STALE too when it may have read a producer's run invalidated since
    * (`runrec annotate --invalidates`). Each reason names its run. A chain of reasons
    * that comes back to the deliverable it starts at is a cycle: listed, not a
@@ -1782,13 +1784,21 @@ async function propagate(
     return outputs.get(record)!;
   };
   // The consumer's runs a producer's are compared with, each with the producer's files it read: of
-  // each agent, its latest that read a file of the producer, as each agent's outputs come from
-  // what it read; when no run of any agent read one, its latest of any agent (see
+  // each agent, its latest that read a file of the producer, and each earlier one that did and is
+  // still the last run to have written one of its outputs, as each agent's outputs come from what
+  // it read; when no run of any agent read one, its latest of any agent (see
   // StaleOptions.propagate), which read none.
   const consumerRuns = async (consumer: string, producer: string) => {
     const producerFolder = folderOf.get(producer);
     const under = producerFolder === undefined ? undefined : realOf(producerFolder);
-    const { good, superseded } = await runsOf(consumer);
+    const { good, superseded, invalidated } = await runsOf(consumer);
+    // Whether a file `run` wrote still holds its bytes for all the records say: no later SUCCESS
+    // or PARTIAL run of the consumer (any agent's, annotated or not) wrote it again.
+    const writers = [...good, ...superseded, ...invalidated].map(({ record }) => record);
+    const stillStands = (run: RunRecord) =>
+      [...wroteBy(consumer, run).keys()].some((path) =>
+        !writers.some((other) => laterThan(other, run) && wroteBy(consumer, other).has(path))
+      );
     const withReads = (entry: FolderRecords["records"][number]) => ({
       ...entry,
       read: new Map(
@@ -1808,14 +1818,17 @@ async function propagate(
     }
     // A consumer that never ran well has no run to compare: it has no output to be stale.
     if (readings.length === 0) return [];
-    const groups = agents.size > 0
-      ? sortUtf8([...agents.keys()]).map((agent) => agents.get(agent)!)
-      : [readings];
-    return groups.flatMap((group) => {
+    const isSuperseded = (run: RunRecord) => superseded.some(({ record }) => record === run);
+    if (agents.size === 0) {
+      const run = latest(readings);
+      return readings.filter(({ record }) => record === run);
+    }
+    return sortUtf8([...agents.keys()]).flatMap((agent) => {
+      const group = agents.get(agent)!;
       const run = latest(group);
-      return superseded.some(({ record }) => record === run)
-        ? []
-        : [group.find(({ record }) => record === run)!];
+      return group.filter(({ record }) =>
+        !isSuperseded(record) && (record === run || stillStands(record))
+      );
     });
   };
 

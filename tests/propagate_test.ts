@@ -888,3 +888,63 @@ Deno.test("stale --propagate: a normal day: consumer agents that read the produc
   const current = await staleJson(root);
   assertEquals([current.code, current.json.stale], [0, []]);
 });
+
+Deno.test("stale --propagate: an agent's earlier run that read the producer stays compared while it is the last run to have written one of its outputs: a later reading run that wrote other files does not hide it (review-f F2)", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  const consumer = dir("DEL-02-02");
+  await register(consumer, row("D2", "DEL-02-02", "DEL-02-01"));
+  await writeTree(producer, { "Specification.md": "# Spec\n" });
+  await writeTree(consumer, { "Interfaces.md": "# Interfaces\n", "Notes.md": "# Notes\n" });
+  const bad = await runWriting(producer, "4_DOCUMENTS", 90, ["Datasheet.md"], "_CONTEXT.md");
+  const fromDatasheet = await runWriting(
+    consumer,
+    "DEPENDENCIES",
+    80,
+    ["Interfaces.md"],
+    "../DEL-02-01_Pump/Datasheet.md",
+  );
+  const fromSpec = await runWriting(
+    consumer,
+    "DEPENDENCIES",
+    70,
+    ["Notes.md"],
+    "../DEL-02-01_Pump/Specification.md",
+  );
+  assertEquals((await staleJson(root)).json.stale, []);
+  // The producer's run that wrote the datasheet read first is invalidated: Interfaces.md still
+  // comes from it, though the agent's latest run read only the specification.
+  await invalidate(producer, bad, "wrong range in Datasheet.md");
+  const invalid = await staleJson(root);
+  assertEquals(invalid.code, 1, JSON.stringify(invalid.json));
+  assertEquals(reasons(entryOf(invalid.json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 invalidated ${bad} read by ${fromDatasheet}`,
+  ]);
+  // The producer runs well again: both runs read it before that, so both are STALE by times.
+  await runWriting(producer, "4_DOCUMENTS", 60, ["Datasheet.md"], "_CONTEXT.md");
+  assertEquals(reasons(entryOf((await staleJson(root)).json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 ran since ${fromDatasheet}`,
+    `DEL-02-01>DEL-02-02 ran since ${fromSpec}`,
+  ]);
+  // The agent rewrites Interfaces.md from the new datasheet: its first run no longer stands; the
+  // run that wrote Notes.md still does until it is made again.
+  await runWriting(
+    consumer,
+    "DEPENDENCIES",
+    50,
+    ["Interfaces.md"],
+    "../DEL-02-01_Pump/Datasheet.md",
+  );
+  assertEquals(reasons(entryOf((await staleJson(root)).json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 ran since ${fromSpec}`,
+  ]);
+  await runWriting(
+    consumer,
+    "DEPENDENCIES",
+    40,
+    ["Notes.md"],
+    "../DEL-02-01_Pump/Specification.md",
+  );
+  const current = await staleJson(root);
+  assertEquals([current.code, current.json.stale], [0, []]);
+});
