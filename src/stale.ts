@@ -219,7 +219,8 @@ export interface StaleOptions {
    * compared on its own, as its outputs come from what it read: its latest
    * good run that read a file of the producer (a governed input under the
    * producer's folder, real paths compared), and each earlier one that did
-   * and is still the last run to have written one of its outputs; when no
+   * and is still the last run to have written one of its outputs (one still
+   * there); when no
    * good run of any agent read one, the consumer's latest good run of any
    * agent. A compared run
    * is STALE too when it may have read a producer's run invalidated since
@@ -1792,11 +1793,12 @@ async function propagate(
     const producerFolder = folderOf.get(producer);
     const under = producerFolder === undefined ? undefined : realOf(producerFolder);
     const { good, superseded, invalidated } = await runsOf(consumer);
-    // Whether a file `run` wrote still holds its bytes for all the records say: no later SUCCESS
-    // or PARTIAL run of the consumer (any agent's, annotated or not) wrote it again.
+    // Whether a file `run` wrote is still there as it left it for all the records say: no later
+    // SUCCESS or PARTIAL run of the consumer (any agent's, annotated or not) wrote it again.
     const writers = [...good, ...superseded, ...invalidated].map(({ record }) => record);
     const stillStands = (run: RunRecord) =>
       [...wroteBy(consumer, run).keys()].some((path) =>
+        isRegularFile(path, lookups) &&
         !writers.some((other) => laterThan(other, run) && wroteBy(consumer, other).has(path))
       );
     const withReads = (entry: FolderRecords["records"][number]) => ({
