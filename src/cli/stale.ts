@@ -103,8 +103,8 @@ Options:
                 good run of any agent read one, its latest run of any agent
                 (real paths compared: a read through a link to the producer's
                 folder is one); so too a consumer one of whose runs so compared
-                may have read a producer's run invalidated
-                since (runrec annotate --invalidates): it read a file that run
+                may have read a producer's run invalidated since (runrec
+                annotate --invalidates): it read a file that run
                 wrote and no good run of the producer rewrote it before it
                 started (bytes a good run wrote are vouched for; those another
                 invalidated run wrote, that run is named for; a FAILED run's or
