@@ -1793,13 +1793,18 @@ async function propagate(
     const producerFolder = folderOf.get(producer);
     const under = producerFolder === undefined ? undefined : realOf(producerFolder);
     const { good, superseded, invalidated } = await runsOf(consumer);
-    // Whether a file `run` wrote is still there as it left it for all the records say: no later
-    // SUCCESS or PARTIAL run of the consumer (any agent's, annotated or not) wrote it again.
-    const writers = [...good, ...superseded, ...invalidated].map(({ record }) => record);
+    // Each output's last writer: the latest SUCCESS or PARTIAL run of the consumer (any agent's,
+    // annotated or not) that wrote it. A run stands while it is one, of a file still there.
+    const lastWriter = new Map<string, RunRecord>();
+    for (const { record } of [...good, ...superseded, ...invalidated]) {
+      for (const path of wroteBy(consumer, record).keys()) {
+        const other = lastWriter.get(path);
+        if (other === undefined || laterThan(record, other)) lastWriter.set(path, record);
+      }
+    }
     const stillStands = (run: RunRecord) =>
       [...wroteBy(consumer, run).keys()].some((path) =>
-        isRegularFile(path, lookups) &&
-        !writers.some((other) => laterThan(other, run) && wroteBy(consumer, other).has(path))
+        lastWriter.get(path) === run && isRegularFile(path, lookups)
       );
     const withReads = (entry: FolderRecords["records"][number]) => ({
       ...entry,
