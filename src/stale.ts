@@ -178,7 +178,11 @@ export interface StaleReport {
    * staleness depends on. Not counted as the targets' checks are.
    */
   upstream: StaleCheck[];
-  /** With `propagate`: consumers of DIRTY deliverables, sorted by ID; none RETIRED. */
+  /**
+   * With `propagate`: consumers of DIRTY deliverables (and of producers that ran since), sorted by
+   * ID; none RETIRED. Only the targets and what is downstream of them, each with the reasons
+   * whose chain passes through a target.
+   */
   stale: StaleDeliverable[];
   /**
    * With `propagate`: deliverables that would be STALE but whose `_STATUS.md`
@@ -1442,6 +1446,18 @@ export async function checkStaleness(
     report.retired.push(...found.retired);
     report.cycles.push(...found.cycles);
   }
+  // What is listed is the targets' answer: a reason that passes through no target (a sibling that
+  // consumes the same producer, a deliverable upstream) is another deliverable's to report.
+  const targetIds = new Set([...checks, ...unasked].map((c) => c.deliverableId));
+  const throughTargets = (entries: StaleDeliverable[]) =>
+    entries.flatMap((entry) => {
+      const reasons = entry.reasons.filter((reason) =>
+        reason.chain.some((edge) => targetIds.has(edge.producer) || targetIds.has(edge.consumer))
+      );
+      return reasons.length > 0 ? [{ ...entry, reasons }] : [];
+    });
+  report.stale = throughTargets(report.stale);
+  report.retired = throughTargets(report.retired);
   const byId = (a: StaleDeliverable, b: StaleDeliverable) =>
     a.deliverableId < b.deliverableId ? -1 : a.deliverableId > b.deliverableId ? 1 : 0;
   report.stale.sort(byId);

@@ -942,3 +942,35 @@ Deno.test("stale --propagate: an agent's earlier run that read the producer stay
   const current = await staleJson(root);
   assertEquals([current.code, current.json.stale], [0, []]);
 });
+
+Deno.test("stale --propagate: a deliverable named alone lists only what passes through it: a sibling consuming the same producer is not its answer (exit 0), nor a STALE one upstream of it", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-01"));
+  const reads = "../DEL-02-01_Pump/Datasheet.md";
+  await runWriting(dir("DEL-02-01"), "4_DOCUMENTS", 60, ["Datasheet.md"], "_CONTEXT.md");
+  const sibling = await run(dir("DEL-02-02"), "DEPENDENCIES", 50, reads);
+  await runWriting(dir("DEL-02-01"), "4_DOCUMENTS", 40, ["Datasheet.md"], "_CONTEXT.md");
+  await run(dir("DEL-02-03"), "DEPENDENCIES", 30, reads);
+  const whole = await staleJson(root);
+  assertEquals(whole.json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-02"]);
+  const alone = await staleJson(dir("DEL-02-03"));
+  assertEquals([alone.code, alone.json.stale], [0, []], JSON.stringify(alone.json));
+  const text = await runCliProcess(["stale", dir("DEL-02-03"), "--propagate"]);
+  assertEquals(text.code, 0, text.stdout);
+  const itself = await staleJson(dir("DEL-02-02"));
+  assertEquals(itself.code, 1);
+  assertEquals(reasons(entryOf(itself.json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 ran since ${sibling}`,
+  ]);
+  // Downstream of the STALE sibling: named alone, it is STALE through it, and the sibling, upstream
+  // of it, is checked (named) but not listed.
+  await register(dir("DEL-02-04"), row("D4", "DEL-02-04", "DEL-02-02"));
+  await run(dir("DEL-02-04"), "DEPENDENCIES", 20, "../DEL-02-02_Valve/Datasheet.md");
+  const downstream = await staleJson(dir("DEL-02-04"));
+  assertEquals(downstream.code, 1);
+  assertEquals(downstream.json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-04"]);
+  assertEquals(reasons(entryOf(downstream.json, "DEL-02-04")), [
+    `DEL-02-01>DEL-02-02>DEL-02-04 ran since ${sibling}`,
+  ]);
+});
