@@ -48,7 +48,7 @@ import {
 } from "./schema.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
-import { checkRun, findProfile } from "./profiles.ts";
+import { checkRun, findProfile, unknownAgentWarning } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
   type AppendOptions,
@@ -439,7 +439,12 @@ async function builtRecord(
     Host: hostname(),
   };
   // What the agent's profile says of this run: into Notes and warned about, never refused.
-  const profileNotes = checkRun(findProfile(end.agent, dir, end.agentsDir, known.lookups), {
+  const profile = findProfile(end.agent, dir, end.agentsDir, known.lookups);
+  // A name runrec does not know (misspelt?) is warned of, not noted: the record keeps it as given.
+  const unknown = profile === undefined
+    ? unknownAgentWarning(end.agent, dir, end.agentsDir, known.lookups)
+    : undefined;
+  const profileNotes = checkRun(profile, {
     runStatus: status,
     statusBefore: start.statusBefore,
     statusAfter,
@@ -449,13 +454,17 @@ async function builtRecord(
   draft.Notes = [draft.Notes, ...profileNotes.map(oneLine)].filter((n) => n !== "").join(" | ");
   draft.Notes = localText(dir, draft.Notes);
   checkDraft(draft);
+  const warned = [
+    ...shared ? [idNoted!] : [],
+    ...unknown ? [unknown] : [],
+    ...unfilled,
+    ...profileNotes,
+  ];
   return {
     draft,
     notes: notes.filter((n) => !(shared && n === idNoted) && !unfilled.includes(n))
       .map((n) => ownNote(dir, n)),
-    warnings: [...shared ? [idNoted!] : [], ...unfilled, ...profileNotes].map((n) =>
-      ownNote(dir, n)
-    ),
+    warnings: warned.map((n) => ownNote(dir, n)),
   };
 }
 
@@ -465,7 +474,10 @@ export interface BuiltRecord {
   draft: RecordDraft;
   /** Notes runrec added to the record (shown as `runrec: note:`). */
   notes: string[];
-  /** Notes that are warnings (the agent's profile disagrees with the run), also in the record. */
+  /**
+   * Warnings: notes also in the record (the agent's profile disagrees with the run), and an
+   * agent name runrec does not know (not in the record).
+   */
   warnings?: string[];
 }
 

@@ -407,7 +407,7 @@ export async function finishPendingRun(
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
   checkFinishPendingArguments(target, run, report, options);
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
-  const { delDir, id, path } = await locateRun(target, run);
+  const { delDir, id, path } = await locateRun(target, run, report.agent);
   const claim = await claimForFinish(delDir, id, path);
   if (!claim) {
     const lost = await runFromToken(delDir, id, path, report.agent);
@@ -472,8 +472,11 @@ async function runFromToken(
   // No folder at all (a removed worktree; a moved one was looked for): recorded all the same.
   const folderGone = path !== undefined && isGone(delDir);
   if (path === undefined || (!folderGone && kindOf(delDir) !== "folder")) {
-    // `--run <id>` of a run started in another worktree: that finish, not emit.
-    throw (path === undefined ? pendingInOtherWorkTrees(delDir, id) : undefined) ??
+    // `--run <id>` of a run started in another worktree, or in another deliverable folder:
+    // that finish, not emit.
+    throw (path === undefined
+      ? pendingInOtherWorkTrees(delDir, id) ?? pendingNextDoor(delDir, { id })
+      : undefined) ??
       goneError(delDir, id);
   }
   if (claimHolder(path) !== undefined) throw goneError(delDir, id);
@@ -756,7 +759,9 @@ export async function finishClaimed(
  * {@linkcode finishPendingRun}), and the run file's path when a token named
  * it. `run` may be the RunID `reap` gave a run it wrote as FAILED. A token
  * whose deliverable folder was renamed since (its label changed) is found
- * in the renamed folder.
+ * in the renamed folder. A folder with no pending run (nor the run `run`
+ * names) throws {@linkcode InputError} naming the deliverable folder near
+ * it where that run is pending, or, given alone, where runs of `agent` are.
  *
  * @example
  * ```ts
@@ -768,6 +773,7 @@ export async function finishClaimed(
 export async function locateRun(
   target: string,
   run?: string,
+  agent?: string,
 ): Promise<{ delDir: string; id: string; path?: string }> {
   if (target === "") throw new InputError("the run's token or deliverable folder is empty");
   if (run !== undefined) {
@@ -807,7 +813,9 @@ export async function locateRun(
   const list = (found: PendingItem[]) =>
     found.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ");
   if (waiting.length === 0) {
-    const elsewhere = pendingInOtherWorkTrees(target);
+    // Only the agent's runs: without its name, any agent's run elsewhere might be offered.
+    const elsewhere = pendingInOtherWorkTrees(target) ??
+      (agent === undefined ? undefined : pendingNextDoor(resolve(target), { agent }));
     if (elsewhere) throw elsewhere;
     const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy);
     const unreadable = items.filter((i) => i.problem).map((i) => i.problem);
@@ -855,10 +863,63 @@ function pendingInOtherWorkTrees(target: string, id?: string): InputError | unde
   );
 }
 
+/**
+ * The error naming the runs pending (or reaped, still to finish) in the
+ * deliverable folders near `delDir` ({@linkcode nearbyFolders}) that the
+ * finish may mean: the run `id`, or else the runs of `agent`; `undefined`
+ * when there are none. Given another deliverable's folder, a finish must
+ * not send its agent to emit: the run would be recorded in the wrong
+ * deliverable, and its own pending run reaped FAILED later.
+ */
+function pendingNextDoor(
+  delDir: string,
+  wanted: { id: string } | { agent: string },
+): InputError | undefined {
+  const matches = (item: PendingItem) =>
+    "id" in wanted ? item.id === wanted.id : item.run!.agent === wanted.agent;
+  const found = nearbyFolders(delDir).filter((dir) => dir !== delDir).flatMap((dir) =>
+    unfinishedRuns(dir).filter(({ item }) => item.run && !item.claimedBy && matches(item))
+      .map((run) => ({ dir, ...run }))
+  );
+  if (found.length === 0) return undefined;
+  const each = found.map(({ dir, item, state }) => {
+    const folder = shellWord(asTyped(dir));
+    const id = DELIVERABLE_FOLDER.exec(basename(dir))?.[1] ?? "no DeliverableID";
+    return `run ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) is ${state} ` +
+      `in ${id} (${folder}): runrec finish ${folder} --run ${item.id} --status S ...`;
+  }).join("; ");
+  const which = "id" in wanted ? `${wanted.id} here` : `of ${wanted.agent} here`;
+  const hint = "id" in wanted
+    ? "finish it in its own deliverable folder"
+    : "if that is this run, finish it in its own deliverable folder";
+  return new InputError(
+    `${delDir}: no pending run ${which}, but ${each}: ${hint}; nothing written (an emit here ` +
+      "would record the run in the wrong deliverable, and reap its pending run FAILED)",
+  );
+}
+
+/** A folder as the agent would type it: relative to where runrec runs (absolute if that is gone). */
+function asTyped(dir: string): string {
+  try {
+    return relative(Deno.cwd(), dir) || ".";
+  } catch {
+    return dir;
+  }
+}
+
 /** The id of the run that `reap` wrote as FAILED under `runId` in `target`'s records. */
 async function reapedAs(target: string, runId: string): Promise<string> {
   const id = await reapedRunOf(target, runId);
   if (id === undefined) {
+    // The RunID of another deliverable's reaped run: finished in its own folder, not emitted here.
+    const of = /^RUN-(DEL-[0-9]+-[0-9]+)-/.exec(runId)?.[1];
+    const here = resolve(target);
+    for (const dir of nearbyFolders(here)) {
+      if (dir === here || DELIVERABLE_FOLDER.exec(basename(dir))?.[1] !== of) continue;
+      const theirs = await reapedRunOf(dir, runId);
+      const elsewhere = theirs === undefined ? undefined : pendingNextDoor(here, { id: theirs });
+      if (elsewhere) throw elsewhere;
+    }
     throw new InputError(
       `--run ${runId}: not a run that reap wrote as FAILED in ${target}; --run takes the ` +
         "token or id runrec start printed, or the RunID of a reaped run",

@@ -993,3 +993,57 @@ Deno.test("emit, start and finish from the execution root with paths from there:
   assertEquals(right.stderr.includes("did you mean"), false, right.stderr);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("emit with an agent name no agent file nor built-in agent has: one warning naming the closest known agents (case, one or two edits), the run recorded as given, exit 0; a known name, or a project's own agent with no agent files, is not warned of", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(root, "agents"));
+  const table = "AGENT_TYPE: 2\n| **WRITE_SCOPE** | deliverable-local |\n";
+  for (const name of ["CHIRALITY_LENS", "CHIRALITY_FRAMEWORK", "REVIEWER"]) {
+    await Deno.writeTextFile(join(root, "agents", `AGENT_${name}.md`), table);
+  }
+  const warningsOf = async (agent: string) => {
+    const emitted = await runCli(["emit", del, "--agent", agent, "--status", "SUCCESS"]);
+    assertEquals(emitted.code, 0, emitted.stderr);
+    return emitted.stderr.split("\n").filter((l) => l.includes("is not a known agent"));
+  };
+  for (
+    const [agent, meant] of [
+      ["chirality_lens", "CHIRALITY_LENS"],
+      ["CHIRALITY_LENZ", "CHIRALITY_LENS"],
+      ["4_DOCUMENT", "4_DOCUMENTS"], // built in, no agent file
+      ["REVEIWER", "REVIEWER"], // two letters swapped: one edit
+    ]
+  ) {
+    const warned = await warningsOf(agent);
+    assertEquals(warned.length, 1, warned.join("\n"));
+    assertIncludes(warned[0], `agent ${agent} is not a known agent (no AGENT_${agent}.md in `);
+    assertIncludes(warned[0], `did you mean ${meant}?`);
+  }
+  const far = await warningsOf("PUBLISHER");
+  assertEquals(far.length, 1);
+  assertEquals(far[0].includes("did you mean"), false, far[0]);
+  for (const known of ["CHIRALITY_LENS", "REVIEWER", "4_DOCUMENTS"]) {
+    assertEquals(await warningsOf(known), []);
+  }
+  assertEquals(
+    (await recordsOf(del)).map((r) => r.AgentName),
+    [
+      "chirality_lens",
+      "CHIRALITY_LENZ",
+      "4_DOCUMENT",
+      "REVEIWER",
+      "PUBLISHER",
+      "CHIRALITY_LENS",
+      "REVIEWER",
+      "4_DOCUMENTS",
+    ],
+  );
+  // No agent files: only a name close to a built-in agent's is warned of.
+  await Deno.remove(join(root, "agents"), { recursive: true });
+  assertEquals(await warningsOf("PUBLISHER"), []);
+  const near = await warningsOf("CHIRALITY_LENZ");
+  assertEquals(near.length, 1);
+  assertIncludes(near[0], "(no agent file, nor built in)");
+  assertIncludes(near[0], "did you mean CHIRALITY_LENS?");
+  await Deno.remove(root, { recursive: true });
+});

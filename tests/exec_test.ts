@@ -218,3 +218,16 @@ Deno.test("exec: a bad --agent exits 2 before the command runs", async () => {
   assert(!(await Deno.stat(marker).then(() => true, () => false)), "the command ran");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("exec with an agent name no agent file has: one warning naming the closest known agent, the run recorded as given, the command's exit code", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(root, "agents"));
+  await Deno.writeTextFile(join(root, "agents", "AGENT_REVIEWER.md"), "AGENT_TYPE: 2\n");
+  const result = await runCliProcess(["exec", del, "--agent", "REVIEWR", "--", "true"]);
+  assertEquals(result.code, 0, result.stderr);
+  const warned = result.stderr.split("\n").filter((l) => l.includes("is not a known agent"));
+  assertEquals(warned.length, 1, result.stderr);
+  assertIncludes(warned[0], "did you mean REVIEWER?");
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["REVIEWR"]);
+  await Deno.remove(root, { recursive: true });
+});

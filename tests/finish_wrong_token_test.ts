@@ -145,3 +145,83 @@ Deno.test("finish with the agent's previous, finished token while its current ru
   ]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("finish <another deliverable's folder> --run ID (the run pending in its own): exit 2 naming where it is pending and the finish that records it there, not emit; nothing written; that finish records it once", async () => {
+  const { root, del } = await makeProject();
+  const other = join(dirname(del), "DEL-01-03_Other");
+  await Deno.mkdir(other);
+  await Deno.writeTextFile(join(other, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const id = basename(await start(del, env), ".json");
+  const cwd = dirname(del); // the agent's folder: the folders named as it would type them
+  const finishIn = (folder: string, ...more: string[]) =>
+    runCliProcess(
+      ["finish", folder, ...more, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      FULL_FLAGS,
+      env,
+      cwd,
+    );
+  for (const given of [["--run", id], []]) {
+    const wrong = await finishIn("DEL-01-03_Other", ...given);
+    assertEquals(wrong.code, 2, wrong.stderr);
+    assertEquals(wrong.stderr.trim().split("\n").length, 1, wrong.stderr);
+    assertIncludes(wrong.stderr, `is pending in DEL-01-02 (DEL-01-02_Thing)`);
+    assertIncludes(wrong.stderr, `runrec finish DEL-01-02_Thing --run ${id} `);
+    assertEquals(wrong.stderr.includes("runrec emit"), false, wrong.stderr);
+    assertEquals(await recordsOf(other), []);
+    assertEquals(pendingFiles(del), [`${id}.json`]);
+  }
+  // Another agent's run elsewhere is not offered for a folder given alone with --agent.
+  const alone = await runCliProcess(
+    ["finish", "DEL-01-03_Other", "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+    cwd,
+  );
+  assertEquals(alone.code, 2, alone.stderr);
+  assertEquals(alone.stderr.includes(id), false, alone.stderr);
+  assertEquals((await finishIn("DEL-01-02_Thing", "--run", id)).code, 0);
+  const reap = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  assertEquals(await recordsOf(other), []);
+  // Pending nowhere (finished): the hint to record it with emit stays.
+  const gone = await finishIn("DEL-01-03_Other", "--run", id);
+  assertEquals(gone.code, 2, gone.stderr);
+  assertIncludes(gone.stderr, "runrec emit");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <another deliverable's folder> --run <the RunID reap gave its run>: exit 2 naming the finish in its own folder; that finish records the late outcome there", async () => {
+  const { root, del } = await makeProject();
+  const other = join(dirname(del), "DEL-01-03_Other");
+  await Deno.mkdir(other);
+  await Deno.writeTextFile(join(other, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const id = basename(await start(del, env), ".json");
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  const [reaped] = await recordsOf(del);
+  const cwd = dirname(del);
+  const wrong = await runCliProcess(
+    ["finish", "DEL-01-03_Other", "--run", reaped.RunID, "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+    cwd,
+  );
+  assertEquals(wrong.code, 2, wrong.stderr);
+  assertIncludes(wrong.stderr, `runrec finish DEL-01-02_Thing --run ${id} `);
+  assertEquals(await recordsOf(other), []);
+  const right = await runCliProcess(
+    ["finish", "DEL-01-02_Thing", "--run", id, "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+    cwd,
+  );
+  assertEquals(right.code, 0, right.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  await Deno.remove(root, { recursive: true });
+});

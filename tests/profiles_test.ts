@@ -18,10 +18,12 @@ import { HOST_OUTCOMES, mapOutcome } from "../src/outcomes.ts";
 import {
   BUILTIN_PROFILES,
   checkRun,
+  closestNames,
   findProfile,
   primaryOutputFiles,
   profileFromText,
   type RunFacts,
+  unknownAgentWarning,
 } from "../src/profiles.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
@@ -361,4 +363,43 @@ Deno.test("docs/AGENT_PROTOCOL.md: its outcome table and the five blocks are wha
       "scripts/agent_protocol_doc.ts",
   );
   for (const name of Object.keys(BUILTIN_PROFILES)) assertIncludes(text, `### ${name}\n`);
+});
+
+Deno.test("closestNames: the same apart from case, or one or two edits away (one for short names); the nearest only", () => {
+  const known = ["CHIRALITY_LENS", "CHIRALITY_FRAMEWORK", "4_DOCUMENTS", "QA", "DEPENDENCIES"];
+  assertEquals(closestNames("chirality_lens", known), ["CHIRALITY_LENS"]);
+  assertEquals(closestNames("CHIRALITY_LENZ", known), ["CHIRALITY_LENS"]);
+  assertEquals(closestNames("CHIRALTIY_LENS", known), ["CHIRALITY_LENS"]); // a swap: one edit
+  assertEquals(closestNames("4_DOCUMENT", known), ["4_DOCUMENTS"]);
+  assertEquals(closestNames("DEPENDENCI", known), ["DEPENDENCIES"]); // two edits
+  assertEquals(closestNames("DEPENDENCY", known), []); // three
+  assertEquals(closestNames("QB", known), ["QA"]);
+  assertEquals(closestNames("PM", known), []); // two edits of a short name make another word
+  assertEquals(closestNames("LENS_A", ["LENS_B", "LENS_C", "LENS_AB"]), [
+    "LENS_AB",
+    "LENS_B",
+    "LENS_C",
+  ]);
+  assertEquals(closestNames("LENS_A", ["LENS_a", "LENS_B"]), ["LENS_a"]); // case only: nearest
+});
+
+Deno.test("unknownAgentWarning: --agents-dir's agent files are the known ones; a file there that cannot be read still names a known agent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-profiles-" });
+  try {
+    const del = join(dir, "DEL-01-02_B");
+    await Deno.mkdir(del);
+    const agents = join(dir, "elsewhere");
+    await Deno.mkdir(join(agents, "AGENT_FOLDER.md"), { recursive: true }); // a folder: no agent
+    Deno.writeTextFileSync(join(agents, "AGENT_REVIEWER.md"), "AGENT_TYPE: 2\n");
+    assertEquals(unknownAgentWarning("REVIEWER", del, agents), undefined);
+    assertEquals(unknownAgentWarning("DEPENDENCIES", del, agents), undefined); // built in
+    const warned = unknownAgentWarning("REVIEWR", del, agents) ?? "";
+    assertIncludes(warned, `(no AGENT_REVIEWR.md in ${agents}, nor built in)`);
+    assertIncludes(warned, "did you mean REVIEWER?");
+    assertEquals(unknownAgentWarning("FOLDER", del, agents)?.includes("did you mean"), false);
+    // Not found in agents/ above the deliverable: none there.
+    assertEquals(unknownAgentWarning("REVIEWR", del), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -763,3 +763,18 @@ Deno.test("reap: a file as target exits 2 'is not a folder', as flush and stale 
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("start/finish with an agent name no agent file has: finish warns once naming the closest known agent, records the run as given, exit 0", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(root, "agents"));
+  await Deno.writeTextFile(join(root, "agents", "AGENT_REVIEWER.md"), "AGENT_TYPE: 2\n");
+  const started = await runCliProcess(["start", del, "--agent", "reviewer"]);
+  assertEquals(started.code, 0, started.stderr);
+  const finished = await runCliProcess(["finish", started.stdout.trim(), "--status", "SUCCESS"]);
+  assertEquals(finished.code, 0, finished.stderr);
+  const warned = finished.stderr.split("\n").filter((l) => l.includes("is not a known agent"));
+  assertEquals(warned.length, 1, finished.stderr);
+  assertIncludes(warned[0], "did you mean REVIEWER?");
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["reviewer"]);
+  await Deno.remove(root, { recursive: true });
+});

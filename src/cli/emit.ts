@@ -46,7 +46,10 @@ Usage:
   runrec emit <del-dir> --agent NAME --status S [options]
 
 Options:
-  --agent NAME          agent name, e.g. 4_DOCUMENTS (required)
+  --agent NAME          agent name, e.g. 4_DOCUMENTS (required); one no agent file
+                        (AGENT_<NAME>.md) nor built-in agent has is recorded as given,
+                        with a warning naming the closest known agents (a misspelt
+                        name is an agent of its own in stale and log)
   --status S            SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
                         outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
   --input P             a file the run read, or a folder: its files (repeatable);

@@ -59,7 +59,8 @@ removes <del-dir> has its record spooled in $TMPDIR/runrec-spool-<uid>/ (said on
 stderr), for runrec flush to append once the folder is back.
 
 Options:
-  --agent NAME          agent name (required)
+  --agent NAME          agent name (required); one runrec does not know is warned
+                        of, as with emit
   --pass D              the pass directive
   --input P             a file the command reads, or a folder: its files
                         (repeatable); _REFERENCES.md and what it lists are always hashed

@@ -30,7 +30,12 @@ exactly one pending run. A token still works when the deliverable folder's
 label was renamed or the folder moved to another package during the run: the
 one folder of its DeliverableID under the execution root holding the run.
 A folder with no pending run whose same folder in another worktree of the
-repository holds one names it and its token (exit 2): finish it there.
+repository holds one names it and its token (exit 2): finish it there. So does
+a deliverable folder given for a run pending in another deliverable folder of
+its execution root (--run ID, the RunID reap gave it, or the folder alone with
+--agent: that agent's runs): the error names where it is pending and the
+runrec finish <its folder> --run ID that records it there; nothing is written.
+runrec emit is suggested only for a run pending nowhere.
 
 Options:
   --run TOKEN|ID    which run of <del-dir> to finish: the token or the id (in the
@@ -41,6 +46,7 @@ Options:
                     any other word exits 2 and the run stays pending: finish again
   --agent NAME      the agent's name: checked against the run's; needed to record
                     a run whose pending file is gone (git clean -x)
+                    (an agent name runrec does not know is warned of, as by emit)
   --output P        a file the run wrote or deleted, or a folder: its files
                     (repeatable); hashed now, DELETED when it does not exist
                     (TBD, never existed, when it did not at start either)

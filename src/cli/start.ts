@@ -23,7 +23,8 @@ Usage:
   runrec start <del-dir> --agent NAME [--input P]... [--pass D] [--pid PID] [--json]
 
 Options:
-  --agent NAME   agent name, e.g. 4_DOCUMENTS (required)
+  --agent NAME   agent name, e.g. 4_DOCUMENTS (required); finish warns of one
+                 runrec does not know, as emit does
   --input P      a file the run reads, or a folder: its files (repeatable);
                  _REFERENCES.md and the files it lists are always hashed
   --pass D       the pass directive the run was dispatched with
