@@ -323,14 +323,13 @@ const RUN_ID_CELL = COLUMNS.indexOf("RunID");
 const DELIVERABLE_CELL = COLUMNS.indexOf("DeliverableID");
 const AGENT_CELL = COLUMNS.indexOf("AgentName");
 const START_CELL = COLUMNS.indexOf("RunTimestamp");
-const DURATION_CELL = COLUMNS.indexOf("RunDuration");
 const NOTES_CELL = COLUMNS.indexOf("Notes");
 
 /**
  * Whether a record line that cannot be read, of which `cells` are whole, may
  * be `agent`'s latest run (its agent cell is `agent`'s, or names no agent with
- * a readable record here; and its end is not before the baseline's, or its
- * start does not agree with its RunID, or its duration cannot be read) or an annotation that bears on the choice
+ * a readable record here; and its start is not before the baseline's, or
+ * does not agree with its RunID) or an annotation that bears on the choice
  * (its agent cell is not another agent's, and its Notes are not whole or name
  * the baseline, a later run of `agent` or an annotation). Any other line
  * (another agent's run, or an older one) cannot change the baseline.
@@ -351,9 +350,7 @@ function mayBeBaselineOrItsAnnotation(
     runIdPrefix(cells[DELIVERABLE_CELL] ?? "", stamp),
   );
   const started = agrees ? parseInstant(stamp) : undefined;
-  const lasted = parseDuration(cells[DURATION_CELL] ?? "");
-  const ended = started === undefined || lasted === undefined ? undefined : started + lasted;
-  if ((whose ?? agent) === agent && (ended === undefined || ended >= endMs(baseline))) {
+  if ((whose ?? agent) === agent && (started === undefined || started >= startMs(baseline))) {
     return true;
   }
   if ((whose ?? ANNOTATOR) !== ANNOTATOR) return false;
@@ -378,10 +375,8 @@ function startMs(record: RunRecord): number {
 }
 
 /**
- * The baseline among `records`: of those `isBaseline` accepts, the one that
- * ended last (RunTimestamp plus RunDuration: what a run writes is on disk
- * until a run that ends later writes again, as make compares the newest
- * output); of equal ends, the one that started later, then the greater
+ * The baseline among `records`: the latest by RunTimestamp that `isBaseline`
+ * accepts; of equal timestamps, the one that ended later, then the greater
  * RecordChecksum. Never the file order: a merge of two branches puts their
  * lines in either order.
  */
@@ -399,10 +394,10 @@ function pickBaseline(
 
 /** Whether `a` comes after `b` in {@linkcode pickBaseline}'s order. */
 function laterThan(a: RunRecord, b: RunRecord): boolean {
-  const ended = endMs(a) - endMs(b);
-  if (ended !== 0) return ended > 0;
   const started = startMs(a) - startMs(b);
-  return started !== 0 ? started > 0 : a.RecordChecksum > b.RecordChecksum;
+  if (started !== 0) return started > 0;
+  const ended = endMs(a) - endMs(b);
+  return ended !== 0 ? ended > 0 : a.RecordChecksum > b.RecordChecksum;
 }
 
 /**
@@ -1168,9 +1163,9 @@ async function checkFolder(
       ),
     ]);
     const notes = [...folderNotes];
-    // The run that ended last is the baseline (file order is not time order, SCHEMA.md 8.3).
-    // A run of the same host written after it but started and ended before it (not replayed from
-    // the spool, which writes late) is what a clock set back leaves: said, as it may be the latest.
+    // The latest by RunTimestamp is the baseline (file order is not time order, SCHEMA.md 8.3).
+    // A run of the same host written after it but ended before it ended (not replayed from the
+    // spool, which writes late) is what a clock set back leaves: said, as it may be the latest.
     const laterLine = runs.find((e) =>
       e.line > chosen.line && isBaseline(e.record) && e.record.Host === baseline.Host &&
       startMs(e.record) < startMs(baseline) && endMs(e.record) < endMs(baseline) &&
@@ -1179,9 +1174,9 @@ async function checkFolder(
     if (laterLine) {
       notes.push(
         `${laterLine.record.RunID} (line ${laterLine.line}) was written after the baseline but ` +
-          `is stamped earlier (${laterLine.record.RunTimestamp}): the baseline is the run that ` +
-          "ended last by its RunTimestamp and RunDuration; if a clock was wrong at either run " +
-          "(not a merge of branches), that run is the latest",
+          `is stamped earlier (${laterLine.record.RunTimestamp}): the baseline is the latest by ` +
+          "RunTimestamp; if a clock was wrong at either run (not a merge of branches), that run " +
+          "is the latest",
       );
     }
     if (startMs(baseline) > Date.now() + CLOCK_SKEW_MS) {
@@ -1191,21 +1186,21 @@ async function checkFolder(
           "run stamped earlier is taken for an older one (see runrec validate)",
       );
     }
-    // Runs ended as the baseline (branches merged) that read other inputs: which wrote last
-    // cannot be told. Started alike too, no order is better than a coin toss: no verdict.
+    // Runs started as the baseline (branches merged) that read other inputs: which ran last
+    // cannot be told. Ended alike too, no order is better than a coin toss: no verdict.
     const endedAlike: FolderRecords["records"] = [];
     for (const tied of runs) {
-      if (tied === chosen || endMs(tied.record) !== endMs(baseline)) continue;
+      if (tied === chosen || startMs(tied.record) !== startMs(baseline)) continue;
       const paths = isBaseline(tied.record) ? differingInputs(baseline, tied.record) : [];
       if (paths.length === 0) continue;
-      if (startMs(tied.record) === startMs(baseline)) {
+      if (endMs(tied.record) === endMs(baseline)) {
         endedAlike.push(tied);
         continue;
       }
       notes.push(
-        `${tied.record.RunID} (line ${tied.line}) ended as the baseline did but read other ` +
-          `inputs (${listed(paths)}): which wrote last cannot be told (branches merged?); the ` +
-          "baseline is the one that started later",
+        `${tied.record.RunID} (line ${tied.line}) started as the baseline did but read other ` +
+          `inputs (${listed(paths)}): which ran last cannot be told (branches merged?); the ` +
+          "baseline is the one that ended later",
       );
     }
     if (endedAlike.length > 0) {
@@ -1292,7 +1287,7 @@ async function checkFolder(
  * deliverable folder, or a folder such as an execution root beneath which
  * every deliverable folder is checked). Per deliverable and agent that has
  * run on it: the baseline is the agent's latest run that `isBaseline`
- * accepts (the one that ended last); its governed inputs are computed again as the
+ * accepts (by RunTimestamp); its governed inputs are computed again as the
  * run would now (its `InputFiles`, the folders its Notes name as input
  * folders, `_REFERENCES.md` and what it lists now) and compared path by path
  * with its `InputHashes`; an input that cannot be read now is a change, unless it
@@ -1685,7 +1680,7 @@ function upstreamFolders(graph: DependencyGraph, folders: readonly string[]): st
   );
 }
 
-/** The latest of `runs` in {@linkcode pickBaseline}'s order: the one that ended last. */
+/** The latest of `runs` by RunTimestamp, ties broken as {@linkcode pickBaseline} breaks them. */
 function latest(runs: FolderRecords["records"]): RunRecord | undefined {
   return pickBaseline(runs, () => true)?.record;
 }

@@ -781,17 +781,17 @@ Deno.test("stale: an old unreadable line of another agent (its agent, start and 
   assertIncludes(checkOf(checks, "WRITER").reason ?? "", "RunRecords.csv line 2 could not be read");
 });
 
-Deno.test("stale: two baselines that ended alike are chosen by the later start, whatever their order in the file, and noted; started alike too and read other inputs, NO_BASELINE naming both, never a coin toss", async () => {
+Deno.test("stale: two baselines stamped alike are chosen by the later end, whatever their order in the file, and noted; ended alike too and read other inputs, NO_BASELINE naming both, never a coin toss", async () => {
   const { del } = await makeProject();
   const datasheet = join(del, "Datasheet.md");
-  const emit = (duration: string, started = "2026-03-01T10:00:00Z") =>
+  const emit = (duration: string) =>
     emitSuccess(
       del,
       "WRITER",
       "--input",
       "Datasheet.md",
       "--started",
-      started,
+      "2026-03-01T10:00:00Z",
       "--duration",
       duration,
     );
@@ -817,21 +817,21 @@ Deno.test("stale: two baselines that ended alike are chosen by the later start, 
     }
   }
 
-  // Of two that ended alike, the one that started later is the baseline, in either order: noted
-  // as ended alike, not as "stamped earlier".
+  // Of two stamped alike, the one that ended later is the baseline, in either order: noted as
+  // started alike, not as "stamped earlier".
   await Deno.writeTextFile(path, [header, first, ""].join("\n"));
   await Deno.writeTextFile(datasheet, "v2\n");
-  await emit("120s", "2026-03-01T09:59:00Z");
-  const later = (await records(del))[0].RunID;
+  await emit("120s");
+  const longer = (await records(del))[1].RunID;
   const [, a, b] = (await Deno.readTextFile(path)).trimEnd().split("\n");
   for (const order of [[a, b], [b, a]]) {
     await Deno.writeTextFile(path, [header, ...order, ""].join("\n"));
     const check = checkOf((await stale(del)).checks, "WRITER");
-    assertEquals([check.verdict, check.baseline?.RunID], ["DIRTY", later]);
+    assertEquals([check.verdict, check.baseline?.RunID], ["CLEAN", longer]);
     assertEquals(check.notes.length, 1, check.notes.join("\n"));
     assertMatch(
       check.notes[0],
-      /^RUN-\S+ \(line \d\) ended as the baseline did but read other inputs \(Datasheet\.md\): which wrote last cannot be told \(branches merged\?\); the baseline is the one that started later$/,
+      /^RUN-\S+ \(line \d\) started as the baseline did but read other inputs \(Datasheet\.md\): which ran last cannot be told \(branches merged\?\); the baseline is the one that ended later$/,
     );
   }
 });

@@ -30,17 +30,16 @@ const HELP = `runrec stale: which deliverables changed since each agent's last g
 Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--allow-outside] [--json]
 
 For each deliverable and each agent that has run on it, the baseline is the
-agent's SUCCESS or PARTIAL run that ended last (RunTimestamp plus RunDuration:
-its outputs are what is on disk, as make compares) and that no annotation
-invalidated or superseded; of runs that ended alike (branches merged), the one
-that started later (never the line order: a merge either way gives one answer),
-with a note naming one that read other inputs. Runs that started and ended
-alike but read other inputs cannot be told apart: NO_BASELINE, naming them,
-until the agent runs again. Its governed inputs are worked out again as the run
-would now (its InputFiles, _REFERENCES.md and every file that lists now) and
-hashed, and each path is compared with the baseline's InputHashes. A folder the
-run was given as input (--input inp, named in its Notes as input folder "inp")
-is walked again: a file added to it since is "added", one deleted "removed".
+agent's latest SUCCESS or PARTIAL run (by RunTimestamp) that no annotation
+invalidated or superseded; of runs stamped alike (branches merged), the one that
+ended later (never the line order: a merge either way gives one answer), with a
+note naming one that read other inputs. Runs that started and ended alike but
+read other inputs cannot be told apart: NO_BASELINE, naming them, until the
+agent runs again. Its governed inputs are worked out again as the run would now
+(its InputFiles, _REFERENCES.md and every file that lists now) and hashed, and
+each path is compared with the baseline's InputHashes. A folder the run was
+given as input (--input inp, named in its Notes as input folder "inp") is walked
+again: a file added to it since is "added", one deleted "removed".
 
   CLEAN        every governed input is as the baseline read it
   DIRTY        some are not; each is listed: changed, added (now governed,
