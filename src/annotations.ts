@@ -722,7 +722,7 @@ async function annotationSourcesOf(recordFile: string): Promise<AnnotationSource
  * import { annotationsIn, isUsableBaseline } from "./annotations.ts";
  * declare const records: import("./schema.ts").RunRecord[];
  * const annotations = annotationsIn(records);
- * const baseline = records.findLast((r) => isUsableBaseline(r, annotations));
+ * const usable = records.filter((r) => isUsableBaseline(r, annotations)); // stale picks the latest
  * ```
  */
 export function isUsableBaseline(

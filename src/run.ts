@@ -407,7 +407,7 @@ export async function finishPendingRun(
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
   checkFinishPendingArguments(target, run, report, options);
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
-  const { delDir, id, path } = await locateRun(target, run, report.agent);
+  const { delDir, id, path } = await locateRun(target, run);
   const claim = await claimForFinish(delDir, id, path);
   if (!claim) {
     const lost = await runFromToken(delDir, id, path, report.agent);
@@ -475,7 +475,7 @@ async function runFromToken(
     // `--run <id>` of a run started in another worktree, or in another deliverable folder:
     // that finish, not emit.
     throw (path === undefined
-      ? pendingInOtherWorkTrees(delDir, id) ?? pendingNextDoor(delDir, { id })
+      ? pendingInOtherWorkTrees(delDir, id) ?? pendingNextDoor(delDir, id)
       : undefined) ??
       goneError(delDir, id);
   }
@@ -759,9 +759,11 @@ export async function finishClaimed(
  * {@linkcode finishPendingRun}), and the run file's path when a token named
  * it. `run` may be the RunID `reap` gave a run it wrote as FAILED. A token
  * whose deliverable folder was renamed since (its label changed) is found
- * in the renamed folder. A folder with no pending run (nor the run `run`
- * names) throws {@linkcode InputError} naming the deliverable folder near
- * it where that run is pending, or, given alone, where runs of `agent` are.
+ * in the renamed folder. A folder without the run `run` names throws
+ * {@linkcode InputError} naming the deliverable folder near it where that
+ * run is pending. (A folder given alone is not looked for elsewhere: the
+ * agent's run there may be lost, and another run of the agent elsewhere is
+ * another deliverable's.)
  *
  * @example
  * ```ts
@@ -773,7 +775,6 @@ export async function finishClaimed(
 export async function locateRun(
   target: string,
   run?: string,
-  agent?: string,
 ): Promise<{ delDir: string; id: string; path?: string }> {
   if (target === "") throw new InputError("the run's token or deliverable folder is empty");
   if (run !== undefined) {
@@ -813,9 +814,7 @@ export async function locateRun(
   const list = (found: PendingItem[]) =>
     found.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ");
   if (waiting.length === 0) {
-    // Only the agent's runs: without its name, any agent's run elsewhere might be offered.
-    const elsewhere = pendingInOtherWorkTrees(target) ??
-      (agent === undefined ? undefined : pendingNextDoor(resolve(target), { agent }));
+    const elsewhere = pendingInOtherWorkTrees(target);
     if (elsewhere) throw elsewhere;
     const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy);
     const unreadable = items.filter((i) => i.problem).map((i) => i.problem);
@@ -864,37 +863,27 @@ function pendingInOtherWorkTrees(target: string, id?: string): InputError | unde
 }
 
 /**
- * The error naming the runs pending (or reaped, still to finish) in the
- * deliverable folders near `delDir` ({@linkcode nearbyFolders}) that the
- * finish may mean: the run `id`, or else the runs of `agent`; `undefined`
- * when there are none. Given another deliverable's folder, a finish must
- * not send its agent to emit: the run would be recorded in the wrong
- * deliverable, and its own pending run reaped FAILED later.
+ * The error naming the deliverable folder near `delDir` ({@linkcode nearbyFolders}) where the run
+ * `id` is pending (or reaped, still to finish); `undefined` when it is in none. Given another
+ * deliverable's folder, a finish must not send its agent to emit: the run would be recorded in the
+ * wrong deliverable, and its own pending run reaped FAILED later.
  */
-function pendingNextDoor(
-  delDir: string,
-  wanted: { id: string } | { agent: string },
-): InputError | undefined {
-  const matches = (item: PendingItem) =>
-    "id" in wanted ? item.id === wanted.id : item.run!.agent === wanted.agent;
+function pendingNextDoor(delDir: string, id: string): InputError | undefined {
   const found = nearbyFolders(delDir).filter((dir) => dir !== delDir).flatMap((dir) =>
-    unfinishedRuns(dir).filter(({ item }) => item.run && !item.claimedBy && matches(item))
+    unfinishedRuns(dir).filter(({ item }) => item.run && !item.claimedBy && item.id === id)
       .map((run) => ({ dir, ...run }))
   );
   if (found.length === 0) return undefined;
   const each = found.map(({ dir, item, state }) => {
     const folder = shellWord(asTyped(dir));
-    const id = DELIVERABLE_FOLDER.exec(basename(dir))?.[1] ?? "no DeliverableID";
+    const deliverable = DELIVERABLE_FOLDER.exec(basename(dir))?.[1] ?? "no DeliverableID";
     return `run ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) is ${state} ` +
-      `in ${id} (${folder}): runrec finish ${folder} --run ${item.id} --status S ...`;
+      `in ${deliverable} (${folder}): runrec finish ${folder} --run ${item.id} --status S ...`;
   }).join("; ");
-  const which = "id" in wanted ? `${wanted.id} here` : `of ${wanted.agent} here`;
-  const hint = "id" in wanted
-    ? "finish it in its own deliverable folder"
-    : "if that is this run, finish it in its own deliverable folder";
   return new InputError(
-    `${delDir}: no pending run ${which}, but ${each}: ${hint}; nothing written (an emit here ` +
-      "would record the run in the wrong deliverable, and reap its pending run FAILED)",
+    `${delDir}: no pending run ${id} here, but ${each}: finish it in its own deliverable folder; ` +
+      "nothing written (an emit here would record the run in the wrong deliverable, and reap " +
+      "its pending run FAILED)",
   );
 }
 
@@ -917,7 +906,7 @@ async function reapedAs(target: string, runId: string): Promise<string> {
     for (const dir of nearbyFolders(here)) {
       if (dir === here || DELIVERABLE_FOLDER.exec(basename(dir))?.[1] !== of) continue;
       const theirs = await reapedRunOf(dir, runId);
-      const elsewhere = theirs === undefined ? undefined : pendingNextDoor(here, { id: theirs });
+      const elsewhere = theirs === undefined ? undefined : pendingNextDoor(here, theirs);
       if (elsewhere) throw elsewhere;
     }
     throw new InputError(

@@ -222,15 +222,14 @@ export interface StaleOptions {
    * compared run of the consumer started. Each agent of the consumer is
    * compared on its own, as its outputs come from what it read: its latest
    * good run that read a file of the producer (a governed input under the
-   * producer's folder, real paths compared), and each earlier one that did
-   * and is still the last run to have written one of its outputs (one still
-   * there); when no
-   * good run of any agent read one, the consumer's latest good run of any
-   * agent. A compared run
-   * is STALE too when it may have read a producer's run invalidated since
-   * (`runrec annotate --invalidates`). Each reason names its run. A chain of reasons
-   * that comes back to the deliverable it starts at is a cycle: listed, not a
-   * reason. A producer's output edited by hand is no reason (no run made it).
+   * producer's folder, real paths compared), and each earlier one that did,
+   * is still the last SUCCESS or PARTIAL run to have written one of its outputs (one still
+   * there), and read a file of the producer that no later run of the agent
+   * read again; when no good run of any agent read one, the consumer's latest
+   * good run of any agent. A compared run is STALE too when it may have read a
+   * producer's run invalidated since (`runrec annotate --invalidates`). Each
+   * reason names its run. A chain of reasons that comes back to the
+   * deliverable it starts at is a cycle: listed, not a reason. A producer's output edited by hand is no reason (no run made it).
    */
   propagate?: boolean;
   /**
@@ -1437,27 +1436,22 @@ export async function checkStaleness(
   // Each execution root is its own graph: a nested copy of a project keeps its IDs to itself.
   for (const graph of graphs ?? []) {
     const mine = (checks: StaleCheck[]) => checks.filter((c) => graph.has(c.folder));
-    const found = await propagate(graph, [
-      ...mine(report.checks),
-      ...mine(report.upstream),
-      ...mine(unasked),
-    ]);
-    report.stale.push(...found.stale);
-    report.retired.push(...found.retired);
+    const targets = [...mine(report.checks), ...mine(unasked)];
+    const found = await propagate(graph, [...targets, ...mine(report.upstream)]);
+    // What is listed is the targets' answer: a reason that passes through no target of this root
+    // (a sibling that consumes the same producer, a deliverable upstream) is another's to report.
+    const targetIds = new Set(targets.map((c) => c.deliverableId));
+    const throughTargets = (entries: StaleDeliverable[]) =>
+      entries.flatMap((entry) => {
+        const reasons = entry.reasons.filter((reason) =>
+          reason.chain.some((edge) => targetIds.has(edge.producer) || targetIds.has(edge.consumer))
+        );
+        return reasons.length > 0 ? [{ ...entry, reasons }] : [];
+      });
+    report.stale.push(...throughTargets(found.stale));
+    report.retired.push(...throughTargets(found.retired));
     report.cycles.push(...found.cycles);
   }
-  // What is listed is the targets' answer: a reason that passes through no target (a sibling that
-  // consumes the same producer, a deliverable upstream) is another deliverable's to report.
-  const targetIds = new Set([...checks, ...unasked].map((c) => c.deliverableId));
-  const throughTargets = (entries: StaleDeliverable[]) =>
-    entries.flatMap((entry) => {
-      const reasons = entry.reasons.filter((reason) =>
-        reason.chain.some((edge) => targetIds.has(edge.producer) || targetIds.has(edge.consumer))
-      );
-      return reasons.length > 0 ? [{ ...entry, reasons }] : [];
-    });
-  report.stale = throughTargets(report.stale);
-  report.retired = throughTargets(report.retired);
   const byId = (a: StaleDeliverable, b: StaleDeliverable) =>
     a.deliverableId < b.deliverableId ? -1 : a.deliverableId > b.deliverableId ? 1 : 0;
   report.stale.sort(byId);
@@ -1801,10 +1795,11 @@ async function propagate(
     return outputs.get(record)!;
   };
   // The consumer's runs a producer's are compared with, each with the producer's files it read: of
-  // each agent, its latest that read a file of the producer, and each earlier one that did and is
-  // still the last run to have written one of its outputs, as each agent's outputs come from what
-  // it read; when no run of any agent read one, its latest of any agent (see
-  // StaleOptions.propagate), which read none.
+  // each agent, its latest that read a file of the producer, and each earlier one that did, is
+  // still the last run to have written one of its outputs, and read a file of the producer no
+  // later run of the agent read again, as each agent's outputs come from what it read; when no
+  // run of any agent read one, its latest of any agent (see StaleOptions.propagate), which read
+  // none.
   const consumerRuns = async (consumer: string, producer: string) => {
     const producerFolder = folderOf.get(producer);
     const under = producerFolder === undefined ? undefined : realOf(producerFolder);
@@ -1849,8 +1844,17 @@ async function propagate(
     return sortUtf8([...agents.keys()]).flatMap((agent) => {
       const group = agents.get(agent)!;
       const run = latest(group);
-      return group.filter(({ record }) =>
-        !isSuperseded(record) && (record === run || stillStands(record))
+      // An earlier run is covered when later runs of the agent read again every file of the
+      // producer it read: the agent saw them anew and rewrote what needed it.
+      const covered = (earlier: (typeof group)[number]) =>
+        [...earlier.read.keys()].every((path) =>
+          group.some(({ record, read }) =>
+            !isSuperseded(record) && laterThan(record, earlier.record) && read.has(path)
+          )
+        );
+      return group.filter((entry) =>
+        !isSuperseded(entry.record) &&
+        (entry.record === run || (stillStands(entry.record) && !covered(entry)))
       );
     });
   };

@@ -974,3 +974,52 @@ Deno.test("stale --propagate: a deliverable named alone lists only what passes t
     `DEL-02-01>DEL-02-02>DEL-02-04 ran since ${sibling}`,
   ]);
 });
+
+Deno.test("stale --propagate: an agent's earlier run is covered by a later run of it that read the same producer files again: a rewrite of only the file that needed it, and a dated report each run, are CLEAN once it ran after the producer (review-g 1, 2)", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  const consumer = dir("DEL-02-02");
+  await register(consumer, row("D2", "DEL-02-02", "DEL-02-01"));
+  const reads = "../DEL-02-01_Pump/Datasheet.md";
+  await writeTree(consumer, { "Sizing.md": "# Sizing\n", "Report-1.md": "1\n" });
+  await runWriting(producer, "4_DOCUMENTS", 90, ["Datasheet.md"], "_CONTEXT.md");
+  // Day 1: two documents and a report from the datasheet.
+  await runWriting(
+    consumer,
+    "DEPENDENCIES",
+    80,
+    ["Datasheet.md", "Sizing.md", "Report-1.md"],
+    reads,
+  );
+  // The producer changes; the agent reads it again and rewrites only what needed it, in a new report.
+  await runWriting(producer, "4_DOCUMENTS", 70, ["Datasheet.md"], "_CONTEXT.md");
+  await writeTree(consumer, { "Report-2.md": "2\n" });
+  await runWriting(consumer, "DEPENDENCIES", 60, ["Datasheet.md", "Report-2.md"], reads);
+  const current = await staleJson(root);
+  assertEquals([current.code, current.json.stale], [0, []], JSON.stringify(current.json.stale));
+  // The producer runs again: the agent's latest run is STALE, the one it covers is not named.
+  await runWriting(producer, "4_DOCUMENTS", 50, ["Datasheet.md"], "_CONTEXT.md");
+  const stale = await staleJson(root);
+  assertEquals(stale.code, 1);
+  assertEquals(entryOf(stale.json, "DEL-02-02")!.reasons.length, 1);
+});
+
+Deno.test("stale --propagate: targets in two execution roots: a target's ID in one root does not let a sibling of the same ID in the other through (review-g 8)", async () => {
+  const first = await buildRoot();
+  const second = await buildRoot();
+  await register(second.dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(second.dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-01"));
+  const reads = "../DEL-02-01_Pump/Datasheet.md";
+  await runWriting(second.dir("DEL-02-01"), "4_DOCUMENTS", 60, ["Datasheet.md"], "_CONTEXT.md");
+  await run(second.dir("DEL-02-03"), "DEPENDENCIES", 50, reads);
+  await runWriting(second.dir("DEL-02-01"), "4_DOCUMENTS", 40, ["Datasheet.md"], "_CONTEXT.md");
+  await run(second.dir("DEL-02-02"), "DEPENDENCIES", 30, reads);
+  await run(first.dir("DEL-02-03"), "DEPENDENCIES", 20, "Datasheet.md");
+  // The second root's DEL-02-03 is STALE, a sibling of the target DEL-02-02 there.
+  assertEquals(
+    (await staleJson(second.root)).json.stale.map((s: StaleDeliverable) => s.deliverableId),
+    ["DEL-02-03"],
+  );
+  const both = await staleJson(second.dir("DEL-02-02"), first.dir("DEL-02-03"));
+  assertEquals([both.code, both.json.stale], [0, []], JSON.stringify(both.json.stale));
+});

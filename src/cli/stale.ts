@@ -97,15 +97,16 @@ Options:
                 after the consumer's run started ("ran since"): the latest good
                 run of each agent of the consumer that read a file under the
                 producer's folder (a governed input there), and each earlier one
-                that did and is still the last run to have written one of its
-                outputs (one still there), each agent on its own, as its outputs
-                come from what it read (the reason names the run); only when no
-                good run of any agent read one, its latest run of any agent
-                (real paths compared: a read through a link to the producer's
-                folder is one); so too a consumer one of whose runs so compared
-                may have read a producer's run invalidated since (runrec
-                annotate --invalidates): it read a file that run
-                wrote and no good run of the producer rewrote it before it
+                that did, is still the last good run to have written one of its
+                outputs (one still there) and read a file of the producer that
+                no later run of the agent read again, each agent on its own, as
+                its outputs come from what it read (the reason names the run);
+                only when no good run of any agent read one, its latest run of
+                any agent (real paths compared: a read through a link to the
+                producer's folder is one); so too a consumer one of whose runs
+                so compared may have read a producer's run invalidated since
+                (runrec annotate --invalidates): it read a file that run wrote
+                and no good run of the producer rewrote it before it
                 started (bytes a good run wrote are vouched for; those another
                 invalidated run wrote, that run is named for; a FAILED run's or
                 a hand edit on top do not clear it), or, when either run names
