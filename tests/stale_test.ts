@@ -16,7 +16,12 @@ import { InputError } from "../src/errors.ts";
 import { readRecords } from "../src/reader.ts";
 import { encodeRecord } from "../src/codec.ts";
 import type { RunRecord } from "../src/schema.ts";
-import { checkStaleness, isSuccessOrPartial, type StaleCheck } from "../src/stale.ts";
+import {
+  checkStaleness,
+  isSuccessOrPartial,
+  type StaleCheck,
+  type StaleReport,
+} from "../src/stale.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
@@ -586,6 +591,65 @@ Deno.test("stale: a generated root of 24 deliverables, random ones edited: exact
     );
   });
   assertEquals(stale.map((s) => s.deliverableId), expected);
+});
+
+Deno.test("stale: 240 generated deliverables (DIRTY, CLEAN, NO_BASELINE, unreadable inputs and record files, STALE): the same report in this thread and with 1 or 2 workers", async () => {
+  const root = join(await tempDir(), "root");
+  const { deliverables, files } = await makeStaleRoot(root, 240, seededRandom("stale threads"));
+  const replace = async (path: string, by: "folder" | "fifo" | "dangling link") => {
+    await Deno.remove(path);
+    if (by === "folder") await Deno.mkdir(path);
+    else if (by === "dangling link") await Deno.symlink(`${path}.gone`, path);
+    else assertEquals((await new Deno.Command("mkfifo", { args: [path] }).output()).code, 0);
+  };
+  for (const [i, dir] of deliverables.entries()) {
+    const records = join(dir, "RunRecords.csv");
+    if (i % 10 === 1) {
+      await Deno.writeTextFile(join(dir, "Specification.md"), "x", { append: true });
+    }
+    if (i % 10 === 3) await replace(join(dir, "Guidance.md"), "folder");
+    if (i % 10 === 5) await replace(join(dir, "Datasheet.md"), "dangling link");
+    if (i % 20 === 7) await replace(join(dir, "Procedure.md"), "fifo");
+    if (i % 10 === 9) await Deno.remove(records); // no runs recorded
+    if (i % 20 === 17) {
+      // The last record's checksum no longer matches: a line that cannot be read.
+      const text = await Deno.readTextFile(records);
+      await Deno.writeTextFile(records, text.replace(/SUCCESS(?![^]*SUCCESS)/, "FAILURE"));
+    }
+    if (i % 40 === 13) await replace(records, "folder");
+  }
+  // A file many deliverables share (their package's reference) that cannot be read.
+  await replace(join(root, "PKG-02_Package_02", "0_References", "vendor.txt"), "folder");
+  // A worker's first start in this process type-checks its module: done here, so that the workers
+  // below load within the run (this thread hashes until they have).
+  const warm = startFileHasher({ workers: 1 });
+  await warm.loaded;
+  warm.close();
+  const report = (workers: number) => checkStaleness([root], { workers, propagate: true });
+  const inThread = await report(0);
+  const verdicts = new Set(inThread.checks.map((c) => c.verdict));
+  assertEquals([...verdicts].sort(), ["CLEAN", "DIRTY", "NO_BASELINE"]);
+  assert(inThread.checks.some((c) => c.inputs.some((i) => i.change === "unreadable")));
+  assert(inThread.stale.length > 0 && inThread.unreadable.length > 0);
+  const unreadLine = (c: StaleCheck) =>
+    [...c.notes, c.reason ?? ""].some((n) => /line \d+ could not/.test(n));
+  assert(inThread.checks.some(unreadLine));
+  assert(inThread.filesHashed > files.length / 2);
+  // Compared as JSON, part by part: a diff of whole reports this size takes gigabytes.
+  const same = (a: StaleReport, b: StaleReport, what: string) => {
+    for (const key of Object.keys(b) as (keyof StaleReport)[]) {
+      const [x, y] = [a[key], b[key]] as unknown[][];
+      if (JSON.stringify(x) === JSON.stringify(y)) continue;
+      const i = Array.isArray(x) && Array.isArray(y)
+        ? x.findIndex((item, i) => JSON.stringify(item) !== JSON.stringify(y[i]))
+        : -1;
+      assertEquals(i === -1 ? x : x[i], i === -1 ? y : y[i], `${what}: ${key}[${i}]`);
+      assert(false, `${what}: ${key} differs`);
+    }
+  };
+  for (const workers of [1, 2]) same(await report(workers), inThread, `workers: ${workers}`);
+  const one = (workers: number) => checkStaleness([root], { workers, agents: ["DEPENDENCIES"] });
+  same(await one(1), await one(0), "--agent DEPENDENCIES");
 });
 
 Deno.test("stale: a progress bar on a terminal, none when piped or with --json", async () => {
