@@ -175,7 +175,8 @@ type Check =
     /** At a merge: the merged branches' versions of the file, whose added lines it must keep. */
     merged?: BranchFile[];
   }
-  | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string }
+  /** A deletion of the file, whose last version (`blob`) is read to count the records lost. */
+  | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string; blob: string }
   /** A merge that kept the first parent's version (`blob`) of a file a merged branch changed. */
   | { kind: "kept"; commit: CommitInfo; blob: string; merged: BranchFile[] }
   /**
@@ -1480,6 +1481,7 @@ function applyCommit(
       commit,
       previous: track.label,
       previousPath: track.path,
+      blob: change.oldBlob,
     });
     deleted.set(change.path, track);
   }
@@ -1768,7 +1770,10 @@ async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
     if (track.checks.length === 0) continue;
     batch.push(track);
     for (const check of track.checks) {
-      if (check.kind === "deleted") continue;
+      if (check.kind === "deleted") {
+        specs.add(check.blob);
+        continue;
+      }
       if (check.kind === "bytes") {
         specs.add(check.oldBlob).add(check.newBlob);
         if (check.commit.parents.length > 1) {
@@ -1833,11 +1838,16 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
       track.failure = { commit: check.commit.id, subject: check.commit.subject, ...failure };
     };
     if (check.kind === "deleted") {
+      const last = bytes.get(check.blob);
+      const records = last && addedRecordCount(new Uint8Array(), last);
       return failAt({
         previous: check.previous,
         previousPath: check.previousPath,
         line: 1,
-        message: "deletes the file",
+        message: records === undefined
+          ? `deletes the file, last held at ${short(check.previous)}`
+          : `deletes the file, which held ${records} record${records === 1 ? "" : "s"} at ` +
+            short(check.previous),
         deleted: true,
         remedy: restoreRemedy(check.previous, check.previousPath, "restore it"),
       });

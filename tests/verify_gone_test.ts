@@ -82,7 +82,10 @@ Deno.test("verify --since: a record file created after REV whose records were co
   assertEquals(audit.code, 1, audit.out + audit.err);
   assertIncludes(
     audit.out,
-    `${FILE}: K-APPEND-1 broken in commit ${short(deleter)} "delete": deletes the file; if a ` +
+    `${FILE}: K-APPEND-1 broken in commit ${
+      short(deleter)
+    } "delete": deletes the file, which held 3 ` +
+      `records at ${short(runs)}; if a ` +
       `revert or \`git rm\` took it, restore it in that commit (\`git checkout ${short(runs)} -- ` +
       `${FILE}\`, then \`git commit --amend\`)`,
   );
@@ -151,7 +154,9 @@ Deno.test("verify --since: a record file a merged branch created and deleted, or
   assertIncludes(
     deleted.out,
     `${FILE}: K-APPEND-1 broken in commit ${short(merged)} "Merge branch 'side'": deletes the ` +
-      `file; if a revert or \`git rm\` took it, restore it in that commit (\`git checkout ` +
+      `file, which held 3 records at ${
+        short(runs)
+      }; if a revert or \`git rm\` took it, restore it in that commit (\`git checkout ` +
       `${short(runs)} -- ${FILE}\``,
   );
 });
@@ -188,9 +193,13 @@ Deno.test("verify --since: a deliverable folder moved with git mv into _Archive/
   const note = `${archived}: note: moved into _Archive/, a tool root (a "_" folder of an ` +
     `execution root, for snapshot copies), which checks of the folders above skip: followed ` +
     "here and checked; to keep it checked, name it as a target, or move it out of _Archive/\n";
+  let archive = "";
   // Staged, not committed yet; then committed.
   for (const step of ["staged", "committed"]) {
-    if (step === "committed") await git(repo, "commit", "-qm", "archive");
+    if (step === "committed") {
+      await git(repo, "commit", "-qm", "archive");
+      archive = await git(repo, "rev-parse", "HEAD");
+    }
     for (const since of [first, runs]) {
       const result = await verify(repo, ".", "--since", since);
       assertEquals(result.code, 0, `${step}: ${result.out}`);
@@ -230,10 +239,13 @@ Deno.test("verify --since: a deliverable folder moved with git mv into _Archive/
   for (const since of [first, runs]) {
     const gone = await verify(repo, ".", "--since", since);
     assertEquals(gone.code, 1, gone.out);
-    assertIncludes(
+    assertMatch(
       gone.out,
-      `${archived}: K-APPEND-1 broken in commit ${short(dropper)} "drop the archive": deletes ` +
-        "the file",
+      new RegExp(
+        `${archived}: K-APPEND-1 broken in commit ${short(dropper)} "drop the archive": ` +
+          // Last held at the commit that moved it there.
+          `deletes the file, which held 3 records at ${short(archive)};`,
+      ),
     );
   }
 });

@@ -63,9 +63,10 @@ checked as committed. A file that did not exist at GIT-REV is checked from
 its first version. A record file a target held at GIT-REV or at any commit
 since (on a merged branch too) that the working tree lacks (deleted, not
 renamed) fails, naming the commit that deleted it and the one that last held
-it. One moved where the target's walk does not look (into a tool root such
-as _Archive/, or out of the targets) is followed there and checked, with a
-note naming the folder (to keep it checked, name it, or move it out). When
+it, with how many records it held. One moved where the target's walk does
+not look (into a tool root such as _Archive/, or out of the targets) is
+followed there and checked, with a note naming the folder (to keep it
+checked, name it, or move it out). When
 HEAD does not contain GIT-REV (a rewrite, or a branch behind it) or GIT-REV
 is off HEAD's first-parent chain (a merged branch), the check starts where
 that chain meets it, and says so; GIT-REV's record lines must then each
