@@ -94,14 +94,49 @@ export function skipsLinkedWorktree(
   return true;
 }
 
+/** Record files a note names one by one, at most: the rest are counted. */
+const NAMED_AT_MOST = 3;
+
+/**
+ * Says which record files the tool root `folder` holds, which a search
+ * beneath a target does not read: the note the command prints once when it
+ * ends (none for a tool root without any). A lead who moves a deliverable
+ * into `_Archive/` learns its records are out of the check, not gone.
+ */
+function noteSkippedToolRoot(folder: string): void {
+  const files: string[] = [];
+  const unlistable = () => {}; // what cannot be listed there is not read either
+  for (const entry of walk(folder, { unlistable })) {
+    if (entry.name === RECORD_FILE) files.push(entry.path);
+  }
+  if (files.length === 0) return;
+  const named = sortUtf8(files).slice(0, NAMED_AT_MOST).map(oneLine);
+  const more = files.length - named.length;
+  leaveNote(
+    `skipped ${oneLine(folder)}: a tool root (a "_" folder of an execution root, for snapshot ` +
+      `copies) holding ${files.length} ${RECORD_FILE}, not read: ${named.join(", ")}` +
+      `${more > 0 ? ` and ${more} more` : ""}; name it to read it`,
+  );
+}
+
 /**
  * Whether the folder `name` of `dir` is looked in for deliverables: not
  * installed packages nor runrec's state, not an execution root's tool roots
- * (snapshot copies), not a linked work tree of the repository.
+ * (snapshot copies; each holding record files told to `skippedToolRoot`),
+ * not a linked work tree of the repository.
  */
-function entered(dir: string, name: string, skippedWorktree: (folder: string) => void): boolean {
-  return !holdsNoDeliverables(name) && !isToolRoot(dir, name) &&
-    !skipsLinkedWorktree(dir, name, skippedWorktree);
+function entered(
+  dir: string,
+  name: string,
+  skippedWorktree: (folder: string) => void,
+  skippedToolRoot: (folder: string) => void,
+): boolean {
+  if (holdsNoDeliverables(name)) return false;
+  if (isToolRoot(dir, name)) {
+    skippedToolRoot(join(dir, name));
+    return false;
+  }
+  return !skipsLinkedWorktree(dir, name, skippedWorktree);
 }
 
 /**
@@ -112,7 +147,9 @@ const NOT_REGULAR = "not a regular file (a folder, FIFO or device)";
 /**
  * Every `RunRecords.csv` beneath `root`, sorted by path (UTF-8 byte order),
  * as {@linkcode walk} finds them: `.git`, `node_modules`, `.runrec*`, the
- * tool roots of an execution root (`_Reconciliation/`: snapshot copies) and
+ * tool roots of an execution root (`_Reconciliation/`: snapshot copies; each
+ * holding record files told to `options.skippedToolRoot`, default: a note
+ * the command prints naming them) and
  * linked work trees of the repository (`git worktree add`; each told to
  * `options.skippedWorktree`, default: a note the command prints) are
  * skipped, and symbolic links to folders are not followed (they could loop).
@@ -131,9 +168,13 @@ const NOT_REGULAR = "not a regular file (a folder, FIFO or device)";
  */
 export function findRecordFiles(
   root: string,
-  options: { skippedWorktree?: (folder: string) => void } = {},
+  options: {
+    skippedWorktree?: (folder: string) => void;
+    skippedToolRoot?: (folder: string) => void;
+  } = {},
 ): { path: string; regular: boolean; unlisted?: string }[] {
   const skippedWorktree = options.skippedWorktree ?? noteSkippedWorktree;
+  const skippedToolRoot = options.skippedToolRoot ?? noteSkippedToolRoot;
   const found = new Map<string, boolean>();
   const unlisted = new Map<string, string>();
   const unlistable = (dir: string, error: Error) => {
@@ -142,7 +183,7 @@ export function findRecordFiles(
     }
     unlisted.set(dir, failureReason(error));
   };
-  const enter = (dir: string, name: string) => entered(dir, name, skippedWorktree);
+  const enter = (dir: string, name: string) => entered(dir, name, skippedWorktree, skippedToolRoot);
   for (const entry of walk(root, { unlistable, enter })) {
     // A link to a record file counts.
     if (entry.name === RECORD_FILE) found.set(entry.path, entry.kind === "file");
@@ -321,8 +362,8 @@ export async function refuseOtherFiles(files: readonly RecordTarget[]): Promise<
  *   `RunRecords.csv` (`exists: false` when it has none yet);
  * - any other folder → every `RunRecords.csv` beneath it (possibly none),
  *   leaving out installed packages, runrec's own state, an execution root's
- *   tool folders and the repository's other linked worktrees (name one to
- *   read it).
+ *   tool folders (a note names the record files each holds) and the
+ *   repository's other linked worktrees (name one to read it).
  *
  * Throws {@linkcode InputError} for a target that does not exist, and for a
  * record file that is not a regular file unless `options.keepUnreadable`.
@@ -341,6 +382,15 @@ export async function resolveTargets(
 ): Promise<RecordTarget[]> {
   const resolved: RecordTarget[] = [];
   const seen = new Set<string>();
+  // A tool root named as a target too is read: no note says it was skipped.
+  const named = new Set(await Promise.all(targets.map((t) => Deno.realPath(t).catch(() => t))));
+  const skippedToolRoot = (folder: string) => {
+    let real = folder;
+    try {
+      real = Deno.realPathSync(folder);
+    } catch { /* a name not valid UTF-8 reads back as not found: no target names it */ }
+    if (!named.has(real)) noteSkippedToolRoot(folder);
+  };
   const add = async (
     path: string,
     target: string,
@@ -379,7 +429,7 @@ export async function resolveTargets(
     } else if (DELIVERABLE_FOLDER.test(basename(await Deno.realPath(target)))) {
       await add(own, target, false);
     } else {
-      for (const file of findRecordFiles(target)) {
+      for (const file of findRecordFiles(target, { skippedToolRoot })) {
         const why = file.unlisted === undefined
           ? NOT_REGULAR
           : `folder cannot be listed: ${file.unlisted}; record files beneath it not read`;

@@ -2,7 +2,10 @@
  * K-APPEND-1 against git history: every version of a record file since a
  * revision (each first-parent commit's, then the working tree's) has the one
  * before as a byte-for-byte prefix, following the file across renames of its
- * deliverable folder.
+ * deliverable folder. Every record file a target held in the range (at the
+ * revision, or created since) is followed to HEAD and the working tree: one
+ * deleted on the way is gone; one moved where the targets' walk does not
+ * look (a tool root such as `_Archive/`) is checked there.
  *
  * One `git log -p` per repository streams the range's diffs of record files
  * (`history_log.ts`); a diff that adds lines only at the end is an append.
@@ -126,7 +129,8 @@ export interface HistoryCheck {
   /** Per record file, keyed by the path as given. */
   histories: Map<string, HistoryResult>;
   /**
-   * Record files the starting commit holds under a target and the work tree
+   * Record files a target held, at the starting commit or at any commit
+   * since (a file created since, on a merged branch too), that the work tree
    * lacks (not followed by a rename): deleted, and every record with them;
    * or left out by a sparse checkout and broken in a commit. Named as the
    * targets were given (relative stays relative); each has its entry in
@@ -134,6 +138,15 @@ export interface HistoryCheck {
    * working tree).
    */
   gone: string[];
+  /**
+   * Record files a target held (at the starting commit, or created since)
+   * that were moved where its walk does not look, into a tool root
+   * (`_Archive/`) or out of the targets, and that HEAD and the working tree
+   * have there: followed and checked like the files present, each with its
+   * entry in `histories` and a note saying where it went. Named as the
+   * targets were given when beneath one, else by absolute path.
+   */
+  moved: string[];
   /**
    * Notes about the range itself (where it starts and why, history fetched),
    * once each, and about record files a sparse checkout left out.
@@ -162,7 +175,8 @@ type Check =
     /** At a merge: the merged branches' versions of the file, whose added lines it must keep. */
     merged?: BranchFile[];
   }
-  | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string }
+  /** A deletion of the file, whose last version (`blob`) is read to count the records lost. */
+  | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string; blob: string }
   /** A merge that kept the first parent's version (`blob`) of a file a merged branch changed. */
   | { kind: "kept"; commit: CommitInfo; blob: string; merged: BranchFile[] }
   /**
@@ -274,14 +288,16 @@ interface BaseTree {
  * tree's version is compared as git would commit it: line ends converted
  * back when git converts them (`core.autocrlf`, `eol` attributes).
  *
- * `targets` are the folders or files asked about (record files the
- * starting commit has beneath them and the work tree lacks are `gone`,
- * named as the targets were given, each with its failure in `histories`:
- * the commit that deleted it, or the working tree); `files` are the record
- * files present. `options.unlisted` are folders beneath the targets that
- * cannot be listed (as `resolveTargets` marks them): HEAD's record files
- * beneath them are unread, not deleted, so they are not `gone` unless a
- * commit broke them.
+ * `targets` are the folders or files asked about (record files they held
+ * at the starting commit or at any commit since, a merged branch's too, and
+ * the work tree lacks are `gone`, named as the targets were given, each with
+ * its failure in `histories`: the commit that deleted it, or the working
+ * tree; those moved where the targets' walk does not look, into a tool root
+ * such as `_Archive/` or out of the targets, are `moved`: followed there and
+ * checked, with a note); `files` are the record files present.
+ * `options.unlisted` are folders beneath the targets that cannot be listed
+ * (as `resolveTargets` marks them): HEAD's record files beneath them are
+ * unread, not deleted, so they are not `gone` unless a commit broke them.
  *
  * Throws {@linkcode InputError} when `since` names no commit (in a shallow
  * clone, saying how to fetch it when it looks like a commit id or an
@@ -363,11 +379,24 @@ export async function verifyHistories(
     targets.map(async (target) => ({ target, real: await Deno.realPath(resolve(target)) })),
   );
   const gone: string[] = [];
+  const moved: string[] = [];
   // Record files a repository deleted whose path another repository's file now holds.
   const replaced: { result: HistoryResult; file: string }[] = [];
   for (const repository of repositories.values()) {
     const mine = files.filter((_, i) => fileTops[i] === repository.top);
-    const missing = await checkRepository(repository, since, mine, histories, unlisted);
+    const { missing, moved: followed } = await checkRepository(
+      repository,
+      since,
+      mine,
+      histories,
+      unlisted,
+    );
+    for (const [absolute, result] of followed) {
+      const path = asGiven(absolute, given);
+      if (present.has(absolute) || histories.has(path)) continue;
+      histories.set(path, result);
+      moved.push(path);
+    }
     for (const result of missing) {
       const absolute = join(repository.top, ...result.gitPath.split("/"));
       const path = asGiven(absolute, given);
@@ -396,7 +425,7 @@ export async function verifyHistories(
       if (history) await checkAbsorbed(folder, relative(folder.real, real), history, real, since);
     }
   }
-  return { histories, gone, notes };
+  return { histories, gone, moved, notes };
 }
 
 /** A folder that `since` records as a submodule and HEAD holds as a plain folder. */
@@ -639,15 +668,33 @@ function reachesFolder(path: string, scopes: Scope[]): boolean {
  * tool root of an execution root (`_Reconciliation/`), as targets.ts skips.
  */
 function walkReaches(scope: { root: string; real: string }, folders: string[]): boolean {
+  return beneathRoot(scope, folders) && skippedFolder(scope, folders) === undefined;
+}
+
+/** Whether `folders` (a path from the top, split) is the root `scope` or beneath it. */
+function beneathRoot(scope: { root: string }, folders: string[]): boolean {
   const depth = scope.root === "" ? 0 : scope.root.split("/").length;
-  if (folders.slice(0, depth).join("/") !== scope.root || folders.length < depth) return false;
+  return folders.length >= depth && folders.slice(0, depth).join("/") === scope.root;
+}
+
+/**
+ * The first folder of `folders` (a path from the top, split) beneath the
+ * root `scope` that its walk does not enter, as a path from the top;
+ * `undefined` when it enters them all, or they are not beneath it.
+ */
+function skippedFolder(scope: { root: string; real: string }, folders: string[]) {
+  if (!beneathRoot(scope, folders)) return undefined;
+  const depth = scope.root === "" ? 0 : scope.root.split("/").length;
   let dir = scope.real;
-  for (const name of folders.slice(depth)) {
-    if (name === ".git" || name === "node_modules" || name.startsWith(".runrec")) return false;
-    if (isToolRoot(dir, name)) return false;
+  for (let i = depth; i < folders.length; i++) {
+    const name = folders[i];
+    if (name === ".git" || name === "node_modules" || name.startsWith(".runrec")) {
+      return folders.slice(0, i + 1).join("/");
+    }
+    if (isToolRoot(dir, name)) return folders.slice(0, i + 1).join("/");
     dir = join(dir, name);
   }
-  return true;
+  return undefined;
 }
 
 /** Seven hex digits of a commit id, as git abbreviates. */
@@ -1015,16 +1062,29 @@ async function submodule(
   return { top, scopes, sinceCommit: base, head, ...meets, tree: Promise.resolve(tree) };
 }
 
+/** What {@linkcode checkRepository} found beyond the files present. */
+interface RepositoryCheck {
+  /**
+   * The record files a target held (at the starting commit, or created
+   * since), or that a revision off the first-parent chain held, whose history
+   * leads to no file present: each with its failure (the commit that deleted
+   * it, or the working tree), or none when git's sparse checkout left out a
+   * file whose committed history holds.
+   */
+  missing: HistoryResult[];
+  /**
+   * The record files a target held that HEAD and the working tree have
+   * where the targets' walk does not look (moved into a tool root, or out of
+   * the targets): followed there and checked, by absolute path.
+   */
+  moved: Map<string, HistoryResult>;
+}
+
 /**
  * Follows every record file of one repository from its starting commit to
  * HEAD and the working tree; fills `histories` for `files` (the ones
- * present in it). Returns the record files under the targets, at the
- * starting commit or at a revision off the first-parent chain
- * (`repository.join`), whose history leads to no file present: each with
- * its failure (the commit that deleted it, or the working tree), or none
- * when git's sparse checkout left out a file whose committed history holds.
- * A file HEAD has beneath one of the `unlisted` folders (absolute) is unread,
- * not missing, unless a commit broke it.
+ * present in it). A file HEAD has beneath one of the `unlisted` folders
+ * (absolute) is unread, not missing, unless a commit broke it.
  */
 async function checkRepository(
   repository: Repository,
@@ -1032,8 +1092,8 @@ async function checkRepository(
   files: string[],
   histories: Map<string, HistoryResult>,
   unlisted: string[],
-): Promise<HistoryResult[]> {
-  const { top, base, head } = repository;
+): Promise<RepositoryCheck> {
+  const { top, base, head, scopes } = repository;
   // Where the check starts, as notes name it: not `since` when it starts elsewhere.
   const start = base && base !== repository.sinceCommit
     ? short(base)
@@ -1063,9 +1123,8 @@ async function checkRepository(
     ? await checkSinceLines(repository, repository.join, alive)
     : new Map<string, Track | undefined>();
 
-  const followed = new Set<string>();
   const reached = new Set<Track>();
-  const working: { file: string; gitPath: string; track: Track }[] = [];
+  const working: { file: string; gitPath: string; track: Track; result: HistoryResult }[] = [];
   for (const file of files) {
     const gitPath = gitRelative(top, await Deno.realPath(file));
     let track = alive.get(gitPath);
@@ -1080,33 +1139,52 @@ async function checkRepository(
       }
     }
     track ??= deleted.get(gitPath);
-    const result: HistoryResult = {
-      since,
-      sinceCommit: repository.sinceCommit,
-      base: base ?? null,
-      workTree: top,
-      gitPath,
-      pathAtSince: track?.pathAtBase ?? gitPath,
-      existedAtSince: track?.existedAtBase ?? false,
-      renames: track?.renames ?? [],
-      commits: track?.commits ?? [],
-      versionsCompared: track?.versions ?? 0,
-      notes: track?.notes ?? [`not in git history since ${since}; nothing to compare`],
-    };
-    if (track) {
+    const result = historyResult(repository, since, gitPath, track);
+    if (!track) result.notes.push(`not in git history since ${since}; nothing to compare`);
+    else {
       reached.add(track);
-      if (track.existedAtBase) followed.add(track.pathAtBase);
       if (track.failure) result.failure = track.failure;
-      else working.push({ file, gitPath, track });
+      else working.push({ file, gitPath, track, result });
     }
     histories.set(file, result);
+  }
+  // Files a target held that HEAD (or a `git mv` not committed) has where the targets' walk
+  // does not look: followed there. One that is not there is missing below.
+  const moved = new Map<string, HistoryResult>();
+  let staged: TreeChange[] | undefined; // the working tree's changes since HEAD, when needed
+  for (const track of tracks) {
+    if (reached.has(track) || alive.get(track.path) !== track || !heldByTargets(track, scopes)) {
+      continue;
+    }
+    let gitPath = track.path;
+    if (holdsFile(gitPath, scopes)) {
+      staged ??= await treeChanges("HEAD", undefined, top);
+      const to = staged.find((c) => c.status === "R" && c.from === track.path)?.path;
+      if (to === undefined || holdsFile(to, scopes)) continue;
+      gitPath = to;
+    }
+    const file = join(top, ...gitPath.split("/"));
+    if (!await Deno.stat(file).then((info) => info.isFile, () => false)) continue;
+    if (gitPath !== track.path) {
+      // Between two DeliverableIDs, git's pairing is a move only when the file kept its bytes.
+      if (!sameDeliverable(track.path, gitPath) && !await workingTreeKeeps(track.blob, file, top)) {
+        continue;
+      }
+      track.renames.push({ commit: WORKING_TREE, from: track.path, to: gitPath });
+      track.notes.push(renameNote(track.path, WORKING_TREE));
+    }
+    reached.add(track);
+    const result = historyResult(repository, since, gitPath, track);
+    result.notes.push(movedNote(gitPath, scopes));
+    if (track.failure) result.failure = track.failure;
+    else working.push({ file, gitPath, track, result });
+    moved.set(file, result);
   }
   // The working tree's versions against HEAD's, a batch of HEAD's blobs at a time.
   for (let i = 0; i < working.length; i += BATCH) {
     const batch = working.slice(i, i + BATCH);
     const blobs = await readObjects(batch.map((w) => w.track.blob), top);
-    for (const [j, { file, gitPath, track }] of batch.entries()) {
-      const result = histories.get(file)!;
+    for (const [j, { file, gitPath, track, result }] of batch.entries()) {
       result.versionsCompared++;
       const problem = await workingTreeProblem(file, gitPath, blobs[j]!, top, result.notes);
       if (problem) {
@@ -1121,34 +1199,34 @@ async function checkRepository(
       }
     }
   }
-  // Record files of `base` and of a merged `since` that reach no file present.
-  const missing = new Map<string, Track | undefined>();
-  for (const path of (await repository.tree).baseFiles.keys()) {
-    if (!holdsFile(path, repository.scopes) || followed.has(path)) continue;
-    missing.set(path, tracks.find((t) => t.existedAtBase && t.pathAtBase === path));
+  // Files a target held at `base` or since, and those of a merged `since`, that reach no file
+  // present: deleted in a commit, or in the working tree.
+  let missing: { path: string; track?: Track }[] = [];
+  for (const track of tracks) {
+    if (reached.has(track) || !heldByTargets(track, scopes)) continue;
+    // Not in HEAD and not failed: a file a merge left out whose branch added no record to it.
+    if (alive.get(track.path) !== track && !track.failure) continue;
+    missing.push({ path: track.path, track });
   }
   for (const [path, track] of sinceTracks) {
-    if (!track || !reached.has(track) && !track.existedAtBase) missing.set(path, track);
-  }
-  // Files a merged branch created that its merge left out, and no file present goes on with.
-  for (const track of new Set(deleted.values())) {
-    if (reached.has(track) || !track.checks.some((c) => c.kind === "absent")) continue;
-    if (holdsFile(track.path, repository.scopes)) missing.set(track.path, track);
+    if (!track) missing.push({ path });
+    else if (!reached.has(track) && !missing.some((m) => m.track === track)) {
+      missing.push({ path, track });
+    }
   }
   // A file in a folder that cannot be listed was not read, so its absence proves nothing.
   const unread = (t: Track) => {
     const absolute = join(top, ...t.path.split("/"));
     return unlisted.some((folder) => absolute.startsWith(`${folder}${sep}`));
   };
-  for (const [path, track] of missing) {
-    if (track && !track.failure && alive.get(track.path) === track && unread(track)) {
-      missing.delete(path);
-    }
-  }
-  const inHead = [...missing.values()].filter((t) => t && alive.get(t.path) === t)
-    .map((t) => t!.path);
+  missing = missing.filter(({ track }) =>
+    !(track && !track.failure && alive.get(track.path) === track && unread(track))
+  );
+  const inHead = missing.flatMap(({ track }) =>
+    track && alive.get(track.path) === track ? [track.path] : []
+  );
   const sparse = await skipWorktreePaths(inHead, top);
-  return [...missing].map(([path, track]) => {
+  const results = missing.map(({ path, track }) => {
     const failure = track?.failure ?? (!track
       ? {
         commit: repository.join!.id,
@@ -1171,21 +1249,60 @@ async function checkRepository(
         deleted: true,
       });
     if (track && sparse.has(track.path)) track.notes.push(SPARSE_NOTE);
-    return {
-      since,
-      sinceCommit: repository.sinceCommit,
-      base: base ?? null,
-      workTree: top,
-      gitPath: track?.path ?? path,
-      pathAtSince: track?.pathAtBase ?? path,
-      existedAtSince: track?.existedAtBase ?? false,
-      renames: track?.renames ?? [],
-      commits: track?.commits ?? [],
-      versionsCompared: track?.versions ?? 0,
-      ...(failure ? { failure } : {}),
-      notes: track?.notes ?? [],
-    };
+    const result = historyResult(repository, since, track?.path ?? path, track);
+    return failure ? { ...result, failure } : result;
   });
+  return { missing: results, moved };
+}
+
+/** The result for the record file at `gitPath`, as far as its followed history `track` goes. */
+function historyResult(
+  repository: Repository,
+  since: string,
+  gitPath: string,
+  track: Track | undefined,
+): HistoryResult {
+  return {
+    since,
+    sinceCommit: repository.sinceCommit,
+    base: repository.base ?? null,
+    workTree: repository.top,
+    gitPath,
+    pathAtSince: track?.pathAtBase ?? gitPath,
+    existedAtSince: track?.existedAtBase ?? false,
+    renames: track?.renames ?? [],
+    commits: track?.commits ?? [],
+    versionsCompared: track?.versions ?? 0,
+    notes: track?.notes ?? [],
+  };
+}
+
+/**
+ * Whether a target held the followed file under one of its names: at
+ * `base`, where it was created since, or after a rename. Records a target
+ * held stay its to keep, wherever the file went.
+ */
+function heldByTargets(track: Track, scopes: Scope[]): boolean {
+  return trackNames(track).some((name) => holdsFile(name, scopes));
+}
+
+/**
+ * The note of a record file a target held that is now at `path`, where the
+ * targets' walk does not look: in a tool root (named, with what to do), or
+ * outside the targets.
+ */
+function movedNote(path: string, scopes: Scope[]): string {
+  const folders = path.split("/").slice(0, -1);
+  const skipped = scopes.flatMap((scope) => "root" in scope ? [skippedFolder(scope, folders)] : [])
+    .find((folder) => folder !== undefined);
+  if (skipped === undefined) return "moved out of the targets; followed here and checked";
+  const name = basename(skipped);
+  const what = name.startsWith("_")
+    ? `a tool root (a "_" folder of an execution root, for snapshot copies), which checks of ` +
+      "the folders above skip"
+    : "a folder that checks of the folders above skip";
+  return `moved into ${skipped}/, ${what}: followed here and checked; to keep it checked, ` +
+    `name it as a target, or move it out of ${name}/`;
 }
 
 /**
@@ -1364,6 +1481,7 @@ function applyCommit(
       commit,
       previous: track.label,
       previousPath: track.path,
+      blob: change.oldBlob,
     });
     deleted.set(change.path, track);
   }
@@ -1652,7 +1770,10 @@ async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
     if (track.checks.length === 0) continue;
     batch.push(track);
     for (const check of track.checks) {
-      if (check.kind === "deleted") continue;
+      if (check.kind === "deleted") {
+        specs.add(check.blob);
+        continue;
+      }
       if (check.kind === "bytes") {
         specs.add(check.oldBlob).add(check.newBlob);
         if (check.commit.parents.length > 1) {
@@ -1703,9 +1824,11 @@ async function followBranch(walk: Walk, first: string, other: string) {
     [...new Set([...alive.values(), ...deleted.values(), ...probes.values()])],
     walk,
   );
-  // A file the branch's own merge left out goes on with that failure, which fails its merge.
+  // A file the branch's own merge left out goes on with that failure, which fails its merge;
+  // so does one the branch deleted (records committed there and gone, even from a file it created).
   const files = new Map(alive);
   for (const [path, probe] of probes) if (probe.failure) files.set(path, probe);
+  for (const [path, track] of deleted) if (!files.has(path)) files.set(path, track);
   return files;
 }
 
@@ -1715,11 +1838,16 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
       track.failure = { commit: check.commit.id, subject: check.commit.subject, ...failure };
     };
     if (check.kind === "deleted") {
+      const last = bytes.get(check.blob);
+      const records = last && addedRecordCount(new Uint8Array(), last);
       return failAt({
         previous: check.previous,
         previousPath: check.previousPath,
         line: 1,
-        message: "deletes the file",
+        message: records === undefined
+          ? `deletes the file, last held at ${short(check.previous)}`
+          : `deletes the file, which held ${records} record${records === 1 ? "" : "s"} at ` +
+            short(check.previous),
         deleted: true,
         remedy: restoreRemedy(check.previous, check.previousPath, "restore it"),
       });

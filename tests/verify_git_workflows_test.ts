@@ -260,7 +260,8 @@ Deno.test("verify --since: a deleted record file is named as given, with the com
   assert.equal(committed.code, 1, committed.stdout + committed.stderr);
   assert.ok(
     committed.stdout.includes(
-      `${relative}: K-APPEND-1 broken in commit ${dropper} "drop D3": deletes the file; if a ` +
+      `${relative}: K-APPEND-1 broken in commit ${dropper} "drop D3": deletes the file, which held ` +
+        `1 record at ${base.slice(0, 7)}; if a ` +
         "revert or `git rm` took it, restore it in that commit (`git checkout " +
         `${base.slice(0, 7)} -- ${relative}\`, then \`git commit --amend\`) or, once pushed, ` +
         "in a new one (a check from before it still fails); to undo a run, keep its record " +

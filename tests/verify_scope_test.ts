@@ -2,7 +2,8 @@
  * `verify --since` and plain `verify` agree on which record files a target
  * holds (as targets.ts resolves them): a deliverable folder its own
  * `RunRecords.csv`, a root every one beneath it that a walk reaches (not in a
- * tool root such as `_Reconciliation/`). Real git repositories.
+ * tool root such as `_Reconciliation/`, which a note names). Real git
+ * repositories.
  *
  * @module
  */
@@ -42,7 +43,7 @@ async function project(): Promise<string> {
 
 async function verify(...args: string[]) {
   const { code, stdout, stderr } = await runCli(["verify", ...args]);
-  return { code, out: stdout + stderr };
+  return { code, out: stdout + stderr, stdout, stderr };
 }
 
 Deno.test("verify <del-dir> --since: a committed record file in a sub-folder is not the deliverable's, and not deleted", async () => {
@@ -80,10 +81,12 @@ Deno.test("verify <root> --since: holds the record files a walk finds, not a too
   assertEquals(since.code, 0, since.out);
   // Both sides name the same files: the deliverable's and its archive, never the snapshot.
   const plain = await verify(repo);
-  for (const out of [since.out, plain.out]) {
-    assertIncludes(out, `${join(repo, DEL, RECORD_FILE)}: ok`);
-    assertIncludes(out, `${join(repo, ARCHIVE)}: ok`);
-    assertEquals(out.includes("_Reconciliation"), false, out);
+  for (const { stdout, stderr } of [since, plain]) {
+    assertIncludes(stdout, `${join(repo, DEL, RECORD_FILE)}: ok`);
+    assertIncludes(stdout, `${join(repo, ARCHIVE)}: ok`);
+    assertEquals(stdout.includes("_Reconciliation"), false, stdout);
+    // Not read, and said so.
+    assertIncludes(stderr, `skipped ${join(repo, "_Reconciliation")}: a tool root`);
   }
   // The snapshot deleted: not a file the root holds, so nothing is broken.
   await Deno.remove(join(repo, SNAPSHOT));

@@ -141,7 +141,7 @@ Deno.test("verify --since: a deliverable folder replaced by a submodule or a nes
       out.stdout,
       new RegExp(
         `${DEL}/RunRecords\\.csv:3: K-APPEND-1 broken in commit [0-9a-f]{7} "the folder becomes ` +
-          `a submodule": deletes the file; the file now in its place, another repository's ` +
+          `a submodule": deletes the file, which held \\d+ records? at [0-9a-f]{7}; the file now in its place, another repository's ` +
           `\\(${del}\\), lacks record ${dropped} \\(line 3\\)`,
       ),
       nested,

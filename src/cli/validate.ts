@@ -18,9 +18,11 @@ Usage: runrec validate <file|del-dir|root>... [--json]
 Each target is a record file, a deliverable folder (its RunRecords.csv; one
 with no RunRecords.csv yet has "no records yet", which is fine), or any other
 folder (every RunRecords.csv beneath it, .git and node_modules skipped, and
-an execution root's tool roots such as _Reconciliation/, whose snapshots are
-copies, and linked worktrees of the repository kept inside it, such as
-.worktrees/agent-1, another checkout, with a note: name one to read it).
+an execution root's tool roots, its folders named _… such as
+_Reconciliation/ or _Archive/, whose snapshots are copies, and linked
+worktrees of the repository kept inside it, such as .worktrees/agent-1,
+another checkout, each with a note, a tool root's naming the record files
+it holds: name one to read it).
 
 Every problem is printed as "path:line: field message"; warnings (torn
 records from interrupted writes, CR LF, NUL bytes, blank lines, no final

@@ -60,8 +60,13 @@ also to a new DEL number when the file kept its bytes; else a file deleted
 in the same commit whose bytes the new one starts with; else the
 DeliverableID of the folder name). A file a sparse checkout leaves out is
 checked as committed. A file that did not exist at GIT-REV is checked from
-its first version; one that GIT-REV has under a target and the working tree
-lacks (deleted, not renamed) fails, naming the commit that deleted it. When
+its first version. A record file a target held at GIT-REV or at any commit
+since (on a merged branch too) that the working tree lacks (deleted, not
+renamed) fails, naming the commit that deleted it and the one that last held
+it, with how many records it held. One moved where the target's walk does
+not look (into a tool root such as _Archive/, or out of the targets) is
+followed there and checked, with a note naming the folder (to keep it
+checked, name it, or move it out). When
 HEAD does not contain GIT-REV (a rewrite, or a branch behind it) or GIT-REV
 is off HEAD's first-parent chain (a merged branch), the check starts where
 that chain meets it, and says so; GIT-REV's record lines must then each
@@ -98,9 +103,10 @@ Options:
   --json           print one JSON document: {since, notes, files: [{path, exists, problems,
                    records, errors, warnings, duplicates, history, ok}], records,
                    errors, warnings, duplicates, unreadable (totals), gone, spooled,
-                   pendingRuns, ok}; gone: [{path, history}] of record files
-                   GIT-REV has that are missing now (history.failure names
-                   the commit that deleted each); spooled: per record file,
+                   pendingRuns, ok}; files also holds those followed out of
+                   the targets' walk; gone: [{path, history}] of record files
+                   a target held at GIT-REV or since that are missing now
+                   (history.failure names the commit that deleted each); spooled: per record file,
                    records still in the spool; pendingRuns: runs started and
                    not finished {delDir, id, agent, started, finishing}
   -h, --help       show this help
@@ -297,10 +303,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Record files the starting commit has and the work tree lacks: deleted, records and all
   // (renamed ones are followed by their history).
   let gone: string[] = [];
+  // Record files a target held that were moved where its walk does not look: checked there.
+  let moved: string[] = [];
   let rangeNotes: string[] = [];
   if (since !== undefined) {
     try {
-      ({ histories, gone, notes: rangeNotes } = await verifyHistories(
+      ({ histories, gone, moved, notes: rangeNotes } = await verifyHistories(
         targets,
         files.filter((f) => f.exists && f.unreadable === undefined).map((f) => f.path),
         since,
@@ -317,6 +325,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
   }
 
+  for (const path of moved) files.push({ path, target: path, exists: true });
   const storage = await gitStorage(files);
   // Two folders claiming one DeliverableID give their runs the same RunIDs: errors of both.
   const shared = await sharedIdProblems(files);

@@ -1,0 +1,304 @@
+/**
+ * `runrec verify --since REV` for records committed in REV..HEAD and gone
+ * from HEAD: a record file created after REV and deleted later (on the
+ * first-parent chain, on a merged branch, in the working tree), records
+ * appended after REV and cut later, and a deliverable folder moved into a
+ * tool root (`_Archive/`), which the walk of a root does not read. Real git
+ * repositories throughout.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/verify_gone_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { git, sampleDraft, tempDir } from "./fixtures.ts";
+
+const DEL = "PKG-01_Alpha/1_Working/DEL-01-03_Level_Switch";
+const OTHER = "PKG-01_Alpha/1_Working/DEL-01-02_Flow_Meter";
+const FILE = `${DEL}/${RECORD_FILE}`;
+
+/** Appends one run by `agent` to the record file of the deliverable `del` of `repo`. */
+async function record(repo: string, del: string, agent: string, minute: number) {
+  await Deno.mkdir(join(repo, del), { recursive: true });
+  const at = `2026-10-01T00:${String(minute).padStart(2, "0")}:00.000Z`;
+  await appendRecord(
+    join(repo, del, RECORD_FILE),
+    sampleDraft({
+      AgentName: agent,
+      RunTimestamp: at,
+      DeliverableID: del.split("/").at(-1)!.slice(0, "DEL-01-03".length),
+    }),
+    {
+      fsync: false,
+    },
+  );
+}
+
+/**
+ * An execution root in git (INIT.md, the `merge=union` recipe) whose one
+ * commit, `first`, holds no record file: the REV of a lead's audit.
+ */
+async function project(): Promise<{ repo: string; first: string }> {
+  const repo = await Deno.realPath(await tempDir({ prefix: "runrec-verify-gone-" }));
+  await Deno.writeTextFile(join(repo, "INIT.md"), "# Init\n");
+  await Deno.writeTextFile(join(repo, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await Deno.mkdir(join(repo, DEL), { recursive: true });
+  await Deno.writeTextFile(join(repo, DEL, "_CONTEXT.md"), "# DEL-01-03\n");
+  await git(repo, "init", "-q");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "first");
+  return { repo, first: await git(repo, "rev-parse", "HEAD") };
+}
+
+/** Three runs recorded in DEL and committed; returns that commit. */
+async function threeRuns(repo: string): Promise<string> {
+  for (const minute of [1, 2, 3]) await record(repo, DEL, "4_DOCUMENTS", minute);
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "3 runs recorded");
+  return await git(repo, "rev-parse", "HEAD");
+}
+
+/** `runrec verify ARGS` run in `repo`, paths relative to it. */
+async function verify(repo: string, ...args: string[]) {
+  const { code, stdout, stderr } = await runCliProcess(["verify", ...args], undefined, {}, repo);
+  return { code, out: stdout, err: stderr };
+}
+
+const short = (id: string) => id.slice(0, 7);
+
+Deno.test("verify --since: a record file created after REV whose records were committed and then deleted (git rm) fails, naming the commit that deleted it and the one that held them", async () => {
+  const { repo, first } = await project();
+  const runs = await threeRuns(repo);
+  await git(repo, "rm", "-q", FILE);
+  await git(repo, "commit", "-qm", "delete");
+  const deleter = await git(repo, "rev-parse", "HEAD");
+
+  const audit = await verify(repo, ".", "--since", first);
+  assertEquals(audit.code, 1, audit.out + audit.err);
+  assertIncludes(
+    audit.out,
+    `${FILE}: K-APPEND-1 broken in commit ${
+      short(deleter)
+    } "delete": deletes the file, which held 3 ` +
+      `records at ${short(runs)}; if a ` +
+      `revert or \`git rm\` took it, restore it in that commit (\`git checkout ${short(runs)} -- ` +
+      `${FILE}\`, then \`git commit --amend\`)`,
+  );
+  assertEquals(audit.out.includes("no RunRecords.csv found"), false, audit.out);
+  // As --since the commit that held them already said.
+  assertEquals((await verify(repo, ".", "--since", runs)).code, 1);
+  const json = JSON.parse((await runCli(["verify", repo, "--since", first, "--json"])).stdout);
+  assertEquals(json.ok, false);
+  assertEquals(json.gone.map((g: { path: string }) => g.path), [join(repo, FILE)]);
+  const failure = json.gone[0].history.failure;
+  assertEquals([failure.commit, failure.previous, failure.deleted], [deleter, runs, true]);
+
+  // Deleted in the working tree, not committed: the same.
+  await git(repo, "reset", "-q", "--hard", runs);
+  await Deno.remove(join(repo, FILE));
+  const working = await verify(repo, ".", "--since", first);
+  assertEquals(working.code, 1, working.out);
+  assertIncludes(
+    working.out,
+    `${FILE}: K-APPEND-1 broken: deleted in the working tree (not committed)\n`,
+  );
+  // A deliverable folder as the target: its own file, gone.
+  const own = await verify(repo, DEL, "--since", first);
+  assertEquals(own.code, 1, own.out);
+  assertIncludes(own.out, `${FILE}: K-APPEND-1 broken: deleted in the working tree`);
+});
+
+Deno.test("verify --since: a record file a merged branch created and deleted, or deleted after main created it, fails at the merge", async () => {
+  // Created and deleted on the branch: the merge's diff shows nothing of it.
+  const { repo, first } = await project();
+  await git(repo, "checkout", "-qb", "side");
+  await threeRuns(repo);
+  await git(repo, "rm", "-q", FILE);
+  await git(repo, "commit", "-qm", "delete on the branch");
+  const deleter = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "checkout", "-q", "main");
+  await record(repo, OTHER, "MAIN", 4);
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "main run");
+  await git(repo, "merge", "-q", "--no-ff", "--no-edit", "side");
+  const merge = await git(repo, "rev-parse", "HEAD");
+  const branch = await verify(repo, ".", "--since", first);
+  assertEquals(branch.code, 1, branch.out);
+  assertIncludes(
+    branch.out,
+    `${FILE}:1: K-APPEND-1 broken in commit ${short(merge)} "Merge branch 'side'": merges ` +
+      `${short(deleter)}, whose branch did not only append: in commit ${short(deleter)} ` +
+      `"delete on the branch": deletes the file`,
+  );
+  assertIncludes(branch.out, `${OTHER}/${RECORD_FILE}: ok: 1 record`);
+
+  // Created on main, deleted by a branch that main merges.
+  const second = await project();
+  const runs = await threeRuns(second.repo);
+  await git(second.repo, "checkout", "-qb", "side");
+  await git(second.repo, "rm", "-q", FILE);
+  await git(second.repo, "commit", "-qm", "delete on the branch");
+  await git(second.repo, "checkout", "-q", "main");
+  await record(second.repo, OTHER, "MAIN", 4);
+  await git(second.repo, "add", "-A");
+  await git(second.repo, "commit", "-qm", "main run");
+  await git(second.repo, "merge", "-q", "--no-ff", "--no-edit", "side");
+  const merged = await git(second.repo, "rev-parse", "HEAD");
+  const deleted = await verify(second.repo, ".", "--since", second.first);
+  assertEquals(deleted.code, 1, deleted.out);
+  assertIncludes(
+    deleted.out,
+    `${FILE}: K-APPEND-1 broken in commit ${short(merged)} "Merge branch 'side'": deletes the ` +
+      `file, which held 3 records at ${
+        short(runs)
+      }; if a revert or \`git rm\` took it, restore it in that commit (\`git checkout ` +
+      `${short(runs)} -- ${FILE}\``,
+  );
+});
+
+Deno.test("verify --since: records appended after REV to a file REV held and cut in a later commit fail, though REV..HEAD shows no change", async () => {
+  const { repo } = await project();
+  await record(repo, DEL, "BASE", 1);
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "rev");
+  const rev = await git(repo, "rev-parse", "HEAD");
+  const before = await Deno.readFile(join(repo, FILE));
+  await record(repo, DEL, "LATER", 2);
+  await git(repo, "commit", "-qam", "one more");
+  await Deno.writeFile(join(repo, FILE), before);
+  await git(repo, "commit", "-qam", "cut");
+  const cut = await git(repo, "rev-parse", "HEAD");
+  assertEquals(await git(repo, "diff", "--stat", rev, "HEAD"), "");
+  const result = await verify(repo, ".", "--since", rev);
+  assertEquals(result.code, 1, result.out);
+  assertMatch(
+    result.out,
+    new RegExp(
+      `${FILE}:3: K-APPEND-1 broken in commit ${short(cut)} "cut": line 3: .*record RUN-DEL-01-03-`,
+    ),
+  );
+});
+
+Deno.test("verify --since: a deliverable folder moved with git mv into _Archive/ (a tool root) is followed there and checked, with a note naming the folder; a rewrite or deletion there fails", async () => {
+  const { repo, first } = await project();
+  const runs = await threeRuns(repo);
+  const archived = `_Archive/DEL-01-03_Level_Switch/${RECORD_FILE}`;
+  await Deno.mkdir(join(repo, "_Archive"));
+  await git(repo, "mv", DEL, "_Archive/");
+  const note = `${archived}: note: moved into _Archive/, a tool root (a "_" folder of an ` +
+    `execution root, for snapshot copies), which checks of the folders above skip: followed ` +
+    "here and checked; to keep it checked, name it as a target, or move it out of _Archive/\n";
+  let archive = "";
+  // Staged, not committed yet; then committed.
+  for (const step of ["staged", "committed"]) {
+    if (step === "committed") {
+      await git(repo, "commit", "-qm", "archive");
+      archive = await git(repo, "rev-parse", "HEAD");
+    }
+    for (const since of [first, runs]) {
+      const result = await verify(repo, ".", "--since", since);
+      assertEquals(result.code, 0, `${step}: ${result.out}`);
+      assertIncludes(result.out, note);
+      assertIncludes(
+        result.out,
+        `${archived}: ok: 3 records, 0 errors, 0 warnings, K-APPEND-1 holds\n`,
+      );
+      assertEquals(result.out.includes("deleted"), false, result.out);
+    }
+  }
+  const json = JSON.parse((await runCli(["verify", repo, "--since", first, "--json"])).stdout);
+  assertEquals(json.files.map((f: { path: string; ok: boolean }) => [f.path, f.ok]), [[
+    join(repo, archived),
+    true,
+  ]]);
+
+  // A record cut there is caught: the file is checked, not merely named.
+  const lines = (await Deno.readTextFile(join(repo, archived))).split("\n");
+  await Deno.writeTextFile(
+    join(repo, archived),
+    [...lines.slice(0, 2), ...lines.slice(3)].join("\n"),
+  );
+  await git(repo, "commit", "-qam", "cut one");
+  const rewritten = await verify(repo, ".", "--since", first);
+  assertEquals(rewritten.code, 1, rewritten.out);
+  assertMatch(
+    rewritten.out,
+    /_Archive\/DEL-01-03_Level_Switch\/RunRecords.csv:3: K-APPEND-1 broken in commit [0-9a-f]{7} "cut one"/,
+  );
+
+  // Deleted from there (the cut undone first): gone, named where it was deleted.
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await git(repo, "rm", "-rq", "_Archive");
+  await git(repo, "commit", "-qm", "drop the archive");
+  const dropper = await git(repo, "rev-parse", "HEAD");
+  for (const since of [first, runs]) {
+    const gone = await verify(repo, ".", "--since", since);
+    assertEquals(gone.code, 1, gone.out);
+    assertMatch(
+      gone.out,
+      new RegExp(
+        `${archived}: K-APPEND-1 broken in commit ${short(dropper)} "drop the archive": ` +
+          // Last held at the commit that moved it there.
+          `deletes the file, which held 3 records at ${short(archive)};`,
+      ),
+    );
+  }
+});
+
+Deno.test("verify --since: a deliverable folder moved out of the target (another package) is followed and checked; renamed within it, it holds as before", async () => {
+  const { repo, first } = await project();
+  await threeRuns(repo);
+  await git(repo, "mv", DEL, `${DEL}_v2`);
+  await git(repo, "commit", "-qm", "rename");
+  const renamed = await verify(repo, ".", "--since", first);
+  assertEquals(renamed.code, 0, renamed.out);
+  assertIncludes(renamed.out, `${DEL}_v2/${RECORD_FILE}: ok: 3 records`);
+
+  await Deno.mkdir(join(repo, "PKG-02_Beta"));
+  await git(repo, "mv", `${DEL}_v2`, "PKG-02_Beta/");
+  await git(repo, "commit", "-qm", "move to another package");
+  const moved = await verify(repo, "PKG-01_Alpha", "--since", first);
+  assertEquals(moved.code, 0, moved.out);
+  const file = join(repo, "PKG-02_Beta", "DEL-01-03_Level_Switch_v2", RECORD_FILE);
+  assertIncludes(moved.out, `${file}: note: moved out of the targets; followed here and checked\n`);
+  assertIncludes(moved.out, `${file}: ok: 3 records, 0 errors, 0 warnings, K-APPEND-1 holds\n`);
+});
+
+Deno.test("validate and verify of a root name the record files a tool root holds, which they do not read: each, or the first three and a count", async () => {
+  const { repo } = await project();
+  await threeRuns(repo);
+  const snapshot = (n: number) => `_Reconciliation/SNAP-${n}/DEL-01-03_Level_Switch/${RECORD_FILE}`;
+  for (const n of [1, 2, 3, 4, 5]) {
+    await Deno.mkdir(join(repo, snapshot(n), ".."), { recursive: true });
+    await Deno.copyFile(join(repo, FILE), join(repo, snapshot(n)));
+  }
+  await Deno.mkdir(join(repo, "_Archive", "DEL-01-04_Old"), { recursive: true });
+  await Deno.copyFile(join(repo, FILE), join(repo, "_Archive", "DEL-01-04_Old", RECORD_FILE));
+  await Deno.mkdir(join(repo, "_Scripts")); // holds no record file: not named
+  const archive = `runrec: note: skipped _Archive: a tool root (a "_" folder of an execution ` +
+    `root, for snapshot copies) holding 1 ${RECORD_FILE}, not read: ` +
+    `_Archive/DEL-01-04_Old/${RECORD_FILE}; name it to read it\n`;
+  const reconciliation = `runrec: note: skipped _Reconciliation: a tool root (a "_" folder of an ` +
+    `execution root, for snapshot copies) holding 5 ${RECORD_FILE}, not read: ` +
+    `${snapshot(1)}, ${snapshot(2)}, ${snapshot(3)} and 2 more; name it to read it\n`;
+  for (const command of ["validate", "verify"]) {
+    const { code, stdout, stderr } = await runCliProcess([command, "."], undefined, {}, repo);
+    assertEquals(code, 0, stdout + stderr);
+    assertIncludes(stderr, archive);
+    assertIncludes(stderr, reconciliation);
+    assertEquals(stderr.includes("_Scripts"), false, stderr);
+    assertEquals(stdout.includes("_Archive") || stdout.includes("_Reconciliation"), false, stdout);
+  }
+  // Named, beside the root too, a tool root is read, and no note says it was skipped.
+  for (const targets of [["_Archive"], [".", "_Archive"]]) {
+    const named = await runCliProcess(["validate", ...targets], undefined, {}, repo);
+    assertEquals(named.code, 0, named.stderr);
+    assertIncludes(named.stdout, `_Archive/DEL-01-04_Old/${RECORD_FILE}: ok`);
+    assertEquals(named.stderr.includes("skipped _Archive"), false, named.stderr);
+  }
+});
