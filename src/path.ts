@@ -48,20 +48,22 @@ function isPlainRelative(path: string): boolean {
 }
 
 /**
- * pathe's `join`. A folder that is already normal and a normal relative
- * path (most joins: a folder and a name) are joined as they are: pathe
- * normalises every join character by character, ~80 times per `emit`.
+ * pathe's `join`. A folder that is already normal and normal relative
+ * paths (most joins: a folder and a name or two) are joined as they are:
+ * pathe normalises every join character by character, ~80 times per `emit`.
  *
  * @example
  * ```ts
  * import { join } from "./path.ts";
  * join("/a/b", "c.md"); // "/a/b/c.md"
+ * join("/a/b", ".runrec", "c.json"); // "/a/b/.runrec/c.json"
  * join("/a/b", "../c.md"); // "/a/c.md"
  * ```
  */
 export function join(...paths: string[]): string {
-  if (paths.length === 2 && isNormalAbsolute(paths[0]) && isNormalRelative(paths[1])) {
-    return paths[0] === "/" ? `/${paths[1]}` : `${paths[0]}/${paths[1]}`;
+  const [first, ...rest] = paths;
+  if (rest.length > 0 && isNormalAbsolute(first) && rest.every(isNormalRelative)) {
+    return `${first === "/" ? "" : first}/${rest.join("/")}`;
   }
   return pathe.join(...paths);
 }
