@@ -110,23 +110,23 @@ export function dirname(path: string): string {
  * ```
  */
 export function resolve(...paths: string[]): string {
+  // Paths before the last absolute one do not count; none: from the working folder.
+  const last = paths.findLastIndex((path) => pathe.isAbsolute(path));
+  const [base, ...rest] = last >= 0 ? paths.slice(last) : [Deno.cwd(), ...paths];
   // Already normal (as most paths runrec handles are): nothing to normalise again.
-  if (paths.length === 1 && isNormalAbsolute(paths[0])) return paths[0];
-  if (paths.length === 2 && isNormalAbsolute(paths[0]) && isNormalRelative(paths[1])) {
-    return paths[0] === "/" ? `/${paths[1]}` : `${paths[0]}/${paths[1]}`;
-  }
-  // A relative path with `.`, `..` or empty names (`../../x.md`): resolved name by name.
-  if (paths.length === 2 && isNormalAbsolute(paths[0]) && isPlainRelative(paths[1])) {
-    const names = paths[0] === "/" ? [] : paths[0].slice(1).split("/");
-    for (const name of paths[1].split("/")) {
+  if (!isNormalAbsolute(base)) return pathe.resolve(base, ...rest);
+  if (rest.length === 0) return base;
+  if (rest.every(isNormalRelative)) return join(base, ...rest);
+  // Relative paths with `.`, `..` or empty names (`../../x.md`): resolved name by name.
+  if (rest.every(isPlainRelative)) {
+    const names = base === "/" ? [] : base.slice(1).split("/");
+    for (const name of rest.flatMap((path) => path.split("/"))) {
       if (name === "..") names.pop();
       else if (name !== "" && name !== ".") names.push(name);
     }
     return `/${names.join("/")}`;
   }
-  // Paths before the last absolute one do not count: no need to ask for the working folder.
-  const last = paths.findLastIndex((path) => pathe.isAbsolute(path));
-  return last >= 0 ? pathe.resolve(...paths.slice(last)) : pathe.resolve(Deno.cwd(), ...paths);
+  return pathe.resolve(base, ...rest);
 }
 
 /**

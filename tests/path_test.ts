@@ -32,6 +32,7 @@ Deno.test("path: resolve, relative, join and dirname agree with pathe, normal pa
     fc.property(pathArbitrary, pathArbitrary, pathArbitrary, (a, b, c) => {
       assertEquals(resolve(a), pathe.resolve(cwd, a));
       assertEquals(resolve(a, b), pathe.resolve(cwd, a, b));
+      assertEquals(resolve(a, b, c), pathe.resolve(cwd, a, b, c));
       assertEquals(join(a, b), pathe.join(a, b));
       assertEquals(join(a, b, c), pathe.join(a, b, c));
       assertEquals(dirname(a), pathe.dirname(a));
