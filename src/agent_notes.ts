@@ -8,7 +8,19 @@
  * @module
  */
 
-import { NAMED_RUNS } from "./pending.ts";
+/**
+ * Pending run ids named in a record's Notes: `run <id>` (`runIdNote` of ./pending.ts) as a note of its
+ * own, among a note's `; `-separated parts, or after "the token of": where runrec writes it.
+ * An agent's text saying the same is marked `(agent) ` ({@linkcode agentNotes}), so it names no run.
+ *
+ * @example
+ * ```ts
+ * import { NAMED_RUNS } from "./agent_notes.ts";
+ * [..."done | run 20260222T101500123Z-1a2b3c4d".matchAll(NAMED_RUNS)].length; // 1
+ * ```
+ */
+export const NAMED_RUNS: RegExp =
+  /(?:^| \| |; |token of )run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})(?= \| |;|$)/g;
 
 /** How runrec's machine-read notes start (`inputFolderNote`, `lateFinishNote`). */
 const MACHINE_NOTE = /^(?:input folder "|finished after reap: supersedes=)/;

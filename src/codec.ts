@@ -184,11 +184,17 @@ const KEY = 4;
  */
 const ESCAPED = new Uint8Array(256);
 const FORMULA = 8;
-for (let c = 0; c < 256; c++) {
-  const char = String.fromCharCode(c);
-  const escapedBy = (pattern: RegExp) => new RegExp(pattern.source).test(char);
-  ESCAPED[c] = (escapedBy(TEXT_ESCAPES) ? TEXT : 0) | (escapedBy(LIST_ESCAPES) ? LIST : 0) |
-    (escapedBy(KEY_ESCAPES) ? KEY : 0) | (FORMULA_START.test(char) ? FORMULA : 0);
+{
+  // Each pattern without its `g` flag (whose `test` would move `lastIndex`), compiled once:
+  // every regular expression made is compiled on its first test.
+  const [text, list, key] = [TEXT_ESCAPES, LIST_ESCAPES, KEY_ESCAPES].map((p) =>
+    new RegExp(p.source)
+  );
+  for (let c = 0; c < 256; c++) {
+    const char = String.fromCharCode(c);
+    ESCAPED[c] = (text.test(char) ? TEXT : 0) | (list.test(char) ? LIST : 0) |
+      (key.test(char) ? KEY : 0) | (FORMULA_START.test(char) ? FORMULA : 0);
+  }
 }
 
 /**

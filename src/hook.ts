@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { sharedIdWarning } from "./claimed_ids.ts";
 import { agentNotes } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { meantPath, meantPathHint } from "./meant_path.ts";
@@ -356,8 +355,9 @@ async function builtRecord(
     gitHead(dir, known.lookups?.folderEntries),
   ]);
   const notes = [...start.notes];
-  // The ID another folder of the root has too: its runs would share RunIDs, so a warning.
-  const shared = idNote ? sharedIdWarning(dir, id) : undefined;
+  // The ID another folder of the root has too: its runs would share RunIDs, so a warning. Looked
+  // for only when the ID is not the folder's, the module too (it reads other folders' records).
+  const shared = idNote ? (await import("./claimed_ids.ts")).sharedIdWarning(dir, id) : undefined;
   const idNoted = shared ? `${idNote}; ${shared}` : idNote;
   if (idNoted) notes.push(idNoted);
   notes.push(...outputs.notes);

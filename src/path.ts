@@ -48,20 +48,22 @@ function isPlainRelative(path: string): boolean {
 }
 
 /**
- * pathe's `join`. A folder that is already normal and a normal relative
- * path (most joins: a folder and a name) are joined as they are: pathe
- * normalises every join character by character, ~80 times per `emit`.
+ * pathe's `join`. A folder that is already normal and normal relative
+ * paths (most joins: a folder and a name or two) are joined as they are:
+ * pathe normalises every join character by character, ~80 times per `emit`.
  *
  * @example
  * ```ts
  * import { join } from "./path.ts";
  * join("/a/b", "c.md"); // "/a/b/c.md"
+ * join("/a/b", ".runrec", "c.json"); // "/a/b/.runrec/c.json"
  * join("/a/b", "../c.md"); // "/a/c.md"
  * ```
  */
 export function join(...paths: string[]): string {
-  if (paths.length === 2 && isNormalAbsolute(paths[0]) && isNormalRelative(paths[1])) {
-    return paths[0] === "/" ? `/${paths[1]}` : `${paths[0]}/${paths[1]}`;
+  const [first, ...rest] = paths;
+  if (rest.length > 0 && isNormalAbsolute(first) && rest.every(isNormalRelative)) {
+    return `${first === "/" ? "" : first}/${rest.join("/")}`;
   }
   return pathe.join(...paths);
 }
@@ -108,23 +110,23 @@ export function dirname(path: string): string {
  * ```
  */
 export function resolve(...paths: string[]): string {
+  // Paths before the last absolute one do not count; none: from the working folder.
+  const last = paths.findLastIndex((path) => pathe.isAbsolute(path));
+  const [base, ...rest] = last >= 0 ? paths.slice(last) : [Deno.cwd(), ...paths];
   // Already normal (as most paths runrec handles are): nothing to normalise again.
-  if (paths.length === 1 && isNormalAbsolute(paths[0])) return paths[0];
-  if (paths.length === 2 && isNormalAbsolute(paths[0]) && isNormalRelative(paths[1])) {
-    return paths[0] === "/" ? `/${paths[1]}` : `${paths[0]}/${paths[1]}`;
-  }
-  // A relative path with `.`, `..` or empty names (`../../x.md`): resolved name by name.
-  if (paths.length === 2 && isNormalAbsolute(paths[0]) && isPlainRelative(paths[1])) {
-    const names = paths[0] === "/" ? [] : paths[0].slice(1).split("/");
-    for (const name of paths[1].split("/")) {
+  if (!isNormalAbsolute(base)) return pathe.resolve(base, ...rest);
+  if (rest.length === 0) return base;
+  if (rest.every(isNormalRelative)) return join(base, ...rest);
+  // Relative paths with `.`, `..` or empty names (`../../x.md`): resolved name by name.
+  if (rest.every(isPlainRelative)) {
+    const names = base === "/" ? [] : base.slice(1).split("/");
+    for (const name of rest.flatMap((path) => path.split("/"))) {
       if (name === "..") names.pop();
       else if (name !== "" && name !== ".") names.push(name);
     }
     return `/${names.join("/")}`;
   }
-  // Paths before the last absolute one do not count: no need to ask for the working folder.
-  const last = paths.findLastIndex((path) => pathe.isAbsolute(path));
-  return last >= 0 ? pathe.resolve(...paths.slice(last)) : pathe.resolve(Deno.cwd(), ...paths);
+  return pathe.resolve(base, ...rest);
 }
 
 /**

@@ -20,6 +20,7 @@ import { hostname, pidAlive } from "./lock.ts";
 import { listSpool, privateFolderProblem, sharedSpoolFolder } from "./spool.ts";
 import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
+import { NAMED_RUNS } from "./agent_notes.ts";
 import type { RunRecord } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
@@ -589,20 +590,6 @@ function endOf(record: { RunTimestamp?: string; RunDuration?: string }): number 
   const duration = parseDuration(record.RunDuration ?? "");
   return start === undefined || duration === undefined ? undefined : start + duration;
 }
-
-/**
- * Pending run ids named in a record's Notes: `run <id>` ({@linkcode runIdNote}) as a note of its
- * own, among a note's `; `-separated parts, or after "the token of": where runrec writes it.
- * An agent's text saying the same is marked `(agent) ` (./agent_notes.ts), so it names no run.
- *
- * @example
- * ```ts
- * import { NAMED_RUNS } from "./pending.ts";
- * [..."done | run 20260222T101500123Z-1a2b3c4d".matchAll(NAMED_RUNS)].length; // 1
- * ```
- */
-export const NAMED_RUNS: RegExp =
-  /(?:^| \| |; |token of )run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})(?= \| |;|$)/g;
 
 /**
  * Reads `delDir`'s record file and spool once, and returns a lookup: the

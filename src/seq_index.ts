@@ -9,6 +9,8 @@
  * them (the hash of the last {@linkcode TAIL_WINDOW} bytes matches), so a
  * checkout, a rewrite or a union merge that put lines before its end makes
  * the store scan the file afresh. A lost or garbled index costs one scan.
+ * An append reads the lines after it, and stores it again only once they
+ * come to {@linkcode STORE_EVERY_BYTES}: a file shorter than that has none.
  *
  * @module
  */
@@ -18,6 +20,13 @@ import { inStateFolder } from "./state_folder.ts";
 
 /** Bytes before the index's end whose hash must still match for it to be trusted. */
 export const TAIL_WINDOW = 4096;
+
+/**
+ * How far past the stored index an append may have to read before it stores
+ * the index again: one read of the file (writing the index, a rename, cost an
+ * emit more than reading that much).
+ */
+export const STORE_EVERY_BYTES = 1 << 16;
 
 const RUN_ID = /^RUN-(DEL-[0-9]{2,}-[0-9]{2,})-([0-9]{8}-[0-9]{4})-([0-9]{3,})$/;
 

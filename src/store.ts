@@ -14,7 +14,7 @@ import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
 import { acquireLock, type ContentionReport, type HeldLock, MAX_LEASE_S } from "./lock.ts";
-import { readSeqIndex, SeqIndex, writeSeqIndex } from "./seq_index.ts";
+import { readSeqIndex, SeqIndex, STORE_EVERY_BYTES, writeSeqIndex } from "./seq_index.ts";
 import {
   type FieldProblem,
   HEADER,
@@ -431,7 +431,8 @@ function appendOnce(
   checkWritten(path, offset, bytes.subarray(0, written));
   index.index.see(record.RunID);
   index.index.size = offset + written;
-  writeSeqIndex(path, index.index);
+  // Stored again only once the next append would read much past it: most appends write nothing.
+  if (index.index.size - index.stored >= STORE_EVERY_BYTES) writeSeqIndex(path, index.index);
   return { record, bytesWritten: written, offset, created: !state.exists, tornTail };
 }
 
@@ -625,8 +626,9 @@ function allocate(
   state: FileState,
   prefix: string,
   runId: string | undefined,
-): { index: SeqIndex; maxSeq: bigint; taken: boolean } {
+): { index: SeqIndex; stored: number; maxSeq: bigint; taken: boolean } {
   const index = state.exists ? readSeqIndex(path, state.size) : new SeqIndex();
+  const stored = index.size; // the bytes the stored index saw, if it is trusted
   if (index.size < state.size) {
     scanLines(path, index.size, (head) => {
       const id = runIdOfLine(head);
@@ -638,7 +640,7 @@ function allocate(
   const surelyFree = runId === undefined ||
     (known !== undefined && runId.startsWith(prefix) && BigInt(runId.slice(prefix.length)) > known);
   const mayBeTaken = !surelyFree;
-  if (known !== undefined && !mayBeTaken) return { index, maxSeq: known, taken: false };
+  if (known !== undefined && !mayBeTaken) return { index, stored, maxSeq: known, taken: false };
   let maxSeq = 0n;
   let taken = false;
   scanLines(path, 0, (head) => {
@@ -650,7 +652,7 @@ function allocate(
       if (seq > maxSeq) maxSeq = seq;
     }
   });
-  return { index, maxSeq, taken };
+  return { index, stored, maxSeq, taken };
 }
 
 /** The RunID in a line's second field (where encode writes it, never quoted), if any. */

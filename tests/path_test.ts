@@ -29,10 +29,12 @@ const pathArbitrary = fc.tuple(
 Deno.test("path: resolve, relative, join and dirname agree with pathe, normal paths or not", () => {
   const cwd = Deno.cwd();
   fc.assert(
-    fc.property(pathArbitrary, pathArbitrary, (a, b) => {
+    fc.property(pathArbitrary, pathArbitrary, pathArbitrary, (a, b, c) => {
       assertEquals(resolve(a), pathe.resolve(cwd, a));
       assertEquals(resolve(a, b), pathe.resolve(cwd, a, b));
+      assertEquals(resolve(a, b, c), pathe.resolve(cwd, a, b, c));
       assertEquals(join(a, b), pathe.join(a, b));
+      assertEquals(join(a, b, c), pathe.join(a, b, c));
       assertEquals(dirname(a), pathe.dirname(a));
       assertEquals(relative(a, b), pathe.relative(pathe.resolve(cwd, a), pathe.resolve(cwd, b)));
       // Normal: pathe leaves it as it is, and it holds nothing pathe reads specially.

@@ -4,7 +4,7 @@
  * union merge, a `--started` in the past, a lost or garbled index.
  */
 import { join } from "node:path";
-import { readSeqIndex, SeqIndex, seqIndexPath } from "../src/seq_index.ts";
+import { readSeqIndex, SeqIndex, seqIndexPath, STORE_EVERY_BYTES } from "../src/seq_index.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
@@ -17,6 +17,9 @@ function stamp(second: number): string {
   return `${MINUTE}${String(second).padStart(2, "0")}.000Z`;
 }
 
+/** Notes that make a record a third of the bytes after which the index is stored. */
+const BULK = "x".repeat(STORE_EVERY_BYTES / 3);
+
 /** The highest SEQ of a minute by a plain reading of every line (the oracle). */
 async function highestSeq(file: string, prefix: string): Promise<number> {
   let max = 0;
@@ -27,16 +30,27 @@ async function highestSeq(file: string, prefix: string): Promise<number> {
   return max;
 }
 
-Deno.test("seq index: stored, read back and trusted while the file only grew", async () => {
+Deno.test("seq index: stored once the file outgrew it, read back and trusted while the file only grew", async () => {
   const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
-  for (let i = 0; i < 3; i++) await appendRecord(file, sampleDraft({ RunTimestamp: stamp(i) }));
+  await appendRecord(file, sampleDraft({ RunTimestamp: stamp(0) }));
+  assertEquals(readSeqIndex(file, (await Deno.stat(file)).size).size, 0, "a short file has none");
+  for (let i = 1; i < 4; i++) {
+    await appendRecord(file, sampleDraft({ RunTimestamp: stamp(i), Notes: BULK }));
+  }
   const size = (await Deno.stat(file)).size;
-  const index = readSeqIndex(file, size);
+  assert(size >= STORE_EVERY_BYTES);
+  let index = readSeqIndex(file, size);
   assertEquals(index.size, size, "trusted: it saw every byte");
-  assertEquals(index.lookup("RUN-DEL-01-02-20261130-1015-"), 3n);
+  assertEquals(index.lookup("RUN-DEL-01-02-20261130-1015-"), 4n);
   assertEquals(index.lookup("RUN-DEL-01-02-20261130-1016-"), 0n);
   assertEquals(index.lookup("RUN-DEL-01-02-20261130-1014-"), undefined);
+  // A short append leaves it as it was, still trusted; the next append reads the line after it.
+  await appendRecord(file, sampleDraft({ RunTimestamp: stamp(4) }));
+  index = readSeqIndex(file, (await Deno.stat(file)).size);
+  assertEquals(index.size, size);
+  const next = await appendRecord(file, sampleDraft({ RunTimestamp: stamp(5) }));
+  assertEquals(next.record.RunID, "RUN-DEL-01-02-20261130-1015-006");
   // The index is git-ignored state beside the file.
   assertEquals(await Deno.readTextFile(join(dir, ".runrec", ".gitignore")), "*\n");
   // Round trip of its stored form, SEQs of any length included.
@@ -51,12 +65,15 @@ Deno.test("seq index: lines merged in before its end, a past --started and a gar
   const dir = await tempDir();
   const file = join(dir, RECORD_FILE);
   const prefix = "RUN-DEL-01-02-20261130-1015-";
+  for (const bulk of [BULK, BULK, BULK]) await appendRecord(file, sampleDraft({ Notes: bulk }));
   await appendRecord(file, sampleDraft({ RunTimestamp: stamp(1) }));
   await appendRecord(file, sampleDraft({ RunTimestamp: stamp(2) }));
+  assert(readSeqIndex(file, (await Deno.stat(file)).size).size > 0, "an index to mislead");
   // A union merge puts the other branch's record of the same minute (SEQ 007) before ours.
   const text = await Deno.readTextFile(file);
   const [header, ...lines] = text.trimEnd().split("\n");
-  const theirs = lines[0].replace(`${prefix}001`, `${prefix}007`); // checksum aside: a RunID taken
+  const ours = lines.find((l) => l.includes(`${prefix}001`))!;
+  const theirs = ours.replace(`${prefix}001`, `${prefix}007`); // checksum aside: a RunID taken
   await Deno.writeTextFile(file, [header, theirs, ...lines].join("\n") + "\n");
   const merged = await appendRecord(file, sampleDraft({ RunTimestamp: stamp(3) }));
   assertEquals(merged.record.RunID, `${prefix}008`);
@@ -100,7 +117,9 @@ Deno.test("seq index: random appends, merges and past stamps agree with a plain 
       }
     }
     const expected = (await highestSeq(file, prefix).catch(() => 0)) + 1;
-    const { record } = await appendRecord(file, sampleDraft({ RunTimestamp: when }));
+    // Some records long, so that the index is stored now and then, and trusted or not.
+    const Notes = random() < 0.3 ? BULK : "";
+    const { record } = await appendRecord(file, sampleDraft({ RunTimestamp: when, Notes }));
     assertEquals(record.RunID, `${prefix}${String(expected).padStart(3, "0")}`, `step ${step}`);
   }
   await Deno.remove(dir, { recursive: true });
@@ -121,16 +140,25 @@ Deno.test("seq index: emits killed right before storing it leave one temporary f
       stderr: "piped",
     }).output();
   const state = join(del, ".runrec");
+  const file = join(del, RECORD_FILE);
+  // A file long enough that an emit without an index stores one.
+  for (let i = 0; i < 4; i++) await appendRecord(file, sampleDraft({ Notes: BULK }));
+  const withoutIndex = () => Deno.remove(seqIndexPath(file)).catch(() => {});
+  await withoutIndex();
   assertEquals((await emit([])).code, 0);
   // Storing the index is the emit's one rename once `.runrec/` exists: each emit is killed there.
   const killAtRename = ["-e", "trace=rename,renameat,renameat2", "-e", "inject=all:signal=KILL"];
-  for (let i = 0; i < 3; i++) assertEquals((await emit(killAtRename)).signal, "SIGKILL");
+  for (let i = 0; i < 3; i++) {
+    await withoutIndex();
+    assertEquals((await emit(killAtRename)).signal, "SIGKILL");
+  }
   const temporaries = () => [...Deno.readDirSync(state)].filter((e) => e.name.endsWith(".tmp"));
   assertEquals(temporaries().length, 1, "what the killed emits left");
+  await withoutIndex();
   assertEquals((await emit([])).code, 0);
   assertEquals(temporaries(), []);
   // Every record landed: the kills came after the append.
-  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
-  assertEquals(lines.length, 1 + 5);
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  assertEquals(lines.length, 1 + 4 + 5);
   await Deno.remove(root, { recursive: true });
 });

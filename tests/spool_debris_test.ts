@@ -81,11 +81,11 @@ Deno.test("spool debris: a spool write that fails on a full disk leaves no tempo
     const next = await runCliProcess(emit, FULL_FLAGS, env);
     assertEquals(next.code, 0, next.stderr);
     assertMatch(next.stderr, /replayed RUN-DEL-01-02-\d{8}-\d{4}-001 from the spool/);
+    // Whatever state the emits keep (none for a file this short: no SEQ index yet) ignores itself.
     assertEquals(
       await gitSees(),
       `?? PKG-01_Pkg/1_Working/DEL-01-02_Thing/${RECORD_FILE}\n`,
     );
-    assertEquals(await Deno.readTextFile(join(del, ".runrec", ".gitignore")), "*\n");
   } finally {
     await cleanup();
   }

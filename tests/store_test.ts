@@ -39,6 +39,25 @@ Deno.test("store: first append creates the file with the header; later ones only
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("store: the last line decides the header however long it is: none after our long record, ours after another version's long line", async () => {
+  const dir = await tempDir();
+  const file = join(dir, RECORD_FILE);
+  const long = "x".repeat(9000); // longer than the first look back (4 KiB) and than two of them
+  await appendRecord(file, sampleDraft({ Notes: long }));
+  await appendRecord(file, sampleDraft({ Notes: "after our long record" }));
+  let lines = (await Deno.readTextFile(file)).split("\n");
+  assertEquals(lines.filter((l) => l === HEADER).length, 1);
+  assertEquals(lines.length, 4); // header, 2 records, "" after the final newline
+  // A newer minor version's line (SCHEMA.md 11.3) as long: our header comes first.
+  await Deno.writeTextFile(file, `v1.1,${long}\n`, { append: true });
+  await appendRecord(file, sampleDraft({ Notes: "after a v1.1 line" }));
+  lines = (await Deno.readTextFile(file)).split("\n");
+  assertEquals(lines.slice(3, 5).map((l) => l.slice(0, 5)), ["v1.1,", HEADER.slice(0, 5)]);
+  assertEquals(lines[4], HEADER);
+  assertIncludes(lines[5], "after a v1.1 line");
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("store: SEQ is one more than the highest in the file for that minute", async () => {
   const dir = await tempDir();
   const file = join(dir, RECORD_FILE);

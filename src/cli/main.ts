@@ -3,10 +3,10 @@
  * every failure to one line on stderr and the exit codes of the contract
  * (0 ok, 1 a check found a problem, 2 usage or I/O error).
  *
- * The commands are imported only when one runs, in two groups (those that
- * record runs, ./run_commands.ts, and the others), so `--help` and
- * `--version` load no command at all; this table holds what `runrec --help`
- * prints.
+ * The commands are imported only when one runs: `emit` (what agents run
+ * most) on its own, the others in two groups (those that record runs,
+ * ./run_commands.ts, and the rest), so `--help` and `--version` load no
+ * command at all; this table holds what `runrec --help` prints.
  *
  * @module
  */
@@ -40,7 +40,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "emit",
     summary: "append one run record in one step, at the end of a run",
-    load: async () => (await import("./run_commands.ts")).emitCommand,
+    load: async () => (await import("./emit.ts")).emitCommand,
   },
   {
     name: "exec",
