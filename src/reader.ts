@@ -12,8 +12,10 @@ import { checksumOf, decodeRecord, splitCells, splitCsvLine, UNTERMINATED_QUOTE 
 import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
+import { plainRecord } from "./plain_record.ts";
 import {
   COLUMNS,
+  crossFieldProblems,
   type FieldProblem,
   HEADER,
   LINE_LIMIT_BYTES,
@@ -256,13 +258,20 @@ export function collidedRunIds(
 
 /**
  * A checksum-valid line decoded and validated: the one way every reader
- * checks a record (`decodeRecord`, then `validateRecord`).
+ * checks a record (`decodeRecord`, then `validateRecord`; a line in the
+ * common spelling takes the fast path of ./plain_record.ts, to the same verdict).
  */
 function recordOf(
   line: number,
   text: string,
 ): { record: RunRecord; unknownCells?: string[] } | LineProblem {
   if (!text.startsWith(CURRENT_VERSION_CELL)) return otherVersionOf(line, text);
+  const plain = plainRecord(text);
+  if (plain !== undefined) {
+    // Its fields each passed their own check: what validateRecord has left are the cross-field rules.
+    const problems = crossFieldProblems(plain);
+    return problems.length > 0 ? invalid(line, problems) : { record: plain };
+  }
   let record: RunRecord;
   try {
     record = decodeRecord(text);
