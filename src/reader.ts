@@ -13,6 +13,7 @@ import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
 import { plainRecord } from "./plain_record.ts";
+import { sha256HexX4 } from "./sha256x4.ts";
 import {
   COLUMNS,
   crossFieldProblems,
@@ -549,13 +550,43 @@ function classifyBlock(block: LineBlock, sink: LineSink): void {
     );
     return;
   }
-  let lineNumber = block.firstLine;
+  const lines: Uint8Array[] = [];
   let start = 0;
   for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
-    classifyLine(bytes.subarray(start, end), lineNumber++, true, sink);
+    lines.push(bytes.subarray(start, end));
     start = end + 1;
   }
-  if (!terminated) classifyLine(bytes.subarray(start), lineNumber, false, sink);
+  if (!terminated) lines.push(bytes.subarray(start));
+  const checksums = lineChecksums(lines);
+  for (let i = 0; i < lines.length; i++) {
+    const terminatedLine = terminated || i < lines.length - 1;
+    classifyLine(lines[i], block.firstLine + i, terminatedLine, sink, checksums[i]);
+  }
+}
+
+/**
+ * The SHA-256 of each line's bytes before its last comma, for the lines
+ * that end in a comma and 64 more bytes (a record's shape), four lines at a
+ * time (./sha256x4.ts); `undefined` for the others.
+ */
+function lineChecksums(lines: readonly Uint8Array[]): (string | undefined)[] {
+  const checksums: (string | undefined)[] = new Array(lines.length).fill(undefined);
+  const batch: Uint8Array[] = [];
+  const at: number[] = [];
+  const flush = () => {
+    sha256HexX4(batch).forEach((checksum, k) => checksums[at[k]] = checksum);
+    batch.length = 0;
+    at.length = 0;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const comma = lines[i].lastIndexOf(COMMA);
+    if (comma <= 0 || lines[i].length - comma - 1 !== 64) continue;
+    batch.push(lines[i].subarray(0, comma));
+    at.push(i);
+    if (batch.length === 4) flush();
+  }
+  if (batch.length > 0) flush();
+  return checksums;
 }
 
 /**
@@ -640,13 +671,15 @@ function problem(
 
 /**
  * Classifies one line (without its `\n`): problems go to the sink, and a line
- * whose checksum matches goes on as text.
+ * whose checksum matches goes on as text. `checksum` is the SHA-256 of the
+ * line's bytes before its last comma when already known (./sha256x4.ts).
  */
 function classifyLine(
   bytes: Uint8Array,
   line: number,
   terminated: boolean,
   sink: LineSink,
+  checksum: string | undefined,
 ): void {
   let end = bytes.length;
   if (end > 0 && bytes[end - 1] === 13) {
@@ -708,8 +741,14 @@ function classifyLine(
     return;
   }
   const comma = body.lastIndexOf(COMMA);
+  // `checksum` is of the whole line's bytes: it holds when no CR or NUL was cut off.
+  const whole = begin === 0 && end === bytes.length;
   const checksumOk = comma > 0 && body.length - comma - 1 === 64 &&
-    asciiEquals(body, comma + 1, checksumOf(body.subarray(0, comma)));
+    asciiEquals(
+      body,
+      comma + 1,
+      (whole ? checksum : undefined) ?? checksumOf(body.subarray(0, comma)),
+    );
   let text = lenient.decode(body);
   // U+FFFD is either in the line or stands for bytes that are not UTF-8: the strict decoder tells.
   if (text.includes("\uFFFD")) {
