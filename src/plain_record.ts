@@ -22,7 +22,7 @@ import {
   TBD,
 } from "./schema.ts";
 import { isLowerHex } from "./sha256.ts";
-import { durationProblem, runTimestampProblem } from "./time.ts";
+import { daysInMonth, durationProblem } from "./time.ts";
 
 /** A pattern's source without its `^` and `$`. */
 const inner = (pattern: RegExp) => pattern.source.slice(1, -1);
@@ -49,6 +49,12 @@ const map = (hash: string) => `((?:${PATH}=(?:${hash})(?:;${PATH}=(?:${hash}))*)
 const TEXT = '(?:([^%",\\x00-\\x1F\\x7F=+\\-@][^%",\\x00-\\x08\\x0A-\\x1F\\x7F]*)|' +
   '("(?:[^"]|"")*"|[^,"]*))';
 const oneOf = (values: readonly string[]) => `(${values.join("|")})`;
+/**
+ * A RunTimestamp of the years 2000-2999 whose month, hour, minute and second
+ * are in range; its day is checked against its month by {@linkcode realDay}.
+ */
+const TIMESTAMP = "(2[0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])" +
+  "T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?Z)";
 
 /** The common spelling of a valid v1.0 line, a group per cell (two per text cell). */
 const PLAIN_LINE = new RegExp(
@@ -58,7 +64,7 @@ const PLAIN_LINE = new RegExp(
     `(${inner(DELIVERABLE_ID_PATTERN)})`,
     "([A-Za-z0-9][A-Za-z0-9_.-]{0,63})",
     "TYPE_2",
-    "([0-9][0-9A-Z:.-]*)", // RunTimestamp, checked below
+    TIMESTAMP,
     "(P[0-9A-Z.]*)", // RunDuration, checked below
     oneOf(RUN_STATUSES),
     TEXT, // RunPassDirective
@@ -105,9 +111,7 @@ export function plainRecord(line: string): RunRecord | undefined {
   ) {
     return undefined;
   }
-  if (runTimestampProblem(m[4]) !== undefined || durationProblem(m[5]) !== undefined) {
-    return undefined;
-  }
+  if (!realDay(m[4]) || durationProblem(m[5]) !== undefined) return undefined;
   const pass = text(PASS, m[7], m[8]);
   const error = text(ERROR, m[14], m[15]);
   const notes = text(NOTES, m[16], m[17]);
@@ -147,6 +151,15 @@ export function plainRecord(line: string): RunRecord | undefined {
     Host: host,
     RecordChecksum: m[23],
   };
+}
+
+/** Whether the day of a timestamp TIMESTAMP matched is one its month has (no February 30). */
+function realDay(timestamp: string): boolean {
+  const digit = (at: number) => timestamp.charCodeAt(at) - 48;
+  const day = digit(8) * 10 + digit(9);
+  if (day <= 28) return true;
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  return day <= daysInMonth(year, digit(5) * 10 + digit(6));
 }
 
 /** A text cell's value: a plain cell is its value; any other is read by the canonical reader. */
