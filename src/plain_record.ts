@@ -21,7 +21,9 @@ import {
   type RunRecord,
   TBD,
 } from "./schema.ts";
-import { isLowerHex } from "./sha256.ts";
+import { inputContextManifest } from "./manifest.ts";
+import { isLowerHex, sha256Hex } from "./sha256.ts";
+import { sha256HexX4, X4_MESSAGE_LIMIT } from "./sha256x4.ts";
 import { daysInMonth, durationProblem } from "./time.ts";
 
 /** A pattern's source without its `^` and `$`. */
@@ -151,6 +153,67 @@ export function plainRecord(line: string): RunRecord | undefined {
     Host: host,
     RecordChecksum: m[23],
   };
+}
+
+/** A record of the fast path, and the InputContextSHA its InputHashes give. */
+export interface PlainRecord {
+  /** The record, as {@linkcode plainRecord} reads it. */
+  record: RunRecord;
+  /**
+   * `inputContextSha(record.InputHashes)`: the one value its InputContextSHA
+   * may hold, since no path of a plain record is escaped in the manifest
+   * (`acceptedInputContextShas` gives only this one).
+   */
+  inputContextSha: string;
+}
+
+/** Room for four manifests of plain records: ASCII, one byte a character. */
+const MANIFESTS = new Uint8Array(4 * X4_MESSAGE_LIMIT);
+const encoder = new TextEncoder();
+
+/**
+ * {@linkcode plainRecord} of each line, with the InputContextSHA of each
+ * record's InputHashes, the manifests hashed four at a time (./sha256x4.ts).
+ *
+ * @example
+ * ```ts
+ * import { plainRecords } from "./plain_record.ts";
+ * declare const lines: string[];
+ * for (const plain of plainRecords(lines)) console.log(plain?.inputContextSha);
+ * ```
+ */
+export function plainRecords(lines: readonly string[]): (PlainRecord | undefined)[] {
+  const plain = lines.map((line): PlainRecord | undefined => {
+    const record = plainRecord(line);
+    return record && { record, inputContextSha: "TBD" };
+  });
+  const batch: Uint8Array[] = [];
+  const owners: PlainRecord[] = [];
+  let used = 0;
+  const flush = () => {
+    // One message alone is hashed faster by the one-lane module.
+    const shas = batch.length === 1 ? [sha256Hex(batch[0])] : sha256HexX4(batch);
+    shas.forEach((sha, k) => owners[k].inputContextSha = sha);
+    batch.length = 0;
+    owners.length = 0;
+    used = 0;
+  };
+  for (const p of plain) {
+    const manifest = p && inputContextManifest(p.record.InputHashes);
+    if (manifest === undefined) continue; // no record, or TBD
+    const room = MANIFESTS.subarray(used, used + X4_MESSAGE_LIMIT);
+    const { read, written } = encoder.encodeInto(manifest, room);
+    if (read !== manifest.length || written !== manifest.length) {
+      p!.inputContextSha = sha256Hex(manifest); // longer than a lane takes
+      continue;
+    }
+    batch.push(room.subarray(0, written));
+    owners.push(p!);
+    used += written;
+    if (batch.length === 4) flush();
+  }
+  if (batch.length > 0) flush();
+  return plain;
 }
 
 /** Whether the day of a timestamp TIMESTAMP matched is one its month has (no February 30). */

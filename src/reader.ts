@@ -12,7 +12,7 @@ import { checksumOf, decodeRecord, splitCells, splitCsvLine, UNTERMINATED_QUOTE 
 import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
-import { plainRecord } from "./plain_record.ts";
+import { type PlainRecord, plainRecords } from "./plain_record.ts";
 import { sha256HexX4 } from "./sha256x4.ts";
 import {
   COLUMNS,
@@ -175,8 +175,8 @@ export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent
         // Cells are named by an additive header only: under a faulty one they go by position.
         header = isAdditiveHeader(text) ? text : undefined;
       },
-      record(line, text) {
-        const result = recordOf(line, text);
+      record(line, text, plain) {
+        const result = recordOf(line, text, plain);
         if (!("record" in result)) {
           events.push({ ...result, cells: wholeCells(text) });
           return;
@@ -260,18 +260,20 @@ export function collidedRunIds(
 /**
  * A checksum-valid line decoded and validated: the one way every reader
  * checks a record (`decodeRecord`, then `validateRecord`; a line in the
- * common spelling takes the fast path of ./plain_record.ts, to the same verdict).
+ * common spelling takes the fast path of ./plain_record.ts, to the same verdict;
+ * `plain` is that path's reading when the caller has it, from `plainRecords`).
  */
 function recordOf(
   line: number,
   text: string,
+  plain?: PlainRecord,
 ): { record: RunRecord; unknownCells?: string[] } | LineProblem {
   if (!text.startsWith(CURRENT_VERSION_CELL)) return otherVersionOf(line, text);
-  const plain = plainRecord(text);
-  if (plain !== undefined) {
+  const fast = plain ?? plainRecords([text])[0];
+  if (fast !== undefined) {
     // Its fields each passed their own check: what validateRecord has left are the cross-field rules.
-    const problems = crossFieldProblems(plain);
-    return problems.length > 0 ? invalid(line, problems) : { record: plain };
+    const problems = crossFieldProblems(fast.record, [fast.inputContextSha]);
+    return problems.length > 0 ? invalid(line, problems) : { record: fast.record };
   }
   let record: RunRecord;
   try {
@@ -426,8 +428,11 @@ function invalid(line: number, problems: FieldProblem[]): LineProblem {
 interface LineSink {
   /** A problem with a line. */
   problem(problem: LineProblem): void;
-  /** A line whose checksum matches, as text (without CR, NULs or `\n`). */
-  record(line: number, text: string): void;
+  /**
+   * A line whose checksum matches, as text (without CR, NULs or `\n`), and
+   * its reading by the fast path (./plain_record.ts) when it has one.
+   */
+  record(line: number, text: string, plain?: PlainRecord): void;
   /** A header line of this or an additive version (faulty added names too), as text (no CR, NULs, `\n`). */
   header(line: number, text: string): void;
 }
@@ -558,11 +563,31 @@ function classifyBlock(block: LineBlock, sink: LineSink): void {
   }
   if (!terminated) lines.push(bytes.subarray(start));
   const checksums = lineChecksums(lines);
+  // Record lines are read once the whole block is classified, together, so that their
+  // InputContextSHA manifests are hashed four at a time; everything goes on in line order.
+  const queued: Queued[] = [];
+  const queue: LineSink = {
+    problem: (p) => queued.push(p),
+    header: (line, text) => queued.push({ kind: "header", line, text }),
+    record: (line, text) => queued.push({ kind: "text", line, text }),
+  };
   for (let i = 0; i < lines.length; i++) {
     const terminatedLine = terminated || i < lines.length - 1;
-    classifyLine(lines[i], block.firstLine + i, terminatedLine, sink, checksums[i]);
+    classifyLine(lines[i], block.firstLine + i, terminatedLine, queue, checksums[i]);
+  }
+  const texts: string[] = [];
+  for (const q of queued) if (q.kind === "text") texts.push(q.text);
+  const plain = plainRecords(texts);
+  let next = 0;
+  for (const q of queued) {
+    if (q.kind === "problem") sink.problem(q);
+    else if (q.kind === "header") sink.header(q.line, q.text);
+    else sink.record(q.line, q.text, plain[next++]);
   }
 }
+
+/** A line's outcome waiting in {@linkcode classifyBlock}: a problem, a header or a record's text. */
+type Queued = LineProblem | { kind: "header" | "text"; line: number; text: string };
 
 /**
  * The SHA-256 of each line's bytes before its last comma, for the lines
@@ -603,8 +628,8 @@ function checkBlock(block: LineBlock): CheckBatch {
   classifyBlock(block, {
     problem: (p) => batch.problems.push(p),
     header: (line, text) => recorder.header(line, text),
-    record(line, text) {
-      const result = recordOf(line, text);
+    record(line, text, plain) {
+      const result = recordOf(line, text, plain);
       if (!("record" in result)) {
         batch.problems.push({ ...result, cells: wholeCells(text) });
         return;

@@ -1,8 +1,8 @@
 import { assert, assertEquals } from "./assert.ts";
 import fc from "fast-check";
 import { decodeRecord, encodeRecord, splitCells } from "../src/codec.ts";
-import { inputContextSha } from "../src/manifest.ts";
-import { plainRecord } from "../src/plain_record.ts";
+import { acceptedInputContextShas, inputContextSha } from "../src/manifest.ts";
+import { plainRecord, plainRecords } from "../src/plain_record.ts";
 import {
   crossFieldProblems,
   LIFECYCLE_STATES,
@@ -170,6 +170,40 @@ Deno.test("plain_record: the fast path agrees with decodeRecord + validateRecord
   );
   // The property says nothing if the fast path refuses everything.
   assert(accepted > 100, `the fast path accepted only ${accepted} of 3,000 lines`);
+});
+
+Deno.test("plain_record: plainRecords gives each line's record and the InputContextSHA its InputHashes give", () => {
+  let hashed = 0;
+  fc.assert(
+    fc.property(fc.array(anyRecord, { maxLength: 9 }), (records) => {
+      const lines = records.map((r) => lineOf(recordOf(r))).filter((l) => l !== undefined);
+      const plain = plainRecords(lines);
+      assertEquals(plain.length, lines.length);
+      lines.forEach((line, i) => {
+        assertEquals(plain[i]?.record, plainRecord(line));
+        if (plain[i] === undefined) return;
+        const hashes = plain[i]!.record.InputHashes;
+        assertEquals([plain[i]!.inputContextSha], acceptedInputContextShas(hashes));
+        if (plain[i]!.inputContextSha !== "TBD") hashed++;
+      });
+    }),
+    seeded("plain records in batches", { numRuns: 500 }),
+  );
+  assert(hashed > 100, `only ${hashed} manifests hashed`);
+  // A manifest longer than a lane takes is hashed on its own.
+  const many = Object.fromEntries(
+    Array.from(
+      { length: 300 },
+      (_, i) => [`input-${String(i).padStart(4, "0")}.md`, "a".repeat(64)],
+    ),
+  );
+  const long = encodeRecord(sampleRecord({
+    InputFiles: [],
+    InputHashes: many,
+    InputContextSHA: inputContextSha(many),
+  }));
+  const [only] = plainRecords([long, long, long]).slice(2);
+  assertEquals(only?.inputContextSha, inputContextSha(many));
 });
 
 /** Cells of any shape, quoted or not. */
