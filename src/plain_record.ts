@@ -58,32 +58,37 @@ const oneOf = (values: readonly string[]) => `(${values.join("|")})`;
 const TIMESTAMP = "(2[0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])" +
   "T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?Z)";
 
-/** The common spelling of a valid v1.0 line, a group per cell (two per text cell). */
-const PLAIN_LINE = new RegExp(
-  [
-    "^v1\\.0",
-    `(${inner(RUN_ID_PATTERN)})`,
-    `(${inner(DELIVERABLE_ID_PATTERN)})`,
-    "([A-Za-z0-9][A-Za-z0-9_.-]{0,63})",
-    "TYPE_2",
-    TIMESTAMP,
-    "(P[0-9A-Z.]*)", // RunDuration, checked below
-    oneOf(RUN_STATUSES),
-    TEXT, // RunPassDirective
-    `(${HEX64}|TBD)`,
-    LIST, // InputFiles
-    LIST, // OutputFiles
-    oneOf(LIFECYCLE_STATES),
-    oneOf(LIFECYCLE_STATES),
-    TEXT, // ErrorSummary
-    TEXT, // Notes
-    map(`${HEX64}|TBD`), // InputHashes
-    map(`${HEX64}|TBD|DELETED`), // OutputHashes
-    "((?:[^,]{40}(?:[^,]{24})?)?)", // GitHead
-    TEXT, // Host
-    `(${HEX64})$`,
-  ].join(","),
-);
+/**
+ * The common spelling of a valid v1.0 line, a group per cell (two per text
+ * cell). Built on first use: emit loads this module and never needs it.
+ */
+let plainLine: RegExp | undefined;
+const plainLinePattern = () =>
+  plainLine ??= new RegExp(
+    [
+      "^v1\\.0",
+      `(${inner(RUN_ID_PATTERN)})`,
+      `(${inner(DELIVERABLE_ID_PATTERN)})`,
+      "([A-Za-z0-9][A-Za-z0-9_.-]{0,63})",
+      "TYPE_2",
+      TIMESTAMP,
+      "(P[0-9A-Z.]*)", // RunDuration, checked below
+      oneOf(RUN_STATUSES),
+      TEXT, // RunPassDirective
+      `(${HEX64}|TBD)`,
+      LIST, // InputFiles
+      LIST, // OutputFiles
+      oneOf(LIFECYCLE_STATES),
+      oneOf(LIFECYCLE_STATES),
+      TEXT, // ErrorSummary
+      TEXT, // Notes
+      map(`${HEX64}|TBD`), // InputHashes
+      map(`${HEX64}|TBD|DELETED`), // OutputHashes
+      "((?:[^,]{40}(?:[^,]{24})?)?)", // GitHead
+      TEXT, // Host
+      `(${HEX64})$`,
+    ].join(","),
+  );
 
 const spec = (name: keyof RunRecord): FieldSpec => FIELDS.find((f) => f.name === name)!;
 const PASS = spec("RunPassDirective");
@@ -105,7 +110,7 @@ const HOST = spec("Host");
  * ```
  */
 export function plainRecord(line: string): RunRecord | undefined {
-  const m = PLAIN_LINE.exec(line);
+  const m = plainLinePattern().exec(line);
   if (m === null || !line.isWellFormed()) return undefined;
   if (
     !isLowerHex(m[23]) || !(m[9] === TBD || isLowerHex(m[9])) ||
@@ -167,8 +172,8 @@ export interface PlainRecord {
   inputContextSha: string;
 }
 
-/** Room for four manifests of plain records: ASCII, one byte a character. */
-const MANIFESTS = new Uint8Array(4 * X4_MESSAGE_LIMIT);
+/** Room for four manifests of plain records (ASCII, one byte a character), made on first use. */
+let manifests: Uint8Array | undefined;
 const encoder = new TextEncoder();
 
 /**
@@ -201,7 +206,8 @@ export function plainRecords(lines: readonly string[]): (PlainRecord | undefined
   for (const p of plain) {
     const manifest = p && inputContextManifest(p.record.InputHashes);
     if (manifest === undefined) continue; // no record, or TBD
-    const room = MANIFESTS.subarray(used, used + X4_MESSAGE_LIMIT);
+    manifests ??= new Uint8Array(4 * X4_MESSAGE_LIMIT);
+    const room = manifests.subarray(used, used + X4_MESSAGE_LIMIT);
     const { read, written } = encoder.encodeInto(manifest, room);
     if (read !== manifest.length || written !== manifest.length) {
       p!.inputContextSha = sha256Hex(manifest); // longer than a lane takes
