@@ -122,7 +122,10 @@ const anyRecord = fc.record({
     ),
   ),
   duration: mostly(["PT2M34.5S", "PT0S", "P1DT2H"], fc.constantFrom("P3651D", "PT1.2345S", "2M")),
-  contextSha: mostly(["computed", "TBD"], fc.constant("stale")),
+  contextSha: mostly(
+    ["computed", "TBD"],
+    fc.constantFrom("c".repeat(64), "C".repeat(64), "g".repeat(64)),
+  ),
 });
 
 function recordOf(r: typeof anyRecord extends fc.Arbitrary<infer T> ? T : never): RunRecord {
@@ -138,11 +141,7 @@ function recordOf(r: typeof anyRecord extends fc.Arbitrary<infer T> ? T : never)
     ErrorSummary: r.error,
     Notes: r.notes,
     InputHashes: inputHashes,
-    InputContextSHA: r.contextSha === "computed"
-      ? inputContextSha(inputHashes)
-      : r.contextSha === "TBD"
-      ? "TBD"
-      : "c".repeat(64),
+    InputContextSHA: r.contextSha === "computed" ? inputContextSha(inputHashes) : r.contextSha,
     OutputHashes: Object.fromEntries(r.outputs.map((p, i) => [p, r.hashes[4 + i]])),
     GitHead: r.gitHead,
     Host: r.host,
