@@ -117,7 +117,25 @@ function unescapedManifest(hashes: Readonly<Record<string, string>>): string {
  * ```
  */
 export function inputContextSha(hashes: Readonly<Record<string, string>>): string {
-  return Object.values(hashes).some(isSha256Hex) ? sha256Hex(manifestText(hashes)) : "TBD";
+  const manifest = inputContextManifest(hashes);
+  return manifest === undefined ? "TBD" : sha256Hex(manifest);
+}
+
+/**
+ * The text whose SHA-256 is {@linkcode inputContextSha} ({@linkcode manifestText}),
+ * or `undefined` when that is `TBD`: for a caller that hashes many at once.
+ *
+ * @example
+ * ```ts
+ * import { inputContextManifest } from "./manifest.ts";
+ * inputContextManifest({ "a.md": "TBD" }); // undefined
+ * inputContextManifest({ "a.md": "0".repeat(64) }); // "000…000  a.md\n"
+ * ```
+ */
+export function inputContextManifest(
+  hashes: Readonly<Record<string, string>>,
+): string | undefined {
+  return Object.values(hashes).some(isSha256Hex) ? manifestText(hashes) : undefined;
 }
 
 /**

@@ -12,8 +12,11 @@ import { checksumOf, decodeRecord, splitCells, splitCsvLine, UNTERMINATED_QUOTE 
 import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
+import { type PlainRecord, plainRecords } from "./plain_record.ts";
+import { sha256HexX4 } from "./sha256x4.ts";
 import {
   COLUMNS,
+  crossFieldProblems,
   type FieldProblem,
   HEADER,
   LINE_LIMIT_BYTES,
@@ -172,8 +175,8 @@ export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent
         // Cells are named by an additive header only: under a faulty one they go by position.
         header = isAdditiveHeader(text) ? text : undefined;
       },
-      record(line, text) {
-        const result = recordOf(line, text);
+      record(line, text, plain) {
+        const result = recordOf(line, text, plain);
         if (!("record" in result)) {
           events.push({ ...result, cells: wholeCells(text) });
           return;
@@ -256,13 +259,22 @@ export function collidedRunIds(
 
 /**
  * A checksum-valid line decoded and validated: the one way every reader
- * checks a record (`decodeRecord`, then `validateRecord`).
+ * checks a record (`decodeRecord`, then `validateRecord`; a line in the
+ * common spelling takes the fast path of ./plain_record.ts, to the same verdict;
+ * `plain` is that path's reading when the caller has it, from `plainRecords`).
  */
 function recordOf(
   line: number,
   text: string,
+  plain?: PlainRecord,
 ): { record: RunRecord; unknownCells?: string[] } | LineProblem {
   if (!text.startsWith(CURRENT_VERSION_CELL)) return otherVersionOf(line, text);
+  const fast = plain ?? plainRecords([text])[0];
+  if (fast !== undefined) {
+    // Its fields each passed their own check: what validateRecord has left are the cross-field rules.
+    const problems = crossFieldProblems(fast.record, [fast.inputContextSha]);
+    return problems.length > 0 ? invalid(line, problems) : { record: fast.record };
+  }
   let record: RunRecord;
   try {
     record = decodeRecord(text);
@@ -416,8 +428,11 @@ function invalid(line: number, problems: FieldProblem[]): LineProblem {
 interface LineSink {
   /** A problem with a line. */
   problem(problem: LineProblem): void;
-  /** A line whose checksum matches, as text (without CR, NULs or `\n`). */
-  record(line: number, text: string): void;
+  /**
+   * A line whose checksum matches, as text (without CR, NULs or `\n`), and
+   * its reading by the fast path (./plain_record.ts) when it has one.
+   */
+  record(line: number, text: string, plain?: PlainRecord): void;
   /** A header line of this or an additive version (faulty added names too), as text (no CR, NULs, `\n`). */
   header(line: number, text: string): void;
 }
@@ -540,13 +555,63 @@ function classifyBlock(block: LineBlock, sink: LineSink): void {
     );
     return;
   }
-  let lineNumber = block.firstLine;
+  const lines: Uint8Array[] = [];
   let start = 0;
   for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
-    classifyLine(bytes.subarray(start, end), lineNumber++, true, sink);
+    lines.push(bytes.subarray(start, end));
     start = end + 1;
   }
-  if (!terminated) classifyLine(bytes.subarray(start), lineNumber, false, sink);
+  if (!terminated) lines.push(bytes.subarray(start));
+  const checksums = lineChecksums(lines);
+  // Record lines are read once the whole block is classified, together, so that their
+  // InputContextSHA manifests are hashed four at a time; everything goes on in line order.
+  const queued: Queued[] = [];
+  const queue: LineSink = {
+    problem: (p) => queued.push(p),
+    header: (line, text) => queued.push({ kind: "header", line, text }),
+    record: (line, text) => queued.push({ kind: "text", line, text }),
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const terminatedLine = terminated || i < lines.length - 1;
+    classifyLine(lines[i], block.firstLine + i, terminatedLine, queue, checksums[i]);
+  }
+  const texts: string[] = [];
+  for (const q of queued) if (q.kind === "text") texts.push(q.text);
+  const plain = plainRecords(texts);
+  let next = 0;
+  for (const q of queued) {
+    if (q.kind === "problem") sink.problem(q);
+    else if (q.kind === "header") sink.header(q.line, q.text);
+    else sink.record(q.line, q.text, plain[next++]);
+  }
+}
+
+/** A line's outcome waiting in {@linkcode classifyBlock}: a problem, a header or a record's text. */
+type Queued = LineProblem | { kind: "header" | "text"; line: number; text: string };
+
+/**
+ * The SHA-256 of each line's bytes before its last comma, for the lines
+ * that end in a comma and 64 more bytes (a record's shape), four lines at a
+ * time (./sha256x4.ts); `undefined` for the others.
+ */
+function lineChecksums(lines: readonly Uint8Array[]): (string | undefined)[] {
+  const checksums: (string | undefined)[] = new Array(lines.length).fill(undefined);
+  const batch: Uint8Array[] = [];
+  const at: number[] = [];
+  const flush = () => {
+    sha256HexX4(batch).forEach((checksum, k) => checksums[at[k]] = checksum);
+    batch.length = 0;
+    at.length = 0;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const comma = lines[i].lastIndexOf(COMMA);
+    if (comma <= 0 || lines[i].length - comma - 1 !== 64) continue;
+    batch.push(lines[i].subarray(0, comma));
+    at.push(i);
+    if (batch.length === 4) flush();
+  }
+  if (batch.length > 0) flush();
+  return checksums;
 }
 
 /**
@@ -563,8 +628,8 @@ function checkBlock(block: LineBlock): CheckBatch {
   classifyBlock(block, {
     problem: (p) => batch.problems.push(p),
     header: (line, text) => recorder.header(line, text),
-    record(line, text) {
-      const result = recordOf(line, text);
+    record(line, text, plain) {
+      const result = recordOf(line, text, plain);
       if (!("record" in result)) {
         batch.problems.push({ ...result, cells: wholeCells(text) });
         return;
@@ -631,13 +696,15 @@ function problem(
 
 /**
  * Classifies one line (without its `\n`): problems go to the sink, and a line
- * whose checksum matches goes on as text.
+ * whose checksum matches goes on as text. `checksum` is the SHA-256 of the
+ * line's bytes before its last comma when already known (./sha256x4.ts).
  */
 function classifyLine(
   bytes: Uint8Array,
   line: number,
   terminated: boolean,
   sink: LineSink,
+  checksum: string | undefined,
 ): void {
   let end = bytes.length;
   if (end > 0 && bytes[end - 1] === 13) {
@@ -699,8 +766,14 @@ function classifyLine(
     return;
   }
   const comma = body.lastIndexOf(COMMA);
+  // `checksum` is of the whole line's bytes: it holds when no CR or NUL was cut off.
+  const whole = begin === 0 && end === bytes.length;
   const checksumOk = comma > 0 && body.length - comma - 1 === 64 &&
-    asciiEquals(body, comma + 1, checksumOf(body.subarray(0, comma)));
+    asciiEquals(
+      body,
+      comma + 1,
+      (whole ? checksum : undefined) ?? checksumOf(body.subarray(0, comma)),
+    );
   let text = lenient.decode(body);
   // U+FFFD is either in the line or stands for bytes that are not UTF-8: the strict decoder tells.
   if (text.includes("\uFFFD")) {

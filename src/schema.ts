@@ -632,7 +632,9 @@ export type CrossFields = Pick<
  * The rules between fields, for fields that each passed {@linkcode checkField}:
  * RunID agrees with DeliverableID and the RunTimestamp minute; every listed
  * file has a hash; InputContextSHA matches InputHashes; FAILED and PARTIAL
- * carry an ErrorSummary.
+ * carry an ErrorSummary. `inputContextShas` are the values InputContextSHA
+ * may hold, `acceptedInputContextShas(r.InputHashes)` unless the caller
+ * worked them out already (the reader hashes a block's manifests together).
  *
  * @example
  * ```ts
@@ -641,7 +643,10 @@ export type CrossFields = Pick<
  * crossFieldProblems(record).length; // 0 for a valid record
  * ```
  */
-export function crossFieldProblems(r: CrossFields): FieldProblem[] {
+export function crossFieldProblems(
+  r: CrossFields,
+  inputContextShas: readonly string[] = acceptedInputContextShas(r.InputHashes),
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const prefix = runIdPrefix(r.DeliverableID, r.RunTimestamp);
   if (!r.RunID.startsWith(prefix)) {
@@ -663,7 +668,7 @@ export function crossFieldProblems(r: CrossFields): FieldProblem[] {
     }
   }
   // A record written before paths were escaped (SCHEMA.md 5.4) may hold the old value.
-  const [expected, ...older] = acceptedInputContextShas(r.InputHashes);
+  const [expected, ...older] = inputContextShas;
   if (r.InputContextSHA !== expected && !older.includes(r.InputContextSHA)) {
     problems.push({
       field: "InputContextSHA",

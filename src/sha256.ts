@@ -21,7 +21,7 @@
  */
 
 /** Round constants: first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
-const K = new Int32Array([
+export const K: Int32Array = new Int32Array([
   0x428a2f98,
   0x71374491,
   0xb5c0fbcf,
@@ -89,7 +89,7 @@ const K = new Int32Array([
 ]);
 
 /** Initial hash value: fractional parts of the square roots of the first 8 primes. */
-const INITIAL = new Int32Array([
+export const INITIAL: Int32Array = new Int32Array([
   0x6a09e667,
   0xbb67ae85,
   0x3c6ef372,

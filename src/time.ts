@@ -68,7 +68,16 @@ export function parseInstant(
   return date.getTime() - offset;
 }
 
-function daysInMonth(year: number, month: number): number {
+/**
+ * The days of a month (1-12) of a year of the Gregorian calendar.
+ *
+ * @example
+ * ```ts
+ * import { daysInMonth } from "./time.ts";
+ * daysInMonth(2024, 2); // 29
+ * ```
+ */
+export function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { isLowerHex, isSha256Hex, Sha256, SHA256_WASM_HEX, sha256Hex } from "../src/sha256.ts";
+import { sha256HexX4, SHA256X4_WASM_HEX, X4_MESSAGE_LIMIT } from "../src/sha256x4.ts";
 import { hashFile, JS_FILE_LIMIT } from "../src/hash.ts";
 import { tempDir } from "./fixtures.ts";
 
@@ -190,6 +191,46 @@ Deno.test("the embedded WebAssembly module is what its source assembles", () => 
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   strictEqual(SHA256_WASM_HEX, hex);
   ok(WebAssembly.validate(bytes));
+});
+
+Deno.test("the embedded four-lane WebAssembly module is what its source assembles", () => {
+  const bytes = sha256x4Module();
+  strictEqual(SHA256X4_WASM_HEX, bytes.toHex());
+  ok(WebAssembly.validate(bytes));
+});
+
+Deno.test("sha256HexX4 equals node:crypto for 1-4 messages of any lengths, each lane its own", () => {
+  // Every length around a block's end and the padding's, in every lane, beside other lengths.
+  const edges = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 1000, 1023, 1024];
+  const lengths = [...edges, X4_MESSAGE_LIMIT - 1, X4_MESSAGE_LIMIT, X4_MESSAGE_LIMIT + 1, 70_000];
+  for (let round = 0; round < 400; round++) {
+    const count = 1 + (round % 4);
+    const messages = Array.from(
+      { length: count },
+      (_, lane) => randomBytes(lengths[(round * 7 + lane * 3) % lengths.length]),
+    );
+    const got = sha256HexX4(messages);
+    strictEqual(got.length, count);
+    messages.forEach((m, lane) => strictEqual(got[lane], nodeSha256(m), `length ${m.length}`));
+  }
+  deepStrictEqual(sha256HexX4([]), []);
+});
+
+Deno.test("sha256HexX4 without WebAssembly SIMD (a --jitless process) still hashes", async () => {
+  const script = `import { sha256HexX4 } from ${
+    JSON.stringify(new URL("../src/sha256x4.ts", import.meta.url).href)
+  };
+    const e = new TextEncoder();
+    console.log(sha256HexX4([e.encode("abc"), e.encode("")]).join(" "));`;
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--v8-flags=--jitless", script],
+    stdout: "piped",
+  }).output();
+  strictEqual(code, 0);
+  strictEqual(
+    new TextDecoder().decode(stdout).trim(),
+    `${nodeSha256("abc")} ${nodeSha256("")}`,
+  );
 });
 
 Deno.test("hashFile: small files (TypeScript) and files above JS_FILE_LIMIT (node:crypto)", async () => {
@@ -418,6 +459,258 @@ function sha256Module(): Uint8Array<ArrayBuffer> {
     ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 0]), // type: (i32, i32) -> ()
     ...section(3, [1, 0]), // one function of that type
     ...section(5, [1, 0x00, 1]), // memory: one page
+    ...section(7, [2, ...name("m"), 2, 0, ...name("c"), 0, 0]), // exports
+    ...section(10, [1, ...uleb(body.length), ...body]),
+  ]);
+}
+
+/**
+ * The source of src/sha256x4.ts's WebAssembly module: the SHA-256
+ * compression function on four messages at once, one in each 32-bit lane of
+ * a v128 (SIMD). Memory layout: see the module comment of src/sha256x4.ts.
+ */
+function sha256x4Module(): Uint8Array<ArrayBuffer> {
+  const uleb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      const byte = n & 0x7f;
+      n >>>= 7;
+      out.push(n !== 0 ? byte | 0x80 : byte);
+    } while (n !== 0);
+    return out;
+  };
+  const sleb = (n: number): number[] => {
+    const out: number[] = [];
+    while (true) {
+      const byte = n & 0x7f;
+      n >>= 7;
+      if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+        out.push(byte);
+        return out;
+      }
+      out.push(byte | 0x80);
+    }
+  };
+  // Memory: 0 lane pointers (4 i32), 16 lane block counts (4 i32), 32 state (8 v128),
+  // 256 K (64 i32), 1024 schedule W (64 v128), messages from 4096.
+  const [POINTERS, COUNTS, STATE, K, W] = [0, 16, 32, 256, 1024];
+  // Locals: 0 blocks (parameter); i32 1 b, 2 i, 3 offset; v128 4-11 a-h, 12 x, 13 y, 14 t1, 15 t2, 16 mask.
+  const [BLOCKS, BI, I, OFF, A, B, C, D, E, F, G, H, X, Y, T1, T2, MASK] = [...Array(17).keys()];
+  const get = (l: number) => [0x20, l];
+  const set = (l: number) => [0x21, l];
+  const tee = (l: number) => [0x22, l];
+  const i32 = (n: number) => [0x41, ...sleb(n | 0)];
+  const load = (offset: number) => [0x28, 2, ...uleb(offset)];
+  const simd = (op: number) => [0xfd, ...uleb(op)];
+  const vload = (offset: number) => [...simd(0x00), 4, ...uleb(offset)];
+  const vstore = (offset: number) => [...simd(0x0b), 4, ...uleb(offset)];
+  const splat32 = (offset: number) => [...simd(0x09), 2, ...uleb(offset)];
+  const I32_ADD = 0x6a, I32_SHL = 0x74, I32_GE_U = 0x4f, I32_LT_U = 0x49;
+  const SPLAT = simd(0x11);
+  const replace = (lane: number) => [...simd(0x1c), lane];
+  const SHUFFLE_BSWAP = [...simd(0x0d), 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12];
+  const [AND, OR, XOR, BITSELECT] = [simd(0x4e), simd(0x50), simd(0x51), simd(0x52)];
+  const [SHL, SHR_U, ADD, LT_S] = [simd(0xab), simd(0xad), simd(0xae), simd(0x39)];
+  const LOOP = [0x03, 0x40];
+  const BLOCK = [0x02, 0x40];
+  const END = 0x0b;
+  const brIf = (depth: number) => [0x0d, depth];
+  const br = (depth: number) => [0x0c, depth];
+  const rotr = (v: number, n: number) => [
+    ...get(v),
+    ...i32(n),
+    ...SHR_U,
+    ...get(v),
+    ...i32(32 - n),
+    ...SHL,
+    ...OR,
+  ];
+  /** rotr(v, r1) ^ rotr(v, r2) ^ (rotr or shr_u)(v, r3) */
+  const sigma = (v: number, r1: number, r2: number, r3: number, shift: boolean) => [
+    ...rotr(v, r1),
+    ...rotr(v, r2),
+    ...XOR,
+    ...(shift ? [...get(v), ...i32(r3), ...SHR_U] : rotr(v, r3)),
+    ...XOR,
+  ];
+  /** i += step; loop again while i < limit. */
+  const next = (step: number, limit: number) => [
+    ...get(I),
+    ...i32(step),
+    I32_ADD,
+    ...tee(I),
+    ...i32(limit),
+    I32_LT_U,
+    ...brIf(0),
+  ];
+  /** Lane `lane`'s message word at byte `offset + i` of its current block. */
+  const laneWord = (lane: number) => [
+    ...i32(0),
+    ...load(POINTERS + 4 * lane),
+    ...get(OFF),
+    I32_ADD,
+    ...get(I),
+    I32_ADD,
+    ...load(0),
+  ];
+  const code = [
+    ...BLOCK,
+    ...LOOP,
+    ...get(BI),
+    ...get(BLOCKS),
+    I32_GE_U,
+    ...brIf(1),
+    // mask: the lanes that have block b
+    ...get(BI),
+    ...SPLAT,
+    ...i32(0),
+    ...vload(COUNTS),
+    ...LT_S,
+    ...set(MASK),
+    // W[0..15]: each lane's word, byte-swapped (i: byte offset in the block)
+    ...i32(0),
+    ...set(I),
+    ...LOOP,
+    ...get(I),
+    ...i32(2),
+    I32_SHL,
+    ...laneWord(0),
+    ...SPLAT,
+    ...laneWord(1),
+    ...replace(1),
+    ...laneWord(2),
+    ...replace(2),
+    ...laneWord(3),
+    ...replace(3),
+    ...tee(X),
+    ...get(X),
+    ...SHUFFLE_BSWAP,
+    ...vstore(W),
+    ...next(4, 64),
+    END,
+    // W[16..63] (i: byte offset in W; W[t - 15] is at W + i - 240, and so on)
+    ...i32(256),
+    ...set(I),
+    ...LOOP,
+    ...get(I),
+    ...get(I),
+    ...vload(W - 240),
+    ...set(X),
+    ...get(I),
+    ...vload(W - 32),
+    ...set(Y),
+    ...get(I),
+    ...vload(W - 256),
+    ...sigma(X, 7, 18, 3, true),
+    ...ADD,
+    ...get(I),
+    ...vload(W - 112),
+    ...ADD,
+    ...sigma(Y, 17, 19, 10, true),
+    ...ADD,
+    ...vstore(W),
+    ...next(16, 1024),
+    END,
+    // The 64 rounds (i: byte offset in K; W[t] is at W + 4i).
+    ...[A, B, C, D, E, F, G, H].flatMap((l, k) => [...i32(0), ...vload(STATE + 16 * k), ...set(l)]),
+    ...i32(0),
+    ...set(I),
+    ...LOOP,
+    ...get(H),
+    ...sigma(E, 6, 11, 25, false),
+    ...ADD,
+    ...get(G),
+    ...get(E),
+    ...get(F),
+    ...get(G),
+    ...XOR,
+    ...AND,
+    ...XOR,
+    ...ADD,
+    ...get(I),
+    ...splat32(K),
+    ...ADD,
+    ...get(I),
+    ...i32(2),
+    I32_SHL,
+    ...vload(W),
+    ...ADD,
+    ...set(T1),
+    ...sigma(A, 2, 13, 22, false),
+    ...get(A),
+    ...get(B),
+    ...AND,
+    ...get(C),
+    ...get(A),
+    ...get(B),
+    ...OR,
+    ...AND,
+    ...OR,
+    ...ADD,
+    ...set(T2),
+    ...get(G),
+    ...set(H),
+    ...get(F),
+    ...set(G),
+    ...get(E),
+    ...set(F),
+    ...get(D),
+    ...get(T1),
+    ...ADD,
+    ...set(E),
+    ...get(C),
+    ...set(D),
+    ...get(B),
+    ...set(C),
+    ...get(A),
+    ...set(B),
+    ...get(T1),
+    ...get(T2),
+    ...ADD,
+    ...set(A),
+    ...next(4, 256),
+    END,
+    // state += a..h, in the lanes that had this block
+    ...[A, B, C, D, E, F, G, H].flatMap((l, k) => [
+      ...i32(0),
+      ...i32(0),
+      ...vload(STATE + 16 * k),
+      ...get(l),
+      ...ADD,
+      ...i32(0),
+      ...vload(STATE + 16 * k),
+      ...get(MASK),
+      ...BITSELECT,
+      ...vstore(STATE + 16 * k),
+    ]),
+    ...get(BI),
+    ...i32(1),
+    I32_ADD,
+    ...set(BI),
+    ...get(OFF),
+    ...i32(64),
+    I32_ADD,
+    ...set(OFF),
+    ...br(0),
+    END,
+    END,
+    END,
+  ];
+  const body = [2, 3, 0x7f, 13, 0x7b, ...code]; // 3 i32 locals, 13 v128 locals
+  const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
+  const name = (text: string) => [text.length, ...[...text].map((c) => c.charCodeAt(0))];
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, [1, 0x60, 1, 0x7f, 0]), // type: (i32) -> ()
+    ...section(3, [1, 0]), // one function of that type
+    ...section(5, [1, 0x00, 2]), // memory: two pages
     ...section(7, [2, ...name("m"), 2, 0, ...name("c"), 0, 0]), // exports
     ...section(10, [1, ...uleb(body.length), ...body]),
   ]);

@@ -1,0 +1,270 @@
+/**
+ * The fast path of reading a record line: one regular expression, compiled
+ * by V8 to native code, that accepts the usual spelling of a valid v1.0
+ * line (ids, enums and hashes as their fields allow, paths of plain
+ * characters, text cells that need no escape or quote) and splits it into
+ * its cells in the same pass. A line it does not accept goes the full way
+ * (`decodeRecord`, then `validateRecord`), which words every error: this
+ * path may refuse more than that one, never accept more, and a seeded
+ * property test keeps the two in agreement (tests/plain_record_test.ts).
+ *
+ * @module
+ */
+import { readCanonicalCell } from "./codec.ts";
+import {
+  DELIVERABLE_ID_PATTERN,
+  FIELDS,
+  type FieldSpec,
+  LIFECYCLE_STATES,
+  RUN_ID_PATTERN,
+  RUN_STATUSES,
+  type RunRecord,
+  TBD,
+} from "./schema.ts";
+import { inputContextManifest } from "./manifest.ts";
+import { isLowerHex, sha256Hex } from "./sha256.ts";
+import { sha256HexX4, X4_MESSAGE_LIMIT } from "./sha256x4.ts";
+import { daysInMonth, durationProblem } from "./time.ts";
+
+/** A pattern's source without its `^` and `$`. */
+const inner = (pattern: RegExp) => pattern.source.slice(1, -1);
+/**
+ * 64 characters to be checked as lowercase hex by `isLowerHex`: the class
+ * `[0-9a-f]` cost the expression ~0.3 µs per hash (docs/BENCHMARKS.md).
+ */
+const HEX64 = "[^,;=]{64}";
+/**
+ * A path segment of plain characters, none of which any cell escapes; not
+ * `.` or `..` (what follows a segment is `/`, `;`, `=` or `,`), and never
+ * starting with `-`, which would be a formula start at the start of a cell.
+ */
+const SEGMENT = "(?!\\.\\.?[/;=,])[A-Za-z0-9_.][A-Za-z0-9_. -]*";
+/** A normalised relative path: `..` only as leading segments, at least one other segment. */
+const PATH = `(?:\\.\\./)*${SEGMENT}(?:/${SEGMENT})*`;
+const LIST = `((?:${PATH}(?:;${PATH})*)?)`;
+const map = (hash: string) => `((?:${PATH}=(?:${hash})(?:;${PATH}=(?:${hash}))*)?)`;
+/**
+ * A text cell: either plain (group 1: no character that text escapes, no
+ * `,` or `"`, no formula start first), whose value is the cell itself, or
+ * any other cell as CSV splits it (group 2), read by `readCanonicalCell`.
+ */
+const TEXT = '(?:([^%",\\x00-\\x1F\\x7F=+\\-@][^%",\\x00-\\x08\\x0A-\\x1F\\x7F]*)|' +
+  '("(?:[^"]|"")*"|[^,"]*))';
+const oneOf = (values: readonly string[]) => `(${values.join("|")})`;
+/**
+ * A RunTimestamp of the years 2000-2999 whose month, hour, minute and second
+ * are in range; its day is checked against its month by {@linkcode realDay}.
+ */
+const TIMESTAMP = "(2[0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])" +
+  "T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?Z)";
+
+/**
+ * The common spelling of a valid v1.0 line, a group per cell (two per text
+ * cell). Built on first use: emit loads this module and never needs it.
+ */
+let plainLine: RegExp | undefined;
+const plainLinePattern = () =>
+  plainLine ??= new RegExp(
+    [
+      "^v1\\.0",
+      `(${inner(RUN_ID_PATTERN)})`,
+      `(${inner(DELIVERABLE_ID_PATTERN)})`,
+      "([A-Za-z0-9][A-Za-z0-9_.-]{0,63})",
+      "TYPE_2",
+      TIMESTAMP,
+      "(P[0-9A-Z.]*)", // RunDuration, checked below
+      oneOf(RUN_STATUSES),
+      TEXT, // RunPassDirective
+      `(${HEX64}|TBD)`,
+      LIST, // InputFiles
+      LIST, // OutputFiles
+      oneOf(LIFECYCLE_STATES),
+      oneOf(LIFECYCLE_STATES),
+      TEXT, // ErrorSummary
+      TEXT, // Notes
+      map(`${HEX64}|TBD`), // InputHashes
+      map(`${HEX64}|TBD|DELETED`), // OutputHashes
+      "((?:[^,]{40}(?:[^,]{24})?)?)", // GitHead
+      TEXT, // Host
+      `(${HEX64})$`,
+    ].join(","),
+  );
+
+const spec = (name: keyof RunRecord): FieldSpec => FIELDS.find((f) => f.name === name)!;
+const PASS = spec("RunPassDirective");
+const ERROR = spec("ErrorSummary");
+const NOTES = spec("Notes");
+const HOST = spec("Host");
+
+/**
+ * The record a line holds when the line is in the common spelling of a
+ * valid v1.0 record: then it equals `decodeRecord(line)` and every field
+ * passes its own check (`validateRecord` would report only cross-field
+ * rules, which the caller still checks: `crossFieldProblems`). Otherwise
+ * `undefined`, which says nothing about the line: read it the full way.
+ *
+ * @example
+ * ```ts
+ * import { plainRecord } from "./plain_record.ts";
+ * plainRecord("v1.0,not,a,record"); // undefined
+ * ```
+ */
+export function plainRecord(line: string): RunRecord | undefined {
+  const m = plainLinePattern().exec(line);
+  if (m === null || !line.isWellFormed()) return undefined;
+  if (
+    !isLowerHex(m[23]) || !(m[9] === TBD || isLowerHex(m[9])) ||
+    !(m[20] === "" || isLowerHex(m[20]))
+  ) {
+    return undefined;
+  }
+  if (!realDay(m[4]) || durationProblem(m[5]) !== undefined) return undefined;
+  const pass = text(PASS, m[7], m[8]);
+  const error = text(ERROR, m[14], m[15]);
+  const notes = text(NOTES, m[16], m[17]);
+  const host = text(HOST, m[21], m[22]);
+  const inputFiles = paths(m[10]);
+  const outputFiles = paths(m[11]);
+  const inputHashes = hashes(m[18]);
+  const outputHashes = hashes(m[19]);
+  if (
+    pass === undefined || error === undefined || notes === undefined || host === undefined ||
+    inputFiles === undefined || outputFiles === undefined || inputHashes === undefined ||
+    outputHashes === undefined
+  ) {
+    return undefined;
+  }
+  // In column order, as decodeRecord builds it (JSON output lists the keys in this order).
+  return {
+    SchemaVersion: "v1.0",
+    RunID: m[1],
+    DeliverableID: m[2],
+    AgentName: m[3],
+    AgentType: "TYPE_2",
+    RunTimestamp: m[4],
+    RunDuration: m[5],
+    RunStatus: m[6],
+    RunPassDirective: pass,
+    InputContextSHA: m[9],
+    InputFiles: inputFiles,
+    OutputFiles: outputFiles,
+    StatusBefore: m[12],
+    StatusAfter: m[13],
+    ErrorSummary: error,
+    Notes: notes,
+    InputHashes: inputHashes,
+    OutputHashes: outputHashes,
+    GitHead: m[20],
+    Host: host,
+    RecordChecksum: m[23],
+  };
+}
+
+/** A record of the fast path, and the InputContextSHA its InputHashes give. */
+export interface PlainRecord {
+  /** The record, as {@linkcode plainRecord} reads it. */
+  record: RunRecord;
+  /**
+   * `inputContextSha(record.InputHashes)`: the one value its InputContextSHA
+   * may hold, since no path of a plain record is escaped in the manifest
+   * (`acceptedInputContextShas` gives only this one).
+   */
+  inputContextSha: string;
+}
+
+/** Room for four manifests of plain records (ASCII, one byte a character), made on first use. */
+let manifests: Uint8Array | undefined;
+const encoder = new TextEncoder();
+
+/**
+ * {@linkcode plainRecord} of each line, with the InputContextSHA of each
+ * record's InputHashes, the manifests hashed four at a time (./sha256x4.ts).
+ *
+ * @example
+ * ```ts
+ * import { plainRecords } from "./plain_record.ts";
+ * declare const lines: string[];
+ * for (const plain of plainRecords(lines)) console.log(plain?.inputContextSha);
+ * ```
+ */
+export function plainRecords(lines: readonly string[]): (PlainRecord | undefined)[] {
+  const plain = lines.map((line): PlainRecord | undefined => {
+    const record = plainRecord(line);
+    return record && { record, inputContextSha: "TBD" };
+  });
+  const batch: Uint8Array[] = [];
+  const owners: PlainRecord[] = [];
+  let used = 0;
+  const flush = () => {
+    // One message alone is hashed faster by the one-lane module.
+    const shas = batch.length === 1 ? [sha256Hex(batch[0])] : sha256HexX4(batch);
+    shas.forEach((sha, k) => owners[k].inputContextSha = sha);
+    batch.length = 0;
+    owners.length = 0;
+    used = 0;
+  };
+  for (const p of plain) {
+    const manifest = p && inputContextManifest(p.record.InputHashes);
+    if (manifest === undefined) continue; // no record, or TBD
+    manifests ??= new Uint8Array(4 * X4_MESSAGE_LIMIT);
+    const room = manifests.subarray(used, used + X4_MESSAGE_LIMIT);
+    const { read, written } = encoder.encodeInto(manifest, room);
+    if (read !== manifest.length || written !== manifest.length) {
+      p!.inputContextSha = sha256Hex(manifest); // longer than a lane takes
+      continue;
+    }
+    batch.push(room.subarray(0, written));
+    owners.push(p!);
+    used += written;
+    if (batch.length === 4) flush();
+  }
+  if (batch.length > 0) flush();
+  return plain;
+}
+
+/** Whether the day of a timestamp TIMESTAMP matched is one its month has (no February 30). */
+function realDay(timestamp: string): boolean {
+  const digit = (at: number) => timestamp.charCodeAt(at) - 48;
+  const day = digit(8) * 10 + digit(9);
+  if (day <= 28) return true;
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  return day <= daysInMonth(year, digit(5) * 10 + digit(6));
+}
+
+/** A text cell's value: a plain cell is its value; any other is read by the canonical reader. */
+function text(spec: FieldSpec, plain: string | undefined, other: string | undefined) {
+  if (plain !== undefined) return plain;
+  return other === "" ? "" : readCanonicalCell(spec, other!) as string | undefined;
+}
+
+/** A list cell's paths, or `undefined` when one is listed twice (an error to word). */
+function paths(cell: string): string[] | undefined {
+  if (cell === "") return [];
+  const list = cell.split(";");
+  for (let i = 1; i < list.length; i++) {
+    if (list.lastIndexOf(list[i], i - 1) >= 0) return undefined;
+  }
+  return list;
+}
+
+/**
+ * A map cell's pairs, or `undefined` when its paths are not in strictly
+ * increasing order (encode sorts them by UTF-8, which for these ASCII
+ * paths is the order of `<`; a path listed twice is not increasing).
+ */
+function hashes(cell: string): Record<string, string> | undefined {
+  const map: Record<string, string> = {};
+  if (cell === "") return map;
+  let last = "";
+  for (const pair of cell.split(";")) {
+    const eq = pair.indexOf("=");
+    const path = pair.slice(0, eq);
+    if (last !== "" && !(last < path)) return undefined;
+    if (path === "__proto__") return undefined; // decodeRecord's own way of setting it applies
+    const hash = pair.slice(eq + 1);
+    if (hash.length === 64 && !isLowerHex(hash)) return undefined;
+    map[path] = hash;
+    last = path;
+  }
+  return map;
+}
