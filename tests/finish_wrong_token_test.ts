@@ -88,15 +88,25 @@ Deno.test("finish with the token of a folder renamed during the run whose old pa
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("finish with the run's token given with another deliverable's folder: exit 2 naming the run where it is pending, never a record in the other one", async () => {
+/**
+ * A project whose deliverable has a neighbour, DEL-01-03_Other (in a git repository with one
+ * commit when `committed`), and a `$TMPDIR` of the test's own.
+ */
+async function projectWithNeighbour({ committed }: { committed: boolean }) {
   const { root, del } = await makeProject();
   const other = join(dirname(del), "DEL-01-03_Other");
   await Deno.mkdir(other);
   await Deno.writeTextFile(join(other, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
-  await git(root, "init", "-q");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "base");
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  if (committed) {
+    await git(root, "init", "-q");
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "base");
+  }
+  return { root, del, other, env: { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) } };
+}
+
+Deno.test("finish with the run's token given with another deliverable's folder: exit 2 naming the run where it is pending, never a record in the other one", async () => {
+  const { root, del, other, env } = await projectWithNeighbour({ committed: true });
   const token = await start(del, env);
   const wrong = await finish(token.replace(del, other), env);
   assertEquals(wrong.code, 2, wrong.stderr);
@@ -147,14 +157,7 @@ Deno.test("finish with the agent's previous, finished token while its current ru
 });
 
 Deno.test("finish <another deliverable's folder> --run ID (the run pending in its own): exit 2 naming where it is pending and the finish that records it there, not emit; nothing written; that finish records it once", async () => {
-  const { root, del } = await makeProject();
-  const other = join(dirname(del), "DEL-01-03_Other");
-  await Deno.mkdir(other);
-  await Deno.writeTextFile(join(other, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
-  await git(root, "init", "-q");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "base");
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const { root, del, other, env } = await projectWithNeighbour({ committed: true });
   const id = basename(await start(del, env), ".json");
   const cwd = dirname(del); // the agent's folder: the folders named as it would type them
   const finishIn = (folder: string, ...more: string[]) =>
@@ -192,11 +195,7 @@ Deno.test("finish <another deliverable's folder> --run ID (the run pending in it
 });
 
 Deno.test("finish <another deliverable's folder> --run <the RunID reap gave its run>: exit 2 naming the finish in its own folder; that finish records the late outcome there", async () => {
-  const { root, del } = await makeProject();
-  const other = join(dirname(del), "DEL-01-03_Other");
-  await Deno.mkdir(other);
-  await Deno.writeTextFile(join(other, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const { root, del, other, env } = await projectWithNeighbour({ committed: false });
   const id = basename(await start(del, env), ".json");
   const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
   assertEquals(reap.code, 0, reap.stderr);

@@ -249,40 +249,69 @@ Deno.test("hashFile: small files (TypeScript) and files above JS_FILE_LIMIT (nod
   }
 });
 
+/** Unsigned LEB128, WebAssembly's encoding of sizes, indices and offsets. */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    const byte = n & 0x7f;
+    n >>>= 7;
+    out.push(n !== 0 ? byte | 0x80 : byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128, WebAssembly's encoding of constants. */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  while (true) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+// The instructions both modules below use.
+const get = (l: number) => [0x20, l];
+const set = (l: number) => [0x21, l];
+const tee = (l: number) => [0x22, l];
+const i32 = (n: number) => [0x41, ...sleb(n | 0)];
+const load = (offset: number) => [0x28, 2, ...uleb(offset)];
+const LOOP = [0x03, 0x40];
+const BLOCK = [0x02, 0x40];
+const END = 0x0b;
+const brIf = (depth: number) => [0x0d, depth];
+const br = (depth: number) => [0x0c, depth];
+
+/**
+ * A module exporting its memory `m` (`pages` of 64 KiB) and one function `c`
+ * of the given parameters (a count, then their types) and `body` (locals,
+ * then code).
+ */
+function wasmModule(params: number[], pages: number, body: number[]): Uint8Array<ArrayBuffer> {
+  const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
+  const name = (text: string) => [text.length, ...[...text].map((c) => c.charCodeAt(0))];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+    ...section(1, [1, 0x60, ...params, 0]), // type: (params) -> ()
+    ...section(3, [1, 0]), // one function of that type
+    ...section(5, [1, 0x00, pages]), // memory
+    ...section(7, [2, ...name("m"), 2, 0, ...name("c"), 0, 0]), // exports
+    ...section(10, [1, ...uleb(body.length), ...body]),
+  ]);
+}
+
 /**
  * The source of src/sha256.ts's WebAssembly module: the SHA-256 compression
  * function, assembled from readable instructions. See the comment above
  * `SHA256_WASM_HEX` in src/sha256.ts for the memory layout.
  */
 function sha256Module(): Uint8Array<ArrayBuffer> {
-  const uleb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      const byte = n & 0x7f;
-      n >>>= 7;
-      out.push(n !== 0 ? byte | 0x80 : byte);
-    } while (n !== 0);
-    return out;
-  };
-  const sleb = (n: number): number[] => {
-    const out: number[] = [];
-    while (true) {
-      const byte = n & 0x7f;
-      n >>= 7;
-      if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-        out.push(byte);
-        return out;
-      }
-      out.push(byte | 0x80);
-    }
-  };
   // Locals: 0 from, 1 to (parameters); 2-9 a-h; 10 i; 11 x; 12 y; 13 t1; 14 t2.
   const [FROM, TO, A, B, C, D, E, F, G, H, I, X, Y, T1, T2] = [...Array(15).keys()];
-  const get = (l: number) => [0x20, l];
-  const set = (l: number) => [0x21, l];
-  const tee = (l: number) => [0x22, l];
-  const i32 = (n: number) => [0x41, ...sleb(n | 0)];
-  const load = (offset: number) => [0x28, 2, ...uleb(offset)];
   const store = (offset: number) => [0x36, 2, ...uleb(offset)];
   const [ADD, AND, OR, XOR, SHR_U, ROTL, ROTR, GE_U, LT_U] = [
     0x6a,
@@ -295,11 +324,6 @@ function sha256Module(): Uint8Array<ArrayBuffer> {
     0x4f,
     0x49,
   ];
-  const LOOP = [0x03, 0x40];
-  const BLOCK = [0x02, 0x40];
-  const END = 0x0b;
-  const brIf = (depth: number) => [0x0d, depth];
-  const br = (depth: number) => [0x0c, depth];
   /** rotr(v, r1) ^ rotr(v, r2) ^ (rotr or shr_u)(v, r3) */
   const sigma = (v: number, r1: number, r2: number, r3: number, shift: boolean) => [
     ...get(v),
@@ -445,23 +469,7 @@ function sha256Module(): Uint8Array<ArrayBuffer> {
     END,
   ];
   const body = [1, 13, 0x7f, ...code]; // 13 i32 locals
-  const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
-  const name = (text: string) => [text.length, ...[...text].map((c) => c.charCodeAt(0))];
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 0]), // type: (i32, i32) -> ()
-    ...section(3, [1, 0]), // one function of that type
-    ...section(5, [1, 0x00, 1]), // memory: one page
-    ...section(7, [2, ...name("m"), 2, 0, ...name("c"), 0, 0]), // exports
-    ...section(10, [1, ...uleb(body.length), ...body]),
-  ]);
+  return wasmModule([2, 0x7f, 0x7f], 1, body); // c(i32, i32), one page
 }
 
 /**
@@ -470,37 +478,11 @@ function sha256Module(): Uint8Array<ArrayBuffer> {
  * a v128 (SIMD). Memory layout: see the module comment of src/sha256x4.ts.
  */
 function sha256x4Module(): Uint8Array<ArrayBuffer> {
-  const uleb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      const byte = n & 0x7f;
-      n >>>= 7;
-      out.push(n !== 0 ? byte | 0x80 : byte);
-    } while (n !== 0);
-    return out;
-  };
-  const sleb = (n: number): number[] => {
-    const out: number[] = [];
-    while (true) {
-      const byte = n & 0x7f;
-      n >>= 7;
-      if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-        out.push(byte);
-        return out;
-      }
-      out.push(byte | 0x80);
-    }
-  };
   // Memory: 0 lane pointers (4 i32), 16 lane block counts (4 i32), 32 state (8 v128),
   // 256 K (64 i32), 1024 schedule W (64 v128), messages from 4096.
   const [POINTERS, COUNTS, STATE, K, W] = [0, 16, 32, 256, 1024];
   // Locals: 0 blocks (parameter); i32 1 b, 2 i, 3 offset; v128 4-11 a-h, 12 x, 13 y, 14 t1, 15 t2, 16 mask.
   const [BLOCKS, BI, I, OFF, A, B, C, D, E, F, G, H, X, Y, T1, T2, MASK] = [...Array(17).keys()];
-  const get = (l: number) => [0x20, l];
-  const set = (l: number) => [0x21, l];
-  const tee = (l: number) => [0x22, l];
-  const i32 = (n: number) => [0x41, ...sleb(n | 0)];
-  const load = (offset: number) => [0x28, 2, ...uleb(offset)];
   const simd = (op: number) => [0xfd, ...uleb(op)];
   const vload = (offset: number) => [...simd(0x00), 4, ...uleb(offset)];
   const vstore = (offset: number) => [...simd(0x0b), 4, ...uleb(offset)];
@@ -511,11 +493,6 @@ function sha256x4Module(): Uint8Array<ArrayBuffer> {
   const SHUFFLE_BSWAP = [...simd(0x0d), 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12];
   const [AND, OR, XOR, BITSELECT] = [simd(0x4e), simd(0x50), simd(0x51), simd(0x52)];
   const [SHL, SHR_U, ADD, LT_S] = [simd(0xab), simd(0xad), simd(0xae), simd(0x39)];
-  const LOOP = [0x03, 0x40];
-  const BLOCK = [0x02, 0x40];
-  const END = 0x0b;
-  const brIf = (depth: number) => [0x0d, depth];
-  const br = (depth: number) => [0x0c, depth];
   const rotr = (v: number, n: number) => [
     ...get(v),
     ...i32(n),
@@ -697,21 +674,5 @@ function sha256x4Module(): Uint8Array<ArrayBuffer> {
     END,
   ];
   const body = [2, 3, 0x7f, 13, 0x7b, ...code]; // 3 i32 locals, 13 v128 locals
-  const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
-  const name = (text: string) => [text.length, ...[...text].map((c) => c.charCodeAt(0))];
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, 1, 0x7f, 0]), // type: (i32) -> ()
-    ...section(3, [1, 0]), // one function of that type
-    ...section(5, [1, 0x00, 2]), // memory: two pages
-    ...section(7, [2, ...name("m"), 2, 0, ...name("c"), 0, 0]), // exports
-    ...section(10, [1, ...uleb(body.length), ...body]),
-  ]);
+  return wasmModule([1, 0x7f], 2, body); // c(i32), two pages
 }
