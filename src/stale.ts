@@ -223,13 +223,14 @@ export interface StaleOptions {
    * compared on its own, as its outputs come from what it read: its latest
    * good run that read a file of the producer (a governed input under the
    * producer's folder, real paths compared), and each earlier one that did,
-   * is still the last SUCCESS or PARTIAL run to have written one of its outputs (one still
-   * there), and read a file of the producer that no later run of the agent
-   * read again; when no good run of any agent read one, the consumer's latest
-   * good run of any agent. A compared run is STALE too when it may have read a
-   * producer's run invalidated since (`runrec annotate --invalidates`). Each
-   * reason names its run. A chain of reasons that comes back to the
-   * deliverable it starts at is a cycle: listed, not a reason. A producer's output edited by hand is no reason (no run made it).
+   * is still the last SUCCESS or PARTIAL run to have written one of its
+   * outputs (one still there), and read a file of the producer that no later
+   * run of the agent read again; when no good run of any agent read one, the
+   * consumer's latest good run of any agent. A compared run is STALE too when
+   * it may have read a producer's run invalidated since (`runrec annotate
+   * --invalidates`). Each reason names its run. A chain of reasons that comes
+   * back to the deliverable it starts at is a cycle: listed, not a reason. A
+   * producer's output edited by hand is no reason (no run made it).
    */
   propagate?: boolean;
   /**
