@@ -1681,13 +1681,20 @@ function latest(runs: FolderRecords["records"]): RunRecord | undefined {
 }
 
 /**
- * The run of `runs` that ended last, of equal ends the later line: make's rule compares the
- * producer's newest output, and a short run started later must not hide a long one ending after.
+ * The run of `runs` that ended last: make's rule compares the producer's newest output, and a short
+ * run started later must not hide a long one ending after. Of equal ends, the one that started
+ * later, then the greater RecordChecksum: never the later line, which a merge's direction decides.
  */
 function lastEnded(runs: FolderRecords["records"]): RunRecord | undefined {
+  const endedLater = (a: RunRecord, b: RunRecord) =>
+    endMs(a) !== endMs(b)
+      ? endMs(a) > endMs(b)
+      : startMs(a) !== startMs(b)
+      ? startMs(a) > startMs(b)
+      : a.RecordChecksum > b.RecordChecksum;
   let best: RunRecord | undefined;
   for (const { record } of runs) {
-    if (best === undefined || endMs(record) >= endMs(best)) best = record;
+    if (best === undefined || endedLater(record, best)) best = record;
   }
   return best;
 }

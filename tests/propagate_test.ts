@@ -1023,3 +1023,31 @@ Deno.test("stale --propagate: targets in two execution roots: a target's ID in o
   const both = await staleJson(second.dir("DEL-02-02"), first.dir("DEL-02-03"));
   assertEquals([both.code, both.json.stale], [0, []], JSON.stringify(both.json.stale));
 });
+
+Deno.test("stale --propagate: of two producer runs that ended alike, ran since names the one that started later, whatever their order in the file (a merge either way; review-g 11)", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await run(dir("DEL-02-02"), "DEPENDENCIES", 90, "../DEL-02-01_Pump/Datasheet.md");
+  // Two runs of the producer that end at the same instant: one long, one short started later.
+  const end = Date.now() - 60 * 60_000;
+  const producerRun = async (agent: string, minutes: number) => {
+    const started = new Date(end - minutes * 60_000).toISOString();
+    const args = ["emit", producer, "--agent", agent, "--status", "SUCCESS", "--output"];
+    args.push("Datasheet.md", "--started", started, "--duration", `PT${minutes}M`);
+    const result = await runCli(args);
+    assertEquals(result.code, 0, result.stderr);
+  };
+  await producerRun("4_DOCUMENTS", 120);
+  await producerRun("DEPENDENCIES", 20);
+  const path = join(producer, "RunRecords.csv");
+  const [header, long, short] = (await Deno.readTextFile(path)).trimEnd().split("\n");
+  const named = [];
+  for (const order of [[long, short], [short, long]]) {
+    await Deno.writeTextFile(path, [header, ...order, ""].join("\n"));
+    const entry = entryOf((await staleJson(root)).json, "DEL-02-02");
+    named.push(entry!.reasons.map((r) => r.ranSince?.RunID));
+  }
+  const startedLater = short.split(",")[1];
+  assertEquals(named, [[startedLater], [startedLater]]);
+});
