@@ -22,7 +22,7 @@ import {
   ANNOTATOR,
   isUsableBaseline,
 } from "../src/annotations.ts";
-import { readRecords } from "../src/reader.ts";
+import { recordsOf } from "./support/runs.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCli } from "./cli.ts";
@@ -111,14 +111,6 @@ async function exportedInvalidatedBy(del: string, runId: string): Promise<string
   return runs[0]["runrec:invalidatedBy"] as string[];
 }
 
-async function recordsOf(file: string): Promise<RunRecord[]> {
-  const records: RunRecord[] = [];
-  for await (const event of readRecords(file)) {
-    if (event.kind === "record") records.push(event.record);
-  }
-  return records;
-}
-
 Deno.test("annotate across clones: a withdrawal in one clone does not withdraw the other clone's invalidation of the same annotation RunID", async () => {
   const { a, runs: [r1, r2] } = await repoWithRuns("4_DOCUMENTS", "DEPENDENCIES");
   const b = await cloneOf(a);
@@ -131,7 +123,7 @@ Deno.test("annotate across clones: a withdrawal in one clone does not withdraw t
   const del = join(a, DEL);
 
   // Each annotation names its record: A's invalidation stands, B's withdrawal takes B's back.
-  const records = await recordsOf(join(del, RECORD_FILE));
+  const records = await recordsOf(del);
   const run1 = records.find((r) => r.RunID === r1)!;
   const annotation1 = records.find((r) => r.RunID === ann1 && r.Notes.includes("A: wrong"))!;
   assert.match(

@@ -472,23 +472,21 @@ Deno.test("library arguments: collectRuns of a string (one target per character)
       "records: must be a record (an object), got nothing",
     ]] as const
   ) {
-    let thrown: unknown;
-    try {
-      call();
-    } catch (e) {
-      thrown = e;
-    }
-    assertEquals(thrown instanceof InputError, true, String(thrown));
-    assertEquals((thrown as Error).message.startsWith(message), true, String(thrown));
+    assertInputErrorStarting(call, message);
   }
   for (const call of [() => openLineageEvents(any(undefined)), () => provDocument(any([1]))]) {
-    let thrown: unknown;
-    try {
-      call();
-    } catch (e) {
-      thrown = e;
-    }
-    assertEquals(thrown instanceof InputError, true, String(thrown));
-    assertEquals((thrown as Error).message.startsWith("runs: must be a list of runs"), true);
+    assertInputErrorStarting(call, "runs: must be a list of runs");
   }
 });
+
+/** Fails unless `call` throws an {@linkcode InputError} whose message starts with `message`. */
+function assertInputErrorStarting(call: () => unknown, message: string): void {
+  let thrown: unknown;
+  try {
+    call();
+  } catch (e) {
+    thrown = e;
+  }
+  assertEquals(thrown instanceof InputError, true, String(thrown));
+  assertEquals((thrown as Error).message.startsWith(message), true, String(thrown));
+}

@@ -31,11 +31,12 @@ label was renamed or the folder moved to another package during the run: the
 one folder of its DeliverableID under the execution root holding the run.
 A folder with no pending run whose same folder in another worktree of the
 repository holds one names it and its token (exit 2): finish it there. So does
-a deliverable folder given for a run pending in another deliverable folder of
-its execution root (--run ID, the RunID reap gave it, or the folder alone with
---agent: that agent's runs): the error names where it is pending and the
-runrec finish <its folder> --run ID that records it there; nothing is written.
-runrec emit is suggested only for a run pending nowhere.
+a deliverable folder given with --run ID (or the RunID reap gave the run) for a
+run pending in another deliverable folder of its execution root: the error
+names where it is pending and the runrec finish <its folder> --run ID that
+records it there; nothing is written. A folder given alone is not looked for
+elsewhere: its own run may be the one lost. runrec emit is suggested only for a
+run pending nowhere.
 
 Options:
   --run TOKEN|ID    which run of <del-dir> to finish: the token or the id (in the
