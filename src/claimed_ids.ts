@@ -30,6 +30,14 @@ function idOf(folder: string): string | undefined {
 }
 
 /**
+ * Whether `folder` lies in a tool root of the execution root `root` (`_Archive/`,
+ * `_Reconciliation/`): a snapshot or a retired copy there has its original's ID by right.
+ */
+function inToolRoot(root: string, folder: string): boolean {
+  return relative(root, folder).startsWith("_");
+}
+
+/**
  * Another deliverable folder of `delDir`'s execution root whose ID is `id`,
  * as a path relative to `delDir`; `undefined` when there is none (or no
  * execution root). A nested execution root (an archived copy) is its own.
@@ -82,7 +90,8 @@ export function sharedIdWarning(delDir: string, id: string): string | undefined 
  * file path: an error naming every such folder on line 1 of each, and an
  * error on each record whose RunID a record of another of those folders
  * has too. Only the folders of `files` that hold a record file count: one
- * with no runs yet has nothing recorded under the ID (`emit` warns of it).
+ * with no runs yet has nothing recorded under the ID (`emit` warns of it),
+ * and a copy in a tool root (`_Archive/`) has its original's ID by right.
  *
  * @example
  * ```ts
@@ -101,8 +110,9 @@ export async function sharedIdProblems(
     if (file.unlisted || !file.exists || file.unreadable !== undefined) continue;
     const folder = realOf(dirname(file.path));
     const id = idOf(folder);
-    if (id === undefined) continue;
-    const key = `${findExecutionRoot(folder) ?? ""}\n${id}`;
+    const root = findExecutionRoot(folder);
+    if (id === undefined || (root !== undefined && inToolRoot(root, folder))) continue;
+    const key = `${root ?? ""}\n${id}`;
     const group = groups.get(key) ?? new Map<string, RecordTarget>();
     if (!group.has(folder)) group.set(folder, file);
     groups.set(key, group);

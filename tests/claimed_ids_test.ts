@@ -130,3 +130,28 @@ Deno.test("F16: emit and start warn when _CONTEXT.md names an ID another folder 
   const start = await runrec(0, "start", copy, "--agent", "B");
   assert(!start.stderr.includes("warning"), start.stderr);
 });
+
+Deno.test("F16: a copy of a deliverable in a tool root (_Archive/) shares its ID by right: verify of the root and of the archive named with it passes", async () => {
+  const { root, del } = await makeProject();
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync");
+  // Retired into _Archive/, then restarted under the same ID in its old place.
+  const archived = join(root, "_Archive", "DEL-01-02_Thing");
+  await Deno.mkdir(join(root, "_Archive"));
+  await Deno.rename(del, archived);
+  await writeTree(del, { "_CONTEXT.md": "**DeliverableID:** DEL-01-02\n" });
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync", ...[
+    "--started",
+    STARTED,
+    "--duration",
+    "PT1S",
+  ]);
+  for (const targets of [[root], [root, join(root, "_Archive")], [del, archived]]) {
+    const result = await runrec(0, "verify", ...targets);
+    assert(!result.stdout.includes("claimed"), result.stdout);
+  }
+  // Two live folders with the ID still fail.
+  const copy = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Copy");
+  await writeTree(copy, { "_CONTEXT.md": "**DeliverableID:** DEL-01-02\n" });
+  await runrec(0, "emit", copy, "--agent", "A", "--status", "SUCCESS", "--no-fsync");
+  assertIncludes((await runrec(1, "verify", root)).stdout, "claimed by 2 folders");
+});
