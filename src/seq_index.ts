@@ -10,7 +10,9 @@
  * checkout, a rewrite or a union merge that put lines before its end makes
  * the store scan the file afresh. A lost or garbled index costs one scan.
  * An append reads the lines after it, and stores it again only once they
- * come to {@linkcode STORE_EVERY_BYTES}: a file shorter than that has none.
+ * come to {@linkcode STORE_EVERY_BYTES}: an append reads less than that past
+ * the index, or the whole of a file shorter than that with no index (one left
+ * by an older runrec or by the file before a reset is checked like any other).
  *
  * @module
  */
