@@ -383,6 +383,23 @@ Deno.test("verify --since: a deliverable folder renumbered with a plain mv (DEL-
   assertIncludes(staged.out, `${renumbered}/${RECORD_FILE}: ok: 3 records, 0 errors, 1 warning`);
 });
 
+Deno.test("verify --since: a deliverable folder moved with a plain mv into an _Archive/ that git ignores fails, naming the ignore line: its records would never be committed", async () => {
+  const { repo, first } = await project();
+  await threeRuns(repo);
+  await Deno.writeTextFile(join(repo, ".gitignore"), "_Archive/\n");
+  await git(repo, "add", ".gitignore");
+  await git(repo, "commit", "-qm", "ignore the archive");
+  await Deno.mkdir(join(repo, "_Archive"));
+  await Deno.rename(join(repo, DEL), join(repo, "_Archive", "DEL-01-03_Level_Switch"));
+  const result = await verify(repo, ".", "--since", first);
+  assertEquals(result.code, 1, result.out);
+  assertIncludes(
+    result.out,
+    `_Archive/DEL-01-03_Level_Switch/${RECORD_FILE}:1: git ignores this file (.gitignore:1: ` +
+      "_Archive/): its records are never committed",
+  );
+});
+
 Deno.test("verify --since: of two copies of a deliverable folder (cp -r twice, then rm) one is followed, and its note names the other; a file that only shares the folder's name or DeliverableID is not followed", async () => {
   const { repo, first } = await project();
   await threeRuns(repo);
