@@ -11,7 +11,7 @@ import { basename, dirname, relative, resolve } from "./path.ts";
 import { resolvedPath } from "./lookups.ts";
 import { readRecords } from "./reader.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
-import { deliverableFolders, type RecordTarget } from "./targets.ts";
+import { deliverableFolders, type RecordTarget, SILENT_SEARCH } from "./targets.ts";
 import type { IntegrityProblem } from "./verify_file.ts";
 
 /** The real absolute path of `path` (links resolved), as far as it exists. */
@@ -54,8 +54,7 @@ export function otherFolderWithId(delDir: string, id: string): string | undefine
   const dir = realOf(delDir);
   const root = findExecutionRoot(dir);
   if (root === undefined) return undefined;
-  const quiet = { unlistable: () => {}, skippedWorktree: () => {} };
-  for (const folder of deliverableFolders(root, quiet)) {
+  for (const folder of deliverableFolders(root, SILENT_SEARCH)) {
     const real = realOf(folder);
     if (real === dir || findExecutionRoot(real) !== root) continue;
     if (idOf(real) === id) return relative(dir, real);

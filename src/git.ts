@@ -530,6 +530,27 @@ export async function treeChanges(
 }
 
 /**
+ * The files named `name` in the work tree at `top` that git does not track
+ * (a folder moved with a plain `mv`, not added yet), ignored ones too:
+ * paths relative to the top, `/`-separated. Nested repositories are
+ * not looked in.
+ *
+ * @example
+ * ```ts
+ * import { untrackedFiles } from "./git.ts";
+ * console.log(await untrackedFiles("RunRecords.csv", ".")); // ["_Archive/DEL-01-03_X/RunRecords.csv"]
+ * ```
+ */
+export async function untrackedFiles(name: string, top: string): Promise<string[]> {
+  const { code, stdout, stderr } = await runGit(
+    ["ls-files", "--others", "-z", "--", `:(top,glob)**/${name}`],
+    top,
+  );
+  if (code !== 0) throw new Error(`git ls-files failed: ${stderr.split("\n")[0]}`);
+  return textDecoder.decode(stdout).split("\0").filter((path) => path !== "");
+}
+
+/**
  * Which of `paths` (relative to the top of the work tree at `top`,
  * `/`-separated) the index marks skip-worktree: left out of the work tree
  * by a sparse checkout, so absent by design, not deleted.

@@ -17,7 +17,7 @@ import {
   requireFolder,
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
-import { deliverableFolders } from "./targets.ts";
+import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
@@ -985,7 +985,7 @@ function nearbyFolders(delDir: string): string[] {
   try {
     if (root !== undefined) {
       candidates.push(
-        ...deliverableFolders(root, { unlistable: () => {}, skippedWorktree: () => {} }),
+        ...deliverableFolders(root, SILENT_SEARCH),
       );
     }
   } catch { /* an execution root that cannot be listed: beside it is all there is */ }

@@ -945,9 +945,9 @@ export function pendingRecords(
   const files = new Set<string>();
   for (const target of targets) {
     if (basename(resolve(target)) !== RECORD_FILE && kindOf(target) === "folder") {
-      // A folder beneath it that cannot be listed: the command's own walk names it.
-      const unlistable = () => {};
-      for (const dir of deliverableFolders(target, { unlistable })) {
+      // A folder beneath it that cannot be listed, or a tool root: the command's own walk names it.
+      const [unlistable, skippedToolRoot] = [() => {}, () => {}];
+      for (const dir of deliverableFolders(target, { unlistable, skippedToolRoot })) {
         files.add(join(resolve(dir), RECORD_FILE));
       }
     } else files.add(resolve(target));

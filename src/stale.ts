@@ -55,7 +55,7 @@ import { lifecycleChangeFrom, parseLifecycleState, readLifecycleState } from "./
 import { RECORD_FILE } from "./store.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
 import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
-import { deliverableFolders } from "./targets.ts";
+import { deliverableFolders, SILENT_SEARCH, toolRootsSkipped } from "./targets.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 
 export { deliverableFolders };
@@ -440,7 +440,7 @@ function copySources(dir: string, id: string, records: FolderRecords["records"])
   const root = findExecutionRoot(dir) ?? dirname(dir);
   const present = new Set<string>();
   for (
-    const folder of deliverableFolders(root, { unlistable: () => {}, skippedWorktree: () => {} })
+    const folder of deliverableFolders(root, SILENT_SEARCH)
   ) {
     const folderId = DELIVERABLE_FOLDER.exec(basename(folder))?.[1];
     if (folderId !== undefined && others.has(folderId) && resolve(folder) !== dir) {
@@ -1338,8 +1338,10 @@ export async function checkStaleness(
   const walked = memoLookups();
   const listed = (dir: string, entries: readonly Deno.DirEntry[]) =>
     walked.list(resolve(dir), entries);
+  // A tool root (`_Archive/`) holding record files is named: its deliverables are not checked.
+  const skippedToolRoot = toolRootsSkipped(targets);
   for (const target of targets) {
-    for (const folder of deliverableFolders(target, { unlistable, listed })) {
+    for (const folder of deliverableFolders(target, { unlistable, listed, skippedToolRoot })) {
       // By real path, as log and export count: a folder named twice (through a link) is one.
       const key = resolvedPath(resolve(folder), walked); // from the listings: no look-up each
       if (seen.has(key)) continue;
@@ -1590,7 +1592,9 @@ function readGraphs(
     };
     const foldersOf = new Map<string, string[]>();
     const edges: DependencyEdge[] = [];
-    for (const folder of deliverableFolders(place, { unlistable })) {
+    // Its tool roots are named by the search of the targets beneath it, if any: not here.
+    const skippedToolRoot = () => {};
+    for (const folder of deliverableFolders(place, { unlistable, skippedToolRoot })) {
       if (placeOf(folder) !== place) continue; // a nested execution root's: its own graph
       const shown = shownPath(folder);
       try {

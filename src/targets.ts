@@ -49,6 +49,13 @@ export interface ResolveOptions {
    * Default: throw {@linkcode InputError} naming it.
    */
   keepUnreadable?: boolean;
+  /**
+   * Told each tool root skipped beneath a target that holds record files
+   * (none a target names), with them, for a command that says so once it
+   * knows more (`verify --since` follows a file moved there). Default:
+   * {@linkcode noteSkippedToolRoot}.
+   */
+  skippedToolRoot?: (folder: string, files: string[]) => void;
 }
 
 async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
@@ -98,32 +105,97 @@ export function skipsLinkedWorktree(
 const NAMED_AT_MOST = 3;
 
 /**
- * Says which record files the tool root `folder` holds, which a search
- * beneath a target does not read: the note the command prints once when it
- * ends (none for a tool root without any). A lead who moves a deliverable
- * into `_Archive/` learns its records are out of the check, not gone.
+ * Every `RunRecords.csv` beneath the tool root `folder` (a search beneath a
+ * target does not read them), sorted; what cannot be listed there is not
+ * read either.
+ *
+ * @example
+ * ```ts
+ * import { toolRootRecordFiles } from "./targets.ts";
+ * toolRootRecordFiles("_Archive"); // ["_Archive/DEL-01-03_Level_Switch/RunRecords.csv"]
+ * ```
  */
-function noteSkippedToolRoot(folder: string): void {
+export function toolRootRecordFiles(folder: string): string[] {
   const files: string[] = [];
-  const unlistable = () => {}; // what cannot be listed there is not read either
-  for (const entry of walk(folder, { unlistable })) {
+  for (const entry of walk(folder, { unlistable: () => {} })) {
     if (entry.name === RECORD_FILE) files.push(entry.path);
   }
-  if (files.length === 0) return;
-  const named = sortUtf8(files).slice(0, NAMED_AT_MOST).map(oneLine);
-  const more = files.length - named.length;
+  return sortUtf8(files);
+}
+
+/**
+ * Says which record files the tool root `folder` holds that were not read:
+ * `unread`, beside `followed` more the command read all the same (a file
+ * `verify --since` followed there); the note the command prints once when it
+ * ends (none when all were read). A lead who moves a deliverable into
+ * `_Archive/` learns its records are out of the check, not gone.
+ *
+ * @example
+ * ```ts
+ * import { noteSkippedToolRoot } from "./targets.ts";
+ * noteSkippedToolRoot("_Archive", ["_Archive/DEL-01-04_Old/RunRecords.csv"]);
+ * // runrec: note: skipped _Archive: a tool root (…) holding 1 RunRecords.csv, not read: …
+ * ```
+ */
+export function noteSkippedToolRoot(
+  folder: string,
+  unread: readonly string[],
+  followed = 0,
+): void {
+  if (unread.length === 0) return;
+  const named = unread.slice(0, NAMED_AT_MOST).map(oneLine);
+  const more = unread.length - named.length;
+  const held = followed === 0
+    ? `${unread.length} ${RECORD_FILE}, not read`
+    : `${unread.length + followed} ${RECORD_FILE}, ${followed} followed and checked (moved ` +
+      `there), ${unread.length} not read`;
   leaveNote(
     `skipped ${oneLine(folder)}: a tool root (a "_" folder of an execution root, for snapshot ` +
-      `copies) holding ${files.length} ${RECORD_FILE}, not read: ${named.join(", ")}` +
-      `${more > 0 ? ` and ${more} more` : ""}; name it to read it`,
+      `copies) holding ${held}: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}; ` +
+      "name it to read it",
   );
 }
 
 /**
+ * What a command over `targets` does with each tool root its search skips
+ * (`skippedToolRoot` of {@linkcode findRecordFiles} and
+ * {@linkcode deliverableFolders}): tells `told` (default: the note of
+ * {@linkcode noteSkippedToolRoot}) the record files it holds, unless it holds
+ * none or a target names it (it is read there).
+ *
+ * @example
+ * ```ts
+ * import { deliverableFolders, toolRootsSkipped } from "./targets.ts";
+ * deliverableFolders(".", { skippedToolRoot: toolRootsSkipped(["."]) }); // notes _Archive
+ * ```
+ */
+export function toolRootsSkipped(
+  targets: readonly string[],
+  told: (folder: string, files: string[]) => void = noteSkippedToolRoot,
+): (folder: string) => void {
+  const real = (path: string) => {
+    try {
+      return Deno.realPathSync(path);
+    } catch { /* a name not valid UTF-8 reads back as not found: no target names it */ }
+    return path;
+  };
+  let named: Set<string> | undefined; // resolved when a tool root is met: most roots have none
+  return (folder) => {
+    named ??= new Set(targets.map(real));
+    if (named.has(real(folder))) return;
+    const files = toolRootRecordFiles(folder);
+    if (files.length > 0) told(folder, files);
+  };
+}
+
+/** The default of the searches below: a tool root skipped is noted, whatever the targets. */
+const noteToolRoot = toolRootsSkipped([]);
+
+/**
  * Whether the folder `name` of `dir` is looked in for deliverables: not
  * installed packages nor runrec's state, not an execution root's tool roots
- * (snapshot copies; each holding record files told to `skippedToolRoot`),
- * not a linked work tree of the repository.
+ * (snapshot copies; each told to `skippedToolRoot`), not a linked work tree
+ * of the repository.
  */
 function entered(
   dir: string,
@@ -148,8 +220,8 @@ const NOT_REGULAR = "not a regular file (a folder, FIFO or device)";
  * Every `RunRecords.csv` beneath `root`, sorted by path (UTF-8 byte order),
  * as {@linkcode walk} finds them: `.git`, `node_modules`, `.runrec*`, the
  * tool roots of an execution root (`_Reconciliation/`: snapshot copies; each
- * holding record files told to `options.skippedToolRoot`, default: a note
- * the command prints naming them) and
+ * told to `options.skippedToolRoot`, default: a note the command prints
+ * naming the record files it holds) and
  * linked work trees of the repository (`git worktree add`; each told to
  * `options.skippedWorktree`, default: a note the command prints) are
  * skipped, and symbolic links to folders are not followed (they could loop).
@@ -174,7 +246,7 @@ export function findRecordFiles(
   } = {},
 ): { path: string; regular: boolean; unlisted?: string }[] {
   const skippedWorktree = options.skippedWorktree ?? noteSkippedWorktree;
-  const skippedToolRoot = options.skippedToolRoot ?? noteSkippedToolRoot;
+  const skippedToolRoot = options.skippedToolRoot ?? noteToolRoot;
   const found = new Map<string, boolean>();
   const unlisted = new Map<string, string>();
   const unlistable = (dir: string, error: Error) => {
@@ -196,16 +268,35 @@ export function findRecordFiles(
 }
 
 /**
+ * The options of {@linkcode deliverableFolders} for a lookup of runrec's own
+ * (the folders of a DeliverableID, a copied folder's source): nothing it
+ * skips or cannot list is the user's concern, so nothing is said.
+ *
+ * @example
+ * ```ts
+ * import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
+ * deliverableFolders("examples", SILENT_SEARCH); // no note, whatever it skips
+ * ```
+ */
+export const SILENT_SEARCH = {
+  unlistable: () => {},
+  skippedWorktree: () => {},
+  skippedToolRoot: () => {},
+} as const;
+
+/**
  * The deliverable folders `target` stands for: itself when it is one (named
  * `DEL-XX-YY…` or holding `RunRecords.csv`), else every such folder beneath
  * it, whether or not it has a `RunRecords.csv` yet; and beneath each, every
  * folder holding a `RunRecords.csv` (a deliverable nested in another, whose
  * records `log` and `verify` read too), sorted. `.git`, `node_modules`,
  * `.runrec*`, the tool roots of an execution root (`_Reconciliation/`:
- * snapshot copies) and linked work trees of the repository (each told to
- * `options.skippedWorktree`, default: a note the command prints; a lookup of
- * runrec's own passes `() => {}`) are skipped; symbolic links to folders are
- * not followed. `target` itself is looked in whatever it is.
+ * snapshot copies; each told to `options.skippedToolRoot`, default: a note
+ * the command prints naming the record files it holds) and linked work trees
+ * of the repository (each told to `options.skippedWorktree`, default: a note
+ * the command prints) are skipped (a lookup of runrec's own passes
+ * {@linkcode SILENT_SEARCH}); symbolic links to folders are not followed. `target` itself is
+ * looked in whatever it is.
  *
  * @throws {InputError} when the target is missing, not a folder, or a folder
  * beneath it cannot be listed (unless `options.unlistable` is told of it).
@@ -221,12 +312,14 @@ export function deliverableFolders(
   options: {
     unlistable?: (dir: string, error: Error) => void;
     skippedWorktree?: (folder: string) => void;
+    skippedToolRoot?: (folder: string) => void;
     /** Told each folder listed and what it holds, for a caller that would list it again. */
     listed?: (dir: string, entries: readonly Deno.DirEntry[]) => void;
   } = {},
 ): string[] {
   refuseBackslash(target);
   const skippedWorktree = options.skippedWorktree ?? noteSkippedWorktree;
+  const skippedToolRoot = options.skippedToolRoot ?? noteToolRoot;
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(target);
@@ -286,9 +379,9 @@ export function deliverableFolders(
     if (isDeliverable) found.push(dir);
     const within = inDeliverable ?? (isDeliverable ? dir : undefined);
     for (const [name, isFolder] of names) {
-      if (isFolder && name !== ".git" && !holdsNoDeliverables(name) && !isToolRoot(dir, name)) {
-        pending.push([join(dir, name), within, dir]);
-      }
+      if (!isFolder || name === ".git" || holdsNoDeliverables(name)) continue;
+      if (isToolRoot(dir, name)) skippedToolRoot(join(dir, name));
+      else pending.push([join(dir, name), within, dir]);
     }
   }
   return sortUtf8(found);
@@ -382,15 +475,7 @@ export async function resolveTargets(
 ): Promise<RecordTarget[]> {
   const resolved: RecordTarget[] = [];
   const seen = new Set<string>();
-  // A tool root named as a target too is read: no note says it was skipped.
-  const named = new Set(await Promise.all(targets.map((t) => Deno.realPath(t).catch(() => t))));
-  const skippedToolRoot = (folder: string) => {
-    let real = folder;
-    try {
-      real = Deno.realPathSync(folder);
-    } catch { /* a name not valid UTF-8 reads back as not found: no target names it */ }
-    if (!named.has(real)) noteSkippedToolRoot(folder);
-  };
+  const skippedToolRoot = toolRootsSkipped(targets, options.skippedToolRoot);
   const add = async (
     path: string,
     target: string,

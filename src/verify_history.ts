@@ -45,7 +45,10 @@ import {
   skipWorktreePaths,
   type TreeChange,
   treeChanges,
+  untrackedFiles,
 } from "./git.ts";
+import { sortUtf8 } from "./manifest.ts";
+import { holdsRecordsOf } from "./moved_records.ts";
 import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log.ts";
 import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
@@ -1125,8 +1128,11 @@ async function checkRepository(
 
   const reached = new Set<Track>();
   const working: { file: string; gitPath: string; track: Track; result: HistoryResult }[] = [];
+  const present = new Set<string>(); // the files' paths from the top
+  const untold = new Map<string, string>(); // path from the top → file, of those git has not
   for (const file of files) {
     const gitPath = gitRelative(top, await Deno.realPath(file));
+    present.add(gitPath);
     let track = alive.get(gitPath);
     if (!track && head) {
       const found = await renamedFrom(gitPath, top);
@@ -1140,8 +1146,10 @@ async function checkRepository(
     }
     track ??= deleted.get(gitPath);
     const result = historyResult(repository, since, gitPath, track);
-    if (!track) result.notes.push(`not in git history since ${since}; nothing to compare`);
-    else {
+    if (!track) {
+      result.notes.push(`not in git history since ${since}; nothing to compare`);
+      untold.set(gitPath, file);
+    } else {
       reached.add(track);
       if (track.failure) result.failure = track.failure;
       else working.push({ file, gitPath, track, result });
@@ -1151,7 +1159,19 @@ async function checkRepository(
   // Files a target held that HEAD (or a `git mv` not committed) has where the targets' walk
   // does not look: followed there. One that is not there is missing below.
   const moved = new Map<string, HistoryResult>();
+  // `file` (at `gitPath`) checked against `track`'s history: one of `files` (`among`), or moved
+  // where the targets' walk does not look.
+  const follow = (track: Track, gitPath: string, file: string, note?: string, among = false) => {
+    reached.add(track);
+    if (note) track.notes.push(note);
+    const result = historyResult(repository, since, gitPath, track);
+    if (!among) result.notes.push(movedNote(gitPath, scopes));
+    if (track.failure) result.failure = track.failure;
+    else working.push({ file, gitPath, track, result });
+    (among ? histories : moved).set(file, result);
+  };
   let staged: TreeChange[] | undefined; // the working tree's changes since HEAD, when needed
+  const unstaged: Track[] = []; // deleted in the working tree, git not told: a plain `mv`?
   for (const track of tracks) {
     if (reached.has(track) || alive.get(track.path) !== track || !heldByTargets(track, scopes)) {
       continue;
@@ -1160,7 +1180,11 @@ async function checkRepository(
     if (holdsFile(gitPath, scopes)) {
       staged ??= await treeChanges("HEAD", undefined, top);
       const to = staged.find((c) => c.status === "R" && c.from === track.path)?.path;
-      if (to === undefined || holdsFile(to, scopes)) continue;
+      if (to === undefined) {
+        if (staged.some((c) => c.status === "D" && c.path === track.path)) unstaged.push(track);
+        continue;
+      }
+      if (holdsFile(to, scopes)) continue;
       gitPath = to;
     }
     const file = join(top, ...gitPath.split("/"));
@@ -1171,14 +1195,25 @@ async function checkRepository(
         continue;
       }
       track.renames.push({ commit: WORKING_TREE, from: track.path, to: gitPath });
-      track.notes.push(renameNote(track.path, WORKING_TREE));
-    }
-    reached.add(track);
-    const result = historyResult(repository, since, gitPath, track);
-    result.notes.push(movedNote(gitPath, scopes));
-    if (track.failure) result.failure = track.failure;
-    else working.push({ file, gitPath, track, result });
-    moved.set(file, result);
+      follow(track, gitPath, file, renameNote(track.path, WORKING_TREE));
+    } else follow(track, gitPath, file);
+  }
+  // A file of `files` git has not been told of, taken for new, may be the one moved too.
+  const told = new Set([...present].filter((path) => !untold.has(path)));
+  for (const { track, gitPath, copies } of await movedUntracked(unstaged, told, top)) {
+    track.renames.push({ commit: WORKING_TREE, from: track.path, to: gitPath });
+    const others = copies.length === 0
+      ? ""
+      : copies.length === 1
+      ? `; ${copies[0]} holds its records too (a copy), not followed: name it to check it`
+      : `; ${
+        copies.join(", ")
+      } hold its records too (copies), not followed: name them to check them`;
+    const note = `moved from ${track.path} in the working tree, not added to git (found by its ` +
+      `records, not its name)${others}; checked against its history there`;
+    const file = untold.get(gitPath);
+    if (file === undefined) follow(track, gitPath, join(top, ...gitPath.split("/")), note);
+    else follow(track, gitPath, file, note, true);
   }
   // The working tree's versions against HEAD's, a batch of HEAD's blobs at a time.
   for (let i = 0; i < working.length; i += BATCH) {
@@ -1253,6 +1288,54 @@ async function checkRepository(
     return failure ? { ...result, failure } : result;
   });
   return { missing: results, moved };
+}
+
+/**
+ * Where each of the record files `deleted` (HEAD's, deleted in the working
+ * tree and git not told) went, when a plain `mv` or a `cp -r` and `rm` took
+ * it where git tracks nothing yet: the untracked record file (not one of
+ * `followed`, paths from the top) that holds its records, told by content
+ * ({@linkcode holdsRecordsOf}), never by name. Of several, one that kept
+ * every byte of HEAD's version, then the first by path: the others are its
+ * `copies`, named. Each file is one deleted file's at most.
+ */
+async function movedUntracked(
+  deleted: Track[],
+  followed: Set<string>,
+  top: string,
+): Promise<{ track: Track; gitPath: string; copies: string[] }[]> {
+  if (deleted.length === 0) return [];
+  const untracked = sortUtf8(await untrackedFiles(RECORD_FILE, top))
+    .filter((path) => !followed.has(path));
+  if (untracked.length === 0) return [];
+  const [committed, candidates] = await Promise.all([
+    readObjects(deleted.map((track) => track.blob), top),
+    Promise.all(untracked.map((path) => regularFileBytes(join(top, ...path.split("/"))))),
+  ]);
+  const taken = new Set<string>();
+  const found: { track: Track; gitPath: string; copies: string[] }[] = [];
+  for (const [i, track] of deleted.entries()) {
+    const before = committed[i];
+    if (before === undefined) continue;
+    const holding = untracked.flatMap((path, j) => {
+      const after = candidates[j];
+      return after && !taken.has(path) && holdsRecordsOf(before, after)
+        ? [{ path, kept: !prefixProblem(before, after) }]
+        : [];
+    });
+    const chosen = holding.find((c) => c.kept) ?? holding[0];
+    if (chosen === undefined) continue;
+    taken.add(chosen.path);
+    const copies = holding.filter((c) => c !== chosen).map((c) => c.path);
+    found.push({ track, gitPath: chosen.path, copies });
+  }
+  return found;
+}
+
+/** The bytes of `file` when it is a regular file (a link or a FIFO is never opened: it may block). */
+async function regularFileBytes(file: string): Promise<Uint8Array | undefined> {
+  const info = await Deno.lstat(file).catch(() => undefined);
+  return info?.isFile ? await Deno.readFile(file).catch(() => undefined) : undefined;
 }
 
 /** The result for the record file at `gitPath`, as far as its followed history `track` goes. */

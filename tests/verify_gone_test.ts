@@ -302,3 +302,191 @@ Deno.test("validate and verify of a root name the record files a tool root holds
     assertEquals(named.stderr.includes("skipped _Archive"), false, named.stderr);
   }
 });
+
+/** The notes and verdicts `verify` printed for `path`, one string. */
+const linesOf = (out: string, path: string) =>
+  out.split("\n").filter((line) => line.startsWith(`${path}:`)).join("\n");
+
+Deno.test("verify --since: a deliverable folder moved into _Archive/ with a plain mv (git not told) is found by its records and checked there: appended to, it holds; rewritten, it fails naming both paths", async () => {
+  const { repo, first } = await project();
+  await threeRuns(repo);
+  await record(repo, OTHER, "4_DOCUMENTS", 4);
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "a run of DEL-01-02");
+  const archived = `_Archive/DEL-01-03_Level_Switch/${RECORD_FILE}`;
+  await Deno.mkdir(join(repo, "_Archive"));
+  await Deno.rename(join(repo, DEL), join(repo, "_Archive", "DEL-01-03_Level_Switch"));
+  const moved = `${archived}: note: moved from ${FILE} in the working tree, not added to git ` +
+    "(found by its records, not its name); checked against its history there\n";
+  const held = await verify(repo, ".", "--since", first);
+  assertEquals(held.code, 0, held.out + held.err);
+  assertIncludes(held.out, moved);
+  assertIncludes(held.out, `${archived}: note: moved into _Archive/, a tool root`);
+  assertIncludes(held.out, `${archived}: ok: 3 records, 0 errors, 0 warnings, K-APPEND-1 holds\n`);
+  assertEquals(held.out.includes("deleted"), false, held.out);
+  // Followed, so not said to be unread (and _Archive holds no other record file).
+  assertEquals(held.err.includes("skipped _Archive"), false, held.err);
+  const json = JSON.parse((await runCli(["verify", repo, "--since", first, "--json"])).stdout);
+  assertEquals(json.ok, true);
+  assertEquals(json.gone, []);
+  const entry = json.files.find((f: { path: string }) => f.path === join(repo, archived));
+  assertEquals(entry.history.renames.at(-1), { commit: "working tree", from: FILE, to: archived });
+
+  // Appended to there, it holds; its package moved whole (two deliverables), each is found.
+  await record(repo, "_Archive/DEL-01-03_Level_Switch", "LATER", 5);
+  await Deno.rename(join(repo, "PKG-01_Alpha"), join(repo, "_Archive", "PKG-01_Alpha"));
+  const both = await verify(repo, ".", "--since", first);
+  assertEquals(both.code, 0, both.out + both.err);
+  assertIncludes(both.out, `${archived}: ok: 4 records, 0 errors, 0 warnings, K-APPEND-1 holds\n`);
+  assertIncludes(
+    both.out,
+    `_Archive/${OTHER}/${RECORD_FILE}: note: moved from ${OTHER}/${RECORD_FILE} in the working tree`,
+  );
+  assertIncludes(both.out, `_Archive/${OTHER}/${RECORD_FILE}: ok: 1 record, 0 errors`);
+
+  // A record cut: the moved file fails, naming the path HEAD has it at.
+  const lines = (await Deno.readTextFile(join(repo, archived))).split("\n");
+  await Deno.writeTextFile(
+    join(repo, archived),
+    [...lines.slice(0, 2), ...lines.slice(3)].join("\n"),
+  );
+  const cut = await verify(repo, ".", "--since", first);
+  assertEquals(cut.code, 1, cut.out);
+  assertIncludes(cut.out, moved);
+  assertMatch(
+    cut.out,
+    new RegExp(
+      `${archived}:3: K-APPEND-1 broken in the working tree: record RUN-DEL-01-03-\\S+ \\(line 3\\) ` +
+        `was removed, against the version of ${FILE} in [0-9a-f]{7}\n`,
+    ),
+  );
+});
+
+Deno.test("verify --since: a deliverable folder renumbered with a plain mv (DEL-01-03 to DEL-01-07, git not told) is followed by its records, as after git mv", async () => {
+  const { repo, first } = await project();
+  await threeRuns(repo);
+  const renumbered = DEL.replace("DEL-01-03", "DEL-01-07");
+  await Deno.rename(join(repo, DEL), join(repo, renumbered));
+  const result = await verify(repo, ".", "--since", first);
+  assertEquals(result.code, 0, result.out);
+  assertIncludes(
+    result.out,
+    `${renumbered}/${RECORD_FILE}: note: moved from ${FILE} in the working tree, not added to ` +
+      "git (found by its records, not its name); checked against its history there\n",
+  );
+  assertIncludes(result.out, `${renumbered}/${RECORD_FILE}: ok: 3 records, 0 errors, 1 warning`);
+  assertEquals(result.out.includes("deleted"), false, result.out);
+  // Told to git, the same.
+  await git(repo, "add", "-A");
+  const staged = await verify(repo, ".", "--since", first);
+  assertEquals(staged.code, 0, staged.out);
+  assertIncludes(staged.out, `${renumbered}/${RECORD_FILE}: ok: 3 records, 0 errors, 1 warning`);
+});
+
+Deno.test("verify --since: a deliverable folder moved with a plain mv into an _Archive/ that git ignores fails, naming the ignore line: its records would never be committed", async () => {
+  const { repo, first } = await project();
+  await threeRuns(repo);
+  await Deno.writeTextFile(join(repo, ".gitignore"), "_Archive/\n");
+  await git(repo, "add", ".gitignore");
+  await git(repo, "commit", "-qm", "ignore the archive");
+  await Deno.mkdir(join(repo, "_Archive"));
+  await Deno.rename(join(repo, DEL), join(repo, "_Archive", "DEL-01-03_Level_Switch"));
+  const result = await verify(repo, ".", "--since", first);
+  assertEquals(result.code, 1, result.out);
+  assertIncludes(
+    result.out,
+    `_Archive/DEL-01-03_Level_Switch/${RECORD_FILE}:1: git ignores this file (.gitignore:1: ` +
+      "_Archive/): its records are never committed",
+  );
+});
+
+Deno.test("verify --since: of two copies of a deliverable folder (cp -r twice, then rm) one is followed, and its note names the other; a file that only shares the folder's name or DeliverableID is not followed", async () => {
+  const { repo, first } = await project();
+  await threeRuns(repo);
+  for (const root of ["_Archive", "_Backup"]) {
+    await Deno.mkdir(join(repo, root, "DEL-01-03_Level_Switch"), { recursive: true });
+    await Deno.copyFile(join(repo, FILE), join(repo, root, "DEL-01-03_Level_Switch", RECORD_FILE));
+  }
+  await Deno.remove(join(repo, DEL), { recursive: true });
+  const result = await verify(repo, ".", "--since", first);
+  assertEquals(result.code, 0, result.out + result.err);
+  const [archived, backup] = ["_Archive", "_Backup"].map((root) =>
+    `${root}/DEL-01-03_Level_Switch/${RECORD_FILE}`
+  );
+  assertIncludes(
+    result.out,
+    `${archived}: note: moved from ${FILE} in the working tree, not added to git (found by its ` +
+      `records, not its name); ${backup} holds its records too (a copy), not followed: name it ` +
+      "to check it; checked against its history there\n",
+  );
+  assertEquals(linesOf(result.out, backup), "");
+  assertIncludes(result.err, `runrec: note: skipped _Backup: a tool root`);
+  assertIncludes(result.err, `not read: ${backup}; name it to read it\n`);
+  assertEquals(result.err.includes("skipped _Archive"), false, result.err);
+
+  // Never by name alone: a folder of that name holding other records (a new file of the same
+  // DeliverableID, another deliverable's file) is not the deliverable moved.
+  await Deno.remove(join(repo, "_Backup"), { recursive: true });
+  for (const agent of ["NEW", "OTHER"]) {
+    await Deno.remove(join(repo, "_Archive"), { recursive: true });
+    if (agent === "NEW") await record(repo, "_Archive/DEL-01-03_Level_Switch", agent, 9);
+    else {
+      await record(repo, "_Archive/DEL-01-02_Flow_Meter", agent, 9);
+      await Deno.rename(
+        join(repo, "_Archive", "DEL-01-02_Flow_Meter"),
+        join(repo, "_Archive", "DEL-01-03_Level_Switch"),
+      );
+    }
+    const other = await verify(repo, ".", "--since", first);
+    assertEquals(other.code, 1, other.out);
+    assertIncludes(other.out, `${FILE}: K-APPEND-1 broken: deleted in the working tree`);
+    assertEquals(other.out.includes(archived), false, other.out);
+  }
+});
+
+Deno.test("verify . --since: the note on a tool root skipped names only the record files not followed there", async () => {
+  const { repo, first } = await project();
+  await threeRuns(repo);
+  await record(repo, "_Archive/DEL-01-04_Old", "OLD", 7);
+  await git(repo, "mv", DEL, "_Archive/");
+  const [moved, old] = ["DEL-01-03_Level_Switch", "DEL-01-04_Old"].map((folder) =>
+    `_Archive/${folder}/${RECORD_FILE}`
+  );
+  const note = (held: string) =>
+    `runrec: note: skipped _Archive: a tool root (a "_" folder of an execution root, for ` +
+    `snapshot copies) holding 2 ${RECORD_FILE}, ${held}; name it to read it\n`;
+  const followed = await verify(repo, ".", "--since", first);
+  assertEquals(followed.code, 0, followed.out + followed.err);
+  assertIncludes(followed.out, `${moved}: note: moved into _Archive/`);
+  assertIncludes(followed.err, note(`1 followed and checked (moved there), 1 not read: ${old}`));
+  // Without --since nothing is followed: both are unread.
+  const plain = await verify(repo, ".");
+  assertEquals(plain.code, 0, plain.out + plain.err);
+  assertIncludes(plain.err, note(`not read: ${moved}, ${old}`));
+});
+
+Deno.test("stale and flush of a root name each tool root they skip that holds record files, on stderr (not in --json), and not one a target names", async () => {
+  const { repo } = await project();
+  await threeRuns(repo);
+  await Deno.mkdir(join(repo, "_Archive"));
+  await git(repo, "mv", DEL, "_Archive/");
+  await Deno.mkdir(join(repo, "_Scripts")); // holds no record file: not named
+  const note = `runrec: note: skipped _Archive: a tool root (a "_" folder of an execution root, ` +
+    `for snapshot copies) holding 1 ${RECORD_FILE}, not read: _Archive/DEL-01-03_Level_Switch/` +
+    `${RECORD_FILE}; name it to read it\n`;
+  for (const command of ["stale", "flush"]) {
+    const text = await runCliProcess([command, "."], undefined, {}, repo);
+    assertEquals(text.code, 0, text.stdout + text.stderr);
+    assertEquals(text.stderr, note);
+    const json = await runCliProcess([command, ".", "--json"], undefined, {}, repo);
+    assertEquals(json.code, 0, json.stderr);
+    assertEquals(json.stderr, note);
+    assertEquals(json.stdout.includes("_Archive"), false, json.stdout);
+    JSON.parse(json.stdout);
+    // Named, it is looked in (stale: its runs have no baseline, exit 1).
+    const named = await runCliProcess([command, ".", "_Archive"], undefined, {}, repo);
+    assertEquals(named.code, command === "stale" ? 1 : 0, named.stdout + named.stderr);
+    if (command === "stale") assertIncludes(named.stdout, "DEL-01-03_Level_Switch");
+    assertEquals(named.stderr.includes("skipped"), false, named.stderr);
+  }
+});

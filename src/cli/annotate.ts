@@ -22,7 +22,7 @@ import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
 import { linesWithRunId, RECORD_FILE } from "../store.ts";
-import { deliverableFolders } from "../targets.ts";
+import { deliverableFolders, SILENT_SEARCH } from "../targets.ts";
 import {
   type Command,
   EXIT,
@@ -225,7 +225,7 @@ function deliverableOf(runId: string): string {
 function foldersOf(delDir: string, id: string): string[] {
   const root = isExecutionRoot(delDir) ? delDir : findExecutionRoot(delDir);
   if (root === undefined) return [];
-  return deliverableFolders(root, { unlistable: () => {}, skippedWorktree: () => {} }).filter(
+  return deliverableFolders(root, SILENT_SEARCH).filter(
     (folder) => {
       try {
         return deliverableId(folder).id === id;

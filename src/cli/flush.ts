@@ -8,7 +8,7 @@ import { requireFolder } from "../deliverable.ts";
 import { InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { replayLostRecords, type ReplayReport, replaySpool } from "../spool.ts";
-import { deliverableFolders } from "../targets.ts";
+import { deliverableFolders, toolRootsSkipped } from "../targets.ts";
 import { type Command, EXIT, positionals, stringOption, writeJson } from "./command.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
@@ -21,7 +21,9 @@ Looks in $RUNREC_SPOOL_DIR (an absolute path: a relative one is not used, with a
 warning), $TMPDIR/runrec-spool-<uid>/ and the .runrec-spool/ of each deliverable
 folder: a <del-dir> given, or every deliverable folder beneath a <root> (named
 DEL-XX-YY..., or holding a RunRecords.csv), whether or not its RunRecords.csv
-exists yet. With no folder given, the current folder (as "flush .").
+exists yet; an execution root's tool roots (folders named _… such as _Archive/)
+are left out, a note naming the record files each holds: name one to look in
+it. With no folder given, the current folder (as "flush .").
 It appends every spooled record to the RunRecords.csv it belongs to, oldest first.
 Each record is appended once: a record already in its file (a replay that died after
 its write) is not appended again. An entry claimed by a replayer that is gone (or
@@ -66,10 +68,13 @@ export const flushCommand: Command = {
       : ["."];
     for (const target of targets) requireFolder(target);
     // A folder named is looked in as it is; beneath it, every deliverable folder, even one
-    // with no RunRecords.csv yet (its first record may be the one spooled).
+    // with no RunRecords.csv yet (its first record may be the one spooled). A tool root
+    // (`_Archive/`) holding record files is named: its deliverables' spools are not looked in.
+    const skippedToolRoot = toolRootsSkipped(targets);
     const dirs = from !== undefined ? [] : [
       ...new Map(
-        targets.flatMap((t) => [t, ...deliverableFolders(t)]).map((dir) => [resolve(dir), dir]),
+        targets.flatMap((t) => [t, ...deliverableFolders(t, { skippedToolRoot })])
+          .map((dir) => [resolve(dir), dir]),
       ).values(),
     ];
     const lost = from !== undefined ? await replayLostRecords(from).catch(namingFrom) : undefined;

@@ -70,9 +70,10 @@ make a deliverable DIRTY (K-VAL-1: dirty means an input changed). Records
 naming another DeliverableID than the folder's are a copy's (no baseline)
 while that deliverable has its own folder, else the folder was moved and they
 count. A root is every deliverable folder beneath it, and every folder with a
-RunRecords.csv nested in one (an execution root's tool roots, such as
-_Reconciliation/, and linked worktrees of the repository, such as
-.worktrees/agent-1, with a note, left out: name one to check it); each file
+RunRecords.csv nested in one (an execution root's tool roots, its folders
+named _… such as _Reconciliation/ or _Archive/, and linked worktrees of the
+repository, such as .worktrees/agent-1, left out, each with a note, a tool
+root's naming the record files it holds: name one to check it); each file
 is hashed once however many records name it, on every core. A folder named
 twice (through a symbolic link to it) is checked once; its project and
 execution root are the real folder's.

@@ -14,7 +14,13 @@ import { describePending, pendingRecords } from "../spool.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { collidedRunIds } from "../reader.ts";
 import { sharedIdProblems } from "../claimed_ids.ts";
-import { namedAsCsv, type RecordTarget, refuseOtherFiles, resolveTargets } from "../targets.ts";
+import {
+  namedAsCsv,
+  noteSkippedToolRoot,
+  type RecordTarget,
+  refuseOtherFiles,
+  resolveTargets,
+} from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
 import { type HistoryResult, verifyHistories } from "../verify_history.ts";
 import {
@@ -66,7 +72,12 @@ renamed) fails, naming the commit that deleted it and the one that last held
 it, with how many records it held. One moved where the target's walk does
 not look (into a tool root such as _Archive/, or out of the targets) is
 followed there and checked, with a note naming the folder (to keep it
-checked, name it, or move it out). When
+checked, name it, or move it out); the note on a tool root skipped then names
+only the files not followed there. A folder moved with a plain mv that git
+is not told of yet (not added) is followed as after git mv: its record file
+is found by its records (its first record's DeliverableID and at least half
+of HEAD's RunIDs), never by its folder's name; of two copies, the one that
+kept every byte is followed, its note naming the other. When
 HEAD does not contain GIT-REV (a rewrite, or a branch behind it) or GIT-REV
 is off HEAD's first-parent chain (a merged branch), the check starts where
 that chain meets it, and says so; GIT-REV's record lines must then each
@@ -293,7 +304,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const since = stringOption(parsed, "since");
   if (since === "") throw new UsageError("--since needs a git revision");
   const json = parsed.values.json === true;
-  const files = await resolveTargets(targets, { keepUnreadable: true });
+  // The tool roots skipped are named once the history is checked: a file moved into one is
+  // followed there, and read.
+  const toolRoots: [string, string[]][] = [];
+  const files = await resolveTargets(targets, {
+    keepUnreadable: true,
+    skippedToolRoot: (folder, held) => toolRoots.push([folder, held]),
+  });
   // A .csv named is checked line by line, a damaged header and all.
   await refuseOtherFiles(files.filter((file) => !namedAsCsv(file.path)));
 
@@ -326,6 +343,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
 
   for (const path of moved) files.push({ path, target: path, exists: true });
+  const followed = new Set(moved.map((path) => resolve(path)));
+  for (const [folder, held] of toolRoots) {
+    const unread = held.filter((path) => !followed.has(resolve(path)));
+    noteSkippedToolRoot(folder, unread, held.length - unread.length);
+  }
   const storage = await gitStorage(files);
   // Two folders claiming one DeliverableID give their runs the same RunIDs: errors of both.
   const shared = await sharedIdProblems(files);
