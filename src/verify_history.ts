@@ -1923,6 +1923,8 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
     if (check.kind === "deleted") {
       const last = bytes.get(check.blob);
       const records = last && addedRecordCount(new Uint8Array(), last);
+      // A file that held no record (a header alone) takes none with it.
+      if (records === 0) continue;
       return failAt({
         previous: check.previous,
         previousPath: check.previousPath,

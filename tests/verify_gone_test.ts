@@ -14,6 +14,7 @@
  */
 import { join } from "node:path";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { HEADER } from "../src/schema.ts";
 import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
@@ -489,4 +490,27 @@ Deno.test("stale and flush of a root name each tool root they skip that holds re
     if (command === "stale") assertIncludes(named.stdout, "DEL-01-03_Level_Switch");
     assertEquals(named.stderr.includes("skipped"), false, named.stderr);
   }
+});
+
+Deno.test("verify --since: deleting a record file that held no record (a header alone) passes, whether REV had it or not; one with a record still fails", async () => {
+  const { repo, first } = await project();
+  const empty = `${OTHER}/${RECORD_FILE}`;
+  await Deno.mkdir(join(repo, OTHER), { recursive: true });
+  await Deno.writeTextFile(join(repo, empty), `${HEADER}\n`);
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "a header alone");
+  const had = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "rm", "-q", empty);
+  await git(repo, "commit", "-qm", "drop it");
+  for (const since of [first, had]) {
+    const result = await verify(repo, ".", "--since", since);
+    assertEquals(result.code, 0, result.out);
+    assertEquals(result.out.includes("K-APPEND-1 broken"), false, result.out);
+  }
+  await threeRuns(repo);
+  await git(repo, "rm", "-q", FILE);
+  await git(repo, "commit", "-qm", "drop the records");
+  const gone = await verify(repo, ".", "--since", first);
+  assertEquals(gone.code, 1, gone.out);
+  assertIncludes(gone.out, "deletes the file, which held 3 records");
 });
