@@ -1821,7 +1821,11 @@ function mergeChecks(commit: LoggedCommit, merged: BranchFile[], followed: Follo
         ...trackFrom(file.path, EMPTY_BLOB, commit.id),
         existedAtBase: false,
         versions: 0,
-        notes: [`left out by merge ${short(commit.id)}, whose merged branch changed it`],
+        notes: [
+          file.failure?.deleted
+            ? `created and deleted on the branch merge ${short(commit.id)} brought in`
+            : `left out by merge ${short(commit.id)}, whose merged branch changed it`,
+        ],
       };
       probes.set(file.path, probe);
     }

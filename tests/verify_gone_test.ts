@@ -137,6 +137,12 @@ Deno.test("verify --since: a record file a merged branch created and deleted, or
       `"delete on the branch": deletes the file`,
   );
   assertIncludes(branch.out, `${OTHER}/${RECORD_FILE}: ok: 1 record`);
+  // The note says what the branch did, not that the merge left the file out.
+  assertIncludes(
+    branch.out,
+    `${FILE}: note: created and deleted on the branch merge ${short(merge)} brought in\n`,
+  );
+  assertEquals(branch.out.includes("left out by merge"), false, branch.out);
 
   // Created on main, deleted by a branch that main merges.
   const second = await project();
