@@ -1,13 +1,10 @@
 /**
  * The run records of one record file as `runrec stale` uses them: the valid
- * ones with their line numbers, the unreadable lines counted; and the text
- * of its host files. Read by a worker of `./hash_pool.ts` for many folders,
- * or by the caller's thread.
+ * ones with their line numbers, the unreadable lines counted.
  *
  * @module
  */
 import { InputError } from "./errors.ts";
-import { readFolderFile } from "./deliverable.ts";
 import { firstCopies, readRecordBatches } from "./reader.ts";
 import { COLUMNS, type RunRecord } from "./schema.ts";
 
@@ -79,53 +76,4 @@ export async function readRecordFile(path: string): Promise<FolderRecords> {
     result.unreadableCells.push(cells);
   }
   return result;
-}
-
-/** A record file's records as they cross threads, or the one-line error reading it gave. */
-export type RecordsAnswer = FolderRecords | { error: string };
-
-/**
- * The records of each record file (regular files), or the one-line error
- * reading it gave: what a worker answers for a `records` job.
- *
- * @example
- * ```ts
- * import { readRecordFiles } from "./folder_records.ts";
- * const [answer] = await readRecordFiles(["DEL-01-02_X/RunRecords.csv"]);
- * ```
- */
-export async function readRecordFiles(paths: string[]): Promise<RecordsAnswer[]> {
-  const answers: RecordsAnswer[] = [];
-  for (const path of paths) {
-    try {
-      answers.push(await readRecordFile(path));
-    } catch (error) {
-      answers.push({ error: (error as Error).message });
-    }
-  }
-  return answers;
-}
-
-/** A host file's text as it crosses threads: `null` when there is none, `false` when unreadable. */
-export type TextAnswer = string | null | false;
-
-/**
- * The text of each small host file (`readFolderFile`): what a worker answers
- * for a `texts` job. One that cannot be read is `false`: the caller reads it
- * again for the error, whose class a message between threads would lose.
- *
- * @example
- * ```ts
- * import { readTexts } from "./folder_records.ts";
- * const [text] = readTexts(["DEL-01-02_X/_CONTEXT.md"]);
- * ```
- */
-export function readTexts(paths: readonly string[]): TextAnswer[] {
-  return paths.map((path) => {
-    try {
-      return readFolderFile(path) ?? null;
-    } catch {
-      return false;
-    }
-  });
 }

@@ -1,12 +1,10 @@
 /**
  * A worker of `./hash_pool.ts`: says it is ready (`null`), then hashes the
  * paths of each job it is sent and answers with a hash or a failure per
- * path, or reads the record files of a `records` job or the host files of
- * a `texts` job. Started by the pool; not imported.
+ * path. Started by the pool; not imported.
  *
  * @module
  */
-import { readRecordFiles, readTexts } from "./folder_records.ts";
 import { hashFiles } from "./hash.ts";
 import type { HashAnswer, HashJob } from "./hash_pool.ts";
 
@@ -16,15 +14,7 @@ const port = self as unknown as {
   postMessage(message: HashAnswer | null): void;
 };
 
-port.onmessage = async ({ data: { id, kind, paths } }) => {
-  if (kind === "records") {
-    port.postMessage({ id, results: await readRecordFiles(paths) });
-    return;
-  }
-  if (kind === "texts") {
-    port.postMessage({ id, results: readTexts(paths) });
-    return;
-  }
+port.onmessage = async ({ data: { id, paths } }) => {
   const hashes = await hashFiles(paths);
   const results = paths.map((path) => {
     const result = hashes.get(path)!;
@@ -38,5 +28,5 @@ port.onmessage = async ({ data: { id, kind, paths } }) => {
   });
   port.postMessage({ id, results });
 };
-// Loaded: the pool hands out only workers that said so.
+// Loaded: the pool learns the worker is up.
 port.postMessage(null);

@@ -78,8 +78,6 @@ export interface MemoLookups extends Lookups {
    * has just read it (a walk), so that it is not read again.
    */
   list(dir: string, entries?: readonly Deno.DirEntry[]): void;
-  /** Takes the text of the host file at `path` (absolute), read elsewhere (a worker). */
-  knowText(path: string, text: string | undefined): void;
 }
 
 /**
@@ -209,15 +207,12 @@ export function memoLookups(): MemoLookups {
     if (!texts.has(path)) texts.set(path, directLookups.hostFile(path));
     return texts.get(path);
   };
-  const knowText = (path: string, text: string | undefined) => {
-    if (!texts.has(path)) texts.set(path, text); // an answer given stands
-  };
   const entriesOf = (dir: string): ReadonlyMap<string, EntryKind> => {
     list(dir);
     if (!listed.has(dir)) return folderEntries(dir); // a path `list` does not take
     return listings.get(dir) ?? new Map(); // none: unlistable
   };
-  return { lstat, stat, realPath, hostFile, folderEntries: entriesOf, list, knowText };
+  return { lstat, stat, realPath, hostFile, folderEntries: entriesOf, list };
 }
 
 /**

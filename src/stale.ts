@@ -19,7 +19,6 @@ import {
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { outsideSparseCheckout } from "./git.ts";
 import {
-  CONTEXT_FILE,
   DELIVERABLE_FOLDER,
   deliverableId,
   findExecutionRoot,
@@ -270,11 +269,11 @@ const WORKERS_FROM = 16;
 
 /**
  * Folders checked at once: enough that this thread always has a folder to
- * work on while the others wait for their hashes; more only keep more alive
- * across each wait, which V8 then copies and moves to its old generation
- * (docs/BENCHMARKS.md, stop 21).
+ * work on while the others wait for their hashes (only hashes: the records
+ * are read here); more only keep more alive across each wait, which V8 then
+ * copies and moves to its old generation (docs/BENCHMARKS.md, stops 21, 25).
  */
-const FOLDERS_AT_ONCE = 32;
+const FOLDERS_AT_ONCE = 16;
 
 /** `fn` of each item, at most `limit` running at once; results in the items' order. */
 async function mapConcurrently<T, R>(
@@ -295,13 +294,12 @@ async function mapConcurrently<T, R>(
 }
 
 /**
- * The records of a deliverable folder: none without a record file, read by
- * `read` else; a line naming the file and why when it cannot be read.
+ * The records of a deliverable folder: none without a record file; a line
+ * naming the file and why when it cannot be read.
  */
 async function readFolderRecords(
   dir: string,
   lookups: Lookups,
-  read: (path: string) => Promise<FolderRecords>,
 ): Promise<FolderRecords | string> {
   const path = join(dir, RECORD_FILE);
   const info = lookups.stat(path);
@@ -311,7 +309,7 @@ async function readFolderRecords(
   if (info instanceof Error) return `${path}: cannot read: ${info.message.split("\n")[0]}`;
   if (info !== "file") return `${path}: not a regular file (a folder, FIFO or device)`;
   try {
-    return await read(path);
+    return await readRecordFile(path);
   } catch (error) {
     if (error instanceof InputError) return error.message; // names the file already
     throw error;
@@ -1013,16 +1011,9 @@ async function checkFolder(
   const dir = resolve(folder);
   // Most of what the checks look up is in the folder: one listing answers for all of it.
   lookups.list(dir);
-  // The host files every check reads are read by the worker with the records, since this
-  // thread has the rest to do; one that cannot be read is read again here, for its error.
-  const hostFiles = [join(dir, CONTEXT_FILE), join(resolvedPath(dir, lookups), REFERENCES_FILE)];
-  const [read] = await Promise.all([
-    readFolderRecords(folder, lookups, hasher.records),
-    ...hostFiles.filter((path) => lookups.stat(path) === "file").map(async (path) => {
-      const text = await hasher.text(path);
-      if (text !== false) lookups.knowText(path, text);
-    }),
-  ]);
+  // Read in this thread, as are the host files: records cloned across from a worker cost more
+  // than reading them here (docs/BENCHMARKS.md, stop 25).
+  const read = await readFolderRecords(folder, lookups);
   if (typeof read === "string") return read;
   const { records, unreadableLines, unreadableCells, tornTail } = read;
   let id: string;

@@ -11,8 +11,6 @@ import { makeStaleRoot } from "../scripts/bench/stale.ts";
 import { parseDependencies } from "../src/dependencies.ts";
 import { hashFiles } from "../src/hash.ts";
 import { startFileHasher } from "../src/hash_pool.ts";
-import { type FolderRecords, readRecordFiles } from "../src/folder_records.ts";
-import { InputError } from "../src/errors.ts";
 import { readRecords } from "../src/reader.ts";
 import { encodeRecord } from "../src/codec.ts";
 import type { RunRecord } from "../src/schema.ts";
@@ -541,26 +539,6 @@ Deno.test("hash pool: each path hashed once across calls, the same hashes as has
   }
 });
 
-Deno.test("hash pool: record files read by a worker give the records and errors read here do", async () => {
-  const root = join(await tempDir(), "root");
-  const { deliverables } = await makeStaleRoot(root, 2, seededRandom("pool records"));
-  const good = join(deliverables[0], "RunRecords.csv");
-  const folder = deliverables[1]; // opens, but reading it fails (EISDIR)
-  const here = await readRecordFiles([good, folder]);
-  assertEquals((here[0] as FolderRecords).records.length, 3);
-  assertMatch((here[1] as { error: string }).error, /cannot read/);
-  const hasher = startFileHasher({ workers: 1 });
-  try {
-    await hasher.loaded;
-    assertEquals(await hasher.records(good), here[0]);
-    const failed = await hasher.records(folder).then(() => undefined, (e) => e);
-    assert(failed instanceof InputError);
-    assertEquals(failed.message, (here[1] as { error: string }).error);
-  } finally {
-    hasher.close();
-  }
-});
-
 Deno.test("stale: a generated root of 24 deliverables, random ones edited: exactly those are DIRTY; each file hashed once; workers change nothing", async () => {
   const random = seededRandom("stale generated root");
   const root = join(await tempDir(), "root");
@@ -620,8 +598,8 @@ Deno.test("stale: 240 generated deliverables (DIRTY, CLEAN, NO_BASELINE, unreada
   }
   // A file many deliverables share (their package's reference) that cannot be read.
   await replace(join(root, "PKG-02_Package_02", "0_References", "vendor.txt"), "folder");
-  // A worker's first start in this process type-checks its module: done here, so that the workers
-  // below load within the run (this thread hashes until they have).
+  // A worker's first start in this process type-checks its module: done here, so that the runs
+  // below do not wait on it.
   const warm = startFileHasher({ workers: 1 });
   await warm.loaded;
   warm.close();
