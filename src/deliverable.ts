@@ -311,7 +311,7 @@ export function findExecutionRoot(delDir: string, lookups?: Lookups): string | u
 export function isExecutionRoot(dir: string, lookups?: Lookups): boolean {
   // Two stats, not a listing: an ancestor such as /tmp or a home folder may hold thousands of
   // names. `lookups` answers from the listings a run has made, where it has made them.
-  const kind = (path: string) => lookups ? lookups.stat(path) : kindOf(path);
+  const kind = (path: string) => lookups ? lookups.statKind(path) : kindOf(path);
   return kind(join(dir, "INIT.md")) === "file" || kind(join(dir, "_Decomposition")) === "folder";
 }
 
@@ -350,7 +350,7 @@ export function isToolRoot(dir: string, name: string): boolean {
  */
 export function findGitRoot(dir: string, lookups?: Lookups): string | undefined {
   return nearestAncestor(dir, true, (candidate) => {
-    if (lookups) return !(lookups.lstat(join(candidate, ".git")) instanceof Error);
+    if (lookups) return lookups.lstatKind(join(candidate, ".git")) !== undefined;
     try {
       Deno.lstatSync(join(candidate, ".git"));
       return true;

@@ -873,7 +873,7 @@ export async function recordRun(
   const built = await draftAndNotes(delDir, report, lookups);
   const writeOptions = { holder: `runrec emit (${report.agent})`, ...options };
   checkAppendOptions(writeOptions);
-  return await writeBuilt(delDir, built, writeOptions);
+  return await writeBuilt(delDir, built, writeOptions, lookups);
 }
 
 /**
@@ -912,11 +912,17 @@ export async function writeRun(
   return await writeBuilt(delDir, built, options);
 }
 
-/** {@linkcode writeRun} once its arguments and permissions are checked. */
+/**
+ * {@linkcode writeRun} once its arguments and permissions are checked;
+ * `lookups`, the run's listings (emit), tell whether the deliverable has a
+ * spool folder to replay (as the run found it: a record spooled since waits
+ * for the next append or `flush`).
+ */
 async function writeBuilt(
   delDir: string,
   built: BuiltRecord,
   options: RunOptions,
+  lookups?: Lookups,
 ): Promise<RunOutcome> {
   const { spool = true, ...appendOptions } = options;
   const { draft, notes } = built;
@@ -928,7 +934,7 @@ async function writeBuilt(
       { holder: `runrec (${draft.AgentName})`, ...appendOptions },
       (writer) => {
         try {
-          const replay = replayInto(writer, delDir);
+          const replay = replayInto(writer, delDir, lookups);
           outcome.replayed = replay.replayed;
           outcome.warnings.push(...replay.failures);
         } catch (e) {

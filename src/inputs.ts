@@ -152,7 +152,7 @@ function superprojectOf(gitRoot: string, lookups: Lookups): string {
   while (true) {
     // A `.git` folder holds the work tree's own repository: git gives a submodule's checkout a
     // `.git` file. So the walk above it (to `/`, when there is no superproject) is not needed.
-    if (lookups.lstat(join(root, ".git")) === "folder") return root;
+    if (lookups.lstatKind(join(root, ".git")) === "folder") return root;
     const own = gitDirsOf(root);
     const above = findGitRoot(dirname(root), lookups);
     const aboveDirs = above === undefined ? undefined : gitDirsOf(above);

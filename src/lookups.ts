@@ -7,7 +7,8 @@
  * file system (an emit uses one too, for the folders from its deliverable up to
  * the project's root: they are listed once, and a name a listing lacks is
  * answered without a failing look-up); {@linkcode directLookups} asks the
- * system every time.
+ * system every time. A question that only wants a kind ({@linkcode Lookups.statKind})
+ * gets no error: making one is what a look-up of a missing name costs most.
  *
  * @module
  */
@@ -24,6 +25,14 @@ export interface Lookups {
   lstat(path: string): PathKind | Error;
   /** What `Deno.statSync(path)` says the path is, links followed. */
   stat(path: string): Exclude<PathKind, "symlink"> | Error;
+  /**
+   * What {@linkcode Lookups.lstat} says, `undefined` for its error (not there, or not to be
+   * read). A name a listing shows absent is answered without making the error, which a memo's
+   * `lstat` must make (V8 works out the source positions of every stack an error records).
+   */
+  lstatKind(path: string): PathKind | undefined;
+  /** What {@linkcode Lookups.stat} says, `undefined` for its error; as `lstatKind`. */
+  statKind(path: string): Exclude<PathKind, "symlink"> | undefined;
   /** `Deno.realPathSync(path)` of an absolute path. */
   realPath(path: string): string | Error;
   /** `readFolderFile(path)`: the text of a small host file, or `undefined`. */
@@ -53,6 +62,10 @@ function notFound(call: "lstat" | "stat", path: string): Error {
   return Object.assign(error, { code: "ENOENT" });
 }
 
+function kindOrUndefined<K extends PathKind>(kind: K | Error): K | undefined {
+  return kind instanceof Error ? undefined : kind;
+}
+
 /**
  * Look-ups that ask the system every time.
  *
@@ -65,6 +78,8 @@ function notFound(call: "lstat" | "stat", path: string): Error {
 export const directLookups: Lookups = {
   lstat: (path) => attempt(path, () => kindOf(Deno.lstatSync(path))),
   stat: (path) => attempt(path, () => kindOf(Deno.statSync(path)) as Exclude<PathKind, "symlink">),
+  lstatKind: (path) => kindOrUndefined(directLookups.lstat(path)),
+  statKind: (path) => kindOrUndefined(directLookups.stat(path)),
   realPath: (path) => attempt(path, () => Deno.realPathSync(path)),
   hostFile: (path) => attempt(path, () => readFolderFile(path)),
   folderEntries,
@@ -184,6 +199,14 @@ export function memoLookups(): MemoLookups {
     }
     return kind;
   };
+  // A name known absent asks nothing and makes no error; `lstat`'s answer, made or cached, else.
+  const lstatKind = (path: string) =>
+    !lstats.has(path) && unlisted(path) ? undefined : kindOrUndefined(lstat(path));
+  // Where `lstat` fails `stat` fails too (no name to follow, or its folder unreadable).
+  const statKind = (path: string) => {
+    const link = lstatKind(path);
+    return link === "symlink" ? kindOrUndefined(stat(path)) : link;
+  };
   const realPath = (path: string): string | Error => {
     let real = reals.get(path);
     if (real !== undefined) return real;
@@ -212,7 +235,7 @@ export function memoLookups(): MemoLookups {
     if (!listed.has(dir)) return folderEntries(dir); // a path `list` does not take
     return listings.get(dir) ?? new Map(); // none: unlistable
   };
-  return { lstat, stat, realPath, hostFile, folderEntries: entriesOf, list };
+  return { lstat, stat, lstatKind, statKind, realPath, hostFile, folderEntries: entriesOf, list };
 }
 
 /**

@@ -43,7 +43,7 @@ export function isDeliverableFolder(
 ): boolean {
   const abs = resolve(folder);
   return abs === resolve(delDir) || DELIVERABLE_FOLDER.test(basename(abs)) ||
-    lookups.stat(resolve(abs, CONTEXT_FILE)) === "file";
+    lookups.statKind(resolve(abs, CONTEXT_FILE)) === "file";
 }
 
 /**

@@ -181,7 +181,7 @@ function agentFolders(dir: string, lookups: Lookups): string[] {
   const folders: string[] = [];
   for (let d = resolve(dir);; d = dirname(d)) {
     for (const folder of [join(d, "agents"), join(d, ".claude", "agents")]) {
-      if (lookups.stat(folder) === "folder") folders.push(folder);
+      if (lookups.statKind(folder) === "folder") folders.push(folder);
     }
     if (dirname(d) === d) return folders;
   }

@@ -114,7 +114,7 @@ function missing(shown: string, what: string, flag: string): InputError {
 /** A folder that bounds what runrec reads (./inputs.ts `projectBounds`). */
 function isProjectRoot(folder: string, lookups?: Lookups): boolean {
   if (isExecutionRoot(folder, lookups)) return true;
-  if (lookups) return !(lookups.lstat(join(folder, ".git")) instanceof Error);
+  if (lookups) return lookups.lstatKind(join(folder, ".git")) !== undefined;
   try {
     Deno.lstatSync(join(folder, ".git"));
     return true;

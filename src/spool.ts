@@ -388,7 +388,8 @@ const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
 /**
  * Every spool entry in the spool folders of `delDirs` (one deliverable
  * folder or several) and the user's own, waiting, claimed or stuck: what
- * `flush`, `log` and `verify` show.
+ * `flush`, `log` and `verify` show. `lookups`, when given, says whether a
+ * deliverable's own spool folder is there (an emit's, from its listings).
  *
  * @example
  * ```ts
@@ -396,13 +397,18 @@ const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
  * for (const item of listSpool("DEL-01-02_X")) console.log(item.state, item.path);
  * ```
  */
-export function listSpool(delDirs?: DelDirs): SpoolItem[] {
-  return folders(delDirs).flatMap(listSpoolFolder);
+export function listSpool(delDirs?: DelDirs, lookups?: Lookups): SpoolItem[] {
+  return folders(delDirs).flatMap((folder) => listSpoolFolder(folder, lookups));
 }
 
 /** The entries of one spool folder, as {@linkcode listSpool} lists them. */
-function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
+function listSpoolFolder(folder: SpoolFolder, lookups?: Lookups): SpoolItem[] {
   const items: SpoolItem[] = [];
+  // A deliverable's own spool folder is seldom there: where a listing shows so, it is not listed
+  // (which would throw). Where it cannot be looked at, nothing in its deliverable is written.
+  if (folder.delDir !== undefined && lookups && lookups.lstatKind(folder.path) === undefined) {
+    return items;
+  }
   let names: string[];
   try {
     names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
@@ -600,7 +606,7 @@ export function spoolEntryOf(notes: string): string | undefined {
  * Replays, under the writer's lock, every spool entry for the writer's file
  * found in the spool folders of `delDir`, oldest first. An entry whose record
  * is already in the file is removed, not appended again. Failures stay in
- * the spool and are reported.
+ * the spool and are reported. `lookups`: as for {@linkcode listSpool}.
  *
  * @example
  * ```ts
@@ -610,10 +616,14 @@ export function spoolEntryOf(notes: string): string | undefined {
  *   replayInto(writer, "DEL-01-02_X"));
  * ```
  */
-export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport {
+export function replayInto(
+  writer: RecordWriter,
+  delDir?: string,
+  lookups?: Lookups,
+): ReplayReport {
   const report = emptyReport();
   // Oldest first across every spool folder: ids start with the time they were spooled.
-  const items = listSpool(delDir).sort(bySpoolTime);
+  const items = listSpool(delDir, lookups).sort(bySpoolTime);
   for (const item of items) {
     if (item.state === "stuck") {
       report.failures.push(`STUCK: ${item.path}: ${item.problem}`);

@@ -77,6 +77,9 @@ Deno.test("lookups: memoised answers are the system's, through links, listed fol
     const memo = memoLookups();
     for (const folder of listed) memo.list(folder);
     for (const path of [...paths, ...paths]) {
+      // Asked first (from a listing, or the system), then again once `lstat` has answered.
+      assertEquals(memo.lstatKind(path), directLookups.lstatKind(path), path);
+      assertEquals(memo.statKind(path), directLookups.statKind(path), path);
       same(memo.realPath(path), directLookups.realPath(path), path);
       same(memo.lstat(path), directLookups.lstat(path), path);
       same(memo.stat(path), directLookups.stat(path), path);
@@ -112,6 +115,9 @@ Deno.test("memoLookups: a name an ASCII folder's listing lacks is not there with
     const answer = memo.lstat(`${dir}/${path}`);
     return answer instanceof Error ? answer.name : answer;
   };
+  assertEquals(memo.lstatKind(`${dir}/ascii/late.md`), undefined); // known, no error made
+  assertEquals(memo.statKind(`${dir}/ascii/late.md/below`), undefined);
+  assertEquals(memo.statKind(`${dir}/ascii/readme.md`), "file"); // asked
   assertEquals(kind("ascii/late.md"), "NotFound"); // known from the listing
   assertEquals((memo.stat(`${dir}/ascii/late.md`) as Error).name, "NotFound");
   assertEquals(kind("ascii/late.md/below"), "NotFound"); // beneath what is not there

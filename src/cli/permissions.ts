@@ -26,10 +26,11 @@ const COMMON = [
   "--no-config",
   // V8: `--no-lazy` compiles every function when its module loads, so Deno's code cache holds
   // all of runrec's bytecode and a run compiles nothing; `--no-sparkplug` skips baseline code
-  // that a run as short as emit's hardly reuses; a young generation of at most 4 MiB per
-  // thread keeps a long read (validate) from growing its heaps with the file. Measured in
-  // docs/BENCHMARKS.md.
-  "--v8-flags=--no-lazy,--no-sparkplug,--max-semi-space-size=4",
+  // that a run as short as emit's hardly reuses; `--no-regexp-tier-up` compiles a regular
+  // expression once, to native code, instead of to bytecode first and again on its second use;
+  // a young generation of at most 4 MiB per thread keeps a long read (validate) from growing
+  // its heaps with the file. Measured in docs/BENCHMARKS.md.
+  "--v8-flags=--no-lazy,--no-sparkplug,--no-regexp-tier-up,--max-semi-space-size=4",
 ];
 
 /**
