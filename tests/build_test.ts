@@ -179,7 +179,7 @@ Deno.test("build: both builds validate a file large enough for worker threads", 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("build: in the bundle, emit's code is a handful of files, without the other commands' code", async () => {
+Deno.test("build: in the bundle, emit's code is a handful of files, without the other commands' code; no command imports node: statically", async () => {
   const dir = await tempDir();
   const main = await bundleCli(dir);
   const cli = dirname(main);
@@ -200,5 +200,14 @@ Deno.test("build: in the bundle, emit's code is a handful of files, without the 
   for (const file of loaded) bytes += (await Deno.stat(join(cli, file))).size;
   // The code of the commands bundled with emit before stop 24 (pending runs, reap, start): 202 KB.
   assert(bytes < 160_000, `emit loads ${bytes} bytes of code`);
+  // No command group sets up Node compatibility at start (~20 ms): no static node: import.
+  const groups = new Set(
+    [...(await Deno.readTextFile(main)).matchAll(/import\("\.\/([^"]+)"\)/g)].map(([, f]) => f),
+  );
+  for (const group of groups) await load(group);
+  for (const file of loaded) {
+    const text = await Deno.readTextFile(join(cli, file));
+    assert(!/(?:from|import)"node:/.test(text), `${file} imports node: statically`);
+  }
   await Deno.remove(dir, { recursive: true });
 });

@@ -5,7 +5,10 @@
  *
  * @module
  */
-import { hash } from "node:crypto";
+// SHA-1 from a maintained pure-JavaScript package: node:crypto would make every command loaded
+// with export set up Deno's Node compatibility at start (docs/BENCHMARKS.md, stop 25).
+// deno-lint-ignore no-import-prefix -- the CLI runs with --no-config, so no import map
+import { sha1 } from "npm:@noble/hashes@2.0.1/legacy.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -37,8 +40,7 @@ export function uuidV5(namespace: string, name: string): string {
   const bytes = new Uint8Array(16 + text.length);
   for (let i = 0; i < 16; i++) bytes[i] = parseInt(space.slice(2 * i, 2 * i + 2), 16);
   bytes.set(text, 16);
-  const digest = hash("sha1", bytes, "buffer") as unknown as Uint8Array;
-  const out = digest.subarray(0, 16);
+  const out = sha1(bytes).subarray(0, 16);
   out[6] = (out[6] & 0x0f) | 0x50; // version 5
   out[8] = (out[8] & 0x3f) | 0x80; // the RFC variant
   const hex = Array.from(out, (b) => b.toString(16).padStart(2, "0")).join("");
