@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import { FULL_FLAGS } from "../../src/cli/permissions.ts";
+import { bundleCli } from "../compile.ts";
 import { encodeRecord } from "../../src/codec.ts";
 import { hashFiles } from "../../src/hash.ts";
 import { governedInputs } from "../../src/inputs.ts";
@@ -230,7 +231,9 @@ export const staleBench: Benchmark = {
     const list = join(ctx.tmp, "files.list");
     await Deno.writeTextFile(list, generated.files.map((p) => `${p}\0`).join(""));
     const sumArgs = ["-0", "-a", list, "sha256sum"];
-    const staleArgs = ["run", ...FULL_FLAGS, join(ctx.root, "src/cli/main.ts"), "stale"];
+    ctx.progress("bundling the CLI as deno task compile does");
+    const bundle = await bundleCli(join(ctx.tmp, "bundle"));
+    const staleArgs = ["run", ...FULL_FLAGS, bundle, "stale"];
 
     ctx.progress("warm-up and cross-check: the edited deliverables, and only they, are DIRTY");
     const warm = await runChecked(ctx.deno, [...staleArgs, generated.root, "--json"], {

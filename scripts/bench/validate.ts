@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { FULL_FLAGS } from "../../src/cli/permissions.ts";
+import { bundleCli } from "../compile.ts";
 import { checksumMatches, decodeRecord } from "../../src/codec.ts";
 import { readRecords } from "../../src/reader.ts";
 import { validateRecord } from "../../src/schema.ts";
@@ -32,13 +33,14 @@ const FLAT_LIMIT = 1.2;
 /** One timed `runrec validate` run, checked: every record valid, none missing, no warning. */
 async function validateOnce(
   ctx: Context,
+  cli: string,
   file: string,
   count: number,
 ): Promise<{ ms: number; peakRss: number; cpuMs: number }> {
   const args = [
     "run",
     ...FULL_FLAGS,
-    join(ctx.root, "src/cli/main.ts"),
+    cli,
     "validate",
     file,
     "--json",
@@ -81,6 +83,8 @@ export const validateLarge: Benchmark = {
     const large = small * 4;
     const rounds = 2;
     const file = join(ctx.tmp, "RunRecords.csv");
+    ctx.progress("bundling the CLI as deno task compile does");
+    const cli = await bundleCli(join(ctx.tmp, "bundle"));
     const progress = (what: string) => (done: number) => {
       if (done % 250_000 < 16_000) ctx.progress(`${what}: ${formatCount(done)} records`);
     };
@@ -91,7 +95,7 @@ export const validateLarge: Benchmark = {
     const pythonRuns: { ms: number; peakRss: number; cpuMs: number }[] = [];
     for (let round = 1; round <= rounds; round++) {
       ctx.progress(`${formatCount(small)} records: round ${round}/${rounds} (validate, python)`);
-      validateRuns.push(await validateOnce(ctx, file, small));
+      validateRuns.push(await validateOnce(ctx, cli, file, small));
       pythonRuns.push(await pythonOnce(ctx, file));
     }
 
@@ -101,7 +105,7 @@ export const validateLarge: Benchmark = {
     const largeBytes = smallBytes +
       await writeRecordFile(file, large, { from: small, progress: progress("extending") });
     ctx.progress(`${formatCount(large)} records: validate`);
-    const largeRun = await validateOnce(ctx, file, large);
+    const largeRun = await validateOnce(ctx, cli, file, large);
 
     const ourMs = best(validateRuns.map((r) => r.ms));
     const pyMs = best(pythonRuns.map((r) => r.ms));
