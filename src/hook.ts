@@ -537,8 +537,30 @@ async function draftAndNotes(
   return {
     ...built,
     notes: built.notes.filter((n) => !warned.has(n)), // shown once, as a warning
-    warnings: [...warned, ...built.warnings ?? []],
+    warnings: [...warned, ...defaultDurationWarning(report, built.draft), ...built.warnings ?? []],
   };
+}
+
+/** A duration this long, defaulted from `--started` to now, is more likely a run recorded late. */
+const IMPLAUSIBLE_DEFAULT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A warning when `--started` came without `--duration` and the duration it defaults to (from then
+ * until now) is over a day: a past run recorded late would claim to have run until now, the
+ * "ran since" of every consumer that ran in between (`stale --propagate`). The record is written.
+ */
+function defaultDurationWarning(report: RunReport, draft: RecordDraft): string[] {
+  if (report.started === undefined || report.duration !== undefined) return [];
+  if (report.durationMs !== undefined) return [];
+  const ms = parseDuration(draft.RunDuration) ?? 0;
+  if (ms <= IMPLAUSIBLE_DEFAULT_MS) return [];
+  const days = (ms / IMPLAUSIBLE_DEFAULT_MS).toFixed(1);
+  return [
+    `--started ${report.started} without --duration: RunDuration recorded as ${draft.RunDuration} ` +
+    `(${days} days, from --started to now); if the run took less, record it again with ` +
+    "--duration (how long it took, e.g. --duration 45m) and mark this record superseded: " +
+    "runrec annotate <del-dir> <new RunID> --supersedes <this RunID>",
+  ];
 }
 
 /** The option that sets each field the caller gives, for error messages. */

@@ -63,7 +63,8 @@ Options:
   --started ISO         when the run started (default: now minus the duration)
   --duration D          how long it took: ISO 8601 (PT2M34.5S) or a number with s,
                         m, h or d (154.5s, 90m) (default: from --started to now,
-                        else PT0S)
+                        else PT0S; over a day so, a warning says what was recorded:
+                        a past run recorded late needs its --duration)
   --duration-ms N       how long it took, in milliseconds
   --status-before X     lifecycle state at run start (default TBD)
   --status-after X      the state you set at run end: _STATUS.md wins, and a claim that
