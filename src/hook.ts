@@ -50,6 +50,7 @@ import { placeholderProblem } from "./placeholders.ts";
 import { checkRun, findProfile, unknownAgentWarning } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
+  agentsRecordedIn,
   type AppendOptions,
   appendRecord,
   type AppendResult,
@@ -442,7 +443,13 @@ async function builtRecord(
   const profile = findProfile(end.agent, dir, end.agentsDir, known.lookups);
   // A name runrec does not know (misspelt?) is warned of, not noted: the record keeps it as given.
   const unknown = profile === undefined
-    ? unknownAgentWarning(end.agent, dir, end.agentsDir, known.lookups)
+    ? await unknownAgentWarning(
+      end.agent,
+      dir,
+      end.agentsDir,
+      known.lookups,
+      agentsRecordedIn(join(dir, RECORD_FILE)),
+    )
     : undefined;
   const profileNotes = checkRun(profile, {
     runStatus: status,

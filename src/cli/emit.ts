@@ -47,9 +47,11 @@ Usage:
 
 Options:
   --agent NAME          agent name, e.g. 4_DOCUMENTS (required); one no agent file
-                        (AGENT_<NAME>.md) nor built-in agent has is recorded as given,
-                        with a warning naming the closest known agents (a misspelt
-                        name is an agent of its own in stale and log)
+                        (AGENT_<NAME>.md) nor built-in agent has is recorded as given;
+                        when it is one or two edits from an agent file's or built-in
+                        agent's name, or from an agent this deliverable's records hold,
+                        and is not recorded here yet, a warning names the closest (a
+                        misspelt name is an agent of its own in stale and log)
   --status S            SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
                         outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
   --input P             a file the run read, or a folder: its files (repeatable);
