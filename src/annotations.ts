@@ -722,7 +722,8 @@ async function annotationSourcesOf(recordFile: string): Promise<AnnotationSource
  * import { annotationsIn, isUsableBaseline } from "./annotations.ts";
  * declare const records: import("./schema.ts").RunRecord[];
  * const annotations = annotationsIn(records);
- * const usable = records.filter((r) => isUsableBaseline(r, annotations)); // stale picks the latest
+ * const usable = records.filter((r) => isUsableBaseline(r, annotations));
+ * // stale's baseline of an agent: its usable run latest by RunTimestamp (never the file order)
  * ```
  */
 export function isUsableBaseline(

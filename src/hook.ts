@@ -50,6 +50,7 @@ import { placeholderProblem } from "./placeholders.ts";
 import { checkRun, findProfile, unknownAgentWarning } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
+  agentsRecordedIn,
   type AppendOptions,
   appendRecord,
   type AppendResult,
@@ -442,7 +443,13 @@ async function builtRecord(
   const profile = findProfile(end.agent, dir, end.agentsDir, known.lookups);
   // A name runrec does not know (misspelt?) is warned of, not noted: the record keeps it as given.
   const unknown = profile === undefined
-    ? unknownAgentWarning(end.agent, dir, end.agentsDir, known.lookups)
+    ? await unknownAgentWarning(
+      end.agent,
+      dir,
+      end.agentsDir,
+      known.lookups,
+      agentsRecordedIn(join(dir, RECORD_FILE)),
+    )
     : undefined;
   const profileNotes = checkRun(profile, {
     runStatus: status,
@@ -537,8 +544,30 @@ async function draftAndNotes(
   return {
     ...built,
     notes: built.notes.filter((n) => !warned.has(n)), // shown once, as a warning
-    warnings: [...warned, ...built.warnings ?? []],
+    warnings: [...warned, ...defaultDurationWarning(report, built.draft), ...built.warnings ?? []],
   };
+}
+
+/** A duration this long, defaulted from `--started` to now, is more likely a run recorded late. */
+const IMPLAUSIBLE_DEFAULT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A warning when `--started` came without `--duration` and the duration it defaults to (from then
+ * until now) is over a day: a past run recorded late would claim to have run until now, the
+ * "ran since" of every consumer that ran in between (`stale --propagate`). The record is written.
+ */
+function defaultDurationWarning(report: RunReport, draft: RecordDraft): string[] {
+  if (report.started === undefined || report.duration !== undefined) return [];
+  if (report.durationMs !== undefined) return [];
+  const ms = parseDuration(draft.RunDuration) ?? 0;
+  if (ms <= IMPLAUSIBLE_DEFAULT_MS) return [];
+  const days = (ms / IMPLAUSIBLE_DEFAULT_MS).toFixed(1);
+  return [
+    `--started ${report.started} without --duration: RunDuration recorded as ${draft.RunDuration} ` +
+    `(${days} days, from --started to now); if the run took less, record it again with ` +
+    "--duration (how long it took, e.g. --duration 45m) and mark this record superseded: " +
+    "runrec annotate <del-dir> <new RunID> --supersedes <this RunID>",
+  ];
 }
 
 /** The option that sets each field the caller gives, for error messages. */

@@ -5,8 +5,8 @@
  * agents. {@linkcode checkRun} compares a finished run with its agent's
  * profile and the lifecycle rules and returns notes for the record: a run is
  * never refused, `_STATUS.md` always wins. {@linkcode unknownAgentWarning}
- * says when a run's agent is none runrec knows (misspelt?), naming the
- * closest known ones.
+ * says when a run's agent is a near miss of a name the project has
+ * (misspelt?), naming the closest.
  *
  * @module
  */
@@ -227,79 +227,35 @@ export function findProfile(
 }
 
 /**
- * The number of edits (a character inserted, removed or replaced, or two
- * neighbours swapped) that turn `a` into `b`: `LENZ` → `LENS` 1, `LNES` → `LENS` 1.
- */
-function editDistance(a: string, b: string): number {
-  // Rows of the optimal-string-alignment table: d[i][j] edits turn a[0, i) into b[0, j).
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.length][b.length];
-}
-
-/**
- * The names of `known` closest to `name`, ignoring case, when any is close:
- * the same apart from case, or one or two edits away (one for names of up to
- * five characters, where two edits make another word). Empty when none is.
- *
- * @example
- * ```ts
- * import { closestNames } from "./profiles.ts";
- * closestNames("chirality_lens", ["CHIRALITY_LENS", "4_DOCUMENTS"]); // ["CHIRALITY_LENS"]
- * closestNames("QA", ["PM", "4_DOCUMENTS"]); // []
- * ```
- */
-export function closestNames(name: string, known: readonly string[]): string[] {
-  const wanted = name.toUpperCase();
-  let best = Infinity;
-  let found: string[] = [];
-  for (const candidate of new Set(known)) {
-    if (candidate === name) continue;
-    const edits = editDistance(wanted, candidate.toUpperCase());
-    const limit = Math.max(wanted.length, candidate.length) <= 5 ? 1 : 2;
-    if (edits > limit || edits > best) continue;
-    if (edits < best) [best, found] = [edits, []];
-    found.push(candidate);
-  }
-  return found.sort();
-}
-
-/**
- * A one-line warning for a run of `agent` on `delDir` when runrec knows no
- * agent of that name (no agent file where {@linkcode findProfile} looks, or
- * in `agentsDir` when given, and not built in), naming the closest known
- * agents; `undefined` when the name is known, and when the project has no
- * agent file and the name is close to no built-in agent (a project's own
- * agent, which runrec has no list of). Call it only once `findProfile`
- * found no profile (an agent file it could not read is known all the same):
- * it lists the agent folders, which `findProfile` does not, so that a run of
- * a known agent costs no listing.
+ * A one-line warning for a run of `agent` on `delDir` whose name is a near miss of one the
+ * project has (misspelt?), naming the closest: of its agent files (where {@linkcode findProfile}
+ * looks, or in `agentsDir` when given) and the built-in agents, else of the agents `recorded` in
+ * the deliverable's records. `undefined` for a known name, for a name `recorded` already (the
+ * project's own agent, warned of at its first run there, if at all), and for a name close to none
+ * (a project's own agent, which runrec has no list of: an agent file added for one does not make
+ * the others warned of). Call it only once `findProfile` found no profile (an agent file it could
+ * not read is known all the same): it lists the agent folders, which `findProfile` does not, so
+ * that a run of a known agent costs no listing.
  *
  * @example
  * ```ts
  * import { unknownAgentWarning } from "./profiles.ts";
- * unknownAgentWarning("CHIRALITY_LENZ", "/nowhere/DEL-01-02_X");
+ * await unknownAgentWarning("CHIRALITY_LENZ", "/nowhere/DEL-01-02_X");
  * // "agent CHIRALITY_LENZ is not a known agent (no agent file, nor built in): recorded as
  * //  given, an agent of its own in stale and log; did you mean CHIRALITY_LENS?"
- * unknownAgentWarning("MY_LINTER", "/nowhere/DEL-01-02_X"); // undefined
+ * await unknownAgentWarning("MY_LINTER", "/nowhere/DEL-01-02_X"); // undefined
+ * const ran = new Set(["5_DOCUMENTS"]); // the deliverable's records name it
+ * await unknownAgentWarning("5_DOCUMENTS", "/nowhere/DEL-01-02_X", undefined, undefined, ran); // undefined
  * ```
  */
-export function unknownAgentWarning(
+export async function unknownAgentWarning(
   agent: string,
   delDir: string,
   agentsDir?: string,
   lookups: Lookups = directLookups,
-): string | undefined {
-  if (Object.hasOwn(BUILTIN_PROFILES, agent)) return undefined;
+  recorded: ReadonlySet<string> = new Set(),
+): Promise<string | undefined> {
+  if (Object.hasOwn(BUILTIN_PROFILES, agent) || recorded.has(agent)) return undefined;
   const folders = agentsDir === undefined ? agentFolders(delDir, lookups) : [resolve(agentsDir)];
   const withFiles = new Set<string>();
   const files = new Set<string>();
@@ -313,14 +269,18 @@ export function unknownAgentWarning(
   }
   // Its file is there but could not be read: known all the same.
   if (files.has(agent)) return undefined;
-  const close = closestNames(agent, [...files, ...Object.keys(BUILTIN_PROFILES)]);
-  if (files.size === 0 && close.length === 0) return undefined;
+  // The names runrec knows first: a misspelling recorded before is no name to suggest over them.
+  // Loaded only here: a run of a known agent never needs it (a CommonJS package costs ~7 ms to
+  // load from source; docs/BENCHMARKS.md).
+  const { closestNames } = await import("./near_names.ts");
+  const known = closestNames(agent, [...files, ...Object.keys(BUILTIN_PROFILES)]);
+  const close = known.length > 0 ? known : closestNames(agent, [...recorded]);
+  if (close.length === 0) return undefined;
   const where = files.size === 0
     ? "no agent file"
     : `no AGENT_${agent}.md in ${[...withFiles].join(", ")}`;
-  const meant = close.length === 0 ? "" : `; did you mean ${close.join(" or ")}?`;
   return `agent ${agent} is not a known agent (${where}, nor built in): recorded as given, an ` +
-    `agent of its own in stale and log${meant}`;
+    `agent of its own in stale and log; did you mean ${close.join(" or ")}?`;
 }
 
 /** What a finished run did, as {@linkcode checkRun} compares it with a profile. */

@@ -77,6 +77,17 @@ export interface FileChange {
   current: string | null;
   /** Why, in a few words: `deleted`, `no longer listed`, `is a folder`, `written by RUN-…`. */
   reason?: string;
+  /**
+   * The RunID of the run whose recorded output (OutputHashes) is the file's bytes now, when one
+   * other than the baseline's is (its `reason` names it too), whenever it ran.
+   */
+  writer?: string;
+  /**
+   * The RunID this input change is since, when it is not the baseline's: a run of the same agent
+   * whose output is on disk as it wrote it (the `writer` of an output change), compared as a
+   * second baseline for that output; `baseline` is then its hash.
+   */
+  since?: string;
 }
 
 /** The record a check compares against. */
@@ -103,9 +114,15 @@ export interface StaleCheck {
   verdict: Verdict;
   /** The record compared against (absent for `NO_BASELINE`). */
   baseline?: Baseline;
-  /** Governed inputs that differ from the baseline: every one of them. */
+  /**
+   * Governed inputs that differ from the baseline: every one of them; then those that differ from
+   * what another good run of the agent read, whose output is on disk as it wrote it (`since`).
+   */
   inputs: FileChange[];
-  /** Outputs of the baseline run edited, deleted or recreated since. */
+  /**
+   * Outputs of the baseline run edited, deleted or recreated since, each with the run whose
+   * recorded output its bytes are (`writer`), when one is.
+   */
   outputs: FileChange[];
   /** Why there is no baseline (`NO_BASELINE` only). */
   reason?: string;
@@ -497,55 +514,65 @@ function isRegularFile(absPath: string, lookups: Lookups): boolean {
 }
 
 /**
- * Which run wrote a path with a given content hash, for a baseline: the last
- * in file order (other than the baseline) that started at or after it, as
- * `written by RUN-… (AGENT)`.
+ * The run a file's bytes now are the recorded output of, found by content: the bytes say who
+ * wrote them where times cannot (runs overlap, and a duration may be a default or cut short).
  */
-type Writers = (path: string, hash: string) => string | undefined;
-
-/** A run that wrote one path with one hash. */
-interface Write {
+interface Writer {
+  /** The run. */
   record: RunRecord;
-  startMs: number;
-  /** The latest start among this write and those before it in file order. */
-  latestStartSoFar: number;
+  /** `written by RUN-… (AGENT)`, with its status when not SUCCESS and `invalidated` when it is. */
+  reason: string;
 }
 
+/** The writer of a path's bytes with a given hash, other than the run `except` (a baseline). */
+type Writers = (path: string, hash: string, except: RunRecord) => Writer | undefined;
+
 /**
- * Every write of the folder's records, by path and hash, in file order. Built
- * once per folder, when a check first asks who wrote a changed file (most
- * folders have none), and asked per agent: a walk of every record per agent
- * costs agents × records.
+ * Every recorded output of the folder's runs, by path and hash, in file order. Built once per
+ * folder, when a check first asks who wrote a changed file (most folders have none).
  */
-function writesByPathAndHash(records: FolderRecords["records"]): Map<string, Write[]> {
-  const writes = new Map<string, Write[]>();
+function writesByPathAndHash(records: FolderRecords["records"]): Map<string, RunRecord[]> {
+  const writes = new Map<string, RunRecord[]>();
   for (const { record } of records) {
-    const started = startMs(record);
+    if (record.AgentName === ANNOTATOR) continue;
     for (const [path, hash] of Object.entries(record.OutputHashes)) {
       if (!SHA256_PATTERN.test(hash)) continue;
       const key = `${path}\n${hash}`;
-      const list = writes.get(key) ?? [];
-      const latest = Math.max(started, list.at(-1)?.latestStartSoFar ?? -Infinity);
-      list.push({ record, startMs: started, latestStartSoFar: latest });
-      writes.set(key, list);
+      writes.set(key, [...writes.get(key) ?? [], record]);
     }
   }
   return writes;
 }
 
-function writersAfter(writes: () => Map<string, Write[]>, baseline: RunRecord): Writers {
-  const after = startMs(baseline);
-  return (path, hash) => {
-    const list = writes().get(`${path}\n${hash}`) ?? [];
-    // From the last write back, until no earlier one started at or after the baseline.
-    for (let i = list.length - 1; i >= 0 && list[i].latestStartSoFar >= after; i--) {
-      const { record, startMs } = list[i];
-      if (record === baseline || startMs < after) continue;
-      // A run that failed may have left a file half written: say so.
-      const status = record.RunStatus === "SUCCESS" ? "" : `, ${record.RunStatus}`;
-      return `written by ${record.RunID} (${record.AgentName}${status})`;
+/**
+ * {@linkcode Writers} over a folder's records: of the runs whose OutputHashes hold the hash, one
+ * not invalidated first (an invalidated one is named as such), then the latest as
+ * {@linkcode laterThan} orders them. Whenever each started or ended: the bytes decide.
+ */
+function writersOf(
+  writes: () => Map<string, RunRecord[]>,
+  isInvalidated: (record: RunRecord) => boolean,
+): Writers {
+  return (path, hash, except) => {
+    let best: RunRecord | undefined;
+    for (const record of writes().get(`${path}\n${hash}`) ?? []) {
+      if (record === except) continue;
+      const better = best === undefined ||
+        (isInvalidated(best) !== isInvalidated(record)
+          ? isInvalidated(best)
+          : laterThan(record, best));
+      if (better) best = record;
     }
-    return undefined;
+    if (best === undefined) return undefined;
+    // A run that failed may have left a file half written: say so.
+    const marks = [
+      ...best.RunStatus === "SUCCESS" ? [] : [best.RunStatus],
+      ...isInvalidated(best) ? ["invalidated"] : [],
+    ];
+    return {
+      record: best,
+      reason: `written by ${best.RunID} (${[best.AgentName, ...marks].join(", ")})`,
+    };
   };
 }
 
@@ -719,13 +746,13 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         notes.push(note);
         continue;
       }
-      const reason = c.writers(path, current);
+      const writer = c.writers(path, current, baseline);
       changes.push({
         path,
         change: "changed",
         baseline: then,
         current,
-        ...(reason ? { reason } : {}),
+        ...(writer ? { reason: writer.reason, writer: writer.record.RunID } : {}),
       });
     }
   }
@@ -846,7 +873,11 @@ async function compareOutputs(
     const result = hashes.get(abs);
     if (typeof result === "string") {
       if (then === TBD || result === then) continue;
-      const reason = then === DELETED ? "recreated since the run" : writers(path, result);
+      const writer = writers(path, result, baseline);
+      const reason = [
+        ...then === DELETED ? ["recreated since the run"] : [],
+        ...writer ? [writer.reason] : [],
+      ].join("; ");
       const change: ChangeKind = then === DELETED ? "added" : "changed";
       changes.push({
         path,
@@ -854,6 +885,7 @@ async function compareOutputs(
         baseline: then,
         current: result,
         ...(reason ? { reason } : {}),
+        ...(writer ? { writer: writer.record.RunID } : {}),
       });
       continue;
     }
@@ -1104,8 +1136,93 @@ async function checkFolder(
   const places = roots(dir);
   const allowOutside = options.allowOutside ?? false;
   const listable = new Map<string, boolean>();
-  let writes: Map<string, Write[]> | undefined;
-  const writesOnce = () => writes ??= writesByPathAndHash(records);
+  let writes: Map<string, RunRecord[]> | undefined;
+  const writers = writersOf(
+    () => writes ??= writesByPathAndHash(records),
+    (record) => annotationsFor(annotations, record).some((a) => a.kind === "invalidated"),
+  );
+  // The governed inputs as `run` would read them now: its InputFiles, and the folders it was
+  // given, walked again (a file added to one is a change: InputFiles lists only the files they
+  // held; one gone since, or kept out by the outside rule now, its files say so, each once).
+  const inputsNow = (run: RunRecord) => {
+    const folders = inputFoldersIn(run.Notes).filter((f) => {
+      const abs = resolve(dir, f);
+      return (allowOutside || isInsideProject(abs, places.bounds, lookups)) &&
+        lookups.stat(abs) === "folder";
+    });
+    const key = JSON.stringify([run.InputFiles, folders]);
+    if (!governed.has(key)) {
+      governed.set(
+        key,
+        governedInputs(dir, [...run.InputFiles, ...folders], {
+          hash,
+          lookups,
+          allowOutside,
+          ...places,
+        }),
+      );
+    }
+    return governed.get(key)!;
+  };
+  // How the governed inputs now differ from what `run` read; what is no change goes to `notes`.
+  const changesSince = async (
+    run: RunRecord,
+    now: Awaited<ReturnType<typeof inputsNow>>,
+    notes: string[],
+  ) => {
+    const comparison = {
+      dir,
+      baseline: run,
+      now: now.hashes,
+      nowNotes: now.notes,
+      errors: new Map<string, string | Error>(),
+      writers,
+      lookups,
+      bounds: places.bounds,
+      allowOutside,
+      listable,
+    };
+    // Why each file that could not be hashed failed; one the outside rule keeps out is never read.
+    const tbd = Object.entries(now.hashes).filter(([, h]) => h === TBD).map(([p]) =>
+      resolve(dir, p)
+    ).filter((path) => isRegularFile(path, lookups) && !keptOut(path, comparison));
+    comparison.errors = await hash(tbd);
+    return compareInputs(comparison, notes);
+  };
+  // An output on disk as another good run of the baseline's agent wrote it (two runs overlapped
+  // and the one that started first finished last; a file put back) was made from what that run
+  // read: it is compared too, as a second baseline for that output. Times cannot say this (a
+  // duration may be a default or cut short); the bytes can. A path already changed since the
+  // baseline is said once.
+  const sinceOutputWriters = async (
+    baseline: RunRecord,
+    outputs: readonly FileChange[],
+    said: ReadonlySet<string>,
+  ): Promise<FileChange[]> => {
+    const wrote = new Map<RunRecord, string[]>();
+    for (const { path, current } of outputs) {
+      const writer = current === null ? undefined : writers(path, current, baseline)?.record;
+      if (
+        writer === undefined || writer.AgentName !== baseline.AgentName || !isBaseline(writer) ||
+        copiedFrom.has(writer.DeliverableID)
+      ) continue;
+      wrote.set(writer, [...wrote.get(writer) ?? [], path]);
+    }
+    const found: FileChange[] = [];
+    const seen = new Set(said);
+    for (const [run, paths] of wrote) {
+      const why = `since ${run.RunID} (${listed(paths)} on disk ${
+        paths.length === 1 ? "is" : "are"
+      } what it wrote)`;
+      for (const change of await changesSince(run, await inputsNow(run), [])) {
+        if (seen.has(change.path)) continue;
+        seen.add(change.path);
+        const reason = change.reason === undefined ? why : `${why}; ${change.reason}`;
+        found.push({ ...change, reason, since: run.RunID });
+      }
+    }
+    return found;
+  };
   return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
     const runs = byAgent.get(agent) ?? [];
     if (runs.length === 0) return noBaseline(agent, `${agent} has no runs here`);
@@ -1123,31 +1240,10 @@ async function checkFolder(
       );
     }
     const baseline = chosen.record;
-    // The folders it was given, walked again: a file added to one is a change (InputFiles
-    // lists only the files they held). One gone since: its files say so.
-    // One the outside rule keeps out now is not walked: its files say so, each once.
     const givenFolders = inputFoldersIn(baseline.Notes);
-    const folders = givenFolders.filter((f) => {
-      const abs = resolve(dir, f);
-      return (allowOutside || isInsideProject(abs, places.bounds, lookups)) &&
-        lookups.stat(abs) === "folder";
-    });
-    const writers = writersAfter(writesOnce, baseline);
-    const key = JSON.stringify([baseline.InputFiles, folders]);
-    if (!governed.has(key)) {
-      governed.set(
-        key,
-        governedInputs(dir, [...baseline.InputFiles, ...folders], {
-          hash,
-          lookups,
-          allowOutside,
-          ...places,
-        }),
-      );
-    }
     // The outputs are hashed with the inputs: one wait for the worker instead of two.
     const [now, outputs] = await Promise.all([
-      governed.get(key)!,
+      inputsNow(baseline),
       compareOutputs(
         { dir, baseline, writers, lookups, bounds: places.bounds, allowOutside },
         hash,
@@ -1213,24 +1309,8 @@ async function checkFolder(
         notes.push(`input folder ${JSON.stringify(f)} is gone since the run`);
       }
     }
-    const comparison = {
-      dir,
-      baseline,
-      now: now.hashes,
-      nowNotes: now.notes,
-      errors: new Map<string, string | Error>(),
-      writers,
-      lookups,
-      bounds: places.bounds,
-      allowOutside,
-      listable,
-    };
-    // Why each file that could not be hashed failed; one the outside rule keeps out is never read.
-    const tbd = Object.entries(now.hashes).filter(([, h]) => h === TBD).map(([p]) =>
-      resolve(dir, p)
-    ).filter((path) => isRegularFile(path, lookups) && !keptOut(path, comparison));
-    comparison.errors = await hash(tbd);
-    const inputs = compareInputs(comparison, notes);
+    const inputs = await changesSince(baseline, now, notes);
+    inputs.push(...await sinceOutputWriters(baseline, outputs, new Set(inputs.map((c) => c.path))));
     explainLineEndings(dir, [...inputs, ...outputs]);
     // Files the walk does not hash (references past those runrec follows, a linked folder) were
     // hashed neither by the run nor now: a change there is unseen, so no change found is no
@@ -1282,7 +1362,10 @@ async function checkFolder(
  * run would now (its `InputFiles`, the folders its Notes name as input
  * folders, `_REFERENCES.md` and what it lists now) and compared path by path
  * with its `InputHashes`; an input that cannot be read now is a change, unless it
- * could not be read at the run for the same reason (noted). Each file is hashed once
+ * could not be read at the run for the same reason (noted). An output no longer as
+ * the baseline left it is put down to the run whose `OutputHashes` hold its bytes
+ * now (by content, never by time); when that is another good run of the same agent,
+ * that run's inputs are compared too, as for the baseline. Each file is hashed once
  * however many checks name it, on worker threads for larger roots.
  *
  * With `propagate`, the ACTIVE rows of every `Dependencies.csv` in the

@@ -686,6 +686,35 @@ export function linesWithRunId(path: string, runId: string): number[] {
   return found;
 }
 
+/**
+ * The AgentNames the lines of a record file hold, read from each line's head as
+ * {@linkcode runIdOfLine} reads its RunID (the cells before AgentName are never quoted): what
+ * agents ran in the deliverable. None when there is no file, it is no regular file or it cannot
+ * be read.
+ *
+ * @example
+ * ```ts
+ * import { agentsRecordedIn } from "./store.ts";
+ * agentsRecordedIn("DEL-01-02_X/RunRecords.csv").has("4_DOCUMENTS"); // true once it ran there
+ * ```
+ */
+export function agentsRecordedIn(path: string): Set<string> {
+  const agents = new Set<string>();
+  try {
+    // Never a FIFO in its place: opening one waits for a writer.
+    if (!Deno.statSync(path).isFile) return agents;
+    scanLines(path, 0, (head) => {
+      if (runIdOfLine(head) === undefined) return; // the header, a blank or foreign line
+      // A cell is whole when another follows it: a line torn inside AgentName names no agent.
+      const cells = head.split(",", 5);
+      if (cells.length === 5 && cells[3] !== "") agents.add(cells[3]);
+    });
+  } catch {
+    // No record file yet, or one that cannot be read: no agent recorded that can be told.
+  }
+  return agents;
+}
+
 /** How much of each line {@linkcode scanLines} keeps: a RunID is near its start. */
 const LINE_HEAD = 1024;
 const CHUNK = 1 << 16;

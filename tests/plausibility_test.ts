@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { emitArgs, runCli } from "./cli.ts";
 import { makeProject, sampleRecord } from "./fixtures.ts";
+import { recordsOf } from "./support/runs.ts";
 import { validateRecord } from "../src/schema.ts";
 
 Deno.test("plausibility: emit refuses future, year-0000/9999 starts and inexact or absurd durations", async () => {
@@ -89,4 +90,32 @@ Deno.test("plausibility: an --error given for a SUCCESS or SKIPPED run goes to N
     );
   }
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("plausibility: emit --started over a day ago without --duration warns once, naming the duration recorded and how to give the real one; the record is written (trial-day 1, review-g 5)", async () => {
+  const { del } = await makeProject();
+  const ago = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
+  const warningsOf = async (...extra: string[]) => {
+    const { code, stderr } = await runCli(emitArgs(del, ...extra));
+    assertEquals(code, 0, stderr);
+    return stderr.split("\n").filter((l) => l.includes("without --duration"));
+  };
+  const long = ago(49);
+  const [warned, ...more] = await warningsOf("--started", long);
+  assertEquals(more, []);
+  const records = await recordsOf(del);
+  const recorded = records.at(-1)!.RunDuration;
+  assertMatch(recorded, /^PT49H(\d+(\.\d+)?S)?$/); // the milliseconds the command took
+  assertEquals(
+    warned,
+    `runrec: warning: --started ${long} without --duration: RunDuration recorded as ${recorded} ` +
+      "(2.0 days, from --started to now); if the run took less, record it again with --duration " +
+      "(how long it took, e.g. --duration 45m) and mark this record superseded: runrec annotate " +
+      "<del-dir> <new RunID> --supersedes <this RunID>",
+  );
+  // A duration given, or a start within the day: nothing said.
+  assertEquals(await warningsOf("--started", ago(49), "--duration", "45m"), []);
+  assertEquals(await warningsOf("--started", ago(49), "--duration-ms", "1000"), []);
+  assertEquals(await warningsOf("--started", ago(23)), []);
+  assertEquals((await recordsOf(del)).length, 4);
 });

@@ -778,3 +778,22 @@ Deno.test("start/finish with an agent name no agent file has: finish warns once 
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["reviewer"]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("reap: a warning about the run it writes names that run's RunID and folder (reap is a supervisor's, not the agent's; review-g 12)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(root, "agents"));
+  await Deno.writeTextFile(join(root, "agents", "AGENT_REVIEWER.md"), "AGENT_TYPE: 2\n");
+  const started = await runCliProcess(["start", del, "--agent", "REVIEWR", "--pid", "999999"]);
+  assertEquals(started.code, 0, started.stderr);
+  const reaped = await runCliProcess(["reap", del], undefined, {}, root);
+  assertEquals(reaped.code, 0, reaped.stderr);
+  const [record] = await recordsOf(del);
+  const warned = reaped.stderr.split("\n").filter((l) => l.includes("is not a known agent"));
+  assertEquals(warned.length, 1, reaped.stderr);
+  assertIncludes(
+    warned[0],
+    `runrec: warning: ${record.RunID} (PKG-01_Pkg/1_Working/DEL-01-02_Thing): agent REVIEWR is `,
+  );
+  assertIncludes(warned[0], "did you mean REVIEWER?");
+  await Deno.remove(root, { recursive: true });
+});

@@ -47,9 +47,11 @@ Usage:
 
 Options:
   --agent NAME          agent name, e.g. 4_DOCUMENTS (required); one no agent file
-                        (AGENT_<NAME>.md) nor built-in agent has is recorded as given,
-                        with a warning naming the closest known agents (a misspelt
-                        name is an agent of its own in stale and log)
+                        (AGENT_<NAME>.md) nor built-in agent has is recorded as given;
+                        when it is one or two edits from an agent file's or built-in
+                        agent's name, or from an agent this deliverable's records hold,
+                        and is not recorded here yet, a warning names the closest (a
+                        misspelt name is an agent of its own in stale and log)
   --status S            SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
                         outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
   --input P             a file the run read, or a folder: its files (repeatable);
@@ -63,7 +65,8 @@ Options:
   --started ISO         when the run started (default: now minus the duration)
   --duration D          how long it took: ISO 8601 (PT2M34.5S) or a number with s,
                         m, h or d (154.5s, 90m) (default: from --started to now,
-                        else PT0S)
+                        else PT0S; over a day so, a warning says what was recorded:
+                        a past run recorded late needs its --duration)
   --duration-ms N       how long it took, in milliseconds
   --status-before X     lifecycle state at run start (default TBD)
   --status-after X      the state you set at run end: _STATUS.md wins, and a claim that

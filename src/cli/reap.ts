@@ -5,6 +5,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { relative } from "../path.ts";
 import { describeReaped, reapRuns } from "../reap.ts";
 import { parseDurationOption } from "../time.ts";
 import { type Command, EXIT, positionals, stringOption } from "./command.ts";
@@ -46,7 +47,9 @@ RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), an
 records spooled earlier that the write appended are said ("replayed ... from
 the spool"). A pending run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
-reaped all the same; "nothing to reap" on stderr when there was none.
+reaped all the same; "nothing to reap" on stderr when there was none. A
+warning about a run reaped (an agent name that is a near miss of a known one,
+a record spooled) starts with its RunID and folder.
 
 Exit codes: 0 done (also when nothing was reaped); 2 usage error, or a
 pending run file that cannot be read (delete it if it is garbage), claimed
@@ -89,12 +92,16 @@ export const reapCommand: Command = {
       fsync: !parsed.values["no-fsync"],
       onLockWait: lockWaitMessage(io),
     });
-    for (const { outcome } of report.reaped) {
+    for (const { outcome, runId, run, delDir } of report.reaped) {
       // As emit says them: the spooled records this write replayed, and what became of its own.
       for (const { record } of outcome?.replayed ?? []) {
         io.err(`runrec: replayed ${record.RunID} from the spool\n`);
       }
-      for (const warning of outcome?.warnings ?? []) io.err(`runrec: warning: ${warning}\n`);
+      // Said by a supervisor, not the agent: each warning names the run and folder it is about.
+      const about = `${runId ?? run.id} (${relative(Deno.cwd(), delDir) || "."})`;
+      for (const warning of outcome?.warnings ?? []) {
+        io.err(`runrec: warning: ${about}: ${warning}\n`);
+      }
       if (outcome?.lost) io.err(`${outcome.lost}\n`);
     }
     for (const problem of report.problems) io.err(`runrec reap: ${problem}\n`);

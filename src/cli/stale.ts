@@ -65,8 +65,15 @@ endings (CR LF for LF, as a core.autocrlf checkout writes) is still changed
 (hashes are of the raw bytes, as the host's), and its reason says so, with
 the remedy: * text=auto eol=lf in .gitattributes (docs/TUTORIAL.md). Outputs
 of the baseline edited, deleted or recreated since are listed too ("output
-changed ..."), naming the later run that wrote them when one did; they do not
-make a deliverable DIRTY (K-VAL-1: dirty means an input changed). Records
+changed ..."), naming the run whose recorded output (OutputHashes) their bytes
+are now, whenever it started or ended (by content, not by time: runs overlap,
+and a duration may be a default); that alone does not make a deliverable DIRTY
+(K-VAL-1: dirty means an input changed). But when that run is another SUCCESS
+or PARTIAL run of the same agent (two runs overlapped and the one that started
+first finished last, or a file was put back), the output was made from what it
+read: its inputs are compared too, and each that differs (and did not differ
+from the baseline already) is listed "since RUN-... (Datasheet.md on disk is
+what it wrote)", DIRTY. Records
 naming another DeliverableID than the folder's are a copy's (no baseline)
 while that deliverable has its own folder, else the folder was moved and they
 count. A root is every deliverable folder beneath it, and every folder with a
@@ -96,11 +103,12 @@ Options:
                 consumer whose producer's SUCCESS or PARTIAL run that ended last
                 (the latest end, as make compares, not the latest start) ended
                 after the consumer's run started ("ran since"): the latest good
-                run of each agent of the consumer that read a file under the
-                producer's folder (a governed input there), and each earlier one
-                that did, is still the last good run to have written one of its
-                outputs (one still there) and read a file of the producer that
-                no later run of the agent read again, each agent on its own, as
+                (SUCCESS or PARTIAL) run of each agent of the consumer that read
+                a file under the producer's folder (a governed input there), and
+                each earlier one that did, is still the last SUCCESS or PARTIAL
+                run to have written one of its outputs (one still there) and
+                read a file of the producer that no later run of the agent read
+                again (whatever else it read), each agent on its own, as
                 its outputs come from what it read (the reason names the run);
                 only when no good run of any agent read one, its latest run of
                 any agent (real paths compared: a read through a link to the
@@ -137,7 +145,12 @@ Options:
                 another); a row naming an ID that two folders of one root have
                 (a backup copy) is refused, exit 2: move or rename the copy
   --json        one JSON document: {checks, upstream, stale, retired, cycles,
-                warnings, unreadable, filesHashed, summary}; upstream: the
+                warnings, unreadable, filesHashed, summary}; checks: each
+                {folder, deliverableId, agent, verdict, baseline?, inputs,
+                outputs, reason?, notes}, a change {path, change, baseline,
+                current, reason?, writer? (the RunID whose output its bytes
+                are), since? (the RunID an input change is since, when not the
+                baseline's)}; upstream: the
                 checks of deliverables upstream of the targets; stale, retired:
                 each {deliverableId, folder, lastRun, reasons: [{chain,
                 ranSince?, invalidated?}]}; unreadable: one line per record file

@@ -1,0 +1,213 @@
+/**
+ * `runrec stale`: an output that differs from the baseline's is put down to the run whose
+ * recorded output is its bytes now, by content and never by time (runs overlap, and a duration
+ * may be a default or cut short); when that run is a good run of the same agent, its inputs are
+ * compared too (trial-day 1, review-g 10).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { readRecords } from "../src/reader.ts";
+import type { RunRecord } from "../src/schema.ts";
+import { sha256Hex } from "../src/sha256.ts";
+import { assertEquals, assertIncludes } from "./assert.ts";
+import { type CliResult, runCli } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+
+/** One change of a `runrec stale --json` check. */
+interface JsonChange {
+  path: string;
+  change: string;
+  baseline: string | null;
+  current: string | null;
+  reason?: string;
+  writer?: string;
+  since?: string;
+}
+
+/** One `runrec stale --json` check. */
+interface JsonCheck {
+  agent: string;
+  verdict: string;
+  baseline?: { RunID: string };
+  inputs: JsonChange[];
+  outputs: JsonChange[];
+}
+
+/** Runs `runrec`, failing the test when it exits with another code than `code`. */
+async function runrec(code: number, ...args: string[]): Promise<CliResult> {
+  const result = await runCli(args);
+  assertEquals(result.code, code, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
+  return result;
+}
+
+/** The records of a deliverable, in file order. */
+async function records(del: string): Promise<RunRecord[]> {
+  const found: RunRecord[] = [];
+  for await (const event of readRecords(join(del, "RunRecords.csv"))) {
+    if (event.kind === "record") found.push(event.record);
+  }
+  return found;
+}
+
+/** Emits a SUCCESS run of `agent` and returns its RunID. */
+async function emit(del: string, agent: string, ...more: string[]): Promise<string> {
+  await runrec(0, "emit", del, "--agent", agent, "--status", "SUCCESS", ...more);
+  return (await records(del)).at(-1)!.RunID;
+}
+
+/** `stale --json` of one agent's check, which must exit with `code`. */
+async function checkOf(del: string, agent: string, code: number): Promise<JsonCheck> {
+  const result = await runrec(code, "stale", del, "--agent", agent, "--json");
+  return (JSON.parse(result.stdout).checks as JsonCheck[]).find((c) => c.agent === agent)!;
+}
+
+Deno.test("stale: two overlapping runs of one agent, the one that started first finishing last: the output on disk is its, so its inputs are compared too (DIRTY since it, naming it); a run on the new input clears it (trial-day 1)", async () => {
+  const { del } = await makeProject();
+  const spec = join(del, "Specification.md");
+  const datasheet = join(del, "Datasheet.md");
+  await Deno.writeTextFile(spec, "spec v0\n");
+  const start = async () =>
+    (await runrec(0, "start", del, "--agent", "4_DOCUMENTS", "--input", "Specification.md"))
+      .stdout.trim();
+  const finish = (token: string) =>
+    runrec(0, "finish", token, "--status", "SUCCESS", "--output", "Datasheet.md");
+  const a = await start(); // reads spec v0
+  await Deno.writeTextFile(spec, "spec v1\n");
+  const b = await start(); // reads spec v1, the baseline: it started last
+  await Deno.writeTextFile(datasheet, "from v1\n");
+  await finish(b);
+  await Deno.writeTextFile(datasheet, "from v0\n");
+  await finish(a);
+  const [runB, runA] = (await records(del)).map((r) => r.RunID);
+  const check = await checkOf(del, "4_DOCUMENTS", 1);
+  assertEquals(check.verdict, "DIRTY");
+  assertEquals(check.baseline?.RunID, runB);
+  assertEquals(check.inputs, [{
+    path: "Specification.md",
+    change: "changed",
+    baseline: sha256Hex("spec v0\n"),
+    current: sha256Hex("spec v1\n"),
+    reason: `since ${runA} (Datasheet.md on disk is what it wrote)`,
+    since: runA,
+  }]);
+  assertEquals(check.outputs.map((c) => [c.path, c.reason, c.writer]), [[
+    "Datasheet.md",
+    `written by ${runA} (4_DOCUMENTS)`,
+    runA,
+  ]]);
+  const text = await runrec(1, "stale", del);
+  assertIncludes(
+    text.stdout,
+    `  changed          Specification.md  (since ${runA} (Datasheet.md on disk is what it wrote))\n`,
+  );
+  // The agent runs again on the specification as it is: its output is on disk, CLEAN.
+  await Deno.writeTextFile(datasheet, "from v1 again\n");
+  await emit(del, "4_DOCUMENTS", "--input", "Specification.md", "--output", "Datasheet.md");
+  const again = await checkOf(del, "4_DOCUMENTS", 0);
+  assertEquals([again.verdict, again.inputs, again.outputs], ["CLEAN", [], []]);
+});
+
+Deno.test("stale: an output rewritten by another agent's run that started before the baseline and ended after it names that run; so does one recorded late with --started and no --duration (review-g 10)", async () => {
+  for (const late of [false, true]) {
+    const { del } = await makeProject();
+    const datasheet = join(del, "Datasheet.md");
+    await emit(
+      del,
+      "4_DOCUMENTS",
+      "--output",
+      "Datasheet.md",
+      "--started",
+      "2026-11-01T08:00:00Z",
+      "--duration",
+      "1h",
+    );
+    await Deno.writeTextFile(datasheet, "rewritten by the long DEPENDENCIES run\n");
+    const long = await emit(
+      del,
+      "DEPENDENCIES",
+      "--output",
+      "Datasheet.md",
+      "--started",
+      "2026-11-01T07:00:00Z",
+      ...late ? [] : ["--duration", "3h"],
+    );
+    const check = await checkOf(del, "4_DOCUMENTS", 0);
+    assertEquals(check.verdict, "CLEAN");
+    assertEquals(check.outputs.map((c) => [c.path, c.reason, c.writer]), [[
+      "Datasheet.md",
+      `written by ${long} (DEPENDENCIES)`,
+      long,
+    ]]);
+  }
+});
+
+Deno.test("stale: an output put back to what an earlier run of the agent wrote names that run, and is DIRTY only when that run's inputs changed since", async () => {
+  const { del } = await makeProject();
+  const spec = join(del, "Specification.md");
+  const datasheet = join(del, "Datasheet.md");
+  const run = () =>
+    emit(del, "4_DOCUMENTS", "--input", "Specification.md", "--output", "Datasheet.md");
+  // A normal day: each run reads the specification as it is and writes the datasheet.
+  await Deno.writeTextFile(spec, "spec v0\n");
+  await Deno.writeTextFile(datasheet, "datasheet x\n");
+  const first = await run();
+  await Deno.writeTextFile(datasheet, "datasheet y\n");
+  await run(); // the same specification, another datasheet
+  assertEquals((await checkOf(del, "4_DOCUMENTS", 0)).outputs, []);
+  // The datasheet put back to the first run's bytes: made from the specification as it is.
+  await Deno.writeTextFile(datasheet, "datasheet x\n");
+  let check = await checkOf(del, "4_DOCUMENTS", 0);
+  assertEquals([check.verdict, check.inputs], ["CLEAN", []]);
+  assertEquals(check.outputs.map((c) => c.writer), [first]);
+  // The specification moves on and the agent runs on it; the old datasheet put back again.
+  await Deno.writeTextFile(spec, "spec v1\n");
+  await Deno.writeTextFile(datasheet, "datasheet z\n");
+  await run();
+  await Deno.writeTextFile(datasheet, "datasheet x\n");
+  check = await checkOf(del, "4_DOCUMENTS", 1);
+  assertEquals(check.inputs.map((c) => [c.change, c.path, c.since]), [[
+    "changed",
+    "Specification.md",
+    first,
+  ]]);
+});
+
+Deno.test("stale: of runs that wrote an output's bytes, one not invalidated is named before an invalidated one; an invalidated run is named as such and never compared", async () => {
+  const { del } = await makeProject();
+  const spec = join(del, "Specification.md");
+  const datasheet = join(del, "Datasheet.md");
+  const run = () =>
+    emit(del, "4_DOCUMENTS", "--input", "Specification.md", "--output", "Datasheet.md");
+  await Deno.writeTextFile(spec, "spec v0\n");
+  await Deno.writeTextFile(datasheet, "datasheet x\n");
+  const bad = await run();
+  await runrec(0, "annotate", del, bad, "--invalidates", "--note", "wrong range");
+  await Deno.writeTextFile(spec, "spec v1\n");
+  await Deno.writeTextFile(datasheet, "datasheet y\n");
+  await run();
+  await Deno.writeTextFile(datasheet, "datasheet x\n");
+  let check = await checkOf(del, "4_DOCUMENTS", 0);
+  assertEquals([check.verdict, check.inputs], ["CLEAN", []]);
+  assertEquals(check.outputs.map((c) => [c.reason, c.writer]), [[
+    `written by ${bad} (4_DOCUMENTS, invalidated)`,
+    bad,
+  ]]);
+  // Another agent's run that wrote the same bytes, earlier, is named instead.
+  await Deno.writeTextFile(datasheet, "datasheet x\n");
+  const other = await emit(
+    del,
+    "DEPENDENCIES",
+    "--output",
+    "Datasheet.md",
+    "--started",
+    "2026-01-01T00:00:00Z",
+    "--duration",
+    "1m",
+  );
+  check = await checkOf(del, "4_DOCUMENTS", 0);
+  assertEquals(check.outputs.map((c) => [c.reason, c.writer]), [[
+    `written by ${other} (DEPENDENCIES)`,
+    other,
+  ]]);
+});
