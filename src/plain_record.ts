@@ -21,7 +21,6 @@ import {
   type RunRecord,
   TBD,
 } from "./schema.ts";
-import { inputContextManifest } from "./manifest.ts";
 import { isLowerHex, sha256Hex } from "./sha256.ts";
 import { sha256HexX4, X4_MESSAGE_LIMIT } from "./sha256x4.ts";
 import { daysInMonth, durationProblem } from "./time.ts";
@@ -110,6 +109,17 @@ const HOST = spec("Host");
  * ```
  */
 export function plainRecord(line: string): RunRecord | undefined {
+  return plainReading(line)?.record;
+}
+
+/** A line the fast path read: its record, and its InputHashes' manifest (`inputContextManifest`). */
+interface PlainReading {
+  record: RunRecord;
+  manifest: string | undefined;
+}
+
+/** {@linkcode plainRecord}, with the manifest whose SHA-256 its InputContextSHA must be. */
+function plainReading(line: string): PlainReading | undefined {
   const m = plainLinePattern().exec(line);
   if (m === null || !line.isWellFormed()) return undefined;
   if (
@@ -125,7 +135,8 @@ export function plainRecord(line: string): RunRecord | undefined {
   const host = text(HOST, m[21], m[22]);
   const inputFiles = paths(m[10]);
   const outputFiles = paths(m[11]);
-  const inputHashes = hashes(m[18]);
+  const manifest: Manifest = { text: "", hashed: false };
+  const inputHashes = hashes(m[18], manifest);
   const outputHashes = hashes(m[19]);
   if (
     pass === undefined || error === undefined || notes === undefined || host === undefined ||
@@ -135,7 +146,7 @@ export function plainRecord(line: string): RunRecord | undefined {
     return undefined;
   }
   // In column order, as decodeRecord builds it (JSON output lists the keys in this order).
-  return {
+  const record: RunRecord = {
     SchemaVersion: "v1.0",
     RunID: m[1],
     DeliverableID: m[2],
@@ -158,6 +169,7 @@ export function plainRecord(line: string): RunRecord | undefined {
     Host: host,
     RecordChecksum: m[23],
   };
+  return { record, manifest: manifest.hashed ? manifest.text : undefined };
 }
 
 /** A record of the fast path, and the InputContextSHA its InputHashes give. */
@@ -188,10 +200,10 @@ const encoder = new TextEncoder();
  * ```
  */
 export function plainRecords(lines: readonly string[]): (PlainRecord | undefined)[] {
-  const plain = lines.map((line): PlainRecord | undefined => {
-    const record = plainRecord(line);
-    return record && { record, inputContextSha: "TBD" };
-  });
+  const readings = lines.map(plainReading);
+  const plain = readings.map((reading): PlainRecord | undefined =>
+    reading && { record: reading.record, inputContextSha: "TBD" }
+  );
   const batch: Uint8Array[] = [];
   const owners: PlainRecord[] = [];
   let used = 0;
@@ -203,18 +215,19 @@ export function plainRecords(lines: readonly string[]): (PlainRecord | undefined
     owners.length = 0;
     used = 0;
   };
-  for (const p of plain) {
-    const manifest = p && inputContextManifest(p.record.InputHashes);
+  for (const [i, reading] of readings.entries()) {
+    const manifest = reading?.manifest;
     if (manifest === undefined) continue; // no record, or TBD
+    const p = plain[i]!;
     manifests ??= new Uint8Array(4 * X4_MESSAGE_LIMIT);
     const room = manifests.subarray(used, used + X4_MESSAGE_LIMIT);
     const { read, written } = encoder.encodeInto(manifest, room);
     if (read !== manifest.length || written !== manifest.length) {
-      p!.inputContextSha = sha256Hex(manifest); // longer than a lane takes
+      p.inputContextSha = sha256Hex(manifest); // longer than a lane takes
       continue;
     }
     batch.push(room.subarray(0, written));
-    owners.push(p!);
+    owners.push(p);
     used += written;
     if (batch.length === 4) flush();
   }
@@ -247,24 +260,41 @@ function paths(cell: string): string[] | undefined {
   return list;
 }
 
+/** The InputContextSHA manifest of a map cell's pairs, built as {@linkcode hashes} reads them. */
+interface Manifest {
+  /** `manifestText` of the pairs: a line each, in cell order, since no plain path is escaped. */
+  text: string;
+  /** Whether a hash is a SHA-256: if none is, InputContextSHA is TBD and nothing is hashed. */
+  hashed: boolean;
+}
+
 /**
  * A map cell's pairs, or `undefined` when its paths are not in strictly
  * increasing order (encode sorts them by UTF-8, which for these ASCII
  * paths is the order of `<`; a path listed twice is not increasing).
+ * Builds the pairs' `manifest` as it goes.
  */
-function hashes(cell: string): Record<string, string> | undefined {
+function hashes(cell: string, manifest?: Manifest): Record<string, string> | undefined {
   const map: Record<string, string> = {};
   if (cell === "") return map;
   let last = "";
-  for (const pair of cell.split(";")) {
-    const eq = pair.indexOf("=");
-    const path = pair.slice(0, eq);
+  // A walk with indexOf, not `split`: splitting cost as much as all the rest.
+  for (let from = 0; from <= cell.length;) {
+    let to = cell.indexOf(";", from);
+    if (to < 0) to = cell.length;
+    const eq = cell.indexOf("=", from); // within the pair: the expression matched `path=hash`
+    const path = cell.slice(from, eq);
     if (last !== "" && !(last < path)) return undefined;
     if (path === "__proto__") return undefined; // decodeRecord's own way of setting it applies
-    const hash = pair.slice(eq + 1);
+    const hash = cell.slice(eq + 1, to);
     if (hash.length === 64 && !isLowerHex(hash)) return undefined;
     map[path] = hash;
+    if (manifest !== undefined) {
+      manifest.text += `${hash}  ${path}\n`;
+      manifest.hashed ||= hash.length === 64;
+    }
     last = path;
+    from = to + 1;
   }
   return map;
 }

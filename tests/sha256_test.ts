@@ -64,6 +64,10 @@ Deno.test("isLowerHex and isSha256Hex agree with /^[0-9a-f]*$/ for every UTF-16 
     const char = String.fromCharCode(c);
     const hex = /^[0-9a-f]$/.test(char);
     strictEqual(isLowerHex(char), hex, `U+${c.toString(16)}`);
+    // Even lengths up to 64 are parsed natively, the others a character at a time.
+    strictEqual(isLowerHex(`0${char}`), hex, `U+${c.toString(16)}`);
+    strictEqual(isLowerHex(hash.slice(0, 39) + char), hex, `U+${c.toString(16)}`);
+    strictEqual(isLowerHex(`${hash}0${char}`), hex, `U+${c.toString(16)}`);
     // The unit in the middle and at either end of a 64-digit hash.
     strictEqual(isSha256Hex(hash.slice(0, 32) + char + hash.slice(33)), hex, `U+${c.toString(16)}`);
     strictEqual(isSha256Hex(char + hash.slice(1)), hex);
