@@ -261,15 +261,15 @@ export function collidedRunIds(
  * A checksum-valid line decoded and validated: the one way every reader
  * checks a record (`decodeRecord`, then `validateRecord`; a line in the
  * common spelling takes the fast path of ./plain_record.ts, to the same verdict;
- * `plain` is that path's reading when the caller has it, from `plainRecords`).
+ * `fast` is that path's reading of the line, from `plainRecords`, `undefined`
+ * when it refused the line).
  */
 function recordOf(
   line: number,
   text: string,
-  plain?: PlainRecord,
+  fast: PlainRecord | undefined,
 ): { record: RunRecord; unknownCells?: string[] } | LineProblem {
   if (!text.startsWith(CURRENT_VERSION_CELL)) return otherVersionOf(line, text);
-  const fast = plain ?? plainRecords([text])[0];
   if (fast !== undefined) {
     // Its fields each passed their own check: what validateRecord has left are the cross-field rules.
     const problems = crossFieldProblems(fast.record, [fast.inputContextSha]);
@@ -326,7 +326,7 @@ function otherVersionOf(
   }
   // Validated as the known version it extends (every known column keeps its rules), then labelled as written.
   const asKnown = [reading.known.version, ...cells.slice(1, known - 1), cells.at(-1)].join(",");
-  const result = recordOf(line, asKnown);
+  const result = recordOf(line, asKnown, plainRecords([asKnown])[0]);
   if (!("record" in result)) return result;
   result.record.SchemaVersion = version;
   return { record: result.record, unknownCells: cells.slice(known - 1, -1) };
