@@ -686,11 +686,15 @@ export function linesWithRunId(path: string, runId: string): number[] {
   return found;
 }
 
+/** How much of a record file's end {@linkcode agentsRecordedIn} reads: ~1,000 recent runs. */
+export const RECENT_AGENTS_BYTES = 1 << 20;
+
 /**
  * The AgentNames the lines of a record file hold, read from each line's head as
  * {@linkcode runIdOfLine} reads its RunID (the cells before AgentName are never quoted): what
- * agents ran in the deliverable. None when there is no file, it is no regular file or it cannot
- * be read.
+ * agents ran in the deliverable lately, from its last {@linkcode RECENT_AGENTS_BYTES} only, so
+ * that an emit costs the same however long the history. None when there is no file, it is no
+ * regular file or it cannot be read.
  *
  * @example
  * ```ts
@@ -702,8 +706,15 @@ export function agentsRecordedIn(path: string): Set<string> {
   const agents = new Set<string>();
   try {
     // Never a FIFO in its place: opening one waits for a writer.
-    if (!Deno.statSync(path).isFile) return agents;
-    scanLines(path, 0, (head) => {
+    const info = Deno.statSync(path);
+    if (!info.isFile) return agents;
+    const from = Math.max(0, info.size - RECENT_AGENTS_BYTES);
+    let midLine = from > 0; // the first line read from inside the file is a line's end
+    scanLines(path, from, (head) => {
+      if (midLine) {
+        midLine = false;
+        return;
+      }
       if (runIdOfLine(head) === undefined) return; // the header, a blank or foreign line
       // A cell is whole when another follows it: a line torn inside AgentName names no agent.
       const cells = head.split(",", 5);

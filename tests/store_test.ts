@@ -4,7 +4,14 @@ import { InputError } from "../src/errors.ts";
 import { acquireLock } from "../src/lock.ts";
 import { type ReadEvent, readRecords } from "../src/reader.ts";
 import { HEADER, LINE_LIMIT_BYTES, RUN_ID_PATTERN } from "../src/schema.ts";
-import { appendRecord, RECORD_FILE, RecordTooLarge, WriteError } from "../src/store.ts";
+import {
+  agentsRecordedIn,
+  appendRecord,
+  RECENT_AGENTS_BYTES,
+  RECORD_FILE,
+  RecordTooLarge,
+  WriteError,
+} from "../src/store.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { git, makeProject, ROOT, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 import { runCli } from "./cli.ts";
@@ -532,4 +539,24 @@ Deno.test("store: a record whose line would be over 16 MiB is refused naming its
   );
   assertEquals(await Deno.readFile(file), before);
   assertEquals((await readAll(file)).filter((e) => e.kind === "record").length, 1);
+});
+
+Deno.test("agentsRecordedIn: the agents of the file's last RECENT_AGENTS_BYTES, so an emit costs the same however long the history; a short file is read whole", async () => {
+  const dir = await tempDir();
+  const file = join(dir, RECORD_FILE);
+  // Line heads as appendRecord writes them; the rest of each line is padding (not checked here).
+  const line = (agent: string, n: number) =>
+    `1.0,RUN-DEL-01-02-20261001-0000-${String(n).padStart(3, "0")},DEL-01-02,${agent},TYPE2,` +
+    `${"x".repeat(1000)}\n`;
+  await Deno.writeTextFile(file, `${HEADER}\n${line("OLD_AGENT", 1)}${line("LINTER", 2)}`);
+  assertEquals([...agentsRecordedIn(file)].sort(), ["LINTER", "OLD_AGENT"]);
+  const recent = Math.ceil(RECENT_AGENTS_BYTES / line("LINTER", 3).length) + 10;
+  await Deno.writeTextFile(
+    file,
+    Array.from({ length: recent }, (_, i) => line(i % 2 ? "LINTER" : "QA_REVIEW", i + 3)).join(""),
+    { append: true },
+  );
+  assertEquals([...agentsRecordedIn(file)].sort(), ["LINTER", "QA_REVIEW"]);
+  assertEquals(agentsRecordedIn(join(dir, "none.csv")).size, 0); // no file: none
+  await Deno.remove(dir, { recursive: true });
 });
