@@ -527,6 +527,9 @@ interface Writer {
 /** The writer of a path's bytes with a given hash, other than the run `except` (a baseline). */
 type Writers = (path: string, hash: string, except: RunRecord) => Writer | undefined;
 
+/** The runs whose OutputHashes hold a path with a given hash, in file order. */
+type Holders = (path: string, hash: string) => readonly RunRecord[];
+
 /**
  * Every recorded output of the folder's runs, by path and hash, in file order. Built once per
  * folder, when a check first asks who wrote a changed file (most folders have none).
@@ -538,7 +541,9 @@ function writesByPathAndHash(records: FolderRecords["records"]): Map<string, Run
     for (const [path, hash] of Object.entries(record.OutputHashes)) {
       if (!SHA256_PATTERN.test(hash)) continue;
       const key = `${path}\n${hash}`;
-      writes.set(key, [...writes.get(key) ?? [], record]);
+      const list = writes.get(key);
+      if (list) list.push(record);
+      else writes.set(key, [record]);
     }
   }
   return writes;
@@ -546,21 +551,20 @@ function writesByPathAndHash(records: FolderRecords["records"]): Map<string, Run
 
 /**
  * {@linkcode Writers} over a folder's records: of the runs whose OutputHashes hold the hash, one
- * not invalidated first (an invalidated one is named as such), then the latest as
- * {@linkcode laterThan} orders them. Whenever each started or ended: the bytes decide.
+ * not invalidated first (an invalidated one is named as such), then the first as
+ * {@linkcode laterThan} orders them: the run that made those bytes (a later run that recorded them
+ * again, through a folder output or as a run that failed and left the file, did not). Whenever
+ * each started or ended: the bytes decide.
  */
-function writersOf(
-  writes: () => Map<string, RunRecord[]>,
-  isInvalidated: (record: RunRecord) => boolean,
-): Writers {
+function writersOf(holders: Holders, isInvalidated: (record: RunRecord) => boolean): Writers {
   return (path, hash, except) => {
     let best: RunRecord | undefined;
-    for (const record of writes().get(`${path}\n${hash}`) ?? []) {
+    for (const record of holders(path, hash)) {
       if (record === except) continue;
       const better = best === undefined ||
         (isInvalidated(best) !== isInvalidated(record)
           ? isInvalidated(best)
-          : laterThan(record, best));
+          : laterThan(best, record));
       if (better) best = record;
     }
     if (best === undefined) return undefined;
@@ -1137,8 +1141,10 @@ async function checkFolder(
   const allowOutside = options.allowOutside ?? false;
   const listable = new Map<string, boolean>();
   let writes: Map<string, RunRecord[]> | undefined;
+  const holders: Holders = (path, hash) =>
+    (writes ??= writesByPathAndHash(records)).get(`${path}\n${hash}`) ?? [];
   const writers = writersOf(
-    () => writes ??= writesByPathAndHash(records),
+    holders,
     (record) => annotationsFor(annotations, record).some((a) => a.kind === "invalidated"),
   );
   // The governed inputs as `run` would read them now: its InputFiles, and the folders it was
@@ -1189,11 +1195,22 @@ async function checkFolder(
     comparison.errors = await hash(tbd);
     return compareInputs(comparison, notes);
   };
-  // An output on disk as another good run of the baseline's agent wrote it (two runs overlapped
-  // and the one that started first finished last; a file put back) was made from what that run
-  // read: it is compared too, as a second baseline for that output. Times cannot say this (a
-  // duration may be a default or cut short); the bytes can. A path already changed since the
-  // baseline is said once.
+  // An output on disk as another good run of the baseline's agent recorded it (two runs
+  // overlapped and the one that started first finished last; a file put back) was made from what
+  // that run read: it is compared too, as a second baseline for that output. Times cannot say this
+  // (a duration may be a default or cut short); the bytes can. Every such run counts, whatever
+  // other runs recorded the bytes again (a folder output, a run that failed); bytes that one of
+  // them made from today's inputs are up to date. A path already changed since the baseline is
+  // said once.
+  const changesOf = new Map<RunRecord, Promise<FileChange[]>>();
+  const changesSinceRun = (run: RunRecord) => {
+    let changes = changesOf.get(run);
+    if (changes === undefined) {
+      changes = inputsNow(run).then((now) => changesSince(run, now, []));
+      changesOf.set(run, changes);
+    }
+    return changes;
+  };
   const sinceOutputWriters = async (
     baseline: RunRecord,
     outputs: readonly FileChange[],
@@ -1201,12 +1218,20 @@ async function checkFolder(
   ): Promise<FileChange[]> => {
     const wrote = new Map<RunRecord, string[]>();
     for (const { path, current } of outputs) {
-      const writer = current === null ? undefined : writers(path, current, baseline)?.record;
-      if (
-        writer === undefined || writer.AgentName !== baseline.AgentName || !isBaseline(writer) ||
-        copiedFrom.has(writer.DeliverableID)
-      ) continue;
-      wrote.set(writer, [...wrote.get(writer) ?? [], path]);
+      if (current === null) continue;
+      const runs = holders(path, current).filter((run) =>
+        run !== baseline && run.AgentName === baseline.AgentName && isBaseline(run) &&
+        !copiedFrom.has(run.DeliverableID)
+      );
+      let latest: RunRecord | undefined;
+      for (const run of runs) {
+        if ((await changesSinceRun(run)).length === 0) {
+          latest = undefined;
+          break;
+        }
+        if (latest === undefined || laterThan(run, latest)) latest = run;
+      }
+      if (latest !== undefined) wrote.set(latest, [...wrote.get(latest) ?? [], path]);
     }
     const found: FileChange[] = [];
     const seen = new Set(said);
@@ -1214,7 +1239,7 @@ async function checkFolder(
       const why = `since ${run.RunID} (${listed(paths)} on disk ${
         paths.length === 1 ? "is" : "are"
       } what it wrote)`;
-      for (const change of await changesSince(run, await inputsNow(run), [])) {
+      for (const change of await changesSinceRun(run)) {
         if (seen.has(change.path)) continue;
         seen.add(change.path);
         const reason = change.reason === undefined ? why : `${why}; ${change.reason}`;

@@ -431,7 +431,7 @@ Deno.test("stale: a later run that wrote an input is named with its status when 
   ]]);
 });
 
-Deno.test("stale: the run named as an input's writer is the one whose recorded output is its bytes now, whenever it started (of several, the latest started), never the file order", async () => {
+Deno.test("stale: the run named as an input's writer is the one whose recorded output is its bytes now, whenever it started (of several, the first started: the one that made them), never the file order", async () => {
   const { del } = await makeProject();
   const datasheet = join(del, "Datasheet.md");
   const emit = (agent: string, started: string, ...args: string[]) =>
@@ -444,15 +444,16 @@ Deno.test("stale: the run named as an input's writer is the one whose recorded o
   await Deno.writeTextFile(datasheet, "version X\n");
   // Appended last, stamped before both baselines (a merged branch): it wrote those bytes too.
   await emit("W2", "2026-03-01T09:00:00Z", "--output", "Datasheet.md");
-  const [, w1] = (await records(del)).map((r) => r.RunID);
+  const w2 = (await records(del))[3].RunID;
   const { checks } = await stale(del, "--agent", "A,D");
-  // W1 and W2 wrote the bytes there now: W1 started later. For D too, though both started
-  // before it: the bytes D did not read are theirs (times do not say who wrote last).
+  // W1 and W2 recorded the bytes there now: W2 started first, so it made them (a later run may
+  // record bytes again: a folder output, a run that failed and left the file). For D too: the
+  // bytes D did not read are theirs, whatever the file order.
   for (const agent of ["A", "D"]) {
     assertEquals(evidence(checkOf(checks, agent)), [[
       "changed",
       "Datasheet.md",
-      `written by ${w1} (W1)`,
+      `written by ${w2} (W2)`,
     ]]);
   }
 });

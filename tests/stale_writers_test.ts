@@ -211,3 +211,69 @@ Deno.test("stale: of runs that wrote an output's bytes, one not invalidated is n
     other,
   ]]);
 });
+
+Deno.test("stale: the second baseline holds whatever later runs record the same bytes again (another agent's folder output, a FAILED run), and names the run that made them as their writer (review-i 1, 2)", async () => {
+  const { del } = await makeProject();
+  const spec = join(del, "Specification.md");
+  const datasheet = join(del, "Datasheet.md");
+  await Deno.writeTextFile(spec, "spec v0\n");
+  const start = async () =>
+    (await runrec(0, "start", del, "--agent", "4_DOCUMENTS", "--input", "Specification.md"))
+      .stdout.trim();
+  const finish = (token: string, ...more: string[]) =>
+    runrec(0, "finish", token, "--status", "SUCCESS", "--output", "Datasheet.md", ...more);
+  // Trial-day 1's overlap: A reads v0, B (the baseline) reads v1, A's output is on disk.
+  const a = await start();
+  await Deno.writeTextFile(spec, "spec v1\n");
+  const b = await start();
+  await Deno.writeTextFile(datasheet, "from v1\n");
+  await finish(b);
+  await Deno.writeTextFile(datasheet, "from v0\n");
+  await finish(a);
+  const runA = (await records(del))[1].RunID;
+  const dirtySinceA = async () => {
+    const check = await checkOf(del, "4_DOCUMENTS", 1);
+    assertEquals(check.verdict, "DIRTY");
+    assertEquals(check.inputs.map((c) => [c.path, c.since]), [["Specification.md", runA]]);
+    // Named as the writer: the run that made the bytes, not one that recorded them later.
+    assertEquals(check.outputs.map((c) => c.writer), [runA]);
+  };
+  await dirtySinceA();
+  // Another agent records the folder as its output: every file in it, Datasheet.md's bytes too.
+  await Deno.writeTextFile(join(del, "Procedure.md"), "procedure\n");
+  await emit(del, "PROCEDURE_WRITER", "--output", ".");
+  await dirtySinceA();
+  // A run of the same agent fails and records the file as it left it.
+  await runrec(0, "emit", del, "--agent", "4_DOCUMENTS", "--status", "FAILED", ...[
+    "--input",
+    "Specification.md",
+    "--output",
+    "Datasheet.md",
+  ]);
+  await dirtySinceA();
+});
+
+Deno.test("stale: a run recorded again with its real duration and the first record superseded (as emit's warning advises) is the second baseline; bytes a run on today's inputs also made are up to date (review-i 3)", async () => {
+  const { del } = await makeProject();
+  const spec = join(del, "Specification.md");
+  const datasheet = join(del, "Datasheet.md");
+  await Deno.writeTextFile(spec, "spec v0\n");
+  await Deno.writeTextFile(datasheet, "from v0\n");
+  const run = ["--input", "Specification.md", "--output", "Datasheet.md"];
+  const backfilled = ["--started", "2026-03-01T10:00:00Z"];
+  const first = await emit(del, "4_DOCUMENTS", ...run, ...backfilled); // ends "now"
+  const copy = await emit(del, "4_DOCUMENTS", ...run, ...backfilled, "--duration", "10m");
+  await runrec(0, "annotate", del, copy, "--supersedes", first, "--note", "real duration");
+  await Deno.writeTextFile(spec, "spec v1\n");
+  await Deno.writeTextFile(datasheet, "from v1\n");
+  await emit(del, "4_DOCUMENTS", ...run); // the baseline
+  await Deno.writeTextFile(datasheet, "from v0\n"); // put back
+  const check = await checkOf(del, "4_DOCUMENTS", 1);
+  assertEquals(check.inputs.map((c) => [c.path, c.since]), [["Specification.md", copy]]);
+
+  // Another run of the agent made those bytes from today's specification: they are up to date.
+  await emit(del, "4_DOCUMENTS", ...run, "--started", "2026-03-02T10:00:00Z", "--duration", "1m");
+  const current = await checkOf(del, "4_DOCUMENTS", 0);
+  assertEquals([current.verdict, current.inputs], ["CLEAN", []]);
+  assertEquals(current.outputs.map((c) => c.writer), [copy]);
+});

@@ -67,14 +67,15 @@ the remedy: * text=auto eol=lf in .gitattributes (docs/TUTORIAL.md). Outputs
 of the baseline edited, deleted or recreated since are listed too ("output
 changed ..."), naming the run whose recorded output (OutputHashes) their bytes
 are now, whenever it started or ended (by content, not by time: runs overlap,
-and a duration may be a default); that alone does not make a deliverable DIRTY
-(K-VAL-1: dirty means an input changed). But when that run is another SUCCESS
-or PARTIAL run of the same agent (two runs overlapped and the one that started
-first finished last, or a file was put back), the output was made from what it
-read: its inputs are compared too, and each that differs (and did not differ
-from the baseline already) is listed "since RUN-... (Datasheet.md on disk is
-what it wrote)", DIRTY. Records
-naming another DeliverableID than the folder's are a copy's (no baseline)
+and a duration may be a default), of several the first (it made them; a later
+one recorded them again); that alone does not make a deliverable DIRTY
+(K-VAL-1: dirty means an input changed). But when such a run is another
+SUCCESS or PARTIAL run of the same agent (two runs overlapped and the one that
+started first finished last, or a file was put back), the output was made from
+what it read: its inputs are compared too, and each that differs (and did not
+differ from the baseline already) is listed "since RUN-... (Datasheet.md on
+disk is what it wrote)", DIRTY, unless another such run made the same bytes
+from the inputs as they are. Records naming another DeliverableID than the folder's are a copy's (no baseline)
 while that deliverable has its own folder, else the folder was moved and they
 count. A root is every deliverable folder beneath it, and every folder with a
 RunRecords.csv nested in one (an execution root's tool roots, its folders
