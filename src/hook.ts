@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { shellWord } from "./shell_word.ts";
 import { agentNotes } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { meantPath, meantPathHint } from "./meant_path.ts";
@@ -448,7 +449,7 @@ async function builtRecord(
       dir,
       end.agentsDir,
       known.lookups,
-      agentsRecordedIn(join(dir, RECORD_FILE)),
+      () => agentsRecordedIn(join(dir, RECORD_FILE)),
     )
     : undefined;
   const profileNotes = checkRun(profile, {
@@ -544,7 +545,11 @@ async function draftAndNotes(
   return {
     ...built,
     notes: built.notes.filter((n) => !warned.has(n)), // shown once, as a warning
-    warnings: [...warned, ...defaultDurationWarning(report, built.draft), ...built.warnings ?? []],
+    warnings: [
+      ...warned,
+      ...defaultDurationWarning(delDir, report, built.draft),
+      ...built.warnings ?? [],
+    ],
   };
 }
 
@@ -556,7 +561,7 @@ const IMPLAUSIBLE_DEFAULT_MS = 24 * 60 * 60 * 1000;
  * until now) is over a day: a past run recorded late would claim to have run until now, the
  * "ran since" of every consumer that ran in between (`stale --propagate`). The record is written.
  */
-function defaultDurationWarning(report: RunReport, draft: RecordDraft): string[] {
+function defaultDurationWarning(delDir: string, report: RunReport, draft: RecordDraft): string[] {
   if (report.started === undefined || report.duration !== undefined) return [];
   if (report.durationMs !== undefined) return [];
   const ms = parseDuration(draft.RunDuration) ?? 0;
@@ -566,7 +571,8 @@ function defaultDurationWarning(report: RunReport, draft: RecordDraft): string[]
     `--started ${report.started} without --duration: RunDuration recorded as ${draft.RunDuration} ` +
     `(${days} days, from --started to now); if the run took less, record it again with ` +
     "--duration (how long it took, e.g. --duration 45m) and mark this record superseded: " +
-    "runrec annotate <del-dir> <new RunID> --supersedes <this RunID>",
+    `runrec annotate ${shellWord(delDir)} <new RunID> --supersedes <this RunID> --note ` +
+    '"real duration"',
   ];
 }
 

@@ -227,15 +227,17 @@ export function findProfile(
 }
 
 /**
- * A one-line warning for a run of `agent` on `delDir` whose name is a near miss of one the
+ * A one-line warning for a run of `agent` on `delDir` whose name is a near miss of an agent the
  * project has (misspelt?), naming the closest: of its agent files (where {@linkcode findProfile}
- * looks, or in `agentsDir` when given) and the built-in agents, else of the agents `recorded` in
- * the deliverable's records. `undefined` for a known name, for a name `recorded` already (the
- * project's own agent, warned of at its first run there, if at all), and for a name close to none
- * (a project's own agent, which runrec has no list of: an agent file added for one does not make
- * the others warned of). Call it only once `findProfile` found no profile (an agent file it could
- * not read is known all the same): it lists the agent folders, which `findProfile` does not, so
- * that a run of a known agent costs no listing.
+ * looks, or in `agentsDir` when given), always, and of the built-in agents, unless the
+ * deliverable's records (`recorded`, asked only then) already hold the name and it differs from
+ * the built-in one by more than case (the project's own agent, such as `5_DOCUMENTS`, warned of at
+ * its first run there only). `undefined` for a known name and for a name close to none (a
+ * project's own agent, which runrec has no list of: an agent file added for one leaves the others
+ * quiet, and agents named alike, `STAGE_1` and `STAGE_2`, do not warn of each other). Call it only
+ * once `findProfile` found no profile (an agent file it could not read is known all the same): it
+ * lists the agent folders, which `findProfile` does not, so that a run of a known agent costs no
+ * listing.
  *
  * @example
  * ```ts
@@ -244,7 +246,7 @@ export function findProfile(
  * // "agent CHIRALITY_LENZ is not a known agent (no agent file, nor built in): recorded as
  * //  given, an agent of its own in stale and log; did you mean CHIRALITY_LENS?"
  * await unknownAgentWarning("MY_LINTER", "/nowhere/DEL-01-02_X"); // undefined
- * const ran = new Set(["5_DOCUMENTS"]); // the deliverable's records name it
+ * const ran = () => new Set(["5_DOCUMENTS"]); // the deliverable's records name it
  * await unknownAgentWarning("5_DOCUMENTS", "/nowhere/DEL-01-02_X", undefined, undefined, ran); // undefined
  * ```
  */
@@ -253,9 +255,9 @@ export async function unknownAgentWarning(
   delDir: string,
   agentsDir?: string,
   lookups: Lookups = directLookups,
-  recorded: ReadonlySet<string> = new Set(),
+  recorded: () => ReadonlySet<string> = () => new Set(),
 ): Promise<string | undefined> {
-  if (Object.hasOwn(BUILTIN_PROFILES, agent) || recorded.has(agent)) return undefined;
+  if (Object.hasOwn(BUILTIN_PROFILES, agent)) return undefined;
   const folders = agentsDir === undefined ? agentFolders(delDir, lookups) : [resolve(agentsDir)];
   const withFiles = new Set<string>();
   const files = new Set<string>();
@@ -269,12 +271,13 @@ export async function unknownAgentWarning(
   }
   // Its file is there but could not be read: known all the same.
   if (files.has(agent)) return undefined;
-  // The names runrec knows first: a misspelling recorded before is no name to suggest over them.
   // Loaded only here: a run of a known agent never needs it (a CommonJS package costs ~7 ms to
   // load from source; docs/BENCHMARKS.md).
   const { closestNames } = await import("./near_names.ts");
-  const known = closestNames(agent, [...files, ...Object.keys(BUILTIN_PROFILES)]);
-  const close = known.length > 0 ? known : closestNames(agent, [...recorded]);
+  let close = closestNames(agent, [...files, ...Object.keys(BUILTIN_PROFILES)]);
+  const caseOnly = close.some((name) => name.toUpperCase() === agent.toUpperCase());
+  // A name near a built-in one only, that ran here before, is the project's own (warned of then).
+  if (!caseOnly && !close.some((name) => files.has(name)) && recorded().has(agent)) close = [];
   if (close.length === 0) return undefined;
   const where = files.size === 0
     ? "no agent file"

@@ -11,8 +11,8 @@
  * the store scan the file afresh. A lost or garbled index costs one scan.
  * An append reads the lines after it, and stores it again only once they
  * come to {@linkcode STORE_EVERY_BYTES}: an append reads less than that past
- * the index, or the whole of a file shorter than that with no index (one left
- * by an older runrec or by the file before a reset is checked like any other).
+ * the index, or the whole of a file shorter than that (whose index, one left by
+ * an older runrec or by the file before a reset, is not read).
  *
  * @module
  */

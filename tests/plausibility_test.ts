@@ -111,11 +111,18 @@ Deno.test("plausibility: emit --started over a day ago without --duration warns 
     `runrec: warning: --started ${long} without --duration: RunDuration recorded as ${recorded} ` +
       "(2.0 days, from --started to now); if the run took less, record it again with --duration " +
       "(how long it took, e.g. --duration 45m) and mark this record superseded: runrec annotate " +
-      "<del-dir> <new RunID> --supersedes <this RunID>",
+      `${del} <new RunID> --supersedes <this RunID> --note "real duration"`,
   );
+  // The advice, followed as written, is taken (review-i 9).
+  await runCli(emitArgs(del, "--started", long, "--duration", "45m"));
+  const [late, again] = (await recordsOf(del)).slice(-2).map((r) => r.RunID);
+  const followed = await runCli(
+    ["annotate", del, again, "--supersedes", late, "--note", "real duration"],
+  );
+  assertEquals(followed.code, 0, followed.stderr);
   // A duration given, or a start within the day: nothing said.
   assertEquals(await warningsOf("--started", ago(49), "--duration", "45m"), []);
   assertEquals(await warningsOf("--started", ago(49), "--duration-ms", "1000"), []);
   assertEquals(await warningsOf("--started", ago(23)), []);
-  assertEquals((await recordsOf(del)).length, 4);
+  assertEquals((await recordsOf(del)).length, 6); // 4 runs, the re-recorded one, its annotation
 });
