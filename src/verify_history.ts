@@ -1169,7 +1169,11 @@ async function checkRepository(
     if (track.failure) result.failure = track.failure;
     else working.push({ file, gitPath, track, result });
     (among ? histories : moved).set(file, result);
+    return result;
   };
+  // Moves git has not been told of: the next commit would delete the file and leave its records
+  // untracked (a snapshot copy looks the same), so they fail until the move is added.
+  const untrackedMoves = new Map<HistoryResult, Track>();
   let staged: TreeChange[] | undefined; // the working tree's changes since HEAD, when needed
   const unstaged: Track[] = []; // deleted in the working tree, git not told: a plain `mv`?
   for (const track of tracks) {
@@ -1212,8 +1216,10 @@ async function checkRepository(
     const note = `moved from ${track.path} in the working tree, not added to git (found by its ` +
       `records, not its name)${others}; checked against its history there`;
     const file = untold.get(gitPath);
-    if (file === undefined) follow(track, gitPath, join(top, ...gitPath.split("/")), note);
-    else follow(track, gitPath, file, note, true);
+    const result = file === undefined
+      ? follow(track, gitPath, join(top, ...gitPath.split("/")), note)
+      : follow(track, gitPath, file, note, true);
+    untrackedMoves.set(result, track);
   }
   // The working tree's versions against HEAD's, a batch of HEAD's blobs at a time.
   for (let i = 0; i < working.length; i += BATCH) {
@@ -1233,6 +1239,19 @@ async function checkRepository(
         };
       }
     }
+  }
+  for (const [result, track] of untrackedMoves) {
+    if (result.failure) continue; // rewritten there: that says more
+    result.failure = {
+      commit: WORKING_TREE,
+      subject: "",
+      previous: track.label,
+      previousPath: track.path,
+      line: 1,
+      message: `moved from ${track.path}, and git has not been told: committed as it is, that ` +
+        "file is deleted and its records are left untracked; `git add -A` (or git add of both " +
+        "paths) records the move, which is then followed",
+    };
   }
   // Files a target held at `base` or since, and those of a merged `since`, that reach no file
   // present: deleted in a commit, or in the working tree.

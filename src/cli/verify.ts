@@ -74,10 +74,12 @@ not look (into a tool root such as _Archive/, or out of the targets) is
 followed there and checked, with a note naming the folder (to keep it
 checked, name it, or move it out); the note on a tool root skipped then names
 only the files not followed there. A folder moved with a plain mv that git
-is not told of yet (not added) is followed as after git mv: its record file
-is found by its records (its first record's DeliverableID and at least half
-of HEAD's RunIDs), never by its folder's name; of two copies, the one that
-kept every byte is followed, its note naming the other. When
+is not told of yet (not added) fails until the move is added (committed as it
+is, the file would be deleted and its records left untracked; git add -A),
+and the failure names where its record file went: found by its records (its
+first record's DeliverableID and at least half of HEAD's RunIDs), never by
+its folder's name, and checked there; of two copies, the one that kept every
+byte (then the first by path) is named, its note naming the other. When
 HEAD does not contain GIT-REV (a rewrite, or a branch behind it) or GIT-REV
 is off HEAD's first-parent chain (a merged branch), the check starts where
 that chain meets it, and says so; GIT-REV's record lines must then each
