@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { DELIVERABLE_FOLDER, deliverableId, findExecutionRoot } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, deliverableId, findExecutionRoot, isToolRoot } from "./deliverable.ts";
 import { basename, dirname, relative, resolve } from "./path.ts";
 import { resolvedPath } from "./lookups.ts";
 import { readRecords } from "./reader.ts";
@@ -30,11 +30,19 @@ function idOf(folder: string): string | undefined {
 }
 
 /**
- * Whether `folder` lies in a tool root of the execution root `root` (`_Archive/`,
- * `_Reconciliation/`): a snapshot or a retired copy there has its original's ID by right.
+ * Whether `folder` lies in a tool root (`_Archive/`, `_Reconciliation/`) of any execution root
+ * above it, a nested one (an archived whole project) too: a snapshot or a retired copy there has
+ * its original's ID by right.
  */
-function inToolRoot(root: string, folder: string): boolean {
-  return relative(root, folder).startsWith("_");
+function inToolRoot(folder: string): boolean {
+  for (
+    let dir = folder, parent = dirname(dir);
+    parent !== dir;
+    dir = parent, parent = dirname(dir)
+  ) {
+    if (isToolRoot(parent, basename(dir))) return true;
+  }
+  return false;
 }
 
 /**
@@ -103,17 +111,18 @@ export function sharedIdWarning(delDir: string, id: string): string | undefined 
 export async function sharedIdProblems(
   files: readonly RecordTarget[],
 ): Promise<Map<string, IntegrityProblem[]>> {
-  // Folders by execution root and ID; a folder reached twice (a link) is one.
-  const groups = new Map<string, Map<string, RecordTarget>>();
+  // Folders by execution root and ID; a folder reached twice (a link) is one. A copy in a tool
+  // root joins its group only for RunIDs: a snapshot's lines are the original's, a different
+  // record under one of its RunIDs is two runs under one name all the same.
+  const groups = new Map<string, Map<string, { file: RecordTarget; copy: boolean }>>();
   for (const file of files) {
     if (file.unlisted || !file.exists || file.unreadable !== undefined) continue;
     const folder = realOf(dirname(file.path));
     const id = idOf(folder);
-    const root = findExecutionRoot(folder);
-    if (id === undefined || (root !== undefined && inToolRoot(root, folder))) continue;
-    const key = `${root ?? ""}\n${id}`;
-    const group = groups.get(key) ?? new Map<string, RecordTarget>();
-    if (!group.has(folder)) group.set(folder, file);
+    if (id === undefined) continue;
+    const key = `${findExecutionRoot(folder) ?? ""}\n${id}`;
+    const group = groups.get(key) ?? new Map();
+    if (!group.has(folder)) group.set(folder, { file, copy: inToolRoot(folder) });
     groups.set(key, group);
   }
   const problems = new Map<string, IntegrityProblem[]>();
@@ -123,41 +132,44 @@ export async function sharedIdProblems(
     if (group.size < 2) continue;
     const id = key.slice(key.indexOf("\n") + 1);
     const claimants = [...group.values()];
-    const named = claimants.map((f) => dirname(f.path)).join(", ");
-    for (const file of claimants) {
+    const live = claimants.filter((c) => !c.copy).map((c) => c.file);
+    const named = live.map((f) => dirname(f.path)).join(", ");
+    for (const file of live.length < 2 ? [] : live) {
       add(file.path, {
         line: 1,
         severity: "error",
         check: "identity",
         field: "DeliverableID",
-        message: `DeliverableID ${id} is claimed by ${claimants.length} folders: ${named} ` +
+        message: `DeliverableID ${id} is claimed by ${live.length} folders: ${named} ` +
           "(a _CONTEXT.md copied?): their runs get the same RunIDs; give each folder its own " +
           "ID in _CONTEXT.md",
       });
     }
-    // Each RunID's records across the folders: one in two folders is two runs under one name.
-    const where = new Map<string, { path: string; line: number }[]>();
-    for (const file of claimants) {
+    // Each RunID's records across the folders: a different record in another folder is two runs
+    // under one name (the same record there is a copy).
+    const where = new Map<string, { path: string; line: number; checksum: string }[]>();
+    for (const { file } of claimants) {
       try {
         for await (const event of readRecords(file.path)) {
           if (event.kind !== "record") continue;
           const list = where.get(event.record.RunID) ?? [];
-          list.push({ path: file.path, line: event.line });
+          list.push({ path: file.path, line: event.line, checksum: event.record.RecordChecksum });
           where.set(event.record.RunID, list);
         }
       } catch { /* unreadable now: verify names it */ }
     }
     for (const [runId, list] of where) {
-      if (new Set(list.map((w) => w.path)).size < 2) continue;
-      for (const { path, line } of list) {
-        const others = list.filter((w) => w.path !== path).map((w) => `${w.path}:${w.line}`);
+      for (const { path, line, checksum } of list) {
+        const others = list.filter((w) => w.path !== path && w.checksum !== checksum)
+          .map((w) => `${w.path}:${w.line}`);
+        if (others.length === 0) continue;
         add(path, {
           line,
           severity: "error",
           check: "identity",
           field: "RunID",
           message: `RunID ${runId} is also the RunID of ${others.join(", ")} (DeliverableID ` +
-            `${id} claimed by ${claimants.length} folders): two runs under one name`,
+            `${id} in ${claimants.length} folders): two runs under one name`,
         });
       }
     }

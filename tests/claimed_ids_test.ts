@@ -149,7 +149,45 @@ Deno.test("F16: a copy of a deliverable in a tool root (_Archive/) shares its ID
     const result = await runrec(0, "verify", ...targets);
     assert(!result.stdout.includes("claimed"), result.stdout);
   }
+  // A different run under one of the copy's RunIDs is two runs under one name all the same.
+  const [archivedRun] = (await Deno.readTextFile(join(archived, "RunRecords.csv"))).split("\n")[1]
+    .split(",").slice(1, 2);
+  const minute = archivedRun.replace(
+    /^RUN-DEL-01-02-(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)-\d+$/,
+    "$1-$2-$3T$4:$5:30Z",
+  );
+  const fresh = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  await Deno.remove(join(fresh, "RunRecords.csv"));
+  await runrec(0, "emit", fresh, "--agent", "B", "--status", "SUCCESS", "--no-fsync", ...[
+    "--started",
+    minute,
+    "--duration",
+    "PT1S",
+  ]);
+  const collided = await runrec(1, "verify", root, join(root, "_Archive"));
+  assertIncludes(collided.stdout, `RunID ${archivedRun} is also the RunID of`);
+  assert(!collided.stdout.includes("claimed"), collided.stdout);
+  // A project archived whole (an execution root of its own inside _Archive/) with two copies of
+  // the deliverable: copies, no claim.
+  await Deno.remove(fresh, { recursive: true });
+  const old = join(root, "_Archive", "Old");
+  await writeTree(old, { "INIT.md": "# Init\n" });
+  for (const gen of ["gen1", "gen2"]) {
+    await Deno.mkdir(join(old, `DEL-01-02_${gen}`));
+    await Deno.copyFile(
+      join(archived, "RunRecords.csv"),
+      join(old, `DEL-01-02_${gen}`, "RunRecords.csv"),
+    );
+    await Deno.copyFile(
+      join(archived, "_CONTEXT.md"),
+      join(old, `DEL-01-02_${gen}`, "_CONTEXT.md"),
+    );
+  }
+  const nested = await runrec(0, "verify", root, join(root, "_Archive"));
+  assert(!nested.stdout.includes("claimed"), nested.stdout);
   // Two live folders with the ID still fail.
+  await writeTree(fresh, { "_CONTEXT.md": "**DeliverableID:** DEL-01-02\n" });
+  await runrec(0, "emit", fresh, "--agent", "A", "--status", "SUCCESS", "--no-fsync");
   const copy = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Copy");
   await writeTree(copy, { "_CONTEXT.md": "**DeliverableID:** DEL-01-02\n" });
   await runrec(0, "emit", copy, "--agent", "A", "--status", "SUCCESS", "--no-fsync");
