@@ -797,3 +797,39 @@ Deno.test("reap: a warning about the run it writes names that run's RunID and fo
   assertIncludes(warned[0], "did you mean REVIEWER?");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("finish: the files a run's own _REFERENCES.md lists that its start did not hash are hashed at the end and noted, so stale finds the run CLEAN, then DIRTY when one changes (PREPARATION: trial-pipeline2 1)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.remove(join(del, "_REFERENCES.md"));
+  const token = (await runCliProcess(["start", del, "--agent", "PREPARATION"])).stdout.trim();
+  // The run writes the references: one to the package's reference file.
+  await Deno.writeTextFile(
+    join(del, "_REFERENCES.md"),
+    "# References\n\n## Applicable References\n- [R](../../0_References/ref.txt)\n",
+  );
+  const finished = await runCliProcess(
+    ["finish", token, "--status", "SUCCESS", "--output", "_REFERENCES.md"],
+  );
+  assertEquals(finished.code, 0, finished.stderr);
+  const [record] = await recordsOf(del);
+  const ref = "../../0_References/ref.txt";
+  assertEquals(
+    record.InputHashes[ref],
+    await hashFile(join(root, "PKG-01_Pkg/0_References/ref.txt")),
+  );
+  assertIncludes(
+    record.Notes,
+    `hashed at the end: 1 governed input the run's own _REFERENCES.md added (${ref})`,
+  );
+  const clean = await runCliProcess(["stale", del]);
+  assertEquals(clean.code, 0, clean.stdout);
+  assertIncludes(clean.stdout, "CLEAN");
+  await Deno.writeTextFile(join(root, "PKG-01_Pkg/0_References/ref.txt"), "changed\n");
+  const dirty = await runCliProcess(["stale", del]);
+  assertEquals(dirty.code, 1, dirty.stdout);
+  assertIncludes(dirty.stdout, `changed          ${ref}`);
+  // A run that leaves _REFERENCES.md as it found it hashes nothing more.
+  const again = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  assertEquals((await runCliProcess(["finish", again, "--status", "SUCCESS"])).code, 0);
+  assert(!(await recordsOf(del)).at(-1)!.Notes.includes("hashed at the end"));
+});
