@@ -1051,17 +1051,19 @@ Deno.test("emit with an agent name no agent file nor built-in agent has: one war
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("emit: a project's own agent near a built-in name is warned of at its first run in a deliverable only; an agent file added for one leaves the others quiet; agents named alike do not warn of each other; a near miss of an agent file or a built-in's case is warned of every time (review-g 12, review-i 5, 6)", async () => {
+Deno.test("emit: a project's own agent near a built-in name is warned of at its first run in a deliverable only; an agent file added for one leaves the others quiet; agents named alike do not warn of each other; a near miss of an agent file or a built-in's case is warned of every time (review-g 12, review-i 5, 6, trial-pipeline2 5)", async () => {
   const { root, del } = await makeProject();
   const warningsOf = async (agent: string) => {
     const emitted = await runCli(["emit", del, "--agent", agent, "--status", "SUCCESS"]);
     assertEquals(emitted.code, 0, emitted.stderr);
     return emitted.stderr.split("\n").filter((l) => l.includes("is not a known agent"));
   };
-  // No agent files: 5_DOCUMENTS is one edit from 4_DOCUMENTS, once; then it is the project's.
-  const first = await warningsOf("5_DOCUMENTS");
+  // No agent files: CHIRALITY_LENSES is two edits from CHIRALITY_LENS, once; then it is the
+  // project's. 5_DOCUMENTS is of a series with 4_DOCUMENTS: no misspelling.
+  const first = await warningsOf("CHIRALITY_LENSES");
   assertEquals(first.length, 1, first.join("\n"));
-  assertIncludes(first[0], "did you mean 4_DOCUMENTS?");
+  assertIncludes(first[0], "did you mean CHIRALITY_LENS?");
+  assertEquals(await warningsOf("CHIRALITY_LENSES"), []);
   assertEquals(await warningsOf("5_DOCUMENTS"), []);
   assertEquals(await warningsOf("QA_REVIEW"), []);
   // An agent file for one agent: the project's other agents stay quiet.
@@ -1069,8 +1071,11 @@ Deno.test("emit: a project's own agent near a built-in name is warned of at its 
   await Deno.writeTextFile(join(root, "agents", "AGENT_5_DOCUMENTS.md"), "AGENT_TYPE: 2\n");
   assertEquals(await warningsOf("QA_REVIEW"), []);
   assertEquals(await warningsOf("PUBLISHER"), []);
-  // The project's agents named alike are no misspellings of each other.
+  // The project's agents named alike are no misspellings of each other, with an agent file for
+  // one of them too (trial-pipeline2 5).
   for (const stage of ["STAGE_1", "STAGE_2", "STAGE_3"]) assertEquals(await warningsOf(stage), []);
+  await Deno.writeTextFile(join(root, "agents", "AGENT_STAGE_1.md"), "AGENT_TYPE: 2\n");
+  for (const stage of ["STAGE_2", "STAGE_10"]) assertEquals(await warningsOf(stage), []);
   // A misspelling of an agent file's name, or a built-in's in other case: every run, recorded or not.
   for (const typo of ["5_DOCUMENT", "5_DOCUMENT", "chirality_lens", "chirality_lens"]) {
     const warned = await warningsOf(typo);
@@ -1079,8 +1084,8 @@ Deno.test("emit: a project's own agent near a built-in name is warned of at its 
     assertIncludes(warned[0], `did you mean ${meant}?`);
   }
   assertEquals(
-    (await recordsOf(del)).map((r) => r.AgentName).slice(0, 5),
-    ["5_DOCUMENTS", "5_DOCUMENTS", "QA_REVIEW", "QA_REVIEW", "PUBLISHER"],
+    (await recordsOf(del)).map((r) => r.AgentName).slice(0, 4),
+    ["CHIRALITY_LENSES", "CHIRALITY_LENSES", "5_DOCUMENTS", "QA_REVIEW"],
   );
   await Deno.remove(root, { recursive: true });
 });
