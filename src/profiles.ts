@@ -231,7 +231,7 @@ export function findProfile(
  * project has (misspelt?), naming the closest: of its agent files (where {@linkcode findProfile}
  * looks, or in `agentsDir` when given), always, and of the built-in agents, unless the
  * deliverable's records (`recorded`, asked only then) already hold the name and it differs from
- * the built-in one by more than case (the project's own agent, such as `5_DOCUMENTS`, warned of at
+ * the built-in one by more than case (the project's own agent, such as `CHIRALITY_LENSES`, warned of at
  * its first run there only). `undefined` for a known name and for a name close to none (a
  * project's own agent, which runrec has no list of: an agent file added for one leaves the others
  * quiet, and agents named alike, `STAGE_1` and `STAGE_2`, do not warn of each other). Call it only
@@ -246,8 +246,8 @@ export function findProfile(
  * // "agent CHIRALITY_LENZ is not a known agent (no agent file, nor built in): recorded as
  * //  given, an agent of its own in stale and log; did you mean CHIRALITY_LENS?"
  * await unknownAgentWarning("MY_LINTER", "/nowhere/DEL-01-02_X"); // undefined
- * const ran = () => new Set(["5_DOCUMENTS"]); // the deliverable's records name it
- * await unknownAgentWarning("5_DOCUMENTS", "/nowhere/DEL-01-02_X", undefined, undefined, ran); // undefined
+ * const ran = () => new Set(["CHIRALITY_LENSES"]); // the deliverable's records name it
+ * await unknownAgentWarning("CHIRALITY_LENSES", "/nowhere/DEL-01-02_X", undefined, undefined, ran); // undefined
  * ```
  */
 export async function unknownAgentWarning(
