@@ -231,8 +231,8 @@ export function findProfile(
  * project has (misspelt?), naming the closest: of its agent files (where {@linkcode findProfile}
  * looks, or in `agentsDir` when given), always, and of the built-in agents, unless the
  * deliverable's records (`recorded`, asked only then) already hold the name and it differs from
- * the built-in one by more than case (the project's own agent, such as `CHIRALITY_LENSES`, warned of at
- * its first run there only). `undefined` for a known name and for a name close to none (a
+ * the built-in one by more than case (the project's own agent, such as `CHIRALITY_LENSES`, warned
+ * of at its first run there only). `undefined` for a known name and for a name close to none (a
  * project's own agent, which runrec has no list of: an agent file added for one leaves the others
  * quiet, and agents named alike, `STAGE_1` and `STAGE_2`, do not warn of each other). Call it only
  * once `findProfile` found no profile (an agent file it could not read is known all the same): it
