@@ -597,12 +597,15 @@ async function draftAndNotes(
   };
 }
 
-/** A duration this long, defaulted from `--started` to now, is more likely a run recorded late. */
-const IMPLAUSIBLE_DEFAULT_MS = 24 * 60 * 60 * 1000;
+/**
+ * A duration this long, defaulted from `--started` to now, is more likely a run recorded late (an
+ * agent's run takes minutes): said, since every consumer that ran meanwhile turns STALE.
+ */
+const IMPLAUSIBLE_DEFAULT_MS = 60 * 60 * 1000;
 
 /**
  * A warning when `--started` came without `--duration` and the duration it defaults to (from then
- * until now) is over a day: a past run recorded late would claim to have run until now, the
+ * until now) is over an hour: a past run recorded late would claim to have run until now, the
  * "ran since" of every consumer that ran in between (`stale --propagate`). The record is written.
  */
 function defaultDurationWarning(delDir: string, report: RunReport, draft: RecordDraft): string[] {
@@ -610,10 +613,10 @@ function defaultDurationWarning(delDir: string, report: RunReport, draft: Record
   if (report.durationMs !== undefined) return [];
   const ms = parseDuration(draft.RunDuration) ?? 0;
   if (ms <= IMPLAUSIBLE_DEFAULT_MS) return [];
-  const days = (ms / IMPLAUSIBLE_DEFAULT_MS).toFixed(1);
+  const hours = (ms / IMPLAUSIBLE_DEFAULT_MS).toFixed(1);
   return [
     `--started ${report.started} without --duration: RunDuration recorded as ${draft.RunDuration} ` +
-    `(${days} days, from --started to now); if the run took less, record it again with ` +
+    `(${hours} hours, from --started to now); if the run took less, record it again with ` +
     "--duration (how long it took, e.g. --duration 45m) and mark this record superseded: " +
     `runrec annotate ${shellWord(delDir)} <new RunID> --supersedes <this RunID> --note ` +
     '"real duration"',

@@ -92,7 +92,7 @@ Deno.test("plausibility: an --error given for a SUCCESS or SKIPPED run goes to N
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("plausibility: emit --started over a day ago without --duration warns once, naming the duration recorded and how to give the real one; the record is written (trial-day 1, review-g 5)", async () => {
+Deno.test("plausibility: emit --started over an hour ago without --duration warns once, naming the duration recorded and how to give the real one; the record is written (trial-day 1, review-g 5)", async () => {
   const { del } = await makeProject();
   const ago = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
   const warningsOf = async (...extra: string[]) => {
@@ -109,7 +109,7 @@ Deno.test("plausibility: emit --started over a day ago without --duration warns 
   assertEquals(
     warned,
     `runrec: warning: --started ${long} without --duration: RunDuration recorded as ${recorded} ` +
-      "(2.0 days, from --started to now); if the run took less, record it again with --duration " +
+      "(49.0 hours, from --started to now); if the run took less, record it again with --duration " +
       "(how long it took, e.g. --duration 45m) and mark this record superseded: runrec annotate " +
       `${del} <new RunID> --supersedes <this RunID> --note "real duration"`,
   );
@@ -120,9 +120,11 @@ Deno.test("plausibility: emit --started over a day ago without --duration warns 
     ["annotate", del, again, "--supersedes", late, "--note", "real duration"],
   );
   assertEquals(followed.code, 0, followed.stderr);
-  // A duration given, or a start within the day: nothing said.
+  // A duration given, or a start within the hour: nothing said; two hours ago, said (a backfill of
+  // this morning's run: trial-pipeline2 4).
   assertEquals(await warningsOf("--started", ago(49), "--duration", "45m"), []);
   assertEquals(await warningsOf("--started", ago(49), "--duration-ms", "1000"), []);
-  assertEquals(await warningsOf("--started", ago(23)), []);
-  assertEquals((await recordsOf(del)).length, 6); // 4 runs, the re-recorded one, its annotation
+  assertEquals(await warningsOf("--started", ago(0.9)), []);
+  assertEquals((await warningsOf("--started", ago(2))).length, 1);
+  assertEquals((await recordsOf(del)).length, 7); // 5 runs, the re-recorded one, its annotation
 });

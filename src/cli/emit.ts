@@ -65,7 +65,7 @@ Options:
   --started ISO         when the run started (default: now minus the duration)
   --duration D          how long it took: ISO 8601 (PT2M34.5S) or a number with s,
                         m, h or d (154.5s, 90m) (default: from --started to now,
-                        else PT0S; over a day so, a warning says what was recorded:
+                        else PT0S; over an hour so, a warning says what was recorded:
                         a past run recorded late needs its --duration)
   --duration-ms N       how long it took, in milliseconds
   --status-before X     lifecycle state at run start (default TBD)
