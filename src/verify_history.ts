@@ -1280,32 +1280,46 @@ async function checkRepository(
     track && alive.get(track.path) === track ? [track.path] : []
   );
   const sparse = await skipWorktreePaths(inHead, top);
-  const results = missing.map(({ path, track }) => {
-    const failure = track?.failure ?? (!track
-      ? {
-        commit: repository.join!.id,
-        subject: repository.join!.subject,
-        previous: repository.sinceCommit,
-        previousPath: path,
-        line: 1,
-        message: `the file is not in HEAD: ${lostBy(repository, "deleted")}`,
-        deleted: true,
-      }
-      : sparse.has(track.path)
-      ? undefined
-      : {
-        commit: WORKING_TREE,
-        subject: "",
-        previous: track.label,
-        previousPath: track.path,
-        line: 1,
-        message: "deleted in the working tree (not committed)",
-        deleted: true,
-      });
-    if (track && sparse.has(track.path)) track.notes.push(SPARSE_NOTE);
-    const result = historyResult(repository, since, track?.path ?? path, track);
-    return failure ? { ...result, failure } : result;
-  });
+  // Deleted in the working tree, a file that held no record (a header alone) takes none with it,
+  // as a commit deleting it does.
+  const deletedHere = missing.flatMap(({ track }) =>
+    track && !track.failure && alive.get(track.path) === track && !sparse.has(track.path)
+      ? [track]
+      : []
+  );
+  const versions = await readObjects(deletedHere.map((t) => t.blob), top);
+  const empty = new Set(deletedHere.filter((_, i) => {
+    const version = versions[i];
+    return version !== undefined && addedRecordCount(new Uint8Array(), version) === 0;
+  }));
+  const results = missing.filter(({ track }) => !(track && empty.has(track))).map(
+    ({ path, track }) => {
+      const failure = track?.failure ?? (!track
+        ? {
+          commit: repository.join!.id,
+          subject: repository.join!.subject,
+          previous: repository.sinceCommit,
+          previousPath: path,
+          line: 1,
+          message: `the file is not in HEAD: ${lostBy(repository, "deleted")}`,
+          deleted: true,
+        }
+        : sparse.has(track.path)
+        ? undefined
+        : {
+          commit: WORKING_TREE,
+          subject: "",
+          previous: track.label,
+          previousPath: track.path,
+          line: 1,
+          message: "deleted in the working tree (not committed)",
+          deleted: true,
+        });
+      if (track && sparse.has(track.path)) track.notes.push(SPARSE_NOTE);
+      const result = historyResult(repository, since, track?.path ?? path, track);
+      return failure ? { ...result, failure } : result;
+    },
+  );
   return { missing: results, moved };
 }
 

@@ -503,7 +503,7 @@ Deno.test("stale and flush of a root name each tool root they skip that holds re
   }
 });
 
-Deno.test("verify --since: deleting a record file that held no record (a header alone) passes, whether REV had it or not; one with a record still fails", async () => {
+Deno.test("verify --since: deleting a record file that held no record (a header alone) passes, in the working tree or committed, whether REV had it or not; one with a record still fails", async () => {
   const { repo, first } = await project();
   const empty = `${OTHER}/${RECORD_FILE}`;
   await Deno.mkdir(join(repo, OTHER), { recursive: true });
@@ -511,7 +511,13 @@ Deno.test("verify --since: deleting a record file that held no record (a header 
   await git(repo, "add", "-A");
   await git(repo, "commit", "-qm", "a header alone");
   const had = await git(repo, "rev-parse", "HEAD");
-  await git(repo, "rm", "-q", empty);
+  // Deleted in the working tree, staged or not: the same verdict as once committed.
+  await Deno.remove(join(repo, empty));
+  const unstaged = await verify(repo, ".", "--since", first);
+  assertEquals(unstaged.code, 0, unstaged.out);
+  await git(repo, "rm", "-q", "--cached", empty);
+  const staged = await verify(repo, ".", "--since", first);
+  assertEquals(staged.code, 0, staged.out);
   await git(repo, "commit", "-qm", "drop it");
   for (const since of [first, had]) {
     const result = await verify(repo, ".", "--since", since);
