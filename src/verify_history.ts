@@ -54,6 +54,7 @@ import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
+import { oneLine } from "./names.ts";
 
 const RECORD_FILE = "RunRecords.csv";
 const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
@@ -1206,13 +1207,15 @@ async function checkRepository(
   const told = new Set([...present].filter((path) => !untold.has(path)));
   for (const { track, gitPath, copies } of await movedUntracked(unstaged, told, top)) {
     track.renames.push({ commit: WORKING_TREE, from: track.path, to: gitPath });
+    // At most three named, as the note on a skipped tool root names its files.
+    const shown = copies.slice(0, 3).map(oneLine);
+    const more = copies.length > 3 ? ` and ${copies.length - 3} more` : "";
     const others = copies.length === 0
       ? ""
       : copies.length === 1
-      ? `; ${copies[0]} holds its records too (a copy), not followed: name it to check it`
-      : `; ${
-        copies.join(", ")
-      } hold its records too (copies), not followed: name them to check them`;
+      ? `; ${shown[0]} holds its records too (a copy), not followed: name it to check it`
+      : `; ${shown.join(", ")}${more} hold its records too (copies), not followed: name them to ` +
+        "check them";
     const note = `moved from ${track.path} in the working tree, not added to git (found by its ` +
       `records, not its name)${others}; checked against its history there`;
     const file = untold.get(gitPath);

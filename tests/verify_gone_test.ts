@@ -431,6 +431,14 @@ Deno.test("verify --since: of two copies of a deliverable folder (cp -r twice, t
       "to check it; checked against its history there\n",
   );
   assertIncludes(result.out, `${archived}:1: K-APPEND-1 broken in the working tree: moved from`);
+  // Many copies: three named, the rest counted.
+  for (const n of [1, 2, 3, 4]) {
+    const copy = join(repo, "_Backup", `take-${n}`, "DEL-01-03_Level_Switch");
+    await Deno.mkdir(copy, { recursive: true });
+    await Deno.copyFile(join(repo, archived), join(copy, RECORD_FILE));
+  }
+  const many = await verify(repo, ".", "--since", first);
+  assertIncludes(many.out, " and 2 more hold its records too (copies), not followed");
   assertEquals(linesOf(result.out, backup), "");
   assertIncludes(result.err, `runrec: note: skipped _Backup: a tool root`);
   assertIncludes(result.err, `not read: ${backup}; name it to read it\n`);
