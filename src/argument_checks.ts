@@ -481,6 +481,7 @@ const START_STATE: Record<keyof RunStartState, OptionKind> = {
   inputHashes: "hashes",
   notes: "paths",
   allowOutside: "flag",
+  inputsUnknown: "flag",
 };
 
 /** What `completeDraft` needs of a run's end (hook.ts `RunEnd`). */

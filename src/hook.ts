@@ -145,6 +145,11 @@ export interface RunStartState {
   /** What runrec noted at start (unreadable inputs, skipped URLs, `_STATUS.md` problems). */
   notes: string[];
   /**
+   * Whether the start was not captured (its pending run file was gone before `finish`): its
+   * inputs are unknown, and none is hashed at the end in their place.
+   */
+  inputsUnknown?: boolean;
+  /**
    * Whether files outside the project are read (`--allow-outside`): the outputs too, at the end.
    */
   allowOutside?: boolean;
@@ -345,6 +350,7 @@ async function governedByTheRun(
   start: RunStartState,
   bounds: ProjectBounds | undefined,
 ): Promise<{ hashes: Record<string, string>; note?: string }> {
+  if (start.inputsUnknown) return { hashes: start.inputHashes };
   const references = join(dir, REFERENCES_FILE);
   const now = (await hashFiles([references])).get(references);
   if (typeof now !== "string" || now === start.inputHashes[REFERENCES_FILE]) {

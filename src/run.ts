@@ -513,7 +513,14 @@ async function runFromToken(
     id,
     agent,
     host: hostname(),
-    start: { started, statusBefore: TBD, inputFiles: [], inputHashes: {}, notes },
+    start: {
+      started,
+      statusBefore: TBD,
+      inputFiles: [],
+      inputHashes: {},
+      notes,
+      inputsUnknown: true,
+    },
   };
 }
 

@@ -62,9 +62,9 @@ again: a file added to it since is "added", one deleted "removed".
 An input the baseline run wrote itself (also in its OutputHashes) is compared
 with the hash it left. A file whose bytes differ from the run's only in line
 endings (CR LF for LF, as a core.autocrlf checkout writes) is still changed
-(hashes are of the raw bytes, as the host's), and its reason says so, with
-the remedy: * text=auto eol=lf in .gitattributes (docs/TUTORIAL.md). Outputs
-of the baseline edited, deleted or recreated since are listed too ("output
+(hashes are of the raw bytes, as the host's), and its reason says so, with the
+remedy: * text=auto eol=lf in .gitattributes (docs/TUTORIAL.md). Outputs of
+the baseline edited, deleted or recreated since are listed too ("output
 changed ..."), naming the run whose recorded output (OutputHashes) their bytes
 are now, whenever it started or ended (by content, not by time: runs overlap,
 and a duration may be a default), of several the first (it made them; a later
@@ -75,16 +75,16 @@ started first finished last, or a file was put back), the output was made from
 what it read: its inputs are compared too, and each that differs (and did not
 differ from the baseline already) is listed "since RUN-... (Datasheet.md on
 disk is what it wrote)", DIRTY, unless another such run made the same bytes
-from the inputs as they are. Records naming another DeliverableID than the folder's are a copy's (no baseline)
-while that deliverable has its own folder, else the folder was moved and they
-count. A root is every deliverable folder beneath it, and every folder with a
-RunRecords.csv nested in one (an execution root's tool roots, its folders
-named _… such as _Reconciliation/ or _Archive/, and linked worktrees of the
-repository, such as .worktrees/agent-1, left out, each with a note, a tool
-root's naming the record files it holds: name one to check it); each file
-is hashed once however many records name it, on every core. A folder named
-twice (through a symbolic link to it) is checked once; its project and
-execution root are the real folder's.
+from the inputs as they are. Records naming another DeliverableID than the
+folder's are a copy's (no baseline) while that deliverable has its own folder,
+else the folder was moved and they count. A root is every deliverable folder
+beneath it, and every folder with a RunRecords.csv nested in one (an execution
+root's tool roots, its folders named _… such as _Reconciliation/ or _Archive/,
+and linked worktrees of the repository, such as .worktrees/agent-1, left out,
+each with a note, a tool root's naming the record files it holds: name one to
+check it); each file is hashed once however many records name it, on every
+core. A folder named twice (through a symbolic link to it) is checked once;
+its project and execution root are the real folder's.
 
 Options:
   --agent A     only agent A (a comma-separated list for several); an agent
