@@ -56,14 +56,25 @@ async function emit(del: string, agent: string, ...more: string[]): Promise<stri
   return (await records(del)).at(-1)!.RunID;
 }
 
-/** `stale --json` of one agent's check, which must exit with `code`. */
-async function checkOf(del: string, agent: string, code: number): Promise<JsonCheck> {
-  const result = await runrec(code, "stale", del, "--agent", agent, "--json");
-  return (JSON.parse(result.stdout).checks as JsonCheck[]).find((c) => c.agent === agent)!;
+/**
+ * `del` with Specification.md at v0 and Datasheet.md at x, and a run of 4_DOCUMENTS that reads the
+ * one and writes the other (returns its RunID).
+ */
+async function documentsDay(del: string) {
+  const spec = join(del, "Specification.md");
+  const datasheet = join(del, "Datasheet.md");
+  await Deno.writeTextFile(spec, "spec v0\n");
+  await Deno.writeTextFile(datasheet, "datasheet x\n");
+  const run = () =>
+    emit(del, "4_DOCUMENTS", "--input", "Specification.md", "--output", "Datasheet.md");
+  return { spec, datasheet, run };
 }
 
-Deno.test("stale: two overlapping runs of one agent, the one that started first finishing last: the output on disk is its, so its inputs are compared too (DIRTY since it, naming it); a run on the new input clears it (trial-day 1)", async () => {
-  const { del } = await makeProject();
+/**
+ * Trial-day 1's overlap in `del`: run A of 4_DOCUMENTS reads Specification.md v0, run B reads v1
+ * (the baseline: it started last); B finishes and writes Datasheet.md, then A writes it.
+ */
+async function overlappingRuns(del: string) {
   const spec = join(del, "Specification.md");
   const datasheet = join(del, "Datasheet.md");
   await Deno.writeTextFile(spec, "spec v0\n");
@@ -74,12 +85,24 @@ Deno.test("stale: two overlapping runs of one agent, the one that started first 
     runrec(0, "finish", token, "--status", "SUCCESS", "--output", "Datasheet.md");
   const a = await start(); // reads spec v0
   await Deno.writeTextFile(spec, "spec v1\n");
-  const b = await start(); // reads spec v1, the baseline: it started last
+  const b = await start(); // reads spec v1
   await Deno.writeTextFile(datasheet, "from v1\n");
   await finish(b);
   await Deno.writeTextFile(datasheet, "from v0\n");
   await finish(a);
   const [runB, runA] = (await records(del)).map((r) => r.RunID);
+  return { spec, datasheet, runA, runB };
+}
+
+/** `stale --json` of one agent's check, which must exit with `code`. */
+async function checkOf(del: string, agent: string, code: number): Promise<JsonCheck> {
+  const result = await runrec(code, "stale", del, "--agent", agent, "--json");
+  return (JSON.parse(result.stdout).checks as JsonCheck[]).find((c) => c.agent === agent)!;
+}
+
+Deno.test("stale: two overlapping runs of one agent, the one that started first finishing last: the output on disk is its, so its inputs are compared too (DIRTY since it, naming it); a run on the new input clears it (trial-day 1)", async () => {
+  const { del } = await makeProject();
+  const { datasheet, runA, runB } = await overlappingRuns(del);
   const check = await checkOf(del, "4_DOCUMENTS", 1);
   assertEquals(check.verdict, "DIRTY");
   assertEquals(check.baseline?.RunID, runB);
@@ -144,13 +167,8 @@ Deno.test("stale: an output rewritten by another agent's run that started before
 
 Deno.test("stale: an output put back to what an earlier run of the agent wrote names that run, and is DIRTY only when that run's inputs changed since", async () => {
   const { del } = await makeProject();
-  const spec = join(del, "Specification.md");
-  const datasheet = join(del, "Datasheet.md");
-  const run = () =>
-    emit(del, "4_DOCUMENTS", "--input", "Specification.md", "--output", "Datasheet.md");
   // A normal day: each run reads the specification as it is and writes the datasheet.
-  await Deno.writeTextFile(spec, "spec v0\n");
-  await Deno.writeTextFile(datasheet, "datasheet x\n");
+  const { spec, datasheet, run } = await documentsDay(del);
   const first = await run();
   await Deno.writeTextFile(datasheet, "datasheet y\n");
   await run(); // the same specification, another datasheet
@@ -175,12 +193,7 @@ Deno.test("stale: an output put back to what an earlier run of the agent wrote n
 
 Deno.test("stale: of runs that wrote an output's bytes, one not invalidated is named before an invalidated one; an invalidated run is named as such and never compared", async () => {
   const { del } = await makeProject();
-  const spec = join(del, "Specification.md");
-  const datasheet = join(del, "Datasheet.md");
-  const run = () =>
-    emit(del, "4_DOCUMENTS", "--input", "Specification.md", "--output", "Datasheet.md");
-  await Deno.writeTextFile(spec, "spec v0\n");
-  await Deno.writeTextFile(datasheet, "datasheet x\n");
+  const { spec, datasheet, run } = await documentsDay(del);
   const bad = await run();
   await runrec(0, "annotate", del, bad, "--invalidates", "--note", "wrong range");
   await Deno.writeTextFile(spec, "spec v1\n");
@@ -214,23 +227,7 @@ Deno.test("stale: of runs that wrote an output's bytes, one not invalidated is n
 
 Deno.test("stale: the second baseline holds whatever later runs record the same bytes again (another agent's folder output, a FAILED run), and names the run that made them as their writer (review-i 1, 2)", async () => {
   const { del } = await makeProject();
-  const spec = join(del, "Specification.md");
-  const datasheet = join(del, "Datasheet.md");
-  await Deno.writeTextFile(spec, "spec v0\n");
-  const start = async () =>
-    (await runrec(0, "start", del, "--agent", "4_DOCUMENTS", "--input", "Specification.md"))
-      .stdout.trim();
-  const finish = (token: string, ...more: string[]) =>
-    runrec(0, "finish", token, "--status", "SUCCESS", "--output", "Datasheet.md", ...more);
-  // Trial-day 1's overlap: A reads v0, B (the baseline) reads v1, A's output is on disk.
-  const a = await start();
-  await Deno.writeTextFile(spec, "spec v1\n");
-  const b = await start();
-  await Deno.writeTextFile(datasheet, "from v1\n");
-  await finish(b);
-  await Deno.writeTextFile(datasheet, "from v0\n");
-  await finish(a);
-  const runA = (await records(del))[1].RunID;
+  const { runA } = await overlappingRuns(del);
   const dirtySinceA = async () => {
     const check = await checkOf(del, "4_DOCUMENTS", 1);
     assertEquals(check.verdict, "DIRTY");
