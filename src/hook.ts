@@ -337,7 +337,6 @@ export async function completeDraft(
   return await builtRecord(delDir, start, end);
 }
 
-/** {@linkcode completeDraft} once its arguments and permissions are checked. */
 /**
  * The governed inputs of a run, with those its own `_REFERENCES.md` added: when the run changed
  * that file (PREPARATION writes it), the files it lists now that the start did not hash are hashed
@@ -379,6 +378,7 @@ async function governedByTheRun(
   };
 }
 
+/** {@linkcode completeDraft} once its arguments and permissions are checked. */
 async function builtRecord(
   delDir: string,
   start: RunStartState,
