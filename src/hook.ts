@@ -409,7 +409,10 @@ async function builtRecord(
   const inputHashes = listed.hashes;
   // The ID another folder of the root has too: its runs would share RunIDs, so a warning. Looked
   // for only when the ID is not the folder's, the module too (it reads other folders' records).
-  const shared = idNote ? (await import("./claimed_ids.ts")).sharedIdWarning(dir, id) : undefined;
+  // Advice only: a module that cannot be loaded (an I/O error) costs the warning, never the run.
+  const shared = idNote
+    ? await import("./claimed_ids.ts").then((m) => m.sharedIdWarning(dir, id), () => undefined)
+    : undefined;
   const idNoted = shared ? `${idNote}; ${shared}` : idNote;
   if (idNoted) notes.push(idNoted);
   notes.push(...outputs.notes);
@@ -493,6 +496,7 @@ async function builtRecord(
   // What the agent's profile says of this run: into Notes and warned about, never refused.
   const profile = findProfile(end.agent, dir, end.agentsDir, known.lookups);
   // A name runrec does not know (misspelt?) is warned of, not noted: the record keeps it as given.
+  // Advice only, as the ID warning above: loading the edit distance may fail, the run may not.
   const unknown = profile === undefined
     ? await unknownAgentWarning(
       end.agent,
@@ -500,7 +504,7 @@ async function builtRecord(
       end.agentsDir,
       known.lookups,
       () => agentsRecordedIn(join(dir, RECORD_FILE)),
-    )
+    ).catch(() => undefined)
     : undefined;
   const profileNotes = checkRun(profile, {
     runStatus: status,

@@ -782,6 +782,35 @@ Deno.test("emit --strict --json of a record whose fsync fails: outcome unconfirm
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("emit and finish: advice whose module cannot be loaded (EIO opening the edit distance's module) costs the warning, never the run (CI's fault sweep)", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "CASE"])).stdout.trim();
+  const module = join(ROOT, "src", "near_names.ts");
+  for (
+    const args of [["emit", del, "--agent", "CASE", "--status", "SUCCESS"], [
+      "finish",
+      token,
+      "--status",
+      "SUCCESS",
+    ]]
+  ) {
+    const out = await new Deno.Command("strace", {
+      args: [
+        // Only the module's opens: the record file's and Deno's own must not take the fault.
+        ...["-f", "-qq", "-o", "/dev/null", "-P", module],
+        ...["-e", "trace=openat", "-e", "inject=openat:error=EIO"],
+        ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), ...args],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    assertEquals(out.code, 0, `${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["CASE", "CASE"]);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("emit checks that it may read the project once per run, and lists its folders instead of asking for names that are not there", async () => {
   const { root, del } = await makeProject();
   await git(root, "init", "-q"); // the project is a git work tree, as the host's is
