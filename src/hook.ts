@@ -29,7 +29,6 @@ import {
   isRunrecOwn,
   type ProjectBounds,
   projectBounds,
-  REFERENCES_FILE,
   relativePath,
 } from "./inputs.ts";
 import { inputFolderNote } from "./input_folders.ts";
@@ -337,47 +336,6 @@ export async function completeDraft(
   return await builtRecord(delDir, start, end);
 }
 
-/**
- * The governed inputs of a run, with those its own `_REFERENCES.md` added: when the run changed
- * that file (PREPARATION writes it), the files it lists now that the start did not hash are hashed
- * at the end, with a note naming them. Otherwise each would be "now a governed input" to `stale`,
- * with nothing to compare, and the run DIRTY for ever. A run that left `_REFERENCES.md` as it
- * found it (and `emit`, whose start is its end) costs one hash.
- */
-async function governedByTheRun(
-  dir: string,
-  start: RunStartState,
-  bounds: ProjectBounds | undefined,
-): Promise<{ hashes: Record<string, string>; note?: string }> {
-  if (start.inputsUnknown) return { hashes: start.inputHashes };
-  const references = join(dir, REFERENCES_FILE);
-  const now = (await hashFiles([references])).get(references);
-  if (typeof now !== "string" || now === start.inputHashes[REFERENCES_FILE]) {
-    return { hashes: start.inputHashes };
-  }
-  const end = await governedInputs(dir, start.inputFiles, {
-    allowOutside: start.allowOutside,
-    bounds,
-  });
-  const added = Object.keys(end.hashes).filter((p) => !Object.hasOwn(start.inputHashes, p));
-  if (added.length === 0) return { hashes: start.inputHashes };
-  const hashes: Record<string, string> = {};
-  for (const path of sortUtf8([...Object.keys(start.inputHashes), ...added])) {
-    hashes[path] = Object.hasOwn(start.inputHashes, path)
-      ? start.inputHashes[path]
-      : end.hashes[path];
-  }
-  // `_REFERENCES.md` itself, new at the end, goes without saying.
-  const listed = added.filter((p) => p !== REFERENCES_FILE);
-  if (listed.length === 0) return { hashes };
-  const shown = listed.length <= 3 ? listed.join(", ") : `${listed.slice(0, 3).join(", ")}, …`;
-  return {
-    hashes,
-    note: `hashed at the end: ${listed.length} governed input${listed.length === 1 ? "" : "s"} ` +
-      `the run's own ${REFERENCES_FILE} added (${shown})`,
-  };
-}
-
 /** {@linkcode completeDraft} once its arguments and permissions are checked. */
 async function builtRecord(
   delDir: string,
@@ -404,9 +362,6 @@ async function builtRecord(
     gitHead(dir, known.lookups?.folderEntries),
   ]);
   const notes = [...start.notes];
-  const listed = await governedByTheRun(dir, start, known.bounds);
-  if (listed.note) notes.push(listed.note);
-  const inputHashes = listed.hashes;
   // The ID another folder of the root has too: its runs would share RunIDs, so a warning. Looked
   // for only when the ID is not the folder's, the module too (it reads other folders' records).
   // Advice only: a module that cannot be loaded (an I/O error) costs the warning, never the run.
@@ -479,7 +434,7 @@ async function builtRecord(
     RunDuration: end.duration ?? formatDuration(Math.min(durationMs, MAX_DURATION_MS)),
     RunStatus: status,
     RunPassDirective: end.pass ?? "",
-    InputContextSHA: inputContextSha(inputHashes),
+    InputContextSHA: inputContextSha(start.inputHashes),
     InputFiles: start.inputFiles,
     OutputFiles: Object.keys(outputs.hashes),
     StatusBefore: start.statusBefore,
@@ -488,7 +443,7 @@ async function builtRecord(
     Notes: [hostWordNote ?? "", agentNotes(end.notes ?? ""), ...notes.map(oneLine)]
       .filter((n) => n !== "")
       .join(" | "),
-    InputHashes: inputHashes,
+    InputHashes: start.inputHashes,
     OutputHashes: outputs.hashes,
     GitHead: head,
     Host: hostname(),

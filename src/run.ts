@@ -35,13 +35,16 @@ import {
   EMPTY_PATH,
   type RunOptions,
   type RunOutcome,
+  type RunStartState,
   writeRun,
 } from "./hook.ts";
+import { hashFiles } from "./hash.ts";
+import { sortUtf8 } from "./manifest.ts";
 import { hostname } from "./lock.ts";
 import { gitHead, workTrees } from "./git.ts";
 import { CollidingNames, shortened } from "./names.ts";
 import { lateFinishNote } from "./annotations.ts";
-import { isRunrecOwn, relativePath } from "./inputs.ts";
+import { governedInputs, isRunrecOwn, REFERENCES_FILE, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
 import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
@@ -677,6 +680,37 @@ async function finishReaped(
 }
 
 /**
+ * A run's start with the governed inputs its own `_REFERENCES.md` added: when the run changed that
+ * file (PREPARATION writes it), the files it lists now that the start did not hash are hashed at
+ * the end, with a note naming them. Otherwise each would be "now a governed input" to `stale`,
+ * with nothing to compare, and the run DIRTY for ever. A run that left `_REFERENCES.md` as it
+ * found it costs one hash; a start not captured (`inputsUnknown`) none.
+ */
+async function withReferencesAdded(delDir: string, start: RunStartState): Promise<RunStartState> {
+  if (start.inputsUnknown) return start;
+  const dir = resolve(delDir);
+  const references = join(dir, REFERENCES_FILE);
+  const now = (await hashFiles([references])).get(references);
+  if (typeof now !== "string" || now === start.inputHashes[REFERENCES_FILE]) return start;
+  const end = await governedInputs(dir, start.inputFiles, { allowOutside: start.allowOutside });
+  const added = Object.keys(end.hashes).filter((p) => !Object.hasOwn(start.inputHashes, p));
+  if (added.length === 0) return start;
+  const inputHashes: Record<string, string> = {};
+  for (const path of sortUtf8([...Object.keys(start.inputHashes), ...added])) {
+    inputHashes[path] = Object.hasOwn(start.inputHashes, path)
+      ? start.inputHashes[path]
+      : end.hashes[path];
+  }
+  // `_REFERENCES.md` itself, new at the end, goes without saying.
+  const listed = added.filter((p) => p !== REFERENCES_FILE);
+  if (listed.length === 0) return { ...start, inputHashes };
+  const shown = listed.length <= 3 ? listed.join(", ") : `${listed.slice(0, 3).join(", ")}, …`;
+  const note = `hashed at the end: ${listed.length} governed input` +
+    `${listed.length === 1 ? "" : "s"} the run's own ${REFERENCES_FILE} added (${shown})`;
+  return { ...start, inputHashes, notes: [...start.notes, note] };
+}
+
+/**
  * Builds and writes the record of a run claimed with `claimPendingRun` (or
  * kept in memory, `claimed` absent); the claim is removed (or passed to
  * `retire`) once the record is written or spooled, and given back when the
@@ -708,7 +742,7 @@ export async function finishClaimed(
   let outcome: RunOutcome;
   try {
     const { agent: _named, ...end } = report;
-    const built = await completeDraft(delDir, run.start, {
+    const built = await completeDraft(delDir, await withReferencesAdded(delDir, run.start), {
       agent: run.agent,
       pass: run.pass,
       filesAtStart: run.files,
