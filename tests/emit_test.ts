@@ -10,7 +10,13 @@ import { git, makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { recordRun } from "../src/hook.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
-import { pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
+import {
+  pendingFiles,
+  recordsOf,
+  RUNREC_SH,
+  unknownAgentWarnings,
+  writeAgentFile,
+} from "./support/runs.ts";
 import { sh } from "./support/sh.ts";
 
 async function exists(path: string): Promise<boolean> {
@@ -1035,7 +1041,7 @@ Deno.test("emit with an agent name no agent file nor built-in agent has: one war
   const warningsOf = async (agent: string) => {
     const emitted = await runCli(["emit", del, "--agent", agent, "--status", "SUCCESS"]);
     assertEquals(emitted.code, 0, emitted.stderr);
-    return emitted.stderr.split("\n").filter((l) => l.includes("is not a known agent"));
+    return unknownAgentWarnings(emitted.stderr);
   };
   for (
     const [agent, meant] of [
@@ -1085,7 +1091,7 @@ Deno.test("emit: a project's own agent near a built-in name is warned of at its 
   const warningsOf = async (agent: string) => {
     const emitted = await runCli(["emit", del, "--agent", agent, "--status", "SUCCESS"]);
     assertEquals(emitted.code, 0, emitted.stderr);
-    return emitted.stderr.split("\n").filter((l) => l.includes("is not a known agent"));
+    return unknownAgentWarnings(emitted.stderr);
   };
   // No agent files: CHIRALITY_LENSES is two edits from CHIRALITY_LENS, once; then it is the
   // project's. 5_DOCUMENTS is of a series with 4_DOCUMENTS: no misspelling.
@@ -1096,14 +1102,13 @@ Deno.test("emit: a project's own agent near a built-in name is warned of at its 
   assertEquals(await warningsOf("5_DOCUMENTS"), []);
   assertEquals(await warningsOf("QA_REVIEW"), []);
   // An agent file for one agent: the project's other agents stay quiet.
-  await Deno.mkdir(join(root, "agents"));
-  await Deno.writeTextFile(join(root, "agents", "AGENT_5_DOCUMENTS.md"), "AGENT_TYPE: 2\n");
+  await writeAgentFile(root, "5_DOCUMENTS");
   assertEquals(await warningsOf("QA_REVIEW"), []);
   assertEquals(await warningsOf("PUBLISHER"), []);
   // The project's agents named alike are no misspellings of each other, with an agent file for
   // one of them too (trial-pipeline2 5).
   for (const stage of ["STAGE_1", "STAGE_2", "STAGE_3"]) assertEquals(await warningsOf(stage), []);
-  await Deno.writeTextFile(join(root, "agents", "AGENT_STAGE_1.md"), "AGENT_TYPE: 2\n");
+  await writeAgentFile(root, "STAGE_1");
   for (const stage of ["STAGE_2", "STAGE_10"]) assertEquals(await warningsOf(stage), []);
   // A misspelling of an agent file's name, or a built-in's in other case: every run, recorded or not.
   for (const typo of ["5_DOCUMENT", "5_DOCUMENT", "chirality_lens", "chirality_lens"]) {

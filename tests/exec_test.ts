@@ -3,7 +3,15 @@ import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { hashFile } from "../src/hash.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
-import { firstLine, hostFiles, pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+import {
+  firstLine,
+  hostFiles,
+  pendingFiles,
+  recordsOf,
+  RUNREC,
+  unknownAgentWarnings,
+  writeAgentFile,
+} from "./support/runs.ts";
 
 /** `runrec exec <del> --agent A <options> -- sh -c SCRIPT`, as a real process. */
 function execSh(del: string, script: string, ...options: string[]) {
@@ -221,11 +229,10 @@ Deno.test("exec: a bad --agent exits 2 before the command runs", async () => {
 
 Deno.test("exec with an agent name no agent file has: one warning naming the closest known agent, the run recorded as given, the command's exit code", async () => {
   const { root, del } = await makeProject();
-  await Deno.mkdir(join(root, "agents"));
-  await Deno.writeTextFile(join(root, "agents", "AGENT_REVIEWER.md"), "AGENT_TYPE: 2\n");
+  await writeAgentFile(root, "REVIEWER");
   const result = await runCliProcess(["exec", del, "--agent", "REVIEWR", "--", "true"]);
   assertEquals(result.code, 0, result.stderr);
-  const warned = result.stderr.split("\n").filter((l) => l.includes("is not a known agent"));
+  const warned = unknownAgentWarnings(result.stderr);
   assertEquals(warned.length, 1, result.stderr);
   assertIncludes(warned[0], "did you mean REVIEWER?");
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["REVIEWR"]);

@@ -7,7 +7,15 @@ import { reapRuns } from "../src/reap.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
-import { firstLine, hostFiles, pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
+import {
+  firstLine,
+  hostFiles,
+  pendingFiles,
+  recordsOf,
+  RUNREC_SH,
+  unknownAgentWarnings,
+  writeAgentFile,
+} from "./support/runs.ts";
 
 Deno.test("start/finish: a file read at start and rewritten has its start hash as input, its new hash as output", async () => {
   const { root, del } = await makeProject();
@@ -766,13 +774,12 @@ Deno.test("reap: a file as target exits 2 'is not a folder', as flush and stale 
 
 Deno.test("start/finish with an agent name no agent file has: finish warns once naming the closest known agent, records the run as given, exit 0", async () => {
   const { root, del } = await makeProject();
-  await Deno.mkdir(join(root, "agents"));
-  await Deno.writeTextFile(join(root, "agents", "AGENT_REVIEWER.md"), "AGENT_TYPE: 2\n");
+  await writeAgentFile(root, "REVIEWER");
   const started = await runCliProcess(["start", del, "--agent", "reviewer"]);
   assertEquals(started.code, 0, started.stderr);
   const finished = await runCliProcess(["finish", started.stdout.trim(), "--status", "SUCCESS"]);
   assertEquals(finished.code, 0, finished.stderr);
-  const warned = finished.stderr.split("\n").filter((l) => l.includes("is not a known agent"));
+  const warned = unknownAgentWarnings(finished.stderr);
   assertEquals(warned.length, 1, finished.stderr);
   assertIncludes(warned[0], "did you mean REVIEWER?");
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["reviewer"]);
@@ -781,14 +788,13 @@ Deno.test("start/finish with an agent name no agent file has: finish warns once 
 
 Deno.test("reap: a warning about the run it writes names that run's RunID and folder (reap is a supervisor's, not the agent's; review-g 12)", async () => {
   const { root, del } = await makeProject();
-  await Deno.mkdir(join(root, "agents"));
-  await Deno.writeTextFile(join(root, "agents", "AGENT_REVIEWER.md"), "AGENT_TYPE: 2\n");
+  await writeAgentFile(root, "REVIEWER");
   const started = await runCliProcess(["start", del, "--agent", "REVIEWR", "--pid", "999999"]);
   assertEquals(started.code, 0, started.stderr);
   const reaped = await runCliProcess(["reap", del], undefined, {}, root);
   assertEquals(reaped.code, 0, reaped.stderr);
   const [record] = await recordsOf(del);
-  const warned = reaped.stderr.split("\n").filter((l) => l.includes("is not a known agent"));
+  const warned = unknownAgentWarnings(reaped.stderr);
   assertEquals(warned.length, 1, reaped.stderr);
   assertIncludes(
     warned[0],

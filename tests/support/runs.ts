@@ -97,3 +97,14 @@ export async function appendRun(dir: string, agent: string, at: string): Promise
     { fsync: false },
   );
 }
+
+/** Writes the agent file `agents/AGENT_<name>.md` of a Type 2 agent in the project `root`. */
+export async function writeAgentFile(root: string, name: string): Promise<void> {
+  await Deno.mkdir(join(root, "agents"), { recursive: true });
+  await Deno.writeTextFile(join(root, "agents", `AGENT_${name}.md`), "AGENT_TYPE: 2\n");
+}
+
+/** The lines of `stderr` that warn of an agent name runrec does not know. */
+export function unknownAgentWarnings(stderr: string): string[] {
+  return stderr.split("\n").filter((line) => line.includes("is not a known agent"));
+}
