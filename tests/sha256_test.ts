@@ -309,6 +309,21 @@ function wasmModule(params: number[], pages: number, body: number[]): Uint8Array
 }
 
 /**
+ * The end of a SHA-256 round: h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2,
+ * for the locals `[a, b, c, d, e, f, g, h, t1, t2]` and the instruction that adds them (`add`).
+ */
+function roundEnd(locals: readonly number[], add: readonly number[]): number[] {
+  const [a, b, c, d, e, f, g, h, t1, t2] = locals;
+  const move = (from: number, to: number) => [...get(from), ...set(to)];
+  return [
+    ...[...move(g, h), ...move(f, g), ...move(e, f)],
+    ...[...get(d), ...get(t1), ...add, ...set(e)],
+    ...[...move(c, d), ...move(b, c), ...move(a, b)],
+    ...[...get(t1), ...get(t2), ...add, ...set(a)],
+  ];
+}
+
+/**
  * The source of src/sha256.ts's WebAssembly module: the SHA-256 compression
  * function, assembled from readable instructions. See the comment above
  * `SHA256_WASM_HEX` in src/sha256.ts for the memory layout.
@@ -433,26 +448,7 @@ function sha256Module(): Uint8Array<ArrayBuffer> {
     OR,
     ADD,
     ...set(T2),
-    ...get(G),
-    ...set(H),
-    ...get(F),
-    ...set(G),
-    ...get(E),
-    ...set(F),
-    ...get(D),
-    ...get(T1),
-    ADD,
-    ...set(E),
-    ...get(C),
-    ...set(D),
-    ...get(B),
-    ...set(C),
-    ...get(A),
-    ...set(B),
-    ...get(T1),
-    ...get(T2),
-    ADD,
-    ...set(A),
+    ...roundEnd([A, B, C, D, E, F, G, H, T1, T2], [ADD]),
     ...next(256),
     END,
     ...[A, B, C, D, E, F, G, H].flatMap((l, k) => [
@@ -629,26 +625,7 @@ function sha256x4Module(): Uint8Array<ArrayBuffer> {
     ...OR,
     ...ADD,
     ...set(T2),
-    ...get(G),
-    ...set(H),
-    ...get(F),
-    ...set(G),
-    ...get(E),
-    ...set(F),
-    ...get(D),
-    ...get(T1),
-    ...ADD,
-    ...set(E),
-    ...get(C),
-    ...set(D),
-    ...get(B),
-    ...set(C),
-    ...get(A),
-    ...set(B),
-    ...get(T1),
-    ...get(T2),
-    ...ADD,
-    ...set(A),
+    ...roundEnd([A, B, C, D, E, F, G, H, T1, T2], ADD),
     ...next(4, 256),
     END,
     // state += a..h, in the lanes that had this block
