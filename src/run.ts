@@ -680,34 +680,61 @@ async function finishReaped(
 }
 
 /**
- * A run's start with the governed inputs its own `_REFERENCES.md` added: when the run changed that
- * file (PREPARATION writes it), the files it lists now that the start did not hash are hashed at
- * the end, with a note naming them. Otherwise each would be "now a governed input" to `stale`,
- * with nothing to compare, and the run DIRTY for ever. A run that left `_REFERENCES.md` as it
- * found it costs one hash; a start not captured (`inputsUnknown`) none.
+ * A run's start with its governed inputs as its own `_REFERENCES.md` lists them at its end: when
+ * the run named that file among its outputs (PREPARATION writes it) and changed it, the files it
+ * lists now that the start did not hash are hashed at the end, and those it no longer lists are
+ * dropped, each with a note, as an `emit` at that moment would record them. Otherwise `stale`
+ * would find each "now a governed input" (or "no longer" one) and the run DIRTY for ever. A
+ * `_REFERENCES.md` another hand changed during the run is no reason: the run read the old list.
  */
-async function withReferencesAdded(delDir: string, start: RunStartState): Promise<RunStartState> {
+async function withOwnReferences(
+  delDir: string,
+  start: RunStartState,
+  report: FinishReport,
+): Promise<RunStartState> {
   if (start.inputsUnknown) return start;
   const dir = resolve(delDir);
   const references = join(dir, REFERENCES_FILE);
+  const named = [...report.outputs ?? [], ...Object.keys(report.outputHashes ?? {})];
+  if (!named.some((p) => resolve(dir, p) === references)) return start;
   const now = (await hashFiles([references])).get(references);
   if (typeof now !== "string" || now === start.inputHashes[REFERENCES_FILE]) return start;
   const end = await governedInputs(dir, start.inputFiles, { allowOutside: start.allowOutside });
   const added = Object.keys(end.hashes).filter((p) => !Object.hasOwn(start.inputHashes, p));
-  if (added.length === 0) return start;
+  const dropped = Object.keys(start.inputHashes).filter((p) => !Object.hasOwn(end.hashes, p));
+  if (added.length === 0 && dropped.length === 0) return start;
   const inputHashes: Record<string, string> = {};
-  for (const path of sortUtf8([...Object.keys(start.inputHashes), ...added])) {
+  for (const path of sortUtf8(Object.keys(end.hashes))) {
     inputHashes[path] = Object.hasOwn(start.inputHashes, path)
       ? start.inputHashes[path]
       : end.hashes[path];
   }
-  // `_REFERENCES.md` itself, new at the end, goes without saying.
-  const listed = added.filter((p) => p !== REFERENCES_FILE);
-  if (listed.length === 0) return { ...start, inputHashes };
-  const shown = listed.length <= 3 ? listed.join(", ") : `${listed.slice(0, 3).join(", ")}, …`;
-  const note = `hashed at the end: ${listed.length} governed input` +
-    `${listed.length === 1 ? "" : "s"} the run's own ${REFERENCES_FILE} added (${shown})`;
-  return { ...start, inputHashes, notes: [...start.notes, note] };
+  // `_REFERENCES.md` itself, new at the end, goes without saying; a reference not found is TBD,
+  // and the end's note on its line says why.
+  const hashed = added.filter((p) => p !== REFERENCES_FILE && end.hashes[p] !== TBD);
+  const notes = [
+    ...start.notes,
+    ...end.notes.filter((n) => n.startsWith(REFERENCES_FILE) && !start.notes.includes(n)),
+    ...hashed.length === 0 ? [] : [
+      `hashed at the end: ${counted(hashed, "governed input")} the run's own ${REFERENCES_FILE} ` +
+      `added (${shownAtMost3(hashed)})`,
+    ],
+    ...dropped.length === 0 ? [] : [
+      `dropped at the end: ${counted(dropped, "governed input")} the run's own ` +
+      `${REFERENCES_FILE} no longer lists (${shownAtMost3(dropped)})`,
+    ],
+  ];
+  return { ...start, inputHashes, notes };
+}
+
+/** `1 governed input`, `2 governed inputs`. */
+function counted(items: readonly string[], noun: string): string {
+  return `${items.length} ${noun}${items.length === 1 ? "" : "s"}`;
+}
+
+/** The first three of `items`, and `…` for the rest. */
+function shownAtMost3(items: readonly string[]): string {
+  return items.length <= 3 ? items.join(", ") : `${items.slice(0, 3).join(", ")}, …`;
 }
 
 /**
@@ -742,7 +769,7 @@ export async function finishClaimed(
   let outcome: RunOutcome;
   try {
     const { agent: _named, ...end } = report;
-    const built = await completeDraft(delDir, await withReferencesAdded(delDir, run.start), {
+    const built = await completeDraft(delDir, await withOwnReferences(delDir, run.start, report), {
       agent: run.agent,
       pass: run.pass,
       filesAtStart: run.files,

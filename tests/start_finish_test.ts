@@ -839,3 +839,63 @@ Deno.test("finish: the files a run's own _REFERENCES.md lists that its start did
   assertEquals((await runCliProcess(["finish", again, "--status", "SUCCESS"])).code, 0);
   assert(!(await recordsOf(del)).at(-1)!.Notes.includes("hashed at the end"));
 });
+
+Deno.test("finish: references added to _REFERENCES.md during a run that did not name it as an output are not taken as read by it: stale finds the run DIRTY (review-k 1)", async () => {
+  const { del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"])).stdout.trim();
+  // Someone else (a person, another run) adds a reference while the run works.
+  await Deno.writeTextFile(
+    join(del, "_REFERENCES.md"),
+    "- [R](../../0_References/ref.txt)\n",
+    { append: true },
+  );
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "# Datasheet, from the old list\n");
+  const finished = await runCliProcess(
+    ["finish", token, "--status", "SUCCESS", "--output", "Datasheet.md"],
+  );
+  assertEquals(finished.code, 0, finished.stderr);
+  const [record] = await recordsOf(del);
+  assert(!Object.hasOwn(record.InputHashes, "../../0_References/ref.txt"), record.Notes);
+  assert(!record.Notes.includes("hashed at the end"), record.Notes);
+  const stale = await runCliProcess(["stale", del]);
+  assertEquals(stale.code, 1, stale.stdout);
+  assertIncludes(stale.stdout, "added            ../../0_References/ref.txt");
+});
+
+Deno.test("finish: a reference the run's own _REFERENCES.md no longer lists is dropped at the end and noted, so stale finds the run CLEAN, as after emit (review-k 5)", async () => {
+  const { del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "PREPARATION"])).stdout.trim();
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "# References\n\nNone.\n");
+  const finished = await runCliProcess(
+    ["finish", token, "--status", "SUCCESS", "--output", "_REFERENCES.md"],
+  );
+  assertEquals(finished.code, 0, finished.stderr);
+  const [record] = await recordsOf(del);
+  const gone = "../../../_Decomposition/D.md";
+  assert(!Object.hasOwn(record.InputHashes, gone), JSON.stringify(record.InputHashes));
+  assertIncludes(
+    record.Notes,
+    `dropped at the end: 1 governed input the run's own _REFERENCES.md no longer lists (${gone})`,
+  );
+  const stale = await runCliProcess(["stale", del]);
+  assertEquals(stale.code, 0, stale.stdout);
+  assertIncludes(stale.stdout, "CLEAN");
+});
+
+Deno.test("finish: a reference the run's own _REFERENCES.md added that is not found is noted as not found, not as hashed (review-k 7)", async () => {
+  const { del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "PREPARATION"])).stdout.trim();
+  await Deno.writeTextFile(
+    join(del, "_REFERENCES.md"),
+    "- [N](../../0_References/not-yet.md)\n",
+    { append: true },
+  );
+  const finished = await runCliProcess(
+    ["finish", token, "--status", "SUCCESS", "--output", "_REFERENCES.md"],
+  );
+  assertEquals(finished.code, 0, finished.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(record.InputHashes["../../0_References/not-yet.md"], "TBD");
+  assert(!record.Notes.includes("hashed at the end"), record.Notes);
+  assertIncludes(record.Notes, "../../0_References/not-yet.md not found");
+});

@@ -76,6 +76,12 @@ the run's id ("run <id>"): a retried finish, reap and log know the run's record
 by it, never by start time and agent (runs started in one millisecond share
 those).
 
+A run that names _REFERENCES.md among its outputs (PREPARATION) and changed it
+is recorded as reading the references it lists at its end: those it added are
+hashed then, those it dropped leave InputHashes, each named in a note. A
+_REFERENCES.md changed during a run that does not name it is only noted: the
+run read the list it had at start.
+
 A run whose pending file was removed (git clean -x) before finish is recorded
 from the token all the same when --agent names its agent (the agent block
 gives it) and the token's start time is in the last day: StatusBefore and
