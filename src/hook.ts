@@ -578,12 +578,14 @@ function defaultDurationWarning(delDir: string, report: RunReport, draft: Record
   if (report.durationMs !== undefined) return [];
   const ms = parseDuration(draft.RunDuration) ?? 0;
   if (ms <= IMPLAUSIBLE_DEFAULT_MS) return [];
-  const hours = (ms / IMPLAUSIBLE_DEFAULT_MS).toFixed(1);
+  const hours = ms / IMPLAUSIBLE_DEFAULT_MS;
+  const span = hours < 48 ? `${hours.toFixed(1)} hours` : `${(hours / 24).toFixed(1)} days`;
   return [
     `--started ${report.started} without --duration: RunDuration recorded as ${draft.RunDuration} ` +
-    `(${hours} hours, from --started to now); if the run took less, record it again with ` +
-    "--duration (how long it took, e.g. --duration 45m) and mark this record superseded: " +
-    `runrec annotate ${shellWord(delDir)} <new RunID> --supersedes <this RunID> --note ` +
+    `(${span}, from --started to now); if the run took that long, nothing to do; if it took ` +
+    "less (a run recorded late), record it again with --duration (how long it took, e.g. " +
+    "--duration 45m) and mark this record superseded: " +
+    `runrec annotate ${shellWord(delDir)} <new RunID> --supersedes <this record's RunID> --note ` +
     '"real duration"',
   ];
 }
