@@ -12,11 +12,26 @@
 import damerauLevenshtein from "npm:damerau-levenshtein@1.0.8";
 
 /**
+ * Names alike but for their numbers (`STAGE_1`, `STAGE_2`) or for a short last part after `_`
+ * (`DRAFT_EN`, `DRAFT_DE`; `REVIEW_A`, `REVIEW_B`; `STAGE_1`, `STAGE_1A`) are agents of one series,
+ * not misspellings of each other.
+ */
+function oneSeries(a: string, b: string): boolean {
+  const numbersOut = (n: string) => n.replace(/\d+/g, "#");
+  if (numbersOut(a) === numbersOut(b)) return true;
+  const cutA = a.lastIndexOf("_");
+  const cutB = b.lastIndexOf("_");
+  return cutA > 0 && a.slice(0, cutA) === b.slice(0, cutB) &&
+    a.length - cutA <= 4 && b.length - cutB <= 4;
+}
+
+/**
  * The names of `known` closest to `name`, ignoring case, when any is close:
  * the same apart from case, or one or two edits away (one for names of up to
- * five characters, where two edits make another word), but never one that
- * differs only in its numbers (`STAGE_2` and `STAGE_1`, `5_DOCUMENTS` and
- * `4_DOCUMENTS`: a series). Empty when none is.
+ * five characters, where two edits make another word), but never one of the
+ * same series: alike but for numbers (`STAGE_2` and `STAGE_1`, `5_DOCUMENTS`
+ * and `4_DOCUMENTS`) or a last part of up to three characters (`DRAFT_DE` and
+ * `DRAFT_EN`). Empty when none is.
  *
  * @example
  * ```ts
@@ -24,17 +39,16 @@ import damerauLevenshtein from "npm:damerau-levenshtein@1.0.8";
  * closestNames("chirality_lens", ["CHIRALITY_LENS", "4_DOCUMENTS"]); // ["CHIRALITY_LENS"]
  * closestNames("QA", ["PM", "4_DOCUMENTS"]); // []
  * closestNames("STAGE_2", ["STAGE_1"]); // []
+ * closestNames("DRAFT_DE", ["DRAFT_EN"]); // []
  * ```
  */
 export function closestNames(name: string, known: readonly string[]): string[] {
   const wanted = name.toUpperCase();
   let best = Infinity;
   let found: string[] = [];
-  // Names alike but for their numbers are agents of a series, not misspellings of each other.
-  const series = (n: string) => n.toUpperCase().replace(/\d+/g, "#");
   for (const candidate of new Set(known)) {
     if (candidate === name) continue;
-    if (series(candidate) === series(name) && candidate.toUpperCase() !== wanted) continue;
+    if (oneSeries(candidate.toUpperCase(), wanted) && candidate.toUpperCase() !== wanted) continue;
     // Optimal string alignment: a character inserted, removed or replaced, or two neighbours
     // swapped, is one edit (`LENZ` → `LENS` 1, `LNES` → `LENS` 1).
     const edits = damerauLevenshtein(wanted, candidate.toUpperCase()).steps;

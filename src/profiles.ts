@@ -244,7 +244,8 @@ export function findProfile(
  * import { unknownAgentWarning } from "./profiles.ts";
  * await unknownAgentWarning("CHIRALITY_LENZ", "/nowhere/DEL-01-02_X");
  * // "agent CHIRALITY_LENZ is not a known agent (no agent file, nor built in): recorded as
- * //  given, an agent of its own in stale and log; did you mean CHIRALITY_LENS?"
+ * //  given, an agent of its own in stale and log; did you mean CHIRALITY_LENS? (an agent of
+ * //  the project's own: an AGENT_CHIRALITY_LENZ.md declares it)"
  * await unknownAgentWarning("MY_LINTER", "/nowhere/DEL-01-02_X"); // undefined
  * const ran = () => new Set(["CHIRALITY_LENSES"]); // the deliverable's records name it
  * await unknownAgentWarning("CHIRALITY_LENSES", "/nowhere/DEL-01-02_X", undefined, undefined, ran); // undefined
@@ -283,7 +284,8 @@ export async function unknownAgentWarning(
     ? "no agent file"
     : `no AGENT_${agent}.md in ${[...withFiles].join(", ")}`;
   return `agent ${agent} is not a known agent (${where}, nor built in): recorded as given, an ` +
-    `agent of its own in stale and log; did you mean ${close.join(" or ")}?`;
+    `agent of its own in stale and log; did you mean ${close.join(" or ")}? (an agent of the ` +
+    `project's own: an AGENT_${agent}.md declares it)`;
 }
 
 /** What a finished run did, as {@linkcode checkRun} compares it with a profile. */

@@ -1086,7 +1086,7 @@ Deno.test("emit with an agent name no agent file nor built-in agent has: one war
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("emit: a project's own agent near a built-in name is warned of at its first run in a deliverable only; an agent file added for one leaves the others quiet; agents named alike do not warn of each other; a near miss of an agent file or a built-in's case is warned of every time (review-g 12, review-i 5, 6, trial-pipeline2 5)", async () => {
+Deno.test("emit: a project's own agent near a built-in name is warned of at its first run in a deliverable only; an agent file added for one leaves the others quiet; agents named alike do not warn of each other; a near miss of an agent file or a built-in's case is warned of every time (review-g 12, review-i 5, 6, trial-pipeline2 5, review-k 8)", async () => {
   const { root, del } = await makeProject();
   const warningsOf = async (agent: string) => {
     const emitted = await runCli(["emit", del, "--agent", agent, "--status", "SUCCESS"]);
@@ -1110,12 +1110,16 @@ Deno.test("emit: a project's own agent near a built-in name is warned of at its 
   for (const stage of ["STAGE_1", "STAGE_2", "STAGE_3"]) assertEquals(await warningsOf(stage), []);
   await writeAgentFile(root, "STAGE_1");
   for (const stage of ["STAGE_2", "STAGE_10"]) assertEquals(await warningsOf(stage), []);
+  // A series by a short last part, an agent file for one of them: no misspelling, every run
+  // (review-k 8).
+  await writeAgentFile(root, "DRAFT_EN");
+  for (const name of ["DRAFT_DE", "DRAFT_DE", "STAGE_1A"]) assertEquals(await warningsOf(name), []);
   // A misspelling of an agent file's name, or a built-in's in other case: every run, recorded or not.
   for (const typo of ["5_DOCUMENT", "5_DOCUMENT", "chirality_lens", "chirality_lens"]) {
     const warned = await warningsOf(typo);
     assertEquals(warned.length, 1, `${typo}: ${warned.join("\n")}`);
     const meant = typo === "5_DOCUMENT" ? "5_DOCUMENTS" : "CHIRALITY_LENS";
-    assertIncludes(warned[0], `did you mean ${meant}?`);
+    assertIncludes(warned[0], `did you mean ${meant}? (an agent of the project's own: an AGENT_`);
   }
   assertEquals(
     (await recordsOf(del)).map((r) => r.AgentName).slice(0, 4),

@@ -375,11 +375,13 @@ Deno.test("closestNames: the same apart from case, or one or two edits away (one
   assertEquals(closestNames("DEPENDENCY", known), []); // three
   assertEquals(closestNames("QB", known), ["QA"]);
   assertEquals(closestNames("PM", known), []); // two edits of a short name make another word
-  assertEquals(closestNames("LENS_A", ["LENS_B", "LENS_C", "LENS_AB"]), [
-    "LENS_AB",
-    "LENS_B",
-    "LENS_C",
-  ]);
+  assertEquals(closestNames("LENSA", ["LENSB", "LENSC", "LENSAB"]), ["LENSAB", "LENSB", "LENSC"]);
+  // A series: alike but for numbers, or for a last part of up to three characters (review-k 8).
+  assertEquals(closestNames("LENS_A", ["LENS_B", "LENS_C", "LENS_AB", "STAGE_1"]), []);
+  assertEquals(closestNames("DRAFT_DE", ["DRAFT_EN"]), []);
+  assertEquals(closestNames("STAGE_1A", ["STAGE_1"]), []);
+  assertEquals(closestNames("STAGE1", ["STAGE_1"]), ["STAGE_1"]); // not a series: a typo
+  assertEquals(closestNames("REVIEW_ABCD", ["REVIEW_ABC"]), ["REVIEW_ABC"]); // four: a typo
   assertEquals(closestNames("LENS_A", ["LENS_a", "LENS_B"]), ["LENS_a"]); // case only: nearest
 });
 
