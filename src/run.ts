@@ -99,8 +99,9 @@ export interface StartRunOptions {
    * Allow a deliverable folder that does not exist yet (a run that creates
    * it, such as PREPARATION's) when its parent does. Such a run is kept in
    * memory, not in the folder, until it is finished; so is a run whose
-   * pending file cannot be saved (a full disk), noted in its record. Only for
-   * callers that finish the run themselves (exec, withRun). Default `false`.
+   * pending file cannot be saved (a full disk), noted in its record (as
+   * {@linkcode withRun} always does). Only for callers that finish the run
+   * themselves. Default `false`.
    */
   mayCreate?: boolean;
   /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
@@ -136,6 +137,19 @@ export interface StartedRun {
  * ```
  */
 export async function startRun(delDir: string, options: StartRunOptions): Promise<StartedRun> {
+  return await startedRun(delDir, options, options.mayCreate === true);
+}
+
+/**
+ * {@linkcode startRun}; `finishedHere`: the caller finishes the run in this process (`exec`,
+ * `withRun`), so a pending file that cannot be saved (a full disk) must not stop the run: it is
+ * kept in memory, noted in its record.
+ */
+async function startedRun(
+  delDir: string,
+  options: StartRunOptions,
+  finishedHere: boolean,
+): Promise<StartedRun> {
   checkStartArguments(delDir, options);
   requireRecordable(delDir);
   const dir = resolve(delDir);
@@ -184,15 +198,15 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     return { delDir: dir, run: kept.run, token: kept.token, ...warned };
   } catch (e) {
     const why = (e as Error).message.split("\n")[0].replaceAll(`${dir}/`, "");
-    if (!options.mayCreate) {
+    if (!finishedHere) {
       // Nowhere to keep it: the agent records the run in one step at its end instead.
       throw new InputError(
         `${delDir}: the run cannot be kept (${why}); record it at its end with runrec emit ` +
-          `${delDir} --agent ${options.agent} (and finish's options) instead of runrec finish`,
+          `${delDir} --agent ${options.agent} (and finish's options; recordRun from a script) ` +
+          "instead of runrec finish",
         { cause: e },
       );
     }
-    // exec and withRun finish the run themselves: a full or failing disk must not stop it.
     run.start.notes.push(`pending run not saved (${why}): reap could not have recorded a crash`);
     return { delDir: dir, run, ...warned };
   }
@@ -1247,14 +1261,12 @@ export async function withRun<T>(
     onOutcome = printOutcome,
     ...writeOptions
   } = options;
-  const started = await startRun(delDir, {
-    agent,
-    inputs,
-    pass,
-    mayCreate,
-    allowOutside,
-    pid: Deno.pid,
-  });
+  // This process finishes the run: a pending file that cannot be saved must not stop the work.
+  const started = await startedRun(
+    delDir,
+    { agent, inputs, pass, mayCreate, allowOutside, pid: Deno.pid },
+    true,
+  );
   const outputs: string[] = [];
   let status: RunStatus = "SUCCESS";
   const handle: RunHandle = {

@@ -171,3 +171,26 @@ Deno.test("withRun: run.output of an empty or blank path throws at the call, nam
   assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("withRun: a pending run that cannot be saved (.runrec and $TMPDIR files, not folders) does not stop the work: the callback runs and its run is recorded, noted (trial-lib F4)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(del, ".runrec"), "a file where runrec keeps its folder\n");
+  const tmpdir = Deno.env.get("TMPDIR");
+  Deno.env.set("TMPDIR", join(del, ".runrec"));
+  let ran = false;
+  let value: string;
+  try {
+    value = await withRun(del, { agent: "4_DOCUMENTS", onOutcome: () => {} }, () => {
+      ran = true;
+      return "done";
+    });
+  } finally {
+    if (tmpdir === undefined) Deno.env.delete("TMPDIR");
+    else Deno.env.set("TMPDIR", tmpdir);
+  }
+  assertEquals([ran, value], [true, "done"]);
+  const [record] = await recordsOf(del);
+  assertEquals(record.RunStatus, "SUCCESS");
+  assert(record.Notes.includes("pending run not saved"), record.Notes);
+  await Deno.remove(root, { recursive: true });
+});
