@@ -13,7 +13,13 @@ import { checksumMatches, decodeRecord, encodedLineBytes, encodeRecord } from ".
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
-import { acquireLock, type ContentionReport, type HeldLock, MAX_LEASE_S } from "./lock.ts";
+import {
+  acquireLock,
+  type ContentionReport,
+  type HeldLock,
+  LockRefusedError,
+  MAX_LEASE_S,
+} from "./lock.ts";
 import { readSeqIndex, SeqIndex, STORE_EVERY_BYTES, writeSeqIndex } from "./seq_index.ts";
 import {
   type FieldProblem,
@@ -299,6 +305,12 @@ export function withRecordFile<T>(
       leaseSeconds: options.leaseSeconds,
       waitMs: options.lockWaitMs,
       onWait: options.onLockWait,
+    }).catch((e) => {
+      // A lock file that cannot be made (a full disk, a read-only folder) is a failed write,
+      // named by its file; a lock refused or a bad option stays what it is.
+      if (e instanceof LockRefusedError || e instanceof InputError) throw e;
+      const reason = String((e as Error).message).replace(`: open '${path}.lock'`, "");
+      throw new WriteError(`${path}.lock: cannot take the lock: ${reason}`, { cause: e });
     });
     try {
       return await use(lockedWriter(file, path, lock, options.fsync ?? true));

@@ -17,7 +17,8 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE, WriteError } from "../src/store.ts";
+import { emitRecord } from "../src/hook.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 
@@ -72,9 +73,11 @@ async function devFull(place: Place, path: string): Promise<void> {
 
 const CASES: FaultCase[] = [
   {
-    name: "a read-only deliverable: spooled to $RUNREC_SPOOL_DIR",
+    name:
+      "a read-only deliverable: spooled to $RUNREC_SPOOL_DIR, the lock file named (trial-lib F2)",
     make: (p) => readOnly(p, p.del),
-    says: /record not written \(.*Read-only file system.*\); spooled to .*\/spool\//,
+    says:
+      /record not written \(.*RunRecords\.csv\.lock: cannot take the lock: .*Read-only file system.*\); spooled to .*\/spool\//,
     keeps: "spool",
   },
   {
@@ -258,3 +261,21 @@ for (const fault of CASES) {
     }
   });
 }
+
+Deno.test("environment fault: emitRecord in a read-only deliverable throws a WriteError naming the lock file, as its docs say (was a plain Error; trial-lib F1)", async () => {
+  const { root, del } = await makeProject();
+  await sh("mount", "--bind", del, del);
+  try {
+    await sh("mount", "-o", "remount,ro,bind", del);
+    const error = await emitRecord(del, { agent: "A", status: "SUCCESS" }).then(
+      () => undefined,
+      (e) => e,
+    );
+    assert(error instanceof WriteError, String(error));
+    assertMatch(error.message, /RunRecords\.csv\.lock: cannot take the lock: .*Read-only/);
+    assertEquals(error.landed, false);
+  } finally {
+    await new Deno.Command("umount", { args: [del] }).output();
+  }
+  await Deno.remove(root, { recursive: true });
+});
