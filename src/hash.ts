@@ -142,7 +142,7 @@ export async function hashFile(path: string): Promise<string> {
  * await Deno.remove(path);
  * ```
  */
-export async function hashFiles(paths: string[]): Promise<Map<string, string | Error>> {
+export async function hashFiles(paths: readonly string[]): Promise<Map<string, string | Error>> {
   const result = new Map<string, string | Error>();
   for (const path of paths) {
     if (result.has(path)) continue;

@@ -75,12 +75,16 @@ import {
 export interface RunReport {
   /** The agent's name, e.g. `4_DOCUMENTS`. */
   agent: string;
-  /** `SUCCESS`, `PARTIAL`, `FAILED` or `SKIPPED`. */
+  /**
+   * `SUCCESS`, `PARTIAL`, `FAILED` or `SKIPPED`, in any case (`success` is recorded as
+   * `SUCCESS`), or a host outcome word (`PASS`, `FAILED_INPUTS`, ...; SCHEMA.md 4.4) recorded as
+   * its RunStatus, the word kept in Notes.
+   */
   status: string;
   /** Files the run read, relative to the deliverable folder or absolute. */
-  inputs?: string[];
+  inputs?: readonly string[];
   /** Files the run wrote, relative to the deliverable folder or absolute. */
-  outputs?: string[];
+  outputs?: readonly string[];
   /** The pass directive the ORCHESTRATOR gave. */
   pass?: string;
   /** When the run started (ISO 8601 with zone); default: now minus the duration. */
@@ -274,7 +278,7 @@ export interface RunEnd {
   /** The pass directive the ORCHESTRATOR gave. */
   pass?: string;
   /** Files the run wrote, relative to the deliverable folder or absolute. */
-  outputs?: string[];
+  outputs?: readonly string[];
   /** Hashes of outputs the caller already knows (e.g. `exec`'s `DELETED`). */
   outputHashes?: Record<string, string>;
   /**
@@ -684,7 +688,7 @@ function runDurationMs(report: RunReport): number {
  */
 async function hashOutputs(
   dir: string,
-  outputs: string[],
+  outputs: readonly string[],
   known: Record<string, string>,
   allowOutside: boolean,
   atStart?: { files: readonly string[]; folders: readonly string[] },

@@ -87,7 +87,7 @@ export interface StartRunOptions {
   /** The agent's name, e.g. `4_DOCUMENTS`. */
   agent: string;
   /** Files the run reads, relative to the deliverable folder or absolute. */
-  inputs?: string[];
+  inputs?: readonly string[];
   /** The pass directive the ORCHESTRATOR gave. */
   pass?: string;
   /**
@@ -237,10 +237,10 @@ function folderFiles(dir: string): { files: string[]; folders: string[] } {
 
 /** What is known about a run when it ends. */
 export interface FinishReport {
-  /** `SUCCESS`, `PARTIAL`, `FAILED` or `SKIPPED`. */
+  /** `SUCCESS`, `PARTIAL`, `FAILED` or `SKIPPED`, as {@linkcode RunReport}'s `status`. */
   status: string;
   /** Files the run wrote, relative to the deliverable folder or absolute. */
-  outputs?: string[];
+  outputs?: readonly string[];
   /** Hashes of outputs already known (`DELETED` for a deleted file). */
   outputHashes?: Record<string, string>;
   /** What went wrong (FAILED/PARTIAL). */

@@ -19,6 +19,7 @@ import {
   finishRun,
   governedInputs,
   hashFile,
+  hashFiles,
   InputError,
   isAnnotation,
   openLineageEvents,
@@ -490,3 +491,26 @@ function assertInputErrorStarting(call: () => unknown, message: string): void {
   assertEquals(thrown instanceof InputError, true, String(thrown));
   assertEquals((thrown as Error).message.startsWith(message), true, String(thrown));
 }
+
+Deno.test("library arguments: read-only arrays (an `as const` configuration, frozen lists) are taken wherever paths are, and left as they were (trial-lib F6)", async () => {
+  const { root, del } = await makeProject();
+  const config = Object.freeze(
+    {
+      inputs: Object.freeze(["Datasheet.md"]),
+      outputs: Object.freeze(["Datasheet.md"]),
+    } as const,
+  );
+  await recordRun(del, { agent: "A", status: "SUCCESS", ...config });
+  const started = await startRun(del, { agent: "B", inputs: config.inputs });
+  await finishRun(started, { status: "success", outputs: config.outputs });
+  await withRun(del, { agent: "C", inputs: config.inputs, onOutcome: () => {} }, () => {});
+  const hashes = await hashFiles(config.inputs.map((p) => join(del, p)));
+  assertEquals(hashes.size, 1);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.RunStatus, r.InputFiles]), [
+    ["A", "SUCCESS", ["Datasheet.md"]],
+    ["B", "SUCCESS", ["Datasheet.md"]],
+    ["C", "SUCCESS", ["Datasheet.md"]],
+  ]);
+  await Deno.remove(root, { recursive: true });
+});
