@@ -17,7 +17,7 @@
  *
  * An annotation is withdrawn by invalidating it (`annotates=<ANNOTATION RUNID>;
  * invalidates; ...`): {@linkcode annotationsIn} then leaves it out, and
- * {@linkcode annotationConflict} refuses repeats and supersede cycles.
+ * `annotationConflict` refuses repeats and supersede cycles.
  *
  * One run supersedes another by its own Notes: a run its agent finished
  * after `reap` wrote it as FAILED says `finished after reap: supersedes=<RUNID>`
@@ -157,7 +157,7 @@ export function annotationNotes(
 }
 
 /**
- * An annotation {@linkcode annotationConflict} refused when it was weighed
+ * An annotation `annotationConflict` refused when it was weighed
  * under the append lock: nothing was written.
  *
  * @example
@@ -200,7 +200,7 @@ export interface AnnotationEffect {
  * Appends an annotation of the run `runId` to `delDir`'s `RunRecords.csv`
  * and returns the annotation record as written. Under the append lock it
  * reads the file and throws {@linkcode AnnotationRefused} when
- * {@linkcode annotationConflict} refuses the annotation, so two annotations
+ * `annotationConflict` refuses the annotation, so two annotations
  * made at once cannot both invalidate one run. It does not check that the
  * runs it names exist: `runrec annotate` does that first. It throws
  * {@linkcode InputError}, before anything is written, for what `runrec
@@ -438,7 +438,7 @@ export type AnnotationSource =
 /**
  * What {@linkcode annotationsIn} needs of `record`: the record itself when it
  * says anything it reads (an annotation, or a run whose Notes hold
- * {@linkcode lateFinishNote}), else its RunID and RecordChecksum only. Given
+ * `lateFinishNote`), else its RunID and RecordChecksum only. Given
  * these for every record, it answers as given every record, so a reader of a
  * large file need hold no run whole.
  *
@@ -615,7 +615,7 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
  * The annotations among `records` that apply, by the RunID they are about,
  * in file order; {@linkcode annotationsFor} picks those of one record.
  * `annotate B --supersedes A` files `superseded` under A and `supersedes`
- * under B; so does a run B whose Notes hold {@linkcode lateFinishNote}`(A)`.
+ * under B; so does a run B whose Notes hold `lateFinishNote``(A)`.
  *
  * An annotation that another annotation invalidates is withdrawn: it no
  * longer applies and is left out, and the withdrawal is filed under the
@@ -627,9 +627,9 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
  * RecordChecksum (`target`). One written before it did names a RunID alone:
  * where that RunID names several records (two clones, one minute), it marks
  * every record of it and withdraws no annotation, so that it can never make
- * a run a baseline by mistake ({@linkcode ambiguousAnnotations} says so).
+ * a run a baseline by mistake (`ambiguousAnnotations` says so).
  * `records` are every record of one file, each once, or the
- * {@linkcode annotationSource} of each.
+ * `annotationSource` of each.
  *
  * @example
  * ```ts
@@ -697,9 +697,9 @@ export async function annotationsOf(recordFile: string): Promise<Map<string, Ann
 }
 
 /**
- * The {@linkcode annotationSource} of each record of a record file, each once
+ * The `annotationSource` of each record of a record file, each once
  * (the first copy after a union merge): all that {@linkcode annotationsIn}
- * and {@linkcode annotationConflict} read.
+ * and `annotationConflict` read.
  */
 async function annotationSourcesOf(recordFile: string): Promise<AnnotationSource[]> {
   const sources: AnnotationSource[] = [];
@@ -756,7 +756,7 @@ export function annotationMark(annotations: readonly Annotation[] | undefined): 
   return [...new Set(marks)].join("; ");
 }
 
-/** The RunID given to a proposed annotation while {@linkcode annotationConflict} weighs it. */
+/** The RunID given to a proposed annotation while `annotationConflict` weighs it. */
 const PROPOSED = "(this annotation)";
 
 /** The `supersedes` annotations leading from `from` down to `to`, when `from` (transitively) supersedes `to`. */
@@ -780,7 +780,7 @@ function supersedePath(
   return search(from);
 }
 
-/** Why {@linkcode annotationConflict} refuses an annotation. */
+/** Why `annotationConflict` refuses an annotation. */
 export interface AnnotationConflict {
   /** One line: what is refused, naming the RunIDs and the existing annotation it meets. */
   message: string;

@@ -841,7 +841,14 @@ function unhashable(path: string): string {
 }
 
 /**
- * Builds the draft and appends it to the folder's `RunRecords.csv`.
+ * Builds the draft and appends it to the folder's `RunRecords.csv`. Unlike
+ * {@linkcode recordRun}, which spools a record it cannot write, it throws.
+ *
+ * @throws {InputError} a bad argument, a missing folder or permission; nothing is written.
+ * @throws {LockRefusedError} another writer holds the lock past the wait, or the lock file is
+ * unusable.
+ * @throws {WriteError} the record could not be written (a full disk, a read-only folder, the
+ * lock file not made); `landed` says whether its bytes reached the file all the same.
  *
  * @example
  * ```ts
@@ -881,7 +888,7 @@ export interface RunOutcome {
   /**
    * The lost-record line to print on stderr when the record could be neither
    * written nor spooled, or was spooled outside a deliverable folder that is
-   * gone (see {@linkcode lostRecordLine}).
+   * gone (see `lostRecordLine`).
    */
   lost?: string;
   /** Records of earlier failures appended now from the spool, oldest first. */

@@ -41,7 +41,7 @@ export interface GovernedInputs {
    * The files governed but not hashed, one line each (among `notes` too): a
    * folder that is a symbolic link or holds installed packages (unless its
    * files are hashed all the same, through another folder walked or as an
-   * input named), the references past {@linkcode MAX_REFERENCES}, those of a
+   * input named), the references past `MAX_REFERENCES`, those of a
    * `_REFERENCES.md` too large to read. A change there is unseen.
    */
   unseen: string[];
@@ -61,7 +61,7 @@ export interface GovernedOptions {
    */
   executionRoot?: string;
   /**
-   * The folder's project, when already known (default: {@linkcode projectBounds}).
+   * The folder's project, when already known (default: `projectBounds`).
    * Internal: `stale` shares what it found across folders.
    *
    * @ignore
@@ -251,9 +251,9 @@ const NAME_IT = " (name it as an input to hash them)";
  * resolved against the folder of `_REFERENCES.md`, then the git root, then the
  * execution root. URLs and placeholders are named in `notes`, not hashed; a
  * missing or unreadable file is hashed as `TBD` and named in `notes`, as is a
- * folder that cannot be listed. runrec's own files ({@linkcode isRunrecOwn})
+ * folder that cannot be listed. runrec's own files (`isRunrecOwn`)
  * are left out. An input that resolves outside the project
- * ({@linkcode projectBounds}: an absolute path, `..` past the root, `~`, a
+ * (`projectBounds`: an absolute path, `..` past the root, `~`, a
  * symbolic link pointing out) is not read unless `options.allowOutside`: it
  * is `TBD`, and a note names the rule. Throws {@linkcode InputError} when
  * `delDir` does not exist (unless `options.mayCreate`). Never throws for what the host files hold:

@@ -97,7 +97,7 @@ export interface ContentionReport {
 export type RefusalKind = "held" | "unusable";
 
 /**
- * Thrown by {@linkcode acquireLock} when it does not get the lock: at once
+ * Thrown by `acquireLock` when it does not get the lock: at once
  * for an unusable lock path, at the deadline for a held lock.
  *
  * @example
@@ -127,7 +127,7 @@ export class LockRefusedError extends Error {
   }
 }
 
-/** Options of {@linkcode acquireLock}. */
+/** Options of `acquireLock`. */
 export interface LockOptions {
   /** The deliverable whose records the lock guards. */
   deliverableId: string;
@@ -161,7 +161,7 @@ export interface HeldLock {
 export const DEFAULT_LEASE_S = 30;
 /** The longest lease a runrec lock may hold; a lock with a longer one is not runrec's. */
 export const MAX_LEASE_S = 300;
-/** How long {@linkcode acquireLock} waits for a holder unless told otherwise. */
+/** How long `acquireLock` waits for a holder unless told otherwise. */
 export const DEFAULT_WAIT_MS = 10_000;
 /** How long an empty or unparsable lock file is taken for one being written. */
 export const WRITE_GRACE_MS = 2_000;

@@ -80,7 +80,7 @@ export function manifestLine(hash: string, path: string): string {
 }
 
 /**
- * The manifest text: one {@linkcode manifestLine} per input, sorted by the
+ * The manifest text: one `manifestLine` per input, sorted by the
  * path as the line writes it (what `LC_ALL=C sort -k2` compares).
  *
  * @example

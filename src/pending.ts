@@ -60,7 +60,7 @@ export interface PendingRun {
   gitHead?: string;
   /** What the start fixed: time, StatusBefore, the governed inputs' hashes. */
   start: RunStartState;
-  /** The deliverable folder (absolute), for a run kept outside it (see {@linkcode keepPendingRun}). */
+  /** The deliverable folder (absolute), for a run kept outside it (see `keepPendingRun`). */
   delDir?: string;
   /**
    * The files of the deliverable folder at start (relative, runrec's own left
@@ -436,7 +436,7 @@ export function listReapedRuns(delDir: string): PendingItem[] {
 }
 
 /**
- * The runs kept outside their deliverable folders ({@linkcode keepPendingRun}),
+ * The runs kept outside their deliverable folders (`keepPendingRun`),
  * each naming its folder in `run.delDir`, oldest first.
  *
  * @example

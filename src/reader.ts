@@ -58,7 +58,7 @@ export interface LineProblem {
   message: string;
   /**
    * For a record line that cannot be read (`torn`, `corrupt`, `invalid`):
-   * its cells that are whole ({@linkcode wholeCells}), which may still say
+   * its cells that are whole (`wholeCells`), which may still say
    * whose run it was and when.
    */
   cells?: string[];

@@ -42,7 +42,7 @@ export type RecordDraft = Omit<RunRecord, "RunID" | "RecordChecksum"> & {
   RunID?: string;
 };
 
-/** Options of {@linkcode appendRecord} and {@linkcode withRecordFile}. */
+/** Options of `appendRecord` and `withRecordFile`. */
 export interface AppendOptions {
   /** Flush the file to the device before returning (default `true`). */
   fsync?: boolean;
@@ -150,7 +150,7 @@ export class WriteError extends Error {
 export interface RecordWriter {
   /** Absolute path of the record file. */
   readonly path: string;
-  /** Appends one validated record (see {@linkcode appendRecord}). */
+  /** Appends one validated record (see `appendRecord`). */
   append(draft: RecordDraft): AppendResult;
   /**
    * Whether a whole record of the file (not a torn line) holds `text` (a full

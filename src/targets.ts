@@ -53,7 +53,7 @@ export interface ResolveOptions {
    * Told each tool root skipped beneath a target that holds record files
    * (none a target names), with them, for a command that says so once it
    * knows more (`verify --since` follows a file moved there). Default:
-   * {@linkcode noteSkippedToolRoot}.
+   * `noteSkippedToolRoot`.
    */
   skippedToolRoot?: (folder: string, files: string[]) => void;
 }
@@ -160,7 +160,7 @@ export function noteSkippedToolRoot(
  * What a command over `targets` does with each tool root its search skips
  * (`skippedToolRoot` of {@linkcode findRecordFiles} and
  * {@linkcode deliverableFolders}): tells `told` (default: the note of
- * {@linkcode noteSkippedToolRoot}) the record files it holds, unless it holds
+ * `noteSkippedToolRoot`) the record files it holds, unless it holds
  * none or a target names it (it is read there).
  *
  * @example

@@ -7,7 +7,7 @@
  *   {@linkcode LATEST_YEAR}, and a run reported now started no later than
  *   {@linkcode CLOCK_SKEW_MS} after this machine's clock;
  * - a duration is exact to the millisecond (at most 3 fraction digits) and
- *   at most {@linkcode MAX_DURATION_MS}.
+ *   at most `MAX_DURATION_MS`.
  *
  * @module
  */
@@ -205,8 +205,8 @@ const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d{1,3}))
 /**
  * Parses an ISO 8601 duration of days, hours, minutes and seconds (at most 3
  * fraction digits) into milliseconds; `undefined` when it is not one.
- * Exact: no rounding. Does not apply {@linkcode MAX_DURATION_MS}: see
- * {@linkcode durationProblem}.
+ * Exact: no rounding. Does not apply `MAX_DURATION_MS`: see
+ * `durationProblem`.
  *
  * @example
  * ```ts
@@ -259,7 +259,7 @@ export function parseDurationOption(text: string): number | undefined {
 /**
  * What is wrong with a RunDuration, or `undefined` when it is fine: an ISO
  * 8601 duration exact to the millisecond and at most
- * {@linkcode MAX_DURATION_MS}.
+ * `MAX_DURATION_MS`.
  *
  * @example
  * ```ts

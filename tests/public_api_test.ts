@@ -81,7 +81,7 @@ Deno.test("mod.ts keeps the modules' internals out: pending-run claims, lock and
   assertEquals(leaked, []);
 });
 
-Deno.test("every function and class of mod.ts has an example, and each imports from @runrec/runrec", async () => {
+Deno.test("every function and class of mod.ts has an example, each imports from @runrec/runrec, and every {@link} of its docs names a symbol mod.ts exports (trial-lib F7)", async () => {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["doc", "--json", "mod.ts"],
     cwd: ROOT,
@@ -111,6 +111,11 @@ Deno.test("every function and class of mod.ts has an example, and each imports f
   }
   assertEquals(withoutExample, []);
   assertEquals(internalImports, []);
+  // A link a reader of the package's docs cannot follow: internal names go in code spans.
+  const exported = new Set(module.symbols.map((symbol) => symbol.name));
+  const unfollowable = [...JSON.stringify(module.symbols).matchAll(/\{@link(?:code)? (\w+)/g)]
+    .map(([, name]) => name).filter((name) => !exported.has(name));
+  assertEquals([...new Set(unfollowable)], []);
   assert(module.symbols.length > 0, "deno doc listed no symbol");
 });
 

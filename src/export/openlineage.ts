@@ -44,7 +44,7 @@ const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name);
 
 /**
  * The runId of a run: a version-5 UUID of `<namespace>/<RunID>` in
- * {@linkcode RUNREC_RUN_NAMESPACE}. The namespace keeps two projects whose
+ * `RUNREC_RUN_NAMESPACE`. The namespace keeps two projects whose
  * RunIDs coincide (both have a DEL-01-01) apart on one lineage server.
  *
  * @example

@@ -28,7 +28,7 @@ import { parseDuration, parseInstant } from "../time.ts";
 export interface ExportedRun {
   /** The record as read. */
   record: RunRecord;
-  /** The namespace of the run's job and files: `--namespace`, else the name of {@linkcode base}. */
+  /** The namespace of the run's job and files: `--namespace`, else the name of `base`. */
   namespace: string;
   /**
    * The folder the exported file names are relative to (absolute): the
@@ -36,7 +36,7 @@ export interface ExportedRun {
    * folder itself.
    */
   base: string;
-  /** The deliverable folder relative to {@linkcode base} (`.` when it is the base). */
+  /** The deliverable folder relative to `base` (`.` when it is the base). */
   folder: string;
   /** The record file, as the target named it (for messages only: exports never show it). */
   file: string;
