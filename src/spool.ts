@@ -689,6 +689,30 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
 }
 
 /**
+ * A replay of the user's spool only needs to find it: without the permissions that name it
+ * (`$TMPDIR`, the user's id) it would look nowhere, or in the wrong folder, and say nothing waits.
+ */
+function requireUserSpool(): void {
+  const denied = [
+    ...["TMPDIR", "TEMP", "TMP"].some((name) =>
+        Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted"
+      )
+      ? ["--allow-env=TMPDIR,TEMP,TMP"]
+      : [],
+    ...Deno.build.os !== "windows" &&
+        Deno.permissions.querySync({ name: "sys", kind: "uid" }).state !== "granted"
+      ? ["--allow-sys=uid"]
+      : [],
+  ];
+  if (denied.length > 0) {
+    throw new InputError(
+      `replaySpool(): the user's spool ($TMPDIR/runrec-spool-<uid>) cannot be found without ` +
+        `${denied.join(" and ")}`,
+    );
+  }
+}
+
+/**
  * Replays every spooled record in the spool folders of `delDirs` (one
  * deliverable folder or several; none: of the user only), one record file at
  * a time, each under one append lock. A record that stays in the spool is a
@@ -698,7 +722,9 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
  * named folders is not failed by another deliverable's record in the user's
  * spool. An entry whose deliverable folder is gone is appended nowhere: it
  * waits for the folder, or to be moved into the `.runrec-spool/` of the
- * folder it belongs to.
+ * folder it belongs to. With no folders, the permissions that find the user's
+ * spool (`--allow-env=TMPDIR,TEMP,TMP`, `--allow-sys=uid`) are required: an
+ * `InputError` names the missing ones.
  *
  * @example
  * ```ts
@@ -714,6 +740,7 @@ export async function replaySpool(
   options: AppendOptions = {},
 ): Promise<ReplayReport> {
   checkReplayArguments(delDirs, options);
+  if (delDirs === undefined) requireUserSpool();
   const report = emptyReport();
   const items = listSpool(delDirs);
   const asked = askedAbout(delDirs);

@@ -250,3 +250,51 @@ Deno.test("library permissions: recordRun in a terminal with the flags README na
   assertIncludes(text, "written\r\n");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("library permissions: replaySpool() of the user's spool without the permissions that find it throws naming them, never 'nothing waits'; with them it replays (trial-lib F5)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir({ prefix: "runrec-perm-tmp-" });
+  // A record waits in the user's spool: RunRecords.csv a folder, the deliverable's own spool a
+  // file, so the emit's record goes to $TMPDIR's.
+  await Deno.mkdir(join(del, "RunRecords.csv"));
+  await Deno.writeTextFile(join(del, ".runrec-spool"), "a file where a folder is expected\n");
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS"],
+    undefined,
+    { TMPDIR: tmp },
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertIncludes(emitted.stderr, `spooled to ${tmp}`);
+  await Deno.remove(join(del, "RunRecords.csv"));
+  await Deno.remove(join(del, ".runrec-spool"));
+  const replay = `const r = await rr.replaySpool();
+return { replayed: r.replayed.length, failures: r.failures };`;
+  const narrowed = await runScript(
+    root,
+    [
+      "--allow-read",
+      "--allow-write",
+      "--allow-sys=hostname",
+    ],
+    replay,
+    { TMPDIR: tmp },
+  );
+  assertEquals(narrowed.answer.threw, "InputError", JSON.stringify(narrowed.answer));
+  assertIncludes(
+    String(narrowed.answer.message),
+    "--allow-env=TMPDIR,TEMP,TMP and --allow-sys=uid",
+  );
+  const granted = await runScript(
+    root,
+    [
+      "--allow-read",
+      "--allow-write",
+      "--allow-sys=hostname,uid",
+      "--allow-env",
+    ],
+    replay,
+    { TMPDIR: tmp },
+  );
+  assertEquals(granted.answer, { replayed: 1, failures: [] });
+  assertEquals((await Deno.readTextFile(join(del, "RunRecords.csv"))).split("\n").length, 3);
+});
