@@ -202,8 +202,7 @@ async function startedRun(
       // Nowhere to keep it: the agent records the run in one step at its end instead.
       throw new InputError(
         `${delDir}: the run cannot be kept (${why}); record it at its end with runrec emit ` +
-          `${delDir} --agent ${options.agent} (and finish's options; recordRun from a script) ` +
-          "instead of runrec finish",
+          `${delDir} --agent ${options.agent} (and finish's options) instead of runrec finish`,
         { cause: e },
       );
     }
