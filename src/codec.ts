@@ -148,8 +148,11 @@ export function encodeField(spec: FieldSpec, value: unknown): string {
  * the spelling {@linkcode encodeField} writes: a needless quote or escape,
  * an unsorted map or an unescaped formula start is an error, so that a value
  * has one spelling and a line re-encodes to itself byte for byte. The
- * one-pass {@linkcode readCanonicalCell} decides (on the cell `line[start..end)`,
- * sparing a copy); a cell it refuses is decoded and re-encoded to say what is wrong.
+ * one-pass {@linkcode readCanonicalCell} decides, on the cell `line[start..end)`:
+ * re-encoding every cell to compare would hold a large escaped field three
+ * times over (its cell, its value, its re-encoding), past the memory
+ * tests/long_line_test.ts allows a 12 MB field. A cell it refuses is decoded
+ * and re-encoded to say what is wrong.
  */
 function decodeField(spec: FieldSpec, line: string, start: number, end: number): unknown {
   return readCell(spec, line, start, end) ??
@@ -379,7 +382,7 @@ export function encodeRecord(record: RunRecord): string {
 /**
  * The length in bytes (UTF-8) of the line {@linkcode encodeRecord} writes for
  * `record`, without its `\n`: what the line limit (SCHEMA.md 6.5) is checked
- * against, counted without hashing the line.
+ * against.
  *
  * @example
  * ```ts
@@ -389,30 +392,7 @@ export function encodeRecord(record: RunRecord): string {
  * ```
  */
 export function encodedLineBytes(record: RunRecord): number {
-  let bytes = 64; // the checksum's hex digits
-  for (const spec of FIELDS) {
-    if (spec.name === "RecordChecksum") continue;
-    bytes += utf8Length(encodeField(spec, record[spec.name])) + 1; // and its comma
-  }
-  return bytes;
-}
-
-/** UTF-8 length of a string (a lone surrogate counts as U+FFFD, 3 bytes). */
-function utf8Length(text: string): number {
-  let bytes = text.length; // one per unit, plus what wider characters take
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) {
-      bytes += 1;
-      continue;
-    }
-    bytes += 2;
-    // A surrogate pair is 4 bytes for its 2 units: its low half adds nothing.
-    const next = text.charCodeAt(i + 1);
-    if (c >= 0xD800 && c < 0xDC00 && next >= 0xDC00 && next < 0xE000) i++;
-  }
-  return bytes;
+  return new TextEncoder().encode(encodeRecord(record)).length;
 }
 
 /**

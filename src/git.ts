@@ -329,8 +329,8 @@ function readRef(
 
 /**
  * `HEAD` of the git work tree holding `dir`, or `""` when there is none or its
- * branch has no commit yet. Read from the files, without starting git (which
- * costs ~10 ms per run): the nearest `.git` folder, or `.git` file
+ * branch has no commit yet. Read from the files, without starting git (a
+ * process per run): the nearest `.git` folder, or `.git` file
  * (`gitdir: …`, linked work trees and submodules, with their `commondir`);
  * `HEAD` is an id (detached) or `ref: refs/heads/x`, whose id is in
  * `refs/heads/x` or in `packed-refs`. Repositories whose refs are not files

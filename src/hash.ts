@@ -4,22 +4,18 @@
  *
  * Two hashers, chosen per file, so that a short run (`runrec emit`, a few small
  * files) never loads `node:crypto` — importing it starts Deno's Node
- * compatibility layer, ~40-50 ms per process — while bulk hashing still gets
- * its native speed:
+ * compatibility layer — while bulk hashing still gets its native speed:
  *
- * - {@linkcode Sha256} from ./sha256.ts (~250 MB/s, WebAssembly, nothing to
- *   load) for files up to {@linkcode JS_FILE_LIMIT} bytes, until the process
- *   has hashed {@linkcode JS_BUDGET} bytes that way (~35 ms of hashing, about
- *   what the import costs: neither choice costs more than twice the better);
- * - `node:crypto` (~1.5 GB/s), imported on first need, for larger files and
- *   for every file after the budget is spent (one `fstat` fewer per file).
+ * - {@linkcode Sha256} from ./sha256.ts (WebAssembly, nothing to load) for
+ *   files up to {@linkcode JS_FILE_LIMIT} bytes, until the process has hashed
+ *   {@linkcode JS_BUDGET} bytes that way (hashing about as long as the import
+ *   takes: neither choice costs more than twice the better);
+ * - `node:crypto`, imported on first need, for larger files and for every
+ *   file after the budget is spent (one `fstat` fewer per file).
  *
  * Reads are synchronous (`Deno.FsFile.readSync`) into a reusable buffer (64 KiB
- * for small files, 2 MiB otherwise). Measured on Linux (Deno 2.9, 2-vCPU VM,
- * shared): a 1 GiB file at ~1.4 GB/s (`openssl dgst -sha256`: ~1.05 GB/s);
- * 10,000 files of 4 KiB in 0.19-0.34 s once `node:crypto` is loaded
- * (`sha256sum` via xargs: 0.26-0.37 s, the same runs), ~0.35 s for the first
- * batch of a process, which pays the budget and the import.
+ * for small files, 2 MiB otherwise). Throughput against `sha256sum` and
+ * `openssl`: docs/BENCHMARKS.md ("Figures that were in source comments").
  *
  * @module
  */

@@ -421,7 +421,7 @@ async function judge(path: string): Promise<Verdict> {
       return { kind: "orphan", reason: `pid ${info.pid} no longer runs`, of, identity };
     }
     if (alive) {
-      // Within its lease a live pid is taken for the holder; `ps` (~15 ms) is asked only after.
+      // Within its lease a live pid is taken for the holder; `ps` (a process) is asked only after.
       const reason = now > leaseEnd ? await notTheHolder(info.pid, acquiredMs) : undefined;
       if (reason) return { kind: "orphan", reason, of, identity };
       return held(`pid ${info.pid} on this host runs; a live holder is never taken over`);

@@ -32,8 +32,8 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 /**
  * Sorts `strings` in place by their UTF-8 bytes, as {@linkcode compareUtf8},
  * and returns them. Without surrogates UTF-16 order is that order, so the
- * built-in comparison sorts them: in a fresh process (every `emit`) a first
- * sort calling `compareUtf8` measured 0.5-2.5 ms, the built-in one 0.1 ms.
+ * built-in comparison sorts them, which in a fresh process (every `emit`)
+ * costs far less than a first sort calling `compareUtf8` (docs/BENCHMARKS.md).
  *
  * @example
  * ```ts

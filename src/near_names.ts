@@ -2,7 +2,8 @@
  * Names near a given one, for "did you mean ...?": the same apart from case,
  * or one or two edits away, counted by the maintained `damerau-levenshtein`
  * package. Its own module, loaded only when a name is not known: the package
- * is CommonJS, which costs a run from source ~7 ms to load.
+ * is CommonJS, which Deno loads through its CommonJS loader: a cost a run of a known
+ * agent need not pay (docs/BENCHMARKS.md, stop 25).
  *
  * @module
  */

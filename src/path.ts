@@ -5,7 +5,7 @@
  *
  * `resolve` and `relative` start from `Deno.cwd()`: left to itself, pathe
  * asks Node's `process.cwd()`, and the first use of `process` starts Deno's
- * Node compatibility layer, ~30 ms per process (docs/BENCHMARKS.md).
+ * Node compatibility layer (docs/BENCHMARKS.md, stop 25).
  *
  * @module
  */

@@ -12,6 +12,8 @@
  */
 import { readCanonicalCell } from "./codec.ts";
 import {
+  AGENT_NAME_PATTERN,
+  AGENT_TYPE,
   DELIVERABLE_ID_PATTERN,
   FIELDS,
   type FieldSpec,
@@ -19,6 +21,7 @@ import {
   RUN_ID_PATTERN,
   RUN_STATUSES,
   type RunRecord,
+  SCHEMA_VERSION,
   TBD,
 } from "./schema.ts";
 import { isLowerHex, sha256Hex } from "./sha256.ts";
@@ -29,7 +32,7 @@ import { daysInMonth, durationProblem } from "./time.ts";
 const inner = (pattern: RegExp) => pattern.source.slice(1, -1);
 /**
  * 64 characters to be checked as lowercase hex by `isLowerHex`: the class
- * `[0-9a-f]` cost the expression ~0.3 µs per hash (docs/BENCHMARKS.md).
+ * `[0-9a-f]` in the expression costs more (docs/BENCHMARKS.md, stop 24).
  */
 const HEX64 = "[^,;=]{64}";
 /**
@@ -59,35 +62,33 @@ const TIMESTAMP = "(2[0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])" +
 
 /**
  * The common spelling of a valid v1.0 line, a group per cell (two per text
- * cell). Built on first use: emit loads this module and never needs it.
+ * cell).
  */
-let plainLine: RegExp | undefined;
-const plainLinePattern = () =>
-  plainLine ??= new RegExp(
-    [
-      "^v1\\.0",
-      `(${inner(RUN_ID_PATTERN)})`,
-      `(${inner(DELIVERABLE_ID_PATTERN)})`,
-      "([A-Za-z0-9][A-Za-z0-9_.-]{0,63})",
-      "TYPE_2",
-      TIMESTAMP,
-      "(P[0-9A-Z.]*)", // RunDuration, checked below
-      oneOf(RUN_STATUSES),
-      TEXT, // RunPassDirective
-      `(${HEX64}|TBD)`,
-      LIST, // InputFiles
-      LIST, // OutputFiles
-      oneOf(LIFECYCLE_STATES),
-      oneOf(LIFECYCLE_STATES),
-      TEXT, // ErrorSummary
-      TEXT, // Notes
-      map(`${HEX64}|TBD`), // InputHashes
-      map(`${HEX64}|TBD|DELETED`), // OutputHashes
-      "((?:[^,]{40}(?:[^,]{24})?)?)", // GitHead
-      TEXT, // Host
-      `(${HEX64})$`,
-    ].join(","),
-  );
+const PLAIN_LINE = new RegExp(
+  [
+    `^${SCHEMA_VERSION.replace(".", "\\.")}`,
+    `(${inner(RUN_ID_PATTERN)})`,
+    `(${inner(DELIVERABLE_ID_PATTERN)})`,
+    `(${inner(AGENT_NAME_PATTERN)})`,
+    AGENT_TYPE,
+    TIMESTAMP,
+    "(P[0-9A-Z.]*)", // RunDuration, checked below
+    oneOf(RUN_STATUSES),
+    TEXT, // RunPassDirective
+    `(${HEX64}|TBD)`,
+    LIST, // InputFiles
+    LIST, // OutputFiles
+    oneOf(LIFECYCLE_STATES),
+    oneOf(LIFECYCLE_STATES),
+    TEXT, // ErrorSummary
+    TEXT, // Notes
+    map(`${HEX64}|TBD`), // InputHashes
+    map(`${HEX64}|TBD|DELETED`), // OutputHashes
+    "((?:[^,]{40}(?:[^,]{24})?)?)", // GitHead
+    TEXT, // Host
+    `(${HEX64})$`,
+  ].join(","),
+);
 
 const spec = (name: keyof RunRecord): FieldSpec => FIELDS.find((f) => f.name === name)!;
 const PASS = spec("RunPassDirective");
@@ -120,7 +121,7 @@ interface PlainReading {
 
 /** {@linkcode plainRecord}, with the manifest whose SHA-256 its InputContextSHA must be. */
 function plainReading(line: string): PlainReading | undefined {
-  const m = plainLinePattern().exec(line);
+  const m = PLAIN_LINE.exec(line);
   if (m === null || !line.isWellFormed()) return undefined;
   if (
     !isLowerHex(m[23]) || !(m[9] === TBD || isLowerHex(m[9])) ||
@@ -147,11 +148,11 @@ function plainReading(line: string): PlainReading | undefined {
   }
   // In column order, as decodeRecord builds it (JSON output lists the keys in this order).
   const record: RunRecord = {
-    SchemaVersion: "v1.0",
+    SchemaVersion: SCHEMA_VERSION,
     RunID: m[1],
     DeliverableID: m[2],
     AgentName: m[3],
-    AgentType: "TYPE_2",
+    AgentType: AGENT_TYPE,
     RunTimestamp: m[4],
     RunDuration: m[5],
     RunStatus: m[6],
@@ -184,8 +185,8 @@ export interface PlainRecord {
   inputContextSha: string;
 }
 
-/** Room for four manifests of plain records (ASCII, one byte a character), made on first use. */
-let manifests: Uint8Array | undefined;
+/** Room for four manifests of plain records (ASCII, one byte a character). */
+const manifests = new Uint8Array(4 * X4_MESSAGE_LIMIT);
 const encoder = new TextEncoder();
 
 /**
@@ -219,7 +220,6 @@ export function plainRecords(lines: readonly string[]): (PlainRecord | undefined
     const manifest = reading?.manifest;
     if (manifest === undefined) continue; // no record, or TBD
     const p = plain[i]!;
-    manifests ??= new Uint8Array(4 * X4_MESSAGE_LIMIT);
     const room = manifests.subarray(used, used + X4_MESSAGE_LIMIT);
     const { read, written } = encoder.encodeInto(manifest, room);
     if (read !== manifest.length || written !== manifest.length) {
@@ -254,10 +254,7 @@ function text(spec: FieldSpec, plain: string | undefined, other: string | undefi
 function paths(cell: string): string[] | undefined {
   if (cell === "") return [];
   const list = cell.split(";");
-  for (let i = 1; i < list.length; i++) {
-    if (list.lastIndexOf(list[i], i - 1) >= 0) return undefined;
-  }
-  return list;
+  return new Set(list).size === list.length ? list : undefined;
 }
 
 /** The InputContextSHA manifest of a map cell's pairs, built as {@linkcode hashes} reads them. */

@@ -272,8 +272,8 @@ export async function unknownAgentWarning(
   }
   // Its file is there but could not be read: known all the same.
   if (files.has(agent)) return undefined;
-  // Loaded only here: a run of a known agent never needs it (a CommonJS package costs ~7 ms to
-  // load from source; docs/BENCHMARKS.md).
+  // Loaded only here: a run of a known agent never needs it (a CommonJS package is slow to load
+  // from source; docs/BENCHMARKS.md, stop 25).
   const { closestNames } = await import("./near_names.ts");
   let close = closestNames(agent, [...files, ...Object.keys(BUILTIN_PROFILES)]);
   const caseOnly = close.some((name) => name.toUpperCase() === agent.toUpperCase());

@@ -141,7 +141,8 @@ export const RUN_ID_PATTERN = /^RUN-DEL-[0-9]{2,}-[0-9]{2,}-[0-9]{8}-[0-9]{4}-[0
 export const DELIVERABLE_ID_PATTERN = /^DEL-[0-9]{2,}-[0-9]{2,}$/;
 /** Regular expression of a lowercase hex SHA-256. */
 export const SHA256_PATTERN: RegExp = SHA256_HEX;
-const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Regular expression every AgentName matches. */
+export const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 function oneOf(values: readonly string[]) {
   return (value: string) =>
@@ -185,18 +186,13 @@ export function checkPath(path: string): string | undefined {
   return undefined;
 }
 
-/** Lists longer than this are searched for a path listed twice with a Set, not pairwise. */
-const PAIRWISE_LIST = 64;
-
 function checkPathList(paths: string[]): string | undefined {
-  const seen = paths.length > PAIRWISE_LIST ? new Set<string>() : undefined;
-  for (let i = 0; i < paths.length; i++) {
-    const problem = checkPath(paths[i]);
+  const seen = new Set<string>();
+  for (const path of paths) {
+    const problem = checkPath(path);
     if (problem) return problem;
-    // Pairwise is cheapest for the usual few paths; a run may write 100,000 files.
-    const twice = seen ? seen.has(paths[i]) : i > 0 && paths.lastIndexOf(paths[i], i - 1) >= 0;
-    if (twice) return `lists ${show(paths[i])} twice`;
-    seen?.add(paths[i]);
+    if (seen.has(path)) return `lists ${show(path)} twice`;
+    seen.add(path);
   }
   return undefined;
 }

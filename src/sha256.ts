@@ -1,21 +1,18 @@
 /**
  * SHA-256, synchronous, for the short inputs runrec hashes on its hot paths (a
  * record line, a manifest, a small file): no `node:crypto` (whose import
- * starts Deno's Node compatibility layer, tens of milliseconds) and no promise
- * per call (`crypto.subtle.digest`, ~15-30 µs each).
+ * starts Deno's Node compatibility layer) and no promise per call
+ * (`crypto.subtle.digest`).
  *
  * The compression function exists twice: in TypeScript (a 16-word schedule
  * ring in an `Int32Array`) and as a 514-byte WebAssembly module, which is used
  * whenever WebAssembly is available. A CLI run hashes a few KiB once, so
- * TypeScript would run in V8's interpreter (~0.7 µs per byte: 6-10 ms for
- * emit's ~9 KiB); WebAssembly runs compiled from the first byte, after a
- * ~1-2 ms compile on first use (a compile started in the background when the
- * module loads measured ~10 ms slower for `emit`: its answer arrives only when
- * the event loop turns, after emit's synchronous work has compiled anyway). The
- * state and the padding block are reused by every call. Measured on Linux
- * (Deno 2.9, V8 15, 2-vCPU AMD EPYC VM), both engines once warm: ~1 µs for
- * 100 bytes, ~5 µs per KiB, ~17 µs per 4 KiB, ~250 MB/s on large inputs
- * (`node:crypto`: ~3 µs per 4 KiB, ~1.5 GB/s, once its ~40 ms import is paid).
+ * TypeScript would run in V8's interpreter; WebAssembly runs compiled from the
+ * first byte, compiled on first use (a compile started in the background when
+ * the module loads answers only when the event loop turns, after emit's
+ * synchronous work has compiled anyway). The state and the padding block are
+ * reused by every call. What each costs: docs/BENCHMARKS.md ("Figures that
+ * were in source comments").
  *
  * @module
  */
@@ -178,7 +175,7 @@ const WASM_INPUT = 1024;
 /**
  * The WebAssembly module, hex. `tests/sha256_test.ts` holds its source, a
  * small assembler of readable instructions, and fails when these bytes differ
- * from what it assembles. (Hex, not base64: `atob` costs ~3 ms on first use.)
+ * from what it assembles. (Hex, not base64: `atob` is slow on its first use.)
  */
 export const SHA256_WASM_HEX =
   "0061736d0100000001060160027f7f00030201000503010001070902016d0200016300000adb0301d803010d" +
@@ -278,7 +275,6 @@ function finish(H: Int32Array, rest: Uint8Array, length: number): string {
     DIGEST[4 * i + 2] = w >>> 8;
     DIGEST[4 * i + 3] = w;
   }
-  // Native: a table of 256 hex pairs cost ~0.1 ms to build in every fresh process.
   return DIGEST.toHex();
 }
 
@@ -305,8 +301,8 @@ const REUSED_UNITS = 1 << 16;
 const UTF8 = new Uint8Array(3 * REUSED_UNITS);
 
 /**
- * UTF-8 of `text`, valid until the next call. A fresh `Uint8Array` costs
- * Deno ~2 µs, as much as hashing the string: `validate` hashes two per record.
+ * UTF-8 of `text`, valid until the next call: a fresh `Uint8Array` per call
+ * costs as much as hashing a short string, and `validate` hashes two per record.
  */
 function utf8(text: string): Uint8Array {
   if (text.length > REUSED_UNITS) return encoder.encode(text);
@@ -397,8 +393,9 @@ export function isSha256Hex(text: string): boolean {
  * ```
  */
 export function isLowerHex(text: string): boolean {
-  // Native hex parsing, ~3x faster than a loop over the characters (validate checks ~10 hashes a
-  // record); it takes `A-F` too, and only an even length: those are looked at apart.
+  // Native hex parsing: validate checks ~10 hashes a record, and the loop below costs it more
+  // (docs/BENCHMARKS.md, stop 25). It takes `A-F` too, and only an even length: those are
+  // looked at apart.
   if (text.length > 2 * HEX_BYTES.length || text.length % 2 !== 0) return isLowerHexSlow(text);
   try {
     HEX_BYTES.setFromHex(text);

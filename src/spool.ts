@@ -225,7 +225,7 @@ function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {
  * @example
  * ```ts
  * import { privateFolderProblem } from "./spool.ts";
- * privateFolderProblem("/tmp"); // "open to other users (mode 1777: …)"
+ * privateFolderProblem("/tmp"); // "open to other users (mode 777: …)"
  * ```
  */
 export function privateFolderProblem(folder: string): string | undefined {

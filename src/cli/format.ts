@@ -125,14 +125,12 @@ function oneLine(text: string): string {
 export interface TableOptions {
   /** Columns aligned to the right (numbers), by index. */
   alignRight?: readonly number[];
-  /** Spaces between columns (default 2). */
-  gap?: number;
   /** Paint the header bold (default false). */
   color?: boolean;
 }
 
 /**
- * Renders rows as an aligned text table: the header, then one line per row,
+ * Renders rows as an aligned text table (two spaces between columns): the header, then one line per row,
  * every line ending in `\n` and without trailing spaces. Cells may already be
  * coloured; their escape sequences do not count toward the width.
  *
@@ -148,7 +146,6 @@ export function renderTable(
   rows: readonly (readonly string[])[],
   options: TableOptions = {},
 ): string {
-  const gap = " ".repeat(options.gap ?? 2);
   const right = new Set(options.alignRight ?? []);
   const clean = rows.map((row) => row.map(oneLine));
   // A loop, not `Math.max(...cells)`: spread, a column of 150,000 rows overflows the stack.
@@ -160,7 +157,7 @@ export function renderTable(
     cells.map((cell, i) => {
       const pad = " ".repeat(Math.max(0, widths[i] - displayWidth(cell)));
       return right.has(i) ? pad + cell : cell + pad;
-    }).join(gap).trimEnd() + "\n";
+    }).join("  ").trimEnd() + "\n";
   const head = line(header);
   return (options.color ? paint(head.trimEnd(), "bold", true) + "\n" : head) +
     clean.map(line).join("");

@@ -3,8 +3,8 @@
  * `reap`, `flush`), loaded together: they share most of their code, and one
  * entry point for them keeps the bundle's chunks few (docs/BENCHMARKS.md,
  * stop 20). `emit`, the command agents run most, is loaded on its own: the
- * others' code (pending runs, reaping, annotations) would cost it ~1 ms to
- * load in every run (stop 24).
+ * others' code (pending runs, reaping, annotations) would be loaded in every
+ * run (stop 24).
  *
  * @module
  */
