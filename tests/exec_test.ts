@@ -247,6 +247,7 @@ Deno.test("exec: a good run that changed no file of the deliverable (CMD wrote e
   const note = `no file of ${del} changed while CMD ran (CMD runs in the current folder: did ` +
     "it write elsewhere?)";
   assertIncludes(result.stderr, `runrec: warning: ${note}\n`);
+  assertEquals(result.stderr.split(note).length, 2, result.stderr); // said once
   let record = (await recordsOf(del)).at(-1)!;
   assertEquals([record.RunStatus, record.OutputFiles], ["SUCCESS", []]);
   assertIncludes(record.Notes, note);

@@ -202,8 +202,17 @@ async function runCommand(
   }
 }
 
+/** What `exec` notes of a good run that changed no file of the deliverable. */
+const NOTHING_CHANGED = "no file of ";
+
+/** Prints what became of the run; its note that nothing changed, as a warning (once). */
 function report(io: Io, outcome: RunOutcome): void {
-  printOutcome(io, outcome, { json: false, runIdTo: "err" });
+  const quiet = outcome.notes.filter((n) => !n.startsWith(NOTHING_CHANGED));
+  const loud = outcome.notes.filter((n) => n.startsWith(NOTHING_CHANGED));
+  printOutcome(io, { ...outcome, notes: quiet, warnings: [...loud, ...outcome.warnings] }, {
+    json: false,
+    runIdTo: "err",
+  });
 }
 
 /** The `exec` command. */
@@ -278,10 +287,10 @@ export const execCommand: Command = {
       Object.keys(outputs).length === 0 && outcome.status !== "FAILED" &&
       outcome.status !== "SKIPPED"
     ) {
-      const note = `no file of ${delDir} changed while CMD ran (CMD runs in the current folder: ` +
-        "did it write elsewhere?)";
-      started.run.start.notes.push(note);
-      io.err(`runrec: warning: ${note}\n`);
+      started.run.start.notes.push(
+        `${NOTHING_CHANGED}${delDir} changed while CMD ran (CMD runs in the current folder: ` +
+          "did it write elsewhere?)",
+      );
     }
     try {
       report(

@@ -72,32 +72,32 @@ An input the baseline run wrote itself (also in its OutputHashes) is compared
 with the hash it left. A file whose bytes differ from the run's only in line
 endings (CR LF for LF, as a core.autocrlf checkout writes) is still changed
 (hashes are of the raw bytes, as the host's), and its reason says so, with the
-remedy: * text=auto eol=lf in .gitattributes (docs/TUTORIAL.md). Outputs of
-the baseline edited, deleted or recreated since are listed too ("output
-changed ..."), naming the run whose recorded output (OutputHashes) their bytes
-are now, whenever it started or ended (by content, not by time: runs overlap,
-and a duration may be a default), of several the first (it made them; a later
-one recorded them again); that alone does not make a deliverable DIRTY
-(K-VAL-1: dirty means an input changed). But when such a run is another
-SUCCESS or PARTIAL run of the same agent (two runs overlapped and the one that
-started first finished last, or a file was put back), the output was made from
-what it read: its inputs are compared too, and each that differs (and did not
-differ from the baseline already) is listed "since RUN-... (Datasheet.md on
-disk is what it wrote)", DIRTY, unless another such run made the same bytes
-from the inputs as they are. So too a file another SUCCESS or PARTIAL run of
-the agent wrote and the baseline did not, when that run ended after the
-baseline started (they overlapped), while the file's bytes are that run's:
-runs that ended before the baseline started are not compared (an agent that
-writes a dated report each run is compared by its latest run). Records naming another DeliverableID than the
+remedy: * text=auto eol=lf in .gitattributes (docs/TUTORIAL.md). Outputs of the
+baseline edited, deleted or recreated since are listed too ("output changed
+..."), naming the run whose recorded output (OutputHashes) their bytes are now,
+whenever it started or ended (by content, not by time: runs overlap, and a
+duration may be a default), of several the first (it made them; a later one
+recorded them again); that alone does not make a deliverable DIRTY (K-VAL-1:
+dirty means an input changed). But when such a run is another SUCCESS or PARTIAL
+run of the same agent (two runs overlapped and the one that started first
+finished last, or a file was put back), the output was made from what it read:
+its inputs are compared too, and each that differs (and did not differ from the
+baseline already) is listed "since RUN-... (Datasheet.md on disk is what it
+wrote)", DIRTY, unless another such run made the same bytes from the inputs as
+they are. So too a file another SUCCESS or PARTIAL run of the agent wrote and
+the baseline did not, when that run ended after the baseline started (they
+overlapped), while the file's bytes are that run's: runs that ended before the
+baseline started are not compared (an agent that writes a dated report each run
+is compared by its latest run). Records naming another DeliverableID than the
 folder's are a copy's (no baseline) while that deliverable has its own folder,
 else the folder was moved and they count. A root is every deliverable folder
 beneath it, and every folder with a RunRecords.csv nested in one (an execution
 root's tool roots, its folders named _… such as _Reconciliation/ or _Archive/,
 and linked worktrees of the repository, such as .worktrees/agent-1, left out,
 each with a note, a tool root's naming the record files it holds: name one to
-check it); each file is hashed once however many records name it, on every
-core. A folder named twice (through a symbolic link to it) is checked once;
-its project and execution root are the real folder's.
+check it); each file is hashed once however many records name it, on every core.
+A folder named twice (through a symbolic link to it) is checked once; its
+project and execution root are the real folder's.
 
 Options:
   --agent A     only agent A (a comma-separated list for several); an agent
@@ -191,9 +191,10 @@ run itself deleted (DELETED in its OutputHashes) is expected gone.
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
 and counted, but nothing is known to be out of date; so is an upstream check, a
-RETIRED check or a RETIRED entry); 1 a target is DIRTY or something is STALE; 2 usage error or
-a missing target or an ID of two folders with --propagate (nothing is checked),
-or an unreadable record file (the rest is still checked and printed).
+RETIRED check or a RETIRED entry); 1 a target is DIRTY or something is STALE; 2
+usage error or a missing target or an ID of two folders with --propagate
+(nothing is checked), or an unreadable record file (the rest is still checked
+and printed).
 
 Example:
   runrec stale . --propagate
