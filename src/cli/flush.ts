@@ -31,9 +31,9 @@ folder: a <del-dir> given, or every deliverable folder beneath a <root> (named
 DEL-XX-YY..., or holding a RunRecords.csv), whether or not its RunRecords.csv
 exists yet; an execution root's tool roots (folders named _… such as _Archive/)
 are left out, a note naming each whose deliverables' .runrec-spool/ still hold
-records, and how many: name one to flush it. (A record of the user's spool for
-a RunRecords.csv there is flushed: that file is beneath the folder named.) With
-no folder given, the current folder (as "flush .").
+records, and how many: name one to flush it (a record of the user's spool for a
+RunRecords.csv there is flushed: that file is beneath the folder named).
+With no folder given, the current folder (as "flush .").
 It appends every spooled record to the RunRecords.csv it belongs to, oldest first.
 Each record is appended once: a record already in its file (a replay that died after
 its write) is not appended again. An entry claimed by a replayer that is gone (or
