@@ -8,6 +8,7 @@
  */
 import { checkStaleArguments } from "./argument_checks.ts";
 import { requireReadable } from "./required_permissions.ts";
+import { retiredReason } from "./retired.ts";
 import {
   ambiguousAnnotations,
   type Annotation,
@@ -60,7 +61,7 @@ import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 export { deliverableFolders };
 
 /** What a check found for one deliverable and agent. */
-export type Verdict = "CLEAN" | "DIRTY" | "NO_BASELINE";
+export type Verdict = "CLEAN" | "DIRTY" | "NO_BASELINE" | "RETIRED";
 
 /** How a path differs from the baseline. */
 export type ChangeKind = "changed" | "added" | "removed" | "unreadable";
@@ -110,9 +111,12 @@ export interface StaleCheck {
   deliverableId: string;
   /** The agent; `""` when no agent has run on the deliverable. */
   agent: string;
-  /** `CLEAN`, `DIRTY` (an input differs) or `NO_BASELINE` (nothing to compare against). */
+  /**
+   * `CLEAN`, `DIRTY` (an input differs), `NO_BASELINE` (nothing to compare against) or `RETIRED`
+   * (the deliverable will not run again: nothing compared, see ./retired.ts).
+   */
   verdict: Verdict;
-  /** The record compared against (absent for `NO_BASELINE`). */
+  /** The record compared against (absent for `NO_BASELINE`); for `RETIRED`, its last good run. */
   baseline?: Baseline;
   /**
    * Governed inputs that differ from the baseline: every one of them; then those that differ from
@@ -124,7 +128,7 @@ export interface StaleCheck {
    * recorded output its bytes are (`writer`), when one is.
    */
   outputs: FileChange[];
-  /** Why there is no baseline (`NO_BASELINE` only). */
+  /** Why there is no baseline (`NO_BASELINE`), or why it will not run again (`RETIRED`). */
   reason?: string;
   /**
    * What else the check noticed: unreadable record lines, inputs missing or
@@ -468,11 +472,15 @@ function copySources(dir: string, id: string, records: FolderRecords["records"])
 /** What a symbolic link loop is called, as the system (and emit's note) says it. */
 const LOOP = "Too many levels of symbolic links";
 
-/** How a path that cannot be hashed now stands: gone, or there and unreadable, and why. */
+/**
+ * How a path that cannot be hashed now stands: gone, or there and unreadable, and why. `dir`, the
+ * deliverable folder, tells a path that does not resolve from its place now from one deleted.
+ */
 function missingOrUnreadable(
   absPath: string,
   lookups: Lookups,
   error?: Error,
+  dir?: string,
 ): { change: "removed" | "unreadable"; reason: string } {
   // In the words of emit's note: unchanged, the same names are CLEAN with a note.
   const colliding = namesReadingAs(absPath);
@@ -483,7 +491,8 @@ function missingOrUnreadable(
     if (outsideSparseCheckout(absPath)) {
       return { change: "unreadable", reason: "not checked out (a sparse checkout leaves it out)" };
     }
-    return { change: "removed", reason: "deleted" };
+    const unresolved = dir === undefined ? undefined : unresolvedFrom(dir, absPath, lookups);
+    return { change: "removed", reason: unresolved ?? "deleted" };
   }
   if (link instanceof Error) return { change: "unreadable", reason: failureReason(link) };
   const kind = lookups.stat(absPath);
@@ -496,6 +505,19 @@ function missingOrUnreadable(
     return { change: "unreadable", reason: "dangling symbolic link" };
   }
   return { change: "unreadable", reason: error ? failureReason(error) : "cannot be read" };
+}
+
+/**
+ * Why a path outside the deliverable folder `dir`, not found now, may never have been deleted:
+ * the folder that would hold it is not there either, as when the deliverable folder moved since
+ * the run (into `_Archive/`, another package) and its relative path now leads elsewhere.
+ */
+function unresolvedFrom(dir: string, absPath: string, lookups: Lookups): string | undefined {
+  if (!relative(dir, absPath).startsWith("../")) return undefined;
+  const parent = dirname(absPath);
+  if (!(lookups.lstat(parent) instanceof Deno.errors.NotFound)) return undefined;
+  return `does not resolve from the folder's place now: no folder ${relative(dir, parent)} ` +
+    "(the folder moved since the run?)";
 }
 
 /** Why a folder recorded `TBD` (its walk could not list it) is unread: the listing's error. */
@@ -693,7 +715,7 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
     } else if (current === undefined) {
       const link = lookups.lstat(abs);
       if (link instanceof Deno.errors.NotFound || link instanceof Deno.errors.NotADirectory) {
-        const { change, reason } = missingOrUnreadable(abs, lookups);
+        const { change, reason } = missingOrUnreadable(abs, lookups, undefined, dir);
         changes.push({ path, change, baseline: then, current: null, reason });
         continue;
       }
@@ -845,7 +867,7 @@ function unreadableNow(
     const reason = collidingReason(count, typeof valid === "string" ? valid : undefined);
     return { change: "unreadable", reason };
   }
-  const state = missingOrUnreadable(absPath, c.lookups, asError(c.errors.get(absPath)));
+  const state = missingOrUnreadable(absPath, c.lookups, asError(c.errors.get(absPath)), c.dir);
   // Denied on the way there: the folder that cannot be entered says more than the file.
   if (!(c.lookups.lstat(absPath) instanceof Deno.errors.PermissionDenied)) return state;
   const folder = unlistableFolder(absPath, c.bounds.root, c.listable);
@@ -893,7 +915,7 @@ async function compareOutputs(
       });
       continue;
     }
-    const { change, reason } = missingOrUnreadable(abs, lookups, result);
+    const { change, reason } = missingOrUnreadable(abs, lookups, result, dir);
     // Not hashed at the run (`TBD`) and not now: nothing that can be told changed.
     if (then === TBD || (change === "removed" && then === DELETED)) continue;
     changes.push({ path, change, baseline: then, current: null, reason });
@@ -1124,6 +1146,27 @@ async function checkFolder(
     reason,
     notes: [...notes],
   });
+  // An invalidated or superseded run is never a baseline.
+  const isBaseline = options.isBaseline ?? ((r: RunRecord) => isUsableBaseline(r, annotations));
+  // It will not run again: its inputs are not compared (its relative paths resolve from where it
+  // is now, not from where it ran); its last good run is shown, as it stood when retired.
+  const retired = retiredReason(dir, lookups);
+  if (retired !== undefined) {
+    return (agents.length === 0 ? [""] : agents).map((agent): StaleCheck => {
+      const chosen = pickBaseline(byAgent.get(agent) ?? [], isBaseline);
+      return {
+        folder,
+        deliverableId: id,
+        agent,
+        verdict: "RETIRED",
+        ...(chosen === undefined ? {} : { baseline: baselineOf(chosen) }),
+        inputs: [],
+        outputs: [],
+        reason: `${retired}: it will not run again, so it is not compared, nor counted`,
+        notes: [...folderNotes],
+      };
+    });
+  }
   if (agents.length === 0) {
     const why = foreign.length > 0
       ? `no runs of ${id} recorded`
@@ -1133,8 +1176,6 @@ async function checkFolder(
     return [noBaseline("", why)];
   }
 
-  // An invalidated or superseded run is never a baseline.
-  const isBaseline = options.isBaseline ?? ((r: RunRecord) => isUsableBaseline(r, annotations));
   // Agents whose baselines name the same inputs share one look at the folder.
   const governed = new Map<string, ReturnType<typeof governedInputs>>();
   const places = roots(dir);
@@ -1213,7 +1254,7 @@ async function checkFolder(
   };
   const sinceOutputWriters = async (
     baseline: RunRecord,
-    outputs: readonly FileChange[],
+    outputs: readonly Pick<FileChange, "path" | "current">[],
     said: ReadonlySet<string>,
   ): Promise<FileChange[]> => {
     const wrote = new Map<RunRecord, string[]>();
@@ -1247,6 +1288,33 @@ async function checkFolder(
       }
     }
     return found;
+  };
+  // The outputs of the agent's other good runs that ended after the baseline started (they
+  // overlapped it) and that it did not write, with their bytes now: made from what that run read,
+  // whichever run started last (review-i 4). Runs that ended before it started are not asked
+  // about: an agent that writes a dated report each run is compared by its latest run only.
+  const overlappingOutputs = async (
+    baseline: RunRecord,
+    runs: FolderRecords["records"],
+  ): Promise<Pick<FileChange, "path" | "current">[]> => {
+    const paths = new Set<string>();
+    for (const { record } of runs) {
+      if (record === baseline || !isBaseline(record) || endMs(record) <= startMs(baseline)) {
+        continue;
+      }
+      for (const [path, written] of Object.entries(record.OutputHashes)) {
+        if (SHA256_PATTERN.test(written) && !(path in baseline.OutputHashes)) paths.add(path);
+      }
+    }
+    if (paths.size === 0) return []; // most checks: runs of one agent do not overlap
+    const outside = { allowOutside, bounds: places.bounds, lookups };
+    const files = sortUtf8([...paths]).map((path) => [path, resolve(dir, path)] as const)
+      .filter(([, abs]) => !keptOut(abs, outside) && isRegularFile(abs, lookups));
+    const hashes = await hash(files.map(([, abs]) => abs));
+    return files.flatMap(([path, abs]) => {
+      const current = hashes.get(abs);
+      return typeof current === "string" ? [{ path, current }] : [];
+    });
   };
   return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
     const runs = byAgent.get(agent) ?? [];
@@ -1335,7 +1403,8 @@ async function checkFolder(
       }
     }
     const inputs = await changesSince(baseline, now, notes);
-    inputs.push(...await sinceOutputWriters(baseline, outputs, new Set(inputs.map((c) => c.path))));
+    const written = [...outputs, ...await overlappingOutputs(baseline, runs)];
+    inputs.push(...await sinceOutputWriters(baseline, written, new Set(inputs.map((c) => c.path))));
     explainLineEndings(dir, [...inputs, ...outputs]);
     // Files the walk does not hash (references past those runrec follows, a linked folder) were
     // hashed neither by the run nor now: a change there is unseen, so no change found is no
@@ -1365,17 +1434,22 @@ async function checkFolder(
       deliverableId: id,
       agent,
       verdict: inputs.length > 0 ? "DIRTY" : "CLEAN",
-      baseline: {
-        RunID: baseline.RunID,
-        RunStatus: baseline.RunStatus,
-        RunTimestamp: baseline.RunTimestamp,
-        line: chosen.line,
-      },
+      baseline: baselineOf(chosen),
       inputs,
       outputs,
       notes,
     };
   }));
+}
+
+/** A record as a check names its baseline. */
+function baselineOf({ record, line }: FolderRecords["records"][number]): Baseline {
+  return {
+    RunID: record.RunID,
+    RunStatus: record.RunStatus,
+    RunTimestamp: record.RunTimestamp,
+    line,
+  };
 }
 
 /**
@@ -1390,7 +1464,10 @@ async function checkFolder(
  * could not be read at the run for the same reason (noted). An output no longer as
  * the baseline left it is put down to the run whose `OutputHashes` hold its bytes
  * now (by content, never by time); when that is another good run of the same agent,
- * that run's inputs are compared too, as for the baseline. Each file is hashed once
+ * that run's inputs are compared too, as for the baseline; so are those of such a run that ended
+ * after the baseline started, for the files it wrote that the baseline did not. A deliverable that
+ * will not run again (RETIRED in `_STATUS.md`, or in a tool root such as `_Archive/`) is a
+ * `RETIRED` check: nothing compared. Each file is hashed once
  * however many checks name it, on worker threads for larger roots.
  *
  * With `propagate`, the ACTIVE rows of every `Dependencies.csv` in the

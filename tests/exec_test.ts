@@ -238,3 +238,25 @@ Deno.test("exec with an agent name no agent file has: one warning naming the clo
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["REVIEWR"]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("exec: a good run that changed no file of the deliverable (CMD wrote elsewhere) is recorded, with a warning and a note saying so; its exit code stands (trial-pipeline2 minor 3)", async () => {
+  const { root, del } = await makeProject();
+  const elsewhere = join(root, "Stage2.md");
+  const result = await execSh(del, `echo stage2 > '${elsewhere}'`);
+  assertEquals(result.code, 0, result.stderr);
+  const note = `no file of ${del} changed while CMD ran (CMD runs in the current folder: did ` +
+    "it write elsewhere?)";
+  assertIncludes(result.stderr, `runrec: warning: ${note}\n`);
+  assertEquals(result.stderr.split(note).length, 2, result.stderr); // said once
+  let record = (await recordsOf(del)).at(-1)!;
+  assertEquals([record.RunStatus, record.OutputFiles], ["SUCCESS", []]);
+  assertIncludes(record.Notes, note);
+  // One that wrote into the deliverable, or failed, says nothing of it.
+  for (const script of [`echo x > '${join(del, "Stage2.md")}'`, "exit 3"]) {
+    const ran = await execSh(del, script);
+    assertEquals(ran.stderr.includes("no file of"), false, ran.stderr);
+    record = (await recordsOf(del)).at(-1)!;
+    assertEquals(record.Notes.includes("no file of"), false, record.Notes);
+  }
+  await Deno.remove(root, { recursive: true });
+});

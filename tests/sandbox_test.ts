@@ -241,3 +241,18 @@ Deno.test("sandbox: runrec-sandboxed stale started in a deliverable folder names
   assert(!stale.stdout.includes("--allow-outside"), stale.stdout);
   await cleanUp();
 });
+
+Deno.test("sandbox: runrec-sandboxed verify --since names what an installed user has instead, the runrec command (trial-pipeline2 minor 2)", async () => {
+  const { sandboxed, cleanUp } = await setUp();
+  try {
+    const ran = await sandboxed(["verify", ".", "--since", "HEAD"]);
+    assertEquals(ran.code, 2, ran.stderr);
+    assertEquals(
+      ran.stderr,
+      "runrec verify: --since: this runrec has no permission to run programs (sandboxed " +
+        "build), so it cannot run git; use the runrec command (not runrec-sandboxed) for this\n",
+    );
+  } finally {
+    await cleanUp();
+  }
+});

@@ -274,3 +274,63 @@ Deno.test("stale: a run recorded again with its real duration and the first reco
   assertEquals([current.verdict, current.inputs], ["CLEAN", []]);
   assertEquals(current.outputs.map((c) => c.writer), [copy]);
 });
+
+Deno.test("stale: two overlapping runs of one agent, the baseline (started last) writing only Guidance.md, the other (on the old input, ended last) Datasheet.md: DIRTY since that run, naming it (review-i 4)", async () => {
+  const { del } = await makeProject();
+  const spec = join(del, "Specification.md");
+  await Deno.writeTextFile(spec, "spec v0\n");
+  const start = async () =>
+    (await runrec(0, "start", del, "--agent", "4_DOCUMENTS", "--input", "Specification.md"))
+      .stdout.trim();
+  const a = await start(); // reads spec v0
+  await Deno.writeTextFile(spec, "spec v1\n");
+  const b = await start(); // reads spec v1: the baseline
+  await Deno.writeTextFile(join(del, "Guidance.md"), "from v1\n");
+  await runrec(0, "finish", b, "--status", "SUCCESS", "--output", "Guidance.md");
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "from v0\n");
+  await runrec(0, "finish", a, "--status", "SUCCESS", "--output", "Datasheet.md");
+  const [runB, runA] = (await records(del)).map((r) => r.RunID);
+  const check = await checkOf(del, "4_DOCUMENTS", 1);
+  assertEquals(check.baseline?.RunID, runB);
+  assertEquals(check.inputs.map((c) => [c.path, c.since, c.reason]), [[
+    "Specification.md",
+    runA,
+    `since ${runA} (Datasheet.md on disk is what it wrote)`,
+  ]]);
+  // Datasheet.md rewritten by a run on the new specification: CLEAN.
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "from v1\n");
+  await emit(del, "4_DOCUMENTS", "--input", "Specification.md", "--output", "Datasheet.md");
+  assertEquals((await checkOf(del, "4_DOCUMENTS", 0)).inputs, []);
+});
+
+Deno.test("stale: runs of one agent one after another, each writing its own file (a dated report, or another file), are compared by the latest only: CLEAN though older ones read an older input (review-g 2)", async () => {
+  const { del } = await makeProject();
+  const spec = join(del, "Specification.md");
+  for (const day of ["01", "02", "03"]) {
+    await Deno.writeTextFile(spec, `spec ${day}\n`);
+    await Deno.writeTextFile(join(del, `Report-2026-11-${day}.md`), `report ${day}\n`);
+    await emit(
+      del,
+      "4_DOCUMENTS",
+      "--input",
+      "Specification.md",
+      "--output",
+      `Report-2026-11-${day}.md`,
+      "--started",
+      `2026-11-${day}T09:00:00Z`,
+      "--duration",
+      "1m",
+    );
+  }
+  const check = await checkOf(del, "4_DOCUMENTS", 0);
+  assertEquals([check.verdict, check.inputs], ["CLEAN", []]);
+  // Two sequential runs writing different files (not dated): the same.
+  await Deno.writeTextFile(spec, "spec 04\n");
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "from 04\n");
+  await emit(del, "DATASHEETS", "--input", "Specification.md", "--output", "Datasheet.md");
+  await Deno.writeTextFile(spec, "spec 05\n");
+  await Deno.writeTextFile(join(del, "Guidance.md"), "from 05\n");
+  await emit(del, "DATASHEETS", "--input", "Specification.md", "--output", "Guidance.md");
+  const other = await checkOf(del, "DATASHEETS", 0);
+  assertEquals([other.verdict, other.inputs], ["CLEAN", []]);
+});

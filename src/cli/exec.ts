@@ -38,6 +38,9 @@ to CMD, and runrec waits for it), then finishes it (as runrec finish) with
   - RunStatus from the exit code: 0 SUCCESS; a code in --partial-codes PARTIAL;
     a code in --skipped-codes SKIPPED; any other FAILED with "exit code N" in
     ErrorSummary; killed by a signal FAILED naming the signal.
+A SUCCESS or PARTIAL run that changed no file of <del-dir> (CMD runs in the
+current folder: one that wrote elsewhere changed none) is recorded all the
+same, with a warning and a note in its Notes saying so; the exit code stands.
 Where no standard stream is a terminal (an agent, CI), CMD runs in a process
 group (session) of its own, as under GNU timeout: the signals reach the
 processes it started too, and processes of it still running when CMD ends
@@ -199,8 +202,17 @@ async function runCommand(
   }
 }
 
+/** What `exec` notes of a good run that changed no file of the deliverable. */
+const NOTHING_CHANGED = "no file of ";
+
+/** Prints what became of the run; its note that nothing changed, as a warning (once). */
 function report(io: Io, outcome: RunOutcome): void {
-  printOutcome(io, outcome, { json: false, runIdTo: "err" });
+  const quiet = outcome.notes.filter((n) => !n.startsWith(NOTHING_CHANGED));
+  const loud = outcome.notes.filter((n) => n.startsWith(NOTHING_CHANGED));
+  printOutcome(io, { ...outcome, notes: quiet, warnings: [...loud, ...outcome.warnings] }, {
+    json: false,
+    runIdTo: "err",
+  });
 }
 
 /** The `exec` command. */
@@ -269,6 +281,17 @@ export const execCommand: Command = {
     // A command that renamed the folder (its label) changed what is in the renamed one.
     const outputs = changedFiles(before, await snapshotFolder(runFolderNow(started)));
     const outcome = statusOf(exit, partial, skipped);
+    // A good run that made nothing here most likely wrote elsewhere (CMD runs in the current
+    // folder): said to the agent and in the record. A FAILED or SKIPPED run may well make nothing.
+    if (
+      Object.keys(outputs).length === 0 && outcome.status !== "FAILED" &&
+      outcome.status !== "SKIPPED"
+    ) {
+      started.run.start.notes.push(
+        `${NOTHING_CHANGED}${delDir} changed while CMD ran (CMD runs in the current folder: ` +
+          "did it write elsewhere?)",
+      );
+    }
     try {
       report(
         io,

@@ -7,8 +7,16 @@
 import { requireFolder } from "../deliverable.ts";
 import { InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
-import { replayLostRecords, type ReplayReport, replaySpool } from "../spool.ts";
-import { deliverableFolders, toolRootsSkipped } from "../targets.ts";
+import { leaveNote } from "../notices.ts";
+import {
+  listSpool,
+  replayLostRecords,
+  type ReplayReport,
+  replaySpool,
+  SPOOL_FOLDER,
+} from "../spool.ts";
+import { deliverableFolders, SILENT_SEARCH } from "../targets.ts";
+import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, writeJson } from "./command.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
@@ -22,8 +30,10 @@ warning), $TMPDIR/runrec-spool-<uid>/ and the .runrec-spool/ of each deliverable
 folder: a <del-dir> given, or every deliverable folder beneath a <root> (named
 DEL-XX-YY..., or holding a RunRecords.csv), whether or not its RunRecords.csv
 exists yet; an execution root's tool roots (folders named _… such as _Archive/)
-are left out, a note naming the record files each holds: name one to look in
-it. With no folder given, the current folder (as "flush .").
+are left out, a note naming each whose deliverables' .runrec-spool/ still hold
+records, and how many: name one to flush it (a record of the user's spool for a
+RunRecords.csv there is flushed: that file is beneath the folder named).
+With no folder given, the current folder (as "flush .").
 It appends every spooled record to the RunRecords.csv it belongs to, oldest first.
 Each record is appended once: a record already in its file (a replay that died after
 its write) is not appended again. An entry claimed by a replayer that is gone (or
@@ -55,6 +65,53 @@ function namingFrom(error: unknown): never {
   throw error instanceof InputError ? new InputError(`--from ${error.message}`) : error;
 }
 
+/** `path` with links resolved, or as it is when it cannot be (a name not valid UTF-8). */
+function realOrAsIs(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The tool roots (`_Archive/`) a search beneath `targets` passes over, each a target names
+ * aside (it is looked in): `skippedToolRoot` for {@linkcode deliverableFolders}, and `noteWaiting`
+ * to call once the replay is done, which leaves a note for each tool root whose deliverables'
+ * own spools still hold records (flush skips those: the record files there are none of its
+ * concern) and returns how many records wait there in all.
+ */
+function toolRootSpools(targets: readonly string[]) {
+  const named = new Set(targets.map(realOrAsIs));
+  const skipped: string[] = [];
+  return {
+    skippedToolRoot: (folder: string) => {
+      if (!named.has(realOrAsIs(folder))) skipped.push(folder);
+    },
+    noteWaiting: (): number => {
+      let all = 0;
+      for (const folder of skipped) {
+        const dels = deliverableFolders(folder, SILENT_SEARCH);
+        const spools = dels.map((del) => join(resolve(del), SPOOL_FOLDER) + "/");
+        // Only the deliverables' own spools: the user's spool was flushed for every file named.
+        const waiting = listSpool(dels).filter((item) =>
+          spools.some((spool) => item.path.startsWith(spool))
+        ).length;
+        if (waiting === 0) continue;
+        all += waiting;
+        const records = waiting === 1 ? "1 spooled record" : `${waiting} spooled records`;
+        leaveNote(
+          `skipped ${folder}: a tool root (a "_" folder of an execution root, for snapshot ` +
+            `copies) with ${records} not flushed; name it to flush ${
+              waiting === 1 ? "it" : "them"
+            }: runrec flush ${folder}`,
+        );
+      }
+      return all;
+    },
+  };
+}
+
 /** The `flush` command. */
 export const flushCommand: Command = {
   name: "flush",
@@ -69,8 +126,9 @@ export const flushCommand: Command = {
     for (const target of targets) requireFolder(target);
     // A folder named is looked in as it is; beneath it, every deliverable folder, even one
     // with no RunRecords.csv yet (its first record may be the one spooled). A tool root
-    // (`_Archive/`) holding record files is named: its deliverables' spools are not looked in.
-    const skippedToolRoot = toolRootsSkipped(targets);
+    // (`_Archive/`) is not looked in: one whose deliverables hold spooled records is named.
+    const toolRoots = toolRootSpools(targets);
+    const skippedToolRoot = toolRoots.skippedToolRoot;
     const dirs = from !== undefined ? [] : [
       ...new Map(
         targets.flatMap((t) => [t, ...deliverableFolders(t, { skippedToolRoot })])
@@ -80,6 +138,7 @@ export const flushCommand: Command = {
     const lost = from !== undefined ? await replayLostRecords(from).catch(namingFrom) : undefined;
     const report: ReplayReport = lost ?? await replaySpool(dirs);
     const { claimed, elsewhere } = report;
+    const waitingInToolRoots = toolRoots.noteWaiting();
     const replayed = report.replayed.map((r) => r.record);
     if (parsed.values.json) {
       writeJson(io, {
@@ -107,7 +166,13 @@ export const flushCommand: Command = {
       const nothing = replayed.length + report.alreadyWritten.length + claimed.length +
         report.failures.length + elsewhere.length;
       if (lost?.lines === 0) io.out(`${from}: no lost-record line in it; nothing appended\n`);
-      else if (nothing === 0) io.out("nothing spooled\n");
+      else if (nothing === 0) {
+        io.out(
+          waitingInToolRoots === 0
+            ? "nothing spooled\n"
+            : "nothing spooled outside the tool roots skipped (see the note)\n",
+        );
+      }
     }
     return report.failures.length + claimed.length > 0 ? EXIT.check : EXIT.ok;
   },

@@ -43,8 +43,11 @@ again: a file added to it since is "added", one deleted "removed".
 
   CLEAN        every governed input is as the baseline read it
   DIRTY        some are not; each is listed: changed, added (now governed,
-               e.g. a reference added to _REFERENCES.md), removed (deleted or
-               no longer listed) or unreadable, with the baseline's RunID
+               e.g. a reference added to _REFERENCES.md), removed (deleted,
+               no longer listed, or a path out of the folder that "does not
+               resolve from the folder's place now": the folder it names is not
+               there either, as when the deliverable folder moved since the
+               run) or unreadable, with the baseline's RunID
   NO_BASELINE  the agent has no SUCCESS or PARTIAL run that is not invalidated
                or superseded (runrec annotate), or no run at all; or no change
                was found where one may be out of sight: a line of RunRecords.csv
@@ -58,33 +61,43 @@ again: a file added to it since is "added", one deleted "removed".
                past the 1,000th, a _REFERENCES.md over 1 MiB). Each says why:
                staleness is unknown, never assumed clean. Beside a change
                (DIRTY) the same are notes
+  RETIRED      the deliverable will not run again: its _STATUS.md says RETIRED,
+               or it is in a tool root (_Archive/, any _… folder of an
+               execution root, named as a target). Nothing is compared (its
+               relative paths resolve from where it is now, not from where it
+               ran); its last good run is shown, as it stood when retired. Not
+               counted in the exit code
 
 An input the baseline run wrote itself (also in its OutputHashes) is compared
 with the hash it left. A file whose bytes differ from the run's only in line
 endings (CR LF for LF, as a core.autocrlf checkout writes) is still changed
 (hashes are of the raw bytes, as the host's), and its reason says so, with the
-remedy: * text=auto eol=lf in .gitattributes (docs/TUTORIAL.md). Outputs of
-the baseline edited, deleted or recreated since are listed too ("output
-changed ..."), naming the run whose recorded output (OutputHashes) their bytes
-are now, whenever it started or ended (by content, not by time: runs overlap,
-and a duration may be a default), of several the first (it made them; a later
-one recorded them again); that alone does not make a deliverable DIRTY
-(K-VAL-1: dirty means an input changed). But when such a run is another
-SUCCESS or PARTIAL run of the same agent (two runs overlapped and the one that
-started first finished last, or a file was put back), the output was made from
-what it read: its inputs are compared too, and each that differs (and did not
-differ from the baseline already) is listed "since RUN-... (Datasheet.md on
-disk is what it wrote)", DIRTY, unless another such run made the same bytes
-from the inputs as they are. Records naming another DeliverableID than the
+remedy: * text=auto eol=lf in .gitattributes (docs/TUTORIAL.md). Outputs of the
+baseline edited, deleted or recreated since are listed too ("output changed
+..."), naming the run whose recorded output (OutputHashes) their bytes are now,
+whenever it started or ended (by content, not by time: runs overlap, and a
+duration may be a default), of several the first (it made them; a later one
+recorded them again); that alone does not make a deliverable DIRTY (K-VAL-1:
+dirty means an input changed). But when such a run is another SUCCESS or PARTIAL
+run of the same agent (two runs overlapped and the one that started first
+finished last, or a file was put back), the output was made from what it read:
+its inputs are compared too, and each that differs (and did not differ from the
+baseline already) is listed "since RUN-... (Datasheet.md on disk is what it
+wrote)", DIRTY, unless another such run made the same bytes from the inputs as
+they are. So too a file another SUCCESS or PARTIAL run of the agent wrote and
+the baseline did not, when that run ended after the baseline started (they
+overlapped), while the file's bytes are that run's: runs that ended before the
+baseline started are not compared (an agent that writes a dated report each run
+is compared by its latest run). Records naming another DeliverableID than the
 folder's are a copy's (no baseline) while that deliverable has its own folder,
 else the folder was moved and they count. A root is every deliverable folder
 beneath it, and every folder with a RunRecords.csv nested in one (an execution
 root's tool roots, its folders named _… such as _Reconciliation/ or _Archive/,
 and linked worktrees of the repository, such as .worktrees/agent-1, left out,
 each with a note, a tool root's naming the record files it holds: name one to
-check it); each file is hashed once however many records name it, on every
-core. A folder named twice (through a symbolic link to it) is checked once;
-its project and execution root are the real folder's.
+check it); each file is hashed once however many records name it, on every core.
+A folder named twice (through a symbolic link to it) is checked once; its
+project and execution root are the real folder's.
 
 Options:
   --agent A     only agent A (a comma-separated list for several); an agent
@@ -177,10 +190,11 @@ change: a note says so, as for an input missing then and now. An input the
 run itself deleted (DELETED in its OutputHashes) is expected gone.
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE alone is 0: it is printed
-and counted, but nothing is known to be out of date; so is an upstream check or
-a RETIRED entry); 1 a target is DIRTY or something is STALE; 2 usage error or
-a missing target or an ID of two folders with --propagate (nothing is checked),
-or an unreadable record file (the rest is still checked and printed).
+and counted, but nothing is known to be out of date; so is an upstream check, a
+RETIRED check or a RETIRED entry); 1 a target is DIRTY or something is STALE; 2
+usage error or a missing target or an ID of two folders with --propagate
+(nothing is checked), or an unreadable record file (the rest is still checked
+and printed).
 
 Example:
   runrec stale . --propagate
@@ -197,6 +211,8 @@ export interface StaleSummary {
   DIRTY: number;
   /** Checks with no baseline to compare with. */
   NO_BASELINE: number;
+  /** Checks of deliverables that will not run again: not compared, not counted. */
+  RETIRED: number;
   /** Deliverables stale through their dependencies (`--propagate`). */
   STALE: number;
   /** Dependency cycles met (`--propagate`). */
@@ -222,6 +238,7 @@ export function summarise(report: StaleReport): StaleSummary {
     CLEAN: count("CLEAN"),
     DIRTY: count("DIRTY"),
     NO_BASELINE: count("NO_BASELINE"),
+    RETIRED: count("RETIRED"),
     STALE: report.stale.length,
     cycles: report.cycles.length,
     unreadable: report.unreadable.length,
@@ -264,6 +281,7 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
   if (s.NO_BASELINE > 0) {
     summary += " (staleness unknown: each says why)";
   }
+  if (s.RETIRED > 0) summary += `, ${s.RETIRED} RETIRED (not compared, not counted)`;
   if (s.STALE > 0 || s.cycles > 0) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
   if (report.retired.length > 0) summary += `; ${report.retired.length} RETIRED not counted`;
   if (s.unreadable > 0) summary += `; ${s.unreadable} record file(s) unreadable, not checked`;
@@ -273,7 +291,7 @@ export function renderStaleText(report: StaleReport, color: boolean): string {
 
 /** A line per check (verdict, deliverable, agent, baseline RunID, folder), its evidence below. */
 function checkLines(checks: StaleCheck[], color: boolean): string[] {
-  const colours = { CLEAN: "green", DIRTY: "red", NO_BASELINE: "yellow" } as const;
+  const colours = { CLEAN: "green", DIRTY: "red", NO_BASELINE: "yellow", RETIRED: "dim" } as const;
   const agentWidth = Math.max(1, ...checks.map((c) => c.agent.length));
   const lines: string[] = [];
   // A folder's notes come with each of its checks: the text says each once per folder.

@@ -220,8 +220,7 @@ async function collidedRunIdsAt(top: string, commit: string, path: string): Prom
 }
 
 const SANDBOXED_GIT = "this runrec has no permission to run programs (sandboxed build), so it " +
-  "cannot run git; use the runrec command (not runrec-sandboxed), dist/runrec or " +
-  "`deno task runrec` for this";
+  "cannot run git; use the runrec command (not runrec-sandboxed) for this";
 
 /** The line `.gitattributes` needs last so that git stores record files as runrec wrote them. */
 const ATTRIBUTES_LINE = "RunRecords.csv merge=union eol=lf -filter -working-tree-encoding -ident";
