@@ -2,6 +2,8 @@
  * Tells a record file moved without git (a plain `mv`, a `cp -r` then
  * `rm`) by its content, as git's rename detection tells a renamed file:
  * never by its folder's name, which a copy shares and a move may change.
+ * Tells a file restarted at a path (its deliverable retired and begun
+ * again there) from one rewritten in place the same way.
  *
  * @module
  */
@@ -9,54 +11,108 @@ import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { runIdOfLine } from "./store.ts";
 
 /** What a record file's content says it is: its first record's DeliverableID and its RunIDs. */
-interface RecordsOf {
+export interface RecordsOf {
   deliverableId?: string;
   runIds: Set<string>;
 }
 
-/** The DeliverableID (third field) and RunIDs of the records in `bytes`, its header left out. */
-function recordsOf(bytes: Uint8Array): RecordsOf {
+/**
+ * The DeliverableID (third field) and RunIDs of the records in `bytes`, its
+ * header left out.
+ *
+ * @example
+ * ```ts
+ * import { recordsOf } from "./moved_records.ts";
+ * const run = "v1.0,RUN-DEL-01-03-20261001-0001-001,DEL-01-03,A\n";
+ * recordsOf(new TextEncoder().encode(`h\n${run}`)).deliverableId; // "DEL-01-03"
+ * ```
+ */
+export function recordsOf(bytes: Uint8Array): RecordsOf {
   // RunIDs and DeliverableIDs are ASCII: any other byte of a line cannot change them.
   const lines = new TextDecoder().decode(bytes).split("\n").slice(1);
   const runIds = new Set<string>();
-  let deliverableId: string | undefined;
+  let first: string | undefined;
   for (const line of lines) {
     const runId = runIdOfLine(line);
     if (runId === undefined) continue;
     runIds.add(runId);
-    // SchemaVersion and RunID never hold a comma: the third field starts after the second.
-    deliverableId ??= line.split(",", 3)[2];
+    first ??= line;
   }
-  return {
-    deliverableId: deliverableId && DELIVERABLE_ID_PATTERN.test(deliverableId)
-      ? deliverableId
-      : undefined,
-    runIds,
-  };
+  return { deliverableId: first === undefined ? undefined : deliverableIdOfLine(first), runIds };
 }
 
 /**
- * Whether `later` holds the records of the record file `earlier`, as the
- * same file moved would: its first record has `earlier`'s DeliverableID, and
- * it holds at least half of `earlier`'s RunIDs (git's rename detection pairs
- * files at least half alike). Appended to, or rewritten, it still does; a
- * file of another deliverable does not. An `earlier` with no record holds
- * nothing to tell it by: `false`.
+ * The DeliverableID of a record line (its third field), when it is one.
  *
  * @example
  * ```ts
- * import { holdsRecordsOf } from "./moved_records.ts";
- * const bytes = (text: string) => new TextEncoder().encode(text);
- * const run = "v1.0,RUN-DEL-01-03-20261001-0001-001,DEL-01-03,A\n";
- * holdsRecordsOf(bytes(`h\n${run}`), bytes(`h\n${run}${run.replace("001,", "002,")}`)); // true
- * holdsRecordsOf(bytes("h\n"), bytes("h\n")); // false: no record to tell it by
+ * import { deliverableIdOfLine } from "./moved_records.ts";
+ * deliverableIdOfLine("v1.0,RUN-DEL-01-03-20261001-0001-001,DEL-01-03,A"); // "DEL-01-03"
  * ```
  */
-export function holdsRecordsOf(earlier: Uint8Array, later: Uint8Array): boolean {
-  const before = recordsOf(earlier);
-  if (before.deliverableId === undefined || before.runIds.size === 0) return false;
-  const after = recordsOf(later);
-  if (after.deliverableId !== before.deliverableId) return false;
-  const kept = [...before.runIds].filter((id) => after.runIds.has(id)).length;
-  return kept * 2 >= before.runIds.size;
+export function deliverableIdOfLine(line: string): string | undefined {
+  // SchemaVersion and RunID never hold a comma: the third field starts after the second.
+  const id = line.split(",", 3)[2];
+  return id !== undefined && DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
+}
+
+/**
+ * Whether `later` holds the records of `earlier` (both {@linkcode recordsOf}),
+ * as the same file moved would: its first record has `earlier`'s
+ * DeliverableID, and it holds at least half of `earlier`'s RunIDs (git's
+ * rename detection pairs files at least half alike). Appended to, or
+ * rewritten, it still does; a file of another deliverable does not. An
+ * `earlier` with no record holds nothing to tell it by: `false`.
+ *
+ * @example
+ * ```ts
+ * import { holdsRecords, recordsOf } from "./moved_records.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const run = "v1.0,RUN-DEL-01-03-20261001-0001-001,DEL-01-03,A\n";
+ * const one = recordsOf(bytes(`h\n${run}`));
+ * holdsRecords(one, recordsOf(bytes(`h\n${run}${run.replace("001,", "002,")}`))); // true
+ * holdsRecords(recordsOf(bytes("h\n")), one); // false: no record to tell it by
+ * ```
+ */
+export function holdsRecords(earlier: RecordsOf, later: RecordsOf): boolean {
+  if (earlier.deliverableId === undefined || earlier.runIds.size === 0) return false;
+  if (later.deliverableId !== earlier.deliverableId) return false;
+  const kept = [...earlier.runIds].filter((id) => later.runIds.has(id)).length;
+  return kept * 2 >= earlier.runIds.size;
+}
+
+/**
+ * Whether `later`, found where the record file `earlier` was, is a new
+ * file begun there (a deliverable retired and restarted at its path)
+ * rather than `earlier` rewritten: it keeps none of `earlier`'s records
+ * (a line of it, byte for byte: a new run may reuse a RunID, in the same
+ * minute), or its first record names another DeliverableID. A file that
+ * keeps any record of `earlier` with its DeliverableID is a rewrite. An
+ * `earlier` with no record has nothing a new file could replace: `false`.
+ *
+ * @example
+ * ```ts
+ * import { restarts } from "./moved_records.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const [a, b] = ["001", "002"].map((n) => `v1.0,RUN-DEL-01-03-20261001-0001-${n},DEL-01-03,A\n`);
+ * restarts(bytes(`h\n${a}`), bytes(`h\n${b}`)); // true
+ * restarts(bytes(`h\n${a}`), bytes(`h\n${a.replace(",A", ",B")}`)); // true: a new run, one RunID
+ * restarts(bytes(`h\n${a}${b}`), bytes(`h\n${b}`)); // false: a rewrite
+ * ```
+ */
+export function restarts(earlier: Uint8Array, later: Uint8Array): boolean {
+  const before = recordLines(earlier);
+  if (before.length === 0) return false;
+  const after = recordLines(later);
+  const id = deliverableIdOfLine(before[0]);
+  if (after.length > 0 && deliverableIdOfLine(after[0]) !== id) return true;
+  const kept = new Set(before);
+  return !after.some((line) => kept.has(line));
+}
+
+/** The lines of `bytes` that are records (a RunID in their second field), header left out, each without a CR at its end. */
+function recordLines(bytes: Uint8Array): string[] {
+  return new TextDecoder().decode(bytes).split("\n").slice(1)
+    .map((line) => line.endsWith("\r") ? line.slice(0, -1) : line)
+    .filter((line) => runIdOfLine(line) !== undefined);
 }

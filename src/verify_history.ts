@@ -43,12 +43,14 @@ import {
   resolveCommit,
   runGit,
   skipWorktreePaths,
+  storedAs,
   type TreeChange,
   treeChanges,
   untrackedFiles,
 } from "./git.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { holdsRecordsOf } from "./moved_records.ts";
+import { holdsRecords, recordsOf, restarts } from "./moved_records.ts";
+import { type Candidate, RecordCandidates, regularFileBytes } from "./record_candidates.ts";
 import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log.ts";
 import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
@@ -148,7 +150,7 @@ export interface HistoryCheck {
    * (`_Archive/`) or out of the targets, and that HEAD and the working tree
    * have there: followed and checked like the files present, each with its
    * entry in `histories` and a note saying where it went. Named as the
-   * targets were given when beneath one, else by absolute path.
+   * targets were given when beneath one, else relative to the working folder.
    */
   moved: string[];
   /**
@@ -570,13 +572,17 @@ async function realFolder(path: string): Promise<string> {
   return join(parent, basename(absolute));
 }
 
-/** `absolute` as the target holding it was given (relative stays relative); else itself. */
+/**
+ * `absolute` as the target holding it was given (relative stays relative);
+ * else relative to the working folder.
+ */
 function asGiven(absolute: string, given: { target: string; real: string }[]): string {
   for (const { target, real } of given) {
     if (absolute === real) return target;
     if (absolute.startsWith(`${real}/`)) return join(target, relative(real, absolute));
   }
-  return absolute;
+  // Beneath no target (moved out of them): as the working folder sees it, like the rest.
+  return relative(Deno.cwd(), absolute) || ".";
 }
 
 /** A rejection handler that throws the one-line InputError of a path that cannot be read. */
@@ -1118,7 +1124,14 @@ async function checkRepository(
     const commits = async function* () {
       for (let next = await first; !next.done; next = await log.next()) yield next.value;
     };
-    const followed: Followed = { alive, deleted, start, complete: true, probes: new Map() };
+    const followed: Followed = {
+      alive,
+      deleted,
+      start,
+      complete: true,
+      probes: new Map(),
+      left: new Map(),
+    };
     await followLog(commits(), followed, walk);
   }
   const tracks = [...new Set([...alive.values(), ...deleted.values()])];
@@ -1174,7 +1187,8 @@ async function checkRepository(
   };
   // Moves git has not been told of: the next commit would delete the file and leave its records
   // untracked (a snapshot copy looks the same), so they fail until the move is added.
-  const untrackedMoves = new Map<HistoryResult, Track>();
+  // Each with what the next commit would do to the file it left: delete it, or rewrite it.
+  const untrackedMoves = new Map<HistoryResult, { track: Track; left: string }>();
   let staged: TreeChange[] | undefined; // the working tree's changes since HEAD, when needed
   const unstaged: Track[] = []; // deleted in the working tree, git not told: a plain `mv`?
   for (const track of tracks) {
@@ -1203,47 +1217,80 @@ async function checkRepository(
       follow(track, gitPath, file, renameNote(track.path, WORKING_TREE));
     } else follow(track, gitPath, file);
   }
-  // A file of `files` git has not been told of, taken for new, may be the one moved too.
-  const told = new Set([...present].filter((path) => !untold.has(path)));
-  for (const { track, gitPath, copies } of await movedUntracked(unstaged, told, top)) {
-    track.renames.push({ commit: WORKING_TREE, from: track.path, to: gitPath });
-    // At most three named, as the note on a skipped tool root names its files.
-    const shown = copies.slice(0, 3).map(oneLine);
-    const more = copies.length > 3 ? ` and ${copies.length - 3} more` : "";
-    const others = copies.length === 0
-      ? ""
-      : copies.length === 1
-      ? `; ${shown[0]} holds its records too (a copy), not followed: name it to check it`
-      : `; ${shown.join(", ")}${more} hold its records too (copies), not followed: name them to ` +
-        "check them";
-    const note = `moved from ${track.path} in the working tree, not added to git (found by its ` +
-      `records, not its name)${others}; checked against its history there`;
-    const file = untold.get(gitPath);
+  // The record files a file's records may have gone to in the working tree, read when needed.
+  let candidates: Promise<RecordCandidates> | undefined;
+  const index = async () =>
+    await (candidates ??= (async () =>
+      candidateIndex(staged ??= await treeChanges("HEAD", undefined, top), top))());
+  // `track` followed to the file `to` holds its records in: one of `files` git had not been
+  // told of, taken for new, or one where the targets' walk does not look.
+  const followTo = (track: Track, to: Candidate, note: string, left = "deleted") => {
+    track.renames.push({ commit: WORKING_TREE, from: track.path, to: to.path });
+    const file = untold.get(to.path);
     const result = file === undefined
-      ? follow(track, gitPath, join(top, ...gitPath.split("/")), note)
-      : follow(track, gitPath, file, note, true);
-    untrackedMoves.set(result, track);
+      ? follow(track, to.path, join(top, ...to.path.split("/")), note)
+      : follow(track, to.path, file, note, true);
+    if (!to.told) untrackedMoves.set(result, { track, left });
+    return result;
+  };
+  for (const { track, chosen, copies } of await movedUntracked(unstaged, index, top)) {
+    followTo(track, chosen, untoldMoveNote(track, chosen, copies, false));
   }
-  // The working tree's versions against HEAD's, a batch of HEAD's blobs at a time.
-  for (let i = 0; i < working.length; i += BATCH) {
-    const batch = working.slice(i, i + BATCH);
-    const blobs = await readObjects(batch.map((w) => w.track.blob), top);
-    for (const [j, { file, gitPath, track, result }] of batch.entries()) {
-      result.versionsCompared++;
-      const problem = await workingTreeProblem(file, gitPath, blobs[j]!, top, result.notes);
-      if (problem) {
-        result.failure = {
-          commit: WORKING_TREE,
-          subject: "",
-          previous: track.label,
-          previousPath: track.path,
-          line: problem.line,
-          message: problem.message,
-        };
-      }
+  const rewritten = await workingTreeChecks(working, top);
+  // A file rewritten into a new one whose records an added or untracked file holds: its
+  // deliverable retired there and restarted here. Followed there; this file is a new one.
+  const restarted: typeof working = [];
+  for (const entry of rewritten) {
+    const { file, gitPath, track } = entry;
+    const [before] = await readObjects([track.blob], top);
+    if (!before || !restarts(before, await Deno.readFile(file))) continue;
+    const found = await index();
+    const choice = await chosenOf(before, await found.holding(recordsOf(before)), top);
+    if (!choice) continue;
+    found.take(choice.chosen.path);
+    const { chosen, copies } = choice;
+    const fresh = historyResult(repository, since, gitPath, undefined);
+    fresh.notes = [
+      `a new file at this path; the one it replaced was moved to ${oneLine(chosen.path)} in the ` +
+      "working tree (followed there); nothing to compare",
+    ];
+    histories.set(file, fresh);
+    const result = followTo(
+      track,
+      chosen,
+      untoldMoveNote(track, chosen, copies, true),
+      "rewritten",
+    );
+    restarted.push(...working.filter((w) => w.result === result));
+  }
+  // A file of the targets taken for new may hold the records of one outside them that was
+  // moved there or retired there and restarted (the targets name `_Archive` alone).
+  for (const [gitPath, file] of untold) {
+    if (histories.get(file)?.renames.length) continue; // followed above
+    const later = await regularFileBytes(file).then((bytes) => bytes && recordsOf(bytes));
+    if (later?.deliverableId === undefined) continue;
+    for (const track of tracks) {
+      if (
+        reached.has(track) || track.failure || alive.get(track.path) !== track ||
+        folderDeliverableId(track.path) !== later.deliverableId
+      ) continue;
+      const [before] = await readObjects([track.blob], top);
+      const earlier = before && recordsOf(before);
+      if (!earlier || !holdsRecords(earlier, later)) continue;
+      const there = await regularFileBytes(join(top, ...track.path.split("/")));
+      // Still holding its records where it was: this file is a copy of it, not its move.
+      if (there && !restarts(before, there)) continue;
+      staged ??= await treeChanges("HEAD", undefined, top);
+      const told = staged.some((c) => c.status === "A" && c.path === gitPath);
+      const to: Candidate = { path: gitPath, told, bytes: new Uint8Array(), records: later };
+      const note = untoldMoveNote(track, to, [], there !== undefined);
+      const result = followTo(track, to, note, there ? "rewritten" : "deleted");
+      restarted.push(...working.filter((w) => w.result === result));
+      break;
     }
   }
-  for (const [result, track] of untrackedMoves) {
+  await workingTreeChecks(restarted, top);
+  for (const [result, { track, left }] of untrackedMoves) {
     if (result.failure) continue; // rewritten there: that says more
     result.failure = {
       commit: WORKING_TREE,
@@ -1251,9 +1298,9 @@ async function checkRepository(
       previous: track.label,
       previousPath: track.path,
       line: 1,
-      message: `moved from ${track.path}, and git has not been told: committed as it is, that ` +
-        "file is deleted and its records are left untracked; `git add -A` (or git add of both " +
-        "paths) records the move, which is then followed",
+      message: `moved from ${oneLine(track.path)}, and git has not been told: committed as it ` +
+        `is, that file is ${left} and its records are left untracked; \`git add -A\` (or git ` +
+        "add of both paths) records the move, which is then followed",
     };
   }
   // Files a target held at `base` or since, and those of a merged `since`, that reach no file
@@ -1327,51 +1374,134 @@ async function checkRepository(
 }
 
 /**
+ * Checks each working tree's file of `working` against HEAD's version of it
+ * (a batch of HEAD's blobs at a time), setting its result's failure; returns
+ * the entries that failed.
+ */
+async function workingTreeChecks(
+  working: { file: string; gitPath: string; track: Track; result: HistoryResult }[],
+  top: string,
+): Promise<typeof working> {
+  const failed: typeof working = [];
+  for (let i = 0; i < working.length; i += BATCH) {
+    const batch = working.slice(i, i + BATCH);
+    const blobs = await readObjects(batch.map((w) => w.track.blob), top);
+    for (const [j, entry] of batch.entries()) {
+      const { file, gitPath, track, result } = entry;
+      result.versionsCompared++;
+      const problem = await workingTreeProblem(file, gitPath, blobs[j]!, top, result.notes);
+      if (!problem) continue;
+      result.failure = {
+        commit: WORKING_TREE,
+        subject: "",
+        previous: track.label,
+        previousPath: track.path,
+        line: problem.line,
+        message: problem.message,
+      };
+      failed.push(entry);
+    }
+  }
+  return failed;
+}
+
+/**
+ * The note of the file `to` that `track`'s records were found in, moved
+ * there in the working tree without git's rename (a plain `mv`, or a
+ * retire and restart: a new file `begins` at the path it left).
+ */
+function untoldMoveNote(track: Track, to: Candidate, copies: string[], begins: boolean): string {
+  return `moved from ${oneLine(track.path)} in the working tree` +
+    `${to.told ? "" : ", not added to git"}${begins ? ", where a new file begins" : ""} ` +
+    `(found by its records, not its name)${copiesNote(copies)}; checked against its history ` +
+    "there";
+}
+
+/** What a note on a file followed says of the `copies` of it not followed: three named at most. */
+function copiesNote(copies: string[]): string {
+  // At most three named, as the note on a skipped tool root names its files.
+  const shown = copies.slice(0, 3).map(oneLine);
+  const more = copies.length > 3 ? ` and ${copies.length - 3} more` : "";
+  return copies.length === 0
+    ? ""
+    : copies.length === 1
+    ? `; ${shown[0]} holds its records too (a copy), not followed: name it to check it`
+    : `; ${shown.join(", ")}${more} hold its records too (copies), not followed: name them to ` +
+      "check them";
+}
+
+/**
  * Where each of the record files `deleted` (HEAD's, deleted in the working
  * tree and git not told) went, when a plain `mv` or a `cp -r` and `rm` took
- * it where git tracks nothing yet: the untracked record file (not one of
- * `followed`, paths from the top) that holds its records, told by content
- * ({@linkcode holdsRecordsOf}), never by name. Of several, one that kept
- * every byte of HEAD's version, then the first by path: the others are its
- * `copies`, named. Each file is one deleted file's at most.
+ * it where git tracks nothing yet: the untracked record file that holds its
+ * records, told by content ({@linkcode holdsRecords}), never by name (see
+ * {@linkcode chosenOf}). Each file is one deleted file's at most.
  */
 async function movedUntracked(
   deleted: Track[],
-  followed: Set<string>,
+  candidates: () => Promise<RecordCandidates>,
   top: string,
-): Promise<{ track: Track; gitPath: string; copies: string[] }[]> {
+): Promise<{ track: Track; chosen: Candidate; copies: string[] }[]> {
   if (deleted.length === 0) return [];
-  const untracked = sortUtf8(await untrackedFiles(RECORD_FILE, top))
-    .filter((path) => !followed.has(path));
-  if (untracked.length === 0) return [];
-  const [committed, candidates] = await Promise.all([
-    readObjects(deleted.map((track) => track.blob), top),
-    Promise.all(untracked.map((path) => regularFileBytes(join(top, ...path.split("/"))))),
-  ]);
-  const taken = new Set<string>();
-  const found: { track: Track; gitPath: string; copies: string[] }[] = [];
-  for (const [i, track] of deleted.entries()) {
-    const before = committed[i];
+  const index = await candidates();
+  const found: { track: Track; chosen: Candidate; copies: string[] }[] = [];
+  // One version at a time: a batch of them would be held beside the candidates read.
+  for (const track of deleted) {
+    const [before] = await readObjects([track.blob], top);
     if (before === undefined) continue;
-    const holding = untracked.flatMap((path, j) => {
-      const after = candidates[j];
-      return after && !taken.has(path) && holdsRecordsOf(before, after)
-        ? [{ path, kept: !prefixProblem(before, after) }]
-        : [];
-    });
-    const chosen = holding.find((c) => c.kept) ?? holding[0];
-    if (chosen === undefined) continue;
-    taken.add(chosen.path);
-    const copies = holding.filter((c) => c !== chosen).map((c) => c.path);
-    found.push({ track, gitPath: chosen.path, copies });
+    const holding = (await index.holding(recordsOf(before))).filter((c) => !c.told);
+    const choice = await chosenOf(before, holding, top);
+    if (!choice) continue;
+    index.take(choice.chosen.path);
+    found.push({ track, ...choice });
   }
   return found;
 }
 
-/** The bytes of `file` when it is a regular file (a link or a FIFO is never opened: it may block). */
-async function regularFileBytes(file: string): Promise<Uint8Array | undefined> {
-  const info = await Deno.lstat(file).catch(() => undefined);
-  return info?.isFile ? await Deno.readFile(file).catch(() => undefined) : undefined;
+/**
+ * Of the files `holding` the records of the version `before`, the one it
+ * went to: one that kept every byte of it, and of those one git does not
+ * ignore, then the one with more records, then the first by path. The
+ * others are its `copies`.
+ */
+async function chosenOf(
+  before: Uint8Array,
+  holding: Candidate[],
+  top: string,
+): Promise<{ chosen: Candidate; copies: string[] } | undefined> {
+  if (holding.length <= 1) return holding[0] && { chosen: holding[0], copies: [] };
+  const absolute = (c: Candidate) => join(top, ...c.path.split("/"));
+  const storage = await storedAs(holding.map(absolute), top);
+  const rank = (c: Candidate) => [
+    prefixProblem(before, c.bytes) ? 1 : 0,
+    storage.get(absolute(c))?.ignoredBy ? 1 : 0,
+    -c.records.runIds.size,
+  ];
+  const ranked = holding.map((c, order) => ({ c, key: [...rank(c), order] }));
+  ranked.sort((x, y) => {
+    const at = x.key.findIndex((v, i) => v !== y.key[i]);
+    return at < 0 ? 0 : x.key[at] - y.key[at];
+  });
+  const [chosen, ...others] = ranked.map(({ c }) => c);
+  return { chosen, copies: others.map((c) => c.path) };
+}
+
+/**
+ * The index of the record files a file's records may have gone to in the
+ * working tree: those git does not track, and those added to its index or
+ * renamed there (`staged`, the working tree's changes since HEAD), by path.
+ */
+async function candidateIndex(
+  staged: TreeChange[],
+  top: string,
+): Promise<RecordCandidates> {
+  const untracked = await untrackedFiles(RECORD_FILE, top);
+  // Renamed too: `git mv` of a folder, then a new file begun, untracked, at the path it left.
+  const added = staged.filter((c) => "ARC".includes(c.status) && isRecordFile(c.path))
+    .map((c) => c.path);
+  const told = new Set(added);
+  const paths = sortUtf8([...new Set([...untracked, ...added])]);
+  return await RecordCandidates.index(paths.map((path) => ({ path, told: told.has(path) })), top);
 }
 
 /** The result for the record file at `gitPath`, as far as its followed history `track` goes. */
@@ -1542,12 +1672,8 @@ function trackFrom(path: string, blob: string, label: string): Track {
 }
 
 /** Moves the tracks along one commit's changes of record files. */
-function applyCommit(
-  commit: LoggedCommit,
-  alive: Map<string, Track>,
-  deleted: Map<string, Track>,
-  start: string,
-): void {
+function applyCommit(commit: LoggedCommit, followed: Followed): void {
+  const { alive, deleted, start, left } = followed;
   const changes = commit.changes.filter((c) => isRecordFile(c.path));
   const renames: { from: string; change: FileChange }[] = [];
   const added: FileChange[] = [];
@@ -1556,7 +1682,7 @@ function applyCommit(
     // Git pairs files by content alone: between two DeliverableIDs, only a file that kept its
     // bytes (a folder moved to a new DEL number, runs appended or not) is one renamed.
     const renamed = change.status === "R" && change.from !== undefined &&
-      (change.appended || sameDeliverable(change.from, change.path));
+      (change.appended || "restartedAt" in change || sameDeliverable(change.from, change.path));
     if (renamed) {
       renames.push({ from: change.from!, change });
     } else if (change.status === "R" || change.status === "C") {
@@ -1587,8 +1713,14 @@ function applyCommit(
   for (const { track, from, change } of moving) {
     if (!track) continue;
     track.renames.push({ commit: commit.id, from, to: change.path });
-    track.notes.push(renameNote(from, commit.id));
+    track.notes.push(
+      "restartedAt" in change
+        ? `moved from ${oneLine(from)} in commit ${short(commit.id)}, where a new file begins ` +
+          "(found by its records, not its name); checked against its history there"
+        : renameNote(from, commit.id),
+    );
     alive.set(change.path, track);
+    left.set(from, track);
     advance(track, commit, change);
   }
   for (const change of removed) {
@@ -1634,7 +1766,7 @@ function applyCommit(
       renames: [],
       commits: [commit.id],
       versions: 1,
-      notes: [`not in ${start}; checked from its first version, in commit ${short(commit.id)}`],
+      notes: [newFileNote(start, commit.id, left.get(change.path), change.path)],
       checks,
     });
   }
@@ -1680,6 +1812,82 @@ async function pairedByBytes(commit: LoggedCommit, top: string): Promise<LoggedC
     !renames.has(c) ? [c] : c.status === "A" ? [renames.get(c)!] : []
   );
   return { ...commit, changes };
+}
+
+/** A record file renamed where a new file was begun in its place: always followed. */
+type RestartRename = FileChange & { restartedAt: string };
+
+/**
+ * `commit` with each record file it rewrote into a new file ({@linkcode restarts})
+ * whose records a record file it added holds ({@linkcode holdsRecords})
+ * taken as that file renamed there, and a new file added in its place: a
+ * deliverable retired (moved into `_Archive/`) and restarted at its path in
+ * one commit (a squash merge too), which git shows as a change and an
+ * addition. Of several added files, one that kept every byte, then the one
+ * with more records; each is one file's at most. The rename is an append
+ * only when the added file kept every byte, else its bytes are compared.
+ */
+async function pairedRestarts(commit: LoggedCommit, top: string): Promise<LoggedCommit> {
+  // A diff that proved an append kept every record: no restart.
+  const changed = commit.changes.filter((c) =>
+    c.status === "M" && !c.appended && isRecordFile(c.path)
+  );
+  const added = commit.changes.filter((c) => c.status === "A" && isRecordFile(c.path));
+  if (changed.length === 0 || added.length === 0) return commit;
+  const objects = await readObjects([
+    ...changed.flatMap((c) => [c.oldBlob, c.newBlob]),
+    ...added.map((c) => c.newBlob),
+  ], top);
+  const addedBytes = objects.slice(2 * changed.length);
+  const addedRecords = addedBytes.map((bytes) => bytes && recordsOf(bytes));
+  const taken = new Set<FileChange>();
+  const replaced = new Map<FileChange, FileChange[]>();
+  for (const [m, change] of changed.entries()) {
+    const [before, after] = [objects[2 * m], objects[2 * m + 1]];
+    if (before === undefined || after === undefined) continue;
+    if (!restarts(before, after)) continue;
+    const earlier = recordsOf(before);
+    const holding = added.flatMap((addition, a) => {
+      const records = addedRecords[a];
+      return !taken.has(addition) && records && holdsRecords(earlier, records)
+        ? [{ addition, kept: !prefixProblem(before, addedBytes[a]!), records: records.runIds.size }]
+        : [];
+    });
+    const [chosen] = holding.sort((x, y) =>
+      Number(y.kept) - Number(x.kept) || y.records - x.records
+    );
+    if (chosen === undefined) continue;
+    taken.add(chosen.addition);
+    const { addition, kept } = chosen;
+    const rename: RestartRename = {
+      ...addition,
+      status: "R",
+      from: change.path,
+      oldBlob: change.oldBlob,
+      appended: kept,
+      restartedAt: change.path,
+    };
+    replaced.set(change, [
+      rename,
+      { ...change, status: "A", oldBlob: EMPTY_BLOB, appended: false },
+    ]);
+  }
+  if (replaced.size === 0) return commit;
+  const changes = commit.changes.flatMap((c) => replaced.get(c) ?? (taken.has(c) ? [] : [c]));
+  return { ...commit, changes };
+}
+
+/**
+ * The note of a record file first added at `path` in `commit`: new since
+ * `start`, or, where a followed file was renamed away from (`before`), a new
+ * file in its place.
+ */
+function newFileNote(start: string, commit: string, before: Track | undefined, path: string) {
+  const first = `checked from its first version, in commit ${short(commit)}`;
+  const move = before?.renames.findLast((r) => r.from === path);
+  if (!before || !move) return `not in ${start}; ${first}`;
+  return `a new file at this path; the one it replaced was moved to ${oneLine(before.path)} in ` +
+    `commit ${short(move.commit)} (followed there); ${first}`;
 }
 
 /** A followed file's names, newest first: where a merge's other parents may hold it. */
@@ -1766,6 +1974,8 @@ interface Followed {
   complete: boolean;
   /** On a chain not complete: files a merged branch changed that its merge did not change. */
   probes: Map<string, Track>;
+  /** Paths a followed file was renamed away from: a file added there later is a new one. */
+  left: Map<string, Track>;
 }
 
 /** Commits of a chain queued at most while the branches their merges bring in are followed. */
@@ -1786,11 +1996,11 @@ async function followLog(
   const applyFirst = async () => {
     const { commit, merged } = queue.shift()!;
     if (!followed.complete) followFromHere(commit, followed);
-    applyCommit(commit, followed.alive, followed.deleted, followed.start);
+    applyCommit(commit, followed);
     if (merged) mergeChecks(commit, await merged, followed);
   };
   for await (const logged of commits) {
-    const commit = await pairedByBytes(logged, walk.top);
+    const commit = await pairedRestarts(await pairedByBytes(logged, walk.top), walk.top);
     const merged = commit.parents.length > 1 ? mergedFiles(walk, commit) : undefined;
     // Awaited in turn below: a failure before then is not an unhandled one.
     merged?.catch(() => {});
@@ -1939,6 +2149,7 @@ async function followBranch(walk: Walk, first: string, other: string) {
     start: `the history of ${short(first)}`,
     complete: false,
     probes: new Map(),
+    left: new Map(),
   };
   const { alive, deleted, probes } = followed;
   const log = recordFileLog(walk.top, first, RECORD_PATHSPEC, other, walk.exclude);
@@ -2016,9 +2227,13 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
           previousPath: check.previousPath,
           line: problem.line,
           message: problem.message,
-          remedy: restoreRemedy(check.previous, check.previousPath, "put its lines back", [
-            problem.removed,
-          ]),
+          remedy: restoreRemedy(
+            check.previous,
+            check.previousPath,
+            "put its lines back",
+            [problem.removed],
+            check.names[0],
+          ),
         });
       }
       if (problem) return fail(problem.line, problem.message);
@@ -2125,12 +2340,25 @@ function fileDropped(
 /**
  * What to do when a commit took records out on purpose (`git revert` of an
  * agent's commit, `git rm -r` of a folder): records are never taken out, a
- * run is undone by annotating it (SCHEMA.md 8.3).
+ * run is undone by annotating it (SCHEMA.md 8.3). `to` is where the file
+ * is now when the commit moved it from `path`: the old version is put back
+ * there, never over a new file begun at `path`.
  */
-function restoreRemedy(previous: string, path: string, restore: string, runIds?: string[]) {
-  const folder = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
-  return `if a revert or \`git rm\` took it, ${restore} in that commit (\`git checkout ` +
-    `${short(previous)} -- ${shellWord(path)}\`, then \`git commit --amend\`) or, once ` +
+function restoreRemedy(
+  previous: string,
+  path: string,
+  restore: string,
+  runIds?: string[],
+  to = path,
+) {
+  const folder = to.includes("/") ? to.slice(0, to.lastIndexOf("/")) : ".";
+  const command = to === path
+    ? `\`git checkout ${short(previous)} -- ${shellWord(path)}\``
+    : `\`git show ${shellWord(`${short(previous)}:${path}`)} > ${shellWord(to)}\`, \`git add ${
+      shellWord(to)
+    }\``;
+  return `if a revert or \`git rm\` took it, ${restore} in that commit (${command}, then ` +
+    "`git commit --amend`) or, once " +
     "pushed, in a new " +
     "one (a check from before it still fails); to undo a run, keep its record and mark it " +
     `\`runrec annotate ${shellWord(folder)} ${runIds?.[0] ?? "RUN-…"} --invalidates\``;

@@ -257,7 +257,7 @@ Deno.test("verify --since: a deliverable folder moved with git mv into _Archive/
   }
 });
 
-Deno.test("verify --since: a deliverable folder moved out of the target (another package) is followed and checked; renamed within it, it holds as before", async () => {
+Deno.test("verify --since: a deliverable folder moved out of the target (another package) is followed and checked, its path printed relative to the working folder; renamed within it, it holds as before", async () => {
   const { repo, first } = await project();
   await threeRuns(repo);
   await git(repo, "mv", DEL, `${DEL}_v2`);
@@ -271,9 +271,11 @@ Deno.test("verify --since: a deliverable folder moved out of the target (another
   await git(repo, "commit", "-qm", "move to another package");
   const moved = await verify(repo, "PKG-01_Alpha", "--since", first);
   assertEquals(moved.code, 0, moved.out);
-  const file = join(repo, "PKG-02_Beta", "DEL-01-03_Level_Switch_v2", RECORD_FILE);
+  // As the working folder sees it, like every other path printed (it was absolute).
+  const file = `PKG-02_Beta/DEL-01-03_Level_Switch_v2/${RECORD_FILE}`;
   assertIncludes(moved.out, `${file}: note: moved out of the targets; followed here and checked\n`);
   assertIncludes(moved.out, `${file}: ok: 3 records, 0 errors, 0 warnings, K-APPEND-1 holds\n`);
+  assertEquals(moved.out.includes(repo), false, moved.out);
 });
 
 Deno.test("validate and verify of a root name the record files a tool root holds, which they do not read: each, or the first three and a count", async () => {
@@ -540,4 +542,297 @@ Deno.test("verify --since: deleting a record file that held no record (a header 
   const gone = await verify(repo, ".", "--since", first);
   assertEquals(gone.code, 1, gone.out);
   assertIncludes(gone.out, "deletes the file, which held 3 records");
+});
+
+const ARCHIVED_DEL = "_Archive/DEL-01-03_Level_Switch";
+const ARCHIVED = `${ARCHIVED_DEL}/${RECORD_FILE}`;
+
+/**
+ * DEL retired into `_Archive/` with a plain mv and restarted at its path: its
+ * files copied back and one run recorded there. `edit` changes the archived
+ * record file first (a record dropped, say). Nothing told to git.
+ */
+async function retireAndRestart(repo: string, edit?: (lines: string[]) => string[]) {
+  await Deno.mkdir(join(repo, "_Archive"));
+  await Deno.rename(join(repo, DEL), join(repo, ARCHIVED_DEL));
+  if (edit) {
+    const lines = (await Deno.readTextFile(join(repo, ARCHIVED))).split("\n");
+    await Deno.writeTextFile(join(repo, ARCHIVED), edit(lines).join("\n"));
+  }
+  await Deno.mkdir(join(repo, DEL));
+  await Deno.copyFile(join(repo, ARCHIVED_DEL, "_CONTEXT.md"), join(repo, DEL, "_CONTEXT.md"));
+  await record(repo, DEL, "PREPARATION", 9);
+}
+
+/** `lines` without the record file's line `n` (1-based: 3 is the second record). */
+const withoutLine = (n: number) => (lines: string[]) => lines.filter((_, i) => i !== n - 1);
+
+Deno.test("verify --since: a deliverable retired into _Archive/ and restarted at its path in one change (git: M at the old path, A in _Archive/) follows the records into _Archive/ and calls the old path's file a new one: untracked it fails until added, staged or committed (a squash merge) it holds", async () => {
+  const { repo, first } = await project();
+  const runs = await threeRuns(repo);
+  await retireAndRestart(repo);
+  const restartedNote = (where: string) =>
+    `${FILE}: note: a new file at this path; the one it replaced was moved to ${ARCHIVED} in ` +
+    `${where} (followed there)`;
+
+  // Untracked: the move fails until git is told, and the new file is not called a rewrite.
+  const untold = await verify(repo, ".", "--since", runs);
+  assertEquals(untold.code, 1, untold.out + untold.err);
+  assertIncludes(untold.out, `${restartedNote("the working tree")}; nothing to compare\n`);
+  assertIncludes(
+    untold.out,
+    `${ARCHIVED}: note: moved from ${FILE} in the working tree, not added to git, where a new ` +
+      "file begins (found by its records, not its name); checked against its history there\n",
+  );
+  assertIncludes(
+    untold.out,
+    `${ARCHIVED}:1: K-APPEND-1 broken in the working tree: moved from ${FILE}, and git has not ` +
+      "been told: committed as it is, that file is rewritten and its records are left untracked",
+  );
+  assertIncludes(untold.out, `${FILE}: ok: 1 record, 0 errors, 0 warnings, K-APPEND-1 holds\n`);
+  assertEquals(untold.out.includes("differs"), false, untold.out);
+
+  // Staged (git add -A), then committed in one commit: followed, every record kept.
+  await git(repo, "add", "-A");
+  for (const step of ["staged", "committed"]) {
+    if (step === "committed") await git(repo, "commit", "-qm", "retire and restart DEL-01-03");
+    const commit = short(await git(repo, "rev-parse", "HEAD"));
+    const where = step === "staged" ? "the working tree" : `commit ${commit}`;
+    for (const since of [runs, first]) {
+      const result = await verify(repo, ".", "--since", since);
+      assertEquals(result.code, 0, `${step}: ${result.out}${result.err}`);
+      assertIncludes(result.out, restartedNote(where));
+      assertIncludes(
+        result.out,
+        `${ARCHIVED}: note: moved from ${FILE} in ${where}, where a new file begins (found by ` +
+          "its records, not its name); checked against its history there\n",
+      );
+      assertIncludes(
+        result.out,
+        `${ARCHIVED}: ok: 3 records, 0 errors, 0 warnings, K-APPEND-1 holds\n`,
+      );
+      assertIncludes(result.out, `${FILE}: ok: 1 record, 0 errors, 0 warnings, K-APPEND-1 holds`);
+    }
+    // The archive named as the target: checked against REV's version of the old path.
+    const archive = await verify(repo, "_Archive", "--since", runs);
+    assertEquals(archive.code, 0, `${step}: ${archive.out}${archive.err}`);
+    assertIncludes(archive.out, `${ARCHIVED}: ok: 3 records`);
+    assertEquals(archive.out.includes("not in "), false, archive.out);
+  }
+  const json = JSON.parse((await runCli(["verify", repo, "--since", runs, "--json"])).stdout);
+  const archived = json.files.find((f: { path: string }) => f.path === join(repo, ARCHIVED));
+  assertEquals(archived.history.renames.at(-1).to, ARCHIVED);
+  assertEquals(archived.history.versionsCompared, 3); // at REV, the commit, the working tree
+});
+
+Deno.test("verify --since: a deliverable retired with git mv and restarted at its path, the new file not added yet (git: R into _Archive/, the old path untracked), is followed into _Archive/ and holds", async () => {
+  const { repo } = await project();
+  const runs = await threeRuns(repo);
+  await Deno.mkdir(join(repo, "_Archive"));
+  await git(repo, "mv", DEL, "_Archive/");
+  await Deno.mkdir(join(repo, DEL));
+  await record(repo, DEL, "PREPARATION", 9);
+  const result = await verify(repo, ".", "--since", runs);
+  assertEquals(result.code, 0, result.out + result.err);
+  assertIncludes(
+    result.out,
+    `${FILE}: note: a new file at this path; the one it replaced was moved to ${ARCHIVED} in the ` +
+      "working tree (followed there); nothing to compare\n",
+  );
+  assertIncludes(
+    result.out,
+    `${ARCHIVED}: ok: 3 records, 0 errors, 0 warnings, K-APPEND-1 holds\n`,
+  );
+});
+
+Deno.test("verify --since: a deliverable retired and restarted in one change whose archived copy dropped or changed a committed record fails, naming the archived file, untracked, staged or committed", async () => {
+  const changeRecord = (lines: string[]) =>
+    lines.map((line, i) => i === 2 ? line.replace("4_DOCUMENTS", "4_DOCUMENTZ") : line);
+  for (const [what, edit] of [["dropped", withoutLine(3)], ["changed", changeRecord]] as const) {
+    const { repo } = await project();
+    const runs = await threeRuns(repo);
+    await retireAndRestart(repo, edit);
+    for (const step of ["untracked", "staged", "committed"]) {
+      if (step === "staged") await git(repo, "add", "-A");
+      if (step === "committed") await git(repo, "commit", "-qm", "retire and restart DEL-01-03");
+      for (const targets of [["."], ["_Archive"], [".", "_Archive"]]) {
+        const result = await verify(repo, ...targets, "--since", runs);
+        const label = `${what}, ${step}, ${targets}: ${result.out}${result.err}`;
+        assertEquals(result.code, 1, label);
+        const where = step === "committed"
+          ? 'in commit [0-9a-f]{7} "retire and restart'
+          : "in the working tree";
+        assertMatch(
+          result.out,
+          new RegExp(`${ARCHIVED}:3: K-APPEND-1 broken ${where}`),
+          label,
+        );
+        // Not blamed on the new file at the old path.
+        assertEquals(linesOf(result.out, `${FILE}:2`), "", label);
+        // Put back where the records went, never over the new file at the old path.
+        if (step === "committed" && what === "dropped") {
+          assertIncludes(
+            result.out,
+            `put its lines back in that commit (\`git show ${
+              short(runs)
+            }:${FILE} > ${ARCHIVED}\`, ` +
+              `\`git add ${ARCHIVED}\`, then \`git commit --amend\`)`,
+            label,
+          );
+          assertIncludes(result.out, `\`runrec annotate ${ARCHIVED_DEL} RUN-DEL-01-03-`, label);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("verify --since: what a restart must not excuse still fails: the old path rewritten with its records nowhere else, and a rewrite in place (first record's DeliverableID and some RunIDs kept) beside a snapshot copy, untracked or committed with it", async () => {
+  // The old path rewritten into a new file, the records it held kept nowhere.
+  const { repo } = await project();
+  const runs = await threeRuns(repo);
+  await Deno.writeTextFile(
+    join(repo, FILE),
+    (await Deno.readTextFile(join(repo, FILE))).split("\n")[0] + "\n",
+  );
+  await record(repo, DEL, "PREPARATION", 9);
+  for (const step of ["working tree", "committed"]) {
+    if (step === "committed") await git(repo, "commit", "-qam", "start over");
+    const result = await verify(repo, ".", "--since", runs);
+    assertEquals(result.code, 1, result.out);
+    assertMatch(result.out, new RegExp(`${FILE}:2: K-APPEND-1 broken .*line 2 differs`));
+    assertEquals(result.out.includes("a new file at this path"), false, result.out);
+  }
+
+  // Rewritten in place (its first record dropped) beside an untracked snapshot copy of it.
+  const other = await project();
+  const before = await threeRuns(other.repo);
+  const snapshot = `_Reconciliation/2026-12-03/DEL-01-03_Level_Switch/${RECORD_FILE}`;
+  await Deno.mkdir(join(other.repo, snapshot, ".."), { recursive: true });
+  await Deno.copyFile(join(other.repo, FILE), join(other.repo, snapshot));
+  const lines = (await Deno.readTextFile(join(other.repo, FILE))).split("\n");
+  await Deno.writeTextFile(join(other.repo, FILE), withoutLine(2)(lines).join("\n"));
+  await record(other.repo, DEL, "PREPARATION", 9);
+  for (const step of ["untracked", "committed with it"]) {
+    if (step !== "untracked") {
+      await git(other.repo, "add", "-A");
+      await git(other.repo, "commit", "-qm", "snapshot, and rewrite");
+    }
+    for (const targets of [["."], [".", "_Reconciliation"]]) {
+      const result = await verify(other.repo, ...targets, "--since", before);
+      assertEquals(result.code, 1, `${step}: ${result.out}`);
+      assertMatch(result.out, new RegExp(`${FILE}:2: K-APPEND-1 broken`), step);
+      assertEquals(result.out.includes("a new file at this path"), false, result.out);
+      assertEquals(result.out.includes("moved from"), false, result.out);
+    }
+  }
+});
+
+Deno.test("verify --since: a deliverable retired in one commit and restarted in the next calls the new file a new file at the old path, naming where the one it replaced went", async () => {
+  const { repo } = await project();
+  const runs = await threeRuns(repo);
+  await Deno.mkdir(join(repo, "_Archive"));
+  await Deno.rename(join(repo, DEL), join(repo, ARCHIVED_DEL));
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "retire");
+  const retired = short(await git(repo, "rev-parse", "HEAD"));
+  await Deno.mkdir(join(repo, DEL));
+  await record(repo, DEL, "PREPARATION", 9);
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "restart");
+  const restarted = short(await git(repo, "rev-parse", "HEAD"));
+  const result = await verify(repo, ".", "--since", runs);
+  assertEquals(result.code, 0, result.out);
+  assertIncludes(
+    result.out,
+    `${FILE}: note: a new file at this path; the one it replaced was moved to ${ARCHIVED} in ` +
+      `commit ${retired} (followed there); checked from its first version, in commit ${restarted}\n`,
+  );
+  assertEquals(result.out.includes(`${FILE}: note: not in`), false, result.out);
+});
+
+Deno.test("verify --since: of the copies a plain mv may have made, one git ignores is not taken for the move, and of two that kept every byte the one with more records is; the notes stay when the file followed fails its storage check", async () => {
+  const { repo, first } = await project();
+  await threeRuns(repo);
+  await Deno.writeTextFile(join(repo, ".gitignore"), "_Backup/\n");
+  await git(repo, "add", ".gitignore");
+  await git(repo, "commit", "-qm", "ignore backups");
+  const backup = `_Backup/DEL-01-03_Level_Switch/${RECORD_FILE}`;
+  const retired = `_Retired/DEL-01-03_Level_Switch/${RECORD_FILE}`;
+  await Deno.mkdir(join(repo, backup, ".."), { recursive: true });
+  await Deno.copyFile(join(repo, FILE), join(repo, backup));
+  await Deno.mkdir(join(repo, "_Retired"));
+  await Deno.rename(join(repo, DEL), join(repo, "_Retired", "DEL-01-03_Level_Switch"));
+  const result = await verify(repo, ".", "--since", first);
+  assertEquals(result.code, 1, result.out + result.err);
+  assertIncludes(
+    result.out,
+    `${retired}: note: moved from ${FILE} in the working tree, not added to git (found by its ` +
+      `records, not its name); ${backup} holds its records too (a copy), not followed`,
+  );
+  assertIncludes(result.out, `${retired}:1: K-APPEND-1 broken in the working tree: moved from`);
+  assertEquals(linesOf(result.out, backup), "", result.out);
+  assertEquals(result.err.includes("not read: _Retired"), false, result.err);
+
+  // Two copies that kept every byte: the one with more records (runs appended) is the move.
+  await Deno.remove(join(repo, ".gitignore"));
+  await record(repo, "_Retired/DEL-01-03_Level_Switch", "LATER", 5);
+  const [early, late] = ["_A", "_B"].map((root) => `${root}/DEL-01-03_Level_Switch/${RECORD_FILE}`);
+  await Deno.mkdir(join(repo, early, ".."), { recursive: true });
+  await Deno.copyFile(join(repo, backup), join(repo, early));
+  await Deno.mkdir(join(repo, late, ".."), { recursive: true });
+  await Deno.copyFile(join(repo, retired), join(repo, late));
+  await Deno.remove(join(repo, "_Retired"), { recursive: true });
+  await Deno.remove(join(repo, "_Backup"), { recursive: true });
+  const more = await verify(repo, ".", "--since", first);
+  assertIncludes(more.out, `${late}: note: moved from ${FILE} in the working tree`);
+  assertIncludes(more.out, `${early} holds its records too (a copy)`);
+
+  // The only copy ignored: it fails its storage check, and still says where it came from.
+  await Deno.remove(join(repo, "_A"), { recursive: true });
+  await Deno.writeTextFile(join(repo, ".gitignore"), "_B/\n");
+  const ignored = await verify(repo, ".", "--since", first);
+  assertEquals(ignored.code, 1, ignored.out);
+  assertIncludes(ignored.out, `${late}:1: git ignores this file (.gitignore:1: _B/)`);
+  assertIncludes(ignored.out, `${late}: note: moved from ${FILE} in the working tree`);
+});
+
+Deno.test("verify --since: a path holding a newline is printed on one line (oneLine) in every per-file line and suggested command", async () => {
+  const { repo, first } = await project();
+  await threeRuns(repo);
+  await Deno.mkdir(join(repo, "_Archive"));
+  const folder = "_Archive/DEL-01-03\nnl";
+  await git(repo, "mv", DEL, folder);
+  await git(repo, "commit", "-qm", "archive");
+  const lines = (await Deno.readTextFile(join(repo, folder, RECORD_FILE))).split("\n");
+  await Deno.writeTextFile(join(repo, folder, RECORD_FILE), withoutLine(4)(lines).join("\n"));
+  await git(repo, "commit", "-qam", "cut");
+  for (const targets of [["."], ["_Archive"]]) {
+    const result = await verify(repo, ...targets, "--since", first);
+    assertEquals(result.code, 1, result.out);
+    const shown = `_Archive/DEL-01-03\\nnl/${RECORD_FILE}`;
+    for (const line of result.out.trimEnd().split("\n")) {
+      assertEquals(line.startsWith(shown) || line.startsWith("runrec"), true, result.out);
+    }
+    assertIncludes(result.out, `${shown}:4: K-APPEND-1 broken in commit`);
+  }
+});
+
+Deno.test("verify --since: a restart whose first run reuses a RunID of the retired file (recorded in the same minute) is still a new file: K-APPEND-1 holds for both, and the shared RunID is its own error", async () => {
+  const { repo } = await project();
+  const runs = await threeRuns(repo);
+  await Deno.mkdir(join(repo, "_Archive"));
+  await Deno.rename(join(repo, DEL), join(repo, ARCHIVED_DEL));
+  await Deno.mkdir(join(repo, DEL));
+  await record(repo, DEL, "PREPARATION", 1); // the minute of the first run archived: its RunID
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "retire and restart DEL-01-03");
+  const result = await verify(repo, ".", "--since", runs);
+  assertEquals(result.code, 1, result.out);
+  assertIncludes(result.out, `${FILE}: note: a new file at this path; the one it replaced was`);
+  assertIncludes(result.out, `${FILE}: FAILED: 1 record, 1 error, 0 warnings, K-APPEND-1 holds\n`);
+  assertIncludes(
+    result.out,
+    `${ARCHIVED}: FAILED: 3 records, 1 error, 0 warnings, K-APPEND-1 holds`,
+  );
+  assertMatch(result.out, /two runs under one name/);
 });

@@ -8,6 +8,7 @@ import { readFailure } from "../errors.ts";
 import { deliverableId } from "../deliverable.ts";
 import { git, GitUnavailableError, type StoredAs, storedAs } from "../git.ts";
 import { dirname, resolve } from "../path.ts";
+import { oneLine } from "../names.ts";
 import { DELIVERABLE_ID_PATTERN } from "../schema.ts";
 import { runIdOfLine } from "../store.ts";
 import { describePending, pendingRecords } from "../spool.ts";
@@ -78,8 +79,19 @@ is not told of yet (not added) fails until the move is added (committed as it
 is, the file would be deleted and its records left untracked; git add -A),
 and the failure names where its record file went: found by its records (its
 first record's DeliverableID and at least half of HEAD's RunIDs), never by
-its folder's name, and checked there; of two copies, the one that kept every
-byte (then the first by path) is named, its note naming the other. When
+its folder's name, and checked there; of several copies, one that kept every
+byte, then one git does not ignore, then the one with more records, then the
+first by path, is named, its note naming the others (kept when that file
+fails as ignored). A deliverable retired and restarted at its path in one
+change (a commit, a squash merge, the working tree: git shows its file
+changed and a file added): when the file there holds none of the earlier
+version's RunIDs (or its first record names another DeliverableID) and an
+added or untracked file holds its records (found the same way), the earlier
+version is followed there and checked (a record dropped fails, naming that
+file), and the file at the old path is a new one; untracked, it fails until
+added. A file that keeps its first record's DeliverableID and some of its
+RunIDs is a rewrite, whatever copy of it exists. Paths followed out of the
+targets are printed relative to the working folder. When
 HEAD does not contain GIT-REV (a rewrite, or a branch behind it) or GIT-REV
 is off HEAD's first-parent chain (a merged branch), the check starts where
 that chain meets it, and says so; GIT-REV's record lines must then each
@@ -164,8 +176,19 @@ function historyJson(history: HistoryResult | undefined) {
   };
 }
 
-function historyText(path: string, history: HistoryResult, color: boolean): string {
-  const lines = history.notes.map((note) => `${path}: note: ${note}\n`);
+/**
+ * The lines `verify` prints of a file's history: its notes, then its
+ * verdict (none with `notesOnly`, for a history git's storage of the file
+ * leaves unchecked). `path` is printed as it is: one line already.
+ */
+function historyText(
+  path: string,
+  history: HistoryResult,
+  color: boolean,
+  notesOnly = false,
+): string {
+  const lines = history.notes.map((note) => `${path}: note: ${oneLine(note)}\n`);
+  if (notesOnly) return lines.join("");
   const failure = history.failure;
   if (failure) {
     const where = failure.commit === "working tree"
@@ -176,8 +199,10 @@ function historyText(path: string, history: HistoryResult, color: boolean): stri
       : `the version of ${failure.previousPath}`;
     lines.push(
       `${path}:${failure.line}: ${paint("K-APPEND-1 broken", "red", color)} in ${where}: ` +
-        `${failure.message}, against ${against} in ${failure.previous.slice(0, 7)}` +
-        `${failure.remedy ? `; ${failure.remedy}` : ""}\n`,
+        oneLine(
+          `${failure.message}, against ${against} in ${failure.previous.slice(0, 7)}` +
+            `${failure.remedy ? `; ${failure.remedy}` : ""}`,
+        ) + "\n",
     );
   } else if (history.sinceCommit === "") {
     // A nested repository `since` is not in: checked from the file's first version (a note said so).
@@ -360,7 +385,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (json) {
     out.write(`{\n  "since": ${JSON.stringify(since ?? null)},\n`);
     out.write(`  "notes": ${JSON.stringify(rangeNotes)},\n  "files": [`);
-  } else for (const note of rangeNotes) out.write(`runrec verify: note: ${note}\n`);
+  } else for (const note of rangeNotes) out.write(`runrec verify: note: ${oneLine(note)}\n`);
   for (const file of files) {
     const history = histories.get(file.path);
     if (!file.exists) {
@@ -378,7 +403,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
             ok: true,
           })
         }`);
-      } else out.write(`${file.path}: no records yet (no RunRecords.csv)\n`);
+      } else out.write(`${oneLine(file.path)}: no records yet (no RunRecords.csv)\n`);
       firstFile = false;
       continue;
     }
@@ -394,7 +419,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         out.write(`${firstProblem ? "" : ","}\n        ${JSON.stringify(p)}`);
         firstProblem = false;
       } else if (repeats.isShown(p.severity, p.message)) {
-        out.write(problemLine(file.path, p.line, p.severity, p.message, io.color));
+        out.write(problemLine(oneLine(file.path), p.line, p.severity, p.message, io.color));
       }
     };
     let result: IntegrityResult = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
@@ -444,11 +469,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       out.write(`${members.join("\n")}\n    }`);
       continue;
     }
-    for (const line of repeats.summary(file.path, io.color)) out.write(`${line}\n`);
-    if (checked) out.write(historyText(file.path, checked, io.color));
+    const shown = oneLine(file.path);
+    for (const line of repeats.summary(shown, io.color)) out.write(`${line}\n`);
+    // Unchecked, the notes still say where the file came from (a move, its copies).
+    if (history) out.write(historyText(shown, history, io.color, !checked));
     if (readError) {
       out.flush();
-      io.err(`runrec verify: ${file.path}: cannot read: ${readError}\n`);
+      io.err(`runrec verify: ${shown}: cannot read: ${readError}\n`);
       continue;
     }
     const verdict = ok ? "ok" : paint("FAILED", "red", io.color);
@@ -460,7 +487,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       ...(checked ? [`K-APPEND-1 ${checked.failure ? "broken" : "holds"}`] : []),
       ...(history && !checked ? ["K-APPEND-1 unchecked"] : []),
     ];
-    out.write(`${file.path}: ${verdict}: ${parts.join(", ")}\n`);
+    out.write(`${shown}: ${verdict}: ${parts.join(", ")}\n`);
   }
   for (const path of gone) {
     failed = true;
@@ -469,15 +496,15 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (json || !failure) continue;
     // A deletion is the whole file's: no line, no version to compare with.
     if (!failure.deleted) {
-      out.write(historyText(path, history!, io.color));
+      out.write(historyText(oneLine(path), history!, io.color));
       continue;
     }
     const where = failure.commit === "working tree"
       ? ""
       : ` in commit ${failure.commit.slice(0, 7)} ${JSON.stringify(failure.subject)}`;
     out.write(
-      `${path}: ${paint("K-APPEND-1 broken", "red", io.color)}${where}: ${failure.message}` +
-        `${failure.remedy ? `; ${failure.remedy}` : ""}\n`,
+      `${oneLine(path)}: ${paint("K-APPEND-1 broken", "red", io.color)}${where}: ` +
+        oneLine(`${failure.message}${failure.remedy ? `; ${failure.remedy}` : ""}`) + "\n",
     );
   }
   // Records spooled after failed writes are not in their files yet: said, not failed.
