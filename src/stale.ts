@@ -1277,9 +1277,11 @@ async function checkFolder(
     const found: FileChange[] = [];
     const seen = new Set(said);
     for (const [run, paths] of wrote) {
-      const why = `since ${run.RunID} (${listed(paths)} on disk ${
-        paths.length === 1 ? "is" : "are"
-      } what it wrote)`;
+      // "As it recorded", not "what it wrote": the run that made the bytes may be another holder,
+      // named as the output's writer.
+      const one = paths.length === 1;
+      const why = `since ${run.RunID} (${listed(paths)} on disk ${one ? "is" : "are"} as it ` +
+        `recorded ${one ? "it" : "them"})`;
       for (const change of await changesSinceRun(run)) {
         if (seen.has(change.path)) continue;
         seen.add(change.path);

@@ -111,7 +111,7 @@ Deno.test("stale: two overlapping runs of one agent, the one that started first 
     change: "changed",
     baseline: sha256Hex("spec v0\n"),
     current: sha256Hex("spec v1\n"),
-    reason: `since ${runA} (Datasheet.md on disk is what it wrote)`,
+    reason: `since ${runA} (Datasheet.md on disk is as it recorded it)`,
     since: runA,
   }]);
   assertEquals(check.outputs.map((c) => [c.path, c.reason, c.writer]), [[
@@ -122,7 +122,7 @@ Deno.test("stale: two overlapping runs of one agent, the one that started first 
   const text = await runrec(1, "stale", del);
   assertIncludes(
     text.stdout,
-    `  changed          Specification.md  (since ${runA} (Datasheet.md on disk is what it wrote))\n`,
+    `  changed          Specification.md  (since ${runA} (Datasheet.md on disk is as it recorded it))\n`,
   );
   // The agent runs again on the specification as it is: its output is on disk, CLEAN.
   await Deno.writeTextFile(datasheet, "from v1 again\n");
@@ -295,7 +295,7 @@ Deno.test("stale: two overlapping runs of one agent, the baseline (started last)
   assertEquals(check.inputs.map((c) => [c.path, c.since, c.reason]), [[
     "Specification.md",
     runA,
-    `since ${runA} (Datasheet.md on disk is what it wrote)`,
+    `since ${runA} (Datasheet.md on disk is as it recorded it)`,
   ]]);
   // Datasheet.md rewritten by a run on the new specification: CLEAN.
   await Deno.writeTextFile(join(del, "Datasheet.md"), "from v1\n");
