@@ -42,6 +42,7 @@ import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./loo
 import { sortUtf8 } from "./manifest.ts";
 import { findProfile } from "./profiles.ts";
 import {
+  AGENT_NAME_PATTERN,
   COLUMNS,
   DELETED,
   LIFECYCLE_STATES,
@@ -1130,11 +1131,20 @@ async function checkFolder(
   }
   for (const agent of byAgent.keys()) agentsThatRan.add(agent);
   const agentsHere = new Set(byAgent.keys());
+  // The lines that cannot be read, by the agent their agent cell names (whole): an agent whose
+  // runs here are all on such lines is listed (NO_BASELINE), never left out as if it never ran.
+  const unreadByAgent = new Map<string, number[]>();
+  unreadableCells.forEach((cells, i) => {
+    const named = cells[AGENT_CELL];
+    if (named === undefined || named === ANNOTATOR || !AGENT_NAME_PATTERN.test(named)) return;
+    unreadByAgent.set(named, [...unreadByAgent.get(named) ?? [], unreadableLines[i]]);
+  });
+  const ranHere = [...new Set([...byAgent.keys(), ...unreadByAgent.keys()])];
   // `everyAgent`: the agents asked for and every other that ran (propagation needs them all).
   const agents = options.agents === undefined
-    ? sortUtf8([...byAgent.keys()])
+    ? sortUtf8(ranHere)
     : everyAgent
-    ? sortUtf8([...new Set([...options.agents, ...byAgent.keys()])])
+    ? sortUtf8([...new Set([...options.agents, ...ranHere])])
     : options.agents;
   const noBaseline = (agent: string, reason: string, notes = folderNotes): StaleCheck => ({
     folder,
@@ -1320,7 +1330,16 @@ async function checkFolder(
   };
   return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
     const runs = byAgent.get(agent) ?? [];
-    if (runs.length === 0) return noBaseline(agent, `${agent} has no runs here`);
+    if (runs.length === 0) {
+      const unread = unreadByAgent.get(agent);
+      return noBaseline(
+        agent,
+        unread === undefined
+          ? `${agent} has no runs here`
+          : `${agent}'s runs here are on ${RECORD_FILE} ${lineNumbers(unread)}, which cannot be ` +
+            "read (see runrec validate): its staleness is unknown",
+      );
+    }
     const chosen = pickBaseline(runs, isBaseline);
     if (chosen === undefined) {
       // SUCCESS or PARTIAL runs that are no baseline were invalidated or superseded: say so.

@@ -324,6 +324,31 @@ Deno.test("stale: --agent limits the checks; an agent that never ran there is NO
   assertEquals(checks[0].reason, "DEPENDENCIES has no runs here");
 });
 
+Deno.test("stale: an agent whose only run is on a line that cannot be read is listed NO_BASELINE naming the line, never left out as if it never ran (trial-lib F3)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Spec.md"), "spec v0\n");
+  for (const agent of ["4_DOCUMENTS", "DEPENDENCIES"]) {
+    const emitted = await runCli(
+      ["emit", del, "--agent", agent, "--status", "SUCCESS", "--input", "Spec.md"],
+    );
+    assertEquals(emitted.code, 0, emitted.stderr);
+  }
+  // 4_DOCUMENTS's record edited (its checksum no longer matches), then its input changed.
+  const file = join(del, "RunRecords.csv");
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines[1] = lines[1].replace(",SUCCESS,", ",PARTIAL,");
+  await Deno.writeTextFile(file, lines.join("\n"));
+  await Deno.writeTextFile(join(del, "Spec.md"), "spec v1\n");
+  for (const agents of [[], ["--agent", "4_DOCUMENTS"]]) {
+    const cli = await runCli(["stale", del, ...agents, "--json"]);
+    const check = (JSON.parse(cli.stdout).checks as StaleCheck[])
+      .find((c) => c.agent === "4_DOCUMENTS");
+    assertEquals(check?.verdict, "NO_BASELINE", cli.stdout);
+    assertIncludes(check!.reason!, "4_DOCUMENTS's runs here are on RunRecords.csv line 2");
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
 const V31_HEADER = "RegisterSchemaVersion,DependencyID,FromPackageID,FromDeliverableID," +
   "FromDeliverableName,DependencyClass,AnchorType,Direction,DependencyType,TargetType," +
   "TargetPackageID,TargetDeliverableID,TargetRefID,TargetName,Statement,Status";
