@@ -495,8 +495,9 @@ export interface TreeChange {
 
 /**
  * The files that differ between commit `older` and commit `newer` (or the
- * working tree, when `newer` is `undefined`), with git's rename detection
- * (`-M`, a rename that keeps at least half of the content).
+ * working tree, when `newer` is `undefined`; the index, when it is
+ * `"index"`: what git has been told of), with git's rename detection (`-M`,
+ * a rename that keeps at least half of the content).
  *
  * @example
  * ```ts
@@ -511,8 +512,9 @@ export async function treeChanges(
   newer: string | undefined,
   cwd: string,
 ): Promise<TreeChange[]> {
+  const trees = newer === "index" ? ["--cached", older] : [older, ...newer ? [newer] : []];
   const { code, stdout, stderr } = await runGit(
-    ["diff", "-z", "--name-status", "-M", "--no-ext-diff", older, ...(newer ? [newer] : []), "--"],
+    ["diff", "-z", "--name-status", "-M", "--no-ext-diff", ...trees, "--"],
     cwd,
   );
   if (code !== 0) throw new Error(`git diff failed: ${stderr.split("\n")[0]}`);

@@ -320,8 +320,8 @@ interface BaseTree {
  * ```
  */
 export async function verifyHistories(
-  targets: string[],
-  files: string[],
+  targets: readonly string[],
+  files: readonly string[],
   since: string,
   options: { unlisted?: readonly string[] } = {},
 ): Promise<HistoryCheck> {
@@ -1009,7 +1009,7 @@ async function submodule(
   top: string,
   since: string,
   outer: Repository[],
-  targets: string[],
+  targets: readonly string[],
   notes: string[],
 ): Promise<Repository> {
   const parent = outer.filter((r) => top.startsWith(`${r.top}/`))
@@ -1144,6 +1144,11 @@ async function checkRepository(
   const working: { file: string; gitPath: string; track: Track; result: HistoryResult }[] = [];
   const present = new Set<string>(); // the files' paths from the top
   const untold = new Map<string, string>(); // path from the top → file, of those git has not
+  // Moves git has not been told of: the next commit would delete the file and leave its records
+  // untracked (a snapshot copy looks the same), so they fail until the move is added.
+  // Each with what the next commit would do to the file it left: delete it, or rewrite it.
+  const untrackedMoves = new Map<HistoryResult, { track: Track; left: string }>();
+  let told: TreeChange[] | undefined; // what git has been told of since HEAD (the index)
   for (const file of files) {
     const gitPath = gitRelative(top, await Deno.realPath(file));
     present.add(gitPath);
@@ -1160,6 +1165,20 @@ async function checkRepository(
     }
     track ??= deleted.get(gitPath);
     const result = historyResult(repository, since, gitPath, track);
+    if (track && track.path !== gitPath && track.renames.at(-1)?.commit === WORKING_TREE) {
+      // Paired in the working tree: a move only once the index holds it (the new file added,
+      // the old one removed), else the next commit deletes the one and leaves the other out.
+      told ??= await treeChanges("HEAD", "index", top);
+      const from = track.path;
+      const added = told.some((c) =>
+        (c.status === "R" && c.from === from && c.path === gitPath) ||
+        (c.status === "A" && c.path === gitPath)
+      );
+      const removed = told.some((c) =>
+        (c.status === "R" || c.status === "D") && (c.from ?? c.path) === from
+      );
+      if (!added || !removed) untrackedMoves.set(result, { track, left: "deleted" });
+    }
     if (!track) {
       result.notes.push(`not in git history since ${since}; nothing to compare`);
       untold.set(gitPath, file);
@@ -1185,10 +1204,6 @@ async function checkRepository(
     (among ? histories : moved).set(file, result);
     return result;
   };
-  // Moves git has not been told of: the next commit would delete the file and leave its records
-  // untracked (a snapshot copy looks the same), so they fail until the move is added.
-  // Each with what the next commit would do to the file it left: delete it, or rewrite it.
-  const untrackedMoves = new Map<HistoryResult, { track: Track; left: string }>();
   let staged: TreeChange[] | undefined; // the working tree's changes since HEAD, when needed
   const unstaged: Track[] = []; // deleted in the working tree, git not told: a plain `mv`?
   for (const track of tracks) {
@@ -1331,17 +1346,24 @@ async function checkRepository(
   );
   const sparse = await skipWorktreePaths(inHead, top);
   // Deleted in the working tree, a file that held no record (a header alone) takes none with it,
-  // as a commit deleting it does.
+  // as a commit deleting it does; one whose version in the index holds a record (appended and
+  // staged since HEAD) takes that record with it.
   const deletedHere = missing.flatMap(({ track }) =>
     track && !track.failure && alive.get(track.path) === track && !sparse.has(track.path)
       ? [track]
       : []
   );
-  const versions = await readObjects(deletedHere.map((t) => t.blob), top);
-  const empty = new Set(deletedHere.filter((_, i) => {
-    const version = versions[i];
-    return version !== undefined && addedRecordCount(new Uint8Array(), version) === 0;
-  }));
+  const [versions, inIndex] = await Promise.all([
+    readObjects(deletedHere.map((t) => t.blob), top),
+    readObjects(deletedHere.map((t) => `:${t.path}`), top),
+  ]);
+  const holdsNoRecord = (version: Uint8Array) => addedRecordCount(new Uint8Array(), version) === 0;
+  const empty = new Set(
+    deletedHere.filter((_, i) =>
+      versions[i] !== undefined && holdsNoRecord(versions[i]!) &&
+      (inIndex[i] === undefined || holdsNoRecord(inIndex[i]!))
+    ),
+  );
   const results = missing.filter(({ track }) => !(track && empty.has(track))).map(
     ({ path, track }) => {
       const failure = track?.failure ?? (!track

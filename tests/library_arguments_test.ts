@@ -506,6 +506,9 @@ Deno.test("library arguments: read-only arrays (an `as const` configuration, fro
   await withRun(del, { agent: "C", inputs: config.inputs, onOutcome: () => {} }, () => {});
   const hashes = await hashFiles(config.inputs.map((p) => join(del, p)));
   assertEquals(hashes.size, 1);
+  const files = Object.freeze([join(del, "RunRecords.csv")] as const);
+  const verified = await verifyHistories(files, files, "HEAD").then(() => "ran", (e) => e.name);
+  assertEquals(verified, "InputError"); // not a git repository: said, not a type error
   const records = await recordsOf(del);
   assertEquals(records.map((r) => [r.AgentName, r.RunStatus, r.InputFiles]), [
     ["A", "SUCCESS", ["Datasheet.md"]],

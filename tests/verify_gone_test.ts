@@ -544,6 +544,46 @@ Deno.test("verify --since: deleting a record file that held no record (a header 
   assertIncludes(gone.out, "deletes the file, which held 3 records");
 });
 
+Deno.test("verify --since: a header-only record file whose version in the index holds a record (appended and staged since HEAD) fails when deleted, as the record goes with it (review-k 3)", async () => {
+  const { repo, first } = await project();
+  const file = `${OTHER}/${RECORD_FILE}`;
+  await Deno.mkdir(join(repo, OTHER), { recursive: true });
+  await Deno.writeTextFile(join(repo, file), `${HEADER}\n`);
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "a header alone");
+  await record(repo, OTHER, "4_DOCUMENTS", 1);
+  await git(repo, "add", file); // the record staged: a commit now would hold it
+  await Deno.remove(join(repo, OTHER), { recursive: true });
+  const result = await verify(repo, ".", "--since", first);
+  assertEquals(result.code, 1, result.out);
+  assertIncludes(result.out, `${file}: K-APPEND-1 broken: deleted in the working tree`);
+});
+
+Deno.test("verify --since: a folder moved among the targets with a plain mv (renamed, or to another package) fails until git is told of both sides; only the new side or only the deletion added still fails; all added passes (review-k 2)", async () => {
+  for (
+    const to of [
+      "PKG-01_Alpha/1_Working/DEL-01-03_Level",
+      "PKG-02_Beta/1_Working/DEL-01-03_Level_Switch",
+    ]
+  ) {
+    const { repo } = await project();
+    const rev = await threeRuns(repo);
+    await Deno.mkdir(join(repo, to, ".."), { recursive: true });
+    await Deno.rename(join(repo, DEL), join(repo, to));
+    const untold = await verify(repo, ".", "--since", rev);
+    assertEquals(untold.code, 1, untold.out);
+    assertIncludes(untold.out, `moved from ${FILE}, and git has not been told`);
+    await git(repo, "add", to); // the new side only
+    assertEquals((await verify(repo, ".", "--since", rev)).code, 1);
+    await git(repo, "reset", "-q");
+    await git(repo, "add", "-u", DEL); // the deletion only
+    assertEquals((await verify(repo, ".", "--since", rev)).code, 1);
+    await git(repo, "add", "-A");
+    const told = await verify(repo, ".", "--since", rev);
+    assertEquals(told.code, 0, told.out);
+  }
+});
+
 const ARCHIVED_DEL = "_Archive/DEL-01-03_Level_Switch";
 const ARCHIVED = `${ARCHIVED_DEL}/${RECORD_FILE}`;
 
