@@ -130,7 +130,7 @@ const GENERAL_ROWS: OutcomeRow[] = [
 ];
 
 /** The outcome rows of an agent's block: its own, its host words, then the general ones. */
-export function outcomeRows(agent: string): OutcomeRow[] {
+function outcomeRows(agent: string): OutcomeRow[] {
   const words = HOST_OUTCOMES.filter((o) => o.agents.includes(agent)).map((o): OutcomeRow => {
     const text = o.detail === "" ? o.word : `${o.word}: ${o.detail}`;
     const option = keptIn(o.status) === "ErrorSummary" ? "--error" : "--notes";

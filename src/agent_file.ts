@@ -57,15 +57,8 @@ const COMMENT_OPEN = /^ {0,3}<!--/;
 /**
  * Splits text into lines, each with its own ending, and marks the lines of
  * YAML front matter and fenced code blocks as quoted.
- *
- * @example
- * ```ts
- * import { splitLines } from "./agent_file.ts";
- * splitLines("a\r\n~~~\nb\n~~~\nc").map((l) => [l.text, l.eol, l.quoted]);
- * // [["a", "\r\n", false], ["~~~", "\n", true], ["b", "\n", true], ["~~~", "\n", true], ["c", "", false]]
- * ```
  */
-export function splitLines(text: string): FileLine[] {
+function splitLines(text: string): FileLine[] {
   const lines: FileLine[] = [];
   let start = 0;
   for (const match of text.matchAll(LINE_BREAK)) {
@@ -123,15 +116,8 @@ function markQuoted(lines: FileLine[]): void {
 /**
  * Whether a line (outside quotes) is the marker line `marker`, trailing blanks
  * aside and indented at most 3 spaces (4 make it indented code, in CommonMark).
- *
- * @example
- * ```ts
- * import { isMarkerLine, splitLines } from "./agent_file.ts";
- * const [plain, indented] = splitLines("[[END:PROTOCOL]]\n    [[END:PROTOCOL]]\n");
- * [isMarkerLine(plain, "[[END:PROTOCOL]]"), isMarkerLine(indented, "[[END:PROTOCOL]]")]; // [true, false]
- * ```
  */
-export function isMarkerLine(line: FileLine, marker: string): boolean {
+function isMarkerLine(line: FileLine, marker: string): boolean {
   return !line.quoted && /^ {0,3}\S/.test(line.text) && line.text.trim() === marker;
 }
 

@@ -798,18 +798,8 @@ export interface AnnotationConflict {
  * so it is weighed the same way. Each record of a RunID that names several is
  * weighed on its own; `checksums` says which records the annotation names
  * (without it, by RunID alone).
- *
- * @example
- * ```ts
- * import { annotationConflict } from "./annotations.ts";
- * declare const records: import("./schema.ts").RunRecord[];
- * const conflict = annotationConflict(records, "RUN-DEL-01-02-20260220-0800-003", {
- *   supersedes: "RUN-DEL-01-02-20260222-1015-001",
- * });
- * if (conflict) console.error(conflict.message);
- * ```
  */
-export function annotationConflict(
+function annotationConflict(
   records: readonly AnnotationSource[],
   runId: string,
   effect: { invalidates?: boolean; supersedes?: string },

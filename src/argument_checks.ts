@@ -59,14 +59,8 @@ export function checkPathArgument(value: unknown, name: string): asserts value i
 /**
  * Throws {@linkcode InputError} unless `value` is a list of paths (strings
  * that are not empty), as `checkStaleness`'s targets.
- *
- * @example
- * ```ts
- * import { checkPathsArgument } from "./argument_checks.ts";
- * checkPathsArgument(["examples"], "targets"); // fine
- * ```
  */
-export function checkPathsArgument(value: unknown, name: string): asserts value is string[] {
+function checkPathsArgument(value: unknown, name: string): asserts value is string[] {
   if (!fits(value, "paths")) {
     throw new InputError(`${name}: must be ${EXPECTED.paths}, got ${shown(value)}`);
   }

@@ -50,15 +50,8 @@ function inToolRoot(folder: string): boolean {
  * as a path relative to `delDir`; `undefined` when there is none (or no
  * execution root). A nested execution root (an archived copy) is its own.
  * Walks the root: asked only when `_CONTEXT.md` and the folder name disagree.
- *
- * @example
- * ```ts
- * import { otherFolderWithId } from "./claimed_ids.ts";
- * otherFolderWithId("PKG-01_P/1_Working/DEL-01-02_Copy", "DEL-01-01");
- * // "../DEL-01-01_Original" when that folder has ID DEL-01-01 too
- * ```
  */
-export function otherFolderWithId(delDir: string, id: string): string | undefined {
+function otherFolderWithId(delDir: string, id: string): string | undefined {
   const dir = realOf(delDir);
   const root = findExecutionRoot(dir);
   if (root === undefined) return undefined;

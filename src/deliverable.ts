@@ -390,15 +390,8 @@ export function requireFolder(path: string, shown: string = path): void {
  * it is taken from, holds a backslash: runrec reads `\` as a folder
  * separator (SCHEMA.md 2.2), so it would name another file. `undefined`
  * when neither holds one.
- *
- * @example
- * ```ts
- * import { backslashProblem } from "./deliverable.ts";
- * backslashProblem("DEL-01-02_X"); // undefined (unless the working folder's path holds one)
- * backslashProblem("/srv/team\\proj"); // "runrec reads a backslash as a folder separator, …"
- * ```
  */
-export function backslashProblem(path: string): string | undefined {
+function backslashProblem(path: string): string | undefined {
   if (Deno.build.os === "windows") return undefined;
   let where = path.includes("\\") ? "the path" : undefined;
   if (where === undefined && !isAbsolute(path)) {

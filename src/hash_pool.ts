@@ -64,14 +64,8 @@ export interface FileHasher {
 /**
  * An `Error` of the class named in `failure` (`Deno.errors.NotFound` for
  * `NotFound`), with its `code`: what {@linkcode hashFiles} would have given.
- *
- * @example
- * ```ts
- * import { errorFrom } from "./hash_pool.ts";
- * errorFrom({ name: "NotFound", message: "gone" }) instanceof Deno.errors.NotFound; // true
- * ```
  */
-export function errorFrom(failure: HashFailure): Error {
+function errorFrom(failure: HashFailure): Error {
   const classes = Deno.errors as unknown as Record<string, new (message: string) => Error>;
   const Class = Object.hasOwn(classes, failure.name) ? classes[failure.name] : Error;
   const error = new Class(failure.message);

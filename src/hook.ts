@@ -933,7 +933,7 @@ export async function recordRun(
   const built = await draftAndNotes(delDir, report, lookups);
   const writeOptions = { holder: `runrec emit (${report.agent})`, ...options };
   checkAppendOptions(writeOptions);
-  return await writeBuilt(delDir, built, writeOptions, lookups);
+  return await writeBuilt(delDir, built, writeOptions);
 }
 
 /**
@@ -972,17 +972,11 @@ export async function writeRun(
   return await writeBuilt(delDir, built, options);
 }
 
-/**
- * {@linkcode writeRun} once its arguments and permissions are checked;
- * `lookups`, the run's listings (emit), tell whether the deliverable has a
- * spool folder to replay (as the run found it: a record spooled since waits
- * for the next append or `flush`).
- */
+/** {@linkcode writeRun} once its arguments and permissions are checked. */
 async function writeBuilt(
   delDir: string,
   built: BuiltRecord,
   options: RunOptions,
-  lookups?: Lookups,
 ): Promise<RunOutcome> {
   const { spool = true, ...appendOptions } = options;
   const { draft, notes } = built;
@@ -994,7 +988,7 @@ async function writeBuilt(
       { holder: `runrec (${draft.AgentName})`, ...appendOptions },
       (writer) => {
         try {
-          const replay = replayInto(writer, delDir, lookups);
+          const replay = replayInto(writer, delDir);
           outcome.replayed = replay.replayed;
           outcome.warnings.push(...replay.failures);
         } catch (e) {

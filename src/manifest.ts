@@ -66,15 +66,8 @@ function escapedPath(path: string): string {
  * One manifest line, as GNU `sha256sum` (coreutils 9.1) writes it: a name
  * holding `\`, a newline or a CR is escaped (`\\`, `\n`, `\r`) and its
  * line starts with `\`, so no name can forge a line of its own.
- *
- * @example
- * ```ts
- * import { manifestLine } from "./manifest.ts";
- * manifestLine("TBD", "a.md"); // "TBD  a.md\n"
- * manifestLine("TBD", "a\nb"); // "\\TBD  a\\nb\n"
- * ```
  */
-export function manifestLine(hash: string, path: string): string {
+function manifestLine(hash: string, path: string): string {
   const escaped = escapedPath(path);
   return `${escaped === path ? "" : "\\"}${hash}  ${escaped}\n`;
 }

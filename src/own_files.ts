@@ -28,15 +28,8 @@ function isStateName(name: string): boolean {
  * Whether `folder` is a deliverable folder: the one being recorded, one
  * named `DEL-XX-YY…`, or one holding `_CONTEXT.md`. Holding a
  * `RunRecords.csv` alone does not make one: that file may be data.
- *
- * @example
- * ```ts
- * import { isDeliverableFolder } from "./own_files.ts";
- * isDeliverableFolder("/p/DEL-01-02_X/data", "/p/DEL-01-02_X"); // false (unless it holds _CONTEXT.md)
- * isDeliverableFolder("/p/DEL-01-03_Y", "/p/DEL-01-02_X"); // true
- * ```
  */
-export function isDeliverableFolder(
+function isDeliverableFolder(
   folder: string,
   delDir: string,
   lookups: Lookups = directLookups,

@@ -13,15 +13,8 @@ const PLACEHOLDER = /\{[A-Z][A-Z0-9_]*\}/;
 
 /**
  * The first unfilled placeholder in `value`, or `undefined`.
- *
- * @example
- * ```ts
- * import { placeholderIn } from "./placeholders.ts";
- * placeholderIn("{RUN_PASSES}"); // "{RUN_PASSES}"
- * placeholderIn("FULL"); // undefined
- * ```
  */
-export function placeholderIn(value: string): string | undefined {
+function placeholderIn(value: string): string | undefined {
   return PLACEHOLDER.exec(value)?.[0];
 }
 

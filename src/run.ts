@@ -845,15 +845,8 @@ export async function finishClaimed(
  * run is pending. (A folder given alone is not looked for elsewhere: the
  * agent's run there may be lost, and another run of the agent elsewhere is
  * another deliverable's.)
- *
- * @example
- * ```ts
- * import { locateRun } from "./run.ts";
- * await locateRun("DEL-01-02_X", "20260222T101500123Z-1a2b3c4d");
- * // { delDir: "/abs/DEL-01-02_X", id: "20260222T101500123Z-1a2b3c4d" }
- * ```
  */
-export async function locateRun(
+async function locateRun(
   target: string,
   run?: string,
 ): Promise<{ delDir: string; id: string; path?: string }> {

@@ -121,8 +121,7 @@ export function seqIndexPath(recordFile: string): string {
 /**
  * The stored index of `recordFile` when it can be trusted for a file of
  * `fileSize` bytes, else a fresh, empty one (which makes the store scan the
- * whole file). A file shorter than {@linkcode STORE_EVERY_BYTES} is not
- * looked up: no index it could trust was ever stored.
+ * whole file).
  *
  * @example
  * ```ts
@@ -132,9 +131,6 @@ export function seqIndexPath(recordFile: string): string {
  * ```
  */
 export function readSeqIndex(recordFile: string, fileSize: number): SeqIndex {
-  // An index is stored at STORE_EVERY_BYTES or more, and one longer than the file is not trusted.
-  // Not asking spares an emit the error a missing index throws (errors cost: docs/BENCHMARKS.md).
-  if (fileSize < STORE_EVERY_BYTES) return new SeqIndex();
   let stored: { tail?: unknown } & object;
   try {
     stored = JSON.parse(Deno.readTextFileSync(seqIndexPath(recordFile)));

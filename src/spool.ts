@@ -109,14 +109,8 @@ export interface ReplayReport {
 /**
  * The temporary folder: `$TMPDIR`, `$TEMP` or `$TMP` (the first set), else
  * `/tmp` (`C:\Windows\Temp` on Windows, where `TEMP` is normally set).
- *
- * @example
- * ```ts
- * import { tempFolder } from "./spool.ts";
- * tempFolder(); // "/tmp" on most Linux systems
- * ```
  */
-export function tempFolder(): string {
+function tempFolder(): string {
   const fromEnv = optionalEnv("TMPDIR") ?? optionalEnv("TEMP") ?? optionalEnv("TMP");
   if (fromEnv) return resolve(fromEnv);
   return Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp";
@@ -151,21 +145,6 @@ interface SpoolFolder {
 
 /** Deliverable folders, as one or several; none means only the user's spool folders. */
 export type DelDirs = string | readonly string[] | undefined;
-
-/**
- * Spool folders in the order they are tried: `$RUNREC_SPOOL_DIR`, the
- * deliverable's own `.runrec-spool/`, then the user's folder in the temporary
- * folder (outside the deliverable, for when that is unwritable).
- *
- * @example
- * ```ts
- * import { spoolFolders } from "./spool.ts";
- * spoolFolders("DEL-01-02_X"); // [".../DEL-01-02_X/.runrec-spool", "/tmp/runrec-spool-1000"]
- * ```
- */
-export function spoolFolders(delDir?: string): string[] {
-  return folders(delDir).map((f) => f.path);
-}
 
 /** The spool folders outside the deliverables: `$RUNREC_SPOOL_DIR`, and the user's. */
 interface OutsideFolders {
@@ -388,8 +367,7 @@ const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
 /**
  * Every spool entry in the spool folders of `delDirs` (one deliverable
  * folder or several) and the user's own, waiting, claimed or stuck: what
- * `flush`, `log` and `verify` show. `lookups`, when given, says whether a
- * deliverable's own spool folder is there (an emit's, from its listings).
+ * `flush`, `log` and `verify` show.
  *
  * @example
  * ```ts
@@ -397,18 +375,13 @@ const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
  * for (const item of listSpool("DEL-01-02_X")) console.log(item.state, item.path);
  * ```
  */
-export function listSpool(delDirs?: DelDirs, lookups?: Lookups): SpoolItem[] {
-  return folders(delDirs).flatMap((folder) => listSpoolFolder(folder, lookups));
+export function listSpool(delDirs?: DelDirs): SpoolItem[] {
+  return folders(delDirs).flatMap(listSpoolFolder);
 }
 
 /** The entries of one spool folder, as {@linkcode listSpool} lists them. */
-function listSpoolFolder(folder: SpoolFolder, lookups?: Lookups): SpoolItem[] {
+function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
   const items: SpoolItem[] = [];
-  // A deliverable's own spool folder is seldom there: where a listing shows so, it is not listed
-  // (which would throw). Where it cannot be looked at, nothing in its deliverable is written.
-  if (folder.delDir !== undefined && lookups && lookups.lstatKind(folder.path) === undefined) {
-    return items;
-  }
   let names: string[];
   try {
     names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
@@ -606,7 +579,7 @@ export function spoolEntryOf(notes: string): string | undefined {
  * Replays, under the writer's lock, every spool entry for the writer's file
  * found in the spool folders of `delDir`, oldest first. An entry whose record
  * is already in the file is removed, not appended again. Failures stay in
- * the spool and are reported. `lookups`: as for {@linkcode listSpool}.
+ * the spool and are reported.
  *
  * @example
  * ```ts
@@ -616,14 +589,10 @@ export function spoolEntryOf(notes: string): string | undefined {
  *   replayInto(writer, "DEL-01-02_X"));
  * ```
  */
-export function replayInto(
-  writer: RecordWriter,
-  delDir?: string,
-  lookups?: Lookups,
-): ReplayReport {
+export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport {
   const report = emptyReport();
   // Oldest first across every spool folder: ids start with the time they were spooled.
-  const items = listSpool(delDir, lookups).sort(bySpoolTime);
+  const items = listSpool(delDir).sort(bySpoolTime);
   for (const item of items) {
     if (item.state === "stuck") {
       report.failures.push(`STUCK: ${item.path}: ${item.problem}`);

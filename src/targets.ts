@@ -108,14 +108,8 @@ const NAMED_AT_MOST = 3;
  * Every `RunRecords.csv` beneath the tool root `folder` (a search beneath a
  * target does not read them), sorted; what cannot be listed there is not
  * read either.
- *
- * @example
- * ```ts
- * import { toolRootRecordFiles } from "./targets.ts";
- * toolRootRecordFiles("_Archive"); // ["_Archive/DEL-01-03_Level_Switch/RunRecords.csv"]
- * ```
  */
-export function toolRootRecordFiles(folder: string): string[] {
+function toolRootRecordFiles(folder: string): string[] {
   const files: string[] = [];
   for (const entry of walk(folder, { unlistable: () => {} })) {
     if (entry.name === RECORD_FILE) files.push(entry.path);
@@ -231,14 +225,8 @@ const NOT_REGULAR = "not a regular file (a folder, FIFO or device)";
  * `unlisted` saying why: the record files it may hold are unread, not absent.
  *
  * @throws {InputError} when `root` itself cannot be listed.
- *
- * @example
- * ```ts
- * import { findRecordFiles } from "./targets.ts";
- * for (const { path, regular } of findRecordFiles("examples")) console.log(path, regular);
- * ```
  */
-export function findRecordFiles(
+function findRecordFiles(
   root: string,
   options: {
     skippedWorktree?: (folder: string) => void;

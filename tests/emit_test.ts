@@ -844,12 +844,10 @@ Deno.test("emit checks that it may read the project once per run, and lists its 
   const looks = lines.filter((l) => l.includes(join(del, "INIT.md")));
   assertEquals(looks.length, 0, looks.join("\n"));
   // No failing look-up of a name that marks a project's root or holds agent files, in the
-  // project (above it, the search for agent files asks each folder), nor of the deliverable's
-  // spool folder or SEQ index, which a short record file has none of.
+  // project (above it, the search for agent files asks each folder).
   const failed = lines.filter((l) =>
     l.includes("ENOENT") && l.includes(`"${root}/`) &&
-    /\/(\.git|INIT\.md|_Decomposition|agents|\.claude|AGENT_A\.md|\.runrec-spool|RunRecords\.csv\.seq\.json)"/
-      .test(l)
+    /\/(\.git|INIT\.md|_Decomposition|agents|\.claude|AGENT_A\.md)"/.test(l)
   );
   assertEquals(failed, []);
   await Deno.remove(root, { recursive: true });

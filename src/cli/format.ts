@@ -63,31 +63,11 @@ export function paintStatus(status: string, enabled: boolean): string {
 /**
  * Width of `text` as a terminal shows it: code points, not UTF-16 units,
  * with ANSI colour sequences not counted.
- *
- * @example
- * ```ts
- * import { displayWidth } from "./format.ts";
- * displayWidth("a→b"); // 3
- * displayWidth("\u{1F600}"); // 1
- * ```
  */
-export function displayWidth(text: string): number {
+function displayWidth(text: string): number {
   let width = 0;
   for (const _ of text.replace(ANSI_SEQUENCE, "")) width++;
   return width;
-}
-
-/**
- * Pads `text` on the right to `width` display columns.
- *
- * @example
- * ```ts
- * import { padDisplay } from "./format.ts";
- * padDisplay("→", 3); // "→  "
- * ```
- */
-export function padDisplay(text: string, width: number): string {
-  return text + " ".repeat(Math.max(0, width - displayWidth(text)));
 }
 
 // deno-lint-ignore no-control-regex
@@ -190,14 +170,8 @@ export function escapeMarkdownCell(text: string): string {
  * a note): `*`, `_`, `~`, backticks, `[` and `]` are backslash-escaped too, so
  * that it shows as written, never as emphasis, code or a link. A `_` inside
  * a word (`4_DOCUMENTS`) cannot emphasise and is left as it is.
- *
- * @example
- * ```ts
- * import { escapeMarkdownText } from "./format.ts";
- * escapeMarkdownText("*see* [log](x) in 4_DOCUMENTS"); // "\\*see\\* \\[log\\](x) in 4_DOCUMENTS"
- * ```
  */
-export function escapeMarkdownText(text: string): string {
+function escapeMarkdownText(text: string): string {
   return escapeMarkdownCell(text)
     .replace(/[*~`[\]]/g, "\\$&")
     .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, "\\_");

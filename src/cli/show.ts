@@ -97,15 +97,8 @@ function says(a: Annotation): string {
 /**
  * Renders a record as a Markdown document: a field table, inputs and outputs
  * with their hashes, the error summary and notes.
- *
- * @example
- * ```ts
- * import { renderRecordMarkdown } from "./show.ts";
- * declare const record: import("../schema.ts").RunRecord;
- * console.log(renderRecordMarkdown(record, "DEL-01-02_X/RunRecords.csv", 2));
- * ```
  */
-export function renderRecordMarkdown(
+function renderRecordMarkdown(
   record: RunRecord,
   path: string,
   line: number,

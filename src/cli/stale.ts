@@ -254,17 +254,8 @@ function changeLine(prefix: string, change: FileChange): string {
  * A report as text: a line per check (verdict, deliverable, agent, baseline
  * RunID, folder), its evidence indented below, then the STALE deliverables
  * and cycles, then a summary line.
- *
- * @example
- * ```ts
- * import { renderStaleText } from "./stale.ts";
- * console.log(
- *   renderStaleText({ checks: [], upstream: [], stale: [], retired: [], cycles: [], warnings: [], unreadable: [], filesHashed: 0 }, false),
- * );
- * // "0 checks: 0 DIRTY, 0 CLEAN, 0 NO_BASELINE\n"
- * ```
  */
-export function renderStaleText(report: StaleReport, color: boolean): string {
+function renderStaleText(report: StaleReport, color: boolean): string {
   const lines = [...checkLines(report.checks, color)];
   if (report.upstream.length > 0) {
     const ids = [...new Set(report.upstream.map((c) => c.deliverableId))];
