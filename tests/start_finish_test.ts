@@ -3,6 +3,7 @@ import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from
 import { InputError } from "../src/errors.ts";
 import { hashFile } from "../src/hash.ts";
 import { REAPED_ERROR } from "../src/pending.ts";
+import type { RunRecord } from "../src/schema.ts";
 import { reapRuns } from "../src/reap.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
@@ -840,21 +841,41 @@ Deno.test("finish: the files a run's own _REFERENCES.md lists that its start did
   assert(!(await recordsOf(del)).at(-1)!.Notes.includes("hashed at the end"));
 });
 
+/**
+ * A run of `agent` on `del` recorded with start and finish (`--output output`), `work` done while
+ * it runs; its record.
+ */
+async function runChangingReferences(
+  del: string,
+  agent: string,
+  output: string,
+  work: () => Promise<void>,
+): Promise<RunRecord> {
+  const token = (await runCliProcess(["start", del, "--agent", agent])).stdout.trim();
+  await work();
+  const finished = await runCliProcess([
+    "finish",
+    token,
+    "--status",
+    "SUCCESS",
+    "--output",
+    output,
+  ]);
+  assertEquals(finished.code, 0, finished.stderr);
+  return (await recordsOf(del)).at(-1)!;
+}
+
 Deno.test("finish: references added to _REFERENCES.md during a run that did not name it as an output are not taken as read by it: stale finds the run DIRTY (review-k 1)", async () => {
   const { del } = await makeProject();
-  const token = (await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"])).stdout.trim();
   // Someone else (a person, another run) adds a reference while the run works.
-  await Deno.writeTextFile(
-    join(del, "_REFERENCES.md"),
-    "- [R](../../0_References/ref.txt)\n",
-    { append: true },
-  );
-  await Deno.writeTextFile(join(del, "Datasheet.md"), "# Datasheet, from the old list\n");
-  const finished = await runCliProcess(
-    ["finish", token, "--status", "SUCCESS", "--output", "Datasheet.md"],
-  );
-  assertEquals(finished.code, 0, finished.stderr);
-  const [record] = await recordsOf(del);
+  const record = await runChangingReferences(del, "4_DOCUMENTS", "Datasheet.md", async () => {
+    await Deno.writeTextFile(
+      join(del, "_REFERENCES.md"),
+      "- [R](../../0_References/ref.txt)\n",
+      { append: true },
+    );
+    await Deno.writeTextFile(join(del, "Datasheet.md"), "# Datasheet, from the old list\n");
+  });
   assert(!Object.hasOwn(record.InputHashes, "../../0_References/ref.txt"), record.Notes);
   assert(!record.Notes.includes("hashed at the end"), record.Notes);
   const stale = await runCliProcess(["stale", del]);
@@ -864,13 +885,12 @@ Deno.test("finish: references added to _REFERENCES.md during a run that did not 
 
 Deno.test("finish: a reference the run's own _REFERENCES.md no longer lists is dropped at the end and noted, so stale finds the run CLEAN, as after emit (review-k 5)", async () => {
   const { del } = await makeProject();
-  const token = (await runCliProcess(["start", del, "--agent", "PREPARATION"])).stdout.trim();
-  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "# References\n\nNone.\n");
-  const finished = await runCliProcess(
-    ["finish", token, "--status", "SUCCESS", "--output", "_REFERENCES.md"],
+  const record = await runChangingReferences(
+    del,
+    "PREPARATION",
+    "_REFERENCES.md",
+    () => Deno.writeTextFile(join(del, "_REFERENCES.md"), "# References\n\nNone.\n"),
   );
-  assertEquals(finished.code, 0, finished.stderr);
-  const [record] = await recordsOf(del);
   const gone = "../../../_Decomposition/D.md";
   assert(!Object.hasOwn(record.InputHashes, gone), JSON.stringify(record.InputHashes));
   assertIncludes(
@@ -884,17 +904,17 @@ Deno.test("finish: a reference the run's own _REFERENCES.md no longer lists is d
 
 Deno.test("finish: a reference the run's own _REFERENCES.md added that is not found is noted as not found, not as hashed (review-k 7)", async () => {
   const { del } = await makeProject();
-  const token = (await runCliProcess(["start", del, "--agent", "PREPARATION"])).stdout.trim();
-  await Deno.writeTextFile(
-    join(del, "_REFERENCES.md"),
-    "- [N](../../0_References/not-yet.md)\n",
-    { append: true },
+  const record = await runChangingReferences(
+    del,
+    "PREPARATION",
+    "_REFERENCES.md",
+    () =>
+      Deno.writeTextFile(
+        join(del, "_REFERENCES.md"),
+        "- [N](../../0_References/not-yet.md)\n",
+        { append: true },
+      ),
   );
-  const finished = await runCliProcess(
-    ["finish", token, "--status", "SUCCESS", "--output", "_REFERENCES.md"],
-  );
-  assertEquals(finished.code, 0, finished.stderr);
-  const [record] = await recordsOf(del);
   assertEquals(record.InputHashes["../../0_References/not-yet.md"], "TBD");
   assert(!record.Notes.includes("hashed at the end"), record.Notes);
   assertIncludes(record.Notes, "../../0_References/not-yet.md not found");

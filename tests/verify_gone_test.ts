@@ -515,13 +515,19 @@ Deno.test("stale of a root names each tool root it skips that holds record files
   }
 });
 
-Deno.test("verify --since: deleting a record file that held no record (a header alone) passes, in the working tree or committed, whether REV had it or not; one with a record still fails", async () => {
-  const { repo, first } = await project();
-  const empty = `${OTHER}/${RECORD_FILE}`;
+/** OTHER's record file, a header alone, committed; its path from the top. */
+async function headerAlone(repo: string): Promise<string> {
+  const file = `${OTHER}/${RECORD_FILE}`;
   await Deno.mkdir(join(repo, OTHER), { recursive: true });
-  await Deno.writeTextFile(join(repo, empty), `${HEADER}\n`);
+  await Deno.writeTextFile(join(repo, file), `${HEADER}\n`);
   await git(repo, "add", "-A");
   await git(repo, "commit", "-qm", "a header alone");
+  return file;
+}
+
+Deno.test("verify --since: deleting a record file that held no record (a header alone) passes, in the working tree or committed, whether REV had it or not; one with a record still fails", async () => {
+  const { repo, first } = await project();
+  const empty = await headerAlone(repo);
   const had = await git(repo, "rev-parse", "HEAD");
   // Deleted in the working tree, staged or not: the same verdict as once committed.
   await Deno.remove(join(repo, empty));
@@ -546,11 +552,7 @@ Deno.test("verify --since: deleting a record file that held no record (a header 
 
 Deno.test("verify --since: a header-only record file whose version in the index holds a record (appended and staged since HEAD) fails when deleted, as the record goes with it (review-k 3)", async () => {
   const { repo, first } = await project();
-  const file = `${OTHER}/${RECORD_FILE}`;
-  await Deno.mkdir(join(repo, OTHER), { recursive: true });
-  await Deno.writeTextFile(join(repo, file), `${HEADER}\n`);
-  await git(repo, "add", "-A");
-  await git(repo, "commit", "-qm", "a header alone");
+  const file = await headerAlone(repo);
   await record(repo, OTHER, "4_DOCUMENTS", 1);
   await git(repo, "add", file); // the record staged: a commit now would hold it
   await Deno.remove(join(repo, OTHER), { recursive: true });
