@@ -141,15 +141,42 @@ export async function sharedIdProblems(
     // Each RunID's records across the folders: a different record in another folder is two runs
     // under one name (the same record there is a copy).
     const where = new Map<string, { path: string; line: number; checksum: string }[]>();
+    const checksums = new Map<string, string[]>(); // each file's records, in file order
     for (const { file } of claimants) {
+      const own: string[] = [];
       try {
         for await (const event of readRecords(file.path)) {
           if (event.kind !== "record") continue;
           const list = where.get(event.record.RunID) ?? [];
           list.push({ path: file.path, line: event.line, checksum: event.record.RecordChecksum });
           where.set(event.record.RunID, list);
+          own.push(event.record.RecordChecksum);
         }
       } catch { /* unreadable now: verify names it */ }
+      checksums.set(file.path, own);
+    }
+    // A copy in a tool root is of a live file that begins as it does (a snapshot, or the file
+    // retired there). A live file that begins otherwise (restarted) yet holds the copy's records
+    // got them from a branch that recorded on the retired deliverable, merged into the new one.
+    for (const copy of claimants.filter((c) => c.copy).map((c) => c.file.path)) {
+      const retired = new Set(checksums.get(copy));
+      for (const file of live) {
+        const records = checksums.get(file.path) ?? [];
+        if (records.length === 0 || retired.has(records[0])) continue;
+        for (const [runId, list] of where) {
+          const here = list.find((w) => w.path === file.path && retired.has(w.checksum));
+          if (here === undefined || !list.some((w) => w.path === copy)) continue;
+          add(file.path, {
+            line: here.line,
+            severity: "error",
+            check: "identity",
+            field: "RunID",
+            message: `record ${runId} is a run of the deliverable retired to ${copy}, whose ` +
+              "records this restarted file holds (a branch that recorded on the old deliverable, " +
+              "merged after the restart?): it belongs with the retired copy",
+          });
+        }
+      }
     }
     for (const [runId, list] of where) {
       for (const { path, line, checksum } of list) {

@@ -193,3 +193,30 @@ Deno.test("F16: a copy of a deliverable in a tool root (_Archive/) shares its ID
   await runrec(0, "emit", copy, "--agent", "A", "--status", "SUCCESS", "--no-fsync");
   assertIncludes((await runrec(1, "verify", root)).stdout, "claimed by 2 folders");
 });
+
+Deno.test("F16: a restarted deliverable's record file holding a record of its retired copy in _Archive/ (a branch that recorded on the old deliverable, merged after the restart) fails naming the line; a snapshot that begins as the live file does is a copy (trial-pipeline3 F1)", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, "RunRecords.csv");
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync");
+  const [header, old] = (await Deno.readTextFile(file)).split("\n");
+  // A snapshot taken now, then a run: the snapshot begins as the live file does.
+  const snapshot = join(root, "_Reconciliation", "DEL-01-02_Thing");
+  await writeTree(snapshot, { "RunRecords.csv": `${header}\n${old}\n` });
+  await runrec(0, "emit", del, "--agent", "B", "--status", "SUCCESS", "--no-fsync");
+  await runrec(0, "verify", root, join(root, "_Reconciliation"));
+  await Deno.remove(join(root, "_Reconciliation"), { recursive: true });
+  // Retired (the old record goes to _Archive/), restarted, and the old record merged back in.
+  const archived = join(root, "_Archive", "DEL-01-02_Thing");
+  await writeTree(archived, { "RunRecords.csv": `${header}\n${old}\n` });
+  await Deno.remove(file);
+  await runrec(0, "emit", del, "--agent", "PREPARATION", "--status", "SUCCESS", "--no-fsync");
+  await Deno.writeTextFile(file, `${old}\n`, { append: true });
+  const mixed = await runrec(1, "verify", root, join(root, "_Archive"));
+  const runId = old.split(",")[1];
+  assertIncludes(
+    mixed.stdout,
+    `${file}:3: record ${runId} is a run of the deliverable retired to ${
+      join(archived, "RunRecords.csv")
+    }`,
+  );
+});
