@@ -1904,6 +1904,11 @@ function runRef(record: RunRecord): RunRef {
   return { RunID: record.RunID, RunTimestamp: record.RunTimestamp };
 }
 
+/** Whether two runs' time spans overlap. */
+function overlapping(a: RunRecord, b: RunRecord): boolean {
+  return startMs(a) < endMs(b) && startMs(b) < endMs(a);
+}
+
 /** A run's recorded files (its inputs or its outputs) by real path, each with its hash. */
 type FilesByRealPath = Map<string, string>;
 
@@ -1914,7 +1919,7 @@ type RunWrites = { record: RunRecord; wrote: FilesByRealPath };
  * Whether a consumer's run `theirs` may have read what the producer's invalidated run `run` left.
  * By files where both runs name some, as a run's error reaches a consumer only through a file it
  * wrote that the consumer read: `theirs` read (`read`) a file `run` wrote (`wrote`), unless the
- * bytes it read are a good run's (vouched for) or another invalidated run's (that run is named
+ * bytes it read are a good run's that did not overlap it (vouched for) or another invalidated run's (that run is named
  * instead), or, when they are not `run`'s bytes (a FAILED run's on top of them, a hand edit) or a
  * hash is missing, a good run rewrote that file between the two runs. Where either names none, by
  * times: `theirs` ended after `run` started and no good run ended in between (any agent's, as
@@ -1940,7 +1945,9 @@ function mayHaveRead(
     if (left === undefined) return false;
     if (SHA256_PATTERN.test(hash) && SHA256_PATTERN.test(left)) {
       const wroteThese = (runs: RunWrites[]) => runs.some(({ wrote }) => wrote.get(path) === hash);
-      if (wroteThese(good)) return false;
+      // A good run that overlapped `run` may hold its bytes as its own (`exec` records every file
+      // changed in the folder meanwhile): it vouches for nothing of `run`'s.
+      if (wroteThese(good.filter(({ record }) => !overlapping(record, run)))) return false;
       if (hash === left) return true;
       if (wroteThese(invalidated)) return false;
     }

@@ -738,6 +738,19 @@ Deno.test("stale --propagate: a consumer that read an invalidated run's file as 
   ]);
 });
 
+Deno.test("stale --propagate: a good run that overlapped an invalidated run and recorded its bytes too (exec counts every file changed meanwhile) vouches for nothing: the consumer is STALE through the invalidated run (trial-pipeline3 F2)", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  const bad = await runWriting(producer, "4_DOCUMENTS", 45, ["Datasheet.md"], "_CONTEXT.md");
+  await runWriting(producer, "DRAFT_EN", 45, ["Datasheet.md"]); // at the same time
+  const reader = await run(dir("DEL-02-02"), "4_DOCUMENTS", 40, "../DEL-02-01_Pump/Datasheet.md");
+  await invalidate(producer, bad, "wrong datasheet");
+  assertEquals(reasons(entryOf((await staleJson(root)).json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 invalidated ${bad} read by ${reader}`,
+  ]);
+});
+
 Deno.test("stale --propagate: a consumer that read bytes a FAILED run of the producer left on top of an invalidated run's file stays STALE through it until a good run rewrites the file (review-e F1: the differing hash cleared it)", async () => {
   const { root, dir } = await buildRoot();
   const producer = dir("DEL-02-01");
