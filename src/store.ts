@@ -309,7 +309,9 @@ export function withRecordFile<T>(
       // A lock file that cannot be made (a full disk, a read-only folder) is a failed write,
       // named by its file; a lock refused or a bad option stays what it is.
       if (e instanceof LockRefusedError || e instanceof InputError) throw e;
-      const reason = String((e as Error).message).replace(`: open '${path}.lock'`, "");
+      // The lock's path once: a reason naming it again (or its breaker beside it) names it short.
+      const reason = String((e as Error).message).replace(`: open '${path}.lock'`, "")
+        .replace(`${path}.lock`, `${basename(path)}.lock`);
       throw new WriteError(`${path}.lock: cannot take the lock: ${reason}`, { cause: e });
     });
     try {

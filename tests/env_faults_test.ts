@@ -109,6 +109,16 @@ const CASES: FaultCase[] = [
     keeps: "spool",
   },
   {
+    name: "an orphaned lock whose breaker is a folder: not taken, spooled, the lock named once",
+    async make(p) {
+      await Deno.symlink("nowhere", join(p.del, `${RECORD_FILE}.lock`));
+      await Deno.mkdir(join(p.del, `${RECORD_FILE}.lock.break`));
+    },
+    says:
+      /record not written \(\S*RunRecords\.csv\.lock: cannot take the lock: RunRecords\.csv\.lock\.break: a directory.*\); spooled to /,
+    keeps: "spool",
+  },
+  {
     name: "a device node as RunRecords.csv: refused, spooled",
     make: (p) => sh("mknod", join(p.del, RECORD_FILE), "c", "1", "3"),
     says: /record not written \(.*not a regular file.*\); spooled to /,
