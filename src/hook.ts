@@ -561,6 +561,7 @@ async function draftAndNotes(
     warnings: [
       ...warned,
       ...defaultDurationWarning(delDir, report, built.draft),
+      ...inputsChangedSinceWarning(delDir, report, built.draft),
       ...built.warnings ?? [],
     ],
   };
@@ -591,6 +592,36 @@ function defaultDurationWarning(delDir: string, report: RunReport, draft: Record
     "--duration 45m) and mark this record superseded: " +
     `runrec annotate ${shellWord(delDir)} <new RunID> --supersedes <this record's RunID> --note ` +
     '"real duration"',
+  ];
+}
+
+/**
+ * A run recorded late (`--started`) hashes its inputs as they are now: a warning naming those
+ * changed after the run ended (their modification time), whose hashes are not what the run read,
+ * so that `stale` would compare today's bytes with today's. The record is written.
+ */
+function inputsChangedSinceWarning(
+  delDir: string,
+  report: RunReport,
+  draft: RecordDraft,
+): string[] {
+  if (report.started === undefined) return [];
+  const ended = Date.parse(draft.RunTimestamp) + (parseDuration(draft.RunDuration) ?? 0);
+  // A minute's grace: the run's last writes and the clock's granularity.
+  const changed = draft.InputFiles.filter((path) => {
+    try {
+      const modified = Deno.statSync(resolve(delDir, path)).mtime?.getTime();
+      return modified !== undefined && modified > ended + 60_000;
+    } catch {
+      return false; // not found or unreadable: its note says so
+    }
+  });
+  if (changed.length === 0) return [];
+  const shown = changed.length <= 3 ? changed : [...changed.slice(0, 3), "…"];
+  return [
+    `--started ${report.started}: ${shown.join(", ")} changed after the run ended (modified ` +
+    "since): InputHashes hold the bytes now, not what the run read, so stale cannot see that " +
+    "change; record a run late before its inputs change",
   ];
 }
 

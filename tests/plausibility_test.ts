@@ -134,3 +134,26 @@ Deno.test("plausibility: emit --started over an hour ago without --duration warn
   );
   assertEquals((await recordsOf(del)).length, 7); // 5 runs, the re-recorded one, its annotation
 });
+
+Deno.test("plausibility: emit --started of a run whose input changed after it ended warns naming the input (its hash is today's, not what the run read); one unchanged since, or no --started, says nothing (trial-pipeline3 F4)", async () => {
+  const { del } = await makeProject();
+  const spec = join(del, "Spec.md");
+  await Deno.writeTextFile(spec, "spec v1\n");
+  const ago = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
+  const warned = async (...extra: string[]) => {
+    const { code, stderr } = await runCli(emitArgs(del, "--input", "Spec.md", ...extra));
+    assertEquals(code, 0, stderr);
+    return stderr.split("\n").filter((l) => l.includes("changed after the run ended"));
+  };
+  const [warning, ...more] = await warned("--started", ago(5), "--duration", "20m");
+  assertEquals(more, []);
+  assertIncludes(warning, "Spec.md changed after the run ended");
+  assertEquals(await warned(), []);
+  // Modified before the run ended: nothing to say.
+  await Deno.utime(
+    spec,
+    new Date(Date.now() - 6 * 3_600_000),
+    new Date(Date.now() - 6 * 3_600_000),
+  );
+  assertEquals(await warned("--started", ago(5), "--duration", "20m"), []);
+});
