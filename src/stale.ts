@@ -1376,8 +1376,8 @@ async function checkFolder(
       notes.push(
         `${laterLine.record.RunID} (line ${laterLine.line}) was written after the baseline but ` +
           `is stamped earlier (${laterLine.record.RunTimestamp}): the baseline is the latest by ` +
-          "RunTimestamp; if a clock was wrong at either run (not a merge of branches), that run " +
-          "is the latest",
+          "RunTimestamp; if a clock was wrong at either run (not a run recorded late with " +
+          "--started, nor a merge of branches), that run is the latest",
       );
     }
     if (startMs(baseline) > Date.now() + CLOCK_SKEW_MS) {

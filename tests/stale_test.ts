@@ -295,7 +295,8 @@ Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimest
     [
       `${skewed} (line 6) was written after the baseline but is stamped earlier ` +
       "(2026-02-18T10:00:00.000Z): the baseline is the latest by RunTimestamp; if a clock was " +
-      "wrong at either run (not a merge of branches), that run is the latest",
+      "wrong at either run (not a run recorded late with --started, nor a merge of branches), " +
+      "that run is the latest",
     ],
   );
   // An annotation that invalidates a run plugs in here.
