@@ -38,9 +38,10 @@ to CMD, and runrec waits for it), then finishes it (as runrec finish) with
   - RunStatus from the exit code: 0 SUCCESS; a code in --partial-codes PARTIAL;
     a code in --skipped-codes SKIPPED; any other FAILED with "exit code N" in
     ErrorSummary; killed by a signal FAILED naming the signal.
-A SUCCESS or PARTIAL run that changed no file of <del-dir> (CMD runs in the
-current folder: one that wrote elsewhere changed none) is recorded all the
-same, with a warning and a note in its Notes saying so; the exit code stands.
+Files CMD writes outside <del-dir> are in no record (CMD runs in the current
+folder). A SUCCESS or PARTIAL run that changed no file of <del-dir> (it wrote
+elsewhere, or rewrote files with the same bytes) is recorded all the same,
+with a warning and a note in its Notes saying so; the exit code stands.
 Where no standard stream is a terminal (an agent, CI), CMD runs in a process
 group (session) of its own, as under GNU timeout: the signals reach the
 processes it started too, and processes of it still running when CMD ends
@@ -202,14 +203,11 @@ async function runCommand(
   }
 }
 
-/** What `exec` notes of a good run that changed no file of the deliverable. */
-const NOTHING_CHANGED = "no file of ";
-
-/** Prints what became of the run; its note that nothing changed, as a warning (once). */
-function report(io: Io, outcome: RunOutcome): void {
-  const quiet = outcome.notes.filter((n) => !n.startsWith(NOTHING_CHANGED));
-  const loud = outcome.notes.filter((n) => n.startsWith(NOTHING_CHANGED));
-  printOutcome(io, { ...outcome, notes: quiet, warnings: [...loud, ...outcome.warnings] }, {
+/** Prints what became of the run; `loud`, one of its notes, as a warning instead (once). */
+function report(io: Io, outcome: RunOutcome, loud?: string): void {
+  const quiet = outcome.notes.filter((n) => n !== loud);
+  const warned = quiet.length < outcome.notes.length ? [loud!] : [];
+  printOutcome(io, { ...outcome, notes: quiet, warnings: [...warned, ...outcome.warnings] }, {
     json: false,
     runIdTo: "err",
   });
@@ -283,15 +281,12 @@ export const execCommand: Command = {
     const outcome = statusOf(exit, partial, skipped);
     // A good run that made nothing here most likely wrote elsewhere (CMD runs in the current
     // folder): said to the agent and in the record. A FAILED or SKIPPED run may well make nothing.
-    if (
-      Object.keys(outputs).length === 0 && outcome.status !== "FAILED" &&
-      outcome.status !== "SKIPPED"
-    ) {
-      started.run.start.notes.push(
-        `${NOTHING_CHANGED}${delDir} changed while CMD ran (CMD runs in the current folder: ` +
-          "did it write elsewhere?)",
-      );
-    }
+    const madeNothing = Object.keys(outputs).length === 0 && outcome.status !== "FAILED" &&
+        outcome.status !== "SKIPPED"
+      ? `no file of ${delDir} changed while CMD ran (CMD runs in the current folder: did it ` +
+        "write elsewhere?)"
+      : undefined;
+    if (madeNothing !== undefined) started.run.start.notes.push(madeNothing);
     try {
       report(
         io,
@@ -302,6 +297,7 @@ export const execCommand: Command = {
           outputHashes: outputs,
           agentsDir,
         }, { fsync: !parsed.values["no-fsync"], onLockWait: lockWaitMessage(io) }),
+        madeNothing,
       );
     } catch (e) {
       // The command has run: its exit code stands, whatever became of the record.
