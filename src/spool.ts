@@ -693,7 +693,8 @@ function requireUserSpool(): void {
  * waits for the folder, or to be moved into the `.runrec-spool/` of the
  * folder it belongs to. With no folders, the permissions that find the user's
  * spool (`--allow-env=TMPDIR,TEMP,TMP`, `--allow-sys=uid`) are required: an
- * `InputError` names the missing ones.
+ * `InputError` names the missing ones; with folders, their own spools are
+ * replayed, and the user's only where those permissions are granted.
  *
  * @example
  * ```ts
