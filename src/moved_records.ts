@@ -3,12 +3,13 @@
  * `rm`) by its content, as git's rename detection tells a renamed file:
  * never by its folder's name, which a copy shares and a move may change.
  * Tells a file restarted at a path (its deliverable retired and begun
- * again there) from one rewritten in place the same way.
+ * again there) from one rewritten in place by its RunIDs and RunTimestamps.
  *
  * @module
  */
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { runIdOfLine } from "./store.ts";
+import { parseInstant } from "./time.ts";
 
 /** What a record file's content says it is: its first record's DeliverableID and its RunIDs. */
 export interface RecordsOf {
@@ -84,30 +85,42 @@ export function holdsRecords(earlier: RecordsOf, later: RecordsOf): boolean {
 /**
  * Whether `later`, found where the record file `earlier` was, is a new
  * file begun there (a deliverable retired and restarted at its path)
- * rather than `earlier` rewritten: it keeps none of `earlier`'s records
- * (a line of it, byte for byte: a new run may reuse a RunID, in the same
- * minute), or its first record names another DeliverableID. A file that
- * keeps any record of `earlier` with its DeliverableID is a rewrite. An
- * `earlier` with no record has nothing a new file could replace: `false`.
+ * rather than `earlier` rewritten: none of its records reuses a RunID of
+ * `earlier` with a RunTimestamp no later than `earlier`'s latest. A record
+ * that does is one of `earlier`'s, kept or edited (a tamperer keeps RunIDs
+ * and times); a new run reuses a RunID only in the minute of the last runs
+ * retired, and started after them. An `earlier` with no record has nothing
+ * a new file could replace: `false`.
  *
  * @example
  * ```ts
  * import { restarts } from "./moved_records.ts";
  * const bytes = (text: string) => new TextEncoder().encode(text);
- * const [a, b] = ["001", "002"].map((n) => `v1.0,RUN-DEL-01-03-20261001-0001-${n},DEL-01-03,A\n`);
- * restarts(bytes(`h\n${a}`), bytes(`h\n${b}`)); // true
- * restarts(bytes(`h\n${a}`), bytes(`h\n${a.replace(",A", ",B")}`)); // true: a new run, one RunID
- * restarts(bytes(`h\n${a}${b}`), bytes(`h\n${b}`)); // false: a rewrite
+ * const file = (seq: string, second: string, agent = "A") =>
+ *   bytes(`h\nv1.0,RUN-DEL-01-03-20261001-0001-${seq},DEL-01-03,${agent},TYPE_2,` +
+ *     `2026-10-01T00:01:${second}Z\n`);
+ * const earlier = file("001", "00");
+ * restarts(earlier, file("002", "30")); // true
+ * restarts(earlier, file("001", "30", "B")); // true: a new run (later), one RunID
+ * restarts(earlier, file("001", "00", "B")); // false: its record edited
  * ```
  */
 export function restarts(earlier: Uint8Array, later: Uint8Array): boolean {
   const before = recordLines(earlier);
   if (before.length === 0) return false;
-  const after = recordLines(later);
-  const id = deliverableIdOfLine(before[0]);
-  if (after.length > 0 && deliverableIdOfLine(after[0]) !== id) return true;
-  const kept = new Set(before);
-  return !after.some((line) => kept.has(line));
+  const runIds = new Set(before.map(runIdOfLine));
+  // A RunTimestamp that does not parse proves nothing: earlier, it could be the latest;
+  // later, it is not after it.
+  let latest = -Infinity;
+  for (const line of before) latest = Math.max(latest, startOfLine(line) ?? Infinity);
+  const startedAfter = (line: string) => (startOfLine(line) ?? -Infinity) > latest;
+  return !recordLines(later).some((line) => runIds.has(runIdOfLine(line)) && !startedAfter(line));
+}
+
+/** The RunTimestamp (sixth field: the five before it never hold a comma) of a record line, in ms. */
+function startOfLine(line: string): number | undefined {
+  const field = line.split(",", 6)[5];
+  return field === undefined ? undefined : parseInstant(field);
 }
 
 /** The lines of `bytes` that are records (a RunID in their second field), header left out, each without a CR at its end. */

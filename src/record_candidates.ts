@@ -1,6 +1,7 @@
 /**
  * The record files a moved or retired record file's records may have gone
- * to (untracked ones, or ones only added to git's index), looked up by
+ * to (untracked ones, ones added to git's index, and a rename staged there
+ * for the file it was renamed from alone), looked up by
  * content: keyed by the DeliverableID of their first record, read from
  * their first bytes (a small file whole, in one call), and parsed whole only
  * when that ID matches, one file after another, each once however many
@@ -10,14 +11,21 @@
  */
 import { deliverableIdOfLine, holdsRecords, type RecordsOf, recordsOf } from "./moved_records.ts";
 import { runIdOfLine } from "./store.ts";
+import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { join } from "./path.ts";
 
-/** A record file that holds a looked-up file's records. */
-export interface Candidate {
+/** A record file to index: its path from the top of the work tree, whether git was told of it. */
+export interface IndexedFile {
   /** Path from the top of the work tree, `/`-separated. */
   path: string;
   /** Whether git has been told of it (added to the index); else it is untracked. */
   told: boolean;
+  /** For a rename staged in git's index, the path it was renamed from. */
+  renamedFrom?: string;
+}
+
+/** A record file that holds a looked-up file's records. */
+export interface Candidate extends IndexedFile {
   bytes: Uint8Array;
   records: RecordsOf;
 }
@@ -26,6 +34,9 @@ export interface Candidate {
 const CHUNK = 4096;
 /** Files this size at most are read whole for their first record. */
 const WHOLE = 64 * 1024;
+/** How much of a line is kept: its RunID and DeliverableID lie at its start. */
+const LINE_HEAD = 1024;
+const NEWLINE = 0x0a;
 
 /**
  * Record files indexed by their first record's DeliverableID.
@@ -36,13 +47,13 @@ const WHOLE = 64 * 1024;
  * import { recordsOf } from "./moved_records.ts";
  * const committed = new Uint8Array(); // a version git has
  * const index = await RecordCandidates.index([{ path: "_Archive/DEL-01-03_X/RunRecords.csv", told: false }], "/repo");
- * const [found] = await index.holding(recordsOf(committed));
+ * const [found] = await index.holding(recordsOf(committed), "DEL-01-03_X/RunRecords.csv");
  * if (found) index.take(found.path);
  * ```
  */
 export class RecordCandidates {
   readonly #top: string;
-  readonly #byId = new Map<string, { path: string; told: boolean }[]>();
+  readonly #byId = new Map<string, IndexedFile[]>();
   /** Candidates read whole, by path: `undefined` when the file could not be read. */
   readonly #read = new Map<string, Candidate | undefined>();
   readonly #taken = new Set<string>();
@@ -56,7 +67,7 @@ export class RecordCandidates {
    * in turn; a file that is not a regular one (a link, a FIFO) is left out.
    */
   static async index(
-    files: { path: string; told: boolean }[],
+    files: IndexedFile[],
     top: string,
   ): Promise<RecordCandidates> {
     const index = new RecordCandidates(top);
@@ -71,17 +82,20 @@ export class RecordCandidates {
   }
 
   /**
-   * The files not taken that hold the records `earlier` holds
-   * ({@linkcode holdsRecords}), in the order indexed.
+   * The files not taken that hold the records `earlier`, the version of
+   * the file at `from`, holds ({@linkcode holdsRecords}), in the order
+   * indexed. A staged rename's target is one only when renamed from `from`:
+   * another file's records went there, not these.
    */
-  async holding(earlier: RecordsOf): Promise<Candidate[]> {
+  async holding(earlier: RecordsOf, from: string): Promise<Candidate[]> {
     if (earlier.deliverableId === undefined) return [];
     const found: Candidate[] = [];
-    for (const { path, told } of this.#byId.get(earlier.deliverableId) ?? []) {
-      if (this.#taken.has(path)) continue;
+    for (const file of this.#byId.get(earlier.deliverableId) ?? []) {
+      const { path, renamedFrom } = file;
+      if (this.#taken.has(path) || (renamedFrom !== undefined && renamedFrom !== from)) continue;
       if (!this.#read.has(path)) {
         const bytes = await regularFileBytes(join(this.#top, ...path.split("/")));
-        this.#read.set(path, bytes && { path, told, bytes, records: recordsOf(bytes) });
+        this.#read.set(path, bytes && { ...file, bytes, records: recordsOf(bytes) });
       }
       const candidate = this.#read.get(path);
       if (candidate && holdsRecords(earlier, candidate.records)) found.push(candidate);
@@ -95,7 +109,12 @@ export class RecordCandidates {
   }
 }
 
-/** The DeliverableID of the first record of `file`, read a chunk at a time until it is found. */
+/**
+ * The DeliverableID of the first record of `file`, read a chunk at a time
+ * until it is found: of each line only its head is kept, and a line longer
+ * than a record may be ({@linkcode LINE_LIMIT_BYTES}) ends the search, as in
+ * a file that is not a record file.
+ */
 async function firstRecordId(file: string): Promise<string | undefined> {
   const info = await Deno.lstat(file).catch(() => undefined);
   if (!info?.isFile) return undefined; // a link or a FIFO is never opened: it may block
@@ -107,19 +126,32 @@ async function firstRecordId(file: string): Promise<string | undefined> {
   const handle = await Deno.open(file).catch(() => undefined);
   if (!handle) return undefined;
   try {
-    const decoder = new TextDecoder();
     const buffer = new Uint8Array(CHUNK);
-    let rest = ""; // a line not yet whole
+    const head = new Uint8Array(LINE_HEAD); // the start of the line being read
+    let kept = 0; // bytes of `head` in use
+    let length = 0; // bytes of the line being read, so far
     let header = true;
     for (;;) {
       const n = await handle.read(buffer);
-      const lines =
-        (rest + (n === null ? "\n" : decoder.decode(buffer.subarray(0, n), { stream: true })))
-          .split("\n");
-      rest = lines.pop()!;
-      for (const line of lines) {
-        if (header) header = false;
-        else if (runIdOfLine(line) !== undefined) return deliverableIdOfLine(line);
+      // The end of the file ends its last line.
+      const chunk = n === null ? Uint8Array.of(NEWLINE) : buffer.subarray(0, n);
+      for (let start = 0; start < chunk.length;) {
+        const newline = chunk.indexOf(NEWLINE, start);
+        const end = newline < 0 ? chunk.length : newline;
+        length += end - start;
+        if (length > LINE_LIMIT_BYTES) return undefined;
+        const piece = chunk.subarray(start, Math.min(end, start + LINE_HEAD - kept));
+        head.set(piece, kept);
+        kept += piece.length;
+        if (newline < 0) break;
+        if (!header) {
+          const line = new TextDecoder().decode(head.subarray(0, kept));
+          if (runIdOfLine(line) !== undefined) return deliverableIdOfLine(line);
+        }
+        header = false;
+        kept = 0;
+        length = 0;
+        start = newline + 1;
       }
       if (n === null) return undefined;
     }

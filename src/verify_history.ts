@@ -1252,15 +1252,15 @@ async function checkRepository(
     followTo(track, chosen, untoldMoveNote(track, chosen, copies, false));
   }
   const rewritten = await workingTreeChecks(working, top);
-  // A file rewritten into a new one whose records an added or untracked file holds: its
-  // deliverable retired there and restarted here. Followed there; this file is a new one.
+  // A file rewritten into a new one whose records an added or untracked file (or its own git mv)
+  // holds: its deliverable retired there and restarted here. Followed there; this is a new file.
   const restarted: typeof working = [];
   for (const entry of rewritten) {
     const { file, gitPath, track } = entry;
     const [before] = await readObjects([track.blob], top);
     if (!before || !restarts(before, await Deno.readFile(file))) continue;
     const found = await index();
-    const choice = await chosenOf(before, await found.holding(recordsOf(before)), top);
+    const choice = await chosenOf(before, await found.holding(recordsOf(before), track.path), top);
     if (!choice) continue;
     found.take(choice.chosen.path);
     const { chosen, copies } = choice;
@@ -1471,7 +1471,7 @@ async function movedUntracked(
   for (const track of deleted) {
     const [before] = await readObjects([track.blob], top);
     if (before === undefined) continue;
-    const holding = (await index.holding(recordsOf(before))).filter((c) => !c.told);
+    const holding = (await index.holding(recordsOf(before), track.path)).filter((c) => !c.told);
     const choice = await chosenOf(before, holding, top);
     if (!choice) continue;
     index.take(choice.chosen.path);
@@ -1511,7 +1511,8 @@ async function chosenOf(
 /**
  * The index of the record files a file's records may have gone to in the
  * working tree: those git does not track, and those added to its index or
- * renamed there (`staged`, the working tree's changes since HEAD), by path.
+ * renamed there (`staged`, the working tree's changes since HEAD), by path;
+ * a rename's target only for the file renamed.
  */
 async function candidateIndex(
   staged: TreeChange[],
@@ -1519,11 +1520,15 @@ async function candidateIndex(
 ): Promise<RecordCandidates> {
   const untracked = await untrackedFiles(RECORD_FILE, top);
   // Renamed too: `git mv` of a folder, then a new file begun, untracked, at the path it left.
-  const added = staged.filter((c) => "ARC".includes(c.status) && isRecordFile(c.path))
-    .map((c) => c.path);
-  const told = new Set(added);
-  const paths = sortUtf8([...new Set([...untracked, ...added])]);
-  return await RecordCandidates.index(paths.map((path) => ({ path, told: told.has(path) })), top);
+  const told = new Map(
+    staged.filter((c) => "ARC".includes(c.status) && isRecordFile(c.path))
+      .map((c) => [c.path, c.status === "R" ? c.from : undefined]),
+  );
+  const paths = sortUtf8([...new Set([...untracked, ...told.keys()])]);
+  return await RecordCandidates.index(
+    paths.map((path) => ({ path, told: told.has(path), renamedFrom: told.get(path) })),
+    top,
+  );
 }
 
 /** The result for the record file at `gitPath`, as far as its followed history `track` goes. */

@@ -1,8 +1,8 @@
 /**
  * Telling a record file by its records (`src/moved_records.ts`) and the
  * index of the files a moved one may have gone to (`src/record_candidates.ts`):
- * a restart from a rewrite, a first record read from a file's first bytes,
- * a FIFO never opened.
+ * a restart from a rewrite, a first record read from a file's first bytes
+ * (in linear time, up to the line limit), a FIFO never opened.
  *
  * ```sh
  * deno test --allow-read --allow-write --allow-run tests/moved_records_test.ts
@@ -13,26 +13,40 @@
 import { join } from "node:path";
 import { holdsRecords, recordsOf, restarts } from "../src/moved_records.ts";
 import { RecordCandidates } from "../src/record_candidates.ts";
+import { LINE_LIMIT_BYTES } from "../src/schema.ts";
 import { assertEquals } from "./assert.ts";
 import { tempDir } from "./fixtures.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-const run = (n: number, id = "DEL-01-03", agent = "A") =>
-  `v1.0,RUN-${id}-20261001-0001-${String(n).padStart(3, "0")},${id},${agent}\n`;
-const file = (...lines: string[]) => bytes(`SchemaVersion,RunID,DeliverableID\n${lines.join("")}`);
+/** Run `n` (its SEQ), started `second` seconds into minute 00:01. */
+const run = (n: number, id = "DEL-01-03", agent = "A", second = n) =>
+  `v1.0,RUN-${id}-20261001-0001-${String(n).padStart(3, "0")},${id},${agent},TYPE_2,` +
+  `2026-10-01T00:01:${String(second).padStart(2, "0")}.000Z\n`;
+const file = (...lines: string[]) =>
+  bytes(`SchemaVersion,RunID,DeliverableID,AgentName,AgentType,RunTimestamp\n${lines.join("")}`);
 
-Deno.test("restarts: a file keeping none of the earlier records (a RunID reused by a new run too) or naming another DeliverableID first is new; one keeping any record is a rewrite", () => {
+Deno.test("restarts: a file none of whose records reuses an earlier RunID with a RunTimestamp no later than the earlier version's latest is new; one that does (kept, or edited in place) is a rewrite", () => {
   const earlier = file(run(1), run(2), run(3));
   assertEquals(restarts(earlier, file(run(9))), true);
   assertEquals(restarts(earlier, file()), true); // the header alone
-  assertEquals(restarts(earlier, file(run(1, "DEL-01-03", "NEW"))), true); // RunID 001 reused
-  assertEquals(restarts(earlier, file(run(1, "DEL-01-07"), run(2))), true);
+  assertEquals(restarts(earlier, file(run(1, "DEL-01-07"))), true); // another deliverable
+  // A new run in the minute of the runs retired reuses a RunID, started after them.
+  assertEquals(restarts(earlier, file(run(1, "DEL-01-03", "NEW", 30))), true);
+  assertEquals(restarts(earlier, file(run(3, "DEL-01-03", "NEW", 4))), true);
   assertEquals(restarts(earlier, file(run(2), run(3))), false); // record 1 dropped: a rewrite
   assertEquals(restarts(earlier, file(run(1), run(3), run(9))), false);
   assertEquals(
     restarts(earlier, bytes(new TextDecoder().decode(earlier).replaceAll("\n", "\r\n"))),
     false,
   );
+  // Every record edited in place, RunIDs and RunTimestamps kept (review-l F1).
+  assertEquals(restarts(earlier, file(run(1, "DEL-01-03", "B"), run(2, "DEL-01-03", "B"))), false);
+  assertEquals(restarts(earlier, file(run(3, "DEL-01-03", "NEW", 3))), false); // at the latest
+  assertEquals(restarts(earlier, file(run(1, "DEL-01-07"), run(2))), false); // another first
+  // A RunTimestamp that does not parse is not after the latest, and could be it.
+  assertEquals(restarts(earlier, file(run(1).replace("00:01:01.000Z", "soon"))), false);
+  const undated = file(run(1), run(2).replace("00:01:02.000Z", "x"));
+  assertEquals(restarts(undated, file(run(1, "DEL-01-03", "NEW", 30))), false);
   assertEquals(restarts(file(), file(run(1))), false); // nothing there to replace
 });
 
@@ -47,7 +61,7 @@ Deno.test("holdsRecords: the first record's DeliverableID and at least half of t
   assertEquals(holdsRecords(damaged, recordsOf(file(run(1), run(2)))), false);
 });
 
-Deno.test("RecordCandidates: keyed by the first record read from a file's first bytes (a large one in chunks), each file given to one look-up, a FIFO never opened", async () => {
+Deno.test("RecordCandidates: keyed by the first record read from a file's first bytes (a large one in chunks), each file given to one look-up, a staged rename's target only to the file renamed, a FIFO never opened", async () => {
   const top = await tempDir({ prefix: "runrec-candidates-" });
   const write = async (path: string, content: Uint8Array) => {
     await Deno.mkdir(join(top, path, ".."), { recursive: true });
@@ -63,16 +77,54 @@ Deno.test("RecordCandidates: keyed by the first record read from a file's first 
   await write("c/RunRecords.csv", file(run(1, "DEL-01-07"), run(2, "DEL-01-07")));
   await Deno.mkdir(join(top, "d"));
   await new Deno.Command("mkfifo", { args: [join(top, "d", "RunRecords.csv")] }).output();
-  const paths = ["a", "b", "c", "d"].map((folder) => ({
+  // A first record longer than the head kept of it, across the first chunk's end (4 KiB).
+  const header = "h".repeat(4096 - 21);
+  await write(
+    "e/RunRecords.csv",
+    bytes(`${header}\n${run(1, "DEL-01-03", notes)}${run(2)}${run(3)}`),
+  );
+  await write("f/RunRecords.csv", file(run(1), run(2), run(3))); // git mv'd there from x/
+  const paths = ["a", "b", "c", "d", "e", "f"].map((folder) => ({
     path: `${folder}/RunRecords.csv`,
-    told: false,
+    told: folder === "f",
+    renamedFrom: folder === "f" ? "x/RunRecords.csv" : undefined,
   }));
   const index = await RecordCandidates.index(paths, top); // would block on d's FIFO if opened
   const earlier = recordsOf(file(run(1), run(2), run(3)));
-  const found = await index.holding(earlier);
-  assertEquals(found.map((c) => c.path), ["a/RunRecords.csv", "b/RunRecords.csv"]);
+  const found = await index.holding(earlier, "y/RunRecords.csv");
+  assertEquals(found.map((c) => c.path), [
+    "a/RunRecords.csv",
+    "b/RunRecords.csv",
+    "e/RunRecords.csv",
+  ]);
   index.take("a/RunRecords.csv");
-  assertEquals((await index.holding(earlier)).map((c) => c.path), ["b/RunRecords.csv"]);
-  assertEquals((await index.holding(recordsOf(file(run(1, "DEL-01-07"))))).length, 1);
+  assertEquals(
+    (await index.holding(earlier, "x/RunRecords.csv")).map((c) => c.path),
+    ["b/RunRecords.csv", "e/RunRecords.csv", "f/RunRecords.csv"],
+  );
+  const other = recordsOf(file(run(1, "DEL-01-07")));
+  assertEquals((await index.holding(other, "y/RunRecords.csv")).length, 1);
+  await Deno.remove(top, { recursive: true });
+});
+
+Deno.test("RecordCandidates: a line longer than a record may be (16 MiB) ends the search for a first record, and a line just within it is read in linear time", async () => {
+  const top = await tempDir({ prefix: "runrec-candidates-" });
+  const runs = `${run(1)}${run(2)}${run(3)}`;
+  for (const [folder, length] of [["a", LINE_LIMIT_BYTES], ["b", LINE_LIMIT_BYTES + 1]] as const) {
+    await Deno.mkdir(join(top, folder));
+    await Deno.writeFile(
+      join(top, folder, "RunRecords.csv"),
+      bytes(`${"h".repeat(length)}\n${runs}`),
+    );
+  }
+  const paths = ["a", "b"].map((folder) => ({ path: `${folder}/RunRecords.csv`, told: false }));
+  const started = performance.now();
+  const index = await RecordCandidates.index(paths, top);
+  // Far above a linear read of 32 MiB, far below the quadratic re-split it replaced.
+  const seconds = (performance.now() - started) / 1000;
+  assertEquals(seconds < 10, true, `${seconds} s`);
+  const earlier = recordsOf(file(run(1), run(2), run(3)));
+  const found = await index.holding(earlier, "y/RunRecords.csv");
+  assertEquals(found.map((c) => c.path), ["a/RunRecords.csv"]);
   await Deno.remove(top, { recursive: true });
 });

@@ -14,7 +14,8 @@
  */
 import { join } from "node:path";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
-import { HEADER } from "../src/schema.ts";
+import { HEADER, type RunRecord } from "../src/schema.ts";
+import { decodeRecord, encodeRecord } from "../src/codec.ts";
 import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
@@ -23,10 +24,11 @@ const DEL = "PKG-01_Alpha/1_Working/DEL-01-03_Level_Switch";
 const OTHER = "PKG-01_Alpha/1_Working/DEL-01-02_Flow_Meter";
 const FILE = `${DEL}/${RECORD_FILE}`;
 
-/** Appends one run by `agent` to the record file of the deliverable `del` of `repo`. */
-async function record(repo: string, del: string, agent: string, minute: number) {
+/** Appends one run by `agent`, started at 00:`minute`:`second`, to the record file of the deliverable `del` of `repo`. */
+async function record(repo: string, del: string, agent: string, minute: number, second = 0) {
   await Deno.mkdir(join(repo, del), { recursive: true });
-  const at = `2026-10-01T00:${String(minute).padStart(2, "0")}:00.000Z`;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const at = `2026-10-01T00:${pad(minute)}:${pad(second)}.000Z`;
   await appendRecord(
     join(repo, del, RECORD_FILE),
     sampleDraft({
@@ -769,6 +771,75 @@ Deno.test("verify --since: what a restart must not excuse still fails: the old p
   }
 });
 
+/** A record file's `lines` with every record edited by `edit` and its RecordChecksum recomputed: a rewrite that validates. */
+const everyRecord = (edit: (record: RunRecord) => void) => (lines: string[]) =>
+  lines.map((line, i) => {
+    if (i === 0 || line === "") return line;
+    const record = decodeRecord(line);
+    edit(record);
+    return encodeRecord(record);
+  });
+
+/** The record file at `path` of `repo` put through `edit`. */
+async function rewrite(repo: string, path: string, edit: (lines: string[]) => string[]) {
+  const lines = (await Deno.readTextFile(join(repo, path))).split("\n");
+  await Deno.writeTextFile(join(repo, path), edit(lines).join("\n"));
+}
+
+Deno.test("verify --since: every record of the live file edited in place (RunIDs and RunTimestamps kept, checksums recomputed) beside a faithful copy added elsewhere fails, untracked, staged or committed, whatever the targets (review-l F1)", async () => {
+  const { repo } = await project();
+  const runs = await threeRuns(repo);
+  const snapshot = `_Reconciliation/snap/${RECORD_FILE}`;
+  await Deno.mkdir(join(repo, snapshot, ".."), { recursive: true });
+  await Deno.copyFile(join(repo, FILE), join(repo, snapshot));
+  await rewrite(repo, FILE, everyRecord((record) => record.Notes = "edited"));
+  for (const step of ["untracked", "staged", "committed"]) {
+    if (step === "staged") await git(repo, "add", "-A");
+    if (step === "committed") await git(repo, "commit", "-qm", "snapshot, and edit");
+    for (const targets of [["."], [DEL], [".", "_Reconciliation"]]) {
+      const result = await verify(repo, ...targets, "--since", runs);
+      const label = `${step}, ${targets}: ${result.out}${result.err}`;
+      assertEquals(result.code, 1, label);
+      assertMatch(result.out, new RegExp(`${FILE}:2: K-APPEND-1 broken .*line 2 differs`), label);
+      assertEquals(result.out.includes("a new file at this path"), false, label);
+    }
+  }
+});
+
+Deno.test("verify --since: the live file rewritten (RunIDs kept, or all renumbered) is not excused by a staged git mv of a snapshot committed earlier: only a rename from the rewritten file's own path takes its records (review-l F2)", async () => {
+  for (const renumbered of [false, true]) {
+    const { repo } = await project();
+    await threeRuns(repo);
+    const [snapshot, moved] = ["snap", "snap2"].map((f) => `_Reconciliation/${f}/${RECORD_FILE}`);
+    await Deno.mkdir(join(repo, snapshot, ".."), { recursive: true });
+    await Deno.copyFile(join(repo, FILE), join(repo, snapshot));
+    await git(repo, "add", "-A");
+    await git(repo, "commit", "-qm", "routine snapshot");
+    const since = await git(repo, "rev-parse", "HEAD");
+    await rewrite(
+      repo,
+      FILE,
+      everyRecord((record) => {
+        record.Notes = "edited";
+        if (renumbered) record.RunID = record.RunID.replace(/-001$/, "-101");
+      }),
+    );
+    await Deno.mkdir(join(repo, moved, ".."));
+    await git(repo, "mv", snapshot, moved);
+    for (const step of ["rewrite unstaged", "all staged"]) {
+      if (step === "all staged") await git(repo, "add", "-A");
+      for (const targets of [["."], [DEL]]) {
+        const result = await verify(repo, ...targets, "--since", since);
+        const label = `${renumbered ? "renumbered" : "RunIDs kept"}, ${step}, ${targets}: ` +
+          `${result.out}${result.err}`;
+        assertEquals(result.code, 1, label);
+        assertMatch(result.out, new RegExp(`${FILE}:2: K-APPEND-1 broken .*line 2 differs`), label);
+        assertEquals(result.out.includes("a new file at this path"), false, label);
+      }
+    }
+  }
+});
+
 Deno.test("verify --since: a deliverable retired in one commit and restarted in the next calls the new file a new file at the old path, naming where the one it replaced went", async () => {
   const { repo } = await project();
   const runs = await threeRuns(repo);
@@ -859,13 +930,13 @@ Deno.test("verify --since: a path holding a newline is printed on one line (oneL
   }
 });
 
-Deno.test("verify --since: a restart whose first run reuses a RunID of the retired file (recorded in the same minute) is still a new file: K-APPEND-1 holds for both, and the shared RunID is its own error", async () => {
+Deno.test("verify --since: a restart whose first run reuses a RunID of the retired file (recorded in the same minute, after it) is still a new file: K-APPEND-1 holds for both, and the shared RunID is its own error", async () => {
   const { repo } = await project();
   const runs = await threeRuns(repo);
   await Deno.mkdir(join(repo, "_Archive"));
   await Deno.rename(join(repo, DEL), join(repo, ARCHIVED_DEL));
   await Deno.mkdir(join(repo, DEL));
-  await record(repo, DEL, "PREPARATION", 1); // the minute of the first run archived: its RunID
+  await record(repo, DEL, "PREPARATION", 3, 30); // the minute of the last run archived: its RunID
   await git(repo, "add", "-A");
   await git(repo, "commit", "-qm", "retire and restart DEL-01-03");
   const result = await verify(repo, ".", "--since", runs);

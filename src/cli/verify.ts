@@ -84,14 +84,16 @@ byte, then one git does not ignore, then the one with more records, then the
 first by path, is named, its note naming the others (kept when that file
 fails as ignored). A deliverable retired and restarted at its path in one
 change (a commit, a squash merge, the working tree: git shows its file
-changed and a file added): when the file there holds none of the earlier
-version's RunIDs (or its first record names another DeliverableID) and an
-added or untracked file holds its records (found the same way), the earlier
+changed and a file added): when none of the records of the file there
+reuses a RunID of the earlier version with a RunTimestamp no later than the
+earlier version's latest, and an added or untracked file holds its records
+(found the same way; or git mv renamed the old file to it), the earlier
 version is followed there and checked (a record dropped fails, naming that
 file), and the file at the old path is a new one; untracked, it fails until
-added. A file that keeps its first record's DeliverableID and some of its
-RunIDs is a rewrite, whatever copy of it exists. Paths followed out of the
-targets are printed relative to the working folder. When
+added. A file with a record that reuses such a RunID at such a time is a
+rewrite (kept or edited in place), whatever copy of it exists, a snapshot
+git mv'd in the same change too. Paths followed out of the targets are
+printed relative to the working folder. When
 HEAD does not contain GIT-REV (a rewrite, or a branch behind it) or GIT-REV
 is off HEAD's first-parent chain (a merged branch), the check starts where
 that chain meets it, and says so; GIT-REV's record lines must then each
