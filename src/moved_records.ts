@@ -85,8 +85,9 @@ export function holdsRecords(earlier: RecordsOf, later: RecordsOf): boolean {
 /**
  * Whether `later`, found where the record file `earlier` was, is a new
  * file begun there (a deliverable retired and restarted at its path)
- * rather than `earlier` rewritten: none of its records reuses a RunID of
- * `earlier` with a RunTimestamp no later than `earlier`'s latest. A record
+ * rather than `earlier` rewritten: its first run is numbered 001, as a new
+ * file's is, and none of its records reuses a RunID of `earlier` with a
+ * RunTimestamp no later than `earlier`'s latest. A record
  * that does is one of `earlier`'s, kept or edited (a tamperer keeps RunIDs
  * and times); a new run reuses a RunID only in the minute of the last runs
  * retired, and started after them. An `earlier` with no record has nothing
@@ -100,7 +101,7 @@ export function holdsRecords(earlier: RecordsOf, later: RecordsOf): boolean {
  *   bytes(`h\nv1.0,RUN-DEL-01-03-20261001-0001-${seq},DEL-01-03,${agent},TYPE_2,` +
  *     `2026-10-01T00:01:${second}Z\n`);
  * const earlier = file("001", "00");
- * restarts(earlier, file("002", "30")); // true
+ * restarts(earlier, file("002", "30")); // false: a new file's first run is 001
  * restarts(earlier, file("001", "30", "B")); // true: a new run (later), one RunID
  * restarts(earlier, file("001", "00", "B")); // false: its record edited
  * ```
@@ -108,6 +109,9 @@ export function holdsRecords(earlier: RecordsOf, later: RecordsOf): boolean {
 export function restarts(earlier: Uint8Array, later: Uint8Array): boolean {
   const before = recordLines(earlier);
   if (before.length === 0) return false;
+  // A new file numbers its first run 001 (SCHEMA.md 3.2): one that begins otherwise was not begun.
+  const [first] = recordLines(later);
+  if (first !== undefined && !runIdOfLine(first)!.endsWith("-001")) return false;
   const runIds = new Set(before.map(runIdOfLine));
   // A RunTimestamp that does not parse proves nothing: earlier, it could be the latest;
   // later, it is not after it.

@@ -1260,7 +1260,11 @@ async function checkRepository(
     const [before] = await readObjects([track.blob], top);
     if (!before || !restarts(before, await Deno.readFile(file))) continue;
     const found = await index();
-    const choice = await chosenOf(before, await found.holding(recordsOf(before), track.path), top);
+    // Retired, the deliverable's folder keeps its ID: a copy elsewhere is a snapshot, which
+    // excuses no rewrite.
+    const retiredCopies = (await found.holding(recordsOf(before), track.path))
+      .filter((c) => sameFolderId(c.path, gitPath));
+    const choice = await chosenOf(before, retiredCopies, top);
     if (!choice) continue;
     found.take(choice.chosen.path);
     const { chosen, copies } = choice;
@@ -1293,8 +1297,9 @@ async function checkRepository(
       const earlier = before && recordsOf(before);
       if (!earlier || !holdsRecords(earlier, later)) continue;
       const there = await regularFileBytes(join(top, ...track.path.split("/")));
-      // Still holding its records where it was: this file is a copy of it, not its move.
-      if (there && !restarts(before, there)) continue;
+      // Still holding its records where it was: this file is a copy of it, not its move; one
+      // that does not, a retired copy only in a folder of its ID.
+      if (there && (!restarts(before, there) || !sameFolderId(gitPath, track.path))) continue;
       staged ??= await treeChanges("HEAD", undefined, top);
       const told = staged.some((c) => c.status === "A" && c.path === gitPath);
       const to: Candidate = { path: gitPath, told, bytes: new Uint8Array(), records: later };
@@ -1876,7 +1881,8 @@ async function pairedRestarts(commit: LoggedCommit, top: string): Promise<Logged
     const earlier = recordsOf(before);
     const holding = added.flatMap((addition, a) => {
       const records = addedRecords[a];
-      return !taken.has(addition) && records && holdsRecords(earlier, records)
+      return !taken.has(addition) && records && holdsRecords(earlier, records) &&
+          sameFolderId(addition.path, change.path)
         ? [{ addition, kept: !prefixProblem(before, addedBytes[a]!), records: records.runIds.size }]
         : [];
     });
@@ -2455,6 +2461,12 @@ function sameDeliverable(from: string, to: string): boolean {
   const a = folderDeliverableId(from);
   const b = folderDeliverableId(to);
   return !a || !b || a === b;
+}
+
+/** Whether the folders holding two record files are named for one DeliverableID. */
+function sameFolderId(a: string, b: string): boolean {
+  const id = folderDeliverableId(a);
+  return id !== undefined && id === folderDeliverableId(b);
 }
 
 /** `DEL-XX-YY` of the folder holding `path` when the folder is named `DEL-XX-YY[_Label]`. */

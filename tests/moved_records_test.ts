@@ -25,14 +25,18 @@ const run = (n: number, id = "DEL-01-03", agent = "A", second = n) =>
 const file = (...lines: string[]) =>
   bytes(`SchemaVersion,RunID,DeliverableID,AgentName,AgentType,RunTimestamp\n${lines.join("")}`);
 
-Deno.test("restarts: a file none of whose records reuses an earlier RunID with a RunTimestamp no later than the earlier version's latest is new; one that does (kept, or edited in place) is a rewrite", () => {
+Deno.test("restarts: a file whose first run is 001 and none of whose records reuses an earlier RunID with a RunTimestamp no later than the earlier version's latest is new; one that does (kept, or edited in place) or begins otherwise is a rewrite", () => {
   const earlier = file(run(1), run(2), run(3));
-  assertEquals(restarts(earlier, file(run(9))), true);
+  const nextMinute = run(1).replace("-0001-001", "-0002-001").replace("00:01:01", "00:02:00");
+  assertEquals(restarts(earlier, file(nextMinute, run(9))), true);
+  // A new file's first run is 001: one that begins otherwise (renumbered) was not begun.
+  assertEquals(restarts(earlier, file(run(9))), false);
+  assertEquals(restarts(earlier, file(run(101), run(102), run(103))), false); // review-m F1
   assertEquals(restarts(earlier, file()), true); // the header alone
   assertEquals(restarts(earlier, file(run(1, "DEL-01-07"))), true); // another deliverable
   // A new run in the minute of the runs retired reuses a RunID, started after them.
   assertEquals(restarts(earlier, file(run(1, "DEL-01-03", "NEW", 30))), true);
-  assertEquals(restarts(earlier, file(run(3, "DEL-01-03", "NEW", 4))), true);
+  assertEquals(restarts(earlier, file(run(3, "DEL-01-03", "NEW", 4))), false); // not 001
   assertEquals(restarts(earlier, file(run(2), run(3))), false); // record 1 dropped: a rewrite
   assertEquals(restarts(earlier, file(run(1), run(3), run(9))), false);
   assertEquals(

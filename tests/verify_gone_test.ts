@@ -806,6 +806,35 @@ Deno.test("verify --since: every record of the live file edited in place (RunIDs
   }
 });
 
+Deno.test("verify --since: a rewrite that renumbers every run, or moves each later in its minute, beside a faithful copy (a snapshot, or a folder of the deliverable's ID in _Archive/) fails: a restart begins at run 001, and its copy keeps the folder's ID (review-m F1)", async () => {
+  const edits: [string, (record: RunRecord) => void][] = [
+    ["renumbered", (record) => record.RunID = record.RunID.replace(/-00(\d)$/, "-10$1")],
+    [
+      "later in its minute",
+      (record) => record.RunTimestamp = record.RunTimestamp.replace(/:\d\d\.\d+Z$/, ":59.900Z"),
+    ],
+  ];
+  for (const [what, edit] of edits) {
+    for (const copyAt of [`_Reconciliation/snap/${RECORD_FILE}`, ARCHIVED]) {
+      const { repo } = await project();
+      const runs = await threeRuns(repo);
+      await Deno.mkdir(join(repo, copyAt, ".."), { recursive: true });
+      await Deno.copyFile(join(repo, FILE), join(repo, copyAt));
+      await rewrite(
+        repo,
+        FILE,
+        everyRecord((record) => {
+          record.Notes = "edited";
+          edit(record);
+        }),
+      );
+      await git(repo, "add", "-A");
+      const result = await verify(repo, ".", copyAt.split("/")[0], "--since", runs);
+      assertEquals(result.code, 1, `${what}, ${copyAt}: ${result.out}${result.err}`);
+    }
+  }
+});
+
 Deno.test("verify --since: the live file rewritten (RunIDs kept, or all renumbered) is not excused by a staged git mv of a snapshot committed earlier: only a rename from the rewritten file's own path takes its records (review-l F2)", async () => {
   for (const renumbered of [false, true]) {
     const { repo } = await project();

@@ -84,10 +84,11 @@ byte, then one git does not ignore, then the one with more records, then the
 first by path, is named, its note naming the others (kept when that file
 fails as ignored). A deliverable retired and restarted at its path in one
 change (a commit, a squash merge, the working tree: git shows its file
-changed and a file added): when none of the records of the file there
-reuses a RunID of the earlier version with a RunTimestamp no later than the
-earlier version's latest, and an added or untracked file holds its records
-(found the same way; or git mv renamed the old file to it), the earlier
+changed and a file added): when the file there begins at run 001 and none
+of its records reuses a RunID of the earlier version with a RunTimestamp no
+later than the earlier version's latest, and an added or untracked file in a
+folder named for the same DeliverableID holds its records (found the same
+way; or git mv renamed the old file to it), the earlier
 version is followed there and checked (a record dropped fails, naming that
 file), and the file at the old path is a new one; untracked, it fails until
 added. A file with a record that reuses such a RunID at such a time is a
