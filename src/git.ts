@@ -597,6 +597,33 @@ export async function cleanBlobId(absolute: string, path: string, cwd: string): 
 }
 
 /**
+ * Whether the file at `path` holds, byte for byte, what the last commit before `before` (ms since
+ * the epoch, by commit time) holds there: unchanged since, whatever its modification time says (a
+ * clone, a checkout, a `touch`). `false` when git cannot tell: not tracked then, no such commit,
+ * git not allowed to run.
+ *
+ * @example
+ * ```ts
+ * import { committedBefore } from "./git.ts";
+ * await committedBefore("DEL-01-02_X/Specification.md", Date.parse("2026-12-01T09:20:00Z"));
+ * ```
+ */
+export async function committedBefore(path: string, before: number): Promise<boolean> {
+  const [dir, name] = [dirname(resolve(path)), basename(path)];
+  try {
+    const since = `--before=@${Math.floor(before / 1000)}`;
+    const log = await runGit(["log", "-1", "--format=%H", since, "--", name], dir);
+    const commit = textDecoder.decode(log.stdout).trim();
+    if (log.code !== 0 || commit === "") return false;
+    const [then] = await readObjects([`${commit}:./${name}`], dir);
+    const now = await Deno.readFile(path);
+    return then !== undefined && then.length === now.length && then.every((b, i) => b === now[i]);
+  } catch {
+    return false; // git cannot run here (a sandbox), or the file went: it cannot tell
+  }
+}
+
+/**
  * The blob id of exactly `bytes`, with no conversion. Nothing is written.
  *
  * @example

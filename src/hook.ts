@@ -20,7 +20,7 @@ import {
   checkWriteOptions,
 } from "./argument_checks.ts";
 import { requireHostname, requireReadable, requireRecordable } from "./required_permissions.ts";
-import { gitHead } from "./git.ts";
+import { committedBefore, gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
 import {
   governedInputs,
@@ -561,7 +561,7 @@ async function draftAndNotes(
     warnings: [
       ...warned,
       ...defaultDurationWarning(delDir, report, built.draft),
-      ...inputsChangedSinceWarning(delDir, report, built.draft),
+      ...await inputsChangedSinceWarning(delDir, report, built.draft),
       ...built.warnings ?? [],
     ],
   };
@@ -600,22 +600,27 @@ function defaultDurationWarning(delDir: string, report: RunReport, draft: Record
  * changed after the run ended (their modification time), whose hashes are not what the run read,
  * so that `stale` would compare today's bytes with today's. The record is written.
  */
-function inputsChangedSinceWarning(
+async function inputsChangedSinceWarning(
   delDir: string,
   report: RunReport,
   draft: RecordDraft,
-): string[] {
+): Promise<string[]> {
   if (report.started === undefined) return [];
   const ended = Date.parse(draft.RunTimestamp) + (parseDuration(draft.RunDuration) ?? 0);
-  // A minute's grace: the run's last writes and the clock's granularity.
-  const changed = draft.InputFiles.filter((path) => {
+  const changed: string[] = [];
+  for (const path of draft.InputFiles) {
+    const file = resolve(delDir, path);
+    let modified: number | undefined;
     try {
-      const modified = Deno.statSync(resolve(delDir, path)).mtime?.getTime();
-      return modified !== undefined && modified > ended + 60_000;
+      modified = Deno.statSync(file).mtime?.getTime();
     } catch {
-      return false; // not found or unreadable: its note says so
+      continue; // not found or unreadable: its note says so
     }
-  });
+    // A minute's grace: the run's last writes and the clock's granularity. A file git committed
+    // as it is before the run ended was only touched since (a clone, a checkout).
+    if (modified === undefined || modified <= ended + 60_000) continue;
+    if (!await committedBefore(file, ended)) changed.push(path);
+  }
   if (changed.length === 0) return [];
   const shown = changed.length <= 3 ? changed : [...changed.slice(0, 3), "…"];
   return [

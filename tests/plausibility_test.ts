@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { emitArgs, runCli } from "./cli.ts";
-import { makeProject, sampleRecord } from "./fixtures.ts";
+import { git, makeProject, sampleRecord } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
 import { validateRecord } from "../src/schema.ts";
 
@@ -156,4 +156,19 @@ Deno.test("plausibility: emit --started of a run whose input changed after it en
     new Date(Date.now() - 6 * 3_600_000),
   );
   assertEquals(await warned("--started", ago(5), "--duration", "20m"), []);
+  // Touched since (a clone, a checkout) but as git committed it before the run ended: nothing to
+  // say (review-m F4); its bytes changed since that commit: said.
+  const root = join(del, "..", "..", "..");
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  const sixHoursAgo = `@${Math.floor(Date.now() / 1000) - 6 * 3600} +0000`;
+  await new Deno.Command("git", {
+    args: ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "six hours ago"],
+    cwd: root,
+    env: { GIT_COMMITTER_DATE: sixHoursAgo, GIT_AUTHOR_DATE: sixHoursAgo },
+  }).output();
+  await Deno.utime(spec, new Date(), new Date());
+  assertEquals(await warned("--started", ago(5), "--duration", "20m"), []);
+  await Deno.writeTextFile(spec, "spec v2\n");
+  assertEquals((await warned("--started", ago(5), "--duration", "20m")).length, 1);
 });
