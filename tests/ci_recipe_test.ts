@@ -124,3 +124,31 @@ Deno.test("ci recipe: docs/CI.md shows examples/ci/ as it is, and the workflow r
   assertIncludes(workflow, "fetch-depth: 0");
   assertIncludes(script, "npx -y deno@2.9.6} task");
 });
+
+Deno.test("ci recipe: runrec-ci.sh names every _Archive/, so a restarted deliverable's file that holds a record of its retired copy fails (trial-pipeline3 F1, review-m F2)", async () => {
+  const { repo, bin, git, ci, emit } = await pullRequest();
+  const installed = await ci("HEAD", { RUNREC_SOURCE: ROOT, DENO: Deno.execPath() });
+  assertEquals(installed.code, 0, installed.stdout + installed.stderr);
+  await emit("4_DOCUMENTS");
+  await git("add", "-A");
+  await git("commit", "-qm", "base: one record");
+  const base = await git("rev-parse", "HEAD");
+  const file = join(repo, DELIVERABLE, RECORD_FILE);
+  const old = (await Deno.readTextFile(file)).trimEnd().split("\n")[1];
+  // Retired into the execution root's _Archive/ and restarted; the old run merged back in.
+  const archived = join(repo, "examples", "_Archive", DELIVERABLE.split("/").at(-1)!);
+  await Deno.mkdir(join(archived, ".."), { recursive: true });
+  await git("mv", DELIVERABLE, archived);
+  await Deno.mkdir(join(repo, DELIVERABLE));
+  await Deno.copyFile(join(archived, "_CONTEXT.md"), join(repo, DELIVERABLE, "_CONTEXT.md"));
+  await emit("PREPARATION");
+  await Deno.writeTextFile(file, `${old}\n`, { append: true });
+  await git("add", "-A");
+  await git("commit", "-qm", "retire, restart, and the old run merged in");
+  const mixed = await ci(base);
+  assertEquals(mixed.code, 1, mixed.stdout + mixed.stderr);
+  assertIncludes(mixed.stdout, "+ runrec verify . ./examples/_Archive --since");
+  assertIncludes(mixed.stdout, "is a run of the deliverable retired to");
+  await Deno.remove(repo, { recursive: true });
+  await Deno.remove(join(bin, ".."), { recursive: true });
+});

@@ -1,7 +1,8 @@
 #!/bin/sh
 # runrec's checks for a pull request, run from the root of the repository it checks:
 #   runrec-sandboxed validate .      every RunRecords.csv follows the schema
-#   runrec verify . --since BASE     records committed since BASE were only appended to
+#   runrec verify . [_Archive...] --since BASE
+#                                    records committed since BASE were only appended to
 #   runrec agents check agents/      agent files carry an up-to-date runrec block (if agents/
 #                                    holds AGENT_*.md files)
 # All three run; the exit code is the worst: 0 all pass, 1 a check found a problem, 2 an error.
@@ -34,6 +35,16 @@ check() {
   if [ "$code" -gt "$worst" ]; then worst=$code; fi
 }
 check runrec-sandboxed validate .
-check runrec verify . --since "$base"
+# Every _Archive/ of retired deliverables is checked too, and a restarted deliverable against it
+# (one path per line: split on line breaks only, no globbing).
+archives=$(find . -name .git -prune -o -type d -name _Archive -print)
+set -f
+old_ifs=$IFS
+IFS='
+'
+set -- $archives
+IFS=$old_ifs
+set +f
+check runrec verify . "$@" --since "$base"
 if ls agents/AGENT_*.md >/dev/null 2>&1; then check runrec agents check agents/; fi
 exit "$worst"
