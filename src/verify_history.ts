@@ -52,7 +52,7 @@ import { sortUtf8 } from "./manifest.ts";
 import { holdsRecords, recordsOf, restarts } from "./moved_records.ts";
 import { type Candidate, RecordCandidates, regularFileBytes } from "./record_candidates.ts";
 import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log.ts";
-import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, deliverableId, isToolRoot } from "./deliverable.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
@@ -1263,7 +1263,7 @@ async function checkRepository(
     // Retired, the deliverable's folder keeps its ID: a copy elsewhere is a snapshot, which
     // excuses no rewrite.
     const retiredCopies = (await found.holding(recordsOf(before), track.path))
-      .filter((c) => sameFolderId(c.path, gitPath));
+      .filter((c) => claimSameId(c.path, gitPath, top));
     const choice = await chosenOf(before, retiredCopies, top);
     if (!choice) continue;
     found.take(choice.chosen.path);
@@ -1299,7 +1299,7 @@ async function checkRepository(
       const there = await regularFileBytes(join(top, ...track.path.split("/")));
       // Still holding its records where it was: this file is a copy of it, not its move; one
       // that does not, a retired copy only in a folder of its ID.
-      if (there && (!restarts(before, there) || !sameFolderId(gitPath, track.path))) continue;
+      if (there && (!restarts(before, there) || !claimSameId(gitPath, track.path, top))) continue;
       staged ??= await treeChanges("HEAD", undefined, top);
       const told = staged.some((c) => c.status === "A" && c.path === gitPath);
       const to: Candidate = { path: gitPath, told, bytes: new Uint8Array(), records: later };
@@ -1882,7 +1882,7 @@ async function pairedRestarts(commit: LoggedCommit, top: string): Promise<Logged
     const holding = added.flatMap((addition, a) => {
       const records = addedRecords[a];
       return !taken.has(addition) && records && holdsRecords(earlier, records) &&
-          sameFolderId(addition.path, change.path)
+          claimSameId(addition.path, change.path, top)
         ? [{ addition, kept: !prefixProblem(before, addedBytes[a]!), records: records.runIds.size }]
         : [];
     });
@@ -2463,10 +2463,24 @@ function sameDeliverable(from: string, to: string): boolean {
   return !a || !b || a === b;
 }
 
-/** Whether the folders holding two record files are named for one DeliverableID. */
-function sameFolderId(a: string, b: string): boolean {
-  const id = folderDeliverableId(a);
-  return id !== undefined && id === folderDeliverableId(b);
+/**
+ * Whether the places of two record files (paths from the work tree's top) claim one
+ * DeliverableID: a folder of the path named for it (`DEL-01-03_X`, `2026-12_DEL-01-03`,
+ * `DEL-01-03/v1`), or the `_CONTEXT.md` beside the file now (a folder named otherwise).
+ */
+function claimSameId(a: string, b: string, top: string): boolean {
+  const claimed = (path: string) => {
+    const folders = path.split("/").slice(0, -1);
+    const ids = new Set(
+      folders.flatMap((f) => [...f.matchAll(/DEL-[0-9]{2,}-[0-9]{2,}/g)].map((m) => m[0])),
+    );
+    try {
+      ids.add(deliverableId(join(top, ...folders)).id);
+    } catch { /* no _CONTEXT.md naming one, nor a folder name */ }
+    return ids;
+  };
+  const there = claimed(b);
+  return [...claimed(a)].some((id) => there.has(id));
 }
 
 /** `DEL-XX-YY` of the folder holding `path` when the folder is named `DEL-XX-YY[_Label]`. */

@@ -608,6 +608,22 @@ async function retireAndRestart(repo: string, edit?: (lines: string[]) => string
   await record(repo, DEL, "PREPARATION", 9);
 }
 
+Deno.test("verify --since: a deliverable retired into an _Archive/ folder named with a date or a version (2026-12_DEL-01-03_…, DEL-01-03/v1) and restarted at its path passes: the archive's path claims its ID (review-n F1)", async () => {
+  for (const archived of ["_Archive/2026-12_DEL-01-03_Level_Switch", "_Archive/DEL-01-03/v1"]) {
+    const { repo } = await project();
+    const runs = await threeRuns(repo);
+    await Deno.mkdir(join(repo, archived, ".."), { recursive: true });
+    await git(repo, "mv", DEL, archived);
+    await Deno.mkdir(join(repo, DEL));
+    await Deno.copyFile(join(repo, archived, "_CONTEXT.md"), join(repo, DEL, "_CONTEXT.md"));
+    await record(repo, DEL, "PREPARATION", 9);
+    await git(repo, "add", "-A");
+    const result = await verify(repo, ".", "_Archive", "--since", runs);
+    assertEquals(result.code, 0, `${archived}: ${result.out}${result.err}`);
+    assertIncludes(result.out, `${FILE}: note: a new file at this path`);
+  }
+});
+
 /** `lines` without the record file's line `n` (1-based: 3 is the second record). */
 const withoutLine = (n: number) => (lines: string[]) => lines.filter((_, i) => i !== n - 1);
 
