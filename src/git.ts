@@ -597,10 +597,11 @@ export async function cleanBlobId(absolute: string, path: string, cwd: string): 
 }
 
 /**
- * Whether the file at `path` holds, byte for byte, what the last commit before `before` (ms since
- * the epoch, by commit time) holds there: unchanged since, whatever its modification time says (a
- * clone, a checkout, a `touch`). `false` when git cannot tell: not tracked then, no such commit,
- * git not allowed to run.
+ * Whether the file at `path` holds what HEAD's first-parent history last committed there before
+ * `before` (ms since the epoch, by commit time), as git would store it (its clean filters and line
+ * ends applied): unchanged since, whatever its modification time says (a clone, a checkout, a
+ * `touch`). A branch merged since is not what was there then. `false` when git cannot tell: not
+ * tracked then, no such commit, git not allowed to run.
  *
  * @example
  * ```ts
@@ -610,14 +611,20 @@ export async function cleanBlobId(absolute: string, path: string, cwd: string): 
  */
 export async function committedBefore(path: string, before: number): Promise<boolean> {
   const [dir, name] = [dirname(resolve(path)), basename(path)];
+  const text = (bytes: Uint8Array) => textDecoder.decode(bytes).trim();
   try {
     const since = `--before=@${Math.floor(before / 1000)}`;
-    const log = await runGit(["log", "-1", "--format=%H", since, "--", name], dir);
-    const commit = textDecoder.decode(log.stdout).trim();
+    const log = await runGit(
+      ["log", "-1", "--first-parent", "--format=%H", since, "HEAD", "--", name],
+      dir,
+    );
+    const commit = text(log.stdout);
     if (log.code !== 0 || commit === "") return false;
-    const [then] = await readObjects([`${commit}:./${name}`], dir);
-    const now = await Deno.readFile(path);
-    return then !== undefined && then.length === now.length && then.every((b, i) => b === now[i]);
+    const [then, now] = await Promise.all([
+      runGit(["rev-parse", "--verify", "--quiet", `${commit}:./${name}`], dir),
+      runGit(["hash-object", "--", name], dir),
+    ]);
+    return then.code === 0 && now.code === 0 && text(then.stdout) === text(now.stdout);
   } catch {
     return false; // git cannot run here (a sandbox), or the file went: it cannot tell
   }

@@ -147,7 +147,7 @@ Deno.test("ci recipe: runrec-ci.sh names every _Archive/, so a restarted deliver
   await git("commit", "-qm", "retire, restart, and the old run merged in");
   const mixed = await ci(base);
   assertEquals(mixed.code, 1, mixed.stdout + mixed.stderr);
-  assertIncludes(mixed.stdout, "+ runrec verify . ./examples/_Archive --since");
+  assertIncludes(mixed.stdout, "+ runrec verify . examples/_Archive --since");
   assertIncludes(mixed.stdout, "is a run of the deliverable retired to");
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });

@@ -35,9 +35,9 @@ check() {
   if [ "$code" -gt "$worst" ]; then worst=$code; fi
 }
 check runrec-sandboxed validate .
-# Every _Archive/ of retired deliverables is checked too, and a restarted deliverable against it
-# (one path per line: split on line breaks only, no globbing).
-archives=$(find . -name .git -prune -o -type d -name _Archive -print)
+# Every _Archive/ of retired deliverables this repository tracks is checked too, and a restarted
+# deliverable against it (one path per line: split on line breaks only, no globbing).
+archives=$(git ls-files -- '_Archive/*' '*/_Archive/*' | sed 's|/_Archive/.*|/_Archive|; s|^_Archive/.*|_Archive|' | sort -u)
 set -f
 old_ifs=$IFS
 IFS='
