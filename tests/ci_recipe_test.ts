@@ -47,6 +47,18 @@ async function pullRequest() {
   return { repo, bin, git, ci, emit };
 }
 
+/** runrec installed by the script, and one record committed: the pull request's base. */
+async function installedWithOneRecord(
+  { git, ci, emit }: Pick<Awaited<ReturnType<typeof pullRequest>>, "git" | "ci" | "emit">,
+): Promise<string> {
+  const installed = await ci("HEAD", { RUNREC_SOURCE: ROOT, DENO: Deno.execPath() });
+  assertEquals(installed.code, 0, installed.stdout + installed.stderr);
+  await emit("4_DOCUMENTS");
+  await git("add", "-A");
+  await git("commit", "-qm", "base: one record");
+  return await git("rev-parse", "HEAD");
+}
+
 Deno.test("ci recipe: runrec-ci.sh installs runrec and passes a pull request that appends a record", async () => {
   const { repo, bin, git, ci, emit } = await pullRequest();
   // The first run installs from the checkout, with the Deno running these tests (CI's
@@ -85,12 +97,7 @@ Deno.test("ci recipe: runrec-ci.sh installs runrec and passes a pull request tha
 
 Deno.test("ci recipe: runrec-ci.sh fails (exit 1) a pull request that edits a committed record", async () => {
   const { repo, bin, git, ci, emit } = await pullRequest();
-  const installed = await ci("HEAD", { RUNREC_SOURCE: ROOT, DENO: Deno.execPath() });
-  assertEquals(installed.code, 0, installed.stdout + installed.stderr);
-  await emit("4_DOCUMENTS");
-  await git("add", "-A");
-  await git("commit", "-qm", "base: one record");
-  const base = await git("rev-parse", "HEAD");
+  const base = await installedWithOneRecord({ git, ci, emit });
   const file = join(repo, DELIVERABLE, RECORD_FILE);
   const original = await Deno.readTextFile(file);
   const [header, line] = original.trimEnd().split("\n");
@@ -127,12 +134,7 @@ Deno.test("ci recipe: docs/CI.md shows examples/ci/ as it is, and the workflow r
 
 Deno.test("ci recipe: runrec-ci.sh names every _Archive/, so a restarted deliverable's file that holds a record of its retired copy fails (trial-pipeline3 F1, review-m F2)", async () => {
   const { repo, bin, git, ci, emit } = await pullRequest();
-  const installed = await ci("HEAD", { RUNREC_SOURCE: ROOT, DENO: Deno.execPath() });
-  assertEquals(installed.code, 0, installed.stdout + installed.stderr);
-  await emit("4_DOCUMENTS");
-  await git("add", "-A");
-  await git("commit", "-qm", "base: one record");
-  const base = await git("rev-parse", "HEAD");
+  const base = await installedWithOneRecord({ git, ci, emit });
   const file = join(repo, DELIVERABLE, RECORD_FILE);
   const old = (await Deno.readTextFile(file)).trimEnd().split("\n")[1];
   // Retired into the execution root's _Archive/ and restarted; the old run merged back in.
