@@ -597,36 +597,54 @@ export async function cleanBlobId(absolute: string, path: string, cwd: string): 
 }
 
 /**
- * Whether the file at `path` holds what HEAD's first-parent history last committed there before
- * `before` (ms since the epoch, by commit time), as git would store it (its clean filters and line
- * ends applied): unchanged since, whatever its modification time says (a clone, a checkout, a
- * `touch`). A branch merged since is not what was there then. `false` when git cannot tell: not
- * tracked then, no such commit, git not allowed to run.
+ * Of `paths` (absolute, in one git work tree), those that hold what HEAD's first-parent history
+ * held at `before` (ms since the epoch, by commit time), as git would store them (clean filters
+ * and line ends applied): unchanged since, whatever their modification times say (a clone, a
+ * checkout, a `touch`). A branch merged since is not what was there then. Three git calls
+ * however many paths; none of them when git cannot tell (no work tree, no such commit, git not
+ * allowed to run).
  *
  * @example
  * ```ts
- * import { committedBefore } from "./git.ts";
- * await committedBefore("DEL-01-02_X/Specification.md", Date.parse("2026-12-01T09:20:00Z"));
+ * import { committedAsTheyAre } from "./git.ts";
+ * await committedAsTheyAre(["/p/DEL-01-02_X/Spec.md"], Date.parse("2026-12-01T09:20:00Z"));
  * ```
  */
-export async function committedBefore(path: string, before: number): Promise<boolean> {
-  const [dir, name] = [dirname(resolve(path)), basename(path)];
-  const text = (bytes: Uint8Array) => textDecoder.decode(bytes).trim();
+export async function committedAsTheyAre(
+  paths: readonly string[],
+  before: number,
+): Promise<Set<string>> {
+  const top = paths.length === 0 ? undefined : findGitRoot(dirname(paths[0]));
+  if (top === undefined) return new Set();
+  const text = (bytes: Uint8Array) => textDecoder.decode(bytes);
   try {
     const since = `--before=@${Math.floor(before / 1000)}`;
-    const log = await runGit(
-      ["log", "-1", "--first-parent", "--format=%H", since, "HEAD", "--", name],
-      dir,
-    );
-    const commit = text(log.stdout);
-    if (log.code !== 0 || commit === "") return false;
+    const log = await runGit(["log", "-1", "--first-parent", "--format=%H", since, "HEAD"], top);
+    const commit = text(log.stdout).trim();
+    if (log.code !== 0 || commit === "") return new Set();
+    // Paths outside the work tree, or that the line protocol cannot carry, git cannot tell of.
+    const inside = paths.filter((path) => {
+      const from = relative(top, path);
+      return !from.startsWith("..") && !from.includes("\n");
+    });
+    const inTree = inside.map((path) => relative(top, path).split("\\").join("/"));
     const [then, now] = await Promise.all([
-      runGit(["rev-parse", "--verify", "--quiet", `${commit}:./${name}`], dir),
-      runGit(["hash-object", "--", name], dir),
+      runGit(
+        ["cat-file", "--batch-check=%(objectname)"],
+        top,
+        new TextEncoder().encode(inTree.map((path) => `${commit}:${path}\n`).join("")),
+      ),
+      runGit(
+        ["hash-object", "--stdin-paths"],
+        top,
+        new TextEncoder().encode(inTree.map((path) => `${path}\n`).join("")),
+      ),
     ]);
-    return then.code === 0 && now.code === 0 && text(then.stdout) === text(now.stdout);
+    if (then.code !== 0 || now.code !== 0) return new Set();
+    const [was, is] = [text(then.stdout).split("\n"), text(now.stdout).split("\n")];
+    return new Set(inside.filter((_, i) => was[i] !== undefined && was[i] === is[i]));
   } catch {
-    return false; // git cannot run here (a sandbox), or the file went: it cannot tell
+    return new Set(); // git cannot run here (a sandbox): it cannot tell
   }
 }
 

@@ -20,7 +20,7 @@ import {
   checkWriteOptions,
 } from "./argument_checks.ts";
 import { requireHostname, requireReadable, requireRecordable } from "./required_permissions.ts";
-import { committedBefore, gitHead } from "./git.ts";
+import { committedAsTheyAre, gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
 import {
   governedInputs,
@@ -607,20 +607,18 @@ async function inputsChangedSinceWarning(
 ): Promise<string[]> {
   if (report.started === undefined) return [];
   const ended = Date.parse(draft.RunTimestamp) + (parseDuration(draft.RunDuration) ?? 0);
-  const changed: string[] = [];
-  for (const path of draft.InputFiles) {
-    const file = resolve(delDir, path);
-    let modified: number | undefined;
+  // A minute's grace: the run's last writes and the clock's granularity.
+  const touched = draft.InputFiles.filter((path) => {
     try {
-      modified = Deno.statSync(file).mtime?.getTime();
+      const modified = Deno.statSync(resolve(delDir, path)).mtime?.getTime();
+      return modified !== undefined && modified > ended + 60_000;
     } catch {
-      continue; // not found or unreadable: its note says so
+      return false; // not found or unreadable: its note says so
     }
-    // A minute's grace: the run's last writes and the clock's granularity. A file git committed
-    // as it is before the run ended was only touched since (a clone, a checkout).
-    if (modified === undefined || modified <= ended + 60_000) continue;
-    if (!await committedBefore(file, ended)) changed.push(path);
-  }
+  });
+  // One git committed as it is before the run ended was only touched since (a clone, a checkout).
+  const unchanged = await committedAsTheyAre(touched.map((p) => resolve(delDir, p)), ended);
+  const changed = touched.filter((path) => !unchanged.has(resolve(delDir, path)));
   if (changed.length === 0) return [];
   const shown = changed.length <= 3 ? changed : [...changed.slice(0, 3), "…"];
   return [
