@@ -668,10 +668,7 @@ function requireUserSpool(): void {
       )
       ? ["--allow-env=TMPDIR,TEMP,TMP"]
       : [],
-    ...Deno.build.os !== "windows" &&
-        Deno.permissions.querySync({ name: "sys", kind: "uid" }).state !== "granted"
-      ? ["--allow-sys=uid"]
-      : [],
+    ...Deno.build.os !== "windows" && optionalUid() === undefined ? ["--allow-sys=uid"] : [],
   ];
   if (denied.length > 0) {
     throw new InputError(
