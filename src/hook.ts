@@ -245,7 +245,11 @@ async function startState(
       : givenState(options.statusBefore, "--status-before"),
   ]);
   const notes = [...inputs.notes];
-  if ("problem" in before && before.problem) notes.push(`at start: ${before.problem}`);
+  // No _STATUS.md yet is what a folder PREPARATION is making holds: TBD, no note. Still missing
+  // at the end, finish notes it once.
+  if ("problem" in before && before.problem && !("missing" in before)) {
+    notes.push(`at start: ${before.problem}`);
+  }
   // A folder given as input stands for the files beneath it, as in InputHashes.
   const folders = new Set<string>();
   const inputFiles = given.flatMap((p) => {
