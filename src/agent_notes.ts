@@ -22,8 +22,8 @@
 export const NAMED_RUNS: RegExp =
   /(?:^| \| |; |token of )run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})(?= \| |;|$)/g;
 
-/** How runrec's machine-read notes start (`inputFolderNote`, `lateFinishNote`). */
-const MACHINE_NOTE = /^(?:input folder "|finished after reap: supersedes=)/;
+/** How runrec's machine-read notes start (`inputFolderNote`, `lateFinishNote`, `recordedLateNote`). */
+const MACHINE_NOTE = /^(?:input folder "|finished after reap: supersedes=|recorded late: written )/;
 
 /**
  * `text` with each ` | `-separated part that would read as a machine note

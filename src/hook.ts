@@ -48,6 +48,7 @@ import {
 } from "./schema.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
+import { recordedLateNote } from "./recorded_late.ts";
 import { checkRun, findProfile, unknownAgentWarning } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
 import {
@@ -245,7 +246,11 @@ async function startState(
       : givenState(options.statusBefore, "--status-before"),
   ]);
   const notes = [...inputs.notes];
-  if ("problem" in before && before.problem) notes.push(`at start: ${before.problem}`);
+  // No _STATUS.md yet is what a folder PREPARATION is making holds: TBD, no note. Still missing
+  // at the end, finish notes it once.
+  if ("problem" in before && before.problem && !("missing" in before)) {
+    notes.push(`at start: ${before.problem}`);
+  }
   // A folder given as input stands for the files beneath it, as in InputHashes.
   const folders = new Set<string>();
   const inputFiles = given.flatMap((p) => {
@@ -553,6 +558,9 @@ async function draftAndNotes(
   // A path is only a path: recorded as given (not found, TBD), with a warning.
   const unfilled = (report.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
   start.notes.push(...unfilled);
+  // A backfill says so: stale then knows why it is stamped before runs written earlier.
+  const late = recordedLateNote(Date.parse(started) + durationMs, new Date());
+  if (late !== undefined) start.notes.push(late);
   const built = await builtRecord(delDir, start, { ...report, durationMs }, known);
   const warned = new Set(unfilled.map((w) => ownNote(resolve(delDir), w)));
   return {

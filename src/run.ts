@@ -98,10 +98,8 @@ export interface StartRunOptions {
   /**
    * Allow a deliverable folder that does not exist yet (a run that creates
    * it, such as PREPARATION's) when its parent does. Such a run is kept in
-   * memory, not in the folder, until it is finished; so is a run whose
-   * pending file cannot be saved (a full disk), noted in its record (as
-   * {@linkcode withRun} always does). Only for callers that finish the run
-   * themselves. Default `false`.
+   * memory, not in the folder, until it is finished (`creates`): only for
+   * callers that finish the run themselves. Default `false`.
    */
   mayCreate?: boolean;
   /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
@@ -114,10 +112,15 @@ export interface StartedRun {
   delDir: string;
   /** The run as kept. */
   run: PendingRun;
-  /** The path of the pending run's file; absent for a run kept in memory. */
+  /** The path of the pending run's file; absent for a run kept in memory (`creates`, `notSaved`). */
   token?: string;
   /** The deliverable folder did not exist at the start: the run is to create it (`mayCreate`). */
   creates?: boolean;
+  /**
+   * Why the pending run's file could not be saved (a full disk): the run is
+   * kept in memory, noted in its record, and only this process can finish it.
+   */
+  notSaved?: string;
   /** What the caller should warn about (an input holding an unfilled placeholder); also in the notes. */
   warnings?: string[];
 }
@@ -125,8 +128,11 @@ export interface StartedRun {
 /**
  * Starts a run: captures RunTimestamp, StatusBefore from `_STATUS.md` and the
  * hashes of every governed input now, and keeps the pending run durably in
- * `<delDir>/.runrec/pending/`. Throws {@linkcode InputError} for bad
- * arguments or a missing folder, before anything is written.
+ * `<delDir>/.runrec/pending/` (its `token`). A pending run that cannot be
+ * saved (a full disk) does not stop the run: it is kept in memory, noted in
+ * its record, with `notSaved` saying why (no token: finish it in this
+ * process). Throws {@linkcode InputError} for bad arguments or a missing
+ * folder, before anything is written.
  *
  * @example
  * ```ts
@@ -137,19 +143,6 @@ export interface StartedRun {
  * ```
  */
 export async function startRun(delDir: string, options: StartRunOptions): Promise<StartedRun> {
-  return await startedRun(delDir, options, options.mayCreate === true);
-}
-
-/**
- * {@linkcode startRun}; `finishedHere`: the caller finishes the run in this process (`exec`,
- * `withRun`), so a pending file that cannot be saved (a full disk) must not stop the run: it is
- * kept in memory, noted in its record.
- */
-async function startedRun(
-  delDir: string,
-  options: StartRunOptions,
-  finishedHere: boolean,
-): Promise<StartedRun> {
   checkStartArguments(delDir, options);
   requireRecordable(delDir);
   const dir = resolve(delDir);
@@ -198,16 +191,8 @@ async function startedRun(
     return { delDir: dir, run: kept.run, token: kept.token, ...warned };
   } catch (e) {
     const why = (e as Error).message.split("\n")[0].replaceAll(`${dir}/`, "");
-    if (!finishedHere) {
-      // Nowhere to keep it: the agent records the run in one step at its end instead.
-      throw new InputError(
-        `${delDir}: the run cannot be kept (${why}); record it at its end with runrec emit ` +
-          `${delDir} --agent ${options.agent} (and finish's options) instead of runrec finish`,
-        { cause: e },
-      );
-    }
     run.start.notes.push(`pending run not saved (${why}): reap could not have recorded a crash`);
-    return { delDir: dir, run, ...warned };
+    return { delDir: dir, run, notSaved: why, ...warned };
   }
 }
 
@@ -1253,11 +1238,9 @@ export async function withRun<T>(
     onOutcome = printOutcome,
     ...writeOptions
   } = options;
-  // This process finishes the run: a pending file that cannot be saved must not stop the work.
-  const started = await startedRun(
+  const started = await startRun(
     delDir,
     { agent, inputs, pass, mayCreate, allowOutside, pid: Deno.pid },
-    true,
   );
   const outputs: string[] = [];
   let status: RunStatus = "SUCCESS";

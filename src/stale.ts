@@ -53,6 +53,7 @@ import {
 } from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
 import { lifecycleChangeFrom, parseLifecycleState, readLifecycleState } from "./status.ts";
+import { writtenAtMs } from "./recorded_late.ts";
 import { RECORD_FILE } from "./store.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
 import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
@@ -387,6 +388,11 @@ function mayBeBaselineOrItsAnnotation(
 /** When a run ended: RunTimestamp plus RunDuration, in ms. */
 function endMs(record: RunRecord): number {
   return startMs(record) + (parseDuration(record.RunDuration) ?? 0);
+}
+
+/** When the record was written: at the run's end, unless it says it was recorded late. */
+function writtenMs(record: RunRecord): number {
+  return writtenAtMs(record.Notes, endMs(record));
 }
 
 /** RunTimestamp in ms; a record that fails validation never gets here, so it parses. */
@@ -1365,11 +1371,12 @@ async function checkFolder(
     ]);
     const notes = [...folderNotes];
     // The latest by RunTimestamp is the baseline (file order is not time order, SCHEMA.md 8.3).
-    // A run of the same host written after it but ended before it ended (not replayed from the
-    // spool, which writes late) is what a clock set back leaves: said, as it may be the latest.
+    // A run of the same host written after it but stamped as written before it (not replayed
+    // from the spool, nor a backfill, which write late) is what a clock set back leaves: said, as
+    // it may be the latest.
     const laterLine = runs.find((e) =>
       e.line > chosen.line && isBaseline(e.record) && e.record.Host === baseline.Host &&
-      startMs(e.record) < startMs(baseline) && endMs(e.record) < endMs(baseline) &&
+      startMs(e.record) < startMs(baseline) && writtenMs(e.record) < writtenMs(baseline) &&
       spoolEntryOf(e.record.Notes) === undefined
     );
     if (laterLine) {

@@ -15,6 +15,8 @@ export interface LifecycleReading {
   state: string;
   /** One line naming the file (and line) when the state could not be read. */
   problem?: string;
+  /** The file does not exist (a deliverable folder not prepared yet, or it was deleted). */
+  missing?: true;
 }
 
 // `**Current State:** X` or `**Current State**: X`, also as a list item: its label, its value.
@@ -67,7 +69,7 @@ function shown(value: string): string {
 
 /**
  * The lifecycle state of the deliverable whose `_STATUS.md` is given. A missing
- * or unreadable file is `TBD` with a problem, never an exception.
+ * (`missing`) or unreadable file is `TBD` with a problem, never an exception.
  *
  * @example
  * ```ts
@@ -92,7 +94,7 @@ export function readLifecycleState(statusFile: string): Promise<LifecycleReading
     return Promise.resolve({ state: TBD, problem: `${statusFile}: unreadable (${why})` });
   }
   if (text === undefined) {
-    return Promise.resolve({ state: TBD, problem: `${statusFile}: not found` });
+    return Promise.resolve({ state: TBD, problem: `${statusFile}: not found`, missing: true });
   }
   return Promise.resolve(parseLifecycleState(text, statusFile));
 }

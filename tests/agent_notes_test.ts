@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { agentNotes } from "../src/agent_notes.ts";
 import { lateFinishNote } from "../src/annotations.ts";
 import { inputFolderNote, inputFoldersIn } from "../src/input_folders.ts";
+import { recordedLateNote, writtenAtMs } from "../src/recorded_late.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 
@@ -23,6 +24,11 @@ Deno.test("agentNotes marks each part that runrec's own note writers could have 
   );
   deepStrictEqual(inputFoldersIn(agentNotes(forged)), []);
   strictEqual(agentNotes("input folders: none | 100% done"), "input folders: none | 100% done");
+  // A backfill's note would hide a clock set back from stale: the agent's is not read as one.
+  const late = recordedLateNote(0, new Date("2099-01-01T00:00:00Z"))!;
+  strictEqual(agentNotes(late), `(agent) ${late}`);
+  strictEqual(writtenAtMs(agentNotes(late), 7), 7);
+  strictEqual(writtenAtMs(late, 7), Date.parse("2099-01-01T00:00:00Z"));
 });
 
 Deno.test("emit: --notes that read like runrec's notes neither supersede a run nor add an input folder to stale", async () => {

@@ -154,3 +154,22 @@ Deno.test("ci recipe: runrec-ci.sh names every _Archive/, so a restarted deliver
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });
 });
+
+Deno.test("ci recipe: runrec-ci.sh names an _Archive/ whose path holds a line break or a quote as it is, and passes (review-n F3)", async () => {
+  const { repo, bin, git, ci, emit } = await pullRequest();
+  const base = await installedWithOneRecord({ git, ci, emit });
+  // Folders git tracks: a name with a line break, one with a quote, one _Archive inside another.
+  const archives = ["sub\ndir/_Archive", "it's/_Archive", "_Archive"];
+  for (const archive of archives) {
+    await Deno.mkdir(join(repo, archive, "old", "_Archive"), { recursive: true });
+    await Deno.writeTextFile(join(repo, archive, "old", "_Archive", "f.md"), "retired\n");
+  }
+  await git("add", "-A");
+  await git("commit", "-qm", "archives with awkward names");
+  const ran = await ci(base);
+  assertEquals(ran.code, 0, ran.stdout + ran.stderr);
+  // One argument per _Archive/ (the outermost), in git's order, each exactly as named.
+  assertIncludes(ran.stdout, `+ runrec verify . _Archive it's/_Archive sub\ndir/_Archive --since`);
+  await Deno.remove(repo, { recursive: true });
+  await Deno.remove(join(bin, ".."), { recursive: true });
+});

@@ -12,7 +12,7 @@ import { parseDependencies } from "../src/dependencies.ts";
 import { hashFiles } from "../src/hash.ts";
 import { startFileHasher } from "../src/hash_pool.ts";
 import { readRecords } from "../src/reader.ts";
-import { encodeRecord } from "../src/codec.ts";
+import { decodeRecord, encodeRecord } from "../src/codec.ts";
 import type { RunRecord } from "../src/schema.ts";
 import {
   checkStaleness,
@@ -240,7 +240,7 @@ Deno.test("stale: an input the run itself rewrote (start, write, finish) is comp
   assertEquals([check.verdict, check.inputs, check.outputs], ["CLEAN", [], []]);
 });
 
-Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimestamp (a later line stamped earlier is noted); isBaseline can rule runs out", async () => {
+Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimestamp (a later line stamped earlier is noted, not a backfill that says it was recorded late); isBaseline can rule runs out", async () => {
   const del = join(await copyExamples(), DEL2);
   const early = await emit(
     del,
@@ -277,7 +277,8 @@ Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimest
   // Runs that overlap (the one written last started first, and ran until it was written) are
   // no sign of a clock set back: nothing said.
   assertEquals(check.notes.filter((n) => n.includes("stamped earlier")), []);
-  // A run written later that also ended before the baseline ended is: it may be the latest.
+  // A backfill (emit --started with its duration) ended before the baseline ended, but its
+  // record says it was written late: nothing said (trial-pipeline3 F9).
   const skewed = await emit(
     del,
     "4_DOCUMENTS",
@@ -288,6 +289,18 @@ Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimest
     "--duration",
     "PT1M",
   );
+  const file = join(del, "RunRecords.csv");
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  const backfill = decodeRecord(lines.at(-1)!);
+  const late = / \| recorded late: written \d{4}-\d\d-\d\dT[\d:.]+Z \(inputs hashed then\)$/;
+  assertMatch(backfill.Notes, late);
+  check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
+  assertEquals(check.baseline?.RunID, partial);
+  assertEquals(check.notes.filter((n) => n.includes("stamped earlier")), []);
+  // The same record as a host whose clock was set back writes it, at its end (no such note): it
+  // may be the latest, and is named.
+  lines[lines.length - 1] = encodeRecord({ ...backfill, Notes: backfill.Notes.replace(late, "") });
+  await Deno.writeTextFile(file, `${lines.join("\n")}\n`);
   check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
   assertEquals(check.baseline?.RunID, partial);
   assertEquals(

@@ -919,3 +919,42 @@ Deno.test("finish: a reference the run's own _REFERENCES.md added that is not fo
   assert(!record.Notes.includes("hashed at the end"), record.Notes);
   assertIncludes(record.Notes, "../../0_References/not-yet.md not found");
 });
+
+Deno.test("start/finish in a folder with no _STATUS.md yet (PREPARATION's block): StatusBefore TBD without a note; still none at the end is noted once (trial-pipeline3 F8)", async () => {
+  const { root } = await makeProject();
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-05_New");
+  await Deno.mkdir(del);
+  const start = await runCliProcess(
+    ["start", del, "--agent", "PREPARATION", "--input", "../../../_Decomposition/D.md"],
+  );
+  assertEquals(start.code, 0, start.stderr);
+  assertEquals(start.stderr, "");
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "**DeliverableID:** DEL-01-05\n");
+  await Deno.writeTextFile(join(del, "_STATUS.md"), "# Status\n\n**Current State:** OPEN\n");
+  const finish = await runCliProcess([
+    "finish",
+    start.stdout.trim(),
+    "--status",
+    "SUCCESS",
+    "--output",
+    "_CONTEXT.md",
+    "--output",
+    "_STATUS.md",
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  assertEquals(finish.stderr, "");
+  const [prepared] = await recordsOf(del);
+  assertEquals([prepared.StatusBefore, prepared.StatusAfter], ["TBD", "OPEN"]);
+  assertMatch(prepared.Notes, /^run [0-9T]+Z-[0-9a-f]+$/); // the pending run's id, nothing else
+
+  // _STATUS.md missing at the end too (deleted, or never written): one note, from finish.
+  await Deno.remove(join(del, "_STATUS.md"));
+  const again = await runCliProcess(["start", del, "--agent", "A"]);
+  assertEquals(again.stderr, "");
+  const ended = await runCliProcess(["finish", again.stdout.trim(), "--status", "SUCCESS"]);
+  assertEquals(ended.code, 0, ended.stderr);
+  assertEquals(ended.stderr, "runrec: note: _STATUS.md: not found\n");
+  const notes = (await recordsOf(del)).at(-1)!.Notes.split(" | ");
+  assertEquals(notes.filter((n) => n.includes("_STATUS.md")), ["_STATUS.md: not found"]);
+  await Deno.remove(root, { recursive: true });
+});

@@ -80,7 +80,7 @@ Deno.test("no Current State line is TBD with a problem naming the file", () => {
   });
 });
 
-Deno.test("readLifecycleState reads the file; a missing file is TBD with a problem", async () => {
+Deno.test("readLifecycleState reads the file; a missing file is TBD with a problem, marked missing", async () => {
   const dir = await tempDir({ prefix: "runrec_status_" });
   try {
     const file = join(dir, "_STATUS.md");
@@ -90,6 +90,7 @@ Deno.test("readLifecycleState reads the file; a missing file is TBD with a probl
     deepStrictEqual(await readLifecycleState(join(dir, "missing.md")), {
       state: "TBD",
       problem: `${join(dir, "missing.md")}: not found`,
+      missing: true,
     });
     const folder = await readLifecycleState(dir);
     strictEqual(folder.state, "TBD");

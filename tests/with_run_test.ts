@@ -3,7 +3,7 @@ import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { InputError } from "../src/errors.ts";
 import { hashFile } from "../src/hash.ts";
 import type { RunOutcome } from "../src/hook.ts";
-import { withRun } from "../src/run.ts";
+import { finishRun, startRun, withRun } from "../src/run.ts";
 import { makeProject } from "./fixtures.ts";
 import { hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
 
@@ -192,5 +192,31 @@ Deno.test("withRun: a pending run that cannot be saved (.runrec and $TMPDIR file
   const [record] = await recordsOf(del);
   assertEquals(record.RunStatus, "SUCCESS");
   assert(record.Notes.includes("pending run not saved"), record.Notes);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("startRun: a pending run that cannot be saved is kept in memory, with or without mayCreate: no token, notSaved says why, finishRun records it (review-l F9)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(del, ".runrec"), "a file where runrec keeps its folder\n");
+  const tmpdir = Deno.env.get("TMPDIR");
+  Deno.env.set("TMPDIR", join(del, ".runrec"));
+  try {
+    // mayCreate only allows a folder that does not exist yet: here it changes nothing.
+    for (const mayCreate of [false, true]) {
+      const started = await startRun(del, { agent: "4_DOCUMENTS", mayCreate });
+      assertEquals([started.token, started.creates], [undefined, undefined]);
+      assert((started.notSaved ?? "") !== "", "notSaved: why it was not saved");
+      const outcome = await finishRun(started, { status: "SUCCESS" });
+      assertEquals(typeof outcome.written?.record.RunID, "string");
+    }
+  } finally {
+    if (tmpdir === undefined) Deno.env.delete("TMPDIR");
+    else Deno.env.set("TMPDIR", tmpdir);
+  }
+  const records = await recordsOf(del);
+  assertEquals(records.length, 2);
+  for (const record of records) {
+    assert(record.Notes.includes("pending run not saved"), record.Notes);
+  }
   await Deno.remove(root, { recursive: true });
 });

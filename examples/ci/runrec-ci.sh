@@ -36,15 +36,31 @@ check() {
 }
 check runrec-sandboxed validate .
 # Every _Archive/ of retired deliverables this repository tracks is checked too, and a restarted
-# deliverable against it (one path per line: split on line breaks only, no globbing).
-archives=$(git ls-files -- '_Archive/*' '*/_Archive/*' | sed 's|/_Archive/.*|/_Archive|; s|^_Archive/.*|_Archive|' | sort -u)
-set -f
-old_ifs=$IFS
-IFS='
-'
-set -- $archives
-IFS=$old_ifs
-set +f
+# deliverable against it. git and xargs pass the paths NUL-separated (a folder's name may hold a
+# line break); each becomes its _Archive folder, printed single-quoted for the eval below.
+archives=$(git ls-files -z -- '_Archive/*' '*/_Archive/*' | xargs -0 sh -c '
+  q=$(printf "\047")
+  for path; do
+    case $path in
+      _Archive/*) archive=_Archive ;;
+      *) archive=${path%%/_Archive/*}/_Archive ;;
+    esac
+    # git lists the files of a folder together: one word per folder.
+    if [ "$archive" = "${last-}" ]; then continue; fi
+    last=$archive
+    quoted=
+    while :; do
+      case $archive in
+        *"$q"*)
+          quoted=$quoted${archive%%"$q"*}$q\\$q$q
+          archive=${archive#*"$q"}
+          ;;
+        *) break ;;
+      esac
+    done
+    printf "%s " "$q$quoted$archive$q"
+  done' sh)
+eval "set -- $archives"
 check runrec verify . "$@" --since "$base"
 if ls agents/AGENT_*.md >/dev/null 2>&1; then check runrec agents check agents/; fi
 exit "$worst"

@@ -105,6 +105,9 @@ block's placeholder ({STARTED}, {STATUS_BEFORE}, {DELIVERABLE_PATH}), but an
 emit runs at the end of a run, so inputs are hashed as they are then. To
 record them as the run read them, and StatusBefore from _STATUS.md, use
 runrec start at the run's start and runrec finish at its end (or runrec exec).
+A run recorded more than a minute after it ended (--started with its
+--duration: a backfill) is noted "recorded late: written <time> (inputs hashed
+then)", so that stale does not take its early RunTimestamp for a clock error.
 
 Example:
   runrec emit PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS --status SUCCESS \\

@@ -86,16 +86,24 @@ export const startCommand: Command = {
     if (pid !== undefined && !/^[1-9][0-9]*$/.test(pid)) {
       throw new InputError(`--pid: must be a process id (a whole number above 0), got "${pid}"`);
     }
+    const agent = requiredOption(parsed, "agent");
     const started = await startRun(delDir, {
-      agent: requiredOption(parsed, "agent"),
+      agent,
       inputs: listOption(parsed, "input"),
       pass: stringOption(parsed, "pass"),
       pid: pid === undefined ? undefined : Number(pid),
       allowOutside: parsed.values["allow-outside"] === true,
     });
+    // Kept in memory only, the run ends with this process: the agent records it in one step.
+    const token = started.token;
+    if (token === undefined) {
+      throw new InputError(
+        `${delDir}: the run cannot be kept (${started.notSaved}); record it at its end with ` +
+          `runrec emit ${delDir} --agent ${agent} (and finish's options) instead of runrec finish`,
+      );
+    }
     // The token first: an agent that never gets it records the run with emit (the block's
     // fallback), so the run must not stay pending too, for reap to record it again as FAILED.
-    const token = started.token!;
     try {
       if (parsed.values.json) writeJson(io, { token, ...started.run });
       else io.out(`${token}\n`);
