@@ -105,6 +105,13 @@ block's placeholder ({STARTED}, {STATUS_BEFORE}, {DELIVERABLE_PATH}), but an
 emit runs at the end of a run, so inputs are hashed as they are then. To
 record them as the run read them, and StatusBefore from _STATUS.md, use
 runrec start at the run's start and runrec finish at its end (or runrec exec).
+With --started (a run recorded late), a warning names the inputs changed since
+the run ended: modified or replaced since (their modification or status-change
+time) and, in a git work tree, not as HEAD held them when the run ended (HEAD's
+reflog says; a fresh clone has none from then, so HEAD's first-parent history
+stands in, and a branch merged by fast-forward since goes unseen). In a shallow
+clone whose history starts after the run, it says it cannot tell. Unseen too:
+an uncommitted edit the run read, undone since (git checkout -- FILE).
 
 Example:
   runrec emit PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS --status SUCCESS \\
