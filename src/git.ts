@@ -8,7 +8,7 @@
 import { optionalEnv } from "./optional_access.ts";
 import { findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
-import { resolvedPath } from "./lookups.ts";
+import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 
 /** Output of one git call. */
@@ -596,56 +596,155 @@ export async function cleanBlobId(absolute: string, path: string, cwd: string): 
   return textDecoder.decode(stdout).trim();
 }
 
+/** What git tells of files since a time: see {@linkcode committedAsTheyAre}. */
+export interface SinceThen {
+  /** The paths that hold what git held for them then. */
+  unchanged: Set<string>;
+  /**
+   * The paths in a work tree whose history starts after then (a shallow clone, a repository made
+   * since): git cannot tell.
+   */
+  noHistoryThen: Set<string>;
+}
+
+/** One thing to compare with a commit: a file's bytes, or a symbolic link's own text. */
+interface Comparison {
+  /** The path asked about, as given. */
+  path: string;
+  /** The top of the work tree holding `at`. */
+  top: string;
+  /** Where, relative to `top`, `/`-separated. */
+  at: string;
+  /** The link's text, when this compares a link; else the bytes of the file at `at` are compared. */
+  link?: string;
+}
+
 /**
- * Of `paths` (absolute, in one git work tree), those that hold what HEAD's first-parent history
- * held at `before` (ms since the epoch, by commit time), as git would store them (clean filters
- * and line ends applied): unchanged since, whatever their modification times say (a clone, a
- * checkout, a `touch`). A branch merged since is not what was there then. Three git calls
- * however many paths; none of them when git cannot tell (no work tree, no such commit, git not
- * allowed to run).
+ * The comparisons that tell whether `path` holds what it held: the bytes of the file it leads to
+ * (git tracks that file there), and the link's own text when it is a symbolic link (a link
+ * repointed since leads to other bytes). None when one of them is outside every work tree.
+ */
+function comparisonsOf(path: string, lookups: Lookups): Comparison[] {
+  const inTree = (real: string | Error, link?: string): Comparison | undefined => {
+    if (real instanceof Error) return undefined;
+    const top = findGitRoot(dirname(real), lookups);
+    const at = top === undefined ? "" : relative(top, real).split("\\").join("/");
+    // Outside the work tree, or a name the line protocol cannot carry: git cannot tell.
+    if (top === undefined || at.startsWith("..") || at.includes("\n")) return undefined;
+    return { path, top, at, ...(link === undefined ? {} : { link }) };
+  };
+  const bytes = inTree(lookups.realPath(path));
+  if (lookups.lstat(path) !== "symlink") return bytes ? [bytes] : [];
+  try {
+    const folder = lookups.realPath(dirname(path));
+    const link = inTree(
+      folder instanceof Error ? folder : join(folder, basename(path)),
+      Deno.readLinkSync(path),
+    );
+    return bytes && link ? [bytes, link] : [];
+  } catch {
+    return []; // unreadable
+  }
+}
+
+/**
+ * The commit checked out in the work tree at `top` at `before` (ms since the epoch): HEAD's reflog
+ * says, when it reaches back that far (a branch merged by fast-forward since, a rebase, a checkout
+ * of another branch: it names what was there); else (a fresh clone) HEAD's first-parent history,
+ * by commit time. `undefined` when neither reaches back that far; throws when git fails (no
+ * commit yet, a repository git refuses).
+ */
+async function commitAt(top: string, before: number): Promise<string | undefined> {
+  const seconds = Math.floor(before / 1000);
+  const reflog = await runGit(["rev-parse", "--verify", `HEAD@{@${seconds}}`], top);
+  // Asked for a time before its first entry, git answers with that entry, and warns.
+  if (reflog.code === 0 && !reflog.stderr.includes("only goes back to")) {
+    return textDecoder.decode(reflog.stdout).trim();
+  }
+  const log = await runGit(
+    ["log", "-1", "--first-parent", "--format=%H", `--before=@${seconds}`, "HEAD"],
+    top,
+  );
+  if (log.code !== 0) throw new Error(`git log failed: ${log.stderr.split("\n")[0]}`);
+  const commit = textDecoder.decode(log.stdout).trim();
+  return commit === "" ? undefined : commit;
+}
+
+/** Whether each of `comparisons` (all in one work tree) holds what `commit` held there. */
+async function sameAsIn(
+  commit: string,
+  comparisons: Comparison[],
+): Promise<Map<Comparison, boolean>> {
+  const top = comparisons[0].top;
+  const files = comparisons.filter((c) => c.link === undefined);
+  const links = comparisons.filter((c) => c.link !== undefined);
+  const lines = (list: string[]) => new TextEncoder().encode(list.map((l) => `${l}\n`).join(""));
+  const [then, now, linkTexts] = await Promise.all([
+    runGit(
+      ["cat-file", "--batch-check=%(objectname)"],
+      top,
+      lines(files.map((c) => `${commit}:${c.at}`)),
+    ),
+    // As git would store them: clean filters and line ends applied.
+    runGit(["hash-object", "--stdin-paths"], top, lines(files.map((c) => c.at))),
+    links.length === 0 ? [] : readObjects(links.map((c) => `${commit}:${c.at}`), top),
+  ]);
+  const [was, is] = [then, now].map((out) =>
+    out.code === 0 ? textDecoder.decode(out.stdout).split("\n") : []
+  );
+  return new Map([
+    ...files.map((c, i) => [c, was[i] !== undefined && was[i] === is[i]] as const),
+    ...links.map((c, i) => {
+      const text = linkTexts[i];
+      return [c, text !== undefined && textDecoder.decode(text) === c.link] as const;
+    }),
+  ]);
+}
+
+/**
+ * Of `paths` (absolute), those that hold what they held at `before` (ms since the epoch) as git
+ * would store them, whatever their modification times say (a clone, a checkout, a `touch`); and
+ * those git cannot tell of because their work tree's history starts after `before`. Then is the
+ * commit HEAD's reflog names at `before`, else (a fresh clone) the last of HEAD's first-parent
+ * history committed by then. A symbolic link is judged by the file it leads to and by its own text.
+ * A few git calls per work tree however many paths; in neither set when git cannot tell otherwise
+ * (outside a work tree, git failing or not allowed to run).
  *
  * @example
  * ```ts
  * import { committedAsTheyAre } from "./git.ts";
- * await committedAsTheyAre(["/p/DEL-01-02_X/Spec.md"], Date.parse("2026-12-01T09:20:00Z"));
+ * const { unchanged } = await committedAsTheyAre(["/p/DEL-01-02_X/Spec.md"], Date.parse("2026-12-01T09:20:00Z"));
+ * console.log(unchanged.has("/p/DEL-01-02_X/Spec.md"));
  * ```
  */
 export async function committedAsTheyAre(
   paths: readonly string[],
   before: number,
-): Promise<Set<string>> {
-  const top = paths.length === 0 ? undefined : findGitRoot(dirname(paths[0]));
-  if (top === undefined) return new Set();
-  const text = (bytes: Uint8Array) => textDecoder.decode(bytes);
+): Promise<SinceThen> {
+  const told: SinceThen = { unchanged: new Set(), noHistoryThen: new Set() };
+  // One look-up per folder on the way up to each work tree's top, however many paths are in it.
+  const lookups = memoLookups();
+  const byPath = new Map(paths.map((path) => [path, comparisonsOf(path, lookups)]));
+  const byTop = Map.groupBy([...byPath.values()].flat(), (c) => c.top);
+  const same = new Map<Comparison, boolean>();
+  const noHistory = new Set<string>();
   try {
-    const since = `--before=@${Math.floor(before / 1000)}`;
-    const log = await runGit(["log", "-1", "--first-parent", "--format=%H", since, "HEAD"], top);
-    const commit = text(log.stdout).trim();
-    if (log.code !== 0 || commit === "") return new Set();
-    // Paths outside the work tree, or that the line protocol cannot carry, git cannot tell of.
-    const inside = paths.filter((path) => {
-      const from = relative(top, path);
-      return !from.startsWith("..") && !from.includes("\n");
-    });
-    const inTree = inside.map((path) => relative(top, path).split("\\").join("/"));
-    const [then, now] = await Promise.all([
-      runGit(
-        ["cat-file", "--batch-check=%(objectname)"],
-        top,
-        new TextEncoder().encode(inTree.map((path) => `${commit}:${path}\n`).join("")),
-      ),
-      runGit(
-        ["hash-object", "--stdin-paths"],
-        top,
-        new TextEncoder().encode(inTree.map((path) => `${path}\n`).join("")),
-      ),
-    ]);
-    if (then.code !== 0 || now.code !== 0) return new Set();
-    const [was, is] = [text(then.stdout).split("\n"), text(now.stdout).split("\n")];
-    return new Set(inside.filter((_, i) => was[i] !== undefined && was[i] === is[i]));
+    for (const [top, comparisons] of byTop) {
+      const commit = await commitAt(top, before);
+      if (commit === undefined) noHistory.add(top);
+      else for (const [c, held] of await sameAsIn(commit, comparisons)) same.set(c, held);
+    }
   } catch {
-    return new Set(); // git cannot run here (a sandbox): it cannot tell
+    return told; // git cannot run here (a sandbox), or fails: it cannot tell
   }
+  for (const [path, comparisons] of byPath) {
+    if (comparisons.length === 0) continue;
+    if (comparisons.every((c) => same.get(c))) told.unchanged.add(path);
+    else if (comparisons.every((c) => same.get(c) || noHistory.has(c.top))) {
+      told.noHistoryThen.add(path);
+    }
+  }
+  return told;
 }
 
 /**

@@ -604,9 +604,29 @@ function defaultDurationWarning(delDir: string, report: RunReport, draft: Record
 }
 
 /**
+ * When the file at `path` last changed (ms since the epoch), or `undefined` when it cannot be
+ * read: the latest of its modification and status-change times, and the link's when it is one.
+ * The status change is what a `mv`, `cp -p`, `tar x` or `rsync -a` of an older file leaves new
+ * (they keep its modification time), and what repointing a link does.
+ */
+function lastChanged(path: string): number | undefined {
+  try {
+    const times = [Deno.statSync(path), Deno.lstatSync(path)].flatMap((info) => [
+      info.mtime,
+      info.ctime,
+    ]);
+    return Math.max(...times.map((time) => time?.getTime() ?? 0));
+  } catch {
+    return undefined; // not found or unreadable: its note says so
+  }
+}
+
+/**
  * A run recorded late (`--started`) hashes its inputs as they are now: a warning naming those
- * changed after the run ended (their modification time), whose hashes are not what the run read,
- * so that `stale` would compare today's bytes with today's. The record is written.
+ * changed after the run ended (modified or replaced since, and not as git held them then), whose
+ * hashes are not what the run read, so that `stale` would compare today's bytes with today's; and
+ * one naming those git cannot tell of (its history here starts after the run). The record is
+ * written.
  */
 async function inputsChangedSinceWarning(
   delDir: string,
@@ -616,23 +636,29 @@ async function inputsChangedSinceWarning(
   if (report.started === undefined) return [];
   const ended = Date.parse(draft.RunTimestamp) + (parseDuration(draft.RunDuration) ?? 0);
   // A minute's grace: the run's last writes and the clock's granularity.
-  const touched = draft.InputFiles.filter((path) => {
-    try {
-      const modified = Deno.statSync(resolve(delDir, path)).mtime?.getTime();
-      return modified !== undefined && modified > ended + 60_000;
-    } catch {
-      return false; // not found or unreadable: its note says so
-    }
+  const touched = draft.InputFiles.filter((path) =>
+    (lastChanged(resolve(delDir, path)) ?? 0) > ended + 60_000
+  );
+  // One git held as it is when the run ended was only touched since (a clone, a checkout).
+  const told = await committedAsTheyAre(touched.map((p) => resolve(delDir, p)), ended);
+  const untold = touched.filter((path) => told.noHistoryThen.has(resolve(delDir, path)));
+  const changed = touched.filter((path) => {
+    const absolute = resolve(delDir, path);
+    return !told.unchanged.has(absolute) && !told.noHistoryThen.has(absolute);
   });
-  // One git committed as it is before the run ended was only touched since (a clone, a checkout).
-  const unchanged = await committedAsTheyAre(touched.map((p) => resolve(delDir, p)), ended);
-  const changed = touched.filter((path) => !unchanged.has(resolve(delDir, path)));
-  if (changed.length === 0) return [];
-  const shown = changed.length <= 3 ? changed : [...changed.slice(0, 3), "…"];
+  const listed = (paths: string[]) =>
+    (paths.length <= 3 ? paths : [...paths.slice(0, 3), "…"]).join(", ");
   return [
-    `--started ${report.started}: ${shown.join(", ")} changed after the run ended (modified ` +
-    "since): InputHashes hold the bytes now, not what the run read, so stale cannot see that " +
-    "change; record a run late before its inputs change",
+    ...changed.length === 0 ? [] : [
+      `--started ${report.started}: ${listed(changed)} changed after the run ended (modified ` +
+      "or replaced since): InputHashes hold the bytes now, not what the run read, so stale " +
+      "cannot see that change; record a run late before its inputs change",
+    ],
+    ...untold.length === 0 ? [] : [
+      `--started ${report.started}: whether ${listed(untold)} changed after the run ended ` +
+      "cannot be told: modified since, and git's history here starts after the run (a shallow " +
+      "clone?); InputHashes hold the bytes now",
+    ],
   ];
 }
 

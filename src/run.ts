@@ -1207,7 +1207,9 @@ function printOutcome(outcome: RunOutcome): void {
  * clean -x`) or its deliverable folder is recorded all the same (see
  * {@linkcode finishRun}).
  * While `work` runs, the pending run watches this process: if it dies,
- * `runrec reap` writes the run as FAILED.
+ * `runrec reap` writes the run as FAILED; unless the pending run could not
+ * be saved (a full disk): it is then kept in memory only, and a crash goes
+ * unrecorded (a run that finishes says so in its record's Notes).
  *
  * @example
  * ```ts

@@ -657,23 +657,27 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
   }
 }
 
+/** The variables that name the spool folders outside the deliverables. */
+const SPOOL_VARIABLES = ["RUNREC_SPOOL_DIR", "TMPDIR", "TEMP", "TMP"];
+
 /**
- * A replay of the user's spool only needs to find it: without the permissions that name it
- * (`$TMPDIR`, the user's id) it would look nowhere, or in the wrong folder, and say nothing waits.
+ * A replay of the user's spools only needs to find them: without the permissions that name them
+ * (`$RUNREC_SPOOL_DIR`, `$TMPDIR`, the user's id) it would look nowhere, or in the wrong folder,
+ * and say nothing waits.
  */
 function requireUserSpool(): void {
   const denied = [
-    ...["TMPDIR", "TEMP", "TMP"].some((name) =>
+    ...SPOOL_VARIABLES.some((name) =>
         Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted"
       )
-      ? ["--allow-env=TMPDIR,TEMP,TMP"]
+      ? [`--allow-env=${SPOOL_VARIABLES.join(",")}`]
       : [],
     ...Deno.build.os !== "windows" && optionalUid() === undefined ? ["--allow-sys=uid"] : [],
   ];
   if (denied.length > 0) {
     throw new InputError(
-      `replaySpool(): the user's spool ($TMPDIR/runrec-spool-<uid>) cannot be found without ` +
-        `${denied.join(" and ")}`,
+      "replaySpool(): the user's spools ($RUNREC_SPOOL_DIR, $TMPDIR/runrec-spool-<uid>) cannot " +
+        `be found without ${denied.join(" and ")}`,
     );
   }
 }
@@ -689,9 +693,10 @@ function requireUserSpool(): void {
  * spool. An entry whose deliverable folder is gone is appended nowhere: it
  * waits for the folder, or to be moved into the `.runrec-spool/` of the
  * folder it belongs to. With no folders, the permissions that find the user's
- * spool (`--allow-env=TMPDIR,TEMP,TMP`, `--allow-sys=uid`) are required: an
- * `InputError` names the missing ones; with folders, their own spools are
- * replayed, and the user's only where those permissions are granted.
+ * spools (`--allow-env=RUNREC_SPOOL_DIR,TMPDIR,TEMP,TMP`, `--allow-sys=uid`) are
+ * required: an `InputError` names the missing ones; with folders, their own
+ * spools are replayed, and `$RUNREC_SPOOL_DIR` and the user's spool in
+ * `$TMPDIR` only where those permissions are granted.
  *
  * @example
  * ```ts

@@ -282,7 +282,7 @@ return { replayed: r.replayed.length, failures: r.failures };`;
   assertEquals(narrowed.answer.threw, "InputError", JSON.stringify(narrowed.answer));
   assertIncludes(
     String(narrowed.answer.message),
-    "--allow-env=TMPDIR,TEMP,TMP and --allow-sys=uid",
+    "--allow-env=RUNREC_SPOOL_DIR,TMPDIR,TEMP,TMP and --allow-sys=uid",
   );
   const granted = await runScript(
     root,
@@ -295,6 +295,34 @@ return { replayed: r.replayed.length, failures: r.failures };`;
     replay,
     { TMPDIR: tmp },
   );
+  assertEquals(granted.answer, { replayed: 1, failures: [] });
+  assertEquals((await Deno.readTextFile(join(del, "RunRecords.csv"))).split("\n").length, 3);
+});
+
+Deno.test("library permissions: replaySpool() without the permission to read $RUNREC_SPOOL_DIR throws naming it, never 'nothing waits' while a record waits there; with exactly the permissions it names it replays (review-o F7)", async () => {
+  const { root, del } = await makeProject();
+  const spool = await tempDir({ prefix: "runrec-perm-spool-" });
+  await Deno.chmod(spool, 0o700);
+  // A record waits in $RUNREC_SPOOL_DIR: RunRecords.csv is a folder, so the emit spools it.
+  await Deno.mkdir(join(del, "RunRecords.csv"));
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS"],
+    undefined,
+    { RUNREC_SPOOL_DIR: spool },
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertIncludes(emitted.stderr, `spooled to ${spool}`);
+  await Deno.remove(join(del, "RunRecords.csv"));
+  const replay = `const r = await rr.replaySpool();
+return { replayed: r.replayed.length, failures: r.failures };`;
+  const flags = ["--allow-read", "--allow-write", "--allow-sys=hostname,uid"];
+  const narrowed = await runScript(root, [...flags, "--allow-env=TMPDIR,TEMP,TMP"], replay, {
+    RUNREC_SPOOL_DIR: spool,
+  });
+  assertEquals(narrowed.answer.threw, "InputError", JSON.stringify(narrowed.answer));
+  const named = /--allow-env=\S+/.exec(String(narrowed.answer.message))?.[0];
+  assertEquals(named, "--allow-env=RUNREC_SPOOL_DIR,TMPDIR,TEMP,TMP");
+  const granted = await runScript(root, [...flags, named!], replay, { RUNREC_SPOOL_DIR: spool });
   assertEquals(granted.answer, { replayed: 1, failures: [] });
   assertEquals((await Deno.readTextFile(join(del, "RunRecords.csv"))).split("\n").length, 3);
 });

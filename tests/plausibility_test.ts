@@ -149,13 +149,8 @@ Deno.test("plausibility: emit --started of a run whose input changed after it en
   assertEquals(more, []);
   assertIncludes(warning, "Spec.md changed after the run ended");
   assertEquals(await warned(), []);
-  // Modified before the run ended: nothing to say.
-  await Deno.utime(
-    spec,
-    new Date(Date.now() - 6 * 3_600_000),
-    new Date(Date.now() - 6 * 3_600_000),
-  );
-  assertEquals(await warned("--started", ago(5), "--duration", "20m"), []);
+  // Modified before the run ended (a run that ends now): nothing to say.
+  assertEquals(await warned("--started", ago(0.05)), []);
   // Touched since (a clone, a checkout) but as git committed it before the run ended: nothing to
   // say (review-m F4); its bytes changed since that commit: said.
   const root = join(del, "..", "..", "..");

@@ -108,6 +108,13 @@ runrec start at the run's start and runrec finish at its end (or runrec exec).
 A run recorded more than a minute after it ended (--started with its
 --duration: a backfill) is noted "recorded late: written <time> (inputs hashed
 then)", so that stale does not take its early RunTimestamp for a clock error.
+With --started (a run recorded late), a warning names the inputs changed since
+the run ended: modified or replaced since (their modification or status-change
+time) and, in a git work tree, not as HEAD held them when the run ended (HEAD's
+reflog says; a fresh clone has none from then, so HEAD's first-parent history
+stands in, and a branch merged by fast-forward since goes unseen). In a shallow
+clone whose history starts after the run, it says it cannot tell. Unseen too:
+an uncommitted edit the run read, undone since (git checkout -- FILE).
 
 Example:
   runrec emit PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS --status SUCCESS \\
