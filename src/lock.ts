@@ -218,7 +218,8 @@ interface Identity {
 
 /**
  * Whether `pid` runs on this host: `undefined` when this process may not ask
- * (no `--allow-run`, as in the sandboxed build).
+ * (no `--allow-run`, as in the sandboxed build). A zombie (exited, not yet
+ * waited for by its parent) does not run.
  *
  * @example
  * ```ts
@@ -230,12 +231,27 @@ export function pidAlive(pid: number): boolean | undefined {
   try {
     // Signal 0 delivers nothing: it only asks whether the process exists.
     Deno.kill(pid, 0 as unknown as Deno.Signal);
-    return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false; // ESRCH
     if (e instanceof Deno.errors.PermissionDenied) return true; // EPERM: another user's
     return undefined;
   }
+  // kill(pid, 0) succeeds on a zombie, which a parent that never waits (a container's PID 1)
+  // keeps for ever: its lock would be held until the lease ends, its pending run never reaped.
+  return !isZombie(pid);
+}
+
+/** Whether Linux's `/proc` says `pid` has exited (state Z or X); `false` where it cannot say. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return false; // not Linux, no permission to read it, or gone since
+  }
+  // "pid (comm) state ...": comm may hold spaces and parentheses, so the state follows the last ")".
+  const state = stat.slice(stat.lastIndexOf(")") + 1).trimStart()[0];
+  return state === "Z" || state === "X";
 }
 
 /**

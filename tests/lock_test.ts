@@ -12,6 +12,7 @@ import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
+import { runCli } from "./cli.ts";
 
 /** Every event of a record file. */
 async function readAll(path: string): Promise<ReadEvent[]> {
@@ -366,4 +367,88 @@ Deno.test("lock (defect 4): a recovery breaker left by a recoverer that died is 
   assert(outcome.acquired, JSON.stringify(outcome));
   assertMatch(outcome.recoveries!.join(), new RegExp(`\\(pid ${pid} no longer runs\\)`));
   await assertRejects(() => Deno.lstat(`${path}.break`), Deno.errors.NotFound, undefined);
+});
+
+/**
+ * A zombie: a child that has exited while its parent (a python process,
+ * sleeping) never waits for it, as a container's PID 1 may never. Returns its
+ * pid and a way to end the parent.
+ */
+async function spawnZombie(): Promise<{ pid: number; end: () => Promise<void> }> {
+  const parent = new Deno.Command("python3", {
+    args: [
+      "-c",
+      "import os, sys\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\nsys.stdin.read()",
+    ],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const reader = parent.stdout.getReader();
+  const { value } = await reader.read();
+  reader.releaseLock();
+  const pid = Number(new TextDecoder().decode(value).trim());
+  // Wait until it has exited: its /proc state says Z.
+  for (let i = 0; i < 200; i++) {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    if (stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z") break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return {
+    pid,
+    end: async () => {
+      await parent.stdin.close();
+      await parent.stdout.cancel();
+      await parent.status;
+    },
+  };
+}
+
+Deno.test("lock (soak F2): a holder on this host that exited and was never waited for (a zombie) does not hold the lock: recovered at once, within its lease", async () => {
+  const path = await lockPath();
+  const zombie = await spawnZombie();
+  try {
+    Deno.writeTextFileSync(
+      path,
+      JSON.stringify({
+        holder: "test",
+        acquired: new Date().toISOString(),
+        lease_duration_s: 30,
+        pid: zombie.pid,
+        deliverable_id: "DEL-01-01",
+        schema_version: "v1.0",
+        hostname: Deno.hostname(),
+      }),
+    );
+    const taken = await takeLock(path, 3000, 8000);
+    assert(taken.acquired, JSON.stringify(taken));
+    assert(taken.ms < 2000, `took ${taken.ms} ms`);
+    assertMatch(taken.recoveries!.join(), new RegExp(`pid ${zombie.pid} no longer runs`));
+  } finally {
+    await zombie.end();
+  }
+});
+
+Deno.test("reap (soak F2): a run started with --pid of a process that exited and was never waited for (a zombie) is reaped as its process gone", async () => {
+  const { del } = await makeProject();
+  const zombie = await spawnZombie();
+  try {
+    const start = await runCli([
+      "start",
+      del,
+      "--agent",
+      "4_DOCUMENTS",
+      "--pid",
+      String(zombie.pid),
+    ]);
+    assertEquals(start.code, 0, start.stderr);
+    const reap = await runCli(["reap", del]);
+    assertEquals(reap.code, 0, reap.stderr);
+    assertMatch(reap.stdout + reap.stderr, new RegExp(`process ${zombie.pid} on .* is gone`));
+    const records = (await readAll(join(del, RECORD_FILE))).flatMap((e) =>
+      e.kind === "record" ? [e.record] : []
+    );
+    assertEquals(records.map((r) => r.RunStatus), ["FAILED"]);
+  } finally {
+    await zombie.end();
+  }
 });
