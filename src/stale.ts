@@ -30,6 +30,7 @@ import { failureReason, InputError } from "./errors.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
+import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import {
   governedInputs,
   isInsideProject,
@@ -324,6 +325,7 @@ async function readFolderRecords(
   lookups: Lookups,
 ): Promise<FolderRecords | string> {
   const path = join(dir, RECORD_FILE);
+  if (lookups.lstatKind(path) === "symlink") return `${path}: cannot read: ${LINKED_RECORD_FILE}`;
   const info = lookups.stat(path);
   if (info instanceof Deno.errors.NotFound) {
     return { records: [], unreadableLines: [], unreadableCells: [] };

@@ -333,7 +333,7 @@ Deno.test("store: a RunRecords.csv that is a symbolic link is refused; its targe
     assertEquals(out.code, 0, out.stderr);
     assertMatch(
       out.stderr,
-      /RunRecords\.csv: is a symbolic link; runrec writes only a regular file/,
+      /RunRecords\.csv: is a symbolic link; runrec reads and writes only a regular file/,
     );
     assertMatch(out.stderr, /spooled to /);
     assertEquals(await Deno.readTextFile(elsewhere), "precious\n");
