@@ -49,7 +49,10 @@ again: a file added to it since is "added", one deleted "removed".
                there either, as when the deliverable folder moved since the
                run) or unreadable, with the baseline's RunID
   NO_BASELINE  the agent has no SUCCESS or PARTIAL run that is not invalidated
-               or superseded (runrec annotate), or no run at all; or no change
+               or superseded (runrec annotate), or no run at all (an agent
+               whose every run is invalidated, a misspelt name taken back, is
+               a note unless named with --agent or no other agent ran in the
+               folder); or no change
                was found where one may be out of sight: a line of RunRecords.csv
                could not be read (an error, or a torn line with records after
                it and none of its run) and may be this agent's later run or an
