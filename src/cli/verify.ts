@@ -145,8 +145,9 @@ deliverable with no RunRecords.csv yet; so are runs started and not finished
 (runrec finish, or runrec reap). Neither fails the check. A record file that
 cannot be read (a folder, FIFO or symbolic link named RunRecords.csv), or a
 folder beneath a root that cannot be listed, is named on stderr
-("unreadable" in JSON) and every other file is still checked; with --since, the record files git has beneath
-such a folder are not taken as deleted (a commit that deleted one still fails).
+("unreadable" in JSON) and every other file is still checked; with --since,
+the record files git has beneath such a folder are not taken as deleted (a
+commit that deleted one still fails).
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, one DeliverableID in two folders, history rewritten,
