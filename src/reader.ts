@@ -8,6 +8,7 @@
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import { explainError } from "./names.ts";
+import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import { checksumOf, decodeRecord, splitCells, splitCsvLine, UNTERMINATED_QUOTE } from "./codec.ts";
 import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
@@ -459,14 +460,19 @@ async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
   // Before opening: opening a FIFO waits for a writer, and a device reads without end.
   let info: Deno.FileInfo;
   try {
-    info = Deno.statSync(path);
+    info = Deno.lstatSync(path);
   } catch (e) {
     throw readError(path, e);
   }
+  if (info.isSymlink) throw new InputError(`${path}: cannot read: ${LINKED_RECORD_FILE}`);
   if (!info.isFile && !info.isDirectory) {
     throw new InputError(`${path}: cannot read: not a regular file (a FIFO, socket or device)`);
   }
   using file = openToRead(path);
+  // Replaced by a link between the look and the open: what was opened is not what was looked at.
+  if (!sameFile(info, file.statSync())) {
+    throw new InputError(`${path}: cannot read: ${LINKED_RECORD_FILE}`);
+  }
   // A small file (most record files) gets a buffer its size, not a chunk to allocate and zero;
   // at least a page, so that a file growing meanwhile (an append) is not read a byte at a time.
   const buffer = new Uint8Array(Math.min(CHUNK, Math.max(info.size + 1, 4096)));
@@ -524,6 +530,11 @@ async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
     if (last + 1 < chunk.length) collect(chunk.subarray(last + 1));
   }
   if (pendingBytes > 0 || overlong) yield spanningLine(false);
+}
+
+/** Whether two looks saw one file (always, where the system gives no inode: Windows). */
+function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+  return a.ino === null || b.ino === null || (a.ino === b.ino && a.dev === b.dev);
 }
 
 /** `path` opened to read; synchronous, as the reads (an asynchronous open costs a thread hop). */
@@ -882,7 +893,12 @@ function isCutHeader(text: string): boolean {
   return text.startsWith(HEADER_BASE) && ADDED_COLUMNS.test(text.slice(HEADER_BASE.length));
 }
 
+/** Characters of a line a message quotes: enough to know it, too few to leak a secret's line. */
+const QUOTED_CHARACTERS = 24;
+
+/** The start of a line as a message quotes it: escaped, at most {@linkcode QUOTED_CHARACTERS}. */
 function clip(text: string): string {
-  const s = JSON.stringify(text);
-  return s.length > 60 ? `${s.slice(0, 57)}..."` : s;
+  const characters = [...text.slice(0, 2 * QUOTED_CHARACTERS)];
+  if (characters.length <= QUOTED_CHARACTERS) return JSON.stringify(text);
+  return `${JSON.stringify(characters.slice(0, QUOTED_CHARACTERS).join("")).slice(0, -1)}..."`;
 }

@@ -30,6 +30,7 @@ import { failureReason, InputError } from "./errors.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
+import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import {
   governedInputs,
   isInsideProject,
@@ -325,6 +326,7 @@ async function readFolderRecords(
   lookups: Lookups,
 ): Promise<FolderRecords | string> {
   const path = join(dir, RECORD_FILE);
+  if (lookups.lstatKind(path) === "symlink") return `${path}: cannot read: ${LINKED_RECORD_FILE}`;
   const info = lookups.stat(path);
   if (info instanceof Deno.errors.NotFound) {
     return { records: [], unreadableLines: [], unreadableCells: [] };
@@ -1145,7 +1147,26 @@ async function checkFolder(
     if (named === undefined || named === ANNOTATOR || !AGENT_NAME_PATTERN.test(named)) return;
     unreadByAgent.set(named, [...unreadByAgent.get(named) ?? [], unreadableLines[i]]);
   });
-  const ranHere = [...new Set([...byAgent.keys(), ...unreadByAgent.keys()])];
+  // An agent whose every run here was taken back (`annotate --invalidates`: a misspelt name) is
+  // no check unless asked for by name: a note, or a NO_BASELINE gate could never pass. When no
+  // other agent ran here, the deliverable has no good run at all: its checks stay, NO_BASELINE.
+  const ranAll = new Set([...byAgent.keys(), ...unreadByAgent.keys()]);
+  const takenBack = [...byAgent].filter(([agent, runs]) =>
+    !unreadByAgent.has(agent) &&
+    runs.every(({ record }) =>
+      annotationsFor(annotations, record).some((a) => a.kind === "invalidated")
+    )
+  ).map(([agent]) => agent);
+  const withdrawn = takenBack.length === ranAll.size || (options.agents && !everyAgent)
+    ? []
+    : takenBack.filter((agent) => !options.agents?.includes(agent));
+  for (const agent of sortUtf8(withdrawn)) {
+    folderNotes.push(
+      `every run of ${agent} here (${byAgent.get(agent)!.length}) is invalidated: not a check ` +
+        `(stale --agent ${agent} gives its verdict)`,
+    );
+  }
+  const ranHere = [...ranAll].filter((agent) => !withdrawn.includes(agent));
   // `everyAgent`: the agents asked for and every other that ran (propagation needs them all).
   const agents = options.agents === undefined
     ? sortUtf8(ranHere)

@@ -12,6 +12,7 @@ import { basename, dirname, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodedLineBytes, encodeRecord } from "./codec.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
+import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
 import {
   acquireLock,
@@ -341,9 +342,7 @@ function refuseLink(path: string): void {
     throw new WriteError(`${path}: cannot stat: ${(e as Error).message}`, { cause: e });
   }
   if (info.isSymlink) {
-    throw new WriteError(
-      `${path}: is a symbolic link; runrec writes only a regular file in the deliverable folder`,
-    );
+    throw new WriteError(`${path}: ${LINKED_RECORD_FILE}`);
   }
   if (!info.isFile) throw new WriteError(`${path}: not a regular file`);
 }

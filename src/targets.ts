@@ -11,6 +11,7 @@ import { DELIVERABLE_FOLDER, isToolRoot, refuseBackslash } from "./deliverable.t
 import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
+import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import { holdsNoDeliverables, walk } from "./walk.ts";
 import { failureReason } from "./errors.ts";
 import { CollidingNames, explainError, oneLine } from "./names.ts";
@@ -67,6 +68,21 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
     }
     throw new InputError(`${path}: cannot read: ${(e as Error).message.split("\n")[0]}`);
   }
+}
+
+async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw new InputError(`${path}: cannot read: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
+async function isLink(path: string): Promise<boolean> {
+  return (await lstatOrUndefined(path))?.isSymlink === true;
 }
 
 /**
@@ -219,8 +235,9 @@ const NOT_REGULAR = "not a regular file (a folder, FIFO or device)";
  * linked work trees of the repository (`git worktree add`; each told to
  * `options.skippedWorktree`, default: a note the command prints) are
  * skipped, and symbolic links to folders are not followed (they could loop).
- * `regular` is `false` for one that is a folder, FIFO or device: it is named,
- * never passed over, and never opened. A folder beneath `root` that cannot
+ * `why` says why one is not read: a symbolic link (it could lead to any
+ * file), a folder, FIFO or device; it is named, never passed over, and never
+ * opened. A folder beneath `root` that cannot
  * be listed (a name not valid UTF-8, no permission) is listed too, with
  * `unlisted` saying why: the record files it may hold are unread, not absent.
  *
@@ -232,10 +249,10 @@ function findRecordFiles(
     skippedWorktree?: (folder: string) => void;
     skippedToolRoot?: (folder: string) => void;
   } = {},
-): { path: string; regular: boolean; unlisted?: string }[] {
+): { path: string; why?: string; unlisted?: string }[] {
   const skippedWorktree = options.skippedWorktree ?? noteSkippedWorktree;
   const skippedToolRoot = options.skippedToolRoot ?? noteToolRoot;
-  const found = new Map<string, boolean>();
+  const found = new Map<string, string | undefined>(); // path → why it is not read, if so
   const unlisted = new Map<string, string>();
   const unlistable = (dir: string, error: Error) => {
     if (dir === root) {
@@ -245,13 +262,15 @@ function findRecordFiles(
   };
   const enter = (dir: string, name: string) => entered(dir, name, skippedWorktree, skippedToolRoot);
   for (const entry of walk(root, { unlistable, enter })) {
-    // A link to a record file counts.
-    if (entry.name === RECORD_FILE) found.set(entry.path, entry.kind === "file");
+    // A link is named, never followed: it could lead to any file.
+    if (entry.name !== RECORD_FILE) continue;
+    found.set(
+      entry.path,
+      entry.linked ? LINKED_RECORD_FILE : entry.kind === "file" ? undefined : NOT_REGULAR,
+    );
   }
   return sortUtf8([...found.keys(), ...unlisted.keys()]).map((path) =>
-    unlisted.has(path)
-      ? { path, regular: false, unlisted: unlisted.get(path)! }
-      : { path, regular: found.get(path)! }
+    unlisted.has(path) ? { path, unlisted: unlisted.get(path)! } : { path, why: found.get(path) }
   );
 }
 
@@ -464,21 +483,23 @@ export async function resolveTargets(
   const resolved: RecordTarget[] = [];
   const seen = new Set<string>();
   const skippedToolRoot = toolRootsSkipped(targets, options.skippedToolRoot);
+  /** Lists `path`; `why` it is not read, if so (with `keepUnreadable`; else it throws). */
   const add = async (
     path: string,
     target: string,
     exists: boolean,
-    regular = true,
-    why = NOT_REGULAR,
+    why?: string,
     unlisted = false,
   ) => {
-    if (!regular && !options.keepUnreadable) throw new InputError(`${oneLine(path)}: ${why}`);
+    if (why !== undefined && !options.keepUnreadable) {
+      throw new InputError(`${oneLine(path)}: ${why}`);
+    }
     // Same file named twice (or through two targets): check it once.
-    const key = exists ? await Deno.realPath(path).catch(() => path) : path;
+    const key = exists && why === undefined ? await Deno.realPath(path).catch(() => path) : path;
     if (seen.has(key)) return;
     seen.add(key);
     resolved.push(
-      regular
+      why === undefined
         ? { path, target, exists }
         : { path, target, exists, unreadable: why, ...(unlisted ? { unlisted } : {}) },
     );
@@ -487,26 +508,29 @@ export async function resolveTargets(
     refuseBackslash(target);
     const info = await statOrUndefined(target);
     if (!info) throw new InputError(`${target}: no such file or folder`);
+    // A folder named through a link is read (its user named it); a file never is.
     if (info.isFile) {
-      await add(target, target, true);
+      await add(target, target, true, (await isLink(target)) ? LINKED_RECORD_FILE : undefined);
       continue;
     }
     if (!info.isDirectory || basename(target.replace(/[\\/]+$/, "")) === RECORD_FILE) {
-      await add(target, target, true, false);
+      await add(target, target, true, NOT_REGULAR);
       continue;
     }
     const own = join(target, RECORD_FILE);
-    const ownInfo = await statOrUndefined(own);
+    const ownInfo = await lstatOrUndefined(own);
     if (ownInfo) {
-      await add(own, target, true, ownInfo.isFile);
+      const why = ownInfo.isSymlink ? LINKED_RECORD_FILE : ownInfo.isFile ? undefined : NOT_REGULAR;
+      await add(own, target, true, why);
     } else if (DELIVERABLE_FOLDER.test(basename(await Deno.realPath(target)))) {
       await add(own, target, false);
     } else {
       for (const file of findRecordFiles(target, { skippedToolRoot })) {
-        const why = file.unlisted === undefined
-          ? NOT_REGULAR
-          : `folder cannot be listed: ${file.unlisted}; record files beneath it not read`;
-        await add(file.path, target, true, file.regular, why, file.unlisted !== undefined);
+        if (file.unlisted === undefined) await add(file.path, target, true, file.why);
+        else {
+          const why = `folder cannot be listed: ${file.unlisted}; record files beneath it not read`;
+          await add(file.path, target, true, why, true);
+        }
       }
     }
   }

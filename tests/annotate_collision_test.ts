@@ -86,7 +86,8 @@ async function mergeInto(a: string, b: string): Promise<void> {
 
 /** The verdict of `agent`'s check in `stale --json`, with its baseline's RunID and the notes. */
 async function staleOf(del: string, agent: string) {
-  const { stdout, stderr } = await runCli(["stale", del, "--json"]);
+  // Named: an agent whose every run is invalidated is otherwise a note, not a check.
+  const { stdout, stderr } = await runCli(["stale", del, "--agent", agent, "--json"]);
   const check = JSON.parse(stdout).checks.find((c: { agent: string }) => c.agent === agent);
   assert.ok(check, stdout + stderr);
   return {

@@ -212,3 +212,36 @@ Deno.test("main: parser errors read as runrec's other messages; runrec --version
   }
   strictEqual((await runCli(["--version"])).code, 0);
 });
+
+Deno.test("help: each command's Usage names every option it takes, or says [options]; runrec --help names runrec help <command> (trial-new --help mismatches)", async () => {
+  const { COMMANDS } = await import("../src/cli/main.ts");
+  // Not yet listed in their Usage (files other changes own): named here so that no new one slips.
+  const unlisted: Record<string, string[]> = {
+    exec: ["agents-dir", "allow-outside", "no-fsync"],
+    reap: ["no-fsync"],
+    log: ["limit"], // shown as -n N
+  };
+  for (const entry of COMMANDS) {
+    const command = await entry.load();
+    const usage = command.help.split("\n\n").find((part) => part.startsWith("Usage:")) ?? "";
+    if (usage.includes("[options]")) continue;
+    const missing = Object.keys(command.options).filter((o) => !usage.includes(`--${o}`));
+    assertEquals(missing, unlisted[command.name] ?? [], `${command.name}: ${usage}`);
+  }
+  assertIncludes((await runCli(["--help"])).stdout, "runrec help <command>");
+});
+
+Deno.test("flush: --from FILE with a folder too is refused in one line, exit 2, nothing flushed (the folder was ignored)", async () => {
+  const { del } = await (await import("./fixtures.ts")).makeProject();
+  const both = await runCli(["flush", del, "--from", "/no/such/lost-records.txt"]);
+  assertEquals(both.code, 2);
+  assertEquals(both.stdout, "");
+  assertEquals(
+    both.stderr,
+    `runrec flush: --from /no/such/lost-records.txt takes no folder (got ${
+      JSON.stringify(del)
+    }): ` +
+      "each lost-record line names its RunRecords.csv; run runrec flush DIR apart to flush a " +
+      "folder (see runrec flush --help)\n",
+  );
+});

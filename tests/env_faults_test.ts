@@ -142,7 +142,7 @@ const CASES: FaultCase[] = [
       await Deno.writeTextFile(join(p.del, "Other.csv"), "precious\n");
       await Deno.symlink("Other.csv", join(p.del, RECORD_FILE));
     },
-    says: /is a symbolic link; runrec writes only a regular file.*spooled to /,
+    says: /is a symbolic link; runrec reads and writes only a regular file.*spooled to /,
     keeps: "spool",
   },
   {
@@ -151,7 +151,7 @@ const CASES: FaultCase[] = [
       await Deno.writeTextFile(join(p.outside, "elsewhere.csv"), "precious\n");
       await Deno.symlink(join(p.outside, "elsewhere.csv"), join(p.del, RECORD_FILE));
     },
-    says: /is a symbolic link; runrec writes only a regular file.*spooled to /,
+    says: /is a symbolic link; runrec reads and writes only a regular file.*spooled to /,
     keeps: "spool",
   },
   {

@@ -1,7 +1,7 @@
 /**
  * `runrec export`: OpenLineage events checked with a real JSON Schema
  * validator (ajv) against the OpenLineage 2-0-2 schema and its facets'
- * schemas in ../shared/openlineage/, PROV-JSON checked for shape and for
+ * schemas vendored in tests/fixtures/openlineage/, PROV-JSON checked for shape and for
  * references, on a copy of examples/ and on generated (seeded) execution
  * roots; determinism; `--out` written whole or not at all.
  *
@@ -10,6 +10,7 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { hash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ANNOTATOR } from "../src/annotations.ts";
 import { encodeRecord } from "../src/codec.ts";
@@ -44,6 +45,9 @@ import { runCli, runCliProcess } from "./cli.ts";
 import { ROOT, sampleRecord, tempDir, writeTree } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
+/** The OpenLineage schemas, vendored so that any clone runs these tests (its README says whence). */
+const OPENLINEAGE_SCHEMAS = join(ROOT, "tests", "fixtures", "openlineage");
+/** The project's shared copy, where a checkout sits beside it: the vendored one must equal it. */
 const SHARED_OPENLINEAGE = join(ROOT, "..", "shared", "openlineage");
 const OPENLINEAGE_SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json";
 const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name as string);
@@ -56,14 +60,19 @@ type Obj = Record<string, unknown>;
 
 // --- validators ----------------------------------------------------------------------------
 
+/** The JSON Schema files of a folder, sorted. */
+function schemaFiles(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".json")).sort();
+}
+
 /** ajv (JSON Schema 2020-12) loaded with the OpenLineage schema, its facets and runrec's facets. */
 function openLineageAjv(): Ajv2020 {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
-  const files = [...Deno.readDirSync(SHARED_OPENLINEAGE)].map((e) => e.name).sort();
-  assert(files.includes("OpenLineage.json"), `no OpenLineage.json in ${SHARED_OPENLINEAGE}`);
+  const files = schemaFiles(OPENLINEAGE_SCHEMAS);
+  assert(files.includes("OpenLineage.json"), `no OpenLineage.json in ${OPENLINEAGE_SCHEMAS}`);
   for (const name of files) {
-    ajv.addSchema(JSON.parse(Deno.readTextFileSync(join(SHARED_OPENLINEAGE, name))));
+    ajv.addSchema(JSON.parse(Deno.readTextFileSync(join(OPENLINEAGE_SCHEMAS, name))));
   }
   ajv.addSchema(
     JSON.parse(Deno.readTextFileSync(join(ROOT, "src/export/openlineage_facets.json"))),
@@ -485,6 +494,22 @@ Deno.test("export uuid: version-5 UUIDs match RFC 9562 and Python's uuid5", () =
   const docs = Deno.readTextFileSync(join(ROOT, "docs/EXPORT.md"));
   assertIncludes(docs, RUNREC_RUN_NAMESPACE);
   assertIncludes(docs, "https://jsr.io/@runrec/runrec/runs");
+});
+
+Deno.test({
+  name: "export openlineage: the vendored schemas equal the project's shared copy, byte for byte",
+  ignore: !existsSync(SHARED_OPENLINEAGE),
+  fn() {
+    const shared = schemaFiles(SHARED_OPENLINEAGE);
+    assertEquals(schemaFiles(OPENLINEAGE_SCHEMAS), shared);
+    for (const name of shared) {
+      assertEquals(
+        Deno.readFileSync(join(OPENLINEAGE_SCHEMAS, name)),
+        Deno.readFileSync(join(SHARED_OPENLINEAGE, name)),
+        name,
+      );
+    }
+  },
 });
 
 Deno.test("export openlineage: every event of a copy of examples/ validates against OpenLineage 2-0-2 and its facets' schemas", async () => {

@@ -214,7 +214,25 @@ Deno.test("reader: a FIFO, a device or a link to /dev/zero is refused at once in
       assert.ok(e instanceof InputError, `${path}: ${e}`);
       message = e.message;
     }
-    assert.equal(message, `${path}: cannot read: not a regular file (a FIFO, socket or device)`);
+    const why = path === zero
+      ? "is a symbolic link; runrec reads and writes only a regular file in the deliverable folder"
+      : "not a regular file (a FIFO, socket or device)";
+    assert.equal(message, `${path}: cannot read: ${why}`);
   }
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("reader: a line that is not a record is quoted by a short escaped prefix only, never whole (a secret's line stays out of CI logs)", async () => {
+  const dir = await tempDir();
+  const path = join(dir, RECORD_FILE);
+  const secret = "root:$6$saltsalt$" + "h".repeat(80);
+  await Deno.writeTextFile(path, `${secret}\n${secret}\n`);
+  const messages: string[] = [];
+  for await (const event of readRecords(path)) {
+    if (event.kind === "problem") messages.push(event.message);
+  }
+  assert.deepEqual(messages, [
+    'is not the v1.0 header: "root:$6$saltsalt$hhhhhhh..."',
+    'is not a run record: "root:$6$saltsalt$hhhhhhh..."',
+  ]);
 });

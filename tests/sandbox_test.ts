@@ -256,3 +256,43 @@ Deno.test("sandbox: runrec-sandboxed verify --since names what an installed user
     await cleanUp();
   }
 });
+
+Deno.test("sandbox: a committed RunRecords.csv that is a symbolic link out of the checkout, or a linked deliverable folder, is never read by validate, verify, log, show, stale or export (trial-new F2)", async () => {
+  const { repo, outside, sandboxed, cleanUp } = await setUp();
+  const secret = join(outside.root, "id_fake");
+  await Deno.writeTextFile(
+    secret,
+    "-----BEGIN FAKE KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQDsecretsecret\n",
+  );
+  const linkedFile = join(repo.root, "PKG-01_Pkg", "1_Working", "DEL-09-09_X");
+  await Deno.mkdir(linkedFile);
+  await Deno.symlink(secret, join(linkedFile, RECORD_FILE));
+  // A deliverable folder that is a link out of the checkout: a search beneath `.` never enters it.
+  await Deno.symlink(outside.del, join(repo.root, "PKG-01_Pkg", "1_Working", "DEL-09-08_Y"));
+  const named = "PKG-01_Pkg/1_Working/DEL-09-09_X/RunRecords.csv";
+  const why = `${named}: cannot read: is a symbolic link; runrec reads and writes only a ` +
+    "regular file in the deliverable folder";
+  const attempts: [string[], string][] = [
+    [["validate", "."], why],
+    [["validate", ".", "--json"], why.slice(why.indexOf("is a symbolic link"))],
+    [["verify", "."], why],
+    [["log", "."], why],
+    [["stale", "."], why],
+    [["export", ".", "--format", "openlineage", "--out", "x.json"], why],
+    [
+      ["show", "PKG-01_Pkg/1_Working/DEL-09-09_X", sampleRecord().RunID],
+      why.replace(": cannot read", ""),
+    ],
+    [["log", named], why],
+  ];
+  for (const [args, message] of attempts) {
+    const ran = await sandboxed(args);
+    const all = ran.stdout + ran.stderr;
+    assertEquals(ran.code, 2, `${args.join(" ")}: ${all}`);
+    assert(all.includes(message), `${args.join(" ")}: ${all}`);
+    for (const leak of ["BEGIN FAKE KEY", "AAAAB3", sampleRecord().RunID.slice(0, 20)]) {
+      assert(!all.includes(leak), `${args.join(" ")} shows ${leak}: ${all}`);
+    }
+  }
+  await cleanUp();
+});

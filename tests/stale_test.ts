@@ -725,9 +725,12 @@ Deno.test("stale: after a RunID collision an annotation marks the record it name
   const other = encodeRecord({ ...first, AgentName: "CHIRALITY_FRAMEWORK", Notes: "elsewhere" });
   await Deno.writeTextFile(file, `${other}\n`, { append: true });
   let report = await checkStaleness([join(root, DEL2)]);
+  // 4_DOCUMENTS's only run taken back: a note, not a check (trial-new F10).
   assertEquals(report.checks.map((c) => [c.agent, c.verdict, c.notes]), [
-    ["4_DOCUMENTS", "NO_BASELINE", []],
-    ["CHIRALITY_FRAMEWORK", "CLEAN", []],
+    ["CHIRALITY_FRAMEWORK", "CLEAN", [
+      "every run of 4_DOCUMENTS here (1) is invalidated: not a check (stale --agent " +
+      "4_DOCUMENTS gives its verdict)",
+    ]],
   ]);
   // An annotation as runrec wrote it before it named the record: RunID alone.
   const older = encodeRecord({
@@ -927,4 +930,30 @@ Deno.test("stale: a file is judged as it is when its deliverable is checked, not
   });
   assertEquals(report.checks.map((c) => [c.agent, c.verdict, c.inputs]), [["A", "CLEAN", []]]);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("stale: an agent name whose every run was invalidated (a misspelt --agent taken back) is a note, not a NO_BASELINE check, so a NO_BASELINE gate can pass (trial-new F10)", async () => {
+  const { del } = await makeProject();
+  const good = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  assertEquals(good.code, 0, good.stderr);
+  const typo = await runCli(["emit", del, "--agent", "4_DOCUMENT", "--status", "SUCCESS"]);
+  assertEquals(typo.code, 0, typo.stderr);
+  const runId = typo.stdout.trim().split(/\s+/).find((w) => w.startsWith("RUN-"))!;
+  const taken = await runCli(["annotate", del, runId, "--note", "misspelt agent", "--invalidates"]);
+  assertEquals(taken.code, 0, taken.stderr);
+  const note = "every run of 4_DOCUMENT here (1) is invalidated: not a check (stale --agent " +
+    "4_DOCUMENT gives its verdict)";
+  const json = await runCli(["stale", del, "--json"]);
+  assertEquals(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout);
+  assertEquals(report.checks.map((c: StaleCheck) => [c.agent, c.verdict, c.notes]), [
+    ["4_DOCUMENTS", "CLEAN", [note]],
+  ]);
+  assertEquals(report.summary.NO_BASELINE, 0);
+  // Asked for by name, it still gets its verdict.
+  const named = await runCli(["stale", del, "--agent", "4_DOCUMENT", "--json"]);
+  assertEquals(
+    JSON.parse(named.stdout).checks.map((c: StaleCheck) => [c.agent, c.verdict]),
+    [["4_DOCUMENT", "NO_BASELINE"]],
+  );
 });

@@ -17,13 +17,13 @@ import {
 } from "../spool.ts";
 import { deliverableFolders, SILENT_SEARCH } from "../targets.ts";
 import { join } from "../path.ts";
-import { type Command, EXIT, positionals, stringOption, writeJson } from "./command.ts";
+import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
 
 Usage:
   runrec flush [<del-dir|root>...] [--json]
-  runrec flush --from FILE [--json]
+  runrec flush --from FILE [--json]        (no folder: each line names its file)
 
 Looks in $RUNREC_SPOOL_DIR (an absolute path: a relative one is not used, with a
 warning), $TMPDIR/runrec-spool-<uid>/ and the .runrec-spool/ of each deliverable
@@ -120,6 +120,13 @@ export const flushCommand: Command = {
   options: { json: { type: "boolean" }, from: { type: "string" } },
   async run(parsed, io) {
     const from = stringOption(parsed, "from");
+    // A lost-record line names its own RunRecords.csv: a folder given too would be ignored.
+    if (from !== undefined && parsed.positionals.length > 0) {
+      throw new UsageError(
+        `--from ${from} takes no folder (got ${JSON.stringify(parsed.positionals[0])}): each ` +
+          "lost-record line names its RunRecords.csv; run runrec flush DIR apart to flush a folder",
+      );
+    }
     const targets = parsed.positionals.length > 0
       ? positionals(parsed, ["del-dir|root"], "targets")
       : ["."];

@@ -110,6 +110,7 @@ function overview(): string {
     "runrec: run records for agent pipelines that keep their state as files in git",
     "",
     "Usage: runrec <command> [options]   (runrec <command> --help for one command)",
+    "       runrec help <command>        (the same: that command's help)",
     "       runrec --version | -V        (the version, and where runrec runs from)",
     "",
     "Commands:",

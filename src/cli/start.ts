@@ -20,7 +20,8 @@ import {
 const HELP = `runrec start: start a run (the agent's first step); finish it with runrec finish
 
 Usage:
-  runrec start <del-dir> --agent NAME [--input P]... [--pass D] [--pid PID] [--json]
+  runrec start <del-dir> --agent NAME [--input P]... [--pass D] [--allow-outside]
+               [--pid PID] [--json]
 
 Options:
   --agent NAME   agent name, e.g. 4_DOCUMENTS (required); finish warns of one

@@ -140,13 +140,14 @@ Options:
   -h, --help       show this help
 
 Records spooled after a failed write, not yet in their file, are named in a
-warning (waiting, claimed by a replayer, or STUCK), also for a deliverable
-with no RunRecords.csv yet; so are runs started and not finished (runrec
-finish, or runrec reap). Neither fails the check. A record file that cannot
-be read (a folder or FIFO named RunRecords.csv), or a folder beneath a root
-that cannot be listed, is named on stderr ("unreadable" in JSON) and every
-other file is still checked; with --since, the record files git has beneath
-such a folder are not taken as deleted (a commit that deleted one still fails).
+warning on stderr (waiting, claimed by a replayer, or STUCK), also for a
+deliverable with no RunRecords.csv yet; so are runs started and not finished
+(runrec finish, or runrec reap). Neither fails the check. A record file that
+cannot be read (a folder, FIFO or symbolic link named RunRecords.csv), or a
+folder beneath a root that cannot be listed, is named on stderr
+("unreadable" in JSON) and every other file is still checked; with --since,
+the record files git has beneath such a folder are not taken as deleted (a
+commit that deleted one still fails).
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, one DeliverableID in two folders, history rewritten,
@@ -517,10 +518,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     delDir: dir,
     runs: listPendingRuns(dir),
   }));
+  // Warnings go to stderr, as log's do: stdout stays the check's own output.
   if (!json) {
-    for (const p of pending) out.write(`runrec verify: warning: ${describePending(p)}\n`);
+    for (const p of pending) io.err(`runrec verify: warning: ${describePending(p)}\n`);
     for (const s of started) {
-      out.write(`runrec verify: warning: ${describePendingRuns(s.delDir, s.runs)}\n`);
+      io.err(`runrec verify: warning: ${describePendingRuns(s.delDir, s.runs)}\n`);
     }
   }
   if (json) {
