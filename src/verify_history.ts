@@ -49,10 +49,17 @@ import {
   untrackedFiles,
 } from "./git.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { holdsRecords, recordsOf, restarts } from "./moved_records.ts";
+import { holdsRecords, recordsOf, restartInLastMinute, restarts } from "./moved_records.ts";
 import { type Candidate, RecordCandidates, regularFileBytes } from "./record_candidates.ts";
 import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log.ts";
-import { DELIVERABLE_FOLDER, deliverableId, isToolRoot } from "./deliverable.ts";
+import {
+  CONTEXT_FILE,
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  HOST_FILE_LIMIT,
+  isToolRoot,
+} from "./deliverable.ts";
+import { claimedIds } from "./claimed_ids.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
@@ -1262,8 +1269,10 @@ async function checkRepository(
     const found = await index();
     // Retired, the deliverable's folder keeps its ID: a copy elsewhere is a snapshot, which
     // excuses no rewrite.
-    const retiredCopies = (await found.holding(recordsOf(before), track.path))
-      .filter((c) => claimSameId(c.path, gitPath, top));
+    const retiredCopies: Candidate[] = [];
+    for (const copy of await found.holding(recordsOf(before), track.path)) {
+      if (await claimSameId(copy.path, gitPath, top)) retiredCopies.push(copy);
+    }
     const choice = await chosenOf(before, retiredCopies, top);
     if (!choice) continue;
     found.take(choice.chosen.path);
@@ -1299,7 +1308,9 @@ async function checkRepository(
       const there = await regularFileBytes(join(top, ...track.path.split("/")));
       // Still holding its records where it was: this file is a copy of it, not its move; one
       // that does not, a retired copy only in a folder of its ID.
-      if (there && (!restarts(before, there) || !claimSameId(gitPath, track.path, top))) continue;
+      if (there && (!restarts(before, there) || !await claimSameId(gitPath, track.path, top))) {
+        continue;
+      }
       staged ??= await treeChanges("HEAD", undefined, top);
       const told = staged.some((c) => c.status === "A" && c.path === gitPath);
       const to: Candidate = { path: gitPath, told, bytes: new Uint8Array(), records: later };
@@ -1425,6 +1436,7 @@ async function workingTreeChecks(
         previousPath: track.path,
         line: problem.line,
         message: problem.message,
+        ...problem.remedy === undefined ? {} : { remedy: problem.remedy },
       };
       failed.push(entry);
     }
@@ -1879,13 +1891,15 @@ async function pairedRestarts(commit: LoggedCommit, top: string): Promise<Logged
     if (before === undefined || after === undefined) continue;
     if (!restarts(before, after)) continue;
     const earlier = recordsOf(before);
-    const holding = added.flatMap((addition, a) => {
+    const holding: { addition: FileChange; kept: boolean; records: number }[] = [];
+    for (const [a, addition] of added.entries()) {
       const records = addedRecords[a];
-      return !taken.has(addition) && records && holdsRecords(earlier, records) &&
-          claimSameId(addition.path, change.path, top)
-        ? [{ addition, kept: !prefixProblem(before, addedBytes[a]!), records: records.runIds.size }]
-        : [];
-    });
+      if (taken.has(addition) || !records || !holdsRecords(earlier, records)) continue;
+      // Its `_CONTEXT.md`s as this commit holds them: either folder may be renamed since.
+      if (!await claimSameId(addition.path, change.path, top, commit.id)) continue;
+      const kept = !prefixProblem(before, addedBytes[a]!);
+      holding.push({ addition, kept, records: records.runIds.size });
+    }
     const [chosen] = holding.sort((x, y) =>
       Number(y.kept) - Number(x.kept) || y.records - x.records
     );
@@ -2269,7 +2283,16 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
           ),
         });
       }
-      if (problem) return fail(problem.line, problem.message);
+      if (problem) {
+        const remedy = restartRemedy(before, after);
+        return failAt({
+          previous: check.previous,
+          previousPath: check.previousPath,
+          line: problem.line,
+          message: problem.message,
+          ...remedy === undefined ? {} : { remedy },
+        });
+      }
       continue;
     }
     const others = otherParentVersions(check.commit, check.names).map((spec) => bytes.get(spec))
@@ -2419,12 +2442,27 @@ async function workingTreeProblem(
   const problem = prefixProblem(committed, working);
   if (!problem) return undefined;
   const converted = await asGitWouldCommit(working, absolute, gitPath, top);
-  if (!converted) return problem;
-  notes.push(
-    "the working tree's line ends are git's conversion (core.autocrlf or eol); " +
-      "compared as git would commit it",
-  );
-  return prefixProblem(committed, converted);
+  if (converted) {
+    notes.push(
+      "the working tree's line ends are git's conversion (core.autocrlf or eol); " +
+        "compared as git would commit it",
+    );
+  }
+  const found = converted ? prefixProblem(committed, converted) : problem;
+  return found && { ...found, remedy: restartRemedy(committed, converted ?? working) };
+}
+
+/**
+ * What to do when a record file was rewritten into `after`, which begins as a new file would
+ * but reuses RunIDs of the last minute of `before`, the version it replaced: a deliverable
+ * restarted in that minute, which no check can tell from those runs rewritten. `undefined`
+ * otherwise.
+ */
+function restartRemedy(before: Uint8Array, after: Uint8Array): string | undefined {
+  const reused = restartInLastMinute(before, after);
+  return reused === undefined ? undefined : `if a new file was begun here (a deliverable ` +
+    `restarted), its first run reuses RunID ${reused} of the last minute of the file it ` +
+    "replaced, so it cannot be told from those runs rewritten: restart in a later minute";
 }
 
 /**
@@ -2465,22 +2503,41 @@ function sameDeliverable(from: string, to: string): boolean {
 
 /**
  * Whether the places of two record files (paths from the work tree's top) claim one
- * DeliverableID: a folder of the path named for it (`DEL-01-03_X`, `2026-12_DEL-01-03`,
- * `DEL-01-03/v1`), or the `_CONTEXT.md` beside the file now (a folder named otherwise).
+ * DeliverableID, as `verify` groups folders ({@linkcode claimedIds}): their folders' own IDs,
+ * from each `_CONTEXT.md` as commit `at` holds it (the working tree's when `undefined`), else
+ * their names; and the IDs the folders of each path name (`_Archive/2026-12_DEL-01-03_Old`).
  */
-function claimSameId(a: string, b: string, top: string): boolean {
-  const claimed = (path: string) => {
+async function claimSameId(a: string, b: string, top: string, at?: string): Promise<boolean> {
+  const claimed = async (path: string) => {
     const folders = path.split("/").slice(0, -1);
-    const ids = new Set(
-      folders.flatMap((f) => [...f.matchAll(/DEL-[0-9]{2,}-[0-9]{2,}/g)].map((m) => m[0])),
-    );
-    try {
-      ids.add(deliverableId(join(top, ...folders)).id);
-    } catch { /* no _CONTEXT.md naming one, nor a folder name */ }
-    return ids;
+    return claimedIds(folders, await ownIdAt(folders.join("/"), top, at));
   };
-  const there = claimed(b);
-  return [...claimed(a)].some((id) => there.has(id));
+  const there = await claimed(b);
+  return [...await claimed(a)].some((id) => there.has(id));
+}
+
+/**
+ * The DeliverableID of `folder` (a path from the top; `""`: the top) as commit `at` holds it
+ * (the working tree when `undefined`): its `_CONTEXT.md`'s, else its name's; `undefined` for
+ * none. A commit's `_CONTEXT.md` is read from the commit: the folder may be gone since.
+ */
+async function ownIdAt(folder: string, top: string, at?: string): Promise<string | undefined> {
+  let read: ((path: string) => string | undefined) | undefined;
+  if (at !== undefined) {
+    const spec = `${at}:${folder === "" ? "" : `${folder}/`}${CONTEXT_FILE}`;
+    // A path with a line break cannot be asked of `git cat-file --batch`: the name decides.
+    const [bytes] = spec.includes("\n") ? [undefined] : await readObjects([spec], top);
+    const text = bytes && bytes.length <= HOST_FILE_LIMIT
+      ? new TextDecoder().decode(bytes)
+      : undefined;
+    read = () => text;
+  }
+  try {
+    const { id } = deliverableId(join(top, ...folder.split("/")), read);
+    return DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
+  } catch {
+    return undefined; // no _CONTEXT.md naming one, nor a folder name
+  }
 }
 
 /** `DEL-XX-YY` of the folder holding `path` when the folder is named `DEL-XX-YY[_Label]`. */
