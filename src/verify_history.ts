@@ -64,6 +64,7 @@ import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
+import { recordsNotHeld } from "./records_elsewhere.ts";
 
 const RECORD_FILE = "RunRecords.csv";
 const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
@@ -1349,6 +1350,19 @@ async function checkRepository(
       missing.push({ path, track });
     }
   }
+  // Record files in a tool root beneath a root target (a snapshot, a retired deliverable), which
+  // its walk skips: one gone fails too, unless a record file left holds every record it held.
+  const copies = new Map<Track, string>(); // each with its tool root
+  for (const track of tracks) {
+    if (reached.has(track) || heldByTargets(track, scopes)) continue;
+    const toolRoot = skippedToolRoot(track, scopes);
+    const atHead = alive.get(track.path) === track;
+    if (toolRoot === undefined || (!atHead && !track.failure)) continue;
+    const file = join(top, ...track.path.split("/"));
+    if (atHead && await Deno.lstat(file).then(() => true, () => false)) continue;
+    copies.set(track, toolRoot);
+    missing.push({ path: track.path, track });
+  }
   // A file in a folder that cannot be listed was not read, so its absence proves nothing.
   const unread = (t: Track) => {
     const absolute = join(top, ...t.path.split("/"));
@@ -1380,7 +1394,10 @@ async function checkRepository(
       (inIndex[i] === undefined || holdsNoRecord(inIndex[i]!))
     ),
   );
-  const results = missing.filter(({ track }) => !(track && empty.has(track))).map(
+  const lost = await lostCopies(copies, sparse, top);
+  const results = missing.filter(({ track }) =>
+    !(track && (empty.has(track) || copies.has(track) && !lost.has(track)))
+  ).map(
     ({ path, track }) => {
       const failure = track?.failure ?? (!track
         ? {
@@ -1405,10 +1422,53 @@ async function checkRepository(
         });
       if (track && sparse.has(track.path)) track.notes.push(SPARSE_NOTE);
       const result = historyResult(repository, since, track?.path ?? path, track);
-      return failure ? { ...result, failure } : result;
+      const copy = track && lost.get(track);
+      return !failure ? result : {
+        ...result,
+        failure: copy === undefined ? failure : {
+          ...failure,
+          message: `${failure.message}; it was in ${copies.get(track!)}/, a tool root, which ` +
+            `checks of the folders above skip, and record ${copy} is in no record file left`,
+        },
+      };
     },
   );
   return { missing: results, moved };
+}
+
+/**
+ * Of the record files `copies` (in tool roots, gone), those whose records
+ * are lost, each with the RunID of the first record no record file left
+ * holds (a snapshot whose lines the live file holds loses nothing). The
+ * versions looked at: the one the check started from, the last one before
+ * the deletion (or before a rewrite that failed first), and the index's.
+ * One left out by a sparse checkout is not gone.
+ */
+async function lostCopies(
+  copies: Map<Track, string>,
+  sparse: Set<string>,
+  top: string,
+): Promise<Map<Track, string>> {
+  const gone = [...copies.keys()].filter((track) => !sparse.has(track.path));
+  const specs = gone.map((track) => [
+    ...track.startBlob === EMPTY_BLOB ? [] : [track.startBlob],
+    track.failure ? `${track.failure.previous}:${track.failure.previousPath}` : track.blob,
+    ...track.failure ? [] : [`:${track.path}`],
+  ]);
+  const objects = await readObjects(specs.flat(), top);
+  let at = 0;
+  const versions = specs.map((list) =>
+    list.flatMap(() => {
+      const bytes = objects[at++];
+      return bytes === undefined ? [] : [bytes];
+    })
+  );
+  const missing = await recordsNotHeld(versions, top);
+  const lost = new Map<Track, string>();
+  for (const [i, track] of gone.entries()) {
+    if (missing[i] !== undefined) lost.set(track, missing[i]!);
+  }
+  return lost;
 }
 
 /**
@@ -1577,6 +1637,22 @@ function historyResult(
  */
 function heldByTargets(track: Track, scopes: Scope[]): boolean {
   return trackNames(track).some((name) => holdsFile(name, scopes));
+}
+
+/**
+ * The tool root (a path from the top) that a root target's walk skips and that held the
+ * followed file under one of its names; `undefined` when none did.
+ */
+function skippedToolRoot(track: Track, scopes: Scope[]): string | undefined {
+  for (const name of trackNames(track)) {
+    const folders = name.split("/").slice(0, -1);
+    for (const scope of scopes) {
+      if (!("root" in scope)) continue;
+      const skipped = skippedFolder(scope, folders);
+      if (skipped !== undefined && basename(skipped).startsWith("_")) return skipped;
+    }
+  }
+  return undefined;
 }
 
 /**

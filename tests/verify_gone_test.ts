@@ -1092,3 +1092,73 @@ Deno.test("verify --since: a deliverable named without its ID (ID in _CONTEXT.md
     assertEquals(after.out.includes("not in "), false, after.out);
   }
 });
+
+Deno.test("verify . --since: a retired deliverable's record file in _Archive/ (a tool root, not read by the walk of .) deleted, committed or in the working tree, fails naming it; a snapshot copy there whose records a record file left holds is deleted freely (review-o F2)", async () => {
+  const { repo } = await project();
+  await threeRuns(repo);
+  await Deno.mkdir(join(repo, "_Archive"));
+  await git(repo, "mv", DEL, "_Archive/");
+  await git(repo, "commit", "-qm", "retire DEL-01-03");
+  const retired = await git(repo, "rev-parse", "HEAD");
+  // Not committed: the working tree's deletion.
+  await Deno.remove(join(repo, "_Archive"), { recursive: true });
+  const lost = `it was in _Archive/, a tool root, which checks of the folders above skip, and ` +
+    "record RUN-DEL-01-03-20261001-0001-001 is in no record file left";
+  const working = await verify(repo, ".", "--since", retired);
+  assertEquals(working.code, 1, working.out + working.err);
+  assertIncludes(
+    working.out,
+    `${ARCHIVED}: K-APPEND-1 broken: deleted in the working tree (not committed); ${lost}\n`,
+  );
+  // Committed (git rm -r _Archive): the commit is named, and so is the version lost.
+  await git(repo, "rm", "-rq", "--cached", "_Archive");
+  await git(repo, "commit", "-qm", "clean up the archive");
+  const cleaner = short(await git(repo, "rev-parse", "HEAD"));
+  const committed = await verify(repo, ".", "--since", retired);
+  assertEquals(committed.code, 1, committed.out + committed.err);
+  assertIncludes(
+    committed.out,
+    `${ARCHIVED}: K-APPEND-1 broken in commit ${cleaner} "clean up the archive": deletes the ` +
+      `file, which held 3 records at ${short(retired)}; ${lost}`,
+  );
+  const json = JSON.parse((await runCli(["verify", repo, "--since", retired, "--json"])).stdout);
+  assertEquals(json.gone.map((g: { path: string }) => g.path), [join(repo, ARCHIVED)]);
+
+  // Snapshot copies of a live file in a tool root, deleted: every record is in the live file.
+  const other = await project();
+  await threeRuns(other.repo);
+  const snapshots = ["_Archive/snap", "_Reconciliation/2026-12-03/DEL-01-03_Level_Switch"];
+  for (const snapshot of snapshots) {
+    await Deno.mkdir(join(other.repo, snapshot), { recursive: true });
+    await Deno.copyFile(join(other.repo, FILE), join(other.repo, snapshot, RECORD_FILE));
+  }
+  await git(other.repo, "add", "-A");
+  await git(other.repo, "commit", "-qm", "snapshots");
+  const taken = await git(other.repo, "rev-parse", "HEAD");
+  await record(other.repo, DEL, "LATER", 5);
+  await git(other.repo, "rm", "-rq", "_Archive", "_Reconciliation");
+  await git(other.repo, "add", "-A");
+  for (const step of ["staged", "committed"]) {
+    if (step === "committed") await git(other.repo, "commit", "-qm", "drop the snapshots");
+    const dropped = await verify(other.repo, ".", "--since", taken);
+    assertEquals(dropped.code, 0, `${step}: ${dropped.out}${dropped.err}`);
+    assertEquals(dropped.out.includes("_Archive"), false, dropped.out);
+  }
+  // A snapshot holding a record the live file does not (cut from it since): lost with it.
+  await git(other.repo, "reset", "-q", "--hard", taken);
+  const lines = (await Deno.readTextFile(join(other.repo, FILE))).split("\n");
+  await Deno.writeTextFile(join(other.repo, FILE), withoutLine(4)(lines).join("\n"));
+  await git(other.repo, "rm", "-rq", "_Archive", "_Reconciliation");
+  await git(other.repo, "commit", "-qam", "cut a run, and drop its snapshots");
+  const cut = await verify(other.repo, ".", "--since", taken);
+  assertEquals(cut.code, 1, cut.out);
+  assertMatch(cut.out, new RegExp(`${FILE}:4: K-APPEND-1 broken`));
+  assertIncludes(
+    cut.out,
+    `_Archive/snap/${RECORD_FILE}: K-APPEND-1 broken in commit ${
+      short(await git(other.repo, "rev-parse", "HEAD"))
+    } "cut a run, and drop its snapshots": deletes the file, which held 3 records at ` +
+      `${short(taken)}; it was in _Archive/, a tool root, which checks of the folders above ` +
+      "skip, and record RUN-DEL-01-03-20261001-0003-001 is in no record file left",
+  );
+});
