@@ -117,7 +117,8 @@ export function restarts(earlier: Uint8Array, later: Uint8Array): boolean {
  * When `later`, found where the record file `earlier` was, would be a new
  * file begun there ({@linkcode restarts}) but for RunIDs of `earlier`'s last
  * minute that it reuses (a restart in that minute, or a rewrite of those
- * runs): the first of them; else `undefined`. What a failure of such a file
+ * runs that begins with the first record): the first of them; else
+ * `undefined`, also for a file that begins with `earlier`'s first record. What a failure of such a file
  * says to do: restart in a later minute.
  *
  * @example
@@ -130,9 +131,14 @@ export function restarts(earlier: Uint8Array, later: Uint8Array): boolean {
  * ```
  */
 export function restartInLastMinute(earlier: Uint8Array, later: Uint8Array): string | undefined {
+  const [first] = recordLines(earlier);
+  const [begins] = recordLines(later);
+  // One that begins with the earlier first record was not begun anew: a rewrite further on.
+  if (begins === undefined || begins === first || !runIdOfLine(begins)!.endsWith("-001")) {
+    return undefined;
+  }
   const before = new Set(recordLines(earlier).map(runIdOfLine));
   const after = recordLines(later).map(runIdOfLine);
-  if (before.size === 0 || after.length === 0 || !after[0]!.endsWith("-001")) return undefined;
   // A RunID ends in its minute and a SEQ (`…-20261001-0001-001`): sorted, the last is the latest.
   const minute = (runId: string) => runId.slice(0, runId.lastIndexOf("-"));
   const last = [...before].map((runId) => minute(runId!)).sort().at(-1);

@@ -66,6 +66,8 @@ Deno.test("restartInLastMinute: the RunID a file begun at 001 reuses, when every
   const nextMinute = run(1).replace("-0001-001", "-0002-001").replace("00:01:01", "00:02:00");
   assertEquals(restartInLastMinute(earlier, file(nextMinute)), undefined); // a restart
   assertEquals(restartInLastMinute(earlier, file(run(2))), undefined); // not 001
+  // Begins with the earlier first record: a rewrite further on, not a file begun anew.
+  assertEquals(restartInLastMinute(earlier, file(run(1), run(2, "DEL-01-03", "B"))), undefined);
   assertEquals(restartInLastMinute(file(), file(run(1))), undefined);
 });
 
