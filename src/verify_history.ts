@@ -191,6 +191,8 @@ type Check =
   }
   /** A deletion of the file, whose last version (`blob`) is read to count the records lost. */
   | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string; blob: string }
+  /** The file made a symbolic link, whose target `blob` holds: runrec refuses it as a record file. */
+  | { kind: "link"; commit: CommitInfo; previous: string; previousPath: string; blob: string }
   /** A merge that kept the first parent's version (`blob`) of a file a merged branch changed. */
   | { kind: "kept"; commit: CommitInfo; blob: string; merged: BranchFile[] }
   /**
@@ -347,7 +349,7 @@ export async function verifyHistories(
       throw new InputError(`${target}: not in a git work tree (--since needs git history)`);
     }
     const top = await Deno.realPath(found.top);
-    const scope = await scopeOf(await Deno.realPath(absolute), top);
+    const scope = await scopeOf(await realTarget(absolute), top);
     const known = repositories.get(top);
     if (known) {
       known.scopes.push(scope);
@@ -366,7 +368,7 @@ export async function verifyHistories(
       }
     }
   }
-  const realFiles = await Promise.all(files.map((f) => Deno.realPath(f).catch(cannotRead(f))));
+  const realFiles = await Promise.all(files.map((f) => recordFileAt(f).catch(cannotRead(f))));
   const fileTops = await Promise.all(realFiles.map((file) => repositoryOf(file, repositories)));
   for (const top of fileTops) if (!repositories.has(top)) nested.add(top);
   // Folders `since` records as submodules that are now plain folders of their parent.
@@ -390,7 +392,7 @@ export async function verifyHistories(
   const histories = new Map<string, HistoryResult>();
   const present = new Set(realFiles);
   const given = await Promise.all(
-    targets.map(async (target) => ({ target, real: await Deno.realPath(resolve(target)) })),
+    targets.map(async (target) => ({ target, real: await realTarget(resolve(target)) })),
   );
   const gone: string[] = [];
   const moved: string[] = [];
@@ -1046,7 +1048,7 @@ async function submodule(
   }
   const scopes: Scope[] = [];
   for (const target of targets) {
-    const real = await Deno.realPath(resolve(target)).catch(() => resolve(target));
+    const real = await realTarget(resolve(target)).catch(() => resolve(target));
     if (real === top || real.startsWith(`${top}/`)) scopes.push(await scopeOf(real, top));
     // A root above it holds all of it (a deliverable folder above holds its own file only).
     else if (top.startsWith(`${real}/`) && "root" in await scopeOf(real, dirname(real))) {
@@ -1158,10 +1160,11 @@ async function checkRepository(
   const untrackedMoves = new Map<HistoryResult, { track: Track; left: string }>();
   let told: TreeChange[] | undefined; // what git has been told of since HEAD (the index)
   for (const file of files) {
-    const gitPath = gitRelative(top, await Deno.realPath(file));
+    const gitPath = gitRelative(top, await recordFileAt(file));
     present.add(gitPath);
+    const link = await linkTarget(file);
     let track = alive.get(gitPath);
-    if (!track && head) {
+    if (!track && head && link === undefined) {
       const found = await renamedFrom(gitPath, top);
       const candidate = found && alive.get(found.from);
       // Between two DeliverableIDs, git's pairing is a move only when the file kept its bytes.
@@ -1189,11 +1192,22 @@ async function checkRepository(
     }
     if (!track) {
       result.notes.push(`not in git history since ${since}; nothing to compare`);
-      untold.set(gitPath, file);
+      if (link === undefined) untold.set(gitPath, file);
     } else {
       reached.add(track);
       if (track.failure) result.failure = track.failure;
-      else working.push({ file, gitPath, track, result });
+      else if (link === undefined) working.push({ file, gitPath, track, result });
+    }
+    // Never read through: the link may name any file (/etc/shadow).
+    if (link !== undefined) {
+      result.failure ??= {
+        commit: WORKING_TREE,
+        subject: "",
+        previous: track?.label ?? head ?? repository.sinceCommit,
+        previousPath: track?.path ?? gitPath,
+        line: 1,
+        message: symlinkMessage(link, "the working tree"),
+      };
     }
     histories.set(file, result);
   }
@@ -1387,10 +1401,16 @@ async function checkRepository(
     readObjects(deletedHere.map((t) => t.blob), top),
     readObjects(deletedHere.map((t) => `:${t.path}`), top),
   ]);
+  // A file a reader refused as a symbolic link (not among `files`) is there, and is not one.
+  const links = new Map<Track, string>();
+  for (const track of deletedHere) {
+    const link = await linkTarget(join(top, ...track.path.split("/")));
+    if (link !== undefined) links.set(track, link);
+  }
   const holdsNoRecord = (version: Uint8Array) => addedRecordCount(new Uint8Array(), version) === 0;
   const empty = new Set(
-    deletedHere.filter((_, i) =>
-      versions[i] !== undefined && holdsNoRecord(versions[i]!) &&
+    deletedHere.filter((track, i) =>
+      !links.has(track) && versions[i] !== undefined && holdsNoRecord(versions[i]!) &&
       (inIndex[i] === undefined || holdsNoRecord(inIndex[i]!))
     ),
   );
@@ -1411,6 +1431,15 @@ async function checkRepository(
         }
         : sparse.has(track.path)
         ? undefined
+        : links.has(track)
+        ? {
+          commit: WORKING_TREE,
+          subject: "",
+          previous: track.label,
+          previousPath: track.path,
+          line: 1,
+          message: symlinkMessage(links.get(track)!, "the working tree"),
+        }
         : {
           commit: WORKING_TREE,
           subject: "",
@@ -1867,15 +1896,25 @@ function applyCommit(commit: LoggedCommit, followed: Followed): void {
       continue;
     }
     // A merge that adds a file takes its lines from the other parents' versions of it.
-    const checks: Check[] = commit.parents.length < 2 ? [] : [{
-      kind: "bytes",
-      commit,
-      previous: commit.parents[0],
-      previousPath: change.path,
-      oldBlob: EMPTY_BLOB,
-      newBlob: change.newBlob,
-      names: [change.path],
-    }];
+    const checks: Check[] = change.link
+      ? [{
+        kind: "link",
+        commit,
+        previous: commit.parents[0] ?? commit.id,
+        previousPath: change.path,
+        blob: change.newBlob,
+      }]
+      : commit.parents.length < 2
+      ? []
+      : [{
+        kind: "bytes",
+        commit,
+        previous: commit.parents[0],
+        previousPath: change.path,
+        oldBlob: EMPTY_BLOB,
+        newBlob: change.newBlob,
+        names: [change.path],
+      }];
     alive.set(change.path, {
       pathAtBase: change.path,
       existedAtBase: false,
@@ -2048,7 +2087,10 @@ function advance(
   change: FileChange,
 ): void {
   if (!track) return;
-  if (!change.appended || commit.parents.length > 1) {
+  if (change.link) {
+    const { label: previous, path: previousPath } = track;
+    track.checks.push({ kind: "link", commit, previous, previousPath, blob: change.newBlob });
+  } else if (!change.appended || commit.parents.length > 1) {
     track.checks.push({
       kind: "bytes",
       commit,
@@ -2174,7 +2216,8 @@ function mergeChecks(commit: LoggedCommit, merged: BranchFile[], followed: Follo
     if (track) {
       const last = track.checks.at(-1);
       // A file the merge changed has its check there: the branch's lines are checked with it.
-      if (last && last.kind !== "deleted" && last.commit.id === commit.id) {
+      const merging = last?.kind === "bytes" || last?.kind === "kept" || last?.kind === "absent";
+      if (merging && last.commit.id === commit.id) {
         (last.merged ??= []).push(branchFile);
       } else track.checks.push({ kind: "kept", commit, blob: track.blob, merged: [branchFile] });
       continue;
@@ -2226,7 +2269,7 @@ async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
     if (track.checks.length === 0) continue;
     batch.push(track);
     for (const check of track.checks) {
-      if (check.kind === "deleted") {
+      if (check.kind === "deleted" || check.kind === "link") {
         specs.add(check.blob);
         continue;
       }
@@ -2294,6 +2337,14 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
     const failAt = (failure: Omit<HistoryFailure, "commit" | "subject">) => {
       track.failure = { commit: check.commit.id, subject: check.commit.subject, ...failure };
     };
+    if (check.kind === "link") {
+      return failAt({
+        previous: check.previous,
+        previousPath: check.previousPath,
+        line: 1,
+        message: symlinkMessage(new TextDecoder().decode(bytes.get(check.blob)), "this commit"),
+      });
+    }
     if (check.kind === "deleted") {
       const last = bytes.get(check.blob);
       const records = last && addedRecordCount(new Uint8Array(), last);
@@ -2494,6 +2545,39 @@ function restoreRemedy(
     "pushed, in a new " +
     "one (a check from before it still fails); to undo a run, keep its record and mark it " +
     `\`runrec annotate ${shellWord(folder)} ${runIds?.[0] ?? "RUN-…"} --invalidates\``;
+}
+
+/**
+ * Why a record file that is a symbolic link to `target` in `where` fails: runrec refuses it (its
+ * lines would be whatever file the link names, also one outside the repository).
+ */
+function symlinkMessage(target: string, where: string): string {
+  const shown = target.length > 120 ? `${target.slice(0, 120)}…` : target;
+  return `the file is a symbolic link in ${where} (to ${JSON.stringify(shown)}), which runrec ` +
+    "refuses as a record file: its lines would be another file's; commit the record file itself";
+}
+
+/** The target of the symbolic link `file`; `undefined` when `file` is not one. */
+async function linkTarget(file: string): Promise<string | undefined> {
+  const info = await Deno.lstat(file).catch(() => undefined);
+  return info?.isSymlink ? await Deno.readLink(file).catch(() => "?") : undefined;
+}
+
+/** A target's real path: a folder's, links resolved; a file's as {@linkcode recordFileAt} gives it. */
+async function realTarget(absolute: string): Promise<string> {
+  return (await Deno.stat(absolute)).isDirectory
+    ? await Deno.realPath(absolute)
+    : await recordFileAt(absolute);
+}
+
+/**
+ * The path of the record file `file`, absolute, the links of its folders resolved but not a
+ * link the file itself is: a record file that is a symbolic link is named as the repository's
+ * file, which runrec refuses, never as the path it names.
+ */
+async function recordFileAt(file: string): Promise<string> {
+  const absolute = resolve(file);
+  return join(await Deno.realPath(dirname(absolute)), basename(absolute));
 }
 
 function renameNote(from: string, commit: string): string {
