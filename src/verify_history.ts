@@ -1367,13 +1367,19 @@ async function checkRepository(
   // Record files in a tool root beneath a root target (a snapshot, a retired deliverable), which
   // its walk skips: one gone fails too, unless a record file left holds every record it held.
   const copies = new Map<Track, string>(); // each with its tool root
-  for (const track of tracks) {
-    if (reached.has(track) || heldByTargets(track, scopes)) continue;
-    const toolRoot = skippedToolRoot(track, scopes);
-    const atHead = alive.get(track.path) === track;
-    if (toolRoot === undefined || (!atHead && !track.failure)) continue;
-    const file = join(top, ...track.path.split("/"));
-    if (atHead && await Deno.lstat(file).then(() => true, () => false)) continue;
+  const unheld = tracks.filter((track) => !reached.has(track) && !heldByTargets(track, scopes));
+  // Gone from the working tree: what git says it lacks, asked once, not a look-up per file.
+  const goneHere = !unheld.some((track) => alive.get(track.path) === track)
+    ? new Set<string>()
+    : new Set(
+      (staged ??= await treeChanges("HEAD", undefined, top)).flatMap((c) =>
+        c.status === "D" ? [c.path] : c.status === "R" ? [c.from!] : []
+      ),
+    );
+  for (const track of unheld) {
+    const gone = alive.get(track.path) === track ? goneHere.has(track.path) : !!track.failure;
+    const toolRoot = gone ? skippedToolRoot(track, scopes) : undefined;
+    if (toolRoot === undefined) continue;
     copies.set(track, toolRoot);
     missing.push({ path: track.path, track });
   }
