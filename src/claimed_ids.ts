@@ -2,7 +2,9 @@
  * One DeliverableID claimed by two deliverable folders of one execution root
  * (a `_CONTEXT.md` copied with its ID): their runs get the same RunIDs, which
  * export then merges into one run. `emit`/`start` warn of it, `verify` of a
- * root fails on it.
+ * root fails on it. Which IDs a record file's folder claims is answered here
+ * once ({@linkcode claimedIds}), for this check and for `verify --since`'s
+ * question whether a copy elsewhere is a deliverable's retired file.
  *
  * @module
  */
@@ -13,6 +15,31 @@ import { readRecords } from "./reader.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { deliverableFolders, type RecordTarget, SILENT_SEARCH } from "./targets.ts";
 import type { IntegrityProblem } from "./verify_file.ts";
+
+/** A DeliverableID anywhere in a folder's name (`2026-12_DEL-01-03_Old`). */
+const NAMED_ID = /DEL-[0-9]{2,}-[0-9]{2,}/g;
+
+/**
+ * The DeliverableIDs a record file's folder claims: its own (`own`, from its
+ * `_CONTEXT.md`, else its name), and each one a folder of its path names
+ * (`folders`: the path from the execution root, or the work tree's top, to
+ * the file's folder): a retired or snapshot copy keeps its deliverable's ID
+ * in its path (`_Archive/2026-12_DEL-01-03_Old`, `_Archive/DEL-01-03/v1`,
+ * `DEL-01-03_X/backup`) whether or not a `_CONTEXT.md` came with it. Two
+ * record files are of one deliverable when their claims meet.
+ *
+ * @example
+ * ```ts
+ * import { claimedIds } from "./claimed_ids.ts";
+ * claimedIds(["_Archive", "DEL-01-03", "v1"], undefined); // Set { "DEL-01-03" }
+ * claimedIds(["PKG-01_P", "1_Working", "Level_Switch"], "DEL-01-04"); // Set { "DEL-01-04" }
+ * ```
+ */
+export function claimedIds(folders: readonly string[], own: string | undefined): Set<string> {
+  const ids = new Set(folders.flatMap((folder) => [...folder.matchAll(NAMED_ID)].map((m) => m[0])));
+  if (own !== undefined) ids.add(own);
+  return ids;
+}
 
 /** The real absolute path of `path` (links resolved), as far as it exists. */
 function realOf(path: string): string {
@@ -30,19 +57,20 @@ function idOf(folder: string): string | undefined {
 }
 
 /**
- * Whether `folder` lies in a tool root (`_Archive/`, `_Reconciliation/`) of any execution root
- * above it, a nested one (an archived whole project) too: a snapshot or a retired copy there has
- * its original's ID by right.
+ * The execution root whose tool root (`_Archive/`, `_Reconciliation/`) holds
+ * `folder`, the nearest above it (a nested one, an archived whole project,
+ * is inside the outer root's tool root); `undefined` when none does. A
+ * snapshot or a retired copy there has its original's ID by right.
  */
-function inToolRoot(folder: string): boolean {
+function toolRootOwner(folder: string): string | undefined {
   for (
     let dir = folder, parent = dirname(dir);
     parent !== dir;
     dir = parent, parent = dirname(dir)
   ) {
-    if (isToolRoot(parent, basename(dir))) return true;
+    if (isToolRoot(parent, basename(dir))) return parent;
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -90,8 +118,12 @@ export function sharedIdWarning(delDir: string, id: string): string | undefined 
  * file path: an error naming every such folder on line 1 of each, and an
  * error on each record whose RunID a record of another of those folders
  * has too. Only the folders of `files` that hold a record file count: one
- * with no runs yet has nothing recorded under the ID (`emit` warns of it),
- * and a copy in a tool root (`_Archive/`) has its original's ID by right.
+ * with no runs yet has nothing recorded under the ID (`emit` warns of it).
+ * A folder claims the IDs {@linkcode claimedIds} gives it; only a folder
+ * whose own ID it is, outside a tool root, is a deliverable the first error
+ * names. A copy (in a tool root, such as `_Archive/`, of the root its tool
+ * root is in, or one that only names the ID in its path) has its
+ * original's ID by right, and is compared by RunID only.
  *
  * @example
  * ```ts
@@ -104,19 +136,25 @@ export function sharedIdWarning(delDir: string, id: string): string | undefined 
 export async function sharedIdProblems(
   files: readonly RecordTarget[],
 ): Promise<Map<string, IntegrityProblem[]>> {
-  // Folders by execution root and ID; a folder reached twice (a link) is one. A copy in a tool
-  // root joins its group only for RunIDs: a snapshot's lines are the original's, a different
-  // record under one of its RunIDs is two runs under one name all the same.
+  // Folders by execution root and ID; a folder reached twice (a link) is one. A copy joins its
+  // groups only for RunIDs: a snapshot's lines are the original's, a different record under one
+  // of its RunIDs is two runs under one name all the same.
   const groups = new Map<string, Map<string, { file: RecordTarget; copy: boolean }>>();
   for (const file of files) {
     if (file.unlisted || !file.exists || file.unreadable !== undefined) continue;
     const folder = realOf(dirname(file.path));
-    const id = idOf(folder);
-    if (id === undefined) continue;
-    const key = `${findExecutionRoot(folder) ?? ""}\n${id}`;
-    const group = groups.get(key) ?? new Map();
-    if (!group.has(folder)) group.set(folder, { file, copy: inToolRoot(folder) });
-    groups.set(key, group);
+    const own = idOf(folder);
+    const toolRoot = toolRootOwner(folder);
+    const root = toolRoot ?? findExecutionRoot(folder);
+    const folders = root === undefined ? [basename(folder)] : relative(root, folder).split("/");
+    for (const id of claimedIds(folders, own)) {
+      const key = `${root ?? ""}\n${id}`;
+      const group = groups.get(key) ?? new Map();
+      if (!group.has(folder)) {
+        group.set(folder, { file, copy: toolRoot !== undefined || id !== own });
+      }
+      groups.set(key, group);
+    }
   }
   const problems = new Map<string, IntegrityProblem[]>();
   const add = (path: string, problem: IntegrityProblem) =>

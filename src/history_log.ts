@@ -21,6 +21,8 @@ export interface FileChange {
   oldBlob: string;
   /** Blob id after (all zeros for `D`). */
   newBlob: string;
+  /** `true` when the new version is a symbolic link (git mode 120000): its blob is the link's target. */
+  link?: boolean;
   /**
    * Whether the diff proves the new version is the old one with lines added
    * at its end (or the same bytes). `false` says only "not proven": the
@@ -64,6 +66,8 @@ const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const AT = 0x40;
 const COMMIT_MARK = 0x01;
+/** git's mode of a symbolic link. */
+const SYMLINK_MODE = "120000";
 
 const decoder = new TextDecoder();
 
@@ -93,14 +97,15 @@ function parseRaw(line: string): FileChange | undefined {
   const tab = line.indexOf("\t");
   const meta = line.slice(1, tab).split(" ");
   const paths = line.slice(tab + 1).split("\t").map(rawPath);
-  const [, , oldBlob, newBlob, status] = meta;
+  const [, newMode, oldBlob, newBlob, status] = meta;
   if (!status) return undefined;
   const letter = status.charAt(0);
   // The same blob before and after (a rename, a mode change): the bytes did not change.
-  const appended = oldBlob === newBlob;
+  const appended = oldBlob === newBlob && newMode !== SYMLINK_MODE;
+  const link = newMode === SYMLINK_MODE ? { link: true } : {};
   return letter === "R" || letter === "C"
-    ? { status: letter, from: paths[0], path: paths[1], oldBlob, newBlob, appended }
-    : { status: letter, path: paths[0], oldBlob, newBlob, appended };
+    ? { status: letter, from: paths[0], path: paths[1], oldBlob, newBlob, appended, ...link }
+    : { status: letter, path: paths[0], oldBlob, newBlob, appended, ...link };
 }
 
 function startsWith(line: Uint8Array, text: string): boolean {

@@ -9,7 +9,6 @@
  */
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { runIdOfLine } from "./store.ts";
-import { parseInstant } from "./time.ts";
 
 /** What a record file's content says it is: its first record's DeliverableID and its RunIDs. */
 export interface RecordsOf {
@@ -86,45 +85,67 @@ export function holdsRecords(earlier: RecordsOf, later: RecordsOf): boolean {
  * Whether `later`, found where the record file `earlier` was, is a new
  * file begun there (a deliverable retired and restarted at its path)
  * rather than `earlier` rewritten: its first run is numbered 001, as a new
- * file's is, and none of its records reuses a RunID of `earlier` with a
- * RunTimestamp no later than `earlier`'s latest. A record
- * that does is one of `earlier`'s, kept or edited (a tamperer keeps RunIDs
- * and times); a new run reuses a RunID only in the minute of the last runs
- * retired, and started after them. An `earlier` with no record has nothing
- * a new file could replace: `false`.
+ * file's is, and none of its records reuses a RunID of `earlier`. A record
+ * that does is one of `earlier`'s, kept or edited (a tamperer keeps RunIDs,
+ * and may move a time later within its minute); a new run begun in the
+ * minute of the last runs retired gets one of their RunIDs too, and is
+ * told from an edit by nothing in the file: restart in a later minute. An
+ * `earlier` with no record has nothing a new file could replace: `false`.
  *
  * @example
  * ```ts
  * import { restarts } from "./moved_records.ts";
  * const bytes = (text: string) => new TextEncoder().encode(text);
- * const file = (seq: string, second: string, agent = "A") =>
- *   bytes(`h\nv1.0,RUN-DEL-01-03-20261001-0001-${seq},DEL-01-03,${agent},TYPE_2,` +
- *     `2026-10-01T00:01:${second}Z\n`);
- * const earlier = file("001", "00");
- * restarts(earlier, file("002", "30")); // false: a new file's first run is 001
- * restarts(earlier, file("001", "30", "B")); // true: a new run (later), one RunID
- * restarts(earlier, file("001", "00", "B")); // false: its record edited
+ * const file = (minute: string, seq: string, agent = "A") =>
+ *   bytes(`h\nv1.0,RUN-DEL-01-03-20261001-${minute}-${seq},DEL-01-03,${agent}\n`);
+ * const earlier = file("0001", "001");
+ * restarts(earlier, file("0002", "002")); // false: a new file's first run is 001
+ * restarts(earlier, file("0002", "001", "B")); // true: a new run, in a later minute
+ * restarts(earlier, file("0001", "001", "B")); // false: a RunID of the earlier file
  * ```
  */
 export function restarts(earlier: Uint8Array, later: Uint8Array): boolean {
-  const before = recordLines(earlier);
-  if (before.length === 0) return false;
+  const before = new Set(recordLines(earlier).map(runIdOfLine));
+  if (before.size === 0) return false;
+  const after = recordLines(later).map(runIdOfLine);
   // A new file numbers its first run 001 (SCHEMA.md 3.2): one that begins otherwise was not begun.
-  const [first] = recordLines(later);
-  if (first !== undefined && !runIdOfLine(first)!.endsWith("-001")) return false;
-  const runIds = new Set(before.map(runIdOfLine));
-  // A RunTimestamp that does not parse proves nothing: earlier, it could be the latest;
-  // later, it is not after it.
-  let latest = -Infinity;
-  for (const line of before) latest = Math.max(latest, startOfLine(line) ?? Infinity);
-  const startedAfter = (line: string) => (startOfLine(line) ?? -Infinity) > latest;
-  return !recordLines(later).some((line) => runIds.has(runIdOfLine(line)) && !startedAfter(line));
+  if (after.length > 0 && !after[0]!.endsWith("-001")) return false;
+  return !after.some((runId) => before.has(runId));
 }
 
-/** The RunTimestamp (sixth field: the five before it never hold a comma) of a record line, in ms. */
-function startOfLine(line: string): number | undefined {
-  const field = line.split(",", 6)[5];
-  return field === undefined ? undefined : parseInstant(field);
+/**
+ * When `later`, found where the record file `earlier` was, would be a new
+ * file begun there ({@linkcode restarts}) but for RunIDs of `earlier`'s last
+ * minute that it reuses (a restart in that minute, or a rewrite of those
+ * runs that begins with the first record): the first of them; else
+ * `undefined`, also for a file that begins with `earlier`'s first record. What a failure of such a file
+ * says to do: restart in a later minute.
+ *
+ * @example
+ * ```ts
+ * import { restartInLastMinute } from "./moved_records.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const run = "v1.0,RUN-DEL-01-03-20261001-0001-001,DEL-01-03,A\n";
+ * restartInLastMinute(bytes(`h\n${run}`), bytes(`h\n${run.replace(",A", ",B")}`));
+ * // "RUN-DEL-01-03-20261001-0001-001"
+ * ```
+ */
+export function restartInLastMinute(earlier: Uint8Array, later: Uint8Array): string | undefined {
+  const [first] = recordLines(earlier);
+  const [begins] = recordLines(later);
+  // One that begins with the earlier first record was not begun anew: a rewrite further on.
+  if (begins === undefined || begins === first || !runIdOfLine(begins)!.endsWith("-001")) {
+    return undefined;
+  }
+  const before = new Set(recordLines(earlier).map(runIdOfLine));
+  const after = recordLines(later).map(runIdOfLine);
+  // A RunID ends in its minute and a SEQ (`…-20261001-0001-001`): sorted, the last is the latest.
+  const minute = (runId: string) => runId.slice(0, runId.lastIndexOf("-"));
+  const last = [...before].map((runId) => minute(runId!)).sort().at(-1);
+  const reused = after.filter((runId) => before.has(runId));
+  return reused.length > 0 && reused.every((runId) => minute(runId!) === last)
+    ? reused[0]
+    : undefined;
 }
 
 /** The lines of `bytes` that are records (a RunID in their second field), header left out, each without a CR at its end. */

@@ -49,14 +49,22 @@ import {
   untrackedFiles,
 } from "./git.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { holdsRecords, recordsOf, restarts } from "./moved_records.ts";
+import { holdsRecords, recordsOf, restartInLastMinute, restarts } from "./moved_records.ts";
 import { type Candidate, RecordCandidates, regularFileBytes } from "./record_candidates.ts";
 import { type FileChange, type LoggedCommit, recordFileLog } from "./history_log.ts";
-import { DELIVERABLE_FOLDER, deliverableId, isToolRoot } from "./deliverable.ts";
+import {
+  CONTEXT_FILE,
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  HOST_FILE_LIMIT,
+  isToolRoot,
+} from "./deliverable.ts";
+import { claimedIds } from "./claimed_ids.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
+import { recordsNotHeld } from "./records_elsewhere.ts";
 
 const RECORD_FILE = "RunRecords.csv";
 const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
@@ -183,6 +191,8 @@ type Check =
   }
   /** A deletion of the file, whose last version (`blob`) is read to count the records lost. */
   | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string; blob: string }
+  /** The file made a symbolic link, whose target `blob` holds: runrec refuses it as a record file. */
+  | { kind: "link"; commit: CommitInfo; previous: string; previousPath: string; blob: string }
   /** A merge that kept the first parent's version (`blob`) of a file a merged branch changed. */
   | { kind: "kept"; commit: CommitInfo; blob: string; merged: BranchFile[] }
   /**
@@ -339,7 +349,7 @@ export async function verifyHistories(
       throw new InputError(`${target}: not in a git work tree (--since needs git history)`);
     }
     const top = await Deno.realPath(found.top);
-    const scope = await scopeOf(await Deno.realPath(absolute), top);
+    const scope = await scopeOf(await realTarget(absolute), top);
     const known = repositories.get(top);
     if (known) {
       known.scopes.push(scope);
@@ -358,7 +368,7 @@ export async function verifyHistories(
       }
     }
   }
-  const realFiles = await Promise.all(files.map((f) => Deno.realPath(f).catch(cannotRead(f))));
+  const realFiles = await Promise.all(files.map((f) => recordFileAt(f).catch(cannotRead(f))));
   const fileTops = await Promise.all(realFiles.map((file) => repositoryOf(file, repositories)));
   for (const top of fileTops) if (!repositories.has(top)) nested.add(top);
   // Folders `since` records as submodules that are now plain folders of their parent.
@@ -382,7 +392,7 @@ export async function verifyHistories(
   const histories = new Map<string, HistoryResult>();
   const present = new Set(realFiles);
   const given = await Promise.all(
-    targets.map(async (target) => ({ target, real: await Deno.realPath(resolve(target)) })),
+    targets.map(async (target) => ({ target, real: await realTarget(resolve(target)) })),
   );
   const gone: string[] = [];
   const moved: string[] = [];
@@ -1038,7 +1048,7 @@ async function submodule(
   }
   const scopes: Scope[] = [];
   for (const target of targets) {
-    const real = await Deno.realPath(resolve(target)).catch(() => resolve(target));
+    const real = await realTarget(resolve(target)).catch(() => resolve(target));
     if (real === top || real.startsWith(`${top}/`)) scopes.push(await scopeOf(real, top));
     // A root above it holds all of it (a deliverable folder above holds its own file only).
     else if (top.startsWith(`${real}/`) && "root" in await scopeOf(real, dirname(real))) {
@@ -1150,10 +1160,11 @@ async function checkRepository(
   const untrackedMoves = new Map<HistoryResult, { track: Track; left: string }>();
   let told: TreeChange[] | undefined; // what git has been told of since HEAD (the index)
   for (const file of files) {
-    const gitPath = gitRelative(top, await Deno.realPath(file));
+    const gitPath = gitRelative(top, await recordFileAt(file));
     present.add(gitPath);
+    const link = await linkTarget(file);
     let track = alive.get(gitPath);
-    if (!track && head) {
+    if (!track && head && link === undefined) {
       const found = await renamedFrom(gitPath, top);
       const candidate = found && alive.get(found.from);
       // Between two DeliverableIDs, git's pairing is a move only when the file kept its bytes.
@@ -1181,11 +1192,22 @@ async function checkRepository(
     }
     if (!track) {
       result.notes.push(`not in git history since ${since}; nothing to compare`);
-      untold.set(gitPath, file);
+      if (link === undefined) untold.set(gitPath, file);
     } else {
       reached.add(track);
       if (track.failure) result.failure = track.failure;
-      else working.push({ file, gitPath, track, result });
+      else if (link === undefined) working.push({ file, gitPath, track, result });
+    }
+    // Never read through: the link may name any file (/etc/shadow).
+    if (link !== undefined) {
+      result.failure ??= {
+        commit: WORKING_TREE,
+        subject: "",
+        previous: track?.label ?? head ?? repository.sinceCommit,
+        previousPath: track?.path ?? gitPath,
+        line: 1,
+        message: symlinkMessage(link, "the working tree"),
+      };
     }
     histories.set(file, result);
   }
@@ -1262,8 +1284,10 @@ async function checkRepository(
     const found = await index();
     // Retired, the deliverable's folder keeps its ID: a copy elsewhere is a snapshot, which
     // excuses no rewrite.
-    const retiredCopies = (await found.holding(recordsOf(before), track.path))
-      .filter((c) => claimSameId(c.path, gitPath, top));
+    const retiredCopies: Candidate[] = [];
+    for (const copy of await found.holding(recordsOf(before), track.path)) {
+      if (await claimSameId(copy.path, gitPath, top)) retiredCopies.push(copy);
+    }
     const choice = await chosenOf(before, retiredCopies, top);
     if (!choice) continue;
     found.take(choice.chosen.path);
@@ -1299,7 +1323,9 @@ async function checkRepository(
       const there = await regularFileBytes(join(top, ...track.path.split("/")));
       // Still holding its records where it was: this file is a copy of it, not its move; one
       // that does not, a retired copy only in a folder of its ID.
-      if (there && (!restarts(before, there) || !claimSameId(gitPath, track.path, top))) continue;
+      if (there && (!restarts(before, there) || !await claimSameId(gitPath, track.path, top))) {
+        continue;
+      }
       staged ??= await treeChanges("HEAD", undefined, top);
       const told = staged.some((c) => c.status === "A" && c.path === gitPath);
       const to: Candidate = { path: gitPath, told, bytes: new Uint8Array(), records: later };
@@ -1338,6 +1364,25 @@ async function checkRepository(
       missing.push({ path, track });
     }
   }
+  // Record files in a tool root beneath a root target (a snapshot, a retired deliverable), which
+  // its walk skips: one gone fails too, unless a record file left holds every record it held.
+  const copies = new Map<Track, string>(); // each with its tool root
+  const unheld = tracks.filter((track) => !reached.has(track) && !heldByTargets(track, scopes));
+  // Gone from the working tree: what git says it lacks, asked once, not a look-up per file.
+  const goneHere = !unheld.some((track) => alive.get(track.path) === track)
+    ? new Set<string>()
+    : new Set(
+      (staged ??= await treeChanges("HEAD", undefined, top)).flatMap((c) =>
+        c.status === "D" ? [c.path] : c.status === "R" ? [c.from!] : []
+      ),
+    );
+  for (const track of unheld) {
+    const gone = alive.get(track.path) === track ? goneHere.has(track.path) : !!track.failure;
+    const toolRoot = gone ? skippedToolRoot(track, scopes) : undefined;
+    if (toolRoot === undefined) continue;
+    copies.set(track, toolRoot);
+    missing.push({ path: track.path, track });
+  }
   // A file in a folder that cannot be listed was not read, so its absence proves nothing.
   const unread = (t: Track) => {
     const absolute = join(top, ...t.path.split("/"));
@@ -1362,14 +1407,23 @@ async function checkRepository(
     readObjects(deletedHere.map((t) => t.blob), top),
     readObjects(deletedHere.map((t) => `:${t.path}`), top),
   ]);
+  // A file a reader refused as a symbolic link (not among `files`) is there, and is not one.
+  const links = new Map<Track, string>();
+  for (const track of deletedHere) {
+    const link = await linkTarget(join(top, ...track.path.split("/")));
+    if (link !== undefined) links.set(track, link);
+  }
   const holdsNoRecord = (version: Uint8Array) => addedRecordCount(new Uint8Array(), version) === 0;
   const empty = new Set(
-    deletedHere.filter((_, i) =>
-      versions[i] !== undefined && holdsNoRecord(versions[i]!) &&
+    deletedHere.filter((track, i) =>
+      !links.has(track) && versions[i] !== undefined && holdsNoRecord(versions[i]!) &&
       (inIndex[i] === undefined || holdsNoRecord(inIndex[i]!))
     ),
   );
-  const results = missing.filter(({ track }) => !(track && empty.has(track))).map(
+  const lost = await lostCopies(copies, sparse, top);
+  const results = missing.filter(({ track }) =>
+    !(track && (empty.has(track) || copies.has(track) && !lost.has(track)))
+  ).map(
     ({ path, track }) => {
       const failure = track?.failure ?? (!track
         ? {
@@ -1383,6 +1437,15 @@ async function checkRepository(
         }
         : sparse.has(track.path)
         ? undefined
+        : links.has(track)
+        ? {
+          commit: WORKING_TREE,
+          subject: "",
+          previous: track.label,
+          previousPath: track.path,
+          line: 1,
+          message: symlinkMessage(links.get(track)!, "the working tree"),
+        }
         : {
           commit: WORKING_TREE,
           subject: "",
@@ -1394,10 +1457,53 @@ async function checkRepository(
         });
       if (track && sparse.has(track.path)) track.notes.push(SPARSE_NOTE);
       const result = historyResult(repository, since, track?.path ?? path, track);
-      return failure ? { ...result, failure } : result;
+      const copy = track && lost.get(track);
+      return !failure ? result : {
+        ...result,
+        failure: copy === undefined ? failure : {
+          ...failure,
+          message: `${failure.message}; it was in ${copies.get(track!)}/, a tool root, which ` +
+            `checks of the folders above skip, and record ${copy} is in no record file left`,
+        },
+      };
     },
   );
   return { missing: results, moved };
+}
+
+/**
+ * Of the record files `copies` (in tool roots, gone), those whose records
+ * are lost, each with the RunID of the first record no record file left
+ * holds (a snapshot whose lines the live file holds loses nothing). The
+ * versions looked at: the one the check started from, the last one before
+ * the deletion (or before a rewrite that failed first), and the index's.
+ * One left out by a sparse checkout is not gone.
+ */
+async function lostCopies(
+  copies: Map<Track, string>,
+  sparse: Set<string>,
+  top: string,
+): Promise<Map<Track, string>> {
+  const gone = [...copies.keys()].filter((track) => !sparse.has(track.path));
+  const specs = gone.map((track) => [
+    ...track.startBlob === EMPTY_BLOB ? [] : [track.startBlob],
+    track.failure ? `${track.failure.previous}:${track.failure.previousPath}` : track.blob,
+    ...track.failure ? [] : [`:${track.path}`],
+  ]);
+  const objects = await readObjects(specs.flat(), top);
+  let at = 0;
+  const versions = specs.map((list) =>
+    list.flatMap(() => {
+      const bytes = objects[at++];
+      return bytes === undefined ? [] : [bytes];
+    })
+  );
+  const missing = await recordsNotHeld(versions, top);
+  const lost = new Map<Track, string>();
+  for (const [i, track] of gone.entries()) {
+    if (missing[i] !== undefined) lost.set(track, missing[i]!);
+  }
+  return lost;
 }
 
 /**
@@ -1425,6 +1531,7 @@ async function workingTreeChecks(
         previousPath: track.path,
         line: problem.line,
         message: problem.message,
+        ...problem.remedy === undefined ? {} : { remedy: problem.remedy },
       };
       failed.push(entry);
     }
@@ -1565,6 +1672,22 @@ function historyResult(
  */
 function heldByTargets(track: Track, scopes: Scope[]): boolean {
   return trackNames(track).some((name) => holdsFile(name, scopes));
+}
+
+/**
+ * The tool root (a path from the top) that a root target's walk skips and that held the
+ * followed file under one of its names; `undefined` when none did.
+ */
+function skippedToolRoot(track: Track, scopes: Scope[]): string | undefined {
+  for (const name of trackNames(track)) {
+    const folders = name.split("/").slice(0, -1);
+    for (const scope of scopes) {
+      if (!("root" in scope)) continue;
+      const skipped = skippedFolder(scope, folders);
+      if (skipped !== undefined && basename(skipped).startsWith("_")) return skipped;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -1779,15 +1902,25 @@ function applyCommit(commit: LoggedCommit, followed: Followed): void {
       continue;
     }
     // A merge that adds a file takes its lines from the other parents' versions of it.
-    const checks: Check[] = commit.parents.length < 2 ? [] : [{
-      kind: "bytes",
-      commit,
-      previous: commit.parents[0],
-      previousPath: change.path,
-      oldBlob: EMPTY_BLOB,
-      newBlob: change.newBlob,
-      names: [change.path],
-    }];
+    const checks: Check[] = change.link
+      ? [{
+        kind: "link",
+        commit,
+        previous: commit.parents[0] ?? commit.id,
+        previousPath: change.path,
+        blob: change.newBlob,
+      }]
+      : commit.parents.length < 2
+      ? []
+      : [{
+        kind: "bytes",
+        commit,
+        previous: commit.parents[0],
+        previousPath: change.path,
+        oldBlob: EMPTY_BLOB,
+        newBlob: change.newBlob,
+        names: [change.path],
+      }];
     alive.set(change.path, {
       pathAtBase: change.path,
       existedAtBase: false,
@@ -1879,13 +2012,15 @@ async function pairedRestarts(commit: LoggedCommit, top: string): Promise<Logged
     if (before === undefined || after === undefined) continue;
     if (!restarts(before, after)) continue;
     const earlier = recordsOf(before);
-    const holding = added.flatMap((addition, a) => {
+    const holding: { addition: FileChange; kept: boolean; records: number }[] = [];
+    for (const [a, addition] of added.entries()) {
       const records = addedRecords[a];
-      return !taken.has(addition) && records && holdsRecords(earlier, records) &&
-          claimSameId(addition.path, change.path, top)
-        ? [{ addition, kept: !prefixProblem(before, addedBytes[a]!), records: records.runIds.size }]
-        : [];
-    });
+      if (taken.has(addition) || !records || !holdsRecords(earlier, records)) continue;
+      // Its `_CONTEXT.md`s as this commit holds them: either folder may be renamed since.
+      if (!await claimSameId(addition.path, change.path, top, commit.id)) continue;
+      const kept = !prefixProblem(before, addedBytes[a]!);
+      holding.push({ addition, kept, records: records.runIds.size });
+    }
     const [chosen] = holding.sort((x, y) =>
       Number(y.kept) - Number(x.kept) || y.records - x.records
     );
@@ -1958,7 +2093,10 @@ function advance(
   change: FileChange,
 ): void {
   if (!track) return;
-  if (!change.appended || commit.parents.length > 1) {
+  if (change.link) {
+    const { label: previous, path: previousPath } = track;
+    track.checks.push({ kind: "link", commit, previous, previousPath, blob: change.newBlob });
+  } else if (!change.appended || commit.parents.length > 1) {
     track.checks.push({
       kind: "bytes",
       commit,
@@ -2084,7 +2222,8 @@ function mergeChecks(commit: LoggedCommit, merged: BranchFile[], followed: Follo
     if (track) {
       const last = track.checks.at(-1);
       // A file the merge changed has its check there: the branch's lines are checked with it.
-      if (last && last.kind !== "deleted" && last.commit.id === commit.id) {
+      const merging = last?.kind === "bytes" || last?.kind === "kept" || last?.kind === "absent";
+      if (merging && last.commit.id === commit.id) {
         (last.merged ??= []).push(branchFile);
       } else track.checks.push({ kind: "kept", commit, blob: track.blob, merged: [branchFile] });
       continue;
@@ -2136,7 +2275,7 @@ async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
     if (track.checks.length === 0) continue;
     batch.push(track);
     for (const check of track.checks) {
-      if (check.kind === "deleted") {
+      if (check.kind === "deleted" || check.kind === "link") {
         specs.add(check.blob);
         continue;
       }
@@ -2204,6 +2343,14 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
     const failAt = (failure: Omit<HistoryFailure, "commit" | "subject">) => {
       track.failure = { commit: check.commit.id, subject: check.commit.subject, ...failure };
     };
+    if (check.kind === "link") {
+      return failAt({
+        previous: check.previous,
+        previousPath: check.previousPath,
+        line: 1,
+        message: symlinkMessage(new TextDecoder().decode(bytes.get(check.blob)), "this commit"),
+      });
+    }
     if (check.kind === "deleted") {
       const last = bytes.get(check.blob);
       const records = last && addedRecordCount(new Uint8Array(), last);
@@ -2269,7 +2416,16 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
           ),
         });
       }
-      if (problem) return fail(problem.line, problem.message);
+      if (problem) {
+        const remedy = restartRemedy(before, after);
+        return failAt({
+          previous: check.previous,
+          previousPath: check.previousPath,
+          line: problem.line,
+          message: problem.message,
+          ...remedy === undefined ? {} : { remedy },
+        });
+      }
       continue;
     }
     const others = otherParentVersions(check.commit, check.names).map((spec) => bytes.get(spec))
@@ -2397,6 +2553,39 @@ function restoreRemedy(
     `\`runrec annotate ${shellWord(folder)} ${runIds?.[0] ?? "RUN-…"} --invalidates\``;
 }
 
+/**
+ * Why a record file that is a symbolic link to `target` in `where` fails: runrec refuses it (its
+ * lines would be whatever file the link names, also one outside the repository).
+ */
+function symlinkMessage(target: string, where: string): string {
+  const shown = target.length > 120 ? `${target.slice(0, 120)}…` : target;
+  return `the file is a symbolic link in ${where} (to ${JSON.stringify(shown)}), which runrec ` +
+    "refuses as a record file: its lines would be another file's; commit the record file itself";
+}
+
+/** The target of the symbolic link `file`; `undefined` when `file` is not one. */
+async function linkTarget(file: string): Promise<string | undefined> {
+  const info = await Deno.lstat(file).catch(() => undefined);
+  return info?.isSymlink ? await Deno.readLink(file).catch(() => "?") : undefined;
+}
+
+/** A target's real path: a folder's, links resolved; a file's as {@linkcode recordFileAt} gives it. */
+async function realTarget(absolute: string): Promise<string> {
+  return (await Deno.stat(absolute)).isDirectory
+    ? await Deno.realPath(absolute)
+    : await recordFileAt(absolute);
+}
+
+/**
+ * The path of the record file `file`, absolute, the links of its folders resolved but not a
+ * link the file itself is: a record file that is a symbolic link is named as the repository's
+ * file, which runrec refuses, never as the path it names.
+ */
+async function recordFileAt(file: string): Promise<string> {
+  const absolute = resolve(file);
+  return join(await Deno.realPath(dirname(absolute)), basename(absolute));
+}
+
 function renameNote(from: string, commit: string): string {
   const where = commit === WORKING_TREE ? "the working tree" : `commit ${short(commit)}`;
   return `renamed from ${from} in ${where}; checked against its history there`;
@@ -2419,12 +2608,27 @@ async function workingTreeProblem(
   const problem = prefixProblem(committed, working);
   if (!problem) return undefined;
   const converted = await asGitWouldCommit(working, absolute, gitPath, top);
-  if (!converted) return problem;
-  notes.push(
-    "the working tree's line ends are git's conversion (core.autocrlf or eol); " +
-      "compared as git would commit it",
-  );
-  return prefixProblem(committed, converted);
+  if (converted) {
+    notes.push(
+      "the working tree's line ends are git's conversion (core.autocrlf or eol); " +
+        "compared as git would commit it",
+    );
+  }
+  const found = converted ? prefixProblem(committed, converted) : problem;
+  return found && { ...found, remedy: restartRemedy(committed, converted ?? working) };
+}
+
+/**
+ * What to do when a record file was rewritten into `after`, which begins as a new file would
+ * but reuses RunIDs of the last minute of `before`, the version it replaced: a deliverable
+ * restarted in that minute, which no check can tell from those runs rewritten. `undefined`
+ * otherwise.
+ */
+function restartRemedy(before: Uint8Array, after: Uint8Array): string | undefined {
+  const reused = restartInLastMinute(before, after);
+  return reused === undefined ? undefined : `if a new file was begun here (a deliverable ` +
+    `restarted), its first run reuses RunID ${reused} of the last minute of the file it ` +
+    "replaced, so it cannot be told from those runs rewritten: restart in a later minute";
 }
 
 /**
@@ -2465,22 +2669,41 @@ function sameDeliverable(from: string, to: string): boolean {
 
 /**
  * Whether the places of two record files (paths from the work tree's top) claim one
- * DeliverableID: a folder of the path named for it (`DEL-01-03_X`, `2026-12_DEL-01-03`,
- * `DEL-01-03/v1`), or the `_CONTEXT.md` beside the file now (a folder named otherwise).
+ * DeliverableID, as `verify` groups folders ({@linkcode claimedIds}): their folders' own IDs,
+ * from each `_CONTEXT.md` as commit `at` holds it (the working tree's when `undefined`), else
+ * their names; and the IDs the folders of each path name (`_Archive/2026-12_DEL-01-03_Old`).
  */
-function claimSameId(a: string, b: string, top: string): boolean {
-  const claimed = (path: string) => {
+async function claimSameId(a: string, b: string, top: string, at?: string): Promise<boolean> {
+  const claimed = async (path: string) => {
     const folders = path.split("/").slice(0, -1);
-    const ids = new Set(
-      folders.flatMap((f) => [...f.matchAll(/DEL-[0-9]{2,}-[0-9]{2,}/g)].map((m) => m[0])),
-    );
-    try {
-      ids.add(deliverableId(join(top, ...folders)).id);
-    } catch { /* no _CONTEXT.md naming one, nor a folder name */ }
-    return ids;
+    return claimedIds(folders, await ownIdAt(folders.join("/"), top, at));
   };
-  const there = claimed(b);
-  return [...claimed(a)].some((id) => there.has(id));
+  const there = await claimed(b);
+  return [...await claimed(a)].some((id) => there.has(id));
+}
+
+/**
+ * The DeliverableID of `folder` (a path from the top; `""`: the top) as commit `at` holds it
+ * (the working tree when `undefined`): its `_CONTEXT.md`'s, else its name's; `undefined` for
+ * none. A commit's `_CONTEXT.md` is read from the commit: the folder may be gone since.
+ */
+async function ownIdAt(folder: string, top: string, at?: string): Promise<string | undefined> {
+  let read: ((path: string) => string | undefined) | undefined;
+  if (at !== undefined) {
+    const spec = `${at}:${folder === "" ? "" : `${folder}/`}${CONTEXT_FILE}`;
+    // A path with a line break cannot be asked of `git cat-file --batch`: the name decides.
+    const [bytes] = spec.includes("\n") ? [undefined] : await readObjects([spec], top);
+    const text = bytes && bytes.length <= HOST_FILE_LIMIT
+      ? new TextDecoder().decode(bytes)
+      : undefined;
+    read = () => text;
+  }
+  try {
+    const { id } = deliverableId(join(top, ...folder.split("/")), read);
+    return DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
+  } catch {
+    return undefined; // no _CONTEXT.md naming one, nor a folder name
+  }
 }
 
 /** `DEL-XX-YY` of the folder holding `path` when the folder is named `DEL-XX-YY[_Label]`. */

@@ -173,3 +173,24 @@ Deno.test("ci recipe: runrec-ci.sh names an _Archive/ whose path holds a line br
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });
 });
+
+Deno.test("ci recipe: a pull request that deletes _Archive/ whole (its retired deliverables' records with it) fails, though HEAD tracks no _Archive/ for the script to name (review-o F2)", async () => {
+  const { repo, bin, git, ci, emit } = await pullRequest();
+  await installedWithOneRecord({ git, ci, emit });
+  const archived = join(repo, "examples", "_Archive", DELIVERABLE.split("/").at(-1)!);
+  await Deno.mkdir(join(archived, ".."), { recursive: true });
+  await git("mv", DELIVERABLE, archived);
+  await git("commit", "-qm", "retire");
+  const base = await git("rev-parse", "HEAD");
+  await git("rm", "-rq", "examples/_Archive");
+  await git("commit", "-qm", "clean up the archive");
+  const cleaned = await ci(base);
+  assertEquals(cleaned.code, 1, cleaned.stdout + cleaned.stderr);
+  assertIncludes(cleaned.stdout, `+ runrec verify . --since ${base}`);
+  assertMatch(
+    cleaned.stdout,
+    /examples\/_Archive\/DEL-01-02_Flow_Meter_Selection\/RunRecords.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "clean up the archive": deletes the file, which held 1 record at [0-9a-f]{7}; it was in examples\/_Archive\/, a tool root/,
+  );
+  await Deno.remove(repo, { recursive: true });
+  await Deno.remove(join(bin, ".."), { recursive: true });
+});

@@ -11,7 +11,7 @@
  * @module
  */
 import { join } from "node:path";
-import { holdsRecords, recordsOf, restarts } from "../src/moved_records.ts";
+import { holdsRecords, recordsOf, restartInLastMinute, restarts } from "../src/moved_records.ts";
 import { RecordCandidates } from "../src/record_candidates.ts";
 import { LINE_LIMIT_BYTES } from "../src/schema.ts";
 import { assertEquals } from "./assert.ts";
@@ -22,10 +22,11 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 const run = (n: number, id = "DEL-01-03", agent = "A", second = n) =>
   `v1.0,RUN-${id}-20261001-0001-${String(n).padStart(3, "0")},${id},${agent},TYPE_2,` +
   `2026-10-01T00:01:${String(second).padStart(2, "0")}.000Z\n`;
+const RUN_1 = "RUN-DEL-01-03-20261001-0001-001";
 const file = (...lines: string[]) =>
   bytes(`SchemaVersion,RunID,DeliverableID,AgentName,AgentType,RunTimestamp\n${lines.join("")}`);
 
-Deno.test("restarts: a file whose first run is 001 and none of whose records reuses an earlier RunID with a RunTimestamp no later than the earlier version's latest is new; one that does (kept, or edited in place) or begins otherwise is a rewrite", () => {
+Deno.test("restarts: a file whose first run is 001 and none of whose records reuses a RunID of the earlier version is new; one that reuses one (kept, edited in place, or moved later in its minute) or begins otherwise is a rewrite (review-o F1)", () => {
   const earlier = file(run(1), run(2), run(3));
   const nextMinute = run(1).replace("-0001-001", "-0002-001").replace("00:01:01", "00:02:00");
   assertEquals(restarts(earlier, file(nextMinute, run(9))), true);
@@ -34,8 +35,13 @@ Deno.test("restarts: a file whose first run is 001 and none of whose records reu
   assertEquals(restarts(earlier, file(run(101), run(102), run(103))), false); // review-m F1
   assertEquals(restarts(earlier, file()), true); // the header alone
   assertEquals(restarts(earlier, file(run(1, "DEL-01-07"))), true); // another deliverable
-  // A new run in the minute of the runs retired reuses a RunID, started after them.
-  assertEquals(restarts(earlier, file(run(1, "DEL-01-03", "NEW", 30))), true);
+  // A RunID of the earlier version, whatever its time: a new run in the minute of the runs
+  // retired cannot be told from one of them moved later in that minute (review-o F1).
+  assertEquals(restarts(earlier, file(run(1, "DEL-01-03", "NEW", 30))), false);
+  assertEquals(
+    restarts(earlier, file(run(1, "DEL-01-03", "A", 59), run(2, "DEL-01-03", "A", 59))),
+    false,
+  );
   assertEquals(restarts(earlier, file(run(3, "DEL-01-03", "NEW", 4))), false); // not 001
   assertEquals(restarts(earlier, file(run(2), run(3))), false); // record 1 dropped: a rewrite
   assertEquals(restarts(earlier, file(run(1), run(3), run(9))), false);
@@ -45,13 +51,24 @@ Deno.test("restarts: a file whose first run is 001 and none of whose records reu
   );
   // Every record edited in place, RunIDs and RunTimestamps kept (review-l F1).
   assertEquals(restarts(earlier, file(run(1, "DEL-01-03", "B"), run(2, "DEL-01-03", "B"))), false);
-  assertEquals(restarts(earlier, file(run(3, "DEL-01-03", "NEW", 3))), false); // at the latest
   assertEquals(restarts(earlier, file(run(1, "DEL-01-07"), run(2))), false); // another first
-  // A RunTimestamp that does not parse is not after the latest, and could be it.
-  assertEquals(restarts(earlier, file(run(1).replace("00:01:01.000Z", "soon"))), false);
-  const undated = file(run(1), run(2).replace("00:01:02.000Z", "x"));
-  assertEquals(restarts(undated, file(run(1, "DEL-01-03", "NEW", 30))), false);
   assertEquals(restarts(file(), file(run(1))), false); // nothing there to replace
+});
+
+Deno.test("restartInLastMinute: the RunID a file begun at 001 reuses, when every one it reuses is of the earlier version's last minute; none for another minute, no reuse, or another first run", () => {
+  const earlier = file(run(1), run(2), run(3));
+  assertEquals(restartInLastMinute(earlier, file(run(1, "DEL-01-03", "NEW", 30))), RUN_1);
+  // Each record moved later in its minute (review-o F1): the same hint, the same failure.
+  assertEquals(restartInLastMinute(earlier, file(run(1, "DEL-01-03", "A", 59))), RUN_1);
+  const earlierMinute = run(1).replace("-0001-001", "-0000-001").replace("00:01:01", "00:00:01");
+  const twoMinutes = file(earlierMinute, run(1));
+  assertEquals(restartInLastMinute(twoMinutes, file(earlierMinute)), undefined);
+  const nextMinute = run(1).replace("-0001-001", "-0002-001").replace("00:01:01", "00:02:00");
+  assertEquals(restartInLastMinute(earlier, file(nextMinute)), undefined); // a restart
+  assertEquals(restartInLastMinute(earlier, file(run(2))), undefined); // not 001
+  // Begins with the earlier first record: a rewrite further on, not a file begun anew.
+  assertEquals(restartInLastMinute(earlier, file(run(1), run(2, "DEL-01-03", "B"))), undefined);
+  assertEquals(restartInLastMinute(file(), file(run(1))), undefined);
 });
 
 Deno.test("holdsRecords: the first record's DeliverableID and at least half of the RunIDs", () => {

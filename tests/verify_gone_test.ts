@@ -24,8 +24,18 @@ const DEL = "PKG-01_Alpha/1_Working/DEL-01-03_Level_Switch";
 const OTHER = "PKG-01_Alpha/1_Working/DEL-01-02_Flow_Meter";
 const FILE = `${DEL}/${RECORD_FILE}`;
 
-/** Appends one run by `agent`, started at 00:`minute`:`second`, to the record file of the deliverable `del` of `repo`. */
-async function record(repo: string, del: string, agent: string, minute: number, second = 0) {
+/**
+ * Appends one run by `agent`, started at 00:`minute`:`second`, to the record file of the
+ * deliverable `del` of `repo`, whose ID is `id` (default: the one its folder's name starts with).
+ */
+async function record(
+  repo: string,
+  del: string,
+  agent: string,
+  minute: number,
+  second = 0,
+  id = del.split("/").at(-1)!.slice(0, "DEL-01-03".length),
+) {
   await Deno.mkdir(join(repo, del), { recursive: true });
   const pad = (n: number) => String(n).padStart(2, "0");
   const at = `2026-10-01T00:${pad(minute)}:${pad(second)}.000Z`;
@@ -34,7 +44,7 @@ async function record(repo: string, del: string, agent: string, minute: number, 
     sampleDraft({
       AgentName: agent,
       RunTimestamp: at,
-      DeliverableID: del.split("/").at(-1)!.slice(0, "DEL-01-03".length),
+      DeliverableID: id,
     }),
     {
       fsync: false,
@@ -975,7 +985,7 @@ Deno.test("verify --since: a path holding a newline is printed on one line (oneL
   }
 });
 
-Deno.test("verify --since: a restart whose first run reuses a RunID of the retired file (recorded in the same minute, after it) is still a new file: K-APPEND-1 holds for both, and the shared RunID is its own error", async () => {
+Deno.test("verify --since: a restart whose first run reuses a RunID of the retired file (recorded in its last minute, after it) is not taken for a new file: the old path fails K-APPEND-1, saying to restart in a later minute, and the shared RunID is its own error (review-o F1)", async () => {
   const { repo } = await project();
   const runs = await threeRuns(repo);
   await Deno.mkdir(join(repo, "_Archive"));
@@ -983,14 +993,172 @@ Deno.test("verify --since: a restart whose first run reuses a RunID of the retir
   await Deno.mkdir(join(repo, DEL));
   await record(repo, DEL, "PREPARATION", 3, 30); // the minute of the last run archived: its RunID
   await git(repo, "add", "-A");
-  await git(repo, "commit", "-qm", "retire and restart DEL-01-03");
-  const result = await verify(repo, ".", "--since", runs);
-  assertEquals(result.code, 1, result.out);
-  assertIncludes(result.out, `${FILE}: note: a new file at this path; the one it replaced was`);
-  assertIncludes(result.out, `${FILE}: FAILED: 1 record, 1 error, 0 warnings, K-APPEND-1 holds\n`);
+  const remedy = "if a new file was begun here (a deliverable restarted), its first run reuses " +
+    "RunID RUN-DEL-01-03-20261001-0003-001 of the last minute of the file it replaced, so it " +
+    "cannot be told from those runs rewritten: restart in a later minute";
+  for (const step of ["staged", "committed"]) {
+    if (step === "committed") await git(repo, "commit", "-qm", "retire and restart DEL-01-03");
+    const result = await verify(repo, ".", "_Archive", "--since", runs);
+    assertEquals(result.code, 1, result.out);
+    assertMatch(result.out, new RegExp(`${FILE}:2: K-APPEND-1 broken .*line 2 differs`));
+    assertIncludes(result.out, remedy);
+    assertEquals(result.out.includes("a new file at this path"), false, result.out);
+    assertMatch(result.out, /two runs under one name/);
+  }
+});
+
+Deno.test("verify --since: the last minute's runs rewritten (RunIDs kept, each moved later in its minute, its notes edited) beside a faithful copy in a folder that names the ID (_Archive/2026-12_DEL-01-03_…, _Archive/DEL-01-03/v1, the deliverable's own backup/, an archived whole project) fail, staged or committed; the copy is compared by RunID too (review-o F1)", async () => {
+  const copies = [
+    "_Archive/2026-12_DEL-01-03_Level_Switch",
+    "_Archive/DEL-01-03/v1",
+    `${DEL}/backup`,
+    "_Archive/project_2026-12/DEL-01-03_Level_Switch",
+  ];
+  for (const copy of copies) {
+    const { repo } = await project();
+    for (const second of [0, 10, 20]) await record(repo, DEL, "4_DOCUMENTS", 3, second);
+    await git(repo, "add", "-A");
+    await git(repo, "commit", "-qm", "3 runs in one minute");
+    const runs = await git(repo, "rev-parse", "HEAD");
+    await Deno.mkdir(join(repo, copy), { recursive: true });
+    await Deno.copyFile(join(repo, FILE), join(repo, copy, RECORD_FILE));
+    if (copy.includes("project")) {
+      // An execution root of its own inside _Archive/, the deliverable's _CONTEXT.md with it.
+      await Deno.writeTextFile(join(repo, "_Archive/project_2026-12/INIT.md"), "# Init\n");
+      await Deno.copyFile(join(repo, DEL, "_CONTEXT.md"), join(repo, copy, "_CONTEXT.md"));
+    }
+    await rewrite(
+      repo,
+      FILE,
+      everyRecord((record) => {
+        record.RunTimestamp = record.RunTimestamp.replace(/:\d\d\.\d+Z$/, ":59.900Z");
+        record.Notes = "was FAILED";
+      }),
+    );
+    await git(repo, "add", "-A");
+    const inArchive = copy.startsWith("_Archive");
+    for (const step of ["staged", "committed"]) {
+      if (step === "committed") await git(repo, "commit", "-qm", "tamper");
+      for (const targets of inArchive ? [["."], [".", "_Archive"]] : [["."]]) {
+        const result = await verify(repo, ...targets, "--since", runs);
+        const label = `${copy}, ${step}, ${targets}: ${result.out}${result.err}`;
+        assertEquals(result.code, 1, label);
+        assertMatch(result.out, new RegExp(`${FILE}:2: K-APPEND-1 broken .*line 2 differs`), label);
+        assertIncludes(result.out, "restart in a later minute", label);
+        assertEquals(result.out.includes("a new file at this path"), false, label);
+        // Read with it, the copy claims the ID as the restart rule would have: RunIDs compared.
+        if (targets.length > 1 || !inArchive) {
+          assertIncludes(
+            result.out,
+            `${FILE}:2: RunID RUN-DEL-01-03-20261001-0003-001 is also the RunID of ${copy}/` +
+              `${RECORD_FILE}:2`,
+            label,
+          );
+        }
+      }
+    }
+  }
+});
+
+Deno.test("verify --since: a deliverable named without its ID (ID in _CONTEXT.md) retired with git mv and restarted in one commit still passes once its live folder, or its archive folder, is renamed in a later commit: each _CONTEXT.md is read as the restart's commit held it (review-o F3)", async () => {
+  for (const renamed of ["live", "archive"]) {
+    const { repo } = await project();
+    const live = "PKG-01_Alpha/1_Working/Level_Switch";
+    const archived = "_Archive/Level_Switch_2026-12";
+    await git(repo, "mv", DEL, live);
+    await Deno.writeTextFile(join(repo, live, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+    for (const minute of [1, 2, 3]) await record(repo, live, "4_DOCUMENTS", minute, 0, "DEL-01-03");
+    await git(repo, "add", "-A");
+    await git(repo, "commit", "-qm", "3 runs recorded");
+    const runs = await git(repo, "rev-parse", "HEAD");
+    await Deno.mkdir(join(repo, "_Archive"));
+    await git(repo, "mv", live, archived);
+    await Deno.mkdir(join(repo, live));
+    await Deno.copyFile(join(repo, archived, "_CONTEXT.md"), join(repo, live, "_CONTEXT.md"));
+    await record(repo, live, "PREPARATION", 9, 0, "DEL-01-03");
+    await git(repo, "add", "-A");
+    await git(repo, "commit", "-qm", "retire + restart");
+    const before = await verify(repo, ".", "_Archive", "--since", runs);
+    assertEquals(before.code, 0, before.out + before.err);
+    const [from, to] = renamed === "live"
+      ? [live, `${live}_Specification`]
+      : [archived, "_Archive/Level_Switch_retired"];
+    await git(repo, "mv", from, to);
+    await git(repo, "commit", "-qm", `rename the ${renamed} folder`);
+    const after = await verify(repo, ".", "_Archive", "--since", runs);
+    assertEquals(after.code, 0, `${renamed}: ${after.out}${after.err}`);
+    const archive = renamed === "archive" ? to : archived;
+    assertIncludes(after.out, `${archive}/${RECORD_FILE}: ok: 3 records, 0 errors, 0 warnings`);
+    assertEquals(after.out.includes("not in "), false, after.out);
+  }
+});
+
+Deno.test("verify . --since: a retired deliverable's record file in _Archive/ (a tool root, not read by the walk of .) deleted, committed or in the working tree, fails naming it; a snapshot copy there whose records a record file left holds is deleted freely (review-o F2)", async () => {
+  const { repo } = await project();
+  await threeRuns(repo);
+  await Deno.mkdir(join(repo, "_Archive"));
+  await git(repo, "mv", DEL, "_Archive/");
+  await git(repo, "commit", "-qm", "retire DEL-01-03");
+  const retired = await git(repo, "rev-parse", "HEAD");
+  // Not committed: the working tree's deletion.
+  await Deno.remove(join(repo, "_Archive"), { recursive: true });
+  const lost = `it was in _Archive/, a tool root, which checks of the folders above skip, and ` +
+    "record RUN-DEL-01-03-20261001-0001-001 is in no record file left";
+  const working = await verify(repo, ".", "--since", retired);
+  assertEquals(working.code, 1, working.out + working.err);
   assertIncludes(
-    result.out,
-    `${ARCHIVED}: FAILED: 3 records, 1 error, 0 warnings, K-APPEND-1 holds`,
+    working.out,
+    `${ARCHIVED}: K-APPEND-1 broken: deleted in the working tree (not committed); ${lost}\n`,
   );
-  assertMatch(result.out, /two runs under one name/);
+  // Committed (git rm -r _Archive): the commit is named, and so is the version lost.
+  await git(repo, "rm", "-rq", "--cached", "_Archive");
+  await git(repo, "commit", "-qm", "clean up the archive");
+  const cleaner = short(await git(repo, "rev-parse", "HEAD"));
+  const committed = await verify(repo, ".", "--since", retired);
+  assertEquals(committed.code, 1, committed.out + committed.err);
+  assertIncludes(
+    committed.out,
+    `${ARCHIVED}: K-APPEND-1 broken in commit ${cleaner} "clean up the archive": deletes the ` +
+      `file, which held 3 records at ${short(retired)}; ${lost}`,
+  );
+  const json = JSON.parse((await runCli(["verify", repo, "--since", retired, "--json"])).stdout);
+  assertEquals(json.gone.map((g: { path: string }) => g.path), [join(repo, ARCHIVED)]);
+
+  // Snapshot copies of a live file in a tool root, deleted: every record is in the live file.
+  const other = await project();
+  await threeRuns(other.repo);
+  const snapshots = ["_Archive/snap", "_Reconciliation/2026-12-03/DEL-01-03_Level_Switch"];
+  for (const snapshot of snapshots) {
+    await Deno.mkdir(join(other.repo, snapshot), { recursive: true });
+    await Deno.copyFile(join(other.repo, FILE), join(other.repo, snapshot, RECORD_FILE));
+  }
+  await git(other.repo, "add", "-A");
+  await git(other.repo, "commit", "-qm", "snapshots");
+  const taken = await git(other.repo, "rev-parse", "HEAD");
+  await record(other.repo, DEL, "LATER", 5);
+  await git(other.repo, "rm", "-rq", "_Archive", "_Reconciliation");
+  await git(other.repo, "add", "-A");
+  for (const step of ["staged", "committed"]) {
+    if (step === "committed") await git(other.repo, "commit", "-qm", "drop the snapshots");
+    const dropped = await verify(other.repo, ".", "--since", taken);
+    assertEquals(dropped.code, 0, `${step}: ${dropped.out}${dropped.err}`);
+    assertEquals(dropped.out.includes("_Archive"), false, dropped.out);
+  }
+  // A snapshot holding a record the live file does not (cut from it since): lost with it.
+  await git(other.repo, "reset", "-q", "--hard", taken);
+  const lines = (await Deno.readTextFile(join(other.repo, FILE))).split("\n");
+  await Deno.writeTextFile(join(other.repo, FILE), withoutLine(4)(lines).join("\n"));
+  await git(other.repo, "rm", "-rq", "_Archive", "_Reconciliation");
+  await git(other.repo, "commit", "-qam", "cut a run, and drop its snapshots");
+  const cut = await verify(other.repo, ".", "--since", taken);
+  assertEquals(cut.code, 1, cut.out);
+  assertMatch(cut.out, new RegExp(`${FILE}:4: K-APPEND-1 broken`));
+  assertIncludes(
+    cut.out,
+    `_Archive/snap/${RECORD_FILE}: K-APPEND-1 broken in commit ${
+      short(await git(other.repo, "rev-parse", "HEAD"))
+    } "cut a run, and drop its snapshots": deletes the file, which held 3 records at ` +
+      `${short(taken)}; it was in _Archive/, a tool root, which checks of the folders above ` +
+      "skip, and record RUN-DEL-01-03-20261001-0003-001 is in no record file left",
+  );
 });

@@ -70,7 +70,10 @@ checked as committed. A file that did not exist at GIT-REV is checked from
 its first version. A record file a target held at GIT-REV or at any commit
 since (on a merged branch too) that the working tree lacks (deleted, not
 renamed) fails, naming the commit that deleted it and the one that last held
-it, with how many records it held. One moved where the target's walk does
+it, with how many records it held; so does one in a tool root beneath a
+root target (which its walk does not read) whose records no record file
+git's index holds (a snapshot the live file holds is deleted freely). One
+moved where the target's walk does
 not look (into a tool root such as _Archive/, or out of the targets) is
 followed there and checked, with a note naming the folder (to keep it
 checked, name it, or move it out); the note on a tool root skipped then names
@@ -85,15 +88,17 @@ first by path, is named, its note naming the others (kept when that file
 fails as ignored). A deliverable retired and restarted at its path in one
 change (a commit, a squash merge, the working tree: git shows its file
 changed and a file added): when the file there begins at run 001 and none
-of its records reuses a RunID of the earlier version with a RunTimestamp no
-later than the earlier version's latest, and an added or untracked file in a
-folder named for the same DeliverableID holds its records (found the same
+of its records reuses a RunID of the earlier version, and an added or
+untracked file in a folder that claims the same DeliverableID (its
+_CONTEXT.md as the commit holds it, its name, or a folder of its path that
+names the ID, as verify groups folders) holds its records (found the same
 way; or git mv renamed the old file to it), the earlier
 version is followed there and checked (a record dropped fails, naming that
 file), and the file at the old path is a new one; untracked, it fails until
-added. A file with a record that reuses such a RunID at such a time is a
-rewrite (kept or edited in place), whatever copy of it exists, a snapshot
-git mv'd in the same change too. Paths followed out of the targets are
+added. A file with a record that reuses such a RunID is a rewrite (kept or
+edited in place; a restart in the minute of the last runs too: restart in a
+later minute), whatever copy of it exists, a snapshot git mv'd in the same
+change too. Paths followed out of the targets are
 printed relative to the working folder. When
 HEAD does not contain GIT-REV (a rewrite, or a branch behind it) or GIT-REV
 is off HEAD's first-parent chain (a merged branch), the check starts where
