@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { LINKED_RECORD_FILE } from "../linked_record_file.ts";
 import { readFailure } from "../errors.ts";
 import { deliverableId } from "../deliverable.ts";
 import { git, GitUnavailableError, type StoredAs, storedAs } from "../git.ts";
@@ -362,7 +363,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     try {
       ({ histories, gone, moved, notes: rangeNotes } = await verifyHistories(
         targets,
-        files.filter((f) => f.exists && f.unreadable === undefined).map((f) => f.path),
+        // A linked record file is not read, but its history is checked (as a link, never
+        // through it): it is there, not deleted.
+        files.filter((f) => f.exists && (f.unreadable ?? LINKED_RECORD_FILE) === LINKED_RECORD_FILE)
+          .map((f) => f.path),
         since,
         { unlisted: files.filter((f) => f.unlisted).map((f) => f.path) },
       ));
