@@ -41,132 +41,52 @@ const HELP = `runrec verify: check the integrity of record files, and that they 
 Usage: runrec verify <file|del-dir|root>... [--since GIT-REV] [--json]
 
 Targets as for validate. For each record file:
-  - the header is the v1.0 header;
-  - every line's RecordChecksum matches it (a corrupt line fails; a torn
-    record from an interrupted write is a warning);
-  - every record is valid, and no RunID names two different records (both
-    lines are named; with --since, one the file held at GIT-REV already is
-    a warning); a line repeated byte for byte is one record: a warning;
+  - the header is the v1.0 header, and every line's RecordChecksum matches it
+    (a corrupt line fails; a torn record from an interrupted write is a
+    warning);
+  - every record is valid, and no RunID names two different records (with
+    --since, one the file held at GIT-REV already is a warning);
   - no other record file among the targets is in a folder of the same
-    execution root with the same DeliverableID (a copied _CONTEXT.md): each
-    such file fails, naming the folders, and so does each RunID that a
-    record of another of them has too.
-With --since GIT-REV, also K-APPEND-1: the version of the file at GIT-REV,
-at every first-parent commit in GIT-REV..HEAD that changed it, and in the
-working tree, each has the one before as a byte-for-byte prefix. One
-git log -p reads the range's diffs; a diff adding lines only at the end is
-an append, any other is compared byte for byte. At a merge, the first
-parent's lines must stay in order and every other line must be, byte for
-byte, a line of another parent (as merge=union makes it): a line in no
-parent fails, and so does a merged branch that did not only append (its own
-commits are checked the same way), and a merge that drops what the merged
-branch appended (git merge -s ours, a conflict resolved with --ours), lines
-or a whole record file it created; every merge is checked, changed or not.
-A file whose deliverable folder was renamed is checked against its old
-path's history (git's rename detection,
-also to a new DEL number when the file kept its bytes; else a file deleted
-in the same commit whose bytes the new one starts with; else the
-DeliverableID of the folder name). A file a sparse checkout leaves out is
-checked as committed. A file that did not exist at GIT-REV is checked from
-its first version. A record file a target held at GIT-REV or at any commit
-since (on a merged branch too) that the working tree lacks (deleted, not
-renamed) fails, naming the commit that deleted it and the one that last held
-it, with how many records it held; so does one in a tool root beneath a
-root target (which its walk does not read) whose records no record file
-git's index holds (a snapshot the live file holds is deleted freely). One
-moved where the target's walk does
-not look (into a tool root such as _Archive/, or out of the targets) is
-followed there and checked, with a note naming the folder (to keep it
-checked, name it, or move it out); the note on a tool root skipped then names
-only the files not followed there. A folder moved with a plain mv that git
-is not told of yet (not added) fails until the move is added (committed as it
-is, the file would be deleted and its records left untracked; git add -A),
-and the failure names where its record file went: found by its records (its
-first record's DeliverableID and at least half of HEAD's RunIDs), never by
-its folder's name, and checked there; of several copies, one that kept every
-byte, then one git does not ignore, then the one with more records, then the
-first by path, is named, its note naming the others (kept when that file
-fails as ignored). A deliverable retired and restarted at its path in one
-change (a commit, a squash merge, the working tree: git shows its file
-changed and a file added): when the file there begins at run 001 and none
-of its records reuses a RunID of the earlier version, and an added or
-untracked file in a folder that claims the same DeliverableID (its
-_CONTEXT.md as the commit holds it, its name, or a folder of its path that
-names the ID, as verify groups folders) holds its records (found the same
-way; or git mv renamed the old file to it), the earlier
-version is followed there and checked (a record dropped fails, naming that
-file), and the file at the old path is a new one; untracked, it fails until
-added. A file with a record that reuses such a RunID is a rewrite (kept or
-edited in place; a restart in the minute of the last runs too: restart in a
-later minute), whatever copy of it exists, a snapshot git mv'd in the same
-change too. Paths followed out of the targets are
-printed relative to the working folder. When
-HEAD does not contain GIT-REV (a rewrite, or a branch behind it) or GIT-REV
-is off HEAD's first-parent chain (a merged branch), the check starts where
-that chain meets it, and says so; GIT-REV's record lines must then each
-still be in its file at HEAD (in any order, as merge=union places them),
-else the merge that took it in (or HEAD) is named with the line's number in
-GIT-REV and its RunID, and a record file of GIT-REV missing now fails as
-deleted; whether a branch or tag holds GIT-REV changes nothing (check a
-branch that is only behind from their merge base). When that chain shares
-no commit with GIT-REV (an orphan rewrite, or a merge of unrelated
-histories that took GIT-REV in), every record file is checked from its
-first version and GIT-REV's record lines must all still be in HEAD's files
-the same way. A shallow clone lacking the history (also of a merged branch,
-back to where it left) is completed from a remote on this machine, else
-refused (exit 2: git fetch --unshallow, or fetch-depth: 0 in
-actions/checkout). Record files in a submodule are checked in its own
-history, from the commit GIT-REV records for it (when the submodule's HEAD
-does not contain that commit, from where the two meet, and that commit's
-record lines must all still be in HEAD's files); a record file deleted from
-a folder that another repository now holds (a submodule or a nested clone
-in its place) fails at the deletion unless that repository's file holds
-every line of it; a submodule absorbed back as a plain folder must hold
-every line of the submodule's version (read from .git/modules; a clone
-without it checks the file from its first version, with a note). A record
-file git ignores (.gitignore), stores through a filter (git-lfs) or checks
-out in another encoding (working-tree-encoding) or with $Id$ expanded
-(ident) is named with the remedy and fails (unchecked); without --since an
-ignored one is a warning.
-The first offending commit and the first differing line are named. --since
-runs git, so the sandboxed build (no permission to run programs) stops with
-an error.
+    execution root with the same DeliverableID (a copied _CONTEXT.md).
+With --since GIT-REV, also K-APPEND-1: the file at GIT-REV, at every
+first-parent commit since that changed it, and in the working tree, each has
+the one before as a byte-for-byte prefix; at a merge, every line must be a line
+of a parent (as merge=union makes it), and a merge that drops what a branch
+appended fails. A record file deleted since GIT-REV fails, naming the commit;
+one renamed or moved (git mv, a folder renamed, a deliverable retired into
+_Archive/ and restarted at its path) is followed and checked where it went. A
+plain mv git is not told of fails until added (git add -A). A record file git
+ignores, stores through a filter (git-lfs), re-encodes or expands ($Id$) fails
+with the remedy. A shallow clone is completed from a remote on this machine,
+else refused. The first offending commit and line are named. The rules in full
+(merges, renames, retiring and restarting, submodules, tool roots such as
+_Archive/): docs/CI.md, "What the recipe runs". --since runs git: the
+sandboxed build (no permission to run programs) stops with an error.
 
 Options:
   --since GIT-REV  also check that the file only grew since this revision
-  --json           print one JSON document: {since, notes, files: [{path, exists, problems,
-                   records, errors, warnings, duplicates, history, ok}], records,
-                   errors, warnings, duplicates, unreadable (totals), gone, spooled,
-                   pendingRuns, ok}; files also holds those followed out of
-                   the targets' walk; gone: [{path, history}] of record files
-                   a target held at GIT-REV or since that are missing now
-                   (history.failure names the commit that deleted each); spooled: per record file,
-                   records still in the spool; pendingRuns: runs started and
-                   not finished {delDir, id, agent, started, finishing}
+  --json           print one JSON document: {since, notes, files: [{path,
+                   exists, problems, records, errors, warnings, duplicates,
+                   history, ok}], records, errors, warnings, duplicates,
+                   unreadable (totals), gone: [{path, history}], spooled,
+                   pendingRuns, ok}
   -h, --help       show this help
 
-Records spooled after a failed write, not yet in their file, are named in a
-warning on stderr (waiting, claimed by a replayer, or STUCK), also for a
-deliverable with no RunRecords.csv yet; so are runs started and not finished
-(runrec finish, or runrec reap). Neither fails the check. A record file that
-cannot be read (a folder, FIFO or symbolic link named RunRecords.csv), or a
-folder beneath a root that cannot be listed, is named on stderr
-("unreadable" in JSON) and every other file is still checked; with --since,
-the record files git has beneath such a folder are not taken as deleted (a
-commit that deleted one still fails).
+Records spooled after a failed write, not yet in their file, and runs started
+and not finished are named in a warning on stderr; neither fails the check. A
+record file that cannot be read (a symbolic link, a folder or FIFO named
+RunRecords.csv), or a folder beneath a root that cannot be listed, is named on
+stderr and every other file is still checked.
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, one DeliverableID in two folders, history rewritten,
-record file gone); 2 usage error, missing target, unreadable file, a file
-named that is not a record file (not a .csv, and its first line is not a runrec
-header: Datasheet.md), unknown
-GIT-REV, not in a git work tree, a shallow clone lacking the history, a
-repository git refuses (another user's), git not runnable.
+record file gone); 2 usage error, missing target, unreadable file, a file named
+that is not a record file, unknown GIT-REV, not in a git work tree, a shallow
+clone lacking the history, a repository git refuses, git not runnable.
 
 Example:
   runrec verify PKG-01_Alpha/1_Working/DEL-01-02_Spec
-  runrec verify . --since origin/main --json
-`;
+  runrec verify . --since origin/main --json`;
 
 function historyJson(history: HistoryResult | undefined) {
   if (!history) return null;
