@@ -474,6 +474,7 @@ const START_STATE: Record<keyof RunStartState, OptionKind> = {
   inputFiles: "paths",
   inputHashes: "hashes",
   notes: "paths",
+  warnings: "paths",
   allowOutside: "flag",
   inputsUnknown: "flag",
 };

@@ -8,7 +8,7 @@
 import { shellWord } from "./shell_word.ts";
 import { agentNotes } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
-import { meantPath, meantPathHint } from "./meant_path.ts";
+import { meantPath, notFoundHint } from "./meant_path.ts";
 import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -157,6 +157,11 @@ export interface RunStartState {
    * Whether files outside the project are read (`--allow-outside`): the outputs too, at the end.
    */
   allowOutside?: boolean;
+  /**
+   * The notes to warn of at the start (among `notes`): inputs not found, which `stale` cannot
+   * see change.
+   */
+  warnings?: string[];
 }
 
 /** Options of {@linkcode captureStart}. */
@@ -233,8 +238,9 @@ async function startState(
 ): Promise<RunStartState> {
   if (!options.mayCreate) requireFolder(resolve(delDir), delDir);
   const dir = resolve(delDir);
-  const given = options.inputs ?? [];
-  refuseEmptyPaths("inputs", given);
+  refuseEmptyPaths("inputs", options.inputs ?? []);
+  const readAs: string[] = [];
+  const given = (options.inputs ?? []).map((p) => pathMeant(dir, p, "--input", readAs));
   const [inputs, before] = await Promise.all([
     governedInputs(dir, given, {
       allowOutside: options.allowOutside,
@@ -245,7 +251,7 @@ async function startState(
       ? readLifecycleState(join(dir, "_STATUS.md"))
       : givenState(options.statusBefore, "--status-before"),
   ]);
-  const notes = [...inputs.notes];
+  const notes = [...readAs, ...inputs.notes];
   // No _STATUS.md yet is what a folder PREPARATION is making holds: TBD, no note. Still missing
   // at the end, finish notes it once.
   if ("problem" in before && before.problem && !("missing" in before)) {
@@ -264,14 +270,35 @@ async function startState(
   // InputFiles lists only the files a folder held: `stale` needs the folder to see one added.
   // After the bounded input notes, so that no number of them crowds these out.
   notes.push(...[...folders].map(inputFolderNote));
+  // An input not found leaves the record blind to it: warned of, unless a placeholder's
+  // warning (the caller's) says it already.
+  const missing = inputs.missing.filter((n) =>
+    !given.some((p) => n.startsWith(`--input ${p}:`) && placeholderProblem("--input", p))
+  );
   return {
     started: options.started ?? new Date().toISOString(),
     statusBefore: before.state,
     inputFiles: [...new Set(inputFiles)],
     inputHashes: inputs.hashes,
     notes: notes.map((n) => ownNote(dir, n)),
+    ...(missing.length > 0 ? { warnings: missing.map((n) => ownNote(dir, n)) } : {}),
     ...(options.allowOutside ? { allowOutside: true } : {}),
   };
+}
+
+/**
+ * The path `option` gave, named from `dir` (absolute): one that names nothing there but a file
+ * beneath `dir` from the current folder (`$P/Spec.md` from the execution root) is that file, and
+ * a note saying so goes to `notes`.
+ */
+function pathMeant(dir: string, given: string, option: string, notes: string[]): string {
+  const meant = meantPath(dir, given);
+  if (meant === undefined) return given;
+  notes.push(
+    `${option} ${given}: recorded as ${meant}, the file it names from the current folder ` +
+      "(paths are relative to <del-dir>)",
+  );
+  return meant;
 }
 
 /** What the end of a run adds to its start: the outcome and the outputs. */
@@ -484,12 +511,14 @@ async function builtRecord(
     ...shared ? [idNoted!] : [],
     ...unknown ? [unknown] : [],
     ...unfilled,
+    ...outputs.warnings,
     ...profileNotes,
   ];
   return {
     draft,
-    notes: notes.filter((n) => !(shared && n === idNoted) && !unfilled.includes(n))
-      .map((n) => ownNote(dir, n)),
+    notes: notes.filter((n) =>
+      !(shared && n === idNoted) && !unfilled.includes(n) && !outputs.warnings.includes(n)
+    ).map((n) => ownNote(dir, n)),
     warnings: warned.map((n) => ownNote(dir, n)),
   };
 }
@@ -562,7 +591,10 @@ async function draftAndNotes(
   const late = recordedLateNote(Date.parse(started) + durationMs, new Date());
   if (late !== undefined) start.notes.push(late);
   const built = await builtRecord(delDir, start, { ...report, durationMs }, known);
-  const warned = new Set(unfilled.map((w) => ownNote(resolve(delDir), w)));
+  const warned = new Set([
+    ...unfilled.map((w) => ownNote(resolve(delDir), w)),
+    ...start.warnings ?? [],
+  ]);
   return {
     ...built,
     notes: built.notes.filter((n) => !warned.has(n)), // shown once, as a warning
@@ -761,18 +793,22 @@ async function hashOutputs(
   allowOutside: boolean,
   atStart?: { files: readonly string[]; folders: readonly string[] },
   knownBounds?: ProjectBounds,
-): Promise<{ hashes: Record<string, string>; notes: string[] }> {
+): Promise<{ hashes: Record<string, string>; notes: string[]; warnings: string[] }> {
   const filesAtStart = new Set(atStart?.files);
   const listedAtStart = new Set(atStart?.folders);
   // Missing now and at start, where start looked: it never existed. Elsewhere it may have.
   const neverExisted = (rel: string) =>
     !filesAtStart.has(rel) && listedAtStart.has(rel.includes("/") ? dirname(rel) : "");
   const notes: string[] = [];
+  // Outputs named that are not there and not known to have been: most likely a wrong path.
+  const warnings: string[] = [];
   const hashes: Record<string, string> = {};
   const given: string[] = []; // each output file as named: by the caller, or beneath a folder given
   const absolute: string[] = [];
   let bounds = knownBounds; // else looked up for the first folder given, if any
-  for (const output of outputs) {
+  for (const named of outputs) {
+    // A hash the caller knows names its file from `dir` already (exec's DELETED).
+    const output = Object.hasOwn(known, named) ? named : pathMeant(dir, named, "--output", notes);
     const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
     if (Object.hasOwn(known, relativePath(dir, path)) || kindOf(path) !== "folder") {
       given.push(output);
@@ -875,24 +911,29 @@ async function hashOutputs(
       // The link is there, what it names is not: nothing to hash, and nothing was deleted.
       hashes[rel] = TBD;
       notes.push(`output ${rel} could not be hashed: a dangling symbolic link`);
-    } else if (result instanceof Deno.errors.NotFound && meantPath(dir, given[i]) !== undefined) {
-      // Given from the current folder: the file meant is there, so nothing was deleted.
-      hashes[rel] = TBD;
-      notes.push(`output ${rel} does not exist${meantPathHint(dir, given[i])}: recorded TBD`);
     } else if (result instanceof Deno.errors.NotFound && neverExisted(rel)) {
       // Not there at start, not there now: the run deleted nothing (SCHEMA.md 2.4: TBD, noted).
       hashes[rel] = TBD;
-      notes.push(`output ${rel} does not exist, nor did it at start: never existed, recorded TBD`);
+      const note = `output ${rel} does not exist, nor did it at start: never existed, recorded ` +
+        `TBD${await notFoundHint(dir, given[i], "--output")}`;
+      notes.push(note);
+      if (!placeholderProblem("--output", given[i])) warnings.push(note);
     } else if (result instanceof Deno.errors.NotFound) {
       // An output is a file the run wrote or deleted: gone now, it was deleted (SCHEMA.md 2.4).
       hashes[rel] = DELETED;
-      notes.push(`output ${rel} does not exist: recorded as ${DELETED}`);
+      // There at start (finish, exec): the run deleted it. Else (emit) it may be a wrong path.
+      const deleted = filesAtStart.has(rel);
+      const hint = deleted ? "" : (await notFoundHint(dir, given[i], "--output") ||
+        "; if the run did not delete it, name the file it wrote (paths are relative to <del-dir>)");
+      const note = `output ${rel} does not exist: recorded as ${DELETED}${hint}`;
+      notes.push(note);
+      if (!deleted && !placeholderProblem("--output", given[i])) warnings.push(note);
     } else {
       hashes[rel] = TBD;
       notes.push(`output ${rel} could not be hashed: ${failureReason(result)}`);
     }
   }
-  return { hashes, notes };
+  return { hashes, notes, warnings };
 }
 
 /** Why a file `exec`'s snapshot could not hash cannot be read (a FIFO is never opened). */
@@ -979,7 +1020,9 @@ export interface RunOptions extends AppendOptions {
  * appended by the next successful call or `runrec flush`; if no spool folder
  * takes it, `lost` holds the line that carries it (no write access is such
  * a failed write too). Only bad input or a missing read or host-name
- * permission ({@linkcode InputError}) throws, before anything is written.
+ * permission ({@linkcode InputError}) throws, before anything is written. A
+ * record that repeats one the file holds (`sameRunAs`: a retried call) is
+ * written, with a warning naming that record.
  *
  * @example
  * ```ts
@@ -1001,7 +1044,22 @@ export async function recordRun(
   const built = await draftAndNotes(delDir, report, lookups);
   const writeOptions = { holder: `runrec emit (${report.agent})`, ...options };
   checkAppendOptions(writeOptions);
-  return await writeBuilt(delDir, built, writeOptions);
+  const outcome = await writeBuilt(delDir, built, writeOptions);
+  const repeated = outcome.written?.sameRunAs;
+  if (repeated !== undefined) outcome.warnings.push(repeatWarning(delDir, outcome, repeated));
+  return outcome;
+}
+
+/**
+ * The warning for an emit that repeats an earlier record (an agent that retried it after a tool
+ * timeout): a finish cannot, its pending run is recorded once.
+ */
+function repeatWarning(delDir: string, outcome: RunOutcome, repeated: string): string {
+  const { RunID, AgentName, RunTimestamp } = outcome.written!.record;
+  return `a record of ${AgentName} started at ${RunTimestamp} with the same status, inputs and ` +
+    `outputs is in the file already: ${repeated}; if this one records that run again (a ` +
+    `command retried after a timeout), withdraw it: runrec annotate ${shellWord(delDir)} ` +
+    `${RunID} --invalidates --note "recorded twice"`;
 }
 
 /**

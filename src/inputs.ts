@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { meantPathHint } from "./meant_path.ts";
+import { notFoundHint } from "./meant_path.ts";
 import {
   basename,
   dirname,
@@ -45,6 +45,12 @@ export interface GovernedInputs {
    * `_REFERENCES.md` too large to read. A change there is unseen.
    */
   unseen: string[];
+  /**
+   * The notes of the `inputs` not found (among `notes` too), each with the
+   * path likely meant when one is near: such an input is `TBD`, so `stale`
+   * cannot see it change, and callers warn of it.
+   */
+  missing: string[];
 }
 
 /** Options of {@linkcode governedInputs}. */
@@ -304,6 +310,8 @@ export async function governedInputs(
   const unhashed = new Map<string, string>(); // absolute path → note; hashed as TBD
   // Absolute file path → the label of its first origin, and its key (relative to `root`).
   const wanted = new Map<string, { label: string; key: string }>();
+  // Inputs named that are not there (absolute path → the input as given, and why).
+  const notFound = new Map<string, { input: string; why: string }>();
   // Whether the outside rule keeps `path` from being read; if so, it is noted and TBD.
   const keptOut = (path: string, label: string): boolean => {
     if (options.allowOutside || isInsideProject(path, bounds, lookups)) return false;
@@ -334,10 +342,12 @@ export async function governedInputs(
     if (count > 1) return colliding.set(path, { note: `${label}: ${what}`, count });
     const kind = lookups.stat(path);
     if (kind instanceof Error) {
-      unhashed.set(
-        path,
-        `${label}: ${what}${danglingLink(path, kind) ?? notFoundReason(kind, label)}`,
-      );
+      const why = danglingLink(path, kind) ?? notFoundReason(kind, label);
+      // Named and not there: noted once every input is added, with the path likely meant.
+      if (what === "" && kind instanceof Deno.errors.NotFound && why.startsWith("not found")) {
+        notFound.set(path, { input: label.slice("--input ".length), why });
+      }
+      unhashed.set(path, `${label}: ${what}${why}`);
       return;
     }
     if (kind === "file") return want(path, label, key);
@@ -411,11 +421,10 @@ export async function governedInputs(
       : undefined;
 
   // A backslash is a folder separator to runrec (SCHEMA.md 2.2): a file named with one is no name.
-  // A path given from the current folder is named as the one meant.
   const notFoundReason = (error: Error, label: string): string => {
     const input = label.startsWith("--input ") ? label.slice("--input ".length) : "";
     if (!(error instanceof Deno.errors.NotFound)) return reason(error);
-    if (!input.includes("\\")) return reason(error) + (input && meantPathHint(root, input));
+    if (!input.includes("\\")) return reason(error);
     const named = lookups.lstat(isAbsolute(input) ? input : `${root}/${input}`);
     return named instanceof Error
       ? "not found (runrec reads a backslash as a folder separator)"
@@ -424,6 +433,13 @@ export async function governedInputs(
 
   for (const input of inputs) {
     add(isAbsolute(input) ? resolve(input) : resolve(root, input), `--input ${input}`);
+  }
+  const missing: string[] = [];
+  for (const [path, { input, why }] of notFound) {
+    const hint = why === "not found" ? await notFoundHint(root, input, "--input") : "";
+    const note = `--input ${input}: ${why}${hint}`;
+    unhashed.set(path, note);
+    missing.push(shortened(note, MAX_NOTE_LENGTH));
   }
 
   const referencesPath = join(root, REFERENCES_FILE);
@@ -527,5 +543,6 @@ export async function governedInputs(
     hashes: Object.fromEntries(sorted),
     notes: boundedNotes(notes),
     unseen,
+    missing,
   };
 }

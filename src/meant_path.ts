@@ -1,12 +1,16 @@
 /**
- * A path given from the current folder where runrec takes it from the
- * deliverable folder (`emit $P --output $P/Spec.md`, run from the execution
- * root): not found there, while the file meant is there all the same.
+ * The path meant where the one given names nothing: a path given from the
+ * current folder where runrec takes it from the deliverable folder (`emit $P
+ * --output $P/Spec.md`, run from the execution root), a near name of a file
+ * that is there (`Datashet.md`), several paths in one argument (`--input
+ * "A.md,B.md"`), and a deliverable folder misspelt (`DEL-01-02_Selectoin`).
  *
  * @module
  */
+import { DELIVERABLE_FOLDER, deliverableId } from "./deliverable.ts";
 import { isThere } from "./lookups.ts";
-import { isAbsolute, isAtOrBeneath, relative, resolve } from "./path.ts";
+import { basename, dirname, isAbsolute, isAtOrBeneath, join, relative, resolve } from "./path.ts";
+import { shellWord } from "./shell_word.ts";
 
 /**
  * The path from `delDir` (absolute) of the file `given` names from the
@@ -34,17 +38,103 @@ export function meantPath(delDir: string, given: string): string | undefined {
 }
 
 /**
- * What a note adds for a path not found from `delDir`: why, and the path
- * meant ({@linkcode meantPath}), or `""`.
+ * What a note adds for a path `option` gave that names nothing from
+ * `delDir` (absolute): the path meant from the current folder
+ * ({@linkcode meantPath}); else, when the argument holds several paths
+ * (commas or spaces) of which one is there, one per option; else the names
+ * near it in its folder. `""` when none is.
  *
  * @example
  * ```ts
- * import { meantPathHint } from "./meant_path.ts";
- * meantPathHint("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md");
- * // " (paths are relative to <del-dir>: did you mean Spec.md?)"
+ * import { notFoundHint } from "./meant_path.ts";
+ * // With /p/DEL-01-02_X/Datasheet.md and Spec.md there:
+ * await notFoundHint("/p/DEL-01-02_X", "Datashet.md", "--input"); // " (did you mean Datasheet.md?)"
+ * await notFoundHint("/p/DEL-01-02_X", "Datasheet.md,Spec.md", "--input");
+ * // " (one path per --input: --input Datasheet.md --input Spec.md)"
  * ```
  */
-export function meantPathHint(delDir: string, given: string): string {
-  const meant = meantPath(delDir, given);
-  return meant === undefined ? "" : ` (paths are relative to <del-dir>: did you mean ${meant}?)`;
+export async function notFoundHint(
+  delDir: string,
+  given: string,
+  option: string,
+): Promise<string> {
+  const fromHere = meantPath(delDir, given);
+  if (fromHere !== undefined) {
+    return ` (paths are relative to <del-dir>: did you mean ${fromHere}?)`;
+  }
+  const parts = given.split(/[,\s]+/).filter((p) => p !== "");
+  if (parts.length > 1 && parts.some((p) => isThere(resolve(delDir, p)))) {
+    return ` (one path per ${option}: ${parts.map((p) => `${option} ${shellWord(p)}`).join(" ")})`;
+  }
+  const path = resolve(delDir, given);
+  const near = await nearNames(basename(path), dirname(path), () => true);
+  if (near.length === 0) return "";
+  const folder = dirname(given);
+  const shown = near.map((name) => folder === "." ? name : join(folder, name));
+  return ` (did you mean ${shown.join(" or ")}?)`;
+}
+
+/**
+ * The folders beside the missing deliverable folder `delDir` that it most
+ * likely meant: those claiming its DeliverableID (by name or `_CONTEXT.md`),
+ * else those whose names are one or two edits from its name (as
+ * `closestNames` counts them). Empty when `delDir` exists, or its parent
+ * cannot be listed.
+ *
+ * @example
+ * ```ts
+ * import { meantFolders } from "./meant_path.ts";
+ * // Beside PKG-01_P/1_Working/DEL-01-02_Flow_Meter_Selection:
+ * await meantFolders("PKG-01_P/1_Working/DEL-01-02_Flow_Meter_Selectoin");
+ * // ["DEL-01-02_Flow_Meter_Selection"]
+ * ```
+ */
+export async function meantFolders(delDir: string): Promise<string[]> {
+  const dir = resolve(delDir);
+  if (isThere(dir)) return [];
+  const id = DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
+  const siblings = folderNames(dirname(dir));
+  if (id !== undefined) {
+    const claiming = siblings.filter((name) => claimedId(join(dirname(dir), name)) === id);
+    if (claiming.length > 0) return claiming;
+  }
+  return await nearNames(basename(dir), dirname(dir), (name) => siblings.includes(name));
+}
+
+/** The DeliverableID the folder claims, if any. */
+function claimedId(folder: string): string | undefined {
+  try {
+    return deliverableId(folder).id;
+  } catch {
+    return undefined; // not a deliverable folder
+  }
+}
+
+/** The names of the folders in `parent`; none when it cannot be listed. */
+function folderNames(parent: string): string[] {
+  try {
+    return [...Deno.readDirSync(parent)].filter((e) => e.isDirectory).map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The entries of `folder` whose names are near `name` and pass `keep`. The edit
+ * distance is loaded only here: a path that is there never pays for it.
+ */
+async function nearNames(
+  name: string,
+  folder: string,
+  keep: (name: string) => boolean,
+): Promise<string[]> {
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(folder)].map((e) => e.name).filter(keep);
+  } catch {
+    return []; // no such folder, or none runrec may list: no guess
+  }
+  if (names.length === 0) return [];
+  const { closestNames } = await import("./near_names.ts");
+  return closestNames(name, names);
 }

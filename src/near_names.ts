@@ -50,6 +50,9 @@ export function closestNames(name: string, known: readonly string[]): string[] {
   for (const candidate of new Set(known)) {
     if (candidate === name) continue;
     if (oneSeries(candidate.toUpperCase(), wanted) && candidate.toUpperCase() !== wanted) continue;
+    // No closer than their lengths differ; and the package's table grows with the longer name
+    // squared (a 100 KB path given as an --input would take gigabytes).
+    if (Math.abs(candidate.length - wanted.length) > 2) continue;
     // Optimal string alignment: a character inserted, removed or replaced, or two neighbours
     // swapped, is one edit (`LENZ` → `LENS` 1, `LNES` → `LENS` 1).
     const edits = damerauLevenshtein(wanted, candidate.toUpperCase()).steps;

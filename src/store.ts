@@ -116,6 +116,14 @@ export interface AppendResult {
   created: boolean;
   /** Whether the file ended in a torn line, so the write started with `\n`. */
   tornTail: boolean;
+  /**
+   * The RunID of an earlier record of the file that this one repeats: the same agent, start
+   * time, RunStatus, pass directive, and inputs' and outputs' hashes (an agent that ran `emit`
+   * again after a tool timeout). Looked for among the file's last 64 KiB only (tens of runs: a
+   * retry follows its first try), so that an append costs the same however long the file.
+   * Written all the same: two real runs may look alike.
+   */
+  sameRunAs?: string;
 }
 
 /**
@@ -440,13 +448,85 @@ function appendOnce(
   if (!lock.stillHeld()) {
     throw new WriteError(`${path}.lock: the append lock is no longer ours; record not written`);
   }
+  // Only a record of the same deliverable and minute can repeat it: most appends look no further.
+  const sameRunAs = draft.RunID === undefined && index.maxSeq > 0n
+    ? sameRunIn(path, state.size, prefix, draft)
+    : undefined;
   const { offset, written } = writeOnce(path, bytes, state, fsync);
   checkWritten(path, offset, bytes.subarray(0, written));
   index.index.see(record.RunID);
   index.index.size = offset + written;
   // Stored again only once the next append would read much past it: most appends write nothing.
   if (index.index.size - index.stored >= STORE_EVERY_BYTES) writeSeqIndex(path, index.index);
-  return { record, bytesWritten: written, offset, created: !state.exists, tornTail };
+  return {
+    record,
+    bytesWritten: written,
+    offset,
+    created: !state.exists,
+    tornTail,
+    ...(sameRunAs === undefined ? {} : { sameRunAs }),
+  };
+}
+
+/** How much of a record file's end {@linkcode AppendResult}'s `sameRunAs` is looked for in. */
+export const SAME_RUN_BYTES = 1 << 16;
+
+/**
+ * The RunID (starting with `prefix`) of the latest whole record among the last
+ * {@linkcode SAME_RUN_BYTES} of the file's `size` bytes that `draft` repeats.
+ */
+function sameRunIn(
+  path: string,
+  size: number,
+  prefix: string,
+  draft: RecordDraft,
+): string | undefined {
+  const from = Math.max(0, size - SAME_RUN_BYTES);
+  const handle = Deno.openSync(path, { read: true });
+  let tail: Uint8Array;
+  try {
+    tail = readAt(handle, from, size - from);
+  } finally {
+    handle.close();
+  }
+  const text = new TextDecoder().decode(tail);
+  // Only the lines holding its RunTimestamp, latest first: most records of the minute started
+  // at another millisecond, and need no checksum nor decoding.
+  const needle = `,${draft.RunTimestamp},`;
+  for (
+    let at = text.lastIndexOf(needle);
+    at >= 0;
+    at = at > 0 ? text.lastIndexOf(needle, at - 1) : -1
+  ) {
+    const start = text.lastIndexOf("\n", at) + 1;
+    if (start === 0 && from > 0) break; // a line that starts before the window
+    const end = text.indexOf("\n", at);
+    const line = text.slice(start, end < 0 ? undefined : end);
+    // The cells before AgentName are never quoted (agentsRecordedIn reads them so too).
+    const cells = line.split(",", 6);
+    if (!cells[1]?.startsWith(prefix) || cells[3] !== draft.AgentName) continue;
+    if (cells[5] !== draft.RunTimestamp || !checksumMatches(line)) continue;
+    let record: RunRecord;
+    try {
+      record = decodeRecord(line);
+    } catch {
+      continue; // not a record this runrec reads: no run to compare
+    }
+    if (isSameRun(record, draft)) return record.RunID;
+  }
+  return undefined;
+}
+
+/** Whether `record` and `draft` tell of the same run (see `sameRunAs`). */
+function isSameRun(record: RunRecord, draft: RecordDraft): boolean {
+  const sameHashes = (a: Record<string, string>, b: Record<string, string>) =>
+    Object.keys(a).length === Object.keys(b).length &&
+    Object.entries(a).every(([path, hash]) => b[path] === hash);
+  return record.AgentName === draft.AgentName && record.RunTimestamp === draft.RunTimestamp &&
+    record.RunStatus === draft.RunStatus &&
+    record.RunPassDirective === draft.RunPassDirective &&
+    sameHashes(record.InputHashes, draft.InputHashes) &&
+    sameHashes(record.OutputHashes, draft.OutputHashes);
 }
 
 /** What the store needs to know of the file before an append. */

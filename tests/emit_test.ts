@@ -984,52 +984,100 @@ Deno.test("the commands messages suggest quote a path with a space, so that they
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("emit, start and finish from the execution root with paths from there: the note names the path meant, and an output that is there is TBD, not DELETED", async () => {
+Deno.test("emit, start and finish from the execution root with paths from there: each is recorded as the file it names (hashed, a note saying so), the write scope sees that file, and stale sees the input change", async () => {
   const { root, del } = await makeProject();
   const p = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
-  const hint = (name: string) => `(paths are relative to <del-dir>: did you mean ${name}?)`;
-  const emit = await runCliProcess(
+  const fromRoot = (args: string[]) => runCliProcess(args, FULL_FLAGS, {}, root);
+  const readAs = (option: string, name: string) =>
+    `${option} ${p}/${name}: recorded as ${name}, the file it names from the current folder`;
+  const emit = await fromRoot(
     ["emit", p, "--agent", "X", "--status", "SUCCESS", "--input", `${p}/Datasheet.md`]
       .concat(["--output", `${p}/Datasheet.md`, "--output", `${p}/Gone.md`]),
-    FULL_FLAGS,
-    {},
-    root,
   );
   assertEquals(emit.code, 0, emit.stderr);
-  assertIncludes(emit.stderr, `--input ${p}/Datasheet.md: not found ${hint("Datasheet.md")}`);
-  assertIncludes(
-    emit.stderr,
-    `output ${p}/Datasheet.md does not exist ${hint("Datasheet.md")}: recorded TBD`,
-  );
-  // A path that names nothing from either folder is DELETED as before.
-  assertIncludes(emit.stderr, `output ${p}/Gone.md does not exist: recorded as DELETED`);
+  assertIncludes(emit.stderr, `note: ${readAs("--input", "Datasheet.md")}`);
+  assertIncludes(emit.stderr, `note: ${readAs("--output", "Datasheet.md")}`);
+  // A path that names nothing from either folder is DELETED as before, now with a warning.
+  assertIncludes(emit.stderr, `warning: output ${p}/Gone.md does not exist: recorded as DELETED`);
   const [record] = await recordsOf(del);
-  assertEquals(record.OutputHashes[`${p}/Datasheet.md`], "TBD");
-  const start = await runCliProcess(
-    ["start", p, "--agent", "X", "--input", `${p}/_CONTEXT.md`],
-    FULL_FLAGS,
-    {},
-    root,
+  const datasheet = record.InputHashes["Datasheet.md"];
+  assertMatch(datasheet, SHA256_PATTERN);
+  assertEquals(record.InputFiles, ["Datasheet.md"]);
+  assertEquals(record.OutputHashes, { "Datasheet.md": datasheet, [`${p}/Gone.md`]: "DELETED" });
+  // start and finish: the input hashed as the run read it; the output in the agent's write scope.
+  await Deno.writeTextFile(join(del, "_SEMANTIC.md"), "# Semantic\n");
+  const start = await fromRoot(
+    ["start", p, "--agent", "CHIRALITY_LENS", "--input", `${p}/_SEMANTIC.md`],
   );
-  assertIncludes(start.stderr, `--input ${p}/_CONTEXT.md: not found ${hint("_CONTEXT.md")}`);
+  assertEquals(start.code, 0, start.stderr);
+  assertIncludes(start.stderr, `note: ${readAs("--input", "_SEMANTIC.md")}`);
+  await Deno.writeTextFile(join(del, "_SEMANTIC_LENSING.md"), "# Lens\n");
+  const finish = await fromRoot([
+    "finish",
+    start.stdout.trim(),
+    "--agent",
+    "CHIRALITY_LENS",
+    "--status",
+    "SUCCESS",
+    "--output",
+    `${p}/_SEMANTIC_LENSING.md`,
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  assertIncludes(finish.stderr, `note: ${readAs("--output", "_SEMANTIC_LENSING.md")}`);
+  assertEquals(finish.stderr.includes("write scope"), false, finish.stderr);
+  const lens = (await recordsOf(del)).at(-1)!;
+  assertEquals(lens.InputFiles, ["_SEMANTIC.md"]);
+  assertEquals(lens.OutputFiles, ["_SEMANTIC_LENSING.md"]);
+  const clean = await fromRoot(["stale", p, "--agent", "CHIRALITY_LENS"]);
+  assertEquals(clean.code, 0, clean.stdout + clean.stderr);
+  await Deno.writeTextFile(join(del, "_SEMANTIC.md"), "# Semantic, changed\n");
+  const dirty = await fromRoot(["stale", p, "--agent", "CHIRALITY_LENS"]);
+  assertEquals(dirty.code, 1, dirty.stdout + dirty.stderr);
+  assertMatch(dirty.stdout, /^DIRTY .*CHIRALITY_LENS/m);
+  assertIncludes(dirty.stdout, "changed          _SEMANTIC.md");
+  // Named from the deliverable folder, as the help says: no note.
+  const right = await fromRoot(emitArgs(del, "--output", "Datasheet.md"));
+  assertEquals(right.stderr.includes("recorded as"), false, right.stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit and start with an --input or --output that names nothing: a warning (not a note) with the path likely meant: a near name, one path per option; a file the run deleted (finish) is only noted", async () => {
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Specification.md"), "# Spec\n");
+  // The write scope's warnings aside (4_DOCUMENTS writes neither misnamed output).
+  const warnings = (stderr: string) =>
+    stderr.split("\n").filter((l) => l.startsWith("runrec: warning: ") && !l.includes("scope"));
+  const emit = await runCliProcess(emitArgs(
+    del,
+    ...["--input", "Datashet.md", "--input", "Datasheet.md,Specification.md"],
+    ...["--output", "Datasheet.md Specification.md", "--output", "Specificaton.md"],
+  ));
+  assertEquals(emit.code, 0, emit.stderr);
+  assertEquals(warnings(emit.stderr), [
+    "runrec: warning: --input Datashet.md: not found (did you mean Datasheet.md?)",
+    "runrec: warning: --input Datasheet.md,Specification.md: not found (one path per --input: " +
+    "--input Datasheet.md --input Specification.md)",
+    "runrec: warning: output Datasheet.md Specification.md does not exist: recorded as DELETED " +
+    "(one path per --output: --output Datasheet.md --output Specification.md)",
+    "runrec: warning: output Specificaton.md does not exist: recorded as DELETED (did you mean " +
+    "Specification.md?)",
+  ]);
+  // Each said once: as a warning, not again as a note.
+  assertEquals(emit.stderr.includes("note: --input Datashet.md"), false, emit.stderr);
+  const start = await runCliProcess(["start", del, "--agent", "A", "--input", "Datashet.md"]);
+  assertEquals(warnings(start.stderr), [
+    "runrec: warning: --input Datashet.md: not found (did you mean Datasheet.md?)",
+  ]);
+  await Deno.remove(join(del, "Specification.md"));
   const finish = await runCliProcess(
-    ["finish", start.stdout.trim(), "--status", "SUCCESS", "--output", `${p}/Datasheet.md`],
-    FULL_FLAGS,
-    {},
-    root,
+    ["finish", start.stdout.trim(), "--status", "SUCCESS", "--output", "Specification.md"],
   );
+  assertEquals(finish.code, 0, finish.stderr);
   assertIncludes(
     finish.stderr,
-    `output ${p}/Datasheet.md does not exist ${hint("Datasheet.md")}: recorded TBD`,
+    "note: output Specification.md does not exist: recorded as DELETED",
   );
-  // Named from the deliverable folder, as the help says: no hint.
-  const right = await runCliProcess(
-    emitArgs(del, "--output", "Datasheet.md"),
-    FULL_FLAGS,
-    {},
-    root,
-  );
-  assertEquals(right.stderr.includes("did you mean"), false, right.stderr);
+  assertEquals(warnings(finish.stderr), [], finish.stderr);
   await Deno.remove(root, { recursive: true });
 });
 
@@ -1127,5 +1175,36 @@ Deno.test("emit: a project's own agent near a built-in name is warned of at its 
     (await recordsOf(del)).map((r) => r.AgentName).slice(0, 4),
     ["CHIRALITY_LENSES", "CHIRALITY_LENSES", "5_DOCUMENTS", "QA_REVIEW"],
   );
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit repeated with the same --started, agent, status and outputs (a retry after a timeout): written again, with a warning naming the earlier record and how to withdraw this one; a run that differs is not warned of", async () => {
+  const { root, del } = await makeProject();
+  const emit = (status: string, ...extra: string[]) =>
+    runCliProcess([
+      ...["emit", del, "--agent", "4_DOCUMENTS", "--status", status],
+      ...["--started", "2026-02-22T10:15:00Z", "--duration", "PT1M", ...extra],
+    ]);
+  const first = await emit("SUCCESS", "--output", "Datasheet.md");
+  assertEquals(first.code, 0, first.stderr);
+  assertEquals(first.stderr.includes("in the file already"), false, first.stderr);
+  const again = await emit("SUCCESS", "--output", "Datasheet.md");
+  assertEquals(again.code, 0, again.stderr);
+  const [one, two] = (await recordsOf(del)).map((r) => r.RunID);
+  assertEquals(again.stdout.trim(), two);
+  assertIncludes(
+    again.stderr,
+    "warning: a record of 4_DOCUMENTS started at 2026-02-22T10:15:00.000Z with the same status, " +
+      `inputs and outputs is in the file already: ${one}; if this one records that run again`,
+  );
+  assertIncludes(again.stderr, `runrec annotate ${del} ${two} --invalidates`);
+  // Another output, another status: another run.
+  const other = await emit("SUCCESS", "--output", "Dependencies.csv");
+  const failed = await emit("FAILED", "--output", "Datasheet.md");
+  for (const result of [other, failed]) {
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.stderr.includes("in the file already"), false, result.stderr);
+  }
+  assertEquals((await recordsOf(del)).length, 4);
   await Deno.remove(root, { recursive: true });
 });

@@ -210,11 +210,57 @@ Deno.test("exec: a run that creates its deliverable folder (PREPARATION) is reco
   assertEquals(record.DeliverableID, "DEL-01-07");
   assertEquals([record.StatusBefore, record.StatusAfter], ["TBD", "OPEN"]);
   assertEquals(record.OutputFiles, ["_CONTEXT.md", "_STATUS.md"]);
-  // A run that fails before creating it: nothing to record in, said so, its code kept.
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec on a folder CMD does not create: its code kept, the record printed as a lost-record line that flush --from appends once the folder is there", async () => {
+  const { root } = await makeProject();
   const gone = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-08_Never");
   const failed = await execSh(gone, "exit 9");
   assertEquals(failed.code, 9);
-  assertMatch(failed.stderr, /runrec: warning: run not recorded: .*DEL-01-08_Never/);
+  assertIncludes(failed.stderr, "DEL-01-08_Never: CMD did not create it");
+  const lost = failed.stderr.split("\n").filter((l) => l.startsWith("runrec: lost-record: "));
+  assertEquals(lost.length, 1, failed.stderr);
+  // Not spooled: the folder may never be made under that name.
+  const saved = join(root, "lost.txt");
+  await Deno.writeTextFile(saved, failed.stderr);
+  await Deno.mkdir(gone);
+  const flushed = await runCliProcess(["flush", "--from", saved]);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  const [record] = await recordsOf(gone);
+  assertEquals([record.DeliverableID, record.RunStatus, record.ErrorSummary], [
+    "DEL-01-08",
+    "FAILED",
+    "exit code 9",
+  ]);
+  assertIncludes(record.Notes, "the deliverable folder did not exist when CMD ended");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec on a misspelt folder beside the real one (a near name, or the same DeliverableID): exit 2 naming it, before the command runs; nothing recorded", async () => {
+  const { root, del } = await makeProject();
+  const marker = join(root, "ran");
+  const before = hostFiles(del);
+  const working = join(root, "PKG-01_Pkg", "1_Working");
+  // A typo in the label (one edit), the same ID with another label, and a near name with no ID.
+  for (const typo of ["DEL-01-02_Thimg", "DEL-01-02_Other", "Del-01-02_Thing"]) {
+    const result = await execSh(
+      join(working, typo),
+      `touch '${marker}'; echo x >> '${del}/Datasheet.md'`,
+    );
+    assertEquals(result.code, 2, result.stderr);
+    assertIncludes(result.stderr, `${typo}: no such folder: did you mean ${del}?`);
+    assertEquals(result.stderr.trim().split("\n").length, 1, result.stderr);
+    assert(!(await Deno.stat(marker).then(() => true, () => false)), "the command ran");
+  }
+  assertEquals(hostFiles(del), before);
+  assertEquals(await recordsOf(del), []);
+  // A folder _CONTEXT.md gives the ID of, whatever its name.
+  await Deno.rename(del, join(working, "Renamed"));
+  const byContext = await execSh(join(working, "DEL-01-02_New"), `touch '${marker}'`);
+  assertEquals(byContext.code, 2, byContext.stderr);
+  assertIncludes(byContext.stderr, "did you mean");
+  assertIncludes(byContext.stderr, "Renamed?");
   await Deno.remove(root, { recursive: true });
 });
 

@@ -10,6 +10,7 @@ import {
   RECENT_AGENTS_BYTES,
   RECORD_FILE,
   RecordTooLarge,
+  SAME_RUN_BYTES,
   WriteError,
 } from "../src/store.ts";
 import { encodeRecord } from "../src/codec.ts";
@@ -559,4 +560,33 @@ Deno.test("agentsRecordedIn: the agents of the file's last RECENT_AGENTS_BYTES, 
   assertEquals([...agentsRecordedIn(file)].sort(), ["LINTER", "QA_REVIEW"]);
   assertEquals(agentsRecordedIn(join(dir, "none.csv")).size, 0); // no file: none
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("appendRecord: a record repeating an earlier one of the last SAME_RUN_BYTES (agent, start, status, pass, inputs' and outputs' hashes) is written, naming it in sameRunAs; one further back, or differing, is not", async () => {
+  const dir = join(await tempDir(), "DEL-01-02_X");
+  await Deno.mkdir(dir);
+  const file = join(dir, RECORD_FILE);
+  const at = "2026-02-22T10:15:00.000Z";
+  const run = sampleDraft({ RunTimestamp: at });
+  const first = await appendRecord(file, run);
+  assertEquals(first.sameRunAs, undefined);
+  const again = await appendRecord(file, { ...run, RunDuration: "PT2M", Notes: "retried" });
+  assertEquals(again.sameRunAs, first.record.RunID);
+  for (
+    const other of [
+      { OutputFiles: ["B.md"], OutputHashes: { "B.md": "DELETED" } },
+      { RunStatus: "FAILED", ErrorSummary: "x" },
+      { AgentName: "OTHER" },
+      { RunPassDirective: "P3_ONLY" },
+    ]
+  ) {
+    assertEquals((await appendRecord(file, { ...run, ...other })).sameRunAs, undefined);
+  }
+  // Past the window: not looked for (the append costs the same however long the file).
+  const filler = "x".repeat(4000);
+  for (let i = 0; i * 4000 < SAME_RUN_BYTES; i++) {
+    await appendRecord(file, { ...run, Notes: filler, RunPassDirective: "FILL" }, { fsync: false });
+  }
+  const late = await appendRecord(file, run, { fsync: false });
+  assertEquals(late.sameRunAs, undefined);
 });

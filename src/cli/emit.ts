@@ -57,7 +57,8 @@ Options:
   --input P             a file the run read, or a folder: its files (repeatable);
                         _REFERENCES.md and the files it lists are always hashed
   --output P            a file the run wrote or deleted, or a folder: its files
-                        (repeatable; one that does not exist is recorded as DELETED)
+                        (repeatable; one that does not exist is recorded as DELETED,
+                        with a warning naming a near name if there is one)
   --allow-outside       also read inputs and outputs outside the project (the git
                         work tree, else the execution root): by default such a
                         file is TBD, not read
@@ -88,7 +89,13 @@ Options:
                         not repeat it), "spooled" (with "spooledTo") or "lost" (with
                         "lostRecord")
 
-Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relative).
+Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relative);
+one that names nothing there but a file in <del-dir> from the current folder
+(--output $P/Spec.md run from the execution root) is recorded as that file, with a
+note. An --input not found is recorded TBD with a warning (stale cannot see it
+change), naming a near name or "one path per --input" where one fits. An emit
+that repeats a record of the file (same agent, --started, status, inputs and
+outputs: a retry) is written, with a warning naming the earlier record.
 A write failure never fails the agent's run: runrec prints a warning, keeps the
 record in a spool ($RUNREC_SPOOL_DIR if set to an absolute path, else
 <del-dir>/.runrec-spool/, else $TMPDIR/runrec-spool-<uid>/) and exits 0, unless

@@ -6,8 +6,13 @@
  * @module
  */
 import { InputError } from "../errors.ts";
-import type { RunOutcome } from "../hook.ts";
-import { finishRun, runFolderNow, startRun } from "../run.ts";
+import { completeDraft, type RunOutcome } from "../hook.ts";
+import { isGone } from "../lookups.ts";
+import { meantFolders } from "../meant_path.ts";
+import { dirname, join } from "../path.ts";
+import { finishRun, runFolderNow, type StartedRun, startRun } from "../run.ts";
+import { lostRecordLine, newSpoolEntry } from "../spool.ts";
+import { RECORD_FILE } from "../store.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
 import {
   type Command,
@@ -55,8 +60,12 @@ Exits with CMD's exit code (128 + the signal's number when it was killed;
 messages, the RunID among them, go to stderr: stdout is CMD's alone.
 
 <del-dir> may not exist yet when its parent does (a run that creates the
-deliverable, such as PREPARATION's); if CMD does not create it, nothing is
-recorded and runrec says so. A record that cannot be written is spooled, as
+deliverable, such as PREPARATION's), unless a folder beside it has its
+DeliverableID or a name one or two edits from its own: then it is most likely
+misspelt, and exec exits 2 before CMD runs ("did you mean ...?"). If CMD does
+not create it, the record is printed on stderr as a "runrec: lost-record: ..."
+line: save it, and once the folder is there append it with runrec flush
+--from FILE. A record that cannot be written is spooled, as
 with emit, and never changes the exit code. The run is held in memory too: a
 CMD that removes .runrec/ (git clean -x) is recorded all the same; one that
 removes <del-dir> has its record spooled in $TMPDIR/runrec-spool-<uid>/ (said on
@@ -203,10 +212,57 @@ async function runCommand(
   }
 }
 
-/** Prints what became of the run; `loud`, one of its notes, as a warning instead (once). */
-function report(io: Io, outcome: RunOutcome, loud?: string): void {
-  const quiet = outcome.notes.filter((n) => n !== loud);
-  const warned = quiet.length < outcome.notes.length ? [loud!] : [];
+/**
+ * Refuses a missing `<del-dir>` that most likely names a folder beside it (a typo): CMD would
+ * write the real folder, and the run would have no record. A run that creates its folder
+ * (PREPARATION) names one nothing beside it resembles.
+ */
+async function refuseMisspeltFolder(delDir: string): Promise<void> {
+  const meant = await meantFolders(delDir);
+  if (meant.length === 0) return;
+  const shown = meant.map((name) => join(dirname(delDir), name)).join(" or ");
+  throw new InputError(
+    `${delDir}: no such folder: did you mean ${shown}? (nothing run, nothing recorded; ` +
+      "exec runs CMD on a folder not there yet only when no folder beside it has its " +
+      "DeliverableID or a name this near)",
+  );
+}
+
+/**
+ * The outcome of a run that was to create its deliverable folder and did not: its record has no
+ * file to go to, so it goes out as a lost-record line, for `runrec flush --from` once the
+ * folder is there. Not spooled: the folder may never be made under that name.
+ */
+async function notCreated(
+  started: StartedRun,
+  end: { status: string; error?: string; notes?: string },
+  shown: string,
+): Promise<RunOutcome> {
+  const { delDir, run } = started;
+  const why = "the deliverable folder did not exist when CMD ended";
+  const built = await completeDraft(
+    delDir,
+    { ...run.start, notes: [...run.start.notes, why] },
+    { agent: run.agent, pass: run.pass, ...end },
+  );
+  const entry = newSpoolEntry(join(delDir, RECORD_FILE), built.draft, why);
+  return {
+    draft: built.draft,
+    notes: built.notes,
+    replayed: [],
+    warnings: [
+      ...built.warnings ?? [],
+      `${shown}: CMD did not create it, so the run's record was not written: its lost-record ` +
+      "line follows; save it, and once the folder is there append it with runrec flush --from FILE",
+    ],
+    lost: lostRecordLine(entry),
+  };
+}
+
+/** Prints what became of the run; `loud`, some of its notes, as warnings instead (once each). */
+function report(io: Io, outcome: RunOutcome, loud: readonly (string | undefined)[]): void {
+  const quiet = outcome.notes.filter((n) => !loud.includes(n));
+  const warned = outcome.notes.filter((n) => loud.includes(n));
   printOutcome(io, { ...outcome, notes: quiet, warnings: [...warned, ...outcome.warnings] }, {
     json: false,
     runIdTo: "err",
@@ -257,6 +313,7 @@ export const execCommand: Command = {
           "command yourself, then record it with runrec emit",
       );
     }
+    await refuseMisspeltFolder(delDir);
     const before = await snapshotFolder(delDir);
     const started = await startRun(delDir, {
       agent,
@@ -267,6 +324,8 @@ export const execCommand: Command = {
       allowOutside: parsed.values["allow-outside"] === true,
     });
     for (const warning of started.warnings ?? []) io.err(`runrec: warning: ${warning}\n`);
+    // Inputs not found: warned of with the outcome, where the notes that name them are printed.
+    const loud = started.run.start.warnings ?? [];
     const { exit, startError, left } = await runCommand(command, args);
     if (startError) io.err(`runrec exec: ${startError}\n`);
     if (left !== undefined) {
@@ -287,6 +346,15 @@ export const execCommand: Command = {
         "write elsewhere?)"
       : undefined;
     if (madeNothing !== undefined) started.run.start.notes.push(madeNothing);
+    if (started.creates && isGone(started.delDir)) {
+      try {
+        const ended = { ...outcome, error: startError ?? outcome.error };
+        report(io, await notCreated(started, ended, delDir), [...loud, madeNothing]);
+      } catch (e) {
+        io.err(`runrec: warning: run not recorded: ${exitFor(e).message}\n`);
+      }
+      return exit.code;
+    }
     try {
       report(
         io,
@@ -297,7 +365,7 @@ export const execCommand: Command = {
           outputHashes: outputs,
           agentsDir,
         }, { fsync: !parsed.values["no-fsync"], onLockWait: lockWaitMessage(io) }),
-        madeNothing,
+        [...loud, madeNothing],
       );
     } catch (e) {
       // The command has run: its exit code stands, whatever became of the record.

@@ -50,7 +50,8 @@ Options:
                     (an agent name runrec does not know is warned of, as by emit)
   --output P        a file the run wrote or deleted, or a folder: its files
                     (repeatable); hashed now, DELETED when it does not exist
-                    (TBD, never existed, when it did not at start either)
+                    (TBD, never existed, when it did not at start either:
+                    a warning, naming a near name if there is one)
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
   --agents-dir DIR  the host's agent files (AGENT_<NAME>.md) for the agent's profile;

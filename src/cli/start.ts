@@ -27,7 +27,10 @@ Options:
   --agent NAME   agent name, e.g. 4_DOCUMENTS (required); finish warns of one
                  runrec does not know, as emit does
   --input P      a file the run reads, or a folder: its files (repeatable);
-                 _REFERENCES.md and the files it lists are always hashed
+                 _REFERENCES.md and the files it lists are always hashed;
+                 relative to <del-dir> (one named from the current folder is
+                 read as the file it names there, noted); one not found is TBD,
+                 with a warning
   --pass D       the pass directive the run was dispatched with
   --allow-outside  also read inputs, and finish's outputs, outside the project
                  (the git work tree, else the execution root): by default such
@@ -131,7 +134,7 @@ export const startCommand: Command = {
       return EXIT.usage;
     }
     // Once the token is out the run is started: a note that cannot be printed changes nothing.
-    const warned = new Set(started.warnings);
+    const warned = new Set([...started.warnings ?? [], ...started.run.start.warnings ?? []]);
     for (const warning of warned) say(io, `runrec: warning: ${warning}\n`);
     for (const note of started.run.start.notes) {
       if (!warned.has(note)) say(io, `runrec: note: ${note}\n`);
