@@ -72,6 +72,26 @@ function parseAge(text: string): number {
   return Math.round(ms);
 }
 
+/**
+ * What to do about the runs left pending because they were started without
+ * `--pid` (an LLM agent's): reap tells those only by age.
+ */
+function unwatchedNote(
+  runs: readonly { delDir: string; run: { agent: string; start: { started: string } } }[],
+  age: string | undefined,
+): string | undefined {
+  if (runs.length === 0) return undefined;
+  const each = runs.map(({ delDir, run }) =>
+    `${relative(Deno.cwd(), delDir) || "."} ${run.agent} since ${run.start.started}`
+  ).join(", ");
+  return age === undefined
+    ? `${runs.length} pending run(s) started without --pid, so not seen to be gone: ${each}; ` +
+      "once their agents are gone, runrec reap --older-than DURATION (2h, 1d) reaps those " +
+      "started longer ago"
+    : `${runs.length} pending run(s) started without --pid, less than ${age} ago: ${each}; ` +
+      "left pending";
+}
+
 /** The `reap` command. */
 export const reapCommand: Command = {
   name: "reap",
@@ -138,6 +158,8 @@ export const reapCommand: Command = {
         if (report.reaped.length === 0 && report.problems.length === 0) {
           io.err("runrec reap: nothing to reap\n");
         }
+        const unwatched = unwatchedNote(report.unwatched, age);
+        if (unwatched) io.err(`runrec reap: ${unwatched}\n`);
       });
     }
     return report.problems.length > 0 ? EXIT.usage : EXIT.ok;
