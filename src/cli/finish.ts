@@ -26,7 +26,7 @@ Usage:
 
 The run is named by the token runrec start printed (the path of its pending
 file), or by its deliverable folder: with --run, or alone when the folder has
-exactly one pending run. A token still works when the deliverable folder's
+exactly one pending run (or exactly one of the agent --agent names). A token still works when the deliverable folder's
 label was renamed or the folder moved to another package during the run: the
 one folder of its DeliverableID under the execution root holding the run.
 A folder with no pending run whose same folder in another worktree of the
@@ -99,7 +99,11 @@ naming the RunID and removes it.
 
 As with runrec emit, a write failure never fails the agent's run: runrec warns,
 keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,
-lost-record lines). Finishing a run twice is an error (exit 2): the second
+lost-record lines). So does a deliverable folder that turned read-only since
+the start: the record, naming the run's id, waits in the user's spool, and the
+pending file stays; a second finish and reap record nothing meanwhile (they say
+where the record waits); runrec flush <del-dir>, once the folder is writable,
+appends it and removes the pending file. Finishing a run twice is an error (exit 2): the second
 finish writes nothing and says where the record is (its RunID, or the spool
 entry of a gone folder's run: flush, or the lost-record line, appends it;
 nothing more is needed). Bad arguments exit 2, write nothing, and leave the run

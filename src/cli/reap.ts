@@ -47,7 +47,11 @@ RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), an
 records spooled earlier that the write appended are said ("replayed ... from
 the spool"). A pending run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
-reaped all the same; "nothing to reap" on stderr when there was none. A
+reaped all the same; "nothing to reap" on stderr when there was none. Runs
+started without --pid (a language-model agent's) are reaped only with
+--older-than: a line on stderr names those left pending and says so. A run
+whose finish spooled its record (its folder was read-only) is not reaped:
+"(recorded already) ... its record waits in the spool", for runrec flush. A
 warning about a run reaped (an agent name that is a near miss of a known one,
 a record spooled) starts with its RunID and folder.
 
