@@ -27,18 +27,12 @@ import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
 import { shellWord } from "./shell_word.ts";
-
-/** The folder of pending runs inside a deliverable folder. */
-export const PENDING_FOLDER = ".runrec/pending";
+import { PENDING_FOLDER, REAPED_ERROR, REAPED_FOLDER } from "./run_files.ts";
 
 /** The folder of markers of runs recorded from their token alone (their pending file gone). */
 export const LOST_FOLDER = ".runrec/lost";
 
-/** The folder of reaped runs inside a deliverable folder: kept for a late `finish`. */
-export const REAPED_FOLDER = ".runrec/reaped";
-
-/** What a reaped run's record says went wrong. */
-export const REAPED_ERROR = "reaped: the agent never finished";
+export { PENDING_FOLDER, REAPED_ERROR, REAPED_FOLDER } from "./run_files.ts";
 
 /** A started run, as kept until it is finished. */
 export interface PendingRun {
@@ -537,32 +531,6 @@ function claimFailure(e: unknown): undefined {
  */
 export function claimFailedReadOnly(e: unknown): boolean {
   return ((e as Error)?.cause as { code?: string } | undefined)?.code === "EROFS";
-}
-
-/**
- * Removes the pending (or reaped) file of each run `notes` name (a record
- * just appended from the spool, see `replaySpool`): a finish of a read-only
- * folder left it there, its record spooled. Not for a FAILED record `reap`
- * wrote: its run may still be finished late. A file claimed by another
- * process, or that cannot be removed, is left: `reap` and `finish` know the
- * run is recorded by its id.
- *
- * @example
- * ```ts
- * import { settleRecordedRuns } from "./pending.ts";
- * settleRecordedRuns("DEL-01-02_X", "done | run 20260222T101500123Z-1a2b3c4d", "");
- * ```
- */
-export function settleRecordedRuns(delDir: string, notes: string, error: string): void {
-  if (error === REAPED_ERROR) return;
-  for (const [, id] of notes.matchAll(NAMED_RUNS)) {
-    for (const path of [pendingPath(delDir, id), reapedPath(delDir, id)]) {
-      try {
-        const claimed = claimPendingRun(path);
-        if (claimed) Deno.removeSync(claimed);
-      } catch { /* left: known as recorded by its id */ }
-    }
-  }
 }
 
 /**

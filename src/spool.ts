@@ -43,8 +43,7 @@ import {
   WriteError,
 } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
-// A cycle (pending.ts lists the spool): only functions cross it, called long after loading.
-import { settleRecordedRuns } from "./pending.ts";
+import { settleRecordedRuns } from "./run_files.ts";
 
 /** Name of the spool folder inside a deliverable folder. */
 export const SPOOL_FOLDER = ".runrec-spool";

@@ -58,11 +58,12 @@ or, when it is the folder's only pending run,
 Runs never finished are written as FAILED by runrec reap; runrec log and
 runrec verify name them. A start of an agent whose earlier run is still
 pending in the folder (a forgotten finish) warns, naming that run, the finish
-that records it and the reap that writes it FAILED. Bad arguments exit 2 and write nothing. So does a
-token that cannot be written (stdout on a full disk, or a pipe no one reads):
-the run is not kept, and is recorded with runrec emit instead. A token sent to
-/dev/null is the caller's choice: runrec finish <del-dir> finds the run.
-Once the token is out, a warning or note that cannot be printed changes nothing.
+that records it and the reap that writes it FAILED. Bad arguments exit 2 and
+write nothing. So does a token that cannot be written (stdout on a full disk,
+or a pipe no one reads): the run is not kept, and is recorded with runrec emit
+instead. A token sent to /dev/null is the caller's choice: runrec finish
+<del-dir> finds the run. Once the token is out, a warning or note that cannot
+be printed changes nothing.
 
 Example:
   TOKEN=$(runrec start PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS \\
