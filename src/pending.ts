@@ -27,18 +27,12 @@ import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
 import { shellWord } from "./shell_word.ts";
-
-/** The folder of pending runs inside a deliverable folder. */
-export const PENDING_FOLDER = ".runrec/pending";
+import { PENDING_FOLDER, REAPED_ERROR, REAPED_FOLDER } from "./run_files.ts";
 
 /** The folder of markers of runs recorded from their token alone (their pending file gone). */
 export const LOST_FOLDER = ".runrec/lost";
 
-/** The folder of reaped runs inside a deliverable folder: kept for a late `finish`. */
-export const REAPED_FOLDER = ".runrec/reaped";
-
-/** What a reaped run's record says went wrong. */
-export const REAPED_ERROR = "reaped: the agent never finished";
+export { PENDING_FOLDER, REAPED_ERROR, REAPED_FOLDER } from "./run_files.ts";
 
 /** A started run, as kept until it is finished. */
 export interface PendingRun {
@@ -273,14 +267,7 @@ export function keepPendingRun(
       const token = inStateFolder(
         folder,
         () => writeRunFile(join(folder, `${run.id}.json`), kept),
-        {
-          mode: 0o700,
-          // As the spool's: a folder another user could write into must not hold runs.
-          check: (f) => {
-            const problem = privateFolderProblem(f);
-            if (problem) throw new Error(problem);
-          },
-        },
+        PRIVATE_FOLDER,
       );
       return { token, run: kept };
     } catch {
@@ -288,6 +275,15 @@ export function keepPendingRun(
     }
   }
 }
+
+/** As the spool's: a folder another user could write into must not hold runs, nor markers. */
+const PRIVATE_FOLDER = {
+  mode: 0o700,
+  check: (folder: string) => {
+    const problem = privateFolderProblem(folder);
+    if (problem) throw new Error(problem);
+  },
+};
 
 /**
  * Keeps a started run durably in `<delDir>/.runrec/pending/` (temporary
@@ -519,6 +515,25 @@ function claimFailure(e: unknown): undefined {
 }
 
 /**
+ * Whether `e`, thrown by {@linkcode claimPendingRun}, says the run's folder is
+ * on a read-only file system: the file is there and can be read, but neither
+ * claimed nor removed until the folder is writable again.
+ *
+ * @example
+ * ```ts
+ * import { claimFailedReadOnly, claimPendingRun } from "./pending.ts";
+ * try {
+ *   claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * } catch (e) {
+ *   if (claimFailedReadOnly(e)) console.error("read-only now");
+ * }
+ * ```
+ */
+export function claimFailedReadOnly(e: unknown): boolean {
+  return ((e as Error)?.cause as { code?: string } | undefined)?.code === "EROFS";
+}
+
+/**
  * Who holds the claim on the run file `path` (`pid@host`), when a finisher
  * has it.
  *
@@ -718,12 +733,51 @@ export const CLAIM_WAIT_MS = 60_000;
  */
 export async function claimLostRun(delDir: string, id: string): Promise<string | undefined> {
   const path = join(resolve(delDir), LOST_FOLDER, id);
+  return await holdMarker(path, (make) =>
+    inStateFolder(dirname(dirname(path)), () => {
+      Deno.mkdirSync(dirname(path), { recursive: true });
+      return make();
+    }));
+}
+
+/**
+ * Claims the run `id`, whose pending file cannot be claimed because its
+ * deliverable folder is read-only now, for recording without its file: a
+ * marker `<id>.finishing` in this user's {@linkcode outsidePendingFolder}, as
+ * {@linkcode claimLostRun} makes one, so that of finishers (and a `reap` of
+ * the folder once it is writable) one records the run. Returns the marker's
+ * path, or `undefined` when a live process holds it; throws when no marker
+ * can be made there.
+ *
+ * @example
+ * ```ts
+ * import { claimReadOnlyRun } from "./pending.ts";
+ * const marker = await claimReadOnlyRun("20260222T101500123Z-1a2b3c4d");
+ * ```
+ */
+export async function claimReadOnlyRun(id: string): Promise<string | undefined> {
+  const folder = outsidePendingFolder();
+  if (folder === undefined) throw new Error("this user's id cannot be read");
+  return await holdMarker(
+    join(folder, `${id}.finishing`),
+    (make) => inStateFolder(folder, make, PRIVATE_FOLDER),
+  );
+}
+
+/**
+ * Makes the marker `path` holding this process's `pid@host`, `inFolder`
+ * preparing its folder around `make`; waits while a live process holds it,
+ * takes over one whose holder died. See {@linkcode claimLostRun}.
+ */
+async function holdMarker(
+  path: string,
+  inFolder: (make: () => string) => string,
+): Promise<string | undefined> {
   const me = `${Deno.pid}@${claimHost()}`;
   const deadline = Date.now() + CLAIM_WAIT_MS;
   while (true) {
     try {
-      return inStateFolder(dirname(dirname(path)), () => {
-        Deno.mkdirSync(dirname(path), { recursive: true });
+      return inFolder(() => {
         // Written aside, then linked: a marker is never seen empty, even after a kill or ENOSPC.
         const aside = `${path}.new-${me}`;
         Deno.writeTextFileSync(aside, me);
@@ -928,9 +982,17 @@ export function describePendingRuns(delDir: string, items: readonly PendingItem[
       ? `${i.run.agent} since ${i.run.start.started}${i.claimedBy ? ` (finishing)` : ""}`
       : `${basename(i.path)} (unreadable)`
   );
+  // Without a process to watch, reap tells a crashed agent's run only by its age.
+  const unwatched = items.filter((i) => i.run && i.run.pid === undefined).length;
+  const reap = unwatched === 0
+    ? `runrec reap ${shellWord(delDir)} once their agents are gone`
+    : unwatched === items.length
+    ? `runrec reap ${shellWord(delDir)} --older-than DURATION once their agents are gone ` +
+      "(started without --pid: reap tells them by age alone)"
+    : `runrec reap ${shellWord(delDir)} once their agents are gone (--older-than DURATION ` +
+      `for the ${unwatched} started without --pid: reap tells those by age alone)`;
   return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}; ` +
-    `finish them with runrec finish, or runrec reap ${shellWord(delDir)} once their agents ` +
-    "are gone";
+    `finish them with runrec finish, or ${reap}`;
 }
 
 /**
@@ -952,8 +1014,13 @@ export function describeRecordedPending(
   item: PendingItem,
   found: RunRecordFound,
 ): string {
-  return `${delDir}: run ${item.id} (${item.run?.agent}, since ${item.run?.start.started}) is ` +
-    `recorded already as ${found.runId ?? "a record in the spool"}, but its pending file is ` +
-    "back (git stash pop, a restored copy?); not to be finished again: " +
+  const run = `${delDir}: run ${item.id} (${item.run?.agent}, since ${item.run?.start.started})`;
+  if (found.runId === undefined) {
+    // A finish of a read-only folder leaves the file beside its spooled record.
+    return `${run} is recorded: its record waits in the spool, ${found.spooledIn}; not to be ` +
+      `finished again: runrec flush ${shellWord(delDir)} appends it and removes its pending file`;
+  }
+  return `${run} is recorded already as ${found.runId}, but its pending file is back (git ` +
+    "stash pop, a restored copy?); not to be finished again: " +
     `runrec reap ${shellWord(delDir)} removes it`;
 }

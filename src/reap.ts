@@ -9,6 +9,7 @@ import { dirname, relative, resolve } from "./path.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
+  claimReadOnlyRun,
   foldersWithPendingRuns,
   keepReapedRun,
   listOutsidePendingRuns,
@@ -19,6 +20,7 @@ import {
   REAPED_ERROR,
   reapedRecord,
   recordedRuns,
+  releaseClaim,
   runRecorded,
   type RunRecordFound,
 } from "./pending.ts";
@@ -27,6 +29,7 @@ import { formatDuration } from "./time.ts";
 import { failureReason } from "./errors.ts";
 import { checkReapArguments } from "./argument_checks.ts";
 import { requireFolder } from "./deliverable.ts";
+import { shellWord } from "./shell_word.ts";
 
 /** Options of {@linkcode reapRuns}. */
 export interface ReapOptions extends RunOptions {
@@ -56,6 +59,11 @@ export interface ReapReport {
   reaped: ReapedRun[];
   /** Pending run files that cannot be read or recorded, one line each, naming the file. */
   problems: string[];
+  /**
+   * Runs left pending that were started without a process to watch (no
+   * `--pid`: every LLM agent's): only `olderThanMs` reaps them.
+   */
+  unwatched: { delDir: string; run: PendingRun }[];
 }
 
 /** Whether the process a run was started with (`pid`, on this host) is seen running. */
@@ -110,7 +118,7 @@ export async function reapRuns(
   // A file is no folder to look in: its folder may hold runs it does not name.
   for (const target of targets) requireFolder(target);
   const { olderThanMs, now = Date.now(), ...writeOptions } = options;
-  const report: ReapReport = { reaped: [], problems: [] };
+  const report: ReapReport = { reaped: [], problems: [], unwatched: [] };
   for (const { delDir, items } of pendingRunsAt(targets)) {
     // Read once per folder, and only where a run waits: the record file may be large.
     let recordOf: ((run: PendingRun) => RunRecordFound | undefined) | undefined;
@@ -124,6 +132,16 @@ export async function reapRuns(
         // id named in a record). Never the file of a process alive: left for its own finish.
         recordOf ??= await recordedRuns(delDir);
         const found = recordOf(item.run);
+        if (found?.spooledIn !== undefined) {
+          // Its finish spooled the record (a read-only folder): flush appends it, removes the file.
+          report.reaped.push({
+            delDir,
+            run: item.run,
+            reason: `its record waits in the spool, ${found.spooledIn}: runrec flush ` +
+              `${shellWord(delDir)} appends it and removes its pending file; not reaped`,
+          });
+          continue;
+        }
         if (found !== undefined) {
           if (processAlive(item.run)) continue;
           try {
@@ -136,7 +154,12 @@ export async function reapRuns(
         }
       }
       const reason = whyReap(item, now, olderThanMs);
-      if (!reason) continue;
+      if (!reason) {
+        if (item.run.pid === undefined && !item.claimedBy) {
+          report.unwatched.push({ delDir, run: item.run });
+        }
+        continue;
+      }
       try {
         const done = await reapOne(delDir, item, reason, writeOptions);
         if (done) report.reaped.push(done);
@@ -184,6 +207,33 @@ async function reapOne(
 ): Promise<ReapedRun | undefined> {
   const claimed = claimPendingRun(item.path);
   if (!claimed) return undefined; // finished or reaped meanwhile
+  const run = item.run!;
+  // A finish of the folder while it was read-only may be spooling the run's record right now.
+  let marker: string | undefined | null = null; // null: none can be made here, nor by a finish
+  try {
+    marker = await claimReadOnlyRun(run.id);
+  } catch { /* reaped without one */ }
+  try {
+    if (marker === undefined || (await recordedRuns(delDir))(run)?.spooledIn !== undefined) {
+      releaseClaim(claimed); // that finish records it, or did
+      return undefined;
+    }
+    return await reapClaimed(delDir, item, claimed, reason, writeOptions);
+  } finally {
+    try {
+      if (marker) Deno.removeSync(marker);
+    } catch { /* one left behind only delays a finish until this process is gone */ }
+  }
+}
+
+/** {@linkcode reapOne} once the run is claimed and no finish of it is under way. */
+async function reapClaimed(
+  delDir: string,
+  item: PendingItem,
+  claimed: string,
+  reason: string,
+  writeOptions: RunOptions,
+): Promise<ReapedRun | undefined> {
   const run = item.run!;
   if (item.claimedBy && await runRecorded(delDir, run)) {
     // Its finisher wrote the agent's record and died before removing its claim: the run is

@@ -40,7 +40,7 @@ import {
 } from "./hook.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { hostname } from "./lock.ts";
+import { hostname, pidAlive } from "./lock.ts";
 import { gitHead, workTrees } from "./git.ts";
 import { CollidingNames, shortened } from "./names.ts";
 import { lateFinishNote } from "./annotations.ts";
@@ -50,9 +50,11 @@ import { placeholderProblem } from "./placeholders.ts";
 import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
 import {
   CLAIM_WAIT_MS,
+  claimFailedReadOnly,
   claimHolder,
   claimLostRun,
   claimPendingRun,
+  claimReadOnlyRun,
   fromTokenNote,
   implausibleStart,
   isRunId,
@@ -182,9 +184,20 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   // An ID another folder of the root has too: said now, before the run's record shares RunIDs.
   const identity = exists ? deliverableId(dir) : undefined;
   const shared = identity?.note ? sharedIdWarning(dir, identity.id) : undefined;
-  const warned = warnings.length > 0 || shared
-    ? { warnings: [...warnings, ...shared ? [`${identity!.note}; ${shared}`] : []] }
-    : {};
+  const said = [
+    ...warnings,
+    ...shared ? [`${identity!.note}; ${shared}`] : [],
+    ...exists ? earlierRunWarnings(dir, options.agent) : [],
+    ...options.pid !== undefined && pidAlive(options.pid) === false
+      // Warned, not refused: refused, the agent would carry on with no run to finish at all.
+      ? [
+        `--pid ${options.pid}: no such process on this machine: the next runrec reap writes ` +
+        "this run FAILED at once (a finish then supersedes that record); give the agent's own " +
+        "process, one that lives until its finish, or leave --pid out",
+      ]
+      : [],
+  ];
+  const warned = said.length > 0 ? { warnings: said } : {};
   if (!exists) return { delDir: dir, run, creates: true, ...warned };
   try {
     const kept = keepPendingRun(dir, run);
@@ -194,6 +207,19 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     run.start.notes.push(`pending run not saved (${why}): reap could not have recorded a crash`);
     return { delDir: dir, run, notSaved: why, ...warned };
   }
+}
+
+/**
+ * A warning for each run of `agent` still pending in `dir` when it starts
+ * another: most often a finish forgotten, which `reap` would write FAILED.
+ */
+function earlierRunWarnings(dir: string, agent: string): string[] {
+  return listPendingRuns(dir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) =>
+    `${agent}'s run ${i.id} (since ${i.run!.start.started}) is still pending here: if its ` +
+    `finish was forgotten, runrec finish ${shellWord(i.path)} --status S ... records it; if ` +
+    `its agent is gone, runrec reap ${shellWord(dir)}` +
+    `${i.run!.pid === undefined ? " --older-than DURATION" : ""} writes it FAILED`
+  );
 }
 
 /**
@@ -284,7 +310,13 @@ export async function finishRun(
     return await finishClaimed(started.delDir, run, undefined, report, options);
   }
   const { delDir, token } = whereRunIs(started.delDir, run.id, started.token);
-  const claim = await claimForFinish(delDir, run.id, token);
+  let claim: { claimed: string; reaped: boolean } | undefined;
+  try {
+    claim = await claimForFinish(delDir, run.id, token);
+  } catch (e) {
+    if (!(e instanceof ReadOnlyRun)) throw e;
+    return (await finishReadOnly(delDir, e, { ...report, agent: run.agent }, options)).outcome;
+  }
   if (claim) {
     const reaped = await recordedAlready(delDir, run, claim);
     return await refusedStillPending(
@@ -391,7 +423,9 @@ function whereRunIs(delDir: string, id: string, token: string): { delDir: string
  * Finishes the pending run that `target` and `run` name, as `runrec finish`
  * does: `target` is a token (the path `start` printed), or a deliverable
  * folder with `run` its token or id, or a deliverable folder alone with
- * exactly one pending run.
+ * exactly one pending run (or one of `report.agent`'s). A run whose folder
+ * turned read-only since its start is recorded into the user's spool, its
+ * file left for `runrec flush` (see `finishReadOnly`).
  *
  * @example
  * ```ts
@@ -408,8 +442,14 @@ export async function finishPendingRun(
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
   checkFinishPendingArguments(target, run, report, options);
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
-  const { delDir, id, path } = await locateRun(target, run);
-  const claim = await claimForFinish(delDir, id, path);
+  const { delDir, id, path } = await locateRun(target, run, report.agent);
+  let claim: { claimed: string; reaped: boolean } | undefined;
+  try {
+    claim = await claimForFinish(delDir, id, path);
+  } catch (e) {
+    if (!(e instanceof ReadOnlyRun)) throw e;
+    return { delDir, ...await finishReadOnly(delDir, e, report, options) };
+  }
   if (!claim) {
     const lost = await runFromToken(delDir, id, path, report.agent);
     return { delDir, run: lost, outcome: await finishLost(delDir, lost, report, options) };
@@ -584,6 +624,7 @@ async function claimForFinish(
     try {
       claimed = claimPendingRun(path);
     } catch (e) {
+      if (claimFailedReadOnly(e)) throw new ReadOnlyRun(path, false, e);
       // The run stays pending (reap records it): said naming its file.
       throw new InputError(`${path}: ${(e as Error).message}`, { cause: e });
     }
@@ -614,8 +655,85 @@ async function claimForFinish(
     if (state !== "alive" || Date.now() > deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const reaped = claimPendingRun(reapedPath(delDir, id));
+  let reaped: string | undefined;
+  try {
+    reaped = claimPendingRun(reapedPath(delDir, id));
+  } catch (e) {
+    if (claimFailedReadOnly(e)) throw new ReadOnlyRun(reapedPath(delDir, id), true, e);
+    throw e;
+  }
   return reaped ? { claimed: reaped, reaped: true } : undefined;
+}
+
+/** A run whose file cannot be claimed because its folder is read-only now: see `finishReadOnly`. */
+class ReadOnlyRun extends InputError {
+  constructor(readonly path: string, readonly reaped: boolean, cause: unknown) {
+    super(`${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * Finishes a run whose folder turned read-only after its start (its file
+ * there can be read, not claimed): the record goes to the user's spool with
+ * the run's id in its Notes, and the file stays. A marker in this user's
+ * folder of pending runs ({@linkcode claimReadOnlyRun}) lets one finisher at a
+ * time in, and one that finds the run's record (in the file or the spool)
+ * writes nothing; `reap` leaves a run whose record is spooled; `runrec flush`,
+ * once the folder is writable, appends the record and removes the file.
+ */
+async function finishReadOnly(
+  delDir: string,
+  readOnly: ReadOnlyRun,
+  report: FinishReport,
+  options: RunOptions,
+): Promise<{ run: PendingRun; outcome: RunOutcome }> {
+  let run: PendingRun;
+  let marker: string | undefined;
+  try {
+    run = readPendingRun(readOnly.path);
+    marker = await claimReadOnlyRun(run.id);
+  } catch {
+    throw readOnly; // the run stays pending, as when it could not be read either
+  }
+  if (marker === undefined) {
+    throw new InputError(`run ${run.id} of ${delDir} is being finished by another process`);
+  }
+  try {
+    const implausible = run.delDir !== undefined && resolve(run.delDir) !== delDir
+      ? `it names another deliverable folder, ${run.delDir}`
+      : implausibleStart(run.start.started, Date.now());
+    if (implausible) {
+      throw new InputError(`${readOnly.path}: not finished: ${implausible}; it stays pending`);
+    }
+    if (report.agent !== undefined && report.agent !== run.agent) {
+      throw new OptionError((name) =>
+        `${name("agent")} ${report.agent}: run ${run.id} was started by ${run.agent}; ` +
+        "it is still pending"
+      );
+    }
+    const found = (await recordedRuns(delDir))(run);
+    if (found && !found.reaped) throw recordedError(delDir, run.id, delDir, found, run.agent);
+    const note = "finished while its folder was read-only: the record spooled, the pending " +
+      "run file left for runrec flush to remove";
+    const held = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
+    const outcome = readOnly.reaped || found?.reaped
+      ? await finishReaped(delDir, held, undefined, report, options)
+      : await finishClaimed(delDir, held, undefined, report, options);
+    const again = `runrec flush ${shellWord(delDir)}`;
+    outcome.warnings.push(
+      outcome.spooledTo
+        ? `${delDir} is read-only now: run ${run.id}'s record waits in ${outcome.spooledTo}; ` +
+          `once the folder is writable, ${again} appends it and removes ${readOnly.path}; ` +
+          "finish and reap leave the run alone meanwhile"
+        : outcome.lost
+        ? `${delDir} is read-only now: ${readOnly.path} stays; once the record's line below ` +
+          "is appended (runrec flush --from FILE), do not finish the run again"
+        : `${delDir} is read-only now: run ${run.id} is still pending, nothing recorded`,
+    );
+    return { run, outcome };
+  } finally {
+    dropMarker(marker);
+  }
 }
 
 /**
@@ -631,8 +749,13 @@ async function recordedAlready(
   run: PendingRun,
   claim: { claimed: string; reaped: boolean },
 ): Promise<boolean> {
-  if (claim.reaped) return true;
   const found = (await recordedRuns(delDir))(run);
+  if (found?.spooledIn !== undefined && !found.reaped) {
+    // Its finish spooled the record (a read-only folder): flush appends it and removes the file.
+    releaseClaim(claim.claimed);
+    throw recordedError(delDir, run.id, delDir, found, run.agent);
+  }
+  if (claim.reaped) return true;
   if (found === undefined) return false;
   if (found.reaped) {
     // Finished from this file: the copy reap kept would let a second late finish in.
@@ -657,7 +780,7 @@ async function recordedAlready(
 async function finishReaped(
   delDir: string,
   run: PendingRun,
-  claimed: string,
+  claimed: string | undefined,
   report: FinishReport,
   options: RunOptions,
 ): Promise<RunOutcome> {
@@ -834,6 +957,7 @@ export async function finishClaimed(
 async function locateRun(
   target: string,
   run?: string,
+  agent?: string,
 ): Promise<{ delDir: string; id: string; path?: string }> {
   if (target === "") throw new InputError("the run's token or deliverable folder is empty");
   if (run !== undefined) {
@@ -870,6 +994,9 @@ async function locateRun(
   const items = listPendingRuns(target);
   const waiting = items.filter((i) => i.run && !i.claimedBy);
   if (waiting.length === 1) return { delDir: resolve(target), id: waiting[0].id };
+  // Of several agents' runs, the one --agent names is the one meant.
+  const agents = waiting.filter((i) => i.run!.agent === agent);
+  if (agents.length === 1) return { delDir: resolve(target), id: agents[0].id };
   const list = (found: PendingItem[]) =>
     found.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ");
   if (waiting.length === 0) {
@@ -885,6 +1012,11 @@ async function locateRun(
       `${target}: no pending run (none started, or finished already)${late}${bad}; to record ` +
         "a run that runrec start did not keep: " +
         `runrec emit ${shellWord(target)} --agent NAME --status S ...`,
+    );
+  }
+  if (agents.length > 1) {
+    throw new InputError(
+      `${target}: ${agents.length} pending runs of ${agent}; name one with --run: ${list(agents)}`,
     );
   }
   throw new InputError(

@@ -43,6 +43,7 @@ import {
   WriteError,
 } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
+import { settleRecordedRuns } from "./run_files.ts";
 
 /** Name of the spool folder inside a deliverable folder. */
 export const SPOOL_FOLDER = ".runrec-spool";
@@ -620,6 +621,7 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
   try {
     if (alreadyReplayed(writer, entry)) {
       Deno.removeSync(claimed);
+      settleRun(writer, entry);
       report.alreadyWritten.push(entry.id);
       return;
     }
@@ -627,6 +629,7 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
     const draft = { ...entry.draft, Notes: [entry.draft.Notes, note].filter(Boolean).join(" | ") };
     report.replayed.push(writer.append(draft));
     Deno.removeSync(claimed);
+    settleRun(writer, entry);
   } catch (e) {
     if (e instanceof WriteError && e.landed) {
       // In the file already: never appended again (the marker would find it anyway).
@@ -655,6 +658,11 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
         `${entry.attempts} replay(s): ${entry.error}`,
     );
   }
+}
+
+/** The pending file a finish of a read-only folder left beside this record, removed now it is in. */
+function settleRun(writer: RecordWriter, entry: SpoolEntry): void {
+  settleRecordedRuns(dirname(writer.path), entry.draft.Notes ?? "", entry.draft.ErrorSummary ?? "");
 }
 
 /** The variables that name the spool folders outside the deliverables. */

@@ -26,17 +26,17 @@ Usage:
 
 The run is named by the token runrec start printed (the path of its pending
 file), or by its deliverable folder: with --run, or alone when the folder has
-exactly one pending run. A token still works when the deliverable folder's
-label was renamed or the folder moved to another package during the run: the
-one folder of its DeliverableID under the execution root holding the run.
-A folder with no pending run whose same folder in another worktree of the
-repository holds one names it and its token (exit 2): finish it there. So does
-a deliverable folder given with --run ID (or the RunID reap gave the run) for a
-run pending in another deliverable folder of its execution root: the error
-names where it is pending and the runrec finish <its folder> --run ID that
-records it there; nothing is written. A folder given alone is not looked for
-elsewhere: its own run may be the one lost. runrec emit is suggested only for a
-run pending nowhere.
+exactly one pending run (or exactly one of the agent --agent names). A token
+still works when the deliverable folder's label was renamed or the folder
+moved to another package during the run: the one folder of its DeliverableID
+under the execution root holding the run. A folder with no pending run whose
+same folder in another worktree of the repository holds one names it and its
+token (exit 2): finish it there. So does a deliverable folder given with --run
+ID (or the RunID reap gave the run) for a run pending in another deliverable
+folder of its execution root: the error names where it is pending and the
+runrec finish <its folder> --run ID that records it there; nothing is written.
+A folder given alone is not looked for elsewhere: its own run may be the one
+lost. runrec emit is suggested only for a run pending nowhere.
 
 Options:
   --run TOKEN|ID    which run of <del-dir> to finish: the token or the id (in the
@@ -98,18 +98,23 @@ record's Notes name the run ("recorded from the token of run <id>"): should
 the pending file come back (git stash pop, a restored copy), finish exits 2
 naming the RunID and removes it.
 
-As with runrec emit, a write failure never fails the agent's run: runrec warns,
-keeps the record in the spool, exits 0 (see runrec emit --help: spool, replay,
-lost-record lines). Finishing a run twice is an error (exit 2): the second
-finish writes nothing and says where the record is (its RunID, or the spool
-entry of a gone folder's run: flush, or the lost-record line, appends it;
-nothing more is needed). Bad arguments exit 2, write nothing, and leave the run
-pending. When the run is finished already and runs of the same --agent started
-since it ended are pending in that folder (a previous run's token given for the
-current run), the error names them and their tokens instead: finish the current
-run with its own. A run that runrec reap wrote as FAILED (its agent seemed gone) is
-finished all the same: its Notes say that it supersedes the FAILED record,
-which stays (log marks that one SUPERSEDED).
+As with runrec emit, a write failure never fails the agent's run: runrec
+warns, keeps the record in the spool, exits 0 (see runrec emit --help: spool,
+replay, lost-record lines). So does a deliverable folder that turned read-only
+since the start: the record, naming the run's id, waits in the user's spool,
+and the pending file stays; a second finish and reap record nothing meanwhile
+(they say where the record waits); runrec flush <del-dir>, once the folder is
+writable, appends it and removes the pending file. Finishing a run twice is an
+error (exit 2): the second finish writes nothing and says where the record is
+(its RunID, or the spool entry of a gone folder's run: flush, or the
+lost-record line, appends it; nothing more is needed). Bad arguments exit 2,
+write nothing, and leave the run pending. When the run is finished already and
+runs of the same --agent started since it ended are pending in that folder (a
+previous run's token given for the current run), the error names them and
+their tokens instead: finish the current run with its own. A run that runrec
+reap wrote as FAILED (its agent seemed gone) is finished all the same: its
+Notes say that it supersedes the FAILED record, which stays (log marks that
+one SUPERSEDED).
 
 Examples:
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md --output _STATUS.md

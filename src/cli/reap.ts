@@ -47,7 +47,11 @@ RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), an
 records spooled earlier that the write appended are said ("replayed ... from
 the spool"). A pending run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
-reaped all the same; "nothing to reap" on stderr when there was none. A
+reaped all the same; "nothing to reap" on stderr when there was none. Runs
+started without --pid (a language-model agent's) are reaped only with
+--older-than: a line on stderr names those left pending and says so. A run
+whose finish spooled its record (its folder was read-only) is not reaped:
+"(recorded already) ... its record waits in the spool", for runrec flush. A
 warning about a run reaped (an agent name that is a near miss of a known one,
 a record spooled) starts with its RunID and folder.
 
@@ -70,6 +74,26 @@ function parseAge(text: string): number {
     );
   }
   return Math.round(ms);
+}
+
+/**
+ * What to do about the runs left pending because they were started without
+ * `--pid` (an LLM agent's): reap tells those only by age.
+ */
+function unwatchedNote(
+  runs: readonly { delDir: string; run: { agent: string; start: { started: string } } }[],
+  age: string | undefined,
+): string | undefined {
+  if (runs.length === 0) return undefined;
+  const each = runs.map(({ delDir, run }) =>
+    `${relative(Deno.cwd(), delDir) || "."} ${run.agent} since ${run.start.started}`
+  ).join(", ");
+  return age === undefined
+    ? `${runs.length} pending run(s) started without --pid, so not seen to be gone: ${each}; ` +
+      "once their agents are gone, runrec reap --older-than DURATION (2h, 1d) reaps those " +
+      "started longer ago"
+    : `${runs.length} pending run(s) started without --pid, less than ${age} ago: ${each}; ` +
+      "left pending";
 }
 
 /** The `reap` command. */
@@ -138,6 +162,8 @@ export const reapCommand: Command = {
         if (report.reaped.length === 0 && report.problems.length === 0) {
           io.err("runrec reap: nothing to reap\n");
         }
+        const unwatched = unwatchedNote(report.unwatched, age);
+        if (unwatched) io.err(`runrec reap: ${unwatched}\n`);
       });
     }
     return report.problems.length > 0 ? EXIT.usage : EXIT.ok;

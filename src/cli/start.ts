@@ -38,7 +38,8 @@ Options:
   --pid PID      the agent's process: once it is gone, runrec reap writes the run as
                  FAILED (default: none; such a run is reaped only with --older-than).
                  A shell script passes its own, --pid $$; an agent whose every
-                 command runs in a new shell passes none.
+                 command runs in a new shell passes none. A PID no process has
+                 is warned of (exit 0): reap would write the run FAILED at once.
   --json         print the pending run as JSON (its "token" field is the token)
 
 Captures now what the record must hold as the run's start: RunTimestamp,
@@ -58,11 +59,14 @@ absolute path. Finish the run with
 or, when it is the folder's only pending run,
   runrec finish <del-dir> --status S ...
 Runs never finished are written as FAILED by runrec reap; runrec log and
-runrec verify name them. Bad arguments exit 2 and write nothing. So does a
-token that cannot be written (stdout on a full disk, or a pipe no one reads):
-the run is not kept, and is recorded with runrec emit instead. A token sent to
-/dev/null is the caller's choice: runrec finish <del-dir> finds the run.
-Once the token is out, a warning or note that cannot be printed changes nothing.
+runrec verify name them. A start of an agent whose earlier run is still
+pending in the folder (a forgotten finish) warns, naming that run, the finish
+that records it and the reap that writes it FAILED. Bad arguments exit 2 and
+write nothing. So does a token that cannot be written (stdout on a full disk,
+or a pipe no one reads): the run is not kept, and is recorded with runrec emit
+instead. A token sent to /dev/null is the caller's choice: runrec finish
+<del-dir> finds the run. Once the token is out, a warning or note that cannot
+be printed changes nothing.
 
 Example:
   TOKEN=$(runrec start PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS \\

@@ -1,0 +1,89 @@
+/**
+ * What runrec says about pending runs: the advice to reap names
+ * `--older-than` for runs started without `--pid`; a second start of an
+ * agent names its run still pending; `finish <del-dir> --agent X` picks X's
+ * run among several agents'; `start --pid` of no process warns.
+ */
+import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+import { pendingFiles, recordsOf } from "./support/runs.ts";
+
+/** The id of the run a token names. */
+function idOf(token: string): string {
+  return token.split("/").at(-1)!.replace(/\.json$/, "");
+}
+
+Deno.test("runs started without --pid: reap says they need --older-than, and log's advice names it", async () => {
+  const { root, del } = await makeProject();
+  const start = await runCliProcess(["start", del, "--agent", "CHIRALITY_LENS"]);
+  assertEquals(start.code, 0, start.stderr);
+  const reap = await runCliProcess(["reap", del]);
+  assertEquals([reap.code, reap.stdout], [0, ""], reap.stderr);
+  assertMatch(reap.stderr, /1 pending run\(s\) started without --pid.*--older-than DURATION/);
+  const log = await runCliProcess(["log", del]);
+  assertMatch(log.stderr, /runrec reap \S+ --older-than DURATION once their agents are gone/);
+  const reaped = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reaped.code, 0, reaped.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a second start of an agent whose run is still pending warns, naming that run; another agent's start does not", async () => {
+  const { root, del } = await makeProject();
+  const first = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
+  const other = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(other.stderr.includes("still pending"), false, other.stderr);
+  const second = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
+  assertEquals(second.code, 0, second.stderr);
+  assertIncludes(
+    second.stderr,
+    `DEPENDENCIES's run ${idOf(first.stdout.trim())} (since `,
+  );
+  assertIncludes(second.stderr, `runrec finish ${first.stdout.trim()} --status S`);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent X picks X's run among pending runs of several agents", async () => {
+  const { root, del } = await makeProject();
+  const lens = (await runCliProcess(["start", del, "--agent", "CHIRALITY_LENS"])).stdout.trim();
+  const deps = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  const finish = await runCliProcess([
+    "finish",
+    del,
+    "--agent",
+    "CHIRALITY_LENS",
+    "--status",
+    "SUCCESS",
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  assertIncludes(record.Notes, `run ${idOf(lens)}`);
+  assertEquals(pendingFiles(del), [deps.split("/").at(-1)!]);
+  // Two of one agent: still named with --run.
+  await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
+  const two = await runCliProcess([
+    "finish",
+    del,
+    "--agent",
+    "DEPENDENCIES",
+    "--status",
+    "SUCCESS",
+  ]);
+  assertEquals(two.code, 2);
+  assertIncludes(two.stderr, "2 pending runs of DEPENDENCIES; name one with --run");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("start --pid of a process that does not exist warns (exit 0, the run kept)", async () => {
+  const { root, del } = await makeProject();
+  const gone = new Deno.Command("true").spawn();
+  await gone.status;
+  const start = await runCliProcess(["start", del, "--agent", "A", "--pid", String(gone.pid)]);
+  assertEquals(start.code, 0, start.stderr);
+  assertIncludes(start.stderr, `warning: --pid ${gone.pid}: no such process on this machine`);
+  assertEquals(pendingFiles(del).length, 1);
+  const alive = await runCliProcess(["start", del, "--agent", "B", "--pid", String(Deno.pid)]);
+  assertEquals(alive.stderr.includes("no such process"), false, alive.stderr);
+  await Deno.remove(root, { recursive: true });
+});

@@ -1,0 +1,187 @@
+/**
+ * A deliverable folder that turns read-only between `start` and `finish`
+ * (a real read-only bind mount, as root): the finish spools the record with
+ * the run's id and leaves the pending file; a second finish and `reap`
+ * record nothing while the record waits; `flush`, once the folder is
+ * writable, appends it once and removes the pending file. Kills at the
+ * likely crash points are real (`strace` injecting SIGKILL).
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+
+async function sh(command: string, ...args: string[]): Promise<void> {
+  const out = await new Deno.Command(command, { args, stderr: "piped" }).output();
+  const why = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, `${command} ${args.join(" ")}: ${why}`);
+}
+
+/** Runs `body` while `del` is a read-only bind mount of itself. */
+async function whileReadOnly<T>(del: string, body: () => Promise<T>): Promise<T> {
+  await sh("mount", "--bind", del, del);
+  try {
+    await sh("mount", "-o", "remount,ro,bind", del);
+    return await body();
+  } finally {
+    await sh("umount", del);
+  }
+}
+
+/** The entries of the user's spool under `tmp` (its `$TMPDIR`). */
+function userSpool(tmp: string): string[] {
+  const found: string[] = [];
+  for (const folder of Deno.readDirSync(tmp)) {
+    if (!folder.name.startsWith("runrec-spool-")) continue;
+    for (const e of Deno.readDirSync(join(tmp, folder.name))) {
+      if (e.name.endsWith(".json")) found.push(e.name);
+    }
+  }
+  return found;
+}
+
+/** A project with one run of 4_DOCUMENTS started; its `$TMPDIR` of its own. */
+async function startedRun() {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const start = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"], undefined, env);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+  const finish = ["finish", token, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"];
+  const cleanup = async () => {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  };
+  return { del, tmp, env, token, id, finish, cleanup };
+}
+
+/** After the folder is writable again: flush appends the one record and settles the run. */
+async function flushedOnce(del: string, id: string, env: Record<string, string>) {
+  const flush = await runCliProcess(["flush", del], undefined, env);
+  assertEquals(flush.code, 0, flush.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.RunStatus]), [["4_DOCUMENTS", "SUCCESS"]]);
+  assertIncludes(records[0].Notes, `run ${id}`);
+  assertEquals(pendingFiles(del), [], "flush removed the pending file");
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+  assertEquals([reap.code, reap.stdout], [0, ""], reap.stderr);
+  assertEquals((await recordsOf(del)).length, 1);
+}
+
+Deno.test("finish of a folder turned read-only: spooled (exit 0) with the run's id; a second finish and reap record nothing; flush appends it once and removes the pending file", async () => {
+  const { del, tmp, env, token, id, finish, cleanup } = await startedRun();
+  await whileReadOnly(del, async () => {
+    const first = await runCliProcess(finish, undefined, env);
+    assertEquals(first.code, 0, first.stderr);
+    assertIncludes(first.stderr, "is read-only now");
+    assertEquals(userSpool(tmp).length, 1);
+    const second = await runCliProcess(finish, undefined, env);
+    assertEquals(second.code, 2, second.stderr);
+    assertIncludes(second.stderr, "its record waits in the spool");
+    const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+    assertEquals(reap.code, 0, reap.stderr);
+    assertIncludes(reap.stdout, "its record waits in the spool");
+    assertEquals(userSpool(tmp).length, 1, "nothing spooled again");
+  });
+  // Writable again, not flushed yet: the run is still not recorded a second time.
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+  assertIncludes(reap.stdout, "its record waits in the spool");
+  const third = await runCliProcess(finish, undefined, env);
+  assertEquals(third.code, 2, third.stderr);
+  assertIncludes(third.stderr, "its record waits in the spool");
+  assertEquals(pendingFiles(del), [token.split("/").at(-1)!]);
+  assertEquals(await recordsOf(del), []);
+  await flushedOnce(del, id, env);
+  await cleanup();
+});
+
+Deno.test("finish --strict of a folder turned read-only: exit 2, nothing spooled, the run still pending", async () => {
+  const { del, tmp, env, id, finish, cleanup } = await startedRun();
+  await whileReadOnly(del, async () => {
+    const strict = await runCliProcess([...finish, "--strict"], undefined, env);
+    assertEquals(strict.code, 2, strict.stderr);
+    assertEquals(userSpool(tmp), []);
+  });
+  const again = await runCliProcess(finish, undefined, env);
+  assertEquals(again.code, 0, again.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.length, 1);
+  assertIncludes(records[0].Notes, `run ${id}`);
+  await cleanup();
+});
+
+Deno.test("four finishes at once of a folder turned read-only: one spools the record, the others record nothing", async () => {
+  const { del, tmp, env, id, finish, cleanup } = await startedRun();
+  await whileReadOnly(del, async () => {
+    const codes = (await Promise.all(
+      [1, 2, 3, 4].map(() => runCliProcess(finish, undefined, env)),
+    )).map((r) => r.code).sort();
+    assertEquals(codes, [0, 2, 2, 2]);
+    assertEquals(userSpool(tmp).length, 1);
+  });
+  await flushedOnce(del, id, env);
+  await cleanup();
+});
+
+/** Runs `finish` under strace, killed (SIGKILL) at the first `syscalls` on `path`. */
+async function finishKilledAt(
+  finish: string[],
+  env: Record<string, string>,
+  path: string,
+  syscalls: string,
+): Promise<void> {
+  const out = await new Deno.Command("strace", {
+    args: [
+      "-f",
+      "-qq",
+      "-o",
+      "/dev/null",
+      "-P",
+      path,
+      `-e`,
+      `trace=${syscalls}`,
+      "-e",
+      `inject=${syscalls}:signal=KILL`,
+      "--",
+      ...RUNREC,
+      ...finish,
+    ],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.signal ?? out.code, out.signal ? "SIGKILL" : 137, "the finish was killed");
+}
+
+Deno.test("finish killed (kill -9) after spooling, before dropping its marker: the next finish records nothing; flush appends the record once", async () => {
+  const { del, tmp, env, id, finish, cleanup } = await startedRun();
+  const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
+  await whileReadOnly(del, async () => {
+    await finishKilledAt(finish, env, marker, "unlink,unlinkat");
+    assertEquals(userSpool(tmp).length, 1);
+    assert((await Deno.stat(marker)).isFile, "the dead finisher's marker is left");
+    const again = await runCliProcess(finish, undefined, env);
+    assertEquals(again.code, 2, again.stderr);
+    assertIncludes(again.stderr, "its record waits in the spool");
+    assertEquals(userSpool(tmp).length, 1);
+  });
+  await flushedOnce(del, id, env);
+  await cleanup();
+});
+
+Deno.test("finish killed (kill -9) holding its marker, before anything is spooled: the next finish takes the marker over and spools the record once", async () => {
+  const { del, tmp, env, id, finish, cleanup } = await startedRun();
+  await whileReadOnly(del, async () => {
+    // Killed as it tries the deliverable's own spool folder, the first place a record goes.
+    await finishKilledAt(finish, env, join(del, ".runrec-spool"), "mkdir,mkdirat");
+    assertEquals(userSpool(tmp), []);
+    const again = await runCliProcess(finish, undefined, env);
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals(userSpool(tmp).length, 1);
+  });
+  await flushedOnce(del, id, env);
+  await cleanup();
+});
