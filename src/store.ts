@@ -444,14 +444,14 @@ function appendOnce(
   const lineBytes = bytes.length - before.length - 1;
   if (lineBytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, record, lineBytes);
   record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
-  // The last moment to find the lock taken over; after this, our bytes may land.
-  if (!lock.stillHeld()) {
-    throw new WriteError(`${path}.lock: the append lock is no longer ours; record not written`);
-  }
   // Only a record of the same deliverable and minute can repeat it: most appends look no further.
   const sameRunAs = draft.RunID === undefined && index.maxSeq > 0n
     ? sameRunIn(path, state.size, prefix, draft)
     : undefined;
+  // The last moment to find the lock taken over; after this, our bytes may land.
+  if (!lock.stillHeld()) {
+    throw new WriteError(`${path}.lock: the append lock is no longer ours; record not written`);
+  }
   const { offset, written } = writeOnce(path, bytes, state, fsync);
   checkWritten(path, offset, bytes.subarray(0, written));
   index.index.see(record.RunID);
@@ -482,12 +482,16 @@ function sameRunIn(
   draft: RecordDraft,
 ): string | undefined {
   const from = Math.max(0, size - SAME_RUN_BYTES);
-  const handle = Deno.openSync(path, { read: true });
   let tail: Uint8Array;
   try {
-    tail = readAt(handle, from, size - from);
-  } finally {
-    handle.close();
+    const handle = Deno.openSync(path, { read: true });
+    try {
+      tail = readAt(handle, from, size - from);
+    } finally {
+      handle.close();
+    }
+  } catch {
+    return undefined; // a warning's look-up never costs the record its write
   }
   const text = new TextDecoder().decode(tail);
   // Only the lines holding its RunTimestamp, latest first: most records of the minute started
@@ -521,7 +525,7 @@ function sameRunIn(
 function isSameRun(record: RunRecord, draft: RecordDraft): boolean {
   const sameHashes = (a: Record<string, string>, b: Record<string, string>) =>
     Object.keys(a).length === Object.keys(b).length &&
-    Object.entries(a).every(([path, hash]) => b[path] === hash);
+    Object.entries(a).every(([path, hash]) => Object.hasOwn(b, path) && b[path] === hash);
   return record.AgentName === draft.AgentName && record.RunTimestamp === draft.RunTimestamp &&
     record.RunStatus === draft.RunStatus &&
     record.RunPassDirective === draft.RunPassDirective &&
