@@ -208,6 +208,9 @@ type Verdict =
   | { kind: "held"; detail: string; holder: string; deliverableId?: string; leaseEnd?: number }
   | { kind: "unusable"; detail: string; holder: string };
 
+/** How long a live holder on this host holds the lock before `ps` is asked whether it exited. */
+const ZOMBIE_CHECK_AFTER_MS = 1000;
+
 /** What tells one lock file from another at the same path. */
 interface Identity {
   ino: number | null;
@@ -219,7 +222,7 @@ interface Identity {
 /**
  * Whether `pid` runs on this host: `undefined` when this process may not ask
  * (no `--allow-run`, as in the sandboxed build). A zombie (exited, not yet
- * waited for by its parent) does not run.
+ * waited for by its parent) is still seen: see {@linkcode isZombie}.
  *
  * @example
  * ```ts
@@ -231,27 +234,45 @@ export function pidAlive(pid: number): boolean | undefined {
   try {
     // Signal 0 delivers nothing: it only asks whether the process exists.
     Deno.kill(pid, 0 as unknown as Deno.Signal);
+    return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false; // ESRCH
     if (e instanceof Deno.errors.PermissionDenied) return true; // EPERM: another user's
     return undefined;
   }
-  // kill(pid, 0) succeeds on a zombie, which a parent that never waits (a container's PID 1)
-  // keeps for ever: its lock would be held until the lease ends, its pending run never reaped.
-  return !isZombie(pid);
 }
 
-/** Whether Linux's `/proc` says `pid` has exited (state Z or X); `false` where it cannot say. */
-function isZombie(pid: number): boolean {
-  let stat: string;
+/** What `ps` said of a pid, and when: asked at most once a second per pid. */
+const zombieAnswers = new Map<number, { zombie: boolean; atMs: number }>();
+
+/**
+ * Whether `ps` says `pid` has exited and waits for its parent to collect it
+ * (state Z): a parent that never waits (a container's PID 1) keeps it for
+ * ever, and `kill(pid, 0)` still succeeds. `false` where `ps` cannot say (no
+ * `ps`, no `--allow-run`). Deno refuses `/proc` to a process without
+ * `--allow-all`, hence `ps`.
+ *
+ * @example
+ * ```ts
+ * import { isZombie } from "./lock.ts";
+ * isZombie(Deno.pid); // false
+ * ```
+ */
+export function isZombie(pid: number): boolean {
+  const now = Date.now();
+  const seen = zombieAnswers.get(pid);
+  if (seen && now - seen.atMs < 1000) return seen.zombie;
+  let zombie = false;
   try {
-    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch {
-    return false; // not Linux, no permission to read it, or gone since
-  }
-  // "pid (comm) state ...": comm may hold spaces and parentheses, so the state follows the last ")".
-  const state = stat.slice(stat.lastIndexOf(")") + 1).trimStart()[0];
-  return state === "Z" || state === "X";
+    const out = new Deno.Command("ps", {
+      args: ["-o", "stat=", "-p", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    zombie = out.success && /^\s*Z/.test(new TextDecoder().decode(out.stdout));
+  } catch { /* no ps, or not allowed to run it: it cannot say */ }
+  zombieAnswers.set(pid, { zombie, atMs: now });
+  return zombie;
 }
 
 /**
@@ -435,6 +456,10 @@ async function judge(path: string): Promise<Verdict> {
     const alive = pidAlive(info.pid);
     if (alive === false) {
       return { kind: "orphan", reason: `pid ${info.pid} no longer runs`, of, identity };
+    }
+    // An append holds the lock for milliseconds: one held over a second may be a zombie's.
+    if (alive && now - acquiredMs > ZOMBIE_CHECK_AFTER_MS && isZombie(info.pid)) {
+      return { kind: "orphan", reason: `pid ${info.pid} exited (a zombie)`, of, identity };
     }
     if (alive) {
       // Within its lease a live pid is taken for the holder; `ps` (a process) is asked only after.

@@ -16,7 +16,7 @@
 import { basename, dirname, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
-import { hostname, pidAlive } from "./lock.ts";
+import { hostname, isZombie, pidAlive } from "./lock.ts";
 import { listSpool, privateFolderProblem, sharedSpoolFolder } from "./spool.ts";
 import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
@@ -927,7 +927,8 @@ export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
   const [pid, host] = pidAtHost.split(/@(.*)/s);
   if (host !== claimHost() && host !== hostname()) return "unknown";
   const alive = pidAlive(Number(pid));
-  return alive === undefined ? "unknown" : alive ? "alive" : "gone";
+  if (alive === undefined) return "unknown";
+  return alive && !isZombie(Number(pid)) ? "alive" : "gone";
 }
 
 /**
