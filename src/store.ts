@@ -497,28 +497,31 @@ function sameRunIn(
   // Only the lines holding its RunTimestamp, latest first: most records of the minute started
   // at another millisecond, and need no checksum nor decoding.
   const needle = `,${draft.RunTimestamp},`;
-  for (
-    let at = text.lastIndexOf(needle);
-    at >= 0;
-    at = at > 0 ? text.lastIndexOf(needle, at - 1) : -1
-  ) {
+  // Each line once (a line may hold the needle many times, in its Notes).
+  for (let at = text.lastIndexOf(needle); at >= 0;) {
     const start = text.lastIndexOf("\n", at) + 1;
     if (start === 0 && from > 0) break; // a line that starts before the window
     const end = text.indexOf("\n", at);
-    const line = text.slice(start, end < 0 ? undefined : end);
-    // The cells before AgentName are never quoted (agentsRecordedIn reads them so too).
-    const cells = line.split(",", 6);
-    if (!cells[1]?.startsWith(prefix) || cells[3] !== draft.AgentName) continue;
-    if (cells[5] !== draft.RunTimestamp || !checksumMatches(line)) continue;
-    let record: RunRecord;
-    try {
-      record = decodeRecord(line);
-    } catch {
-      continue; // not a record this runrec reads: no run to compare
-    }
-    if (isSameRun(record, draft)) return record.RunID;
+    const repeated = repeatedRun(text.slice(start, end < 0 ? undefined : end), prefix, draft);
+    if (repeated !== undefined) return repeated;
+    at = start >= 2 ? text.lastIndexOf(needle, start - 2) : -1;
   }
   return undefined;
+}
+
+/** The RunID of `line` when it is a whole record that `draft` repeats. */
+function repeatedRun(line: string, prefix: string, draft: RecordDraft): string | undefined {
+  // The cells before AgentName are never quoted (agentsRecordedIn reads them so too).
+  const cells = line.split(",", 6);
+  if (!cells[1]?.startsWith(prefix) || cells[3] !== draft.AgentName) return undefined;
+  if (cells[5] !== draft.RunTimestamp || !checksumMatches(line)) return undefined;
+  let record: RunRecord;
+  try {
+    record = decodeRecord(line);
+  } catch {
+    return undefined; // not a record this runrec reads: no run to compare
+  }
+  return isSameRun(record, draft) ? record.RunID : undefined;
 }
 
 /** Whether `record` and `draft` tell of the same run (see `sameRunAs`). */
