@@ -78,7 +78,7 @@ export async function notFoundHint(
  * The folders beside the missing deliverable folder `delDir` that it most
  * likely meant: those claiming its DeliverableID (by name or `_CONTEXT.md`),
  * else those whose names are one or two edits from its name (as
- * `closestNames` counts them). Empty when `delDir` exists, or its parent
+ * `closestNames` counts them) and claim no other DeliverableID. Empty when `delDir` exists, or its parent
  * cannot be listed.
  *
  * @example
@@ -98,7 +98,15 @@ export async function meantFolders(delDir: string): Promise<string[]> {
     const claiming = siblings.filter((name) => claimedId(join(dirname(dir), name)) === id);
     if (claiming.length > 0) return claiming;
   }
-  return await nearNames(basename(dir), dirname(dir), (name) => siblings.includes(name));
+  // A near name that claims another ID is another deliverable (DEL-01-01_Pump beside a new
+  // DEL-01-02_Pumps), not a typo of this one.
+  return await nearNames(
+    basename(dir),
+    dirname(dir),
+    (name) =>
+      siblings.includes(name) &&
+      (id === undefined || claimedId(join(dirname(dir), name)) === undefined),
+  );
 }
 
 /** The DeliverableID the folder claims, if any. */

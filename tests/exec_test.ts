@@ -264,6 +264,16 @@ Deno.test("exec on a misspelt folder beside the real one (a near name, or the sa
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("exec on a new folder whose name is near a sibling's that claims another DeliverableID (DEL-01-03_Things beside DEL-01-02_Thing): the command runs and creates it, its run recorded (review-p F6)", async () => {
+  const { root, del } = await makeProject();
+  const created = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Things");
+  const result = await execSh(created, `mkdir '${created}' && echo x > '${created}/Draft.md'`);
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals((await recordsOf(created)).map((r) => r.DeliverableID), ["DEL-01-03"]);
+  assertEquals(await recordsOf(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("exec: a bad --agent exits 2 before the command runs", async () => {
   const { root, del } = await makeProject();
   const marker = join(root, "ran");
