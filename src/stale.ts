@@ -1147,12 +1147,14 @@ async function checkFolder(
     if (named === undefined || named === ANNOTATOR || !AGENT_NAME_PATTERN.test(named)) return;
     unreadByAgent.set(named, [...unreadByAgent.get(named) ?? [], unreadableLines[i]]);
   });
-  // An agent whose every run here was taken back (`annotate --invalidates`: a misspelt name) is
-  // no check unless asked for by name: a note, or a NO_BASELINE gate could never pass. When no
-  // other agent ran here, the deliverable has no good run at all: its checks stay, NO_BASELINE.
+  // A name no agent file or built-in agent knows whose every run here was taken back
+  // (`annotate --invalidates`: a misspelt name) is no check unless asked for by name: a note, or
+  // a NO_BASELINE gate could never pass. A known agent's invalidated run still leaves it without a
+  // baseline (NO_BASELINE). When no other agent ran here, the deliverable has no good run at all:
+  // its checks stay, NO_BASELINE.
   const ranAll = new Set([...byAgent.keys(), ...unreadByAgent.keys()]);
   const takenBack = [...byAgent].filter(([agent, runs]) =>
-    !unreadByAgent.has(agent) &&
+    !unreadByAgent.has(agent) && findProfile(agent, dir, undefined, lookups) === undefined &&
     runs.every(({ record }) =>
       annotationsFor(annotations, record).some((a) => a.kind === "invalidated")
     )

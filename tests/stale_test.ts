@@ -725,12 +725,10 @@ Deno.test("stale: after a RunID collision an annotation marks the record it name
   const other = encodeRecord({ ...first, AgentName: "CHIRALITY_FRAMEWORK", Notes: "elsewhere" });
   await Deno.writeTextFile(file, `${other}\n`, { append: true });
   let report = await checkStaleness([join(root, DEL2)]);
-  // 4_DOCUMENTS's only run taken back: a note, not a check (trial-new F10).
-  assertEquals(report.checks.map((c) => [c.agent, c.verdict, c.notes]), [
-    ["CHIRALITY_FRAMEWORK", "CLEAN", [
-      "every run of 4_DOCUMENTS here (1) is invalidated: not a check (stale --agent " +
-      "4_DOCUMENTS gives its verdict)",
-    ]],
+  // 4_DOCUMENTS's only run taken back: a known agent without a baseline (review-p F4).
+  assertEquals(report.checks.map((c) => [c.agent, c.verdict]), [
+    ["4_DOCUMENTS", "NO_BASELINE"],
+    ["CHIRALITY_FRAMEWORK", "CLEAN"],
   ]);
   // An annotation as runrec wrote it before it named the record: RunID alone.
   const older = encodeRecord({
@@ -930,6 +928,22 @@ Deno.test("stale: a file is judged as it is when its deliverable is checked, not
   });
   assertEquals(report.checks.map((c) => [c.agent, c.verdict, c.inputs]), [["A", "CLEAN", []]]);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("stale: a known agent (built in, or with an agent file) whose only run is invalidated stays NO_BASELINE beside another agent's good run, never only a note (review-p F4)", async () => {
+  const { del } = await makeProject();
+  const prep = await runCli(["emit", del, "--agent", "PREPARATION", "--status", "SUCCESS"]);
+  assertEquals(prep.code, 0, prep.stderr);
+  const docs = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  const runId = docs.stdout.trim().split(/\s+/).find((w) => w.startsWith("RUN-"))!;
+  const taken = await runCli(["annotate", del, runId, "--note", "outputs wrong", "--invalidates"]);
+  assertEquals(taken.code, 0, taken.stderr);
+  const report = JSON.parse((await runCli(["stale", del, "--json"])).stdout);
+  assertEquals(report.checks.map((c: StaleCheck) => [c.agent, c.verdict]), [
+    ["4_DOCUMENTS", "NO_BASELINE"],
+    ["PREPARATION", "CLEAN"],
+  ]);
+  assertEquals(report.summary.NO_BASELINE, 1);
 });
 
 Deno.test("stale: an agent name whose every run was invalidated (a misspelt --agent taken back) is a note, not a NO_BASELINE check, so a NO_BASELINE gate can pass (trial-new F10)", async () => {
