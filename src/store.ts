@@ -805,8 +805,8 @@ export const RECENT_AGENTS_BYTES = 1 << 20;
 export function agentsRecordedIn(path: string): Set<string> {
   const agents = new Set<string>();
   try {
-    // Never a FIFO in its place: opening one waits for a writer.
-    const info = Deno.statSync(path);
+    // Never a FIFO in its place (opening one waits for a writer), nor a link (another file's).
+    const info = Deno.lstatSync(path);
     if (!info.isFile) return agents;
     const from = Math.max(0, info.size - RECENT_AGENTS_BYTES);
     let midLine = from > 0; // the first line read from inside the file is a line's end
