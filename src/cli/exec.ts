@@ -259,14 +259,21 @@ async function notCreated(
   };
 }
 
-/** Prints what became of the run; `loud`, some of its notes, as warnings instead (once each). */
-function report(io: Io, outcome: RunOutcome, loud: readonly (string | undefined)[]): void {
+/**
+ * Prints what became of the run; `loud`, some of its notes, as warnings instead (once each).
+ * Returns whether a lost record's line went out (see `printOutcome`).
+ */
+function report(io: Io, outcome: RunOutcome, loud: readonly (string | undefined)[]): boolean {
   const quiet = outcome.notes.filter((n) => !loud.includes(n));
   const warned = outcome.notes.filter((n) => loud.includes(n));
-  printOutcome(io, { ...outcome, notes: quiet, warnings: [...warned, ...outcome.warnings] }, {
-    json: false,
-    runIdTo: "err",
-  });
+  return printOutcome(
+    io,
+    { ...outcome, notes: quiet, warnings: [...warned, ...outcome.warnings] },
+    {
+      json: false,
+      runIdTo: "err",
+    },
+  );
 }
 
 /** The `exec` command. */
@@ -356,17 +363,19 @@ export const execCommand: Command = {
       return exit.code;
     }
     try {
-      report(
-        io,
-        await finishRun(started, {
-          ...outcome,
-          error: startError ?? outcome.error,
-          outputs: Object.keys(outputs),
-          outputHashes: outputs,
-          agentsDir,
-        }, { fsync: !parsed.values["no-fsync"], onLockWait: lockWaitMessage(io) }),
-        [...loud, madeNothing],
-      );
+      await finishRun(started, {
+        ...outcome,
+        error: startError ?? outcome.error,
+        outputs: Object.keys(outputs),
+        outputHashes: outputs,
+        agentsDir,
+      }, {
+        fsync: !parsed.values["no-fsync"],
+        onLockWait: lockWaitMessage(io),
+        // The stream as given: a lost record's line that cannot go out keeps the run pending
+        // (reap records it), where the io above would drop it unsaid.
+        print: (done) => report(given, done, [...loud, madeNothing]),
+      });
     } catch (e) {
       // The command has run: its exit code stands, whatever became of the record.
       io.err(`runrec: warning: run not recorded: ${exitFor(e).message}\n`);

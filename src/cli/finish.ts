@@ -159,8 +159,9 @@ export const finishCommand: Command = {
       fsync: !parsed.values["no-fsync"],
       spool: !strict,
       onLockWait: lockWaitMessage(io),
+      // Before the run leaves pending: a lost record's line that cannot go out keeps it there.
+      print: (done) => printOutcome(io, done, { json: parsed.values.json === true }),
     });
-    printOutcome(io, outcome, { json: parsed.values.json === true });
     return strict && !outcome.written && !outcome.unconfirmed ? EXIT.usage : EXIT.ok;
   },
 };
