@@ -996,6 +996,33 @@ export function describePendingRuns(delDir: string, items: readonly PendingItem[
 }
 
 /**
+ * The warnings about the pending runs of `delDir`: one line for the runs
+ * waiting for their finish or reap ({@linkcode describePendingRuns}), and one
+ * for each whose record is there already, in the file or waiting in the spool
+ * (a read-only folder's finish), which is no run left to finish
+ * ({@linkcode describeRecordedPending}). A run `reap` wrote as FAILED waits
+ * still: its agent may finish it late.
+ *
+ * @example
+ * ```ts
+ * import { pendingRunWarnings } from "./pending.ts";
+ * for (const w of await pendingRunWarnings("DEL-01-02_X")) console.error(`runrec: warning: ${w}`);
+ * ```
+ */
+export async function pendingRunWarnings(delDir: string): Promise<string[]> {
+  const recordOf = await recordedRuns(delDir);
+  const warnings: string[] = [];
+  const waiting: PendingItem[] = [];
+  for (const item of listPendingRuns(delDir)) {
+    const found = item.run && !item.claimedBy ? recordOf(item.run) : undefined;
+    if (found === undefined || found.reaped) waiting.push(item);
+    else warnings.push(describeRecordedPending(delDir, item, found));
+  }
+  if (waiting.length > 0) warnings.push(describePendingRuns(delDir, waiting));
+  return warnings;
+}
+
+/**
  * One warning line about a pending run's file that is back although its run
  * is recorded (`found`, see {@linkcode recordedRuns}), and what removes it.
  *
