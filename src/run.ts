@@ -28,6 +28,7 @@ import {
   checkWithRunArguments,
 } from "./argument_checks.ts";
 import { requireRecordable } from "./required_permissions.ts";
+import { refuseMisspeltFolder } from "./meant_path.ts";
 import {
   captureStart,
   checkRunArguments,
@@ -123,7 +124,10 @@ export interface StartedRun {
    * kept in memory, noted in its record, and only this process can finish it.
    */
   notSaved?: string;
-  /** What the caller should warn about (an input holding an unfilled placeholder); also in the notes. */
+  /**
+   * What the caller should warn about (an input not found, or holding an unfilled placeholder:
+   * also in the notes; an earlier run of the agent still pending, a --pid not running).
+   */
   warnings?: string[];
 }
 
@@ -150,6 +154,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   const dir = resolve(delDir);
   const exists = kindOf(dir) === "folder";
   if (!exists && !(options.mayCreate && kindOf(dirname(dir)) === "folder")) {
+    await refuseMisspeltFolder(delDir);
     requireFolder(dir, delDir);
   }
   checkRunArguments({ agent: options.agent, status: "SUCCESS", pass: options.pass });
@@ -185,7 +190,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   const identity = exists ? deliverableId(dir) : undefined;
   const shared = identity?.note ? sharedIdWarning(dir, identity.id) : undefined;
   const said = [
-    ...warnings,
+    ...new Set([...warnings, ...start.warnings ?? []]),
     ...shared ? [`${identity!.note}; ${shared}`] : [],
     ...exists ? earlierRunWarnings(dir, options.agent) : [],
     ...options.pid !== undefined && pidAlive(options.pid) === false
@@ -1536,5 +1541,6 @@ async function finishQuietly(
     console.error(`runrec: warning: run not recorded: ${(e as Error).message.split("\n")[0]}`);
     return;
   }
-  onOutcome(outcome);
+  // The start's warnings (an input not found) with the outcome's, as exec says them.
+  onOutcome({ ...outcome, warnings: [...started.warnings ?? [], ...outcome.warnings] });
 }

@@ -8,8 +8,8 @@
 import { InputError } from "../errors.ts";
 import { completeDraft, type RunOutcome } from "../hook.ts";
 import { isGone } from "../lookups.ts";
-import { meantFolders } from "../meant_path.ts";
-import { dirname, join } from "../path.ts";
+import { refuseMisspeltFolder } from "../meant_path.ts";
+import { join } from "../path.ts";
 import { finishRun, runFolderNow, type StartedRun, startRun } from "../run.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
@@ -213,22 +213,6 @@ async function runCommand(
 }
 
 /**
- * Refuses a missing `<del-dir>` that most likely names a folder beside it (a typo): CMD would
- * write the real folder, and the run would have no record. A run that creates its folder
- * (PREPARATION) names one nothing beside it resembles.
- */
-async function refuseMisspeltFolder(delDir: string): Promise<void> {
-  const meant = await meantFolders(delDir);
-  if (meant.length === 0) return;
-  const shown = meant.map((name) => join(dirname(delDir), name)).join(" or ");
-  throw new InputError(
-    `${delDir}: no such folder: did you mean ${shown}? (nothing run, nothing recorded; ` +
-      "exec runs CMD on a folder not there yet only when no folder beside it has its " +
-      "DeliverableID or a name this near)",
-  );
-}
-
-/**
  * The outcome of a run that was to create its deliverable folder and did not: its record has no
  * file to go to, so it goes out as a lost-record line, for `runrec flush --from` once the
  * folder is there. Not spooled: the folder may never be made under that name.
@@ -320,7 +304,12 @@ export const execCommand: Command = {
           "command yourself, then record it with runrec emit",
       );
     }
-    await refuseMisspeltFolder(delDir);
+    // CMD would write the real folder, and the run would have no record.
+    await refuseMisspeltFolder(
+      delDir,
+      " (nothing run, nothing recorded; exec runs CMD on a folder not there yet only when no " +
+        "folder beside it has its DeliverableID or a name this near)",
+    );
     const before = await snapshotFolder(delDir);
     const started = await startRun(delDir, {
       agent,
@@ -330,9 +319,11 @@ export const execCommand: Command = {
       mayCreate: true,
       allowOutside: parsed.values["allow-outside"] === true,
     });
-    for (const warning of started.warnings ?? []) io.err(`runrec: warning: ${warning}\n`);
     // Inputs not found: warned of with the outcome, where the notes that name them are printed.
     const loud = started.run.start.warnings ?? [];
+    for (const warning of started.warnings ?? []) {
+      if (!loud.includes(warning)) io.err(`runrec: warning: ${warning}\n`);
+    }
     const { exit, startError, left } = await runCommand(command, args);
     if (startError) io.err(`runrec exec: ${startError}\n`);
     if (left !== undefined) {
