@@ -107,8 +107,13 @@ export function temporaryPath(path: string): string {
  */
 export const ABANDONED_AFTER_MS = 3_600_000;
 
-/** A temporary file of {@linkcode temporaryPath} (or of older runrecs: no writer named). */
-const TEMPORARY = /\.[0-9a-f]{8}(?:-([0-9]+)@([0-9A-Za-z._-]*))?\.tmp$/;
+/**
+ * A temporary file of {@linkcode temporaryPath} (or of older runrecs: no
+ * writer named), or a marker's copy written aside or taken over
+ * (`<marker>.new-<pid>@<host>`, `.gone-`: see pending.ts `holdMarker`).
+ */
+const TEMPORARY =
+  /(?:\.[0-9a-f]{8}(?:-([0-9]+)@([0-9A-Za-z._-]*))?\.tmp|\.(?:new|gone)-([0-9]+)@([0-9A-Za-z._-]*))$/;
 
 /**
  * Removes the temporary files in `folder` that a writer killed between
@@ -137,7 +142,8 @@ export function removeAbandonedTemporaries(folder: string, now = Date.now()): st
     if (!match) continue;
     const path = join(folder, name);
     try {
-      const [, pid, host] = match;
+      const pid = match[1] ?? match[3];
+      const host = match[2] ?? match[4];
       const abandoned = pid !== undefined && host === thisHost()
         ? pidAlive(Number(pid)) === false
         : now - (Deno.statSync(path).mtime?.getTime() ?? now) > ABANDONED_AFTER_MS;

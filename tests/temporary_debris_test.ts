@@ -72,14 +72,23 @@ Deno.test("start killed (kill -9) at a rename leaves its temporary files; reap r
   for (const path of [live, unnamed, old]) await Deno.writeTextFile(path, "{}\n");
   const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
   await Deno.utime(old, twoHoursAgo, twoHoursAgo);
+  // A lost run's marker written aside by a finisher killed before it linked it into place.
+  const lost = join(del, ".runrec", "lost");
+  await Deno.mkdir(lost);
+  const killed = await new Deno.Command("sh", {
+    args: ["-c", `echo "$$@${HOST}" > "$1/r.new-$$@${HOST}"; kill -9 $$`, "sh", lost],
+  }).output();
+  assertEquals(killed.signal, "SIGKILL");
+  const aside = join(lost, [...Deno.readDirSync(lost)][0].name);
   const reap = await runCliProcess(["reap", root], undefined, env);
   assertEquals(reap.code, 0, reap.stderr);
-  for (const path of [...left.map((p) => join(del, ".runrec", p)), old]) {
+  for (const path of [...left.map((p) => join(del, ".runrec", p)), old, aside]) {
     assertIncludes(
       reap.stderr,
       `runrec reap: removed ${path}, a temporary file its killed writer left`,
     );
   }
+  assertEquals([...Deno.readDirSync(lost)], []);
   assertEquals(temporaries(join(del, ".runrec")), [
     `pending/x.json.0123abcd-${Deno.pid}@${HOST}.tmp`,
     "pending/y.json.0123abcd.tmp",
