@@ -65,13 +65,14 @@ DeliverableID or a name one or two edits from its own: then it is most likely
 misspelt, and exec exits 2 before CMD runs ("did you mean ...?"). If CMD does
 not create it, the record is printed on stderr as a "runrec: lost-record: ..."
 line: save it, and once the folder is there append it with runrec flush
---from FILE. A record that cannot be written is spooled, as
-with emit, and never changes the exit code; one that can be neither written
-nor spooled goes out as a lost-record line, and when that line cannot be
-printed either (stderr on a full disk) the run stays pending, for runrec reap. The run is held in memory too: a
-CMD that removes .runrec/ (git clean -x) is recorded all the same; one that
-removes <del-dir> has its record spooled in $TMPDIR/runrec-spool-<uid>/ (said on
-stderr), for runrec flush to append once the folder is back.
+--from FILE. A record that cannot be written is spooled, as with emit, and
+never changes the exit code; one that can be neither written nor spooled goes
+out as a lost-record line, and when that line cannot be printed either (stderr
+on a full disk) the run stays pending, for runrec reap. The run is held in
+memory too: a CMD that removes .runrec/ (git clean -x) is recorded all the
+same; one that removes <del-dir> has its record spooled in
+$TMPDIR/runrec-spool-<uid>/ (said on stderr), for runrec flush to append once
+the folder is back.
 
 Options:
   --agent NAME          agent name (required); one runrec does not know is warned
