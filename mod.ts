@@ -185,6 +185,7 @@ export {
   type RunStartState,
 } from "./src/hook.ts";
 export {
+  type FinishOptions,
   finishPendingRun,
   type FinishReport,
   finishRun,

@@ -10,7 +10,7 @@
 import { InputError } from "./errors.ts";
 import { refusePlaceholders } from "./placeholders.ts";
 import type { RunEnd, RunOptions, RunReport, RunStartState, StartOptions } from "./hook.ts";
-import type { FinishReport, StartRunOptions, WithRunOptions } from "./run.ts";
+import type { FinishOptions, FinishReport, StartRunOptions, WithRunOptions } from "./run.ts";
 import type { StaleOptions } from "./stale.ts";
 import type { AppendOptions } from "./store.ts";
 import type { ReapOptions } from "./reap.ts";
@@ -245,6 +245,12 @@ const APPEND_OPTIONS: Record<keyof AppendOptions, OptionKind> = {
 /** The options of a write that may spool (hook.ts `RunOptions`). */
 const RUN_OPTIONS: Record<keyof RunOptions, OptionKind> = { ...APPEND_OPTIONS, spool: "flag" };
 
+/** The options of `finishRun` and `finishPendingRun` (run.ts `FinishOptions`). */
+const FINISH_OPTIONS: Record<keyof FinishOptions, OptionKind> = {
+  ...RUN_OPTIONS,
+  print: "function",
+};
+
 /** The options of `reapRuns` (reap.ts `ReapOptions`). */
 const REAP_OPTIONS: Record<keyof ReapOptions, OptionKind> = {
   ...RUN_OPTIONS,
@@ -347,6 +353,23 @@ export function checkWriteOptions(where: string, options: unknown, spools = true
 }
 
 /**
+ * Throws {@linkcode InputError} when the options a script passes to
+ * `finishRun` or `finishPendingRun` (`FinishOptions`: a write's and `print`)
+ * hold one that is not an option.
+ *
+ * @example
+ * ```ts
+ * import { checkFinishOptions } from "./argument_checks.ts";
+ * checkFinishOptions("DEL-01-02_Flow", { fsync: false, print: () => true });
+ * ```
+ */
+export function checkFinishOptions(where: string, options: unknown): void {
+  if (fits(options, "object")) {
+    refuseOtherOptions(where, "options", options as object, FINISH_OPTIONS);
+  }
+}
+
+/**
  * Checks the arguments of `finishPendingRun`: the token or folder, the run
  * id, the report's options and the write's; throws {@linkcode InputError}
  * before the run is claimed.
@@ -370,7 +393,7 @@ export function checkFinishPendingArguments(
     }
   }
   checkEntryOptions(target as string, "report", report, FINISH_REPORT, ["status"]);
-  checkWriteOptions(target as string, options);
+  checkFinishOptions(target as string, options);
 }
 
 /**

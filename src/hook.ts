@@ -8,7 +8,7 @@
 import { shellWord } from "./shell_word.ts";
 import { agentNotes } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
-import { meantPath, notFoundHint } from "./meant_path.ts";
+import { meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
 import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -1038,6 +1038,7 @@ export async function recordRun(
 ): Promise<RunOutcome> {
   checkRunReport(delDir, report);
   checkWriteOptions(delDir, options);
+  await refuseMisspeltFolder(delDir);
   // The permission check lists each folder up to the project's root: the run asks them again.
   const lookups = memoLookups();
   requireBuildable(delDir, lookups);

@@ -8,9 +8,31 @@
  * @module
  */
 import { DELIVERABLE_FOLDER, deliverableId } from "./deliverable.ts";
+import { InputError } from "./errors.ts";
 import { isThere } from "./lookups.ts";
 import { basename, dirname, isAbsolute, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import { shellWord } from "./shell_word.ts";
+
+/**
+ * Refuses a missing deliverable folder `delDir` that most likely names a
+ * folder beside it (a typo, see {@linkcode meantFolders}): throws
+ * {@linkcode InputError} saying which, `more` after it. Returns when
+ * `delDir` is there or resembles nothing beside it: the caller says what
+ * else is wrong.
+ *
+ * @example
+ * ```ts
+ * import { refuseMisspeltFolder } from "./meant_path.ts";
+ * // "…/DEL-01-02_Flow_Selectoin: no such folder: did you mean …/DEL-01-02_Flow_Selection?"
+ * await refuseMisspeltFolder("PKG-01_P/1_Working/DEL-01-02_Flow_Selectoin");
+ * ```
+ */
+export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<void> {
+  const meant = await meantFolders(delDir);
+  if (meant.length === 0) return;
+  const shown = meant.map((name) => join(dirname(delDir), name)).join(" or ");
+  throw new InputError(`${delDir}: no such folder: did you mean ${shown}?${more}`);
+}
 
 /**
  * The path from `delDir` (absolute) of the file `given` names from the

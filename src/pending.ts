@@ -18,7 +18,12 @@ import { InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname, isZombie, pidAlive } from "./lock.ts";
 import { listSpool, privateFolderProblem, sharedSpoolFolder } from "./spool.ts";
-import { inStateFolder, syncFolder, writeFileDurably } from "./state_folder.ts";
+import {
+  inStateFolder,
+  removeAbandonedTemporaries,
+  syncFolder,
+  writeFileDurably,
+} from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
 import type { RunRecord } from "./schema.ts";
@@ -942,9 +947,41 @@ export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
  * ```
  */
 export function foldersWithPendingRuns(targets: readonly string[]): string[] {
+  return foldersWhere(targets, (dir) => listPendingRuns(dir).length > 0);
+}
+
+/**
+ * Removes the temporary files that writers killed before their rename left
+ * in the run folders (`.runrec/`, its `pending/`, `reaped/` and `lost/`) of
+ * every deliverable folder at or beneath `targets`, and in this user's
+ * folder of pending runs kept outside their folders; returns their paths.
+ * Only those safely abandoned: see `removeAbandonedTemporaries`
+ * (./state_folder.ts).
+ *
+ * @example
+ * ```ts
+ * import { removeAbandonedRunTemporaries } from "./pending.ts";
+ * for (const path of removeAbandonedRunTemporaries(["."])) console.log(`removed ${path}`);
+ * ```
+ */
+export function removeAbandonedRunTemporaries(targets: readonly string[]): string[] {
+  const state = dirname(PENDING_FOLDER);
+  const folders = foldersWhere(targets, (dir) => kindOf(join(dir, state)) === "folder")
+    .flatMap((dir) => [state, PENDING_FOLDER, REAPED_FOLDER, LOST_FOLDER].map((f) => join(dir, f)));
+  const outside = outsidePendingFolder();
+  if (outside !== undefined) folders.push(outside);
+  return folders.flatMap((folder) => removeAbandonedTemporaries(folder));
+}
+
+/**
+ * Every folder at or beneath `targets` (folders, or record files standing
+ * for theirs) for which `holds` is true, each once, sorted; not entering a
+ * linked worktree nor a folder that holds no deliverables.
+ */
+function foldersWhere(targets: readonly string[], holds: (dir: string) => boolean): string[] {
   const found = new Set<string>();
   const look = (dir: string) => {
-    if (listPendingRuns(dir).length > 0) found.add(resolve(dir));
+    if (holds(dir)) found.add(resolve(dir));
   };
   for (const target of targets) {
     let info: Deno.FileInfo;
@@ -994,6 +1031,33 @@ export function describePendingRuns(delDir: string, items: readonly PendingItem[
       `for the ${unwatched} started without --pid: reap tells those by age alone)`;
   return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}; ` +
     `finish them with runrec finish, or ${reap}`;
+}
+
+/**
+ * The warnings about the pending runs of `delDir`: one line for the runs
+ * waiting for their finish or reap ({@linkcode describePendingRuns}), and one
+ * for each whose record is there already, in the file or waiting in the spool
+ * (a read-only folder's finish), which is no run left to finish
+ * ({@linkcode describeRecordedPending}). A run `reap` wrote as FAILED waits
+ * still: its agent may finish it late.
+ *
+ * @example
+ * ```ts
+ * import { pendingRunWarnings } from "./pending.ts";
+ * for (const w of await pendingRunWarnings("DEL-01-02_X")) console.error(`runrec: warning: ${w}`);
+ * ```
+ */
+export async function pendingRunWarnings(delDir: string): Promise<string[]> {
+  const recordOf = await recordedRuns(delDir);
+  const warnings: string[] = [];
+  const waiting: PendingItem[] = [];
+  for (const item of listPendingRuns(delDir)) {
+    const found = item.run && !item.claimedBy ? recordOf(item.run) : undefined;
+    if (found === undefined || found.reaped) waiting.push(item);
+    else warnings.push(describeRecordedPending(delDir, item, found));
+  }
+  if (waiting.length > 0) warnings.push(describePendingRuns(delDir, waiting));
+  return warnings;
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   reapedRecord,
   recordedRuns,
   releaseClaim,
+  removeAbandonedRunTemporaries,
   runRecorded,
   type RunRecordFound,
 } from "./pending.ts";
@@ -64,6 +65,11 @@ export interface ReapReport {
    * `--pid`: every LLM agent's): only `olderThanMs` reaps them.
    */
   unwatched: { delDir: string; run: PendingRun }[];
+  /**
+   * Temporary files that writers killed before their rename left in the run
+   * folders, removed (see `removeAbandonedRunTemporaries`, ./pending.ts).
+   */
+  removedTemporaries: string[];
 }
 
 /** Whether the process a run was started with (`pid`, on this host) is seen running. */
@@ -118,7 +124,12 @@ export async function reapRuns(
   // A file is no folder to look in: its folder may hold runs it does not name.
   for (const target of targets) requireFolder(target);
   const { olderThanMs, now = Date.now(), ...writeOptions } = options;
-  const report: ReapReport = { reaped: [], problems: [], unwatched: [] };
+  const report: ReapReport = {
+    reaped: [],
+    problems: [],
+    unwatched: [],
+    removedTemporaries: removeAbandonedRunTemporaries(targets),
+  };
   for (const { delDir, items } of pendingRunsAt(targets)) {
     // Read once per folder, and only where a run waits: the record file may be large.
     let recordOf: ((run: PendingRun) => RunRecordFound | undefined) | undefined;

@@ -21,13 +21,14 @@ import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
+  checkFinishOptions,
   checkFinishPendingArguments,
   checkFunctionArgument,
   checkStartArguments,
   checkWithRunArguments,
-  checkWriteOptions,
 } from "./argument_checks.ts";
 import { requireRecordable } from "./required_permissions.ts";
+import { refuseMisspeltFolder } from "./meant_path.ts";
 import {
   captureStart,
   checkRunArguments,
@@ -123,7 +124,10 @@ export interface StartedRun {
    * kept in memory, noted in its record, and only this process can finish it.
    */
   notSaved?: string;
-  /** What the caller should warn about (an input holding an unfilled placeholder); also in the notes. */
+  /**
+   * What the caller should warn about (an input not found, or holding an unfilled placeholder:
+   * also in the notes; an earlier run of the agent still pending, a --pid not running).
+   */
   warnings?: string[];
 }
 
@@ -150,6 +154,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   const dir = resolve(delDir);
   const exists = kindOf(dir) === "folder";
   if (!exists && !(options.mayCreate && kindOf(dirname(dir)) === "folder")) {
+    await refuseMisspeltFolder(delDir);
     requireFolder(dir, delDir);
   }
   checkRunArguments({ agent: options.agent, status: "SUCCESS", pass: options.pass });
@@ -185,7 +190,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   const identity = exists ? deliverableId(dir) : undefined;
   const shared = identity?.note ? sharedIdWarning(dir, identity.id) : undefined;
   const said = [
-    ...warnings,
+    ...new Set([...warnings, ...start.warnings ?? []]),
     ...shared ? [`${identity!.note}; ${shared}`] : [],
     ...exists ? earlierRunWarnings(dir, options.agent) : [],
     ...options.pid !== undefined && pidAlive(options.pid) === false
@@ -292,10 +297,19 @@ export interface FinishReport {
 export async function finishRun(
   started: StartedRun,
   report: FinishReport,
-  options: RunOptions = {},
+  options: FinishOptions = {},
 ): Promise<RunOutcome> {
   checkFinishArguments(started, report);
-  checkWriteOptions(started.delDir, options);
+  checkFinishOptions(started.delDir, options);
+  return printed(await finishStarted(started, report, options), options);
+}
+
+/** {@linkcode finishRun} once its arguments are checked, before its outcome is printed. */
+async function finishStarted(
+  started: StartedRun,
+  report: FinishReport,
+  options: FinishOptions,
+): Promise<RunOutcome> {
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
   requireRecordable(started.delDir);
   const { run } = started;
@@ -356,7 +370,7 @@ async function finishLost(
   delDir: string,
   run: PendingRun,
   report: FinishReport,
-  options: RunOptions,
+  options: FinishOptions,
 ): Promise<RunOutcome> {
   // A folder removed during the run has no marker: its record goes to the user's spool.
   if (kindOf(delDir) !== "folder") {
@@ -438,9 +452,20 @@ export async function finishPendingRun(
   target: string,
   run: string | undefined,
   report: FinishReport,
-  options: RunOptions = {},
+  options: FinishOptions = {},
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
   checkFinishPendingArguments(target, run, report, options);
+  const finished = await finishNamedRun(target, run, report, options);
+  return { ...finished, outcome: printed(finished.outcome, options) };
+}
+
+/** {@linkcode finishPendingRun} once its arguments are checked, before its outcome is printed. */
+async function finishNamedRun(
+  target: string,
+  run: string | undefined,
+  report: FinishReport,
+  options: FinishOptions,
+): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
   const { delDir, id, path } = await locateRun(target, run, report.agent);
   let claim: { claimed: string; reaped: boolean } | undefined;
@@ -685,7 +710,7 @@ async function finishReadOnly(
   delDir: string,
   readOnly: ReadOnlyRun,
   report: FinishReport,
-  options: RunOptions,
+  options: FinishOptions,
 ): Promise<{ run: PendingRun; outcome: RunOutcome }> {
   let run: PendingRun;
   let marker: string | undefined;
@@ -782,7 +807,7 @@ async function finishReaped(
   run: PendingRun,
   claimed: string | undefined,
   report: FinishReport,
-  options: RunOptions,
+  options: FinishOptions,
 ): Promise<RunOutcome> {
   const reaped = await reapedRecord(delDir, run.id);
   const note = reaped === undefined
@@ -879,7 +904,7 @@ export async function finishClaimed(
   run: PendingRun,
   claimed: string | undefined,
   report: FinishReport,
-  options: RunOptions = {},
+  options: FinishOptions = {},
   retire: (claimed: string) => void = Deno.removeSync,
 ): Promise<RunOutcome> {
   const removed = kindOf(delDir) !== "folder";
@@ -911,7 +936,11 @@ export async function finishClaimed(
       built.draft.Notes = [built.draft.Notes, runIdNote(run.id)].filter((n) => n !== "")
         .join(" | ");
     }
-    outcome = await writeRun(delDir, built, { holder: `runrec finish (${run.agent})`, ...options });
+    const { print: _printedLater, ...writeOptions } = options;
+    outcome = await writeRun(delDir, built, {
+      holder: `runrec finish (${run.agent})`,
+      ...writeOptions,
+    });
   } catch (e) {
     if (!claimed) throw e;
     if (e instanceof RecordTooLarge) {
@@ -933,12 +962,54 @@ export async function finishClaimed(
     );
   }
   if (!claimed) return outcome;
-  const safe = outcome.written || outcome.unconfirmed || outcome.spooledTo || outcome.lost;
+  const kept = outcome.written || outcome.unconfirmed || outcome.spooledTo;
+  if (!kept && outcome.lost && options.print) {
+    // Its line is all that holds the record: the run leaves pending once the line is out.
+    (outcome as HeldOutcome).settle = (said) => said ? retire(claimed) : releaseClaim(claimed);
+    return outcome;
+  }
   try {
-    if (safe) retire(claimed);
+    if (kept || outcome.lost) retire(claimed);
     else releaseClaim(claimed); // --strict and not written: still pending, to finish again
   } catch (e) {
     outcome.warnings.push(`pending run ${claimed} not removed: ${(e as Error).message}`);
+  }
+  return outcome;
+}
+
+/** Options of {@linkcode finishRun} and {@linkcode finishPendingRun}. */
+export interface FinishOptions extends RunOptions {
+  /**
+   * Prints the finish's outcome and returns whether a lost record's line
+   * (`outcome.lost`) went out, on stderr or in a JSON document. Given, the run
+   * of a record neither written nor spooled leaves pending only once its line
+   * went out; when `print` returns false or throws, the run stays pending, for
+   * `reap` or another finish. Without it, that run leaves pending as its line
+   * is returned in the outcome: the caller keeps it.
+   */
+  print?: (outcome: RunOutcome) => boolean;
+}
+
+/** A finish's outcome whose run is held, neither pending nor removed, until its lost line is out. */
+interface HeldOutcome extends RunOutcome {
+  settle?: (said: boolean) => void;
+}
+
+/**
+ * Prints `outcome` with `options.print`, then lets go of a run held for its
+ * lost line: removed when the line went out, back to pending otherwise.
+ */
+function printed(outcome: RunOutcome, options: FinishOptions): RunOutcome {
+  const { settle } = outcome as HeldOutcome;
+  delete (outcome as HeldOutcome).settle;
+  if (!options.print) return outcome;
+  let said = false;
+  try {
+    said = options.print(outcome);
+  } finally {
+    try {
+      settle?.(said);
+    } catch { /* removed or given back by hand: what was printed stands */ }
   }
   return outcome;
 }
@@ -1470,5 +1541,6 @@ async function finishQuietly(
     console.error(`runrec: warning: run not recorded: ${(e as Error).message.split("\n")[0]}`);
     return;
   }
-  onOutcome(outcome);
+  // The start's warnings (an input not found) with the outcome's, as exec says them.
+  onOutcome({ ...outcome, warnings: [...started.warnings ?? [], ...outcome.warnings] });
 }

@@ -32,7 +32,12 @@ import { kindOf } from "./walk.ts";
 import { hostname, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import type { RunRecord } from "./schema.ts";
-import { inStateFolder, writeFileDurably } from "./state_folder.ts";
+import {
+  inStateFolder,
+  removeAbandonedTemporaries,
+  temporaryPath,
+  writeFileDurably,
+} from "./state_folder.ts";
 import {
   type AppendOptions,
   type AppendResult,
@@ -105,6 +110,11 @@ export interface ReplayReport {
    * stays in the spool: said, not failed for ({@linkcode replaySpool} of named folders).
    */
   elsewhere: string[];
+  /**
+   * Temporary files that writers killed before their rename left in the
+   * spool folders, removed (see `removeAbandonedTemporaries`, ./state_folder.ts).
+   */
+  removedTemporaries: string[];
 }
 
 /**
@@ -644,7 +654,7 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
     // over: a full disk can fail the update, never empty the entry.
     try {
       Deno.renameSync(claimed, back);
-      const updated = `${back}.${Deno.pid}.tmp`;
+      const updated = temporaryPath(back);
       try {
         Deno.writeTextFileSync(updated, JSON.stringify(entry, null, 1) + "\n");
         Deno.renameSync(updated, back);
@@ -764,6 +774,10 @@ export async function replaySpool(
   }
   report.failures = [...failures];
   report.elsewhere = [...elsewhere];
+  // Not in a folder that is not the user's own: nothing of it is runrec's to remove.
+  report.removedTemporaries = folders(delDirs)
+    .filter((f) => !f.private || kindOf(f.path) !== "folder" || !privateFolderProblem(f.path))
+    .flatMap((f) => removeAbandonedTemporaries(f.path));
   return report;
 }
 
@@ -845,7 +859,14 @@ function readId(dir: string): string | undefined {
 }
 
 function emptyReport(): ReplayReport {
-  return { replayed: [], alreadyWritten: [], failures: [], claimed: [], elsewhere: [] };
+  return {
+    replayed: [],
+    alreadyWritten: [],
+    failures: [],
+    claimed: [],
+    elsewhere: [],
+    removedTemporaries: [],
+  };
 }
 
 /** What {@linkcode replayLostRecords} did. */

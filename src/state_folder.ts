@@ -7,6 +7,7 @@
  */
 import { kindOf } from "./walk.ts";
 import { dirname, join } from "./path.ts";
+import { hostname, pidAlive } from "./lock.ts";
 
 /** What {@linkcode inStateFolder} checks and how it creates the folder. */
 export interface StateFolderOptions {
@@ -61,7 +62,7 @@ export function inStateFolder<T>(
  * ```
  */
 export function writeFileDurably(path: string, text: string): void {
-  const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  const temporary = temporaryPath(path);
   const file = Deno.openSync(temporary, { write: true, createNew: true });
   try {
     const bytes = new TextEncoder().encode(text);
@@ -79,6 +80,84 @@ export function writeFileDurably(path: string, text: string): void {
     } catch { /* the write's own error is the one reported */ }
     throw e;
   }
+}
+
+/**
+ * A temporary file's path beside `path`, to be renamed over it: named with
+ * the writing process (`<pid>@<host>`), so that a writer killed before its
+ * rename leaves one {@linkcode removeAbandonedTemporaries} can tell from a
+ * live writer's.
+ *
+ * @example
+ * ```ts
+ * import { temporaryPath } from "./state_folder.ts";
+ * temporaryPath("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * // "….json.3f2a9c1e-4242@build-7.tmp"
+ * ```
+ */
+export function temporaryPath(path: string): string {
+  return `${path}.${crypto.randomUUID().slice(0, 8)}-${Deno.pid}@${thisHost()}.tmp`;
+}
+
+/**
+ * How old a temporary file must be to be taken as abandoned when its name
+ * does not say a writer runrec can ask about (one named before writers were
+ * named, or another machine's): one hour; a writer renames its file within
+ * moments.
+ */
+export const ABANDONED_AFTER_MS = 3_600_000;
+
+/**
+ * A temporary file of {@linkcode temporaryPath} (or of older runrecs: no
+ * writer named), or a marker's copy written aside or taken over
+ * (`<marker>.new-<pid>@<host>`, `.gone-`: see pending.ts `holdMarker`).
+ */
+const TEMPORARY =
+  /(?:\.[0-9a-f]{8}(?:-([0-9]+)@([0-9A-Za-z._-]*))?\.tmp|\.(?:new|gone)-([0-9]+)@([0-9A-Za-z._-]*))$/;
+
+/**
+ * Removes the temporary files in `folder` that a writer killed between
+ * writing and renaming them left behind, and returns their paths: those
+ * whose writer, a process of this machine, is gone; those that name no
+ * writer runrec can ask about once older than {@linkcode ABANDONED_AFTER_MS}.
+ * A file whose writer is alive is never removed: it may be about to be
+ * renamed. A folder that cannot be listed holds none.
+ *
+ * @example
+ * ```ts
+ * import { removeAbandonedTemporaries } from "./state_folder.ts";
+ * for (const path of removeAbandonedTemporaries("DEL-01-02_X/.runrec/pending")) console.log(path);
+ * ```
+ */
+export function removeAbandonedTemporaries(folder: string, now = Date.now()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(folder)].filter((e) => e.isFile).map((e) => e.name);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const match = TEMPORARY.exec(name);
+    if (!match) continue;
+    const path = join(folder, name);
+    try {
+      const pid = match[1] ?? match[3];
+      const host = match[2] ?? match[4];
+      const abandoned = pid !== undefined && host === thisHost()
+        ? pidAlive(Number(pid)) === false
+        : now - (Deno.statSync(path).mtime?.getTime() ?? now) > ABANDONED_AFTER_MS;
+      if (!abandoned) continue;
+      Deno.removeSync(path);
+      removed.push(path);
+    } catch { /* renamed or removed meanwhile, or not ours to remove: left */ }
+  }
+  return removed;
+}
+
+/** This machine's name as a file name holds it. */
+function thisHost(): string {
+  return hostname().replace(/[^0-9A-Za-z._-]/g, "_");
 }
 
 function readOrUndefined(path: string): string | undefined {

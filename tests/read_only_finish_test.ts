@@ -185,3 +185,20 @@ Deno.test("finish killed (kill -9) holding its marker, before anything is spoole
   await flushedOnce(del, id, env);
   await cleanup();
 });
+
+Deno.test("verify and log while a read-only finish's record waits in the spool: its run is said to wait there, not to be unfinished", async () => {
+  const { del, env, id, finish, cleanup } = await startedRun();
+  await whileReadOnly(del, async () => {
+    const first = await runCliProcess(finish, undefined, env);
+    assertEquals(first.code, 0, first.stderr);
+  });
+  for (const command of ["verify", "log"]) {
+    const out = await runCliProcess([command, del], undefined, env);
+    assertEquals(out.code, 0, out.stderr);
+    assertIncludes(out.stderr, `run ${id} (4_DOCUMENTS`);
+    assertIncludes(out.stderr, "its record waits in the spool");
+    assert(!out.stderr.includes("not finished"), `${command}: ${out.stderr}`);
+  }
+  await flushedOnce(del, id, env);
+  await cleanup();
+});

@@ -8,8 +8,8 @@
 import { InputError } from "../errors.ts";
 import { completeDraft, type RunOutcome } from "../hook.ts";
 import { isGone } from "../lookups.ts";
-import { meantFolders } from "../meant_path.ts";
-import { dirname, join } from "../path.ts";
+import { refuseMisspeltFolder } from "../meant_path.ts";
+import { join } from "../path.ts";
 import { finishRun, runFolderNow, type StartedRun, startRun } from "../run.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
@@ -65,11 +65,14 @@ DeliverableID or a name one or two edits from its own: then it is most likely
 misspelt, and exec exits 2 before CMD runs ("did you mean ...?"). If CMD does
 not create it, the record is printed on stderr as a "runrec: lost-record: ..."
 line: save it, and once the folder is there append it with runrec flush
---from FILE. A record that cannot be written is spooled, as
-with emit, and never changes the exit code. The run is held in memory too: a
-CMD that removes .runrec/ (git clean -x) is recorded all the same; one that
-removes <del-dir> has its record spooled in $TMPDIR/runrec-spool-<uid>/ (said on
-stderr), for runrec flush to append once the folder is back.
+--from FILE. A record that cannot be written is spooled, as with emit, and
+never changes the exit code; one that can be neither written nor spooled goes
+out as a lost-record line, and when that line cannot be printed either (stderr
+on a full disk) the run stays pending, for runrec reap. The run is held in
+memory too: a CMD that removes .runrec/ (git clean -x) is recorded all the
+same; one that removes <del-dir> has its record spooled in
+$TMPDIR/runrec-spool-<uid>/ (said on stderr), for runrec flush to append once
+the folder is back.
 
 Options:
   --agent NAME          agent name (required); one runrec does not know is warned
@@ -213,22 +216,6 @@ async function runCommand(
 }
 
 /**
- * Refuses a missing `<del-dir>` that most likely names a folder beside it (a typo): CMD would
- * write the real folder, and the run would have no record. A run that creates its folder
- * (PREPARATION) names one nothing beside it resembles.
- */
-async function refuseMisspeltFolder(delDir: string): Promise<void> {
-  const meant = await meantFolders(delDir);
-  if (meant.length === 0) return;
-  const shown = meant.map((name) => join(dirname(delDir), name)).join(" or ");
-  throw new InputError(
-    `${delDir}: no such folder: did you mean ${shown}? (nothing run, nothing recorded; ` +
-      "exec runs CMD on a folder not there yet only when no folder beside it has its " +
-      "DeliverableID or a name this near)",
-  );
-}
-
-/**
  * The outcome of a run that was to create its deliverable folder and did not: its record has no
  * file to go to, so it goes out as a lost-record line, for `runrec flush --from` once the
  * folder is there. Not spooled: the folder may never be made under that name.
@@ -259,14 +246,21 @@ async function notCreated(
   };
 }
 
-/** Prints what became of the run; `loud`, some of its notes, as warnings instead (once each). */
-function report(io: Io, outcome: RunOutcome, loud: readonly (string | undefined)[]): void {
+/**
+ * Prints what became of the run; `loud`, some of its notes, as warnings instead (once each).
+ * Returns whether a lost record's line went out (see `printOutcome`).
+ */
+function report(io: Io, outcome: RunOutcome, loud: readonly (string | undefined)[]): boolean {
   const quiet = outcome.notes.filter((n) => !loud.includes(n));
   const warned = outcome.notes.filter((n) => loud.includes(n));
-  printOutcome(io, { ...outcome, notes: quiet, warnings: [...warned, ...outcome.warnings] }, {
-    json: false,
-    runIdTo: "err",
-  });
+  return printOutcome(
+    io,
+    { ...outcome, notes: quiet, warnings: [...warned, ...outcome.warnings] },
+    {
+      json: false,
+      runIdTo: "err",
+    },
+  );
 }
 
 /** The `exec` command. */
@@ -313,7 +307,12 @@ export const execCommand: Command = {
           "command yourself, then record it with runrec emit",
       );
     }
-    await refuseMisspeltFolder(delDir);
+    // CMD would write the real folder, and the run would have no record.
+    await refuseMisspeltFolder(
+      delDir,
+      " (nothing run, nothing recorded; exec runs CMD on a folder not there yet only when no " +
+        "folder beside it has its DeliverableID or a name this near)",
+    );
     const before = await snapshotFolder(delDir);
     const started = await startRun(delDir, {
       agent,
@@ -323,9 +322,11 @@ export const execCommand: Command = {
       mayCreate: true,
       allowOutside: parsed.values["allow-outside"] === true,
     });
-    for (const warning of started.warnings ?? []) io.err(`runrec: warning: ${warning}\n`);
     // Inputs not found: warned of with the outcome, where the notes that name them are printed.
     const loud = started.run.start.warnings ?? [];
+    for (const warning of started.warnings ?? []) {
+      if (!loud.includes(warning)) io.err(`runrec: warning: ${warning}\n`);
+    }
     const { exit, startError, left } = await runCommand(command, args);
     if (startError) io.err(`runrec exec: ${startError}\n`);
     if (left !== undefined) {
@@ -356,17 +357,19 @@ export const execCommand: Command = {
       return exit.code;
     }
     try {
-      report(
-        io,
-        await finishRun(started, {
-          ...outcome,
-          error: startError ?? outcome.error,
-          outputs: Object.keys(outputs),
-          outputHashes: outputs,
-          agentsDir,
-        }, { fsync: !parsed.values["no-fsync"], onLockWait: lockWaitMessage(io) }),
-        [...loud, madeNothing],
-      );
+      await finishRun(started, {
+        ...outcome,
+        error: startError ?? outcome.error,
+        outputs: Object.keys(outputs),
+        outputHashes: outputs,
+        agentsDir,
+      }, {
+        fsync: !parsed.values["no-fsync"],
+        onLockWait: lockWaitMessage(io),
+        // The stream as given: a lost record's line that cannot go out keeps the run pending
+        // (reap records it), where the io above would drop it unsaid.
+        print: (done) => report(given, done, [...loud, madeNothing]),
+      });
     } catch (e) {
       // The command has run: its exit code stands, whatever became of the record.
       io.err(`runrec: warning: run not recorded: ${exitFor(e).message}\n`);

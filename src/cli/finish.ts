@@ -68,7 +68,10 @@ Options:
 Adds RunDuration (from the start until now), StatusAfter (_STATUS.md now) and
 the outputs' hashes to what runrec start captured (RunTimestamp, StatusBefore,
 the inputs' hashes), appends the record to <del-dir>/RunRecords.csv and prints
-its RunID. The pending run is removed once the record is written or spooled.
+its RunID. The pending run is removed once the record is written or spooled,
+or its lost-record line went out (on stderr, or in --json's document); when
+that line cannot be printed either (stderr on a full disk), the run stays
+pending, for reap or another finish, and finish exits 2.
 Notes say what the hashes taken at start show: an input changed during the run
 but not named as an output, _STATUS.md's state moved without it being named, an
 output named but unchanged since start, an output that never existed (TBD, not
@@ -159,8 +162,9 @@ export const finishCommand: Command = {
       fsync: !parsed.values["no-fsync"],
       spool: !strict,
       onLockWait: lockWaitMessage(io),
+      // Before the run leaves pending: a lost record's line that cannot go out keeps it there.
+      print: (done) => printOutcome(io, done, { json: parsed.values.json === true }),
     });
-    printOutcome(io, outcome, { json: parsed.values.json === true });
     return strict && !outcome.written && !outcome.unconfirmed ? EXIT.usage : EXIT.ok;
   },
 };

@@ -45,6 +45,11 @@ the .runrec-spool/ of the folder it belongs to). A record whose RunRecords.csv i
 outside every folder named (found in the user's spool) that stays spooled is a
 warning, not a failure.
 
+A temporary file a process killed before its rename left in a spool folder is
+removed and named on stderr: once its writer (named in the file name) is gone
+from this machine, else once it is an hour old; never one a live writer may
+still rename.
+
 --from FILE appends the records of the "runrec: lost-record: ..." lines in FILE
 (saved from the stderr of an emit that could neither write nor spool its record).
 FILE is only read: a record already in its file is named and not appended again,
@@ -154,6 +159,7 @@ export const flushCommand: Command = {
         claimed,
         failures: report.failures,
         elsewhere,
+        removedTemporaries: report.removedTemporaries,
       });
     } else {
       for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);
@@ -166,6 +172,9 @@ export const flushCommand: Command = {
         );
       }
       for (const i of claimed) io.err(`runrec: warning: CLAIMED by ${i.claimedBy}: ${i.path}\n`);
+      for (const path of report.removedTemporaries) {
+        io.err(`runrec flush: removed ${path}, a temporary file its killed writer left\n`);
+      }
       for (const f of report.failures) io.err(`runrec: warning: ${f}\n`);
       for (const line of elsewhere) {
         io.err(`runrec: warning: outside the folders named, not failed for: ${line}\n`);

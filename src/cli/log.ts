@@ -19,14 +19,7 @@ import { checksumOf, encodeRecord } from "../codec.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
-import {
-  describePendingRuns,
-  describeRecordedPending,
-  foldersWithPendingRuns,
-  listPendingRuns,
-  type PendingItem,
-  recordedRuns,
-} from "../pending.ts";
+import { foldersWithPendingRuns, pendingRunWarnings } from "../pending.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseInstant } from "../time.ts";
 import { describeLineProblem } from "../verify.ts";
@@ -456,18 +449,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     io.err(`runrec log: warning: ${describePending(p)}\n`);
   }
   for (const dir of foldersWithPendingRuns(targets)) {
-    // A pending file back (git stash pop, a restored copy) after its run was recorded is no run
-    // waiting: said with its record, so that nobody finishes or reaps it a second time.
-    const recordOf = await recordedRuns(dir);
-    const waiting: PendingItem[] = [];
-    for (const item of listPendingRuns(dir)) {
-      const found = item.run && !item.claimedBy ? recordOf(item.run) : undefined;
-      // Back for a run reap wrote as FAILED: its agent may finish it still (a late finish).
-      if (found === undefined || found.reaped) waiting.push(item);
-      else io.err(`runrec log: warning: ${describeRecordedPending(dir, item, found)}\n`);
-    }
-    if (waiting.length > 0) {
-      io.err(`runrec log: warning: ${describePendingRuns(dir, waiting)}\n`);
+    // A run recorded already (its file back, or its record in the spool) is said as such, so
+    // that nobody finishes or reaps it a second time.
+    for (const warning of await pendingRunWarnings(dir)) {
+      io.err(`runrec log: warning: ${warning}\n`);
     }
   }
   return unreadable > 0 ? EXIT.usage : EXIT.ok;

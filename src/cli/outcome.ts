@@ -15,7 +15,10 @@ import { oneLine } from "../names.ts";
 /**
  * Prints one run's outcome; `json` prints the record (without a RunID when
  * it was not written), then what became of it, instead of its RunID; `runIdTo: "err"` says the RunID
- * on stderr (`exec`, whose stdout is the command's).
+ * on stderr (`exec`, whose stdout is the command's). Returns whether a lost
+ * record's line went out (on stderr, or in the JSON document). Each line on
+ * stderr is tried apart; when one failed and no JSON document went out, the
+ * first failure is thrown once all is tried.
  *
  * @example
  * ```ts
@@ -29,23 +32,38 @@ export function printOutcome(
   io: Io,
   outcome: RunOutcome,
   options: { json: boolean; runIdTo?: "out" | "err" },
-): void {
+): boolean {
+  let failure: unknown;
+  const err = (text: string) => {
+    try {
+      io.err(text);
+      return true;
+    } catch (e) {
+      failure ??= e;
+      return false;
+    }
+  };
   for (const { record } of outcome.replayed) {
-    io.err(`runrec: replayed ${record.RunID} from the spool\n`);
+    err(`runrec: replayed ${record.RunID} from the spool\n`);
   }
   // One line each, whatever names they hold (the notes are already).
-  for (const note of outcome.notes) io.err(`runrec: note: ${oneLine(note)}\n`);
-  for (const warning of outcome.warnings) io.err(`runrec: warning: ${oneLine(warning)}\n`);
-  if (outcome.lost) io.err(`${outcome.lost}\n`);
+  for (const note of outcome.notes) err(`runrec: note: ${oneLine(note)}\n`);
+  for (const warning of outcome.warnings) err(`runrec: warning: ${oneLine(warning)}\n`);
+  let said = outcome.lost !== undefined && err(`${outcome.lost}\n`);
   const record = outcome.written?.record;
+  let documented = false;
   printRecorded(io, () => {
     // Not written: JSON still gets one document, the record as built, without RunID.
     if (options.json) {
       writeJson(io, { ...record ?? noRunId(outcome.draft), ...whatBecameOf(outcome) });
+      documented = true;
     } else if (record && options.runIdTo === "err") {
       io.err(`runrec: recorded ${record.RunID} (${record.RunStatus})\n`);
     } else if (record) io.out(`${record.RunID}\n`);
   });
+  said ||= documented && outcome.lost !== undefined;
+  if (failure !== undefined && !documented) throw failure;
+  return said;
 }
 
 /**

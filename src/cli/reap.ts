@@ -35,7 +35,8 @@ Options:
   --older-than D  also reap runs older than D: an ISO 8601 duration (PT2H, P1D)
                   or a number with s, m, h or d (90m, 2h, 1d)
   --no-fsync      do not flush records to disk
-  --json          print {reaped: [...], problems: [...]} as JSON
+  --json          print {reaped: [...], problems: [...], removedTemporaries: [...]}
+                  as JSON
 
 Prints one line per reaped run (RunID, folder, agent, start, reason); in
 place of the RunID, what became of a record not written: "(spooled)" (a
@@ -45,7 +46,11 @@ died. A pending file that came back (git stash pop, a restored copy) after
 its run was recorded is removed, whatever its age: "(recorded already as
 RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), and
 records spooled earlier that the write appended are said ("replayed ... from
-the spool"). A pending run that cannot be read, claimed or recorded is named in
+the spool"). A temporary file a process killed before its rename left in .runrec/ (or in
+the temporary folder's runrec-pending-<uid>) is removed and named on stderr:
+once its writer (named in the file name) is gone from this machine, else
+once it is an hour old; never one a live writer may still rename. A pending
+run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
 reaped all the same; "nothing to reap" on stderr when there was none. Runs
 started without --pid (a language-model agent's) are reaped only with
@@ -129,6 +134,9 @@ export const reapCommand: Command = {
       if (outcome?.lost) io.err(`${outcome.lost}\n`);
     }
     for (const problem of report.problems) io.err(`runrec reap: ${problem}\n`);
+    for (const path of report.removedTemporaries) {
+      io.err(`runrec reap: removed ${path}, a temporary file its killed writer left\n`);
+    }
     if (parsed.values.json) {
       const reaped = report.reaped.map((r) => ({
         delDir: r.delDir,
@@ -153,7 +161,10 @@ export const reapCommand: Command = {
       }));
       printRecorded(
         io,
-        () => io.out(JSON.stringify({ reaped, problems: report.problems }, null, 2) + "\n"),
+        () => {
+          const { problems, removedTemporaries } = report;
+          io.out(JSON.stringify({ reaped, problems, removedTemporaries }, null, 2) + "\n");
+        },
       );
     } else {
       printRecorded(io, () => {

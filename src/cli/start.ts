@@ -138,7 +138,7 @@ export const startCommand: Command = {
       return EXIT.usage;
     }
     // Once the token is out the run is started: a note that cannot be printed changes nothing.
-    const warned = new Set([...started.warnings ?? [], ...started.run.start.warnings ?? []]);
+    const warned = new Set(started.warnings);
     for (const warning of warned) say(io, `runrec: warning: ${warning}\n`);
     for (const note of started.run.start.notes) {
       if (!warned.has(note)) say(io, `runrec: note: ${note}\n`);

@@ -13,7 +13,7 @@ import { oneLine } from "../names.ts";
 import { DELIVERABLE_ID_PATTERN } from "../schema.ts";
 import { runIdOfLine } from "../store.ts";
 import { describePending, pendingRecords } from "../spool.ts";
-import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
+import { foldersWithPendingRuns, listPendingRuns, pendingRunWarnings } from "../pending.ts";
 import { collidedRunIds } from "../reader.ts";
 import { sharedIdProblems } from "../claimed_ids.ts";
 import {
@@ -450,8 +450,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Warnings go to stderr, as log's do: stdout stays the check's own output.
   if (!json) {
     for (const p of pending) io.err(`runrec verify: warning: ${describePending(p)}\n`);
+    // A run whose record waits in the spool (a read-only folder's finish) is said so.
     for (const s of started) {
-      io.err(`runrec verify: warning: ${describePendingRuns(s.delDir, s.runs)}\n`);
+      for (const warning of await pendingRunWarnings(s.delDir)) {
+        io.err(`runrec verify: warning: ${warning}\n`);
+      }
     }
   }
   if (json) {

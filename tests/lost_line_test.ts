@@ -1,0 +1,113 @@
+/**
+ * A finish whose record can be neither written nor spooled (a full disk, the
+ * user's spool on it too) keeps the run pending unless the record's
+ * lost-record line actually went out: with stderr on /dev/full as well, the
+ * run stays for `reap`, never removed with its record said nowhere (soak F1).
+ * The disk is a real tiny tmpfs, stderr the real /dev/full, runrec a real
+ * process.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
+
+async function sh(script: string, env: Record<string, string> = {}) {
+  const out = await new Deno.Command("sh", { args: ["-c", script], env, stdout: "piped" })
+    .output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+}
+
+/**
+ * A project on a 512 KiB tmpfs with `TMPDIR` on it too, so that a full disk
+ * leaves no spool; `fill` takes its every free byte, `free` gives them back.
+ */
+async function projectOnTinyDisk() {
+  const { root } = await makeProject();
+  const mount = await tempDir();
+  assertEquals((await sh(`mount -t tmpfs -o size=512k tmpfs '${mount}'`)).code, 0);
+  await sh(`cp -a '${root}' '${mount}/p' && mkdir '${mount}/tmp'`);
+  const del = join(mount, "p", "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const filler = join(mount, "filler");
+  return {
+    del,
+    root: join(mount, "p"),
+    env: { TMPDIR: join(mount, "tmp") },
+    fill:
+      `dd if=/dev/zero of='${filler}' bs=4k 2>/dev/null; dd if=/dev/zero of='${filler}2' bs=1 2>/dev/null`,
+    free: () => sh(`rm -f '${filler}' '${filler}2'`),
+    cleanup: () => sh(`umount '${mount}'`),
+  };
+}
+
+Deno.test("finish on a full disk with stderr on /dev/full: exit 2, the run stays pending, and reap records it once", async () => {
+  const disk = await projectOnTinyDisk();
+  try {
+    const start = await sh(`${RUNREC_SH} start '${disk.del}' --agent 4_DOCUMENTS`, disk.env);
+    const token = start.stdout.trim();
+    await sh(disk.fill);
+    const finish = await sh(
+      `${RUNREC_SH} finish '${token}' --status SUCCESS 2>/dev/full`,
+      disk.env,
+    );
+    assertEquals(finish.code, 2);
+    // Said nowhere, so not removed: the run's file is back under its own name.
+    assertEquals(pendingFiles(disk.del), [token.split("/").pop()!]);
+    await disk.free();
+    const reap = await sh(`${RUNREC_SH} reap '${disk.root}' --older-than 0s 2>&1`, disk.env);
+    assertEquals(reap.code, 0, reap.stdout);
+    const records = await recordsOf(disk.del);
+    assertEquals(records.map((r) => r.RunStatus), ["FAILED"]);
+    assertEquals(pendingFiles(disk.del), []);
+  } finally {
+    await disk.cleanup();
+  }
+});
+
+Deno.test("finish --json on a full disk with stderr on /dev/full: the JSON carries lostRecord, the run leaves pending, flush --from appends it once", async () => {
+  const disk = await projectOnTinyDisk();
+  try {
+    const start = await sh(`${RUNREC_SH} start '${disk.del}' --agent 4_DOCUMENTS`, disk.env);
+    await sh(disk.fill);
+    const finish = await sh(
+      `${RUNREC_SH} finish '${start.stdout.trim()}' --status SUCCESS --json 2>/dev/full`,
+      disk.env,
+    );
+    assertEquals(finish.code, 0, finish.stdout);
+    const document = JSON.parse(finish.stdout);
+    assertEquals(document.outcome, "lost");
+    assertMatch(document.lostRecord, /^runrec: lost-record: \{/);
+    assertEquals(pendingFiles(disk.del), [], "the record went out: its run is not pending");
+    await disk.free();
+    const saved = join(disk.env.TMPDIR, "lost.txt");
+    await Deno.writeTextFile(saved, `${document.lostRecord}\n`);
+    assertEquals((await sh(`${RUNREC_SH} flush --from '${saved}'`, disk.env)).code, 0);
+    const reap = await sh(`${RUNREC_SH} reap '${disk.root}' --older-than 0s 2>&1`, disk.env);
+    assertMatch(reap.stdout, /nothing to reap/);
+    assertEquals((await recordsOf(disk.del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  } finally {
+    await disk.cleanup();
+  }
+});
+
+Deno.test("exec whose command fills the disk, stderr on /dev/full: its code stands, the run stays pending for reap", async () => {
+  const disk = await projectOnTinyDisk();
+  try {
+    const exec = await sh(
+      `cd '${disk.del}' && ${RUNREC_SH} exec . --agent 4_DOCUMENTS -- sh -c ` +
+        `"echo y > out.txt; ${disk.fill.replaceAll("'", "")}; exit 0" 2>/dev/full`,
+      disk.env,
+    );
+    assertEquals(exec.code, 0);
+    const left = pendingFiles(disk.del);
+    assertEquals(left.length, 1, `pending: ${left}`);
+    assert(left[0].endsWith(".json"), left[0]);
+    await disk.free();
+    const reap = await sh(`${RUNREC_SH} reap '${disk.root}' 2>&1`, disk.env);
+    assertMatch(reap.stdout, /is gone/);
+    assertEquals((await recordsOf(disk.del)).map((r) => r.RunStatus), ["FAILED"]);
+  } finally {
+    await disk.cleanup();
+  }
+});

@@ -1,0 +1,51 @@
+/**
+ * `start` and `emit` on a misspelt deliverable folder name the folder beside
+ * it that was meant, as `exec` does; `withRun` warns of an input not found,
+ * as `start` and `exec` do.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assertEquals, assertIncludes } from "./assert.ts";
+import { runCli } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+import { pendingFiles, recordsOf } from "./support/runs.ts";
+import type { RunOutcome } from "../src/hook.ts";
+import { withRun } from "../src/run.ts";
+
+Deno.test("start and emit on a misspelt folder beside the real one: exit 2, one line naming the folder meant; nothing kept", async () => {
+  const { root, del } = await makeProject();
+  const typo = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thimg");
+  for (
+    const args of [
+      ["start", typo, "--agent", "4_DOCUMENTS"],
+      ["emit", typo, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ]
+  ) {
+    const result = await runCli(args);
+    assertEquals(result.code, 2, result.stderr);
+    assertEquals(
+      result.stderr,
+      `runrec ${args[0]}: ${typo}: no such folder: did you mean ${del}?\n`,
+    );
+  }
+  // Nothing near it: the plain error, as before.
+  const far = await runCli(["start", join(root, "Elsewhere"), "--agent", "4_DOCUMENTS"]);
+  assertEquals(far.stderr, `runrec start: ${join(root, "Elsewhere")}: no such folder\n`);
+  assertEquals([pendingFiles(del), await recordsOf(del)], [[], []]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("withRun warns of an input not found, with the outcome", async () => {
+  const { root, del } = await makeProject();
+  const outcomes: RunOutcome[] = [];
+  await withRun(del, {
+    agent: "4_DOCUMENTS",
+    inputs: ["NoSuch.md"],
+    onOutcome: (o) => outcomes.push(o),
+  }, () => {});
+  assertEquals(outcomes.length, 1);
+  assertIncludes(outcomes[0].warnings.join("\n"), "--input NoSuch.md: not found");
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
