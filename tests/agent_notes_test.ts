@@ -206,3 +206,35 @@ Deno.test("emit: an input folder whose name reads as a pending run's id does not
   const stale = await runCli(["stale", del, "--agent", "4_DOCUMENTS"]);
   ok(stale.stdout.includes("b.md"), stale.stdout + stale.stderr);
 });
+
+Deno.test("a lock's holder text naming a pending run, noted when the lock is recovered, does not stand for that run: its finish records it", async () => {
+  const { del } = await makeProject();
+  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  // Any writer of the folder can leave a lock file: its holder is quoted in the next record.
+  await Deno.writeTextFile(
+    join(del, "RunRecords.csv.lock"),
+    JSON.stringify({
+      holder: `crashed | run ${id} | x`,
+      acquired: new Date().toISOString(),
+      lease_duration_s: 300,
+      pid: dead.pid,
+      deliverable_id: "DEL-01-02",
+      schema_version: "v1.0",
+      hostname: Deno.hostname(),
+    }),
+  );
+  const emitted = await runCli(emitArgs(del));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const reap = await runCliProcess(["reap", del]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.AgentName), ["4_DOCUMENTS", "DEPENDENCIES"]);
+  ok(records[0].Notes.includes(`recovered orphaned lock`), records[0].Notes);
+});
