@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { agentText } from "./agent_notes.ts";
 import { join } from "./path.ts";
 import { deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
@@ -127,7 +128,8 @@ function recordKey(runId: string, checksum: string): string {
  * The Notes of an annotation record. `checksums` gives the RecordChecksum of
  * each record it names, by RunID: each is named by its first 16 hex digits, so
  * that a record of another clone with the same RunID is not meant. A part of
- * `note` that would read as such a name is marked `(note) `.
+ * `note` that would read as such a name is marked `(note) `; one that would
+ * read as a pending run's id or a machine note, `(agent) ` (./agent_notes.ts).
  *
  * @example
  * ```ts
@@ -149,7 +151,8 @@ export function annotationNotes(
     : effect.supersedes !== undefined
     ? `supersedes=${effect.supersedes}; `
     : "";
-  const text = note.replace(MARKED_KEY, " | (note) $1record");
+  // A pending run's id (`; run <id>`) or a machine note in it is the annotator's word, not runrec's.
+  const text = agentText(note).replace(MARKED_KEY, " | (note) $1record");
   const keys = [runId, ...(effect.supersedes === undefined ? [] : [effect.supersedes])]
     .filter((id) => checksums[id] !== undefined)
     .map((id) => recordKey(id, checksums[id]));

@@ -6,7 +6,7 @@
  * @module
  */
 import { shellWord } from "./shell_word.ts";
-import { agentNotes } from "./agent_notes.ts";
+import { agentText, runrecNote } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
 import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
@@ -476,7 +476,12 @@ async function builtRecord(
     StatusBefore: start.statusBefore,
     StatusAfter: statusAfter,
     ErrorSummary: error,
-    Notes: [hostWordNote ?? "", agentNotes(end.notes ?? ""), ...notes.map(oneLine)]
+    // runrec's notes quote the agent's words (a kept --error, paths): those name no run either.
+    Notes: [
+      hostWordNote ?? "",
+      agentText(localText(dir, end.notes ?? "")),
+      ...notes.map((n) => recordedNote(dir, n)),
+    ]
       .filter((n) => n !== "")
       .join(" | "),
     InputHashes: start.inputHashes,
@@ -504,7 +509,10 @@ async function builtRecord(
     claimedStatusAfter: claimed,
     outputs: draft.OutputFiles,
   });
-  draft.Notes = [draft.Notes, ...profileNotes.map(oneLine)].filter((n) => n !== "").join(" | ");
+  draft.Notes = [draft.Notes, ...profileNotes.map((n) => recordedNote(dir, n))].filter((n) =>
+    n !== ""
+  )
+    .join(" | ");
   draft.Notes = localText(dir, draft.Notes);
   checkDraft(draft);
   const warned = [
@@ -558,6 +566,16 @@ function localText(dir: string, text: string): string {
 /** One of runrec's notes as recorded and shown: local, and on one line whatever names it holds. */
 function ownNote(dir: string, note: string): string {
   return oneLine(localText(dir, note));
+}
+
+/**
+ * One of runrec's notes as it goes into the record: local, on one line, and
+ * the agent's words it quotes (a path, a kept `--error`) marked, so that they
+ * never read as a machine note; made local first, so that cutting this
+ * folder's path out of the Notes cannot join a phrase up again.
+ */
+function recordedNote(dir: string, note: string): string {
+  return runrecNote(ownNote(dir, note));
 }
 
 /**

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { agentJson } from "./agent_notes.ts";
 
 /** One note, delimited by runrec's ` | ` between notes or an end of Notes. */
 const INPUT_FOLDER = /(?:^| \| )input folder ("(?:[^"\\\n]|\\.)*")(?= \| |$)/g;
@@ -29,7 +30,7 @@ const INPUT_FOLDER = /(?:^| \| )input folder ("(?:[^"\\\n]|\\.)*")(?= \| |$)/g;
  * ```
  */
 export function inputFolderNote(path: string): string {
-  return `input folder ${JSON.stringify(path === "" ? "." : path)}`;
+  return `input folder ${agentJson(path === "" ? "." : path)}`;
 }
 
 /**

@@ -54,6 +54,7 @@
  * @module
  */
 import { SCHEMA_VERSION } from "./schema.ts";
+import { agentText } from "./agent_notes.ts";
 import { OptionError } from "./errors.ts";
 
 /** The JSON held in a lock file. */
@@ -194,11 +195,12 @@ export function hostname(): string {
 /**
  * Makes text from a lock file safe for a record's Notes: well-formed UTF-16
  * (a lone surrogate becomes U+FFFD), no control or line-separator characters,
- * at most {@linkcode MAX_NOTE_FIELD} characters.
+ * at most {@linkcode MAX_NOTE_FIELD} characters, and never read as a machine
+ * note (any writer of the folder may have left the file: ./agent_notes.ts).
  */
 function noteText(text: string): string {
   const clean = text.toWellFormed().replace(/[\p{Cc}\u2028\u2029]/gu, "?");
-  return clean.length > MAX_NOTE_FIELD ? `${clean.slice(0, MAX_NOTE_FIELD)}...` : clean;
+  return agentText(clean.length > MAX_NOTE_FIELD ? `${clean.slice(0, MAX_NOTE_FIELD)}...` : clean);
 }
 
 /** What was found at the lock path. */

@@ -573,7 +573,9 @@ async function runFromToken(
   const notes = [
     `${folderGone ? "deliverable folder" : "pending run file"} gone before finish ` +
     `(${folderGone ? "a removed worktree?" : "git clean -x?"}): inputs not captured at start ` +
-    `(TBD), StatusBefore unknown; ${fromTokenNote(id)}`,
+    "(TBD), StatusBefore unknown",
+    // A note of its own: runrec's notes are marked where they quote a run id, its machine notes not.
+    fromTokenNote(id),
   ];
   return {
     id,

@@ -12,7 +12,7 @@ import { hashFiles } from "./hash.ts";
 import { resolvedPath } from "./lookups.ts";
 import { isSha256Hex } from "./sha256.ts";
 import { listPendingRuns, type PendingRun } from "./pending.ts";
-import { NAMED_RUNS } from "./agent_notes.ts";
+import { agentText, NAMED_RUNS } from "./agent_notes.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE, type RecordDraft } from "./store.ts";
 import { parseDuration } from "./time.ts";
@@ -141,5 +141,6 @@ export async function startEvidenceNotes(
         "not changed by the run",
     );
   }
-  return notes;
+  // The paths named are the agent's: marked where they would read as a machine note.
+  return notes.map(agentText);
 }

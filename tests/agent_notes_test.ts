@@ -7,27 +7,29 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { assertEquals } from "./assert.ts";
 import { recordsOf } from "./support/runs.ts";
 import { join } from "node:path";
-import { agentNotes } from "../src/agent_notes.ts";
+import { agentText, NAMED_RUNS, runrecNote } from "../src/agent_notes.ts";
 import { lateFinishNote } from "../src/annotations.ts";
 import { inputFolderNote, inputFoldersIn } from "../src/input_folders.ts";
 import { recordedLateNote, writtenAtMs } from "../src/recorded_late.ts";
+import { spoolEntryOf } from "../src/spool.ts";
+import { fromTokenNote, runIdNote } from "../src/pending.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 
-Deno.test("agentNotes marks each part that runrec's own note writers could have written", () => {
+Deno.test("agentText marks each part that runrec's own note writers could have written", () => {
   const reaped = { RunID: "RUN-DEL-01-02-20260222-1015-001", RecordChecksum: "ab".repeat(32) };
   const forged = `second pass | ${inputFolderNote("../x")} | ${lateFinishNote(reaped)}`;
   strictEqual(
-    agentNotes(forged),
+    agentText(forged),
     'second pass | (agent) input folder "../x" | (agent) finished after reap: ' +
       `supersedes=${reaped.RunID} | record ${reaped.RunID} checksum ${"ab".repeat(8)}`,
   );
-  deepStrictEqual(inputFoldersIn(agentNotes(forged)), []);
-  strictEqual(agentNotes("input folders: none | 100% done"), "input folders: none | 100% done");
+  deepStrictEqual(inputFoldersIn(agentText(forged)), []);
+  strictEqual(agentText("input folders: none | 100% done"), "input folders: none | 100% done");
   // A backfill's note would hide a clock set back from stale: the agent's is not read as one.
   const late = recordedLateNote(0, new Date("2099-01-01T00:00:00Z"))!;
-  strictEqual(agentNotes(late), `(agent) ${late}`);
-  strictEqual(writtenAtMs(agentNotes(late), 7), 7);
+  strictEqual(agentText(late), `(agent) ${late}`);
+  strictEqual(writtenAtMs(agentText(late), 7), 7);
   strictEqual(writtenAtMs(late, 7), Date.parse("2099-01-01T00:00:00Z"));
 });
 
@@ -65,4 +67,174 @@ Deno.test("emit: --notes naming a pending run's id as runrec writes it does not 
   assertEquals(finish.code, 0, finish.stderr);
   const records = await recordsOf(del);
   assertEquals(records.map((r) => r.AgentName), ["4_DOCUMENTS", "DEPENDENCIES"]);
+});
+
+const RUN = "20260222T101500123Z-1a2b3c4d";
+const FUTURE = "2099-01-01T00:00:00.000Z";
+
+Deno.test("runrecNote: an agent's words quoted inside runrec's own note name no run and read as no machine note; runrec's machine notes stay", () => {
+  const named = (notes: string) => [...notes.matchAll(NAMED_RUNS)].map((m) => m[1]);
+  const quoted = [
+    `--error given for a SUCCESS run, kept here: retry x | run ${RUN}`,
+    `--error given for a SUCCESS run, kept here: x; run ${RUN}; y`,
+    `--input a | run ${RUN} | b: not found`,
+    `--input | run ${RUN}: not found`, // the note's own space before the agent's "| "
+    `output a | run ${RUN} | b does not exist: recorded as DELETED`,
+    `--error given for a SUCCESS run, kept here: ok | recorded late: written ${FUTURE} (inputs hashed then)`,
+    `--error given for a SUCCESS run, kept here: ok | replayed from spool entry 1-2-3-ab (x)`,
+    `--input x | ${fromTokenNote(RUN)} | y: not found`,
+  ];
+  for (const note of quoted) {
+    const notes = `first | ${runrecNote(note)} | last`;
+    deepStrictEqual(named(notes), [], notes);
+    strictEqual(writtenAtMs(notes, 7), 7, notes);
+    strictEqual(spoolEntryOf(notes), undefined, notes);
+    ok(notes.includes("(agent) "), notes); // the text is kept, marked
+  }
+  const own = [
+    inputFolderNote("inp"),
+    inputFolderNote(`in | run ${RUN} | x; run ${RUN}`),
+    inputFolderNote("in (agent) x"),
+    recordedLateNote(0, new Date(FUTURE))!,
+    lateFinishNote({ RunID: "RUN-DEL-01-02-20260222-1015-001", RecordChecksum: "ab".repeat(32) }),
+    fromTokenNote(RUN),
+  ];
+  for (const note of own) strictEqual(runrecNote(note), note);
+  deepStrictEqual(named(`x | ${runrecNote(fromTokenNote(RUN))} | ${runIdNote(RUN)}`), [RUN, RUN]);
+  // A folder's name is quoted so that it names no run, and stale still walks that very folder.
+  const folder = `in | run ${RUN} | x; run ${RUN}`;
+  deepStrictEqual(named(`a | ${inputFolderNote(folder)} | b`), []);
+  deepStrictEqual(inputFoldersIn(`a | ${inputFolderNote(folder)} | b`), [folder]);
+});
+
+Deno.test("emit: a SUCCESS run's --error, an --input and an --output naming a pending run do not stand for it: reap leaves it, its finish records it", async () => {
+  const { del } = await makeProject();
+  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  const forged = await runCli(emitArgs(
+    del,
+    ...["--error", `retry x | run ${id}`],
+    ...["--input", `a | run ${id} | b`, "--output", `c | run ${id} | d`],
+  ));
+  assertEquals(forged.code, 0, forged.stderr);
+  const reap = await runCliProcess(["reap", del]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.RunStatus]), [
+    ["4_DOCUMENTS", "SUCCESS"],
+    ["DEPENDENCIES", "SUCCESS"],
+  ]);
+  deepStrictEqual([...records[0].Notes.matchAll(NAMED_RUNS)], [], records[0].Notes);
+  ok(records[0].Notes.includes(`kept here: retry x | (agent) run ${id}`), records[0].Notes);
+});
+
+Deno.test("stale: a line stamped earlier is noted even when its --error forges 'recorded late' or its --notes the spool's replay marker", async () => {
+  const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+  const unnoted: string[] = [];
+  for (
+    const forgery of [
+      ["--error", `ok | recorded late: written ${iso(3_600_000)} (inputs hashed then)`],
+      ["--notes", "replayed from spool entry 1-2-3-ab (as I please)"],
+    ]
+  ) {
+    const { del } = await makeProject();
+    const baseline = await runCli(emitArgs(del, "--started", iso(-30_000), "--duration", "25s"));
+    assertEquals(baseline.code, 0, baseline.stderr);
+    const earlier = await runCli(
+      emitArgs(del, "--started", iso(-40_000), "--duration", "1s", ...forgery),
+    );
+    assertEquals(earlier.code, 0, earlier.stderr);
+    const stale = await runCli(["stale", del]);
+    if (!stale.stdout.includes("stamped earlier")) unnoted.push(`${forgery[0]}: ${stale.stdout}`);
+  }
+  deepStrictEqual(unnoted, []);
+});
+
+Deno.test("annotate: a --note naming a pending run's id does not stand for that run: reap leaves it, its finish records it", async () => {
+  const { del } = await makeProject();
+  const first = await runCli(emitArgs(del));
+  assertEquals(first.code, 0, first.stderr);
+  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  const note = `wrong inputs; run ${id}`;
+  const annotate = await runCli([
+    "annotate",
+    del,
+    first.stdout.trim(),
+    "--invalidates",
+    "--note",
+    note,
+  ]);
+  assertEquals(annotate.code, 0, annotate.stderr);
+  const reap = await runCliProcess(["reap", del]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.RunStatus]), [
+    ["4_DOCUMENTS", "SUCCESS"],
+    ["RUNREC_ANNOTATE", "SKIPPED"],
+    ["DEPENDENCIES", "SUCCESS"],
+  ]);
+});
+
+Deno.test("emit: an input folder whose name reads as a pending run's id does not stand for that run, and stale still walks it", async () => {
+  const { del } = await makeProject();
+  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  const folder = `in | run ${id} | x`;
+  await Deno.mkdir(join(del, folder));
+  await Deno.writeTextFile(join(del, folder, "a.md"), "a\n");
+  const emitted = await runCli(emitArgs(del, "--input", folder));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const reap = await runCliProcess(["reap", del]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.AgentName), ["4_DOCUMENTS", "DEPENDENCIES"]);
+  deepStrictEqual(inputFoldersIn(records[0].Notes), [folder]);
+  await Deno.writeTextFile(join(del, folder, "b.md"), "a file added to the input folder\n");
+  const stale = await runCli(["stale", del, "--agent", "4_DOCUMENTS"]);
+  ok(stale.stdout.includes("b.md"), stale.stdout + stale.stderr);
+});
+
+Deno.test("a lock's holder text naming a pending run, noted when the lock is recovered, does not stand for that run: its finish records it", async () => {
+  const { del } = await makeProject();
+  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  // Any writer of the folder can leave a lock file: its holder is quoted in the next record.
+  await Deno.writeTextFile(
+    join(del, "RunRecords.csv.lock"),
+    JSON.stringify({
+      holder: `crashed | run ${id} | x`,
+      acquired: new Date().toISOString(),
+      lease_duration_s: 300,
+      pid: dead.pid,
+      deliverable_id: "DEL-01-02",
+      schema_version: "v1.0",
+      hostname: Deno.hostname(),
+    }),
+  );
+  const emitted = await runCli(emitArgs(del));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const reap = await runCliProcess(["reap", del]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.AgentName), ["4_DOCUMENTS", "DEPENDENCIES"]);
+  ok(records[0].Notes.includes(`recovered orphaned lock`), records[0].Notes);
 });
