@@ -460,13 +460,33 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
     } catch (e) {
       // Gone since the listing: another replayer claimed or appended it (a flush at the same
       // time), not a stuck entry. One that is there and cannot be read (a dangling link) is.
-      if (e instanceof Deno.errors.NotFound && nothingAt(path)) continue;
+      if (e instanceof Deno.errors.NotFound && nothingAt(path)) {
+        // A claim is a rename: the entry is listed under its new name, so that a look at the
+        // spool, then at the file, never misses a record on its way from one to the other.
+        const moved = renamedEntry(folder.path, claim ? claim[1] : name, entryNames);
+        if (moved !== undefined) entryNames.push(moved);
+        continue;
+      }
       item.state = "stuck";
       item.problem = `unreadable spool entry: ${message(e)}`;
     }
     items.push(item);
   }
   return items;
+}
+
+/**
+ * The name the entry `base` (`<id>.json`) has now in `folder`, claimed or
+ * given back, when it is not one of `listed`; else `undefined`.
+ */
+function renamedEntry(folder: string, base: string, listed: readonly string[]): string | undefined {
+  try {
+    for (const e of Deno.readDirSync(folder)) {
+      const named = e.name === base || CLAIM.exec(e.name)?.[1] === base;
+      if (named && !listed.includes(e.name)) return e.name;
+    }
+  } catch { /* the folder cannot be listed now: the entry is not found */ }
+  return undefined;
 }
 
 /** Whether nothing is at `path`, not even a symbolic link (a dangling link is something). */

@@ -106,6 +106,40 @@ Deno.test("a second finish racing flush (its look at the spool slowed 6 s, flush
   await cleanup();
 });
 
+Deno.test("a second finish whose look at the spool entry comes just after flush claimed it (a rename): it finds the entry claimed and refuses; the run recorded once", async () => {
+  const started = await startedRun();
+  const { del, tmp, env, finish, cleanup } = started;
+  await spooledFinish(started);
+  const entry = join(tmp, `runrec-spool-${Deno.uid()}`, userSpool(tmp)[0]);
+  // The finish lists the entry, then its read of it waits 4 s; flush claims it meanwhile and is
+  // held 5 s right after, holding the append lock.
+  const second = underStrace(
+    ["-P", entry, "-e", "trace=openat", "-e", "inject=openat:delay_enter=4000000"],
+    finish,
+    env,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const flush = underStrace(
+    [
+      "-P",
+      entry,
+      "-e",
+      "trace=rename,renameat,renameat2",
+      "-e",
+      "inject=rename,renameat,renameat2:delay_exit=5000000",
+    ],
+    ["flush", del],
+    env,
+  );
+  const [out, flushed] = [await outputOf(second), await outputOf(flush)];
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals(out.code, 2, out.stderr);
+  assertIncludes(out.stderr, "its record waits in the spool");
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  assertEquals(pendingFiles(del), []);
+  await cleanup();
+});
+
 Deno.test("a reap (another TMPDIR) holding the run while flush appends its spooled record: no FAILED record, the pending file removed", async () => {
   const started = await startedRun();
   const { del, id, env, cleanup } = started;
