@@ -40,9 +40,10 @@ Each record is appended once: a record already in its file (a replay that died a
 its write) is not appended again, nor is the record of a run (a finish of a folder
 that was read-only) whose record a later finish or reap, which did not see this spool
 (another $TMPDIR, another user), wrote meanwhile; after reap's FAILED record alone, it
-is appended as the agent's late finish, superseding that record. An entry claimed by a replayer that is gone (or
-whose claim is older than a minute) is taken back and replayed. An entry that cannot
-be replayed (unreadable, read-only spool, not a RunRecords.csv) is reported STUCK.
+is appended as the agent's late finish, superseding that record. An entry claimed by
+a replayer that is gone (or whose claim is older than a minute) is taken back and
+replayed. An entry that cannot be replayed (unreadable, read-only spool, not a
+RunRecords.csv) is reported STUCK.
 An entry whose deliverable folder is gone (renamed, moved or removed) is appended
 nowhere: it is STUCK, with what to do (move the folder back, or move the entry into
 the .runrec-spool/ of the folder it belongs to). A record whose RunRecords.csv is
