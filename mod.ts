@@ -272,6 +272,7 @@ export {
   replayLostRecords,
   type ReplayReport,
   replaySpool,
+  type RunRecordedAlready,
 } from "./src/spool.ts";
 export { type ReapedRun, type ReapOptions, type ReapReport, reapRuns } from "./src/reap.ts";
 

@@ -28,6 +28,7 @@
  */
 import { agentText } from "./agent_notes.ts";
 import { join } from "./path.ts";
+import { LATE_FINISH, recordKey } from "./late_finish.ts";
 import { deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import {
@@ -48,6 +49,8 @@ import {
   withRecordFile,
   WriteError,
 } from "./store.ts";
+
+export { lateFinishNote } from "./late_finish.ts";
 
 /** The AgentName of annotation records. */
 export const ANNOTATOR = "RUNREC_ANNOTATE";
@@ -75,32 +78,6 @@ export interface Annotation {
   target?: string;
 }
 
-/**
- * runrec's note in a run that supersedes the FAILED record `reap` wrote for it, with the name of
- * that record (since it was written that way) right after it.
- */
-const LATE_FINISH =
-  /(?:^| \| )finished after reap: supersedes=(RUN-[A-Z0-9-]+)(?: \| record \1 checksum ([0-9a-f]{16,64}))?(?: \| |$)/;
-
-/**
- * The note runrec adds to the record of a run finished after `reap` wrote
- * it as FAILED: the record then supersedes that one, which it names by
- * RunID and the first 16 hex digits of its RecordChecksum, as annotations
- * do ({@linkcode annotationNotes}).
- *
- * @example
- * ```ts
- * import { lateFinishNote } from "./annotations.ts";
- * lateFinishNote({ RunID: "RUN-DEL-01-02-20260222-1015-001", RecordChecksum: "3f9a0c1e5b2d4f68".padEnd(64, "0") });
- * // "finished after reap: supersedes=RUN-DEL-01-02-20260222-1015-001 | record RUN-DEL-01-02-20260222-1015-001 checksum 3f9a0c1e5b2d4f68"
- * ```
- */
-export function lateFinishNote(reaped: Pick<RunRecord, "RunID" | "RecordChecksum">): string {
-  return `finished after reap: supersedes=${reaped.RunID}${
-    recordKey(reaped.RunID, reaped.RecordChecksum)
-  }`;
-}
-
 const NOTES_PATTERN =
   /^annotates=(RUN-[A-Z0-9-]+); (?:(invalidates); |supersedes=(RUN-[A-Z0-9-]+); )?note=([\s\S]*)$/;
 
@@ -115,14 +92,6 @@ const RECORD_KEY = / \| record (RUN-[A-Z0-9-]+) checksum ([0-9a-f]{16,64})(?= \|
  * reader takes one away, so no text given with `--note` reads as runrec's {@linkcode RECORD_KEY}.
  */
 const MARKED_KEY = / \| ((?:\(note\) )*)record(?= )/g;
-
-/** How many hex digits of a RecordChecksum an annotation writes: 64 bits tell records apart. */
-const KEY_LENGTH = 16;
-
-/** runrec's note naming the record `runId` whose RecordChecksum is `checksum`. */
-function recordKey(runId: string, checksum: string): string {
-  return ` | record ${runId} checksum ${checksum.slice(0, KEY_LENGTH)}`;
-}
 
 /**
  * The Notes of an annotation record. `checksums` gives the RecordChecksum of

@@ -1136,6 +1136,11 @@ async function writeBuilt(
           const replay = replayInto(writer, delDir);
           outcome.replayed = replay.replayed;
           outcome.warnings.push(...replay.failures);
+          for (const r of replay.alreadyRecorded) {
+            outcome.warnings.push(
+              `spool entry ${r.entry} not appended: run ${r.run} is recorded already, as ${r.runId}`,
+            );
+          }
         } catch (e) {
           outcome.warnings.push(`spool not replayed: ${firstLine(e)}`);
         }

@@ -17,7 +17,7 @@ import { basename, dirname, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname, isZombie, pidAlive } from "./lock.ts";
-import { listSpool, privateFolderProblem, sharedSpoolFolder } from "./spool.ts";
+import { listSpool, privateFolderProblem, sharedSpoolFolder, spoolEntryOf } from "./spool.ts";
 import {
   inStateFolder,
   removeAbandonedTemporaries,
@@ -598,6 +598,8 @@ export interface RunRecordFound {
   runId?: string;
   /** The spool entry holding it, for a record still in the spool. */
   spooledIn?: string;
+  /** For a record in the file: the spool entry it was appended from (`runrec flush`), if it was. */
+  replayedFrom?: string;
   /** Whether it is the FAILED record `reap` wrote for the run. */
   reaped: boolean;
   /** When the run ended (ms since the epoch: RunTimestamp plus RunDuration), when they read. */
@@ -617,7 +619,8 @@ function endOf(record: { RunTimestamp?: string; RunDuration?: string }): number 
  * `finish`, `withRun`, `exec` and `reap` write names it, see
  * {@linkcode runIdNote}), or `undefined`. Never by start time and agent:
  * runs of one agent started in the same millisecond share those. A record
- * other than `reap`'s FAILED one is preferred. A pending run's file that
+ * other than `reap`'s FAILED one is preferred, then one in the file to one
+ * still in the spool. A pending run's file that
  * comes back (`git stash pop`, a restored copy) after its run was recorded
  * is found so.
  *
@@ -635,14 +638,8 @@ export async function recordedRuns(
   const add = (notes: string, found: RunRecordFound) => {
     for (const [, id] of notes.matchAll(NAMED_RUNS)) byId.set(id, [...byId.get(id) ?? [], found]);
   };
-  try {
-    // Streamed, and refused up front when not a regular file (a FIFO, a device): never a hang.
-    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
-      if (event.kind !== "record") continue;
-      const r = event.record;
-      add(r.Notes, { runId: r.RunID, reaped: r.ErrorSummary === REAPED_ERROR, endedAt: endOf(r) });
-    }
-  } catch { /* no file, or not one to read: not there (the write then spools the record) */ }
+  // The spool first, then the file: a replay appends to the file before it removes the entry,
+  // so a record that leaves the spool between the two looks is found in the file.
   for (const item of listSpool(delDir)) {
     const draft = item.entry?.draft;
     if (draft === undefined) continue;
@@ -652,9 +649,26 @@ export async function recordedRuns(
       endedAt: endOf(draft),
     });
   }
+  try {
+    // Streamed, and refused up front when not a regular file (a FIFO, a device): never a hang.
+    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
+      if (event.kind !== "record") continue;
+      const r = event.record;
+      const replayedFrom = spoolEntryOf(r.Notes);
+      add(r.Notes, {
+        runId: r.RunID,
+        reaped: r.ErrorSummary === REAPED_ERROR,
+        endedAt: endOf(r),
+        ...replayedFrom === undefined ? {} : { replayedFrom },
+      });
+    }
+  } catch { /* no file, or not one to read: not there (the write then spools the record) */ }
   return (run) => {
     const found = byId.get(run.id) ?? [];
-    return found.find((f) => !f.reaped) ?? found[0];
+    // Not reap's FAILED record first, then one in the file (a replay dead before removing the
+    // entry leaves the record in both).
+    const rank = (f: RunRecordFound) => (f.reaped ? 2 : 0) + (f.spooledIn === undefined ? 0 : 1);
+    return found.toSorted((a, b) => rank(a) - rank(b))[0];
   };
 }
 

@@ -225,9 +225,26 @@ async function reapOne(
     marker = await claimReadOnlyRun(run.id);
   } catch { /* reaped without one */ }
   try {
-    if (marker === undefined || (await recordedRuns(delDir))(run)?.spooledIn !== undefined) {
-      releaseClaim(claimed); // that finish records it, or did
+    if (marker === undefined) {
+      releaseClaim(claimed); // that finish records it
       return undefined;
+    }
+    // Looked at again now the run is held: a flush may have appended its spooled record since.
+    const found = (await recordedRuns(delDir))(run);
+    if (found?.spooledIn !== undefined) {
+      releaseClaim(claimed); // flush appends it and removes the file
+      return undefined;
+    }
+    if (found !== undefined && !item.claimedBy) { // a dead finisher's claim: see reapClaimed
+      Deno.removeSync(claimed);
+      return {
+        delDir,
+        run,
+        reason: `recorded meanwhile${
+          found.replayedFrom === undefined ? "" : " (appended from the spool)"
+        }; its pending file removed, not reaped`,
+        ...(found.runId !== undefined ? { runId: found.runId } : {}),
+      };
     }
     return await reapClaimed(delDir, item, claimed, reason, writeOptions);
   } finally {

@@ -706,7 +706,9 @@ class ReadOnlyRun extends InputError {
  * folder of pending runs ({@linkcode claimReadOnlyRun}) lets one finisher at a
  * time in, and one that finds the run's record (in the file or the spool)
  * writes nothing; `reap` leaves a run whose record is spooled; `runrec flush`,
- * once the folder is writable, appends the record and removes the file.
+ * once the folder is writable, appends the record and removes the file. A
+ * folder writable again by the time of the write takes the record: the file
+ * is removed then.
  */
 async function finishReadOnly(
   delDir: string,
@@ -740,13 +742,26 @@ async function finishReadOnly(
     }
     const found = (await recordedRuns(delDir))(run);
     if (found && !found.reaped) throw recordedError(delDir, run.id, delDir, found, run.agent);
-    const note = "finished while its folder was read-only: the record spooled, the pending " +
-      "run file left for runrec flush to remove";
+    // Said so whether the record is spooled or, the folder writable again by the write, written.
+    const note = "finished while its folder was read-only (its pending run file could not be " +
+      "claimed)";
     const held = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
     const outcome = readOnly.reaped || found?.reaped
       ? await finishReaped(delDir, held, undefined, report, options)
       : await finishClaimed(delDir, held, undefined, report, options);
     const again = `runrec flush ${shellWord(delDir)}`;
+    if (outcome.written || outcome.unconfirmed) {
+      // The folder became writable before the write: the record is in the file, as a finish's.
+      try {
+        Deno.removeSync(readOnly.path);
+      } catch (e) {
+        outcome.warnings.push(
+          `${readOnly.path} not removed (${failureReason(e as Error)}): run ${run.id} is ` +
+            "recorded; reap removes it",
+        );
+      }
+      return { run, outcome };
+    }
     outcome.warnings.push(
       outcome.spooledTo
         ? `${delDir} is read-only now: run ${run.id}'s record waits in ${outcome.spooledTo}; ` +
@@ -792,10 +807,13 @@ async function recordedAlready(
     return true;
   }
   Deno.removeSync(claim.claimed);
+  const why = found.replayedFrom !== undefined
+    ? "runrec flush appended it from the spool (a finish while the folder was read-only) as " +
+      "this finish began: its pending file is removed"
+    : "its pending file had come back (git stash pop, a restored copy?) and is removed";
   throw new InputError(
     `${delDir}: run ${run.id} (${run.agent}) is recorded already as ` +
-      `${found.runId ?? "a record in the spool"}: its pending file had come back (git stash ` +
-      "pop, a restored copy?) and is removed; nothing written",
+      `${found.runId ?? "a record in the spool"}: ${why}; nothing written`,
   );
 }
 

@@ -48,7 +48,9 @@ import {
   WriteError,
 } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
-import { settleRecordedRuns } from "./run_files.ts";
+import { REAPED_ERROR, settleRecordedRuns } from "./run_files.ts";
+import { NAMED_RUNS } from "./agent_notes.ts";
+import { lateFinishNote } from "./late_finish.ts";
 
 /** Name of the spool folder inside a deliverable folder. */
 export const SPOOL_FOLDER = ".runrec-spool";
@@ -98,6 +100,12 @@ export interface ReplayReport {
   replayed: AppendResult[];
   /** Entries whose record was already in the file (a replay that died after its write). */
   alreadyWritten: string[];
+  /**
+   * Entries not appended because the file holds a record of the run their
+   * record names (`run <id>` in its Notes) already: written by a finish or
+   * `reap` that did not see this spool (another `$TMPDIR`, another user).
+   */
+  alreadyRecorded: RunRecordedAlready[];
   /** One line per record that stays in the spool. */
   failures: string[];
   /**
@@ -115,6 +123,16 @@ export interface ReplayReport {
    * spool folders, removed (see `removeAbandonedTemporaries`, ./state_folder.ts).
    */
   removedTemporaries: string[];
+}
+
+/** A spooled record left out because its run's record is in the file already. */
+export interface RunRecordedAlready {
+  /** The spool entry's id (or, for `flush --from`, the lost record's). */
+  entry: string;
+  /** The run's id its Notes name. */
+  run: string;
+  /** The RunID of the run's record in the file. */
+  runId: string;
 }
 
 /**
@@ -442,13 +460,33 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
     } catch (e) {
       // Gone since the listing: another replayer claimed or appended it (a flush at the same
       // time), not a stuck entry. One that is there and cannot be read (a dangling link) is.
-      if (e instanceof Deno.errors.NotFound && nothingAt(path)) continue;
+      if (e instanceof Deno.errors.NotFound && nothingAt(path)) {
+        // A claim is a rename: the entry is listed under its new name, so that a look at the
+        // spool, then at the file, never misses a record on its way from one to the other.
+        const moved = renamedEntry(folder.path, claim ? claim[1] : name, entryNames);
+        if (moved !== undefined) entryNames.push(moved);
+        continue;
+      }
       item.state = "stuck";
       item.problem = `unreadable spool entry: ${message(e)}`;
     }
     items.push(item);
   }
   return items;
+}
+
+/**
+ * The name the entry `base` (`<id>.json`) has now in `folder`, claimed or
+ * given back, when it is not one of `listed`; else `undefined`.
+ */
+function renamedEntry(folder: string, base: string, listed: readonly string[]): string | undefined {
+  try {
+    for (const e of Deno.readDirSync(folder)) {
+      const named = e.name === base || CLAIM.exec(e.name)?.[1] === base;
+      if (named && !listed.includes(e.name)) return e.name;
+    }
+  } catch { /* the folder cannot be listed now: the entry is not found */ }
+  return undefined;
 }
 
 /** Whether nothing is at `path`, not even a symbolic link (a dangling link is something). */
@@ -635,9 +673,19 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
       report.alreadyWritten.push(entry.id);
       return;
     }
-    const note = `${marker} (spooled ${entry.spooledAt}: ${entry.error})`;
-    const draft = { ...entry.draft, Notes: [entry.draft.Notes, note].filter(Boolean).join(" | ") };
-    report.replayed.push(writer.append(draft));
+    const replay = replayOf(
+      writer,
+      entry,
+      `${marker} (spooled ${entry.spooledAt}: ${entry.error})`,
+    );
+    if ("recorded" in replay) {
+      Deno.removeSync(claimed);
+      const { Notes, ErrorSummary } = replay.record;
+      settleRecordedRuns(dirname(writer.path), Notes, ErrorSummary);
+      report.alreadyRecorded.push(replay.recorded);
+      return;
+    }
+    report.replayed.push(writer.append(replay.draft));
     Deno.removeSync(claimed);
     settleRun(writer, entry);
   } catch (e) {
@@ -668,6 +716,67 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
         `${entry.attempts} replay(s): ${entry.error}`,
     );
   }
+}
+
+/**
+ * What replaying `entry` appends (its draft with `note`, runrec's replay
+ * note), or the record of its run the writer's file holds already. A record
+ * that names a run (`run <id>` in its Notes: every finish and `reap` writes
+ * one) may have been spooled where a later finish or `reap` of the run did
+ * not look (another `$TMPDIR`, another user): that one's record in the file
+ * stands, and this one is left out, unless the file holds only the FAILED
+ * record `reap` wrote and this one is not it: then it is the agent's late
+ * finish and says it supersedes that record, as `finish` says it.
+ */
+function replayOf(
+  writer: RecordWriter,
+  entry: SpoolEntry,
+  note: string,
+): { draft: RecordDraft } | { recorded: RunRecordedAlready; record: RunRecord } {
+  const { draft } = entry;
+  const notes = [draft.Notes, note];
+  for (const [, run] of (draft.Notes ?? "").matchAll(NAMED_RUNS)) {
+    const found = recordsOfRun(writer, draft, run);
+    const reaped = found.filter((r) => r.ErrorSummary === REAPED_ERROR);
+    const other = found.find((r) => r.ErrorSummary !== REAPED_ERROR);
+    const recorded = draft.ErrorSummary === REAPED_ERROR ? other ?? reaped[0] : other;
+    if (recorded) {
+      return { recorded: { entry: entry.id, run, runId: recorded.RunID }, record: recorded };
+    }
+    if (reaped.length === 1 && !SUPERSEDES.test(draft.Notes ?? "")) {
+      notes.push(lateFinishNote(reaped[0]));
+    }
+  }
+  return { draft: { ...draft, Notes: notes.filter(Boolean).join(" | ") } };
+}
+
+/** runrec's note of a late finish, already in a spooled record (its finish found the FAILED one). */
+const SUPERSEDES = /(?:^| \| )finished after reap: supersedes=/;
+
+/**
+ * The whole records of the writer's file that are run `run`'s: naming it as
+ * runrec does, of the draft's agent and start (RunTimestamp). The agent and
+ * start guard against a name an agent's own text put there: such a record is
+ * never taken for this run's, so a replay is never left out for it.
+ */
+function recordsOfRun(writer: RecordWriter, draft: RecordDraft, run: string): RunRecord[] {
+  const needle = `run ${run}`;
+  if (!writer.contains(needle)) return [];
+  const found: RunRecord[] = [];
+  for (const line of linesHolding(writer.path, needle)) {
+    if (!checksumMatches(line)) continue; // a torn or altered line: not a written record
+    let record: RunRecord;
+    try {
+      record = decodeRecord(line);
+    } catch {
+      continue; // not a record of this layout
+    }
+    const names = [...record.Notes.matchAll(NAMED_RUNS)].some(([, id]) => id === run);
+    if (
+      names && record.AgentName === draft.AgentName && record.RunTimestamp === draft.RunTimestamp
+    ) found.push(record);
+  }
+  return found;
 }
 
 /** The pending file a finish of a read-only folder left beside this record, removed now it is in. */
@@ -760,6 +869,7 @@ export async function replaySpool(
       );
       report.replayed.push(...one.replayed);
       report.alreadyWritten.push(...one.alreadyWritten);
+      report.alreadyRecorded.push(...one.alreadyRecorded);
       for (const failure of one.failures) if (!stuck.has(failure)) left.add(failure);
     } catch (e) {
       left.add(`${file}: ${waiting.length} spooled record(s) not replayed: ${message(e)}`);
@@ -862,6 +972,7 @@ function emptyReport(): ReplayReport {
   return {
     replayed: [],
     alreadyWritten: [],
+    alreadyRecorded: [],
     failures: [],
     claimed: [],
     elsewhere: [],
@@ -931,8 +1042,9 @@ export async function replayLostRecords(
             continue;
           }
           const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${entry.error})`;
-          const notes = [entry.draft.Notes, note].filter(Boolean).join(" | ");
-          report.replayed.push(writer.append({ ...entry.draft, Notes: notes }));
+          const replay = replayOf(writer, entry, note);
+          if ("recorded" in replay) report.alreadyRecorded.push(replay.recorded);
+          else report.replayed.push(writer.append(replay.draft));
         }
       });
     } catch (e) {

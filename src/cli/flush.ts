@@ -13,6 +13,7 @@ import {
   replayLostRecords,
   type ReplayReport,
   replaySpool,
+  type RunRecordedAlready,
   SPOOL_FOLDER,
 } from "../spool.ts";
 import { deliverableFolders, SILENT_SEARCH } from "../targets.ts";
@@ -36,9 +37,13 @@ RunRecords.csv there is flushed: that file is beneath the folder named).
 With no folder given, the current folder (as "flush .").
 It appends every spooled record to the RunRecords.csv it belongs to, oldest first.
 Each record is appended once: a record already in its file (a replay that died after
-its write) is not appended again. An entry claimed by a replayer that is gone (or
-whose claim is older than a minute) is taken back and replayed. An entry that cannot
-be replayed (unreadable, read-only spool, not a RunRecords.csv) is reported STUCK.
+its write) is not appended again, nor is the record of a run (a finish of a folder
+that was read-only) whose record a later finish or reap, which did not see this spool
+(another $TMPDIR, another user), wrote meanwhile; after reap's FAILED record alone, it
+is appended as the agent's late finish, superseding that record. An entry claimed by
+a replayer that is gone (or whose claim is older than a minute) is taken back and
+replayed. An entry that cannot be replayed (unreadable, read-only spool, not a
+RunRecords.csv) is reported STUCK.
 An entry whose deliverable folder is gone (renamed, moved or removed) is appended
 nowhere: it is STUCK, with what to do (move the folder back, or move the entry into
 the .runrec-spool/ of the folder it belongs to). A record whose RunRecords.csv is
@@ -117,6 +122,14 @@ function toolRootSpools(targets: readonly string[]) {
   };
 }
 
+/** The line for a spooled record left out because its run's record is in the file already. */
+function alreadyRecordedLine(r: RunRecordedAlready, lost: boolean): string {
+  return `${lost ? "lost record" : "spool entry"} ${r.entry}: run ${r.run} is recorded already, ` +
+    `as ${r.runId} (a finish or reap that did not see this spool); ${
+      lost ? "nothing appended" : "removed, not appended"
+    }`;
+}
+
 /** The `flush` command. */
 export const flushCommand: Command = {
   name: "flush",
@@ -156,6 +169,7 @@ export const flushCommand: Command = {
       writeJson(io, {
         replayed,
         alreadyWritten: report.alreadyWritten,
+        alreadyRecorded: report.alreadyRecorded,
         claimed,
         failures: report.failures,
         elsewhere,
@@ -171,6 +185,9 @@ export const flushCommand: Command = {
             : `spool entry ${id} was already in its file; removed\n`,
         );
       }
+      for (const r of report.alreadyRecorded) {
+        io.out(`${alreadyRecordedLine(r, lost !== undefined)}\n`);
+      }
       for (const i of claimed) io.err(`runrec: warning: CLAIMED by ${i.claimedBy}: ${i.path}\n`);
       for (const path of report.removedTemporaries) {
         io.err(`runrec flush: removed ${path}, a temporary file its killed writer left\n`);
@@ -179,7 +196,8 @@ export const flushCommand: Command = {
       for (const line of elsewhere) {
         io.err(`runrec: warning: outside the folders named, not failed for: ${line}\n`);
       }
-      const nothing = replayed.length + report.alreadyWritten.length + claimed.length +
+      const nothing = replayed.length + report.alreadyWritten.length +
+        report.alreadyRecorded.length + claimed.length +
         report.failures.length + elsewhere.length;
       if (lost?.lines === 0) io.out(`${from}: no lost-record line in it; nothing appended\n`);
       else if (nothing === 0) {

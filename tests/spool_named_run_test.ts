@@ -1,0 +1,207 @@
+/**
+ * A record spooled by a finish of a read-only folder names its run (`run
+ * <id>`): replaying it appends it only when no finish or `reap` that did not
+ * see that spool (another `$TMPDIR`) recorded the run meanwhile; a second
+ * finish or `reap` racing `flush` does not record the run again. Real
+ * processes, real read-only bind mounts; the races are widened with `strace`
+ * delays.
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { tempDir } from "./fixtures.ts";
+import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+import { mountReadOnly, sh, startedRun, userSpool, whileReadOnly } from "./support/read_only.ts";
+
+const REAPED_ERROR = "reaped: the agent never finished";
+
+/** The finish of `started` while its folder is read-only: spooled to its `$TMPDIR`. */
+async function spooledFinish(started: Awaited<ReturnType<typeof startedRun>>): Promise<void> {
+  await whileReadOnly(started.del, async () => {
+    const first = await runCliProcess(started.finish, undefined, started.env);
+    assertEquals(first.code, 0, first.stderr);
+    assertEquals(userSpool(started.tmp).length, 1);
+  });
+}
+
+/** Starts `args` of the CLI under strace, whose `strace` arguments slow it where they say. */
+function underStrace(strace: string[], args: string[], env: Record<string, string>) {
+  return new Deno.Command("strace", {
+    args: ["-f", "-qq", "-o", "/dev/null", ...strace, "--", ...RUNREC, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function outputOf(child: Deno.ChildProcess) {
+  const out = await child.output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+Deno.test("a read-only finish's spooled record, replayed after a finish with another TMPDIR recorded the run: left out and said, the run recorded once", async () => {
+  const started = await startedRun();
+  const { del, tmp, env, id, finish, cleanup } = started;
+  await spooledFinish(started);
+  const other = { TMPDIR: await tempDir() };
+  const second = await runCliProcess(finish, undefined, other);
+  assertEquals(second.code, 0, second.stderr);
+  const flush = await runCliProcess(["flush", del], undefined, env);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertIncludes(flush.stdout, `run ${id} is recorded already, as `);
+  assertIncludes(flush.stdout, "removed, not appended");
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.RunStatus]), [["4_DOCUMENTS", "SUCCESS"]]);
+  assertEquals(userSpool(tmp), [], "the entry is removed");
+  assertEquals(pendingFiles(del), []);
+  await cleanup();
+  await Deno.remove(other.TMPDIR, { recursive: true });
+});
+
+Deno.test("a read-only finish's spooled record, replayed after a reap with another TMPDIR wrote the run FAILED: appended as the late finish, superseding that record", async () => {
+  const started = await startedRun();
+  const { del, tmp, env, id, cleanup } = started;
+  await spooledFinish(started);
+  const other = { TMPDIR: await tempDir() };
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, other);
+  assertEquals(reap.code, 0, reap.stderr);
+  const flush = await runCliProcess(["flush", del], undefined, env);
+  assertEquals(flush.code, 0, flush.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  assertEquals(records[0].ErrorSummary, REAPED_ERROR);
+  assertIncludes(records[1].Notes, `finished after reap: supersedes=${records[0].RunID}`);
+  assertIncludes(records[1].Notes, `run ${id}`);
+  assertEquals(userSpool(tmp), []);
+  assertEquals(pendingFiles(del), []);
+  const kept = join(del, ".runrec", "reaped", `${id}.json`);
+  assert(await Deno.stat(kept).then(() => false, () => true), "the reaped copy is removed");
+  // Flushed again: nothing more.
+  const again = await runCliProcess(["flush", del], undefined, env);
+  assertEquals([again.code, again.stdout], [0, "nothing spooled\n"], again.stderr);
+  assertEquals((await recordsOf(del)).length, 2);
+  await cleanup();
+  await Deno.remove(other.TMPDIR, { recursive: true });
+});
+
+Deno.test("a second finish racing flush (its look at the spool slowed 6 s, flush meanwhile): the run recorded once, the finish refused naming the flush", async () => {
+  const started = await startedRun();
+  const { del, tmp, env, finish, cleanup } = started;
+  await spooledFinish(started);
+  const spool = join(tmp, `runrec-spool-${Deno.uid()}`);
+  const second = underStrace(
+    ["-P", spool, "-e", "trace=openat", "-e", "inject=openat:delay_enter=6000000"],
+    finish,
+    env,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const flush = await runCliProcess(["flush", del], undefined, env);
+  assertEquals(flush.code, 0, flush.stderr);
+  const out = await outputOf(second);
+  assertEquals(out.code, 2, out.stderr);
+  assertIncludes(out.stderr, "runrec flush appended it from the spool");
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  assertEquals(pendingFiles(del), []);
+  await cleanup();
+});
+
+Deno.test("a second finish whose look at the spool entry comes just after flush claimed it (a rename): it finds the entry claimed and refuses; the run recorded once", async () => {
+  const started = await startedRun();
+  const { del, tmp, env, finish, cleanup } = started;
+  await spooledFinish(started);
+  const entry = join(tmp, `runrec-spool-${Deno.uid()}`, userSpool(tmp)[0]);
+  // The finish lists the entry, then its read of it waits 4 s; flush claims it meanwhile and is
+  // held 5 s right after, holding the append lock.
+  const second = underStrace(
+    ["-P", entry, "-e", "trace=openat", "-e", "inject=openat:delay_enter=4000000"],
+    finish,
+    env,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const flush = underStrace(
+    [
+      "-P",
+      entry,
+      "-e",
+      "trace=rename,renameat,renameat2",
+      "-e",
+      "inject=rename,renameat,renameat2:delay_exit=5000000",
+    ],
+    ["flush", del],
+    env,
+  );
+  const [out, flushed] = [await outputOf(second), await outputOf(flush)];
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals(out.code, 2, out.stderr);
+  assertIncludes(out.stderr, "its record waits in the spool");
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  assertEquals(pendingFiles(del), []);
+  await cleanup();
+});
+
+Deno.test("a reap (another TMPDIR) holding the run while flush appends its spooled record: no FAILED record, the pending file removed", async () => {
+  const started = await startedRun();
+  const { del, id, env, cleanup } = started;
+  await spooledFinish(started);
+  const other = { TMPDIR: await tempDir() };
+  const pending = join(del, ".runrec", "pending", `${id}.json`);
+  // Slowed 6 s once its claim (a rename of the pending file) is made.
+  const reap = underStrace(
+    [
+      "-P",
+      pending,
+      "-e",
+      "trace=rename,renameat,renameat2",
+      "-e",
+      "inject=rename,renameat,renameat2:delay_exit=6000000",
+    ],
+    ["reap", del, "--older-than", "0s"],
+    other,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const flush = await runCliProcess(["flush", del], undefined, env);
+  assertEquals(flush.code, 0, flush.stderr);
+  const out = await outputOf(reap);
+  assertEquals(out.code, 0, out.stderr);
+  assertIncludes(out.stdout, "recorded meanwhile (appended from the spool)");
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  assertEquals(pendingFiles(del), []);
+  await cleanup();
+  await Deno.remove(other.TMPDIR, { recursive: true });
+});
+
+Deno.test("a folder made writable during a read-only finish: the record is written, the pending file removed, and no message says it is spooled or nothing recorded", async () => {
+  const { del, tmp, env, id, finish, cleanup } = await startedRun();
+  const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
+  await mountReadOnly(del);
+  // The finish is held 4 s once it has made its marker (a hard link); the folder is made
+  // writable meanwhile.
+  const child = underStrace(
+    ["-P", marker, "-e", "trace=link,linkat", "-e", "inject=link,linkat:delay_exit=4000000"],
+    finish,
+    env,
+  );
+  let mounted = true;
+  try {
+    for (let i = 0; i < 300 && await Deno.stat(marker).then(() => false, () => true); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert(await Deno.stat(marker).then(() => true, () => false), "the finish made its marker");
+    await sh("umount", del);
+    mounted = false;
+  } finally {
+    if (mounted) await sh("umount", del);
+  }
+  const out = await outputOf(child);
+  assertEquals(out.code, 0, out.stderr);
+  assert(!out.stderr.includes("nothing recorded"), out.stderr);
+  assert(!out.stderr.includes("spooled"), out.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["SUCCESS"]);
+  assertIncludes(records[0].Notes, `run ${id}`);
+  assert(!records[0].Notes.includes("spooled"), records[0].Notes);
+  assertEquals(pendingFiles(del), []);
+  assertEquals(userSpool(tmp), []);
+  await cleanup();
+});
