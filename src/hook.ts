@@ -60,6 +60,7 @@ import {
   draftProblems,
   RECORD_FILE,
   type RecordDraft,
+  recordedRunInTail,
   withRecordFile,
   WriteError,
 } from "./store.ts";
@@ -1143,6 +1144,22 @@ async function writeBuilt(
           }
         } catch (e) {
           outcome.warnings.push(`spool not replayed: ${firstLine(e)}`);
+        }
+        // Two finishes of one run racing (one recorded it without claiming its pending file, its
+        // folder read-only then) write it once: the second finds the first's record here.
+        const earlier = recordedRunInTail(file, draft);
+        if (earlier !== undefined) {
+          outcome.warnings.push(
+            `this run is recorded already, as ${earlier.RunID}: not appended again`,
+          );
+          return {
+            record: earlier,
+            bytesWritten: 0,
+            offset: -1,
+            created: false,
+            tornTail: false,
+            alreadyRecorded: true,
+          };
         }
         return writer.append(draft);
       },

@@ -49,7 +49,7 @@ import {
 } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
 import { REAPED_ERROR, settleRecordedRuns } from "./run_files.ts";
-import { NAMED_RUNS } from "./agent_notes.ts";
+import { agentText, NAMED_RUNS } from "./agent_notes.ts";
 import { lateFinishNote } from "./late_finish.ts";
 
 /** Name of the spool folder inside a deliverable folder. */
@@ -676,7 +676,7 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
     const replay = replayOf(
       writer,
       entry,
-      `${marker} (spooled ${entry.spooledAt}: ${entry.error})`,
+      `${marker} (spooled ${entry.spooledAt}: ${agentText(entry.error)})`,
     );
     if ("recorded" in replay) {
       Deno.removeSync(claimed);
@@ -1041,7 +1041,7 @@ export async function replayLostRecords(
             report.alreadyWritten.push(entry.id);
             continue;
           }
-          const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${entry.error})`;
+          const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${agentText(entry.error)})`;
           const replay = replayOf(writer, entry, note);
           if ("recorded" in replay) report.alreadyRecorded.push(replay.recorded);
           else report.replayed.push(writer.append(replay.draft));

@@ -13,6 +13,8 @@ import { checksumMatches, decodeRecord, encodedLineBytes, encodeRecord } from ".
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
+import { NAMED_RUNS } from "./agent_notes.ts";
+import { REAPED_ERROR } from "./run_files.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
 import {
   acquireLock,
@@ -124,6 +126,11 @@ export interface AppendResult {
    * Written all the same: two real runs may look alike.
    */
   sameRunAs?: string;
+  /**
+   * Nothing was written: the file already held `record`, this run's record
+   * (a finish racing another finish of its run).
+   */
+  alreadyRecorded?: boolean;
 }
 
 /**
@@ -481,47 +488,96 @@ function sameRunIn(
   prefix: string,
   draft: RecordDraft,
 ): string | undefined {
-  const from = Math.max(0, size - SAME_RUN_BYTES);
-  let tail: Uint8Array;
   try {
-    const handle = Deno.openSync(path, { read: true });
-    try {
-      tail = readAt(handle, from, size - from);
-    } finally {
-      handle.close();
-    }
+    return recentRecordsOf(path, size, prefix, draft).find((r) => isSameRun(r, draft))?.RunID;
   } catch {
     return undefined; // a warning's look-up never costs the record its write
   }
+}
+
+/**
+ * The whole records of `draft`'s agent, started when it started, among the
+ * last {@linkcode SAME_RUN_BYTES} of the file's `size` bytes, latest first.
+ */
+function recentRecordsOf(
+  path: string,
+  size: number,
+  prefix: string,
+  draft: RecordDraft,
+): RunRecord[] {
+  const from = Math.max(0, size - SAME_RUN_BYTES);
+  const handle = Deno.openSync(path, { read: true });
+  let tail: Uint8Array;
+  try {
+    tail = readAt(handle, from, size - from);
+  } finally {
+    handle.close();
+  }
   const text = new TextDecoder().decode(tail);
-  // Only the lines holding its RunTimestamp, latest first: most records of the minute started
-  // at another millisecond, and need no checksum nor decoding.
+  // Only the lines holding its RunTimestamp: most records of the minute started at another
+  // millisecond, and need no checksum nor decoding.
   const needle = `,${draft.RunTimestamp},`;
+  const found: RunRecord[] = [];
   // Each line once (a line may hold the needle many times, in its Notes).
   for (let at = text.lastIndexOf(needle); at >= 0;) {
     const start = text.lastIndexOf("\n", at) + 1;
     if (start === 0 && from > 0) break; // a line that starts before the window
     const end = text.indexOf("\n", at);
-    const repeated = repeatedRun(text.slice(start, end < 0 ? undefined : end), prefix, draft);
-    if (repeated !== undefined) return repeated;
+    const record = recordOf(text.slice(start, end < 0 ? undefined : end), prefix, draft);
+    if (record !== undefined) found.push(record);
     at = start >= 2 ? text.lastIndexOf(needle, start - 2) : -1;
   }
-  return undefined;
+  return found;
 }
 
-/** The RunID of `line` when it is a whole record that `draft` repeats. */
-function repeatedRun(line: string, prefix: string, draft: RecordDraft): string | undefined {
+/** `line` decoded when it is a whole record of `draft`'s agent, started when it started. */
+function recordOf(line: string, prefix: string, draft: RecordDraft): RunRecord | undefined {
   // The cells before AgentName are never quoted (agentsRecordedIn reads them so too).
   const cells = line.split(",", 6);
   if (!cells[1]?.startsWith(prefix) || cells[3] !== draft.AgentName) return undefined;
   if (cells[5] !== draft.RunTimestamp || !checksumMatches(line)) return undefined;
-  let record: RunRecord;
   try {
-    record = decodeRecord(line);
+    return decodeRecord(line);
   } catch {
     return undefined; // not a record this runrec reads: no run to compare
   }
-  return isSameRun(record, draft) ? record.RunID : undefined;
+}
+
+/**
+ * A record of the run `draft` records, already in the file's last
+ * {@linkcode SAME_RUN_BYTES}: one that names a run `draft` names (`run <id>`
+ * in Notes), of the same agent and start. Asked under the append lock by a
+ * finish, so that two finishes of one run racing (a second one claiming the
+ * pending file while the first recorded it without: its folder was
+ * read-only) write it once. A run reap recorded FAILED is not recorded by that
+ * record for a finish, which supersedes it.
+ *
+ * @example
+ * ```ts
+ * import { recordedRunInTail } from "./store.ts";
+ * import { sampleDraft } from "../tests/fixtures.ts";
+ * recordedRunInTail("DEL-01-02_X/RunRecords.csv", sampleDraft()); // undefined: no such file
+ * ```
+ */
+export function recordedRunInTail(path: string, draft: RecordDraft): RunRecord | undefined {
+  const runs = [...draft.Notes.matchAll(NAMED_RUNS)].map((m) => m[1]);
+  if (runs.length === 0) return undefined; // emit's records name no pending run
+  let size: number;
+  try {
+    size = Deno.lstatSync(path).size;
+  } catch {
+    return undefined; // no file yet: nothing recorded
+  }
+  const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
+  const reaped = draft.ErrorSummary === REAPED_ERROR;
+  return recentRecordsOf(path, size, prefix, draft).find((r) =>
+    runs.some((id) => namesRunId(r.Notes, id)) && (reaped || r.ErrorSummary !== REAPED_ERROR)
+  );
+}
+
+/** Whether `notes` name the run `id` where runrec writes a record's own run. */
+function namesRunId(notes: string, id: string): boolean {
+  return [...notes.matchAll(NAMED_RUNS)].some((m) => m[1] === id);
 }
 
 /** Whether `record` and `draft` tell of the same run (see `sameRunAs`). */

@@ -202,3 +202,63 @@ Deno.test("verify and log while a read-only finish's record waits in the spool: 
   await flushedOnce(del, id, env);
   await cleanup();
 });
+
+Deno.test("two finishes of one run racing while its folder turns writable again (one took the read-only path, the other claimed the pending file): the run is recorded once (soak2 G1)", async () => {
+  const { del, tmp, env, id, finish, cleanup } = await startedRun();
+  // A live lock holder keeps both finishers waiting, so that they append one after the other.
+  const holder = new Deno.Command("sleep", { args: ["300"] }).spawn();
+  const lockFile = join(del, "RunRecords.csv.lock");
+  Deno.writeTextFileSync(
+    lockFile,
+    JSON.stringify({
+      holder: "test",
+      acquired: new Date().toISOString(),
+      lease_duration_s: 30,
+      pid: holder.pid,
+      deliverable_id: "DEL-01-02",
+      schema_version: "v1.0",
+      hostname: Deno.hostname(),
+    }),
+  );
+  try {
+    await sh("mount", "--bind", del, del);
+    await sh("mount", "-o", "remount,ro,bind", del);
+    const first = new Deno.Command(RUNREC[0], {
+      args: [...RUNREC.slice(1), ...finish, "--notes", "A"],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // The first finish holds its marker (the read-only path) and waits for the lock.
+    const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
+    for (let i = 0; i < 400 && !(await Deno.stat(marker).then(() => true, () => false)); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await sh("umount", del); // writable again
+    const second = new Deno.Command(RUNREC[0], {
+      args: [...RUNREC.slice(1), ...finish, "--notes", "B"],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // The second has claimed the pending file and waits for the lock too.
+    for (let i = 0; i < 400 && !pendingFiles(del).some((n) => n.includes(".claim-")); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    Deno.removeSync(lockFile);
+    const [a, b] = await Promise.all([first.output(), second.output()]);
+    assertEquals([a.code, b.code], [0, 0], new TextDecoder().decode(b.stderr));
+    const records = await recordsOf(del);
+    assertEquals(records.length, 1, records.map((r) => r.Notes).join("\n"));
+    const flush = await runCliProcess(["flush", del], undefined, env);
+    assertEquals(flush.code, 0, flush.stderr);
+    const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+    assertEquals(reap.code, 0, reap.stderr);
+    assertEquals((await recordsOf(del)).length, 1);
+  } finally {
+    holder.kill();
+    await holder.status;
+    await new Deno.Command("umount", { args: [del], stderr: "null" }).output();
+    await cleanup();
+  }
+});
