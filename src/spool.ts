@@ -1041,7 +1041,8 @@ export async function replayLostRecords(
             report.alreadyWritten.push(entry.id);
             continue;
           }
-          const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${agentText(entry.error)})`;
+          const why = agentText(entry.error);
+          const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${why})`;
           const replay = replayOf(writer, entry, note);
           if ("recorded" in replay) report.alreadyRecorded.push(replay.recorded);
           else report.replayed.push(writer.append(replay.draft));

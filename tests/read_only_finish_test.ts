@@ -9,54 +9,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
 import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
-
-async function sh(command: string, ...args: string[]): Promise<void> {
-  const out = await new Deno.Command(command, { args, stderr: "piped" }).output();
-  const why = new TextDecoder().decode(out.stderr);
-  assertEquals(out.code, 0, `${command} ${args.join(" ")}: ${why}`);
-}
-
-/** Runs `body` while `del` is a read-only bind mount of itself. */
-async function whileReadOnly<T>(del: string, body: () => Promise<T>): Promise<T> {
-  await sh("mount", "--bind", del, del);
-  try {
-    await sh("mount", "-o", "remount,ro,bind", del);
-    return await body();
-  } finally {
-    await sh("umount", del);
-  }
-}
-
-/** The entries of the user's spool under `tmp` (its `$TMPDIR`). */
-function userSpool(tmp: string): string[] {
-  const found: string[] = [];
-  for (const folder of Deno.readDirSync(tmp)) {
-    if (!folder.name.startsWith("runrec-spool-")) continue;
-    for (const e of Deno.readDirSync(join(tmp, folder.name))) {
-      if (e.name.endsWith(".json")) found.push(e.name);
-    }
-  }
-  return found;
-}
-
-/** A project with one run of 4_DOCUMENTS started; its `$TMPDIR` of its own. */
-async function startedRun() {
-  const { root, del } = await makeProject();
-  const tmp = await tempDir();
-  const env = { TMPDIR: tmp };
-  const start = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"], undefined, env);
-  assertEquals(start.code, 0, start.stderr);
-  const token = start.stdout.trim();
-  const id = token.split("/").at(-1)!.replace(/\.json$/, "");
-  const finish = ["finish", token, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"];
-  const cleanup = async () => {
-    await Deno.remove(root, { recursive: true });
-    await Deno.remove(tmp, { recursive: true });
-  };
-  return { del, tmp, env, token, id, finish, cleanup };
-}
+import { mountReadOnly, sh, startedRun, userSpool, whileReadOnly } from "./support/read_only.ts";
 
 /** After the folder is writable again: flush appends the one record and settles the run. */
 async function flushedOnce(del: string, id: string, env: Record<string, string>) {
@@ -221,8 +175,7 @@ Deno.test("two finishes of one run racing while its folder turns writable again 
     }),
   );
   try {
-    await sh("mount", "--bind", del, del);
-    await sh("mount", "-o", "remount,ro,bind", del);
+    await mountReadOnly(del);
     const first = new Deno.Command(RUNREC[0], {
       args: [...RUNREC.slice(1), ...finish, "--notes", "A"],
       env,
