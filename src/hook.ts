@@ -60,7 +60,6 @@ import {
   draftProblems,
   RECORD_FILE,
   type RecordDraft,
-  recordedRunInTail,
   withRecordFile,
   WriteError,
 } from "./store.ts";
@@ -1145,23 +1144,13 @@ async function writeBuilt(
         } catch (e) {
           outcome.warnings.push(`spool not replayed: ${firstLine(e)}`);
         }
-        // Two finishes of one run racing (one recorded it without claiming its pending file, its
-        // folder read-only then) write it once: the second finds the first's record here.
-        const earlier = recordedRunInTail(file, draft);
-        if (earlier !== undefined) {
+        const written = writer.append(draft);
+        if (written.alreadyRecorded) {
           outcome.warnings.push(
-            `this run is recorded already, as ${earlier.RunID}: not appended again`,
+            `this run is recorded already, as ${written.record.RunID}: not appended again`,
           );
-          return {
-            record: earlier,
-            bytesWritten: 0,
-            offset: -1,
-            created: false,
-            tornTail: false,
-            alreadyRecorded: true,
-          };
         }
-        return writer.append(draft);
+        return written;
       },
     );
   } catch (e) {

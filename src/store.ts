@@ -127,8 +127,8 @@ export interface AppendResult {
    */
   sameRunAs?: string;
   /**
-   * Nothing was written: the file already held `record`, this run's record
-   * (a finish racing another finish of its run).
+   * Nothing was written: the file's last 64 KiB already held `record`, this
+   * run's record (a finish racing another finish of its run).
    */
   alreadyRecorded?: boolean;
 }
@@ -451,10 +451,25 @@ function appendOnce(
   const lineBytes = bytes.length - before.length - 1;
   if (lineBytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, record, lineBytes);
   record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
-  // Only a record of the same deliverable and minute can repeat it: most appends look no further.
-  const sameRunAs = draft.RunID === undefined && index.maxSeq > 0n
-    ? sameRunIn(path, state.size, prefix, draft)
-    : undefined;
+  // Only a record of the same deliverable and minute can repeat it, or be of its run: most
+  // appends look no further.
+  const recent = draft.RunID === undefined && index.maxSeq > 0n
+    ? recentRecordsOf(path, state.size, prefix, draft)
+    : [];
+  const recorded = recent.find((r) => recordsRunOf(r, draft));
+  if (recorded !== undefined) {
+    // Two finishes of one run racing (one recorded it without claiming its pending file, its
+    // folder read-only then): the second writes nothing.
+    return {
+      record: recorded,
+      bytesWritten: 0,
+      offset: -1,
+      created: false,
+      tornTail: false,
+      alreadyRecorded: true,
+    };
+  }
+  const sameRunAs = recent.find((r) => isSameRun(r, draft))?.RunID;
   // The last moment to find the lock taken over; after this, our bytes may land.
   if (!lock.stillHeld()) {
     throw new WriteError(`${path}.lock: the append lock is no longer ours; record not written`);
@@ -479,23 +494,6 @@ function appendOnce(
 export const SAME_RUN_BYTES = 1 << 16;
 
 /**
- * The RunID (starting with `prefix`) of the latest whole record among the last
- * {@linkcode SAME_RUN_BYTES} of the file's `size` bytes that `draft` repeats.
- */
-function sameRunIn(
-  path: string,
-  size: number,
-  prefix: string,
-  draft: RecordDraft,
-): string | undefined {
-  try {
-    return recentRecordsOf(path, size, prefix, draft).find((r) => isSameRun(r, draft))?.RunID;
-  } catch {
-    return undefined; // a warning's look-up never costs the record its write
-  }
-}
-
-/**
  * The whole records of `draft`'s agent, started when it started, among the
  * last {@linkcode SAME_RUN_BYTES} of the file's `size` bytes, latest first.
  */
@@ -506,12 +504,16 @@ function recentRecordsOf(
   draft: RecordDraft,
 ): RunRecord[] {
   const from = Math.max(0, size - SAME_RUN_BYTES);
-  const handle = Deno.openSync(path, { read: true });
   let tail: Uint8Array;
   try {
-    tail = readAt(handle, from, size - from);
-  } finally {
-    handle.close();
+    const handle = Deno.openSync(path, { read: true });
+    try {
+      tail = readAt(handle, from, size - from);
+    } finally {
+      handle.close();
+    }
+  } catch {
+    return []; // a look-up that cannot read costs the record nothing: it is written
   }
   const text = new TextDecoder().decode(tail);
   // Only the lines holding its RunTimestamp: most records of the minute started at another
@@ -544,35 +546,14 @@ function recordOf(line: string, prefix: string, draft: RecordDraft): RunRecord |
 }
 
 /**
- * A record of the run `draft` records, already in the file's last
- * {@linkcode SAME_RUN_BYTES}: one that names a run `draft` names (`run <id>`
- * in Notes), of the same agent and start. Asked under the append lock by a
- * finish, so that two finishes of one run racing (a second one claiming the
- * pending file while the first recorded it without: its folder was
- * read-only) write it once. A run reap recorded FAILED is not recorded by that
- * record for a finish, which supersedes it.
- *
- * @example
- * ```ts
- * import { recordedRunInTail } from "./store.ts";
- * import { sampleDraft } from "../tests/fixtures.ts";
- * recordedRunInTail("DEL-01-02_X/RunRecords.csv", sampleDraft()); // undefined: no such file
- * ```
+ * Whether `record` records the run `draft` records: it names a run `draft`
+ * names (`run <id>` in Notes), with the same agent and start. A run reap
+ * recorded FAILED is not recorded by that record for a finish, which
+ * supersedes it. Emit's records name no run.
  */
-export function recordedRunInTail(path: string, draft: RecordDraft): RunRecord | undefined {
-  const runs = [...draft.Notes.matchAll(NAMED_RUNS)].map((m) => m[1]);
-  if (runs.length === 0) return undefined; // emit's records name no pending run
-  let size: number;
-  try {
-    size = Deno.lstatSync(path).size;
-  } catch {
-    return undefined; // no file yet: nothing recorded
-  }
-  const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
-  const reaped = draft.ErrorSummary === REAPED_ERROR;
-  return recentRecordsOf(path, size, prefix, draft).find((r) =>
-    runs.some((id) => namesRunId(r.Notes, id)) && (reaped || r.ErrorSummary !== REAPED_ERROR)
-  );
+function recordsRunOf(record: RunRecord, draft: RecordDraft): boolean {
+  if (record.ErrorSummary === REAPED_ERROR && draft.ErrorSummary !== REAPED_ERROR) return false;
+  return [...draft.Notes.matchAll(NAMED_RUNS)].some(([, id]) => namesRunId(record.Notes, id));
 }
 
 /** Whether `notes` name the run `id` where runrec writes a record's own run. */
