@@ -57,10 +57,7 @@ Deno.test("emit: --notes that read like runrec's notes neither supersede a run n
 
 Deno.test("emit: --notes naming a pending run's id as runrec writes it does not stand for that run; its finish records it", async () => {
   const { del } = await makeProject();
-  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
-  assertEquals(start.code, 0, start.stderr);
-  const token = start.stdout.trim();
-  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  const { token, id } = await pendingRun(del);
   const forged = await runCli(emitArgs(del, "--notes", `retry | run ${id} | x; run ${id}; y`));
   assertEquals(forged.code, 0, forged.stderr);
   const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
@@ -107,12 +104,17 @@ Deno.test("runrecNote: an agent's words quoted inside runrec's own note name no 
   deepStrictEqual(inputFoldersIn(`a | ${inputFolderNote(folder)} | b`), [folder]);
 });
 
-Deno.test("emit: a SUCCESS run's --error, an --input and an --output naming a pending run do not stand for it: reap leaves it, its finish records it", async () => {
-  const { del } = await makeProject();
+/** A run of DEPENDENCIES started in `del` and left pending: its token and id. */
+async function pendingRun(del: string): Promise<{ token: string; id: string }> {
   const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
   assertEquals(start.code, 0, start.stderr);
   const token = start.stdout.trim();
-  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  return { token, id: token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "") };
+}
+
+Deno.test("emit: a SUCCESS run's --error, an --input and an --output naming a pending run do not stand for it: reap leaves it, its finish records it", async () => {
+  const { del } = await makeProject();
+  const { token, id } = await pendingRun(del);
   const forged = await runCli(emitArgs(
     del,
     ...["--error", `retry x | run ${id}`],
@@ -158,10 +160,7 @@ Deno.test("annotate: a --note naming a pending run's id does not stand for that 
   const { del } = await makeProject();
   const first = await runCli(emitArgs(del));
   assertEquals(first.code, 0, first.stderr);
-  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
-  assertEquals(start.code, 0, start.stderr);
-  const token = start.stdout.trim();
-  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  const { token, id } = await pendingRun(del);
   const note = `wrong inputs; run ${id}`;
   const annotate = await runCli([
     "annotate",
@@ -186,10 +185,7 @@ Deno.test("annotate: a --note naming a pending run's id does not stand for that 
 
 Deno.test("emit: an input folder whose name reads as a pending run's id does not stand for that run, and stale still walks it", async () => {
   const { del } = await makeProject();
-  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
-  assertEquals(start.code, 0, start.stderr);
-  const token = start.stdout.trim();
-  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  const { token, id } = await pendingRun(del);
   const folder = `in | run ${id} | x`;
   await Deno.mkdir(join(del, folder));
   await Deno.writeTextFile(join(del, folder, "a.md"), "a\n");
@@ -209,10 +205,7 @@ Deno.test("emit: an input folder whose name reads as a pending run's id does not
 
 Deno.test("a lock's holder text naming a pending run, noted when the lock is recovered, does not stand for that run: its finish records it", async () => {
   const { del } = await makeProject();
-  const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
-  assertEquals(start.code, 0, start.stderr);
-  const token = start.stdout.trim();
-  const id = token.slice(token.lastIndexOf("/") + 1).replace(/\.json$/, "");
+  const { token, id } = await pendingRun(del);
   const dead = new Deno.Command("true").spawn();
   await dead.status;
   // Any writer of the folder can leave a lock file: its holder is quoted in the next record.
