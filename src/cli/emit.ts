@@ -46,12 +46,9 @@ Usage:
   runrec emit <del-dir> --agent NAME --status S [options]
 
 Options:
-  --agent NAME          agent name, e.g. 4_DOCUMENTS (required); one no agent file
-                        (AGENT_<NAME>.md) nor built-in agent has is recorded as given;
-                        when it is one or two edits from an agent file's or built-in
-                        agent's name, or from an agent this deliverable's records hold,
-                        and is not recorded here yet, a warning names the closest (a
-                        misspelt name is an agent of its own in stale and log)
+  --agent NAME          agent name, e.g. 4_DOCUMENTS (required); a name one or two
+                        edits from a known agent's is recorded as given, with a
+                        warning naming the closest
   --status S            SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
                         outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
   --input P             a file the run read, or a folder: its files (repeatable);
@@ -71,10 +68,8 @@ Options:
   --duration-ms N       how long it took, in milliseconds
   --status-before X     lifecycle state at run start (default TBD)
   --status-after X      the state you set at run end: _STATUS.md wins, and a claim that
-                        disagrees with it is noted (it stands in when _STATUS.md is
-                        unreadable)
-                        (a word that is not a lifecycle state is recorded as TBD with
-                        a note, exit 0: the record is kept)
+                        disagrees with it is noted (a word that is not a lifecycle
+                        state is recorded as TBD with a note, exit 0)
   --error TEXT          what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT          free text
   --agents-dir DIR      the host's agent files (AGENT_<NAME>.md): the agent's profile
@@ -114,14 +109,9 @@ record them as the run read them, and StatusBefore from _STATUS.md, use
 runrec start at the run's start and runrec finish at its end (or runrec exec).
 A run recorded more than a minute after it ended (--started with its
 --duration: a backfill) is noted "recorded late: written <time> (inputs hashed
-then)", so that stale does not take its early RunTimestamp for a clock error.
-With --started (a run recorded late), a warning names the inputs changed since
-the run ended: modified or replaced since (their modification or status-change
-time) and, in a git work tree, not as HEAD held them when the run ended (HEAD's
-reflog says; a fresh clone has none from then, so HEAD's first-parent history
-stands in, and a branch merged by fast-forward since goes unseen). In a shallow
-clone whose history starts after the run, it says it cannot tell. Unseen too:
-an uncommitted edit the run read, undone since (git checkout -- FILE).
+then)", and a warning names the inputs changed since the run ended, as their
+times and git's history of HEAD show (what it cannot see: docs/AGENT_PROTOCOL.md,
+section 4).
 
 Example:
   runrec emit PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS --status SUCCESS \\
