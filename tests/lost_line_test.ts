@@ -111,3 +111,41 @@ Deno.test("exec whose command fills the disk, stderr on /dev/full: its code stan
     await disk.cleanup();
   }
 });
+
+Deno.test("emit and finish whose record was written or spooled exit 0 though stderr fails (their notes unprinted): a caller told 2 would record the run again (soak3 F1)", async () => {
+  const { root } = await makeProject();
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const env = { TMPDIR: await tempDir() };
+  // An input that names nothing: a warning goes to stderr, which is /dev/full.
+  const emit = await sh(
+    `${RUNREC_SH} emit '${del}' --agent 4_DOCUMENTS --status SUCCESS --input gone.md 2>/dev/full`,
+    env,
+  );
+  assertEquals(emit.code, 0, emit.stdout);
+  assertMatch(emit.stdout, /^RUN-DEL-01-02-/);
+  const start = await sh(`${RUNREC_SH} start '${del}' --agent 4_DOCUMENTS --input gone.md`, env);
+  const finish = await sh(
+    `${RUNREC_SH} finish '${start.stdout.trim()}' --status SUCCESS 2>/dev/full`,
+    env,
+  );
+  assertEquals(finish.code, 0, finish.stdout);
+  assertEquals(pendingFiles(del), []);
+  // Spooled (the folder read-only): its warning unprinted, the record waits all the same.
+  assertEquals(
+    (await sh(`mount --bind '${del}' '${del}' && mount -o remount,bind,ro '${del}'`)).code,
+    0,
+  );
+  try {
+    const spooled = await sh(
+      `${RUNREC_SH} emit '${del}' --agent 4_DOCUMENTS --status SUCCESS --notes spooled 2>/dev/full`,
+      env,
+    );
+    assertEquals(spooled.code, 0, spooled.stdout);
+  } finally {
+    await sh(`umount '${del}'`);
+  }
+  assertEquals((await sh(`${RUNREC_SH} flush '${del}' 2>/dev/null`, env)).code, 0);
+  const records = await recordsOf(del);
+  assertEquals(records.length, 3);
+  assert(records.some((r) => r.Notes.startsWith("spooled")));
+});

@@ -17,8 +17,9 @@ import { oneLine } from "../names.ts";
  * it was not written), then what became of it, instead of its RunID; `runIdTo: "err"` says the RunID
  * on stderr (`exec`, whose stdout is the command's). Returns whether a lost
  * record's line went out (on stderr, or in the JSON document). Each line on
- * stderr is tried apart; when one failed and no JSON document went out, the
- * first failure is thrown once all is tried.
+ * stderr is tried apart. A failure is thrown (once all is tried) only when a
+ * lost record's line went nowhere: a record written or spooled stands, and
+ * a caller told otherwise would record the run again.
  *
  * @example
  * ```ts
@@ -62,7 +63,7 @@ export function printOutcome(
     } else if (record) io.out(`${record.RunID}\n`);
   });
   said ||= documented && outcome.lost !== undefined;
-  if (failure !== undefined && !documented) throw failure;
+  if (failure !== undefined && outcome.lost !== undefined && !said) throw failure;
   return said;
 }
 
