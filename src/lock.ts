@@ -8,11 +8,13 @@
  * - **Same host** (its `hostname` is ours): the holder's pid decides. A live
  *   holder is never taken over, however old its lease: it may be stalled
  *   (stopped, swapped out, inside its `write`) and still write. It is
- *   orphaned when the pid no longer runs, or, once the lease has passed, is a
- *   zombie or belongs to a process that started after the lock was taken
- *   (pid reuse, told by `ps -o stat=,etime=`; without `ps` a reused pid
- *   counts as the holder). So a holder killed within its lease whose pid was
- *   reused at once holds the lock until its lease ends.
+ *   orphaned when the pid no longer runs, is a zombie (asked once the lock
+ *   has been held a second), or, once the lease has passed, belongs to a
+ *   process that started after the lock was taken (pid reuse). The state and
+ *   start are read from `/proc/<pid>/stat` by `cat`, or from `ps -o
+ *   stat=,etime=` where there is no `/proc`; where neither answers, a zombie
+ *   or a reused pid counts as the holder. So a holder killed within its lease
+ *   whose pid was reused at once holds the lock until its lease ends.
  *   Liveness is checked with `kill(pid, 0)`; where that is not allowed (the
  *   sandboxed build has no `--allow-run`) the lease decides, as below. A
  *   lock file this user cannot read counts as held until
@@ -31,8 +33,7 @@
  *
  * Every orphan removed is reported in {@linkcode HeldLock.recoveries}, for the
  * record's Notes. Every wait has a deadline: a live holder is waited for up to
- * `waitMs` (default {@linkcode DEFAULT_WAIT_MS}), then the lock is refused;
- * `ps` is given 2 s.
+ * `waitMs` (default {@linkcode DEFAULT_WAIT_MS}), then the lock is refused.
  *
  * Right before its write, a writer calls {@linkcode HeldLock.stillHeld}: the
  * lock file must be the one it created (same inode, same bytes, its token
@@ -172,8 +173,6 @@ export const MAX_CLOCK_SKEW_MS = 60_000;
 const MAX_LOCK_BYTES = 4096;
 /** Longest text of a lock field copied into a note. */
 const MAX_NOTE_FIELD = 120;
-/** `ps` gets this long to answer. */
-const PS_TIMEOUT_MS = 2_000;
 
 /**
  * The host name, or `"unknown"` where the sandbox does not grant it.
@@ -210,7 +209,7 @@ type Verdict =
   | { kind: "held"; detail: string; holder: string; deliverableId?: string; leaseEnd?: number }
   | { kind: "unusable"; detail: string; holder: string };
 
-/** How long a live holder on this host holds the lock before `ps` is asked whether it exited. */
+/** How long a live holder on this host holds the lock before the system is asked whether it exited. */
 const ZOMBIE_CHECK_AFTER_MS = 1000;
 
 /** What tells one lock file from another at the same path. */
@@ -244,15 +243,85 @@ export function pidAlive(pid: number): boolean | undefined {
   }
 }
 
-/** What `ps` said of a pid, and when: asked at most once a second per pid. */
-const zombieAnswers = new Map<number, { zombie: boolean; atMs: number }>();
+/** What the system says of a live pid: exited and not yet waited for (state Z), and when it started. */
+interface ProcessFacts {
+  zombie: boolean;
+  startedMs: number;
+}
+
+/** What was said of a pid, and when: asked at most once a second per pid. */
+const factsSeen = new Map<number, { facts: ProcessFacts | undefined; atMs: number }>();
 
 /**
- * Whether `ps` says `pid` has exited and waits for its parent to collect it
- * (state Z): a parent that never waits (a container's PID 1) keeps it for
- * ever, and `kill(pid, 0)` still succeeds. `false` where `ps` cannot say (no
- * `ps`, no `--allow-run`). Deno refuses `/proc` to a process without
- * `--allow-all`, hence `ps`.
+ * What the system says of `pid`, or `undefined` where it cannot say. Deno
+ * refuses `/proc` to a process without `--allow-all`, so `/proc/<pid>/stat` is
+ * read by `cat` (coreutils or busybox: in images without procps `ps`, like
+ * debian-slim); where there is no `/proc` (macOS), `ps` is asked. Neither takes
+ * a lock a stalled process may hold, so a sync call is bounded.
+ */
+function processFacts(pid: number): ProcessFacts | undefined {
+  const now = Date.now();
+  const seen = factsSeen.get(pid);
+  if (seen && now - seen.atMs < 1000) return seen.facts;
+  const facts = factsFromProc(pid, now) ?? factsFromPs(pid, now);
+  factsSeen.set(pid, { facts, atMs: now });
+  return facts;
+}
+
+/** A command's standard output, or `undefined` when it fails, is missing or is not allowed. */
+function outputOf(command: string, args: string[]): string | undefined {
+  try {
+    const out = new Deno.Command(command, { args, stdout: "piped", stderr: "null" }).outputSync();
+    return out.success ? new TextDecoder().decode(out.stdout) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `pid`'s facts from `/proc/<pid>/stat`, then `cat`'s own: the two start
+ * times are in ticks since boot, so their difference is `pid`'s age at about now.
+ */
+function factsFromProc(pid: number, now: number): ProcessFacts | undefined {
+  const text = outputOf("cat", [`/proc/${pid}/stat`, "/proc/self/stat"]);
+  if (text === undefined) return undefined;
+  // cat's own line is the last; pid's command name may hold anything, even a newline.
+  const catAt = text.lastIndexOf("\n", text.length - 2) + 1;
+  const target = parseStat(text.slice(0, catAt));
+  const cat = parseStat(text.slice(catAt));
+  if (!target || !cat) return undefined;
+  // Ticks are USER_HZ, 100 a second on every architecture Deno runs on.
+  return {
+    zombie: target.state === "Z",
+    startedMs: now - (cat.startTicks - target.startTicks) * 10,
+  };
+}
+
+/** The state letter and start time (ticks since boot) of one `/proc/<pid>/stat` line (proc(5)). */
+function parseStat(line: string): { state: string; startTicks: number } | undefined {
+  // Fields from the state (the 3rd) on follow the last ")", which closes the command's name.
+  const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+  const startTicks = Number(fields[19]); // the 22nd field
+  return /^[A-Z]$/.test(fields[0]) && Number.isSafeInteger(startTicks)
+    ? { state: fields[0], startTicks }
+    : undefined;
+}
+
+/** `pid`'s facts from `ps -o stat=,etime=` (etime: `[[dd-]hh:]mm:ss`). */
+function factsFromPs(pid: number, now: number): ProcessFacts | undefined {
+  const text = outputOf("ps", ["-o", "stat=,etime=", "-p", String(pid)]) ?? "";
+  const m = /^\s*(\S+)\s+(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)\s*$/.exec(text);
+  if (!m) return undefined;
+  const [days, hours, minutes, seconds] = m.slice(2).map((v) => Number(v ?? 0));
+  const ageMs = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
+  return { zombie: m[1].startsWith("Z"), startedMs: now - ageMs };
+}
+
+/**
+ * Whether `pid` has exited and waits for its parent to collect it (state Z):
+ * a parent that never waits (a container's PID 1) keeps it for ever, and
+ * `kill(pid, 0)` still succeeds. `false` where the system cannot say (neither
+ * `/proc` read by `cat` nor `ps`, or no `--allow-run`).
  *
  * @example
  * ```ts
@@ -261,47 +330,19 @@ const zombieAnswers = new Map<number, { zombie: boolean; atMs: number }>();
  * ```
  */
 export function isZombie(pid: number): boolean {
-  const now = Date.now();
-  const seen = zombieAnswers.get(pid);
-  if (seen && now - seen.atMs < 1000) return seen.zombie;
-  let zombie = false;
-  try {
-    const out = new Deno.Command("ps", {
-      args: ["-o", "stat=", "-p", String(pid)],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    zombie = out.success && /^\s*Z/.test(new TextDecoder().decode(out.stdout));
-  } catch { /* no ps, or not allowed to run it: it cannot say */ }
-  zombieAnswers.set(pid, { zombie, atMs: now });
-  return zombie;
+  return processFacts(pid)?.zombie ?? false;
 }
 
 /**
  * Why a live `pid` is not the lock's holder (a zombie, or a process started
  * after `acquiredMs`: the pid was reused), or `undefined` when it is, or when
- * `ps` cannot tell. `etime` has a resolution of a second, hence the margin.
+ * the system cannot tell. `etime` has a resolution of a second, hence the margin.
  */
-async function notTheHolder(pid: number, acquiredMs: number): Promise<string | undefined> {
-  let text: string;
-  try {
-    const out = await new Deno.Command("ps", {
-      args: ["-o", "stat=,etime=", "-p", String(pid)],
-      stdout: "piped",
-      stderr: "null",
-      signal: AbortSignal.timeout(PS_TIMEOUT_MS),
-    }).output();
-    if (!out.success) return undefined;
-    text = new TextDecoder().decode(out.stdout);
-  } catch {
-    return undefined; // no ps, not allowed, or too slow
-  }
-  const m = /^\s*(\S+)\s+(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)\s*$/.exec(text);
-  if (!m) return undefined;
-  if (m[1].startsWith("Z")) return `pid ${pid} is a zombie`;
-  const [days, hours, minutes, seconds] = m.slice(2).map((v) => Number(v ?? 0));
-  const startedMs = Date.now() - (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
-  return startedMs > acquiredMs + 2000
+function notTheHolder(pid: number, acquiredMs: number): string | undefined {
+  const facts = processFacts(pid);
+  if (!facts) return undefined;
+  if (facts.zombie) return `pid ${pid} is a zombie`;
+  return facts.startedMs > acquiredMs + 2000
     ? `pid ${pid} now belongs to a process started after the lock was taken`
     : undefined;
 }
@@ -362,7 +403,7 @@ function readSmallFile(path: string, stat: Deno.FileInfo, limit: number): string
 }
 
 /** Judges what is at `path` now (see the module documentation). */
-async function judge(path: string): Promise<Verdict> {
+function judge(path: string): Verdict {
   let stat: Deno.FileInfo;
   try {
     stat = Deno.lstatSync(path);
@@ -464,8 +505,8 @@ async function judge(path: string): Promise<Verdict> {
       return { kind: "orphan", reason: `pid ${info.pid} exited (a zombie)`, of, identity };
     }
     if (alive) {
-      // Within its lease a live pid is taken for the holder; `ps` (a process) is asked only after.
-      const reason = now > leaseEnd ? await notTheHolder(info.pid, acquiredMs) : undefined;
+      // Within its lease a live pid is taken for the holder; its start (a process) is asked only after.
+      const reason = now > leaseEnd ? notTheHolder(info.pid, acquiredMs) : undefined;
       if (reason) return { kind: "orphan", reason, of, identity };
       return held(`pid ${info.pid} on this host runs; a live holder is never taken over`);
     }
@@ -551,7 +592,7 @@ async function breakOrphan(
   const breakerPath = `${path}.break`;
   const breakerBytes = lockBytes({ ...options, holder: `${options.holder} (recovering)` }, 10);
   if (!createLock(breakerPath, breakerBytes)) {
-    const verdict = await judge(breakerPath);
+    const verdict = judge(breakerPath);
     // A recoverer that died mid-recovery left its breaker: remove it and try again later.
     if (verdict.kind === "orphan" && unchanged(breakerPath, verdict.identity)) {
       Deno.removeSync(breakerPath);
@@ -612,7 +653,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
     const bytes = lockBytes(options, lease);
     const created = createLock(path, bytes);
     if (created) return heldLock(path, bytes, created.ino, recoveries);
-    let verdict = await judge(path);
+    let verdict = judge(path);
     // Released or recovered just now: try again at once, a few times (others may be quicker).
     if (verdict.kind === "free" && quickRetries++ < 5) continue;
     if (verdict.kind === "orphan") {

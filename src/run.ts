@@ -541,7 +541,7 @@ async function runFromToken(
     // `--run <id>` of a run started in another worktree, or in another deliverable folder:
     // that finish, not emit.
     throw (path === undefined
-      ? pendingInOtherWorkTrees(delDir, id) ?? pendingNextDoor(delDir, id)
+      ? pendingInOtherWorkTrees(delDir, { id }) ?? pendingNextDoor(delDir, id)
       : undefined) ??
       goneError(delDir, id);
   }
@@ -1084,52 +1084,60 @@ async function locateRun(
   requireFolder(resolve(target), target);
   const items = listPendingRuns(target);
   const waiting = items.filter((i) => i.run && !i.claimedBy);
-  if (waiting.length === 1) return { delDir: resolve(target), id: waiting[0].id };
-  // Of several agents' runs, the one --agent names is the one meant.
-  const agents = waiting.filter((i) => i.run!.agent === agent);
-  if (agents.length === 1) return { delDir: resolve(target), id: agents[0].id };
+  // With --agent, only that agent's runs are meant: another agent's would be refused.
+  const ofAgent = (i: PendingItem) => agent === undefined || i.run!.agent === agent;
+  const meant = waiting.filter(ofAgent);
+  if (meant.length === 1) return { delDir: resolve(target), id: meant[0].id };
   const list = (found: PendingItem[]) =>
     found.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ");
-  if (waiting.length === 0) {
-    const elsewhere = pendingInOtherWorkTrees(target);
+  if (meant.length === 0) {
+    const elsewhere = pendingInOtherWorkTrees(target, { agent });
     if (elsewhere) throw elsewhere;
-    const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy);
+    const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy && ofAgent(i));
     const unreadable = items.filter((i) => i.problem).map((i) => i.problem);
+    const none = agent === undefined
+      ? "no pending run (none started, or finished already)"
+      : `${agent} has no pending run here (its start may have failed, or it was never ` +
+        "started, or is finished already)";
     const late = reaped.length === 0
       ? ""
       : `; reap wrote ${list(reaped)} as FAILED: to finish one all the same, name it with --run`;
     const bad = unreadable.length === 0 ? "" : `; unreadable: ${unreadable.join("; ")}`;
+    const others = waiting.length === 0
+      ? ""
+      : `; pending here are only other agents' runs, which --agent ${agent} cannot finish: ` +
+        list(waiting);
+    const name = agent === undefined ? "NAME" : shellWord(agent);
     throw new InputError(
-      `${target}: no pending run (none started, or finished already)${late}${bad}; to record ` +
-        "a run that runrec start did not keep: " +
-        `runrec emit ${shellWord(target)} --agent NAME --status S ...`,
+      `${target}: ${none}${late}${bad}; to record a run that runrec start did not keep: ` +
+        `runrec emit ${shellWord(target)} --agent ${name} --status S ...${others}`,
     );
   }
-  if (agents.length > 1) {
-    throw new InputError(
-      `${target}: ${agents.length} pending runs of ${agent}; name one with --run: ${list(agents)}`,
-    );
-  }
+  const whose = agent === undefined ? "" : ` of ${agent}`;
   throw new InputError(
-    `${target}: ${waiting.length} pending runs; name one with --run: ${list(waiting)}`,
+    `${target}: ${meant.length} pending runs${whose}; name one with --run: ${list(meant)}`,
   );
 }
 
 /**
- * The error naming the runs (or the run `id`) pending in `target`'s folder
- * of the repository's other worktrees, each with the finish that records it
- * there; `undefined` when there are none. A run started in one linked
+ * The error naming the runs (or the run `id`, or `agent`'s runs) pending in
+ * `target`'s folder of the repository's other worktrees, each with the
+ * finish that records it there; `undefined` when there are none. A run started in one linked
  * worktree and finished in another is not one to `emit`: its pending file,
  * reaped there, would be a second record once the branches meet.
  */
-function pendingInOtherWorkTrees(target: string, id?: string): InputError | undefined {
+function pendingInOtherWorkTrees(
+  target: string,
+  { id, agent }: { id?: string; agent?: string },
+): InputError | undefined {
   const trees = workTrees(target);
   if (trees === undefined) return undefined;
   const rel = relative(trees.top, resolvedPath(resolve(target)));
   if (rel === ".." || rel.startsWith("../")) return undefined;
   const found = trees.others.flatMap((tree) =>
     listPendingRuns(join(tree, rel)).filter((i) =>
-      i.run && !i.claimedBy && (id === undefined || i.id === id)
+      i.run && !i.claimedBy && (id === undefined || i.id === id) &&
+      (agent === undefined || i.run.agent === agent)
     )
   );
   if (found.length === 0) return undefined;
@@ -1137,8 +1145,9 @@ function pendingInOtherWorkTrees(target: string, id?: string): InputError | unde
     `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}) is pending in ` +
     `${dirname(dirname(dirname(i.path)))}: runrec finish ${shellWord(i.path)} --status S ...`
   );
+  const which = id !== undefined ? `${id} ` : agent !== undefined ? `of ${agent} ` : "";
   return new InputError(
-    `${target}: no pending run ${id === undefined ? "" : `${id} `}here, but the same folder of ` +
+    `${target}: no pending run ${which}here, but the same folder of ` +
       `another worktree of this repository holds it: ${each.join("; ")} (its record goes to ` +
       "that worktree's RunRecords.csv, on its branch; emit instead would record the run twice)",
   );

@@ -12,7 +12,7 @@ import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
-import { runCli } from "./cli.ts";
+import { runCli, runCliProcess } from "./cli.ts";
 
 /** Every event of a record file. */
 async function readAll(path: string): Promise<ReadEvent[]> {
@@ -35,12 +35,18 @@ interface Outcome {
  * Runs take_lock.ts on `lockPath` as a real process, killed after `boundMs`:
  * a judgement that hangs or spins fails the test instead of hanging it.
  */
-async function takeLock(lockPath: string, waitMs: number, boundMs: number): Promise<Outcome> {
+async function takeLock(
+  lockPath: string,
+  waitMs: number,
+  boundMs: number,
+  env: Record<string, string> = {},
+): Promise<Outcome> {
   const started = Date.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", join(ROOT, "tests/support/take_lock.ts"), lockPath, String(waitMs)],
     stdout: "piped",
     stderr: "piped",
+    env,
     signal: AbortSignal.timeout(boundMs),
   }).output();
   const elapsed = Date.now() - started;
@@ -57,7 +63,12 @@ async function takeLock(lockPath: string, waitMs: number, boundMs: number): Prom
  * Runs `runrec emit` on `del` as a real process under the production flags,
  * killed after `boundMs`; fails the test if it does not finish in time.
  */
-async function emitProcess(del: string, agent: string, boundMs: number) {
+async function emitProcess(
+  del: string,
+  agent: string,
+  boundMs: number,
+  env: Record<string, string> = {},
+) {
   const started = Date.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -73,7 +84,7 @@ async function emitProcess(del: string, agent: string, boundMs: number) {
     ],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     signal: AbortSignal.timeout(boundMs),
   }).output();
   const elapsed = Date.now() - started;
@@ -451,5 +462,105 @@ Deno.test("reap (soak F2): a run started with --pid of a process that exited and
     assertEquals(records.map((r) => r.RunStatus), ["FAILED"]);
   } finally {
     await zombie.end();
+  }
+});
+
+/**
+ * A PATH holding only `tools` (links to this host's): `["git", "cat"]` is a
+ * debian-slim image's, which has no procps `ps`; `["git", "ps"]` stands for a
+ * system without `/proc` to read (macOS).
+ */
+async function pathOf(...tools: string[]): Promise<string> {
+  const dir = await tempDir({ prefix: "runrec-bin-" });
+  for (const tool of tools) {
+    const found = Deno.env.get("PATH")!.split(":").map((d) => join(d, tool)).find((path) => {
+      try {
+        return Deno.statSync(path).isFile;
+      } catch {
+        return false;
+      }
+    });
+    Deno.symlinkSync(found!, join(dir, tool));
+  }
+  return dir;
+}
+
+Deno.test("lock (review-q F4): with no ps on PATH (debian-slim), a zombie holder is still recovered at once: its /proc state is read by cat; with no cat, ps is asked", async () => {
+  for (const tools of [["git", "cat"], ["git", "ps"]]) {
+    const { del } = await makeProject();
+    const file = join(del, RECORD_FILE);
+    const zombie = await spawnZombie();
+    try {
+      Deno.writeTextFileSync(
+        `${file}.lock`,
+        lockJson({
+          acquired: new Date(Date.now() - 5000).toISOString(),
+          pid: zombie.pid,
+          hostname: Deno.hostname(),
+        }),
+      );
+      const emit = await emitProcess(del, "4_DOCUMENTS", 20_000, { PATH: await pathOf(...tools) });
+      assert(emit.elapsed < 5000, `${tools}: took ${emit.elapsed} ms: ${emit.stderr}`);
+      const records = (await readAll(file)).flatMap((e) => e.kind === "record" ? [e.record] : []);
+      assertEquals(records.length, 1, `${tools}: ${emit.stderr}`);
+      assertMatch(records[0].Notes, new RegExp(`pid ${zombie.pid} exited \\(a zombie\\)`));
+    } finally {
+      await zombie.end();
+    }
+  }
+});
+
+Deno.test("reap (review-q F4): with no ps on PATH, a run started with --pid of a zombie is reaped as its process gone", async () => {
+  const { del } = await makeProject();
+  const zombie = await spawnZombie();
+  try {
+    const start = await runCli([
+      "start",
+      del,
+      "--agent",
+      "4_DOCUMENTS",
+      "--pid",
+      String(zombie.pid),
+    ]);
+    assertEquals(start.code, 0, start.stderr);
+    const reap = await runCliProcess(["reap", del], FULL_FLAGS, {
+      PATH: await pathOf("git", "cat"),
+    });
+    assertEquals(reap.code, 0, reap.stderr);
+    assertMatch(reap.stdout + reap.stderr, new RegExp(`process ${zombie.pid} on .* is gone`));
+    const records = (await readAll(join(del, RECORD_FILE))).flatMap((e) =>
+      e.kind === "record" ? [e.record] : []
+    );
+    assertEquals(records.map((r) => r.RunStatus), ["FAILED"]);
+  } finally {
+    await zombie.end();
+  }
+});
+
+Deno.test("lock (review-q F4): with no ps on PATH, a reused pid is told from the holder by its start in /proc; with no cat, by ps", async () => {
+  const path = await lockPath();
+  const { child, lockText } = await spawnHolder(path, 1);
+  try {
+    const info = JSON.parse(lockText);
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    for (const tools of [["cat"], ["ps"]]) {
+      const env = { PATH: await pathOf(...tools) };
+      // A lock taken an hour ago cannot belong to a process started seconds ago: pid reused.
+      Deno.writeTextFileSync(path, JSON.stringify({ ...info, acquired: hourAgo }));
+      const reused = await takeLock(path, 0, 5000, env);
+      assert(reused.acquired, `${tools}: ${JSON.stringify(reused)}`);
+      assertMatch(
+        reused.recoveries!.join(),
+        new RegExp(`pid ${child.pid} now belongs to a process started after the lock was taken`),
+      );
+      // The same holder with its true `acquired`, its lease over (1 s): never taken.
+      Deno.writeTextFileSync(path, lockText);
+      const refused = await takeLock(path, 0, 5000, env);
+      assertEquals([refused.acquired, refused.kind], [false, "held"], `${tools}`);
+      assertEquals(Deno.readTextFileSync(path), lockText);
+    }
+  } finally {
+    await child.stdin.close();
+    await child.status;
   }
 });

@@ -75,6 +75,35 @@ Deno.test("finish <del-dir> --agent X picks X's run among pending runs of severa
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish <del-dir> --agent X with no run of X says X has no pending run here, naming the other agents' runs only as context (review-q F7)", async () => {
+  const { root, del } = await makeProject();
+  const docs = idOf((await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"])).stdout.trim());
+  const prep = idOf((await runCliProcess(["start", del, "--agent", "PREPARATION"])).stdout.trim());
+  const finish = await runCliProcess([
+    "finish",
+    del,
+    "--agent",
+    "DEPENDENCIES",
+    "--status",
+    "SUCCESS",
+  ]);
+  assertEquals(finish.code, 2);
+  const since = "since \\S+Z";
+  assertMatch(
+    finish.stderr,
+    new RegExp(
+      `^runrec finish: ${del}: DEPENDENCIES has no pending run here \\(its start may have ` +
+        "failed, or it was never started, or is finished already\\); to record a run that " +
+        `runrec start did not keep: runrec emit ${del} --agent DEPENDENCIES --status S \\.\\.\\.; ` +
+        "pending here are only other agents' runs, which --agent DEPENDENCIES cannot finish: " +
+        `${docs} \\(4_DOCUMENTS, ${since}\\), ${prep} \\(PREPARATION, ${since}\\)\n$`,
+    ),
+  );
+  assertEquals(pendingFiles(del).length, 2);
+  assertEquals(await recordsOf(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("start --pid of a process that does not exist warns (exit 0, the run kept)", async () => {
   const { root, del } = await makeProject();
   const gone = new Deno.Command("true").spawn();
