@@ -226,6 +226,55 @@ export function findProfile(
   return Object.hasOwn(BUILTIN_PROFILES, agent) ? BUILTIN_PROFILES[agent] : undefined;
 }
 
+/** The agent files {@linkcode nearMisses} looked at, and the names a name is a near miss of. */
+interface NearMisses {
+  /** The closest names (misspelt?); empty when none is close: the project's own agent. */
+  names: string[];
+  /** The names of the agent files found. */
+  files: ReadonlySet<string>;
+  /** The folders holding them. */
+  folders: readonly string[];
+}
+
+/**
+ * The one rule of a misspelt agent name, for the recording warning and `stale`: the names `agent`
+ * is a near miss of (`closestNames`) among its agent files (where {@linkcode findProfile}
+ * looks, or in `agentsDir` when given) and `others`, unless it is the project's own agent: a near
+ * miss of none, or of `others` only and not only in case, that `recorded` (asked only then, the
+ * agents the deliverable's records held when it ran) already holds. `undefined` when its own agent
+ * file is there (known, though it could not be read).
+ */
+async function nearMisses(
+  agent: string,
+  delDir: string,
+  agentsDir: string | undefined,
+  lookups: Lookups,
+  others: readonly string[],
+  recorded: () => ReadonlySet<string>,
+): Promise<NearMisses | undefined> {
+  const folders = agentsDir === undefined ? agentFolders(delDir, lookups) : [resolve(agentsDir)];
+  const withFiles = new Set<string>();
+  const files = new Set<string>();
+  for (const folder of folders) {
+    for (const [entry, kind] of lookups.folderEntries(folder)) {
+      const name = AGENT_FILE_NAME.exec(entry)?.[1];
+      if (name === undefined || kind !== "file") continue;
+      files.add(name);
+      withFiles.add(folder);
+    }
+  }
+  // Its file is there but could not be read: known all the same.
+  if (files.has(agent)) return undefined;
+  // Loaded only here: a run of a known agent never needs it (a CommonJS package is slow to load
+  // from source; docs/BENCHMARKS.md, stop 25).
+  const { closestNames } = await import("./near_names.ts");
+  let names = closestNames(agent, [...files, ...others]);
+  const caseOnly = names.some((name) => name.toUpperCase() === agent.toUpperCase());
+  // A name near no agent file, that ran here before, is the project's own (warned of then).
+  if (!caseOnly && !names.some((name) => files.has(name)) && recorded().has(agent)) names = [];
+  return { names, files, folders: [...withFiles] };
+}
+
 /**
  * A one-line warning for a run of `agent` on `delDir` whose name is a near miss of an agent the
  * project has (misspelt?), naming the closest: of its agent files (where {@linkcode findProfile}
@@ -243,9 +292,9 @@ export function findProfile(
  * ```ts
  * import { unknownAgentWarning } from "./profiles.ts";
  * await unknownAgentWarning("CHIRALITY_LENZ", "/nowhere/DEL-01-02_X");
- * // "agent CHIRALITY_LENZ is not a known agent (no agent file, nor built in): recorded as
- * //  given, an agent of its own in stale and log; did you mean CHIRALITY_LENS? (an agent of
- * //  the project's own: an AGENT_CHIRALITY_LENZ.md declares it)"
+ * // "agent CHIRALITY_LENZ is not a known agent (no agent file, nor built in): recorded as given, an
+ * //  agent of its own in stale and log; did you mean CHIRALITY_LENS? (an agent of the project's
+ * //  own: an AGENT_CHIRALITY_LENZ.md declares it)"
  * await unknownAgentWarning("MY_LINTER", "/nowhere/DEL-01-02_X"); // undefined
  * const ran = () => new Set(["CHIRALITY_LENSES"]); // the deliverable's records name it
  * await unknownAgentWarning("CHIRALITY_LENSES", "/nowhere/DEL-01-02_X", undefined, undefined, ran); // undefined
@@ -259,33 +308,45 @@ export async function unknownAgentWarning(
   recorded: () => ReadonlySet<string> = () => new Set(),
 ): Promise<string | undefined> {
   if (Object.hasOwn(BUILTIN_PROFILES, agent)) return undefined;
-  const folders = agentsDir === undefined ? agentFolders(delDir, lookups) : [resolve(agentsDir)];
-  const withFiles = new Set<string>();
-  const files = new Set<string>();
-  for (const folder of folders) {
-    for (const [entry, kind] of lookups.folderEntries(folder)) {
-      const name = AGENT_FILE_NAME.exec(entry)?.[1];
-      if (name === undefined || kind !== "file") continue;
-      files.add(name);
-      withFiles.add(folder);
-    }
-  }
-  // Its file is there but could not be read: known all the same.
-  if (files.has(agent)) return undefined;
-  // Loaded only here: a run of a known agent never needs it (a CommonJS package is slow to load
-  // from source; docs/BENCHMARKS.md, stop 25).
-  const { closestNames } = await import("./near_names.ts");
-  let close = closestNames(agent, [...files, ...Object.keys(BUILTIN_PROFILES)]);
-  const caseOnly = close.some((name) => name.toUpperCase() === agent.toUpperCase());
-  // A name near a built-in one only, that ran here before, is the project's own (warned of then).
-  if (!caseOnly && !close.some((name) => files.has(name)) && recorded().has(agent)) close = [];
-  if (close.length === 0) return undefined;
-  const where = files.size === 0
+  const builtIn = Object.keys(BUILTIN_PROFILES);
+  const near = await nearMisses(agent, delDir, agentsDir, lookups, builtIn, recorded);
+  if (near === undefined || near.names.length === 0) return undefined;
+  const where = near.files.size === 0
     ? "no agent file"
-    : `no AGENT_${agent}.md in ${[...withFiles].join(", ")}`;
+    : `no AGENT_${agent}.md in ${near.folders.join(", ")}`;
   return `agent ${agent} is not a known agent (${where}, nor built in): recorded as given, an ` +
-    `agent of its own in stale and log; did you mean ${close.join(" or ")}? (an agent of the ` +
+    `agent of its own in stale and log; did you mean ${
+      near.names.join(" or ")
+    }? (an agent of the ` +
     `project's own: an AGENT_${agent}.md declares it)`;
+}
+
+/**
+ * Whether `agent`, a name with no profile on `delDir`, looks misspelt: by the recording warning's
+ * rule ({@linkcode unknownAgentWarning}), as at its latest run there (`recordedBefore`: the agents
+ * the deliverable's records held then), but a near miss of an agent that ran there (`ranHere`) or
+ * has an agent file, not of a built-in that never ran there. A project's own agent (a near miss of
+ * none: `MY_LINTER`; of no agent in use there: `CHIRALITY_LENSES` where only 4_DOCUMENTS ran) is
+ * not, nor is a name that ran there before its latest run unless it is near an agent file's name
+ * or another's in case only. For `stale`, which takes back only a misspelt name whose every run was
+ * invalidated.
+ *
+ * @example
+ * ```ts
+ * import { looksMisspelt } from "./profiles.ts";
+ * await looksMisspelt("4_DOCUMENT", "/nowhere/DEL-01-02_X", ["4_DOCUMENTS"], new Set()); // true
+ * await looksMisspelt("CHIRALITY_LENSES", "/nowhere/DEL-01-02_X", ["4_DOCUMENTS"], new Set()); // false
+ * ```
+ */
+export async function looksMisspelt(
+  agent: string,
+  delDir: string,
+  ranHere: readonly string[],
+  recordedBefore: ReadonlySet<string>,
+  lookups: Lookups = directLookups,
+): Promise<boolean> {
+  const near = await nearMisses(agent, delDir, undefined, lookups, ranHere, () => recordedBefore);
+  return near !== undefined && near.names.length > 0;
 }
 
 /** What a finished run did, as {@linkcode checkRun} compares it with a profile. */

@@ -41,7 +41,7 @@ import {
 import { inputFoldersIn } from "./input_folders.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { findProfile } from "./profiles.ts";
+import { findProfile, looksMisspelt } from "./profiles.ts";
 import {
   AGENT_NAME_PATTERN,
   COLUMNS,
@@ -1062,6 +1062,26 @@ function statusCounts(records: FolderRecords["records"]): string {
 }
 
 /**
+ * Whether `agent` looks misspelt in this folder, as the recording warning judged it at its latest
+ * run here: by the agents recorded before that run, and a near miss of another agent that ran here
+ * (or has an agent file). Loading the edit distance may fail: then it is not (NO_BASELINE, never a
+ * withdrawn check).
+ */
+function misspeltHere(
+  agent: string,
+  dir: string,
+  records: FolderRecords["records"],
+  lastRun: FolderRecords["records"][number],
+  ranHere: ReadonlySet<string>,
+  lookups: MemoLookups,
+): Promise<boolean> {
+  const last = records.indexOf(lastRun);
+  const recordedBefore = new Set(records.slice(0, last).map((e) => e.record.AgentName));
+  const others = [...ranHere].filter((name) => name !== agent);
+  return looksMisspelt(agent, dir, others, recordedBefore, lookups).catch(() => false);
+}
+
+/**
  * One deliverable folder: its ID, records and a check per agent; or, when
  * its record file cannot be read, the line saying so.
  */
@@ -1147,18 +1167,23 @@ async function checkFolder(
     if (named === undefined || named === ANNOTATOR || !AGENT_NAME_PATTERN.test(named)) return;
     unreadByAgent.set(named, [...unreadByAgent.get(named) ?? [], unreadableLines[i]]);
   });
-  // A name no agent file or built-in agent knows whose every run here was taken back
-  // (`annotate --invalidates`: a misspelt name) is no check unless asked for by name: a note, or
-  // a NO_BASELINE gate could never pass. A known agent's invalidated run still leaves it without a
-  // baseline (NO_BASELINE). When no other agent ran here, the deliverable has no good run at all:
-  // its checks stay, NO_BASELINE.
+  // A misspelt name whose every run here was taken back (`annotate --invalidates`) is no check
+  // unless asked for by name: a note, or a NO_BASELINE gate could never pass. Misspelt by the
+  // recording warning's rule (looksMisspelt); any other agent (built in, with an agent file, or the
+  // project's own) whose runs were all invalidated has no baseline: NO_BASELINE. When no other
+  // agent ran here, the deliverable has no good run at all: its checks stay, NO_BASELINE.
   const ranAll = new Set([...byAgent.keys(), ...unreadByAgent.keys()]);
-  const takenBack = [...byAgent].filter(([agent, runs]) =>
-    !unreadByAgent.has(agent) && findProfile(agent, dir, undefined, lookups) === undefined &&
-    runs.every(({ record }) =>
+  const takenBack: string[] = [];
+  for (const [agent, runs] of byAgent) {
+    const allInvalidated = runs.every(({ record }) =>
       annotationsFor(annotations, record).some((a) => a.kind === "invalidated")
-    )
-  ).map(([agent]) => agent);
+    );
+    if (
+      allInvalidated && !unreadByAgent.has(agent) &&
+      findProfile(agent, dir, undefined, lookups) === undefined &&
+      await misspeltHere(agent, dir, records, runs[runs.length - 1], ranAll, lookups)
+    ) takenBack.push(agent);
+  }
   const withdrawn = takenBack.length === ranAll.size || (options.agents && !everyAgent)
     ? []
     : takenBack.filter((agent) => !options.agents?.includes(agent));

@@ -946,6 +946,57 @@ Deno.test("stale: a known agent (built in, or with an agent file) whose only run
   assertEquals(report.summary.NO_BASELINE, 1);
 });
 
+Deno.test("stale: a project's own agent with no agent file stale can see (CHIRALITY_LENSES, MY_LINTER, one whose file is in an --agents-dir) whose every run is invalidated stays NO_BASELINE, as a built-in does; only a misspelt name is a note (review-q F2)", async () => {
+  const { root, del } = await makeProject();
+  const ownFiles = join(root, "host-agents");
+  await writeTree(ownFiles, { "AGENT_DOC_REVIEW.md": "# DOC_REVIEW\n" });
+  await emit(del, "4_DOCUMENTS", "--status", "SUCCESS");
+  const takeBack = async (agent: string, ...extra: string[]) => {
+    const runId = await emit(del, agent, "--status", "SUCCESS", ...extra);
+    const taken = await runCli(["annotate", del, runId, "--note", "taken back", "--invalidates"]);
+    assertEquals(taken.code, 0, taken.stderr);
+  };
+  // Near a built-in that never ran here (warned of at its run), near none, and declared elsewhere.
+  await takeBack("CHIRALITY_LENSES");
+  await takeBack("MY_LINTER");
+  await takeBack("DOC_REVIEW", "--agents-dir", ownFiles);
+  await takeBack("DEPENDENCIES");
+  // A near miss of an agent that ran here, warned of at its run: misspelt.
+  await takeBack("4_DOCUMENT");
+  const verdicts = async () => {
+    const json = await runCli(["stale", del, "--json"]);
+    assertEquals(json.code, 0, json.stderr);
+    const report = JSON.parse(json.stdout);
+    return {
+      checks: report.checks.map((c: StaleCheck) => [c.agent, c.verdict]),
+      notes: [...new Set(report.checks.flatMap((c: StaleCheck) => c.notes))],
+    };
+  };
+  const typoNote = "every run of 4_DOCUMENT here (1) is invalidated: not a check (stale --agent " +
+    "4_DOCUMENT gives its verdict)";
+  assertEquals(await verdicts(), {
+    checks: [
+      ["4_DOCUMENTS", "CLEAN"],
+      ["CHIRALITY_LENSES", "NO_BASELINE"],
+      ["DEPENDENCIES", "NO_BASELINE"],
+      ["DOC_REVIEW", "NO_BASELINE"],
+      ["MY_LINTER", "NO_BASELINE"],
+    ],
+    notes: [typoNote],
+  });
+  // Run again under that name, it was recorded as the project's own (no warning): NO_BASELINE.
+  await takeBack("4_DOCUMENT");
+  assertEquals((await verdicts()).checks, [
+    ["4_DOCUMENT", "NO_BASELINE"],
+    ["4_DOCUMENTS", "CLEAN"],
+    ["CHIRALITY_LENSES", "NO_BASELINE"],
+    ["DEPENDENCIES", "NO_BASELINE"],
+    ["DOC_REVIEW", "NO_BASELINE"],
+    ["MY_LINTER", "NO_BASELINE"],
+  ]);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("stale: an agent name whose every run was invalidated (a misspelt --agent taken back) is a note, not a NO_BASELINE check, so a NO_BASELINE gate can pass (trial-new F10)", async () => {
   const { del } = await makeProject();
   const good = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);

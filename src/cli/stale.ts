@@ -40,10 +40,13 @@ hashed, and compared with the baseline's InputHashes.
                unreadable) with the baseline's RunID
   NO_BASELINE  no good run to compare with, or no change found where one may
                be out of sight (an unreadable line of RunRecords.csv, governed
-               files not hashed); it says why: never assumed clean. A name no
-               agent file or built-in agent knows whose every run is invalidated
-               (a misspelt name taken back) is a note, unless named with --agent
-               or no other agent ran there
+               files not hashed); it says why: never assumed clean. A misspelt
+               name whose every run is invalidated (taken back) is a note,
+               unless named with --agent or no other agent ran there: by the
+               rule of emit's "did you mean" warning, as at its latest run, a
+               near miss of an agent file's name or of an agent that ran
+               there. Any other agent whose runs are all invalidated stays
+               NO_BASELINE
   RETIRED      the deliverable will not run again (_STATUS.md says RETIRED, or
                it is in a tool root such as _Archive/ named as a target): its
                last good run is shown, nothing compared, not counted
