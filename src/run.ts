@@ -77,7 +77,6 @@ import {
   releaseClaim,
   runIdNote,
   runIdStart,
-  runRecorded,
   type RunRecordFound,
   takeOverClaim,
 } from "./pending.ts";
@@ -645,21 +644,44 @@ async function claimForFinish(
   id: string,
   path = pendingPath(delDir, id),
 ): Promise<{ claimed: string; reaped: boolean } | undefined> {
+  const pending = await claimRunFile(delDir, path, false);
+  if (pending !== NO_FILE) {
+    return pending === undefined ? undefined : { claimed: pending, reaped: false };
+  }
+  const reaped = await claimRunFile(delDir, reapedPath(delDir, id), true);
+  return reaped === NO_FILE || reaped === undefined ? undefined : { claimed: reaped, reaped: true };
+}
+
+/** What {@linkcode claimRunFile} answers when there is no such file to claim. */
+const NO_FILE = Symbol("no run file");
+
+/**
+ * Claims the run file `path` (pending, or `reaped`), taking over the claim of
+ * a finisher that died holding it. Returns the claimed path, `undefined` when
+ * a live process holds it or the dead finisher wrote the run's record first
+ * (for a reaped run: a record other than reap's FAILED one), or
+ * {@linkcode NO_FILE}.
+ */
+async function claimRunFile(
+  delDir: string,
+  path: string,
+  reaped: boolean,
+): Promise<string | undefined | typeof NO_FILE> {
   const deadline = Date.now() + CLAIM_WAIT_MS;
   while (true) {
     let claimed: string | undefined;
     try {
       claimed = claimPendingRun(path);
     } catch (e) {
-      if (claimFailedReadOnly(e)) throw new ReadOnlyRun(path, false, e);
+      if (claimFailedReadOnly(e)) throw new ReadOnlyRun(path, reaped, e);
       // The run stays pending (reap records it): said naming its file.
       throw new InputError(`${path}: ${(e as Error).message}`, { cause: e });
     }
-    if (claimed) return { claimed, reaped: false };
+    if (claimed) return claimed;
     const holder = claimHolder(path);
     if (holder === undefined) {
       // Given back between the two looks (a finish refused for its --status): claim it now.
-      if (kindOf(path) !== "file" || Date.now() > deadline) break;
+      if (kindOf(path) !== "file" || Date.now() > deadline) return NO_FILE;
       await new Promise((resolve) => setTimeout(resolve, 50));
       continue;
     }
@@ -675,21 +697,14 @@ async function claimForFinish(
         releaseClaim(taken); // refused (edited by hand): left as it was, not held by us
         throw e;
       }
-      if (!await runRecorded(delDir, run)) return { claimed: taken, reaped: false };
+      const found = (await recordedRuns(delDir))(run);
+      if (found === undefined || (reaped && found.reaped)) return taken;
       Deno.removeSync(taken);
       return undefined;
     }
     if (state !== "alive" || Date.now() > deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  let reaped: string | undefined;
-  try {
-    reaped = claimPendingRun(reapedPath(delDir, id));
-  } catch (e) {
-    if (claimFailedReadOnly(e)) throw new ReadOnlyRun(reapedPath(delDir, id), true, e);
-    throw e;
-  }
-  return reaped ? { claimed: reaped, reaped: true } : undefined;
 }
 
 /** A run whose file cannot be claimed because its folder is read-only now: see `finishReadOnly`. */

@@ -380,3 +380,52 @@ Deno.test("reap whose stdout cannot be written: the run is reaped once, a warnin
   assertEquals((await recordsOf(del)).length, 2, "each run reaped once");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a late finish killed holding its claim on the run reap wrote FAILED: the retried finish takes the dead claim back and records the agent's outcome once (soak3 F2)", async () => {
+  const { root, del } = await makeProject();
+  const token = await startRun(del, "4_DOCUMENTS");
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  // Every rename waits on its way out; the one claiming the reaped file is done when seen.
+  const finish = underStrace(
+    [
+      "-e",
+      "trace=rename,renameat,renameat2",
+      "-e",
+      "inject=rename,renameat,renameat2:delay_exit=1000000",
+    ],
+    ["finish", token, "--status", "SUCCESS", "--notes", "killed"],
+  );
+  const reader = finish.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let trace = "";
+  let claim: RegExpExecArray | null = null;
+  while (!(claim = /^(?:\[pid +)?(\d+)\]? +rename\S*\(.*reaped\/[^"]*", .*\.claim-/m.exec(trace))) {
+    const { value, done } = await reader.read();
+    assert(!done, trace);
+    trace += value;
+  }
+  Deno.kill(Number(claim[1]), "SIGKILL");
+  await finish.status;
+  await finish.stdout.cancel();
+  await reader.cancel();
+  assertMatch(
+    [...Deno.readDirSync(join(del, ".runrec", "reaped"))].map((e) => e.name).join(),
+    /\.claim-/,
+  );
+
+  const retried = await runCliProcess([
+    "finish",
+    token,
+    "--status",
+    "SUCCESS",
+    "--notes",
+    "retried",
+  ]);
+  assertEquals(retried.code, 0, retried.stderr);
+  noStackTrace(retried.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  assertMatch(records[1].Notes, /^retried.*supersedes=/);
+  assertEquals([...Deno.readDirSync(join(del, ".runrec", "reaped"))], []);
+  await Deno.remove(root, { recursive: true });
+});
