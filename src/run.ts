@@ -163,7 +163,10 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
       `${name("pid")}: must be a process id (a whole number above 0)`
     );
   }
-  const { files, folders } = exists ? folderFiles(dir) : { files: [], folders: [] };
+  const { files, folders, unlisted } = exists
+    ? folderFiles(dir)
+    : { files: [], folders: [], unlisted: [] };
+  const cwd = currentFolder();
   const [start, head] = await Promise.all([
     captureStart(dir, {
       inputs: options.inputs,
@@ -185,6 +188,8 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     start,
     files,
     folders,
+    unlisted,
+    ...(cwd !== undefined ? { cwd } : {}),
   };
   // An ID another folder of the root has too: said now, before the run's record shares RunIDs.
   const identity = exists ? deliverableId(dir) : undefined;
@@ -228,13 +233,13 @@ function earlierRunWarnings(dir: string, agent: string): string[] {
 }
 
 /**
- * The files of a deliverable folder (relative, runrec's own left out), and
- * the folders listed to find them (`""` the deliverable folder itself), so
- * that finish can tell an output the run deleted from one that never was:
- * only where the folder was listed. The walk does not list `node_modules`
- * nor `.git`, a linked folder, or one it cannot read.
+ * The files of a deliverable folder (relative, runrec's own left out), the
+ * folders listed to find them (`""` the deliverable folder itself), and the
+ * folders found but not listed (a linked folder, one it cannot read), so that
+ * finish can tell an output the run deleted from one that never was: only
+ * where a folder was listed. The walk does not list `node_modules` nor `.git`.
  */
-function folderFiles(dir: string): { files: string[]; folders: string[] } {
+function folderFiles(dir: string): { files: string[]; folders: string[]; unlisted: string[] } {
   const files: string[] = [];
   const folders = new Set([relativePath(dir, dir)]);
   const unlisted = new Set<string>();
@@ -245,9 +250,22 @@ function folderFiles(dir: string): { files: string[]; folders: string[] } {
   for (const entry of walk(dir, { unlistable })) {
     const rel = relativePath(dir, entry.path);
     if (entry.kind === "file" && !isRunrecOwn(dir, rel)) files.push(rel);
-    if (entry.kind === "folder" && !entry.linked) folders.add(rel);
+    if (entry.kind === "folder") (entry.linked ? unlisted : folders).add(rel);
   }
-  return { files: files.sort(), folders: [...folders].filter((f) => !unlisted.has(f)).sort() };
+  return {
+    files: files.sort(),
+    folders: [...folders].filter((f) => !unlisted.has(f)).sort(),
+    unlisted: [...unlisted].sort(),
+  };
+}
+
+/** The current folder, or `undefined` when it cannot be read (removed, or not permitted). */
+function currentFolder(): string | undefined {
+  try {
+    return Deno.cwd();
+  } catch {
+    return undefined;
+  }
 }
 
 /** What is known about a run when it ends. */
@@ -940,6 +958,8 @@ export async function finishClaimed(
       pass: run.pass,
       filesAtStart: run.files,
       foldersAtStart: run.folders,
+      foldersUnlistedAtStart: run.unlisted,
+      cwdAtStart: run.cwd,
       ...end,
     });
     const evidence = [
