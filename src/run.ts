@@ -8,6 +8,7 @@
  * @module
  */
 import { isGone, resolvedPath } from "./lookups.ts";
+import { retriedAfter } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import {
@@ -197,7 +198,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   const said = [
     ...new Set([...warnings, ...start.warnings ?? []]),
     ...shared ? [`${identity!.note}; ${shared}`] : [],
-    ...exists ? earlierRunWarnings(dir, options.agent) : [],
+    ...exists ? earlierRunWarnings(dir, run) : [],
     ...options.pid !== undefined && pidAlive(options.pid) === false
       // Warned, not refused: refused, the agent would carry on with no run to finish at all.
       ? [
@@ -220,16 +221,27 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
 }
 
 /**
- * A warning for each run of `agent` still pending in `dir` when it starts
- * another: most often a finish forgotten, which `reap` would write FAILED.
+ * A warning for each run of `run`'s agent still pending in `dir` when it
+ * starts `run`: most often a finish forgotten, which `reap` would write
+ * FAILED; seconds old with the same inputs, most often a start retried after
+ * its token was lost (retried_start.ts).
  */
-function earlierRunWarnings(dir: string, agent: string): string[] {
-  return listPendingRuns(dir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) =>
-    `${agent}'s run ${i.id} (since ${i.run!.start.started}) is still pending here: if its ` +
-    `finish was forgotten, runrec finish ${shellWord(i.path)} --status S ... records it; if ` +
-    `its agent is gone, runrec reap ${shellWord(dir)}` +
-    `${i.run!.pid === undefined ? " --older-than DURATION" : ""} writes it FAILED`
-  );
+function earlierRunWarnings(dir: string, run: PendingRun): string[] {
+  const { agent } = run;
+  return listPendingRuns(dir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) => {
+    const since = `${agent}'s run ${i.id} (since ${i.run!.start.started}`;
+    const finish = `runrec finish ${shellWord(i.path)} --status S ...`;
+    const retried = retriedAfter(i.run!, run);
+    if (retried !== undefined) {
+      return `${since}, ${retried} before this start, with the same inputs) is still pending ` +
+        "here: if this start was retried after its token was lost, go on with this token (the " +
+        "earlier run is reaped FAILED, its note saying it was probably a retried start); else " +
+        `finish the earlier run with its token: ${finish}`;
+    }
+    return `${since}) is still pending here: if its finish was forgotten, ${finish} records ` +
+      `it; if its agent is gone, runrec reap ${shellWord(dir)}` +
+      `${i.run!.pid === undefined ? " --older-than DURATION" : ""} writes it FAILED`;
+  });
 }
 
 /**
