@@ -517,6 +517,8 @@ const RUN_END: Record<keyof RunEnd, OptionKind> = {
   durationMs: "number",
   filesAtStart: "paths",
   foldersAtStart: "paths",
+  foldersUnlistedAtStart: "paths",
+  cwdAtStart: "path",
 };
 
 /**

@@ -9,7 +9,7 @@ import { shellWord } from "./shell_word.ts";
 import { agentText, runrecNote } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
-import { dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
+import { basename, dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
@@ -35,7 +35,7 @@ import { inputFolderNote } from "./input_folders.ts";
 import { directLookups, isGone, type Lookups, type MemoLookups, memoLookups } from "./lookups.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
-import { kindOf, walk } from "./walk.ts";
+import { kindOf, walk, walkSkips } from "./walk.ts";
 import { collidingReason, explainError, namesReadingAs, oneLine } from "./names.ts";
 import {
   AGENT_TYPE,
@@ -291,11 +291,23 @@ async function startState(
  * beneath `dir` from the current folder (`$P/Spec.md` from the execution root) is that file, and
  * a note saying so goes to `notes`.
  */
-function pathMeant(dir: string, given: string, option: string, notes: string[]): string {
-  const meant = meantPath(dir, given);
+function pathMeant(
+  dir: string,
+  given: string,
+  option: string,
+  notes: string[],
+  startCwd?: string,
+): string {
+  let meant = meantPath(dir, given);
+  let from = "the current folder";
+  if (meant === undefined && startCwd !== undefined) {
+    // A finish run from another folder than its start: the path may be named from the start's.
+    meant = meantPath(dir, given, startCwd);
+    from = "the folder runrec start ran in";
+  }
   if (meant === undefined) return given;
   notes.push(
-    `${option} ${given}: recorded as ${meant}, the file it names from the current folder ` +
+    `${option} ${given}: recorded as ${meant}, the file it names from ${from} ` +
       "(paths are relative to <del-dir>)",
   );
   return meant;
@@ -338,10 +350,23 @@ export interface RunEnd {
   filesAtStart?: readonly string[];
   /**
    * The folders listed at start to find `filesAtStart` (relative, `""` the
-   * deliverable folder): only an output in one of them can be told never to
-   * have existed.
+   * deliverable folder): only an output whose nearest folder there at start
+   * was listed can be told never to have existed.
    */
   foldersAtStart?: readonly string[];
+  /**
+   * The folders found at start but not listed (relative: a linked or an
+   * unreadable one): an output beneath one may have existed. When not given,
+   * only an output directly in a folder of `foldersAtStart` is told never to
+   * have existed.
+   */
+  foldersUnlistedAtStart?: readonly string[];
+  /**
+   * The current folder at start (absolute): a relative output that names
+   * nothing from the deliverable folder nor from the current folder is looked
+   * for from there too (as a path given from the current folder is).
+   */
+  cwdAtStart?: string;
 }
 
 /**
@@ -389,8 +414,12 @@ async function builtRecord(
       end.outputs ?? [],
       end.outputHashes ?? {},
       start.allowOutside === true,
-      end.filesAtStart && end.foldersAtStart &&
-        { files: end.filesAtStart, folders: end.foldersAtStart },
+      end.filesAtStart && end.foldersAtStart && {
+        files: end.filesAtStart,
+        folders: end.foldersAtStart,
+        unlisted: end.foldersUnlistedAtStart,
+        cwd: end.cwdAtStart,
+      },
       known.bounds,
     ),
     readLifecycleState(join(dir, "_STATUS.md")),
@@ -809,14 +838,11 @@ async function hashOutputs(
   outputs: readonly string[],
   known: Record<string, string>,
   allowOutside: boolean,
-  atStart?: { files: readonly string[]; folders: readonly string[] },
+  atStart?: FolderAtStart,
   knownBounds?: ProjectBounds,
 ): Promise<{ hashes: Record<string, string>; notes: string[]; warnings: string[] }> {
   const filesAtStart = new Set(atStart?.files);
-  const listedAtStart = new Set(atStart?.folders);
-  // Missing now and at start, where start looked: it never existed. Elsewhere it may have.
-  const neverExisted = (rel: string) =>
-    !filesAtStart.has(rel) && listedAtStart.has(rel.includes("/") ? dirname(rel) : "");
+  const neverExisted = atStart ? existedNot(atStart) : () => false;
   const notes: string[] = [];
   // Outputs named that are not there and not known to have been: most likely a wrong path.
   const warnings: string[] = [];
@@ -826,7 +852,9 @@ async function hashOutputs(
   let bounds = knownBounds; // else looked up for the first folder given, if any
   for (const named of outputs) {
     // A hash the caller knows names its file from `dir` already (exec's DELETED).
-    const output = Object.hasOwn(known, named) ? named : pathMeant(dir, named, "--output", notes);
+    const output = Object.hasOwn(known, named)
+      ? named
+      : pathMeant(dir, named, "--output", notes, atStart?.cwd);
     const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
     if (Object.hasOwn(known, relativePath(dir, path)) || kindOf(path) !== "folder") {
       given.push(output);
@@ -952,6 +980,40 @@ async function hashOutputs(
     }
   }
   return { hashes, notes, warnings };
+}
+
+/** What the deliverable folder held at start, as a started run keeps it (see `RunEnd`). */
+interface FolderAtStart {
+  files: readonly string[];
+  folders: readonly string[];
+  unlisted?: readonly string[];
+  cwd?: string;
+}
+
+/**
+ * Whether an output missing now never existed: its nearest folder that was there at start was
+ * listed then and did not hold it (nor the folder leading to it). Beneath a folder not listed (a
+ * linked one, `.git`) it may have existed.
+ */
+function existedNot(atStart: FolderAtStart): (rel: string) => boolean {
+  const files = new Set(atStart.files);
+  const listed = new Set(atStart.folders);
+  const unlisted = atStart.unlisted && new Set(atStart.unlisted);
+  return (rel) => {
+    if (files.has(rel) || rel === ".." || rel.startsWith("../") || isAbsolute(rel)) return false;
+    // Up from the output to the first folder listed; `below` is what it would have held.
+    let below = rel;
+    for (;;) {
+      const folder = below.includes("/") ? dirname(below) : "";
+      if (listed.has(folder)) {
+        // An older runrec's start kept no unlisted folders: only an output right in it is sure.
+        if (unlisted === undefined) return below === rel;
+        return !unlisted.has(below) && !walkSkips(basename(below));
+      }
+      if (folder === "") return false;
+      below = folder;
+    }
+  };
 }
 
 /** Why a file `exec`'s snapshot could not hash cannot be read (a FIFO is never opened). */

@@ -36,21 +36,22 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
 
 /**
  * The path from `delDir` (absolute) of the file `given` names from the
- * current folder, when `given` is relative, names nothing from `delDir`,
- * and names something beneath `delDir` from the current folder; else
- * `undefined`.
+ * folder `from` (default: the current folder), when `given` is relative,
+ * names nothing from `delDir`, and names something beneath `delDir` from
+ * `from`; else `undefined`.
  *
  * @example
  * ```ts
  * import { meantPath } from "./meant_path.ts";
  * // In /p, with /p/DEL-01-02_X/Spec.md there and no /p/DEL-01-02_X/DEL-01-02_X/Spec.md:
  * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md"); // "Spec.md"
+ * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", "/p"); // "Spec.md", from anywhere
  * ```
  */
-export function meantPath(delDir: string, given: string): string | undefined {
+export function meantPath(delDir: string, given: string, from?: string): string | undefined {
   if (isAbsolute(given)) return undefined;
   try {
-    const fromHere = resolve(Deno.cwd(), given);
+    const fromHere = resolve(from ?? Deno.cwd(), given);
     if (fromHere === delDir || !isAtOrBeneath(fromHere, delDir)) return undefined;
     if (isThere(resolve(delDir, given)) || !isThere(fromHere)) return undefined;
     return relative(delDir, fromHere);

@@ -72,6 +72,18 @@ export interface PendingRun {
    * unreadable one) may have existed at start.
    */
   folders?: string[];
+  /**
+   * The folders found at start but not listed (relative: a linked or an
+   * unreadable one); `.git` and `node_modules` never are. Absent in runs an
+   * older runrec started: then only an output directly in a listed folder
+   * can be told never to have existed.
+   */
+  unlisted?: string[];
+  /**
+   * The current folder of the start (absolute), when it could be read: an
+   * output named from there is found by a finish run from another folder.
+   */
+  cwd?: string;
 }
 
 /** A pending run as a listing finds it. */

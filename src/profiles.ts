@@ -374,7 +374,8 @@ function globToRegExp(pattern: string): RegExp {
 
 /**
  * Notes for the record of a finished run, one line each: outputs outside the
- * agent's write scope, a `_STATUS.md` change the agent may not make, SUCCESS
+ * deliverable folder (a deliverable-local agent) or not among its
+ * `PRIMARY_OUTPUTS`, a `_STATUS.md` change the agent may not make, SUCCESS
  * from a terminal state, SKIPPED with a changed state, a change the
  * lifecycle does not allow, and a claimed StatusAfter that disagrees with
  * `_STATUS.md`. Without a profile (an agent runrec does not know) only the
@@ -389,7 +390,7 @@ function globToRegExp(pattern: string): RegExp {
  *   statusAfter: "SEMANTIC_READY",
  *   outputs: ["_SEMANTIC_LENSING.md", "_CONTEXT.md"],
  * });
- * // ["output _CONTEXT.md is outside CHIRALITY_LENS's write scope (PRIMARY_OUTPUTS: _SEMANTIC_LENSING.md)"]
+ * // ["output _CONTEXT.md is not among CHIRALITY_LENS's PRIMARY_OUTPUTS (_SEMANTIC_LENSING.md)"]
  * ```
  */
 export function checkRun(profile: AgentProfile | undefined, facts: RunFacts): string[] {
@@ -409,8 +410,9 @@ export function checkRun(profile: AgentProfile | undefined, facts: RunFacts): st
           );
         }
       } else if (allowed.length > 0 && !allowed.some((re) => re.test(output))) {
+        // In the folder: not "outside", which says the folder's bounds were crossed (above).
         notes.push(
-          `output ${output} is outside ${profile.name}'s write scope (PRIMARY_OUTPUTS: ${
+          `output ${output} is not among ${profile.name}'s PRIMARY_OUTPUTS (${
             profile.primaryOutputs.join(", ")
           })`,
         );

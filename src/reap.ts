@@ -26,6 +26,7 @@ import {
   type RunRecordFound,
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
+import { retriedStartNote } from "./retried_start.ts";
 import { formatDuration } from "./time.ts";
 import { failureReason } from "./errors.ts";
 import { checkReapArguments } from "./argument_checks.ts";
@@ -269,6 +270,10 @@ async function reapClaimed(
     Deno.removeSync(claimed);
     return { delDir, run, reason: `${reason} after writing its record` };
   }
+  // A start retried after its token was lost leaves this twin of a recorded run: said in its
+  // FAILED record, as a pending run may be a fan-out's and is never dropped (AGENT_PROTOCOL.md §4).
+  const retried = await retriedStartNote(delDir, run);
+  const said = retried === undefined ? reason : `${reason}; ${retried}`;
   const outcome = await finishClaimed(
     delDir,
     run,
@@ -277,7 +282,7 @@ async function reapClaimed(
       status: "FAILED",
       error: REAPED_ERROR,
       // The run's id is added as a note of its own by the finish, as to every record of a run.
-      notes: `${REAPED_ERROR}: ${reason}; RunDuration is the time until reaped; OutputFiles ` +
+      notes: `${REAPED_ERROR}: ${said}; RunDuration is the time until reaped; OutputFiles ` +
         "unknown",
     },
     { holder: `runrec reap (${run.agent})`, ...writeOptions },
@@ -287,7 +292,7 @@ async function reapClaimed(
   // A record written but not confirmed has its RunID in the file only.
   const runId = outcome.written?.record.RunID ??
     (outcome.unconfirmed ? (await reapedRecord(delDir, run.id))?.RunID : undefined);
-  return { delDir, run, reason, outcome, ...(runId !== undefined ? { runId } : {}) };
+  return { delDir, run, reason: said, outcome, ...(runId !== undefined ? { runId } : {}) };
 }
 
 /**

@@ -8,6 +8,7 @@
  * @module
  */
 import { isGone, resolvedPath } from "./lookups.ts";
+import { retriedAfter } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import {
@@ -162,7 +163,10 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
       `${name("pid")}: must be a process id (a whole number above 0)`
     );
   }
-  const { files, folders } = exists ? folderFiles(dir) : { files: [], folders: [] };
+  const { files, folders, unlisted } = exists
+    ? folderFiles(dir)
+    : { files: [], folders: [], unlisted: [] };
+  const cwd = currentFolder();
   const [start, head] = await Promise.all([
     captureStart(dir, {
       inputs: options.inputs,
@@ -184,6 +188,8 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     start,
     files,
     folders,
+    unlisted,
+    ...(cwd !== undefined ? { cwd } : {}),
   };
   // An ID another folder of the root has too: said now, before the run's record shares RunIDs.
   const identity = exists ? deliverableId(dir) : undefined;
@@ -191,7 +197,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   const said = [
     ...new Set([...warnings, ...start.warnings ?? []]),
     ...shared ? [`${identity!.note}; ${shared}`] : [],
-    ...exists ? earlierRunWarnings(dir, options.agent) : [],
+    ...exists ? earlierRunWarnings(dir, run) : [],
     ...options.pid !== undefined && pidAlive(options.pid) === false
       // Warned, not refused: refused, the agent would carry on with no run to finish at all.
       ? [
@@ -214,26 +220,37 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
 }
 
 /**
- * A warning for each run of `agent` still pending in `dir` when it starts
- * another: most often a finish forgotten, which `reap` would write FAILED.
+ * A warning for each run of `run`'s agent still pending in `dir` when it
+ * starts `run`: most often a finish forgotten, which `reap` would write
+ * FAILED; seconds old with the same inputs, most often a start retried after
+ * its token was lost (retried_start.ts).
  */
-function earlierRunWarnings(dir: string, agent: string): string[] {
-  return listPendingRuns(dir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) =>
-    `${agent}'s run ${i.id} (since ${i.run!.start.started}) is still pending here: if its ` +
-    `finish was forgotten, runrec finish ${shellWord(i.path)} --status S ... records it; if ` +
-    `its agent is gone, runrec reap ${shellWord(dir)}` +
-    `${i.run!.pid === undefined ? " --older-than DURATION" : ""} writes it FAILED`
-  );
+function earlierRunWarnings(dir: string, run: PendingRun): string[] {
+  const { agent } = run;
+  return listPendingRuns(dir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) => {
+    const since = `${agent}'s run ${i.id} (since ${i.run!.start.started}`;
+    const finish = `runrec finish ${shellWord(i.path)} --status S ...`;
+    const retried = retriedAfter(i.run!, run);
+    if (retried !== undefined) {
+      return `${since}, ${retried} before this start, with the same inputs) is still pending ` +
+        "here: if this start was retried after its token was lost, go on with this token (the " +
+        "earlier run is reaped FAILED, its note saying it was probably a retried start); else " +
+        `finish the earlier run with its token: ${finish}`;
+    }
+    return `${since}) is still pending here: if its finish was forgotten, ${finish} records ` +
+      `it; if its agent is gone, runrec reap ${shellWord(dir)}` +
+      `${i.run!.pid === undefined ? " --older-than DURATION" : ""} writes it FAILED`;
+  });
 }
 
 /**
- * The files of a deliverable folder (relative, runrec's own left out), and
- * the folders listed to find them (`""` the deliverable folder itself), so
- * that finish can tell an output the run deleted from one that never was:
- * only where the folder was listed. The walk does not list `node_modules`
- * nor `.git`, a linked folder, or one it cannot read.
+ * The files of a deliverable folder (relative, runrec's own left out), the
+ * folders listed to find them (`""` the deliverable folder itself), and the
+ * folders found but not listed (a linked folder, one it cannot read), so that
+ * finish can tell an output the run deleted from one that never was: only
+ * where a folder was listed. The walk does not list `node_modules` nor `.git`.
  */
-function folderFiles(dir: string): { files: string[]; folders: string[] } {
+function folderFiles(dir: string): { files: string[]; folders: string[]; unlisted: string[] } {
   const files: string[] = [];
   const folders = new Set([relativePath(dir, dir)]);
   const unlisted = new Set<string>();
@@ -244,9 +261,22 @@ function folderFiles(dir: string): { files: string[]; folders: string[] } {
   for (const entry of walk(dir, { unlistable })) {
     const rel = relativePath(dir, entry.path);
     if (entry.kind === "file" && !isRunrecOwn(dir, rel)) files.push(rel);
-    if (entry.kind === "folder" && !entry.linked) folders.add(rel);
+    if (entry.kind === "folder") (entry.linked ? unlisted : folders).add(rel);
   }
-  return { files: files.sort(), folders: [...folders].filter((f) => !unlisted.has(f)).sort() };
+  return {
+    files: files.sort(),
+    folders: [...folders].filter((f) => !unlisted.has(f)).sort(),
+    unlisted: [...unlisted].sort(),
+  };
+}
+
+/** The current folder, or `undefined` when it cannot be read (removed, or not permitted). */
+function currentFolder(): string | undefined {
+  try {
+    return Deno.cwd();
+  } catch {
+    return undefined;
+  }
 }
 
 /** What is known about a run when it ends. */
@@ -955,6 +985,8 @@ export async function finishClaimed(
       pass: run.pass,
       filesAtStart: run.files,
       foldersAtStart: run.folders,
+      foldersUnlistedAtStart: run.unlisted,
+      cwdAtStart: run.cwd,
       ...end,
     });
     const evidence = [

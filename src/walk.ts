@@ -44,8 +44,15 @@ export interface WalkOptions {
  * packages (`node_modules`: thousands of files no agent writes, reported to
  * `packages`). Everything else is walked; callers leave out runrec's own files
  * (`isRunrecOwn`), which only they can tell.
+ *
+ * @example
+ * ```ts
+ * import { walkSkips } from "./walk.ts";
+ * walkSkips("node_modules"); // true
+ * walkSkips("figures"); // false
+ * ```
  */
-function skipped(name: string): boolean {
+export function walkSkips(name: string): boolean {
   return name === ".git" || name === "node_modules";
 }
 
@@ -102,7 +109,7 @@ export function* walk(dir: string, options: WalkOptions = {}): Generator<WalkEnt
     const told = new Set<string>();
     for (const entry of entries) {
       const path = join(current, entry.name);
-      if (entry.isDirectory && skipped(entry.name)) {
+      if (entry.isDirectory && walkSkips(entry.name)) {
         if (entry.name === "node_modules") options.packages?.(path);
         continue;
       }

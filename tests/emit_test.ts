@@ -519,10 +519,10 @@ Deno.test("emit: the agent's profile is applied: outputs outside its scope, a ch
   assertEquals(out.code, 0, out.stderr);
   const record = JSON.parse(out.stdout);
   assertEquals(record.StatusAfter, "ISSUED");
-  assertMatch(record.Notes, /output Datasheet\.md is outside CHIRALITY_LENS's write scope/);
+  assertMatch(record.Notes, /output Datasheet\.md is not among CHIRALITY_LENS's PRIMARY_OUTPUTS/);
   assertMatch(record.Notes, /SUCCESS from ISSUED/);
   assertMatch(record.Notes, /CHECKING/);
-  assertMatch(out.stderr, /runrec: warning: output Datasheet\.md is outside/);
+  assertMatch(out.stderr, /runrec: warning: output Datasheet\.md is not among/);
 });
 
 Deno.test("emit: a host outcome word as --status maps to its RunStatus, the word kept", async () => {
@@ -1024,7 +1024,7 @@ Deno.test("emit, start and finish from the execution root with paths from there:
   ]);
   assertEquals(finish.code, 0, finish.stderr);
   assertIncludes(finish.stderr, `note: ${readAs("--output", "_SEMANTIC_LENSING.md")}`);
-  assertEquals(finish.stderr.includes("write scope"), false, finish.stderr);
+  assertEquals(finish.stderr.includes("PRIMARY_OUTPUTS"), false, finish.stderr);
   const lens = (await recordsOf(del)).at(-1)!;
   assertEquals(lens.InputFiles, ["_SEMANTIC.md"]);
   assertEquals(lens.OutputFiles, ["_SEMANTIC_LENSING.md"]);
@@ -1044,9 +1044,11 @@ Deno.test("emit, start and finish from the execution root with paths from there:
 Deno.test("emit and start with an --input or --output that names nothing: a warning (not a note) with the path likely meant: a near name, one path per option; a file the run deleted (finish) is only noted", async () => {
   const { root, del } = await makeProject();
   await Deno.writeTextFile(join(del, "Specification.md"), "# Spec\n");
-  // The write scope's warnings aside (4_DOCUMENTS writes neither misnamed output).
+  // The PRIMARY_OUTPUTS warnings aside (4_DOCUMENTS writes neither misnamed output).
   const warnings = (stderr: string) =>
-    stderr.split("\n").filter((l) => l.startsWith("runrec: warning: ") && !l.includes("scope"));
+    stderr.split("\n").filter((l) =>
+      l.startsWith("runrec: warning: ") && !l.includes("PRIMARY_OUTPUTS")
+    );
   const emit = await runCliProcess(emitArgs(
     del,
     ...["--input", "Datashet.md", "--input", "Datasheet.md,Specification.md"],

@@ -4,6 +4,7 @@
  * agent names its run still pending; `finish <del-dir> --agent X` picks X's
  * run among several agents'; `start --pid` of no process warns.
  */
+import { join } from "node:path";
 import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
@@ -41,6 +42,82 @@ Deno.test("a second start of an agent whose run is still pending warns, naming t
     `DEPENDENCIES's run ${idOf(first.stdout.trim())} (since `,
   );
   assertIncludes(second.stderr, `runrec finish ${first.stdout.trim()} --status S`);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a start retried after its token was lost: its warning says to go on with this token; reap writes the earlier run FAILED noting the retry and naming the retry's record", async () => {
+  const { root, del } = await makeProject();
+  const start = ["start", del, "--agent", "4_DOCUMENTS", "--input", "_CONTEXT.md"];
+  const lost = await runCliProcess(start); // the tool call timed out: its token never seen
+  assertEquals(lost.code, 0, lost.stderr);
+  const retry = await runCliProcess(start);
+  assertEquals(retry.code, 0, retry.stderr);
+  assertMatch(
+    retry.stderr,
+    new RegExp(
+      `4_DOCUMENTS's run ${idOf(lost.stdout.trim())} \\(since \\S+, \\d+\\.\\d s before this ` +
+        "start, with the same inputs\\) is still pending here: if this start was retried after " +
+        "its token was lost, go on with this token",
+    ),
+  );
+  assertIncludes(
+    retry.stderr,
+    `else finish the earlier run with its token: runrec finish ${lost.stdout.trim()}`,
+  );
+  const finish = await runCliProcess([
+    ...["finish", retry.stdout.trim(), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const [real, reaped] = await recordsOf(del);
+  assertEquals([real.RunStatus, reaped.RunStatus], ["SUCCESS", "FAILED"]);
+  const note = new RegExp(
+    `probably a retried start: a start \\d+\\.\\d s later with the same inputs ` +
+      `\\(run id ${idOf(retry.stdout.trim())}\\) is recorded as ${real.RunID}`,
+  );
+  assertMatch(reaped.Notes, note);
+  assertMatch(reap.stdout, note);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a start of an agent with other inputs, another pass, or minutes after its pending run is no retry: the forgotten-finish warning, and reap notes no retry", async () => {
+  const { root, del } = await makeProject();
+  const start = (...more: string[]) =>
+    runCliProcess(["start", del, "--agent", "4_DOCUMENTS", "--input", "_CONTEXT.md", ...more]);
+  // A run started three minutes ago: its pending file as start would have written it then.
+  const old = (await start()).stdout.trim();
+  const run = JSON.parse(await Deno.readTextFile(old));
+  const started = new Date(Date.parse(run.start.started) - 3 * 60_000).toISOString();
+  const id = `${started.replace(/[-:.]/g, "")}-${run.id.split("-")[1]}`;
+  await Deno.writeTextFile(
+    join(del, ".runrec", "pending", `${id}.json`),
+    JSON.stringify({ ...run, id, start: { ...run.start, started } }),
+  );
+  await Deno.remove(old);
+  const later = await start();
+  assertIncludes(later.stderr, `4_DOCUMENTS's run ${id} (since ${started}) is still pending here`);
+  assertEquals(later.stderr.includes("retried"), false, later.stderr);
+  const finished = await runCliProcess([
+    ...["finish", later.stdout.trim(), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+  ]);
+  assertEquals(finished.code, 0, finished.stderr);
+  // Seconds apart, but another pass, or other inputs.
+  for (const other of [["--pass", "2"], ["--input", "Datasheet.md"]]) {
+    const first = (await start()).stdout.trim();
+    const second = await start(...other);
+    assertIncludes(second.stderr, `run ${idOf(first)} (since `);
+    assertEquals(second.stderr.includes("retried"), false, second.stderr);
+    const done = await runCliProcess([
+      ...["finish", second.stdout.trim(), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ]);
+    assertEquals(done.code, 0, done.stderr);
+  }
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const failed = (await recordsOf(del)).filter((r) => r.RunStatus === "FAILED");
+  assertEquals(failed.length, 3);
+  for (const r of failed) assertEquals(r.Notes.includes("retried"), false, r.Notes);
   await Deno.remove(root, { recursive: true });
 });
 

@@ -160,14 +160,14 @@ Deno.test("checkRun: a run within its profile and the lifecycle gets no note", (
   assertEquals(checkRun(undefined, { ...clean, outputs: ["../../elsewhere.md"] }), []);
 });
 
-Deno.test("checkRun: outputs outside the write scope", () => {
+Deno.test("checkRun: an output outside the deliverable folder is said to be outside it; one in it but not among PRIMARY_OUTPUTS is said to be not among them", () => {
   assertEquals(
     checkRun(BUILTIN_PROFILES["4_DOCUMENTS"], {
       ...clean,
       outputs: ["Datasheet.md", "_CONTEXT.md", "../DEL-01-03_X/Datasheet.md", "/etc/hosts"],
     }),
     [
-      "output _CONTEXT.md is outside 4_DOCUMENTS's write scope (PRIMARY_OUTPUTS: Datasheet.md, " +
+      "output _CONTEXT.md is not among 4_DOCUMENTS's PRIMARY_OUTPUTS (Datasheet.md, " +
       "Specification.md, Guidance.md, Procedure.md, _STATUS.md)",
       "output ../DEL-01-03_X/Datasheet.md is outside the deliverable folder (4_DOCUMENTS's " +
       "WRITE_SCOPE is deliverable-local)",
@@ -183,7 +183,7 @@ Deno.test("checkRun: outputs outside the write scope", () => {
       statusAfter: "OPEN",
       outputs: ["figures/a.svg", "figures/x/b.svg", "a b.md", "figs.md"],
     }),
-    ["output figs.md is outside CHIRALITY_LENS's write scope (PRIMARY_OUTPUTS: figures/, a b.md)"],
+    ["output figs.md is not among CHIRALITY_LENS's PRIMARY_OUTPUTS (figures/, a b.md)"],
   );
   // PREPARATION as the host describes it scaffolds the workspace: outside is in scope.
   assertEquals(

@@ -157,6 +157,86 @@ Deno.test("finish: an output deleted from a folder start did not list (node_modu
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish: an output in a folder that did not exist at start (sub/dir/X.md) is TBD, never existed; beneath a linked folder or node_modules made since, DELETED", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(root, "shared"));
+  await Deno.symlink(join(root, "shared"), join(del, "linked"));
+  const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  // Folders made during the run: they did not exist at start, so neither did a file in them.
+  await Deno.mkdir(join(del, "made", "deeper"), { recursive: true });
+  const finish = await runCliProcess([
+    ...["finish", token, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+    ...["--output", "sub/dir/X.md", "--output", "made/deeper/Y.md"],
+    ...["--output", "linked/gone/Z.md", "--output", "node_modules/p/N.md"],
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  // linked/ was there at start, not listed: what it held is unknown. node_modules is never listed.
+  assertEquals(record.OutputHashes, {
+    "sub/dir/X.md": "TBD",
+    "made/deeper/Y.md": "TBD",
+    "linked/gone/Z.md": "DELETED",
+    "node_modules/p/N.md": "DELETED",
+  });
+  assertIncludes(record.Notes, "output sub/dir/X.md does not exist, nor did it at start");
+  assertIncludes(record.Notes, "output made/deeper/Y.md does not exist, nor did it at start");
+  assertIncludes(finish.stderr, "output sub/dir/X.md does not exist, nor did it at start");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish of a run an older runrec started (no unlisted folders kept): only an output right in a listed folder is known never to have existed", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  const { unlisted: _unlisted, cwd: _cwd, ...older } = JSON.parse(await Deno.readTextFile(token));
+  await Deno.writeTextFile(token, JSON.stringify(older));
+  const finish = await runCliProcess([
+    ...["finish", token, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+    ...["--output", "Nowhere.md", "--output", "sub/dir/X.md"],
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(record.OutputHashes, { "Nowhere.md": "TBD", "sub/dir/X.md": "DELETED" });
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish from another folder than its start: an output named from the start's folder is that file, noted; one missing there too is never existed", async () => {
+  const { root, del } = await makeProject();
+  const rel = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
+  const start = await runCliProcess(
+    ["start", rel, "--agent", "CHIRALITY_LENS"],
+    undefined,
+    {},
+    root,
+  );
+  assertEquals(start.code, 0, start.stderr);
+  await Deno.writeTextFile(join(del, "_SEMANTIC_LENSING.md"), "lens\n");
+  // The agent's shell has moved on: the paths it gives are still from the execution root.
+  const finish = await runCliProcess(
+    [
+      ...["finish", start.stdout.trim(), "--agent", "CHIRALITY_LENS", "--status", "SUCCESS"],
+      ...["--output", `${rel}/_SEMANTIC_LENSING.md`, "--output", `${rel}/sub/Nowhere.md`],
+    ],
+    undefined,
+    {},
+    join(root, "_Decomposition"),
+  );
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(Object.keys(record.OutputHashes).sort(), [
+    `${rel}/sub/Nowhere.md`,
+    "_SEMANTIC_LENSING.md",
+  ]);
+  assertMatch(record.OutputHashes["_SEMANTIC_LENSING.md"], /^[0-9a-f]{64}$/);
+  assertEquals(record.OutputHashes[`${rel}/sub/Nowhere.md`], "TBD");
+  assertIncludes(
+    record.Notes,
+    `--output ${rel}/_SEMANTIC_LENSING.md: recorded as _SEMANTIC_LENSING.md, the file it names ` +
+      "from the folder runrec start ran in",
+  );
+  assert(!finish.stderr.includes("DELETED"), finish.stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("finish after git clean -fdx removed the pending file: recorded from the token, noted; a second finish exits 2", async () => {
   const { root, del } = await makeProject();
   const token =

@@ -41,8 +41,10 @@ Options:
   --agent NAME      the agent's name: checked against the run's; needed to record
                     a run whose pending file is gone (git clean -x)
   --output P        a file the run wrote or deleted, or a folder: its files
-                    (repeatable); hashed now, DELETED when it does not exist
-                    (TBD, with a warning, when it did not at start either)
+                    (repeatable); relative to <del-dir> (one named from the
+                    current folder, or the folder start ran in, is that file,
+                    noted); hashed now, DELETED when it does not exist (TBD,
+                    with a warning, when it did not at start either)
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
   --agents-dir DIR  the host's agent files (AGENT_<NAME>.md) for the agent's profile;
