@@ -612,11 +612,24 @@ export interface RunRecordFound {
   spooledIn?: string;
   /** For a record in the file: the spool entry it was appended from (`runrec flush`), if it was. */
   replayedFrom?: string;
+  /**
+   * For a record in the file: whether a finish of the folder while it was read-only wrote it
+   * ({@linkcode READ_ONLY_FINISH_NOTE}), which removes the pending file after, if it is not stopped.
+   */
+  finishedReadOnly?: boolean;
   /** Whether it is the FAILED record `reap` wrote for the run. */
   reaped: boolean;
   /** When the run ended (ms since the epoch: RunTimestamp plus RunDuration), when they read. */
   endedAt?: number;
 }
+
+/**
+ * The note of a record a finish wrote while the run's folder was read-only
+ * (its pending file could be read, not claimed): the file stays until the
+ * record is in `RunRecords.csv`, then that finish (or `runrec flush`) removes it.
+ */
+export const READ_ONLY_FINISH_NOTE =
+  "finished while its folder was read-only (its pending run file could not be claimed)";
 
 /** When a record's run ended (RunTimestamp plus RunDuration), or `undefined` when they do not read. */
 function endOf(record: { RunTimestamp?: string; RunDuration?: string }): number | undefined {
@@ -672,6 +685,7 @@ export async function recordedRuns(
         reaped: r.ErrorSummary === REAPED_ERROR,
         endedAt: endOf(r),
         ...replayedFrom === undefined ? {} : { replayedFrom },
+        ...r.Notes.split(" | ").includes(READ_ONLY_FINISH_NOTE) ? { finishedReadOnly: true } : {},
       });
     }
   } catch { /* no file, or not one to read: not there (the write then spools the record) */ }
@@ -790,10 +804,13 @@ export async function claimReadOnlyRun(id: string): Promise<string | undefined> 
   const folder = outsidePendingFolder();
   if (folder === undefined) throw new Error("this user's id cannot be read");
   return await holdMarker(
-    join(folder, `${id}.finishing`),
+    join(folder, `${id}${MARKER_SUFFIX}`),
     (make) => inStateFolder(folder, make, PRIVATE_FOLDER),
   );
 }
+
+/** The end of a read-only finish's marker's name, after the run's id. */
+const MARKER_SUFFIX = ".finishing";
 
 /**
  * Makes the marker `path` holding this process's `pid@host`, `inFolder`
@@ -832,16 +849,44 @@ async function holdMarker(
     // Never empty as written now: an empty one is an older runrec's, killed mid-write.
     const state = holder === "" ? "gone" : processState(holder);
     if (state === "gone") {
-      try {
-        // A rename, so that of two takers one removes it.
-        Deno.renameSync(path, `${path}.gone-${me}`);
-        Deno.removeSync(`${path}.gone-${me}`);
-      } catch { /* another taker has it */ }
+      removeDeadMarker(path, holder);
       continue;
     }
     if (state !== "alive" || Date.now() > deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Removes the marker `path` when it still names `holder`, a process that is
+ * gone; returns whether it did. Renamed aside first, so that of two takers
+ * one has it, then read again: another taker may have taken the dead
+ * holder's over and linked its own since `holder` was read, and that one is
+ * linked back, for its live holder.
+ */
+function removeDeadMarker(path: string, holder: string): boolean {
+  const aside = `${path}.gone-${Deno.pid}@${claimHost()}`;
+  try {
+    Deno.renameSync(path, aside);
+  } catch {
+    return false; // another taker has it, or it is gone
+  }
+  let named: string | undefined;
+  try {
+    named = readBounded(aside);
+  } catch { /* unreadable: given back, as a live holder's would be */ }
+  if (named !== holder) {
+    try {
+      Deno.linkSync(aside, path);
+    } catch {
+      // A third taker linked its own meanwhile: two hold it, and the run's record is still
+      // appended once (the append and the spool's replay look for the run in the file).
+    }
+  }
+  try {
+    Deno.removeSync(aside);
+  } catch { /* removed by reap as a dead writer's copy once this process is gone */ }
+  return named === holder;
 }
 
 /**
@@ -982,7 +1027,8 @@ export function foldersWithPendingRuns(targets: readonly string[]): string[] {
  * every deliverable folder at or beneath `targets`, and in this user's
  * folder of pending runs kept outside their folders; returns their paths.
  * Only those safely abandoned: see `removeAbandonedTemporaries`
- * (./state_folder.ts).
+ * (./state_folder.ts). Also the read-only finishes' markers there whose
+ * holder is gone (see {@linkcode removeDeadMarkers}).
  *
  * @example
  * ```ts
@@ -996,7 +1042,35 @@ export function removeAbandonedRunTemporaries(targets: readonly string[]): strin
     .flatMap((dir) => [state, PENDING_FOLDER, REAPED_FOLDER, LOST_FOLDER].map((f) => join(dir, f)));
   const outside = outsidePendingFolder();
   if (outside !== undefined) folders.push(outside);
-  return folders.flatMap((folder) => removeAbandonedTemporaries(folder));
+  const temporaries = folders.flatMap((folder) => removeAbandonedTemporaries(folder));
+  return outside === undefined ? temporaries : [...temporaries, ...removeDeadMarkers(outside)];
+}
+
+/**
+ * Removes the markers `<id>.finishing` ({@linkcode claimReadOnlyRun}) in
+ * `folder` whose holder is gone from this machine (a finish or reap killed
+ * before it dropped its marker); returns their paths. Such a marker guards
+ * nothing: the next finisher of its run takes it over, as it would find none.
+ */
+function removeDeadMarkers(folder: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(folder)].filter((e) => e.isFile).map((e) => e.name);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.endsWith(MARKER_SUFFIX) || !isRunId(name.slice(0, -MARKER_SUFFIX.length))) continue;
+    const path = join(folder, name);
+    try {
+      const holder = readBounded(path);
+      // Never empty as written now: an empty one is an older runrec's, killed mid-write.
+      const gone = holder === "" || processState(holder) === "gone";
+      if (gone && removeDeadMarker(path, holder)) removed.push(path);
+    } catch { /* removed meanwhile, or not ours to read: left */ }
+  }
+  return removed;
 }
 
 /**

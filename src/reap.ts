@@ -200,8 +200,11 @@ function removeRecordedRun(
   return {
     delDir,
     run: item.run!,
-    reason: "its pending file came back (git stash pop, a restored copy?) after the run was " +
-      `recorded${found.runId === undefined ? " (the record is in the spool)" : ""}; removed`,
+    reason: found.finishedReadOnly
+      ? "a finish while its folder was read-only wrote its record and was stopped before " +
+        "removing its pending file; removed"
+      : "its pending file came back (git stash pop, a restored copy?) after the run was " +
+        `recorded${found.runId === undefined ? " (the record is in the spool)" : ""}; removed`,
     ...(found.runId !== undefined ? { runId: found.runId } : {}),
   };
 }

@@ -70,6 +70,7 @@ import {
   pendingPath,
   type PendingRun,
   processState,
+  READ_ONLY_FINISH_NOTE,
   readPendingRun,
   reapedPath,
   reapedRecord,
@@ -788,9 +789,8 @@ async function finishReadOnly(
     const found = (await recordedRuns(delDir))(run);
     if (found && !found.reaped) throw recordedError(delDir, run.id, delDir, found, run.agent);
     // Said so whether the record is spooled or, the folder writable again by the write, written.
-    const note = "finished while its folder was read-only (its pending run file could not be " +
-      "claimed)";
-    const held = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
+    const notes = [...run.start.notes, READ_ONLY_FINISH_NOTE];
+    const held = { ...run, start: { ...run.start, notes } };
     const outcome = readOnly.reaped || found?.reaped
       ? await finishReaped(delDir, held, undefined, report, options)
       : await finishClaimed(delDir, held, undefined, report, options);
@@ -811,7 +811,10 @@ async function finishReadOnly(
       outcome.spooledTo
         ? `${delDir} is read-only now: run ${run.id}'s record waits in ${outcome.spooledTo}; ` +
           `once the folder is writable, ${again} appends it and removes ${readOnly.path}; ` +
-          "finish and reap leave the run alone meanwhile"
+          // A finish or reap looks in its own user's spool only: where its $TMPDIR says.
+          "meanwhile a finish or reap that looks in that spool (this user, this $TMPDIR) leaves " +
+          "the run alone; a reap by another user or with another $TMPDIR may write it FAILED, " +
+          "and this record, appended after, supersedes that one"
         : outcome.lost
         ? `${delDir} is read-only now: ${readOnly.path} stays; once the record's line below ` +
           "is appended (runrec flush --from FILE), do not finish the run again"
@@ -855,6 +858,9 @@ async function recordedAlready(
   const why = found.replayedFrom !== undefined
     ? "runrec flush appended it from the spool (a finish while the folder was read-only) as " +
       "this finish began: its pending file is removed"
+    : found.finishedReadOnly
+    ? "a finish while its folder was read-only wrote it and was stopped before removing its " +
+      "pending file, which is removed now"
     : "its pending file had come back (git stash pop, a restored copy?) and is removed";
   throw new InputError(
     `${delDir}: run ${run.id} (${run.agent}) is recorded already as ` +

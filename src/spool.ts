@@ -41,8 +41,10 @@ import {
 import {
   type AppendOptions,
   type AppendResult,
+  linesHolding,
   RECORD_FILE,
   type RecordDraft,
+  recordsOfRun,
   type RecordWriter,
   withRecordFile,
   WriteError,
@@ -588,25 +590,6 @@ function sameDraft(record: RunRecord, draft: RecordDraft): boolean {
     encodeRecord({ ...record, RecordChecksum: "" });
 }
 
-/** The lines of `path` (without `\n`, `\r`) that hold `text`, read a chunk at a time. */
-function* linesHolding(path: string, text: string): Generator<string> {
-  const file = Deno.openSync(path, { read: true });
-  try {
-    const decoder = new TextDecoder();
-    const buffer = new Uint8Array(64 << 10);
-    let rest = "";
-    for (let n = file.readSync(buffer); n !== null; n = file.readSync(buffer)) {
-      const lines = (rest + decoder.decode(buffer.subarray(0, n), { stream: true })).split("\n");
-      rest = lines.pop()!;
-      for (const line of lines) if (line.includes(text)) yield line.replace(/\r$/, "");
-    }
-    rest += decoder.decode();
-    if (rest.includes(text)) yield rest;
-  } finally {
-    file.close();
-  }
-}
-
 const REPLAY_MARKER = /(?:^| \| )replayed from spool entry ([0-9]+-[0-9]+-[0-9]+-[0-9a-f]+) /;
 
 /**
@@ -736,7 +719,7 @@ function replayOf(
   const { draft } = entry;
   const notes = [draft.Notes, note];
   for (const [, run] of (draft.Notes ?? "").matchAll(NAMED_RUNS)) {
-    const found = recordsOfRun(writer, draft, run);
+    const found = recordsOfRun(writer.path, draft, run);
     const reaped = found.filter((r) => r.ErrorSummary === REAPED_ERROR);
     const other = found.find((r) => r.ErrorSummary !== REAPED_ERROR);
     const recorded = draft.ErrorSummary === REAPED_ERROR ? other ?? reaped[0] : other;
@@ -752,32 +735,6 @@ function replayOf(
 
 /** runrec's note of a late finish, already in a spooled record (its finish found the FAILED one). */
 const SUPERSEDES = /(?:^| \| )finished after reap: supersedes=/;
-
-/**
- * The whole records of the writer's file that are run `run`'s: naming it as
- * runrec does, of the draft's agent and start (RunTimestamp). The agent and
- * start guard against a name an agent's own text put there: such a record is
- * never taken for this run's, so a replay is never left out for it.
- */
-function recordsOfRun(writer: RecordWriter, draft: RecordDraft, run: string): RunRecord[] {
-  const needle = `run ${run}`;
-  if (!writer.contains(needle)) return [];
-  const found: RunRecord[] = [];
-  for (const line of linesHolding(writer.path, needle)) {
-    if (!checksumMatches(line)) continue; // a torn or altered line: not a written record
-    let record: RunRecord;
-    try {
-      record = decodeRecord(line);
-    } catch {
-      continue; // not a record of this layout
-    }
-    const names = [...record.Notes.matchAll(NAMED_RUNS)].some(([, id]) => id === run);
-    if (
-      names && record.AgentName === draft.AgentName && record.RunTimestamp === draft.RunTimestamp
-    ) found.push(record);
-  }
-  return found;
-}
 
 /** The pending file a finish of a read-only folder left beside this record, removed now it is in. */
 function settleRun(writer: RecordWriter, entry: SpoolEntry): void {

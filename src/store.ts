@@ -453,10 +453,8 @@ function appendOnce(
   record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
   // Only a record of the same deliverable and minute can repeat it, or be of its run: most
   // appends look no further.
-  const recent = draft.RunID === undefined && index.maxSeq > 0n
-    ? recentRecordsOf(path, state.size, prefix, draft)
-    : [];
-  const recorded = recent.find((r) => recordsRunOf(r, draft));
+  const sameMinute = index.maxSeq > 0n;
+  const recorded = sameMinute ? recordOfItsRun(path, draft) : undefined;
   if (recorded !== undefined) {
     // Two finishes of one run racing (one recorded it without claiming its pending file, its
     // folder read-only then): the second writes nothing.
@@ -469,6 +467,9 @@ function appendOnce(
       alreadyRecorded: true,
     };
   }
+  const recent = draft.RunID === undefined && sameMinute
+    ? recentRecordsOf(path, state.size, prefix, draft)
+    : [];
   const sameRunAs = recent.find((r) => isSameRun(r, draft))?.RunID;
   // The last moment to find the lock taken over; after this, our bytes may land.
   if (!lock.stillHeld()) {
@@ -546,19 +547,83 @@ function recordOf(line: string, prefix: string, draft: RecordDraft): RunRecord |
 }
 
 /**
- * Whether `record` records the run `draft` records: it names a run `draft`
- * names (`run <id>` in Notes), with the same agent and start. A run reap
- * recorded FAILED is not recorded by that record for a finish, which
- * supersedes it. Emit's records name no run.
+ * A whole record of the file at `path` that records the run `draft` records
+ * (a run it names, `run <id>` in Notes: see {@linkcode recordsOfRun}), or
+ * `undefined`. The record reap wrote FAILED does not count for a finish,
+ * which supersedes it. Emit's records name no run, and cost no read here.
  */
-function recordsRunOf(record: RunRecord, draft: RecordDraft): boolean {
-  if (record.ErrorSummary === REAPED_ERROR && draft.ErrorSummary !== REAPED_ERROR) return false;
-  return [...draft.Notes.matchAll(NAMED_RUNS)].some(([, id]) => namesRunId(record.Notes, id));
+function recordOfItsRun(path: string, draft: RecordDraft): RunRecord | undefined {
+  for (const [, run] of draft.Notes.matchAll(NAMED_RUNS)) {
+    const found = recordsOfRun(path, draft, run).find((r) =>
+      r.ErrorSummary !== REAPED_ERROR || draft.ErrorSummary === REAPED_ERROR
+    );
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
-/** Whether `notes` name the run `id` where runrec writes a record's own run. */
-function namesRunId(notes: string, id: string): boolean {
-  return [...notes.matchAll(NAMED_RUNS)].some((m) => m[1] === id);
+/**
+ * The whole records of the file at `path` that are run `run`'s: naming it as
+ * runrec does (`run <id>` in Notes), of `draft`'s agent and start
+ * (RunTimestamp). The agent and start guard against a name an agent's own
+ * text put there. The whole file is read (a record may be 16 MiB long, or
+ * far back behind others appended since): only for a draft naming a run, a
+ * finish's, exec's or reap's, never an emit's.
+ *
+ * @example
+ * ```ts
+ * import { recordsOfRun } from "./store.ts";
+ * declare const draft: import("./store.ts").RecordDraft;
+ * recordsOfRun("DEL-01-02_X/RunRecords.csv", draft, "20260222T101500123Z-1a2b3c4d").length; // 1
+ * ```
+ */
+export function recordsOfRun(path: string, draft: RecordDraft, run: string): RunRecord[] {
+  const needle = `run ${run}`;
+  refuseLink(path);
+  // The quick byte search first: most files hold no record of the run.
+  if (!fileContains(path, needle)) return [];
+  const found: RunRecord[] = [];
+  for (const line of linesHolding(path, needle)) {
+    if (!checksumMatches(line)) continue; // a torn or altered line: not a written record
+    let record: RunRecord;
+    try {
+      record = decodeRecord(line);
+    } catch {
+      continue; // not a record of this layout
+    }
+    const names = [...record.Notes.matchAll(NAMED_RUNS)].some(([, id]) => id === run);
+    if (
+      names && record.AgentName === draft.AgentName && record.RunTimestamp === draft.RunTimestamp
+    ) found.push(record);
+  }
+  return found;
+}
+
+/**
+ * The lines of `path` (without `\n`, `\r`) that hold `text`, read a chunk at a time.
+ *
+ * @example
+ * ```ts
+ * import { linesHolding } from "./store.ts";
+ * for (const line of linesHolding("DEL-01-02_X/RunRecords.csv", "run 2026")) console.log(line);
+ * ```
+ */
+export function* linesHolding(path: string, text: string): Generator<string> {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    const decoder = new TextDecoder();
+    const buffer = new Uint8Array(CHUNK);
+    let rest = "";
+    for (let n = file.readSync(buffer); n !== null; n = file.readSync(buffer)) {
+      const lines = (rest + decoder.decode(buffer.subarray(0, n), { stream: true })).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) if (line.includes(text)) yield line.replace(/\r$/, "");
+    }
+    rest += decoder.decode();
+    if (rest.includes(text)) yield rest;
+  } finally {
+    file.close();
+  }
 }
 
 /** Whether `record` and `draft` tell of the same run (see `sameRunAs`). */

@@ -140,6 +140,148 @@ Deno.test("finish killed (kill -9) holding its marker, before anything is spoole
   await cleanup();
 });
 
+/** `finish` (with `--notes notes`) started under strace with `straceArgs`; its output piped. */
+function finishTraced(
+  finish: string[],
+  notes: string,
+  env: Record<string, string>,
+  straceArgs: string[],
+): Deno.ChildProcess {
+  return new Deno.Command("strace", {
+    args: [
+      "-f",
+      "-qq",
+      "-o",
+      "/dev/null",
+      ...straceArgs,
+      "--",
+      ...RUNREC,
+      ...finish,
+      "--notes",
+      notes,
+    ],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+Deno.test("two finishes taking over a dead finisher's marker at once: the slower one's take-over finds the other's live marker there and gives it back; one record is spooled (review-q F3)", async () => {
+  const { del, tmp, env, id, finish, cleanup } = await startedRun();
+  const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
+  const renames = "rename,renameat,renameat2";
+  await whileReadOnly(del, async () => {
+    // A finisher killed holding the marker, nothing spooled: the marker names a dead process.
+    await finishKilledAt(finish, env, join(del, ".runrec-spool"), "mkdir,mkdirat");
+    assert((await Deno.stat(marker)).isFile, "the dead finisher's marker is left");
+    // C reads the dead holder, then its take-over (the rename of the marker) waits 5 s.
+    const c = finishTraced(finish, "C", env, [
+      "-P",
+      marker,
+      "-e",
+      `trace=${renames}`,
+      "-e",
+      `inject=${renames}:delay_enter=5000000`,
+    ]);
+    await new Promise((r) => setTimeout(r, 1500));
+    // B takes the dead marker over meanwhile, links its own, and is slow to spool (fsyncs 4 s).
+    const b = finishTraced(finish, "B", env, [
+      "-e",
+      "trace=fsync,fdatasync",
+      "-e",
+      "inject=fsync,fdatasync:delay_enter=4000000",
+    ]);
+    const [outC, outB] = await Promise.all([c.output(), b.output()]);
+    const text = (o: Deno.CommandOutput) => new TextDecoder().decode(o.stderr);
+    assertEquals([outB.code, outC.code], [0, 2], `B: ${text(outB)}\nC: ${text(outC)}`);
+    assertIncludes(text(outC), "its record waits in the spool");
+    assertEquals(userSpool(tmp).length, 1, "one finisher spooled the record");
+  });
+  await flushedOnce(del, id, env);
+  assertIncludes((await recordsOf(del))[0].Notes, "B");
+  await cleanup();
+});
+
+/**
+ * A read-only finish whose folder turns writable while it holds its marker (its link of the
+ * marker slowed 3 s), so that it writes the record, killed (SIGKILL) as it removes the pending
+ * file: its record is in the file, its pending file and its marker are left.
+ */
+async function killedAfterItsRecord() {
+  const started = await startedRun();
+  const { del, tmp, env, id, finish } = started;
+  const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
+  const pendingFile = join(del, ".runrec", "pending", `${id}.json`);
+  await mountReadOnly(del);
+  const first = new Deno.Command("strace", {
+    args: [
+      "-f",
+      "-qq",
+      "-o",
+      "/dev/null",
+      "-P",
+      marker,
+      "-P",
+      pendingFile,
+      "-e",
+      "trace=link,linkat,unlink,unlinkat",
+      "-e",
+      "inject=link,linkat:delay_exit=3000000",
+      "-e",
+      "inject=unlink,unlinkat:signal=KILL",
+      "--",
+      ...RUNREC,
+      ...finish,
+    ],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  for (let i = 0; i < 400 && !(await Deno.stat(marker).then(() => true, () => false)); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await sh("umount", del); // writable again before its write
+  const out = await first.status;
+  assertEquals(out.signal ?? out.code, out.signal ? "SIGKILL" : 137, "the finish was killed");
+  const records = await recordsOf(del);
+  assertEquals(records.length, 1);
+  assertIncludes(records[0].Notes, "finished while its folder was read-only");
+  assertEquals(pendingFiles(del), [`${id}.json`], "its pending file is left");
+  assert((await Deno.stat(marker)).isFile, "its marker is left, naming a dead process");
+  return { ...started, marker };
+}
+
+Deno.test("a read-only finish killed after its record landed, before removing its pending file: the next finish says so (not 'git stash pop'), removes the file and writes nothing (review-q F5)", async () => {
+  const { del, env, finish, cleanup } = await killedAfterItsRecord();
+  const again = await runCliProcess(finish, undefined, env);
+  assertEquals(again.code, 2, again.stderr);
+  assertIncludes(
+    again.stderr,
+    "a finish while its folder was read-only wrote it and was stopped before removing its " +
+      "pending file, which is removed now",
+  );
+  assert(!again.stderr.includes("git stash pop"), again.stderr);
+  assertEquals(pendingFiles(del), []);
+  assertEquals((await recordsOf(del)).length, 1);
+  await cleanup();
+});
+
+Deno.test("reap after a read-only finish killed after its record landed: removes its pending file, saying why, and its dead marker from $TMPDIR (review-q F5)", async () => {
+  const { del, env, marker, cleanup } = await killedAfterItsRecord();
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertIncludes(
+    reap.stdout,
+    "a finish while its folder was read-only wrote its record and was stopped before removing " +
+      "its pending file; removed",
+  );
+  assertIncludes(reap.stderr, `runrec reap: removed ${marker}`);
+  assertEquals(await Deno.stat(marker).then(() => true, () => false), false, "marker removed");
+  assertEquals(pendingFiles(del), []);
+  assertEquals((await recordsOf(del)).length, 1);
+  await cleanup();
+});
+
 Deno.test("verify and log while a read-only finish's record waits in the spool: its run is said to wait there, not to be unfinished", async () => {
   const { del, env, id, finish, cleanup } = await startedRun();
   await whileReadOnly(del, async () => {
@@ -158,6 +300,18 @@ Deno.test("verify and log while a read-only finish's record waits in the spool: 
 });
 
 Deno.test("two finishes of one run racing while its folder turns writable again (one took the read-only path, the other claimed the pending file): the run is recorded once (soak2 G1)", async () => {
+  await racingFinishes("A", "B");
+});
+
+Deno.test("two finishes of one run racing while its folder turns writable again, each with --notes over 64 KiB: the run is recorded once (review-q F1)", async () => {
+  await racingFinishes("A".repeat(70_000), "B".repeat(70_000));
+});
+
+/**
+ * One finish takes the read-only path (its marker held) and waits for the lock; the folder
+ * turns writable; a second claims the pending file and waits too; then both append.
+ */
+async function racingFinishes(notesA: string, notesB: string): Promise<void> {
   const { del, tmp, env, id, finish, cleanup } = await startedRun();
   // A live lock holder keeps both finishers waiting, so that they append one after the other.
   const holder = new Deno.Command("sleep", { args: ["300"] }).spawn();
@@ -177,7 +331,7 @@ Deno.test("two finishes of one run racing while its folder turns writable again 
   try {
     await mountReadOnly(del);
     const first = new Deno.Command(RUNREC[0], {
-      args: [...RUNREC.slice(1), ...finish, "--notes", "A"],
+      args: [...RUNREC.slice(1), ...finish, "--notes", notesA],
       env,
       stdout: "piped",
       stderr: "piped",
@@ -189,7 +343,7 @@ Deno.test("two finishes of one run racing while its folder turns writable again 
     }
     await sh("umount", del); // writable again
     const second = new Deno.Command(RUNREC[0], {
-      args: [...RUNREC.slice(1), ...finish, "--notes", "B"],
+      args: [...RUNREC.slice(1), ...finish, "--notes", notesB],
       env,
       stdout: "piped",
       stderr: "piped",
@@ -214,4 +368,4 @@ Deno.test("two finishes of one run racing while its folder turns writable again 
     await new Deno.Command("umount", { args: [del], stderr: "null" }).output();
     await cleanup();
   }
-});
+}

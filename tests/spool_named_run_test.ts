@@ -15,12 +15,13 @@ import { mountReadOnly, sh, startedRun, userSpool, whileReadOnly } from "./suppo
 
 const REAPED_ERROR = "reaped: the agent never finished";
 
-/** The finish of `started` while its folder is read-only: spooled to its `$TMPDIR`. */
-async function spooledFinish(started: Awaited<ReturnType<typeof startedRun>>): Promise<void> {
-  await whileReadOnly(started.del, async () => {
+/** The finish of `started` while its folder is read-only: spooled to its `$TMPDIR`; its stderr. */
+async function spooledFinish(started: Awaited<ReturnType<typeof startedRun>>): Promise<string> {
+  return await whileReadOnly(started.del, async () => {
     const first = await runCliProcess(started.finish, undefined, started.env);
     assertEquals(first.code, 0, first.stderr);
     assertEquals(userSpool(started.tmp).length, 1);
+    return first.stderr;
   });
 }
 
@@ -59,10 +60,14 @@ Deno.test("a read-only finish's spooled record, replayed after a finish with ano
   await Deno.remove(other.TMPDIR, { recursive: true });
 });
 
-Deno.test("a read-only finish's spooled record, replayed after a reap with another TMPDIR wrote the run FAILED: appended as the late finish, superseding that record", async () => {
+Deno.test("a read-only finish's spooled record, replayed after a reap with another TMPDIR wrote the run FAILED: appended as the late finish, superseding that record, as the finish's warning says (review-q F6)", async () => {
   const started = await startedRun();
   const { del, tmp, env, id, cleanup } = started;
-  await spooledFinish(started);
+  const warned = await spooledFinish(started);
+  // The warning promises no more than is kept: only a finish or reap looking in that spool waits.
+  assertIncludes(warned, "meanwhile a finish or reap that looks in that spool (this user, this");
+  assertIncludes(warned, "a reap by another user or with another $TMPDIR may write it FAILED");
+  assert(!warned.includes("finish and reap leave the run alone meanwhile"), warned);
   const other = { TMPDIR: await tempDir() };
   const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, other);
   assertEquals(reap.code, 0, reap.stderr);

@@ -590,3 +590,56 @@ Deno.test("appendRecord: a record repeating an earlier one of the last SAME_RUN_
   const late = await appendRecord(file, run, { fsync: false });
   assertEquals(late.sameRunAs, undefined);
 });
+
+Deno.test("appendRecord: a record naming a run (run <id>) the file records already is not appended, however far back that record is: a record over 64 KiB long, or 64 KiB of other records since (review-q F1)", async () => {
+  const dir = join(await tempDir(), "DEL-01-02_X");
+  await Deno.mkdir(dir);
+  const file = join(dir, RECORD_FILE);
+  const at = "2026-02-22T10:15:00.000Z";
+  const longRun = "20260222T101500000Z-1a2b3c4d";
+  const first = await appendRecord(
+    file,
+    sampleDraft({ RunTimestamp: at, Notes: `${"A".repeat(70_000)} | run ${longRun}` }),
+  );
+  const again = await appendRecord(
+    file,
+    sampleDraft({ RunTimestamp: at, Notes: `B | run ${longRun}` }),
+  );
+  assertEquals([again.alreadyRecorded, again.bytesWritten, again.record.RunID], [
+    true,
+    0,
+    first.record.RunID,
+  ]);
+  // A short record of the run, then another agent's records (its --notes long) appended since.
+  const shortRun = "20260222T101500000Z-5e6f7a8b";
+  const short = await appendRecord(
+    file,
+    sampleDraft({ RunTimestamp: at, Notes: `run ${shortRun}` }),
+  );
+  for (let i = 0; i < 3; i++) {
+    await appendRecord(file, sampleDraft({ AgentName: "DEPENDENCIES", Notes: "x".repeat(30_000) }));
+  }
+  const late = await appendRecord(
+    file,
+    sampleDraft({ RunTimestamp: at, Notes: `C | run ${shortRun}` }),
+  );
+  assertEquals([late.alreadyRecorded, late.record.RunID], [true, short.record.RunID]);
+  // Reap's FAILED record far back does not record the run for its late finish, which supersedes it.
+  const reapedRun = "20260222T101500000Z-9c0d1e2f";
+  await appendRecord(
+    file,
+    sampleDraft({
+      RunTimestamp: at,
+      RunStatus: "FAILED",
+      ErrorSummary: "reaped: the agent never finished",
+      Notes: `${"R".repeat(70_000)} | run ${reapedRun}`,
+    }),
+  );
+  const finished = await appendRecord(
+    file,
+    sampleDraft({ RunTimestamp: at, Notes: `run ${reapedRun}` }),
+  );
+  assertEquals(finished.alreadyRecorded, undefined);
+  const records = (await readAll(file)).filter((e) => e.kind === "record");
+  assertEquals(records.length, 7);
+});

@@ -69,10 +69,12 @@ A run is recorded once: finishing it again exits 2 and says where its record
 is. As with runrec emit, a write failure never fails the agent's run: the
 record is spooled (or printed as a "runrec: lost-record:" line) and finish
 exits 0; a folder turned read-only since the start keeps its run pending until
-runrec flush <del-dir> appends the spooled record. A run that reap wrote as
-FAILED is finished all the same, superseding that record. Bad arguments exit 2,
-write nothing, and leave the run pending. Every rule, with the mistakes agents
-make: docs/AGENT_PROTOCOL.md, sections 4 and 5.
+runrec flush <del-dir> appends the spooled record; meanwhile finish and reap
+with this user and $TMPDIR leave the run alone, another's reap may write it
+FAILED. A run that reap wrote as FAILED is finished all the same (or flushed),
+superseding that record. Bad arguments exit 2, write nothing, and leave the
+run pending. Every rule, with the mistakes agents make:
+docs/AGENT_PROTOCOL.md, sections 4 and 5.
 
 Examples:
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md --output _STATUS.md

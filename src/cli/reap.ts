@@ -53,7 +53,8 @@ records spooled earlier that the write appended are said ("replayed ... from
 the spool"). A temporary file a process killed before its rename left in .runrec/ (or in
 the temporary folder's runrec-pending-<uid>) is removed and named on stderr:
 once its writer (named in the file name) is gone from this machine, else
-once it is an hour old; never one a live writer may still rename. A pending
+once it is an hour old; never one a live writer may still rename. So is a
+read-only finish's marker there (<id>.finishing) whose holder is gone. A pending
 run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
 reaped all the same; "nothing to reap" on stderr when there was none. Runs
