@@ -714,6 +714,65 @@ export async function runRecorded(delDir: string, run: RunKey): Promise<boolean>
 }
 
 /**
+ * The last record in `delDir`'s record file of a run `agent` started (its
+ * Notes name the run, see {@linkcode recordedRuns}): the run's id, the record
+ * and when the run ended; `undefined` when there is none, or when it is the
+ * FAILED record `reap` wrote (that run is still to finish, late).
+ *
+ * @example
+ * ```ts
+ * import { lastStartedRunOf } from "./pending.ts";
+ * (await lastStartedRunOf("DEL-01-02_X", "PREPARATION"))?.record.RunID;
+ * ```
+ */
+export async function lastStartedRunOf(
+  delDir: string,
+  agent: string,
+): Promise<{ id: string; record: RunRecord; endedAt?: number } | undefined> {
+  const record = await lastRecordOf(
+    delDir,
+    (r) => r.AgentName === agent && namedRunOf(r.Notes) !== undefined,
+  );
+  if (record === undefined || record.ErrorSummary === REAPED_ERROR) return undefined;
+  return { id: namedRunOf(record.Notes)!, record, endedAt: endOf(record) };
+}
+
+/**
+ * The record of `delDir`'s record file whose RunID is `runId`, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { recordOfRunId } from "./pending.ts";
+ * (await recordOfRunId("DEL-01-02_X", "RUN-DEL-01-02-20260222-1015-001"))?.AgentName;
+ * ```
+ */
+export async function recordOfRunId(delDir: string, runId: string): Promise<RunRecord | undefined> {
+  return await lastRecordOf(delDir, (r) => r.RunID === runId);
+}
+
+/** The run a record's Notes name last (see {@linkcode recordedRuns}), or `undefined`. */
+function namedRunOf(notes: string): string | undefined {
+  return [...notes.matchAll(NAMED_RUNS)].at(-1)?.[1];
+}
+
+/**
+ * The last record of `delDir`'s record file that `wanted` keeps, or `undefined`: none, or no file
+ * to read. The whole file is read: for a refusal's words, not for a write.
+ */
+async function lastRecordOf(
+  delDir: string,
+  wanted: (record: RunRecord) => boolean,
+): Promise<RunRecord | undefined> {
+  let last: RunRecord | undefined;
+  try {
+    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
+      if (event.kind === "record" && wanted(event.record)) last = event.record;
+    }
+  } catch { /* no file, or not one to read: none */ }
+  return last;
+}
+
+/**
  * What the Notes of every record of a started run say to name it (its id),
  * so that a finisher that died after its write, a retried finish, `reap` and
  * a pending file that comes back find the record of this run and no other.

@@ -61,6 +61,7 @@ import {
   implausibleStart,
   isRunId,
   keepPendingRun,
+  lastStartedRunOf,
   listPendingRuns,
   listReapedRuns,
   namesRun,
@@ -76,6 +77,7 @@ import {
   reapedRecord,
   reapedRunOf,
   recordedRuns,
+  recordOfRunId,
   releaseClaim,
   runIdNote,
   runIdStart,
@@ -568,6 +570,9 @@ async function runFromToken(
   // No folder at all (a removed worktree; a moved one was looked for): recorded all the same.
   const folderGone = path !== undefined && isGone(delDir);
   if (path === undefined || (!folderGone && kindOf(delDir) !== "folder")) {
+    // `--run <id>` of a run recorded here already (or finished by the finish it waited for).
+    const found = path === undefined ? (await recordedRuns(delDir))({ id }) : undefined;
+    if (found) throw recordedError(delDir, id, delDir, found, agent);
     // `--run <id>` of a run started in another worktree, or in another deliverable folder:
     // that finish, not emit.
     throw (path === undefined
@@ -1123,7 +1128,7 @@ async function locateRun(
     }
     return { delDir: resolve(target), id: run };
   }
-  const token = parseToken(target);
+  const token = parseToken(target) ?? tokenWithStraySpaces(target);
   // A folder gone altogether (a removed worktree) keeps the token: finish records it from there.
   if (token) return kindOf(token.delDir) === "folder" ? token : movedFolder(token) ?? token;
   const kind = kindOf(target);
@@ -1134,9 +1139,12 @@ async function locateRun(
         (kind === "file" ? "but a file" : "and no such folder"),
     );
   }
+  if (kind !== "folder") throwIfMangledToken(target);
   requireFolder(resolve(target), target);
   const items = listPendingRuns(target);
   const waiting = items.filter((i) => i.run && !i.claimedBy);
+  const retried = await retriedFinish(target, items, agent);
+  if (retried !== undefined) return { delDir: resolve(target), id: retried };
   // With --agent, only that agent's runs are meant: another agent's would be refused.
   const ofAgent = (i: PendingItem) => agent === undefined || i.run!.agent === agent;
   const meant = waiting.filter(ofAgent);
@@ -1244,6 +1252,7 @@ function asTyped(dir: string): string {
 async function reapedAs(target: string, runId: string): Promise<string> {
   const id = await reapedRunOf(target, runId);
   if (id === undefined) {
+    await refuseRecordedRunId(target, runId);
     // The RunID of another deliverable's reaped run: finished in its own folder, not emitted here.
     const of = /^RUN-(DEL-[0-9]+-[0-9]+)-/.exec(runId)?.[1];
     const here = resolve(target);
@@ -1259,6 +1268,83 @@ async function reapedAs(target: string, runId: string): Promise<string> {
     );
   }
   return id;
+}
+
+/**
+ * The token `target` is once the spaces a copy left around it are dropped (`"<token> "`), or
+ * `undefined`. Only when `target` as given names nothing: then no other file can be meant.
+ */
+function tokenWithStraySpaces(target: string): ReturnType<typeof parseToken> {
+  const trimmed = target.trim();
+  if (trimmed === target || trimmed === "") return undefined;
+  try {
+    Deno.lstatSync(target);
+    return undefined; // there as given (or cannot tell): not ours to rename
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) return undefined;
+  }
+  return parseToken(trimmed);
+}
+
+/**
+ * Throws {@linkcode InputError} for a token as agents mangle it: a run's id alone, or its path
+ * without `.json` (trial-q F5). Taken for a folder, it would get "no such folder", which says
+ * nothing of what a token is.
+ */
+function throwIfMangledToken(target: string): void {
+  const inPending = /(?:^|\/)\.runrec\/pending\//.exec(target);
+  if (!isRunId(target) && !inPending) return;
+  const folder = inPending ? shellWord(target.slice(0, inPending.index) || ".") : "<del-dir>";
+  const id = isRunId(basename(target)) ? basename(target) : "ID";
+  throw new InputError(
+    `${target}: not a run token: runrec start prints <del-dir>/.runrec/pending/<id>.json, the ` +
+      `whole path; a run's id goes with its folder: runrec finish ${folder} --run ${id} ...`,
+  );
+}
+
+/** How long after a run's record a finish by folder naming its agent is taken for a retry of it. */
+const RETRY_WITHIN_MS = 3_600_000;
+
+/**
+ * For `finish <del-dir> --agent A` when A has no run here waiting to be finished, the finish of
+ * A's run it repeats, its first answer lost (trial-q F1): the emit said for a run no start kept
+ * would record that run twice. Returns the id of A's one run another finish holds (claimed), to
+ * wait for it as a token's finish does; throws {@linkcode InputError} when no run file here is
+ * (or may be) A's and A's last started run here was recorded within {@linkcode RETRY_WITHIN_MS};
+ * else `undefined`.
+ */
+async function retriedFinish(
+  target: string,
+  items: readonly PendingItem[],
+  agent: string | undefined,
+): Promise<string | undefined> {
+  if (agent === undefined || items.some((i) => i.run === undefined)) return undefined;
+  const agents = items.filter((i) => i.run!.agent === agent);
+  if (agents.some((i) => !i.claimedBy)) return undefined;
+  if (agents.length === 1) return agents[0].id;
+  if (agents.length > 1) return undefined;
+  const last = await lastStartedRunOf(target, agent);
+  if (last?.endedAt === undefined || Date.now() - last.endedAt > RETRY_WITHIN_MS) return undefined;
+  // A run pending in another worktree's same folder may be A's current one: not said finished.
+  if (pendingInOtherWorkTrees(target, { agent }) !== undefined) return undefined;
+  throw new InputError(
+    `${target}: no pending run of ${agent}: its last run here, ${last.id} (started ` +
+      `${runIdStart(last.id)}, ended ${new Date(last.endedAt).toISOString()}), finished ` +
+      `already (runrec log says): its record is ${last.record.RunID} in ` +
+      `${join(resolve(target), RECORD_FILE)}; nothing written, nothing more is needed (an emit ` +
+      "would record the run twice)",
+  );
+}
+
+/** Throws {@linkcode InputError} when `runId` (given as `--run`) is a record of `target`'s already. */
+async function refuseRecordedRunId(target: string, runId: string): Promise<void> {
+  const record = await recordOfRunId(target, runId);
+  if (record === undefined) return;
+  throw new InputError(
+    `--run ${runId}: recorded already as that RunID in ${join(resolve(target), RECORD_FILE)} ` +
+      `(${record.AgentName}, ${record.RunStatus}); nothing written, nothing more is needed (an ` +
+      "emit would record the run twice)",
+  );
 }
 
 /**

@@ -3,7 +3,8 @@
  * mistyped, the old path of a folder that moved (and came back), or the
  * agent's previous, finished run. The finish refuses (exit 2) naming the run
  * pending with its token, writes nothing, and the run is recorded once when
- * finished with that token.
+ * finished with that token. Also a finish by folder repeated (its run recorded
+ * already: never the advice to emit it), and a token mangled in a copy.
  *
  * ```sh
  * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/finish_wrong_token_test.ts
@@ -12,10 +13,11 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { assertEquals, assertIncludes } from "./assert.ts";
+import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
-import { git, makeProject, tempDir } from "./fixtures.ts";
+import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
 
 /** A project committed in git, and a private `$TMPDIR` (its user spool is the test's own). */
@@ -35,6 +37,11 @@ async function start(del: string, env: Record<string, string>): Promise<string> 
   );
   assertEquals(started.code, 0, started.stderr);
   return started.stdout.trim();
+}
+
+/** `text` as a regular expression matching it literally. */
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function finish(token: string, env: Record<string, string>, status = "SUCCESS") {
@@ -218,5 +225,138 @@ Deno.test("finish <another deliverable's folder> --run <the RunID reap gave its 
   );
   assertEquals(right.code, 0, right.stderr);
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A repeated after its finish (trial-q F1): exit 2 'finished already' naming the record, not emit; --run <its RunID> or <its id> the same; nothing written", async () => {
+  const { root, del, env } = await committedProject();
+  const id = basename(await start(del, env), ".json");
+  const finishBy = (...named: string[]) =>
+    runCliProcess(
+      ["finish", del, ...named, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      FULL_FLAGS,
+      env,
+    );
+  const first = await finishBy();
+  assertEquals(first.code, 0, first.stderr);
+  const runId = first.stdout.trim();
+  const file = join(del, RECORD_FILE);
+  const again = await finishBy();
+  assertEquals(again.code, 2, again.stderr);
+  assertMatch(
+    again.stderr,
+    new RegExp(
+      `^runrec finish: ${escaped(del)}: no pending run of 4_DOCUMENTS: its last run here, ${id} ` +
+        `\\(started \\S+, ended \\S+\\), finished already \\(runrec log says\\): its record is ` +
+        `${runId} in ${escaped(file)}; nothing written, nothing more is needed \\(an emit would ` +
+        "record the run twice\\)\n$",
+    ),
+  );
+  const byRunId = await finishBy("--run", runId);
+  assertEquals(byRunId.code, 2, byRunId.stderr);
+  assertEquals(
+    byRunId.stderr,
+    `runrec finish: --run ${runId}: recorded already as that RunID in ${file} (4_DOCUMENTS, ` +
+      "SUCCESS); nothing written, nothing more is needed (an emit would record the run twice)\n",
+  );
+  const byId = await finishBy("--run", id);
+  assertEquals(byId.code, 2, byId.stderr);
+  assertIncludes(byId.stderr, `no pending run ${id}: finished already (runrec log says)`);
+  assertIncludes(byId.stderr, "nothing more is needed");
+  for (const out of [again, byRunId, byId]) {
+    assertEquals(out.stderr.includes("runrec emit"), false, out.stderr);
+  }
+  // Another agent with no run here, and a run of this agent recorded over an hour ago: emit is
+  // the advice (a run whose start printed no token).
+  const other = await runCliProcess(
+    ["finish", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(other.code, 2, other.stderr);
+  assertIncludes(other.stderr, "runrec emit");
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [runId]);
+  const old = await committedProject();
+  const started = new Date(Date.now() - 2 * 3_600_000).toISOString();
+  const oldId = `${started.replace(/[-:.]/g, "")}-0123abcd`;
+  await appendRecord(
+    join(old.del, RECORD_FILE),
+    sampleDraft({ RunTimestamp: started, RunDuration: "PT1M", Notes: `run ${oldId}` }),
+  );
+  const finishOld = () =>
+    runCliProcess(
+      ["finish", old.del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      FULL_FLAGS,
+      old.env,
+    );
+  const late = await finishOld();
+  assertEquals(late.code, 2, late.stderr);
+  assertIncludes(late.stderr, "runrec emit");
+  // The same record ended a minute ago: finished already.
+  const recent = new Date(Date.now() - 120_000).toISOString();
+  const recentId = `${recent.replace(/[-:.]/g, "")}-4567cdef`;
+  await appendRecord(
+    join(old.del, RECORD_FILE),
+    sampleDraft({ RunTimestamp: recent, RunDuration: "PT1M", Notes: `run ${recentId}` }),
+  );
+  const retried = await finishOld();
+  assertEquals(retried.code, 2, retried.stderr);
+  assertIncludes(retried.stderr, `its last run here, ${recentId} `);
+  assertEquals(retried.stderr.includes("runrec emit"), false, retried.stderr);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(old.root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A retried while the first finish still holds the run (trial-q F1): waits for it, then exit 2 'finished already', not emit", async () => {
+  const { root, del, env } = await committedProject();
+  const token = await start(del, env);
+  const copy = await Deno.readTextFile(token);
+  const first = await finish(token, env);
+  assertEquals(first.code, 0, first.stderr);
+  // The first finish as the retry sees it: its claim on the run, held by a live process.
+  const holder = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  const claim = `${token}.claim-${holder.pid}@${Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_")}`;
+  await Deno.writeTextFile(claim, copy);
+  const retry = runCliProcess(
+    ["finish", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await Deno.remove(claim); // the first finish done: its record written, its claim removed
+  holder.kill();
+  await holder.status;
+  const out = await retry;
+  assertEquals(out.code, 2, out.stderr);
+  assertIncludes(
+    out.stderr,
+    `finished already (runrec log says): its record is ${first.stdout.trim()}`,
+  );
+  assertEquals(out.stderr.includes("runrec emit"), false, out.stderr);
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish with a token as agents mangle it (trial-q F5): its id alone or its path without .json exit 2 'not a run token' with the finish that works; a space copied after it is dropped", async () => {
+  const { root, del, env } = await committedProject();
+  const token = await start(del, env);
+  const id = basename(token, ".json");
+  const bare = await finish(id, env);
+  assertEquals(bare.code, 2, bare.stderr);
+  assertEquals(
+    bare.stderr,
+    `runrec finish: ${id}: not a run token: runrec start prints <del-dir>/.runrec/pending/` +
+      `<id>.json, the whole path; a run's id goes with its folder: runrec finish <del-dir> ` +
+      `--run ${id} ...\n`,
+  );
+  const noJson = await finish(token.slice(0, -".json".length), env);
+  assertEquals(noJson.code, 2, noJson.stderr);
+  assertIncludes(noJson.stderr, `: not a run token: runrec start prints `);
+  assertIncludes(noJson.stderr, `runrec finish ${del} --run ${id} ...`);
+  assertEquals(pendingFiles(del), [`${id}.json`]);
+  const spaced = await finish(`${token} `, env);
+  assertEquals(spaced.code, 0, spaced.stderr);
+  assertEquals(pendingFiles(del), []);
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [spaced.stdout.trim()]);
   await Deno.remove(root, { recursive: true });
 });

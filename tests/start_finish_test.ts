@@ -690,11 +690,22 @@ Deno.test("finish --run takes the RunID reap printed; other arguments get one-li
   assertEquals(twice.code, 2);
   assertMatch(twice.stderr, /no pending run .*: finished already \(runrec log says\)/);
   const success = (await recordsOf(del))[1].RunID;
-  const notReaped = await runCliProcess(["finish", del, "--run", success, "--status", "SUCCESS"]);
+  const recorded = await runCliProcess(["finish", del, "--run", success, "--status", "SUCCESS"]);
+  assertEquals(recorded.code, 2);
+  assertEquals(
+    recorded.stderr,
+    `runrec finish: --run ${success}: recorded already as that RunID in ${
+      join(del, RECORD_FILE)
+    } ` +
+      "(A, SUCCESS); nothing written, nothing more is needed (an emit would record the run " +
+      "twice)\n",
+  );
+  const unknown = "RUN-DEL-01-02-20260101-0000-099";
+  const notReaped = await runCliProcess(["finish", del, "--run", unknown, "--status", "SUCCESS"]);
   assertEquals(notReaped.code, 2);
   assertEquals(
     notReaped.stderr,
-    `runrec finish: --run ${success}: not a run that reap wrote as FAILED in ${del}; --run ` +
+    `runrec finish: --run ${unknown}: not a run that reap wrote as FAILED in ${del}; --run ` +
       "takes the token or id runrec start printed, or the RunID of a reaped run\n",
   );
   const empty = await runCliProcess(["finish", "", "--status", "SUCCESS"]);
