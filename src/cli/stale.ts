@@ -80,7 +80,8 @@ that has some is named in a warning (runrec flush; runrec finish or reap).
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE and RETIRED alone are 0);
 1 a target is DIRTY or something is STALE; 2 usage error, a missing target, an
-ID of two folders with --propagate (nothing is checked), or an unreadable
+ID of two folders with --propagate (nothing is checked), a project root this
+runrec may not read (runrec-sandboxed started beneath it), or an unreadable
 record file (the rest is still checked and printed).
 
 Example:
