@@ -140,9 +140,10 @@ function changeLine(prefix: string, change: FileChange): string {
 /**
  * A report as text: a line per check (verdict, deliverable, agent, baseline
  * RunID, folder), its evidence indented below, then the STALE deliverables
- * and cycles, then a summary line.
+ * and cycles, then a summary line (with the STALE and cycle counts when
+ * `propagated`, zeros too).
  */
-function renderStaleText(report: StaleReport, color: boolean): string {
+function renderStaleText(report: StaleReport, color: boolean, propagated: boolean): string {
   const lines = [...checkLines(report.checks, color)];
   if (report.upstream.length > 0) {
     const ids = [...new Set(report.upstream.map((c) => c.deliverableId))];
@@ -160,7 +161,8 @@ function renderStaleText(report: StaleReport, color: boolean): string {
     summary += " (staleness unknown: each says why)";
   }
   if (s.RETIRED > 0) summary += `, ${s.RETIRED} RETIRED (not compared, not counted)`;
-  if (s.STALE > 0 || s.cycles > 0) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
+  // One shape of summary line for --propagate, edges or none (trial-q F6).
+  if (propagated) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
   if (report.retired.length > 0) summary += `; ${report.retired.length} RETIRED not counted`;
   if (s.unreadable > 0) summary += `; ${s.unreadable} record file(s) unreadable, not checked`;
   lines.push(`${summary}\n`);
@@ -282,7 +284,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   } else {
     for (const warning of report.warnings) io.err(`runrec stale: warning: ${oneLine(warning)}\n`);
     for (const line of report.unreadable) io.err(`runrec stale: ${oneLine(line)}\n`);
-    io.out(renderStaleText(report, io.color));
+    io.out(renderStaleText(report, io.color, parsed.values.propagate === true));
   }
   if (summary.unreadable > 0) return EXIT.usage;
   return summary.DIRTY > 0 || summary.STALE > 0 ? EXIT.check : EXIT.ok;
