@@ -8,7 +8,13 @@
  *
  * @module
  */
-import { DELIVERABLE_FOLDER, deliverableId, findExecutionRoot, isToolRoot } from "./deliverable.ts";
+import {
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  findExecutionRoot,
+  isToolRoot,
+  requireRootInSight,
+} from "./deliverable.ts";
 import { basename, dirname, relative, resolve } from "./path.ts";
 import { resolvedPath } from "./lookups.ts";
 import { readRecords } from "./reader.ts";
@@ -125,6 +131,9 @@ export function sharedIdWarning(delDir: string, id: string): string | undefined 
  * root is in, or one that only names the ID in its path) has its
  * original's ID by right, and is compared by RunID only.
  *
+ * @throws {InputError} for a file whose execution root this process may not
+ * see (`requireRootInSight`): which folders share its root cannot be told.
+ *
  * @example
  * ```ts
  * import { resolveTargets } from "./targets.ts";
@@ -146,6 +155,8 @@ export async function sharedIdProblems(
     const own = idOf(folder);
     const toolRoot = toolRootOwner(folder);
     const root = toolRoot ?? findExecutionRoot(folder);
+    // Which folders share a root must be seen, not guessed from a look-up refused (trial-q F3).
+    if (root === undefined) requireRootInSight(folder, file.path);
     const folders = root === undefined ? [basename(folder)] : relative(root, folder).split("/");
     for (const id of claimedIds(folders, own)) {
       const key = `${root ?? ""}\n${id}`;

@@ -361,6 +361,44 @@ export function findGitRoot(dir: string, lookups?: Lookups): string | undefined 
 }
 
 /**
+ * Throws {@linkcode InputError} (one line, naming `shown`) when no project
+ * root (a git work tree, or an execution root) holding `dir` is in sight:
+ * this process may not read above some ancestor of `dir` (an `--allow-read`
+ * narrowed to a folder, as the sandboxed build's is) and no root is found
+ * below it. A look-up refused there is no answer: the root may be there,
+ * and what runrec reads (and how it names a deliverable) depends on it.
+ * `lookups`: as for {@linkcode findGitRoot}.
+ *
+ * @example
+ * ```ts
+ * import { requireRootInSight } from "./deliverable.ts";
+ * requireRootInSight("examples/PKG-01_Field_Instruments", "PKG-01"); // fine with --allow-read
+ * ```
+ */
+export function requireRootInSight(dir: string, shown: string, lookups?: Lookups): void {
+  const seen = sightLimit(resolve(dir));
+  if (seen === undefined) return;
+  if (findGitRoot(dir, lookups) !== undefined || findExecutionRoot(dir, lookups) !== undefined) {
+    return;
+  }
+  throw new InputError(
+    `${shown}: cannot see above ${seen} for its project's root (.git or INIT.md; ` +
+      "runrec-sandboxed reads only the folder it was started in): start runrec from the " +
+      "repository root, naming the folder from there",
+  );
+}
+
+/** The highest of `dir` (absolute) and its ancestors whose parent this process may not read. */
+function sightLimit(dir: string): string | undefined {
+  for (let seen = dir; dirname(seen) !== seen; seen = dirname(seen)) {
+    if (Deno.permissions.querySync({ name: "read", path: dirname(seen) }).state !== "granted") {
+      return seen;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Throws {@linkcode InputError} (one line, naming `shown`) unless `path` is
  * an existing folder.
  *

@@ -10,7 +10,7 @@ import { agentText, runrecNote } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
 import { basename, dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
-import { deliverableId, requireFolder } from "./deliverable.ts";
+import { deliverableId, requireFolder, requireRootInSight } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkCaptureArguments,
@@ -1144,13 +1144,14 @@ function repeatWarning(delDir: string, outcome: RunOutcome, repeated: string): s
 }
 
 /**
- * What building a record needs: its project read, the host name known. Not
- * write access: the run is over, and a record this process may not write is
- * a failed write like any other (spooled, or printed as a lost record),
- * never a lost one.
+ * What building a record needs: its project read, its root seen, the host
+ * name known. Not write access: the run is over, and a record this process may
+ * not write is a failed write like any other (spooled, or printed as a lost
+ * record), never a lost one.
  */
 function requireBuildable(delDir: string, lookups?: MemoLookups): void {
   requireReadable(delDir, delDir, lookups);
+  requireRootInSight(delDir, delDir, lookups);
   requireHostname(delDir);
 }
 

@@ -18,7 +18,12 @@ import {
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { parseReferences, resolveReading } from "./references.ts";
-import { findExecutionRoot, findGitRoot, HostFileTooLarge } from "./deliverable.ts";
+import {
+  findExecutionRoot,
+  findGitRoot,
+  HostFileTooLarge,
+  requireRootInSight,
+} from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
 import { gitDirsOf } from "./git.ts";
 import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
@@ -123,6 +128,9 @@ export interface ProjectBounds {
  * belongs to the project it really is in. A caller that knows the git and
  * execution roots of the folder's real path passes them as `places`.
  *
+ * @throws {InputError} when neither root is found and this process may not
+ * read above some ancestor (`requireRootInSight`): the root may be there.
+ *
  * @example
  * ```ts
  * import { projectBounds } from "./inputs.ts";
@@ -145,6 +153,8 @@ export function projectBounds(
   if (executionRoot !== undefined) {
     return { root: resolvedPath(executionRoot, lookups), kind: "execution root" };
   }
+  // Neither found may mean neither seen (trial-q F3): then no bounds can be told.
+  requireRootInSight(real, delDir, lookups);
   return { root: real, kind: "deliverable folder" };
 }
 

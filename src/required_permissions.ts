@@ -10,7 +10,7 @@
  */
 import { dirname, isAtOrBeneath, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
-import { isExecutionRoot } from "./deliverable.ts";
+import { isExecutionRoot, requireRootInSight } from "./deliverable.ts";
 import type { Lookups, MemoLookups } from "./lookups.ts";
 
 /**
@@ -50,7 +50,8 @@ function requireFoldersUp(start: string, shown: string, lookups?: MemoLookups): 
   for (let folder = start;; folder = dirname(folder)) {
     if (!granted({ name: "read", path: folder })) {
       // Granted up to the folder it was started in and no further (the sandboxed build,
-      // `--allow-read=.`): the project is that folder, as docs/INTERNALS.md says.
+      // `--allow-read=.`): it may hold projects; a deliverable's root unseen above it is
+      // refused where its bounds are found (inputs.ts `projectBounds`).
       if (folder !== cwd && isAtOrBeneath(cwd, folder) && isAtOrBeneath(start, cwd)) return;
       throw missing(shown, `read access to "${folder}"`, "--allow-read");
     }
@@ -62,6 +63,7 @@ function requireFoldersUp(start: string, shown: string, lookups?: MemoLookups): 
 /**
  * Throws {@linkcode InputError} unless this process may record a run of the
  * deliverable folder `delDir`: read its project ({@linkcode requireReadable}),
+ * see its project's root (`requireRootInSight`),
  * write the folder (the record, its lock, pending runs) and know the host
  * name (a record's Host, and whether a lock's holder is alive). `lookups`: as
  * for {@linkcode requireReadable}.
@@ -78,6 +80,8 @@ export function requireRecordable(
   lookups?: MemoLookups,
 ): void {
   requireReadable(delDir, shown, lookups);
+  // What a record says of the project (its inputs, what changed) needs the project's root.
+  requireRootInSight(delDir, shown, lookups);
   const dir = resolve(delDir);
   if (!granted({ name: "write", path: dir })) {
     throw missing(shown, `write access to "${dir}"`, "--allow-write");

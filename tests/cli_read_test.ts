@@ -633,6 +633,25 @@ Deno.test("read commands: a RunRecords.csv that is a folder or a FIFO is named, 
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("validate: the total counts a record file it cannot read (a symbolic link, a folder) as an error, as its exit 2 says; --json keeps it apart as unreadable (trial-q F6)", async () => {
+  const { root, file } = await fixture();
+  const linked = join(root, "PKG-01_Alpha", "1_Working", "DEL-01-03_Linked");
+  const folder = join(root, "PKG-01_Alpha", "1_Working", "DEL-01-04_Folder", RECORD_FILE);
+  await Deno.mkdir(linked);
+  await Deno.symlink(file, join(linked, RECORD_FILE));
+  await Deno.mkdir(folder, { recursive: true });
+  const { code, out, err } = await cli(["validate", root]);
+  assert.equal(code, 2, err);
+  assert.equal(err.split("\n").length, 3, err); // each named on a line of its own
+  assert.equal(
+    out.trimEnd().split("\n").at(-1),
+    "total: 3 files, 4 records, 2 errors (2 files unreadable), 0 warnings",
+  );
+  const json = JSON.parse((await cli(["validate", root, "--json"])).out);
+  assert.deepEqual([json.errors, json.unreadable, json.ok], [0, 2, false]);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("subprocess: log into a pipe closed early (| head) ends quietly with exit 0; validate keeps its exit 1", async () => {
   const { root, dir, file } = await fixture();
   // Enough records to fill the pipe's buffer, so that a write meets the closed pipe.

@@ -1065,3 +1065,16 @@ Deno.test("stale --propagate: of two producer runs that ended alike, ran since n
   const startedLater = short.split(",")[1];
   assertEquals(named, [[startedLater], [startedLater]]);
 });
+
+Deno.test("stale --propagate: the summary line counts STALE and cycles, zeros too, when no register has an edge; without --propagate it does not (trial-q F6)", async () => {
+  const { root } = await buildRoot();
+  const propagated = await runCli(["stale", root, "--propagate"]);
+  assertEquals(propagated.code, 0, propagated.stderr);
+  assertEquals(
+    propagated.stdout.trimEnd().split("\n").at(-1),
+    "7 checks: 0 DIRTY, 0 CLEAN, 6 NO_BASELINE (staleness unknown: each says why), 1 RETIRED " +
+      "(not compared, not counted); 0 STALE, 0 cycle(s)",
+  );
+  const plain = await runCli(["stale", root]);
+  assert(!plain.stdout.includes("STALE,"), plain.stdout);
+});

@@ -26,7 +26,7 @@
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { assert } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
@@ -282,6 +282,18 @@ Deno.test("README: every option in the CLI synopsis is one its command's --help 
     readme.includes("main options; `runrec <command> --help` lists all"),
     "README must say its synopsis holds the main options only",
   );
+});
+
+Deno.test("README: flush's synopsis gives --from FILE instead of folders, not beside them, as flush --help does (trial-q F6)", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const [flush] = readmeSynopsis(readme).filter((f) => f.command === "flush");
+  const { stdout } = await runCli(["flush", "--help"]);
+  assert(/runrec flush --from FILE \[--json\] +\(no folder/.test(stdout), stdout);
+  // The top-level [...] groups of the form: options in two groups may be given together.
+  const groups = flush.form.match(/\[[^\]]*\]/g) ?? [];
+  const folders = groups.findIndex((g) => g.includes("<del-dir"));
+  const from = groups.findIndex((g) => g.includes("--from"));
+  assertEquals(folders, from, `README: ${flush.form}`);
 });
 
 Deno.test("README: exec's exit code is the command's own, as exec --help says", async () => {

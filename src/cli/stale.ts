@@ -83,7 +83,8 @@ that has some is named in a warning (runrec flush; runrec finish or reap).
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE and RETIRED alone are 0);
 1 a target is DIRTY or something is STALE; 2 usage error, a missing target, an
-ID of two folders with --propagate (nothing is checked), or an unreadable
+ID of two folders with --propagate (nothing is checked), a project root this
+runrec may not read (runrec-sandboxed started beneath it), or an unreadable
 record file (the rest is still checked and printed).
 
 Example:
@@ -142,9 +143,10 @@ function changeLine(prefix: string, change: FileChange): string {
 /**
  * A report as text: a line per check (verdict, deliverable, agent, baseline
  * RunID, folder), its evidence indented below, then the STALE deliverables
- * and cycles, then a summary line.
+ * and cycles, then a summary line (with the STALE and cycle counts when
+ * `propagated`, zeros too).
  */
-function renderStaleText(report: StaleReport, color: boolean): string {
+function renderStaleText(report: StaleReport, color: boolean, propagated: boolean): string {
   const lines = [...checkLines(report.checks, color)];
   if (report.upstream.length > 0) {
     const ids = [...new Set(report.upstream.map((c) => c.deliverableId))];
@@ -162,7 +164,8 @@ function renderStaleText(report: StaleReport, color: boolean): string {
     summary += " (staleness unknown: each says why)";
   }
   if (s.RETIRED > 0) summary += `, ${s.RETIRED} RETIRED (not compared, not counted)`;
-  if (s.STALE > 0 || s.cycles > 0) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
+  // One shape of summary line for --propagate, edges or none (trial-q F6).
+  if (propagated) summary += `; ${s.STALE} STALE, ${s.cycles} cycle(s)`;
   if (report.retired.length > 0) summary += `; ${report.retired.length} RETIRED not counted`;
   if (s.unreadable > 0) summary += `; ${s.unreadable} record file(s) unreadable, not checked`;
   lines.push(`${summary}\n`);
@@ -284,7 +287,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   } else {
     for (const warning of report.warnings) io.err(`runrec stale: warning: ${oneLine(warning)}\n`);
     for (const line of report.unreadable) io.err(`runrec stale: ${oneLine(line)}\n`);
-    io.out(renderStaleText(report, io.color));
+    io.out(renderStaleText(report, io.color, parsed.values.propagate === true));
   }
   if (summary.unreadable > 0) return EXIT.usage;
   return summary.DIRTY > 0 || summary.STALE > 0 ? EXIT.check : EXIT.ok;

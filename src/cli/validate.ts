@@ -41,8 +41,9 @@ Options:
   -h, --help  show this help
 
 A record file that cannot be read (a folder or FIFO named RunRecords.csv, a
-read error) is named on stderr ("path: cannot read: why"; "unreadable" in
-JSON) and every other file is still checked.
+symbolic link, a read error) is named on stderr ("path: cannot read: why"),
+counted as an error in the total ("unreadable" in JSON, apart from "errors"),
+and every other file is still checked.
 
 Exit codes: 0 no errors (warnings allowed); 1 a line has an error (corrupt,
 invalid, bad header); 2 usage error, missing target, unreadable file, or a
@@ -114,10 +115,14 @@ function textSink(io: Io, out: BufferedOut): Sink {
       if (total.files === 0) {
         out.write(`no RunRecords.csv found under ${targets.join(", ")}\n`);
       } else if (total.files > 1) {
+        // A file that cannot be read is an error (exit 2), named on stderr above (trial-q F6).
+        const unreadable = total.unreadable > 0
+          ? ` (${plural(total.unreadable, "file")} unreadable)`
+          : "";
         out.write(
           `total: ${plural(total.files, "file")}, ${plural(total.records, "record")}, ${
-            plural(total.errors, "error")
-          }, ${plural(total.warnings, "warning")}\n`,
+            plural(total.errors + total.unreadable, "error")
+          }${unreadable}, ${plural(total.warnings, "warning")}\n`,
         );
       }
       out.flush();

@@ -14,7 +14,7 @@ import {
   isAnnotation,
 } from "../annotations.ts";
 import { checkCollectArguments } from "../argument_checks.ts";
-import { findExecutionRoot, findGitRoot } from "../deliverable.ts";
+import { findExecutionRoot, findGitRoot, requireRootInSight } from "../deliverable.ts";
 import { InputError, readFailure } from "../errors.ts";
 import { extraFields } from "../cli/record_json.ts";
 import { describeLineProblem } from "../messages.ts";
@@ -124,7 +124,10 @@ export async function collectRuns(
     );
     const parent = dirname(deliverable);
     if (!executionRoots.has(parent)) executionRoots.set(parent, findExecutionRoot(deliverable));
-    const base = executionRoots.get(parent) ?? findGitRoot(deliverable) ?? deliverable;
+    let base = executionRoots.get(parent) ?? findGitRoot(deliverable);
+    // A root this process may not see would name the runs otherwise (trial-q F3).
+    if (base === undefined) requireRootInSight(deliverable, file.path);
+    base ??= deliverable;
     const place = {
       base,
       namespace: options.namespace ?? basename(base),
