@@ -584,11 +584,7 @@ function lockBytes(options: LockOptions, lease: number): Uint8Array {
  * removing: the second would remove the first one's fresh lock. Returns
  * whether the orphan is gone.
  */
-async function breakOrphan(
-  path: string,
-  identity: Identity,
-  options: LockOptions,
-): Promise<boolean> {
+function breakOrphan(path: string, identity: Identity, options: LockOptions): boolean {
   const breakerPath = `${path}.break`;
   const breakerBytes = lockBytes({ ...options, holder: `${options.holder} (recovering)` }, 10);
   if (!createLock(breakerPath, breakerBytes)) {
@@ -657,7 +653,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
     // Released or recovered just now: try again at once, a few times (others may be quicker).
     if (verdict.kind === "free" && quickRetries++ < 5) continue;
     if (verdict.kind === "orphan") {
-      if (await breakOrphan(path, verdict.identity, options)) {
+      if (breakOrphan(path, verdict.identity, options)) {
         recoveries.push(`recovered orphaned lock (${verdict.reason}) of ${verdict.of}`);
         if (quickRetries++ < 5) continue;
       }
