@@ -66,6 +66,7 @@ import {
   listReapedRuns,
   namesRun,
   newRunId,
+  outsidePendingFolder,
   parseToken,
   type PendingItem,
   pendingPath,
@@ -771,9 +772,19 @@ async function finishReadOnly(
   let marker: string | undefined;
   try {
     run = readPendingRun(readOnly.path);
-    marker = await claimReadOnlyRun(run.id);
   } catch {
-    throw readOnly; // the run stays pending, as when it could not be read either
+    throw readOnly; // the run stays pending
+  }
+  try {
+    marker = await claimReadOnlyRun(run.id);
+  } catch (e) {
+    // Said, since freeing $TMPDIR is the remedy: the run stays pending.
+    throw new InputError(
+      `${readOnly.message}; and the marker that finishes a run of a read-only folder could not ` +
+        `be made in ${outsidePendingFolder() ?? "this user's folder of pending runs"} ` +
+        `(${failureReason(e as Error)}); the run stays pending`,
+      { cause: e },
+    );
   }
   if (marker === undefined) {
     throw new InputError(`run ${run.id} of ${delDir} is being finished by another process`);

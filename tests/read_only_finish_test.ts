@@ -369,3 +369,25 @@ async function racingFinishes(notesA: string, notesB: string): Promise<void> {
     await cleanup();
   }
 }
+
+Deno.test("finish of a folder turned read-only with $TMPDIR full: exit 2 naming the marker it could not make and why, the run still pending (soak3 F3)", async () => {
+  const { del, tmp, finish, token, cleanup } = await startedRun();
+  const full = join(tmp, "full");
+  await Deno.mkdir(full);
+  await sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", full);
+  try {
+    await sh("sh", "-c", `dd if=/dev/zero of='${full}/filler' bs=4k 2>/dev/null; true`);
+    await whileReadOnly(del, async () => {
+      const refused = await runCliProcess(finish, undefined, { TMPDIR: full });
+      assertEquals(refused.code, 2, refused.stderr);
+      assertIncludes(refused.stderr, `could not be made in ${full}/runrec-pending-`);
+      assertIncludes(refused.stderr, "No space left on device");
+      assertEquals(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+    });
+  } finally {
+    await sh("umount", full);
+  }
+  assertEquals(pendingFiles(del), [token.split("/").at(-1)!]);
+  assertEquals(await recordsOf(del), []);
+  await cleanup();
+});
