@@ -131,7 +131,7 @@ export function sharedIdWarning(delDir: string, id: string): string | undefined 
  * root is in, or one that only names the ID in its path) has its
  * original's ID by right, and is compared by RunID only.
  *
- * @throws {InputError} for a file whose execution root this process may not
+ * @throws {InputError} for a file of several whose execution root this process may not
  * see (`requireRootInSight`): which folders share its root cannot be told.
  *
  * @example
@@ -149,8 +149,10 @@ export async function sharedIdProblems(
   // groups only for RunIDs: a snapshot's lines are the original's, a different record under one
   // of its RunIDs is two runs under one name all the same.
   const groups = new Map<string, Map<string, { file: RecordTarget; copy: boolean }>>();
-  for (const file of files) {
-    if (file.unlisted || !file.exists || file.unreadable !== undefined) continue;
+  const compared = files.filter((f) => !f.unlisted && f.exists && f.unreadable === undefined);
+  // One file shares its ID with no other: nothing to compare, no root needed (a sandbox in it).
+  if (compared.length < 2) return new Map();
+  for (const file of compared) {
     const folder = realOf(dirname(file.path));
     const own = idOf(folder);
     const toolRoot = toolRootOwner(folder);
