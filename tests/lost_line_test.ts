@@ -149,3 +149,18 @@ Deno.test("emit and finish whose record was written or spooled exit 0 though std
   assertEquals(records.length, 3);
   assert(records.some((r) => r.Notes.startsWith("spooled")));
 });
+
+Deno.test("annotate whose RunID cannot be printed (stdout on /dev/full) exits 0 with the annotation appended once: a caller told 2 would append it again (soak3 F5)", async () => {
+  const { root } = await makeProject();
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const env = { TMPDIR: await tempDir() };
+  const run = (await sh(`${RUNREC_SH} emit '${del}' --agent 4_DOCUMENTS --status SUCCESS`, env))
+    .stdout.trim();
+  const annotate = await sh(
+    `${RUNREC_SH} annotate '${del}' '${run}' --note 'checked by QA' >/dev/full 2>/dev/null`,
+    env,
+  );
+  assertEquals(annotate.code, 0);
+  const records = await recordsOf(del);
+  assertEquals(records.filter((r) => r.Notes.includes("checked by QA")).length, 1);
+});

@@ -33,7 +33,7 @@ import {
   stringOption,
   UsageError,
 } from "./command.ts";
-import { lockWaitMessage } from "./outcome.ts";
+import { lockWaitMessage, printRecorded } from "./outcome.ts";
 import { shellWord } from "../shell_word.ts";
 
 const HELP = `runrec annotate: annotate a run (never remove it), or withdraw an annotation
@@ -367,9 +367,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         `runrec annotate ${shellWord(delDir)} ${e.withdraw} --invalidates --note WHY`,
     );
   }
-  io.out(`${record.RunID}\n`);
+  // Appended: output that fails from here on is said, never an exit code a caller would retry on.
+  printRecorded(io, () => io.out(`${record.RunID}\n`));
   if (supersedes !== undefined) {
-    warnIfOlder(meant, runId, supersedes, delDir, record, io);
+    printRecorded(io, () => warnIfOlder(meant, runId, supersedes, delDir, record, io));
   }
   return EXIT.ok;
 }
@@ -381,12 +382,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
  */
 function unconfirmed(e: AnnotationUnconfirmed, io: Io): number {
   const id = e.record?.RunID;
-  if (id) io.out(`${id}\n`);
+  if (id) printRecorded(io, () => io.out(`${id}\n`));
   const which = id ? `annotation ${id}` : "the annotation (its RunID could not be read back)";
-  io.err(
-    `runrec annotate: warning: ${which} written but not confirmed (${e.message}): ` +
-      "do not repeat it\n",
-  );
+  printRecorded(io, () =>
+    io.err(
+      `runrec annotate: warning: ${which} written but not confirmed (${e.message}): ` +
+        "do not repeat it\n",
+    ));
   return EXIT.ok;
 }
 
