@@ -2,8 +2,8 @@
  * A `runrec start` retried after its token was lost (the tool call timed out): the first start's
  * run stays pending beside the retry's, one real run with two starts. It cannot be told from runs
  * of one agent started at once on purpose (a `withRun` fan-out), so it is never merged: the
- * retry's start says what to do, and the FAILED record `reap` writes for the first says that it
- * was probably a retried start, naming the retry's record.
+ * retry's start says what to do, and the FAILED record `reap` writes for the first, once the
+ * retry is recorded, says that it was probably a retried start, naming the retry's record.
  *
  * @module
  */
@@ -16,6 +16,12 @@ import { RECORD_FILE } from "./store.ts";
 
 /** How soon after a start of an agent a like start of it looks like a retry of the first. */
 export const RETRY_WINDOW_MS = 2 * 60_000;
+
+/**
+ * How soon after a start a like start is too soon to be its retry: a retry follows a tool call
+ * that timed out, seconds later at the least; twins within a second are a fan-out (review-r F7).
+ */
+export const RETRY_NOT_BEFORE_MS = 1_000;
 
 /** What tells two starts apart: the agent, its pass, when, and its own inputs' hashes. */
 interface StartFacts {
@@ -40,7 +46,7 @@ function retryAfter(first: StartFacts, later: StartFacts): number | undefined {
     Object.entries(a).every(([f, h]) => b[f] === h);
   const like = first.agent === later.agent && first.pass === later.pass &&
     same(first.inputs, later.inputs);
-  return like && after >= 0 && after <= RETRY_WINDOW_MS ? after : undefined;
+  return like && after >= RETRY_NOT_BEFORE_MS && after <= RETRY_WINDOW_MS ? after : undefined;
 }
 
 /** `0.4 s`, `75.0 s`. */
@@ -50,8 +56,8 @@ function seconds(ms: number): string {
 
 /**
  * How long before `run` (starting now) the pending run `earlier` of the same agent started, when
- * `run` looks like a retry of it (same pass and inputs, within {@linkcode RETRY_WINDOW_MS}), as
- * the start's warning says it; else `undefined`.
+ * `run` looks like a retry of it (same pass and inputs, {@linkcode RETRY_NOT_BEFORE_MS} to
+ * {@linkcode RETRY_WINDOW_MS} later), as the start's warning says it; else `undefined`.
  *
  * @example
  * ```ts
@@ -67,8 +73,8 @@ export function retriedAfter(earlier: PendingRun, run: PendingRun): string | und
 
 /**
  * What the FAILED record of the never-finished `run` adds when a run of the same agent in
- * `delDir` started after it within {@linkcode RETRY_WINDOW_MS}, with the same pass and inputs,
- * is recorded (not by reap): `probably a retried start: a start N s later with the same inputs
+ * `delDir` started after it ({@linkcode RETRY_NOT_BEFORE_MS} to {@linkcode RETRY_WINDOW_MS}
+ * later), with the same pass and inputs, is recorded (not by reap): `probably a retried start: a start N s later with the same inputs
  * (run id <id>) is recorded as RUN-...`; else `undefined`.
  *
  * @example

@@ -62,6 +62,7 @@ import {
   isRunId,
   keepPendingRun,
   lastStartedRunOf,
+  listOutsidePendingRuns,
   listPendingRuns,
   listReapedRuns,
   namesRun,
@@ -85,8 +86,15 @@ import {
   type RunRecordFound,
   takeOverClaim,
 } from "./pending.ts";
-import { RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
-import { checkAppendOptions, RECORD_FILE, RecordTooLarge } from "./store.ts";
+import {
+  DELETED,
+  RUN_ID_PATTERN,
+  RUN_STATUSES,
+  type RunRecord,
+  type RunStatus,
+  TBD,
+} from "./schema.ts";
+import { checkAppendOptions, RECORD_FILE, type RecordDraft, RecordTooLarge } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
 
 /** What is known about a run when it starts. */
@@ -227,7 +235,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
  * A warning for each run of `run`'s agent still pending in `dir` when it
  * starts `run`: most often a finish forgotten, which `reap` would write
  * FAILED; seconds old with the same inputs, most often a start retried after
- * its token was lost (retried_start.ts).
+ * its token was lost (retried_start.ts: reap says so only once the retry is recorded).
  */
 function earlierRunWarnings(dir: string, run: PendingRun): string[] {
   const { agent } = run;
@@ -238,7 +246,8 @@ function earlierRunWarnings(dir: string, run: PendingRun): string[] {
     if (retried !== undefined) {
       return `${since}, ${retried} before this start, with the same inputs) is still pending ` +
         "here: if this start was retried after its token was lost, go on with this token (the " +
-        "earlier run is reaped FAILED, its note saying it was probably a retried start); else " +
+        "earlier run is reaped FAILED, its note saying it was probably a retried start when " +
+        "this run is recorded first); else " +
         `finish the earlier run with its token: ${finish}`;
     }
     return `${since}) is still pending here: if its finish was forgotten, ${finish} records ` +
@@ -500,7 +509,7 @@ async function finishNamedRun(
   options: FinishOptions,
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
-  const { delDir, id, path } = await locateRun(target, run, report.agent);
+  const { delDir, id, path } = await locateRun(target, run, report);
   let claim: { claimed: string; reaped: boolean } | undefined;
   try {
     claim = await claimForFinish(delDir, id, path);
@@ -1112,13 +1121,15 @@ function printed(outcome: RunOutcome, options: FinishOptions): RunOutcome {
  * {@linkcode InputError} naming the deliverable folder near it where that
  * run is pending. (A folder given alone is not looked for elsewhere: the
  * agent's run there may be lost, and another run of the agent elsewhere is
- * another deliverable's.)
+ * another deliverable's.) A run of the folder kept outside it (read-only at
+ * start) is the folder's, as `reap` finds it.
  */
 async function locateRun(
   target: string,
-  run?: string,
-  agent?: string,
+  run: string | undefined,
+  report: FinishReport,
 ): Promise<{ delDir: string; id: string; path?: string }> {
+  const { agent } = report;
   if (target === "") throw new InputError("the run's token or deliverable folder is empty");
   if (run !== undefined) {
     const token = parseToken(run);
@@ -1137,7 +1148,9 @@ async function locateRun(
         `--run: ${JSON.stringify(run)} is not a run token, a pending run's id or a RunID`,
       );
     }
-    return { delDir: resolve(target), id: run };
+    // A run of the folder kept outside it is finished from its file there.
+    const outside = keptOutside(resolve(target)).find((i) => i.id === run);
+    return { delDir: resolve(target), id: run, ...outside && { path: runFileOf(outside) } };
   }
   const token = parseToken(target) ?? tokenWithStraySpaces(target);
   // A folder gone altogether (a removed worktree) keeps the token: finish records it from there.
@@ -1152,14 +1165,16 @@ async function locateRun(
   }
   if (kind !== "folder") throwIfMangledToken(target);
   requireFolder(resolve(target), target);
-  const items = listPendingRuns(target);
+  const delDir = resolve(target);
+  // Kept outside (the folder read-only at start): start --help promises finish <del-dir> finds it.
+  const items = [...listPendingRuns(delDir), ...keptOutside(delDir)];
   const waiting = items.filter((i) => i.run && !i.claimedBy);
-  const retried = await retriedFinish(target, items, agent);
-  if (retried !== undefined) return { delDir: resolve(target), id: retried };
+  const held = heldRunOf(items, agent);
+  if (held !== undefined) return { delDir, id: held.id, path: runFileOf(held) };
   // With --agent, only that agent's runs are meant: another agent's would be refused.
   const ofAgent = (i: PendingItem) => agent === undefined || i.run!.agent === agent;
   const meant = waiting.filter(ofAgent);
-  if (meant.length === 1) return { delDir: resolve(target), id: meant[0].id };
+  if (meant.length === 1) return { delDir, id: meant[0].id, path: meant[0].path };
   const list = (found: PendingItem[]) =>
     found.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ");
   if (meant.length === 0) {
@@ -1167,6 +1182,13 @@ async function locateRun(
     if (elsewhere) throw elsewhere;
     const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy && ofAgent(i));
     const unreadable = items.filter((i) => i.problem).map((i) => i.problem);
+    // Never "finished already" while a run here may be A's: unreadable, held, or reaped and
+    // waiting for its late finish (review-r F2).
+    const mayBeAgents = unreadable.length > 0 || reaped.length > 0 ||
+      items.some((i) => i.claimedBy && ofAgent(i));
+    const last = agent === undefined || mayBeAgents
+      ? ""
+      : await lastRunContext(target, { ...report, agent });
     const none = agent === undefined
       ? "no pending run (none started, or finished already)"
       : `${agent} has no pending run here (its start may have failed, or it was never ` +
@@ -1181,7 +1203,7 @@ async function locateRun(
         list(waiting);
     const name = agent === undefined ? "NAME" : shellWord(agent);
     throw new InputError(
-      `${target}: ${none}${late}${bad}; to record a run that runrec start did not keep: ` +
+      `${target}: ${none}${late}${bad}${last}; to record a run that runrec start did not keep: ` +
         `runrec emit ${shellWord(target)} --agent ${name} --status S ...${others}`,
     );
   }
@@ -1313,38 +1335,116 @@ function throwIfMangledToken(target: string): void {
   );
 }
 
-/** How long after a run's record a finish by folder naming its agent is taken for a retry of it. */
-const RETRY_WITHIN_MS = 3_600_000;
+/**
+ * The runs kept outside `delDir` (`keepPendingRun`: the folder was read-only at start) that name
+ * it, as `reap` finds them.
+ */
+function keptOutside(delDir: string): PendingItem[] {
+  return listOutsidePendingRuns().filter((i) => i.run?.delDir === delDir);
+}
+
+/** The run file of `item` as it is when no finish holds it (a claim renames it). */
+function runFileOf(item: PendingItem): string {
+  return join(dirname(item.path), `${item.id}.json`);
+}
 
 /**
- * For `finish <del-dir> --agent A` when A has no run here waiting to be finished, the finish of
- * A's run it repeats, its first answer lost (trial-q F1): the emit said for a run no start kept
- * would record that run twice. Returns the id of A's one run another finish holds (claimed), to
- * wait for it as a token's finish does; throws {@linkcode InputError} when no run file here is
- * (or may be) A's and A's last started run here was recorded within {@linkcode RETRY_WITHIN_MS};
- * else `undefined`.
+ * A's one run here that another finish holds (claimed), when A has no other run here and no run
+ * file here is unreadable (it may be A's): a finish by folder retried while the first still
+ * writes (trial-q F1) waits for it, as a token's finish does; else `undefined`.
  */
-async function retriedFinish(
-  target: string,
+function heldRunOf(
   items: readonly PendingItem[],
   agent: string | undefined,
-): Promise<string | undefined> {
+): PendingItem | undefined {
   if (agent === undefined || items.some((i) => i.run === undefined)) return undefined;
   const agents = items.filter((i) => i.run!.agent === agent);
-  if (agents.some((i) => !i.claimedBy)) return undefined;
-  if (agents.length === 1) return agents[0].id;
-  if (agents.length > 1) return undefined;
+  return agents.length === 1 && agents[0].claimedBy ? agents[0] : undefined;
+}
+
+/**
+ * How soon after a run's record ended a finish by folder of its agent may repeat that finish: a
+ * finish is retried when its tool call timed out, and agent hosts let a call run 10 minutes at
+ * the most (Claude Code's Bash tool: 2 minutes by default, 600 s at most).
+ */
+const RETRY_WITHIN_MS = 10 * 60_000;
+
+/**
+ * For `finish <del-dir> --agent A` when no run here is (or may be) A's: what the advice to emit
+ * adds about A's last started run here (`"; A's last run here, RUN-…, ended …"`), or `""` when
+ * there is none. Throws {@linkcode InputError} "finished already" when this finish repeats that
+ * run's, its first answer lost (trial-q F1): an emit would record the run twice. Only a finish
+ * that could be that one is (review-r F3): see {@linkcode unlikeFinish}.
+ */
+async function lastRunContext(
+  target: string,
+  report: FinishReport & { agent: string },
+): Promise<string> {
+  const { agent } = report;
   const last = await lastStartedRunOf(target, agent);
-  if (last?.endedAt === undefined || Date.now() - last.endedAt > RETRY_WITHIN_MS) return undefined;
-  // A run pending in another worktree's same folder may be A's current one: not said finished.
-  if (pendingInOtherWorkTrees(target, { agent }) !== undefined) return undefined;
+  if (last === undefined) return "";
+  const ended = last.endedAt === undefined ? "" : new Date(last.endedAt).toISOString();
+  const unlike = await unlikeFinish(target, last, report);
+  if (unlike !== undefined) {
+    return `; ${agent}'s last run here, ${last.record.RunID}${ended && `, ended ${ended}`} ` +
+      `(${unlike}): if this repeats its finish, nothing more is needed`;
+  }
   throw new InputError(
     `${target}: no pending run of ${agent}: its last run here, ${last.id} (started ` +
-      `${runIdStart(last.id)}, ended ${new Date(last.endedAt).toISOString()}), finished ` +
-      `already (runrec log says): its record is ${last.record.RunID} in ` +
-      `${join(resolve(target), RECORD_FILE)}; nothing written, nothing more is needed (an emit ` +
-      "would record the run twice)",
+      `${runIdStart(last.id)}, ended ${ended}), finished already (runrec log says): its record ` +
+      `is ${last.record.RunID} in ${join(resolve(target), RECORD_FILE)}; nothing written, ` +
+      "nothing more is needed (an emit would record the run twice)",
   );
+}
+
+/**
+ * Why the finish `report` cannot repeat the one that recorded `last`, or `undefined` when it can:
+ * the record ended within {@linkcode RETRY_WITHIN_MS}, and the record this finish would write has
+ * its RunStatus (and ErrorSummary, when `--error` is given) and its OutputHashes: the same
+ * outputs, none changed since.
+ */
+async function unlikeFinish(
+  target: string,
+  last: { record: RunRecord; endedAt?: number },
+  report: FinishReport & { agent: string },
+): Promise<string | undefined> {
+  const { record } = last;
+  if (last.endedAt === undefined) return "its end not known";
+  if (Date.now() - last.endedAt > RETRY_WITHIN_MS) {
+    return `more than ${RETRY_WITHIN_MS / 60_000} minutes ago`;
+  }
+  let draft: RecordDraft;
+  try {
+    const start = {
+      started: record.RunTimestamp,
+      statusBefore: record.StatusBefore,
+      inputFiles: [],
+      inputHashes: {},
+      notes: [],
+    };
+    draft = (await completeDraft(target, start, report)).draft;
+  } catch (e) {
+    return `this finish cannot be compared with it: ${(e as Error).message}`;
+  }
+  if (draft.RunStatus !== record.RunStatus) {
+    return `recorded ${record.RunStatus}, this finish says ${draft.RunStatus}`;
+  }
+  if (report.error !== undefined && draft.ErrorSummary !== record.ErrorSummary) {
+    return "recorded with another --error";
+  }
+  const was = Object.keys(record.OutputHashes).join(", ") || "none";
+  const now = Object.keys(draft.OutputHashes).join(", ") || "none";
+  if (was !== now) return `its outputs: ${was}; this finish names: ${now}`;
+  const changed = Object.keys(record.OutputHashes).filter((path) =>
+    !sameContent(record.OutputHashes[path], draft.OutputHashes[path])
+  );
+  return changed.length === 0 ? undefined : `changed since: ${changed.join(", ")}`;
+}
+
+/** Whether two of an output's hashes say the same content: equal, or no file's either time. */
+function sameContent(a: string, b: string): boolean {
+  const absent = (hash: string) => hash === TBD || hash === DELETED;
+  return a === b || (absent(a) && absent(b));
 }
 
 /** Throws {@linkcode InputError} when `runId` (given as `--run`) is a record of `target`'s already. */

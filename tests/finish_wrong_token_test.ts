@@ -266,7 +266,7 @@ Deno.test("finish <del-dir> --agent A repeated after its finish (trial-q F1): ex
   for (const out of [again, byRunId, byId]) {
     assertEquals(out.stderr.includes("runrec emit"), false, out.stderr);
   }
-  // Another agent with no run here, and a run of this agent recorded over an hour ago: emit is
+  // Another agent with no run here, and a run of this agent recorded two hours ago: emit is
   // the advice (a run whose start printed no token).
   const other = await runCliProcess(
     ["finish", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
@@ -292,12 +292,19 @@ Deno.test("finish <del-dir> --agent A repeated after its finish (trial-q F1): ex
   const late = await finishOld();
   assertEquals(late.code, 2, late.stderr);
   assertIncludes(late.stderr, "runrec emit");
-  // The same record ended a minute ago: finished already.
+  // A record as this finish would write it (SUCCESS, no outputs), ended a minute ago: finished
+  // already.
   const recent = new Date(Date.now() - 120_000).toISOString();
   const recentId = `${recent.replace(/[-:.]/g, "")}-4567cdef`;
   await appendRecord(
     join(old.del, RECORD_FILE),
-    sampleDraft({ RunTimestamp: recent, RunDuration: "PT1M", Notes: `run ${recentId}` }),
+    sampleDraft({
+      RunTimestamp: recent,
+      RunDuration: "PT1M",
+      Notes: `run ${recentId}`,
+      OutputFiles: [],
+      OutputHashes: {},
+    }),
   );
   const retried = await finishOld();
   assertEquals(retried.code, 2, retried.stderr);
@@ -358,5 +365,107 @@ Deno.test("finish with a token as agents mangle it (trial-q F5): its id alone or
   assertEquals(spaced.code, 0, spaced.stderr);
   assertEquals(pendingFiles(del), []);
   assertEquals((await recordsOf(del)).map((r) => r.RunID), [spaced.stdout.trim()]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A while A's reaped run waits for its late finish, a later run of A recorded: exit 2 naming the reaped run (--run), not 'finished already'; --run records it (review-r F2)", async () => {
+  const { root, del, env } = await committedProject();
+  const reapedId = basename(await start(del, env), ".json");
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  const later = await finish(await start(del, env), env);
+  assertEquals(later.code, 0, later.stderr);
+  const byFolder = () =>
+    runCliProcess(
+      ["finish", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      FULL_FLAGS,
+      env,
+    );
+  const late = await byFolder();
+  assertEquals(late.code, 2, late.stderr);
+  assertIncludes(late.stderr, `reap wrote ${reapedId} (4_DOCUMENTS, since `);
+  assertIncludes(late.stderr, "to finish one all the same, name it with --run");
+  assertEquals(late.stderr.includes("finished already (runrec log says)"), false, late.stderr);
+  const named = await runCliProcess(
+    ["finish", del, "--run", reapedId, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(named.code, 0, named.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "SUCCESS", "SUCCESS"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A after A's run is recorded: 'finished already' only for a finish that repeats it (same status and --error, same outputs unchanged, within 10 minutes); else the advice to emit, naming that record (review-r F3)", async () => {
+  const { root, del, env } = await committedProject();
+  const id = basename(await start(del, env), ".json");
+  const byFolder = (status: string, ...more: string[]) =>
+    runCliProcess(
+      ["finish", del, "--agent", "4_DOCUMENTS", "--status", status, ...more],
+      FULL_FLAGS,
+      env,
+    );
+  const first = await runCliProcess(
+    [
+      ...["finish", join(del, ".runrec", "pending", `${id}.json`), "--agent", "4_DOCUMENTS"],
+      ...["--status", "FAILED", "--error", "tool crashed", "--output", "Datasheet.md"],
+    ],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(first.code, 0, first.stderr);
+  const runId = first.stdout.trim();
+  const repeated = "finished already (runrec log says)";
+  const notRepeated = async (why: string, status: string, ...more: string[]) => {
+    const out = await byFolder(status, ...more);
+    assertEquals(out.code, 2, out.stderr);
+    assertIncludes(out.stderr, `; 4_DOCUMENTS's last run here, ${runId}, ended `);
+    assertIncludes(out.stderr, `(${why}): if this repeats its finish, nothing more is needed; `);
+    assertIncludes(out.stderr, "runrec emit");
+    assertEquals(out.stderr.includes(repeated), false, out.stderr);
+  };
+  await notRepeated(
+    "recorded FAILED, this finish says SUCCESS",
+    "SUCCESS",
+    "--output",
+    "Datasheet.md",
+  );
+  await notRepeated(
+    "recorded with another --error",
+    "FAILED",
+    ...["--error", "out of memory", "--output", "Datasheet.md"],
+  );
+  await notRepeated("its outputs: Datasheet.md; this finish names: none", "FAILED");
+  // The repeat: the same outcome, the output as recorded; --error left out is no difference.
+  for (const more of [["--error", "tool crashed"], []]) {
+    const again = await byFolder("FAILED", ...more, "--output", "Datasheet.md");
+    assertEquals(again.code, 2, again.stderr);
+    assertIncludes(again.stderr, `${repeated}: its record is ${runId}`);
+    assertEquals(again.stderr.includes("runrec emit"), false, again.stderr);
+  }
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "# Datasheet\n\nchanged since\n");
+  await notRepeated(
+    "changed since: Datasheet.md",
+    "FAILED",
+    ...["--error", "tool crashed", "--output", "Datasheet.md"],
+  );
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [runId]);
+  // A record as this finish would write it, but ended eleven minutes ago: no retry of it.
+  const started = new Date(Date.now() - 12 * 60_000).toISOString();
+  const oldId = `${started.replace(/[-:.]/g, "")}-89abcdef`;
+  await appendRecord(
+    join(del, RECORD_FILE),
+    sampleDraft({
+      RunTimestamp: started,
+      RunDuration: "PT1M",
+      Notes: `run ${oldId}`,
+      OutputFiles: [],
+      OutputHashes: {},
+    }),
+  );
+  const old = await byFolder("SUCCESS");
+  assertEquals(old.code, 2, old.stderr);
+  assertIncludes(old.stderr, "(more than 10 minutes ago): if this repeats its finish");
+  assertIncludes(old.stderr, "runrec emit");
   await Deno.remove(root, { recursive: true });
 });

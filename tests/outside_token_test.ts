@@ -75,3 +75,68 @@ Deno.test("finish <token> whose runrec-pending folder is open to other users: ex
   await Deno.stat(planted);
   for (const dir of [root, tmpA, tmpB, open]) await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("finish <del-dir> --agent A of A's run kept outside its folder (read-only at start), an earlier run of A recorded: that run is finished and recorded once, not 'finished already' (review-r F4)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const earlier = await runCliProcess(["start", del, "--agent", "A"], FULL_FLAGS, { TMPDIR: tmp });
+  assertEquals(earlier.code, 0, earlier.stderr);
+  const first = await runCliProcess(
+    ["finish", earlier.stdout.trim(), "--agent", "A", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    { TMPDIR: tmp },
+  );
+  assertEquals(first.code, 0, first.stderr);
+  const token = await startReadOnly(del, tmp);
+  assertEquals(dirname(dirname(token)), tmp);
+  const finish = await runCliProcess(
+    ["finish", del, "--agent", "A", "--status", "PARTIAL", "--error", "half done"],
+    FULL_FLAGS,
+    { TMPDIR: tmp },
+  );
+  assertEquals(finish.code, 0, finish.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["SUCCESS", "PARTIAL"]);
+  assertIncludes(records[1].Notes, `run ${basename(token, ".json")}`);
+  await Deno.stat(token).then(
+    () => {
+      throw new Error(`${token} is still there`);
+    },
+    (e) => assertEquals(e instanceof Deno.errors.NotFound, true, String(e)),
+  );
+  const reap = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, {
+    TMPDIR: tmp,
+  });
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await recordsOf(del)).length, 2);
+  // Beside a run pending in the folder: both named; --run <its id> finishes it from its file.
+  const kept = await startReadOnly(del, tmp);
+  const inside = await runCliProcess(["start", del, "--agent", "A"], FULL_FLAGS, { TMPDIR: tmp });
+  const two = await runCliProcess(
+    ["finish", del, "--agent", "A", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    { TMPDIR: tmp },
+  );
+  assertEquals(two.code, 2, two.stderr);
+  assertIncludes(two.stderr, "2 pending runs of A; name one with --run: ");
+  assertIncludes(two.stderr, basename(kept, ".json"));
+  for (const named of [["--run", basename(kept, ".json")], ["--run", inside.stdout.trim()]]) {
+    const out = await runCliProcess(
+      ["finish", del, ...named, "--agent", "A", "--status", "SUCCESS"],
+      FULL_FLAGS,
+      { TMPDIR: tmp },
+    );
+    assertEquals(out.code, 0, out.stderr);
+  }
+  const reapAgain = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, {
+    TMPDIR: tmp,
+  });
+  assertEquals([reapAgain.code, reapAgain.stdout], [0, ""], reapAgain.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), [
+    "SUCCESS",
+    "PARTIAL",
+    "SUCCESS",
+    "SUCCESS",
+  ]);
+  for (const dir of [root, tmp]) await Deno.remove(dir, { recursive: true });
+});

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
+import { finishRun, startRun } from "../mod.ts";
+import { RETRY_NOT_BEFORE_MS } from "../src/retried_start.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
 
 /** The id of the run a token names. */
@@ -50,6 +52,7 @@ Deno.test("a start retried after its token was lost: its warning says to go on w
   const start = ["start", del, "--agent", "4_DOCUMENTS", "--input", "_CONTEXT.md"];
   const lost = await runCliProcess(start); // the tool call timed out: its token never seen
   assertEquals(lost.code, 0, lost.stderr);
+  await new Promise((resolve) => setTimeout(resolve, RETRY_NOT_BEFORE_MS)); // the timeout
   const retry = await runCliProcess(start);
   assertEquals(retry.code, 0, retry.stderr);
   assertMatch(
@@ -57,7 +60,8 @@ Deno.test("a start retried after its token was lost: its warning says to go on w
     new RegExp(
       `4_DOCUMENTS's run ${idOf(lost.stdout.trim())} \\(since \\S+, \\d+\\.\\d s before this ` +
         "start, with the same inputs\\) is still pending here: if this start was retried after " +
-        "its token was lost, go on with this token",
+        "its token was lost, go on with this token \\(the earlier run is reaped FAILED, its note " +
+        "saying it was probably a retried start when this run is recorded first\\)",
     ),
   );
   assertIncludes(
@@ -78,6 +82,41 @@ Deno.test("a start retried after its token was lost: its warning says to go on w
   );
   assertMatch(reaped.Notes, note);
   assertMatch(reap.stdout, note);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a retried start reaped before the retry is recorded: FAILED with no retried-start note, as the warning says; a twin started under a second before (a fan-out) is no retried start, for start nor reap (review-r F7)", async () => {
+  const { root, del } = await makeProject();
+  const gone = new Deno.Command("true").spawn();
+  await gone.status;
+  const start = ["start", del, "--agent", "4_DOCUMENTS", "--input", "_CONTEXT.md"];
+  const lost = await runCliProcess([...start, "--pid", String(gone.pid)]);
+  assertEquals(lost.code, 0, lost.stderr);
+  await new Promise((resolve) => setTimeout(resolve, RETRY_NOT_BEFORE_MS));
+  const retry = await runCliProcess(start);
+  assertIncludes(retry.stderr, "probably a retried start when this run is recorded first");
+  const reap = await runCliProcess(["reap", del]); // before the retry's finish
+  assertEquals(reap.code, 0, reap.stderr);
+  const finish = await runCliProcess([
+    ...["finish", retry.stdout.trim(), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+  ]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [reaped, real] = await recordsOf(del);
+  assertEquals([reaped.RunStatus, real.RunStatus], ["FAILED", "SUCCESS"]);
+  assertEquals(reaped.Notes.includes("retried"), false, reaped.Notes);
+  // A fan-out: two runs of one agent started at once, on purpose.
+  const options = { agent: "DEPENDENCIES", inputs: ["_CONTEXT.md"] };
+  const one = await startRun(del, options);
+  const two = await startRun(del, options);
+  const warned = (two.warnings ?? []).join("\n");
+  assertIncludes(warned, `DEPENDENCIES's run ${one.run.id} (since `);
+  assertEquals(warned.includes("retried"), false, warned);
+  await finishRun(two, { status: "SUCCESS" });
+  const reapTwin = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reapTwin.code, 0, reapTwin.stderr);
+  const twin = (await recordsOf(del)).find((r) => r.Notes.includes(`run ${one.run.id}`))!;
+  assertEquals(twin.RunStatus, "FAILED");
+  assertEquals(twin.Notes.includes("retried"), false, twin.Notes);
   await Deno.remove(root, { recursive: true });
 });
 

@@ -26,7 +26,8 @@ Usage:
 
 The run is named by the token runrec start printed (the path of its pending
 file), or by its deliverable folder: with --run, or alone when the folder has
-exactly one pending run (with --agent, exactly one of that agent's). A token
+exactly one pending run (with --agent, exactly one of that agent's; one kept
+outside the folder, read-only at start, counts). A token
 still finds its run when the folder was renamed or moved under its execution
 root during the run. Where the run is pending elsewhere (another worktree,
 another deliverable folder), finish exits 2 naming it and the finish that works.
@@ -66,14 +67,16 @@ unchanged, other runs active meanwhile) and end with "run <id>", by which a
 retried finish, reap and log know the run's record.
 
 A run is recorded once: finishing it again exits 2 and says where its record
-is. As with runrec emit, a write failure never fails the agent's run: the
-record is spooled (or printed as a "runrec: lost-record:" line) and finish
-exits 0; a folder turned read-only since the start keeps its run pending until
-runrec flush <del-dir> appends the spooled record; meanwhile finish and reap
-with this user and $TMPDIR leave the run alone, another's reap may write it
-FAILED. A run that reap wrote as FAILED is finished all the same (or flushed),
-superseding that record. Bad arguments exit 2, write nothing, and leave the
-run pending. Every rule, with the mistakes agents make:
+is (by folder, with --agent: when it repeats that agent's last finish there,
+same status and outputs, unchanged, within 10 minutes; else it names that
+record and suggests emit). As with runrec emit, a write failure never fails
+the agent's run: the record is spooled (or printed as a "runrec: lost-record:"
+line) and finish exits 0; a folder turned read-only since the start keeps its
+run pending until runrec flush <del-dir> appends the spooled record; meanwhile
+finish and reap with this user and $TMPDIR leave the run alone, another's reap
+may write it FAILED. A run that reap wrote as FAILED is finished all the same
+(or flushed), superseding that record. Bad arguments exit 2, write nothing, and
+leave the run pending. Every rule, with the mistakes agents make:
 docs/AGENT_PROTOCOL.md, sections 4 and 5.
 
 Examples:

@@ -30,10 +30,10 @@ RunDuration of a reaped run is the time until it was reaped; its OutputFiles
 are empty. A run that finish is writing right now is left alone. A reaped run
 is kept in .runrec/reaped/: should its agent finish after all, runrec finish
 still writes the agent's record, which supersedes the FAILED one. Where a run
-of the same agent started up to 2 minutes later with the same pass and inputs
-is recorded, the reason adds "probably a retried start: a start N s later with
-the same inputs (run id ID) is recorded as RUN-...": a start retried after its
-token was lost (docs/AGENT_PROTOCOL.md section 5).
+of the same agent started 1 second to 2 minutes later with the same pass and
+inputs is recorded, the reason adds "probably a retried start: a start N s
+later with the same inputs (run id ID) is recorded as RUN-...": a start
+retried after its token was lost (docs/AGENT_PROTOCOL.md section 5).
 
 Options:
   --older-than D  also reap runs older than D: an ISO 8601 duration (PT2H, P1D)

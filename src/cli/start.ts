@@ -61,10 +61,11 @@ or, when it is the folder's only pending run,
 Runs never finished are written as FAILED by runrec reap; runrec log and
 runrec verify name them. A start of an agent whose earlier run is still
 pending in the folder (a forgotten finish) warns, naming that run, the finish
-that records it and the reap that writes it FAILED. One started up to 2 minutes
-before with the same pass and inputs is most often this start's first try, its
-token lost (a tool call timed out): the warning says to go on with this token
-if so (reap writes that run FAILED, noting a retried start), else to finish it
+that records it and the reap that writes it FAILED. One started 1 second to 2
+minutes before with the same pass and inputs is most often this start's first
+try, its token lost (a tool call timed out): the warning says to go on with this
+token if so (reap writes that run FAILED, noting a retried start when this run
+is recorded first), else to finish it
 with its token (docs/AGENT_PROTOCOL.md section 4). Bad arguments exit 2 and
 write nothing. So does a token that cannot be written (stdout on a full disk,
 or a pipe no one reads): the run is not kept, and is recorded with runrec emit
