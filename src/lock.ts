@@ -337,8 +337,15 @@ export function isZombie(pid: number): boolean {
  * Why a live `pid` is not the lock's holder (a zombie, or a process started
  * after `acquiredMs`: the pid was reused), or `undefined` when it is, or when
  * the system cannot tell. `etime` has a resolution of a second, hence the margin.
+ * A read-only finish's marker is judged so too, against the time it was made.
+ *
+ * @example
+ * ```ts
+ * import { notTheHolder } from "./lock.ts";
+ * notTheHolder(Deno.pid, Date.now()); // undefined: this process started before now
+ * ```
  */
-function notTheHolder(pid: number, acquiredMs: number): string | undefined {
+export function notTheHolder(pid: number, acquiredMs: number): string | undefined {
   const facts = processFacts(pid);
   if (!facts) return undefined;
   if (facts.zombie) return `pid ${pid} is a zombie`;

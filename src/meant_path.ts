@@ -51,12 +51,24 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
 export function meantPath(delDir: string, given: string, from?: string): string | undefined {
   if (isAbsolute(given)) return undefined;
   try {
-    const fromHere = resolve(from ?? Deno.cwd(), given);
-    if (fromHere === delDir || !isAtOrBeneath(fromHere, delDir)) return undefined;
+    // Both folders with links resolved: the current folder (and start's, kept) is the system's
+    // real one, while <del-dir> may be given through a link (a home folder on a data disk).
+    const folder = withLinksResolved(delDir);
+    const fromHere = resolve(withLinksResolved(from ?? Deno.cwd()), given);
+    if (fromHere === folder || !isAtOrBeneath(fromHere, folder)) return undefined;
     if (isThere(resolve(delDir, given)) || !isThere(fromHere)) return undefined;
-    return relative(delDir, fromHere);
+    return relative(folder, fromHere);
   } catch {
     return undefined; // no current folder (removed), or none runrec may read: no guess
+  }
+}
+
+/** `path` with its links resolved, or as it is where that cannot be (a folder runrec may not read). */
+function withLinksResolved(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
   }
 }
 

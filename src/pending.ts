@@ -16,7 +16,7 @@
 import { basename, dirname, join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
-import { hostname, isZombie, pidAlive } from "./lock.ts";
+import { hostname, isZombie, notTheHolder, pidAlive } from "./lock.ts";
 import { listSpool, privateFolderProblem, sharedSpoolFolder, spoolEntryOf } from "./spool.ts";
 import {
   inStateFolder,
@@ -822,9 +822,10 @@ export const CLAIM_WAIT_MS = 60_000;
  * Claims the run `id` of `delDir` whose pending file is gone (`git clean -x`)
  * for recording from its token: a marker `.runrec/lost/<id>` holding this
  * process's `pid@host`, made by a hard link (which fails when the marker
- * exists), so that of finishers racing on one token one records it. Returns the marker's path, or `undefined` when
- * another process holds it (waited for up to {@linkcode CLAIM_WAIT_MS} while
- * it lives). A marker whose holder died is taken over: the caller checks
+ * exists), so that of finishers racing on one token one records it. Returns
+ * the marker's path, or who holds it ({@linkcode MarkerHeld}: waited for up
+ * to {@linkcode CLAIM_WAIT_MS} while it lives). A marker whose holder died is
+ * taken over (see {@linkcode markerHolderState}): the caller checks
  * {@linkcode runRecorded} after, since that holder may have written the
  * record. The marker appears whole (written aside, then linked into place),
  * so a marker is never empty; the caller removes it when its finish is over.
@@ -835,13 +836,17 @@ export const CLAIM_WAIT_MS = 60_000;
  * const marker = await claimLostRun("DEL-01-02_X", "20260222T101500123Z-1a2b3c4d");
  * ```
  */
-export async function claimLostRun(delDir: string, id: string): Promise<string | undefined> {
+export async function claimLostRun(delDir: string, id: string): Promise<string | MarkerHeld> {
   const path = join(resolve(delDir), LOST_FOLDER, id);
-  return await holdMarker(path, (make) =>
-    inStateFolder(dirname(dirname(path)), () => {
-      Deno.mkdirSync(dirname(path), { recursive: true });
-      return make();
-    }));
+  return await holdMarker(
+    path,
+    (make) =>
+      inStateFolder(dirname(dirname(path)), () => {
+        Deno.mkdirSync(dirname(path), { recursive: true });
+        return make();
+      }),
+    CLAIM_WAIT_MS,
+  );
 }
 
 /**
@@ -850,22 +855,59 @@ export async function claimLostRun(delDir: string, id: string): Promise<string |
  * marker `<id>.finishing` in this user's {@linkcode outsidePendingFolder}, as
  * {@linkcode claimLostRun} makes one, so that of finishers (and a `reap` of
  * the folder once it is writable) one records the run. Returns the marker's
- * path, or `undefined` when a live process holds it; throws when no marker
- * can be made there.
+ * path, or who holds it when a live process (or one on another machine)
+ * does, after waiting up to `waitMs` for a live one to let go; throws when
+ * no marker can be made there.
  *
  * @example
  * ```ts
  * import { claimReadOnlyRun } from "./pending.ts";
  * const marker = await claimReadOnlyRun("20260222T101500123Z-1a2b3c4d");
+ * if (typeof marker !== "string") console.error(`held by ${marker.holder}`);
  * ```
  */
-export async function claimReadOnlyRun(id: string): Promise<string | undefined> {
+export async function claimReadOnlyRun(
+  id: string,
+  waitMs = CLAIM_WAIT_MS,
+): Promise<string | MarkerHeld> {
   const folder = outsidePendingFolder();
   if (folder === undefined) throw new Error("this user's id cannot be read");
   return await holdMarker(
     join(folder, `${id}${MARKER_SUFFIX}`),
     (make) => inStateFolder(folder, make, PRIVATE_FOLDER),
+    waitMs,
   );
+}
+
+/** A marker another process holds: its path, its holder's `pid@host`, and whether that is seen alive here. */
+export interface MarkerHeld {
+  /** The marker's path. */
+  path: string;
+  /** Its holder, `pid@host`. */
+  holder: string;
+  /** `alive` on this machine, or `unknown`: another machine's, which this process cannot look at. */
+  state: "alive" | "unknown";
+}
+
+/**
+ * Who holds a marker, in words, and what to do: wait for a live holder on
+ * this machine; look at another machine's, or remove its marker.
+ *
+ * @example
+ * ```ts
+ * import { markerHeldBy } from "./pending.ts";
+ * markerHeldBy({ path: "/tmp/m", holder: "4242@other", state: "unknown" });
+ * // "its marker /tmp/m names pid 4242 on other, a machine this process cannot look at ..."
+ * ```
+ */
+export function markerHeldBy({ path, holder, state }: MarkerHeld): string {
+  const [pid, host] = holder.split(/@(.*)/s);
+  return state === "alive"
+    ? `its marker ${path} is held by pid ${pid}, alive on this machine: try again once that ` +
+      "process is done"
+    : `its marker ${path} names pid ${pid} on ${host}, a machine this process cannot look at ` +
+      "(a $TMPDIR shared between machines?): if no finish of the run is under way there, " +
+      "remove the marker and try again";
 }
 
 /** The end of a read-only finish's marker's name, after the run's id. */
@@ -873,15 +915,17 @@ const MARKER_SUFFIX = ".finishing";
 
 /**
  * Makes the marker `path` holding this process's `pid@host`, `inFolder`
- * preparing its folder around `make`; waits while a live process holds it,
- * takes over one whose holder died. See {@linkcode claimLostRun}.
+ * preparing its folder around `make`; waits up to `waitMs` while a live
+ * process holds it, takes over one whose holder is gone
+ * ({@linkcode markerHolderState}). See {@linkcode claimLostRun}.
  */
 async function holdMarker(
   path: string,
   inFolder: (make: () => string) => string,
-): Promise<string | undefined> {
+  waitMs: number,
+): Promise<string | MarkerHeld> {
   const me = `${Deno.pid}@${claimHost()}`;
-  const deadline = Date.now() + CLAIM_WAIT_MS;
+  const deadline = Date.now() + waitMs;
   while (true) {
     try {
       return inFolder(() => {
@@ -898,22 +942,51 @@ async function holdMarker(
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
     }
-    let holder: string;
+    let marker: { holder: string; madeMs?: number };
     try {
-      holder = readBounded(path);
+      marker = readMarker(path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) continue; // taken over, not made again yet
       throw e;
     }
-    // Never empty as written now: an empty one is an older runrec's, killed mid-write.
-    const state = holder === "" ? "gone" : processState(holder);
+    const state = markerHolderState(marker);
     if (state === "gone") {
-      removeDeadMarker(path, holder);
+      removeDeadMarker(path, marker.holder);
       continue;
     }
-    if (state !== "alive" || Date.now() > deadline) return undefined;
+    if (state !== "alive" || Date.now() > deadline) return { path, holder: marker.holder, state };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * A marker's text (its holder) and when it was made, read in that order: a
+ * marker replaced between the two reads looks newer than its text's holder,
+ * never older, so a live holder is never taken for a reused pid.
+ */
+function readMarker(path: string): { holder: string; madeMs?: number } {
+  const holder = readBounded(path);
+  const made = Deno.statSync(path).mtime;
+  return made === null ? { holder } : { holder, madeMs: made.getTime() };
+}
+
+/**
+ * Whether a marker's holder is `alive` on this machine, `gone`, or `unknown`
+ * (another machine's). A marker whose text is not `pid@host` guards nothing,
+ * as if its holder were gone: never so as written now, it is an older
+ * runrec's killed mid-write (empty), or zeros a crash left before its data
+ * reached the disk. Nor does a live pid started after the marker was made:
+ * its holder died and the pid was reused, told as for the lock
+ * (`notTheHolder`, ./lock.ts).
+ */
+function markerHolderState(
+  { holder, madeMs }: { holder: string; madeMs?: number },
+): "alive" | "gone" | "unknown" {
+  const pid = /^([1-9][0-9]*)@[^\s\0]+$/.exec(holder)?.[1];
+  if (pid === undefined) return "gone";
+  const state = processState(holder);
+  if (state !== "alive" || madeMs === undefined) return state;
+  return notTheHolder(Number(pid), madeMs) === undefined ? "alive" : "gone";
 }
 
 /**
@@ -1108,7 +1181,8 @@ export function removeAbandonedRunTemporaries(targets: readonly string[]): strin
 /**
  * Removes the markers `<id>.finishing` ({@linkcode claimReadOnlyRun}) in
  * `folder` whose holder is gone from this machine (a finish or reap killed
- * before it dropped its marker); returns their paths. Such a marker guards
+ * before it dropped its marker), and those that name no holder or a reused
+ * pid ({@linkcode markerHolderState}); returns their paths. Such a marker guards
  * nothing: the next finisher of its run takes it over, as it would find none.
  */
 function removeDeadMarkers(folder: string): string[] {
@@ -1123,10 +1197,9 @@ function removeDeadMarkers(folder: string): string[] {
     if (!name.endsWith(MARKER_SUFFIX) || !isRunId(name.slice(0, -MARKER_SUFFIX.length))) continue;
     const path = join(folder, name);
     try {
-      const holder = readBounded(path);
-      // Never empty as written now: an empty one is an older runrec's, killed mid-write.
-      const gone = holder === "" || processState(holder) === "gone";
-      if (gone && removeDeadMarker(path, holder)) removed.push(path);
+      const marker = readMarker(path);
+      const gone = markerHolderState(marker) === "gone";
+      if (gone && removeDeadMarker(path, marker.holder)) removed.push(path);
     } catch { /* removed meanwhile, or not ours to read: left */ }
   }
   return removed;

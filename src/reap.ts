@@ -14,15 +14,17 @@ import {
   keepReapedRun,
   listOutsidePendingRuns,
   listPendingRuns,
+  type MarkerHeld,
+  markerHeldBy,
   type PendingItem,
   type PendingRun,
   processState,
   REAPED_ERROR,
+  REAPED_FOLDER,
   reapedRecord,
   recordedRuns,
   releaseClaim,
   removeAbandonedRunTemporaries,
-  runRecorded,
   type RunRecordFound,
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
@@ -55,10 +57,26 @@ export interface ReapedRun {
   runId?: string;
 }
 
+/** A run {@linkcode reapRuns} left pending although it was due, and why. */
+export interface LeftRun {
+  /** The deliverable folder. */
+  delDir: string;
+  /** The pending run. */
+  run: PendingRun;
+  /** Why it was left: another process holds its read-only finish's marker. */
+  reason: string;
+}
+
 /** What {@linkcode reapRuns} did. */
 export interface ReapReport {
   /** Runs written as FAILED, or whose record a dead finisher had written. */
   reaped: ReapedRun[];
+  /**
+   * Runs due to be reaped but left pending, each with why: a finish of the
+   * run while its folder was read-only holds its marker (alive, or on
+   * another machine). Not waited for: reap again.
+   */
+  left: LeftRun[];
   /** Pending run files that cannot be read or recorded, one line each, naming the file. */
   problems: string[];
   /**
@@ -127,6 +145,7 @@ export async function reapRuns(
   const { olderThanMs, now = Date.now(), ...writeOptions } = options;
   const report: ReapReport = {
     reaped: [],
+    left: [],
     problems: [],
     unwatched: [],
     removedTemporaries: removeAbandonedRunTemporaries(targets),
@@ -145,13 +164,7 @@ export async function reapRuns(
         recordOf ??= await recordedRuns(delDir);
         const found = recordOf(item.run);
         if (found?.spooledIn !== undefined) {
-          // Its finish spooled the record (a read-only folder): flush appends it, removes the file.
-          report.reaped.push({
-            delDir,
-            run: item.run,
-            reason: `its record waits in the spool, ${found.spooledIn}: runrec flush ` +
-              `${shellWord(delDir)} appends it and removes its pending file; not reaped`,
-          });
+          report.reaped.push(recordSpooled(delDir, item.run, found.spooledIn));
           continue;
         }
         if (found !== undefined) {
@@ -174,7 +187,8 @@ export async function reapRuns(
       }
       try {
         const done = await reapOne(delDir, item, reason, writeOptions);
-        if (done) report.reaped.push(done);
+        if (done && "left" in done) report.left.push(done.left);
+        else if (done) report.reaped.push(done);
       } catch (e) {
         // One run that cannot be claimed or recorded must not keep the others from being reaped.
         report.problems.push(`${item.path}: not reaped: ${failureReason(e as Error)}`);
@@ -182,6 +196,16 @@ export async function reapRuns(
     }
   }
   return report;
+}
+
+/** A run whose finish spooled its record (a read-only folder): flush appends it, removes the file. */
+function recordSpooled(delDir: string, run: PendingRun, spooledIn: string): ReapedRun {
+  return {
+    delDir,
+    run,
+    reason: `its record waits in the spool, ${spooledIn}: runrec flush ${shellWord(delDir)} ` +
+      "appends it and removes its pending file; not reaped",
+  };
 }
 
 /**
@@ -211,35 +235,41 @@ function removeRecordedRun(
 
 /**
  * Claims and reaps one pending run; `undefined` when another process
- * finished or reaped it meanwhile. Throws when it can be neither claimed nor
- * recorded.
+ * finished or reaped it meanwhile, a {@linkcode LeftRun} when a finish of it
+ * holds its read-only marker (not waited for: reap looks at every run).
+ * Throws when it can be neither claimed nor recorded.
  */
 async function reapOne(
   delDir: string,
   item: PendingItem,
   reason: string,
   writeOptions: RunOptions,
-): Promise<ReapedRun | undefined> {
+): Promise<ReapedRun | { left: LeftRun } | undefined> {
   const claimed = claimPendingRun(item.path);
   if (!claimed) return undefined; // finished or reaped meanwhile
   const run = item.run!;
   // A finish of the folder while it was read-only may be spooling the run's record right now.
-  let marker: string | undefined | null = null; // null: none can be made here, nor by a finish
+  let marker: string | MarkerHeld | null = null; // null: none can be made here, nor by a finish
   try {
-    marker = await claimReadOnlyRun(run.id);
+    marker = await claimReadOnlyRun(run.id, 0);
   } catch { /* reaped without one */ }
   try {
-    if (marker === undefined) {
+    if (marker !== null && typeof marker !== "string") {
       releaseClaim(claimed); // that finish records it
-      return undefined;
+      return {
+        left: { delDir, run, reason: `a finish of it may be under way: ${markerHeldBy(marker)}` },
+      };
     }
     // Looked at again now the run is held: a flush may have appended its spooled record since.
     const found = (await recordedRuns(delDir))(run);
-    if (found?.spooledIn !== undefined) {
+    if (found?.spooledIn !== undefined && !found.reaped) {
       releaseClaim(claimed); // flush appends it and removes the file
-      return undefined;
+      return recordSpooled(delDir, run, found.spooledIn);
     }
-    if (found !== undefined && !item.claimedBy) { // a dead finisher's claim: see reapClaimed
+    if (found !== undefined && item.claimedBy) {
+      return claimantRecorded(delDir, item, claimed, found);
+    }
+    if (found !== undefined) {
       Deno.removeSync(claimed);
       return {
         delDir,
@@ -250,29 +280,52 @@ async function reapOne(
         ...(found.runId !== undefined ? { runId: found.runId } : {}),
       };
     }
-    return await reapClaimed(delDir, item, claimed, reason, writeOptions);
+    return await reapClaimed(delDir, run, claimed, reason, writeOptions);
   } finally {
     try {
-      if (marker) Deno.removeSync(marker);
+      if (typeof marker === "string") Deno.removeSync(marker);
     } catch { /* one left behind only delays a finish until this process is gone */ }
   }
 }
 
-/** {@linkcode reapOne} once the run is claimed and no finish of it is under way. */
-async function reapClaimed(
+/**
+ * The run of a claimant that died after its record (`found`) was written: a
+ * finisher's record finishes it, and its file is removed; reap's FAILED one
+ * was written by a reap killed before it kept the run for its agent's late
+ * finish, and the run is kept now, as that reap would have.
+ */
+function claimantRecorded(
   delDir: string,
   item: PendingItem,
   claimed: string,
+  found: RunRecordFound,
+): ReapedRun {
+  const run = item.run!;
+  if (found.reaped) {
+    keepReapedRun(delDir, claimed);
+    return {
+      delDir,
+      run,
+      // A late finish that took such a claim over and died before its write leaves the same.
+      reason: `${item.claimedBy} died holding the run after its FAILED record was written, ` +
+        `before keeping it for its agent's late finish: kept in ${REAPED_FOLDER}/ now`,
+      ...(found.runId === undefined ? {} : { runId: found.runId }),
+    };
+  }
+  // Its finisher wrote the agent's record: the run is finished, not reaped (kept in reaped/, a
+  // retried finish would record it again).
+  Deno.removeSync(claimed);
+  return { delDir, run, reason: `the finisher ${item.claimedBy} died after writing its record` };
+}
+
+/** {@linkcode reapOne} once the run is claimed, not recorded, and no finish of it is under way. */
+async function reapClaimed(
+  delDir: string,
+  run: PendingRun,
+  claimed: string,
   reason: string,
   writeOptions: RunOptions,
-): Promise<ReapedRun | undefined> {
-  const run = item.run!;
-  if (item.claimedBy && await runRecorded(delDir, run)) {
-    // Its finisher wrote the agent's record and died before removing its claim: the run is
-    // finished, not reaped (kept in reaped/, a retried finish would record it again).
-    Deno.removeSync(claimed);
-    return { delDir, run, reason: `${reason} after writing its record` };
-  }
+): Promise<ReapedRun> {
   // A start retried after its token was lost leaves this twin of a recorded run: said in its
   // FAILED record, as a pending run may be a fan-out's and is never dropped (AGENT_PROTOCOL.md §4).
   const retried = await retriedStartNote(delDir, run);

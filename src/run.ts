@@ -65,6 +65,8 @@ import {
   listOutsidePendingRuns,
   listPendingRuns,
   listReapedRuns,
+  type MarkerHeld,
+  markerHeldBy,
   namesRun,
   newRunId,
   outsidePendingFolder,
@@ -418,7 +420,7 @@ async function finishLost(
   if (kindOf(delDir) !== "folder") {
     return await finishClaimed(delDir, run, undefined, report, options);
   }
-  let marker: string | undefined;
+  let marker: string | MarkerHeld;
   try {
     marker = await claimLostRun(delDir, run.id);
   } catch {
@@ -426,7 +428,7 @@ async function finishLost(
     // matters more than the rare race it guards against; the write spools it if need be.
     return await finishClaimed(delDir, run, undefined, report, options);
   }
-  if (marker === undefined) throw goneError(delDir, run.id);
+  if (typeof marker !== "string") throw beingFinished(delDir, run.id, marker);
   try {
     const found = (await recordedRuns(delDir))(run);
     if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
@@ -705,8 +707,10 @@ const NO_FILE = Symbol("no run file");
  * Claims the run file `path` (pending, or `reaped`), taking over the claim of
  * a finisher that died holding it. Returns the claimed path, `undefined` when
  * a live process holds it or the dead finisher wrote the run's record first
- * (for a reaped run: a record other than reap's FAILED one), or
- * {@linkcode NO_FILE}.
+ * (a record other than reap's FAILED one), or {@linkcode NO_FILE}. A dead
+ * claimant of a pending file whose run's only record is reap's FAILED one was
+ * that reap, killed before it kept the run in `reaped/`: the run is taken
+ * over, and finished as a reaped one (see `recordedAlready`).
  */
 async function claimRunFile(
   delDir: string,
@@ -744,7 +748,7 @@ async function claimRunFile(
         throw e;
       }
       const found = (await recordedRuns(delDir))(run);
-      if (found === undefined || (reaped && found.reaped)) return taken;
+      if (found === undefined || found.reaped) return taken;
       Deno.removeSync(taken);
       return undefined;
     }
@@ -778,7 +782,7 @@ async function finishReadOnly(
   options: FinishOptions,
 ): Promise<{ run: PendingRun; outcome: RunOutcome }> {
   let run: PendingRun;
-  let marker: string | undefined;
+  let marker: string | MarkerHeld;
   try {
     run = readPendingRun(readOnly.path);
   } catch {
@@ -795,9 +799,7 @@ async function finishReadOnly(
       { cause: e },
     );
   }
-  if (marker === undefined) {
-    throw new InputError(`run ${run.id} of ${delDir} is being finished by another process`);
-  }
+  if (typeof marker !== "string") throw beingFinished(delDir, run.id, marker);
   try {
     const implausible = run.delDir !== undefined && resolve(run.delDir) !== delDir
       ? `it names another deliverable folder, ${run.delDir}`
@@ -1573,6 +1575,13 @@ function stillPending(e: InputError, again: string): InputError {
  * Why a run cannot be claimed: a finisher has it, or it is gone (and `why`
  * it is not recorded from its token, when that was tried).
  */
+/** The error for a run whose marker another process holds, naming it (see `markerHeldBy`). */
+function beingFinished(delDir: string, id: string, held: MarkerHeld): InputError {
+  return new InputError(
+    `run ${id} of ${delDir} is being finished by another process: ${markerHeldBy(held)}`,
+  );
+}
+
 function goneError(delDir: string, id: string, why?: string): InputError {
   const claim = listPendingRuns(delDir).find((i) => i.id === id && i.claimedBy);
   if (claim) {

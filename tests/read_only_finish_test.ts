@@ -391,3 +391,76 @@ Deno.test("finish of a folder turned read-only with $TMPDIR full: exit 2 naming 
   assertEquals(await recordsOf(del), []);
   await cleanup();
 });
+
+/** This machine's name as a marker holds it (`pid@host`). */
+const HOST = Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_");
+
+Deno.test("reap of a run whose read-only finish's marker names no pid@host (zero-filled by a crash) or a pid reused since: the marker is removed, the run reaped (review-r F6)", async () => {
+  const { del, tmp, env, id, cleanup } = await startedRun();
+  const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
+  await Deno.mkdir(join(tmp, `runrec-pending-${Deno.uid()}`), { mode: 0o700 });
+  Deno.writeFileSync(marker, new Uint8Array(12)); // zeros: its data never reached the disk
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertIncludes(reap.stderr, `runrec reap: removed ${marker}`);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  assertEquals(pendingFiles(del), []);
+
+  // A live process started after the marker was made holds its pid now: not the marker's holder.
+  const second = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"], undefined, env);
+  assertEquals(second.code, 0, second.stderr);
+  const secondId = second.stdout.trim().split("/").at(-1)!.replace(/\.json$/, "");
+  const reused = new Deno.Command("sleep", { args: ["60"] }).spawn();
+  const secondMarker = join(tmp, `runrec-pending-${Deno.uid()}`, `${secondId}.finishing`);
+  Deno.writeTextFileSync(secondMarker, `${reused.pid}@${HOST}`);
+  const madeBefore = new Date(Date.now() - 2 * 3_600_000);
+  Deno.utimeSync(secondMarker, madeBefore, madeBefore);
+  const began = Date.now();
+  const again = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+  assertEquals(again.code, 0, again.stderr);
+  assert(Date.now() - began < 30_000, "not waited for");
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "FAILED"]);
+  assertEquals(pendingFiles(del), []);
+  assertEquals(await Deno.stat(secondMarker).then(() => true, () => false), false);
+  reused.kill();
+  await reused.status;
+  await cleanup();
+});
+
+Deno.test("reap of a run whose read-only finish's marker a live process or another machine holds: left pending and said so, not waited for; reaped once the holder is gone (review-r F6)", async () => {
+  const { del, tmp, env, id, cleanup } = await startedRun();
+  const folder = join(tmp, `runrec-pending-${Deno.uid()}`);
+  const marker = join(folder, `${id}.finishing`);
+  await Deno.mkdir(folder, { mode: 0o700 });
+  Deno.writeTextFileSync(marker, "4242@another-host");
+  const elsewhere = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+  assertEquals([elsewhere.code, elsewhere.stdout], [0, ""], elsewhere.stderr);
+  assertIncludes(
+    elsewhere.stderr,
+    `4_DOCUMENTS started ${runIdStartOf(id)}: left pending: a finish of it may be under way: ` +
+      `its marker ${marker} names pid 4242 on another-host, a machine this process cannot look at`,
+  );
+  assert(!elsewhere.stderr.includes("nothing to reap"), elsewhere.stderr);
+
+  const holder = new Deno.Command("sleep", { args: ["60"] }).spawn();
+  Deno.writeTextFileSync(marker, `${holder.pid}@${HOST}`);
+  const began = Date.now();
+  const live = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+  assertEquals([live.code, live.stdout], [0, ""], live.stderr);
+  assert(Date.now() - began < 30_000, "not waited for");
+  assertIncludes(live.stderr, `its marker ${marker} is held by pid ${holder.pid}, alive on this`);
+  assertEquals(pendingFiles(del), [`${id}.json`], "still pending");
+  assertEquals(await recordsOf(del), []);
+
+  holder.kill();
+  await holder.status;
+  const after = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+  assertEquals(after.code, 0, after.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  await cleanup();
+});
+
+/** When the run `id` started, as reap says it. */
+function runIdStartOf(id: string): string {
+  return id.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z-.*$/, "$1-$2-$3T$4:$5:$6.$7Z");
+}

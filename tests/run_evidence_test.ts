@@ -12,7 +12,7 @@ import { blockBody } from "../src/agent_block.ts";
 import { newRunId } from "../src/pending.ts";
 import { BUILTIN_PROFILES } from "../src/profiles.ts";
 import { runCliProcess } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
 import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
 
 const q = (path: string) => `'${path.replaceAll("'", `'\\''`)}'`;
@@ -234,6 +234,43 @@ Deno.test("finish from another folder than its start: an output named from the s
       "from the folder runrec start ran in",
   );
   assert(!finish.stderr.includes("DELETED"), finish.stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish from another folder with <del-dir> given through a symbolic link: an output named from the start's folder is that file, hashed (review-r F5)", async () => {
+  const { root, del } = await makeProject();
+  const rel = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
+  // The project reached through a link (a home folder on a data disk): start's kept folder is
+  // the real one (as the system gives it), the finish names the deliverable through the link.
+  const link = join(await tempDir(), "project");
+  await Deno.symlink(root, link);
+  const start = await runCliProcess(
+    ["start", rel, "--agent", "CHIRALITY_LENS"],
+    undefined,
+    {},
+    link,
+  );
+  assertEquals(start.code, 0, start.stderr);
+  await Deno.writeTextFile(join(del, "_SEMANTIC_LENSING.md"), "lens\n");
+  const finish = await runCliProcess(
+    [
+      ...["finish", join(link, rel), "--agent", "CHIRALITY_LENS", "--status", "SUCCESS"],
+      ...["--output", `${rel}/_SEMANTIC_LENSING.md`],
+    ],
+    undefined,
+    {},
+    join(root, "_Decomposition"),
+  );
+  assertEquals(finish.code, 0, finish.stderr);
+  assert(!finish.stderr.includes("does not exist"), finish.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(Object.keys(record.OutputHashes), ["_SEMANTIC_LENSING.md"]);
+  assertMatch(record.OutputHashes["_SEMANTIC_LENSING.md"], /^[0-9a-f]{64}$/);
+  assertIncludes(
+    record.Notes,
+    `--output ${rel}/_SEMANTIC_LENSING.md: recorded as _SEMANTIC_LENSING.md, the file it names ` +
+      "from the folder runrec start ran in",
+  );
   await Deno.remove(root, { recursive: true });
 });
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
@@ -427,5 +427,86 @@ Deno.test("a late finish killed holding its claim on the run reap wrote FAILED: 
   assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
   assertMatch(records[1].Notes, /^retried.*supersedes=/);
   assertEquals([...Deno.readDirSync(join(del, ".runrec", "reaped"))], []);
+  await Deno.remove(root, { recursive: true });
+});
+
+/**
+ * Starts a run of 4_DOCUMENTS in `del` and reaps it, the reap killed after writing its FAILED
+ * record, before it keeps the run in `reaped/`; returns the run's token.
+ */
+async function reapKilledBeforeKeeping(del: string): Promise<string> {
+  const token = await startRun(del, "4_DOCUMENTS");
+  // Every rename waits on its way in; the one into reaped/ is not done when seen.
+  const reap = underStrace(
+    [
+      "-e",
+      "trace=rename,renameat,renameat2",
+      "-e",
+      "inject=rename,renameat,renameat2:delay_enter=1000000",
+    ],
+    ["reap", del, "--older-than", "0s"],
+  );
+  const reader = reap.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let trace = "";
+  let keep: RegExpExecArray | null = null;
+  while (
+    !(keep = /^(?:\[pid +)?(\d+)\]? +rename\S*\(.*\.claim-[^"]*", .*\.runrec\/reaped\//m.exec(
+      trace,
+    ))
+  ) {
+    const { value, done } = await reader.read();
+    assert(!done, trace);
+    trace += value;
+  }
+  Deno.kill(Number(keep[1]), "SIGKILL");
+  await reap.status;
+  await reap.stdout.cancel();
+  await reader.cancel();
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  assertMatch(pendingFiles(del).join(), /\.claim-/);
+  return token;
+}
+
+Deno.test("a reap killed after writing FAILED, before keeping the run in reaped/: the agent's late finish records its outcome, superseding the FAILED record (review-r F1)", async () => {
+  const { root, del } = await makeProject();
+  const token = await reapKilledBeforeKeeping(del);
+  const late = await runCliProcess(["finish", token, "--status", "SUCCESS", "--notes", "late"]);
+  assertEquals(late.code, 0, late.stderr);
+  noStackTrace(late.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  assertIncludes(records[1].Notes, `supersedes=${records[0].RunID}`);
+  assertEquals(pendingFiles(del), []);
+  const again = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(again.code, 2, again.stderr);
+  assertMatch(again.stderr, /finished already/);
+  assertEquals((await recordsOf(del)).length, 2);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a reap killed after writing FAILED, before keeping the run in reaped/: the next reap keeps it there and says so; the late finish then records the agent's outcome (review-r F1)", async () => {
+  const { root, del } = await makeProject();
+  const token = await reapKilledBeforeKeeping(del);
+  const [failed] = await recordsOf(del);
+  const reap = await runCliProcess(["reap", del]);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertMatch(
+    reap.stdout,
+    new RegExp(
+      `^\\(recorded already as ${failed.RunID}\\) \\S+ 4_DOCUMENTS .*: \\d+@\\S+ died holding ` +
+        "the run after its FAILED record was written, before keeping it for its agent's late " +
+        "finish: kept in \\.runrec/reaped/ now\\n$",
+    ),
+  );
+  assertEquals(pendingFiles(del), []);
+  assertEquals(
+    [...Deno.readDirSync(join(del, ".runrec", "reaped"))].map((e) => e.name),
+    [`${token.split("/").at(-1)}`],
+  );
+  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(late.code, 0, late.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  assertIncludes(records[1].Notes, `supersedes=${failed.RunID}`);
   await Deno.remove(root, { recursive: true });
 });

@@ -27,7 +27,11 @@ finished" and the reason in Notes, for each run
   - with --older-than: that started longer ago than DURATION, unless its
     process is seen running on this machine.
 RunDuration of a reaped run is the time until it was reaped; its OutputFiles
-are empty. A run that finish is writing right now is left alone. A reaped run
+are empty. A run that finish is writing right now is left alone; one whose
+finish while its folder was read-only holds its marker (<id>.finishing in the
+temporary folder's runrec-pending-<uid>) is left pending and named on stderr
+("runrec reap: <folder> <agent> started <time>: left pending: ..."), not
+waited for: reap again once that finish is done. A reaped run
 is kept in .runrec/reaped/: should its agent finish after all, runrec finish
 still writes the agent's record, which supersedes the FAILED one. Where a run
 of the same agent started 1 second to 2 minutes later with the same pass and
@@ -39,22 +43,26 @@ Options:
   --older-than D  also reap runs older than D: an ISO 8601 duration (PT2H, P1D)
                   or a number with s, m, h or d (90m, 2h, 1d)
   --no-fsync      do not flush records to disk
-  --json          print {reaped: [...], problems: [...], removedTemporaries: [...]}
-                  as JSON
+  --json          print {reaped: [...], left: [...], problems: [...],
+                  removedTemporaries: [...]} as JSON
 
 Prints one line per reaped run (RunID, folder, agent, start, reason); in
 place of the RunID, what became of a record not written: "(spooled)" (a
 warning says where), "(written, not confirmed)" after its RunID, "(LOST:
 ...)", or "(recorded already)" for a run whose finisher wrote its record and
-died. A pending file that came back (git stash pop, a restored copy) after
-its run was recorded is removed, whatever its age: "(recorded already as
+died; a reap killed after writing its FAILED record leaves the run for the
+next reap to keep in .runrec/reaped/ ("(recorded already as RUN-...) ...
+<pid@host> died holding the run after its FAILED record was written ..."). A pending
+file that came back (git stash pop, a restored copy) after its run was
+recorded is removed, whatever its age: "(recorded already as
 RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), and
 records spooled earlier that the write appended are said ("replayed ... from
 the spool"). A temporary file a process killed before its rename left in .runrec/ (or in
 the temporary folder's runrec-pending-<uid>) is removed and named on stderr:
 once its writer (named in the file name) is gone from this machine, else
 once it is an hour old; never one a live writer may still rename. So is a
-read-only finish's marker there (<id>.finishing) whose holder is gone. A pending
+read-only finish's marker there (<id>.finishing) whose holder is gone (or a
+process started since: its pid reused), or that names no pid@host. A pending
 run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
 reaped all the same; "nothing to reap" on stderr when there was none. Runs
@@ -139,6 +147,12 @@ export const reapCommand: Command = {
       if (outcome?.lost) io.err(`${outcome.lost}\n`);
     }
     for (const problem of report.problems) io.err(`runrec reap: ${problem}\n`);
+    for (const { delDir, run, reason } of report.left) {
+      const where = relative(Deno.cwd(), delDir) || ".";
+      io.err(
+        `runrec reap: ${where} ${run.agent} started ${run.start.started}: left pending: ${reason}\n`,
+      );
+    }
     for (const path of report.removedTemporaries) {
       io.err(`runrec reap: removed ${path}, a temporary file its killed writer left\n`);
     }
@@ -164,18 +178,25 @@ export const reapCommand: Command = {
         spooledTo: r.outcome?.spooledTo ?? "",
         replayed: (r.outcome?.replayed ?? []).map((w) => w.record.RunID),
       }));
+      const left = report.left.map((r) => ({
+        delDir: r.delDir,
+        id: r.run.id,
+        agent: r.run.agent,
+        started: r.run.start.started,
+        reason: r.reason,
+      }));
       printRecorded(
         io,
         () => {
           const { problems, removedTemporaries } = report;
-          io.out(JSON.stringify({ reaped, problems, removedTemporaries }, null, 2) + "\n");
+          io.out(JSON.stringify({ reaped, left, problems, removedTemporaries }, null, 2) + "\n");
         },
       );
     } else {
       printRecorded(io, () => {
         for (const r of report.reaped) io.out(`${describeReaped(r, Deno.cwd())}\n`);
         // On stderr, so stdout stays one line per reaped run: an orchestrator's log shows reap ran.
-        if (report.reaped.length === 0 && report.problems.length === 0) {
+        if (report.reaped.length + report.left.length + report.problems.length === 0) {
           io.err("runrec reap: nothing to reap\n");
         }
         const unwatched = unwatchedNote(report.unwatched, age);
