@@ -274,7 +274,13 @@ export {
   replaySpool,
   type RunRecordedAlready,
 } from "./src/spool.ts";
-export { type ReapedRun, type ReapOptions, type ReapReport, reapRuns } from "./src/reap.ts";
+export {
+  type LeftRun,
+  type ReapedRun,
+  type ReapOptions,
+  type ReapReport,
+  reapRuns,
+} from "./src/reap.ts";
 
 // Export (runrec export).
 export { type CollectOptions, collectRuns, type ExportedRun } from "./src/export/runs.ts";
