@@ -14,7 +14,7 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "./path.ts";
-import { InputError } from "./errors.ts";
+import { failureReason, InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname, isZombie, notTheHolder, pidAlive } from "./lock.ts";
 import { listSpool, privateFolderProblem, sharedSpoolFolder, spoolEntryOf } from "./spool.ts";
@@ -1039,16 +1039,19 @@ export function releaseClaim(claimed: string): void {
 /**
  * Moves a claimed run whose FAILED record `reap` wrote (or spooled) to
  * {@linkcode reapedPath}: no longer pending, but there for its agent's
- * late `finish`.
+ * late `finish`. When it cannot be moved there (a read-only folder, an I/O
+ * error, a folder gone), it is given back where it was, unclaimed: a late
+ * finish finds it there as a reaped run, and the next reap moves it. Returns
+ * `undefined` once moved, else what became of it, in words.
  *
  * @example
  * ```ts
  * import { claimPendingRun, keepReapedRun } from "./pending.ts";
  * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
- * if (claimed) keepReapedRun("DEL-01-02_X", claimed);
+ * if (claimed) console.log(keepReapedRun("DEL-01-02_X", claimed) ?? "kept in .runrec/reaped/");
  * ```
  */
-export function keepReapedRun(delDir: string, claimed: string): void {
+export function keepReapedRun(delDir: string, claimed: string): string | undefined {
   const base = FILE.exec(basename(claimed));
   if (!base) throw new InputError(`${claimed}: not a pending run's file`);
   const path = reapedPath(delDir, base[1]);
@@ -1057,13 +1060,23 @@ export function keepReapedRun(delDir: string, claimed: string): void {
     if (kindOf(delDir) !== "folder") throw new Error("the deliverable folder is gone");
     Deno.mkdirSync(dirname(path), { recursive: true });
     Deno.renameSync(claimed, path);
-  } catch {
-    // No room to keep it: the run has its record, so it is no longer pending; a late
-    // finish is then refused, as for a run never started.
-    Deno.removeSync(claimed);
-    return;
+  } catch (e) {
+    // Never removed: the agent's late finish must still find the run, to record what it did.
+    // Deno's message names both paths again: the system's reason is what is new.
+    const reason = failureReason(e as Error).replace(/: (?:rename|mkdir) '.*$/, "");
+    const why = `not moved into ${dirname(path)}/ (${reason})`;
+    const back = claimed.replace(/\.claim-[^/\\]*$/, "");
+    try {
+      releaseClaim(claimed);
+    } catch {
+      return `${why}, nor given back: ${claimed} stays, which a late finish and the next reap ` +
+        "take over (its claimant gone)";
+    }
+    return `${why}: it waits as ${back}, where its agent's late finish records its outcome ` +
+      "(superseding the FAILED record); the next reap moves it";
   }
   syncFolder(dirname(path));
+  return undefined;
 }
 
 /**

@@ -158,27 +158,26 @@ export async function reapRuns(
         report.problems.push(item.problem ?? `${item.path}: unreadable`);
         continue;
       }
-      if (!item.claimedBy) {
+      if (!item.claimedBy) recordOf ??= await recordedRuns(delDir);
+      const found = item.claimedBy ? undefined : recordOf!(item.run);
+      if (found !== undefined && !found.reaped) {
         // A pending file back (git stash pop, a restored copy) after its run was recorded (its
         // id named in a record). Never the file of a process alive: left for its own finish.
-        recordOf ??= await recordedRuns(delDir);
-        const found = recordOf(item.run);
-        if (found?.spooledIn !== undefined) {
+        if (found.spooledIn !== undefined) {
           report.reaped.push(recordSpooled(delDir, item.run, found.spooledIn));
           continue;
         }
-        if (found !== undefined) {
-          if (processAlive(item.run)) continue;
-          try {
-            const back = removeRecordedRun(delDir, item, found);
-            if (back) report.reaped.push(back);
-          } catch (e) {
-            report.problems.push(`${item.path}: not removed: ${failureReason(e as Error)}`);
-          }
-          continue;
+        if (processAlive(item.run)) continue;
+        try {
+          const back = removeRecordedRun(delDir, item, found);
+          if (back) report.reaped.push(back);
+        } catch (e) {
+          report.problems.push(`${item.path}: not removed: ${failureReason(e as Error)}`);
         }
+        continue;
       }
-      const reason = whyReap(item, now, olderThanMs);
+      // Its only record reap's FAILED one: a reap that could not keep it in reaped/ left it here.
+      const reason = found?.reaped ? "reaped already" : whyReap(item, now, olderThanMs);
       if (!reason) {
         if (item.run.pid === undefined && !item.claimedBy) {
           report.unwatched.push({ delDir, run: item.run });
@@ -266,8 +265,9 @@ async function reapOne(
       releaseClaim(claimed); // flush appends it and removes the file
       return recordSpooled(delDir, run, found.spooledIn);
     }
+    if (found?.reaped) return keptForLateFinish(delDir, item, claimed, found);
     if (found !== undefined && item.claimedBy) {
-      return claimantRecorded(delDir, item, claimed, found);
+      return claimantRecorded(delDir, item, claimed);
     }
     if (found !== undefined) {
       Deno.removeSync(claimed);
@@ -289,33 +289,49 @@ async function reapOne(
 }
 
 /**
- * The run of a claimant that died after its record (`found`) was written: a
- * finisher's record finishes it, and its file is removed; reap's FAILED one
- * was written by a reap killed before it kept the run for its agent's late
- * finish, and the run is kept now, as that reap would have.
+ * A pending run (`item`, held by this reap as `claimed`) whose only record is
+ * reap's FAILED one (`found`): a reap killed (its claim left) or unable to
+ * move it (a read-only folder, an I/O error) before keeping it for its
+ * agent's late finish. Kept in `reaped/` now, as that reap would have; left
+ * where it is, and said, when it still cannot be moved.
  */
-function claimantRecorded(
+function keptForLateFinish(
   delDir: string,
   item: PendingItem,
   claimed: string,
   found: RunRecordFound,
-): ReapedRun {
+): ReapedRun | { left: LeftRun } {
   const run = item.run!;
-  if (found.reaped) {
-    keepReapedRun(delDir, claimed);
-    return {
-      delDir,
-      run,
-      // A late finish that took such a claim over and died before its write leaves the same.
-      reason: `${item.claimedBy} died holding the run after its FAILED record was written, ` +
-        `before keeping it for its agent's late finish: kept in ${REAPED_FOLDER}/ now`,
-      ...(found.runId === undefined ? {} : { runId: found.runId }),
-    };
+  const notKept = keepReapedRun(delDir, claimed);
+  if (notKept !== undefined) {
+    const failed = found.runId ?? `its FAILED record waits in the spool, ${found.spooledIn}`;
+    return { left: { delDir, run, reason: `reaped already (${failed}); ${notKept}` } };
   }
-  // Its finisher wrote the agent's record: the run is finished, not reaped (kept in reaped/, a
-  // retried finish would record it again).
+  // A late finish that took such a claim over and died before its write leaves the same.
+  const before = item.claimedBy
+    ? `${item.claimedBy} died holding the run after its FAILED record was written, before ` +
+      "keeping it"
+    : "its FAILED record was written by a reap that could not keep it";
+  return {
+    delDir,
+    run,
+    reason: `${before} for its agent's late finish: kept in ${REAPED_FOLDER}/ now`,
+    ...(found.runId === undefined ? {} : { runId: found.runId }),
+  };
+}
+
+/**
+ * The run of a finisher that died after writing its record (`found`, not
+ * reap's): the run is finished, not reaped, and its file is removed (kept in
+ * reaped/, a retried finish would record it again).
+ */
+function claimantRecorded(delDir: string, item: PendingItem, claimed: string): ReapedRun {
   Deno.removeSync(claimed);
-  return { delDir, run, reason: `the finisher ${item.claimedBy} died after writing its record` };
+  return {
+    delDir,
+    run: item.run!,
+    reason: `the finisher ${item.claimedBy} died after writing its record`,
+  };
 }
 
 /** {@linkcode reapOne} once the run is claimed, not recorded, and no finish of it is under way. */
@@ -330,6 +346,7 @@ async function reapClaimed(
   // FAILED record, as a pending run may be a fan-out's and is never dropped (AGENT_PROTOCOL.md §4).
   const retried = await retriedStartNote(delDir, run);
   const said = retried === undefined ? reason : `${reason}; ${retried}`;
+  const notKept: string[] = []; // why the run is not in reaped/, when it is not
   const outcome = await finishClaimed(
     delDir,
     run,
@@ -343,8 +360,12 @@ async function reapClaimed(
     },
     { holder: `runrec reap (${run.agent})`, ...writeOptions },
     // Kept, not deleted: the agent may yet finish, and its record then supersedes this one.
-    (path) => keepReapedRun(delDir, path),
+    (path) => {
+      const why = keepReapedRun(delDir, path);
+      if (why !== undefined) notKept.push(why);
+    },
   );
+  for (const why of notKept) outcome.warnings.push(`run ${run.id} ${why}`);
   // A record written but not confirmed has its RunID in the file only.
   const runId = outcome.written?.record.RunID ??
     (outcome.unconfirmed ? (await reapedRecord(delDir, run.id))?.RunID : undefined);

@@ -1606,6 +1606,7 @@ function recordedError(
   found: RunRecordFound,
   agent?: string,
 ): InputError {
+  if (found.reaped) return reapedOnlyError(delDir, id, place, found, agent);
   // `runrec log` shows a record in the file, not one in the spool of a folder that is gone.
   const where = found.runId !== undefined
     ? ` (runrec log says): its record is ${found.runId} in ${join(place, RECORD_FILE)}`
@@ -1637,6 +1638,32 @@ function recordedError(
   return new InputError(
     `${delDir}: no pending run ${id}: finished already${where}; nothing written, nothing ` +
       "more is needed (an emit would record the run twice)",
+  );
+}
+
+/**
+ * Why a late finish of the run `id` writes nothing when its only record
+ * (`found`, in `place`) is the FAILED one `reap` wrote and its file is gone
+ * (removed since, or by an older runrec's reap): the agent's outcome is not
+ * recorded yet, and what records it is said.
+ */
+function reapedOnlyError(
+  delDir: string,
+  id: string,
+  place: string,
+  found: RunRecordFound,
+  agent?: string,
+): InputError {
+  const failed = found.runId ?? "<its RunID>";
+  const where = found.runId !== undefined
+    ? `${found.runId} in ${join(place, RECORD_FILE)}`
+    : `waiting in the spool, ${found.spooledIn} (runrec flush ${shellWord(place)} appends it)`;
+  return new InputError(
+    `${delDir}: no pending run ${id}: its only record is the FAILED one reap wrote (the agent ` +
+      `was thought gone), ${where}, and its run file is gone, so this late finish is not ` +
+      `recorded; nothing written; to record this outcome: runrec emit ${shellWord(place)} ` +
+      `--agent ${agent ?? "NAME"} --status S ..., then runrec annotate ${shellWord(place)} ` +
+      `<the new RunID> --supersedes ${failed}`,
   );
 }
 

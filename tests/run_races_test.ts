@@ -510,3 +510,78 @@ Deno.test("a reap killed after writing FAILED, before keeping the run in reaped/
   assertIncludes(records[1].Notes, `supersedes=${failed.RunID}`);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("reap whose move of the run into reaped/ fails (EIO, ENOSPC): the run waits as its pending file, said; the late finish records the agent's outcome superseding the FAILED record, directly or after the next reap keeps it in reaped/ (soak4 F2)", async () => {
+  for (const error of ["EIO", "ENOSPC"]) {
+    for (const reapAgain of [false, true]) {
+      const { root, del } = await makeProject();
+      const token = await startRun(del, "4_DOCUMENTS");
+      const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+      // Renames of the reap (an empty $TMPDIR): the claim, its marker folder's .gitignore, then
+      // the move into reaped/ (-P cannot name a path that does not exist yet), which fails.
+      const keep = join(del, ".runrec", "reaped", `${id}.json`);
+      const reap = await underStrace(
+        ["-o", "/dev/null", "-e", "trace=rename", "-e", `inject=rename:error=${error}:when=3`],
+        ["reap", del, "--older-than", "0s"],
+        { TMPDIR: await tempDir() },
+      ).output();
+      const stderr = new TextDecoder().decode(reap.stderr);
+      assertEquals(reap.code, 0, stderr);
+      noStackTrace(stderr);
+      assertIncludes(
+        stderr,
+        `run ${id} not moved into ${dirname(keep)}/ (${
+          error === "EIO"
+            ? "Input/output error (os error 5)"
+            : "No space left on device (os error 28)"
+        }): it waits as ${token}, where its agent's late finish records its outcome`,
+      );
+      assertEquals(pendingFiles(del), [`${id}.json`]);
+      const [failed] = await recordsOf(del);
+      if (reapAgain) {
+        const again = await runCliProcess(["reap", del]);
+        assertEquals(again.code, 0, again.stderr);
+        assertIncludes(
+          again.stdout,
+          `(recorded already as ${failed.RunID}) `,
+        );
+        assertIncludes(
+          again.stdout,
+          "its FAILED record was written by a reap that could not keep it for its agent's late " +
+            "finish: kept in .runrec/reaped/ now",
+        );
+        assertEquals(pendingFiles(del), []);
+        assertEquals([...Deno.readDirSync(dirname(keep))].map((e) => e.name), [`${id}.json`]);
+      }
+      const late = await runCliProcess(["finish", token, "--status", "SUCCESS", "--notes", "late"]);
+      assertEquals(late.code, 0, late.stderr);
+      const records = await recordsOf(del);
+      assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+      assertIncludes(records[1].Notes, `supersedes=${failed.RunID}`);
+      assertEquals(pendingFiles(del), []);
+      const quiet = await runCliProcess(["reap", del, "--older-than", "0s"]);
+      assertEquals([quiet.code, quiet.stdout], [0, ""], quiet.stderr);
+      assertEquals((await recordsOf(del)).length, 2);
+      await Deno.remove(root, { recursive: true });
+    }
+  }
+});
+
+Deno.test("a late finish of a reaped run whose file is gone (removed by hand, an older reap): exit 2 saying its only record is reap's FAILED one and how to record the outcome, never 'nothing more is needed' (soak4 F2)", async () => {
+  const { root, del } = await makeProject();
+  const token = await startRun(del, "4_DOCUMENTS");
+  const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const [failed] = await recordsOf(del);
+  await Deno.remove(join(del, ".runrec", "reaped", `${id}.json`));
+  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(late.code, 2, late.stderr);
+  noStackTrace(late.stderr);
+  assert(!late.stderr.includes("nothing more is needed"), late.stderr);
+  assertIncludes(late.stderr, `its only record is the FAILED one reap wrote`);
+  assertIncludes(late.stderr, "--status S ..., then runrec annotate ");
+  assertIncludes(late.stderr, `--supersedes ${failed.RunID}`);
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
