@@ -211,7 +211,7 @@ export function parseToken(
   }
   let run: PendingRun;
   try {
-    run = readPendingRun(path);
+    run = readOutsideRun(path);
   } catch (e) {
     if ((e as Error).cause instanceof Deno.errors.NotFound) {
       throw new InputError(
@@ -225,6 +225,26 @@ export function parseToken(
     throw new InputError(`${token}: not a pending run: it names no deliverable folder`);
   }
   return { delDir: run.delDir, id: name[1], path };
+}
+
+/**
+ * The run kept outside its folder at `path`, read from its file or, once
+ * reaped, from the copy kept for its late finish ({@linkcode reapedPlace});
+ * from a claim of either while a finisher holds it (a reap killed mid-way
+ * leaves its claim): the run names its folder.
+ */
+function readOutsideRun(path: string): PendingRun {
+  for (const file of [path, join(dirname(path), OUTSIDE_REAPED, basename(path))]) {
+    const holder = claimHolder(file);
+    for (const at of [file, ...(holder === undefined ? [] : [`${file}.claim-${holder}`])]) {
+      try {
+        return readPendingRun(at);
+      } catch (e) {
+        if (!((e as Error).cause instanceof Deno.errors.NotFound)) throw e;
+      }
+    }
+  }
+  return readPendingRun(path); // in none of its places: said as gone
 }
 
 /**
@@ -446,6 +466,22 @@ export function listPendingRuns(delDir: string): PendingItem[] {
  */
 export function listReapedRuns(delDir: string): PendingItem[] {
   return listRunFiles(join(resolve(delDir), REAPED_FOLDER));
+}
+
+/**
+ * The reaped runs kept outside their deliverable folders for their agents'
+ * late finish ({@linkcode reapedPlace}), each naming its folder in
+ * `run.delDir`, oldest first.
+ *
+ * @example
+ * ```ts
+ * import { listOutsideReapedRuns } from "./pending.ts";
+ * for (const item of listOutsideReapedRuns()) console.log(item.run?.delDir, item.id);
+ * ```
+ */
+export function listOutsideReapedRuns(): PendingItem[] {
+  const folder = outsidePendingFolder();
+  return folder === undefined ? [] : listRunFiles(join(folder, OUTSIDE_REAPED));
 }
 
 /**
@@ -1052,13 +1088,12 @@ export function releaseClaim(claimed: string): void {
  * ```
  */
 export function keepReapedRun(delDir: string, claimed: string): string | undefined {
-  const base = FILE.exec(basename(claimed));
-  if (!base) throw new InputError(`${claimed}: not a pending run's file`);
-  const path = reapedPath(delDir, base[1]);
+  const path = reapedPlace(delDir, claimed);
+  const inFolder = path === reapedPath(delDir, basename(path, ".json"));
   try {
     // A deliverable folder removed since is not made again to keep the run.
-    if (kindOf(delDir) !== "folder") throw new Error("the deliverable folder is gone");
-    Deno.mkdirSync(dirname(path), { recursive: true });
+    if (inFolder && kindOf(delDir) !== "folder") throw new Error("the deliverable folder is gone");
+    Deno.mkdirSync(dirname(path), { recursive: true, ...(inFolder ? {} : { mode: 0o700 }) });
     Deno.renameSync(claimed, path);
   } catch (e) {
     // Never removed: the agent's late finish must still find the run, to record what it did.
@@ -1078,6 +1113,35 @@ export function keepReapedRun(delDir: string, claimed: string): string | undefin
   syncFolder(dirname(path));
   return undefined;
 }
+
+/**
+ * Where a run `reap` wrote as FAILED is kept for its agent's late `finish`,
+ * given its pending file (or a claim of it, `file`): in its deliverable
+ * folder's `.runrec/reaped/` ({@linkcode reapedPath}), or, for a run kept
+ * outside that folder ({@linkcode keepPendingRun}), in `reaped/` beside it,
+ * where its token still leads.
+ *
+ * @example
+ * ```ts
+ * import { reapedPlace } from "./pending.ts";
+ * reapedPlace("/p/DEL-01-02_X", "/tmp/runrec-pending-1000/20260222T101500123Z-1a2b3c4d.json");
+ * // "/tmp/runrec-pending-1000/reaped/20260222T101500123Z-1a2b3c4d.json"
+ * ```
+ */
+export function reapedPlace(delDir: string, file: string): string {
+  const base = FILE.exec(basename(file));
+  if (!base) throw new InputError(`${file}: not a pending run's file`);
+  const folder = dirname(resolve(file));
+  if (basename(folder) === "pending" && basename(dirname(folder)) === ".runrec") {
+    return reapedPath(delDir, base[1]);
+  }
+  return basename(folder) === OUTSIDE_REAPED
+    ? join(folder, `${base[1]}.json`)
+    : join(folder, OUTSIDE_REAPED, `${base[1]}.json`);
+}
+
+/** The folder, beside the runs kept outside their folders, of those `reap` wrote as FAILED. */
+const OUTSIDE_REAPED = "reaped";
 
 /**
  * The RunID and RecordChecksum of the FAILED record `reap` wrote for the run

@@ -5,7 +5,7 @@
  * @module
  */
 import { kindOf } from "./walk.ts";
-import { dirname, relative, resolve } from "./path.ts";
+import { dirname, join, relative, resolve } from "./path.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
@@ -21,6 +21,7 @@ import {
   processState,
   REAPED_ERROR,
   REAPED_FOLDER,
+  reapedPlace,
   reapedRecord,
   recordedRuns,
   releaseClaim,
@@ -315,9 +316,17 @@ function keptForLateFinish(
   return {
     delDir,
     run,
-    reason: `${before} for its agent's late finish: kept in ${REAPED_FOLDER}/ now`,
+    reason: `${before} for its agent's late finish: kept in ${
+      reapedFolderOf(delDir, reapedPlace(delDir, claimed))
+    } now`,
     ...(found.runId === undefined ? {} : { runId: found.runId }),
   };
+}
+
+/** The folder of a reaped run's file `path`, as said: `.runrec/reaped/`, or the one beside a run kept outside. */
+function reapedFolderOf(delDir: string, path: string): string {
+  const folder = dirname(path);
+  return folder === join(resolve(delDir), REAPED_FOLDER) ? `${REAPED_FOLDER}/` : `${folder}/`;
 }
 
 /**

@@ -63,6 +63,7 @@ import {
   keepPendingRun,
   lastStartedRunOf,
   listOutsidePendingRuns,
+  listOutsideReapedRuns,
   listPendingRuns,
   listReapedRuns,
   type MarkerHeld,
@@ -77,7 +78,7 @@ import {
   processState,
   READ_ONLY_FINISH_NOTE,
   readPendingRun,
-  reapedPath,
+  reapedPlace,
   reapedRecord,
   reapedRunOf,
   recordedRuns,
@@ -696,7 +697,7 @@ async function claimForFinish(
   if (pending !== NO_FILE) {
     return pending === undefined ? undefined : { claimed: pending, reaped: false };
   }
-  const reaped = await claimRunFile(delDir, reapedPath(delDir, id), true);
+  const reaped = await claimRunFile(delDir, reapedPlace(delDir, path), true);
   return reaped === NO_FILE || reaped === undefined ? undefined : { claimed: reaped, reaped: true };
 }
 
@@ -877,7 +878,7 @@ async function recordedAlready(
   if (found.reaped) {
     // Finished from this file: the copy reap kept would let a second late finish in.
     try {
-      Deno.removeSync(reapedPath(delDir, run.id));
+      Deno.removeSync(reapedPlace(delDir, claim.claimed));
     } catch { /* none kept */ }
     return true;
   }
@@ -1150,9 +1151,10 @@ async function locateRun(
         `--run: ${JSON.stringify(run)} is not a run token, a pending run's id or a RunID`,
       );
     }
-    // A run of the folder kept outside it is finished from its file there.
-    const outside = keptOutside(resolve(target)).find((i) => i.id === run);
-    return { delDir: resolve(target), id: run, ...outside && { path: runFileOf(outside) } };
+    // A run of the folder kept outside it is finished from its file there (or, reaped, beside it).
+    const outside = keptOutside(resolve(target)).find((i) => i.id === run) ??
+      reapedOutside(resolve(target)).find((i) => i.id === run);
+    return { delDir: resolve(target), id: run, ...outside && { path: tokenOf(outside) } };
   }
   const token = parseToken(target) ?? tokenWithStraySpaces(target);
   // A folder gone altogether (a removed worktree) keeps the token: finish records it from there.
@@ -1182,7 +1184,9 @@ async function locateRun(
   if (meant.length === 0) {
     const elsewhere = pendingInOtherWorkTrees(target, { agent });
     if (elsewhere) throw elsewhere;
-    const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy && ofAgent(i));
+    const reaped = [...listReapedRuns(target), ...reapedOutside(delDir)].filter((i) =>
+      i.run && !i.claimedBy && ofAgent(i)
+    );
     const unreadable = items.filter((i) => i.problem).map((i) => i.problem);
     // Never "finished already" while a run here may be A's: unreadable, held, or reaped and
     // waiting for its late finish (review-r F2).
@@ -1343,6 +1347,17 @@ function throwIfMangledToken(target: string): void {
  */
 function keptOutside(delDir: string): PendingItem[] {
   return listOutsidePendingRuns().filter((i) => i.run?.delDir === delDir);
+}
+
+/** The runs of `delDir` kept outside it that reap wrote as FAILED, kept beside them (`reapedPlace`). */
+function reapedOutside(delDir: string): PendingItem[] {
+  return listOutsideReapedRuns().filter((i) => i.run?.delDir === delDir);
+}
+
+/** The token of a run kept outside its folder: its pending file's path, reaped or not. */
+function tokenOf(item: PendingItem): string {
+  const folder = dirname(item.path);
+  return join(basename(folder) === "reaped" ? dirname(folder) : folder, `${item.id}.json`);
 }
 
 /** The run file of `item` as it is when no finish holds it (a claim renames it). */
