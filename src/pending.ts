@@ -469,6 +469,20 @@ export function listReapedRuns(delDir: string): PendingItem[] {
 }
 
 /**
+ * The reaped runs of a deliverable folder that a finisher holds (a late
+ * finish under way, or one that died holding it), oldest first.
+ *
+ * @example
+ * ```ts
+ * import { listReapedClaims } from "./pending.ts";
+ * for (const item of listReapedClaims("DEL-01-02_X")) console.log(item.id, item.claimedBy);
+ * ```
+ */
+export function listReapedClaims(delDir: string): PendingItem[] {
+  return listRunFiles(join(resolve(delDir), REAPED_FOLDER), true);
+}
+
+/**
  * The reaped runs kept outside their deliverable folders for their agents'
  * late finish ({@linkcode reapedPlace}), each naming its folder in
  * `run.delDir`, oldest first.
@@ -499,8 +513,8 @@ export function listOutsidePendingRuns(): PendingItem[] {
   return folder === undefined ? [] : listRunFiles(folder);
 }
 
-/** The run files of a folder of pending or reaped runs. */
-function listRunFiles(folder: string): PendingItem[] {
+/** The run files of a folder of pending or reaped runs (`claimedOnly`: those a finisher holds). */
+function listRunFiles(folder: string, claimedOnly = false): PendingItem[] {
   let names: string[];
   try {
     names = [...Deno.readDirSync(folder)].filter((e) => e.isFile).map((e) => e.name);
@@ -510,7 +524,7 @@ function listRunFiles(folder: string): PendingItem[] {
   const items: PendingItem[] = [];
   for (const name of names.sort()) {
     const match = FILE.exec(name);
-    if (!match) continue;
+    if (!match || (claimedOnly && match[2] === undefined)) continue;
     const item: PendingItem = { path: join(folder, name), id: match[1] };
     if (match[2] !== undefined) item.claimedBy = match[2];
     try {
@@ -1228,6 +1242,24 @@ export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
  */
 export function foldersWithPendingRuns(targets: readonly string[]): string[] {
   return foldersWhere(targets, (dir) => listPendingRuns(dir).length > 0);
+}
+
+/**
+ * Every deliverable folder at or beneath `targets` that holds pending runs,
+ * or reaped runs a finisher holds ({@linkcode listReapedClaims}): what
+ * `reap` looks at, each once, sorted.
+ *
+ * @example
+ * ```ts
+ * import { foldersWithRunsToSettle } from "./pending.ts";
+ * for (const dir of foldersWithRunsToSettle(["."])) console.log(dir);
+ * ```
+ */
+export function foldersWithRunsToSettle(targets: readonly string[]): string[] {
+  return foldersWhere(
+    targets,
+    (dir) => listPendingRuns(dir).length > 0 || listReapedClaims(dir).length > 0,
+  );
 }
 
 /**

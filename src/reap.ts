@@ -10,10 +10,12 @@ import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
   claimReadOnlyRun,
-  foldersWithPendingRuns,
+  foldersWithRunsToSettle,
   keepReapedRun,
   listOutsidePendingRuns,
+  listOutsideReapedRuns,
   listPendingRuns,
+  listReapedClaims,
   type MarkerHeld,
   markerHeldBy,
   type PendingItem,
@@ -151,7 +153,7 @@ export async function reapRuns(
     unwatched: [],
     removedTemporaries: removeAbandonedRunTemporaries(targets),
   };
-  for (const { delDir, items } of pendingRunsAt(targets)) {
+  for (const { delDir, items, reapedClaims } of pendingRunsAt(targets)) {
     // Read once per folder, and only where a run waits: the record file may be large.
     let recordOf: ((run: PendingRun) => RunRecordFound | undefined) | undefined;
     for (const item of items) {
@@ -194,8 +196,57 @@ export async function reapRuns(
         report.problems.push(`${item.path}: not reaped: ${failureReason(e as Error)}`);
       }
     }
+    for (const item of reapedClaims) {
+      try {
+        const settled = await settleReapedClaim(delDir, item);
+        if (settled) report.reaped.push(settled);
+      } catch (e) {
+        report.problems.push(`${item.path}: not settled: ${failureReason(e as Error)}`);
+      }
+    }
   }
   return report;
+}
+
+/**
+ * The claim a late finish left on a reaped run (`item`, in `.runrec/reaped/`)
+ * once that finish is gone: killed, or unable to remove it (its folder
+ * turned read-only, its record LOST and appended later by `flush --from`).
+ * Removed when the run has its record (other than reap's FAILED one), else
+ * given back for its agent's late finish; `undefined` while the finish may
+ * be under way (alive, or on another machine), or another process took it.
+ */
+async function settleReapedClaim(
+  delDir: string,
+  item: PendingItem,
+): Promise<ReapedRun | undefined> {
+  if (!item.run) throw new Error(item.problem ?? "unreadable");
+  if (processState(item.claimedBy!) !== "gone") return undefined;
+  const claimed = claimPendingRun(item.path); // the dead finisher's claim, taken over
+  if (!claimed) return undefined;
+  const run = item.run;
+  const found = (await recordedRuns(delDir))(run);
+  const runId = found?.runId === undefined ? {} : { runId: found.runId };
+  if (found !== undefined && !found.reaped) {
+    Deno.removeSync(claimed);
+    return {
+      delDir,
+      run,
+      reason: `the late finish ${item.claimedBy} wrote its record and left its claim on the ` +
+        `run kept in ${reapedFolderOf(delDir, item.path)} (killed, or its folder read-only ` +
+        "then); the claim removed",
+      ...runId,
+    };
+  }
+  releaseClaim(claimed);
+  return {
+    delDir,
+    run,
+    reason: `the late finish ${item.claimedBy} died holding the run before its record was ` +
+      `written: given back, kept in ${reapedFolderOf(delDir, item.path)} for its agent's late ` +
+      "finish",
+    ...runId,
+  };
 }
 
 /** A run whose finish spooled its record (a read-only folder): flush appends it, removes the file. */
@@ -384,23 +435,32 @@ async function reapClaimed(
 /**
  * The pending runs of every deliverable folder at or beneath `targets`: those
  * in the folders, and those kept outside them (a read-only folder) that name
- * such a folder.
+ * such a folder; and the reaped runs a finisher holds (`reapedClaims`), in
+ * the folders and beside the runs kept outside.
  */
-function pendingRunsAt(targets: readonly string[]): { delDir: string; items: PendingItem[] }[] {
-  const found = foldersWithPendingRuns(targets).map((delDir) => ({
+function pendingRunsAt(
+  targets: readonly string[],
+): { delDir: string; items: PendingItem[]; reapedClaims: PendingItem[] }[] {
+  const found = foldersWithRunsToSettle(targets).map((delDir) => ({
     delDir,
     items: listPendingRuns(delDir),
+    reapedClaims: listReapedClaims(delDir),
   }));
   const bases = targets.map((target) => {
     const path = resolve(target);
     return kindOf(path) === "folder" ? path : dirname(path);
   });
-  for (const item of listOutsidePendingRuns()) {
+  const ours = (item: PendingItem) => {
     const delDir = item.run?.delDir;
-    if (delDir === undefined) continue; // unreadable: another project's, perhaps; not ours to name
-    if (bases.some((base) => delDir === base || delDir.startsWith(`${base}/`))) {
-      found.push({ delDir, items: [item] });
-    }
+    // Unreadable: another project's, perhaps; not ours to name.
+    return delDir !== undefined &&
+      bases.some((base) => delDir === base || delDir.startsWith(`${base}/`));
+  };
+  for (const item of listOutsidePendingRuns().filter(ours)) {
+    found.push({ delDir: item.run!.delDir!, items: [item], reapedClaims: [] });
+  }
+  for (const item of listOutsideReapedRuns().filter((i) => i.claimedBy && ours(i))) {
+    found.push({ delDir: item.run!.delDir!, items: [], reapedClaims: [item] });
   }
   return found;
 }

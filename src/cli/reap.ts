@@ -38,7 +38,9 @@ the agent's record, which supersedes the FAILED one. A run that cannot be
 moved there (an I/O error, a full disk, a read-only folder) stays where it
 was, for its late finish all the same, said in a warning ("run <id> not
 moved into ...") and by each reap until one moves it ("left pending: reaped
-already ..."). Where a run
+already ..."). A late finish that died holding a reaped run (or could not
+remove its claim) has its claim removed once the agent's record is written,
+else given back for the late finish. Where a run
 of the same agent started 1 second to 2 minutes later with the same pass and
 inputs is recorded, the reason adds "probably a retried start: a start N s
 later with the same inputs (run id ID) is recorded as RUN-...": a start
