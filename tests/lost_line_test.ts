@@ -164,3 +164,48 @@ Deno.test("annotate whose RunID cannot be printed (stdout on /dev/full) exits 0 
   const records = await recordsOf(del);
   assertEquals(records.filter((r) => r.Notes.includes("checked by QA")).length, 1);
 });
+
+Deno.test("emit, finish and annotate that wait for a busy lock with stderr on /dev/full wait, write and exit 0: the unprintable wait note aborts nothing (soak4 F6)", async () => {
+  const { root } = await makeProject();
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const env = { TMPDIR: await tempDir() };
+  const run = (await sh(`${RUNREC_SH} emit '${del}' --agent 4_DOCUMENTS --status SUCCESS`, env))
+    .stdout.trim();
+  const token = (await sh(`${RUNREC_SH} start '${del}' --agent PREPARATION`, env)).stdout.trim();
+  const lockFile = join(del, "RunRecords.csv.lock");
+  for (
+    const command of [
+      `emit '${del}' --agent 4_DOCUMENTS --status SUCCESS --notes while-locked`,
+      `finish '${token}' --status SUCCESS --notes while-locked`,
+      `annotate '${del}' '${run}' --note while-locked`,
+    ]
+  ) {
+    // A live holder for a second: past the 200 ms after which the wait is said.
+    const holder = new Deno.Command("sleep", { args: ["30"] }).spawn();
+    Deno.writeTextFileSync(
+      lockFile,
+      JSON.stringify({
+        holder: "test",
+        acquired: new Date().toISOString(),
+        lease_duration_s: 30,
+        pid: holder.pid,
+        deliverable_id: "DEL-01-02",
+        schema_version: "v1.0",
+        hostname: Deno.hostname(),
+      }),
+    );
+    const release = new Promise((done) =>
+      setTimeout(() => {
+        Deno.removeSync(lockFile);
+        holder.kill();
+        done(holder.status);
+      }, 1000)
+    );
+    const result = await sh(`${RUNREC_SH} ${command} >/dev/null 2>/dev/full`, env);
+    await release;
+    assertEquals(result.code, 0, command);
+  }
+  const records = await recordsOf(del);
+  assertEquals(records.filter((r) => r.Notes.includes("while-locked")).length, 3);
+  assertEquals(pendingFiles(del), []);
+});
