@@ -19,6 +19,7 @@ import type { RunStartState } from "./hook.ts";
 import { hostname, isZombie, notTheHolder, pidAlive } from "./lock.ts";
 import { listSpool, privateFolderProblem, sharedSpoolFolder, spoolEntryOf } from "./spool.ts";
 import {
+  fileNamesIn,
   inStateFolder,
   removeAbandonedTemporaries,
   syncFolder,
@@ -1187,13 +1188,7 @@ export function removeAbandonedRunTemporaries(targets: readonly string[]): strin
  */
 function removeDeadMarkers(folder: string): string[] {
   const removed: string[] = [];
-  let names: string[];
-  try {
-    names = [...Deno.readDirSync(folder)].filter((e) => e.isFile).map((e) => e.name);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
+  for (const name of fileNamesIn(folder)) {
     if (!name.endsWith(MARKER_SUFFIX) || !isRunId(name.slice(0, -MARKER_SUFFIX.length))) continue;
     const path = join(folder, name);
     try {
