@@ -10,8 +10,8 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
-import { pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
+import { makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { firstLine, pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
 
 async function sh(script: string, env: Record<string, string> = {}) {
   const out = await new Deno.Command("sh", { args: ["-c", script], env, stdout: "piped" })
@@ -172,7 +172,6 @@ Deno.test("emit, finish and annotate that wait for a busy lock with stderr on /d
   const run = (await sh(`${RUNREC_SH} emit '${del}' --agent 4_DOCUMENTS --status SUCCESS`, env))
     .stdout.trim();
   const token = (await sh(`${RUNREC_SH} start '${del}' --agent PREPARATION`, env)).stdout.trim();
-  const lockFile = join(del, "RunRecords.csv.lock");
   for (
     const command of [
       `emit '${del}' --agent 4_DOCUMENTS --status SUCCESS --notes while-locked`,
@@ -180,29 +179,23 @@ Deno.test("emit, finish and annotate that wait for a busy lock with stderr on /d
       `annotate '${del}' '${run}' --note while-locked`,
     ]
   ) {
-    // A live holder for a second: past the 200 ms after which the wait is said.
-    const holder = new Deno.Command("sleep", { args: ["30"] }).spawn();
-    Deno.writeTextFileSync(
-      lockFile,
-      JSON.stringify({
-        holder: "test",
-        acquired: new Date().toISOString(),
-        lease_duration_s: 30,
-        pid: holder.pid,
-        deliverable_id: "DEL-01-02",
-        schema_version: "v1.0",
-        hostname: Deno.hostname(),
-      }),
-    );
-    const release = new Promise((done) =>
-      setTimeout(() => {
-        Deno.removeSync(lockFile);
-        holder.kill();
-        done(holder.status);
-      }, 1000)
-    );
-    const result = await sh(`${RUNREC_SH} ${command} >/dev/null 2>/dev/full`, env);
-    await release;
+    // A live holder, released a second on: past the 200 ms after which the wait is said.
+    const holder = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        join(ROOT, "tests/support/hold_lock.ts"),
+        join(del, "RunRecords.csv.lock"),
+        "30",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    await firstLine(holder.stdout);
+    const waiting = sh(`${RUNREC_SH} ${command} >/dev/null 2>/dev/full`, env);
+    setTimeout(() => holder.stdin.close(), 1000);
+    const result = await waiting;
+    await holder.status;
     assertEquals(result.code, 0, command);
   }
   const records = await recordsOf(del);
