@@ -237,11 +237,14 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
  * A warning for each run of `run`'s agent still pending in `dir` when it
  * starts `run`: most often a finish forgotten, which `reap` would write
  * FAILED; seconds old with the same inputs, most often a start retried after
- * its token was lost (retried_start.ts: reap says so only once the retry is recorded).
+ * its token was lost (retried_start.ts: reap says so only once the retry is recorded). The
+ * runs kept outside `dir` (it was read-only at their start) count too.
  */
 function earlierRunWarnings(dir: string, run: PendingRun): string[] {
   const { agent } = run;
-  return listPendingRuns(dir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) => {
+  // A read-only folder's runs are kept outside it (keepPendingRun), as reap finds them too.
+  const pending = [...listPendingRuns(dir), ...keptOutside(dir)];
+  return pending.filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) => {
     const since = `${agent}'s run ${i.id} (since ${i.run!.start.started}`;
     const finish = `runrec finish ${shellWord(i.path)} --status S ...`;
     const retried = retriedAfter(i.run!, run);
