@@ -16,6 +16,7 @@ import {
   deliverableId,
   findExecutionRoot,
   requireFolder,
+  RootOutOfSight,
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
@@ -237,11 +238,14 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
  * A warning for each run of `run`'s agent still pending in `dir` when it
  * starts `run`: most often a finish forgotten, which `reap` would write
  * FAILED; seconds old with the same inputs, most often a start retried after
- * its token was lost (retried_start.ts: reap says so only once the retry is recorded).
+ * its token was lost (retried_start.ts: reap says so only once the retry is recorded). The
+ * runs kept outside `dir` (it was read-only at their start) count too.
  */
 function earlierRunWarnings(dir: string, run: PendingRun): string[] {
   const { agent } = run;
-  return listPendingRuns(dir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) => {
+  // A read-only folder's runs are kept outside it (keepPendingRun), as reap finds them too.
+  const pending = [...listPendingRuns(dir), ...keptOutside(dir)];
+  return pending.filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) => {
     const since = `${agent}'s run ${i.id} (since ${i.run!.start.started}`;
     const finish = `runrec finish ${shellWord(i.path)} --status S ...`;
     const retried = retriedAfter(i.run!, run);
@@ -378,7 +382,7 @@ async function finishStarted(
   if (claim) {
     const reaped = await recordedAlready(delDir, run, claim);
     return await refusedStillPending(
-      token,
+      { target: token },
       () =>
         reaped
           ? finishReaped(delDir, run, claim.claimed, report, options)
@@ -550,10 +554,9 @@ async function finishNamedRun(
       : e;
   }
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
-  const again = shellWord(target) + (run === undefined ? "" : ` --run ${shellWord(run)}`);
   const reaped = await recordedAlready(delDir, pending, claim);
   const outcome = await refusedStillPending(
-    again,
+    { target, run },
     () =>
       reaped
         ? finishReaped(delDir, pending, claim.claimed, report, options)
@@ -1154,7 +1157,7 @@ async function locateRun(
     const outside = keptOutside(resolve(target)).find((i) => i.id === run);
     return { delDir: resolve(target), id: run, ...outside && { path: runFileOf(outside) } };
   }
-  const token = parseToken(target) ?? tokenWithStraySpaces(target);
+  const token = parseToken(target) ?? tokenAsPasted(target);
   // A folder gone altogether (a removed worktree) keeps the token: finish records it from there.
   if (token) return kindOf(token.delDir) === "folder" ? token : movedFolder(token) ?? token;
   const kind = kindOf(target);
@@ -1165,7 +1168,7 @@ async function locateRun(
         (kind === "file" ? "but a file" : "and no such folder"),
     );
   }
-  if (kind !== "folder") throwIfMangledToken(target);
+  if (kind !== "folder" || PENDING_FOLDER_END.test(target)) throwIfMangledToken(target);
   requireFolder(resolve(target), target);
   const delDir = resolve(target);
   // Kept outside (the folder read-only at start): start --help promises finish <del-dir> finds it.
@@ -1306,34 +1309,58 @@ async function reapedAs(target: string, runId: string): Promise<string> {
 }
 
 /**
- * The token `target` is once the spaces a copy left around it are dropped (`"<token> "`), or
- * `undefined`. Only when `target` as given names nothing: then no other file can be meant.
+ * `target` without the spaces a copy left around it and the quotes a JSON tool call kept around it
+ * (`"'<token>'"`, review-r F8), or `undefined` when there are none. Only when `target` as given
+ * names nothing: then no other file can be meant.
  */
-function tokenWithStraySpaces(target: string): ReturnType<typeof parseToken> {
-  const trimmed = target.trim();
-  if (trimmed === target || trimmed === "") return undefined;
+function unquoted(target: string): string | undefined {
+  let bare = target.trim();
+  for (let m; (m = /^(['"])(.*)\1$/s.exec(bare));) bare = m[2].trim();
+  if (bare === target || bare === "") return undefined;
   try {
     Deno.lstatSync(target);
     return undefined; // there as given (or cannot tell): not ours to rename
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) return undefined;
   }
-  return parseToken(trimmed);
+  return bare;
 }
 
+/** The token `target` is once {@linkcode unquoted}, or `undefined`. */
+function tokenAsPasted(target: string): ReturnType<typeof parseToken> {
+  const bare = unquoted(target);
+  return bare === undefined ? undefined : parseToken(bare);
+}
+
+/** A path that ends in a deliverable's `.runrec/pending` folder: a token cut at its folder. */
+const PENDING_FOLDER_END = /(?:^|\/)\.runrec\/pending\/*$/;
+
 /**
- * Throws {@linkcode InputError} for a token as agents mangle it: a run's id alone, or its path
- * without `.json` (trial-q F5). Taken for a folder, it would get "no such folder", which says
- * nothing of what a token is.
+ * Throws {@linkcode InputError} for a token as agents mangle it: a run's id alone, its path
+ * without `.json` (trial-q F5), or cut at its `.runrec/pending` folder (review-r F8). Taken for a
+ * folder, it would get "no such folder" (or, the pending folder, an emit into it), which says
+ * nothing of what a token is. The pending folder's runs are named, to pick one with `--run`.
  */
 function throwIfMangledToken(target: string): void {
-  const inPending = /(?:^|\/)\.runrec\/pending\//.exec(target);
-  if (!isRunId(target) && !inPending) return;
-  const folder = inPending ? shellWord(target.slice(0, inPending.index) || ".") : "<del-dir>";
-  const id = isRunId(basename(target)) ? basename(target) : "ID";
+  const bare = unquoted(target) ?? target;
+  const inPending = /(?:^|\/)\.runrec\/pending(?:\/|$)/.exec(bare);
+  if (!isRunId(bare) && !inPending) return;
+  const delDir = inPending ? bare.slice(0, inPending.index) || "." : undefined;
+  const folder = delDir === undefined ? "<del-dir>" : shellWord(delDir);
+  const runs = delDir !== undefined && PENDING_FOLDER_END.test(bare)
+    ? listPendingRuns(delDir).filter((i) => i.run && !i.claimedBy)
+    : [];
+  const named = isRunId(basename(bare)) ? basename(bare) : undefined;
+  const id = named ?? (runs.length === 1 ? runs[0].id : "ID");
+  const pending = runs.length === 0
+    ? ""
+    : `; pending there: ${
+      runs.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ")
+    }`;
   throw new InputError(
     `${target}: not a run token: runrec start prints <del-dir>/.runrec/pending/<id>.json, the ` +
-      `whole path; a run's id goes with its folder: runrec finish ${folder} --run ${id} ...`,
+      `whole path; a run's id goes with its folder: runrec finish ${folder} --run ${id} ...` +
+      pending,
   );
 }
 
@@ -1545,7 +1572,7 @@ class RunNotRecordable extends InputError {}
  * runrec does not know is the common case).
  */
 async function refusedStillPending(
-  again: string,
+  again: FinishAgain,
   finish: () => Promise<RunOutcome>,
 ): Promise<RunOutcome> {
   try {
@@ -1555,7 +1582,16 @@ async function refusedStillPending(
   }
 }
 
-function stillPending(e: InputError, again: string): InputError {
+/** What a finish named its run by: its token or deliverable folder, and `--run`'s value. */
+interface FinishAgain {
+  target: string;
+  run?: string;
+}
+
+function stillPending(e: InputError, { target, run }: FinishAgain): InputError {
+  // Told to start again from the project's root, where a path from here names nothing (review-r F8).
+  const path = e instanceof RootOutOfSight ? resolve(target) : target;
+  const again = shellWord(path) + (run === undefined ? "" : ` --run ${shellWord(run)}`);
   const said = (name: (key: string) => string) =>
     e instanceof OptionError ? e.messageWith(name) : e.message;
   const words = (name: (key: string) => string) =>
@@ -1563,6 +1599,8 @@ function stillPending(e: InputError, again: string): InputError {
       ? ` with ${name("status")} ${RUN_STATUSES.join(", ")} or a host outcome word (${
         HOST_OUTCOMES.map((o) => o.word).join(", ")
       }), your own word in ${name("notes")}`
+      : e instanceof RootOutOfSight
+      ? " from the repository root"
       : " with that corrected";
   return new OptionError(
     (name) =>

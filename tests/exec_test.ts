@@ -283,6 +283,36 @@ Deno.test("exec: a bad --agent exits 2 before the command runs", async () => {
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("exec without --: CMD and every argument after it are CMD's own, options and -- too (exec D --agent A ls -la runs ls -la); --agent after CMD is said, before CMD runs (trial-q)", async () => {
+  const { root, del } = await makeProject();
+  const script = `printf '%s|' "$@" > '${join(del, "args.txt")}'`;
+  const bare = await runCliProcess(
+    ["exec", del, "--agent", "A", "sh", "-c", script, "x", "-la", "--pass", "P", "--", "--help"],
+  );
+  assertEquals(bare.code, 0, bare.stderr);
+  assertEquals(await Deno.readTextFile(join(del, "args.txt")), "-la|--pass|P|--|--help|");
+  const dashed = await runCliProcess(
+    ["exec", del, "--agent", "A", "--", "sh", "-c", script, "x", "-la", "--", "y"],
+  );
+  assertEquals(dashed.code, 0, dashed.stderr);
+  assertEquals(await Deno.readTextFile(join(del, "args.txt")), "-la|--|y|");
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.RunPassDirective]), [["A", ""], ["A", ""]]);
+  const marker = join(root, "ran");
+  const late = await runCliProcess(["exec", del, "touch", marker, "--agent", "A"]);
+  assertEquals(
+    [late.code, late.stderr],
+    [
+      2,
+      "runrec exec: --agent is required before CMD: touch and every argument after it are its " +
+      "own (--agent after it too) (see runrec exec --help)\n",
+    ],
+  );
+  assert(!(await Deno.stat(marker).then(() => true, () => false)), "the command ran");
+  assertEquals([(await recordsOf(del)).length, pendingFiles(del)], [2, []]);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("exec with an agent name no agent file has: one warning naming the closest known agent, the run recorded as given, the command's exit code", async () => {
   const { root, del } = await makeProject();
   await writeAgentFile(root, "REVIEWER");

@@ -368,6 +368,46 @@ Deno.test("finish with a token as agents mangle it (trial-q F5): its id alone or
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish <del-dir>/.runrec/pending --agent A (a token cut at its folder) while the run is pending there: exit 2 'not a run token' with the finish that works, naming the run, not an emit into .runrec/pending (review-r F8)", async () => {
+  const { root, del, env } = await committedProject();
+  const id = basename(await start(del, env), ".json");
+  for (const cut of [`${del}/.runrec/pending`, `${del}/.runrec/pending/`]) {
+    const refused = await finish(cut, env);
+    assertEquals(refused.code, 2, refused.stderr);
+    assertEquals(refused.stderr.includes("runrec emit"), false, refused.stderr);
+    assertIncludes(refused.stderr, `${cut}: not a run token: runrec start prints `);
+    assertIncludes(refused.stderr, `runrec finish ${del} --run ${id} ...; pending there: ${id} `);
+  }
+  assertEquals(pendingFiles(del), [`${id}.json`]);
+  const byId = await runCliProcess(
+    ["finish", del, "--run", id, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(byId.code, 0, byId.stderr);
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish with a token in literal quotes (as a JSON tool call passes it): the quotes are dropped and the run recorded once; a quoted id-less path gets the right folder and id (review-r F8)", async () => {
+  const { root, del, env } = await committedProject();
+  const token = await start(del, env);
+  const id = basename(token, ".json");
+  const mangled = await finish(`'${token.slice(0, -".json".length)}'`, env);
+  assertEquals(mangled.code, 2, mangled.stderr);
+  assertIncludes(mangled.stderr, `runrec finish ${del} --run ${id} ...`);
+  const quoted = await finish(`'${token}'`, env);
+  assertEquals(quoted.code, 0, quoted.stderr);
+  assertEquals(pendingFiles(del), []);
+  const second = await start(del, env);
+  const doubly = await finish(` "${second}" `, env);
+  assertEquals(doubly.code, 0, doubly.stderr);
+  assertEquals(pendingFiles(del), []);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunID), [quoted.stdout.trim(), doubly.stdout.trim()]);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("finish <del-dir> --agent A while A's reaped run waits for its late finish, a later run of A recorded: exit 2 naming the reaped run (--run), not 'finished already'; --run records it (review-r F2)", async () => {
   const { root, del, env } = await committedProject();
   const reapedId = basename(await start(del, env), ".json");

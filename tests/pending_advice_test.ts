@@ -7,7 +7,8 @@
 import { join } from "node:path";
 import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { whileReadOnly } from "./support/read_only.ts";
 import { finishRun, startRun } from "../mod.ts";
 import { RETRY_NOT_BEFORE_MS } from "../src/retried_start.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
@@ -83,6 +84,35 @@ Deno.test("a start retried after its token was lost: its warning says to go on w
   assertMatch(reaped.Notes, note);
   assertMatch(reap.stdout, note);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a start retried in a read-only deliverable folder (both runs kept in $TMPDIR/runrec-pending-<uid>/): its warning names the earlier run kept there (soak4 F5)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const start = ["start", del, "--agent", "4_DOCUMENTS", "--input", "_CONTEXT.md"];
+  const [lost, retry] = await whileReadOnly(del, async () => {
+    const lost = await runCliProcess(start, undefined, env);
+    await new Promise((resolve) => setTimeout(resolve, RETRY_NOT_BEFORE_MS));
+    return [lost, await runCliProcess(start, undefined, env)];
+  });
+  assertEquals([lost.code, retry.code], [0, 0], lost.stderr + retry.stderr);
+  const kept = join(tmp, `runrec-pending-${Deno.uid()}`);
+  assertEquals(lost.stdout.startsWith(kept), true, lost.stdout);
+  assertMatch(
+    retry.stderr,
+    new RegExp(
+      `4_DOCUMENTS's run ${idOf(lost.stdout.trim())} \\(since \\S+, \\d+\\.\\d s before this ` +
+        "start, with the same inputs\\) is still pending here: if this start was retried after " +
+        "its token was lost, go on with this token",
+    ),
+  );
+  assertIncludes(
+    retry.stderr,
+    `else finish the earlier run with its token: runrec finish ${lost.stdout.trim()}`,
+  );
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
 });
 
 Deno.test("a retried start reaped before the retry is recorded: FAILED with no retried-start note, as the warning says; a twin started under a second before (a fan-out) is no retried start, for start nor reap (review-r F7)", async () => {

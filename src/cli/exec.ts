@@ -31,7 +31,12 @@ const HELP = `runrec exec: run a command as one recorded run of an agent
 
 Usage:
   runrec exec <del-dir> --agent NAME [--pass D] [--input P]... [--partial-codes LIST]
-              [--skipped-codes LIST] -- CMD [ARGS...]
+              [--skipped-codes LIST] [--] CMD [ARGS...]
+
+runrec's options go before CMD: CMD and every argument after it are CMD's own,
+options and -- too (as with timeout or env: runrec exec D --agent A ls -la runs
+ls -la). The -- before CMD may be left out; it is needed only for a CMD whose
+name starts with -.
 
 Starts a run (as runrec start: RunTimestamp, StatusBefore and the inputs'
 hashes now), runs CMD in the current folder with stdin, stdout and stderr
@@ -278,6 +283,8 @@ export const execCommand: Command = {
     "allow-outside": { type: "boolean" },
     "no-fsync": { type: "boolean" },
   },
+  // CMD's own options are CMD's: `exec D --agent A ls -la` runs `ls -la` (trial-q).
+  commandAt: 1,
   async run(parsed, given) {
     // Exits with the command's code whatever becomes of runrec's own messages (stderr on a
     // full disk, closed): a failed write of one would otherwise stand in for that code.
@@ -296,6 +303,12 @@ export const execCommand: Command = {
     const both = [...partial].find((c) => skipped.has(c));
     if (both !== undefined) {
       throw new UsageError(`exit code ${both} is in both --partial-codes and --skipped-codes`);
+    }
+    if (parsed.values.agent === undefined && args.some((a) => /^--agent(=|$)/.test(a))) {
+      throw new UsageError(
+        `--agent is required before CMD: ${command} and every argument after it are its own ` +
+          "(--agent after it too)",
+      );
     }
     const agent = requiredOption(parsed, "agent");
     // A build that may start no program (runrec-sandboxed) has no run to record: the
