@@ -147,6 +147,20 @@ export interface StartedRun {
 }
 
 /**
+ * Refuses a deliverable folder to be created whose name holds no DeliverableID
+ * (`DEL-XX-YY_Label`): a run on it could never be recorded, so nothing is run.
+ */
+async function refuseUnnamedNewFolder(delDir: string): Promise<void> {
+  if (DELIVERABLE_FOLDER.test(basename(resolve(delDir)))) return;
+  await refuseMisspeltFolder(delDir);
+  throw new InputError(
+    `${delDir}: no such folder, and a deliverable folder made by the run is named ` +
+      "DEL-XX-YY_Label (its DeliverableID): a run on it could not be recorded; nothing run, " +
+      "nothing recorded",
+  );
+}
+
+/**
  * Starts a run: captures RunTimestamp, StatusBefore from `_STATUS.md` and the
  * hashes of every governed input now, and keeps the pending run durably in
  * `<delDir>/.runrec/pending/` (its `token`). A pending run that cannot be
@@ -172,6 +186,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     await refuseMisspeltFolder(delDir);
     requireFolder(dir, delDir);
   }
+  if (!exists) await refuseUnnamedNewFolder(delDir);
   checkRunArguments({ agent: options.agent, status: "SUCCESS", pass: options.pass });
   if (options.pid !== undefined && (!Number.isSafeInteger(options.pid) || options.pid <= 0)) {
     throw new OptionError((name) =>
