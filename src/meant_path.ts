@@ -38,7 +38,8 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
  * The path from `delDir` (absolute) of the file `given` names from the
  * folder `from` (default: the current folder), when `given` is relative,
  * names nothing from `delDir`, and names something beneath `delDir` from
- * `from`; else `undefined`.
+ * `from`; else `undefined`. A path naming a file among `filesAtStart` (the
+ * folder's files at a run's start) from `delDir` names it: the run may have deleted it.
  *
  * @example
  * ```ts
@@ -48,7 +49,12 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
  * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", "/p"); // "Spec.md", from anywhere
  * ```
  */
-export function meantPath(delDir: string, given: string, from?: string): string | undefined {
+export function meantPath(
+  delDir: string,
+  given: string,
+  from?: string,
+  filesAtStart: ReadonlySet<string> = new Set(),
+): string | undefined {
   if (isAbsolute(given)) return undefined;
   try {
     // Both folders with links resolved: the current folder (and start's, kept) is the system's
@@ -56,8 +62,13 @@ export function meantPath(delDir: string, given: string, from?: string): string 
     const folder = withLinksResolved(delDir);
     const fromHere = resolve(withLinksResolved(from ?? Deno.cwd()), given);
     if (fromHere === folder || !isAtOrBeneath(fromHere, folder)) return undefined;
-    if (isThere(resolve(delDir, given)) || !isThere(fromHere)) return undefined;
-    return relative(folder, fromHere);
+    // What `given` names from `delDir`, now or at start (deleted since), is the file meant.
+    const fromDelDir = resolve(delDir, given);
+    if (isThere(fromDelDir) || filesAtStart.has(relative(resolve(delDir), fromDelDir))) {
+      return undefined;
+    }
+    const meant = relative(folder, fromHere);
+    return isThere(fromHere) ? meant : undefined;
   } catch {
     return undefined; // no current folder (removed), or none runrec may read: no guess
   }

@@ -274,6 +274,35 @@ Deno.test("finish from another folder with <del-dir> given through a symbolic li
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish: an output the run deleted, named from <del-dir> as documented, is that file DELETED, not a file of the same name in start's or the current folder (review-s F8)", async () => {
+  for (const finishIn of ["the project root", "start's folder"]) {
+    const { root, del } = await makeProject();
+    const drafts = join(del, "drafts");
+    await Deno.mkdir(drafts);
+    await Deno.writeTextFile(join(del, "Notes.md"), "a\n");
+    await Deno.writeTextFile(join(drafts, "Notes.md"), "b\n");
+    const start = await runCliProcess(
+      ["start", del, "--agent", "CHIRALITY_LENS"],
+      undefined,
+      {},
+      drafts,
+    );
+    assertEquals(start.code, 0, start.stderr);
+    await Deno.remove(join(del, "Notes.md"));
+    const finish = await runCliProcess(
+      [...["finish", start.stdout.trim(), "--status", "SUCCESS"], ...["--output", "Notes.md"]],
+      undefined,
+      {},
+      finishIn === "start's folder" ? drafts : root,
+    );
+    assertEquals(finish.code, 0, finish.stderr);
+    const [record] = await recordsOf(del);
+    assertEquals(record.OutputHashes, { "Notes.md": "DELETED" }, finishIn);
+    assert(!record.Notes.includes("recorded as drafts/Notes.md"), record.Notes);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("finish after git clean -fdx removed the pending file: recorded from the token, noted; a second finish exits 2", async () => {
   const { root, del } = await makeProject();
   const token =
