@@ -38,8 +38,8 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
  * The path from `delDir` (absolute) of the file `given` names from the
  * folder `from` (default: the current folder), when `given` is relative,
  * names nothing from `delDir`, and names something beneath `delDir` from
- * `from`; else `undefined`. A path naming a file among `filesAtStart` (the
- * folder's files at a run's start) from `delDir` names it: the run may have deleted it.
+ * `from`; else `undefined`. A file among `filesAtStart` (the folder's files
+ * at a run's start, from `delDir`) counts as there: the run may have deleted it.
  *
  * @example
  * ```ts
@@ -47,6 +47,8 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
  * // In /p, with /p/DEL-01-02_X/Spec.md there and no /p/DEL-01-02_X/DEL-01-02_X/Spec.md:
  * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md"); // "Spec.md"
  * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", "/p"); // "Spec.md", from anywhere
+ * // Spec.md deleted by the run since its start:
+ * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", "/p", new Set(["Spec.md"])); // "Spec.md"
  * ```
  */
 export function meantPath(
@@ -68,7 +70,7 @@ export function meantPath(
       return undefined;
     }
     const meant = relative(folder, fromHere);
-    return isThere(fromHere) ? meant : undefined;
+    return isThere(fromHere) || filesAtStart.has(meant) ? meant : undefined;
   } catch {
     return undefined; // no current folder (removed), or none runrec may read: no guess
   }
