@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { isGone, resolvedPath } from "./lookups.ts";
+import { isGone, resolvedPath, sameFolder } from "./lookups.ts";
 import { retriedAfter } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
@@ -545,7 +545,8 @@ async function finishNamedRun(
   let pending: PendingRun;
   try {
     pending = readPendingRun(claim.claimed);
-    const implausible = pending.delDir !== undefined && resolve(pending.delDir) !== delDir
+    // The same folder through a link (started through it, finished through the real path) is no other.
+    const implausible = pending.delDir !== undefined && !sameFolder(resolve(pending.delDir), delDir)
       ? `it names another deliverable folder, ${pending.delDir}`
       : implausibleStart(pending.start.started, Date.now());
     if (implausible) {
@@ -819,7 +820,7 @@ async function finishReadOnly(
   }
   if (typeof marker !== "string") throw beingFinished(delDir, run.id, marker);
   try {
-    const implausible = run.delDir !== undefined && resolve(run.delDir) !== delDir
+    const implausible = run.delDir !== undefined && !sameFolder(resolve(run.delDir), delDir)
       ? `it names another deliverable folder, ${run.delDir}`
       : implausibleStart(run.start.started, Date.now());
     if (implausible) {
@@ -1381,10 +1382,12 @@ function throwIfMangledToken(target: string): void {
 
 /**
  * The runs kept outside `delDir` (`keepPendingRun`: the folder was read-only at start) that name
- * it, as `reap` finds them.
+ * it, as `reap` finds them: through a symbolic link or not, as start named it.
  */
 function keptOutside(delDir: string): PendingItem[] {
-  return listOutsidePendingRuns().filter((i) => i.run?.delDir === delDir);
+  return listOutsidePendingRuns().filter((i) =>
+    i.run?.delDir !== undefined && sameFolder(i.run.delDir, delDir)
+  );
 }
 
 /** The run file of `item` as it is when no finish holds it (a claim renames it). */
