@@ -28,7 +28,7 @@ import {
 import { readRecords } from "./reader.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
 import type { RunRecord } from "./schema.ts";
-import { RECORD_FILE } from "./store.ts";
+import { RECORD_FILE, type RecordDraft } from "./store.ts";
 import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
@@ -715,10 +715,10 @@ export async function runRecorded(delDir: string, run: RunKey): Promise<boolean>
 }
 
 /**
- * The last record in `delDir`'s record file of a run `agent` started (its
- * Notes name the run, see {@linkcode recordedRuns}): the run's id, the record
- * and when the run ended; `undefined` when there is none, or when it is the
- * FAILED record `reap` wrote (that run is still to finish, late).
+ * The last record of a run `agent` started (any agent's when `agent` is not given) in `delDir`'s
+ * record file (its Notes name the run, see {@linkcode recordedRuns}): the run's id, the record and
+ * when the run ended; `undefined` when there is none, or when it is the FAILED record `reap` wrote
+ * (that run is still to finish, late).
  *
  * @example
  * ```ts
@@ -728,14 +728,25 @@ export async function runRecorded(delDir: string, run: RunKey): Promise<boolean>
  */
 export async function lastStartedRunOf(
   delDir: string,
-  agent: string,
-): Promise<{ id: string; record: RunRecord; endedAt?: number } | undefined> {
-  const record = await lastRecordOf(
-    delDir,
-    (r) => r.AgentName === agent && namedRunOf(r.Notes) !== undefined,
-  );
-  if (record === undefined || record.ErrorSummary === REAPED_ERROR) return undefined;
-  return { id: namedRunOf(record.Notes)!, record, endedAt: endOf(record) };
+  agent?: string,
+): Promise<LastStartedRun | undefined> {
+  const started = (r: RecordDraft) =>
+    (agent === undefined || r.AgentName === agent) && namedRunOf(r.Notes) !== undefined;
+  const inFile = await lastRecordOf(delDir, started);
+  const last: LastStartedRun | undefined = inFile === undefined
+    ? undefined
+    : { id: namedRunOf(inFile.Notes)!, record: inFile, endedAt: endOf(inFile) };
+  return last === undefined || last.record.ErrorSummary === REAPED_ERROR ? undefined : last;
+}
+
+/** A run's last record, as {@linkcode lastStartedRunOf} finds it. */
+export interface LastStartedRun {
+  /** The run's id (its start's). */
+  id: string;
+  /** The record. */
+  record: RecordDraft;
+  /** When the run ended, when its record says. */
+  endedAt?: number;
 }
 
 /**

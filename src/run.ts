@@ -89,14 +89,7 @@ import {
   type RunRecordFound,
   takeOverClaim,
 } from "./pending.ts";
-import {
-  DELETED,
-  RUN_ID_PATTERN,
-  RUN_STATUSES,
-  type RunRecord,
-  type RunStatus,
-  TBD,
-} from "./schema.ts";
+import { DELETED, RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
 import { checkAppendOptions, RECORD_FILE, type RecordDraft, RecordTooLarge } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
 
@@ -1191,9 +1184,7 @@ async function locateRun(
     // waiting for its late finish (review-r F2).
     const mayBeAgents = unreadable.length > 0 || reaped.length > 0 ||
       items.some((i) => i.claimedBy && ofAgent(i));
-    const last = agent === undefined || mayBeAgents
-      ? ""
-      : await lastRunContext(target, { ...report, agent });
+    const last = mayBeAgents ? "" : await lastRunContext(target, report);
     const none = agent === undefined
       ? "no pending run (none started, or finished already)"
       : `${agent} has no pending run here (its start may have failed, or it was never ` +
@@ -1399,30 +1390,42 @@ function heldRunOf(
 const RETRY_WITHIN_MS = 10 * 60_000;
 
 /**
- * For `finish <del-dir> --agent A` when no run here is (or may be) A's: what the advice to emit
- * adds about A's last started run here (`"; A's last run here, RUN-…, ended …"`), or `""` when
- * there is none. Throws {@linkcode InputError} "finished already" when this finish repeats that
- * run's, its first answer lost (trial-q F1): an emit would record the run twice. Only a finish
- * that could be that one is (review-r F3): see {@linkcode unlikeFinish}.
+ * For `finish <del-dir> [--agent A]` when no run here is (or may be) A's (without `--agent`: no
+ * run here at all): what the advice to emit adds about A's last started run here (without
+ * `--agent`, the folder's last) (`"; A's last run here, RUN-…, ended …"`), or `""` when there is
+ * none. Throws {@linkcode InputError} "finished already" when this finish repeats that run's, its
+ * first answer lost (trial-q F1, review-s F6): an emit would record the run twice. Only a finish that could be that one is
+ * (review-r F3): see {@linkcode unlikeFinish}.
  */
-async function lastRunContext(
-  target: string,
-  report: FinishReport & { agent: string },
-): Promise<string> {
+async function lastRunContext(target: string, report: FinishReport): Promise<string> {
   const { agent } = report;
   const last = await lastStartedRunOf(target, agent);
   if (last === undefined) return "";
+  const whose = last.record.AgentName;
   const ended = last.endedAt === undefined ? "" : new Date(last.endedAt).toISOString();
-  const unlike = await unlikeFinish(target, last, report);
+  const unlike = await unlikeFinish(target, last, { ...report, agent: whose });
   if (unlike !== undefined) {
-    return `; ${agent}'s last run here, ${last.record.RunID}${ended && `, ended ${ended}`} ` +
-      `(${unlike}): if this repeats its finish, nothing more is needed`;
+    const name = last.record.RunID;
+    const which = agent === undefined
+      ? `the last run here, ${name} of ${whose}`
+      : `${agent}'s last run here, ${name}`;
+    return `; ${which}${ended && `, ended ${ended}`} (${unlike}): if this repeats its finish, ` +
+      "nothing more is needed";
   }
+  const where = ` (runrec log says): its record is ${last.record.RunID} in ` +
+    join(resolve(target), RECORD_FILE);
+  const run = agent === undefined
+    ? `no pending run: the last run here, ${last.id} (${whose}, started`
+    : `no pending run of ${agent}: its last run here, ${last.id} (started`;
+  // Without --agent the repeat is judged by the folder's last run: another agent's finish is told
+  // how to be judged by its own.
+  const notWhose = agent === undefined
+    ? `; if this finish is of another agent's run, not ${whose}'s, name that agent: runrec ` +
+      `finish ${shellWord(target)} --agent NAME ...`
+    : "";
   throw new InputError(
-    `${target}: no pending run of ${agent}: its last run here, ${last.id} (started ` +
-      `${runIdStart(last.id)}, ended ${ended}), finished already (runrec log says): its record ` +
-      `is ${last.record.RunID} in ${join(resolve(target), RECORD_FILE)}; nothing written, ` +
-      "nothing more is needed (an emit would record the run twice)",
+    `${target}: ${run} ${runIdStart(last.id)}, ended ${ended}), finished already${where}; ` +
+      "nothing written, nothing more is needed (an emit would record the run twice)" + notWhose,
   );
 }
 
@@ -1434,7 +1437,7 @@ async function lastRunContext(
  */
 async function unlikeFinish(
   target: string,
-  last: { record: RunRecord; endedAt?: number },
+  last: { record: RecordDraft; endedAt?: number },
   report: FinishReport & { agent: string },
 ): Promise<string | undefined> {
   const { record } = last;

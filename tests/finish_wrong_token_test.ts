@@ -509,3 +509,35 @@ Deno.test("finish <del-dir> --agent A after A's run is recorded: 'finished alrea
   assertIncludes(old.stderr, "runrec emit");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("finish <del-dir> --status S without --agent (as start --help offers), retried: exit 2 'finished already' naming the folder's last run and its agent, not emit; a finish unlike it names that run (review-s F6)", async () => {
+  const { root, del, env } = await committedProject();
+  const id = basename(await start(del, env), ".json");
+  const byFolder = (status: string) =>
+    runCliProcess(["finish", del, "--status", status], FULL_FLAGS, env);
+  const first = await byFolder("SUCCESS");
+  assertEquals(first.code, 0, first.stderr);
+  const runId = first.stdout.trim();
+  const again = await byFolder("SUCCESS");
+  assertEquals(again.code, 2, again.stderr);
+  assertIncludes(
+    again.stderr,
+    `${del}: no pending run: the last run here, ${id} (4_DOCUMENTS, started `,
+  );
+  assertIncludes(
+    again.stderr,
+    `finished already (runrec log says): its record is ${runId} in ${join(del, RECORD_FILE)}; ` +
+      "nothing written, nothing more is needed (an emit would record the run twice); if this " +
+      "finish is of another agent's run, not 4_DOCUMENTS's, name that agent: runrec finish ",
+  );
+  assertEquals(again.stderr.includes("runrec emit"), false, again.stderr);
+  const unlike = await byFolder("FAILED");
+  assertEquals(unlike.code, 2, unlike.stderr);
+  assertIncludes(
+    unlike.stderr,
+    `; the last run here, ${runId} of 4_DOCUMENTS, ended `,
+  );
+  assertIncludes(unlike.stderr, "(recorded SUCCESS, this finish says FAILED): if this repeats");
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [runId]);
+  await Deno.remove(root, { recursive: true });
+});
