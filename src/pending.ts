@@ -716,9 +716,11 @@ export async function runRecorded(delDir: string, run: RunKey): Promise<boolean>
 
 /**
  * The last record of a run `agent` started (any agent's when `agent` is not given) in `delDir`'s
- * record file (its Notes name the run, see {@linkcode recordedRuns}): the run's id, the record and
- * when the run ended; `undefined` when there is none, or when it is the FAILED record `reap` wrote
- * (that run is still to finish, late).
+ * record file or waiting in its spool (its Notes name the run, see {@linkcode recordedRuns}): the
+ * run's id, the record, when the run ended, and the spool entry holding it when it is not in the
+ * file yet (review-s F1: a finish whose write failed spools it); `undefined` when there is none, or
+ * when it is the FAILED record `reap` wrote (that run is still to finish, late). A spooled record
+ * is later than the file's (it waits to be appended) unless it ended before.
  *
  * @example
  * ```ts
@@ -733,9 +735,18 @@ export async function lastStartedRunOf(
   const started = (r: RecordDraft) =>
     (agent === undefined || r.AgentName === agent) && namedRunOf(r.Notes) !== undefined;
   const inFile = await lastRecordOf(delDir, started);
-  const last: LastStartedRun | undefined = inFile === undefined
+  let last: LastStartedRun | undefined = inFile === undefined
     ? undefined
     : { id: namedRunOf(inFile.Notes)!, record: inFile, endedAt: endOf(inFile) };
+  // The user's spool holds other folders' records too: only this folder's file's count.
+  const file = join(resolve(delDir), RECORD_FILE);
+  for (const item of listSpool(delDir)) {
+    const draft = item.entry?.recordFile === file ? item.entry.draft : undefined;
+    if (draft === undefined || !started(draft)) continue;
+    const endedAt = endOf(draft);
+    if (last !== undefined && (endedAt ?? 0) < (last.endedAt ?? 0)) continue;
+    last = { id: namedRunOf(draft.Notes)!, record: draft, endedAt, spooledIn: item.path };
+  }
   return last === undefined || last.record.ErrorSummary === REAPED_ERROR ? undefined : last;
 }
 
@@ -743,10 +754,12 @@ export async function lastStartedRunOf(
 export interface LastStartedRun {
   /** The run's id (its start's). */
   id: string;
-  /** The record. */
+  /** The record (a spooled one has no RunID yet). */
   record: RecordDraft;
   /** When the run ended, when its record says. */
   endedAt?: number;
+  /** The spool entry holding the record, when it is not in the record file yet. */
+  spooledIn?: string;
 }
 
 /**

@@ -1392,9 +1392,10 @@ const RETRY_WITHIN_MS = 10 * 60_000;
 /**
  * For `finish <del-dir> [--agent A]` when no run here is (or may be) A's (without `--agent`: no
  * run here at all): what the advice to emit adds about A's last started run here (without
- * `--agent`, the folder's last) (`"; A's last run here, RUN-…, ended …"`), or `""` when there is
- * none. Throws {@linkcode InputError} "finished already" when this finish repeats that run's, its
- * first answer lost (trial-q F1, review-s F6): an emit would record the run twice. Only a finish that could be that one is
+ * `--agent`, the folder's last; its record in the file or waiting in the spool) (`"; A's last run
+ * here, RUN-…, ended …"`), or `""` when there is none. Throws {@linkcode InputError} "finished
+ * already" when this finish repeats that run's, its first answer lost (trial-q F1, review-s F1
+ * and F6): an emit would record the run twice. Only a finish that could be that one is
  * (review-r F3): see {@linkcode unlikeFinish}.
  */
 async function lastRunContext(target: string, report: FinishReport): Promise<string> {
@@ -1405,15 +1406,19 @@ async function lastRunContext(target: string, report: FinishReport): Promise<str
   const ended = last.endedAt === undefined ? "" : new Date(last.endedAt).toISOString();
   const unlike = await unlikeFinish(target, last, { ...report, agent: whose });
   if (unlike !== undefined) {
-    const name = last.record.RunID;
+    const name = last.record.RunID ?? `run ${last.id} (its record waiting in the spool)`;
     const which = agent === undefined
       ? `the last run here, ${name} of ${whose}`
       : `${agent}'s last run here, ${name}`;
     return `; ${which}${ended && `, ended ${ended}`} (${unlike}): if this repeats its finish, ` +
       "nothing more is needed";
   }
-  const where = ` (runrec log says): its record is ${last.record.RunID} in ` +
-    join(resolve(target), RECORD_FILE);
+  // A finish whose write failed (the lock busy 10 s, a full disk) spooled the record (review-s F1).
+  const where = last.spooledIn === undefined
+    ? ` (runrec log says): its record is ${last.record.RunID} in ` +
+      join(resolve(target), RECORD_FILE)
+    : `: its record waits in the spool, ${last.spooledIn}: runrec flush ${shellWord(target)} ` +
+      "appends it";
   const run = agent === undefined
     ? `no pending run: the last run here, ${last.id} (${whose}, started`
     : `no pending run of ${agent}: its last run here, ${last.id} (started`;

@@ -19,6 +19,7 @@ import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
+import { sh } from "./support/read_only.ts";
 
 /** A project committed in git, and a private `$TMPDIR` (its user spool is the test's own). */
 async function committedProject(): Promise<{ root: string; del: string; env: { TMPDIR: string } }> {
@@ -539,5 +540,45 @@ Deno.test("finish <del-dir> --status S without --agent (as start --help offers),
   );
   assertIncludes(unlike.stderr, "(recorded SUCCESS, this finish says FAILED): if this repeats");
   assertEquals((await recordsOf(del)).map((r) => r.RunID), [runId]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A retried after its first finish spooled the record (RunRecords.csv not writable): exit 2 'finished already: its record waits in the spool', not emit; the flush records the run once (review-s F1)", async () => {
+  const { root, del, env } = await committedProject();
+  const id = basename(await start(del, env), ".json");
+  const file = join(del, RECORD_FILE);
+  await Deno.writeTextFile(file, "");
+  const byFolder = () =>
+    runCliProcess(
+      ["finish", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      FULL_FLAGS,
+      env,
+    );
+  await sh("mount", "--bind", "-o", "ro", file, file);
+  let first, again;
+  try {
+    first = await byFolder();
+    again = await byFolder();
+  } finally {
+    await sh("umount", file);
+  }
+  assertEquals(first.code, 0, first.stderr);
+  assertIncludes(first.stderr, "record not written");
+  assertEquals(again.code, 2, again.stderr);
+  assertIncludes(
+    again.stderr,
+    `no pending run of 4_DOCUMENTS: its last run here, ${id} (started `,
+  );
+  assertMatch(
+    again.stderr,
+    new RegExp(
+      `finished already: its record waits in the spool, ${escaped(del)}/\\.runrec-spool/\\S+` +
+        `\\.json: runrec flush ${escaped(del)} appends it; nothing written, nothing more is needed`,
+    ),
+  );
+  assertEquals(again.stderr.includes("runrec emit"), false, again.stderr);
+  const flushed = await runCliProcess(["flush", del], FULL_FLAGS, env);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals((await recordsOf(del)).length, 1);
   await Deno.remove(root, { recursive: true });
 });
