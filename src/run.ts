@@ -246,8 +246,9 @@ function earlierRunWarnings(dir: string, run: PendingRun): string[] {
       return `${since}, ${retried} before this start, with the same inputs) is still pending ` +
         "here: if this start was retried after its token was lost, go on with this token (the " +
         "earlier run is reaped FAILED, its note saying it was probably a retried start when " +
-        "this run is recorded first); else " +
-        `finish the earlier run with its token: ${finish}`;
+        "this run is recorded first); if the earlier run is another agent's still at work (a " +
+        "fan-out, another session), leave it alone; only if its finish was forgotten, " +
+        `${finish} records it`;
     }
     return `${since}) is still pending here: if its finish was forgotten, ${finish} records ` +
       `it; if its agent is gone, runrec reap ${shellWord(dir)}` +

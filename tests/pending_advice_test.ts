@@ -48,7 +48,7 @@ Deno.test("a second start of an agent whose run is still pending warns, naming t
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("a start retried after its token was lost: its warning says to go on with this token; reap writes the earlier run FAILED noting the retry and naming the retry's record", async () => {
+Deno.test("a start retried after its token was lost: its warning says to go on with this token, and to leave the earlier run alone unless its finish was forgotten (review-s F7); reap writes the earlier run FAILED noting the retry and naming the retry's record", async () => {
   const { root, del } = await makeProject();
   const start = ["start", del, "--agent", "4_DOCUMENTS", "--input", "_CONTEXT.md"];
   const lost = await runCliProcess(start); // the tool call timed out: its token never seen
@@ -65,10 +65,15 @@ Deno.test("a start retried after its token was lost: its warning says to go on w
         "saying it was probably a retried start when this run is recorded first\\)",
     ),
   );
+  // Not a retry is not a forgotten finish: a sibling of a fan-out must leave the earlier run
+  // alone, not finish it with its own outcome (review-s F7).
   assertIncludes(
     retry.stderr,
-    `else finish the earlier run with its token: runrec finish ${lost.stdout.trim()}`,
+    "; if the earlier run is another agent's still at work (a fan-out, another session), leave " +
+      `it alone; only if its finish was forgotten, runrec finish ${lost.stdout.trim()} --status ` +
+      "S ... records it",
   );
+  assertEquals(retry.stderr.includes("else finish"), false, retry.stderr);
   const finish = await runCliProcess([
     ...["finish", retry.stdout.trim(), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
   ]);
@@ -109,7 +114,7 @@ Deno.test("a start retried in a read-only deliverable folder (both runs kept in 
   );
   assertIncludes(
     retry.stderr,
-    `else finish the earlier run with its token: runrec finish ${lost.stdout.trim()}`,
+    `only if its finish was forgotten, runrec finish ${lost.stdout.trim()} --status S ...`,
   );
   await Deno.remove(root, { recursive: true });
   await Deno.remove(tmp, { recursive: true });
