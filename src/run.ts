@@ -1439,7 +1439,8 @@ async function lastRunContext(target: string, report: FinishReport): Promise<str
  * Why the finish `report` cannot repeat the one that recorded `last`, or `undefined` when it can:
  * the record ended within {@linkcode RETRY_WITHIN_MS}, and the record this finish would write has
  * its RunStatus (and ErrorSummary, when `--error` is given) and its OutputHashes: the same
- * outputs, none changed since.
+ * outputs, none changed since. An output the record's Notes say was named from the folder `runrec
+ * start` ran in (gone with the pending run now) is compared as the file it named (review-s F9).
  */
 async function unlikeFinish(
   target: string,
@@ -1460,7 +1461,9 @@ async function unlikeFinish(
       inputHashes: {},
       notes: [],
     };
-    draft = (await completeDraft(target, start, report)).draft;
+    const named = namedFromStart(record.Notes);
+    const outputs = report.outputs?.map((path) => named.get(path) ?? path);
+    draft = (await completeDraft(target, start, { ...report, outputs })).draft;
   } catch (e) {
     return `this finish cannot be compared with it: ${(e as Error).message}`;
   }
@@ -1477,6 +1480,21 @@ async function unlikeFinish(
     !sameContent(record.OutputHashes[path], draft.OutputHashes[path])
   );
   return changed.length === 0 ? undefined : `changed since: ${changed.join(", ")}`;
+}
+
+/**
+ * The outputs a record's Notes say were named from the folder `runrec start` ran in (hook.ts
+ * `pathMeant`): each path as given, to the path recorded.
+ */
+function namedFromStart(notes: string): Map<string, string> {
+  const named = new Map<string, string>();
+  for (const note of notes.split(" | ")) {
+    const m =
+      /^--output (.+): recorded as (.+), the file it names from the folder runrec start ran in /
+        .exec(note);
+    if (m) named.set(m[1], m[2]);
+  }
+  return named;
 }
 
 /** Whether two of an output's hashes say the same content: equal, or no file's either time. */

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
@@ -579,6 +579,45 @@ Deno.test("finish <del-dir> --agent A retried after its first finish spooled the
   assertEquals(again.stderr.includes("runrec emit"), false, again.stderr);
   const flushed = await runCliProcess(["flush", del], FULL_FLAGS, env);
   assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A --output P repeated from another folder than start's, P named from start's folder: exit 2 'finished already' (the output compared as the file it names), not emit (review-s F9)", async () => {
+  const { root, del, env } = await committedProject();
+  const rel = relative(root, del);
+  const start = await runCliProcess(
+    ["start", rel, "--agent", "4_DOCUMENTS"],
+    FULL_FLAGS,
+    env,
+    root,
+  );
+  assertEquals(start.code, 0, start.stderr);
+  await Deno.writeTextFile(join(del, "_SEMANTIC_LENSING.md"), "lens\n");
+  // The finish from elsewhere, the output named from start's folder (trial-q F2), twice.
+  const finishFromElsewhere = () =>
+    runCliProcess(
+      [
+        ...["finish", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+        ...["--output", `${rel}/_SEMANTIC_LENSING.md`],
+      ],
+      FULL_FLAGS,
+      env,
+      env.TMPDIR,
+    );
+  const first = await finishFromElsewhere();
+  assertEquals(first.code, 0, first.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(Object.keys(record.OutputHashes), ["_SEMANTIC_LENSING.md"]);
+  const again = await finishFromElsewhere();
+  assertEquals(again.code, 2, again.stderr);
+  assertIncludes(again.stderr, `finished already (runrec log says): its record is ${record.RunID}`);
+  assertEquals(again.stderr.includes("runrec emit"), false, again.stderr);
+  // The file changed since: no repeat, and the advice names the file as recorded.
+  await Deno.writeTextFile(join(del, "_SEMANTIC_LENSING.md"), "lens, changed\n");
+  const changed = await finishFromElsewhere();
+  assertEquals(changed.code, 2, changed.stderr);
+  assertIncludes(changed.stderr, "(changed since: _SEMANTIC_LENSING.md)");
   assertEquals((await recordsOf(del)).length, 1);
   await Deno.remove(root, { recursive: true });
 });
