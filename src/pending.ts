@@ -33,7 +33,7 @@ import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
 import { shellWord } from "./shell_word.ts";
-import { PENDING_FOLDER, REAPED_ERROR, REAPED_FOLDER } from "./run_files.ts";
+import { PENDING_FOLDER, REAPED_ERROR, REAPED_FOLDER, RETRIED_START_NOTE } from "./run_files.ts";
 
 /** The folder of markers of runs recorded from their token alone (their pending file gone). */
 export const LOST_FOLDER = ".runrec/lost";
@@ -719,7 +719,8 @@ export async function runRecorded(delDir: string, run: RunKey): Promise<boolean>
  * record file or waiting in its spool (its Notes name the run, see {@linkcode recordedRuns}): the
  * run's id, the record, when the run ended, and the spool entry holding it when it is not in the
  * file yet (review-s F1: a finish whose write failed spools it); `undefined` when there is none, or
- * when it is the FAILED record `reap` wrote (that run is still to finish, late). A spooled record
+ * when it is the FAILED record `reap` wrote (that run is still to finish, late) but for the first
+ * start of a retried start (its note says so: the retry's record is the run's, review-s F4). A spooled record
  * is later than the file's (it waits to be appended) unless it ended before.
  *
  * @example
@@ -732,8 +733,10 @@ export async function lastStartedRunOf(
   delDir: string,
   agent?: string,
 ): Promise<LastStartedRun | undefined> {
+  const twin = (r: RecordDraft) =>
+    r.ErrorSummary === REAPED_ERROR && r.Notes.includes(RETRIED_START_NOTE);
   const started = (r: RecordDraft) =>
-    (agent === undefined || r.AgentName === agent) && namedRunOf(r.Notes) !== undefined;
+    (agent === undefined || r.AgentName === agent) && namedRunOf(r.Notes) !== undefined && !twin(r);
   const inFile = await lastRecordOf(delDir, started);
   let last: LastStartedRun | undefined = inFile === undefined
     ? undefined

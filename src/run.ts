@@ -8,7 +8,7 @@
  * @module
  */
 import { isGone, resolvedPath } from "./lookups.ts";
-import { retriedAfter } from "./retried_start.ts";
+import { retriedAfter, retriedStartNote } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import {
@@ -1173,19 +1173,32 @@ async function locateRun(
   // With --agent, only that agent's runs are meant: another agent's would be refused.
   const ofAgent = (i: PendingItem) => agent === undefined || i.run!.agent === agent;
   const meant = waiting.filter(ofAgent);
-  if (meant.length === 1) return { delDir, id: meant[0].id, path: meant[0].path };
+  if (meant.length === 1) {
+    // The first start of a retried start whose retry is recorded: a finish by folder of it
+    // most likely repeats the retry's (review-s F4).
+    const [twin] = await retriedTwins(delDir, meant);
+    if (twin !== undefined) throw await twinRefusal(target, twin, report);
+    return { delDir, id: meant[0].id, path: meant[0].path };
+  }
   const list = (found: PendingItem[]) =>
     found.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ");
   if (meant.length === 0) {
     const elsewhere = pendingInOtherWorkTrees(target, { agent });
     if (elsewhere) throw elsewhere;
-    const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy && ofAgent(i));
+    const reapedRuns = listReapedRuns(target).filter((i) => i.run && !i.claimedBy && ofAgent(i));
+    // A reaped first start of a retried start (reap's note says so) is no run of A's to wait for.
+    const twins = await retriedTwins(delDir, reapedRuns);
+    const reaped = reapedRuns.filter((i) => !twins.some((t) => t.item === i));
     const unreadable = items.filter((i) => i.problem).map((i) => i.problem);
     // Never "finished already" while a run here may be A's: unreadable, held, or reaped and
     // waiting for its late finish (review-r F2).
     const mayBeAgents = unreadable.length > 0 || reaped.length > 0 ||
       items.some((i) => i.claimedBy && ofAgent(i));
-    const last = mayBeAgents ? "" : await lastRunContext(target, report);
+    const twinsSaid = twins.map(({ item, note }) =>
+      `; reap wrote ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) as ` +
+      `FAILED, ${note}: only if it is another run, finish it with --run ${item.id}`
+    ).join("");
+    const last = mayBeAgents ? "" : await lastRunContext(target, report, { aside: twinsSaid });
     const none = agent === undefined
       ? "no pending run (none started, or finished already)"
       : `${agent} has no pending run here (its start may have failed, or it was never ` +
@@ -1200,7 +1213,7 @@ async function locateRun(
         list(waiting);
     const name = agent === undefined ? "NAME" : shellWord(agent);
     throw new InputError(
-      `${target}: ${none}${late}${bad}${last}; to record a run that runrec start did not keep: ` +
+      `${target}: ${none}${late}${twinsSaid}${bad}${last}; to record a run that runrec start did not keep: ` +
         `runrec emit ${shellWord(target)} --agent ${name} --status S ...${others}`,
     );
   }
@@ -1399,7 +1412,11 @@ const RETRY_WITHIN_MS = 10 * 60_000;
  * and F6): an emit would record the run twice. Only a finish that could be that one is
  * (review-r F3): see {@linkcode unlikeFinish}.
  */
-async function lastRunContext(target: string, report: FinishReport): Promise<string> {
+async function lastRunContext(
+  target: string,
+  report: FinishReport,
+  { aside = "", lead }: { aside?: string; lead?: string } = {},
+): Promise<string> {
   const { agent } = report;
   const last = await lastStartedRunOf(target, agent);
   if (last === undefined) return "";
@@ -1420,9 +1437,10 @@ async function lastRunContext(target: string, report: FinishReport): Promise<str
       join(resolve(target), RECORD_FILE)
     : `: its record waits in the spool, ${last.spooledIn}: runrec flush ${shellWord(target)} ` +
       "appends it";
+  const none = lead ?? (agent === undefined ? "no pending run" : `no pending run of ${agent}`);
   const run = agent === undefined
-    ? `no pending run: the last run here, ${last.id} (${whose}, started`
-    : `no pending run of ${agent}: its last run here, ${last.id} (started`;
+    ? `${none}: the last run here, ${last.id} (${whose}, started`
+    : `${none}: its last run here, ${last.id} (started`;
   // Without --agent the repeat is judged by the folder's last run: another agent's finish is told
   // how to be judged by its own.
   const notWhose = agent === undefined
@@ -1431,8 +1449,50 @@ async function lastRunContext(target: string, report: FinishReport): Promise<str
     : "";
   throw new InputError(
     `${target}: ${run} ${runIdStart(last.id)}, ended ${ended}), finished already${where}; ` +
-      "nothing written, nothing more is needed (an emit would record the run twice)" + notWhose,
+      "nothing written, nothing more is needed (an emit would record the run twice)" + aside +
+      notWhose,
   );
+}
+
+/** A run of the folder that is the first start of a retried start, and reap's note saying so. */
+interface RetriedTwin {
+  item: PendingItem;
+  note: string;
+}
+
+/**
+ * The runs of `items` (pending or reaped) that are the first start of a retried start whose retry
+ * is recorded in `delDir` (retried_start.ts `retriedStartNote`: the same agent, pass and inputs,
+ * started 1 s to 2 min before a recorded run), each with the note `reap` gives it.
+ */
+async function retriedTwins(delDir: string, items: PendingItem[]): Promise<RetriedTwin[]> {
+  const twins: RetriedTwin[] = [];
+  for (const item of items) {
+    const note = item.run && await retriedStartNote(delDir, item.run);
+    if (note) twins.push({ item, note });
+  }
+  return twins;
+}
+
+/**
+ * Why `finish <del-dir>` does not record the one pending run `twin` (review-s F4): it is the first
+ * start of a retried start whose retry is recorded, one real run; recorded too, the run would be
+ * twice. Throws "finished already" when this finish repeats the run's last record
+ * ({@linkcode lastRunContext}); else the error names both and the `--run` that records the pending
+ * run all the same, for a run that is really another (a fan-out).
+ */
+async function twinRefusal(
+  target: string,
+  { item, note }: RetriedTwin,
+  report: FinishReport,
+): Promise<InputError> {
+  const agent = item.run!.agent;
+  const aside = `; ${item.id} (${agent}, since ${item.run!.start.started}), pending here, is ` +
+    `${note}: reap writes it FAILED, saying so; only if it is another run (a fan-out), runrec ` +
+    `finish ${shellWord(target)} --run ${item.id} --status S ... records it`;
+  const lead = `no run of ${agent} to finish by folder`;
+  const last = await lastRunContext(target, { ...report, agent }, { aside, lead });
+  return new InputError(`${target}: ${lead}${aside}${last}; nothing written`);
 }
 
 /**
