@@ -381,12 +381,18 @@ export function requireRootInSight(dir: string, shown: string, lookups?: Lookups
   if (findGitRoot(dir, lookups) !== undefined || findExecutionRoot(dir, lookups) !== undefined) {
     return;
   }
-  throw new InputError(
+  throw new RootOutOfSight(
     `${shown}: cannot see above ${seen} for its project's root (.git or INIT.md; ` +
       "runrec-sandboxed reads only the folder it was started in): start runrec from the " +
       "repository root, naming the folder from there",
   );
 }
+
+/**
+ * The error of {@linkcode requireRootInSight}: runrec is to be started again from the project's
+ * root, where a path relative to the folder it was started in names nothing.
+ */
+export class RootOutOfSight extends InputError {}
 
 /** The highest of `dir` (absolute) and its ancestors whose parent this process may not read. */
 function sightLimit(dir: string): string | undefined {

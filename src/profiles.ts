@@ -324,8 +324,9 @@ export async function unknownAgentWarning(
 /**
  * Whether `agent`, a name with no profile on `delDir`, looks misspelt: by the recording warning's
  * rule ({@linkcode unknownAgentWarning}), as at its latest run there (`recordedBefore`: the agents
- * the deliverable's records held then), but a near miss of an agent that ran there (`ranHere`) or
- * has an agent file, not of a built-in that never ran there. A project's own agent (a near miss of
+ * the deliverable's records held then), but a near miss of an agent file's name or of a built-in
+ * that ran there (among `ranHere`), not of a built-in that never ran there nor of a project's own
+ * agent (`AUDITOR` beside `EDITOR`). A project's own agent (a near miss of
  * none: `MY_LINTER`; of no agent in use there: `CHIRALITY_LENSES` where only 4_DOCUMENTS ran) is
  * not, nor is a name that ran there before its latest run unless it is near an agent file's name
  * or another's in case only. For `stale`, which takes back only a misspelt name whose every run was
@@ -345,7 +346,16 @@ export async function looksMisspelt(
   recordedBefore: ReadonlySet<string>,
   lookups: Lookups = directLookups,
 ): Promise<boolean> {
-  const near = await nearMisses(agent, delDir, undefined, lookups, ranHere, () => recordedBefore);
+  // The recording warning's candidates: a project's own agent is never one (runrec knows none).
+  const builtInHere = ranHere.filter((name) => Object.hasOwn(BUILTIN_PROFILES, name));
+  const near = await nearMisses(
+    agent,
+    delDir,
+    undefined,
+    lookups,
+    builtInHere,
+    () => recordedBefore,
+  );
   return near !== undefined && near.names.length > 0;
 }
 

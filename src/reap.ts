@@ -5,7 +5,8 @@
  * @module
  */
 import { kindOf } from "./walk.ts";
-import { dirname, join, relative, resolve } from "./path.ts";
+import { dirname, isAtOrBeneath, join, relative, resolve } from "./path.ts";
+import { resolvedPath } from "./lookups.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
@@ -446,15 +447,16 @@ function pendingRunsAt(
     items: listPendingRuns(delDir),
     reapedClaims: listReapedClaims(delDir),
   }));
+  // Links resolved on both sides: a run started through a link is reaped through the real path.
   const bases = targets.map((target) => {
     const path = resolve(target);
-    return kindOf(path) === "folder" ? path : dirname(path);
+    return resolvedPath(kindOf(path) === "folder" ? path : dirname(path));
   });
   const ours = (item: PendingItem) => {
     const delDir = item.run?.delDir;
     // Unreadable: another project's, perhaps; not ours to name.
     return delDir !== undefined &&
-      bases.some((base) => delDir === base || delDir.startsWith(`${base}/`));
+      bases.some((base) => isAtOrBeneath(resolvedPath(delDir), base));
   };
   for (const item of listOutsidePendingRuns().filter(ours)) {
     found.push({ delDir: item.run!.delDir!, items: [item], reapedClaims: [] });

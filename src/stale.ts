@@ -1063,8 +1063,9 @@ function statusCounts(records: FolderRecords["records"]): string {
 
 /**
  * Whether `agent` looks misspelt in this folder, as the recording warning judged it at its latest
- * run here: by the agents recorded before that run, and a near miss of another agent that ran here
- * (or has an agent file). Loading the edit distance may fail: then it is not (NO_BASELINE, never a
+ * run here: by the agents recorded before that run, and a near miss of an agent file's name or of
+ * a built-in agent that ran here (that warning's candidates: never a project's own agent, of which
+ * it knows none). Loading the edit distance may fail: then it is not (NO_BASELINE, never a
  * withdrawn check).
  */
 function misspeltHere(

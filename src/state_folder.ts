@@ -131,13 +131,7 @@ const TEMPORARY =
  */
 export function removeAbandonedTemporaries(folder: string, now = Date.now()): string[] {
   const removed: string[] = [];
-  let names: string[];
-  try {
-    names = [...Deno.readDirSync(folder)].filter((e) => e.isFile).map((e) => e.name);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
+  for (const name of fileNamesIn(folder)) {
     const match = TEMPORARY.exec(name);
     if (!match) continue;
     const path = join(folder, name);
@@ -153,6 +147,24 @@ export function removeAbandonedTemporaries(folder: string, now = Date.now()): st
     } catch { /* renamed or removed meanwhile, or not ours to remove: left */ }
   }
   return removed;
+}
+
+/**
+ * The names of the files (not folders) in `folder`; none when it cannot be
+ * listed (missing, or not ours to read), which a sweep of leftovers skips.
+ *
+ * @example
+ * ```ts
+ * import { fileNamesIn } from "./state_folder.ts";
+ * const names = fileNamesIn("DEL-01-02_X/.runrec/pending");
+ * ```
+ */
+export function fileNamesIn(folder: string): string[] {
+  try {
+    return [...Deno.readDirSync(folder)].filter((e) => e.isFile).map((e) => e.name);
+  } catch {
+    return [];
+  }
 }
 
 /** This machine's name as a file name holds it. */

@@ -264,6 +264,27 @@ Deno.test("exec on a misspelt folder beside the real one (a near name, or the sa
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("exec on a folder whose number is written short (DEL-01-2_Thing beside DEL-01-02_Thing), or a new folder whose name holds no DeliverableID: exit 2 before the command runs, nothing recorded; start says the same (trial-r F1)", async () => {
+  const { root, del } = await makeProject();
+  const marker = join(root, "ran");
+  const working = join(root, "PKG-01_Pkg", "1_Working");
+  const short = join(working, "DEL-01-2_Thing");
+  const typo = await execSh(short, `touch '${marker}'`);
+  assertEquals(typo.code, 2, typo.stderr);
+  assertIncludes(typo.stderr, `${short}: no such folder: did you mean ${del}?`);
+  const started = await runCliProcess(["start", short, "--agent", "A"]);
+  assertEquals(started.code, 2, started.stderr);
+  assertIncludes(started.stderr, `did you mean ${del}?`);
+  const unnamed = join(working, "New_Thing");
+  const refused = await execSh(unnamed, `mkdir '${unnamed}'; touch '${marker}'`);
+  assertEquals(refused.code, 2, refused.stderr);
+  assertIncludes(refused.stderr, "DEL-XX-YY_Label");
+  assertEquals(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+  assert(!(await Deno.stat(marker).then(() => true, () => false)), "the command ran");
+  assertEquals(await recordsOf(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("exec on a new folder whose name is near a sibling's that claims another DeliverableID (DEL-01-03_Things beside DEL-01-02_Thing): the command runs and creates it, its run recorded (review-p F6)", async () => {
   const { root, del } = await makeProject();
   const created = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Things");
@@ -280,6 +301,36 @@ Deno.test("exec: a bad --agent exits 2 before the command runs", async () => {
   const result = await runCliProcess(["exec", del, "--agent", "", "--", "touch", marker]);
   assertEquals(result.code, 2);
   assert(!(await Deno.stat(marker).then(() => true, () => false)), "the command ran");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec without --: CMD and every argument after it are CMD's own, options and -- too (exec D --agent A ls -la runs ls -la); --agent after CMD is said, before CMD runs (trial-q)", async () => {
+  const { root, del } = await makeProject();
+  const script = `printf '%s|' "$@" > '${join(del, "args.txt")}'`;
+  const bare = await runCliProcess(
+    ["exec", del, "--agent", "A", "sh", "-c", script, "x", "-la", "--pass", "P", "--", "--help"],
+  );
+  assertEquals(bare.code, 0, bare.stderr);
+  assertEquals(await Deno.readTextFile(join(del, "args.txt")), "-la|--pass|P|--|--help|");
+  const dashed = await runCliProcess(
+    ["exec", del, "--agent", "A", "--", "sh", "-c", script, "x", "-la", "--", "y"],
+  );
+  assertEquals(dashed.code, 0, dashed.stderr);
+  assertEquals(await Deno.readTextFile(join(del, "args.txt")), "-la|--|y|");
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.RunPassDirective]), [["A", ""], ["A", ""]]);
+  const marker = join(root, "ran");
+  const late = await runCliProcess(["exec", del, "touch", marker, "--agent", "A"]);
+  assertEquals(
+    [late.code, late.stderr],
+    [
+      2,
+      "runrec exec: --agent is required before CMD: touch and every argument after it are its " +
+      "own (--agent after it too) (see runrec exec --help)\n",
+    ],
+  );
+  assert(!(await Deno.stat(marker).then(() => true, () => false)), "the command ran");
+  assertEquals([(await recordsOf(del)).length, pendingFiles(del)], [2, []]);
   await Deno.remove(root, { recursive: true });
 });
 

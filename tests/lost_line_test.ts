@@ -10,8 +10,8 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
-import { pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
+import { makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { firstLine, pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
 
 async function sh(script: string, env: Record<string, string> = {}) {
   const out = await new Deno.Command("sh", { args: ["-c", script], env, stdout: "piped" })
@@ -163,4 +163,42 @@ Deno.test("annotate whose RunID cannot be printed (stdout on /dev/full) exits 0 
   assertEquals(annotate.code, 0);
   const records = await recordsOf(del);
   assertEquals(records.filter((r) => r.Notes.includes("checked by QA")).length, 1);
+});
+
+Deno.test("emit, finish and annotate that wait for a busy lock with stderr on /dev/full wait, write and exit 0: the unprintable wait note aborts nothing (soak4 F6)", async () => {
+  const { root } = await makeProject();
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const env = { TMPDIR: await tempDir() };
+  const run = (await sh(`${RUNREC_SH} emit '${del}' --agent 4_DOCUMENTS --status SUCCESS`, env))
+    .stdout.trim();
+  const token = (await sh(`${RUNREC_SH} start '${del}' --agent PREPARATION`, env)).stdout.trim();
+  for (
+    const command of [
+      `emit '${del}' --agent 4_DOCUMENTS --status SUCCESS --notes while-locked`,
+      `finish '${token}' --status SUCCESS --notes while-locked`,
+      `annotate '${del}' '${run}' --note while-locked`,
+    ]
+  ) {
+    // A live holder, released a second on: past the 200 ms after which the wait is said.
+    const holder = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        join(ROOT, "tests/support/hold_lock.ts"),
+        join(del, "RunRecords.csv.lock"),
+        "30",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    await firstLine(holder.stdout);
+    const waiting = sh(`${RUNREC_SH} ${command} >/dev/null 2>/dev/full`, env);
+    setTimeout(() => holder.stdin.close(), 1000);
+    const result = await waiting;
+    await holder.status;
+    assertEquals(result.code, 0, command);
+  }
+  const records = await recordsOf(del);
+  assertEquals(records.filter((r) => r.Notes.includes("while-locked")).length, 3);
+  assertEquals(pendingFiles(del), []);
 });

@@ -274,6 +274,28 @@ Deno.test("sandbox: runrec-sandboxed started beneath the project root stops in o
   }
 });
 
+Deno.test("sandbox: runrec-sandboxed finish <del-dir> started beneath the project root: the run is still pending, and the finish to run again names the folder from anywhere, not from the folder it was told not to use (review-r F8)", async () => {
+  const { repo, sandboxed, cleanUp } = await setUp();
+  try {
+    const del = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
+    ok(await sandboxed(["start", del, "--agent", "LATE"]), "start");
+    const finish = ["--agent", "LATE", "--status", "SUCCESS"];
+    const pkg = join(repo.root, "PKG-01_Pkg");
+    const beneath = await sandboxed(["finish", "1_Working/DEL-01-02_Thing", ...finish], pkg);
+    assertEquals([beneath.code, beneath.stdout], [2, ""], beneath.stderr);
+    assertMatch(
+      beneath.stderr,
+      new RegExp(
+        `: start runrec from the repository root, naming the folder from there; the run is ` +
+          `still pending: run runrec finish ${escape(repo.del)} again from the repository root\n$`,
+      ),
+    );
+    ok(await sandboxed(["finish", repo.del, ...finish]), "that finish, from the root");
+  } finally {
+    await cleanUp();
+  }
+});
+
 Deno.test("sandbox: runrec-sandboxed verify --since names what an installed user has instead, the runrec command (trial-pipeline2 minor 2)", async () => {
   const { sandboxed, cleanUp } = await setUp();
   try {

@@ -1022,3 +1022,20 @@ Deno.test("stale: an agent name whose every run was invalidated (a misspelt --ag
     [["4_DOCUMENT", "NO_BASELINE"]],
   );
 });
+
+Deno.test("stale: a project's own agent whose every run is invalidated stays NO_BASELINE though its name is a near miss of another project agent that ran there (AUDITOR beside EDITOR): the recording warning never called it misspelt (review-s F2)", async () => {
+  const { del } = await makeProject();
+  await emit(del, "EDITOR", "--status", "SUCCESS");
+  const audited = await runCli(["emit", del, "--agent", "AUDITOR", "--status", "SUCCESS"]);
+  assertEquals(audited.code, 0, audited.stderr);
+  assertEquals(audited.stderr.includes("did you mean"), false, audited.stderr);
+  const runId = audited.stdout.trim();
+  const taken = await runCli(["annotate", del, runId, "--note", "wrong inputs", "--invalidates"]);
+  assertEquals(taken.code, 0, taken.stderr);
+  const json = await runCli(["stale", del, "--json"]);
+  const report = JSON.parse(json.stdout);
+  assertEquals(report.checks.map((c: StaleCheck) => [c.agent, c.verdict]), [
+    ["AUDITOR", "NO_BASELINE"],
+    ["EDITOR", "CLEAN"],
+  ]);
+});

@@ -39,6 +39,8 @@ export interface Command {
   help: string;
   /** The options {@linkcode parseCommandArgs} accepts (`help` is added). */
   options: OptionsConfig;
+  /** The positional that is a command to run: it and all after it are its own (`exec`'s CMD). */
+  commandAt?: number;
   /** Runs with parsed arguments; returns the exit code. */
   run(parsed: Parsed, io: Io): Promise<number>;
 }
@@ -79,6 +81,8 @@ const HELP_OPTION: OptionSpec = { type: "boolean", short: "h" };
  * `-x` (a `short` alias; letters may be grouped, `-hx`), repeated `multiple`
  * options, and `--`, after which every argument is a positional; a lone `-` is
  * a positional. A value that starts with `-` must be given as `--name=-value`.
+ * With `commandAt`, the positional at that index is a command to run: it and
+ * every argument after it are positionals, as `timeout` and `env` take theirs.
  * `-h`/`--help` is always accepted. The rules are those of `node:util`
  * `parseArgs` with `strict: true` and `allowPositionals: true` (which this
  * replaces: loading it starts Deno's Node compatibility layer), with messages
@@ -93,7 +97,11 @@ const HELP_OPTION: OptionSpec = { type: "boolean", short: "h" };
  * parseCommandArgs(["--bogus"], {}); // throws UsageError: unknown option --bogus
  * ```
  */
-export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed {
+export function parseCommandArgs(
+  args: string[],
+  options: OptionsConfig,
+  commandAt?: number,
+): Parsed {
   const specs: OptionsConfig = { ...options, help: HELP_OPTION };
   const byShort = new Map<string, string>();
   for (const [name, spec] of Object.entries(specs)) if (spec.short) byShort.set(spec.short, name);
@@ -145,6 +153,10 @@ export function parseCommandArgs(args: string[], options: OptionsConfig): Parsed
       break;
     }
     if (!arg.startsWith("-") || arg === "-") {
+      if (positionals.length === commandAt) {
+        positionals.push(...args.slice(i));
+        break;
+      }
       positionals.push(arg);
     } else if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");

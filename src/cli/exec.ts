@@ -31,7 +31,12 @@ const HELP = `runrec exec: run a command as one recorded run of an agent
 
 Usage:
   runrec exec <del-dir> --agent NAME [--pass D] [--input P]... [--partial-codes LIST]
-              [--skipped-codes LIST] -- CMD [ARGS...]
+              [--skipped-codes LIST] [--] CMD [ARGS...]
+
+runrec's options go before CMD: CMD and every argument after it are CMD's own,
+options and -- too (as with timeout or env: runrec exec D --agent A ls -la runs
+ls -la). The -- before CMD may be left out; it is needed only for a CMD whose
+name starts with -.
 
 Starts a run (as runrec start: RunTimestamp, StatusBefore and the inputs'
 hashes now), runs CMD in the current folder with stdin, stdout and stderr
@@ -59,10 +64,11 @@ Exits with CMD's exit code (128 + the signal's number when it was killed;
 127 when CMD cannot be found, 126 when it cannot be started). runrec's own
 messages, the RunID among them, go to stderr: stdout is CMD's alone.
 
-<del-dir> may not exist yet when its parent does (a run that creates the
-deliverable, such as PREPARATION's), unless a folder beside it has its
-DeliverableID or a name one or two edits from its own: then it is most likely
-misspelt, and exec exits 2 before CMD runs ("did you mean ...?"). If CMD does
+<del-dir> may not exist yet when its parent does and its name is
+DEL-XX-YY_Label (a run that creates the deliverable, such as PREPARATION's),
+unless a folder beside it has its DeliverableID or a name one or two edits
+from its own: then it is most likely misspelt, and exec exits 2 before CMD
+runs ("did you mean ...?"), as for any other name. If CMD does
 not create it, the record is printed on stderr as a "runrec: lost-record: ..."
 line: save it, and once the folder is there append it with runrec flush
 --from FILE. A record that cannot be written is spooled, as with emit, and
@@ -278,6 +284,8 @@ export const execCommand: Command = {
     "allow-outside": { type: "boolean" },
     "no-fsync": { type: "boolean" },
   },
+  // CMD's own options are CMD's: `exec D --agent A ls -la` runs `ls -la` (trial-q).
+  commandAt: 1,
   async run(parsed, given) {
     // Exits with the command's code whatever becomes of runrec's own messages (stderr on a
     // full disk, closed): a failed write of one would otherwise stand in for that code.
@@ -296,6 +304,12 @@ export const execCommand: Command = {
     const both = [...partial].find((c) => skipped.has(c));
     if (both !== undefined) {
       throw new UsageError(`exit code ${both} is in both --partial-codes and --skipped-codes`);
+    }
+    if (parsed.values.agent === undefined && args.some((a) => /^--agent(=|$)/.test(a))) {
+      throw new UsageError(
+        `--agent is required before CMD: ${command} and every argument after it are its own ` +
+          "(--agent after it too)",
+      );
     }
     const agent = requiredOption(parsed, "agent");
     // A build that may start no program (runrec-sandboxed) has no run to record: the

@@ -250,7 +250,7 @@ async function runWithoutCommand(
 /** Loads and runs one command: its help, or its run with parsed arguments. */
 async function runCommand(entry: CommandEntry, rest: string[], io: Io): Promise<number> {
   const command = await entry.load();
-  const parsed = parseCommandArgs(rest, command.options);
+  const parsed = parseCommandArgs(rest, command.options, command.commandAt);
   if (parsed.values.help) {
     io.out(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
     return EXIT.ok;

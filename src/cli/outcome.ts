@@ -115,7 +115,8 @@ function whatBecameOf(outcome: RunOutcome): Record<string, string> {
 }
 
 /**
- * The `onLockWait` callback that says on stderr whom a write waits for.
+ * The `onLockWait` callback that says on stderr whom a write waits for. A
+ * note that cannot be printed changes nothing: the write goes on waiting.
  *
  * @example
  * ```ts
@@ -125,9 +126,12 @@ function whatBecameOf(outcome: RunOutcome): Record<string, string> {
  * ```
  */
 export function lockWaitMessage(io: Io): (report: ContentionReport) => void {
-  return (r) =>
-    io.err(
-      `runrec: waiting for the append lock held by ${r.holder} ` +
-        `(lease ends in ${r.lease_remaining_s}s)\n`,
-    );
+  return (r) => {
+    try {
+      io.err(
+        `runrec: waiting for the append lock held by ${r.holder} ` +
+          `(lease ends in ${r.lease_remaining_s}s)\n`,
+      );
+    } catch { /* stderr is gone: the record is written all the same */ }
+  };
 }

@@ -44,8 +44,8 @@ hashed, and compared with the baseline's InputHashes.
                name whose every run is invalidated (taken back) is a note,
                unless named with --agent or no other agent ran there: by the
                rule of emit's "did you mean" warning, as at its latest run, a
-               near miss of an agent file's name or of an agent that ran
-               there. Any other agent whose runs are all invalidated stays
+               near miss of an agent file's name or of a built-in agent that
+               ran there. Any other agent whose runs are all invalidated stays
                NO_BASELINE
   RETIRED      the deliverable will not run again (_STATUS.md says RETIRED, or
                it is in a tool root such as _Archive/ named as a target): its
