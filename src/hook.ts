@@ -289,7 +289,8 @@ async function startState(
 /**
  * The path `option` gave, named from `dir` (absolute): one that names nothing there but a file
  * beneath `dir` from the current folder (`$P/Spec.md` from the execution root) is that file, and
- * a note saying so goes to `notes`.
+ * a note saying so goes to `notes`. A file among `filesAtStart` (a run's outputs: from `dir`,
+ * listed at start) is there for this, though the run deleted it.
  */
 function pathMeant(
   dir: string,
@@ -297,12 +298,13 @@ function pathMeant(
   option: string,
   notes: string[],
   startCwd?: string,
+  filesAtStart?: ReadonlySet<string>,
 ): string {
-  let meant = meantPath(dir, given);
+  let meant = meantPath(dir, given, undefined, filesAtStart);
   let from = "the current folder";
   if (meant === undefined && startCwd !== undefined) {
     // A finish run from another folder than its start: the path may be named from the start's.
-    meant = meantPath(dir, given, startCwd);
+    meant = meantPath(dir, given, startCwd, filesAtStart);
     from = "the folder runrec start ran in";
   }
   if (meant === undefined) return given;
@@ -854,7 +856,7 @@ async function hashOutputs(
     // A hash the caller knows names its file from `dir` already (exec's DELETED).
     const output = Object.hasOwn(known, named)
       ? named
-      : pathMeant(dir, named, "--output", notes, atStart?.cwd);
+      : pathMeant(dir, named, "--output", notes, atStart?.cwd, filesAtStart);
     const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
     if (Object.hasOwn(known, relativePath(dir, path)) || kindOf(path) !== "folder") {
       given.push(output);

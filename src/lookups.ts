@@ -256,6 +256,20 @@ export function resolvedPath(path: string, lookups: Lookups = directLookups): st
 }
 
 /**
+ * Whether the absolute paths `a` and `b` name one folder, links resolved: a run started
+ * through a symbolic link (`~/work` on a data disk) is finished or reaped through the real path.
+ *
+ * @example
+ * ```ts
+ * import { sameFolder } from "./lookups.ts";
+ * sameFolder("/tmp", "/tmp/"); // true
+ * ```
+ */
+export function sameFolder(a: string, b: string): boolean {
+  return a === b || resolvedPath(a) === resolvedPath(b);
+}
+
+/**
  * Whether anything is at `path`, a dangling link too (links are not
  * followed): what a user names is there even when it cannot be read.
  *

@@ -49,7 +49,8 @@ function visibleEnds(path: string): string {
  * The path from `delDir` (absolute) of the file `given` names from the
  * folder `from` (default: the current folder), when `given` is relative,
  * names nothing from `delDir`, and names something beneath `delDir` from
- * `from`; else `undefined`.
+ * `from`; else `undefined`. A file among `filesAtStart` (the folder's files
+ * at a run's start, from `delDir`) counts as there: the run may have deleted it.
  *
  * @example
  * ```ts
@@ -57,9 +58,16 @@ function visibleEnds(path: string): string {
  * // In /p, with /p/DEL-01-02_X/Spec.md there and no /p/DEL-01-02_X/DEL-01-02_X/Spec.md:
  * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md"); // "Spec.md"
  * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", "/p"); // "Spec.md", from anywhere
+ * // Spec.md deleted by the run since its start:
+ * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", "/p", new Set(["Spec.md"])); // "Spec.md"
  * ```
  */
-export function meantPath(delDir: string, given: string, from?: string): string | undefined {
+export function meantPath(
+  delDir: string,
+  given: string,
+  from?: string,
+  filesAtStart: ReadonlySet<string> = new Set(),
+): string | undefined {
   if (isAbsolute(given)) return undefined;
   try {
     // Both folders with links resolved: the current folder (and start's, kept) is the system's
@@ -67,8 +75,13 @@ export function meantPath(delDir: string, given: string, from?: string): string 
     const folder = withLinksResolved(delDir);
     const fromHere = resolve(withLinksResolved(from ?? Deno.cwd()), given);
     if (fromHere === folder || !isAtOrBeneath(fromHere, folder)) return undefined;
-    if (isThere(resolve(delDir, given)) || !isThere(fromHere)) return undefined;
-    return relative(folder, fromHere);
+    // What `given` names from `delDir`, now or at start (deleted since), is the file meant.
+    const fromDelDir = resolve(delDir, given);
+    if (isThere(fromDelDir) || filesAtStart.has(relative(resolve(delDir), fromDelDir))) {
+      return undefined;
+    }
+    const meant = relative(folder, fromHere);
+    return isThere(fromHere) || filesAtStart.has(meant) ? meant : undefined;
   } catch {
     return undefined; // no current folder (removed), or none runrec may read: no guess
   }

@@ -15,11 +15,12 @@ import damerauLevenshtein from "npm:damerau-levenshtein@1.0.8";
 /**
  * Names alike but for their numbers (`STAGE_1`, `STAGE_2`) or for a short last part after `_`
  * (`DRAFT_EN`, `DRAFT_DE`; `REVIEW_A`, `REVIEW_B`; `STAGE_1`, `STAGE_1A`) are agents of one series,
- * not misspellings of each other.
+ * not misspellings of each other; the same numbers written apart (`DEL-01-2`, `DEL-01-02`) are not.
  */
 function oneSeries(a: string, b: string): boolean {
   const numbersOut = (n: string) => n.replace(/\d+/g, "#");
-  if (numbersOut(a) === numbersOut(b)) return true;
+  const numbers = (n: string) => (n.match(/\d+/g) ?? []).map(Number).join(",");
+  if (numbersOut(a) === numbersOut(b)) return numbers(a) !== numbers(b);
   const cutA = a.lastIndexOf("_");
   const cutB = b.lastIndexOf("_");
   return cutA > 0 && a.slice(0, cutA) === b.slice(0, cutB) &&
@@ -30,8 +31,8 @@ function oneSeries(a: string, b: string): boolean {
  * The names of `known` closest to `name`, ignoring case, when any is close:
  * the same apart from case, or one or two edits away (one for names of up to
  * five characters, where two edits make another word), but never one of the
- * same series: alike but for numbers (`STAGE_2` and `STAGE_1`, `5_DOCUMENTS`
- * and `4_DOCUMENTS`) or a last part of up to three characters (`DRAFT_DE` and
+ * same series: alike but for numbers of other values (`STAGE_2` and `STAGE_1`,
+ * `5_DOCUMENTS` and `4_DOCUMENTS`) or a last part of up to three characters (`DRAFT_DE` and
  * `DRAFT_EN`). Empty when none is.
  *
  * @example
@@ -41,6 +42,7 @@ function oneSeries(a: string, b: string): boolean {
  * closestNames("QA", ["PM", "4_DOCUMENTS"]); // []
  * closestNames("STAGE_2", ["STAGE_1"]); // []
  * closestNames("DRAFT_DE", ["DRAFT_EN"]); // []
+ * closestNames("DEL-01-2_Flow", ["DEL-01-02_Flow"]); // ["DEL-01-02_Flow"]
  * ```
  */
 export function closestNames(name: string, known: readonly string[]): string[] {

@@ -28,12 +28,12 @@ import {
 import { readRecords } from "./reader.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
 import type { RunRecord } from "./schema.ts";
-import { RECORD_FILE } from "./store.ts";
+import { RECORD_FILE, type RecordDraft } from "./store.ts";
 import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
 import { shellWord } from "./shell_word.ts";
-import { PENDING_FOLDER, REAPED_ERROR, REAPED_FOLDER } from "./run_files.ts";
+import { PENDING_FOLDER, REAPED_ERROR, REAPED_FOLDER, RETRIED_START_NOTE } from "./run_files.ts";
 
 /** The folder of markers of runs recorded from their token alone (their pending file gone). */
 export const LOST_FOLDER = ".runrec/lost";
@@ -741,10 +741,13 @@ export async function runRecorded(delDir: string, run: RunKey): Promise<boolean>
 }
 
 /**
- * The last record in `delDir`'s record file of a run `agent` started (its
- * Notes name the run, see {@linkcode recordedRuns}): the run's id, the record
- * and when the run ended; `undefined` when there is none, or when it is the
- * FAILED record `reap` wrote (that run is still to finish, late).
+ * The last record of a run `agent` started (any agent's when `agent` is not given) in `delDir`'s
+ * record file or waiting in its spool (its Notes name the run, see {@linkcode recordedRuns}): the
+ * run's id, the record, when the run ended, and the spool entry holding it when it is not in the
+ * file yet (review-s F1: a finish whose write failed spools it); `undefined` when there is none, or
+ * when it is the FAILED record `reap` wrote (that run is still to finish, late) but for the first
+ * start of a retried start (its note says so: the retry's record is the run's, review-s F4). A spooled record
+ * is later than the file's (it waits to be appended) unless it ended before.
  *
  * @example
  * ```ts
@@ -754,14 +757,38 @@ export async function runRecorded(delDir: string, run: RunKey): Promise<boolean>
  */
 export async function lastStartedRunOf(
   delDir: string,
-  agent: string,
-): Promise<{ id: string; record: RunRecord; endedAt?: number } | undefined> {
-  const record = await lastRecordOf(
-    delDir,
-    (r) => r.AgentName === agent && namedRunOf(r.Notes) !== undefined,
-  );
-  if (record === undefined || record.ErrorSummary === REAPED_ERROR) return undefined;
-  return { id: namedRunOf(record.Notes)!, record, endedAt: endOf(record) };
+  agent?: string,
+): Promise<LastStartedRun | undefined> {
+  const twin = (r: RecordDraft) =>
+    r.ErrorSummary === REAPED_ERROR && r.Notes.includes(RETRIED_START_NOTE);
+  const started = (r: RecordDraft) =>
+    (agent === undefined || r.AgentName === agent) && namedRunOf(r.Notes) !== undefined && !twin(r);
+  const inFile = await lastRecordOf(delDir, started);
+  let last: LastStartedRun | undefined = inFile === undefined
+    ? undefined
+    : { id: namedRunOf(inFile.Notes)!, record: inFile, endedAt: endOf(inFile) };
+  // The user's spool holds other folders' records too: only this folder's file's count.
+  const file = join(resolve(delDir), RECORD_FILE);
+  for (const item of listSpool(delDir)) {
+    const draft = item.entry?.recordFile === file ? item.entry.draft : undefined;
+    if (draft === undefined || !started(draft)) continue;
+    const endedAt = endOf(draft);
+    if (last !== undefined && (endedAt ?? 0) < (last.endedAt ?? 0)) continue;
+    last = { id: namedRunOf(draft.Notes)!, record: draft, endedAt, spooledIn: item.path };
+  }
+  return last === undefined || last.record.ErrorSummary === REAPED_ERROR ? undefined : last;
+}
+
+/** A run's last record, as {@linkcode lastStartedRunOf} finds it. */
+export interface LastStartedRun {
+  /** The run's id (its start's). */
+  id: string;
+  /** The record (a spooled one has no RunID yet). */
+  record: RecordDraft;
+  /** When the run ended, when its record says. */
+  endedAt?: number;
+  /** The spool entry holding the record, when it is not in the record file yet. */
+  spooledIn?: string;
 }
 
 /**

@@ -5,7 +5,8 @@
  * @module
  */
 import { kindOf } from "./walk.ts";
-import { dirname, relative, resolve } from "./path.ts";
+import { dirname, isAtOrBeneath, relative, resolve } from "./path.ts";
+import { resolvedPath } from "./lookups.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
@@ -369,14 +370,15 @@ function pendingRunsAt(targets: readonly string[]): { delDir: string; items: Pen
     delDir,
     items: listPendingRuns(delDir),
   }));
+  // Links resolved on both sides: a run started through a link is reaped through the real path.
   const bases = targets.map((target) => {
     const path = resolve(target);
-    return kindOf(path) === "folder" ? path : dirname(path);
+    return resolvedPath(kindOf(path) === "folder" ? path : dirname(path));
   });
   for (const item of listOutsidePendingRuns()) {
     const delDir = item.run?.delDir;
     if (delDir === undefined) continue; // unreadable: another project's, perhaps; not ours to name
-    if (bases.some((base) => delDir === base || delDir.startsWith(`${base}/`))) {
+    if (bases.some((base) => isAtOrBeneath(resolvedPath(delDir), base))) {
       found.push({ delDir, items: [item] });
     }
   }

@@ -10,7 +10,7 @@
 import { NAMED_RUNS } from "./agent_notes.ts";
 import { join, resolve } from "./path.ts";
 import { type PendingRun, runIdStart } from "./pending.ts";
-import { REAPED_ERROR } from "./run_files.ts";
+import { REAPED_ERROR, RETRIED_START_NOTE } from "./run_files.ts";
 import { readRecords } from "./reader.ts";
 import { RECORD_FILE } from "./store.ts";
 
@@ -105,7 +105,7 @@ export async function retriedStartNote(
         const after = retryAfter(first, later);
         if (after !== undefined) {
           // "run <id>" is the phrase that names a record's own run (agent_notes.ts): not used.
-          return `probably a retried start: a start ${seconds(after)} later with the same ` +
+          return `${RETRIED_START_NOTE} a start ${seconds(after)} later with the same ` +
             `inputs (run id ${id}) is recorded as ${r.RunID}`;
         }
       }

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { isGone, resolvedPath } from "./lookups.ts";
-import { retriedAfter } from "./retried_start.ts";
+import { isGone, resolvedPath, sameFolder } from "./lookups.ts";
+import { retriedAfter, retriedStartNote } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import {
@@ -90,14 +90,7 @@ import {
   type RunRecordFound,
   takeOverClaim,
 } from "./pending.ts";
-import {
-  DELETED,
-  RUN_ID_PATTERN,
-  RUN_STATUSES,
-  type RunRecord,
-  type RunStatus,
-  TBD,
-} from "./schema.ts";
+import { DELETED, RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
 import { checkAppendOptions, RECORD_FILE, type RecordDraft, RecordTooLarge } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
 
@@ -148,6 +141,20 @@ export interface StartedRun {
 }
 
 /**
+ * Refuses a deliverable folder to be created whose name holds no DeliverableID
+ * (`DEL-XX-YY_Label`): a run on it could never be recorded, so nothing is run.
+ */
+async function refuseUnnamedNewFolder(delDir: string): Promise<void> {
+  if (DELIVERABLE_FOLDER.test(basename(resolve(delDir)))) return;
+  await refuseMisspeltFolder(delDir);
+  throw new InputError(
+    `${delDir}: no such folder, and a deliverable folder made by the run is named ` +
+      "DEL-XX-YY_Label (its DeliverableID): a run on it could not be recorded; nothing run, " +
+      "nothing recorded",
+  );
+}
+
+/**
  * Starts a run: captures RunTimestamp, StatusBefore from `_STATUS.md` and the
  * hashes of every governed input now, and keeps the pending run durably in
  * `<delDir>/.runrec/pending/` (its `token`). A pending run that cannot be
@@ -173,6 +180,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     await refuseMisspeltFolder(delDir);
     requireFolder(dir, delDir);
   }
+  if (!exists) await refuseUnnamedNewFolder(delDir);
   checkRunArguments({ agent: options.agent, status: "SUCCESS", pass: options.pass });
   if (options.pid !== undefined && (!Number.isSafeInteger(options.pid) || options.pid <= 0)) {
     throw new OptionError((name) =>
@@ -254,8 +262,9 @@ function earlierRunWarnings(dir: string, run: PendingRun): string[] {
       return `${since}, ${retried} before this start, with the same inputs) is still pending ` +
         "here: if this start was retried after its token was lost, go on with this token (the " +
         "earlier run is reaped FAILED, its note saying it was probably a retried start when " +
-        "this run is recorded first); else " +
-        `finish the earlier run with its token: ${finish}`;
+        "this run is recorded first); if the earlier run is another agent's still at work (a " +
+        "fan-out, another session), leave it alone; only if its finish was forgotten, " +
+        `${finish} records it`;
     }
     return `${since}) is still pending here: if its finish was forgotten, ${finish} records ` +
       `it; if its agent is gone, runrec reap ${shellWord(dir)}` +
@@ -531,7 +540,8 @@ async function finishNamedRun(
   let pending: PendingRun;
   try {
     pending = readPendingRun(claim.claimed);
-    const implausible = pending.delDir !== undefined && resolve(pending.delDir) !== delDir
+    // The same folder through a link (started through it, finished through the real path) is no other.
+    const implausible = pending.delDir !== undefined && !sameFolder(resolve(pending.delDir), delDir)
       ? `it names another deliverable folder, ${pending.delDir}`
       : implausibleStart(pending.start.started, Date.now());
     if (implausible) {
@@ -843,7 +853,7 @@ async function finishReadOnly(
   }
   if (typeof marker !== "string") throw beingFinished(delDir, run.id, marker);
   try {
-    const implausible = run.delDir !== undefined && resolve(run.delDir) !== delDir
+    const implausible = run.delDir !== undefined && !sameFolder(resolve(run.delDir), delDir)
       ? `it names another deliverable folder, ${run.delDir}`
       : implausibleStart(run.start.started, Date.now());
     if (implausible) {
@@ -1218,21 +1228,32 @@ async function locateRun(
   // With --agent, only that agent's runs are meant: another agent's would be refused.
   const ofAgent = (i: PendingItem) => agent === undefined || i.run!.agent === agent;
   const meant = waiting.filter(ofAgent);
-  if (meant.length === 1) return { delDir, id: meant[0].id, path: meant[0].path };
+  if (meant.length === 1) {
+    // The first start of a retried start whose retry is recorded: a finish by folder of it
+    // most likely repeats the retry's (review-s F4).
+    const [twin] = await retriedTwins(delDir, meant);
+    if (twin !== undefined) throw await twinRefusal(target, twin, report);
+    return { delDir, id: meant[0].id, path: meant[0].path };
+  }
   const list = (found: PendingItem[]) =>
     found.map((i) => `${i.id} (${i.run!.agent}, since ${i.run!.start.started})`).join(", ");
   if (meant.length === 0) {
     const elsewhere = pendingInOtherWorkTrees(target, { agent });
     if (elsewhere) throw elsewhere;
-    const reaped = listReapedRuns(target).filter((i) => i.run && !i.claimedBy && ofAgent(i));
+    const reapedRuns = listReapedRuns(target).filter((i) => i.run && !i.claimedBy && ofAgent(i));
+    // A reaped first start of a retried start (reap's note says so) is no run of A's to wait for.
+    const twins = await retriedTwins(delDir, reapedRuns);
+    const reaped = reapedRuns.filter((i) => !twins.some((t) => t.item === i));
     const unreadable = items.filter((i) => i.problem).map((i) => i.problem);
     // Never "finished already" while a run here may be A's: unreadable, held, or reaped and
     // waiting for its late finish (review-r F2).
     const mayBeAgents = unreadable.length > 0 || reaped.length > 0 ||
       items.some((i) => i.claimedBy && ofAgent(i));
-    const last = agent === undefined || mayBeAgents
-      ? ""
-      : await lastRunContext(target, { ...report, agent });
+    const twinsSaid = twins.map(({ item, note }) =>
+      `; reap wrote ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) as ` +
+      `FAILED, ${note}: only if it is another run, finish it with --run ${item.id}`
+    ).join("");
+    const last = mayBeAgents ? "" : await lastRunContext(target, report, { aside: twinsSaid });
     const none = agent === undefined
       ? "no pending run (none started, or finished already)"
       : `${agent} has no pending run here (its start may have failed, or it was never ` +
@@ -1247,7 +1268,7 @@ async function locateRun(
         list(waiting);
     const name = agent === undefined ? "NAME" : shellWord(agent);
     throw new InputError(
-      `${target}: ${none}${late}${bad}${last}; to record a run that runrec start did not keep: ` +
+      `${target}: ${none}${late}${twinsSaid}${bad}${last}; to record a run that runrec start did not keep: ` +
         `runrec emit ${shellWord(target)} --agent ${name} --status S ...${others}`,
     );
   }
@@ -1405,10 +1426,12 @@ function throwIfMangledToken(target: string): void {
 
 /**
  * The runs kept outside `delDir` (`keepPendingRun`: the folder was read-only at start) that name
- * it, as `reap` finds them.
+ * it, as `reap` finds them: through a symbolic link or not, as start named it.
  */
 function keptOutside(delDir: string): PendingItem[] {
-  return listOutsidePendingRuns().filter((i) => i.run?.delDir === delDir);
+  return listOutsidePendingRuns().filter((i) =>
+    i.run?.delDir !== undefined && sameFolder(i.run.delDir, delDir)
+  );
 }
 
 /** The run file of `item` as it is when no finish holds it (a claim renames it). */
@@ -1438,42 +1461,107 @@ function heldRunOf(
 const RETRY_WITHIN_MS = 10 * 60_000;
 
 /**
- * For `finish <del-dir> --agent A` when no run here is (or may be) A's: what the advice to emit
- * adds about A's last started run here (`"; A's last run here, RUN-…, ended …"`), or `""` when
- * there is none. Throws {@linkcode InputError} "finished already" when this finish repeats that
- * run's, its first answer lost (trial-q F1): an emit would record the run twice. Only a finish
- * that could be that one is (review-r F3): see {@linkcode unlikeFinish}.
+ * For `finish <del-dir> [--agent A]` when no run here is (or may be) A's (without `--agent`: no
+ * run here at all): what the advice to emit adds about A's last started run here (without
+ * `--agent`, the folder's last; its record in the file or waiting in the spool) (`"; A's last run
+ * here, RUN-…, ended …"`), or `""` when there is none. Throws {@linkcode InputError} "finished
+ * already" when this finish repeats that run's, its first answer lost (trial-q F1, review-s F1
+ * and F6): an emit would record the run twice. Only a finish that could be that one is
+ * (review-r F3): see {@linkcode unlikeFinish}.
  */
 async function lastRunContext(
   target: string,
-  report: FinishReport & { agent: string },
+  report: FinishReport,
+  { aside = "", lead }: { aside?: string; lead?: string } = {},
 ): Promise<string> {
   const { agent } = report;
   const last = await lastStartedRunOf(target, agent);
   if (last === undefined) return "";
+  const whose = last.record.AgentName;
   const ended = last.endedAt === undefined ? "" : new Date(last.endedAt).toISOString();
-  const unlike = await unlikeFinish(target, last, report);
+  const unlike = await unlikeFinish(target, last, { ...report, agent: whose });
   if (unlike !== undefined) {
-    return `; ${agent}'s last run here, ${last.record.RunID}${ended && `, ended ${ended}`} ` +
-      `(${unlike}): if this repeats its finish, nothing more is needed`;
+    const name = last.record.RunID ?? `run ${last.id} (its record waiting in the spool)`;
+    const which = agent === undefined
+      ? `the last run here, ${name} of ${whose}`
+      : `${agent}'s last run here, ${name}`;
+    return `; ${which}${ended && `, ended ${ended}`} (${unlike}): if this repeats its finish, ` +
+      "nothing more is needed";
   }
+  // A finish whose write failed (the lock busy 10 s, a full disk) spooled the record (review-s F1).
+  const where = last.spooledIn === undefined
+    ? ` (runrec log says): its record is ${last.record.RunID} in ` +
+      join(resolve(target), RECORD_FILE)
+    : `: its record waits in the spool, ${last.spooledIn}: runrec flush ${shellWord(target)} ` +
+      "appends it";
+  const none = lead ?? (agent === undefined ? "no pending run" : `no pending run of ${agent}`);
+  const run = agent === undefined
+    ? `${none}: the last run here, ${last.id} (${whose}, started`
+    : `${none}: its last run here, ${last.id} (started`;
+  // Without --agent the repeat is judged by the folder's last run: another agent's finish is told
+  // how to be judged by its own.
+  const notWhose = agent === undefined
+    ? `; if this finish is of another agent's run, not ${whose}'s, name that agent: runrec ` +
+      `finish ${shellWord(target)} --agent NAME ...`
+    : "";
   throw new InputError(
-    `${target}: no pending run of ${agent}: its last run here, ${last.id} (started ` +
-      `${runIdStart(last.id)}, ended ${ended}), finished already (runrec log says): its record ` +
-      `is ${last.record.RunID} in ${join(resolve(target), RECORD_FILE)}; nothing written, ` +
-      "nothing more is needed (an emit would record the run twice)",
+    `${target}: ${run} ${runIdStart(last.id)}, ended ${ended}), finished already${where}; ` +
+      "nothing written, nothing more is needed (an emit would record the run twice)" + aside +
+      notWhose,
   );
+}
+
+/** A run of the folder that is the first start of a retried start, and reap's note saying so. */
+interface RetriedTwin {
+  item: PendingItem;
+  note: string;
+}
+
+/**
+ * The runs of `items` (pending or reaped) that are the first start of a retried start whose retry
+ * is recorded in `delDir` (retried_start.ts `retriedStartNote`: the same agent, pass and inputs,
+ * started 1 s to 2 min before a recorded run), each with the note `reap` gives it.
+ */
+async function retriedTwins(delDir: string, items: PendingItem[]): Promise<RetriedTwin[]> {
+  const twins: RetriedTwin[] = [];
+  for (const item of items) {
+    const note = item.run && await retriedStartNote(delDir, item.run);
+    if (note) twins.push({ item, note });
+  }
+  return twins;
+}
+
+/**
+ * Why `finish <del-dir>` does not record the one pending run `twin` (review-s F4): it is the first
+ * start of a retried start whose retry is recorded, one real run; recorded too, the run would be
+ * twice. Throws "finished already" when this finish repeats the run's last record
+ * ({@linkcode lastRunContext}); else the error names both and the `--run` that records the pending
+ * run all the same, for a run that is really another (a fan-out).
+ */
+async function twinRefusal(
+  target: string,
+  { item, note }: RetriedTwin,
+  report: FinishReport,
+): Promise<InputError> {
+  const agent = item.run!.agent;
+  const aside = `; ${item.id} (${agent}, since ${item.run!.start.started}), pending here, is ` +
+    `${note}: reap writes it FAILED, saying so; only if it is another run (a fan-out), runrec ` +
+    `finish ${shellWord(target)} --run ${item.id} --status S ... records it`;
+  const lead = `no run of ${agent} to finish by folder`;
+  const last = await lastRunContext(target, { ...report, agent }, { aside, lead });
+  return new InputError(`${target}: ${lead}${aside}${last}; nothing written`);
 }
 
 /**
  * Why the finish `report` cannot repeat the one that recorded `last`, or `undefined` when it can:
  * the record ended within {@linkcode RETRY_WITHIN_MS}, and the record this finish would write has
  * its RunStatus (and ErrorSummary, when `--error` is given) and its OutputHashes: the same
- * outputs, none changed since.
+ * outputs, none changed since. An output the record's Notes say was named from the folder `runrec
+ * start` ran in (gone with the pending run now) is compared as the file it named (review-s F9).
  */
 async function unlikeFinish(
   target: string,
-  last: { record: RunRecord; endedAt?: number },
+  last: { record: RecordDraft; endedAt?: number },
   report: FinishReport & { agent: string },
 ): Promise<string | undefined> {
   const { record } = last;
@@ -1490,7 +1578,9 @@ async function unlikeFinish(
       inputHashes: {},
       notes: [],
     };
-    draft = (await completeDraft(target, start, report)).draft;
+    const named = namedFromStart(record.Notes);
+    const outputs = report.outputs?.map((path) => named.get(path) ?? path);
+    draft = (await completeDraft(target, start, { ...report, outputs })).draft;
   } catch (e) {
     return `this finish cannot be compared with it: ${(e as Error).message}`;
   }
@@ -1507,6 +1597,21 @@ async function unlikeFinish(
     !sameContent(record.OutputHashes[path], draft.OutputHashes[path])
   );
   return changed.length === 0 ? undefined : `changed since: ${changed.join(", ")}`;
+}
+
+/**
+ * The outputs a record's Notes say were named from the folder `runrec start` ran in (hook.ts
+ * `pathMeant`): each path as given, to the path recorded.
+ */
+function namedFromStart(notes: string): Map<string, string> {
+  const named = new Map<string, string>();
+  for (const note of notes.split(" | ")) {
+    const m =
+      /^--output (.+): recorded as (.+), the file it names from the folder runrec start ran in /
+        .exec(note);
+    if (m) named.set(m[1], m[2]);
+  }
+  return named;
 }
 
 /** Whether two of an output's hashes say the same content: equal, or no file's either time. */

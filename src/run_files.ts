@@ -17,6 +17,9 @@ export const REAPED_FOLDER = ".runrec/reaped";
 /** What a reaped run's record says went wrong. */
 export const REAPED_ERROR = "reaped: the agent never finished";
 
+/** How the Notes of a reaped run's record begin to say it was the first start of a retried start. */
+export const RETRIED_START_NOTE = "probably a retried start:";
+
 /**
  * Removes the pending (or reaped) file of each run a record just appended from
  * the spool names in its `notes`: a finish of a read-only folder left it

@@ -264,6 +264,27 @@ Deno.test("exec on a misspelt folder beside the real one (a near name, or the sa
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("exec on a folder whose number is written short (DEL-01-2_Thing beside DEL-01-02_Thing), or a new folder whose name holds no DeliverableID: exit 2 before the command runs, nothing recorded; start says the same (trial-r F1)", async () => {
+  const { root, del } = await makeProject();
+  const marker = join(root, "ran");
+  const working = join(root, "PKG-01_Pkg", "1_Working");
+  const short = join(working, "DEL-01-2_Thing");
+  const typo = await execSh(short, `touch '${marker}'`);
+  assertEquals(typo.code, 2, typo.stderr);
+  assertIncludes(typo.stderr, `${short}: no such folder: did you mean ${del}?`);
+  const started = await runCliProcess(["start", short, "--agent", "A"]);
+  assertEquals(started.code, 2, started.stderr);
+  assertIncludes(started.stderr, `did you mean ${del}?`);
+  const unnamed = join(working, "New_Thing");
+  const refused = await execSh(unnamed, `mkdir '${unnamed}'; touch '${marker}'`);
+  assertEquals(refused.code, 2, refused.stderr);
+  assertIncludes(refused.stderr, "DEL-XX-YY_Label");
+  assertEquals(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+  assert(!(await Deno.stat(marker).then(() => true, () => false)), "the command ran");
+  assertEquals(await recordsOf(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("exec on a new folder whose name is near a sibling's that claims another DeliverableID (DEL-01-03_Things beside DEL-01-02_Thing): the command runs and creates it, its run recorded (review-p F6)", async () => {
   const { root, del } = await makeProject();
   const created = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Things");

@@ -12,13 +12,14 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
+import { sh } from "./support/read_only.ts";
 
 /** A project committed in git, and a private `$TMPDIR` (its user spool is the test's own). */
 async function committedProject(): Promise<{ root: string; del: string; env: { TMPDIR: string } }> {
@@ -559,4 +560,115 @@ Deno.test("finish given start's stdout and stderr together, one of its runrec: l
   assertEquals(pendingFiles(del), [basename(token)]);
   // The token itself finishes the run.
   assertEquals((await finish(token)).code, 0);
+});
+
+Deno.test("finish <del-dir> --status S without --agent (as start --help offers), retried: exit 2 'finished already' naming the folder's last run and its agent, not emit; a finish unlike it names that run (review-s F6)", async () => {
+  const { root, del, env } = await committedProject();
+  const id = basename(await start(del, env), ".json");
+  const byFolder = (status: string) =>
+    runCliProcess(["finish", del, "--status", status], FULL_FLAGS, env);
+  const first = await byFolder("SUCCESS");
+  assertEquals(first.code, 0, first.stderr);
+  const runId = first.stdout.trim();
+  const again = await byFolder("SUCCESS");
+  assertEquals(again.code, 2, again.stderr);
+  assertIncludes(
+    again.stderr,
+    `${del}: no pending run: the last run here, ${id} (4_DOCUMENTS, started `,
+  );
+  assertIncludes(
+    again.stderr,
+    `finished already (runrec log says): its record is ${runId} in ${join(del, RECORD_FILE)}; ` +
+      "nothing written, nothing more is needed (an emit would record the run twice); if this " +
+      "finish is of another agent's run, not 4_DOCUMENTS's, name that agent: runrec finish ",
+  );
+  assertEquals(again.stderr.includes("runrec emit"), false, again.stderr);
+  const unlike = await byFolder("FAILED");
+  assertEquals(unlike.code, 2, unlike.stderr);
+  assertIncludes(
+    unlike.stderr,
+    `; the last run here, ${runId} of 4_DOCUMENTS, ended `,
+  );
+  assertIncludes(unlike.stderr, "(recorded SUCCESS, this finish says FAILED): if this repeats");
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [runId]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A retried after its first finish spooled the record (RunRecords.csv not writable): exit 2 'finished already: its record waits in the spool', not emit; the flush records the run once (review-s F1)", async () => {
+  const { root, del, env } = await committedProject();
+  const id = basename(await start(del, env), ".json");
+  const file = join(del, RECORD_FILE);
+  await Deno.writeTextFile(file, "");
+  const byFolder = () =>
+    runCliProcess(
+      ["finish", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      FULL_FLAGS,
+      env,
+    );
+  await sh("mount", "--bind", "-o", "ro", file, file);
+  let first, again;
+  try {
+    first = await byFolder();
+    again = await byFolder();
+  } finally {
+    await sh("umount", file);
+  }
+  assertEquals(first.code, 0, first.stderr);
+  assertIncludes(first.stderr, "record not written");
+  assertEquals(again.code, 2, again.stderr);
+  assertIncludes(
+    again.stderr,
+    `no pending run of 4_DOCUMENTS: its last run here, ${id} (started `,
+  );
+  assertMatch(
+    again.stderr,
+    new RegExp(
+      `finished already: its record waits in the spool, ${escaped(del)}/\\.runrec-spool/\\S+` +
+        `\\.json: runrec flush ${escaped(del)} appends it; nothing written, nothing more is needed`,
+    ),
+  );
+  assertEquals(again.stderr.includes("runrec emit"), false, again.stderr);
+  const flushed = await runCliProcess(["flush", del], FULL_FLAGS, env);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A --output P repeated from another folder than start's, P named from start's folder: exit 2 'finished already' (the output compared as the file it names), not emit (review-s F9)", async () => {
+  const { root, del, env } = await committedProject();
+  const rel = relative(root, del);
+  const start = await runCliProcess(
+    ["start", rel, "--agent", "4_DOCUMENTS"],
+    FULL_FLAGS,
+    env,
+    root,
+  );
+  assertEquals(start.code, 0, start.stderr);
+  await Deno.writeTextFile(join(del, "_SEMANTIC_LENSING.md"), "lens\n");
+  // The finish from elsewhere, the output named from start's folder (trial-q F2), twice.
+  const finishFromElsewhere = () =>
+    runCliProcess(
+      [
+        ...["finish", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+        ...["--output", `${rel}/_SEMANTIC_LENSING.md`],
+      ],
+      FULL_FLAGS,
+      env,
+      env.TMPDIR,
+    );
+  const first = await finishFromElsewhere();
+  assertEquals(first.code, 0, first.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(Object.keys(record.OutputHashes), ["_SEMANTIC_LENSING.md"]);
+  const again = await finishFromElsewhere();
+  assertEquals(again.code, 2, again.stderr);
+  assertIncludes(again.stderr, `finished already (runrec log says): its record is ${record.RunID}`);
+  assertEquals(again.stderr.includes("runrec emit"), false, again.stderr);
+  // The file changed since: no repeat, and the advice names the file as recorded.
+  await Deno.writeTextFile(join(del, "_SEMANTIC_LENSING.md"), "lens, changed\n");
+  const changed = await finishFromElsewhere();
+  assertEquals(changed.code, 2, changed.stderr);
+  assertIncludes(changed.stderr, "(changed since: _SEMANTIC_LENSING.md)");
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
 });

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { runCliProcess } from "./cli.ts";
@@ -22,12 +22,17 @@ async function sh(command: string, ...args: string[]): Promise<void> {
   if (!out.success) throw new Error(`${command}: ${new TextDecoder().decode(out.stderr)}`);
 }
 
-/** Starts a run of `del` made read-only by a bind mount, with `TMPDIR=tmp`; returns its token. */
-async function startReadOnly(del: string, tmp: string): Promise<string> {
+/**
+ * Starts a run of `del` made read-only by a bind mount, with `TMPDIR=tmp`, naming the folder
+ * as `named` (through a link, say); returns its token.
+ */
+async function startReadOnly(del: string, tmp: string, named = del): Promise<string> {
   await sh("mount", "--bind", del, del);
   try {
     await sh("mount", "-o", "remount,ro,bind", del);
-    const start = await runCliProcess(["start", del, "--agent", "A"], FULL_FLAGS, { TMPDIR: tmp });
+    const start = await runCliProcess(["start", named, "--agent", "A"], FULL_FLAGS, {
+      TMPDIR: tmp,
+    });
     assertEquals(start.code, 0, start.stderr);
     return start.stdout.trim();
   } finally {
@@ -52,6 +57,45 @@ Deno.test("finish <token> of a run kept in start's TMPDIR, with another TMPDIR: 
   assertEquals(reap.code, 0, reap.stderr);
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
   for (const dir of [root, tmpA, tmpB]) await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a run kept outside its read-only folder, started through a symbolic link: finish <del-dir> and reap through the real path find it (and the other way round); its RunID finishes it after reap: each recorded once (review-s F5)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const link = join(await tempDir(), "linked");
+  await Deno.symlink(root, link);
+  const viaLink = join(link, relative(root, del));
+  const finishAs = async (folder: string, ...how: string[]) => {
+    const out = await runCliProcess(["finish", folder, ...how, "--status", "SUCCESS"], FULL_FLAGS, {
+      TMPDIR: tmp,
+    });
+    assertEquals(out.code, 0, out.stderr);
+  };
+  for (const [started, finished] of [[viaLink, del], [del, viaLink]]) {
+    const token = await startReadOnly(del, tmp, started);
+    assertEquals(dirname(dirname(token)), tmp);
+    await finishAs(finished, "--agent", "A");
+    await Deno.stat(token).then(
+      () => {
+        throw new Error(`${token} is still there: the run was not found by ${finished}`);
+      },
+      (e) => assertEquals(e instanceof Deno.errors.NotFound, true, String(e)),
+    );
+  }
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS", "SUCCESS"]);
+  await startReadOnly(del, tmp, viaLink);
+  const reap = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, {
+    TMPDIR: tmp,
+  });
+  assertEquals(reap.code, 0, reap.stderr);
+  const reaped = (await recordsOf(del))[2];
+  assertEquals(reaped?.RunStatus, "FAILED", reap.stdout);
+  // Not "another deliverable folder": the same one, through the real path.
+  await finishAs(del, "--run", reaped.RunID);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["SUCCESS", "SUCCESS", "FAILED", "SUCCESS"]);
+  assertIncludes(records[3].Notes, `supersedes=${reaped.RunID}`);
+  for (const dir of [root, tmp, dirname(link)]) await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("finish <token> whose runrec-pending folder is open to other users: exit 2 naming why, nothing written, the file left", async () => {

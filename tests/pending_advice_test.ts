@@ -48,7 +48,7 @@ Deno.test("a second start of an agent whose run is still pending warns, naming t
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("a start retried after its token was lost: its warning says to go on with this token; reap writes the earlier run FAILED noting the retry and naming the retry's record", async () => {
+Deno.test("a start retried after its token was lost: its warning says to go on with this token, and to leave the earlier run alone unless its finish was forgotten (review-s F7); reap writes the earlier run FAILED noting the retry and naming the retry's record", async () => {
   const { root, del } = await makeProject();
   const start = ["start", del, "--agent", "4_DOCUMENTS", "--input", "_CONTEXT.md"];
   const lost = await runCliProcess(start); // the tool call timed out: its token never seen
@@ -65,10 +65,15 @@ Deno.test("a start retried after its token was lost: its warning says to go on w
         "saying it was probably a retried start when this run is recorded first\\)",
     ),
   );
+  // Not a retry is not a forgotten finish: a sibling of a fan-out must leave the earlier run
+  // alone, not finish it with its own outcome (review-s F7).
   assertIncludes(
     retry.stderr,
-    `else finish the earlier run with its token: runrec finish ${lost.stdout.trim()}`,
+    "; if the earlier run is another agent's still at work (a fan-out, another session), leave " +
+      `it alone; only if its finish was forgotten, runrec finish ${lost.stdout.trim()} --status ` +
+      "S ... records it",
   );
+  assertEquals(retry.stderr.includes("else finish"), false, retry.stderr);
   const finish = await runCliProcess([
     ...["finish", retry.stdout.trim(), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
   ]);
@@ -109,7 +114,7 @@ Deno.test("a start retried in a read-only deliverable folder (both runs kept in 
   );
   assertIncludes(
     retry.stderr,
-    `else finish the earlier run with its token: runrec finish ${lost.stdout.trim()}`,
+    `only if its finish was forgotten, runrec finish ${lost.stdout.trim()} --status S ...`,
   );
   await Deno.remove(root, { recursive: true });
   await Deno.remove(tmp, { recursive: true });
@@ -260,5 +265,54 @@ Deno.test("start --pid of a process that does not exist warns (exit 0, the run k
   assertEquals(pendingFiles(del).length, 1);
   const alive = await runCliProcess(["start", del, "--agent", "B", "--pid", String(Deno.pid)]);
   assertEquals(alive.stderr.includes("no such process"), false, alive.stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("after a retried start, the agent's finish retried by folder: the first start's twin is not recorded (exit 2 'finished already' naming it, or naming both and --run for a run that is really another); after reap the same, naming the reaped twin (review-s F4)", async () => {
+  const { root, del } = await makeProject();
+  const start = ["start", del, "--agent", "4_DOCUMENTS", "--input", "_CONTEXT.md"];
+  const lost = await runCliProcess(start); // its token never seen
+  assertEquals(lost.code, 0, lost.stderr);
+  const twin = idOf(lost.stdout.trim());
+  await new Promise((resolve) => setTimeout(resolve, RETRY_NOT_BEFORE_MS));
+  const retry = await runCliProcess(start);
+  assertEquals(retry.code, 0, retry.stderr);
+  const finished = await runCliProcess(
+    ["finish", retry.stdout.trim(), "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+  );
+  assertEquals(finished.code, 0, finished.stderr);
+  const runId = finished.stdout.trim();
+  const byFolder = (status: string) =>
+    runCliProcess(["finish", del, "--agent", "4_DOCUMENTS", "--status", status]);
+  const again = await byFolder("SUCCESS");
+  assertEquals(again.code, 2, again.stderr);
+  assertIncludes(again.stderr, "no run of 4_DOCUMENTS to finish by folder: its last run here, ");
+  assertIncludes(again.stderr, `finished already (runrec log says): its record is ${runId}`);
+  assertIncludes(
+    again.stderr,
+    `; ${twin} (4_DOCUMENTS, since `,
+  );
+  assertIncludes(again.stderr, `is recorded as ${runId}: reap writes it FAILED, saying so`);
+  assertEquals(again.stderr.includes("runrec emit"), false, again.stderr);
+  // Not a repeat of the recorded finish: both named, and the --run that records the twin.
+  const unlike = await byFolder("FAILED");
+  assertEquals(unlike.code, 2, unlike.stderr);
+  assertIncludes(
+    unlike.stderr,
+    `only if it is another run (a fan-out), runrec finish ${del} --run ${twin} --status S ... ` +
+      `records it; 4_DOCUMENTS's last run here, ${runId}, ended `,
+  );
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [runId]);
+  // Reaped, the twin waits in .runrec/reaped/: the folder retry is still "finished already".
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const afterReap = await byFolder("SUCCESS");
+  assertEquals(afterReap.code, 2, afterReap.stderr);
+  assertIncludes(afterReap.stderr, `finished already (runrec log says): its record is ${runId}`);
+  assertIncludes(afterReap.stderr, `; reap wrote ${twin} (4_DOCUMENTS, since `);
+  assertIncludes(afterReap.stderr, `only if it is another run, finish it with --run ${twin}`);
+  assertEquals(afterReap.stderr.includes("runrec emit"), false, afterReap.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["SUCCESS", "FAILED"]);
   await Deno.remove(root, { recursive: true });
 });

@@ -383,6 +383,11 @@ Deno.test("closestNames: the same apart from case, or one or two edits away (one
   assertEquals(closestNames("STAGE1", ["STAGE_1"]), ["STAGE_1"]); // not a series: a typo
   assertEquals(closestNames("REVIEW_ABCD", ["REVIEW_ABC"]), ["REVIEW_ABC"]); // four: a typo
   assertEquals(closestNames("LENS_A", ["LENS_a", "LENS_B"]), ["LENS_a"]); // case only: nearest
+  // The same numbers written apart are one name misspelt (trial-r F1).
+  assertEquals(closestNames("DEL-01-2_Flow", ["DEL-01-02_Flow", "DEL-01-03_Flow"]), [
+    "DEL-01-02_Flow",
+  ]);
+  assertEquals(closestNames("STAGE_01", ["STAGE_1", "STAGE_2"]), ["STAGE_1"]);
 });
 
 Deno.test("unknownAgentWarning: --agents-dir's agent files are the known ones; a file there that cannot be read still names a known agent; a name close to none is not warned of", async () => {

@@ -274,6 +274,66 @@ Deno.test("finish from another folder with <del-dir> given through a symbolic li
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish: an output the run deleted, named from <del-dir> as documented, is that file DELETED, not a file of the same name in start's or the current folder (review-s F8)", async () => {
+  for (const finishIn of ["the project root", "start's folder"]) {
+    const { root, del } = await makeProject();
+    const drafts = join(del, "drafts");
+    await Deno.mkdir(drafts);
+    await Deno.writeTextFile(join(del, "Notes.md"), "a\n");
+    await Deno.writeTextFile(join(drafts, "Notes.md"), "b\n");
+    const start = await runCliProcess(
+      ["start", del, "--agent", "CHIRALITY_LENS"],
+      undefined,
+      {},
+      drafts,
+    );
+    assertEquals(start.code, 0, start.stderr);
+    await Deno.remove(join(del, "Notes.md"));
+    const finish = await runCliProcess(
+      [...["finish", start.stdout.trim(), "--status", "SUCCESS"], ...["--output", "Notes.md"]],
+      undefined,
+      {},
+      finishIn === "start's folder" ? drafts : root,
+    );
+    assertEquals(finish.code, 0, finish.stderr);
+    const [record] = await recordsOf(del);
+    assertEquals(record.OutputHashes, { "Notes.md": "DELETED" }, finishIn);
+    assert(!record.Notes.includes("recorded as drafts/Notes.md"), record.Notes);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("finish: an output the run deleted, named from the current folder or from start's, is recorded DELETED under its <del-dir> path, not TBD never existed (review-s F3)", async () => {
+  for (const finishIn of ["start's folder", "another folder"]) {
+    const { root, del } = await makeProject();
+    const rel = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
+    await Deno.writeTextFile(join(del, "Datasheet.md"), "sheet\n");
+    const start = await runCliProcess(
+      ["start", rel, "--agent", "CHIRALITY_LENS"],
+      undefined,
+      {},
+      root,
+    );
+    assertEquals(start.code, 0, start.stderr);
+    await Deno.remove(join(del, "Datasheet.md"));
+    const finish = await runCliProcess(
+      [
+        ...["finish", start.stdout.trim(), "--status", "SUCCESS"],
+        ...["--output", `${rel}/Datasheet.md`],
+      ],
+      undefined,
+      {},
+      finishIn === "start's folder" ? root : join(root, "_Decomposition"),
+    );
+    assertEquals(finish.code, 0, finish.stderr);
+    assert(!finish.stderr.includes("never existed"), finish.stderr);
+    const [record] = await recordsOf(del);
+    assertEquals(record.OutputHashes, { "Datasheet.md": "DELETED" }, finishIn);
+    assertIncludes(record.Notes, `--output ${rel}/Datasheet.md: recorded as Datasheet.md`);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("finish after git clean -fdx removed the pending file: recorded from the token, noted; a second finish exits 2", async () => {
   const { root, del } = await makeProject();
   const token =

@@ -64,10 +64,11 @@ Exits with CMD's exit code (128 + the signal's number when it was killed;
 127 when CMD cannot be found, 126 when it cannot be started). runrec's own
 messages, the RunID among them, go to stderr: stdout is CMD's alone.
 
-<del-dir> may not exist yet when its parent does (a run that creates the
-deliverable, such as PREPARATION's), unless a folder beside it has its
-DeliverableID or a name one or two edits from its own: then it is most likely
-misspelt, and exec exits 2 before CMD runs ("did you mean ...?"). If CMD does
+<del-dir> may not exist yet when its parent does and its name is
+DEL-XX-YY_Label (a run that creates the deliverable, such as PREPARATION's),
+unless a folder beside it has its DeliverableID or a name one or two edits
+from its own: then it is most likely misspelt, and exec exits 2 before CMD
+runs ("did you mean ...?"), as for any other name. If CMD does
 not create it, the record is printed on stderr as a "runrec: lost-record: ..."
 line: save it, and once the folder is there append it with runrec flush
 --from FILE. A record that cannot be written is spooled, as with emit, and

@@ -67,21 +67,22 @@ start's hashes show (an input changed but not named as an output, an output
 unchanged, other runs active meanwhile) and end with "run <id>", by which a
 retried finish, reap and log know the run's record.
 
-A run is recorded once: finishing it again exits 2 and says where its record
-is (by folder, with --agent: when it repeats that agent's last finish there,
-same status and outputs, unchanged, within 10 minutes; else it names that
-record and suggests emit). As with runrec emit, a write failure never fails
-the agent's run: the record is spooled (or printed as a "runrec: lost-record:"
-line) and finish exits 0; a folder turned read-only since the start keeps its
-run pending until runrec flush <del-dir> appends the spooled record; meanwhile
-finish and reap with this user and $TMPDIR leave the run alone, another's reap
-may write it FAILED. A run that reap wrote as FAILED is finished all the same
-(or flushed), superseding that record. Bad arguments exit 2, write nothing, and
-leave the run pending; so does a <token> that is start's stdout and stderr
-together, a runrec: line, or a RunID, its one line naming the token. A run
-whose pending file is damaged (emptied, cut) is recorded from its token when
---agent names its agent, as for a file removed. Every rule, with the mistakes agents make:
-docs/AGENT_PROTOCOL.md, sections 4 and 5.
+A run is recorded once: finishing it again exits 2 and says where its record is
+(by folder: when it repeats that agent's last finish there, or without --agent
+the folder's last, same status and outputs, unchanged, within 10 minutes, its
+record in the file or spooled; else it names that record). As with runrec emit,
+a write failure never fails the agent's run: the record is spooled (or printed
+as a "runrec: lost-record:" line) and finish exits 0; a folder turned read-only
+since the start keeps its run pending until runrec flush <del-dir> appends the
+spooled record; meanwhile finish and reap with this user and $TMPDIR leave the
+run alone, another's reap may write it FAILED. A run that reap wrote as FAILED
+is finished all the same (or flushed), superseding that record. Bad arguments
+exit 2, write nothing, and leave the run pending; so does a <token> that is
+start's stdout and stderr together, a runrec: line, or a RunID, its one line
+naming the token. A run whose pending file is damaged (emptied, cut) is
+recorded from its token when --agent names its agent, as for a file removed.
+Every rule, with the mistakes agents make: docs/AGENT_PROTOCOL.md, sections 4
+and 5.
 
 Examples:
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md --output _STATUS.md

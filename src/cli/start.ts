@@ -65,13 +65,14 @@ that records it and the reap that writes it FAILED. One started 1 second to 2
 minutes before with the same pass and inputs is most often this start's first
 try, its token lost (a tool call timed out): the warning says to go on with this
 token if so (reap writes that run FAILED, noting a retried start when this run
-is recorded first), else to finish it
-with its token (docs/AGENT_PROTOCOL.md section 4). Bad arguments exit 2 and
-write nothing. So does a token that cannot be written (stdout on a full disk,
-or a pipe no one reads): the run is not kept, and is recorded with runrec emit
-instead. A token sent to /dev/null is the caller's choice: runrec finish
-<del-dir> finds the run. Once the token is out, a warning or note that cannot
-be printed changes nothing.
+is recorded first); if it is another agent's still at work, to leave it alone;
+only if its finish was forgotten, to finish it with its token
+(docs/AGENT_PROTOCOL.md section 4). Bad arguments exit 2 and write nothing. So
+does a token that cannot be written (stdout on a full disk, or a pipe no one
+reads): the run is not kept, and is recorded with runrec emit instead. A token
+sent to /dev/null is the caller's choice: runrec finish <del-dir> finds the
+run. Once the token is out, a warning or note that cannot be printed changes
+nothing.
 
 Example:
   TOKEN=$(runrec start PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS \\
