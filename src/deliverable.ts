@@ -443,8 +443,22 @@ function backslashProblem(path: string): string | undefined {
       if (Deno.cwd().includes("\\")) where = `the working folder ${Deno.cwd()}`;
     } catch { /* no permission to ask: nothing to say */ }
   }
-  return where === undefined ? undefined : "runrec reads a backslash as a folder separator " +
-    `(SCHEMA.md 2.2), and ${where} holds one: rename it`;
+  if (where === undefined) return undefined;
+  const said = "runrec reads a backslash as a folder separator (SCHEMA.md 2.2)";
+  const slashed = where === "the path" ? slashedSpelling(path) : undefined;
+  return slashed
+    ? `${said}, and will not guess: write the ${slashed.kind} with /: ${slashed.path}`
+    : `${said}, and ${where} holds one: rename it`;
+}
+
+/**
+ * `path` with its backslashes written as `/` and what it names there, when it names a folder
+ * or file (the separators of a Windows habit); else `undefined`.
+ */
+function slashedSpelling(path: string): { path: string; kind: string } | undefined {
+  const slashed = path.replaceAll("\\", "/");
+  const kind = kindOf(slashed);
+  return kind === "other" ? undefined : { path: slashed, kind };
 }
 
 /** Throws an {@linkcode InputError} when {@linkcode backslashProblem} has one for `path`. */

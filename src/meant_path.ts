@@ -31,7 +31,18 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
   const meant = await meantFolders(delDir);
   if (meant.length === 0) return;
   const shown = meant.map((name) => join(dirname(delDir), name)).join(" or ");
-  throw new InputError(`${delDir}: no such folder: did you mean ${shown}?${more}`);
+  throw new InputError(`${visibleEnds(delDir)}: no such folder: did you mean ${shown}?${more}`);
+}
+
+/**
+ * `path` as given, quoted and said when it begins or ends in white space (a path pasted with
+ * its trailing space or line break): unquoted, it would look like the folder suggested for it.
+ */
+function visibleEnds(path: string): string {
+  const end = /\s$/.exec(path)?.[0] ?? /^\s/.exec(path)?.[0];
+  if (end === undefined) return path;
+  const what = end === " " ? "a space" : end === "\t" ? "a tab" : "a line break";
+  return `${JSON.stringify(path)} (the path ${/\s$/.test(path) ? "ends" : "begins"} in ${what})`;
 }
 
 /**

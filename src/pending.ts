@@ -99,6 +99,8 @@ export interface PendingItem {
   claimedBy?: string;
   /** Why the file cannot be read, when it cannot. */
   problem?: string;
+  /** Whether the file is damaged (emptied, cut): finish records the run from its token alone. */
+  damaged?: boolean;
 }
 
 const ID = /^[0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$/;
@@ -365,8 +367,10 @@ export function readPendingRun(path: string): PendingRun {
     run = JSON.parse(readBounded(path));
   } catch (e) {
     // JSON.parse quotes the text it choked on, line breaks and all: say what it is instead.
-    const why = e instanceof SyntaxError ? "not valid JSON" : (e as Error).message.split("\n")[0];
-    throw new InputError(`${path}: not a pending run: ${why}`, { cause: e });
+    if (e instanceof SyntaxError) throw new DamagedRunFile(path, "not valid JSON", { cause: e });
+    throw new InputError(`${path}: not a pending run: ${(e as Error).message.split("\n")[0]}`, {
+      cause: e,
+    });
   }
   const start = run?.start;
   if (
@@ -376,7 +380,7 @@ export function readPendingRun(path: string): PendingRun {
     !Array.isArray(start.inputFiles) || typeof start.inputHashes !== "object" ||
     !Array.isArray(start.notes)
   ) {
-    throw new InputError(`${path}: not a pending run: a field is missing or of the wrong type`);
+    throw new DamagedRunFile(path, "a field is missing or of the wrong type");
   }
   // What start wrote agrees with itself: a file edited by hand (a start time moved, a run
   // copied from another folder) would be recorded as a run that never happened.
@@ -388,6 +392,27 @@ export function readPendingRun(path: string): PendingRun {
     : undefined;
   if (forged) throw new InputError(`${path}: not a pending run: ${forged}`);
   return run;
+}
+
+/**
+ * A pending run's file that is not JSON or lacks a field (emptied or cut by a
+ * sync tool, a crash, a hand edit): it tells no more than its token, so
+ * `finish <token> --agent NAME` records the run from the token, as for a file
+ * gone. `reap` leaves it: the agent a record needs is in the damaged part.
+ */
+export class DamagedRunFile extends InputError {
+  constructor(readonly path: string, readonly damage: string, options?: ErrorOptions) {
+    super(
+      `${path}: damaged pending run (${damage}): runrec finish ${shellWord(canonicalName(path))} ` +
+        "--agent NAME --status S records the run from its token (inputs TBD)",
+      options,
+    );
+  }
+}
+
+/** A run file's name without a claim's suffix: the token its start printed. */
+function canonicalName(path: string): string {
+  return path.replace(/\.claim-[^/\\]*$/, "");
 }
 
 /** The most a pending run's file holds: its folder's file list, however large, fits. */
@@ -533,6 +558,7 @@ function listRunFiles(folder: string, claimedOnly = false): PendingItem[] {
     } catch (e) {
       if ((e as Error).cause instanceof Deno.errors.NotFound) continue; // finished meanwhile
       item.problem = (e as Error).message;
+      if (e instanceof DamagedRunFile) item.damaged = true;
     }
     items.push(item);
   }
@@ -1381,8 +1407,14 @@ export function describePendingRuns(delDir: string, items: readonly PendingItem[
   const runs = items.map((i) =>
     i.run
       ? `${i.run.agent} since ${i.run.start.started}${i.claimedBy ? ` (finishing)` : ""}`
+      : i.damaged
+      ? `${basename(i.path)} (damaged: reap leaves it; runrec finish ${shellWord(i.path)} ` +
+        "--agent NAME --status S records it from its token)"
       : `${basename(i.path)} (unreadable)`
   );
+  if (items.every((i) => i.damaged)) {
+    return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}`;
+  }
   // Without a process to watch, reap tells a crashed agent's run only by its age.
   const unwatched = items.filter((i) => i.run && i.run.pid === undefined).length;
   const reap = unwatched === 0

@@ -84,6 +84,12 @@ export interface ReapReport {
   /** Pending run files that cannot be read or recorded, one line each, naming the file. */
   problems: string[];
   /**
+   * Damaged pending run files (emptied, cut), left: the agent a record needs
+   * is in the damaged part. One line each, naming the file and the finish
+   * that records its run from the token.
+   */
+  damaged: string[];
+  /**
    * Runs left pending that were started without a process to watch (no
    * `--pid`: every LLM agent's): only `olderThanMs` reaps them.
    */
@@ -151,6 +157,7 @@ export async function reapRuns(
     reaped: [],
     left: [],
     problems: [],
+    damaged: [],
     unwatched: [],
     removedTemporaries: removeAbandonedRunTemporaries(targets),
   };
@@ -159,7 +166,8 @@ export async function reapRuns(
     let recordOf: ((run: PendingRun) => RunRecordFound | undefined) | undefined;
     for (const item of items) {
       if (!item.run) {
-        report.problems.push(item.problem ?? `${item.path}: unreadable`);
+        (item.damaged ? report.damaged : report.problems)
+          .push(item.problem ?? `${item.path}: unreadable`);
         continue;
       }
       if (!item.claimedBy) recordOf ??= await recordedRuns(delDir);

@@ -58,6 +58,7 @@ import {
   claimLostRun,
   claimPendingRun,
   claimReadOnlyRun,
+  DamagedRunFile,
   fromTokenNote,
   implausibleStart,
   isRunId,
@@ -557,6 +558,9 @@ async function finishNamedRun(
       );
     }
   } catch (e) {
+    if (e instanceof DamagedRunFile && report.agent !== undefined && !claim.reaped && path) {
+      return await finishDamaged({ delDir, id, path, claimed: claim.claimed }, e, report, options);
+    }
     releaseClaim(claim.claimed);
     // Named as the finisher knows it, not by the claim's name it no longer has.
     const file = claim.claimed.replace(/\.claim-[^/\\]*$/, "");
@@ -574,6 +578,41 @@ async function finishNamedRun(
         : finishClaimed(delDir, pending, claim.claimed, report, options),
   );
   return { delDir, run: pending, outcome };
+}
+
+/**
+ * Finishes a run whose pending file is damaged (emptied or cut: it tells no
+ * more than the token) as one whose file is gone: recorded from its token and
+ * `report.agent`, the damage noted. The file is moved aside meanwhile, put
+ * back when the run is not recorded, and removed once it is.
+ */
+async function finishDamaged(
+  { delDir, id, path, claimed }: { delDir: string; id: string; path: string; claimed: string },
+  damaged: DamagedRunFile,
+  report: FinishReport,
+  options: FinishOptions,
+): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
+  const aside = `${path}.damaged`;
+  Deno.renameSync(claimed, aside);
+  let run: PendingRun;
+  let outcome: RunOutcome;
+  try {
+    run = await runFromToken(delDir, id, path, report.agent);
+    run.start.notes = run.start.notes.map((note) =>
+      note.startsWith("pending run file gone")
+        ? `pending run file damaged (${damaged.damage}), removed: inputs not captured at ` +
+          "start (TBD), StatusBefore unknown"
+        : note
+    );
+    outcome = await finishLost(delDir, run, report, options);
+  } catch (e) {
+    Deno.renameSync(aside, path); // not recorded: left pending, as it was
+    throw e;
+  }
+  try {
+    Deno.removeSync(aside);
+  } catch { /* recorded: a file left aside is listed nowhere */ }
+  return { delDir, run, outcome };
 }
 
 /**

@@ -2416,6 +2416,17 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
           ),
         });
       }
+      const lineEnds = problem && lineEndsProblem(before, after);
+      if (lineEnds) {
+        const { line, message, remedy } = lineEnds;
+        return failAt({
+          previous: check.previous,
+          previousPath: check.previousPath,
+          line,
+          message,
+          remedy,
+        });
+      }
       if (problem) {
         const remedy = restartRemedy(before, after);
         return failAt({
@@ -2605,8 +2616,7 @@ async function workingTreeProblem(
 ) {
   const absolute = await Deno.realPath(file);
   const working = await Deno.readFile(absolute);
-  const problem = prefixProblem(committed, working);
-  if (!problem) return undefined;
+  // Asked even when the raw bytes extend HEAD's: git may convert CR LF bytes that HEAD holds.
   const converted = await asGitWouldCommit(working, absolute, gitPath, top);
   if (converted) {
     notes.push(
@@ -2614,8 +2624,33 @@ async function workingTreeProblem(
         "compared as git would commit it",
     );
   }
-  const found = converted ? prefixProblem(committed, converted) : problem;
-  return found && { ...found, remedy: restartRemedy(committed, converted ?? working) };
+  const stored = converted ?? working;
+  const found = prefixProblem(committed, stored);
+  if (!found) return undefined;
+  return lineEndsProblem(committed, stored) ??
+    { ...found, remedy: restartRemedy(committed, stored) };
+}
+
+/**
+ * The failure of a version `after` that differs from `before` only in its
+ * line ends (CR LF and LF), its records unchanged, or `undefined`. Still a
+ * failure: every line is rewritten, and a merge=union with a branch holding
+ * the other line ends would keep both copies of every record.
+ */
+function lineEndsProblem(
+  before: Uint8Array,
+  after: Uint8Array,
+): { line: number; message: string; remedy: string } | undefined {
+  const plainBefore = withoutCarriageReturns(before);
+  if (prefixProblem(plainBefore, withoutCarriageReturns(after))) return undefined;
+  const change = plainBefore.length < before.length ? "CR LF -> LF" : "LF -> CR LF";
+  return {
+    line: 1,
+    message: `only line ends changed (${change}), records unchanged; ` +
+      "every line is rewritten, which a merge with a branch holding the old line ends doubles",
+    remedy: "commit the normalisation on its own (`git add --renormalize .`) and " +
+      "verify --since that commit",
+  };
 }
 
 /**

@@ -511,6 +511,57 @@ Deno.test("finish <del-dir> --agent A after A's run is recorded: 'finished alrea
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("finish given start's stdout and stderr together, one of its runrec: lines, or a RunID for a token: exit 2 in one line saying what was given and naming the token; nothing written (trial-r F2)", async () => {
+  const { root, del, env } = await committedProject();
+  const token = await start(del, env);
+  const note = "runrec: note: _REFERENCES.md line 9: external URL https://x.example not hashed";
+  const finish = (given: string) =>
+    runCliProcess(
+      ["finish", given, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      FULL_FLAGS,
+      env,
+      root,
+    );
+  // `start 2>&1`, as agent harnesses capture it: the token line among runrec's lines.
+  const both = await finish(`${token}\n${note}\n`);
+  assertEquals(both.code, 2);
+  assertEquals(
+    both.stderr,
+    "runrec finish: <token>: not a run token: it holds runrec's stderr lines; the token is the " +
+      `one line runrec start printed on stdout: ${token}\n`,
+  );
+  const noteOnly = await finish(note);
+  assertEquals(noteOnly.code, 2);
+  assertEquals(
+    noteOnly.stderr,
+    `runrec finish: ${note}: not a run token: a line of runrec's stderr; the token is the one ` +
+      "line runrec start printed on stdout\n",
+  );
+  // Another agent's RunID: where it is recorded, and this agent's run pending there.
+  await appendRecord(join(del, RECORD_FILE), sampleDraft({ AgentName: "DEPENDENCIES" }), {
+    fsync: false,
+  });
+  const [recorded] = await recordsOf(del);
+  const runId = await finish(recorded.RunID);
+  assertEquals(runId.code, 2);
+  assertEquals(runId.stderr.split("\n").length, 2, "one line");
+  assertMatch(
+    runId.stderr,
+    new RegExp(
+      `^runrec finish: ${recorded.RunID}: a RunID, not a run token: recorded already in ` +
+        `PKG-01_Pkg/1_Working/DEL-01-02_Thing/${RECORD_FILE} \\(DEPENDENCIES, SUCCESS\\); nothing ` +
+        `written; pending there: 4_DOCUMENTS since [^:]+:[^:]+:[^:]+: runrec finish ${token}\\n$`,
+    ),
+  );
+  const unknown = await finish("RUN-DEL-09-09-20260101-0000-001");
+  assertEquals(unknown.code, 2);
+  assertIncludes(unknown.stderr, "a RunID, not a run token: no record of it here; the token is");
+  assertEquals((await recordsOf(del)).length, 1);
+  assertEquals(pendingFiles(del), [basename(token)]);
+  // The token itself finishes the run.
+  assertEquals((await finish(token)).code, 0);
+});
+
 Deno.test("finish <del-dir> --status S without --agent (as start --help offers), retried: exit 2 'finished already' naming the folder's last run and its agent, not emit; a finish unlike it names that run (review-s F6)", async () => {
   const { root, del, env } = await committedProject();
   const id = basename(await start(del, env), ".json");

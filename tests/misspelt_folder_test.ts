@@ -49,3 +49,25 @@ Deno.test("withRun warns of an input not found, with the outcome", async () => {
   assertEquals((await recordsOf(del)).length, 1);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("start, emit and exec on a folder given with a trailing space or line break: the path quoted and said, not a 'did you mean' the same-looking path (trial-r F7)", async () => {
+  const { root, del } = await makeProject();
+  for (const [end, words] of [[" ", "a space"], ["\n", "a line break"]]) {
+    for (
+      const args of [
+        ["start", del + end, "--agent", "4_DOCUMENTS"],
+        ["emit", del + end, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+        ["exec", del + end, "--agent", "4_DOCUMENTS", "true"],
+      ]
+    ) {
+      const result = await runCli(args);
+      assertEquals(result.code, 2, result.stderr);
+      const said = `${JSON.stringify(del + end)} (the path ends in ${words}): no such folder: ` +
+        `did you mean ${del}?`;
+      assertEquals(result.stderr.startsWith(`runrec ${args[0]}: ${said}`), true, result.stderr);
+      assertEquals(result.stderr.split("\n").length, 2, "one line");
+    }
+  }
+  assertEquals([pendingFiles(del), await recordsOf(del)], [[], []]);
+  await Deno.remove(root, { recursive: true });
+});

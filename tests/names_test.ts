@@ -457,6 +457,22 @@ Deno.test("a working folder or a deliverable path with a backslash: exit 2 sayin
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("a deliverable folder typed with backslashes for separators: exit 2 saying to write it with /, naming that folder, not 'rename it' (trial-r F3)", async () => {
+  const { root, del } = await makeProject();
+  const typed = "PKG-01_Pkg\\1_Working\\DEL-01-02_Thing";
+  for (const args of [["emit", typed, "--agent", "A", "--status", "SUCCESS"], ["stale", typed]]) {
+    const result = await runCliProcess(args, undefined, {}, root);
+    assertEquals(result.code, 2, result.stderr);
+    assertEquals(
+      result.stderr,
+      `runrec ${args[0]}: ${typed}: runrec reads a backslash as a folder separator (SCHEMA.md ` +
+        "2.2), and will not guess: write the folder with /: PKG-01_Pkg/1_Working/DEL-01-02_Thing\n",
+    );
+  }
+  assertEquals((await runCliProcess(["log", del])).stderr, "runrec log: no records match\n");
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("a 100 KB argument is shortened in the error and its notes, keeping both ends and why (it came back in full, twice: 200 KB of stderr)", async () => {
   const { del } = await makeProject();
   const long = "a".repeat(100_000);

@@ -724,14 +724,66 @@ Deno.test("finish --run takes the RunID reap printed; other arguments get one-li
     'garbage "\n',
   );
   const reapBad = await runCliProcess(["reap", del]);
-  assertMatch(reapBad.stderr, /0badf00d\.json: not a pending run: not valid JSON\n$/);
+  assertMatch(
+    reapBad.stderr,
+    /0badf00d\.json: damaged pending run \(not valid JSON\): runrec finish .* records the run from its token \(inputs TBD\); left pending\n$/,
+  );
   const finishBad = await runCliProcess(["finish", del, "--status", "SUCCESS"]);
   assertEquals(finishBad.code, 2);
   assertMatch(
     finishBad.stderr,
-    /no pending run \(none started, or finished already\); unreadable: .*0badf00d\.json: not a pending run: not valid JSON; to record/,
+    /no pending run \(none started, or finished already\); unreadable: .*0badf00d\.json: damaged pending run \(not valid JSON\): .*; to record/,
   );
   assertEquals(finishBad.stderr.split("\n").length, 2, "one line");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a damaged pending run file (emptied, cut): finish <token> --agent records it from the token, the damage noted; without --agent, reap and log say so; reap exits 0 (trial-r F6)", async () => {
+  const { root, del } = await makeProject();
+  const agent = "4_DOCUMENTS";
+  const cut = (await runCliProcess(["start", del, "--agent", agent])).stdout.trim();
+  const emptied = (await runCliProcess(["start", del, "--agent", "PREPARATION"])).stdout.trim();
+  await Deno.writeTextFile(cut, (await Deno.readTextFile(cut)).slice(0, 40)); // cut JSON
+  await Deno.writeTextFile(emptied, ""); // a sync tool's empty file
+  const advice = (token: string) =>
+    `${token}: damaged pending run (not valid JSON): runrec finish ${token} --agent NAME ` +
+    "--status S records the run from its token (inputs TBD)";
+  // Without --agent the run stays pending, and the line says what records it.
+  const refused = await runCliProcess(["finish", cut, "--status", "SUCCESS"]);
+  assertEquals(refused.code, 2);
+  assertEquals(refused.stderr, `runrec finish: ${advice(cut)}\n`);
+  assertEquals(pendingFiles(del).length, 2);
+  const log = await runCliProcess(["log", del]);
+  assertEquals(log.code, 0);
+  assertMatch(
+    log.stderr,
+    /\(damaged: reap leaves it; runrec finish .* --agent NAME --status S records it from its token\)/,
+  );
+  // reap cannot tell a damaged run's agent: it leaves both, says how to record them, exits 0.
+  const reap = await runCliProcess(["reap", del, "--older-than", "1s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertIncludes(reap.stderr, `runrec reap: ${advice(cut)}; left pending\n`);
+  assertIncludes(reap.stderr, `runrec reap: ${advice(emptied)}; left pending\n`);
+  assertEquals(await recordsOf(del), []);
+  // finish with the token and --agent records the run from the token, the file removed.
+  const done = await runCliProcess(["finish", cut, "--agent", agent, "--status", "SUCCESS"]);
+  assertEquals(done.code, 0, done.stderr);
+  assertMatch(
+    done.stderr,
+    /note: pending run file damaged \(not valid JSON\), removed: inputs not captured/,
+  );
+  const [record] = await recordsOf(del);
+  assertEquals([record.AgentName, record.RunStatus, record.StatusBefore], [
+    agent,
+    "SUCCESS",
+    "TBD",
+  ]);
+  assertEquals(pendingFiles(del), [emptied.split("/").at(-1)!]);
+  // Once: a second finish finds the record.
+  const again = await runCliProcess(["finish", cut, "--agent", agent, "--status", "SUCCESS"]);
+  assertEquals(again.code, 2);
+  assertMatch(again.stderr, /finished already .* nothing written/);
+  assertEquals((await recordsOf(del)).length, 1);
   await Deno.remove(root, { recursive: true });
 });
 

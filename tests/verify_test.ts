@@ -701,7 +701,36 @@ Deno.test("verify --since: CR LF line ends from git's core.autocrlf checkout are
   await Deno.writeTextFile(file, checkedOut);
   const rewritten = await cli(["verify", dir, "--since", base]);
   assert.equal(rewritten.code, 1, rewritten.out);
-  assert.match(rewritten.out, /K-APPEND-1 broken in the working tree: line 1 differs/);
+  assert.match(
+    rewritten.out,
+    /K-APPEND-1 broken in the working tree: only line ends changed \(LF -> CR LF\), records unchanged/,
+  );
+});
+
+Deno.test("verify --since: CR LF records committed, then eol=lf: the working tree fails as its commit will, saying only line ends changed", async () => {
+  const { repo, dir, file } = await repository();
+  // Records committed with CR LF bytes (a tool or a Windows clone writing them, no conversion).
+  await Deno.writeTextFile(file, (await Deno.readTextFile(file)).replaceAll("\n", "\r\n"));
+  await git(repo, "commit", "-qam", "runs (CR LF)");
+  const crlfBase = await git(repo, "rev-parse", "HEAD");
+  // The team adds the attribute the tutorial recommends, and a run is appended (LF).
+  await Deno.writeTextFile(join(repo, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await appendRecord(file, draft("CHIRALITY_LENS"), { fsync: false });
+  const lineEnds =
+    /only line ends changed \(CR LF -> LF\), records unchanged; .*commit the normalisation on its own \(`git add --renormalize \.`\) and verify --since that commit/;
+  const working = await cli(["verify", dir, "--since", crlfBase]);
+  assert.equal(working.code, 1, working.out + working.err);
+  assert.match(working.out, /K-APPEND-1 broken in the working tree: only line ends changed/);
+  assert.match(working.out, lineEnds);
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "attributes + a run");
+  const committed = await cli(["verify", dir, "--since", crlfBase]);
+  assert.equal(committed.code, 1, committed.out + committed.err);
+  assert.match(committed.out, /broken in commit [0-9a-f]{7} "attributes \+ a run": only line ends/);
+  assert.match(committed.out, lineEnds);
+  // The remedy: verified since the normalising commit, the history holds.
+  const after = await cli(["verify", dir, "--since", "HEAD"]);
+  assert.equal(after.code, 0, after.out + after.err);
 });
 
 /**

@@ -7,6 +7,7 @@
 import { InputError } from "../errors.ts";
 import { placeholderProblem } from "../placeholders.ts";
 import { finishPendingRun } from "../run.ts";
+import { refuseMistakenToken } from "../token_mixups.ts";
 import {
   type Command,
   EXIT,
@@ -76,8 +77,12 @@ since the start keeps its run pending until runrec flush <del-dir> appends the
 spooled record; meanwhile finish and reap with this user and $TMPDIR leave the
 run alone, another's reap may write it FAILED. A run that reap wrote as FAILED
 is finished all the same (or flushed), superseding that record. Bad arguments
-exit 2, write nothing, and leave the run pending. Every rule, with the mistakes
-agents make: docs/AGENT_PROTOCOL.md, sections 4 and 5.
+exit 2, write nothing, and leave the run pending; so does a <token> that is
+start's stdout and stderr together, a runrec: line, or a RunID, its one line
+naming the token. A run whose pending file is damaged (emptied, cut) is
+recorded from its token when --agent names its agent, as for a file removed.
+Every rule, with the mistakes agents make: docs/AGENT_PROTOCOL.md, sections 4
+and 5.
 
 Examples:
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md --output _STATUS.md
@@ -107,6 +112,9 @@ export const finishCommand: Command = {
     for (const [option, value] of [["<token>", parsed.positionals[0]], ["--run", run]] as const) {
       const problem = value === undefined ? undefined : placeholderProblem(option, value);
       if (problem) throw new InputError(`${problem} (the token runrec start printed)`);
+    }
+    if (parsed.positionals.length === 1) {
+      await refuseMistakenToken(parsed.positionals[0], stringOption(parsed, "agent"));
     }
     const [target] = positionals(parsed, ["token|del-dir"]);
     const status = requiredOption(parsed, "status");

@@ -51,7 +51,7 @@ Options:
                   or a number with s, m, h or d (90m, 2h, 1d)
   --no-fsync      do not flush records to disk
   --json          print {reaped: [...], left: [...], problems: [...],
-                  removedTemporaries: [...]} as JSON
+                  damaged: [...], removedTemporaries: [...]} as JSON
 
 Prints one line per reaped run (RunID, folder, agent, start, reason); in
 place of the RunID, what became of a record not written: "(spooled)" (a
@@ -72,7 +72,12 @@ read-only finish's marker there (<id>.finishing) whose holder is gone (or a
 process started since: its pid reused), or that names no pid@host. A pending
 run that cannot be read, claimed or recorded is named in
 one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
-reaped all the same; "nothing to reap" on stderr when there was none. Runs
+reaped all the same; "nothing to reap" on stderr when there was none. A
+damaged pending run file (emptied or cut: not JSON, a field missing) is left
+(exit 0): the agent a record needs is in the damaged part; its line ("runrec
+reap: <file>: damaged pending run (...): runrec finish <file> --agent NAME
+--status S records the run from its token (inputs TBD); left pending") says
+how to record it. Runs
 started without --pid (a language-model agent's) are reaped only with
 --older-than: a line on stderr names those left pending and says so. A run
 whose finish spooled its record (its folder was read-only) is not reaped:
@@ -80,8 +85,9 @@ whose finish spooled its record (its folder was read-only) is not reaped:
 warning about a run reaped (an agent name that is a near miss of a known one,
 a record spooled) starts with its RunID and folder.
 
-Exit codes: 0 done (also when nothing was reaped); 2 usage error, or a
-pending run file that cannot be read (delete it if it is garbage), claimed
+Exit codes: 0 done (also when nothing was reaped, or a damaged run file was
+left); 2 usage error, or a pending run file that cannot be read otherwise
+(not a regular file, edited by hand: delete it if it is garbage), claimed
 (a failing disk: reap again) or recorded (a run whose record would be over
 16 MiB is removed).
 
@@ -154,6 +160,7 @@ export const reapCommand: Command = {
       if (outcome?.lost) io.err(`${outcome.lost}\n`);
     }
     for (const problem of report.problems) io.err(`runrec reap: ${problem}\n`);
+    for (const damaged of report.damaged) io.err(`runrec reap: ${damaged}; left pending\n`);
     for (const { delDir, run, reason } of report.left) {
       const where = relative(Deno.cwd(), delDir) || ".";
       io.err(
@@ -195,15 +202,18 @@ export const reapCommand: Command = {
       printRecorded(
         io,
         () => {
-          const { problems, removedTemporaries } = report;
-          io.out(JSON.stringify({ reaped, left, problems, removedTemporaries }, null, 2) + "\n");
+          const { problems, damaged, removedTemporaries } = report;
+          io.out(
+            JSON.stringify({ reaped, left, problems, damaged, removedTemporaries }, null, 2) + "\n",
+          );
         },
       );
     } else {
       printRecorded(io, () => {
         for (const r of report.reaped) io.out(`${describeReaped(r, Deno.cwd())}\n`);
         // On stderr, so stdout stays one line per reaped run: an orchestrator's log shows reap ran.
-        if (report.reaped.length + report.left.length + report.problems.length === 0) {
+        const said = report.left.length + report.problems.length + report.damaged.length;
+        if (report.reaped.length + said === 0) {
           io.err("runrec reap: nothing to reap\n");
         }
         const unwatched = unwatchedNote(report.unwatched, age);

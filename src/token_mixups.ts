@@ -1,0 +1,99 @@
+/**
+ * What an agent gives `runrec finish` in place of its token, said in one
+ * line: start's stderr lines with the token (an agent harness capturing
+ * `start 2>&1`), or a RunID. Taken for a folder, each was "no such folder".
+ *
+ * @module
+ */
+import { InputError } from "./errors.ts";
+import { join, relative } from "./path.ts";
+import { listPendingRuns, parseToken, REAPED_ERROR, recordOfRunId } from "./pending.ts";
+import { RUN_ID_PATTERN } from "./schema.ts";
+import { shellWord } from "./shell_word.ts";
+import { RECORD_FILE } from "./store.ts";
+import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
+
+const STDOUT_LINE = "the token is the one line runrec start printed on stdout";
+
+/**
+ * Throws {@linkcode InputError} when `given`, finish's `<token>`, holds more
+ * than one line (start's stderr with its token: the token line is named), is
+ * one of runrec's stderr lines, or is a RunID that names no path here (where that run is recorded is said,
+ * and `agent`'s runs pending in its folder).
+ */
+export async function refuseMistakenToken(given: string, agent?: string): Promise<void> {
+  const lines = given.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
+  if (lines.length > 1) {
+    const token = lines.find(isToken);
+    const what = lines.some((line) => line.startsWith("runrec"))
+      ? "runrec's stderr lines"
+      : `${lines.length} lines`;
+    throw new InputError(
+      `<token>: not a run token: it holds ${what}; ${STDOUT_LINE}${token ? `: ${token}` : ""}`,
+    );
+  }
+  const runId = given.trim();
+  if (/^runrec[ :]/.test(runId) && !namesPath(runId)) {
+    throw new InputError(`${runId}: not a run token: a line of runrec's stderr; ${STDOUT_LINE}`);
+  }
+  if (!RUN_ID_PATTERN.test(runId) || namesPath(runId)) return;
+  throw new InputError(`${runId}: a RunID, not a run token: ${await whereRecorded(runId, agent)}`);
+}
+
+/** Whether `path` names something here (a folder named as a RunID is a folder). */
+function namesPath(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `line` is a token as start prints it (a pending run's path). */
+function isToken(line: string): boolean {
+  try {
+    return parseToken(line) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where the run `runId` is recorded beneath the current folder and what to do: nothing, or
+ * finish the FAILED record reap wrote; `agent`'s runs pending in that folder are named.
+ */
+async function whereRecorded(runId: string, agent?: string): Promise<string> {
+  const id = runId.split("-").slice(1, 4).join("-"); // DEL-XX-YY
+  let folders: string[] = [];
+  try {
+    folders = deliverableFolders(".", SILENT_SEARCH).filter((dir) =>
+      dir.split("/").at(-1)!.startsWith(id)
+    );
+  } catch { /* not a folder to search: said as not found */ }
+  for (const folder of folders) {
+    const record = await recordOfRunId(folder, runId);
+    if (!record) continue;
+    const file = relative(".", join(folder, RECORD_FILE));
+    if (record.ErrorSummary === REAPED_ERROR) {
+      return `reap wrote that run as FAILED in ${file}; its agent's outcome: runrec finish ` +
+        `${shellWord(relative(".", folder) || ".")} --run ${runId} --status S ...`;
+    }
+    return `recorded already in ${file} (${record.AgentName}, ${record.RunStatus}); nothing ` +
+      `written${pendingOf(folder, agent)}`;
+  }
+  return `no record of it here; ${STDOUT_LINE} (<del-dir>/.runrec/pending/<id>.json); a run ` +
+    `reap wrote as FAILED: runrec finish <del-dir> --run ${runId}`;
+}
+
+/** `agent`'s runs pending in `folder`, each with its token, as a clause; else `""`. */
+function pendingOf(folder: string, agent?: string): string {
+  const runs = listPendingRuns(folder).filter((item) =>
+    item.run && !item.claimedBy && (agent === undefined || item.run.agent === agent)
+  );
+  if (runs.length === 0) return "";
+  const each = runs.map((item) =>
+    `${item.run!.agent} since ${item.run!.start.started}: runrec finish ${shellWord(item.path)}`
+  );
+  return `; pending there: ${each.join("; ")}`;
+}
