@@ -1196,7 +1196,10 @@ async function locateRun(
     }
     requireFolder(resolve(target), target);
     if (RUN_ID_PATTERN.test(run)) {
-      return { delDir: resolve(target), id: await reapedAs(target, run) };
+      const id = await reapedAs(target, run);
+      // A run kept outside the folder (read-only at start) is reaped beside its token.
+      const outside = reapedOutside(resolve(target)).find((i) => i.id === id);
+      return { delDir: resolve(target), id, ...outside && { path: tokenOf(outside) } };
     }
     if (!isRunId(run)) {
       throw new InputError(
@@ -1440,7 +1443,9 @@ function keptOutside(delDir: string): PendingItem[] {
 
 /** The runs of `delDir` kept outside it that reap wrote as FAILED, kept beside them (`reapedPlace`). */
 function reapedOutside(delDir: string): PendingItem[] {
-  return listOutsideReapedRuns().filter((i) => i.run?.delDir === delDir);
+  return listOutsideReapedRuns().filter((i) =>
+    i.run?.delDir !== undefined && sameFolder(i.run.delDir, delDir)
+  );
 }
 
 /** The token of a run kept outside its folder: its pending file's path, reaped or not. */
