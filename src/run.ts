@@ -15,6 +15,7 @@ import {
   DELIVERABLE_FOLDER,
   deliverableId,
   findExecutionRoot,
+  refuseBackslash,
   requireFolder,
   RootOutOfSight,
 } from "./deliverable.ts";
@@ -175,6 +176,8 @@ async function refuseUnnamedNewFolder(delDir: string): Promise<void> {
 export async function startRun(delDir: string, options: StartRunOptions): Promise<StartedRun> {
   checkStartArguments(delDir, options);
   requireRecordable(delDir);
+  // As emit and finish refuse it: the run's record would go where they will not write.
+  refuseBackslash(delDir);
   const dir = resolve(delDir);
   const exists = kindOf(dir) === "folder";
   if (!exists && !(options.mayCreate && kindOf(dirname(dir)) === "folder")) {

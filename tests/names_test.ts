@@ -21,6 +21,7 @@ import {
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
+import { pendingFiles } from "./support/runs.ts";
 
 /** Runs `script` in `cwd` with `bash` (`args` are `$0`, `$1`…): it can spell bytes that are not UTF-8. */
 async function sh(cwd: string, script: string, ...args: string[]): Promise<string> {
@@ -460,7 +461,14 @@ Deno.test("a working folder or a deliverable path with a backslash: exit 2 sayin
 Deno.test("a deliverable folder typed with backslashes for separators: exit 2 saying to write it with /, naming that folder, not 'rename it' (trial-r F3)", async () => {
   const { root, del } = await makeProject();
   const typed = "PKG-01_Pkg\\1_Working\\DEL-01-02_Thing";
-  for (const args of [["emit", typed, "--agent", "A", "--status", "SUCCESS"], ["stale", typed]]) {
+  for (
+    const args of [
+      ["emit", typed, "--agent", "A", "--status", "SUCCESS"],
+      ["stale", typed],
+      ["start", typed, "--agent", "A"],
+      ["exec", typed, "--agent", "A", "true"],
+    ]
+  ) {
     const result = await runCliProcess(args, undefined, {}, root);
     assertEquals(result.code, 2, result.stderr);
     assertEquals(
@@ -470,6 +478,7 @@ Deno.test("a deliverable folder typed with backslashes for separators: exit 2 sa
     );
   }
   assertEquals((await runCliProcess(["log", del])).stderr, "runrec log: no records match\n");
+  assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
 });
 
