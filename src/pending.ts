@@ -14,7 +14,7 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "./path.ts";
-import { InputError } from "./errors.ts";
+import { failureReason, InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname, isZombie, notTheHolder, pidAlive } from "./lock.ts";
 import { listSpool, privateFolderProblem, sharedSpoolFolder, spoolEntryOf } from "./spool.ts";
@@ -214,7 +214,7 @@ export function parseToken(
   }
   let run: PendingRun;
   try {
-    run = readPendingRun(path);
+    run = readOutsideRun(path);
   } catch (e) {
     if ((e as Error).cause instanceof Deno.errors.NotFound) {
       throw new InputError(
@@ -228,6 +228,26 @@ export function parseToken(
     throw new InputError(`${token}: not a pending run: it names no deliverable folder`);
   }
   return { delDir: run.delDir, id: name[1], path };
+}
+
+/**
+ * The run kept outside its folder at `path`, read from its file or, once
+ * reaped, from the copy kept for its late finish ({@linkcode reapedPlace});
+ * from a claim of either while a finisher holds it (a reap killed mid-way
+ * leaves its claim): the run names its folder.
+ */
+function readOutsideRun(path: string): PendingRun {
+  for (const file of [path, join(dirname(path), OUTSIDE_REAPED, basename(path))]) {
+    const holder = claimHolder(file);
+    for (const at of [file, ...(holder === undefined ? [] : [`${file}.claim-${holder}`])]) {
+      try {
+        return readPendingRun(at);
+      } catch (e) {
+        if (!((e as Error).cause instanceof Deno.errors.NotFound)) throw e;
+      }
+    }
+  }
+  return readPendingRun(path); // in none of its places: said as gone
 }
 
 /**
@@ -475,6 +495,36 @@ export function listReapedRuns(delDir: string): PendingItem[] {
 }
 
 /**
+ * The reaped runs of a deliverable folder that a finisher holds (a late
+ * finish under way, or one that died holding it), oldest first.
+ *
+ * @example
+ * ```ts
+ * import { listReapedClaims } from "./pending.ts";
+ * for (const item of listReapedClaims("DEL-01-02_X")) console.log(item.id, item.claimedBy);
+ * ```
+ */
+export function listReapedClaims(delDir: string): PendingItem[] {
+  return listRunFiles(join(resolve(delDir), REAPED_FOLDER), true);
+}
+
+/**
+ * The reaped runs kept outside their deliverable folders for their agents'
+ * late finish ({@linkcode reapedPlace}), each naming its folder in
+ * `run.delDir`, oldest first.
+ *
+ * @example
+ * ```ts
+ * import { listOutsideReapedRuns } from "./pending.ts";
+ * for (const item of listOutsideReapedRuns()) console.log(item.run?.delDir, item.id);
+ * ```
+ */
+export function listOutsideReapedRuns(): PendingItem[] {
+  const folder = outsidePendingFolder();
+  return folder === undefined ? [] : listRunFiles(join(folder, OUTSIDE_REAPED));
+}
+
+/**
  * The runs kept outside their deliverable folders (`keepPendingRun`),
  * each naming its folder in `run.delDir`, oldest first.
  *
@@ -489,8 +539,8 @@ export function listOutsidePendingRuns(): PendingItem[] {
   return folder === undefined ? [] : listRunFiles(folder);
 }
 
-/** The run files of a folder of pending or reaped runs. */
-function listRunFiles(folder: string): PendingItem[] {
+/** The run files of a folder of pending or reaped runs (`claimedOnly`: those a finisher holds). */
+function listRunFiles(folder: string, claimedOnly = false): PendingItem[] {
   let names: string[];
   try {
     names = [...Deno.readDirSync(folder)].filter((e) => e.isFile).map((e) => e.name);
@@ -500,7 +550,7 @@ function listRunFiles(folder: string): PendingItem[] {
   const items: PendingItem[] = [];
   for (const name of names.sort()) {
     const match = FILE.exec(name);
-    if (!match) continue;
+    if (!match || (claimedOnly && match[2] === undefined)) continue;
     const item: PendingItem = { path: join(folder, name), id: match[1] };
     if (match[2] !== undefined) item.claimedBy = match[2];
     try {
@@ -1093,32 +1143,73 @@ export function releaseClaim(claimed: string): void {
 /**
  * Moves a claimed run whose FAILED record `reap` wrote (or spooled) to
  * {@linkcode reapedPath}: no longer pending, but there for its agent's
- * late `finish`.
+ * late `finish`. When it cannot be moved there (a read-only folder, an I/O
+ * error, a folder gone), it is given back where it was, unclaimed: a late
+ * finish finds it there as a reaped run, and the next reap moves it. Returns
+ * `undefined` once moved, else what became of it, in words.
  *
  * @example
  * ```ts
  * import { claimPendingRun, keepReapedRun } from "./pending.ts";
  * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
- * if (claimed) keepReapedRun("DEL-01-02_X", claimed);
+ * if (claimed) console.log(keepReapedRun("DEL-01-02_X", claimed) ?? "kept in .runrec/reaped/");
  * ```
  */
-export function keepReapedRun(delDir: string, claimed: string): void {
-  const base = FILE.exec(basename(claimed));
-  if (!base) throw new InputError(`${claimed}: not a pending run's file`);
-  const path = reapedPath(delDir, base[1]);
+export function keepReapedRun(delDir: string, claimed: string): string | undefined {
+  const path = reapedPlace(delDir, claimed);
+  const inFolder = path === reapedPath(delDir, basename(path, ".json"));
   try {
     // A deliverable folder removed since is not made again to keep the run.
-    if (kindOf(delDir) !== "folder") throw new Error("the deliverable folder is gone");
-    Deno.mkdirSync(dirname(path), { recursive: true });
+    if (inFolder && kindOf(delDir) !== "folder") throw new Error("the deliverable folder is gone");
+    Deno.mkdirSync(dirname(path), { recursive: true, ...(inFolder ? {} : { mode: 0o700 }) });
     Deno.renameSync(claimed, path);
-  } catch {
-    // No room to keep it: the run has its record, so it is no longer pending; a late
-    // finish is then refused, as for a run never started.
-    Deno.removeSync(claimed);
-    return;
+  } catch (e) {
+    // Never removed: the agent's late finish must still find the run, to record what it did.
+    // Deno's message names both paths again: the system's reason is what is new.
+    const reason = failureReason(e as Error).replace(/: (?:rename|mkdir) '.*$/, "");
+    const why = `not moved into ${dirname(path)}/ (${reason})`;
+    const back = claimed.replace(/\.claim-[^/\\]*$/, "");
+    try {
+      releaseClaim(claimed);
+    } catch {
+      return `${why}, nor given back: ${claimed} stays, which a late finish and the next reap ` +
+        "take over (its claimant gone)";
+    }
+    return `${why}: it waits as ${back}, where its agent's late finish records its outcome ` +
+      "(superseding the FAILED record); the next reap moves it";
   }
   syncFolder(dirname(path));
+  return undefined;
 }
+
+/**
+ * Where a run `reap` wrote as FAILED is kept for its agent's late `finish`,
+ * given its pending file (or a claim of it, `file`): in its deliverable
+ * folder's `.runrec/reaped/` ({@linkcode reapedPath}), or, for a run kept
+ * outside that folder ({@linkcode keepPendingRun}), in `reaped/` beside it,
+ * where its token still leads.
+ *
+ * @example
+ * ```ts
+ * import { reapedPlace } from "./pending.ts";
+ * reapedPlace("/p/DEL-01-02_X", "/tmp/runrec-pending-1000/20260222T101500123Z-1a2b3c4d.json");
+ * // "/tmp/runrec-pending-1000/reaped/20260222T101500123Z-1a2b3c4d.json"
+ * ```
+ */
+export function reapedPlace(delDir: string, file: string): string {
+  const base = FILE.exec(basename(file));
+  if (!base) throw new InputError(`${file}: not a pending run's file`);
+  const folder = dirname(resolve(file));
+  if (basename(folder) === "pending" && basename(dirname(folder)) === ".runrec") {
+    return reapedPath(delDir, base[1]);
+  }
+  return basename(folder) === OUTSIDE_REAPED
+    ? join(folder, `${base[1]}.json`)
+    : join(folder, OUTSIDE_REAPED, `${base[1]}.json`);
+}
+
+/** The folder, beside the runs kept outside their folders, of those `reap` wrote as FAILED. */
+const OUTSIDE_REAPED = "reaped";
 
 /**
  * The RunID and RecordChecksum of the FAILED record `reap` wrote for the run
@@ -1205,6 +1296,24 @@ export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
  */
 export function foldersWithPendingRuns(targets: readonly string[]): string[] {
   return foldersWhere(targets, (dir) => listPendingRuns(dir).length > 0);
+}
+
+/**
+ * Every deliverable folder at or beneath `targets` that holds pending runs,
+ * or reaped runs a finisher holds ({@linkcode listReapedClaims}): what
+ * `reap` looks at, each once, sorted.
+ *
+ * @example
+ * ```ts
+ * import { foldersWithRunsToSettle } from "./pending.ts";
+ * for (const dir of foldersWithRunsToSettle(["."])) console.log(dir);
+ * ```
+ */
+export function foldersWithRunsToSettle(targets: readonly string[]): string[] {
+  return foldersWhere(
+    targets,
+    (dir) => listPendingRuns(dir).length > 0 || listReapedClaims(dir).length > 0,
+  );
 }
 
 /**

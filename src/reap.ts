@@ -5,16 +5,18 @@
  * @module
  */
 import { kindOf } from "./walk.ts";
-import { dirname, isAtOrBeneath, relative, resolve } from "./path.ts";
+import { dirname, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import { resolvedPath } from "./lookups.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
   claimReadOnlyRun,
-  foldersWithPendingRuns,
+  foldersWithRunsToSettle,
   keepReapedRun,
   listOutsidePendingRuns,
+  listOutsideReapedRuns,
   listPendingRuns,
+  listReapedClaims,
   type MarkerHeld,
   markerHeldBy,
   type PendingItem,
@@ -22,6 +24,7 @@ import {
   processState,
   REAPED_ERROR,
   REAPED_FOLDER,
+  reapedPlace,
   reapedRecord,
   recordedRuns,
   releaseClaim,
@@ -158,7 +161,7 @@ export async function reapRuns(
     unwatched: [],
     removedTemporaries: removeAbandonedRunTemporaries(targets),
   };
-  for (const { delDir, items } of pendingRunsAt(targets)) {
+  for (const { delDir, items, reapedClaims } of pendingRunsAt(targets)) {
     // Read once per folder, and only where a run waits: the record file may be large.
     let recordOf: ((run: PendingRun) => RunRecordFound | undefined) | undefined;
     for (const item of items) {
@@ -167,27 +170,26 @@ export async function reapRuns(
           .push(item.problem ?? `${item.path}: unreadable`);
         continue;
       }
-      if (!item.claimedBy) {
+      if (!item.claimedBy) recordOf ??= await recordedRuns(delDir);
+      const found = item.claimedBy ? undefined : recordOf!(item.run);
+      if (found !== undefined && !found.reaped) {
         // A pending file back (git stash pop, a restored copy) after its run was recorded (its
         // id named in a record). Never the file of a process alive: left for its own finish.
-        recordOf ??= await recordedRuns(delDir);
-        const found = recordOf(item.run);
-        if (found?.spooledIn !== undefined) {
+        if (found.spooledIn !== undefined) {
           report.reaped.push(recordSpooled(delDir, item.run, found.spooledIn));
           continue;
         }
-        if (found !== undefined) {
-          if (processAlive(item.run)) continue;
-          try {
-            const back = removeRecordedRun(delDir, item, found);
-            if (back) report.reaped.push(back);
-          } catch (e) {
-            report.problems.push(`${item.path}: not removed: ${failureReason(e as Error)}`);
-          }
-          continue;
+        if (processAlive(item.run)) continue;
+        try {
+          const back = removeRecordedRun(delDir, item, found);
+          if (back) report.reaped.push(back);
+        } catch (e) {
+          report.problems.push(`${item.path}: not removed: ${failureReason(e as Error)}`);
         }
+        continue;
       }
-      const reason = whyReap(item, now, olderThanMs);
+      // Its only record reap's FAILED one: a reap that could not keep it in reaped/ left it here.
+      const reason = found?.reaped ? "reaped already" : whyReap(item, now, olderThanMs);
       if (!reason) {
         if (item.run.pid === undefined && !item.claimedBy) {
           report.unwatched.push({ delDir, run: item.run });
@@ -203,8 +205,57 @@ export async function reapRuns(
         report.problems.push(`${item.path}: not reaped: ${failureReason(e as Error)}`);
       }
     }
+    for (const item of reapedClaims) {
+      try {
+        const settled = await settleReapedClaim(delDir, item);
+        if (settled) report.reaped.push(settled);
+      } catch (e) {
+        report.problems.push(`${item.path}: not settled: ${failureReason(e as Error)}`);
+      }
+    }
   }
   return report;
+}
+
+/**
+ * The claim a late finish left on a reaped run (`item`, in `.runrec/reaped/`)
+ * once that finish is gone: killed, or unable to remove it (its folder
+ * turned read-only, its record LOST and appended later by `flush --from`).
+ * Removed when the run has its record (other than reap's FAILED one), else
+ * given back for its agent's late finish; `undefined` while the finish may
+ * be under way (alive, or on another machine), or another process took it.
+ */
+async function settleReapedClaim(
+  delDir: string,
+  item: PendingItem,
+): Promise<ReapedRun | undefined> {
+  if (!item.run) throw new Error(item.problem ?? "unreadable");
+  if (processState(item.claimedBy!) !== "gone") return undefined;
+  const claimed = claimPendingRun(item.path); // the dead finisher's claim, taken over
+  if (!claimed) return undefined;
+  const run = item.run;
+  const found = (await recordedRuns(delDir))(run);
+  const runId = found?.runId === undefined ? {} : { runId: found.runId };
+  if (found !== undefined && !found.reaped) {
+    Deno.removeSync(claimed);
+    return {
+      delDir,
+      run,
+      reason: `the late finish ${item.claimedBy} wrote its record and left its claim on the ` +
+        `run kept in ${reapedFolderOf(delDir, item.path)} (killed, or its folder read-only ` +
+        "then); the claim removed",
+      ...runId,
+    };
+  }
+  releaseClaim(claimed);
+  return {
+    delDir,
+    run,
+    reason: `the late finish ${item.claimedBy} died holding the run before its record was ` +
+      `written: given back, kept in ${reapedFolderOf(delDir, item.path)} for its agent's late ` +
+      "finish",
+    ...runId,
+  };
 }
 
 /** A run whose finish spooled its record (a read-only folder): flush appends it, removes the file. */
@@ -275,8 +326,9 @@ async function reapOne(
       releaseClaim(claimed); // flush appends it and removes the file
       return recordSpooled(delDir, run, found.spooledIn);
     }
+    if (found?.reaped) return keptForLateFinish(delDir, item, claimed, found);
     if (found !== undefined && item.claimedBy) {
-      return claimantRecorded(delDir, item, claimed, found);
+      return claimantRecorded(delDir, item, claimed);
     }
     if (found !== undefined) {
       Deno.removeSync(claimed);
@@ -298,33 +350,57 @@ async function reapOne(
 }
 
 /**
- * The run of a claimant that died after its record (`found`) was written: a
- * finisher's record finishes it, and its file is removed; reap's FAILED one
- * was written by a reap killed before it kept the run for its agent's late
- * finish, and the run is kept now, as that reap would have.
+ * A pending run (`item`, held by this reap as `claimed`) whose only record is
+ * reap's FAILED one (`found`): a reap killed (its claim left) or unable to
+ * move it (a read-only folder, an I/O error) before keeping it for its
+ * agent's late finish. Kept in `reaped/` now, as that reap would have; left
+ * where it is, and said, when it still cannot be moved.
  */
-function claimantRecorded(
+function keptForLateFinish(
   delDir: string,
   item: PendingItem,
   claimed: string,
   found: RunRecordFound,
-): ReapedRun {
+): ReapedRun | { left: LeftRun } {
   const run = item.run!;
-  if (found.reaped) {
-    keepReapedRun(delDir, claimed);
-    return {
-      delDir,
-      run,
-      // A late finish that took such a claim over and died before its write leaves the same.
-      reason: `${item.claimedBy} died holding the run after its FAILED record was written, ` +
-        `before keeping it for its agent's late finish: kept in ${REAPED_FOLDER}/ now`,
-      ...(found.runId === undefined ? {} : { runId: found.runId }),
-    };
+  const notKept = keepReapedRun(delDir, claimed);
+  if (notKept !== undefined) {
+    const failed = found.runId ?? `its FAILED record waits in the spool, ${found.spooledIn}`;
+    return { left: { delDir, run, reason: `reaped already (${failed}); ${notKept}` } };
   }
-  // Its finisher wrote the agent's record: the run is finished, not reaped (kept in reaped/, a
-  // retried finish would record it again).
+  // A late finish that took such a claim over and died before its write leaves the same.
+  const before = item.claimedBy
+    ? `${item.claimedBy} died holding the run after its FAILED record was written, before ` +
+      "keeping it"
+    : "its FAILED record was written by a reap that could not keep it";
+  return {
+    delDir,
+    run,
+    reason: `${before} for its agent's late finish: kept in ${
+      reapedFolderOf(delDir, reapedPlace(delDir, claimed))
+    } now`,
+    ...(found.runId === undefined ? {} : { runId: found.runId }),
+  };
+}
+
+/** The folder of a reaped run's file `path`, as said: `.runrec/reaped/`, or the one beside a run kept outside. */
+function reapedFolderOf(delDir: string, path: string): string {
+  const folder = dirname(path);
+  return folder === join(resolve(delDir), REAPED_FOLDER) ? `${REAPED_FOLDER}/` : `${folder}/`;
+}
+
+/**
+ * The run of a finisher that died after writing its record (`found`, not
+ * reap's): the run is finished, not reaped, and its file is removed (kept in
+ * reaped/, a retried finish would record it again).
+ */
+function claimantRecorded(delDir: string, item: PendingItem, claimed: string): ReapedRun {
   Deno.removeSync(claimed);
-  return { delDir, run, reason: `the finisher ${item.claimedBy} died after writing its record` };
+  return {
+    delDir,
+    run: item.run!,
+    reason: `the finisher ${item.claimedBy} died after writing its record`,
+  };
 }
 
 /** {@linkcode reapOne} once the run is claimed, not recorded, and no finish of it is under way. */
@@ -339,6 +415,7 @@ async function reapClaimed(
   // FAILED record, as a pending run may be a fan-out's and is never dropped (AGENT_PROTOCOL.md §4).
   const retried = await retriedStartNote(delDir, run);
   const said = retried === undefined ? reason : `${reason}; ${retried}`;
+  const notKept: string[] = []; // why the run is not in reaped/, when it is not
   const outcome = await finishClaimed(
     delDir,
     run,
@@ -352,8 +429,12 @@ async function reapClaimed(
     },
     { holder: `runrec reap (${run.agent})`, ...writeOptions },
     // Kept, not deleted: the agent may yet finish, and its record then supersedes this one.
-    (path) => keepReapedRun(delDir, path),
+    (path) => {
+      const why = keepReapedRun(delDir, path);
+      if (why !== undefined) notKept.push(why);
+    },
   );
+  for (const why of notKept) outcome.warnings.push(`run ${run.id} ${why}`);
   // A record written but not confirmed has its RunID in the file only.
   const runId = outcome.written?.record.RunID ??
     (outcome.unconfirmed ? (await reapedRecord(delDir, run.id))?.RunID : undefined);
@@ -363,24 +444,33 @@ async function reapClaimed(
 /**
  * The pending runs of every deliverable folder at or beneath `targets`: those
  * in the folders, and those kept outside them (a read-only folder) that name
- * such a folder.
+ * such a folder; and the reaped runs a finisher holds (`reapedClaims`), in
+ * the folders and beside the runs kept outside.
  */
-function pendingRunsAt(targets: readonly string[]): { delDir: string; items: PendingItem[] }[] {
-  const found = foldersWithPendingRuns(targets).map((delDir) => ({
+function pendingRunsAt(
+  targets: readonly string[],
+): { delDir: string; items: PendingItem[]; reapedClaims: PendingItem[] }[] {
+  const found = foldersWithRunsToSettle(targets).map((delDir) => ({
     delDir,
     items: listPendingRuns(delDir),
+    reapedClaims: listReapedClaims(delDir),
   }));
   // Links resolved on both sides: a run started through a link is reaped through the real path.
   const bases = targets.map((target) => {
     const path = resolve(target);
     return resolvedPath(kindOf(path) === "folder" ? path : dirname(path));
   });
-  for (const item of listOutsidePendingRuns()) {
+  const ours = (item: PendingItem) => {
     const delDir = item.run?.delDir;
-    if (delDir === undefined) continue; // unreadable: another project's, perhaps; not ours to name
-    if (bases.some((base) => isAtOrBeneath(resolvedPath(delDir), base))) {
-      found.push({ delDir, items: [item] });
-    }
+    // Unreadable: another project's, perhaps; not ours to name.
+    return delDir !== undefined &&
+      bases.some((base) => isAtOrBeneath(resolvedPath(delDir), base));
+  };
+  for (const item of listOutsidePendingRuns().filter(ours)) {
+    found.push({ delDir: item.run!.delDir!, items: [item], reapedClaims: [] });
+  }
+  for (const item of listOutsideReapedRuns().filter((i) => i.claimedBy && ours(i))) {
+    found.push({ delDir: item.run!.delDir!, items: [], reapedClaims: [item] });
   }
   return found;
 }

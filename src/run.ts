@@ -66,6 +66,7 @@ import {
   keepPendingRun,
   lastStartedRunOf,
   listOutsidePendingRuns,
+  listOutsideReapedRuns,
   listPendingRuns,
   listReapedRuns,
   type MarkerHeld,
@@ -80,7 +81,7 @@ import {
   processState,
   READ_ONLY_FINISH_NOTE,
   readPendingRun,
-  reapedPath,
+  reapedPlace,
   reapedRecord,
   reapedRunOf,
   recordedRuns,
@@ -751,7 +752,7 @@ async function claimForFinish(
   if (pending !== NO_FILE) {
     return pending === undefined ? undefined : { claimed: pending, reaped: false };
   }
-  const reaped = await claimRunFile(delDir, reapedPath(delDir, id), true);
+  const reaped = await claimRunFile(delDir, reapedPlace(delDir, path), true);
   return reaped === NO_FILE || reaped === undefined ? undefined : { claimed: reaped, reaped: true };
 }
 
@@ -932,7 +933,7 @@ async function recordedAlready(
   if (found.reaped) {
     // Finished from this file: the copy reap kept would let a second late finish in.
     try {
-      Deno.removeSync(reapedPath(delDir, run.id));
+      Deno.removeSync(reapedPlace(delDir, claim.claimed));
     } catch { /* none kept */ }
     return true;
   }
@@ -1198,16 +1199,20 @@ async function locateRun(
     }
     requireFolder(resolve(target), target);
     if (RUN_ID_PATTERN.test(run)) {
-      return { delDir: resolve(target), id: await reapedAs(target, run) };
+      const id = await reapedAs(target, run);
+      // A run kept outside the folder (read-only at start) is reaped beside its token.
+      const outside = reapedOutside(resolve(target)).find((i) => i.id === id);
+      return { delDir: resolve(target), id, ...outside && { path: tokenOf(outside) } };
     }
     if (!isRunId(run)) {
       throw new InputError(
         `--run: ${JSON.stringify(run)} is not a run token, a pending run's id or a RunID`,
       );
     }
-    // A run of the folder kept outside it is finished from its file there.
-    const outside = keptOutside(resolve(target)).find((i) => i.id === run);
-    return { delDir: resolve(target), id: run, ...outside && { path: runFileOf(outside) } };
+    // A run of the folder kept outside it is finished from its file there (or, reaped, beside it).
+    const outside = keptOutside(resolve(target)).find((i) => i.id === run) ??
+      reapedOutside(resolve(target)).find((i) => i.id === run);
+    return { delDir: resolve(target), id: run, ...outside && { path: tokenOf(outside) } };
   }
   const token = parseToken(target) ?? tokenAsPasted(target);
   // A folder gone altogether (a removed worktree) keeps the token: finish records it from there.
@@ -1243,7 +1248,9 @@ async function locateRun(
   if (meant.length === 0) {
     const elsewhere = pendingInOtherWorkTrees(target, { agent });
     if (elsewhere) throw elsewhere;
-    const reapedRuns = listReapedRuns(target).filter((i) => i.run && !i.claimedBy && ofAgent(i));
+    const reapedRuns = [...listReapedRuns(target), ...reapedOutside(delDir)].filter((i) =>
+      i.run && !i.claimedBy && ofAgent(i)
+    );
     // A reaped first start of a retried start (reap's note says so) is no run of A's to wait for.
     const twins = await retriedTwins(delDir, reapedRuns);
     const reaped = reapedRuns.filter((i) => !twins.some((t) => t.item === i));
@@ -1435,6 +1442,19 @@ function keptOutside(delDir: string): PendingItem[] {
   return listOutsidePendingRuns().filter((i) =>
     i.run?.delDir !== undefined && sameFolder(i.run.delDir, delDir)
   );
+}
+
+/** The runs of `delDir` kept outside it that reap wrote as FAILED, kept beside them (`reapedPlace`). */
+function reapedOutside(delDir: string): PendingItem[] {
+  return listOutsideReapedRuns().filter((i) =>
+    i.run?.delDir !== undefined && sameFolder(i.run.delDir, delDir)
+  );
+}
+
+/** The token of a run kept outside its folder: its pending file's path, reaped or not. */
+function tokenOf(item: PendingItem): string {
+  const folder = dirname(item.path);
+  return join(basename(folder) === "reaped" ? dirname(folder) : folder, `${item.id}.json`);
 }
 
 /** The run file of `item` as it is when no finish holds it (a claim renames it). */
@@ -1791,6 +1811,7 @@ function recordedError(
   found: RunRecordFound,
   agent?: string,
 ): InputError {
+  if (found.reaped) return reapedOnlyError(delDir, id, place, found, agent);
   // `runrec log` shows a record in the file, not one in the spool of a folder that is gone.
   const where = found.runId !== undefined
     ? ` (runrec log says): its record is ${found.runId} in ${join(place, RECORD_FILE)}`
@@ -1822,6 +1843,32 @@ function recordedError(
   return new InputError(
     `${delDir}: no pending run ${id}: finished already${where}; nothing written, nothing ` +
       "more is needed (an emit would record the run twice)",
+  );
+}
+
+/**
+ * Why a late finish of the run `id` writes nothing when its only record
+ * (`found`, in `place`) is the FAILED one `reap` wrote and its file is gone
+ * (removed since, or by an older runrec's reap): the agent's outcome is not
+ * recorded yet, and what records it is said.
+ */
+function reapedOnlyError(
+  delDir: string,
+  id: string,
+  place: string,
+  found: RunRecordFound,
+  agent?: string,
+): InputError {
+  const failed = found.runId ?? "<its RunID>";
+  const where = found.runId !== undefined
+    ? `${found.runId} in ${join(place, RECORD_FILE)}`
+    : `waiting in the spool, ${found.spooledIn} (runrec flush ${shellWord(place)} appends it)`;
+  return new InputError(
+    `${delDir}: no pending run ${id}: its only record is the FAILED one reap wrote (the agent ` +
+      `was thought gone), ${where}, and its run file is gone, so this late finish is not ` +
+      `recorded; nothing written; to record this outcome: runrec emit ${shellWord(place)} ` +
+      `--agent ${agent ?? "NAME"} --status S ..., then runrec annotate ${shellWord(place)} ` +
+      `<the new RunID> --supersedes ${failed}`,
   );
 }
 

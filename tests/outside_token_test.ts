@@ -184,3 +184,55 @@ Deno.test("finish <del-dir> --agent A of A's run kept outside its folder (read-o
   ]);
   for (const dir of [root, tmp]) await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a run kept outside its read-only folder and reaped FAILED stays beside its token: the late finish records the agent's outcome superseding the FAILED record, with the folder read-only still, writable again, or writable at the reap (soak4 F3)", async () => {
+  for (const when of ["read-only", "flushed first", "writable at reap"]) {
+    const { root, del } = await makeProject();
+    const tmp = await tempDir();
+    const env = { TMPDIR: tmp };
+    await sh("mount", "--bind", del, del);
+    await sh("mount", "-o", "remount,ro,bind", del);
+    let mounted = true;
+    const unmount = async () => {
+      if (mounted) await sh("umount", del);
+      mounted = false;
+    };
+    try {
+      const start = await runCliProcess(["start", del, "--agent", "A"], FULL_FLAGS, env);
+      assertEquals(start.code, 0, start.stderr);
+      const token = start.stdout.trim();
+      const kept = join(dirname(token), "reaped", basename(token));
+      if (when === "writable at reap") await unmount();
+      const reap = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, env);
+      assertEquals(reap.code, 0, reap.stderr);
+      assertEquals((await Deno.stat(kept)).isFile, true, "kept beside the token");
+      if (when === "flushed first") {
+        await unmount();
+        const flush = await runCliProcess(["flush", root], FULL_FLAGS, env);
+        assertEquals(flush.code, 0, flush.stderr);
+      }
+      // Another reap meanwhile leaves it there.
+      const again = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, env);
+      assertEquals([again.code, again.stdout], [0, ""], again.stderr);
+      const late = await runCliProcess(
+        ["finish", token, "--status", "PARTIAL", "--notes", "agent-outcome"],
+        FULL_FLAGS,
+        env,
+      );
+      assertEquals(late.code, 0, late.stderr);
+      await unmount();
+      const flush = await runCliProcess(["flush", root], FULL_FLAGS, env);
+      assertEquals(flush.code, 0, flush.stderr);
+      const records = await recordsOf(del);
+      assertEquals(records.map((r) => r.RunStatus), ["FAILED", "PARTIAL"], when);
+      assertIncludes(records[1].Notes, `supersedes=${records[0].RunID}`);
+      assertEquals([...Deno.readDirSync(dirname(kept))], [], "nothing left to finish");
+      const after = await runCliProcess(["finish", token, "--status", "PARTIAL"], FULL_FLAGS, env);
+      assertEquals(after.code, 2, after.stderr);
+      assertEquals((await recordsOf(del)).length, 2);
+    } finally {
+      await unmount();
+    }
+    for (const dir of [root, tmp]) await Deno.remove(dir, { recursive: true });
+  }
+});

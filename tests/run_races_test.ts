@@ -386,28 +386,8 @@ Deno.test("a late finish killed holding its claim on the run reap wrote FAILED: 
   const token = await startRun(del, "4_DOCUMENTS");
   const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
   assertEquals(reap.code, 0, reap.stderr);
-  // Every rename waits on its way out; the one claiming the reaped file is done when seen.
-  const finish = underStrace(
-    [
-      "-e",
-      "trace=rename,renameat,renameat2",
-      "-e",
-      "inject=rename,renameat,renameat2:delay_exit=1000000",
-    ],
-    ["finish", token, "--status", "SUCCESS", "--notes", "killed"],
-  );
-  const reader = finish.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let trace = "";
-  let claim: RegExpExecArray | null = null;
-  while (!(claim = /^(?:\[pid +)?(\d+)\]? +rename\S*\(.*reaped\/[^"]*", .*\.claim-/m.exec(trace))) {
-    const { value, done } = await reader.read();
-    assert(!done, trace);
-    trace += value;
-  }
-  Deno.kill(Number(claim[1]), "SIGKILL");
-  await finish.status;
-  await finish.stdout.cancel();
-  await reader.cancel();
+  // Killed once its claim of the reaped file is done.
+  await lateFinishKilledAt(token, "rename,renameat,renameat2", "delay_exit", "killed");
   assertMatch(
     [...Deno.readDirSync(join(del, ".runrec", "reaped"))].map((e) => e.name).join(),
     /\.claim-/,
@@ -508,5 +488,157 @@ Deno.test("a reap killed after writing FAILED, before keeping the run in reaped/
   const records = await recordsOf(del);
   assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
   assertIncludes(records[1].Notes, `supersedes=${failed.RunID}`);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("reap whose move of the run into reaped/ fails (EIO, ENOSPC): the run waits as its pending file, said; the late finish records the agent's outcome superseding the FAILED record, directly or after the next reap keeps it in reaped/ (soak4 F2)", async () => {
+  for (const error of ["EIO", "ENOSPC"]) {
+    for (const reapAgain of [false, true]) {
+      const { root, del } = await makeProject();
+      const token = await startRun(del, "4_DOCUMENTS");
+      const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+      // Renames of the reap (an empty $TMPDIR): the claim, its marker folder's .gitignore, then
+      // the move into reaped/ (-P cannot name a path that does not exist yet), which fails.
+      const keep = join(del, ".runrec", "reaped", `${id}.json`);
+      const reap = await underStrace(
+        ["-o", "/dev/null", "-e", "trace=rename", "-e", `inject=rename:error=${error}:when=3`],
+        ["reap", del, "--older-than", "0s"],
+        { TMPDIR: await tempDir() },
+      ).output();
+      const stderr = new TextDecoder().decode(reap.stderr);
+      assertEquals(reap.code, 0, stderr);
+      noStackTrace(stderr);
+      assertIncludes(
+        stderr,
+        `run ${id} not moved into ${dirname(keep)}/ (${
+          error === "EIO"
+            ? "Input/output error (os error 5)"
+            : "No space left on device (os error 28)"
+        }): it waits as ${token}, where its agent's late finish records its outcome`,
+      );
+      assertEquals(pendingFiles(del), [`${id}.json`]);
+      const [failed] = await recordsOf(del);
+      if (reapAgain) {
+        const again = await runCliProcess(["reap", del]);
+        assertEquals(again.code, 0, again.stderr);
+        assertIncludes(
+          again.stdout,
+          `(recorded already as ${failed.RunID}) `,
+        );
+        assertIncludes(
+          again.stdout,
+          "its FAILED record was written by a reap that could not keep it for its agent's late " +
+            "finish: kept in .runrec/reaped/ now",
+        );
+        assertEquals(pendingFiles(del), []);
+        assertEquals([...Deno.readDirSync(dirname(keep))].map((e) => e.name), [`${id}.json`]);
+      }
+      const late = await runCliProcess(["finish", token, "--status", "SUCCESS", "--notes", "late"]);
+      assertEquals(late.code, 0, late.stderr);
+      const records = await recordsOf(del);
+      assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+      assertIncludes(records[1].Notes, `supersedes=${failed.RunID}`);
+      assertEquals(pendingFiles(del), []);
+      const quiet = await runCliProcess(["reap", del, "--older-than", "0s"]);
+      assertEquals([quiet.code, quiet.stdout], [0, ""], quiet.stderr);
+      assertEquals((await recordsOf(del)).length, 2);
+      await Deno.remove(root, { recursive: true });
+    }
+  }
+});
+
+Deno.test("a late finish of a reaped run whose file is gone (removed by hand, an older reap): exit 2 saying its only record is reap's FAILED one and how to record the outcome, never 'nothing more is needed' (soak4 F2)", async () => {
+  const { root, del } = await makeProject();
+  const token = await startRun(del, "4_DOCUMENTS");
+  const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const [failed] = await recordsOf(del);
+  await Deno.remove(join(del, ".runrec", "reaped", `${id}.json`));
+  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(late.code, 2, late.stderr);
+  noStackTrace(late.stderr);
+  assert(!late.stderr.includes("nothing more is needed"), late.stderr);
+  assertIncludes(late.stderr, `its only record is the FAILED one reap wrote`);
+  assertIncludes(late.stderr, "--status S ..., then runrec annotate ");
+  assertIncludes(late.stderr, `--supersedes ${failed.RunID}`);
+  assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+/**
+ * Finishes the run `token` (reaped) late under strace, every `calls` syscall delayed on its way
+ * in (`delay_enter`: killed before the call is made) or out (`delay_exit`: killed once it is
+ * done), and kills the finish at its first such call on its claim of the reaped file.
+ */
+async function lateFinishKilledAt(
+  token: string,
+  calls: string,
+  delay: "delay_enter" | "delay_exit",
+  notes = "late",
+): Promise<void> {
+  const finish = underStrace(
+    ["-e", `trace=${calls}`, "-e", `inject=${calls}:${delay}=1000000`],
+    ["finish", token, "--status", "SUCCESS", "--notes", notes],
+  );
+  const reader = finish.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let trace = "";
+  const read = async () => {
+    const { value, done } = await reader.read();
+    assert(!done, trace);
+    trace += value;
+  };
+  // strace prints a call's start at its entry, the rest (") = 0") at its exit; with -f, a call
+  // another thread interrupts ends "<unfinished ...>" there, and "<... resumed>" follows its exit.
+  const call = /^(?:\[pid +)?(\d+)\]? +(\w+)\(.*reaped\/[^"]*\.claim-[^\n]*\n?/m;
+  let seen: RegExpExecArray | null = null;
+  const done = () => delay === "delay_enter" || seen![0].endsWith("\n");
+  while (!(seen = call.exec(trace)) || !done()) await read();
+  if (delay === "delay_exit" && seen[0].includes("<unfinished")) {
+    const resumed = new RegExp(`^\\[pid +${seen[1]}\\] <\\.\\.\\. ${seen[2]} resumed>`, "m");
+    while (!resumed.test(trace.slice(seen.index))) await read();
+  }
+  Deno.kill(Number(seen[1]), "SIGKILL");
+  await finish.status;
+  await finish.stdout.cancel();
+  await reader.cancel();
+}
+
+Deno.test("reap settles a dead late finish's claim on a reaped run: removed once the agent's record is written, given back (kept in reaped/) when it is not; the agent's outcome then recorded once (soak4 F4)", async () => {
+  const { root, del } = await makeProject();
+  const reapedDir = join(del, ".runrec", "reaped");
+  for (const written of [true, false]) {
+    const token = await startRun(del, "4_DOCUMENTS");
+    const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+    const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+    assertEquals(reap.code, 0, reap.stderr);
+    const before = (await recordsOf(del)).length;
+    // Killed as it removes its claim (its record written), or as it claims (nothing written).
+    if (written) await lateFinishKilledAt(token, "unlink,unlinkat", "delay_enter");
+    else await lateFinishKilledAt(token, "rename,renameat,renameat2", "delay_exit");
+    assertMatch([...Deno.readDirSync(reapedDir)].map((e) => e.name).join(), /\.claim-/);
+    const records = await recordsOf(del);
+    assertEquals(records.length, before + (written ? 1 : 0));
+    const settle = await runCliProcess(["reap", del, "--older-than", "0s"]);
+    assertEquals(settle.code, 0, settle.stderr);
+    noStackTrace(settle.stderr);
+    if (written) {
+      assertIncludes(settle.stdout, `(recorded already as ${records.at(-1)!.RunID}) `);
+      assertIncludes(settle.stdout, "wrote its record and left its claim");
+      assertEquals([...Deno.readDirSync(reapedDir)], []);
+    } else {
+      assertIncludes(
+        settle.stdout,
+        "died holding the run before its record was written: given back",
+      );
+      assertEquals([...Deno.readDirSync(reapedDir)].map((e) => e.name), [`${id}.json`]);
+      const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+      assertEquals(late.code, 0, late.stderr);
+      assertEquals([...Deno.readDirSync(reapedDir)], []);
+    }
+    const now = await recordsOf(del);
+    assertEquals(now.slice(before - 1).map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+    assertIncludes(now.at(-1)!.Notes, `supersedes=${now[before - 1].RunID}`);
+  }
   await Deno.remove(root, { recursive: true });
 });

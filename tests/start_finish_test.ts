@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
 import { InputError } from "../src/errors.ts";
 import { hashFile } from "../src/hash.ts";
@@ -300,20 +300,26 @@ Deno.test("finish after reap: the agent's record is written all the same and sup
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("reap where .runrec/reaped cannot be made: the run is recorded as FAILED and no longer pending", async () => {
+Deno.test("reap where .runrec/reaped cannot be made: the run is recorded as FAILED and waits as its pending file, said; each reap says so; its late finish records the agent's outcome (soak4 F2)", async () => {
   const { root, del } = await makeProject();
   const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
   // A file where the folder of reaped runs would go.
   await Deno.writeTextFile(join(del, ".runrec", "reaped"), "in the way\n");
   const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
   assertEquals(reap.code, 0, reap.stderr);
+  assertMatch(reap.stderr, /not moved into .*\/\.runrec\/reaped\/ \(.*\): it waits as /);
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
-  assertEquals(pendingFiles(del), []);
-  // With nowhere it was kept, a late finish is refused as for a run never started.
-  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
-  assertEquals(late.code, 2);
-  assertMatch(late.stderr, /no pending run .*: finished already \(runrec log says\)/);
+  assertEquals(pendingFiles(del), [token.split("/").at(-1)!]);
+  const again = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals([again.code, again.stdout], [0, ""], again.stderr);
+  assertMatch(again.stderr, /left pending: reaped already \(RUN-[^)]*\); not moved into /);
   assertEquals((await recordsOf(del)).length, 1);
+  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(late.code, 0, late.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  assertMatch(records[1].Notes, new RegExp(`supersedes=${records[0].RunID}`));
+  assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
 });
 
@@ -570,13 +576,10 @@ Deno.test("reap finds a run kept outside its read-only deliverable folder; its F
     const reap = await runCliProcess(["reap", root], undefined, env);
     assertEquals(reap.code, 0, reap.stderr);
     assertMatch(reap.stdout, /^\(spooled\) .* A started .*: its process \d+ on .* is gone\n$/);
-    let left = true;
-    try {
-      await Deno.stat(token);
-    } catch {
-      left = false;
-    }
-    assertEquals(left, false, "the run is no longer pending");
+    // Kept for its late finish beside its token, where the token leads, not in the folder.
+    const kept = join(dirname(token), "reaped", basename(token));
+    assertEquals((await Deno.stat(kept)).isFile, true);
+    assertEquals(await Deno.stat(token).then(() => "there", () => "gone"), "gone");
     await sh("umount", del);
     mounted = false;
   } finally {

@@ -32,8 +32,15 @@ finish while its folder was read-only holds its marker (<id>.finishing in the
 temporary folder's runrec-pending-<uid>) is left pending and named on stderr
 ("runrec reap: <folder> <agent> started <time>: left pending: ..."), not
 waited for: reap again once that finish is done. A reaped run
-is kept in .runrec/reaped/: should its agent finish after all, runrec finish
-still writes the agent's record, which supersedes the FAILED one. Where a run
+is kept in .runrec/reaped/ (one kept in the temporary folder: in reaped/
+beside it): should its agent finish after all, runrec finish still writes
+the agent's record, which supersedes the FAILED one. A run that cannot be
+moved there (an I/O error, a full disk, a read-only folder) stays where it
+was, for its late finish all the same, said in a warning ("run <id> not
+moved into ...") and by each reap until one moves it ("left pending: reaped
+already ..."). A late finish that died holding a reaped run (or could not
+remove its claim) has its claim removed once the agent's record is written,
+else given back for the late finish. Where a run
 of the same agent started 1 second to 2 minutes later with the same pass and
 inputs is recorded, the reason adds "probably a retried start: a start N s
 later with the same inputs (run id ID) is recorded as RUN-...": a start
