@@ -541,14 +541,9 @@ export function listOutsidePendingRuns(): PendingItem[] {
 
 /** The run files of a folder of pending or reaped runs (`claimedOnly`: those a finisher holds). */
 function listRunFiles(folder: string, claimedOnly = false): PendingItem[] {
-  let names: string[];
-  try {
-    names = [...Deno.readDirSync(folder)].filter((e) => e.isFile).map((e) => e.name);
-  } catch {
-    return []; // none yet (a folder that cannot be listed shows when a run is started or finished)
-  }
+  // None when it cannot be listed: none yet, or said when a run is started or finished there.
   const items: PendingItem[] = [];
-  for (const name of names.sort()) {
+  for (const name of fileNamesIn(folder).sort()) {
     const match = FILE.exec(name);
     if (!match || (claimedOnly && match[2] === undefined)) continue;
     const item: PendingItem = { path: join(folder, name), id: match[1] };
