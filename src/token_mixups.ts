@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { findExecutionRoot, isExecutionRoot } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { join, relative } from "./path.ts";
 import { listPendingRuns, parseToken, REAPED_ERROR, recordOfRunId } from "./pending.ts";
@@ -60,16 +61,21 @@ function isToken(line: string): boolean {
 }
 
 /**
- * Where the run `runId` is recorded beneath the current folder and what to do: nothing, or
+ * Where the run `runId` is recorded in the current folder's execution root and what to do: nothing, or
  * finish the FAILED record reap wrote; `agent`'s runs pending in that folder are named.
  */
 async function whereRecorded(runId: string, agent?: string): Promise<string> {
   const id = runId.split("-").slice(1, 4).join("-"); // DEL-XX-YY
   let folders: string[] = [];
   try {
-    folders = deliverableFolders(".", SILENT_SEARCH).filter((dir) =>
-      dir.split("/").at(-1)!.startsWith(id)
-    );
+    // The execution root the current folder is in (or is): from `/` the search would take ages.
+    const here = Deno.cwd();
+    const root = isExecutionRoot(here) ? here : findExecutionRoot(here);
+    folders = root === undefined
+      ? []
+      : deliverableFolders(root, SILENT_SEARCH).filter((dir) =>
+        dir.split("/").at(-1)!.startsWith(id)
+      );
   } catch { /* not a folder to search: said as not found */ }
   for (const folder of folders) {
     const record = await recordOfRunId(folder, runId);

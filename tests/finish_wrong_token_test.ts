@@ -556,6 +556,15 @@ Deno.test("finish given start's stdout and stderr together, one of its runrec: l
   const unknown = await finish("RUN-DEL-09-09-20260101-0000-001");
   assertEquals(unknown.code, 2);
   assertIncludes(unknown.stderr, "a RunID, not a run token: no record of it here; the token is");
+  // Outside any execution root nothing is searched (from / it would be every folder).
+  const outside = await runCliProcess(
+    ["finish", recorded.RunID, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+    dirname(root),
+  );
+  assertEquals(outside.code, 2);
+  assertIncludes(outside.stderr, "a RunID, not a run token: no record of it here");
   assertEquals((await recordsOf(del)).length, 1);
   assertEquals(pendingFiles(del), [basename(token)]);
   // The token itself finishes the run.
