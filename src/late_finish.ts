@@ -15,6 +15,13 @@ import type { RunRecord } from "./schema.ts";
 export const LATE_FINISH =
   /(?:^| \| )finished after reap: supersedes=(RUN-[A-Z0-9-]+)(?: \| record \1 checksum ([0-9a-f]{16,64}))?(?: \| |$)/;
 
+/**
+ * The note of a late finish that did not find the FAILED record `reap` wrote (spooled, not in the
+ * file yet): the append that finds it there replaces this note with {@linkcode lateFinishNote}.
+ */
+export const REAPED_NOT_FOUND =
+  "finished after reap wrote this run as FAILED (that record not found)";
+
 /** How many hex digits of a RecordChecksum an annotation writes: 64 bits tell records apart. */
 const KEY_LENGTH = 16;
 

@@ -47,7 +47,7 @@ import { sortUtf8 } from "./manifest.ts";
 import { hostname, pidAlive } from "./lock.ts";
 import { gitHead, workTrees } from "./git.ts";
 import { CollidingNames, shortened } from "./names.ts";
-import { lateFinishNote } from "./annotations.ts";
+import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { governedInputs, isRunrecOwn, REFERENCES_FILE, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
@@ -955,6 +955,8 @@ async function recordedAlready(
  * Finishes a run that `reap` wrote as FAILED (its agent was thought gone):
  * the agent's own record is written all the same, and its Notes say that
  * it supersedes the FAILED record (`lateFinishNote`), which stays (REQ-03).
+ * A FAILED record still spooled is linked by the append that finds it in the
+ * file: this one's, after replaying it, or the replay of both by `flush`.
  */
 async function finishReaped(
   delDir: string,
@@ -964,16 +966,24 @@ async function finishReaped(
   options: FinishOptions,
 ): Promise<RunOutcome> {
   const reaped = await reapedRecord(delDir, run.id);
-  const note = reaped === undefined
-    ? "finished after reap wrote this run as FAILED (that record not found)"
-    : lateFinishNote(reaped);
+  const note = reaped === undefined ? REAPED_NOT_FOUND : lateFinishNote(reaped);
   const late = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
   const outcome = await finishClaimed(delDir, late, claimed, report, options);
-  if (reaped === undefined) {
+  if (outcome.written?.alreadyRecorded) return outcome;
+  const written = outcome.written?.record;
+  if (written !== undefined && LATE_FINISH.test(written.Notes)) {
+    outcome.notes = outcome.notes.filter((n) => n !== REAPED_NOT_FOUND);
+  } else if (written !== undefined) {
     outcome.warnings.push(
-      `the FAILED record reap wrote for run ${run.id} is not in RunRecords.csv once (spooled, ` +
-        "or merged twice), so this record does not supersede it; once it is there: runrec " +
-        `annotate ${delDir} <this RunID> --supersedes <that RunID> --note "finished after reap"`,
+      `the FAILED record reap wrote for run ${run.id} is not in RunRecords.csv once (lost, or ` +
+        "merged twice), so this record does not supersede it; once it is there: runrec " +
+        `annotate ${delDir} ${written.RunID} --supersedes <that RunID> --note "finished after reap"`,
+    );
+  } else if (reaped === undefined) {
+    outcome.notes = outcome.notes.filter((n) => n !== REAPED_NOT_FOUND);
+    outcome.notes.push(
+      `reap's FAILED record of run ${run.id} is not in RunRecords.csv yet either: appended ` +
+        "before this one (runrec flush appends the oldest first), it is superseded by it",
     );
   }
   return outcome;

@@ -52,7 +52,6 @@ import {
 import { shellWord } from "./shell_word.ts";
 import { REAPED_ERROR, settleRecordedRuns } from "./run_files.ts";
 import { agentText, NAMED_RUNS } from "./agent_notes.ts";
-import { lateFinishNote } from "./late_finish.ts";
 
 /** Name of the spool folder inside a deliverable folder. */
 export const SPOOL_FOLDER = ".runrec-spool";
@@ -709,7 +708,8 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
  * not look (another `$TMPDIR`, another user): that one's record in the file
  * stands, and this one is left out, unless the file holds only the FAILED
  * record `reap` wrote and this one is not it: then it is the agent's late
- * finish and says it supersedes that record, as `finish` says it.
+ * finish, and its append says it supersedes that record (store.ts
+ * `supersedingReaped`), as `finish` says it.
  */
 function replayOf(
   writer: RecordWriter,
@@ -720,21 +720,15 @@ function replayOf(
   const notes = [draft.Notes, note];
   for (const [, run] of (draft.Notes ?? "").matchAll(NAMED_RUNS)) {
     const found = recordsOfRun(writer.path, draft, run);
-    const reaped = found.filter((r) => r.ErrorSummary === REAPED_ERROR);
+    const reaped = found.find((r) => r.ErrorSummary === REAPED_ERROR);
     const other = found.find((r) => r.ErrorSummary !== REAPED_ERROR);
-    const recorded = draft.ErrorSummary === REAPED_ERROR ? other ?? reaped[0] : other;
+    const recorded = draft.ErrorSummary === REAPED_ERROR ? other ?? reaped : other;
     if (recorded) {
       return { recorded: { entry: entry.id, run, runId: recorded.RunID }, record: recorded };
-    }
-    if (reaped.length === 1 && !SUPERSEDES.test(draft.Notes ?? "")) {
-      notes.push(lateFinishNote(reaped[0]));
     }
   }
   return { draft: { ...draft, Notes: notes.filter(Boolean).join(" | ") } };
 }
-
-/** runrec's note of a late finish, already in a spooled record (its finish found the FAILED one). */
-const SUPERSEDES = /(?:^| \| )finished after reap: supersedes=/;
 
 /** The pending file a finish of a read-only folder left beside this record, removed now it is in. */
 function settleRun(writer: RecordWriter, entry: SpoolEntry): void {

@@ -15,6 +15,7 @@ import { InputError, OptionError } from "./errors.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
 import { REAPED_ERROR } from "./run_files.ts";
+import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
 import {
   acquireLock,
@@ -437,6 +438,27 @@ function appendOnce(
   if (draft.RunID && index.taken) {
     throw new InputError(`${file}: RunID ${draft.RunID} is already in the file`);
   }
+  // Only a record of the same deliverable and minute can repeat it, or be of its run: most
+  // appends look no further.
+  const sameMinute = index.maxSeq > 0n;
+  const ofItsRun = sameMinute ? recordsOfItsRun(path, draft) : [];
+  const recorded = ofItsRun.find((r) =>
+    r.ErrorSummary !== REAPED_ERROR || draft.ErrorSummary === REAPED_ERROR
+  );
+  if (recorded !== undefined) {
+    // Two finishes of one run racing (one recorded it without claiming its pending file, its
+    // folder read-only then): the second writes nothing. The record reap wrote FAILED does not
+    // count for a finish, which supersedes it.
+    return {
+      record: recorded,
+      bytesWritten: 0,
+      offset: -1,
+      created: false,
+      tornTail: false,
+      alreadyRecorded: true,
+    };
+  }
+  draft = supersedingReaped(draft, ofItsRun);
   const record = inColumnOrder({
     ...draft,
     RunID: draft.RunID ?? `${prefix}${String(index.maxSeq + 1n).padStart(3, "0")}`,
@@ -451,22 +473,6 @@ function appendOnce(
   const lineBytes = bytes.length - before.length - 1;
   if (lineBytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, record, lineBytes);
   record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
-  // Only a record of the same deliverable and minute can repeat it, or be of its run: most
-  // appends look no further.
-  const sameMinute = index.maxSeq > 0n;
-  const recorded = sameMinute ? recordOfItsRun(path, draft) : undefined;
-  if (recorded !== undefined) {
-    // Two finishes of one run racing (one recorded it without claiming its pending file, its
-    // folder read-only then): the second writes nothing.
-    return {
-      record: recorded,
-      bytesWritten: 0,
-      offset: -1,
-      created: false,
-      tornTail: false,
-      alreadyRecorded: true,
-    };
-  }
   const recent = draft.RunID === undefined && sameMinute
     ? recentRecordsOf(path, state.size, prefix, draft)
     : [];
@@ -547,19 +553,25 @@ function recordOf(line: string, prefix: string, draft: RecordDraft): RunRecord |
 }
 
 /**
- * A whole record of the file at `path` that records the run `draft` records
- * (a run it names, `run <id>` in Notes: see {@linkcode recordsOfRun}), or
- * `undefined`. The record reap wrote FAILED does not count for a finish,
- * which supersedes it. Emit's records name no run, and cost no read here.
+ * The whole records of the file at `path` of the runs `draft` names (`run <id>` in Notes: see
+ * {@linkcode recordsOfRun}). Emit's records name no run, and cost no read here.
  */
-function recordOfItsRun(path: string, draft: RecordDraft): RunRecord | undefined {
-  for (const [, run] of draft.Notes.matchAll(NAMED_RUNS)) {
-    const found = recordsOfRun(path, draft, run).find((r) =>
-      r.ErrorSummary !== REAPED_ERROR || draft.ErrorSummary === REAPED_ERROR
-    );
-    if (found !== undefined) return found;
-  }
-  return undefined;
+function recordsOfItsRun(path: string, draft: RecordDraft): RunRecord[] {
+  return [...draft.Notes.matchAll(NAMED_RUNS)].flatMap(([, run]) => recordsOfRun(path, draft, run));
+}
+
+/**
+ * `draft`, a record of a run the file holds the FAILED record `reap` wrote of (once, among
+ * `ofItsRun`), saying it supersedes that record, as a late finish does (`lateFinishNote`) when
+ * it does not say so yet: its finish found that record spooled, not in the file (this append's
+ * replay put it there just now), or it is a late finish replayed from the spool (soak5 F1).
+ */
+function supersedingReaped(draft: RecordDraft, ofItsRun: readonly RunRecord[]): RecordDraft {
+  const reaped = ofItsRun.filter((r) => r.ErrorSummary === REAPED_ERROR);
+  if (reaped.length !== 1 || draft.ErrorSummary === REAPED_ERROR) return draft;
+  if (LATE_FINISH.test(draft.Notes)) return draft;
+  const notes = draft.Notes.split(" | ").filter((note) => note && note !== REAPED_NOT_FOUND);
+  return { ...draft, Notes: [...notes, lateFinishNote(reaped[0])].join(" | ") };
 }
 
 /**

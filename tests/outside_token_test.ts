@@ -185,8 +185,8 @@ Deno.test("finish <del-dir> --agent A of A's run kept outside its folder (read-o
   for (const dir of [root, tmp]) await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("a run kept outside its read-only folder and reaped FAILED stays beside its token: the late finish records the agent's outcome superseding the FAILED record, with the folder read-only still, writable again, or writable at the reap (soak4 F3)", async () => {
-  for (const when of ["read-only", "flushed first", "writable at reap"]) {
+Deno.test("a run kept outside its read-only folder and reaped FAILED stays beside its token: the late finish records the agent's outcome superseding the FAILED record, with the folder read-only still, writable again, or writable at the reap (soak4 F3); writable by the late finish, it appends reap's spooled record first and supersedes it, no advice to annotate (soak5 F1, F2)", async () => {
+  for (const when of ["read-only", "flushed first", "writable at reap", "writable at finish"]) {
     const { root, del } = await makeProject();
     const tmp = await tempDir();
     const env = { TMPDIR: tmp };
@@ -214,18 +214,23 @@ Deno.test("a run kept outside its read-only folder and reaped FAILED stays besid
       // Another reap meanwhile leaves it there.
       const again = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, env);
       assertEquals([again.code, again.stdout], [0, ""], again.stderr);
+      if (when === "writable at finish") await unmount();
       const late = await runCliProcess(
         ["finish", token, "--status", "PARTIAL", "--notes", "agent-outcome"],
         FULL_FLAGS,
         env,
       );
       assertEquals(late.code, 0, late.stderr);
+      // The two records are linked once both are in the file: nothing for the user to annotate.
+      assertEquals(late.stderr.includes("annotate"), false, late.stderr);
       await unmount();
       const flush = await runCliProcess(["flush", root], FULL_FLAGS, env);
       assertEquals(flush.code, 0, flush.stderr);
       const records = await recordsOf(del);
       assertEquals(records.map((r) => r.RunStatus), ["FAILED", "PARTIAL"], when);
       assertIncludes(records[1].Notes, `supersedes=${records[0].RunID}`);
+      assertEquals(records[1].Notes.includes("not found"), false, records[1].Notes);
+      if (when === "writable at finish") assertEquals(late.stderr.includes("not found"), false);
       assertEquals([...Deno.readDirSync(dirname(kept))], [], "nothing left to finish");
       const after = await runCliProcess(["finish", token, "--status", "PARTIAL"], FULL_FLAGS, env);
       assertEquals(after.code, 2, after.stderr);
