@@ -786,46 +786,50 @@ export async function runRecorded(delDir: string, run: RunKey): Promise<boolean>
 }
 
 /**
- * The last record of a run `agent` started (any agent's when `agent` is not given) in `delDir`'s
- * record file or waiting in its spool (its Notes name the run, see {@linkcode recordedRuns}): the
- * run's id, the record, when the run ended, and the spool entry holding it when it is not in the
- * file yet (review-s F1: a finish whose write failed spools it); `undefined` when there is none, or
- * when it is the FAILED record `reap` wrote (that run is still to finish, late) but for the first
- * start of a retried start (its note says so: the retry's record is the run's, review-s F4). A spooled record
- * is later than the file's (it waits to be appended) unless it ended before.
+ * The last records of the runs `agent` started (any agent's when `agent` is not given) in
+ * `delDir`'s record file or waiting in its spool (their Notes name the run, see
+ * {@linkcode recordedRuns}), the latest ended first: each with the run's id, when it ended, and
+ * the spool entry holding it when it is not in the file yet (review-s F1: a finish whose write
+ * failed spools it). The first start of a retried start that reap wrote FAILED saying so is left
+ * out (the retry's record is the run's, review-s F4); any other FAILED record of reap's is in (that
+ * run is still to finish, late).
  *
  * @example
  * ```ts
- * import { lastStartedRunOf } from "./pending.ts";
- * (await lastStartedRunOf("DEL-01-02_X", "PREPARATION"))?.record.RunID;
+ * import { startedRunsOf } from "./pending.ts";
+ * (await startedRunsOf("DEL-01-02_X", "PREPARATION"))[0]?.record.RunID;
  * ```
  */
-export async function lastStartedRunOf(
+export async function startedRunsOf(
   delDir: string,
   agent?: string,
-): Promise<LastStartedRun | undefined> {
+): Promise<RunEnded[]> {
   const twin = (r: RecordDraft) =>
     r.ErrorSummary === REAPED_ERROR && r.Notes.includes(RETRIED_START_NOTE);
   const started = (r: RecordDraft) =>
     (agent === undefined || r.AgentName === agent) && namedRunOf(r.Notes) !== undefined && !twin(r);
-  const inFile = await lastRecordOf(delDir, started);
-  let last: LastStartedRun | undefined = inFile === undefined
-    ? undefined
-    : { id: namedRunOf(inFile.Notes)!, record: inFile, endedAt: endOf(inFile) };
-  // The user's spool holds other folders' records too: only this folder's file's count.
+  const runs: RunEnded[] = [];
+  // The user's spool holds other folders' records too: only this folder's file's count. A
+  // spooled record is later than the file's (it waits to be appended) unless it ended before.
   const file = join(resolve(delDir), RECORD_FILE);
   for (const item of listSpool(delDir)) {
     const draft = item.entry?.recordFile === file ? item.entry.draft : undefined;
     if (draft === undefined || !started(draft)) continue;
-    const endedAt = endOf(draft);
-    if (last !== undefined && (endedAt ?? 0) < (last.endedAt ?? 0)) continue;
-    last = { id: namedRunOf(draft.Notes)!, record: draft, endedAt, spooledIn: item.path };
+    runs.push({
+      id: namedRunOf(draft.Notes)!,
+      record: draft,
+      endedAt: endOf(draft),
+      spooledIn: item.path,
+    });
   }
-  return last === undefined || last.record.ErrorSummary === REAPED_ERROR ? undefined : last;
+  for (const record of (await recordsOf(delDir, started)).reverse()) {
+    runs.push({ id: namedRunOf(record.Notes)!, record, endedAt: endOf(record) });
+  }
+  return runs.sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0));
 }
 
-/** A run's last record, as {@linkcode lastStartedRunOf} finds it. */
-export interface LastStartedRun {
+/** A run's last record, as {@linkcode startedRunsOf} finds it. */
+export interface RunEnded {
   /** The run's id (its start's). */
   id: string;
   /** The record (a spooled one has no RunID yet). */
@@ -846,7 +850,7 @@ export interface LastStartedRun {
  * ```
  */
 export async function recordOfRunId(delDir: string, runId: string): Promise<RunRecord | undefined> {
-  return await lastRecordOf(delDir, (r) => r.RunID === runId);
+  return (await recordsOf(delDir, (r) => r.RunID === runId)).at(-1);
 }
 
 /** The run a record's Notes name last (see {@linkcode recordedRuns}), or `undefined`. */
@@ -855,20 +859,20 @@ function namedRunOf(notes: string): string | undefined {
 }
 
 /**
- * The last record of `delDir`'s record file that `wanted` keeps, or `undefined`: none, or no file
- * to read. The whole file is read: for a refusal's words, not for a write.
+ * The records of `delDir`'s record file that `wanted` keeps, in file order: none when there is no
+ * file to read. The whole file is read: for a refusal's words, not for a write.
  */
-async function lastRecordOf(
+async function recordsOf(
   delDir: string,
   wanted: (record: RunRecord) => boolean,
-): Promise<RunRecord | undefined> {
-  let last: RunRecord | undefined;
+): Promise<RunRecord[]> {
+  const kept: RunRecord[] = [];
   try {
     for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
-      if (event.kind === "record" && wanted(event.record)) last = event.record;
+      if (event.kind === "record" && wanted(event.record)) kept.push(event.record);
     }
   } catch { /* no file, or not one to read: none */ }
-  return last;
+  return kept;
 }
 
 /**

@@ -48,6 +48,7 @@ import { hostname, pidAlive } from "./lock.ts";
 import { gitHead, workTrees } from "./git.ts";
 import { CollidingNames, shortened } from "./names.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
+import { REAPED_ERROR } from "./run_files.ts";
 import { governedInputs, isRunrecOwn, REFERENCES_FILE, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
@@ -64,7 +65,6 @@ import {
   implausibleStart,
   isRunId,
   keepPendingRun,
-  lastStartedRunOf,
   listOutsidePendingRuns,
   listOutsideReapedRuns,
   listPendingRuns,
@@ -87,9 +87,11 @@ import {
   recordedRuns,
   recordOfRunId,
   releaseClaim,
+  type RunEnded,
   runIdNote,
   runIdStart,
   type RunRecordFound,
+  startedRunsOf,
   takeOverClaim,
 } from "./pending.ts";
 import { DELETED, RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
@@ -1498,8 +1500,9 @@ const RETRY_WITHIN_MS = 10 * 60_000;
  * run here at all): what the advice to emit adds about A's last started run here (without
  * `--agent`, the folder's last; its record in the file or waiting in the spool) (`"; A's last run
  * here, RUN-…, ended …"`), or `""` when there is none. Throws {@linkcode InputError} "finished
- * already" when this finish repeats that run's, its first answer lost (trial-q F1, review-s F1
- * and F6): an emit would record the run twice. Only a finish that could be that one is
+ * already" when this finish repeats the finish of that run, or of an earlier run of its agent
+ * ended within {@linkcode RETRY_WITHIN_MS} (soak5 F3), its first answer lost (trial-q F1, review-s
+ * F1 and F6): an emit would record the run twice. Only a finish that could be that one is
  * (review-r F3): see {@linkcode unlikeFinish}.
  */
 async function lastRunContext(
@@ -1508,40 +1511,67 @@ async function lastRunContext(
   { aside = "", lead }: { aside?: string; lead?: string } = {},
 ): Promise<string> {
   const { agent } = report;
-  const last = await lastStartedRunOf(target, agent);
-  if (last === undefined) return "";
+  const runs = await startedRunsOf(target, agent);
+  const last = runs[0];
+  // Reap's FAILED record last: that run is still to finish, late.
+  if (last === undefined || last.record.ErrorSummary === REAPED_ERROR) return "";
   const whose = last.record.AgentName;
-  const ended = last.endedAt === undefined ? "" : new Date(last.endedAt).toISOString();
   const unlike = await unlikeFinish(target, last, { ...report, agent: whose });
-  if (unlike !== undefined) {
+  const repeated = unlike === undefined
+    ? last
+    : await earlierRunRepeated(target, runs.slice(1), { ...report, agent: whose });
+  if (repeated === undefined) {
+    const ended = last.endedAt === undefined
+      ? ""
+      : `, ended ${new Date(last.endedAt).toISOString()}`;
     const name = last.record.RunID ?? `run ${last.id} (its record waiting in the spool)`;
     const which = agent === undefined
       ? `the last run here, ${name} of ${whose}`
       : `${agent}'s last run here, ${name}`;
-    return `; ${which}${ended && `, ended ${ended}`} (${unlike}): if this repeats its finish, ` +
-      "nothing more is needed";
+    return `; ${which}${ended} (${unlike}): if this repeats its finish, nothing more is needed`;
   }
+  const ended = repeated.endedAt === undefined ? "" : new Date(repeated.endedAt).toISOString();
   // A finish whose write failed (the lock busy 10 s, a full disk) spooled the record (review-s F1).
-  const where = last.spooledIn === undefined
-    ? ` (runrec log says): its record is ${last.record.RunID} in ` +
+  const where = repeated.spooledIn === undefined
+    ? ` (runrec log says): its record is ${repeated.record.RunID} in ` +
       join(resolve(target), RECORD_FILE)
-    : `: its record waits in the spool, ${last.spooledIn}: runrec flush ${shellWord(target)} ` +
+    : `: its record waits in the spool, ${repeated.spooledIn}: runrec flush ${shellWord(target)} ` +
       "appends it";
   const none = lead ?? (agent === undefined ? "no pending run" : `no pending run of ${agent}`);
-  const run = agent === undefined
-    ? `${none}: the last run here, ${last.id} (${whose}, started`
-    : `${none}: its last run here, ${last.id} (started`;
-  // Without --agent the repeat is judged by the folder's last run: another agent's finish is told
-  // how to be judged by its own.
+  const run = repeated !== last
+    ? `${none}: an earlier run of ${whose} here, ${repeated.id} (started`
+    : agent === undefined
+    ? `${none}: the last run here, ${repeated.id} (${whose}, started`
+    : `${none}: its last run here, ${repeated.id} (started`;
+  // Without --agent the repeat is judged by the folder's last run's agent: another agent's finish
+  // is told how to be judged by its own.
   const notWhose = agent === undefined
     ? `; if this finish is of another agent's run, not ${whose}'s, name that agent: runrec ` +
       `finish ${shellWord(target)} --agent NAME ...`
     : "";
   throw new InputError(
-    `${target}: ${run} ${runIdStart(last.id)}, ended ${ended}), finished already${where}; ` +
+    `${target}: ${run} ${runIdStart(repeated.id)}, ended ${ended}), finished already${where}; ` +
       "nothing written, nothing more is needed (an emit would record the run twice)" + aside +
       notWhose,
   );
+}
+
+/**
+ * The first of `earlier` (latest ended first), runs of `report.agent` ended within
+ * {@linkcode RETRY_WITHIN_MS}, whose finish this one repeats: a finish retried after the agent's
+ * next run was recorded (soak5 F3). Reap's FAILED records are no finish to repeat.
+ */
+async function earlierRunRepeated(
+  target: string,
+  earlier: readonly RunEnded[],
+  report: FinishReport & { agent: string },
+): Promise<RunEnded | undefined> {
+  for (const run of earlier) {
+    if (run.endedAt !== undefined && Date.now() - run.endedAt > RETRY_WITHIN_MS) break;
+    if (run.record.AgentName !== report.agent || run.record.ErrorSummary === REAPED_ERROR) continue;
+    if (await unlikeFinish(target, run, report) === undefined) return run;
+  }
+  return undefined;
 }
 
 /** A run of the folder that is the first start of a retried start, and reap's note saying so. */

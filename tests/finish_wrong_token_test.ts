@@ -491,7 +491,11 @@ Deno.test("finish <del-dir> --agent A after A's run is recorded: 'finished alrea
     ...["--error", "tool crashed", "--output", "Datasheet.md"],
   );
   assertEquals((await recordsOf(del)).map((r) => r.RunID), [runId]);
-  // A record as this finish would write it, but ended eleven minutes ago: no retry of it.
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A whose record like it ended eleven minutes ago: no retry of it, the advice to emit naming it (review-r F3)", async () => {
+  const { root, del, env } = await committedProject();
   const started = new Date(Date.now() - 12 * 60_000).toISOString();
   const oldId = `${started.replace(/[-:.]/g, "")}-89abcdef`;
   await appendRecord(
@@ -504,7 +508,11 @@ Deno.test("finish <del-dir> --agent A after A's run is recorded: 'finished alrea
       OutputHashes: {},
     }),
   );
-  const old = await byFolder("SUCCESS");
+  const old = await runCliProcess(
+    ["finish", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
   assertEquals(old.code, 2, old.stderr);
   assertIncludes(old.stderr, "(more than 10 minutes ago): if this repeats its finish");
   assertIncludes(old.stderr, "runrec emit");
@@ -679,5 +687,39 @@ Deno.test("finish <del-dir> --agent A --output P repeated from another folder th
   assertEquals(changed.code, 2, changed.stderr);
   assertIncludes(changed.stderr, "(changed since: _SEMANTIC_LENSING.md)");
   assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A retried after A's next run was recorded: exit 2 'finished already' naming the earlier record it repeats, not emit; a finish like neither names A's last run (soak5 F3)", async () => {
+  const { root, del, env } = await committedProject();
+  const token = await start(del, env);
+  const failed = await runCliProcess(
+    ["finish", token, "--agent", "4_DOCUMENTS", "--status", "FAILED", "--error", "tool crashed"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(failed.code, 0, failed.stderr);
+  const first = failed.stdout.trim();
+  const next = await finish(await start(del, env), env);
+  assertEquals(next.code, 0, next.stderr);
+  const second = next.stdout.trim();
+  const retried = await runCliProcess(
+    ["finish", del, "--agent", "4_DOCUMENTS", "--status", "FAILED", "--error", "tool crashed"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(retried.code, 2, retried.stderr);
+  assertIncludes(retried.stderr, `no pending run of 4_DOCUMENTS: an earlier run of 4_DOCUMENTS`);
+  assertIncludes(retried.stderr, `finished already (runrec log says): its record is ${first}`);
+  assertEquals(retried.stderr.includes("runrec emit"), false, retried.stderr);
+  const unlike = await runCliProcess(
+    ["finish", del, "--agent", "4_DOCUMENTS", "--status", "PARTIAL"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(unlike.code, 2, unlike.stderr);
+  assertIncludes(unlike.stderr, `4_DOCUMENTS's last run here, ${second}, ended `);
+  assertIncludes(unlike.stderr, "runrec emit");
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [first, second]);
   await Deno.remove(root, { recursive: true });
 });
