@@ -629,3 +629,34 @@ Deno.test("placeholders left unfilled in any word option or <del-dir> exit 2 wit
   assertEquals((await recordsOf(del))[0].StatusBefore, "TBD");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("an --input or --output given as a Windows drive path (C:\\x, d:/x, C:) exits 2 naming it, writing nothing, in emit, start and finish; a file named C_x.md is recorded (trial-r F3)", async () => {
+  const { root, del } = await makeProject();
+  const emit = ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"];
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const finish = ["finish", started.stdout.trim(), "--status", "SUCCESS"];
+  for (
+    const [command, option, value] of [
+      [emit, "--input", "C:\\Users\\me\\Spec.md"],
+      [emit, "--output", "d:/out/Datasheet.md"],
+      [["start", del, "--agent", "4_DOCUMENTS"], "--input", "C:"],
+      [finish, "--output", "E:\\Datasheet.md"],
+    ] as const
+  ) {
+    const result = await runCliProcess([...command, option, value]);
+    assertEquals(result.code, 2, result.stderr);
+    assertEquals(
+      result.stderr,
+      `runrec ${command[0]}: ${option} ${value} is a Windows drive path, which names no file on ` +
+        `${Deno.build.os}: give the path as this system names it\n`,
+    );
+  }
+  assertEquals(await recordsOf(del), []);
+  assertEquals(pendingFiles(del).length, 1, "the run waits for its finish");
+  await Deno.writeTextFile(join(del, "C_x.md"), "x\n");
+  const kept = await runCliProcess([...finish, "--output", "C_x.md"]);
+  assertEquals(kept.code, 0, kept.stderr);
+  assertEquals((await recordsOf(del))[0].OutputFiles, ["C_x.md"]);
+  await Deno.remove(root, { recursive: true });
+});
