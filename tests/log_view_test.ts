@@ -11,7 +11,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { checksumOf, encodeRecord, splitCells } from "../src/codec.ts";
 import { HEADER } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
@@ -397,3 +397,38 @@ Deno.test("log view: two annotations two branches numbered alike each show their
     return;
   }
 });
+
+Deno.test("log view: over two copies of a deliverable (worktrees) the table and md show each row's folder, and one copy's annotation marks only its own rows; one copy alone shows no Folder column (trial-r F4)", async () => {
+  const { del, ids } = await annotated();
+  const top = await tempDir({ prefix: "runrec-logview-copies-" });
+  const [a, b] = [join(top, "a"), join(top, "b")];
+  await Deno.mkdir(a);
+  await Deno.mkdir(b);
+  await Deno.writeTextFile(join(a, RECORD_FILE), await Deno.readTextFile(join(del, RECORD_FILE)));
+  // b holds the three runs without the annotations.
+  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).split("\n");
+  await Deno.writeTextFile(join(b, RECORD_FILE), lines.slice(0, 4).join("\n") + "\n");
+  const table = await runCli(["log", a, b, "--by", "path"]);
+  assert.equal(table.code, 0, table.stderr);
+  const rows = table.stdout.trimEnd().split("\n");
+  assert.match(rows[0], /^Folder +RunID +RunTimestamp/);
+  assert.equal(rows.length, 1 + 5 + 3, table.stdout);
+  const folderOf = (row: string) => row.split(/ +/)[0];
+  assert.deepEqual(rows.slice(1).map(folderOf), [a, a, a, a, a, b, b, b].map((d) => relativeTo(d)));
+  // The annotations are a's: b's copy of ids[0] is not INVALIDATED, a's is.
+  const rowOf = (folder: string, id: string) =>
+    rows.find((r) => folderOf(r) === relativeTo(folder) && r.includes(id))!;
+  assert.match(rowOf(a, ids[0]), /INVALIDATED/);
+  assert.doesNotMatch(rowOf(b, ids[0]), /INVALIDATED|SUPERSEDED/);
+  assert.doesNotMatch(rowOf(b, ids[1]), /INVALIDATED|SUPERSEDED/);
+  const md = await runCli(["log", a, b, "--format", "md"]);
+  assert.match(md.stdout, /^\| Folder \| RunID \| Timestamp \|/);
+  const alone = await runCli(["log", a]);
+  assert.match(alone.stdout, /^RunID +RunTimestamp/);
+  await Deno.remove(top, { recursive: true });
+});
+
+/** `folder` as log names it: relative to the working folder. */
+function relativeTo(folder: string): string {
+  return relative(Deno.cwd(), folder);
+}

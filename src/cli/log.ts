@@ -5,6 +5,7 @@
  * @module
  */
 import { readFailure } from "../errors.ts";
+import { dirname, relative } from "../path.ts";
 import {
   ambiguousAnnotations,
   type Annotation,
@@ -92,6 +93,9 @@ Options:
                   md: the Markdown history table: RunID | Timestamp |
                     Agent | Status | Pass | Before→After | Duration | Error
                     (Markdown in Pass and Error is escaped: shown as written)
+                  table and md begin with a Folder column (each record
+                    file's folder) when two files listed hold records of
+                    one deliverable (two worktrees, a copy)
                   csv: the record lines byte for byte as in the file, each
                     under its header line (that of a newer version, such as
                     v1.1, too; a header is repeated when the next record's
@@ -205,23 +209,28 @@ function parseLimit(parsed: Parsed): number | undefined {
   return Number(limit);
 }
 
+/** A record to list, and the record file it is in. */
+interface ListedRecord extends LineRecord {
+  file: string;
+}
+
 /**
  * The records to list, in order: with a limit, only the last `limit`. Held
  * records are cut back to the limit whenever they reach twice it, so a long
  * history costs memory for `2 * limit` records, not for every match.
  */
 class Listing {
-  #records: LineRecord[] = [];
+  #records: ListedRecord[] = [];
 
   constructor(readonly order: Order, readonly limit: number | undefined) {}
 
-  add(record: LineRecord): void {
+  add(record: ListedRecord): void {
     this.#records.push(record);
     if (this.limit !== undefined && this.#records.length >= 2 * this.limit) this.#cut();
   }
 
   /** The records, in listing order. */
-  records(): LineRecord[] {
+  records(): ListedRecord[] {
     this.#cut();
     return this.#records;
   }
@@ -236,8 +245,8 @@ class Listing {
  * Sorts by RunTimestamp; `Array.prototype.sort` is stable, so ties (and
  * timestamps that cannot be read, which go last) keep file order.
  */
-function byTimestamp(records: LineRecord[]): LineRecord[] {
-  const at = (r: LineRecord) => parseInstant(r.record.RunTimestamp) ?? Infinity;
+function byTimestamp(records: ListedRecord[]): ListedRecord[] {
+  const at = (r: ListedRecord) => parseInstant(r.record.RunTimestamp) ?? Infinity;
   return records.map((r) => ({ r, t: at(r) }))
     .sort((a, b) => a.t === b.t ? 0 : a.t < b.t ? -1 : 1)
     .map(({ r }) => r);
@@ -343,16 +352,33 @@ function deedKey(runId: string, timestamp: string): string {
   return `${runId} ${timestamp}`;
 }
 
+/**
+ * The folder of each record file, relative to the working folder, when two of the files hold
+ * records of one deliverable (two worktrees, a copy): their rows' RunIDs then look alike, and
+ * the table and md formats show each row's folder (trial-r F4). Else `undefined`: the RunID names
+ * the deliverable.
+ */
+function foldersToShow(records: readonly ListedRecord[]): Map<string, string> | undefined {
+  const filesOf = new Map<string, Set<string>>();
+  for (const { record, file } of records) {
+    const files = filesOf.get(record.DeliverableID) ?? new Set();
+    filesOf.set(record.DeliverableID, files.add(file));
+  }
+  if ([...filesOf.values()].every((files) => files.size === 1)) return undefined;
+  const files = new Set(records.map((r) => r.file));
+  return new Map([...files].map((file) => [file, relative(Deno.cwd(), dirname(file)) || "."]));
+}
+
 /** Writes the matching records in one format. */
 function write(
   format: Format,
-  records: LineRecord[],
-  annotations: Map<string, Annotation[]>,
+  records: ListedRecord[],
+  annotations: Map<string, Map<string, Annotation[]>>,
   io: Io,
   out: BufferedOut,
 ): void {
-  const json = (r: LineRecord) =>
-    JSON.stringify(recordJson(r.record, extraFields(r), annotationsFor(annotations, r.record)));
+  const about = (r: ListedRecord) => annotationsFor(annotations.get(r.file)!, r.record);
+  const json = (r: ListedRecord) => JSON.stringify(recordJson(r.record, extraFields(r), about(r)));
   switch (format) {
     case "csv": {
       // Each record goes under the header line it has in its file, repeated only when it changes.
@@ -380,22 +406,25 @@ function write(
     case "table":
     case "md": {
       if (records.length === 0) io.err("runrec log: no records match\n");
-      const deeds = annotationDeeds(annotations);
-      const mark = ({ record }: LineRecord) =>
-        isAnnotation(record)
-          ? deeds.get(deedKey(record.RunID, record.RunTimestamp)) ?? ""
-          : annotationMark(annotationsFor(annotations, record));
+      const deeds = new Map([...annotations].map(([file, of]) => [file, annotationDeeds(of)]));
+      const mark = (r: ListedRecord) =>
+        isAnnotation(r.record)
+          ? deeds.get(r.file)!.get(deedKey(r.record.RunID, r.record.RunTimestamp)) ?? ""
+          : annotationMark(about(r));
+      const folders = foldersToShow(records);
+      const folder = folders === undefined ? [] : ["Folder"];
+      const folderOf = (r: ListedRecord) => folders === undefined ? [] : [folders.get(r.file)!];
       out.write(
         format === "table"
           ? renderTable(
-            TABLE_HEADER,
-            records.map((r) => tableRow(r.record, mark(r), io.color)),
-            { alignRight: [7], color: io.color },
+            [...folder, ...TABLE_HEADER],
+            records.map((r) => [...folderOf(r), ...tableRow(r.record, mark(r), io.color)]),
+            { alignRight: [folder.length + 7], color: io.color },
           )
           : renderMarkdownTable(
-            MD_HEADER,
-            records.map((r) => mdRow(r.record, mark(r))),
-            MD_FREE_TEXT,
+            [...folder, ...MD_HEADER],
+            records.map((r) => [...folderOf(r), ...mdRow(r.record, mark(r))]),
+            MD_FREE_TEXT.map((i) => i + folder.length),
           ),
       );
     }
@@ -412,7 +441,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   await refuseOtherFiles(files);
   const out = new BufferedOut(io);
   // Annotations are per file: a RunID is unique only within its deliverable's file.
-  const annotations = new Map<string, Annotation[]>();
+  const annotations = new Map<string, Map<string, Annotation[]>>();
   let unreadable = 0;
   for (const file of files) {
     if (!file.exists) continue;
@@ -426,7 +455,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
           annotating.push(annotationSource(event.record));
-          if (matches(event.record, filters)) listing.add(event);
+          if (matches(event.record, filters)) listing.add({ ...event, file: file.path });
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
           io.err(
             `runrec log: warning: ${file.path}:${event.line}: ${describeLineProblem(event)}\n`,
@@ -438,7 +467,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       unreadable++;
       io.err(`runrec log: ${file.path}: cannot read: ${readFailure(e)}\n`);
     }
-    for (const [id, list] of annotationsIn(annotating)) annotations.set(id, list);
+    annotations.set(file.path, annotationsIn(annotating));
     for (const line of ambiguousAnnotations(annotating)) {
       io.err(`runrec log: warning: ${file.path}: ${line}\n`);
     }
