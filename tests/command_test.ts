@@ -245,3 +245,26 @@ Deno.test("flush: --from FILE with a folder too is refused in one line, exit 2, 
       "folder (see runrec flush --help)\n",
   );
 });
+
+Deno.test("main: a mistyped command or option says which one was meant, exit 2; a name near none says only that it is unknown (trial-r)", async () => {
+  const cases: [string[], string][] = [
+    [["stal", "."], 'runrec: unknown command "stal": did you mean stale?; see runrec --help\n'],
+    [["FINSH", "x"], 'runrec: unknown command "FINSH": did you mean finish?; see runrec --help\n'],
+    [["xyz"], 'runrec: unknown command "xyz"; see runrec --help\n'],
+    [
+      ["log", ".", "--stauts", "FAILED"],
+      "runrec log: unknown option --stauts: did you mean --status? (see runrec log --help)\n",
+    ],
+    [
+      ["emit", ".", "--agnet=X"],
+      "runrec emit: unknown option --agnet: did you mean --agent? (see runrec emit --help)\n",
+    ],
+    [["log", ".", "--zzz"], "runrec log: unknown option --zzz (see runrec log --help)\n"],
+  ];
+  for (const [args, said] of cases) {
+    const out = await runCli(args);
+    strictEqual(out.code, 2, args.join(" "));
+    strictEqual(out.stdout, "");
+    strictEqual(out.stderr, said);
+  }
+});

@@ -60,6 +60,23 @@ export class UsageError extends InputError {
   }
 }
 
+/**
+ * A `--name` the command does not take: its message gains "did you mean ...?" when one of
+ * `known` (the command's long option names) is near it.
+ *
+ * @example
+ * ```ts
+ * import { UnknownOption } from "./command.ts";
+ * new UnknownOption("--stauts", ["status", "agent"]).message; // "unknown option --stauts"
+ * ```
+ */
+export class UnknownOption extends UsageError {
+  /** Builds the error for `option` as typed, the command taking the options `known`. */
+  constructor(readonly option: string, readonly known: readonly string[]) {
+    super(`unknown option ${option}`);
+  }
+}
+
 /** One option of a command. */
 export interface OptionSpec {
   /** `string` takes a value (`--name value` or `--name=value`); `boolean` takes none. */
@@ -163,7 +180,7 @@ export function parseCommandArgs(
       const name = arg.slice(2, eq < 0 ? undefined : eq);
       const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
       if (!spec || name === "" || name.startsWith("-")) {
-        throw new UsageError(`unknown option ${eq < 0 || name === "" ? arg : arg.slice(0, eq)}`);
+        throw new UnknownOption(eq < 0 || name === "" ? arg : arg.slice(0, eq), Object.keys(specs));
       }
       if (spec.type === "boolean") {
         if (eq >= 0) throw new UsageError(`--${name}: takes no value`);

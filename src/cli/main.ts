@@ -10,7 +10,15 @@
  *
  * @module
  */
-import { type Command, EXIT, exitFor, type Io, parseCommandArgs, UsageError } from "./command.ts";
+import {
+  type Command,
+  EXIT,
+  exitFor,
+  type Io,
+  parseCommandArgs,
+  UnknownOption,
+  UsageError,
+} from "./command.ts";
 import { InputError } from "../errors.ts";
 import { withLongWordsShortened } from "../names.ts";
 import { takeNotices } from "../notices.ts";
@@ -194,7 +202,8 @@ export async function main(args: string[], io: Io): Promise<number> {
     return entry ? await runCommand(entry, rest, io) : await runWithoutCommand(name, rest, io);
   } catch (error) {
     const { code, message } = exitFor(error);
-    const hint = error instanceof UsageError ? ` (see runrec ${name} --help)` : "";
+    const near = error instanceof UnknownOption ? await nearOption(error) : "";
+    const hint = error instanceof UsageError ? `${near} (see runrec ${name} --help)` : "";
     const shown = withLongWordsShortened(withoutDenoAdvice(message));
     // The failure may be of the stream itself (standard output on a full disk): then the JSON
     // document cannot be written either, and the exit code is all that is left to say it.
@@ -243,8 +252,21 @@ async function runWithoutCommand(
     io.out(`${(await import("./version.ts")).versionLine()}\n`);
     return EXIT.ok;
   }
-  io.err(`runrec: unknown command ${JSON.stringify(name)}; see runrec --help\n`);
+  const near = await closestOf(name, COMMANDS.map((c) => c.name));
+  const meant = near.length === 0 ? "" : `: did you mean ${near.join(" or ")}?`;
+  io.err(`runrec: unknown command ${JSON.stringify(name)}${meant}; see runrec --help\n`);
   return EXIT.usage;
+}
+
+/** `": did you mean --status?"` for an option near one the command takes, else `""`. */
+async function nearOption({ option, known }: UnknownOption): Promise<string> {
+  const near = await closestOf(option.replace(/^-+/, ""), known);
+  return near.length === 0 ? "" : `: did you mean ${near.map((n) => `--${n}`).join(" or ")}?`;
+}
+
+/** {@linkcode closestNames}, loaded only for a name not known (its package costs start-up). */
+async function closestOf(name: string, known: readonly string[]): Promise<string[]> {
+  return (await import("../near_names.ts")).closestNames(name, known);
 }
 
 /** Loads and runs one command: its help, or its run with parsed arguments. */
