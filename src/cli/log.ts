@@ -63,10 +63,11 @@ RUNREC_ANNOTATE, RunStatus SKIPPED), so every format lists them as rows and
 the filters count them like any record: the same filters give the same
 records in every format. The table and md formats mark a run an annotation
 invalidates or supersedes ([INVALIDATED], [SUPERSEDED by RUN-...]) and say
-what each annotation does ([marks RUN-... INVALIDATED]); json and jsonl
-give every record three keys after its columns: invalidatedBy (the RunIDs
-of the annotations that invalidate it), supersededBy (the RunIDs of the runs
-that supersede it) and annotations (each as {annotationId, timestamp, kind,
+what each annotation does ([marks RUN-... INVALIDATED], or [withdrawn by
+RUN-...] for one withdrawn); json and jsonl give every record three keys
+after its columns: invalidatedBy (the RunIDs of the annotations that
+invalidate it), supersededBy (the RunIDs of the runs that supersede it) and
+annotations (each as {annotationId, timestamp, kind,
 other, note, target}; kind is invalidated, superseded, supersedes or note;
 target, when present, is the start of the RecordChecksum of the record it
 marks: a RunID two branches both used names two records). A run
@@ -407,10 +408,15 @@ function write(
     case "md": {
       if (records.length === 0) io.err("runrec log: no records match\n");
       const deeds = new Map([...annotations].map(([file, of]) => [file, annotationDeeds(of)]));
+      // An annotation withdrawn (invalidated by another) did nothing: its row says by which.
+      const withdrawnBy = (r: ListedRecord) =>
+        about(r).filter((a) => a.kind === "invalidated").map((a) => a.annotationId);
       const mark = (r: ListedRecord) =>
-        isAnnotation(r.record)
-          ? deeds.get(r.file)!.get(deedKey(r.record.RunID, r.record.RunTimestamp)) ?? ""
-          : annotationMark(about(r));
+        !isAnnotation(r.record)
+          ? annotationMark(about(r))
+          : withdrawnBy(r).length > 0
+          ? `withdrawn by ${withdrawnBy(r).join(", ")}`
+          : deeds.get(r.file)!.get(deedKey(r.record.RunID, r.record.RunTimestamp)) ?? "";
       const folders = foldersToShow(records);
       const folder = folders === undefined ? [] : ["Folder"];
       const folderOf = (r: ListedRecord) => folders === undefined ? [] : [folders.get(r.file)!];
