@@ -774,7 +774,9 @@ function classifyLine(
     const what = bom
       ? "starts with a UTF-8 byte-order mark (EF BB BF), then"
       : "is not the v1.0 header:";
-    sink.problem(problem(line, "error", "header", `${what} ${clip(shown)}`));
+    // An editor or spreadsheet that saved the file added the mark: the way out is to drop it.
+    const fix = bom ? ": delete those 3 bytes (until then, records wait in the spool)" : "";
+    sink.problem(problem(line, "error", "header", `${what} ${clip(shown)}${fix}`));
     return;
   }
   const comma = body.lastIndexOf(COMMA);
