@@ -359,6 +359,35 @@ export async function looksMisspelt(
   return near !== undefined && near.names.length > 0;
 }
 
+/**
+ * One line for an `--agent` name that has no run (`where`: "no run by that agent in the
+ * deliverables checked") among `ran`, the agents that do: those agents, and the closest of them
+ * and of the built-in agents when one is near ("did you mean ...?"). For `stale`, which refuses
+ * such a name, and `log`, which warns of it: a misspelt name otherwise reads as "no baseline" or
+ * "no records", and a CI gate passes (trial-t F4).
+ *
+ * @example
+ * ```ts
+ * import { agentNotFound } from "./profiles.ts";
+ * await agentNotFound("4_DOCUMNETS", "no run by that agent", ["4_DOCUMENTS"]);
+ * // "--agent 4_DOCUMNETS: no run by that agent (agents with runs there: 4_DOCUMENTS); did you mean 4_DOCUMENTS?"
+ * ```
+ */
+export async function agentNotFound(
+  agent: string,
+  where: string,
+  ran: readonly string[],
+): Promise<string> {
+  const sorted = [...new Set(ran)]; // in the caller's order
+  // Loaded only here, as in nearMisses: a known name never needs it.
+  const { closestNames } = await import("./near_names.ts");
+  const near = closestNames(agent, [...sorted, ...Object.keys(BUILTIN_PROFILES)]);
+  const hint = near.length === 0 ? "" : `; did you mean ${near.join(" or ")}?`;
+  return `--agent ${agent}: ${where} (agents with runs there: ${
+    sorted.join(", ") || "none"
+  })${hint}`;
+}
+
 /** What a finished run did, as {@linkcode checkRun} compares it with a profile. */
 export interface RunFacts {
   /** RunStatus recorded. */
