@@ -15,6 +15,7 @@ import { AGENT_FILE_NAME, parseAgentFile, writeScopeKind } from "./agent_file.ts
 import { isLifecycleTransition, lifecycleProblems } from "./lifecycle.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
 import { directLookups, type Lookups } from "./lookups.ts";
+import { projectTop } from "./inputs.ts";
 
 /** What an agent may write, and where its profile came from. */
 export interface AgentProfile {
@@ -170,20 +171,23 @@ export function profileFromText(text: string, path: string): AgentProfile {
 
 /**
  * Folders, nearest first, that may hold agent files: `agents/` and
- * `.claude/agents/` in `dir` and in each folder above it, up to `/`, as the
- * path is written (a deliverable reached through a link finds the agents of
- * the project it is named in). Beyond the project's root too: the host keeps
- * `agents/` at its repository's root, which a checkout without `.git` (an
- * archive, a CI artifact) does not mark. Only folders that are there, as
- * `lookups` sees them.
+ * `.claude/agents/` in `dir` and in each folder above it, as the path is
+ * written (a deliverable reached through a link finds the agents of the
+ * project it is named in), up to the project's top (`projectTop`: the git work
+ * tree's, where the host keeps `agents/`, else the execution root's), and no
+ * further: another project's or a home folder's `agents/` above it must not
+ * shape this project's records and warnings (trial-t F6). Up to `/` only
+ * where there is no project to leave (neither root found). Only folders
+ * that are there, as `lookups` sees them.
  */
 function agentFolders(dir: string, lookups: Lookups): string[] {
   const folders: string[] = [];
+  const top = projectTop(dir, lookups);
   for (let d = resolve(dir);; d = dirname(d)) {
     for (const folder of [join(d, "agents"), join(d, ".claude", "agents")]) {
       if (lookups.statKind(folder) === "folder") folders.push(folder);
     }
-    if (dirname(d) === d) return folders;
+    if (d === top || dirname(d) === d) return folders;
   }
 }
 
