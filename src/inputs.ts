@@ -22,6 +22,7 @@ import {
   findExecutionRoot,
   findGitRoot,
   HostFileTooLarge,
+  isExecutionRoot,
   requireRootInSight,
 } from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
@@ -156,6 +157,24 @@ export function projectBounds(
   // Neither found may mean neither seen (trial-q F3): then no bounds can be told.
   requireRootInSight(real, delDir, lookups);
   return { root: real, kind: "deliverable folder" };
+}
+
+/**
+ * The top of the project holding `dir`, as its path is written (links not resolved): the git
+ * work tree's (its superproject's, for a submodule), else the execution root (`dir` itself
+ * when it is one), as {@linkcode projectBounds} finds them; `undefined` when there is neither.
+ * Where runrec stops looking upwards for the project's agent files (trial-t F6).
+ *
+ * @example
+ * ```ts
+ * import { projectTop } from "./inputs.ts";
+ * projectTop("examples/PKG-01_Field_Instruments"); // the repository's top (a git work tree)
+ * ```
+ */
+export function projectTop(dir: string, lookups: Lookups = directLookups): string | undefined {
+  const gitRoot = findGitRoot(dir, lookups);
+  if (gitRoot !== undefined) return superprojectOf(gitRoot, lookups);
+  return isExecutionRoot(dir, lookups) ? resolve(dir) : findExecutionRoot(dir, lookups);
 }
 
 /**

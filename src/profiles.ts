@@ -15,6 +15,7 @@ import { AGENT_FILE_NAME, parseAgentFile, writeScopeKind } from "./agent_file.ts
 import { isLifecycleTransition, lifecycleProblems } from "./lifecycle.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
 import { directLookups, type Lookups } from "./lookups.ts";
+import { projectTop } from "./inputs.ts";
 
 /** What an agent may write, and where its profile came from. */
 export interface AgentProfile {
@@ -170,20 +171,23 @@ export function profileFromText(text: string, path: string): AgentProfile {
 
 /**
  * Folders, nearest first, that may hold agent files: `agents/` and
- * `.claude/agents/` in `dir` and in each folder above it, up to `/`, as the
- * path is written (a deliverable reached through a link finds the agents of
- * the project it is named in). Beyond the project's root too: the host keeps
- * `agents/` at its repository's root, which a checkout without `.git` (an
- * archive, a CI artifact) does not mark. Only folders that are there, as
- * `lookups` sees them.
+ * `.claude/agents/` in `dir` and in each folder above it, as the path is
+ * written (a deliverable reached through a link finds the agents of the
+ * project it is named in), up to the project's top (`projectTop`: the git work
+ * tree's, where the host keeps `agents/`, else the execution root's), and no
+ * further: another project's or a home folder's `agents/` above it must not
+ * shape this project's records and warnings (trial-t F6). Up to `/` only
+ * where there is no project to leave (neither root found). Only folders
+ * that are there, as `lookups` sees them.
  */
 function agentFolders(dir: string, lookups: Lookups): string[] {
   const folders: string[] = [];
+  const top = projectTop(dir, lookups);
   for (let d = resolve(dir);; d = dirname(d)) {
     for (const folder of [join(d, "agents"), join(d, ".claude", "agents")]) {
       if (lookups.statKind(folder) === "folder") folders.push(folder);
     }
-    if (dirname(d) === d) return folders;
+    if (d === top || dirname(d) === d) return folders;
   }
 }
 
@@ -357,6 +361,35 @@ export async function looksMisspelt(
     () => recordedBefore,
   );
   return near !== undefined && near.names.length > 0;
+}
+
+/**
+ * One line for an `--agent` name that has no run (`where`: "no run by that agent in the
+ * deliverables checked") among `ran`, the agents that do: those agents, and the closest of them
+ * and of the built-in agents when one is near ("did you mean ...?"). For `stale`, which refuses
+ * such a name, and `log`, which warns of it: a misspelt name otherwise reads as "no baseline" or
+ * "no records", and a CI gate passes (trial-t F4).
+ *
+ * @example
+ * ```ts
+ * import { agentNotFound } from "./profiles.ts";
+ * await agentNotFound("4_DOCUMNETS", "no run by that agent", ["4_DOCUMENTS"]);
+ * // "--agent 4_DOCUMNETS: no run by that agent (agents with runs there: 4_DOCUMENTS); did you mean 4_DOCUMENTS?"
+ * ```
+ */
+export async function agentNotFound(
+  agent: string,
+  where: string,
+  ran: readonly string[],
+): Promise<string> {
+  const sorted = [...new Set(ran)]; // in the caller's order
+  // Loaded only here, as in nearMisses: a known name never needs it.
+  const { closestNames } = await import("./near_names.ts");
+  const near = closestNames(agent, [...sorted, ...Object.keys(BUILTIN_PROFILES)]);
+  const hint = near.length === 0 ? "" : `; did you mean ${near.join(" or ")}?`;
+  return `--agent ${agent}: ${where} (agents with runs there: ${
+    sorted.join(", ") || "none"
+  })${hint}`;
 }
 
 /** What a finished run did, as {@linkcode checkRun} compares it with a profile. */

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { deliverableOfRunId, foldersOfDeliverable, runIdHome } from "./run_id_home.ts";
 import { isGone, resolvedPath, sameFolder } from "./lookups.ts";
 import { retriedAfter, retriedStartNote } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
@@ -1374,7 +1375,7 @@ async function reapedAs(target: string, runId: string): Promise<string> {
   if (id === undefined) {
     await refuseRecordedRunId(target, runId);
     // The RunID of another deliverable's reaped run: finished in its own folder, not emitted here.
-    const of = /^RUN-(DEL-[0-9]+-[0-9]+)-/.exec(runId)?.[1];
+    const of = deliverableOfRunId(runId);
     const here = resolve(target);
     for (const dir of nearbyFolders(here)) {
       if (dir === here || DELIVERABLE_FOLDER.exec(basename(dir))?.[1] !== of) continue;
@@ -1382,12 +1383,29 @@ async function reapedAs(target: string, runId: string): Promise<string> {
       const elsewhere = theirs === undefined ? undefined : pendingNextDoor(here, theirs);
       if (elsewhere) throw elsewhere;
     }
+    await refuseOtherDeliverable(here, target, runId);
     throw new InputError(
       `--run ${runId}: not a run that reap wrote as FAILED in ${target}; --run takes the ` +
         "token or id runrec start printed, or the RunID of a reaped run",
     );
   }
   return id;
+}
+
+/**
+ * Throws {@linkcode InputError} when `runId` (neither pending nor reaped in `target`) was
+ * allocated in another deliverable: "recorded already" in its own folder when it is, else naming
+ * that folder (trial-t F9). A target without a DeliverableID in its name is passed over.
+ */
+async function refuseOtherDeliverable(here: string, target: string, runId: string): Promise<void> {
+  const own = DELIVERABLE_FOLDER.exec(basename(here))?.[1];
+  const of = deliverableOfRunId(runId);
+  if (own === undefined || of === undefined || of === own) return;
+  for (const dir of foldersOfDeliverable(here, of)) await refuseRecordedRunId(dir, runId);
+  throw new InputError(
+    `--run ${runId}: not a run of ${own} (${target}): it is a run of ${runIdHome(here, runId)}; ` +
+      "finish it in its own deliverable folder; nothing written",
+  );
 }
 
 /**

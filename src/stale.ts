@@ -41,7 +41,7 @@ import {
 import { inputFoldersIn } from "./input_folders.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { findProfile, looksMisspelt } from "./profiles.ts";
+import { agentNotFound, findProfile, looksMisspelt } from "./profiles.ts";
 import {
   AGENT_NAME_PATTERN,
   COLUMNS,
@@ -1559,6 +1559,7 @@ function baselineOf({ record, line }: FolderRecords["records"][number]): Baselin
  *
  * @throws {InputError} for a missing target, a folder that cannot be listed,
  * a missing permission to read a target's project (never a DIRTY verdict),
+ * an agent of `agents` with no run in the deliverables checked and no agent file (misspelt?),
  * or, with `propagate`, a register row naming an ID two folders of one
  * execution root have (which one it means cannot be told).
  *
@@ -1677,7 +1678,7 @@ export async function checkStaleness(
     hasher.close();
   }
   if (options.agents !== undefined) {
-    warnings.push(...unknownAgents(options.agents, agentsThatRan, folders));
+    await refuseUnknownAgents(options.agents, agentsThatRan, folders);
   }
   const report: StaleReport = {
     checks,
@@ -1716,21 +1717,27 @@ export async function checkStaleness(
 }
 
 /**
- * A warning for each agent asked for that has no run in any deliverable
- * checked and that runrec does not know (no agent file, not built in): most
- * likely misspelt, which NO_BASELINE alone would not tell.
+ * Refuses an agent asked for that has no run in any deliverable checked and that runrec does not
+ * know (no agent file, not built in): most likely misspelt, and its NO_BASELINE checks alone
+ * would pass a CI gate (trial-t F4). One that has an agent file but no run yet is NO_BASELINE.
+ *
+ * @throws {InputError} naming the first such agent, the agents that ran, and a near name.
  */
-function unknownAgents(
+async function refuseUnknownAgents(
   asked: readonly string[],
   ran: ReadonlySet<string>,
   folders: readonly string[],
-): string[] {
+): Promise<void> {
   const known = (agent: string) =>
     ran.has(agent) || folders.some((folder) => findProfile(agent, folder) !== undefined);
-  const others = sortUtf8([...ran]).join(", ") || "none";
-  return asked.filter((agent) => !known(agent)).map((agent) =>
-    `--agent ${agent}: no run by that agent in the deliverables checked, and no agent file ` +
-    `names it (agents with runs there: ${others})`
+  const unknown = asked.find((agent) => !known(agent));
+  if (unknown === undefined) return;
+  throw new InputError(
+    await agentNotFound(
+      unknown,
+      "no run by that agent in the deliverables checked, and no agent file names it",
+      sortUtf8([...ran]),
+    ),
   );
 }
 

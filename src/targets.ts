@@ -394,31 +394,58 @@ export function deliverableFolders(
   return sortUtf8(found);
 }
 
+/** How every runrec header line starts, whatever its version. */
+const HEADER_START = new TextEncoder().encode("SchemaVersion,");
+/** Enough of a file's start to hold a header line of any runrec version. */
+const HEADER_BYTES = 4096;
+
 /**
- * Whether `path` is named as a record file may be (`Records.CSV`, git's
- * `RunRecords.csv.orig` of a conflict): `validate` and `verify` check such a
- * file line by line, a damaged header and all, rather than refuse it.
+ * Whether a file whose first line is not a runrec header is a record file with a damaged
+ * header, which `validate` and `verify` check line by line: named as one (`RunRecords.csv`
+ * in any case, git's `RunRecords.csv.orig` of a conflict), or its first line names a
+ * `RunID` column, or starts with a byte-order mark. Another CSV (`Dependencies.csv`, whose
+ * first line is `RegisterSchemaVersion,...`) is not (trial-t F7).
  *
  * @example
  * ```ts
- * import { namedAsCsv } from "./targets.ts";
- * namedAsCsv("old/RunRecords.csv.orig"); // true
- * namedAsCsv("Datasheet.md"); // false
+ * import { damagedRecordFile } from "./targets.ts";
+ * damagedRecordFile("old/RunRecords.csv.orig", "SchemaVersio"); // true
+ * damagedRecordFile("damaged.csv", "SchemaVersio,RunID"); // true
+ * damagedRecordFile("Dependencies.csv", "RegisterSchemaVersion,DependencyID"); // false
  * ```
  */
-export function namedAsCsv(path: string): boolean {
-  return /\.csv/i.test(basename(path));
+export function damagedRecordFile(path: string, firstLine: string): boolean {
+  if (/runrecords/i.test(basename(path)) || firstLine.startsWith("\uFEFF")) return true;
+  return firstLine.split(",").some((cell) => cell.trim().replace(/^"|"$/g, "") === "RunID");
 }
 
-/** How every runrec header line starts, whatever its version. */
-const HEADER_START = new TextEncoder().encode("SchemaVersion,");
+/** The first line of `path`, from its first {@linkcode HEADER_BYTES} bytes; `undefined` if it cannot be opened. */
+async function firstLineOf(path: string): Promise<string | undefined> {
+  const handle = await Deno.open(path).catch(() => undefined);
+  if (handle === undefined) return undefined;
+  const start = new Uint8Array(HEADER_BYTES);
+  let read = 0;
+  try {
+    while (read < start.length) {
+      const n = await handle.read(start.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+  } finally {
+    handle.close();
+  }
+  // The byte-order mark is kept: a header after one is not a runrec header.
+  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(start.subarray(0, read));
+  return text.split(/\r?\n/, 1)[0];
+}
 
 /**
  * Throws {@linkcode InputError} for a file given by name (not a
  * `RunRecords.csv`) whose first line is not a runrec header line: another
- * file named by mistake (`log Datasheet.md`), whose every line would read as
- * a broken record. Every command that reads records calls it; `validate`
- * and `verify` pass it no file {@linkcode namedAsCsv}.
+ * file named by mistake (`log Datasheet.md`, `validate Dependencies.csv`), whose every line
+ * would read as a broken record. Every command that reads records calls it; `validate`
+ * and `verify` pass `keepDamaged`, keeping a record file with a damaged header
+ * ({@linkcode damagedRecordFile}) to check it line by line.
  *
  * @example
  * ```ts
@@ -426,30 +453,23 @@ const HEADER_START = new TextEncoder().encode("SchemaVersion,");
  * await refuseOtherFiles(await resolveTargets(["DEL-01-02_X/Datasheet.md"])); // throws
  * ```
  */
-export async function refuseOtherFiles(files: readonly RecordTarget[]): Promise<void> {
+export async function refuseOtherFiles(
+  files: readonly RecordTarget[],
+  options: { keepDamaged?: boolean } = {},
+): Promise<void> {
   for (const file of files) {
     if (file.path !== file.target || basename(file.path) === RECORD_FILE) continue;
     if (file.unreadable !== undefined || !file.exists) continue;
-    const start = new Uint8Array(HEADER_START.length);
-    let read = 0;
     // One that cannot be opened is left to the reader, which names it and goes on.
-    const handle = await Deno.open(file.path).catch(() => undefined);
-    if (handle === undefined) continue;
-    try {
-      while (read < start.length) {
-        const n = await handle.read(start.subarray(read));
-        if (n === null) break;
-        read += n;
-      }
-    } finally {
-      handle.close();
-    }
-    if (read < start.length || start.some((b, i) => b !== HEADER_START[i])) {
-      throw new InputError(
-        `${oneLine(file.path)}: not a run record file (its first line is not a runrec header ` +
-          `line); give a ${RECORD_FILE} or a deliverable folder`,
-      );
-    }
+    const firstLine = await firstLineOf(file.path);
+    if (firstLine === undefined) continue;
+    const bytes = new TextEncoder().encode(firstLine);
+    if (HEADER_START.every((b, i) => bytes[i] === b)) continue;
+    if (options.keepDamaged && damagedRecordFile(file.path, firstLine)) continue;
+    throw new InputError(
+      `${oneLine(file.path)}: not a run record file (its first line is not a runrec header ` +
+        `line); give a ${RECORD_FILE} or a deliverable folder`,
+    );
   }
 }
 

@@ -25,7 +25,7 @@ import { acquireLock } from "../src/lock.ts";
 import { readRecords } from "../src/reader.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
-import { emitArgs, runCli } from "./cli.ts";
+import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 
 /** A deliverable with two SUCCESS runs and one FAILED run. */
@@ -502,7 +502,7 @@ Deno.test("annotate: messages say a RunID is an annotation, a run of another del
   const del3 = join(root, DEL3);
   const { stdout } = await runCli(emitArgs(del3));
   const foreign = stdout.trim();
-  const wrong = await refused(del, 1, foreign, "--invalidates", "--note", "x");
+  const wrong = await refused(del, 2, foreign, "--invalidates", "--note", "x");
   assert.match(wrong, new RegExp(`${foreign} is not a run in .*: it is a run of DEL-01-03 \\(`));
   assert.match(
     wrong,
@@ -518,6 +518,53 @@ Deno.test("annotate: messages say a RunID is an annotation, a run of another del
     atRoot,
   );
   assert.doesNotMatch(atRoot, /is not a run in/);
+});
+
+Deno.test("a RunID of another deliverable: annotate, show and finish exit 2, each naming the RunID's own folder, annotate's two sentences apart (trial-t F9)", async () => {
+  const { root, ids: [run] } = await examplesWithRuns(1);
+  const cli = (...args: string[]) => runCliProcess(args, undefined, undefined, root);
+  const own = `DEL-01-02 (${DEL2})`;
+  // DEL-01-03 has no record file yet.
+  const noFile = await cli("annotate", DEL3, run, "--note", "x");
+  assert.equal(noFile.code, 2);
+  assert.equal(
+    noFile.stderr,
+    `runrec annotate: ${DEL3}: no ${RECORD_FILE} here: no run of DEL-01-03 is recorded yet; ` +
+      `${run} is a run of ${own}\n`,
+  );
+  const show = await cli("show", DEL3, run);
+  assert.equal(show.code, 2);
+  assert.equal(
+    show.stderr,
+    `runrec show: ${run} is not a run of DEL-01-03 (${DEL3}): it is a run of ${own}; show it ` +
+      "from there\n",
+  );
+  const finish = await cli("finish", DEL3, "--run", run, "--status", "SUCCESS");
+  assert.equal(finish.code, 2);
+  assert.equal(
+    finish.stderr,
+    `runrec finish: --run ${run}: recorded already as that RunID in ` +
+      `${join(root, DEL2, RECORD_FILE)} (4_DOCUMENTS, SUCCESS); nothing written, nothing more is ` +
+      "needed (an emit would record the run twice)\n",
+  );
+  const unknown = run.replace(/-\d{3}$/, "-099");
+  const notRecorded = await cli("finish", DEL3, "--run", unknown, "--status", "SUCCESS");
+  assert.equal(notRecorded.code, 2);
+  assert.equal(
+    notRecorded.stderr,
+    `runrec finish: --run ${unknown}: not a run of DEL-01-03 (${DEL3}): it is a run of ${own}; ` +
+      "finish it in its own deliverable folder; nothing written\n",
+  );
+  // With a record file in DEL-01-03, annotate says the same, exit 2; nothing was written there.
+  assert.equal((await cli(...emitArgs(DEL3))).code, 0);
+  const before = await Deno.readTextFile(join(root, DEL3, RECORD_FILE));
+  const withFile = await cli("annotate", DEL3, run, "--note", "x");
+  assert.equal(withFile.code, 2);
+  assert.ok(withFile.stderr.includes(`it is a run of ${own}, not of DEL-01-03;`), withFile.stderr);
+  assert.equal(await Deno.readTextFile(join(root, DEL3, RECORD_FILE)), before);
+  // A RunID of this deliverable that is not in its file stays a lookup that found nothing: 1.
+  const missing = await cli("show", DEL2, unknown);
+  assert.equal(missing.code, 1);
 });
 
 Deno.test("annotationsIn: a withdrawn annotation does not apply; a hand-written withdrawal loop still ends", () => {

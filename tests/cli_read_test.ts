@@ -788,6 +788,37 @@ Deno.test("log, show, export, validate and verify refuse a file that is not a re
   }
 });
 
+Deno.test("validate and verify refuse another CSV (Dependencies.csv) as log does, exit 2; a RunRecords.csv with a damaged header is still checked, FAILED (trial-t F7)", async () => {
+  const { dir, file } = await fixture();
+  const register = join(dir, "Dependencies.csv");
+  await Deno.writeTextFile(
+    register,
+    "RegisterSchemaVersion,DependencyID,FromDeliverableID\nv3.1,DEP-01-02-001,DEL-01-02\n",
+  );
+  for (const command of ["validate", "verify", "log"]) {
+    const { code, out, err } = await cliProcess([command, register]);
+    assert.equal(code, 2, command);
+    assert.equal(out, "");
+    assert.equal(
+      err,
+      `runrec ${command}: ${register}: not a run record file (its first line is not a runrec ` +
+        "header line); give a RunRecords.csv or a deliverable folder\n",
+    );
+  }
+  // The deliverable's own file, its header damaged, is a broken record file: FAILED, exit 1.
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replace("SchemaVersion,", "SchemaVersio,"));
+  const bom = join(dir, "bom.csv");
+  await Deno.writeTextFile(bom, `\uFEFF${text}`);
+  for (const damaged of [file, bom]) {
+    for (const command of ["validate", "verify"]) {
+      const checked = await cliProcess([command, damaged]);
+      assert.equal(checked.code, 1, `${command} ${damaged}`);
+      assert.ok(checked.out.includes(`${damaged}:1: `), `${command}: ${checked.out}`);
+    }
+  }
+});
+
 Deno.test("log, validate, verify and export name a record file another user may not read once: path, cannot read, why", async () => {
   const { root, dir, file } = await fixture();
   await Deno.chmod(file, 0o600); // root's: nobody may not read it

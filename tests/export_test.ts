@@ -1239,6 +1239,22 @@ Deno.test("export --out onto a FIFO writes into it for the reader waiting on it;
   assertEquals(result.stderr, `runrec export: wrote 5 runs as a PROV-JSON document to ${fifo}\n`);
 });
 
+Deno.test("export --out - writes to standard output, no file named - made; --out ./- writes that file (trial-t F8)", async () => {
+  const root = await examplesWithRuns();
+  const expected = (await exported(root, "--format", "prov")).stdout;
+  const cwd = await tempDir();
+  const args = ["export", root, "--format", "prov", "--out"];
+  const result = await runCliProcess([...args, "-"], undefined, undefined, cwd);
+  assertEquals([result.code, result.stdout, result.stderr], [0, expected, ""]);
+  assert(!existsSync(join(cwd, "-")), "a file named - was written");
+  const file = await runCliProcess([...args, "./-"], undefined, undefined, cwd);
+  assertEquals([file.code, file.stdout], [
+    0,
+    "runrec export: wrote 5 runs as a PROV-JSON document to ./-\n",
+  ]);
+  assertEquals(await Deno.readTextFile(join(cwd, "-")), expected);
+});
+
 Deno.test("export --out /dev/stdout, /proc/self/fd/1 and /dev/null write into the descriptor; the summary goes to stderr", async () => {
   const root = await examplesWithRuns();
   const expected = (await exported(root, "--format", "openlineage")).stdout;

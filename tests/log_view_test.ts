@@ -15,7 +15,7 @@ import { join, relative } from "node:path";
 import { checksumOf, encodeRecord, splitCells } from "../src/codec.ts";
 import { HEADER } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
-import { runCli } from "./cli.ts";
+import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 
 /** A root with two deliverables whose runs interleave in time. */
@@ -90,6 +90,21 @@ Deno.test("log view: --agent matches like --status: case-insensitive, comma-sepa
     ids.b1,
     ids.a2,
   ]);
+});
+
+Deno.test("log view: an --agent with no record warns, naming the agents that have some and a near one, exit 0 (trial-t F4)", async () => {
+  const { del } = await makeProject();
+  await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  const result = await runCliProcess(["log", del, "--agent", "4_DOCUMNETS"]);
+  assert.equal(result.code, 0);
+  assert.equal(
+    result.stderr,
+    "runrec log: no records match\n" +
+      "runrec log: warning: --agent 4_DOCUMNETS: no record of that agent (agents with runs " +
+      "there: 4_DOCUMENTS); did you mean 4_DOCUMENTS?\n",
+  );
+  // A name that matches, in any case, is no typo.
+  assert.equal((await runCliProcess(["log", del, "--agent", "4_documents"])).stderr, "");
 });
 
 Deno.test("log view: the table has Pass and Error columns (first line of ErrorSummary)", async () => {

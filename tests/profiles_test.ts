@@ -27,8 +27,8 @@ import {
 import { closestNames } from "../src/near_names.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
-import { runCli } from "./cli.ts";
-import { ROOT, sampleDraft } from "./fixtures.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { git, ROOT, sampleDraft, tempDir, writeTree } from "./fixtures.ts";
 
 const FIXTURES = join(ROOT, "tests", "fixtures", "agents");
 const fixtureProfile = (name: string) => {
@@ -109,10 +109,13 @@ Deno.test("findProfile: the agents/ folder above the deliverable, --agents-dir, 
     assertEquals(findProfile("CHIRALITY_LENS", join(del, "..", "DEL-01-03_New"))?.primaryOutputs, [
       "Lens.md",
     ]);
-    // Above the execution root too: the host keeps agents/ at its repository's root, which a
-    // checkout without .git (an archive, a CI artifact) does not mark.
+    // Not above the project's top: with no .git, the execution root (trial-t F6).
     await Deno.mkdir(join(above, "agents"));
     Deno.writeTextFileSync(join(above, "agents", "AGENT_ABOVE.md"), table("`Above.md`"));
+    assertEquals(findProfile("ABOVE", del), undefined);
+    // The host keeps agents/ at its repository's root: a git work tree around the execution root
+    // is the project.
+    await Deno.mkdir(join(above, ".git"));
     assertEquals(findProfile("ABOVE", del)?.primaryOutputs, ["Above.md"]);
     // A deliverable named through a link finds the agents of the project it is named in.
     const elsewhere = await Deno.makeTempDir({ prefix: "runrec-profiles-" });
@@ -128,6 +131,35 @@ Deno.test("findProfile: the agents/ folder above the deliverable, --agents-dir, 
   } finally {
     await Deno.remove(above, { recursive: true });
   }
+});
+
+Deno.test("agent files above a git-initialised project (another's agents/, a home folder's) are not read: no warning from them, no profile (trial-t F6)", async () => {
+  const above = await tempDir({ prefix: "runrec-profiles-" });
+  const table = "AGENT_TYPE: 2\n| **WRITE_SCOPE** | deliverable-local |\n" +
+    "| **PRIMARY_OUTPUTS** | `Unrelated.md` |\n";
+  await writeTree(above, { "agents/AGENT_CHIRALITY_LENS.md": table });
+  const root = join(above, "project");
+  const del = join(root, "PKG-01_A", "1_Working", "DEL-01-03_B");
+  await writeTree(root, {
+    "INIT.md": "# Init\n",
+    "agents/simulated.ts": "// no agent file here\n",
+    "PKG-01_A/1_Working/DEL-01-03_B/_CONTEXT.md": "**DeliverableID:** DEL-01-03\n",
+    "PKG-01_A/1_Working/DEL-01-03_B/_STATUS.md": "# Status: DEL-01-03 B\n\n" +
+      "**Current State:** SEMANTIC_READY\n**Last Updated:** 2026-02-22\n",
+    "PKG-01_A/1_Working/DEL-01-03_B/_SEMANTIC_LENSING.md": "x\n",
+  });
+  await git(root, "init", "-q");
+  const emit = (agent: string, ...more: string[]) =>
+    runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS", ...more]);
+  const lens = await emit("CHIRALITY_LENS", "--output", "_SEMANTIC_LENSING.md");
+  assertEquals([lens.code, lens.stderr], [0, ""]);
+  const lenz = await emit("CHIRALITY_LENZ");
+  assertEquals(lenz.code, 0);
+  assertIncludes(
+    lenz.stderr,
+    "agent CHIRALITY_LENZ is not a known agent (no agent file, nor built in)",
+  );
+  assertEquals(findProfile("CHIRALITY_LENS", del)?.source, "built-in");
 });
 
 const clean: RunFacts = {

@@ -16,7 +16,7 @@ import { checkStaleness } from "../src/stale.ts";
 import { InputError } from "../src/errors.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
-import { type CliResult, runCli } from "./cli.ts";
+import { type CliResult, runCli, runCliProcess } from "./cli.ts";
 import { runAsNobody } from "./support/nobody.ts";
 import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
 
@@ -458,19 +458,32 @@ Deno.test("stale: the run named as an input's writer is the one whose recorded o
   }
 });
 
-Deno.test("stale: an --agent with no run anywhere checked and no agent file is warned about", async () => {
-  const { del } = await makeProject();
+Deno.test("stale: an --agent with no run anywhere checked and no agent file is refused, exit 2, naming a near one (trial-t F4)", async () => {
+  const { root, del } = await makeProject();
   await runrec(0, "emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS");
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS");
-  let result = await runrec(0, "stale", del, "--agent", "4_DOCUMENT");
+  await Deno.writeTextFile(join(root, "_Decomposition", "D.md"), "rev B\n");
+  // The real agent is DIRTY: a CI gate must not pass on a misspelt name.
+  await runrec(1, "stale", root, "--agent", "4_DOCUMENTS");
+  for (const agents of ["4_DOCUMNETS", "A,4_DOCUMNETS"]) {
+    const result = await runCliProcess(["stale", root, "--agent", agents]);
+    assertEquals(result.code, 2);
+    assertEquals(result.stdout, "");
+    assertEquals(
+      result.stderr,
+      "runrec stale: --agent 4_DOCUMNETS: no run by that agent in the deliverables checked, and " +
+        "no agent file names it (agents with runs there: 4_DOCUMENTS, A); did you mean 4_DOCUMENTS?\n",
+    );
+  }
+  // No name near: no "did you mean".
+  const far = await runrec(2, "stale", del, "--agent", "ZEBRA");
+  assertIncludes(far.stderr, "(agents with runs there: 4_DOCUMENTS, A)\n");
+  // An agent runrec knows (built in, or an agent file) that has not run here is no typo.
+  let result = await runrec(1, "stale", del, "--agent", "CHIRALITY_LENS,4_DOCUMENTS");
+  assertEquals(result.stderr, "");
+  await writeTree(root, { "agents/AGENT_MY_LINTER.md": "# AGENT INSTRUCTIONS\n" });
+  result = await runrec(0, "stale", del, "--agent", "MY_LINTER");
   assertIncludes(result.stdout, "NO_BASELINE");
-  assertIncludes(
-    result.stderr,
-    "--agent 4_DOCUMENT: no run by that agent in the deliverables checked, and no agent file " +
-      "names it (agents with runs there: 4_DOCUMENTS, A)",
-  );
-  // An agent runrec knows (built in) that has not run here is no typo.
-  result = await runrec(0, "stale", del, "--agent", "CHIRALITY_LENS,A");
   assertEquals(result.stderr, "");
 });
 

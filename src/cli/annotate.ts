@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join, relative } from "../path.ts";
+import { join } from "../path.ts";
 import {
   AnnotationRefused,
   AnnotationUnconfirmed,
@@ -12,17 +12,12 @@ import {
   appendAnnotation,
   isAnnotation,
 } from "../annotations.ts";
-import {
-  deliverableId,
-  findExecutionRoot,
-  isExecutionRoot,
-  requireFolder,
-} from "../deliverable.ts";
+import { deliverableId, requireFolder } from "../deliverable.ts";
+import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
 import { linesWithRunId, RECORD_FILE } from "../store.ts";
-import { deliverableFolders, SILENT_SEARCH } from "../targets.ts";
 import {
   type Command,
   EXIT,
@@ -78,9 +73,10 @@ not confirmed (...): do not repeat it", and annotate exits 0, as emit does (a
 repeat would append a second annotation).
 
 Exit codes: 0 annotated (confirmed or not, above); 1 a RunID is not a run in
-the deliverable's records (an annotation, another deliverable's run: the
-message says which), or line N holds no record of RUNID or OLD; 2 usage
-error, missing folder or record file, unreadable file, a RunID found only on
+the deliverable's records (an annotation: the message says so), or line N
+holds no record of RUNID or OLD; 2 usage error, a run of another deliverable
+(the message names its folder), missing folder or record file, unreadable
+file, a RunID found only on
 a damaged line (runrec validate says what is wrong), a refused annotation
 (above), or a RunID that names two records and no --line says which (the
 message names their lines).
@@ -216,34 +212,6 @@ function picked(file: string, lines: Lines, numbers: readonly number[], ids: rea
   return picks;
 }
 
-/** The DeliverableID a RunID was allocated in (`RUN-<DEL-XX-YY>-…`). */
-function deliverableOf(runId: string): string {
-  return /^RUN-(DEL-[0-9]+-[0-9]+)-/.exec(runId)![1];
-}
-
-/** The deliverable folders with the ID `id` in the execution root around `delDir` (or beneath it). */
-function foldersOf(delDir: string, id: string): string[] {
-  const root = isExecutionRoot(delDir) ? delDir : findExecutionRoot(delDir);
-  if (root === undefined) return [];
-  return deliverableFolders(root, SILENT_SEARCH).filter(
-    (folder) => {
-      try {
-        return deliverableId(folder).id === id;
-      } catch {
-        return false; // not a deliverable after all: not the one sought
-      }
-    },
-  );
-}
-
-/** Where the run `runId` of another deliverable is, as a clause: "DEL-01-03 (<folder>)". */
-function elsewhere(delDir: string, runId: string): string {
-  const id = deliverableOf(runId);
-  // Shown as the user would type it: relative to where runrec runs.
-  const folders = foldersOf(delDir, id).map((folder) => relative(Deno.cwd(), folder) || ".");
-  return folders.length === 0 ? id : `${id} (${folders.join(", ")})`;
-}
-
 /** The folder's own DeliverableID, or `undefined` when it is not a deliverable folder. */
 function ownId(delDir: string): string | undefined {
   try {
@@ -274,9 +242,10 @@ function notARun(delDir: string, file: string, lines: Lines, id: string, record?
     );
   }
   const own = ownId(delDir);
-  if (own !== undefined && deliverableOf(id) !== own) {
-    return new CheckFailure(
-      `${id} is not a run in ${file}: it is a run of ${elsewhere(delDir, id)}, not of ${own}; ` +
+  // The RunID says where it belongs: the folder given is the mistake, as for show and finish.
+  if (own !== undefined && deliverableOfRunId(id) !== own) {
+    return new InputError(
+      `${id} is not a run in ${file}: it is a run of ${runIdHome(delDir, id)}, not of ${own}; ` +
         "annotate it in its own deliverable folder",
     );
   }
@@ -303,11 +272,11 @@ function noRecordFile(delDir: string, runId: string): InputError {
   const what = own === undefined
     ? `${delDir}: no ${RECORD_FILE} here: is it a deliverable folder?`
     : `${delDir}: no ${RECORD_FILE} here: no run of ${own} is recorded yet`;
-  const where = elsewhere(delDir, runId);
+  const where = runIdHome(delDir, runId);
   // Pointing to a deliverable only helps when there is one to go to.
-  const hint = deliverableOf(runId) === own || where === deliverableOf(runId)
+  const hint = deliverableOfRunId(runId) === own || where === deliverableOfRunId(runId)
     ? ""
-    : ` ${runId} is a run of ${where}`;
+    : `${what.endsWith("?") ? " " : "; "}${runId} is a run of ${where}`;
   return new InputError(what + hint);
 }
 

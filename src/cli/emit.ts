@@ -74,8 +74,9 @@ Options:
   --notes TEXT          free text
   --agents-dir DIR      the host's agent files (AGENT_<NAME>.md): the agent's profile
                         (write scope, _STATUS.md changes) comes from there; default:
-                        an agents/ folder in or above <del-dir>, else runrec's
-                        built-in one
+                        an agents/ folder in or above <del-dir>, up to its git
+                        work tree's top (else its execution root), else
+                        runrec's built-in one
   --no-fsync            do not flush to disk (faster; a power loss may lose the record)
   --strict              exit 2 when the record cannot be written, and do not spool it
                         (default: warn, spool, exit 0)

@@ -94,8 +94,9 @@ Options:
   --no-fsync            do not flush the record to disk
   --agents-dir DIR      the host's agent files (AGENT_<NAME>.md): the agent's profile
                         (write scope, _STATUS.md changes) comes from there; default:
-                        an agents/ folder in or above <del-dir>, else runrec's
-                        built-in one
+                        an agents/ folder in or above <del-dir>, up to its git
+                        work tree's top (else its execution root), else
+                        runrec's built-in one
 
 Example:
   runrec exec PKG-01_X/1_Working/DEL-01-02_Y --agent DEPENDENCIES --pass FULL \\

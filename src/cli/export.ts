@@ -50,7 +50,8 @@ Formats:
 
 Options:
   --format F      openlineage or prov (required)
-  --out FILE      write to FILE instead of standard output: a file whole or
+  --out FILE      write to FILE instead of standard output (- is standard
+                  output, ./- a file named so): a file whole or
                   not at all (a temporary file renamed over it, or removed on
                   a failure or Ctrl-C; a symbolic link's target is replaced,
                   the link kept); a FIFO, terminal
@@ -106,7 +107,9 @@ function refuseRunrecFile(out: string): void {
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["del-dir|file|root"], "targets");
   const format = parseFormat(parsed);
-  const out = stringOption(parsed, "out");
+  // `-` is standard output, as for most tools (trial-t F8); a file named so is `./-`.
+  const outOption = stringOption(parsed, "out");
+  const out = outOption === "-" ? undefined : outOption;
   const namespace = stringOption(parsed, "namespace");
   if (out === "") throw new UsageError("--out needs a file name");
   if (out !== undefined) refuseRunrecFile(out);

@@ -50,7 +50,8 @@ Options:
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
   --agents-dir DIR  the host's agent files (AGENT_<NAME>.md) for the agent's profile;
-                    default: an agents/ folder in or above the deliverable, else
+                    default: an agents/ folder in or above the deliverable, up
+                    to its git work tree's top (else its execution root), else
                     built in
   --no-fsync        do not flush to disk (faster; a power loss may lose the record)
   --strict          exit 2 when the record cannot be written, and do not spool it;

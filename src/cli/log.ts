@@ -23,6 +23,8 @@ import { describePending, pendingRecords } from "../spool.ts";
 import { foldersWithPendingRuns, pendingRunWarnings } from "../pending.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseInstant } from "../time.ts";
+import { sortUtf8 } from "../manifest.ts";
+import { agentNotFound } from "../profiles.ts";
 import { describeLineProblem } from "../verify.ts";
 import {
   type Command,
@@ -437,6 +439,24 @@ function write(
   }
 }
 
+/**
+ * A line for each agent of `--agent` (as given) with no record in the files read, naming the
+ * agents that have some and a near name: "no records match" alone hides a misspelt name
+ * (trial-t F4). Case does not matter, as for the filter.
+ */
+async function agentsNotFound(
+  option: string | undefined,
+  recorded: ReadonlySet<string>,
+): Promise<string[]> {
+  const recordedUpper = new Set([...recorded].map((a) => a.toUpperCase()));
+  const missing = (commaList(option) ?? []).filter((a) => !recordedUpper.has(a.toUpperCase()));
+  return await Promise.all(
+    missing.map((agent) =>
+      agentNotFound(agent, "no record of that agent", sortUtf8([...recorded]))
+    ),
+  );
+}
+
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["del-dir|file|root"], "targets");
   const filters = parseFilters(parsed);
@@ -448,6 +468,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const out = new BufferedOut(io);
   // Annotations are per file: a RunID is unique only within its deliverable's file.
   const annotations = new Map<string, Map<string, Annotation[]>>();
+  const recordedAgents = new Set<string>();
   let unreadable = 0;
   for (const file of files) {
     if (!file.exists) continue;
@@ -460,6 +481,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
+          if (!isAnnotation(event.record)) recordedAgents.add(event.record.AgentName);
           annotating.push(annotationSource(event.record));
           if (matches(event.record, filters)) listing.add({ ...event, file: file.path });
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
@@ -478,8 +500,14 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       io.err(`runrec log: warning: ${file.path}: ${line}\n`);
     }
   }
-  write(format, listing.records(), annotations, io, out);
+  const listed = listing.records();
+  write(format, listed, annotations, io, out);
   out.flush();
+  if (listed.length === 0) {
+    for (const line of await agentsNotFound(stringOption(parsed, "agent"), recordedAgents)) {
+      io.err(`runrec log: warning: ${line}\n`);
+    }
+  }
   for (const p of pendingRecords(targets)) {
     io.err(`runrec log: warning: ${describePending(p)}\n`);
   }

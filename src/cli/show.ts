@@ -11,7 +11,10 @@ import {
   type AnnotationSource,
   annotationSource,
 } from "../annotations.ts";
-import { CheckFailure } from "../errors.ts";
+import { CheckFailure, InputError } from "../errors.ts";
+import { deliverableId } from "../deliverable.ts";
+import { dirname } from "../path.ts";
+import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
@@ -55,7 +58,8 @@ shown: one Markdown document after another, or a JSON array of the objects.
 --line N shows one of them.
 
 Exit codes: 0 shown; 1 the RunID is not in the records (or not on line N);
-2 usage error (also a malformed RunID), missing target or unreadable file.
+2 usage error (also a malformed RunID or a run of another deliverable: the
+message names its folder), missing target or unreadable file.
 
 Example:
   runrec show PKG-01_Alpha/1_Working/DEL-01-02_Spec \\
@@ -157,6 +161,27 @@ function renderRecordMarkdown(
   ].join("\n");
 }
 
+/**
+ * Throws {@linkcode InputError} when `runId` was allocated in another deliverable than
+ * `target`'s, naming where it belongs: the folder given is the mistake, which the RunID
+ * itself tells (trial-t F9). A target that is no deliverable's (a file named otherwise, a
+ * folder without `_CONTEXT.md`) is passed over.
+ */
+function refuseOtherDeliverable(target: string, runId: string): void {
+  let own: string;
+  try {
+    const folder = Deno.statSync(target).isDirectory ? target : dirname(target);
+    own = deliverableId(folder).id;
+  } catch {
+    return;
+  }
+  if (deliverableOfRunId(runId) === own) return;
+  throw new InputError(
+    `${runId} is not a run of ${own} (${target}): it is a run of ${runIdHome(target, runId)}; ` +
+      "show it from there",
+  );
+}
+
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const [target, runId] = positionals(parsed, ["del-dir|file", "RUNID"]);
   const format = parsed.values.json ? "json" : stringOption(parsed, "format") ?? "md";
@@ -200,6 +225,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
   }
   if (found.length === 0) {
+    refuseOtherDeliverable(target, runId);
     const where = files.length === 1 ? files[0].path : target;
     const hint = unread > 0
       ? ` (${plural(unread, "line")} could not be read; see runrec validate)`

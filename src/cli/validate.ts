@@ -6,7 +6,7 @@
  */
 import { readFailure } from "../errors.ts";
 import { checkRecordFile } from "../reader.ts";
-import { namedAsCsv, refuseOtherFiles, resolveTargets } from "../targets.ts";
+import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
 import { BufferedOut, paint, plural, problemLine, RepeatedWarnings } from "./format.ts";
@@ -175,8 +175,8 @@ function jsonSink(out: BufferedOut): Sink {
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["file|del-dir|root"], "targets");
   const files = await resolveTargets(targets, { keepUnreadable: true });
-  // A .csv named is checked line by line, a damaged header and all: what validate is for.
-  await refuseOtherFiles(files.filter((file) => !namedAsCsv(file.path)));
+  // A record file with a damaged header is checked line by line: what this command is for.
+  await refuseOtherFiles(files, { keepDamaged: true });
   const out = new BufferedOut(io);
   const sink = parsed.values.json ? jsonSink(out) : textSink(io, out);
   const total = { records: 0, errors: 0, warnings: 0, files: files.length, unreadable: 0 };

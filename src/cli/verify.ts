@@ -17,7 +17,6 @@ import { foldersWithPendingRuns, listPendingRuns, pendingRunWarnings } from "../
 import { collidedRunIds } from "../reader.ts";
 import { sharedIdProblems } from "../claimed_ids.ts";
 import {
-  namedAsCsv,
   noteSkippedToolRoot,
   type RecordTarget,
   refuseOtherFiles,
@@ -267,8 +266,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     keepUnreadable: true,
     skippedToolRoot: (folder, held) => toolRoots.push([folder, held]),
   });
-  // A .csv named is checked line by line, a damaged header and all.
-  await refuseOtherFiles(files.filter((file) => !namedAsCsv(file.path)));
+  // A record file with a damaged header is checked line by line: what this command is for.
+  await refuseOtherFiles(files, { keepDamaged: true });
 
   // History first: an unknown revision, a shallow clone or a git that cannot run ends the
   // command (exit 2) before anything is printed.
