@@ -240,7 +240,9 @@ async function startState(
   const dir = resolve(delDir);
   refuseEmptyPaths("inputs", options.inputs ?? []);
   const readAs: string[] = [];
-  const given = (options.inputs ?? []).map((p) => pathMeant(dir, p, "--input", readAs));
+  const given = (options.inputs ?? []).map((p) =>
+    pathMeant(dir, p, "--input", readAs, { allowOutside: options.allowOutside })
+  );
   const [inputs, before] = await Promise.all([
     governedInputs(dir, given, {
       allowOutside: options.allowOutside,
@@ -288,23 +290,24 @@ async function startState(
 
 /**
  * The path `option` gave, named from `dir` (absolute): one that names nothing there but a file
- * beneath `dir` from the current folder (`$P/Spec.md` from the execution root) is that file, and
- * a note saying so goes to `notes`. A file among `filesAtStart` (a run's outputs: from `dir`,
- * listed at start) is there for this, though the run deleted it.
+ * from the current folder (`$P/Spec.md` from the execution root, another deliverable's file, one
+ * outside the project with `allowOutside`) is that file, and a note saying so goes to `notes`.
+ * A file among `filesAtStart` (a run's outputs: from `dir`, listed at start) is there for this,
+ * though the run deleted it. `startCwd`: the folder `runrec start` ran in, looked from next.
  */
 function pathMeant(
   dir: string,
   given: string,
   option: string,
   notes: string[],
-  startCwd?: string,
-  filesAtStart?: ReadonlySet<string>,
+  look: { startCwd?: string; filesAtStart?: ReadonlySet<string>; allowOutside?: boolean },
 ): string {
-  let meant = meantPath(dir, given, undefined, filesAtStart);
+  const { filesAtStart, allowOutside } = look;
+  let meant = meantPath(dir, given, { filesAtStart, allowOutside });
   let from = "the current folder";
-  if (meant === undefined && startCwd !== undefined) {
+  if (meant === undefined && look.startCwd !== undefined) {
     // A finish run from another folder than its start: the path may be named from the start's.
-    meant = meantPath(dir, given, startCwd, filesAtStart);
+    meant = meantPath(dir, given, { from: look.startCwd, filesAtStart, allowOutside });
     from = "the folder runrec start ran in";
   }
   if (meant === undefined) return given;
@@ -854,9 +857,11 @@ async function hashOutputs(
   let bounds = knownBounds; // else looked up for the first folder given, if any
   for (const named of outputs) {
     // A hash the caller knows names its file from `dir` already (exec's DELETED).
-    const output = Object.hasOwn(known, named)
-      ? named
-      : pathMeant(dir, named, "--output", notes, atStart?.cwd, filesAtStart);
+    const output = Object.hasOwn(known, named) ? named : pathMeant(dir, named, "--output", notes, {
+      startCwd: atStart?.cwd,
+      filesAtStart,
+      allowOutside,
+    });
     const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
     if (Object.hasOwn(known, relativePath(dir, path)) || kindOf(path) !== "folder") {
       given.push(output);
@@ -963,7 +968,7 @@ async function hashOutputs(
       // Not there at start, not there now: the run deleted nothing (SCHEMA.md 2.4: TBD, noted).
       hashes[rel] = TBD;
       const note = `output ${rel} does not exist, nor did it at start: never existed, recorded ` +
-        `TBD${await notFoundHint(dir, given[i], "--output")}`;
+        `TBD${await notFoundHint(dir, given[i], "--output", allowOutside)}`;
       notes.push(note);
       if (!placeholderProblem("--output", given[i])) warnings.push(note);
     } else if (result instanceof Deno.errors.NotFound) {
@@ -971,7 +976,7 @@ async function hashOutputs(
       hashes[rel] = DELETED;
       // There at start (finish, exec): the run deleted it. Else (emit) it may be a wrong path.
       const deleted = filesAtStart.has(rel);
-      const hint = deleted ? "" : (await notFoundHint(dir, given[i], "--output") ||
+      const hint = deleted ? "" : (await notFoundHint(dir, given[i], "--output", allowOutside) ||
         "; if the run did not delete it, name the file it wrote (paths are relative to <del-dir>)");
       const note = `output ${rel} does not exist: recorded as ${DELETED}${hint}`;
       notes.push(note);

@@ -465,7 +465,9 @@ export async function governedInputs(
   }
   const missing: string[] = [];
   for (const [path, { input, why }] of notFound) {
-    const hint = why === "not found" ? await notFoundHint(root, input, "--input") : "";
+    const hint = why === "not found"
+      ? await notFoundHint(root, input, "--input", options.allowOutside)
+      : "";
     const note = `--input ${input}: ${why}${hint}`;
     unhashed.set(path, note);
     missing.push(shortened(note, MAX_NOTE_LENGTH));

@@ -9,6 +9,7 @@
  */
 import { DELIVERABLE_FOLDER, deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
+import { isInsideProject, projectBounds } from "./inputs.ts";
 import { isThere } from "./lookups.ts";
 import { basename, dirname, isAbsolute, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import { shellWord } from "./shell_word.ts";
@@ -45,46 +46,88 @@ function visibleEnds(path: string): string {
   return `${JSON.stringify(path)} (the path ${/\s$/.test(path) ? "ends" : "begins"} in ${what})`;
 }
 
+/** Options of {@linkcode meantPath}. */
+export interface MeantPathOptions {
+  /** The folder `given` may be named from (default: the current folder). */
+  from?: string;
+  /**
+   * The deliverable folder's files at a run's start (from `delDir`): one of
+   * them counts as there, though the run may have deleted it since.
+   */
+  filesAtStart?: ReadonlySet<string>;
+  /**
+   * Whether a file outside the project may be meant (`--allow-outside`).
+   * Default `false`: only one inside the project (the git work tree, else the
+   * execution root), since runrec would not read another.
+   */
+  allowOutside?: boolean;
+}
+
 /**
  * The path from `delDir` (absolute) of the file `given` names from the
- * folder `from` (default: the current folder), when `given` is relative,
- * names nothing from `delDir`, and names something beneath `delDir` from
- * `from`; else `undefined`. A file among `filesAtStart` (the folder's files
- * at a run's start, from `delDir`) counts as there: the run may have deleted it.
+ * folder `options.from` (default: the current folder), when `given` is
+ * relative, names nothing from `delDir`, and names something from `from`:
+ * beneath `delDir`, or elsewhere in the project (another deliverable's file,
+ * the execution root's), or anywhere with `options.allowOutside`; else
+ * `undefined`. A path that names a file from `delDir` (or one among
+ * `options.filesAtStart`) means that file: `undefined`.
  *
  * @example
  * ```ts
  * import { meantPath } from "./meant_path.ts";
  * // In /p, with /p/DEL-01-02_X/Spec.md there and no /p/DEL-01-02_X/DEL-01-02_X/Spec.md:
  * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md"); // "Spec.md"
- * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", "/p"); // "Spec.md", from anywhere
+ * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", { from: "/p" }); // "Spec.md", from anywhere
  * // Spec.md deleted by the run since its start:
- * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", "/p", new Set(["Spec.md"])); // "Spec.md"
+ * meantPath("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", { filesAtStart: new Set(["Spec.md"]) });
+ * // Another deliverable's file, in the project of /p/DEL-01-02_X:
+ * meantPath("/p/DEL-01-02_X", "DEL-01-03_Y/Datasheet.md"); // "../DEL-01-03_Y/Datasheet.md"
  * ```
  */
 export function meantPath(
   delDir: string,
   given: string,
-  from?: string,
-  filesAtStart: ReadonlySet<string> = new Set(),
+  options: MeantPathOptions = {},
 ): string | undefined {
+  const filesAtStart = options.filesAtStart ?? new Set();
   if (isAbsolute(given)) return undefined;
   try {
     // Both folders with links resolved: the current folder (and start's, kept) is the system's
     // real one, while <del-dir> may be given through a link (a home folder on a data disk).
     const folder = withLinksResolved(delDir);
-    const fromHere = resolve(withLinksResolved(from ?? Deno.cwd()), given);
-    if (fromHere === folder || !isAtOrBeneath(fromHere, folder)) return undefined;
+    const fromHere = resolve(withLinksResolved(options.from ?? Deno.cwd()), given);
+    if (fromHere === folder) return undefined;
     // What `given` names from `delDir`, now or at start (deleted since), is the file meant.
     const fromDelDir = resolve(delDir, given);
     if (isThere(fromDelDir) || filesAtStart.has(relative(resolve(delDir), fromDelDir))) {
       return undefined;
+    }
+    if (!isAtOrBeneath(fromHere, folder)) {
+      return pathToOutside(delDir, fromHere, options.allowOutside ?? false);
     }
     const meant = relative(folder, fromHere);
     return isThere(fromHere) || filesAtStart.has(meant) ? meant : undefined;
   } catch {
     return undefined; // no current folder (removed), or none runrec may read: no guess
   }
+}
+
+/**
+ * The path from `delDir` of `fromHere` (absolute, outside the deliverable
+ * folder), when it is there and runrec would read it: inside the project, or
+ * anywhere when `allowOutside`. Taken from `delDir` as given, links unresolved,
+ * as the inputs are resolved from it: checked to name the same file that way.
+ */
+function pathToOutside(
+  delDir: string,
+  fromHere: string,
+  allowOutside: boolean,
+): string | undefined {
+  if (!isThere(fromHere)) return undefined;
+  if (!allowOutside && !isInsideProject(fromHere, projectBounds(delDir))) return undefined;
+  const meant = relative(resolve(delDir), fromHere);
+  const same = withLinksResolved(resolve(delDir, meant)) === withLinksResolved(fromHere);
+  return same ? meant : undefined;
 }
 
 /** `path` with its links resolved, or as it is where that cannot be (a folder runrec may not read). */
@@ -99,9 +142,11 @@ function withLinksResolved(path: string): string {
 /**
  * What a note adds for a path `option` gave that names nothing from
  * `delDir` (absolute): the path meant from the current folder
- * ({@linkcode meantPath}); else, when the argument holds several paths
- * (commas or spaces) of which one is there, one per option; else the names
- * near it in its folder. `""` when none is.
+ * ({@linkcode meantPath}); else where the path names a file outside the
+ * project from there, which only `--allow-outside` reads (not `allowOutside`
+ * already); else, when the argument holds several paths (commas or spaces) of
+ * which one is there, one per option; else the names near it in its folder.
+ * `""` when none is.
  *
  * @example
  * ```ts
@@ -116,11 +161,14 @@ export async function notFoundHint(
   delDir: string,
   given: string,
   option: string,
+  allowOutside = false,
 ): Promise<string> {
-  const fromHere = meantPath(delDir, given);
+  const fromHere = meantPath(delDir, given, { allowOutside });
   if (fromHere !== undefined) {
     return ` (paths are relative to <del-dir>: did you mean ${fromHere}?)`;
   }
+  const outside = allowOutside ? "" : outsideHint(delDir, given);
+  if (outside !== "") return outside;
   const parts = given.split(/[,\s]+/).filter((p) => p !== "");
   if (parts.length > 1 && parts.some((p) => isThere(resolve(delDir, p)))) {
     return ` (one path per ${option}: ${parts.map((p) => `${option} ${shellWord(p)}`).join(" ")})`;
@@ -131,6 +179,22 @@ export async function notFoundHint(
   const folder = dirname(given);
   const shown = near.map((name) => folder === "." ? name : join(folder, name));
   return ` (did you mean ${shown.join(" or ")}?)`;
+}
+
+/**
+ * What a note adds for a path that names, from the current folder, a file
+ * outside the project of `delDir`: where it is, and that `--allow-outside`
+ * reads it. `""` for any other path.
+ */
+function outsideHint(delDir: string, given: string): string {
+  if (meantPath(delDir, given, { allowOutside: true }) === undefined) return "";
+  try {
+    const { kind } = projectBounds(delDir);
+    return ` (from the current folder it names ${resolve(given)}, outside the ${kind}: ` +
+      "--allow-outside reads it)";
+  } catch {
+    return ""; // no project in sight: projectBounds says so where it matters
+  }
 }
 
 /**

@@ -39,6 +39,7 @@ import {
   REFERENCES_FILE,
 } from "./inputs.ts";
 import { inputFoldersIn } from "./input_folders.ts";
+import { meantPath } from "./meant_path.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { agentNotFound, findProfile, looksMisspelt } from "./profiles.ts";
@@ -667,6 +668,24 @@ function keptOut(
 }
 
 /**
+ * The note for an input `TBD` at the run and not there now. One not found then that names a
+ * file from the current folder (given from there by a run before trial-t F2, or from another
+ * folder than the run's) is no "not found now": the note says it was looked for from
+ * `<del-dir>`, and names that file.
+ */
+function missingThenAndNow(
+  c: Pick<InputComparison, "dir" | "baseline" | "allowOutside">,
+  path: string,
+): string {
+  const notFound = reasonAtRun(c.baseline, c.dir, path)?.startsWith("not found") ?? false;
+  const meant = notFound ? meantPath(c.dir, path, { allowOutside: c.allowOutside }) : undefined;
+  if (meant === undefined) return `input ${path}: could not be hashed at the run, not found now`;
+  return `input ${path}: not found from <del-dir>, at the run nor now (from the current folder ` +
+    `it names ${meant}, which this run's record has no hash of: a run that names it so lets ` +
+    "stale see it change)";
+}
+
+/**
  * Compares the governed inputs now with the baseline's. An input the run
  * itself wrote is expected with its output hash (the run changed it), and
  * one it deleted is expected gone.
@@ -756,7 +775,7 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       }
       const state = unreadableNow(abs, c);
       if (state.change === "removed" && then === TBD) {
-        notes.push(`input ${path}: could not be hashed at the run, not found now`);
+        notes.push(missingThenAndNow(c, path));
         continue;
       }
       // Unreadable then and now for the same reason (a FIFO, a loop): nothing changed that

@@ -1,4 +1,4 @@
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
 import { InputError } from "../src/errors.ts";
 import { withRun } from "../src/run.ts";
@@ -6,7 +6,8 @@ import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
 import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
-import { git, makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, makeProject, ROOT, sampleDraft, tempDir, writeTree } from "./fixtures.ts";
+import { sha256Hex } from "../src/sha256.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { recordRun } from "../src/hook.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
@@ -1039,6 +1040,111 @@ Deno.test("emit, start and finish from the execution root with paths from there:
   const right = await fromRoot(emitArgs(del, "--output", "Datasheet.md"));
   assertEquals(right.stderr.includes("recorded as"), false, right.stderr);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("start, finish and emit from the execution root with paths from there to files outside <del-dir> (another deliverable's, the root's): each is recorded as that file from <del-dir> (../…), hashed, noted; stale is DIRTY naming it when it changes; a path that names a file from <del-dir> too keeps that meaning (trial-t F2)", async () => {
+  const { root, del } = await makeProject();
+  const p = "PKG-01_Pkg/1_Working";
+  const other = join(root, p, "DEL-01-03_Other");
+  await writeTree(other, { "Notes.md": "# Notes\n", "README.md": "# Other's readme\n" });
+  await Deno.writeTextFile(join(root, "README.md"), "# Root readme\n");
+  const fromRoot = (args: string[]) => runCliProcess(args, FULL_FLAGS, {}, root);
+  const readAs = (option: string, given: string, meant: string) =>
+    `note: ${option} ${given}: recorded as ${meant}, the file it names from the current folder`;
+  const sibling = `${p}/DEL-01-02_Thing/Datasheet.md`;
+  const start = await fromRoot(
+    ["start", `${p}/DEL-01-03_Other`, "--agent", "X", "--input", sibling]
+      .concat(["--input", "_Decomposition/D.md", "--input", "README.md"]),
+  );
+  assertEquals(start.code, 0, start.stderr);
+  assertIncludes(start.stderr, readAs("--input", sibling, "../DEL-01-02_Thing/Datasheet.md"));
+  assertIncludes(
+    start.stderr,
+    readAs("--input", "_Decomposition/D.md", "../../../_Decomposition/D.md"),
+  );
+  assertEquals(start.stderr.includes("not found"), false, start.stderr);
+  // README.md names a file from <del-dir> too: that one, as the help says, and no note.
+  assertEquals(start.stderr.includes("--input README.md"), false, start.stderr);
+  const finish = await fromRoot(
+    [
+      "finish",
+      start.stdout.trim(),
+      "--status",
+      "SUCCESS",
+      "--output",
+      `${p}/DEL-01-02_Thing/Dependencies.csv`,
+    ],
+  );
+  assertEquals(finish.code, 0, finish.stderr);
+  assertIncludes(
+    finish.stderr,
+    readAs(
+      "--output",
+      `${p}/DEL-01-02_Thing/Dependencies.csv`,
+      "../DEL-01-02_Thing/Dependencies.csv",
+    ),
+  );
+  const [run] = await recordsOf(other);
+  assertEquals(run.InputFiles, [
+    "../DEL-01-02_Thing/Datasheet.md",
+    "../../../_Decomposition/D.md",
+    "README.md",
+  ]);
+  for (const path of run.InputFiles) assertMatch(run.InputHashes[path], SHA256_PATTERN);
+  assertEquals(
+    run.InputHashes["README.md"],
+    sha256Hex(Deno.readFileSync(join(other, "README.md"))),
+  );
+  assertMatch(run.OutputHashes["../DEL-01-02_Thing/Dependencies.csv"], SHA256_PATTERN);
+  const clean = await fromRoot(["stale", `${p}/DEL-01-03_Other`]);
+  assertEquals(clean.code, 0, clean.stdout + clean.stderr);
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "Revised range: 0-200 m3/h\n", {
+    append: true,
+  });
+  const dirty = await fromRoot(["stale", `${p}/DEL-01-03_Other`]);
+  assertEquals(dirty.code, 1, dirty.stdout + dirty.stderr);
+  assertMatch(dirty.stdout, /^DIRTY .*DEL-01-03 .*X /m);
+  assertMatch(dirty.stdout, /changed +\.\.\/DEL-01-02_Thing\/Datasheet\.md/);
+  // emit alike, for its inputs and outputs.
+  const emit = await fromRoot(
+    ["emit", `${p}/DEL-01-03_Other`, "--agent", "X", "--status", "SUCCESS", "--input", "INIT.md"]
+      .concat(["--output", sibling]),
+  );
+  assertEquals(emit.code, 0, emit.stderr);
+  assertIncludes(emit.stderr, readAs("--input", "INIT.md", "../../../INIT.md"));
+  assertIncludes(emit.stderr, readAs("--output", sibling, "../DEL-01-02_Thing/Datasheet.md"));
+  const emitted = (await recordsOf(other)).at(-1)!;
+  assertEquals(emitted.InputFiles, ["../../../INIT.md"]);
+  assertMatch(emitted.InputHashes["../../../INIT.md"], SHA256_PATTERN);
+  assertMatch(emitted.OutputHashes["../DEL-01-02_Thing/Datasheet.md"], SHA256_PATTERN);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("an --input named from a current folder outside the project is not read unless --allow-outside: the warning says what it names there and that --allow-outside reads it; with it, it is recorded as that file, hashed (trial-t F2)", async () => {
+  const { root, del } = await makeProject();
+  const outside = await tempDir();
+  await Deno.writeTextFile(join(outside, "x.md"), "# Outside\n");
+  const fromOutside = (args: string[]) => runCliProcess(args, FULL_FLAGS, {}, outside);
+  const kept = await fromOutside(["start", del, "--agent", "X", "--input", "x.md"]);
+  assertEquals(kept.code, 0, kept.stderr);
+  assertIncludes(
+    kept.stderr,
+    `warning: --input x.md: not found (from the current folder it names ${
+      join(outside, "x.md")
+    }, ` +
+      "outside the execution root: --allow-outside reads it)",
+  );
+  const meant = relative(del, join(outside, "x.md"));
+  const read = await fromOutside(
+    ["emit", del, "--agent", "X", "--status", "SUCCESS", "--input", "x.md", "--allow-outside"],
+  );
+  assertEquals(read.code, 0, read.stderr);
+  assertIncludes(read.stderr, `note: --input x.md: recorded as ${meant}, the file it names from`);
+  const [record] = await recordsOf(del);
+  assertEquals(record.InputFiles, [meant]);
+  assertEquals(record.InputHashes[meant], sha256Hex(Deno.readFileSync(join(outside, "x.md"))));
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(outside, { recursive: true });
 });
 
 Deno.test("emit and start with an --input or --output that names nothing: a warning (not a note) with the path likely meant: a near name, one path per option; a file the run deleted (finish) is only noted", async () => {

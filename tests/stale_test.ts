@@ -1039,3 +1039,31 @@ Deno.test("stale: a project's own agent whose every run is invalidated stays NO_
     ["EDITOR", "CLEAN"],
   ]);
 });
+
+Deno.test("stale on an --input recorded not found, named from another folder than <del-dir>: the note says it was not found from <del-dir>, at the run nor now, and names the file it is from the current folder, not 'not found now' for a file that is there (trial-t F2)", async () => {
+  const { root, del } = await makeProject();
+  const p = "PKG-01_Pkg/1_Working";
+  const other = join(root, p, "DEL-01-03_Other");
+  await writeTree(other, { "Notes.md": "# Notes\n" });
+  const sibling = `${p}/DEL-01-02_Thing/Datasheet.md`;
+  // Given from the root's view while the agent ran in its own folder: nothing there, TBD.
+  const emit = await runCliProcess(
+    ["emit", other, "--agent", "X", "--status", "SUCCESS", "--input", sibling],
+    FULL_FLAGS,
+    {},
+    other,
+  );
+  assertEquals(emit.code, 0, emit.stderr);
+  assertIncludes(emit.stderr, `warning: --input ${sibling}: not found`);
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "rev B\n", { append: true });
+  const stale = await runCliProcess(["stale", `${p}/DEL-01-03_Other`], FULL_FLAGS, {}, root);
+  assertEquals(stale.code, 0, stale.stdout + stale.stderr);
+  assertIncludes(
+    stale.stdout,
+    `note: input ${sibling}: not found from <del-dir>, at the run nor now (from the current ` +
+      "folder it names ../DEL-01-02_Thing/Datasheet.md, which this run's record has no hash of: " +
+      "a run that names it so lets stale see it change)",
+  );
+  assertEquals(stale.stdout.includes("not found now"), false, stale.stdout);
+  await Deno.remove(root, { recursive: true });
+});

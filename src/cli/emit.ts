@@ -86,10 +86,11 @@ Options:
                         "lostRecord")
 
 Prints the RunID. Paths are relative to <del-dir> (absolute paths are made relative);
-one that names nothing there but a file in <del-dir> from the current folder
-(--output $P/Spec.md run from the execution root) is recorded as that file, with a
-note. An --input not found is recorded TBD with a warning (stale cannot see it
-change), naming a near name or "one path per --input" where one fits. An emit
+one that names nothing there but a file from the current folder (--output
+$P/Spec.md run from the execution root; outside the project only with
+--allow-outside) is recorded as that file, from <del-dir>, with a note. An
+--input not found is recorded TBD with a warning (stale cannot see it change),
+naming a near name or "one path per --input" where one fits. An emit
 that repeats a record of the file (same agent, --started, status, inputs and
 outputs: a retry) is written, with a warning naming the earlier record.
 A write failure never fails the agent's run: runrec prints a warning, keeps the
