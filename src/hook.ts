@@ -22,15 +22,8 @@ import {
 import { requireHostname, requireReadable, requireRecordable } from "./required_permissions.ts";
 import { committedAsTheyAre, gitHead } from "./git.ts";
 import { hashFiles } from "./hash.ts";
-import {
-  governedInputs,
-  type GovernedOptions,
-  isInsideProject,
-  isRunrecOwn,
-  type ProjectBounds,
-  projectBounds,
-  relativePath,
-} from "./inputs.ts";
+import { governedInputs, type GovernedOptions, isRunrecOwn, relativePath } from "./inputs.ts";
+import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFolderNote } from "./input_folders.ts";
 import { directLookups, isGone, type Lookups, type MemoLookups, memoLookups } from "./lookups.ts";
 import { hostname } from "./lock.ts";

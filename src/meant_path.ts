@@ -9,7 +9,7 @@
  */
 import { DELIVERABLE_FOLDER, deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
-import { isInsideProject, projectBounds } from "./inputs.ts";
+import { isInsideProject, projectBounds } from "./project_bounds.ts";
 import { isThere } from "./lookups.ts";
 import { basename, dirname, isAbsolute, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import { shellWord } from "./shell_word.ts";

@@ -15,7 +15,7 @@ import { AGENT_FILE_NAME, parseAgentFile, writeScopeKind } from "./agent_file.ts
 import { isLifecycleTransition, lifecycleProblems } from "./lifecycle.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
 import { directLookups, type Lookups } from "./lookups.ts";
-import { projectTop } from "./inputs.ts";
+import { projectTop } from "./project_bounds.ts";
 
 /** What an agent may write, and where its profile came from. */
 export interface AgentProfile {

@@ -51,7 +51,7 @@ function requireFoldersUp(start: string, shown: string, lookups?: MemoLookups): 
     if (!granted({ name: "read", path: folder })) {
       // Granted up to the folder it was started in and no further (the sandboxed build,
       // `--allow-read=.`): it may hold projects; a deliverable's root unseen above it is
-      // refused where its bounds are found (inputs.ts `projectBounds`).
+      // refused where its bounds are found (project_bounds.ts `projectBounds`).
       if (folder !== cwd && isAtOrBeneath(cwd, folder) && isAtOrBeneath(start, cwd)) return;
       throw missing(shown, `read access to "${folder}"`, "--allow-read");
     }

@@ -31,13 +31,8 @@ import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
-import {
-  governedInputs,
-  isInsideProject,
-  type ProjectBounds,
-  projectBounds,
-  REFERENCES_FILE,
-} from "./inputs.ts";
+import { governedInputs, REFERENCES_FILE } from "./inputs.ts";
+import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFoldersIn } from "./input_folders.ts";
 import { meantPath } from "./meant_path.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
