@@ -50,6 +50,7 @@ import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
 import { recordedLateNote } from "./recorded_late.ts";
 import { checkRun, findProfile, unknownAgentWarning } from "./profiles.ts";
+import { finishThere, pendingElsewhere, runThere, siblingFolders } from "./nearby_runs.ts";
 import { readLifecycleState } from "./status.ts";
 import {
   agentsRecordedIn,
@@ -1130,7 +1131,40 @@ export async function recordRun(
   const outcome = await writeBuilt(delDir, built, writeOptions);
   const repeated = outcome.written?.sameRunAs;
   if (repeated !== undefined) outcome.warnings.push(repeatWarning(delDir, outcome, repeated));
+  outcome.warnings.push(...pendingElsewhereWarnings(delDir, report.agent, outcome, lookups));
   return outcome;
+}
+
+/**
+ * A warning for each run of `agent` pending in another deliverable folder beside `delDir`
+ * (`pendingElsewhere` in its `siblingFolders`), naming the finish that records it there (trial-t
+ * F1): an emit given the wrong folder records that run in the wrong deliverable, and reap later
+ * writes its pending run FAILED. Only beside it (listed by the permission check already, in
+ * `lookups`), not in the whole execution root as finish's
+ * refusal looks: that listing would cost every emit 300 ms in a root of 1,000 deliverables. Advice
+ * only: a failure to look is no failure of the emit.
+ */
+function pendingElsewhereWarnings(
+  delDir: string,
+  agent: string,
+  outcome: RunOutcome,
+  lookups: Lookups,
+): string[] {
+  const recorded = outcome.written?.record.RunID;
+  const withdraw = recorded === undefined
+    ? ""
+    : `, and withdraw this record: runrec annotate ${shellWord(delDir)} ${recorded} ` +
+      `--invalidates --note "recorded in the wrong deliverable"`;
+  try {
+    const beside = (dir: string) => siblingFolders(dir, lookups);
+    return pendingElsewhere(delDir, agent, beside).map((run) =>
+      `${runThere(run)}: if this emit records that run, it is in the wrong deliverable: finish ` +
+      `it there instead: ${finishThere(run)}${withdraw}; if it is another instance's, at work ` +
+      "there (a fan-out), leave it alone"
+    );
+  } catch {
+    return [];
+  }
 }
 
 /**
