@@ -8,10 +8,11 @@
  *
  * @module
  */
-import { basename, dirname, join, relative, resolve } from "./path.ts";
+import { basename, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, findExecutionRoot } from "./deliverable.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
-import { directLookups, type Lookups, sameFolder } from "./lookups.ts";
+import { sameFolder } from "./lookups.ts";
+import { asTyped, siblingFolders } from "./hook.ts";
 import {
   listOutsidePendingRuns,
   listPendingRuns,
@@ -65,28 +66,6 @@ export function nearbyFolders(delDir: string): string[] {
     if (root !== undefined) candidates.push(...deliverableFolders(root, SILENT_SEARCH));
   } catch { /* an execution root that cannot be listed: beside it is all there is */ }
   return [...new Set(candidates.map((dir) => resolve(dir)))];
-}
-
-/**
- * The deliverable folders beside `delDir` (named `DEL-XX-YY…`, in its parent folder), absolute;
- * `delDir` itself among them when it is one (links to folders followed; none when the parent
- * cannot be listed). One listing, which `lookups` may have made already: cheap enough for every
- * emit, where {@linkcode nearbyFolders} lists the whole execution root (a root of 1,000
- * deliverables: 300 ms).
- *
- * @example
- * ```ts
- * import { siblingFolders } from "./nearby_runs.ts";
- * siblingFolders("examples/PKG-01_Field_Instruments/1_Working/DEL-01-01_Pressure_Transmitter_Spec");
- * ```
- */
-export function siblingFolders(delDir: string, lookups: Lookups = directLookups): string[] {
-  const parent = dirname(resolve(delDir));
-  const found: string[] = [];
-  for (const [name, kind] of lookups.folderEntries(parent)) {
-    if (kind === "folder" && DELIVERABLE_FOLDER.test(name)) found.push(join(parent, name));
-  }
-  return found;
 }
 
 /**
@@ -165,21 +144,4 @@ export function finishThere({ dir, item }: RunInFolder): string {
  */
 export function runAndItsFinish(run: RunInFolder): string {
   return `${runThere(run)}: ${finishThere(run)}`;
-}
-
-/**
- * A folder as the agent would type it: relative to where runrec runs (absolute if that is gone).
- *
- * @example
- * ```ts
- * import { asTyped } from "./nearby_runs.ts";
- * asTyped(Deno.cwd() + "/DEL-01-02_X"); // "DEL-01-02_X"
- * ```
- */
-export function asTyped(dir: string): string {
-  try {
-    return relative(Deno.cwd(), dir) || ".";
-  } catch {
-    return dir;
-  }
 }
