@@ -16,6 +16,7 @@ import { isLifecycleTransition, lifecycleProblems } from "./lifecycle.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
 import { directLookups, type Lookups } from "./lookups.ts";
 import { projectTop } from "./project_bounds.ts";
+import { shellWord } from "./shell_word.ts";
 
 /** What an agent may write, and where its profile came from. */
 export interface AgentProfile {
@@ -311,6 +312,54 @@ export async function unknownAgentWarning(
   lookups: Lookups = directLookups,
   recorded: () => ReadonlySet<string> = () => new Set(),
 ): Promise<string | undefined> {
+  const unknown = await unknownAgent(agent, delDir, agentsDir, lookups, recorded);
+  if (unknown === undefined) return undefined;
+  return `agent ${agent} is not a known agent (${unknown.where}, nor built in): recorded as ` +
+    `given, an agent of its own in stale and log; did you mean ${unknown.meant}? (an agent of ` +
+    `the project's own: an AGENT_${agent}.md declares it)`;
+}
+
+/**
+ * The warning of {@linkcode unknownAgentWarning} for a run of `agent` started on `delDir`
+ * (trial-t F10), said by `start` while the agent can still start again under the name it meant:
+ * its finish would record the name as given, and a finish or emit under the name meant would
+ * leave this run pending, for reap to write FAILED. `token` is the started run's (absent: kept
+ * in memory only). `undefined` when {@linkcode unknownAgentWarning} would say nothing.
+ *
+ * @example
+ * ```ts
+ * import { unknownAgentAtStart } from "./profiles.ts";
+ * await unknownAgentAtStart("chirality_lens", "/nowhere/DEL-01-02_X", "/nowhere/DEL-01-02_X/.runrec/pending/1.json");
+ * // "agent chirality_lens is not a known agent (no agent file, nor built in): started as given, …"
+ * ```
+ */
+export async function unknownAgentAtStart(
+  agent: string,
+  delDir: string,
+  token?: string,
+  recorded: () => ReadonlySet<string> = () => new Set(),
+): Promise<string | undefined> {
+  const unknown = await unknownAgent(agent, delDir, undefined, directLookups, recorded);
+  if (unknown === undefined) return undefined;
+  const restart = token === undefined
+    ? "record it under that name at its end instead"
+    : `remove this run (rm ${shellWord(token)}) and start it again under that name`;
+  return `agent ${agent} is not a known agent (${unknown.where}, nor built in): started as ` +
+    `given, and its finish records that name; did you mean ${unknown.meant}? If so, ${restart}; ` +
+    `else nothing to do (an agent of the project's own: an AGENT_${agent}.md declares it)`;
+}
+
+/**
+ * Where `agent`'s file was looked for and the names it is a near miss of (`A or B`), by the rule
+ * of {@linkcode unknownAgentWarning}; `undefined` when it says nothing.
+ */
+async function unknownAgent(
+  agent: string,
+  delDir: string,
+  agentsDir: string | undefined,
+  lookups: Lookups,
+  recorded: () => ReadonlySet<string>,
+): Promise<{ where: string; meant: string } | undefined> {
   if (Object.hasOwn(BUILTIN_PROFILES, agent)) return undefined;
   const builtIn = Object.keys(BUILTIN_PROFILES);
   const near = await nearMisses(agent, delDir, agentsDir, lookups, builtIn, recorded);
@@ -318,11 +367,7 @@ export async function unknownAgentWarning(
   const where = near.files.size === 0
     ? "no agent file"
     : `no AGENT_${agent}.md in ${near.folders.join(", ")}`;
-  return `agent ${agent} is not a known agent (${where}, nor built in): recorded as given, an ` +
-    `agent of its own in stale and log; did you mean ${
-      near.names.join(" or ")
-    }? (an agent of the ` +
-    `project's own: an AGENT_${agent}.md declares it)`;
+  return { where, meant: near.names.join(" or ") };
 }
 
 /**

@@ -15,13 +15,12 @@ import { basename, dirname, join, relative, resolve } from "./path.ts";
 import {
   DELIVERABLE_FOLDER,
   deliverableId,
-  findExecutionRoot,
   refuseBackslash,
   requireFolder,
   RootOutOfSight,
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
-import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
+import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
@@ -1190,10 +1189,11 @@ function printed(outcome: RunOutcome, options: FinishOptions): RunOutcome {
  * whose deliverable folder was renamed since (its label changed) is found
  * in the renamed folder. A folder without the run `run` names throws
  * {@linkcode InputError} naming the deliverable folder near it where that
- * run is pending. (A folder given alone is not looked for elsewhere: the
- * agent's run there may be lost, and another run of the agent elsewhere is
- * another deliverable's.) A run of the folder kept outside it (read-only at
- * start) is the folder's, as `reap` finds it.
+ * run is pending. A folder without a run of the agent (without `--agent`:
+ * without any run) throws naming the agent's runs pending in the deliverable
+ * folders near it, if any ({@linkcode pendingInOtherDeliverables}), else the
+ * advice to emit. A run of the folder kept outside it (read-only at start)
+ * is the folder's, as `reap` finds it.
  */
 async function locateRun(
   target: string,
@@ -1277,6 +1277,10 @@ async function locateRun(
       `FAILED, ${note}: only if it is another run, finish it with --run ${item.id}`
     ).join("");
     const last = mayBeAgents ? "" : await lastRunContext(target, report, { aside: twinsSaid });
+    const otherCase = pendingInOtherCase(target, waiting, agent);
+    if (otherCase) throw otherCase;
+    const nextDoor = mayBeAgents ? undefined : pendingInOtherDeliverables(target, agent, last);
+    if (nextDoor) throw nextDoor;
     const none = agent === undefined
       ? "no pending run (none started, or finished already)"
       : `${agent} has no pending run here (its start may have failed, or it was never ` +
@@ -1336,6 +1340,70 @@ function pendingInOtherWorkTrees(
 }
 
 /**
+ * The error for `finish <del-dir> --agent A` when no run here is A's but a run of A's name in
+ * other case is pending here (`start --agent chirality_lens`, trial-t F10), naming it and the
+ * finish that records it; `undefined` when there is none. Told to emit under A, the agent would
+ * leave that run pending, for reap to write FAILED.
+ */
+function pendingInOtherCase(
+  target: string,
+  waiting: readonly PendingItem[],
+  agent: string | undefined,
+): InputError | undefined {
+  if (agent === undefined) return undefined;
+  const found = waiting.filter((i) =>
+    i.run!.agent !== agent && i.run!.agent.toLowerCase() === agent.toLowerCase()
+  );
+  if (found.length === 0) return undefined;
+  const names = [...new Set(found.map((i) => i.run!.agent))].join(" or ");
+  const each = found.map((i) =>
+    `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}) is pending here, started ` +
+    `under that name: runrec finish ${shellWord(target)} --run ${i.id} --agent ` +
+    `${shellWord(i.run!.agent)} --status S ...`
+  ).join("; ");
+  return new InputError(
+    `${target}: ${agent} has no pending run here; did you mean ${names}? ${each}; nothing ` +
+      `written (an emit under ${agent} would leave that run pending, for reap to write FAILED)`,
+  );
+}
+
+/** How many runs pending elsewhere a finish's refusal names at most. */
+const RUNS_NAMED = 3;
+
+/**
+ * The error for `finish <del-dir> [--agent A]` when no run here is (or may be) A's, but runs of A
+ * (without `--agent`: of any agent) are pending in other deliverable folders near it
+ * ({@linkcode pendingElsewhere}: beside it, of its execution root), naming them and the finish that
+ * records each there (trial-t F1); `undefined` when there are none. The advice to emit here
+ * recorded such a run in the wrong deliverable, and reap later wrote its pending run FAILED. Such a
+ * run may also be another instance's at work there (a fan-out, review-g 3): the message says to
+ * leave it alone then, and writes nothing. `last` is what {@linkcode lastRunContext} adds.
+ */
+function pendingInOtherDeliverables(
+  target: string,
+  agent: string | undefined,
+  last: string,
+): InputError | undefined {
+  const found = pendingElsewhere(target, agent);
+  if (found.length === 0) return undefined;
+  const more = found.length > RUNS_NAMED ? `; and ${found.length - RUNS_NAMED} more` : "";
+  const runs = found.slice(0, RUNS_NAMED).map(runAndItsFinish).join("; ") + more;
+  const which = found.length === 1 ? "that is" : "one of these is";
+  const none = agent === undefined
+    ? "no pending run here (none started, or finished already)"
+    : `${agent} has no pending run here`;
+  const otherwise = agent === undefined
+    ? "else name this run's agent, whose runs finish looks for here and elsewhere: runrec " +
+      `finish ${shellWord(target)} --agent NAME --status S ...`
+    : "if it is another instance's, at work there (a fan-out), leave it alone";
+  return new InputError(
+    `${target}: ${none}, but ${runs}: if ${which} this run (given the wrong folder), finish it ` +
+      `so, in its own deliverable folder; ${otherwise}; nothing written (an emit here would ` +
+      `record the run in the wrong deliverable, and reap its pending run FAILED)${last}`,
+  );
+}
+
+/**
  * The error naming the deliverable folder near `delDir` ({@linkcode nearbyFolders}) where the run
  * `id` is pending (or reaped, still to finish); `undefined` when it is in none. Given another
  * deliverable's folder, a finish must not send its agent to emit: the run would be recorded in the
@@ -1347,26 +1415,12 @@ function pendingNextDoor(delDir: string, id: string): InputError | undefined {
       .map((run) => ({ dir, ...run }))
   );
   if (found.length === 0) return undefined;
-  const each = found.map(({ dir, item, state }) => {
-    const folder = shellWord(asTyped(dir));
-    const deliverable = DELIVERABLE_FOLDER.exec(basename(dir))?.[1] ?? "no DeliverableID";
-    return `run ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) is ${state} ` +
-      `in ${deliverable} (${folder}): runrec finish ${folder} --run ${item.id} --status S ...`;
-  }).join("; ");
   return new InputError(
-    `${delDir}: no pending run ${id} here, but ${each}: finish it in its own deliverable folder; ` +
+    `${delDir}: no pending run ${id} here, but ${found.map(runAndItsFinish).join("; ")}: ` +
+      "finish it in its own deliverable folder; " +
       "nothing written (an emit here would record the run in the wrong deliverable, and reap " +
       "its pending run FAILED)",
   );
-}
-
-/** A folder as the agent would type it: relative to where runrec runs (absolute if that is gone). */
-function asTyped(dir: string): string {
-  try {
-    return relative(Deno.cwd(), dir) || ".";
-  } catch {
-    return dir;
-  }
 }
 
 /** The id of the run that `reap` wrote as FAILED under `runId` in `target`'s records. */
@@ -1751,40 +1805,6 @@ function foldersHoldingRun(delDir: string, id: string): string[] {
   return nearbyFolders(delDir).filter((dir) =>
     unfinishedRuns(dir).some(({ item }) => item.id === id)
   );
-}
-
-/** The runs of a folder still to finish: pending, or reaped (written FAILED) and waiting for their finish. */
-function unfinishedRuns(dir: string): { item: PendingItem; state: string }[] {
-  return [
-    ...listPendingRuns(dir).map((item) => ({ item, state: "pending" })),
-    ...listReapedRuns(dir).map((item) => ({ item, state: "reaped (still to finish)" })),
-  ];
-}
-
-/**
- * The deliverable folders where `delDir` may be now: those beside it (a
- * label change needs no execution root) and those of the execution root
- * around it (a move to another package).
- */
-function nearbyFolders(delDir: string): string[] {
-  const parent = dirname(delDir);
-  const candidates: string[] = [];
-  try {
-    for (const entry of Deno.readDirSync(parent)) {
-      if (entry.isDirectory && DELIVERABLE_FOLDER.test(entry.name)) {
-        candidates.push(join(parent, entry.name));
-      }
-    }
-  } catch { /* the parent is gone too */ }
-  const root = findExecutionRoot(delDir);
-  try {
-    if (root !== undefined) {
-      candidates.push(
-        ...deliverableFolders(root, SILENT_SEARCH),
-      );
-    }
-  } catch { /* an execution root that cannot be listed: beside it is all there is */ }
-  return [...new Set(candidates.map((dir) => resolve(dir)))];
 }
 
 /** A run no record can hold (over the line limit): its pending run is gone, so not "still pending". */

@@ -979,6 +979,11 @@ Deno.test("the commands messages suggest quote a path with a space, so that they
   assertIncludes(log.stderr, `or runrec reap '${del}' once their agents are gone`);
   const other = join(dirname(del), "DEL-01-03_No Runs");
   await Deno.mkdir(other);
+  // The run pending beside it is named with the finish that records it (trial-t F1).
+  const beside = await runCliProcess(["finish", other, "--status", "SUCCESS"]);
+  assertEquals(beside.code, 2);
+  assertIncludes(beside.stderr, `runrec finish '${relative(Deno.cwd(), del)}' --run `);
+  assertEquals((await runCliProcess(["reap", del])).code, 0);
   const finish = await runCliProcess(["finish", other, "--status", "SUCCESS"]);
   assertEquals(finish.code, 2);
   assertIncludes(finish.stderr, `runrec emit '${other}' --agent NAME`);

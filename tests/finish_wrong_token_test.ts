@@ -183,13 +183,6 @@ Deno.test("finish <another deliverable's folder> --run ID (the run pending in it
   assertEquals(wrong.stderr.includes("runrec emit"), false, wrong.stderr);
   assertEquals(await recordsOf(other), []);
   assertEquals(pendingFiles(del), [`${id}.json`]);
-  // A folder given alone is not looked for elsewhere, even with the same agent's run pending
-  // there: this folder's own run may be the one lost, and that run is another deliverable's
-  // (review-g 3).
-  const alone = await finishIn("DEL-01-03_Other");
-  assertEquals(alone.code, 2, alone.stderr);
-  assertEquals(alone.stderr.includes(id), false, alone.stderr);
-  assertIncludes(alone.stderr, "runrec emit");
   assertEquals((await finishIn("DEL-01-02_Thing", "--run", id)).code, 0);
   const reap = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, env);
   assertEquals(reap.code, 0, reap.stderr);
@@ -721,5 +714,72 @@ Deno.test("finish <del-dir> --agent A retried after A's next run was recorded: e
   assertIncludes(unlike.stderr, `4_DOCUMENTS's last run here, ${second}, ended `);
   assertIncludes(unlike.stderr, "runrec emit");
   assertEquals((await recordsOf(del)).map((r) => r.RunID), [first, second]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <another deliverable's folder> --agent A, or without --agent, while A's run is pending in its own (trial-t F1): exit 2 naming that run and the finish that records it there, not emit; nothing written; emit there warns naming it; another agent is still told to emit", async () => {
+  const { root, del, other, env } = await projectWithNeighbour({ committed: true });
+  // A run of another agent in another package of the execution root counts too.
+  const far = join(root, "PKG-02_Far", "1_Working", "DEL-02-01_Far");
+  await Deno.mkdir(far, { recursive: true });
+  await Deno.writeTextFile(join(far, "_CONTEXT.md"), "**DeliverableID:** DEL-02-01\n");
+  const id = basename(await start(del, env), ".json");
+  const lens = await runCliProcess(["start", far, "--agent", "CHIRALITY_LENS"], FULL_FLAGS, env);
+  assertEquals(lens.code, 0, lens.stderr);
+  const lensId = basename(lens.stdout.trim(), ".json");
+  const cwd = dirname(del); // the agent's folder: the folders named as it would type them
+  const inOther = (command: string, agent: string[]) =>
+    runCliProcess(
+      [command, "DEL-01-03_Other", ...agent, "--status", "SUCCESS", "--output", "Datasheet.md"],
+      FULL_FLAGS,
+      env,
+      cwd,
+    );
+  const byAgent = await inOther("finish", ["--agent", "4_DOCUMENTS"]);
+  assertEquals(byAgent.code, 2, byAgent.stderr);
+  assertEquals(byAgent.stderr.trim().split("\n").length, 1, byAgent.stderr);
+  assertIncludes(byAgent.stderr, "4_DOCUMENTS has no pending run here, but ");
+  assertIncludes(byAgent.stderr, `run ${id} (4_DOCUMENTS, since `);
+  assertIncludes(byAgent.stderr, "is pending in DEL-01-02 (DEL-01-02_Thing)");
+  assertIncludes(byAgent.stderr, `runrec finish DEL-01-02_Thing --run ${id} `);
+  assertEquals(byAgent.stderr.includes(lensId), false, byAgent.stderr);
+  assertEquals(byAgent.stderr.includes("runrec emit"), false, byAgent.stderr);
+  const alone = await inOther("finish", []);
+  assertEquals(alone.code, 2, alone.stderr);
+  assertEquals(alone.stderr.trim().split("\n").length, 1, alone.stderr);
+  assertIncludes(alone.stderr, `runrec finish DEL-01-02_Thing --run ${id} `);
+  assertIncludes(alone.stderr, `run ${lensId} (CHIRALITY_LENS, since `);
+  assertIncludes(alone.stderr, "--agent NAME");
+  assertEquals(alone.stderr.includes("runrec emit"), false, alone.stderr);
+  assertEquals(await recordsOf(other), []);
+  assertEquals(pendingFiles(del), [`${id}.json`]);
+  // An agent with no run pending anywhere is still told how to record a run start did not keep.
+  const another = await inOther("finish", ["--agent", "REVIEWER"]);
+  assertEquals(another.code, 2, another.stderr);
+  assertIncludes(another.stderr, "runrec emit DEL-01-03_Other --agent REVIEWER");
+  // An emit there all the same is recorded, with a warning naming the run and its finish.
+  const emitted = await inOther("emit", ["--agent", "4_DOCUMENTS"]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const [wrong] = await recordsOf(other);
+  const warned = emitted.stderr.split("\n").filter((line) => line.includes(id));
+  assertEquals(warned.length, 1, emitted.stderr);
+  assertIncludes(warned[0], `runrec: warning: run ${id} (4_DOCUMENTS, since `);
+  assertIncludes(warned[0], "is pending in DEL-01-02 (DEL-01-02_Thing)");
+  assertIncludes(warned[0], `finish it there instead: runrec finish DEL-01-02_Thing --run ${id} `);
+  assertIncludes(warned[0], `runrec annotate DEL-01-03_Other ${wrong.RunID} --invalidates`);
+  // Another agent's emit: no such warning.
+  const reviewer = await inOther("emit", ["--agent", "REVIEWER"]);
+  assertEquals(reviewer.code, 0, reviewer.stderr);
+  assertEquals(reviewer.stderr.includes(id), false, reviewer.stderr);
+  const right = await runCliProcess(
+    ["finish", "DEL-01-02_Thing", "--run", id, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+    cwd,
+  );
+  assertEquals(right.code, 0, right.stderr);
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
   await Deno.remove(root, { recursive: true });
 });

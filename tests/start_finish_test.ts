@@ -855,6 +855,55 @@ Deno.test("start/finish with an agent name no agent file has: finish warns once 
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("start with a mis-cased or misspelt agent name warns at once, as emit does, naming the closest known agent; the run is started, exit 0; a known or project's own name is quiet (trial-t F10)", async () => {
+  const { root, del } = await makeProject();
+  await writeAgentFile(root, "REVIEWER");
+  const startAs = async (agent: string) => {
+    const started = await runCliProcess(["start", del, "--agent", agent]);
+    assertEquals(started.code, 0, started.stderr);
+    return { token: started.stdout.trim(), warned: unknownAgentWarnings(started.stderr) };
+  };
+  for (const [agent, meant] of [["chirality_lens", "CHIRALITY_LENS"], ["REVEIWER", "REVIEWER"]]) {
+    const { token, warned } = await startAs(agent);
+    assertEquals(warned.length, 1, warned.join("\n"));
+    assertIncludes(warned[0], `runrec: warning: agent ${agent} is not a known agent (`);
+    assertIncludes(warned[0], `did you mean ${meant}?`);
+    assertIncludes(warned[0], "started as given");
+    assertEquals(pendingFiles(del).includes(basename(token)), true, token);
+  }
+  for (const quiet of ["CHIRALITY_LENS", "REVIEWER", "PUBLISHER"]) {
+    assertEquals((await startAs(quiet)).warned, []);
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish <del-dir> --agent A while only a run of A in other case is pending there (trial-t F10): exit 2 'did you mean' naming that run and the finish that records it, not emit; nothing written", async () => {
+  const { root, del } = await makeProject();
+  const started = await runCliProcess(["start", del, "--agent", "chirality_lens"]);
+  assertEquals(started.code, 0, started.stderr);
+  const id = basename(started.stdout.trim(), ".json");
+  const finished = await runCliProcess([
+    "finish",
+    del,
+    "--agent",
+    "CHIRALITY_LENS",
+    "--status",
+    "SUCCESS",
+  ]);
+  assertEquals(finished.code, 2, finished.stderr);
+  assertEquals(finished.stderr.trim().split("\n").length, 1, finished.stderr);
+  assertIncludes(
+    finished.stderr,
+    "CHIRALITY_LENS has no pending run here; did you mean chirality_lens?",
+  );
+  assertIncludes(finished.stderr, `run ${id} (chirality_lens, since `);
+  assertIncludes(finished.stderr, `--run ${id} --agent chirality_lens --status S ...`);
+  assertEquals(finished.stderr.includes("runrec emit"), false, finished.stderr);
+  assertEquals(await recordsOf(del), []);
+  assertEquals(pendingFiles(del), [`${id}.json`]);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("reap: a warning about the run it writes names that run's RunID and folder (reap is a supervisor's, not the agent's; review-g 12)", async () => {
   const { root, del } = await makeProject();
   await writeAgentFile(root, "REVIEWER");

@@ -6,6 +6,9 @@
  */
 import { InputError } from "../errors.ts";
 import { startRun } from "../run.ts";
+import { join } from "../path.ts";
+import { findProfile, unknownAgentAtStart } from "../profiles.ts";
+import { agentsRecordedIn, RECORD_FILE } from "../store.ts";
 import {
   type Command,
   EXIT,
@@ -24,8 +27,8 @@ Usage:
                [--pid PID] [--json]
 
 Options:
-  --agent NAME   agent name, e.g. 4_DOCUMENTS (required); finish warns of one
-                 runrec does not know, as emit does
+  --agent NAME   agent name, e.g. 4_DOCUMENTS (required); one a near miss of a
+                 known agent's (misspelt, in other case) is warned of, as emit does
   --input P      a file the run reads, or a folder: its files (repeatable);
                  _REFERENCES.md and the files it lists are always hashed;
                  relative to <del-dir> (one named from the current folder is
@@ -144,7 +147,10 @@ export const startCommand: Command = {
       return EXIT.usage;
     }
     // Once the token is out the run is started: a note that cannot be printed changes nothing.
-    const warned = new Set(started.warnings);
+    const warned = new Set([
+      ...started.warnings ?? [],
+      ...await unknownAgentSaid(started.delDir, agent, token),
+    ]);
     for (const warning of warned) say(io, `runrec: warning: ${warning}\n`);
     for (const note of started.run.start.notes) {
       if (!warned.has(note)) say(io, `runrec: note: ${note}\n`);
@@ -152,6 +158,20 @@ export const startCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/**
+ * The warning of a started run's agent name that runrec does not know and that is a near miss of
+ * one it does (misspelt or mis-cased: `unknownAgentAtStart`), said at the start, while the agent
+ * can still start again under the name it meant (trial-t F10); none for a known name or a
+ * project's own. Said by this command only: `exec` records the run itself, and warns then. Advice
+ * only: a failure to tell is no failure of the start.
+ */
+async function unknownAgentSaid(delDir: string, agent: string, token: string): Promise<string[]> {
+  if (findProfile(agent, delDir) !== undefined) return [];
+  const recorded = () => agentsRecordedIn(join(delDir, RECORD_FILE));
+  const warning = await unknownAgentAtStart(agent, delDir, token, recorded).catch(() => undefined);
+  return warning === undefined ? [] : [warning];
+}
 
 /** Writes to stderr; where it cannot be written (a full disk, closed), it is said nowhere. */
 function say(io: Io, text: string): void {
