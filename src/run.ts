@@ -1377,7 +1377,7 @@ const RUNS_NAMED = 3;
  * records each there (trial-t F1); `undefined` when there are none. The advice to emit here
  * recorded such a run in the wrong deliverable, and reap later wrote its pending run FAILED. Such a
  * run may also be another instance's at work there (a fan-out, review-g 3): the message says to
- * leave it alone then, and writes nothing. `last` is what {@linkcode lastRunContext} adds.
+ * leave it alone then and emit this one here, and writes nothing. `last` is what {@linkcode lastRunContext} adds.
  */
 function pendingInOtherDeliverables(
   target: string,
@@ -1395,11 +1395,13 @@ function pendingInOtherDeliverables(
   const otherwise = agent === undefined
     ? "else name this run's agent, whose runs finish looks for here and elsewhere: runrec " +
       `finish ${shellWord(target)} --agent NAME --status S ...`
-    : "if it is another instance's, at work there (a fan-out), leave it alone";
+    : "if it is another instance's, at work there (a fan-out), leave it alone and record this " +
+      `run here: runrec emit ${shellWord(target)} --agent ${shellWord(agent)} --status S ...`;
   return new InputError(
     `${target}: ${none}, but ${runs}: if ${which} this run (given the wrong folder), finish it ` +
-      `so, in its own deliverable folder; ${otherwise}; nothing written (an emit here would ` +
-      `record the run in the wrong deliverable, and reap its pending run FAILED)${last}`,
+      "so, in its own deliverable folder, not with an emit here (that would record it in the " +
+      `wrong deliverable, and reap would write it FAILED there); ${otherwise}; nothing ` +
+      `written${last}`,
   );
 }
 
