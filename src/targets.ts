@@ -403,20 +403,28 @@ const HEADER_BYTES = 4096;
  * Whether a file whose first line is not a runrec header is a record file with a damaged
  * header, which `validate` and `verify` check line by line: named as one (`RunRecords.csv`
  * in any case, git's `RunRecords.csv.orig` of a conflict), or its first line names a
- * `RunID` column, or starts with a byte-order mark. Another CSV (`Dependencies.csv`, whose
- * first line is `RegisterSchemaVersion,...`) is not (trial-t F7).
+ * `RunID` column, or starts with a byte-order mark; or any other `.csv` but one whose first
+ * line is another table's header, column names only (`Dependencies.csv`:
+ * `RegisterSchemaVersion,...`, trial-t F7). A `.csv` that lost its header, or is empty,
+ * binary or UTF-16, is a damaged record file (review-t F6).
  *
  * @example
  * ```ts
  * import { damagedRecordFile } from "./targets.ts";
  * damagedRecordFile("old/RunRecords.csv.orig", "SchemaVersio"); // true
  * damagedRecordFile("damaged.csv", "SchemaVersio,RunID"); // true
+ * damagedRecordFile("backup.csv", "v1.0,RUN-DEL-01-02-20260222-1015-001,DEL-01-02"); // true
  * damagedRecordFile("Dependencies.csv", "RegisterSchemaVersion,DependencyID"); // false
+ * damagedRecordFile("README.md", "# Project"); // false
  * ```
  */
 export function damagedRecordFile(path: string, firstLine: string): boolean {
-  if (/runrecords/i.test(basename(path)) || firstLine.startsWith("\uFEFF")) return true;
-  return firstLine.split(",").some((cell) => cell.trim().replace(/^"|"$/g, "") === "RunID");
+  const name = basename(path);
+  if (/runrecords/i.test(name) || firstLine.startsWith("\uFEFF")) return true;
+  const cells = firstLine.split(",").map((cell) => cell.trim().replace(/^"|"$/g, ""));
+  if (cells.includes("RunID")) return true;
+  const otherHeader = cells.length >= 2 && cells.every((c) => /^[A-Za-z][A-Za-z0-9_ ]*$/.test(c));
+  return /\.csv/i.test(name) && !otherHeader;
 }
 
 /** The first line of `path`, from its first {@linkcode HEADER_BYTES} bytes; `undefined` if it cannot be opened. */

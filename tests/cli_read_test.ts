@@ -788,7 +788,7 @@ Deno.test("log, show, export, validate and verify refuse a file that is not a re
   }
 });
 
-Deno.test("validate and verify refuse another CSV (Dependencies.csv) as log does, exit 2; a RunRecords.csv with a damaged header is still checked, FAILED (trial-t F7)", async () => {
+Deno.test("validate and verify refuse another CSV (Dependencies.csv) as log does, exit 2; a RunRecords.csv with a damaged header, or a .csv copy without its header, is still checked, FAILED (trial-t F7, review-t F6)", async () => {
   const { dir, file } = await fixture();
   const register = join(dir, "Dependencies.csv");
   await Deno.writeTextFile(
@@ -810,7 +810,10 @@ Deno.test("validate and verify refuse another CSV (Dependencies.csv) as log does
   await Deno.writeTextFile(file, text.replace("SchemaVersion,", "SchemaVersio,"));
   const bom = join(dir, "bom.csv");
   await Deno.writeTextFile(bom, `\uFEFF${text}`);
-  for (const damaged of [file, bom]) {
+  // A copy that lost its header line (`tail -n +2`) is checked too (review-t F6).
+  const headless = join(dir, "records-backup.csv");
+  await Deno.writeTextFile(headless, text.split("\n").slice(1).join("\n"));
+  for (const damaged of [file, bom, headless]) {
     for (const command of ["validate", "verify"]) {
       const checked = await cliProcess([command, damaged]);
       assert.equal(checked.code, 1, `${command} ${damaged}`);
