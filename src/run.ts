@@ -1573,11 +1573,12 @@ const RETRY_WITHIN_MS = 10 * 60_000;
  * For `finish <del-dir> [--agent A]` when no run here is (or may be) A's (without `--agent`: no
  * run here at all): what the advice to emit adds about A's last started run here (without
  * `--agent`, the folder's last; its record in the file or waiting in the spool) (`"; A's last run
- * here, RUN-…, ended …"`), or `""` when there is none. Throws {@linkcode InputError} "finished
- * already" when this finish repeats the finish of that run, or of an earlier run of its agent
- * ended within {@linkcode RETRY_WITHIN_MS} (soak5 F3), its first answer lost (trial-q F1, review-s
- * F1 and F6): an emit would record the run twice. Only a finish that could be that one is
- * (review-r F3): see {@linkcode unlikeFinish}.
+ * here, RUN-…, ended …"`, and an earlier run of A's with this finish's outcome, ended within
+ * {@linkcode RETRY_WITHIN_MS}, soak5 F3), or `""` when there is none. Throws {@linkcode
+ * InputError} "finished already" when this finish repeats the finish of that last run, its first
+ * answer lost (trial-q F1, review-s F1 and F6): an emit would record the run twice. Only a finish
+ * that could be that one is (review-r F3): see {@linkcode unlikeFinish}. An earlier run like it is
+ * only named: a new run whose start was lost may end as it did (review-t F1).
  */
 async function lastRunContext(
   target: string,
@@ -1591,19 +1592,24 @@ async function lastRunContext(
   if (last === undefined || last.record.ErrorSummary === REAPED_ERROR) return "";
   const whose = last.record.AgentName;
   const unlike = await unlikeFinish(target, last, { ...report, agent: whose });
-  const repeated = unlike === undefined
-    ? last
-    : await earlierRunRepeated(target, runs.slice(1), { ...report, agent: whose });
-  if (repeated === undefined) {
-    const ended = last.endedAt === undefined
-      ? ""
-      : `, ended ${new Date(last.endedAt).toISOString()}`;
-    const name = last.record.RunID ?? `run ${last.id} (its record waiting in the spool)`;
+  if (unlike !== undefined) {
+    // An earlier run like this finish may be the one it repeats (its answer lost before A's next
+    // run), or a new run like it whose start was lost: named, never judged (soak5 F3, review-t F1).
+    const like = await earlierRunLike(target, runs.slice(1), { ...report, agent: whose });
+    const name = (run: RunEnded) =>
+      run.record.RunID ?? `run ${run.id} (its record waiting in the spool)`;
+    const ended = (run: RunEnded) =>
+      run.endedAt === undefined ? "" : `, ended ${new Date(run.endedAt).toISOString()}`;
     const which = agent === undefined
-      ? `the last run here, ${name} of ${whose}`
-      : `${agent}'s last run here, ${name}`;
-    return `; ${which}${ended} (${unlike}): if this repeats its finish, nothing more is needed`;
+      ? `the last run here, ${name(last)} of ${whose}`
+      : `${agent}'s last run here, ${name(last)}`;
+    const earlier = like === undefined
+      ? `${which}${ended(last)} (${unlike})`
+      : `${which}${ended(last)}, is unlike it (${unlike}), but an earlier one, ${name(like)}` +
+        `${ended(like)}, has this outcome`;
+    return `; ${earlier}: if this repeats its finish, nothing more is needed`;
   }
+  const repeated = last;
   const ended = repeated.endedAt === undefined ? "" : new Date(repeated.endedAt).toISOString();
   // A finish whose write failed (the lock busy 10 s, a full disk) spooled the record (review-s F1).
   const where = repeated.spooledIn === undefined
@@ -1612,9 +1618,7 @@ async function lastRunContext(
     : `: its record waits in the spool, ${repeated.spooledIn}: runrec flush ${shellWord(target)} ` +
       "appends it";
   const none = lead ?? (agent === undefined ? "no pending run" : `no pending run of ${agent}`);
-  const run = repeated !== last
-    ? `${none}: an earlier run of ${whose} here, ${repeated.id} (started`
-    : agent === undefined
+  const run = agent === undefined
     ? `${none}: the last run here, ${repeated.id} (${whose}, started`
     : `${none}: its last run here, ${repeated.id} (started`;
   // Without --agent the repeat is judged by the folder's last run's agent: another agent's finish
@@ -1632,10 +1636,11 @@ async function lastRunContext(
 
 /**
  * The first of `earlier` (latest ended first), runs of `report.agent` ended within
- * {@linkcode RETRY_WITHIN_MS}, whose finish this one repeats: a finish retried after the agent's
- * next run was recorded (soak5 F3). Reap's FAILED records are no finish to repeat.
+ * {@linkcode RETRY_WITHIN_MS}, with the outcome this finish gives ({@linkcode unlikeFinish}):
+ * the finish it may repeat, retried after the agent's next run was recorded (soak5 F3). Reap's
+ * FAILED records are no finish to repeat.
  */
-async function earlierRunRepeated(
+async function earlierRunLike(
   target: string,
   earlier: readonly RunEnded[],
   report: FinishReport & { agent: string },

@@ -683,7 +683,7 @@ Deno.test("finish <del-dir> --agent A --output P repeated from another folder th
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("finish <del-dir> --agent A retried after A's next run was recorded: exit 2 'finished already' naming the earlier record it repeats, not emit; a finish like neither names A's last run (soak5 F3)", async () => {
+Deno.test("finish <del-dir> --agent A like an earlier run of A, A's next run recorded since: exit 2 naming that earlier record as the finish it may repeat, with the advice to emit, never 'finished already' (a new run whose start was lost may end alike); a finish like neither names A's last run only (soak5 F3, review-t F1)", async () => {
   const { root, del, env } = await committedProject();
   const token = await start(del, env);
   const failed = await runCliProcess(
@@ -696,15 +696,20 @@ Deno.test("finish <del-dir> --agent A retried after A's next run was recorded: e
   const next = await finish(await start(del, env), env);
   assertEquals(next.code, 0, next.stderr);
   const second = next.stdout.trim();
-  const retried = await runCliProcess(
+  const like = await runCliProcess(
     ["finish", del, "--agent", "4_DOCUMENTS", "--status", "FAILED", "--error", "tool crashed"],
     FULL_FLAGS,
     env,
   );
-  assertEquals(retried.code, 2, retried.stderr);
-  assertIncludes(retried.stderr, `no pending run of 4_DOCUMENTS: an earlier run of 4_DOCUMENTS`);
-  assertIncludes(retried.stderr, `finished already (runrec log says): its record is ${first}`);
-  assertEquals(retried.stderr.includes("runrec emit"), false, retried.stderr);
+  assertEquals(like.code, 2, like.stderr);
+  assertIncludes(like.stderr, `4_DOCUMENTS's last run here, ${second}, ended `);
+  assertIncludes(like.stderr, `but an earlier one, ${first}, ended `);
+  assertIncludes(
+    like.stderr,
+    "has this outcome: if this repeats its finish, nothing more is needed",
+  );
+  assertIncludes(like.stderr, "runrec emit");
+  assertEquals(like.stderr.includes("finished already (runrec log says)"), false, like.stderr);
   const unlike = await runCliProcess(
     ["finish", del, "--agent", "4_DOCUMENTS", "--status", "PARTIAL"],
     FULL_FLAGS,
@@ -712,6 +717,7 @@ Deno.test("finish <del-dir> --agent A retried after A's next run was recorded: e
   );
   assertEquals(unlike.code, 2, unlike.stderr);
   assertIncludes(unlike.stderr, `4_DOCUMENTS's last run here, ${second}, ended `);
+  assertEquals(unlike.stderr.includes(first), false, unlike.stderr);
   assertIncludes(unlike.stderr, "runrec emit");
   assertEquals((await recordsOf(del)).map((r) => r.RunID), [first, second]);
   await Deno.remove(root, { recursive: true });
