@@ -958,7 +958,8 @@ async function recordedAlready(
  * the agent's own record is written all the same, and its Notes say that
  * it supersedes the FAILED record (`lateFinishNote`), which stays (REQ-03).
  * A FAILED record still spooled is linked by the append that finds it in the
- * file: this one's, after replaying it, or the replay of both by `flush`.
+ * file: this one's, after replaying it, or the replay of both by `flush`
+ * (store.ts `supersedingReaped`).
  */
 async function finishReaped(
   delDir: string,
@@ -971,21 +972,18 @@ async function finishReaped(
   const note = reaped === undefined ? REAPED_NOT_FOUND : lateFinishNote(reaped);
   const late = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
   const outcome = await finishClaimed(delDir, late, claimed, report, options);
-  if (outcome.written?.alreadyRecorded) return outcome;
-  const written = outcome.written?.record;
-  if (written !== undefined && LATE_FINISH.test(written.Notes)) {
+  const written = outcome.written;
+  // Spooled (or lost): the append that replays it links it, if reap's record is there first.
+  if (written === undefined || written.alreadyRecorded) return outcome;
+  if (LATE_FINISH.test(written.record.Notes)) {
     outcome.notes = outcome.notes.filter((n) => n !== REAPED_NOT_FOUND);
-  } else if (written !== undefined) {
+  } else {
+    // In a spool this finish does not list (another $TMPDIR, another user), reap's record is left
+    // out when replayed, this run being recorded (review-t F4): there is nothing to annotate.
     outcome.warnings.push(
-      `the FAILED record reap wrote for run ${run.id} is not in RunRecords.csv once (lost, or ` +
-        "merged twice), so this record does not supersede it; once it is there: runrec " +
-        `annotate ${delDir} ${written.RunID} --supersedes <that RunID> --note "finished after reap"`,
-    );
-  } else if (reaped === undefined) {
-    outcome.notes = outcome.notes.filter((n) => n !== REAPED_NOT_FOUND);
-    outcome.notes.push(
-      `reap's FAILED record of run ${run.id} is not in RunRecords.csv yet either: appended ` +
-        "before this one (runrec flush appends the oldest first), it is superseded by it",
+      `the FAILED record reap wrote for run ${run.id} is not in RunRecords.csv once (in a ` +
+        "spool this finish does not see, lost, or there twice after a merge): this record does " +
+        "not name it; a spooled copy replayed later is left out, this run being recorded",
     );
   }
   return outcome;

@@ -210,3 +210,33 @@ Deno.test("a folder made writable during a read-only finish: the record is writt
   assertEquals(userSpool(tmp), []);
   await cleanup();
 });
+
+Deno.test("a late finish while reap's FAILED record waits in another TMPDIR's spool: recorded, its warning promises no link and advises no annotate; that spool's flush then leaves reap's record out (review-t F4)", async () => {
+  const started = await startedRun();
+  const { del, env, id, cleanup } = started;
+  const other = { TMPDIR: await tempDir() };
+  // reap cannot append (a lock that is a folder) nor spool in the folder (a file in the way): its
+  // FAILED record goes to the other TMPDIR's spool.
+  await Deno.mkdir(join(del, "RunRecords.csv.lock"));
+  await Deno.writeTextFile(join(del, ".runrec-spool"), "in the way\n");
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, other);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals(userSpool(other.TMPDIR).length, 1, reap.stderr);
+  await Deno.remove(join(del, "RunRecords.csv.lock"));
+  await Deno.remove(join(del, ".runrec-spool"));
+  const late = await runCliProcess(started.finish, undefined, env);
+  assertEquals(late.code, 0, late.stderr);
+  assertIncludes(
+    late.stderr,
+    `the FAILED record reap wrote for run ${id} is not in RunRecords.csv`,
+  );
+  assertIncludes(late.stderr, "a spooled copy replayed later is left out, this run being recorded");
+  assertEquals(late.stderr.includes("annotate"), false, late.stderr);
+  const flush = await runCliProcess(["flush", del], undefined, other);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertIncludes(flush.stdout + flush.stderr, "recorded already");
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  assertEquals(userSpool(other.TMPDIR), []);
+  await cleanup();
+  await Deno.remove(other.TMPDIR, { recursive: true });
+});
