@@ -9,13 +9,8 @@ import { shellWord } from "./shell_word.ts";
 import { agentText, runrecNote } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep as SEP } from "./path.ts";
-import {
-  DELIVERABLE_FOLDER,
-  deliverableId,
-  requireFolder,
-  requireRootInSight,
-} from "./deliverable.ts";
+import { basename, dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
+import { deliverableId, requireFolder, requireRootInSight } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkCaptureArguments,
@@ -48,7 +43,6 @@ import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
 import { recordedLateNote } from "./recorded_late.ts";
 import { checkRun, findProfile, unknownAgentWarning } from "./profiles.ts";
-import { PENDING_FOLDER } from "./run_files.ts";
 import { readLifecycleState } from "./status.ts";
 import {
   agentsRecordedIn,
@@ -1134,113 +1128,7 @@ export async function recordRun(
   const outcome = await writeBuilt(delDir, built, writeOptions);
   const repeated = outcome.written?.sameRunAs;
   if (repeated !== undefined) outcome.warnings.push(repeatWarning(delDir, outcome, repeated));
-  outcome.warnings.push(...pendingElsewhereWarnings(delDir, report.agent, outcome, lookups));
   return outcome;
-}
-
-/**
- * The deliverable folders beside `delDir` (named `DEL-XX-YY…`, in its parent folder), absolute;
- * `delDir` itself among them when it is one (links to folders followed; none when the parent
- * cannot be listed). One listing, which `lookups` may have made already: cheap enough for every
- * emit, where `nearbyFolders` lists the whole execution root (a root of 1,000 deliverables:
- * 300 ms).
- *
- * @example
- * ```ts
- * import { siblingFolders } from "./hook.ts";
- * siblingFolders("examples/PKG-01_Field_Instruments/1_Working/DEL-01-01_Pressure_Transmitter_Spec");
- * ```
- */
-export function siblingFolders(delDir: string, lookups: Lookups = directLookups): string[] {
-  const parent = dirname(resolve(delDir));
-  const found: string[] = [];
-  for (const [name, kind] of lookups.folderEntries(parent)) {
-    if (kind === "folder" && DELIVERABLE_FOLDER.test(name)) found.push(join(parent, name));
-  }
-  return found;
-}
-
-/** A pending run's file no finish holds (`<id>.json`: pending.ts's run file, unclaimed). */
-const PENDING_RUN_FILE = /^([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})\.json$/;
-
-/**
- * The runs of `agent` pending in the deliverable folders beside `delDir` ({@linkcode
- * siblingFolders}, not `delDir`), no finish holding them: each folder, id and start. Read here,
- * not with pending.ts, so that an emit loads no pending-run code (tests/build_test.ts); a file
- * that is not a pending run's is passed over.
- */
-function agentRunsBeside(
-  delDir: string,
-  agent: string,
-  lookups: Lookups,
-): { dir: string; id: string; started: string }[] {
-  const here = resolve(delDir);
-  return siblingFolders(here, lookups).filter((dir) => dir !== here).flatMap((dir) => {
-    const folder = join(dir, PENDING_FOLDER);
-    return [...directLookups.folderEntries(folder)].flatMap(([name, kind]) => {
-      const id = PENDING_RUN_FILE.exec(name)?.[1];
-      if (id === undefined || kind !== "file") return [];
-      try {
-        const run = JSON.parse(Deno.readTextFileSync(join(folder, name)));
-        const started = run?.start?.started;
-        return run?.id === id && run.agent === agent && typeof started === "string"
-          ? [{ dir, id, started }]
-          : [];
-      } catch {
-        return [];
-      }
-    });
-  });
-}
-
-/**
- * A warning for each run of `agent` pending in another deliverable folder beside `delDir`
- * ({@linkcode agentRunsBeside}), naming the finish that records it there (trial-t F1): an emit
- * given the wrong folder records that run in the wrong deliverable, and reap later writes its
- * pending run FAILED. Only beside it (listed by the permission check already, in `lookups`), not
- * in the whole execution root as finish's refusal looks: that listing would cost every emit 300 ms
- * in a root of 1,000 deliverables. Advice only: a failure to look is no failure of the emit.
- */
-function pendingElsewhereWarnings(
-  delDir: string,
-  agent: string,
-  outcome: RunOutcome,
-  lookups: Lookups,
-): string[] {
-  const recorded = outcome.written?.record.RunID;
-  const withdraw = recorded === undefined
-    ? ""
-    : `, and withdraw this record: runrec annotate ${shellWord(delDir)} ${recorded} ` +
-      `--invalidates --note "recorded in the wrong deliverable"`;
-  try {
-    return agentRunsBeside(delDir, agent, lookups).map(({ dir, id, started }) => {
-      const folder = shellWord(asTyped(dir));
-      const deliverable = DELIVERABLE_FOLDER.exec(basename(dir))?.[1] ?? "no DeliverableID";
-      return `run ${id} (${agent}, since ${started}) is pending in ${deliverable} (${folder}): ` +
-        "if this emit records that run, it is in the wrong deliverable: finish it there " +
-        `instead: runrec finish ${folder} --run ${id} --status S ...${withdraw}; if it is another ` +
-        "instance's, at work there (a fan-out), leave it alone";
-    });
-  } catch {
-    return [];
-  }
-}
-
-/**
- * A folder as the agent would type it: relative to where runrec runs (absolute if that is gone).
- *
- * @example
- * ```ts
- * import { asTyped } from "./hook.ts";
- * asTyped(Deno.cwd() + "/DEL-01-02_X"); // "DEL-01-02_X"
- * ```
- */
-export function asTyped(dir: string): string {
-  try {
-    return relative(Deno.cwd(), dir) || ".";
-  } catch {
-    return dir;
-  }
 }
 
 /**

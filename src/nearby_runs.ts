@@ -3,16 +3,14 @@
  * of its execution root. A finish or an emit given one deliverable's folder
  * for a run started in another would record that run in the wrong deliverable,
  * and `reap` would later write its pending run FAILED (trial-day 5, trial-t
- * F1): `finish` names such a run instead of advising an emit, and `emit` warns
- * of it.
+ * F1): `finish` names such a run instead of advising an emit.
  *
  * @module
  */
-import { basename, resolve } from "./path.ts";
+import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, findExecutionRoot } from "./deliverable.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
-import { sameFolder } from "./lookups.ts";
-import { asTyped, siblingFolders } from "./hook.ts";
+import { directLookups, type Lookups, sameFolder } from "./lookups.ts";
 import {
   listOutsidePendingRuns,
   listPendingRuns,
@@ -20,6 +18,29 @@ import {
   type PendingItem,
 } from "./pending.ts";
 import { shellWord } from "./shell_word.ts";
+
+/**
+ * The deliverable folders beside `delDir` (named `DEL-XX-YY…`, in its parent folder), absolute;
+ * `delDir` itself among them when it is one (links to folders followed; none when the parent
+ * cannot be listed).
+ */
+function siblingFolders(delDir: string, lookups: Lookups = directLookups): string[] {
+  const parent = dirname(resolve(delDir));
+  const found: string[] = [];
+  for (const [name, kind] of lookups.folderEntries(parent)) {
+    if (kind === "folder" && DELIVERABLE_FOLDER.test(name)) found.push(join(parent, name));
+  }
+  return found;
+}
+
+/** A folder as the agent would type it: relative to where runrec runs (absolute if that is gone). */
+function asTyped(dir: string): string {
+  try {
+    return relative(Deno.cwd(), dir) || ".";
+  } catch {
+    return dir;
+  }
+}
 
 /** A run still to finish in a deliverable folder: pending, or reaped and waiting for its finish. */
 export interface RunInFolder {
