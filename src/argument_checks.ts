@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { InputError, OptionError } from "./errors.ts";
+import { InputError } from "./errors.ts";
 import { refusePlaceholders } from "./placeholders.ts";
 import type { RunEnd, RunOptions, RunReport, RunStartState, StartOptions } from "./hook.ts";
 import type { FinishOptions, FinishReport, StartRunOptions, WithRunOptions } from "./run.ts";
@@ -140,28 +140,6 @@ function checkEntryOptions(
   checkOptions(where, name, value, kinds, required);
   refuseOtherOptions(where, name, value as object, kinds);
   refusePlaceholders(value as Record<string, unknown>);
-  refuseDrivePaths(value as Record<string, unknown>);
-}
-
-/** A Windows drive path: `C:\x`, `C:/x`, `C:`. */
-const DRIVE_PATH = /^[a-zA-Z]:(?:[\\/]|$)/;
-
-/**
- * Throws an {@linkcode OptionError} naming the first input or output given as a Windows drive
- * path on a system that has no drives (trial-r F3): `C:\x` would be read as a folder `C:` below
- * the folder runrec runs in, named TBD outside the project, and never the file the agent meant.
- */
-function refuseDrivePaths(options: Readonly<Record<string, unknown>>): void {
-  if (Deno.build.os === "windows") return;
-  for (const key of ["inputs", "outputs"]) {
-    const paths = options[key];
-    const drive = Array.isArray(paths) ? paths.find((p) => DRIVE_PATH.test(String(p))) : undefined;
-    if (drive === undefined) continue;
-    throw new OptionError((name) =>
-      `${name(key)} ${drive} is a Windows drive path, which names no file on ` +
-      `${Deno.build.os}: give the path as this system names it`
-    );
-  }
 }
 
 /** Throws {@linkcode InputError} naming the first option of `value` that `kinds` does not list. */

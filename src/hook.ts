@@ -232,8 +232,9 @@ async function startState(
   if (!options.mayCreate) requireFolder(resolve(delDir), delDir);
   const dir = resolve(delDir);
   refuseEmptyPaths("inputs", options.inputs ?? []);
-  const readAs: string[] = [];
-  const given = (options.inputs ?? []).map((p) =>
+  const drives = withoutDrivePaths(options.inputs ?? [], "--input");
+  const readAs: string[] = [...drives.said];
+  const given = drives.kept.map((p) =>
     pathMeant(dir, p, "--input", readAs, { allowOutside: options.allowOutside })
   );
   const [inputs, before] = await Promise.all([
@@ -267,9 +268,12 @@ async function startState(
   notes.push(...[...folders].map(inputFolderNote));
   // An input not found leaves the record blind to it: warned of, unless a placeholder's
   // warning (the caller's) says it already.
-  const missing = inputs.missing.filter((n) =>
-    !given.some((p) => n.startsWith(`--input ${p}:`) && placeholderProblem("--input", p))
-  );
+  const missing = [
+    ...drives.said,
+    ...inputs.missing.filter((n) =>
+      !given.some((p) => n.startsWith(`--input ${p}:`) && placeholderProblem("--input", p))
+    ),
+  ];
   return {
     started: options.started ?? new Date().toISOString(),
     statusBefore: before.state,
@@ -278,6 +282,30 @@ async function startState(
     notes: notes.map((n) => ownNote(dir, n)),
     ...(missing.length > 0 ? { warnings: missing.map((n) => ownNote(dir, n)) } : {}),
     ...(options.allowOutside ? { allowOutside: true } : {}),
+  };
+}
+
+/** A Windows drive path: `C:\\x`, `C:/x`, `C:`. */
+const DRIVE_PATH = /^[a-zA-Z]:(?:[\\/]|$)/;
+
+/**
+ * `paths` (an `option`'s) without the Windows drive paths among them where the system has no
+ * drives, and what to say of each (a note, and a warning): `C:\\x` would be read as a folder
+ * `C:` below the deliverable, a file that never exists, recorded outside the project (trial-r
+ * F3). Left out, not refused: a run is recorded whatever paths its agent gave (review-t F2).
+ */
+function withoutDrivePaths(
+  paths: readonly string[],
+  option: string,
+): { kept: string[]; said: string[] } {
+  if (Deno.build.os === "windows") return { kept: [...paths], said: [] };
+  const drives = paths.filter((p) => DRIVE_PATH.test(p));
+  return {
+    kept: paths.filter((p) => !DRIVE_PATH.test(p)),
+    said: drives.map((p) =>
+      `${option} ${p} is a Windows drive path, which names no file on ${Deno.build.os}: not ` +
+      "recorded (give the path as this system names it)"
+    ),
   };
 }
 
@@ -848,7 +876,10 @@ async function hashOutputs(
   const given: string[] = []; // each output file as named: by the caller, or beneath a folder given
   const absolute: string[] = [];
   let bounds = knownBounds; // else looked up for the first folder given, if any
-  for (const named of outputs) {
+  const drives = withoutDrivePaths(outputs, "--output");
+  notes.push(...drives.said);
+  warnings.push(...drives.said);
+  for (const named of drives.kept) {
     // A hash the caller knows names its file from `dir` already (exec's DELETED).
     const output = Object.hasOwn(known, named) ? named : pathMeant(dir, named, "--output", notes, {
       startCwd: atStart?.cwd,
