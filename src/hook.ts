@@ -8,7 +8,7 @@
 import { shellWord } from "./shell_word.ts";
 import { agentText, runrecNote } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
-import { meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
+import { alsoNamedFromHere, meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
 import { basename, dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
 import { deliverableId, requireFolder, requireRootInSight } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -331,7 +331,16 @@ function pathMeant(
     meant = meantPath(dir, given, { from: look.startCwd, filesAtStart, allowOutside });
     from = "the folder runrec start ran in";
   }
-  if (meant === undefined) return given;
+  if (meant === undefined) {
+    const other = alsoNamedFromHere(dir, given);
+    if (other !== undefined) {
+      notes.push(
+        `${option} ${given}: read as <del-dir>'s; from the current folder it names another ` +
+          `file, ${other}: give that path if it was the one meant`,
+      );
+    }
+    return given;
+  }
   notes.push(
     `${option} ${given}: recorded as ${meant}, the file it names from ${from} ` +
       "(paths are relative to <del-dir>)",

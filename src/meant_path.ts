@@ -113,6 +113,32 @@ export function meantPath(
 }
 
 /**
+ * The path from `delDir` (absolute) of another file that `given`, naming a file from `delDir`
+ * (the one it means), names from the current folder: said, so that an agent that named it from
+ * its own folder sees which one was read (review-t F3); `undefined` when the two are one file, or
+ * either is not there.
+ *
+ * @example
+ * ```ts
+ * import { alsoNamedFromHere } from "./meant_path.ts";
+ * // In /p/DEL-01-03_Y, both holding a Guidance.md:
+ * alsoNamedFromHere("/p/DEL-01-02_X", "Guidance.md"); // "../DEL-01-03_Y/Guidance.md"
+ * ```
+ */
+export function alsoNamedFromHere(delDir: string, given: string): string | undefined {
+  if (isAbsolute(given)) return undefined;
+  try {
+    const fromDelDir = resolve(delDir, given);
+    const fromHere = resolve(Deno.cwd(), given);
+    if (!isThere(fromDelDir) || !isThere(fromHere)) return undefined;
+    if (withLinksResolved(fromDelDir) === withLinksResolved(fromHere)) return undefined;
+    return relative(resolve(delDir), fromHere);
+  } catch {
+    return undefined; // no current folder (removed), or none runrec may read: nothing to say
+  }
+}
+
+/**
  * The path from `delDir` of `fromHere` (absolute, outside the deliverable
  * folder), when it is there and runrec would read it: inside the project, or
  * anywhere when `allowOutside`. Taken from `delDir` as given, links unresolved,

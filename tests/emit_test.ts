@@ -1047,7 +1047,7 @@ Deno.test("emit, start and finish from the execution root with paths from there:
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("start, finish and emit from the execution root with paths from there to files outside <del-dir> (another deliverable's, the root's): each is recorded as that file from <del-dir> (../…), hashed, noted; stale is DIRTY naming it when it changes; a path that names a file from <del-dir> too keeps that meaning (trial-t F2)", async () => {
+Deno.test("start, finish and emit from the execution root with paths from there to files outside <del-dir> (another deliverable's, the root's): each is recorded as that file from <del-dir> (../…), hashed, noted; stale is DIRTY naming it when it changes; a path that names a file from <del-dir> too keeps that meaning, noting the other (trial-t F2, review-t F3)", async () => {
   const { root, del } = await makeProject();
   const p = "PKG-01_Pkg/1_Working";
   const other = join(root, p, "DEL-01-03_Other");
@@ -1068,8 +1068,13 @@ Deno.test("start, finish and emit from the execution root with paths from there 
     readAs("--input", "_Decomposition/D.md", "../../../_Decomposition/D.md"),
   );
   assertEquals(start.stderr.includes("not found"), false, start.stderr);
-  // README.md names a file from <del-dir> too: that one, as the help says, and no note.
-  assertEquals(start.stderr.includes("--input README.md"), false, start.stderr);
+  // README.md names a file from <del-dir> too: that one, as the help says, and a note naming
+  // the other file it names from the current folder (review-t F3).
+  assertIncludes(
+    start.stderr,
+    "note: --input README.md: read as <del-dir>'s; from the current folder it names another " +
+      "file, ../../../README.md: give that path if it was the one meant",
+  );
   const finish = await fromRoot(
     [
       "finish",
