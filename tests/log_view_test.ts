@@ -413,7 +413,7 @@ Deno.test("log view: two annotations two branches numbered alike each show their
   }
 });
 
-Deno.test("log view: over two copies of a deliverable (worktrees) the table and md show each row's folder, and one copy's annotation marks only its own rows; one copy alone shows no Folder column (trial-r F4)", async () => {
+Deno.test("log view: over two copies of a deliverable (worktrees) the table and md show each row's folder, and one copy's annotation marks only its own rows; one copy alone shows no Folder column (trial-r F4, review-t F7)", async () => {
   const { del, ids } = await annotated();
   const top = await tempDir({ prefix: "runrec-logview-copies-" });
   const [a, b] = [join(top, "a"), join(top, "b")];
@@ -438,6 +438,9 @@ Deno.test("log view: over two copies of a deliverable (worktrees) the table and 
   assert.doesNotMatch(rowOf(b, ids[1]), /INVALIDATED|SUPERSEDED/);
   const md = await runCli(["log", a, b, "--format", "md"]);
   assert.match(md.stdout, /^\| Folder \| RunID \| Timestamp \|/);
+  // Decided from the files read, not from the rows the filters leave (review-t F7).
+  const last = await runCli(["log", a, b, "-n", "1"]);
+  assert.match(last.stdout, /^Folder +RunID/);
   const alone = await runCli(["log", a]);
   assert.match(alone.stdout, /^RunID +RunTimestamp/);
   await Deno.remove(top, { recursive: true });

@@ -356,19 +356,17 @@ function deedKey(runId: string, timestamp: string): string {
 }
 
 /**
- * The folder of each record file, relative to the working folder, when two of the files hold
- * records of one deliverable (two worktrees, a copy): their rows' RunIDs then look alike, and
- * the table and md formats show each row's folder (trial-r F4). Else `undefined`: the RunID names
- * the deliverable.
+ * The folder of each record file, relative to the working folder, when two of the files read
+ * hold records of one deliverable (`filesOf`: each DeliverableID's files; two worktrees, a copy):
+ * their rows' RunIDs then look alike, and the table and md formats show each row's folder
+ * (trial-r F4), whatever the filters leave (review-t F7). Else `undefined`: the RunID names the
+ * deliverable.
  */
-function foldersToShow(records: readonly ListedRecord[]): Map<string, string> | undefined {
-  const filesOf = new Map<string, Set<string>>();
-  for (const { record, file } of records) {
-    const files = filesOf.get(record.DeliverableID) ?? new Set();
-    filesOf.set(record.DeliverableID, files.add(file));
-  }
+function foldersToShow(
+  filesOf: ReadonlyMap<string, ReadonlySet<string>>,
+): Map<string, string> | undefined {
   if ([...filesOf.values()].every((files) => files.size === 1)) return undefined;
-  const files = new Set(records.map((r) => r.file));
+  const files = new Set([...filesOf.values()].flatMap((f) => [...f]));
   return new Map([...files].map((file) => [file, relative(Deno.cwd(), dirname(file)) || "."]));
 }
 
@@ -377,6 +375,7 @@ function write(
   format: Format,
   records: ListedRecord[],
   annotations: Map<string, Map<string, Annotation[]>>,
+  filesOf: ReadonlyMap<string, ReadonlySet<string>>,
   io: Io,
   out: BufferedOut,
 ): void {
@@ -419,7 +418,7 @@ function write(
           : withdrawnBy(r).length > 0
           ? `withdrawn by ${withdrawnBy(r).join(", ")}`
           : deeds.get(r.file)!.get(deedKey(r.record.RunID, r.record.RunTimestamp)) ?? "";
-      const folders = foldersToShow(records);
+      const folders = foldersToShow(filesOf);
       const folder = folders === undefined ? [] : ["Folder"];
       const folderOf = (r: ListedRecord) => folders === undefined ? [] : [folders.get(r.file)!];
       out.write(
@@ -469,6 +468,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Annotations are per file: a RunID is unique only within its deliverable's file.
   const annotations = new Map<string, Map<string, Annotation[]>>();
   const recordedAgents = new Set<string>();
+  const filesOf = new Map<string, Set<string>>(); // each DeliverableID's record files
   let unreadable = 0;
   for (const file of files) {
     if (!file.exists) continue;
@@ -482,6 +482,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
           if (!isAnnotation(event.record)) recordedAgents.add(event.record.AgentName);
+          const id = event.record.DeliverableID;
+          filesOf.set(id, (filesOf.get(id) ?? new Set()).add(file.path));
           annotating.push(annotationSource(event.record));
           if (matches(event.record, filters)) listing.add({ ...event, file: file.path });
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
@@ -501,7 +503,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
   }
   const listed = listing.records();
-  write(format, listed, annotations, io, out);
+  write(format, listed, annotations, filesOf, io, out);
   out.flush();
   if (listed.length === 0) {
     for (const line of await agentsNotFound(stringOption(parsed, "agent"), recordedAgents)) {
