@@ -248,8 +248,8 @@ Deno.test("flush: --from FILE with a folder too is refused in one line, exit 2, 
 
 Deno.test("main: a mistyped command or option says which one was meant, exit 2; a name near none says only that it is unknown (trial-r)", async () => {
   const cases: [string[], string][] = [
-    [["stal", "."], 'runrec: unknown command "stal": did you mean stale?; see runrec --help\n'],
-    [["FINSH", "x"], 'runrec: unknown command "FINSH": did you mean finish?; see runrec --help\n'],
+    [["stal", "."], 'runrec: unknown command "stal": did you mean stale? (see runrec --help)\n'],
+    [["FINSH", "x"], 'runrec: unknown command "FINSH": did you mean finish? (see runrec --help)\n'],
     [["xyz"], 'runrec: unknown command "xyz"; see runrec --help\n'],
     [
       ["log", ".", "--stauts", "FAILED"],
