@@ -403,10 +403,10 @@ const HEADER_BYTES = 4096;
  * Whether a file whose first line is not a runrec header is a record file with a damaged
  * header, which `validate` and `verify` check line by line: named as one (`RunRecords.csv`
  * in any case, git's `RunRecords.csv.orig` of a conflict), or its first line names a
- * `RunID` column, or starts with a byte-order mark; or any other `.csv` but one whose first
- * line is another table's header, column names only (`Dependencies.csv`:
- * `RegisterSchemaVersion,...`, trial-t F7). A `.csv` that lost its header, or is empty,
- * binary or UTF-16, is a damaged record file (review-t F6).
+ * `RunID` column, or starts with a byte-order mark; or a `.csv` whose first line is a record
+ * (`v1.0,…`: its header lost, review-t F6), empty, or no text (NUL bytes, control characters,
+ * invalid UTF-8: a lost write, UTF-16). Any other file is another table (`Dependencies.csv`,
+ * trial-t F7; `Tag No.,Range (bar)`, review-u F2), refused as log refuses it.
  *
  * @example
  * ```ts
@@ -415,6 +415,7 @@ const HEADER_BYTES = 4096;
  * damagedRecordFile("damaged.csv", "SchemaVersio,RunID"); // true
  * damagedRecordFile("backup.csv", "v1.0,RUN-DEL-01-02-20260222-1015-001,DEL-01-02"); // true
  * damagedRecordFile("Dependencies.csv", "RegisterSchemaVersion,DependencyID"); // false
+ * damagedRecordFile("instruments.csv", "Tag No.,Range (bar)"); // false
  * damagedRecordFile("README.md", "# Project"); // false
  * ```
  */
@@ -423,8 +424,10 @@ export function damagedRecordFile(path: string, firstLine: string): boolean {
   if (/runrecords/i.test(name) || firstLine.startsWith("\uFEFF")) return true;
   const cells = firstLine.split(",").map((cell) => cell.trim().replace(/^"|"$/g, ""));
   if (cells.includes("RunID")) return true;
-  const otherHeader = cells.length >= 2 && cells.every((c) => /^[A-Za-z][A-Za-z0-9_ ]*$/.test(c));
-  return /\.csv/i.test(name) && !otherHeader;
+  if (!/\.csv$/i.test(name)) return false;
+  // deno-lint-ignore no-control-regex
+  const noText = /[\u0000-\u0008\u000e-\u001f\ufffd]/.test(firstLine);
+  return firstLine === "" || /^v\d+\.\d+,/.test(firstLine) || noText;
 }
 
 /** The first line of `path`, from its first {@linkcode HEADER_BYTES} bytes; `undefined` if it cannot be opened. */

@@ -788,22 +788,34 @@ Deno.test("log, show, export, validate and verify refuse a file that is not a re
   }
 });
 
-Deno.test("validate and verify refuse another CSV (Dependencies.csv) as log does, exit 2; a RunRecords.csv with a damaged header, or a .csv copy without its header, is still checked, FAILED (trial-t F7, review-t F6)", async () => {
+Deno.test("validate and verify refuse another CSV (Dependencies.csv) as log does, exit 2; a RunRecords.csv with a damaged header, or a .csv copy without its header, is still checked, FAILED (trial-t F7, review-t F6, review-u F2)", async () => {
   const { dir, file } = await fixture();
   const register = join(dir, "Dependencies.csv");
   await Deno.writeTextFile(
     register,
     "RegisterSchemaVersion,DependencyID,FromDeliverableID\nv3.1,DEP-01-02-001,DEL-01-02\n",
   );
-  for (const command of ["validate", "verify", "log"]) {
-    const { code, out, err } = await cliProcess([command, register]);
-    assert.equal(code, 2, command);
-    assert.equal(out, "");
-    assert.equal(
-      err,
-      `runrec ${command}: ${register}: not a run record file (its first line is not a runrec ` +
-        "header line); give a RunRecords.csv or a deliverable folder\n",
-    );
+  // Other tables whose headers are not plain names, a one-column list, a .csv.md (review-u F2).
+  const others = {
+    "instruments.csv": "Tag No.,Service,Range (bar)\nFT-101,Feed flow,0-10\n",
+    "tags.csv": "Tag\nFT-101\n",
+    "deps-de.csv": "RegisterSchemaVersion,DependencyID,Größe\n1,2,3\n",
+    "report.csv.md": "# Report\ntext\n",
+  };
+  for (const [name, text] of Object.entries(others)) {
+    await Deno.writeTextFile(join(dir, name), text);
+  }
+  for (const table of [register, ...Object.keys(others).map((name) => join(dir, name))]) {
+    for (const command of ["validate", "verify", "log"]) {
+      const { code, out, err } = await cliProcess([command, table]);
+      assert.equal(code, 2, `${command} ${table}`);
+      assert.equal(out, "");
+      assert.equal(
+        err,
+        `runrec ${command}: ${table}: not a run record file (its first line is not a runrec ` +
+          "header line); give a RunRecords.csv or a deliverable folder\n",
+      );
+    }
   }
   // The deliverable's own file, its header damaged, is a broken record file: FAILED, exit 1.
   const text = await Deno.readTextFile(file);
