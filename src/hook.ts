@@ -336,7 +336,7 @@ function pathMeant(
     if (other !== undefined) {
       notes.push(
         `${option} ${given}: read as <del-dir>'s; from the current folder it names another ` +
-          `file, ${other}: give that path if it was the one meant`,
+          `file, ${other}, which this record does not name`,
       );
     }
     return given;

@@ -114,9 +114,10 @@ export function meantPath(
 
 /**
  * The path from `delDir` (absolute) of another file that `given`, naming a file from `delDir`
- * (the one it means), names from the current folder: said, so that an agent that named it from
- * its own folder sees which one was read (review-t F3); `undefined` when the two are one file, or
- * either is not there.
+ * (the one it means), names from the current folder, in the project: said, so that an agent that
+ * named it from its own folder sees which one was read (review-t F3). `undefined` when the two
+ * are one file, either is not a file, the other is outside the project, or `given` climbs out of
+ * `delDir` (`.`, `../x`: named from it on purpose, review-u F6).
  *
  * @example
  * ```ts
@@ -126,15 +127,19 @@ export function meantPath(
  * ```
  */
 export function alsoNamedFromHere(delDir: string, given: string): string | undefined {
-  if (isAbsolute(given)) return undefined;
+  if (isAbsolute(given) || !isAtOrBeneath(resolve(delDir, given), resolve(delDir))) {
+    return undefined;
+  }
+  if (resolve(delDir, given) === resolve(delDir)) return undefined;
   try {
     const fromDelDir = resolve(delDir, given);
     const fromHere = resolve(Deno.cwd(), given);
-    if (!isThere(fromDelDir) || !isThere(fromHere)) return undefined;
+    if (!Deno.statSync(fromDelDir).isFile || !Deno.statSync(fromHere).isFile) return undefined;
     if (withLinksResolved(fromDelDir) === withLinksResolved(fromHere)) return undefined;
+    if (!isInsideProject(fromHere, projectBounds(delDir))) return undefined;
     return relative(resolve(delDir), fromHere);
   } catch {
-    return undefined; // no current folder (removed), or none runrec may read: nothing to say
+    return undefined; // not there, no current folder (removed), or none runrec may read
   }
 }
 

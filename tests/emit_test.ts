@@ -1047,7 +1047,7 @@ Deno.test("emit, start and finish from the execution root with paths from there:
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("start, finish and emit from the execution root with paths from there to files outside <del-dir> (another deliverable's, the root's): each is recorded as that file from <del-dir> (../…), hashed, noted; stale is DIRTY naming it when it changes; a path that names a file from <del-dir> too keeps that meaning, noting the other (trial-t F2, review-t F3)", async () => {
+Deno.test("start, finish and emit from the execution root with paths from there to files outside <del-dir> (another deliverable's, the root's): each is recorded as that file from <del-dir> (../…), hashed, noted; stale is DIRTY naming it when it changes; a path that names a file from <del-dir> too keeps that meaning, noting the other file, not for . or a folder (trial-t F2, review-t F3, review-u F6)", async () => {
   const { root, del } = await makeProject();
   const p = "PKG-01_Pkg/1_Working";
   const other = join(root, p, "DEL-01-03_Other");
@@ -1073,7 +1073,7 @@ Deno.test("start, finish and emit from the execution root with paths from there 
   assertIncludes(
     start.stderr,
     "note: --input README.md: read as <del-dir>'s; from the current folder it names another " +
-      "file, ../../../README.md: give that path if it was the one meant",
+      "file, ../../../README.md, which this record does not name",
   );
   const finish = await fromRoot(
     [
@@ -1127,6 +1127,17 @@ Deno.test("start, finish and emit from the execution root with paths from there 
   assertEquals(emitted.InputFiles, ["../../../INIT.md"]);
   assertMatch(emitted.InputHashes["../../../INIT.md"], SHA256_PATTERN);
   assertMatch(emitted.OutputHashes["../DEL-01-02_Thing/Datasheet.md"], SHA256_PATTERN);
+  // `.` and a folder name two things too, on purpose: no note (review-u F6).
+  await Deno.mkdir(join(root, "_Decomposition", "docs"), { recursive: true });
+  await Deno.mkdir(join(other, "docs"));
+  const dot = await runCliProcess(
+    ["emit", other, "--agent", "X", "--status", "SUCCESS", "--input", ".", "--input", "docs"],
+    FULL_FLAGS,
+    {},
+    join(root, "_Decomposition"),
+  );
+  assertEquals(dot.code, 0, dot.stderr);
+  assertEquals(dot.stderr.includes("read as <del-dir>'s"), false, dot.stderr);
   await Deno.remove(root, { recursive: true });
 });
 
