@@ -25,7 +25,14 @@ import { hashFiles } from "./hash.ts";
 import { governedInputs, type GovernedOptions, isRunrecOwn, relativePath } from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFolderNote } from "./input_folders.ts";
-import { directLookups, isGone, type Lookups, type MemoLookups, memoLookups } from "./lookups.ts";
+import {
+  directLookups,
+  isGone,
+  isThere,
+  type Lookups,
+  type MemoLookups,
+  memoLookups,
+} from "./lookups.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk, walkSkips } from "./walk.ts";
@@ -232,7 +239,7 @@ async function startState(
   if (!options.mayCreate) requireFolder(resolve(delDir), delDir);
   const dir = resolve(delDir);
   refuseEmptyPaths("inputs", options.inputs ?? []);
-  const drives = withoutDrivePaths(options.inputs ?? [], "--input");
+  const drives = withoutDrivePaths(dir, options.inputs ?? [], "--input");
   const readAs: string[] = [...drives.said];
   const given = drives.kept.map((p) =>
     pathMeant(dir, p, "--input", readAs, { allowOutside: options.allowOutside })
@@ -289,19 +296,24 @@ async function startState(
 const DRIVE_PATH = /^[a-zA-Z]:(?:[\\/]|$)/;
 
 /**
- * `paths` (an `option`'s) without the Windows drive paths among them where the system has no
- * drives, and what to say of each (a note, and a warning): `C:\\x` would be read as a folder
+ * `paths` (an `option`'s, named from `dir`) without the Windows drive paths among them where the
+ * system has no drives and they name nothing, and what to say of each (a note, and a warning): `C:\\x` would be read as a folder
  * `C:` below the deliverable, a file that never exists, recorded outside the project (trial-r
  * F3). Left out, not refused: a run is recorded whatever paths its agent gave (review-t F2).
  */
 function withoutDrivePaths(
+  dir: string,
   paths: readonly string[],
   option: string,
 ): { kept: string[]; said: string[] } {
   if (Deno.build.os === "windows") return { kept: [...paths], said: [] };
-  const drives = paths.filter((p) => DRIVE_PATH.test(p));
+  // `C:` is a name like any other here: one that names something, from <del-dir> or from the
+  // current folder, is that (review-u F5).
+  const isDrive = (p: string) =>
+    DRIVE_PATH.test(p) && !isThere(resolve(dir, p)) && !isThere(resolve(p));
+  const drives = paths.filter(isDrive);
   return {
-    kept: paths.filter((p) => !DRIVE_PATH.test(p)),
+    kept: paths.filter((p) => !isDrive(p)),
     said: drives.map((p) =>
       `${option} ${p} is a Windows drive path, which names no file on ${Deno.build.os}: not ` +
       "recorded (give the path as this system names it)"
@@ -885,7 +897,7 @@ async function hashOutputs(
   const given: string[] = []; // each output file as named: by the caller, or beneath a folder given
   const absolute: string[] = [];
   let bounds = knownBounds; // else looked up for the first folder given, if any
-  const drives = withoutDrivePaths(outputs, "--output");
+  const drives = withoutDrivePaths(dir, outputs, "--output");
   notes.push(...drives.said);
   warnings.push(...drives.said);
   for (const named of drives.kept) {

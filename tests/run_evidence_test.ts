@@ -670,3 +670,18 @@ Deno.test("an --input or --output given as a Windows drive path (C:\\x, d:/x, C:
   assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a drive-like name that names a file here (C: on Linux) is that file, recorded; hash --input gives the InputContextSHA emit records, a drive path left out alike (review-u F4, F5)", async () => {
+  const { root, del } = await makeProject();
+  if (Deno.build.os !== "windows") await Deno.writeTextFile(join(del, "C:"), "data\n");
+  const inputs = ["--input", "C:", "--input", "E:\\Spec.md"];
+  const emit = await runCliProcess(["emit", del, "--agent", "X", "--status", "SUCCESS", ...inputs]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(record.InputFiles, ["C:"]);
+  assertIncludes(emit.stderr, "--input E:\\Spec.md is a Windows drive path");
+  const hash = await runCliProcess(["hash", del, ...inputs, "--json"]);
+  assertEquals(hash.code, 0, hash.stderr);
+  assertEquals(JSON.parse(hash.stdout).InputContextSHA, record.InputContextSHA);
+  await Deno.remove(root, { recursive: true });
+});

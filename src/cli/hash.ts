@@ -7,7 +7,7 @@
 import { resolve } from "../path.ts";
 import { deliverableId, requireFolder } from "../deliverable.ts";
 import { refuseEmptyPaths } from "../hook.ts";
-import { governedInputs } from "../inputs.ts";
+import { captureStart } from "../hook.ts";
 import { inputContextSha, manifestText } from "../manifest.ts";
 import { type Command, EXIT, listOption, positionals, writeJson } from "./command.ts";
 
@@ -53,11 +53,15 @@ export const hashCommand: Command = {
     const { id, note } = deliverableId(dir);
     const given = listOption(parsed, "input");
     refuseEmptyPaths("inputs", given);
-    const inputs = await governedInputs(dir, given, {
+    // What a start would record now: its inputs named as start names them (from the current
+    // folder, a drive path left out), so that the two agree (review-u F4).
+    const start = await captureStart(dir, {
+      inputs: given,
       allowOutside: parsed.values["allow-outside"] === true,
     });
-    const { hashes } = inputs;
-    const notes = note === undefined ? inputs.notes : [note, ...inputs.notes];
+    const hashes = start.inputHashes;
+    const inputNotes = start.notes.filter((n) => !n.startsWith("at start: "));
+    const notes = note === undefined ? inputNotes : [note, ...inputNotes];
     const sha = inputContextSha(hashes);
     if (parsed.values.json) {
       writeJson(io, { DeliverableID: id, InputContextSHA: sha, InputHashes: hashes, Notes: notes });
