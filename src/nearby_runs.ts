@@ -10,7 +10,7 @@
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, findExecutionRoot } from "./deliverable.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
-import { directLookups, type Lookups, sameFolder } from "./lookups.ts";
+import { directLookups, sameFolder } from "./lookups.ts";
 import {
   listOutsidePendingRuns,
   listPendingRuns,
@@ -24,10 +24,10 @@ import { shellWord } from "./shell_word.ts";
  * `delDir` itself among them when it is one (links to folders followed; none when the parent
  * cannot be listed).
  */
-function siblingFolders(delDir: string, lookups: Lookups = directLookups): string[] {
+function siblingFolders(delDir: string): string[] {
   const parent = dirname(resolve(delDir));
   const found: string[] = [];
-  for (const [name, kind] of lookups.folderEntries(parent)) {
+  for (const [name, kind] of directLookups.folderEntries(parent)) {
     if (kind === "folder" && DELIVERABLE_FOLDER.test(name)) found.push(join(parent, name));
   }
   return found;

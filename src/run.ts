@@ -1596,8 +1596,7 @@ async function lastRunContext(
     const like = await earlierRunLike(target, runs.slice(1), { ...report, agent: whose });
     const name = (run: RunEnded) =>
       run.record.RunID ?? `run ${run.id} (its record waiting in the spool)`;
-    const ended = (run: RunEnded) =>
-      run.endedAt === undefined ? "" : `, ended ${new Date(run.endedAt).toISOString()}`;
+    const ended = (run: RunEnded) => endedAt(run) && `, ended ${endedAt(run)}`;
     const which = agent === undefined
       ? `the last run here, ${name(last)} of ${whose}`
       : `${agent}'s last run here, ${name(last)}`;
@@ -1607,18 +1606,16 @@ async function lastRunContext(
         `${ended(like)}, has this outcome`;
     return `; ${earlier}: if this repeats its finish, nothing more is needed`;
   }
-  const repeated = last;
-  const ended = repeated.endedAt === undefined ? "" : new Date(repeated.endedAt).toISOString();
   // A finish whose write failed (the lock busy 10 s, a full disk) spooled the record (review-s F1).
-  const where = repeated.spooledIn === undefined
-    ? ` (runrec log says): its record is ${repeated.record.RunID} in ` +
+  const where = last.spooledIn === undefined
+    ? ` (runrec log says): its record is ${last.record.RunID} in ` +
       join(resolve(target), RECORD_FILE)
-    : `: its record waits in the spool, ${repeated.spooledIn}: runrec flush ${shellWord(target)} ` +
+    : `: its record waits in the spool, ${last.spooledIn}: runrec flush ${shellWord(target)} ` +
       "appends it";
   const none = lead ?? (agent === undefined ? "no pending run" : `no pending run of ${agent}`);
   const run = agent === undefined
-    ? `${none}: the last run here, ${repeated.id} (${whose}, started`
-    : `${none}: its last run here, ${repeated.id} (started`;
+    ? `${none}: the last run here, ${last.id} (${whose}, started`
+    : `${none}: its last run here, ${last.id} (started`;
   // Without --agent the repeat is judged by the folder's last run's agent: another agent's finish
   // is told how to be judged by its own.
   const notWhose = agent === undefined
@@ -1626,10 +1623,17 @@ async function lastRunContext(
       `finish ${shellWord(target)} --agent NAME ...`
     : "";
   throw new InputError(
-    `${target}: ${run} ${runIdStart(repeated.id)}, ended ${ended}), finished already${where}; ` +
+    `${target}: ${run} ${runIdStart(last.id)}, ended ${
+      endedAt(last)
+    }), finished already${where}; ` +
       "nothing written, nothing more is needed (an emit would record the run twice)" + aside +
       notWhose,
   );
+}
+
+/** When `run` ended, as ISO 8601, or `""` when its record does not say. */
+function endedAt(run: RunEnded): string {
+  return run.endedAt === undefined ? "" : new Date(run.endedAt).toISOString();
 }
 
 /**

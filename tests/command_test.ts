@@ -250,7 +250,7 @@ Deno.test("main: a mistyped command or option says which one was meant, exit 2; 
   const cases: [string[], string][] = [
     [["stal", "."], 'runrec: unknown command "stal": did you mean stale? (see runrec --help)\n'],
     [["FINSH", "x"], 'runrec: unknown command "FINSH": did you mean finish? (see runrec --help)\n'],
-    [["xyz"], 'runrec: unknown command "xyz"; see runrec --help\n'],
+    [["xyz"], 'runrec: unknown command "xyz" (see runrec --help)\n'],
     [
       ["log", ".", "--stauts", "FAILED"],
       "runrec log: unknown option --stauts: did you mean --status? (see runrec log --help)\n",

@@ -253,12 +253,8 @@ async function runWithoutCommand(
     return EXIT.ok;
   }
   const near = await closestOf(name, COMMANDS.map((c) => c.name));
-  const said = `runrec: unknown command ${JSON.stringify(name)}`;
-  io.err(
-    near.length === 0
-      ? `${said}; see runrec --help\n`
-      : `${said}: did you mean ${near.join(" or ")}? (see runrec --help)\n`,
-  );
+  const meant = near.length === 0 ? "" : `: did you mean ${near.join(" or ")}?`;
+  io.err(`runrec: unknown command ${JSON.stringify(name)}${meant} (see runrec --help)\n`);
   return EXIT.usage;
 }
 
