@@ -788,7 +788,7 @@ Deno.test("log, show, export, validate and verify refuse a file that is not a re
   }
 });
 
-Deno.test("validate and verify refuse another CSV (Dependencies.csv) as log does, exit 2; a RunRecords.csv with a damaged header, or a .csv copy without its header, is still checked, FAILED (trial-t F7, review-t F6, review-u F2)", async () => {
+Deno.test("validate and verify refuse another CSV (Dependencies.csv) as log does, exit 2; a RunRecords.csv with a damaged header, or a .csv copy without its header, is still checked, FAILED (trial-t F7, review-t F6, review-u F2, F3)", async () => {
   const { dir, file } = await fixture();
   const register = join(dir, "Dependencies.csv");
   await Deno.writeTextFile(
@@ -825,6 +825,14 @@ Deno.test("validate and verify refuse another CSV (Dependencies.csv) as log does
   // A copy that lost its header line (`tail -n +2`) is checked too (review-t F6).
   const headless = join(dir, "records-backup.csv");
   await Deno.writeTextFile(headless, text.split("\n").slice(1).join("\n"));
+  // Its first record is checked as one, not taken for a header (review-u F3).
+  const tampered = join(dir, "tampered-backup.csv");
+  const [first, ...rest] = text.split("\n").slice(1);
+  await Deno.writeTextFile(tampered, [first.replace(",DEL-", ",DEX-"), ...rest].join("\n"));
+  const caught = await cliProcess(["validate", tampered]);
+  assert.equal(caught.code, 1);
+  assert.ok(caught.out.includes("(a record: the header line is missing)"), caught.out);
+  assert.ok(caught.out.includes(`${tampered}:1: RecordChecksum does not match`), caught.out);
   for (const damaged of [file, bom, headless]) {
     for (const command of ["validate", "verify"]) {
       const checked = await cliProcess([command, damaged]);
