@@ -1622,10 +1622,9 @@ async function lastRunContext(
     ? `; if this finish is of another agent's run, not ${whose}'s, name that agent: runrec ` +
       `finish ${shellWord(target)} --agent NAME ...`
     : "";
+  const ended = endedAt(last);
   throw new InputError(
-    `${target}: ${run} ${runIdStart(last.id)}, ended ${
-      endedAt(last)
-    }), finished already${where}; ` +
+    `${target}: ${run} ${runIdStart(last.id)}, ended ${ended}), finished already${where}; ` +
       "nothing written, nothing more is needed (an emit would record the run twice)" + aside +
       notWhose,
   );
