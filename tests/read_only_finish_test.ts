@@ -10,7 +10,14 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
-import { mountReadOnly, sh, startedRun, userSpool, whileReadOnly } from "./support/read_only.ts";
+import {
+  mountReadOnly,
+  sh,
+  startedRun,
+  unmount,
+  userSpool,
+  whileReadOnly,
+} from "./support/read_only.ts";
 
 /** After the folder is writable again: flush appends the one record and settles the run. */
 async function flushedOnce(del: string, id: string, env: Record<string, string>) {
@@ -240,7 +247,7 @@ async function killedAfterItsRecord() {
   for (let i = 0; i < 400 && !(await Deno.stat(marker).then(() => true, () => false)); i++) {
     await new Promise((r) => setTimeout(r, 25));
   }
-  await sh("umount", del); // writable again before its write
+  await unmount(del); // writable again before its write
   const out = await first.status;
   assertEquals(out.signal ?? out.code, out.signal ? "SIGKILL" : 137, "the finish was killed");
   const records = await recordsOf(del);
@@ -341,7 +348,7 @@ async function racingFinishes(notesA: string, notesB: string): Promise<void> {
     for (let i = 0; i < 400 && !(await Deno.stat(marker).then(() => true, () => false)); i++) {
       await new Promise((r) => setTimeout(r, 25));
     }
-    await sh("umount", del); // writable again
+    await unmount(del); // writable again
     const second = new Deno.Command(RUNREC[0], {
       args: [...RUNREC.slice(1), ...finish, "--notes", notesB],
       env,

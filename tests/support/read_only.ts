@@ -23,13 +23,27 @@ export async function mountReadOnly(del: string): Promise<void> {
   await sh("mount", "-o", "remount,ro,bind", del);
 }
 
+/**
+ * Unmounts `del` while a runrec process may be working in it: a file it holds open for a
+ * moment (the lock it polls) makes `umount` fail as busy, so try again until it is not.
+ */
+export async function unmount(del: string): Promise<void> {
+  for (let tries = 1;; tries++) {
+    const out = await new Deno.Command("umount", { args: [del], stderr: "piped" }).output();
+    const why = new TextDecoder().decode(out.stderr);
+    if (out.code === 0) return;
+    if (!why.includes("busy") || tries === 200) assertEquals(out.code, 0, `umount ${del}: ${why}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** Runs `body` while `del` is a read-only bind mount of itself. */
 export async function whileReadOnly<T>(del: string, body: () => Promise<T>): Promise<T> {
   await mountReadOnly(del);
   try {
     return await body();
   } finally {
-    await sh("umount", del);
+    await unmount(del);
   }
 }
 
