@@ -9,7 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { ANNOTATION_AGENT } from "../src/annotation_shape.ts";
 import { appendAnnotation } from "../src/annotations.ts";
 import { encodeRecord } from "../src/codec.ts";
@@ -135,8 +135,16 @@ async function fixture(): Promise<Fixture> {
 }
 
 /** A record as `log` and `show` print it in JSON: its columns, then what annotations say of it. */
-function asJson(record: RunRecord): Record<string, unknown> {
-  return { ...record, invalidatedBy: [], supersededBy: [], annotations: [] };
+/** `record` as log and show give it in JSON, read from `line` of `file`. */
+function asJson(record: RunRecord, file: string, line: number): Record<string, unknown> {
+  return {
+    ...record,
+    invalidatedBy: [],
+    supersededBy: [],
+    annotations: [],
+    recordFile: relative(Deno.cwd(), file),
+    line,
+  };
 }
 
 function recordLines(text: string): string[] {
@@ -392,16 +400,17 @@ Deno.test("log: encodeRecord reproduces every line of the file exactly", async (
 });
 
 Deno.test("log: --format json is one array of record objects; jsonl one per line", async () => {
-  const { dir, records } = await fixture();
+  const { dir, file, records } = await fixture();
+  const wanted = records.map((r, i) => asJson(r, file, i + 2));
   const json = await cli(["log", dir, "--format", "json"]);
   assert.equal(json.code, 0);
-  assert.deepEqual(JSON.parse(json.out), records.map(asJson));
+  assert.deepEqual(JSON.parse(json.out), wanted);
   const alias = await cli(["log", dir, "--json"]);
-  assert.deepEqual(JSON.parse(alias.out), records.map(asJson));
+  assert.deepEqual(JSON.parse(alias.out), wanted);
   const jsonl = await cli(["log", dir, "--format", "jsonl"]);
   assert.deepEqual(
     jsonl.out.trimEnd().split("\n").map((l) => JSON.parse(l)),
-    records.map(asJson),
+    wanted,
   );
   const none = await cli(["log", dir, "--format", "json", "--agent", "NOBODY"]);
   assert.deepEqual(JSON.parse(none.out), []);
@@ -432,11 +441,11 @@ Deno.test("log: --format md is a Markdown table with escaped cells", async () =>
 // ---------------------------------------------------------------- show
 
 Deno.test("show: --format json prints the record object exactly", async () => {
-  const { dir, records } = await fixture();
+  const { dir, file, records } = await fixture();
   const { code, out } = await cli(["show", dir, records[2].RunID, "--format", "json"]);
   assert.equal(code, 0);
-  assert.deepEqual(JSON.parse(out), asJson(records[2]));
-  assert.deepEqual(Object.keys(JSON.parse(out)), Object.keys(asJson(records[2])));
+  assert.deepEqual(JSON.parse(out), asJson(records[2], file, 4));
+  assert.deepEqual(Object.keys(JSON.parse(out)), Object.keys(asJson(records[2], file, 4)));
 });
 
 Deno.test("show: md is a readable document with fields, hashes, error and notes", async () => {
@@ -483,7 +492,7 @@ Deno.test("show: a RunID two merged branches share shows both records and warns;
     "two runs collide (see runrec verify); showing each, --line N shows one\n";
   const json = await cli(["show", file, records[0].RunID, "--json"]);
   assert.equal(json.code, 0);
-  assert.deepEqual(JSON.parse(json.out), [asJson(records[0]), asJson(other_)]);
+  assert.deepEqual(JSON.parse(json.out), [asJson(records[0], file, 2), asJson(other_, file, 7)]);
   assert.equal(json.err, warning);
   const md = await cli(["show", file, records[0].RunID]);
   assert.equal(md.code, 0);
@@ -494,7 +503,7 @@ Deno.test("show: a RunID two merged branches share shows both records and warns;
   const picked = await cli(["show", file, records[0].RunID, "--line", "7", "--json"]);
   assert.equal(picked.code, 0);
   assert.equal(picked.err, "");
-  assert.deepEqual(JSON.parse(picked.out), asJson(other_));
+  assert.deepEqual(JSON.parse(picked.out), asJson(other_, file, 7));
   const wrongLine = await cli(["show", file, records[0].RunID, "--line", "3"]);
   assert.equal(wrongLine.code, 1);
   assert.equal(wrongLine.err, `runrec show: ${records[0].RunID} not found on line 3 in ${file}\n`);
@@ -593,7 +602,7 @@ Deno.test("subprocess: log --format csv and show --json through the real binary"
   assert.equal(csv.out, await Deno.readTextFile(file));
   const show = await cliProcess(["show", dir, records[3].RunID, "--json"]);
   assert.equal(show.code, 0, show.err);
-  assert.deepEqual(JSON.parse(show.out), asJson(records[3]));
+  assert.deepEqual(JSON.parse(show.out), asJson(records[3], file, 5));
   const unknown = await cliProcess(["show", dir, "RUN-DEL-01-02-20200101-0000-009"]);
   assert.equal(unknown.code, 1);
   assert.equal(unknown.err.split("\n").length, 2);

@@ -446,6 +446,32 @@ Deno.test("log view: over two copies of a deliverable (worktrees) the table and 
   await Deno.remove(top, { recursive: true });
 });
 
+Deno.test("log --json/--format jsonl and show --json: each record names its record file (from the current folder) and line, so two copies of a deliverable are told apart", async () => {
+  const { del, ids } = await annotated();
+  const top = await tempDir({ prefix: "runrec-logview-files-" });
+  const [a, b] = [join(top, "a"), join(top, "b")];
+  for (const copy of [a, b]) {
+    await Deno.mkdir(copy);
+    await Deno.copyFile(join(del, RECORD_FILE), join(copy, RECORD_FILE));
+  }
+  const json = await runCli(["log", a, b, "--by", "path", "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const records = JSON.parse(json.stdout) as { RunID: string; recordFile: string; line: number }[];
+  const wanted = (copy: string) => relativeTo(join(copy, RECORD_FILE));
+  assert.deepEqual(
+    records.map((r) => [r.recordFile, r.line]),
+    [a, b].flatMap((copy) => [2, 3, 4, 5, 6].map((line) => [wanted(copy), line])),
+  );
+  const lines = (await runCli(["log", a, b, "--by", "path", "--format", "jsonl"])).stdout
+    .trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(lines, records);
+  const show = await runCli(["show", b, ids[1], "--json"]);
+  assert.equal(show.code, 0, show.stderr);
+  const shown = JSON.parse(show.stdout);
+  assert.deepEqual([shown.RunID, shown.recordFile, shown.line], [ids[1], wanted(b), 3]);
+  await Deno.remove(top, { recursive: true });
+});
+
 /** `folder` as log names it: relative to the working folder. */
 function relativeTo(folder: string): string {
   return relative(Deno.cwd(), folder);

@@ -66,14 +66,15 @@ the filters count them like any record: the same filters give the same
 records in every format. The table and md formats mark a run an annotation
 invalidates or supersedes ([INVALIDATED], [SUPERSEDED by RUN-...]) and say
 what each annotation does ([marks RUN-... INVALIDATED], or [withdrawn by
-RUN-...] for one withdrawn); json and jsonl give every record three keys
-after its columns: invalidatedBy (the RunIDs of the annotations that
-invalidate it), supersededBy (the RunIDs of the runs that supersede it) and
-annotations (each as {annotationId, timestamp, kind,
-other, note, target}; kind is invalidated, superseded, supersedes or note;
-target, when present, is the start of the RecordChecksum of the record it
-marks: a RunID two branches both used names two records). A run
-that no annotation invalidates or supersedes has both lists empty.
+RUN-...] for one withdrawn); json and jsonl give every record, after its
+columns, invalidatedBy (the RunIDs of the annotations that invalidate it),
+supersededBy (the RunIDs of the runs that supersede it), annotations (each
+as {annotationId, timestamp, kind, other, note, target}; kind is
+invalidated, superseded, supersedes or note; target, when present, is the
+start of the RecordChecksum of the record it marks: a RunID two branches
+both used names two records), recordFile (the record file, from the
+current folder) and line. A run that no annotation invalidates or
+supersedes has both lists empty.
 
 Options:
   --agent A       only records of agent A (a comma-separated list for
@@ -380,7 +381,10 @@ function write(
   out: BufferedOut,
 ): void {
   const about = (r: ListedRecord) => annotationsFor(annotations.get(r.file)!, r.record);
-  const json = (r: ListedRecord) => JSON.stringify(recordJson(r.record, extraFields(r), about(r)));
+  const json = (r: ListedRecord) =>
+    JSON.stringify(
+      recordJson(r.record, extraFields(r), about(r), { file: r.file, line: r.line }),
+    );
   switch (format) {
     case "csv": {
       // Each record goes under the header line it has in its file, repeated only when it changes.

@@ -9,10 +9,11 @@
 import type { Annotation } from "../annotations.ts";
 import { splitCsvLine, unescapeValue } from "../codec.ts";
 import type { LineRecord } from "../reader.ts";
+import { relative } from "../path.ts";
 import { COLUMNS, type RunRecord } from "../schema.ts";
 
 /** The keys runrec adds after the columns; lowerCamelCase, so no column can take them. */
-const MARK_KEYS = ["invalidatedBy", "supersededBy", "annotations"];
+const MARK_KEYS = ["invalidatedBy", "supersededBy", "annotations", "recordFile", "line"];
 
 /**
  * The cells a record of a newer additive version adds, by the names its
@@ -55,7 +56,10 @@ function valueOf(cell: string): string {
  * `invalidatedBy` (the RunIDs of the annotations that invalidate it),
  * `supersededBy` (the RunIDs of the runs that supersede it) and
  * `annotations` (every annotation of it, oldest first). The three are
- * always present, empty for a run nothing annotates.
+ * always present, empty for a run nothing annotates. Then, given `place`,
+ * `recordFile` (the record file, relative to the working folder) and `line`
+ * (its line there): which copy of a deliverable, or which of two records one
+ * RunID names, a record is.
  *
  * @example
  * ```ts
@@ -69,6 +73,7 @@ export function recordJson(
   record: RunRecord,
   extras: readonly [string, string][],
   annotations: readonly Annotation[],
+  place?: { file: string; line: number },
 ): Record<string, unknown> {
   const json: Record<string, unknown> = {};
   for (const name of COLUMNS.slice(0, -1)) json[name] = record[name];
@@ -81,5 +86,9 @@ export function recordJson(
     .map((a) => a.annotationId);
   json.supersededBy = annotations.filter((a) => a.kind === "superseded").map((a) => a.other);
   json.annotations = annotations;
+  if (place !== undefined) {
+    json.recordFile = relative(Deno.cwd(), place.file);
+    json.line = place.line;
+  }
   return json;
 }

@@ -46,7 +46,8 @@ Options:
                  lists as arrays, hashes as {path: hash}; then
                  invalidatedBy (RunIDs of the annotations that invalidate
                  the run), supersededBy (RunIDs of the runs that supersede
-                 it) and annotations (as runrec log --help describes)
+                 it) and annotations (as runrec log --help describes),
+                 recordFile (the record file) and line
   --json         the same as --format json
   --line N       the record on line N of the file: picks one when the RunID
                  appears more than once
@@ -250,7 +251,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   if (format === "json") {
     const objects = found.map((f) =>
-      recordJson(f.event.record, extraFields(f.event), annotationsOf(f))
+      recordJson(f.event.record, extraFields(f.event), annotationsOf(f), {
+        file: f.path,
+        line: f.event.line,
+      })
     );
     writeJson(io, objects.length === 1 ? objects[0] : objects);
   } else {
