@@ -973,11 +973,13 @@ async function finishReaped(
   const late = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
   const outcome = await finishClaimed(delDir, late, claimed, report, options);
   const written = outcome.written;
-  // Spooled (or lost): the append that replays it links it, if reap's record is there first.
-  if (written === undefined || written.alreadyRecorded) return outcome;
-  if (LATE_FINISH.test(written.record.Notes)) {
+  // Spooled (or lost): the append that replays it links it, if reap's record is there first,
+  // as it may be in the same spool: not found in the file is no news (review-u F8).
+  if (written === undefined || LATE_FINISH.test(written.record.Notes)) {
     outcome.notes = outcome.notes.filter((n) => n !== REAPED_NOT_FOUND);
-  } else {
+  }
+  if (written === undefined || written.alreadyRecorded) return outcome;
+  if (!LATE_FINISH.test(written.record.Notes)) {
     // In a spool this finish does not list (another $TMPDIR, another user), reap's record is left
     // out when replayed, this run being recorded (review-t F4): there is nothing to annotate.
     outcome.warnings.push(
