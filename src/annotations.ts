@@ -510,7 +510,7 @@ function isAbout(target: string | undefined, checksum: string): boolean {
   return target === undefined || checksum.startsWith(target);
 }
 
-/** The annotations that apply, and one line per RunID that a key-less annotation could not resolve. */
+/** The annotations that apply, and the lines of {@linkcode ambiguousAnnotations}. */
 interface Resolved {
   annotations: Map<string, Annotation[]>;
   ambiguous: string[];
@@ -580,7 +580,40 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     `verify), and annotation ${by.join(", ")} names it by RunID alone (written before ` +
     "annotations named their record): read as marking each of them and withdrawing none"
   );
-  return { annotations, ambiguous };
+  return { annotations, ambiguous: [...ambiguous, ...supersedeCycles(annotations)] };
+}
+
+/**
+ * One line per supersede cycle among `annotations`: `annotate` refuses to make one, but two
+ * branches can each write half of it (A: Y supersedes X; B: X supersedes Y) and a union merge
+ * joins them. No run of a cycle is a baseline, so each is named with the way out.
+ */
+function supersedeCycles(annotations: ReadonlyMap<string, readonly Annotation[]>): string[] {
+  const lines = new Map<string, string>();
+  for (const [newer, list] of annotations) {
+    for (const a of list) {
+      if (a.kind !== "supersedes" || a.other === undefined) continue;
+      const back = supersedePath(annotations, a.other, newer);
+      if (back === undefined) continue;
+      // Around the cycle from newer: each step supersedes the run the step before names.
+      const subjects = [newer, a.other, ...back.slice(0, -1).map((b) => b.other!)];
+      const steps = [a, ...back].map((c, k) => {
+        const by = c.annotationId === subjects[k]
+          ? "its own Notes"
+          : `annotation ${c.annotationId}`;
+        return `${subjects[k]} supersedes ${c.other} (${by})`;
+      });
+      const key = [...steps].sort().join(" ");
+      if (lines.has(key)) continue;
+      lines.set(
+        key,
+        `a supersede cycle: ${steps.join(", ")}; written apart (two branches merged?), so no ` +
+          "run of it is a baseline: withdraw one (runrec annotate <del-dir> <ANNOTATION-RUNID> " +
+          "--invalidates --note TEXT)",
+      );
+    }
+  }
+  return [...lines.values()];
 }
 
 /**
@@ -617,7 +650,8 @@ export function annotationsIn(records: Iterable<AnnotationSource>): Map<string, 
 
 /**
  * One line per RunID that names several records among `records` and that an
- * annotation names by RunID alone: how {@linkcode annotationsIn} read it.
+ * annotation names by RunID alone, saying how {@linkcode annotationsIn} read
+ * it; and one per supersede cycle (two branches each wrote half of one).
  *
  * @example
  * ```ts

@@ -1144,7 +1144,8 @@ async function checkFolder(
   }
   // Annotations are records of their own (SCHEMA_EVOLUTION.md): they mark runs, and run nothing.
   const annotations = annotationsIn(records.map((e) => e.record));
-  // After a RunID collision (two clones, one minute) an old annotation may name several records.
+  // After a RunID collision (two clones, one minute) an old annotation may name several records;
+  // after a merge, two branches' annotations may make a supersede cycle.
   folderNotes.push(...ambiguousAnnotations(records.map((e) => e.record)));
   // Records of another deliverable: copied with its folder when that one is still there (no
   // baseline here), else the folder was moved from it (its runs are this deliverable's).

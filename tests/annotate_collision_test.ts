@@ -286,6 +286,34 @@ function record(id: string, sum: string, notes = "", agent = "4_DOCUMENTS"): Run
   } as RunRecord;
 }
 
+Deno.test("annotate across clones: Y supersedes X in one, X supersedes Y in the other; merged, the cycle is named by stale, log and export, and withdrawing one annotation makes a baseline again (trial-v F1)", async () => {
+  const { a, runs: [x, y] } = await repoWithRuns("4_DOCUMENTS", "4_DOCUMENTS");
+  const b = await cloneOf(a);
+  const first = await ok("annotate", join(a, DEL), y, "--supersedes", x, "--note", "Y is current");
+  await ok("annotate", join(b, DEL), x, "--supersedes", y, "--note", "X is current");
+  await mergeInto(a, b);
+  const del = join(a, DEL);
+  const check = await staleOf(del, "4_DOCUMENTS");
+  assert.equal(check.verdict, "NO_BASELINE");
+  const cycle = check.notes.find((n) => n.startsWith("a supersede cycle: "));
+  assert.ok(cycle, check.notes.join("\n"));
+  assert.match(cycle, new RegExp(`${y} supersedes ${x} \\(annotation ${first}\\)`));
+  assert.match(cycle, new RegExp(`${x} supersedes ${y} \\(annotation RUN-`));
+  assert.match(cycle, /withdraw one \(runrec annotate <del-dir> <ANNOTATION-RUNID> --invalidates/);
+  const log = await runCli(["log", del]);
+  assert.equal(log.code, 0, log.stderr);
+  assert.equal(log.stderr.match(/warning: .*a supersede cycle: /g)?.length, 1, log.stderr);
+  const exported = await runCli(["export", del, "--format", "prov"]);
+  assert.match(exported.stderr, /a supersede cycle: /);
+  // Withdrawn by the annotation's line (the two annotations may share a RunID): a baseline again.
+  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
+  const line = lines.findIndex((l) => l.includes("Y is current")) + 1;
+  await ok("annotate", del, first, "--line", String(line), "--invalidates", "--note", "undo");
+  assert.equal((await staleOf(del, "4_DOCUMENTS")).verdict, "CLEAN");
+  assert.equal((await runCli(["log", del])).stderr.includes("supersede cycle"), false);
+  await Deno.remove(join(a, ".."), { recursive: true });
+});
+
 Deno.test("annotationsIn: an annotation naming a RunID alone (written before records were named) marks every record of a shared RunID and withdraws none, and says so", () => {
   const r = "RUN-DEL-01-02-20261201-1000-001";
   const ann = "RUN-DEL-01-02-20261201-2341-001";
