@@ -54,7 +54,12 @@ import { writtenAtMs } from "./recorded_late.ts";
 import { RECORD_FILE } from "./store.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
 import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
-import { deliverableFolders, SILENT_SEARCH, toolRootsSkipped } from "./targets.ts";
+import {
+  deliverableFolders,
+  noteSkippedToolRoot,
+  SILENT_SEARCH,
+  toolRootsSkipped,
+} from "./targets.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 
 export { deliverableFolders };
@@ -1572,7 +1577,8 @@ function baselineOf({ record, line }: FolderRecords["records"][number]): Baselin
  * beneath a target that cannot be listed in `warnings`; the other
  * deliverables are checked all the same.
  *
- * @throws {InputError} for a missing target, a folder that cannot be listed,
+ * @throws {InputError} for a missing target, one that holds no deliverable
+ * folder, a folder that cannot be listed,
  * a missing permission to read a target's project (never a DIRTY verdict),
  * an agent of `agents` with no run in the deliverables checked and no agent file (misspelt?),
  * or, with `propagate`, a register row naming an ID two folders of one
@@ -1608,9 +1614,26 @@ export async function checkStaleness(
   const listed = (dir: string, entries: readonly Deno.DirEntry[]) =>
     walked.list(resolve(dir), entries);
   // A tool root (`_Archive/`) holding record files is named: its deliverables are not checked.
-  const skippedToolRoot = toolRootsSkipped(targets);
+  let skippedRecords = false;
+  const skippedToolRoot = toolRootsSkipped(targets, (folder, files) => {
+    skippedRecords = true;
+    noteSkippedToolRoot(folder, files);
+  });
   for (const target of targets) {
-    for (const folder of deliverableFolders(target, { unlistable, listed, skippedToolRoot })) {
+    skippedRecords = false;
+    const found = deliverableFolders(target, { unlistable, listed, skippedToolRoot });
+    // "0 checks" and exit 0 for a slip of the path (0_References for 1_Working) would open a
+    // staleness gate (trial-v F2). Not when a target inside it (`stale . _Archive`) holds them,
+    // nor for a tool root or a folder that could not be listed (each named already).
+    const holdsTarget = targets.some((t) => resolve(t).startsWith(`${resolve(target)}/`));
+    const named = skippedRecords || warnings.some((w) => w.startsWith(target));
+    if (found.length === 0 && !holdsTarget && !named) {
+      throw new InputError(
+        `${target}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or beneath it: a slip of ` +
+          "the path? (runrec stale <execution-root> checks every deliverable)",
+      );
+    }
+    for (const folder of found) {
       // By real path, as log and export count: a folder named twice (through a link) is one.
       const key = resolvedPath(resolve(folder), walked); // from the listings: no look-up each
       if (seen.has(key)) continue;

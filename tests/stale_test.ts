@@ -706,6 +706,23 @@ Deno.test("stale: bad targets are one line and exit 2", async () => {
   assertIncludes(result.stderr, "missing <del-dir|root>");
 });
 
+Deno.test("stale: a target that holds no deliverable folder (0_References for 1_Working) is a slip of the path: exit 2 naming it, alone or beside a good target, also with --json, and a root with none (trial-v F2)", async () => {
+  const { root } = await examplesWithRuns();
+  const slip = join(root, "PKG-01_Field_Instruments", "0_References");
+  const message = `runrec stale: ${slip}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or ` +
+    "beneath it: a slip of the path? (runrec stale <execution-root> checks every deliverable)\n";
+  for (const targets of [[slip], [root, slip]]) {
+    const result = await runCli(["stale", ...targets]);
+    assertEquals([result.code, result.stdout, result.stderr], [2, "", message]);
+  }
+  const json = await runCli(["stale", slip, "--json"]);
+  assertEquals(json.code, 2);
+  assertIncludes(JSON.parse(json.stdout).error.message, "no deliverable folder");
+  const empty = await tempDir();
+  assertEquals((await runCli(["stale", empty])).code, 2);
+  await Deno.remove(empty, { recursive: true });
+});
+
 Deno.test("stale: after a RunID collision an annotation marks the record it names; one naming the RunID alone (older) marks both runs, and the check says so", async () => {
   const { root, run2 } = await examplesWithRuns();
   const file = join(root, DEL2, "RunRecords.csv");
