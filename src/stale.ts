@@ -763,10 +763,7 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
     } else if (current === TBD) {
       if (keptOut(abs, c)) {
         if (then === TBD) {
-          notes.push(
-            `input ${path}: outside the ${c.bounds.kind}: not read at the run nor now ` +
-              `(runrec stale --allow-outside reads it now)`,
-          );
+          notes.push(outsideAtRunNote(c, path));
         } else {
           const reason = outsideReason(c);
           changes.push({ path, change: "unreadable", baseline: then, current: null, reason });
@@ -787,10 +784,13 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       changes.push({ path, ...state, baseline: then, current: null });
     } else if (then === TBD) {
       const why = reasonAtRun(baseline, dir, path) ?? "";
+      // Not read at the run by choice: nothing to compare with, read now or not (trial-v F3).
+      if (why.startsWith("is outside the ")) {
+        notes.push(outsideAtRunNote(c, path));
+        continue;
+      }
       const reason = why.startsWith("not found")
         ? "not found at the run"
-        : why.startsWith("is outside the ")
-        ? `outside the ${c.bounds.kind} at the run: not read then`
         : "unreadable at the run, readable now";
       const change = why.startsWith("not found") ? "added" : "changed";
       changes.push({ path, change, baseline: then, current, reason });
@@ -816,6 +816,15 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
     );
   }
   return changes;
+}
+
+/**
+ * The note of an input outside the project that the run did not read (emit without
+ * `--allow-outside` records it TBD): no change can be told, with `--allow-outside` or not.
+ */
+function outsideAtRunNote(c: InputComparison, path: string): string {
+  return `input ${path}: outside the ${c.bounds.kind} at the run: not read then, so no change ` +
+    "can be told (emit --allow-outside records its hash)";
 }
 
 /**

@@ -64,7 +64,8 @@ Options:
                 no run there and no agent file is refused (exit 2: misspelt?)
   --allow-outside
                 read inputs outside the project too, as emit --allow-outside
-                does; without it such an input is "unreadable (outside ...)"
+                does; without it, one the run read that way is "unreadable
+                (outside ...)"; one the run did not read is a note either way
   --propagate   follow the ACTIVE rows of every Dependencies.csv (v3.1) in the
                 execution root from each DIRTY deliverable to those that consume
                 it, transitively, and list them STALE with the chain of edges;
