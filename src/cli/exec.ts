@@ -10,7 +10,15 @@ import { completeDraft, type RunOutcome } from "../hook.ts";
 import { isGone } from "../lookups.ts";
 import { refuseMisspeltFolder } from "../meant_path.ts";
 import { join } from "../path.ts";
-import { finishRun, runFolderNow, type StartedRun, startRun } from "../run.ts";
+import {
+  type FinishReport,
+  finishRun,
+  runFolderNow,
+  RunNotRecordable,
+  type StartedRun,
+  startRun,
+} from "../run.ts";
+import { namesRun, runIdNote } from "../pending.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
@@ -223,32 +231,36 @@ async function runCommand(
 }
 
 /**
- * The outcome of a run that was to create its deliverable folder and did not: its record has no
- * file to go to, so it goes out as a lost-record line, for `runrec flush --from` once the
- * folder is there. Not spooled: the folder may never be made under that name.
+ * The outcome of a run whose record `exec` could not write: it goes out as a lost-record line
+ * (for `runrec flush --from`), since CMD has run and exec is not retried. The line names the
+ * run, so that reap's FAILED record and this one are linked whichever lands first. `why` goes
+ * into the record's notes, `warning` on stderr before the line.
  */
-async function notCreated(
+async function lostOutcome(
   started: StartedRun,
-  end: { status: string; error?: string; notes?: string },
-  shown: string,
+  end: FinishReport,
+  why: string,
+  warning: string,
 ): Promise<RunOutcome> {
   const { delDir, run } = started;
-  const why = "the deliverable folder did not exist when CMD ended";
-  const built = await completeDraft(
-    delDir,
-    { ...run.start, notes: [...run.start.notes, why] },
-    { agent: run.agent, pass: run.pass, ...end },
-  );
+  const built = await completeDraft(delDir, { ...run.start, notes: [...run.start.notes, why] }, {
+    agent: run.agent,
+    pass: run.pass,
+    filesAtStart: run.files,
+    foldersAtStart: run.folders,
+    foldersUnlistedAtStart: run.unlisted,
+    cwdAtStart: run.cwd,
+    ...end,
+  });
+  if (!namesRun(built.draft.Notes, run.id)) {
+    built.draft.Notes = [built.draft.Notes, runIdNote(run.id)].filter((n) => n !== "").join(" | ");
+  }
   const entry = newSpoolEntry(join(delDir, RECORD_FILE), built.draft, why);
   return {
     draft: built.draft,
     notes: built.notes,
     replayed: [],
-    warnings: [
-      ...built.warnings ?? [],
-      `${shown}: CMD did not create it, so the run's record was not written: its lost-record ` +
-      "line follows; save it, and once the folder is there append it with runrec flush --from FILE",
-    ],
+    warnings: [...built.warnings ?? [], warning],
     lost: lostRecordLine(entry),
   };
 }
@@ -365,20 +377,28 @@ export const execCommand: Command = {
     if (started.creates && isGone(started.delDir)) {
       try {
         const ended = { ...outcome, error: startError ?? outcome.error };
-        report(io, await notCreated(started, ended, delDir), [...loud, madeNothing]);
+        const lost = await lostOutcome(
+          started,
+          ended,
+          "the deliverable folder did not exist when CMD ended",
+          `${delDir}: CMD did not create it, so the run's record was not written: its lost-record ` +
+            "line follows; save it, and once the folder is there append it with runrec flush --from FILE",
+        );
+        report(io, lost, [...loud, madeNothing]);
       } catch (e) {
         io.err(`runrec: warning: run not recorded: ${exitFor(e).message}\n`);
       }
       return exit.code;
     }
+    const end: FinishReport = {
+      ...outcome,
+      error: startError ?? outcome.error,
+      outputs: Object.keys(outputs),
+      outputHashes: outputs,
+      agentsDir,
+    };
     try {
-      await finishRun(started, {
-        ...outcome,
-        error: startError ?? outcome.error,
-        outputs: Object.keys(outputs),
-        outputHashes: outputs,
-        agentsDir,
-      }, {
+      await finishRun(started, end, {
         fsync: !parsed.values["no-fsync"],
         onLockWait: lockWaitMessage(io),
         // The stream as given: a lost record's line that cannot go out keeps the run pending
@@ -386,8 +406,22 @@ export const execCommand: Command = {
         print: (done) => report(given, done, [...loud, madeNothing]),
       });
     } catch (e) {
-      // The command has run: its exit code stands, whatever became of the record.
-      io.err(`runrec: warning: run not recorded: ${exitFor(e).message}\n`);
+      // The command has run: its exit code stands, and its record goes out as a lost-record
+      // line, since exec is not retried as a finish can be (soak6 F2).
+      const why = exitFor(e).message;
+      try {
+        if (e instanceof RunNotRecordable) throw e; // no line holds it either
+        const lost = await lostOutcome(
+          started,
+          end,
+          "its record could not be written when CMD ended",
+          `run not recorded: ${why}; its lost-record line follows: save it, and append it with ` +
+            "runrec flush --from FILE (after a reap too: it supersedes reap's FAILED record)",
+        );
+        report(io, lost, [...loud, madeNothing]);
+      } catch {
+        io.err(`runrec: warning: run not recorded: ${why}\n`);
+      }
     }
     return exit.code;
   },
