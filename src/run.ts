@@ -1281,10 +1281,13 @@ async function locateRun(
     if (otherCase) throw otherCase;
     const nextDoor = mayBeAgents ? undefined : pendingInOtherDeliverables(target, agent, last);
     if (nextDoor) throw nextDoor;
-    const none = agent === undefined
+    const none = (agent === undefined
       ? "no pending run (none started, or finished already)"
       : `${agent} has no pending run here (its start may have failed, or it was never ` +
-        "started, or is finished already)";
+        "started, or is finished already)") +
+      (reaped.length + twins.length + unreadable.length + waiting.length === 0
+        ? keptElsewhere()
+        : "");
     const late = reaped.length === 0
       ? ""
       : `; reap wrote ${list(reaped)} as FAILED: to finish one all the same, name it with --run`;
@@ -1880,11 +1883,24 @@ function goneError(delDir: string, id: string, why?: string): InputError {
   if (claim) {
     return new InputError(`run ${id} of ${delDir} is being finished by ${claim.claimedBy}`);
   }
+  // No record names it (that is recordedError): never "finished already" (soak6 F1).
   return new InputError(
-    `${delDir}: no pending run ${id}: finished already (runrec log says), or its file was ` +
-      `removed (git clean, git stash -u)${why === undefined ? "" : `; ${why}`}; to record the ` +
+    `${delDir}: no pending run ${id}, and no record of it: its file was removed (git clean, ` +
+      `git stash -u)${keptElsewhere()}${why === undefined ? "" : `; ${why}`}; to record the ` +
       `run: runrec emit ${shellWord(delDir)} --agent NAME --status S ...`,
   );
+}
+
+/**
+ * Where else a pending run may be: a start in a read-only folder keeps it in its own $TMPDIR,
+ * which a finish with another $TMPDIR (an agent's new shell) does not see (soak6 F1). Its
+ * emit would make a second record once reap finds the run there.
+ */
+function keptElsewhere(): string {
+  return "; or it is kept in another $TMPDIR: a run started while its folder was read-only " +
+    `waits in its start's $TMPDIR (this finish looked in ${
+      outsidePendingFolder() ?? "none"
+    }): finish it by the token runrec start printed, or with that TMPDIR`;
 }
 
 /**

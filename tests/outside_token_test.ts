@@ -59,6 +59,40 @@ Deno.test("finish <token> of a run kept in start's TMPDIR, with another TMPDIR: 
   for (const dir of [root, tmpA, tmpB]) await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("finish <del-dir> and --run <id> of a run kept in start's TMPDIR, with another TMPDIR: exit 2 saying it may be kept in another TMPDIR and how to finish it, never 'finished already'; the token then records it once (soak6 F1)", async () => {
+  const { root, del } = await makeProject();
+  const [tmpA, tmpB] = [await tempDir(), await tempDir()];
+  const token = await startReadOnly(del, tmpA);
+  const id = basename(token).replace(/\.json$/, "");
+  for (const how of [[], ["--agent", "A"], ["--run", id]]) {
+    const finish = await runCliProcess(
+      ["finish", del, ...how, "--status", "SUCCESS"],
+      FULL_FLAGS,
+      { TMPDIR: tmpB },
+    );
+    assertEquals(finish.code, 2, finish.stderr);
+    assertIncludes(
+      finish.stderr,
+      "kept in another $TMPDIR: a run started while its folder was read-only waits in its " +
+        `start's $TMPDIR (this finish looked in ${tmpB}/runrec-pending-${Deno.uid()}): finish ` +
+        "it by the token runrec start printed, or with that TMPDIR",
+    );
+    assertEquals(finish.stderr.includes("finished already (runrec log says)"), false, how.join());
+  }
+  const byToken = await runCliProcess(
+    ["finish", token, "--status", "SUCCESS"],
+    FULL_FLAGS,
+    { TMPDIR: tmpB },
+  );
+  assertEquals(byToken.code, 0, byToken.stderr);
+  const reap = await runCliProcess(["reap", root, "--older-than", "0s"], FULL_FLAGS, {
+    TMPDIR: tmpA,
+  });
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  for (const dir of [root, tmpA, tmpB]) await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("a run kept outside its read-only folder, started through a symbolic link: finish <del-dir> and reap through the real path find it (and the other way round); its RunID finishes it after reap: each recorded once (review-s F5)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();

@@ -28,7 +28,8 @@ Usage:
 The run is named by the token runrec start printed (the path of its pending
 file), or by its deliverable folder: with --run, or alone when the folder has
 exactly one pending run (with --agent, exactly one of that agent's; one kept
-outside the folder, read-only at start, counts). A token
+outside the folder, read-only at start, counts when this finish has the
+$TMPDIR of that start, where it is kept: else finish it by its token). A token
 still finds its run when the folder was renamed or moved under its execution
 root during the run. Where the run is pending elsewhere (another worktree,
 another deliverable folder), finish exits 2 naming it and the finish that works.
