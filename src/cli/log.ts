@@ -62,19 +62,19 @@ and not finished yet (runrec finish, or runrec reap).
 
 Annotations (runrec annotate) are records of the file (AgentName
 RUNREC_ANNOTATE, RunStatus SKIPPED), so every format lists them as rows and
-the filters count them like any record: the same filters give the same
-records in every format. The table and md formats mark a run an annotation
-invalidates or supersedes ([INVALIDATED], [SUPERSEDED by RUN-...]) and say
-what each annotation does ([marks RUN-... INVALIDATED], or [withdrawn by
-RUN-...] for one withdrawn); json and jsonl give every record, after its
-columns, invalidatedBy (the RunIDs of the annotations that invalidate it),
-supersededBy (the RunIDs of the runs that supersede it), annotations (each
-as {annotationId, timestamp, kind, other, note, target}; kind is
-invalidated, superseded, supersedes or note; target, when present, is the
-start of the RecordChecksum of the record it marks: a RunID two branches
-both used names two records), recordFile (the record file, from the
-current folder) and line. A run that no annotation invalidates or
-supersedes has both lists empty.
+the filters count them like any record: the same filters give the same records
+in every format. The table and md formats mark a run an annotation invalidates
+or supersedes ([INVALIDATED], [SUPERSEDED by RUN-...]) and say what each
+annotation does ([marks RUN-... INVALIDATED], [withdraws RUN-...] for a
+withdrawal, or [withdrawn by RUN-...] for one withdrawn); json and jsonl give
+every record, after its columns, invalidatedBy (the RunIDs of the annotations
+that invalidate it), supersededBy (the RunIDs of the runs that supersede it),
+annotations (each as {annotationId, timestamp, kind, other, note, target};
+kind is invalidated, superseded, supersedes or note; target, when present, is
+the start of the RecordChecksum of the record it marks: a RunID two branches
+both used names two records), recordFile (the record file, from the current
+folder) and line. A run that no annotation invalidates or supersedes has both
+lists empty.
 
 Options:
   --agent A       only records of agent A (a comma-separated list for
@@ -335,16 +335,31 @@ function lineOf(record: RunRecord, unknownCells: string[] | undefined): string {
 
 /**
  * What an annotation record does, for its row's mark: `marks <id> INVALIDATED`,
+ * `withdraws <id>` (it invalidates an annotation of `sources`, the file's records),
  * `marks <id> SUPERSEDED` or `note on <id>`. Read from the annotations it made,
  * by RunID and time: two annotations that two branches numbered alike (SCHEMA.md 3.3)
  * keep their own deeds.
  */
-function annotationDeeds(annotations: Map<string, Annotation[]>): Map<string, string> {
+function annotationDeeds(
+  annotations: Map<string, Annotation[]>,
+  sources: readonly AnnotationSource[],
+): Map<string, string> {
+  const annotationRecords = sources.filter(isAnnotation);
+  // By the record it names (its checksum's start), else by RunID (written before they named one).
+  const isWithdrawal = (runId: string, a: Annotation) =>
+    annotationRecords.some((r) =>
+      r.RunID === runId && (a.target === undefined || r.RecordChecksum.startsWith(a.target))
+    );
   const deeds = new Map<string, string>();
   for (const [runId, list] of annotations) {
     for (const a of list) {
       const key = deedKey(a.annotationId, a.timestamp);
-      if (a.kind === "invalidated") deeds.set(key, `marks ${runId} INVALIDATED`);
+      if (a.kind === "invalidated") {
+        deeds.set(
+          key,
+          isWithdrawal(runId, a) ? `withdraws ${runId}` : `marks ${runId} INVALIDATED`,
+        );
+      }
       if (a.kind === "superseded") deeds.set(key, `marks ${runId} SUPERSEDED`);
       if (a.kind === "note") deeds.set(key, `note on ${runId}`);
     }
@@ -376,6 +391,7 @@ function write(
   format: Format,
   records: ListedRecord[],
   annotations: Map<string, Map<string, Annotation[]>>,
+  deeds: Map<string, Map<string, string>>,
   filesOf: ReadonlyMap<string, ReadonlySet<string>>,
   io: Io,
   out: BufferedOut,
@@ -412,7 +428,6 @@ function write(
     case "table":
     case "md": {
       if (records.length === 0) io.err("runrec log: no records match\n");
-      const deeds = new Map([...annotations].map(([file, of]) => [file, annotationDeeds(of)]));
       // An annotation withdrawn (invalidated by another) did nothing: its row says by which.
       const withdrawnBy = (r: ListedRecord) =>
         about(r).filter((a) => a.kind === "invalidated").map((a) => a.annotationId);
@@ -471,6 +486,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const out = new BufferedOut(io);
   // Annotations are per file: a RunID is unique only within its deliverable's file.
   const annotations = new Map<string, Map<string, Annotation[]>>();
+  const deeds = new Map<string, Map<string, string>>();
   const recordedAgents = new Set<string>();
   const filesOf = new Map<string, Set<string>>(); // each DeliverableID's record files
   let unreadable = 0;
@@ -502,12 +518,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       io.err(`runrec log: ${file.path}: cannot read: ${readFailure(e)}\n`);
     }
     annotations.set(file.path, annotationsIn(annotating));
+    deeds.set(file.path, annotationDeeds(annotations.get(file.path)!, annotating));
     for (const line of ambiguousAnnotations(annotating)) {
       io.err(`runrec log: warning: ${file.path}: ${line}\n`);
     }
   }
   const listed = listing.records();
-  write(format, listed, annotations, filesOf, io, out);
+  write(format, listed, annotations, deeds, filesOf, io, out);
   out.flush();
   if (listed.length === 0) {
     for (const line of await agentsNotFound(stringOption(parsed, "agent"), recordedAgents)) {
