@@ -147,10 +147,17 @@ export interface RunRef {
   RunID: string;
   /** When it started. */
   RunTimestamp: string;
+  /** Its line in its deliverable's record file: two records share a RunID after some merges. */
+  line: number;
 }
 
 /** One reason a deliverable is STALE: a chain of ACTIVE dependencies from where it starts. */
 export interface StaleReason {
+  /**
+   * Why the chain's first producer counts: it is `dirty` (a DIRTY check), it ran since
+   * (`ranSince`), or a run of it the consumer may have read was `invalidated`.
+   */
+  cause: "dirty" | "ranSince" | "invalidated";
   /**
    * The edges from the deliverable it starts at to the STALE one, in order
    * (a shortest chain): that one is DIRTY, or `ranSince` says why it counts.
@@ -1793,7 +1800,7 @@ interface PropagationRuns {
   /** Those that may be a baseline: SUCCESS or PARTIAL, not invalidated or superseded. */
   good: FolderRecords["records"];
   /** SUCCESS or PARTIAL runs an annotation invalidated, each with that annotation. */
-  invalidated: { record: RunRecord; annotation: Annotation }[];
+  invalidated: { record: RunRecord; line: number; annotation: Annotation }[];
   /** SUCCESS or PARTIAL runs a later run superseded (and none invalidated). */
   superseded: FolderRecords["records"];
   /** The lines of the record file that could not be read: each may be a run, or an annotation. */
@@ -1815,9 +1822,11 @@ async function propagationRuns(folder: string, id: string): Promise<PropagationR
   const own = read.records.filter(({ record: r }) =>
     !copied.has(r.DeliverableID) && r.AgentName !== ANNOTATOR
   );
-  const invalidated = own.flatMap(({ record }) => {
+  const invalidated = own.flatMap(({ record, line }) => {
     const annotation = annotationsFor(annotations, record).find((a) => a.kind === "invalidated");
-    return annotation !== undefined && isSuccessOrPartial(record) ? [{ record, annotation }] : [];
+    return annotation !== undefined && isSuccessOrPartial(record)
+      ? [{ record, line, annotation }]
+      : [];
   });
   const good = own.filter(({ record }) => isUsableBaseline(record, annotations));
   const superseded = own.filter((entry) =>
@@ -1996,22 +2005,22 @@ function latest(runs: FolderRecords["records"]): RunRecord | undefined {
  * run started later must not hide a long one ending after. Of equal ends, the one that started
  * later, then the greater RecordChecksum: never the later line, which a merge's direction decides.
  */
-function lastEnded(runs: FolderRecords["records"]): RunRecord | undefined {
+function lastEnded(runs: FolderRecords["records"]): FolderRecords["records"][number] | undefined {
   const endedLater = (a: RunRecord, b: RunRecord) =>
     endMs(a) !== endMs(b)
       ? endMs(a) > endMs(b)
       : startMs(a) !== startMs(b)
       ? startMs(a) > startMs(b)
       : a.RecordChecksum > b.RecordChecksum;
-  let best: RunRecord | undefined;
-  for (const { record } of runs) {
-    if (best === undefined || endedLater(record, best)) best = record;
+  let best: FolderRecords["records"][number] | undefined;
+  for (const entry of runs) {
+    if (best === undefined || endedLater(entry.record, best.record)) best = entry;
   }
   return best;
 }
 
-function runRef(record: RunRecord): RunRef {
-  return { RunID: record.RunID, RunTimestamp: record.RunTimestamp };
+function runRef({ record, line }: { record: RunRecord; line: number }): RunRef {
+  return { RunID: record.RunID, RunTimestamp: record.RunTimestamp, line };
 }
 
 /** Whether two runs' time spans overlap. */
@@ -2203,24 +2212,27 @@ async function propagate(
         }
       }
     }
-    const run = lastEnded(good);
+    const last = lastEnded(good);
+    const run = last?.record;
     if (run === undefined && invalidated.length === 0) continue;
     const producerWrites = {
       good: good.map(({ record }) => ({ record, wrote: wroteBy(producer, record) })),
       invalidated: invalidated.map(({ record }) => ({ record, wrote: wroteBy(producer, record) })),
     };
     for (const edge of consumersOf.get(producer) ?? []) {
-      for (const { record: theirs, read } of await consumerRuns(edge.consumer, producer)) {
-        const consumerRunRef = runRef(theirs);
+      for (const reading of await consumerRuns(edge.consumer, producer)) {
+        const { record: theirs, read } = reading;
+        const consumerRunRef = runRef(reading);
         // The producer's run ended after the consumer's started: the consumer read it unfinished.
         if (run !== undefined && endMs(run) > startMs(theirs)) {
           origins.push({
             start: edge.consumer,
             chain: [edge],
-            ranSince: { ...runRef(run), consumerRun: consumerRunRef },
+            ranSince: { ...runRef(last!), consumerRun: consumerRunRef },
           });
         }
-        for (const { record, annotation } of invalidated) {
+        for (const entry of invalidated) {
+          const { record, annotation } = entry;
           if (!mayHaveRead(theirs, read, record, wroteBy(producer, record), producerWrites)) {
             continue;
           }
@@ -2228,7 +2240,7 @@ async function propagate(
             start: edge.consumer,
             chain: [edge],
             invalidated: {
-              ...runRef(record),
+              ...runRef(entry),
               consumerRun: consumerRunRef,
               annotation: { RunID: annotation.annotationId, note: annotation.note },
             },
@@ -2248,6 +2260,7 @@ async function propagate(
     // producer would be STALE through its own run, as a self-edge made it.
     const first = origin.chain[0]?.producer;
     const reason = (chain: DependencyEdge[]): StaleReason => ({
+      cause: origin.ranSince ? "ranSince" : origin.invalidated ? "invalidated" : "dirty",
       chain,
       ...(origin.ranSince ? { ranSince: origin.ranSince } : {}),
       ...(origin.invalidated ? { invalidated: origin.invalidated } : {}),
@@ -2268,7 +2281,7 @@ async function propagate(
   }
   const dirtySet = new Set(dirty);
   for (const id of sortUtf8([...reasons.keys()].filter((id) => !dirtySet.has(id)))) {
-    const last = latest((await runsOf(id)).good);
+    const last = pickBaseline((await runsOf(id)).good, () => true);
     const entry: StaleDeliverable = {
       deliverableId: id,
       ...(folderOf.has(id) ? { folder: folderOf.get(id)! } : {}),

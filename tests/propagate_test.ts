@@ -272,7 +272,7 @@ Deno.test("stale --propagate: a register row whose quote is never closed is skip
   ]);
 });
 
-Deno.test("stale --propagate: a STALE entry lists every reason (downstream of a DIRTY producer and one that ran since) and names its own last run", async () => {
+Deno.test("stale --propagate: a STALE entry lists every reason (downstream of a DIRTY producer and one that ran since), each with its cause, and names its own last run, each run with its line (trial-v F5)", async () => {
   const { root, dir } = await buildRoot();
   await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
   await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-02"));
@@ -288,6 +288,11 @@ Deno.test("stale --propagate: a STALE entry lists every reason (downstream of a 
     "DEL-02-01>DEL-02-02>DEL-02-03 dirty",
   ]);
   assertEquals(entry?.reasons[0].ranSince?.RunID, producer);
+  // Said in the JSON too, and each run with its line (two records may share a RunID; trial-v F5).
+  assertEquals(entry?.reasons.map((r) => r.cause), ["ranSince", "dirty"]);
+  assertEquals(entry?.lastRun?.line, 2);
+  assertEquals(entry?.reasons[0].ranSince?.line, 2);
+  assertEquals(entry?.reasons[0].ranSince?.consumerRun.line, 2);
   const text = await runCliProcess(["stale", root, "--propagate"]);
   assertIncludes(
     text.stdout,
