@@ -2197,6 +2197,20 @@ async function propagate(
   // Where staleness starts: each DIRTY deliverable, each producer that ran since, and each
   // invalidated producer's run a consumer may have read.
   type Origin = Pick<StaleReason, "chain" | "ranSince" | "invalidated"> & { start: string };
+  // An edge whose producer consumes, through other edges, what its consumer makes.
+  const inCycle = (edge: DependencyEdge) => {
+    const seen = new Set([edge.consumer]);
+    const queue = [edge.consumer];
+    while (queue.length > 0) {
+      for (const next of consumersOf.get(queue.shift()!) ?? []) {
+        if (next.consumer === edge.producer) return true;
+        if (seen.has(next.consumer)) continue;
+        seen.add(next.consumer);
+        queue.push(next.consumer);
+      }
+    }
+    return false;
+  };
   const origins: Origin[] = dirty.map((id) => ({ start: id, chain: [] }));
   const checked = sortUtf8([...new Set(checks.map((c) => c.deliverableId))]);
   for (const producer of checked) {
@@ -2224,7 +2238,13 @@ async function propagate(
         const { record: theirs, read } = reading;
         const consumerRunRef = runRef(reading);
         // The producer's run ended after the consumer's started: the consumer read it unfinished.
-        if (run !== undefined && endMs(run) > startMs(theirs)) {
+        // In a cycle, not where both runs name their files and none the consumer read was
+        // rewritten with other bytes: else each run of one member would make the other STALE,
+        // for ever, however settled their files (trial-v F4).
+        if (
+          run !== undefined && endMs(run) > startMs(theirs) &&
+          !(inCycle(edge) && readStillCurrent(read, wroteBy(producer, run)))
+        ) {
           origins.push({
             start: edge.consumer,
             chain: [edge],
@@ -2300,9 +2320,22 @@ async function propagate(
   }
   report.cycles = [
     ...sortUtf8([...graph.selfEdges]).map((id) => [id, id]),
-    ...findCycles(sortUtf8([...new Set(origins.map((o) => o.start))]), consumersOf),
+    // From every deliverable checked: a cycle of the register is said before it marks anything.
+    ...findCycles(
+      sortUtf8([...new Set([...checked, ...origins.map((o) => o.start)])]),
+      consumersOf,
+    ),
   ];
   return report;
+}
+
+/**
+ * Whether what a consumer's run read of a producer (`read`) is still what the producer's later
+ * run left (`wrote`): both name files, and the run rewrote none of those read with other bytes.
+ */
+function readStillCurrent(read: FilesByRealPath, wrote: FilesByRealPath): boolean {
+  if (read.size === 0 || wrote.size === 0) return false; // nothing to tell it by
+  return ![...read].some(([path, hash]) => wrote.has(path) && wrote.get(path) !== hash);
 }
 
 /** A path as the user would type it: relative to the working folder when beneath it. */

@@ -624,6 +624,37 @@ Deno.test("stale --propagate: in a cycle of two deliverables run in turn, only t
   }
 });
 
+Deno.test("stale --propagate: a cycle is listed from the register before anything ran; in it, a member that ran since marks the other STALE only when it rewrote what the other read with other bytes (or either names no file), so runs in turn that change nothing settle (trial-v F4)", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-04"), row("D4", "DEL-02-04", "DEL-02-05"));
+  await register(dir("DEL-02-05"), row("D5", "DEL-02-05", "DEL-02-04"));
+  const before = await staleJson(root);
+  assertEquals([before.code, before.json.cycles], [0, [["DEL-02-04", "DEL-02-05", "DEL-02-04"]]]);
+  const reads = {
+    "DEL-02-04": "../DEL-02-05_CycB/Datasheet.md",
+    "DEL-02-05": "../DEL-02-04_CycA/Datasheet.md",
+  };
+  const turn = (id: keyof typeof reads, minutes: number) =>
+    runWriting(dir(id), "4_DOCUMENTS", minutes, ["Datasheet.md"], reads[id]);
+  await turn("DEL-02-04", 50);
+  await turn("DEL-02-05", 40);
+  await turn("DEL-02-04", 30); // its Datasheet.md as DEL-02-05 read it
+  let { code, json } = await staleJson(root);
+  assertEquals([code, json.stale], [0, []], "settled");
+  await Deno.writeTextFile(join(dir("DEL-02-04"), "Datasheet.md"), "rev\n", { append: true });
+  await turn("DEL-02-04", 20); // rewrites what DEL-02-05 read
+  ({ code, json } = await staleJson(root));
+  assertEquals(code, 1);
+  const verdict = (id: string) =>
+    json.checks.find((c: { deliverableId: string }) => c.deliverableId === id).verdict;
+  assertEquals([verdict("DEL-02-04"), verdict("DEL-02-05")], ["CLEAN", "DIRTY"]);
+  // And DEL-02-04 consumes a DIRTY deliverable: STALE through it, until DEL-02-05 runs again.
+  assertEquals(reasons(entryOf(json, "DEL-02-04")), ["DEL-02-05>DEL-02-04 dirty"]);
+  await turn("DEL-02-05", 10); // reads the new one, its own Datasheet.md as before
+  ({ code, json } = await staleJson(root));
+  assertEquals([code, json.stale], [0, []], "settled again");
+});
+
 Deno.test("stale --propagate: a consumer run that read the producer's file through a symbolic link in its own folder is a reader of the producer: another agent's later run does not clear ran since", async () => {
   const { dir } = await buildRoot();
   await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
