@@ -990,6 +990,7 @@ export async function replayLostRecords(
         for (const entry of entries) {
           if (alreadyReplayed(writer, entry)) {
             report.alreadyWritten.push(entry.id);
+            settleRun(writer, entry);
             continue;
           }
           const why = agentText(entry.error);
@@ -997,6 +998,8 @@ export async function replayLostRecords(
           const replay = replayOf(writer, entry, note);
           if ("recorded" in replay) report.alreadyRecorded.push(replay.recorded);
           else report.replayed.push(writer.append(replay.draft));
+          // As a spool's replay does: the run's pending (or reaped) file goes with it.
+          settleRun(writer, entry);
         }
       });
     } catch (e) {

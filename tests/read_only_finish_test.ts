@@ -473,44 +473,56 @@ function runIdStartOf(id: string): string {
   return id.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z-.*$/, "$1-$2-$3T$4:$5:$6.$7Z");
 }
 
-Deno.test("exec whose folder turns read-only during CMD, with $TMPDIR full: its record goes out as a lost-record line (exec is not retried), and flush --from after reap supersedes reap's FAILED record with it (soak6 F2)", async () => {
-  const { root, del } = await makeProject();
-  const tmp = await tempDir();
-  await sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tmp);
-  try {
-    await sh("sh", "-c", `dd if=/dev/zero of='${tmp}/filler' bs=4k 2>/dev/null; true`);
-    const turnReadOnly = `echo made > '${del}/o.txt' && mount --bind '${del}' '${del}' && ` +
-      `mount -o remount,ro,bind '${del}'`;
-    const env = { TMPDIR: tmp };
-    const exec = await runCliProcess(
-      ["exec", del, "--agent", "4_DOCUMENTS", "--", "sh", "-c", turnReadOnly],
-      undefined,
-      env,
-    );
-    await unmount(del);
-    assertEquals(exec.code, 0, exec.stderr);
-    assertIncludes(exec.stderr, "runrec: warning: run not recorded: ");
-    assertIncludes(exec.stderr, "its lost-record line follows");
-    const lost = join(root, "lost.txt");
-    await Deno.writeTextFile(lost, exec.stderr);
-    assertEquals(exec.stderr.match(/^runrec: lost-record: /gm)?.length, 1, exec.stderr);
-    assertEquals(await recordsOf(del), []);
-    await Deno.remove(join(tmp, "filler"));
-    const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
-    assertEquals(reap.code, 0, reap.stderr);
-    const flush = await runCliProcess(["flush", "--from", lost], undefined, env);
-    assertEquals(flush.code, 0, flush.stderr);
-    const records = await recordsOf(del);
-    assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
-    assertEquals(records[1].OutputFiles, ["o.txt"]);
-    assertIncludes(records[1].Notes, `supersedes=${records[0].RunID}`);
-    const again = await runCliProcess(["flush", "--from", lost], undefined, env);
-    assertEquals(again.code, 0, again.stderr);
-    assertEquals((await recordsOf(del)).length, 2);
-  } finally {
-    await new Deno.Command("umount", { args: [del], stderr: "null" }).output();
-    await unmount(tmp);
+Deno.test("exec whose folder turns read-only during CMD, with $TMPDIR full: its record goes out as a lost-record line (exec is not retried); flush --from after reap supersedes reap's FAILED record with it, before reap leaves reap nothing to do; either way no run file is left (soak6 F2)", async () => {
+  for (const order of ["reap first", "flush first"]) {
+    const { root, del } = await makeProject();
+    const tmp = await tempDir();
+    await sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tmp);
+    try {
+      await sh("sh", "-c", `dd if=/dev/zero of='${tmp}/filler' bs=4k 2>/dev/null; true`);
+      const turnReadOnly = `echo made > '${del}/o.txt' && mount --bind '${del}' '${del}' && ` +
+        `mount -o remount,ro,bind '${del}'`;
+      const env = { TMPDIR: tmp };
+      const exec = await runCliProcess(
+        ["exec", del, "--agent", "4_DOCUMENTS", "--", "sh", "-c", turnReadOnly],
+        undefined,
+        env,
+      );
+      await unmount(del);
+      assertEquals(exec.code, 0, exec.stderr);
+      assertIncludes(exec.stderr, "runrec: warning: run not recorded: ");
+      assertIncludes(exec.stderr, "its lost-record line follows");
+      assertEquals(exec.stderr.match(/^runrec: lost-record: /gm)?.length, 1, exec.stderr);
+      const lost = join(root, "lost.txt");
+      await Deno.writeTextFile(lost, exec.stderr);
+      assertEquals(await recordsOf(del), []);
+      await Deno.remove(join(tmp, "filler"));
+      const reap = () => runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+      const flush = () => runCliProcess(["flush", "--from", lost], undefined, env);
+      for (const step of order === "reap first" ? [reap, flush] : [flush, reap]) {
+        const out = await step();
+        assertEquals(out.code, 0, out.stderr);
+      }
+      const records = await recordsOf(del);
+      if (order === "reap first") {
+        assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+        assertIncludes(records[1].Notes, `supersedes=${records[0].RunID}`);
+      } else {
+        assertEquals(records.map((r) => r.RunStatus), ["SUCCESS"]);
+      }
+      assertEquals(records.at(-1)!.OutputFiles, ["o.txt"]);
+      for (const folder of ["pending", "reaped"]) {
+        const left = await Array.fromAsync(Deno.readDir(join(del, ".runrec", folder)))
+          .catch(() => []);
+        assertEquals(left, [], `${order}: .runrec/${folder}`);
+      }
+      assertEquals((await flush()).code, 0);
+      assertEquals((await recordsOf(del)).length, records.length, "flushed once");
+    } finally {
+      await new Deno.Command("umount", { args: [del], stderr: "null" }).output();
+      await unmount(tmp);
+    }
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
   }
-  await Deno.remove(root, { recursive: true });
-  await Deno.remove(tmp, { recursive: true });
 });
