@@ -1821,7 +1821,7 @@ function foldersHoldingRun(delDir: string, id: string): string[] {
 }
 
 /** A run no record can hold (over the line limit): its pending run is gone, so not "still pending". */
-export class RunNotRecordable extends InputError {}
+class RunNotRecordable extends InputError {}
 
 /**
  * Finishes a claimed run; a finish refused for a bad argument (the claim

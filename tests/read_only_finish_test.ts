@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
-import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+import { pendingFiles, recordsOf, RUNREC, RUNREC_SH } from "./support/runs.ts";
 import {
   mountReadOnly,
   sh,
@@ -525,4 +525,22 @@ Deno.test("exec whose folder turns read-only during CMD, with $TMPDIR full: its 
     await Deno.remove(root, { recursive: true });
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("exec whose CMD finished the run itself: no lost-record line (the run is recorded), the finish's word said, one record (review-v F1)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const inner = `${RUNREC_SH} finish '${del}' --status FAILED`;
+  const exec = await runCliProcess(
+    ["exec", del, "--agent", "4_DOCUMENTS", "--", "sh", "-c", inner],
+    undefined,
+    { TMPDIR: tmp },
+  );
+  assertEquals(exec.code, 0, exec.stderr);
+  assertEquals(exec.stderr.includes("lost-record"), false, exec.stderr);
+  assertIncludes(exec.stderr, "runrec: warning: run not recorded: ");
+  assertIncludes(exec.stderr, "nothing more is needed");
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
 });

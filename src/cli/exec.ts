@@ -10,14 +10,7 @@ import { completeDraft, type RunOutcome } from "../hook.ts";
 import { isGone } from "../lookups.ts";
 import { refuseMisspeltFolder } from "../meant_path.ts";
 import { join } from "../path.ts";
-import {
-  type FinishReport,
-  finishRun,
-  runFolderNow,
-  RunNotRecordable,
-  type StartedRun,
-  startRun,
-} from "../run.ts";
+import { type FinishReport, finishRun, runFolderNow, type StartedRun, startRun } from "../run.ts";
 import { namesRun, runIdNote } from "../pending.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
@@ -406,11 +399,15 @@ export const execCommand: Command = {
         print: (done) => report(given, done, [...loud, madeNothing]),
       });
     } catch (e) {
-      // The command has run: its exit code stands, and its record goes out as a lost-record
-      // line, since exec is not retried as a finish can be (soak6 F2).
+      // The command has run: its exit code stands. Its run left pending (the finish could not
+      // take it), its record goes out as a lost-record line, as exec is not retried (soak6 F2);
+      // recorded or being finished by another finish, it is said as the finish said it.
       const why = exitFor(e).message;
+      if (started.token === undefined || !isFile(started.token)) {
+        io.err(`runrec: warning: run not recorded: ${why}\n`);
+        return exit.code;
+      }
       try {
-        if (e instanceof RunNotRecordable) throw e; // no line holds it either
         const lost = await lostOutcome(
           started,
           end,
@@ -426,3 +423,12 @@ export const execCommand: Command = {
     return exit.code;
   },
 };
+
+/** Whether `path` is a file now (a run's pending file still there, not claimed nor removed). */
+function isFile(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
