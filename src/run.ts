@@ -1281,13 +1281,14 @@ async function locateRun(
     if (otherCase) throw otherCase;
     const nextDoor = mayBeAgents ? undefined : pendingInOtherDeliverables(target, agent, last);
     if (nextDoor) throw nextDoor;
-    const none = (agent === undefined
+    const none = agent === undefined
       ? "no pending run (none started, or finished already)"
       : `${agent} has no pending run here (its start may have failed, or it was never ` +
-        "started, or is finished already)") +
-      (reaped.length + twins.length + unreadable.length + waiting.length === 0
-        ? keptElsewhere()
-        : "");
+        "started, or is finished already)";
+    // Nothing here to explain it: the run may be kept where only its start's $TMPDIR finds it.
+    const keptOut = reaped.length + twins.length + unreadable.length + waiting.length === 0
+      ? keptElsewhere()
+      : undefined;
     const late = reaped.length === 0
       ? ""
       : `; reap wrote ${list(reaped)} as FAILED: to finish one all the same, name it with --run`;
@@ -1297,8 +1298,11 @@ async function locateRun(
       : `; pending here are only other agents' runs, which --agent ${agent} cannot finish: ` +
         list(waiting);
     const name = agent === undefined ? "NAME" : shellWord(agent);
+    const emit = keptOut === undefined
+      ? "to record a run that runrec start did not keep"
+      : `${keptOut}; only to record a run that runrec start did not keep`;
     throw new InputError(
-      `${target}: ${none}${late}${twinsSaid}${bad}${last}; to record a run that runrec start did not keep: ` +
+      `${target}: ${none}${late}${twinsSaid}${bad}${last}; ${emit}: ` +
         `runrec emit ${shellWord(target)} --agent ${name} --status S ...${others}`,
     );
   }
@@ -1885,9 +1889,10 @@ function goneError(delDir: string, id: string, why?: string): InputError {
   }
   // No record names it (that is recordedError): never "finished already" (soak6 F1).
   return new InputError(
-    `${delDir}: no pending run ${id}, and no record of it: its file was removed (git clean, ` +
-      `git stash -u)${keptElsewhere()}${why === undefined ? "" : `; ${why}`}; to record the ` +
-      `run: runrec emit ${shellWord(delDir)} --agent NAME --status S ...`,
+    `${delDir}: no pending run ${id}, and no record of it (a mistyped id, or its file removed: ` +
+      `git clean, git stash -u)${why === undefined ? "" : `; ${why}`}; ${keptElsewhere()}; ` +
+      "once its pending file is gone for good, record the run: " +
+      `runrec emit ${shellWord(delDir)} --agent NAME --status S ...`,
   );
 }
 
@@ -1897,10 +1902,10 @@ function goneError(delDir: string, id: string, why?: string): InputError {
  * emit would make a second record once reap finds the run there.
  */
 function keptElsewhere(): string {
-  return "; or it is kept in another $TMPDIR: a run started while its folder was read-only " +
-    `waits in its start's $TMPDIR (this finish looked in ${
-      outsidePendingFolder() ?? "none"
-    }): finish it by the token runrec start printed, or with that TMPDIR`;
+  const looked = outsidePendingFolder();
+  return "a run started while its folder was read-only is kept in its start's $TMPDIR" +
+    (looked === undefined ? "" : `, not in this finish's (${looked})`) +
+    ": finish it by the token runrec start printed, or with that TMPDIR";
 }
 
 /**
