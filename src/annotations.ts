@@ -580,15 +580,21 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     `verify), and annotation ${by.join(", ")} names it by RunID alone (written before ` +
     "annotations named their record): read as marking each of them and withdrawing none"
   );
-  return { annotations, ambiguous: [...ambiguous, ...supersedeCycles(annotations)] };
+  const shared = new Set([...collided].filter(([, records]) => records.size > 1).map(([id]) => id));
+  return { annotations, ambiguous: [...ambiguous, ...supersedeCycles(annotations, shared)] };
 }
 
 /**
  * One line per supersede cycle among `annotations`: `annotate` refuses to make one, but two
  * branches can each write half of it (A: Y supersedes X; B: X supersedes Y) and a union merge
- * joins them. No run of a cycle is a baseline, so each is named with the way out.
+ * joins them. No run of a cycle is a baseline, so each is named with the way out. A "cycle"
+ * through a RunID that names several records (`shared`: two clones, one minute) may join
+ * different records (review-v F3): not named, as no cycle can be told by RunID there.
  */
-function supersedeCycles(annotations: ReadonlyMap<string, readonly Annotation[]>): string[] {
+function supersedeCycles(
+  annotations: ReadonlyMap<string, readonly Annotation[]>,
+  shared: ReadonlySet<string>,
+): string[] {
   const lines = new Map<string, string>();
   for (const [newer, list] of annotations) {
     for (const a of list) {
@@ -604,7 +610,7 @@ function supersedeCycles(annotations: ReadonlyMap<string, readonly Annotation[]>
         return `${subjects[k]} supersedes ${c.other} (${by})`;
       });
       const key = [...steps].sort().join(" ");
-      if (lines.has(key)) continue;
+      if (lines.has(key) || subjects.some((id) => shared.has(id))) continue;
       lines.set(
         key,
         `a supersede cycle: ${steps.join(", ")}; written apart (two branches merged?), so no ` +

@@ -314,6 +314,29 @@ Deno.test("annotate across clones: Y supersedes X in one, X supersedes Y in the 
   await Deno.remove(join(a, ".."), { recursive: true });
 });
 
+Deno.test("annotate across clones: XA supersedes Y in one clone, Y supersedes XB in the other, XA and XB sharing a RunID: a chain, no supersede cycle named (review-v F3)", async () => {
+  const { a, runs: [y] } = await repoWithRuns("4_DOCUMENTS");
+  const b = await cloneOf(a);
+  await startOfMinute();
+  const emit = (repo: string, pass: string) =>
+    ok("emit", join(repo, DEL), "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--pass", pass);
+  const xa = await emit(a, "XA");
+  const xb = await emit(b, "XB");
+  assert.equal(xa, xb, "one minute, one RunID");
+  await ok("annotate", join(a, DEL), xa, "--supersedes", y, "--note", "XA is current");
+  await ok("annotate", join(b, DEL), y, "--supersedes", xb, "--note", "Y replaced XB");
+  await mergeInto(a, b);
+  const del = join(a, DEL);
+  const check = await staleOf(del, "4_DOCUMENTS");
+  assert.equal(
+    check.notes.some((n) => n.includes("supersede cycle")),
+    false,
+    check.notes.join("\n"),
+  );
+  assert.equal((await runCli(["log", del])).stderr.includes("supersede cycle"), false);
+  await Deno.remove(join(a, ".."), { recursive: true });
+});
+
 Deno.test("annotationsIn: an annotation naming a RunID alone (written before records were named) marks every record of a shared RunID and withdraws none, and says so", () => {
   const r = "RUN-DEL-01-02-20261201-1000-001";
   const ann = "RUN-DEL-01-02-20261201-2341-001";
