@@ -1630,25 +1630,15 @@ export async function checkStaleness(
   const listed = (dir: string, entries: readonly Deno.DirEntry[]) =>
     walked.list(resolve(dir), entries);
   // A tool root (`_Archive/`) holding record files is named: its deliverables are not checked.
-  let skippedRecords = false;
+  let skippedRecords = false; // a tool root holding record files was named (not looked in)
   const skippedToolRoot = toolRootsSkipped(targets, (folder, files) => {
     skippedRecords = true;
     noteSkippedToolRoot(folder, files);
   });
+  const empty: string[] = [];
   for (const target of targets) {
-    skippedRecords = false;
     const found = deliverableFolders(target, { unlistable, listed, skippedToolRoot });
-    // "0 checks" and exit 0 for a slip of the path (0_References for 1_Working) would open a
-    // staleness gate (trial-v F2). Not when a target inside it (`stale . _Archive`) holds them,
-    // nor for a tool root or a folder that could not be listed (each named already).
-    const holdsTarget = targets.some((t) => resolve(t).startsWith(`${resolve(target)}/`));
-    const named = skippedRecords || warnings.some((w) => w.startsWith(target));
-    if (found.length === 0 && !holdsTarget && !named) {
-      throw new InputError(
-        `${target}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or beneath it: a slip of ` +
-          "the path? (runrec stale <execution-root> checks every deliverable)",
-      );
-    }
+    if (found.length === 0) empty.push(target);
     for (const folder of found) {
       // By real path, as log and export count: a folder named twice (through a link) is one.
       const key = resolvedPath(resolve(folder), walked); // from the listings: no look-up each
@@ -1656,6 +1646,18 @@ export async function checkStaleness(
       seen.add(key);
       folders.push(folder);
     }
+  }
+  // "0 checks" and exit 0 for a slip of the path (0_References for 1_Working) would open a
+  // staleness gate (trial-v F2): with nothing found at all, and nothing named that hides some,
+  // it is refused; a target that holds none beside others that do is warned of (review-v F5).
+  for (const target of empty) {
+    // `stale . _Archive`: the target inside it holds them.
+    if (targets.some((t) => resolve(t).startsWith(`${resolve(target)}/`))) continue;
+    const why = `${target}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or beneath it` +
+      `${enclosingDeliverable(target)}; tool roots (_Archive) are looked in only when named`;
+    if (skippedRecords) continue; // the note of the tool root skipped says where they are
+    if (folders.length > 0 || warnings.length > 0) warnings.push(why);
+    else throw new InputError(`${why}: a slip of the path?`);
   }
   // Whether a target is STALE depends on every deliverable upstream of it: those are checked
   // too, so that a deliverable named alone gets the answer its execution root would give.
@@ -2336,6 +2338,14 @@ async function propagate(
 function readStillCurrent(read: FilesByRealPath, wrote: FilesByRealPath): boolean {
   if (read.size === 0 || wrote.size === 0) return false; // nothing to tell it by
   return ![...read].some(([path, hash]) => wrote.has(path) && wrote.get(path) !== hash);
+}
+
+/** `; it is inside <folder>` when `target` is in a deliverable folder, which is what to name. */
+function enclosingDeliverable(target: string): string {
+  for (let dir = dirname(resolve(target)); dir !== dirname(dir); dir = dirname(dir)) {
+    if (DELIVERABLE_FOLDER.test(basename(dir))) return `; it is inside ${shownPath(dir)}`;
+  }
+  return "";
 }
 
 /** A path as the user would type it: relative to the working folder when beneath it. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { makeStaleRoot } from "../scripts/bench/stale.ts";
 import { parseDependencies } from "../src/dependencies.ts";
 import { hashFiles } from "../src/hash.ts";
@@ -706,20 +706,42 @@ Deno.test("stale: bad targets are one line and exit 2", async () => {
   assertIncludes(result.stderr, "missing <del-dir|root>");
 });
 
-Deno.test("stale: a target that holds no deliverable folder (0_References for 1_Working) is a slip of the path: exit 2 naming it, alone or beside a good target, also with --json, and a root with none (trial-v F2)", async () => {
+Deno.test("stale: a target that holds no deliverable folder (0_References for 1_Working) is a slip of the path: alone, exit 2 naming it, also with --json, and a root with none; beside targets that hold some, a warning and their checks (trial-v F2, review-v F5)", async () => {
   const { root } = await examplesWithRuns();
   const slip = join(root, "PKG-01_Field_Instruments", "0_References");
-  const message = `runrec stale: ${slip}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or ` +
-    "beneath it: a slip of the path? (runrec stale <execution-root> checks every deliverable)\n";
-  for (const targets of [[slip], [root, slip]]) {
-    const result = await runCli(["stale", ...targets]);
-    assertEquals([result.code, result.stdout, result.stderr], [2, "", message]);
-  }
+  const why = `${slip}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or beneath it; tool ` +
+    "roots (_Archive) are looked in only when named";
+  const alone = await runCli(["stale", slip]);
+  assertEquals([alone.code, alone.stdout, alone.stderr], [
+    2,
+    "",
+    `runrec stale: ${why}: a slip of the path?\n`,
+  ]);
   const json = await runCli(["stale", slip, "--json"]);
   assertEquals(json.code, 2);
   assertIncludes(JSON.parse(json.stdout).error.message, "no deliverable folder");
+  // Whatever the order, beside a target that holds some: its checks, and a warning.
+  for (const targets of [[root, slip], [slip, root]]) {
+    const both = await runCli(["stale", ...targets, "--json"]);
+    const report = JSON.parse(both.stdout);
+    assertEquals(report.summary.checks > 0, true, both.stderr);
+    assertEquals(report.warnings, [why]);
+  }
+  // Inside a deliverable folder: that folder is named.
+  const inside = join(root, DEL2, "drafts");
+  await Deno.mkdir(inside);
+  const enclosing = relative(Deno.cwd(), join(root, DEL2));
+  assertIncludes(
+    (await runCli(["stale", inside])).stderr,
+    `; it is inside ${enclosing.startsWith("..") ? join(root, DEL2) : enclosing};`,
+  );
   const empty = await tempDir();
   assertEquals((await runCli(["stale", empty])).code, 2);
+  // A link to a deliverable folder with no runs is that folder: checked, not refused.
+  const link = join(empty, "linked");
+  await Deno.symlink(join(root, DEL2), link);
+  const linked = await runCli(["stale", link, "--json"]);
+  assertEquals(JSON.parse(linked.stdout).summary.checks > 0, true, linked.stderr);
   await Deno.remove(empty, { recursive: true });
 });
 
