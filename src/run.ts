@@ -1999,7 +1999,9 @@ export interface RunHandle {
   output(path: string): void;
   /**
    * The outcome to record when the callback returns: `SUCCESS` unless set
-   * (`run.status = "PARTIAL"`). A throw records `FAILED` whatever it holds.
+   * (`run.status = "PARTIAL"`; any case, or a host outcome word such as
+   * `PASS`, as `recordRun` takes them). A throw records `FAILED` whatever it
+   * holds.
    */
   status: RunStatus;
   /** What went wrong, for a PARTIAL or FAILED outcome set by the callback. */
@@ -2092,8 +2094,16 @@ export async function withRun<T>(
       return status;
     },
     set status(value: RunStatus) {
-      if (!(RUN_STATUSES as readonly string[]).includes(value)) {
-        throw new InputError(`run.status: must be one of ${RUN_STATUSES.join(", ")}`);
+      // The words recordRun takes (any case; a host outcome word): the finish maps them.
+      const word = typeof value === "string" ? value.trim().toUpperCase() : "";
+      if (
+        !(RUN_STATUSES as readonly string[]).includes(word) &&
+        !HOST_OUTCOMES.some((o) => o.word === word)
+      ) {
+        throw new InputError(
+          `run.status: must be one of ${RUN_STATUSES.join(", ")} (any case) or a host ` +
+            "outcome word (PASS, FAILED_INPUTS, ...)",
+        );
       }
       status = value;
     },
@@ -2154,8 +2164,9 @@ function wellFormedReport(report: FinishReport): FinishReport {
 
 /**
  * Finishes a `withRun` run; a finish that throws (the run was finished by
- * another process, or the folder it was to create was not) is said on
- * stderr, so that it never changes what `withRun` returns or throws.
+ * another process, or the folder it was to create was not), or an
+ * `onOutcome` that throws, is said on stderr, so that it never changes what
+ * `withRun` returns or throws.
  */
 async function finishQuietly(
   started: StartedRun,
@@ -2170,6 +2181,11 @@ async function finishQuietly(
     console.error(`runrec: warning: run not recorded: ${(e as Error).message.split("\n")[0]}`);
     return;
   }
-  // The start's warnings (an input not found) with the outcome's, as exec says them.
-  onOutcome({ ...outcome, warnings: [...started.warnings ?? [], ...outcome.warnings] });
+  // The start's warnings (an input not found) with the outcome's, as exec says them. A callback
+  // that throws is said too: it must not stand in for the work's value or error (trial-w F2).
+  try {
+    onOutcome({ ...outcome, warnings: [...started.warnings ?? [], ...outcome.warnings] });
+  } catch (e) {
+    console.error(`runrec: warning: onOutcome threw: ${String((e as Error)?.message ?? e)}`);
+  }
 }

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "./assert.ts";
+import { assert, assertEquals, assertIncludes, assertRejects } from "./assert.ts";
 import { InputError } from "../src/errors.ts";
 import { hashFile } from "../src/hash.ts";
 import type { RunOutcome } from "../src/hook.ts";
@@ -65,7 +65,7 @@ Deno.test("withRun: a throw records FAILED with its message and is re-thrown unc
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("withRun: run.status and run.error set another outcome; a bad status throws at once", async () => {
+Deno.test("withRun: run.status and run.error set another outcome, in the words recordRun takes (trial-w F1); a bad status throws at once", async () => {
   const { root, del } = await makeProject();
   let id = "";
   await withRun(del, { agent: "DEPENDENCIES", onOutcome: () => {} }, (run) => {
@@ -85,12 +85,28 @@ Deno.test("withRun: run.status and run.error set another outcome; a bad status t
     Error,
     "run.status: must be one of",
   );
+  // The words recordRun takes: any case, a host outcome word (trial-w F1).
+  for (const word of ["partial", "PASS"]) {
+    const value = await withRun(del, { agent: "DEPENDENCIES", onOutcome: () => {} }, (run) => {
+      run.status = word as "PARTIAL";
+      run.error = "half done";
+      return "the work's value";
+    });
+    assertEquals(value, "the work's value");
+  }
   const records = await recordsOf(del);
   assertEquals(records.map((r) => [r.RunStatus, r.ErrorSummary]), [
     ["PARTIAL", "2 of 3 registers"],
     ["SKIPPED", ""],
-    ["FAILED", "run.status: must be one of SUCCESS, PARTIAL, FAILED, SKIPPED"],
+    [
+      "FAILED",
+      "run.status: must be one of SUCCESS, PARTIAL, FAILED, SKIPPED (any case) or a host outcome " +
+      "word (PASS, FAILED_INPUTS, ...)",
+    ],
+    ["PARTIAL", "half done"],
+    ["SUCCESS", ""],
   ]);
+  assertIncludes(records[4].Notes, "PASS");
   // The agent's notes, then the run's id, which every record of a started run names.
   assertEquals(records[0].Notes, `host outcome: PARTIAL_REGISTER | run ${id}`);
   await Deno.remove(root, { recursive: true });
@@ -218,5 +234,24 @@ Deno.test("startRun: a pending run that cannot be saved is kept in memory, with 
   for (const record of records) {
     assert(record.Notes.includes("pending run not saved"), record.Notes);
   }
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("withRun: an onOutcome that throws is said on stderr, and withRun still returns the work's value or re-throws the work's own error (trial-w F2)", async () => {
+  const { root, del } = await makeProject();
+  const onOutcome = () => {
+    throw new Error("onOutcome bug");
+  };
+  const value = await withRun(del, { agent: "DEPENDENCIES", onOutcome }, () => 7);
+  assertEquals(value, 7);
+  await assertRejects(
+    () =>
+      withRun(del, { agent: "DEPENDENCIES", onOutcome }, () => {
+        throw new Error("work failed");
+      }),
+    Error,
+    "work failed",
+  );
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS", "FAILED"]);
   await Deno.remove(root, { recursive: true });
 });
