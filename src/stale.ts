@@ -27,6 +27,7 @@ import {
 } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { failureReason, InputError } from "./errors.ts";
+import { DEFAULT_WAIT_MS, WRITE_GRACE_MS } from "./lock.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
@@ -1459,9 +1460,11 @@ async function checkFolder(
     // A run of the same host written after it but stamped as written before it (not replayed
     // from the spool, nor a backfill, which write late) is what a clock set back leaves: said, as
     // it may be the latest.
+    // Not one made within a lock wait of the baseline: concurrent runs append in lock order.
     const laterLine = runs.find((e) =>
       e.line > chosen.line && isBaseline(e.record) && e.record.Host === baseline.Host &&
-      startMs(e.record) < startMs(baseline) && writtenMs(e.record) < writtenMs(baseline) &&
+      startMs(e.record) < startMs(baseline) &&
+      writtenMs(e.record) < writtenMs(baseline) - DEFAULT_WAIT_MS - WRITE_GRACE_MS &&
       spoolEntryOf(e.record.Notes) === undefined
     );
     if (laterLine) {

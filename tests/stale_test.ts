@@ -319,6 +319,30 @@ Deno.test("stale: the baseline is the latest SUCCESS or PARTIAL run by RunTimest
   assertEquals(check.baseline?.RunID, early);
 });
 
+Deno.test("stale: runs of one host that ended within a lock wait of the baseline but were appended after it (concurrent writers) are no sign of a wrong clock; one that ended minutes before is named (trial-w F3)", async () => {
+  const del = join(await copyExamples(), DEL2);
+  await emit(del, "4_DOCUMENTS", "--status", "SUCCESS");
+  const file = join(del, "RunRecords.csv");
+  const [header, line] = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  const run = decodeRecord(line);
+  const at = (seq: number, started: string): RunRecord => ({
+    ...run,
+    RunID: `RUN-DEL-01-02-20260301-1000-00${seq}`,
+    RunTimestamp: started,
+    RunDuration: "PT1S",
+    Notes: "",
+  });
+  const noted = async (laterStarted: string) => {
+    const lines = [at(1, "2026-03-01T10:00:30Z"), at(2, laterStarted)].map(encodeRecord);
+    await Deno.writeTextFile(file, [header, ...lines].join("\n") + "\n");
+    const check = find((await checkStaleness([del])).checks, "DEL-01-02", "4_DOCUMENTS");
+    assertEquals(check.baseline?.RunID, "RUN-DEL-01-02-20260301-1000-001");
+    return check.notes.filter((n) => n.includes("stamped earlier"));
+  };
+  assertEquals(await noted("2026-03-01T10:00:25Z"), [], "5 s apart: lock order");
+  assertEquals((await noted("2026-03-01T10:00:01Z")).length, 1, "29 s apart: no lock wait");
+});
+
 Deno.test("stale: --agent limits the checks; an agent that never ran there is NO_BASELINE", async () => {
   const { root } = await examplesWithRuns();
   const cli = await runCli(["stale", root, "--agent", "DEPENDENCIES,CHIRALITY_LENS", "--json"]);
