@@ -81,7 +81,9 @@ export function launcherScript(
     `# runrec ${VERSION}: launcher written by deno task install; install again to update.`,
     `deno=${shQuote(deno)}`,
     `[ -x "$deno" ] || {`,
-    `  echo "runrec: $deno, the Deno this launcher runs, is gone; install runrec again" >&2`,
+    // Installed by another user (CI: as root in the image, run as another): out of reach, not gone.
+    `  [ -e "$deno" ] && why="is not runnable by this user" || why="is gone, or out of this user's reach"`,
+    `  echo "runrec: $deno, the Deno this launcher runs, $why (uid $(id -u)); install runrec again, as this user or into a folder it can reach" >&2`,
     "  exit 2",
     "}",
     `exec "$deno" run ${flags.map(shQuote).join(" ")} ${shQuote(main)} "$@"`,

@@ -130,10 +130,35 @@ Deno.test("install: a launcher whose Deno binary is gone says so in one line, ex
     assertEquals(ran.code, 2, ran.stdout);
     assertEquals(
       ran.stderr,
-      `runrec: ${deno}, the Deno this launcher runs, is gone; install runrec again\n`,
+      `runrec: ${deno}, the Deno this launcher runs, is gone, or out of this user's reach ` +
+        `(uid ${Deno.uid()}); install runrec again, as this user or into a folder it can reach\n`,
     );
   }
   await Deno.remove(home, { recursive: true });
+});
+
+Deno.test("install: a launcher run by another user than the one who installed it (CI: root's image, a job user) says its Deno is out of that user's reach, not only gone (trial-w F7)", async () => {
+  const home = await Deno.makeTempDir({ prefix: "runrec-install-" }); // 0700: root's alone
+  const deno = join(home, "deno");
+  await Deno.link(Deno.execPath(), deno).catch(() => Deno.copyFile(Deno.execPath(), deno));
+  const bin = await Deno.makeTempDir({ prefix: "runrec-install-bin-" });
+  await Deno.chmod(bin, 0o755);
+  const { stdout } = await installRunrec(home, ["--dir", bin], {}, deno);
+  const name = stdout.includes("the compiled binary") ? "runrec-sandboxed" : "runrec";
+  const ran = await new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", join(bin, name), "--version"],
+    cwd: "/",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(ran.code, 2);
+  assertEquals(
+    new TextDecoder().decode(ran.stderr),
+    `runrec: ${deno}, the Deno this launcher runs, is gone, or out of this user's reach ` +
+      "(uid 65534); install runrec again, as this user or into a folder it can reach\n",
+  );
+  await Deno.remove(home, { recursive: true });
+  await Deno.remove(bin, { recursive: true });
 });
 
 Deno.test("install: a folder Deno's permission lists cannot name is refused before anything is written", async () => {
