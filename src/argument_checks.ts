@@ -302,6 +302,10 @@ const STALE_OPTIONS: Record<keyof StaleOptions, OptionKind> = {
  */
 export function checkStaleArguments(targets: unknown, options: unknown): void {
   checkPathsArgument(targets, "targets");
+  // An empty list (a glob that matched nothing) would check nothing and pass a gate (trial-w F6).
+  if ((targets as unknown[]).length === 0) {
+    throw new InputError("checkStaleness(): targets: no folder given (nothing would be checked)");
+  }
   checkEntryOptions("checkStaleness", "options", options, STALE_OPTIONS);
 }
 

@@ -193,6 +193,12 @@ Deno.test("library arguments: a misspelt option is an InputError naming it, neve
       () => checkStaleness([del], any({ onProgress: 1 })),
       "options.onProgress: must be a function",
     ],
+    // A glob that matched nothing checks nothing: refused, never an empty, passing report (trial-w F6).
+    [
+      "checkStaleness no targets",
+      () => checkStaleness([]),
+      "checkStaleness(): targets: no folder given (nothing would be checked)",
+    ],
   ];
   for (const [label, call, message] of cases) {
     await assertRejects(call, InputError, message).catch((e) => {
