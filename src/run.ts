@@ -2080,10 +2080,25 @@ export async function withRun<T>(
   );
   const outputs: string[] = [];
   let status: RunStatus = "SUCCESS";
+  // Once the callback is done, what the handle is told would be dropped unsaid (trial-w F8).
+  let finished = false;
+  const refuseLate = (call: string) => {
+    if (finished) {
+      throw new InputError(
+        `${call}: run ${started.run.id} is finished already: tell the run before the callback ` +
+          "returns (await what writes its files)",
+      );
+    }
+  };
   const handle: RunHandle = {
-    id: started.run.id,
-    delDir: started.delDir,
+    get id() {
+      return started.run.id;
+    },
+    get delDir() {
+      return started.delDir;
+    },
     output: (path) => {
+      refuseLate(`run.output(${JSON.stringify(path)})`);
       // At the call, named as the script wrote it: "" would stand for every file.
       if (path.trim() === "") {
         throw new InputError(`run.output(${JSON.stringify(path)}): ${EMPTY_PATH}`);
@@ -2094,6 +2109,7 @@ export async function withRun<T>(
       return status;
     },
     set status(value: RunStatus) {
+      refuseLate("run.status");
       // The words recordRun takes (any case; a host outcome word): the finish maps them.
       const word = typeof value === "string" ? value.trim().toUpperCase() : "";
       if (
@@ -2112,6 +2128,7 @@ export async function withRun<T>(
   try {
     value = await work(handle);
   } catch (error) {
+    finished = true;
     const message = error instanceof Error ? error.message : String(error);
     await finishQuietly(
       started,
@@ -2128,6 +2145,7 @@ export async function withRun<T>(
     );
     throw error;
   }
+  finished = true;
   await finishQuietly(
     started,
     wellFormedReport({

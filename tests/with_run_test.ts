@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertIncludes, assertRejects } from "./assert.ts";
+import { assert, assertEquals, assertIncludes, assertRejects, assertThrows } from "./assert.ts";
 import { InputError } from "../src/errors.ts";
 import { hashFile } from "../src/hash.ts";
 import type { RunOutcome } from "../src/hook.ts";
-import { finishRun, startRun, withRun } from "../src/run.ts";
+import { finishRun, type RunHandle, startRun, withRun } from "../src/run.ts";
 import { makeProject } from "./fixtures.ts";
 import { hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
 
@@ -253,5 +253,21 @@ Deno.test("withRun: an onOutcome that throws is said on stderr, and withRun stil
     "work failed",
   );
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS", "FAILED"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("withRun: the handle's id and delDir cannot be changed, and run.output or run.status after the callback returned throws, never dropped unsaid (trial-w F8)", async () => {
+  const { root, del } = await makeProject();
+  let escaped: RunHandle | undefined;
+  let id = "";
+  await withRun(del, { agent: "DEPENDENCIES", onOutcome: () => {} }, (run) => {
+    id = run.id;
+    assertThrows(() => Object.assign(run, { id: "hijack" }), TypeError);
+    assertEquals(run.id, id);
+    escaped = run;
+  });
+  assertThrows(() => escaped!.output("late.md"), InputError, `run ${id} is finished already`);
+  assertThrows(() => (escaped!.status = "FAILED"), InputError, "is finished already");
+  assertEquals((await recordsOf(del)).map((r) => [r.RunStatus, r.OutputFiles]), [["SUCCESS", []]]);
   await Deno.remove(root, { recursive: true });
 });
