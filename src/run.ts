@@ -646,9 +646,9 @@ async function runFromToken(
     // `--run <id>` of a run started in another worktree, or in another deliverable folder:
     // that finish, not emit.
     throw (path === undefined
-      ? pendingInOtherWorkTrees(delDir, { id }) ?? pendingNextDoor(delDir, id)
-      : undefined) ??
-      goneError(delDir, id);
+      ? pendingInOtherWorkTrees(delDir, { id }) ?? pendingNextDoor(delDir, id) ??
+        unknownRunError(delDir, id)
+      : goneError(delDir, id));
   }
   if (claimHolder(path) !== undefined) throw goneError(delDir, id);
   // The user's spool holds a gone folder's record, and a moved folder's file the record its
@@ -1882,17 +1882,29 @@ function beingFinished(delDir: string, id: string, held: MarkerHeld): InputError
   );
 }
 
-function goneError(delDir: string, id: string, why?: string): InputError {
+/** The error for a run whose file another finisher has claimed, if one has. */
+function claimedError(delDir: string, id: string): InputError | undefined {
   const claim = listPendingRuns(delDir).find((i) => i.id === id && i.claimedBy);
-  if (claim) {
-    return new InputError(`run ${id} of ${delDir} is being finished by ${claim.claimedBy}`);
-  }
-  // No record names it (that is recordedError): never "finished already" (soak6 F1).
-  return new InputError(
+  return claim && new InputError(`run ${id} of ${delDir} is being finished by ${claim.claimedBy}`);
+}
+
+function goneError(delDir: string, id: string, why?: string): InputError {
+  return claimedError(delDir, id) ?? new InputError(
+    `${delDir}: no pending run ${id}: finished already (runrec log says), or its file was ` +
+      `removed (git clean, git stash -u)${why === undefined ? "" : `; ${why}`}; to record the ` +
+      `run: runrec emit ${shellWord(delDir)} --agent NAME --status S ...`,
+  );
+}
+
+/**
+ * `finish <del-dir> --run <id>` of a run neither pending there nor recorded: never "finished
+ * already" (soak6 F1), and the run may be kept in its start's $TMPDIR.
+ */
+function unknownRunError(delDir: string, id: string): InputError {
+  return claimedError(delDir, id) ?? new InputError(
     `${delDir}: no pending run ${id}, and no record of it (a mistyped id, or its file removed: ` +
-      `git clean, git stash -u)${why === undefined ? "" : `; ${why}`}; ${keptElsewhere()}; ` +
-      "once its pending file is gone for good, record the run: " +
-      `runrec emit ${shellWord(delDir)} --agent NAME --status S ...`,
+      `git clean, git stash -u); ${keptElsewhere()}; once its pending file is gone for good, ` +
+      `record the run: runrec emit ${shellWord(delDir)} --agent NAME --status S ...`,
   );
 }
 
