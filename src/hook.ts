@@ -908,6 +908,13 @@ async function hashOutputs(
       allowOutside,
     });
     const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
+    // As an input: RunRecords.csv changes with the very record naming it (trial-w F5).
+    if (
+      !Object.hasOwn(known, relativePath(dir, path)) && isRunrecOwn(dir, relativePath(dir, path))
+    ) {
+      notes.push(`--output ${named}: ${relativePath(dir, path)} is runrec's own, not an output`);
+      continue;
+    }
     if (Object.hasOwn(known, relativePath(dir, path)) || kindOf(path) !== "folder") {
       given.push(output);
       absolute.push(path);

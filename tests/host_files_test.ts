@@ -270,6 +270,19 @@ Deno.test("defect 12: two emits with --input . record the same InputContextSHA",
   });
 });
 
+Deno.test("--output RunRecords.csv (or its lock) is runrec's own, not an output: left out with a note, so stale never calls it edited (trial-w F5)", async () => {
+  await withProject(async (_root, del) => {
+    await emit(del);
+    const out = JSON.parse(
+      (await emit(del, "--output", "RunRecords.csv", "--output", "_CONTEXT.md", "--json")).stdout,
+    );
+    deepStrictEqual(out.OutputFiles, ["_CONTEXT.md"]);
+    ok(
+      out.Notes.includes("--output RunRecords.csv: RunRecords.csv is runrec's own, not an output"),
+    );
+  });
+});
+
 Deno.test("isRunrecOwn: runrec's files in a deliverable folder and its temporary spool, nothing else", () => {
   // No such folder: only names decide (DEL-named folders are deliverable folders).
   const del = "/nowhere/PKG-01/1_Working/DEL-01-02_X";
