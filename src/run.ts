@@ -2141,7 +2141,7 @@ export async function withRun<T>(
     value = await work(handle);
   } catch (error) {
     finished = true;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = thrownMessage(error);
     await finishQuietly(
       started,
       wellFormedReport({
@@ -2170,6 +2170,27 @@ export async function withRun<T>(
     onOutcome,
   );
   return value;
+}
+
+/**
+ * What a throw says, for its FAILED record: an Error's message (else, for an
+ * AggregateError, its errors' messages, else its name); a plain object as
+ * JSON, not `[object Object]` (trial-w F9).
+ */
+function thrownMessage(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.message.trim() !== "") return error.message;
+    const inner = error instanceof AggregateError
+      ? error.errors.map((e) => thrownMessage(e)).filter((m) => m !== "").join("; ")
+      : "";
+    return inner === "" ? error.name : `${error.name}: ${inner}`;
+  }
+  if (typeof error === "object" && error !== null) {
+    try {
+      return JSON.stringify(error);
+    } catch { /* a cycle: said as String() says it */ }
+  }
+  return String(error);
 }
 
 /**

@@ -271,3 +271,25 @@ Deno.test("withRun: the handle's id and delDir cannot be changed, and run.output
   assertEquals((await recordsOf(del)).map((r) => [r.RunStatus, r.OutputFiles]), [["SUCCESS", []]]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("withRun: a throw of a plain object records it as JSON, an AggregateError with no message its errors (trial-w F9)", async () => {
+  const { root, del } = await makeProject();
+  const thrown = [
+    { code: 42 },
+    new AggregateError([new Error("a"), new Error("b")], ""),
+    new TypeError(""),
+  ];
+  for (const error of thrown) {
+    await assertRejects(() =>
+      withRun(del, { agent: "DEPENDENCIES", onOutcome: () => {} }, () => {
+        throw error;
+      })
+    );
+  }
+  assertEquals((await recordsOf(del)).map((r) => r.ErrorSummary), [
+    '{"code":42}',
+    "AggregateError: a; b",
+    "TypeError",
+  ]);
+  await Deno.remove(root, { recursive: true });
+});
