@@ -290,11 +290,16 @@ export async function governedInputs(
     for (const entry of walk(path, { unlistable, packages })) {
       if (entry.kind === "folder" && entry.linked) {
         // Not entered, so that links cannot loop; named, so that nothing is left out unsaid.
+        const real = resolvedPath(entry.path, lookups);
+        // One that leads out of the project is read only with --allow-outside (trial-w F4).
+        const how = options.allowOutside || isInsideProject(real, bounds, lookups)
+          ? NAME_IT
+          : ` (it leads out of the ${bounds.kind}: with --allow-outside, name it to hash them)`;
         skip(
           entry.path,
-          resolvedPath(entry.path, lookups),
+          real,
           `${label}: folder ${relativePath(root, entry.path)} is a symbolic link: its files are ` +
-            `not hashed${NAME_IT}`,
+            `not hashed${how}`,
         );
         continue;
       }

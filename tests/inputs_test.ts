@@ -194,6 +194,20 @@ Deno.test("governed inputs: a linked folder inside an input folder is named, not
     ]);
     const link = await governedInputs(del, ["inp/linked"]);
     ok(Object.hasOwn(link.hashes, "inp/linked/s.md"), JSON.stringify(link.hashes));
+    // One that leads out of the project: naming it alone would record TBD (trial-w F4).
+    const outside = await tempDir();
+    await Deno.symlink(outside, join(del, "inp", "out"));
+    const out = await governedInputs(del, ["inp"]);
+    ok(
+      out.notes.some((n) =>
+        n.startsWith(
+          "--input inp: folder inp/out is a symbolic link: its files are not hashed " +
+            "(it leads out of the ",
+        ) && n.endsWith(": with --allow-outside, name it to hash them)")
+      ),
+      out.notes.join("\n"),
+    );
+    await Deno.remove(outside, { recursive: true });
   });
 });
 
