@@ -1080,16 +1080,8 @@ export async function finishClaimed(
   }
   let outcome: RunOutcome;
   try {
-    const { agent: _named, ...end } = report;
-    const built = await completeDraft(delDir, await withOwnReferences(delDir, run.start, report), {
-      agent: run.agent,
-      pass: run.pass,
-      filesAtStart: run.files,
-      foldersAtStart: run.folders,
-      foldersUnlistedAtStart: run.unlisted,
-      cwdAtStart: run.cwd,
-      ...end,
-    });
+    const start = await withOwnReferences(delDir, run.start, report);
+    const built = await draftOfRun(delDir, run, start, report);
     const evidence = [
       await concurrentRunsNote(delDir, run, Date.now()) ?? [],
       ...await startEvidenceNotes(delDir, run, built.draft),
@@ -1143,6 +1135,38 @@ export async function finishClaimed(
     outcome.warnings.push(`pending run ${claimed} not removed: ${(e as Error).message}`);
   }
   return outcome;
+}
+
+/**
+ * The record of a started run `run` ending as `report` says, from its start `start` (the run's
+ * own, or one with notes added): what the start saw of the folder goes with it.
+ *
+ * @example
+ * ```ts
+ * import { draftOfRun, type StartedRun } from "./run.ts";
+ * declare const started: StartedRun;
+ * const built = await draftOfRun(started.delDir, started.run, started.run.start, {
+ *   status: "SUCCESS",
+ * });
+ * console.log(built.draft.RunStatus); // "SUCCESS"
+ * ```
+ */
+export function draftOfRun(
+  delDir: string,
+  run: PendingRun,
+  start: RunStartState,
+  report: FinishReport,
+): ReturnType<typeof completeDraft> {
+  const { agent: _named, ...end } = report;
+  return completeDraft(delDir, start, {
+    agent: run.agent,
+    pass: run.pass,
+    filesAtStart: run.files,
+    foldersAtStart: run.folders,
+    foldersUnlistedAtStart: run.unlisted,
+    cwdAtStart: run.cwd,
+    ...end,
+  });
 }
 
 /** Options of {@linkcode finishRun} and {@linkcode finishPendingRun}. */

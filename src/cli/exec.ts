@@ -6,11 +6,18 @@
  * @module
  */
 import { InputError } from "../errors.ts";
-import { completeDraft, type RunOutcome } from "../hook.ts";
+import type { RunOutcome } from "../hook.ts";
 import { isGone } from "../lookups.ts";
 import { refuseMisspeltFolder } from "../meant_path.ts";
 import { join } from "../path.ts";
-import { type FinishReport, finishRun, runFolderNow, type StartedRun, startRun } from "../run.ts";
+import {
+  draftOfRun,
+  type FinishReport,
+  finishRun,
+  runFolderNow,
+  type StartedRun,
+  startRun,
+} from "../run.ts";
 import { namesRun, runIdNote } from "../pending.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
@@ -236,15 +243,8 @@ async function lostOutcome(
   warning: string,
 ): Promise<RunOutcome> {
   const { delDir, run } = started;
-  const built = await completeDraft(delDir, { ...run.start, notes: [...run.start.notes, why] }, {
-    agent: run.agent,
-    pass: run.pass,
-    filesAtStart: run.files,
-    foldersAtStart: run.folders,
-    foldersUnlistedAtStart: run.unlisted,
-    cwdAtStart: run.cwd,
-    ...end,
-  });
+  const start = { ...run.start, notes: [...run.start.notes, why] };
+  const built = await draftOfRun(delDir, run, start, end);
   if (!namesRun(built.draft.Notes, run.id)) {
     built.draft.Notes = [built.draft.Notes, runIdNote(run.id)].filter((n) => n !== "").join(" | ");
   }
