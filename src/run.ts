@@ -485,6 +485,23 @@ export function runFolderNow(started: StartedRun): string {
 }
 
 /**
+ * The run's pending file now (in its renamed folder, if the run renamed it); `undefined` for a
+ * run kept in memory.
+ *
+ * @example
+ * ```ts
+ * import { runFileNow, type StartedRun } from "./run.ts";
+ * declare const started: StartedRun;
+ * console.log(runFileNow(started) ?? "kept in memory");
+ * ```
+ */
+export function runFileNow(started: StartedRun): string | undefined {
+  return started.token === undefined
+    ? undefined
+    : whereRunIs(started.delDir, started.run.id, started.token).token;
+}
+
+/**
  * Where the run's file is: at its token, or in the renamed folder when the
  * run renamed its deliverable folder (a label change).
  */

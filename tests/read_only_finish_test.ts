@@ -544,3 +544,39 @@ Deno.test("exec whose CMD finished the run itself: no lost-record line (the run 
   await Deno.remove(root, { recursive: true });
   await Deno.remove(tmp, { recursive: true });
 });
+
+Deno.test("exec whose CMD renamed its folder (a label change), then the folder turned read-only with $TMPDIR full: the run's file is looked for where it is, and its lost-record line goes out (review-w F1)", async () => {
+  const { root, del } = await makeProject();
+  const renamed = `${del}_Renamed`;
+  const tmp = await tempDir();
+  await sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tmp);
+  try {
+    await sh("sh", "-c", `dd if=/dev/zero of='${tmp}/filler' bs=4k 2>/dev/null; true`);
+    const cmd = `echo made > '${del}/o.txt' && mv '${del}' '${renamed}' && ` +
+      `mount --bind '${renamed}' '${renamed}' && mount -o remount,ro,bind '${renamed}'`;
+    const env = { TMPDIR: tmp };
+    const exec = await runCliProcess(
+      ["exec", del, "--agent", "4_DOCUMENTS", "--", "sh", "-c", cmd],
+      undefined,
+      env,
+    );
+    await unmount(renamed);
+    assertEquals(exec.code, 0, exec.stderr);
+    assertEquals(exec.stderr.match(/^runrec: lost-record: /gm)?.length, 1, exec.stderr);
+    const lost = join(root, "lost.txt");
+    await Deno.writeTextFile(lost, exec.stderr);
+    await Deno.remove(join(tmp, "filler"));
+    for (const args of [["reap", renamed, "--older-than", "0s"], ["flush", "--from", lost]]) {
+      const out = await runCliProcess(args, undefined, env);
+      assertEquals(out.code, 0, out.stderr);
+    }
+    const records = await recordsOf(renamed);
+    assertEquals(records.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+    assertIncludes(records[1].Notes, `supersedes=${records[0].RunID}`);
+  } finally {
+    await new Deno.Command("umount", { args: [renamed], stderr: "null" }).output();
+    await unmount(tmp);
+  }
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
+});

@@ -14,6 +14,7 @@ import {
   draftOfRun,
   type FinishReport,
   finishRun,
+  runFileNow,
   runFolderNow,
   type StartedRun,
   startRun,
@@ -242,7 +243,8 @@ async function lostOutcome(
   why: string,
   warning: string,
 ): Promise<RunOutcome> {
-  const { delDir, run } = started;
+  const { run } = started;
+  const delDir = runFolderNow(started); // renamed by CMD (a label change): its file is there
   const start = { ...run.start, notes: [...run.start.notes, why] };
   const built = await draftOfRun(delDir, run, start, end);
   if (!namesRun(built.draft.Notes, run.id)) {
@@ -403,7 +405,8 @@ export const execCommand: Command = {
       // take it), its record goes out as a lost-record line, as exec is not retried (soak6 F2);
       // recorded or being finished by another finish, it is said as the finish said it.
       const why = exitFor(e).message;
-      if (started.token === undefined || !isFile(started.token)) {
+      const file = runFileNow(started); // CMD may have renamed the folder (review-w F1)
+      if (file === undefined || !isFile(file)) {
         io.err(`runrec: warning: run not recorded: ${why}\n`);
         return exit.code;
       }
