@@ -2343,9 +2343,20 @@ function readStillCurrent(read: FilesByRealPath, wrote: FilesByRealPath): boolea
   return ![...read].some(([path, hash]) => wrote.has(path) && wrote.get(path) !== hash);
 }
 
-/** `; it is inside <folder>` when `target` is in a deliverable folder, which is what to name. */
+/**
+ * `; it is inside <folder>` when `target` is in a deliverable folder, or `; it is a link to
+ * <folder>` when it leads to one (a deliverable is named by its own folder, as emit names it):
+ * what to name instead.
+ */
 function enclosingDeliverable(target: string): string {
-  for (let dir = dirname(resolve(target)); dir !== dirname(dir); dir = dirname(dir)) {
+  let real = resolve(target);
+  try {
+    real = Deno.realPathSync(target);
+  } catch { /* read by the search already */ }
+  if (real !== resolve(target) && DELIVERABLE_FOLDER.test(basename(real))) {
+    return `; it is a link to ${shownPath(real)}`;
+  }
+  for (let dir = dirname(real); dir !== dirname(dir); dir = dirname(dir)) {
     if (DELIVERABLE_FOLDER.test(basename(dir))) return `; it is inside ${shownPath(dir)}`;
   }
   return "";

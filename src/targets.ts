@@ -366,11 +366,6 @@ export function deliverableFolders(
     return names;
   };
   const found: string[] = [];
-  // A target named through a link is the folder it leads to (review-v F5).
-  let targetName = basename(resolve(target));
-  try {
-    targetName = basename(Deno.realPathSync(target));
-  } catch { /* read above: a name not valid UTF-8 reads back as not found */ }
   // Each folder to look at, with the deliverable folder it is in (if any), and the folder it is
   // in (not for the target).
   const pending: [string, string | undefined, string?][] = [[target, undefined]];
@@ -378,8 +373,7 @@ export function deliverableFolders(
     const [dir, inDeliverable, parent] = pending.pop()!;
     // Outside a deliverable a DEL-named folder is one, records or not; within one, only a
     // folder holding records is (a nested deliverable, or a copy: its records count too).
-    const name = dir === target ? targetName : basename(resolve(dir));
-    const named = inDeliverable === undefined && DELIVERABLE_FOLDER.test(name);
+    const named = inDeliverable === undefined && DELIVERABLE_FOLDER.test(basename(resolve(dir)));
     const names = list(dir, named ? dir : inDeliverable);
     // A linked work tree has a `.git` file: told by its listing, not by a look-up per folder.
     const gitFile = names.get(".git") === false;

@@ -730,7 +730,7 @@ Deno.test("stale: bad targets are one line and exit 2", async () => {
   assertIncludes(result.stderr, "missing <del-dir|root>");
 });
 
-Deno.test("stale: a target that holds no deliverable folder (0_References for 1_Working) is a slip of the path: alone, exit 2 naming it, also with --json, and a root with none; beside targets that hold some, a warning and their checks (trial-v F2, review-v F5)", async () => {
+Deno.test("stale: a target that holds no deliverable folder (0_References for 1_Working) is a slip of the path: alone, exit 2 naming it, also with --json, and a root with none; beside targets that hold some, a warning and their checks; one inside or linking to a deliverable folder names it (trial-v F2, review-v F5, review-w F2)", async () => {
   const { root } = await examplesWithRuns();
   const slip = join(root, "PKG-01_Field_Instruments", "0_References");
   const why = `${slip}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or beneath it; tool ` +
@@ -761,11 +761,16 @@ Deno.test("stale: a target that holds no deliverable folder (0_References for 1_
   );
   const empty = await tempDir();
   assertEquals((await runCli(["stale", empty])).code, 2);
-  // A link to a deliverable folder with no runs is that folder: checked, not refused.
+  // A link to a deliverable folder with no records yet: named by its own folder, as emit names
+  // it (review-w F2: its link's name is no DeliverableID); the message says so.
+  const fresh = join(root, "PKG-01_Field_Instruments", "1_Working", "DEL-01-09_New");
+  await Deno.mkdir(fresh);
   const link = join(empty, "linked");
-  await Deno.symlink(join(root, DEL2), link);
-  const linked = await runCli(["stale", link, "--json"]);
-  assertEquals(JSON.parse(linked.stdout).summary.checks > 0, true, linked.stderr);
+  await Deno.symlink(fresh, link);
+  const linked = await runCli(["stale", link]);
+  assertEquals(linked.code, 2, linked.stderr);
+  const shown = relative(Deno.cwd(), fresh);
+  assertIncludes(linked.stderr, `; it is a link to ${shown.startsWith("..") ? fresh : shown};`);
   await Deno.remove(empty, { recursive: true });
 });
 
