@@ -1930,10 +1930,11 @@ function claimedError(delDir: string, id: string): InputError | undefined {
 }
 
 function goneError(delDir: string, id: string, why?: string): InputError {
+  // Looked for: no record names it (that is recordedError), so never "finished already".
   return claimedError(delDir, id) ?? new InputError(
-    `${delDir}: no pending run ${id}: finished already (runrec log says), or its file was ` +
-      `removed (git clean, git stash -u)${why === undefined ? "" : `; ${why}`}; to record the ` +
-      `run: runrec emit ${shellWord(delDir)} --agent NAME --status S ...`,
+    `${delDir}: no pending run ${id}, and no record of it: its file was removed (git clean, ` +
+      `git stash -u)${why === undefined ? "" : `; ${why}`}; to record the run: runrec emit ` +
+      `${shellWord(delDir)} --agent NAME --status S ...`,
   );
 }
 

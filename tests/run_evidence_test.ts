@@ -373,7 +373,7 @@ Deno.test("finish after git clean -fdx removed the pending file: recorded from t
   assertEquals(unnamed.code, 2);
   assertMatch(
     unnamed.stderr,
-    /^runrec finish: .*: no pending run \S+: finished already .*; finish with --agent NAME records it from the token; to record the run: runrec emit /,
+    /^runrec finish: .*: no pending run \S+, and no record of it: its file was removed .*; finish with --agent NAME records it from the token; to record the run: runrec emit /,
   );
   assertEquals((await recordsOf(del)).length, 1);
   const named = await runCliProcess([
@@ -410,7 +410,7 @@ Deno.test("finish: a well-formed token of a run never started exits 2 and writes
   for (const { token, agent, why } of attempts) {
     const out = await runCliProcess(["finish", token, ...agent, "--status", "SUCCESS"]);
     assertEquals(out.code, 2, out.stderr);
-    assertMatch(out.stderr, /^runrec finish: .*: no pending run \S+: finished already .*\n$/);
+    assertMatch(out.stderr, /^runrec finish: .*: no pending run \S+, and no record of it: .*\n$/);
     assertIncludes(out.stderr, why);
   }
   assertEquals(await recordsOf(del), []);
