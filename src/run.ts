@@ -2134,6 +2134,8 @@ export async function withRun<T>(
   );
   const outputs: string[] = [];
   let status: RunStatus = "SUCCESS";
+  let errorSaid: string | undefined;
+  let notesSaid: string | undefined;
   // Once the callback is done, what the handle is told would be dropped unsaid (trial-w F8).
   let finished = false;
   const refuseLate = (call: string) => {
@@ -2161,6 +2163,20 @@ export async function withRun<T>(
     },
     get status() {
       return status;
+    },
+    get error() {
+      return errorSaid;
+    },
+    set error(value: string | undefined) {
+      refuseLate("run.error");
+      errorSaid = value;
+    },
+    get notes() {
+      return notesSaid;
+    },
+    set notes(value: string | undefined) {
+      refuseLate("run.notes");
+      notesSaid = value;
     },
     set status(value: RunStatus) {
       refuseLate("run.status");

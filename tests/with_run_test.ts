@@ -256,7 +256,7 @@ Deno.test("withRun: an onOutcome that throws is said on stderr, and withRun stil
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("withRun: the handle's id and delDir cannot be changed, and run.output or run.status after the callback returned throws, never dropped unsaid (trial-w F8)", async () => {
+Deno.test("withRun: the handle's id and delDir cannot be changed, and run.output, run.status, run.error or run.notes after the callback returned throws, never dropped unsaid (trial-w F8, review-w F7)", async () => {
   const { root, del } = await makeProject();
   let escaped: RunHandle | undefined;
   let id = "";
@@ -268,6 +268,8 @@ Deno.test("withRun: the handle's id and delDir cannot be changed, and run.output
   });
   assertThrows(() => escaped!.output("late.md"), InputError, `run ${id} is finished already`);
   assertThrows(() => (escaped!.status = "FAILED"), InputError, "is finished already");
+  assertThrows(() => (escaped!.error = "late"), InputError, "is finished already");
+  assertThrows(() => (escaped!.notes = "late"), InputError, "is finished already");
   assertEquals((await recordsOf(del)).map((r) => [r.RunStatus, r.OutputFiles]), [["SUCCESS", []]]);
   await Deno.remove(root, { recursive: true });
 });
