@@ -908,14 +908,13 @@ async function hashOutputs(
       allowOutside,
     });
     const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
+    const key = relativePath(dir, path);
     // As an input: RunRecords.csv changes with the very record naming it (trial-w F5).
-    if (
-      !Object.hasOwn(known, relativePath(dir, path)) && isRunrecOwn(dir, relativePath(dir, path))
-    ) {
-      notes.push(`--output ${named}: ${relativePath(dir, path)} is runrec's own, not an output`);
+    if (!Object.hasOwn(known, key) && isRunrecOwn(dir, key)) {
+      notes.push(`--output ${named}: ${key} is runrec's own, not an output`);
       continue;
     }
-    if (Object.hasOwn(known, relativePath(dir, path)) || kindOf(path) !== "folder") {
+    if (Object.hasOwn(known, key) || kindOf(path) !== "folder") {
       given.push(output);
       absolute.push(path);
       continue;

@@ -50,7 +50,7 @@ import { CollidingNames, shortened } from "./names.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { REAPED_ERROR } from "./run_files.ts";
 import { governedInputs, isRunrecOwn, REFERENCES_FILE, relativePath } from "./inputs.ts";
-import { HOST_OUTCOMES } from "./outcomes.ts";
+import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
 import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
 import {
@@ -990,13 +990,13 @@ async function finishReaped(
   const late = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
   const outcome = await finishClaimed(delDir, late, claimed, report, options);
   const written = outcome.written;
+  const linked = written !== undefined && LATE_FINISH.test(written.record.Notes);
   // Spooled (or lost): the append that replays it links it, if reap's record is there first,
   // as it may be in the same spool: not found in the file is no news (review-u F8).
-  if (written === undefined || LATE_FINISH.test(written.record.Notes)) {
+  if (written === undefined || linked) {
     outcome.notes = outcome.notes.filter((n) => n !== REAPED_NOT_FOUND);
   }
-  if (written === undefined || written.alreadyRecorded) return outcome;
-  if (!LATE_FINISH.test(written.record.Notes)) {
+  if (written !== undefined && !written.alreadyRecorded && !linked) {
     // In a spool this finish does not list (another $TMPDIR, another user), reap's record is left
     // out when replayed, this run being recorded (review-t F4): there is nothing to annotate.
     outcome.warnings.push(
@@ -2181,11 +2181,7 @@ export async function withRun<T>(
     set status(value: RunStatus) {
       refuseLate("run.status");
       // The words recordRun takes (any case; a host outcome word): the finish maps them.
-      const word = typeof value === "string" ? value.trim().toUpperCase() : "";
-      if (
-        !(RUN_STATUSES as readonly string[]).includes(word) &&
-        !HOST_OUTCOMES.some((o) => o.word === word)
-      ) {
+      if (typeof value !== "string" || mapOutcome(value.trim().toUpperCase()) === undefined) {
         throw new InputError(
           `run.status: must be one of ${RUN_STATUSES.join(", ")} (any case) or a host ` +
             "outcome word (PASS, FAILED_INPUTS, ...)",
@@ -2295,6 +2291,6 @@ async function finishQuietly(
   try {
     onOutcome({ ...outcome, warnings: [...started.warnings ?? [], ...outcome.warnings] });
   } catch (e) {
-    console.error(`runrec: warning: onOutcome threw: ${String((e as Error)?.message ?? e)}`);
+    console.error(`runrec: warning: onOutcome threw: ${thrownMessage(e)}`);
   }
 }

@@ -1655,10 +1655,12 @@ export async function checkStaleness(
   // it is refused; a target that holds none beside others that do is warned of (review-v F5).
   for (const target of empty) {
     // `stale . _Archive`: the target inside it holds them.
-    if (targets.some((t) => resolve(t).startsWith(`${resolve(target)}/`))) continue;
+    const inside = (t: string) =>
+      resolve(t) !== resolve(target) && isWithin(resolve(t), resolve(target));
+    if (targets.some(inside)) continue;
+    if (skippedRecords) continue; // the note of the tool root skipped says where they are
     const why = `${target}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or beneath it` +
       `${enclosingDeliverable(target)}; tool roots (_Archive) are looked in only when named`;
-    if (skippedRecords) continue; // the note of the tool root skipped says where they are
     if (folders.length > 0 || warnings.length > 0) warnings.push(why);
     else throw new InputError(`${why}: a slip of the path?`);
   }
@@ -2232,8 +2234,7 @@ async function propagate(
       }
     }
     const last = lastEnded(good);
-    const run = last?.record;
-    if (run === undefined && invalidated.length === 0) continue;
+    if (last === undefined && invalidated.length === 0) continue;
     const producerWrites = {
       good: good.map(({ record }) => ({ record, wrote: wroteBy(producer, record) })),
       invalidated: invalidated.map(({ record }) => ({ record, wrote: wroteBy(producer, record) })),
@@ -2247,13 +2248,13 @@ async function propagate(
         // rewritten with other bytes: else each run of one member would make the other STALE,
         // for ever, however settled their files (trial-v F4).
         if (
-          run !== undefined && endMs(run) > startMs(theirs) &&
-          !(inCycle(edge) && readStillCurrent(read, wroteBy(producer, run)))
+          last !== undefined && endMs(last.record) > startMs(theirs) &&
+          !(inCycle(edge) && readStillCurrent(read, wroteBy(producer, last.record)))
         ) {
           origins.push({
             start: edge.consumer,
             chain: [edge],
-            ranSince: { ...runRef(last!), consumerRun: consumerRunRef },
+            ranSince: { ...runRef(last), consumerRun: consumerRunRef },
           });
         }
         for (const entry of invalidated) {
