@@ -74,8 +74,8 @@ Options:
                 producer's run invalidated since. Deliverables upstream of the
                 targets are checked too; cycles are listed, not looped on (in
                 one, "ran since" needs the run to have rewritten a file the
-                other read: docs/TUTORIAL.md); a row
-                naming an ID two folders of the root have is refused (exit 2)
+                other read: docs/TUTORIAL.md); a row naming an ID two folders
+                of the root have is refused (exit 2)
   --json        one JSON document: {checks, upstream, stale, retired, cycles,
                 warnings, unreadable, filesHashed, summary}
   -h, --help    show this help
