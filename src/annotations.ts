@@ -589,7 +589,8 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
  * branches can each write half of it (A: Y supersedes X; B: X supersedes Y) and a union merge
  * joins them. No run of a cycle is a baseline, so each is named with the way out. A "cycle"
  * through a RunID that names several records (`shared`: two clones, one minute) may join
- * different records (review-v F3): not named, as no cycle can be told by RunID there.
+ * different records (review-v F3): there it is named only when the annotations name the same
+ * record of that RunID going in and coming out (review-w F5).
  */
 function supersedeCycles(
   annotations: ReadonlyMap<string, readonly Annotation[]>,
@@ -610,7 +611,9 @@ function supersedeCycles(
         return `${subjects[k]} supersedes ${c.other} (${by})`;
       });
       const key = [...steps].sort().join(" ");
-      if (lines.has(key) || subjects.some((id) => shared.has(id))) continue;
+      const joined = (id: string, k: number) =>
+        !shared.has(id) || sameRecord(annotations, [a, ...back], subjects, k);
+      if (lines.has(key) || !subjects.every(joined)) continue;
       lines.set(
         key,
         `a supersede cycle: ${steps.join(", ")}; written apart (two branches merged?), so no ` +
@@ -620,6 +623,28 @@ function supersedeCycles(
     }
   }
   return [...lines.values()];
+}
+
+/**
+ * Whether the cycle's step into `subjects[k]` and its step out of it name the same record of
+ * that RunID: the step out names its subject's record (`target`), the step in its older run's,
+ * in the `superseded` annotation it filed under `subjects[k]`.
+ */
+function sameRecord(
+  annotations: ReadonlyMap<string, readonly Annotation[]>,
+  steps: readonly Annotation[],
+  subjects: readonly string[],
+  k: number,
+): boolean {
+  const into = steps[(k + steps.length - 1) % steps.length];
+  const from = subjects[(k + steps.length - 1) % steps.length];
+  const filed = annotations.get(subjects[k])?.find((x) =>
+    x.kind === "superseded" && x.annotationId === into.annotationId && x.other === from
+  );
+  const inTarget = filed?.target;
+  const outTarget = steps[k].target;
+  if (inTarget === undefined || outTarget === undefined) return false;
+  return inTarget.startsWith(outTarget) || outTarget.startsWith(inTarget);
 }
 
 /**

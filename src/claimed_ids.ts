@@ -12,8 +12,8 @@ import {
   DELIVERABLE_FOLDER,
   deliverableId,
   findExecutionRoot,
-  isToolRoot,
   requireRootInSight,
+  toolRootOwner,
 } from "./deliverable.ts";
 import { basename, dirname, relative, resolve } from "./path.ts";
 import { resolvedPath } from "./lookups.ts";
@@ -60,23 +60,6 @@ function idOf(folder: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The execution root whose tool root (`_Archive/`, `_Reconciliation/`) holds
- * `folder`, the nearest above it (a nested one, an archived whole project,
- * is inside the outer root's tool root); `undefined` when none does. A
- * snapshot or a retired copy there has its original's ID by right.
- */
-function toolRootOwner(folder: string): string | undefined {
-  for (
-    let dir = folder, parent = dirname(dir);
-    parent !== dir;
-    dir = parent, parent = dirname(dir)
-  ) {
-    if (isToolRoot(parent, basename(dir))) return parent;
-  }
-  return undefined;
 }
 
 /**

@@ -333,6 +333,29 @@ export function isToolRoot(dir: string, name: string): boolean {
 }
 
 /**
+ * The execution root whose tool root (`_Archive/`, `_Reconciliation/`) holds
+ * `folder`, the nearest above it (a nested one, an archived whole project,
+ * is inside the outer root's tool root); `undefined` when none does. A
+ * snapshot or a retired copy there has its original's ID by right.
+ *
+ * @example
+ * ```ts
+ * import { toolRootOwner } from "./deliverable.ts";
+ * toolRootOwner("examples/_Archive/DEL-01-02_Flow_Meter_Selection"); // "examples"
+ * ```
+ */
+export function toolRootOwner(folder: string): string | undefined {
+  for (
+    let dir = folder, parent = dirname(dir);
+    parent !== dir;
+    dir = parent, parent = dirname(dir)
+  ) {
+    if (isToolRoot(parent, basename(dir))) return parent;
+  }
+  return undefined;
+}
+
+/**
  * The root of the git work tree holding `dir`: the nearest of `dir` and its
  * ancestors with a `.git` folder or file (worktrees and submodules use a file).
  * No `git` process is started. `undefined` outside a work tree. `lookups`

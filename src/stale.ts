@@ -24,6 +24,7 @@ import {
   deliverableId,
   findExecutionRoot,
   findGitRoot,
+  toolRootOwner,
 } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { failureReason, InputError } from "./errors.ts";
@@ -1659,8 +1660,12 @@ export async function checkStaleness(
       resolve(t) !== resolve(target) && isWithin(resolve(t), resolve(target));
     if (targets.some(inside)) continue;
     if (skippedRecords) continue; // the note of the tool root skipped says where they are
+    // Inside a tool root (`stale _Archive`) it was looked in: the hint about naming one is not for it.
     const why = `${target}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or beneath it` +
-      `${enclosingDeliverable(target)}; tool roots (_Archive) are looked in only when named`;
+      enclosingDeliverable(target) +
+      (toolRootOwner(resolve(target)) === undefined
+        ? "; tool roots (_Archive) are looked in only when named"
+        : "");
     if (folders.length > 0 || warnings.length > 0) warnings.push(why);
     else throw new InputError(`${why}: a slip of the path?`);
   }

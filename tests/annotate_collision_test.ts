@@ -337,6 +337,32 @@ Deno.test("annotate across clones: XA supersedes Y in one clone, Y supersedes XB
   await Deno.remove(join(a, ".."), { recursive: true });
 });
 
+Deno.test("ambiguousAnnotations: a supersede cycle through a RunID two clones share is named when its annotations name the same record of it going in and out, not when they name the two records (review-w F5)", () => {
+  const y = "RUN-DEL-01-02-20261201-1000-001";
+  const x = "RUN-DEL-01-02-20261201-1001-002"; // XA (checksum aa…) and XB (bb…)
+  const sums = { [y]: "ff".repeat(32), xa: "aa".repeat(32), xb: "bb".repeat(32) };
+  const annotation = (id: string, subject: string, older: string, keys: Record<string, string>) =>
+    record(id, "cc", annotationNotes(subject, { supersedes: older }, "n", keys), ANNOTATOR);
+  const runs = [record(y, sums[y]), record(x, sums.xa), record(x, sums.xb)];
+  // A: XA supersedes Y. B: Y supersedes XA (named by --line): one cycle, of Y and XA.
+  const first = annotation("RUN-DEL-01-02-20261201-1002-001", x, y, { [x]: sums.xa, [y]: sums[y] });
+  const cycle = [
+    ...runs,
+    first,
+    annotation("RUN-DEL-01-02-20261201-1002-002", y, x, { [y]: sums[y], [x]: sums.xa }),
+  ];
+  const named = ambiguousAnnotations(cycle).filter((l) => l.startsWith("a supersede cycle: "));
+  assert.equal(named.length, 1, ambiguousAnnotations(cycle).join("\n"));
+  assert.match(named[0], new RegExp(`${x} supersedes ${y} \\(annotation ${first.RunID}\\)`));
+  // B: Y supersedes XB: a chain XA -> Y -> XB, not a cycle.
+  const chain = [
+    ...runs,
+    first,
+    annotation("RUN-DEL-01-02-20261201-1002-002", y, x, { [y]: sums[y], [x]: sums.xb }),
+  ];
+  assert.deepEqual(ambiguousAnnotations(chain), []);
+});
+
 Deno.test("annotationsIn: an annotation naming a RunID alone (written before records were named) marks every record of a shared RunID and withdraws none, and says so", () => {
   const r = "RUN-DEL-01-02-20261201-1000-001";
   const ann = "RUN-DEL-01-02-20261201-2341-001";
