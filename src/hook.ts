@@ -64,6 +64,7 @@ import {
   WriteError,
 } from "./store.ts";
 import { lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
+import { listPendingRuns } from "./pending.ts";
 import {
   durationProblem,
   formatDuration,
@@ -604,6 +605,7 @@ async function builtRecord(
       !(shared && n === idNoted) && !unfilled.includes(n) && !outputs.warnings.includes(n)
     ).map((n) => ownNote(dir, n)),
     warnings: warned.map((n) => ownNote(dir, n)),
+    ...unknown || unfilled.length > 0 || outputs.warnings.length > 0 ? { mayBeMistaken: true } : {},
   };
 }
 
@@ -618,6 +620,11 @@ export interface BuiltRecord {
    * agent name runrec does not know (not in the record).
    */
   warnings?: string[];
+  /**
+   * Whether a warning says the record may not be the run meant (an agent or a path misspelt):
+   * once it is written, the write's warnings say how to take it back (trial-x F3).
+   */
+  mayBeMistaken?: boolean;
 }
 
 /**
@@ -691,6 +698,7 @@ async function draftAndNotes(
   ]);
   return {
     ...built,
+    ...warned.size > 0 ? { mayBeMistaken: true } : {},
     notes: built.notes.filter((n) => !warned.has(n)), // shown once, as a warning
     warnings: [
       ...warned,
@@ -1186,7 +1194,22 @@ export async function recordRun(
   const outcome = await writeBuilt(delDir, built, writeOptions);
   const repeated = outcome.written?.sameRunAs;
   if (repeated !== undefined) outcome.warnings.push(repeatWarning(delDir, outcome, repeated));
+  outcome.warnings.push(...pendingRunWarnings(delDir, report.agent));
   return outcome;
+}
+
+/**
+ * A warning for each run of `agent` started in `delDir` and still pending when an emit records
+ * one: an agent that ran `start` and ended with `emit` has recorded its run, and the pending
+ * one would be recorded too, by its finish or by reap as FAILED (trial-x F1).
+ */
+function pendingRunWarnings(delDir: string, agent: string): string[] {
+  return listPendingRuns(delDir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) =>
+    `${agent}'s run ${i.id} (since ${i.run!.start.started}) is still pending here: if this ` +
+    `emit recorded that run, take the pending one back (rm ${shellWord(i.path)}), else its ` +
+    `finish or reap records it too; if it is another run, runrec finish ${shellWord(i.path)} ` +
+    "--status S ... records it when it ends"
+  );
 }
 
 /**
@@ -1269,6 +1292,13 @@ async function writeBuilt(
         if (written.alreadyRecorded) {
           outcome.warnings.push(
             `this run is recorded already, as ${written.record.RunID}: not appended again`,
+          );
+        } else if (built.mayBeMistaken) {
+          outcome.warnings.push(
+            "if a warning above means this record is not the run meant (a misspelt agent or " +
+              `path), take it back: runrec annotate ${shellWord(delDir)} ` +
+              `${written.record.RunID} --invalidates --note "recorded in error", then record ` +
+              "the run as meant",
           );
         }
         return written;

@@ -1190,6 +1190,9 @@ Deno.test("emit and start with an --input or --output that names nothing: a warn
     "(one path per --output: --output Datasheet.md --output Specification.md)",
     "runrec: warning: output Specificaton.md does not exist: recorded as DELETED (did you mean " +
     "Specification.md?)",
+    "runrec: warning: if a warning above means this record is not the run meant (a misspelt " +
+    `agent or path), take it back: runrec annotate ${del} ${emit.stdout.trim()} --invalidates ` +
+    '--note "recorded in error", then record the run as meant',
   ]);
   // Each said once: as a warning, not again as a note.
   assertEquals(emit.stderr.includes("note: --input Datashet.md"), false, emit.stderr);

@@ -48,6 +48,62 @@ Deno.test("a second start of an agent whose run is still pending warns, naming t
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("an emit while the same agent's started run is pending here records it and warns, naming that run, how to take it back and how to finish it; following the advice, reap records nothing more (trial-x F1)", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
+  await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  const emit = await runCliProcess(["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const warnings = emit.stderr.split("\n").filter((l) => l.includes("still pending"));
+  assertEquals(warnings.length, 1, emit.stderr); // the other agent's run is not named
+  assertIncludes(warnings[0], `DEPENDENCIES's run ${idOf(token)} (since `);
+  assertIncludes(warnings[0], `take the pending one back (rm ${token})`);
+  assertIncludes(warnings[0], `runrec finish ${token} --status S`);
+  await Deno.remove(token); // as the warning says
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await recordsOf(del)).map((r) => [r.AgentName, r.RunStatus]), [
+    ["DEPENDENCIES", "SUCCESS"],
+    ["4_DOCUMENTS", "FAILED"],
+  ]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("an emit or exec whose agent or output looks misspelt: the record is written, and a warning names its RunID and the annotate that takes it back; a clean emit gets none (trial-x F3)", async () => {
+  const { root, del } = await makeProject();
+  const takeBack = (runId: string) =>
+    `take it back: runrec annotate ${del} ${runId} --invalidates --note "recorded in error"`;
+  const agent = await runCliProcess([
+    "emit",
+    del,
+    "--agent",
+    "dependencies",
+    "--status",
+    "SUCCESS",
+  ]);
+  assertEquals(agent.code, 0, agent.stderr);
+  assertIncludes(agent.stderr, takeBack(agent.stdout.trim()));
+  const output = await runCliProcess([
+    ...["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+    ...["--output", "Dependencies.csv,_DEPENDENCIES.md"],
+  ]);
+  assertIncludes(output.stderr, takeBack(output.stdout.trim()));
+  const exec = await runCliProcess(["exec", del, "--agent", "CHIRALTY_LENS", "--", "true"]);
+  assertEquals(exec.code, 0, exec.stderr);
+  const [execRun] = (await recordsOf(del)).slice(-1).map((r) => r.RunID);
+  assertIncludes(exec.stderr, takeBack(execRun));
+  const clean = await runCliProcess([
+    "emit",
+    del,
+    "--agent",
+    "DEPENDENCIES",
+    "--status",
+    "SUCCESS",
+  ]);
+  assertEquals([clean.code, clean.stderr], [0, ""]);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("a start retried after its token was lost: its warning says to go on with this token, and to leave the earlier run alone unless its finish was forgotten (review-s F7); reap writes the earlier run FAILED noting the retry and naming the retry's record", async () => {
   const { root, del } = await makeProject();
   const start = ["start", del, "--agent", "4_DOCUMENTS", "--input", "_CONTEXT.md"];
