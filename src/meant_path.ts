@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { DELIVERABLE_FOLDER, deliverableId } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, deliverableId, findExecutionRoot } from "./deliverable.ts";
+import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
 import { InputError } from "./errors.ts";
 import { isInsideProject, projectBounds } from "./project_bounds.ts";
 import { isThere } from "./lookups.ts";
@@ -29,10 +30,29 @@ import { shellWord } from "./shell_word.ts";
  * ```
  */
 export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<void> {
-  const meant = await meantFolders(delDir);
+  const beside = (await meantFolders(delDir)).map((name) => join(dirname(delDir), name));
+  // A slip higher up the path (`1_Workng/DEL-01-02_X`, or the folder named from the root).
+  const meant = beside.length > 0 ? beside : foldersOfId(delDir);
   if (meant.length === 0) return;
-  const shown = meant.map((name) => join(dirname(delDir), name)).join(" or ");
-  throw new InputError(`${visibleEnds(delDir)}: no such folder: did you mean ${shown}?${more}`);
+  throw new InputError(
+    `${visibleEnds(delDir)}: no such folder: did you mean ${meant.join(" or ")}?${more}`,
+  );
+}
+
+/**
+ * The deliverable folders named for the DeliverableID that the missing `delDir`'s name starts
+ * with, in the execution root `delDir` lies in (trial-x F2), named as `delDir` is (relative to
+ * the current folder, or absolute); none when its name has no ID or no root is above it.
+ */
+function foldersOfId(delDir: string): string[] {
+  const dir = resolve(delDir);
+  const id = DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
+  const root = id === undefined || isThere(dir) ? undefined : findExecutionRoot(dir);
+  if (root === undefined) return [];
+  const folders = deliverableFolders(root, SILENT_SEARCH).map((f) => resolve(f)).filter((f) =>
+    DELIVERABLE_FOLDER.exec(basename(f))?.[1] === id
+  );
+  return folders.map((f) => isAbsolute(delDir) ? f : relative(Deno.cwd(), f));
 }
 
 /**

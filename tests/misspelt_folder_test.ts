@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
-import { runCli } from "./cli.ts";
+import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
 import type { RunOutcome } from "../src/hook.ts";
@@ -32,6 +32,34 @@ Deno.test("start and emit on a misspelt folder beside the real one: exit 2, one 
   // Nothing near it: the plain error, as before.
   const far = await runCli(["start", join(root, "Elsewhere"), "--agent", "4_DOCUMENTS"]);
   assertEquals(far.stderr, `runrec start: ${join(root, "Elsewhere")}: no such folder\n`);
+  assertEquals([pendingFiles(del), await recordsOf(del)], [[], []]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("start and emit on a deliverable folder with a slip higher up its path, or named from the execution root: exit 2 naming the folder of its DeliverableID, as given (relative or absolute) (trial-x F2)", async () => {
+  const { root, del } = await makeProject();
+  const cases = [
+    [join(root, "PKG-01_Pkg", "1_Workng", "DEL-01-02_Thing"), del],
+    [join(root, "DEL-01-02_Thing"), del],
+    ["DEL-01-02_Thing", join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing")],
+  ];
+  for (const [given, meant] of cases) {
+    for (
+      const args of [
+        ["start", given, "--agent", "4_DOCUMENTS"],
+        ["emit", given, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      ]
+    ) {
+      const result = await runCliProcess(args, undefined, {}, root);
+      assertEquals(
+        [result.code, result.stderr],
+        [2, `runrec ${args[0]}: ${given}: no such folder: did you mean ${meant}?\n`],
+      );
+    }
+  }
+  // An ID no deliverable has: the plain error.
+  const none = await runCliProcess(["start", "DEL-01-09_X", "--agent", "A"], undefined, {}, root);
+  assertEquals(none.stderr, "runrec start: DEL-01-09_X: no such folder\n");
   assertEquals([pendingFiles(del), await recordsOf(del)], [[], []]);
   await Deno.remove(root, { recursive: true });
 });
