@@ -1,7 +1,7 @@
 /**
  * Hashing the files of many deliverables: each file once however many
- * records name it, on worker threads (`./hash_worker.ts`) so that every core
- * hashes while this thread checks folders.
+ * records name it, on up to three worker threads (`./hash_worker.ts`) so that
+ * the other cores hash while this thread checks folders.
  *
  * @module
  */
@@ -178,8 +178,8 @@ export function startFileHasher(
     if (workers.length === 0 || failed) return runHere(job);
     let w = 0;
     for (let i = 1; i < workers.length; i++) if (queued[i] < queued[w]) w = i;
-    // This thread, busy with the checks, takes no job: it was the slower side when it took
-    // every job sent while the worker had a backlog (docs/BENCHMARKS.md, stop 20).
+    // This thread takes a job only when it waits and the worker has a backlog: busy with the
+    // checks, it was the slower side when it took every job sent (docs/BENCHMARKS.md, stop 20).
     if (idle && up[w] && queued[w] >= BACKLOG_PATHS) return runHere(job);
     queued[w] += paths.length;
     return new Promise((resolve) => {

@@ -9,8 +9,8 @@ import { shellWord } from "./shell_word.ts";
 import { agentText, runrecNote } from "./agent_notes.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { alsoNamedFromHere, meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
-import { basename, dirname, isAbsolute, join, resolve, sep as SEP } from "./path.ts";
-import { deliverableId, requireFolder, requireRootInSight } from "./deliverable.ts";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep as SEP } from "./path.ts";
+import { deliverableId, requireFolder, requireRootInSight, toolRootOwner } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkCaptureArguments,
@@ -592,9 +592,11 @@ async function builtRecord(
     .join(" | ");
   draft.Notes = localText(dir, draft.Notes);
   checkDraft(draft);
+  const retired = retiredWarning(dir, start.statusBefore);
   const warned = [
     ...shared ? [idNoted!] : [],
     ...unknown ? [unknown] : [],
+    ...retired ? [retired] : [],
     ...unfilled,
     ...outputs.warnings,
     ...profileNotes,
@@ -605,8 +607,26 @@ async function builtRecord(
       !(shared && n === idNoted) && !unfilled.includes(n) && !outputs.warnings.includes(n)
     ).map((n) => ownNote(dir, n)),
     warnings: warned.map((n) => ownNote(dir, n)),
-    ...unknown || unfilled.length > 0 || outputs.warnings.length > 0 ? { mayBeMistaken: true } : {},
+    ...unknown || retired || unfilled.length > 0 || outputs.warnings.length > 0
+      ? { mayBeMistaken: true }
+      : {},
   };
+}
+
+/**
+ * The warning for a run recorded in a retired deliverable: a copy in a tool root (`_Archive/`),
+ * or RETIRED in `_STATUS.md` when the run started; `stale` checks neither, so the live
+ * deliverable was most likely meant (trial-x F7). A run that retires one starts before that.
+ */
+function retiredWarning(dir: string, statusBefore: string): string | undefined {
+  const root = toolRootOwner(dir);
+  const why = root !== undefined
+    ? `it is in ${relative(root, dir).split(SEP)[0]}/, a tool root of its execution root`
+    : statusBefore === "RETIRED"
+    ? "its _STATUS.md said RETIRED at the run's start"
+    : undefined;
+  return why && `recorded in a retired deliverable (${why}), which stale does not check: was ` +
+      "the live one meant?";
 }
 
 /** A record draft built for writing, with what runrec noted and warns about. */

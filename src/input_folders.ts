@@ -34,6 +34,24 @@ export function inputFolderNote(path: string): string {
 }
 
 /**
+ * A note runrec printed as a person reads it: an {@linkcode inputFolderNote} (a marker `stale`
+ * reads) said as a sentence (trial-x F4); any other note as it is.
+ *
+ * @example
+ * ```ts
+ * import { shownNote } from "./input_folders.ts";
+ * shownNote('input folder "notes dir"');
+ * // "input notes dir is a folder: its files are recorded, and stale reports a file added to it later"
+ * ```
+ */
+export function shownNote(note: string): string {
+  const match = /^input folder ("(?:[^"\\\n]|\\.)*")$/.exec(note);
+  if (match === null) return note;
+  return `input ${JSON.parse(match[1])} is a folder: its files are recorded, and stale reports a ` +
+    "file added to it later";
+}
+
+/**
  * The input folders a run's Notes name ({@linkcode inputFolderNote}), in
  * order, each once; relative to the deliverable folder.
  *

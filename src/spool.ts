@@ -1,7 +1,9 @@
 /**
  * The spool: where a record goes when it cannot be appended (full disk, a
  * folder in the way, a lock that stays held), so that it is not lost. The
- * next successful append to the same file, or `runrec flush`, replays it once.
+ * next record runrec writes for a run of the same folder (emit, finish, exec,
+ * reap, `withRun`, `recordRun`), or `runrec flush`, replays it once; an
+ * annotation and the library's `emitRecord` leave it for those.
  *
  * Replays are idempotent: each entry has an id, the replayed record's Notes
  * say `replayed from spool entry <id>`, and a replay first looks, under the

@@ -231,3 +231,20 @@ Deno.test("a lock's holder text naming a pending run, noted when the lock is rec
   assertEquals(records.map((r) => r.AgentName), ["4_DOCUMENTS", "DEPENDENCIES"]);
   ok(records[0].Notes.includes(`recovered orphaned lock`), records[0].Notes);
 });
+
+Deno.test("start and emit of a folder input say it as a sentence on stderr, while the record keeps the machine note stale reads (trial-x F4)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(del, "notes dir"));
+  await Deno.writeTextFile(join(del, "notes dir", "a.md"), "a\n");
+  const said = "runrec: note: input notes dir is a folder: its files are recorded, and stale " +
+    "reports a file added to it later\n";
+  const start = await runCliProcess(["start", del, "--agent", "A", "--input", "notes dir"]);
+  assertEquals(start.code, 0, start.stderr);
+  ok(start.stderr.includes(said), start.stderr);
+  const emit = await runCliProcess(emitArgs(del, "--input", "notes dir"));
+  ok(emit.stderr.includes(said), emit.stderr);
+  ok(!emit.stderr.includes("note: input folder"), emit.stderr);
+  const [record] = await recordsOf(del);
+  deepStrictEqual(inputFoldersIn(record.Notes), ["notes dir"]);
+  await Deno.remove(root, { recursive: true });
+});

@@ -115,3 +115,30 @@ Deno.test("stale: a reference that no longer resolves because its deliverable fo
     "deleted",
   ]]);
 });
+
+Deno.test("a run recorded in an _Archive/ copy, or in a deliverable RETIRED at its start, is written with a warning that stale does not check it, and how to take it back; a run that retires one is not warned of (trial-x F7)", async () => {
+  const { root, del } = await makeProject();
+  const archived = join(root, "_Archive", "DEL-01-02_Thing");
+  await Deno.mkdir(dirname(archived));
+  await Deno.rename(del, archived);
+  const emit = await runrec(0, "emit", archived, "--agent", "4_DOCUMENTS", "--status", "SUCCESS");
+  assertIncludes(
+    emit.stderr,
+    "warning: recorded in a retired deliverable (it is in _Archive/, a tool root of its " +
+      "execution root), which stale does not check: was the live one meant?",
+  );
+  assertIncludes(emit.stderr, `runrec annotate ${archived} ${emit.stdout.trim()} --invalidates`);
+  await Deno.rename(archived, del);
+  const status = join(del, "_STATUS.md");
+  const open = await Deno.readTextFile(status);
+  // A run that retires the deliverable: RETIRED only at its end.
+  const start = await runrec(0, "start", del, "--agent", "4_DOCUMENTS");
+  await Deno.writeTextFile(status, open.replace("OPEN", "RETIRED"));
+  const finish = await runrec(0, "finish", start.stdout.trim(), "--status", "SUCCESS");
+  assertEquals(finish.stderr.includes("retired deliverable"), false, finish.stderr);
+  // A run started on it once RETIRED.
+  const again = await runrec(0, "start", del, "--agent", "4_DOCUMENTS");
+  const late = await runrec(0, "finish", again.stdout.trim(), "--status", "SUCCESS");
+  assertIncludes(late.stderr, "(its _STATUS.md said RETIRED at the run's start)");
+  await Deno.remove(root, { recursive: true });
+});

@@ -11,6 +11,7 @@ import type { RecordDraft } from "../store.ts";
 import type { ContentionReport } from "../lock.ts";
 import { type Io, writeJson } from "./command.ts";
 import { oneLine } from "../names.ts";
+import { shownNote } from "../input_folders.ts";
 
 /**
  * Prints one run's outcome; `json` prints the record (without a RunID when
@@ -48,7 +49,7 @@ export function printOutcome(
     err(`runrec: replayed ${record.RunID} from the spool\n`);
   }
   // One line each, whatever names they hold (the notes are already).
-  for (const note of outcome.notes) err(`runrec: note: ${oneLine(note)}\n`);
+  for (const note of outcome.notes) err(`runrec: note: ${oneLine(shownNote(note))}\n`);
   for (const warning of outcome.warnings) err(`runrec: warning: ${oneLine(warning)}\n`);
   let said = outcome.lost !== undefined && err(`${outcome.lost}\n`);
   const record = outcome.written?.record;

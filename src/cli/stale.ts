@@ -56,7 +56,7 @@ the run whose recorded bytes they are now; that alone is not DIRTY, unless
 those bytes are another good run's of the same agent, which read other inputs.
 A root is every deliverable folder beneath it; folders named _... (tool roots
 such as _Archive/) and linked worktrees are left out with a note (name one to
-check it). Each file is hashed once, on every core. The rules in full, with
+check it). Each file is hashed once, on up to 4 cores. The rules in full, with
 examples: docs/TUTORIAL.md, "Which deliverables are out of date".
 
 Options:

@@ -7,6 +7,7 @@
 import { InputError } from "../errors.ts";
 import { startRun } from "../run.ts";
 import { join } from "../path.ts";
+import { shownNote } from "../input_folders.ts";
 import { findProfile, unknownAgentAtStart } from "../profiles.ts";
 import { agentsRecordedIn, RECORD_FILE } from "../store.ts";
 import {
@@ -153,7 +154,7 @@ export const startCommand: Command = {
     ]);
     for (const warning of warned) say(io, `runrec: warning: ${warning}\n`);
     for (const note of started.run.start.notes) {
-      if (!warned.has(note)) say(io, `runrec: note: ${note}\n`);
+      if (!warned.has(note)) say(io, `runrec: note: ${shownNote(note)}\n`);
     }
     return EXIT.ok;
   },
