@@ -254,6 +254,11 @@ export async function governedInputs(
       unhashed.set(path, `${label}: ${what}${why}`);
       return;
     }
+    // Found through a backslash read as a separator: said, as a path taken from the current
+    // folder is (trial-x F4): the agent may have meant a file named with one.
+    if (label.startsWith("--input ") && label.includes("\\")) {
+      notes.push(`${label}: a backslash is read as a folder separator: recorded as ${key}`);
+    }
     if (kind === "file") return want(path, label, key);
     if (kind !== "folder") {
       // A FIFO, socket or device has no content to pin, and opening a FIFO waits for a writer.

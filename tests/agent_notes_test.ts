@@ -232,7 +232,7 @@ Deno.test("a lock's holder text naming a pending run, noted when the lock is rec
   ok(records[0].Notes.includes(`recovered orphaned lock`), records[0].Notes);
 });
 
-Deno.test("start and emit of a folder input say it as a sentence on stderr, while the record keeps the machine note stale reads (trial-x F4)", async () => {
+Deno.test("start and emit of a folder input say it as a sentence on stderr, while the record keeps the machine note stale reads; an input found through a backslash read as a separator is noted (trial-x F4)", async () => {
   const { root, del } = await makeProject();
   await Deno.mkdir(join(del, "notes dir"));
   await Deno.writeTextFile(join(del, "notes dir", "a.md"), "a\n");
@@ -246,5 +246,15 @@ Deno.test("start and emit of a folder input say it as a sentence on stderr, whil
   ok(!emit.stderr.includes("note: input folder"), emit.stderr);
   const [record] = await recordsOf(del);
   deepStrictEqual(inputFoldersIn(record.Notes), ["notes dir"]);
+  // A file named with a backslash for a separator: recorded as the file it names, and said.
+  const slashed = await runCliProcess(emitArgs(del, "--input", "notes dir\\a.md"));
+  ok(
+    slashed.stderr.includes(
+      "note: --input notes dir\\a.md: a backslash is read as a folder separator: recorded as " +
+        "notes dir/a.md\n",
+    ),
+    slashed.stderr,
+  );
+  deepStrictEqual((await recordsOf(del))[1].InputFiles, ["notes dir/a.md"]);
   await Deno.remove(root, { recursive: true });
 });
