@@ -335,8 +335,10 @@ export function isToolRoot(dir: string, name: string): boolean {
 /**
  * The execution root whose tool root (`_Archive/`, `_Reconciliation/`) holds
  * `folder`, the nearest above it (a nested one, an archived whole project,
- * is inside the outer root's tool root); `undefined` when none does. A
- * snapshot or a retired copy there has its original's ID by right.
+ * is inside the outer root's tool root); `undefined` when none does, or when
+ * a git work tree's own execution root comes first (a linked work tree kept in
+ * `_worktrees/` is a checkout, not a snapshot). A snapshot or a retired copy
+ * there has its original's ID by right.
  *
  * @example
  * ```ts
@@ -344,13 +346,17 @@ export function isToolRoot(dir: string, name: string): boolean {
  * toolRootOwner("examples/_Archive/DEL-01-02_Flow_Meter_Selection"); // "examples"
  * ```
  */
-export function toolRootOwner(folder: string): string | undefined {
+export function toolRootOwner(folder: string, lookups?: Lookups): string | undefined {
   for (
-    let dir = folder, parent = dirname(dir);
+    let dir = resolve(folder), parent = dirname(dir);
     parent !== dir;
     dir = parent, parent = dirname(dir)
   ) {
-    if (isToolRoot(parent, basename(dir))) return parent;
+    const name = basename(dir);
+    if (name.startsWith("_") && isExecutionRoot(parent, lookups)) return parent;
+    // A checkout's own root (a linked work tree kept in `_worktrees/`): its folders are its own,
+    // not a snapshot in the outer checkout's tool root (review-x F2).
+    if (holdsGit(dir, lookups) && isExecutionRoot(dir, lookups)) return undefined;
   }
   return undefined;
 }
@@ -372,15 +378,18 @@ export function toolRootOwner(folder: string): string | undefined {
  * ```
  */
 export function findGitRoot(dir: string, lookups?: Lookups): string | undefined {
-  return nearestAncestor(dir, true, (candidate) => {
-    if (lookups) return lookups.lstatKind(join(candidate, ".git")) !== undefined;
-    try {
-      Deno.lstatSync(join(candidate, ".git"));
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return nearestAncestor(dir, true, (candidate) => holdsGit(candidate, lookups));
+}
+
+/** Whether `dir` holds a `.git` folder or file: the top of a work tree. */
+function holdsGit(dir: string, lookups?: Lookups): boolean {
+  if (lookups) return lookups.lstatKind(join(dir, ".git")) !== undefined;
+  try {
+    Deno.lstatSync(join(dir, ".git"));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

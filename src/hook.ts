@@ -33,7 +33,7 @@ import {
   type MemoLookups,
   memoLookups,
 } from "./lookups.ts";
-import { hostname } from "./lock.ts";
+import { hostname, isAncestorProcess, pidAlive } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk, walkSkips } from "./walk.ts";
 import { collidingReason, explainError, namesReadingAs, oneLine } from "./names.ts";
@@ -592,7 +592,7 @@ async function builtRecord(
     .join(" | ");
   draft.Notes = localText(dir, draft.Notes);
   checkDraft(draft);
-  const retired = retiredWarning(dir, start.statusBefore);
+  const retired = retiredWarning(dir, start.statusBefore, after.state, "recorded", known.lookups);
   const warned = [
     ...shared ? [idNoted!] : [],
     ...unknown ? [unknown] : [],
@@ -614,19 +614,37 @@ async function builtRecord(
 }
 
 /**
- * The warning for a run recorded in a retired deliverable: a copy in a tool root (`_Archive/`),
- * or RETIRED in `_STATUS.md` when the run started; `stale` checks neither, so the live
- * deliverable was most likely meant (trial-x F7). A run that retires one starts before that.
+ * The warning for a run recorded where `stale` does not look, so that the live deliverable was
+ * most likely meant (trial-x F7): a copy in a tool root (`_Archive/`, `_Reconciliation/`), or a
+ * deliverable RETIRED in `_STATUS.md` at the run's start, or at its end when its start is not
+ * known (emit: review-x F4). Exported for `start`, which says it while the agent can still stop.
+ *
+ * @example
+ * ```ts
+ * import { retiredWarning } from "./hook.ts";
+ * retiredWarning("/p/DEL-01-02_X", "RETIRED", "RETIRED");
+ * // "recorded in a RETIRED deliverable (its _STATUS.md said so at the run's start), …"
+ * ```
  */
-function retiredWarning(dir: string, statusBefore: string): string | undefined {
-  const root = toolRootOwner(dir);
-  const why = root !== undefined
-    ? `it is in ${relative(root, dir).split(SEP)[0]}/, a tool root of its execution root`
+export function retiredWarning(
+  dir: string,
+  statusBefore: string,
+  statusAfter: string,
+  verb = "recorded",
+  lookups?: Lookups,
+): string | undefined {
+  const root = toolRootOwner(dir, lookups);
+  const where = root !== undefined
+    ? `an archived or snapshot copy (in ${relative(root, dir).split(SEP)[0]}/, a tool root of ` +
+      "its execution root)"
     : statusBefore === "RETIRED"
-    ? "its _STATUS.md said RETIRED at the run's start"
+    ? "a RETIRED deliverable (its _STATUS.md said so at the run's start)"
+    : statusBefore === TBD && statusAfter === "RETIRED"
+    ? "a RETIRED deliverable (its _STATUS.md says so; if this run retired it, say so with " +
+      "--status-before)"
     : undefined;
-  return why && `recorded in a retired deliverable (${why}), which stale does not check: was ` +
-      "the live one meant?";
+  return where &&
+    `${verb} in ${where}, which stale does not check: was the live deliverable meant?`;
 }
 
 /** A record draft built for writing, with what runrec noted and warns about. */
@@ -1214,21 +1232,40 @@ export async function recordRun(
   const outcome = await writeBuilt(delDir, built, writeOptions);
   const repeated = outcome.written?.sameRunAs;
   if (repeated !== undefined) outcome.warnings.push(repeatWarning(delDir, outcome, repeated));
-  outcome.warnings.push(...pendingRunWarnings(delDir, report.agent));
+  outcome.warnings.push(
+    ...pendingRunWarnings(delDir, report.agent, outcome.written?.record.RunID),
+  );
   return outcome;
 }
 
 /**
- * A warning for each run of `agent` started in `delDir` and still pending when an emit records
- * one: an agent that ran `start` and ended with `emit` has recorded its run, and the pending
- * one would be recorded too, by its finish or by reap as FAILED (trial-x F1).
+ * A warning for each run of `agent` started in `delDir` and still pending when an emit recorded
+ * `runId`: an agent that ran `start` and ended with `emit` (or emits under `runrec exec`) has
+ * recorded its run twice once that run is finished or reaped (trial-x F1). The way out keeps one
+ * record whichever run the emit was: take the emit back, finish the run (review-x F1). A run
+ * whose process is alive and not this emit's ancestor is another worker's at work: not named.
  */
-function pendingRunWarnings(delDir: string, agent: string): string[] {
-  return listPendingRuns(delDir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) =>
-    `${agent}'s run ${i.id} (since ${i.run!.start.started}) is still pending here: if this ` +
-    `emit recorded that run, take the pending one back (rm ${shellWord(i.path)}), else its ` +
-    `finish or reap records it too; if it is another run, runrec finish ${shellWord(i.path)} ` +
-    "--status S ... records it when it ends"
+function pendingRunWarnings(delDir: string, agent: string, runId: string | undefined): string[] {
+  return listPendingRuns(delDir).filter((i) => i.run?.agent === agent && !i.claimedBy).flatMap(
+    (i) => {
+      const pid = i.run!.pid;
+      const inside = pid !== undefined && isAncestorProcess(pid);
+      if (pid !== undefined && !inside && pidAlive(pid) === true) return [];
+      const takeBack = runId === undefined
+        ? "take this record back once it is appended (runrec annotate <del-dir> <its RunID> " +
+          '--invalidates --note "recorded twice")'
+        : `take this record back (runrec annotate ${shellWord(delDir)} ${runId} --invalidates ` +
+          '--note "recorded twice")';
+      const finish = inside
+        ? "let that run finish (runrec exec and withRun record it when the command ends)"
+        : `finish that run (runrec finish ${shellWord(i.path)} --status S ...)`;
+      return [
+        `${agent}'s run ${i.id} (since ${i.run!.start.started}) is still pending here` +
+        (inside ? ", started by a process this emit runs under" : "") +
+        `: if this emit recorded that run, the run is recorded twice once it is finished or ` +
+        `reaped: ${takeBack} and ${finish}`,
+      ];
+    },
   );
 }
 

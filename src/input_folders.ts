@@ -41,14 +41,13 @@ export function inputFolderNote(path: string): string {
  * ```ts
  * import { shownNote } from "./input_folders.ts";
  * shownNote('input folder "notes dir"');
- * // "input notes dir is a folder: its files are recorded, and stale reports a file added to it later"
+ * // "input notes dir is a folder: stale reports a file added to it later"
  * ```
  */
 export function shownNote(note: string): string {
   const match = /^input folder ("(?:[^"\\\n]|\\.)*")$/.exec(note);
   if (match === null) return note;
-  return `input ${JSON.parse(match[1])} is a folder: its files are recorded, and stale reports a ` +
-    "file added to it later";
+  return `input ${JSON.parse(match[1])} is a folder: stale reports a file added to it later`;
 }
 
 /**

@@ -49,8 +49,9 @@ function foldersOfId(delDir: string): string[] {
   const id = DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
   const root = id === undefined || isThere(dir) ? undefined : findExecutionRoot(dir);
   if (root === undefined) return [];
+  // A nested execution root is another project (review-x F3): its deliverables are not meant.
   const folders = deliverableFolders(root, SILENT_SEARCH).map((f) => resolve(f)).filter((f) =>
-    DELIVERABLE_FOLDER.exec(basename(f))?.[1] === id
+    DELIVERABLE_FOLDER.exec(basename(f))?.[1] === id && findExecutionRoot(f) === root
   );
   return folders.map((f) => isAbsolute(delDir) ? f : relative(Deno.cwd(), f));
 }

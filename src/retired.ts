@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { isExecutionRoot } from "./deliverable.ts";
+import { toolRootOwner } from "./deliverable.ts";
 import type { Lookups } from "./lookups.ts";
-import { basename, dirname, join } from "./path.ts";
+import { join, relative } from "./path.ts";
 import { parseLifecycleState } from "./status.ts";
 
 /**
@@ -29,12 +29,8 @@ export function retiredReason(dir: string, lookups: Lookups): string | undefined
   if (typeof status === "string" && parseLifecycleState(status, "_STATUS.md").state === "RETIRED") {
     return "RETIRED in _STATUS.md";
   }
-  // A tool root is a "_" folder of an execution root; only such names cost a look-up.
-  for (let folder = dir; dirname(folder) !== folder; folder = dirname(folder)) {
-    if (basename(folder).startsWith("_") && isExecutionRoot(dirname(folder), lookups)) {
-      return `in ${basename(folder)}/, a tool root of the execution root (archived, or a ` +
-        "snapshot copy)";
-    }
-  }
-  return undefined;
+  const root = toolRootOwner(dir, lookups);
+  if (root === undefined) return undefined;
+  return `in ${relative(root, dir).split("/")[0]}/, a tool root of the execution root ` +
+    "(archived, or a snapshot copy)";
 }

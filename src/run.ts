@@ -37,6 +37,7 @@ import {
   checkRunArguments,
   completeDraft,
   EMPTY_PATH,
+  retiredWarning,
   type RunOptions,
   type RunOutcome,
   type RunStartState,
@@ -224,9 +225,14 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   // An ID another folder of the root has too: said now, before the run's record shares RunIDs.
   const identity = exists ? deliverableId(dir) : undefined;
   const shared = identity?.note ? sharedIdWarning(dir, identity.id) : undefined;
+  // Said while the agent can still stop (review-x F7): its finish says it again.
+  const retired = exists
+    ? retiredWarning(dir, start.statusBefore, start.statusBefore, "started")
+    : undefined;
   const said = [
     ...new Set([...warnings, ...start.warnings ?? []]),
     ...shared ? [`${identity!.note}; ${shared}`] : [],
+    ...retired ? [retired] : [],
     ...exists ? earlierRunWarnings(dir, run) : [],
     ...options.pid !== undefined && pidAlive(options.pid) === false
       // Warned, not refused: refused, the agent would carry on with no run to finish at all.
@@ -1099,6 +1105,8 @@ export async function finishClaimed(
   try {
     const start = await withOwnReferences(delDir, run.start, report);
     const built = await draftOfRun(delDir, run, start, report);
+    // A reaped run is no one's choice of folder or names: nothing to take back (review-x F7).
+    if (report.error === REAPED_ERROR) delete built.mayBeMistaken;
     const evidence = [
       await concurrentRunsNote(delDir, run, Date.now()) ?? [],
       ...await startEvidenceNotes(delDir, run, built.draft),

@@ -1660,13 +1660,12 @@ export async function checkStaleness(
       resolve(t) !== resolve(target) && isWithin(resolve(t), resolve(target));
     if (targets.some(inside)) continue;
     if (skippedRecords) continue; // the note of the tool root skipped says where they are
-    // Inside a tool root (`stale _Archive`) it was looked in: the hint about naming one is not for it.
+    // A tool root (`stale _Archive`) may well hold none yet: said, no slip (review-w F6, review-x F8).
+    const inToolRoot = toolRootOwner(resolve(target)) !== undefined;
     const why = `${target}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or beneath it` +
       enclosingDeliverable(target) +
-      (toolRootOwner(resolve(target)) === undefined
-        ? "; tool roots (_Archive) are looked in only when named"
-        : "");
-    if (folders.length > 0 || warnings.length > 0) warnings.push(why);
+      (inToolRoot ? "" : "; tool roots (_Archive) are looked in only when named");
+    if (folders.length > 0 || warnings.length > 0 || inToolRoot) warnings.push(why);
     else throw new InputError(`${why}: a slip of the path?`);
   }
   // Whether a target is STALE depends on every deliverable upstream of it: those are checked

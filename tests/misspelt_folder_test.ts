@@ -36,7 +36,7 @@ Deno.test("start and emit on a misspelt folder beside the real one: exit 2, one 
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("start and emit on a deliverable folder with a slip higher up its path, or named from the execution root: exit 2 naming the folder of its DeliverableID, as given (relative or absolute) (trial-x F2)", async () => {
+Deno.test("start and emit on a deliverable folder with a slip higher up its path, or named from the execution root: exit 2 naming the folder of its DeliverableID, as given (relative or absolute), not a nested root's (trial-x F2, review-x F3)", async () => {
   const { root, del } = await makeProject();
   const cases = [
     [join(root, "PKG-01_Pkg", "1_Workng", "DEL-01-02_Thing"), del],
@@ -57,6 +57,13 @@ Deno.test("start and emit on a deliverable folder with a slip higher up its path
       );
     }
   }
+  // A nested execution root's deliverable of that ID is another project's: not named (review-x F3).
+  const nested = join(root, "sub", "PKG-01_Sub", "1_Working", "DEL-01-02_Other");
+  await Deno.mkdir(nested, { recursive: true });
+  await Deno.writeTextFile(join(root, "sub", "INIT.md"), "# Sub\n");
+  const slip = join(root, "PKG-01_Pkg", "Working", "DEL-01-02_Thing");
+  const one = await runCliProcess(["start", slip, "--agent", "A"], undefined, {}, root);
+  assertEquals(one.stderr, `runrec start: ${slip}: no such folder: did you mean ${del}?\n`);
   // An ID no deliverable has: the plain error.
   const none = await runCliProcess(["start", "DEL-01-09_X", "--agent", "A"], undefined, {}, root);
   assertEquals(none.stderr, "runrec start: DEL-01-09_X: no such folder\n");

@@ -48,24 +48,44 @@ Deno.test("a second start of an agent whose run is still pending warns, naming t
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("an emit while the same agent's started run is pending here records it and warns, naming that run, how to take it back and how to finish it; following the advice, reap records nothing more (trial-x F1)", async () => {
+Deno.test("an emit while the same agent's started run is pending here warns, naming that run: following its advice (take the emit back, finish the run) leaves one usable record; under exec it says the run finishes itself; a live worker's run is not named (trial-x F1, review-x F1)", async () => {
   const { root, del } = await makeProject();
   const token = (await runCliProcess(["start", del, "--agent", "DEPENDENCIES"])).stdout.trim();
   await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
   const emit = await runCliProcess(["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"]);
   assertEquals(emit.code, 0, emit.stderr);
+  const emitted = emit.stdout.trim();
   const warnings = emit.stderr.split("\n").filter((l) => l.includes("still pending"));
   assertEquals(warnings.length, 1, emit.stderr); // the other agent's run is not named
   assertIncludes(warnings[0], `DEPENDENCIES's run ${idOf(token)} (since `);
-  assertIncludes(warnings[0], `take the pending one back (rm ${token})`);
-  assertIncludes(warnings[0], `runrec finish ${token} --status S`);
-  await Deno.remove(token); // as the warning says
-  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
-  assertEquals(reap.code, 0, reap.stderr);
-  assertEquals((await recordsOf(del)).map((r) => [r.AgentName, r.RunStatus]), [
-    ["DEPENDENCIES", "SUCCESS"],
-    ["4_DOCUMENTS", "FAILED"],
+  const takeBack = `runrec annotate ${del} ${emitted} --invalidates --note "recorded twice"`;
+  assertIncludes(warnings[0], `take this record back (${takeBack})`);
+  assertIncludes(warnings[0], `finish that run (runrec finish ${token} --status S ...)`);
+  // As the warning says: one usable record of the run, the finish's, with the start's inputs.
+  const annotate = ["annotate", del, emitted, "--invalidates", "--note", "recorded twice"];
+  assertEquals((await runCliProcess(annotate)).code, 0);
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const stale = JSON.parse(
+    (await runCliProcess(["stale", del, "--agent", "DEPENDENCIES", "--json"])).stdout,
+  );
+  assertEquals(stale.checks[0].baseline.RunID, finish.stdout.trim());
+  // Under exec: the emit runs inside the run, which records itself.
+  const inner = await runCliProcess([
+    ...["exec", del, "--agent", "CHIRALITY_LENS", "--"],
+    ...[Deno.execPath(), "run", "-A", join(Deno.cwd(), "src/cli/main.ts")],
+    ...["emit", del, "--agent", "CHIRALITY_LENS", "--status", "SUCCESS"],
   ]);
+  assertEquals(inner.code, 0, inner.stderr);
+  assertIncludes(inner.stderr, ", started by a process this emit runs under: ");
+  assertIncludes(inner.stderr, "let that run finish (runrec exec and withRun record it");
+  // A worker at work (its process alive, not this emit's): not named.
+  const worker = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  await runCliProcess(["start", del, "--agent", "STAGE_1", "--pid", String(worker.pid)]);
+  const other = await runCliProcess(["emit", del, "--agent", "STAGE_1", "--status", "SUCCESS"]);
+  assertEquals(other.stderr.includes("still pending"), false, other.stderr);
+  worker.kill();
+  await worker.status;
   await Deno.remove(root, { recursive: true });
 });
 

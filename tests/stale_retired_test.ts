@@ -9,7 +9,7 @@
 import { dirname, join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { type CliResult, runCli } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { git, makeProject } from "./fixtures.ts";
 
 /** One `runrec stale --json` check. */
 interface JsonCheck {
@@ -116,18 +116,22 @@ Deno.test("stale: a reference that no longer resolves because its deliverable fo
   ]]);
 });
 
-Deno.test("a run recorded in an _Archive/ copy, or in a deliverable RETIRED at its start, is written with a warning that stale does not check it, and how to take it back; a run that retires one is not warned of (trial-x F7)", async () => {
+Deno.test("a run started or recorded in an _Archive/ copy, or in a deliverable RETIRED at its start (or, for emit, at its end), is warned of, with how to take the record back; a run that retires one is not, and a reaped run gets no take-back advice (trial-x F7, review-x F4, F7)", async () => {
   const { root, del } = await makeProject();
   const archived = join(root, "_Archive", "DEL-01-02_Thing");
   await Deno.mkdir(dirname(archived));
   await Deno.rename(del, archived);
+  const copy = "an archived or snapshot copy (in _Archive/, a tool root of its execution root), " +
+    "which stale does not check: was the live deliverable meant?";
   const emit = await runrec(0, "emit", archived, "--agent", "4_DOCUMENTS", "--status", "SUCCESS");
-  assertIncludes(
-    emit.stderr,
-    "warning: recorded in a retired deliverable (it is in _Archive/, a tool root of its " +
-      "execution root), which stale does not check: was the live one meant?",
-  );
+  assertIncludes(emit.stderr, `warning: recorded in ${copy}`);
   assertIncludes(emit.stderr, `runrec annotate ${archived} ${emit.stdout.trim()} --invalidates`);
+  const started = await runrec(0, "start", archived, "--agent", "4_DOCUMENTS", "--pid", "999999");
+  assertIncludes(started.stderr, `warning: started in ${copy}`);
+  // Its agent gone: reaped FAILED, warned of, with no advice to take a crash back.
+  const reap = await runrec(0, "reap", archived);
+  assertIncludes(reap.stderr, `recorded in ${copy}`);
+  assertEquals(reap.stderr.includes("take it back"), false, reap.stderr);
   await Deno.rename(archived, del);
   const status = join(del, "_STATUS.md");
   const open = await Deno.readTextFile(status);
@@ -135,10 +139,35 @@ Deno.test("a run recorded in an _Archive/ copy, or in a deliverable RETIRED at i
   const start = await runrec(0, "start", del, "--agent", "4_DOCUMENTS");
   await Deno.writeTextFile(status, open.replace("OPEN", "RETIRED"));
   const finish = await runrec(0, "finish", start.stdout.trim(), "--status", "SUCCESS");
-  assertEquals(finish.stderr.includes("retired deliverable"), false, finish.stderr);
-  // A run started on it once RETIRED.
+  assertEquals(finish.stderr.includes("RETIRED deliverable"), false, finish.stderr);
+  // A run started on it once RETIRED: at start and at its finish.
   const again = await runrec(0, "start", del, "--agent", "4_DOCUMENTS");
+  assertIncludes(again.stderr, "started in a RETIRED deliverable (its _STATUS.md said so at the");
   const late = await runrec(0, "finish", again.stdout.trim(), "--status", "SUCCESS");
-  assertIncludes(late.stderr, "(its _STATUS.md said RETIRED at the run's start)");
+  assertIncludes(late.stderr, "recorded in a RETIRED deliverable (its _STATUS.md said so at the");
+  // emit knows no start: RETIRED at its end, no --status-before, is warned of.
+  const stray = await runrec(0, "emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS");
+  assertIncludes(stray.stderr, "if this run retired it, say so with --status-before");
+  const said = await runrec(
+    0,
+    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ...["--status-before", "ISSUED"],
+  );
+  assertEquals(said.stderr.includes("RETIRED deliverable"), false, said.stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a linked work tree kept in a _-named folder of the checkout is a checkout, not a tool root: a run there is not warned of as retired, and stale there checks its deliverables (review-x F2)", async () => {
+  const { root } = await makeProject();
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  const tree = join(root, "_worktrees", "feat");
+  await git(root, "worktree", "add", "-q", tree);
+  const del = join(tree, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const emit = await runrec(0, "emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS");
+  assertEquals(emit.stderr.includes("retired"), false, emit.stderr);
+  const stale = JSON.parse((await runrec(0, "stale", del, "--json")).stdout);
+  assertEquals(stale.checks.map((c: JsonCheck) => c.verdict), ["CLEAN"]);
   await Deno.remove(root, { recursive: true });
 });
