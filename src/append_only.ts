@@ -89,14 +89,20 @@ export interface MergeLines {
   placed: number;
   /** The first of those that is in no other parent's version, with its line in the merge's. */
   foreign?: MissingLine;
+  /**
+   * Whether the first parent's lines are all there but not in their order: a union merge of a
+   * criss-cross history (two merge bases) may place one of them after the other side's.
+   */
+  reordered?: boolean;
 }
 
 /**
  * How the version a merge commit made (`merged`) keeps its parents'
  * versions, or `undefined` when it does not keep every line of the first
- * parent's, in order. Every other line must be, byte for byte, a line of one
- * of `otherParents`' versions (as `merge=union` places them); the first that
- * is not is `foreign`.
+ * parent's (each as often as there). They are kept in order, or `reordered`
+ * (a union merge of a criss-cross history: soak7 F1). Every other line must
+ * be, byte for byte, a line of one of `otherParents`' versions (as
+ * `merge=union` places them); the first that is not is `foreign`.
  *
  * @example
  * ```ts
@@ -104,6 +110,7 @@ export interface MergeLines {
  * const bytes = (text: string) => new TextEncoder().encode(text);
  * mergeLines(bytes("h\na\n"), bytes("h\na\nb\n"), [bytes("h\nb\n")]); // { placed: 1 }
  * mergeLines(bytes("h\na\n"), bytes("h\na\nc\n"), [bytes("h\nb\n")]); // { placed: 1, foreign: { line: 3, runId: undefined } }
+ * mergeLines(bytes("h\na\nb\n"), bytes("h\nb\na\n"), [bytes("h\n")]); // { placed: 0, reordered: true }
  * ```
  */
 export function mergeLines(
@@ -113,17 +120,30 @@ export function mergeLines(
 ): MergeLines | undefined {
   const ours = byteLines(firstParent);
   const theirs = new Set(otherParents.flatMap(byteLines));
+  const lines = byteLines(merged);
   let j = 0;
   const result: MergeLines = { placed: 0 };
-  for (const [i, line] of byteLines(merged).entries()) {
-    if (j < ours.length && line === ours[j]) {
-      j++;
-      continue;
-    }
+  const place = (line: string, i: number) => {
     result.placed++;
     if (!theirs.has(line)) result.foreign ??= { line: i + 1, runId: runIdOfLine(line) };
+  };
+  for (const [i, line] of lines.entries()) {
+    if (j < ours.length && line === ours[j]) j++;
+    else place(line, i);
   }
-  return j === ours.length ? result : undefined;
+  if (j === ours.length) return result;
+  // Not in order: each of the first parent's lines must still be there, as often.
+  const left = new Map<string, number>();
+  for (const line of ours) left.set(line, (left.get(line) ?? 0) + 1);
+  result.placed = 0;
+  delete result.foreign;
+  result.reordered = true;
+  for (const [i, line] of lines.entries()) {
+    const count = left.get(line) ?? 0;
+    if (count > 0) left.set(line, count - 1);
+    else place(line, i);
+  }
+  return [...left.values()].every((count) => count === 0) ? result : undefined;
 }
 
 /** A line of the earlier version that the later one lacks. */
