@@ -254,3 +254,22 @@ Deno.test("schema versions: a file whose line 1 is a faulty additive header is s
   assert.equal(validate.code, 1);
   assert.match(validate.stdout, /:1: .*"RunID" again/);
 });
+
+Deno.test("schema versions: a file a newer major version began (its header on line 1): emit spools the record, saying so, and never advises making line 1 the v1.0 header (review-x F5)", async () => {
+  const root = await tempDir({ prefix: "runrec-evolve-" });
+  const del = join(root, "DEL-01-02_Newer");
+  await Deno.mkdir(del);
+  const file = join(del, RECORD_FILE);
+  const v20Header = HEADER.replace(",RunStatus,", ",Outcome,").replace(
+    ",RecordChecksum",
+    ",Reviewer,RecordChecksum",
+  );
+  const text = `${v20Header}\n${lineOf("v2.0", 1, ["x"])}\n`;
+  await Deno.writeTextFile(file, text);
+  const emit = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assert.equal(emit.code, 0, emit.stderr);
+  assert.match(emit.stderr, /a header of another schema version \(a file a newer runrec began\?\)/);
+  assert.doesNotMatch(emit.stderr, /line 1 must be the v1\.0 header/);
+  assert.equal(await Deno.readTextFile(file), text, "the newer version's file is left as it is");
+  await Deno.remove(root, { recursive: true });
+});
