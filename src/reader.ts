@@ -721,10 +721,38 @@ function classifyLine(
   sink: LineSink,
   checksum: string | undefined,
 ): void {
+  // A file in UTF-16 reads as NUL bytes and bad UTF-8: its byte-order mark says what it is.
+  if (
+    line === 1 && (bytes[0] === 0xff && bytes[1] === 0xfe || bytes[0] === 0xfe && bytes[1] === 0xff)
+  ) {
+    sink.problem(
+      problem(
+        line,
+        "error",
+        "header",
+        "is UTF-16 (a byte-order mark), not UTF-8: save the file as UTF-8",
+      ),
+    );
+    return;
+  }
   let end = bytes.length;
+  // A CR within line 1 ends lines too (an old Mac's line ends): the file reads as one line.
+  const crAlone = line === 1 && bytes.subarray(0, end - 1).includes(13);
+  if (crAlone) {
+    sink.problem(
+      problem(
+        line,
+        "warning",
+        "crlf",
+        "lines end in CR alone, not LF: convert the line ends to LF",
+      ),
+    );
+  }
   if (end > 0 && bytes[end - 1] === 13) {
     end--;
-    sink.problem(problem(line, "warning", "crlf", "line ends in CR LF; read without the CR"));
+    if (!crAlone) {
+      sink.problem(problem(line, "warning", "crlf", "line ends in CR LF; read without the CR"));
+    }
   }
   let nulStart = end;
   while (nulStart > 0 && bytes[nulStart - 1] === 0) nulStart--;
