@@ -336,8 +336,8 @@ export function isToolRoot(dir: string, name: string): boolean {
  * The execution root whose tool root (`_Archive/`, `_Reconciliation/`) holds
  * `folder`, the nearest above it (a nested one, an archived whole project,
  * is inside the outer root's tool root); `undefined` when none does, or when
- * a git work tree's own execution root comes first (a linked work tree kept in
- * `_worktrees/` is a checkout, not a snapshot). A snapshot or a retired copy
+ * a linked work tree's execution root comes first (one kept in `_worktrees/`
+ * is a checkout, not a snapshot). A snapshot or a retired copy
  * there has its original's ID by right.
  *
  * @example
@@ -354,9 +354,10 @@ export function toolRootOwner(folder: string, lookups?: Lookups): string | undef
   ) {
     const name = basename(dir);
     if (name.startsWith("_") && isExecutionRoot(parent, lookups)) return parent;
-    // A checkout's own root (a linked work tree kept in `_worktrees/`): its folders are its own,
-    // not a snapshot in the outer checkout's tool root (review-x F2).
-    if (holdsGit(dir, lookups) && isExecutionRoot(dir, lookups)) return undefined;
+    // A linked work tree's root (kept in `_worktrees/`: its `.git` is a file): a checkout, not a
+    // snapshot in the outer one's tool root (review-x F2). A whole clone archived (`.git` a
+    // folder) is a copy like any other (review-y F4).
+    if (dotGitKind(dir, lookups) === "file" && isExecutionRoot(dir, lookups)) return undefined;
   }
   return undefined;
 }
@@ -378,17 +379,17 @@ export function toolRootOwner(folder: string, lookups?: Lookups): string | undef
  * ```
  */
 export function findGitRoot(dir: string, lookups?: Lookups): string | undefined {
-  return nearestAncestor(dir, true, (candidate) => holdsGit(candidate, lookups));
+  return nearestAncestor(dir, true, (candidate) => dotGitKind(candidate, lookups) !== undefined);
 }
 
-/** Whether `dir` holds a `.git` folder or file: the top of a work tree. */
-function holdsGit(dir: string, lookups?: Lookups): boolean {
-  if (lookups) return lookups.lstatKind(join(dir, ".git")) !== undefined;
+/** What `dir`'s `.git` is (a folder, or a file naming the git folder), `undefined` if none. */
+function dotGitKind(dir: string, lookups?: Lookups): string | undefined {
+  if (lookups) return lookups.lstatKind(join(dir, ".git"));
   try {
-    Deno.lstatSync(join(dir, ".git"));
-    return true;
+    const info = Deno.lstatSync(join(dir, ".git"));
+    return info.isFile ? "file" : info.isDirectory ? "folder" : "other";
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -33,9 +33,10 @@ import {
   type MemoLookups,
   memoLookups,
 } from "./lookups.ts";
-import { hostname, isAncestorProcess, pidAlive } from "./lock.ts";
+import { hostname } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk, walkSkips } from "./walk.ts";
+import { PENDING_FOLDER } from "./run_files.ts";
 import { collidingReason, explainError, namesReadingAs, oneLine } from "./names.ts";
 import {
   AGENT_TYPE,
@@ -64,7 +65,6 @@ import {
   WriteError,
 } from "./store.ts";
 import { lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
-import { listPendingRuns } from "./pending.ts";
 import {
   durationProblem,
   formatDuration,
@@ -450,7 +450,9 @@ async function builtRecord(
   delDir: string,
   start: RunStartState,
   end: RunEnd,
-  known: { bounds?: ProjectBounds; lookups?: Lookups } = {},
+  // What the caller knows already; `startUnseen`: no start was captured (emit), so StatusBefore is
+  // the agent's word or TBD.
+  known: { bounds?: ProjectBounds; lookups?: Lookups; startUnseen?: boolean } = {},
 ): Promise<BuiltRecord> {
   refuseEmptyPaths("outputs", end.outputs ?? []);
   const dir = resolve(delDir);
@@ -592,7 +594,14 @@ async function builtRecord(
     .join(" | ");
   draft.Notes = localText(dir, draft.Notes);
   checkDraft(draft);
-  const retired = retiredWarning(dir, start.statusBefore, after.state, "recorded", known.lookups);
+  // RETIRED at the end of a run whose start was seen, and not at its start, is the run's doing.
+  const retired = retiredWarning(
+    dir,
+    start.statusBefore,
+    known.startUnseen && start.statusBefore === TBD ? after.state : start.statusBefore,
+    "recorded",
+    known.lookups,
+  );
   const warned = [
     ...shared ? [idNoted!] : [],
     ...unknown ? [unknown] : [],
@@ -639,7 +648,7 @@ export function retiredWarning(
       "its execution root)"
     : statusBefore === "RETIRED"
     ? "a RETIRED deliverable (its _STATUS.md said so at the run's start)"
-    : statusBefore === TBD && statusAfter === "RETIRED"
+    : statusAfter === "RETIRED"
     ? "a RETIRED deliverable (its _STATUS.md says so; if this run retired it, say so with " +
       "--status-before)"
     : undefined;
@@ -715,7 +724,7 @@ async function draftAndNotes(
   const durationMs = runDurationMs(report);
   const started = runStart(report.started, durationMs);
   // Start and end are one moment here: one view of the project's folders, and its bounds once.
-  const known = { lookups, bounds: projectBounds(delDir, undefined, lookups) };
+  const known = { lookups, bounds: projectBounds(delDir, undefined, lookups), startUnseen: true };
   // emit runs at the end: the state at start is only known when the agent says it.
   const start = await startState(delDir, {
     inputs: report.inputs,
@@ -1233,39 +1242,36 @@ export async function recordRun(
   const repeated = outcome.written?.sameRunAs;
   if (repeated !== undefined) outcome.warnings.push(repeatWarning(delDir, outcome, repeated));
   outcome.warnings.push(
-    ...pendingRunWarnings(delDir, report.agent, outcome.written?.record.RunID),
+    ...await pendingRunWarnings(delDir, report.agent, outcome.written?.record.RunID),
   );
   return outcome;
 }
 
 /**
- * A warning for each run of `agent` started in `delDir` and still pending when an emit recorded
- * `runId`: an agent that ran `start` and ended with `emit` (or emits under `runrec exec`) has
- * recorded its run twice once that run is finished or reaped (trial-x F1). The way out keeps one
- * record whichever run the emit was: take the emit back, finish the run (review-x F1). A run
- * whose process is alive and not this emit's ancestor is another worker's at work: not named.
+ * A warning for each run of `agent` pending in `delDir` when an emit recorded `runId`: an agent
+ * that ran `start` and ended with `emit` (or emits under `runrec exec`) has recorded its run
+ * twice once that run is finished or reaped (trial-x F1). Neither runrec nor the pid can tell
+ * that case from another run of the agent at work (a fan-out: review-x F1, review-y F1-F5), so
+ * the warning says what to do in each, and the agent, who knows, chooses.
  */
-function pendingRunWarnings(delDir: string, agent: string, runId: string | undefined): string[] {
-  return listPendingRuns(delDir).filter((i) => i.run?.agent === agent && !i.claimedBy).flatMap(
-    (i) => {
-      const pid = i.run!.pid;
-      const inside = pid !== undefined && isAncestorProcess(pid);
-      if (pid !== undefined && !inside && pidAlive(pid) === true) return [];
-      const takeBack = runId === undefined
-        ? "take this record back once it is appended (runrec annotate <del-dir> <its RunID> " +
-          '--invalidates --note "recorded twice")'
-        : `take this record back (runrec annotate ${shellWord(delDir)} ${runId} --invalidates ` +
-          '--note "recorded twice")';
-      const finish = inside
-        ? "let that run finish (runrec exec and withRun record it when the command ends)"
-        : `finish that run (runrec finish ${shellWord(i.path)} --status S ...)`;
-      return [
-        `${agent}'s run ${i.id} (since ${i.run!.start.started}) is still pending here` +
-        (inside ? ", started by a process this emit runs under" : "") +
-        `: if this emit recorded that run, the run is recorded twice once it is finished or ` +
-        `reaped: ${takeBack} and ${finish}`,
-      ];
-    },
+async function pendingRunWarnings(
+  delDir: string,
+  agent: string,
+  runId: string | undefined,
+): Promise<string[]> {
+  // Most folders have no pending run: their module is loaded only where one may be.
+  if (kindOf(join(resolve(delDir), PENDING_FOLDER)) !== "folder") return [];
+  const { listPendingRuns } = await import("./pending.ts");
+  const takeBack = runId === undefined
+    ? "take this record back once it is appended (runrec annotate <del-dir> <its RunID> " +
+      '--invalidates --note "recorded twice")'
+    : `take this record back (runrec annotate ${shellWord(delDir)} ${runId} --invalidates ` +
+      '--note "recorded twice")';
+  return listPendingRuns(delDir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) =>
+    `${agent}'s run ${i.id} (since ${i.run!.start.started}) is still pending here: if this emit ` +
+    `recorded that same run, ${takeBack} and let that run be finished (runrec finish ` +
+    `${shellWord(i.path)} --status S ...; one runrec exec or withRun started finishes itself); ` +
+    `if it is another run of ${agent} at work, nothing to do`
   );
 }
 

@@ -297,47 +297,14 @@ function factsFromProc(pid: number, now: number): ProcessFacts | undefined {
   };
 }
 
-/**
- * The state letter, parent and start time (ticks since boot) of one `/proc/<pid>/stat` line
- * (proc(5)).
- */
-function parseStat(
-  line: string,
-): { state: string; parent: number; startTicks: number } | undefined {
+/** The state letter and start time (ticks since boot) of one `/proc/<pid>/stat` line (proc(5)). */
+function parseStat(line: string): { state: string; startTicks: number } | undefined {
   // Fields from the state (the 3rd) on follow the last ")", which closes the command's name.
   const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
-  const parent = Number(fields[1]); // the 4th field
   const startTicks = Number(fields[19]); // the 22nd field
-  return /^[A-Z]$/.test(fields[0]) && Number.isSafeInteger(startTicks) &&
-      Number.isSafeInteger(parent)
-    ? { state: fields[0], parent, startTicks }
+  return /^[A-Z]$/.test(fields[0]) && Number.isSafeInteger(startTicks)
+    ? { state: fields[0], startTicks }
     : undefined;
-}
-
-/**
- * Whether `pid` is an ancestor of this process (its parent, or the parent's, …): the process a
- * run was started under (`runrec exec`, a `withRun` script, an agent's `start --pid $$`), when
- * this process runs inside it. Asked of `/proc` by `cat`, else of `ps`; `false` where neither
- * answers.
- *
- * @example
- * ```ts
- * import { isAncestorProcess } from "./lock.ts";
- * isAncestorProcess(Deno.ppid); // true
- * ```
- */
-export function isAncestorProcess(pid: number): boolean {
-  let current = Deno.ppid;
-  for (let depth = 0; depth < 64 && current > 1; depth++) {
-    if (current === pid) return true;
-    const stat = outputOf("cat", [`/proc/${current}/stat`]);
-    const parent = stat === undefined
-      ? Number(outputOf("ps", ["-o", "ppid=", "-p", String(current)])?.trim())
-      : parseStat(stat)?.parent;
-    if (parent === undefined || !Number.isSafeInteger(parent) || parent === current) break;
-    current = parent;
-  }
-  return current === pid;
 }
 
 /** `pid`'s facts from `ps -o stat=,etime=` (etime: `[[dd-]hh:]mm:ss`). */

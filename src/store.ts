@@ -797,8 +797,9 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
     ? "delete the empty line(s) before the header line, or the file if it holds nothing else"
     : /^SchemaVersion,.*,RecordChecksum$/.test(firstLine)
     // Rewritten to ours, it would make the other version's records unreadable (review-x F5).
-    ? "a header of another schema version (a file a newer runrec began?): record with that " +
-      "runrec; only if it is this version's header mistyped, correct it (SCHEMA.md 1.4, 11.3)"
+    ? "a header of another schema version (a file a newer runrec began?): flush this record " +
+      "with that runrec; only if it is this version's header mistyped, correct it (SCHEMA.md " +
+      "1.4, 11.3)"
     : "line 1 must be the v1.0 header line, or a newer additive version's (SCHEMA.md 1.4, 11.3)";
   const shown = firstLine.slice(bom ? 1 : 0);
   throw new WriteError(

@@ -2461,8 +2461,8 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
     if (!problem) continue;
     track.notes.push(
       merge.reordered
-        ? `merge ${short(check.commit.id)} kept every line of both parents but not in the ` +
-          "first parent's order (merge=union of a criss-cross history); accepted"
+        ? `merge ${short(check.commit.id)} kept every line of its parents but not in the first ` +
+          "parent's order (as merge=union may in a criss-cross history); accepted"
         : `merge ${short(check.commit.id)} placed ${merge.placed} record line(s) from its other ` +
           `parent among earlier lines (merge=union); accepted`,
     );

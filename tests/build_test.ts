@@ -195,7 +195,9 @@ Deno.test("build: in the bundle, emit's code is a handful of files, without the 
     for (const [, name] of text.matchAll(/(?:from|import)"\.\/([^"]+)"/g)) await load(name);
   };
   await load(emit);
-  assert(loaded.size <= 6, `emit loads ${loaded.size} files: ${[...loaded].join(" ")}`);
+  // A few more small ones since emit loads its rare cases (pending runs, the folder search) by
+  // import(): esbuild splits the helpers they share with emit into chunks of their own.
+  assert(loaded.size <= 10, `emit loads ${loaded.size} files: ${[...loaded].join(" ")}`);
   let bytes = 0;
   for (const file of loaded) bytes += (await Deno.stat(join(cli, file))).size;
   // The code of the commands bundled with emit before stop 24 (pending runs, reap, start): 202 KB.

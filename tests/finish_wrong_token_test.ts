@@ -15,6 +15,7 @@
 import { basename, dirname, join, relative } from "node:path";
 import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { RETRY_NOT_BEFORE_MS } from "../src/retried_start.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
@@ -30,9 +31,13 @@ async function committedProject(): Promise<{ root: string; del: string; env: { T
   return { root, del, env: { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) } };
 }
 
-async function start(del: string, env: Record<string, string>): Promise<string> {
+async function start(
+  del: string,
+  env: Record<string, string>,
+  ...more: string[]
+): Promise<string> {
   const started = await runCliProcess(
-    ["start", del, "--agent", "4_DOCUMENTS", "--input", "Datasheet.md"],
+    ["start", del, "--agent", "4_DOCUMENTS", "--input", "Datasheet.md", ...more],
     FULL_FLAGS,
     env,
   );
@@ -407,7 +412,10 @@ Deno.test("finish <del-dir> --agent A while A's reaped run waits for its late fi
   const reapedId = basename(await start(del, env), ".json");
   const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
   assertEquals(reap.code, 0, reap.stderr);
-  const later = await finish(await start(del, env), env);
+  // Another pass: a second start of the same, over a second later on a busy machine, would read
+  // as a retry of the first (retried_start.ts), whose reaped twin is then its run's. Waited so.
+  await new Promise((resolve) => setTimeout(resolve, RETRY_NOT_BEFORE_MS));
+  const later = await finish(await start(del, env, "--pass", "P2"), env);
   assertEquals(later.code, 0, later.stderr);
   const byFolder = () =>
     runCliProcess(

@@ -157,7 +157,7 @@ Deno.test("a run started or recorded in an _Archive/ copy, or in a deliverable R
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("a linked work tree kept in a _-named folder of the checkout is a checkout, not a tool root: a run there is not warned of as retired, and stale there checks its deliverables (review-x F2)", async () => {
+Deno.test("a linked work tree kept in a _-named folder of the checkout is a checkout, not a tool root: a run there is not warned of as retired, and stale there checks its deliverables; a whole clone archived in _Archive/ is a copy (review-x F2, review-y F4)", async () => {
   const { root } = await makeProject();
   await git(root, "init", "-q");
   await git(root, "add", "-A");
@@ -169,5 +169,11 @@ Deno.test("a linked work tree kept in a _-named folder of the checkout is a chec
   assertEquals(emit.stderr.includes("retired"), false, emit.stderr);
   const stale = JSON.parse((await runrec(0, "stale", del, "--json")).stdout);
   assertEquals(stale.checks.map((c: JsonCheck) => c.verdict), ["CLEAN"]);
+  // A whole clone archived (its .git a folder) is a copy all the same (review-y F4).
+  const archived = join(root, "_Archive", "old");
+  await git(root, "clone", "-q", root, archived);
+  const copy = join(archived, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const warned = await runrec(0, "emit", copy, "--agent", "4_DOCUMENTS", "--status", "SUCCESS");
+  assertIncludes(warned.stderr, "recorded in an archived or snapshot copy (in _Archive/");
   await Deno.remove(root, { recursive: true });
 });

@@ -700,7 +700,7 @@ Deno.test("verify --since: a criss-cross history (each side merged the other's f
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(
     ok.stdout,
-    /merge [0-9a-f]{7} kept every line of both parents but not in the first parent's order/,
+    /merge [0-9a-f]{7} kept every line of its parents but not in the first parent.s order/,
   );
   // The same merge dropping one of the first parent's lines fails.
   const text = await Deno.readTextFile(file);
