@@ -92,33 +92,18 @@ Deno.test("an emit or exec whose agent or output looks misspelt: the record is w
   const { root, del } = await makeProject();
   const takeBack = (runId: string) =>
     `take it back: runrec annotate ${del} ${runId} --invalidates --note "recorded in error"`;
-  const agent = await runCliProcess([
-    "emit",
-    del,
-    "--agent",
-    "dependencies",
-    "--status",
-    "SUCCESS",
-  ]);
+  const emit = (agent: string, ...more: string[]) =>
+    runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS", ...more]);
+  const agent = await emit("dependencies");
   assertEquals(agent.code, 0, agent.stderr);
   assertIncludes(agent.stderr, takeBack(agent.stdout.trim()));
-  const output = await runCliProcess([
-    ...["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
-    ...["--output", "Dependencies.csv,_DEPENDENCIES.md"],
-  ]);
+  const output = await emit("DEPENDENCIES", "--output", "Dependencies.csv,_DEPENDENCIES.md");
   assertIncludes(output.stderr, takeBack(output.stdout.trim()));
   const exec = await runCliProcess(["exec", del, "--agent", "CHIRALTY_LENS", "--", "true"]);
   assertEquals(exec.code, 0, exec.stderr);
   const [execRun] = (await recordsOf(del)).slice(-1).map((r) => r.RunID);
   assertIncludes(exec.stderr, takeBack(execRun));
-  const clean = await runCliProcess([
-    "emit",
-    del,
-    "--agent",
-    "DEPENDENCIES",
-    "--status",
-    "SUCCESS",
-  ]);
+  const clean = await emit("DEPENDENCIES");
   assertEquals([clean.code, clean.stderr], [0, ""]);
   await Deno.remove(root, { recursive: true });
 });
