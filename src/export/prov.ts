@@ -28,9 +28,10 @@ const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name);
 
 /**
  * Characters a PROV-N local name may hold as they are; any other is percent-encoded. `:` is
- * PROV-N's only as `\:` (PN_CHARS_ESC): percent-encoded too.
+ * PROV-N's only as `\:` (PN_CHARS_ESC): percent-encoded too; so are `?` and `#`, which PROV-N
+ * allows but which would start a query or a fragment of the URI the name expands to (review-x F8).
  */
-const LOCAL_NAME_CHAR = /[A-Za-z0-9_\-./@~&+*?#$!]/;
+const LOCAL_NAME_CHAR = /[A-Za-z0-9_\-./@~&+*$!]/;
 
 /**
  * Text as the local part of a PROV qualified name: characters outside
@@ -41,6 +42,7 @@ const LOCAL_NAME_CHAR = /[A-Za-z0-9_\-./@~&+*?#$!]/;
  * ```ts
  * import { localName } from "./prov.ts";
  * localName("examples/Data sheet.md"); // "examples/Data%20sheet.md"
+ * localName("my proj:x#y"); // "my%20proj%3Ax%23y"
  * ```
  */
 export function localName(text: string): string {
