@@ -795,6 +795,8 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
     ? "delete those 3 bytes"
     : firstLine === ""
     ? "delete the empty line(s) before the header line, or the file if it holds nothing else"
+    : firstLine.includes("\r")
+    ? "its lines end in CR alone, not LF: convert the line ends to LF"
     : /^SchemaVersion,.*,RecordChecksum$/.test(firstLine)
     // Rewritten to ours, it would make the other version's records unreadable (review-x F5).
     ? "a header of another schema version (a file a newer runrec began?): flush this record " +

@@ -643,3 +643,17 @@ Deno.test("appendRecord: a record naming a run (run <id>) the file records alrea
   const records = (await readAll(file)).filter((e) => e.kind === "record");
   assertEquals(records.length, 7);
 });
+
+Deno.test("append: a record file whose lines end in CR alone is refused, saying so (not that line 1 must be the header), and left as it is (review-y F10)", async () => {
+  const dir = await tempDir();
+  const file = join(dir, "RunRecords.csv");
+  const text = await Deno.readTextFile(join(ROOT, "tests", "fixtures", "bad", "cr-only.csv"));
+  await Deno.writeTextFile(file, text);
+  await assertRejects(
+    () => appendRecord(file, sampleDraft(), { fsync: false }),
+    WriteError,
+    "its lines end in CR alone, not LF: convert the line ends to LF",
+  );
+  assertEquals(await Deno.readTextFile(file), text);
+  await Deno.remove(dir, { recursive: true });
+});
