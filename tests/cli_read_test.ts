@@ -17,6 +17,7 @@ import { escapeMarkdownCell, renderTable } from "../src/cli/format.ts";
 import type { Io } from "../src/cli/command.ts";
 import { parseInstant } from "../src/time.ts";
 import { main } from "../src/cli/main.ts";
+import { PROBLEMS_SHOWN } from "../src/cli/validate.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { HEADER, type RunRecord } from "../src/schema.ts";
@@ -191,6 +192,28 @@ Deno.test("validate: a corrupt line exits 1 naming file, line and field; warning
   assert.match(lines[1], new RegExp(`^${escapeRe(file)}:6: warning: torn record`));
   assert.equal(lines[2], `${file}: FAILED: 3 records, 1 error, 1 warning`);
   assert.equal(await Deno.readTextFile(file), broken, "validate must not modify the file");
+});
+
+Deno.test("validate: a file with a problem on every line prints the first PROBLEMS_SHOWN and how many more, then its summary; --json lists every one (review-x F8)", async () => {
+  const dir = await tempDir();
+  const file = join(dir, RECORD_FILE);
+  const bad = Array.from({ length: PROBLEMS_SHOWN + 5 }, (_, i) => `garbage,${i}`);
+  await Deno.writeTextFile(file, [HEADER, ...bad, ""].join("\n"));
+  const { code, out } = await cli(["validate", file]);
+  assert.equal(code, 1);
+  const lines = out.trimEnd().split("\n");
+  assert.equal(lines.length, PROBLEMS_SHOWN + 2, lines.slice(-3).join("\n"));
+  assert.equal(
+    lines.at(-2),
+    `${file}: 5 more problems not shown (the first 1,000 are; --json lists every one)`,
+  );
+  assert.equal(
+    lines.at(-1),
+    `${file}: FAILED: 0 records, ${PROBLEMS_SHOWN + 5} errors, 0 warnings`,
+  );
+  const json = JSON.parse((await cli(["validate", file, "--json"])).out);
+  assert.equal(json.files[0].problems.length, PROBLEMS_SHOWN + 5);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("validate: a RUNREC_ANNOTATE record runrec annotate could not have written is a warning naming its line and fields (readers take it as an annotation); annotate's own are not", async () => {

@@ -30,7 +30,8 @@ newline, and records that break a lifecycle rule: SUCCESS from ISSUED or
 RETIRED, SKIPPED with a changed state, a state change the lifecycle does not
 allow; records dated more than 5 minutes after this machine's clock; a
 RUNREC_ANNOTATE record runrec annotate did not write) say "warning:" and do
-not fail. Then one summary line per file.
+not fail. The first 1,000 problems of a file are printed, then how many more
+(--json lists every one), then one summary line per file.
 Files are streamed: memory stays flat whatever their size. Each line is
 checked on its own: a RunID used twice is runrec verify's check.
 
@@ -80,21 +81,38 @@ interface Sink {
   end(total: Counts & { files: number; unreadable: number }, targets: string[]): void;
 }
 
+/**
+ * Problem lines the text output prints per file: a file of a wrong kind, or a merge gone wrong,
+ * holds a problem on every line, and a CI log cut short would lose the summary (review-x F8).
+ */
+export const PROBLEMS_SHOWN = 1000;
+
 function textSink(io: Io, out: BufferedOut): Sink {
   let repeats = new RepeatedWarnings();
+  let shown = 0;
+  let hidden = 0;
   return {
     start() {},
     beginFile() {
       repeats = new RepeatedWarnings();
+      shown = 0;
+      hidden = 0;
     },
     problem(path, p) {
       const message = describeLineProblem(p);
-      if (repeats.isShown(p.severity, message)) {
+      if (!repeats.isShown(p.severity, message)) return;
+      if (shown++ < PROBLEMS_SHOWN) {
         out.write(problemLine(path, p.line, p.severity, message, io.color));
-      }
+      } else hidden++;
     },
     endFile(path, exists, counts, unreadable) {
       for (const line of repeats.summary(path, io.color)) out.write(`${line}\n`);
+      if (hidden > 0) {
+        out.write(
+          `${path}: ${plural(hidden, "more problem")} not shown (the first ` +
+            `${PROBLEMS_SHOWN.toLocaleString("en-US")} are; --json lists every one)\n`,
+        );
+      }
       if (unreadable !== undefined) {
         out.flush();
         io.err(`runrec validate: ${path}: cannot read: ${unreadable}\n`);
