@@ -347,6 +347,8 @@ export function isToolRoot(dir: string, name: string): boolean {
  * ```
  */
 export function toolRootOwner(folder: string, lookups?: Lookups): string | undefined {
+  // No `_` folder on the path (most runs): no tool root holds it, and nothing is asked.
+  if (!/(^|\/)_/.test(resolve(folder))) return undefined;
   for (
     let dir = resolve(folder), parent = dirname(dir);
     parent !== dir;

@@ -595,13 +595,10 @@ async function builtRecord(
   draft.Notes = localText(dir, draft.Notes);
   checkDraft(draft);
   // RETIRED at the end of a run whose start was seen, and not at its start, is the run's doing.
-  const retired = retiredWarning(
-    dir,
-    start.statusBefore,
-    known.startUnseen && start.statusBefore === TBD ? after.state : start.statusBefore,
-    "recorded",
-    known.lookups,
-  );
+  const retired = retiredWarning(dir, start.statusBefore, {
+    statusAtEnd: known.startUnseen ? after.state : undefined,
+    lookups: known.lookups,
+  });
   const warned = [
     ...shared ? [idNoted!] : [],
     ...unknown ? [unknown] : [],
@@ -631,24 +628,29 @@ async function builtRecord(
  * @example
  * ```ts
  * import { retiredWarning } from "./hook.ts";
- * retiredWarning("/p/DEL-01-02_X", "RETIRED", "RETIRED");
+ * retiredWarning("/p/DEL-01-02_X", "RETIRED");
  * // "recorded in a RETIRED deliverable (its _STATUS.md said so at the run's start), …"
  * ```
  */
 export function retiredWarning(
   dir: string,
   statusBefore: string,
-  statusAfter: string,
-  verb = "recorded",
-  lookups?: Lookups,
+  options: {
+    /** The state at the run's end, given where its start was not seen (emit). */
+    statusAtEnd?: string;
+    /** What the run is: "recorded" (default), or "started". */
+    verb?: string;
+    lookups?: Lookups;
+  } = {},
 ): string | undefined {
+  const { statusAtEnd, verb = "recorded", lookups } = options;
   const root = toolRootOwner(dir, lookups);
   const where = root !== undefined
     ? `an archived or snapshot copy (in ${relative(root, dir).split(SEP)[0]}/, a tool root of ` +
       "its execution root)"
     : statusBefore === "RETIRED"
     ? "a RETIRED deliverable (its _STATUS.md said so at the run's start)"
-    : statusAfter === "RETIRED"
+    : statusBefore === TBD && statusAtEnd === "RETIRED"
     ? "a RETIRED deliverable (its _STATUS.md says so; if this run retired it, say so with " +
       "--status-before)"
     : undefined;

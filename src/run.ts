@@ -226,9 +226,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   const identity = exists ? deliverableId(dir) : undefined;
   const shared = identity?.note ? sharedIdWarning(dir, identity.id) : undefined;
   // Said while the agent can still stop (review-x F7): its finish says it again.
-  const retired = exists
-    ? retiredWarning(dir, start.statusBefore, start.statusBefore, "started")
-    : undefined;
+  const retired = exists ? retiredWarning(dir, start.statusBefore, { verb: "started" }) : undefined;
   const said = [
     ...new Set([...warnings, ...start.warnings ?? []]),
     ...shared ? [`${identity!.note}; ${shared}`] : [],

@@ -12,6 +12,7 @@ import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { pendingFiles, recordsOf, RUNREC, RUNREC_SH } from "./support/runs.ts";
 import {
+  mountFullTmpfs,
   mountReadOnly,
   sh,
   startedRun,
@@ -382,9 +383,8 @@ Deno.test("finish of a folder turned read-only with $TMPDIR full: exit 2 naming 
   const { del, tmp, finish, token, cleanup } = await startedRun();
   const full = join(tmp, "full");
   await Deno.mkdir(full);
-  await sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", full);
+  await mountFullTmpfs(full);
   try {
-    await sh("sh", "-c", `dd if=/dev/zero of='${full}/filler' bs=4k 2>/dev/null; true`);
     await whileReadOnly(del, async () => {
       const refused = await runCliProcess(finish, undefined, { TMPDIR: full });
       assertEquals(refused.code, 2, refused.stderr);
@@ -477,9 +477,8 @@ Deno.test("exec whose folder turns read-only during CMD, with $TMPDIR full: its 
   for (const order of ["reap first", "flush first"]) {
     const { root, del } = await makeProject();
     const tmp = await tempDir();
-    await sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tmp);
+    await mountFullTmpfs(tmp);
     try {
-      await sh("sh", "-c", `dd if=/dev/zero of='${tmp}/filler' bs=4k 2>/dev/null; true`);
       const turnReadOnly = `echo made > '${del}/o.txt' && mount --bind '${del}' '${del}' && ` +
         `mount -o remount,ro,bind '${del}'`;
       const env = { TMPDIR: tmp };
@@ -549,9 +548,8 @@ Deno.test("exec whose CMD renamed its folder (a label change), then the folder t
   const { root, del } = await makeProject();
   const renamed = `${del}_Renamed`;
   const tmp = await tempDir();
-  await sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tmp);
+  await mountFullTmpfs(tmp);
   try {
-    await sh("sh", "-c", `dd if=/dev/zero of='${tmp}/filler' bs=4k 2>/dev/null; true`);
     const cmd = `echo made > '${del}/o.txt' && mv '${del}' '${renamed}' && ` +
       `mount --bind '${renamed}' '${renamed}' && mount -o remount,ro,bind '${renamed}'`;
     const env = { TMPDIR: tmp };

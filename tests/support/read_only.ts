@@ -37,6 +37,12 @@ export async function unmount(del: string): Promise<void> {
   }
 }
 
+/** Mounts a 64 KiB tmpfs on `dir` and fills it: a `$TMPDIR` where nothing more can be written. */
+export async function mountFullTmpfs(dir: string): Promise<void> {
+  await sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir);
+  await sh("sh", "-c", `dd if=/dev/zero of='${dir}/filler' bs=4k 2>/dev/null; true`);
+}
+
 /** Runs `body` while `del` is a read-only bind mount of itself. */
 export async function whileReadOnly<T>(del: string, body: () => Promise<T>): Promise<T> {
   await mountReadOnly(del);
