@@ -365,6 +365,30 @@ export function gitHead(dir: string, list: ListFolder = folderEntries): Promise<
   }
 }
 
+/**
+ * What `HEAD` of the work tree holding `dir` says (`ref: refs/heads/x`, or a
+ * commit id when detached; `""` outside git) and when its repository last
+ * made or took a `git stash` (ms since the epoch; 0 for never). Read from the
+ * files; no git is started.
+ *
+ * @example
+ * ```ts
+ * import { checkoutOf } from "./git.ts";
+ * checkoutOf(".").head; // "ref: refs/heads/main"
+ * ```
+ */
+export function checkoutOf(dir: string): { head: string; stashed: number } {
+  const dirs = findGitDirs(dir, folderEntries);
+  if (!dirs) return { head: "", stashed: 0 };
+  let stashed = 0;
+  for (const stash of ["logs/refs/stash", "refs/stash"]) {
+    try {
+      stashed = Math.max(stashed, Deno.statSync(join(dirs.commonDir, stash)).mtime?.getTime() ?? 0);
+    } catch { /* no stash */ }
+  }
+  return { head: readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "", stashed };
+}
+
 /** `git rev-parse HEAD` in `dir`; `""` when it fails or git cannot be started. */
 async function gitHeadFromGit(dir: string): Promise<string> {
   try {

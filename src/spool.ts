@@ -31,6 +31,7 @@ import {
 } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
+import { journalPath } from "./journal.ts";
 import { hostname, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import type { RunRecord } from "./schema.ts";
@@ -101,6 +102,11 @@ export interface SpoolItem {
 export interface ReplayReport {
   /** Records appended from the spool. */
   replayed: AppendResult[];
+  /**
+   * Records this work tree appended lately that a program replacing their
+   * file (git pull, checkout, reset) had dropped, put back (./journal.ts).
+   */
+  putBack: { runId: string; file: string }[];
   /** Entries whose record was already in the file (a replay that died after its write). */
   alreadyWritten: string[];
   /**
@@ -803,6 +809,20 @@ export async function replaySpool(
   );
   const failures = new Set(stuck);
   const elsewhere = new Set<string>();
+  for (const dir of namedDirs(delDirs)) {
+    const file = join(dir, RECORD_FILE);
+    if (kindOf(journalPath(file)) !== "file") continue;
+    try {
+      const runIds = await withRecordFile(
+        file,
+        { holder: "runrec flush", ...options },
+        (writer) => writer.restoreDropped(),
+      );
+      report.putBack.push(...runIds.map((runId) => ({ runId, file })));
+    } catch (e) {
+      failures.add(`${file}: its journal not checked for dropped records: ${message(e)}`);
+    }
+  }
   const files = [...new Set(items.flatMap((i) => i.entry ? [i.entry.recordFile] : []))];
   for (const file of files) {
     const left = asked(file) ? failures : elsewhere;
@@ -924,6 +944,7 @@ function readId(dir: string): string | undefined {
 function emptyReport(): ReplayReport {
   return {
     replayed: [],
+    putBack: [],
     alreadyWritten: [],
     alreadyRecorded: [],
     failures: [],

@@ -17,6 +17,7 @@ import { NAMED_RUNS } from "./agent_notes.ts";
 import { REAPED_ERROR } from "./run_files.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
+import { journalAppended, putBackDropped } from "./journal.ts";
 import {
   acquireLock,
   type ContentionReport,
@@ -174,6 +175,12 @@ export interface RecordWriter {
    * read: for replays, which are rare).
    */
   contains(text: string): boolean;
+  /**
+   * Puts back the lines this work tree appended to the file lately that a
+   * program replacing it (git pull, checkout, reset) dropped, and returns
+   * their RunIDs (see ./journal.ts). The first append under the lock does it.
+   */
+  restoreDropped(): string[];
 }
 
 const encoder = new TextEncoder();
@@ -365,10 +372,18 @@ function refuseLink(path: string): void {
 
 function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean): RecordWriter {
   const recoveries = [...lock.recoveries];
-  return {
+  let journalChecked = false;
+  const writer: RecordWriter = {
     path,
     append(draft) {
       rejectInvalid(file, draft);
+      const putBack = writer.restoreDropped();
+      if (putBack.length > 0) {
+        recoveries.push(
+          `put back ${putBack.join(" ")}, dropped by a program that replaced ${basename(path)} ` +
+            "after its append (git pull, checkout, reset)",
+        );
+      }
       // The lock's recoveries are noted in the first record written under it.
       const notes = [draft.Notes, ...recoveries.splice(0)].filter((n) => n !== "").join(" | ");
       return appendLocked(file, path, { ...draft, Notes: notes }, lock, fsync);
@@ -377,7 +392,21 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       refuseLink(path);
       return fileContains(path, text);
     },
+    restoreDropped() {
+      if (journalChecked) return [];
+      journalChecked = true;
+      try {
+        return putBackDropped(path, {
+          holds: (line) => fileContains(path, line),
+          append: (line) =>
+            writeLine(path, readFileState(file, path), line, lock, fsync).lineOffset,
+        });
+      } catch {
+        return []; // left to the next append: the journal keeps them
+      }
+    },
   };
+  return writer;
 }
 
 /**
@@ -465,36 +494,53 @@ function appendOnce(
     RecordChecksum: "",
   });
   const line = encodeRecord(record);
-  const tornTail = state.headerMissing === "" && !state.endsWithNewline;
-  const ownHeader = state.afterOtherVersion ? `${HEADER}\n` : "";
-  const before = state.headerMissing + (tornTail ? "\n" : "") + ownHeader; // ASCII
-  const bytes = encoder.encode(`${before}${line}\n`);
-  // The line as written (its RunID and Notes final), measured in the bytes to write.
-  const lineBytes = bytes.length - before.length - 1;
+  const lineBytes = encoder.encode(line).length;
   if (lineBytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, record, lineBytes);
   record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
   const recent = draft.RunID === undefined && sameMinute
     ? recentRecordsOf(path, state.size, prefix, draft)
     : [];
   const sameRunAs = recent.find((r) => isSameRun(r, draft))?.RunID;
+  const written = writeLine(path, state, line, lock, fsync);
+  journalAppended(path, written.lineOffset, line);
+  index.index.see(record.RunID);
+  index.index.size = written.offset + written.bytes;
+  // Stored again only once the next append would read much past it: most appends write nothing.
+  if (index.index.size - index.stored >= STORE_EVERY_BYTES) writeSeqIndex(path, index.index);
+  return {
+    record,
+    bytesWritten: written.bytes,
+    offset: written.offset,
+    created: !state.exists,
+    tornTail: written.tornTail,
+    ...(sameRunAs === undefined ? {} : { sameRunAs }),
+  };
+}
+
+/**
+ * Appends one record line to the file `state` describes, after what it
+ * lacks before a line (the header, a torn tail's `\n`, our header after
+ * another version's line), and reads it back. `offset` and `bytes`: where
+ * the write landed and how much of it; `lineOffset`: where the line starts.
+ */
+function writeLine(
+  path: string,
+  state: FileState,
+  line: string,
+  lock: HeldLock,
+  fsync: boolean,
+): { offset: number; bytes: number; lineOffset: number; tornTail: boolean } {
+  const tornTail = state.headerMissing === "" && !state.endsWithNewline;
+  const ownHeader = state.afterOtherVersion ? `${HEADER}\n` : "";
+  const before = state.headerMissing + (tornTail ? "\n" : "") + ownHeader; // ASCII
+  const bytes = encoder.encode(`${before}${line}\n`);
   // The last moment to find the lock taken over; after this, our bytes may land.
   if (!lock.stillHeld()) {
     throw new WriteError(`${path}.lock: the append lock is no longer ours; record not written`);
   }
   const { offset, written } = writeOnce(path, bytes, state, fsync);
   checkWritten(path, offset, bytes.subarray(0, written));
-  index.index.see(record.RunID);
-  index.index.size = offset + written;
-  // Stored again only once the next append would read much past it: most appends write nothing.
-  if (index.index.size - index.stored >= STORE_EVERY_BYTES) writeSeqIndex(path, index.index);
-  return {
-    record,
-    bytesWritten: written,
-    offset,
-    created: !state.exists,
-    tornTail,
-    ...(sameRunAs === undefined ? {} : { sameRunAs }),
-  };
+  return { offset, bytes: written, lineOffset: offset + before.length, tornTail };
 }
 
 /** How much of a record file's end {@linkcode AppendResult}'s `sameRunAs` is looked for in. */

@@ -36,6 +36,9 @@ records, and how many: name one to flush it (a record of the user's spool for a
 RunRecords.csv there is flushed: that file is beneath the folder named).
 With no folder given, the current folder (as "flush .").
 It appends every spooled record to the RunRecords.csv it belongs to, oldest first.
+It also puts back a record this work tree appended in the last hour that a git
+command run meanwhile (pull, checkout, reset: git replaces the file without
+runrec's lock) dropped from its RunRecords.csv; the next append there does too.
 Each record is appended once: a record already in its file (a replay that died after
 its write) is not appended again, nor is the record of a run (a finish of a folder
 that was read-only) whose record a later finish or reap, which did not see this spool
@@ -168,6 +171,7 @@ export const flushCommand: Command = {
     if (parsed.values.json) {
       writeJson(io, {
         replayed,
+        putBack: report.putBack,
         alreadyWritten: report.alreadyWritten,
         alreadyRecorded: report.alreadyRecorded,
         claimed,
@@ -177,6 +181,11 @@ export const flushCommand: Command = {
       });
     } else {
       for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);
+      for (const { runId, file } of report.putBack) {
+        io.out(
+          `${runId}  put back into ${file}: a program that replaced it (git pull, checkout, reset) had dropped it\n`,
+        );
+      }
       for (const id of report.alreadyWritten) {
         // A spool entry found in its file is removed; a lost-record line stays in FILE.
         io.out(
@@ -196,7 +205,7 @@ export const flushCommand: Command = {
       for (const line of elsewhere) {
         io.err(`runrec: warning: outside the folders named, not failed for: ${line}\n`);
       }
-      const nothing = replayed.length + report.alreadyWritten.length +
+      const nothing = replayed.length + report.putBack.length + report.alreadyWritten.length +
         report.alreadyRecorded.length + claimed.length +
         report.failures.length + elsewhere.length;
       if (lost?.lines === 0) io.out(`${from}: no lost-record line in it; nothing appended\n`);

@@ -1,0 +1,172 @@
+/**
+ * Records a git command dropped: `git pull` checks that `RunRecords.csv` is
+ * as committed, then unlinks it and writes the merged file, without runrec's
+ * lock. strace holds git's `unlink` of the file for a few seconds while an
+ * emit appends, so the record lands in the file git then replaces, every
+ * time. The journal (`.runrec/RunRecords.csv.journal`) puts it back: `flush`,
+ * or the next append. Lines of another branch, or held by a stash, are not.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/git_dropped_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals } from "./assert.ts";
+import { git, tempDir } from "./fixtures.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { journalPath } from "../src/journal.ts";
+import { emitArgs, runCliProcess } from "./cli.ts";
+
+const DEL = join("PKG-01_Alpha", "1_Working", "DEL-01-02_Spec");
+
+/** The agents of the file's records, in file order. */
+async function agentsOf(file: string): Promise<string[]> {
+  const lines = (await Deno.readTextFile(file)).split("\n").slice(1).filter((l) => l !== "");
+  return lines.map((line) => line.split(",")[3]);
+}
+
+async function emit(repo: string, agent: string) {
+  const result = await runCliProcess(
+    ["emit", join(repo, DEL), "--agent", agent, "--status", "SUCCESS"],
+  );
+  assertEquals(result.code, 0, result.stderr);
+  return result;
+}
+
+async function flush(repo: string) {
+  return await runCliProcess(["flush", join(repo, DEL)]);
+}
+
+/**
+ * An upstream repository with one run, a clone of it, and one more upstream
+ * run the clone has not pulled yet.
+ */
+async function cloneBehind(): Promise<{ local: string; file: string }> {
+  const dir = await Deno.realPath(await tempDir({ prefix: "runrec-dropped-" }));
+  const up = join(dir, "up");
+  await Deno.mkdir(join(up, DEL), { recursive: true });
+  await git(up, "init", "-q");
+  await Deno.writeTextFile(join(up, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
+  await emit(up, "FIRST");
+  await git(up, "add", "-A");
+  await git(up, "commit", "-qm", "first run");
+  const local = join(dir, "local");
+  await git(dir, "clone", "-q", up, local);
+  await emit(up, "UPSTREAM");
+  await git(up, "commit", "-qam", "upstream run");
+  return { local, file: join(local, DEL, RECORD_FILE) };
+}
+
+/**
+ * `git pull` in `local` with its unlink of the record file held for 3 s, and
+ * an emit by `agent` in that time: git checked the file before the emit and
+ * replaces it after.
+ */
+async function emitDuringPull(local: string, agent: string): Promise<void> {
+  const pull = new Deno.Command("strace", {
+    args: [
+      // As git names it (relative to the work tree): strace matches -P on the path as called.
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_enter=3000000"],
+      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q", "--no-rebase"],
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 1500)); // git is held at its unlink by now
+  await emit(local, agent);
+  const { code, stderr } = await pull.output();
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+}
+
+Deno.test("git dropped: an emit during a git pull's replacement of the file is lost to git, and flush puts it back once", async () => {
+  const { local, file } = await cloneBehind();
+  await emitDuringPull(local, "OURS");
+  // What git left: upstream's run, not ours (the loss the journal is for).
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM"]);
+  const flushed = await flush(local);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assert(
+    /RUN-\S+ {2}put back into .*RunRecords\.csv: a program that replaced it/.test(flushed.stdout),
+    flushed.stdout,
+  );
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+  const again = await flush(local);
+  assertEquals(again.stdout, "nothing spooled\n");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+  // Byte for byte the line appended: its checksum holds, and validate agrees.
+  const validated = await runCliProcess(["validate", file]);
+  assertEquals(validated.code, 0, validated.stdout + validated.stderr);
+});
+
+Deno.test("git dropped: the next emit puts the dropped record back before its own and says so in its Notes", async () => {
+  const { local, file } = await cloneBehind();
+  await emitDuringPull(local, "OURS");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM"]);
+  await emit(local, "NEXT");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS", "NEXT"]);
+  const shown = await runCliProcess(["log", join(local, DEL), "--json"]);
+  const records = JSON.parse(shown.stdout) as { AgentName: string; Notes: string; RunID: string }[];
+  const ours = records.find((r) => r.AgentName === "OURS")!;
+  const next = records.find((r) => r.AgentName === "NEXT")!;
+  assert(
+    next.Notes.includes(`put back ${ours.RunID}, dropped by a program that replaced`),
+    next.Notes,
+  );
+  // A record file removed outright is begun again, header first, with the lines put back.
+  await Deno.remove(file);
+  await emit(local, "AFTER_RM");
+  assertEquals(await agentsOf(file), ["OURS", "NEXT", "AFTER_RM"]);
+});
+
+Deno.test("git dropped: a line of another branch, or one a stash holds, is not put back; one whose stash was dropped is", async () => {
+  const { local, file } = await cloneBehind();
+  await git(local, "pull", "-q", "--no-rebase");
+  // On a branch of its own, a run committed there; back on main, that file lacks it: not ours.
+  await git(local, "checkout", "-q", "-b", "side");
+  await emit(local, "SIDE");
+  await git(local, "commit", "-qam", "side run");
+  await git(local, "checkout", "-q", "main");
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM"]);
+  // A run not committed, then stashed: the stash holds it; `git stash pop` brings it back.
+  await emit(local, "STASHED");
+  await git(local, "stash", "-q");
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM"]);
+  await git(local, "stash", "pop", "-q");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "STASHED"]);
+  // Stashed again and the stash dropped: nothing holds the run any more; flush puts it back.
+  await git(local, "stash", "-q");
+  await git(local, "stash", "drop", "-q");
+  const flushed = await flush(local);
+  assert(flushed.stdout.includes("put back into"), flushed.stdout);
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "STASHED"]);
+  // Back on the side branch, its run is where it was: nothing to put back.
+  await git(local, "stash", "-q");
+  await git(local, "checkout", "-q", "side");
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
+});
+
+Deno.test("git dropped: the journal keeps a line for an hour after its append, and a spoilt entry harms no other", async () => {
+  const dir = await tempDir();
+  const del = join(dir, "DEL-01-02_Spec");
+  await Deno.mkdir(del);
+  const file = join(del, RECORD_FILE);
+  await runCliProcess(emitArgs(del));
+  const journal = journalPath(file);
+  const [entry] = (await Deno.readTextFile(journal)).split("\n").filter((l) => l !== "")
+    .map((l) => JSON.parse(l));
+  assertEquals(entry.line, (await Deno.readTextFile(file)).split("\n")[1]);
+  // The entry made two hours old, with a spoilt one (a full disk cut it short) after it.
+  const old = { ...entry, at: Date.now() - 2 * 60 * 60 * 1000 };
+  await Deno.writeTextFile(journal, `\n${JSON.stringify(old)}\n{"at":17964`);
+  await runCliProcess(emitArgs(del, "--notes", "second"));
+  const left = (await Deno.readTextFile(journal)).split("\n").filter((l) => l !== "");
+  assertEquals(left.length, 1, "the old entry dropped, the spoilt one skipped, the new one kept");
+  assert(JSON.parse(left[0]).line.includes("second"));
+  assertEquals(await Deno.readTextFile(join(del, ".runrec", ".gitignore")), "*\n");
+});
