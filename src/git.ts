@@ -10,6 +10,7 @@ import { findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
+import { type EntryKind, kindOf } from "./walk.ts";
 
 /** Output of one git call. */
 export interface GitResult {
@@ -366,6 +367,20 @@ export function gitHead(dir: string, list: ListFolder = folderEntries): Promise<
 }
 
 /**
+ * The names git's search asks a folder for, each looked up on its own: an
+ * append asks for them every time, and listing a folder of many names (an
+ * execution root) would cost it far more.
+ */
+function gitNamesOnly(folder: string): ReadonlyMap<string, EntryKind> {
+  const found = new Map<string, EntryKind>();
+  for (const name of [".git", "commondir", "reftable"]) {
+    const kind = kindOf(join(folder, name));
+    if (kind !== "other") found.set(name, kind);
+  }
+  return found;
+}
+
+/**
  * What `HEAD` of the work tree holding `dir` says (`ref: refs/heads/x`, or a
  * commit id when detached; `""` outside git) and when its repository last
  * made or took a `git stash` (ms since the epoch; 0 for never). Read from the
@@ -378,7 +393,7 @@ export function gitHead(dir: string, list: ListFolder = folderEntries): Promise<
  * ```
  */
 export function checkoutOf(dir: string): { head: string; stashed: number } {
-  const dirs = findGitDirs(dir, folderEntries);
+  const dirs = findGitDirs(dir, gitNamesOnly);
   if (!dirs) return { head: "", stashed: 0 };
   let stashed = 0;
   for (const stash of ["logs/refs/stash", "refs/stash"]) {

@@ -5,8 +5,9 @@
  * that `RunRecords.csv` is as committed, then writes another file in its
  * place, and a record appended between the two is in the file git replaced.
  * The next append (or `runrec flush`) finds such a line missing from a file
- * that is not the one it was appended to, and puts it back, byte for byte.
- * A file rewritten in place is an edit, not git's: `verify` judges those.
+ * that replaced the one it was appended to and still holds the record before
+ * it, and puts it back, byte for byte. A file rewritten in place, or begun
+ * anew, is not git's doing.
  *
  * A line is put back only on the `HEAD` it was appended on: after a branch
  * switch it belongs to the other branch. One a `git stash` made since may
@@ -24,12 +25,16 @@ const CHECKED_MS = 60 * 60 * 1000;
 /** How long a line appended on another `HEAD` (or held by a stash) waits to be checked. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
 
-/** One appended line: when, on which `HEAD`, into which file (device:inode), at which offset. */
+/**
+ * One appended line: when, on which `HEAD`, into which file (device:inode),
+ * at which offset, after which record line (`""`: the file's first record).
+ */
 interface Entry {
   at: number;
   head: string;
   file: string;
   offset: number;
+  previous: string;
   line: string;
 }
 
@@ -65,6 +70,7 @@ export function journalAppended(recordFile: string, offset: number, line: string
       head: checkoutOf(dirname(recordFile)).head,
       file: identityOf(recordFile),
       offset,
+      previous: lineBefore(recordFile, offset),
       line,
     };
     // Each entry starts a line of its own: one a full disk cut short spoils no other.
@@ -110,10 +116,7 @@ export function putBackDropped(recordFile: string, access: RecordFileAccess): st
   const putBack: string[] = [];
   const kept = entries.filter((entry) => {
     if (entry.head !== head || entry.at < stashed) return now - entry.at < KEPT_MS;
-    // A file rewritten in place was not replaced: an edit, for verify to judge.
-    const identity = identityOf(recordFile);
-    const replaced = identity === "" || identity !== entry.file;
-    if (replaced && !lineAt(recordFile, entry) && !access.holds(entry.line)) {
+    if (isDropped(recordFile, entry, access)) {
       entry.offset = access.append(entry.line);
       entry.file = identityOf(recordFile);
       entry.at = now; // checked for another hour, as a line just appended
@@ -129,12 +132,57 @@ export function putBackDropped(recordFile: string, access: RecordFileAccess): st
   return putBack;
 }
 
+/**
+ * Whether the entry's line is missing from a file that replaced the one it
+ * was appended to, and that holds the record line before it: git's version
+ * of the file, with every record committed before. A file rewritten in place
+ * is an edit, for `verify` to judge; one begun anew (a deliverable retired
+ * to `_Archive/` and restarted) holds no earlier record, nor does a file
+ * whose first record it was.
+ */
+function isDropped(recordFile: string, entry: Entry, access: RecordFileAccess): boolean {
+  const identity = identityOf(recordFile);
+  if (identity !== "" && identity === entry.file) return false;
+  return entry.previous !== "" && !lineAt(recordFile, entry) && !access.holds(entry.line) &&
+    access.holds(entry.previous);
+}
+
+/** How far before a line its previous line is looked for: far longer than a record. */
+const PREVIOUS_BYTES = 1 << 16;
+
+/** The record line that ends right before `offset`; `""` for the header or none found. */
+function lineBefore(recordFile: string, offset: number): string {
+  const start = Math.max(0, offset - PREVIOUS_BYTES);
+  const bytes = read(recordFile, start, offset - start);
+  const text = new TextDecoder().decode(bytes).replace(/\r?\n$/, "");
+  const from = text.lastIndexOf("\n");
+  if (from < 0 && start > 0) return "";
+  const line = text.slice(from + 1);
+  return line.startsWith("SchemaVersion,") ? "" : line;
+}
+
+/** Up to `length` bytes of the file at `offset`; fewer at its end or when it cannot be read. */
+function read(recordFile: string, offset: number, length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let got = 0;
+  try {
+    using file = Deno.openSync(recordFile, { read: true });
+    file.seekSync(offset, Deno.SeekMode.Start);
+    while (got < length) {
+      const n = file.readSync(bytes.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+  } catch { /* what was read */ }
+  return bytes.subarray(0, got);
+}
+
 /** An entry of the journal's text line, or none for a blank or spoilt one. */
 function parseEntry(text: string): Entry[] {
   try {
     const entry = JSON.parse(text);
     return typeof entry?.line === "string" && typeof entry.head === "string" &&
-        typeof entry.file === "string" &&
+        typeof entry.file === "string" && typeof entry.previous === "string" &&
         Number.isSafeInteger(entry.at) && Number.isSafeInteger(entry.offset)
       ? [entry]
       : [];
@@ -145,20 +193,9 @@ function parseEntry(text: string): Entry[] {
 
 /** Whether the entry's line is where it was appended: the usual case, one small read. */
 function lineAt(recordFile: string, entry: Entry): boolean {
-  const bytes = new TextEncoder().encode(`${entry.line}\n`);
-  const found = new Uint8Array(bytes.length);
-  try {
-    using file = Deno.openSync(recordFile, { read: true });
-    file.seekSync(entry.offset, Deno.SeekMode.Start);
-    for (let got = 0; got < found.length;) {
-      const n = file.readSync(found.subarray(got));
-      if (n === null) return false;
-      got += n;
-    }
-  } catch {
-    return false;
-  }
-  return found.every((byte, i) => byte === bytes[i]);
+  const expected = new TextEncoder().encode(`${entry.line}\n`);
+  const found = read(recordFile, entry.offset, expected.length);
+  return found.length === expected.length && found.every((byte, i) => byte === expected[i]);
 }
 
 /**

@@ -33,8 +33,9 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
   // A slip higher up the path (`1_Workng/DEL-01-02_X`, or the folder named from the root).
   const meant = beside.length > 0 ? beside : await foldersOfId(delDir);
   if (meant.length === 0) return;
+  const shown = meant.map((path) => unlikeToTheEye(path, delDir));
   throw new InputError(
-    `${visibleEnds(delDir)}: no such folder: did you mean ${meant.join(" or ")}?${more}`,
+    `${visibleEnds(delDir)}: no such folder: did you mean ${shown.join(" or ")}?${more}`,
   );
 }
 
@@ -55,6 +56,26 @@ async function foldersOfId(delDir: string): Promise<string[]> {
     DELIVERABLE_FOLDER.exec(basename(f))?.[1] === id && findExecutionRoot(f) === root
   );
   return folders.map((f) => isAbsolute(delDir) ? f : relative(Deno.cwd(), f));
+}
+
+/** Characters that show as nothing, or as a plain space. */
+const UNSEEN = /[\u00A0\u2000-\u200F\u202F\u205F\u2060\u3000\uFEFF]/g;
+
+/**
+ * `meant` as suggested for `given`; when the two look the same (one letter
+ * in two Unicode forms, a no-break or zero-width space), with the code
+ * points of each: retyping what is shown would give the same miss (trial-y F1).
+ */
+function unlikeToTheEye(meant: string, given: string): string {
+  const seen = (text: string) => text.normalize("NFC").replace(UNSEEN, " ").replace(/ +/g, " ");
+  if (meant === given || seen(meant) !== seen(given)) return meant;
+  const escaped = (text: string) =>
+    JSON.stringify(text).replace(
+      /[^\x20-\x7e]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`,
+    );
+  return `${meant} (it looks like the name given, but is written ${escaped(meant)}, not ` +
+    `${escaped(given)}: copy it from a listing)`;
 }
 
 /**
@@ -230,7 +251,9 @@ export async function notFoundHint(
   const near = await nearNames(basename(path), dirname(path), () => true);
   if (near.length === 0) return "";
   const folder = dirname(given);
-  const shown = near.map((name) => folder === "." ? name : join(folder, name));
+  const shown = near.map((name) =>
+    unlikeToTheEye(folder === "." ? name : join(folder, name), given)
+  );
   return ` (did you mean ${shown.join(" or ")}?)`;
 }
 

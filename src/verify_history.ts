@@ -2545,7 +2545,8 @@ function fileDropped(
  * agent's commit, `git rm -r` of a folder): records are never taken out, a
  * run is undone by annotating it (SCHEMA.md 8.3). `to` is where the file
  * is now when the commit moved it from `path`: the old version is put back
- * there, never over a new file begun at `path`.
+ * there, never over a new file begun at `path`, followed by the lines the
+ * file gained since.
  */
 function restoreRemedy(
   previous: string,
@@ -2555,11 +2556,12 @@ function restoreRemedy(
   to = path,
 ) {
   const folder = to.includes("/") ? to.slice(0, to.lastIndexOf("/")) : ".";
-  const command = to === path
-    ? `\`git checkout ${short(previous)} -- ${shellWord(path)}\``
-    : `\`git show ${shellWord(`${short(previous)}:${path}`)} > ${shellWord(to)}\`, \`git add ${
-      shellWord(to)
-    }\``;
+  // The old version, then the lines the file gained since: a checkout of the old version alone
+  // would drop every record appended since, committed or not (review-z F1).
+  const file = shellWord(to);
+  const next = shellWord(`${to}.new`);
+  const command = `\`git show ${shellWord(`${short(previous)}:${path}`)} > ${next} && ` +
+    `{ grep -vxFf ${next} ${file} >> ${next}; mv ${next} ${file}; }\`, \`git add ${file}\``;
   return `if a revert or \`git rm\` took it, ${restore} in that commit (${command}, then ` +
     "`git commit --amend`) or, once " +
     "pushed, in a new " +

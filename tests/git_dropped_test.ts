@@ -4,7 +4,8 @@
  * lock. strace holds git's `unlink` of the file for a few seconds while an
  * emit appends, so the record lands in the file git then replaces, every
  * time. The journal (`.runrec/RunRecords.csv.journal`) puts it back: `flush`,
- * or the next append. Lines of another branch, or held by a stash, are not.
+ * or the next append. Lines of another branch, held by a stash, or of a file
+ * begun anew are not.
  *
  * ```sh
  * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/git_dropped_test.ts
@@ -116,10 +117,11 @@ Deno.test("git dropped: the next emit puts the dropped record back before its ow
     next.Notes.includes(`put back ${ours.RunID}, dropped by a program that replaced`),
     next.Notes,
   );
-  // A record file removed outright is begun again, header first, with the lines put back.
-  await Deno.remove(file);
-  await emit(local, "AFTER_RM");
-  assertEquals(await agentsOf(file), ["OURS", "NEXT", "AFTER_RM"]);
+  // A record file moved away (a deliverable retired to _Archive/) and begun anew holds none of
+  // the earlier records: its lines were not dropped by git, and none is put back.
+  await Deno.rename(file, join(local, "retired.csv"));
+  await emit(local, "RESTARTED");
+  assertEquals(await agentsOf(file), ["RESTARTED"]);
 });
 
 Deno.test("git dropped: a line of another branch, or one a stash holds, is not put back; one whose stash was dropped is", async () => {

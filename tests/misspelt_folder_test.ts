@@ -106,3 +106,49 @@ Deno.test("start, emit and exec on a folder given with a trailing space or line 
   assertEquals([pendingFiles(del), await recordsOf(del)], [[], []]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a suggestion that looks like the name given (another Unicode form, a no-break space) shows the code points of both (trial-y F1)", async () => {
+  const { del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Spu\u0308l.md"), "decomposed ü\n"); // NFD, as macOS writes
+  const input = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "Sp\u00fcl.md",
+  ]);
+  assertIncludes(
+    input.stderr,
+    'did you mean Spu\u0308l.md (it looks like the name given, but is written "Spu\\u0308l.md", not ' +
+      '"Sp\\u00FCl.md": copy it from a listing)?',
+  );
+  // A folder named with a no-break space, given with a plain one.
+  const folder = join(del, "..", "DEL-01-09_Two\u00a0Words");
+  await Deno.mkdir(folder);
+  const exec = await runCli([
+    "exec",
+    join(del, "..", "DEL-01-09_Two Words"),
+    "--agent",
+    "A",
+    "--",
+    "true",
+  ]);
+  assertEquals(exec.code, 2, exec.stderr);
+  assertIncludes(exec.stderr, "(it looks like the name given, but is written ");
+  assertIncludes(exec.stderr, "Two\\u00A0Words");
+  // Names that differ to the eye are shown as they are.
+  const plain = await runCli([
+    "emit",
+    del,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "Spxl.md",
+  ]);
+  assertEquals(plain.stderr.includes("looks like the name given"), false, plain.stderr);
+});

@@ -13,6 +13,8 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { restoreCommands } from "./support/restore.ts";
+import { journalPath } from "../src/journal.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { runCli, runCliProcess } from "./cli.ts";
@@ -262,8 +264,10 @@ Deno.test("verify --since: a deleted record file is named as given, with the com
     committed.stdout.includes(
       `${relative}: K-APPEND-1 broken in commit ${dropper} "drop D3": deletes the file, which held ` +
         `1 record at ${base.slice(0, 7)}; if a ` +
-        "revert or `git rm` took it, restore it in that commit (`git checkout " +
-        `${base.slice(0, 7)} -- ${relative}\`, then \`git commit --amend\`) or, once pushed, ` +
+        "revert or `git rm` took it, restore it in that commit (" +
+        `${
+          restoreCommands(base.slice(0, 7), relative)
+        }, then \`git commit --amend\`) or, once pushed, ` +
         "in a new one (a check from before it still fails); to undo a run, keep its record " +
         `and mark it \`runrec annotate PKG-01_Alpha/${OTHER_DEL} RUN-… --invalidates\`\n`,
     ),
@@ -335,12 +339,29 @@ Deno.test("verify --since: a record line removed from among others is named by i
       `${MAIN_DEL}/RunRecords\\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "drop the first ` +
         `record": record ${removedId} \\(line 2\\) was removed, against the version in ` +
         "([0-9a-f]{7}); if a revert or `git rm` took it, put its lines back in that commit " +
-        "\\(`git checkout \\1 -- PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv`, then " +
-        "`git commit --amend`\\) or, once pushed, in a new one \\(a check from before it still " +
-        "fails\\); to undo a run, keep its record and mark it `runrec annotate " +
-        `PKG-01_Alpha/${MAIN_DEL} ${removedId} --invalidates\`\n`,
+        "\\(`git show \\1:PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv > PKG-01_Alpha/" +
+        "DEL-01-02_Flow_Meter/RunRecords\\.csv\\.new && \\{ grep -vxFf PKG-01_Alpha/DEL-01-02_" +
+        "Flow_Meter/RunRecords\\.csv\\.new PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv >> " +
+        "PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv\\.new; mv PKG-01_Alpha/DEL-01-02_Flow_" +
+        "Meter/RunRecords\\.csv\\.new PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv; \\}`, " +
+        "`git add PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv`, then `git commit --amend`\\) " +
+        "or, once pushed, in a new one \\(a check from before it still fails\\); to undo a run, " +
+        `keep its record and mark it \`runrec annotate PKG-01_Alpha/${MAIN_DEL} ${removedId} ` +
+        "--invalidates`\n",
     ),
   );
+  // The remedy as printed, with a run appended since and not committed: every record is kept
+  // (a checkout of the old version dropped the new run: review-z F1), and the check holds.
+  await run(del, "LATER", "2026-10-05T00:00:00Z");
+  const remedy = /\(`(.+?)`, `(git add .+?)`, then/.exec(removed.stdout)!;
+  for (const command of [remedy[1], remedy[2], "git commit -q --amend --no-edit"]) {
+    const done = await new Deno.Command("sh", { args: ["-c", command], cwd: repo }).output();
+    assert.equal(done.code, 0, command);
+  }
+  const agents = (await lines(file)).slice(1).map((l) => l.split(",")[3]);
+  assert.deepEqual(agents, ["BASE", "SECOND", "LATER"]);
+  const mended = await runCli(["verify", repo, "--since", base]);
+  assert.equal(mended.code, 0, mended.stdout);
 
   // A record changed, its RunID kept, is a line that differs, not a removal.
   await git(repo, "reset", "-q", "--hard", "HEAD~1");
@@ -559,7 +580,9 @@ Deno.test("verify --since a revision history was rewritten away from: a record i
   await git(repo, "commit", "-qam", "failed run");
   const old = await git(repo, "rev-parse", "HEAD");
   const dropped = (await lines(file)).at(-1)!;
-  // What a force-push publishes: the failed run's commit reset away, a new run committed instead.
+  // What a force-push publishes: the failed run's commit reset away, a new run committed instead,
+  // as another clone made it (here, runrec's journal would put the dropped run back).
+  await Deno.remove(journalPath(file));
   await git(repo, "reset", "-q", "--hard", "HEAD~1");
   await run(del, "AFTER", "2026-10-04T00:00:00Z");
   await git(repo, "commit", "-qam", "after the rewrite");
@@ -624,15 +647,18 @@ Deno.test("verify --since: git revert of an agent's commit fails, naming the rem
   assert.ok(
     reverted.stdout.includes(
       `: record ${runId} removed, against the version in ${before}; if a revert or \`git rm\` ` +
-        `took it, put its lines back in that commit (\`git checkout ${before} -- ` +
-        `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv\`, then \`git commit --amend\`) or, once ` +
+        `took it, put its lines back in that commit (${
+          restoreCommands(before, `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`)
+        }, then \`git commit --amend\`) or, once ` +
         "pushed, in a new one (a check from before it still fails); to undo a run, keep its " +
         `record and mark it \`runrec annotate PKG-01_Alpha/${MAIN_DEL} ${runId} --invalidates\`\n`,
     ),
     reverted.stdout,
   );
   // Done as it says: the revert keeps the record file, the run is marked.
-  await git(repo, "checkout", before, "--", `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`);
+  const remedy = /\(`(.+?)`, `git add .+?`, then/.exec(reverted.stdout)!;
+  const done = await new Deno.Command("sh", { args: ["-c", remedy[1]], cwd: repo }).output();
+  assert.equal(done.code, 0, remedy[1]);
   await git(repo, "commit", "-q", "--amend", "--no-edit", "-a");
   const kept = await runCli(["verify", del, "--since", base]);
   assert.equal(kept.code, 0, kept.stdout);

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { restoreCommands } from "./support/restore.ts";
 import { join } from "node:path";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { HEADER, type RunRecord } from "../src/schema.ts";
@@ -99,8 +100,9 @@ Deno.test("verify --since: a record file created after REV whose records were co
       short(deleter)
     } "delete": deletes the file, which held 3 ` +
       `records at ${short(runs)}; if a ` +
-      `revert or \`git rm\` took it, restore it in that commit (\`git checkout ${short(runs)} -- ` +
-      `${FILE}\`, then \`git commit --amend\`)`,
+      `revert or \`git rm\` took it, restore it in that commit (${
+        restoreCommands(short(runs), FILE)
+      }, then \`git commit --amend\`)`,
   );
   assertEquals(audit.out.includes("no RunRecords.csv found"), false, audit.out);
   // As --since the commit that held them already said.
@@ -175,8 +177,9 @@ Deno.test("verify --since: a record file a merged branch created and deleted, or
     `${FILE}: K-APPEND-1 broken in commit ${short(merged)} "Merge branch 'side'": deletes the ` +
       `file, which held 3 records at ${
         short(runs)
-      }; if a revert or \`git rm\` took it, restore it in that commit (\`git checkout ` +
-      `${short(runs)} -- ${FILE}\``,
+      }; if a revert or \`git rm\` took it, restore it in that commit (${
+        restoreCommands(short(runs), FILE)
+      }`,
   );
 });
 
@@ -743,10 +746,9 @@ Deno.test("verify --since: a deliverable retired and restarted in one change who
         if (step === "committed" && what === "dropped") {
           assertIncludes(
             result.out,
-            `put its lines back in that commit (\`git show ${
-              short(runs)
-            }:${FILE} > ${ARCHIVED}\`, ` +
-              `\`git add ${ARCHIVED}\`, then \`git commit --amend\`)`,
+            `put its lines back in that commit (${
+              restoreCommands(short(runs), FILE, ARCHIVED)
+            }, then \`git commit --amend\`)`,
             label,
           );
           assertIncludes(result.out, `\`runrec annotate ${ARCHIVED_DEL} RUN-DEL-01-03-`, label);
