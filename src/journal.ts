@@ -26,8 +26,9 @@ const CHECKED_MS = 60 * 60 * 1000;
 const KEPT_MS = 24 * 60 * 60 * 1000;
 
 /**
- * One appended line: when, on which `HEAD`, into which file (device:inode),
- * at which offset, after which record line (`""`: the file's first record).
+ * One appended line: when, on which `HEAD`, into which file (its identity:
+ * {@linkcode identityOf}), at which offset, after which record line (`""`:
+ * the file's first record).
  */
 interface Entry {
   at: number;
@@ -114,17 +115,24 @@ export function putBackDropped(recordFile: string, access: RecordFileAccess): st
   const { head, stashed } = checkoutOf(dirname(recordFile));
   const now = Date.now();
   const putBack: string[] = [];
+  let changed = false;
   const kept = entries.filter((entry) => {
     if (entry.head !== head || entry.at < stashed) return now - entry.at < KEPT_MS;
-    if (isDropped(recordFile, entry, access)) {
-      entry.offset = access.append(entry.line);
+    const identity = identityOf(recordFile);
+    if (identity === "" || identity !== entry.file) {
+      // Another file at the path (git's, after a pull): judged once, then known by its identity,
+      // so that the appends after a pull do not each read the whole file again.
+      if (isDropped(recordFile, entry, access)) {
+        entry.offset = access.append(entry.line);
+        entry.at = now; // checked for another hour, as a line just appended
+        putBack.push(entry.line.split(",")[1]);
+      }
       entry.file = identityOf(recordFile);
-      entry.at = now; // checked for another hour, as a line just appended
-      putBack.push(entry.line.split(",")[1]);
+      changed = true;
     }
     return now - entry.at < CHECKED_MS;
   });
-  if (putBack.length > 0 || kept.length < entries.length) {
+  if (changed || kept.length < entries.length) {
     try {
       writeFileDurably(path, kept.map((entry) => `\n${JSON.stringify(entry)}`).join(""));
     } catch { /* kept as it was: its lines are checked again next time */ }
@@ -133,16 +141,14 @@ export function putBackDropped(recordFile: string, access: RecordFileAccess): st
 }
 
 /**
- * Whether the entry's line is missing from a file that replaced the one it
- * was appended to, and that holds the record line before it: git's version
- * of the file, with every record committed before. A file rewritten in place
- * is an edit, for `verify` to judge; one begun anew (a deliverable retired
- * to `_Archive/` and restarted) holds no earlier record, nor does a file
- * whose first record it was.
+ * Whether the entry's line is missing from the file that replaced the one it
+ * was appended to, and that file holds the record line before it: git's
+ * version of the file, with every record committed before. One begun anew (a
+ * deliverable retired to `_Archive/` and restarted) holds no earlier record,
+ * nor does a file whose first record it was. (A file rewritten in place, the
+ * same one, is an edit, for `verify` to judge: not asked about.)
  */
 function isDropped(recordFile: string, entry: Entry, access: RecordFileAccess): boolean {
-  const identity = identityOf(recordFile);
-  if (identity !== "" && identity === entry.file) return false;
   return entry.previous !== "" && !lineAt(recordFile, entry) && !access.holds(entry.line) &&
     access.holds(entry.previous);
 }

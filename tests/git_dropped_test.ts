@@ -126,27 +126,35 @@ Deno.test("git dropped: the next emit puts the dropped record back before its ow
 
 Deno.test("git dropped: a line of another branch, or one a stash holds, is not put back; one whose stash was dropped is", async () => {
   const { local, file } = await cloneBehind();
+  await emit(local, "BEFORE_PULL");
+  await git(local, "commit", "-qam", "a run before the pull");
   await git(local, "pull", "-q", "--no-rebase");
+  // git's merged file holds the line: judged once, the entry then names the new file, so the
+  // appends after a pull do not read the whole file again for it.
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
+  const { dev, ino, birthtime } = await Deno.stat(file);
+  const [noted] = (await Deno.readTextFile(journalPath(file))).split("\n").filter((l) => l !== "");
+  assertEquals(JSON.parse(noted).file, `${dev}:${ino}:${birthtime!.getTime()}`);
   // On a branch of its own, a run committed there; back on main, that file lacks it: not ours.
   await git(local, "checkout", "-q", "-b", "side");
   await emit(local, "SIDE");
   await git(local, "commit", "-qam", "side run");
   await git(local, "checkout", "-q", "main");
   assertEquals((await flush(local)).stdout, "nothing spooled\n");
-  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM"]);
+  assertEquals(await agentsOf(file), ["FIRST", "BEFORE_PULL", "UPSTREAM"]);
   // A run not committed, then stashed: the stash holds it; `git stash pop` brings it back.
   await emit(local, "STASHED");
   await git(local, "stash", "-q");
   assertEquals((await flush(local)).stdout, "nothing spooled\n");
-  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM"]);
+  assertEquals(await agentsOf(file), ["FIRST", "BEFORE_PULL", "UPSTREAM"]);
   await git(local, "stash", "pop", "-q");
-  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "STASHED"]);
+  assertEquals(await agentsOf(file), ["FIRST", "BEFORE_PULL", "UPSTREAM", "STASHED"]);
   // Stashed again and the stash dropped: nothing holds the run any more; flush puts it back.
   await git(local, "stash", "-q");
   await git(local, "stash", "drop", "-q");
   const flushed = await flush(local);
   assert(flushed.stdout.includes("put back into"), flushed.stdout);
-  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "STASHED"]);
+  assertEquals(await agentsOf(file), ["FIRST", "BEFORE_PULL", "UPSTREAM", "STASHED"]);
   // Back on the side branch, its run is where it was: nothing to put back.
   await git(local, "stash", "-q");
   await git(local, "checkout", "-q", "side");
