@@ -110,16 +110,9 @@ Deno.test("start, emit and exec on a folder given with a trailing space or line 
 Deno.test("a suggestion that looks like the name given (another Unicode form, a no-break space) shows the code points of both (trial-y F1)", async () => {
   const { del } = await makeProject();
   await Deno.writeTextFile(join(del, "Spu\u0308l.md"), "decomposed ü\n"); // NFD, as macOS writes
-  const input = await runCli([
-    "emit",
-    del,
-    "--agent",
-    "A",
-    "--status",
-    "SUCCESS",
-    "--input",
-    "Sp\u00fcl.md",
-  ]);
+  const emitWith = (input: string) =>
+    runCli(["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", input]);
+  const input = await emitWith("Sp\u00fcl.md");
   assertIncludes(
     input.stderr,
     'did you mean Spu\u0308l.md (it looks like the name given, but is written "Spu\\u0308l.md", not ' +
@@ -140,15 +133,6 @@ Deno.test("a suggestion that looks like the name given (another Unicode form, a 
   assertIncludes(exec.stderr, "(it looks like the name given, but is written ");
   assertIncludes(exec.stderr, "Two\\u00A0Words");
   // Names that differ to the eye are shown as they are.
-  const plain = await runCli([
-    "emit",
-    del,
-    "--agent",
-    "A",
-    "--status",
-    "SUCCESS",
-    "--input",
-    "Spxl.md",
-  ]);
+  const plain = await emitWith("Spxl.md");
   assertEquals(plain.stderr.includes("looks like the name given"), false, plain.stderr);
 });
