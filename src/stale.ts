@@ -63,6 +63,7 @@ import {
   toolRootsSkipped,
 } from "./targets.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
+import { movedTo } from "./moved_input.ts";
 
 export { deliverableFolders };
 
@@ -823,6 +824,12 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
     notes.push(
       `_REFERENCES.md cannot be read: ${unlisted} input(s) it listed at the run not checked`,
     );
+  }
+  // A deleted input whose bytes are in a file beside it: named, as git names a rename.
+  for (const gone of changes) {
+    if (gone.reason !== "deleted" || !SHA256_PATTERN.test(gone.baseline ?? "")) continue;
+    const moved = movedTo(resolve(dir, gone.path), gone.baseline!, dir);
+    if (moved !== undefined) gone.reason = `deleted; renamed to ${moved}? it holds the same bytes`;
   }
   return changes;
 }

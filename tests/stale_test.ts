@@ -1144,3 +1144,20 @@ Deno.test("stale on an --input recorded not found, named from another folder tha
   assertEquals(stale.stdout.includes("not found now"), false, stale.stdout);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("stale: a deleted input whose bytes are in a file beside it is named as renamed; one edited besides is only deleted (trial-v F7)", async () => {
+  const root = await copyExamples();
+  const del = join(root, DEL1);
+  await emit(del, "PREPARATION", "--status", "SUCCESS", "--input", "_SEMANTIC.md");
+  await Deno.rename(join(del, "_SEMANTIC.md"), join(del, "_SEMANTIC_v2.md"));
+  const json = async () =>
+    JSON.parse((await runCli(["stale", del, "--agent", "PREPARATION", "--json"])).stdout);
+  const [renamed] = (await json()).checks[0].inputs;
+  assertEquals(
+    [renamed.path, renamed.change, renamed.reason],
+    ["_SEMANTIC.md", "removed", "deleted; renamed to _SEMANTIC_v2.md? it holds the same bytes"],
+  );
+  await Deno.writeTextFile(join(del, "_SEMANTIC_v2.md"), "edited\n", { append: true });
+  const [gone] = (await json()).checks[0].inputs;
+  assertEquals([gone.change, gone.reason], ["removed", "deleted"]);
+});
