@@ -689,6 +689,21 @@ function asciiEquals(bytes: Uint8Array, offset: number, text: string): boolean {
   return true;
 }
 
+/**
+ * Whether a line reads as UTF-16 text: over its first bytes, every other
+ * byte is NUL (the high bytes of ASCII letters) and the bytes between are
+ * not. A line of UTF-16LE after the first starts with the NUL of the `\n`
+ * before it, so either parity counts.
+ */
+function isUtf16Text(bytes: Uint8Array): boolean {
+  const head = bytes.subarray(0, 64);
+  if (head.length < 8) return false;
+  for (const parity of [0, 1]) {
+    if (head.every((b, i) => (i % 2 === parity) === (b === 0))) return true;
+  }
+  return false;
+}
+
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;
@@ -735,9 +750,26 @@ function classifyLine(
     );
     return;
   }
+  // Without a byte-order mark (or on the lines after it), UTF-16 is NULs between ASCII letters:
+  // said once a line as what it is, not as NUL bytes and a line that is no record (review-y F10).
+  if (isUtf16Text(bytes)) {
+    sink.problem(
+      problem(
+        line,
+        "error",
+        line === 1 ? "header" : "corrupt",
+        "is UTF-16 text (a NUL byte beside each letter), not UTF-8: save the file as UTF-8",
+      ),
+    );
+    return;
+  }
   let end = bytes.length;
   // A CR within line 1 ends lines too (an old Mac's line ends): the file reads as one line.
-  const crAlone = line === 1 && bytes.subarray(0, end - 1).includes(13);
+  // CR CR LF (a CR LF file converted again) ends in CR LF: only a CR before other bytes counts.
+  const crAlone = line === 1 &&
+    bytes.subarray(0, end - 1).some((b, i, head) =>
+      b === 13 && i + 1 < head.length && head[i + 1] !== 13
+    );
   if (crAlone) {
     sink.problem(
       problem(
@@ -750,8 +782,20 @@ function classifyLine(
   }
   if (end > 0 && bytes[end - 1] === 13) {
     end--;
+    // CR CR LF: CR LF line ends converted to CR LF once more; read as one CR LF is.
+    while (end > 0 && bytes[end - 1] === 13) end--;
+    const crs = bytes.length - end;
     if (!crAlone) {
-      sink.problem(problem(line, "warning", "crlf", "line ends in CR LF; read without the CR"));
+      sink.problem(
+        problem(
+          line,
+          "warning",
+          "crlf",
+          crs === 1
+            ? "line ends in CR LF; read without the CR"
+            : `line ends in ${crs} CRs then LF (CR LF converted again?); read without them`,
+        ),
+      );
     }
   }
   let nulStart = end;

@@ -236,3 +236,49 @@ Deno.test("reader: a line that is not a record is quoted by a short escaped pref
     'is not a run record: "root:$6$saltsalt$hhhhhhh..."',
   ]);
 });
+
+Deno.test("reader: a UTF-16 file with or without a byte-order mark is said to be UTF-16 on each line, not NUL bytes; CR CR LF line ends read as CR LF (review-y F10)", async () => {
+  const dir = await tempDir();
+  const file = join(dir, RECORD_FILE);
+  await appendRecord(file, sampleDraft({ AgentName: "ONE" }));
+  await appendRecord(file, sampleDraft({ AgentName: "TWO" }));
+  const text = await Deno.readTextFile(file);
+  const utf16le = (s: string) => {
+    const bytes = new Uint8Array(s.length * 2);
+    for (let i = 0; i < s.length; i++) bytes[2 * i] = s.charCodeAt(i); // ASCII here
+    return bytes;
+  };
+  const events = async (bytes: Uint8Array) => {
+    await Deno.writeFile(file, bytes);
+    const all: ReadEvent[] = [];
+    for await (const event of readRecords(file)) all.push(event);
+    return all;
+  };
+  for (const bom of [[], [0xff, 0xfe]]) {
+    const read = await events(new Uint8Array([...bom, ...utf16le(text)]));
+    const problems = read.filter((e): e is LineProblem => e.kind === "problem");
+    const byLine = (n: number) => problems.filter((p) => p.line === n).map((p) => p.message);
+    assert.match(
+      byLine(1).join("|"),
+      bom.length ? /^is UTF-16 \(a byte-order mark\)/ : /^is UTF-16 text/,
+    );
+    for (const n of [2, 3]) {
+      assert.deepEqual(byLine(n), [
+        "is UTF-16 text (a NUL byte beside each letter), not UTF-8: save the file as UTF-8",
+      ]);
+    }
+  }
+  const twice = await events(new TextEncoder().encode(text.replaceAll("\n", "\r\r\n")));
+  assert.deepEqual(
+    twice.map((e) =>
+      e.kind === "record" ? e.record.AgentName : e.kind === "problem" ? e.message : ""
+    ),
+    [
+      "line ends in 2 CRs then LF (CR LF converted again?); read without them",
+      "line ends in 2 CRs then LF (CR LF converted again?); read without them",
+      "ONE",
+      "line ends in 2 CRs then LF (CR LF converted again?); read without them",
+      "TWO",
+    ],
+  );
+});
