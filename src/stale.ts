@@ -59,6 +59,7 @@ import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.
 import {
   deliverableFolders,
   noteSkippedToolRoot,
+  noteSkippedWorktree,
   SILENT_SEARCH,
   toolRootsSkipped,
 } from "./targets.ts";
@@ -1646,9 +1647,20 @@ export async function checkStaleness(
     skippedRecords = true;
     noteSkippedToolRoot(folder, files);
   });
+  // A target holding only linked work trees (`_worktrees/`): their note says where to look.
+  let skippedWorktrees = false;
+  const skippedWorktree = (folder: string) => {
+    skippedWorktrees = true;
+    noteSkippedWorktree(folder);
+  };
   const empty: string[] = [];
   for (const target of targets) {
-    const found = deliverableFolders(target, { unlistable, listed, skippedToolRoot });
+    const found = deliverableFolders(target, {
+      unlistable,
+      listed,
+      skippedToolRoot,
+      skippedWorktree,
+    });
     if (found.length === 0) empty.push(target);
     for (const folder of found) {
       // By real path, as log and export count: a folder named twice (through a link) is one.
@@ -1666,7 +1678,8 @@ export async function checkStaleness(
     const inside = (t: string) =>
       resolve(t) !== resolve(target) && isWithin(resolve(t), resolve(target));
     if (targets.some(inside)) continue;
-    if (skippedRecords) continue; // the note of the tool root skipped says where they are
+    // The note of the tool root or work tree skipped says where they are.
+    if (skippedRecords || skippedWorktrees) continue;
     // A tool root (`stale _Archive`) may well hold none yet: said, no slip (review-w F6, review-x F8).
     const inToolRoot = toolRootOwner(resolve(target)) !== undefined;
     const why = `${target}: no deliverable folder (DEL-<pkg>-<n>_<Name>) in or beneath it` +

@@ -88,8 +88,14 @@ async function isLink(path: string): Promise<boolean> {
 /**
  * Says that the linked work tree `folder` was not looked in: the note the
  * command prints once when it ends. The default of the searches below.
+ *
+ * @example
+ * ```ts
+ * import { noteSkippedWorktree } from "./targets.ts";
+ * noteSkippedWorktree(".worktrees/agent-1"); // "skipped .worktrees/agent-1: another worktree …"
+ * ```
  */
-function noteSkippedWorktree(folder: string): void {
+export function noteSkippedWorktree(folder: string): void {
   leaveNote(`skipped ${oneLine(folder)}: another worktree of this repository; name it to check it`);
 }
 

@@ -169,6 +169,13 @@ Deno.test("a linked work tree kept in a _-named folder of the checkout is a chec
   assertEquals(emit.stderr.includes("retired"), false, emit.stderr);
   const stale = JSON.parse((await runrec(0, "stale", del, "--json")).stdout);
   assertEquals(stale.checks.map((c: JsonCheck) => c.verdict), ["CLEAN"]);
+  // `stale _worktrees`: the note names the work tree skipped, and no warning says the folder
+  // holds no deliverable (review-y F10).
+  const skipped = await runrec(0, "stale", join(root, "_worktrees"));
+  assertEquals(
+    skipped.stderr,
+    `runrec: note: skipped ${tree}: another worktree of this repository; name it to check it\n`,
+  );
   // A whole clone archived (its .git a folder) is a copy all the same (review-y F4).
   const archived = join(root, "_Archive", "old");
   await git(root, "clone", "-q", root, archived);
