@@ -134,7 +134,9 @@ export function putBackDropped(recordFile: string, access: RecordFileAccess): st
   });
   if (changed || kept.length < entries.length) {
     try {
-      writeFileDurably(path, kept.map((entry) => `\n${JSON.stringify(entry)}`).join(""));
+      // None left: no file, so that `flush` of a root takes no lock where nothing is owed.
+      if (kept.length === 0) Deno.removeSync(path);
+      else writeFileDurably(path, kept.map((entry) => `\n${JSON.stringify(entry)}`).join(""));
     } catch { /* kept as it was: its lines are checked again next time */ }
   }
   return putBack;

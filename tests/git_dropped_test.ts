@@ -178,5 +178,11 @@ Deno.test("git dropped: the journal keeps a line for an hour after its append, a
   const left = (await Deno.readTextFile(journal)).split("\n").filter((l) => l !== "");
   assertEquals(left.length, 1, "the old entry dropped, the spoilt one skipped, the new one kept");
   assert(JSON.parse(left[0]).line.includes("second"));
+  // Its last entry checked long enough, the journal is removed: a flush of the root then takes
+  // no lock there.
+  const last = { ...JSON.parse(left[0]), at: Date.now() - 2 * 60 * 60 * 1000 };
+  await Deno.writeTextFile(journal, `\n${JSON.stringify(last)}`);
+  assertEquals((await runCliProcess(["flush", dir])).stdout, "nothing spooled\n");
+  assertEquals(await Deno.stat(journal).then(() => true, () => false), false);
   assertEquals(await Deno.readTextFile(join(del, ".runrec", ".gitignore")), "*\n");
 });
