@@ -393,16 +393,19 @@ function gitNamesOnly(folder: string): ReadonlyMap<string, EntryKind> {
  * ```
  */
 export function checkoutOf(dir: string): { head: string; stashed: number } {
-  const dirs = findGitDirs(dir, gitNamesOnly);
+  if (!gitDirsFound.has(dir)) gitDirsFound.set(dir, findGitDirs(dir, gitNamesOnly));
+  const dirs = gitDirsFound.get(dir);
   if (!dirs) return { head: "", stashed: 0 };
   let stashed = 0;
-  for (const stash of ["logs/refs/stash", "refs/stash"]) {
-    try {
-      stashed = Math.max(stashed, Deno.statSync(join(dirs.commonDir, stash)).mtime?.getTime() ?? 0);
-    } catch { /* no stash */ }
-  }
+  try {
+    // Every stash made, popped or dropped rewrites its reflog; the last one gone removes it.
+    stashed = Deno.statSync(join(dirs.commonDir, "logs/refs/stash")).mtime?.getTime() ?? 0;
+  } catch { /* no stash */ }
   return { head: readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "", stashed };
 }
+
+/** The git folders of each folder {@linkcode checkoutOf} was asked about: found once a process. */
+const gitDirsFound = new Map<string, ReturnType<typeof findGitDirs>>();
 
 /** `git rev-parse HEAD` in `dir`; `""` when it fails or git cannot be started. */
 async function gitHeadFromGit(dir: string): Promise<string> {

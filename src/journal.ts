@@ -1,6 +1,6 @@
 /**
  * The journal of a record file: the lines this work tree appended to it in
- * the last hour, in the git-ignored `.runrec/` beside it. git takes no
+ * the last day, in the git-ignored `.runrec/` beside it. git takes no
  * runrec lock: a `git pull` (merge, checkout, reset, stash, rebase) checks
  * that `RunRecords.csv` is as committed, then writes another file in its
  * place, and a record appended between the two is in the file git replaced.
@@ -19,20 +19,28 @@ import { basename, dirname, join } from "./path.ts";
 import { checkoutOf } from "./git.ts";
 import { inStateFolder, writeFileDurably } from "./state_folder.ts";
 
-/** How long a line is checked for after its append: longer than any git command runs. */
-const CHECKED_MS = 60 * 60 * 1000;
-
-/** How long a line appended on another `HEAD` (or held by a stash) waits to be checked. */
+/** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
 
+/** How much later than {@linkcode KEPT_MS} the oldest line may be dropped: pruned hourly. */
+const PRUNE_AFTER_MS = KEPT_MS + 60 * 60 * 1000;
+
 /**
- * One appended line: when, on which `HEAD`, into which file (its identity:
- * {@linkcode identityOf}), at which offset, after which record line (`""`:
- * the file's first record).
+ * A journal longer than this is cut to half of it, oldest lines first: a
+ * git command drops the lines appended while it runs, never thousands.
+ */
+const PRUNE_BYTES = 1 << 20;
+
+/**
+ * One appended line: when, on which `HEAD` and with which last stash
+ * (ms, see `checkoutOf`), into which file (its identity: {@linkcode identityOf}),
+ * at which offset, after which record line (`""`: the file's first record).
+ * `file` and `stashed` are brought up to date each time the line is checked.
  */
 interface Entry {
   at: number;
   head: string;
+  stashed: number;
   file: string;
   offset: number;
   previous: string;
@@ -68,7 +76,7 @@ export function journalAppended(recordFile: string, offset: number, line: string
   try {
     const entry: Entry = {
       at: Date.now(),
-      head: checkoutOf(dirname(recordFile)).head,
+      ...checkoutOf(dirname(recordFile)),
       file: identityOf(recordFile),
       offset,
       previous: lineBefore(recordFile, offset),
@@ -92,9 +100,11 @@ export interface RecordFileAccess {
 
 /**
  * Puts back the journal's lines that are missing from `recordFile` and
- * returns their RunIDs. Called under the append lock. Lines checked long
- * enough are dropped from the journal; a failure to read or rewrite it puts
- * nothing back.
+ * returns their RunIDs. Called under the append lock. Most calls read the
+ * journal's first and last lines only: when the last line was noted on this
+ * `HEAD` and stash, into the file at the path now, no line can have been
+ * dropped since the journal was last checked. A failure to read or rewrite
+ * the journal puts nothing back.
  *
  * @example
  * ```ts
@@ -105,40 +115,49 @@ export interface RecordFileAccess {
  */
 export function putBackDropped(recordFile: string, access: RecordFileAccess): string[] {
   const path = journalPath(recordFile);
+  const edges = edgeEntries(path);
+  if (edges === undefined) return []; // no journal: nothing appended here lately
+  const checkout = checkoutOf(dirname(recordFile));
+  const now = Date.now();
+  const { first, last } = edges;
+  if (
+    first !== undefined && now - first.at < PRUNE_AFTER_MS && edges.size <= PRUNE_BYTES &&
+    last !== undefined && last.head === checkout.head && last.stashed === checkout.stashed &&
+    last.file === identityOf(recordFile)
+  ) {
+    return [];
+  }
   let text: string;
   try {
     text = Deno.readTextFileSync(path);
   } catch {
-    return []; // no journal: nothing appended here lately
+    return [];
   }
-  const entries = text.split("\n").flatMap(parseEntry);
-  const { head, stashed } = checkoutOf(dirname(recordFile));
-  const now = Date.now();
   const putBack: string[] = [];
-  let changed = false;
-  const kept = entries.filter((entry) => {
-    if (entry.head !== head || entry.at < stashed) return now - entry.at < KEPT_MS;
+  const kept = text.split("\n").flatMap(parseEntry).filter((entry) => {
+    if (now - entry.at >= KEPT_MS) return false;
+    // Another branch's, or held by a stash made since: not the file's at the path now.
+    if (entry.head !== checkout.head || entry.at < checkout.stashed) return true;
     const identity = identityOf(recordFile);
     if (identity === "" || identity !== entry.file) {
-      // Another file at the path (git's, after a pull): judged once, then known by its identity,
-      // so that the appends after a pull do not each read the whole file again.
+      // Another file at the path (git's, after a pull): judged once, then known by its identity.
       if (isDropped(recordFile, entry, access)) {
         entry.offset = access.append(entry.line);
-        entry.at = now; // checked for another hour, as a line just appended
+        entry.at = now; // kept as a line just appended
         putBack.push(entry.line.split(",")[1]);
       }
       entry.file = identityOf(recordFile);
-      changed = true;
     }
-    return now - entry.at < CHECKED_MS;
+    entry.stashed = checkout.stashed;
+    return true;
   });
-  if (changed || kept.length < entries.length) {
-    try {
-      // None left: no file, so that `flush` of a root takes no lock where nothing is owed.
-      if (kept.length === 0) Deno.removeSync(path);
-      else writeFileDurably(path, kept.map((entry) => `\n${JSON.stringify(entry)}`).join(""));
-    } catch { /* kept as it was: its lines are checked again next time */ }
-  }
+  const lines = kept.map((entry) => `\n${JSON.stringify(entry)}`);
+  for (let bytes = lines.join("").length; bytes > PRUNE_BYTES / 2;) bytes -= lines.shift()!.length;
+  try {
+    // None left: no file, so that `flush` of a root takes no lock where nothing is owed.
+    if (lines.length === 0) Deno.removeSync(path);
+    else writeFileDurably(path, lines.join(""));
+  } catch { /* kept as it was: its lines are checked again next time */ }
   return putBack;
 }
 
@@ -156,25 +175,60 @@ function isDropped(recordFile: string, entry: Entry, access: RecordFileAccess): 
 }
 
 /** How far before a line its previous line is looked for: far longer than a record. */
-const PREVIOUS_BYTES = 1 << 16;
+const PREVIOUS_BYTES = 1 << 20;
 
 /** The record line that ends right before `offset`; `""` for the header or none found. */
 function lineBefore(recordFile: string, offset: number): string {
-  const start = Math.max(0, offset - PREVIOUS_BYTES);
-  const bytes = read(recordFile, start, offset - start);
-  const text = new TextDecoder().decode(bytes).replace(/\r?\n$/, "");
-  const from = text.lastIndexOf("\n");
-  if (from < 0 && start > 0) return "";
-  const line = text.slice(from + 1);
-  return line.startsWith("SchemaVersion,") ? "" : line;
+  // Read back from the line's start a little at a time: a record is about 1 KiB.
+  for (let size = 4096;; size *= 4) {
+    const start = Math.max(0, offset - size);
+    const text = new TextDecoder().decode(read(recordFile, start, offset - start))
+      .replace(/\r?\n$/, "");
+    const from = text.lastIndexOf("\n");
+    if (from >= 0 || start === 0) {
+      const line = text.slice(from + 1);
+      return line.startsWith("SchemaVersion,") ? "" : line;
+    }
+    if (size >= PREVIOUS_BYTES) return "";
+  }
+}
+
+/** How much of the journal's start and end the usual check reads. */
+const EDGE_BYTES = 1 << 14;
+
+/**
+ * The journal's size and its first and last entries (each `undefined` when
+ * spoilt or longer than {@linkcode EDGE_BYTES}), read from its two ends;
+ * `undefined` when there is no journal.
+ */
+function edgeEntries(path: string): { size: number; first?: Entry; last?: Entry } | undefined {
+  let size: number;
+  try {
+    size = Deno.statSync(path).size;
+  } catch {
+    return undefined;
+  }
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  // Each entry starts with `\n`: the first ends where the second starts; the last ends the file.
+  const head = decode(read(path, 0, Math.min(size, EDGE_BYTES)));
+  const second = head.indexOf("\n", 1);
+  const tail = decode(read(path, Math.max(0, size - EDGE_BYTES), Math.min(size, EDGE_BYTES)));
+  const lastStart = tail.lastIndexOf("\n");
+  return {
+    size,
+    first: second < 0 && size > EDGE_BYTES
+      ? undefined
+      : parseEntry(head.slice(1, second < 0 ? undefined : second))[0],
+    last: lastStart < 0 ? undefined : parseEntry(tail.slice(lastStart + 1))[0],
+  };
 }
 
 /** Up to `length` bytes of the file at `offset`; fewer at its end or when it cannot be read. */
-function read(recordFile: string, offset: number, length: number): Uint8Array {
+function read(path: string, offset: number, length: number): Uint8Array {
   const bytes = new Uint8Array(length);
   let got = 0;
   try {
-    using file = Deno.openSync(recordFile, { read: true });
+    using file = Deno.openSync(path, { read: true });
     file.seekSync(offset, Deno.SeekMode.Start);
     while (got < length) {
       const n = file.readSync(bytes.subarray(got));
@@ -191,7 +245,8 @@ function parseEntry(text: string): Entry[] {
     const entry = JSON.parse(text);
     return typeof entry?.line === "string" && typeof entry.head === "string" &&
         typeof entry.file === "string" && typeof entry.previous === "string" &&
-        Number.isSafeInteger(entry.at) && Number.isSafeInteger(entry.offset)
+        Number.isSafeInteger(entry.at) && Number.isSafeInteger(entry.offset) &&
+        Number.isSafeInteger(entry.stashed)
       ? [entry]
       : [];
   } catch {

@@ -15,8 +15,8 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
-import { git, tempDir } from "./fixtures.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { git, sampleDraft, tempDir } from "./fixtures.ts";
+import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { journalPath } from "../src/journal.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 
@@ -161,27 +161,47 @@ Deno.test("git dropped: a line of another branch, or one a stash holds, is not p
   assertEquals((await flush(local)).stdout, "nothing spooled\n");
 });
 
-Deno.test("git dropped: the journal keeps a line for an hour after its append, and a spoilt entry harms no other", async () => {
+Deno.test("git dropped: the journal keeps a line for a day after its append, stays under 1 MiB however many appends, and a spoilt entry harms no other", async () => {
   const dir = await tempDir();
   const del = join(dir, "DEL-01-02_Spec");
   await Deno.mkdir(del);
   const file = join(del, RECORD_FILE);
   await runCliProcess(emitArgs(del));
   const journal = journalPath(file);
-  const [entry] = (await Deno.readTextFile(journal)).split("\n").filter((l) => l !== "")
-    .map((l) => JSON.parse(l));
+  const entries = async () =>
+    (await Deno.readTextFile(journal)).split("\n").filter((l) => l !== "").map((l) =>
+      JSON.parse(l)
+    );
+  const [entry] = await entries();
   assertEquals(entry.line, (await Deno.readTextFile(file)).split("\n")[1]);
-  // The entry made two hours old, with a spoilt one (a full disk cut it short) after it.
-  const old = { ...entry, at: Date.now() - 2 * 60 * 60 * 1000 };
+  // The entry made 26 hours old, with a spoilt one (a full disk cut it short) after it.
+  const DAY_AND_2H = 26 * 60 * 60 * 1000;
+  const old = { ...entry, at: Date.now() - DAY_AND_2H };
   await Deno.writeTextFile(journal, `\n${JSON.stringify(old)}\n{"at":17964`);
   await runCliProcess(emitArgs(del, "--notes", "second"));
-  const left = (await Deno.readTextFile(journal)).split("\n").filter((l) => l !== "");
+  const left = await entries();
   assertEquals(left.length, 1, "the old entry dropped, the spoilt one skipped, the new one kept");
-  assert(JSON.parse(left[0]).line.includes("second"));
-  // Its last entry checked long enough, the journal is removed: a flush of the root then takes
-  // no lock there.
-  const last = { ...JSON.parse(left[0]), at: Date.now() - 2 * 60 * 60 * 1000 };
-  await Deno.writeTextFile(journal, `\n${JSON.stringify(last)}`);
+  assert(left[0].line.includes("second"));
+  // 2,000 appends of 1 KiB lines in a row: the journal is cut to its newest half once past
+  // 1 MiB, and its last line is the last append's.
+  const notes = "n".repeat(600);
+  for (let i = 0; i < 2000; i++) {
+    await appendRecord(file, sampleDraft({ Notes: `${notes}${i}` }), { fsync: false });
+  }
+  const size = (await Deno.stat(journal)).size;
+  assert(size <= 1 << 20 && size > 1 << 18, `journal of ${size} bytes`);
+  const kept = await entries();
+  assert(kept.at(-1).line.includes(`${notes}1999,`));
+  assertEquals(
+    kept.map((e) => Number(/n{600}(\d+),/.exec(e.line)![1])),
+    Array.from({ length: kept.length }, (_, i) => 2000 - kept.length + i),
+    "the newest lines, in order",
+  );
+  // Its last entry a day old, the journal is removed: a flush of the root then takes no lock.
+  await Deno.writeTextFile(
+    journal,
+    `\n${JSON.stringify({ ...kept.at(-1), at: Date.now() - DAY_AND_2H })}`,
+  );
   assertEquals((await runCliProcess(["flush", dir])).stdout, "nothing spooled\n");
   assertEquals(await Deno.stat(journal).then(() => true, () => false), false);
   assertEquals(await Deno.readTextFile(join(del, ".runrec", ".gitignore")), "*\n");

@@ -36,7 +36,7 @@ records, and how many: name one to flush it (a record of the user's spool for a
 RunRecords.csv there is flushed: that file is beneath the folder named).
 With no folder given, the current folder (as "flush .").
 It appends every spooled record to the RunRecords.csv it belongs to, oldest first.
-It also puts back a record this work tree appended in the last hour that a git
+It also puts back a record this work tree appended in the last day that a git
 command run meanwhile (pull, checkout, reset: git replaces the file without
 runrec's lock) dropped from its RunRecords.csv; the next append there does too.
 Each record is appended once: a record already in its file (a replay that died after
