@@ -17,6 +17,7 @@
  */
 import { basename, dirname, join } from "./path.ts";
 import { checkoutOf } from "./git.ts";
+import { checksumMatches } from "./codec.ts";
 import { inStateFolder, writeFileDurably } from "./state_folder.ts";
 
 /** How long a line is kept and checked for after its append. */
@@ -90,40 +91,36 @@ export function journalAppended(recordFile: string, offset: number, line: string
   } catch { /* see above */ }
 }
 
-/** How {@linkcode putBackDropped} looks into the record file and appends to it. */
-export interface RecordFileAccess {
-  /** Whether a whole record of the file is `line`, wherever it is. */
-  holds(line: string): boolean;
-  /** Appends `line` at the file's end; returns the offset it landed at. */
-  append(line: string): number;
-}
-
 /**
- * Puts back the journal's lines that are missing from `recordFile` and
- * returns their RunIDs. Called under the append lock. Most calls read the
- * journal's first and last lines only: when the last line was noted on this
- * `HEAD` and stash, into the file at the path now, no line can have been
- * dropped since the journal was last checked. A failure to read or rewrite
- * the journal puts nothing back.
+ * Puts back the journal's lines that are missing from `recordFile`, each
+ * with `append` (which writes one line at the file's end and returns its
+ * offset), and returns their RunIDs. Called under the append lock. Most
+ * calls read the journal's first and last lines only: when the last line was
+ * noted on this branch and stash, into the file at the path now, no line can
+ * have been dropped since the journal was last checked. Else the record file
+ * is read once for the lines not where they were appended. A failure to read
+ * or rewrite the journal puts nothing back.
  *
  * @example
  * ```ts
- * import { putBackDropped, type RecordFileAccess } from "./journal.ts";
- * declare const access: RecordFileAccess;
- * putBackDropped("/p/DEL-01-02_X/RunRecords.csv", access); // [] unless git dropped a line
+ * import { putBackDropped } from "./journal.ts";
+ * declare const appendLine: (line: string) => number;
+ * putBackDropped("/p/DEL-01-02_X/RunRecords.csv", appendLine); // [] unless git dropped a line
  * ```
  */
-export function putBackDropped(recordFile: string, access: RecordFileAccess): string[] {
+export function putBackDropped(recordFile: string, append: (line: string) => number): string[] {
   const path = journalPath(recordFile);
   const edges = edgeEntries(path);
   if (edges === undefined) return []; // no journal: nothing appended here lately
   const checkout = checkoutOf(dirname(recordFile));
   const now = Date.now();
+  const identity = identityOf(recordFile);
   const { first, last } = edges;
   if (
     first !== undefined && now - first.at < PRUNE_AFTER_MS && edges.size <= PRUNE_BYTES &&
-    last !== undefined && last.head === checkout.head && last.stashed === checkout.stashed &&
-    last.file === identityOf(recordFile)
+    last !== undefined && branchOf(last.head) === branchOf(checkout.head) &&
+    last.stashed === checkout.stashed &&
+    (identity === "" ? lineAt(recordFile, last) : last.file === identity)
   ) {
     return [];
   }
@@ -133,25 +130,36 @@ export function putBackDropped(recordFile: string, access: RecordFileAccess): st
   } catch {
     return [];
   }
+  const entries = text.split("\n").flatMap(parseEntry).filter((e) => now - e.at < KEPT_MS);
+  const ours = (e: Entry) => branchOf(e.head) === branchOf(checkout.head);
+  // This branch's lines not where they went: in another file at the path (git's, after a pull),
+  // and moved or gone. (A file rewritten in place is an edit, for `verify` to judge.)
+  const unsettled = entries.filter((e) =>
+    ours(e) && (identity === "" || identity !== e.file) && !lineAt(recordFile, e)
+  );
+  const found = offsetsOf(recordFile, unsettled.flatMap((e) => [e.line, e.previous]));
   const putBack: string[] = [];
-  const kept = text.split("\n").flatMap(parseEntry).filter((entry) => {
-    if (now - entry.at >= KEPT_MS) return false;
-    // Another branch's, or held by a stash made since: not the file's at the path now.
-    if (entry.head !== checkout.head || entry.at < checkout.stashed) return true;
-    const identity = identityOf(recordFile);
-    if (identity === "" || identity !== entry.file) {
-      // Another file at the path (git's, after a pull): judged once, then known by its identity.
-      if (isDropped(recordFile, entry, access)) {
-        entry.offset = access.append(entry.line);
-        entry.at = now; // kept as a line just appended
-        putBack.push(entry.line.split(",")[1]);
-      }
-      entry.file = identityOf(recordFile);
+  for (const entry of unsettled) {
+    const at = found.get(entry.line);
+    if (at !== undefined) {
+      entry.offset = at;
+    } else if (
+      // git's version of the file holds every record committed before the line: a file begun
+      // anew (a deliverable restarted), or one still being written, does not: looked at again.
+      entry.previous !== "" && found.has(entry.previous) &&
+      !stashHolds(dirname(recordFile), entry.line)
+    ) {
+      entry.offset = append(entry.line);
+      entry.at = now; // kept a day more, as a line just appended
+      putBack.push(entry.line.split(",")[1]);
     }
+  }
+  const settledIn = identityOf(recordFile);
+  for (const entry of entries.filter(ours)) {
+    if (lineAt(recordFile, entry)) entry.file = settledIn;
     entry.stashed = checkout.stashed;
-    return true;
-  });
-  const lines = kept.map((entry) => `\n${JSON.stringify(entry)}`);
+  }
+  const lines = entries.map((entry) => `\n${JSON.stringify(entry)}`);
   for (let bytes = lines.join("").length; bytes > PRUNE_BYTES / 2;) bytes -= lines.shift()!.length;
   try {
     // None left: no file, so that `flush` of a root takes no lock where nothing is owed.
@@ -162,34 +170,91 @@ export function putBackDropped(recordFile: string, access: RecordFileAccess): st
 }
 
 /**
- * Whether the entry's line is missing from the file that replaced the one it
- * was appended to, and that file holds the record line before it: git's
- * version of the file, with every record committed before. One begun anew (a
- * deliverable retired to `_Archive/` and restarted) holds no earlier record,
- * nor does a file whose first record it was. (A file rewritten in place, the
- * same one, is an edit, for `verify` to judge: not asked about.)
+ * The branch a `HEAD` is on: its ref, or one name for every detached `HEAD`
+ * (a submodule's update, a rebase under way, moves it from commit to commit).
  */
-function isDropped(recordFile: string, entry: Entry, access: RecordFileAccess): boolean {
-  return entry.previous !== "" && !lineAt(recordFile, entry) && !access.holds(entry.line) &&
-    access.holds(entry.previous);
+function branchOf(head: string): string {
+  return head.startsWith("ref:") ? head : "detached";
+}
+
+/**
+ * Where each of `lines` is in the file (the offset of its first byte; line
+ * ends CR LF or LF), read once from start to end, a chunk at a time.
+ */
+function offsetsOf(recordFile: string, lines: readonly string[]): Map<string, number> {
+  const wanted = new Set(lines.filter((line) => line !== ""));
+  const found = new Map<string, number>();
+  if (wanted.size === 0) return found;
+  const see = (bytes: Uint8Array, at: number) => {
+    const line = new TextDecoder().decode(bytes).replace(/\r+$/, "");
+    if (wanted.has(line) && !found.has(line)) found.set(line, at);
+  };
+  try {
+    using file = Deno.openSync(recordFile, { read: true });
+    const chunk = new Uint8Array(1 << 20);
+    let carry = new Uint8Array(0);
+    let carryAt = 0; // the file offset of carry's first byte
+    for (let n = file.readSync(chunk); n !== null; n = file.readSync(chunk)) {
+      const bytes = new Uint8Array(carry.length + n);
+      bytes.set(carry);
+      bytes.set(chunk.subarray(0, n), carry.length);
+      let start = 0;
+      for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
+        see(bytes.subarray(start, nl), carryAt + start);
+        start = nl + 1;
+      }
+      carry = bytes.slice(start);
+      carryAt += start;
+    }
+    see(carry, carryAt);
+  } catch { /* what was found */ }
+  return found;
+}
+
+/**
+ * Whether a `git stash` of the work tree holding `dir` holds `line` in its
+ * `RunRecords.csv` there (`git stash pop` brings it back). Asked of git only
+ * for a line missing from the file, when stashes exist; when git cannot be
+ * run (the sandboxed build), every stash is taken to hold it.
+ */
+function stashHolds(dir: string, line: string): boolean {
+  if (checkoutOf(dir).stashed === 0) return false;
+  const git = (...args: string[]) =>
+    new Deno.Command("git", { args: ["-C", dir, ...args], stdout: "piped", stderr: "null" })
+      .outputSync();
+  try {
+    const list = git("stash", "list", "--format=%H");
+    if (!list.success) return true;
+    for (const stash of new TextDecoder().decode(list.stdout).split("\n").filter(Boolean)) {
+      const held = git("show", `${stash}:./RunRecords.csv`);
+      const text = new TextDecoder().decode(held.stdout).replaceAll("\r", "");
+      if (held.success && `\n${text}\n`.includes(`\n${line}\n`)) return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** How far before a line its previous line is looked for: far longer than a record. */
 const PREVIOUS_BYTES = 1 << 20;
 
-/** The record line that ends right before `offset`; `""` for the header or none found. */
+/**
+ * The last whole record (its checksum matching: a torn line is passed over)
+ * before `offset`; `""` when the header, or nothing, comes first.
+ */
 function lineBefore(recordFile: string, offset: number): string {
   // Read back from the line's start a little at a time: a record is about 1 KiB.
   for (let size = 4096;; size *= 4) {
     const start = Math.max(0, offset - size);
-    const text = new TextDecoder().decode(read(recordFile, start, offset - start))
-      .replace(/\r?\n$/, "");
-    const from = text.lastIndexOf("\n");
-    if (from >= 0 || start === 0) {
-      const line = text.slice(from + 1);
-      return line.startsWith("SchemaVersion,") ? "" : line;
+    const lines = new TextDecoder().decode(read(recordFile, start, offset - start)).split("\n")
+      .map((line) => line.replace(/\r+$/, ""));
+    // The first piece may be cut short, unless the read began at the file's start.
+    for (let i = lines.length - 1; i >= (start === 0 ? 0 : 1); i--) {
+      if (lines[i].startsWith("SchemaVersion,")) return "";
+      if (checksumMatches(lines[i])) return lines[i];
     }
-    if (size >= PREVIOUS_BYTES) return "";
+    if (start === 0 || size >= PREVIOUS_BYTES) return "";
   }
 }
 

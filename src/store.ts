@@ -380,8 +380,8 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       const putBack = writer.restoreDropped();
       if (putBack.length > 0) {
         recoveries.push(
-          `put back ${putBack.join(" ")}, dropped by a program that replaced ${basename(path)} ` +
-            "after its append (git pull, checkout, reset)",
+          `put back ${putBack.join(" ")}, which a git command (pull, checkout, reset, revert) ` +
+            `had dropped from ${basename(path)}: runs are never taken out (SCHEMA.md 7.1)`,
         );
       }
       // The lock's recoveries are noted in the first record written under it.
@@ -396,11 +396,10 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       if (journalChecked) return [];
       journalChecked = true;
       try {
-        return putBackDropped(path, {
-          holds: (line) => fileContains(path, line),
-          append: (line) =>
-            writeLine(path, readFileState(file, path), line, lock, fsync).lineOffset,
-        });
+        return putBackDropped(
+          path,
+          (line) => writeLine(path, readFileState(file, path), line, lock, fsync).lineOffset,
+        );
       } catch {
         return []; // left to the next append: the journal keeps them
       }

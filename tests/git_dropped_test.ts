@@ -14,7 +14,7 @@
  * @module
  */
 import { join } from "node:path";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { journalPath } from "../src/journal.ts";
@@ -63,14 +63,20 @@ async function cloneBehind(): Promise<{ local: string; file: string }> {
 /**
  * `git pull` in `local` with its unlink of the record file held for 3 s, and
  * an emit by `agent` in that time: git checked the file before the emit and
- * replaces it after.
+ * replaces it after. With `whileWritten`, git's write of its new file is
+ * held 3 s too, and `whileWritten` runs while that file is empty.
  */
-async function emitDuringPull(local: string, agent: string): Promise<void> {
+async function emitDuringPull(
+  local: string,
+  agent: string,
+  whileWritten?: () => Promise<void>,
+): Promise<void> {
+  const held = whileWritten ? "unlink,unlinkat,write" : "unlink,unlinkat";
   const pull = new Deno.Command("strace", {
     args: [
       // As git names it (relative to the work tree): strace matches -P on the path as called.
       ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_enter=3000000"],
+      ...["-e", `trace=${held}`, "-e", `inject=${held}:delay_enter=3000000`],
       ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q", "--no-rebase"],
     ],
     cwd: local,
@@ -79,6 +85,10 @@ async function emitDuringPull(local: string, agent: string): Promise<void> {
   }).spawn();
   await new Promise((r) => setTimeout(r, 1500)); // git is held at its unlink by now
   await emit(local, agent);
+  if (whileWritten) {
+    await new Promise((r) => setTimeout(r, 3000)); // git's new file is there, empty
+    await whileWritten();
+  }
   const { code, stderr } = await pull.output();
   assertEquals(code, 0, new TextDecoder().decode(stderr));
 }
@@ -91,7 +101,8 @@ Deno.test("git dropped: an emit during a git pull's replacement of the file is l
   const flushed = await flush(local);
   assertEquals(flushed.code, 0, flushed.stderr);
   assert(
-    /RUN-\S+ {2}put back into .*RunRecords\.csv: a program that replaced it/.test(flushed.stdout),
+    /RUN-\S+ {2}put back into .*RunRecords\.csv, which a git command \(pull, checkout, reset, revert\) had dropped it from\n/
+      .test(flushed.stdout),
     flushed.stdout,
   );
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
@@ -114,7 +125,9 @@ Deno.test("git dropped: the next emit puts the dropped record back before its ow
   const ours = records.find((r) => r.AgentName === "OURS")!;
   const next = records.find((r) => r.AgentName === "NEXT")!;
   assert(
-    next.Notes.includes(`put back ${ours.RunID}, dropped by a program that replaced`),
+    next.Notes.includes(
+      `put back ${ours.RunID}, which a git command (pull, checkout, reset, revert) had dropped from RunRecords.csv: runs are never taken out (SCHEMA.md 7.1)`,
+    ),
     next.Notes,
   );
   // A record file moved away (a deliverable retired to _Archive/) and begun anew holds none of
@@ -205,4 +218,67 @@ Deno.test("git dropped: the journal keeps a line for a day after its append, sta
   assertEquals((await runCliProcess(["flush", dir])).stdout, "nothing spooled\n");
   assertEquals(await Deno.stat(journal).then(() => true, () => false), false);
   assertEquals(await Deno.readTextFile(join(del, ".runrec", ".gitignore")), "*\n");
+});
+
+Deno.test("git dropped: a flush while git writes its new file (empty yet) leaves the line to be judged again; a stash of another file holds nothing back; a detached HEAD that moved and a torn line before it are no obstacle (review-aa F1-F4)", async () => {
+  const { local, file } = await cloneBehind();
+  let during = "";
+  await emitDuringPull(local, "OURS", async () => {
+    during = (await flush(local)).stdout;
+  });
+  assertEquals(during, "nothing spooled\n", "git's file is empty: nothing to judge by yet");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM"]);
+  assertIncludes((await flush(local)).stdout, "put back into");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+  await git(local, "commit", "-qam", "ours");
+  // Dropped (git checkout -- standing for git's replacement), then a stash of another file only.
+  await Deno.writeTextFile(join(local, "notes.txt"), "a\n");
+  await git(local, "add", "notes.txt");
+  await git(local, "commit", "-qm", "notes");
+  await emit(local, "BEFORE_STASH");
+  await git(local, "checkout", "--", join(DEL, RECORD_FILE));
+  await Deno.writeTextFile(join(local, "notes.txt"), "b\n");
+  await git(local, "stash", "-q");
+  assertIncludes((await flush(local)).stdout, "put back into");
+  assertEquals((await agentsOf(file)).at(-1), "BEFORE_STASH");
+  await git(local, "stash", "drop", "-q");
+  await git(local, "commit", "-qam", "before stash");
+  // A detached HEAD (a submodule's) moved to a later commit by the command that dropped the line.
+  await git(local, "checkout", "-q", "--detach");
+  await emit(local, "DETACHED");
+  await Deno.copyFile(file, join(local, "..", "kept.csv"));
+  await git(local, "checkout", "-q", "--", join(DEL, RECORD_FILE));
+  await Deno.writeTextFile(join(local, "notes.txt"), "c\n");
+  await git(local, "commit", "-qam", "later, detached");
+  assertIncludes((await flush(local)).stdout, "put back into");
+  assertEquals((await agentsOf(file)).at(-1), "DETACHED");
+  // A torn line committed before the line: the record before it is the last whole one.
+  await Deno.writeTextFile(file, "v1.0,RUN-DEL-01-02-20261204-0000-009,DEL-01-02,TORN", {
+    append: true,
+  });
+  await git(local, "commit", "-qam", "a torn line");
+  await emit(local, "AFTER_TORN");
+  await git(local, "checkout", "-q", "--", join(DEL, RECORD_FILE));
+  assertIncludes((await flush(local)).stdout, "put back into");
+  assertEquals((await agentsOf(file)).at(-1), "AFTER_TORN");
+});
+
+Deno.test("git dropped: lines a pull moved are found in one read of the file, and the journal notes where they are now (review-aa F5)", async () => {
+  const { local, file } = await cloneBehind();
+  await emit(local, "OURS_1");
+  await emit(local, "OURS_2");
+  await git(local, "commit", "-qam", "ours");
+  await git(local, "pull", "-q", "--rebase");
+  // Rebased: upstream's run first, ours after it, in a new file.
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS_1", "OURS_2"]);
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
+  const text = await Deno.readTextFile(file);
+  const { dev, ino, birthtime } = await Deno.stat(file);
+  const noted = (await Deno.readTextFile(journalPath(file))).split("\n").filter((l) => l !== "")
+    .map((l) => JSON.parse(l));
+  assertEquals(noted.length, 2);
+  for (const entry of noted) {
+    const at = new TextEncoder().encode(text.slice(0, text.indexOf(entry.line))).length;
+    assertEquals([entry.offset, entry.file], [at, `${dev}:${ino}:${birthtime!.getTime()}`]);
+  }
 });

@@ -183,7 +183,7 @@ export const flushCommand: Command = {
       for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);
       for (const { runId, file } of report.putBack) {
         io.out(
-          `${runId}  put back into ${file}: a program that replaced it (git pull, checkout, reset) had dropped it\n`,
+          `${runId}  put back into ${file}, which a git command (pull, checkout, reset, revert) had dropped it from\n`,
         );
       }
       for (const id of report.alreadyWritten) {
