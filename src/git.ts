@@ -393,8 +393,9 @@ function gitNamesOnly(folder: string): ReadonlyMap<string, EntryKind> {
  * ```
  */
 export function checkoutOf(dir: string): { head: string; stashed: number } {
-  if (!gitDirsFound.has(dir)) gitDirsFound.set(dir, findGitDirs(dir, gitNamesOnly));
-  const dirs = gitDirsFound.get(dir);
+  // Kept once found; looked for again while none is (`git init` may come later in a process).
+  const dirs = gitDirsFound.get(dir) ?? findGitDirs(dir, gitNamesOnly);
+  if (dirs) gitDirsFound.set(dir, dirs);
   if (!dirs) return { head: "", stashed: 0 };
   let stashed = 0;
   try {
@@ -404,8 +405,8 @@ export function checkoutOf(dir: string): { head: string; stashed: number } {
   return { head: readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "", stashed };
 }
 
-/** The git folders of each folder {@linkcode checkoutOf} was asked about: found once a process. */
-const gitDirsFound = new Map<string, ReturnType<typeof findGitDirs>>();
+/** The git folders of each folder {@linkcode checkoutOf} found them for, in this process. */
+const gitDirsFound = new Map<string, { gitDir: string; commonDir: string }>();
 
 /** `git rev-parse HEAD` in `dir`; `""` when it fails or git cannot be started. */
 async function gitHeadFromGit(dir: string): Promise<string> {

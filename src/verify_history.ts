@@ -2556,16 +2556,22 @@ function restoreRemedy(
   to = path,
 ) {
   const folder = to.includes("/") ? to.slice(0, to.lastIndexOf("/")) : ".";
-  // The old version, then the lines the file gained since: a checkout of the old version alone
-  // would drop every record appended since, committed or not (review-z F1).
+  // The old version, then the lines the file gained since (compared without CR: a work tree
+  // checked out with CR LF): a checkout of the old version alone would drop every record
+  // appended since, committed or not (review-z F1). Run from the repository's top, as git
+  // names the paths, in a folder made again if `git rm -r` took it (review-aa F6, F7).
   const file = shellWord(to);
   const next = shellWord(`${to}.new`);
-  const command = `\`git show ${shellWord(`${short(previous)}:${path}`)} > ${next} && ` +
-    `{ grep -vxFf ${next} ${file} >> ${next}; mv ${next} ${file}; }\`, \`git add ${file}\``;
+  const command = `\`(cd "$(git rev-parse --show-toplevel)" && mkdir -p ${shellWord(folder)} && ` +
+    `git show ${shellWord(`${short(previous)}:${path}`)} > ${next} && { tr -d '\\r' < ${file} ` +
+    `2>/dev/null | grep -vxFf ${next} >> ${next}; mv ${next} ${file}; } && git add ${file})\``;
+  // A commit that only deleted the file is empty once it is back: amended, it must be allowed to.
+  const amend = restore === "restore it"
+    ? "git commit --amend --allow-empty"
+    : "git commit --amend";
   return `if a revert or \`git rm\` took it, ${restore} in that commit (${command}, then ` +
-    "`git commit --amend`) or, once " +
-    "pushed, in a new " +
-    "one (a check from before it still fails); to undo a run, keep its record and mark it " +
+    `\`${amend}\`) or, once pushed, in a new one (a check from before it still fails); to undo ` +
+    "a run, keep its record and mark it " +
     `\`runrec annotate ${shellWord(folder)} ${runIds?.[0] ?? "RUN-…"} --invalidates\``;
 }
 

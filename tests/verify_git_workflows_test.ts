@@ -267,7 +267,7 @@ Deno.test("verify --since: a deleted record file is named as given, with the com
         "revert or `git rm` took it, restore it in that commit (" +
         `${
           restoreCommands(base.slice(0, 7), relative)
-        }, then \`git commit --amend\`) or, once pushed, ` +
+        }, then \`git commit --amend --allow-empty\`) or, once pushed, ` +
         "in a new one (a check from before it still fails); to undo a run, keep its record " +
         `and mark it \`runrec annotate PKG-01_Alpha/${OTHER_DEL} RUN-… --invalidates\`\n`,
     ),
@@ -338,23 +338,25 @@ Deno.test("verify --since: a record line removed from among others is named by i
     new RegExp(
       `${MAIN_DEL}/RunRecords\\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "drop the first ` +
         `record": record ${removedId} \\(line 2\\) was removed, against the version in ` +
-        "([0-9a-f]{7}); if a revert or `git rm` took it, put its lines back in that commit " +
-        "\\(`git show \\1:PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv > PKG-01_Alpha/" +
-        "DEL-01-02_Flow_Meter/RunRecords\\.csv\\.new && \\{ grep -vxFf PKG-01_Alpha/DEL-01-02_" +
-        "Flow_Meter/RunRecords\\.csv\\.new PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv >> " +
-        "PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv\\.new; mv PKG-01_Alpha/DEL-01-02_Flow_" +
-        "Meter/RunRecords\\.csv\\.new PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv; \\}`, " +
-        "`git add PKG-01_Alpha/DEL-01-02_Flow_Meter/RunRecords\\.csv`, then `git commit --amend`\\) " +
-        "or, once pushed, in a new one \\(a check from before it still fails\\); to undo a run, " +
-        `keep its record and mark it \`runrec annotate PKG-01_Alpha/${MAIN_DEL} ${removedId} ` +
-        "--invalidates`\n",
+        "([0-9a-f]{7}); if a revert or `git rm` took it, put its lines back in that commit \\(",
     ),
+  );
+  const rev = /against the version in ([0-9a-f]{7});/.exec(removed.stdout)![1];
+  assert.ok(
+    removed.stdout.includes(
+      `put its lines back in that commit (${
+        restoreCommands(rev, `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`)
+      }, then \`git commit --amend\`) or, once pushed, in a new one (a check from before it ` +
+        `still fails); to undo a run, keep its record and mark it \`runrec annotate ` +
+        `PKG-01_Alpha/${MAIN_DEL} ${removedId} --invalidates\`\n`,
+    ),
+    removed.stdout,
   );
   // The remedy as printed, with a run appended since and not committed: every record is kept
   // (a checkout of the old version dropped the new run: review-z F1), and the check holds.
   await run(del, "LATER", "2026-10-05T00:00:00Z");
-  const remedy = /\(`(.+?)`, `(git add .+?)`, then/.exec(removed.stdout)!;
-  for (const command of [remedy[1], remedy[2], "git commit -q --amend --no-edit"]) {
+  const remedy = /\(`(.+?)`, then/.exec(removed.stdout)!;
+  for (const command of [remedy[1], "git commit -q --amend --no-edit"]) {
     const done = await new Deno.Command("sh", { args: ["-c", command], cwd: repo }).output();
     assert.equal(done.code, 0, command);
   }
@@ -656,7 +658,7 @@ Deno.test("verify --since: git revert of an agent's commit fails, naming the rem
     reverted.stdout,
   );
   // Done as it says: the revert keeps the record file, the run is marked.
-  const remedy = /\(`(.+?)`, `git add .+?`, then/.exec(reverted.stdout)!;
+  const remedy = /\(`(.+?)`, then/.exec(reverted.stdout)!;
   const done = await new Deno.Command("sh", { args: ["-c", remedy[1]], cwd: repo }).output();
   assert.equal(done.code, 0, remedy[1]);
   await git(repo, "commit", "-q", "--amend", "--no-edit", "-a");
@@ -735,4 +737,28 @@ Deno.test("verify --since: a criss-cross history (each side merged the other's f
   const dropped = await runCliProcess(["verify", repo, "--since", base]);
   assert.equal(dropped.code, 1, dropped.stdout + dropped.stderr);
   await Deno.remove(repo, { recursive: true });
+});
+
+Deno.test("verify --since: the restore command as printed, run from a subfolder of a work tree checked out with CR LF, keeps every record once and the check holds (review-aa F6, F7)", async () => {
+  const { repo, del, file, base } = await repository();
+  await git(repo, "config", "core.autocrlf", "true");
+  await git(repo, "rm", "-q", "--cached", "-r", ".");
+  await git(repo, "reset", "-q", "--hard");
+  await run(del, "SECOND", "2026-10-02T00:00:00Z");
+  await git(repo, "commit", "-qam", "agent run");
+  await git(repo, "revert", "--no-edit", "HEAD");
+  await Deno.remove(journalPath(file)); // as in a clone that did not record it
+  await run(del, "LATER", "2026-10-05T00:00:00Z");
+  const sub = join(repo, "PKG-01_Alpha");
+  const failed = await runCliProcess(["verify", MAIN_DEL, "--since", base], undefined, {}, sub);
+  assert.equal(failed.code, 1, failed.stdout);
+  const remedy = /\(`(.+?)`, then/.exec(failed.stdout)!;
+  for (const command of [remedy[1], "git commit -q --amend --no-edit"]) {
+    const done = await new Deno.Command("sh", { args: ["-c", command], cwd: sub }).output();
+    assert.equal(done.code, 0, `${command}: ${new TextDecoder().decode(done.stderr)}`);
+  }
+  const agents = (await lines(file)).slice(1).map((l) => l.split(",")[3]);
+  assert.deepEqual(agents, ["BASE", "SECOND", "LATER"]);
+  const held = await runCliProcess(["verify", MAIN_DEL, "--since", base], undefined, {}, sub);
+  assert.equal(held.code, 0, held.stdout);
 });

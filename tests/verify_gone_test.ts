@@ -102,7 +102,7 @@ Deno.test("verify --since: a record file created after REV whose records were co
       `records at ${short(runs)}; if a ` +
       `revert or \`git rm\` took it, restore it in that commit (${
         restoreCommands(short(runs), FILE)
-      }, then \`git commit --amend\`)`,
+      }, then \`git commit --amend --allow-empty\`)`,
   );
   assertEquals(audit.out.includes("no RunRecords.csv found"), false, audit.out);
   // As --since the commit that held them already said.

@@ -1,13 +1,15 @@
 /**
- * The commands `verify --since` gives to put back the records a commit took
+ * The command `verify --since` gives to put back the records a commit took
  * out of `path` (the version at `rev`, then the lines gained since), as the
- * message quotes them.
+ * message quotes it.
  *
  * @module
  */
 
-/** `verify`'s restore commands for `path` from `rev`, quoted as in its message. */
+/** `verify`'s restore command for `path` (now at `to`) from `rev`, quoted as in its message. */
 export function restoreCommands(rev: string, path: string, to = path): string {
-  return `\`git show ${rev}:${path} > ${to}.new && { grep -vxFf ${to}.new ${to} >> ${to}.new; ` +
-    `mv ${to}.new ${to}; }\`, \`git add ${to}\``;
+  const folder = to.includes("/") ? to.slice(0, to.lastIndexOf("/")) : ".";
+  return `\`(cd "$(git rev-parse --show-toplevel)" && mkdir -p ${folder} && git show ${rev}:${path} ` +
+    `> ${to}.new && { tr -d '\\r' < ${to} 2>/dev/null | grep -vxFf ${to}.new >> ${to}.new; ` +
+    `mv ${to}.new ${to}; } && git add ${to})\``;
 }
