@@ -5,13 +5,13 @@
  * that `RunRecords.csv` is as committed, then writes another file in its
  * place, and a record appended between the two is in the file git replaced.
  * The next append (or `runrec flush`) finds such a line missing from a file
- * that replaced the one it was appended to and still holds the record before
- * it, and puts it back, byte for byte. A file rewritten in place, or begun
- * anew, is not git's doing.
+ * that replaced the one it was appended to and still holds the last whole
+ * record before it, and puts it back, byte for byte. A file rewritten in
+ * place, or begun anew, is not git's doing.
  *
- * A line is put back only on the `HEAD` it was appended on: after a branch
- * switch it belongs to the other branch. One a `git stash` made since may
- * hold is left to `git stash pop`, unless the stash is gone.
+ * A line is put back only on the branch it was appended on (every detached
+ * `HEAD` counts as one): after a branch switch it belongs to the other
+ * branch. One a `git stash` holds is left to `git stash pop`.
  *
  * @module
  */
@@ -35,7 +35,7 @@ const PRUNE_BYTES = 1 << 20;
 /**
  * One appended line: when, on which `HEAD` and with which last stash
  * (ms, see `checkoutOf`), into which file (its identity: {@linkcode identityOf}),
- * at which offset, after which record line (`""`: the file's first record).
+ * at which offset, after which whole record (`""`: the file's first record).
  * `file` and `stashed` are brought up to date each time the line is checked.
  */
 interface Entry {
@@ -160,7 +160,10 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     entry.stashed = checkout.stashed;
   }
   const lines = entries.map((entry) => `\n${JSON.stringify(entry)}`);
-  for (let bytes = lines.join("").length; bytes > PRUNE_BYTES / 2;) bytes -= lines.shift()!.length;
+  const bytesOf = (line: string) => new TextEncoder().encode(line).length;
+  for (let bytes = bytesOf(lines.join("")); bytes > PRUNE_BYTES / 2;) {
+    bytes -= bytesOf(lines.shift()!);
+  }
   try {
     // None left: no file, so that `flush` of a root takes no lock where nothing is owed.
     if (lines.length === 0) Deno.removeSync(path);
