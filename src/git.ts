@@ -12,6 +12,9 @@ import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
 
+/** What git's search asks of a folder: whether it holds a name, and what it is. */
+type NameLookup = (dir: string) => Pick<ReadonlyMap<string, EntryKind>, "get" | "has">;
+
 /** Output of one git call. */
 export interface GitResult {
   /** Exit code of git. */
@@ -109,7 +112,7 @@ function gitFileTarget(dotGit: string, folder: string): string | undefined {
 /**
  * The folder git itself names for a git folder: its own, and the common one (linked work trees).
  */
-function withCommonDir(gitDir: string, list: ListFolder): { gitDir: string; commonDir: string } {
+function withCommonDir(gitDir: string, list: NameLookup): { gitDir: string; commonDir: string } {
   const common = list(gitDir).has("commondir")
     ? readText(join(gitDir, "commondir"))?.trim()
     : undefined;
@@ -130,7 +133,7 @@ function withCommonDir(gitDir: string, list: ListFolder): { gitDir: string; comm
  */
 export function gitDirsOf(
   workTree: string,
-  list: ListFolder = folderEntries,
+  list: NameLookup = folderEntries,
 ): { gitDir: string; commonDir: string } | undefined {
   const kind = list(workTree).get(".git");
   const dotGit = join(workTree, ".git");
@@ -245,7 +248,7 @@ function realFolder(dir: string): string {
  */
 function findGitDirs(
   dir: string,
-  list: ListFolder,
+  list: NameLookup,
 ): { gitDir: string; commonDir: string } | undefined {
   const fromEnvironment = gitDirFromEnvironment();
   if (fromEnvironment) {
@@ -367,17 +370,16 @@ export function gitHead(dir: string, list: ListFolder = folderEntries): Promise<
 }
 
 /**
- * The names git's search asks a folder for, each looked up on its own: an
- * append asks for them every time, and listing a folder of many names (an
- * execution root) would cost it far more.
+ * A folder's names one at a time, each looked up when asked: an append asks
+ * git's few names every time, and listing a folder of many (an execution
+ * root) would cost it far more.
  */
-function gitNamesOnly(folder: string): ReadonlyMap<string, EntryKind> {
-  const found = new Map<string, EntryKind>();
-  for (const name of [".git", "commondir", "reftable"]) {
+function gitNamesOnly(folder: string): ReturnType<NameLookup> {
+  const get = (name: string) => {
     const kind = kindOf(join(folder, name));
-    if (kind !== "other") found.set(name, kind);
-  }
-  return found;
+    return kind === "other" ? undefined : kind;
+  };
+  return { get, has: (name) => get(name) !== undefined };
 }
 
 /**
@@ -405,7 +407,7 @@ export function checkoutOf(dir: string): { head: string; stashed: number } {
   return { head: readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "", stashed };
 }
 
-/** The git folders of each folder {@linkcode checkoutOf} found them for, in this process. */
+/** The git folders {@linkcode checkoutOf} found for each folder, in this process. */
 const gitDirsFound = new Map<string, { gitDir: string; commonDir: string }>();
 
 /** `git rev-parse HEAD` in `dir`; `""` when it fails or git cannot be started. */

@@ -18,7 +18,7 @@
 import { basename, dirname, join } from "./path.ts";
 import { checkoutOf } from "./git.ts";
 import { checksumMatches } from "./codec.ts";
-import { inStateFolder, writeFileDurably } from "./state_folder.ts";
+import { inStateFolder } from "./state_folder.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -167,7 +167,12 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   try {
     // None left: no file, so that `flush` of a root takes no lock where nothing is owed.
     if (lines.length === 0) Deno.removeSync(path);
-    else writeFileDurably(path, lines.join(""));
+    else {
+      // One name, as the SEQ index's: writers hold the lock, and what a killed one left is
+      // overwritten by the next.
+      Deno.writeTextFileSync(`${path}.tmp`, lines.join(""));
+      Deno.renameSync(`${path}.tmp`, path);
+    }
   } catch { /* kept as it was: its lines are checked again next time */ }
   return putBack;
 }
@@ -261,13 +266,13 @@ function lineBefore(recordFile: string, offset: number): string {
   }
 }
 
-/** How much of the journal's start and end the usual check reads. */
-const EDGE_BYTES = 1 << 14;
+/** How much of the journal's start and end the usual check reads first: a few entries. */
+const EDGE_BYTES = 1 << 12;
 
 /**
  * The journal's size and its first and last entries (each `undefined` when
- * spoilt or longer than {@linkcode EDGE_BYTES}), read from its two ends;
- * `undefined` when there is no journal.
+ * spoilt), read from its two ends, more where an entry is longer (a record
+ * with long Notes); `undefined` when there is no journal.
  */
 function edgeEntries(path: string): { size: number; first?: Entry; last?: Entry } | undefined {
   let size: number;
@@ -278,17 +283,20 @@ function edgeEntries(path: string): { size: number; first?: Entry; last?: Entry 
   }
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   // Each entry starts with `\n`: the first ends where the second starts; the last ends the file.
-  const head = decode(read(path, 0, Math.min(size, EDGE_BYTES)));
-  const second = head.indexOf("\n", 1);
-  const tail = decode(read(path, Math.max(0, size - EDGE_BYTES), Math.min(size, EDGE_BYTES)));
-  const lastStart = tail.lastIndexOf("\n");
-  return {
-    size,
-    first: second < 0 && size > EDGE_BYTES
-      ? undefined
-      : parseEntry(head.slice(1, second < 0 ? undefined : second))[0],
-    last: lastStart < 0 ? undefined : parseEntry(tail.slice(lastStart + 1))[0],
-  };
+  let first: string | undefined;
+  for (let n = EDGE_BYTES; first === undefined; n *= 4) {
+    const head = decode(read(path, 0, Math.min(size, n)));
+    const second = head.indexOf("\n", 1);
+    if (second >= 0 || n >= size) first = head.slice(1, second < 0 ? undefined : second);
+  }
+  let last: string | undefined;
+  for (let n = EDGE_BYTES; last === undefined && n < 4 * size; n *= 4) {
+    const start = Math.max(0, size - n);
+    const tail = decode(read(path, start, size - start));
+    const at = tail.lastIndexOf("\n");
+    if (at >= 0) last = tail.slice(at + 1);
+  }
+  return { size, first: parseEntry(first)[0], last: parseEntry(last ?? "")[0] };
 }
 
 /** Up to `length` bytes of the file at `offset`; fewer at its end or when it cannot be read. */
