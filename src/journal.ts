@@ -45,6 +45,7 @@ interface Entry {
   file: string;
   offset: number;
   previous: string;
+  first: string;
   line: string;
 }
 
@@ -81,6 +82,7 @@ export function journalAppended(recordFile: string, offset: number, line: string
       file: identityOf(recordFile),
       offset,
       previous: lineBefore(recordFile, offset),
+      first: firstRecord(recordFile, line),
       line,
     };
     // Each entry starts a line of its own: one a full disk cut short spoils no other.
@@ -118,7 +120,7 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   const { first, last } = edges;
   if (
     first !== undefined && now - first.at < PRUNE_AFTER_MS && edges.size <= PRUNE_BYTES &&
-    last !== undefined && branchOf(last.head) === branchOf(checkout.head) &&
+    last !== undefined && last.head === checkout.head &&
     last.stashed === checkout.stashed &&
     (identity === "" ? lineAt(recordFile, last) : last.file === identity)
   ) {
@@ -131,28 +133,36 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     return [];
   }
   const entries = text.split("\n").flatMap(parseEntry).filter((e) => now - e.at < KEPT_MS);
-  const ours = (e: Entry) => branchOf(e.head) === branchOf(checkout.head);
+  const ours = (e: Entry) => onBranch(e.head, checkout.head);
   // This branch's lines not where they went: in another file at the path (git's, after a pull),
   // and moved or gone. (A file rewritten in place is an edit, for `verify` to judge.)
   const unsettled = entries.filter((e) =>
     ours(e) && (identity === "" || identity !== e.file) && !lineAt(recordFile, e)
   );
-  const found = offsetsOf(recordFile, unsettled.flatMap((e) => [e.line, e.previous]));
-  const putBack: string[] = [];
+  const found = offsetsOf(recordFile, unsettled.flatMap((e) => [e.line, e.previous, e.first]));
   for (const entry of unsettled) {
     const at = found.get(entry.line);
-    if (at !== undefined) {
-      entry.offset = at;
-    } else if (
-      // git's version of the file holds every record committed before the line: a file begun
-      // anew (a deliverable restarted), or one still being written, does not: looked at again.
-      entry.previous !== "" && found.has(entry.previous) &&
-      !stashHolds(dirname(recordFile), entry.line)
-    ) {
-      entry.offset = append(entry.line);
-      entry.at = now; // kept a day more, as a line just appended
-      putBack.push(entry.line.split(",")[1]);
-    }
+    if (at !== undefined) entry.offset = at;
+  }
+  // Missing from a file that holds a record the one it went to held before it: git's version,
+  // which holds every record committed. A file begun anew (a deliverable restarted), or one
+  // still being written, holds none: looked at again later.
+  const missing = unsettled.filter((e) =>
+    !found.has(e.line) && [e.previous, e.first].some((line) => line !== "" && found.has(line))
+  );
+  // Not lost if a branch, tag or stash holds it: moved to another branch on purpose, or the file
+  // is another branch's while `git checkout` is under way. Without git (the sandboxed build), a
+  // line is left alone on another HEAD or after a stash made since.
+  const held = heldByGit(dirname(recordFile), missing.map((e) => e.line));
+  const putBack: string[] = [];
+  for (const entry of missing) {
+    const kept = held === undefined
+      ? entry.head !== checkout.head || entry.at < checkout.stashed
+      : held.has(entry.line);
+    if (kept) continue;
+    entry.offset = append(entry.line);
+    entry.at = now; // kept a day more, as a line just appended
+    putBack.push(entry.line.split(",")[1]);
   }
   const settledIn = identityOf(recordFile);
   for (const entry of entries.filter(ours)) {
@@ -175,14 +185,6 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     }
   } catch { /* kept as it was: its lines are checked again next time */ }
   return putBack;
-}
-
-/**
- * The branch a `HEAD` is on: its ref, or one name for every detached `HEAD`
- * (a submodule's update, a rebase under way, moves it from commit to commit).
- */
-function branchOf(head: string): string {
-  return head.startsWith("ref:") ? head : "detached";
 }
 
 /**
@@ -220,27 +222,50 @@ function offsetsOf(recordFile: string, lines: readonly string[]): Map<string, nu
 }
 
 /**
- * Whether a `git stash` of the work tree holding `dir` holds `line` in its
- * `RunRecords.csv` there (`git stash pop` brings it back). Asked of git only
- * for a line missing from the file, when stashes exist; when git cannot be
- * run (the sandboxed build), every stash is taken to hold it.
+ * Whether a line noted on `noted` may be this checkout's (`head`): not when
+ * both name branches and not the same one. A detached `HEAD` (a rebase under
+ * way, a submodule's update) may be either's.
  */
-function stashHolds(dir: string, line: string): boolean {
-  if (checkoutOf(dir).stashed === 0) return false;
+function onBranch(noted: string, head: string): boolean {
+  return noted === head || !noted.startsWith("ref:") || !head.startsWith("ref:");
+}
+
+/**
+ * Which of `lines` a branch, tag, remote branch or stash of the repository
+ * holding `dir` has in its `RunRecords.csv` there (one `git grep`);
+ * `undefined` when git cannot say (not started: the sandboxed build).
+ */
+function heldByGit(dir: string, lines: readonly string[]): Set<string> | undefined {
+  const held = new Set<string>();
+  if (lines.length === 0) return held;
   const git = (...args: string[]) =>
     new Deno.Command("git", { args: ["-C", dir, ...args], stdout: "piped", stderr: "null" })
       .outputSync();
+  const words = (bytes: Uint8Array) => new TextDecoder().decode(bytes).split("\n").filter(Boolean);
   try {
-    const list = git("stash", "list", "--format=%H");
-    if (!list.success) return true;
-    for (const stash of new TextDecoder().decode(list.stdout).split("\n").filter(Boolean)) {
-      const held = git("show", `${stash}:./RunRecords.csv`);
-      const text = new TextDecoder().decode(held.stdout).replaceAll("\r", "");
-      if (held.success && `\n${text}\n`.includes(`\n${line}\n`)) return true;
+    const refs = git(
+      "for-each-ref",
+      "--format=%(objectname)",
+      "refs/heads",
+      "refs/remotes",
+      "refs/tags",
+    );
+    const stashes = git("stash", "list", "--format=%H");
+    if (!refs.success || !stashes.success) return undefined;
+    const revs = [...new Set([...words(refs.stdout), ...words(stashes.stdout)])];
+    if (revs.length === 0) return held;
+    const patterns = lines.flatMap((line) => ["-e", line]);
+    const grep = git("grep", "--null", "-F", ...patterns, ...revs, "--", "RunRecords.csv");
+    if (!grep.success && grep.code !== 1) return undefined; // 1: nothing found
+    // `<rev>:<path>` NUL `<line>`: a line that holds one of `lines` is one only when it is it.
+    const wanted = new Set(lines);
+    for (const match of words(grep.stdout)) {
+      const line = match.slice(match.indexOf("\0") + 1).replace(/\r$/, "");
+      if (wanted.has(line)) held.add(line);
     }
-    return false;
+    return held;
   } catch {
-    return true;
+    return undefined;
   }
 }
 
@@ -264,6 +289,18 @@ function lineBefore(recordFile: string, offset: number): string {
     }
     if (start === 0 || size >= PREVIOUS_BYTES) return "";
   }
+}
+
+/**
+ * The file's first whole record, unless it is `line` (`""` then, or when
+ * none is found in the file's first 64 KiB): git's version of the file holds
+ * it when it was committed, as it holds the record before the line.
+ */
+function firstRecord(recordFile: string, line: string): string {
+  const lines = new TextDecoder().decode(read(recordFile, 0, 1 << 16)).split("\n").slice(1, -1)
+    .map((text) => text.replace(/\r+$/, ""));
+  const first = lines.find((text) => !text.startsWith("SchemaVersion,") && checksumMatches(text));
+  return first === undefined || first === line ? "" : first;
 }
 
 /** How much of the journal's start and end the usual check reads first: a few entries. */
@@ -321,6 +358,7 @@ function parseEntry(text: string): Entry[] {
     const entry = JSON.parse(text);
     return typeof entry?.line === "string" && typeof entry.head === "string" &&
         typeof entry.file === "string" && typeof entry.previous === "string" &&
+        typeof entry.first === "string" &&
         Number.isSafeInteger(entry.at) && Number.isSafeInteger(entry.offset) &&
         Number.isSafeInteger(entry.stashed)
       ? [entry]

@@ -282,3 +282,45 @@ Deno.test("git dropped: lines a pull moved are found in one read of the file, an
     assertEquals([entry.offset, entry.file], [at, `${dev}:${ino}:${birthtime!.getTime()}`]);
   }
 });
+
+Deno.test("git dropped: a line moved to another branch on purpose, or held by the branch being checked out, is not put back; one journal entry missing spoils no later one (soak8 F1, F3, F4)", async () => {
+  const { local, file } = await cloneBehind();
+  await git(local, "pull", "-q", "--no-rebase");
+  // Recorded on main, carried uncommitted to a new branch and committed there: not lost.
+  await emit(local, "MEANT_FOR_FEATURE");
+  await git(local, "checkout", "-q", "-b", "feature");
+  await git(local, "commit", "-qam", "the run, on feature");
+  await git(local, "checkout", "-q", "main");
+  await emit(local, "NEXT_ON_MAIN");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "NEXT_ON_MAIN"]);
+  await git(local, "commit", "-qam", "next on main");
+  // `git checkout feature` with HEAD's update held 3 s: its file is at the path, HEAD still main.
+  const checkout = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(local, ".git", "HEAD.lock")],
+      ...["-e", "trace=rename", "-e", "inject=rename:delay_enter=3000000"],
+      ...["git", "checkout", "-q", "feature"],
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 1500));
+  assertEquals((await flush(local)).stdout, "nothing spooled\n", "main's line is main's");
+  assertEquals((await checkout.output()).code, 0);
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "MEANT_FOR_FEATURE"]);
+  await git(local, "checkout", "-q", "main");
+  // R2's journal entry lost (removed here, as a full disk or a kill at the wrong moment would):
+  // R3 and R4, dropped with it, are put back all the same.
+  for (const agent of ["R1", "R2", "R3", "R4"]) {
+    await emit(local, agent);
+    if (agent === "R2") {
+      const journal = journalPath(file);
+      const text = await Deno.readTextFile(journal);
+      await Deno.writeTextFile(journal, text.slice(0, text.lastIndexOf("\n")));
+    }
+  }
+  await git(local, "checkout", "-q", "--", join(DEL, RECORD_FILE));
+  await flush(local);
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "NEXT_ON_MAIN", "R1", "R3", "R4"]);
+});
