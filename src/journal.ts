@@ -6,12 +6,14 @@
  * place, and a record appended between the two is in the file git replaced.
  * The next append (or `runrec flush`) finds such a line missing from a file
  * that replaced the one it was appended to and still holds the last whole
- * record before it, and puts it back, byte for byte. A file rewritten in
+ * record before it (or the file's first), and puts it back, byte for byte. A file rewritten in
  * place, or begun anew, is not git's doing.
  *
- * A line is put back only on the branch it was appended on (every detached
- * `HEAD` counts as one): after a branch switch it belongs to the other
- * branch. One a `git stash` holds is left to `git stash pop`.
+ * A line a branch, tag or stash holds is not lost: it was carried to another
+ * branch on purpose, or the file is another branch's while `git checkout`
+ * runs; `git stash pop` brings back one a stash holds. Nor is a line of
+ * another named branch put back (a detached `HEAD`, as in a rebase, may be
+ * either's).
  *
  * @module
  */
