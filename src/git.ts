@@ -407,6 +407,26 @@ export function checkoutOf(dir: string): { head: string; stashed: number } {
   return { head: readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "", stashed };
 }
 
+/**
+ * The commits in which a rebase or merge under way keeps the uncommitted
+ * changes it took aside (`--autostash`), in the work tree holding `dir`:
+ * not stashes `git stash list` names, but put back by the command when it
+ * ends. Read from the files.
+ *
+ * @example
+ * ```ts
+ * import { autostashes } from "./git.ts";
+ * autostashes("."); // [] unless a `git pull --rebase --autostash` is under way
+ * ```
+ */
+export function autostashes(dir: string): string[] {
+  const dirs = findGitDirs(dir, gitNamesOnly);
+  if (!dirs) return [];
+  return ["rebase-merge/autostash", "rebase-apply/autostash", "MERGE_AUTOSTASH"]
+    .map((name) => readText(join(dirs.gitDir, name))?.trim() ?? "")
+    .filter((id) => OBJECT_ID.test(id));
+}
+
 /** The git folders {@linkcode checkoutOf} found for each folder, in this process. */
 const gitDirsFound = new Map<string, { gitDir: string; commonDir: string }>();
 

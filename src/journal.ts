@@ -18,7 +18,7 @@
  * @module
  */
 import { basename, dirname, join } from "./path.ts";
-import { checkoutOf } from "./git.ts";
+import { autostashes, checkoutOf } from "./git.ts";
 import { checksumMatches } from "./codec.ts";
 import { inStateFolder } from "./state_folder.ts";
 
@@ -233,8 +233,9 @@ function onBranch(noted: string, head: string): boolean {
 }
 
 /**
- * Which of `lines` a branch, tag, remote branch or stash of the repository
- * holding `dir` has in its `RunRecords.csv` there (one `git grep`);
+ * Which of `lines` a branch, tag, remote branch or stash (an autostash of a
+ * rebase or merge under way too) of the repository holding `dir` has in its
+ * `RunRecords.csv` there (one `git grep`);
  * `undefined` when git cannot say (not started: the sandboxed build).
  */
 function heldByGit(dir: string, lines: readonly string[]): Set<string> | undefined {
@@ -254,7 +255,9 @@ function heldByGit(dir: string, lines: readonly string[]): Set<string> | undefin
     );
     const stashes = git("stash", "list", "--format=%H");
     if (!refs.success || !stashes.success) return undefined;
-    const revs = [...new Set([...words(refs.stdout), ...words(stashes.stdout)])];
+    const revs = [
+      ...new Set([...words(refs.stdout), ...words(stashes.stdout), ...autostashes(dir)]),
+    ];
     if (revs.length === 0) return held;
     const patterns = lines.flatMap((line) => ["-e", line]);
     const grep = git("grep", "--null", "-F", ...patterns, ...revs, "--", "RunRecords.csv");

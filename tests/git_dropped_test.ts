@@ -324,3 +324,37 @@ Deno.test("git dropped: a line moved to another branch on purpose, or held by th
   await flush(local);
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "NEXT_ON_MAIN", "R1", "R3", "R4"]);
 });
+
+Deno.test("git dropped: a line a pull --rebase --autostash took aside is not put back while the rebase runs; the autostash brings it back once (soak8, w3)", async () => {
+  const { local, file } = await cloneBehind();
+  await emit(local, "LOCAL");
+  await git(local, "commit", "-qam", "a local run");
+  await emit(local, "UNCOMMITTED");
+  // Every unlink of the record file held 2 s: the flush runs with the rebase under way.
+  const pull = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_enter=2000000"],
+      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+      ...["--rebase", "--autostash"],
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 3000));
+  assert(
+    [".git/rebase-merge/autostash", ".git/MERGE_AUTOSTASH"].some((f) => {
+      try {
+        return Deno.statSync(join(local, f)).isFile;
+      } catch {
+        return false;
+      }
+    }),
+    "the rebase is under way, its autostash kept",
+  );
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
+  const { code, stderr } = await pull.output();
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "LOCAL", "UNCOMMITTED"]);
+});
