@@ -237,8 +237,14 @@ function onBranch(noted: string, head: string): boolean {
  * rebase or merge under way too) of the repository holding `dir` has in its
  * `RunRecords.csv` there (one `git grep`);
  * `undefined` when git cannot say (not started: the sandboxed build).
+ *
+ * @example
+ * ```ts
+ * import { heldByGit } from "./journal.ts";
+ * heldByGit("/p/DEL-01-02_X", ["v1.0,RUN-DEL-01-02-…"]); // Set {} unless a stash holds it
+ * ```
  */
-function heldByGit(dir: string, lines: readonly string[]): Set<string> | undefined {
+export function heldByGit(dir: string, lines: readonly string[]): Set<string> | undefined {
   const held = new Set<string>();
   if (lines.length === 0) return held;
   const git = (...args: string[]) =>

@@ -17,7 +17,7 @@ import { NAMED_RUNS } from "./agent_notes.ts";
 import { REAPED_ERROR } from "./run_files.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
-import { journalAppended, putBackDropped } from "./journal.ts";
+import { heldByGit, journalAppended, putBackDropped } from "./journal.ts";
 import {
   acquireLock,
   type ContentionReport,
@@ -431,6 +431,14 @@ function appendLocked(
       // hold our line already: then it is written, and a retry would write the run twice.
       if (e.line !== undefined && fileContains(path, e.line)) {
         throw new WriteError(`${path}: replaced by a copy that holds the record`, { landed: true });
+      }
+      // So may the stash a `git stash` made of the file we wrote before it replaced it: popped,
+      // it brings the record back, and one written again now would be there twice.
+      if (e.line !== undefined && heldByGit(dirname(path), [e.line])?.has(e.line)) {
+        throw new WriteError(
+          `${path}: replaced by git, which keeps the record (a stash: git stash pop brings it back)`,
+          { landed: true },
+        );
       }
       if (attempt === ATTEMPTS) throw e;
     }

@@ -19,6 +19,7 @@ import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { journalPath } from "../src/journal.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
+import { RUNREC } from "./support/runs.ts";
 
 const DEL = join("PKG-01_Alpha", "1_Working", "DEL-01-02_Spec");
 
@@ -357,4 +358,32 @@ Deno.test("git dropped: a line a pull --rebase --autostash took aside is not put
   const { code, stderr } = await pull.output();
   assertEquals(code, 0, new TextDecoder().decode(stderr));
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "LOCAL", "UNCOMMITTED"]);
+});
+
+Deno.test("git dropped: an emit whose file a git stash replaced after its write is not written again: the stash keeps it, and its pop brings it back once", async () => {
+  const { local, file } = await cloneBehind();
+  await emit(local, "UNCOMMITTED");
+  // The emit's fsync held 2 s: `git stash` takes the file with its line, then resets it.
+  const held = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", file, "-e", "trace=fsync"],
+      ...["-e", "inject=fsync:delay_enter=2000000"],
+      ...RUNREC,
+      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 1200));
+  await git(local, "stash", "-q");
+  const emitted = await held.output();
+  assertEquals(emitted.code, 0);
+  assertIncludes(
+    new TextDecoder().decode(emitted.stderr),
+    "replaced by git, which keeps the record (a stash: git stash pop brings it back)",
+  );
+  assertEquals(await agentsOf(file), ["FIRST"]);
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
+  await git(local, "stash", "pop", "-q");
+  assertEquals(await agentsOf(file), ["FIRST", "UNCOMMITTED", "OURS"]);
 });
