@@ -395,9 +395,7 @@ function gitNamesOnly(folder: string): ReturnType<NameLookup> {
  * ```
  */
 export function checkoutOf(dir: string): { head: string; stashed: number } {
-  // Kept once found; looked for again while none is (`git init` may come later in a process).
-  const dirs = gitDirsFound.get(dir) ?? findGitDirs(dir, gitNamesOnly);
-  if (dirs) gitDirsFound.set(dir, dirs);
+  const dirs = gitDirsKnown(dir);
   if (!dirs) return { head: "", stashed: 0 };
   let stashed = 0;
   try {
@@ -420,15 +418,26 @@ export function checkoutOf(dir: string): { head: string; stashed: number } {
  * ```
  */
 export function autostashes(dir: string): string[] {
-  const dirs = findGitDirs(dir, gitNamesOnly);
+  const dirs = gitDirsKnown(dir);
   if (!dirs) return [];
   return ["rebase-merge/autostash", "rebase-apply/autostash", "MERGE_AUTOSTASH"]
     .map((name) => readText(join(dirs.gitDir, name))?.trim() ?? "")
     .filter((id) => OBJECT_ID.test(id));
 }
 
-/** The git folders {@linkcode checkoutOf} found for each folder, in this process. */
+/** The git folders found for each folder asked about, in this process. */
 const gitDirsFound = new Map<string, { gitDir: string; commonDir: string }>();
+
+/**
+ * The git folders of the work tree holding `dir`, found once a process (an
+ * append asks at each record); looked for again while none is (`git init`
+ * may come later in a process).
+ */
+function gitDirsKnown(dir: string): { gitDir: string; commonDir: string } | undefined {
+  const dirs = gitDirsFound.get(dir) ?? findGitDirs(dir, gitNamesOnly);
+  if (dirs) gitDirsFound.set(dir, dirs);
+  return dirs;
+}
 
 /** `git rev-parse HEAD` in `dir`; `""` when it fails or git cannot be started. */
 async function gitHeadFromGit(dir: string): Promise<string> {

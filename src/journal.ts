@@ -308,10 +308,14 @@ function lineBefore(recordFile: string, offset: number): string {
  * it when it was committed, as it holds the record before the line.
  */
 function firstRecord(recordFile: string, line: string): string {
-  const lines = new TextDecoder().decode(read(recordFile, 0, 1 << 16)).split("\n").slice(1, -1)
-    .map((text) => text.replace(/\r+$/, ""));
-  const first = lines.find((text) => !text.startsWith("SchemaVersion,") && checksumMatches(text));
-  return first === undefined || first === line ? "" : first;
+  // Read a little at a time, as `lineBefore` does: every append asks, and a record is ~1 KiB.
+  for (let size = 4096; size <= 1 << 16; size *= 4) {
+    const lines = new TextDecoder().decode(read(recordFile, 0, size)).split("\n").slice(1, -1)
+      .map((text) => text.replace(/\r+$/, ""));
+    const first = lines.find((text) => !text.startsWith("SchemaVersion,") && checksumMatches(text));
+    if (first !== undefined) return first === line ? "" : first;
+  }
+  return "";
 }
 
 /** How much of the journal's start and end the usual check reads first: a few entries. */
