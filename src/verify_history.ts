@@ -2572,7 +2572,9 @@ function restoreRemedy(
   return `if a revert or \`git rm\` took it, ${restore} in that commit (${command}, then ` +
     `\`${amend}\`) or, once pushed, in a new one (a check from before it still fails); to undo ` +
     "a run, keep its record and mark it " +
-    `\`runrec annotate ${shellWord(folder)} ${runIds?.[0] ?? "RUN-…"} --invalidates\``;
+    // From the repository's top, as git names the folder: verify may run in a subfolder.
+    `\`runrec annotate "$(git rev-parse --show-toplevel)"/${shellWord(folder)} ` +
+    `${runIds?.[0] ?? "RUN-…"} --invalidates --note "undone"\``;
 }
 
 /**

@@ -13,7 +13,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { restoreCommands } from "./support/restore.ts";
+import { annotateCommand, restoreCommands } from "./support/restore.ts";
 import { journalPath } from "../src/journal.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -269,7 +269,7 @@ Deno.test("verify --since: a deleted record file is named as given, with the com
           restoreCommands(base.slice(0, 7), relative)
         }, then \`git commit --amend --allow-empty\`) or, once pushed, ` +
         "in a new one (a check from before it still fails); to undo a run, keep its record " +
-        `and mark it \`runrec annotate PKG-01_Alpha/${OTHER_DEL} RUN-… --invalidates\`\n`,
+        `and mark it ${annotateCommand(`PKG-01_Alpha/${OTHER_DEL}`, "RUN-…")}\n`,
     ),
     committed.stdout,
   );
@@ -347,8 +347,8 @@ Deno.test("verify --since: a record line removed from among others is named by i
       `put its lines back in that commit (${
         restoreCommands(rev, `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`)
       }, then \`git commit --amend\`) or, once pushed, in a new one (a check from before it ` +
-        `still fails); to undo a run, keep its record and mark it \`runrec annotate ` +
-        `PKG-01_Alpha/${MAIN_DEL} ${removedId} --invalidates\`\n`,
+        `still fails); to undo a run, keep its record and mark it ` +
+        `${annotateCommand(`PKG-01_Alpha/${MAIN_DEL}`, removedId)}\n`,
     ),
     removed.stdout,
   );
@@ -653,7 +653,7 @@ Deno.test("verify --since: git revert of an agent's commit fails, naming the rem
           restoreCommands(before, `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`)
         }, then \`git commit --amend\`) or, once ` +
         "pushed, in a new one (a check from before it still fails); to undo a run, keep its " +
-        `record and mark it \`runrec annotate PKG-01_Alpha/${MAIN_DEL} ${runId} --invalidates\`\n`,
+        `record and mark it ${annotateCommand(`PKG-01_Alpha/${MAIN_DEL}`, runId)}\n`,
     ),
     reverted.stdout,
   );
@@ -761,4 +761,14 @@ Deno.test("verify --since: the restore command as printed, run from a subfolder 
   assert.deepEqual(agents, ["BASE", "SECOND", "LATER"]);
   const held = await runCliProcess(["verify", MAIN_DEL, "--since", base], undefined, {}, sub);
   assert.equal(held.code, 0, held.stdout);
+  // The same message's way to undo a run names the folder from the repository's top.
+  const annotate = /`runrec (annotate .+?)`/.exec(failed.stdout)![1];
+  assert.match(annotate, /--invalidates --note "undone"$/);
+  const cli = `${Deno.execPath()} run -A ${join(Deno.cwd(), "src/cli/main.ts")}`;
+  const undone = await new Deno.Command("sh", {
+    args: ["-c", `${cli} ${annotate}`],
+    cwd: sub,
+  }).output();
+  assert.equal(undone.code, 0, new TextDecoder().decode(undone.stderr));
+  assert.equal((await lines(file)).at(-1)!.split(",")[3], "RUNREC_ANNOTATE");
 });

@@ -751,7 +751,11 @@ Deno.test("verify --since: a deliverable retired and restarted in one change who
             }, then \`git commit --amend\`)`,
             label,
           );
-          assertIncludes(result.out, `\`runrec annotate ${ARCHIVED_DEL} RUN-DEL-01-03-`, label);
+          assertIncludes(
+            result.out,
+            `\`runrec annotate "$(git rev-parse --show-toplevel)"/${ARCHIVED_DEL} RUN-DEL-01-03-`,
+            label,
+          );
         }
       }
     }

@@ -13,3 +13,9 @@ export function restoreCommands(rev: string, path: string, to = path): string {
     `> ${to}.new && { tr -d '\\r' < ${to} 2>/dev/null | grep -vxFf ${to}.new >> ${to}.new; ` +
     `mv ${to}.new ${to}; } && git add ${to})\``;
 }
+
+/** `verify`'s way to undo a run instead, quoted as in the same message. */
+export function annotateCommand(folder: string, runId: string): string {
+  return `\`runrec annotate "$(git rev-parse --show-toplevel)"/${folder} ${runId} --invalidates ` +
+    `--note "undone"\``;
+}
