@@ -425,6 +425,29 @@ export function autostashes(dir: string): string[] {
     .filter((id) => OBJECT_ID.test(id));
 }
 
+/**
+ * Whether git is updating the index of the work tree holding `dir`: a
+ * checkout, pull, merge, reset or stash holds `index.lock` while it unlinks
+ * the files it replaces and writes their new versions. One stat; `false`
+ * outside git.
+ *
+ * @example
+ * ```ts
+ * import { gitHoldsIndex } from "./git.ts";
+ * gitHoldsIndex("."); // false unless a git command is under way
+ * ```
+ */
+export function gitHoldsIndex(dir: string): boolean {
+  const dirs = gitDirsKnown(dir);
+  if (!dirs) return false;
+  try {
+    Deno.lstatSync(join(dirs.gitDir, "index.lock"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The git folders found for each folder asked about, in this process. */
 const gitDirsFound = new Map<string, { gitDir: string; commonDir: string }>();
 

@@ -18,6 +18,7 @@ import { REAPED_ERROR } from "./run_files.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
 import { heldByGit, journalAppended, putBackDropped } from "./journal.ts";
+import { gitHoldsIndex } from "./git.ts";
 import {
   acquireLock,
   type ContentionReport,
@@ -395,6 +396,7 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
     restoreDropped() {
       if (journalChecked) return [];
       journalChecked = true;
+      awaitGitsVersion(path); // what git dropped is judged against the file it writes
       try {
         return putBackDropped(
           path,
@@ -446,6 +448,34 @@ function appendLocked(
 }
 
 /**
+ * How long an append waits for git to write the record file it is
+ * replacing; a lock git left behind (a git killed mid-command) costs each
+ * append this long until it is removed, as it stops every git command.
+ */
+const GIT_WRITE_WAIT_MS = 2000;
+
+/**
+ * Waits, while git holds the index, for the record file it removed (or
+ * created, and has not written yet) to hold its version: git replaces a file
+ * by unlinking it and creating a new one, and a file runrec created in
+ * between would keep git's out (its create fails), and every record before
+ * ours with it, as would bytes git then wrote over ours (soak8 F6).
+ */
+function awaitGitsVersion(path: string): void {
+  const deadline = Date.now() + GIT_WRITE_WAIT_MS;
+  const emptyOrGone = () => {
+    try {
+      return Deno.lstatSync(path).size === 0;
+    } catch {
+      return true;
+    }
+  };
+  while (emptyOrGone() && gitHoldsIndex(dirname(path)) && Date.now() < deadline) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+}
+
+/**
  * The file at the path is not the one an append looked at (before its
  * write) or wrote to (after it: `line` is the line written to the file it
  * replaced), so the append starts over from a fresh look.
@@ -468,6 +498,7 @@ function appendOnce(
   fsync: boolean,
 ): AppendResult {
   refuseLink(path);
+  awaitGitsVersion(path);
   const state = readFileState(file, path);
   const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
   const index = allocate(path, state, prefix, draft.RunID);

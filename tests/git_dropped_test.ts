@@ -387,3 +387,63 @@ Deno.test("git dropped: an emit whose file a git stash replaced after its write 
   await git(local, "stash", "pop", "-q");
   assertEquals(await agentsOf(file), ["FIRST", "UNCOMMITTED", "OURS"]);
 });
+
+/** Waits (at most 10 s) until `ready` holds. */
+async function until(ready: () => Promise<boolean>, what: string): Promise<void> {
+  for (let waited = 0; !(await ready()); waited += 20) {
+    if (waited > 10_000) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The size of the file at `path`, or -1 when there is none. */
+async function sizeOf(path: string): Promise<number> {
+  return await Deno.lstat(path).then((info) => info.size, () => -1);
+}
+
+for (
+  const [moment, held, inject, readyWhen] of [
+    ["between git's unlink of the file and its create", "unlink,unlinkat", "delay_exit", -1],
+    ["between git's create of its new file and its write", "write", "delay_enter", 0],
+  ] as const
+) {
+  Deno.test(`git dropped: an emit ${moment} waits for git's version and appends to it: git's pull succeeds and every record stays (soak8 F6)`, async () => {
+    const { local, file } = await cloneBehind();
+    const pull = new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+        ...["-e", `trace=${held}`, "-e", `inject=${held}:${inject}=1500000`],
+        ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+        "--no-rebase",
+      ],
+      cwd: local,
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    // git is held with the file gone, or there and empty; its index.lock taken.
+    await until(async () => (await sizeOf(file)) === readyWhen, moment);
+    await emit(local, "OURS");
+    const { code, stderr } = await pull.output();
+    // Before: git's create failed ("File exists") and the file held our record alone, or git's
+    // write covered our bytes.
+    assertEquals(code, 0, new TextDecoder().decode(stderr));
+    assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+    const validated = await runCliProcess(["validate", file]);
+    assertEquals(validated.code, 0, validated.stdout + validated.stderr);
+  });
+}
+
+Deno.test("git dropped: an index.lock a killed git left delays only an append into a missing or empty record file, and by 2 s at most", async () => {
+  const { local, file } = await cloneBehind();
+  await Deno.writeFile(join(local, ".git", "index.lock"), new Uint8Array());
+  let started = performance.now();
+  await emit(local, "PRESENT");
+  const present = performance.now() - started;
+  await Deno.remove(file);
+  started = performance.now();
+  await emit(local, "ANEW");
+  const missing = performance.now() - started;
+  assert(missing >= 2000 && missing < present + 2000 + 1500, `${present} ms, then ${missing} ms`);
+  assert(present < 2000, `${present} ms`);
+  assertEquals(await agentsOf(file), ["ANEW"]);
+});
