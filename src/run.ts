@@ -2037,7 +2037,7 @@ function reapedOnlyError(
       `was thought gone), ${where}, and its run file is gone, so this late finish is not ` +
       `recorded; nothing written; to record this outcome: runrec emit ${shellWord(place)} ` +
       `--agent ${agent ?? "NAME"} --status S ..., then runrec annotate ${shellWord(place)} ` +
-      `<the new RunID> --supersedes ${failed}`,
+      `<the new RunID> --supersedes ${failed} --note "late finish after reap"`,
   );
 }
 

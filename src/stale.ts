@@ -906,7 +906,7 @@ function asError(result: string | Error | undefined): Error | undefined {
 
 /** Why an input outside the project is not read now. */
 function outsideReason(c: InputComparison): string {
-  return `outside the ${c.bounds.kind}: not read; runrec stale --allow-outside reads it`;
+  return `outside the ${c.bounds.kind}: not read; stale run again with --allow-outside reads it`;
 }
 
 /** How a governed input that could not be hashed now stands (not kept out by the outside rule). */

@@ -9,6 +9,7 @@
  * @module
  */
 import { basename, dirname, resolve } from "./path.ts";
+import { shellWord } from "./shell_word.ts";
 import { checksumMatches, decodeRecord, encodedLineBytes, encodeRecord } from "./codec.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
@@ -853,7 +854,8 @@ function refuseConflict(file: string, tail: Uint8Array): void {
       JSON.stringify(lastLine.slice(0, 40))
     }): ` +
       "keep both sides' lines and delete the markers (the .gitattributes line " +
-      "'RunRecords.csv merge=union' avoids the conflict), then run runrec flush",
+      "'RunRecords.csv merge=union' avoids the conflict), then run runrec flush " +
+      shellWord(dirname(file)),
   );
 }
 
@@ -891,7 +893,7 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
   throw new WriteError(
     `${file}:1: not a run record file: header ` +
       (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
-      `${whereItDiffers(shown)}: ${fix}, then run runrec flush`,
+      `${whereItDiffers(shown)}: ${fix}, then run runrec flush ${shellWord(dirname(file))}`,
   );
 }
 

@@ -89,7 +89,7 @@ async function whereRecorded(runId: string, agent?: string): Promise<string> {
       `written${pendingOf(folder, agent)}`;
   }
   return `no record of it here; ${STDOUT_LINE} (<del-dir>/.runrec/pending/<id>.json); a run ` +
-    `reap wrote as FAILED: runrec finish <del-dir> --run ${runId}`;
+    `reap wrote as FAILED: runrec finish <del-dir> --run ${runId} --status S ...`;
 }
 
 /** `agent`'s runs pending in `folder`, each with its token, as a clause; else `""`. */
@@ -99,7 +99,8 @@ function pendingOf(folder: string, agent?: string): string {
   );
   if (runs.length === 0) return "";
   const each = runs.map((item) =>
-    `${item.run!.agent} since ${item.run!.start.started}: runrec finish ${shellWord(item.path)}`
+    `${item.run!.agent} since ${item.run!.start.started}: runrec finish ${shellWord(item.path)} ` +
+    "--status S ..."
   );
   return `; pending there: ${each.join("; ")}`;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { shellWord } from "./shell_word.ts";
 import { describeLineProblem } from "./messages.ts";
 import { type LineProblem, readRecords } from "./reader.ts";
 import { spoolEntryOf } from "./spool.ts";
@@ -280,7 +281,9 @@ async function confirmDuplicates(
     // The same agent's run at the same millisecond is one run: a record edited, both kept.
     if (first.record.AgentName === AgentName && first.record.RunTimestamp === RunTimestamp) {
       const changed = COLUMNS.filter((column) =>
-        column !== "RecordChecksum" && first.record[column] !== event.record[column]
+        column !== "RecordChecksum" &&
+        // Lists and maps are compared by what they hold.
+        JSON.stringify(first.record[column]) !== JSON.stringify(event.record[column])
       );
       problems.push({
         line: event.line,
@@ -289,8 +292,8 @@ async function confirmDuplicates(
         field: "RunID",
         message: `RunID ${id}: line ${event.line} is an edited copy of line ${first.line} (same ` +
           `AgentName and RunTimestamp; ${changed.join(", ") || "other cells"} differ): one ` +
-          "record changed and both versions kept, not two runs; find the commit that changed " +
-          "it with `runrec verify --since <rev>`" + since,
+          "record changed and both versions kept, not two runs; the commit that added the copy: " +
+          `\`git log --oneline -S ${checksum} -- ${shellWord(path)}\`` + since,
       });
       continue;
     }

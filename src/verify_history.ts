@@ -2534,7 +2534,10 @@ function fileDropped(
       (created
         ? `which the merged branch created${count === undefined ? "" : ` (${records})`}`
         : `to which the merged branch appended ${records}`),
-    remedy: `redo the merge keeping it (\`git checkout ${short(parent)} -- ${file.path}\` ` +
+    remedy:
+      `redo the merge keeping it (\`git checkout ${short(parent)} -- ${
+        shellWord(`:/${file.path}`)
+      }\` ` +
       `before committing it); once pushed, restore it in a new commit from \`git show ` +
       `${short(parent)}:${file.path}\` (a check from before this merge still fails)`,
   };
@@ -2563,8 +2566,10 @@ function restoreRemedy(
   const file = shellWord(to);
   const next = shellWord(`${to}.new`);
   const command = `\`(cd "$(git rev-parse --show-toplevel)" && mkdir -p ${shellWord(folder)} && ` +
-    `git show ${shellWord(`${short(previous)}:${path}`)} > ${next} && { tr -d '\\r' < ${file} ` +
-    `2>/dev/null | grep -vxFf ${next} >> ${next}; mv ${next} ${file}; } && git add ${file})\``;
+    `git show ${
+      shellWord(`${short(previous)}:${path}`)
+    } > ${next} && { tr -d '\\r' 2>/dev/null < ${file} ` +
+    `| grep -vxFf ${next} >> ${next}; mv ${next} ${file}; } && git add ${file})\``;
   // A commit that only deleted the file is empty once it is back: amended, it must be allowed to.
   const amend = restore === "restore it"
     ? "git commit --amend --allow-empty"

@@ -559,7 +559,7 @@ Deno.test("finish given start's stdout and stderr together, one of its runrec: l
     new RegExp(
       `^runrec finish: ${recorded.RunID}: a RunID, not a run token: recorded already in ` +
         `PKG-01_Pkg/1_Working/DEL-01-02_Thing/${RECORD_FILE} \\(DEPENDENCIES, SUCCESS\\); nothing ` +
-        `written; pending there: 4_DOCUMENTS since [^:]+:[^:]+:[^:]+: runrec finish ${token}\\n$`,
+        `written; pending there: 4_DOCUMENTS since [^:]+:[^:]+:[^:]+: runrec finish ${token} --status S \\.\\.\\.\\n$`,
     ),
   );
   const unknown = await finish("RUN-DEL-09-09-20260101-0000-001");

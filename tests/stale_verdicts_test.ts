@@ -262,7 +262,7 @@ Deno.test('stale: an --allow-outside input is CLEAN with stale --allow-outside, 
   const [row] = evidence(checkOf(checks, "A"));
   assertEquals(row.slice(0, 1), ["unreadable"]);
   assertIncludes(row[2]!, "outside the execution root: not read");
-  assertIncludes(row[2]!, "runrec stale --allow-outside reads it");
+  assertIncludes(row[2]!, "stale run again with --allow-outside reads it");
   // Outside at the run and now: not read, noted, not a change.
   assertEquals(checkOf(checks, "B").verdict, "CLEAN");
   assertIncludes(checkOf(checks, "B").notes.join("\n"), "at the run: not read then, so no change");

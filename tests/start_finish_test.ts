@@ -640,7 +640,7 @@ Deno.test("start with nowhere to keep the run: one line saying to record it with
   assertEquals(start.stdout, "");
   assertMatch(
     start.stderr,
-    /^runrec start: .*DEL-01-02_Thing: the run cannot be kept \(.*\); record it at its end with runrec emit .*DEL-01-02_Thing --agent DEPENDENCIES \(and finish's options\) instead of runrec finish\n$/,
+    /^runrec start: .*DEL-01-02_Thing: the run cannot be kept \(.*\); record it at its end with runrec emit .*DEL-01-02_Thing --agent DEPENDENCIES --status S \.\.\. \(finish's options\) instead of runrec finish\n$/,
   );
   // What the agent block says to do then: emit with finish's options, and the run is recorded.
   const finish = await runCliProcess(["finish", del, "--status", "SUCCESS"], undefined, env);

@@ -208,3 +208,21 @@ Deno.test("verify --since at a merge: a branch whose own merge -s ours left out 
     ),
   );
 });
+
+Deno.test("verify --since at a merge: the checkout its remedy gives, run from a subfolder while the merge is redone, keeps the file and the check holds (suggested-commands F4)", async () => {
+  const { repo, base } = await diverged(true);
+  await branchCreating(repo, "C", "main");
+  await git(repo, "merge", "-q", "-s", "ours", "--no-edit", "-m", "merge C (ours)", "C");
+  const sub = join(repo, "PKG-01_Alpha");
+  const failed = await runCli(["verify", repo, "--since", base]);
+  assert.equal(failed.code, 1, failed.stdout);
+  const checkout = /redo the merge keeping it \(`(.+?)` before committing it\)/.exec(failed.stdout)
+    ?.[1] ?? assert.fail(failed.stdout);
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await git(repo, "merge", "-q", "-s", "ours", "--no-commit", "C");
+  const done = await new Deno.Command("sh", { args: ["-c", checkout], cwd: sub }).output();
+  assert.equal(done.code, 0, new TextDecoder().decode(done.stderr));
+  await git(repo, "commit", "-qm", "merge C, keeping its runs");
+  const held = await runCli(["verify", repo, "--since", base]);
+  assert.equal(held.code, 0, held.stdout);
+});

@@ -143,8 +143,8 @@ Deno.test("verify: a record and an edited copy of it (same RunID, agent and RunT
     line,
     new RegExp(
       `:3: RunID ${first.RunID}: line 3 is an edited copy of line 2 \\(same AgentName and ` +
-        "RunTimestamp; RunStatus, [A-Za-z, ]+ differ\\): one record changed and both versions " +
-        "kept, not two runs; find the commit that changed it with `runrec verify --since <rev>`",
+        "RunTimestamp; RunStatus, ErrorSummary differ\\): one record changed and both versions kept, not two " +
+        "runs; the commit that added the copy: `git log --oneline -S [0-9a-f]{64} -- \\S+`",
     ),
   );
   assert.doesNotMatch(out, /nothing to repair/);
@@ -861,4 +861,30 @@ Deno.test("verify: one spool entry replayed on two branches, then merged, fails 
         `as ${first} on line ${lines.indexOf(replayed[0]) + 1} was: one spooled run written twice`,
     ),
   );
+});
+
+Deno.test("verify: the command an edited copy's message gives names the commit that added the copy, run from another folder of the work tree (suggested-commands F3)", async () => {
+  const root = await Deno.realPath(await tempDir());
+  await git(root, "init", "-q");
+  const dir = join(root, "DEL-01-02_X");
+  await Deno.mkdir(join(root, "elsewhere"));
+  await Deno.mkdir(dir);
+  const file = join(dir, RECORD_FILE);
+  await appendRecord(file, draft("A", "2026-05-01T10:11:00.000Z"), { fsync: false });
+  await git(root, "add", "-A");
+  await git(root, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qm", "run");
+  const original = (await Deno.readTextFile(file)).split("\n")[1];
+  const body = original.slice(0, original.lastIndexOf(",")).replace(",PT2M34.5S,", ",PT3M,");
+  const edited = `${body},${createHash("sha256").update(body).digest("hex")}`;
+  await Deno.writeTextFile(file, `${edited}\n`, { append: true });
+  await git(root, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qam", "edit");
+  const { out } = await cli(["verify", file]);
+  const command = /the commit that added the copy: `(.+?)`/.exec(out)?.[1] ?? assert.fail(out);
+  const shown = await new Deno.Command("sh", {
+    args: ["-c", command],
+    cwd: join(root, "elsewhere"),
+  })
+    .output();
+  assert.equal(shown.code, 0, new TextDecoder().decode(shown.stderr));
+  assert.match(new TextDecoder().decode(shown.stdout), /^[0-9a-f]+ edit\n$/);
 });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { shellWord } from "../shell_word.ts";
 import { requireFolder } from "../deliverable.ts";
 import { InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
@@ -117,7 +118,7 @@ function toolRootSpools(targets: readonly string[]) {
           `skipped ${folder}: a tool root (a "_" folder of an execution root, for snapshot ` +
             `copies) with ${records} not flushed; name it to flush ${
               waiting === 1 ? "it" : "them"
-            }: runrec flush ${folder}`,
+            }: runrec flush ${shellWord(folder)}`,
         );
       }
       return all;

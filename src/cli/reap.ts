@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { shellWord } from "../shell_word.ts";
 import { InputError } from "../errors.ts";
 import { relative } from "../path.ts";
 import { describeReaped, reapRuns } from "../reap.ts";
@@ -119,10 +120,11 @@ function unwatchedNote(
   const each = runs.map(({ delDir, run }) =>
     `${relative(Deno.cwd(), delDir) || "."} ${run.agent} since ${run.start.started}`
   ).join(", ");
+  const folders = [...new Set(runs.map(({ delDir }) => relative(Deno.cwd(), delDir) || "."))];
   return age === undefined
     ? `${runs.length} pending run(s) started without --pid, so not seen to be gone: ${each}; ` +
-      "once their agents are gone, runrec reap --older-than DURATION (2h, 1d) reaps those " +
-      "started longer ago"
+      `once their agents are gone, runrec reap ${folders.map(shellWord).join(" ")} ` +
+      "--older-than DURATION (2h, 1d) reaps those started longer ago"
     : `${runs.length} pending run(s) started without --pid, less than ${age} ago: ${each}; ` +
       "left pending";
 }

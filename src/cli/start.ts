@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { shellWord } from "../shell_word.ts";
 import { InputError } from "../errors.ts";
 import { startRun } from "../run.ts";
 import { join } from "../path.ts";
@@ -117,7 +118,10 @@ export const startCommand: Command = {
     if (token === undefined) {
       throw new InputError(
         `${delDir}: the run cannot be kept (${started.notSaved}); record it at its end with ` +
-          `runrec emit ${delDir} --agent ${agent} (and finish's options) instead of runrec finish`,
+          `runrec emit ${shellWord(delDir)} --agent ${
+            shellWord(agent)
+          } --status S ... (finish's options) ` +
+          "instead of runrec finish",
       );
     }
     // The token first: an agent that never gets it records the run with emit (the block's

@@ -10,7 +10,7 @@
 export function restoreCommands(rev: string, path: string, to = path): string {
   const folder = to.includes("/") ? to.slice(0, to.lastIndexOf("/")) : ".";
   return `\`(cd "$(git rev-parse --show-toplevel)" && mkdir -p ${folder} && git show ${rev}:${path} ` +
-    `> ${to}.new && { tr -d '\\r' < ${to} 2>/dev/null | grep -vxFf ${to}.new >> ${to}.new; ` +
+    `> ${to}.new && { tr -d '\\r' 2>/dev/null < ${to} | grep -vxFf ${to}.new >> ${to}.new; ` +
     `mv ${to}.new ${to}; } && git add ${to})\``;
 }
 
