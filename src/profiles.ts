@@ -275,8 +275,12 @@ async function nearMisses(
   const { closestNames } = await import("./near_names.ts");
   let names = closestNames(agent, [...files, ...others]);
   const caseOnly = names.some((name) => name.toUpperCase() === agent.toUpperCase());
-  // A name near no agent file, that ran here before, is the project's own (warned of then).
-  if (!caseOnly && !names.some((name) => files.has(name)) && recorded().has(agent)) names = [];
+  // A name near no agent file, that ran here before, is the project's own (warned of then). A
+  // name near none at all says nothing: the records (a read of the file) are not asked.
+  if (
+    names.length > 0 && !caseOnly && !names.some((name) => files.has(name)) &&
+    recorded().has(agent)
+  ) names = [];
   return { names, files, folders: [...withFiles] };
 }
 
