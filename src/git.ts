@@ -355,6 +355,7 @@ export function gitHead(dir: string, list: ListFolder = folderEntries): Promise<
   try {
     const dirs = findGitDirs(dir, list);
     if (!dirs) return Promise.resolve("");
+    gitDirsFound.set(dir, dirs); // the append's journal asks for them next (checkoutOf)
     const head = readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "";
     if (OBJECT_ID.test(head)) return Promise.resolve(head);
     const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
@@ -453,8 +454,9 @@ const gitDirsFound = new Map<string, { gitDir: string; commonDir: string }>();
 
 /**
  * The git folders of the work tree holding `dir`, found once a process (an
- * append asks at each record); looked for again while none is (`git init`
- * may come later in a process).
+ * append asks at each record; a {@linkcode gitHead} of `dir` found them
+ * already); looked for again while none is (`git init` may come later in a
+ * process).
  */
 function gitDirsKnown(dir: string): { gitDir: string; commonDir: string } | undefined {
   const dirs = gitDirsFound.get(dir) ?? findGitDirs(dir, gitNamesOnly);
