@@ -187,6 +187,31 @@ Deno.test("cli: with --json, a failed command still prints one JSON document nam
   assertEquals(JSON.parse(bad.stdout).error.code, 2);
 });
 
+Deno.test("cli: --format json asks for the error document as --json does; a --json of exec's CMD, or after --, does not (json-outputs F1, F2)", async () => {
+  for (
+    const args of [["log", "/no/such/folder", "--format", "json"], [
+      "show",
+      "/no/such/folder",
+      "RUN-X",
+      "--format=json",
+    ]]
+  ) {
+    const failed = await runCli(args);
+    assertEquals(failed.code, 2, failed.stderr);
+    assertEquals(JSON.parse(failed.stdout).error.code, 2, failed.stdout);
+  }
+  for (
+    const args of [
+      ["exec", "/no/such/folder", "--agent", "A", "--", "tool", "--json"],
+      ["validate", "--", "--json"],
+    ]
+  ) {
+    const failed = await runCli(args);
+    assertEquals(failed.code, 2, failed.stderr);
+    assertEquals(failed.stdout, "");
+  }
+});
+
 Deno.test("main: runrec without a command prints its help on stderr and exits 2; --help prints it on stdout, exit 0", async () => {
   const bare = await runCli([]);
   const help = await runCli(["--help"]);

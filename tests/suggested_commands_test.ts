@@ -84,6 +84,12 @@ Deno.test("suggested commands: the reap its hint names, run from the same folder
   assertEquals(started.code, 0, started.stderr);
   const hinted = await sh(`runrec reap '${p.del}'`, p);
   const reap = quoted(hinted.stderr, /once their agents are gone, /);
+  // With --json the run is in the document too, and the line on stderr stays (json-outputs F3).
+  const json = await sh(`runrec reap '${p.del}' --json`, p);
+  assertEquals(JSON.parse(json.stdout).unwatched.map((r: { agent: string }) => r.agent), [
+    "4_DOCUMENTS",
+  ]);
+  assertEquals(quoted(json.stderr, /once their agents are gone, /), reap);
   await new Promise((r) => setTimeout(r, 1100));
   const reaped = await sh(reap.replace("DURATION", "1s"), p);
   assertEquals(reaped.code, 0, reaped.stderr);

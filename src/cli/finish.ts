@@ -60,7 +60,8 @@ Options:
   --json            print the record as JSON instead of its RunID, then "outcome":
                     "written", "unconfirmed" (in the file, its write not confirmed: do
                     not repeat it), "spooled" (with "spooledTo", and "lostRecord"
-                    when the folder is gone) or "lost" (with "lostRecord")
+                    when the folder is gone), "lost" (with "lostRecord") or, with
+                    --strict, "not written" (exit 2; the run stays pending)
 
 Adds RunDuration, StatusAfter (_STATUS.md now) and the outputs' hashes to what
 runrec start captured (RunTimestamp, StatusBefore, the inputs' hashes), appends

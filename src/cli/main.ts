@@ -211,7 +211,7 @@ export async function main(args: string[], io: Io): Promise<number> {
       io.err(`${entry ? `runrec ${name}` : "runrec"}: ${shown}${hint}\n`);
     } catch { /* said nowhere */ }
     // A program that asked for JSON gets its one document even when the command failed.
-    if (entry && rest.includes("--json")) {
+    if (entry && await asksForJson(entry, rest)) {
       try {
         io.out(`${JSON.stringify({ error: { command: name, code, message: shown } })}\n`);
       } catch { /* said on stderr */ }
@@ -227,6 +227,21 @@ export async function main(args: string[], io: Io): Promise<number> {
       } catch { /* said nowhere */ }
     }
   }
+}
+
+/**
+ * Whether the command takes `--json` and its own words (those before `--`)
+ * ask for it, as `--json` or `--format json`: never a word of `exec`'s CMD
+ * or a positional after `--` (json-outputs F1, F2).
+ */
+async function asksForJson(entry: CommandEntry, rest: string[]): Promise<boolean> {
+  const command = await entry.load().catch(() => undefined);
+  if (command?.options.json === undefined) return false;
+  const end = rest.indexOf("--");
+  const own = end < 0 ? rest : rest.slice(0, end);
+  return own.some((word, i) =>
+    word === "--json" || word === "--format=json" || (word === "--format" && own[i + 1] === "json")
+  );
 }
 
 /** `runrec`, `runrec --help`, `runrec --version` and an unknown command: no command to load. */

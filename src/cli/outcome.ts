@@ -98,7 +98,8 @@ function noRunId(draft: RecordDraft): RecordDraft & { RunID: string; RecordCheck
 
 /**
  * The keys `--json` adds after the record's columns: `outcome` (`written`,
- * `unconfirmed`, `spooled` or `lost`), and where a record not written went:
+ * `unconfirmed`, `spooled`, `lost`, or `not written` under `--strict`, which
+ * does not spool), and where a record not written went:
  * `spooledTo`, or `lostRecord` (the line to save for `runrec flush --from`).
  */
 function whatBecameOf(outcome: RunOutcome): Record<string, string> {

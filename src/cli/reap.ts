@@ -51,8 +51,10 @@ Options:
   --older-than D  also reap runs older than D: an ISO 8601 duration (PT2H, P1D)
                   or a number with s, m, h or d (90m, 2h, 1d)
   --no-fsync      do not flush records to disk
-  --json          print {reaped: [...], left: [...], problems: [...],
-                  damaged: [...], removedTemporaries: [...]} as JSON
+  --json          print {reaped: [...], left: [...], unwatched: [...],
+                  problems: [...], damaged: [...], removedTemporaries: [...]}
+                  as JSON (unwatched: the runs started without --pid left
+                  pending; the line on stderr names them too)
 
 Prints one line per reaped run (RunID, folder, agent, start, reason); in
 place of the RunID, what became of a record not written: "(spooled)" (a
@@ -201,13 +203,18 @@ export const reapCommand: Command = {
         started: r.run.start.started,
         reason: r.reason,
       }));
+      const unwatched = report.unwatched.map(({ delDir, run }) => ({
+        delDir,
+        id: run.id,
+        agent: run.agent,
+        started: run.start.started,
+      }));
       printRecorded(
         io,
         () => {
           const { problems, damaged, removedTemporaries } = report;
-          io.out(
-            JSON.stringify({ reaped, left, problems, damaged, removedTemporaries }, null, 2) + "\n",
-          );
+          const doc = { reaped, left, unwatched, problems, damaged, removedTemporaries };
+          io.out(JSON.stringify(doc, null, 2) + "\n");
         },
       );
     } else {
@@ -218,10 +225,10 @@ export const reapCommand: Command = {
         if (report.reaped.length + said === 0) {
           io.err("runrec reap: nothing to reap\n");
         }
-        const unwatched = unwatchedNote(report.unwatched, age);
-        if (unwatched) io.err(`runrec reap: ${unwatched}\n`);
       });
     }
+    const unwatched = unwatchedNote(report.unwatched, age);
+    if (unwatched) io.err(`runrec reap: ${unwatched}\n`);
     return report.problems.length > 0 ? EXIT.usage : EXIT.ok;
   },
 };

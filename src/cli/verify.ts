@@ -65,10 +65,12 @@ sandboxed build (no permission to run programs) stops with an error.
 Options:
   --since GIT-REV  also check that the file only grew since this revision
   --json           print one JSON document: {since, notes, files: [{path,
-                   exists, problems, records, errors, warnings, duplicates,
-                   history, ok}], records, errors, warnings, duplicates,
-                   unreadable (totals), gone: [{path, history}], spooled,
-                   pendingRuns, ok}
+                   exists, problems: [{line, severity, check, field,
+                   message}], records, errors, warnings, duplicates,
+                   history, unreadable?, ok}], records, errors, warnings,
+                   duplicates, unreadable (totals), gone: [{path, history}],
+                   spooled, pendingRuns: [{delDir, id, agent, started,
+                   finishing, damaged}], ok}
   -h, --help       show this help
 
 Records spooled after a failed write, not yet in their file, and runs started
@@ -468,6 +470,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         agent: r.run?.agent ?? "",
         started: r.run?.start.started ?? "",
         finishing: r.claimedBy !== undefined,
+        // Emptied or cut: reap leaves it, and finish records it from its token (the text's warning).
+        damaged: r.damaged === true,
       }))
     );
     out.write(`  "pendingRuns": ${JSON.stringify(unfinished)},\n`);
