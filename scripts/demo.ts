@@ -867,7 +867,7 @@ function isRunrecFile(path: string): boolean {
 /**
  * Compares every file of the execution root with its hash before the runs:
  * each must be byte-identical, or written by an agent the demo ran on its
- * deliverable that may write it (its write set, HOST_FORMATS.md), or
+ * deliverable that may write it (its write set in the host system's file formats), or
  * runrec's own. Throws {@linkcode DemoFailure} naming the first other change.
  */
 async function checkHostFiles(demo: Demo, before: Record<string, string>): Promise<void> {

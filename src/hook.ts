@@ -79,8 +79,9 @@ export interface RunReport {
   agent: string;
   /**
    * `SUCCESS`, `PARTIAL`, `FAILED` or `SKIPPED`, in any case (`success` is recorded as
-   * `SUCCESS`), or a host outcome word (`PASS`, `FAILED_INPUTS`, ...; SCHEMA.md 4.4) recorded as
-   * its RunStatus, the word kept in Notes.
+   * `SUCCESS`), or a host outcome word (`PASS`, `FAILED_INPUTS`, ...) recorded as its RunStatus,
+   * the word kept at the start of ErrorSummary (FAILED, PARTIAL) or Notes (docs/AGENT_PROTOCOL.md,
+   * "The outcome mapping").
    */
   status: string;
   /** Files the run read, relative to the deliverable folder or absolute. */

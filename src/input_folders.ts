@@ -10,7 +10,7 @@
  *
  * the path JSON-quoted and relative to the deliverable folder (`"."` for the
  * folder itself), and `runrec stale` walks those folders again. See
- * docs/SCHEMA_EVOLUTION.md ("Machine-read notes").
+ * docs/SCHEMA_EVOLUTION.md ("Annotations (REQ-03)", on the notes runrec reads).
  *
  * @module
  */

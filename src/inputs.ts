@@ -85,7 +85,7 @@ export interface GovernedOptions {
   mayCreate?: boolean;
 }
 
-/** The host's list of a deliverable's references (HOST_FORMATS.md). */
+/** The host's list of a deliverable's references (the host system's file formats). */
 export const REFERENCES_FILE = "_REFERENCES.md";
 
 /** At most this many notes; a folder of unreadable files would otherwise flood Notes. */

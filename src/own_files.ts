@@ -12,7 +12,7 @@ import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { directLookups, type Lookups } from "./lookups.ts";
 import { RECORD_FILE } from "./store.ts";
 
-/** The file that gives a deliverable folder its identity (HOST_FORMATS.md). */
+/** The file that gives a deliverable folder its identity (the host system's file formats). */
 const CONTEXT_FILE = "_CONTEXT.md";
 
 /** The user's spool and pending folders in the temporary folder: runrec's wherever met. */

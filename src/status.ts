@@ -99,7 +99,7 @@ export function readLifecycleState(statusFile: string): Promise<LifecycleReading
   return Promise.resolve(parseLifecycleState(text, statusFile));
 }
 
-// The lines a change of lifecycle state edits (HOST_FORMATS.md): the state (CURRENT_STATE), its
+// The lines a change of lifecycle state edits (the host system's file formats): the state (CURRENT_STATE), its
 // date, history rows.
 const LAST_UPDATED_LINE = /^(\s*(?:[-*]\s+)?\*\*Last Updated(?::\*\*|\*\*:))(.*)$/;
 const HISTORY_HEADING = /^#{1,6}\s+History\s*#*\s*$/i;
@@ -119,7 +119,7 @@ const MAX_VERSIONS = 1000;
 /**
  * The state `_STATUS.md` had when its hash was `earlierHash`, if the text
  * differs from that version only in what a change of lifecycle state edits
- * (HOST_FORMATS.md): the `**Current State:**` value (one of `states`), the
+ * (the host system's file formats): the `**Current State:**` value (one of `states`), the
  * date of `**Last Updated:**`, and rows of the `## History` section added
  * since (at its end or its start). Told by rebuilding each such earlier
  * version and comparing its SHA-256 with `earlierHash`: a match proves

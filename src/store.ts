@@ -268,7 +268,7 @@ function rejectInvalid(file: string, draft: RecordDraft): void {
 }
 
 /**
- * Appends one record to a record file, following DESIGN.md's writing steps:
+ * Appends one record to a record file, following SCHEMA.md 7.1's writing steps:
  * validate; take the append lock; allocate the RunID's SEQ under it; create
  * the file with its header (`O_EXCL`) or append with one `O_APPEND` write,
  * starting with `\n` after a torn tail; fsync; read the bytes back and check

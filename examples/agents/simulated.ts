@@ -23,7 +23,7 @@ export interface AgentShape {
 
 const DOCUMENTS = ["Datasheet.md", "Specification.md", "Guidance.md", "Procedure.md"];
 
-/** The five deliverable agents, as HOST_FORMATS.md describes them. */
+/** The five deliverable agents, as the host system describes them. */
 export const AGENTS: Record<string, AgentShape> = {
   PREPARATION: {
     reads: ["../../../_Decomposition/D.md"],
