@@ -499,7 +499,12 @@ async function builtRecord(
   let statusAfter = after.state;
   let claimed: string | undefined;
   if (end.statusAfter !== undefined) {
-    const given = givenState(end.statusAfter, "--status-after");
+    // _STATUS.md's state stands when it was read; else TBD (help-texts F3).
+    const given = givenState(
+      end.statusAfter,
+      "--status-after",
+      statusAfter === TBD ? TBD : `not used; StatusAfter is _STATUS.md's ${statusAfter}`,
+    );
     if (given.problem) notes.push(given.problem);
     if (!given.problem) {
       claimed = given.state;
@@ -679,15 +684,20 @@ export interface BuiltRecord {
 
 /**
  * A lifecycle state the caller gave, as `_STATUS.md`'s are read: any case and
- * spacing; anything else is `TBD` with a note, never a lost record.
+ * spacing; anything else is `TBD` with a note saying what is recorded instead
+ * (`recorded`), never a lost record.
  */
-function givenState(value: string, option: string): { state: string; problem?: string } {
+function givenState(
+  value: string,
+  option: string,
+  recorded = TBD,
+): { state: string; problem?: string } {
   const state = LIFECYCLE_STATES.find((s) => s === value.trim().toUpperCase());
   if (state) return { state };
   if (value === TBD) return { state: TBD };
   return {
     state: TBD,
-    problem: `${option} ${JSON.stringify(value)} is not a lifecycle state: TBD`,
+    problem: `${option} ${JSON.stringify(value)} is not a lifecycle state: ${recorded}`,
   };
 }
 

@@ -527,6 +527,10 @@ Deno.test("show: a RunID two merged branches share shows both records and warns;
   assert.equal(picked.code, 0);
   assert.equal(picked.err, "");
   assert.deepEqual(JSON.parse(picked.out), asJson(other_, file, 7));
+  // Line 6 repeats line 2 byte for byte: the same record, shown by its line (help-texts F2).
+  const repeat = await cli(["show", file, records[0].RunID, "--line", "6", "--json"]);
+  assert.equal(repeat.code, 0, repeat.err);
+  assert.deepEqual(JSON.parse(repeat.out), asJson(records[0], file, 6));
   const wrongLine = await cli(["show", file, records[0].RunID, "--line", "3"]);
   assert.equal(wrongLine.code, 1);
   assert.equal(wrongLine.err, `runrec show: ${records[0].RunID} not found on line 3 in ${file}\n`);

@@ -293,3 +293,27 @@ Deno.test("main: a mistyped command or option says which one was meant, exit 2; 
     strictEqual(out.stderr, said);
   }
 });
+
+Deno.test("cli: help texts say what the commands do (help-texts F1, F4-F8)", async () => {
+  // `runrec help emit --json` is emit's help, as `runrec help emit` is (F4).
+  const emitHelp = await runCli(["emit", "--help"]);
+  for (const args of [["help", "emit", "--json"], ["help", "emit", "finish"]]) {
+    const help = await runCli(args);
+    assertEquals([help.code, help.stdout], [0, emitHelp.stdout]);
+  }
+  // exec's command is CMD, as its usage line names it (F5).
+  const exec = await runCli(["exec", "examples", "--agent", "A"]);
+  assertEquals([exec.code, exec.stderr], [
+    2,
+    "runrec exec: missing CMD (see runrec exec --help)\n",
+  ]);
+  // The overview's exit codes name exec's own (F6).
+  assertIncludes((await runCli(["--help"])).stdout, "exec exits\nwith its command's own code");
+  // The durations taken are named as the subset of ISO 8601 they are (F7).
+  const reap = await runCli(["reap", "examples", "--older-than", "P1W"]);
+  assertEquals(reap.code, 2);
+  assertIncludes(reap.stderr, "PnDTnHnMn.nS");
+  // flush --help says what --json prints (F8), validate's what a record file is (F1).
+  assertIncludes((await runCli(["flush", "--help"])).stdout, "--json        print {replayed,");
+  assertIncludes((await runCli(["validate", "--help"])).stdout, "Dependencies.csv");
+});

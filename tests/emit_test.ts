@@ -489,7 +489,11 @@ Deno.test("emit: an agent's spelling never costs its record: lower case, an empt
     ["FAILED", "TBD", "IN_PROGRESS", "OPEN"], // _STATUS.md, not the claim, says where it ended
   );
   assertMatch(record.Notes, /^- vendor data missing \| .*--error was empty: recorded TBD/);
-  assertMatch(record.Notes, /--status-after "DRAFT" is not a lifecycle state: TBD/);
+  // The note says what the record holds: _STATUS.md's state, not TBD (help-texts F3).
+  assertMatch(
+    record.Notes,
+    /--status-after "DRAFT" is not a lifecycle state: not used; StatusAfter is _STATUS\.md's OPEN/,
+  );
   // A status that is no RunStatus at all is still a usage error: nothing is guessed.
   const bad = await runCli(["emit", del, "--agent", "A", "--status", "DONE"]);
   assertEquals(bad.code, 2);

@@ -28,7 +28,8 @@ function durationOption(text: string | undefined): string | undefined {
   const ms = parseDurationOption(text);
   if (ms === undefined || !Number.isSafeInteger(ms)) {
     throw new InputError(
-      "--duration: expected an ISO 8601 duration (PT2M34.5S) or a number with s, m, h or d " +
+      "--duration: expected an ISO 8601 duration in days, hours, minutes and seconds " +
+        "(PnDTnHnMn.nS: PT2M34.5S) or a number with s, m, h or d " +
         `(154.5s, 90m), exact to the millisecond, got ${JSON.stringify(text)}`,
     );
   }
@@ -61,15 +62,15 @@ Options:
                         file is TBD, not read
   --pass D              the pass directive the run was dispatched with
   --started ISO         when the run started (default: now minus the duration)
-  --duration D          how long it took: ISO 8601 (PT2M34.5S) or a number with s,
-                        m, h or d (154.5s, 90m) (default: from --started to now,
+  --duration D          how long it took: ISO 8601 PnDTnHnMn.nS (PT2M34.5S) or a
+                        number with s, m, h or d (154.5s, 90m) (default: from --started to now,
                         else PT0S; over an hour so, a warning says what was recorded:
                         a past run recorded late needs its --duration)
   --duration-ms N       how long it took, in milliseconds
   --status-before X     lifecycle state at run start (default TBD)
   --status-after X      the state you set at run end: _STATUS.md wins, and a claim that
                         disagrees with it is noted (a word that is not a lifecycle
-                        state is recorded as TBD with a note, exit 0)
+                        state is noted and not used, exit 0)
   --error TEXT          what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT          free text
   --agents-dir DIR      the host's agent files (AGENT_<NAME>.md): the agent's profile

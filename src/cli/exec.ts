@@ -305,6 +305,9 @@ export const execCommand: Command = {
         } catch { /* said nowhere: the record and the exit code stand */ }
       },
     };
+    // Named CMD, as the usage line names it (help-texts F5).
+    if (parsed.positionals.length === 1) throw new UsageError("missing CMD");
+    if (parsed.positionals[1] === "") throw new UsageError("CMD: empty");
     const [delDir, command, ...args] = positionals(parsed, ["del-dir", "command"], "arguments");
     const partial = exitCodes(parsed, "partial-codes");
     const agentsDir = folderOption(parsed, "agents-dir"); // before the command runs

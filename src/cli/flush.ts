@@ -64,6 +64,12 @@ still rename.
 FILE is only read: a record already in its file is named and not appended again,
 and a FILE with no lost-record line appends nothing and says so (exit 0).
 
+Options:
+  --from FILE   append the records of the lost-record lines in FILE (below)
+  --json        print {replayed, putBack, alreadyWritten, alreadyRecorded, claimed,
+                failures, elsewhere, removedTemporaries} as JSON
+  -h, --help    show this help
+
 Exit codes: 0 all spooled records at or beneath the folders named written (or
 none), 1 some remain or are stuck, also one whose deliverable folder beneath a
 folder named is gone (or a lost-record line cannot be read), 2 usage error.

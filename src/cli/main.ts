@@ -124,7 +124,8 @@ function overview(): string {
     "Commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "Exit codes: 0 ok, 1 a check found a problem, 2 usage error or I/O failure.",
+    "Exit codes: 0 ok, 1 a check found a problem, 2 usage error or I/O failure; exec exits",
+    "with its command's own code.",
     "",
   ].join("\n");
 }
@@ -195,7 +196,9 @@ function writer(
  */
 export async function main(args: string[], io: Io): Promise<number> {
   // `runrec help emit` is `runrec emit --help`.
-  if (args[0] === "help" && args.length === 2) return main([args[1], "--help"], io);
+  if (args[0] === "help" && args.length >= 2) {
+    return main([args[1], "--help", ...args.slice(2)], io);
+  }
   const [name, ...rest] = args;
   const entry = COMMANDS.find((c) => c.name === name);
   try {

@@ -48,8 +48,8 @@ later with the same inputs (run id ID) is recorded as RUN-...": a start
 retried after its token was lost (docs/AGENT_PROTOCOL.md section 5).
 
 Options:
-  --older-than D  also reap runs older than D: an ISO 8601 duration (PT2H, P1D)
-                  or a number with s, m, h or d (90m, 2h, 1d)
+  --older-than D  also reap runs older than D: an ISO 8601 duration PnDTnHnMn.nS
+                  (PT2H, P1D) or a number with s, m, h or d (90m, 2h, 1d)
   --no-fsync      do not flush records to disk
   --json          print {reaped: [...], left: [...], unwatched: [...],
                   problems: [...], damaged: [...], removedTemporaries: [...]}
@@ -104,7 +104,8 @@ function parseAge(text: string): number {
   const ms = parseDurationOption(text);
   if (ms === undefined || !Number.isFinite(ms)) {
     throw new InputError(
-      `--older-than: expected a duration like 2h, 90m, 1d or PT2H, got ${JSON.stringify(text)}`,
+      "--older-than: expected a duration like 2h, 90m, 1d or PT2H (ISO 8601 in days, hours, " +
+        `minutes and seconds: PnDTnHnMn.nS), got ${JSON.stringify(text)}`,
     );
   }
   return Math.round(ms);

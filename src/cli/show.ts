@@ -215,11 +215,17 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     const firstCopy = firstCopies();
     for await (const event of readRecords(file.path)) {
       if (event.kind === "record") {
-        if (!firstCopy(event.record)) continue;
-        const list = annotatingByFile.get(file.path) ?? [];
-        list.push(annotationSource(event.record));
-        annotatingByFile.set(file.path, list);
-        if (event.record.RunID === runId && (onLine === undefined || event.line === onLine)) {
+        const first = firstCopy(event.record);
+        if (first) {
+          const list = annotatingByFile.get(file.path) ?? [];
+          list.push(annotationSource(event.record));
+          annotatingByFile.set(file.path, list);
+        }
+        // A line repeating an earlier one byte for byte is the same record, read once; named by
+        // its line, it is shown (help-texts F2).
+        if (
+          event.record.RunID === runId && (onLine === undefined ? first : event.line === onLine)
+        ) {
           found.push({ path: file.path, event });
         }
       } else if (event.severity === "error") unread++;

@@ -48,8 +48,8 @@ and every other file is still checked.
 
 Exit codes: 0 no errors (warnings allowed); 1 a line has an error (corrupt,
 invalid, bad header); 2 usage error, missing target, unreadable file, or a
-file named that is not a record file (not a .csv, and its first line is not a
-runrec header: Datasheet.md).
+file named that is not a record file (not named RunRecords.csv, and its first
+line is no runrec header, whole or damaged: Datasheet.md, Dependencies.csv).
 
 Example:
   runrec validate PKG-01_Alpha/1_Working/DEL-01-02_Spec
