@@ -450,8 +450,8 @@ function appendLocked(
 
 /**
  * How long an append waits for git to write the record file it is
- * replacing; a lock git left behind (a git killed mid-command) costs each
- * append this long until it is removed, as it stops every git command.
+ * replacing; a lock git left behind (a git killed mid-command) costs a
+ * process this long once, until it is removed, as it stops every git command.
  */
 const GIT_WRITE_WAIT_MS = 2000;
 
@@ -463,6 +463,7 @@ const GIT_WRITE_WAIT_MS = 2000;
  * ours with it, as would bytes git then wrote over ours (soak8 F6).
  */
 function awaitGitsVersion(path: string): void {
+  if (gitSeemsStuck) return;
   const deadline = Date.now() + GIT_WRITE_WAIT_MS;
   const emptyOrGone = () => {
     try {
@@ -471,10 +472,18 @@ function awaitGitsVersion(path: string): void {
       return true;
     }
   };
-  while (emptyOrGone() && gitHoldsIndex(dirname(path)) && Date.now() < deadline) {
+  while (emptyOrGone() && gitHoldsIndex(dirname(path))) {
+    // Waited out: a lock git left behind, most likely; this process waits for it no more.
+    if (Date.now() >= deadline) {
+      gitSeemsStuck = true;
+      return;
+    }
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
 }
+
+/** Whether a wait for git's version of a record file ran out in this process. */
+let gitSeemsStuck = false;
 
 /**
  * The file at the path is not the one an append looked at (before its

@@ -29,6 +29,19 @@ async function agentsOf(file: string): Promise<string[]> {
   return lines.map((line) => line.split(",")[3]);
 }
 
+/** Waits (at most 10 s) until `ready` holds. */
+async function until(ready: () => Promise<boolean>, what: string): Promise<void> {
+  for (let waited = 0; !(await ready()); waited += 20) {
+    if (waited > 10_000) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The size of the file at `path`, or -1 when there is none. */
+async function sizeOf(path: string): Promise<number> {
+  return await Deno.lstat(path).then((info) => info.size, () => -1);
+}
+
 async function emit(repo: string, agent: string) {
   const result = await runCliProcess(
     ["emit", join(repo, DEL), "--agent", agent, "--status", "SUCCESS"],
@@ -65,7 +78,7 @@ async function cloneBehind(): Promise<{ local: string; file: string }> {
  * `git pull` in `local` with its unlink of the record file held for 3 s, and
  * an emit by `agent` in that time: git checked the file before the emit and
  * replaces it after. With `whileWritten`, git's write of its new file is
- * held 3 s too, and `whileWritten` runs while that file is empty.
+ * held 1.5 s too, and `whileWritten` runs once that file is there, empty.
  */
 async function emitDuringPull(
   local: string,
@@ -73,11 +86,12 @@ async function emitDuringPull(
   whileWritten?: () => Promise<void>,
 ): Promise<void> {
   const held = whileWritten ? "unlink,unlinkat,write" : "unlink,unlinkat";
+  const writeHeld = whileWritten ? ["-e", "inject=write:delay_enter=1500000"] : [];
   const pull = new Deno.Command("strace", {
     args: [
       // As git names it (relative to the work tree): strace matches -P on the path as called.
       ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", `trace=${held}`, "-e", `inject=${held}:delay_enter=3000000`],
+      ...["-e", `trace=${held}`, "-e", "inject=unlink,unlinkat:delay_enter=3000000", ...writeHeld],
       ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q", "--no-rebase"],
     ],
     cwd: local,
@@ -87,7 +101,7 @@ async function emitDuringPull(
   await new Promise((r) => setTimeout(r, 1500)); // git is held at its unlink by now
   await emit(local, agent);
   if (whileWritten) {
-    await new Promise((r) => setTimeout(r, 3000)); // git's new file is there, empty
+    await until(async () => (await sizeOf(join(local, DEL, RECORD_FILE))) === 0, "git's new file");
     await whileWritten();
   }
   const { code, stderr } = await pull.output();
@@ -221,16 +235,16 @@ Deno.test("git dropped: the journal keeps a line for a day after its append, sta
   assertEquals(await Deno.readTextFile(join(del, ".runrec", ".gitignore")), "*\n");
 });
 
-Deno.test("git dropped: a flush while git writes its new file (empty yet) leaves the line to be judged again; a stash of another file holds nothing back; a detached HEAD that moved and a torn line before it are no obstacle (review-aa F1-F4)", async () => {
+Deno.test("git dropped: a flush while git writes its new file (empty yet) waits for git's version and judges by it; a stash of another file holds nothing back; a detached HEAD that moved and a torn line before it are no obstacle (review-aa F1-F4)", async () => {
   const { local, file } = await cloneBehind();
   let during = "";
   await emitDuringPull(local, "OURS", async () => {
     during = (await flush(local)).stdout;
   });
-  assertEquals(during, "nothing spooled\n", "git's file is empty: nothing to judge by yet");
-  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM"]);
-  assertIncludes((await flush(local)).stdout, "put back into");
+  // Judged by the empty file, nothing could be (review-aa F1); it waits for git's write instead.
+  assertIncludes(during, "put back into");
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
   await git(local, "commit", "-qam", "ours");
   // Dropped (git checkout -- standing for git's replacement), then a stash of another file only.
   await Deno.writeTextFile(join(local, "notes.txt"), "a\n");
@@ -387,19 +401,6 @@ Deno.test("git dropped: an emit whose file a git stash replaced after its write 
   await git(local, "stash", "pop", "-q");
   assertEquals(await agentsOf(file), ["FIRST", "UNCOMMITTED", "OURS"]);
 });
-
-/** Waits (at most 10 s) until `ready` holds. */
-async function until(ready: () => Promise<boolean>, what: string): Promise<void> {
-  for (let waited = 0; !(await ready()); waited += 20) {
-    if (waited > 10_000) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** The size of the file at `path`, or -1 when there is none. */
-async function sizeOf(path: string): Promise<number> {
-  return await Deno.lstat(path).then((info) => info.size, () => -1);
-}
 
 for (
   const [moment, held, inject, readyWhen] of [
