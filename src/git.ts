@@ -403,8 +403,15 @@ export function checkoutOf(dir: string): { head: string; stashed: number } {
     // Every stash made, popped or dropped rewrites its reflog; the last one gone removes it.
     stashed = Deno.statSync(join(dirs.commonDir, "logs/refs/stash")).mtime?.getTime() ?? 0;
   } catch { /* no stash */ }
-  return { head: readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "", stashed };
+  return { head: readText(join(dirs.gitDir, "HEAD"))?.trim() ?? UNKNOWN_HEAD, stashed };
 }
+
+/**
+ * {@linkcode checkoutOf}'s `head` in a work tree whose `HEAD` cannot be read
+ * (the sandboxed build started in a linked work tree, whose git folder is in
+ * the main one's): which branch is checked out cannot be told.
+ */
+export const UNKNOWN_HEAD = "unknown";
 
 /**
  * The commits in which a rebase or merge under way keeps the uncommitted

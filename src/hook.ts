@@ -20,7 +20,7 @@ import {
   checkWriteOptions,
 } from "./argument_checks.ts";
 import { requireHostname, requireReadable, requireRecordable } from "./required_permissions.ts";
-import { committedAsTheyAre, gitHead } from "./git.ts";
+import { checkoutOf, committedAsTheyAre, gitHead, UNKNOWN_HEAD } from "./git.ts";
 import { hashFiles } from "./hash.ts";
 import { governedInputs, type GovernedOptions, isRunrecOwn, relativePath } from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
@@ -478,6 +478,11 @@ async function builtRecord(
     gitHead(dir, known.lookups?.folderEntries),
   ]);
   const notes = [...start.notes];
+  // In a git work tree whose git folder cannot be read (the sandboxed build in a linked work tree):
+  // GitHead is empty for want of a look, not for want of git (sandboxed-sweep F2).
+  if (head === "" && checkoutOf(dir).head === UNKNOWN_HEAD) {
+    notes.push("GitHead not read: this work tree's git folder is out of reach (empty)");
+  }
   // The ID another folder of the root has too: its runs would share RunIDs, so a warning. Looked
   // for only when the ID is not the folder's, the module too (it reads other folders' records).
   // Advice only: a module that cannot be loaded (an I/O error) costs the warning, never the run.

@@ -18,7 +18,7 @@
  * @module
  */
 import { basename, dirname, join } from "./path.ts";
-import { autostashes, checkoutOf } from "./git.ts";
+import { autostashes, checkoutOf, UNKNOWN_HEAD } from "./git.ts";
 import { checksumMatches } from "./codec.ts";
 import { inStateFolder } from "./state_folder.ts";
 
@@ -117,6 +117,8 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   const edges = edgeEntries(path);
   if (edges === undefined) return []; // no journal: nothing appended here lately
   const checkout = checkoutOf(dirname(recordFile));
+  // Which branch is checked out cannot be told: a line may be another branch's (sandboxed-sweep F2).
+  if (checkout.head === UNKNOWN_HEAD) return [];
   const now = Date.now();
   const identity = identityOf(recordFile);
   const { first, last } = edges;

@@ -20,6 +20,7 @@ import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { journalPath } from "../src/journal.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { RUNREC } from "./support/runs.ts";
+import { SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 
 const DEL = join("PKG-01_Alpha", "1_Working", "DEL-01-02_Spec");
 
@@ -447,4 +448,27 @@ Deno.test("git dropped: an index.lock a killed git left delays only an append in
   assert(missing >= 2000 && missing < present + 2000 + 1500, `${present} ms, then ${missing} ms`);
   assert(present < 2000, `${present} ms`);
   assertEquals(await agentsOf(file), ["ANEW"]);
+});
+
+Deno.test("git dropped: the sandboxed build in a linked work tree, whose git folder it may not read, puts back no other branch's line and notes GitHead as not read (sandboxed-sweep F2)", async () => {
+  const { local, file } = await cloneBehind();
+  const tree = join(local, "..", "tree");
+  await git(local, "worktree", "add", "-q", "-b", "feature", tree);
+  const sandboxed = (agent: string) =>
+    runCliProcess(
+      ["emit", DEL, "--agent", agent, "--status", "SUCCESS", "--json"],
+      SANDBOXED_FLAGS,
+      {},
+      tree,
+    );
+  const onFeature = await sandboxed("ON_FEATURE");
+  assertEquals(onFeature.code, 0, onFeature.stderr);
+  assertIncludes(JSON.parse(onFeature.stdout).Notes, "GitHead not read");
+  await git(tree, "commit", "-qam", "a run on feature");
+  await git(tree, "checkout", "-q", "-b", "other", "main");
+  const onOther = await sandboxed("ON_OTHER");
+  assertEquals(onOther.code, 0, onOther.stderr);
+  // Before: feature's line was put back into other's file, as dropped by a git command.
+  assertEquals(await agentsOf(join(tree, DEL, RECORD_FILE)), ["FIRST", "ON_OTHER"]);
+  assertEquals(await agentsOf(file), ["FIRST"]);
 });
