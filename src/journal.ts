@@ -158,12 +158,23 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   // is another branch's while `git checkout` is under way. Without git (the sandboxed build), a
   // line is left alone on another HEAD or after a stash made since.
   const held = heldByGit(dirname(recordFile), missing.map((e) => e.line));
-  const putBack: string[] = [];
-  for (const entry of missing) {
-    const kept = held === undefined
+  const lost = missing.filter((entry) =>
+    !(held === undefined
       ? entry.head !== checkout.head || entry.at < checkout.stashed
-      : held.has(entry.line);
-    if (kept) continue;
+      : held.has(entry.line))
+  );
+  // Looked for again now that git has answered: a `git stash pop`, or a rebase's autostash when
+  // it ends, writes the line back into a new file first and drops the stash after, so one held
+  // when the file was read may be held no more because it is back (put back, it would be there
+  // twice). Missing still, and from git's version of the file (not one it is still writing).
+  const again = offsetsOf(recordFile, lost.flatMap((e) => [e.line, e.previous, e.first]));
+  const putBack: string[] = [];
+  for (const entry of lost) {
+    const at = again.get(entry.line);
+    if (at !== undefined) entry.offset = at;
+    if (at !== undefined || ![entry.previous, entry.first].some((l) => l !== "" && again.has(l))) {
+      continue;
+    }
     entry.offset = append(entry.line);
     entry.at = now; // kept a day more, as a line just appended
     putBack.push(entry.line.split(",")[1]);

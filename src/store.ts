@@ -432,9 +432,9 @@ function appendLocked(
       if (!(e instanceof FileReplaced)) throw e;
       // A copy of the file we wrote, put in its place (git stash pop, an editor's save), may
       // hold our line already: then it is written, and a retry would write the run twice.
-      if (e.line !== undefined && fileContains(path, e.line)) {
-        throw new WriteError(`${path}: replaced by a copy that holds the record`, { landed: true });
-      }
+      const landedCopy = () =>
+        new WriteError(`${path}: replaced by a copy that holds the record`, { landed: true });
+      if (e.line !== undefined && fileContains(path, e.line)) throw landedCopy();
       // So may the stash a `git stash` made of the file we wrote before it replaced it: popped,
       // it brings the record back, and one written again now would be there twice.
       if (e.line !== undefined && heldByGit(dirname(path), [e.line])?.has(e.line)) {
@@ -443,6 +443,8 @@ function appendLocked(
           { landed: true },
         );
       }
+      // Popped while git was asked (the pop writes the file, then drops the stash): back already.
+      if (e.line !== undefined && fileContains(path, e.line)) throw landedCopy();
       if (attempt === ATTEMPTS) throw e;
     }
   }

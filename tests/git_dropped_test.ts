@@ -471,4 +471,116 @@ Deno.test("git dropped: the sandboxed build in a linked work tree, whose git fol
   // Before: feature's line was put back into other's file, as dropped by a git command.
   assertEquals(await agentsOf(join(tree, DEL, RECORD_FILE)), ["FIRST", "ON_OTHER"]);
   assertEquals(await agentsOf(file), ["FIRST"]);
+/** Where `git` is, as a process started by name finds it: strace holds its start by this path. */
+function gitOnPath(): string {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      if (Deno.statSync(join(dir, "git")).isFile) return join(dir, "git");
+    } catch { /* not here */ }
+  }
+  throw new Error("git not on PATH");
+}
+
+/** `runrec flush` of `repo` with each git it starts held `ms` at its start (strace). */
+async function flushWithGitHeld(repo: string, ms: number) {
+  const output = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", gitOnPath(), "-e", "trace=execve"],
+      ...["-e", `inject=execve:delay_enter=${ms * 1000}`],
+      ...RUNREC,
+      ...["flush", join(repo, DEL)],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: output.code, stdout: new TextDecoder().decode(output.stdout) };
+}
+
+Deno.test("git dropped: a line an autostash or a stash held while the file was read, back in the file by the time git answers (the rebase ended, the stash popped), is not put back a second time (rebase-trace)", async () => {
+  const { local, file } = await cloneBehind();
+  await emit(local, "LOCAL");
+  await git(local, "commit", "-qam", "a local run");
+  await emit(local, "UNCOMMITTED");
+  // Every unlink of the record file held 2 s: the rebase runs about 8 s, its autostash kept.
+  const pull = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_enter=2000000"],
+      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+      ...["--rebase", "--autostash"],
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let pullEnded = 0;
+  const pulled = pull.output().then((result) => {
+    pullEnded = Date.now();
+    return result;
+  });
+  await new Promise((r) => setTimeout(r, 3000));
+  assert(
+    Deno.statSync(join(local, ".git", "rebase-merge", "autostash")).isFile,
+    "rebase under way",
+  );
+  assertEquals(await agentsOf(file), ["FIRST", "LOCAL"], "the autostash holds UNCOMMITTED");
+  // The flush reads the file now; git's answer (each git it starts held 3 s) comes after the
+  // rebase applied its autostash (UNCOMMITTED back in the file) and removed it.
+  const flushed = await flushWithGitHeld(local, 3000);
+  const flushEnded = Date.now();
+  const { code, stderr } = await pulled;
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+  assert(pullEnded < flushEnded, "the rebase ended while the flush waited for git");
+  assertEquals(flushed, { code: 0, stdout: "nothing spooled\n" });
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "LOCAL", "UNCOMMITTED"]);
+  // The same with `git stash pop` (its unlink held 2 s): it writes the file, then drops the stash.
+  await git(local, "commit", "-qam", "rebased");
+  await emit(local, "STASHED");
+  await git(local, "stash", "-q");
+  const pop = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_enter=2000000"],
+      ...["git", "stash", "pop", "-q"],
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 1000));
+  assertEquals((await agentsOf(file)).at(-1), "UNCOMMITTED", "the stash holds STASHED");
+  assertEquals(await flushWithGitHeld(local, 2000), { code: 0, stdout: "nothing spooled\n" });
+  assertEquals((await pop.output()).code, 0);
+  assertEquals(await git(local, "stash", "list"), "", "popped: no stash holds STASHED");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "LOCAL", "UNCOMMITTED", "STASHED"]);
+});
+
+Deno.test("git dropped: an emit whose file a git stash replaced after its write, popped while the emit asked git about it, is not written again (rebase-trace)", async () => {
+  const { local, file } = await cloneBehind();
+  // The emit's fsync held 2 s (`git stash` takes the file with its line, then resets it), and
+  // each git it starts 3 s: `git stash pop` brings the line back and drops the stash meanwhile.
+  const held = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", file, "-P", gitOnPath()],
+      ...["-e", "trace=fsync,execve", "-e", "inject=fsync:delay_enter=2000000"],
+      ...["-e", "inject=execve:delay_enter=3000000"],
+      ...RUNREC,
+      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 1200));
+  await git(local, "stash", "-q");
+  assertEquals(await agentsOf(file), ["FIRST"]);
+  await new Promise((r) => setTimeout(r, 2000)); // the emit is asking git by now
+  await git(local, "stash", "pop", "-q");
+  assertEquals(await git(local, "stash", "list"), "");
+  const emitted = await held.output();
+  assertEquals(emitted.code, 0);
+  assertIncludes(
+    new TextDecoder().decode(emitted.stderr),
+    "replaced by a copy that holds the record",
+  );
+  assertEquals(await agentsOf(file), ["FIRST", "OURS"]);
 });
