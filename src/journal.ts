@@ -87,6 +87,9 @@ export function journalAppended(recordFile: string, offset: number, line: string
       first: firstRecord(recordFile, line),
       line,
     };
+    // git may have replaced the file since the line was written and checked: the identity is
+    // then git's file's, which lacks the line. Noted as no file's, it is looked for next time.
+    if (!lineAt(recordFile, entry)) entry.file = "";
     // Each entry starts a line of its own: one a full disk cut short spoils no other.
     inStateFolder(
       dirname(path),

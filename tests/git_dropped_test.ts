@@ -584,3 +584,30 @@ Deno.test("git dropped: an emit whose file a git stash replaced after its write,
   );
   assertEquals(await agentsOf(file), ["FIRST", "OURS"]);
 });
+
+Deno.test("git dropped: a line git dropped after the emit checked its write and before it noted the line in the journal is put back (rebase-trace)", async () => {
+  const { local, file } = await cloneBehind();
+  await emit(local, "BEFORE");
+  await git(local, "commit", "-qam", "before");
+  // The emit's second look at the stash reflog (its journal note's, after its write) held 3 s,
+  // and the file replaced by git meanwhile (`git checkout --` standing for a pull or a rebase's pick).
+  const held = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(local, ".git", "logs", "refs", "stash")],
+      ...["-e", "trace=statx,newfstatat,stat,lstat"],
+      ...["-e", "inject=statx,newfstatat,stat,lstat:delay_enter=3000000:when=2"],
+      ...RUNREC,
+      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 1500));
+  assertEquals(await agentsOf(file), ["FIRST", "BEFORE", "OURS"], "written and checked");
+  await git(local, "checkout", "-q", "--", join(DEL, RECORD_FILE));
+  const emitted = await held.output();
+  assertEquals(emitted.code, 0, new TextDecoder().decode(emitted.stderr));
+  assertEquals(await agentsOf(file), ["FIRST", "BEFORE"]);
+  assertIncludes((await flush(local)).stdout, "put back into");
+  assertEquals(await agentsOf(file), ["FIRST", "BEFORE", "OURS"]);
+});
