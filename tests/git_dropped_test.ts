@@ -471,6 +471,8 @@ Deno.test("git dropped: the sandboxed build in a linked work tree, whose git fol
   // Before: feature's line was put back into other's file, as dropped by a git command.
   assertEquals(await agentsOf(join(tree, DEL, RECORD_FILE)), ["FIRST", "ON_OTHER"]);
   assertEquals(await agentsOf(file), ["FIRST"]);
+});
+
 /** Where `git` is, as a process started by name finds it: strace holds its start by this path. */
 function gitOnPath(): string {
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
