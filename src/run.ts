@@ -96,7 +96,14 @@ import {
   takeOverClaim,
 } from "./pending.ts";
 import { DELETED, RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
-import { checkAppendOptions, RECORD_FILE, type RecordDraft, RecordTooLarge } from "./store.ts";
+import { leaveNote } from "./notices.ts";
+import {
+  checkAppendOptions,
+  RECORD_FILE,
+  type RecordDraft,
+  RecordTooLarge,
+  restoreDroppedRecords,
+} from "./store.ts";
 import { shellWord } from "./shell_word.ts";
 
 /** What is known about a run when it starts. */
@@ -642,6 +649,22 @@ async function finishDamaged(
 }
 
 /**
+ * Puts back what a git command dropped from `delDir`'s record file (a retried
+ * finish's record among it), saying so in a note, before a finish looks for
+ * a run's record. A failure leaves the look as it was.
+ */
+async function putBackBeforeLooking(delDir: string): Promise<void> {
+  const file = join(delDir, RECORD_FILE);
+  const runIds = await restoreDroppedRecords(file).catch(() => [] as string[]);
+  for (const runId of runIds) {
+    leaveNote(
+      `${runId} put back into ${file}, which a git command (pull, checkout, reset, revert) had ` +
+        "dropped it from",
+    );
+  }
+}
+
+/**
  * The run a token names whose pending file is gone (`git clean -x` between
  * start and finish), as far as the token tells it: its start time (in its
  * id), its folder, and the agent the finisher names. Its inputs were
@@ -677,6 +700,8 @@ async function runFromToken(
   const wanted = DELIVERABLE_FOLDER.exec(basename(delDir))?.[1];
   const others = nearbyFolders(delDir).filter((dir) => dir !== delDir);
   const sameId = others.filter((dir) => DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === wanted);
+  // A record a git command dropped since the first finish is this run's: put back, it is found.
+  await putBackBeforeLooking(delDir);
   for (const place of [delDir, ...sameId]) {
     const found = (await recordedRuns(place))({ id });
     if (found) throw recordedError(delDir, id, place, found, agent);
@@ -1323,6 +1348,9 @@ async function locateRun(
       `; reap wrote ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) as ` +
       `FAILED, ${note}: only if it is another run, finish it with --run ${item.id}`
     ).join("");
+    // A record a git command dropped since a first finish is the answer: put back, it is found
+    // (retry-sweep F2).
+    await putBackBeforeLooking(delDir);
     const last = mayBeAgents ? "" : await lastRunContext(target, report, { aside: twinsSaid });
     const otherCase = pendingInOtherCase(target, waiting, agent);
     if (otherCase) throw otherCase;

@@ -31,7 +31,6 @@ import {
 } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
-import { journalPath } from "./journal.ts";
 import { hostname, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import type { RunRecord } from "./schema.ts";
@@ -49,6 +48,7 @@ import {
   type RecordDraft,
   recordsOfRun,
   type RecordWriter,
+  restoreDroppedRecords,
   withRecordFile,
   WriteError,
 } from "./store.ts";
@@ -811,13 +811,8 @@ export async function replaySpool(
   const elsewhere = new Set<string>();
   for (const dir of namedDirs(delDirs)) {
     const file = join(dir, RECORD_FILE);
-    if (kindOf(journalPath(file)) !== "file") continue;
     try {
-      const runIds = await withRecordFile(
-        file,
-        { holder: "runrec flush", ...options },
-        (writer) => writer.restoreDropped(),
-      );
+      const runIds = await restoreDroppedRecords(file, { holder: "runrec flush", ...options });
       report.putBack.push(...runIds.map((runId) => ({ runId, file })));
     } catch (e) {
       failures.add(`${file}: its journal not checked for dropped records: ${message(e)}`);

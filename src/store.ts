@@ -18,8 +18,9 @@ import { NAMED_RUNS } from "./agent_notes.ts";
 import { REAPED_ERROR } from "./run_files.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
-import { heldByGit, journalAppended, putBackDropped } from "./journal.ts";
+import { heldByGit, journalAppended, journalPath, putBackDropped } from "./journal.ts";
 import { gitHoldsIndex } from "./git.ts";
+import { kindOf } from "./walk.ts";
 import {
   acquireLock,
   type ContentionReport,
@@ -346,6 +347,26 @@ export function withRecordFile<T>(
       await lock.release();
     }
   });
+}
+
+/**
+ * Puts back, under the lock, the lines of the record file `file` that a git
+ * command dropped (its journal's: SCHEMA.md 7.1), and returns their RunIDs;
+ * none when it has no journal. A run's retried finish looks here first: a
+ * record dropped since its first finish is that run's, recorded.
+ *
+ * @example
+ * ```ts
+ * import { restoreDroppedRecords } from "./store.ts";
+ * await restoreDroppedRecords("DEL-01-02_X/RunRecords.csv"); // [] unless git dropped a line
+ * ```
+ */
+export async function restoreDroppedRecords(
+  file: string,
+  options: AppendOptions = {},
+): Promise<string[]> {
+  if (kindOf(journalPath(resolve(file))) !== "file") return [];
+  return await withRecordFile(file, options, (writer) => writer.restoreDropped());
 }
 
 /** The deliverable ID in the record file's folder name, for the lock's `deliverable_id`. */

@@ -613,3 +613,27 @@ Deno.test("git dropped: a line git dropped after the emit checked its write and 
   assertIncludes((await flush(local)).stdout, "put back into");
   assertEquals(await agentsOf(file), ["FIRST", "BEFORE", "OURS"]);
 });
+
+Deno.test("git dropped: a finish retried after a git command dropped the first finish's record puts it back and answers finished already, by folder and by token (retry-sweep F2, F3)", async () => {
+  const { local, file } = await cloneBehind();
+  const del = join(local, DEL);
+  for (const by of ["folder", "token"] as const) {
+    const started = await runCliProcess(["start", del, "--agent", "AGENT_A"]);
+    const token = started.stdout.trim();
+    const finish = by === "folder"
+      ? ["finish", del, "--agent", "AGENT_A", "--status", "SUCCESS"]
+      : ["finish", token, "--status", "SUCCESS"];
+    const first = await runCliProcess(finish);
+    assertEquals(first.code, 0, first.stderr);
+    await git(local, "checkout", "--", join(DEL, RECORD_FILE)); // drops the uncommitted line
+    const retried = await runCliProcess(finish);
+    // Before: "no pending run … runrec emit …", and that emit recorded the run twice.
+    assertEquals(retried.code, 2, retried.stderr);
+    assertIncludes(retried.stderr, "finished already");
+    assertIncludes(retried.stderr, `${first.stdout.trim()} put back into`);
+    // Each run once: the folder's, then the token's.
+    const runs = by === "folder" ? ["AGENT_A"] : ["AGENT_A", "AGENT_A"];
+    assertEquals(await agentsOf(file), ["FIRST", ...runs]);
+    await git(local, "commit", "-qam", `AGENT_A's run, finished by ${by}`);
+  }
+});
