@@ -237,6 +237,20 @@ export async function appendAnnotation(
         conflict.withdraw,
       );
     }
+    // The same annotation of the same record, in force: an annotate retried (its answer lost, or
+    // killed after its write) would say it twice (retry-sweep F4). Notes a writer added after
+    // it (a lock recovered) do not make it another.
+    const inForce = annotationsIn(sources);
+    const repeat = sources.find((s) =>
+      isAnnotation(s) && (s.Notes === draft.Notes || s.Notes!.startsWith(`${draft.Notes} | `)) &&
+      !(inForce.get(s.RunID) ?? []).some((a) => a.kind === "invalidated")
+    );
+    if (repeat) {
+      throw new AnnotationRefused(
+        `${file}: ${runId} is annotated so already, by annotation ${repeat.RunID} (a retried ` +
+          "annotate?); nothing written",
+      );
+    }
     try {
       return w.append(draft).record;
     } catch (e) {

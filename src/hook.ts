@@ -1360,7 +1360,7 @@ async function writeBuilt(
         try {
           const replay = replayInto(writer, delDir);
           outcome.replayed = replay.replayed;
-          outcome.warnings.push(...replay.failures);
+          outcome.warnings.push(...replay.failures, ...replay.repeats.map((r) => r.warning));
           for (const r of replay.alreadyRecorded) {
             outcome.warnings.push(
               `spool entry ${r.entry} not appended: run ${r.run} is recorded already, as ${r.runId}`,

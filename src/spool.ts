@@ -107,6 +107,12 @@ export interface ReplayReport {
    * file (git pull, checkout, reset) had dropped, put back (./journal.ts).
    */
   putBack: { runId: string; file: string }[];
+  /**
+   * Records replayed that repeat one their file held (same agent, start,
+   * status, inputs and outputs: an emit retried after its first try was
+   * spooled), each with the warning that names both and how to withdraw it.
+   */
+  repeats: { runId: string; repeats: string; warning: string }[];
   /** Entries whose record was already in the file (a replay that died after its write). */
   alreadyWritten: string[];
   /**
@@ -675,7 +681,7 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
       report.alreadyRecorded.push(replay.recorded);
       return;
     }
-    report.replayed.push(writer.append(replay.draft));
+    replayedInto(report, writer, replay.draft);
     Deno.removeSync(claimed);
     settleRun(writer, entry);
   } catch (e) {
@@ -836,6 +842,7 @@ export async function replaySpool(
         (writer) => replayInto(writer, dirname(file)),
       );
       report.replayed.push(...one.replayed);
+      report.repeats.push(...one.repeats);
       report.alreadyWritten.push(...one.alreadyWritten);
       report.alreadyRecorded.push(...one.alreadyRecorded);
       for (const failure of one.failures) if (!stuck.has(failure)) left.add(failure);
@@ -927,6 +934,26 @@ function projectOf(dir: string): string | undefined {
   return tree === undefined && root === undefined ? undefined : `${tree}\n${root}`;
 }
 
+/**
+ * Appends a replayed record with `writer` into `report`; one that repeats a
+ * record of the file (a retried emit whose first try was spooled too) is
+ * written, and warned of as emit warns of a repeat (retry-sweep F1).
+ */
+function replayedInto(report: ReplayReport, writer: RecordWriter, draft: RecordDraft): void {
+  const result = writer.append(draft);
+  report.replayed.push(result);
+  if (result.sameRunAs === undefined) return;
+  const { RunID, AgentName, RunTimestamp } = result.record;
+  report.repeats.push({
+    runId: RunID,
+    repeats: result.sameRunAs,
+    warning: `${RunID} replayed into ${writer.path} repeats ${result.sameRunAs} (${AgentName} ` +
+      `started at ${RunTimestamp}, the same status, inputs and outputs): if it records that run ` +
+      `again (an emit retried after its first try was spooled), withdraw it: runrec annotate ` +
+      `${shellWord(dirname(writer.path))} ${RunID} --invalidates --note "recorded twice"`,
+  });
+}
+
 /** The DeliverableID runrec records for `dir`, or `undefined` for none. */
 function readId(dir: string): string | undefined {
   try {
@@ -940,6 +967,7 @@ function emptyReport(): ReplayReport {
   return {
     replayed: [],
     putBack: [],
+    repeats: [],
     alreadyWritten: [],
     alreadyRecorded: [],
     failures: [],
@@ -1015,7 +1043,7 @@ export async function replayLostRecords(
           const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${why})`;
           const replay = replayOf(writer, entry, note);
           if ("recorded" in replay) report.alreadyRecorded.push(replay.recorded);
-          else report.replayed.push(writer.append(replay.draft));
+          else replayedInto(report, writer, replay.draft);
           // As a spool's replay does: the run's pending (or reaped) file goes with it.
           settleRun(writer, entry);
         }

@@ -69,8 +69,9 @@ Options:
 
 An annotation whose bytes reached the file but whose fsync or read-back failed
 is written: its RunID is printed with the warning "annotation RUN-... written but
-not confirmed (...): do not repeat it", and annotate exits 0, as emit does (a
-repeat would append a second annotation).
+not confirmed (...): do not repeat it", and annotate exits 0, as emit does. A
+repeat of an annotation in force (the same record, effect and note: a retried
+annotate) is refused, exit 2, naming the one there.
 
 Exit codes: 0 annotated (confirmed or not, above); 1 a RunID is not a run in
 the deliverable's records (an annotation: the message says so), or line N

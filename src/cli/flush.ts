@@ -66,8 +66,8 @@ and a FILE with no lost-record line appends nothing and says so (exit 0).
 
 Options:
   --from FILE   append the records of the lost-record lines in FILE (below)
-  --json        print {replayed, putBack, alreadyWritten, alreadyRecorded, claimed,
-                failures, elsewhere, removedTemporaries} as JSON
+  --json        print {replayed, putBack, repeats, alreadyWritten, alreadyRecorded,
+                claimed, failures, elsewhere, removedTemporaries} as JSON
   -h, --help    show this help
 
 Exit codes: 0 all spooled records at or beneath the folders named written (or
@@ -179,6 +179,7 @@ export const flushCommand: Command = {
       writeJson(io, {
         replayed,
         putBack: report.putBack,
+        repeats: report.repeats,
         alreadyWritten: report.alreadyWritten,
         alreadyRecorded: report.alreadyRecorded,
         claimed,
@@ -188,6 +189,7 @@ export const flushCommand: Command = {
       });
     } else {
       for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);
+      for (const { warning } of report.repeats) io.err(`runrec flush: warning: ${warning}\n`);
       for (const { runId, file } of report.putBack) {
         io.out(
           `${runId}  put back into ${file}, which a git command (pull, checkout, reset, revert) had dropped it from\n`,

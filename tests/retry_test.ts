@@ -1,0 +1,75 @@
+/**
+ * Commands run again as they were, as an agent or orchestrator does when it
+ * cannot tell whether the first try worked (retry-sweep): each run is said
+ * once, or the repeat is warned of.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/retry_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assertEquals, assertIncludes } from "./assert.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { runCliProcess } from "./cli.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+
+async function project() {
+  const { del } = await makeProject();
+  return { del, env: { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) } };
+}
+
+async function records(del: string): Promise<string[]> {
+  const text = await Deno.readTextFile(join(del, RECORD_FILE));
+  return text.split("\n").filter((line) => line.startsWith("v1.0,"));
+}
+
+Deno.test("retry: an emit retried after its first try was spooled is replayed with the repeat warned of, by flush and by the next emit (retry-sweep F1)", async () => {
+  for (const replayBy of ["flush", "emit"] as const) {
+    const { del, env } = await project();
+    const emit = [
+      ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      ...["--started", "2026-12-04T10:00:00Z", "--duration", "60s"],
+    ];
+    await Deno.mkdir(join(del, RECORD_FILE)); // the write fails: both tries are spooled
+    for (let i = 0; i < 2; i++) {
+      assertEquals((await runCliProcess(emit, FULL_FLAGS, env)).code, 0);
+    }
+    await Deno.remove(join(del, RECORD_FILE));
+    const replayed = replayBy === "flush"
+      ? await runCliProcess(["flush", del], FULL_FLAGS, env)
+      : await runCliProcess(
+        ["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+        FULL_FLAGS,
+        env,
+      );
+    assertEquals(replayed.code, 0, replayed.stderr);
+    assertIncludes(replayed.stderr, "-1000-002 replayed into");
+    assertIncludes(replayed.stderr, "repeats RUN-DEL-01-02-20261204-1000-001");
+    assertIncludes(replayed.stderr, '--invalidates --note "recorded twice"');
+  }
+});
+
+Deno.test("retry: an annotate retried as it was is refused, naming the annotation there; a withdrawn one may be made again (retry-sweep F4)", async () => {
+  const { del, env } = await project();
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  const runId = emitted.stdout.trim();
+  const annotate = ["annotate", del, runId, "--note", "checked by QA"];
+  const first = await runCliProcess(annotate, FULL_FLAGS, env);
+  assertEquals(first.code, 0, first.stderr);
+  const again = await runCliProcess(annotate, FULL_FLAGS, env);
+  assertEquals(again.code, 2);
+  assertIncludes(again.stderr, `annotated so already, by annotation ${first.stdout.trim()}`);
+  assertEquals((await records(del)).length, 2);
+  const withdraw = ["annotate", del, first.stdout.trim(), "--invalidates", "--note", "wrong"];
+  assertEquals((await runCliProcess(withdraw, FULL_FLAGS, env)).code, 0);
+  const remade = await runCliProcess(annotate, FULL_FLAGS, env);
+  assertEquals(remade.code, 0, remade.stderr);
+  assertEquals((await records(del)).length, 4);
+});
