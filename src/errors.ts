@@ -81,7 +81,7 @@ export class CheckFailure extends Error {
  * ```ts
  * import { failureReason } from "./errors.ts";
  * failureReason(new Deno.errors.PermissionDenied("open '/x'")); // "permission denied"
- * failureReason(new Deno.errors.NotCapable("Requires read access")); // "no permission (Deno --allow-read)"
+ * failureReason(new Deno.errors.NotCapable("Requires read access")); // "no permission (outside what this runrec may read: Deno --allow-read)"
  * ```
  */
 export function failureReason(error: Error | undefined): string {
@@ -95,7 +95,9 @@ export function failureReason(error: Error | undefined): string {
     const kind = /Requires (\w+) access/.exec(error.message)?.[1] ?? "read";
     // Deno guards some system paths (/proc, /dev) with --allow-all alone: no grant a user gives.
     if (kind === "all") return "no permission (a system path runrec does not use)";
-    return `no permission (Deno --allow-${kind})`;
+    // Said so that a user of runrec-sandboxed, who has no flag to add, reads it too (F7).
+    const what = kind === "read" || kind === "write" ? kind : `use (${kind})`;
+    return `no permission (outside what this runrec may ${what}: Deno --allow-${kind})`;
   }
   return error?.message.split("\n")[0] ?? "unreadable";
 }

@@ -410,6 +410,9 @@ export async function governedInputs(
           const expected = isAbsolute(reference.target)
             ? resolve(reference.target)
             : resolve(root, reference.target);
+          // Outside the project it is not read, found or not: the same answer from a build that
+          // may not look there (the sandboxed build: sandboxed-sweep F4).
+          if (keptOut(expected, label)) continue;
           const tried = reference.readings?.length ? ` (nor ${reference.readings.join(", ")})` : "";
           // Where runrec may not look (a sandbox's --allow-read), the file may well exist: say why.
           const looked = lookups.stat(expected);

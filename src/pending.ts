@@ -21,6 +21,7 @@ import { listSpool, privateFolderProblem, sharedSpoolFolder, spoolEntryOf } from
 import {
   fileNamesIn,
   inStateFolder,
+  linkedStateFolder,
   removeAbandonedTemporaries,
   syncFolder,
   writeFileDurably,
@@ -543,6 +544,8 @@ export function listOutsidePendingRuns(): PendingItem[] {
 function listRunFiles(folder: string, claimedOnly = false): PendingItem[] {
   // None when it cannot be listed: none yet, or said when a run is started or finished there.
   const items: PendingItem[] = [];
+  // Nor through a link: it leads out of the deliverable (start refuses to keep a run there).
+  if (linkedStateFolder(folder) !== undefined) return items;
   for (const name of fileNamesIn(folder).sort()) {
     const match = FILE.exec(name);
     if (!match || (claimedOnly && match[2] === undefined)) continue;

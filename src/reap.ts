@@ -90,10 +90,12 @@ export interface ReapReport {
    */
   damaged: string[];
   /**
-   * Runs left pending that were started without a process to watch (no
-   * `--pid`: every LLM agent's): only `olderThanMs` reaps them.
+   * Runs left pending whose process cannot be watched from here: started
+   * without `--pid` (every LLM agent's), or with the pid of another host or
+   * one this runrec may not ask about (the sandboxed build): only
+   * `olderThanMs` reaps them. `why` says which.
    */
-  unwatched: { delDir: string; run: PendingRun }[];
+  unwatched: { delDir: string; run: PendingRun; why: string }[];
   /**
    * Temporary files that writers killed before their rename left in the run
    * folders, removed (see `removeAbandonedRunTemporaries`, ./pending.ts).
@@ -191,8 +193,15 @@ export async function reapRuns(
       // Its only record reap's FAILED one: a reap that could not keep it in reaped/ left it here.
       const reason = found?.reaped ? "reaped already" : whyReap(item, now, olderThanMs);
       if (!reason) {
-        if (item.run.pid === undefined && !item.claimedBy) {
-          report.unwatched.push({ delDir, run: item.run });
+        const { pid, host } = item.run;
+        if (item.claimedBy) continue;
+        // Never "nothing to reap" while a run's process cannot be looked at (sandboxed-sweep F3).
+        if (pid === undefined) {
+          report.unwatched.push({ delDir, run: item.run, why: "started without --pid" });
+        } else if (processState(`${pid}@${host}`) === "unknown") {
+          const why = `its process ${pid} on ${host} cannot be asked about from here (another ` +
+            "host, or the sandboxed build)";
+          report.unwatched.push({ delDir, run: item.run, why });
         }
         continue;
       }

@@ -772,6 +772,12 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         changes.push({ path, change: "removed", baseline: then, current: null, reason });
       }
     } else if (current === TBD) {
+      // Not read at the run by choice (outside the project): nothing to compare with, whether
+      // this runrec may read it now or not (the sandboxed build may not: sandboxed-sweep F4).
+      if (then === TBD && reasonAtRun(baseline, dir, path)?.startsWith("is outside the ")) {
+        notes.push(outsideAtRunNote(c, path));
+        continue;
+      }
       if (keptOut(abs, c)) {
         if (then === TBD) {
           notes.push(outsideAtRunNote(c, path));

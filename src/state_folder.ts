@@ -35,6 +35,7 @@ export function inStateFolder<T>(
   write: () => T,
   options: StateFolderOptions = {},
 ): T {
+  refuseLinkedStateFolder(folder);
   // Looked up first: every append writes the SEQ index here, and a thrown
   // AlreadyExists would cost each of them an exception.
   const created = kindOf(folder) !== "folder";
@@ -50,6 +51,44 @@ export function inStateFolder<T>(
   }
 }
 
+/** Throws when {@linkcode linkedStateFolder} finds a link on the way to `folder`. */
+function refuseLinkedStateFolder(folder: string): void {
+  const linked = linkedStateFolder(folder);
+  if (linked === undefined) return;
+  throw new Error(
+    `${linked}: not used: a symbolic link, not a folder of the deliverable (runrec's files ` +
+      "would go where it leads)",
+  );
+}
+
+/**
+ * The first folder of `folder`, from its `.runrec…` one down (`.runrec/`,
+ * `.runrec/pending/`), that is a symbolic link; `undefined` when none is, or
+ * `folder` is in no such folder. A link committed in its place would send
+ * runrec's files, and the sandboxed build's, out of the deliverable
+ * (sandboxed-sweep F1); `.runrec-spool/` is checked so where it is used.
+ *
+ * @example
+ * ```ts
+ * import { linkedStateFolder } from "./state_folder.ts";
+ * linkedStateFolder("DEL-01-02_X/.runrec/pending"); // undefined, unless a link is on the way
+ * ```
+ */
+export function linkedStateFolder(folder: string): string | undefined {
+  const parts = folder.split("/");
+  const top = parts.findIndex((part) => part.startsWith(".runrec"));
+  if (top < 0) return undefined;
+  for (let i = top; i < parts.length; i++) {
+    const path = parts.slice(0, i + 1).join("/");
+    try {
+      if (Deno.lstatSync(path).isSymlink) return path;
+    } catch {
+      return undefined; // not there (yet): nothing beneath it is a link
+    }
+  }
+  return undefined;
+}
+
 /**
  * Writes `text` to `path` through a temporary file beside it (fsync, then
  * rename over `path`), so that `path` is never empty or half written; when
@@ -62,6 +101,7 @@ export function inStateFolder<T>(
  * ```
  */
 export function writeFileDurably(path: string, text: string): void {
+  refuseLinkedStateFolder(dirname(path)); // `.runrec/pending/` may be the link
   const temporary = temporaryPath(path);
   const file = Deno.openSync(temporary, { write: true, createNew: true });
   try {

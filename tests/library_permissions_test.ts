@@ -124,7 +124,7 @@ Deno.test("library permissions: read and write granted on the execution root alo
   );
 });
 
-Deno.test("library permissions: a record file the process may not read is an InputError that says no permission (Deno --allow-read)", async () => {
+Deno.test("library permissions: a record file the process may not read is an InputError that says no permission (outside what this runrec may read: Deno --allow-read)", async () => {
   const { root, del } = await makeProject();
   await runScript(root, ["--allow-read", "--allow-write", "--allow-sys=hostname"], recordIn(del));
   const file = join(del, "RunRecords.csv");
@@ -135,16 +135,17 @@ Deno.test("library permissions: a record file the process may not read is an Inp
   );
   assertEquals(answer, {
     threw: "InputError",
-    message: `${file}: cannot read: no permission (Deno --allow-read)`,
+    message:
+      `${file}: cannot read: no permission (outside what this runrec may read: Deno --allow-read)`,
   });
   assertEquals(
     failureReason(new Deno.errors.NotCapable("Requires read access")),
-    "no permission (Deno --allow-read)",
+    "no permission (outside what this runrec may read: Deno --allow-read)",
   );
   // A write refused names the write flag, not --allow-read.
   assertEquals(
     failureReason(new Deno.errors.NotCapable('Requires write access to "/x"')),
-    "no permission (Deno --allow-write)",
+    "no permission (outside what this runrec may write: Deno --allow-write)",
   );
 });
 

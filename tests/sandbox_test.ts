@@ -5,9 +5,11 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { makeProject, sampleRecord } from "./fixtures.ts";
+import { basename, join } from "node:path";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { git, makeProject, sampleRecord } from "./fixtures.ts";
+import { runCliProcess } from "./cli.ts";
+import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { type Ran, runIn, sharedInstall } from "./installed.ts";
 import { LIB_FOLDER } from "../scripts/install.ts";
 import { PARALLEL_FROM_BYTES } from "../src/check_pool.ts";
@@ -349,4 +351,51 @@ Deno.test("sandbox: a committed RunRecords.csv that is a symbolic link out of th
     }
   }
   await cleanUp();
+});
+
+// The same entry point under the sandboxed flags and the full ones: the verdicts agree
+// (sandboxed-sweep).
+
+Deno.test("sandboxed: a reference outside the repository, not read at the run, is the same note, not DIRTY, under the sandboxed build (sandboxed-sweep F4)", async () => {
+  const { root, del } = await makeProject();
+  const outside = `${basename(root)}-glossary.md`;
+  await Deno.writeTextFile(join(root, "..", outside), "shared\n");
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), `- ../../../../${outside}\n`, {
+    append: true,
+  });
+  await git(root, "init", "-q");
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    {},
+    root,
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  for (const flags of [FULL_FLAGS, SANDBOXED_FLAGS]) {
+    const stale = await runCliProcess(["stale", del], flags, {}, root);
+    assertEquals(stale.code, 0, stale.stdout + stale.stderr);
+    assertIncludes(stale.stdout, "not read then, so no change can be told");
+  }
+});
+
+Deno.test("sandboxed: reap names the runs whose --pid it may not ask about, never 'nothing to reap' (sandboxed-sweep F3)", async () => {
+  const { root, del } = await makeProject();
+  const gone = new Deno.Command("true").spawn();
+  await gone.status;
+  const started = await runCliProcess(
+    ["start", del, "--agent", "A", "--pid", String(gone.pid)],
+    SANDBOXED_FLAGS,
+    {},
+    root,
+  );
+  assertEquals(started.code, 0, started.stderr);
+  const reap = await runCliProcess(["reap", del], SANDBOXED_FLAGS, {}, root);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertIncludes(reap.stderr, `its process ${gone.pid} on`);
+  assertIncludes(reap.stderr, "cannot be asked about from here");
+  const json = await runCliProcess(["reap", del, "--json"], SANDBOXED_FLAGS, {}, root);
+  assertEquals(JSON.parse(json.stdout).unwatched.length, 1, json.stdout);
+  // The full build asks, and reaps it.
+  const full = await runCliProcess(["reap", del], FULL_FLAGS, {}, root);
+  assertIncludes(full.stdout, "is gone");
 });

@@ -7,7 +7,7 @@
 import { shellWord } from "../shell_word.ts";
 import { InputError } from "../errors.ts";
 import { relative } from "../path.ts";
-import { describeReaped, reapRuns } from "../reap.ts";
+import { describeReaped, type ReapReport, reapRuns } from "../reap.ts";
 import { parseDurationOption } from "../time.ts";
 import { type Command, EXIT, positionals, stringOption } from "./command.ts";
 import { lockWaitMessage, printRecorded } from "./outcome.ts";
@@ -53,8 +53,10 @@ Options:
   --no-fsync      do not flush records to disk
   --json          print {reaped: [...], left: [...], unwatched: [...],
                   problems: [...], damaged: [...], removedTemporaries: [...]}
-                  as JSON (unwatched: the runs started without --pid left
-                  pending; the line on stderr names them too)
+                  as JSON (unwatched: the runs left pending whose process
+                  cannot be watched from here, started without --pid or
+                  with one this runrec cannot ask about; stderr names them
+                  too)
 
 Prints one line per reaped run (RunID, folder, agent, start, reason); in
 place of the RunID, what became of a record not written: "(spooled)" (a
@@ -116,20 +118,22 @@ function parseAge(text: string): number {
  * `--pid` (an LLM agent's): reap tells those only by age.
  */
 function unwatchedNote(
-  runs: readonly { delDir: string; run: { agent: string; start: { started: string } } }[],
+  runs: readonly ReapReport["unwatched"][number][],
   age: string | undefined,
 ): string | undefined {
   if (runs.length === 0) return undefined;
-  const each = runs.map(({ delDir, run }) =>
-    `${relative(Deno.cwd(), delDir) || "."} ${run.agent} since ${run.start.started}`
+  const each = runs.map(({ delDir, run, why }) =>
+    `${relative(Deno.cwd(), delDir) || "."} ${run.agent} since ${run.start.started} (${why})`
   ).join(", ");
   const folders = [...new Set(runs.map(({ delDir }) => relative(Deno.cwd(), delDir) || "."))];
+  const whose = runs.every(({ run }) => run.pid === undefined)
+    ? "started without --pid"
+    : "whose process cannot be watched from here";
   return age === undefined
-    ? `${runs.length} pending run(s) started without --pid, so not seen to be gone: ${each}; ` +
+    ? `${runs.length} pending run(s) ${whose}, so not seen to be gone: ${each}; ` +
       `once their agents are gone, runrec reap ${folders.map(shellWord).join(" ")} ` +
       "--older-than DURATION (2h, 1d) reaps those started longer ago"
-    : `${runs.length} pending run(s) started without --pid, less than ${age} ago: ${each}; ` +
-      "left pending";
+    : `${runs.length} pending run(s) ${whose}, less than ${age} ago: ${each}; left pending`;
 }
 
 /** The `reap` command. */
@@ -204,11 +208,12 @@ export const reapCommand: Command = {
         started: r.run.start.started,
         reason: r.reason,
       }));
-      const unwatched = report.unwatched.map(({ delDir, run }) => ({
+      const unwatched = report.unwatched.map(({ delDir, run, why }) => ({
         delDir,
         id: run.id,
         agent: run.agent,
         started: run.start.started,
+        why,
       }));
       printRecorded(
         io,
