@@ -341,13 +341,16 @@ Deno.test("git dropped: a line moved to another branch on purpose, or held by th
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "NEXT_ON_MAIN", "R1", "R3", "R4"]);
 });
 
-Deno.test("git dropped: a line a pull --rebase --autostash took aside is not put back while the rebase runs; the autostash brings it back once (soak8, w3)", async () => {
-  const { local, file } = await cloneBehind();
+/**
+ * A run committed and one not in `local`, then `git pull --rebase --autostash`
+ * with every unlink of the record file held 2 s: the rebase under way a while,
+ * the uncommitted line in its autostash.
+ */
+async function pullRebaseHeld(local: string): Promise<Deno.ChildProcess> {
   await emit(local, "LOCAL");
   await git(local, "commit", "-qam", "a local run");
   await emit(local, "UNCOMMITTED");
-  // Every unlink of the record file held 2 s: the flush runs with the rebase under way.
-  const pull = new Deno.Command("strace", {
+  return new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
       ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_enter=2000000"],
@@ -358,6 +361,12 @@ Deno.test("git dropped: a line a pull --rebase --autostash took aside is not put
     stdout: "null",
     stderr: "piped",
   }).spawn();
+}
+
+Deno.test("git dropped: a line a pull --rebase --autostash took aside is not put back while the rebase runs; the autostash brings it back once (soak8, w3)", async () => {
+  const { local, file } = await cloneBehind();
+  // Every unlink of the record file held 2 s: the flush runs with the rebase under way.
+  const pull = await pullRebaseHeld(local);
   await new Promise((r) => setTimeout(r, 3000));
   assert(
     [".git/rebase-merge/autostash", ".git/MERGE_AUTOSTASH"].some((f) => {
@@ -500,21 +509,8 @@ async function flushWithGitHeld(repo: string, ms: number) {
 
 Deno.test("git dropped: a line an autostash or a stash held while the file was read, back in the file by the time git answers (the rebase ended, the stash popped), is not put back a second time (rebase-trace)", async () => {
   const { local, file } = await cloneBehind();
-  await emit(local, "LOCAL");
-  await git(local, "commit", "-qam", "a local run");
-  await emit(local, "UNCOMMITTED");
   // Every unlink of the record file held 2 s: the rebase runs about 8 s, its autostash kept.
-  const pull = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_enter=2000000"],
-      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
-      ...["--rebase", "--autostash"],
-    ],
-    cwd: local,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const pull = await pullRebaseHeld(local);
   let pullEnded = 0;
   const pulled = pull.output().then((result) => {
     pullEnded = Date.now();
