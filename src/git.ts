@@ -438,14 +438,8 @@ export function autostashes(dir: string): string[] {
  * checkout, pull, merge, reset or stash holds `index.lock` while it unlinks
  * the files it replaces and writes their new versions. One stat; `false`
  * outside git.
- *
- * @example
- * ```ts
- * import { gitHoldsIndex } from "./git.ts";
- * gitHoldsIndex("."); // false unless a git command is under way
- * ```
  */
-export function gitHoldsIndex(dir: string): boolean {
+function gitHoldsIndex(dir: string): boolean {
   const dirs = gitDirsKnown(dir);
   if (!dirs) return false;
   try {
@@ -455,6 +449,49 @@ export function gitHoldsIndex(dir: string): boolean {
     return false;
   }
 }
+
+/**
+ * How long an append waits for git to write the record file it is
+ * replacing; a lock git left behind (a git killed mid-command) costs a
+ * process this long once, until it is removed, as it stops every git command.
+ */
+const GIT_WRITE_WAIT_MS = 2000;
+
+/**
+ * Waits, while git holds the index, for the record file it removed (or
+ * created, and has not written yet) to hold its version: git replaces a file
+ * by unlinking it and creating a new one, and a file runrec created in
+ * between would keep git's out (its create fails), and every record before
+ * ours with it, as would bytes git then wrote over ours (soak8 F6).
+ *
+ * @example
+ * ```ts
+ * import { awaitGitsVersion } from "./git.ts";
+ * awaitGitsVersion("DEL-01-02_X/RunRecords.csv"); // returns at once unless git is replacing it
+ * ```
+ */
+export function awaitGitsVersion(path: string): void {
+  if (gitSeemsStuck) return;
+  const deadline = Date.now() + GIT_WRITE_WAIT_MS;
+  const emptyOrGone = () => {
+    try {
+      return Deno.lstatSync(path).size === 0;
+    } catch {
+      return true;
+    }
+  };
+  while (emptyOrGone() && gitHoldsIndex(dirname(path))) {
+    // Waited out: a lock git left behind, most likely; this process waits for it no more.
+    if (Date.now() >= deadline) {
+      gitSeemsStuck = true;
+      return;
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+}
+
+/** Whether a wait for git's version of a record file ran out in this process. */
+let gitSeemsStuck = false;
 
 /** The git folders found for each folder asked about, in this process. */
 const gitDirsFound = new Map<string, { gitDir: string; commonDir: string }>();

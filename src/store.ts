@@ -19,7 +19,7 @@ import { REAPED_ERROR } from "./run_files.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
 import { heldByGit, journalAppended, journalPath, putBackDropped } from "./journal.ts";
-import { gitHoldsIndex } from "./git.ts";
+import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import {
   acquireLock,
@@ -470,43 +470,6 @@ function appendLocked(
     }
   }
 }
-
-/**
- * How long an append waits for git to write the record file it is
- * replacing; a lock git left behind (a git killed mid-command) costs a
- * process this long once, until it is removed, as it stops every git command.
- */
-const GIT_WRITE_WAIT_MS = 2000;
-
-/**
- * Waits, while git holds the index, for the record file it removed (or
- * created, and has not written yet) to hold its version: git replaces a file
- * by unlinking it and creating a new one, and a file runrec created in
- * between would keep git's out (its create fails), and every record before
- * ours with it, as would bytes git then wrote over ours (soak8 F6).
- */
-function awaitGitsVersion(path: string): void {
-  if (gitSeemsStuck) return;
-  const deadline = Date.now() + GIT_WRITE_WAIT_MS;
-  const emptyOrGone = () => {
-    try {
-      return Deno.lstatSync(path).size === 0;
-    } catch {
-      return true;
-    }
-  };
-  while (emptyOrGone() && gitHoldsIndex(dirname(path))) {
-    // Waited out: a lock git left behind, most likely; this process waits for it no more.
-    if (Date.now() >= deadline) {
-      gitSeemsStuck = true;
-      return;
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-  }
-}
-
-/** Whether a wait for git's version of a record file ran out in this process. */
-let gitSeemsStuck = false;
 
 /**
  * The file at the path is not the one an append looked at (before its
