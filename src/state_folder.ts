@@ -62,7 +62,7 @@ function refuseLinkedStateFolder(folder: string): void {
 }
 
 /**
- * The first folder of `folder`, from its `.runrec…` one down (`.runrec/`,
+ * The first folder of `folder`, from its `.runrec` one down (`.runrec/`,
  * `.runrec/pending/`), that is a symbolic link; `undefined` when none is, or
  * `folder` is in no such folder. A link committed in its place would send
  * runrec's files, and the sandboxed build's, out of the deliverable
@@ -76,7 +76,7 @@ function refuseLinkedStateFolder(folder: string): void {
  */
 export function linkedStateFolder(folder: string): string | undefined {
   const parts = folder.split("/");
-  const top = parts.findIndex((part) => part.startsWith(".runrec"));
+  const top = parts.indexOf(".runrec");
   if (top < 0) return undefined;
   for (let i = top; i < parts.length; i++) {
     const path = parts.slice(0, i + 1).join("/");
