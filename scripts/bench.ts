@@ -46,22 +46,9 @@ const USAGE = `Usage: deno task bench [--quick] [--only NAME[,NAME]]... [--deno 
   --only NAME   run only these benchmarks (name or number): ${
   BENCHMARKS.map((b) => `${b.id} ${b.name}`).join(", ")
 }
-  --deno PATH   deno binary for subprocesses (default: the platform binary in
-                node_modules/@deno/, else the running one)
+  --deno PATH   deno binary for subprocesses (default: the running one, which
+                npx or deno task starts as the platform binary, not a wrapper)
 `;
-
-/** The platform binary of the `deno` npm package, or the running deno. */
-async function platformDeno(root: string): Promise<string> {
-  const os = Deno.build.os === "windows" ? "win32" : Deno.build.os;
-  const arch = Deno.build.arch === "x86_64" ? "x64" : "arm64";
-  const libc = os === "linux" ? "-glibc" : "";
-  const exe = os === "win32" ? "deno.exe" : "deno";
-  const candidate = join(root, "node_modules", "@deno", `${os}-${arch}${libc}`, exe);
-  try {
-    if ((await Deno.stat(candidate)).isFile) return candidate;
-  } catch { /* not installed: fall back */ }
-  return Deno.execPath();
-}
 
 /**
  * The summary rows as a Markdown table.
@@ -129,7 +116,7 @@ export async function bench(args: string[]): Promise<number> {
     wanted.length === 0 || wanted.includes(b.name) || wanted.includes(`${b.id}`)
   );
   const root = resolve(new URL("..", import.meta.url).pathname);
-  const deno = parsed.values.deno ?? await platformDeno(root);
+  const deno = parsed.values.deno ?? Deno.execPath();
   const quick = parsed.values.quick ?? false;
   console.log(`runrec benchmarks${quick ? " (--quick)" : ""}: ${new Date().toISOString()}`);
   console.log(`deno for subprocesses: ${deno}`);
