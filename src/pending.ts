@@ -546,11 +546,25 @@ function listRunFiles(folder: string, claimedOnly = false): PendingItem[] {
   const items: PendingItem[] = [];
   // Nor through a link: it leads out of the deliverable (start refuses to keep a run there).
   if (linkedStateFolder(folder) !== undefined) return items;
-  for (const name of fileNamesIn(folder).sort()) {
-    const match = FILE.exec(name);
+  let entries: Deno.DirEntry[] = [];
+  try {
+    entries = [...Deno.readDirSync(folder)].sort((a, b) => a.name < b.name ? -1 : 1);
+  } catch { /* none */ }
+  for (const entry of entries) {
+    const match = FILE.exec(entry.name);
     if (!match || (claimedOnly && match[2] === undefined)) continue;
-    const item: PendingItem = { path: join(folder, name), id: match[1] };
+    const item: PendingItem = { path: join(folder, entry.name), id: match[1] };
     if (match[2] !== undefined) item.claimedBy = match[2];
+    // A link, folder or FIFO under a run file's name is named, never taken for no run (bad-input F2).
+    if (!entry.isFile) {
+      const what = entry.isSymlink
+        ? "a symbolic link"
+        : entry.isDirectory
+        ? "a folder"
+        : "not a file";
+      items.push({ ...item, problem: `${item.path}: ${what}, not a run file runrec wrote` });
+      continue;
+    }
     try {
       item.run = readPendingRun(item.path);
     } catch (e) {

@@ -30,13 +30,16 @@ export async function snapshotFolder(dir: string): Promise<FolderSnapshot> {
   const files: string[] = [];
   // Several names read as one path: none is hashed, so the path is TBD, as an unreadable file.
   const colliding: string[] = [];
+  // A FIFO, socket or device is there, unreadable: TBD, as any file that cannot be read, never
+  // taken for a file deleted (bad-input F5).
+  const unreadable: string[] = [];
   const unlistable = (path: string, error: Error) => {
     if (error instanceof CollidingNames) colliding.push(path);
   };
   for (const entry of walk(dir, { unlistable })) {
-    if (entry.kind === "file" && !isRunrecOwn(dir, relativePath(dir, entry.path))) {
-      files.push(entry.path);
-    }
+    if (isRunrecOwn(dir, relativePath(dir, entry.path))) continue;
+    if (entry.kind === "file") files.push(entry.path);
+    else if (entry.kind === "other") unreadable.push(entry.path);
   }
   const hashes = await hashFiles(files);
   const snapshot: FolderSnapshot = new Map();
@@ -44,7 +47,7 @@ export async function snapshotFolder(dir: string): Promise<FolderSnapshot> {
     const hash = hashes.get(path);
     snapshot.set(relativePath(dir, path), typeof hash === "string" ? hash : TBD);
   }
-  for (const path of colliding) snapshot.set(relativePath(dir, path), TBD);
+  for (const path of [...colliding, ...unreadable]) snapshot.set(relativePath(dir, path), TBD);
   return snapshot;
 }
 

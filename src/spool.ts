@@ -427,13 +427,30 @@ export function listSpool(delDirs?: DelDirs): SpoolItem[] {
 function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
   const items: SpoolItem[] = [];
   let names: string[];
+  // Entries that are not files (a link, a folder) are named, never passed over (bad-input F1).
+  const odd: Deno.DirEntry[] = [];
   try {
-    names = [...Deno.readDirSync(folder.path)].filter((e) => e.isFile).map((e) => e.name);
+    const entries = [...Deno.readDirSync(folder.path)];
+    names = entries.filter((e) => e.isFile).map((e) => e.name);
+    odd.push(...entries.filter((e) => !e.isFile && e.name.endsWith(".json")));
   } catch (e) {
     // A file of that name holds no entries (a write there says it is not a folder).
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return items;
     items.push({ path: folder.path, state: "stuck", problem: `cannot list: ${message(e)}` });
     return items;
+  }
+  for (const entry of odd) {
+    const what = entry.isSymlink
+      ? "a symbolic link"
+      : entry.isDirectory
+      ? "a folder"
+      : "not a file";
+    items.push({
+      path: join(folder.path, entry.name),
+      state: "stuck",
+      problem: `not replayed: ${what}, not a spool entry runrec wrote (remove it, or put the ` +
+        "entry's file in its place)",
+    });
   }
   const entryNames = names.filter((n) => n.endsWith(".json") || CLAIM.test(n)).sort();
   if (entryNames.length === 0) return items;

@@ -9,7 +9,6 @@
  * @module
  */
 import { basename, dirname, resolve } from "./path.ts";
-import { shellWord } from "./shell_word.ts";
 import { checksumMatches, decodeRecord, encodedLineBytes, encodeRecord } from "./codec.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
@@ -849,8 +848,7 @@ function refuseConflict(file: string, tail: Uint8Array): void {
       JSON.stringify(lastLine.slice(0, 40))
     }): ` +
       "keep both sides' lines and delete the markers (the .gitattributes line " +
-      "'RunRecords.csv merge=union' avoids the conflict), then run runrec flush " +
-      shellWord(dirname(file)),
+      "'RunRecords.csv merge=union' avoids the conflict)",
   );
 }
 
@@ -888,7 +886,7 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
   throw new WriteError(
     `${file}:1: not a run record file: header ` +
       (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
-      `${whereItDiffers(shown)}: ${fix}, then run runrec flush ${shellWord(dirname(file))}`,
+      `${whereItDiffers(shown)}: ${fix}`,
   );
 }
 

@@ -770,3 +770,22 @@ Deno.test("annotate: a RunID on a damaged line (checksum mismatch) is said to be
   }
   assert.deepEqual(await Deno.readFile(file), before);
 });
+
+Deno.test("annotate: a RunID not among the readable records of a file with lines it cannot read (saved as UTF-16) is exit 2 saying so, not 'not a run' (bad-input F4)", async () => {
+  const { del } = await makeProject();
+  const emitted = await runCliProcess(emitArgs(del));
+  const file = join(del, RECORD_FILE);
+  const text = await Deno.readTextFile(file);
+  const utf16 = new Uint8Array(2 + text.length * 2);
+  utf16.set([0xff, 0xfe]);
+  for (let i = 0; i < text.length; i++) utf16[2 + 2 * i] = text.charCodeAt(i);
+  await Deno.writeFile(file, utf16);
+  const refused = await runCliProcess(
+    ["annotate", del, emitted.stdout.trim(), "--invalidates", "--note", "wrong inputs"],
+  );
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(
+    refused.stderr,
+    /is not among its readable records, and \d+ line\(s\) cannot be read/,
+  );
+});

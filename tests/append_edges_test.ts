@@ -286,7 +286,7 @@ Deno.test("validate and emit (defect 5): a record file holding one blank line fa
   await assertRejects(
     () => appendRecord(file, sampleDraft()),
     WriteError,
-    'header is "": delete the empty line(s) before the header line, or the file if it holds nothing else, then run runrec flush',
+    'header is "": delete the empty line(s) before the header line, or the file if it holds nothing else',
   );
   assertEquals(await Deno.readTextFile(file), "\n", "the file is unchanged");
 });

@@ -367,3 +367,16 @@ Deno.test("exec: a good run that changed no file of the deliverable (CMD wrote e
   }
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("exec: an output the command replaced with a FIFO is TBD with a note, as finish records it, not DELETED (bad-input F5)", async () => {
+  const { del } = await makeProject();
+  const ran = await runCliProcess([
+    ...["exec", del, "--agent", "4_DOCUMENTS", "--"],
+    ...["sh", "-c", 'rm "$1" && mkfifo "$1"', "sh", join(del, "Datasheet.md")],
+  ]);
+  assertEquals(ran.code, 0, ran.stderr);
+  const log = await runCliProcess(["log", del, "--json"]);
+  const record = JSON.parse(log.stdout).at(-1);
+  assertEquals(record.OutputHashes["Datasheet.md"], "TBD");
+  assertIncludes(record.Notes, "output Datasheet.md could not be hashed: not a regular file");
+});

@@ -73,27 +73,3 @@ Deno.test("retry: an annotate retried as it was is refused, naming the annotatio
   assertEquals(remade.code, 0, remade.stderr);
   assertEquals((await records(del)).length, 4);
 });
-
-Deno.test("state folders: a .runrec (or .runrec/pending) that is a symbolic link is not written through, nor read (sandboxed-sweep F1)", async () => {
-  for (const linked of [".runrec", join(".runrec", "pending")]) {
-    const { del, env } = await project();
-    const outside = await tempDir({ prefix: "runrec-outside-" });
-    await Deno.mkdir(join(del, ".runrec"), { recursive: true });
-    if (linked === ".runrec") await Deno.remove(join(del, ".runrec"));
-    await Deno.symlink(outside, join(del, linked));
-    const emitted = await runCliProcess(
-      ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
-      FULL_FLAGS,
-      env,
-    );
-    assertEquals(emitted.code, 0, emitted.stderr);
-    await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"], FULL_FLAGS, env);
-    await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
-    assertEquals([...Deno.readDirSync(outside)].map((e) => e.name), [], linked);
-    // A run planted there is no run of this deliverable's.
-    await Deno.writeTextFile(join(outside, "planted.json"), "{}");
-    const log = await runCliProcess(["log", del], FULL_FLAGS, env);
-    assertEquals(log.stderr.includes("planted"), false, log.stderr);
-    assertEquals((await records(del)).length >= 1, true);
-  }
-});

@@ -71,7 +71,9 @@ Deno.test("suggested commands: the flush a merge conflict's refusal names, run f
   });
   const refused = await sh(emit, p);
   assertEquals(refused.code, 0, refused.stderr);
-  const flush = quoted(refused.stderr, /then run /);
+  // What was spooled waits for the flush the spool's warning names (the refusal, which annotate
+  // gives too, names none: annotate spools nothing, bad-input F3).
+  const flush = quoted(refused.stderr, /until the next write or /);
   await Deno.writeTextFile(join(p.del, RECORD_FILE), clean); // the markers deleted, as told
   const flushed = await sh(flush, p);
   assertEquals(flushed.code, 0, flushed.stderr);
@@ -171,4 +173,16 @@ Deno.test("suggested commands: the emit start names when it cannot keep the run 
   const emitted = await sh(emit.replace("--status S ...", "--status SUCCESS"), p);
   assertEquals(emitted.code, 0, emitted.stderr);
   assertEquals(await recordCount(p.del), 1);
+});
+
+Deno.test("suggested commands: annotate refused by a file it cannot append to names no flush, as it spools nothing (bad-input F3)", async () => {
+  const p = await project();
+  const emitted = await sh(`runrec emit '${p.del}' --agent 4_DOCUMENTS --status SUCCESS`, p);
+  await Deno.writeTextFile(join(p.del, RECORD_FILE), ">>>>>>> other\n", { append: true });
+  const refused = await sh(
+    `runrec annotate '${p.del}' ${emitted.stdout.trim()} --note "checked"`,
+    p,
+  );
+  assertEquals(refused.code, 2, refused.stderr);
+  assertEquals(refused.stderr.includes("flush"), false, refused.stderr);
 });

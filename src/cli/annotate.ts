@@ -250,6 +250,16 @@ function notARun(delDir: string, file: string, lines: Lines, id: string, record?
         "annotate it in its own deliverable folder",
     );
   }
+  // Lines that cannot be read (a file saved as UTF-16, CR line ends) may hold it: unknown, not
+  // "not a run" (bad-input F4).
+  const [damagedLine, why] = lines.damaged.entries().next().value ?? [];
+  if (damagedLine !== undefined) {
+    return new InputError(
+      `${file}: ${id} is not among its readable records, and ${lines.damaged.size} line(s) ` +
+        `cannot be read (line ${damagedLine}: ${why}): it may be on one; nothing is written: ` +
+        `see runrec validate ${shellWord(delDir)}`,
+    );
+  }
   return new CheckFailure(`${id} is not a run in ${file}`);
 }
 
