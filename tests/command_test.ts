@@ -317,3 +317,11 @@ Deno.test("cli: help texts say what the commands do (help-texts F1, F4-F8)", asy
   assertIncludes((await runCli(["flush", "--help"])).stdout, "--json        print {replayed,");
   assertIncludes((await runCli(["validate", "--help"])).stdout, "Dependencies.csv");
 });
+
+Deno.test("cli: a path holding a newline or an escape sequence is said on one line, escaped, with the reason (bad-input F6)", async () => {
+  const emit = await runCli(["emit", "PKG-01\nDEL-01-02", "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 2);
+  assertEquals(emit.stderr, "runrec emit: PKG-01\\nDEL-01-02: no such folder\n");
+  const finish = await runCli(["finish", "RUN\x1b[2J", "--status", "SUCCESS"]);
+  assertEquals(finish.stderr, "runrec finish: RUN\\u001b[2J: no such folder\n");
+});

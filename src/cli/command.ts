@@ -8,6 +8,7 @@ import { CheckFailure, InputError, OptionError } from "../errors.ts";
 import { requireFolder } from "../deliverable.ts";
 import { isThere } from "../lookups.ts";
 import { placeholderProblem } from "../placeholders.ts";
+import { oneLine } from "../names.ts";
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -295,13 +296,14 @@ export function positionals(
 
 /** Maps an error to the exit code and one line for stderr; unknown errors are I/O failures. */
 export function exitFor(error: unknown): { code: number; message: string } {
-  if (error instanceof CheckFailure) return { code: EXIT.check, message: error.message };
+  if (error instanceof CheckFailure) return { code: EXIT.check, message: oneLine(error.message) };
   const message = error instanceof OptionError
     ? error.messageWith(flagOf)
     : error instanceof Error
     ? error.message
     : String(error);
-  return { code: EXIT.usage, message: message.split("\n")[0] };
+  // One line whatever the names it holds: a path with a newline cut it short (bad-input F6).
+  return { code: EXIT.usage, message: oneLine(message) };
 }
 
 /** The flag that gives a library option on the command line: `statusBefore` is `--status-before`. */
