@@ -13,7 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { type Benchmark, type Context, firstLine, type Row } from "./bench/common.ts";
 import { hashLarge, hashMany } from "./bench/hashing.ts";
 import { emitStartup } from "./bench/emit.ts";
