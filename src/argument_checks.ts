@@ -52,7 +52,7 @@ const EXPECTED: Record<OptionKind, string> = {
  */
 export function checkPathArgument(value: unknown, name: string): asserts value is string {
   if (!fits(value, "path")) {
-    throw new InputError(`${name}: must be ${EXPECTED.path}, got ${shown(value)}`);
+    throw new InputError(`${name}: must be ${EXPECTED.path}, got ${shownValue(value)}`);
   }
 }
 
@@ -62,7 +62,7 @@ export function checkPathArgument(value: unknown, name: string): asserts value i
  */
 function checkPathsArgument(value: unknown, name: string): asserts value is string[] {
   if (!fits(value, "paths")) {
-    throw new InputError(`${name}: must be ${EXPECTED.paths}, got ${shown(value)}`);
+    throw new InputError(`${name}: must be ${EXPECTED.paths}, got ${shownValue(value)}`);
   }
   // `"$DIR"` with DIR unset: said as such, not as a list of the wrong kind.
   if ((value as string[]).includes("")) {
@@ -93,7 +93,7 @@ export function checkOptions(
   required: readonly string[] = [],
 ): void {
   if (!fits(value, "object")) {
-    throw new InputError(`${where}: ${name}: must be ${EXPECTED.object}, got ${shown(value)}`);
+    throw new InputError(`${where}: ${name}: must be ${EXPECTED.object}, got ${shownValue(value)}`);
   }
   const options = value as Record<string, unknown>;
   for (const [option, kind] of Object.entries(kinds)) {
@@ -101,7 +101,7 @@ export function checkOptions(
     if (given === undefined && !required.includes(option)) continue;
     if (!fits(given, kind)) {
       throw new InputError(
-        `${where}: ${name}.${option}: must be ${EXPECTED[kind]}, got ${shown(given)}`,
+        `${where}: ${name}.${option}: must be ${EXPECTED[kind]}, got ${shownValue(given)}`,
       );
     }
   }
@@ -119,7 +119,7 @@ export function checkOptions(
  */
 export function checkFunctionArgument(value: unknown, name: string): void {
   if (typeof value !== "function") {
-    throw new InputError(`${name}: must be a function, got ${shown(value)}`);
+    throw new InputError(`${name}: must be a function, got ${shownValue(value)}`);
   }
 }
 
@@ -183,8 +183,16 @@ function fits(value: unknown, kind: OptionKind): boolean {
   }
 }
 
-/** What a wrong value is, in a few words: `a list holding the number 42`. */
-function shown(value: unknown): string {
+/**
+ * What a wrong value is, in a few words: `a list holding the number 42`.
+ *
+ * @example
+ * ```ts
+ * import { shownValue } from "./argument_checks.ts";
+ * shownValue([42]); // "a list holding the number 42"
+ * ```
+ */
+export function shownValue(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "nothing";
   if (Array.isArray(value)) {
@@ -193,7 +201,7 @@ function shown(value: unknown): string {
       ? "a list"
       : value.length === 0
       ? "an empty list"
-      : `a list holding ${shown(odd)}`;
+      : `a list holding ${shownValue(odd)}`;
   }
   if (typeof value === "string") {
     return value === "" ? "an empty string" : `the string ${JSON.stringify(value.slice(0, 40))}`;
@@ -393,7 +401,7 @@ export function checkFinishPendingArguments(
   // An empty token or run id is the caller's to explain (finish names what it is).
   for (const [name, value] of [["target", target], ["run", run ?? ""]] as const) {
     if (!fits(value, "text")) {
-      throw new InputError(`${name}: must be ${EXPECTED.text}, got ${shown(value)}`);
+      throw new InputError(`${name}: must be ${EXPECTED.text}, got ${shownValue(value)}`);
     }
   }
   checkEntryOptions(target as string, "report", report, FINISH_REPORT, ["status"]);
@@ -480,7 +488,7 @@ export function checkFinishArguments(started: unknown, report: unknown): void {
     typeof delDir !== "string" || typeof run?.id !== "string" ||
     typeof run.agent !== "string" || !fits(run.start, "object")
   ) {
-    throw new InputError(`started: must be the run startRun returned, got ${shown(started)}`);
+    throw new InputError(`started: must be the run startRun returned, got ${shownValue(started)}`);
   }
   checkEntryOptions(delDir, "report", report, FINISH_REPORT, ["status"]);
 }
@@ -616,7 +624,7 @@ export function checkRunsArgument(value: unknown, name: string): void {
     fits(run, "object") && fits((run as { record?: unknown }).record, "object");
   if (!Array.isArray(value) || !value.every(isRun)) {
     throw new InputError(
-      `${name}: must be a list of runs (collectRuns' result), got ${shown(value)}`,
+      `${name}: must be a list of runs (collectRuns' result), got ${shownValue(value)}`,
     );
   }
 }
@@ -633,7 +641,7 @@ export function checkRunsArgument(value: unknown, name: string): void {
  */
 export function checkRecordArgument(value: unknown, name: string): void {
   if (!fits(value, "object")) {
-    throw new InputError(`${name}: must be a record (an object), got ${shown(value)}`);
+    throw new InputError(`${name}: must be a record (an object), got ${shownValue(value)}`);
   }
 }
 
@@ -651,6 +659,6 @@ export function checkRecordsArgument(value: unknown, name: string): void {
   const iterable = value !== null && value !== undefined &&
     typeof (value as Iterable<unknown>)[Symbol.iterator] === "function";
   if (!iterable || typeof value === "string") {
-    throw new InputError(`${name}: must be a list of records, got ${shown(value)}`);
+    throw new InputError(`${name}: must be a list of records, got ${shownValue(value)}`);
   }
 }

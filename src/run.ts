@@ -29,6 +29,7 @@ import {
   checkFunctionArgument,
   checkStartArguments,
   checkWithRunArguments,
+  shownValue,
 } from "./argument_checks.ts";
 import { requireRecordable } from "./required_permissions.ts";
 import { refuseMisspeltFolder } from "./meant_path.ts";
@@ -2189,6 +2190,9 @@ export async function withRun<T>(
     },
     output: (path) => {
       refuseLate(`run.output(${JSON.stringify(path)})`);
+      if (typeof path !== "string") {
+        throw new InputError(`run.output(${shownValue(path)}): a path must be a string`);
+      }
       // At the call, named as the script wrote it: "" would stand for every file.
       if (path.trim() === "") {
         throw new InputError(`run.output(${JSON.stringify(path)}): ${EMPTY_PATH}`);
@@ -2203,14 +2207,15 @@ export async function withRun<T>(
     },
     set error(value: string | undefined) {
       refuseLate("run.error");
-      errorSaid = value;
+      // At the assignment, as run.status is: at the finish it would cost the record (library F1).
+      errorSaid = checkedText(value, "run.error");
     },
     get notes() {
       return notesSaid;
     },
     set notes(value: string | undefined) {
       refuseLate("run.notes");
-      notesSaid = value;
+      notesSaid = checkedText(value, "run.notes");
     },
     set status(value: RunStatus) {
       refuseLate("run.status");
@@ -2258,6 +2263,12 @@ export async function withRun<T>(
     onOutcome,
   );
   return value;
+}
+
+/** `value` when it is a string (or `undefined`); else an InputError naming `name`. */
+function checkedText(value: unknown, name: string): string | undefined {
+  if (value === undefined || typeof value === "string") return value;
+  throw new InputError(`${name}: must be a string, got ${shownValue(value)}`);
 }
 
 /**

@@ -295,3 +295,23 @@ Deno.test("withRun: a throw of a plain object records it as JSON, an AggregateEr
   ]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("withRun: run.error or run.notes set to a non-string, or run.output of one, throws at the call naming it; the run is recorded FAILED saying so, never lost (library-sweep F1, F2)", async () => {
+  const { del } = await makeProject();
+  const misuses: [string, (run: RunHandle) => void][] = [
+    ["run.error: must be a string", (run) => (run.error = 2 as unknown as string)],
+    ["run.notes: must be a string", (run) => (run.notes = {} as unknown as string)],
+    ["a path must be a string", (run) => run.output(42 as unknown as string)],
+  ];
+  for (const [said, misuse] of misuses) {
+    await assertRejects(
+      () => withRun(del, { agent: "4_DOCUMENTS", onOutcome() {} }, (run) => misuse(run)),
+      InputError,
+      said,
+    );
+  }
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED", "FAILED", "FAILED"]);
+  assertIncludes(records[0].ErrorSummary, "run.error: must be a string");
+  assertEquals(pendingFiles(del), []);
+});
