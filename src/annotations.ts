@@ -744,6 +744,7 @@ export function annotationsFor(
  * ```
  */
 export async function annotationsOf(recordFile: string): Promise<Map<string, Annotation[]>> {
+  checkPathArgument(recordFile, "recordFile");
   return annotationsIn(await annotationSourcesOf(recordFile));
 }
 

@@ -58,9 +58,16 @@ export function checkPathArgument(value: unknown, name: string): asserts value i
 
 /**
  * Throws {@linkcode InputError} unless `value` is a list of paths (strings
- * that are not empty), as `checkStaleness`'s targets.
+ * that are not empty), as `checkStaleness`'s targets: a string is no list
+ * (read one letter at a time, it named other files: library-sweep F4).
+ *
+ * @example
+ * ```ts
+ * import { checkPathsArgument } from "./argument_checks.ts";
+ * checkPathsArgument(["a.md"], "inputs"); // fine
+ * ```
  */
-function checkPathsArgument(value: unknown, name: string): asserts value is string[] {
+export function checkPathsArgument(value: unknown, name: string): asserts value is string[] {
   if (!fits(value, "paths")) {
     throw new InputError(`${name}: must be ${EXPECTED.paths}, got ${shownValue(value)}`);
   }
@@ -165,10 +172,12 @@ function fits(value: unknown, kind: OptionKind): boolean {
       return typeof value === "string" && value !== "";
     case "text":
       return typeof value === "string";
+    // Array.from: a hole is `undefined`, never skipped (every() skips holes: library-sweep F5).
     case "paths":
-      return Array.isArray(value) && value.every((p) => typeof p === "string");
+      return Array.isArray(value) && Array.from(value).every((p) => typeof p === "string");
     case "names":
-      return Array.isArray(value) && value.every((p) => typeof p === "string" && p !== "");
+      return Array.isArray(value) &&
+        Array.from(value).every((p) => typeof p === "string" && p !== "");
     case "number":
       return typeof value === "number";
     case "flag":

@@ -22,6 +22,7 @@
 import { Sha256 } from "./sha256.ts";
 import { explainError } from "./names.ts";
 import { failureReason, InputError } from "./errors.ts";
+import { checkPathArgument, checkPathsArgument } from "./argument_checks.ts";
 
 /** Size of the shared read buffer for large files; 2 MiB measured fastest. */
 const CHUNK_BYTES = 2 * 1024 * 1024;
@@ -115,6 +116,7 @@ async function hashOne(path: string): Promise<string> {
  * ```
  */
 export async function hashFile(path: string): Promise<string> {
+  checkPathArgument(path, "path");
   try {
     return await hashOne(path);
   } catch (e) {
@@ -139,6 +141,7 @@ export async function hashFile(path: string): Promise<string> {
  * ```
  */
 export async function hashFiles(paths: readonly string[]): Promise<Map<string, string | Error>> {
+  checkPathsArgument(paths, "paths");
   const result = new Map<string, string | Error>();
   for (const path of paths) {
     if (result.has(path)) continue;

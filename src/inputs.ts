@@ -23,6 +23,7 @@ import { checkPath, TBD } from "./schema.ts";
 import { isRunrecOwn } from "./own_files.ts";
 import { walk } from "./walk.ts";
 import { CollidingNames, collidingReason, nameReason, namesReadingAs, shortened } from "./names.ts";
+import { checkPathArgument, checkPathsArgument } from "./argument_checks.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
 export interface GovernedInputs {
@@ -189,6 +190,8 @@ export async function governedInputs(
   inputs: readonly string[],
   options: GovernedOptions = {},
 ): Promise<GovernedInputs> {
+  checkPathArgument(delDir, "delDir");
+  checkPathsArgument(inputs, "inputs");
   const hash = options.hash ?? hashFiles;
   // Keys are relative to the folder's real path: `..` from a linked folder leads
   // out of the real one, as the file system (and the host tool) resolve it.

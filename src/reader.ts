@@ -27,6 +27,7 @@ import {
 } from "./schema.ts";
 import { additiveHeaderFault, isAdditiveHeader, versionReading } from "./schema_versions.ts";
 import { cellsOf, HeaderLayout, type LayoutItem, LayoutRecorder } from "./header_layout.ts";
+import { checkPathArgument } from "./argument_checks.ts";
 export type { LayoutItem } from "./header_layout.ts";
 
 /** What kind of problem a line has. */
@@ -147,6 +148,7 @@ const ADDED_COLUMNS = /^[A-Za-z0-9_,]*$/;
  * ```
  */
 export async function* readRecords(path: string): AsyncGenerator<ReadEvent> {
+  checkPathArgument(path, "path");
   for await (const batch of readRecordBatches(path)) yield* batch;
 }
 

@@ -17,6 +17,7 @@ import { failureReason } from "./errors.ts";
 import { CollidingNames, explainError, oneLine } from "./names.ts";
 import { isLinkedWorktreeOf } from "./git.ts";
 import { leaveNote } from "./notices.ts";
+import { checkPathsArgument } from "./argument_checks.ts";
 
 /** One record file a target stands for. */
 export interface RecordTarget {
@@ -517,6 +518,7 @@ export async function resolveTargets(
   targets: readonly string[],
   options: ResolveOptions = {},
 ): Promise<RecordTarget[]> {
+  checkPathsArgument(targets, "targets");
   const resolved: RecordTarget[] = [];
   const seen = new Set<string>();
   const skippedToolRoot = toolRootsSkipped(targets, options.skippedToolRoot);

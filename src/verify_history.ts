@@ -65,6 +65,7 @@ import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { recordsNotHeld } from "./records_elsewhere.ts";
+import { checkPathArgument, checkPathsArgument, shownValue } from "./argument_checks.ts";
 
 const RECORD_FILE = "RunRecords.csv";
 const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
@@ -335,6 +336,11 @@ export async function verifyHistories(
   since: string,
   options: { unlisted?: readonly string[] } = {},
 ): Promise<HistoryCheck> {
+  checkPathsArgument(targets, "targets");
+  checkPathsArgument(files, "files");
+  if (typeof since !== "string" || since.trim() === "") {
+    throw new InputError(`since: must be a git revision, got ${shownValue(since)}`);
+  }
   const notes: string[] = [];
   const unlisted = await Promise.all((options.unlisted ?? []).map(realFolder));
   const repositories = new Map<string, Repository>();
@@ -613,6 +619,7 @@ function cannotRead(path: string): (error: Error) => never {
  * ```
  */
 export async function verifyHistory(path: string, since: string): Promise<HistoryResult> {
+  checkPathArgument(path, "path");
   const { histories, notes } = await verifyHistories([path], [path], since);
   const result = histories.get(path)!;
   return { ...result, notes: [...notes, ...result.notes] };

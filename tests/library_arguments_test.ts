@@ -523,3 +523,21 @@ Deno.test("library arguments: read-only arrays (an `as const` configuration, fro
   ]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("library arguments: the read and check functions refuse a wrong type naming the argument; a string is no list; a list with holes is refused (library-sweep F3-F5)", async () => {
+  const { del } = await makeProject();
+  const cases: [() => Promise<unknown>, string][] = [
+    [async () => {
+      for await (const _ of readRecords(any(42))) break;
+    }, "path: must be"],
+    [() => hashFile(any(undefined)), "path: must be"],
+    [() => hashFiles(any("Datasheet.md")), "paths: must be"],
+    [() => governedInputs(del, any("_CONTEXT.md")), "inputs: must be"],
+    [() => governedInputs(del, any([, "_CONTEXT.md"])), "inputs: must be"],
+    [() => verifyHistory(any(7), "HEAD"), "path: must be"],
+    [() => verifyHistories(any("/abs/root"), [], "HEAD"), "targets: must be"],
+    [() => verifyHistories([del], [], any(42)), "since: must be a git revision"],
+    [() => checkStaleness(any([, del])), "targets"],
+  ];
+  for (const [call, said] of cases) await assertRejects(call, InputError, said);
+});
