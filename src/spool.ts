@@ -31,7 +31,7 @@ import {
 } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
-import { hostname, pidAlive } from "./lock.ts";
+import { hostname, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import type { RunRecord } from "./schema.ts";
 import {
@@ -548,13 +548,20 @@ function message(e: unknown): string {
 function claimAbandoned(item: SpoolItem): boolean {
   const [pid, host] = item.claimedBy!.split(/@(.*)/s);
   if (host === claimHost() && Number(pid) === Deno.pid) return false; // our own, in flight
-  if (host === claimHost() && pidAlive(Number(pid)) === false) return true;
+  let mtime: number;
   try {
-    const mtime = Deno.statSync(item.path).mtime?.getTime() ?? 0;
-    return Date.now() - mtime > CLAIM_LEASE_MS;
+    mtime = Deno.statSync(item.path).mtime?.getTime() ?? 0;
   } catch {
     return false;
   }
+  if (host === claimHost()) {
+    const alive = pidAlive(Number(pid));
+    if (alive === false) return true;
+    // Killed, and not yet waited for by its parent (a zombie), or the pid given again since the
+    // claim: gone all the same, as the append lock judges its holder (race-sweep F1).
+    if (alive && notTheHolder(Number(pid), mtime) !== undefined) return true;
+  }
+  return Date.now() - mtime > CLAIM_LEASE_MS;
 }
 
 /** The host name as it can appear in a file name. */

@@ -11,10 +11,10 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
+import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
-import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 
 async function project() {
   const { del } = await makeProject();
@@ -72,4 +72,41 @@ Deno.test("retry: an annotate retried as it was is refused, naming the annotatio
   const remade = await runCliProcess(annotate, FULL_FLAGS, env);
   assertEquals(remade.code, 0, remade.stderr);
   assertEquals((await records(del)).length, 4);
+});
+
+Deno.test("retry: a flush killed after claiming a spool entry, not yet waited for by its parent (a zombie), leaves nothing stuck: the next flush replays the entry (race-sweep F1)", async () => {
+  const { del, env } = await project();
+  const emit = ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"];
+  assertEquals((await runCliProcess(emit, FULL_FLAGS, env)).code, 0);
+  const clean = await Deno.readTextFile(join(del, RECORD_FILE));
+  await Deno.writeTextFile(join(del, RECORD_FILE), ">>>>>>> other\n", { append: true });
+  assertEquals((await runCliProcess(emit, FULL_FLAGS, env)).code, 0); // refused: spooled
+  await Deno.writeTextFile(join(del, RECORD_FILE), clean);
+  // A parent (python) that kills its flush once the entry is claimed, and flushes again before
+  // it waits for the killed one.
+  const flush = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "flush", del];
+  const script = `
+import json, os, subprocess, sys, time
+spool = sys.argv[1]
+cmd = json.loads(sys.argv[2])
+p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+while not any(".claim-" in f for f in os.listdir(spool)):
+    time.sleep(0.001)
+p.kill()
+time.sleep(0.3)
+state = open("/proc/%d/stat" % p.pid).read().split()[2]
+r = subprocess.run(cmd, capture_output=True, text=True)
+print(json.dumps({"state": state, "code": r.returncode, "out": r.stdout, "err": r.stderr}))
+p.wait()
+`;
+  const ran = await new Deno.Command("python3", {
+    args: ["-c", script, join(del, ".runrec-spool"), JSON.stringify(flush)],
+    env,
+    stdout: "piped",
+  }).output();
+  const second = JSON.parse(new TextDecoder().decode(ran.stdout));
+  assertEquals(second.state, "Z", "the killed flush is a zombie while the second runs");
+  assertEquals(second.code, 0, second.err);
+  assertIncludes(second.out, "replayed into");
+  assertEquals((await records(del)).length, 2);
 });
