@@ -65,17 +65,54 @@ export function journalPath(recordFile: string): string {
 }
 
 /**
- * Notes in the journal that `line` was appended to `recordFile` at `offset`.
+ * What a line's journal entry keeps of the file it is appended to: the last
+ * whole record before its end (`size` bytes) and the file's first record
+ * (`""`: none). Read under the lock before the write: read after it, the
+ * file may be the one git put in its place meanwhile, still empty, and the
+ * line would never be judged dropped (race-sweep F2). `""` both when the
+ * file cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { lineContext } from "./journal.ts";
+ * lineContext("/p/DEL-01-02_X/RunRecords.csv", 1234); // { previous: "v1.0,…", first: "v1.0,…" }
+ * ```
+ */
+export function lineContext(recordFile: string, size: number): LineContext {
+  try {
+    return { previous: lineBefore(recordFile, size), first: firstRecord(recordFile, "") };
+  } catch {
+    return { previous: "", first: "" };
+  }
+}
+
+/** See {@linkcode lineContext}. */
+export interface LineContext {
+  /** The last whole record before the line (`""`: none). */
+  previous: string;
+  /** The file's first record (`""`: none, the line is the first). */
+  first: string;
+}
+
+/**
+ * Notes in the journal that `line` was appended to `recordFile` at `offset`,
+ * the file as {@linkcode lineContext} found it before the write.
  * A failure is ignored: the record is written, and without its entry only a
  * git command racing the append could drop it unseen, as before journals.
  *
  * @example
  * ```ts
- * import { journalAppended } from "./journal.ts";
- * journalAppended("/p/DEL-01-02_X/RunRecords.csv", 1234, "v1.0,RUN-DEL-01-02-…");
+ * import { journalAppended, lineContext } from "./journal.ts";
+ * const file = "/p/DEL-01-02_X/RunRecords.csv";
+ * journalAppended(file, 1234, "v1.0,RUN-DEL-01-02-…", lineContext(file, 1234));
  * ```
  */
-export function journalAppended(recordFile: string, offset: number, line: string): void {
+export function journalAppended(
+  recordFile: string,
+  offset: number,
+  line: string,
+  context: LineContext,
+): void {
   const path = journalPath(recordFile);
   try {
     const entry: Entry = {
@@ -83,8 +120,7 @@ export function journalAppended(recordFile: string, offset: number, line: string
       ...checkoutOf(dirname(recordFile)),
       file: identityOf(recordFile),
       offset,
-      previous: lineBefore(recordFile, offset),
-      first: firstRecord(recordFile, line),
+      ...context,
       line,
     };
     // git may have replaced the file since the line was written and checked: the identity is

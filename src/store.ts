@@ -17,7 +17,7 @@ import { NAMED_RUNS } from "./agent_notes.ts";
 import { REAPED_ERROR } from "./run_files.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
-import { heldByGit, journalAppended, journalPath, putBackDropped } from "./journal.ts";
+import { heldByGit, journalAppended, journalPath, lineContext, putBackDropped } from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import {
@@ -534,8 +534,9 @@ function appendOnce(
     ? recentRecordsOf(path, state.size, prefix, draft)
     : [];
   const sameRunAs = recent.find((r) => isSameRun(r, draft))?.RunID;
+  const context = lineContext(path, state.size);
   const written = writeLine(path, state, line, lock, fsync);
-  journalAppended(path, written.lineOffset, line);
+  journalAppended(path, written.lineOffset, line, context);
   index.index.see(record.RunID);
   index.index.size = written.offset + written.bytes;
   // Stored again only once the next append would read much past it: most appends write nothing.

@@ -17,10 +17,11 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
-import { journalPath } from "../src/journal.ts";
+import { journalAppended, journalPath, lineContext, putBackDropped } from "../src/journal.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { RUNREC } from "./support/runs.ts";
 import { SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
+import { sha256Hex } from "../src/sha256.ts";
 
 const DEL = join("PKG-01_Alpha", "1_Working", "DEL-01-02_Spec");
 
@@ -632,4 +633,32 @@ Deno.test("git dropped: a finish retried after a git command dropped the first f
     assertEquals(await agentsOf(file), ["FIRST", ...runs]);
     await git(local, "commit", "-qam", `AGENT_A's run, finished by ${by}`);
   }
+});
+
+Deno.test("git dropped: a line whose journal note was made while git's new file was still empty is put back once git has written it: the note keeps what the file held before the write (race-sweep F2)", async () => {
+  const { local, file } = await cloneBehind();
+  await emit(local, "BEFORE");
+  const committed = await Deno.readTextFile(file);
+  // As an append does it: the file's context read, the line written ...
+  const context = lineContext(file, (await Deno.stat(file)).size);
+  const line = committed.split("\n").at(-2)!.replace("BEFORE", "OURS").replace(
+    /,[0-9a-f]{64}$/,
+    "",
+  );
+  const ours = `${line},${sha256Hex(line)}`;
+  await Deno.writeTextFile(file, `${ours}\n`, { append: true });
+  const offset = (await Deno.stat(file)).size - ours.length - 1;
+  // ... git then replaces the file (a checkout): unlinked, created empty, noted, then written.
+  await Deno.remove(file);
+  await Deno.writeTextFile(file, "");
+  const readAfter = lineContext(file, offset); // what the note read before this fix
+  journalAppended(file, offset, ours, context);
+  await Deno.writeTextFile(file, committed);
+  assertEquals([readAfter.previous, readAfter.first], ["", ""], "the empty file says nothing");
+  const put: string[] = [];
+  putBackDropped(file, (l) => {
+    put.push(l);
+    return Deno.statSync(file).size;
+  });
+  assertEquals(put, [ours]);
 });
