@@ -11,24 +11,15 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
-import { makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { ROOT } from "./fixtures.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
+import { isolatedProject, recordsOf } from "./support/runs.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
-
-async function project() {
-  const { del } = await makeProject();
-  return { del, env: { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) } };
-}
-
-async function records(del: string): Promise<string[]> {
-  const text = await Deno.readTextFile(join(del, RECORD_FILE));
-  return text.split("\n").filter((line) => line.startsWith("v1.0,"));
-}
 
 Deno.test("retry: an emit retried after its first try was spooled is replayed with the repeat warned of, by flush and by the next emit (retry-sweep F1)", async () => {
   for (const replayBy of ["flush", "emit"] as const) {
-    const { del, env } = await project();
+    const { del, env } = await isolatedProject();
     const emit = [
       ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
       ...["--started", "2026-12-04T10:00:00Z", "--duration", "60s"],
@@ -53,7 +44,7 @@ Deno.test("retry: an emit retried after its first try was spooled is replayed wi
 });
 
 Deno.test("retry: an annotate retried as it was is refused, naming the annotation there; a withdrawn one may be made again (retry-sweep F4)", async () => {
-  const { del, env } = await project();
+  const { del, env } = await isolatedProject();
   const emitted = await runCliProcess(
     ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
     FULL_FLAGS,
@@ -66,16 +57,16 @@ Deno.test("retry: an annotate retried as it was is refused, naming the annotatio
   const again = await runCliProcess(annotate, FULL_FLAGS, env);
   assertEquals(again.code, 2);
   assertIncludes(again.stderr, `annotated so already, by annotation ${first.stdout.trim()}`);
-  assertEquals((await records(del)).length, 2);
+  assertEquals((await recordsOf(del)).length, 2);
   const withdraw = ["annotate", del, first.stdout.trim(), "--invalidates", "--note", "wrong"];
   assertEquals((await runCliProcess(withdraw, FULL_FLAGS, env)).code, 0);
   const remade = await runCliProcess(annotate, FULL_FLAGS, env);
   assertEquals(remade.code, 0, remade.stderr);
-  assertEquals((await records(del)).length, 4);
+  assertEquals((await recordsOf(del)).length, 4);
 });
 
 Deno.test("retry: a flush killed after claiming a spool entry, not yet waited for by its parent (a zombie), leaves nothing stuck: the next flush replays the entry (race-sweep F1)", async () => {
-  const { del, env } = await project();
+  const { del, env } = await isolatedProject();
   const emit = ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"];
   assertEquals((await runCliProcess(emit, FULL_FLAGS, env)).code, 0);
   const clean = await Deno.readTextFile(join(del, RECORD_FILE));
@@ -108,5 +99,5 @@ p.wait()
   assertEquals(second.state, "Z", "the killed flush is a zombie while the second runs");
   assertEquals(second.code, 0, second.err);
   assertIncludes(second.out, "replayed into");
-  assertEquals((await records(del)).length, 2);
+  assertEquals((await recordsOf(del)).length, 2);
 });

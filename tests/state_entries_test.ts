@@ -12,24 +12,14 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { tempDir } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
+import { isolatedProject, recordsOf } from "./support/runs.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
-
-async function project() {
-  const { del } = await makeProject();
-  return { del, env: { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) } };
-}
-
-async function records(del: string): Promise<string[]> {
-  const text = await Deno.readTextFile(join(del, RECORD_FILE));
-  return text.split("\n").filter((line) => line.startsWith("v1.0,"));
-}
 
 Deno.test("state folders: a .runrec (or .runrec/pending) that is a symbolic link is not written through, nor read (sandboxed-sweep F1)", async () => {
   for (const linked of [".runrec", join(".runrec", "pending")]) {
-    const { del, env } = await project();
+    const { del, env } = await isolatedProject();
     const outside = await tempDir({ prefix: "runrec-outside-" });
     await Deno.mkdir(join(del, ".runrec"), { recursive: true });
     if (linked === ".runrec") await Deno.remove(join(del, ".runrec"));
@@ -47,13 +37,13 @@ Deno.test("state folders: a .runrec (or .runrec/pending) that is a symbolic link
     await Deno.writeTextFile(join(outside, "planted.json"), "{}");
     const log = await runCliProcess(["log", del], FULL_FLAGS, env);
     assertEquals(log.stderr.includes("planted"), false, log.stderr);
-    assertEquals((await records(del)).length >= 1, true);
+    assertEquals((await recordsOf(del)).length >= 1, true);
   }
 });
 
 Deno.test("state entries: a spool entry that is a link or a folder is STUCK for flush (exit 1) and named by log, never 'nothing spooled' (bad-input F1)", async () => {
   for (const kind of ["link", "folder"] as const) {
-    const { del, env } = await project();
+    const { del, env } = await isolatedProject();
     const entry = join(del, ".runrec-spool", "1796423902382-5083-0001-2a03405a.json");
     await Deno.mkdir(join(del, ".runrec-spool"));
     if (kind === "link") await Deno.symlink(join(del, "elsewhere.json"), entry);
@@ -67,7 +57,7 @@ Deno.test("state entries: a spool entry that is a link or a folder is STUCK for 
 });
 
 Deno.test("state entries: a folder under a pending run's name is named by finish and reap, never 'no pending run' alone (bad-input F2)", async () => {
-  const { del, env } = await project();
+  const { del, env } = await isolatedProject();
   const run = join(del, ".runrec", "pending", "20261204T100000000Z-abcdef12.json");
   await Deno.mkdir(run, { recursive: true });
   const finish = await runCliProcess(

@@ -9,7 +9,7 @@ import { readRecords } from "../../src/reader.ts";
 import type { RunRecord } from "../../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../../src/store.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../../src/cli/permissions.ts";
-import { ROOT, sampleDraft } from "../fixtures.ts";
+import { makeProject, ROOT, sampleDraft, tempDir } from "../fixtures.ts";
 
 /** Every record of `del`'s RunRecords.csv (none when it has none). */
 export async function recordsOf(del: string): Promise<RunRecord[]> {
@@ -107,4 +107,10 @@ export async function writeAgentFile(root: string, name: string): Promise<void> 
 /** The lines of `stderr` that warn of an agent name runrec does not know. */
 export function unknownAgentWarnings(stderr: string): string[] {
   return stderr.split("\n").filter((line) => line.includes("is not a known agent"));
+}
+
+/** A project of `makeProject`'s, and an environment whose `$TMPDIR` is its own (no spool shared). */
+export async function isolatedProject(): Promise<{ del: string; env: { TMPDIR: string } }> {
+  const { del } = await makeProject();
+  return { del, env: { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) } };
 }
