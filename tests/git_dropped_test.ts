@@ -44,6 +44,31 @@ async function sizeOf(path: string): Promise<number> {
   return await Deno.lstat(path).then((info) => info.size, () => -1);
 }
 
+/**
+ * An emit by OURS in `local` with its fsync of `file` held 2 s (its record written, its checks
+ * not yet made), and each git it starts held `gitMs` too.
+ */
+function heldEmit(local: string, file: string, gitMs?: number): Deno.ChildProcess {
+  const git = gitMs === undefined ? ["-e", "trace=fsync"] : [
+    "-P",
+    gitOnPath(),
+    "-e",
+    "trace=fsync,execve",
+    "-e",
+    `inject=execve:delay_enter=${gitMs}000`,
+  ];
+  return new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", file, ...git],
+      ...["-e", "inject=fsync:delay_enter=2000000"],
+      ...RUNREC,
+      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
 async function emit(repo: string, agent: string) {
   const result = await runCliProcess(
     ["emit", join(repo, DEL), "--agent", agent, "--status", "SUCCESS"],
@@ -389,16 +414,7 @@ Deno.test("git dropped: an emit whose file a git stash replaced after its write 
   const { local, file } = await cloneBehind();
   await emit(local, "UNCOMMITTED");
   // The emit's fsync held 2 s: `git stash` takes the file with its line, then resets it.
-  const held = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", file, "-e", "trace=fsync"],
-      ...["-e", "inject=fsync:delay_enter=2000000"],
-      ...RUNREC,
-      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const held = heldEmit(local, file);
   await new Promise((r) => setTimeout(r, 1200));
   await git(local, "stash", "-q");
   const emitted = await held.output();
@@ -558,17 +574,7 @@ Deno.test("git dropped: an emit whose file a git stash replaced after its write,
   const { local, file } = await cloneBehind();
   // The emit's fsync held 2 s (`git stash` takes the file with its line, then resets it), and
   // each git it starts 3 s: `git stash pop` brings the line back and drops the stash meanwhile.
-  const held = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", file, "-P", gitOnPath()],
-      ...["-e", "trace=fsync,execve", "-e", "inject=fsync:delay_enter=2000000"],
-      ...["-e", "inject=execve:delay_enter=3000000"],
-      ...RUNREC,
-      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const held = heldEmit(local, file, 3000);
   await new Promise((r) => setTimeout(r, 1200));
   await git(local, "stash", "-q");
   assertEquals(await agentsOf(file), ["FIRST"]);
