@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { parseDependencies } from "../src/dependencies.ts";
+import { parseDependencies, readDependencies } from "../src/dependencies.ts";
 import { checkStaleness, type StaleDeliverable } from "../src/stale.ts";
 import { readRecords } from "../src/reader.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
@@ -1113,4 +1113,19 @@ Deno.test("stale --propagate: the summary line counts STALE and cycles, zeros to
   );
   const plain = await runCli(["stale", root]);
   assert(!plain.stdout.includes("STALE,"), plain.stdout);
+});
+
+Deno.test("propagate: a Dependencies.csv saved as UTF-16 is said to be UTF-16, not a register without its columns (bad-input F8)", async () => {
+  const dir = await tempDir();
+  const file = join(dir, "Dependencies.csv");
+  const text = `${HEADER}\n`;
+  const utf16 = new Uint8Array(2 + 2 * text.length);
+  utf16.set([0xff, 0xfe]);
+  for (let i = 0; i < text.length; i++) utf16[2 + 2 * i] = text.charCodeAt(i);
+  await Deno.writeFile(file, utf16);
+  const { edges, warnings } = readDependencies(file);
+  assertEquals(edges, []);
+  assertEquals(warnings, [
+    `${file}: UTF-16 text, not UTF-8: save it as UTF-8; its rows are not followed`,
+  ]);
 });
