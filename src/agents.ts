@@ -26,7 +26,7 @@ import {
   bodyHash,
   parseBeginLine,
 } from "./agent_block.ts";
-import { InputError } from "./errors.ts";
+import { failureReason, InputError } from "./errors.ts";
 import { BUILTIN_PROFILES, profileFromText } from "./profiles.ts";
 import { checkField, FIELDS } from "./schema.ts";
 
@@ -297,8 +297,8 @@ export function readAgentFiles(dir: string): { path: string; text: string }[] {
   try {
     names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => AGENT_FILE_NAME.test(n));
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "no such folder" : (e as Error).message;
-    throw new InputError(`${dir}: cannot read the agents folder: ${why.split("\n")[0]}`);
+    const why = e instanceof Deno.errors.NotFound ? "no such folder" : failureReason(e as Error);
+    throw new InputError(`${dir}: cannot read the agents folder: ${why}`);
   }
   return names.sort().flatMap((name) => {
     const path = join(dir, name);
@@ -307,7 +307,7 @@ export function readAgentFiles(dir: string): { path: string; text: string }[] {
       if (!Deno.statSync(path).isFile) return [];
       bytes = Deno.readFileSync(path);
     } catch (e) {
-      throw new InputError(`${path}: cannot read: ${(e as Error).message.split("\n")[0]}`);
+      throw new InputError(`${path}: cannot read: ${failureReason(e as Error)}`);
     }
     try {
       return [{ path, text: decoder.decode(bytes) }];

@@ -90,6 +90,7 @@ export function failureReason(error: Error | undefined): string {
   if (error instanceof Deno.errors.NotFound) return "not found";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory) return "is a folder";
+  if (error instanceof Deno.errors.NotADirectory) return "is not a folder";
   // Deno's permissions, not the file: the caller needs to give a wider grant.
   if (error instanceof Deno.errors.NotCapable) {
     const kind = /Requires (\w+) access/.exec(error.message)?.[1] ?? "read";

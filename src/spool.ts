@@ -1030,7 +1030,7 @@ export async function replayLostRecords(
   try {
     text = Deno.readTextFileSync(file);
   } catch (e) {
-    throw new InputError(`${file}: cannot read: ${message(e)}`);
+    throw new InputError(`${file}: cannot read: ${failureReason(e as Error)}`);
   }
   const lines = text.split("\n");
   const byFile = new Map<string, SpoolEntry[]>();

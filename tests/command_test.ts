@@ -325,3 +325,17 @@ Deno.test("cli: a path holding a newline or an escape sequence is said on one li
   const finish = await runCli(["finish", "RUN\x1b[2J", "--status", "SUCCESS"]);
   assertEquals(finish.stderr, "runrec finish: RUN\\u001b[2J: no such folder\n");
 });
+
+Deno.test("cli: a folder or a file where the other is wanted is said in runrec's words, not Deno's (bad-input F7)", async () => {
+  const flush = await runCli(["flush", "--from", "examples"]);
+  assertEquals([flush.code, flush.stderr], [
+    2,
+    "runrec flush: --from examples: cannot read: is a folder\n",
+  ]);
+  const agents = await runCli(["agents", "check", "README.md"]);
+  assertEquals(agents.code, 2);
+  assertEquals(
+    agents.stderr,
+    "runrec agents: README.md: cannot read the agents folder: is not a folder\n",
+  );
+});
