@@ -263,7 +263,8 @@ export function readDependencies(path: string): DependencyRegister {
   }
   // UTF-16 (Excel's "Unicode text") decodes as a byte-order mark gone bad and NULs between the
   // letters: said as what it is, not as a register without its columns (bad-input F8).
-  if (/^\uFFFD\uFFFD|\u0000/.test(text.slice(0, 256))) {
+  const start = text.slice(0, 256);
+  if (start.startsWith("\uFFFD\uFFFD") || start.includes("\0")) {
     return {
       edges: [],
       warnings: [`${path}: UTF-16 text, not UTF-8: save it as UTF-8; its rows are not followed`],
