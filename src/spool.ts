@@ -1030,7 +1030,9 @@ export async function replayLostRecords(
   try {
     text = Deno.readTextFileSync(file);
   } catch (e) {
-    throw new InputError(`${file}: cannot read: ${failureReason(e as Error)}`);
+    // Deno's refusal stays whole: the CLI says it in its sandbox's words, naming the path.
+    const why = e instanceof Deno.errors.NotCapable ? message(e) : failureReason(e as Error);
+    throw new InputError(`${file}: cannot read: ${why}`);
   }
   const lines = text.split("\n");
   const byFile = new Map<string, SpoolEntry[]>();
