@@ -22,6 +22,7 @@ import {
   fileNamesIn,
   inStateFolder,
   linkedStateFolder,
+  notAFile,
   removeAbandonedTemporaries,
   syncFolder,
   writeFileDurably,
@@ -557,11 +558,7 @@ function listRunFiles(folder: string, claimedOnly = false): PendingItem[] {
     if (match[2] !== undefined) item.claimedBy = match[2];
     // A link, folder or FIFO under a run file's name is named, never taken for no run (bad-input F2).
     if (!entry.isFile) {
-      const what = entry.isSymlink
-        ? "a symbolic link"
-        : entry.isDirectory
-        ? "a folder"
-        : "not a file";
+      const what = notAFile(entry);
       items.push({ ...item, problem: `${item.path}: ${what}, not a run file runrec wrote` });
       continue;
     }

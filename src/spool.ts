@@ -36,6 +36,7 @@ import { leaveWarning } from "./notices.ts";
 import type { RunRecord } from "./schema.ts";
 import {
   inStateFolder,
+  notAFile,
   removeAbandonedTemporaries,
   temporaryPath,
   writeFileDurably,
@@ -440,11 +441,7 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
     return items;
   }
   for (const entry of odd) {
-    const what = entry.isSymlink
-      ? "a symbolic link"
-      : entry.isDirectory
-      ? "a folder"
-      : "not a file";
+    const what = notAFile(entry);
     items.push({
       path: join(folder.path, entry.name),
       state: "stuck",

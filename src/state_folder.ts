@@ -51,6 +51,20 @@ export function inStateFolder<T>(
   }
 }
 
+/**
+ * What an entry of a state folder is when it is not the file runrec wrote
+ * there: a link, a folder, or another kind.
+ *
+ * @example
+ * ```ts
+ * import { notAFile } from "./state_folder.ts";
+ * notAFile({ name: "x.json", isFile: false, isDirectory: true, isSymlink: false }); // "a folder"
+ * ```
+ */
+export function notAFile(entry: Deno.DirEntry): string {
+  return entry.isSymlink ? "a symbolic link" : entry.isDirectory ? "a folder" : "not a file";
+}
+
 /** Throws when {@linkcode linkedStateFolder} finds a link on the way to `folder`. */
 function refuseLinkedStateFolder(folder: string): void {
   const linked = linkedStateFolder(folder);
