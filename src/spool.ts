@@ -114,8 +114,11 @@ export interface ReplayReport {
    * spooled), each with the warning that names both and how to withdraw it.
    */
   repeats: { runId: string; repeats: string; warning: string }[];
-  /** Entries whose record was already in the file (a replay that died after its write). */
-  alreadyWritten: string[];
+  /**
+   * Entries whose record was already in the file (a replay that died after
+   * its write): the entry's id and the RunID its record is in the file as.
+   */
+  alreadyWritten: { entry: string; runId: string }[];
   /**
    * Entries not appended because the file holds a record of the run their
    * record names (`run <id>` in its Notes) already: written by a finish or
@@ -602,19 +605,21 @@ function replayMarker(entry: SpoolEntry): string {
  * that merely quotes the marker (an agent's --notes, a line pulled from
  * another clone) is another record: the entry is still to be written.
  */
-function alreadyReplayed(writer: RecordWriter, entry: SpoolEntry): boolean {
+function alreadyReplayed(writer: RecordWriter, entry: SpoolEntry): string | undefined {
   const marker = replayMarker(entry);
   // The quick byte search first (it also refuses a record file that is not a regular file).
-  if (!writer.contains(marker)) return false;
+  if (!writer.contains(marker)) return undefined;
   const notesHead = `${[entry.draft.Notes, marker].filter(Boolean).join(" | ")} (`;
   for (const line of linesHolding(writer.path, marker)) {
     if (!checksumMatches(line)) continue; // a torn or altered line: not a written record
     try {
       const record = decodeRecord(line);
-      if (record.Notes.startsWith(notesHead) && sameDraft(record, entry.draft)) return true;
+      if (record.Notes.startsWith(notesHead) && sameDraft(record, entry.draft)) {
+        return record.RunID;
+      }
     } catch { /* not a record of this layout: not the entry's */ }
   }
-  return false;
+  return undefined;
 }
 
 /** Whether `record` holds `draft`'s fields (Notes aside; RunID when the draft chose one). */
@@ -684,10 +689,11 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
   if (!claimed) return; // another replayer has it
   const marker = replayMarker(entry);
   try {
-    if (alreadyReplayed(writer, entry)) {
+    const written = alreadyReplayed(writer, entry);
+    if (written !== undefined) {
       Deno.removeSync(claimed);
       settleRun(writer, entry);
-      report.alreadyWritten.push(entry.id);
+      report.alreadyWritten.push({ entry: entry.id, runId: written });
       return;
     }
     const replay = replayOf(
@@ -1057,8 +1063,9 @@ export async function replayLostRecords(
     try {
       await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
         for (const entry of entries) {
-          if (alreadyReplayed(writer, entry)) {
-            report.alreadyWritten.push(entry.id);
+          const written = alreadyReplayed(writer, entry);
+          if (written !== undefined) {
+            report.alreadyWritten.push({ entry: entry.id, runId: written });
             settleRun(writer, entry);
             continue;
           }

@@ -72,9 +72,12 @@ Deno.test("spool identity: flush --from appends a lost record although another r
     // Its own record found: the second flush appends nothing.
     const second = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
     assertEquals(second.code, 0, second.stderr);
+    // The line names the RunID the record is in the file as, for the orchestrator's summary.
+    const runId = first.stdout.split("  ")[0];
+    assertMatch(runId, /^RUN-DEL-01-02-/);
     assertEquals(
       second.stdout,
-      `lost record ${entry.id} is already in its file; nothing appended\n`,
+      `${runId}  lost record ${entry.id} is already in its file; nothing appended\n`,
     );
     assertEquals(await agentsIn(file), ["QUOTER", "LOST"]);
   } finally {
@@ -98,7 +101,12 @@ Deno.test("spool identity: an entry left behind after its replay was written (di
     await Deno.writeTextFile(path, saved);
     const again = await runCliProcess(["flush", del], FULL_FLAGS, { TMPDIR: tmp });
     assertEquals(again.code, 0, again.stderr);
-    assertEquals(again.stdout, `spool entry ${entry.id} was already in its file; removed\n`);
+    const runId = flush.stdout.split("  ")[0];
+    assertMatch(runId, /^RUN-DEL-01-02-/);
+    assertEquals(
+      again.stdout,
+      `${runId}  spool entry ${entry.id} was already in its file; removed\n`,
+    );
     assertEquals(await agentsIn(file), ["SPOOLED"]);
   } finally {
     await Deno.remove(root, { recursive: true });

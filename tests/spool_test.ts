@@ -216,7 +216,7 @@ Deno.test("spool: a record neither written nor spooled is printed whole and appe
     // The saved file is the orchestrator's: nothing is removed from it, and nothing appended.
     assertMatch(
       second.stdout,
-      /^lost record [0-9a-f-]+ is already in its file; nothing appended\n$/,
+      /^RUN-DEL-01-02-\d{8}-\d{4}-001 {2}lost record [0-9a-f-]+ is already in its file; nothing appended\n$/,
     );
     assertEquals(await Deno.readTextFile(saved), savedText);
     assertEquals(await agentsIn(join(del, RECORD_FILE)), ["LOST"]);

@@ -195,12 +195,12 @@ export const flushCommand: Command = {
           `${runId}  put back into ${file}, which a git command (pull, checkout, reset, revert) had dropped it from\n`,
         );
       }
-      for (const id of report.alreadyWritten) {
+      for (const { entry, runId } of report.alreadyWritten) {
         // A spool entry found in its file is removed; a lost-record line stays in FILE.
         io.out(
           lost
-            ? `lost record ${id} is already in its file; nothing appended\n`
-            : `spool entry ${id} was already in its file; removed\n`,
+            ? `${runId}  lost record ${entry} is already in its file; nothing appended\n`
+            : `${runId}  spool entry ${entry} was already in its file; removed\n`,
         );
       }
       for (const r of report.alreadyRecorded) {
