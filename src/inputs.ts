@@ -10,7 +10,7 @@ import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bo
 import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { parseReferences, resolveReading } from "./references.ts";
+import { parseReferences, referencedPath, resolveReading } from "./references.ts";
 import { findExecutionRoot, findGitRoot, HostFileTooLarge } from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
 import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
@@ -409,10 +409,9 @@ export async function governedInputs(
             );
           }
         } else {
-          // Recorded where the host tool looks first: beside _REFERENCES.md.
-          const expected = isAbsolute(reference.target)
-            ? resolve(reference.target)
-            : resolve(root, reference.target);
+          // Recorded where the host tool looks first: beside _REFERENCES.md (`~/` in the home
+          // folder, which a sandboxed build may not look in: sandboxed-sweep F5).
+          const expected = referencedPath(reference.target, root);
           // Outside the project it is not read, found or not: the same answer from a build that
           // may not look there (the sandboxed build: sandboxed-sweep F4).
           if (keptOut(expected, label)) continue;

@@ -317,6 +317,23 @@ export function resolveReading(
   return undefined;
 }
 
+/**
+ * The absolute path a `path` reference's target names on its text alone
+ * (`~/` in the home folder, a relative one beside `_REFERENCES.md`): where
+ * one not found is recorded, the same whether or not this runrec may look
+ * there.
+ *
+ * @example
+ * ```ts
+ * import { referencedPath } from "./references.ts";
+ * console.log(referencedPath("../a.md", "/p/d")); // "/p/a.md"
+ * ```
+ */
+export function referencedPath(target: string, referencesDir: string): string {
+  const home = target === "~" || target.startsWith("~/") ? homeFolder() : undefined;
+  return home === undefined ? resolve(referencesDir, target) : resolve(home, target.slice(2));
+}
+
 /** The root folder of an absolute path: `/`, or a drive such as `C:\\`. */
 function rootOf(path: string): string {
   let dir = resolve(path);

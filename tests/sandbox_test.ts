@@ -7,7 +7,7 @@
  */
 import { basename, join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
-import { git, makeProject, sampleRecord } from "./fixtures.ts";
+import { git, makeProject, sampleRecord, tempDir } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
 import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { type Ran, runIn, sharedInstall } from "./installed.ts";
@@ -376,6 +376,35 @@ Deno.test("sandboxed: a reference outside the repository, not read at the run, i
     assertEquals(stale.code, 0, stale.stdout + stale.stderr);
     assertIncludes(stale.stdout, "not read then, so no change can be told");
   }
+});
+
+Deno.test("sandboxed: a ~/ reference is keyed and judged as the full build does, not 'not found' (sandboxed-sweep F5)", async () => {
+  const { root, del } = await makeProject();
+  const home = await tempDir();
+  await Deno.writeTextFile(join(home, "ref.txt"), "notes\n");
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "- ~/ref.txt\n", { append: true });
+  await git(root, "init", "-q");
+  const env = { HOME: home };
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+    root,
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const hashes: string[] = [];
+  for (const flags of [FULL_FLAGS, SANDBOXED_FLAGS]) {
+    const hashed = await runCliProcess(["hash", del], flags, env, root);
+    assertEquals(hashed.code, 0, hashed.stderr);
+    assert(!hashed.stdout.includes("~/ref.txt"), hashed.stdout);
+    assert(!hashed.stderr.includes("not found"), hashed.stderr);
+    hashes.push(hashed.stdout);
+    const stale = await runCliProcess(["stale", del], flags, env, root);
+    assertEquals(stale.code, 0, stale.stdout + stale.stderr);
+    assertIncludes(stale.stdout, "not read then, so no change can be told");
+  }
+  // The same key and InputContextSHA from both builds.
+  assertEquals(hashes[1], hashes[0]);
 });
 
 Deno.test("sandboxed: reap names the runs whose --pid it may not ask about, never 'nothing to reap' (sandboxed-sweep F3)", async () => {
