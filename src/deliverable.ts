@@ -411,16 +411,32 @@ function dotGitKind(dir: string, lookups?: Lookups): string | undefined {
  * ```
  */
 export function requireRootInSight(dir: string, shown: string, lookups?: Lookups): void {
-  const seen = sightLimit(resolve(dir));
+  const seen = rootOutOfSight(dir, lookups);
   if (seen === undefined) return;
-  if (findGitRoot(dir, lookups) !== undefined || findExecutionRoot(dir, lookups) !== undefined) {
-    return;
-  }
   throw new RootOutOfSight(
     `${shown}: cannot see above ${seen} for its project's root (.git or INIT.md; ` +
       "runrec-sandboxed reads only the folder it was started in): start runrec from the " +
       "repository root, naming the folder from there",
   );
+}
+
+/**
+ * The highest folder this process may see of `dir` and its ancestors when
+ * no project root holding `dir` is in sight there ({@linkcode
+ * requireRootInSight} would throw), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { rootOutOfSight } from "./deliverable.ts";
+ * console.log(rootOutOfSight("examples")); // undefined with --allow-read
+ * ```
+ */
+export function rootOutOfSight(dir: string, lookups?: Lookups): string | undefined {
+  const seen = sightLimit(resolve(dir));
+  if (seen === undefined) return undefined;
+  const found = findGitRoot(dir, lookups) !== undefined ||
+    findExecutionRoot(dir, lookups) !== undefined;
+  return found ? undefined : seen;
 }
 
 /**

@@ -35,6 +35,7 @@ import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
 import { shellWord } from "./shell_word.ts";
+import { rootOutOfSight } from "./deliverable.ts";
 import { PENDING_FOLDER, REAPED_ERROR, REAPED_FOLDER, RETRIED_START_NOTE } from "./run_files.ts";
 
 /** The folder of markers of runs recorded from their token alone (their pending file gone). */
@@ -1408,6 +1409,27 @@ function foldersWhere(targets: readonly string[], holds: (dir: string) => boolea
 }
 
 /**
+ * The `runrec reap` command line that reaches `folders` (as named from the
+ * current folder), `options` after them; to be started from the
+ * repository's root when this runrec cannot see a project root from here
+ * (the sandboxed build started beneath it), where reap would refuse them.
+ *
+ * @example
+ * ```ts
+ * import { reapCommandLine } from "./pending.ts";
+ * console.log(reapCommandLine(["a b"], " --older-than 2h")); // "runrec reap 'a b' --older-than 2h"
+ * ```
+ */
+export function reapCommandLine(folders: readonly string[], options = ""): string {
+  const words = folders.map(shellWord).join(" ");
+  const seen = folders.map((f) => rootOutOfSight(f)).find((s) => s !== undefined);
+  return seen === undefined
+    ? `runrec reap ${words}${options}`
+    : `runrec reap FOLDER${options} started from the repository's root, FOLDER naming ${words} ` +
+      `from there (this runrec cannot see above ${seen} for the project's root)`;
+}
+
+/**
  * One warning line about the pending runs of a deliverable folder.
  *
  * @example
@@ -1431,11 +1453,11 @@ export function describePendingRuns(delDir: string, items: readonly PendingItem[
   // Without a process to watch, reap tells a crashed agent's run only by its age.
   const unwatched = items.filter((i) => i.run && i.run.pid === undefined).length;
   const reap = unwatched === 0
-    ? `runrec reap ${shellWord(delDir)} once their agents are gone`
+    ? `${reapCommandLine([delDir])} once their agents are gone`
     : unwatched === items.length
-    ? `runrec reap ${shellWord(delDir)} --older-than DURATION once their agents are gone ` +
+    ? `${reapCommandLine([delDir], " --older-than DURATION")} once their agents are gone ` +
       "(started without --pid: reap tells them by age alone)"
-    : `runrec reap ${shellWord(delDir)} once their agents are gone (--older-than DURATION ` +
+    : `${reapCommandLine([delDir])} once their agents are gone (--older-than DURATION ` +
       `for the ${unwatched} started without --pid: reap tells those by age alone)`;
   return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}; ` +
     `finish them with runrec finish, or ${reap}`;

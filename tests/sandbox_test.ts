@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { basename, join } from "node:path";
+import { basename, join, relative } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { git, makeProject, sampleRecord, tempDir } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
@@ -405,6 +405,32 @@ Deno.test("sandboxed: a ~/ reference is keyed and judged as the full build does,
   }
   // The same key and InputContextSHA from both builds.
   assertEquals(hashes[1], hashes[0]);
+});
+
+Deno.test("sandboxed: started beneath the root, reap and log suggest a reap that works: from the repository's root (sandboxed-sweep F6)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const started = await runCliProcess(["start", del, "--agent", "A"], FULL_FLAGS, {}, root);
+  assertEquals(started.code, 0, started.stderr);
+  for (const args of [["reap"], ["log", "."]]) {
+    const ran = await runCliProcess(args, SANDBOXED_FLAGS, {}, del);
+    assert(!/runrec reap [.'\/]/.test(ran.stderr), `${args.join(" ")}: ${ran.stderr}`);
+    assertIncludes(ran.stderr, "runrec reap FOLDER --older-than DURATION");
+    assertIncludes(ran.stderr, "started from the repository's root, FOLDER naming");
+  }
+  // Done as said, it reaps.
+  const folder = relative(root, del);
+  const reap = await runCliProcess(
+    ["reap", folder, "--older-than", "0s"],
+    SANDBOXED_FLAGS,
+    {},
+    root,
+  );
+  assertEquals(reap.code, 0, reap.stderr);
+  assertIncludes(reap.stdout, "longer than PT0S");
+  // From the root the suggestion names the folder itself.
+  const log = await runCliProcess(["log", folder], SANDBOXED_FLAGS, {}, root);
+  assert(!log.stderr.includes("FOLDER"), log.stderr);
 });
 
 Deno.test("sandboxed: reap names the runs whose --pid it may not ask about, never 'nothing to reap' (sandboxed-sweep F3)", async () => {

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { shellWord } from "../shell_word.ts";
 import { InputError } from "../errors.ts";
 import { relative } from "../path.ts";
+import { reapCommandLine } from "../pending.ts";
 import { describeReaped, type ReapReport, reapRuns } from "../reap.ts";
 import { parseDurationOption } from "../time.ts";
 import { type Command, EXIT, positionals, stringOption } from "./command.ts";
@@ -131,8 +131,9 @@ function unwatchedNote(
     : "whose process cannot be watched from here";
   return age === undefined
     ? `${runs.length} pending run(s) ${whose}, so not seen to be gone: ${each}; ` +
-      `once their agents are gone, runrec reap ${folders.map(shellWord).join(" ")} ` +
-      "--older-than DURATION (2h, 1d) reaps those started longer ago"
+      `once their agents are gone, ${
+        reapCommandLine(folders, " --older-than DURATION (2h, 1d)")
+      } reaps those started longer ago`
     : `${runs.length} pending run(s) ${whose}, less than ${age} ago: ${each}; left pending`;
 }
 
