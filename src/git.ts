@@ -407,6 +407,33 @@ export function checkoutOf(dir: string): { head: string; stashed: number } {
 }
 
 /**
+ * When `HEAD` of the work tree holding `dir` last left `head`'s branch for
+ * another (`git checkout`, `git switch`), from HEAD's reflog: ms since the
+ * epoch, rounded up to the next second (the reflog keeps seconds); 0 when it
+ * never did, `head` is no branch, or the reflog cannot be read. No git is
+ * started.
+ *
+ * @example
+ * ```ts
+ * import { checkoutOf, leftBranchAt } from "./git.ts";
+ * leftBranchAt(".", checkoutOf(".").head); // 0 unless this checkout left its branch and came back
+ * ```
+ */
+export function leftBranchAt(dir: string, head: string): number {
+  const branch = head.startsWith("ref: refs/heads/") ? head.slice(16) : undefined;
+  const dirs = gitDirsKnown(dir);
+  if (branch === undefined || !dirs) return 0;
+  let left = 0;
+  for (const line of (readText(join(dirs.gitDir, "logs/HEAD")) ?? "").split("\n")) {
+    const moved = /> ([0-9]+) [+-][0-9]{4}\tcheckout: moving from (\S+) to (\S+)$/.exec(line);
+    if (moved && moved[2] === branch && moved[3] !== branch) {
+      left = Math.max(left, (Number(moved[1]) + 1) * 1000);
+    }
+  }
+  return left;
+}
+
+/**
  * {@linkcode checkoutOf}'s `head` in a work tree whose `HEAD` cannot be read
  * (the sandboxed build started in a linked work tree, whose git folder is in
  * the main one's): which branch is checked out cannot be told.

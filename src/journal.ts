@@ -18,7 +18,7 @@
  * @module
  */
 import { basename, dirname, join } from "./path.ts";
-import { autostashes, checkoutOf, UNKNOWN_HEAD } from "./git.ts";
+import { autostashes, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
 import { checksumMatches } from "./codec.ts";
 import { inStateFolder } from "./state_folder.ts";
 
@@ -194,12 +194,18 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     !found.has(e.line) && [e.previous, e.first].some((line) => line !== "" && found.has(line))
   );
   // Not lost if a branch, tag or stash holds it: moved to another branch on purpose, or the file
-  // is another branch's while `git checkout` is under way. Without git (the sandboxed build), a
-  // line is left alone on another HEAD or after a stash made since.
+  // is another branch's while `git checkout` is under way. Where git cannot be asked (the
+  // sandboxed build, git refusing the repository or not installed), a line is left alone on
+  // another HEAD, after a stash made since, or when HEAD left this branch since: it may have
+  // gone with the checkout and been committed there, and would be in a merge twice (git-config
+  // F1). Such a line dropped by a forced checkout stays out: which it was, only git can say.
   const held = heldByGit(dirname(recordFile), missing.map((e) => e.line));
+  const left = held === undefined && missing.length > 0
+    ? leftBranchAt(dirname(recordFile), checkout.head)
+    : 0;
   const lost = missing.filter((entry) =>
     !(held === undefined
-      ? entry.head !== checkout.head || entry.at < checkout.stashed
+      ? entry.head !== checkout.head || entry.at < checkout.stashed || entry.at < left
       : held.has(entry.line))
   );
   // Looked for again now that git has answered: a `git stash pop`, or a rebase's autostash when

@@ -20,7 +20,7 @@ import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { journalAppended, journalPath, lineContext, putBackDropped } from "../src/journal.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { RUNREC } from "./support/runs.ts";
-import { SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { sha256Hex } from "../src/sha256.ts";
 
 const DEL = join("PKG-01_Alpha", "1_Working", "DEL-01-02_Spec");
@@ -667,4 +667,36 @@ Deno.test("git dropped: a line whose journal note was made while git's new file 
     return Deno.statSync(file).size;
   });
   assertEquals(put, [ours]);
+});
+
+Deno.test("git dropped: where git cannot be asked (not on PATH, or refusing the repository), a line carried to another branch and committed there is not put back once HEAD is back; one dropped with no branch left since is (git-config F1)", async () => {
+  const { local, file } = await cloneBehind();
+  const noGit = { PATH: await tempDir() };
+  const emitNoGit = async (agent: string) => {
+    const ran = await runCliProcess(
+      ["emit", join(local, DEL), "--agent", agent, "--status", "SUCCESS"],
+      FULL_FLAGS,
+      noGit,
+    );
+    assertEquals(ran.code, 0, ran.stderr);
+  };
+  await emitNoGit("CARRIED");
+  await git(local, "checkout", "-q", "-b", "feature");
+  await git(local, "commit", "-qam", "the run carried to feature");
+  await git(local, "checkout", "-q", "-");
+  await git(local, "pull", "-q", "--no-rebase"); // a fast-forward: git replaces the file
+  // HEAD's reflog keeps seconds: the next note is made in a later second than the checkout's.
+  await new Promise((r) => setTimeout(r, 1000 - Date.now() % 1000 + 50));
+  await emitNoGit("AFTER");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "AFTER"]);
+  // Dropped with HEAD on its branch since: put back, without git as with it.
+  await emitNoGit("DROPPED");
+  await git(local, "checkout", "--", join(DEL, RECORD_FILE));
+  await emitNoGit("NEXT");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "AFTER", "DROPPED", "NEXT"]);
+  // The branch's merge holds the carried run once.
+  await git(local, "commit", "-qam", "runs on main");
+  await git(local, "merge", "-q", "--no-edit", "feature");
+  const merged = await agentsOf(file);
+  assertEquals(merged.filter((agent) => agent === "CARRIED").length, 1, merged.join(" "));
 });
