@@ -490,6 +490,9 @@ function copySources(dir: string, id: string, records: FolderRecords["records"])
   return present;
 }
 
+/** Why a path git's sparse checkout leaves out of the work tree cannot be hashed. */
+const NOT_CHECKED_OUT = "not checked out (a sparse checkout leaves it out)";
+
 /** What a symbolic link loop is called, as the system (and emit's note) says it. */
 const LOOP = "Too many levels of symbolic links";
 
@@ -510,7 +513,7 @@ function missingOrUnreadable(
   if (link instanceof Deno.errors.NotFound || link instanceof Deno.errors.NotADirectory) {
     // Left out by git's sparse checkout, not deleted: what it holds is not known here.
     if (outsideSparseCheckout(absPath)) {
-      return { change: "unreadable", reason: "not checked out (a sparse checkout leaves it out)" };
+      return { change: "unreadable", reason: NOT_CHECKED_OUT };
     }
     const unresolved = dir === undefined ? undefined : unresolvedFrom(dir, absPath, lookups);
     return { change: "removed", reason: unresolved ?? "deleted" };
@@ -790,6 +793,15 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       const state = unreadableNow(abs, c);
       if (state.change === "removed" && then === TBD) {
         notes.push(missingThenAndNow(c, path));
+        continue;
+      }
+      // Not in the work tree at the run (emit found nothing there) nor now, a sparse checkout
+      // leaving it out: nothing changed that can be told (git-config F2).
+      if (
+        state.reason === NOT_CHECKED_OUT && then === TBD &&
+        reasonAtRun(baseline, dir, path)?.startsWith("not found")
+      ) {
+        notes.push(`input ${path}: not found at the run, ${NOT_CHECKED_OUT} now`);
         continue;
       }
       // Unreadable then and now for the same reason (a FIFO, a loop): nothing changed that

@@ -684,6 +684,16 @@ Deno.test("stale: in a sparse checkout an input left out of it is unreadable ('n
   await Deno.remove(join(cloned, "Datasheet.md"));
   const inside = await runCli(["stale", cloned]);
   assertIncludes(inside.stdout, "Datasheet.md  (deleted)");
+  // A run made in the sparse checkout found the left-out files nowhere, as they are now: CLEAN,
+  // with a note, not DIRTY the moment it is recorded (git-config F2).
+  const emitted = await runCli(["emit", cloned, "--agent", "B", "--status", "SUCCESS"]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const after = await runCli(["stale", cloned, "--agent", "B"]);
+  assertEquals(after.code, 0, after.stdout + after.stderr);
+  assertIncludes(
+    after.stdout,
+    "input ../../../_Decomposition/D.md: not found at the run, not checked out (a sparse",
+  );
 });
 
 // --- 2. what the check cannot see: no CLEAN over it ----------------------------------------
