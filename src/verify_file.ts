@@ -251,9 +251,10 @@ async function confirmDuplicates(
   candidates: Set<string>,
   collidedBefore: VerifyFileOptions["collidedBefore"],
 ): Promise<IntegrityProblem[]> {
+  // Each RunID's distinct records so far, in file order.
   const seen = new Map<
     string,
-    { line: number; checksum: string; who: string; record: RunRecord }
+    { line: number; checksum: string; who: string; record: RunRecord }[]
   >();
   const problems: IntegrityProblem[] = [];
   const older = await collidedBefore?.ids() ?? new Set<string>();
@@ -261,24 +262,28 @@ async function confirmDuplicates(
     if (event.kind !== "record" || !candidates.has(event.record.RunID)) continue;
     const { RunID: id, RecordChecksum: checksum, AgentName, RunTimestamp } = event.record;
     const who = `${AgentName} at ${RunTimestamp}`;
-    const first = seen.get(id);
+    const records = seen.get(id) ?? [];
+    const first = records[0];
     if (!first) {
-      seen.set(id, { line: event.line, checksum, who, record: event.record });
+      seen.set(id, [{ line: event.line, checksum, who, record: event.record }]);
       continue;
     }
-    if (first.checksum === checksum) {
-      // One record twice, byte for byte: one run, read once by every reader.
+    // One record twice, byte for byte: one run, read once by every reader; named against its
+    // first copy, not against another record of the RunID (git-config F3).
+    const copied = records.find((r) => r.checksum === checksum);
+    if (copied) {
       problems.push({
         line: event.line,
         severity: "warning",
         check: "duplicate",
         field: "RunID",
-        message: `RunID ${id} repeats line ${first.line} byte for byte: the same record, ` +
+        message: `RunID ${id} repeats line ${copied.line} byte for byte: the same record, ` +
           "merged twice (a cherry-pick or squash merge, then a merge of the same branch); " +
           "intact, and read once",
       });
       continue;
     }
+    records.push({ line: event.line, checksum, who, record: event.record });
     const old = older.has(id);
     const since = old ? ` (already so at ${collidedBefore!.revision}: not new in this range)` : "";
     // The same agent's run at the same millisecond is one run: a record edited, both kept.

@@ -163,7 +163,8 @@ Deno.test("verify: duplicate RunIDs fail naming both lines; identical lines said
     })).record;
   const otherLine = (await Deno.readTextFile(join(root, "other.csv"))).split("\n")[1];
   assert.equal(other.RunID, first.RunID);
-  await Deno.writeTextFile(file, [...lines, lines[1], otherLine].join("\n") + "\n");
+  // Line 6: line 5 again: a repeat of it, not a second collision with line 2 (git-config F3).
+  await Deno.writeTextFile(file, [...lines, lines[1], otherLine, otherLine].join("\n") + "\n");
   const { code, out } = await cli(["verify", file]);
   assert.equal(code, 1);
   const report = out.trimEnd().split("\n");
@@ -176,13 +177,16 @@ Deno.test("verify: duplicate RunIDs fail naming both lines; identical lines said
     "clones, on two branches, or one stashed) in the same minute got one RunID, SCHEMA.md 3.3; " +
     "both records are intact, nothing to repair: merge as it is, accepting this one failed " +
     'check (verify --since a later commit only warns of it); docs/CI.md, "Two branches, one minute"',
-    `${file}: FAILED: 4 records, 1 error, 1 duplicate RunID, 1 warning`,
+    `${file}:6: warning: RunID ${first.RunID} repeats line 5 byte for byte: the same record, ` +
+    "merged twice (a cherry-pick or squash merge, then a merge of the same branch); intact, " +
+    "and read once",
+    `${file}: FAILED: 5 records, 1 error, 1 duplicate RunID, 2 warnings`,
   ]);
   const json = JSON.parse((await cli(["verify", file, "--json"])).out);
   assert.equal(json.ok, false);
   assert.equal(json.files[0].duplicates, 1);
-  assert.deepEqual([json.records, json.errors, json.duplicates, json.warnings], [4, 1, 1, 1]);
-  assert.deepEqual(json.files[0].problems.map((p: { line: number }) => p.line), [4, 5]);
+  assert.deepEqual([json.records, json.errors, json.duplicates, json.warnings], [5, 1, 1, 2]);
+  assert.deepEqual(json.files[0].problems.map((p: { line: number }) => p.line), [4, 5, 6]);
   // The repeat alone is one run: verify passes, and log lists it once.
   await Deno.writeTextFile(file, [...lines, lines[1]].join("\n") + "\n");
   assert.equal((await cli(["verify", file])).code, 0);
