@@ -1473,6 +1473,18 @@ async function checkFolder(
       );
     }
     const baseline = chosen.record;
+    // Its inputs were never captured (a finish from the token after its pending run file went):
+    // what it read is unknown, so nothing can be compared, nor called added (agent-trial F1).
+    if (
+      baseline.InputContextSHA === TBD && baseline.InputFiles.length === 0 &&
+      Object.keys(baseline.InputHashes).length === 0
+    ) {
+      return noBaseline(
+        agent,
+        `its latest good run ${baseline.RunID} recorded no inputs (InputContextSHA TBD: not ` +
+          "captured at its start): what it read is unknown until the agent runs again",
+      );
+    }
     const givenFolders = inputFoldersIn(baseline.Notes);
     // The outputs are hashed with the inputs: one wait for the worker instead of two.
     const [now, outputs] = await Promise.all([

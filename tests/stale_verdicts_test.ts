@@ -696,6 +696,25 @@ Deno.test("stale: in a sparse checkout an input left out of it is unreadable ('n
   );
 });
 
+Deno.test("stale: a run finished from its token after its pending run file went (git clean -x) recorded no inputs: NO_BASELINE saying so, not DIRTY with every input 'added' (agent-trial F1)", async () => {
+  const { del } = await makeProject();
+  await emitSuccess(del, "DEPENDENCIES"); // an earlier run that did capture its inputs
+  const token =
+    (await runrec(0, "start", del, "--agent", "DEPENDENCIES", "--input", "Datasheet.md"))
+      .stdout.trim();
+  await Deno.remove(join(del, ".runrec"), { recursive: true });
+  await runrec(
+    0,
+    ...["finish", token, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+  );
+  const { code, checks } = await stale(del);
+  assertEquals(code, 0);
+  const check = checkOf(checks, "DEPENDENCIES");
+  assertEquals(check.verdict, "NO_BASELINE");
+  assertIncludes(check.reason ?? "", "recorded no inputs (InputContextSHA TBD");
+  assertEquals(check.inputs, []);
+});
+
 // --- 2. what the check cannot see: no CLEAN over it ----------------------------------------
 
 /** `del`'s RunRecords.csv with `from` replaced by `to` in line `line` (a hand edit). */
