@@ -37,6 +37,7 @@ import { formatDuration } from "./time.ts";
 import { failureReason } from "./errors.ts";
 import { checkReapArguments } from "./argument_checks.ts";
 import { requireFolder } from "./deliverable.ts";
+import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { shellWord } from "./shell_word.ts";
 
 /** Options of {@linkcode reapRuns}. */
@@ -153,7 +154,10 @@ export async function reapRuns(
 ): Promise<ReapReport> {
   checkReapArguments(targets, options);
   // A file is no folder to look in: its folder may hold runs it does not name.
-  for (const target of targets) requireFolder(target);
+  for (const target of targets) {
+    requireFolder(target);
+    refuseSlipInsideDeliverable(target);
+  }
   const { olderThanMs, now = Date.now(), ...writeOptions } = options;
   const report: ReapReport = {
     reaped: [],

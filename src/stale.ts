@@ -58,8 +58,10 @@ import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
 import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
 import {
   deliverableFolders,
+  enclosingDeliverable,
   noteSkippedToolRoot,
   noteSkippedWorktree,
+  shownPath,
   SILENT_SEARCH,
   toolRootsSkipped,
 } from "./targets.ts";
@@ -2396,31 +2398,6 @@ async function propagate(
 function readStillCurrent(read: FilesByRealPath, wrote: FilesByRealPath): boolean {
   if (read.size === 0 || wrote.size === 0) return false; // nothing to tell it by
   return ![...read].some(([path, hash]) => wrote.has(path) && wrote.get(path) !== hash);
-}
-
-/**
- * `; it is inside <folder>` when `target` is in a deliverable folder, or `; it is a link to
- * <folder>` when it leads to one (a deliverable is named by its own folder, as emit names it):
- * what to name instead.
- */
-function enclosingDeliverable(target: string): string {
-  let real = resolve(target);
-  try {
-    real = Deno.realPathSync(target);
-  } catch { /* read by the search already */ }
-  if (real !== resolve(target) && DELIVERABLE_FOLDER.test(basename(real))) {
-    return `; it is a link to ${shownPath(real)}`;
-  }
-  for (let dir = dirname(real); dir !== dirname(dir); dir = dirname(dir)) {
-    if (DELIVERABLE_FOLDER.test(basename(dir))) return `; it is inside ${shownPath(dir)}`;
-  }
-  return "";
-}
-
-/** A path as the user would type it: relative to the working folder when beneath it. */
-function shownPath(absPath: string): string {
-  const rel = relative(Deno.cwd(), absPath);
-  return rel === "" ? "." : rel.startsWith("..") ? absPath : rel;
 }
 
 /** The real absolute path of a folder (links resolved), as far as it exists. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { basename, join, resolve } from "./path.ts";
+import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, isToolRoot, refuseBackslash } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
@@ -492,6 +492,89 @@ export async function refuseOtherFiles(
 }
 
 /**
+ * `; it is inside <folder>` when `target` is in a deliverable folder, or `; it is a link to
+ * <folder>` when it leads to one (a deliverable is named by its own folder, as emit names it):
+ * what to name instead.
+ *
+ * @example
+ * ```ts
+ * import { enclosingDeliverable } from "./targets.ts";
+ * enclosingDeliverable("examples/PKG-01_Field_Instruments"); // ""
+ * ```
+ */
+export function enclosingDeliverable(target: string): string {
+  let real = resolve(target);
+  try {
+    real = Deno.realPathSync(target);
+  } catch { /* read by the search already */ }
+  if (real !== resolve(target) && DELIVERABLE_FOLDER.test(basename(real))) {
+    return `; it is a link to ${shownPath(real)}`;
+  }
+  for (let dir = dirname(real); dir !== dirname(dir); dir = dirname(dir)) {
+    if (DELIVERABLE_FOLDER.test(basename(dir))) return `; it is inside ${shownPath(dir)}`;
+  }
+  return "";
+}
+
+/**
+ * A path as the user would type it: relative to the working folder when beneath it.
+ *
+ * @example
+ * ```ts
+ * import { shownPath } from "./targets.ts";
+ * shownPath(Deno.cwd()); // "."
+ * ```
+ */
+export function shownPath(absPath: string): string {
+  const rel = relative(Deno.cwd(), absPath);
+  return rel === "" ? "." : rel.startsWith("..") ? absPath : rel;
+}
+
+/**
+ * {@linkcode refuseSlipInside} for a command that looks for deliverable
+ * folders at or beneath `target` (reap, flush).
+ *
+ * @example
+ * ```ts
+ * import { refuseSlipInsideDeliverable } from "./targets.ts";
+ * refuseSlipInsideDeliverable("examples"); // fine
+ * ```
+ */
+export function refuseSlipInsideDeliverable(target: string): void {
+  refuseSlipInside(
+    target,
+    "no deliverable folder",
+    () => deliverableFolders(target, SILENT_SEARCH).length === 0,
+  );
+}
+
+/**
+ * Throws {@linkcode InputError} when `target` is a folder inside a deliverable
+ * folder (its `figures/`, where a command was run from) in which nothing was
+ * found (`nothingBeneath`, asked only then; `none` says what): what was looked
+ * for is above it, and "none found" would pass a check over nothing
+ * (agent-trial F3).
+ *
+ * @example
+ * ```ts
+ * import { refuseSlipInside } from "./targets.ts";
+ * refuseSlipInside("examples/_Decomposition", "no RunRecords.csv"); // not inside one: fine
+ * ```
+ */
+export function refuseSlipInside(
+  target: string,
+  none: string,
+  nothingBeneath: () => boolean = () => true,
+): void {
+  const inside = enclosingDeliverable(target);
+  if (inside === "" || !nothingBeneath()) return;
+  throw new InputError(
+    `${oneLine(target)}: ${none} in or beneath it${inside}: a slip of the path? (name the ` +
+      "deliverable folder)",
+  );
+}
+
+/**
  * Resolves command-line targets into record files, in the order given
  * (files beneath a root sorted), each file once:
  *
@@ -503,8 +586,10 @@ export async function refuseOtherFiles(
  *   tool folders (a note names the record files each holds) and the
  *   repository's other linked worktrees (name one to read it).
  *
- * Throws {@linkcode InputError} for a target that does not exist, and for a
- * record file that is not a regular file unless `options.keepUnreadable`.
+ * Throws {@linkcode InputError} for a target that does not exist, for a
+ * folder inside a deliverable folder with no record file beneath it (a slip
+ * of the path: {@linkcode refuseSlipInside}), and for a record file that is
+ * not a regular file unless `options.keepUnreadable`.
  *
  * @example
  * ```ts
@@ -564,7 +649,9 @@ export async function resolveTargets(
     } else if (DELIVERABLE_FOLDER.test(basename(await Deno.realPath(target)))) {
       await add(own, target, false);
     } else {
-      for (const file of findRecordFiles(target, { skippedToolRoot })) {
+      const files = findRecordFiles(target, { skippedToolRoot });
+      if (files.length === 0) refuseSlipInside(target, `no ${RECORD_FILE}`);
+      for (const file of files) {
         if (file.unlisted === undefined) await add(file.path, target, true, file.why);
         else {
           const why = `folder cannot be listed: ${file.unlisted}; record files beneath it not read`;

@@ -157,3 +157,34 @@ Deno.test("root targets: a snapshot copy in a tool root (_Reconciliation/) is no
   assertEquals(JSON.parse(direct.stdout).length, 1);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("root targets: run from a folder inside a deliverable (its figures/), each command that found nothing there says where the deliverable is, exit 2, not a pass over nothing (agent-trial F3)", async () => {
+  const { root, del } = await makeProject();
+  const emitted = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const figures = join(del, "figures");
+  await Deno.mkdir(figures);
+  for (
+    const args of [
+      ["verify", "."],
+      ["validate", "."],
+      ["log", "."],
+      ["export", ".", "--format", "prov"],
+      ["reap", "."],
+      ["reap"],
+      ["flush", "."],
+    ]
+  ) {
+    const ran = await runCliProcess(args, undefined, {}, figures);
+    assertEquals(ran.code, 2, `${args.join(" ")}: ${ran.stdout}${ran.stderr}`);
+    assertIncludes(ran.stderr, "in or beneath it; it is inside ");
+    assertIncludes(
+      ran.stderr,
+      "DEL-01-02_Thing: a slip of the path? (name the deliverable folder)",
+    );
+  }
+  // A folder beside the deliverables with no records is no slip: nothing there, exit 0.
+  const elsewhere = await runCliProcess(["verify", "_Decomposition"], undefined, {}, root);
+  assertEquals(elsewhere.code, 0, elsewhere.stderr);
+  assertIncludes(elsewhere.stdout, "no RunRecords.csv found under _Decomposition");
+});

@@ -17,7 +17,7 @@ import {
   type RunRecordedAlready,
   SPOOL_FOLDER,
 } from "../spool.ts";
-import { deliverableFolders, SILENT_SEARCH } from "../targets.ts";
+import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "../targets.ts";
 import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
 
@@ -158,7 +158,10 @@ export const flushCommand: Command = {
     const targets = parsed.positionals.length > 0
       ? positionals(parsed, ["del-dir|root"], "targets")
       : ["."];
-    for (const target of targets) requireFolder(target);
+    for (const target of targets) {
+      requireFolder(target);
+      refuseSlipInsideDeliverable(target);
+    }
     // A folder named is looked in as it is; beneath it, every deliverable folder, even one
     // with no RunRecords.csv yet (its first record may be the one spooled). A tool root
     // (`_Archive/`) is not looked in: one whose deliverables hold spooled records is named.
