@@ -58,6 +58,12 @@ export interface ResolveOptions {
    * `noteSkippedToolRoot`.
    */
   skippedToolRoot?: (folder: string, files: string[]) => void;
+  /**
+   * The record files are looked for in git history too (`verify --since`: one
+   * deleted from the work tree is checked): a folder inside a deliverable with
+   * none in the work tree is no slip of the path here. Default: it is.
+   */
+  historyToo?: boolean;
 }
 
 async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
@@ -650,7 +656,7 @@ export async function resolveTargets(
       await add(own, target, false);
     } else {
       const files = findRecordFiles(target, { skippedToolRoot });
-      if (files.length === 0) refuseSlipInside(target, `no ${RECORD_FILE}`);
+      if (files.length === 0 && !options.historyToo) refuseSlipInside(target, `no ${RECORD_FILE}`);
       for (const file of files) {
         if (file.unlisted === undefined) await add(file.path, target, true, file.why);
         else {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { git, makeProject } from "./fixtures.ts";
 
 /** A project whose DEL-01-02 has one record, beside a folder and a FIFO named RunRecords.csv. */
 async function rootWithUnreadable() {
@@ -183,6 +183,16 @@ Deno.test("root targets: run from a folder inside a deliverable (its figures/), 
       "DEL-01-02_Thing: a slip of the path? (name the deliverable folder)",
     );
   }
+  // With --since too, where history holds no record file there either.
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "records");
+  const since = await runCliProcess(["verify", ".", "--since", "HEAD"], undefined, {}, figures);
+  assertEquals(since.code, 2, since.stdout + since.stderr);
+  assertIncludes(
+    since.stderr,
+    "no RunRecords.csv, now or at --since, in or beneath it; it is inside",
+  );
   // A folder beside the deliverables with no records is no slip: nothing there, exit 0.
   const elsewhere = await runCliProcess(["verify", "_Decomposition"], undefined, {}, root);
   assertEquals(elsewhere.code, 0, elsewhere.stderr);

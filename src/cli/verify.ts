@@ -20,6 +20,7 @@ import {
   noteSkippedToolRoot,
   type RecordTarget,
   refuseOtherFiles,
+  refuseSlipInside,
   resolveTargets,
 } from "../targets.ts";
 import { type IntegrityProblem, type IntegrityResult, verifyRecordFile } from "../verify_file.ts";
@@ -267,6 +268,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const files = await resolveTargets(targets, {
     keepUnreadable: true,
     skippedToolRoot: (folder, held) => toolRoots.push([folder, held]),
+    historyToo: since !== undefined,
   });
   // A record file with a damaged header is checked line by line: what this command is for.
   await refuseOtherFiles(files, { keepDamaged: true });
@@ -479,6 +481,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     out.write(`  "unreadable": ${unreadable},\n`);
     out.write(`  "ok": ${!failed}\n}\n`);
   } else if (files.length === 0 && gone.length === 0) {
+    for (const target of targets) refuseSlipInside(target, "no RunRecords.csv, now or at --since,");
     out.write(`no RunRecords.csv found under ${targets.join(", ")}\n`);
   }
   out.flush();
