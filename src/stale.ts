@@ -33,7 +33,7 @@ import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
-import { governedInputs, REFERENCES_FILE } from "./inputs.ts";
+import { type GovernedInputs, governedInputs, REFERENCES_FILE } from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFoldersIn } from "./input_folders.ts";
 import { meantPath } from "./meant_path.ts";
@@ -544,6 +544,32 @@ function unresolvedFrom(dir: string, absPath: string, lookups: Lookups): string 
   if (!(lookups.lstat(parent) instanceof Deno.errors.NotFound)) return undefined;
   return `does not resolve from the folder's place now: no folder ${relative(dir, parent)} ` +
     "(the folder moved since the run?)";
+}
+
+/**
+ * `path` (relative to `dir`, as a record names an input), gone now, with the deliverable folder in
+ * it that is gone replaced by the one beside it with the same DeliverableID (relabelled), when the
+ * file is there; else `undefined`.
+ */
+function relabelledPath(dir: string, path: string, lookups: Lookups): string | undefined {
+  if (lookups.lstatKind(resolve(dir, path)) !== undefined) return undefined;
+  const parts = path.split("/");
+  let parent = dir;
+  for (const [i, part] of parts.slice(0, -1).entries()) {
+    const here = resolve(parent, part);
+    if (lookups.lstatKind(here) !== undefined) {
+      parent = here;
+      continue;
+    }
+    const id = DELIVERABLE_FOLDER.exec(part)?.[1];
+    const same = id === undefined ? [] : [...lookups.folderEntries(parent)].filter(
+      ([name, kind]) => kind === "folder" && DELIVERABLE_FOLDER.exec(name)?.[1] === id,
+    );
+    if (same.length !== 1) return undefined;
+    const moved = [...parts.slice(0, i), same[0][0], ...parts.slice(i + 1)].join("/");
+    return lookups.statKind(resolve(dir, moved)) === "file" ? moved : undefined;
+  }
+  return undefined;
 }
 
 /** Why a folder recorded `TBD` (its walk could not list it) is unread: the listing's error. */
@@ -1308,7 +1334,10 @@ async function checkFolder(
   }
 
   // Agents whose baselines name the same inputs share one look at the folder.
-  const governed = new Map<string, ReturnType<typeof governedInputs>>();
+  const governed = new Map<
+    string,
+    Promise<GovernedInputs & { relabelled: Map<string, string> }>
+  >();
   const places = roots(dir);
   const allowOutside = options.allowOutside ?? false;
   const listable = new Map<string, boolean>();
@@ -1328,16 +1357,30 @@ async function checkFolder(
       return (allowOutside || isInsideProject(abs, places.bounds, lookups)) &&
         lookups.stat(abs) === "folder";
     });
-    const key = JSON.stringify([run.InputFiles, folders]);
+    // An input in a deliverable folder relabelled since the run (the ID stays, the label may
+    // change: HOST_FORMATS) is read where it is now, under the path recorded (agent-trial F2).
+    const relabelled = new Map<string, string>(); // the path now → the path recorded
+    const files = run.InputFiles.map((path) => {
+      const moved = relabelledPath(dir, path, lookups);
+      if (moved !== undefined) relabelled.set(moved, path);
+      return moved ?? path;
+    });
+    const key = JSON.stringify([files, folders]);
     if (!governed.has(key)) {
       governed.set(
         key,
-        governedInputs(dir, [...run.InputFiles, ...folders], {
+        governedInputs(dir, [...files, ...folders], {
           hash,
           lookups,
           allowOutside,
           ...places,
-        }),
+        }).then((now) => ({
+          ...now,
+          hashes: Object.fromEntries(
+            Object.entries(now.hashes).map(([path, hash]) => [relabelled.get(path) ?? path, hash]),
+          ),
+          relabelled,
+        })),
       );
     }
     return governed.get(key)!;
@@ -1365,6 +1408,11 @@ async function checkFolder(
       resolve(dir, p)
     ).filter((path) => isRegularFile(path, lookups) && !keptOut(path, comparison));
     comparison.errors = await hash(tbd);
+    for (const [moved, path] of now.relabelled) {
+      notes.push(
+        `input ${path}: read at ${moved}, its deliverable folder relabelled since the run`,
+      );
+    }
     return compareInputs(comparison, notes);
   };
   // An output on disk as another good run of the baseline's agent recorded it (two runs

@@ -715,6 +715,40 @@ Deno.test("stale: a run finished from its token after its pending run file went 
   assertEquals(check.inputs, []);
 });
 
+Deno.test("stale: an input in a producer's folder relabelled since the run (the ID kept) is read where it is now: CLEAN with a note, DIRTY when its bytes changed (agent-trial F2)", async () => {
+  const { root, del } = await makeProject();
+  const working = join(root, "PKG-01_Pkg", "1_Working");
+  await Deno.mkdir(join(working, "DEL-01-03_Old_Label"));
+  await Deno.writeTextFile(join(working, "DEL-01-03_Old_Label", "Datasheet.md"), "data\n");
+  await emitSuccess(del, "A", "--input", "../DEL-01-03_Old_Label/Datasheet.md");
+  await Deno.rename(join(working, "DEL-01-03_Old_Label"), join(working, "DEL-01-03_New_Label"));
+  const relabelled = await stale(del);
+  assertEquals(relabelled.code, 0, JSON.stringify(relabelled.checks));
+  const check = checkOf(relabelled.checks, "A");
+  assertEquals([check.verdict, check.inputs], ["CLEAN", []]);
+  assert(
+    check.notes.includes(
+      "input ../DEL-01-03_Old_Label/Datasheet.md: read at ../DEL-01-03_New_Label/Datasheet.md, " +
+        "its deliverable folder relabelled since the run",
+    ),
+    JSON.stringify(check.notes),
+  );
+  await Deno.writeTextFile(join(working, "DEL-01-03_New_Label", "Datasheet.md"), "edited\n");
+  const edited = await stale(del);
+  assertEquals(edited.code, 1);
+  assertEquals(evidence(checkOf(edited.checks, "A")), [
+    ["changed", "../DEL-01-03_Old_Label/Datasheet.md", undefined],
+  ]);
+  // Two folders of that ID: which one is meant cannot be told, so it reads as gone.
+  await Deno.mkdir(join(working, "DEL-01-03_Copy"));
+  await Deno.writeTextFile(join(working, "DEL-01-03_Copy", "Datasheet.md"), "data\n");
+  const ambiguous = await stale(del);
+  assertEquals(evidence(checkOf(ambiguous.checks, "A"))[0].slice(0, 2), [
+    "removed",
+    "../DEL-01-03_Old_Label/Datasheet.md",
+  ]);
+});
+
 // --- 2. what the check cannot see: no CLEAN over it ----------------------------------------
 
 /** `del`'s RunRecords.csv with `from` replaced by `to` in line `line` (a hand edit). */
