@@ -496,6 +496,10 @@ function backslashProblem(path: string): string | undefined {
   }
   if (where === undefined) return undefined;
   const said = "runrec reads a backslash as a folder separator (SCHEMA.md 2.2)";
+  // A name holding one is there: the path names it, not a Windows habit (fs-semantics F1).
+  if (where === "the path" && kindOf(path) !== "other") {
+    return `${said}, and a name in the path holds one: rename it`;
+  }
   const slashed = where === "the path" ? slashedSpelling(path) : undefined;
   return slashed
     ? `${said}, and will not guess: write the ${slashed.kind} with /: ${slashed.path}`

@@ -22,7 +22,14 @@ export { isRunrecOwn } from "./own_files.ts";
 import { checkPath, TBD } from "./schema.ts";
 import { isRunrecOwn } from "./own_files.ts";
 import { walk } from "./walk.ts";
-import { CollidingNames, collidingReason, nameReason, namesReadingAs, shortened } from "./names.ts";
+import {
+  BackslashInName,
+  CollidingNames,
+  collidingReason,
+  nameReason,
+  namesReadingAs,
+  shortened,
+} from "./names.ts";
 import { checkPathArgument, checkPathsArgument } from "./argument_checks.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
@@ -278,6 +285,15 @@ export async function governedInputs(
       notEntered.push({ real, note });
     };
     const unlistable = (dir: string, error: Error) => {
+      if (error instanceof BackslashInName) {
+        // No key can name it: said, not hashed.
+        const at = dir.lastIndexOf("/");
+        const folder = relativePath(root, dir.slice(0, at));
+        notHashed(
+          `${label}: ${folder === "" ? "" : `${folder}/`}${dir.slice(at + 1)} ${error.message}`,
+        );
+        return;
+      }
       unlisted++;
       if (error instanceof CollidingNames) {
         colliding.set(dir, { note: `${label}: ${relativePath(root, dir)} `, count: error.count });

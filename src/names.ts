@@ -61,6 +61,28 @@ export class UnreadableName extends Error {
 }
 
 /**
+ * A name that holds a backslash, met by a walk on a host where `\\` is no
+ * part of a name runrec can use: it reads a backslash as a folder separator
+ * (SCHEMA.md 2.2), so such a file or folder would be taken for another.
+ *
+ * @example
+ * ```ts
+ * import { BackslashInName } from "./names.ts";
+ * new BackslashInName().message; // "its name holds a backslash, …"
+ * ```
+ */
+export class BackslashInName extends Error {
+  /** An error saying why the name is not read. */
+  constructor() {
+    super(
+      "its name holds a backslash, which runrec reads as a folder separator (SCHEMA.md 2.2): " +
+        "not read (rename it)",
+    );
+    this.name = "BackslashInName";
+  }
+}
+
+/**
  * Several names of one folder that read as the same text: which one a path
  * means cannot be told. Its code is `EILSEQ`, as {@linkcode UnreadableName}'s.
  *

@@ -12,9 +12,9 @@ import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
-import { holdsNoDeliverables, walk } from "./walk.ts";
+import { holdsBackslash, holdsNoDeliverables, literalChild, walk } from "./walk.ts";
 import { failureReason } from "./errors.ts";
-import { CollidingNames, explainError, oneLine } from "./names.ts";
+import { BackslashInName, CollidingNames, explainError, oneLine } from "./names.ts";
 import { isLinkedWorktreeOf } from "./git.ts";
 import { leaveNote } from "./notices.ts";
 import { checkPathsArgument } from "./argument_checks.ts";
@@ -374,6 +374,10 @@ export function deliverableFolders(
     }
     for (const [name, count] of colliding) {
       if (names.get(name)) told(join(dir, name), new CollidingNames(count));
+      names.delete(name);
+    }
+    for (const name of [...names.keys()].filter(holdsBackslash)) {
+      if (names.get(name)) told(literalChild(dir, name), new BackslashInName());
       names.delete(name);
     }
     return names;

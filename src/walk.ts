@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CollidingNames, explainError } from "./names.ts";
+import { BackslashInName, CollidingNames, explainError } from "./names.ts";
 import { join } from "./path.ts";
 
 /** What a name in a folder is, symbolic links followed (a dangling link is `other`). */
@@ -29,7 +29,9 @@ export interface WalkOptions {
    * Called with each folder that cannot be listed (the walked folder too),
    * and the error (an `UnreadableName` for a name not valid UTF-8); and with
    * each path that several names of its folder read as, and a
-   * `CollidingNames` (such names are not yielded nor entered). The walk goes
+   * `CollidingNames`, or each path whose name holds a backslash (written
+   * with `/` before it) and a `BackslashInName` (such names are not yielded
+   * nor entered). The walk goes
    * on with the rest. Default: throw the error.
    */
   unlistable?: (dir: string, error: Error) => void;
@@ -73,6 +75,34 @@ export function holdsNoDeliverables(name: string): boolean {
 }
 
 /**
+ * Whether a listed name holds a backslash, which runrec reads as a folder
+ * separator (SCHEMA.md 2.2): `join` would name another path with it
+ * (fs-semantics F1). No name holds one on Windows.
+ *
+ * @example
+ * ```ts
+ * import { holdsBackslash } from "./walk.ts";
+ * holdsBackslash("P\\Q"); // true (not on Windows)
+ * ```
+ */
+export function holdsBackslash(name: string): boolean {
+  return name.includes("\\") && Deno.build.os !== "windows";
+}
+
+/**
+ * `name` in `dir` as written, backslash and all, for a message.
+ *
+ * @example
+ * ```ts
+ * import { literalChild } from "./walk.ts";
+ * literalChild(".", "P\\Q"); // "P\\Q"
+ * ```
+ */
+export function literalChild(dir: string, name: string): string {
+  return dir === "." ? name : `${dir.replace(/\/+$/, "")}/${name}`;
+}
+
+/**
  * Every file, folder and other entry beneath `dir` (not `dir` itself), in no
  * particular order. A symbolic link is reported as what it leads to, but a
  * linked folder is never entered, so links cannot make the walk loop.
@@ -108,6 +138,10 @@ export function* walk(dir: string, options: WalkOptions = {}): Generator<WalkEnt
     for (const entry of entries) counts.set(entry.name, (counts.get(entry.name) ?? 0) + 1);
     const told = new Set<string>();
     for (const entry of entries) {
+      if (holdsBackslash(entry.name)) {
+        unlistable(literalChild(current, entry.name), new BackslashInName());
+        continue;
+      }
       const path = join(current, entry.name);
       if (entry.isDirectory && walkSkips(entry.name)) {
         if (entry.name === "node_modules") options.packages?.(path);

@@ -458,6 +458,53 @@ Deno.test("a working folder or a deliverable path with a backslash: exit 2 sayin
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("a folder or file whose name holds a backslash, met by a walk, is named with it and not read, never taken for the path join would make of it (fs-semantics F1)", async () => {
+  const { root, del } = await makeProject();
+  const emitted = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  // P/Q holds a good record file; P\Q one with a garbage line.
+  const good = join(root, "P", "Q", "DEL-01-05_Good");
+  const odd = join(root, "P\\Q", "DEL-01-05_Good");
+  for (const dir of [good, odd]) await Deno.mkdir(dir, { recursive: true });
+  await Deno.copyFile(join(del, "RunRecords.csv"), join(good, "RunRecords.csv"));
+  await Deno.writeTextFile(join(odd, "RunRecords.csv"), "garbage,line\n");
+  const why = "P\\Q: cannot read: folder cannot be listed: its name holds a backslash, which " +
+    "runrec reads as a folder separator (SCHEMA.md 2.2): not read (rename it)";
+  for (const args of [["validate", "."], ["log", "."], ["verify", "."]]) {
+    const ran = await runCliProcess(args, undefined, {}, root);
+    assertEquals(ran.code, 2, `${args.join(" ")}: ${ran.stdout}${ran.stderr}`);
+    assertIncludes(ran.stderr, why);
+  }
+  const stale = await runCliProcess(["stale", "."], undefined, {}, root);
+  assertIncludes(stale.stderr, "P\\Q: cannot list folder (its name holds a backslash");
+  // Given by its path, it is not passed off as the good file beside it.
+  const given = await runCliProcess(
+    ["validate", join("P\\Q", "DEL-01-05_Good", "RunRecords.csv")],
+    undefined,
+    {},
+    root,
+  );
+  assertEquals(given.code, 2);
+  assertIncludes(given.stderr, "a name in the path holds one: rename it");
+  assert(!given.stderr.includes("write the file with /"), given.stderr);
+  // A file so named in an input folder: said, not hashed as another.
+  await Deno.mkdir(join(del, "notes"));
+  await Deno.writeTextFile(join(del, "notes", "a\\b.md"), "x\n");
+  const input = await runCliProcess(
+    ["emit", del, "--agent", "B", "--status", "SUCCESS", "--input", "notes", "--json"],
+  );
+  assertEquals(input.code, 0, input.stderr);
+  assertIncludes(
+    JSON.parse(input.stdout).Notes,
+    "--input notes: notes/a\\b.md its name holds a backslash",
+  );
+  assertEquals(
+    Object.keys(JSON.parse(input.stdout).InputHashes).filter((k) => k.startsWith("notes/")),
+    [],
+  );
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("a deliverable folder typed with backslashes for separators: exit 2 saying to write it with /, naming that folder, not 'rename it' (trial-r F3)", async () => {
   const { root, del } = await makeProject();
   const typed = "PKG-01_Pkg\\1_Working\\DEL-01-02_Thing";
