@@ -505,6 +505,29 @@ Deno.test("a folder or file whose name holds a backslash, met by a walk, is name
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("validate and log name a record file whose path holds a line break on one line, as verify does (fs-semantics F2)", async () => {
+  const { root, del } = await makeProject();
+  const emitted = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const odd = join(del, "..", "DEL-01-07_Flow\nMeter");
+  await Deno.mkdir(odd);
+  const text = await Deno.readTextFile(join(del, "RunRecords.csv"));
+  await Deno.writeTextFile(join(odd, "RunRecords.csv"), `${text}garbage,line\n`);
+  for (const args of [["validate", "."], ["log", "."], ["verify", "."]]) {
+    const ran = await runCliProcess(args, undefined, {}, root);
+    const lines = `${ran.stdout}${ran.stderr}`.split("\n");
+    assert(
+      !lines.some((l) => l.startsWith("Meter/")),
+      `${args.join(" ")}: ${ran.stdout}${ran.stderr}`,
+    );
+    assert(
+      lines.some((l) => l.includes("DEL-01-07_Flow\\nMeter/RunRecords.csv:3: ")),
+      `${args.join(" ")}: ${ran.stdout}${ran.stderr}`,
+    );
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("a deliverable folder typed with backslashes for separators: exit 2 saying to write it with /, naming that folder, not 'rename it' (trial-r F3)", async () => {
   const { root, del } = await makeProject();
   const typed = "PKG-01_Pkg\\1_Working\\DEL-01-02_Thing";

@@ -44,6 +44,7 @@ import {
   showControls,
 } from "./format.ts";
 import { extraFields, recordJson } from "./record_json.ts";
+import { oneLine } from "../names.ts";
 
 const FORMATS = ["table", "md", "csv", "json", "jsonl"] as const;
 type Format = typeof FORMATS[number];
@@ -496,6 +497,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     const annotating: AnnotationSource[] = [];
     const firstCopy = firstCopies();
     const repeats = new RepeatedWarnings();
+    const shown = oneLine(file.path); // one line however the path is named (fs-semantics F2)
     try {
       if (file.unreadable !== undefined) throw new Error(file.unreadable);
       for await (const event of readRecords(file.path)) {
@@ -507,20 +509,18 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           annotating.push(annotationSource(event.record));
           if (matches(event.record, filters)) listing.add({ ...event, file: file.path });
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
-          io.err(
-            `runrec log: warning: ${file.path}:${event.line}: ${describeLineProblem(event)}\n`,
-          );
+          io.err(`runrec log: warning: ${shown}:${event.line}: ${describeLineProblem(event)}\n`);
         }
       }
-      for (const line of repeats.summary(file.path)) io.err(`runrec log: ${line}\n`);
+      for (const line of repeats.summary(shown)) io.err(`runrec log: ${line}\n`);
     } catch (e) {
       unreadable++;
-      io.err(`runrec log: ${file.path}: cannot read: ${readFailure(e)}\n`);
+      io.err(`runrec log: ${shown}: cannot read: ${readFailure(e)}\n`);
     }
     annotations.set(file.path, annotationsIn(annotating));
     deeds.set(file.path, annotationDeeds(annotations.get(file.path)!, annotating));
     for (const line of ambiguousAnnotations(annotating)) {
-      io.err(`runrec log: warning: ${file.path}: ${line}\n`);
+      io.err(`runrec log: warning: ${shown}: ${line}\n`);
     }
   }
   const listed = listing.records();

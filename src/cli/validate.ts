@@ -10,6 +10,7 @@ import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
 import { BufferedOut, paint, plural, problemLine, RepeatedWarnings } from "./format.ts";
+import { oneLine } from "../names.ts";
 
 const HELP = `runrec validate: check every line of record files against the schema
 
@@ -98,14 +99,16 @@ function textSink(io: Io, out: BufferedOut): Sink {
       shown = 0;
       hidden = 0;
     },
-    problem(path, p) {
+    problem(file, p) {
+      const path = oneLine(file); // one line however the path is named (fs-semantics F2)
       const message = describeLineProblem(p);
       if (!repeats.isShown(p.severity, message)) return;
       if (shown++ < PROBLEMS_SHOWN) {
         out.write(problemLine(path, p.line, p.severity, message, io.color));
       } else hidden++;
     },
-    endFile(path, exists, counts, unreadable) {
+    endFile(file, exists, counts, unreadable) {
+      const path = oneLine(file);
       for (const line of repeats.summary(path, io.color)) out.write(`${line}\n`);
       if (hidden > 0) {
         out.write(
