@@ -465,7 +465,9 @@ export async function governedInputs(
     const result = results.get(path)!;
     if (hashes.has(key)) continue;
     hashes.set(key, typeof result === "string" ? result : TBD);
-    if (typeof result !== "string") notes.push(`${label}: ${key} ${reason(result)}`);
+    // `--input X: X permission denied` says X twice, and without its colon (fs-semantics F3).
+    const what = label === `--input ${key}` ? "" : ` ${key}`;
+    if (typeof result !== "string") notes.push(`${label}:${what} ${reason(result)}`);
   }
   for (const [path, note] of unhashed) {
     const key = relativePath(root, path);

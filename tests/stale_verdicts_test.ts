@@ -242,6 +242,9 @@ Deno.test("stale: an input unreadable to the checker now is DIRTY, whether missi
   assertEquals(evidence(checkOf(checks, "A")), [["unreadable", "Later.md", "permission denied"]]);
   assertEquals(evidence(checkOf(checks, "B")), [["unreadable", "Secret.md", "permission denied"]]);
   assert(!result.stdout.includes("could not be hashed at the run nor now"), result.stdout);
+  // The note names the path once, after its colon (fs-semantics F3).
+  const hashed = await runAsNobody(["hash", del, "--input", "Secret.md"]);
+  assertIncludes(hashed.stderr, "--input Secret.md: permission denied\n");
 });
 
 // --- 3. inputs outside the project ------------------------------------------------------------
