@@ -3,6 +3,7 @@ import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { hashFile } from "../src/hash.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
+import { withRecordFile } from "../src/store.ts";
 import {
   firstLine,
   hostFiles,
@@ -194,6 +195,49 @@ Deno.test("exec: SIGTERM sent to runrec exec reaches the command's own children 
   assertEquals([record.RunStatus, record.ErrorSummary], ["FAILED", "killed by signal SIGTERM"]);
   await new Promise((done) => setTimeout(done, 1500)); // a grandchild still alive would write
   assertEquals(await Deno.readTextFile(register), before);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec: a signal that comes after CMD ended, while exec records the run, waits until the run is recorded; exec exits with CMD's code (env-signals F1)", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, "RunRecords.csv");
+  const said = await withRecordFile(file, { holder: "the test" }, async () => {
+    // The lock held here: exec, its CMD ended, waits for it to write the record.
+    const exec = new Deno.Command(RUNREC[0], {
+      args: [
+        ...RUNREC.slice(1),
+        "exec",
+        del,
+        "--agent",
+        "A",
+        "--",
+        "sh",
+        "-c",
+        `echo x > '${del}/Out.md'`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const reader = exec.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("waiting for the append lock")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`exec ended: ${text}`);
+      text += value;
+    }
+    exec.kill("SIGTERM");
+    // Still there: the signal waits (without the fix it ended exec, the run left pending).
+    await new Promise((done) => setTimeout(done, 300));
+    return { exec, reader, text };
+  });
+  const { exec, reader } = said;
+  let text = said.text;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) text += read.value;
+  assertEquals((await exec.status).code, 0, text);
+  assertIncludes(text, "runrec exec: SIGTERM came after CMD ended: its run was recorded first");
+  const [record] = await recordsOf(del);
+  assertEquals([record.RunStatus, record.OutputFiles], ["SUCCESS", ["Out.md"]]);
+  assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
 });
 

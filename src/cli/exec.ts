@@ -188,15 +188,25 @@ async function groupLeft(pid: number): Promise<boolean> {
 async function runCommand(
   command: string,
   args: string[],
-): Promise<{ exit: Deno.CommandStatus; startError?: string; left?: number }> {
+): Promise<{
+  exit: Deno.CommandStatus;
+  /** Stops holding the signals that came after CMD ended, and names them. */
+  release: () => Deno.Signal[];
+  startError?: string;
+  left?: number;
+}> {
   const group = ownGroup();
   // Listening before CMD starts: a signal sent once CMD has shown signs of life must not find
   // runrec still without its listener (and end it, CMD left running). Listeners run from the
   // event loop, so only once CMD was spawned.
   let child: Deno.ChildProcess | undefined;
   const forward = new Map<Deno.Signal, () => void>();
+  // Once CMD has ended, a signal waits until its run is recorded (env-signals F1): ending exec
+  // then would leave the run pending, reaped FAILED later although CMD finished.
+  let ended = false;
+  const late: Deno.Signal[] = [];
   for (const signal of FORWARDED) {
-    const pass = () => child && signalCommand(child, signal, group);
+    const pass = () => ended ? late.push(signal) : child && signalCommand(child, signal, group);
     try {
       Deno.addSignalListener(signal, pass);
       forward.set(signal, pass);
@@ -220,15 +230,21 @@ async function runCommand(
     const why = notFound ? "not found" : (e as Error).message.split("\n")[0];
     return {
       exit: { success: false, code: notFound ? 127 : 126, signal: null },
+      release: () => [],
       startError: `command ${JSON.stringify(command)} could not be started: ${why}`,
     };
   }
+  let exit: Deno.CommandStatus;
   try {
-    const exit = await child.status;
-    return { exit, ...(group && await groupLeft(child.pid) ? { left: child.pid } : {}) };
+    exit = await child.status;
   } finally {
-    stopListening();
+    ended = true;
   }
+  const release = () => {
+    stopListening();
+    return late;
+  };
+  return { exit, release, ...(group && await groupLeft(child.pid) ? { left: child.pid } : {}) };
 }
 
 /**
@@ -352,81 +368,87 @@ export const execCommand: Command = {
     for (const warning of started.warnings ?? []) {
       if (!loud.includes(warning)) io.err(`runrec: warning: ${warning}\n`);
     }
-    const { exit, startError, left } = await runCommand(command, args);
-    if (startError) io.err(`runrec exec: ${startError}\n`);
-    if (left !== undefined) {
-      // Their later writes are in no run's record: the record and the agent say so.
-      const note = `CMD left processes running (process group ${left}); files they write ` +
-        "later are not in this record";
-      started.run.start.notes.push(note);
-      io.err(`runrec: warning: ${note}; have CMD wait for them (shell: wait)\n`);
-    }
-    // A command that renamed the folder (its label) changed what is in the renamed one.
-    const outputs = changedFiles(before, await snapshotFolder(runFolderNow(started)));
-    const outcome = statusOf(exit, partial, skipped);
-    // A good run that made nothing here most likely wrote elsewhere (CMD runs in the current
-    // folder): said to the agent and in the record. A FAILED or SKIPPED run may well make nothing.
-    const madeNothing = Object.keys(outputs).length === 0 && outcome.status !== "FAILED" &&
-        outcome.status !== "SKIPPED"
-      ? `no file of ${delDir} changed while CMD ran (CMD runs in the current folder: did it ` +
-        "write elsewhere?)"
-      : undefined;
-    if (madeNothing !== undefined) started.run.start.notes.push(madeNothing);
-    if (started.creates && isGone(started.delDir)) {
-      try {
-        const ended = { ...outcome, error: startError ?? outcome.error };
-        const lost = await lostOutcome(
-          started,
-          ended,
-          "the deliverable folder did not exist when CMD ended",
-          `${delDir}: CMD did not create it, so the run's record was not written: its lost-record ` +
-            "line follows; save it, and once the folder is there append it with runrec flush --from FILE",
-        );
-        report(io, lost, [...loud, madeNothing]);
-      } catch (e) {
-        io.err(`runrec: warning: run not recorded: ${exitFor(e).message}\n`);
-      }
-      return exit.code;
-    }
-    const end: FinishReport = {
-      ...outcome,
-      error: startError ?? outcome.error,
-      outputs: Object.keys(outputs),
-      outputHashes: outputs,
-      agentsDir,
-    };
+    const { exit, startError, left, release } = await runCommand(command, args);
     try {
-      await finishRun(started, end, {
-        fsync: !parsed.values["no-fsync"],
-        onLockWait: lockWaitMessage(io),
-        // The stream as given: a lost record's line that cannot go out keeps the run pending
-        // (reap records it), where the io above would drop it unsaid.
-        print: (done) => report(given, done, [...loud, madeNothing]),
-      });
-    } catch (e) {
-      // The command has run: its exit code stands. Its run left pending (the finish could not
-      // take it), its record goes out as a lost-record line, as exec is not retried (soak6 F2);
-      // recorded or being finished by another finish, it is said as the finish said it.
-      const why = exitFor(e).message;
-      const file = runFileNow(started); // CMD may have renamed the folder (review-w F1)
-      if (file === undefined || !isFile(file)) {
-        io.err(`runrec: warning: run not recorded: ${why}\n`);
+      if (startError) io.err(`runrec exec: ${startError}\n`);
+      if (left !== undefined) {
+        // Their later writes are in no run's record: the record and the agent say so.
+        const note = `CMD left processes running (process group ${left}); files they write ` +
+          "later are not in this record";
+        started.run.start.notes.push(note);
+        io.err(`runrec: warning: ${note}; have CMD wait for them (shell: wait)\n`);
+      }
+      // A command that renamed the folder (its label) changed what is in the renamed one.
+      const outputs = changedFiles(before, await snapshotFolder(runFolderNow(started)));
+      const outcome = statusOf(exit, partial, skipped);
+      // A good run that made nothing here most likely wrote elsewhere (CMD runs in the current
+      // folder): said to the agent and in the record. A FAILED or SKIPPED run may well make nothing.
+      const madeNothing = Object.keys(outputs).length === 0 && outcome.status !== "FAILED" &&
+          outcome.status !== "SKIPPED"
+        ? `no file of ${delDir} changed while CMD ran (CMD runs in the current folder: did it ` +
+          "write elsewhere?)"
+        : undefined;
+      if (madeNothing !== undefined) started.run.start.notes.push(madeNothing);
+      if (started.creates && isGone(started.delDir)) {
+        try {
+          const ended = { ...outcome, error: startError ?? outcome.error };
+          const lost = await lostOutcome(
+            started,
+            ended,
+            "the deliverable folder did not exist when CMD ended",
+            `${delDir}: CMD did not create it, so the run's record was not written: its lost-record ` +
+              "line follows; save it, and once the folder is there append it with runrec flush --from FILE",
+          );
+          report(io, lost, [...loud, madeNothing]);
+        } catch (e) {
+          io.err(`runrec: warning: run not recorded: ${exitFor(e).message}\n`);
+        }
         return exit.code;
       }
+      const end: FinishReport = {
+        ...outcome,
+        error: startError ?? outcome.error,
+        outputs: Object.keys(outputs),
+        outputHashes: outputs,
+        agentsDir,
+      };
       try {
-        const lost = await lostOutcome(
-          started,
-          end,
-          "its record could not be written when CMD ended",
-          `run not recorded: ${why}; its lost-record line follows: save it, and append it with ` +
-            "runrec flush --from FILE (after a reap too: it supersedes reap's FAILED record)",
-        );
-        report(io, lost, [...loud, madeNothing]);
-      } catch {
-        io.err(`runrec: warning: run not recorded: ${why}\n`);
+        await finishRun(started, end, {
+          fsync: !parsed.values["no-fsync"],
+          onLockWait: lockWaitMessage(io),
+          // The stream as given: a lost record's line that cannot go out keeps the run pending
+          // (reap records it), where the io above would drop it unsaid.
+          print: (done) => report(given, done, [...loud, madeNothing]),
+        });
+      } catch (e) {
+        // The command has run: its exit code stands. Its run left pending (the finish could not
+        // take it), its record goes out as a lost-record line, as exec is not retried (soak6 F2);
+        // recorded or being finished by another finish, it is said as the finish said it.
+        const why = exitFor(e).message;
+        const file = runFileNow(started); // CMD may have renamed the folder (review-w F1)
+        if (file === undefined || !isFile(file)) {
+          io.err(`runrec: warning: run not recorded: ${why}\n`);
+          return exit.code;
+        }
+        try {
+          const lost = await lostOutcome(
+            started,
+            end,
+            "its record could not be written when CMD ended",
+            `run not recorded: ${why}; its lost-record line follows: save it, and append it with ` +
+              "runrec flush --from FILE (after a reap too: it supersedes reap's FAILED record)",
+          );
+          report(io, lost, [...loud, madeNothing]);
+        } catch {
+          io.err(`runrec: warning: run not recorded: ${why}\n`);
+        }
+      }
+      return exit.code;
+    } finally {
+      for (const signal of release()) {
+        io.err(`runrec exec: ${signal} came after CMD ended: its run was recorded first\n`);
       }
     }
-    return exit.code;
   },
 };
 
