@@ -761,6 +761,44 @@ Deno.test("subprocess: standard output on a full disk (>/dev/full) is one line n
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("subprocess: standard error on a full disk (2>/dev/full) changes no reader's output nor exit code: its warnings are dropped (env-signals F2)", async () => {
+  const { root, dir, records } = await fixture();
+  // A run started and not finished: log, verify and stale warn of it on stderr.
+  const started = await new Deno.Command(DENO, {
+    args: ["run", ...FULL_FLAGS, ENTRY, "start", dir, "--agent", "B"],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert.equal(started.code, 0);
+  const cases = [
+    ["validate", dir],
+    ["verify", dir],
+    ["verify", dir, "--json"],
+    ["log", dir],
+    ["log", dir, "--json"],
+    ["show", dir, records[0].RunID],
+    ["stale", root],
+    ["hash", dir],
+    ["export", dir, "--format", "prov"],
+  ];
+  for (const args of cases) {
+    const command = [DENO, "run", ...FULL_FLAGS, ENTRY, ...args].map((a) => `'${a}'`).join(" ");
+    const run = async (stderr: string) => {
+      const output = await new Deno.Command("bash", {
+        args: ["-c", `${command} 2>${stderr}`],
+        cwd: root,
+        stdout: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      return { code: output.code, stdout: new TextDecoder().decode(output.stdout) };
+    };
+    const full = await run("/dev/full");
+    const kept = await run("/dev/null");
+    assert.deepEqual(full, kept, args.join(" "));
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("validate, verify and log fold a warning on every line (CR LF after a core.autocrlf checkout) into its first lines and a count; errors are never folded", async () => {
   const { file } = await fixture();
   const lines = (await Deno.readTextFile(file)).split("\n").filter((l) => l !== "");

@@ -42,8 +42,37 @@ export interface Command {
   options: OptionsConfig;
   /** The positional that is a command to run: it and all after it are its own (`exec`'s CMD). */
   commandAt?: number;
+  /**
+   * It writes no record: a warning it cannot print (stderr on a full disk,
+   * or closed) is dropped, and changes neither its output nor its exit code
+   * (env-signals F2). A writer keeps stderr's failures: a lost-record line
+   * that cannot go out must not pass for said.
+   */
+  readsOnly?: true;
   /** Runs with parsed arguments; returns the exit code. */
   run(parsed: Parsed, io: Io): Promise<number>;
+}
+
+/**
+ * `io` whose `err` drops a write that fails (stderr on a full disk, or
+ * closed): said nowhere, and no failure of the command.
+ *
+ * @example
+ * ```ts
+ * import { warningsMayDrop } from "./command.ts";
+ * import { processIo } from "./main.ts";
+ * warningsMayDrop(processIo()).err("runrec: warning: …\n"); // never throws
+ * ```
+ */
+export function warningsMayDrop(io: Io): Io {
+  return {
+    ...io,
+    err: (text) => {
+      try {
+        io.err(text);
+      } catch { /* said nowhere */ }
+    },
+  };
 }
 
 /** Parsed arguments: option values by name, and the positionals. */

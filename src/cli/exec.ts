@@ -33,6 +33,7 @@ import {
   requiredOption,
   stringOption,
   UsageError,
+  warningsMayDrop,
 } from "./command.ts";
 import { lockWaitMessage, printOutcome } from "./outcome.ts";
 
@@ -313,14 +314,7 @@ export const execCommand: Command = {
   async run(parsed, given) {
     // Exits with the command's code whatever becomes of runrec's own messages (stderr on a
     // full disk, closed): a failed write of one would otherwise stand in for that code.
-    const io: Io = {
-      ...given,
-      err: (text) => {
-        try {
-          given.err(text);
-        } catch { /* said nowhere: the record and the exit code stand */ }
-      },
-    };
+    const io = warningsMayDrop(given);
     // Named CMD, as the usage line names it (help-texts F5).
     if (parsed.positionals.length === 1) throw new UsageError("missing CMD");
     if (parsed.positionals[1] === "") throw new UsageError("CMD: empty");

@@ -180,5 +180,6 @@ export const exportCommand: Command = {
     out: { type: "string" },
     namespace: { type: "string" },
   },
+  readsOnly: true,
   run,
 };

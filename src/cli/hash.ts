@@ -46,6 +46,7 @@ export const hashCommand: Command = {
     "allow-outside": { type: "boolean" },
     json: { type: "boolean" },
   },
+  readsOnly: true,
   async run(parsed, io) {
     const [delDir] = positionals(parsed, ["del-dir"]);
     const dir = resolve(delDir);

@@ -566,5 +566,6 @@ export const logCommand: Command = {
     format: { type: "string" },
     json: { type: "boolean" },
   },
+  readsOnly: true,
   run,
 };

@@ -18,6 +18,7 @@ import {
   parseCommandArgs,
   UnknownOption,
   UsageError,
+  warningsMayDrop,
 } from "./command.ts";
 import { InputError } from "../errors.ts";
 import { withLongWordsShortened } from "../names.ts";
@@ -295,7 +296,7 @@ async function runCommand(entry: CommandEntry, rest: string[], io: Io): Promise<
     io.out(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
     return EXIT.ok;
   }
-  return await command.run(parsed, io);
+  return await command.run(parsed, command.readsOnly ? warningsMayDrop(io) : io);
 }
 
 /**

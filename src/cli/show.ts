@@ -293,5 +293,6 @@ export const showCommand: Command = {
   summary: "show one run record as Markdown or JSON",
   help: HELP,
   options: { format: { type: "string" }, json: { type: "boolean" }, line: { type: "string" } },
+  readsOnly: true,
   run,
 };

@@ -316,5 +316,6 @@ export const staleCommand: Command = {
     "allow-outside": { type: "boolean" },
     json: { type: "boolean" },
   },
+  readsOnly: true,
   run,
 };

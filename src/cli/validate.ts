@@ -259,5 +259,6 @@ export const validateCommand: Command = {
   summary: "check every line of record files against the schema",
   help: HELP,
   options: { json: { type: "boolean" } },
+  readsOnly: true,
   run,
 };

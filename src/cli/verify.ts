@@ -503,5 +503,6 @@ export const verifyCommand: Command = {
   summary: "check checksums, duplicate RunIDs and append-only history (--since)",
   help: HELP,
   options: { json: { type: "boolean" }, since: { type: "string" } },
+  readsOnly: true,
   run,
 };
