@@ -86,6 +86,11 @@ export function launcherScript(
     `  echo "runrec: $deno, the Deno this launcher runs, $why (uid $(id -u)); install runrec again, as this user or into a folder it can reach" >&2`,
     "  exit 2",
     "}",
+    // Deno cannot start in a working folder removed since, nor with HOME a file: said in one
+    // line, exit 2, not Deno's trace and exit 1, which reads as a check's failure (env-signals F3).
+    // sh sets PWD at its start, and leaves it unset when the folder cannot be named (gone).
+    `[ -n "\${PWD-}" ] && [ -d "$PWD" ] || { echo "runrec: the working folder is gone (removed since the shell entered it): cd to one that exists" >&2; exit 2; }`,
+    `[ -z "\${HOME-}" ] || [ ! -e "$HOME" ] || [ -d "$HOME" ] || { echo "runrec: HOME ($HOME) is not a folder, and Deno cannot start so: set HOME to a folder" >&2; exit 2; }`,
     `exec "$deno" run ${flags.map(shQuote).join(" ")} ${shQuote(main)} "$@"`,
     "",
   ].join("\n");
@@ -130,7 +135,9 @@ function onPath(dir: string): boolean {
 
 /** The install folder from the arguments and the environment, absolute. */
 function installFolder(dir: string | undefined): string {
-  const chosen = dir ?? Deno.env.get("RUNREC_INSTALL_DIR") ?? join(homeFolder(), ".local", "bin");
+  // Empty is unset, as runrec reads every variable (and CI.md's `${RUNREC_INSTALL_DIR:-…}`): not
+  // the current folder (env-signals F5).
+  const chosen = dir ?? (Deno.env.get("RUNREC_INSTALL_DIR") || join(homeFolder(), ".local", "bin"));
   return resolve(Deno.env.get("INIT_CWD") ?? Deno.cwd(), chosen);
 }
 

@@ -137,6 +137,39 @@ Deno.test("install: a launcher whose Deno binary is gone says so in one line, ex
   await Deno.remove(home, { recursive: true });
 });
 
+Deno.test("install: the launcher in a working folder removed since, or with HOME a file, says so in one line, exit 2, not Deno's trace and exit 1 (env-signals F3)", async () => {
+  const { home, bin } = await freshInstall();
+  const gone = join(home, "gone");
+  await Deno.mkdir(gone);
+  const launcher = join(bin, "runrec");
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `cd '${gone}' && rmdir '${gone}' && exec '${launcher}' --version`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const said = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 2, said);
+  assertIncludes(said, "runrec: the working folder is gone (removed since the shell entered it)");
+  assert(!said.includes("Stack backtrace"), said);
+  const file = join(home, "a-file");
+  await Deno.writeTextFile(file, "x\n");
+  const homeFile = await runIn(home, launcher, ["--version"], { HOME: file });
+  assertEquals(homeFile.code, 2, homeFile.stderr);
+  assertEquals(
+    homeFile.stderr,
+    `runrec: HOME (${file}) is not a folder, and Deno cannot start so: set HOME to a folder\n`,
+  );
+  await Deno.remove(home, { recursive: true });
+});
+
+Deno.test("install: RUNREC_INSTALL_DIR set empty is unset: ~/.local/bin, not the current folder (env-signals F5)", async () => {
+  const home = await Deno.makeTempDir({ prefix: "runrec-install-" });
+  const ran = await installRunrec(home, [], { RUNREC_INSTALL_DIR: "", HOME: home });
+  assertIncludes(ran.stdout, `install: runrec 0.1.0 into ${join(home, ".local", "bin")}\n`);
+  assert(!(await Deno.lstat(join(home, "runrec")).catch(() => undefined)), "installed into cwd");
+  await Deno.remove(home, { recursive: true });
+});
+
 Deno.test("install: a launcher run by another user than the one who installed it (CI: root's image, a job user) says its Deno is out of that user's reach, not only gone (trial-w F7)", async () => {
   const home = await Deno.makeTempDir({ prefix: "runrec-install-" }); // 0700: root's alone
   const deno = join(home, "deno");
