@@ -156,12 +156,21 @@ export interface RunRecordedAlready {
 
 /**
  * The temporary folder: `$TMPDIR`, `$TEMP` or `$TMP` (the first set), else
- * `/tmp` (`C:\Windows\Temp` on Windows, where `TEMP` is normally set).
+ * `/tmp` (`C:\Windows\Temp` on Windows, where `TEMP` is normally set). A
+ * relative one is not used, as `$RUNREC_SPOOL_DIR` is not (env-signals F4).
  */
 function tempFolder(): string {
-  const fromEnv = optionalEnv("TMPDIR") ?? optionalEnv("TEMP") ?? optionalEnv("TMP");
-  if (fromEnv) return resolve(fromEnv);
-  return Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp";
+  const fallback = Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp";
+  const name = ["TMPDIR", "TEMP", "TMP"].find((n) => optionalEnv(n) !== undefined);
+  const value = name === undefined ? undefined : optionalEnv(name)!;
+  if (value === undefined) return fallback;
+  if (isAbsolute(value)) return resolve(value);
+  leaveWarning(
+    `$${name} ${JSON.stringify(value)} is not used for runrec's spool and pending runs: it is a ` +
+      "relative path, a different folder in each working folder, where runrec run from elsewhere " +
+      `(flush, log, reap, verify) would never find a record; set an absolute path (meanwhile: ${fallback})`,
+  );
+  return fallback;
 }
 
 /**

@@ -79,6 +79,24 @@ Deno.test("spool places: a relative $RUNREC_SPOOL_DIR is not used, saying why on
   assertEquals(await agentsIn(join(del, RECORD_FILE)), ["A"]);
 });
 
+Deno.test("spool places: a relative $TMPDIR is not used, saying why; the record waits in /tmp's user spool, where flush from elsewhere appends it (env-signals F4)", async () => {
+  const { root, del } = await makeProject();
+  const agentCwd = await tempDir();
+  const env = { TMPDIR: "reltmp" };
+  const warning =
+    /warning: \$TMPDIR "reltmp" is not used for runrec's spool and pending runs: it is a relative path/g;
+  const emit = await emitReadOnly(del, "A", env, agentCwd);
+  assertEquals(emit.code, 0, emit.stderr);
+  assertEquals(emit.stderr.match(warning)?.length, 1, emit.stderr);
+  assertMatch(emit.stderr, new RegExp(`spooled to /tmp/runrec-spool-${Deno.uid()}/`));
+  // Nothing under the writer's working folder, where no one else would look.
+  assertEquals([...Deno.readDirSync(agentCwd)], []);
+  const flush = await runCliProcess(["flush", del], FULL_FLAGS, env, root);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertMatch(flush.stdout, /replayed into DEL-01-02/);
+  assertEquals(await agentsIn(join(del, RECORD_FILE)), ["A"]);
+});
+
 Deno.test("spool places: a $RUNREC_SPOOL_DIR that is a file is passed over as not a folder", async () => {
   const { del } = await makeProject();
   const tmp = await tempDir();
