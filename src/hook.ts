@@ -36,6 +36,7 @@ import {
 import { hostname } from "./lock.ts";
 import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk, walkSkips } from "./walk.ts";
+import { journalPath } from "./journal.ts";
 import { PENDING_FOLDER } from "./run_files.ts";
 import { collidingReason, explainError, namesReadingAs, oneLine } from "./names.ts";
 import {
@@ -1370,6 +1371,15 @@ async function writeBuilt(
           outcome.warnings.push(`spool not replayed: ${firstLine(e)}`);
         }
         const written = writer.append(draft);
+        if (written.unjournalled !== undefined) {
+          // Not silent: a later git drop of it would be, every time (env-signals F7).
+          outcome.warnings.push(
+            `${written.record.RunID} is written, but could not be noted in ` +
+              `${journalPath(writer.path)} (${written.unjournalled}): a git pull or checkout ` +
+              "that drops it before it is committed will not be undone; commit it first, or " +
+              "make that folder writable to whoever appends here",
+          );
+        }
         if (written.alreadyRecorded) {
           outcome.warnings.push(
             `this run is recorded already, as ${written.record.RunID}: not appended again`,

@@ -21,6 +21,7 @@ import { basename, dirname, join } from "./path.ts";
 import { autostashes, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
 import { checksumMatches } from "./codec.ts";
 import { inStateFolder } from "./state_folder.ts";
+import { failureReason } from "./errors.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -96,9 +97,9 @@ export interface LineContext {
 
 /**
  * Notes in the journal that `line` was appended to `recordFile` at `offset`,
- * the file as {@linkcode lineContext} found it before the write.
- * A failure is ignored: the record is written, and without its entry only a
- * git command racing the append could drop it unseen, as before journals.
+ * the file as {@linkcode lineContext} found it before the write. Returns why
+ * it could not (the record is written all the same, but a git command that
+ * drops it is not undone), `undefined` when noted.
  *
  * @example
  * ```ts
@@ -112,7 +113,7 @@ export function journalAppended(
   offset: number,
   line: string,
   context: LineContext,
-): void {
+): string | undefined {
   const path = journalPath(recordFile);
   try {
     const entry: Entry = {
@@ -131,7 +132,10 @@ export function journalAppended(
       dirname(path),
       () => Deno.writeTextFileSync(path, `\n${JSON.stringify(entry)}`, { append: true }),
     );
-  } catch { /* see above */ }
+    return undefined;
+  } catch (e) {
+    return failureReason(e as Error);
+  }
 }
 
 /**

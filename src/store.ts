@@ -135,6 +135,12 @@ export interface AppendResult {
    * run's record (a finish racing another finish of its run).
    */
   alreadyRecorded?: boolean;
+  /**
+   * Why the line could not be noted in the journal (`./journal.ts`: a full
+   * disk, a `.runrec/` another user made): a git command that drops it before
+   * it is committed is not undone.
+   */
+  unjournalled?: string;
 }
 
 /**
@@ -536,7 +542,7 @@ function appendOnce(
   const sameRunAs = recent.find((r) => isSameRun(r, draft))?.RunID;
   const context = lineContext(path, state.size);
   const written = writeLine(path, state, line, lock, fsync);
-  journalAppended(path, written.lineOffset, line, context);
+  const unjournalled = journalAppended(path, written.lineOffset, line, context);
   index.index.see(record.RunID);
   index.index.size = written.offset + written.bytes;
   // Stored again only once the next append would read much past it: most appends write nothing.
@@ -548,6 +554,7 @@ function appendOnce(
     created: !state.exists,
     tornTail: written.tornTail,
     ...(sameRunAs === undefined ? {} : { sameRunAs }),
+    ...(unjournalled === undefined ? {} : { unjournalled }),
   };
 }
 

@@ -10,12 +10,16 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
-import { tempDir } from "./fixtures.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
 import { isolatedProject, recordsOf } from "./support/runs.ts";
-import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { runAsNobody } from "./support/nobody.ts";
+import { ROOT } from "./fixtures.ts";
+
+const ENTRY = join(ROOT, ENTRY_POINT);
 
 Deno.test("state folders: a .runrec (or .runrec/pending) that is a symbolic link is not written through, nor read (sandboxed-sweep F1)", async () => {
   for (const linked of [".runrec", join(".runrec", "pending")]) {
@@ -69,4 +73,36 @@ Deno.test("state entries: a folder under a pending run's name is named by finish
   assertIncludes(finish.stderr, `${run}: a folder, not a run file runrec wrote`);
   const reap = await runCliProcess(["reap", del], FULL_FLAGS, env);
   assertIncludes(reap.stderr, `${run}: a folder, not a run file runrec wrote`);
+});
+
+Deno.test("an append whose journal note fails (.runrec/ another user made under umask 077) is written with a warning saying a git drop of it will not be undone: not silently unprotected (env-signals F7)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  // A shared checkout: every folder open to all, the record file too.
+  await new Deno.Command("chmod", { args: ["-R", "a+rwX", root] }).output();
+  for (let dir = dirname(root); dir !== "/"; dir = dirname(dir)) {
+    await new Deno.Command("chmod", { args: ["a+x", dir] }).output();
+  }
+  const emit = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      `umask 077; exec '${Deno.execPath()}' run ${FULL_FLAGS.join(" ")} '${ENTRY}' emit '${del}' ` +
+      "--agent ROOT --status SUCCESS",
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(emit.code, 0, new TextDecoder().decode(emit.stderr));
+  await Deno.chmod(join(del, "RunRecords.csv"), 0o666);
+  const other = await runAsNobody(["emit", del, "--agent", "OTHER", "--status", "SUCCESS"]);
+  assertEquals(other.code, 0, other.stderr);
+  const runId = other.stdout.trim();
+  assertEquals((await recordsOf(del)).map((r) => r.RunID).at(-1), runId);
+  assertIncludes(
+    other.stderr,
+    `runrec: warning: ${runId} is written, but could not be noted in ` +
+      `${join(del, ".runrec", "RunRecords.csv.journal")} (permission denied): a git pull or ` +
+      "checkout that drops it before it is committed will not be undone",
+  );
+  await Deno.remove(root, { recursive: true });
 });
