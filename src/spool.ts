@@ -23,6 +23,7 @@ import { optionalEnv, optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, isAtOrBeneath, join, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { failureReason, InputError } from "./errors.ts";
+import { withLongWordsShortened } from "./names.ts";
 import {
   DELIVERABLE_FOLDER,
   deliverableId,
@@ -449,7 +450,12 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
   } catch (e) {
     // A file of that name holds no entries (a write there says it is not a folder).
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return items;
-    items.push({ path: folder.path, state: "stuck", problem: `cannot list: ${message(e)}` });
+    // The reason alone: the system's message names the path again (env-signals F9).
+    items.push({
+      path: folder.path,
+      state: "stuck",
+      problem: `cannot list: ${failureReason(e as Error)}`,
+    });
     return items;
   }
   for (const entry of odd) {
@@ -547,6 +553,14 @@ function exists(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The failure line of an entry that stays in the spool; a path longer than any the system takes
+ * (a `$RUNREC_SPOOL_DIR` of 100,000 characters) shortened, as errors are (env-signals F9).
+ */
+function stuckLine(item: SpoolItem): string {
+  return `STUCK: ${withLongWordsShortened(item.path)}: ${item.problem}`;
 }
 
 function message(e: unknown): string {
@@ -675,7 +689,7 @@ export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport 
   const items = listSpool(delDir).sort(bySpoolTime);
   for (const item of items) {
     if (item.state === "stuck") {
-      report.failures.push(`STUCK: ${item.path}: ${item.problem}`);
+      report.failures.push(stuckLine(item));
       continue;
     }
     const entry = item.entry!;
@@ -847,7 +861,7 @@ export async function replaySpool(
   // An entry that cannot be read is found again by every file's replay: said once, and a
   // failure (whose record it holds is not known).
   const stuck = new Set(
-    items.flatMap((i) => i.state === "stuck" ? [`STUCK: ${i.path}: ${i.problem}`] : []),
+    items.flatMap((i) => i.state === "stuck" ? [stuckLine(i)] : []),
   );
   const failures = new Set(stuck);
   const elsewhere = new Set<string>();

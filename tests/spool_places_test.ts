@@ -328,3 +328,13 @@ Deno.test("flushes at once over one user spool: no false STUCK for an entry anot
   assertMatch(garbage.stderr, /STUCK: .*1-garbage\.json: unreadable spool entry/);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("spool places: a $RUNREC_SPOOL_DIR longer than any path is named shortened, once, in its STUCK line (env-signals F9)", async () => {
+  const { del } = await makeProject();
+  const long = `/${"a".repeat(100_000)}`;
+  const flush = await runCliProcess(["flush", del], FULL_FLAGS, { RUNREC_SPOOL_DIR: long });
+  assertEquals(flush.code, 1, flush.stderr);
+  const [line] = flush.stderr.split("\n").filter((l) => l.includes("STUCK"));
+  assert(line.length < 5_000, `${line.length} characters`);
+  assertMatch(line, /STUCK: \/a+…a+: cannot list: /);
+});
