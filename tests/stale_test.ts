@@ -698,16 +698,20 @@ Deno.test("stale: a progress bar on a terminal, none when piped or with --json",
   await makeStaleRoot(root, 3, seededRandom("stale progress"));
   const argv = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "stale", root];
   const quoted = (args: string[]) => args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
-  const onTerminal = async (args: string[]) => {
+  const onTerminal = async (args: string[], env: Record<string, string> = { NO_COLOR: "1" }) => {
     // `script` gives the command a real pseudo-terminal for stdout and stderr.
     const output = await new Deno.Command("script", {
       args: ["-qec", quoted(args), "/dev/null"],
-      env: { NO_COLOR: "1" },
+      env,
       stdout: "piped",
     }).output();
     return new TextDecoder().decode(output.stdout);
   };
   assertMatch(await onTerminal(argv), /\] 3\/3 deliverables/);
+  // TERM=dumb (an editor's shell buffer): no bar, no colour, no cursor control (env-signals F8).
+  const dumb = await onTerminal(argv, { TERM: "dumb" });
+  assertMatch(dumb, /CLEAN/);
+  assert(!dumb.includes("\x1b") && !dumb.includes("deliverables\r"), JSON.stringify(dumb));
   assert(!(await onTerminal([...argv, "--json"])).includes("deliverables\r"));
   const piped = await runCliProcess(["stale", root]);
   assertEquals(piped.code, 0, piped.stderr);

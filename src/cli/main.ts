@@ -134,13 +134,15 @@ function overview(): string {
 /** The process's own standard streams. */
 export function processIo(): Io {
   const encoder = new TextEncoder();
-  const isTerminal = Deno.stdout.isTerminal();
   let noColor = false;
+  let dumb = false; // TERM=dumb: no colour nor cursor control, as git and grep do
   try {
     noColor = Deno.env.get("NO_COLOR") !== undefined && Deno.env.get("NO_COLOR") !== "";
+    dumb = Deno.env.get("TERM") === "dumb";
   } catch {
     noColor = true;
   }
+  const isTerminal = Deno.stdout.isTerminal() && !dumb;
   const out = writer(Deno.stdout, "standard output");
   const err = writer(Deno.stderr, "standard error");
   return {

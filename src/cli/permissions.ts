@@ -8,6 +8,8 @@
 /** Environment variables runrec reads. */
 export const ENV_VARS = [
   "NO_COLOR",
+  // TERM=dumb (an editor's shell buffer): no colour, no progress bar, as git and grep do.
+  "TERM",
   "HOME",
   "USERPROFILE",
   "TMPDIR",
@@ -85,7 +87,7 @@ export function sandboxedFlags(codeFolder?: string): string[] {
   return [
     codeFolder === undefined ? "--allow-read=." : `--allow-read=.,${codeFolder}`,
     "--allow-write=.",
-    "--allow-env=NO_COLOR,HOME,USERPROFILE",
+    "--allow-env=NO_COLOR,TERM,HOME,USERPROFILE",
     "--allow-sys=hostname",
     ...COMMON,
     "--deny-run",
