@@ -313,8 +313,10 @@ export function keepPendingRun(
         PRIVATE_FOLDER,
       );
       return { token, run: kept };
-    } catch {
-      throw e; // the deliverable's own error says why the run could not be kept there
+    } catch (outside) {
+      // Both places, as emit names both spool folders: the second is often the one to fix
+      // (a $TMPDIR that is a file: env-signals F6).
+      throw new Error(`${why}; nor in ${folder}: ${failureReason(outside as Error)}`);
     }
   }
 }

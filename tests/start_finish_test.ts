@@ -642,6 +642,8 @@ Deno.test("start with nowhere to keep the run: one line saying to record it with
     start.stderr,
     /^runrec start: .*DEL-01-02_Thing: the run cannot be kept \(.*\); record it at its end with runrec emit .*DEL-01-02_Thing --agent DEPENDENCIES --status S \.\.\. \(finish's options\) instead of runrec finish\n$/,
   );
+  // Both places named, the temporary folder's fault too, which is the one to fix (env-signals F6).
+  assertIncludes(start.stderr, `; nor in ${env.TMPDIR}/runrec-pending-${Deno.uid()}: `);
   // What the agent block says to do then: emit with finish's options, and the run is recorded.
   const finish = await runCliProcess(["finish", del, "--status", "SUCCESS"], undefined, env);
   assertEquals(finish.code, 2);
