@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
 import type { Lookups } from "./lookups.ts";
@@ -141,8 +141,50 @@ export function deliverableId(
   throw new InputError(
     `${delDir}: not a deliverable folder: no deliverable ID (${
       context.problem ?? `no DeliverableID in ${CONTEXT_FILE}`
-    }, and the folder name does not start with DEL-XX-YY)`,
+    }, and the folder name does not start with DEL-XX-YY)${enclosingDeliverable(delDir)}`,
   );
+}
+
+/**
+ * `; it is inside <folder>` when `target` is in a deliverable folder, or `; it is a link to
+ * <folder>` when it leads to one (a deliverable is named by its own folder, as emit names it):
+ * what to name instead.
+ *
+ * @example
+ * ```ts
+ * import { enclosingDeliverable } from "./deliverable.ts";
+ * enclosingDeliverable("examples/PKG-01_Field_Instruments"); // ""
+ * ```
+ */
+export function enclosingDeliverable(target: string): string {
+  let real = resolve(target);
+  try {
+    real = Deno.realPathSync(target);
+  } catch { /* read by the search already */ }
+  if (real !== resolve(target) && DELIVERABLE_FOLDER.test(basename(real))) {
+    return `; it is a link to ${shownPath(real)}`;
+  }
+  for (let dir = dirname(real); dir !== dirname(dir); dir = dirname(dir)) {
+    if (!DELIVERABLE_FOLDER.test(basename(dir))) continue;
+    const shown = shownPath(dir);
+    return `; it is inside ${shown}${shown.endsWith("..") ? ` (${basename(dir)})` : ""}`;
+  }
+  return "";
+}
+
+/**
+ * A path as the user would type it: relative to the working folder when beneath it.
+ *
+ * @example
+ * ```ts
+ * import { shownPath } from "./deliverable.ts";
+ * shownPath(Deno.cwd()); // "."
+ * ```
+ */
+export function shownPath(absPath: string): string {
+  const rel = relative(Deno.cwd(), absPath);
+  // An ancestor of the working folder as `..`: the folder to name from there.
+  return rel === "" ? "." : /^\.\.(\/\.\.)*$/.test(rel) || !rel.startsWith("..") ? rel : absPath;
 }
 
 function describe(error: unknown): string {

@@ -22,8 +22,10 @@ import { outsideSparseCheckout } from "./git.ts";
 import {
   DELIVERABLE_FOLDER,
   deliverableId,
+  enclosingDeliverable,
   findExecutionRoot,
   findGitRoot,
+  shownPath,
   toolRootOwner,
 } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
@@ -58,10 +60,8 @@ import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
 import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
 import {
   deliverableFolders,
-  enclosingDeliverable,
   noteSkippedToolRoot,
   noteSkippedWorktree,
-  shownPath,
   SILENT_SEARCH,
   toolRootsSkipped,
 } from "./targets.ts";

@@ -6,8 +6,13 @@
  *
  * @module
  */
-import { basename, dirname, join, relative, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER, isToolRoot, refuseBackslash } from "./deliverable.ts";
+import { basename, join, resolve } from "./path.ts";
+import {
+  DELIVERABLE_FOLDER,
+  enclosingDeliverable,
+  isToolRoot,
+  refuseBackslash,
+} from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
@@ -499,45 +504,6 @@ export async function refuseOtherFiles(
         `line); give a ${RECORD_FILE} or a deliverable folder`,
     );
   }
-}
-
-/**
- * `; it is inside <folder>` when `target` is in a deliverable folder, or `; it is a link to
- * <folder>` when it leads to one (a deliverable is named by its own folder, as emit names it):
- * what to name instead.
- *
- * @example
- * ```ts
- * import { enclosingDeliverable } from "./targets.ts";
- * enclosingDeliverable("examples/PKG-01_Field_Instruments"); // ""
- * ```
- */
-export function enclosingDeliverable(target: string): string {
-  let real = resolve(target);
-  try {
-    real = Deno.realPathSync(target);
-  } catch { /* read by the search already */ }
-  if (real !== resolve(target) && DELIVERABLE_FOLDER.test(basename(real))) {
-    return `; it is a link to ${shownPath(real)}`;
-  }
-  for (let dir = dirname(real); dir !== dirname(dir); dir = dirname(dir)) {
-    if (DELIVERABLE_FOLDER.test(basename(dir))) return `; it is inside ${shownPath(dir)}`;
-  }
-  return "";
-}
-
-/**
- * A path as the user would type it: relative to the working folder when beneath it.
- *
- * @example
- * ```ts
- * import { shownPath } from "./targets.ts";
- * shownPath(Deno.cwd()); // "."
- * ```
- */
-export function shownPath(absPath: string): string {
-  const rel = relative(Deno.cwd(), absPath);
-  return rel === "" ? "." : rel.startsWith("..") ? absPath : rel;
 }
 
 /**

@@ -180,8 +180,24 @@ Deno.test("root targets: run from a folder inside a deliverable (its figures/), 
     assertIncludes(ran.stderr, "in or beneath it; it is inside ");
     assertIncludes(
       ran.stderr,
-      "DEL-01-02_Thing: a slip of the path? (name the deliverable folder)",
+      "it is inside .. (DEL-01-02_Thing): a slip of the path? (name the deliverable folder)",
     );
+  }
+  // start and emit say which deliverable it is inside, as the folder to name (agent-trial F5).
+  for (
+    const args of [["start", ".", "--agent", "A"], [
+      "emit",
+      ".",
+      "--agent",
+      "A",
+      "--status",
+      "SUCCESS",
+    ]]
+  ) {
+    const ran = await runCliProcess(args, undefined, {}, figures);
+    assertEquals(ran.code, 2, ran.stderr);
+    assertIncludes(ran.stderr, "not a deliverable folder: no deliverable ID");
+    assertIncludes(ran.stderr, "; it is inside .. (DEL-01-02_Thing)\n");
   }
   // With --since too, where history holds no record file there either.
   await git(root, "init", "-q");
