@@ -717,8 +717,11 @@ Deno.test("finish --run takes the RunID reap printed; other arguments get one-li
   assertEquals(empty.code, 2);
   assertEquals(
     empty.stderr,
-    "runrec finish: <token|del-dir>: an empty path (. is the current folder) (see runrec finish " +
-      "--help)\n",
+    // What `runrec finish "$TOKEN"` gets after a start that printed no token: emit, as the agent
+    // block says (agent-trial F6).
+    "runrec finish: <token|del-dir>: empty: did runrec start print no token? Then it kept no " +
+      "run: record it with runrec emit <del-dir> --agent A --status S and finish's other options " +
+      "instead (see runrec finish --help)\n",
   );
   // A pending run file that is garbage: reap and finish name it; neither quotes broken JSON.
   await Deno.writeTextFile(

@@ -16,6 +16,7 @@ import {
   positionals,
   requiredOption,
   stringOption,
+  UsageError,
 } from "./command.ts";
 import { lockWaitMessage, printOutcome } from "./outcome.ts";
 
@@ -115,6 +116,14 @@ export const finishCommand: Command = {
     for (const [option, value] of [["<token>", parsed.positionals[0]], ["--run", run]] as const) {
       const problem = value === undefined ? undefined : placeholderProblem(option, value);
       if (problem) throw new InputError(`${problem} (the token runrec start printed)`);
+    }
+    // `runrec finish "$TOKEN"` after a start that printed none (it said why): emit, as the agent
+    // block says, not "an empty path" (agent-trial F6).
+    if (parsed.positionals.length === 1 && parsed.positionals[0] === "") {
+      throw new UsageError(
+        "<token|del-dir>: empty: did runrec start print no token? Then it kept no run: record it " +
+          "with runrec emit <del-dir> --agent A --status S and finish's other options instead",
+      );
     }
     if (parsed.positionals.length === 1) {
       await refuseMistakenToken(parsed.positionals[0], stringOption(parsed, "agent"));
