@@ -922,7 +922,14 @@ function checkDraft(draft: RecordDraft): void {
   if (!first) return;
   const option = OPTION_OF[first.field];
   if (option === undefined) throw new InputError(`${first.field} ${first.message}`);
-  throw new OptionError((name) => `${name(option)} ${first.message}`);
+  // A word that starts as a status or host outcome word does (`SUCCES`, `sucess`, `PASSED`) was
+  // most likely meant as that one (agent-trial F7).
+  const start = draft.RunStatus.trim().slice(0, 3).toUpperCase();
+  const meant = first.field === "RunStatus" && start.length === 3
+    ? [...RUN_STATUSES, ...HOST_OUTCOMES.map((o) => o.word)].find((w) => w.startsWith(start))
+    : undefined;
+  const hint = meant === undefined ? "" : ` (did you mean ${meant}?)`;
+  throw new OptionError((name) => `${name(option)} ${first.message}${hint}`);
 }
 
 function runDurationMs(report: RunReport): number {

@@ -374,6 +374,12 @@ Deno.test("log: --agent, --status and --since filter; lists and case are accepte
   assert.deepEqual(await ids("--since", "2026-02-10T10:15:00.250Z"), [b, c, d]);
   assert.deepEqual(await ids("--since", "2026-02-10T11:15:00+01:00"), [b, c, d]);
   assert.deepEqual(await ids("--since", "2026-02-11"), [c, d]);
+  // --until (before it), and a duration before now, as reap's --older-than (agent-trial F7).
+  assert.deepEqual(await ids("--since", "2026-02-10", "--until", "2026-02-23"), [b, c]);
+  assert.deepEqual(await ids("--until", "2026-02-10T10:15:00.250Z"), [a]);
+  const ago = Math.ceil((Date.now() - Date.parse("2026-02-22T00:00:00Z")) / 86_400_000);
+  assert.deepEqual(await ids("--since", `${ago}d`), [c, d]);
+  assert.deepEqual(await ids("--until", "0s"), [a, b, c, d]);
   assert.deepEqual(await ids("--agent", "4_DOCUMENTS", "--status", "SUCCESS"), [c]);
   assert.deepEqual(await ids("--agent", "NOBODY"), []);
   assert.equal(a, records[0].RunID);

@@ -441,6 +441,16 @@ Deno.test("finish --status with an unknown word: exit 2 says the run is still pe
       "FAILED_INPUTS, UNSUPPORTED_VARIANT), your own word in --notes\n",
   );
   assertEquals(pendingFiles(del).length, 1);
+  // A misspelt status or outcome word is named (agent-trial F7).
+  for (const [typed, meant] of [["SUCCES", "SUCCESS"], ["sucess", "SUCCESS"], ["PASSED", "PASS"]]) {
+    const typo = await runCliProcess(["finish", token, "--status", typed]);
+    assertEquals(typo.code, 2);
+    assertIncludes(
+      typo.stderr,
+      `got "${typed}" (did you mean ${meant}?); the run is still pending`,
+    );
+  }
+  assertEquals(pendingFiles(del).length, 1);
   const again = await runCliProcess(["finish", token, "--status", "FAILED", "--notes", "BLOCKED"]);
   assertEquals(again.code, 0, again.stderr);
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);

@@ -22,7 +22,7 @@ import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { foldersWithPendingRuns, pendingRunWarnings } from "../pending.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
-import { parseInstant } from "../time.ts";
+import { parseDurationOption, parseInstant } from "../time.ts";
 import { sortUtf8 } from "../manifest.ts";
 import { agentNotFound } from "../profiles.ts";
 import { describeLineProblem } from "../verify.ts";
@@ -51,9 +51,9 @@ type Format = typeof FORMATS[number];
 
 const HELP = `runrec log: list run records, filtered
 
-Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since ISO]
-                  [-n N] [--by time|path] [--format table|md|csv|json|jsonl]
-                  [--json]
+Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since T]
+                  [--until T] [-n N] [--by time|path]
+                  [--format table|md|csv|json|jsonl] [--json]
 
 Records are listed by RunTimestamp across all files (--by time, the
 default), or file by file in the order they were appended (--by path).
@@ -82,9 +82,12 @@ Options:
                   several; case does not matter)
   --status S      only records with RunStatus S: SUCCESS, PARTIAL, FAILED or
                   SKIPPED (a comma-separated list; case does not matter)
-  --since ISO     only records whose RunTimestamp is at or after ISO: a date
+  --since T       only records whose RunTimestamp is at or after T: a date
                   (2026-02-22) or date-time (2026-02-22T10:15:00Z; without
-                  a zone it is read as UTC)
+                  a zone it is read as UTC), or a duration before now (24h,
+                  90m, 7d, PT2H)
+  --until T       only records whose RunTimestamp is before T (as --since):
+                  --since 2026-02-21 --until 2026-02-22 is that day's runs
   -n, --limit N   only the last N matching records of the listing: the N
                   latest by RunTimestamp (--by time), or the last N
                   appended to the last files (--by path); still listed
@@ -118,6 +121,7 @@ cannot be read is named on stderr; the others are still listed).
 Example:
   runrec log PKG-01_Alpha/1_Working/DEL-01-02_Spec --status FAILED,PARTIAL
   runrec log . --agent 4_DOCUMENTS --since 2026-02-01 --format jsonl
+  runrec log . --since 24h
   runrec log . --format md > HISTORY.md
   runrec log . -n 20
 `;
@@ -127,6 +131,7 @@ interface Filters {
   agents?: Set<string>;
   statuses?: Set<string>;
   sinceMs?: number;
+  untilMs?: number;
 }
 
 function commaList(value: string | undefined): string[] | undefined {
@@ -155,24 +160,32 @@ function parseFilters(parsed: Parsed): Filters {
     filters.statuses = new Set(statuses);
   }
   const since = stringOption(parsed, "since");
-  if (since !== undefined) {
-    filters.sinceMs = parseInstant(since, { zone: "utc" });
-    if (filters.sinceMs === undefined) {
-      throw new UsageError(
-        `--since: expected an ISO 8601 date or date-time like 2026-02-22 or ` +
-          `2026-02-22T10:15:00Z, got ${JSON.stringify(since)}`,
-      );
-    }
-  }
+  if (since !== undefined) filters.sinceMs = instantOption("since", since);
+  const until = stringOption(parsed, "until");
+  if (until !== undefined) filters.untilMs = instantOption("until", until);
   return filters;
+}
+
+/** An instant `--since` or `--until` names: a date, a date-time, or a duration before now. */
+function instantOption(name: string, text: string): number {
+  const at = parseInstant(text, { zone: "utc" });
+  if (at !== undefined) return at;
+  // A duration: what reap's --older-than takes, before now (agent-trial F7).
+  const ago = /^[0-9P]/.test(text) ? parseDurationOption(text) : undefined;
+  if (ago !== undefined && Number.isFinite(ago)) return Date.now() - ago;
+  throw new UsageError(
+    `--${name}: expected an ISO 8601 date or date-time like 2026-02-22 or ` +
+      `2026-02-22T10:15:00Z, or a duration before now like 24h or 7d, got ${JSON.stringify(text)}`,
+  );
 }
 
 function matches(record: RunRecord, filters: Filters): boolean {
   if (filters.agents && !filters.agents.has(record.AgentName.toUpperCase())) return false;
   if (filters.statuses && !filters.statuses.has(record.RunStatus)) return false;
-  if (filters.sinceMs !== undefined) {
+  if (filters.sinceMs !== undefined || filters.untilMs !== undefined) {
     const at = parseInstant(record.RunTimestamp) ?? -Infinity;
-    if (at < filters.sinceMs) return false;
+    if (filters.sinceMs !== undefined && at < filters.sinceMs) return false;
+    if (filters.untilMs !== undefined && !(at < filters.untilMs)) return false;
   }
   return true;
 }
@@ -561,6 +574,7 @@ export const logCommand: Command = {
     agent: { type: "string" },
     status: { type: "string" },
     since: { type: "string" },
+    until: { type: "string" },
     limit: { type: "string", short: "n" },
     by: { type: "string" },
     format: { type: "string" },
