@@ -7,7 +7,12 @@
  *
  * @module
  */
-import { DELIVERABLE_FOLDER, deliverableId, findExecutionRoot } from "./deliverable.ts";
+import {
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  findExecutionRoot,
+  findGitRoot,
+} from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { isInsideProject, projectBounds } from "./project_bounds.ts";
 import { isThere } from "./lookups.ts";
@@ -214,6 +219,21 @@ function withLinksResolved(path: string): string {
 }
 
 /**
+ * `given` (relative), named from the git root or the execution root of
+ * `delDir` (as `_REFERENCES.md`'s paths are read), as a path from `delDir`,
+ * when it names a file or folder there; else `undefined`.
+ */
+function fromProjectTop(delDir: string, given: string): { top: string; path: string } | undefined {
+  if (isAbsolute(given)) return undefined;
+  const tops = [["git root", findGitRoot(delDir)], ["execution root", findExecutionRoot(delDir)]];
+  for (const [top, root] of tops) {
+    if (root === undefined || !isThere(resolve(root, given))) continue;
+    return { top: top!, path: relative(resolve(delDir), resolve(root, given)) };
+  }
+  return undefined;
+}
+
+/**
  * What a note adds for a path `option` gave that names nothing from
  * `delDir` (absolute): the path meant from the current folder
  * ({@linkcode meantPath}); else where the path names a file outside the
@@ -240,6 +260,12 @@ export async function notFoundHint(
   const fromHere = meantPath(delDir, given, { allowOutside });
   if (fromHere !== undefined) {
     return ` (paths are relative to <del-dir>: did you mean ${fromHere}?)`;
+  }
+  // Written from the project's top, as INIT.md and _REFERENCES.md name files (agent-trial F4).
+  const fromTop = fromProjectTop(delDir, given);
+  if (fromTop !== undefined) {
+    return ` (paths are relative to <del-dir>: from the ${fromTop.top} it names ` +
+      `${fromTop.path}: did you mean that?)`;
   }
   const outside = allowOutside ? "" : outsideHint(delDir, given);
   if (outside !== "") return outside;

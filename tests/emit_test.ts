@@ -1173,6 +1173,23 @@ Deno.test("an --input named from a current folder outside the project is not rea
   await Deno.remove(outside, { recursive: true });
 });
 
+Deno.test("emit from the deliverable with an --input written from the project's top (as INIT.md names files): the warning names the path from <del-dir> (agent-trial F4)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const emit = await runCliProcess(
+    ["emit", ".", "--agent", "A", "--status", "SUCCESS", "--input", "_Decomposition/D.md"],
+    undefined,
+    {},
+    del,
+  );
+  assertEquals(emit.code, 0, emit.stderr);
+  assertIncludes(
+    emit.stderr,
+    "runrec: warning: --input _Decomposition/D.md: not found (paths are relative to <del-dir>: " +
+      "from the git root it names ../../../_Decomposition/D.md: did you mean that?)",
+  );
+});
+
 Deno.test("emit and start with an --input or --output that names nothing: a warning (not a note) with the path likely meant: a near name, one path per option; a file the run deleted (finish) is only noted", async () => {
   const { root, del } = await makeProject();
   await Deno.writeTextFile(join(del, "Specification.md"), "# Spec\n");
