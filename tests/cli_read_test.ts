@@ -361,7 +361,7 @@ Deno.test("log: colour only when io.color, and status is what is coloured", asyn
   assert.ok(out.includes("\x1b[32mSUCCESS\x1b[39m"));
 });
 
-Deno.test("log: --agent, --status and --since filter; lists and case are accepted", async () => {
+Deno.test("log: --agent, --status, --since and --until filter; lists, case and durations are accepted (agent-trial F7)", async () => {
   const { dir, records } = await fixture();
   const ids = async (...args: string[]) => {
     const { code, out } = await cli(["log", dir, "--format", "jsonl", ...args]);

@@ -428,7 +428,7 @@ Deno.test("finish: a well-formed token of a run never started exits 2 and writes
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("finish --status with an unknown word: exit 2 says the run is still pending and how to finish; again records it", async () => {
+Deno.test("finish --status with an unknown word: exit 2 says the run is still pending and how to finish, naming a word meant (agent-trial F7); again records it", async () => {
   const { root, del } = await makeProject();
   const token = (await runCliProcess(["start", del, "--agent", "RISK_REGISTER"])).stdout.trim();
   const blocked = await runCliProcess(["finish", token, "--status", "BLOCKED"]);

@@ -86,7 +86,7 @@ Deno.test("spool identity: flush --from appends a lost record although another r
   }
 });
 
-Deno.test("spool identity: an entry left behind after its replay was written (died before removing it) is removed, not appended again", async () => {
+Deno.test("spool identity: an entry left behind after its replay was written (died before removing it) is removed, not appended again, and named with its RunID (retry-sweep F5)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {

@@ -693,7 +693,7 @@ Deno.test("stale: 240 generated deliverables (DIRTY, CLEAN, NO_BASELINE, unreada
   same(await one(1), await one(0), "--agent DEPENDENCIES");
 });
 
-Deno.test("stale: a progress bar on a terminal, none when piped or with --json", async () => {
+Deno.test("stale: a progress bar on a terminal, none when piped, with --json or on TERM=dumb (env-signals F8)", async () => {
   const root = join(await tempDir(), "root");
   await makeStaleRoot(root, 3, seededRandom("stale progress"));
   const argv = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "stale", root];

@@ -229,7 +229,7 @@ Deno.test("stale: an input missing at the run that is a FIFO now is DIRTY unread
   assertEquals(evidence(checkOf(checks, "A")), [["added", "Later.md", "not found at the run"]]);
 });
 
-Deno.test("stale: an input unreadable to the checker now is DIRTY, whether missing or unreadable at the run", async () => {
+Deno.test("stale: an input unreadable to the checker now is DIRTY, whether missing or unreadable at the run; its note names it once (fs-semantics F3)", async () => {
   const { root, del } = await makeProject();
   await Deno.writeTextFile(join(del, "Secret.md"), "secret\n");
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Later.md");
@@ -660,7 +660,7 @@ Deno.test("stale: a file over 16 MiB is not read whole to tell line endings: cha
   assertEquals(evidence(checkOf(checks, "A")), [["changed", "big.md", undefined]]);
 });
 
-Deno.test("stale: in a sparse checkout an input left out of it is unreadable ('not checked out'), not deleted; inside the cone a deleted input is deleted and a deleted output expected", async () => {
+Deno.test("stale: in a sparse checkout an input left out of it is unreadable ('not checked out'), not deleted; inside the cone a deleted input is deleted and a deleted output expected; a run made there is CLEAN (git-config F2)", async () => {
   const { root, del } = await makeProject();
   await git(root, "init", "-q");
   await Deno.writeTextFile(join(del, "Old.md"), "to be deleted by the run\n");

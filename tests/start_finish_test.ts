@@ -628,7 +628,7 @@ Deno.test("finish after a finish killed mid-way: a dead process's claim is taken
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("start with nowhere to keep the run: one line saying to record it with emit, which does", async () => {
+Deno.test("start with nowhere to keep the run: one line naming both places (env-signals F6) and saying to record it with emit, which does", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   // A file where .runrec/ would be, and a temporary folder that is a file: start cannot keep the run.

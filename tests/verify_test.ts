@@ -150,7 +150,7 @@ Deno.test("verify: a record and an edited copy of it (same RunID, agent and RunT
   assert.doesNotMatch(out, /nothing to repair/);
 });
 
-Deno.test("verify: duplicate RunIDs fail naming both lines; identical lines said so", async () => {
+Deno.test("verify: duplicate RunIDs fail naming both lines; identical lines said so, against their own first copy (git-config F3)", async () => {
   const root = await tempDir();
   const file = join(root, RECORD_FILE);
   const first = (await appendRecord(file, draft("A"), { fsync: false })).record;
