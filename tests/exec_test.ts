@@ -93,21 +93,7 @@ Deno.test("exec: a command killed by a signal is FAILED naming it; exit 128 + it
 
 Deno.test("exec: SIGTERM sent to runrec exec is passed to the command, and the run recorded", async () => {
   const { root, del } = await makeProject();
-  const exec = new Deno.Command(RUNREC[0], {
-    args: [
-      ...RUNREC.slice(1),
-      "exec",
-      del,
-      "--agent",
-      "A",
-      "--",
-      "sh",
-      "-c",
-      "echo ready; exec sleep 600",
-    ],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  const exec = spawnExec(del, "echo ready; exec sleep 600");
   assertEquals(await firstLine(exec.stdout), "ready");
   exec.kill("SIGTERM");
   const status = await exec.status;
@@ -119,11 +105,17 @@ Deno.test("exec: SIGTERM sent to runrec exec is passed to the command, and the r
 });
 
 /** `runrec exec <del> --agent A -- sh -c SCRIPT` spawned, its stdout piped (SCRIPT says "ready"). */
-function spawnExec(del: string, script: string): Deno.ChildProcess {
-  return new Deno.Command(RUNREC[0], {
-    args: [...RUNREC.slice(1), "exec", del, "--agent", "A", "--", "sh", "-c", script],
+function spawnExec(
+  del: string,
+  script: string,
+  streams: { stdout: "piped" | "null"; stderr: "piped" | "null" } = {
     stdout: "piped",
     stderr: "null",
+  },
+): Deno.ChildProcess {
+  return new Deno.Command(RUNREC[0], {
+    args: [...RUNREC.slice(1), "exec", del, "--agent", "A", "--", "sh", "-c", script],
+    ...streams,
   }).spawn();
 }
 
@@ -203,21 +195,7 @@ Deno.test("exec: a signal that comes after CMD ended, while exec records the run
   const file = join(del, "RunRecords.csv");
   const said = await withRecordFile(file, { holder: "the test" }, async () => {
     // The lock held here: exec, its CMD ended, waits for it to write the record.
-    const exec = new Deno.Command(RUNREC[0], {
-      args: [
-        ...RUNREC.slice(1),
-        "exec",
-        del,
-        "--agent",
-        "A",
-        "--",
-        "sh",
-        "-c",
-        `echo x > '${del}/Out.md'`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    const exec = spawnExec(del, `echo x > '${del}/Out.md'`, { stdout: "null", stderr: "piped" });
     const reader = exec.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";
     while (!text.includes("waiting for the append lock")) {
