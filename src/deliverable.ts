@@ -173,7 +173,8 @@ export function enclosingDeliverable(target: string): string {
 }
 
 /**
- * A path as the user would type it: relative to the working folder when beneath it.
+ * A path as the user would type it: relative to the working folder when beneath it or one of
+ * its ancestors (`..`), else absolute.
  *
  * @example
  * ```ts
