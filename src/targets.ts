@@ -564,7 +564,7 @@ export function refuseSlipInside(
  *
  * Throws {@linkcode InputError} for a target that does not exist, for a
  * folder inside a deliverable folder with no record file beneath it (a slip
- * of the path: {@linkcode refuseSlipInside}), and for a record file that is
+ * of the path, named so), and for a record file that is
  * not a regular file unless `options.keepUnreadable`.
  *
  * @example
