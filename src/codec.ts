@@ -224,6 +224,23 @@ export function readCanonicalCell(spec: FieldSpec, cell: string): unknown {
   return readCell(spec, cell, 0, cell.length);
 }
 
+/**
+ * The text of a cell a newer minor version adds (SCHEMA.md 11.1: written as
+ * 6.1 writes text, since an escaping change is a major one), or `undefined`
+ * when it is not written so (quoted without a reason, a needless or bad
+ * `%XX`, a bare formula start): the same spellings refused in a known column.
+ *
+ * @example
+ * ```ts
+ * import { readAddedCell } from "./codec.ts";
+ * readAddedCell("alice"); // "alice"
+ * readAddedCell("%zz"); // undefined
+ * ```
+ */
+export function readAddedCell(cell: string): string | undefined {
+  return readCell({ kind: "text" } as FieldSpec, cell, 0, cell.length) as string | undefined;
+}
+
 /** {@linkcode readCanonicalCell} of the cell `text[start..end)`. */
 function readCell(spec: FieldSpec, text: string, start: number, end: number): unknown {
   if (text.charCodeAt(start) !== QUOTE) return readContent(spec, text, start, end);

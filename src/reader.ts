@@ -9,7 +9,14 @@ import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import { explainError } from "./names.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
-import { checksumOf, decodeRecord, splitCells, splitCsvLine, UNTERMINATED_QUOTE } from "./codec.ts";
+import {
+  checksumOf,
+  decodeRecord,
+  readAddedCell,
+  splitCells,
+  splitCsvLine,
+  UNTERMINATED_QUOTE,
+} from "./codec.ts";
 import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
@@ -332,8 +339,19 @@ function otherVersionOf(
   const asKnown = [reading.known.version, ...cells.slice(1, known - 1), cells.at(-1)].join(",");
   const result = recordOf(line, asKnown, plainRecords([asKnown])[0]);
   if (!("record" in result)) return result;
+  const added = cells.slice(known - 1, -1);
+  // Each added cell is text as 6.1 writes it: another spelling is refused as in a known column
+  // (versions-sweep F1), and no two spellings read as one value.
+  const miswritten = added.findIndex((cell) => readAddedCell(cell) === undefined);
+  if (miswritten >= 0) {
+    return invalid(line, [{
+      field: "",
+      message: `column ${known + miswritten} (one ${version} adds) is not written as runrec ` +
+        `writes text (SCHEMA.md 6.1): ${JSON.stringify(added[miswritten].slice(0, 40))}`,
+    }]);
+  }
   result.record.SchemaVersion = version;
-  return { record: result.record, unknownCells: cells.slice(known - 1, -1) };
+  return { record: result.record, unknownCells: added };
 }
 
 /**

@@ -125,6 +125,26 @@ Deno.test("schema versions: a v1.1 line with fewer cells than v1.0 is an error, 
   );
 });
 
+Deno.test("schema versions: a cell a v1.1 record adds is text as runrec writes it: another spelling is an error naming the column, and log gives each value once (versions-sweep F1)", async () => {
+  const root = await tempDir({ prefix: "runrec-evolve-" });
+  const file = join(root, RECORD_FILE);
+  const spellings = ["=SUM(A1:A9)", '"alice"', "%41", "%zz", "%25zz", "%3DSUM(A1:A9)"];
+  const lines = [V11_HEADER, ...spellings.map((cell, i) => lineOf("v1.1", i + 1, [cell]))];
+  await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  const problems: string[] = [];
+  const values: string[] = [];
+  for await (const event of readRecords(file)) {
+    if (event.kind === "problem") problems.push(`${event.line}: ${event.message}`);
+    else values.push(event.unknownCells![0]);
+  }
+  assert.deepEqual(problems.map((p) => p.slice(0, 2)), ["2:", "3:", "4:", "5:"]);
+  assert.match(problems[0], /column 21 \(one v1\.1 adds\) is not written as runrec writes text/);
+  assert.deepEqual(values, ["%25zz", "%3DSUM(A1:A9)"]);
+  const log = await runCli(["log", file, "--format", "jsonl"]);
+  const reviewed = log.stdout.trimEnd().split("\n").map((l) => JSON.parse(l).ReviewedBy);
+  assert.deepEqual(reviewed, ["%zz", "=SUM(A1:A9)"]);
+});
+
 Deno.test("schema versions: a file that starts with a v1.1 header is read without a problem", async () => {
   const { file } = await mixedFile();
   const v11 = [V11_HEADER, lineOf("v1.1", 1, ["bob"])].join("\n") + "\n";

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Annotation } from "../annotations.ts";
-import { splitCsvLine, unescapeValue } from "../codec.ts";
+import { readAddedCell } from "../codec.ts";
 import type { LineRecord } from "../reader.ts";
 import { relative } from "../path.ts";
 import { COLUMNS, type RunRecord } from "../schema.ts";
@@ -41,13 +41,9 @@ export function extraFields(
   ]);
 }
 
-/** A cell as the text it stands for; one that does not decode is kept as written. */
+/** A cell as the text it stands for (the reader refused a record whose cell is spelt otherwise). */
 function valueOf(cell: string): string {
-  try {
-    return unescapeValue(splitCsvLine(cell)[0]);
-  } catch {
-    return cell;
-  }
+  return readAddedCell(cell) ?? cell;
 }
 
 /**
