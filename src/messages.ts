@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { HEADER } from "./schema.ts";
 
 /**
  * The message of a reader problem as one readable clause: the reader's
@@ -20,4 +21,35 @@
 export function describeLineProblem(problem: { code: string; message: string }): string {
   if (!/^(is|has) /.test(problem.message)) return problem.message;
   return `${problem.code === "header" ? "header" : "line"} ${problem.message}`;
+}
+
+/**
+ * A line that should be the header, quoted where it departs from it (the
+ * columns before are the same, and a long line is cut to one line's worth).
+ *
+ * @example
+ * ```ts
+ * import { whereItDiffers } from "./messages.ts";
+ * whereItDiffers("SchemaVersion,RunID"); // '"SchemaVersion,RunID"'
+ * ```
+ */
+export function whereItDiffers(line: string): string {
+  let at = 0;
+  while (at < line.length && line[at] === HEADER[at]) at++;
+  if (at < 40) return JSON.stringify(line.slice(0, 60));
+  return `${JSON.stringify(`…${line.slice(at - 20, at + 40)}`)} (from character ${at - 19})`;
+}
+
+/**
+ * Whether a line has a header line's shape (`SchemaVersion,…,RecordChecksum`):
+ * one not this version's is another schema version's header.
+ *
+ * @example
+ * ```ts
+ * import { isHeaderShaped } from "./messages.ts";
+ * isHeaderShaped("SchemaVersion,RunID,Outcome,RecordChecksum"); // true
+ * ```
+ */
+export function isHeaderShaped(line: string): boolean {
+  return /^SchemaVersion,.*,RecordChecksum$/.test(line);
 }

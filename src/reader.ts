@@ -8,6 +8,7 @@
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import { explainError } from "./names.ts";
+import { isHeaderShaped, whereItDiffers } from "./messages.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import {
   checksumOf,
@@ -189,7 +190,7 @@ export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent
       record(line, text, plain) {
         const result = recordOf(line, text, plain);
         if (!("record" in result)) {
-          events.push({ ...result, cells: wholeCells(text) });
+          events.push({ ...result, cells: cellsOfKnownLayout(text) });
           return;
         }
         recorder.record(line, result.record.SchemaVersion, cellsOf(result.unknownCells));
@@ -663,7 +664,7 @@ function checkBlock(block: LineBlock): CheckBatch {
     record(line, text, plain) {
       const result = recordOf(line, text, plain);
       if (!("record" in result)) {
-        batch.problems.push({ ...result, cells: wholeCells(text) });
+        batch.problems.push({ ...result, cells: cellsOfKnownLayout(text) });
         return;
       }
       batch.records++;
@@ -866,8 +867,10 @@ function classifyLine(
     // A byte-order mark is invisible when shown: name it.
     const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
     const shown = new TextDecoder().decode(body.subarray(bom ? 3 : 0, 200));
-    const what = bom
-      ? "starts with a UTF-8 byte-order mark (EF BB BF), then"
+    const text = new TextDecoder().decode(body);
+    const what = bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then" : isHeaderShaped(text)
+      // Quoted where it departs from ours: its first characters are ours (versions-sweep F3).
+      ? `is another schema version's, not v1.0's: ${whereItDiffers(text)}`
       : "is not the v1.0 header:";
     // An editor or spreadsheet that saved the file added the mark: the way out is to drop it.
     const fix = bom ? ": delete those 3 bytes (until then, records wait in the spool)" : "";
@@ -875,7 +878,8 @@ function classifyLine(
     // which is checked as one (review-u F3).
     const record = RECORD_START.every((b, k) => body[k] === b);
     const lost = record ? " (a record: the header line is missing)" : "";
-    sink.problem(problem(line, "error", "header", `${what} ${clip(shown)}${fix}${lost}`));
+    const quoted = what.startsWith("is another schema version's") ? "" : ` ${clip(shown)}`;
+    sink.problem(problem(line, "error", "header", `${what}${quoted}${fix}${lost}`));
     if (lost === "") return;
   }
   const comma = body.lastIndexOf(COMMA);
@@ -929,6 +933,16 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
   const cut = cutHeader || startsLikeRecord && !endsWhole && prefix &&
       (!ours || cells === undefined || cells.length < COLUMNS.length ||
         (cells.length === COLUMNS.length && HEX_PREFIX.test(cells[cells.length - 1])));
+  // Another version's header (a merge brought its records): a header, no run (versions-sweep F3).
+  if (isHeaderShaped(text)) {
+    return problem(
+      line,
+      "error",
+      "header",
+      `another schema version's header line: ${whereItDiffers(text)}; its records are read ` +
+        "by their own SchemaVersion",
+    );
+  }
   if (CONFLICT_MARKER.test(text)) {
     return problem(
       line,
@@ -950,6 +964,18 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
     )
     : problem(line, "error", "corrupt", `is not a run record: ${clip(text)}`);
   return startsLikeRecord && !cutHeader ? { ...found, cells: wholeCells(text) } : found;
+}
+
+/**
+ * {@linkcode wholeCells} of a line whose SchemaVersion this reader knows the
+ * layout of; none of one it refuses (a new major version may reorder its
+ * columns: what its cells mean is not guessed, versions-sweep F4).
+ */
+function cellsOfKnownLayout(text: string): string[] {
+  const version = text.slice(0, Math.max(0, text.indexOf(",")));
+  // A version cell spoilt by hand (`v1.O`) still heads a v1.0 line: its cells are read.
+  const another = /^v[0-9]+\.[0-9]+$/.test(version) && versionReading(version).read === "refused";
+  return another ? [] : wholeCells(text);
 }
 
 /**

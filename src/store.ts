@@ -17,6 +17,7 @@ import { NAMED_RUNS } from "./agent_notes.ts";
 import { REAPED_ERROR } from "./run_files.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
+import { whereItDiffers } from "./messages.ts";
 import { heldByGit, journalAppended, journalPath, lineContext, putBackDropped } from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
@@ -896,17 +897,6 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
       (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
       `${whereItDiffers(shown)}: ${fix}`,
   );
-}
-
-/**
- * A line that should be the header, quoted where it departs from it (the
- * columns before are the same, and a long line is cut to one line's worth).
- */
-function whereItDiffers(line: string): string {
-  let at = 0;
-  while (at < line.length && line[at] === HEADER[at]) at++;
-  if (at < 40) return JSON.stringify(line.slice(0, 60));
-  return `${JSON.stringify(`…${line.slice(at - 20, at + 40)}`)} (from character ${at - 19})`;
 }
 
 /** Reads exactly `length` bytes at `offset` (fewer only at the end of the file). */

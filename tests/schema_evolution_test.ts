@@ -109,6 +109,47 @@ Deno.test("schema versions: validate fails on the v2.0 line naming file, line an
   assert.deepEqual(await Deno.readFile(file), bytes, "reading never changes the file");
 });
 
+Deno.test("schema versions: a v2.0 header and record after v1.0 ones: the header named as another version's (no run), the record's cells not read by v1.0's positions, show naming its line (versions-sweep F3-F5)", async () => {
+  const root = await tempDir({ prefix: "runrec-evolve-" });
+  const del = join(root, "DEL-01-02_Mixed");
+  await Deno.mkdir(del);
+  const file = join(del, RECORD_FILE);
+  // v2.0 swaps AgentName and AgentType: a major change (SCHEMA.md 11.1).
+  const swap = (
+    cells: string[],
+  ) => [cells[0], cells[1], cells[2], cells[4], cells[3], ...cells.slice(5)];
+  const v2Header = swap(HEADER.split(",")).join(",");
+  const v2Cells = swap(splitCells(lineOf("v2.0", 2, [])).slice(0, -1));
+  const v2Body = v2Cells.join(",");
+  await Deno.writeTextFile(
+    file,
+    [HEADER, lineOf("v1.0", 1, []), v2Header, `${v2Body},${checksumOf(v2Body)}`].join("\n") + "\n",
+  );
+  const validate = await runCli(["validate", file]);
+  assert.match(
+    validate.stdout,
+    /:3: another schema version's header line: "SchemaVersion,RunID,DeliverableID,AgentType,/,
+  );
+  const problems: { line: number; cells?: string[] }[] = [];
+  for await (const event of readRecords(file)) if (event.kind === "problem") problems.push(event);
+  assert.deepEqual(problems.map((p) => [p.line, p.cells]), [[3, undefined], [4, []]]);
+  const { unreadableLines } = await readRecordFile(file);
+  assert.deepEqual(unreadableLines, [4], "the header line holds no run");
+  const show = await runCli(["show", del, v2Cells[1]]);
+  assert.equal(show.code, 2);
+  assert.match(
+    show.stderr,
+    new RegExp(`line 4 holds ${v2Cells[1]} but cannot be read \\(SchemaVersion "v2\\.0"`),
+  );
+  // As line 1, said to be another version's header.
+  await Deno.writeTextFile(file, `${v2Header}\n${v2Body},${checksumOf(v2Body)}\n`);
+  const first = await runCli(["validate", file]);
+  assert.match(
+    first.stdout,
+    /:1: header is another schema version's, not v1\.0's: "SchemaVersion,/,
+  );
+});
+
 Deno.test("schema versions: a v1.1 line with fewer cells than v1.0 is an error, not a guess", async () => {
   const { file } = await mixedFile();
   const short = lineOf("v1.1", 7, []).split(",").slice(0, 5).join(",");

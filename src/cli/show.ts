@@ -18,6 +18,8 @@ import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
+import { linesWithRunId } from "../store.ts";
+import { shellWord } from "../shell_word.ts";
 import {
   type Command,
   EXIT,
@@ -210,6 +212,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Only what annotationsIn reads: a long history's records are not held whole.
   const annotatingByFile = new Map<string, AnnotationSource[]>();
   let unread = 0;
+  const damaged: { path: string; line: number; why: string }[] = [];
   for (const file of files) {
     if (!file.exists) continue;
     const firstCopy = firstCopies();
@@ -228,10 +231,24 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         ) {
           found.push({ path: file.path, event });
         }
-      } else if (event.severity === "error") unread++;
+      } else if (event.severity === "error") {
+        unread++;
+        damaged.push({ path: file.path, line: event.line, why: event.message });
+      }
     }
   }
   if (found.length === 0) {
+    // There, on a line no reader takes (another major version's, a damaged one): said so, as
+    // annotate says it, not "not found" (versions-sweep F5).
+    for (const path of new Set(damaged.map((d) => d.path))) {
+      const lines = new Set(linesWithRunId(path, runId));
+      const held = damaged.find((d) => d.path === path && lines.has(d.line));
+      if (held === undefined) continue;
+      throw new InputError(
+        `${path}: line ${held.line} holds ${runId} but cannot be read (${held.why}); see ` +
+          `runrec validate ${shellWord(path)}`,
+      );
+    }
     refuseOtherDeliverable(target, runId);
     const where = files.length === 1 ? files[0].path : target;
     const hint = unread > 0
