@@ -927,7 +927,10 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
   // column count this reader may not know) or of a header line; anything else was put there.
   const ours = text.startsWith(CURRENT_VERSION_CELL);
   const startsLikeRecord = V1_RECORD_START.test(text) || V1_RECORD_START_PREFIX.test(text);
-  const endsWhole = FULL_CHECKSUM_TAIL.test(text);
+  // A line ending in `,` and 64 hex digits may be cut right after InputContextSHA or a SHA-256
+  // GitHead: with fewer cells than any v1.x record has, it was cut, not written whole (seeds-trace F3).
+  const endsWhole = FULL_CHECKSUM_TAIL.test(text) &&
+    (cells === undefined || cells.length >= COLUMNS.length);
   const cutHeader = isCutHeader(text);
   const what = cutHeader ? "header line" : "record";
   const cut = cutHeader || startsLikeRecord && !endsWhole && prefix &&

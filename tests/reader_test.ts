@@ -282,3 +282,24 @@ Deno.test("reader: a UTF-16 file with or without a byte-order mark is said to be
     ],
   );
 });
+
+Deno.test("reader: a record cut at any byte, a write cut short, is torn (a warning), never corrupt: also just after InputContextSHA or a SHA-256 GitHead, which end in 64 hex digits (seeds-trace F3)", async () => {
+  const root = await tempDir();
+  const file = join(root, RECORD_FILE);
+  const { record } = await appendRecord(
+    file,
+    { ...sampleDraft({ AgentName: "A", Notes: 'a "quoted", note' }), GitHead: "c".repeat(64) },
+    { fsync: false },
+  );
+  const whole = await Deno.readTextFile(file);
+  const line = whole.slice(whole.indexOf("\n") + 1, -1);
+  assert.ok(line.includes(`,${record.InputContextSHA},`) && line.includes(`,${"c".repeat(64)},`));
+  const verdicts = new Map<string, number[]>();
+  for (let cut = 1; cut < line.length; cut++) {
+    await Deno.writeTextFile(file, `${HEADER}\n${line.slice(0, cut)}`);
+    const [problem] = problems(await events(file));
+    const verdict = `${problem.severity} ${problem.code}`;
+    verdicts.set(verdict, [...verdicts.get(verdict) ?? [], cut]);
+  }
+  assert.deepEqual([...verdicts.keys()], ["warning torn"], JSON.stringify([...verdicts]));
+});
