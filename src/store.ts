@@ -1246,9 +1246,18 @@ function identityAt(path: string): string | undefined {
 
 /**
  * Post-write validation: the bytes in the file are ours and their last line
- * (ended by `\n`, or not when a short write left it out) decodes to a valid record.
+ * (ended by `\n`, or not when a short write left it out) decodes to a valid
+ * record; else a {@linkcode WriteError} (`landed`: the bytes are there, so
+ * the record is never spooled to be written again).
+ *
+ * @example
+ * ```ts
+ * import { checkWritten } from "./store.ts";
+ * declare const line: Uint8Array; // a record line just written at offset 1234
+ * checkWritten("DEL-01-02_X/RunRecords.csv", 1234, line); // throws when it is not a valid record
+ * ```
  */
-function checkWritten(path: string, offset: number, bytes: Uint8Array): void {
+export function checkWritten(path: string, offset: number, bytes: Uint8Array): void {
   let back: Uint8Array;
   try {
     const handle = Deno.openSync(path, { read: true });

@@ -3,10 +3,11 @@ import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from
 import { InputError } from "../src/errors.ts";
 import { acquireLock } from "../src/lock.ts";
 import { type ReadEvent, readRecords } from "../src/reader.ts";
-import { HEADER, LINE_LIMIT_BYTES, RUN_ID_PATTERN } from "../src/schema.ts";
+import { HEADER, LINE_LIMIT_BYTES, RUN_ID_PATTERN, type RunRecord } from "../src/schema.ts";
 import {
   agentsRecordedIn,
   appendRecord,
+  checkWritten,
   RECENT_AGENTS_BYTES,
   RECORD_FILE,
   RecordTooLarge,
@@ -656,4 +657,43 @@ Deno.test("append: a record file whose lines end in CR alone is refused, saying 
   );
   assertEquals(await Deno.readTextFile(file), text);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: the post-write check passes a well-formed record read back, and reports a malformed one (a bad status, another SchemaVersion, a RunID of the wrong shape), a short read-back and other bytes, each as landed (seeds-trace F1)", async () => {
+  const dir = await tempDir();
+  const path = join(dir, RECORD_FILE);
+  const good = `${encodeRecord(sampleRecord())}\n`;
+  const malformed: [string, string][] = [
+    ["RunStatus", encodeRecord({ ...sampleRecord(), RunStatus: "DONE" } as RunRecord)],
+    ["SchemaVersion", encodeRecord({ ...sampleRecord(), SchemaVersion: "v1.9" })],
+    ["RunID", encodeRecord({ ...sampleRecord(), RunID: "RUN-DEL-01-02-2026-1" })],
+  ];
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const check = (text: string, written = text) => {
+    Deno.writeTextFileSync(path, `${HEADER}\n${written}`);
+    checkWritten(path, HEADER.length + 1, bytes(text));
+  };
+  check(good);
+  for (const [field, line] of malformed) {
+    const error = (() => {
+      try {
+        check(`${line}\n`);
+      } catch (e) {
+        return e;
+      }
+    })();
+    assert(error instanceof WriteError, `${field}: ${error}`);
+    assertMatch(error.message, new RegExp(`post-write check: .*${field}`));
+    assert(error.landed, field);
+  }
+  for (const [what, written] of [["short", good.slice(0, 40)], ["other", good.replace("A", "B")]]) {
+    let thrown: unknown;
+    try {
+      check(good, written);
+    } catch (e) {
+      thrown = e;
+    }
+    assert(thrown instanceof WriteError && thrown.landed, what);
+    assertIncludes(thrown.message, "post-write check: bytes at offset");
+  }
 });
