@@ -369,13 +369,13 @@ function checksumsOf(
  * ```
  */
 export class AnnotationUnconfirmed extends WriteError {
-  /** The annotation as read back from the file, or `undefined` when it could not be read. */
-  readonly record?: RunRecord;
-  /** Builds the error from the store's `WriteError` (whose `landed` is true). */
+  /**
+   * Builds the error from the store's `WriteError` (whose `landed` is true);
+   * `record`: the annotation as read back from the file, when it could be.
+   */
   constructor(message: string, record: RunRecord | undefined, cause: WriteError) {
-    super(message, { cause, landed: true });
+    super(message, { cause, landed: true, ...(record === undefined ? {} : { record }) });
     this.name = "AnnotationUnconfirmed";
-    this.record = record;
   }
 }
 

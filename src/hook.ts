@@ -45,6 +45,7 @@ import {
   DELETED,
   LIFECYCLE_STATES,
   RUN_STATUSES,
+  type RunRecord,
   SCHEMA_VERSION,
   TBD,
 } from "./schema.ts";
@@ -1211,6 +1212,8 @@ export interface RunOutcome {
   written?: AppendResult;
   /** The record's bytes reached the file, but the write could not be confirmed. */
   unconfirmed?: boolean;
+  /** That record, with its RunID (`unconfirmed`). */
+  unconfirmedRecord?: RunRecord;
   /** The spool entry holding the record, when the append failed. */
   spooledTo?: string;
   /**
@@ -1408,7 +1411,9 @@ async function writeBuilt(
     if (e instanceof WriteError && e.landed) {
       // The bytes are in the file: spooling it would write it twice.
       outcome.unconfirmed = true;
-      outcome.warnings.push(`record written but not confirmed: ${reason}`);
+      if (e.record !== undefined) outcome.unconfirmedRecord = e.record;
+      const which = e.record === undefined ? "record" : e.record.RunID;
+      outcome.warnings.push(`${which} written but not confirmed: ${reason}`);
     } else if (!spool) {
       outcome.warnings.push(`record not written: ${reason}`);
     } else {

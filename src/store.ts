@@ -165,11 +165,17 @@ export class WriteError extends Error {
    * fsync or read-back): such a record must never be spooled or written again.
    */
   readonly landed: boolean;
+  /** The record whose bytes landed, with its RunID, when the store knows it. */
+  readonly record?: RunRecord;
   /** Builds the error. */
-  constructor(message: string, options?: ErrorOptions & { landed?: boolean }) {
+  constructor(
+    message: string,
+    options?: ErrorOptions & { landed?: boolean; record?: RunRecord },
+  ) {
     super(message, options);
     this.name = "WriteError";
     this.landed = options?.landed ?? false;
+    if (options?.record !== undefined) this.record = options.record;
   }
 }
 
@@ -542,7 +548,14 @@ function appendOnce(
     : [];
   const sameRunAs = recent.find((r) => isSameRun(r, draft))?.RunID;
   const context = lineContext(path, state.size);
-  const written = writeLine(path, state, line, lock, fsync);
+  let written: ReturnType<typeof writeLine>;
+  try {
+    written = writeLine(path, state, line, lock, fsync);
+  } catch (e) {
+    // In the file, unconfirmed: the caller names it by its RunID (seeds-trace F2).
+    if (!(e instanceof WriteError && e.landed)) throw e;
+    throw new WriteError(e.message, { cause: e.cause, landed: true, record });
+  }
   const unjournalled = journalAppended(path, written.lineOffset, line, context);
   index.index.see(record.RunID);
   index.index.size = written.offset + written.bytes;

@@ -774,27 +774,39 @@ Deno.test("emit: --status-after stands in for an unread _STATUS.md, and the reco
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("emit --strict --json of a record whose fsync fails: outcome unconfirmed, exit 0 (it is in the file: a retry would duplicate it)", async () => {
-  const { root, del } = await makeProject();
-  const out = await new Deno.Command("strace", {
-    args: [
-      // Only the record file's fsync: Deno's own (its module cache) must not take the fault.
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE)],
-      ...["-e", "trace=fsync,fdatasync", "-e", "inject=fsync,fdatasync:error=EIO:when=1"],
-      ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)],
-      ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--strict", "--json"],
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assertEquals(out.code, 0, stderr);
-  assertMatch(stderr, /warning: record written but not confirmed: .*fsync failed/);
-  assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)).outcome, "unconfirmed");
-  const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
-  assertEquals(lines.length, 2, "the record is in the file once");
-  await Deno.remove(root, { recursive: true });
+Deno.test("emit --strict --json of a record whose fsync or read-back fails: outcome unconfirmed, exit 0 (it is in the file: a retry would duplicate it), its RunID given (seeds-trace F2)", async () => {
+  for (
+    const fault of [
+      // Only the record file's calls: Deno's own (its module cache) must not take the fault.
+      ["trace=fsync,fdatasync", "inject=fsync,fdatasync:error=EIO:when=1", "fsync failed"],
+      // The file is new: its first read is the post-write check's read-back.
+      ["trace=read", "inject=read:retval=0:when=1", "post-write check"],
+    ]
+  ) {
+    const { root, del } = await makeProject();
+    const out = await new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE)],
+        ...["-e", fault[0], "-e", fault[1]],
+        ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)],
+        ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--strict", "--json"],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    const json = JSON.parse(new TextDecoder().decode(out.stdout));
+    assertEquals(json.outcome, "unconfirmed");
+    const lines = (await Deno.readTextFile(join(del, RECORD_FILE))).trimEnd().split("\n");
+    assertEquals(lines.length, 2, "the record is in the file once");
+    // Named by the RunID it is in the file as, for the orchestrator's summary.
+    const runId = lines[1].split(",")[1];
+    assertEquals(json.RunID, runId);
+    assertMatch(stderr, new RegExp(`warning: ${runId} written but not confirmed: .*${fault[2]}`));
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 Deno.test("emit and finish: advice whose module cannot be loaded (EIO opening the edit distance's module) costs the warning, never the run (CI's fault sweep)", async () => {

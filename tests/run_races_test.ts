@@ -212,7 +212,7 @@ Deno.test("reap: a record written but not confirmed (fsync EIO) is said with its
   const records = await recordsOf(del);
   assertEquals(records.map((r) => r.AgentName), ["EARLIER", "R"]);
   assertMatch(stderr, new RegExp(`runrec: replayed ${records[0].RunID} from the spool\n`));
-  assertMatch(stderr, /record written but not confirmed/);
+  assertMatch(stderr, /RUN-\S+ written but not confirmed/);
   assertMatch(stdout, new RegExp(`^${records[1].RunID} \\(written, not confirmed\\) \\S+ R `));
   await Deno.remove(root, { recursive: true });
 });

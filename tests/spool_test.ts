@@ -169,7 +169,7 @@ Deno.test("spool: an emit whose fsync fails keeps its landed record out of the s
     );
     const out = await child.output();
     assertEquals(out.code, 0);
-    assertMatch(new TextDecoder().decode(out.stderr), /record written but not confirmed/);
+    assertMatch(new TextDecoder().decode(out.stderr), /RUN-\S+ written but not confirmed/);
     const next = await runCliProcess(["emit", del, "--agent", "NEXT", "--status", "SUCCESS"], [
       ...FULL_FLAGS,
     ], { TMPDIR: tmp });

@@ -52,7 +52,8 @@ export function printOutcome(
   for (const note of outcome.notes) err(`runrec: note: ${oneLine(shownNote(note))}\n`);
   for (const warning of outcome.warnings) err(`runrec: warning: ${oneLine(warning)}\n`);
   let said = outcome.lost !== undefined && err(`${outcome.lost}\n`);
-  const record = outcome.written?.record;
+  // Unconfirmed, it is in the file all the same: its RunID is said (seeds-trace F2).
+  const record = outcome.written?.record ?? outcome.unconfirmedRecord;
   let documented = false;
   printRecorded(io, () => {
     // Not written: JSON still gets one document, the record as built, without RunID.
