@@ -13,7 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Benchmark, type Context, firstLine, type Row } from "./bench/common.ts";
 import { hashLarge, hashMany } from "./bench/hashing.ts";
 import { emitStartup } from "./bench/emit.ts";
@@ -115,7 +115,7 @@ export async function bench(args: string[]): Promise<number> {
   const selected = BENCHMARKS.filter((b) =>
     wanted.length === 0 || wanted.includes(b.name) || wanted.includes(`${b.id}`)
   );
-  const root = resolve(new URL("..", import.meta.url).pathname);
+  const root = fileURLToPath(new URL("..", import.meta.url));
   const deno = parsed.values.deno ?? Deno.execPath();
   const quick = parsed.values.quick ?? false;
   console.log(`runrec benchmarks${quick ? " (--quick)" : ""}: ${new Date().toISOString()}`);

@@ -21,11 +21,13 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { BUILDS, BUNDLE_DIR, compileAll } from "./compile.ts";
 import { FULL_FLAGS, sandboxedFlags } from "../src/cli/permissions.ts";
 import { INSTALL_MARKER, type InstallMarker, VERSION } from "../src/cli/version.ts";
 
-const ROOT = resolve(new URL("..", import.meta.url).pathname);
+// A path, not a URL's: a checkout in `ci tools/` is not `ci%20tools/` (ci-trial F2).
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** The folder, inside the install folder, that holds the bundle the launchers run. */
 export const LIB_FOLDER = ".runrec-lib";

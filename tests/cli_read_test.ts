@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
 import { ANNOTATION_AGENT } from "../src/annotation_shape.ts";
@@ -27,7 +28,7 @@ import { tempDir } from "./fixtures.ts";
 import { runAsNobody } from "./support/nobody.ts";
 
 const DENO = Deno.execPath();
-const ENTRY = new URL("../src/cli/main.ts", import.meta.url).pathname;
+const ENTRY = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 
 interface Captured {
   code: number;

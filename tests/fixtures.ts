@@ -3,13 +3,14 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { inputContextSha } from "../src/manifest.ts";
 import type { RunRecord } from "../src/schema.ts";
 import type { RecordDraft } from "../src/store.ts";
 
 /** The repository root. */
-export const ROOT = new URL("..", import.meta.url).pathname;
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const HASHES = { "_CONTEXT.md": "a".repeat(64), "../../../_Decomposition/D.md": "TBD" };
 

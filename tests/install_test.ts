@@ -162,6 +162,22 @@ Deno.test("install: the launcher in a working folder removed since, or with HOME
   await Deno.remove(home, { recursive: true });
 });
 
+Deno.test("install: from a checkout whose path holds a space and an accented letter, runrec is installed and runs (ci-trial F2)", async () => {
+  const home = await Deno.makeTempDir({ prefix: "runrec-install-" });
+  const checkout = join(home, "ci tools", "café", "runrec");
+  await Deno.mkdir(checkout, { recursive: true });
+  for (const name of ["deno.json", "deno.lock", "mod.ts", "scripts", "src"]) {
+    const copied = await new Deno.Command("cp", { args: ["-r", join(ROOT, name), checkout] })
+      .output();
+    assertEquals(copied.code, 0, name);
+  }
+  const bin = join(home, "bin");
+  await installRunrec(home, ["--dir", bin], {}, Deno.execPath(), checkout);
+  const ran = await runIn(home, join(bin, "runrec"), ["--version"]);
+  assertEquals(ran.code, 0, ran.stderr);
+  await Deno.remove(home, { recursive: true });
+});
+
 Deno.test("install: RUNREC_INSTALL_DIR set empty is unset: ~/.local/bin, not the current folder (env-signals F5)", async () => {
   const home = await Deno.makeTempDir({ prefix: "runrec-install-" });
   const ran = await installRunrec(home, [], { RUNREC_INSTALL_DIR: "", HOME: home });

@@ -38,20 +38,22 @@ export async function runIn(
 }
 
 /**
- * `deno task install` with `args`, started in `cwd` (the task itself runs in
- * the checkout); fails the test when it does not exit 0.
+ * `deno task install` of `checkout` (default: this one) with `args`, started
+ * in `cwd` (the task itself runs in the checkout); fails the test when it does
+ * not exit 0.
  */
 export async function installRunrec(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
   deno: string = Deno.execPath(),
+  checkout: string = ROOT,
 ): Promise<Ran> {
   const ran = await runIn(cwd, deno, [
     "task",
     "--quiet",
     "--config",
-    join(ROOT, "deno.json"),
+    join(checkout, "deno.json"),
     "install",
     ...args,
   ], env);

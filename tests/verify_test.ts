@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { runCli } from "./cli.ts";
 import { createHash } from "node:crypto";
@@ -21,7 +22,7 @@ import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { verifyHistory, verifyRecordFile } from "../src/verify.ts";
 
 const DENO = Deno.execPath();
-const ENTRY = new URL("../src/cli/main.ts", import.meta.url).pathname;
+const ENTRY = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const decoder = new TextDecoder();
 
 interface Captured {
