@@ -908,6 +908,11 @@ function classifyLine(
   sink.record(line, text);
 }
 
+/** Cell counts of a record line cut right after one of its 64-hex-digit fields. */
+const CUT_AFTER_HASH = new Set(
+  (["InputContextSHA", "GitHead"] as const).map((name) => COLUMNS.indexOf(name) + 1),
+);
+
 /**
  * A line cut short by an interrupted write is torn (a warning); a line that
  * ends in a full checksum, or has every field, was written whole and then
@@ -928,9 +933,9 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
   const ours = text.startsWith(CURRENT_VERSION_CELL);
   const startsLikeRecord = V1_RECORD_START.test(text) || V1_RECORD_START_PREFIX.test(text);
   // A line ending in `,` and 64 hex digits may be cut right after InputContextSHA or a SHA-256
-  // GitHead: with fewer cells than any v1.x record has, it was cut, not written whole (seeds-trace F3).
+  // GitHead: with just the cells up to one of those, it was cut, not written whole (seeds-trace F3).
   const endsWhole = FULL_CHECKSUM_TAIL.test(text) &&
-    (cells === undefined || cells.length >= COLUMNS.length);
+    !(cells !== undefined && CUT_AFTER_HASH.has(cells.length));
   const cutHeader = isCutHeader(text);
   const what = cutHeader ? "header line" : "record";
   const cut = cutHeader || startsLikeRecord && !endsWhole && prefix &&
