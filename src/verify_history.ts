@@ -2134,6 +2134,8 @@ interface Walk {
 interface BranchFile {
   /** The merge's parent that the branch ends in. */
   parent: string;
+  /** The record files the first parent renamed since the branch left it, old path to new. */
+  renamed?: ReadonlyMap<string, string>;
   /** The file on the branch: its failure if the branch broke K-APPEND-1, its first and last blobs. */
   file: Track;
 }
@@ -2201,11 +2203,37 @@ function followFromHere(commit: LoggedCommit, { alive, deleted }: Followed): voi
 async function mergedFiles(walk: Walk, merge: CommitInfo): Promise<BranchFile[]> {
   const [first, ...others] = merge.parents;
   const files = await Promise.all(
-    others.map(async (parent) =>
-      [...(await mergedBranch(walk, first, parent)).values()].map((file) => ({ parent, file }))
-    ),
+    others.map(async (parent) => {
+      const branch = [...(await mergedBranch(walk, first, parent)).values()];
+      const renamed = branch.length === 0 ? new Map() : await renamedOnFirst(walk, first, parent);
+      return branch.map((file) => ({ parent, file, renamed }));
+    }),
   );
   return files.flat();
+}
+
+/**
+ * The record files `first` renamed since it and `other` parted (a deliverable retired to
+ * `_Archive/` while a branch recorded on it), old path to new: git's merge follows them, so a
+ * branch's file is checked under its new name (ci-trial F1). Empty when git cannot say.
+ */
+async function renamedOnFirst(
+  walk: Walk,
+  first: string,
+  other: string,
+): Promise<Map<string, string>> {
+  const base = await runGit(["merge-base", first, other], walk.top);
+  if (base.code !== 0) return new Map();
+  const since = new TextDecoder().decode(base.stdout).trim();
+  try {
+    const changes = await treeChanges(since, first, walk.top);
+    return new Map(
+      changes.filter((c) => c.status === "R" && basename(c.path) === RECORD_FILE)
+        .map((c) => [c.from!, c.path]),
+    );
+  } catch {
+    return new Map();
+  }
 }
 
 /**
@@ -2222,7 +2250,8 @@ function mergeChecks(commit: LoggedCommit, merged: BranchFile[], followed: Follo
     const { file } = branchFile;
     // A file the branch left as it found it, unbroken, has no line the merge could drop.
     if (file.blob === file.startBlob && !file.failure) continue;
-    const names = trackNames(file);
+    const own = trackNames(file);
+    const names = [...own, ...own.flatMap((n) => branchFile.renamed?.get(n) ?? [])];
     const named = (track: Track) => trackNames(track).some((n) => names.includes(n));
     const track = names.map((n) => alive.get(n)).find((t) => t !== undefined) ??
       [...new Set(alive.values())].find(named);
@@ -2446,8 +2475,12 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
       }
       continue;
     }
-    const others = otherParentVersions(check.commit, check.names).map((spec) => bytes.get(spec))
-      .filter((b): b is Uint8Array => b !== undefined);
+    // The other parents' versions: at this file's names, and each merged branch's file (which
+    // may be at a name the first parent renamed since, as git's merge follows it).
+    const others = [
+      ...otherParentVersions(check.commit, check.names).map((spec) => bytes.get(spec)),
+      ...(check.merged ?? []).map(({ file }) => bytes.get(file.blob)),
+    ].filter((b): b is Uint8Array => b !== undefined);
     const merge = mergeLines(before, after, others);
     if (!merge && problem) return fail(problem.line, problem.message);
     if (!merge) {

@@ -226,3 +226,34 @@ Deno.test("verify --since at a merge: the checkout its remedy gives, run from a 
   const held = await runCli(["verify", repo, "--since", base]);
   assert.equal(held.code, 0, held.stdout);
 });
+
+Deno.test("verify --since: a deliverable retired with git mv into _Archive/ while a branch recorded on it, then that branch merged (git follows the rename): both records are kept, and it holds; a merge that drops the branch's record still fails (ci-trial F1)", async () => {
+  const repo = await Deno.realPath(await tempDir({ prefix: "runrec-merge-retired-" }));
+  await git(repo, "init", "-q", "-b", "main");
+  await Deno.writeTextFile(join(repo, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await Deno.writeTextFile(join(repo, "INIT.md"), "# root\n");
+  const file = join(repo, DEL, RECORD_FILE);
+  await append(file, "BASE", "2026-04-01T00:00:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "base");
+  await git(repo, "checkout", "-qb", "feature");
+  await append(file, "ON_FEATURE", "2026-04-02T00:00:00Z");
+  await git(repo, "commit", "-qam", "feature run");
+  await git(repo, "checkout", "-q", "main");
+  await Deno.mkdir(join(repo, "_Archive"));
+  await git(repo, "mv", DEL, "_Archive/");
+  await git(repo, "commit", "-qm", "retire DEL-01-02");
+  const retired = await git(repo, "rev-parse", "HEAD");
+  const archived = join(repo, "_Archive", "DEL-01-02_Flow_Meter");
+  for (const [strategy, code] of [["recursive", 0], ["ours", 1]] as const) {
+    await git(repo, "checkout", "-q", "--detach", retired);
+    await git(repo, "merge", "-q", "--no-ff", "-s", strategy, "feature", "-m", "Merge PR");
+    const verified = await runCli(["verify", archived, "--since", retired]);
+    assert.equal(verified.code, code, `${strategy}: ${verified.stdout}${verified.stderr}`);
+    if (code === 0) {
+      assert.match(verified.stdout, /K-APPEND-1 holds/);
+      const lines = (await Deno.readTextFile(join(archived, RECORD_FILE))).trimEnd().split("\n");
+      assert.deepEqual(lines.slice(1).map((l) => l.split(",")[3]), ["BASE", "ON_FEATURE"]);
+    } else assert.match(verified.stdout, /K-APPEND-1 broken in commit .*Merge PR/);
+  }
+});
