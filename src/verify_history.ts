@@ -190,8 +190,18 @@ type Check =
     /** At a merge: the merged branches' versions of the file, whose added lines it must keep. */
     merged?: BranchFile[];
   }
-  /** A deletion of the file, whose last version (`blob`) is read to count the records lost. */
-  | { kind: "deleted"; commit: CommitInfo; previous: string; previousPath: string; blob: string }
+  /**
+   * A deletion of the file, whose last version (`blob`) is read to count the records lost; at a
+   * merge, the merged branches' versions of it (a branch's deletion is named by its commit).
+   */
+  | {
+    kind: "deleted";
+    commit: CommitInfo;
+    previous: string;
+    previousPath: string;
+    blob: string;
+    merged?: BranchFile[];
+  }
   /** The file made a symbolic link, whose target `blob` holds: runrec refuses it as a record file. */
   | { kind: "link"; commit: CommitInfo; previous: string; previousPath: string; blob: string }
   /** A merge that kept the first parent's version (`blob`) of a file a merged branch changed. */
@@ -2264,8 +2274,17 @@ function mergeChecks(commit: LoggedCommit, merged: BranchFile[], followed: Follo
       } else track.checks.push({ kind: "kept", commit, blob: track.blob, merged: [branchFile] });
       continue;
     }
-    // Deleted on this chain: that deletion fails the file already.
-    if (names.some((n) => deleted.has(n)) || [...new Set(deleted.values())].some(named)) continue;
+    // Deleted on this chain: that deletion fails the file already. Deleted by this merge, it is
+    // the branch's deletion: the branch's commit is the one to name (ci-trial F3).
+    const gone = names.map((n) => deleted.get(n)).find((t) => t !== undefined) ??
+      [...new Set(deleted.values())].find(named);
+    if (gone) {
+      const last = gone.checks.at(-1);
+      if (last?.kind === "deleted" && last.commit.id === commit.id) {
+        (last.merged ??= []).push(branchFile);
+      }
+      continue;
+    }
     // HEAD's chain follows every file: one it does not is not in the merge's tree. Kept with the
     // deleted files there, so that a file added later at the path goes on with its failure.
     const probes = followed.complete ? deleted : followed.probes;
@@ -2388,6 +2407,20 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
       });
     }
     if (check.kind === "deleted") {
+      // A merged branch deleted it: its commit is named, as a branch's edit is (ci-trial F3).
+      const deleter = check.merged?.find(({ file }) => file.failure?.deleted);
+      if (deleter) {
+        const failure = deleter.file.failure!;
+        return failAt({
+          previous: failure.previous,
+          previousPath: failure.previousPath,
+          line: 1,
+          message: `merges ${short(deleter.parent)}, whose branch deleted the file: in commit ` +
+            `${short(failure.commit)} ${JSON.stringify(failure.subject)}: ${failure.message}`,
+          deleted: true,
+          ...failure.remedy === undefined ? {} : { remedy: failure.remedy },
+        });
+      }
       const last = bytes.get(check.blob);
       const records = last && addedRecordCount(new Uint8Array(), last);
       // A file that held no record (a header alone) takes none with it.

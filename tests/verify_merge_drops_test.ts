@@ -257,3 +257,28 @@ Deno.test("verify --since: a deliverable retired with git mv into _Archive/ whil
     } else assert.match(verified.stdout, /K-APPEND-1 broken in commit .*Merge PR/);
   }
 });
+
+Deno.test("verify --since: a record file a merged branch deleted fails at the merge naming the branch's commit that deleted it, as a branch's edit is named (ci-trial F3)", async () => {
+  const repo = await Deno.realPath(await tempDir({ prefix: "runrec-merge-deleted-" }));
+  await git(repo, "init", "-q", "-b", "main");
+  const file = join(repo, DEL, RECORD_FILE);
+  await append(file, "BASE", "2026-04-01T00:00:00Z");
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "base");
+  const base = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "checkout", "-qb", "pr");
+  await git(repo, "rm", "-q", join(DEL, RECORD_FILE));
+  await git(repo, "commit", "-qm", "pr: drop records");
+  const dropped = (await git(repo, "rev-parse", "--short", "HEAD")).trim();
+  await git(repo, "checkout", "-q", "--detach", "main");
+  await git(repo, "merge", "-q", "--no-ff", "pr", "-m", "Merge pull request #7");
+  const verified = await runCli(["verify", repo, "--since", base]);
+  assert.equal(verified.code, 1, verified.stdout);
+  assert.match(
+    verified.stdout,
+    new RegExp(
+      `"Merge pull request #7": merges ${dropped}, whose branch deleted the file: in commit ` +
+        `${dropped} "pr: drop records": deletes the file, which held 1 record`,
+    ),
+  );
+});
