@@ -48,6 +48,16 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export async function bundleCli(outDir: string = join(ROOT, BUNDLE_DIR)): Promise<string> {
   await Deno.remove(outDir, { recursive: true }).catch(() => {});
   const cli = join(outDir, "cli");
+  // `deno bundle` names no path when it cannot write: the folder is made here first, and named
+  // (a checkout mounted read-only, or another user's: ci-trial F5).
+  try {
+    await Deno.mkdir(cli, { recursive: true });
+  } catch (e) {
+    throw new Error(
+      `${outDir} cannot be written (${(e as Error).message.split(":")[0]}): the bundle is built ` +
+        "inside the runrec checkout; install from a checkout this user may write",
+    );
+  }
   await denoBundle(["--code-splitting", "--outdir", cli, ENTRY_POINT]);
   // A worker runs in an isolate of its own, which shares no module with the CLI's: bundled
   // apart, each worker is one file, and the CLI's chunks are not split along what the workers

@@ -178,6 +178,34 @@ Deno.test("install: from a checkout whose path holds a space and an accented let
   await Deno.remove(home, { recursive: true });
 });
 
+Deno.test("install: from a checkout mounted read-only, the error names the folder the bundle goes in (ci-trial F5)", async () => {
+  const home = await Deno.makeTempDir({ prefix: "runrec-install-" });
+  const [checkout, mounted] = [join(home, "checkout"), join(home, "read-only")];
+  for (const dir of [checkout, mounted]) await Deno.mkdir(dir);
+  for (const name of ["deno.json", "deno.lock", "mod.ts", "scripts", "src"]) {
+    const copied = await new Deno.Command("cp", { args: ["-r", join(ROOT, name), checkout] })
+      .output();
+    assertEquals(copied.code, 0, name);
+  }
+  const mount = (...args: string[]) => new Deno.Command("mount", { args }).output();
+  assertEquals((await mount("--bind", checkout, mounted)).code, 0);
+  try {
+    assertEquals((await mount("-o", "remount,bind,ro", mounted)).code, 0);
+    const ran = await runIn(home, Deno.execPath(), [
+      ...["task", "--quiet", "--config", join(mounted, "deno.json"), "install"],
+      ...["--dir", join(home, "bin")],
+    ]);
+    assertEquals(ran.code, 2, ran.stderr);
+    assertIncludes(
+      ran.stderr,
+      `compile: ${join(mounted, "dist", "bundle")} cannot be written (Read-only file system`,
+    );
+  } finally {
+    await new Deno.Command("umount", { args: [mounted] }).output();
+  }
+  await Deno.remove(home, { recursive: true });
+});
+
 Deno.test("install: RUNREC_INSTALL_DIR set empty is unset: ~/.local/bin, not the current folder (env-signals F5)", async () => {
   const home = await Deno.makeTempDir({ prefix: "runrec-install-" });
   const ran = await installRunrec(home, [], { RUNREC_INSTALL_DIR: "", HOME: home });
