@@ -116,12 +116,15 @@ export class HeaderLayout {
         : item.count === 2
         ? `; so is the next record, line ${item.last}`
         : `; so are the next ${item.count - 1} records, to line ${item.last}`;
+      // Most often a merge of branches two versions wrote (a writer's append after its own
+      // version's record needs no header): not blamed on the writer alone (versions-sweep F2).
       findings.push({
         line: item.line,
         field: "SchemaVersion",
-        message: `a ${item.version} record (${item.cells} fields) under the header line ` +
-          `${header.line} of another version (${header.columns} columns): its writer did not ` +
-          `append its own header line first (SCHEMA.md 11.3); read by its SchemaVersion${more}`,
+        message: `a ${item.version} record (${item.cells} fields) under header line ` +
+          `${header.line}, whose ${header.columns} columns are not its version's: read by its ` +
+          "SchemaVersion; a merge of branches two runrec versions wrote puts records so, as " +
+          `does a writer that did not append its own header line first (SCHEMA.md 11.3)${more}`,
       });
     }
     return findings;

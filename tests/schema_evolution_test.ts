@@ -83,7 +83,7 @@ Deno.test("schema versions: v1.0 and v1.1 records are read from one file, v2.0 i
   assert.match(problems[0], /^5 error SchemaVersion: SchemaVersion "v2\.0" is a schema version/);
   assert.match(problems[0], /a new major version needs a newer runrec/);
   // Line 6's writer did not append the v1.0 header first (SCHEMA.md 11.3): read all the same.
-  assert.match(problems[1], /^6 warning SchemaVersion: a v1\.0 record .* under the header line 3/);
+  assert.match(problems[1], /^6 warning SchemaVersion: a v1\.0 record .* under header line 3/);
 });
 
 Deno.test("schema versions: validate fails on the v2.0 line naming file, line and version; log reads the rest", async () => {
