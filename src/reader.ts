@@ -868,9 +868,13 @@ function classifyLine(
     const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
     const shown = new TextDecoder().decode(body.subarray(bom ? 3 : 0, 200));
     const text = new TextDecoder().decode(body);
-    const what = bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then" : isHeaderShaped(text)
-      // Quoted where it departs from ours: its first characters are ours (versions-sweep F3).
-      ? `is another schema version's, not v1.0's: ${whereItDiffers(text)}`
+    // A header's shape is quoted where it departs from ours, whose first characters it shares
+    // (versions-sweep F3).
+    const what = bom
+      ? "starts with a UTF-8 byte-order mark (EF BB BF), then"
+      : isHeaderShaped(text)
+      ? `is not the v1.0 header: ${whereItDiffers(text)} (another schema version's, or ours ` +
+        "damaged)"
       : "is not the v1.0 header:";
     // An editor or spreadsheet that saved the file added the mark: the way out is to drop it.
     const fix = bom ? ": delete those 3 bytes (until then, records wait in the spool)" : "";
@@ -878,7 +882,7 @@ function classifyLine(
     // which is checked as one (review-u F3).
     const record = RECORD_START.every((b, k) => body[k] === b);
     const lost = record ? " (a record: the header line is missing)" : "";
-    const quoted = what.startsWith("is another schema version's") ? "" : ` ${clip(shown)}`;
+    const quoted = what.endsWith("damaged)") ? "" : ` ${clip(shown)}`;
     sink.problem(problem(line, "error", "header", `${what}${quoted}${fix}${lost}`));
     if (lost === "") return;
   }
@@ -947,8 +951,8 @@ function tornOrCorrupt(text: string, line: number): LineProblem {
       line,
       "error",
       "header",
-      `another schema version's header line: ${whereItDiffers(text)}; its records are read ` +
-        "by their own SchemaVersion",
+      `a header line, not v1.0's: ${whereItDiffers(text)} (another schema version's, or ours ` +
+        "damaged); it holds no run, and records are read by their own SchemaVersion",
     );
   }
   if (CONFLICT_MARKER.test(text)) {
