@@ -68,6 +68,11 @@ export interface Annotation {
   kind: AnnotationKind;
   /** For `superseded`: the newer run; for `supersedes`: the older run. */
   other?: string;
+  /**
+   * The start of the RecordChecksum of `other`'s record, when the annotation
+   * names one: which of two records sharing that RunID it means.
+   */
+  otherTarget?: string;
   /** The free text given with `--note`. */
   note: string;
   /**
@@ -479,6 +484,7 @@ function statementOf(record: AnnotationSource): Statement | undefined {
         kind: "supersedes",
         other: late[1],
         target: record.RecordChecksum,
+        ...(late[2] === undefined ? {} : { otherTarget: late[2] }),
       },
       older: {
         runId: late[1],
@@ -487,6 +493,7 @@ function statementOf(record: AnnotationSource): Statement | undefined {
           note,
           kind: "superseded",
           other: record.RunID,
+          otherTarget: record.RecordChecksum,
           ...(late[2] === undefined ? {} : { target: late[2] }),
         },
       },
@@ -501,6 +508,7 @@ function statementOf(record: AnnotationSource): Statement | undefined {
     (_, marks: string) => ` | ${marks.slice("(note) ".length)}record`,
   );
   const at = (id: string) => keys.has(id) ? { target: keys.get(id) } : {};
+  const otherAt = (id: string) => keys.has(id) ? { otherTarget: keys.get(id) } : {};
   const source = record;
   if (invalidates) {
     return { subject, source, annotation: { ...base, note, kind: "invalidated", ...at(subject) } };
@@ -511,10 +519,24 @@ function statementOf(record: AnnotationSource): Statement | undefined {
   return {
     subject,
     source,
-    annotation: { ...base, note, kind: "supersedes", other: supersedes, ...at(subject) },
+    annotation: {
+      ...base,
+      note,
+      kind: "supersedes",
+      other: supersedes,
+      ...at(subject),
+      ...otherAt(supersedes),
+    },
     older: {
       runId: supersedes,
-      annotation: { ...base, note, kind: "superseded", other: subject, ...at(supersedes) },
+      annotation: {
+        ...base,
+        note,
+        kind: "superseded",
+        other: subject,
+        ...at(supersedes),
+        ...otherAt(subject),
+      },
     },
   };
 }

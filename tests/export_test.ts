@@ -254,6 +254,16 @@ function provProblems(document: Obj): string[] {
       }
     }
   }
+  // An annotation's link to another run names an activity of the document (annotate-sweep F1).
+  for (const [id, attributes] of Object.entries(document.activity as Obj)) {
+    for (const key of ["runrec:supersedes", "runrec:supersededBy"]) {
+      for (const link of ((attributes as Obj)[key] ?? []) as { $: string }[]) {
+        if (!Object.hasOwn(document.activity as Obj, link.$)) {
+          problems.push(`activity ${id} ${key}: ${link.$} is not an activity`);
+        }
+      }
+    }
+  }
   for (const [relation, args] of Object.entries(PROV_ARGUMENTS)) {
     for (const [id, attributes] of Object.entries((document[relation] ?? {}) as Obj)) {
       for (const [argument, kind] of Object.entries(args)) {
@@ -802,6 +812,37 @@ Deno.test("export: the text written piece by piece is the whole document's, byte
     );
   }
   assertEquals([...batched(["ab", "c", "def", "g"], 3)], ["abc", "def", "g"]);
+});
+
+Deno.test("export prov: a supersede of or by a run whose RunID two records share (branches merged in one minute) links the activity of the record it names (annotate-sweep F1, export-sweep F1)", async () => {
+  const root = await tempDir({ prefix: "runrec-export-" });
+  const del = join(root, "DEL-01-02_X");
+  await Deno.mkdir(del);
+  const file = join(del, RECORD_FILE);
+  const record = (RunID: string, RunTimestamp: string, Notes: string) =>
+    sampleRecord({ RunID, RunTimestamp, AgentName: "A", Notes });
+  const older = record("RUN-DEL-01-02-20260101-0000-001", "2026-01-01T00:00:00Z", "older");
+  const shared = "RUN-DEL-01-02-20260102-0000-001";
+  const onMain = record(shared, "2026-01-02T00:00:10Z", "main");
+  const onBranch = record(shared, "2026-01-02T00:00:20Z", "branch");
+  const lines = [older, onMain, onBranch].map((r) => encodeRecord({ ...r, RecordChecksum: "" }));
+  await Deno.writeTextFile(file, [HEADER, ...lines].join("\n") + "\n");
+  const annotated = await runCli(
+    ["annotate", del, shared, "--line", "4", "--supersedes", older.RunID, "--note", "rerun"],
+  );
+  assertEquals(annotated.code, 0, annotated.stderr);
+  const out = join(root, "prov.json");
+  const exported = await runCli(["export", del, "--format", "prov", "--out", out]);
+  assertEquals(exported.code, 0, exported.stderr);
+  const document = JSON.parse(await Deno.readTextFile(out));
+  assertEquals(provProblems(document), []);
+  const activities = Object.entries(document.activity as Obj) as [string, Obj][];
+  const byNotes = (notes: string) => activities.find(([, a]) => a["runrec:Notes"] === notes)!;
+  const [branchId, branch] = byNotes("branch");
+  const [olderId, old] = activities.find(([, a]) => a["prov:label"] === older.RunID)!;
+  assertEquals((old["runrec:supersededBy"] as { $: string }[]).map((l) => l.$), [branchId]);
+  assertEquals((branch["runrec:supersedes"] as { $: string }[]).map((l) => l.$), [olderId]);
+  assertEquals(byNotes("main")[1]["runrec:supersedes"], undefined);
 });
 
 Deno.test("export prov: local names percent-encode what PROV-N does not allow, and ? and # (review-x F8)", () => {

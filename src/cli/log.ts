@@ -70,12 +70,12 @@ annotation does ([marks RUN-... INVALIDATED], [withdraws RUN-...] for a
 withdrawal, or [withdrawn by RUN-...] for one withdrawn); json and jsonl give
 every record, after its columns, invalidatedBy (the RunIDs of the annotations
 that invalidate it), supersededBy (the RunIDs of the runs that supersede it),
-annotations (each as {annotationId, timestamp, kind, other, note, target};
-kind is invalidated, superseded, supersedes or note; target, when present, is
-the start of the RecordChecksum of the record it marks: a RunID two branches
-both used names two records), recordFile (the record file, from the current
-folder) and line. A run that no annotation invalidates or supersedes has both
-lists empty.
+annotations (each as {annotationId, timestamp, kind, other, note, target,
+otherTarget}; kind is invalidated, superseded, supersedes or note; target,
+when present, is the start of the RecordChecksum of the record it marks, and
+otherTarget that of other's: a RunID two branches both used names two
+records), recordFile (the record file, from the current folder) and line. A
+run that no annotation invalidates or supersedes has both lists empty.
 
 Options:
   --agent A       only records of agent A (a comma-separated list for

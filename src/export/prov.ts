@@ -8,7 +8,6 @@
  *
  * @module
  */
-import type { Annotation } from "../annotations.ts";
 import { checkRunsArgument } from "../argument_checks.ts";
 import { DELETED, FIELDS, TBD } from "../schema.ts";
 import { type Json, sortedJsonPretty } from "./json.ts";
@@ -131,6 +130,13 @@ function provSections(runs: readonly ExportedRun[]): Section[] {
   const entities = new Map<string, Json>();
   const counts = { used: 0, generated: 0, invalidated: 0 };
   const deleted = deletedVersions(runs);
+  // Each file's runs by RunID: an annotation names another run by RunID alone, which two records
+  // may share (branches merged in one minute): it is linked to each (annotate-sweep F1).
+  const named: RunsNamed = new Map();
+  for (const run of runs) {
+    const key = `${run.file}\n${run.record.RunID}`;
+    named.set(key, [...named.get(key) ?? [], run.runName]);
+  }
   for (const run of runs) {
     activities.set(activityId(run), run);
     const { record } = run;
@@ -153,7 +159,7 @@ function provSections(runs: readonly ExportedRun[]): Section[] {
     }
   }
   const sections: Section[] = [
-    ["activity", inKeyOrder(activities, activityAttributes)],
+    ["activity", inKeyOrder(activities, (run) => activityAttributes(run, named))],
     ["agent", inKeyOrder(agents, (attributes) => attributes)],
     ["entity", inKeyOrder(entities, (attributes) => attributes)],
     ["prefix", Object.entries(PROV_PREFIXES).sort(([a], [b]) => compareText(a, b))],
@@ -212,7 +218,10 @@ function agentId(run: ExportedRun): string {
   return `agent:${localName(`${run.namespace}/${run.record.AgentName}`)}`;
 }
 
-function activityAttributes(run: ExportedRun): Json {
+/** Each file's run names (`runName`) by RunID, keyed `<file>\n<RunID>`. */
+type RunsNamed = Map<string, string[]>;
+
+function activityAttributes(run: ExportedRun, named: RunsNamed): Json {
   const { record } = run;
   const attributes: Record<string, Json> = {
     "prov:startTime": record.RunTimestamp,
@@ -226,7 +235,7 @@ function activityAttributes(run: ExportedRun): Json {
     const key = `runrec:${localName(name)}`;
     if (!Object.hasOwn(attributes, key)) attributes[key] = value;
   }
-  Object.assign(attributes, annotationAttributes(run.namespace, run.annotations));
+  Object.assign(attributes, annotationAttributes(run, named));
   return attributes;
 }
 
@@ -264,10 +273,8 @@ function* relations(
  * invalid activity (`prov:wasInvalidatedBy` is for entities), hence `runrec:`
  * terms. Another run is named by its activity, so the graph links the two.
  */
-function annotationAttributes(
-  namespace: string,
-  annotations: readonly Annotation[],
-): Record<string, Json> {
+function annotationAttributes(run: ExportedRun, named: RunsNamed): Record<string, Json> {
+  const { namespace, annotations } = run;
   const lists: Record<string, Json[]> = {
     "runrec:invalidatedBy": [],
     "runrec:supersededBy": [],
@@ -282,10 +289,15 @@ function annotationAttributes(
       : a.kind;
     lists["runrec:annotation"].push(`${a.timestamp} ${a.annotationId} ${says}: ${a.note}`);
     if (a.kind === "invalidated") lists["runrec:invalidatedBy"].push(a.annotationId);
-    // `other` is set for these two kinds (annotations.ts).
-    const otherRun = qualified(`run:${runUuid(namespace, a.other ?? "")}`);
-    if (a.kind === "superseded") lists["runrec:supersededBy"].push(otherRun);
-    if (a.kind === "supersedes") lists["runrec:supersedes"].push(otherRun);
+    // `other` is set for these two kinds (annotations.ts): each of its runs' activities.
+    const other = a.other ?? "";
+    const all = named.get(`${run.file}\n${other}`) ?? [other];
+    // Of two records sharing the RunID, the one the annotation names by its checksum, if it does.
+    const meant = all.filter((name) => name.split("/")[1]?.startsWith(a.otherTarget ?? "-"));
+    const otherRuns = (meant.length > 0 ? meant : all)
+      .map((name) => qualified(`run:${runUuid(namespace, name)}`));
+    if (a.kind === "superseded") lists["runrec:supersededBy"].push(...otherRuns);
+    if (a.kind === "supersedes") lists["runrec:supersedes"].push(...otherRuns);
   }
   return Object.fromEntries(Object.entries(lists).filter(([, list]) => list.length > 0));
 }
