@@ -17,6 +17,7 @@ import { readRecords } from "./reader.ts";
 import { RECORD_FILE, type RecordDraft } from "./store.ts";
 import { parseDuration } from "./time.ts";
 import { TBD } from "./schema.ts";
+import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 
 /** How many runs or files one note names before it says how many more. */
 const NAMED = 5;
@@ -60,7 +61,8 @@ export async function concurrentRunsNote(
   }
   try {
     for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
-      if (event.kind !== "record") continue;
+      // An annotation changes no file of the folder: it is no run (annotate-sweep F2).
+      if (event.kind !== "record" || event.record.AgentName === ANNOTATION_AGENT) continue;
       const r = event.record;
       if ([...r.Notes.matchAll(NAMED_RUNS)].some(([, id]) => listed.has(id))) continue;
       const from = Date.parse(r.RunTimestamp);

@@ -695,3 +695,20 @@ Deno.test("a drive-like name that names a file here (C: on Linux) is that file, 
   assertEquals(JSON.parse(hash.stdout).InputContextSHA, record.InputContextSHA);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("finish of a run during which an annotation was made: the annotation is no run active at the same time (annotate-sweep F2)", async () => {
+  const { root, del } = await makeProject();
+  const earlier = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(earlier.code, 0, earlier.stderr);
+  const token = (await runCliProcess(["start", del, "--agent", "A"])).stdout.trim();
+  const annotated = await runCliProcess(
+    ["annotate", del, earlier.stdout.trim(), "--note", "checked by hand"],
+  );
+  assertEquals(annotated.code, 0, annotated.stderr);
+  const finished = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finished.code, 0, finished.stderr);
+  const last = (await recordsOf(del)).at(-1)!;
+  assertEquals(last.RunID, finished.stdout.trim());
+  assert(!last.Notes.includes("active in this folder at the same time"), last.Notes);
+  await Deno.remove(root, { recursive: true });
+});
