@@ -1102,7 +1102,7 @@ Deno.test("export --out: writes the file whole (replacing an older one), prints 
   assertEquals([...Deno.readDirSync(outDir)].map((e) => e.name), ["lineage.jsonl"]);
 });
 
-Deno.test("export --out: a folder, a missing folder (named as given, not by the temporary file) or a full disk (tiny tmpfs) is one error line, exit 2, the old file intact and no temporary file left", async () => {
+Deno.test("export --out: a folder, a missing folder (named as given, not by the temporary file) or a full disk (tiny tmpfs) is one error line, exit 2, the old file intact and no temporary file left, nor named (export-sweep F3)", async () => {
   const root = await examplesWithRuns();
   const outDir = await tempDir();
   const folder = await runCli(["export", root, "--format", "prov", "--out", outDir]);
@@ -1131,8 +1131,10 @@ Deno.test("export --out: a folder, a missing folder (named as given, not by the 
     assertEquals(full.code, 2);
     assertMatch(
       full.stderr,
-      /^runrec export: .*lineage\.jsonl: cannot write: No space left on device/,
+      /^runrec export: .*lineage\.jsonl: cannot write: No space left on device \(os error 28\)\n$/,
     );
+    // Not the temporary file, gone already and never the user's (export-sweep F3).
+    assert(!full.stderr.includes(".tmp"), full.stderr);
     assertEquals(Deno.readTextFileSync(out), "the previous export\n");
     assertEquals([...Deno.readDirSync(mount)].map((e) => e.name), ["lineage.jsonl"]);
   } finally {

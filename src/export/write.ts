@@ -140,10 +140,11 @@ export async function writeExport(
     Deno.renameSync(temporary, path);
   } catch (e) {
     removeQuietly(temporary);
-    // Said of `out`, not of the temporary file Deno's message names.
+    // Said of `out`, not of the temporary file Deno's message names (`open '….tmp'`, `rename
+    // '….tmp' -> …`): it is gone, and never was the user's (export-sweep F3).
     const reason = e instanceof Deno.errors.NotFound
       ? `no such folder ${dirname(out)}`
-      : failureReason(e as Error);
+      : failureReason(e as Error).replace(/: [a-z]+ '[^]*$/, "");
     throw new InputError(`${shown(out, path)}: cannot write: ${reason}`);
   }
 }
