@@ -1133,8 +1133,15 @@ Deno.test("export --out: a folder, a missing folder (named as given, not by the 
       full.stderr,
       /^runrec export: .*lineage\.jsonl: cannot write: No space left on device \(os error 28\)\n$/,
     );
-    // Not the temporary file, gone already and never the user's (export-sweep F3).
-    assert(!full.stderr.includes(".tmp"), full.stderr);
+    // Read-only: not the temporary file Deno's error names, gone already and never the user's
+    // (export-sweep F3).
+    await new Deno.Command("mount", { args: ["-o", "remount,ro", mount] }).output();
+    const readOnly = await runCli(["export", root, "--format", "openlineage", "--out", out]);
+    assertEquals(readOnly.code, 2);
+    assertMatch(
+      readOnly.stderr,
+      /^runrec export: .*lineage\.jsonl: cannot write: Read-only file system \(os error 30\)\n$/,
+    );
     assertEquals(Deno.readTextFileSync(out), "the previous export\n");
     assertEquals([...Deno.readDirSync(mount)].map((e) => e.name), ["lineage.jsonl"]);
   } finally {
