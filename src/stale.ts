@@ -2200,8 +2200,16 @@ async function propagate(
     cycles: [],
   };
   const { folderOf, consumersOf } = graph;
+  // A deliverable's check counts when it is of the folder the graph knows by its ID: not a copy
+  // of its record file kept in a subfolder of it (propagate-sweep F2).
+  const ofGraph = (c: StaleCheck) => {
+    const folder = folderOf.get(c.deliverableId);
+    return folder === undefined || resolve(folder) === resolve(c.folder);
+  };
   const dirty = sortUtf8([
-    ...new Set(checks.filter((c) => c.verdict === "DIRTY").map((c) => c.deliverableId)),
+    ...new Set(
+      checks.filter((c) => c.verdict === "DIRTY" && ofGraph(c)).map((c) => c.deliverableId),
+    ),
   ]);
   const memo = <T>(of: (id: string, folder: string) => Promise<T>, none: T) => {
     const known = new Map<string, Promise<T>>();

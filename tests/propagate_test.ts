@@ -1129,3 +1129,19 @@ Deno.test("propagate: a Dependencies.csv saved as UTF-16 is said to be UTF-16, n
     `${file}: UTF-16 text, not UTF-8: save it as UTF-8; its rows are not followed`,
   ]);
 });
+
+Deno.test("stale --propagate: a copy of a producer's RunRecords.csv kept in a subfolder of it, DIRTY there, makes no consumer STALE: the folder the graph knows by that ID is CLEAN, and the root answers as the consumer named alone (propagate-sweep F2)", async () => {
+  const { root, dir } = await buildRoot();
+  const [producer, consumer] = [dir("DEL-02-01"), dir("DEL-02-02")];
+  await register(consumer, row("D1", "DEL-02-02", "DEL-02-01"));
+  await run(producer, "4_DOCUMENTS", 60, "Datasheet.md");
+  await run(consumer, "4_DOCUMENTS", 50, "../DEL-02-01_Pump/Datasheet.md");
+  await Deno.mkdir(join(producer, "backup"));
+  await Deno.copyFile(join(producer, "RunRecords.csv"), join(producer, "backup", "RunRecords.csv"));
+  const fromRoot = await staleJson(root);
+  const backup = fromRoot.json.checks.find((c: { folder: string }) => c.folder.endsWith("backup"));
+  assertEquals(backup?.verdict, "DIRTY", JSON.stringify(fromRoot.json.checks));
+  assertEquals(entryOf(fromRoot.json, "DEL-02-02"), undefined);
+  const alone = await staleJson(consumer);
+  assertEquals([fromRoot.json.stale, alone.json.stale], [[], []]);
+});
