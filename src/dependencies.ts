@@ -105,9 +105,10 @@ function readRow(
  * The rows of a CSV text (RFC 4180: quoted fields may hold commas, `""`
  * and line breaks; CRLF or LF; a byte-order mark is dropped). Blank lines are
  * skipped. A quote never closed swallows the rows after it: a row spanning
- * lines that is left open, or whose cells are not as many as the header's,
- * is named in `problems` by its first line and left out, and reading goes on
- * at its second line, so one bad row costs only itself.
+ * lines that is left open, or whose cells are not as many as the header's and
+ * whose quoted lines read as rows (many commas), is named in `problems` by its
+ * first line and left out, and reading goes on at its second line, so one bad
+ * row costs only itself.
  */
 function parseCsv(text: string): { rows: CsvRow[]; problems: string[] } {
   const rows: CsvRow[] = [];
@@ -117,7 +118,14 @@ function parseCsv(text: string): { rows: CsvRow[]; problems: string[] } {
   while (i < text.length) {
     const row = readRow(text, i);
     const width = rows[0]?.cells.length;
-    if (row.open || (row.breaks > 0 && width !== undefined && row.cells.length !== width)) {
+    // A quote left open by mistake and closed rows later holds those rows: lines of many commas.
+    // A Statement written over two lines holds none, with a trailing column left off or not
+    // (propagate-sweep F3).
+    const swallowed = row.breaks > 0 && width !== undefined && row.cells.length !== width &&
+      row.cells.some((cell) =>
+        cell.split("\n").slice(1).some((l) => l.split(",").length > width / 2)
+      );
+    if (row.open || swallowed) {
       problems.push(`line ${line}: a quoted field is never closed; that row is skipped`);
       const next = text.indexOf("\n", i);
       if (next < 0) break;

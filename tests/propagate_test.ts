@@ -1145,3 +1145,24 @@ Deno.test("stale --propagate: a copy of a producer's RunRecords.csv kept in a su
   const alone = await staleJson(consumer);
   assertEquals([fromRoot.json.stale, alone.json.stale], [[], []]);
 });
+
+Deno.test("stale --propagate: a register row whose quoted Statement spans two lines, a trailing column left off, is followed: its quote is closed (propagate-sweep F3)", async () => {
+  const { root, dir } = await buildRoot();
+  const [producer, consumer] = [dir("DEL-02-01"), dir("DEL-02-02")];
+  const twoLines = row("D1", "DEL-02-02", "DEL-02-01").replace(
+    '"needs, data"',
+    '"Pump curve,\nsee 4"',
+  );
+  await Deno.writeTextFile(
+    join(consumer, "Dependencies.csv"),
+    `${HEADER},Notes\n${twoLines}\n`,
+  );
+  await run(consumer, "4_DOCUMENTS", 50, "../DEL-02-01_Pump/Datasheet.md");
+  await run(producer, "4_DOCUMENTS", 40, "Datasheet.md"); // ran since the consumer read it
+  const { code, json } = await staleJson(root);
+  assertEquals(json.warnings, []);
+  assertEquals(code, 1);
+  assertEquals(reasons(entryOf(json, "DEL-02-02")), [
+    `DEL-02-01>DEL-02-02 ran since ${json.stale[0].reasons[0].ranSince.consumerRun.RunID}`,
+  ]);
+});
