@@ -278,5 +278,7 @@ export function readDependencies(path: string): DependencyRegister {
       warnings: [`${path}: UTF-16 text, not UTF-8: save it as UTF-8; its rows are not followed`],
     };
   }
+  // CR alone ends its lines (Excel's "CSV (Macintosh)"): read as it means (propagate-sweep F7).
+  if (!text.includes("\n")) text = text.replaceAll("\r", "\n");
   return parseDependencies(text, path);
 }

@@ -1166,3 +1166,17 @@ Deno.test("stale --propagate: a register row whose quoted Statement spans two li
     `DEL-02-01>DEL-02-02 ran since ${json.stale[0].reasons[0].ranSince.consumerRun.RunID}`,
   ]);
 });
+
+Deno.test("stale --propagate: a Dependencies.csv whose lines end in CR alone (Excel's CSV for Macintosh) is followed (propagate-sweep F7)", async () => {
+  const { root, dir } = await buildRoot();
+  const [producer, consumer] = [dir("DEL-02-01"), dir("DEL-02-02")];
+  await Deno.writeTextFile(
+    join(consumer, "Dependencies.csv"),
+    `${HEADER}\r${row("D1", "DEL-02-02", "DEL-02-01")}\r`,
+  );
+  await run(consumer, "4_DOCUMENTS", 50, "../DEL-02-01_Pump/Datasheet.md");
+  await run(producer, "4_DOCUMENTS", 40, "Datasheet.md");
+  const { code, json } = await staleJson(root);
+  assertEquals([code, json.warnings], [1, []]);
+  assertEquals(json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-02"]);
+});
