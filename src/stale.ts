@@ -2019,8 +2019,10 @@ function readGraphs(
     };
     const foldersOf = new Map<string, string[]>();
     const edges: DependencyEdge[] = [];
-    // Its tool roots are named by the search of the targets beneath it, if any: not here.
-    const skippedToolRoot = () => {};
+    // Its tool roots are named by the search of the targets beneath it, if any: not here. Their
+    // deliverables (retired to `_Archive/`) stand for IDs no live folder has (below).
+    const toolRoots: string[] = [];
+    const skippedToolRoot = (folder: string) => toolRoots.push(folder);
     for (const folder of deliverableFolders(place, { unlistable, skippedToolRoot })) {
       if (placeOf(folder) !== place) continue; // a nested execution root's: its own graph
       const shown = shownPath(folder);
@@ -2032,6 +2034,19 @@ function readGraphs(
       warnings.push(...register.warnings);
       edges.push(...register.edges);
     }
+    // A producer retired and moved to `_Archive/` is the one folder of its ID there: followed as
+    // one retired in place is (its own last run still counts: propagate-sweep F8). Registers
+    // there are not read: an archived deliverable consumes nothing any more.
+    const archived = new Map<string, string[]>();
+    for (const toolRoot of toolRoots) {
+      for (const folder of deliverableFolders(toolRoot, SILENT_SEARCH)) {
+        try {
+          const id = deliverableId(folder).id;
+          if (!foldersOf.has(id)) archived.set(id, [...archived.get(id) ?? [], shownPath(folder)]);
+        } catch { /* no ID: nothing to stand for */ }
+      }
+    }
+    for (const [id, list] of archived) if (list.length === 1) foldersOf.set(id, list);
     const folderOf = new Map([...foldersOf].map(([id, list]) => [id, list[0]]));
     const consumersOf = new Map<string, DependencyEdge[]>();
     const producersOf = new Map<string, string[]>();

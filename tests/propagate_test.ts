@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseDependencies, readDependencies } from "../src/dependencies.ts";
 import { checkStaleness, type StaleDeliverable } from "../src/stale.ts";
 import { readRecords } from "../src/reader.ts";
-import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { ROOT, tempDir, writeTree } from "./fixtures.ts";
 
@@ -1179,4 +1179,23 @@ Deno.test("stale --propagate: a Dependencies.csv whose lines end in CR alone (Ex
   const { code, json } = await staleJson(root);
   assertEquals([code, json.warnings], [1, []]);
   assertEquals(json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-02"]);
+});
+
+Deno.test("stale --propagate: a producer retired and moved to _Archive/ counts as one retired in place: its last run, since its consumer read it, still makes the consumer STALE (propagate-sweep F8)", async () => {
+  const { root, dir } = await buildRoot();
+  const [producer, consumer] = [dir("DEL-02-01"), dir("DEL-02-02")];
+  await register(consumer, row("D1", "DEL-02-02", "DEL-02-01"));
+  await run(consumer, "4_DOCUMENTS", 50, "Datasheet.md");
+  await run(producer, "4_DOCUMENTS", 40, "Datasheet.md"); // ran since the consumer
+  await Deno.writeTextFile(join(producer, "_STATUS.md"), "**Current State:** RETIRED\n");
+  const inPlace = await staleJson(root);
+  await Deno.mkdir(join(root, "_Archive"));
+  await Deno.rename(producer, join(root, "_Archive", "DEL-02-01_Pump"));
+  const archived = await staleJson(root);
+  for (const { code, json } of [inPlace, archived]) {
+    assertEquals(code, 1, JSON.stringify(json.warnings));
+    assertEquals(json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-02"]);
+    assertMatch(reasons(entryOf(json, "DEL-02-02"))[0], /^DEL-02-01>DEL-02-02 ran since /);
+  }
+  assert(!archived.json.warnings.some((w: string) => w.includes("names no deliverable")));
 });
