@@ -2091,7 +2091,20 @@ function readGraphs(
       consumersOf.set(edge.producer, list);
       producersOf.set(edge.consumer, [...producersOf.get(edge.consumer) ?? [], edge.producer]);
     }
-    const has = (folder: string) => placeOf(folder) === place;
+    // A copy of a deliverable (archived in a tool root, or its record file kept in a subfolder
+    // of it) is not the node its ID names: its checks neither start staleness nor pass it on
+    // (propagate-sweep F1, F2).
+    const nodes = new Set([...folderOf.values()].map(realOf));
+    const has = (folder: string) => {
+      if (placeOf(folder) !== place) return false;
+      let id: string;
+      try {
+        id = deliverableId(folder).id;
+      } catch {
+        return true; // no ID: in no row
+      }
+      return !folderOf.has(id) || nodes.has(realOf(folder));
+    };
     graphs.push({ has, folderOf, consumersOf, producersOf, selfEdges });
   }
   return graphs;

@@ -1199,3 +1199,28 @@ Deno.test("stale --propagate: a producer retired and moved to _Archive/ counts a
   }
   assert(!archived.json.warnings.some((w: string) => w.includes("names no deliverable")));
 });
+
+Deno.test("stale --propagate: an archived copy of a deliverable named as the target answers for itself (RETIRED, nothing STALE through it), not for the live deliverable of its ID (propagate-sweep F1)", async () => {
+  const { root, dir } = await buildRoot();
+  const [upstream, live, consumer] = [dir("DEL-02-01"), dir("DEL-02-02"), dir("DEL-02-03")];
+  await register(live, row("D1", "DEL-02-02", "DEL-02-01"));
+  await register(consumer, row("D2", "DEL-02-03", "DEL-02-02"));
+  await run(upstream, "4_DOCUMENTS", 70, "Datasheet.md");
+  await run(live, "4_DOCUMENTS", 60, "../DEL-02-01_Pump/Datasheet.md");
+  await run(consumer, "4_DOCUMENTS", 50, "../DEL-02-02_Valve/Datasheet.md");
+  const copy = join(root, "_Archive", "DEL-02-02_Valve_2025");
+  await Deno.mkdir(join(root, "_Archive"));
+  await new Deno.Command("cp", { args: ["-r", live, copy] }).output();
+  await Deno.writeTextFile(join(upstream, "Datasheet.md"), "changed\n"); // the live chain is DIRTY
+  const archived = await staleJson(copy);
+  assertEquals(archived.code, 0, JSON.stringify(archived.json));
+  assertEquals([archived.json.stale, archived.json.upstream], [[], []]);
+  assertEquals(archived.json.checks.map((c: { verdict: string }) => c.verdict), ["RETIRED"]);
+  // The live one's answer: DIRTY, its consumer STALE through it.
+  const fromRoot = await staleJson(root);
+  assertEquals(fromRoot.json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-03"]);
+  assertIncludes(
+    reasons(entryOf(fromRoot.json, "DEL-02-03")).join(" "),
+    "DEL-02-02>DEL-02-03 dirty",
+  );
+});
