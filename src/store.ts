@@ -552,8 +552,11 @@ function appendOnce(
   try {
     written = writeLine(path, state, line, lock, fsync);
   } catch (e) {
-    // In the file, unconfirmed: the caller names it by its RunID (seeds-trace F2).
+    // In the file, unconfirmed: the caller names it by its RunID (seeds-trace F2), and the journal
+    // notes it where it went, so that a git command that replaced the file under the write (what
+    // the check most often saw) is undone as for any append.
     if (!(e instanceof WriteError && e.landed)) throw e;
+    journalAppended(path, state.size + linePrefix(state).length, line, context);
     throw new WriteError(e.message, { cause: e.cause, landed: true, record });
   }
   const unjournalled = journalAppended(path, written.lineOffset, line, context);
@@ -573,6 +576,16 @@ function appendOnce(
 }
 
 /**
+ * What an append writes before its line (ASCII): what the file lacks (the
+ * header, a torn tail's `\n`, our header after another version's line).
+ */
+function linePrefix(state: FileState): string {
+  const tornTail = state.headerMissing === "" && !state.endsWithNewline;
+  const ownHeader = state.afterOtherVersion ? `${HEADER}\n` : "";
+  return state.headerMissing + (tornTail ? "\n" : "") + ownHeader;
+}
+
+/**
  * Appends one record line to the file `state` describes, after what it
  * lacks before a line (the header, a torn tail's `\n`, our header after
  * another version's line), and reads it back. `offset` and `bytes`: where
@@ -586,8 +599,7 @@ function writeLine(
   fsync: boolean,
 ): { offset: number; bytes: number; lineOffset: number; tornTail: boolean } {
   const tornTail = state.headerMissing === "" && !state.endsWithNewline;
-  const ownHeader = state.afterOtherVersion ? `${HEADER}\n` : "";
-  const before = state.headerMissing + (tornTail ? "\n" : "") + ownHeader; // ASCII
+  const before = linePrefix(state);
   const bytes = encoder.encode(`${before}${line}\n`);
   // The last moment to find the lock taken over; after this, our bytes may land.
   if (!lock.stillHeld()) {

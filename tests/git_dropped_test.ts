@@ -700,3 +700,26 @@ Deno.test("git dropped: where git cannot be asked (not on PATH, or refusing the 
   const merged = await agentsOf(file);
   assertEquals(merged.filter((agent) => agent === "CARRIED").length, 1, merged.join(" "));
 });
+
+Deno.test("git dropped: a record written but not confirmed (its fsync failed: the check after the write most often fails because git replaced the file under it) is noted in the journal too, and put back once git drops it (the soak after seeds-trace F2)", async () => {
+  const { local, file } = await cloneBehind();
+  const out = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", file],
+      ...["-e", "trace=fsync,fdatasync", "-e", "inject=fsync,fdatasync:error=EIO:when=1"],
+      ...RUNREC,
+      ...["emit", join(local, DEL), "--agent", "UNCONFIRMED", "--status", "SUCCESS"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, stderr);
+  assertIncludes(stderr, "written but not confirmed");
+  assertEquals(await agentsOf(file), ["FIRST", "UNCONFIRMED"]);
+  await git(local, "checkout", "--", join(DEL, RECORD_FILE)); // git drops it
+  assertEquals(await agentsOf(file), ["FIRST"]);
+  const flushed = await flush(local);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals(await agentsOf(file), ["FIRST", "UNCONFIRMED"]);
+});
