@@ -119,8 +119,14 @@ interface PlainReading {
   manifest: string | undefined;
 }
 
+/** The longest line the fast path reads: far longer than any usual record (a few KiB). */
+const PLAIN_LINE_LIMIT = 1 << 20;
+
 /** {@linkcode plainRecord}, with the manifest whose SHA-256 its InputContextSHA must be. */
 function plainReading(line: string): PlainReading | undefined {
+  // The expression backtracks over a cell's characters: a line of megabytes (tens of thousands
+  // of inputs) overflows its stack. Such a line is read the full way (scale-sweep F3).
+  if (line.length > PLAIN_LINE_LIMIT) return undefined;
   const m = PLAIN_LINE.exec(line);
   if (m === null || !line.isWellFormed()) return undefined;
   if (

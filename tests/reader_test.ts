@@ -12,7 +12,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type LineProblem, type ReadEvent, readRecords } from "../src/reader.ts";
 import { HEADER } from "../src/schema.ts";
-import { sampleDraft, tempDir } from "./fixtures.ts";
+import { sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
+import { encodeRecord } from "../src/codec.ts";
+import { inputContextSha } from "../src/manifest.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { InputError } from "../src/errors.ts";
 
@@ -302,4 +304,24 @@ Deno.test("reader: a record cut at any byte, a write cut short, is torn (a warni
     verdicts.set(verdict, [...verdicts.get(verdict) ?? [], cut]);
   }
   assert.deepEqual([...verdicts.keys()], ["warning torn"], JSON.stringify([...verdicts]));
+});
+
+Deno.test("reader: a record line of 9 MB (80,000 inputs) is read, as SCHEMA.md 6.5 allows, not a stack overflow in every reader (scale-sweep F3)", async () => {
+  const root = await tempDir();
+  const file = join(root, RECORD_FILE);
+  const inputs = Array.from({ length: 80_000 }, (_, i) => `data/d${i % 80}/f${i}.txt`).sort();
+  const hashes = Object.fromEntries(inputs.map((p) => [p, "a".repeat(64)]));
+  const record = sampleRecord({
+    InputFiles: inputs,
+    InputHashes: hashes,
+    InputContextSHA: inputContextSha(hashes),
+  });
+  const line = encodeRecord({ ...record, RecordChecksum: "" });
+  assert.ok(line.length > 8_000_000, `${line.length}`);
+  await Deno.writeTextFile(file, `${HEADER}\n${line}\n`);
+  const got = await events(file);
+  assert.deepEqual(problems(got), []);
+  const read = got.filter((e) => e.kind === "record");
+  assert.equal(read.length, 1);
+  assert.equal((read[0] as { record: { InputFiles: string[] } }).record.InputFiles.length, 80_000);
 });
