@@ -20,6 +20,7 @@
 import { basename, dirname, join } from "./path.ts";
 import { autostashes, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
 import { checksumMatches } from "./codec.ts";
+import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { failureReason } from "./errors.ts";
 
@@ -342,8 +343,12 @@ export function heldByGit(dir: string, lines: readonly string[]): Set<string> | 
   }
 }
 
-/** How far before a line its previous line is looked for: far longer than a record. */
-const PREVIOUS_BYTES = 1 << 20;
+/**
+ * How far before a line its previous line (and from the file's start its first) is looked
+ * for: twice the longest record, so that one of 10,000 inputs (over 1 MiB) is found too
+ * (scale-sweep F1). A usual record (~1 KiB) is found in the first 4 KiB read.
+ */
+const PREVIOUS_BYTES = 2 * LINE_LIMIT_BYTES;
 
 /**
  * The last whole record (its checksum matching: a torn line is passed over)
@@ -366,16 +371,18 @@ function lineBefore(recordFile: string, offset: number): string {
 
 /**
  * The file's first whole record, unless it is `line` (`""` then, or when
- * none is found in the file's first 64 KiB): git's version of the file holds
+ * none is found in the file's first {@linkcode PREVIOUS_BYTES}): git's version of the file holds
  * it when it was committed, as it holds the record before the line.
  */
 function firstRecord(recordFile: string, line: string): string {
   // Read a little at a time, as `lineBefore` does: every append asks, and a record is ~1 KiB.
-  for (let size = 4096; size <= 1 << 16; size *= 4) {
-    const lines = new TextDecoder().decode(read(recordFile, 0, size)).split("\n").slice(1, -1)
+  for (let size = 4096; size < 4 * PREVIOUS_BYTES; size *= 4) {
+    const bytes = read(recordFile, 0, size);
+    const lines = new TextDecoder().decode(bytes).split("\n").slice(1, -1)
       .map((text) => text.replace(/\r+$/, ""));
     const first = lines.find((text) => !text.startsWith("SchemaVersion,") && checksumMatches(text));
     if (first !== undefined) return first === line ? "" : first;
+    if (bytes.length < size) break; // the whole file was read
   }
   return "";
 }

@@ -82,16 +82,25 @@ async function flush(repo: string) {
 }
 
 /**
- * An upstream repository with one run, a clone of it, and one more upstream
- * run the clone has not pulled yet.
+ * An upstream repository with one run (its Notes `firstNotes`, when given),
+ * a clone of it, and one more upstream run the clone has not pulled yet.
  */
-async function cloneBehind(): Promise<{ local: string; file: string }> {
+async function cloneBehind(firstNotes?: string): Promise<{ local: string; file: string }> {
   const dir = await Deno.realPath(await tempDir({ prefix: "runrec-dropped-" }));
   const up = join(dir, "up");
   await Deno.mkdir(join(up, DEL), { recursive: true });
   await git(up, "init", "-q");
   await Deno.writeTextFile(join(up, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
-  await emit(up, "FIRST");
+  if (firstNotes === undefined) await emit(up, "FIRST");
+  else {
+    // Longer than an argument may be: written by the store, as emit writes it.
+    const draft = sampleDraft({
+      DeliverableID: "DEL-01-02",
+      AgentName: "FIRST",
+      Notes: firstNotes,
+    });
+    await appendRecord(join(up, DEL, RECORD_FILE), draft, { fsync: false });
+  }
   await git(up, "add", "-A");
   await git(up, "commit", "-qm", "first run");
   const local = join(dir, "local");
@@ -722,4 +731,13 @@ Deno.test("git dropped: a record written but not confirmed (its fsync failed: th
   const flushed = await flush(local);
   assertEquals(flushed.code, 0, flushed.stderr);
   assertEquals(await agentsOf(file), ["FIRST", "UNCONFIRMED"]);
+});
+
+Deno.test("git dropped: a line dropped after a record over 1 MiB (10,000 inputs' worth) is put back: the record before it is looked for as far back as a record may be long (scale-sweep F1)", async () => {
+  const { local, file } = await cloneBehind("x".repeat(1_200_000));
+  await emitDuringPull(local, "OURS");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM"]);
+  const flushed = await flush(local);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
 });
