@@ -1131,8 +1131,13 @@ export async function finishClaimed(
     const built = await draftOfRun(delDir, run, start, report);
     // A reaped run is no one's choice of folder or names: nothing to take back (review-x F7).
     if (report.error === REAPED_ERROR) delete built.mayBeMistaken;
+    // A reaped run records no outputs: which runs were active beside it says nothing of them, and
+    // asking for each of many reaped runs read every pending file again (scale-sweep F4).
+    const concurrent = report.error === REAPED_ERROR
+      ? undefined
+      : await concurrentRunsNote(delDir, run, Date.now());
     const evidence = [
-      await concurrentRunsNote(delDir, run, Date.now()) ?? [],
+      concurrent ?? [],
       ...await startEvidenceNotes(delDir, run, built.draft),
     ].flat();
     if (evidence.length > 0) {

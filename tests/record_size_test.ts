@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
-import { pendingFiles, recordsOf } from "./support/runs.ts";
+import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
 import { LINE_LIMIT_BYTES } from "../src/schema.ts";
 
 /** Writes `count` small files `f1`...`fN` into `dir` (made), fast: no fsync. */
@@ -145,4 +145,31 @@ Deno.test("record size: reap records every other pending run past one it cannot 
   assertEquals(await recordsOf(big), []);
   assertEquals([pendingFiles(big), pendingFiles(del)], [[], []]);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("record size: reap of many pending runs opens each run's file a few times, not once for every run reaped (it was n²/2: 45,450 opens for 300), and names no concurrent runs (scale-sweep F4)", async () => {
+  const { root, del } = await makeProject();
+  const count = 60;
+  for (let i = 0; i < count; i++) {
+    const started = await runCli(["start", del, "--agent", `AG_${i % 7}`]);
+    assertEquals(started.code, 0, started.stderr);
+  }
+  const trace = join(root, "opens.txt");
+  const out = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-e", "trace=openat", "-o", trace],
+      ...RUNREC,
+      ...["reap", del, "--older-than", "0s"],
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  const opens = (await Deno.readTextFile(trace)).split("\n")
+    .filter((l) => /\/\.runrec\/pending\/[^"/]+\.json"/.test(l)).length;
+  assert(opens <= 4 * count, `${opens} opens of pending files for ${count} runs`);
+  const records = await recordsOf(del);
+  assertEquals(records.length, count);
+  assert(records.every((r) => !r.Notes.includes("active in this folder at the same time")));
+  assertEquals(pendingFiles(del), []);
 });
