@@ -789,3 +789,21 @@ Deno.test("annotate: a RunID not among the readable records of a file with lines
     /is not among its readable records, and \d+ line\(s\) cannot be read/,
   );
 });
+
+Deno.test("show of a run whose annotation's line cannot be read warns that an annotation may be among the lines it skipped, as log and stale say (annotate-sweep F4)", async () => {
+  const { del } = await makeProject();
+  const emitted = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  const runId = emitted.stdout.trim();
+  const annotated = await runCli(["annotate", del, runId, "--invalidates", "--note", "wrong"]);
+  assert.equal(annotated.code, 0, annotated.stderr);
+  const file = join(del, RECORD_FILE);
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines[2] = lines[2].replace("note=wrong", "note=wrung"); // the annotation spoilt
+  await Deno.writeTextFile(file, lines.join("\n"));
+  const shown = await runCli(["show", del, runId]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(
+    shown.stderr,
+    /runrec show: warning: .*RunRecords\.csv: 1 line \(3\) cannot be read \(see runrec validate\): an annotation of this run may be among them/,
+  );
+});

@@ -271,6 +271,16 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     for (const line of ambiguousAnnotations(annotatingByFile.get(path) ?? [])) {
       if (line.startsWith(`RunID ${runId} `)) io.err(`runrec show: warning: ${path}: ${line}\n`);
     }
+    // A line no reader takes may be an annotation of this run: its list may lack it, as stale
+    // and log say (annotate-sweep F4).
+    const unreadLines = damaged.filter((d) => d.path === path).map((d) => d.line);
+    if (unreadLines.length > 0) {
+      io.err(
+        `runrec show: warning: ${path}: ${plural(unreadLines.length, "line")} ` +
+          `(${unreadLines.slice(0, 5).join(", ")}${unreadLines.length > 5 ? ", …" : ""}) cannot ` +
+          "be read (see runrec validate): an annotation of this run may be among them\n",
+      );
+    }
   }
   if (format === "json") {
     const objects = found.map((f) =>
