@@ -578,18 +578,18 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
   }
   // A key-less annotation (written before annotations named their record) of a RunID that
   // names several records: it marks each of them, and withdraws none (no false CLEAN).
-  const keyless = new Map<string, string[]>();
-  const unresolved = (id: string, a: Annotation) => {
+  const keyless = new Map<string, Statement[]>();
+  const unresolved = (id: string, a: Annotation, statement: Statement) => {
     if ((collided.get(id)?.size ?? 0) < 2 || a.target !== undefined) return false;
-    keyless.set(id, [...new Set([...(keyless.get(id) ?? []), a.annotationId])]);
+    keyless.set(id, [...(keyless.get(id) ?? []), statement]);
     return true;
   };
   // Withdrawals: the annotation records that invalidate each annotation record.
   const withdrawals = new Map<Statement, Statement[]>();
   for (const statement of statements) {
     const { subject, annotation, older } = statement;
-    if (older) unresolved(older.runId, older.annotation);
-    if (unresolved(subject, annotation) || annotation.kind !== "invalidated") continue;
+    if (older) unresolved(older.runId, older.annotation, statement);
+    if (unresolved(subject, annotation, statement) || annotation.kind !== "invalidated") continue;
     for (const withdrawn of annotationRecords.get(subject) ?? []) {
       if (!isAbout(annotation.target, withdrawn.source!.RecordChecksum)) continue;
       withdrawals.set(withdrawn, [...(withdrawals.get(withdrawn) ?? []), statement]);
@@ -611,7 +611,13 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     add(annotations, statement.subject, statement.annotation);
     if (statement.older) add(annotations, statement.older.runId, statement.older.annotation);
   }
-  const ambiguous = [...keyless].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([id, by]) =>
+  // Said of those still in force: one withdrawn marks nothing (annotate-sweep F3).
+  const inForce = [...keyless].map(([id, by]) =>
+    [id, [
+      ...new Set(by.filter(applies).map((st) => st.source?.RunID ?? st.annotation.annotationId)),
+    ]] as const
+  ).filter(([, by]) => by.length > 0);
+  const ambiguous = inForce.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([id, by]) =>
     `RunID ${id} names ${collided.get(id)!.size} records here (a collision: see runrec ` +
     `verify), and annotation ${by.join(", ")} names it by RunID alone (written before ` +
     "annotations named their record): read as marking each of them and withdrawing none"

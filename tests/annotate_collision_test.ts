@@ -363,7 +363,7 @@ Deno.test("ambiguousAnnotations: a supersede cycle through a RunID two clones sh
   assert.deepEqual(ambiguousAnnotations(chain), []);
 });
 
-Deno.test("annotationsIn: an annotation naming a RunID alone (written before records were named) marks every record of a shared RunID and withdraws none, and says so", () => {
+Deno.test("annotationsIn: an annotation naming a RunID alone (written before records were named) marks every record of a shared RunID and withdraws none, and says so while it is in force (annotate-sweep F3)", () => {
   const r = "RUN-DEL-01-02-20261201-1000-001";
   const ann = "RUN-DEL-01-02-20261201-2341-001";
   const w = "RUN-DEL-01-02-20261201-2341-002";
@@ -400,6 +400,18 @@ Deno.test("annotationsIn: an annotation naming a RunID alone (written before rec
   ];
   assert.equal(isUsableBaseline(unique[0], annotationsIn(unique)), true);
   assert.deepEqual(ambiguousAnnotations(unique), []);
+  // A key-less annotation of a shared RunID, withdrawn (by its own RunID, which names one
+  // record): it marks nothing, and is no longer said to mark each (annotate-sweep F3).
+  const withdrawnOld = [
+    record(r, "aa"),
+    record(r, "ab"),
+    record(ann, "bb", `annotates=${r}; invalidates; note=A`, ANNOTATOR),
+    record(w, "dd", `annotates=${ann}; invalidates; note=withdraw it`, ANNOTATOR),
+  ];
+  const weighed = annotationsIn(withdrawnOld);
+  assert.equal(isUsableBaseline(withdrawnOld[0], weighed), true);
+  assert.equal(isUsableBaseline(withdrawnOld[1], weighed), true);
+  assert.deepEqual(ambiguousAnnotations(withdrawnOld), []);
 });
 
 Deno.test("annotationsIn: an annotation naming its record marks that record only; its note is read without the name, and a note that looks like one is not one", () => {
