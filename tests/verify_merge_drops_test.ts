@@ -27,20 +27,28 @@ async function append(file: string, agent: string, timestamp: string) {
 }
 
 /**
- * A repository (with `merge=union` when `union`) holding one committed run
- * (`base`); branch B appends a run, main another and a commit that touches
- * no record file. Returns B's commit and the RunID of B's run (line 3 there).
+ * A repository on branch main (with `merge=union` when `union`) holding one
+ * committed run, BASE's: the repository, its record file and that commit.
  */
-async function diverged(union: boolean) {
+async function committedBase(union: boolean) {
   const repo = await Deno.realPath(await tempDir({ prefix: "runrec-merge-drops-" }));
-  await git(repo, "init", "-q");
+  await git(repo, "init", "-q", "-b", "main");
   const attributes = union ? `${RECORD_FILE} merge=union eol=lf\n` : `${RECORD_FILE} eol=lf\n`;
   await Deno.writeTextFile(join(repo, ".gitattributes"), attributes);
   const file = join(repo, DEL, RECORD_FILE);
   await append(file, "BASE", "2026-04-01T00:00:00Z");
   await git(repo, "add", "-A");
   await git(repo, "commit", "-qm", "base");
-  const base = await git(repo, "rev-parse", "HEAD");
+  return { repo, file, base: await git(repo, "rev-parse", "HEAD") };
+}
+
+/**
+ * A repository (with `merge=union` when `union`) holding one committed run
+ * (`base`); branch B appends a run, main another and a commit that touches
+ * no record file. Returns B's commit and the RunID of B's run (line 3 there).
+ */
+async function diverged(union: boolean) {
+  const { repo, file, base } = await committedBase(union);
   await git(repo, "checkout", "-qb", "B");
   await append(file, "ON_B", "2026-04-02T00:00:00Z");
   await git(repo, "commit", "-qam", "B run");
@@ -228,14 +236,10 @@ Deno.test("verify --since at a merge: the checkout its remedy gives, run from a 
 });
 
 Deno.test("verify --since: a deliverable retired with git mv into _Archive/ while a branch recorded on it, then that branch merged (git follows the rename): both records are kept, and it holds; a merge that drops the branch's record still fails (ci-trial F1)", async () => {
-  const repo = await Deno.realPath(await tempDir({ prefix: "runrec-merge-retired-" }));
-  await git(repo, "init", "-q", "-b", "main");
-  await Deno.writeTextFile(join(repo, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  const { repo, file } = await committedBase(true);
   await Deno.writeTextFile(join(repo, "INIT.md"), "# root\n");
-  const file = join(repo, DEL, RECORD_FILE);
-  await append(file, "BASE", "2026-04-01T00:00:00Z");
   await git(repo, "add", "-A");
-  await git(repo, "commit", "-qm", "base");
+  await git(repo, "commit", "-qm", "an execution root");
   await git(repo, "checkout", "-qb", "feature");
   await append(file, "ON_FEATURE", "2026-04-02T00:00:00Z");
   await git(repo, "commit", "-qam", "feature run");
@@ -259,13 +263,7 @@ Deno.test("verify --since: a deliverable retired with git mv into _Archive/ whil
 });
 
 Deno.test("verify --since: a record file a merged branch deleted fails at the merge naming the branch's commit that deleted it, as a branch's edit is named (ci-trial F3)", async () => {
-  const repo = await Deno.realPath(await tempDir({ prefix: "runrec-merge-deleted-" }));
-  await git(repo, "init", "-q", "-b", "main");
-  const file = join(repo, DEL, RECORD_FILE);
-  await append(file, "BASE", "2026-04-01T00:00:00Z");
-  await git(repo, "add", "-A");
-  await git(repo, "commit", "-qm", "base");
-  const base = await git(repo, "rev-parse", "HEAD");
+  const { repo, base } = await committedBase(false);
   await git(repo, "checkout", "-qb", "pr");
   await git(repo, "rm", "-q", join(DEL, RECORD_FILE));
   await git(repo, "commit", "-qm", "pr: drop records");
