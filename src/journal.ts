@@ -22,6 +22,7 @@ import { autostashes, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
 import { checksumMatches } from "./codec.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
+import { kindOf } from "./walk.ts";
 import { failureReason } from "./errors.ts";
 
 /** How long a line is kept and checked for after its append. */
@@ -116,6 +117,8 @@ export function journalAppended(
   context: LineContext,
 ): string | undefined {
   const path = journalPath(recordFile);
+  // Its folder moved or removed under the write: the journal would make the folder again.
+  if (kindOf(dirname(recordFile)) !== "folder") return "its deliverable folder is gone";
   try {
     const entry: Entry = {
       at: Date.now(),
