@@ -164,6 +164,7 @@ Deno.test("verify --since: a record file a merged branch created and deleted, or
   await git(second.repo, "checkout", "-qb", "side");
   await git(second.repo, "rm", "-q", FILE);
   await git(second.repo, "commit", "-qm", "delete on the branch");
+  const deleting = short(await git(second.repo, "rev-parse", "HEAD"));
   await git(second.repo, "checkout", "-q", "main");
   await record(second.repo, OTHER, "MAIN", 4);
   await git(second.repo, "add", "-A");
@@ -174,8 +175,10 @@ Deno.test("verify --since: a record file a merged branch created and deleted, or
   assertEquals(deleted.code, 1, deleted.out);
   assertIncludes(
     deleted.out,
-    `${FILE}: K-APPEND-1 broken in commit ${short(merged)} "Merge branch 'side'": deletes the ` +
-      `file, which held 3 records at ${
+    // The branch's commit that deleted it is named (ci-trial F3).
+    `${FILE}: K-APPEND-1 broken in commit ${short(merged)} "Merge branch 'side'": merges ` +
+      `${deleting}, whose branch deleted the file: in commit ${deleting} "delete on the branch": ` +
+      `deletes the file, which held 3 records at ${
         short(runs)
       }; if a revert or \`git rm\` took it, restore it in that commit (${
         restoreCommands(short(runs), FILE)
