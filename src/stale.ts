@@ -2061,10 +2061,10 @@ function readGraphs(
         selfEdges.add(edge.consumer);
         continue;
       }
-      // With an execution root read whole, a deliverable no folder has is a row to fix.
-      const missing = roots.has(place)
-        ? [edge.consumer, edge.producer].find((id) => !folderOf.has(id))
-        : undefined;
+      // With an execution root read whole, a deliverable no folder has is a row to fix; beneath a
+      // target with no root above it, one the target does not hold is not followed, as its
+      // warning says (propagate-sweep F6).
+      const missing = [edge.consumer, edge.producer].find((id) => !folderOf.has(id));
       if (missing !== undefined) {
         const target = edge.direction === "UPSTREAM" ? edge.producer : edge.consumer;
         warnings.push(

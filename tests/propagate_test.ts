@@ -1224,3 +1224,23 @@ Deno.test("stale --propagate: an archived copy of a deliverable named as the tar
     "DEL-02-02>DEL-02-03 dirty",
   );
 });
+
+Deno.test("stale --propagate: beneath a target with no execution root above it, a row naming a deliverable the target does not hold is warned of and not followed, as the warning says (propagate-sweep F6)", async () => {
+  const bare = join(await tempDir({ prefix: "runrec-propagate-" }), "bare");
+  const del = join(bare, WORKING, "DEL-02-01_Pump");
+  await writeTree(bare, {
+    [`${WORKING}/DEL-02-01_Pump/_CONTEXT.md`]: "**DeliverableID:** DEL-02-01\n",
+    [`${WORKING}/DEL-02-01_Pump/Spec.md`]: "s1\n",
+  });
+  // DEL-02-01 is consumed by DEL-02-09, which is nowhere.
+  await register(del, row("D9", "DEL-02-09", "DEL-02-01"));
+  await run(del, "4_DOCUMENTS", 40, "Spec.md");
+  await Deno.writeTextFile(join(del, "Spec.md"), "s2\n"); // DIRTY
+  const { code, json } = await staleJson(bare);
+  assertEquals(code, 1);
+  assertEquals(json.stale, []);
+  assert(
+    json.warnings.some((w: string) => w.includes("DEL-02-09 names no deliverable under")),
+    JSON.stringify(json.warnings),
+  );
+});
