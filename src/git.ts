@@ -667,7 +667,8 @@ export interface TreeChange {
  * The files that differ between commit `older` and commit `newer` (or the
  * working tree, when `newer` is `undefined`; the index, when it is
  * `"index"`: what git has been told of), with git's rename detection (`-M`,
- * a rename that keeps at least half of the content).
+ * a rename that keeps at least half of the content); of the paths `pathspec`
+ * names, when given.
  *
  * @example
  * ```ts
@@ -681,10 +682,20 @@ export async function treeChanges(
   older: string,
   newer: string | undefined,
   cwd: string,
+  pathspec?: string,
 ): Promise<TreeChange[]> {
   const trees = newer === "index" ? ["--cached", older] : [older, ...newer ? [newer] : []];
   const { code, stdout, stderr } = await runGit(
-    ["diff", "-z", "--name-status", "-M", "--no-ext-diff", ...trees, "--"],
+    [
+      "diff",
+      "-z",
+      "--name-status",
+      "-M",
+      "--no-ext-diff",
+      ...trees,
+      "--",
+      ...pathspec ? [pathspec] : [],
+    ],
     cwd,
   );
   if (code !== 0) throw new Error(`git diff failed: ${stderr.split("\n")[0]}`);

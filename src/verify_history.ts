@@ -2235,12 +2235,10 @@ async function renamedOnFirst(
   const base = await runGit(["merge-base", first, other], walk.top);
   if (base.code !== 0) return new Map();
   const since = new TextDecoder().decode(base.stdout).trim();
+  // The record files alone: a rename of one is a rename between two record files' paths.
   try {
-    const changes = await treeChanges(since, first, walk.top);
-    return new Map(
-      changes.filter((c) => c.status === "R" && basename(c.path) === RECORD_FILE)
-        .map((c) => [c.from!, c.path]),
-    );
+    const changes = await treeChanges(since, first, walk.top, RECORD_PATHSPEC);
+    return new Map(changes.filter((c) => c.status === "R").map((c) => [c.from!, c.path]));
   } catch {
     return new Map();
   }
