@@ -38,6 +38,12 @@ const PRUNE_AFTER_MS = KEPT_MS + 60 * 60 * 1000;
 const PRUNE_BYTES = 1 << 20;
 
 /**
+ * The newest lines a cut keeps whatever their size: two records of over
+ * 1 MiB appended during one pull are both kept (scale-sweep F2).
+ */
+const PRUNE_KEEPS = 16;
+
+/**
  * One appended line: when, on which `HEAD` and with which last stash
  * (ms, see `checkoutOf`), into which file (its identity: {@linkcode identityOf}),
  * at which offset, after which whole record (`""`: the file's first record).
@@ -239,7 +245,10 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   }
   const lines = entries.map((entry) => `\n${JSON.stringify(entry)}`);
   const bytesOf = (line: string) => new TextEncoder().encode(line).length;
-  for (let bytes = bytesOf(lines.join("")); bytes > PRUNE_BYTES / 2;) {
+  for (
+    let bytes = bytesOf(lines.join(""));
+    bytes > PRUNE_BYTES / 2 && lines.length > PRUNE_KEEPS;
+  ) {
     bytes -= bytesOf(lines.shift()!);
   }
   try {

@@ -710,6 +710,24 @@ Deno.test("git dropped: where git cannot be asked (not on PATH, or refusing the 
   assertEquals(merged.filter((agent) => agent === "CARRIED").length, 1, merged.join(" "));
 });
 
+Deno.test("git dropped: two records over 1 MiB appended during one git command are both put back: the journal's cut keeps its newest lines whatever their size (scale-sweep F2)", async () => {
+  const { local, file } = await cloneBehind();
+  for (const agent of ["BIG1", "BIG2"]) {
+    const draft = sampleDraft({
+      DeliverableID: "DEL-01-02",
+      AgentName: agent,
+      Notes: "x".repeat(1_200_000),
+    });
+    await appendRecord(file, draft, { fsync: false });
+  }
+  assertEquals(await agentsOf(file), ["FIRST", "BIG1", "BIG2"]);
+  await git(local, "checkout", "--", join(DEL, RECORD_FILE)); // git drops both
+  assertEquals(await agentsOf(file), ["FIRST"]);
+  const flushed = await flush(local);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals(await agentsOf(file), ["FIRST", "BIG1", "BIG2"]);
+});
+
 Deno.test("git dropped: a record written but not confirmed (its fsync failed: the check after the write most often fails because git replaced the file under it) is noted in the journal too, and put back once git drops it (the soak after seeds-trace F2)", async () => {
   const { local, file } = await cloneBehind();
   const out = await new Deno.Command("strace", {
