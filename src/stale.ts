@@ -41,6 +41,7 @@ import { inputFoldersIn } from "./input_folders.ts";
 import { meantPath } from "./meant_path.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
+import { elementaryCycles } from "./cycles.ts";
 import { agentNotFound, findProfile, looksMisspelt } from "./profiles.ts";
 import {
   AGENT_NAME_PATTERN,
@@ -312,6 +313,9 @@ const WORKERS_FROM = 16;
  * copies and moves to its old generation (docs/BENCHMARKS.md, stops 21, 25).
  */
 const FOLDERS_AT_ONCE = 16;
+
+/** How many dependency cycles `--propagate` lists: a dense register has millions. */
+const CYCLES_LISTED = 1000;
 
 /** `fn` of each item, at most `limit` running at once; results in the items' order. */
 async function mapConcurrently<T, R>(
@@ -1873,6 +1877,7 @@ export async function checkStaleness(
     report.stale.push(...throughTargets(found.stale));
     report.retired.push(...throughTargets(found.retired));
     report.cycles.push(...found.cycles);
+    report.warnings.push(...found.warnings);
   }
   const byId = (a: StaleDeliverable, b: StaleDeliverable) =>
     a.deliverableId < b.deliverableId ? -1 : a.deliverableId > b.deliverableId ? 1 : 0;
@@ -2216,16 +2221,18 @@ function mayHaveRead(
 /**
  * In one root's graph, from its `checks`: the consumers of DIRTY deliverables
  * and those whose producer ran well since they last did, STALE, each
- * transitively and with every reason; RETIRED ones apart; the cycles met.
+ * transitively and with every reason; RETIRED ones apart; the cycles met
+ * (warned of when there are more than are listed).
  */
 async function propagate(
   graph: DependencyGraph,
   checks: readonly StaleCheck[],
-): Promise<Pick<StaleReport, "stale" | "retired" | "cycles">> {
-  const report: Pick<StaleReport, "stale" | "retired" | "cycles"> = {
+): Promise<Pick<StaleReport, "stale" | "retired" | "cycles" | "warnings">> {
+  const report: Pick<StaleReport, "stale" | "retired" | "cycles" | "warnings"> = {
     stale: [],
     retired: [],
     cycles: [],
+    warnings: [],
   };
   const { folderOf, consumersOf } = graph;
   // A deliverable's check counts when it is of the folder the graph knows by its ID: not a copy
@@ -2464,14 +2471,18 @@ async function propagate(
     };
     (await isRetired(id) ? report.retired : report.stale).push(entry);
   }
-  report.cycles = [
-    ...sortUtf8([...graph.selfEdges]).map((id) => [id, id]),
-    // From every deliverable checked: a cycle of the register is said before it marks anything.
-    ...findCycles(
-      sortUtf8([...new Set([...checked, ...origins.map((o) => o.start)])]),
-      consumersOf,
-    ),
-  ];
+  // From every deliverable checked: a cycle of the register is said before it marks anything.
+  const { cycles, more } = elementaryCycles(
+    [...new Set([...checked, ...origins.map((o) => o.start)])],
+    (id) => (consumersOf.get(id) ?? []).map((edge) => edge.consumer),
+    CYCLES_LISTED,
+  );
+  report.cycles = [...sortUtf8([...graph.selfEdges]).map((id) => [id, id]), ...cycles];
+  if (more) {
+    report.warnings.push(
+      `more than ${CYCLES_LISTED} dependency cycles: the first ${CYCLES_LISTED} are listed`,
+    );
+  }
   return report;
 }
 
@@ -2492,34 +2503,4 @@ function realOf(path: string): string {
 function isWithin(path: string, root: string): boolean {
   const rel = relative(root, path);
   return rel === "" || (!rel.startsWith("..") && !rel.startsWith("/"));
-}
-
-/**
- * The cycles reachable from `starts` along consumer edges: depth first, a
- * cycle for each edge back to a deliverable still on the path, each cycle
- * once (rotated to start at its smallest ID), the first ID repeated last.
- */
-function findCycles(starts: string[], consumersOf: Map<string, DependencyEdge[]>): string[][] {
-  const state = new Map<string, "open" | "done">();
-  const path: string[] = [];
-  const found = new Map<string, string[]>();
-  const visit = (id: string) => {
-    state.set(id, "open");
-    path.push(id);
-    for (const { consumer } of consumersOf.get(id) ?? []) {
-      const seen = state.get(consumer);
-      if (seen === "open") {
-        const cycle = path.slice(path.indexOf(consumer));
-        const smallest = cycle.indexOf(sortUtf8([...cycle])[0]);
-        const rotated = [...cycle.slice(smallest), ...cycle.slice(0, smallest)];
-        found.set(rotated.join(" "), [...rotated, rotated[0]]);
-      } else if (seen === undefined) {
-        visit(consumer);
-      }
-    }
-    path.pop();
-    state.set(id, "done");
-  };
-  for (const id of starts) if (!state.has(id)) visit(id);
-  return sortUtf8([...found.keys()]).map((key) => found.get(key)!);
 }

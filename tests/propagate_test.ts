@@ -1244,3 +1244,31 @@ Deno.test("stale --propagate: beneath a target with no execution root above it, 
     JSON.stringify(json.warnings),
   );
 });
+
+Deno.test("stale --propagate: every dependency cycle is listed, a cycle through a deliverable another cycle went through too (propagate-sweep F4)", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-01"), row("D1", "DEL-02-01", "DEL-02-03"));
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(
+    dir("DEL-02-03"),
+    row("D3", "DEL-02-03", "DEL-02-02"),
+    row("D4", "DEL-02-03", "DEL-02-01"),
+  );
+  const { json, stderr } = await staleJson(root);
+  assertEquals(json.cycles, [
+    ["DEL-02-01", "DEL-02-02", "DEL-02-03", "DEL-02-01"],
+    ["DEL-02-01", "DEL-02-03", "DEL-02-01"],
+  ], stderr);
+  assertEquals(json.summary.cycles, 2);
+});
+
+Deno.test("stale --propagate: past 1,000 dependency cycles the first 1,000 are listed and a warning says there are more (propagate-sweep F4)", async () => {
+  const { root, dir } = await buildRoot();
+  const ids = Object.keys(FOLDERS);
+  for (const id of ids) {
+    await register(dir(id), ...ids.filter((o) => o !== id).map((o) => row(`D-${o}`, id, o)));
+  }
+  const { json, stderr } = await staleJson(root);
+  assertEquals(json.cycles.length, 1000, stderr);
+  assertIncludes(json.warnings.join("\n"), "more than 1000 dependency cycles");
+});
