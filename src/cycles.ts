@@ -7,7 +7,7 @@
  * @module
  */
 
-import { sortUtf8 } from "./manifest.ts";
+import { compareUtf8, sortUtf8 } from "./manifest.ts";
 
 /** What {@linkcode elementaryCycles} found. */
 export interface Cycles {
@@ -75,10 +75,8 @@ export function elementaryCycles(
       }
     };
     // Depth first without recursion: a path may be as long as the component (propagate-sweep F4).
-    const path: string[] = [];
     const frames: { node: string; successors: string[]; next: number; closed: boolean }[] = [];
     const enter = (node: string) => {
-      path.push(node);
       blocked.add(node);
       frames.push({
         node,
@@ -95,7 +93,7 @@ export function elementaryCycles(
         if (n === start) {
           more = cycles.length === limit;
           if (more) break;
-          cycles.push([...path, start]);
+          cycles.push([...frames.map((f) => f.node), start]);
           frame.closed = true;
         } else if (!blocked.has(n)) enter(n);
         continue;
@@ -106,14 +104,12 @@ export function elementaryCycles(
           blockedBy.set(n, (blockedBy.get(n) ?? new Set()).add(frame.node));
         }
       }
-      path.pop();
       frames.pop();
       if (frame.closed && frames.length > 0) frames.at(-1)!.closed = true;
     }
   }
-  const key = (cycle: string[]) => cycle.join(" ");
-  const byKey = new Map(cycles.map((cycle) => [key(cycle), cycle]));
-  return { cycles: sortUtf8([...byKey.keys()]).map((k) => byKey.get(k)!), more };
+  cycles.sort((a, b) => compareUtf8(a.join(" "), b.join(" ")));
+  return { cycles, more };
 }
 
 /** Each node's strongly connected component (Tarjan's algorithm). */

@@ -870,9 +870,10 @@ function classifyLine(
     const text = new TextDecoder().decode(body);
     // A header's shape is quoted where it departs from ours, whose first characters it shares
     // (versions-sweep F3).
+    const headerShaped = !bom && isHeaderShaped(text);
     const what = bom
       ? "starts with a UTF-8 byte-order mark (EF BB BF), then"
-      : isHeaderShaped(text)
+      : headerShaped
       ? `is not the v1.0 header: ${whereItDiffers(text)} (another schema version's, or ours ` +
         "damaged)"
       : "is not the v1.0 header:";
@@ -882,7 +883,7 @@ function classifyLine(
     // which is checked as one (review-u F3).
     const record = RECORD_START.every((b, k) => body[k] === b);
     const lost = record ? " (a record: the header line is missing)" : "";
-    const quoted = what.endsWith("damaged)") ? "" : ` ${clip(shown)}`;
+    const quoted = headerShaped ? "" : ` ${clip(shown)}`;
     sink.problem(problem(line, "error", "header", `${what}${quoted}${fix}${lost}`));
     if (lost === "") return;
   }
