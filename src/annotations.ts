@@ -792,7 +792,7 @@ export async function annotationsOf(recordFile: string): Promise<Map<string, Ann
 /**
  * The `annotationSource` of each record of a record file, each once
  * (the first copy after a union merge): all that {@linkcode annotationsIn}
- * and `annotationConflict` read.
+ * reads.
  */
 async function annotationSourcesOf(recordFile: string): Promise<AnnotationSource[]> {
   return (await readHistory(recordFile)).sources;
@@ -832,7 +832,7 @@ async function readHistory(recordFile: string, earlier?: History): Promise<Histo
 /**
  * The sources of a history that bear on an annotation naming the RunIDs
  * `named`: those that say something (annotations, late finishes) and every
- * record of a RunID that one of them or `named` names. `annotationConflict`,
+ * record of a RunID that one of them or `named` is about. `annotationConflict`,
  * `checksumsOf` and the repeat check answer from them as from every record,
  * and the history's other runs (almost all of a long one) are not weighed.
  */
@@ -850,7 +850,7 @@ class Bearing {
   /**
    * Takes in the sources of `all` (the history, grown since the last call) after those already
    * seen, and returns itself. Records seen before of a RunID named only now are looked for
-   * again: only an annotation of another run appended meanwhile names one.
+   * again: only an annotation of another run, appended meanwhile, names one.
    */
   update(all: readonly AnnotationSource[]): this {
     const added = all.slice(this.#seen);
@@ -858,7 +858,8 @@ class Bearing {
     for (const source of added) {
       const statement = statementOf(source);
       if (statement === undefined) continue;
-      for (const id of [source.RunID, statement.subject, statement.older?.runId]) {
+      // Its own RunID is weighed by its own record: only the runs it is about need theirs.
+      for (const id of [statement.subject, statement.older?.runId]) {
         if (id !== undefined && !this.#names.has(id)) newly.add(id);
       }
     }
