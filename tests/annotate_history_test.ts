@@ -27,7 +27,7 @@ import { emitArgs, runCliProcess } from "./cli.ts";
 import { makeProject, ROOT, sampleRecord } from "./fixtures.ts";
 
 /** Runs of `count` records, one a minute from 2020 on, as lines (header first). */
-function historyLines(count: number, notes = (i: number) => `run ${i}`): string[] {
+function historyLines(count: number): string[] {
   const start = Date.parse("2020-01-01T00:00:00Z");
   const lines = [HEADER];
   for (let i = 0; i < count; i++) {
@@ -35,7 +35,7 @@ function historyLines(count: number, notes = (i: number) => `run ${i}`): string[
     lines.push(encodeRecord(sampleRecord({
       RunID: `${runIdPrefix("DEL-01-02", timestamp)}001`,
       RunTimestamp: timestamp,
-      Notes: notes(i),
+      Notes: `run ${i}`,
     })));
   }
   return lines;
@@ -151,7 +151,8 @@ Deno.test("annotate on a long history: an emit made while annotate reads it is a
 });
 
 Deno.test("annotate: an annotation of the same run appended by another process between annotate's read and its lock is seen: one invalidation is written, the other refused naming it (scale-sweep F5)", async () => {
-  // Past the SEQ index's window, and ending in a torn line: annotate reads on from that line.
+  // Far longer than the 4 KiB whose hash says it was only appended to, and ending in a torn line:
+  // annotate reads on from that line.
   const lines = historyLines(2_000);
   const { del, file, last } = await projectWith(lines);
   await Deno.writeTextFile(file, lines[5].slice(0, 120), { append: true });
