@@ -40,10 +40,11 @@ import {
 import { requireRecordable } from "./required_permissions.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
-import { firstCopies, readRecords } from "./reader.ts";
+import { type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
 import { AGENT_TYPE, RUN_ID_PATTERN, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
 import {
   type AppendOptions,
+  checkAppendOptions,
   RECORD_FILE,
   type RecordDraft,
   withRecordFile,
@@ -175,10 +176,13 @@ export interface AnnotationEffect {
 
 /**
  * Appends an annotation of the run `runId` to `delDir`'s `RunRecords.csv`
- * and returns the annotation record as written. Under the append lock it
- * reads the file and throws {@linkcode AnnotationRefused} when
- * `annotationConflict` refuses the annotation, so two annotations
- * made at once cannot both invalidate one run. It does not check that the
+ * and returns the annotation record as written. It reads the file before it
+ * takes the append lock and, under the lock, the lines appended since (the
+ * whole file again when it was not only appended to: replaced, rewritten,
+ * cut short), so that appends meanwhile do not wait for a long history to be
+ * read; it throws {@linkcode AnnotationRefused} when `annotationConflict`
+ * refuses the annotation, weighed under the lock, so two annotations made at
+ * once cannot both invalidate one run. It does not check that the
  * runs it names exist: `runrec annotate` does that first. It throws
  * {@linkcode InputError}, before anything is written, for what `runrec
  * annotate` refuses as usage: a `runId` or `effect.supersedes` that is not
@@ -208,6 +212,7 @@ export async function appendAnnotation(
   options: AppendOptions = {},
 ): Promise<RunRecord> {
   checkAnnotation(delDir, runId, effect, note);
+  checkAppendOptions(options); // before the read: a caller's mistake is said at once
   requireRecordable(delDir);
   const file = join(delDir, RECORD_FILE);
   const draft: RecordDraft = {
@@ -231,8 +236,16 @@ export async function appendAnnotation(
     GitHead: "",
     Host: hostname(),
   };
+  // The long read before the lock, so that appends meanwhile wait for none of it (scale-sweep F5);
+  // under the lock, only what was appended since is read and weighed (all of it again when the
+  // file was not only appended to).
+  const named = [runId, ...(effect.supersedes === undefined ? [] : [effect.supersedes])];
+  const history = await readHistory(file);
+  let bearing = new Bearing(named).update(history.sources);
   return await withRecordFile(file, { holder: `runrec (${ANNOTATOR})`, ...options }, async (w) => {
-    const sources = await annotationSourcesOf(file);
+    const now = await readHistory(file, history);
+    if (now.fromStart) bearing = new Bearing(named);
+    const sources = bearing.update(now.sources).sources;
     const checksums = checksumsOf(file, sources, runId, effect);
     draft.Notes = annotationNotes(runId, effect, note, checksums);
     const conflict = annotationConflict(sources, runId, effect, checksums);
@@ -779,16 +792,91 @@ export async function annotationsOf(recordFile: string): Promise<Map<string, Ann
 /**
  * The `annotationSource` of each record of a record file, each once
  * (the first copy after a union merge): all that {@linkcode annotationsIn}
- * and `annotationConflict` read.
+ * reads.
  */
 async function annotationSourcesOf(recordFile: string): Promise<AnnotationSource[]> {
-  const sources: AnnotationSource[] = [];
-  const firstCopy = firstCopies();
-  for await (const event of readRecords(recordFile)) {
-    if (event.kind !== "record" || !firstCopy(event.record)) continue;
-    sources.push(annotationSource(event.record));
+  return (await readHistory(recordFile)).sources;
+}
+
+/** What {@linkcode readHistory} read of a record file, and where it stopped. */
+interface History {
+  /** The `annotationSource` of each record, each once, in file order. */
+  sources: AnnotationSource[];
+  /** The RecordChecksums of `sources`: a line repeated byte for byte is one record. */
+  checksums: Set<string>;
+  /** Where the read ended, for the next read to go on from. */
+  end: ReadEnd;
+  /** Whether the file was read from its start (not only appended to since `earlier`). */
+  fromStart: boolean;
+}
+
+/**
+ * The {@linkcode History} of a record file: read on from `earlier` (a read of
+ * the same file, which it extends) when the file was only appended to since,
+ * else read whole.
+ */
+async function readHistory(recordFile: string, earlier?: History): Promise<History> {
+  let history: Omit<History, "end"> = { sources: [], checksums: new Set(), fromStart: true };
+  const end = await readRecordsOn(recordFile, earlier?.end, (fromStart) => {
+    if (!fromStart && earlier) history = { ...earlier, fromStart };
+    const { sources, checksums } = history;
+    return (record) => {
+      if (checksums.has(record.RecordChecksum)) return;
+      checksums.add(record.RecordChecksum);
+      sources.push(annotationSource(record));
+    };
+  });
+  return { ...history, end };
+}
+
+/**
+ * The sources of a history that bear on an annotation naming the RunIDs
+ * `named`: those that say something (annotations, late finishes) and every
+ * record of a RunID that one of them or `named` is about. `annotationConflict`,
+ * `checksumsOf` and the repeat check answer from them as from every record,
+ * and the history's other runs (almost all of a long one) are not weighed.
+ */
+class Bearing {
+  /** The sources that bear on it, in file order but for records of RunIDs named late. */
+  readonly sources: AnnotationSource[] = [];
+  readonly #names: Set<string>;
+  /** How many of the history's sources were taken in. */
+  #seen = 0;
+
+  constructor(named: readonly string[]) {
+    this.#names = new Set(named);
   }
-  return sources;
+
+  /**
+   * Takes in the sources of `all` (the history, grown since the last call) after those already
+   * seen, and returns itself. Records seen before of a RunID named only now are looked for
+   * again: only an annotation of another run, appended meanwhile, names one.
+   */
+  update(all: readonly AnnotationSource[]): this {
+    const added = all.slice(this.#seen);
+    const newly = new Set<string>();
+    for (const source of added) {
+      const statement = statementOf(source);
+      if (statement === undefined) continue;
+      // Its own RunID is weighed by its own record: only the runs it is about need theirs.
+      for (const id of [statement.subject, statement.older?.runId]) {
+        if (id !== undefined && !this.#names.has(id)) newly.add(id);
+      }
+    }
+    if (newly.size > 0) {
+      for (let i = 0; i < this.#seen; i++) {
+        if (newly.has(all[i].RunID) && statementOf(all[i]) === undefined) this.sources.push(all[i]);
+      }
+      for (const id of newly) this.#names.add(id);
+    }
+    for (const source of added) {
+      if (this.#names.has(source.RunID) || statementOf(source) !== undefined) {
+        this.sources.push(source);
+      }
+    }
+    this.#seen = all.length;
+    return this;
+  }
 }
 
 /**

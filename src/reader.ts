@@ -36,6 +36,7 @@ import {
 import { additiveHeaderFault, isAdditiveHeader, versionReading } from "./schema_versions.ts";
 import { cellsOf, HeaderLayout, type LayoutItem, LayoutRecorder } from "./header_layout.ts";
 import { checkPathArgument } from "./argument_checks.ts";
+import { onlyAppendedTo, tailHash } from "./appended.ts";
 export type { LayoutItem } from "./header_layout.ts";
 
 /** What kind of problem a line has. */
@@ -175,9 +176,70 @@ export async function* readRecords(path: string): AsyncGenerator<ReadEvent> {
  * ```
  */
 export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent[]> {
+  yield* eventBatches(lineBlocks(path));
+}
+
+/**
+ * Where a read of a record file ended: after its last whole line (a last line
+ * without its `\n` is read again by the next read, which may find it whole).
+ */
+export interface ReadEnd {
+  /** The file read: its device and inode, where the system gives them. */
+  identity?: string;
+  /** Bytes up to the end of the last whole line read, its `\n` included. */
+  offset: number;
+  /** The number of the line that starts there, from 1. */
+  line: number;
+  /** The SHA-256 of the bytes before `offset` (./appended.ts `tailHash`). */
+  tail: string;
+}
+
+/**
+ * Reads the records of a record file as {@linkcode readRecords} does, from
+ * where an earlier read of it ended (`after`) when it is the same file and
+ * was only appended to since (./appended.ts: the rule the SEQ index is
+ * trusted by), else from its start. `begin` is told which, before any record
+ * is read, and gives the function each record (in file order) is passed to;
+ * problems are not passed. Returns where this read ended. Throws as
+ * {@linkcode readRecords} does.
+ *
+ * @example
+ * ```ts
+ * import { readRecordsOn } from "./reader.ts";
+ * let runIds: string[] = [];
+ * const read = (fromStart: boolean) => {
+ *   if (fromStart) runIds = [];
+ *   return (record: { RunID: string }) => void runIds.push(record.RunID);
+ * };
+ * const end = await readRecordsOn("RunRecords.csv", undefined, read);
+ * // later: only the records appended since (all of them again if the file was replaced)
+ * await readRecordsOn("RunRecords.csv", end, read);
+ * ```
+ */
+export async function readRecordsOn(
+  path: string,
+  after: ReadEnd | undefined,
+  begin: (fromStart: boolean) => (record: RunRecord) => void,
+): Promise<ReadEnd> {
+  checkPathArgument(path, "path");
+  const place: Place = { after };
+  let visit: ((record: RunRecord) => void) | undefined;
+  for await (const batch of eventBatches(lineBlocks(path, place))) {
+    visit ??= begin(place.fromStart!);
+    for (const event of batch) if (event.kind === "record") visit(event.record);
+  }
+  if (visit === undefined) begin(place.fromStart!); // no line read: still told
+  return place.end!;
+}
+
+/**
+ * The events of the lines of `blocks`, a batch per block. Which header line is in force is
+ * judged from the lines read only.
+ */
+async function* eventBatches(blocks: AsyncIterable<LineBlock>): AsyncGenerator<ReadEvent[]> {
   const layout = new HeaderLayout();
   let header: string | undefined; // the last header line read, unless it is v1.0's
-  for await (const block of lineBlocks(path)) {
+  for await (const block of blocks) {
     const events: ReadEvent[] = [];
     const recorder = new LayoutRecorder();
     classifyBlock(block, {
@@ -473,11 +535,23 @@ export interface LineBlock {
 }
 
 /**
+ * Where {@linkcode lineBlocks} may start (`after` an earlier read's end), and,
+ * as it reads, whether it started at the file's start and where it ended.
+ */
+interface Place {
+  after?: ReadEnd;
+  fromStart?: boolean;
+  end?: ReadEnd;
+}
+
+/**
  * Reads a file in blocks of whole lines, a chunk at a time. A line that
  * spans chunks is collected up to {@linkcode LINE_LIMIT_BYTES}; a longer one
  * is skipped to its end unread, so memory stays bounded whatever the file.
+ * With `place`, it starts after `place.after` when the file was only
+ * appended to since, and notes where it started and ended there.
  */
-async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
+async function* lineBlocks(path: string, place?: Place): AsyncGenerator<LineBlock> {
   // Before opening: opening a FIFO waits for a writer, and a device reads without end.
   let info: Deno.FileInfo;
   try {
@@ -490,17 +564,26 @@ async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
     throw new InputError(`${path}: cannot read: not a regular file (a FIFO, socket or device)`);
   }
   using file = openToRead(path);
+  const opened = file.statSync();
   // Replaced by a link between the look and the open: what was opened is not what was looked at.
-  if (!sameFile(info, file.statSync())) {
+  if (!sameFile(info, opened)) {
     throw new InputError(`${path}: cannot read: ${LINKED_RECORD_FILE}`);
   }
+  const identity = identityOf(opened);
+  const after = place?.after;
+  const readsOn = after !== undefined && after.identity === identity && opened.isFile &&
+    onlyAppendedTo(file, opened.size, after.offset, after.tail);
+  if (place) place.fromStart = !readsOn;
+  let position = readsOn ? after.offset : 0; // the file offset of the next byte read
+  if (readsOn) file.seekSync(position, Deno.SeekMode.Start);
   // A small file (most record files) gets a buffer its size, not a chunk to allocate and zero;
   // at least a page, so that a file growing meanwhile (an append) is not read a byte at a time.
-  const buffer = new Uint8Array(Math.min(CHUNK, Math.max(info.size + 1, 4096)));
+  const buffer = new Uint8Array(Math.min(CHUNK, Math.max(info.size - position + 1, 4096)));
   let pending: Uint8Array[] = []; // the start of a line that spans chunks
   let pendingBytes = 0;
   let overlong = false; // inside a line longer than the limit: its bytes are dropped
-  let lineNumber = 1;
+  let lineNumber = readsOn ? after.line : 1;
+  let wholeLinesEnd = position; // the offset after the last `\n` read
   const collect = (piece: Uint8Array) => {
     if (overlong) return;
     pending.push(piece.slice()); // a copy: the buffer is reused by the next read
@@ -531,6 +614,8 @@ async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
     }
     if (n === null) break;
     let chunk = buffer.subarray(0, n);
+    let chunkAt = position;
+    position += n;
     if (pendingBytes > 0 || overlong) {
       const end = chunk.indexOf(NEWLINE);
       if (end < 0) {
@@ -538,11 +623,14 @@ async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
         continue;
       }
       collect(chunk.subarray(0, end + 1));
+      wholeLinesEnd = chunkAt + end + 1;
       yield spanningLine(true);
       chunk = chunk.subarray(end + 1);
+      chunkAt += end + 1;
     }
     const last = chunk.lastIndexOf(NEWLINE);
     if (last >= 0) {
+      wholeLinesEnd = chunkAt + last + 1;
       const bytes = chunk.subarray(0, last + 1);
       const firstLine = lineNumber;
       for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) lineNumber++;
@@ -550,12 +638,21 @@ async function* lineBlocks(path: string): AsyncGenerator<LineBlock> {
     }
     if (last + 1 < chunk.length) collect(chunk.subarray(last + 1));
   }
+  if (place) {
+    const tail = tailHash(file, wholeLinesEnd);
+    place.end = { identity, offset: wholeLinesEnd, line: lineNumber, tail };
+  }
   if (pendingBytes > 0 || overlong) yield spanningLine(false);
 }
 
 /** Whether two looks saw one file (always, where the system gives no inode: Windows). */
 function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
   return a.ino === null || b.ino === null || (a.ino === b.ino && a.dev === b.dev);
+}
+
+/** A file's device and inode, or `undefined` where the system gives none (Windows). */
+function identityOf(info: Deno.FileInfo): string | undefined {
+  return info.ino === null || info.dev === null ? undefined : `${info.dev}:${info.ino}`;
 }
 
 /** `path` opened to read; synchronous, as the reads (an asynchronous open costs a thread hop). */

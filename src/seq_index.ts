@@ -5,8 +5,8 @@
  * bytes of the file it has seen, with a hash of the last of them.
  *
  * It lives in the deliverable's git-ignored `.runrec/` folder and is only a
- * cache: it is trusted only while the bytes it saw are still where it saw
- * them (the hash of the last {@linkcode TAIL_WINDOW} bytes matches), so a
+ * cache: it is trusted only while the file was only appended to since
+ * (./appended.ts: the hash of the last 4 KiB it saw matches), so a
  * checkout, a rewrite or a union merge that put lines before its end makes
  * the store scan the file afresh. A lost or garbled index costs one scan.
  * An append reads the lines after it, and stores it again only once they
@@ -16,12 +16,9 @@
  *
  * @module
  */
+import { onlyAppendedTo, tailHash } from "./appended.ts";
 import { basename, dirname, join } from "./path.ts";
-import { sha256Hex } from "./sha256.ts";
 import { inStateFolder } from "./state_folder.ts";
-
-/** Bytes before the index's end whose hash must still match for it to be trusted. */
-export const TAIL_WINDOW = 4096;
 
 /**
  * How far past the stored index an append may have to read before it stores
@@ -138,10 +135,10 @@ export function readSeqIndex(recordFile: string, fileSize: number): SeqIndex {
     return new SeqIndex(); // none yet, or unreadable: a scan rebuilds it
   }
   const index = SeqIndex.fromJSON(stored);
+  if (!index || typeof stored.tail !== "string") return new SeqIndex();
   try {
-    if (index && index.size <= fileSize && stored.tail === tailHash(recordFile, index.size)) {
-      return index;
-    }
+    using file = Deno.openSync(recordFile, { read: true });
+    if (onlyAppendedTo(file, fileSize, index.size, stored.tail)) return index;
   } catch { /* the file went away: nothing to trust */ }
   return new SeqIndex();
 }
@@ -165,30 +162,12 @@ export function writeSeqIndex(recordFile: string, index: SeqIndex): void {
   const temporary = `${path}.tmp`;
   try {
     inStateFolder(dirname(path), () => {
-      const stored = { ...index.toJSON(), tail: tailHash(recordFile, index.size) };
+      using file = Deno.openSync(recordFile, { read: true });
+      const stored = { ...index.toJSON(), tail: tailHash(file, index.size) };
       Deno.writeTextFileSync(temporary, JSON.stringify(stored) + "\n");
       Deno.renameSync(temporary, path);
     });
   } catch {
     Deno.remove(temporary).catch(() => {});
-  }
-}
-
-/** SHA-256 of the {@linkcode TAIL_WINDOW} bytes of the file before `end`. */
-function tailHash(path: string, end: number): string {
-  const start = Math.max(0, end - TAIL_WINDOW);
-  const bytes = new Uint8Array(end - start);
-  const handle = Deno.openSync(path, { read: true });
-  try {
-    handle.seekSync(start, Deno.SeekMode.Start);
-    let got = 0;
-    while (got < bytes.length) {
-      const n = handle.readSync(bytes.subarray(got));
-      if (n === null) break;
-      got += n;
-    }
-    return got === bytes.length ? sha256Hex(bytes) : "";
-  } finally {
-    handle.close();
   }
 }

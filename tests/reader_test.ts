@@ -10,7 +10,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type LineProblem, type ReadEvent, readRecords } from "../src/reader.ts";
+import {
+  type LineProblem,
+  type ReadEnd,
+  type ReadEvent,
+  readRecords,
+  readRecordsOn,
+} from "../src/reader.ts";
 import { HEADER } from "../src/schema.ts";
 import { sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 import { encodeRecord } from "../src/codec.ts";
@@ -324,4 +330,62 @@ Deno.test("reader: a record line of 9 MB (80,000 inputs) is read, as SCHEMA.md 6
   const read = got.filter((e) => e.kind === "record");
   assert.equal(read.length, 1);
   assert.equal((read[0] as { record: { InputFiles: string[] } }).record.InputFiles.length, 80_000);
+});
+
+/** The RunIDs `readRecordsOn` passes on, whether it read from the start, and where it ended. */
+async function readOn(path: string, after?: ReadEnd) {
+  const runIds: string[] = [];
+  let fromStart: boolean | undefined;
+  const end = await readRecordsOn(path, after, (start) => {
+    fromStart = start;
+    return (record) => void runIds.push(record.RunID);
+  });
+  return { runIds, fromStart, end };
+}
+
+Deno.test("readRecordsOn: after a read, only the records appended since; a line read torn is read again, whole (scale-sweep F5)", async () => {
+  const file = await fixture(3);
+  const first = await readOn(file);
+  assert.equal(first.fromStart, true);
+  assert.equal(first.runIds.length, 3);
+  assert.equal(first.end.offset, (await Deno.stat(file)).size);
+  const added = (await appendRecord(file, draft("later"), { fsync: false })).record;
+  const second = await readOn(file, first.end);
+  assert.deepEqual([second.fromStart, second.runIds], [false, [added.RunID]]);
+  // A line caught half written: not a record yet, and read again from its start once whole.
+  const line = encodeRecord(sampleRecord({ RunID: "RUN-DEL-01-02-20260222-1015-099" }));
+  await Deno.writeTextFile(file, line.slice(0, 100), { append: true });
+  const torn = await readOn(file, second.end);
+  assert.deepEqual([torn.fromStart, torn.runIds], [false, []]);
+  assert.equal(torn.end.offset, second.end.offset, "it ends before the torn line");
+  await Deno.writeTextFile(file, `${line.slice(100)}\n`, { append: true });
+  const whole = await readOn(file, torn.end);
+  assert.deepEqual([whole.fromStart, whole.runIds], [false, ["RUN-DEL-01-02-20260222-1015-099"]]);
+  assert.equal(whole.end.line, 7, "the header, 5 records, and the next line's number");
+});
+
+Deno.test("readRecordsOn: a file not only appended to is read from its start: replaced by another (even one that holds the same bytes and more), cut short, or changed in place (scale-sweep F5)", async () => {
+  const file = await fixture(3);
+  const bytes = await Deno.readFile(file);
+  const more = encodeRecord(sampleRecord({ RunID: "RUN-DEL-01-02-20260222-1015-099" }));
+  const cases: Record<string, () => Promise<void>> = {
+    "replaced by a copy with a record more": async () => {
+      await Deno.writeTextFile(`${file}.new`, `${new TextDecoder().decode(bytes)}${more}\n`);
+      await Deno.rename(`${file}.new`, file);
+    },
+    "cut short": () => Deno.truncate(file, bytes.length - 10),
+    "changed in place": async () => {
+      using handle = await Deno.open(file, { write: true });
+      await handle.seek(bytes.length - 20, Deno.SeekMode.Start);
+      await handle.write(new TextEncoder().encode("f"));
+    },
+  };
+  for (const [what, change] of Object.entries(cases)) {
+    await Deno.remove(file);
+    await Deno.writeFile(file, bytes);
+    const { end } = await readOn(file);
+    assert.equal((await readOn(file, end)).fromStart, false, `${what}: untouched, it reads on`);
+    await change();
+    assert.equal((await readOn(file, end)).fromStart, true, what);
+  }
 });
