@@ -32,7 +32,7 @@ import { LATE_FINISH, recordKey } from "./late_finish.ts";
 import { deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import {
-  checkOptions,
+  checkAnnotationOptions,
   checkPathArgument,
   checkRecordArgument,
   checkRecordsArgument,
@@ -207,7 +207,7 @@ export async function appendAnnotation(
   note: string,
   options: AppendOptions = {},
 ): Promise<RunRecord> {
-  checkAnnotation(delDir, runId, effect, note);
+  checkAnnotation(delDir, runId, effect, note, options);
   requireRecordable(delDir);
   const file = join(delDir, RECORD_FILE);
   const draft: RecordDraft = {
@@ -271,14 +271,15 @@ export async function appendAnnotation(
  * of what it was asked (both effects): the store is append-only, so such a
  * record could never be taken back. The same rules as `runrec annotate`'s.
  */
-function checkAnnotation(delDir: unknown, runId: unknown, effect: unknown, note: unknown): void {
+function checkAnnotation(
+  delDir: unknown,
+  runId: unknown,
+  effect: unknown,
+  note: unknown,
+  options: unknown,
+): void {
   checkPathArgument(delDir, "delDir");
-  checkOptions(delDir, "effect", effect, {
-    invalidates: "flag",
-    supersedes: "text",
-    record: "text",
-    supersedesRecord: "text",
-  });
+  checkAnnotationOptions(delDir, effect, options);
   const { invalidates, supersedes, record, supersedesRecord } = effect as AnnotationEffect;
   for (const [name, prefix] of [["record", record], ["supersedesRecord", supersedesRecord]]) {
     if (prefix !== undefined && !CHECKSUM_START.test(prefix)) {

@@ -15,6 +15,11 @@ import type { StaleOptions } from "./stale.ts";
 import type { AppendOptions } from "./store.ts";
 import type { ReapOptions } from "./reap.ts";
 import type { CollectOptions } from "./export/runs.ts";
+import type { GovernedOptions } from "./inputs.ts";
+import type { CheckOptions } from "./reader.ts";
+import type { VerifyFileOptions } from "./verify_file.ts";
+import type { ResolveOptions } from "./targets.ts";
+import type { AnnotationEffect } from "./annotations.ts";
 
 /** What an option holds: `path` and `text` are strings, `paths` a list of strings. */
 export type OptionKind =
@@ -103,6 +108,7 @@ export function checkOptions(
     throw new InputError(`${where}: ${name}: must be ${EXPECTED.object}, got ${shownValue(value)}`);
   }
   const options = value as Record<string, unknown>;
+  refuseInherited(where, name, options, kinds);
   for (const [option, kind] of Object.entries(kinds)) {
     const given = options[option];
     if (given === undefined && !required.includes(option)) continue;
@@ -111,6 +117,32 @@ export function checkOptions(
         `${where}: ${name}.${option}: must be ${EXPECTED[kind]}, got ${shownValue(given)}`,
       );
     }
+  }
+}
+
+/**
+ * Throws {@linkcode InputError} naming the first option of `kinds` that
+ * `options` holds but not as its own enumerable field: inherited (from a
+ * prototype, or a class's getter) or not enumerable. runrec reads what
+ * `JSON.stringify` and `structuredClone` see, an object's own fields; one
+ * read through its prototype here and spread away there would record a run
+ * without it (library-sweep F6).
+ */
+function refuseInherited(
+  where: string,
+  name: string,
+  options: object,
+  kinds: Readonly<Record<string, OptionKind>>,
+): void {
+  for (const option of Object.keys(kinds)) {
+    if (!(option in options) || Object.prototype.propertyIsEnumerable.call(options, option)) {
+      continue;
+    }
+    const how = Object.hasOwn(options, option) ? "not enumerable" : "inherited";
+    throw new InputError(
+      `${where}: ${name}.${option}: ${how}, not its own field (runrec reads only ` +
+        "an object's own fields, as JSON.stringify does: give a plain object)",
+    );
   }
 }
 
@@ -369,8 +401,25 @@ export function checkStartArguments(delDir: unknown, options: unknown): void {
  * ```
  */
 export function checkWriteOptions(where: string, options: unknown, spools = true): void {
-  const kinds = spools ? RUN_OPTIONS : APPEND_OPTIONS;
-  if (fits(options, "object")) refuseOtherOptions(where, "options", options as object, kinds);
+  checkOptionNames(where, options, spools ? RUN_OPTIONS : APPEND_OPTIONS);
+}
+
+/**
+ * Throws {@linkcode InputError} unless `options` is an object holding only
+ * options of `kinds`, each its own field; their values are checked elsewhere.
+ */
+function checkOptionNames(
+  where: string,
+  options: unknown,
+  kinds: Readonly<Record<string, OptionKind>>,
+): void {
+  if (!fits(options, "object")) {
+    throw new InputError(
+      `${where}: options: must be ${EXPECTED.object}, got ${shownValue(options)}`,
+    );
+  }
+  refuseInherited(where, "options", options as object, kinds);
+  refuseOtherOptions(where, "options", options as object, kinds);
 }
 
 /**
@@ -385,9 +434,7 @@ export function checkWriteOptions(where: string, options: unknown, spools = true
  * ```
  */
 export function checkFinishOptions(where: string, options: unknown): void {
-  if (fits(options, "object")) {
-    refuseOtherOptions(where, "options", options as object, FINISH_OPTIONS);
-  }
+  checkOptionNames(where, options, FINISH_OPTIONS);
 }
 
 /**
@@ -670,4 +717,138 @@ export function checkRecordsArgument(value: unknown, name: string): void {
   if (!iterable || typeof value === "string") {
     throw new InputError(`${name}: must be a list of records, got ${shownValue(value)}`);
   }
+}
+
+// The read functions' options: a misspelt one (`allowOutsid`) is refused as the write
+// functions' are, never ignored (library-sweep F7). runrec's own callers pass these exactly,
+// or call the unchecked function beneath (inputs.ts `governedInputsIn`).
+
+/** The options of `governedInputs` (inputs.ts `GovernedOptions`). */
+const GOVERNED_OPTIONS: Record<keyof GovernedOptions, OptionKind> = {
+  hash: "function",
+  gitRoot: "path",
+  executionRoot: "path",
+  allowOutside: "flag",
+  mayCreate: "flag",
+};
+
+/**
+ * Checks the arguments of `governedInputs`: the deliverable folder's path,
+ * the inputs and the options; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkGovernedArguments } from "./argument_checks.ts";
+ * checkGovernedArguments("DEL-01-02_Flow", ["_CONTEXT.md"], { allowOutside: true });
+ * ```
+ */
+export function checkGovernedArguments(delDir: unknown, inputs: unknown, options: unknown): void {
+  checkPathArgument(delDir, "delDir");
+  checkPathsArgument(inputs, "inputs");
+  checkEntryOptions("governedInputs", "options", options, GOVERNED_OPTIONS);
+}
+
+/** The options of `checkRecordFile` (reader.ts `CheckOptions`). */
+const CHECK_FILE_OPTIONS: Record<keyof CheckOptions, OptionKind> = { workers: "number" };
+
+/**
+ * Checks the arguments of `checkRecordFile`: the file's path and the
+ * options (the number of workers is checked where it is used); throws
+ * {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkCheckFileArguments } from "./argument_checks.ts";
+ * checkCheckFileArguments("RunRecords.csv", { workers: 0 });
+ * ```
+ */
+export function checkCheckFileArguments(path: unknown, options: unknown): void {
+  checkPathArgument(path, "path");
+  checkEntryOptions("checkRecordFile", "options", options, CHECK_FILE_OPTIONS);
+}
+
+/** The options of `verifyRecordFile` (verify_file.ts `VerifyFileOptions`). */
+const VERIFY_FILE_OPTIONS: Record<keyof VerifyFileOptions, OptionKind> = {
+  deliverableId: "text",
+  collidedBefore: "object",
+};
+
+/**
+ * Checks the arguments of `verifyRecordFile`: the file's path, the function
+ * told each problem and the options; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkVerifyFileArguments } from "./argument_checks.ts";
+ * checkVerifyFileArguments("RunRecords.csv", () => {}, { deliverableId: "DEL-01-02" });
+ * ```
+ */
+export function checkVerifyFileArguments(
+  path: unknown,
+  onProblem: unknown,
+  options: unknown,
+): void {
+  checkPathArgument(path, "path");
+  checkFunctionArgument(onProblem, "onProblem");
+  checkEntryOptions("verifyRecordFile", "options", options, VERIFY_FILE_OPTIONS);
+}
+
+/** The options of `resolveTargets` (targets.ts `ResolveOptions`). */
+const RESOLVE_OPTIONS: Record<keyof ResolveOptions, OptionKind> = {
+  keepUnreadable: "flag",
+  skippedToolRoot: "function",
+  historyToo: "flag",
+};
+
+/**
+ * Checks the arguments of `resolveTargets`: the targets and the options;
+ * throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkResolveArguments } from "./argument_checks.ts";
+ * checkResolveArguments(["examples"], { keepUnreadable: true });
+ * ```
+ */
+export function checkResolveArguments(targets: unknown, options: unknown): void {
+  checkPathsArgument(targets, "targets");
+  checkEntryOptions("resolveTargets", "options", options, RESOLVE_OPTIONS);
+}
+
+/**
+ * Checks the options of `verifyHistories` (`unlisted`, the folders that
+ * cannot be listed); throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkHistoriesOptions } from "./argument_checks.ts";
+ * checkHistoriesOptions({ unlisted: ["DEL-01-02_Flow/locked"] });
+ * ```
+ */
+export function checkHistoriesOptions(options: unknown): void {
+  checkEntryOptions("verifyHistories", "options", options, { unlisted: "paths" });
+}
+
+/** What an annotation says (annotations.ts `AnnotationEffect`). */
+const ANNOTATION_EFFECT: Record<keyof AnnotationEffect, OptionKind> = {
+  invalidates: "flag",
+  supersedes: "text",
+  record: "text",
+  supersedesRecord: "text",
+};
+
+/**
+ * Checks the effect and the write options of `appendAnnotation`: a misspelt
+ * `invalidate` would otherwise write a plain note, for good (the store is
+ * append-only); throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkAnnotationOptions } from "./argument_checks.ts";
+ * checkAnnotationOptions("DEL-01-02_Flow", { invalidates: true }, { lockWaitMs: 500 });
+ * ```
+ */
+export function checkAnnotationOptions(where: string, effect: unknown, options: unknown): void {
+  checkEntryOptions(where, "effect", effect, ANNOTATION_EFFECT);
+  checkOptionNames(where, options, APPEND_OPTIONS);
 }

@@ -35,7 +35,7 @@ import {
 } from "./schema.ts";
 import { additiveHeaderFault, isAdditiveHeader, versionReading } from "./schema_versions.ts";
 import { cellsOf, HeaderLayout, type LayoutItem, LayoutRecorder } from "./header_layout.ts";
-import { checkPathArgument } from "./argument_checks.ts";
+import { checkCheckFileArguments, checkPathArgument } from "./argument_checks.ts";
 export type { LayoutItem } from "./header_layout.ts";
 
 /** What kind of problem a line has. */
@@ -382,6 +382,7 @@ export async function* checkRecordFile(
   path: string,
   options: CheckOptions = {},
 ): AsyncGenerator<CheckBatch> {
+  checkCheckFileArguments(path, options);
   const count = options.workers;
   if (count !== undefined && !(Number.isSafeInteger(count) && count >= 0)) {
     throw new OptionError((name) =>

@@ -51,7 +51,7 @@ import { gitHead, workTrees } from "./git.ts";
 import { CollidingNames, shortened } from "./names.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { REAPED_ERROR } from "./run_files.ts";
-import { governedInputs, isRunrecOwn, REFERENCES_FILE, relativePath } from "./inputs.ts";
+import { governedInputsIn, isRunrecOwn, REFERENCES_FILE, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
 import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
@@ -1058,7 +1058,9 @@ async function withOwnReferences(
   if (!named.some((p) => resolve(dir, p) === references)) return start;
   const now = (await hashFiles([references])).get(references);
   if (typeof now !== "string" || now === start.inputHashes[REFERENCES_FILE]) return start;
-  const end = await governedInputs(dir, start.inputFiles, { allowOutside: start.allowOutside });
+  const end = await governedInputsIn(dir, start.inputFiles, {
+    allowOutside: start.allowOutside,
+  });
   const added = Object.keys(end.hashes).filter((p) => !Object.hasOwn(start.inputHashes, p));
   const dropped = Object.keys(start.inputHashes).filter((p) => !Object.hasOwn(end.hashes, p));
   if (added.length === 0 && dropped.length === 0) return start;

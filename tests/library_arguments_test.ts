@@ -29,11 +29,13 @@ import {
   recordRun,
   replayLostRecords,
   replaySpool,
+  resolveTargets,
   type RunReport,
   type StartedRun,
   startRun,
   verifyHistories,
   verifyHistory,
+  verifyRecordFile,
   withRun,
 } from "../mod.ts";
 // The lower-level write path, exported from its module (not from mod.ts).
@@ -540,4 +542,201 @@ Deno.test("library arguments: the read and check functions refuse a wrong type n
     [() => checkStaleness(any([, del])), "targets"],
   ];
   for (const [call, said] of cases) await assertRejects(call, InputError, said);
+});
+
+Deno.test("library arguments: a report or options object whose fields are inherited (a prototype, a class's getters) or not enumerable is refused naming the field, never read here and spread away there; nothing is written (library-sweep F6)", async () => {
+  const { root, del } = await makeProject();
+  const started = await startRun(del, { agent: "A" });
+  const before = await filesOf(root);
+  const inherited = (fields: object) => any(Object.create(fields));
+  class Report {
+    get agent() {
+      return "A";
+    }
+    get status() {
+      return "SUCCESS";
+    }
+  }
+  const hidden = Object.defineProperty({ status: "SUCCESS" }, "agent", { value: "A" });
+  const withInheritedInputs = Object.assign(inherited({ inputs: ["_CONTEXT.md"] }), {
+    agent: "A",
+    status: "SUCCESS",
+  });
+  const cases: [string, () => Promise<unknown>, string][] = [
+    [
+      "recordRun inherited agent",
+      () => recordRun(del, inherited({ agent: "A", status: "SUCCESS" })),
+      `${del}: report.agent: inherited, not its own field (runrec reads only an object's own ` +
+      "fields, as JSON.stringify does: give a plain object)",
+    ],
+    ["emitRecord a class's getters", () => emitRecord(del, any(new Report())), "report.agent: inh"],
+    ["recordRun inherited inputs", () => recordRun(del, withInheritedInputs), "report.inputs: inh"],
+    ["emitRecord agent not enumerable", () => emitRecord(del, any(hidden)), "report.agent: not en"],
+    [
+      "startRun inherited agent",
+      () => startRun(del, inherited({ agent: "A" })),
+      "options.agent: i",
+    ],
+    [
+      "withRun inherited agent",
+      () => withRun(del, inherited({ agent: "A" }), () => {}),
+      "agent: i",
+    ],
+    [
+      "finishRun inherited status",
+      () => finishRun(started, inherited({ status: "SUCCESS" })),
+      "report.status: inherited",
+    ],
+    [
+      "finishPendingRun inherited status",
+      () => finishPendingRun(started.token!, undefined, inherited({ status: "SUCCESS" })),
+      "report.status: inherited",
+    ],
+    [
+      "recordRun inherited fsync",
+      () => recordRun(del, { agent: "A", status: "SUCCESS" }, inherited({ fsync: false })),
+      "options.fsync: inherited",
+    ],
+    [
+      "finishRun inherited spool",
+      () => finishRun(started, { status: "SUCCESS" }, inherited({ spool: false })),
+      "options.spool: inherited",
+    ],
+    [
+      "appendAnnotation inherited invalidates",
+      () =>
+        appendAnnotation(
+          del,
+          "RUN-DEL-01-02-20260101-0000-001",
+          inherited({ invalidates: true }),
+          "x",
+        ),
+      "effect.invalidates: inherited",
+    ],
+    [
+      "checkStaleness inherited agents",
+      () => checkStaleness([del], inherited({ agents: ["A"] })),
+      "checkStaleness: options.agents: inherited",
+    ],
+    [
+      "collectRuns inherited warn",
+      () => collectRuns([del], inherited({ warn: () => {} })),
+      "collectRuns: options.warn: inherited",
+    ],
+    [
+      "governedInputs inherited allowOutside",
+      () => governedInputs(del, [], inherited({ allowOutside: true })),
+      "governedInputs: options.allowOutside: inherited",
+    ],
+  ];
+  for (const [label, call, message] of cases) {
+    await assertRejects(call, InputError, message).catch((e) => {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    });
+  }
+  assertEquals(await filesOf(root), before);
+  assertEquals(pendingFiles(del).length, 1);
+  // The same fields as a plain object's own are recorded.
+  const plain = await recordRun(del, { ...{ agent: "A", status: "SUCCESS" } });
+  assertEquals(plain.written?.record.AgentName, "A");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("library arguments: a misspelt option of a read function (governedInputs, checkRecordFile, verifyRecordFile, resolveTargets, verifyHistories) or of appendAnnotation is refused naming it, as the write functions' are; options that are no object are refused everywhere (library-sweep F7)", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, "RunRecords.csv");
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  const before = await filesOf(root);
+  const runId = (await recordsOf(del))[0].RunID;
+  const report: RunReport = { agent: "A", status: "SUCCESS" };
+  const cases: [string, () => Promise<unknown>, string][] = [
+    [
+      "governedInputs allowOutsid",
+      () => governedInputs(del, [], any({ allowOutsid: true })),
+      "governedInputs: options.allowOutsid: not an option (the options are hash, gitRoot, " +
+      "executionRoot, allowOutside, mayCreate)",
+    ],
+    [
+      "governedInputs internal lookups",
+      () => governedInputs(del, [], any({ lookups: {} })),
+      "governedInputs: options.lookups: not an option",
+    ],
+    ["governedInputs hash 5", () => governedInputs(del, [], any({ hash: 5 })), "options.hash: m"],
+    [
+      "governedInputs allowOutside 'yes'",
+      () => governedInputs(del, [], any({ allowOutside: "yes" })),
+      "governedInputs: options.allowOutside: must be true or false",
+    ],
+    ["governedInputs null", () => governedInputs(del, [], any(null)), "governedInputs: options: "],
+    [
+      "checkRecordFile workrs",
+      () => Array.fromAsync(checkRecordFile(file, any({ workrs: 0 }))),
+      "checkRecordFile: options.workrs: not an option (the options are workers)",
+    ],
+    [
+      "checkRecordFile null",
+      () => Array.fromAsync(checkRecordFile(file, any(null))),
+      "checkRecordFile: options: must be an object, got null",
+    ],
+    [
+      "verifyRecordFile deliverableID",
+      () => verifyRecordFile(file, () => {}, any({ deliverableID: "DEL-01-02" })),
+      "verifyRecordFile: options.deliverableID: not an option",
+    ],
+    [
+      "verifyRecordFile null",
+      () => verifyRecordFile(file, () => {}, any(null)),
+      "verifyRecordFile: options: must be an object",
+    ],
+    [
+      "resolveTargets keepUnreadble",
+      () => resolveTargets([del], any({ keepUnreadble: true })),
+      "resolveTargets: options.keepUnreadble: not an option",
+    ],
+    [
+      "resolveTargets null",
+      () => resolveTargets([del], any(null)),
+      "resolveTargets: options: must be an object",
+    ],
+    [
+      "verifyHistories unlistd",
+      () => verifyHistories([del], [file], "HEAD", any({ unlistd: [] })),
+      "verifyHistories: options.unlistd: not an option (the options are unlisted)",
+    ],
+    [
+      "verifyHistories null",
+      () => verifyHistories([del], [file], "HEAD", any(null)),
+      "verifyHistories: options: must be an object",
+    ],
+    // Ignored, these would write a plain note for good where an invalidation was meant.
+    [
+      "appendAnnotation invalidate",
+      () => appendAnnotation(del, runId, any({ invalidate: true }), "wrong input"),
+      "effect.invalidate: not an option (the options are invalidates, supersedes,",
+    ],
+    [
+      "appendAnnotation options fsnyc",
+      () => appendAnnotation(del, runId, { invalidates: true }, "x", any({ fsnyc: false })),
+      "options.fsnyc: not an option",
+    ],
+    [
+      "appendAnnotation options null",
+      () => appendAnnotation(del, runId, { invalidates: true }, "x", any(null)),
+      "options: must be an object, got null",
+    ],
+    [
+      "recordRun options null",
+      () => recordRun(del, report, any(null)),
+      `${del}: options: must be an object, got null`,
+    ],
+    ["recordRun options 5", () => recordRun(del, report, any(5)), "options: must be an object"],
+    ["emitRecord options null", () => emitRecord(del, report, any(null)), "options: must be an"],
+  ];
+  for (const [label, call, message] of cases) {
+    await assertRejects(call, InputError, message).catch((e) => {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    });
+  }
+  assertEquals(await filesOf(root), before);
+  await Deno.remove(root, { recursive: true });
 });
