@@ -36,6 +36,7 @@ import {
   checkPathArgument,
   checkRecordArgument,
   checkRecordsArgument,
+  shownValue,
 } from "./argument_checks.ts";
 import { requireRecordable } from "./required_permissions.ts";
 import { hostname } from "./lock.ts";
@@ -308,7 +309,10 @@ function checkAnnotation(
       throw new InputError(`${delDir}: effect.supersedes: a run cannot supersede itself`);
     }
   }
-  if (typeof note !== "string" || note.trim() === "") {
+  if (typeof note !== "string") {
+    throw new InputError(`${delDir}: note: must be a string, got ${shownValue(note)}`);
+  }
+  if (note.trim() === "") {
     throw new InputError(`${delDir}: note: a reason is required (why the run is annotated)`);
   }
 }
@@ -755,6 +759,13 @@ export function annotationsFor(
   annotations: ReadonlyMap<string, readonly Annotation[]>,
   record: Pick<RunRecord, "RunID" | "RecordChecksum">,
 ): Annotation[] {
+  if (typeof (annotations as { get?: unknown } | null)?.get !== "function") {
+    throw new InputError(
+      `annotations: must be a Map (annotationsIn's or annotationsOf's result), got ${
+        shownValue(annotations)
+      }`,
+    );
+  }
   checkRecordArgument(record, "record");
   return (annotations.get(record.RunID) ?? []).filter((a) =>
     isAbout(a.target, record.RecordChecksum)

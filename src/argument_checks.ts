@@ -14,7 +14,8 @@ import type { FinishOptions, FinishReport, StartRunOptions, WithRunOptions } fro
 import type { StaleOptions } from "./stale.ts";
 import type { AppendOptions } from "./store.ts";
 import type { ReapOptions } from "./reap.ts";
-import type { CollectOptions } from "./export/runs.ts";
+import type { CollectOptions, ExportedRun } from "./export/runs.ts";
+import { type FieldKind, FIELDS } from "./schema.ts";
 import type { GovernedOptions } from "./inputs.ts";
 import type { CheckOptions } from "./reader.ts";
 import type { VerifyFileOptions } from "./verify_file.ts";
@@ -27,10 +28,12 @@ export type OptionKind =
   | "text"
   | "paths"
   | "names"
+  | "word"
   | "number"
   | "flag"
   | "hashes"
   | "object"
+  | "list"
   | "function";
 
 const EXPECTED: Record<OptionKind, string> = {
@@ -38,10 +41,12 @@ const EXPECTED: Record<OptionKind, string> = {
   text: "a string",
   paths: "a list of paths (strings)",
   names: "a list of names (strings that are not empty)",
+  word: "a string that is not empty",
   number: "a number",
   flag: "true or false",
   hashes: "an object of path → hash strings",
   object: "an object",
+  list: "a list",
   function: "a function",
 };
 
@@ -58,6 +63,22 @@ const EXPECTED: Record<OptionKind, string> = {
 export function checkPathArgument(value: unknown, name: string): asserts value is string {
   if (!fits(value, "path")) {
     throw new InputError(`${name}: must be ${EXPECTED.path}, got ${shownValue(value)}`);
+  }
+}
+
+/**
+ * Throws {@linkcode InputError} unless `value` is of `kind`, naming it as
+ * `name`: for a helper's plain argument (`runUuid`'s `runId`).
+ *
+ * @example
+ * ```ts
+ * import { checkArgument } from "./argument_checks.ts";
+ * checkArgument("RUN-DEL-01-02-20260222-1015-001", "runId", "word"); // fine
+ * ```
+ */
+export function checkArgument(value: unknown, name: string, kind: OptionKind): void {
+  if (!fits(value, kind)) {
+    throw new InputError(`${name}: must be ${EXPECTED[kind]}, got ${shownValue(value)}`);
   }
 }
 
@@ -210,18 +231,35 @@ function fits(value: unknown, kind: OptionKind): boolean {
     case "names":
       return Array.isArray(value) &&
         Array.from(value).every((p) => typeof p === "string" && p !== "");
+    case "word":
+      return typeof value === "string" && value !== "";
     case "number":
       return typeof value === "number";
     case "flag":
       return typeof value === "boolean";
+    // A plain object: a Map (hashFiles') has no fields, and would read as no inputs at all.
     case "hashes":
-      return fits(value, "object") &&
+      return fits(value, "object") && isPlain(value as object) &&
         Object.values(value as object).every((h) => typeof h === "string");
     case "object":
       return typeof value === "object" && value !== null && !Array.isArray(value);
+    case "list":
+      return Array.isArray(value);
     case "function":
       return typeof value === "function";
   }
+}
+
+/** What a list's or an object's item is: one level only (a list may hold itself). */
+function shownItem(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" && value !== null ? "an object" : shownValue(value);
+}
+
+/** Whether `value` is a plain object (`{…}`, `JSON.parse`'s, `Object.create(null)`). */
+function isPlain(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /**
@@ -237,18 +275,24 @@ export function shownValue(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "nothing";
   if (Array.isArray(value)) {
-    const odd = value.find((v) => typeof v !== "string");
-    return odd === undefined && value.length > 0
-      ? "a list"
-      : value.length === 0
-      ? "an empty list"
-      : `a list holding ${shownValue(odd)}`;
+    if (value.length === 0) return "an empty list";
+    // findIndex, not find: a hole is `nothing`, said as such.
+    const odd = value.findIndex((v) => typeof v !== "string");
+    return odd < 0 ? "a list" : `a list holding ${shownItem(value[odd])}`;
   }
   if (typeof value === "string") {
     return value === "" ? "an empty string" : `the string ${JSON.stringify(value.slice(0, 40))}`;
   }
   if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${value}`;
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+  if (typeof value !== "object") return `a ${typeof value}`;
+  if (isPlain(value)) {
+    const odd = Object.values(value).find((v) => typeof v !== "string");
+    return odd === undefined ? "an object" : `an object holding ${shownItem(odd)}`;
+  }
+  // A Map or a Date is named: "an object" would leave one wondering what was wrong with it.
+  const maker = Object.getPrototypeOf(value).constructor?.name;
+  if (maker === "Object") return "an object inheriting its fields";
+  return typeof maker === "string" && maker !== "" ? `a ${maker}` : "an object";
 }
 
 // Each table names every field of its interface: one added there and not here does not compile.
@@ -356,6 +400,22 @@ export function checkStaleArguments(targets: unknown, options: unknown): void {
     throw new InputError("checkStaleness(): targets: no folder given (nothing would be checked)");
   }
   checkEntryOptions("checkStaleness", "options", options, STALE_OPTIONS);
+  const { workers, agents } = options as StaleOptions;
+  // 1.5 threads were 1, -1 none, 1e9 a billion: said, as checkRecordFile says it.
+  refuseNotWhole("checkStaleness", "options.workers", workers, "a whole number of threads");
+  // As no targets: no agent checked, a report with no check in it passes a gate.
+  if (agents?.length === 0) {
+    throw new InputError(
+      "checkStaleness: options.agents: an empty list (no agent would be checked; leave it out " +
+        "to check every agent)",
+    );
+  }
+}
+
+/** Throws {@linkcode InputError} unless `value`, when given, is a whole number, 0 or more. */
+function refuseNotWhole(where: string, name: string, value: unknown, what: string): void {
+  if (value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0)) return;
+  throw new InputError(`${where}: ${name}: must be ${what}, 0 or more, got ${shownValue(value)}`);
 }
 
 /**
@@ -476,6 +536,14 @@ export function checkFinishPendingArguments(
 export function checkReapArguments(targets: unknown, options: unknown): void {
   checkPathsArgument(targets, "targets");
   checkEntryOptions("reapRuns", "options", options, REAP_OPTIONS);
+  const { olderThanMs, now } = options as ReapOptions;
+  // NaN reaped nothing, said nothing; -1 was a RangeError from the message's duration.
+  refuseNotWhole("reapRuns", "options.olderThanMs", olderThanMs, "a whole number of milliseconds");
+  if (now !== undefined && !Number.isFinite(now)) {
+    throw new InputError(
+      `reapRuns: options.now: must be a time in ms since the epoch, got ${shownValue(now)}`,
+    );
+  }
 }
 
 /**
@@ -676,12 +744,55 @@ export function checkCollectArguments(targets: unknown, options: unknown): void 
  * ```
  */
 export function checkRunsArgument(value: unknown, name: string): void {
-  const isRun = (run: unknown) =>
-    fits(run, "object") && fits((run as { record?: unknown }).record, "object");
-  if (!Array.isArray(value) || !value.every(isRun)) {
+  if (!Array.isArray(value)) {
     throw new InputError(
       `${name}: must be a list of runs (collectRuns' result), got ${shownValue(value)}`,
     );
+  }
+  // Array.from: a hole is a run missing, not one skipped (every() skips holes).
+  Array.from(value).forEach((run, at) => checkRun(run, `${name}[${at}]`));
+}
+
+/** What an export reads of a run (export/runs.ts `ExportedRun`), and of its record. */
+const EXPORTED_RUN: Record<keyof ExportedRun, OptionKind> = {
+  record: "object",
+  namespace: "text",
+  base: "text",
+  folder: "text",
+  file: "text",
+  line: "number",
+  runName: "text",
+  startMs: "number",
+  endMs: "number",
+  annotations: "list",
+  extras: "list",
+};
+
+/** What each kind of a record's field holds (schema.ts `FIELDS`). */
+const RECORD_FIELD: Record<FieldKind, OptionKind> = {
+  text: "text",
+  list: "paths",
+  hashes: "hashes",
+};
+
+/** Throws {@linkcode InputError} naming the first field of `run` that is no run's. */
+function checkRun(run: unknown, name: string): void {
+  const wrong = (field: string, value: unknown, kind: OptionKind) =>
+    new InputError(
+      `${name}${field}: must be ${EXPECTED[kind]}, got ${shownValue(value)} (a run as ` +
+        "collectRuns returns it)",
+    );
+  if (!fits(run, "object")) throw wrong("", run, "object");
+  for (const [field, kind] of Object.entries(EXPORTED_RUN)) {
+    const value = (run as Record<string, unknown>)[field];
+    if (!fits(value, kind)) throw wrong(`.${field}`, value, kind);
+  }
+  const record = (run as { record: Record<string, unknown> }).record;
+  for (const { name: field, kind } of FIELDS) {
+    const value = record[field];
+    if (!fits(value, RECORD_FIELD[kind])) {
+      throw wrong(`.record.${field}`, value, RECORD_FIELD[kind]);
+    }
   }
 }
 

@@ -35,7 +35,11 @@ import {
 } from "./schema.ts";
 import { additiveHeaderFault, isAdditiveHeader, versionReading } from "./schema_versions.ts";
 import { cellsOf, HeaderLayout, type LayoutItem, LayoutRecorder } from "./header_layout.ts";
-import { checkCheckFileArguments, checkPathArgument } from "./argument_checks.ts";
+import {
+  checkCheckFileArguments,
+  checkPathArgument,
+  checkRecordArgument,
+} from "./argument_checks.ts";
 export type { LayoutItem } from "./header_layout.ts";
 
 /** What kind of problem a line has. */
@@ -236,6 +240,7 @@ function layoutProblems(layout: HeaderLayout, items: readonly LayoutItem[]): Lin
 export function firstCopies(): (record: RunRecord) => boolean {
   const seen = new Set<string>();
   return (record) => {
+    checkRecordArgument(record, "record");
     if (seen.has(record.RecordChecksum)) return false;
     seen.add(record.RecordChecksum);
     return true;

@@ -14,15 +14,21 @@ import {
   checkRecordFile,
   checkStaleness,
   collectRuns,
+  describeLineProblem,
   emitRecord,
   finishPendingRun,
   finishRun,
+  firstCopies,
+  formatDuration,
   governedInputs,
   hashFile,
   hashFiles,
+  inputContextSha,
   InputError,
   isAnnotation,
+  manifestText,
   openLineageEvents,
+  parseDuration,
   provDocument,
   readRecords,
   reapRuns,
@@ -31,8 +37,12 @@ import {
   replaySpool,
   resolveTargets,
   type RunReport,
+  runUuid,
+  sortedJson,
+  sortedJsonPretty,
   type StartedRun,
   startRun,
+  validateRecord,
   verifyHistories,
   verifyHistory,
   verifyRecordFile,
@@ -483,9 +493,11 @@ Deno.test("library arguments: collectRuns of a string (one target per character)
   ) {
     assertInputErrorStarting(call, message);
   }
-  for (const call of [() => openLineageEvents(any(undefined)), () => provDocument(any([1]))]) {
-    assertInputErrorStarting(call, "runs: must be a list of runs");
-  }
+  assertInputErrorStarting(() => openLineageEvents(any(undefined)), "runs: must be a list of runs");
+  assertInputErrorStarting(
+    () => provDocument(any([1])),
+    "runs[0]: must be an object, got number 1",
+  );
 });
 
 /** Fails unless `call` throws an {@linkcode InputError} whose message starts with `message`. */
@@ -738,5 +750,125 @@ Deno.test("library arguments: a misspelt option of a read function (governedInpu
     });
   }
   assertEquals(await filesOf(root), before);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("library arguments: the exported helpers (firstCopies, describeLineProblem, annotationsFor, runUuid, sortedJson, inputContextSha, manifestText, validateRecord, formatDuration, parseDuration) refuse a wrong argument with an InputError naming it, never a TypeError from inside or a value made of garbage (library-sweep F8)", () => {
+  const cycle: Record<string, unknown> = {};
+  cycle.self = cycle;
+  const hashes = new Map([["a.md", "0".repeat(64)]]); // hashFiles' shape, not an object's
+  const cases: [string, () => unknown, string][] = [
+    ["firstCopies()(null)", () => firstCopies()(any(null)), "record: must be a record (an object)"],
+    ["describeLineProblem(null)", () => describeLineProblem(any(null)), "describeLineProblem: pr"],
+    [
+      "describeLineProblem({})",
+      () => describeLineProblem(any({})),
+      "describeLineProblem: problem.co",
+    ],
+    ["annotationsFor({})", () => annotationsFor(any({}), any({})), "annotations: must be a Map"],
+    ["runUuid(5, …)", () => runUuid(any(5), "RUN-X"), "namespace: must be a string, got number 5"],
+    ["runUuid(…, '')", () => runUuid("ns", ""), "runId: must be a string that is not empty"],
+    ["sortedJson a cycle", () => sortedJson(any(cycle)), "value.self: an object that holds itself"],
+    [
+      "sortedJson a Date",
+      () => sortedJson(any({ at: new Date(0) })),
+      "value.at: a Date is no JSON",
+    ],
+    ["sortedJson NaN", () => sortedJsonPretty(any([1, NaN])), "value[1]: number NaN is no JSON"],
+    ["sortedJson a hole", () => sortedJson(any([, 1])), "value[0]: nothing is no JSON value"],
+    ["sortedJson a function", () => sortedJson(any(() => 1)), "value: a function is no JSON"],
+    ["sortedJson undefined", () => sortedJson(any(undefined)), "value: nothing is no JSON value"],
+    [
+      "inputContextSha(null)",
+      () => inputContextSha(any(null)),
+      "hashes: must be an object of path",
+    ],
+    [
+      "inputContextSha(a Map)",
+      () => inputContextSha(any(hashes)),
+      "hashes: must be an object of p",
+    ],
+    [
+      "inputContextSha({a: 5})",
+      () => inputContextSha(any({ a: 5 })),
+      "hashes: must be an object of path → hash strings, got an object holding number 5",
+    ],
+    ["manifestText(null)", () => manifestText(any(null)), "hashes: must be an object of path"],
+    ["validateRecord(null)", () => validateRecord(any(null)), "record: must be a record (an obj"],
+    ["formatDuration(-1)", () => formatDuration(-1), "ms: must be a whole number of millisec"],
+    [
+      "formatDuration('5')",
+      () => formatDuration(any("5")),
+      "ms: must be a whole number of millisec",
+    ],
+    ["parseDuration(5)", () => parseDuration(any(5)), "text: must be a string, got number 5"],
+  ];
+  for (const [label, call, message] of cases) {
+    let thrown: unknown;
+    try {
+      call();
+    } catch (e) {
+      thrown = e;
+    }
+    assertEquals(thrown instanceof InputError, true, `${label}: ${thrown}`);
+    assertEquals((thrown as Error).message.startsWith(message), true, `${label}: ${thrown}`);
+  }
+  // What JSON leaves out (an object's field holding undefined) is still left out.
+  assertEquals(sortedJson(any({ b: 1, a: undefined })), '{"b":1}');
+});
+
+Deno.test("library arguments: checkStaleness's workers and agents, reapRuns' olderThanMs and now, the runs given to openLineageEvents and provDocument, and appendAnnotation's note are refused naming them when out of range, holed or of the wrong type (library-sweep F9)", async () => {
+  const { root, del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  const runId = (await recordsOf(del))[0].RunID;
+  const before = await filesOf(root);
+  const cases: [string, () => Promise<unknown>, string][] = [
+    // 1.5 threads were 1, -1 none, and 1e9 a billion workers started.
+    [
+      "checkStaleness workers 1.5",
+      () => checkStaleness([del], { workers: 1.5 }),
+      "checkStaleness: options.workers: must be a whole number of threads, 0 or more, got number 1.5",
+    ],
+    ["checkStaleness workers -1", () => checkStaleness([del], { workers: -1 }), "options.workers"],
+    // No agent checked: a report with no check passes a gate, as no targets would (trial-w F6).
+    [
+      "checkStaleness agents []",
+      () => checkStaleness([del], { agents: [] }),
+      "checkStaleness: options.agents: an empty list (no agent would be checked",
+    ],
+    // -1 was a RangeError from inside; NaN reaped nothing and said nothing.
+    [
+      "reapRuns olderThanMs -1",
+      () => reapRuns([del], { olderThanMs: -1 }),
+      "reapRuns: options.olderThanMs: must be a whole number of milliseconds, 0 or more",
+    ],
+    ["reapRuns olderThanMs NaN", () => reapRuns([del], { olderThanMs: NaN }), "options.olderThan"],
+    ["reapRuns now NaN", () => reapRuns([del], { now: NaN }), "reapRuns: options.now: must be a t"],
+    [
+      "appendAnnotation note 5",
+      () => appendAnnotation(del, runId, { invalidates: true }, any(5)),
+      `${del}: note: must be a string, got number 5`,
+    ],
+  ];
+  for (const [label, call, message] of cases) {
+    await assertRejects(call, InputError, message).catch((e) => {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    });
+  }
+  assertEquals(await filesOf(root), before);
+  const runs = await collectRuns([del], { warn: () => {} });
+  const { record, ...rest } = runs[0];
+  const noHashes = { ...rest, record: { ...record, InputHashes: undefined } };
+  for (
+    const [given, message] of [
+      [[, runs[0]], "runs[0]: must be an object, got nothing (a run as collectRuns returns it)"],
+      [[{ record }], "runs[0].namespace: must be a string, got nothing"],
+      [[runs[0], noHashes], "runs[1].record.InputHashes: must be an object of path → hash strings"],
+    ] as const
+  ) {
+    assertInputErrorStarting(() => openLineageEvents(any(given)), message);
+    assertInputErrorStarting(() => provDocument(any(given)), message);
+  }
+  assertEquals(openLineageEvents(runs).length, 2);
   await Deno.remove(root, { recursive: true });
 });
