@@ -401,8 +401,13 @@ export function checkStaleArguments(targets: unknown, options: unknown): void {
   }
   checkEntryOptions("checkStaleness", "options", options, STALE_OPTIONS);
   const { workers, agents } = options as StaleOptions;
-  // 1.5 threads were 1, -1 none, 1e9 a billion: said, as checkRecordFile says it.
-  refuseNotWhole("checkStaleness", "options.workers", workers, "a whole number of threads");
+  // 1.5 threads were 1, -1 none, and 1e9 ran the process out of memory starting them.
+  if (workers !== undefined && !isWorkerCount(workers)) {
+    throw new InputError(
+      `checkStaleness: options.workers: must be a whole number of threads from 0 to ${MAX_WORKERS}` +
+        `, got ${shownValue(workers)}`,
+    );
+  }
   // As no targets: no agent checked, a report with no check in it passes a gate.
   if (agents?.length === 0) {
     throw new InputError(
@@ -410,6 +415,28 @@ export function checkStaleArguments(targets: unknown, options: unknown): void {
         "to check every agent)",
     );
   }
+}
+
+/**
+ * The most worker threads a caller may ask for (`checkRecordFile`,
+ * `checkStaleness`): the default is at most 3, and each thread holds its own
+ * engine's memory.
+ */
+export const MAX_WORKERS = 16;
+
+/**
+ * Whether `count` is a number of worker threads one may ask for: a whole
+ * number from 0 to {@linkcode MAX_WORKERS}.
+ *
+ * @example
+ * ```ts
+ * import { isWorkerCount } from "./argument_checks.ts";
+ * isWorkerCount(2); // true
+ * isWorkerCount(1e9); // false
+ * ```
+ */
+export function isWorkerCount(count: unknown): boolean {
+  return Number.isSafeInteger(count) && (count as number) >= 0 && (count as number) <= MAX_WORKERS;
 }
 
 /** Throws {@linkcode InputError} unless `value`, when given, is a whole number, 0 or more. */
@@ -902,6 +929,14 @@ export function checkVerifyFileArguments(
   checkPathArgument(path, "path");
   checkFunctionArgument(onProblem, "onProblem");
   checkEntryOptions("verifyRecordFile", "options", options, VERIFY_FILE_OPTIONS);
+  // Read only when the file repeats a RunID: a wrong one would fail then, from inside.
+  const { collidedBefore } = options as VerifyFileOptions;
+  if (collidedBefore !== undefined) {
+    checkOptions("verifyRecordFile", "options.collidedBefore", collidedBefore, {
+      ids: "function",
+      revision: "word",
+    }, ["ids", "revision"]);
+  }
 }
 
 /** The options of `resolveTargets` (targets.ts `ResolveOptions`). */

@@ -30,7 +30,7 @@ import {
   namesReadingAs,
   shortened,
 } from "./names.ts";
-import { checkGovernedArguments } from "./argument_checks.ts";
+import { checkGovernedArguments, shownValue } from "./argument_checks.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
 export interface GovernedInputs {
@@ -195,7 +195,38 @@ export async function governedInputs(
   options: GovernedOptions = {},
 ): Promise<GovernedInputs> {
   checkGovernedArguments(delDir, inputs, options);
-  return await governedInputsIn(delDir, inputs, options);
+  const { hash } = options;
+  return await governedInputsIn(
+    delDir,
+    inputs,
+    hash === undefined ? options : { ...options, hash: checkedHash(hash) },
+  );
+}
+
+/**
+ * A caller's `hash`, whose answer is refused unless it gives each path asked
+ * a hash (a string) or an Error: another answer was a TypeError from inside.
+ */
+function checkedHash(
+  hash: NonNullable<GovernedOptions["hash"]>,
+): NonNullable<GovernedOptions["hash"]> {
+  return async (paths) => {
+    const results: unknown = await hash(paths);
+    const isAnswer = (answer: unknown) => typeof answer === "string" || answer instanceof Error;
+    const odd = results instanceof Map
+      ? paths.find((path) => !isAnswer(results.get(path)))
+      : undefined;
+    if (!(results instanceof Map) || odd !== undefined) {
+      const got = odd === undefined
+        ? shownValue(results)
+        : `${shownValue((results as Map<string, unknown>).get(odd))} for ${odd}`;
+      throw new InputError(
+        "governedInputs: options.hash: must return a Map giving each path a hash (a string) " +
+          `or an Error, got ${got}`,
+      );
+    }
+    return results;
+  };
 }
 
 /**

@@ -39,6 +39,8 @@ import {
   checkCheckFileArguments,
   checkPathArgument,
   checkRecordArgument,
+  isWorkerCount,
+  MAX_WORKERS,
 } from "./argument_checks.ts";
 export type { LayoutItem } from "./header_layout.ts";
 
@@ -389,9 +391,10 @@ export async function* checkRecordFile(
 ): AsyncGenerator<CheckBatch> {
   checkCheckFileArguments(path, options);
   const count = options.workers;
-  if (count !== undefined && !(Number.isSafeInteger(count) && count >= 0)) {
+  // 1e9 ran the process out of memory starting them.
+  if (count !== undefined && !isWorkerCount(count)) {
     throw new OptionError((name) =>
-      `${name("workers")}: must be a whole number of threads, 0 or more, got ${count}`
+      `${name("workers")}: must be a whole number of threads from 0 to ${MAX_WORKERS}, got ${count}`
     );
   }
   const workers = await startCheckWorkers(path, options.workers);

@@ -654,7 +654,7 @@ Deno.test("library arguments: a report or options object whose fields are inheri
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("library arguments: a misspelt option of a read function (governedInputs, checkRecordFile, verifyRecordFile, resolveTargets, verifyHistories) or of appendAnnotation is refused naming it, as the write functions' are; options that are no object are refused everywhere (library-sweep F7)", async () => {
+Deno.test("library arguments: a misspelt option of a read function (governedInputs, checkRecordFile, verifyRecordFile, resolveTargets, verifyHistories) or of appendAnnotation is refused naming it, as the write functions' are, and so is an option of the wrong shape (governedInputs' hash, verifyRecordFile's collidedBefore); options that are no object are refused everywhere (library-sweep F7)", async () => {
   const { root, del } = await makeProject();
   const file = join(del, "RunRecords.csv");
   await recordRun(del, { agent: "A", status: "SUCCESS" });
@@ -680,6 +680,19 @@ Deno.test("library arguments: a misspelt option of a read function (governedInpu
       "governedInputs: options.allowOutside: must be true or false",
     ],
     ["governedInputs null", () => governedInputs(del, [], any(null)), "governedInputs: options: "],
+    // A hash that answers otherwise was a TypeError from inside (results.get is not a function).
+    [
+      "governedInputs hash answering 5",
+      () => governedInputs(del, ["_CONTEXT.md"], { hash: any(() => Promise.resolve(5)) }),
+      "governedInputs: options.hash: must return a Map giving each path a hash (a string) or an " +
+      "Error, got number 5",
+    ],
+    [
+      "governedInputs hash answering no path",
+      () => governedInputs(del, ["_CONTEXT.md"], { hash: () => Promise.resolve(new Map()) }),
+      "governedInputs: options.hash: must return a Map giving each path a hash (a string) or an " +
+      "Error, got nothing for ",
+    ],
     [
       "checkRecordFile workrs",
       () => Array.fromAsync(checkRecordFile(file, any({ workrs: 0 }))),
@@ -694,6 +707,11 @@ Deno.test("library arguments: a misspelt option of a read function (governedInpu
       "verifyRecordFile deliverableID",
       () => verifyRecordFile(file, () => {}, any({ deliverableID: "DEL-01-02" })),
       "verifyRecordFile: options.deliverableID: not an option",
+    ],
+    [
+      "verifyRecordFile collidedBefore {}",
+      () => verifyRecordFile(file, () => {}, any({ collidedBefore: {} })),
+      "verifyRecordFile: options.collidedBefore.ids: must be a function, got nothing",
     ],
     [
       "verifyRecordFile null",
@@ -817,7 +835,7 @@ Deno.test("library arguments: the exported helpers (firstCopies, describeLinePro
   assertEquals(sortedJson(any({ b: 1, a: undefined })), '{"b":1}');
 });
 
-Deno.test("library arguments: checkStaleness's workers and agents, reapRuns' olderThanMs and now, the runs given to openLineageEvents and provDocument, and appendAnnotation's note are refused naming them when out of range, holed or of the wrong type (library-sweep F9)", async () => {
+Deno.test("library arguments: checkStaleness's and checkRecordFile's workers (1.5, -1, a billion), checkStaleness's agents, reapRuns' olderThanMs and now, the runs given to openLineageEvents and provDocument, and appendAnnotation's note are refused naming them when out of range, holed or of the wrong type (library-sweep F9)", async () => {
   const { root, del } = await makeProject();
   await recordRun(del, { agent: "A", status: "SUCCESS" });
   const runId = (await recordsOf(del))[0].RunID;
@@ -827,9 +845,20 @@ Deno.test("library arguments: checkStaleness's workers and agents, reapRuns' old
     [
       "checkStaleness workers 1.5",
       () => checkStaleness([del], { workers: 1.5 }),
-      "checkStaleness: options.workers: must be a whole number of threads, 0 or more, got number 1.5",
+      "checkStaleness: options.workers: must be a whole number of threads from 0 to 16, got number 1.5",
     ],
     ["checkStaleness workers -1", () => checkStaleness([del], { workers: -1 }), "options.workers"],
+    // A billion threads ran the process out of memory, killing it (a fatal V8 error, no throw).
+    [
+      "checkStaleness workers 1e9",
+      () => checkStaleness([del], { workers: 1e9 }),
+      "options.workers",
+    ],
+    [
+      "checkRecordFile workers 1e9",
+      () => Array.fromAsync(checkRecordFile(join(del, "RunRecords.csv"), { workers: 1e9 })),
+      "workers: must be a whole number of threads from 0 to 16, got 1000000000",
+    ],
     // No agent checked: a report with no check passes a gate, as no targets would (trial-w F6).
     [
       "checkStaleness agents []",
