@@ -18,6 +18,12 @@
  * `--allow-run`: it is read from `.git`'s files (only a repository in git's
  * reftable format is asked through `git`).
  *
+ * Arguments: each function checks its arguments before it reads or writes
+ * anything. A wrong type, a list with holes, a misspelt option, or a field a
+ * report or options object inherits rather than holds as its own (runrec
+ * reads what `JSON.stringify` would write: a plain object's own fields) is an
+ * `InputError` naming the argument, as `report.inputs`.
+ *
  * Recording and checking read and write files synchronously (a record is
  * hashed, locked and written in one go): the event loop waits meanwhile,
  * about 0.1 s for a typical run, longer for large inputs. A script that

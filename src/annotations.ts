@@ -32,10 +32,11 @@ import { LATE_FINISH, recordKey } from "./late_finish.ts";
 import { deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import {
-  checkOptions,
+  checkAnnotationOptions,
   checkPathArgument,
   checkRecordArgument,
   checkRecordsArgument,
+  shownValue,
 } from "./argument_checks.ts";
 import { requireRecordable } from "./required_permissions.ts";
 import { hostname } from "./lock.ts";
@@ -211,7 +212,7 @@ export async function appendAnnotation(
   note: string,
   options: AppendOptions = {},
 ): Promise<RunRecord> {
-  checkAnnotation(delDir, runId, effect, note);
+  checkAnnotation(delDir, runId, effect, note, options);
   checkAppendOptions(options); // before the read: a caller's mistake is said at once
   requireRecordable(delDir);
   const file = join(delDir, RECORD_FILE);
@@ -284,14 +285,15 @@ export async function appendAnnotation(
  * of what it was asked (both effects): the store is append-only, so such a
  * record could never be taken back. The same rules as `runrec annotate`'s.
  */
-function checkAnnotation(delDir: unknown, runId: unknown, effect: unknown, note: unknown): void {
+function checkAnnotation(
+  delDir: unknown,
+  runId: unknown,
+  effect: unknown,
+  note: unknown,
+  options: unknown,
+): void {
   checkPathArgument(delDir, "delDir");
-  checkOptions(delDir, "effect", effect, {
-    invalidates: "flag",
-    supersedes: "text",
-    record: "text",
-    supersedesRecord: "text",
-  });
+  checkAnnotationOptions(delDir, effect, options);
   const { invalidates, supersedes, record, supersedesRecord } = effect as AnnotationEffect;
   for (const [name, prefix] of [["record", record], ["supersedesRecord", supersedesRecord]]) {
     if (prefix !== undefined && !CHECKSUM_START.test(prefix)) {
@@ -320,7 +322,10 @@ function checkAnnotation(delDir: unknown, runId: unknown, effect: unknown, note:
       throw new InputError(`${delDir}: effect.supersedes: a run cannot supersede itself`);
     }
   }
-  if (typeof note !== "string" || note.trim() === "") {
+  if (typeof note !== "string") {
+    throw new InputError(`${delDir}: note: must be a string, got ${shownValue(note)}`);
+  }
+  if (note.trim() === "") {
     throw new InputError(`${delDir}: note: a reason is required (why the run is annotated)`);
   }
 }
@@ -767,6 +772,13 @@ export function annotationsFor(
   annotations: ReadonlyMap<string, readonly Annotation[]>,
   record: Pick<RunRecord, "RunID" | "RecordChecksum">,
 ): Annotation[] {
+  if (typeof (annotations as { get?: unknown } | null)?.get !== "function") {
+    throw new InputError(
+      `annotations: must be a Map (annotationsIn's or annotationsOf's result), got ${
+        shownValue(annotations)
+      }`,
+    );
+  }
   checkRecordArgument(record, "record");
   return (annotations.get(record.RunID) ?? []).filter((a) =>
     isAbout(a.target, record.RecordChecksum)

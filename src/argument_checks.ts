@@ -14,7 +14,13 @@ import type { FinishOptions, FinishReport, StartRunOptions, WithRunOptions } fro
 import type { StaleOptions } from "./stale.ts";
 import type { AppendOptions } from "./store.ts";
 import type { ReapOptions } from "./reap.ts";
-import type { CollectOptions } from "./export/runs.ts";
+import type { CollectOptions, ExportedRun } from "./export/runs.ts";
+import { type FieldKind, FIELDS } from "./schema.ts";
+import type { GovernedOptions } from "./inputs.ts";
+import type { CheckOptions } from "./reader.ts";
+import type { VerifyFileOptions } from "./verify_file.ts";
+import type { ResolveOptions } from "./targets.ts";
+import type { AnnotationEffect } from "./annotations.ts";
 
 /** What an option holds: `path` and `text` are strings, `paths` a list of strings. */
 export type OptionKind =
@@ -22,10 +28,12 @@ export type OptionKind =
   | "text"
   | "paths"
   | "names"
+  | "word"
   | "number"
   | "flag"
   | "hashes"
   | "object"
+  | "list"
   | "function";
 
 const EXPECTED: Record<OptionKind, string> = {
@@ -33,10 +41,12 @@ const EXPECTED: Record<OptionKind, string> = {
   text: "a string",
   paths: "a list of paths (strings)",
   names: "a list of names (strings that are not empty)",
+  word: "a string that is not empty",
   number: "a number",
   flag: "true or false",
   hashes: "an object of path → hash strings",
   object: "an object",
+  list: "a list",
   function: "a function",
 };
 
@@ -53,6 +63,22 @@ const EXPECTED: Record<OptionKind, string> = {
 export function checkPathArgument(value: unknown, name: string): asserts value is string {
   if (!fits(value, "path")) {
     throw new InputError(`${name}: must be ${EXPECTED.path}, got ${shownValue(value)}`);
+  }
+}
+
+/**
+ * Throws {@linkcode InputError} unless `value` is of `kind`, naming it as
+ * `name`: for a helper's plain argument (`runUuid`'s `runId`).
+ *
+ * @example
+ * ```ts
+ * import { checkArgument } from "./argument_checks.ts";
+ * checkArgument("RUN-DEL-01-02-20260222-1015-001", "runId", "word"); // fine
+ * ```
+ */
+export function checkArgument(value: unknown, name: string, kind: OptionKind): void {
+  if (!fits(value, kind)) {
+    throw new InputError(`${name}: must be ${EXPECTED[kind]}, got ${shownValue(value)}`);
   }
 }
 
@@ -103,6 +129,7 @@ export function checkOptions(
     throw new InputError(`${where}: ${name}: must be ${EXPECTED.object}, got ${shownValue(value)}`);
   }
   const options = value as Record<string, unknown>;
+  refuseInherited(where, name, options, kinds);
   for (const [option, kind] of Object.entries(kinds)) {
     const given = options[option];
     if (given === undefined && !required.includes(option)) continue;
@@ -111,6 +138,32 @@ export function checkOptions(
         `${where}: ${name}.${option}: must be ${EXPECTED[kind]}, got ${shownValue(given)}`,
       );
     }
+  }
+}
+
+/**
+ * Throws {@linkcode InputError} naming the first option of `kinds` that
+ * `options` holds but not as its own enumerable field: inherited (from a
+ * prototype, or a class's getter) or not enumerable. runrec reads what
+ * `JSON.stringify` and `structuredClone` see, an object's own fields; one
+ * read through its prototype here and spread away there would record a run
+ * without it (library-sweep F6).
+ */
+function refuseInherited(
+  where: string,
+  name: string,
+  options: object,
+  kinds: Readonly<Record<string, OptionKind>>,
+): void {
+  for (const option of Object.keys(kinds)) {
+    if (!(option in options) || Object.prototype.propertyIsEnumerable.call(options, option)) {
+      continue;
+    }
+    const how = Object.hasOwn(options, option) ? "not enumerable" : "inherited";
+    throw new InputError(
+      `${where}: ${name}.${option}: ${how}, not its own field (runrec reads only ` +
+        "an object's own fields, as JSON.stringify does: give a plain object)",
+    );
   }
 }
 
@@ -178,18 +231,35 @@ function fits(value: unknown, kind: OptionKind): boolean {
     case "names":
       return Array.isArray(value) &&
         Array.from(value).every((p) => typeof p === "string" && p !== "");
+    case "word":
+      return typeof value === "string" && value !== "";
     case "number":
       return typeof value === "number";
     case "flag":
       return typeof value === "boolean";
+    // A plain object: a Map (hashFiles') has no fields, and would read as no inputs at all.
     case "hashes":
-      return fits(value, "object") &&
+      return fits(value, "object") && isPlain(value as object) &&
         Object.values(value as object).every((h) => typeof h === "string");
     case "object":
       return typeof value === "object" && value !== null && !Array.isArray(value);
+    case "list":
+      return Array.isArray(value);
     case "function":
       return typeof value === "function";
   }
+}
+
+/** What a list's or an object's item is: one level only (a list may hold itself). */
+function shownItem(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" && value !== null ? "an object" : shownValue(value);
+}
+
+/** Whether `value` is a plain object (`{…}`, `JSON.parse`'s, `Object.create(null)`). */
+function isPlain(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /**
@@ -205,18 +275,24 @@ export function shownValue(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "nothing";
   if (Array.isArray(value)) {
-    const odd = value.find((v) => typeof v !== "string");
-    return odd === undefined && value.length > 0
-      ? "a list"
-      : value.length === 0
-      ? "an empty list"
-      : `a list holding ${shownValue(odd)}`;
+    if (value.length === 0) return "an empty list";
+    // findIndex, not find: a hole is `nothing`, said as such.
+    const odd = value.findIndex((v) => typeof v !== "string");
+    return odd < 0 ? "a list" : `a list holding ${shownItem(value[odd])}`;
   }
   if (typeof value === "string") {
     return value === "" ? "an empty string" : `the string ${JSON.stringify(value.slice(0, 40))}`;
   }
   if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${value}`;
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+  if (typeof value !== "object") return `a ${typeof value}`;
+  if (isPlain(value)) {
+    const odd = Object.values(value).find((v) => typeof v !== "string");
+    return odd === undefined ? "an object" : `an object holding ${shownItem(odd)}`;
+  }
+  // A Map or a Date is named: "an object" would leave one wondering what was wrong with it.
+  const maker = Object.getPrototypeOf(value).constructor?.name;
+  if (maker === "Object") return "an object inheriting its fields";
+  return typeof maker === "string" && maker !== "" ? `a ${maker}` : "an object";
 }
 
 // Each table names every field of its interface: one added there and not here does not compile.
@@ -324,6 +400,49 @@ export function checkStaleArguments(targets: unknown, options: unknown): void {
     throw new InputError("checkStaleness(): targets: no folder given (nothing would be checked)");
   }
   checkEntryOptions("checkStaleness", "options", options, STALE_OPTIONS);
+  const { workers, agents } = options as StaleOptions;
+  // 1.5 threads were 1, -1 none, and 1e9 ran the process out of memory starting them.
+  if (workers !== undefined && !isWorkerCount(workers)) {
+    throw new InputError(
+      `checkStaleness: options.workers: must be a whole number of threads from 0 to ${MAX_WORKERS}` +
+        `, got ${shownValue(workers)}`,
+    );
+  }
+  // As no targets: no agent checked, a report with no check in it passes a gate.
+  if (agents?.length === 0) {
+    throw new InputError(
+      "checkStaleness: options.agents: an empty list (no agent would be checked; leave it out " +
+        "to check every agent)",
+    );
+  }
+}
+
+/**
+ * The most worker threads a caller may ask for (`checkRecordFile`,
+ * `checkStaleness`): the default is at most 3, and each thread holds its own
+ * engine's memory.
+ */
+export const MAX_WORKERS = 16;
+
+/**
+ * Whether `count` is a number of worker threads one may ask for: a whole
+ * number from 0 to {@linkcode MAX_WORKERS}.
+ *
+ * @example
+ * ```ts
+ * import { isWorkerCount } from "./argument_checks.ts";
+ * isWorkerCount(2); // true
+ * isWorkerCount(1e9); // false
+ * ```
+ */
+export function isWorkerCount(count: unknown): boolean {
+  return Number.isSafeInteger(count) && (count as number) >= 0 && (count as number) <= MAX_WORKERS;
+}
+
+/** Throws {@linkcode InputError} unless `value`, when given, is a whole number, 0 or more. */
+function refuseNotWhole(where: string, name: string, value: unknown, what: string): void {
+  if (value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0)) return;
+  throw new InputError(`${where}: ${name}: must be ${what}, 0 or more, got ${shownValue(value)}`);
 }
 
 /**
@@ -369,8 +488,25 @@ export function checkStartArguments(delDir: unknown, options: unknown): void {
  * ```
  */
 export function checkWriteOptions(where: string, options: unknown, spools = true): void {
-  const kinds = spools ? RUN_OPTIONS : APPEND_OPTIONS;
-  if (fits(options, "object")) refuseOtherOptions(where, "options", options as object, kinds);
+  checkOptionNames(where, options, spools ? RUN_OPTIONS : APPEND_OPTIONS);
+}
+
+/**
+ * Throws {@linkcode InputError} unless `options` is an object holding only
+ * options of `kinds`, each its own field; their values are checked elsewhere.
+ */
+function checkOptionNames(
+  where: string,
+  options: unknown,
+  kinds: Readonly<Record<string, OptionKind>>,
+): void {
+  if (!fits(options, "object")) {
+    throw new InputError(
+      `${where}: options: must be ${EXPECTED.object}, got ${shownValue(options)}`,
+    );
+  }
+  refuseInherited(where, "options", options as object, kinds);
+  refuseOtherOptions(where, "options", options as object, kinds);
 }
 
 /**
@@ -385,9 +521,7 @@ export function checkWriteOptions(where: string, options: unknown, spools = true
  * ```
  */
 export function checkFinishOptions(where: string, options: unknown): void {
-  if (fits(options, "object")) {
-    refuseOtherOptions(where, "options", options as object, FINISH_OPTIONS);
-  }
+  checkOptionNames(where, options, FINISH_OPTIONS);
 }
 
 /**
@@ -429,6 +563,14 @@ export function checkFinishPendingArguments(
 export function checkReapArguments(targets: unknown, options: unknown): void {
   checkPathsArgument(targets, "targets");
   checkEntryOptions("reapRuns", "options", options, REAP_OPTIONS);
+  const { olderThanMs, now } = options as ReapOptions;
+  // NaN reaped nothing, said nothing; -1 was a RangeError from the message's duration.
+  refuseNotWhole("reapRuns", "options.olderThanMs", olderThanMs, "a whole number of milliseconds");
+  if (now !== undefined && !Number.isFinite(now)) {
+    throw new InputError(
+      `reapRuns: options.now: must be a time in ms since the epoch, got ${shownValue(now)}`,
+    );
+  }
 }
 
 /**
@@ -629,12 +771,55 @@ export function checkCollectArguments(targets: unknown, options: unknown): void 
  * ```
  */
 export function checkRunsArgument(value: unknown, name: string): void {
-  const isRun = (run: unknown) =>
-    fits(run, "object") && fits((run as { record?: unknown }).record, "object");
-  if (!Array.isArray(value) || !value.every(isRun)) {
+  if (!Array.isArray(value)) {
     throw new InputError(
       `${name}: must be a list of runs (collectRuns' result), got ${shownValue(value)}`,
     );
+  }
+  // Array.from: a hole is a run missing, not one skipped (every() skips holes).
+  Array.from(value).forEach((run, at) => checkRun(run, `${name}[${at}]`));
+}
+
+/** What an export reads of a run (export/runs.ts `ExportedRun`), and of its record. */
+const EXPORTED_RUN: Record<keyof ExportedRun, OptionKind> = {
+  record: "object",
+  namespace: "text",
+  base: "text",
+  folder: "text",
+  file: "text",
+  line: "number",
+  runName: "text",
+  startMs: "number",
+  endMs: "number",
+  annotations: "list",
+  extras: "list",
+};
+
+/** What each kind of a record's field holds (schema.ts `FIELDS`). */
+const RECORD_FIELD: Record<FieldKind, OptionKind> = {
+  text: "text",
+  list: "paths",
+  hashes: "hashes",
+};
+
+/** Throws {@linkcode InputError} naming the first field of `run` that is no run's. */
+function checkRun(run: unknown, name: string): void {
+  const wrong = (field: string, value: unknown, kind: OptionKind) =>
+    new InputError(
+      `${name}${field}: must be ${EXPECTED[kind]}, got ${shownValue(value)} (a run as ` +
+        "collectRuns returns it)",
+    );
+  if (!fits(run, "object")) throw wrong("", run, "object");
+  for (const [field, kind] of Object.entries(EXPORTED_RUN)) {
+    const value = (run as Record<string, unknown>)[field];
+    if (!fits(value, kind)) throw wrong(`.${field}`, value, kind);
+  }
+  const record = (run as { record: Record<string, unknown> }).record;
+  for (const { name: field, kind } of FIELDS) {
+    const value = record[field];
+    if (!fits(value, RECORD_FIELD[kind])) {
+      throw wrong(`.record.${field}`, value, RECORD_FIELD[kind]);
+    }
   }
 }
 
@@ -670,4 +855,146 @@ export function checkRecordsArgument(value: unknown, name: string): void {
   if (!iterable || typeof value === "string") {
     throw new InputError(`${name}: must be a list of records, got ${shownValue(value)}`);
   }
+}
+
+// The read functions' options: a misspelt one (`allowOutsid`) is refused as the write
+// functions' are, never ignored (library-sweep F7). runrec's own callers pass these exactly,
+// or call the unchecked function beneath (inputs.ts `governedInputsIn`).
+
+/** The options of `governedInputs` (inputs.ts `GovernedOptions`). */
+const GOVERNED_OPTIONS: Record<keyof GovernedOptions, OptionKind> = {
+  hash: "function",
+  gitRoot: "path",
+  executionRoot: "path",
+  allowOutside: "flag",
+  mayCreate: "flag",
+};
+
+/**
+ * Checks the arguments of `governedInputs`: the deliverable folder's path,
+ * the inputs and the options; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkGovernedArguments } from "./argument_checks.ts";
+ * checkGovernedArguments("DEL-01-02_Flow", ["_CONTEXT.md"], { allowOutside: true });
+ * ```
+ */
+export function checkGovernedArguments(delDir: unknown, inputs: unknown, options: unknown): void {
+  checkPathArgument(delDir, "delDir");
+  checkPathsArgument(inputs, "inputs");
+  checkEntryOptions("governedInputs", "options", options, GOVERNED_OPTIONS);
+}
+
+/** The options of `checkRecordFile` (reader.ts `CheckOptions`). */
+const CHECK_FILE_OPTIONS: Record<keyof CheckOptions, OptionKind> = { workers: "number" };
+
+/**
+ * Checks the arguments of `checkRecordFile`: the file's path and the
+ * options (the number of workers is checked where it is used); throws
+ * {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkCheckFileArguments } from "./argument_checks.ts";
+ * checkCheckFileArguments("RunRecords.csv", { workers: 0 });
+ * ```
+ */
+export function checkCheckFileArguments(path: unknown, options: unknown): void {
+  checkPathArgument(path, "path");
+  checkEntryOptions("checkRecordFile", "options", options, CHECK_FILE_OPTIONS);
+}
+
+/** The options of `verifyRecordFile` (verify_file.ts `VerifyFileOptions`). */
+const VERIFY_FILE_OPTIONS: Record<keyof VerifyFileOptions, OptionKind> = {
+  deliverableId: "text",
+  collidedBefore: "object",
+};
+
+/**
+ * Checks the arguments of `verifyRecordFile`: the file's path, the function
+ * told each problem and the options; throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkVerifyFileArguments } from "./argument_checks.ts";
+ * checkVerifyFileArguments("RunRecords.csv", () => {}, { deliverableId: "DEL-01-02" });
+ * ```
+ */
+export function checkVerifyFileArguments(
+  path: unknown,
+  onProblem: unknown,
+  options: unknown,
+): void {
+  checkPathArgument(path, "path");
+  checkFunctionArgument(onProblem, "onProblem");
+  checkEntryOptions("verifyRecordFile", "options", options, VERIFY_FILE_OPTIONS);
+  // Read only when the file repeats a RunID: a wrong one would fail then, from inside.
+  const { collidedBefore } = options as VerifyFileOptions;
+  if (collidedBefore !== undefined) {
+    checkOptions("verifyRecordFile", "options.collidedBefore", collidedBefore, {
+      ids: "function",
+      revision: "word",
+    }, ["ids", "revision"]);
+  }
+}
+
+/** The options of `resolveTargets` (targets.ts `ResolveOptions`). */
+const RESOLVE_OPTIONS: Record<keyof ResolveOptions, OptionKind> = {
+  keepUnreadable: "flag",
+  skippedToolRoot: "function",
+  historyToo: "flag",
+};
+
+/**
+ * Checks the arguments of `resolveTargets`: the targets and the options;
+ * throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkResolveArguments } from "./argument_checks.ts";
+ * checkResolveArguments(["examples"], { keepUnreadable: true });
+ * ```
+ */
+export function checkResolveArguments(targets: unknown, options: unknown): void {
+  checkPathsArgument(targets, "targets");
+  checkEntryOptions("resolveTargets", "options", options, RESOLVE_OPTIONS);
+}
+
+/**
+ * Checks the options of `verifyHistories` (`unlisted`, the folders that
+ * cannot be listed); throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkHistoriesOptions } from "./argument_checks.ts";
+ * checkHistoriesOptions({ unlisted: ["DEL-01-02_Flow/locked"] });
+ * ```
+ */
+export function checkHistoriesOptions(options: unknown): void {
+  checkEntryOptions("verifyHistories", "options", options, { unlisted: "paths" });
+}
+
+/** What an annotation says (annotations.ts `AnnotationEffect`). */
+const ANNOTATION_EFFECT: Record<keyof AnnotationEffect, OptionKind> = {
+  invalidates: "flag",
+  supersedes: "text",
+  record: "text",
+  supersedesRecord: "text",
+};
+
+/**
+ * Checks the effect and the write options of `appendAnnotation`: a misspelt
+ * `invalidate` would otherwise write a plain note, for good (the store is
+ * append-only); throws {@linkcode InputError}.
+ *
+ * @example
+ * ```ts
+ * import { checkAnnotationOptions } from "./argument_checks.ts";
+ * checkAnnotationOptions("DEL-01-02_Flow", { invalidates: true }, { lockWaitMs: 500 });
+ * ```
+ */
+export function checkAnnotationOptions(where: string, effect: unknown, options: unknown): void {
+  checkEntryOptions(where, "effect", effect, ANNOTATION_EFFECT);
+  checkOptionNames(where, options, APPEND_OPTIONS);
 }

@@ -22,7 +22,12 @@ import {
 import { requireHostname, requireReadable, requireRecordable } from "./required_permissions.ts";
 import { checkoutOf, committedAsTheyAre, gitHead, UNKNOWN_HEAD } from "./git.ts";
 import { hashFiles } from "./hash.ts";
-import { governedInputs, type GovernedOptions, isRunrecOwn, relativePath } from "./inputs.ts";
+import {
+  governedInputsIn,
+  isRunrecOwn,
+  relativePath,
+  type SharedGovernedOptions,
+} from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFolderNote } from "./input_folders.ts";
 import {
@@ -238,7 +243,7 @@ export const EMPTY_PATH = "an empty path (name a file or folder; . is the delive
 async function startState(
   delDir: string,
   options: StartOptions,
-  known: Pick<GovernedOptions, "bounds" | "lookups"> = {},
+  known: Pick<SharedGovernedOptions, "bounds" | "lookups"> = {},
 ): Promise<RunStartState> {
   if (!options.mayCreate) requireFolder(resolve(delDir), delDir);
   const dir = resolve(delDir);
@@ -249,7 +254,7 @@ async function startState(
     pathMeant(dir, p, "--input", readAs, { allowOutside: options.allowOutside })
   );
   const [inputs, before] = await Promise.all([
-    governedInputs(dir, given, {
+    governedInputsIn(dir, given, {
       allowOutside: options.allowOutside,
       mayCreate: options.mayCreate,
       ...known,

@@ -30,7 +30,7 @@ import {
   namesReadingAs,
   shortened,
 } from "./names.ts";
-import { checkPathArgument, checkPathsArgument } from "./argument_checks.ts";
+import { checkGovernedArguments, shownValue } from "./argument_checks.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
 export interface GovernedInputs {
@@ -68,20 +68,6 @@ export interface GovernedOptions {
    */
   executionRoot?: string;
   /**
-   * The folder's project, when already known (default: `projectBounds`).
-   * Internal: `stale` shares what it found across folders.
-   *
-   * @ignore
-   */
-  bounds?: ProjectBounds;
-  /**
-   * Answers the file-system questions (default: the system, each time).
-   * Internal: `stale` shares one view of the file system across folders.
-   *
-   * @ignore
-   */
-  lookups?: Lookups;
-  /**
    * Read inputs that resolve outside the project too (`--allow-outside`).
    * Default `false`: such an input is `TBD`, with a note naming the rule.
    */
@@ -91,6 +77,17 @@ export interface GovernedOptions {
    * it). Default `false`: a missing folder is an {@linkcode InputError}.
    */
   mayCreate?: boolean;
+}
+
+/**
+ * {@linkcode GovernedOptions}, and what runrec's own callers share across
+ * folders (`stale`, a run's start): given to {@linkcode governedInputsIn}.
+ */
+export interface SharedGovernedOptions extends GovernedOptions {
+  /** The folder's project, when already known (default: `projectBounds`). */
+  bounds?: ProjectBounds;
+  /** Answers the file-system questions (default: the system, each time). */
+  lookups?: Lookups;
 }
 
 /** The host's list of a deliverable's references (the host system's file formats). */
@@ -197,8 +194,60 @@ export async function governedInputs(
   inputs: readonly string[],
   options: GovernedOptions = {},
 ): Promise<GovernedInputs> {
-  checkPathArgument(delDir, "delDir");
-  checkPathsArgument(inputs, "inputs");
+  checkGovernedArguments(delDir, inputs, options);
+  const { hash } = options;
+  return await governedInputsIn(
+    delDir,
+    inputs,
+    hash === undefined ? options : { ...options, hash: checkedHash(hash) },
+  );
+}
+
+/**
+ * A caller's `hash`, whose answer is refused unless it gives each path asked
+ * a hash (a string) or an Error: another answer was a TypeError from inside.
+ */
+function checkedHash(
+  hash: NonNullable<GovernedOptions["hash"]>,
+): NonNullable<GovernedOptions["hash"]> {
+  return async (paths) => {
+    const results: unknown = await hash(paths);
+    const isAnswer = (answer: unknown) => typeof answer === "string" || answer instanceof Error;
+    const odd = results instanceof Map
+      ? paths.find((path) => !isAnswer(results.get(path)))
+      : undefined;
+    if (!(results instanceof Map) || odd !== undefined) {
+      const got = odd === undefined
+        ? shownValue(results)
+        : `${shownValue((results as Map<string, unknown>).get(odd))} for ${odd}`;
+      throw new InputError(
+        "governedInputs: options.hash: must return a Map giving each path a hash (a string) " +
+          `or an Error, got ${got}`,
+      );
+    }
+    return results;
+  };
+}
+
+/**
+ * {@linkcode governedInputs} for runrec's own callers, which check their
+ * arguments themselves and may share what they found across folders.
+ *
+ * @example
+ * ```ts
+ * import { governedInputsIn } from "./inputs.ts";
+ * import { directLookups } from "./lookups.ts";
+ * const dir = await Deno.makeTempDir();
+ * const { hashes } = await governedInputsIn(dir, [], { lookups: directLookups });
+ * console.log(hashes); // {}
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function governedInputsIn(
+  delDir: string,
+  inputs: readonly string[],
+  options: SharedGovernedOptions = {},
+): Promise<GovernedInputs> {
   const hash = options.hash ?? hashFiles;
   // Keys are relative to the folder's real path: `..` from a linked folder leads
   // out of the real one, as the file system (and the host tool) resolve it.

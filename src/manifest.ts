@@ -5,6 +5,7 @@
  * @module
  */
 import { isSha256Hex, sha256Hex } from "./sha256.ts";
+import { checkArgument } from "./argument_checks.ts";
 
 const encoder = new TextEncoder();
 
@@ -84,6 +85,12 @@ function manifestLine(hash: string, path: string): string {
  * ```
  */
 export function manifestText(hashes: Readonly<Record<string, string>>): string {
+  checkArgument(hashes, "hashes", "hashes");
+  return manifestOf(hashes);
+}
+
+/** {@linkcode manifestText} of hashes known to be path → hash strings. */
+function manifestOf(hashes: Readonly<Record<string, string>>): string {
   const paths = Object.keys(hashes);
   if (!paths.some(needsEscape)) return unescapedManifest(hashes);
   // Escaping is one-to-one, so each escaped path names one input.
@@ -110,6 +117,8 @@ function unescapedManifest(hashes: Readonly<Record<string, string>>): string {
  * ```
  */
 export function inputContextSha(hashes: Readonly<Record<string, string>>): string {
+  // A Map (hashFiles') or a list has no fields: it would be TBD, as if no input were readable.
+  checkArgument(hashes, "hashes", "hashes");
   const manifest = inputContextManifest(hashes);
   return manifest === undefined ? "TBD" : sha256Hex(manifest);
 }
@@ -128,7 +137,7 @@ export function inputContextSha(hashes: Readonly<Record<string, string>>): strin
 export function inputContextManifest(
   hashes: Readonly<Record<string, string>>,
 ): string | undefined {
-  return Object.values(hashes).some(isSha256Hex) ? manifestText(hashes) : undefined;
+  return Object.values(hashes).some(isSha256Hex) ? manifestOf(hashes) : undefined;
 }
 
 /**

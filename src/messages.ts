@@ -5,6 +5,7 @@
  * @module
  */
 import { HEADER } from "./schema.ts";
+import { checkOptions } from "./argument_checks.ts";
 
 /**
  * The message of a reader problem as one readable clause: the reader's
@@ -19,6 +20,10 @@ import { HEADER } from "./schema.ts";
  * ```
  */
 export function describeLineProblem(problem: { code: string; message: string }): string {
+  checkOptions("describeLineProblem", "problem", problem, { code: "text", message: "text" }, [
+    "code",
+    "message",
+  ]);
   if (!/^(is|has) /.test(problem.message)) return problem.message;
   return `${problem.code === "header" ? "header" : "line"} ${problem.message}`;
 }

@@ -35,7 +35,13 @@ import {
 } from "./schema.ts";
 import { additiveHeaderFault, isAdditiveHeader, versionReading } from "./schema_versions.ts";
 import { cellsOf, HeaderLayout, type LayoutItem, LayoutRecorder } from "./header_layout.ts";
-import { checkPathArgument } from "./argument_checks.ts";
+import {
+  checkCheckFileArguments,
+  checkPathArgument,
+  checkRecordArgument,
+  isWorkerCount,
+  MAX_WORKERS,
+} from "./argument_checks.ts";
 import { onlyAppendedTo, tailHash } from "./appended.ts";
 export type { LayoutItem } from "./header_layout.ts";
 
@@ -298,6 +304,7 @@ function layoutProblems(layout: HeaderLayout, items: readonly LayoutItem[]): Lin
 export function firstCopies(): (record: RunRecord) => boolean {
   const seen = new Set<string>();
   return (record) => {
+    checkRecordArgument(record, "record");
     if (seen.has(record.RecordChecksum)) return false;
     seen.add(record.RecordChecksum);
     return true;
@@ -444,10 +451,12 @@ export async function* checkRecordFile(
   path: string,
   options: CheckOptions = {},
 ): AsyncGenerator<CheckBatch> {
+  checkCheckFileArguments(path, options);
   const count = options.workers;
-  if (count !== undefined && !(Number.isSafeInteger(count) && count >= 0)) {
+  // 1e9 ran the process out of memory starting them.
+  if (count !== undefined && !isWorkerCount(count)) {
     throw new OptionError((name) =>
-      `${name("workers")}: must be a whole number of threads, 0 or more, got ${count}`
+      `${name("workers")}: must be a whole number of threads from 0 to ${MAX_WORKERS}, got ${count}`
     );
   }
   const workers = await startCheckWorkers(path, options.workers);

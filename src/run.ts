@@ -51,7 +51,7 @@ import { gitHead, workTrees } from "./git.ts";
 import { CollidingNames, shortened } from "./names.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { REAPED_ERROR } from "./run_files.ts";
-import { governedInputs, isRunrecOwn, REFERENCES_FILE, relativePath } from "./inputs.ts";
+import { governedInputsIn, isRunrecOwn, REFERENCES_FILE, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
 import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
@@ -1058,7 +1058,9 @@ async function withOwnReferences(
   if (!named.some((p) => resolve(dir, p) === references)) return start;
   const now = (await hashFiles([references])).get(references);
   if (typeof now !== "string" || now === start.inputHashes[REFERENCES_FILE]) return start;
-  const end = await governedInputs(dir, start.inputFiles, { allowOutside: start.allowOutside });
+  const end = await governedInputsIn(dir, start.inputFiles, {
+    allowOutside: start.allowOutside,
+  });
   const added = Object.keys(end.hashes).filter((p) => !Object.hasOwn(start.inputHashes, p));
   const dropped = Object.keys(start.inputHashes).filter((p) => !Object.hasOwn(end.hashes, p));
   if (added.length === 0 && dropped.length === 0) return start;
@@ -2075,7 +2077,12 @@ function reapedOnlyError(
   );
 }
 
-/** The run a {@linkcode withRun} callback is given. */
+/**
+ * The run a {@linkcode withRun} callback is given. Setting a field it has
+ * not (a misspelt `run.erorr`) or `id` or `delDir` throws
+ * {@linkcode InputError} naming it, as a wrong value of `status`, `error`
+ * or `notes` does.
+ */
 export interface RunHandle {
   /**
    * The pending run's id: the name of its file in `.runrec/pending/` (the `id`
@@ -2102,6 +2109,31 @@ export interface RunHandle {
   error?: string;
   /** Free text for the record's Notes. */
   notes?: string;
+}
+
+/** The fields of a {@linkcode RunHandle} a callback may set. */
+const SETTABLE = ["status", "error", "notes"];
+
+/**
+ * `handle`, refusing at the assignment a field it has not or that is not
+ * set: a misspelt `run.erorr = "…"` was kept on the object and the run
+ * recorded SUCCESS without it (library-sweep F7).
+ */
+function guardedHandle(handle: RunHandle): RunHandle {
+  return new Proxy(handle, {
+    set(target, key, value) {
+      if (typeof key === "string" && SETTABLE.includes(key)) {
+        return Reflect.set(target, key, value);
+      }
+      throw new InputError(
+        `run.${String(key)}: ${key in target ? "cannot be set" : "not a field of the run"} ` +
+          "(a callback sets run.status, run.error and run.notes, and calls run.output(path))",
+      );
+    },
+    defineProperty(_target, key) {
+      throw new InputError(`run.${String(key)}: not a field to define (set run.status, ...)`);
+    },
+  });
 }
 
 /** Options of {@linkcode withRun}. */
@@ -2236,7 +2268,7 @@ export async function withRun<T>(
   };
   let value: T;
   try {
-    value = await work(handle);
+    value = await work(guardedHandle(handle));
   } catch (error) {
     finished = true;
     const message = thrownMessage(error);

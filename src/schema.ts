@@ -7,6 +7,7 @@
 import { acceptedInputContextShas } from "./manifest.ts";
 import { isLowerHex, isSha256Hex, SHA256_HEX } from "./sha256.ts";
 import { durationProblem, runTimestampProblem } from "./time.ts";
+import { checkRecordArgument } from "./argument_checks.ts";
 
 /** The schema version every record written by this release carries. */
 export const SCHEMA_VERSION = "v1.0";
@@ -541,6 +542,7 @@ export interface FieldProblem {
  * ```
  */
 export function validateRecord(record: RunRecord): FieldProblem[] {
+  checkRecordArgument(record, "record");
   const problems: FieldProblem[] = [];
   for (const spec of FIELDS) {
     const message = checkField(spec, (record as unknown as Record<string, unknown>)[spec.name]);

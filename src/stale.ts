@@ -35,7 +35,7 @@ import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
-import { type GovernedInputs, governedInputs, REFERENCES_FILE } from "./inputs.ts";
+import { type GovernedInputs, governedInputsIn, REFERENCES_FILE } from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFoldersIn } from "./input_folders.ts";
 import { meantPath } from "./meant_path.ts";
@@ -1373,7 +1373,7 @@ async function checkFolder(
     if (!governed.has(key)) {
       governed.set(
         key,
-        governedInputs(dir, [...files, ...folders], {
+        governedInputsIn(dir, [...files, ...folders], {
           hash,
           lookups,
           allowOutside,

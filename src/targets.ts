@@ -22,7 +22,7 @@ import { failureReason } from "./errors.ts";
 import { BackslashInName, CollidingNames, explainError, oneLine } from "./names.ts";
 import { isLinkedWorktreeOf } from "./git.ts";
 import { leaveNote } from "./notices.ts";
-import { checkPathsArgument } from "./argument_checks.ts";
+import { checkResolveArguments } from "./argument_checks.ts";
 
 /** One record file a target stands for. */
 export interface RecordTarget {
@@ -579,7 +579,7 @@ export async function resolveTargets(
   targets: readonly string[],
   options: ResolveOptions = {},
 ): Promise<RecordTarget[]> {
-  checkPathsArgument(targets, "targets");
+  checkResolveArguments(targets, options);
   const resolved: RecordTarget[] = [];
   const seen = new Set<string>();
   const skippedToolRoot = toolRootsSkipped(targets, options.skippedToolRoot);

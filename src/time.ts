@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { OptionError } from "./errors.ts";
+import { InputError, OptionError } from "./errors.ts";
+import { checkArgument, shownValue } from "./argument_checks.ts";
 
 /** The earliest year a RunTimestamp may hold. */
 export const EARLIEST_YEAR = 2000;
@@ -178,7 +179,8 @@ export function runStart(
 
 /**
  * Formats whole milliseconds as an ISO 8601 duration (`PT0S`, `PT1.5S`,
- * `PT2M34.5S`, `PT1H2M`); throws a `RangeError` for anything else.
+ * `PT2M34.5S`, `PT1H2M`); throws {@linkcode InputError} naming `ms` for
+ * anything else.
  *
  * @example
  * ```ts
@@ -188,7 +190,9 @@ export function runStart(
  */
 export function formatDuration(ms: number): string {
   if (!Number.isSafeInteger(ms) || ms < 0) {
-    throw new RangeError(`duration must be a whole number of ms ≥ 0, got ${ms}`);
+    throw new InputError(
+      `ms: must be a whole number of milliseconds, 0 or more, got ${shownValue(ms)}`,
+    );
   }
   const hours = Math.floor(ms / 3_600_000);
   const minutes = Math.floor((ms % 3_600_000) / 60_000);
@@ -215,6 +219,7 @@ const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d{1,3}))
  * ```
  */
 export function parseDuration(text: string): number | undefined {
+  checkArgument(text, "text", "text");
   const m = DURATION.exec(text);
   if (!m || text === "P" || text.endsWith("T")) return undefined;
   const d = Number(m[1] ?? 0), h = Number(m[2] ?? 0), mi = Number(m[3] ?? 0), s = Number(m[4] ?? 0);

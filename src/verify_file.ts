@@ -9,7 +9,7 @@ import { describeLineProblem } from "./messages.ts";
 import { type LineProblem, readRecords } from "./reader.ts";
 import { spoolEntryOf } from "./spool.ts";
 import { COLUMNS, type RunRecord } from "./schema.ts";
-import { checkFunctionArgument, checkPathArgument } from "./argument_checks.ts";
+import { checkVerifyFileArguments } from "./argument_checks.ts";
 
 /** Which check a problem comes from. */
 export type IntegrityCheck =
@@ -144,8 +144,7 @@ export async function verifyRecordFile(
   onProblem: (problem: IntegrityProblem) => void = () => {},
   options: VerifyFileOptions = {},
 ): Promise<IntegrityResult> {
-  checkPathArgument(path, "path");
-  checkFunctionArgument(onProblem, "onProblem");
+  checkVerifyFileArguments(path, onProblem, options);
   const result: IntegrityResult = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
   const report = (problem: IntegrityProblem) => {
     if (problem.severity === "error") result.errors++;

@@ -65,7 +65,12 @@ import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { recordsNotHeld } from "./records_elsewhere.ts";
-import { checkPathArgument, checkPathsArgument, shownValue } from "./argument_checks.ts";
+import {
+  checkHistoriesOptions,
+  checkPathArgument,
+  checkPathsArgument,
+  shownValue,
+} from "./argument_checks.ts";
 
 const RECORD_FILE = "RunRecords.csv";
 const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
@@ -351,6 +356,7 @@ export async function verifyHistories(
   if (typeof since !== "string" || since.trim() === "") {
     throw new InputError(`since: must be a git revision, got ${shownValue(since)}`);
   }
+  checkHistoriesOptions(options);
   const notes: string[] = [];
   const unlisted = await Promise.all((options.unlisted ?? []).map(realFolder));
   const repositories = new Map<string, Repository>();

@@ -14,26 +14,38 @@ import {
   checkRecordFile,
   checkStaleness,
   collectRuns,
+  describeLineProblem,
   emitRecord,
   finishPendingRun,
   finishRun,
+  firstCopies,
+  formatDuration,
   governedInputs,
   hashFile,
   hashFiles,
+  inputContextSha,
   InputError,
   isAnnotation,
+  manifestText,
   openLineageEvents,
+  parseDuration,
   provDocument,
   readRecords,
   reapRuns,
   recordRun,
   replayLostRecords,
   replaySpool,
+  resolveTargets,
   type RunReport,
+  runUuid,
+  sortedJson,
+  sortedJsonPretty,
   type StartedRun,
   startRun,
+  validateRecord,
   verifyHistories,
   verifyHistory,
+  verifyRecordFile,
   withRun,
 } from "../mod.ts";
 // The lower-level write path, exported from its module (not from mod.ts).
@@ -481,9 +493,11 @@ Deno.test("library arguments: collectRuns of a string (one target per character)
   ) {
     assertInputErrorStarting(call, message);
   }
-  for (const call of [() => openLineageEvents(any(undefined)), () => provDocument(any([1]))]) {
-    assertInputErrorStarting(call, "runs: must be a list of runs");
-  }
+  assertInputErrorStarting(() => openLineageEvents(any(undefined)), "runs: must be a list of runs");
+  assertInputErrorStarting(
+    () => provDocument(any([1])),
+    "runs[0]: must be an object, got number 1",
+  );
 });
 
 /** Fails unless `call` throws an {@linkcode InputError} whose message starts with `message`. */
@@ -540,4 +554,350 @@ Deno.test("library arguments: the read and check functions refuse a wrong type n
     [() => checkStaleness(any([, del])), "targets"],
   ];
   for (const [call, said] of cases) await assertRejects(call, InputError, said);
+});
+
+Deno.test("library arguments: a report or options object whose fields are inherited (a prototype, a class's getters) or not enumerable is refused naming the field, never read here and spread away there; nothing is written (library-sweep F6)", async () => {
+  const { root, del } = await makeProject();
+  const started = await startRun(del, { agent: "A" });
+  const before = await filesOf(root);
+  const inherited = (fields: object) => any(Object.create(fields));
+  class Report {
+    get agent() {
+      return "A";
+    }
+    get status() {
+      return "SUCCESS";
+    }
+  }
+  const hidden = Object.defineProperty({ status: "SUCCESS" }, "agent", { value: "A" });
+  const withInheritedInputs = Object.assign(inherited({ inputs: ["_CONTEXT.md"] }), {
+    agent: "A",
+    status: "SUCCESS",
+  });
+  const cases: [string, () => Promise<unknown>, string][] = [
+    [
+      "recordRun inherited agent",
+      () => recordRun(del, inherited({ agent: "A", status: "SUCCESS" })),
+      `${del}: report.agent: inherited, not its own field (runrec reads only an object's own ` +
+      "fields, as JSON.stringify does: give a plain object)",
+    ],
+    ["emitRecord a class's getters", () => emitRecord(del, any(new Report())), "report.agent: inh"],
+    ["recordRun inherited inputs", () => recordRun(del, withInheritedInputs), "report.inputs: inh"],
+    ["emitRecord agent not enumerable", () => emitRecord(del, any(hidden)), "report.agent: not en"],
+    [
+      "startRun inherited agent",
+      () => startRun(del, inherited({ agent: "A" })),
+      "options.agent: i",
+    ],
+    [
+      "withRun inherited agent",
+      () => withRun(del, inherited({ agent: "A" }), () => {}),
+      "agent: i",
+    ],
+    [
+      "finishRun inherited status",
+      () => finishRun(started, inherited({ status: "SUCCESS" })),
+      "report.status: inherited",
+    ],
+    [
+      "finishPendingRun inherited status",
+      () => finishPendingRun(started.token!, undefined, inherited({ status: "SUCCESS" })),
+      "report.status: inherited",
+    ],
+    [
+      "recordRun inherited fsync",
+      () => recordRun(del, { agent: "A", status: "SUCCESS" }, inherited({ fsync: false })),
+      "options.fsync: inherited",
+    ],
+    [
+      "finishRun inherited spool",
+      () => finishRun(started, { status: "SUCCESS" }, inherited({ spool: false })),
+      "options.spool: inherited",
+    ],
+    [
+      "appendAnnotation inherited invalidates",
+      () =>
+        appendAnnotation(
+          del,
+          "RUN-DEL-01-02-20260101-0000-001",
+          inherited({ invalidates: true }),
+          "x",
+        ),
+      "effect.invalidates: inherited",
+    ],
+    [
+      "checkStaleness inherited agents",
+      () => checkStaleness([del], inherited({ agents: ["A"] })),
+      "checkStaleness: options.agents: inherited",
+    ],
+    [
+      "collectRuns inherited warn",
+      () => collectRuns([del], inherited({ warn: () => {} })),
+      "collectRuns: options.warn: inherited",
+    ],
+    [
+      "governedInputs inherited allowOutside",
+      () => governedInputs(del, [], inherited({ allowOutside: true })),
+      "governedInputs: options.allowOutside: inherited",
+    ],
+  ];
+  for (const [label, call, message] of cases) {
+    await assertRejects(call, InputError, message).catch((e) => {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    });
+  }
+  assertEquals(await filesOf(root), before);
+  assertEquals(pendingFiles(del).length, 1);
+  // The same fields as a plain object's own are recorded.
+  const plain = await recordRun(del, { ...{ agent: "A", status: "SUCCESS" } });
+  assertEquals(plain.written?.record.AgentName, "A");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("library arguments: a misspelt option of a read function (governedInputs, checkRecordFile, verifyRecordFile, resolveTargets, verifyHistories) or of appendAnnotation is refused naming it, as the write functions' are, and so is an option of the wrong shape (governedInputs' hash, verifyRecordFile's collidedBefore); options that are no object are refused everywhere (library-sweep F7)", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, "RunRecords.csv");
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  const before = await filesOf(root);
+  const runId = (await recordsOf(del))[0].RunID;
+  const report: RunReport = { agent: "A", status: "SUCCESS" };
+  const cases: [string, () => Promise<unknown>, string][] = [
+    [
+      "governedInputs allowOutsid",
+      () => governedInputs(del, [], any({ allowOutsid: true })),
+      "governedInputs: options.allowOutsid: not an option (the options are hash, gitRoot, " +
+      "executionRoot, allowOutside, mayCreate)",
+    ],
+    [
+      "governedInputs internal lookups",
+      () => governedInputs(del, [], any({ lookups: {} })),
+      "governedInputs: options.lookups: not an option",
+    ],
+    ["governedInputs hash 5", () => governedInputs(del, [], any({ hash: 5 })), "options.hash: m"],
+    [
+      "governedInputs allowOutside 'yes'",
+      () => governedInputs(del, [], any({ allowOutside: "yes" })),
+      "governedInputs: options.allowOutside: must be true or false",
+    ],
+    ["governedInputs null", () => governedInputs(del, [], any(null)), "governedInputs: options: "],
+    // A hash that answers otherwise was a TypeError from inside (results.get is not a function).
+    [
+      "governedInputs hash answering 5",
+      () => governedInputs(del, ["_CONTEXT.md"], { hash: any(() => Promise.resolve(5)) }),
+      "governedInputs: options.hash: must return a Map giving each path a hash (a string) or an " +
+      "Error, got number 5",
+    ],
+    [
+      "governedInputs hash answering no path",
+      () => governedInputs(del, ["_CONTEXT.md"], { hash: () => Promise.resolve(new Map()) }),
+      "governedInputs: options.hash: must return a Map giving each path a hash (a string) or an " +
+      "Error, got nothing for ",
+    ],
+    [
+      "checkRecordFile workrs",
+      () => Array.fromAsync(checkRecordFile(file, any({ workrs: 0 }))),
+      "checkRecordFile: options.workrs: not an option (the options are workers)",
+    ],
+    [
+      "checkRecordFile null",
+      () => Array.fromAsync(checkRecordFile(file, any(null))),
+      "checkRecordFile: options: must be an object, got null",
+    ],
+    [
+      "verifyRecordFile deliverableID",
+      () => verifyRecordFile(file, () => {}, any({ deliverableID: "DEL-01-02" })),
+      "verifyRecordFile: options.deliverableID: not an option",
+    ],
+    [
+      "verifyRecordFile collidedBefore {}",
+      () => verifyRecordFile(file, () => {}, any({ collidedBefore: {} })),
+      "verifyRecordFile: options.collidedBefore.ids: must be a function, got nothing",
+    ],
+    [
+      "verifyRecordFile null",
+      () => verifyRecordFile(file, () => {}, any(null)),
+      "verifyRecordFile: options: must be an object",
+    ],
+    [
+      "resolveTargets keepUnreadble",
+      () => resolveTargets([del], any({ keepUnreadble: true })),
+      "resolveTargets: options.keepUnreadble: not an option",
+    ],
+    [
+      "resolveTargets null",
+      () => resolveTargets([del], any(null)),
+      "resolveTargets: options: must be an object",
+    ],
+    [
+      "verifyHistories unlistd",
+      () => verifyHistories([del], [file], "HEAD", any({ unlistd: [] })),
+      "verifyHistories: options.unlistd: not an option (the options are unlisted)",
+    ],
+    [
+      "verifyHistories null",
+      () => verifyHistories([del], [file], "HEAD", any(null)),
+      "verifyHistories: options: must be an object",
+    ],
+    // Ignored, these would write a plain note for good where an invalidation was meant.
+    [
+      "appendAnnotation invalidate",
+      () => appendAnnotation(del, runId, any({ invalidate: true }), "wrong input"),
+      "effect.invalidate: not an option (the options are invalidates, supersedes,",
+    ],
+    [
+      "appendAnnotation options fsnyc",
+      () => appendAnnotation(del, runId, { invalidates: true }, "x", any({ fsnyc: false })),
+      "options.fsnyc: not an option",
+    ],
+    [
+      "appendAnnotation options null",
+      () => appendAnnotation(del, runId, { invalidates: true }, "x", any(null)),
+      "options: must be an object, got null",
+    ],
+    [
+      "recordRun options null",
+      () => recordRun(del, report, any(null)),
+      `${del}: options: must be an object, got null`,
+    ],
+    ["recordRun options 5", () => recordRun(del, report, any(5)), "options: must be an object"],
+    ["emitRecord options null", () => emitRecord(del, report, any(null)), "options: must be an"],
+  ];
+  for (const [label, call, message] of cases) {
+    await assertRejects(call, InputError, message).catch((e) => {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    });
+  }
+  assertEquals(await filesOf(root), before);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("library arguments: the exported helpers (firstCopies, describeLineProblem, annotationsFor, runUuid, sortedJson, inputContextSha, manifestText, validateRecord, formatDuration, parseDuration) refuse a wrong argument with an InputError naming it, never a TypeError from inside or a value made of garbage (library-sweep F8)", () => {
+  const cycle: Record<string, unknown> = {};
+  cycle.self = cycle;
+  const hashes = new Map([["a.md", "0".repeat(64)]]); // hashFiles' shape, not an object's
+  const cases: [string, () => unknown, string][] = [
+    ["firstCopies()(null)", () => firstCopies()(any(null)), "record: must be a record (an object)"],
+    ["describeLineProblem(null)", () => describeLineProblem(any(null)), "describeLineProblem: pr"],
+    [
+      "describeLineProblem({})",
+      () => describeLineProblem(any({})),
+      "describeLineProblem: problem.co",
+    ],
+    ["annotationsFor({})", () => annotationsFor(any({}), any({})), "annotations: must be a Map"],
+    ["runUuid(5, …)", () => runUuid(any(5), "RUN-X"), "namespace: must be a string, got number 5"],
+    ["runUuid(…, '')", () => runUuid("ns", ""), "runId: must be a string that is not empty"],
+    ["sortedJson a cycle", () => sortedJson(any(cycle)), "value.self: an object that holds itself"],
+    [
+      "sortedJson a Date",
+      () => sortedJson(any({ at: new Date(0) })),
+      "value.at: a Date is no JSON",
+    ],
+    ["sortedJson NaN", () => sortedJsonPretty(any([1, NaN])), "value[1]: number NaN is no JSON"],
+    ["sortedJson a hole", () => sortedJson(any([, 1])), "value[0]: nothing is no JSON value"],
+    ["sortedJson a function", () => sortedJson(any(() => 1)), "value: a function is no JSON"],
+    ["sortedJson undefined", () => sortedJson(any(undefined)), "value: nothing is no JSON value"],
+    [
+      "inputContextSha(null)",
+      () => inputContextSha(any(null)),
+      "hashes: must be an object of path",
+    ],
+    [
+      "inputContextSha(a Map)",
+      () => inputContextSha(any(hashes)),
+      "hashes: must be an object of p",
+    ],
+    [
+      "inputContextSha({a: 5})",
+      () => inputContextSha(any({ a: 5 })),
+      "hashes: must be an object of path → hash strings, got an object holding number 5",
+    ],
+    ["manifestText(null)", () => manifestText(any(null)), "hashes: must be an object of path"],
+    ["validateRecord(null)", () => validateRecord(any(null)), "record: must be a record (an obj"],
+    ["formatDuration(-1)", () => formatDuration(-1), "ms: must be a whole number of millisec"],
+    [
+      "formatDuration('5')",
+      () => formatDuration(any("5")),
+      "ms: must be a whole number of millisec",
+    ],
+    ["parseDuration(5)", () => parseDuration(any(5)), "text: must be a string, got number 5"],
+  ];
+  for (const [label, call, message] of cases) {
+    let thrown: unknown;
+    try {
+      call();
+    } catch (e) {
+      thrown = e;
+    }
+    assertEquals(thrown instanceof InputError, true, `${label}: ${thrown}`);
+    assertEquals((thrown as Error).message.startsWith(message), true, `${label}: ${thrown}`);
+  }
+  // What JSON leaves out (an object's field holding undefined) is still left out.
+  assertEquals(sortedJson(any({ b: 1, a: undefined })), '{"b":1}');
+});
+
+Deno.test("library arguments: checkStaleness's and checkRecordFile's workers (1.5, -1, a billion), checkStaleness's agents, reapRuns' olderThanMs and now, the runs given to openLineageEvents and provDocument, and appendAnnotation's note are refused naming them when out of range, holed or of the wrong type (library-sweep F9)", async () => {
+  const { root, del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  const runId = (await recordsOf(del))[0].RunID;
+  const before = await filesOf(root);
+  const cases: [string, () => Promise<unknown>, string][] = [
+    // 1.5 threads were 1, -1 none, and 1e9 a billion workers started.
+    [
+      "checkStaleness workers 1.5",
+      () => checkStaleness([del], { workers: 1.5 }),
+      "checkStaleness: options.workers: must be a whole number of threads from 0 to 16, got number 1.5",
+    ],
+    ["checkStaleness workers -1", () => checkStaleness([del], { workers: -1 }), "options.workers"],
+    // A billion threads ran the process out of memory, killing it (a fatal V8 error, no throw).
+    [
+      "checkStaleness workers 1e9",
+      () => checkStaleness([del], { workers: 1e9 }),
+      "options.workers",
+    ],
+    [
+      "checkRecordFile workers 1e9",
+      () => Array.fromAsync(checkRecordFile(join(del, "RunRecords.csv"), { workers: 1e9 })),
+      "workers: must be a whole number of threads from 0 to 16, got 1000000000",
+    ],
+    // No agent checked: a report with no check passes a gate, as no targets would (trial-w F6).
+    [
+      "checkStaleness agents []",
+      () => checkStaleness([del], { agents: [] }),
+      "checkStaleness: options.agents: an empty list (no agent would be checked",
+    ],
+    // -1 was a RangeError from inside; NaN reaped nothing and said nothing.
+    [
+      "reapRuns olderThanMs -1",
+      () => reapRuns([del], { olderThanMs: -1 }),
+      "reapRuns: options.olderThanMs: must be a whole number of milliseconds, 0 or more",
+    ],
+    ["reapRuns olderThanMs NaN", () => reapRuns([del], { olderThanMs: NaN }), "options.olderThan"],
+    ["reapRuns now NaN", () => reapRuns([del], { now: NaN }), "reapRuns: options.now: must be a t"],
+    [
+      "appendAnnotation note 5",
+      () => appendAnnotation(del, runId, { invalidates: true }, any(5)),
+      `${del}: note: must be a string, got number 5`,
+    ],
+  ];
+  for (const [label, call, message] of cases) {
+    await assertRejects(call, InputError, message).catch((e) => {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    });
+  }
+  assertEquals(await filesOf(root), before);
+  const runs = await collectRuns([del], { warn: () => {} });
+  const { record, ...rest } = runs[0];
+  const noHashes = { ...rest, record: { ...record, InputHashes: undefined } };
+  for (
+    const [given, message] of [
+      [[, runs[0]], "runs[0]: must be an object, got nothing (a run as collectRuns returns it)"],
+      [[{ record }], "runs[0].namespace: must be a string, got nothing"],
+      [[runs[0], noHashes], "runs[1].record.InputHashes: must be an object of path → hash strings"],
+    ] as const
+  ) {
+    assertInputErrorStarting(() => openLineageEvents(any(given)), message);
+    assertInputErrorStarting(() => provDocument(any(given)), message);
+  }
+  assertEquals(openLineageEvents(runs).length, 2);
+  await Deno.remove(root, { recursive: true });
 });

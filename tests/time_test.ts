@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { assert, assertEquals, assertMatch, assertThrows } from "./assert.ts";
-import { OptionError } from "../src/errors.ts";
+import { InputError, OptionError } from "../src/errors.ts";
 import { flagOf } from "../src/cli/command.ts";
 import {
   CLOCK_SKEW_MS,
@@ -89,7 +89,7 @@ Deno.test("time: durations are exact to the millisecond; fractions and absurd on
   assertEquals(parseDuration("PT2M34.5S"), 154_500);
   assertEquals(parseDuration("P1DT1H"), 90_000_000);
   assertEquals(parseDuration("PT0.0015S"), undefined); // below the millisecond
-  assertThrows(() => formatDuration(1.5), RangeError);
+  assertThrows(() => formatDuration(1.5), InputError, "ms: must be a whole number");
   assertMatch(durationProblem("P99999999999D")!, /at most ten years/);
   assertMatch(durationProblem("PT0.0001S")!, /exact to the millisecond/);
   assertEquals(durationProblem(formatDuration(MAX_DURATION_MS)), undefined);

@@ -262,7 +262,7 @@ Deno.test("withRun: the handle's id and delDir cannot be changed, and run.output
   let id = "";
   await withRun(del, { agent: "DEPENDENCIES", onOutcome: () => {} }, (run) => {
     id = run.id;
-    assertThrows(() => Object.assign(run, { id: "hijack" }), TypeError);
+    assertThrows(() => Object.assign(run, { id: "hijack" }), InputError, "run.id: cannot be set");
     assertEquals(run.id, id);
     escaped = run;
   });
@@ -313,5 +313,40 @@ Deno.test("withRun: run.error or run.notes set to a non-string, or run.output of
   const records = await recordsOf(del);
   assertEquals(records.map((r) => r.RunStatus), ["FAILED", "FAILED", "FAILED"]);
   assertIncludes(records[0].ErrorSummary, "run.error: must be a string");
+  assertEquals(pendingFiles(del), []);
+});
+
+Deno.test("withRun: a misspelt field of the run (run.erorr = …) or a read-only one (run.id) throws at the assignment, naming it; the run is recorded FAILED saying so, never SUCCESS without it (library-sweep F7)", async () => {
+  const { del } = await makeProject();
+  const misuses: [string, (run: RunHandle) => void][] = [
+    [
+      "run.erorr: not a field of the run",
+      (run) => ((run as unknown as { erorr: string }).erorr = "x"),
+    ],
+    [
+      "run.Status: not a field of the run",
+      (run) => ((run as unknown as { Status: string }).Status = "PARTIAL"),
+    ],
+    ["run.id: cannot be set", (run) => ((run as { id: string }).id = "x")],
+  ];
+  for (const [said, misuse] of misuses) {
+    await assertRejects(
+      () => withRun(del, { agent: "4_DOCUMENTS", onOutcome() {} }, (run) => misuse(run)),
+      InputError,
+      said,
+    );
+  }
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED", "FAILED", "FAILED"]);
+  assertIncludes(records[0].ErrorSummary, "run.erorr: not a field of the run");
+  // The fields it has are set as before.
+  await withRun(del, { agent: "4_DOCUMENTS", onOutcome() {} }, (run) => {
+    run.status = "PARTIAL";
+    run.error = "half done";
+    run.notes = "n";
+  });
+  const last = (await recordsOf(del)).at(-1)!;
+  assertEquals([last.RunStatus, last.ErrorSummary], ["PARTIAL", "half done"]);
+  assertEquals(last.Notes.startsWith("n | run "), true, last.Notes);
   assertEquals(pendingFiles(del), []);
 });

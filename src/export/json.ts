@@ -5,6 +5,9 @@
  * @module
  */
 
+import { InputError } from "../errors.ts";
+import { shownValue } from "../argument_checks.ts";
+
 /** A JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -19,7 +22,7 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
  * ```
  */
 export function sortedJson(value: Json): string {
-  return JSON.stringify(sortKeys(value));
+  return JSON.stringify(sortKeys(value, new Set(), []));
 }
 
 /**
@@ -32,13 +35,52 @@ export function sortedJson(value: Json): string {
  * ```
  */
 export function sortedJsonPretty(value: Json): string {
-  return JSON.stringify(sortKeys(value), null, 2);
+  return JSON.stringify(sortKeys(value, new Set(), []), null, 2);
 }
 
-function sortKeys(value: Json): Json {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== "object") return value;
-  const sorted: { [key: string]: Json } = {};
-  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys(value[key]);
+/**
+ * `value` with each object's keys sorted. Throws {@linkcode InputError} naming
+ * where `value` holds what is no JSON value (a function, a Map, a Date, a
+ * cycle, a number JSON has not): JSON.stringify would drop it, write `null`
+ * or `{}`, or overflow the stack. `undefined` is one only as an object's
+ * field, which JSON leaves out. `within` are the objects `value` is inside,
+ * `path` the keys that lead to it (named only in the error).
+ */
+function sortKeys(value: Json | undefined, within: Set<object>, path: (string | number)[]): Json {
+  if (typeof value === "string" || typeof value === "boolean" || value === null) return value;
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value !== "object" || !isPlain(value) || within.has(value)) {
+    const what = typeof value === "object" && isPlain(value)
+      ? "an object that holds itself (a cycle)"
+      : shownValue(value);
+    const where = path.map((key) => typeof key === "number" ? `[${key}]` : `.${key}`).join("");
+    throw new InputError(`value${where}: ${what} is no JSON value`);
+  }
+  within.add(value);
+  let sorted: Json;
+  if (Array.isArray(value)) {
+    // Array.from: a hole is said, not written as null.
+    sorted = Array.from(value, (item, at) => {
+      path.push(at);
+      const kept = sortKeys(item, within, path);
+      path.pop();
+      return kept;
+    });
+  } else {
+    sorted = {};
+    for (const key of Object.keys(value).sort()) {
+      if (value[key] === undefined) continue;
+      path.push(key);
+      sorted[key] = sortKeys(value[key], within, path);
+      path.pop();
+    }
+  }
+  within.delete(value);
   return sorted;
+}
+
+/** Whether `value` is a list or a plain object (`{…}`, `Object.create(null)`), not a Map or a Date. */
+function isPlain(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === Array.prototype || prototype === null;
 }

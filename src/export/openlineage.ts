@@ -9,7 +9,7 @@
  * @module
  */
 import type { Annotation } from "../annotations.ts";
-import { checkRunsArgument } from "../argument_checks.ts";
+import { checkArgument, checkRunsArgument } from "../argument_checks.ts";
 import { VERSION } from "../cli/version.ts";
 import { FIELDS, type RunRecord } from "../schema.ts";
 import { type Json, sortedJson } from "./json.ts";
@@ -54,6 +54,8 @@ const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name);
  * ```
  */
 export function runUuid(namespace: string, runId: string): string {
+  checkArgument(namespace, "namespace", "text");
+  checkArgument(runId, "runId", "word");
   return uuidV5(RUNREC_RUN_NAMESPACE, `${namespace}/${runId}`);
 }
 

@@ -289,8 +289,9 @@ function annotationAttributes(run: ExportedRun, named: RunsNamed): Record<string
       : a.kind;
     lists["runrec:annotation"].push(`${a.timestamp} ${a.annotationId} ${says}: ${a.note}`);
     if (a.kind === "invalidated") lists["runrec:invalidatedBy"].push(a.annotationId);
-    // `other` is set for these two kinds (annotations.ts): each of its runs' activities.
-    const other = a.other ?? "";
+    // `other` is set for the two kinds that name another run (annotations.ts): its activities.
+    const other = a.other;
+    if (other === undefined) continue;
     const all = named.get(`${run.file}\n${other}`) ?? [other];
     // Of two records sharing the RunID, the one the annotation names by its checksum, if it does.
     const meant = all.filter((name) => name.split("/")[1]?.startsWith(a.otherTarget ?? "-"));
