@@ -459,7 +459,8 @@ async function builtRecord(
 ): Promise<BuiltRecord> {
   refuseEmptyPaths("outputs", end.outputs ?? []);
   const dir = resolve(delDir);
-  const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
+  const now = Date.now();
+  const durationMs = end.durationMs ?? Math.max(0, now - Date.parse(start.started));
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
     deliverableId(dir),
     hashOutputs(
@@ -480,6 +481,13 @@ async function builtRecord(
     gitHead(dir, known.lookups?.folderEntries),
   ]);
   const notes = [...start.notes];
+  if (end.durationMs === undefined && now < Date.parse(start.started)) {
+    // Started by this machine's clock, ended before it: the clock was set back (clock-sweep F1).
+    notes.push(
+      `this machine's clock read ${new Date(now).toISOString()} at the end, before the run's ` +
+        "start (set back since?): RunDuration PT0S, not measured",
+    );
+  }
   // In a git work tree whose git folder cannot be read (the sandboxed build in a linked work tree):
   // GitHead is empty for want of a look, not for want of git (sandboxed-sweep F2).
   if (head === "" && checkoutOf(dir).head === UNKNOWN_HEAD) {
