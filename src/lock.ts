@@ -60,6 +60,7 @@
 import { SCHEMA_VERSION } from "./schema.ts";
 import { agentText } from "./agent_notes.ts";
 import { OptionError } from "./errors.ts";
+import { uptimeMs } from "./time.ts";
 
 /** The JSON held in a lock file. */
 export interface LockInfo {
@@ -327,30 +328,18 @@ function factsFromPs(pid: number, now: number): ProcessFacts | undefined {
   if (!m) return undefined;
   const [days, hours, minutes, seconds] = m.slice(2).map((v) => Number(v ?? 0));
   const ageMs = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
-  const uptime = uptimeSeconds();
+  const uptime = uptimeMs();
   return {
     zombie: m[1].startsWith("Z"),
     startedMs: now - ageMs,
-    startedSinceBootMs: uptime === undefined ? undefined : uptime * 1000 - ageMs,
+    startedSinceBootMs: uptime === undefined ? undefined : uptime - ageMs,
   };
-}
-
-/**
- * Seconds since this host booted, rounded up, or `undefined` where this process may not ask
- * (`--allow-sys=osUptime`).
- */
-function uptimeSeconds(): number | undefined {
-  try {
-    return Deno.osUptime();
-  } catch {
-    return undefined;
-  }
 }
 
 /** The host's uptime in ms when this process started (to the second), if this process may ask. */
 function startUptimeMs(): number | undefined {
-  const uptime = uptimeSeconds();
-  return uptime === undefined ? undefined : Math.round(uptime * 1000 - performance.now());
+  const uptime = uptimeMs();
+  return uptime === undefined ? undefined : Math.round(uptime - performance.now());
 }
 
 /**

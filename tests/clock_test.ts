@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { clockMovedEnv, runCliProcess } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { git, makeProject } from "./fixtures.ts";
+import { RECORD_FILE } from "../src/store.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
 
 Deno.test("finish after this machine's clock was set back an hour since start records the run, its start kept, PT0S noted; a file written now with a start an hour ahead is still refused (clock-sweep F1)", async () => {
@@ -43,5 +44,28 @@ Deno.test("finish after this machine's clock was set back an hour since start re
   assertEquals(refused.code, 2, refused.stderr);
   assertIncludes(refused.stderr, `its start time ${later} is in the future; it stays pending`);
   assertEquals((await recordsOf(del)).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a record git dropped is put back by the next emit though this machine's clock stepped two days forward in between: the journal's day is measured by the host's uptime too (clock-sweep F3)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  const emit = (agent: string, env: Record<string, string> = {}) =>
+    runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS"], FULL_FLAGS, env);
+  assertEquals((await emit("FIRST")).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first");
+  assertEquals((await emit("DROPPED")).code, 0);
+  // git writes its own file in the record file's place (as a pull does): the line is gone.
+  await git(root, "checkout", "--", join(del, RECORD_FILE));
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["FIRST"]);
+  const later = await emit("LATER", clockMovedEnv("+2d"));
+  assertEquals(later.code, 0, later.stderr);
+  assertEquals(
+    (await recordsOf(del)).map((r) => r.AgentName).sort(),
+    ["DROPPED", "FIRST", "LATER"],
+  );
   await Deno.remove(root, { recursive: true });
 });
