@@ -24,7 +24,7 @@ import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
 import { failureReason } from "./errors.ts";
-import { uptimeMs } from "./time.ts";
+import { optionalUptimeMs } from "./optional_access.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -131,7 +131,7 @@ export function journalAppended(
   try {
     const entry: Entry = {
       at: Date.now(),
-      up: uptimeMs(),
+      up: optionalUptimeMs(),
       ...checkoutOf(dirname(recordFile)),
       file: identityOf(recordFile),
       offset,
@@ -177,7 +177,7 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   // Which branch is checked out cannot be told: a line may be another branch's (sandboxed-sweep F2).
   if (checkout.head === UNKNOWN_HEAD) return [];
   const now = Date.now();
-  const up = uptimeMs();
+  const up = optionalUptimeMs();
   const identity = identityOf(recordFile);
   const { first, last } = edges;
   if (

@@ -60,7 +60,7 @@
 import { SCHEMA_VERSION } from "./schema.ts";
 import { agentText } from "./agent_notes.ts";
 import { OptionError } from "./errors.ts";
-import { uptimeMs } from "./time.ts";
+import { optionalUptimeMs } from "./optional_access.ts";
 
 /** The JSON held in a lock file. */
 export interface LockInfo {
@@ -328,7 +328,7 @@ function factsFromPs(pid: number, now: number): ProcessFacts | undefined {
   if (!m) return undefined;
   const [days, hours, minutes, seconds] = m.slice(2).map((v) => Number(v ?? 0));
   const ageMs = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
-  const uptime = uptimeMs();
+  const uptime = optionalUptimeMs();
   return {
     zombie: m[1].startsWith("Z"),
     startedMs: now - ageMs,
@@ -338,7 +338,7 @@ function factsFromPs(pid: number, now: number): ProcessFacts | undefined {
 
 /** The host's uptime in ms when this process started (to the second), if this process may ask. */
 function startUptimeMs(): number | undefined {
-  const uptime = uptimeMs();
+  const uptime = optionalUptimeMs();
   return uptime === undefined ? undefined : Math.round(uptime - performance.now());
 }
 
@@ -363,7 +363,7 @@ export function isZombie(pid: number): boolean {
  * after `acquiredMs`: the pid was reused), or `undefined` when it is, or when
  * the system cannot tell. `etime` has a resolution of a second, hence the margin.
  * A read-only finish's marker is judged so too, against the time it was made.
- * Given `startUptimeMs` (the lock's `pid_start_uptime_ms`), the pid's start
+ * Given `holderStartUptimeMs` (the lock's `pid_start_uptime_ms`), the pid's start
  * since boot must be that one instead: a wall clock stepped forward since the
  * lock was taken made the holder look started after it (clock-sweep F2), and
  * a pid of a boot since is another process.
@@ -377,15 +377,15 @@ export function isZombie(pid: number): boolean {
 export function notTheHolder(
   pid: number,
   acquiredMs: number,
-  startUptimeMs?: number,
+  holderStartUptimeMs?: number,
 ): string | undefined {
   const facts = processFacts(pid);
   if (!facts) return undefined;
   if (facts.zombie) return `pid ${pid} is a zombie`;
   const sinceBoot = facts.startedSinceBootMs;
-  if (startUptimeMs !== undefined && sinceBoot !== undefined) {
+  if (holderStartUptimeMs !== undefined && sinceBoot !== undefined) {
     // Both read to the second (uptime, etime): a few seconds apart is the same process.
-    return Math.abs(sinceBoot - startUptimeMs) > 3000
+    return Math.abs(sinceBoot - holderStartUptimeMs) > 3000
       ? `pid ${pid} now belongs to another process than the one that took the lock`
       : undefined;
   }

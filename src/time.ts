@@ -279,25 +279,6 @@ export function durationProblem(text: string): string | undefined {
   return undefined;
 }
 
-/**
- * This host's uptime in ms (to the second, rounded up), or `undefined` where
- * this process may not ask (`--allow-sys=osUptime`): a clock that no step of
- * the wall clock moves, for times that processes of one host compare.
- *
- * @example
- * ```ts
- * import { uptimeMs } from "./time.ts";
- * uptimeMs(); // e.g. 37034000
- * ```
- */
-export function uptimeMs(): number | undefined {
-  try {
-    return Deno.osUptime() * 1000;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Quotes a value for an error message, shortened so the message stays one line. */
 function show(value: string): string {
   const s = JSON.stringify(value);
