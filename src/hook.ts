@@ -74,6 +74,7 @@ import {
   parseDuration,
   runStart,
 } from "./time.ts";
+import { optionalUptimeMs } from "./optional_access.ts";
 
 /** What an agent tells the hook about its run. */
 export interface RunReport {
@@ -161,6 +162,11 @@ export interface RunStartState {
    * Whether files outside the project are read (`--allow-outside`): the outputs too, at the end.
    */
   allowOutside?: boolean;
+  /**
+   * This host's uptime (ms) at the start, where runrec may ask: the run's duration is measured
+   * by it when the wall clock was stepped during the run (clock-sweep F4).
+   */
+  startedUptimeMs?: number;
   /**
    * The notes to warn of at the start (among `notes`): inputs not found, which `stale` cannot
    * see change.
@@ -285,14 +291,47 @@ async function startState(
       !given.some((p) => n.startsWith(`--input ${p}:`) && placeholderProblem("--input", p))
     ),
   ];
+  const uptime = options.started === undefined ? optionalUptimeMs() : undefined;
   return {
     started: options.started ?? new Date().toISOString(),
+    ...(uptime !== undefined ? { startedUptimeMs: uptime } : {}),
     statusBefore: before.state,
     inputFiles: [...new Set(inputFiles)],
     inputHashes: inputs.hashes,
     notes: notes.map((n) => ownNote(dir, n)),
     ...(missing.length > 0 ? { warnings: missing.map((n) => ownNote(dir, n)) } : {}),
     ...(options.allowOutside ? { allowOutside: true } : {}),
+  };
+}
+
+/**
+ * How long a run started at `start` has lasted: by the wall clock, or by this host's uptime when
+ * the two disagree (the wall clock was stepped during the run: an NTP step, a VM restored from a
+ * snapshot), said in a note (clock-sweep F4). Without the uptime, a wall clock that reads before
+ * the start gives PT0S, noted (clock-sweep F1).
+ */
+function measuredDuration(start: RunStartState): { ms: number; note?: string } {
+  const now = Date.now();
+  const wall = now - Date.parse(start.started);
+  const up = optionalUptimeMs();
+  const since = start.startedUptimeMs;
+  // A lower uptime now is a boot since: only the wall clock spans it.
+  if (up !== undefined && since !== undefined && up >= since) {
+    const byUptime = up - since;
+    // Uptimes are whole seconds, rounded up: a second or two apart is the same duration.
+    if (Math.abs(wall - byUptime) <= 2000) return { ms: Math.max(0, wall) };
+    const moved = formatDuration(Math.round(Math.abs(wall - byUptime) / 1000) * 1000);
+    return {
+      ms: byUptime,
+      note: `this machine's clock moved ${moved} ${wall > byUptime ? "ahead" : "back"} during ` +
+        "the run (stepped?): RunDuration by its uptime, to the second",
+    };
+  }
+  if (wall >= 0) return { ms: wall };
+  return {
+    ms: 0,
+    note: `this machine's clock read ${new Date(now).toISOString()} at the end, before the ` +
+      "run's start (set back since?): RunDuration PT0S, not measured",
   };
 }
 
@@ -459,8 +498,8 @@ async function builtRecord(
 ): Promise<BuiltRecord> {
   refuseEmptyPaths("outputs", end.outputs ?? []);
   const dir = resolve(delDir);
-  const now = Date.now();
-  const durationMs = end.durationMs ?? Math.max(0, now - Date.parse(start.started));
+  const measured = end.durationMs === undefined ? measuredDuration(start) : undefined;
+  const durationMs = end.durationMs ?? measured!.ms;
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
     deliverableId(dir),
     hashOutputs(
@@ -481,13 +520,7 @@ async function builtRecord(
     gitHead(dir, known.lookups?.folderEntries),
   ]);
   const notes = [...start.notes];
-  if (end.durationMs === undefined && now < Date.parse(start.started)) {
-    // Started by this machine's clock, ended before it: the clock was set back (clock-sweep F1).
-    notes.push(
-      `this machine's clock read ${new Date(now).toISOString()} at the end, before the run's ` +
-        "start (set back since?): RunDuration PT0S, not measured",
-    );
-  }
+  if (measured?.note) notes.push(measured.note);
   // In a git work tree whose git folder cannot be read (the sandboxed build in a linked work tree):
   // GitHead is empty for want of a look, not for want of git (sandboxed-sweep F2).
   if (head === "" && checkoutOf(dir).head === UNKNOWN_HEAD) {

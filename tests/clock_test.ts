@@ -11,24 +11,36 @@ import { git, makeProject } from "./fixtures.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
 
-Deno.test("finish after this machine's clock was set back an hour since start records the run, its start kept, PT0S noted; a file written now with a start an hour ahead is still refused (clock-sweep F1)", async () => {
+Deno.test("finish after this machine's clock was set back an hour since start records the run, its start kept, its duration by the uptime (PT0S, noted, from an older runrec's file); a file written now with a start an hour ahead is still refused (clock-sweep F1, F4)", async () => {
   const { root, del } = await makeProject();
+  const back = clockMovedEnv("-1h");
+  const finish = (token: string) =>
+    runCliProcess(["finish", token, "--status", "SUCCESS"], FULL_FLAGS, back);
   const token = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
   const started: string = JSON.parse(Deno.readTextFileSync(token)).start.started;
-  const back = clockMovedEnv("-1h");
-  const out = await runCliProcess(["finish", token, "--status", "SUCCESS"], FULL_FLAGS, back);
+  const out = await finish(token);
   assertEquals(out.code, 0, out.stderr);
   const [record] = await recordsOf(del);
-  assertEquals(
-    [record.RunTimestamp, record.RunDuration, record.RunStatus],
-    [started, "PT0S", "SUCCESS"],
+  assertEquals([record.RunTimestamp, record.RunStatus], [started, "SUCCESS"]);
+  assert(["PT0S", "PT1S"].includes(record.RunDuration), record.RunDuration);
+  assertIncludes(
+    record.Notes,
+    "this machine's clock moved PT1H back during the run (stepped?): RunDuration by its uptime",
   );
-  const read = /clock read (\S+) at the end, before the run's start \(set back since\?\)/
-    .exec(record.Notes);
-  assert(read, record.Notes);
-  const setBack = Date.parse(started) - Date.parse(read[1]);
-  assert(setBack > 3_590_000 && setBack < 3_610_000, `the clock read ${read[1]}: not an hour back`);
   assertEquals(pendingFiles(del), []);
+  // An older runrec's pending file (no uptime): PT0S, and the clock's reading, noted.
+  const older = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
+  const olderRun = JSON.parse(Deno.readTextFileSync(older));
+  delete olderRun.start.startedUptimeMs;
+  Deno.writeTextFileSync(older, JSON.stringify(olderRun));
+  assertEquals((await finish(older)).code, 0);
+  const noUptime = (await recordsOf(del))[1];
+  assertEquals(noUptime.RunDuration, "PT0S");
+  const read = /clock read (\S+) at the end, before the run's start \(set back since\?\)/
+    .exec(noUptime.Notes);
+  assert(read, noUptime.Notes);
+  const setBack = Date.parse(olderRun.start.started) - Date.parse(read[1]);
+  assert(setBack > 3_590_000 && setBack < 3_610_000, `the clock read ${read[1]}: not an hour back`);
   // A pending file written now whose start is an hour ahead is no clock set back: refused.
   const ahead = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
   const run = JSON.parse(Deno.readTextFileSync(ahead));
@@ -43,7 +55,31 @@ Deno.test("finish after this machine's clock was set back an hour since start re
   const refused = await runCliProcess(["finish", forged, "--status", "SUCCESS"]);
   assertEquals(refused.code, 2, refused.stderr);
   assertIncludes(refused.stderr, `its start time ${later} is in the future; it stays pending`);
-  assertEquals((await recordsOf(del)).length, 1);
+  assertEquals((await recordsOf(del)).length, 2);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("finish after this machine's clock stepped two days forward during the run records its duration by the host's uptime, not PT48H, noted (clock-sweep F4)", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
+  const out = await runCliProcess(
+    ["finish", token, "--status", "SUCCESS"],
+    FULL_FLAGS,
+    clockMovedEnv("+2d"),
+  );
+  assertEquals(out.code, 0, out.stderr);
+  const [record] = await recordsOf(del);
+  assert(["PT0S", "PT1S"].includes(record.RunDuration), record.RunDuration);
+  assertIncludes(
+    record.Notes,
+    "this machine's clock moved PT48H ahead during the run (stepped?): RunDuration by its uptime",
+  );
+  // Not stepped: the wall clock's milliseconds, no note.
+  const plain = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
+  assertEquals((await runCliProcess(["finish", plain, "--status", "SUCCESS"])).code, 0);
+  const second = (await recordsOf(del))[1];
+  assert(!second.Notes.includes("this machine's clock"), second.Notes);
+  assert(/^PT\d+(\.\d+)?S$/.test(second.RunDuration), second.RunDuration);
   await Deno.remove(root, { recursive: true });
 });
 
