@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { OptionError } from "./errors.ts";
+import { InputError, OptionError } from "./errors.ts";
 
 /** The earliest year a RunTimestamp may hold. */
 export const EARLIEST_YEAR = 2000;
@@ -147,7 +147,7 @@ export function runStart(
   durationMs: number,
   now: number = Date.now(),
 ): string {
-  if (started === undefined) return new Date(now - durationMs).toISOString();
+  if (started === undefined) return clockStamp(now - durationMs);
   const ms = parseInstant(started);
   if (ms === undefined) {
     throw new OptionError((name) =>
@@ -171,6 +171,29 @@ export function runStart(
     throw new OptionError((name) =>
       `${name("started")} ${show(started)} and a duration of ${formatDuration(durationMs)} end ` +
       `in the future (this machine's clock says ${new Date(now).toISOString()})`
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+/**
+ * `ms` (this machine's clock, now or a duration before) as a RunTimestamp;
+ * throws an {@linkcode InputError} naming the clock when it lies outside the
+ * years {@linkcode EARLIEST_YEAR} to {@linkcode LATEST_YEAR}: a machine that
+ * booted without its time (1970) before NTP set it (clock-sweep F5).
+ *
+ * @example
+ * ```ts
+ * import { clockStamp } from "./time.ts";
+ * clockStamp(Date.UTC(2026, 1, 22, 10, 15)); // "2026-02-22T10:15:00.000Z"
+ * ```
+ */
+export function clockStamp(ms: number = Date.now()): string {
+  if (!yearInRange(ms)) {
+    throw new InputError(
+      `this machine's clock reads ${new Date(ms).toISOString()}, outside the years ` +
+        `${EARLIEST_YEAR} to ${LATEST_YEAR} a RunTimestamp may hold: set the clock (NTP) and ` +
+        "run again",
     );
   }
   return new Date(ms).toISOString();

@@ -4,7 +4,7 @@
  * a VM restored from a snapshot does between two commands.
  */
 import { join } from "node:path";
-import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { clockMovedEnv, runCliProcess } from "./cli.ts";
 import { git, makeProject } from "./fixtures.ts";
@@ -102,6 +102,40 @@ Deno.test("a record git dropped is put back by the next emit though this machine
   assertEquals(
     (await recordsOf(del)).map((r) => r.AgentName).sort(),
     ["DROPPED", "FIRST", "LATER"],
+  );
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a machine whose clock reads 1970 (booted without its time, before NTP) is named by emit, start, exec and annotate, exit 2, nothing written (clock-sweep F5)", async () => {
+  const { root, del } = await makeProject();
+  // Deno itself, run from source, refuses npm packages published after its clock: allowed here.
+  const flags = [...FULL_FLAGS, "--minimum-dependency-age=0"];
+  const env = clockMovedEnv("@1970-01-01 00:00:10");
+  const first = await runCliProcess(["emit", del, "--agent", "X", "--status", "SUCCESS"]);
+  const runId = first.stdout.trim();
+  for (
+    const args of [
+      ["emit", del, "--agent", "X", "--status", "SUCCESS"],
+      ["start", del, "--agent", "X"],
+      ["exec", del, "--agent", "X", "--", "touch", join(del, "ran")],
+      ["annotate", del, runId, "--note", "n"],
+    ]
+  ) {
+    const out = await runCliProcess(args, flags, env);
+    assertEquals(out.code, 2, `${args[0]}: ${out.stderr}`);
+    assertMatch(
+      out.stderr,
+      new RegExp(
+        `^runrec ${args[0]}: this machine's clock reads 1970-01-01T00:00:1\\d\\.\\d{3}Z, outside ` +
+          "the years 2000 to 2999 a RunTimestamp may hold: set the clock \\(NTP\\) and run again\n$",
+      ),
+    );
+  }
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [runId]);
+  assertEquals(pendingFiles(del), []);
+  assert(
+    !(await Deno.stat(join(del, "ran")).then(() => true, () => false)),
+    "exec ran its command",
   );
   await Deno.remove(root, { recursive: true });
 });
