@@ -70,6 +70,7 @@ import { lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.
 import {
   clockStamp,
   durationProblem,
+  elapsedSince,
   formatDuration,
   MAX_DURATION_MS,
   parseDuration,
@@ -313,22 +314,21 @@ async function startState(
  */
 function measuredDuration(start: RunStartState): { ms: number; note?: string } {
   const now = Date.now();
-  const wall = now - Date.parse(start.started);
-  const up = optionalUptimeMs();
-  const since = start.startedUptimeMs;
-  // A lower uptime now is a boot since: only the wall clock spans it.
-  if (up !== undefined && since !== undefined && up >= since) {
-    const byUptime = up - since;
-    // Uptimes are whole seconds, rounded up: a second or two apart is the same duration.
-    if (Math.abs(wall - byUptime) <= 2000) return { ms: Math.max(0, wall) };
-    const moved = formatDuration(Math.round(Math.abs(wall - byUptime) / 1000) * 1000);
+  const { ms, steppedMs } = elapsedSince(
+    start.started,
+    start.startedUptimeMs,
+    now,
+    optionalUptimeMs(),
+  );
+  if (steppedMs !== undefined) {
+    const moved = formatDuration(Math.round(Math.abs(steppedMs) / 1000) * 1000);
     return {
-      ms: byUptime,
-      note: `this machine's clock moved ${moved} ${wall > byUptime ? "ahead" : "back"} during ` +
+      ms,
+      note: `this machine's clock moved ${moved} ${steppedMs > 0 ? "ahead" : "back"} during ` +
         "the run (stepped?): RunDuration by its uptime, to the second",
     };
   }
-  if (wall >= 0) return { ms: wall };
+  if (ms >= 0) return { ms };
   return {
     ms: 0,
     note: `this machine's clock read ${new Date(now).toISOString()} at the end, before the ` +

@@ -177,6 +177,38 @@ export function runStart(
 }
 
 /**
+ * How long ago, at `now` (this host's uptime then: `uptimeNow`, if known), a
+ * run started at `started` (ISO 8601), when this host's uptime was
+ * `startedUptimeMs` (if known): by the wall clock, or by the
+ * uptime when the two differ by more than its rounding, as they do when the
+ * wall clock was stepped meanwhile (an NTP step, a VM restored from a
+ * snapshot: clock-sweep F4); `steppedMs` then says how far (negative: set
+ * back). An uptime lower now than then is a boot since: the wall clock's.
+ *
+ * @example
+ * ```ts
+ * import { elapsedSince } from "./time.ts";
+ * elapsedSince("2026-02-22T10:15:00Z", 5_000, Date.UTC(2026, 1, 22, 10, 16), 65_000); // { ms: 60000 }
+ * ```
+ */
+export function elapsedSince(
+  started: string,
+  startedUptimeMs: number | undefined,
+  now: number,
+  uptimeNow: number | undefined,
+): { ms: number; steppedMs?: number } {
+  const wall = now - Date.parse(started);
+  if (uptimeNow === undefined || startedUptimeMs === undefined || uptimeNow < startedUptimeMs) {
+    return { ms: wall };
+  }
+  const byUptime = uptimeNow - startedUptimeMs;
+  // Uptimes are whole seconds, rounded up: a second or two apart is the same time.
+  return Math.abs(wall - byUptime) <= 2000
+    ? { ms: wall }
+    : { ms: byUptime, steppedMs: wall - byUptime };
+}
+
+/**
  * `ms` (this machine's clock, now or a duration before) as a RunTimestamp;
  * throws an {@linkcode InputError} naming the clock when it lies outside the
  * years {@linkcode EARLIEST_YEAR} to {@linkcode LATEST_YEAR}: a machine that

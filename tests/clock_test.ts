@@ -139,3 +139,18 @@ Deno.test("a machine whose clock reads 1970 (booted without its time, before NTP
   );
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("reap --older-than 1d after this machine's clock stepped two days forward leaves a run started a moment ago pending: its age is the host's uptime's (clock-sweep F6)", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
+  const ahead = clockMovedEnv("+2d");
+  const reap = await runCliProcess(["reap", del, "--older-than", "1d"], FULL_FLAGS, ahead);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals(await recordsOf(del), []);
+  assertEquals(pendingFiles(del).length, 1);
+  // Its agent's finish records it as the agent said, not over a FAILED record of reap's.
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+  await Deno.remove(root, { recursive: true });
+});
