@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { clockStamp } from "./time.ts";
 import { agentText } from "./agent_notes.ts";
 import { join } from "./path.ts";
 import { LATE_FINISH, recordKey } from "./late_finish.ts";
@@ -221,7 +222,7 @@ export async function appendAnnotation(
     DeliverableID: deliverableId(delDir).id,
     AgentName: ANNOTATOR,
     AgentType: AGENT_TYPE,
-    RunTimestamp: new Date().toISOString(),
+    RunTimestamp: clockStamp(),
     RunDuration: "PT0S",
     RunStatus: "SKIPPED",
     RunPassDirective: "ANNOTATE",

@@ -663,6 +663,7 @@ const START_STATE: Record<keyof RunStartState, OptionKind> = {
   warnings: "paths",
   allowOutside: "flag",
   inputsUnknown: "flag",
+  startedUptimeMs: "number",
 };
 
 /** What `completeDraft` needs of a run's end (hook.ts `RunEnd`). */

@@ -73,12 +73,15 @@ import {
 } from "./store.ts";
 import { lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
 import {
+  clockStamp,
   durationProblem,
+  elapsedSince,
   formatDuration,
   MAX_DURATION_MS,
   parseDuration,
   runStart,
 } from "./time.ts";
+import { optionalUptimeMs } from "./optional_access.ts";
 
 /** What an agent tells the hook about its run. */
 export interface RunReport {
@@ -166,6 +169,11 @@ export interface RunStartState {
    * Whether files outside the project are read (`--allow-outside`): the outputs too, at the end.
    */
   allowOutside?: boolean;
+  /**
+   * This host's uptime (ms) at the start, where runrec may ask: the run's duration is measured
+   * by it when the wall clock was stepped during the run (clock-sweep F4).
+   */
+  startedUptimeMs?: number;
   /**
    * The notes to warn of at the start (among `notes`): inputs not found, which `stale` cannot
    * see change.
@@ -290,14 +298,46 @@ async function startState(
       !given.some((p) => n.startsWith(`--input ${p}:`) && placeholderProblem("--input", p))
     ),
   ];
+  const uptime = options.started === undefined ? optionalUptimeMs() : undefined;
   return {
-    started: options.started ?? new Date().toISOString(),
+    started: options.started ?? clockStamp(),
+    ...(uptime !== undefined ? { startedUptimeMs: uptime } : {}),
     statusBefore: before.state,
     inputFiles: [...new Set(inputFiles)],
     inputHashes: inputs.hashes,
     notes: notes.map((n) => ownNote(dir, n)),
     ...(missing.length > 0 ? { warnings: missing.map((n) => ownNote(dir, n)) } : {}),
     ...(options.allowOutside ? { allowOutside: true } : {}),
+  };
+}
+
+/**
+ * How long a run started at `start` has lasted: by the wall clock, or by this host's uptime when
+ * the two disagree (the wall clock was stepped during the run: an NTP step, a VM restored from a
+ * snapshot), said in a note (clock-sweep F4). Without the uptime, a wall clock that reads before
+ * the start gives PT0S, noted (clock-sweep F1).
+ */
+function measuredDuration(start: RunStartState): { ms: number; note?: string } {
+  const now = Date.now();
+  const { ms, steppedMs } = elapsedSince(
+    start.started,
+    start.startedUptimeMs,
+    now,
+    optionalUptimeMs(),
+  );
+  if (steppedMs !== undefined) {
+    const moved = formatDuration(Math.round(Math.abs(steppedMs) / 1000) * 1000);
+    return {
+      ms,
+      note: `this machine's clock moved ${moved} ${steppedMs > 0 ? "ahead" : "back"} during ` +
+        "the run (stepped?): RunDuration by its uptime, to the second",
+    };
+  }
+  if (ms >= 0) return { ms };
+  return {
+    ms: 0,
+    note: `this machine's clock read ${new Date(now).toISOString()} at the end, before the ` +
+      "run's start (set back since?): RunDuration PT0S, not measured",
   };
 }
 
@@ -464,7 +504,8 @@ async function builtRecord(
 ): Promise<BuiltRecord> {
   refuseEmptyPaths("outputs", end.outputs ?? []);
   const dir = resolve(delDir);
-  const durationMs = end.durationMs ?? Math.max(0, Date.now() - Date.parse(start.started));
+  const measured = end.durationMs === undefined ? measuredDuration(start) : undefined;
+  const durationMs = end.durationMs ?? measured!.ms;
   const [{ id, note: idNote }, outputs, after, head] = await Promise.all([
     deliverableId(dir),
     hashOutputs(
@@ -485,6 +526,7 @@ async function builtRecord(
     gitHead(dir, known.lookups?.folderEntries),
   ]);
   const notes = [...start.notes];
+  if (measured?.note) notes.push(measured.note);
   // In a git work tree whose git folder cannot be read (the sandboxed build in a linked work tree):
   // GitHead is empty for want of a look, not for want of git (sandboxed-sweep F2).
   if (head === "" && checkoutOf(dir).head === UNKNOWN_HEAD) {
@@ -896,7 +938,8 @@ export function checkRunArguments(end: RunEnd): void {
     DeliverableID: "DEL-01-01",
     AgentName: end.agent,
     AgentType: AGENT_TYPE,
-    RunTimestamp: new Date().toISOString(),
+    // Any valid time: the fields checked here are the agent's (the clock is checked at the start).
+    RunTimestamp: "2026-01-01T00:00:00.000Z",
     RunDuration: "PT0S",
     RunStatus: end.status,
     RunPassDirective: end.pass ?? "",

@@ -24,6 +24,7 @@ import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
 import { failureReason } from "./errors.ts";
+import { optionalUptimeMs } from "./optional_access.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -51,6 +52,8 @@ const PRUNE_KEEPS = 16;
  */
 interface Entry {
   at: number;
+  /** This host's uptime (ms) at `at`, where runrec may ask: see {@linkcode ageOf}. */
+  up?: number;
   head: string;
   stashed: number;
   file: string;
@@ -128,6 +131,7 @@ export function journalAppended(
   try {
     const entry: Entry = {
       at: Date.now(),
+      up: optionalUptimeMs(),
       ...checkoutOf(dirname(recordFile)),
       file: identityOf(recordFile),
       offset,
@@ -173,10 +177,11 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   // Which branch is checked out cannot be told: a line may be another branch's (sandboxed-sweep F2).
   if (checkout.head === UNKNOWN_HEAD) return [];
   const now = Date.now();
+  const up = optionalUptimeMs();
   const identity = identityOf(recordFile);
   const { first, last } = edges;
   if (
-    first !== undefined && now - first.at < PRUNE_AFTER_MS && edges.size <= PRUNE_BYTES &&
+    first !== undefined && ageOf(first, now, up) < PRUNE_AFTER_MS && edges.size <= PRUNE_BYTES &&
     last !== undefined && last.head === checkout.head &&
     last.stashed === checkout.stashed &&
     (identity === "" ? lineAt(recordFile, last) : last.file === identity)
@@ -189,7 +194,7 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   } catch {
     return [];
   }
-  const entries = text.split("\n").flatMap(parseEntry).filter((e) => now - e.at < KEPT_MS);
+  const entries = text.split("\n").flatMap(parseEntry).filter((e) => ageOf(e, now, up) < KEPT_MS);
   const ours = (e: Entry) => onBranch(e.head, checkout.head);
   // This branch's lines not where they went: in another file at the path (git's, after a pull),
   // and moved or gone. (A file rewritten in place is an edit, for `verify` to judge.)
@@ -236,6 +241,7 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     }
     entry.offset = append(entry.line);
     entry.at = now; // kept a day more, as a line just appended
+    entry.up = up;
     putBack.push(entry.line.split(",")[1]);
   }
   const settledIn = identityOf(recordFile);
@@ -449,6 +455,17 @@ function read(path: string, offset: number, length: number): Uint8Array {
 }
 
 /** An entry of the journal's text line, or none for a blank or spoilt one. */
+/**
+ * How long ago an entry was noted: by the wall clock, or by this host's uptime when that says
+ * less, as a wall clock stepped forward since does (an NTP step, a VM restored from a snapshot:
+ * clock-sweep F3). An uptime lower than the entry's is a boot since: the wall clock's age.
+ */
+function ageOf(entry: Entry, now: number, up: number | undefined): number {
+  const wall = now - entry.at;
+  if (up === undefined || entry.up === undefined || up < entry.up) return wall;
+  return Math.min(wall, up - entry.up);
+}
+
 function parseEntry(text: string): Entry[] {
   try {
     const entry = JSON.parse(text);
@@ -457,7 +474,7 @@ function parseEntry(text: string): Entry[] {
         typeof entry.first === "string" &&
         Number.isSafeInteger(entry.at) && Number.isSafeInteger(entry.offset) &&
         Number.isSafeInteger(entry.stashed)
-      ? [entry]
+      ? [Number.isSafeInteger(entry.up) ? entry : { ...entry, up: undefined }]
       : [];
   } catch {
     return [];

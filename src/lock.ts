@@ -13,7 +13,10 @@
  *   process that started after the lock was taken (pid reuse). The state and
  *   start are read from `/proc/<pid>/stat` by `cat`, or from `ps -o
  *   stat=,etime=` where there is no `/proc`; where neither answers, a zombie
- *   or a reused pid counts as the holder. So a holder killed within its lease
+ *   or a reused pid counts as the holder. A process started after the lock
+ *   was taken is told by its start since boot against the lock's
+ *   `pid_start_uptime_ms`, which a wall clock stepped since does not move
+ *   (by `acquired` in a lock without it). So a holder killed within its lease
  *   whose pid was reused at once holds the lock until its lease ends.
  *   Liveness is checked with `kill(pid, 0)`; where that is not allowed (the
  *   sandboxed build has no `--allow-run`) the lease decides, as below. A
@@ -57,6 +60,7 @@
 import { SCHEMA_VERSION } from "./schema.ts";
 import { agentText } from "./agent_notes.ts";
 import { OptionError } from "./errors.ts";
+import { optionalUptimeMs } from "./optional_access.ts";
 
 /** The JSON held in a lock file. */
 export interface LockInfo {
@@ -76,6 +80,11 @@ export interface LockInfo {
   readonly hostname: string;
   /** Random, unique to this taking of the lock: the holder tells its own lock by it. */
   readonly token: string;
+  /**
+   * The host's uptime (ms since boot) when the holder process started, where it may ask: a pid
+   * whose start differs is another process, whatever the wall clock did since (clock-sweep F2).
+   */
+  readonly pid_start_uptime_ms?: number;
 }
 
 /** What a caller who could not get the lock is told (the host project's contention report). */
@@ -243,10 +252,14 @@ export function pidAlive(pid: number): boolean | undefined {
   }
 }
 
-/** What the system says of a live pid: exited and not yet waited for (state Z), and when it started. */
+/**
+ * What the system says of a live pid: exited and not yet waited for (state Z), and when it
+ * started, by the wall clock and (where known) in ms since boot, which no clock step moves.
+ */
 interface ProcessFacts {
   zombie: boolean;
   startedMs: number;
+  startedSinceBootMs?: number;
 }
 
 /** What was said of a pid, and when: asked at most once a second per pid. */
@@ -294,6 +307,7 @@ function factsFromProc(pid: number, now: number): ProcessFacts | undefined {
   return {
     zombie: target.state === "Z",
     startedMs: now - (cat.startTicks - target.startTicks) * 10,
+    startedSinceBootMs: target.startTicks * 10,
   };
 }
 
@@ -314,7 +328,18 @@ function factsFromPs(pid: number, now: number): ProcessFacts | undefined {
   if (!m) return undefined;
   const [days, hours, minutes, seconds] = m.slice(2).map((v) => Number(v ?? 0));
   const ageMs = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
-  return { zombie: m[1].startsWith("Z"), startedMs: now - ageMs };
+  const uptime = optionalUptimeMs();
+  return {
+    zombie: m[1].startsWith("Z"),
+    startedMs: now - ageMs,
+    startedSinceBootMs: uptime === undefined ? undefined : uptime - ageMs,
+  };
+}
+
+/** The host's uptime in ms when this process started (to the second), if this process may ask. */
+function startUptimeMs(): number | undefined {
+  const uptime = optionalUptimeMs();
+  return uptime === undefined ? undefined : Math.round(uptime - performance.now());
 }
 
 /**
@@ -338,6 +363,10 @@ export function isZombie(pid: number): boolean {
  * after `acquiredMs`: the pid was reused), or `undefined` when it is, or when
  * the system cannot tell. `etime` has a resolution of a second, hence the margin.
  * A read-only finish's marker is judged so too, against the time it was made.
+ * Given `holderStartUptimeMs` (the lock's `pid_start_uptime_ms`), the pid's start
+ * since boot must be that one instead: a wall clock stepped forward since the
+ * lock was taken made the holder look started after it (clock-sweep F2), and
+ * a pid of a boot since is another process.
  *
  * @example
  * ```ts
@@ -345,10 +374,21 @@ export function isZombie(pid: number): boolean {
  * notTheHolder(Deno.pid, Date.now()); // undefined: this process started before now
  * ```
  */
-export function notTheHolder(pid: number, acquiredMs: number): string | undefined {
+export function notTheHolder(
+  pid: number,
+  acquiredMs: number,
+  holderStartUptimeMs?: number,
+): string | undefined {
   const facts = processFacts(pid);
   if (!facts) return undefined;
   if (facts.zombie) return `pid ${pid} is a zombie`;
+  const sinceBoot = facts.startedSinceBootMs;
+  if (holderStartUptimeMs !== undefined && sinceBoot !== undefined) {
+    // Both read to the second (uptime, etime): a few seconds apart is the same process.
+    return Math.abs(sinceBoot - holderStartUptimeMs) > 3000
+      ? `pid ${pid} now belongs to another process than the one that took the lock`
+      : undefined;
+  }
   return facts.startedMs > acquiredMs + 2000
     ? `pid ${pid} now belongs to a process started after the lock was taken`
     : undefined;
@@ -376,6 +416,9 @@ function parseLock(text: string): LockInfo | undefined {
     schema_version: String(info.schema_version ?? ""),
     hostname: typeof info.hostname === "string" ? info.hostname : "",
     token: String(info.token ?? ""),
+    pid_start_uptime_ms: Number.isSafeInteger(info.pid_start_uptime_ms)
+      ? info.pid_start_uptime_ms
+      : undefined,
   };
 }
 
@@ -513,7 +556,9 @@ function judge(path: string): Verdict {
     }
     if (alive) {
       // Within its lease a live pid is taken for the holder; its start (a process) is asked only after.
-      const reason = now > leaseEnd ? notTheHolder(info.pid, acquiredMs) : undefined;
+      const reason = now > leaseEnd
+        ? notTheHolder(info.pid, acquiredMs, info.pid_start_uptime_ms)
+        : undefined;
       if (reason) return { kind: "orphan", reason, of, identity };
       return held(`pid ${info.pid} on this host runs; a live holder is never taken over`);
     }
@@ -581,6 +626,7 @@ function lockBytes(options: LockOptions, lease: number): Uint8Array {
     schema_version: SCHEMA_VERSION,
     hostname: hostname(),
     token: crypto.randomUUID(),
+    pid_start_uptime_ms: startUptimeMs(),
   };
   return new TextEncoder().encode(JSON.stringify(info));
 }

@@ -396,6 +396,9 @@ export function readPendingRun(path: string): PendingRun {
     ? `its start time ${start.started} is not its id's (${runIdStart(run.id)}): edited by hand?`
     : undefined;
   if (forged) throw new InputError(`${path}: not a pending run: ${forged}`);
+  // Only a duration's measure (clock-sweep F4): one that is no uptime is dropped, not trusted.
+  const up = start.startedUptimeMs;
+  if (up !== undefined && !(Number.isSafeInteger(up) && up >= 0)) delete start.startedUptimeMs;
   return run;
 }
 
@@ -469,6 +472,28 @@ export function implausibleStart(
     return `${whose} start time ${started} is more than a day ago: too old to record from it`;
   }
   return undefined;
+}
+
+/**
+ * The clock a pending run's start is judged against: this machine's, or the
+ * run file's modification time when that is later. A file `start` wrote was
+ * written no earlier than the start it holds, so a start after now but not
+ * after its file is a clock set back since the start (an NTP step, a VM
+ * restored from a snapshot), not a run from the future (clock-sweep F1).
+ *
+ * @example
+ * ```ts
+ * import { implausibleStart, startJudgedAt } from "./pending.ts";
+ * const file = "DEL-01-02_X/.runrec/pending/20261205T101500123Z-1a2b3c4d.json";
+ * implausibleStart("2026-12-05T10:15:00.123Z", startJudgedAt(file)); // undefined
+ * ```
+ */
+export function startJudgedAt(path: string, now: number = Date.now()): number {
+  try {
+    return Math.max(now, Deno.statSync(path).mtime?.getTime() ?? now);
+  } catch {
+    return now;
+  }
 }
 
 /**

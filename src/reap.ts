@@ -33,7 +33,8 @@ import {
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
 import { retriedStartNote } from "./retried_start.ts";
-import { formatDuration } from "./time.ts";
+import { elapsedSince, formatDuration } from "./time.ts";
+import { optionalUptimeMs } from "./optional_access.ts";
 import { failureReason } from "./errors.ts";
 import { checkReapArguments } from "./argument_checks.ts";
 import { requireFolder } from "./deliverable.ts";
@@ -110,7 +111,11 @@ function processAlive(run: PendingRun): boolean {
 }
 
 /** Why a pending run is to be reaped now, or `undefined` when it is not. */
-function whyReap(item: PendingItem, now: number, olderThanMs?: number): string | undefined {
+function whyReap(
+  item: PendingItem,
+  { now, uptime }: { now: number; uptime?: number },
+  olderThanMs?: number,
+): string | undefined {
   const run = item.run!;
   // A claimed run is being finished: only its finisher's death makes it ours.
   const watched = item.claimedBy ?? (run.pid !== undefined ? `${run.pid}@${run.host}` : undefined);
@@ -123,7 +128,7 @@ function whyReap(item: PendingItem, now: number, olderThanMs?: number): string |
         : `its process ${run.pid} on ${run.host} is gone`;
     }
   }
-  const age = now - Date.parse(run.start.started);
+  const age = elapsedSince(run.start.started, run.start.startedUptimeMs, now, uptime).ms;
   if (olderThanMs !== undefined && age > olderThanMs) {
     return `started ${formatDuration(Math.max(0, Math.round(age)))} ago, longer than ` +
       formatDuration(olderThanMs);
@@ -158,7 +163,11 @@ export async function reapRuns(
     requireFolder(target);
     refuseSlipInsideDeliverable(target);
   }
-  const { olderThanMs, now = Date.now(), ...writeOptions } = options;
+  const { olderThanMs, now: givenNow, ...writeOptions } = options;
+  // A time given is taken as is; the clock's is checked against this host's uptime (clock-sweep F4).
+  const clock = givenNow === undefined
+    ? { now: Date.now(), uptime: optionalUptimeMs() }
+    : { now: givenNow };
   const report: ReapReport = {
     reaped: [],
     left: [],
@@ -195,7 +204,7 @@ export async function reapRuns(
         continue;
       }
       // Its only record reap's FAILED one: a reap that could not keep it in reaped/ left it here.
-      const reason = found?.reaped ? "reaped already" : whyReap(item, now, olderThanMs);
+      const reason = found?.reaped ? "reaped already" : whyReap(item, clock, olderThanMs);
       if (!reason) {
         const { pid, host } = item.run;
         if (item.claimedBy) continue;

@@ -94,6 +94,7 @@ import {
   runIdStart,
   type RunRecordFound,
   startedRunsOf,
+  startJudgedAt,
   takeOverClaim,
 } from "./pending.ts";
 import { DELETED, RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
@@ -578,7 +579,7 @@ async function finishNamedRun(
     // The same folder through a link (started through it, finished through the real path) is no other.
     const implausible = pending.delDir !== undefined && !sameFolder(resolve(pending.delDir), delDir)
       ? `it names another deliverable folder, ${pending.delDir}`
-      : implausibleStart(pending.start.started, Date.now());
+      : implausibleStart(pending.start.started, startJudgedAt(claim.claimed));
     if (implausible) {
       throw new InputError(
         `${claim.claimed}: not finished: ${implausible}; it stays pending, unchanged ` +
@@ -908,7 +909,7 @@ async function finishReadOnly(
   try {
     const implausible = run.delDir !== undefined && !sameFolder(resolve(run.delDir), delDir)
       ? `it names another deliverable folder, ${run.delDir}`
-      : implausibleStart(run.start.started, Date.now());
+      : implausibleStart(run.start.started, startJudgedAt(readOnly.path));
     if (implausible) {
       throw new InputError(`${readOnly.path}: not finished: ${implausible}; it stays pending`);
     }

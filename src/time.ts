@@ -148,7 +148,7 @@ export function runStart(
   durationMs: number,
   now: number = Date.now(),
 ): string {
-  if (started === undefined) return new Date(now - durationMs).toISOString();
+  if (started === undefined) return clockStamp(now - durationMs);
   const ms = parseInstant(started);
   if (ms === undefined) {
     throw new OptionError((name) =>
@@ -172,6 +172,61 @@ export function runStart(
     throw new OptionError((name) =>
       `${name("started")} ${show(started)} and a duration of ${formatDuration(durationMs)} end ` +
       `in the future (this machine's clock says ${new Date(now).toISOString()})`
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+/**
+ * How long ago, at `now` (this host's uptime then: `uptimeNow`, if known), a
+ * run started at `started` (ISO 8601), when this host's uptime was
+ * `startedUptimeMs` (if known): by the wall clock, or by the
+ * uptime when the two differ by more than its rounding, as they do when the
+ * wall clock was stepped meanwhile (an NTP step, a VM restored from a
+ * snapshot: clock-sweep F4); `steppedMs` then says how far (negative: set
+ * back). An uptime lower now than then is a boot since: the wall clock's.
+ *
+ * @example
+ * ```ts
+ * import { elapsedSince } from "./time.ts";
+ * elapsedSince("2026-02-22T10:15:00Z", 5_000, Date.UTC(2026, 1, 22, 10, 16), 65_000); // { ms: 60000 }
+ * ```
+ */
+export function elapsedSince(
+  started: string,
+  startedUptimeMs: number | undefined,
+  now: number,
+  uptimeNow: number | undefined,
+): { ms: number; steppedMs?: number } {
+  const wall = now - Date.parse(started);
+  if (uptimeNow === undefined || startedUptimeMs === undefined || uptimeNow < startedUptimeMs) {
+    return { ms: wall };
+  }
+  const byUptime = uptimeNow - startedUptimeMs;
+  // Uptimes are whole seconds, rounded up: a second or two apart is the same time.
+  return Math.abs(wall - byUptime) <= 2000
+    ? { ms: wall }
+    : { ms: byUptime, steppedMs: wall - byUptime };
+}
+
+/**
+ * `ms` (this machine's clock, now or a duration before) as a RunTimestamp;
+ * throws an {@linkcode InputError} naming the clock when it lies outside the
+ * years {@linkcode EARLIEST_YEAR} to {@linkcode LATEST_YEAR}: a machine that
+ * booted without its time (1970) before NTP set it (clock-sweep F5).
+ *
+ * @example
+ * ```ts
+ * import { clockStamp } from "./time.ts";
+ * clockStamp(Date.UTC(2026, 1, 22, 10, 15)); // "2026-02-22T10:15:00.000Z"
+ * ```
+ */
+export function clockStamp(ms: number = Date.now()): string {
+  if (!yearInRange(ms)) {
+    throw new InputError(
+      `this machine's clock reads ${new Date(ms).toISOString()}, outside the years ` +
+        `${EARLIEST_YEAR} to ${LATEST_YEAR} a RunTimestamp may hold: set the clock (NTP) and ` +
+        "run again",
     );
   }
   return new Date(ms).toISOString();

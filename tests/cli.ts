@@ -60,3 +60,28 @@ export async function runCliProcess(
 export function emitArgs(del: string, ...extra: string[]): string[] {
   return ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", ...extra];
 }
+
+/** Where Debian's `faketime` package puts libfaketime, by architecture. */
+const LIBFAKETIME = [
+  "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+  "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+];
+
+/**
+ * The environment that runs a process with its wall clock moved by `offset`
+ * (libfaketime's form: `-1h`, `+3d`, `+90s`), as an NTP step or a VM restored
+ * from a snapshot leaves it: `Date.now()` in Deno follows it; file times the
+ * kernel writes, and the monotonic clock, do not. Throws when libfaketime is
+ * not installed (`apt-get install faketime`).
+ */
+export function clockMovedEnv(offset: string): Record<string, string> {
+  const library = LIBFAKETIME.find((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
+  if (library === undefined) throw new Error("libfaketime not found: apt-get install faketime");
+  return { LD_PRELOAD: library, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" };
+}

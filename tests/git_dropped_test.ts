@@ -238,9 +238,11 @@ Deno.test("git dropped: the journal keeps a line for a day after its append, sta
     );
   const [entry] = await entries();
   assertEquals(entry.line, (await Deno.readTextFile(file)).split("\n")[1]);
-  // The entry made 26 hours old, with a spoilt one (a full disk cut it short) after it.
+  // The entry made 26 hours old (by the wall clock and by the host's uptime: clock-sweep F3),
+  // with a spoilt one (a full disk cut it short) after it.
   const DAY_AND_2H = 26 * 60 * 60 * 1000;
-  const old = { ...entry, at: Date.now() - DAY_AND_2H };
+  assert(Number.isSafeInteger(entry.up), JSON.stringify(entry));
+  const old = { ...entry, at: Date.now() - DAY_AND_2H, up: entry.up - DAY_AND_2H };
   await Deno.writeTextFile(journal, `\n${JSON.stringify(old)}\n{"at":17964`);
   await runCliProcess(emitArgs(del, "--notes", "second"));
   const left = await entries();
@@ -261,10 +263,11 @@ Deno.test("git dropped: the journal keeps a line for a day after its append, sta
     Array.from({ length: kept.length }, (_, i) => 2000 - kept.length + i),
     "the newest lines, in order",
   );
-  // Its last entry a day old, the journal is removed: a flush of the root then takes no lock.
+  // Its last entry a day old (an older runrec's, without the uptime), the journal is removed: a
+  // flush of the root then takes no lock.
   await Deno.writeTextFile(
     journal,
-    `\n${JSON.stringify({ ...kept.at(-1), at: Date.now() - DAY_AND_2H })}`,
+    `\n${JSON.stringify({ ...kept.at(-1), at: Date.now() - DAY_AND_2H, up: undefined })}`,
   );
   assertEquals((await runCliProcess(["flush", dir])).stdout, "nothing spooled\n");
   assertEquals(await Deno.stat(journal).then(() => true, () => false), false);

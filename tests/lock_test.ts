@@ -12,7 +12,7 @@ import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
-import { runCli, runCliProcess } from "./cli.ts";
+import { clockMovedEnv, runCli, runCliProcess } from "./cli.ts";
 
 /** Every event of a record file. */
 async function readAll(path: string): Promise<ReadEvent[]> {
@@ -183,13 +183,31 @@ Deno.test("lock (defect 3): a live pid on this host holds the lock past its leas
   try {
     // The holder's lease is long over (its `acquired` moved an hour back): it still runs.
     const info = JSON.parse(lockText);
+    assert(Number.isSafeInteger(info.pid_start_uptime_ms), lockText);
     const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
-    Deno.writeTextFileSync(path, JSON.stringify({ ...info, acquired: hourAgo }));
-    // A lock taken an hour ago cannot belong to a process started seconds ago: pid reused.
+    // A lock whose holder started an hour before this pid's process did: pid reused.
+    Deno.writeTextFileSync(
+      path,
+      JSON.stringify({
+        ...info,
+        acquired: hourAgo,
+        pid_start_uptime_ms: info.pid_start_uptime_ms - 3_600_000,
+      }),
+    );
     const reused = await takeLock(path, 0, 5000);
     assert(reused.acquired, JSON.stringify(reused));
     assertMatch(
       reused.recoveries!.join(),
+      new RegExp(`pid ${child.pid} now belongs to another process than the one that took the lock`),
+    );
+    // An older runrec's lock (no pid_start_uptime_ms) taken an hour ago cannot belong to a
+    // process started seconds ago: pid reused.
+    const { pid_start_uptime_ms: _, ...older } = info;
+    Deno.writeTextFileSync(path, JSON.stringify({ ...older, acquired: hourAgo }));
+    const reusedOlder = await takeLock(path, 0, 5000);
+    assert(reusedOlder.acquired, JSON.stringify(reusedOlder));
+    assertMatch(
+      reusedOlder.recoveries!.join(),
       new RegExp(`pid ${child.pid} now belongs to a process started after the lock was taken`),
     );
     // The same holder with its true `acquired`, its lease over: waited for, never taken.
@@ -197,6 +215,22 @@ Deno.test("lock (defect 3): a live pid on this host holds the lock past its leas
     const refused = await takeLock(path, 1500, 5000);
     assertEquals([refused.acquired, refused.kind], [false, "held"]);
     assert(refused.ms >= 1400, `gave up after ${refused.ms} ms, before its 1.5 s deadline`);
+    assertIncludes(refused.message!, `pid ${child.pid} on this host runs`);
+    assertEquals(Deno.readTextFileSync(path), lockText);
+  } finally {
+    await child.stdin.close();
+    await child.status;
+  }
+});
+
+Deno.test("lock: a live holder on this host is not taken over by a process whose clock stepped a day forward since the lock was taken (clock-sweep F2)", async () => {
+  const path = await lockPath();
+  const { child, lockText } = await spawnHolder(path, 1);
+  try {
+    // Its lease long over by the moved clock, the holder's start against its `acquired` looks a
+    // day later: its start since boot, in the lock, says it is the holder.
+    const refused = await takeLock(path, 0, 5000, clockMovedEnv("+1d"));
+    assertEquals([refused.acquired, refused.kind], [false, "held"], JSON.stringify(refused));
     assertIncludes(refused.message!, `pid ${child.pid} on this host runs`);
     assertEquals(Deno.readTextFileSync(path), lockText);
   } finally {
@@ -543,10 +577,22 @@ Deno.test("lock (review-q F4): with no ps on PATH, a reused pid is told from the
   try {
     const info = JSON.parse(lockText);
     const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const { pid_start_uptime_ms: startUptime, ...older } = info;
     for (const tools of [["cat"], ["ps"]]) {
       const env = { PATH: await pathOf(...tools) };
-      // A lock taken an hour ago cannot belong to a process started seconds ago: pid reused.
-      Deno.writeTextFileSync(path, JSON.stringify({ ...info, acquired: hourAgo }));
+      // A holder that started an hour before this pid's process: pid reused (clock-sweep F2).
+      const earlier = { ...info, acquired: hourAgo, pid_start_uptime_ms: startUptime - 3_600_000 };
+      Deno.writeTextFileSync(path, JSON.stringify(earlier));
+      const another = await takeLock(path, 0, 5000, env);
+      assert(another.acquired, `${tools}: ${JSON.stringify(another)}`);
+      assertMatch(
+        another.recoveries!.join(),
+        new RegExp(
+          `pid ${child.pid} now belongs to another process than the one that took the lock`,
+        ),
+      );
+      // An older runrec's lock taken an hour ago cannot belong to a process started seconds ago.
+      Deno.writeTextFileSync(path, JSON.stringify({ ...older, acquired: hourAgo }));
       const reused = await takeLock(path, 0, 5000, env);
       assert(reused.acquired, `${tools}: ${JSON.stringify(reused)}`);
       assertMatch(

@@ -37,8 +37,9 @@ const COMMON = [
 
 /**
  * Flags of `dist/runrec` and `deno task runrec`: files, the listed
- * environment variables, the host name and the user id (which names the
- * user's own spool folder in `$TMPDIR`), subprocesses (`exec`'s command and
+ * environment variables, the host name, the user id (which names the
+ * user's own spool folder in `$TMPDIR`) and the uptime (which tells a lock's
+ * live holder from a reused pid whatever the wall clock does), subprocesses (`exec`'s command and
  * `git`), and no network.
  *
  * @example
@@ -51,7 +52,7 @@ export const FULL_FLAGS: readonly string[] = [
   "--allow-read",
   "--allow-write",
   `--allow-env=${ENV_VARS.join(",")}`,
-  "--allow-sys=hostname,uid",
+  "--allow-sys=hostname,uid,osUptime",
   ...COMMON,
   "--allow-run",
 ];
