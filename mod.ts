@@ -14,7 +14,10 @@
  * line, to be saved and flushed later). `--allow-env` lets a
  * record that cannot be written wait in the `$TMPDIR` spool; `--allow-run`
  * lets `verifyHistory` run `git`, and a writer ask whether a lock's holder
- * on this host still runs (without it the lease decides). GitHead needs no
+ * on this host still runs (without it the lease decides); `--allow-sys=osUptime`
+ * lets it tell that holder from a reused pid, and a run's duration, by the
+ * host's uptime, which a wall clock stepped meanwhile (NTP, a VM snapshot)
+ * does not move (without it the wall clock decides). GitHead needs no
  * `--allow-run`: it is read from `.git`'s files (only a repository in git's
  * reftable format is asked through `git`).
  *

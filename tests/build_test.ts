@@ -201,8 +201,9 @@ Deno.test("build: in the bundle, emit's code is a handful of files, without the 
   let bytes = 0;
   for (const file of loaded) bytes += (await Deno.stat(join(cli, file))).size;
   // The code of the commands bundled with emit before stop 24 (pending runs, reap, start): 202 KB.
-  // 155 KB at stop 32; the journal every append keeps (src/journal.ts) added 6 KB at stop 33.
-  assert(bytes < 170_000, `emit loads ${bytes} bytes of code`);
+  // 155 KB at stop 32; the journal every append keeps (src/journal.ts) added 6 KB at stop 33;
+  // the library's argument checks and the uptime clock (stop 36) ~5 KB, to 173 KB.
+  assert(bytes < 180_000, `emit loads ${bytes} bytes of code`);
   // No command group sets up Node compatibility at start (~20 ms): no static node: import.
   const groups = new Set(
     [...(await Deno.readTextFile(main)).matchAll(/import\("\.\/([^"]+)"\)/g)].map(([, f]) => f),
