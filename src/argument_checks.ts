@@ -719,6 +719,8 @@ export function checkCompleteArguments(delDir: unknown, start: unknown, end: unk
     "inputHashes",
     "notes",
   ]);
+  const { startedUptimeMs } = start as RunStartState;
+  refuseNotWhole(String(delDir), "start.startedUptimeMs", startedUptimeMs, "a whole number of ms");
   checkOptions(delDir, "end", end, RUN_END, ["agent", "status"]);
 }
 

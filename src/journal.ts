@@ -25,6 +25,7 @@ import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
 import { failureReason } from "./errors.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
+import { hostname } from "./lock.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -54,6 +55,8 @@ interface Entry {
   at: number;
   /** This host's uptime (ms) at `at`, where runrec may ask: see {@linkcode ageOf}. */
   up?: number;
+  /** The host whose uptime `up` is (a journal in a folder several hosts share). */
+  host?: string;
   head: string;
   stashed: number;
   file: string;
@@ -132,6 +135,7 @@ export function journalAppended(
     const entry: Entry = {
       at: Date.now(),
       up: optionalUptimeMs(),
+      host: hostname(),
       ...checkoutOf(dirname(recordFile)),
       file: identityOf(recordFile),
       offset,
@@ -463,6 +467,8 @@ function read(path: string, offset: number, length: number): Uint8Array {
 function ageOf(entry: Entry, now: number, up: number | undefined): number {
   const wall = now - entry.at;
   if (up === undefined || entry.up === undefined || up < entry.up) return wall;
+  // Another host's uptime measures nothing here (review F3).
+  if (entry.host !== hostname()) return wall;
   return Math.min(wall, up - entry.up);
 }
 

@@ -16,7 +16,8 @@
  *   or a reused pid counts as the holder. A process started after the lock
  *   was taken is told by its start since boot against the lock's
  *   `pid_start_uptime_ms`, which a wall clock stepped since does not move
- *   (by `acquired` in a lock without it). So a holder killed within its lease
+ *   (by `acquired` in a lock without it, or whose start was recorded later
+ *   than the process's: a Worker's, or one across a suspend). So a holder killed within its lease
  *   whose pid was reused at once holds the lock until its lease ends.
  *   Liveness is checked with `kill(pid, 0)`; where that is not allowed (the
  *   sandboxed build has no `--allow-run`) the lease decides, as below. A
@@ -384,10 +385,13 @@ export function notTheHolder(
   if (facts.zombie) return `pid ${pid} is a zombie`;
   const sinceBoot = facts.startedSinceBootMs;
   if (holderStartUptimeMs !== undefined && sinceBoot !== undefined) {
-    // Both read to the second (uptime, etime): a few seconds apart is the same process.
-    return Math.abs(sinceBoot - holderStartUptimeMs) > 3000
-      ? `pid ${pid} now belongs to another process than the one that took the lock`
-      : undefined;
+    // Both read to the second (uptime, etime): a few seconds apart is the same process. A pid
+    // reused started after the holder; a start recorded late (a Worker's clock starts with the
+    // Worker, a suspend stops it) proves nothing, so `acquired` decides then.
+    if (sinceBoot - holderStartUptimeMs > 3000) {
+      return `pid ${pid} now belongs to another process than the one that took the lock`;
+    }
+    if (sinceBoot >= holderStartUptimeMs - 3000) return undefined;
   }
   return facts.startedMs > acquiredMs + 2000
     ? `pid ${pid} now belongs to a process started after the lock was taken`

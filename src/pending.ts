@@ -396,9 +396,12 @@ export function readPendingRun(path: string): PendingRun {
     ? `its start time ${start.started} is not its id's (${runIdStart(run.id)}): edited by hand?`
     : undefined;
   if (forged) throw new InputError(`${path}: not a pending run: ${forged}`);
-  // Only a duration's measure (clock-sweep F4): one that is no uptime is dropped, not trusted.
+  // Only a duration's measure (clock-sweep F4): one that is no uptime is dropped, not trusted,
+  // and so is another host's (a folder shared): its uptime measures nothing here.
   const up = start.startedUptimeMs;
-  if (up !== undefined && !(Number.isSafeInteger(up) && up >= 0)) delete start.startedUptimeMs;
+  if (up !== undefined && (!(Number.isSafeInteger(up) && up >= 0) || run.host !== hostname())) {
+    delete start.startedUptimeMs;
+  }
   return run;
 }
 

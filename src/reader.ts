@@ -584,7 +584,8 @@ async function* lineBlocks(path: string, place?: Place): AsyncGenerator<LineBloc
     onlyAppendedTo(file, opened.size, after.offset, after.tail);
   if (place) place.fromStart = !readsOn;
   let position = readsOn ? after.offset : 0; // the file offset of the next byte read
-  if (readsOn) file.seekSync(position, Deno.SeekMode.Start);
+  // The check above read the tail: the next read starts where this one means to, either way.
+  file.seekSync(position, Deno.SeekMode.Start);
   // A small file (most record files) gets a buffer its size, not a chunk to allocate and zero;
   // at least a page, so that a file growing meanwhile (an append) is not read a byte at a time.
   const buffer = new Uint8Array(Math.min(CHUNK, Math.max(info.size - position + 1, 4096)));

@@ -310,7 +310,8 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze(([
     type: "ISO 8601 duration",
     allowed: "`PnDTnHnMn.nS`, e.g. `PT2M34.5S`: at most 3 fraction digits, at most `P3650D`",
     default: "the time from `--started` to the call, else `PT0S`",
-    source: "the agent (`--duration`, `--duration-ms`) or runrec (`start`/`finish`, `exec`)",
+    source:
+      "the agent (`--duration`, `--duration-ms`) or runrec (`start`/`finish`, `exec`; by the host's uptime, noted, when the wall clock was stepped during the run)",
     meaning: "How long the run took, exact to the millisecond.",
     example: "PT2M34.5S",
     check: durationProblem,

@@ -154,3 +154,56 @@ Deno.test("reap --older-than 1d after this machine's clock stepped two days forw
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a run started on another host (a folder shared) is aged and timed by the wall clock, not by that host's uptime against this one's: reap --older-than 1h leaves it, finish records seconds (review F2)", async () => {
+  const { root, del } = await makeProject();
+  const token = (await runCliProcess(["start", del, "--agent", "X"])).stdout.trim();
+  const [name] = pendingFiles(del);
+  const path = join(del, ".runrec", "pending", name);
+  const run = JSON.parse(await Deno.readTextFile(path));
+  // Another host booted two minutes before the run: this host's uptime says it began hours ago.
+  run.host = "another-host.example";
+  run.start.startedUptimeMs = 120_000;
+  await Deno.writeTextFile(path, JSON.stringify(run));
+  const reap = await runCliProcess(["reap", del, "--older-than", "1h"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals(await recordsOf(del), []);
+  assertEquals(pendingFiles(del).length, 1);
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  const [record] = await recordsOf(del);
+  assertMatch(record.RunDuration, /^PT\d+(\.\d+)?S$/); // seconds, not hours
+  assert(!record.Notes.includes("clock moved"), record.Notes);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a journal line noted three days ago on another host (a folder shared) is past its day, whatever that host's uptime said: a dropped line it names is not put back (review F3)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  const emit = (agent: string) =>
+    runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS"], FULL_FLAGS);
+  assertEquals((await emit("FIRST")).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first");
+  assertEquals((await emit("DROPPED")).code, 0);
+  // Its entry as another host would have noted it three days ago, a minute after its boot: by
+  // this host's uptime (hours) against that one's, it would read a minute old.
+  const journal = join(del, ".runrec", `${RECORD_FILE}.journal`);
+  const entries = (await Deno.readTextFile(journal)).split("\n").filter((l) => l !== "");
+  const aged = entries.map((line) => {
+    const entry = JSON.parse(line);
+    return JSON.stringify({
+      ...entry,
+      at: entry.at - 3 * 86_400_000,
+      up: 60_000,
+      host: "another-host.example",
+    });
+  });
+  await Deno.writeTextFile(journal, `${aged.join("\n")}\n`);
+  await git(root, "checkout", "--", join(del, RECORD_FILE));
+  assertEquals((await emit("LATER")).code, 0);
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName).sort(), ["FIRST", "LATER"]);
+  await Deno.remove(root, { recursive: true });
+});

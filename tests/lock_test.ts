@@ -599,11 +599,21 @@ Deno.test("lock (review-q F4): with no ps on PATH, a reused pid is told from the
         reused.recoveries!.join(),
         new RegExp(`pid ${child.pid} now belongs to a process started after the lock was taken`),
       );
-      // The same holder with its true `acquired`, its lease over (1 s): never taken.
+      // The same holder with its true `acquired`, its lease over (1 s): never taken. (A wait for
+      // the clock itself: within its lease a live holder's start is not asked at all.)
+      const leaseEnd = Date.parse(info.acquired) + info.lease_duration_s * 1000;
+      await new Promise((done) => setTimeout(done, Math.max(0, leaseEnd + 100 - Date.now())));
       Deno.writeTextFileSync(path, lockText);
       const refused = await takeLock(path, 0, 5000, env);
       assertEquals([refused.acquired, refused.kind], [false, "held"], `${tools}`);
       assertEquals(Deno.readTextFileSync(path), lockText);
+      // Its start recorded ten minutes late (a Worker's clock starts with the Worker, a suspend
+      // stops it): no proof of another process, and its true `acquired` keeps it (review F1).
+      const late = JSON.stringify({ ...info, pid_start_uptime_ms: startUptime + 600_000 });
+      Deno.writeTextFileSync(path, late);
+      const kept = await takeLock(path, 0, 5000, env);
+      assertEquals([kept.acquired, kept.kind], [false, "held"], `${tools}: a start recorded late`);
+      assertEquals(Deno.readTextFileSync(path), late);
     }
   } finally {
     await child.stdin.close();

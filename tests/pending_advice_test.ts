@@ -224,9 +224,12 @@ Deno.test("a start of an agent with other inputs, another pass, or minutes after
   const run = JSON.parse(await Deno.readTextFile(old));
   const started = new Date(Date.parse(run.start.started) - 3 * 60_000).toISOString();
   const id = `${started.replace(/[-:.]/g, "")}-${run.id.split("-")[1]}`;
+  // Its uptime then too, where start noted one: by it the run would be seconds old.
+  const up = run.start.startedUptimeMs;
+  const startedUptimeMs = up === undefined ? undefined : up - 3 * 60_000;
   await Deno.writeTextFile(
     join(del, ".runrec", "pending", `${id}.json`),
-    JSON.stringify({ ...run, id, start: { ...run.start, started } }),
+    JSON.stringify({ ...run, id, start: { ...run.start, started, startedUptimeMs } }),
   );
   await Deno.remove(old);
   const later = await start();

@@ -379,6 +379,13 @@ Deno.test("readRecordsOn: a file not only appended to is read from its start: re
       await handle.seek(bytes.length - 20, Deno.SeekMode.Start);
       await handle.write(new TextEncoder().encode("f"));
     },
+    // `cat > file`, `rsync --inplace`: the same inode, other and more bytes (review F4).
+    "rewritten in place, longer": async () => {
+      const others = [1, 2, 3, 4, 5, 6, 7].map((n) =>
+        encodeRecord(sampleRecord({ RunID: `RUN-DEL-01-02-20260222-1016-00${n}` }))
+      );
+      await Deno.writeTextFile(file, `${[HEADER, ...others].join("\n")}\n`);
+    },
   };
   for (const [what, change] of Object.entries(cases)) {
     await Deno.remove(file);
@@ -386,6 +393,9 @@ Deno.test("readRecordsOn: a file not only appended to is read from its start: re
     const { end } = await readOn(file);
     assert.equal((await readOn(file, end)).fromStart, false, `${what}: untouched, it reads on`);
     await change();
-    assert.equal((await readOn(file, end)).fromStart, true, what);
+    const again = await readOn(file, end);
+    assert.equal(again.fromStart, true, what);
+    // Every record the file now holds, from its first line: the check of the tail read the file.
+    assert.deepEqual(again.runIds, (await readOn(file)).runIds, what);
   }
 });
