@@ -103,6 +103,12 @@ Deno.test("library arguments: wrong JavaScript types are InputErrors naming the 
     ["finishRun(null)", () => finishRun(any(null), { status: "SUCCESS" }), "started: must be"],
     ["captureStart inputs", () => captureStart(del, any({ inputs: "x" })), "options.inputs"],
     ["completeDraft {}", () => completeDraft(del, any({}), report({})), "start.started"],
+    [
+      "completeDraft startedUptimeMs 1.5 (review F5)",
+      async () =>
+        completeDraft(del, { ...await captureStart(del), startedUptimeMs: 1.5 }, report({})),
+      "start.startedUptimeMs: must be a whole number of ms",
+    ],
     ["writeRun null", () => writeRun(del, any(null)), "built: must be an object"],
     ["checkStaleness a string", () => checkStaleness(any("nope")), "targets: must be a list"],
   ];
