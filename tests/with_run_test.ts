@@ -296,13 +296,8 @@ Deno.test("withRun: a throw of a plain object records it as JSON, an AggregateEr
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("withRun: run.error or run.notes set to a non-string, or run.output of one, throws at the call naming it; the run is recorded FAILED saying so, never lost (library-sweep F1, F2)", async () => {
-  const { del } = await makeProject();
-  const misuses: [string, (run: RunHandle) => void][] = [
-    ["run.error: must be a string", (run) => (run.error = 2 as unknown as string)],
-    ["run.notes: must be a string", (run) => (run.notes = {} as unknown as string)],
-    ["a path must be a string", (run) => run.output(42 as unknown as string)],
-  ];
+/** Runs each misuse in a `withRun` of its own, each an InputError saying `said`; the records then. */
+async function misusedRuns(del: string, misuses: [said: string, (run: RunHandle) => void][]) {
   for (const [said, misuse] of misuses) {
     await assertRejects(
       () => withRun(del, { agent: "4_DOCUMENTS", onOutcome() {} }, (run) => misuse(run)),
@@ -310,7 +305,17 @@ Deno.test("withRun: run.error or run.notes set to a non-string, or run.output of
       said,
     );
   }
-  const records = await recordsOf(del);
+  return await recordsOf(del);
+}
+
+Deno.test("withRun: run.error or run.notes set to a non-string, or run.output of one, throws at the call naming it; the run is recorded FAILED saying so, never lost (library-sweep F1, F2)", async () => {
+  const { del } = await makeProject();
+  const misuses: [string, (run: RunHandle) => void][] = [
+    ["run.error: must be a string", (run) => (run.error = 2 as unknown as string)],
+    ["run.notes: must be a string", (run) => (run.notes = {} as unknown as string)],
+    ["a path must be a string", (run) => run.output(42 as unknown as string)],
+  ];
+  const records = await misusedRuns(del, misuses);
   assertEquals(records.map((r) => r.RunStatus), ["FAILED", "FAILED", "FAILED"]);
   assertIncludes(records[0].ErrorSummary, "run.error: must be a string");
   assertEquals(pendingFiles(del), []);
@@ -329,14 +334,7 @@ Deno.test("withRun: a misspelt field of the run (run.erorr = …) or a read-only
     ],
     ["run.id: cannot be set", (run) => ((run as { id: string }).id = "x")],
   ];
-  for (const [said, misuse] of misuses) {
-    await assertRejects(
-      () => withRun(del, { agent: "4_DOCUMENTS", onOutcome() {} }, (run) => misuse(run)),
-      InputError,
-      said,
-    );
-  }
-  const records = await recordsOf(del);
+  const records = await misusedRuns(del, misuses);
   assertEquals(records.map((r) => r.RunStatus), ["FAILED", "FAILED", "FAILED"]);
   assertIncludes(records[0].ErrorSummary, "run.erorr: not a field of the run");
   // The fields it has are set as before.
