@@ -42,7 +42,7 @@ import {
 import { requireRecordable } from "./required_permissions.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
-import { type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
+import { firstCopies, type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
 import { AGENT_TYPE, RUN_ID_PATTERN, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
 import {
   type AppendOptions,
@@ -815,8 +815,8 @@ async function annotationSourcesOf(recordFile: string): Promise<AnnotationSource
 interface History {
   /** The `annotationSource` of each record, each once, in file order. */
   sources: AnnotationSource[];
-  /** The RecordChecksums of `sources`: a line repeated byte for byte is one record. */
-  checksums: Set<string>;
+  /** Whether a record is the first copy read (a line repeated byte for byte is one record). */
+  firstCopy: (record: RunRecord) => boolean;
   /** Where the read ended, for the next read to go on from. */
   end: ReadEnd;
   /** Whether the file was read from its start (not only appended to since `earlier`). */
@@ -829,14 +829,12 @@ interface History {
  * else read whole.
  */
 async function readHistory(recordFile: string, earlier?: History): Promise<History> {
-  let history: Omit<History, "end"> = { sources: [], checksums: new Set(), fromStart: true };
+  let history: Omit<History, "end"> = { sources: [], firstCopy: firstCopies(), fromStart: true };
   const end = await readRecordsOn(recordFile, earlier?.end, (fromStart) => {
     if (!fromStart && earlier) history = { ...earlier, fromStart };
-    const { sources, checksums } = history;
+    const { sources, firstCopy } = history;
     return (record) => {
-      if (checksums.has(record.RecordChecksum)) return;
-      checksums.add(record.RecordChecksum);
-      sources.push(annotationSource(record));
+      if (firstCopy(record)) sources.push(annotationSource(record));
     };
   });
   return { ...history, end };

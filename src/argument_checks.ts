@@ -256,8 +256,18 @@ function shownItem(value: unknown): string {
   return typeof value === "object" && value !== null ? "an object" : shownValue(value);
 }
 
-/** Whether `value` is a plain object (`{…}`, `JSON.parse`'s, `Object.create(null)`). */
-function isPlain(value: object): boolean {
+/**
+ * Whether `value` is a plain object (`{…}`, `JSON.parse`'s, `Object.create(null)`), not a Map,
+ * a Date or a class's instance.
+ *
+ * @example
+ * ```ts
+ * import { isPlain } from "./argument_checks.ts";
+ * isPlain({ a: 1 }); // true
+ * isPlain(new Map()); // false
+ * ```
+ */
+export function isPlain(value: object): boolean {
   const prototype = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
 }

@@ -180,12 +180,12 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   const checkout = checkoutOf(dirname(recordFile));
   // Which branch is checked out cannot be told: a line may be another branch's (sandboxed-sweep F2).
   if (checkout.head === UNKNOWN_HEAD) return [];
-  const now = Date.now();
-  const up = optionalUptimeMs();
+  const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
+  const { now } = clock;
   const identity = identityOf(recordFile);
   const { first, last } = edges;
   if (
-    first !== undefined && ageOf(first, now, up) < PRUNE_AFTER_MS && edges.size <= PRUNE_BYTES &&
+    first !== undefined && ageOf(first, clock) < PRUNE_AFTER_MS && edges.size <= PRUNE_BYTES &&
     last !== undefined && last.head === checkout.head &&
     last.stashed === checkout.stashed &&
     (identity === "" ? lineAt(recordFile, last) : last.file === identity)
@@ -198,7 +198,7 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   } catch {
     return [];
   }
-  const entries = text.split("\n").flatMap(parseEntry).filter((e) => ageOf(e, now, up) < KEPT_MS);
+  const entries = text.split("\n").flatMap(parseEntry).filter((e) => ageOf(e, clock) < KEPT_MS);
   const ours = (e: Entry) => onBranch(e.head, checkout.head);
   // This branch's lines not where they went: in another file at the path (git's, after a pull),
   // and moved or gone. (A file rewritten in place is an edit, for `verify` to judge.)
@@ -245,7 +245,8 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     }
     entry.offset = append(entry.line);
     entry.at = now; // kept a day more, as a line just appended
-    entry.up = up;
+    entry.up = clock.up;
+    entry.host = clock.host;
     putBack.push(entry.line.split(",")[1]);
   }
   const settledIn = identityOf(recordFile);
@@ -464,12 +465,19 @@ function read(path: string, offset: number, length: number): Uint8Array {
  * less, as a wall clock stepped forward since does (an NTP step, a VM restored from a snapshot:
  * clock-sweep F3). An uptime lower than the entry's is a boot since: the wall clock's age.
  */
-function ageOf(entry: Entry, now: number, up: number | undefined): number {
+function ageOf(entry: Entry, { now, up, host }: Clock): number {
   const wall = now - entry.at;
   if (up === undefined || entry.up === undefined || up < entry.up) return wall;
   // Another host's uptime measures nothing here (review F3).
-  if (entry.host !== hostname()) return wall;
+  if (entry.host !== host) return wall;
   return Math.min(wall, up - entry.up);
+}
+
+/** The time now by the wall clock and (where runrec may ask) this host's uptime, and the host. */
+interface Clock {
+  now: number;
+  up: number | undefined;
+  host: string;
 }
 
 function parseEntry(text: string): Entry[] {

@@ -376,8 +376,10 @@ Deno.test("readRecordsOn: a file not only appended to is read from its start: re
     "cut short": () => Deno.truncate(file, bytes.length - 10),
     "changed in place": async () => {
       using handle = await Deno.open(file, { write: true });
+      // A byte other than the one there (a checksum's hex digit may be `f` already).
+      const other = bytes[bytes.length - 20] === 0x66 ? "e" : "f";
       await handle.seek(bytes.length - 20, Deno.SeekMode.Start);
-      await handle.write(new TextEncoder().encode("f"));
+      await handle.write(new TextEncoder().encode(other));
     },
     // `cat > file`, `rsync --inplace`: the same inode, other and more bytes (review F4).
     "rewritten in place, longer": async () => {

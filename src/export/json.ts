@@ -6,7 +6,7 @@
  */
 
 import { InputError } from "../errors.ts";
-import { shownValue } from "../argument_checks.ts";
+import { isPlain, shownValue } from "../argument_checks.ts";
 
 /** A JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -49,10 +49,9 @@ export function sortedJsonPretty(value: Json): string {
 function sortKeys(value: Json | undefined, within: Set<object>, path: (string | number)[]): Json {
   if (typeof value === "string" || typeof value === "boolean" || value === null) return value;
   if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (typeof value !== "object" || !isPlain(value) || within.has(value)) {
-    const what = typeof value === "object" && isPlain(value)
-      ? "an object that holds itself (a cycle)"
-      : shownValue(value);
+  const container = typeof value === "object" && (Array.isArray(value) || isPlain(value));
+  if (!container || within.has(value)) {
+    const what = container ? "an object that holds itself (a cycle)" : shownValue(value);
     const where = path.map((key) => typeof key === "number" ? `[${key}]` : `.${key}`).join("");
     throw new InputError(`value${where}: ${what} is no JSON value`);
   }
@@ -77,10 +76,4 @@ function sortKeys(value: Json | undefined, within: Set<object>, path: (string | 
   }
   within.delete(value);
   return sorted;
-}
-
-/** Whether `value` is a list or a plain object (`{…}`, `Object.create(null)`), not a Map or a Date. */
-function isPlain(value: object): boolean {
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === Array.prototype || prototype === null;
 }
