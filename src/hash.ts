@@ -6,7 +6,7 @@
  * files) never loads `node:crypto` — importing it starts Deno's Node
  * compatibility layer — while bulk hashing still gets its native speed:
  *
- * - {@linkcode Sha256} from ./sha256.ts (WebAssembly, nothing to load) for
+ * - ./sha256.ts (`@noble/hashes`, JavaScript, nothing to set up) for
  *   files up to {@linkcode JS_FILE_LIMIT} bytes, until the process has hashed
  *   {@linkcode JS_BUDGET} bytes that way (hashing about as long as the import
  *   takes: neither choice costs more than twice the better);
@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { Sha256 } from "./sha256.ts";
+import { sha256Hasher } from "./sha256.ts";
 import { explainError } from "./names.ts";
 import { failureReason, InputError } from "./errors.ts";
 import { checkPathArgument, checkPathsArgument } from "./argument_checks.ts";
@@ -32,7 +32,7 @@ const SMALL_CHUNK_BYTES = 64 * 1024;
 /** Files larger than this are hashed with `node:crypto`. */
 export const JS_FILE_LIMIT = 8 * 1024 * 1024;
 
-/** Bytes the TypeScript hasher takes per process before `node:crypto` is loaded. */
+/** Bytes the JavaScript hasher takes per process before `node:crypto` is loaded. */
 export const JS_BUDGET = 8 * 1024 * 1024;
 
 /** What both hashers offer. */
@@ -47,7 +47,6 @@ let createHash: CreateHash | undefined;
 let jsBytes = 0;
 let sharedBuffer: Uint8Array | undefined;
 let smallBuffer: Uint8Array | undefined;
-const jsHasher = new Sha256();
 
 /** Loads `node:crypto` once. */
 async function loadNodeCrypto(): Promise<CreateHash> {
@@ -91,7 +90,7 @@ async function hashOne(path: string): Promise<string> {
         const buffer = size < SMALL_CHUNK_BYTES
           ? (smallBuffer ??= new Uint8Array(SMALL_CHUNK_BYTES))
           : (sharedBuffer ??= new Uint8Array(CHUNK_BYTES));
-        return readInto(file, buffer, jsHasher.reset());
+        return readInto(file, buffer, sha256Hasher());
       }
       await loadNodeCrypto();
     }

@@ -25,7 +25,6 @@ import {
   TBD,
 } from "./schema.ts";
 import { isLowerHex, sha256Hex } from "./sha256.ts";
-import { sha256HexX4, X4_MESSAGE_LIMIT } from "./sha256x4.ts";
 import { daysInMonth, durationProblem } from "./time.ts";
 
 /** A pattern's source without its `^` and `$`. */
@@ -197,13 +196,9 @@ export interface PlainRecord {
   inputContextSha: string;
 }
 
-/** Room for four manifests of plain records (ASCII, one byte a character). */
-const manifests = new Uint8Array(4 * X4_MESSAGE_LIMIT);
-const encoder = new TextEncoder();
-
 /**
  * {@linkcode plainRecord} of each line, with the InputContextSHA of each
- * record's InputHashes, the manifests hashed four at a time (./sha256x4.ts).
+ * record's InputHashes.
  *
  * @example
  * ```ts
@@ -213,38 +208,12 @@ const encoder = new TextEncoder();
  * ```
  */
 export function plainRecords(lines: readonly string[]): (PlainRecord | undefined)[] {
-  const readings = lines.map(plainReading);
-  const plain = readings.map((reading): PlainRecord | undefined =>
-    reading && { record: reading.record, inputContextSha: "TBD" }
-  );
-  const batch: Uint8Array[] = [];
-  const owners: PlainRecord[] = [];
-  let used = 0;
-  const flush = () => {
-    // One message alone is hashed faster by the one-lane module.
-    const shas = batch.length === 1 ? [sha256Hex(batch[0])] : sha256HexX4(batch);
-    shas.forEach((sha, k) => owners[k].inputContextSha = sha);
-    batch.length = 0;
-    owners.length = 0;
-    used = 0;
-  };
-  for (const [i, reading] of readings.entries()) {
-    const manifest = reading?.manifest;
-    if (manifest === undefined) continue; // no record, or TBD
-    const p = plain[i]!;
-    const room = manifests.subarray(used, used + X4_MESSAGE_LIMIT);
-    const { read, written } = encoder.encodeInto(manifest, room);
-    if (read !== manifest.length || written !== manifest.length) {
-      p.inputContextSha = sha256Hex(manifest); // longer than a lane takes
-      continue;
+  return lines.map(plainReading).map((reading): PlainRecord | undefined =>
+    reading && {
+      record: reading.record,
+      inputContextSha: reading.manifest === undefined ? "TBD" : sha256Hex(reading.manifest),
     }
-    batch.push(room.subarray(0, written));
-    owners.push(p);
-    used += written;
-    if (batch.length === 4) flush();
-  }
-  if (batch.length > 0) flush();
-  return plain;
+  );
 }
 
 /** Whether the day of a timestamp TIMESTAMP matched is one its month has (no February 30). */

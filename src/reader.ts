@@ -22,7 +22,6 @@ import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
 import { type PlainRecord, plainRecords } from "./plain_record.ts";
-import { sha256HexX4 } from "./sha256x4.ts";
 import {
   COLUMNS,
   crossFieldProblems,
@@ -702,56 +701,15 @@ function classifyBlock(block: LineBlock, sink: LineSink): void {
     start = end + 1;
   }
   if (!terminated) lines.push(bytes.subarray(start));
-  const checksums = lineChecksums(lines);
-  // Record lines are read once the whole block is classified, together, so that their
-  // InputContextSHA manifests are hashed four at a time; everything goes on in line order.
-  const queued: Queued[] = [];
-  const queue: LineSink = {
-    problem: (p) => queued.push(p),
-    header: (line, text) => queued.push({ kind: "header", line, text }),
-    record: (line, text) => queued.push({ kind: "text", line, text }),
+  const read: LineSink = {
+    problem: (p) => sink.problem(p),
+    header: (line, text) => sink.header(line, text),
+    record: (line, text) => sink.record(line, text, plainRecords([text])[0]),
   };
   for (let i = 0; i < lines.length; i++) {
     const terminatedLine = terminated || i < lines.length - 1;
-    classifyLine(lines[i], block.firstLine + i, terminatedLine, queue, checksums[i]);
+    classifyLine(lines[i], block.firstLine + i, terminatedLine, read);
   }
-  const texts: string[] = [];
-  for (const q of queued) if (q.kind === "text") texts.push(q.text);
-  const plain = plainRecords(texts);
-  let next = 0;
-  for (const q of queued) {
-    if (q.kind === "problem") sink.problem(q);
-    else if (q.kind === "header") sink.header(q.line, q.text);
-    else sink.record(q.line, q.text, plain[next++]);
-  }
-}
-
-/** A line's outcome waiting in {@linkcode classifyBlock}: a problem, a header or a record's text. */
-type Queued = LineProblem | { kind: "header" | "text"; line: number; text: string };
-
-/**
- * The SHA-256 of each line's bytes before its last comma, for the lines
- * that end in a comma and 64 more bytes (a record's shape), four lines at a
- * time (./sha256x4.ts); `undefined` for the others.
- */
-function lineChecksums(lines: readonly Uint8Array[]): (string | undefined)[] {
-  const checksums: (string | undefined)[] = new Array(lines.length).fill(undefined);
-  const batch: Uint8Array[] = [];
-  const at: number[] = [];
-  const flush = () => {
-    sha256HexX4(batch).forEach((checksum, k) => checksums[at[k]] = checksum);
-    batch.length = 0;
-    at.length = 0;
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const comma = lines[i].lastIndexOf(COMMA);
-    if (comma <= 0 || lines[i].length - comma - 1 !== 64) continue;
-    batch.push(lines[i].subarray(0, comma));
-    at.push(i);
-    if (batch.length === 4) flush();
-  }
-  if (batch.length > 0) flush();
-  return checksums;
 }
 
 /**
@@ -854,15 +812,13 @@ function problem(
 
 /**
  * Classifies one line (without its `\n`): problems go to the sink, and a line
- * whose checksum matches goes on as text. `checksum` is the SHA-256 of the
- * line's bytes before its last comma when already known (./sha256x4.ts).
+ * whose checksum matches goes on as text.
  */
 function classifyLine(
   bytes: Uint8Array,
   line: number,
   terminated: boolean,
   sink: LineSink,
-  checksum: string | undefined,
 ): void {
   // A file in UTF-16 reads as NUL bytes and bad UTF-8: its byte-order mark says what it is.
   if (
@@ -995,14 +951,8 @@ function classifyLine(
     if (lost === "") return;
   }
   const comma = body.lastIndexOf(COMMA);
-  // `checksum` is of the whole line's bytes: it holds when no CR or NUL was cut off.
-  const whole = begin === 0 && end === bytes.length;
   const checksumOk = comma > 0 && body.length - comma - 1 === 64 &&
-    asciiEquals(
-      body,
-      comma + 1,
-      (whole ? checksum : undefined) ?? checksumOf(body.subarray(0, comma)),
-    );
+    asciiEquals(body, comma + 1, checksumOf(body.subarray(0, comma)));
   let text: string;
   try {
     text = strict.decode(body);
