@@ -19,8 +19,9 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { RECORD_FILE, WriteError } from "../src/store.ts";
 import { emitRecord } from "../src/hook.ts";
-import { runCliProcess } from "./cli.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
+import { emitArgs, runCliProcess } from "./cli.ts";
+import { makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 
 /** The longest an emit may take in any of these faults (wall time: a lock wait is one). */
 const BOUND_SECONDS = 30;
@@ -287,5 +288,56 @@ Deno.test("environment fault: emitRecord in a read-only deliverable throws a Wri
   } finally {
     await new Deno.Command("umount", { args: [del] }).output();
   }
+  await Deno.remove(root, { recursive: true });
+});
+
+/** `emit` on `del` with Notes `marker`, as a real process under a file-size limit of `bytes`. */
+async function emitUnderFileSizeLimit(del: string, marker: string, bytes: number) {
+  const limited = await new Deno.Command("prlimit", {
+    args: [
+      `--fsize=${bytes}`,
+      Deno.execPath(),
+      "run",
+      ...FULL_FLAGS,
+      join(ROOT, ENTRY_POINT),
+      ...emitArgs(del, "--notes", marker),
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: limited.code, stderr: new TextDecoder().decode(limited.stderr) };
+}
+
+Deno.test("environment fault: a file-size limit (ulimit -f) that the next line passes: the write fails and the record is spooled, or printed as lost when the spool entry passes it too; runrec is not killed by SIGXFSZ (rlimit F1)", async () => {
+  const { root, del } = await makeProject();
+  const recordFile = join(del, RECORD_FILE);
+  const first = await runCliProcess(emitArgs(del)); // also fills Deno's caches, which the limit would stop
+  assertEquals(first.code, 0, first.stderr);
+  const count = (marker: string) => Deno.readTextFileSync(recordFile).split(marker).length - 1;
+
+  // A limit 200 bytes past the file: the line (~470 bytes) and a spool entry (~1.6 KB) pass it.
+  const lost = `marker-${crypto.randomUUID()}`;
+  const small = await emitUnderFileSizeLimit(del, lost, Deno.statSync(recordFile).size + 200);
+  // Before: killed by the signal (exit 153), the record neither written, spooled nor printed.
+  assertEquals(small.code, 0, small.stderr);
+  assertMatch(small.stderr, /record LOST: not written \(.*short write.*File too large/);
+  const line = small.stderr.split("\n").find((l) => l.startsWith("runrec: lost-record: "));
+  assert(line?.includes(lost), small.stderr);
+  const saved = join(root, "lost.txt");
+  Deno.writeTextFileSync(saved, `${line}\n`);
+  const fromFile = await runCliProcess(["flush", "--from", saved]);
+  assertEquals(fromFile.code, 0, fromFile.stderr);
+  assertEquals(count(lost), 1);
+
+  // A larger file: the line still passes the limit, the spool entry does not.
+  for (let i = 0; i < 4; i++) assertEquals((await runCliProcess(emitArgs(del))).code, 0);
+  const spooled = `marker-${crypto.randomUUID()}`;
+  const large = await emitUnderFileSizeLimit(del, spooled, Deno.statSync(recordFile).size + 200);
+  assertEquals(large.code, 0, large.stderr);
+  assertMatch(large.stderr, /record not written \(.*short write.*\); spooled to /);
+  const flushed = await runCliProcess(["flush", del]);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals(count(spooled), 1);
   await Deno.remove(root, { recursive: true });
 });

@@ -315,5 +315,10 @@ function withoutDenoAdvice(message: string): string {
 }
 
 if (import.meta.main) {
+  // Under a file-size limit (`ulimit -f`) a write past it would kill runrec with SIGXFSZ, the
+  // record neither written nor spooled: handled, the write fails (EFBIG) and the record is spooled.
+  try {
+    Deno.addSignalListener("SIGXFSZ", () => {});
+  } catch { /* a platform without the signal (Windows) */ }
   Deno.exit(await main(Deno.args, processIo()));
 }
