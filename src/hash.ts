@@ -6,12 +6,11 @@
  * files) never loads `node:crypto` — importing it starts Deno's Node
  * compatibility layer — while bulk hashing still gets its native speed:
  *
- * - ./sha256.ts (`@noble/hashes`, JavaScript, nothing to set up) for
- *   files up to {@linkcode JS_FILE_LIMIT} bytes, until the process has hashed
- *   {@linkcode JS_BUDGET} bytes that way (hashing about as long as the import
+ * - ./sha256.ts (`@noble/hashes`, JavaScript, nothing to set up) until the
+ *   process has hashed {@linkcode JS_BUDGET} bytes that way (about as long as the import
  *   takes: neither choice costs more than twice the better);
- * - `node:crypto`, imported on first need, for larger files and for every
- *   file after the budget is spent (one `fstat` fewer per file).
+ * - `node:crypto`, imported on first need, for the file that would pass the
+ *   budget and every file after it (one `fstat` fewer per file).
  *
  * Reads are synchronous (`Deno.FsFile.readSync`) into a reusable buffer (64 KiB
  * for small files, 2 MiB otherwise). Throughput against `sha256sum` and
@@ -29,11 +28,11 @@ const CHUNK_BYTES = 2 * 1024 * 1024;
 /** Size of the read buffer for small files (no 2 MiB allocation for a short run). */
 const SMALL_CHUNK_BYTES = 64 * 1024;
 
-/** Files larger than this are hashed with `node:crypto`. */
-export const JS_FILE_LIMIT = 8 * 1024 * 1024;
-
-/** Bytes the JavaScript hasher takes per process before `node:crypto` is loaded. */
-export const JS_BUDGET = 8 * 1024 * 1024;
+/**
+ * Bytes the JavaScript hasher takes per process before `node:crypto` is
+ * loaded: a file that would pass it is hashed with `node:crypto`.
+ */
+export const JS_BUDGET = 4 * 1024 * 1024;
 
 /** What both hashers offer. */
 interface Hasher {
@@ -85,7 +84,7 @@ async function hashOne(path: string): Promise<string> {
     if (isDirectory) file.readSync(new Uint8Array(1)); // throws the system's EISDIR
     // Once node:crypto is loaded it takes every file.
     if (createHash === undefined) {
-      if (size <= JS_FILE_LIMIT && jsBytes + size <= JS_BUDGET) {
+      if (jsBytes + size <= JS_BUDGET) {
         jsBytes += size;
         const buffer = size < SMALL_CHUNK_BYTES
           ? (smallBuffer ??= new Uint8Array(SMALL_CHUNK_BYTES))

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { isLowerHex, isSha256Hex, sha256Hasher, sha256Hex } from "../src/sha256.ts";
-import { hashFile, JS_FILE_LIMIT } from "../src/hash.ts";
+import { hashFile, JS_BUDGET } from "../src/hash.ts";
 import { tempDir } from "./fixtures.ts";
 
 function nodeSha256(data: string | Uint8Array): string {
@@ -130,10 +130,10 @@ Deno.test("sha256Hasher in chunks of any size equals the one-shot hash", () => {
   }
 });
 
-Deno.test("hashFile: small files (JavaScript) and files above JS_FILE_LIMIT (node:crypto)", async () => {
+Deno.test("hashFile: small files (JavaScript) and files above JS_BUDGET (node:crypto)", async () => {
   const dir = await tempDir({ prefix: "runrec_sha256_files_" });
   try {
-    const sizes = [0, 1, 4096, JS_FILE_LIMIT, JS_FILE_LIMIT + 1, 3 * 1024 * 1024 + 5];
+    const sizes = [0, 1, 4096, JS_BUDGET, JS_BUDGET + 1, 3 * 1024 * 1024 + 5];
     const inputs = sizes.map(randomBytes);
     const openssl = await opensslSha256(inputs);
     for (const [i, bytes] of inputs.entries()) {
