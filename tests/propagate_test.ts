@@ -648,11 +648,122 @@ Deno.test("stale --propagate: a cycle is listed from the register before anythin
   const verdict = (id: string) =>
     json.checks.find((c: { deliverableId: string }) => c.deliverableId === id).verdict;
   assertEquals([verdict("DEL-02-04"), verdict("DEL-02-05")], ["CLEAN", "DIRTY"]);
-  // And DEL-02-04 consumes a DIRTY deliverable: STALE through it, until DEL-02-05 runs again.
-  assertEquals(reasons(entryOf(json, "DEL-02-04")), ["DEL-02-05>DEL-02-04 dirty"]);
+  // DEL-02-05 is DIRTY only through DEL-02-04's file: that is DEL-02-04's own change, not one it
+  // has not run on, so DEL-02-04 is not STALE through it (cycle37 F1).
+  assertEquals(json.stale, []);
   await turn("DEL-02-05", 10); // reads the new one, its own Datasheet.md as before
   ({ code, json } = await staleJson(root));
   assertEquals([code, json.stale], [0, []], "settled again");
+});
+
+Deno.test("stale --propagate: in a cycle of three, a member DIRTY only through what the last run rewrote passes it on to the others, not back to the member that ran; DIRTY through its own file too, it passes that back as well (cycle37 F1)", async () => {
+  const { root, dir } = await buildRoot();
+  // DEL-02-01 → DEL-02-02 → DEL-02-03 → DEL-02-01, each reading the Datasheet.md before it.
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-02"));
+  await register(dir("DEL-02-01"), row("D1", "DEL-02-01", "DEL-02-03"));
+  const reads: Record<string, string[]> = {
+    "DEL-02-01": ["../DEL-02-03_Pipe/Datasheet.md"],
+    "DEL-02-02": ["../DEL-02-01_Pump/Datasheet.md", "_CONTEXT.md"],
+    "DEL-02-03": ["../DEL-02-02_Valve/Datasheet.md"],
+  };
+  const turn = (id: string, minutes: number) =>
+    runWriting(dir(id), "4_DOCUMENTS", minutes, ["Datasheet.md"], ...reads[id]);
+  await turn("DEL-02-01", 50);
+  const second = await turn("DEL-02-02", 40);
+  await turn("DEL-02-03", 35);
+  assertEquals((await staleJson(root)).json.stale, [], "settled");
+  await Deno.writeTextFile(join(dir("DEL-02-01"), "Datasheet.md"), "rev\n", { append: true });
+  const rewrote = await turn("DEL-02-01", 30);
+  let { code, json } = await staleJson(root);
+  assertEquals(code, 1);
+  const verdicts = () =>
+    json.checks.map((c: { deliverableId: string; verdict: string }) =>
+      `${c.deliverableId} ${c.verdict}`
+    ).slice(0, 3);
+  assertEquals(verdicts(), ["DEL-02-01 CLEAN", "DEL-02-02 DIRTY", "DEL-02-03 CLEAN"]);
+  // DEL-02-03 has not run on what DEL-02-02 will make of it; DEL-02-01 made it.
+  assertEquals(json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-03"]);
+  assertEquals(reasons(entryOf(json, "DEL-02-03")), [
+    "DEL-02-02>DEL-02-03 dirty",
+    `DEL-02-01>DEL-02-02>DEL-02-03 ran since ${second}`,
+  ]);
+  assertEquals(entryOf(json, "DEL-02-03")!.reasons[1].ranSince!.RunID, rewrote);
+  // A change of DEL-02-02's own input is one DEL-02-01 has not run on either.
+  await Deno.writeTextFile(join(dir("DEL-02-02"), "_CONTEXT.md"), "edit\n", { append: true });
+  ({ code, json } = await staleJson(root));
+  assertEquals(json.stale.map((s: StaleDeliverable) => s.deliverableId), [
+    "DEL-02-01",
+    "DEL-02-03",
+  ]);
+  assertEquals(reasons(entryOf(json, "DEL-02-01")), ["DEL-02-02>DEL-02-03>DEL-02-01 dirty"]);
+  // DEL-02-02 runs on both, rewriting nothing the others read: settled.
+  await turn("DEL-02-02", 20);
+  ({ code, json } = await staleJson(root));
+  assertEquals([code, json.stale], [0, []], "settled again");
+});
+
+Deno.test("stale --propagate: in a cycle, exec runs in turn that change nothing (no output: exec says it changed no file) settle; one that changes what the other read is seen (cycle37 F2)", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-04"), row("D4", "DEL-02-04", "DEL-02-05"));
+  await register(dir("DEL-02-05"), row("D5", "DEL-02-05", "DEL-02-04"));
+  const other = { "DEL-02-04": "DEL-02-05", "DEL-02-05": "DEL-02-04" } as const;
+  const turn = async (id: keyof typeof other, text = `# Datasheet ${id}\n`) => {
+    const read = `${join(dir(other[id]), "Datasheet.md")}`;
+    const script = `cat '${read}' > /dev/null && printf '${text}' > '${
+      join(dir(id), "Datasheet.md")
+    }'`;
+    const result = await runCliProcess([
+      "exec",
+      dir(id),
+      "--agent",
+      "4_DOCUMENTS",
+      "--input",
+      `../${FOLDERS[other[id]][0]}/Datasheet.md`,
+      "--",
+      "sh",
+      "-c",
+      script,
+    ]);
+    assertEquals(result.code, 0, result.stderr);
+  };
+  for (const id of ["DEL-02-04", "DEL-02-05", "DEL-02-04", "DEL-02-05"] as const) {
+    await turn(id);
+    const { code, json } = await staleJson(root);
+    assertEquals([code, json.stale], [0, []], `after ${id}'s run`);
+  }
+  // A run that rewrites what the other read: the other is DIRTY (it named the file), not CLEAN.
+  await turn("DEL-02-04", "# Datasheet rev\n");
+  const { code, json } = await staleJson(root);
+  assertEquals(code, 1);
+  assertEquals(
+    json.checks.filter((c: { deliverableId: string }) => c.deliverableId === "DEL-02-05")
+      .map((c: { verdict: string }) => c.verdict),
+    ["DIRTY"],
+  );
+});
+
+Deno.test("stale --propagate: in a cycle, a run that rewrote what the other member read is not hidden by a later run of it that wrote other files: STALE through the run that rewrote it (cycle37 F3)", async () => {
+  const { root, dir } = await buildRoot();
+  const [a, b] = [dir("DEL-02-04"), dir("DEL-02-05")];
+  await register(a, row("D4", "DEL-02-04", "DEL-02-05"));
+  await register(b, row("D5", "DEL-02-05", "DEL-02-04"));
+  await writeTree(a, { "Notes.md": "# Notes\n", "Other.md": "# Other\n" });
+  await writeTree(b, { "Spec.md": "# Spec\n" });
+  await runWriting(b, "4_DOCUMENTS", 60, ["Datasheet.md"], "_CONTEXT.md");
+  // Notes.md comes from B's datasheet; the agent's later run (its baseline) read none of B.
+  const reader = await runWriting(a, "X", 50, ["Notes.md"], "../DEL-02-05_CycB/Datasheet.md");
+  await runWriting(a, "X", 45, ["Other.md"], "_CONTEXT.md");
+  const reads = ["../DEL-02-04_CycA/Notes.md", "../DEL-02-04_CycA/Other.md"];
+  await runWriting(b, "4_DOCUMENTS", 44, ["Datasheet.md"], ...reads); // the same bytes
+  assertEquals((await staleJson(root)).json.stale, [], "settled");
+  await Deno.writeTextFile(join(b, "Datasheet.md"), "rev\n", { append: true });
+  const rewrote = await runWriting(b, "4_DOCUMENTS", 40, ["Datasheet.md"], "_CONTEXT.md");
+  await runWriting(b, "4_DOCUMENTS", 30, ["Spec.md"], "_CONTEXT.md");
+  const { code, json } = await staleJson(root);
+  assertEquals(code, 1, JSON.stringify(json.checks));
+  assertEquals(reasons(entryOf(json, "DEL-02-04")), [`DEL-02-05>DEL-02-04 ran since ${reader}`]);
+  assertEquals(entryOf(json, "DEL-02-04")!.reasons[0].ranSince!.RunID, rewrote);
 });
 
 Deno.test("stale --propagate: a consumer run that read the producer's file through a symbolic link in its own folder is a reader of the producer: another agent's later run does not clear ran since", async () => {
