@@ -2062,15 +2062,6 @@ function readGraphs(
     const producersOf = new Map<string, string[]>();
     const selfEdges = new Set<string>();
     for (const edge of edges) {
-      // A deliverable consuming itself would be STALE for ever (each run "ran since" itself).
-      if (edge.consumer === edge.producer) {
-        warnings.push(
-          `${edge.file} line ${edge.line}: ${edge.consumer} depends on itself (a cycle of one); ` +
-            "row not followed: remove it",
-        );
-        selfEdges.add(edge.consumer);
-        continue;
-      }
       // With an execution root read whole, a deliverable no folder has is a row to fix; beneath a
       // target with no root above it, one the target does not hold is not followed, as its
       // warning says (propagate-sweep F6).
@@ -2082,6 +2073,16 @@ function readGraphs(
             missing === target ? "TargetDeliverableID" : "FromDeliverableID"
           } ${missing} names no deliverable under ${shownPath(place)}; row not followed`,
         );
+        continue;
+      }
+      // A deliverable consuming itself would be STALE for ever (each run "ran since" itself). One
+      // no folder has is no cycle: its row is warned of above as naming none (cycle37 F4).
+      if (edge.consumer === edge.producer) {
+        warnings.push(
+          `${edge.file} line ${edge.line}: ${edge.consumer} depends on itself (a cycle of one); ` +
+            "row not followed: remove it",
+        );
+        selfEdges.add(edge.consumer);
         continue;
       }
       // Two folders with one ID (a backup copy beside it): whose runs count cannot be told.
@@ -2504,13 +2505,20 @@ async function propagate(
     };
     (await isRetired(id) ? report.retired : report.stale).push(entry);
   }
-  // From every deliverable checked: a cycle of the register is said before it marks anything.
-  const { cycles, more } = elementaryCycles(
-    [...new Set([...checked, ...origins.map((o) => o.start)])],
-    (id) => (consumersOf.get(id) ?? []).map((edge) => edge.consumer),
-    CYCLES_LISTED,
-  );
-  report.cycles = [...sortUtf8([...graph.selfEdges]).map((id) => [id, id]), ...cycles];
+  // From every deliverable checked: a cycle of the register is said before it marks anything. A
+  // cycle of one too, when its deliverable is one of them or downstream of them, as other cycles
+  // are: a target named alone is not told of another's (cycle37 F5).
+  const starts = [...new Set([...checked, ...origins.map((o) => o.start)])];
+  const next = (id: string) => (consumersOf.get(id) ?? []).map((edge) => edge.consumer);
+  const { cycles, more } = elementaryCycles(starts, next, CYCLES_LISTED);
+  const reached = new Set(starts);
+  for (const queue = [...starts]; queue.length > 0;) {
+    for (const id of next(queue.pop()!)) {
+      if (!reached.has(id)) queue.push(id), reached.add(id);
+    }
+  }
+  const ofOne = sortUtf8([...graph.selfEdges].filter((id) => reached.has(id)));
+  report.cycles = [...ofOne.map((id) => [id, id]), ...cycles];
   if (more) {
     report.warnings.push(
       `more than ${CYCLES_LISTED} dependency cycles: the first ${CYCLES_LISTED} are listed`,

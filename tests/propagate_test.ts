@@ -462,6 +462,30 @@ Deno.test("stale --propagate: a row naming its own deliverable as producer is a 
   assertIncludes(text.stdout, "cycle        DEL-02-01 → DEL-02-01\n");
 });
 
+Deno.test("stale --propagate: a row naming as its own producer an ID no folder has is warned of as naming no deliverable, not listed as a cycle of one (cycle37 F4)", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-01"), row("D9", "DEL-02-09", "DEL-02-09"));
+  const { code, json } = await staleJson(root);
+  assertEquals([code, json.cycles], [0, []]);
+  assertEquals(json.warnings, [
+    `${join(dir("DEL-02-01"), "Dependencies.csv")} line 2: TargetDeliverableID DEL-02-09 ` +
+    `names no deliverable under ${root}; row not followed`,
+  ]);
+});
+
+Deno.test("stale --propagate: a deliverable named alone is told of a cycle of one as of other cycles, when it is that deliverable, upstream or downstream of it: not of another's (cycle37 F5)", async () => {
+  const { dir } = await buildRoot();
+  await register(dir("DEL-02-01"), row("D1", "DEL-02-01", "DEL-02-01"));
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-04"), row("D4", "DEL-02-04", "DEL-02-05"));
+  await register(dir("DEL-02-05"), row("D5", "DEL-02-05", "DEL-02-04"));
+  const cyclesOf = async (id: string) => (await staleJson(dir(id))).json.cycles;
+  assertEquals(await cyclesOf("DEL-02-01"), [["DEL-02-01", "DEL-02-01"]]);
+  assertEquals(await cyclesOf("DEL-02-02"), [["DEL-02-01", "DEL-02-01"]]);
+  assertEquals(await cyclesOf("DEL-02-04"), [["DEL-02-04", "DEL-02-05", "DEL-02-04"]]);
+  assertEquals(await cyclesOf("DEL-02-03"), []);
+});
+
 Deno.test("stale --propagate through a symbolic link to a deliverable folder reads its real execution root's graph: the STALE is kept", async () => {
   const { root, dir } = await buildRoot();
   await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
@@ -701,6 +725,41 @@ Deno.test("stale --propagate: in a cycle of three, a member DIRTY only through w
   await turn("DEL-02-02", 20);
   ({ code, json } = await staleJson(root));
   assertEquals([code, json.stale], [0, []], "settled again");
+});
+
+Deno.test("stale --propagate: a cycle through a RETIRED member is one all the same (docs/TUTORIAL.md): retiring it makes no member STALE, and a run that rewrote nothing the next member read leaves it CLEAN; the RETIRED one passes nothing on (cycle37)", async () => {
+  const { root, dir } = await buildRoot();
+  // DEL-02-01 → DEL-02-02 → DEL-02-06 (RETIRED later) → DEL-02-01.
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-06"), row("D6", "DEL-02-06", "DEL-02-02"));
+  await register(dir("DEL-02-01"), row("D1", "DEL-02-01", "DEL-02-06"));
+  const status = join(dir("DEL-02-06"), "_STATUS.md");
+  await Deno.writeTextFile(status, "**Current State:** OPEN\n");
+  await writeTree(dir("DEL-02-01"), { "Notes.md": "# Notes\n" });
+  const reads: Record<string, string> = {
+    "DEL-02-01": "../DEL-02-06_Retired/Datasheet.md",
+    "DEL-02-02": "../DEL-02-01_Pump/Datasheet.md",
+    "DEL-02-06": "../DEL-02-02_Valve/Datasheet.md",
+  };
+  const turn = (id: string, minutes: number, wrote = "Datasheet.md") =>
+    runWriting(dir(id), "4_DOCUMENTS", minutes, [wrote], reads[id]);
+  await turn("DEL-02-06", 60);
+  await turn("DEL-02-01", 50);
+  await turn("DEL-02-02", 40);
+  await turn("DEL-02-06", 35); // the same bytes, after DEL-02-01 read them
+  assertEquals((await staleJson(root)).json.stale, [], "settled");
+  await Deno.writeTextFile(status, "**Current State:** RETIRED\n");
+  let { code, json } = await staleJson(root);
+  assertEquals([code, json.stale, json.cycles.length], [0, [], 1], "retiring changes no file");
+  await turn("DEL-02-01", 30, "Notes.md"); // rewrites nothing DEL-02-02 read
+  ({ code, json } = await staleJson(root));
+  assertEquals([code, json.stale], [0, []]);
+  await Deno.writeTextFile(join(dir("DEL-02-01"), "Datasheet.md"), "rev\n", { append: true });
+  await turn("DEL-02-01", 20);
+  ({ code, json } = await staleJson(root));
+  assertEquals(code, 1);
+  assertEquals(json.stale, []); // DEL-02-02 is DIRTY; nothing passes through DEL-02-06
+  assertEquals(json.retired.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-06"]);
 });
 
 Deno.test("stale --propagate: in a cycle, exec runs in turn that change nothing (no output: exec says it changed no file) settle; one that changes what the other read is seen (cycle37 F2)", async () => {
