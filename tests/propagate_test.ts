@@ -14,6 +14,7 @@ import { readRecords } from "../src/reader.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { seededRandom } from "./seed.ts";
 
 const WORKING = "PKG-02_Piping/1_Working";
 const FOLDERS: Record<string, [string, string]> = {
@@ -760,6 +761,79 @@ Deno.test("stale --propagate: a cycle through a RETIRED member is one all the sa
   assertEquals(code, 1);
   assertEquals(json.stale, []); // DEL-02-02 is DIRTY; nothing passes through DEL-02-06
   assertEquals(json.retired.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-06"]);
+});
+
+Deno.test("stale --propagate: TUTORIAL's cycle rule, modelled: a cycle of two or three with a chain in and one out, runs in random order, some writing other bytes: DIRTY and STALE are what the rule says (cycle37 F1)", async () => {
+  const random = seededRandom("cycle rule");
+  for (let trial = 0; trial < 8; trial++) {
+    const { root, dir } = await buildRoot();
+    const members = ["DEL-02-01", "DEL-02-02", "DEL-02-03"].slice(0, 2 + Math.floor(random() * 2));
+    const [into, out] = ["DEL-02-04", "DEL-02-05"];
+    const plain: [string, string][] = [[into, members[0]], [members.at(-1)!, out]];
+    const cyclic = members.map((m, i): [string, string] => [m, members[(i + 1) % members.length]]);
+    const edges = [...cyclic, ...plain];
+    const ids = [...members, into, out];
+    const producers = (id: string) => edges.filter(([, c]) => c === id).map(([p]) => p);
+    const consumers = (id: string) => edges.filter(([p]) => p === id).map(([, c]) => c);
+    for (const id of ids) {
+      const rows = producers(id).map((p) => row(`D-${p}`, id, p));
+      if (rows.length > 0) await register(dir(id), ...rows);
+    }
+    // What each Datasheet.md holds, what each run read of its producers, and the order of runs.
+    const bytes = new Map(ids.map((id) => [id, `# Datasheet ${id}\n`]));
+    const read = new Map<string, Map<string, string>>();
+    const ran = new Map<string, number>();
+    const turn = async (id: string, step: number, rewrite: boolean) => {
+      if (rewrite) {
+        bytes.set(id, `# Datasheet ${id} ${step}\n`);
+        await Deno.writeTextFile(join(dir(id), "Datasheet.md"), bytes.get(id)!);
+      }
+      read.set(id, new Map(producers(id).map((p) => [p, bytes.get(p)!])));
+      ran.set(id, step);
+      const inputs = producers(id).map((p) => `../${FOLDERS[p][0]}/Datasheet.md`);
+      await runWriting(dir(id), "4_DOCUMENTS", 500 - step, ["Datasheet.md"], ...inputs);
+    };
+    const runs: string[] = [];
+    for (const [step, id] of [into, ...members, out].entries()) await turn(id, step, false);
+    for (let step = ids.length; step < ids.length + 8; step++) {
+      const id = ids[Math.floor(random() * ids.length)];
+      const rewrite = random() < 0.3;
+      await turn(id, step, rewrite);
+      runs.push(rewrite ? `${id}*` : id);
+      // The rule: a DIRTY member passes its change on, not back to the one member it came from;
+      // a producer that ran since does, on a plain edge; in the cycle, when it left other bytes.
+      const changedIn = (id: string) =>
+        producers(id).filter((p) => bytes.get(p) !== read.get(id)!.get(p));
+      const dirty = ids.filter((id) => changedIn(id).length > 0);
+      const reached = new Set<string>();
+      const pass = (start: string, from?: string) => {
+        const seen = new Set([start]);
+        for (const queue = [start]; queue.length > 0;) {
+          for (const c of consumers(queue.shift()!)) {
+            if (c !== from && !seen.has(c)) queue.push(c), seen.add(c), reached.add(c);
+          }
+        }
+      };
+      for (const id of dirty) pass(id, changedIn(id).length === 1 ? changedIn(id)[0] : undefined);
+      for (const [p, c] of edges) {
+        const isPlain = plain.some(([a, b]) => a === p && b === c);
+        if (ran.get(p)! > ran.get(c)! && (isPlain || changedIn(c).includes(p))) {
+          reached.add(c), pass(c, p);
+        }
+      }
+      const report = await checkStaleness([root], { propagate: true });
+      const said = [
+        [
+          ...new Set(
+            report.checks.filter((c) => c.verdict === "DIRTY").map((c) => c.deliverableId),
+          ),
+        ],
+        report.stale.map((s) => s.deliverableId),
+      ];
+      const rule = [dirty.sort(), [...reached].filter((id) => !dirty.includes(id)).sort()];
+      assertEquals(said, rule, `trial ${trial}: ${members.length} members, runs ${runs.join(" ")}`);
+    }
+  }
 });
 
 Deno.test("stale --propagate: in a cycle, exec runs in turn that change nothing (no output: exec says it changed no file) settle; one that changes what the other read is seen (cycle37 F2)", async () => {
