@@ -841,22 +841,13 @@ Deno.test("stale --propagate: in a cycle, exec runs in turn that change nothing 
   await register(dir("DEL-02-04"), row("D4", "DEL-02-04", "DEL-02-05"));
   await register(dir("DEL-02-05"), row("D5", "DEL-02-05", "DEL-02-04"));
   const other = { "DEL-02-04": "DEL-02-05", "DEL-02-05": "DEL-02-04" } as const;
-  const turn = async (id: keyof typeof other, text = `# Datasheet ${id}\n`) => {
-    const read = `${join(dir(other[id]), "Datasheet.md")}`;
-    const script = `cat '${read}' > /dev/null && printf '${text}' > '${
-      join(dir(id), "Datasheet.md")
-    }'`;
+  // Reads the other's Datasheet.md and writes its own, the same bytes unless told otherwise.
+  const turn = async (id: keyof typeof other, text = `# Datasheet ${id}`) => {
+    const reads = `../${FOLDERS[other[id]][0]}/Datasheet.md`;
     const result = await runCliProcess([
-      "exec",
-      dir(id),
-      "--agent",
-      "4_DOCUMENTS",
-      "--input",
-      `../${FOLDERS[other[id]][0]}/Datasheet.md`,
-      "--",
-      "sh",
-      "-c",
-      script,
+      ...["exec", dir(id), "--agent", "4_DOCUMENTS", "--input", reads, "--"],
+      ...["sh", "-c", 'cat "$1" > /dev/null && printf "%s\\n" "$2" > "$3"', "sh"],
+      ...[join(dir(id), reads), text, join(dir(id), "Datasheet.md")],
     ]);
     assertEquals(result.code, 0, result.stderr);
   };
@@ -866,7 +857,7 @@ Deno.test("stale --propagate: in a cycle, exec runs in turn that change nothing 
     assertEquals([code, json.stale], [0, []], `after ${id}'s run`);
   }
   // A run that rewrites what the other read: the other is DIRTY (it named the file), not CLEAN.
-  await turn("DEL-02-04", "# Datasheet rev\n");
+  await turn("DEL-02-04", "# Datasheet rev");
   const { code, json } = await staleJson(root);
   assertEquals(code, 1);
   assertEquals(
