@@ -75,3 +75,53 @@ export function changedFiles(
   for (const path of before.keys()) if (!after.has(path)) changed.set(path, DELETED);
   return Object.fromEntries(sortUtf8([...changed.keys()]).map((p) => [p, changed.get(p)!]));
 }
+
+/**
+ * `exec`'s note on a SUCCESS or PARTIAL run that changed no file of `delDir`: a command that wrote
+ * nothing here most likely wrote elsewhere, and stale reads it as a run that wrote nothing.
+ *
+ * @example
+ * ```ts
+ * import { changedNothingNote } from "./snapshot.ts";
+ * changedNothingNote("DEL-01-02_X"); // "no file of DEL-01-02_X changed while CMD ran (…)"
+ * ```
+ */
+export function changedNothingNote(delDir: string): string {
+  return `no file of ${delDir} ${CHANGED_NOTHING}`;
+}
+
+/**
+ * `exec`'s note on a run whose command left processes running (process group `group`): files
+ * they write later are in no record.
+ *
+ * @example
+ * ```ts
+ * import { leftRunningNote } from "./snapshot.ts";
+ * leftRunningNote(4242); // "CMD left processes running (process group 4242); …"
+ * ```
+ */
+export function leftRunningNote(group: number): string {
+  return `${LEFT_RUNNING} (process group ${group}); files they write later are not in this record`;
+}
+
+const CHANGED_NOTHING = "changed while CMD ran (CMD runs in the current folder: did it write " +
+  "elsewhere?)";
+const LEFT_RUNNING = "CMD left processes running";
+
+/**
+ * Whether a run's Notes say `exec` saw it change no file of its folder and it left no process
+ * running: it wrote nothing there, though it names no output (a run that names none otherwise may
+ * have written anything).
+ *
+ * @example
+ * ```ts
+ * import { changedNothingNote, saysItChangedNothing } from "./snapshot.ts";
+ * saysItChangedNothing(`${changedNothingNote("D")} | run 20261205T080739096Z-4ea7c4d1`); // true
+ * saysItChangedNothing(""); // false
+ * ```
+ */
+export function saysItChangedNothing(notes: string): boolean {
+  const said = notes.split(" | ");
+  return said.some((note) => note.startsWith("no file of ") && note.endsWith(CHANGED_NOTHING)) &&
+    !said.some((note) => note.startsWith(LEFT_RUNNING));
+}

@@ -68,6 +68,7 @@ import {
 } from "./targets.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 import { movedTo } from "./moved_input.ts";
+import { saysItChangedNothing } from "./snapshot.ts";
 
 export { deliverableFolders };
 
@@ -174,7 +175,7 @@ export interface StaleReason {
    * When the chain starts at a producer that ran since: its SUCCESS or PARTIAL
    * run that ended last (not the last started), which ended after `consumerRun`, the run of the
    * chain's first consumer it was compared with, one per agent (see
-   * {@linkcode StaleOptions.propagate}).
+   * {@linkcode StaleOptions.propagate}); in a cycle, its run that rewrote what `consumerRun` read.
    */
   ranSince?: RunRef & { consumerRun: RunRef };
   /**
@@ -267,8 +268,12 @@ export interface StaleOptions {
    * consumer's latest good run of any agent. A compared run is STALE too when
    * it may have read a producer's run invalidated since (`runrec annotate
    * --invalidates`). Each reason names its run. A chain of reasons that comes
-   * back to the deliverable it starts at is a cycle: listed, not a reason. A
-   * producer's output edited by hand is no reason (no run made it).
+   * back to the deliverable it starts at is a cycle: listed, not a reason (a
+   * deliverable DIRTY only through files of one producer starts there); in a
+   * cycle, a producer that ran since counts only when a file the consumer's
+   * run read was rewritten since with other bytes, or a run names no file
+   * (docs/TUTORIAL.md). A producer's output edited by hand is no reason (no
+   * run made it).
    */
   propagate?: boolean;
   /**
@@ -2057,15 +2062,6 @@ function readGraphs(
     const producersOf = new Map<string, string[]>();
     const selfEdges = new Set<string>();
     for (const edge of edges) {
-      // A deliverable consuming itself would be STALE for ever (each run "ran since" itself).
-      if (edge.consumer === edge.producer) {
-        warnings.push(
-          `${edge.file} line ${edge.line}: ${edge.consumer} depends on itself (a cycle of one); ` +
-            "row not followed: remove it",
-        );
-        selfEdges.add(edge.consumer);
-        continue;
-      }
       // With an execution root read whole, a deliverable no folder has is a row to fix; beneath a
       // target with no root above it, one the target does not hold is not followed, as its
       // warning says (propagate-sweep F6).
@@ -2077,6 +2073,16 @@ function readGraphs(
             missing === target ? "TargetDeliverableID" : "FromDeliverableID"
           } ${missing} names no deliverable under ${shownPath(place)}; row not followed`,
         );
+        continue;
+      }
+      // A deliverable consuming itself would be STALE for ever (each run "ran since" itself). One
+      // no folder has is no cycle: its row is warned of above as naming none (cycle37 F4).
+      if (edge.consumer === edge.producer) {
+        warnings.push(
+          `${edge.file} line ${edge.line}: ${edge.consumer} depends on itself (a cycle of one); ` +
+            "row not followed: remove it",
+        );
+        selfEdges.add(edge.consumer);
         continue;
       }
       // Two folders with one ID (a backup copy beside it): whose runs count cannot be told.
@@ -2149,18 +2155,21 @@ function latest(runs: FolderRecords["records"]): RunRecord | undefined {
  * run started later must not hide a long one ending after. Of equal ends, the one that started
  * later, then the greater RecordChecksum: never the later line, which a merge's direction decides.
  */
-function lastEnded(runs: FolderRecords["records"]): FolderRecords["records"][number] | undefined {
-  const endedLater = (a: RunRecord, b: RunRecord) =>
-    endMs(a) !== endMs(b)
-      ? endMs(a) > endMs(b)
-      : startMs(a) !== startMs(b)
-      ? startMs(a) > startMs(b)
-      : a.RecordChecksum > b.RecordChecksum;
-  let best: FolderRecords["records"][number] | undefined;
+function lastEnded<T extends { record: RunRecord }>(runs: readonly T[]): T | undefined {
+  let best: T | undefined;
   for (const entry of runs) {
     if (best === undefined || endedLater(entry.record, best.record)) best = entry;
   }
   return best;
+}
+
+/** Whether `a` ended after `b`; of equal ends, started later, then the greater RecordChecksum. */
+function endedLater(a: RunRecord, b: RunRecord): boolean {
+  return endMs(a) !== endMs(b)
+    ? endMs(a) > endMs(b)
+    : startMs(a) !== startMs(b)
+    ? startMs(a) > startMs(b)
+    : a.RecordChecksum > b.RecordChecksum;
 }
 
 function runRef({ record, line }: { record: RunRecord; line: number }): RunRef {
@@ -2349,9 +2358,15 @@ async function propagate(
   };
 
   // Where staleness starts: each DIRTY deliverable, each producer that ran since, and each
-  // invalidated producer's run a consumer may have read.
-  type Origin = Pick<StaleReason, "chain" | "ranSince" | "invalidated"> & { start: string };
-  // An edge whose producer consumes, through other edges, what its consumer makes.
+  // invalidated producer's run a consumer may have read; `from`, the deliverable whose change it
+  // passes on, when not the chain's first producer.
+  type Origin = Pick<StaleReason, "chain" | "ranSince" | "invalidated"> & {
+    start: string;
+    from?: string;
+  };
+  // An edge whose producer consumes, through other edges, what its consumer makes: runs of the
+  // two in turn would each make the other STALE. A cycle through a RETIRED member is one all the
+  // same: retiring it changes no file.
   const inCycle = (edge: DependencyEdge) => {
     const seen = new Set([edge.consumer]);
     const queue = [edge.consumer];
@@ -2365,7 +2380,24 @@ async function propagate(
     }
     return false;
   };
-  const origins: Origin[] = dirty.map((id) => ({ start: id, chain: [] }));
+  // A deliverable DIRTY only through files of one deliverable it consumes (a run there rewrote
+  // what it read, or a hand edit) passes that one's change on: a chain of it back there is no
+  // reason, as for a producer that ran since (cycle37 F1).
+  const changedFrom = (id: string): string | undefined => {
+    const producers = (graph.producersOf.get(id) ?? []).map((p) => ({
+      id: p,
+      folder: realOf(folderOf.get(p)!),
+    }));
+    const owners = new Set(
+      checks.filter((c) => c.deliverableId === id && c.verdict === "DIRTY" && ofGraph(c))
+        .flatMap((c) =>
+          c.inputs.map(({ path }) => resolvedPath(resolve(realOf(c.folder), path), lookups))
+        )
+        .map((path) => producers.find(({ folder }) => isWithin(path, folder))?.id),
+    );
+    return owners.size === 1 ? [...owners][0] : undefined;
+  };
+  const origins: Origin[] = dirty.map((id) => ({ start: id, chain: [], from: changedFrom(id) }));
   const checked = sortUtf8([...new Set(checks.map((c) => c.deliverableId))]);
   for (const producer of checked) {
     const { good, invalidated, unreadableLines } = await runsOf(producer);
@@ -2382,8 +2414,9 @@ async function propagate(
     }
     const last = lastEnded(good);
     if (last === undefined && invalidated.length === 0) continue;
+    const goodWrites = good.map((entry) => ({ ...entry, wrote: wroteBy(producer, entry.record) }));
     const producerWrites = {
-      good: good.map(({ record }) => ({ record, wrote: wroteBy(producer, record) })),
+      good: goodWrites,
       invalidated: invalidated.map(({ record }) => ({ record, wrote: wroteBy(producer, record) })),
     };
     for (const edge of consumersOf.get(producer) ?? []) {
@@ -2391,17 +2424,18 @@ async function propagate(
         const { record: theirs, read } = reading;
         const consumerRunRef = runRef(reading);
         // The producer's run ended after the consumer's started: the consumer read it unfinished.
-        // In a cycle, not where both runs name their files and none the consumer read was
-        // rewritten with other bytes: else each run of one member would make the other STALE,
-        // for ever, however settled their files (trial-v F4).
-        if (
-          last !== undefined && endMs(last.record) > startMs(theirs) &&
-          !(inCycle(edge) && readStillCurrent(read, wroteBy(producer, last.record)))
-        ) {
+        // In a cycle, only a run that changed what the consumer read: else each run of one member
+        // would make the other STALE, for ever, however settled their files (trial-v F4).
+        const since = last === undefined || endMs(last.record) <= startMs(theirs)
+          ? undefined
+          : inCycle(edge)
+          ? changedWhatItRead(theirs, read, goodWrites)
+          : last;
+        if (since !== undefined) {
           origins.push({
             start: edge.consumer,
             chain: [edge],
-            ranSince: { ...runRef(last), consumerRun: consumerRunRef },
+            ranSince: { ...runRef(since), consumerRun: consumerRunRef },
           });
         }
         for (const entry of invalidated) {
@@ -2431,7 +2465,7 @@ async function propagate(
     const chainTo = new Map([[origin.start, origin.chain]]);
     // A chain back to the producer it starts at is a cycle (listed below), no reason: else that
     // producer would be STALE through its own run, as a self-edge made it.
-    const first = origin.chain[0]?.producer;
+    const first = origin.from ?? origin.chain[0]?.producer;
     const reason = (chain: DependencyEdge[]): StaleReason => ({
       cause: origin.ranSince ? "ranSince" : origin.invalidated ? "invalidated" : "dirty",
       chain,
@@ -2471,13 +2505,20 @@ async function propagate(
     };
     (await isRetired(id) ? report.retired : report.stale).push(entry);
   }
-  // From every deliverable checked: a cycle of the register is said before it marks anything.
-  const { cycles, more } = elementaryCycles(
-    [...new Set([...checked, ...origins.map((o) => o.start)])],
-    (id) => (consumersOf.get(id) ?? []).map((edge) => edge.consumer),
-    CYCLES_LISTED,
-  );
-  report.cycles = [...sortUtf8([...graph.selfEdges]).map((id) => [id, id]), ...cycles];
+  // From every deliverable checked: a cycle of the register is said before it marks anything. A
+  // cycle of one too, when its deliverable is one of them or downstream of them, as other cycles
+  // are: a target named alone is not told of another's (cycle37 F5).
+  const starts = [...new Set([...checked, ...origins.map((o) => o.start)])];
+  const next = (id: string) => (consumersOf.get(id) ?? []).map((edge) => edge.consumer);
+  const { cycles, more } = elementaryCycles(starts, next, CYCLES_LISTED);
+  const reached = new Set(starts);
+  for (const queue = [...starts]; queue.length > 0;) {
+    for (const id of next(queue.pop()!)) {
+      if (!reached.has(id)) queue.push(id), reached.add(id);
+    }
+  }
+  const ofOne = sortUtf8([...graph.selfEdges].filter((id) => reached.has(id)));
+  report.cycles = [...ofOne.map((id) => [id, id]), ...cycles];
   if (more) {
     report.warnings.push(
       `more than ${CYCLES_LISTED} dependency cycles: the first ${CYCLES_LISTED} are listed`,
@@ -2487,12 +2528,28 @@ async function propagate(
 }
 
 /**
- * Whether what a consumer's run read of a producer (`read`) is still what the producer's later
- * run left (`wrote`): both name files, and the run rewrote none of those read with other bytes.
+ * In a cycle, the producer's good run (of `runs`) that changed what a consumer's run `theirs` read
+ * of it (`read`), if one did: of those that ended after `theirs` started, the last to write a file
+ * read, when it left other bytes (an earlier one's rewrite is not hidden by a later run that wrote
+ * other files: cycle37 F3). What a run wrote is not known when it names no output and does not
+ * say it changed none (`exec`'s note: cycle37 F2), nor what `theirs` read when it names no file of
+ * the producer: then the last of them.
  */
-function readStillCurrent(read: FilesByRealPath, wrote: FilesByRealPath): boolean {
-  if (read.size === 0 || wrote.size === 0) return false; // nothing to tell it by
-  return ![...read].some(([path, hash]) => wrote.has(path) && wrote.get(path) !== hash);
+function changedWhatItRead<T extends RunWrites>(
+  theirs: RunRecord,
+  read: FilesByRealPath,
+  runs: readonly T[],
+): T | undefined {
+  const since = runs.filter(({ record }) => endMs(record) > startMs(theirs));
+  const unknown = since.filter(({ record, wrote }) =>
+    wrote.size === 0 && !saysItChangedNothing(record.Notes)
+  );
+  if (read.size === 0) return lastEnded(since);
+  if (unknown.length > 0) return lastEnded(unknown);
+  return lastEnded([...read].flatMap(([path, hash]) => {
+    const writer = lastEnded(since.filter(({ wrote }) => wrote.has(path)));
+    return writer !== undefined && writer.wrote.get(path) !== hash ? [writer] : [];
+  }));
 }
 
 /** The real absolute path of a folder (links resolved), as far as it exists. */

@@ -3,6 +3,7 @@ import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { hashFile } from "../src/hash.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
+import { saysItChangedNothing } from "../src/snapshot.ts";
 import { withRecordFile } from "../src/store.ts";
 import {
   firstLine,
@@ -167,6 +168,10 @@ Deno.test("exec: a command that leaves a process running is recorded with a warn
   const [record] = await recordsOf(del);
   assertEquals([record.RunStatus, record.OutputFiles], ["SUCCESS", []]);
   assertMatch(record.Notes, /CMD left processes running \(process group \d+\)/);
+  // What they write later is not known: stale --propagate does not take it for a run that wrote
+  // nothing, though it changed no file while CMD ran (cycle37 F2).
+  assertIncludes(record.Notes, "changed while CMD ran");
+  assertEquals(saysItChangedNothing(record.Notes), false, record.Notes);
   await new Promise((done) => setTimeout(done, 1500)); // the survivor writes, then ends
   assertEquals(await Deno.readTextFile(register), `${before}late\n`);
   await Deno.remove(root, { recursive: true });
@@ -380,12 +385,15 @@ Deno.test("exec: a good run that changed no file of the deliverable (CMD wrote e
   let record = (await recordsOf(del)).at(-1)!;
   assertEquals([record.RunStatus, record.OutputFiles], ["SUCCESS", []]);
   assertIncludes(record.Notes, note);
+  // stale --propagate reads the note as a run that wrote nothing (cycle37 F2).
+  assert(saysItChangedNothing(record.Notes), record.Notes);
   // One that wrote into the deliverable, or failed, says nothing of it.
   for (const script of [`echo x > '${join(del, "Stage2.md")}'`, "exit 3"]) {
     const ran = await execSh(del, script);
     assertEquals(ran.stderr.includes("no file of"), false, ran.stderr);
     record = (await recordsOf(del)).at(-1)!;
     assertEquals(record.Notes.includes("no file of"), false, record.Notes);
+    assertEquals(saysItChangedNothing(record.Notes), false, record.Notes);
   }
   await Deno.remove(root, { recursive: true });
 });

@@ -14,6 +14,7 @@ import { readRecords } from "../src/reader.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { seededRandom } from "./seed.ts";
 
 const WORKING = "PKG-02_Piping/1_Working";
 const FOLDERS: Record<string, [string, string]> = {
@@ -462,6 +463,30 @@ Deno.test("stale --propagate: a row naming its own deliverable as producer is a 
   assertIncludes(text.stdout, "cycle        DEL-02-01 → DEL-02-01\n");
 });
 
+Deno.test("stale --propagate: a row naming as its own producer an ID no folder has is warned of as naming no deliverable, not listed as a cycle of one (cycle37 F4)", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-01"), row("D9", "DEL-02-09", "DEL-02-09"));
+  const { code, json } = await staleJson(root);
+  assertEquals([code, json.cycles], [0, []]);
+  assertEquals(json.warnings, [
+    `${join(dir("DEL-02-01"), "Dependencies.csv")} line 2: TargetDeliverableID DEL-02-09 ` +
+    `names no deliverable under ${root}; row not followed`,
+  ]);
+});
+
+Deno.test("stale --propagate: a deliverable named alone is told of a cycle of one as of other cycles, when it is that deliverable, upstream or downstream of it: not of another's (cycle37 F5)", async () => {
+  const { dir } = await buildRoot();
+  await register(dir("DEL-02-01"), row("D1", "DEL-02-01", "DEL-02-01"));
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-04"), row("D4", "DEL-02-04", "DEL-02-05"));
+  await register(dir("DEL-02-05"), row("D5", "DEL-02-05", "DEL-02-04"));
+  const cyclesOf = async (id: string) => (await staleJson(dir(id))).json.cycles;
+  assertEquals(await cyclesOf("DEL-02-01"), [["DEL-02-01", "DEL-02-01"]]);
+  assertEquals(await cyclesOf("DEL-02-02"), [["DEL-02-01", "DEL-02-01"]]);
+  assertEquals(await cyclesOf("DEL-02-04"), [["DEL-02-04", "DEL-02-05", "DEL-02-04"]]);
+  assertEquals(await cyclesOf("DEL-02-03"), []);
+});
+
 Deno.test("stale --propagate through a symbolic link to a deliverable folder reads its real execution root's graph: the STALE is kept", async () => {
   const { root, dir } = await buildRoot();
   await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
@@ -648,11 +673,221 @@ Deno.test("stale --propagate: a cycle is listed from the register before anythin
   const verdict = (id: string) =>
     json.checks.find((c: { deliverableId: string }) => c.deliverableId === id).verdict;
   assertEquals([verdict("DEL-02-04"), verdict("DEL-02-05")], ["CLEAN", "DIRTY"]);
-  // And DEL-02-04 consumes a DIRTY deliverable: STALE through it, until DEL-02-05 runs again.
-  assertEquals(reasons(entryOf(json, "DEL-02-04")), ["DEL-02-05>DEL-02-04 dirty"]);
+  // DEL-02-05 is DIRTY only through DEL-02-04's file: that is DEL-02-04's own change, not one it
+  // has not run on, so DEL-02-04 is not STALE through it (cycle37 F1).
+  assertEquals(json.stale, []);
   await turn("DEL-02-05", 10); // reads the new one, its own Datasheet.md as before
   ({ code, json } = await staleJson(root));
   assertEquals([code, json.stale], [0, []], "settled again");
+});
+
+Deno.test("stale --propagate: in a cycle of three, a member DIRTY only through what the last run rewrote passes it on to the others, not back to the member that ran; DIRTY through its own file too, it passes that back as well (cycle37 F1)", async () => {
+  const { root, dir } = await buildRoot();
+  // DEL-02-01 → DEL-02-02 → DEL-02-03 → DEL-02-01, each reading the Datasheet.md before it.
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-02"));
+  await register(dir("DEL-02-01"), row("D1", "DEL-02-01", "DEL-02-03"));
+  const reads: Record<string, string[]> = {
+    "DEL-02-01": ["../DEL-02-03_Pipe/Datasheet.md"],
+    "DEL-02-02": ["../DEL-02-01_Pump/Datasheet.md", "_CONTEXT.md"],
+    "DEL-02-03": ["../DEL-02-02_Valve/Datasheet.md"],
+  };
+  const turn = (id: string, minutes: number) =>
+    runWriting(dir(id), "4_DOCUMENTS", minutes, ["Datasheet.md"], ...reads[id]);
+  await turn("DEL-02-01", 50);
+  const second = await turn("DEL-02-02", 40);
+  await turn("DEL-02-03", 35);
+  assertEquals((await staleJson(root)).json.stale, [], "settled");
+  await Deno.writeTextFile(join(dir("DEL-02-01"), "Datasheet.md"), "rev\n", { append: true });
+  const rewrote = await turn("DEL-02-01", 30);
+  let { code, json } = await staleJson(root);
+  assertEquals(code, 1);
+  const verdicts = () =>
+    json.checks.map((c: { deliverableId: string; verdict: string }) =>
+      `${c.deliverableId} ${c.verdict}`
+    ).slice(0, 3);
+  assertEquals(verdicts(), ["DEL-02-01 CLEAN", "DEL-02-02 DIRTY", "DEL-02-03 CLEAN"]);
+  // DEL-02-03 has not run on what DEL-02-02 will make of it; DEL-02-01 made it.
+  assertEquals(json.stale.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-03"]);
+  assertEquals(reasons(entryOf(json, "DEL-02-03")), [
+    "DEL-02-02>DEL-02-03 dirty",
+    `DEL-02-01>DEL-02-02>DEL-02-03 ran since ${second}`,
+  ]);
+  assertEquals(entryOf(json, "DEL-02-03")!.reasons[1].ranSince!.RunID, rewrote);
+  // A change of DEL-02-02's own input is one DEL-02-01 has not run on either.
+  await Deno.writeTextFile(join(dir("DEL-02-02"), "_CONTEXT.md"), "edit\n", { append: true });
+  ({ code, json } = await staleJson(root));
+  assertEquals(json.stale.map((s: StaleDeliverable) => s.deliverableId), [
+    "DEL-02-01",
+    "DEL-02-03",
+  ]);
+  assertEquals(reasons(entryOf(json, "DEL-02-01")), ["DEL-02-02>DEL-02-03>DEL-02-01 dirty"]);
+  // DEL-02-02 runs on both, rewriting nothing the others read: settled.
+  await turn("DEL-02-02", 20);
+  ({ code, json } = await staleJson(root));
+  assertEquals([code, json.stale], [0, []], "settled again");
+});
+
+Deno.test("stale --propagate: a cycle through a RETIRED member is one all the same (docs/TUTORIAL.md): retiring it makes no member STALE, and a run that rewrote nothing the next member read leaves it CLEAN; the RETIRED one passes nothing on (cycle37)", async () => {
+  const { root, dir } = await buildRoot();
+  // DEL-02-01 → DEL-02-02 → DEL-02-06 (RETIRED later) → DEL-02-01.
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-06"), row("D6", "DEL-02-06", "DEL-02-02"));
+  await register(dir("DEL-02-01"), row("D1", "DEL-02-01", "DEL-02-06"));
+  const status = join(dir("DEL-02-06"), "_STATUS.md");
+  await Deno.writeTextFile(status, "**Current State:** OPEN\n");
+  await writeTree(dir("DEL-02-01"), { "Notes.md": "# Notes\n" });
+  const reads: Record<string, string> = {
+    "DEL-02-01": "../DEL-02-06_Retired/Datasheet.md",
+    "DEL-02-02": "../DEL-02-01_Pump/Datasheet.md",
+    "DEL-02-06": "../DEL-02-02_Valve/Datasheet.md",
+  };
+  const turn = (id: string, minutes: number, wrote = "Datasheet.md") =>
+    runWriting(dir(id), "4_DOCUMENTS", minutes, [wrote], reads[id]);
+  await turn("DEL-02-06", 60);
+  await turn("DEL-02-01", 50);
+  await turn("DEL-02-02", 40);
+  await turn("DEL-02-06", 35); // the same bytes, after DEL-02-01 read them
+  assertEquals((await staleJson(root)).json.stale, [], "settled");
+  await Deno.writeTextFile(status, "**Current State:** RETIRED\n");
+  let { code, json } = await staleJson(root);
+  assertEquals([code, json.stale, json.cycles.length], [0, [], 1], "retiring changes no file");
+  await turn("DEL-02-01", 30, "Notes.md"); // rewrites nothing DEL-02-02 read
+  ({ code, json } = await staleJson(root));
+  assertEquals([code, json.stale], [0, []]);
+  await Deno.writeTextFile(join(dir("DEL-02-01"), "Datasheet.md"), "rev\n", { append: true });
+  await turn("DEL-02-01", 20);
+  ({ code, json } = await staleJson(root));
+  assertEquals(code, 1);
+  assertEquals(json.stale, []); // DEL-02-02 is DIRTY; nothing passes through DEL-02-06
+  assertEquals(json.retired.map((s: StaleDeliverable) => s.deliverableId), ["DEL-02-06"]);
+});
+
+Deno.test("stale --propagate: TUTORIAL's cycle rule, modelled: a cycle of two or three with a chain in and one out, runs in random order, some writing other bytes: DIRTY and STALE are what the rule says (cycle37 F1)", async () => {
+  const random = seededRandom("cycle rule");
+  for (let trial = 0; trial < 8; trial++) {
+    const { root, dir } = await buildRoot();
+    const members = ["DEL-02-01", "DEL-02-02", "DEL-02-03"].slice(0, 2 + Math.floor(random() * 2));
+    const [into, out] = ["DEL-02-04", "DEL-02-05"];
+    const plain: [string, string][] = [[into, members[0]], [members.at(-1)!, out]];
+    const cyclic = members.map((m, i): [string, string] => [m, members[(i + 1) % members.length]]);
+    const edges = [...cyclic, ...plain];
+    const ids = [...members, into, out];
+    const producers = (id: string) => edges.filter(([, c]) => c === id).map(([p]) => p);
+    const consumers = (id: string) => edges.filter(([p]) => p === id).map(([, c]) => c);
+    for (const id of ids) {
+      const rows = producers(id).map((p) => row(`D-${p}`, id, p));
+      if (rows.length > 0) await register(dir(id), ...rows);
+    }
+    // What each Datasheet.md holds, what each run read of its producers, and the order of runs.
+    const bytes = new Map(ids.map((id) => [id, `# Datasheet ${id}\n`]));
+    const read = new Map<string, Map<string, string>>();
+    const ran = new Map<string, number>();
+    const turn = async (id: string, step: number, rewrite: boolean) => {
+      if (rewrite) {
+        bytes.set(id, `# Datasheet ${id} ${step}\n`);
+        await Deno.writeTextFile(join(dir(id), "Datasheet.md"), bytes.get(id)!);
+      }
+      read.set(id, new Map(producers(id).map((p) => [p, bytes.get(p)!])));
+      ran.set(id, step);
+      const inputs = producers(id).map((p) => `../${FOLDERS[p][0]}/Datasheet.md`);
+      await runWriting(dir(id), "4_DOCUMENTS", 500 - step, ["Datasheet.md"], ...inputs);
+    };
+    const runs: string[] = [];
+    for (const [step, id] of [into, ...members, out].entries()) await turn(id, step, false);
+    for (let step = ids.length; step < ids.length + 8; step++) {
+      const id = ids[Math.floor(random() * ids.length)];
+      const rewrite = random() < 0.3;
+      await turn(id, step, rewrite);
+      runs.push(rewrite ? `${id}*` : id);
+      // The rule: a DIRTY member passes its change on, not back to the one member it came from;
+      // a producer that ran since does, on a plain edge; in the cycle, when it left other bytes.
+      const changedIn = (id: string) =>
+        producers(id).filter((p) => bytes.get(p) !== read.get(id)!.get(p));
+      const dirty = ids.filter((id) => changedIn(id).length > 0);
+      const reached = new Set<string>();
+      const pass = (start: string, from?: string) => {
+        const seen = new Set([start]);
+        for (const queue = [start]; queue.length > 0;) {
+          for (const c of consumers(queue.shift()!)) {
+            if (c !== from && !seen.has(c)) queue.push(c), seen.add(c), reached.add(c);
+          }
+        }
+      };
+      for (const id of dirty) pass(id, changedIn(id).length === 1 ? changedIn(id)[0] : undefined);
+      for (const [p, c] of edges) {
+        const isPlain = plain.some(([a, b]) => a === p && b === c);
+        if (ran.get(p)! > ran.get(c)! && (isPlain || changedIn(c).includes(p))) {
+          reached.add(c), pass(c, p);
+        }
+      }
+      const report = await checkStaleness([root], { propagate: true });
+      const said = [
+        [
+          ...new Set(
+            report.checks.filter((c) => c.verdict === "DIRTY").map((c) => c.deliverableId),
+          ),
+        ],
+        report.stale.map((s) => s.deliverableId),
+      ];
+      const rule = [dirty.sort(), [...reached].filter((id) => !dirty.includes(id)).sort()];
+      assertEquals(said, rule, `trial ${trial}: ${members.length} members, runs ${runs.join(" ")}`);
+    }
+  }
+});
+
+Deno.test("stale --propagate: in a cycle, exec runs in turn that change nothing (no output: exec says it changed no file) settle; one that changes what the other read is seen (cycle37 F2)", async () => {
+  const { root, dir } = await buildRoot();
+  await register(dir("DEL-02-04"), row("D4", "DEL-02-04", "DEL-02-05"));
+  await register(dir("DEL-02-05"), row("D5", "DEL-02-05", "DEL-02-04"));
+  const other = { "DEL-02-04": "DEL-02-05", "DEL-02-05": "DEL-02-04" } as const;
+  // Reads the other's Datasheet.md and writes its own, the same bytes unless told otherwise.
+  const turn = async (id: keyof typeof other, text = `# Datasheet ${id}`) => {
+    const reads = `../${FOLDERS[other[id]][0]}/Datasheet.md`;
+    const result = await runCliProcess([
+      ...["exec", dir(id), "--agent", "4_DOCUMENTS", "--input", reads, "--"],
+      ...["sh", "-c", 'cat "$1" > /dev/null && printf "%s\\n" "$2" > "$3"', "sh"],
+      ...[join(dir(id), reads), text, join(dir(id), "Datasheet.md")],
+    ]);
+    assertEquals(result.code, 0, result.stderr);
+  };
+  for (const id of ["DEL-02-04", "DEL-02-05", "DEL-02-04", "DEL-02-05"] as const) {
+    await turn(id);
+    const { code, json } = await staleJson(root);
+    assertEquals([code, json.stale], [0, []], `after ${id}'s run`);
+  }
+  // A run that rewrites what the other read: the other is DIRTY (it named the file), not CLEAN.
+  await turn("DEL-02-04", "# Datasheet rev");
+  const { code, json } = await staleJson(root);
+  assertEquals(code, 1);
+  assertEquals(
+    json.checks.filter((c: { deliverableId: string }) => c.deliverableId === "DEL-02-05")
+      .map((c: { verdict: string }) => c.verdict),
+    ["DIRTY"],
+  );
+});
+
+Deno.test("stale --propagate: in a cycle, a run that rewrote what the other member read is not hidden by a later run of it that wrote other files: STALE through the run that rewrote it (cycle37 F3)", async () => {
+  const { root, dir } = await buildRoot();
+  const [a, b] = [dir("DEL-02-04"), dir("DEL-02-05")];
+  await register(a, row("D4", "DEL-02-04", "DEL-02-05"));
+  await register(b, row("D5", "DEL-02-05", "DEL-02-04"));
+  await writeTree(a, { "Notes.md": "# Notes\n", "Other.md": "# Other\n" });
+  await writeTree(b, { "Spec.md": "# Spec\n" });
+  await runWriting(b, "4_DOCUMENTS", 60, ["Datasheet.md"], "_CONTEXT.md");
+  // Notes.md comes from B's datasheet; the agent's later run (its baseline) read none of B.
+  const reader = await runWriting(a, "X", 50, ["Notes.md"], "../DEL-02-05_CycB/Datasheet.md");
+  await runWriting(a, "X", 45, ["Other.md"], "_CONTEXT.md");
+  const reads = ["../DEL-02-04_CycA/Notes.md", "../DEL-02-04_CycA/Other.md"];
+  await runWriting(b, "4_DOCUMENTS", 44, ["Datasheet.md"], ...reads); // the same bytes
+  assertEquals((await staleJson(root)).json.stale, [], "settled");
+  await Deno.writeTextFile(join(b, "Datasheet.md"), "rev\n", { append: true });
+  const rewrote = await runWriting(b, "4_DOCUMENTS", 40, ["Datasheet.md"], "_CONTEXT.md");
+  await runWriting(b, "4_DOCUMENTS", 30, ["Spec.md"], "_CONTEXT.md");
+  const { code, json } = await staleJson(root);
+  assertEquals(code, 1, JSON.stringify(json.checks));
+  assertEquals(reasons(entryOf(json, "DEL-02-04")), [`DEL-02-05>DEL-02-04 ran since ${reader}`]);
+  assertEquals(entryOf(json, "DEL-02-04")!.reasons[0].ranSince!.RunID, rewrote);
 });
 
 Deno.test("stale --propagate: a consumer run that read the producer's file through a symbolic link in its own folder is a reader of the producer: another agent's later run does not clear ran since", async () => {

@@ -22,7 +22,7 @@ import {
 import { namesRun, runIdNote } from "../pending.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
-import { changedFiles, snapshotFolder } from "../snapshot.ts";
+import { changedFiles, changedNothingNote, leftRunningNote, snapshotFolder } from "../snapshot.ts";
 import {
   type Command,
   exitFor,
@@ -367,8 +367,7 @@ export const execCommand: Command = {
       if (startError) io.err(`runrec exec: ${startError}\n`);
       if (left !== undefined) {
         // Their later writes are in no run's record: the record and the agent say so.
-        const note = `CMD left processes running (process group ${left}); files they write ` +
-          "later are not in this record";
+        const note = leftRunningNote(left);
         started.run.start.notes.push(note);
         io.err(`runrec: warning: ${note}; have CMD wait for them (shell: wait)\n`);
       }
@@ -379,8 +378,7 @@ export const execCommand: Command = {
       // folder): said to the agent and in the record. A FAILED or SKIPPED run may well make nothing.
       const madeNothing = Object.keys(outputs).length === 0 && outcome.status !== "FAILED" &&
           outcome.status !== "SKIPPED"
-        ? `no file of ${delDir} changed while CMD ran (CMD runs in the current folder: did it ` +
-          "write elsewhere?)"
+        ? changedNothingNote(delDir)
         : undefined;
       if (madeNothing !== undefined) started.run.start.notes.push(madeNothing);
       if (started.creates && isGone(started.delDir)) {

@@ -73,9 +73,10 @@ Options:
                 the consumer's run read it ("ran since"), or that read a
                 producer's run invalidated since. Deliverables upstream of the
                 targets are checked too; every cycle is listed (the first
-                1,000), not looped on (in one, "ran since" needs the run to
-                have rewritten a file the other read: docs/TUTORIAL.md); a row
-                naming an ID two folders of the root have is refused (exit 2)
+                1,000), not looped on (in one, "ran since" needs a run since
+                to have rewritten, with other bytes, a file the other read, as
+                far as the records tell: docs/TUTORIAL.md); a row naming an ID
+                two folders of the root have is refused (exit 2)
   --json        one JSON document: {checks, upstream, stale, retired, cycles,
                 warnings, unreadable, filesHashed, summary}
   -h, --help    show this help
