@@ -195,7 +195,7 @@ Deno.test("build: in the bundle, emit's code is a handful of files, without the 
     for (const [, name] of text.matchAll(/(?:from|import)"\.\/([^"]+)"/g)) await load(name);
   };
   await load(emit);
-  // A few more small ones since emit loads its rare cases (pending runs, the folder search) by
+  // A few more small ones since emit loads its rare cases (pending runs, a shared ID) by
   // import(): esbuild splits the helpers they share with emit into chunks of their own.
   assert(loaded.size <= 10, `emit loads ${loaded.size} files: ${[...loaded].join(" ")}`);
   let bytes = 0;
