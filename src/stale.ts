@@ -2003,14 +2003,10 @@ function readGraphs(
     }
   }
   // The place a folder belongs to: its nearest execution root, else the nearest bare target.
-  const placeCache = new Map<string, string | undefined>();
   const placeOf = (folder: string): string | undefined => {
     const abs = realOf(folder);
-    if (!placeCache.has(abs)) {
-      const within = bare.filter((t) => isWithin(abs, t)).sort((a, b) => b.length - a.length);
-      placeCache.set(abs, findExecutionRoot(abs) ?? within[0]);
-    }
-    return placeCache.get(abs);
+    const within = bare.filter((t) => isWithin(abs, t)).sort((a, b) => b.length - a.length);
+    return findExecutionRoot(abs) ?? within[0];
   };
   const graphs: DependencyGraph[] = [];
   for (const place of places) {
