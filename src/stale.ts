@@ -17,7 +17,7 @@ import {
   ANNOTATOR,
   isUsableBaseline,
 } from "./annotations.ts";
-import { basename, dirname, join, relative, resolve } from "./path.ts";
+import { basename, dirname, isInside, join, relative, resolve } from "./path.ts";
 import { outsideSparseCheckout } from "./git.ts";
 import {
   DELIVERABLE_FOLDER,
@@ -457,8 +457,8 @@ function unlistableFolder(
   top: string,
   listable: Map<string, boolean>,
 ): string | undefined {
+  if (!isInside(dirname(absPath), top)) return undefined;
   const rel = relative(top, dirname(absPath));
-  if (rel.startsWith("..") || rel.startsWith("/")) return undefined;
   let folder = top;
   for (const name of ["", ...(rel === "" ? [] : rel.split("/"))]) {
     folder = name === "" ? folder : join(folder, name);
@@ -1760,7 +1760,7 @@ export async function checkStaleness(
   for (const target of empty) {
     // `stale . _Archive`: the target inside it holds them.
     const inside = (t: string) =>
-      resolve(t) !== resolve(target) && isWithin(resolve(t), resolve(target));
+      resolve(t) !== resolve(target) && isInside(resolve(t), resolve(target));
     if (targets.some(inside)) continue;
     // The note of the tool root or work tree skipped says where they are.
     if (skippedRecords || skippedWorktrees) continue;
@@ -1994,7 +1994,7 @@ function readGraphs(
   const places = [...roots];
   const bare: string[] = []; // targets with no execution root above them
   for (const target of targets) {
-    if (!places.some((r) => isWithin(realOf(target), r))) {
+    if (!places.some((r) => isInside(realOf(target), r))) {
       warnings.push(
         `${target}: no execution root (INIT.md or _Decomposition/) above it: only the deliverables under it are followed`,
       );
@@ -2005,7 +2005,7 @@ function readGraphs(
   // The place a folder belongs to: its nearest execution root, else the nearest bare target.
   const placeOf = (folder: string): string | undefined => {
     const abs = realOf(folder);
-    const within = bare.filter((t) => isWithin(abs, t)).sort((a, b) => b.length - a.length);
+    const within = bare.filter((t) => isInside(abs, t)).sort((a, b) => b.length - a.length);
     return findExecutionRoot(abs) ?? within[0];
   };
   const graphs: DependencyGraph[] = [];
@@ -2306,7 +2306,7 @@ async function propagate(
       ...entry,
       read: new Map(
         [...byRealPath(consumer, entry.record.InputHashes)].filter(([path]) =>
-          under !== undefined && isWithin(path, under)
+          under !== undefined && isInside(path, under)
         ),
       ),
     });
@@ -2494,9 +2494,4 @@ function readStillCurrent(read: FilesByRealPath, wrote: FilesByRealPath): boolea
 /** The real absolute path of a folder (links resolved), as far as it exists. */
 function realOf(path: string): string {
   return resolvedPath(resolve(path));
-}
-
-function isWithin(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === "" || (!rel.startsWith("..") && !rel.startsWith("/"));
 }
