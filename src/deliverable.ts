@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.ts";
+import { basename, dirname, isAbsolute, isInside, join, relative, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
 import type { Lookups } from "./lookups.ts";
@@ -185,7 +185,8 @@ export function enclosingDeliverable(target: string): string {
 export function shownPath(absPath: string): string {
   const rel = relative(Deno.cwd(), absPath);
   // An ancestor of the working folder as `..`: the folder to name from there.
-  return rel === "" ? "." : /^\.\.(\/\.\.)*$/.test(rel) || !rel.startsWith("..") ? rel : absPath;
+  if (rel === "") return ".";
+  return /^\.\.(\/\.\.)*$/.test(rel) || isInside(absPath, Deno.cwd()) ? rel : absPath;
 }
 
 function describe(error: unknown): string {

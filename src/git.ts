@@ -9,7 +9,7 @@ import { optionalEnv } from "./optional_access.ts";
 import { findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
-import { basename, dirname, join, relative, resolve } from "./path.ts";
+import { basename, dirname, isInside, join, relative, resolve } from "./path.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
 
 /** What git's search asks of a folder: whether it holds a name, and what it is. */
@@ -811,7 +811,7 @@ function comparisonsOf(path: string, lookups: Lookups): Comparison[] {
     const top = findGitRoot(dirname(real), lookups);
     const at = top === undefined ? "" : relative(top, real).split("\\").join("/");
     // Outside the work tree, or a name the line protocol cannot carry: git cannot tell.
-    if (top === undefined || at.startsWith("..") || at.includes("\n")) return undefined;
+    if (top === undefined || !isInside(real, top) || at.includes("\n")) return undefined;
     return { path, top, at, ...(link === undefined ? {} : { link }) };
   };
   const bytes = inTree(lookups.realPath(path));

@@ -43,6 +43,8 @@ import { inputContextSha, sortUtf8 } from "./manifest.ts";
 import { kindOf, walk, walkSkips } from "./walk.ts";
 import { journalPath } from "./journal.ts";
 import { PENDING_FOLDER } from "./run_files.ts";
+import { listPendingRuns } from "./pending.ts";
+import { sharedIdWarning } from "./claimed_ids.ts";
 import { collidingReason, explainError, namesReadingAs, oneLine } from "./names.ts";
 import {
   AGENT_TYPE,
@@ -533,11 +535,8 @@ async function builtRecord(
     notes.push("GitHead not read: this work tree's git folder is out of reach (empty)");
   }
   // The ID another folder of the root has too: its runs would share RunIDs, so a warning. Looked
-  // for only when the ID is not the folder's, the module too (it reads other folders' records).
-  // Advice only: a module that cannot be loaded (an I/O error) costs the warning, never the run.
-  const shared = idNote
-    ? await import("./claimed_ids.ts").then((m) => m.sharedIdWarning(dir, id), () => undefined)
-    : undefined;
+  // for only when the ID is not the folder's (it reads other folders' records).
+  const shared = idNote ? sharedIdWarning(dir, id) : undefined;
   const idNoted = shared ? `${idNote}; ${shared}` : idNote;
   if (idNoted) notes.push(idNoted);
   notes.push(...outputs.notes);
@@ -1319,7 +1318,7 @@ export async function recordRun(
   const repeated = outcome.written?.sameRunAs;
   if (repeated !== undefined) outcome.warnings.push(repeatWarning(delDir, outcome, repeated));
   outcome.warnings.push(
-    ...await pendingRunWarnings(delDir, report.agent, outcome.written?.record.RunID),
+    ...pendingRunWarnings(delDir, report.agent, outcome.written?.record.RunID),
   );
   return outcome;
 }
@@ -1331,14 +1330,13 @@ export async function recordRun(
  * that case from another run of the agent at work (a fan-out: review-x F1, review-y F1-F5), so
  * the warning says what to do in each, and the agent, who knows, chooses.
  */
-async function pendingRunWarnings(
+function pendingRunWarnings(
   delDir: string,
   agent: string,
   runId: string | undefined,
-): Promise<string[]> {
-  // Most folders have no pending run: their module is loaded only where one may be.
+): string[] {
+  // Most folders have no pending run folder: nothing to list.
   if (kindOf(join(resolve(delDir), PENDING_FOLDER)) !== "folder") return [];
-  const { listPendingRuns } = await import("./pending.ts");
   const takeBack = runId === undefined
     ? "take this record back once it is appended (runrec annotate <del-dir> <its RunID> " +
       '--invalidates --note "recorded twice")'

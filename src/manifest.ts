@@ -32,9 +32,7 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * Sorts `strings` in place by their UTF-8 bytes, as {@linkcode compareUtf8},
- * and returns them. Without surrogates UTF-16 order is that order, so the
- * built-in comparison sorts them, which in a fresh process (every `emit`)
- * costs far less than a first sort calling `compareUtf8` (docs/BENCHMARKS.md).
+ * and returns them.
  *
  * @example
  * ```ts
@@ -43,7 +41,7 @@ const SURROGATE = /[\uD800-\uDFFF]/;
  * ```
  */
 export function sortUtf8<T extends string>(strings: T[]): T[] {
-  return strings.some((s) => SURROGATE.test(s)) ? strings.sort(compareUtf8) : strings.sort();
+  return strings.sort(compareUtf8);
 }
 
 const SHA256SUM_ESCAPES: Readonly<Record<string, string>> = {

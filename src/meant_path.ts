@@ -18,6 +18,7 @@ import { isInsideProject, projectBounds } from "./project_bounds.ts";
 import { isThere } from "./lookups.ts";
 import { basename, dirname, isAbsolute, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import { shellWord } from "./shell_word.ts";
+import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
 
 /**
  * Refuses a missing deliverable folder `delDir` that most likely names a
@@ -36,7 +37,7 @@ import { shellWord } from "./shell_word.ts";
 export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<void> {
   const beside = (await meantFolders(delDir)).map((name) => join(dirname(delDir), name));
   // A slip higher up the path (`1_Workng/DEL-01-02_X`, or the folder named from the root).
-  const meant = beside.length > 0 ? beside : await foldersOfId(delDir);
+  const meant = beside.length > 0 ? beside : foldersOfId(delDir);
   if (meant.length === 0) return;
   const shown = meant.map((path) => unlikeToTheEye(path, delDir));
   throw new InputError(
@@ -49,13 +50,11 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
  * with, in the execution root `delDir` lies in (trial-x F2), named as `delDir` is (relative to
  * the current folder, or absolute); none when its name has no ID or no root is above it.
  */
-async function foldersOfId(delDir: string): Promise<string[]> {
+function foldersOfId(delDir: string): string[] {
   const dir = resolve(delDir);
   const id = DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
   const root = id === undefined || isThere(dir) ? undefined : findExecutionRoot(dir);
   if (root === undefined) return [];
-  // Loaded for this mistake only: a run on a folder that is there never pays for the search.
-  const { deliverableFolders, SILENT_SEARCH } = await import("./targets.ts");
   // A nested execution root is another project (review-x F3): its deliverables are not meant.
   const folders = deliverableFolders(root, SILENT_SEARCH).map((f) => resolve(f)).filter((f) =>
     DELIVERABLE_FOLDER.exec(basename(f))?.[1] === id && findExecutionRoot(f) === root

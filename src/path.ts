@@ -84,6 +84,24 @@ export function isAtOrBeneath(path: string, folder: string): boolean {
 }
 
 /**
+ * Whether `path` is `folder` or beneath it, both resolved from the working
+ * folder (links not followed): a name that starts with `..` (`..data`) is
+ * beneath, as any other.
+ *
+ * @example
+ * ```ts
+ * import { isInside } from "./path.ts";
+ * isInside("/a/b/c.md", "/a/b"); // true
+ * isInside("/a/..data/c.md", "/a"); // true
+ * isInside("/a/bc", "/a/b"); // false
+ * ```
+ */
+export function isInside(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel === "" || (rel !== ".." && !rel.startsWith("../") && !pathe.isAbsolute(rel));
+}
+
+/**
  * pathe's `dirname`. A normal absolute path is cut at its last slash: pathe
  * normalises and splits the whole path first.
  *

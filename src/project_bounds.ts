@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dirname, isAbsolute, isNormalAbsolute, join, relative, resolve } from "./path.ts";
+import { dirname, isAtOrBeneath, isInside, isNormalAbsolute, join, resolve } from "./path.ts";
 import {
   findExecutionRoot,
   findGitRoot,
@@ -118,11 +118,9 @@ export function isInsideProject(
   lookups: Lookups = directLookups,
 ): boolean {
   const real = resolvedPath(resolve(path), lookups);
-  // Normal paths (every POSIX one): the root itself or a path beneath it, as text.
+  // Normal paths (every POSIX one) are compared as text: no normalising, in every check of a stale run.
   if (isNormalAbsolute(real) && isNormalAbsolute(bounds.root)) {
-    return bounds.root === "/" || real === bounds.root || real.startsWith(`${bounds.root}/`);
+    return isAtOrBeneath(real, bounds.root);
   }
-  const fromRoot = relative(bounds.root, real);
-  return fromRoot === "" || (fromRoot !== ".." && !fromRoot.startsWith("../") &&
-    !isAbsolute(fromRoot));
+  return isInside(real, bounds.root);
 }

@@ -763,10 +763,10 @@ function futureMessage(started: string, ahead: number): string {
     "ahead, or edited (runrec emit refuses a start more than 5 minutes ahead)";
 }
 
-/** Whether `bytes` from `offset` hold exactly the ASCII string `text` (no decoding needed). */
 /** How a v1 record's line starts (its SchemaVersion). */
 const RECORD_START = new TextEncoder().encode("v1.");
 
+/** Whether `bytes` from `offset` hold exactly the ASCII string `text` (no decoding needed). */
 function asciiEquals(bytes: Uint8Array, offset: number, text: string): boolean {
   if (bytes.length - offset !== text.length) return false;
   for (let i = 0; i < text.length; i++) {

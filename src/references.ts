@@ -25,7 +25,7 @@
 import { optionalEnv } from "./optional_access.ts";
 import { markdownLines } from "./deliverable.ts";
 import { directLookups, type Lookups } from "./lookups.ts";
-import { dirname, isAbsolute, isNormalAbsolute, join, resolve } from "./path.ts";
+import { dirname, isAbsolute, join, resolve } from "./path.ts";
 
 /** One bullet of `_REFERENCES.md` that names something. */
 export interface Reference {
@@ -276,9 +276,7 @@ function onDisk(base: string, target: string, lookups: Lookups): string | undefi
       if (real instanceof Error) return undefined; // a missing folder has no parent on disk
       path = dirname(real);
     } else {
-      // A normal path and a name make a normal path: no need to normalise it (join would).
-      const joined = `${path === "/" ? "" : path}/${segment}`;
-      path = isNormalAbsolute(joined) ? joined : join(path, segment);
+      path = join(path, segment);
     }
   }
   const real = lookups.realPath(path);

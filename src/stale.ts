@@ -17,7 +17,7 @@ import {
   ANNOTATOR,
   isUsableBaseline,
 } from "./annotations.ts";
-import { basename, dirname, join, relative, resolve } from "./path.ts";
+import { basename, dirname, isInside, join, relative, resolve } from "./path.ts";
 import { outsideSparseCheckout } from "./git.ts";
 import {
   DELIVERABLE_FOLDER,
@@ -462,8 +462,8 @@ function unlistableFolder(
   top: string,
   listable: Map<string, boolean>,
 ): string | undefined {
+  if (!isInside(dirname(absPath), top)) return undefined;
   const rel = relative(top, dirname(absPath));
-  if (rel.startsWith("..") || rel.startsWith("/")) return undefined;
   let folder = top;
   for (const name of ["", ...(rel === "" ? [] : rel.split("/"))]) {
     folder = name === "" ? folder : join(folder, name);
@@ -1765,7 +1765,7 @@ export async function checkStaleness(
   for (const target of empty) {
     // `stale . _Archive`: the target inside it holds them.
     const inside = (t: string) =>
-      resolve(t) !== resolve(target) && isWithin(resolve(t), resolve(target));
+      resolve(t) !== resolve(target) && isInside(resolve(t), resolve(target));
     if (targets.some(inside)) continue;
     // The note of the tool root or work tree skipped says where they are.
     if (skippedRecords || skippedWorktrees) continue;
@@ -1999,7 +1999,7 @@ function readGraphs(
   const places = [...roots];
   const bare: string[] = []; // targets with no execution root above them
   for (const target of targets) {
-    if (!places.some((r) => isWithin(realOf(target), r))) {
+    if (!places.some((r) => isInside(realOf(target), r))) {
       warnings.push(
         `${target}: no execution root (INIT.md or _Decomposition/) above it: only the deliverables under it are followed`,
       );
@@ -2008,14 +2008,10 @@ function readGraphs(
     }
   }
   // The place a folder belongs to: its nearest execution root, else the nearest bare target.
-  const placeCache = new Map<string, string | undefined>();
   const placeOf = (folder: string): string | undefined => {
     const abs = realOf(folder);
-    if (!placeCache.has(abs)) {
-      const within = bare.filter((t) => isWithin(abs, t)).sort((a, b) => b.length - a.length);
-      placeCache.set(abs, findExecutionRoot(abs) ?? within[0]);
-    }
-    return placeCache.get(abs);
+    const within = bare.filter((t) => isInside(abs, t)).sort((a, b) => b.length - a.length);
+    return findExecutionRoot(abs) ?? within[0];
   };
   const graphs: DependencyGraph[] = [];
   for (const place of places) {
@@ -2319,7 +2315,7 @@ async function propagate(
       ...entry,
       read: new Map(
         [...byRealPath(consumer, entry.record.InputHashes)].filter(([path]) =>
-          under !== undefined && isWithin(path, under)
+          under !== undefined && isInside(path, under)
         ),
       ),
     });
@@ -2555,9 +2551,4 @@ function changedWhatItRead<T extends RunWrites>(
 /** The real absolute path of a folder (links resolved), as far as it exists. */
 function realOf(path: string): string {
   return resolvedPath(resolve(path));
-}
-
-function isWithin(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === "" || (!rel.startsWith("..") && !rel.startsWith("/"));
 }

@@ -195,15 +195,15 @@ Deno.test("build: in the bundle, emit's code is a handful of files, without the 
     for (const [, name] of text.matchAll(/(?:from|import)"\.\/([^"]+)"/g)) await load(name);
   };
   await load(emit);
-  // A few more small ones since emit loads its rare cases (pending runs, the folder search) by
-  // import(): esbuild splits the helpers they share with emit into chunks of their own.
   assert(loaded.size <= 10, `emit loads ${loaded.size} files: ${[...loaded].join(" ")}`);
   let bytes = 0;
   for (const file of loaded) bytes += (await Deno.stat(join(cli, file))).size;
   // The code of the commands bundled with emit before stop 24 (pending runs, reap, start): 202 KB.
   // 155 KB at stop 32; the journal every append keeps (src/journal.ts) added 6 KB at stop 33;
-  // the library's argument checks and the uptime clock (stop 36) ~5 KB, to 173 KB.
-  assert(bytes < 180_000, `emit loads ${bytes} bytes of code`);
+  // the library's argument checks and the uptime clock (stop 36) ~5 KB, to 173 KB. The pending
+  // runs and the shared-ID search, loaded on demand until stop 37, 35 KB more: imported with
+  // the rest, emit measured no slower (401 paired runs).
+  assert(bytes < 220_000, `emit loads ${bytes} bytes of code`);
   // No command group sets up Node compatibility at start (~20 ms): no static node: import.
   const groups = new Set(
     [...(await Deno.readTextFile(main)).matchAll(/import\("\.\/([^"]+)"\)/g)].map(([, f]) => f),

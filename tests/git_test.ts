@@ -7,7 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { blobId, cleanBlobId, gitRepository, readObjects, treeChanges } from "../src/git.ts";
+import {
+  blobId,
+  cleanBlobId,
+  committedAsTheyAre,
+  gitRepository,
+  readObjects,
+  treeChanges,
+} from "../src/git.ts";
 import { sampleDraft, tempDir } from "./fixtures.ts";
 import { runCli } from "./cli.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
@@ -106,4 +113,17 @@ Deno.test("git: gitRepository and verify --since in a repository whose path hold
   } finally {
     await Deno.remove(parent, { recursive: true });
   }
+});
+
+Deno.test("git: committedAsTheyAre tells of a file in a folder whose name starts with `..` (`..data`), as of any other in the work tree (plain-37 F1)", async () => {
+  await withRepo(async (root) => {
+    await Deno.mkdir(join(root, "..data"));
+    await Deno.writeTextFile(join(root, "..data", "a.md"), "a\n");
+    await Deno.writeTextFile(join(root, "b.md"), "b\n");
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "one");
+    const paths = [join(root, "..data", "a.md"), join(root, "b.md")];
+    const { unchanged } = await committedAsTheyAre(paths, Date.now() + 60_000);
+    assert.deepEqual([...unchanged].sort(), [...paths].sort());
+  });
 });

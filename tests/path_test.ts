@@ -13,7 +13,7 @@ import { directLookups, memoLookups } from "../src/lookups.ts";
 import { assertEquals } from "./assert.ts";
 import { seeded } from "./seed.ts";
 import { tempDir } from "./fixtures.ts";
-import { folderEntries } from "../src/deliverable.ts";
+import { folderEntries, shownPath } from "../src/deliverable.ts";
 
 /** Path names that tell the fast path from pathe's: dots, backslashes, drives, empties. */
 const NAMES = ["a", "b", ".", "..", "", "\\", "x\\y", ".h", "...", "C:", "c d", "é", "a:b"];
@@ -124,4 +124,13 @@ Deno.test("memoLookups: a name an ASCII folder's listing lacks is not there with
   assertEquals(kind("ascii/readme.md"), "file"); // `Readme.md` in another case: asked
   assertEquals(kind("other/late.md"), "file"); // a folder with a non-ASCII name: asked
   assertEquals(kind("ascii/Readme.md"), "file");
+});
+
+Deno.test("shownPath: a path beneath the working folder is shown from it, a name starting with `..` (`..data`) too; an ancestor as `..`, another path absolute (plain-37 F1)", () => {
+  const cwd = Deno.cwd();
+  assertEquals(shownPath(cwd), ".");
+  assertEquals(shownPath(`${cwd}/..data/x.md`), "..data/x.md");
+  assertEquals(shownPath(`${cwd}/a/b.md`), "a/b.md");
+  assertEquals(shownPath(dirname(cwd)), "..");
+  assertEquals(shownPath(`${dirname(cwd)}/elsewhere-${crypto.randomUUID()}`).startsWith("/"), true);
 });

@@ -1507,3 +1507,17 @@ Deno.test("stale --propagate: past 1,000 dependency cycles the first 1,000 are l
   assertEquals(json.cycles.length, 1000, stderr);
   assertIncludes(json.warnings.join("\n"), "more than 1000 dependency cycles");
 });
+
+Deno.test("stale --propagate: a target in a folder whose name starts with `..` (`..data`, as Kubernetes mounts name theirs) is inside its execution root: no warning that none is above it (plain-37 F1)", async () => {
+  const root = join(await tempDir({ prefix: "runrec-propagate-" }), "root");
+  const del = join(root, "..data", "DEL-02-01_Pump");
+  await writeTree(root, {
+    "INIT.md": "# Session\n",
+    "..data/DEL-02-01_Pump/_CONTEXT.md": "**DeliverableID:** DEL-02-01\n",
+    "..data/DEL-02-01_Pump/Spec.md": "s1\n",
+  });
+  await run(del, "4_DOCUMENTS", 40, "Spec.md");
+  const { code, json, stderr } = await staleJson(del);
+  assertEquals(code, 0, stderr);
+  assertEquals(json.warnings, []);
+});

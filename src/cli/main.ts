@@ -23,6 +23,7 @@ import {
 import { InputError } from "../errors.ts";
 import { withLongWordsShortened } from "../names.ts";
 import { takeNotices } from "../notices.ts";
+import { versionLine } from "./version.ts";
 
 /** A command as `runrec --help` lists it, and how to load it. */
 export interface CommandEntry {
@@ -270,7 +271,7 @@ async function runWithoutCommand(
       io.err(`runrec: unexpected argument ${JSON.stringify(rest[0])} (see runrec --help)\n`);
       return EXIT.usage;
     }
-    io.out(`${(await import("./version.ts")).versionLine()}\n`);
+    io.out(`${versionLine()}\n`);
     return EXIT.ok;
   }
   const near = await closestOf(name, COMMANDS.map((c) => c.name));
