@@ -1169,6 +1169,74 @@ function removeDeadMarker(path: string, holder: string): boolean {
   return named === holder;
 }
 
+/** The end of the name of the marker `exec` keeps beside its run's file while CMD runs. */
+const COMMAND_SUFFIX = ".command";
+
+/** The marker naming the command of the run whose file (or claim) is `runFile`. */
+function commandMarkerPath(runFile: string): string {
+  const id = FILE.exec(basename(runFile))?.[1] ?? basename(runFile);
+  return join(dirname(runFile), `${id}${COMMAND_SUFFIX}`);
+}
+
+/**
+ * Writes beside the run's file `runFile` a marker naming `pid`, the command
+ * `exec` runs for it (`<id>.command`, `pid@host`): `exec` killed, the command
+ * runs on (in a process group of its own), and `reap` leaves the run pending
+ * while it does ({@linkcode runCommandRunning}). Best effort: a marker that
+ * cannot be written only loses that. Returns whether it was written.
+ *
+ * @example
+ * ```ts
+ * import { markRunCommand } from "./pending.ts";
+ * markRunCommand("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json", 4242);
+ * ```
+ */
+export function markRunCommand(runFile: string, pid: number): boolean {
+  try {
+    writeFileDurably(commandMarkerPath(runFile), `${pid}@${claimHost()}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the marker {@linkcode markRunCommand} wrote for the run whose file
+ * (or claim) is `runFile`, if any: its command has ended, or its run was reaped.
+ *
+ * @example
+ * ```ts
+ * import { dropRunCommand } from "./pending.ts";
+ * dropRunCommand("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * ```
+ */
+export function dropRunCommand(runFile: string): void {
+  try {
+    Deno.removeSync(commandMarkerPath(runFile));
+  } catch { /* none, or removed by reap meanwhile */ }
+}
+
+/**
+ * The pid of the command `exec` runs for the run whose file (or claim) is
+ * `runFile`, when its marker names a process alive on this machine (not a
+ * pid reused since: {@linkcode markerHolderState}); else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { runCommandRunning } from "./pending.ts";
+ * runCommandRunning("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json"); // 4242
+ * ```
+ */
+export function runCommandRunning(runFile: string): number | undefined {
+  let marker: { holder: string; madeMs?: number };
+  try {
+    marker = readMarker(commandMarkerPath(runFile));
+  } catch {
+    return undefined;
+  }
+  return markerHolderState(marker) === "alive" ? Number(marker.holder.split("@")[0]) : undefined;
+}
+
 /**
  * Gives a claimed run back (a finish refused for bad arguments): it is
  * pending again under its own name.

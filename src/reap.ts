@@ -11,6 +11,7 @@ import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
   claimReadOnlyRun,
+  dropRunCommand,
   foldersWithRunsToSettle,
   keepReapedRun,
   listOutsidePendingRuns,
@@ -29,6 +30,7 @@ import {
   recordedRuns,
   releaseClaim,
   removeAbandonedRunTemporaries,
+  runCommandRunning,
   type RunRecordFound,
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
@@ -69,7 +71,10 @@ export interface LeftRun {
   delDir: string;
   /** The pending run. */
   run: PendingRun;
-  /** Why it was left: another process holds its read-only finish's marker. */
+  /**
+   * Why it was left: another process holds its read-only finish's marker, or
+   * `exec`'s process is gone while its command runs on.
+   */
   reason: string;
 }
 
@@ -80,7 +85,8 @@ export interface ReapReport {
   /**
    * Runs due to be reaped but left pending, each with why: a finish of the
    * run while its folder was read-only holds its marker (alive, or on
-   * another machine). Not waited for: reap again.
+   * another machine), or `exec` was killed and its command runs on. Not
+   * waited for: reap again.
    */
   left: LeftRun[];
   /** Pending run files that cannot be read or recorded, one line each, naming the file. */
@@ -122,7 +128,8 @@ function whyReap(
   if (watched !== undefined) {
     const state = processState(watched);
     if (state === "alive") return undefined;
-    if (state === "gone") {
+    // exec killed, its command running on: the agent is at work (trial-37 F1).
+    if (state === "gone" && (item.claimedBy || runCommandRunning(item.path) === undefined)) {
       return item.claimedBy
         ? `the finisher ${item.claimedBy} died`
         : `its process ${run.pid} on ${run.host} is gone`;
@@ -209,8 +216,13 @@ export async function reapRuns(
         const { pid, host } = item.run;
         if (item.claimedBy) continue;
         // Never "nothing to reap" while a run's process cannot be looked at (sandboxed-sweep F3).
+        const command = runCommandRunning(item.path);
         if (pid === undefined) {
           report.unwatched.push({ delDir, run: item.run, why: "started without --pid" });
+        } else if (command !== undefined && processState(`${pid}@${host}`) === "gone") {
+          const reason = `its process ${pid} (runrec exec) is gone, but its command (pid ` +
+            `${command}) runs on: reaped once that ends`;
+          report.left.push({ delDir, run: item.run, reason });
         } else if (processState(`${pid}@${host}`) === "unknown") {
           const why = `its process ${pid} on ${host} cannot be asked about from here (another ` +
             "host, or the sandboxed build)";
@@ -221,7 +233,10 @@ export async function reapRuns(
       try {
         const done = await reapOne(delDir, item, reason, writeOptions);
         if (done && "left" in done) report.left.push(done.left);
-        else if (done) report.reaped.push(done);
+        else if (done) {
+          report.reaped.push(done);
+          dropRunCommand(item.path); // its command ended: the marker guards nothing
+        }
       } catch (e) {
         // One run that cannot be claimed or recorded must not keep the others from being reaped.
         report.problems.push(`${item.path}: not reaped: ${failureReason(e as Error)}`);

@@ -402,3 +402,43 @@ Deno.test("exec: an output the command replaced with a FIFO is TBD with a note, 
   assertEquals(record.OutputHashes["Datasheet.md"], "TBD");
   assertIncludes(record.Notes, "output Datasheet.md could not be hashed: not a regular file");
 });
+
+/** Waits until the process `pid` (not this one's child, so not awaitable) is gone. */
+async function processGone(pid: number): Promise<void> {
+  while (true) {
+    try {
+      Deno.kill(pid, 0 as unknown as Deno.Signal);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Deno.test("exec killed by SIGKILL while its command runs on: reap leaves the run pending, naming the command, until the command ends, then writes it FAILED once (trial-37 F1)", async () => {
+  const { root, del } = await makeProject();
+  // CMD says its pid once exec has named it beside the run (5 s at most), then runs on; exec is
+  // the process killed.
+  const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
+  const wait = `i=0; until ls ${marker} || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const exec = spawnExec(del, `${wait} >/dev/null 2>&1; echo $$; exec sleep 600`);
+  const command = Number(await firstLine(exec.stdout));
+  exec.kill("SIGKILL");
+  await exec.status;
+  try {
+    const early = await runCliProcess(["reap", del]);
+    assertEquals(early.code, 0, early.stderr);
+    assertEquals(await recordsOf(del), [], early.stderr);
+    assertMatch(early.stderr, new RegExp(`left pending: .*its command \\(pid ${command}\\) runs`));
+    assertEquals(pendingFiles(del).length, 2, pendingFiles(del).join()); // the run and its marker
+  } finally {
+    Deno.kill(command, "SIGKILL");
+  }
+  await processGone(command);
+  const late = await runCliProcess(["reap", del]);
+  assertEquals(late.code, 0, late.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED"]);
+  assertEquals(pendingFiles(del), []); // no marker left
+  await Deno.remove(root, { recursive: true });
+});

@@ -19,7 +19,7 @@ import {
   type StartedRun,
   startRun,
 } from "../run.ts";
-import { namesRun, runIdNote } from "../pending.ts";
+import { dropRunCommand, markRunCommand, namesRun, runIdNote } from "../pending.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
@@ -184,11 +184,13 @@ async function groupLeft(pid: number): Promise<boolean> {
 
 /**
  * Runs the command to its end; a command that cannot be started is exit 127 or 126.
+ * `spawned` is told CMD's pid once it runs.
  * `left`: CMD had its own process group and processes of it still run.
  */
 async function runCommand(
   command: string,
   args: string[],
+  spawned: (pid: number) => void,
 ): Promise<{
   exit: Deno.CommandStatus;
   /** Stops holding the signals that came after CMD ended, and names them. */
@@ -225,6 +227,7 @@ async function runCommand(
       // setsid(): CMD leads a process group of its own, as under GNU timeout.
       detached: group,
     }).spawn();
+    spawned(child.pid);
   } catch (e) {
     stopListening();
     const notFound = e instanceof Deno.errors.NotFound;
@@ -362,7 +365,15 @@ export const execCommand: Command = {
     for (const warning of started.warnings ?? []) {
       if (!loud.includes(warning)) io.err(`runrec: warning: ${warning}\n`);
     }
-    const { exit, startError, left, release } = await runCommand(command, args);
+    // exec killed (SIGKILL, the OOM killer), CMD runs on: reap waits for it (trial-37 F1).
+    const runFile = started.token;
+    const { exit, startError, left, release } = await runCommand(
+      command,
+      args,
+      (pid) => runFile !== undefined && markRunCommand(runFile, pid),
+    );
+    const fileNow = runFileNow(started); // CMD may have renamed the folder
+    if (fileNow !== undefined) dropRunCommand(fileNow);
     try {
       if (startError) io.err(`runrec exec: ${startError}\n`);
       if (left !== undefined) {
