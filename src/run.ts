@@ -273,7 +273,9 @@ function earlierRunWarnings(dir: string, run: PendingRun): string[] {
   const { agent } = run;
   // A read-only folder's runs are kept outside it (keepPendingRun), as reap finds them too.
   const pending = [...listPendingRuns(dir), ...keptOutside(dir)];
-  return pending.filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) => {
+  return pending.filter((i) =>
+    i.run?.agent === agent && !i.claimedBy && !sameProcessRun(i.run, run)
+  ).map((i) => {
     const since = `${agent}'s run ${i.id} (since ${i.run!.start.started}`;
     const finish = `runrec finish ${shellWord(i.path)} --status S ...`;
     const retried = retriedAfter(i.run!, run);
@@ -289,6 +291,15 @@ function earlierRunWarnings(dir: string, run: PendingRun): string[] {
       `it; if its agent is gone, runrec reap ${shellWord(dir)}` +
       `${i.run!.pid === undefined ? " --older-than DURATION" : ""} writes it FAILED`;
   });
+}
+
+/**
+ * Whether `earlier` and `run` both watch this very process (a `withRun`
+ * fan-out, or one nested in another's callback): it finishes each itself, so
+ * none was forgotten, and its agent is not gone (trial-37 F2).
+ */
+function sameProcessRun(earlier: PendingRun, run: PendingRun): boolean {
+  return run.pid === Deno.pid && earlier.pid === Deno.pid && earlier.host === run.host;
 }
 
 /**
