@@ -10,6 +10,7 @@ import {
   pendingFiles,
   recordsOf,
   RUNREC,
+  RUNREC_SH,
   unknownAgentWarnings,
   writeAgentFile,
 } from "./support/runs.ts";
@@ -440,5 +441,26 @@ Deno.test("exec killed by SIGKILL while its command runs on: reap leaves the run
   const records = await recordsOf(del);
   assertEquals(records.map((r) => r.RunStatus), ["FAILED"]);
   assertEquals(pendingFiles(del), []); // no marker left
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("runrec start and finish of the same agent and folder under runrec exec (an agent's block run by an orchestrator's exec): the start warns that exec records the run, and the second record's Notes say so; another agent's start does not (trial-37 F3)", async () => {
+  const { root, del } = await makeProject();
+  const inner = (agent: string) =>
+    `T=$(${RUNREC_SH} start '${del}' --agent ${agent}) && ` +
+    `${RUNREC_SH} finish "$T" --agent ${agent} --status SUCCESS`;
+  const same = await execSh(del, inner("A"));
+  assertEquals(same.code, 0, same.stderr);
+  const [innerRecord, execRecord] = await recordsOf(del);
+  const execId = execRecord.Notes.match(/run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})/)![1];
+  assertIncludes(same.stderr, `this command runs under runrec exec, whose run ${execId} of A`);
+  assertIncludes(same.stderr, `runrec annotate ${del} <its RunID> --invalidates`);
+  assertIncludes(innerRecord.Notes, `started under runrec exec (run id ${execId})`);
+  assertEquals(execRecord.Notes.includes("started under runrec exec"), false, execRecord.Notes);
+  // Another agent's run under exec is a run of its own.
+  const other = await execSh(del, inner("B"));
+  assertEquals(other.code, 0, other.stderr);
+  assertEquals(other.stderr.includes("runs under runrec exec"), false, other.stderr);
+  assertEquals((await recordsOf(del)).at(-2)!.Notes.includes("under runrec exec"), false);
   await Deno.remove(root, { recursive: true });
 });

@@ -12,6 +12,7 @@ import { refuseMisspeltFolder } from "../meant_path.ts";
 import { join } from "../path.ts";
 import {
   draftOfRun,
+  EXEC_RUN_VARIABLE,
   type FinishReport,
   finishRun,
   runFileNow,
@@ -190,6 +191,7 @@ async function groupLeft(pid: number): Promise<boolean> {
 async function runCommand(
   command: string,
   args: string[],
+  runId: string,
   spawned: (pid: number) => void,
 ): Promise<{
   exit: Deno.CommandStatus;
@@ -224,6 +226,8 @@ async function runCommand(
       stdin: "inherit",
       stdout: "inherit",
       stderr: "inherit",
+      // A runrec start of the same agent and folder in CMD then knows it records this run again.
+      env: { [EXEC_RUN_VARIABLE]: runId },
       // setsid(): CMD leads a process group of its own, as under GNU timeout.
       detached: group,
     }).spawn();
@@ -370,6 +374,7 @@ export const execCommand: Command = {
     const { exit, startError, left, release } = await runCommand(
       command,
       args,
+      started.run.id,
       (pid) => runFile !== undefined && markRunCommand(runFile, pid),
     );
     const fileNow = runFileNow(started); // CMD may have renamed the folder
