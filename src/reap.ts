@@ -128,8 +128,9 @@ function whyReap(
   if (watched !== undefined) {
     const state = processState(watched);
     if (state === "alive") return undefined;
-    // exec killed, its command running on: the agent is at work (trial-37 F1).
-    if (state === "gone" && (item.claimedBy || runCommandRunning(item.path) === undefined)) {
+    // exec killed, its command running on: the agent is at work, whatever its age (trial-37 F1).
+    if (!item.claimedBy && runCommandRunning(item.path) !== undefined) return undefined;
+    if (state === "gone") {
       return item.claimedBy
         ? `the finisher ${item.claimedBy} died`
         : `its process ${run.pid} on ${run.host} is gone`;
