@@ -750,8 +750,9 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
   const paths = sortUtf8([...new Set([...Object.keys(baseline.InputHashes), ...Object.keys(now)])]);
   for (const path of paths) {
     const written = baseline.OutputHashes[path];
-    const then = written !== undefined && SHA256_PATTERN.test(written) &&
-        !writtenMeanwhile(c, path, written)
+    const contested = written !== undefined && SHA256_PATTERN.test(written) &&
+      writtenMeanwhile(c, path, written);
+    const then = written !== undefined && SHA256_PATTERN.test(written) && !contested
       ? written
       : written === DELETED
       ? DELETED
@@ -866,12 +867,15 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         continue;
       }
       const writer = c.writers(path, current, baseline);
+      const both = contested && current === written
+        ? "; the baseline, which it overlapped, recorded them too: whose write they are cannot be told"
+        : "";
       changes.push({
         path,
         change: "changed",
         baseline: then,
         current,
-        ...(writer ? { reason: writer.reason, writer: writer.record.RunID } : {}),
+        ...(writer ? { reason: `${writer.reason}${both}`, writer: writer.record.RunID } : {}),
       });
     }
   }

@@ -358,6 +358,11 @@ Deno.test("stale: an input another run rewrote during the baseline (its recorded
     sha256Hex("spec v1\n"),
     runB,
   ]]);
+  assertIncludes(
+    check.inputs[0].reason!,
+    `written by ${runB} (B); the baseline, which it overlapped, recorded them too: whose write ` +
+      "they are cannot be told",
+  );
   // A run of A on the specification as it is now clears it.
   await emit(del, "A", "--input", "Specification.md", "--output", "Out.md");
   assertEquals((await checkOf(del, "A", 0)).verdict, "CLEAN");
