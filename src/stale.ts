@@ -868,7 +868,8 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       }
       const writer = c.writers(path, current, baseline);
       const both = contested && current === written
-        ? "; the baseline, which it overlapped, recorded them too: whose write they are cannot be told"
+        ? "; the baseline, which it overlapped, recorded them too: whose write they are cannot " +
+          "be told"
         : "";
       changes.push({
         path,
