@@ -217,12 +217,15 @@ export async function reapRuns(
         const { pid, host } = item.run;
         if (item.claimedBy) continue;
         // Never "nothing to reap" while a run's process cannot be looked at (sandboxed-sweep F3).
-        const command = runCommandRunning(item.path);
         if (pid === undefined) {
           report.unwatched.push({ delDir, run: item.run, why: "started without --pid" });
-        } else if (command !== undefined && processState(`${pid}@${host}`) === "gone") {
-          const reason = `its process ${pid} (runrec exec) is gone, but its command (pid ` +
-            `${command}) runs on: reaped once that ends`;
+        } else if (processState(`${pid}@${host}`) === "gone") {
+          // Not reaped for all its process is gone: its exec was killed, its command runs on.
+          const command = runCommandRunning(item.path);
+          const reason = command === undefined
+            ? `its process ${pid} (runrec exec) is gone, and its command ended meanwhile: reap again`
+            : `its process ${pid} (runrec exec) is gone, but its command (pid ${command}) runs ` +
+              "on: reaped once that ends";
           report.left.push({ delDir, run: item.run, reason });
         } else if (processState(`${pid}@${host}`) === "unknown") {
           const why = `its process ${pid} on ${host} cannot be asked about from here (another ` +

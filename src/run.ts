@@ -299,6 +299,12 @@ function earlierRunWarnings(dir: string, run: PendingRun): string[] {
 /**
  * The environment variable in which `exec` names its run to CMD: a run of the same agent
  * started in the same folder beneath it is that run, recorded twice (trial-37 F3).
+ *
+ * @example
+ * ```ts
+ * import { EXEC_RUN_VARIABLE } from "./run.ts";
+ * new Deno.Command("sh", { env: { [EXEC_RUN_VARIABLE]: "20260222T101500123Z-1a2b3c4d" } });
+ * ```
  */
 export const EXEC_RUN_VARIABLE = "RUNREC_EXEC_RUN";
 
