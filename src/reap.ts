@@ -205,7 +205,10 @@ export async function reapRuns(
         if (processAlive(item.run)) continue;
         try {
           const back = removeRecordedRun(delDir, item, found);
-          if (back) report.reaped.push(back);
+          if (back) {
+            report.reaped.push(back);
+            dropRunCommand(item.path);
+          }
         } catch (e) {
           report.problems.push(`${item.path}: not removed: ${failureReason(e as Error)}`);
         }

@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { outsidePendingFolder } from "../src/pending.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { hashFile } from "../src/hash.ts";
 import { runCliProcess } from "./cli.ts";
@@ -463,5 +464,97 @@ Deno.test("runrec start and finish of the same agent and folder under runrec exe
   assertEquals(other.code, 0, other.stderr);
   assertEquals(other.stderr.includes("runs under runrec exec"), false, other.stderr);
   assertEquals((await recordsOf(del)).at(-2)!.Notes.includes("under runrec exec"), false);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec whose command creates the deliverable folder, killed by SIGKILL: reap of the folder above writes its run FAILED, where no trace of it was left; a finished one leaves no copy behind (trial-37 F7)", async () => {
+  const { root, del } = await makeProject();
+  const outside = outsidePendingFolder()!;
+  const made = join(dirname(del), "DEL-01-09_New");
+  const create = `mkdir '${made}' && echo '**DeliverableID:** DEL-01-09' > '${made}/_CONTEXT.md'`;
+  const done = await runCliProcess(["exec", made, "--agent", "A", "--", "sh", "-c", create]);
+  assertEquals(done.code, 0, done.stderr);
+  const finished = (await recordsOf(made)).at(-1)!;
+  const finishedId = finished.Notes.match(/run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})/)![1];
+  assertEquals(existsFile(join(outside, `${finishedId}.json`)), false);
+  await Deno.remove(made, { recursive: true });
+  // CMD says its pid once exec has named it beside the run's copy (5 s at most), then runs on.
+  const marker = `"${outside}/$RUNREC_EXEC_RUN.command"`;
+  const wait = `i=0; until [ -e ${marker} ] || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      "exec",
+      made,
+      "--agent",
+      "A",
+      "--",
+      "sh",
+      "-c",
+      `${create}; ${wait}; echo $$; exec sleep 600`,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const command = Number(await firstLine(exec.stdout));
+  exec.kill("SIGKILL");
+  await exec.status;
+  Deno.kill(command, "SIGKILL");
+  await processGone(command);
+  const reaped = await runCliProcess(["reap", dirname(del)]);
+  assertEquals(reaped.code, 0, reaped.stderr);
+  const records = await recordsOf(made);
+  assertEquals(records.map((r) => [r.RunStatus, r.ErrorSummary]), [[
+    "FAILED",
+    "reaped: the agent never finished",
+  ]]);
+  const id = records[0].Notes.match(/run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})/)![1];
+  assertEquals(existsFile(join(outside, `${id}.json`)), false);
+  assertEquals(existsFile(join(outside, `${id}.command`)), false);
+  await Deno.remove(root, { recursive: true });
+});
+
+/** Whether `path` is there. */
+function existsFile(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("exec killed by SIGKILL, its run then finished by its token while its command runs on: the next reap removes the command's marker, which guards nothing any more (trial-37 F1)", async () => {
+  const { root, del } = await makeProject();
+  const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
+  const wait = `i=0; until ls ${marker} || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const exec = spawnExec(del, `${wait} >/dev/null 2>&1; echo $$; exec sleep 600`);
+  const command = Number(await firstLine(exec.stdout));
+  exec.kill("SIGKILL");
+  await exec.status;
+  try {
+    const token = join(
+      del,
+      ".runrec",
+      "pending",
+      pendingFiles(del).find((f) => f.endsWith(".json"))!,
+    );
+    const finish = await runCliProcess([
+      "finish",
+      token,
+      "--status",
+      "FAILED",
+      "--error",
+      "killed",
+    ]);
+    assertEquals(finish.code, 0, finish.stderr);
+    assertEquals(pendingFiles(del).filter((f) => f.endsWith(".command")).length, 1);
+    assertEquals((await runCliProcess(["reap", del])).code, 0);
+    assertEquals(pendingFiles(del), []);
+    assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  } finally {
+    Deno.kill(command, "SIGKILL");
+  }
+  await processGone(command);
   await Deno.remove(root, { recursive: true });
 });

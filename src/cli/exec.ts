@@ -20,7 +20,7 @@ import {
   type StartedRun,
   startRun,
 } from "../run.ts";
-import { dropRunCommand, markRunCommand, namesRun, runIdNote } from "../pending.ts";
+import { dropRunCommand, keepCrashCopy, markRunCommand, namesRun, runIdNote } from "../pending.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
 import { changedFiles, snapshotFolder } from "../snapshot.ts";
@@ -369,15 +369,20 @@ export const execCommand: Command = {
     for (const warning of started.warnings ?? []) {
       if (!loud.includes(warning)) io.err(`runrec: warning: ${warning}\n`);
     }
+    // Its folder not there yet (CMD is to create it), the run is held in memory: a copy kept
+    // outside lets reap record a crash of exec (trial-37 F7).
+    const crashCopy = started.token === undefined && started.creates
+      ? keepCrashCopy(started.delDir, started.run)
+      : undefined;
     // exec killed (SIGKILL, the OOM killer), CMD runs on: reap waits for it (trial-37 F1).
-    const runFile = started.token;
+    const runFile = started.token ?? crashCopy;
     const { exit, startError, left, release } = await runCommand(
       command,
       args,
       started.run.id,
       (pid) => runFile !== undefined && markRunCommand(runFile, pid),
     );
-    const fileNow = runFileNow(started); // CMD may have renamed the folder
+    const fileNow = runFileNow(started) ?? crashCopy; // CMD may have renamed the folder
     if (fileNow !== undefined) dropRunCommand(fileNow);
     try {
       if (startError) io.err(`runrec exec: ${startError}\n`);
@@ -455,12 +460,22 @@ export const execCommand: Command = {
       }
       return exit.code;
     } finally {
+      // Recorded (or its lost-record line out): the copy is no pending run (removed by reap as
+      // recorded should exec die before this).
+      if (crashCopy !== undefined) removeQuietly(crashCopy);
       for (const signal of release()) {
         io.err(`runrec exec: ${signal} came after CMD ended: its run was recorded first\n`);
       }
     }
   },
 };
+
+/** Removes `path`, if it is there. */
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch { /* gone already */ }
+}
 
 /** Whether `path` is a file now (a run's pending file still there, not claimed nor removed). */
 function isFile(path: string): boolean {
