@@ -558,3 +558,32 @@ Deno.test("exec killed by SIGKILL, its run then finished by its token while its 
   await processGone(command);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("exec whose command creates the deliverable folder, its run's copy finished meanwhile by another process: exec records no second record (trial-37 F7)", async () => {
+  const { root, del } = await makeProject();
+  const outside = outsidePendingFolder()!;
+  const made = join(dirname(del), "DEL-01-09_New");
+  const go = join(root, "go");
+  const create = `mkdir '${made}' && echo '**DeliverableID:** DEL-01-09' > '${made}/_CONTEXT.md'`;
+  const until = (path: string) =>
+    `i=0; until [ -e ${path} ] || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      ...["exec", made, "--agent", "A", "--", "sh", "-c"],
+      `${create}; ${until(`"${outside}/$RUNREC_EXEC_RUN.command"`)}; echo $RUNREC_EXEC_RUN; ` +
+      until(`'${go}'`),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const id = await firstLine(exec.stdout);
+  const other = await runCliProcess(["finish", join(outside, `${id}.json`), "--status", "FAILED"]);
+  assertEquals(other.code, 0, other.stderr);
+  await Deno.writeTextFile(go, "");
+  const ended = await exec.output();
+  assertEquals(ended.code, 0);
+  assertEquals((await recordsOf(made)).map((r) => r.RunStatus), ["FAILED"]);
+  assertIncludes(new TextDecoder().decode(ended.stderr), "run not recorded: ");
+  await Deno.remove(root, { recursive: true });
+});

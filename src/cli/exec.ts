@@ -356,7 +356,7 @@ export const execCommand: Command = {
         "folder beside it has its DeliverableID or a name this near)",
     );
     const before = await snapshotFolder(delDir);
-    const started = await startRun(delDir, {
+    const begun = await startRun(delDir, {
       agent,
       inputs: listOption(parsed, "input"),
       pass: stringOption(parsed, "pass"),
@@ -365,17 +365,19 @@ export const execCommand: Command = {
       allowOutside: parsed.values["allow-outside"] === true,
     });
     // Inputs not found: warned of with the outcome, where the notes that name them are printed.
-    const loud = started.run.start.warnings ?? [];
-    for (const warning of started.warnings ?? []) {
+    const loud = begun.run.start.warnings ?? [];
+    for (const warning of begun.warnings ?? []) {
       if (!loud.includes(warning)) io.err(`runrec: warning: ${warning}\n`);
     }
     // Its folder not there yet (CMD is to create it), the run is held in memory: a copy kept
-    // outside lets reap record a crash of exec (trial-37 F7).
-    const crashCopy = started.token === undefined && started.creates
-      ? keepCrashCopy(started.delDir, started.run)
+    // outside lets reap record a crash of exec (trial-37 F7). The run is finished by it, as by a
+    // token, so that a finish of the copy by another process is not followed by a second record.
+    const crashCopy = begun.token === undefined && begun.creates
+      ? keepCrashCopy(begun.delDir, begun.run)
       : undefined;
+    const started = crashCopy === undefined ? begun : { ...begun, token: crashCopy };
     // exec killed (SIGKILL, the OOM killer), CMD runs on: reap waits for it (trial-37 F1).
-    const runFile = started.token ?? crashCopy;
+    const runFile = started.token;
     const { exit, startError, left, release } = await runCommand(
       command,
       args,
