@@ -295,29 +295,57 @@ export function keepPendingRun(
     const folder = outsidePendingFolder();
     if (folder === undefined) throw e;
     const why = (e as Error).message.split("\n")[0];
-    const kept: PendingRun = {
-      ...run,
-      delDir: resolve(delDir),
-      start: {
-        ...run.start,
-        notes: [
-          ...run.start.notes,
-          `pending run kept in ${folder} (${why})`,
-        ],
-      },
-    };
+    const notes = [...run.start.notes, `pending run kept in ${folder} (${why})`];
+    const kept: PendingRun = { ...run, start: { ...run.start, notes } };
     try {
-      const token = inStateFolder(
-        folder,
-        () => writeRunFile(join(folder, `${run.id}.json`), kept),
-        PRIVATE_FOLDER,
-      );
-      return { token, run: kept };
+      return keepOutside(delDir, kept, folder);
     } catch (outside) {
       // Both places, as emit names both spool folders: the second is often the one to fix
       // (a $TMPDIR that is a file: env-signals F6).
       throw new Error(`${why}; nor in ${folder}: ${failureReason(outside as Error)}`);
     }
+  }
+}
+
+/** Keeps `run` of `delDir` in `folder`, this user's {@linkcode outsidePendingFolder}. */
+function keepOutside(
+  delDir: string,
+  run: PendingRun,
+  folder: string,
+): { token: string; run: PendingRun } {
+  const kept: PendingRun = { ...run, delDir: resolve(delDir) };
+  const token = inStateFolder(
+    folder,
+    () => writeRunFile(join(folder, `${run.id}.json`), kept),
+    PRIVATE_FOLDER,
+  );
+  return { token, run: kept };
+}
+
+/**
+ * Keeps a copy of the run `exec` holds in memory, its deliverable folder not
+ * there yet (CMD is to create it), in this user's
+ * {@linkcode outsidePendingFolder}: should `exec` die, `reap` of a folder
+ * above finds it there and writes it FAILED, where the run would have left no
+ * trace (trial-37 F7). Its path, or `undefined` when it cannot be kept (best
+ * effort: the run is recorded from memory all the same). `exec` removes the
+ * copy once its record is written (a copy left by a crash between the two is
+ * removed by `reap`, its run found recorded).
+ *
+ * @example
+ * ```ts
+ * import { keepCrashCopy } from "./pending.ts";
+ * declare const run: import("./pending.ts").PendingRun;
+ * const copy = keepCrashCopy("DEL-01-05_New", run);
+ * ```
+ */
+export function keepCrashCopy(delDir: string, run: PendingRun): string | undefined {
+  const folder = outsidePendingFolder();
+  if (folder === undefined) return undefined;
+  try {
+    return keepOutside(delDir, run, folder).token;
+  } catch {
+    return undefined;
   }
 }
 
@@ -1169,6 +1197,74 @@ function removeDeadMarker(path: string, holder: string): boolean {
   return named === holder;
 }
 
+/** The end of the name of the marker `exec` keeps beside its run's file while CMD runs. */
+const COMMAND_SUFFIX = ".command";
+
+/** The marker naming the command of the run whose file (or claim) is `runFile`. */
+function commandMarkerPath(runFile: string): string {
+  const id = FILE.exec(basename(runFile))?.[1] ?? basename(runFile);
+  return join(dirname(runFile), `${id}${COMMAND_SUFFIX}`);
+}
+
+/**
+ * Writes beside the run's file `runFile` a marker naming `pid`, the command
+ * `exec` runs for it (`<id>.command`, `pid@host`): `exec` killed, the command
+ * runs on (in a process group of its own), and `reap` leaves the run pending
+ * while it does ({@linkcode runCommandRunning}). Best effort: a marker that
+ * cannot be written only loses that. Returns whether it was written.
+ *
+ * @example
+ * ```ts
+ * import { markRunCommand } from "./pending.ts";
+ * markRunCommand("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json", 4242);
+ * ```
+ */
+export function markRunCommand(runFile: string, pid: number): boolean {
+  try {
+    writeFileDurably(commandMarkerPath(runFile), `${pid}@${claimHost()}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the marker {@linkcode markRunCommand} wrote for the run whose file
+ * (or claim) is `runFile`, if any: its command has ended, or its run was reaped.
+ *
+ * @example
+ * ```ts
+ * import { dropRunCommand } from "./pending.ts";
+ * dropRunCommand("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * ```
+ */
+export function dropRunCommand(runFile: string): void {
+  try {
+    Deno.removeSync(commandMarkerPath(runFile));
+  } catch { /* none, or removed by reap meanwhile */ }
+}
+
+/**
+ * The pid of the command `exec` runs for the run whose file (or claim) is
+ * `runFile`, when its marker names a process alive on this machine (not a
+ * pid reused since: {@linkcode markerHolderState}); else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { runCommandRunning } from "./pending.ts";
+ * runCommandRunning("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json"); // 4242
+ * ```
+ */
+export function runCommandRunning(runFile: string): number | undefined {
+  let marker: { holder: string; madeMs?: number };
+  try {
+    marker = readMarker(commandMarkerPath(runFile));
+  } catch {
+    return undefined;
+  }
+  return markerHolderState(marker) === "alive" ? Number(marker.holder.split("@")[0]) : undefined;
+}
+
 /**
  * Gives a claimed run back (a finish refused for bad arguments): it is
  * pending again under its own name.
@@ -1382,7 +1478,26 @@ export function removeAbandonedRunTemporaries(targets: readonly string[]): strin
   const outside = outsidePendingFolder();
   if (outside !== undefined) folders.push(outside);
   const temporaries = folders.flatMap((folder) => removeAbandonedTemporaries(folder));
+  for (const folder of folders) removeOrphanCommandMarkers(folder);
   return outside === undefined ? temporaries : [...temporaries, ...removeDeadMarkers(outside)];
+}
+
+/**
+ * Removes, unsaid, the markers `<id>.command` ({@linkcode markRunCommand}) in
+ * `folder` whose run has no file there any more (recorded, reaped, or
+ * flushed from the spool while its `exec` could not remove the marker: a
+ * folder turned read-only, a kill): they guard nothing.
+ */
+function removeOrphanCommandMarkers(folder: string): void {
+  const names = fileNamesIn(folder);
+  const runs = new Set(names.map((name) => FILE.exec(name)?.[1]));
+  for (const name of names) {
+    const id = name.slice(0, -COMMAND_SUFFIX.length);
+    if (!name.endsWith(COMMAND_SUFFIX) || !isRunId(id) || runs.has(id)) continue;
+    try {
+      Deno.removeSync(join(folder, name));
+    } catch { /* removed meanwhile, or not ours to remove: left */ }
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
   claimReadOnlyRun,
+  dropRunCommand,
   foldersWithRunsToSettle,
   keepReapedRun,
   listOutsidePendingRuns,
@@ -29,6 +30,7 @@ import {
   recordedRuns,
   releaseClaim,
   removeAbandonedRunTemporaries,
+  runCommandRunning,
   type RunRecordFound,
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
@@ -69,7 +71,10 @@ export interface LeftRun {
   delDir: string;
   /** The pending run. */
   run: PendingRun;
-  /** Why it was left: another process holds its read-only finish's marker. */
+  /**
+   * Why it was left: another process holds its read-only finish's marker, or
+   * `exec`'s process is gone while its command runs on.
+   */
   reason: string;
 }
 
@@ -80,7 +85,8 @@ export interface ReapReport {
   /**
    * Runs due to be reaped but left pending, each with why: a finish of the
    * run while its folder was read-only holds its marker (alive, or on
-   * another machine). Not waited for: reap again.
+   * another machine), or `exec` was killed and its command runs on. Not
+   * waited for: reap again.
    */
   left: LeftRun[];
   /** Pending run files that cannot be read or recorded, one line each, naming the file. */
@@ -122,6 +128,8 @@ function whyReap(
   if (watched !== undefined) {
     const state = processState(watched);
     if (state === "alive") return undefined;
+    // exec killed, its command running on: the agent is at work, whatever its age (trial-37 F1).
+    if (!item.claimedBy && runCommandRunning(item.path) !== undefined) return undefined;
     if (state === "gone") {
       return item.claimedBy
         ? `the finisher ${item.claimedBy} died`
@@ -197,7 +205,10 @@ export async function reapRuns(
         if (processAlive(item.run)) continue;
         try {
           const back = removeRecordedRun(delDir, item, found);
-          if (back) report.reaped.push(back);
+          if (back) {
+            report.reaped.push(back);
+            dropRunCommand(item.path);
+          }
         } catch (e) {
           report.problems.push(`${item.path}: not removed: ${failureReason(e as Error)}`);
         }
@@ -211,6 +222,14 @@ export async function reapRuns(
         // Never "nothing to reap" while a run's process cannot be looked at (sandboxed-sweep F3).
         if (pid === undefined) {
           report.unwatched.push({ delDir, run: item.run, why: "started without --pid" });
+        } else if (processState(`${pid}@${host}`) === "gone") {
+          // Not reaped for all its process is gone: its exec was killed, its command runs on.
+          const command = runCommandRunning(item.path);
+          const reason = command === undefined
+            ? `its process ${pid} (runrec exec) is gone, and its command ended meanwhile: reap again`
+            : `its process ${pid} (runrec exec) is gone, but its command (pid ${command}) runs ` +
+              "on: reaped once that ends";
+          report.left.push({ delDir, run: item.run, reason });
         } else if (processState(`${pid}@${host}`) === "unknown") {
           const why = `its process ${pid} on ${host} cannot be asked about from here (another ` +
             "host, or the sandboxed build)";
@@ -221,7 +240,10 @@ export async function reapRuns(
       try {
         const done = await reapOne(delDir, item, reason, writeOptions);
         if (done && "left" in done) report.left.push(done.left);
-        else if (done) report.reaped.push(done);
+        else if (done) {
+          report.reaped.push(done);
+          dropRunCommand(item.path); // its command ended: the marker guards nothing
+        }
       } catch (e) {
         // One run that cannot be claimed or recorded must not keep the others from being reaped.
         report.problems.push(`${item.path}: not reaped: ${failureReason(e as Error)}`);

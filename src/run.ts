@@ -107,6 +107,7 @@ import {
   restoreDroppedRecords,
 } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
+import { optionalEnv } from "./optional_access.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -273,7 +274,11 @@ function earlierRunWarnings(dir: string, run: PendingRun): string[] {
   const { agent } = run;
   // A read-only folder's runs are kept outside it (keepPendingRun), as reap finds them too.
   const pending = [...listPendingRuns(dir), ...keptOutside(dir)];
-  return pending.filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) => {
+  const exec = optionalEnv(EXEC_RUN_VARIABLE);
+  return pending.filter((i) =>
+    i.run?.agent === agent && !i.claimedBy && !sameProcessRun(i.run, run)
+  ).map((i) => {
+    if (i.id === exec) return underExec(dir, run, i.id);
     const since = `${agent}'s run ${i.id} (since ${i.run!.start.started}`;
     const finish = `runrec finish ${shellWord(i.path)} --status S ...`;
     const retried = retriedAfter(i.run!, run);
@@ -289,6 +294,42 @@ function earlierRunWarnings(dir: string, run: PendingRun): string[] {
       `it; if its agent is gone, runrec reap ${shellWord(dir)}` +
       `${i.run!.pid === undefined ? " --older-than DURATION" : ""} writes it FAILED`;
   });
+}
+
+/**
+ * The environment variable in which `exec` names its run to CMD: a run of the same agent
+ * started in the same folder beneath it is that run, recorded twice (trial-37 F3).
+ *
+ * @example
+ * ```ts
+ * import { EXEC_RUN_VARIABLE } from "./run.ts";
+ * new Deno.Command("sh", { env: { [EXEC_RUN_VARIABLE]: "20260222T101500123Z-1a2b3c4d" } });
+ * ```
+ */
+export const EXEC_RUN_VARIABLE = "RUNREC_EXEC_RUN";
+
+/**
+ * The warning for `run` started beneath `runrec exec`'s run `execId` of the same agent and
+ * folder, and the note its record keeps: exec records the command's run when it ends, so this
+ * one is that run's second record. Not refused: the agent's block would emit instead.
+ */
+function underExec(dir: string, run: PendingRun, execId: string): string {
+  // "run id", not "run <id>": that would read as this record's own run (agent_notes.ts).
+  run.start.notes.push(`started under runrec exec (run id ${execId}), which records this run too`);
+  return `this command runs under runrec exec, whose run ${execId} of ${run.agent} in this ` +
+    "folder is recorded when the command ends: this run's record would be a second one; under " +
+    "runrec exec, leave runrec start and finish out (or run the agent without exec); once " +
+    `recorded, take this one back: runrec annotate ${shellWord(dir)} <its RunID> --invalidates ` +
+    '--note "recorded twice"';
+}
+
+/**
+ * Whether `earlier` and `run` both watch this very process (a `withRun`
+ * fan-out, or one nested in another's callback): it finishes each itself, so
+ * none was forgotten, and its agent is not gone (trial-37 F2).
+ */
+function sameProcessRun(earlier: PendingRun, run: PendingRun): boolean {
+  return run.pid === Deno.pid && earlier.pid === Deno.pid && earlier.host === run.host;
 }
 
 /**

@@ -697,6 +697,7 @@ interface InputComparison {
   /** Why each regular file that could not be hashed now failed, by absolute path. */
   errors: Map<string, string | Error>;
   writers: Writers;
+  holders: Holders;
   lookups: Lookups;
   bounds: ProjectBounds;
   /** Whether inputs outside the project are read now (`stale --allow-outside`). */
@@ -739,7 +740,9 @@ function missingThenAndNow(
 /**
  * Compares the governed inputs now with the baseline's. An input the run
  * itself wrote is expected with its output hash (the run changed it), and
- * one it deleted is expected gone.
+ * one it deleted is expected gone. Bytes that another run overlapping it
+ * recorded as its output too are not the baseline's to vouch for (`exec`
+ * records every file changed while it ran): compared with what it read.
  */
 function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
   const { dir, baseline, now, lookups } = c;
@@ -752,7 +755,9 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
   const paths = sortUtf8([...new Set([...Object.keys(baseline.InputHashes), ...Object.keys(now)])]);
   for (const path of paths) {
     const written = baseline.OutputHashes[path];
-    const then = written !== undefined && SHA256_PATTERN.test(written)
+    const contested = written !== undefined && SHA256_PATTERN.test(written) &&
+      writtenMeanwhile(c, path, written);
+    const then = written !== undefined && SHA256_PATTERN.test(written) && !contested
       ? written
       : written === DELETED
       ? DELETED
@@ -867,12 +872,16 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         continue;
       }
       const writer = c.writers(path, current, baseline);
+      const both = contested && current === written
+        ? "; the baseline, which it overlapped, recorded them too: whose write they are cannot " +
+          "be told"
+        : "";
       changes.push({
         path,
         change: "changed",
         baseline: then,
         current,
-        ...(writer ? { reason: writer.reason, writer: writer.record.RunID } : {}),
+        ...(writer ? { reason: `${writer.reason}${both}`, writer: writer.record.RunID } : {}),
       });
     }
   }
@@ -888,6 +897,19 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
     if (moved !== undefined) gone.reason = `deleted; renamed to ${moved}? it holds the same bytes`;
   }
   return changes;
+}
+
+/**
+ * Whether another run that overlapped the baseline recorded the input `path` with the bytes
+ * `hash` the baseline recorded as its output: which of the two wrote them cannot be told
+ * (trial-37 F4).
+ */
+function writtenMeanwhile(c: InputComparison, path: string, hash: string): boolean {
+  const { baseline } = c;
+  if (baseline.InputHashes[path] === undefined) return false;
+  return c.holders(path, hash).some((run) =>
+    run.RecordChecksum !== baseline.RecordChecksum && overlapping(run, baseline)
+  );
 }
 
 /**
@@ -1407,6 +1429,7 @@ async function checkFolder(
       nowNotes: now.notes,
       errors: new Map<string, string | Error>(),
       writers,
+      holders,
       lookups,
       bounds: places.bounds,
       allowOutside,

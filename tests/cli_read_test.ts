@@ -510,6 +510,18 @@ Deno.test("show: unknown RunID exits 1; malformed RunID exits 2", async () => {
   assert.match(malformed.err, /is not a RunID/);
 });
 
+Deno.test("show in a deliverable folder with no RunRecords.csv yet: exit 1 saying there is none, never 'not found in' a file that is not there (trial-37 F6)", async () => {
+  const dir = join(await tempDir(), "DEL-01-05_Empty");
+  await Deno.mkdir(dir);
+  const shown = await cli(["show", dir, "RUN-DEL-01-05-20200101-0000-001"]);
+  assert.equal(shown.code, 1);
+  assert.equal(
+    shown.err,
+    `runrec show: RUN-DEL-01-05-20200101-0000-001 not found in ${dir}: no RunRecords.csv here ` +
+      "(no run of it is recorded yet)\n",
+  );
+});
+
 Deno.test("show: a RunID two merged branches share shows both records and warns; --line N picks one; a repeated line is one record", async () => {
   const { file, records } = await fixture();
   const lines = recordLines(await Deno.readTextFile(file));

@@ -339,3 +339,12 @@ Deno.test("cli: a folder or a file where the other is wanted is said in runrec's
     "runrec agents: README.md: cannot read the agents folder: is not a folder\n",
   );
 });
+
+Deno.test("a -- before the command, as deno task runrec -- <command> passes it, is no command: runrec -- --version is runrec --version (trial-37 F5)", async () => {
+  const plain = await runCli(["--version"]);
+  const dashed = await runCli(["--", "--version"]);
+  assertEquals([dashed.code, dashed.stdout, dashed.stderr], [plain.code, plain.stdout, ""]);
+  const help = await runCli(["--", "log", "--help"]);
+  assertEquals(help.code, 0, help.stderr);
+  assertIncludes(help.stdout, "runrec log");
+});

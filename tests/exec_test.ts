@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { outsidePendingFolder } from "../src/pending.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { hashFile } from "../src/hash.ts";
 import { runCliProcess } from "./cli.ts";
@@ -11,6 +12,7 @@ import {
   pendingFiles,
   recordsOf,
   RUNREC,
+  RUNREC_SH,
   unknownAgentWarnings,
   writeAgentFile,
 } from "./support/runs.ts";
@@ -409,4 +411,187 @@ Deno.test("exec: an output the command replaced with a FIFO is TBD with a note, 
   const record = JSON.parse(log.stdout).at(-1);
   assertEquals(record.OutputHashes["Datasheet.md"], "TBD");
   assertIncludes(record.Notes, "output Datasheet.md could not be hashed: not a regular file");
+});
+
+/** Waits until the process `pid` (not this one's child, so not awaitable) is gone. */
+async function processGone(pid: number): Promise<void> {
+  while (true) {
+    try {
+      Deno.kill(pid, 0 as unknown as Deno.Signal);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Deno.test("exec killed by SIGKILL while its command runs on: reap leaves the run pending, naming the command, until the command ends, then writes it FAILED once (trial-37 F1)", async () => {
+  const { root, del } = await makeProject();
+  // CMD says its pid once exec has named it beside the run (5 s at most), then runs on; exec is
+  // the process killed.
+  const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
+  const wait = `i=0; until ls ${marker} || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const exec = spawnExec(del, `${wait} >/dev/null 2>&1; echo $$; exec sleep 600`);
+  const command = Number(await firstLine(exec.stdout));
+  exec.kill("SIGKILL");
+  await exec.status;
+  try {
+    // Not by age either: its command is seen running.
+    const early = await runCliProcess(["reap", del, "--older-than", "0s"]);
+    assertEquals(early.code, 0, early.stderr);
+    assertEquals(await recordsOf(del), [], early.stderr);
+    assertMatch(early.stderr, new RegExp(`left pending: .*its command \\(pid ${command}\\) runs`));
+    assertEquals(pendingFiles(del).length, 2, pendingFiles(del).join()); // the run and its marker
+  } finally {
+    Deno.kill(command, "SIGKILL");
+  }
+  await processGone(command);
+  const late = await runCliProcess(["reap", del]);
+  assertEquals(late.code, 0, late.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["FAILED"]);
+  assertEquals(pendingFiles(del), []); // no marker left
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("runrec start and finish of the same agent and folder under runrec exec (an agent's block run by an orchestrator's exec): the start warns that exec records the run, and the second record's Notes say so; another agent's start does not (trial-37 F3)", async () => {
+  const { root, del } = await makeProject();
+  const inner = (agent: string) =>
+    `T=$(${RUNREC_SH} start '${del}' --agent ${agent}) && ` +
+    `${RUNREC_SH} finish "$T" --agent ${agent} --status SUCCESS`;
+  const same = await execSh(del, inner("A"));
+  assertEquals(same.code, 0, same.stderr);
+  const [innerRecord, execRecord] = await recordsOf(del);
+  const execId = execRecord.Notes.match(/run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})/)![1];
+  assertIncludes(same.stderr, `this command runs under runrec exec, whose run ${execId} of A`);
+  assertIncludes(same.stderr, `runrec annotate ${del} <its RunID> --invalidates`);
+  assertIncludes(innerRecord.Notes, `started under runrec exec (run id ${execId})`);
+  assertEquals(execRecord.Notes.includes("started under runrec exec"), false, execRecord.Notes);
+  // Another agent's run under exec is a run of its own.
+  const other = await execSh(del, inner("B"));
+  assertEquals(other.code, 0, other.stderr);
+  assertEquals(other.stderr.includes("runs under runrec exec"), false, other.stderr);
+  assertEquals((await recordsOf(del)).at(-2)!.Notes.includes("under runrec exec"), false);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec whose command creates the deliverable folder, killed by SIGKILL: reap of the folder above writes its run FAILED, where no trace of it was left; a finished one leaves no copy behind (trial-37 F7)", async () => {
+  const { root, del } = await makeProject();
+  const outside = outsidePendingFolder()!;
+  const made = join(dirname(del), "DEL-01-09_New");
+  const create = `mkdir '${made}' && echo '**DeliverableID:** DEL-01-09' > '${made}/_CONTEXT.md'`;
+  const done = await runCliProcess(["exec", made, "--agent", "A", "--", "sh", "-c", create]);
+  assertEquals(done.code, 0, done.stderr);
+  const finished = (await recordsOf(made)).at(-1)!;
+  const finishedId = finished.Notes.match(/run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})/)![1];
+  assertEquals(existsFile(join(outside, `${finishedId}.json`)), false);
+  await Deno.remove(made, { recursive: true });
+  // CMD says its pid once exec has named it beside the run's copy (5 s at most), then runs on.
+  const marker = `"${outside}/$RUNREC_EXEC_RUN.command"`;
+  const wait = `i=0; until [ -e ${marker} ] || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      "exec",
+      made,
+      "--agent",
+      "A",
+      "--",
+      "sh",
+      "-c",
+      `${create}; ${wait}; echo $$; exec sleep 600`,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const command = Number(await firstLine(exec.stdout));
+  exec.kill("SIGKILL");
+  await exec.status;
+  Deno.kill(command, "SIGKILL");
+  await processGone(command);
+  const reaped = await runCliProcess(["reap", dirname(del)]);
+  assertEquals(reaped.code, 0, reaped.stderr);
+  const records = await recordsOf(made);
+  assertEquals(records.map((r) => [r.RunStatus, r.ErrorSummary]), [[
+    "FAILED",
+    "reaped: the agent never finished",
+  ]]);
+  const id = records[0].Notes.match(/run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})/)![1];
+  assertEquals(existsFile(join(outside, `${id}.json`)), false);
+  assertEquals(existsFile(join(outside, `${id}.command`)), false);
+  await Deno.remove(root, { recursive: true });
+});
+
+/** Whether `path` is there. */
+function existsFile(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("exec killed by SIGKILL, its run then finished by its token while its command runs on: the next reap removes the command's marker, which guards nothing any more (trial-37 F1)", async () => {
+  const { root, del } = await makeProject();
+  const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
+  const wait = `i=0; until ls ${marker} || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const exec = spawnExec(del, `${wait} >/dev/null 2>&1; echo $$; exec sleep 600`);
+  const command = Number(await firstLine(exec.stdout));
+  exec.kill("SIGKILL");
+  await exec.status;
+  try {
+    const token = join(
+      del,
+      ".runrec",
+      "pending",
+      pendingFiles(del).find((f) => f.endsWith(".json"))!,
+    );
+    const finish = await runCliProcess([
+      "finish",
+      token,
+      "--status",
+      "FAILED",
+      "--error",
+      "killed",
+    ]);
+    assertEquals(finish.code, 0, finish.stderr);
+    assertEquals(pendingFiles(del).filter((f) => f.endsWith(".command")).length, 1);
+    assertEquals((await runCliProcess(["reap", del])).code, 0);
+    assertEquals(pendingFiles(del), []);
+    assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED"]);
+  } finally {
+    Deno.kill(command, "SIGKILL");
+  }
+  await processGone(command);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec whose command creates the deliverable folder, its run's copy finished meanwhile by another process: exec records no second record (trial-37 F7)", async () => {
+  const { root, del } = await makeProject();
+  const outside = outsidePendingFolder()!;
+  const made = join(dirname(del), "DEL-01-09_New");
+  const go = join(root, "go");
+  const create = `mkdir '${made}' && echo '**DeliverableID:** DEL-01-09' > '${made}/_CONTEXT.md'`;
+  const until = (path: string) =>
+    `i=0; until [ -e ${path} ] || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      ...["exec", made, "--agent", "A", "--", "sh", "-c"],
+      `${create}; ${until(`"${outside}/$RUNREC_EXEC_RUN.command"`)}; echo $RUNREC_EXEC_RUN; ` +
+      until(`'${go}'`),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const id = await firstLine(exec.stdout);
+  const other = await runCliProcess(["finish", join(outside, `${id}.json`), "--status", "FAILED"]);
+  assertEquals(other.code, 0, other.stderr);
+  await Deno.writeTextFile(go, "");
+  const ended = await exec.output();
+  assertEquals(ended.code, 0);
+  assertEquals((await recordsOf(made)).map((r) => r.RunStatus), ["FAILED"]);
+  assertIncludes(new TextDecoder().decode(ended.stderr), "run not recorded: ");
+  await Deno.remove(root, { recursive: true });
 });

@@ -119,3 +119,27 @@ Deno.test("reap after one of two same-millisecond runs finished: the other's liv
   assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("withRun inside another withRun of the same agent, and a withRun fan-out: no run is warned of as 'still pending here' for a sibling of its own process, which finishes it itself (trial-37 F2)", async () => {
+  const { root, del } = await makeProject();
+  const warnings: string[] = [];
+  const onOutcome = (o: { warnings: string[] }) => void warnings.push(...o.warnings);
+  await withRun(del, { agent: "4_DOCUMENTS", onOutcome }, async () => {
+    await withRun(del, { agent: "4_DOCUMENTS", onOutcome }, () => {});
+    await Promise.all(
+      [1, 2, 3].map(() => withRun(del, { agent: "4_DOCUMENTS", onOutcome }, () => {})),
+    );
+  });
+  assertEquals(warnings.filter((w) => w.includes("still pending here")), []);
+  assertEquals((await recordsOf(del)).length, 5);
+  // Another process's pending run of the agent is still warned of.
+  const other = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(other.code, 0, other.stderr);
+  await withRun(del, { agent: "4_DOCUMENTS", onOutcome }, () => {});
+  assertEquals(
+    warnings.filter((w) => w.includes("still pending here")).length,
+    1,
+    warnings.join("\n"),
+  );
+  await Deno.remove(root, { recursive: true });
+});

@@ -334,3 +334,36 @@ Deno.test("stale: runs of one agent one after another, each writing its own file
   const other = await checkOf(del, "DATASHEETS", 0);
   assertEquals([other.verdict, other.inputs], ["CLEAN", []]);
 });
+
+Deno.test("stale: an input another run rewrote during the baseline (its recorded output), which the baseline recorded among its outputs too (exec records every file changed meanwhile), is compared with what the baseline read: DIRTY naming that run, not CLEAN (trial-37 F4)", async () => {
+  const { del } = await makeProject();
+  const spec = join(del, "Specification.md");
+  await Deno.writeTextFile(spec, "spec v0\n");
+  const token = (await runrec(0, "start", del, "--agent", "A", "--input", "Specification.md"))
+    .stdout.trim(); // A reads spec v0
+  await Deno.writeTextFile(spec, "spec v1\n");
+  const runB = await emit(del, "B", "--output", "Specification.md"); // B rewrites it meanwhile
+  await Deno.writeTextFile(join(del, "Out.md"), "from v0\n");
+  // As exec records A: every file changed while it ran.
+  await runrec(0, "finish", token, "--status", "SUCCESS", ...["--output", "Out.md"], ...[
+    "--output",
+    "Specification.md",
+  ]);
+  const check = await checkOf(del, "A", 1);
+  assertEquals(check.verdict, "DIRTY");
+  assertEquals(check.inputs.map((c) => [c.path, c.change, c.baseline, c.current, c.writer]), [[
+    "Specification.md",
+    "changed",
+    sha256Hex("spec v0\n"),
+    sha256Hex("spec v1\n"),
+    runB,
+  ]]);
+  assertIncludes(
+    check.inputs[0].reason!,
+    `written by ${runB} (B); the baseline, which it overlapped, recorded them too: whose write ` +
+      "they are cannot be told",
+  );
+  // A run of A on the specification as it is now clears it.
+  await emit(del, "A", "--input", "Specification.md", "--output", "Out.md");
+  assertEquals((await checkOf(del, "A", 0)).verdict, "CLEAN");
+});

@@ -12,6 +12,7 @@ import { refuseMisspeltFolder } from "../meant_path.ts";
 import { join } from "../path.ts";
 import {
   draftOfRun,
+  EXEC_RUN_VARIABLE,
   type FinishReport,
   finishRun,
   runFileNow,
@@ -19,7 +20,7 @@ import {
   type StartedRun,
   startRun,
 } from "../run.ts";
-import { namesRun, runIdNote } from "../pending.ts";
+import { dropRunCommand, keepCrashCopy, markRunCommand, namesRun, runIdNote } from "../pending.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
 import { changedFiles, changedNothingNote, leftRunningNote, snapshotFolder } from "../snapshot.ts";
@@ -184,11 +185,14 @@ async function groupLeft(pid: number): Promise<boolean> {
 
 /**
  * Runs the command to its end; a command that cannot be started is exit 127 or 126.
+ * `spawned` is told CMD's pid once it runs.
  * `left`: CMD had its own process group and processes of it still run.
  */
 async function runCommand(
   command: string,
   args: string[],
+  runId: string,
+  spawned: (pid: number) => void,
 ): Promise<{
   exit: Deno.CommandStatus;
   /** Stops holding the signals that came after CMD ended, and names them. */
@@ -222,9 +226,12 @@ async function runCommand(
       stdin: "inherit",
       stdout: "inherit",
       stderr: "inherit",
+      // A runrec start of the same agent and folder in CMD then knows it records this run again.
+      env: { [EXEC_RUN_VARIABLE]: runId },
       // setsid(): CMD leads a process group of its own, as under GNU timeout.
       detached: group,
     }).spawn();
+    spawned(child.pid);
   } catch (e) {
     stopListening();
     const notFound = e instanceof Deno.errors.NotFound;
@@ -349,7 +356,7 @@ export const execCommand: Command = {
         "folder beside it has its DeliverableID or a name this near)",
     );
     const before = await snapshotFolder(delDir);
-    const started = await startRun(delDir, {
+    const begun = await startRun(delDir, {
       agent,
       inputs: listOption(parsed, "input"),
       pass: stringOption(parsed, "pass"),
@@ -358,11 +365,27 @@ export const execCommand: Command = {
       allowOutside: parsed.values["allow-outside"] === true,
     });
     // Inputs not found: warned of with the outcome, where the notes that name them are printed.
-    const loud = started.run.start.warnings ?? [];
-    for (const warning of started.warnings ?? []) {
+    const loud = begun.run.start.warnings ?? [];
+    for (const warning of begun.warnings ?? []) {
       if (!loud.includes(warning)) io.err(`runrec: warning: ${warning}\n`);
     }
-    const { exit, startError, left, release } = await runCommand(command, args);
+    // Its folder not there yet (CMD is to create it), the run is held in memory: a copy kept
+    // outside lets reap record a crash of exec (trial-37 F7). The run is finished by it, as by a
+    // token, so that a finish of the copy by another process is not followed by a second record.
+    const crashCopy = begun.token === undefined && begun.creates
+      ? keepCrashCopy(begun.delDir, begun.run)
+      : undefined;
+    const started = crashCopy === undefined ? begun : { ...begun, token: crashCopy };
+    // exec killed (SIGKILL, the OOM killer), CMD runs on: reap waits for it (trial-37 F1).
+    const runFile = started.token;
+    const { exit, startError, left, release } = await runCommand(
+      command,
+      args,
+      started.run.id,
+      (pid) => runFile !== undefined && markRunCommand(runFile, pid),
+    );
+    const fileNow = runFileNow(started) ?? crashCopy; // CMD may have renamed the folder
+    if (fileNow !== undefined) dropRunCommand(fileNow);
     try {
       if (startError) io.err(`runrec exec: ${startError}\n`);
       if (left !== undefined) {
@@ -437,12 +460,22 @@ export const execCommand: Command = {
       }
       return exit.code;
     } finally {
+      // Recorded (or its lost-record line out): the copy is no pending run (removed by reap as
+      // recorded should exec die before this).
+      if (crashCopy !== undefined) removeQuietly(crashCopy);
       for (const signal of release()) {
         io.err(`runrec exec: ${signal} came after CMD ended: its run was recorded first\n`);
       }
     }
   },
 };
+
+/** Removes `path`, if it is there. */
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch { /* gone already */ }
+}
 
 /** Whether `path` is a file now (a run's pending file still there, not claimed nor removed). */
 function isFile(path: string): boolean {

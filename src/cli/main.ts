@@ -199,6 +199,8 @@ function writer(
  * ```
  */
 export async function main(args: string[], io: Io): Promise<number> {
+  // `deno task runrec -- log .` passes its `--` on: it ends no options here (trial-37 F5).
+  if (args[0] === "--") return main(args.slice(1), io);
   // `runrec help emit` is `runrec emit --help`.
   if (args[0] === "help" && args.length >= 2) {
     return main([args[1], "--help", ...args.slice(2)], io);

@@ -18,6 +18,8 @@ export const ENV_VARS = [
   "RUNREC_SPOOL_DIR",
   // GitHead honours it as git does.
   "GIT_DIR",
+  // The run of the `exec` a command runs under: its start of the same agent is that run again.
+  "RUNREC_EXEC_RUN",
 ] as const;
 
 const COMMON = [

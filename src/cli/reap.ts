@@ -32,7 +32,9 @@ are empty. A run that finish is writing right now is left alone; one whose
 finish while its folder was read-only holds its marker (<id>.finishing in the
 temporary folder's runrec-pending-<uid>) is left pending and named on stderr
 ("runrec reap: <folder> <agent> started <time>: left pending: ..."), not
-waited for: reap again once that finish is done. A reaped run
+waited for: reap again once that finish is done. So is a run of an exec
+killed (SIGKILL) while its command runs on ("its command (pid N) runs on"):
+reaped once that command ends. A reaped run
 is kept in .runrec/reaped/ (one kept in the temporary folder: in reaped/
 beside it): should its agent finish after all, runrec finish still writes
 the agent's record, which supersedes the FAILED one. A run that cannot be

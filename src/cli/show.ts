@@ -13,7 +13,7 @@ import {
 } from "../annotations.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { deliverableId } from "../deliverable.ts";
-import { dirname } from "../path.ts";
+import { basename, dirname } from "../path.ts";
 import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
@@ -250,7 +250,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       );
     }
     refuseOtherDeliverable(target, runId);
-    const where = files.length === 1 ? files[0].path : target;
+    // A file not there holds no run: said so, as annotate says it (trial-37 F6).
+    const where = files.length !== 1
+      ? target
+      : files[0].exists
+      ? files[0].path
+      : `${target}: no ${basename(files[0].path)} here (no run of it is recorded yet)`;
     const hint = unread > 0
       ? ` (${plural(unread, "line")} could not be read; see runrec validate)`
       : "";
