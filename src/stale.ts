@@ -2412,7 +2412,7 @@ async function propagate(
         .flatMap((c) =>
           c.inputs.map(({ path }) => resolvedPath(resolve(realOf(c.folder), path), lookups))
         )
-        .map((path) => producers.find(({ folder }) => isWithin(path, folder))?.id),
+        .map((path) => producers.find(({ folder }) => isInside(path, folder))?.id),
     );
     return owners.size === 1 ? [...owners][0] : undefined;
   };
