@@ -1220,8 +1220,13 @@ function commandMarkerPath(runFile: string): string {
  * ```
  */
 export function markRunCommand(runFile: string, pid: number): boolean {
+  // Written in place, not renamed from a temporary file: CMD may rename the folder (its label)
+  // meanwhile, and the marker then moves with the run's file where a temporary would be left
+  // behind. One cut short guards nothing: reap judges by exec's process alone, as without it.
   try {
-    writeFileDurably(commandMarkerPath(runFile), `${pid}@${claimHost()}`);
+    Deno.writeTextFileSync(commandMarkerPath(runFile), `${pid}@${claimHost()}`, {
+      createNew: true,
+    });
     return true;
   } catch {
     return false;
