@@ -21,6 +21,7 @@ import { isGone, type Lookups, resolvedPath } from "./lookups.ts";
 import { checkReplayArguments, checkReplayLostArguments } from "./argument_checks.ts";
 import { optionalEnv, optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, isAtOrBeneath, join, resolve } from "./path.ts";
+import { readNamedLines } from "./named_lines.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { failureReason, InputError } from "./errors.ts";
 import { withLongWordsShortened } from "./names.ts";
@@ -883,6 +884,7 @@ export async function replaySpool(
       for (const item of waiting) left.add(goneFolderLine(item.path, item.entry!, delDirs));
       continue;
     }
+    readNamedLines(resolve(file)); // before the lock: each entry is looked for (scale37 F1)
     try {
       const one = await withRecordFile(
         file,
@@ -1083,6 +1085,7 @@ export async function replayLostRecords(
     byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], entry]);
   });
   for (const [recordFile, entries] of byFile) {
+    readNamedLines(resolve(recordFile)); // before the lock: each entry is looked for (scale37 F1)
     try {
       await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
         for (const entry of entries) {
