@@ -1,19 +1,24 @@
 /**
- * Where a record file names runs (`run <id>`) and spool entries (`replayed
- * from spool entry <id>`), found by one read of it and kept for this
- * process: a finish, a replay of many spool entries or a reap of many runs
- * asks the file about each run or entry, and read it whole for each, under
- * the append lock (scale37 F1, F2). Later looks read only what was appended
- * since, by the rule the SEQ index is trusted by (./appended.ts); a file
- * replaced, rewritten or cut is read again from its start. Run before the
- * lock ({@linkcode readNamedLines}), the long read keeps no appender waiting.
+ * Which runs (`run <id>`) and spool entries (`replayed from spool entry
+ * <id>`) a record file may name, found by one read of it and kept for this
+ * process as hashes: a finish, a replay of many spool entries or a reap of
+ * many runs asks the file about each run or entry, and read it whole for
+ * each, under the append lock (scale37 F1, F2). Most are named nowhere, and
+ * are told so from the hashes; one that may be is read for as before. Later
+ * looks read only what was appended since, by the rule the SEQ index is
+ * trusted by (./appended.ts); a file replaced, rewritten or cut is read
+ * again from its start. Run before the lock ({@linkcode readNamedLines}),
+ * the long read keeps no appender waiting.
  *
  * @module
  */
 import { onlyAppendedTo, tailHash } from "./appended.ts";
 
-/** The phrases whose places are kept; what follows each is an id. */
-const PHRASES = ["run ", "replayed from spool entry "] as const;
+/** The phrases kept, each with the shape of the id that follows it. */
+const PHRASES = [
+  { phrase: "run ", id: /^[0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$/ },
+  { phrase: "replayed from spool entry ", id: /^[0-9]+-[0-9]+-[0-9]+-[0-9a-f]+$/ },
+] as const;
 
 /** An id's characters (a run's `20260222T101500123Z-1a2b3c4d`, a spool entry's `1-2-0001-ab12cd34`). */
 const ID_CHAR = /[0-9A-Za-z-]/;
@@ -29,8 +34,8 @@ interface Places {
   /** Bytes read: up to the end of the last whole line. */
   end: number;
   tail: string;
-  /** Places (byte offsets) of each phrase-and-id, by the hash of its text. */
-  at: Map<number, number | number[]>;
+  /** The hash of each phrase-and-id read before `end`. */
+  named: Set<number>;
 }
 
 const known = new Map<string, Places>();
@@ -39,7 +44,7 @@ const known = new Map<string, Places>();
  * Brings what is known of the record file at `path` up to date, reading only
  * what was appended since the last look when it was only appended to. A
  * file that cannot be read is left to the look under the lock. Returns
- * nothing; {@linkcode namedAt} answers from it.
+ * nothing; {@linkcode mayName} answers from it.
  *
  * @example
  * ```ts
@@ -49,53 +54,57 @@ const known = new Map<string, Places>();
  */
 export function readNamedLines(path: string): void {
   try {
+    if (!isRegularFile(path)) return;
     using file = Deno.openSync(path, { read: true });
     placesOf(path, file);
   } catch { /* read again by the look under the lock, which says why */ }
 }
 
 /**
- * The byte offsets in the record file at `path` where `text` (`run <id>` or
- * `replayed from spool entry <id>`, followed by no other id character) may
- * be, the lines after its last `\n` included; `undefined` for any other
- * text, which is no phrase kept. Offsets whose bytes hash alike are given
- * too: the caller reads each. `[]` when there is no file. Throws when the
- * file cannot be read.
+ * Whether the record file at `path` may hold `text` (`run <id>` or
+ * `replayed from spool entry <id>`, followed by no other id character):
+ * `false` when it surely does not, `true` when it may (the caller reads it
+ * for `text` to know), `undefined` for any other text, which is not kept.
+ * `false` when there is no file. Throws when the file cannot be read.
  *
  * @example
  * ```ts
- * import { namedAt } from "./named_lines.ts";
- * namedAt("/abs/DEL-01-02_X/RunRecords.csv", "run 20260222T101500123Z-1a2b3c4d"); // [48213]
+ * import { mayName } from "./named_lines.ts";
+ * mayName("/abs/DEL-01-02_X/RunRecords.csv", "run 20260222T101500123Z-1a2b3c4d"); // false
  * ```
  */
-export function namedAt(path: string, text: string): number[] | undefined {
+export function mayName(path: string, text: string): boolean | undefined {
   if (!isKept(text)) return undefined;
   let file: Deno.FsFile;
   try {
+    if (!isRegularFile(path)) return undefined; // refused, or read, by the caller as before
     file = Deno.openSync(path, { read: true });
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
+    if (e instanceof Deno.errors.NotFound) return false;
     throw e;
   }
   try {
     const { places, unfinished } = placesOf(path, file);
-    const found = places.at.get(hashOf(text));
-    const offsets = found === undefined ? [] : typeof found === "number" ? [found] : [...found];
-    return [...offsets, ...unfinished.get(hashOf(text)) ?? []];
+    return places.named.has(hashOf(text)) || unfinished.has(hashOf(text));
   } finally {
     file.close();
   }
 }
 
-/** Whether `text` is a phrase whose places are kept, and a whole id after it. */
+/** Looked at before opening: opening a FIFO waits for a writer, and a device reads without end. */
+function isRegularFile(path: string): boolean {
+  return Deno.statSync(path).isFile;
+}
+
+/** Whether `text` is a phrase kept, with an id of its shape after it. */
 function isKept(text: string): boolean {
-  const phrase = PHRASES.find((p) => text.startsWith(p));
-  if (phrase === undefined || text.length === phrase.length) return false;
-  return [...text.slice(phrase.length)].every((c) => ID_CHAR.test(c));
+  return PHRASES.some(({ phrase, id }) =>
+    text.startsWith(phrase) && id.test(text.slice(phrase.length))
+  );
 }
 
 /**
- * What is known of the open file, brought up to date; with the places found
+ * What is known of the open file, brought up to date; with the hashes found
  * after its last `\n` (a last line not ended, which readers take), kept for
  * this look only.
  */
@@ -107,35 +116,28 @@ function placesOf(path: string, file: Deno.FsFile) {
     places === undefined || places.identity !== identity ||
     !onlyAppendedTo(file, info.size, places.end, places.tail)
   ) {
-    places = { identity, end: 0, tail: "", at: new Map() };
+    places = { identity, end: 0, tail: "", named: new Set() };
     known.set(path, places);
   }
-  const unfinished = new Map<number, number[]>();
-  places.end = scan(file, places.end, info.size, (hash, offset, finished) => {
-    if (finished) add(places.at, hash, offset);
-    else unfinished.set(hash, [...unfinished.get(hash) ?? [], offset]);
+  const unfinished = new Set<number>();
+  const { named } = places;
+  places.end = scan(file, places.end, info.size, (hash, finished) => {
+    (finished ? named : unfinished).add(hash);
   });
   places.tail = tailHash(file, places.end);
   return { places, unfinished };
 }
 
-function add(at: Map<number, number | number[]>, hash: number, offset: number): void {
-  const there = at.get(hash);
-  if (there === undefined) at.set(hash, offset);
-  else if (typeof there === "number") at.set(hash, [there, offset]);
-  else there.push(offset);
-}
-
 /**
- * Reads the file from `from` to `size`, passing each phrase-and-id found to
- * `found` with whether a `\n` follows it; returns the offset after the last
+ * Reads the file from `from` to `size`, passing the hash of each
+ * phrase-and-id found to `found` with whether a `\n` follows it; returns the offset after the last
  * `\n` read (`from` when none).
  */
 function scan(
   file: Deno.FsFile,
   from: number,
   size: number,
-  found: (hash: number, offset: number, finished: boolean) => void,
+  found: (hash: number, finished: boolean) => void,
 ): number {
   // One character a byte, so that a string index is a byte offset: the phrases and ids are ASCII.
   const decoder = new TextDecoder("latin1");
@@ -152,24 +154,25 @@ function scan(
     read += n;
     const last = read >= size;
     const keepFrom = last ? text.length : Math.max(carry.length, text.length - CARRY);
-    for (const phrase of PHRASES) {
+    for (const { phrase, id } of PHRASES) {
       for (let i = text.indexOf(phrase); i >= 0 && i < keepFrom; i = text.indexOf(phrase, i + 1)) {
         let j = i + phrase.length;
         while (j < text.length && ID_CHAR.test(text[j])) j++;
-        if (j > i + phrase.length) hits.push({ hash: hashOf(text.slice(i, j)), offset: base + i });
+        if (!id.test(text.slice(i + phrase.length, j))) continue;
+        hits.push({ hash: hashOf(text.slice(i, j)), offset: base + i });
       }
     }
     const newline = text.lastIndexOf("\n");
     if (newline >= 0) lineEnd = Math.max(lineEnd, base + newline + 1);
-    for (const { hash, offset } of hits) if (offset < lineEnd) found(hash, offset, true);
+    for (const { hash, offset } of hits) if (offset < lineEnd) found(hash, true);
     hits = hits.filter(({ offset }) => offset >= lineEnd);
     carry = text.slice(keepFrom);
   }
-  for (const { hash, offset } of hits) found(hash, offset, false);
+  for (const { hash } of hits) found(hash, false);
   return lineEnd;
 }
 
-/** FNV-1a of `text`'s characters: a place's key (a collision costs a read, never an answer). */
+/** FNV-1a of `text`'s characters (two texts that hash alike cost a read, never an answer). */
 function hashOf(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

@@ -21,7 +21,7 @@ import { whereItDiffers } from "./messages.ts";
 import { heldByGit, journalAppended, journalPath, lineContext, putBackDropped } from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
-import { namedAt } from "./named_lines.ts";
+import { mayName } from "./named_lines.ts";
 import {
   acquireLock,
   type ContentionReport,
@@ -1097,9 +1097,9 @@ function scanLines(path: string, from: number, visit: (head: string) => void): v
  * its record was not written.
  */
 function fileContains(path: string, text: string): boolean {
-  // A run's or spool entry's name: looked up where the file names them, read once (scale37 F1).
-  const places = namedAt(path, text);
-  if (places !== undefined) return places.some((offset) => isNamedRecordAt(path, offset, text));
+  // A run's or spool entry's name, most often named nowhere: told so without a read of the whole
+  // file, which under the lock kept appenders waiting for each entry or run (scale37 F1).
+  if (mayName(path, text) === false) return false;
   const needle = encoder.encode(text);
   let carry = new Uint8Array(0);
   let consumed = 0; // file offset of the window's first byte
@@ -1132,25 +1132,6 @@ function fileContains(path: string, text: string): boolean {
   } finally {
     handle.close();
   }
-}
-
-/**
- * Whether `text` is at byte `offset` of the file, followed by no other id
- * character, on a line {@linkcode isWholeRecordAt} takes.
- */
-function isNamedRecordAt(path: string, offset: number, text: string): boolean {
-  const bytes = encoder.encode(text);
-  const handle = Deno.openSync(path, { read: true });
-  try {
-    const there = readAt(handle, offset, bytes.length + 1);
-    if (!bytes.every((b, i) => there[i] === b)) return false;
-    if (there.length > bytes.length && /[0-9A-Za-z-]/.test(String.fromCharCode(there.at(-1)!))) {
-      return false;
-    }
-  } finally {
-    handle.close();
-  }
-  return isWholeRecordAt(path, offset);
 }
 
 /**
