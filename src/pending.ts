@@ -28,6 +28,7 @@ import {
   writeFileDurably,
 } from "./state_folder.ts";
 import { type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
+import { mayName, readNamedLines } from "./named_lines.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
 import type { RunRecord } from "./schema.ts";
 import { RECORD_FILE, type RecordDraft } from "./store.ts";
@@ -801,18 +802,9 @@ export function recordedRunsOn(
   let end: ReadEnd | undefined;
   let inFile = new Map<string, RunRecordFound[]>();
   return async () => {
-    const byId = new Map<string, RunRecordFound[]>();
     // The spool first, then the file: a replay appends to the file before it removes the entry,
     // so a record that leaves the spool between the two looks is found in the file.
-    for (const item of listSpool(delDir)) {
-      const draft = item.entry?.draft;
-      if (draft === undefined) continue;
-      addNamed(byId, draft.Notes ?? "", {
-        spooledIn: item.path,
-        reaped: draft.ErrorSummary === REAPED_ERROR,
-        endedAt: endOf(draft),
-      });
-    }
+    const byId = spooledRuns(delDir);
     try {
       // Streamed, and refused up front when not a regular file (a FIFO, a device): never a hang.
       end = await readRecordsOn(file, end, (fromStart) => {
@@ -836,14 +828,58 @@ export function recordedRunsOn(
       inFile = new Map();
     }
     const held = inFile;
-    return (run) => {
-      const found = [...byId.get(run.id) ?? [], ...held.get(run.id) ?? []];
-      // Not reap's FAILED record first, then one in the file (a replay dead before removing the
-      // entry leaves the record in both).
-      const rank = (f: RunRecordFound) => (f.reaped ? 2 : 0) + (f.spooledIn === undefined ? 0 : 1);
-      return found.toSorted((a, b) => rank(a) - rank(b))[0];
-    };
+    return (run) => firstFound([...byId.get(run.id) ?? [], ...held.get(run.id) ?? []]);
   };
+}
+
+/**
+ * {@linkcode recordedRuns} of one run: a run the record file surely names
+ * nowhere (./named_lines.ts, most often: a finish's own run) is looked for
+ * in the spool alone, not by a read of every record (scale37 F3).
+ *
+ * @example
+ * ```ts
+ * import { readPendingRun, recordOfRun } from "./pending.ts";
+ * await recordOfRun("DEL-01-02_X", readPendingRun("DEL-01-02_X/.runrec/pending/x.json"));
+ * ```
+ */
+export async function recordOfRun(
+  delDir: string,
+  run: RunKey,
+): Promise<RunRecordFound | undefined> {
+  const file = join(resolve(delDir), RECORD_FILE);
+  readNamedLines(file);
+  const spooled = spooledRuns(delDir); // first: see recordedRunsOn
+  let named: boolean | undefined;
+  try {
+    named = mayName(file, runIdNote(run.id));
+  } catch { /* read as recordedRuns reads it */ }
+  if (named !== false) return (await recordedRuns(delDir))(run);
+  return firstFound(spooled.get(run.id) ?? []);
+}
+
+/** The records in `delDir`'s spool, by the runs their Notes name. */
+function spooledRuns(delDir: string): Map<string, RunRecordFound[]> {
+  const byId = new Map<string, RunRecordFound[]>();
+  for (const item of listSpool(delDir)) {
+    const draft = item.entry?.draft;
+    if (draft === undefined) continue;
+    addNamed(byId, draft.Notes ?? "", {
+      spooledIn: item.path,
+      reaped: draft.ErrorSummary === REAPED_ERROR,
+      endedAt: endOf(draft),
+    });
+  }
+  return byId;
+}
+
+/**
+ * The record of a run among those `found`: not reap's FAILED record first, then one in the file
+ * (a replay dead before removing the entry leaves the record in both).
+ */
+function firstFound(found: readonly RunRecordFound[]): RunRecordFound | undefined {
+  const rank = (f: RunRecordFound) => (f.reaped ? 2 : 0) + (f.spooledIn === undefined ? 0 : 1);
+  return found.toSorted((a, b) => rank(a) - rank(b))[0];
 }
 
 /** Adds `found` under each run `notes` name. */

@@ -26,8 +26,8 @@ import {
   REAPED_FOLDER,
   reapedPlace,
   reapedRecord,
-  recordedRuns,
   recordedRunsOn,
+  recordOfRun,
   releaseClaim,
   removeAbandonedRunTemporaries,
   type RunRecordFound,
@@ -262,7 +262,7 @@ async function settleReapedClaim(
   const claimed = claimPendingRun(item.path); // the dead finisher's claim, taken over
   if (!claimed) return undefined;
   const run = item.run;
-  const found = (await recordedRuns(delDir))(run);
+  const found = await recordOfRun(delDir, run);
   const runId = found?.runId === undefined ? {} : { runId: found.runId };
   if (found !== undefined && !found.reaped) {
     Deno.removeSync(claimed);
