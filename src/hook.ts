@@ -67,6 +67,7 @@ import {
   type AppendResult,
   checkAppendOptions,
   draftProblems,
+  readEarlierSeqs,
   RECORD_FILE,
   type RecordDraft,
   withRecordFile,
@@ -1415,6 +1416,10 @@ async function writeBuilt(
   // A record of a started run is looked for in the file by its run's name under the lock: the
   // file is read before it, so that the lock waits only for what was appended since (scale37 F1).
   if (draft.Notes.match(NAMED_RUNS) !== null) readNamedLines(file);
+  // So is the SEQ of a minute before this one, which the SEQ index does not keep (scale37 F4).
+  if (draft.RunTimestamp.slice(0, 16) < new Date().toISOString().slice(0, 16)) {
+    readEarlierSeqs(file);
+  }
   try {
     outcome.written = await withRecordFile(
       file,

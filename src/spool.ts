@@ -47,6 +47,7 @@ import {
   type AppendOptions,
   type AppendResult,
   linesHolding,
+  readEarlierSeqs,
   RECORD_FILE,
   type RecordDraft,
   recordsOfRun,
@@ -884,7 +885,10 @@ export async function replaySpool(
       for (const item of waiting) left.add(goneFolderLine(item.path, item.entry!, delDirs));
       continue;
     }
-    readNamedLines(resolve(file)); // before the lock: each entry is looked for (scale37 F1)
+    // Before the lock: each entry is looked for (scale37 F1), and most are of an earlier minute
+    // than the file's latest, whose SEQ the SEQ index does not keep (F4).
+    readNamedLines(resolve(file));
+    readEarlierSeqs(resolve(file));
     try {
       const one = await withRecordFile(
         file,
@@ -1085,7 +1089,8 @@ export async function replayLostRecords(
     byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], entry]);
   });
   for (const [recordFile, entries] of byFile) {
-    readNamedLines(resolve(recordFile)); // before the lock: each entry is looked for (scale37 F1)
+    readNamedLines(resolve(recordFile)); // before the lock: see flush's
+    readEarlierSeqs(resolve(recordFile));
     try {
       await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
         for (const entry of entries) {

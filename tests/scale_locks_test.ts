@@ -151,3 +151,33 @@ Deno.test("finish on 20,000 records: a run no record names yet is not looked for
   assert(bytes < 2.5 * size, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
   assertEquals((await runIdsOf(file)).length, 20_002);
 });
+
+Deno.test("flush of 100 spool entries of a minute before the history's last, on 200,000 records: an emit meanwhile is appended, not spooled; each entry's SEQ is not found by a read of every line under the lock (scale37 F4)", async () => {
+  const { del, file } = await projectWithHistory(200_000);
+  // A minute the history holds one record of (SEQ 001), long before its last.
+  const minute = "2020-03-01T00:00:00.000Z";
+  for (let i = 0; i < 100; i++) {
+    const draft = sampleDraft({ RunTimestamp: minute, Notes: `spooled ${i}` });
+    spoolRecord(del, newSpoolEntry(file, draft, "test: the lock was held"));
+  }
+  const flush = runrec("flush", del);
+  let ended = false;
+  const flushed = Promise.all([
+    flush.status,
+    new Response(flush.stdout).text(),
+    new Response(flush.stderr).text(),
+  ]).finally(() => ended = true);
+  assert(await appears(`${file}.lock`, () => ended), "flush ended before its lock was seen");
+  const emit = await runCliProcess(emitArgs(del));
+  assertEquals(emit.code, 0, emit.stderr);
+  assert(!/spooled/.test(emit.stderr), emit.stderr);
+  const [status, , stderr] = await flushed;
+  assertEquals(status.code, 0, stderr);
+  const prefix = runIdPrefix("DEL-01-02", minute);
+  const ofMinute = (await runIdsOf(file)).filter((id) => id.startsWith(prefix));
+  const expected = Array.from(
+    { length: 101 },
+    (_, i) => `${prefix}${String(i + 1).padStart(3, "0")}`,
+  );
+  assertEquals(ofMinute.toSorted(), expected);
+});
