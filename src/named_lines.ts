@@ -40,6 +40,9 @@ interface Places {
 
 const known = new Map<string, Places>();
 
+/** Record files kept at once: a process that writes to many (a library user's) keeps the latest. */
+export const KEPT_FILES = 16;
+
 /**
  * Brings what is known of the record file at `path` up to date, reading only
  * what was appended since the last look when it was only appended to. A
@@ -117,6 +120,8 @@ function placesOf(path: string, file: Deno.FsFile) {
     !onlyAppendedTo(file, info.size, places.end, places.tail)
   ) {
     places = { identity, end: 0, tail: "", named: new Set() };
+    known.delete(path);
+    if (known.size >= KEPT_FILES) known.delete(known.keys().next().value!);
     known.set(path, places);
   }
   const unfinished = new Set<number>();

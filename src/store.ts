@@ -21,7 +21,7 @@ import { whereItDiffers } from "./messages.ts";
 import { heldByGit, journalAppended, journalPath, lineContext, putBackDropped } from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
-import { mayName } from "./named_lines.ts";
+import { KEPT_FILES, mayName } from "./named_lines.ts";
 import {
   acquireLock,
   type ContentionReport,
@@ -1015,6 +1015,10 @@ function earlierSeqs(path: string): PrefixSeqs {
     !onlyAppendedTo(file, info.size, read.end, read.tail)
   ) {
     read = { identity, end: 0, tail: "", seqs: new PrefixSeqs() };
+    earlierSeqsRead.delete(path);
+    if (earlierSeqsRead.size >= KEPT_FILES) {
+      earlierSeqsRead.delete(earlierSeqsRead.keys().next().value!);
+    }
     earlierSeqsRead.set(path, read);
   }
   const { seqs } = read;
