@@ -6,7 +6,8 @@
  * @module
  */
 import { shellWord } from "./shell_word.ts";
-import { agentText, runrecNote } from "./agent_notes.ts";
+import { agentText, NAMED_RUNS, runrecNote } from "./agent_notes.ts";
+import { readNamedLines } from "./named_lines.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { alsoNamedFromHere, meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep as SEP } from "./path.ts";
@@ -68,6 +69,7 @@ import {
   type AppendResult,
   checkAppendOptions,
   draftProblems,
+  readEarlierSeqs,
   RECORD_FILE,
   type RecordDraft,
   withRecordFile,
@@ -1409,6 +1411,13 @@ async function writeBuilt(
   const { draft, notes } = built;
   const file = join(resolve(delDir), RECORD_FILE);
   const outcome: RunOutcome = { draft, notes, replayed: [], warnings: [...built.warnings ?? []] };
+  // A record of a started run is looked for in the file by its run's name under the lock: the
+  // file is read before it, so that the lock waits only for what was appended since (scale37 F1).
+  if (draft.Notes.match(NAMED_RUNS) !== null) readNamedLines(file);
+  // So is the SEQ of a minute before this one, which the SEQ index does not keep (scale37 F4).
+  if (draft.RunTimestamp.slice(0, 16) < new Date().toISOString().slice(0, 16)) {
+    readEarlierSeqs(file);
+  }
   try {
     outcome.written = await withRecordFile(
       file,

@@ -27,7 +27,8 @@ import {
   syncFolder,
   writeFileDurably,
 } from "./state_folder.ts";
-import { readRecords } from "./reader.ts";
+import { type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
+import { mayName, readNamedLines } from "./named_lines.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
 import type { RunRecord } from "./schema.ts";
 import { RECORD_FILE, type RecordDraft } from "./store.ts";
@@ -804,43 +805,118 @@ function endOf(record: { RunTimestamp?: string; RunDuration?: string }): number 
 export async function recordedRuns(
   delDir: string,
 ): Promise<(run: RunKey) => RunRecordFound | undefined> {
-  const byId = new Map<string, RunRecordFound[]>();
-  const add = (notes: string, found: RunRecordFound) => {
-    for (const [, id] of notes.matchAll(NAMED_RUNS)) byId.set(id, [...byId.get(id) ?? [], found]);
+  return await recordedRunsOn(delDir)();
+}
+
+/**
+ * {@linkcode recordedRuns} for a caller that asks again and again (reap, of
+ * each of many runs): each call of the function returned reads only the
+ * records appended since its last call (the whole file again when it was
+ * replaced or rewritten: ./reader.ts `readRecordsOn`), where reading the
+ * whole file each time made reap's work grow as runs times records (scale37 F2).
+ *
+ * @example
+ * ```ts
+ * import { readPendingRun, recordedRunsOn } from "./pending.ts";
+ * const recorded = recordedRunsOn("DEL-01-02_X");
+ * const run = readPendingRun("DEL-01-02_X/.runrec/pending/x.json");
+ * (await recorded())(run)?.runId; // later calls read on from where this one ended
+ * ```
+ */
+export function recordedRunsOn(
+  delDir: string,
+): () => Promise<(run: RunKey) => RunRecordFound | undefined> {
+  const file = join(resolve(delDir), RECORD_FILE);
+  let end: ReadEnd | undefined;
+  let inFile = new Map<string, RunRecordFound[]>();
+  return async () => {
+    // The spool first, then the file: a replay appends to the file before it removes the entry,
+    // so a record that leaves the spool between the two looks is found in the file.
+    const byId = spooledRuns(delDir);
+    try {
+      // Streamed, and refused up front when not a regular file (a FIFO, a device): never a hang.
+      end = await readRecordsOn(file, end, (fromStart) => {
+        if (fromStart) inFile = new Map();
+        return (r) => {
+          const replayedFrom = spoolEntryOf(r.Notes);
+          addNamed(inFile, r.Notes, {
+            runId: r.RunID,
+            reaped: r.ErrorSummary === REAPED_ERROR,
+            endedAt: endOf(r),
+            ...replayedFrom === undefined ? {} : { replayedFrom },
+            ...r.Notes.split(" | ").includes(READ_ONLY_FINISH_NOTE)
+              ? { finishedReadOnly: true }
+              : {},
+          });
+        };
+      });
+    } catch {
+      // No file, or not one to read: not there (the write then spools the record).
+      end = undefined;
+      inFile = new Map();
+    }
+    const held = inFile;
+    return (run) => firstFound([...byId.get(run.id) ?? [], ...held.get(run.id) ?? []]);
   };
-  // The spool first, then the file: a replay appends to the file before it removes the entry,
-  // so a record that leaves the spool between the two looks is found in the file.
+}
+
+/**
+ * {@linkcode recordedRuns} of one run: a run the record file surely names
+ * nowhere (./named_lines.ts, most often: a finish's own run) is looked for
+ * in the spool alone, not by a read of every record (scale37 F3).
+ *
+ * @example
+ * ```ts
+ * import { readPendingRun, recordOfRun } from "./pending.ts";
+ * await recordOfRun("DEL-01-02_X", readPendingRun("DEL-01-02_X/.runrec/pending/x.json"));
+ * ```
+ */
+export async function recordOfRun(
+  delDir: string,
+  run: RunKey,
+): Promise<RunRecordFound | undefined> {
+  const file = join(resolve(delDir), RECORD_FILE);
+  readNamedLines(file);
+  const spooled = spooledRuns(delDir); // first: see recordedRunsOn
+  let named: boolean | undefined;
+  try {
+    named = mayName(file, runIdNote(run.id));
+  } catch { /* read as recordedRuns reads it */ }
+  if (named !== false) return (await recordedRuns(delDir))(run);
+  return firstFound(spooled.get(run.id) ?? []);
+}
+
+/** The records in `delDir`'s spool, by the runs their Notes name. */
+function spooledRuns(delDir: string): Map<string, RunRecordFound[]> {
+  const byId = new Map<string, RunRecordFound[]>();
   for (const item of listSpool(delDir)) {
     const draft = item.entry?.draft;
     if (draft === undefined) continue;
-    add(draft.Notes ?? "", {
+    addNamed(byId, draft.Notes ?? "", {
       spooledIn: item.path,
       reaped: draft.ErrorSummary === REAPED_ERROR,
       endedAt: endOf(draft),
     });
   }
-  try {
-    // Streamed, and refused up front when not a regular file (a FIFO, a device): never a hang.
-    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
-      if (event.kind !== "record") continue;
-      const r = event.record;
-      const replayedFrom = spoolEntryOf(r.Notes);
-      add(r.Notes, {
-        runId: r.RunID,
-        reaped: r.ErrorSummary === REAPED_ERROR,
-        endedAt: endOf(r),
-        ...replayedFrom === undefined ? {} : { replayedFrom },
-        ...r.Notes.split(" | ").includes(READ_ONLY_FINISH_NOTE) ? { finishedReadOnly: true } : {},
-      });
-    }
-  } catch { /* no file, or not one to read: not there (the write then spools the record) */ }
-  return (run) => {
-    const found = byId.get(run.id) ?? [];
-    // Not reap's FAILED record first, then one in the file (a replay dead before removing the
-    // entry leaves the record in both).
-    const rank = (f: RunRecordFound) => (f.reaped ? 2 : 0) + (f.spooledIn === undefined ? 0 : 1);
-    return found.toSorted((a, b) => rank(a) - rank(b))[0];
-  };
+  return byId;
+}
+
+/**
+ * The record of a run among those `found`: not reap's FAILED record first, then one in the file
+ * (a replay dead before removing the entry leaves the record in both).
+ */
+function firstFound(found: readonly RunRecordFound[]): RunRecordFound | undefined {
+  const rank = (f: RunRecordFound) => (f.reaped ? 2 : 0) + (f.spooledIn === undefined ? 0 : 1);
+  return found.toSorted((a, b) => rank(a) - rank(b))[0];
+}
+
+/** Adds `found` under each run `notes` name. */
+function addNamed(byId: Map<string, RunRecordFound[]>, notes: string, found: RunRecordFound): void {
+  for (const [, id] of notes.matchAll(NAMED_RUNS)) {
+    const there = byId.get(id);
+    if (there === undefined) byId.set(id, [found]);
+    else there.push(found);
+  }
 }
 
 /**

@@ -27,14 +27,15 @@ import {
   REAPED_FOLDER,
   reapedPlace,
   reapedRecord,
-  recordedRuns,
+  recordedRunsOn,
+  recordOfRun,
   releaseClaim,
   removeAbandonedRunTemporaries,
   runCommandRunning,
   type RunRecordFound,
 } from "./pending.ts";
 import { finishClaimed } from "./run.ts";
-import { retriedStartNote } from "./retried_start.ts";
+import { retriedStartNotesOn } from "./retried_start.ts";
 import { elapsedSince, formatDuration } from "./time.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
 import { failureReason } from "./errors.ts";
@@ -185,7 +186,12 @@ export async function reapRuns(
     removedTemporaries: removeAbandonedRunTemporaries(targets),
   };
   for (const { delDir, items, reapedClaims } of pendingRunsAt(targets)) {
-    // Read once per folder, and only where a run waits: the record file may be large.
+    // Read once per folder, and only where a run waits: the record file may be large. Each later
+    // look reads on from where the last ended, not the whole file for each run (scale37 F2).
+    const history: FolderHistory = {
+      recorded: recordedRunsOn(delDir),
+      retried: retriedStartNotesOn(delDir, items.flatMap((item) => item.run ? [item.run] : [])),
+    };
     let recordOf: ((run: PendingRun) => RunRecordFound | undefined) | undefined;
     for (const item of items) {
       if (!item.run) {
@@ -193,7 +199,7 @@ export async function reapRuns(
           .push(item.problem ?? `${item.path}: unreadable`);
         continue;
       }
-      if (!item.claimedBy) recordOf ??= await recordedRuns(delDir);
+      if (!item.claimedBy) recordOf ??= await history.recorded();
       const found = item.claimedBy ? undefined : recordOf!(item.run);
       if (found !== undefined && !found.reaped) {
         // A pending file back (git stash pop, a restored copy) after its run was recorded (its
@@ -238,7 +244,7 @@ export async function reapRuns(
         continue;
       }
       try {
-        const done = await reapOne(delDir, item, reason, writeOptions);
+        const done = await reapOne(delDir, item, reason, writeOptions, history);
         if (done && "left" in done) report.left.push(done.left);
         else if (done) {
           report.reaped.push(done);
@@ -278,7 +284,7 @@ async function settleReapedClaim(
   const claimed = claimPendingRun(item.path); // the dead finisher's claim, taken over
   if (!claimed) return undefined;
   const run = item.run;
-  const found = (await recordedRuns(delDir))(run);
+  const found = await recordOfRun(delDir, run);
   const runId = found?.runId === undefined ? {} : { runId: found.runId };
   if (found !== undefined && !found.reaped) {
     Deno.removeSync(claimed);
@@ -337,6 +343,12 @@ function removeRecordedRun(
   };
 }
 
+/** A folder's record file as reap looks at it again and again, each look reading on from the last. */
+interface FolderHistory {
+  recorded: ReturnType<typeof recordedRunsOn>;
+  retried: ReturnType<typeof retriedStartNotesOn>;
+}
+
 /**
  * Claims and reaps one pending run; `undefined` when another process
  * finished or reaped it meanwhile, a {@linkcode LeftRun} when a finish of it
@@ -348,6 +360,7 @@ async function reapOne(
   item: PendingItem,
   reason: string,
   writeOptions: RunOptions,
+  history: FolderHistory,
 ): Promise<ReapedRun | { left: LeftRun } | undefined> {
   const claimed = claimPendingRun(item.path);
   if (!claimed) return undefined; // finished or reaped meanwhile
@@ -365,7 +378,7 @@ async function reapOne(
       };
     }
     // Looked at again now the run is held: a flush may have appended its spooled record since.
-    const found = (await recordedRuns(delDir))(run);
+    const found = (await history.recorded())(run);
     if (found?.spooledIn !== undefined && !found.reaped) {
       releaseClaim(claimed); // flush appends it and removes the file
       return recordSpooled(delDir, run, found.spooledIn);
@@ -385,7 +398,7 @@ async function reapOne(
         ...(found.runId !== undefined ? { runId: found.runId } : {}),
       };
     }
-    return await reapClaimed(delDir, run, claimed, reason, writeOptions);
+    return await reapClaimed(delDir, run, claimed, reason, writeOptions, history);
   } finally {
     try {
       if (typeof marker === "string") Deno.removeSync(marker);
@@ -454,10 +467,11 @@ async function reapClaimed(
   claimed: string,
   reason: string,
   writeOptions: RunOptions,
+  history: FolderHistory,
 ): Promise<ReapedRun> {
   // A start retried after its token was lost leaves this twin of a recorded run: said in its
   // FAILED record, as a pending run may be a fan-out's and is never dropped (AGENT_PROTOCOL.md §4).
-  const retried = await retriedStartNote(delDir, run);
+  const retried = await history.retried(run);
   const said = retried === undefined ? reason : `${reason}; ${retried}`;
   const notKept: string[] = []; // why the run is not in reaped/, when it is not
   const outcome = await finishClaimed(

@@ -11,7 +11,8 @@ import { NAMED_RUNS } from "./agent_notes.ts";
 import { join, resolve } from "./path.ts";
 import { type PendingRun, runIdStart } from "./pending.ts";
 import { REAPED_ERROR, RETRIED_START_NOTE } from "./run_files.ts";
-import { readRecords } from "./reader.ts";
+import { type ReadEnd, readRecordsOn } from "./reader.ts";
+import type { RunRecord } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 
 /** How soon after a start of an agent a like start of it looks like a retry of the first. */
@@ -88,28 +89,70 @@ export async function retriedStartNote(
   delDir: string,
   run: PendingRun,
 ): Promise<string | undefined> {
-  const first = pendingFacts(run);
-  try {
-    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
-      if (event.kind !== "record" || event.record.ErrorSummary === REAPED_ERROR) continue;
-      const r = event.record;
-      for (const [, id] of r.Notes.matchAll(NAMED_RUNS)) {
-        if (id === run.id) continue;
-        const inputs = Object.fromEntries(r.InputFiles.map((f) => [f, r.InputHashes[f] ?? ""]));
-        const later = {
-          agent: r.AgentName,
-          pass: r.RunPassDirective,
-          started: runIdStart(id),
-          inputs,
+  return await retriedStartNotesOn(delDir, [run])(run);
+}
+
+/**
+ * {@linkcode retriedStartNote} of each of `runs` (reap's, of one folder):
+ * the function returned reads the record file once for all of them, and
+ * each later call only the records appended since (the whole file again
+ * when it was replaced: ./reader.ts `readRecordsOn`), where reading it
+ * whole for each run made reap's work grow as runs times records (scale37
+ * F2). A run not among `runs` is looked for by a read of its own.
+ *
+ * @example
+ * ```ts
+ * import { retriedStartNotesOn } from "./retried_start.ts";
+ * declare const runs: import("./pending.ts").PendingRun[];
+ * const noteOf = retriedStartNotesOn("DEL-01-02_X", runs);
+ * for (const run of runs) await noteOf(run);
+ * ```
+ */
+export function retriedStartNotesOn(
+  delDir: string,
+  runs: readonly PendingRun[],
+): (run: PendingRun) => Promise<string | undefined> {
+  const file = join(resolve(delDir), RECORD_FILE);
+  const asked = new Map(runs.map((run) => [run.id, { run, first: pendingFacts(run) }]));
+  let end: ReadEnd | undefined;
+  let notes = new Map<string, string>();
+  return async (run) => {
+    if (!asked.has(run.id)) return await retriedStartNotesOn(delDir, [run])(run);
+    try {
+      end = await readRecordsOn(file, end, (fromStart) => {
+        if (fromStart) notes = new Map();
+        return (r) => {
+          if (r.ErrorSummary === REAPED_ERROR) return;
+          for (const [, id] of r.Notes.matchAll(NAMED_RUNS)) {
+            for (const { run, first } of asked.values()) {
+              if (id === run.id || notes.has(run.id) || first.agent !== r.AgentName) continue;
+              const note = retriedNote(first, r, id);
+              if (note !== undefined) notes.set(run.id, note);
+            }
+          }
         };
-        const after = retryAfter(first, later);
-        if (after !== undefined) {
-          // "run <id>" is the phrase that names a record's own run (agent_notes.ts): not used.
-          return `${RETRIED_START_NOTE} a start ${seconds(after)} later with the same ` +
-            `inputs (run id ${id}) is recorded as ${r.RunID}`;
-        }
-      }
+      });
+    } catch {
+      // No record file, or none to read: nothing to say.
+      end = undefined;
+      notes = new Map();
     }
-  } catch { /* no record file, or none to read: nothing to say */ }
-  return undefined;
+    return notes.get(run.id);
+  };
+}
+
+/** What the FAILED record of the run started as `first` says of `r`, a record of run `id`. */
+function retriedNote(first: StartFacts, r: RunRecord, id: string): string | undefined {
+  const inputs = Object.fromEntries(r.InputFiles.map((f) => [f, r.InputHashes[f] ?? ""]));
+  const later = {
+    agent: r.AgentName,
+    pass: r.RunPassDirective,
+    started: runIdStart(id),
+    inputs,
+  };
+  const after = retryAfter(first, later);
+  if (after === undefined) return undefined;
+  // "run <id>" is the phrase that names a record's own run (agent_notes.ts): not used.
+  return `${RETRIED_START_NOTE} a start ${seconds(after)} later with the same ` +
+    `inputs (run id ${id}) is recorded as ${r.RunID}`;
 }

@@ -86,7 +86,7 @@ import {
   reapedPlace,
   reapedRecord,
   reapedRunOf,
-  recordedRuns,
+  recordOfRun,
   recordOfRunId,
   releaseClaim,
   type RunEnded,
@@ -462,7 +462,7 @@ async function finishStarted(
   // No file to claim. A finisher writes the record before it lets go of its claim, so a run
   // neither claimed nor recorded is one whose file was removed under it: it is recorded here.
   if (claimHolder(token) !== undefined) throw goneError(delDir, run.id);
-  const found = (await recordedRuns(delDir))(run);
+  const found = await recordOfRun(delDir, run);
   if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
   // With the folder itself gone, finishClaimed says so: no guess about git clean beside it.
   const notes = kindOf(delDir) === "folder"
@@ -504,7 +504,7 @@ async function finishLost(
   }
   if (typeof marker !== "string") throw beingFinished(delDir, run.id, marker);
   try {
-    const found = (await recordedRuns(delDir))(run);
+    const found = await recordOfRun(delDir, run);
     if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
     return await finishClaimed(delDir, run, undefined, report, options);
   } finally {
@@ -728,7 +728,7 @@ async function runFromToken(
   const folderGone = path !== undefined && isGone(delDir);
   if (path === undefined || (!folderGone && kindOf(delDir) !== "folder")) {
     // `--run <id>` of a run recorded here already (or finished by the finish it waited for).
-    const found = path === undefined ? (await recordedRuns(delDir))({ id }) : undefined;
+    const found = path === undefined ? await recordOfRun(delDir, { id }) : undefined;
     if (found) throw recordedError(delDir, id, delDir, found, agent);
     // `--run <id>` of a run started in another worktree, or in another deliverable folder:
     // that finish, not emit.
@@ -746,7 +746,7 @@ async function runFromToken(
   // A record a git command dropped since the first finish is this run's: put back, it is found.
   await putBackBeforeLooking(delDir);
   for (const place of [delDir, ...sameId]) {
-    const found = (await recordedRuns(place))({ id });
+    const found = await recordOfRun(place, { id });
     if (found) throw recordedError(delDir, id, place, found, agent);
   }
   const lookAlike = pendingLookAlike(delDir, id, agent, others);
@@ -894,7 +894,7 @@ async function claimRunFile(
         releaseClaim(taken); // refused (edited by hand): left as it was, not held by us
         throw e;
       }
-      const found = (await recordedRuns(delDir))(run);
+      const found = await recordOfRun(delDir, run);
       if (found === undefined || found.reaped) return taken;
       Deno.removeSync(taken);
       return undefined;
@@ -960,7 +960,7 @@ async function finishReadOnly(
         "it is still pending"
       );
     }
-    const found = (await recordedRuns(delDir))(run);
+    const found = await recordOfRun(delDir, run);
     if (found && !found.reaped) throw recordedError(delDir, run.id, delDir, found, run.agent);
     // Said so whether the record is spooled or, the folder writable again by the write, written.
     const notes = [...run.start.notes, READ_ONLY_FINISH_NOTE];
@@ -1013,7 +1013,7 @@ async function recordedAlready(
   run: PendingRun,
   claim: { claimed: string; reaped: boolean },
 ): Promise<boolean> {
-  const found = (await recordedRuns(delDir))(run);
+  const found = await recordOfRun(delDir, run);
   if (found?.spooledIn !== undefined && !found.reaped) {
     // Its finish spooled the record (a read-only folder): flush appends it and removes the file.
     releaseClaim(claim.claimed);

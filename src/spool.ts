@@ -21,6 +21,7 @@ import { isGone, type Lookups, resolvedPath } from "./lookups.ts";
 import { checkReplayArguments, checkReplayLostArguments } from "./argument_checks.ts";
 import { optionalEnv, optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, isAtOrBeneath, join, resolve } from "./path.ts";
+import { readNamedLines } from "./named_lines.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { failureReason, InputError } from "./errors.ts";
 import { withLongWordsShortened } from "./names.ts";
@@ -46,6 +47,7 @@ import {
   type AppendOptions,
   type AppendResult,
   linesHolding,
+  readEarlierSeqs,
   RECORD_FILE,
   type RecordDraft,
   recordsOfRun,
@@ -883,6 +885,10 @@ export async function replaySpool(
       for (const item of waiting) left.add(goneFolderLine(item.path, item.entry!, delDirs));
       continue;
     }
+    // Before the lock: each entry is looked for (scale37 F1), and most are of an earlier minute
+    // than the file's latest, whose SEQ the SEQ index does not keep (F4).
+    readNamedLines(resolve(file));
+    readEarlierSeqs(resolve(file));
     try {
       const one = await withRecordFile(
         file,
@@ -1083,6 +1089,8 @@ export async function replayLostRecords(
     byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], entry]);
   });
   for (const [recordFile, entries] of byFile) {
+    readNamedLines(resolve(recordFile)); // before the lock: see flush's
+    readEarlierSeqs(resolve(recordFile));
     try {
       await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
         for (const entry of entries) {

@@ -21,6 +21,7 @@ import { whereItDiffers } from "./messages.ts";
 import { heldByGit, journalAppended, journalPath, lineContext, putBackDropped } from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
+import { KEPT_FILES, mayName } from "./named_lines.ts";
 import {
   acquireLock,
   type ContentionReport,
@@ -29,6 +30,7 @@ import {
   MAX_LEASE_S,
 } from "./lock.ts";
 import { readSeqIndex, SeqIndex, STORE_EVERY_BYTES, writeSeqIndex } from "./seq_index.ts";
+import { onlyAppendedTo, tailHash } from "./appended.ts";
 import {
   type FieldProblem,
   HEADER,
@@ -964,6 +966,12 @@ function allocate(
     (known !== undefined && runId.startsWith(prefix) && BigInt(runId.slice(prefix.length)) > known);
   const mayBeTaken = !surelyFree;
   if (known !== undefined && !mayBeTaken) return { index, stored, maxSeq: known, taken: false };
+  if (!mayBeTaken) {
+    // An earlier minute than the latest: a run finished long after its start, reaped, or replayed
+    // from the spool. Read once a process, then on from there, not the whole file under the lock
+    // for each (scale37 F4).
+    return { index, stored, maxSeq: earlierSeqs(path).get(prefix) ?? 0n, taken: false };
+  }
   let maxSeq = 0n;
   let taken = false;
   scanLines(path, 0, (head) => {
@@ -976,6 +984,98 @@ function allocate(
     }
   });
   return { index, stored, maxSeq, taken };
+}
+
+/** The highest SEQ of each RunID prefix of a record file, and how far the file was read for it. */
+interface EarlierSeqs {
+  identity: string;
+  /** Bytes read: up to the end of the last whole line. */
+  end: number;
+  tail: string;
+  seqs: PrefixSeqs;
+}
+
+const earlierSeqsRead = new Map<string, EarlierSeqs>();
+
+/**
+ * The highest SEQ used with each RunID prefix (`RUN-<id>-<YYYYMMDD>-<HHmm>-`)
+ * in the record file at `path`, for a minute earlier than the SEQ index's
+ * latest: read once a process, then on from where the last read ended when
+ * the file was only appended to (./appended.ts), else afresh. Run before the
+ * append lock ({@linkcode readEarlierSeqs}), the long read keeps no appender
+ * waiting; under it, only what was appended since is read.
+ */
+function earlierSeqs(path: string): PrefixSeqs {
+  using file = Deno.openSync(path, { read: true });
+  const info = file.statSync();
+  const identity = `${info.dev}:${info.ino}`;
+  let read = earlierSeqsRead.get(path);
+  if (
+    read === undefined || read.identity !== identity ||
+    !onlyAppendedTo(file, info.size, read.end, read.tail)
+  ) {
+    read = { identity, end: 0, tail: "", seqs: new PrefixSeqs() };
+    earlierSeqsRead.delete(path);
+    if (earlierSeqsRead.size >= KEPT_FILES) {
+      earlierSeqsRead.delete(earlierSeqsRead.keys().next().value!);
+    }
+    earlierSeqsRead.set(path, read);
+  }
+  const { seqs } = read;
+  read.end = scanLines(path, read.end, (head) => {
+    const id = runIdOfLine(head);
+    if (id !== undefined) seqs.see(id);
+  });
+  read.tail = tailHash(file, read.end);
+  return seqs;
+}
+
+/**
+ * Reads, before the append lock, what an append of a record of an earlier
+ * minute than the file's latest needs (see `earlierSeqs`); a file that
+ * cannot be read, or is no regular file, is left to the append.
+ *
+ * @example
+ * ```ts
+ * import { readEarlierSeqs } from "./store.ts";
+ * readEarlierSeqs("/abs/DEL-01-02_X/RunRecords.csv"); // before a finish's append
+ * ```
+ */
+export function readEarlierSeqs(path: string): void {
+  try {
+    if (Deno.statSync(path).isFile) earlierSeqs(path);
+  } catch { /* the append reads it, and says why it cannot */ }
+}
+
+/** The highest SEQ of each RunID prefix, kept by number: a slice of a line would keep its chunk. */
+class PrefixSeqs {
+  readonly #byDeliverable = new Map<string, Map<number, bigint>>();
+
+  see(runId: string): void {
+    const { id, minute, seq } = partsOf(runId);
+    let minutes = this.#byDeliverable.get(id);
+    if (minutes === undefined) {
+      minutes = new Map();
+      this.#byDeliverable.set(` ${id}`.slice(1), minutes); // its own copy (see the class)
+    }
+    if (!(seq <= (minutes.get(minute) ?? -1n))) minutes.set(minute, seq);
+  }
+
+  get(prefix: string): bigint | undefined {
+    const { id, minute } = partsOf(`${prefix}0`);
+    return this.#byDeliverable.get(id)?.get(minute);
+  }
+}
+
+/** A RunID's deliverable, minute (`YYYYMMDDHHmm` as a number) and SEQ. */
+function partsOf(runId: string): { id: string; minute: number; seq: bigint } {
+  const last = runId.lastIndexOf("-");
+  const time = runId.lastIndexOf("-", runId.lastIndexOf("-", last - 1) - 1);
+  return {
+    id: runId.slice(0, time),
+    minute: Number(runId.slice(time + 1, last).replace("-", "")),
+    seq: BigInt(runId.slice(last + 1)),
+  };
 }
 
 /** The RunID in a line's second field (where encode writes it, never quoted), if any. */
@@ -1056,17 +1156,18 @@ const CHUNK = 1 << 16;
 /**
  * Calls `visit` with the first {@linkcode LINE_HEAD} bytes of every line from
  * byte `from` on, the torn last line included: memory stays bounded however
- * long a line is. Bytes are read one character each (a RunID is ASCII), so
+ * long a line is. Returns the offset after the last `\n` read. Bytes are read one character each (a RunID is ASCII), so
  * string offsets are byte offsets.
  */
-function scanLines(path: string, from: number, visit: (head: string) => void): void {
+function scanLines(path: string, from: number, visit: (head: string) => void): number {
   const handle = Deno.openSync(path, { read: true });
   try {
     handle.seekSync(from, Deno.SeekMode.Start);
     const buffer = new Uint8Array(CHUNK);
     const oneCharPerByte = new TextDecoder("latin1");
     let head = "";
-    while (true) {
+    let lineEnd = from;
+    for (let read = from;;) {
       const n = handle.readSync(buffer);
       if (n === null) break;
       const text = oneCharPerByte.decode(buffer.subarray(0, n));
@@ -1081,9 +1182,12 @@ function scanLines(path: string, from: number, visit: (head: string) => void): v
         visit(head);
         head = "";
         start = nl + 1;
+        lineEnd = read + start;
       }
+      read += n;
     }
     if (head !== "") visit(head);
+    return lineEnd;
   } finally {
     handle.close();
   }
@@ -1096,6 +1200,9 @@ function scanLines(path: string, from: number, visit: (head: string) => void): v
  * its record was not written.
  */
 function fileContains(path: string, text: string): boolean {
+  // A run's or spool entry's name, most often named nowhere: told so without a read of the whole
+  // file, which under the lock kept appenders waiting for each entry or run (scale37 F1).
+  if (mayName(path, text) === false) return false;
   const needle = encoder.encode(text);
   let carry = new Uint8Array(0);
   let consumed = 0; // file offset of the window's first byte

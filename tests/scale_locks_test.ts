@@ -1,0 +1,183 @@
+/**
+ * The append lock on a long history, with real processes: `flush` of many
+ * spool entries and `reap` of many runs look each up in the record file;
+ * they read it once, before the lock, and under it only what was appended
+ * since (scale37 F1, F2).
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/scale_locks_test.ts
+ * ```
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { encodeRecord } from "../src/codec.ts";
+import { HEADER, runIdPrefix } from "../src/schema.ts";
+import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
+import { readRecords } from "../src/reader.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { assert, assertEquals } from "./assert.ts";
+import { emitArgs, runCli, runCliProcess } from "./cli.ts";
+import { RUNREC } from "./support/runs.ts";
+import { makeProject, sampleDraft, sampleRecord } from "./fixtures.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { ROOT } from "./fixtures.ts";
+
+/** A project whose record file holds `count` records, one a minute from 2020 on. */
+async function projectWithHistory(count: number) {
+  const { root, del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  const start = Date.parse("2020-01-01T00:00:00Z");
+  const lines = [HEADER];
+  for (let i = 0; i < count; i++) {
+    const timestamp = new Date(start + i * 60_000).toISOString();
+    lines.push(encodeRecord(sampleRecord({
+      RunID: `${runIdPrefix("DEL-01-02", timestamp)}001`,
+      RunTimestamp: timestamp,
+      Notes: `run ${i}`,
+    })));
+  }
+  await Deno.writeTextFile(file, `${lines.join("\n")}\n`);
+  return { root, del, file };
+}
+
+/** `runrec <args>` as a real process, its output piped. */
+function runrec(...args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
+/** Resolves once `path` exists, or `gone` resolved first (then false). */
+async function appears(path: string, gone: () => boolean): Promise<boolean> {
+  while (!existsSync(path)) {
+    if (gone()) return false;
+    await new Promise((r) => setTimeout(r, 2)); // polled: the lock file is the event
+  }
+  return true;
+}
+
+async function runIdsOf(file: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const event of readRecords(file)) {
+    if (event.kind === "record") ids.push(event.record.RunID);
+  }
+  return ids;
+}
+
+Deno.test("flush of 200 spool entries on 200,000 records: an emit made while flush holds the lock is appended, not kept waiting out its 10 s and spooled; each entry is not looked for by a read of the whole file under the lock (scale37 F1)", async () => {
+  const { del, file } = await projectWithHistory(200_000);
+  for (let i = 0; i < 200; i++) {
+    const draft = sampleDraft({ Notes: `spooled ${i}` });
+    spoolRecord(del, newSpoolEntry(file, draft, "test: the lock was held"));
+  }
+  const flush = runrec("flush", del);
+  let ended = false;
+  const flushed = Promise.all([
+    flush.status,
+    new Response(flush.stdout).text(),
+    new Response(flush.stderr).text(),
+  ]).finally(() => ended = true);
+  assert(await appears(`${file}.lock`, () => ended), "flush ended before its lock was seen");
+  const emit = await runCliProcess(emitArgs(del));
+  assertEquals(emit.code, 0, emit.stderr);
+  assert(!/spooled/.test(emit.stderr), emit.stderr);
+  const [status, , stderr] = await flushed;
+  assertEquals(status.code, 0, stderr);
+  const ids = await runIdsOf(file);
+  assertEquals(ids.length, 200_000 + 200 + 1);
+  assert(ids.includes(emit.stdout.trim()));
+  assertEquals(
+    [...Deno.readDirSync(join(del, SPOOL_FOLDER))].filter((e) => e.name.endsWith(".json")),
+    [],
+  );
+});
+
+Deno.test("reap of 20 runs on 20,000 records reads the record file a few times, not a few times for every run reaped (it was 3 reads a run: 64 s for 30 runs on 100,000 records) (scale37 F2)", async () => {
+  const { root, del, file } = await projectWithHistory(20_000);
+  const runs = 20;
+  for (let i = 0; i < runs; i++) {
+    const started = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
+    assertEquals(started.code, 0, started.stderr);
+  }
+  const bytes = await recordFileBytesRead(root, ["reap", del, "--older-than", "0s"]);
+  const size = (await Deno.stat(file)).size;
+  assert(
+    bytes < 8 * size,
+    `${bytes} bytes of ${RECORD_FILE} read for ${runs} runs (${size} bytes)`,
+  );
+  const reaped = (await runIdsOf(file)).length - 20_000;
+  assertEquals(reaped, runs);
+});
+
+/** Bytes of the record file read by `runrec <args>`, by strace. */
+async function recordFileBytesRead(root: string, args: string[]): Promise<number> {
+  const trace = join(root, `reads-${args[0]}.txt`);
+  const out = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-y", "-e", "trace=read,pread64", "-e", "signal=none", "-o", trace],
+      ...RUNREC,
+      ...args,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  let bytes = 0;
+  for (const line of (await Deno.readTextFile(trace)).split("\n")) {
+    if (line.includes(`${RECORD_FILE}>`)) bytes += Number(/= (\d+)$/.exec(line)?.[1] ?? 0);
+  }
+  return bytes;
+}
+
+Deno.test("finish on 20,000 records: a run no record names yet is not looked for by a read of every record; the history is read twice, not three times (scale37 F3)", async () => {
+  const { root, del, file } = await projectWithHistory(20_000);
+  // Its SEQ index made, as a history appended to by runrec has it (the first append reads all).
+  const emitted = await runCli(emitArgs(del));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const started = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const size = (await Deno.stat(file)).size;
+  const bytes = await recordFileBytesRead(root, [
+    "finish",
+    started.stdout.trim(),
+    "--status",
+    "SUCCESS",
+  ]);
+  assert(bytes < 2.5 * size, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
+  assertEquals((await runIdsOf(file)).length, 20_002);
+});
+
+Deno.test("flush of 100 spool entries of a minute before the history's last, on 200,000 records: an emit meanwhile is appended, not spooled; each entry's SEQ is not found by a read of every line under the lock (scale37 F4)", async () => {
+  const { del, file } = await projectWithHistory(200_000);
+  // A minute the history holds one record of (SEQ 001), long before its last.
+  const minute = "2020-03-01T00:00:00.000Z";
+  for (let i = 0; i < 100; i++) {
+    const draft = sampleDraft({ RunTimestamp: minute, Notes: `spooled ${i}` });
+    spoolRecord(del, newSpoolEntry(file, draft, "test: the lock was held"));
+  }
+  const flush = runrec("flush", del);
+  let ended = false;
+  const flushed = Promise.all([
+    flush.status,
+    new Response(flush.stdout).text(),
+    new Response(flush.stderr).text(),
+  ]).finally(() => ended = true);
+  assert(await appears(`${file}.lock`, () => ended), "flush ended before its lock was seen");
+  const emit = await runCliProcess(emitArgs(del));
+  assertEquals(emit.code, 0, emit.stderr);
+  assert(!/spooled/.test(emit.stderr), emit.stderr);
+  const [status, , stderr] = await flushed;
+  assertEquals(status.code, 0, stderr);
+  const prefix = runIdPrefix("DEL-01-02", minute);
+  const ofMinute = (await runIdsOf(file)).filter((id) => id.startsWith(prefix));
+  const expected = Array.from(
+    { length: 101 },
+    (_, i) => `${prefix}${String(i + 1).padStart(3, "0")}`,
+  );
+  assertEquals(ofMinute.toSorted(), expected);
+});
