@@ -595,3 +595,29 @@ Deno.test("exec whose command creates the deliverable folder, its run's copy fin
   assertIncludes(new TextDecoder().decode(ended.stderr), "run not recorded: ");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("exec whose command creates the deliverable folder, its record neither written, spooled nor its lost-record line printed (stderr a full device): its run's copy stays pending and reap writes it FAILED, as a run of a folder that was there, where it left no trace (review-37 F1)", async () => {
+  const { root } = await makeProject();
+  const tmp = join(root, "tmp"); // this run's own TMPDIR: its user spool is made unusable below
+  await Deno.mkdir(tmp);
+  const made = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_New");
+  // The record file a folder, the folder's spool and the user's spool files: nowhere to write.
+  const create = `mkdir '${made}' && echo '**DeliverableID:** DEL-01-09' > '${made}/_CONTEXT.md'` +
+    ` && mkdir '${made}/RunRecords.csv' && touch '${made}/.runrec-spool' "$TMPDIR/runrec-spool-$(id -u)"`;
+  const exec = await new Deno.Command("sh", {
+    args: ["-c", `exec ${RUNREC_SH} exec '${made}' --agent A -- sh -c "$0" 2>/dev/full`, create],
+    env: { TMPDIR: tmp },
+  }).output();
+  assertEquals(exec.code, 0);
+  // The faults gone, the run is found by a reap of the folder above.
+  await Deno.remove(join(made, "RunRecords.csv"));
+  await Deno.remove(join(made, ".runrec-spool"));
+  await Deno.remove(join(tmp, `runrec-spool-${Deno.uid()}`));
+  const reaped = await runCliProcess(["reap", dirname(made)], undefined, { TMPDIR: tmp });
+  assertEquals(reaped.code, 0, reaped.stderr);
+  assertEquals((await recordsOf(made)).map((r) => [r.RunStatus, r.ErrorSummary]), [[
+    "FAILED",
+    "reaped: the agent never finished",
+  ]]);
+  await Deno.remove(root, { recursive: true });
+});
