@@ -621,3 +621,30 @@ Deno.test("exec whose command creates the deliverable folder, its record neither
   ]]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("exec whose command was to create the deliverable folder, killed by SIGKILL, the folder never made: reap's record of its run says the folder was not there at its start, not that it was removed during the run, and its warning does not ask for it back (review-37 F2)", async () => {
+  const { root, del } = await makeProject();
+  const outside = outsidePendingFolder()!;
+  const never = join(dirname(del), "DEL-01-08_Never");
+  // CMD says its pid once exec has named it beside the run's copy (5 s at most), then runs on.
+  const marker = `"${outside}/$RUNREC_EXEC_RUN.command"`;
+  const wait = `i=0; until [ -e ${marker} ] || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [...RUNREC.slice(1), "exec", never, "--agent", "A", "--", "sh", "-c"].concat(
+      `${wait}; echo $$; exec sleep 600`,
+    ),
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const command = Number(await firstLine(exec.stdout));
+  exec.kill("SIGKILL");
+  await exec.status;
+  Deno.kill(command, "SIGKILL");
+  await processGone(command);
+  const reaped = await runCliProcess(["reap", dirname(del)]);
+  assertEquals(reaped.code, 0, reaped.stderr);
+  assertIncludes(reaped.stderr, "the deliverable folder was not there at the run's start");
+  assertEquals(reaped.stderr.includes("removed during the run"), false, reaped.stderr);
+  assertEquals(reaped.stderr.includes("is back"), false, reaped.stderr);
+  await Deno.remove(root, { recursive: true });
+});
