@@ -1167,7 +1167,7 @@ export async function finishClaimed(
   const removed = kindOf(delDir) !== "folder";
   if (removed) {
     const note = madeByRun(run)
-      ? "the deliverable folder was not there at the run's start, nor made by it"
+      ? "the deliverable folder was not there at the run's start, nor is it now"
       : "the deliverable folder was removed during the run";
     run = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
   }
@@ -1213,7 +1213,7 @@ export async function finishClaimed(
   }
   if (removed && outcome.spooledTo) {
     const gone = madeByRun(run)
-      ? "not there at the run's start, nor made by it: its record waits in " +
+      ? "not there at the run's start, nor now: its record waits in " +
         `${outcome.spooledTo}; once the folder is there`
       : `removed during the run: its record waits in ${outcome.spooledTo}; once the folder is ` +
         "back (git checkout)";
