@@ -1033,17 +1033,26 @@ function earlierSeqs(path: string): PrefixSeqs {
 /**
  * Reads, before the append lock, what an append of a record of an earlier
  * minute than the file's latest needs (see `earlierSeqs`); a file that
- * cannot be read, or is no regular file, is left to the append.
+ * cannot be read, or is no regular file, is left to the append. Given the
+ * RunID `prefix` of the one record to append, not where the stored SEQ index
+ * answers for it (a minute as late as the file's latest).
  *
  * @example
  * ```ts
  * import { readEarlierSeqs } from "./store.ts";
- * readEarlierSeqs("/abs/DEL-01-02_X/RunRecords.csv"); // before a finish's append
+ * readEarlierSeqs("/abs/DEL-01-02_X/RunRecords.csv"); // before a flush's appends
+ * readEarlierSeqs("/abs/DEL-01-02_X/RunRecords.csv", "RUN-DEL-01-02-20260222-1015-");
  * ```
  */
-export function readEarlierSeqs(path: string): void {
+export function readEarlierSeqs(path: string, prefix?: string): void {
   try {
-    if (Deno.statSync(path).isFile) earlierSeqs(path);
+    const { isFile, size } = Deno.statSync(path);
+    if (!isFile) return;
+    if (prefix !== undefined) {
+      const index = readSeqIndex(path, size);
+      if (index.size > 0 && index.lookup(prefix) !== undefined) return;
+    }
+    earlierSeqs(path);
   } catch { /* the append reads it, and says why it cannot */ }
 }
 

@@ -181,3 +181,14 @@ Deno.test("flush of 100 spool entries of a minute before the history's last, on 
   );
   assertEquals(ofMinute.toSorted(), expected);
 });
+
+Deno.test("emit of a run that started in an earlier minute than now but later than the history's last (--duration 120s): the SEQ index answers, the history is not read (it was read whole before the lock: 40 MB for 200,000 records) (review-37 F3)", async () => {
+  const { root, del, file } = await projectWithHistory(20_000);
+  // Its SEQ index made, its latest minute long before now.
+  const indexed = await runCli(emitArgs(del, "--started", "2021-01-01T00:00:00Z"));
+  assertEquals(indexed.code, 0, indexed.stderr);
+  const size = (await Deno.stat(file)).size;
+  const bytes = await recordFileBytesRead(root, emitArgs(del, "--duration", "120s"));
+  assert(bytes < size / 4, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
+  assertEquals((await runIdsOf(file)).length, 20_002);
+});
