@@ -954,13 +954,7 @@ function allocate(
 ): { index: SeqIndex; stored: number; maxSeq: bigint; taken: boolean } {
   const index = state.exists ? readSeqIndex(path, state.size) : new SeqIndex();
   const stored = index.size; // the bytes the stored index saw, if it is trusted
-  if (index.size < state.size) {
-    scanLines(path, index.size, (head) => {
-      const id = runIdOfLine(head);
-      if (id) index.see(id);
-    });
-    index.size = state.size;
-  }
+  seeAppended(path, index, state.size);
   const known = index.lookup(prefix);
   const surelyFree = runId === undefined ||
     (known !== undefined && runId.startsWith(prefix) && BigInt(runId.slice(prefix.length)) > known);
@@ -1050,10 +1044,24 @@ export function readEarlierSeqs(path: string, prefix?: string): void {
     if (!isFile) return;
     if (prefix !== undefined) {
       const index = readSeqIndex(path, size);
-      if (index.size > 0 && index.lookup(prefix) !== undefined) return;
+      if (index.size > 0) {
+        // Records appended since it was stored may be of a later minute: seen as the append sees them.
+        seeAppended(path, index, size);
+        if (index.lookup(prefix) !== undefined) return;
+      }
     }
     earlierSeqs(path);
   } catch { /* the append reads it, and says why it cannot */ }
+}
+
+/** Brings `index` up to the file's `size` bytes: the RunIDs of the lines appended since it was stored. */
+function seeAppended(path: string, index: SeqIndex, size: number): void {
+  if (index.size >= size) return;
+  scanLines(path, index.size, (head) => {
+    const id = runIdOfLine(head);
+    if (id) index.see(id);
+  });
+  index.size = size;
 }
 
 /** The highest SEQ of each RunID prefix, kept by number: a slice of a line would keep its chunk. */
