@@ -53,6 +53,7 @@ import {
   DELETED,
   LIFECYCLE_STATES,
   RUN_STATUSES,
+  runIdPrefix,
   type RunRecord,
   SCHEMA_VERSION,
   TBD,
@@ -1414,9 +1415,10 @@ async function writeBuilt(
   // A record of a started run is looked for in the file by its run's name under the lock: the
   // file is read before it, so that the lock waits only for what was appended since (scale37 F1).
   if (draft.Notes.match(NAMED_RUNS) !== null) readNamedLines(file);
-  // So is the SEQ of a minute before this one, which the SEQ index does not keep (scale37 F4).
+  // So is the SEQ of a minute before the file's latest, which the SEQ index does not keep
+  // (scale37 F4): a run of this minute seldom is one (a clock behind another writer's).
   if (draft.RunTimestamp.slice(0, 16) < new Date().toISOString().slice(0, 16)) {
-    readEarlierSeqs(file);
+    readEarlierSeqs(file, runIdPrefix(draft.DeliverableID, draft.RunTimestamp));
   }
   try {
     outcome.written = await withRecordFile(

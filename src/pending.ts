@@ -329,9 +329,9 @@ function keepOutside(
  * {@linkcode outsidePendingFolder}: should `exec` die, `reap` of a folder
  * above finds it there and writes it FAILED, where the run would have left no
  * trace (trial-37 F7). Its path, or `undefined` when it cannot be kept (best
- * effort: the run is recorded from memory all the same). `exec` removes the
- * copy once its record is written (a copy left by a crash between the two is
- * removed by `reap`, its run found recorded).
+ * effort: the run is recorded from memory all the same). `exec` finishes the
+ * run by the copy, as by a token: removed once its record is written (or its
+ * lost-record line printed), left pending for `reap` when neither can be.
  *
  * @example
  * ```ts

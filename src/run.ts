@@ -1166,7 +1166,9 @@ export async function finishClaimed(
 ): Promise<RunOutcome> {
   const removed = kindOf(delDir) !== "folder";
   if (removed) {
-    const note = "the deliverable folder was removed during the run";
+    const note = madeByRun(run)
+      ? "the deliverable folder was not there at the run's start, nor is it now"
+      : "the deliverable folder was removed during the run";
     run = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
   }
   let outcome: RunOutcome;
@@ -1210,9 +1212,13 @@ export async function finishClaimed(
     throw e;
   }
   if (removed && outcome.spooledTo) {
+    const gone = madeByRun(run)
+      ? "not there at the run's start, nor now: its record waits in " +
+        `${outcome.spooledTo}; once the folder is there`
+      : `removed during the run: its record waits in ${outcome.spooledTo}; once the folder is ` +
+        "back (git checkout)";
     outcome.warnings.push(
-      `${delDir}: removed during the run: its record waits in ${outcome.spooledTo}; once the ` +
-        `folder is back (git checkout), runrec flush ${shellWord(delDir)} appends it` +
+      `${delDir}: ${gone}, runrec flush ${shellWord(delDir)} appends it` +
         (outcome.lost
           ? "; the lost-record line below carries it too, should the folder not come back " +
             "there (a removed worktree): keep it; flush --from appends it once, whichever first"
@@ -1265,6 +1271,15 @@ export function draftOfRun(
     cwdAtStart: run.cwd,
     ...end,
   });
+}
+
+/**
+ * Whether `run` was to make its deliverable folder: it was not there at the start (`exec` whose
+ * command creates it, its copy reaped), so none of it was listed, the folder itself included.
+ */
+function madeByRun(run: PendingRun): boolean {
+  return run.folders !== undefined && !run.folders.includes("") &&
+    !(run.unlisted ?? []).includes("");
 }
 
 /** Options of {@linkcode finishRun} and {@linkcode finishPendingRun}. */

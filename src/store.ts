@@ -954,13 +954,7 @@ function allocate(
 ): { index: SeqIndex; stored: number; maxSeq: bigint; taken: boolean } {
   const index = state.exists ? readSeqIndex(path, state.size) : new SeqIndex();
   const stored = index.size; // the bytes the stored index saw, if it is trusted
-  if (index.size < state.size) {
-    scanLines(path, index.size, (head) => {
-      const id = runIdOfLine(head);
-      if (id) index.see(id);
-    });
-    index.size = state.size;
-  }
+  seeAppended(path, index, state.size);
   const known = index.lookup(prefix);
   const surelyFree = runId === undefined ||
     (known !== undefined && runId.startsWith(prefix) && BigInt(runId.slice(prefix.length)) > known);
@@ -1033,18 +1027,41 @@ function earlierSeqs(path: string): PrefixSeqs {
 /**
  * Reads, before the append lock, what an append of a record of an earlier
  * minute than the file's latest needs (see `earlierSeqs`); a file that
- * cannot be read, or is no regular file, is left to the append.
+ * cannot be read, or is no regular file, is left to the append. Given the
+ * RunID `prefix` of the one record to append, not where the stored SEQ index
+ * answers for it (a minute as late as the file's latest).
  *
  * @example
  * ```ts
  * import { readEarlierSeqs } from "./store.ts";
- * readEarlierSeqs("/abs/DEL-01-02_X/RunRecords.csv"); // before a finish's append
+ * readEarlierSeqs("/abs/DEL-01-02_X/RunRecords.csv"); // before a flush's appends
+ * readEarlierSeqs("/abs/DEL-01-02_X/RunRecords.csv", "RUN-DEL-01-02-20260222-1015-");
  * ```
  */
-export function readEarlierSeqs(path: string): void {
+export function readEarlierSeqs(path: string, prefix?: string): void {
   try {
-    if (Deno.statSync(path).isFile) earlierSeqs(path);
+    const { isFile, size } = Deno.statSync(path);
+    if (!isFile) return;
+    if (prefix !== undefined) {
+      const index = readSeqIndex(path, size);
+      if (index.size > 0) {
+        // Records appended since it was stored may be of a later minute: seen as the append sees them.
+        seeAppended(path, index, size);
+        if (index.lookup(prefix) !== undefined) return;
+      }
+    }
+    earlierSeqs(path);
   } catch { /* the append reads it, and says why it cannot */ }
+}
+
+/** Brings `index` up to the file's `size` bytes: the RunIDs of the lines appended since it was stored. */
+function seeAppended(path: string, index: SeqIndex, size: number): void {
+  if (index.size >= size) return;
+  scanLines(path, index.size, (head) => {
+    const id = runIdOfLine(head);
+    if (id) index.see(id);
+  });
+  index.size = size;
 }
 
 /** The highest SEQ of each RunID prefix, kept by number: a slice of a line would keep its chunk. */

@@ -595,3 +595,60 @@ Deno.test("exec whose command creates the deliverable folder, its run's copy fin
   assertIncludes(new TextDecoder().decode(ended.stderr), "run not recorded: ");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("exec whose command creates the deliverable folder, its record neither written, spooled nor its lost-record line printed (stderr a full device): its run's copy stays pending and reap writes it FAILED, as a run of a folder that was there, where it left no trace (review-37 F1)", async () => {
+  const { root } = await makeProject();
+  const tmp = join(root, "tmp"); // this run's own TMPDIR: its user spool is made unusable below
+  await Deno.mkdir(tmp);
+  const made = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_New");
+  // The record file a folder, the folder's spool and the user's spool files: nowhere to write.
+  const create = `mkdir '${made}' && echo '**DeliverableID:** DEL-01-09' > '${made}/_CONTEXT.md'` +
+    ` && mkdir '${made}/RunRecords.csv' && touch '${made}/.runrec-spool' "$TMPDIR/runrec-spool-$(id -u)"`;
+  const exec = await new Deno.Command("sh", {
+    args: ["-c", `exec ${RUNREC_SH} exec '${made}' --agent A -- sh -c "$0" 2>/dev/full`, create],
+    env: { TMPDIR: tmp },
+  }).output();
+  assertEquals(exec.code, 0);
+  // The faults gone, the run is found by a reap of the folder above.
+  await Deno.remove(join(made, "RunRecords.csv"));
+  await Deno.remove(join(made, ".runrec-spool"));
+  await Deno.remove(join(tmp, `runrec-spool-${Deno.uid()}`));
+  const reaped = await runCliProcess(["reap", dirname(made)], undefined, { TMPDIR: tmp });
+  assertEquals(reaped.code, 0, reaped.stderr);
+  assertEquals((await recordsOf(made)).map((r) => [r.RunStatus, r.ErrorSummary]), [[
+    "FAILED",
+    "reaped: the agent never finished",
+  ]]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("exec whose command was to create the deliverable folder, killed by SIGKILL, the folder never made: reap's record of its run says the folder was not there at its start, not that it was removed during the run, and its warning does not ask for it back (review-37 F2)", async () => {
+  const { root, del } = await makeProject();
+  const outside = outsidePendingFolder()!;
+  const never = join(dirname(del), "DEL-01-08_Never");
+  // CMD says its pid once exec has named it beside the run's copy (5 s at most), then runs on.
+  const marker = `"${outside}/$RUNREC_EXEC_RUN.command"`;
+  const wait = `i=0; until [ -e ${marker} ] || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const exec = new Deno.Command(RUNREC[0], {
+    args: [...RUNREC.slice(1), "exec", never, "--agent", "A", "--", "sh", "-c"].concat(
+      `${wait}; echo $$; exec sleep 600`,
+    ),
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const command = Number(await firstLine(exec.stdout));
+  exec.kill("SIGKILL");
+  await exec.status;
+  Deno.kill(command, "SIGKILL");
+  await processGone(command);
+  const reaped = await runCliProcess(["reap", dirname(del)]);
+  assertEquals(reaped.code, 0, reaped.stderr);
+  assertIncludes(reaped.stderr, "the deliverable folder was not there at the run's start, nor is");
+  assertIncludes(
+    reaped.stderr,
+    `${never}: not there at the run's start, nor now: its record waits`,
+  );
+  assertEquals(reaped.stderr.includes("removed during the run"), false, reaped.stderr);
+  assertEquals(reaped.stderr.includes("is back"), false, reaped.stderr);
+  await Deno.remove(root, { recursive: true });
+});

@@ -181,3 +181,57 @@ Deno.test("flush of 100 spool entries of a minute before the history's last, on 
   );
   assertEquals(ofMinute.toSorted(), expected);
 });
+
+Deno.test("emit of a run that started in an earlier minute than now but later than the history's last (--duration 120s): the SEQ index answers, the history is not read (it was read whole before the lock: 40 MB for 200,000 records) (review-37 F3)", async () => {
+  const { root, del, file } = await projectWithHistory(20_000);
+  // Its SEQ index made, its latest minute long before now.
+  const indexed = await runCli(emitArgs(del, "--started", "2021-01-01T00:00:00Z"));
+  assertEquals(indexed.code, 0, indexed.stderr);
+  const size = (await Deno.stat(file)).size;
+  const bytes = await recordFileBytesRead(root, emitArgs(del, "--duration", "120s"));
+  assert(bytes < size / 4, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
+  assertEquals((await runIdsOf(file)).length, 20_002);
+});
+
+/** Bytes of the record file read by `runrec <args>` once it took the append lock, by strace. */
+async function recordFileBytesReadUnderLock(root: string, args: string[]): Promise<number> {
+  const trace = join(root, `locked-reads-${args[0]}.txt`);
+  const out = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-y", "-e", "trace=openat,read,pread64", "-e", "signal=none", "-o", trace],
+      ...RUNREC,
+      ...args,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  let locked = false;
+  let bytes = 0;
+  for (const line of (await Deno.readTextFile(trace)).split("\n")) {
+    if (line.includes("openat(") && line.includes(`${RECORD_FILE}.lock"`)) locked = true;
+    if (locked && line.includes(`${RECORD_FILE}>`)) {
+      bytes += Number(/= (\d+)$/.exec(line)?.[1] ?? 0);
+    }
+  }
+  assert(locked, "the append lock was never taken");
+  return bytes;
+}
+
+Deno.test("emit of a run of a minute before the history's latest, which records appended since the SEQ index was stored hold: its SEQ is read before the lock, not by a read of the whole file under it (review-37 F3)", async () => {
+  const { root, del, file } = await projectWithHistory(20_000);
+  // The index stored at 2021-01-01 00:00; two records of 00:10 appended since (not stored again).
+  const indexed = await runCli(emitArgs(del, "--started", "2021-01-01T00:00:00Z"));
+  assertEquals(indexed.code, 0, indexed.stderr);
+  for (let i = 0; i < 2; i++) {
+    const later = await runCli(emitArgs(del, "--started", "2021-01-01T00:10:00Z"));
+    assertEquals(later.code, 0, later.stderr);
+  }
+  const size = (await Deno.stat(file)).size;
+  const bytes = await recordFileBytesReadUnderLock(
+    root,
+    emitArgs(del, "--started", "2021-01-01T00:05:00Z"),
+  );
+  assert(bytes < size / 4, `${bytes} bytes of ${RECORD_FILE} read under the lock (${size} bytes)`);
+  assertEquals((await runIdsOf(file)).length, 20_004);
+});

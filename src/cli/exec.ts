@@ -371,7 +371,8 @@ export const execCommand: Command = {
     }
     // Its folder not there yet (CMD is to create it), the run is held in memory: a copy kept
     // outside lets reap record a crash of exec (trial-37 F7). The run is finished by it, as by a
-    // token, so that a finish of the copy by another process is not followed by a second record.
+    // token, so that a finish of the copy by another process is not followed by a second record,
+    // and is left pending as a token's run is when its record can be neither written nor printed.
     const crashCopy = begun.token === undefined && begun.creates
       ? keepCrashCopy(begun.delDir, begun.run)
       : undefined;
@@ -418,6 +419,8 @@ export const execCommand: Command = {
         } catch (e) {
           io.err(`runrec: warning: run not recorded: ${exitFor(e).message}\n`);
         }
+        // No folder to reap it into: the copy is no pending run.
+        if (crashCopy !== undefined) removeQuietly(crashCopy);
         return exit.code;
       }
       const end: FinishReport = {
@@ -460,9 +463,6 @@ export const execCommand: Command = {
       }
       return exit.code;
     } finally {
-      // Recorded (or its lost-record line out): the copy is no pending run (removed by reap as
-      // recorded should exec die before this).
-      if (crashCopy !== undefined) removeQuietly(crashCopy);
       for (const signal of release()) {
         io.err(`runrec exec: ${signal} came after CMD ended: its run was recorded first\n`);
       }
