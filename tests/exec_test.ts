@@ -477,10 +477,18 @@ Deno.test("runrec start and finish of the same agent and folder under runrec exe
 
 Deno.test("exec whose command creates the deliverable folder, killed by SIGKILL: reap of the folder above writes its run FAILED, where no trace of it was left; a finished one leaves no copy behind (trial-37 F7)", async () => {
   const { root, del } = await makeProject();
-  const outside = outsidePendingFolder()!;
+  // This run's own TMPDIR: the reaped run is kept in its pending folder, which no other test may find.
+  const tmp = join(root, "tmp");
+  await Deno.mkdir(tmp);
+  const env = { TMPDIR: tmp };
+  const outside = join(tmp, `runrec-pending-${Deno.uid()}`);
   const made = join(dirname(del), "DEL-01-09_New");
   const create = `mkdir '${made}' && echo '**DeliverableID:** DEL-01-09' > '${made}/_CONTEXT.md'`;
-  const done = await runCliProcess(["exec", made, "--agent", "A", "--", "sh", "-c", create]);
+  const done = await runCliProcess(
+    ["exec", made, "--agent", "A", "--", "sh", "-c", create],
+    undefined,
+    env,
+  );
   assertEquals(done.code, 0, done.stderr);
   const finished = (await recordsOf(made)).at(-1)!;
   const finishedId = finished.Notes.match(/run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})/)![1];
@@ -501,6 +509,7 @@ Deno.test("exec whose command creates the deliverable folder, killed by SIGKILL:
       "-c",
       `${create}; ${wait}; echo $$; exec sleep 600`,
     ],
+    env,
     stdout: "piped",
     stderr: "null",
   }).spawn();
@@ -509,7 +518,7 @@ Deno.test("exec whose command creates the deliverable folder, killed by SIGKILL:
   await exec.status;
   Deno.kill(command, "SIGKILL");
   await processGone(command);
-  const reaped = await runCliProcess(["reap", dirname(del)]);
+  const reaped = await runCliProcess(["reap", dirname(del)], undefined, env);
   assertEquals(reaped.code, 0, reaped.stderr);
   const records = await recordsOf(made);
   assertEquals(records.map((r) => [r.RunStatus, r.ErrorSummary]), [[
@@ -624,7 +633,11 @@ Deno.test("exec whose command creates the deliverable folder, its record neither
 
 Deno.test("exec whose command was to create the deliverable folder, killed by SIGKILL, the folder never made: reap's record of its run says the folder was not there at its start, not that it was removed during the run, and its warning does not ask for it back (review-37 F2)", async () => {
   const { root, del } = await makeProject();
-  const outside = outsidePendingFolder()!;
+  // This run's own TMPDIR: reap's record of the run waits in its user spool, which no other test
+  // may find.
+  const tmp = join(root, "tmp");
+  await Deno.mkdir(tmp);
+  const outside = join(tmp, `runrec-pending-${Deno.uid()}`);
   const never = join(dirname(del), "DEL-01-08_Never");
   // CMD says its pid once exec has named it beside the run's copy (5 s at most), then runs on.
   const marker = `"${outside}/$RUNREC_EXEC_RUN.command"`;
@@ -633,6 +646,7 @@ Deno.test("exec whose command was to create the deliverable folder, killed by SI
     args: [...RUNREC.slice(1), "exec", never, "--agent", "A", "--", "sh", "-c"].concat(
       `${wait}; echo $$; exec sleep 600`,
     ),
+    env: { TMPDIR: tmp },
     stdout: "piped",
     stderr: "null",
   }).spawn();
@@ -641,7 +655,7 @@ Deno.test("exec whose command was to create the deliverable folder, killed by SI
   await exec.status;
   Deno.kill(command, "SIGKILL");
   await processGone(command);
-  const reaped = await runCliProcess(["reap", dirname(del)]);
+  const reaped = await runCliProcess(["reap", dirname(del)], undefined, { TMPDIR: tmp });
   assertEquals(reaped.code, 0, reaped.stderr);
   assertIncludes(reaped.stderr, "the deliverable folder was not there at the run's start, nor is");
   assertIncludes(
