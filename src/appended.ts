@@ -4,7 +4,9 @@
  * {@linkcode TAIL_WINDOW} of them. A checkout, a rewrite or a union merge
  * that put lines before that end changes them (or cuts the file shorter).
  * The SEQ index (./seq_index.ts) is trusted by this rule, and annotate reads
- * on from where it read before the lock by it (./annotations.ts).
+ * on from where it read before the lock by it (./annotations.ts), as do the
+ * names of runs and spool entries (./named_lines.ts) and the SEQs of earlier
+ * minutes (./store.ts) through {@linkcode ReadOn}.
  *
  * @module
  */
@@ -58,4 +60,62 @@ export function onlyAppendedTo(
   tail: string,
 ): boolean {
   return end <= size && tailHash(file, end) === tail;
+}
+
+/** Record files whose reads a process keeps at once: one writing to many (a library's) keeps the latest. */
+export const KEPT_FILES = 16;
+
+/**
+ * What one process learnt by reading files, read on from where each read
+ * ended while the file keeps its identity (device and inode) and was only
+ * appended to ({@linkcode onlyAppendedTo}), else learnt afresh from its start;
+ * at most {@linkcode KEPT_FILES} files, the latest. A long read made before
+ * the append lock leaves only what was appended since to read under it.
+ *
+ * @example
+ * ```ts
+ * import { ReadOn } from "./appended.ts";
+ * const bytesSeen = new ReadOn(() => ({ bytes: 0 }));
+ * using file = Deno.openSync("DEL-01-02_X/RunRecords.csv");
+ * const seen = bytesSeen.readOn("DEL-01-02_X/RunRecords.csv", file, (learnt, from, size) => {
+ *   learnt.bytes += size - from; // a real read looks at the bytes from `from` on
+ *   return size; // where the read ended (a record reader: after its last whole line)
+ * });
+ * ```
+ */
+export class ReadOn<T> {
+  #fresh: () => T;
+  #kept = new Map<string, { identity: string; end: number; tail: string; learnt: T }>();
+
+  /** `fresh` makes what is learnt of a file read from its start. */
+  constructor(fresh: () => T) {
+    this.#fresh = fresh;
+  }
+
+  /**
+   * What is learnt of the open `file` at `path`, brought up to date:
+   * `read(learnt, from, size)` reads the file from byte `from` into `learnt`
+   * and returns where its read ended.
+   */
+  readOn(
+    path: string,
+    file: Deno.FsFile,
+    read: (learnt: T, from: number, size: number) => number,
+  ): T {
+    const info = file.statSync();
+    const identity = `${info.dev}:${info.ino}`;
+    let kept = this.#kept.get(path);
+    if (
+      kept === undefined || kept.identity !== identity ||
+      !onlyAppendedTo(file, info.size, kept.end, kept.tail)
+    ) {
+      kept = { identity, end: 0, tail: "", learnt: this.#fresh() };
+      this.#kept.delete(path);
+      if (this.#kept.size >= KEPT_FILES) this.#kept.delete(this.#kept.keys().next().value!);
+      this.#kept.set(path, kept);
+    }
+    kept.end = read(kept.learnt, kept.end, info.size);
+    kept.tail = tailHash(file, kept.end);
+    return kept.learnt;
+  }
 }

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { onlyAppendedTo, tailHash } from "./appended.ts";
+import { ReadOn } from "./appended.ts";
 
 /** The phrases kept, each with the shape of the id that follows it. */
 const PHRASES = [
@@ -28,20 +28,8 @@ const CARRY = 160;
 
 const CHUNK = 1 << 20;
 
-/** What is known of one record file. */
-interface Places {
-  identity: string;
-  /** Bytes read: up to the end of the last whole line. */
-  end: number;
-  tail: string;
-  /** The hash of each phrase-and-id read before `end`. */
-  named: Set<number>;
-}
-
-const known = new Map<string, Places>();
-
-/** Record files kept at once: a process that writes to many (a library user's) keeps the latest. */
-export const KEPT_FILES = 16;
+/** The hashes of the phrases and ids each record file holds, up to where it was read. */
+const known = new ReadOn(() => new Set<number>());
 
 /**
  * Brings what is known of the record file at `path` up to date, reading only
@@ -87,8 +75,8 @@ export function mayName(path: string, text: string): boolean | undefined {
     throw e;
   }
   try {
-    const { places, unfinished } = placesOf(path, file);
-    return places.named.has(hashOf(text)) || unfinished.has(hashOf(text));
+    const { named, unfinished } = placesOf(path, file);
+    return named.has(hashOf(text)) || unfinished.has(hashOf(text));
   } finally {
     file.close();
   }
@@ -107,30 +95,21 @@ function isKept(text: string): boolean {
 }
 
 /**
- * What is known of the open file, brought up to date; with the hashes found
- * after its last `\n` (a last line not ended, which readers take), kept for
- * this look only.
+ * The hashes the open file holds, brought up to date; and those found after
+ * its last `\n` (a last line not ended, which readers take), kept for this
+ * look only.
  */
 function placesOf(path: string, file: Deno.FsFile) {
-  const info = file.statSync();
-  const identity = `${info.dev}:${info.ino}`;
-  let places = known.get(path);
-  if (
-    places === undefined || places.identity !== identity ||
-    !onlyAppendedTo(file, info.size, places.end, places.tail)
-  ) {
-    places = { identity, end: 0, tail: "", named: new Set() };
-    known.delete(path);
-    if (known.size >= KEPT_FILES) known.delete(known.keys().next().value!);
-    known.set(path, places);
-  }
   const unfinished = new Set<number>();
-  const { named } = places;
-  places.end = scan(file, places.end, info.size, (hash, finished) => {
-    (finished ? named : unfinished).add(hash);
-  });
-  places.tail = tailHash(file, places.end);
-  return { places, unfinished };
+  const named = known.readOn(
+    path,
+    file,
+    (named, from, size) =>
+      scan(file, from, size, (hash, finished) => {
+        (finished ? named : unfinished).add(hash);
+      }),
+  );
+  return { named, unfinished };
 }
 
 /**

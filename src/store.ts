@@ -21,7 +21,7 @@ import { whereItDiffers } from "./messages.ts";
 import { heldByGit, journalAppended, journalPath, lineContext, putBackDropped } from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
-import { KEPT_FILES, mayName } from "./named_lines.ts";
+import { mayName } from "./named_lines.ts";
 import {
   acquireLock,
   type ContentionReport,
@@ -30,7 +30,7 @@ import {
   MAX_LEASE_S,
 } from "./lock.ts";
 import { readSeqIndex, SeqIndex, STORE_EVERY_BYTES, writeSeqIndex } from "./seq_index.ts";
-import { onlyAppendedTo, tailHash } from "./appended.ts";
+import { ReadOn } from "./appended.ts";
 import {
   type FieldProblem,
   HEADER,
@@ -981,15 +981,7 @@ function allocate(
 }
 
 /** The highest SEQ of each RunID prefix of a record file, and how far the file was read for it. */
-interface EarlierSeqs {
-  identity: string;
-  /** Bytes read: up to the end of the last whole line. */
-  end: number;
-  tail: string;
-  seqs: PrefixSeqs;
-}
-
-const earlierSeqsRead = new Map<string, EarlierSeqs>();
+const earlierSeqsRead = new ReadOn(() => new PrefixSeqs());
 
 /**
  * The highest SEQ used with each RunID prefix (`RUN-<id>-<YYYYMMDD>-<HHmm>-`)
@@ -1001,27 +993,11 @@ const earlierSeqsRead = new Map<string, EarlierSeqs>();
  */
 function earlierSeqs(path: string): PrefixSeqs {
   using file = Deno.openSync(path, { read: true });
-  const info = file.statSync();
-  const identity = `${info.dev}:${info.ino}`;
-  let read = earlierSeqsRead.get(path);
-  if (
-    read === undefined || read.identity !== identity ||
-    !onlyAppendedTo(file, info.size, read.end, read.tail)
-  ) {
-    read = { identity, end: 0, tail: "", seqs: new PrefixSeqs() };
-    earlierSeqsRead.delete(path);
-    if (earlierSeqsRead.size >= KEPT_FILES) {
-      earlierSeqsRead.delete(earlierSeqsRead.keys().next().value!);
-    }
-    earlierSeqsRead.set(path, read);
-  }
-  const { seqs } = read;
-  read.end = scanLines(path, read.end, (head) => {
-    const id = runIdOfLine(head);
-    if (id !== undefined) seqs.see(id);
-  });
-  read.tail = tailHash(file, read.end);
-  return seqs;
+  return earlierSeqsRead.readOn(path, file, (seqs, from) =>
+    scanLines(path, from, (head) => {
+      const id = runIdOfLine(head);
+      if (id !== undefined) seqs.see(id);
+    }));
 }
 
 /**

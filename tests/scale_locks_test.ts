@@ -69,12 +69,11 @@ async function runIdsOf(file: string): Promise<string[]> {
   return ids;
 }
 
-Deno.test("flush of 200 spool entries on 200,000 records: an emit made while flush holds the lock is appended, not kept waiting out its 10 s and spooled; each entry is not looked for by a read of the whole file under the lock (scale37 F1)", async () => {
-  const { del, file } = await projectWithHistory(200_000);
-  for (let i = 0; i < 200; i++) {
-    const draft = sampleDraft({ Notes: `spooled ${i}` });
-    spoolRecord(del, newSpoolEntry(file, draft, "test: the lock was held"));
-  }
+/**
+ * Runs `flush` on `del` and, once its lock on `file` is seen, an emit: the emit must be appended,
+ * not spooled after waiting out the lock, and both must succeed. Returns the emit's RunID.
+ */
+async function emitWhileFlushHoldsTheLock(del: string, file: string): Promise<string> {
   const flush = runrec("flush", del);
   let ended = false;
   const flushed = Promise.all([
@@ -88,9 +87,19 @@ Deno.test("flush of 200 spool entries on 200,000 records: an emit made while flu
   assert(!/spooled/.test(emit.stderr), emit.stderr);
   const [status, , stderr] = await flushed;
   assertEquals(status.code, 0, stderr);
+  return emit.stdout.trim();
+}
+
+Deno.test("flush of 200 spool entries on 200,000 records: an emit made while flush holds the lock is appended, not kept waiting out its 10 s and spooled; each entry is not looked for by a read of the whole file under the lock (scale37 F1)", async () => {
+  const { del, file } = await projectWithHistory(200_000);
+  for (let i = 0; i < 200; i++) {
+    const draft = sampleDraft({ Notes: `spooled ${i}` });
+    spoolRecord(del, newSpoolEntry(file, draft, "test: the lock was held"));
+  }
+  const emitted = await emitWhileFlushHoldsTheLock(del, file);
   const ids = await runIdsOf(file);
   assertEquals(ids.length, 200_000 + 200 + 1);
-  assert(ids.includes(emit.stdout.trim()));
+  assert(ids.includes(emitted));
   assertEquals(
     [...Deno.readDirSync(join(del, SPOOL_FOLDER))].filter((e) => e.name.endsWith(".json")),
     [],
@@ -160,19 +169,7 @@ Deno.test("flush of 100 spool entries of a minute before the history's last, on 
     const draft = sampleDraft({ RunTimestamp: minute, Notes: `spooled ${i}` });
     spoolRecord(del, newSpoolEntry(file, draft, "test: the lock was held"));
   }
-  const flush = runrec("flush", del);
-  let ended = false;
-  const flushed = Promise.all([
-    flush.status,
-    new Response(flush.stdout).text(),
-    new Response(flush.stderr).text(),
-  ]).finally(() => ended = true);
-  assert(await appears(`${file}.lock`, () => ended), "flush ended before its lock was seen");
-  const emit = await runCliProcess(emitArgs(del));
-  assertEquals(emit.code, 0, emit.stderr);
-  assert(!/spooled/.test(emit.stderr), emit.stderr);
-  const [status, , stderr] = await flushed;
-  assertEquals(status.code, 0, stderr);
+  await emitWhileFlushHoldsTheLock(del, file);
   const prefix = runIdPrefix("DEL-01-02", minute);
   const ofMinute = (await runIdsOf(file)).filter((id) => id.startsWith(prefix));
   const expected = Array.from(
