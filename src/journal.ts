@@ -236,7 +236,6 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   // when the file was read may be held no more because it is back (put back, it would be there
   // twice). Missing still, and from git's version of the file (not one it is still writing).
   const again = offsetsOf(recordFile, lost.flatMap((e) => [e.line, e.previous, e.first]));
-  const forgotten = new Set<Entry>();
   const putBack: string[] = [];
   for (const entry of lost) {
     const at = again.get(entry.line);
@@ -244,23 +243,18 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     if (at !== undefined || ![entry.previous, entry.first].some((l) => l !== "" && again.has(l))) {
       continue;
     }
-    if (givenAgain(entry, entries)) {
-      forgotten.add(entry);
-      continue;
-    }
     entry.offset = append(entry.line);
     entry.at = now; // kept a day more, as a line just appended
     entry.up = clock.up;
     entry.host = clock.host;
-    putBack.push(runIdOf(entry.line));
+    putBack.push(entry.line.split(",")[1]);
   }
   const settledIn = identityOf(recordFile);
   for (const entry of entries.filter(ours)) {
     if (lineAt(recordFile, entry)) entry.file = settledIn;
     entry.stashed = checkout.stashed;
   }
-  const lines = entries.filter((entry) => !forgotten.has(entry))
-    .map((entry) => `\n${JSON.stringify(entry)}`);
+  const lines = entries.map((entry) => `\n${JSON.stringify(entry)}`);
   const bytesOf = (line: string) => new TextEncoder().encode(line).length;
   for (
     let bytes = bytesOf(lines.join(""));
@@ -279,25 +273,6 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     }
   } catch { /* kept as it was: its lines are checked again next time */ }
   return putBack;
-}
-
-/**
- * Whether a later line of the journal (`entries`, in its order), appended on the same `HEAD`
- * into the same file, has `entry`'s RunID: that append gave its SEQ again, which it does only
- * when the line had gone from that file, not replaced: cut off by an edit in place, which the
- * journal leaves alone. Put back once git replaces the file, its RunID would be there twice;
- * forgotten, it is not looked for again (race-37 F1). A line git took out (a stash: the file
- * replaced) whose SEQ was given again is put back all the same: a run is never lost.
- */
-function givenAgain(entry: Entry, entries: readonly Entry[]): boolean {
-  const runId = runIdOf(entry.line);
-  return entries.slice(entries.indexOf(entry) + 1)
-    .some((e) => e.head === entry.head && e.file === entry.file && runIdOf(e.line) === runId);
-}
-
-/** The RunID of a record line (its second field, never quoted). */
-function runIdOf(line: string): string {
-  return line.split(",", 2)[1] ?? "";
 }
 
 /**

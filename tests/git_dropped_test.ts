@@ -762,34 +762,3 @@ Deno.test("git dropped: a line dropped after a record over 1 MiB (10,000 inputs'
   assertEquals(flushed.code, 0, flushed.stderr);
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
 });
-
-Deno.test("git dropped: a record cut off in place (an edit, not git), its SEQ given again by the next append, is not put back when git then replaces the file: its RunID would be in the file twice (race-37 F1)", async () => {
-  const dir = await Deno.realPath(await tempDir({ prefix: "runrec-dropped-" }));
-  await Deno.mkdir(join(dir, DEL), { recursive: true });
-  await git(dir, "init", "-q");
-  const file = join(dir, DEL, RECORD_FILE);
-  // One minute for all: each append takes the next SEQ of it.
-  const append = async (agent: string) =>
-    (await appendRecord(
-      file,
-      sampleDraft({ AgentName: agent, RunTimestamp: "2026-02-22T10:15:00.000Z" }),
-      { fsync: false },
-    )).record.RunID;
-  await append("FIRST");
-  await git(dir, "add", "-A");
-  await git(dir, "commit", "-qm", "first run");
-  await append("KEPT");
-  const cut = await append("CUT");
-  // Cut off in place (the same file): an edit, so the journal leaves it out, and its SEQ is free.
-  const text = await Deno.readTextFile(file);
-  await Deno.writeTextFile(file, text.slice(0, text.lastIndexOf("\n", text.length - 2) + 1));
-  assertEquals(await append("AFTER_CUT"), cut);
-  // git's file in its place: KEPT and AFTER_CUT dropped by git, put back by the next append.
-  await git(dir, "checkout", "--", join(DEL, RECORD_FILE));
-  await append("NEXT");
-  assertEquals(await agentsOf(file), ["FIRST", "KEPT", "AFTER_CUT", "NEXT"]);
-  const ids = (await Deno.readTextFile(file)).split("\n").slice(1, -1).map((l) => l.split(",")[1]);
-  assertEquals(new Set(ids).size, ids.length, ids.join(" "));
-  // The journal forgot the cut line: later appends are not slowed by looking for it.
-  assert(!(await Deno.readTextFile(journalPath(file))).includes(",CUT,"));
-});
