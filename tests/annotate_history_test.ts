@@ -16,7 +16,7 @@ import { decodeRecord, encodeRecord } from "../src/codec.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { acquireLock } from "../src/lock.ts";
 import { readRecords } from "../src/reader.ts";
-import { HEADER, runIdPrefix, type RunRecord, TBD } from "../src/schema.ts";
+import { runIdPrefix, type RunRecord, TBD } from "../src/schema.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { TAIL_WINDOW } from "../src/appended.ts";
 import { SPOOL_FOLDER } from "../src/spool.ts";
@@ -24,22 +24,7 @@ import { RECORD_FILE } from "../src/store.ts";
 import { annotationNotes, ANNOTATOR, appendAnnotation } from "../src/annotations.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
-import { makeProject, ROOT, sampleRecord } from "./fixtures.ts";
-
-/** Runs of `count` records, one a minute from 2020 on, as lines (header first). */
-function historyLines(count: number): string[] {
-  const start = Date.parse("2020-01-01T00:00:00Z");
-  const lines = [HEADER];
-  for (let i = 0; i < count; i++) {
-    const timestamp = new Date(start + i * 60_000).toISOString();
-    lines.push(encodeRecord(sampleRecord({
-      RunID: `${runIdPrefix("DEL-01-02", timestamp)}001`,
-      RunTimestamp: timestamp,
-      Notes: `run ${i}`,
-    })));
-  }
-  return lines;
-}
+import { makeProject, minutelyHistory, ROOT, sampleRecord } from "./fixtures.ts";
 
 /** The line of an annotation record saying `notes`, with the RunID and RunTimestamp of `at`. */
 function annotationLine(at: Pick<RunRecord, "RunID" | "RunTimestamp">, notes: string): string {
@@ -131,7 +116,7 @@ async function outcome(child: Deno.ChildProcess, stderr?: { rest(): Promise<stri
 const LONG = 200_000;
 
 Deno.test("annotate on a long history: an emit made while annotate reads it is appended at once, not kept waiting for the lock nor spooled (scale-sweep F5)", async () => {
-  const { del, file, last } = await projectWith(historyLines(LONG));
+  const { del, file, last } = await projectWith(minutelyHistory(LONG));
   const size = (await Deno.stat(file)).size;
   const child = annotate(del, last, "--invalidates", "--note", "wrong inputs");
   let finished = false;
@@ -157,7 +142,7 @@ Deno.test("annotate on a long history: an emit made while annotate reads it is a
 Deno.test("annotate: an annotation of the same run appended by another process between annotate's read and its lock is seen: one invalidation is written, the other refused naming it (scale-sweep F5)", async () => {
   // Far longer than the 4 KiB whose hash says it was only appended to, and ending in a torn line:
   // annotate reads on from that line.
-  const lines = historyLines(2_000);
+  const lines = minutelyHistory(2_000);
   const { del, file, last } = await projectWith(lines);
   await Deno.writeTextFile(file, lines[5].slice(0, 120), { append: true });
   // Held here: each process reads the history, then waits for the lock; the first to take it
@@ -181,7 +166,7 @@ Deno.test("annotate: an annotation of the same run appended by another process b
 });
 
 Deno.test("annotate: a record file replaced between annotate's read and its lock (same size, same last bytes, another inode) is read again under the lock and judged by what it holds (scale-sweep F5)", async () => {
-  const lines = historyLines(40);
+  const lines = minutelyHistory(40);
   const { del, file, last } = await projectWith(lines);
   const target = (await recordsOf(file)).at(-1)!;
   // Another version of the file: an early run's line is an invalidation of the last run instead,
@@ -217,7 +202,7 @@ Deno.test("annotate: a record file replaced between annotate's read and its lock
 
 Deno.test("appendAnnotation: annotations appended between its read and its lock that name runs it had passed over are weighed with those runs' records (scale-sweep F5)", async () => {
   // Two records of one RunID (two clones, one minute), and runs enough that most are passed over.
-  const lines = historyLines(50);
+  const lines = minutelyHistory(50);
   const twin = lines[1].split(",")[1];
   lines.push(encodeRecord(sampleRecord({ ...decodeRecord(lines[1]), Notes: "the other clone" })));
   const { del, file } = await projectWith(lines);

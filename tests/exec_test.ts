@@ -425,16 +425,21 @@ async function processGone(pid: number): Promise<void> {
   }
 }
 
-Deno.test("exec killed by SIGKILL while its command runs on: reap leaves the run pending, naming the command, until the command ends, then writes it FAILED once (trial-37 F1)", async () => {
-  const { root, del } = await makeProject();
-  // CMD says its pid once exec has named it beside the run (5 s at most), then runs on; exec is
-  // the process killed.
+/** Starts an exec whose CMD runs on, kills exec with SIGKILL once it has named CMD beside the run
+ * (its `.command` marker; 5 s at most), and returns CMD's pid. */
+async function killExecLeavingItsCommand(del: string): Promise<number> {
   const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
   const wait = `i=0; until ls ${marker} || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
   const exec = spawnExec(del, `${wait} >/dev/null 2>&1; echo $$; exec sleep 600`);
   const command = Number(await firstLine(exec.stdout));
   exec.kill("SIGKILL");
   await exec.status;
+  return command;
+}
+
+Deno.test("exec killed by SIGKILL while its command runs on: reap leaves the run pending, naming the command, until the command ends, then writes it FAILED once (trial-37 F1)", async () => {
+  const { root, del } = await makeProject();
+  const command = await killExecLeavingItsCommand(del);
   try {
     // Not by age either: its command is seen running.
     const early = await runCliProcess(["reap", del, "--older-than", "0s"]);
@@ -543,12 +548,7 @@ function existsFile(path: string): boolean {
 
 Deno.test("exec killed by SIGKILL, its run then finished by its token while its command runs on: the next reap removes the command's marker, which guards nothing any more (trial-37 F1)", async () => {
   const { root, del } = await makeProject();
-  const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
-  const wait = `i=0; until ls ${marker} || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
-  const exec = spawnExec(del, `${wait} >/dev/null 2>&1; echo $$; exec sleep 600`);
-  const command = Number(await firstLine(exec.stdout));
-  exec.kill("SIGKILL");
-  await exec.status;
+  const command = await killExecLeavingItsCommand(del);
   try {
     const token = join(
       del,

@@ -6,7 +6,8 @@
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { inputContextSha } from "../src/manifest.ts";
-import type { RunRecord } from "../src/schema.ts";
+import { encodeRecord } from "../src/codec.ts";
+import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
 import type { RecordDraft } from "../src/store.ts";
 
 /** The repository root. */
@@ -40,6 +41,21 @@ export function sampleRecord(overrides: Partial<RunRecord> = {}): RunRecord {
     RecordChecksum: "0".repeat(64),
     ...overrides,
   };
+}
+
+/** A record file's lines (header first) holding `count` runs of DEL-01-02, one a minute from 2020 on. */
+export function minutelyHistory(count: number): string[] {
+  const start = Date.parse("2020-01-01T00:00:00Z");
+  const lines = [HEADER];
+  for (let i = 0; i < count; i++) {
+    const timestamp = new Date(start + i * 60_000).toISOString();
+    lines.push(encodeRecord(sampleRecord({
+      RunID: `${runIdPrefix("DEL-01-02", timestamp)}001`,
+      RunTimestamp: timestamp,
+      Notes: `run ${i}`,
+    })));
+  }
+  return lines;
 }
 
 /** A valid draft for `appendRecord`, stamped now. */

@@ -12,15 +12,14 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { encodeRecord } from "../src/codec.ts";
-import { HEADER, runIdPrefix } from "../src/schema.ts";
+import { runIdPrefix } from "../src/schema.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
 import { readRecords } from "../src/reader.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { RUNREC } from "./support/runs.ts";
-import { makeProject, sampleDraft, sampleRecord } from "./fixtures.ts";
+import { makeProject, minutelyHistory, sampleDraft } from "./fixtures.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { ROOT } from "./fixtures.ts";
 
@@ -28,16 +27,7 @@ import { ROOT } from "./fixtures.ts";
 async function projectWithHistory(count: number) {
   const { root, del } = await makeProject();
   const file = join(del, RECORD_FILE);
-  const start = Date.parse("2020-01-01T00:00:00Z");
-  const lines = [HEADER];
-  for (let i = 0; i < count; i++) {
-    const timestamp = new Date(start + i * 60_000).toISOString();
-    lines.push(encodeRecord(sampleRecord({
-      RunID: `${runIdPrefix("DEL-01-02", timestamp)}001`,
-      RunTimestamp: timestamp,
-      Notes: `run ${i}`,
-    })));
-  }
+  const lines = minutelyHistory(count);
   await Deno.writeTextFile(file, `${lines.join("\n")}\n`);
   return { root, del, file };
 }
@@ -125,10 +115,25 @@ Deno.test("reap of 20 runs on 20,000 records reads the record file a few times, 
 
 /** Bytes of the record file read by `runrec <args>`, by strace. */
 async function recordFileBytesRead(root: string, args: string[]): Promise<number> {
+  return (await recordFileReads(root, args)).reduce((sum, read) => sum + read.bytes, 0);
+}
+
+/** Bytes of the record file read by `runrec <args>` once it took the append lock, by strace. */
+async function recordFileBytesReadUnderLock(root: string, args: string[]): Promise<number> {
+  const reads = await recordFileReads(root, args);
+  assert(reads.some((read) => read.locked), "the append lock was never taken");
+  return reads.reduce((sum, read) => sum + (read.locked ? read.bytes : 0), 0);
+}
+
+/** Each read of the record file by `runrec <args>` (strace), and whether the lock was opened before it. */
+async function recordFileReads(
+  root: string,
+  args: string[],
+): Promise<{ bytes: number; locked: boolean }[]> {
   const trace = join(root, `reads-${args[0]}.txt`);
   const out = await new Deno.Command("strace", {
     args: [
-      ...["-f", "-qq", "-y", "-e", "trace=read,pread64", "-e", "signal=none", "-o", trace],
+      ...["-f", "-qq", "-y", "-e", "trace=openat,read,pread64", "-e", "signal=none", "-o", trace],
       ...RUNREC,
       ...args,
     ],
@@ -136,11 +141,15 @@ async function recordFileBytesRead(root: string, args: string[]): Promise<number
     stderr: "piped",
   }).output();
   assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-  let bytes = 0;
+  let locked = false;
+  const reads = [];
   for (const line of (await Deno.readTextFile(trace)).split("\n")) {
-    if (line.includes(`${RECORD_FILE}>`)) bytes += Number(/= (\d+)$/.exec(line)?.[1] ?? 0);
+    if (line.includes("openat(") && line.includes(`${RECORD_FILE}.lock"`)) locked = true;
+    if (!line.includes("openat(") && line.includes(`${RECORD_FILE}>`)) {
+      reads.push({ bytes: Number(/= (\d+)$/.exec(line)?.[1] ?? 0), locked });
+    }
   }
-  return bytes;
+  return reads;
 }
 
 Deno.test("finish on 20,000 records: a run no record names yet is not looked for by a read of every record; the history is read twice, not three times (scale37 F3)", async () => {
@@ -189,31 +198,6 @@ Deno.test("emit of a run that started in an earlier minute than now but later th
   assert(bytes < size / 4, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
   assertEquals((await runIdsOf(file)).length, 20_002);
 });
-
-/** Bytes of the record file read by `runrec <args>` once it took the append lock, by strace. */
-async function recordFileBytesReadUnderLock(root: string, args: string[]): Promise<number> {
-  const trace = join(root, `locked-reads-${args[0]}.txt`);
-  const out = await new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-y", "-e", "trace=openat,read,pread64", "-e", "signal=none", "-o", trace],
-      ...RUNREC,
-      ...args,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-  let locked = false;
-  let bytes = 0;
-  for (const line of (await Deno.readTextFile(trace)).split("\n")) {
-    if (line.includes("openat(") && line.includes(`${RECORD_FILE}.lock"`)) locked = true;
-    if (locked && line.includes(`${RECORD_FILE}>`)) {
-      bytes += Number(/= (\d+)$/.exec(line)?.[1] ?? 0);
-    }
-  }
-  assert(locked, "the append lock was never taken");
-  return bytes;
-}
 
 Deno.test("emit of a run of a minute before the history's latest, which records appended since the SEQ index was stored hold: its SEQ is read before the lock, not by a read of the whole file under it (review-37 F3)", async () => {
   const { root, del, file } = await projectWithHistory(20_000);

@@ -74,6 +74,8 @@ A process that starts a session of its own (a daemon) is never seen.
 Exits with CMD's exit code (128 + the signal's number when it was killed;
 127 when CMD cannot be found, 126 when it cannot be started). runrec's own
 messages, the RunID among them, go to stderr: stdout is CMD's alone.
+CMD's environment gains RUNREC_EXEC_RUN (the run's id): a runrec start of the
+same agent on <del-dir> beneath it warns that exec records this run already.
 
 <del-dir> may not exist yet when its parent does and its name is
 DEL-XX-YY_Label (a run that creates the deliverable, such as PREPARATION's),
