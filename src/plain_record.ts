@@ -99,7 +99,8 @@ const HOST = spec("Host");
  * The record a line holds when the line is in the common spelling of a
  * valid v1.0 record: then it equals `decodeRecord(line)` and every field
  * passes its own check (`validateRecord` would report only cross-field
- * rules, which the caller still checks: `crossFieldProblems`). Otherwise
+ * rules, which the caller still checks: `crossFieldProblems`, with the
+ * InputContextSHA its InputHashes give, hashed by `sha256`). Otherwise
  * `undefined`, which says nothing about the line: read it the full way.
  *
  * @example
@@ -108,8 +109,12 @@ const HOST = spec("Host");
  * plainRecord("v1.0,not,a,record"); // undefined
  * ```
  */
-export function plainRecord(line: string): RunRecord | undefined {
-  return plainReading(line)?.record;
+export function plainRecord(line: string, sha256 = sha256Hex): PlainRecord | undefined {
+  const reading = plainReading(line);
+  return reading && {
+    record: reading.record,
+    inputContextSha: reading.manifest === undefined ? "TBD" : sha256(reading.manifest),
+  };
 }
 
 /** A line the fast path read: its record, and its InputHashes' manifest (`inputContextManifest`). */
@@ -121,7 +126,7 @@ interface PlainReading {
 /** The longest line the fast path reads: 40,000 inputs' worth (6 MB overflowed nothing). */
 const PLAIN_LINE_LIMIT = 4 << 20;
 
-/** {@linkcode plainRecord}, with the manifest whose SHA-256 its InputContextSHA must be. */
+/** The record of {@linkcode plainRecord}, and the manifest whose SHA-256 its InputContextSHA must be. */
 function plainReading(line: string): PlainReading | undefined {
   // The expression's stack grows with a cell's length: a line of 8 MB (80,000 inputs) overflowed
   // it. A line that long, or one that overflows all the same, is read the full way (scale-sweep F3).
@@ -186,7 +191,7 @@ function plainReading(line: string): PlainReading | undefined {
 
 /** A record of the fast path, and the InputContextSHA its InputHashes give. */
 export interface PlainRecord {
-  /** The record, as {@linkcode plainRecord} reads it. */
+  /** The record the line holds. */
   record: RunRecord;
   /**
    * `inputContextSha(record.InputHashes)`: the one value its InputContextSHA
@@ -194,26 +199,6 @@ export interface PlainRecord {
    * (`acceptedInputContextShas` gives only this one).
    */
   inputContextSha: string;
-}
-
-/**
- * {@linkcode plainRecord} of each line, with the InputContextSHA of each
- * record's InputHashes.
- *
- * @example
- * ```ts
- * import { plainRecords } from "./plain_record.ts";
- * declare const lines: string[];
- * for (const plain of plainRecords(lines)) console.log(plain?.inputContextSha);
- * ```
- */
-export function plainRecords(lines: readonly string[]): (PlainRecord | undefined)[] {
-  return lines.map(plainReading).map((reading): PlainRecord | undefined =>
-    reading && {
-      record: reading.record,
-      inputContextSha: reading.manifest === undefined ? "TBD" : sha256Hex(reading.manifest),
-    }
-  );
 }
 
 /** Whether the day of a timestamp TIMESTAMP matched is one its month has (no February 30). */
