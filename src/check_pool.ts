@@ -130,11 +130,9 @@ interface Held<Batch> {
  * ```ts
  * import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
  * import { checkJob, type LineBlock } from "./reader.ts";
- * import { sha256Hex } from "./sha256.ts";
  * declare const blocks: AsyncIterable<LineBlock>;
  * const workers = await startCheckWorkers("RunRecords.csv", 1);
- * const checkHere = (job: LineBlock[]) => checkJob(job, sha256Hex);
- * for await (const batch of checkInWorkers(blocks, workers, checkHere)) console.log(batch.records);
+ * for await (const batch of checkInWorkers(blocks, workers, checkJob)) console.log(batch.records);
  * ```
  */
 export async function* checkInWorkers<B extends Block, Batch>(

@@ -8,7 +8,6 @@
  */
 import type { CheckAnswer, CheckJob } from "./check_pool.ts";
 import { type CheckBatch, checkJob, type LineBlock } from "./reader.ts";
-import { sha256Hex } from "./sha256.ts";
 
 /** The worker's side of its message port. */
 const port = self as unknown as {
@@ -18,7 +17,7 @@ const port = self as unknown as {
 
 port.onmessage = ({ data: { id, blocks } }) => {
   const buffers = blocks.map((block) => block.bytes.buffer as ArrayBuffer);
-  port.postMessage({ id, batch: checkJob(blocks, sha256Hex), buffers }, buffers);
+  port.postMessage({ id, batch: checkJob(blocks), buffers }, buffers);
 };
 // Loaded: the pool hands out only workers that said so.
 port.postMessage(null);

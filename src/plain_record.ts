@@ -100,7 +100,7 @@ const HOST = spec("Host");
  * valid v1.0 record: then it equals `decodeRecord(line)` and every field
  * passes its own check (`validateRecord` would report only cross-field
  * rules, which the caller still checks: `crossFieldProblems`, with the
- * InputContextSHA its InputHashes give, hashed by `sha256`). Otherwise
+ * InputContextSHA its InputHashes give). Otherwise
  * `undefined`, which says nothing about the line: read it the full way.
  *
  * @example
@@ -109,11 +109,11 @@ const HOST = spec("Host");
  * plainRecord("v1.0,not,a,record"); // undefined
  * ```
  */
-export function plainRecord(line: string, sha256 = sha256Hex): PlainRecord | undefined {
+export function plainRecord(line: string): PlainRecord | undefined {
   const reading = plainReading(line);
   return reading && {
     record: reading.record,
-    inputContextSha: reading.manifest === undefined ? "TBD" : sha256(reading.manifest),
+    inputContextSha: reading.manifest === undefined ? "TBD" : sha256Hex(reading.manifest),
   };
 }
 

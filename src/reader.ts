@@ -11,6 +11,7 @@ import { explainError } from "./names.ts";
 import { isHeaderShaped, whereItDiffers } from "./messages.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import {
+  checksumOf,
   decodeRecord,
   readAddedCell,
   splitCells,
@@ -21,7 +22,6 @@ import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
 import { plainRecord } from "./plain_record.ts";
-import { sha256Hex } from "./sha256.ts";
 import {
   COLUMNS,
   crossFieldProblems,
@@ -43,9 +43,6 @@ import {
 } from "./argument_checks.ts";
 import { onlyAppendedTo, tailHash } from "./appended.ts";
 export type { LayoutItem } from "./header_layout.ts";
-
-/** A SHA-256 function: lowercase hex of bytes, or of a string's UTF-8 bytes. */
-type Sha256Hex = typeof sha256Hex;
 
 /** What kind of problem a line has. */
 export type ProblemCode =
@@ -250,8 +247,7 @@ async function* eventBatches(blocks: AsyncIterable<LineBlock>): AsyncGenerator<R
   for await (const block of blocks) {
     const events: ReadEvent[] = [];
     const recorder = new LayoutRecorder();
-    const sha256 = sha256Hex;
-    classifyBlock(block, sha256, {
+    classifyBlock(block, {
       problem: (p) => events.push(p),
       header(line, text) {
         recorder.header(line, text);
@@ -259,7 +255,7 @@ async function* eventBatches(blocks: AsyncIterable<LineBlock>): AsyncGenerator<R
         header = isAdditiveHeader(text) ? text : undefined;
       },
       record(line, text) {
-        const result = recordOf(line, text, sha256);
+        const result = recordOf(line, text);
         if (!("record" in result)) {
           events.push({ ...result, cells: cellsOfKnownLayout(text) });
           return;
@@ -344,16 +340,14 @@ export function collidedRunIds(
 /**
  * A checksum-valid line decoded and validated: the one way every reader
  * checks a record (`decodeRecord`, then `validateRecord`; a line in the
- * common spelling takes the fast path of ./plain_record.ts, to the same verdict,
- * its InputContextSHA checked with `sha256`).
+ * common spelling takes the fast path of ./plain_record.ts, to the same verdict).
  */
 function recordOf(
   line: number,
   text: string,
-  sha256: Sha256Hex,
 ): { record: RunRecord; unknownCells?: string[] } | LineProblem {
-  if (!text.startsWith(CURRENT_VERSION_CELL)) return otherVersionOf(line, text, sha256);
-  const fast = plainRecord(text, sha256);
+  if (!text.startsWith(CURRENT_VERSION_CELL)) return otherVersionOf(line, text);
+  const fast = plainRecord(text);
   if (fast !== undefined) {
     // Its fields each passed their own check: what validateRecord has left are the cross-field rules.
     const problems = crossFieldProblems(fast.record, [fast.inputContextSha]);
@@ -384,7 +378,6 @@ const CURRENT_VERSION_CELL = `${SCHEMA_VERSION},`;
 function otherVersionOf(
   line: number,
   text: string,
-  sha256: Sha256Hex,
 ): { record: RunRecord; unknownCells?: string[] } | LineProblem {
   const version = text.slice(0, text.includes(",") ? text.indexOf(",") : text.length);
   const reading = versionReading(version);
@@ -411,7 +404,7 @@ function otherVersionOf(
   }
   // Validated as the known version it extends (every known column keeps its rules), then labelled as written.
   const asKnown = [reading.known.version, ...cells.slice(1, known - 1), cells.at(-1)].join(",");
-  const result = recordOf(line, asKnown, sha256);
+  const result = recordOf(line, asKnown);
   if (!("record" in result)) return result;
   const added = cells.slice(known - 1, -1);
   // Each added cell is text as 6.1 writes it: another spelling is refused as in a known column
@@ -474,14 +467,11 @@ export async function* checkRecordFile(
     return batch;
   };
   if (workers.length === 0) {
-    for await (const block of lineBlocks(path)) {
-      yield withLayout(checkBlock(block, sha256Hex));
-    }
+    for await (const block of lineBlocks(path)) yield withLayout(checkBlock(block));
     return;
   }
   try {
-    const checkHere = (blocks: LineBlock[]) => checkJob(blocks, sha256Hex);
-    for await (const batch of checkInWorkers(lineBlocks(path), workers, checkHere)) {
+    for await (const batch of checkInWorkers(lineBlocks(path), workers, checkJob)) {
       yield withLayout(batch);
     }
   } finally {
@@ -499,22 +489,20 @@ export interface CheckOptions {
 }
 
 /**
- * Checks the blocks of one job into one batch, hashing lines with `sha256`:
- * what a worker of `./check_pool.ts` runs, and this
- * thread for the jobs it keeps.
+ * Checks the blocks of one job into one batch: what a worker of
+ * `./check_pool.ts` runs, and this thread for the jobs it keeps.
  *
  * @example
  * ```ts
  * import { checkJob } from "./reader.ts";
- * import { sha256Hex } from "./sha256.ts";
  * const bytes = new TextEncoder().encode("not a header\n");
- * checkJob([{ bytes, firstLine: 1, terminated: true }], sha256Hex).problems.length; // 1
+ * checkJob([{ bytes, firstLine: 1, terminated: true }]).problems.length; // 1
  * ```
  */
-export function checkJob(blocks: LineBlock[], sha256: Sha256Hex): CheckBatch {
+export function checkJob(blocks: LineBlock[]): CheckBatch {
   const batch: CheckBatch = { records: 0, problems: [], layout: [] };
   for (const block of blocks) {
-    const part = checkBlock(block, sha256);
+    const part = checkBlock(block);
     batch.records += part.records;
     for (const problem of part.problems) batch.problems.push(problem);
     for (const item of part.layout) batch.layout.push(item);
@@ -686,11 +674,8 @@ function readError(path: string, error: unknown): InputError {
   return new InputError(`${path}: cannot read: ${reason}`, { cause: error });
 }
 
-/**
- * Classifies every line of a block, its checksum computed with `sha256`,
- * sending problems and checksum-valid lines to `sink`.
- */
-function classifyBlock(block: LineBlock, sha256: Sha256Hex, sink: LineSink): void {
+/** Classifies every line of a block, sending problems and checksum-valid lines to `sink`. */
+function classifyBlock(block: LineBlock, sink: LineSink): void {
   const { bytes, terminated } = block;
   if (block.overlong) {
     const limit = `${LINE_LIMIT_BYTES / (1 << 20)} MiB`;
@@ -713,7 +698,7 @@ function classifyBlock(block: LineBlock, sha256: Sha256Hex, sink: LineSink): voi
   if (!terminated) lines.push(bytes.subarray(start));
   for (let i = 0; i < lines.length; i++) {
     const terminatedLine = terminated || i < lines.length - 1;
-    classifyLine(lines[i], block.firstLine + i, terminatedLine, sha256, sink);
+    classifyLine(lines[i], block.firstLine + i, terminatedLine, sink);
   }
 }
 
@@ -722,17 +707,17 @@ function classifyBlock(block: LineBlock, sha256: Sha256Hex, sink: LineSink): voi
  * block. A valid record is checked against the lifecycle rules too, and
  * against this machine's clock (warnings).
  */
-function checkBlock(block: LineBlock, sha256: Sha256Hex): CheckBatch {
+function checkBlock(block: LineBlock): CheckBatch {
   const batch: CheckBatch = { records: 0, problems: [], layout: [] };
   const recorder = new LayoutRecorder();
   const now = Date.now();
   // RunTimestamps are UTC ISO strings: one that sorts before this one is not in the future.
   const latest = new Date(now + CLOCK_SKEW_MS).toISOString();
-  classifyBlock(block, sha256, {
+  classifyBlock(block, {
     problem: (p) => batch.problems.push(p),
     header: (line, text) => recorder.header(line, text),
     record(line, text) {
-      const result = recordOf(line, text, sha256);
+      const result = recordOf(line, text);
       if (!("record" in result)) {
         batch.problems.push({ ...result, cells: cellsOfKnownLayout(text) });
         return;
@@ -817,13 +802,12 @@ function problem(
 
 /**
  * Classifies one line (without its `\n`): problems go to the sink, and a line
- * whose checksum (by `sha256`) matches goes on as text.
+ * whose checksum matches goes on as text.
  */
 function classifyLine(
   bytes: Uint8Array,
   line: number,
   terminated: boolean,
-  sha256: Sha256Hex,
   sink: LineSink,
 ): void {
   // A file in UTF-16 reads as NUL bytes and bad UTF-8: its byte-order mark says what it is.
@@ -958,7 +942,7 @@ function classifyLine(
   }
   const comma = body.lastIndexOf(COMMA);
   const checksumOk = comma > 0 && body.length - comma - 1 === 64 &&
-    asciiEquals(body, comma + 1, sha256(body.subarray(0, comma)));
+    asciiEquals(body, comma + 1, checksumOf(body.subarray(0, comma)));
   let text: string;
   try {
     text = strict.decode(body);

@@ -16,7 +16,6 @@ import {
   readRecords,
 } from "../src/reader.ts";
 import { HEADER, type RunRecord } from "../src/schema.ts";
-import { sha256Hex } from "../src/sha256.ts";
 import { sampleRecord, tempDir } from "./fixtures.ts";
 
 /** A line with a valid checksum over any body, so schema checks decide. */
@@ -167,7 +166,7 @@ Deno.test("check: a worker that cannot start is not used; one that fails on a jo
     firstLine += block.filter((b) => b === 10).length;
     start = end;
   }
-  const expected = checkJob(blocks, sha256Hex);
+  const expected = checkJob(blocks);
   assertEquals(expected.problems.length, Math.floor(1499 / 101));
   async function* stream() {
     for (const block of blocks) yield { ...block, bytes: block.bytes.slice() };
@@ -192,9 +191,7 @@ Deno.test("check: a worker that cannot start is not used; one that fails on a jo
 
   // Without workers this thread checks everything, with the same result.
   const batches = [];
-  for await (const batch of checkInWorkers(stream(), [], (job) => checkJob(job, sha256Hex))) {
-    batches.push(batch);
-  }
+  for await (const batch of checkInWorkers(stream(), [], checkJob)) batches.push(batch);
   assertEquals(batches.reduce((n, b) => n + b.records, 0), expected.records);
   assertEquals(batches.flatMap((b) => b.problems), expected.problems);
 });
