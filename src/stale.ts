@@ -35,6 +35,7 @@ import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
+import { MISCASED_RECORD_FILE, miscasedRecordFiles } from "./miscased_record_file.ts";
 import { type GovernedInputs, governedInputsIn, REFERENCES_FILE } from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFoldersIn } from "./input_folders.ts";
@@ -352,6 +353,10 @@ async function readFolderRecords(
   if (lookups.lstatKind(path) === "symlink") return `${path}: cannot read: ${LINKED_RECORD_FILE}`;
   const info = lookups.stat(path);
   if (info instanceof Deno.errors.NotFound) {
+    const miscased = miscasedRecordFiles(lookups.folderEntries(dir).keys())[0];
+    if (miscased !== undefined) {
+      return `${join(dir, miscased)}: cannot read: ${MISCASED_RECORD_FILE}`;
+    }
     return { records: [], unreadableLines: [], unreadableCells: [] };
   }
   if (info instanceof Error) return `${path}: cannot read: ${info.message.split("\n")[0]}`;

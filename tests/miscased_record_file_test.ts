@@ -1,0 +1,70 @@
+/**
+ * A record file named `RunRecords.csv` in other case (`runrecords.csv`): where
+ * case does not count (macOS, Windows) runrec appends to it; where it counts
+ * (Linux, CI) it is another file, which no check may pass over unread.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/miscased_record_file_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals } from "./assert.ts";
+import { git, makeProject } from "./fixtures.ts";
+import { emitArgs, runCli } from "./cli.ts";
+import { RECORD_FILE } from "../src/store.ts";
+
+Deno.test("a record file named runrecords.csv (RunRecords.csv in other case, as a macOS clone may commit it) is named by validate, verify, verify --since, log, show, export and stale, exit 2, never passed over as no records: a rewrite of it passed CI's verify --since (trial-38 F1)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const emitted = await runCli(emitArgs(del));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const runId = emitted.stdout.trim();
+  const miscased = join(del, "runrecords.csv");
+  await Deno.rename(join(del, RECORD_FILE), miscased);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run, recorded on macOS");
+  // The attack: the committed record rewritten (its status), as verify --since must catch.
+  const text = await Deno.readTextFile(miscased);
+  await Deno.writeTextFile(miscased, text.replace(",SUCCESS,", ",FAILED,"));
+  await git(root, "commit", "-qam", "rewrite a record");
+  const commands = [
+    ["validate", root],
+    ["validate", del],
+    ["verify", root],
+    ["verify", root, "--since", "HEAD~1"],
+    ["log", root],
+    ["log", del],
+    ["show", del, runId],
+    ["export", root, "--format", "prov"],
+    ["stale", root],
+  ];
+  for (const args of commands) {
+    const { code, stderr } = await runCli(args);
+    assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
+    assert(
+      stderr.includes(`${miscased}: `) && stderr.includes("is named RunRecords.csv in other case"),
+      `${args.join(" ")}: ${stderr}`,
+    );
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit into a folder holding runrecords.csv writes RunRecords.csv beside it and warns that the two are one file where case does not count (trial-38 F1)", async () => {
+  const { root, del } = await makeProject();
+  const miscased = join(del, "runrecords.csv");
+  assertEquals((await runCli(emitArgs(del))).code, 0);
+  await Deno.rename(join(del, RECORD_FILE), miscased);
+  const before = await Deno.readFile(miscased);
+  const { code, stderr } = await runCli(emitArgs(del));
+  assertEquals(code, 0, stderr);
+  assert(
+    /warning: runrecords\.csv in this folder is RunRecords\.csv in other case: .*rename it RunRecords\.csv \(git mv\)/
+      .test(stderr),
+    stderr,
+  );
+  assertEquals(await Deno.readFile(miscased), before); // left as it was
+  assert((await Deno.stat(join(del, RECORD_FILE))).isFile);
+  await Deno.remove(root, { recursive: true });
+});
