@@ -93,7 +93,7 @@ import {
   runStart,
 } from "./time.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
-import { miscasedWarnings } from "./miscased_record_file.ts";
+import { miscasedWarnings } from "./other_case.ts";
 
 /** What an agent tells the hook about its run. */
 export interface RunReport {
@@ -280,7 +280,7 @@ async function startState(
       ...known,
     }),
     options.statusBefore === undefined
-      ? readLifecycleState(join(dir, "_STATUS.md"))
+      ? readLifecycleState(join(dir, "_STATUS.md"), known.lookups?.folderEntries)
       : givenState(options.statusBefore, "--status-before"),
   ]);
   const notes = [...readAs, ...inputs.notes];
@@ -533,7 +533,7 @@ async function builtRecord(
       },
       known.bounds,
     ),
-    readLifecycleState(join(dir, "_STATUS.md")),
+    readLifecycleState(join(dir, "_STATUS.md"), known.lookups?.folderEntries),
     // The folders up to the project's root are listed already (emit): not listed again.
     gitHead(dir, known.lookups?.folderEntries),
   ]);

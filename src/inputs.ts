@@ -441,6 +441,17 @@ export async function governedInputsIn(
   } else if (read !== undefined) {
     referencesText = read;
     want(referencesPath, REFERENCES_FILE, REFERENCES_FILE);
+  } else {
+    // Read as _REFERENCES.md where case does not count (macOS): here its references would be
+    // neither hashed nor missed, and stale CLEAN whatever they became (trial-38 F2).
+    for (const name of lookups.folderEntries(root).keys()) {
+      if (name.toLowerCase() !== REFERENCES_FILE.toLowerCase()) continue;
+      const note = `${name} is ${REFERENCES_FILE} in other case, which runrec reads only where ` +
+        `case does not count (macOS, Windows): the files it lists are not hashed here (rename ` +
+        `it ${REFERENCES_FILE}: git mv)`;
+      notHashed(note);
+      missing.push(note);
+    }
   }
 
   if (referencesText !== undefined) {

@@ -35,7 +35,7 @@ import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
-import { MISCASED_RECORD_FILE, miscasedRecordFiles } from "./miscased_record_file.ts";
+import { MISCASED_RECORD_FILE, miscasedRecordFiles } from "./other_case.ts";
 import { type GovernedInputs, governedInputsIn, REFERENCES_FILE } from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFoldersIn } from "./input_folders.ts";

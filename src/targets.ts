@@ -17,11 +17,7 @@ import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
-import {
-  isMiscasedRecordFile,
-  MISCASED_RECORD_FILE,
-  miscasedRecordFiles,
-} from "./miscased_record_file.ts";
+import { isMiscasedRecordFile, MISCASED_RECORD_FILE, miscasedRecordFiles } from "./other_case.ts";
 import { holdsBackslash, holdsNoDeliverables, literalChild, walk } from "./walk.ts";
 import { failureReason } from "./errors.ts";
 import { BackslashInName, CollidingNames, explainError, oneLine } from "./names.ts";

@@ -1,10 +1,11 @@
 /**
- * A record file named `RunRecords.csv` in other case (`runrecords.csv`): where
- * case does not count (macOS, Windows) runrec appends to it; where it counts
- * (Linux, CI) it is another file, which no check may pass over unread.
+ * Files runrec knows by name, named in other case (`runrecords.csv`,
+ * `_References.md`), as a clone on macOS or Windows commits them: there runrec
+ * reads and writes them under their own names; where case counts (Linux, CI)
+ * they are other files, which no check may pass over without a word.
  *
  * ```sh
- * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/miscased_record_file_test.ts
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/case_lookalikes_test.ts
  * ```
  *
  * @module
@@ -66,5 +67,40 @@ Deno.test("emit into a folder holding runrecords.csv writes RunRecords.csv besid
   );
   assertEquals(await Deno.readFile(miscased), before); // left as it was
   assert((await Deno.stat(join(del, RECORD_FILE))).isFile);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a _References.md (_REFERENCES.md in other case) is warned of when a run is recorded, and stale says the files it lists cannot be seen to change: it said CLEAN after the decomposition it lists changed (trial-38 F2)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.rename(join(del, "_REFERENCES.md"), join(del, "_References.md"));
+  const emitted = await runCli(emitArgs(del, "--input", "Datasheet.md"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const warning = "_References.md is _REFERENCES.md in other case, which runrec reads only " +
+    "where case does not count (macOS, Windows): the files it lists are not hashed here";
+  assert(emitted.stderr.includes(`runrec: warning: ${warning}`), emitted.stderr);
+  await Deno.writeTextFile(join(root, "_Decomposition", "D.md"), "# Decomposition, revised\n");
+  const stale = await runCli(["stale", del]);
+  assertEquals(stale.code, 0, stale.stderr);
+  assert(stale.stdout.startsWith("NO_BASELINE"), stale.stdout);
+  assert(stale.stdout.includes(`${warning} (rename it _REFERENCES.md: git mv)`), stale.stdout);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a _Status.md (_STATUS.md in other case): the record's note names it beside '_STATUS.md: not found', which alone left StatusBefore TBD here and a state where case does not count, unexplained (trial-38 F3)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.rename(join(del, "_STATUS.md"), join(del, "_Status.md"));
+  const { code, stdout, stderr } = await runCli(emitArgs(del));
+  assertEquals(code, 0, stderr);
+  const record = JSON.parse(
+    (await runCli(["show", del, stdout.trim(), "--format", "json"])).stdout,
+  );
+  assertEquals([record.StatusBefore, record.StatusAfter], ["TBD", "TBD"]);
+  assert(
+    record.Notes.includes(
+      "_STATUS.md: not found; _Status.md beside it is that name in other case, which runrec " +
+        "reads only where case does not count (macOS, Windows): rename it (git mv)",
+    ),
+    record.Notes,
+  );
   await Deno.remove(root, { recursive: true });
 });

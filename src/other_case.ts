@@ -1,10 +1,16 @@
 /**
- * The one rule for a file named `RunRecords.csv` in other case
- * (`runrecords.csv`), for its readers and its writers alike.
+ * Files runrec knows by name (`RunRecords.csv`, `_STATUS.md`) found named in
+ * other case (`runrecords.csv`, `_Status.md`), as a clone on macOS or Windows
+ * may commit them: there they are read and written under runrec's names; where
+ * case counts (Linux, CI) they are other files, and said to be.
  *
  * @module
  */
-import { RECORD_FILE } from "./store.ts";
+import { basename, dirname } from "./path.ts";
+import { folderEntries, type ListFolder } from "./deliverable.ts";
+
+/** store.ts's `RECORD_FILE`, not imported: store.ts reaches this module (through status.ts). */
+const RECORD_FILE = "RunRecords.csv";
 
 /**
  * Why a file named `RunRecords.csv` in other case is not read: on a file
@@ -16,7 +22,7 @@ import { RECORD_FILE } from "./store.ts";
  *
  * @example
  * ```ts
- * import { MISCASED_RECORD_FILE } from "./miscased_record_file.ts";
+ * import { MISCASED_RECORD_FILE } from "./other_case.ts";
  * console.error(`DEL-01-02_X/runrecords.csv: cannot read: ${MISCASED_RECORD_FILE}`);
  * ```
  */
@@ -30,7 +36,7 @@ export const MISCASED_RECORD_FILE = `is named ${RECORD_FILE} in other case: wher
  *
  * @example
  * ```ts
- * import { isMiscasedRecordFile } from "./miscased_record_file.ts";
+ * import { isMiscasedRecordFile } from "./other_case.ts";
  * isMiscasedRecordFile("runrecords.csv"); // true
  * isMiscasedRecordFile("RunRecords.csv"); // false
  * ```
@@ -44,7 +50,7 @@ export function isMiscasedRecordFile(name: string): boolean {
  *
  * @example
  * ```ts
- * import { miscasedRecordFiles } from "./miscased_record_file.ts";
+ * import { miscasedRecordFiles } from "./other_case.ts";
  * miscasedRecordFiles(["_STATUS.md", "runrecords.csv"]); // ["runrecords.csv"]
  * ```
  */
@@ -58,7 +64,7 @@ export function miscasedRecordFiles(names: Iterable<string>): string[] {
  *
  * @example
  * ```ts
- * import { miscasedWarnings } from "./miscased_record_file.ts";
+ * import { miscasedWarnings } from "./other_case.ts";
  * miscasedWarnings(["_STATUS.md", "runrecords.csv"]); // ["runrecords.csv in this folder is …"]
  * ```
  */
@@ -68,5 +74,25 @@ export function miscasedWarnings(names: Iterable<string>): string[] {
     `case does not count (macOS, Windows); elsewhere (Linux, CI) it writes ${RECORD_FILE} ` +
     `beside it, and reads and checks only that: rename it ${RECORD_FILE} (git mv), joining ` +
     "the two files' record lines if both are there"
+  );
+}
+
+/**
+ * The entry of `path`'s folder named as `path` but in other case
+ * (`_Status.md` for `_STATUS.md`), if one is there: the file a host file's
+ * reader finds where case does not count (macOS, Windows), and not here.
+ * `list` lists the folder (default: {@linkcode folderEntries}; a memo's, to
+ * list it once).
+ *
+ * @example
+ * ```ts
+ * import { otherCaseName } from "./other_case.ts";
+ * otherCaseName("DEL-01-02_X/_STATUS.md"); // "_Status.md" beside no _STATUS.md
+ * ```
+ */
+export function otherCaseName(path: string, list: ListFolder = folderEntries): string | undefined {
+  const name = basename(path);
+  return [...list(dirname(path)).keys()].find((entry) =>
+    entry !== name && entry.toLowerCase() === name.toLowerCase()
   );
 }
