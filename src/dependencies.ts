@@ -17,6 +17,8 @@
  * @module
  */
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
+import { otherCaseName } from "./other_case.ts";
+import { dirname, join } from "./path.ts";
 
 /** The register's file name in a deliverable folder. */
 export const DEPENDENCIES_FILE = "Dependencies.csv";
@@ -262,7 +264,16 @@ export function readDependencies(path: string): DependencyRegister {
     text = Deno.readTextFileSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
-      return { edges: [], warnings: [] };
+      // Followed where case does not count (macOS): here its consumers would go unwarned.
+      const other = otherCaseName(path);
+      return {
+        edges: [],
+        warnings: other === undefined ? [] : [
+          `${join(dirname(path), other)}: named ${DEPENDENCIES_FILE} in other case, which ` +
+          "runrec follows only where case does not count (macOS, Windows): its rows are not " +
+          `followed here (rename it ${DEPENDENCIES_FILE}: git mv)`,
+        ],
+      };
     }
     return {
       edges: [],

@@ -104,3 +104,30 @@ Deno.test("a _Status.md (_STATUS.md in other case): the record's note names it b
   );
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("stale --propagate warns of a dependencies.csv (Dependencies.csv in other case), whose rows it follows only where case does not count: its consumer was left out of STALE without a word (trial-38 F4)", async () => {
+  const { root, del } = await makeProject();
+  const consumer = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_User");
+  await Deno.mkdir(consumer);
+  await Deno.writeTextFile(join(consumer, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+  const register = join(consumer, "dependencies.csv");
+  await Deno.writeTextFile(
+    register,
+    "RegisterSchemaVersion,DependencyID,FromDeliverableID,Direction,TargetType," +
+      "TargetDeliverableID,Status\nv3.1,DEP-1,DEL-01-03,UPSTREAM,DELIVERABLE,DEL-01-02,ACTIVE\n",
+  );
+  const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+  for (const [dir, minutes] of [[consumer, 30], [del, 10]] as const) {
+    const { code, stderr } = await runCli([...emitArgs(dir), "--started", ago(minutes)]);
+    assertEquals(code, 0, stderr);
+  }
+  const { stdout, stderr } = await runCli(["stale", root, "--propagate"]);
+  assert(
+    stderr.includes(
+      `${register}: named Dependencies.csv in other case, which runrec follows only where ` +
+        "case does not count (macOS, Windows): its rows are not followed here",
+    ),
+    stdout + stderr,
+  );
+  await Deno.remove(root, { recursive: true });
+});
