@@ -246,7 +246,9 @@ export function parseDependencies(text: string, file: string): DependencyRegiste
 
 /**
  * The edges of the `Dependencies.csv` at `path`: none, without a warning,
- * when there is no such file; a warning when it cannot be read.
+ * when there is no such file; a warning when it cannot be read, or when it
+ * is not there but its name in other case is (`names`: its folder's entries,
+ * when listed already).
  *
  * @example
  * ```ts
@@ -254,7 +256,7 @@ export function parseDependencies(text: string, file: string): DependencyRegiste
  * const { edges, warnings } = readDependencies("DEL-01-02_X/Dependencies.csv");
  * ```
  */
-export function readDependencies(path: string): DependencyRegister {
+export function readDependencies(path: string, names?: Iterable<string>): DependencyRegister {
   let text: string;
   try {
     const info = Deno.statSync(path);
@@ -265,7 +267,7 @@ export function readDependencies(path: string): DependencyRegister {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
       // Followed where case does not count (macOS): here its consumers would go unwarned.
-      const other = otherCaseName(path);
+      const other = otherCaseName(path, names);
       return {
         edges: [],
         warnings: other === undefined ? [] : [

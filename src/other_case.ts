@@ -7,7 +7,7 @@
  * @module
  */
 import { basename, dirname } from "./path.ts";
-import { folderEntries, type ListFolder } from "./deliverable.ts";
+import { folderEntries } from "./deliverable.ts";
 
 /** store.ts's `RECORD_FILE`, not imported: store.ts reaches this module (through status.ts). */
 const RECORD_FILE = "RunRecords.csv";
@@ -81,18 +81,19 @@ export function miscasedWarnings(names: Iterable<string>): string[] {
  * The entry of `path`'s folder named as `path` but in other case
  * (`_Status.md` for `_STATUS.md`), if one is there: the file a host file's
  * reader finds where case does not count (macOS, Windows), and not here.
- * `list` lists the folder (default: {@linkcode folderEntries}; a memo's, to
- * list it once).
+ * `names`: the folder's entries, when listed already (default: it is listed).
  *
  * @example
  * ```ts
  * import { otherCaseName } from "./other_case.ts";
  * otherCaseName("DEL-01-02_X/_STATUS.md"); // "_Status.md" beside no _STATUS.md
+ * otherCaseName("DEL-01-02_X/_STATUS.md", ["_Status.md"]); // "_Status.md"
  * ```
  */
-export function otherCaseName(path: string, list: ListFolder = folderEntries): string | undefined {
+export function otherCaseName(
+  path: string,
+  names: Iterable<string> = folderEntries(dirname(path)).keys(),
+): string | undefined {
   const name = basename(path);
-  return [...list(dirname(path)).keys()].find((entry) =>
-    entry !== name && entry.toLowerCase() === name.toLowerCase()
-  );
+  return [...names].find((entry) => entry !== name && entry.toLowerCase() === name.toLowerCase());
 }

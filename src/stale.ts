@@ -353,7 +353,7 @@ async function readFolderRecords(
   if (lookups.lstatKind(path) === "symlink") return `${path}: cannot read: ${LINKED_RECORD_FILE}`;
   const info = lookups.stat(path);
   if (info instanceof Deno.errors.NotFound) {
-    const miscased = miscasedRecordFiles(lookups.folderEntries(dir).keys())[0];
+    const miscased = miscasedRecordFiles(lookups.folderEntries(resolve(dir)).keys())[0];
     if (miscased !== undefined) {
       return `${join(dir, miscased)}: cannot read: ${MISCASED_RECORD_FILE}`;
     }
@@ -2057,14 +2057,17 @@ function readGraphs(
     // deliverables (retired to `_Archive/`) stand for IDs no live folder has (below).
     const toolRoots: string[] = [];
     const skippedToolRoot = (folder: string) => toolRoots.push(folder);
-    for (const folder of deliverableFolders(place, { unlistable, skippedToolRoot })) {
+    const listings = new Map<string, readonly Deno.DirEntry[]>();
+    const listed = (dir: string, entries: readonly Deno.DirEntry[]) => listings.set(dir, entries);
+    for (const folder of deliverableFolders(place, { unlistable, skippedToolRoot, listed })) {
       if (placeOf(folder) !== place) continue; // a nested execution root's: its own graph
       const shown = shownPath(folder);
       try {
         const id = deliverableId(folder).id;
         foldersOf.set(id, [...foldersOf.get(id) ?? [], shown]);
       } catch { /* no ID: its register still counts */ }
-      const register = readDependencies(join(shown, DEPENDENCIES_FILE));
+      const names = listings.get(folder)?.map((entry) => entry.name);
+      const register = readDependencies(join(shown, DEPENDENCIES_FILE), names);
       warnings.push(...register.warnings);
       edges.push(...register.edges);
     }

@@ -8,6 +8,7 @@
 import { HostFileTooLarge, type ListFolder, markdownLines, readFolderFile } from "./deliverable.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
 import { otherCaseName } from "./other_case.ts";
+import { dirname } from "./path.ts";
 import { sha256Hex } from "./sha256.ts";
 
 /** A lifecycle state, and why it is `TBD` when it is. */
@@ -101,7 +102,7 @@ export function readLifecycleState(
   }
   if (text === undefined) {
     // Read where case does not count (macOS): said, or the two machines' records differ unexplained.
-    const other = otherCaseName(statusFile, list);
+    const other = otherCaseName(statusFile, list?.(dirname(statusFile)).keys());
     const found = other === undefined ? "" : `; ${other} beside it is that name in other case, ` +
       "which runrec reads only where case does not count (macOS, Windows): rename it (git mv)";
     return Promise.resolve({
