@@ -131,3 +131,31 @@ Deno.test("stale --propagate warns of a dependencies.csv (Dependencies.csv in ot
   );
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("verify --since follows a runrecords.csv renamed RunRecords.csv (as F1's message advises): a record dropped in the renaming commit breaks K-APPEND-1; a rename alone holds. The renamed file was checked as a new one, the drop passed (trial-38 F6)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  for (const status of ["FAILED", "SUCCESS"]) {
+    assertEquals((await runCli([...emitArgs(del).slice(0, -1), status])).code, 0);
+  }
+  await Deno.rename(join(del, RECORD_FILE), join(del, "runrecords.csv"));
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "two runs, recorded on macOS");
+  const base = (await git(root, "rev-parse", "HEAD")).trim();
+  await git(root, "mv", join(del, "runrecords.csv"), join(del, RECORD_FILE));
+  await git(root, "commit", "-qm", "renamed as runrec asks");
+  const renamed = await runCli(["verify", root, "--since", base]);
+  assertEquals(renamed.code, 0, renamed.stdout + renamed.stderr);
+  // Again from the base: renamed, and the FAILED run dropped, in one commit.
+  await git(root, "reset", "-q", "--hard", base);
+  await git(root, "mv", join(del, "runrecords.csv"), join(del, RECORD_FILE));
+  const file = join(del, RECORD_FILE);
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  await Deno.writeTextFile(file, lines.filter((line) => !line.includes(",FAILED,")).join("\n"));
+  await git(root, "commit", "-qam", "renamed, and the FAILED run dropped");
+  const dropped = await runCli(["verify", root, "--since", base]);
+  assertEquals(dropped.code, 1, dropped.stdout + dropped.stderr);
+  assert(/K-APPEND-1 broken .* was removed/.test(dropped.stdout), dropped.stdout);
+  assert(dropped.stdout.includes("renamed from"), dropped.stdout);
+  await Deno.remove(root, { recursive: true });
+});
