@@ -10,6 +10,7 @@ import { basename, join, resolve } from "./path.ts";
 import {
   DELIVERABLE_FOLDER,
   enclosingDeliverable,
+  folderEntries,
   isToolRoot,
   refuseBackslash,
 } from "./deliverable.ts";
@@ -609,13 +610,7 @@ export async function resolveTargets(
   };
   /** Names each `RunRecords.csv` of the deliverable folder `dir` in other case, as not read. */
   const addMiscased = async (dir: string) => {
-    const names = [];
-    try {
-      for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-    } catch {
-      // A folder that may be passed through but not listed: its own record file is all there is.
-    }
-    for (const name of miscasedRecordFiles(names)) {
+    for (const name of miscasedRecordFiles(folderEntries(dir).keys())) {
       await add(join(dir, name), dir, true, MISCASED_RECORD_FILE);
     }
   };
