@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
-import { git, makeProject } from "./fixtures.ts";
+import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { emitArgs, runCli } from "./cli.ts";
 import { RECORD_FILE } from "../src/store.ts";
 
@@ -158,4 +158,21 @@ Deno.test("verify --since follows a runrecords.csv renamed RunRecords.csv (as F1
   assert(/K-APPEND-1 broken .* was removed/.test(dropped.stdout), dropped.stdout);
   assert(dropped.stdout.includes("renamed from"), dropped.stdout);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("agents install names an Agent_4_DOCUMENTS.md (AGENT_*.md in other case), the agent's file where case does not count, and agents check fails for it; both passed it over without a word, check exit 0 (trial-38 F7)", async () => {
+  const dir = await tempDir({ prefix: "runrec-agents-" });
+  const fixtures = join(ROOT, "tests", "fixtures", "agents");
+  for await (const entry of Deno.readDir(fixtures)) {
+    const name = entry.name.replace(/^AGENT_4_DOCUMENTS/, "Agent_4_DOCUMENTS");
+    await Deno.copyFile(join(fixtures, entry.name), join(dir, name));
+  }
+  const said = `${join(dir, "Agent_4_DOCUMENTS.md")}: named AGENT_*.md in other case`;
+  const install = await runCli(["agents", "install", dir]);
+  assertEquals(install.code, 0, install.stderr);
+  assert(install.stderr.includes(said), install.stderr);
+  const check = await runCli(["agents", "check", dir]);
+  assertEquals(check.code, 1, check.stdout + check.stderr);
+  assert(check.stderr.includes(said), check.stderr);
+  await Deno.remove(dir, { recursive: true });
 });
