@@ -97,3 +97,22 @@ export function otherCaseName(
   const name = basename(path);
   return [...names].find((entry) => entry !== name && entry.toLowerCase() === name.toLowerCase());
 }
+
+/**
+ * The entry among `names` (the entries of `path`'s folder) that is `path`'s
+ * name in other case or in another Unicode form (`Spe\u0301c.md` for
+ * `Sp\u00e9c.md`), if one is: the file a reader finds where names are folded
+ * so (macOS), and not here.
+ *
+ * @example
+ * ```ts
+ * import { lookalikeName } from "./other_case.ts";
+ * lookalikeName("refs/Vendor.txt", ["vendor.txt"]); // "vendor.txt"
+ * lookalikeName("refs/Sp\u00e9c.md", ["Spe\u0301c.md"]); // "Spe\u0301c.md"
+ * ```
+ */
+export function lookalikeName(path: string, names: Iterable<string>): string | undefined {
+  const folded = (name: string) => name.normalize("NFC").toLowerCase();
+  const name = basename(path);
+  return [...names].find((entry) => entry !== name && folded(entry) === folded(name));
+}

@@ -176,3 +176,26 @@ Deno.test("agents install names an Agent_4_DOCUMENTS.md (AGENT_*.md in other cas
   assert(check.stderr.includes(said), check.stderr);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a reference _REFERENCES.md names in other case or Unicode form than its file (Ref.txt for ref.txt, é composed for é decomposed) is noted with the file beside it: 'not found' alone, on the machine that leaves it unhashed, did not say why the other reads it (trial-38 F8)", async () => {
+  const { root, del } = await makeProject();
+  const decomposed = "Spe\u0301c.md";
+  await Deno.writeTextFile(join(del, decomposed), "# Spec\n");
+  await Deno.writeTextFile(
+    join(del, "_REFERENCES.md"),
+    "# References\n\n- [Ref](../../0_References/Ref.txt)\n- [Spec](Sp\u00e9c.md)\n",
+  );
+  const { code, stdout, stderr } = await runCli(emitArgs(del));
+  assertEquals(code, 0, stderr);
+  const record = JSON.parse(
+    (await runCli(["show", del, stdout.trim(), "--format", "json"])).stdout,
+  );
+  const folded = "beside it is that name in other case or Unicode form, read only where names " +
+    "are folded so (macOS): write the name as the file has it";
+  assert(
+    record.Notes.includes(`Ref.txt not found; ref.txt ${folded}`),
+    record.Notes,
+  );
+  assert(record.Notes.includes('but is written "Spe\\u0301c.md"'), record.Notes);
+  await Deno.remove(root, { recursive: true });
+});
