@@ -9,6 +9,7 @@
  * @module
  */
 import { join } from "./path.ts";
+import { folderEntries } from "./deliverable.ts";
 import {
   AGENT_FILE_NAME,
   type AgentFile,
@@ -315,6 +316,30 @@ export function readAgentFiles(dir: string): { path: string; text: string }[] {
       throw new InputError(`${path}: not UTF-8 text`);
     }
   });
+}
+
+/**
+ * The files of the agents folder `dir` named `AGENT_*.md` in other case
+ * (`Agent_4_DOCUMENTS.md`), sorted: where case does not count (macOS,
+ * Windows) a dispatcher opening `AGENT_4_DOCUMENTS.md` opens it, but runrec
+ * neither installs its block there nor checks it. None when `dir` cannot be
+ * listed ({@linkcode readAgentFiles} says so).
+ *
+ * @example
+ * ```ts
+ * import { otherCaseAgentFiles } from "./agents.ts";
+ * otherCaseAgentFiles("agents"); // ["Agent_4_DOCUMENTS.md"] beside no AGENT_4_DOCUMENTS.md
+ * ```
+ */
+export function otherCaseAgentFiles(dir: string): string[] {
+  return [...folderEntries(dir).keys()]
+    .filter((name) => !AGENT_FILE_NAME.test(name) && AGENT_FILE_NAME.test(otherCase(name)))
+    .sort();
+}
+
+/** `name` with `AGENT_` and `.md` in the case of {@linkcode AGENT_FILE_NAME}. */
+function otherCase(name: string): string {
+  return name.replace(/^agent_/i, "AGENT_").replace(/\.md$/i, ".md");
 }
 
 /**

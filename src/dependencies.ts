@@ -17,6 +17,8 @@
  * @module
  */
 import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
+import { otherCaseName } from "./other_case.ts";
+import { dirname, join } from "./path.ts";
 
 /** The register's file name in a deliverable folder. */
 export const DEPENDENCIES_FILE = "Dependencies.csv";
@@ -244,7 +246,9 @@ export function parseDependencies(text: string, file: string): DependencyRegiste
 
 /**
  * The edges of the `Dependencies.csv` at `path`: none, without a warning,
- * when there is no such file; a warning when it cannot be read.
+ * when there is no such file; a warning when it cannot be read, or when it
+ * is not there but its name in other case is (`names`: its folder's entries,
+ * when listed already).
  *
  * @example
  * ```ts
@@ -252,7 +256,7 @@ export function parseDependencies(text: string, file: string): DependencyRegiste
  * const { edges, warnings } = readDependencies("DEL-01-02_X/Dependencies.csv");
  * ```
  */
-export function readDependencies(path: string): DependencyRegister {
+export function readDependencies(path: string, names?: Iterable<string>): DependencyRegister {
   let text: string;
   try {
     const info = Deno.statSync(path);
@@ -262,7 +266,16 @@ export function readDependencies(path: string): DependencyRegister {
     text = Deno.readTextFileSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
-      return { edges: [], warnings: [] };
+      // Followed where case does not count (macOS): here its consumers would go unwarned.
+      const other = otherCaseName(path, names);
+      return {
+        edges: [],
+        warnings: other === undefined ? [] : [
+          `${join(dirname(path), other)}: named ${DEPENDENCIES_FILE} in other case, which ` +
+          "runrec follows only where case does not count (macOS, Windows): its rows are not " +
+          `followed here (rename it ${DEPENDENCIES_FILE}: git mv)`,
+        ],
+      };
     }
     return {
       edges: [],

@@ -11,7 +11,13 @@ import { readNamedLines } from "./named_lines.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { alsoNamedFromHere, meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep as SEP } from "./path.ts";
-import { deliverableId, requireFolder, requireRootInSight, toolRootOwner } from "./deliverable.ts";
+import {
+  deliverableId,
+  folderEntries,
+  requireFolder,
+  requireRootInSight,
+  toolRootOwner,
+} from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkCaptureArguments,
@@ -87,6 +93,7 @@ import {
   runStart,
 } from "./time.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
+import { miscasedWarnings } from "./other_case.ts";
 
 /** What an agent tells the hook about its run. */
 export interface RunReport {
@@ -273,7 +280,7 @@ async function startState(
       ...known,
     }),
     options.statusBefore === undefined
-      ? readLifecycleState(join(dir, "_STATUS.md"))
+      ? readLifecycleState(join(dir, "_STATUS.md"), known.lookups?.folderEntries)
       : givenState(options.statusBefore, "--status-before"),
   ]);
   const notes = [...readAs, ...inputs.notes];
@@ -526,7 +533,7 @@ async function builtRecord(
       },
       known.bounds,
     ),
-    readLifecycleState(join(dir, "_STATUS.md")),
+    readLifecycleState(join(dir, "_STATUS.md"), known.lookups?.folderEntries),
     // The folders up to the project's root are listed already (emit): not listed again.
     gitHead(dir, known.lookups?.folderEntries),
   ]);
@@ -668,6 +675,7 @@ async function builtRecord(
     ...unfilled,
     ...outputs.warnings,
     ...profileNotes,
+    ...miscasedWarnings((known.lookups?.folderEntries ?? folderEntries)(dir).keys()),
   ];
   return {
     draft,

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { notFoundHint } from "./meant_path.ts";
+import { notFoundHint, unlikeToTheEye } from "./meant_path.ts";
+import { lookalikeName } from "./other_case.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
@@ -28,6 +29,7 @@ import {
   collidingReason,
   nameReason,
   namesReadingAs,
+  oneLine,
   shortened,
 } from "./names.ts";
 import { checkGovernedArguments, shownValue } from "./argument_checks.ts";
@@ -402,6 +404,14 @@ export async function governedInputsIn(
       ? "dangling symbolic link"
       : undefined;
 
+  // Found where names are folded (macOS): said, or a reference unhashed here goes unexplained.
+  const lookalikeNote = (path: string): string => {
+    const other = lookalikeName(path, lookups.folderEntries(dirname(path)).keys());
+    return other === undefined ? "" : `; ${oneLine(unlikeToTheEye(other, basename(path)))} ` +
+      "beside it is that name in other case or Unicode form, read only where names are folded " +
+      "so (macOS): write the name as the file has it";
+  };
+
   // A backslash is a folder separator to runrec (SCHEMA.md 2.2): a file named with one is no name.
   const notFoundReason = (error: Error, label: string): string => {
     const input = label.startsWith("--input ") ? label.slice("--input ".length) : "";
@@ -441,6 +451,17 @@ export async function governedInputsIn(
   } else if (read !== undefined) {
     referencesText = read;
     want(referencesPath, REFERENCES_FILE, REFERENCES_FILE);
+  } else {
+    // Read as _REFERENCES.md where case does not count (macOS): here its references would be
+    // neither hashed nor missed, and stale CLEAN whatever they became (trial-38 F2).
+    for (const name of lookups.folderEntries(root).keys()) {
+      if (name.toLowerCase() !== REFERENCES_FILE.toLowerCase()) continue;
+      const note = `${name} is ${REFERENCES_FILE} in other case, which runrec reads only where ` +
+        `case does not count (macOS, Windows): the files it lists are not hashed here (rename ` +
+        `it ${REFERENCES_FILE}: git mv)`;
+      notHashed(note);
+      missing.push(note);
+    }
   }
 
   if (referencesText !== undefined) {
@@ -485,7 +506,7 @@ export async function governedInputsIn(
           const looked = lookups.stat(expected);
           const why = looked instanceof Error && !(looked instanceof Deno.errors.NotFound)
             ? `cannot be read: ${reason(looked)}`
-            : `not found${tried}`;
+            : `not found${tried}${lookalikeNote(expected)}`;
           unhashed.set(expected, `${label}: ${reference.target} ${why}`);
         }
       }

@@ -69,8 +69,14 @@ const UNSEEN = /[\u00A0\u2000-\u200F\u202F\u205F\u2060\u3000\uFEFF]/g;
  * `meant` as suggested for `given`; when the two look the same (one letter
  * in two Unicode forms, a no-break or zero-width space), with the code
  * points of each: retyping what is shown would give the same miss (trial-y F1).
+ *
+ * @example
+ * ```ts
+ * import { unlikeToTheEye } from "./meant_path.ts";
+ * unlikeToTheEye("Spe\u0301c.md", "Sp\u00e9c.md"); // 'Spéc.md (it looks like the name given, but is written "Spe\u0301c.md", …)'
+ * ```
  */
-function unlikeToTheEye(meant: string, given: string): string {
+export function unlikeToTheEye(meant: string, given: string): string {
   const seen = (text: string) => text.normalize("NFC").replace(UNSEEN, " ").replace(/ +/g, " ");
   if (meant === given || seen(meant) !== seen(given)) return meant;
   const escaped = (text: string) =>

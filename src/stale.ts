@@ -35,6 +35,7 @@ import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
+import { MISCASED_RECORD_FILE, miscasedRecordFiles } from "./other_case.ts";
 import { type GovernedInputs, governedInputsIn, REFERENCES_FILE } from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFoldersIn } from "./input_folders.ts";
@@ -352,6 +353,10 @@ async function readFolderRecords(
   if (lookups.lstatKind(path) === "symlink") return `${path}: cannot read: ${LINKED_RECORD_FILE}`;
   const info = lookups.stat(path);
   if (info instanceof Deno.errors.NotFound) {
+    const miscased = miscasedRecordFiles(lookups.folderEntries(resolve(dir)).keys())[0];
+    if (miscased !== undefined) {
+      return `${join(dir, miscased)}: cannot read: ${MISCASED_RECORD_FILE}`;
+    }
     return { records: [], unreadableLines: [], unreadableCells: [] };
   }
   if (info instanceof Error) return `${path}: cannot read: ${info.message.split("\n")[0]}`;
@@ -2052,14 +2057,17 @@ function readGraphs(
     // deliverables (retired to `_Archive/`) stand for IDs no live folder has (below).
     const toolRoots: string[] = [];
     const skippedToolRoot = (folder: string) => toolRoots.push(folder);
-    for (const folder of deliverableFolders(place, { unlistable, skippedToolRoot })) {
+    const listings = new Map<string, readonly Deno.DirEntry[]>();
+    const listed = (dir: string, entries: readonly Deno.DirEntry[]) => listings.set(dir, entries);
+    for (const folder of deliverableFolders(place, { unlistable, skippedToolRoot, listed })) {
       if (placeOf(folder) !== place) continue; // a nested execution root's: its own graph
       const shown = shownPath(folder);
       try {
         const id = deliverableId(folder).id;
         foldersOf.set(id, [...foldersOf.get(id) ?? [], shown]);
       } catch { /* no ID: its register still counts */ }
-      const register = readDependencies(join(shown, DEPENDENCIES_FILE));
+      const names = listings.get(folder)?.map((entry) => entry.name);
+      const register = readDependencies(join(shown, DEPENDENCIES_FILE), names);
       warnings.push(...register.warnings);
       edges.push(...register.edges);
     }

@@ -5,8 +5,10 @@
  *
  * @module
  */
-import { HostFileTooLarge, markdownLines, readFolderFile } from "./deliverable.ts";
+import { HostFileTooLarge, type ListFolder, markdownLines, readFolderFile } from "./deliverable.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
+import { otherCaseName } from "./other_case.ts";
+import { dirname } from "./path.ts";
 import { sha256Hex } from "./sha256.ts";
 
 /** A lifecycle state, and why it is `TBD` when it is. */
@@ -69,7 +71,9 @@ function shown(value: string): string {
 
 /**
  * The lifecycle state of the deliverable whose `_STATUS.md` is given. A missing
- * (`missing`) or unreadable file is `TBD` with a problem, never an exception.
+ * (`missing`) or unreadable file is `TBD` with a problem, never an exception;
+ * the problem of a missing one names the file beside it that has its name in
+ * other case, found by `list` (default: a listing of the folder).
  *
  * @example
  * ```ts
@@ -81,7 +85,10 @@ function shown(value: string): string {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function readLifecycleState(statusFile: string): Promise<LifecycleReading> {
+export function readLifecycleState(
+  statusFile: string,
+  list?: ListFolder,
+): Promise<LifecycleReading> {
   let text: string | undefined;
   try {
     text = readFolderFile(statusFile);
@@ -94,7 +101,15 @@ export function readLifecycleState(statusFile: string): Promise<LifecycleReading
     return Promise.resolve({ state: TBD, problem: `${statusFile}: unreadable (${why})` });
   }
   if (text === undefined) {
-    return Promise.resolve({ state: TBD, problem: `${statusFile}: not found`, missing: true });
+    // Read where case does not count (macOS): said, or the two machines' records differ unexplained.
+    const other = otherCaseName(statusFile, list?.(dirname(statusFile)).keys());
+    const found = other === undefined ? "" : `; ${other} beside it is that name in other case, ` +
+      "which runrec reads only where case does not count (macOS, Windows): rename it (git mv)";
+    return Promise.resolve({
+      state: TBD,
+      problem: `${statusFile}: not found${found}`,
+      missing: true,
+    });
   }
   return Promise.resolve(parseLifecycleState(text, statusFile));
 }

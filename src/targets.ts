@@ -10,6 +10,7 @@ import { basename, join, resolve } from "./path.ts";
 import {
   DELIVERABLE_FOLDER,
   enclosingDeliverable,
+  folderEntries,
   isToolRoot,
   refuseBackslash,
 } from "./deliverable.ts";
@@ -17,6 +18,7 @@ import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
+import { isMiscasedRecordFile, MISCASED_RECORD_FILE, miscasedRecordFiles } from "./other_case.ts";
 import { holdsBackslash, holdsNoDeliverables, literalChild, walk } from "./walk.ts";
 import { failureReason } from "./errors.ts";
 import { BackslashInName, CollidingNames, explainError, oneLine } from "./names.ts";
@@ -280,7 +282,9 @@ function findRecordFiles(
   };
   const enter = (dir: string, name: string) => entered(dir, name, skippedWorktree, skippedToolRoot);
   for (const entry of walk(root, { unlistable, enter })) {
-    // A link is named, never followed: it could lead to any file.
+    // A link is named, never followed: it could lead to any file. A name in other case is named
+    // too: where case counts its records would pass every check unread.
+    if (isMiscasedRecordFile(entry.name)) found.set(entry.path, MISCASED_RECORD_FILE);
     if (entry.name !== RECORD_FILE) continue;
     found.set(
       entry.path,
@@ -604,6 +608,12 @@ export async function resolveTargets(
         : { path, target, exists, unreadable: why, ...(unlisted ? { unlisted } : {}) },
     );
   };
+  /** Names each `RunRecords.csv` of the deliverable folder `dir` in other case, as not read. */
+  const addMiscased = async (dir: string) => {
+    for (const name of miscasedRecordFiles(folderEntries(dir).keys())) {
+      await add(join(dir, name), dir, true, MISCASED_RECORD_FILE);
+    }
+  };
   for (const target of targets) {
     refuseBackslash(target);
     const info = await statOrUndefined(target);
@@ -622,8 +632,10 @@ export async function resolveTargets(
     if (ownInfo) {
       const why = ownInfo.isSymlink ? LINKED_RECORD_FILE : ownInfo.isFile ? undefined : NOT_REGULAR;
       await add(own, target, true, why);
+      await addMiscased(target);
     } else if (DELIVERABLE_FOLDER.test(basename(await Deno.realPath(target)))) {
       await add(own, target, false);
+      await addMiscased(target);
     } else {
       const files = findRecordFiles(target, { skippedToolRoot });
       if (files.length === 0 && !options.historyToo) refuseSlipInside(target, `no ${RECORD_FILE}`);

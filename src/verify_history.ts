@@ -73,7 +73,9 @@ import {
 } from "./argument_checks.ts";
 
 const RECORD_FILE = "RunRecords.csv";
-const RECORD_PATHSPEC = `:(glob)**/${RECORD_FILE}`;
+// In any case: where case does not count (macOS) `runrecords.csv` is the record file, and a
+// commit renaming it `RunRecords.csv` is checked against it (trial-38 F6).
+const RECORD_PATHSPEC = `:(glob,icase)**/${RECORD_FILE}`;
 const WORKING_TREE = "working tree";
 const SPARSE_NOTE = "outside the sparse checkout: checked as committed";
 /** What `git cat-file` finds for no object: the version before a file existed. */
@@ -2844,7 +2846,8 @@ function folderDeliverableId(path: string): string | undefined {
 }
 
 function isRecordFile(path: string): boolean {
-  return path === RECORD_FILE || path.endsWith(`/${RECORD_FILE}`);
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  return name.toLowerCase() === RECORD_FILE.toLowerCase();
 }
 
 /**

@@ -15,6 +15,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { RUNREC_SH } from "./support/runs.ts";
+import { emitArgs, runCli } from "./cli.ts";
 
 interface Project {
   /** The deliverable folder, in a project whose path holds a space. */
@@ -185,4 +186,22 @@ Deno.test("suggested commands: annotate refused by a file it cannot append to na
   );
   assertEquals(refused.code, 2, refused.stderr);
   assertEquals(refused.stderr.includes("flush"), false, refused.stderr);
+});
+
+Deno.test("suggested commands: the annotate a warning names for a folder whose name holds a tab and a line break, run by bash as printed, invalidates the record; in single quotes it named '\\t' (trial-38 F5)", async () => {
+  const p = await project();
+  const del = `${p.del}\tA\nB`;
+  await Deno.rename(p.del, del);
+  const emitted = await runCli([...emitArgs(del), "--input", "Datasheet.mdd"]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const annotate = quoted(emitted.stderr, /take it back: /);
+  assert(!annotate.includes("\n"), annotate); // the message stays on one line
+  const out = await new Deno.Command("bash", {
+    args: ["-c", annotate],
+    cwd: p.elsewhere,
+    env: p.env,
+  })
+    .output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  assertEquals(await recordCount(del), 2);
 });

@@ -8,6 +8,7 @@ import {
   type AgentFileReport,
   examineForInstall,
   examineForRemove,
+  otherCaseAgentFiles,
   readAgentFiles,
   replaceFileText,
   unifiedDiff,
@@ -16,6 +17,7 @@ import { type Command, EXIT, type Io, type Parsed, positionals, UsageError } fro
 import { plural } from "./format.ts";
 import { InputError } from "../errors.ts";
 import { shellWord } from "../shell_word.ts";
+import { join } from "../path.ts";
 
 const HELP = `runrec agents: the "record the run" block in agent instruction files
 
@@ -28,7 +30,8 @@ Works on the AGENT_*.md files directly in <agents-dir>. A file gets the block
 when it is a Type 2 agent (AGENT_TYPE: 2) whose WRITE_SCOPE is deliverable-local,
 or one of the five deliverable agents (PREPARATION, 4_DOCUMENTS, DEPENDENCIES,
 CHIRALITY_FRAMEWORK, CHIRALITY_LENS); every other file is listed as skipped,
-with the reason.
+with the reason. A file named so in other case (Agent_X.md), which is the
+agent's file where case does not count (macOS), is named on stderr.
 
 install   adds the block at the end of the PROTOCOL section (before the
           [[END:PROTOCOL]] line that closes it), or brings an older one up to
@@ -37,8 +40,8 @@ install   adds the block at the end of the PROTOCOL section (before the
           as it was (line endings, front matter, final newline).
 check     exits 1 naming each file whose block is missing, out of date, edited
           by hand, not at the end of PROTOCOL or written by a newer runrec, each
-          skipped file that holds a block, and when the folder has no AGENT_*.md
-          (for CI).
+          skipped file that holds a block, each file named in other case, and
+          when the folder has no AGENT_*.md (for CI).
 remove    takes the blocks out, leaving each file as it was before install.
 
 When a file cannot be edited safely (no PROTOCOL section, two blocks), install
@@ -54,9 +57,9 @@ Options:
   -h, --help  show this help
 
 Exit codes: 0 done (check: every block current); 1 check found a block
-missing, outdated, edited, newer or left in a skipped file, or no agent file;
-2 usage error, unreadable folder, no agent file (install, remove), a file that
-cannot be edited, or a write that failed.
+missing, outdated, edited, newer or left in a skipped file, a file named in
+other case, or no agent file; 2 usage error, unreadable folder, no agent file
+(install, remove), a file that cannot be edited, or a write that failed.
 
 Example:
   runrec agents install agents/ --dry-run
@@ -113,6 +116,15 @@ function runAction(parsed: Parsed, io: Io): number {
   const dryRun = parsed.values["dry-run"] === true;
   if (dryRun && act === "check") throw new UsageError("check changes nothing: no --dry-run");
   const files = readAgentFiles(dir);
+  // Where case does not count they are the agents' files, and would go without a block unsaid.
+  const otherCase = otherCaseAgentFiles(dir);
+  if (otherCase.length > 0) {
+    io.err(
+      `runrec agents: ${otherCase.map((name) => join(dir, name)).join(", ")}: named AGENT_*.md ` +
+        "in other case, which runrec neither installs in nor checks: rename " +
+        `${otherCase.length === 1 ? "it" : "them"} AGENT_<NAME>.md (git mv)\n`,
+    );
+  }
   // A mistyped folder must not look like success.
   if (files.length === 0 && act !== "check") {
     throw new InputError(`${dir}: no AGENT_*.md files: name the folder that holds the agent files`);
@@ -161,6 +173,7 @@ function runAction(parsed: Parsed, io: Io): number {
     if (newer.length > 0) {
       hints.push(`${plural(newer.length, "file")} with a block of a newer runrec: update runrec`);
     }
+    if (otherCase.length > 0) hints.push(`${plural(otherCase.length, "file")} named in other case`);
     if (stray.length > 0) {
       hints.push(
         `${plural(stray.length, "skipped file")} holding a runrec block: take it out by hand`,

@@ -1,0 +1,118 @@
+/**
+ * Files runrec knows by name (`RunRecords.csv`, `_STATUS.md`) found named in
+ * other case (`runrecords.csv`, `_Status.md`), as a clone on macOS or Windows
+ * may commit them: there they are read and written under runrec's names; where
+ * case counts (Linux, CI) they are other files, and said to be.
+ *
+ * @module
+ */
+import { basename, dirname } from "./path.ts";
+import { folderEntries } from "./deliverable.ts";
+
+/** store.ts's `RECORD_FILE`, not imported: store.ts reaches this module (through status.ts). */
+const RECORD_FILE = "RunRecords.csv";
+
+/**
+ * Why a file named `RunRecords.csv` in other case is not read: on a file
+ * system that tells case apart (Linux, a CI runner) it is another file,
+ * which runrec neither reads nor writes; on one that does not (macOS,
+ * Windows) runrec reads and appends to it. Its records are then checked on one
+ * machine and unseen on the other, so `validate` and `verify` in CI would
+ * pass whatever it holds.
+ *
+ * @example
+ * ```ts
+ * import { MISCASED_RECORD_FILE } from "./other_case.ts";
+ * console.error(`DEL-01-02_X/runrecords.csv: cannot read: ${MISCASED_RECORD_FILE}`);
+ * ```
+ */
+export const MISCASED_RECORD_FILE = `is named ${RECORD_FILE} in other case: where case counts ` +
+  `(Linux, CI) runrec neither reads nor writes it, so its records go unchecked; rename it ` +
+  `${RECORD_FILE} (git mv)`;
+
+/**
+ * Whether `name` is `RunRecords.csv` in other case (`runrecords.csv`,
+ * `RUNRECORDS.CSV`), not the name itself.
+ *
+ * @example
+ * ```ts
+ * import { isMiscasedRecordFile } from "./other_case.ts";
+ * isMiscasedRecordFile("runrecords.csv"); // true
+ * isMiscasedRecordFile("RunRecords.csv"); // false
+ * ```
+ */
+export function isMiscasedRecordFile(name: string): boolean {
+  return name !== RECORD_FILE && name.toLowerCase() === RECORD_FILE.toLowerCase();
+}
+
+/**
+ * Of a folder's entry `names`, those that are `RunRecords.csv` in other case, sorted.
+ *
+ * @example
+ * ```ts
+ * import { miscasedRecordFiles } from "./other_case.ts";
+ * miscasedRecordFiles(["_STATUS.md", "runrecords.csv"]); // ["runrecords.csv"]
+ * ```
+ */
+export function miscasedRecordFiles(names: Iterable<string>): string[] {
+  return [...names].filter(isMiscasedRecordFile).sort();
+}
+
+/**
+ * A warning for each `RunRecords.csv` in other case among `names`, the
+ * entries of the deliverable folder a command records in.
+ *
+ * @example
+ * ```ts
+ * import { miscasedWarnings } from "./other_case.ts";
+ * miscasedWarnings(["_STATUS.md", "runrecords.csv"]); // ["runrecords.csv in this folder is …"]
+ * ```
+ */
+export function miscasedWarnings(names: Iterable<string>): string[] {
+  return miscasedRecordFiles(names).map((name) =>
+    `${name} in this folder is ${RECORD_FILE} in other case: runrec appends to it only where ` +
+    `case does not count (macOS, Windows); elsewhere (Linux, CI) it writes ${RECORD_FILE} ` +
+    `beside it, and reads and checks only that: rename it ${RECORD_FILE} (git mv), joining ` +
+    "the two files' record lines if both are there"
+  );
+}
+
+/**
+ * The entry of `path`'s folder named as `path` but in other case
+ * (`_Status.md` for `_STATUS.md`), if one is there: the file a host file's
+ * reader finds where case does not count (macOS, Windows), and not here.
+ * `names`: the folder's entries, when listed already (default: it is listed).
+ *
+ * @example
+ * ```ts
+ * import { otherCaseName } from "./other_case.ts";
+ * otherCaseName("DEL-01-02_X/_STATUS.md"); // "_Status.md" beside no _STATUS.md
+ * otherCaseName("DEL-01-02_X/_STATUS.md", ["_Status.md"]); // "_Status.md"
+ * ```
+ */
+export function otherCaseName(
+  path: string,
+  names: Iterable<string> = folderEntries(dirname(path)).keys(),
+): string | undefined {
+  const name = basename(path);
+  return [...names].find((entry) => entry !== name && entry.toLowerCase() === name.toLowerCase());
+}
+
+/**
+ * The entry among `names` (the entries of `path`'s folder) that is `path`'s
+ * name in other case or in another Unicode form (`Spe\u0301c.md` for
+ * `Sp\u00e9c.md`), if one is: the file a reader finds where names are folded
+ * so (macOS), and not here.
+ *
+ * @example
+ * ```ts
+ * import { lookalikeName } from "./other_case.ts";
+ * lookalikeName("refs/Vendor.txt", ["vendor.txt"]); // "vendor.txt"
+ * lookalikeName("refs/Sp\u00e9c.md", ["Spe\u0301c.md"]); // "Spe\u0301c.md"
+ * ```
+ */
+export function lookalikeName(path: string, names: Iterable<string>): string | undefined {
+  const folded = (name: string) => name.normalize("NFC").toLowerCase();
+  const name = basename(path);
+  return [...names].find((entry) => entry !== name && folded(entry) === folded(name));
+}

@@ -1,0 +1,201 @@
+/**
+ * Files runrec knows by name, named in other case (`runrecords.csv`,
+ * `_References.md`), as a clone on macOS or Windows commits them: there runrec
+ * reads and writes them under their own names; where case counts (Linux, CI)
+ * they are other files, which no check may pass over without a word.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/case_lookalikes_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals } from "./assert.ts";
+import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { emitArgs, runCli } from "./cli.ts";
+import { RECORD_FILE } from "../src/store.ts";
+
+Deno.test("a record file named runrecords.csv (RunRecords.csv in other case, as a macOS clone may commit it) is named by validate, verify, verify --since, log, show, export and stale, exit 2, never passed over as no records: a rewrite of it passed CI's verify --since (trial-38 F1)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const emitted = await runCli(emitArgs(del));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const runId = emitted.stdout.trim();
+  const miscased = join(del, "runrecords.csv");
+  await Deno.rename(join(del, RECORD_FILE), miscased);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run, recorded on macOS");
+  // The attack: the committed record rewritten (its status), as verify --since must catch.
+  const text = await Deno.readTextFile(miscased);
+  await Deno.writeTextFile(miscased, text.replace(",SUCCESS,", ",FAILED,"));
+  await git(root, "commit", "-qam", "rewrite a record");
+  const commands = [
+    ["validate", root],
+    ["validate", del],
+    ["verify", root],
+    ["verify", root, "--since", "HEAD~1"],
+    ["log", root],
+    ["log", del],
+    ["show", del, runId],
+    ["export", root, "--format", "prov"],
+    ["stale", root],
+  ];
+  for (const args of commands) {
+    const { code, stderr } = await runCli(args);
+    assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
+    assert(
+      stderr.includes(`${miscased}: `) && stderr.includes("is named RunRecords.csv in other case"),
+      `${args.join(" ")}: ${stderr}`,
+    );
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("emit into a folder holding runrecords.csv writes RunRecords.csv beside it and warns that the two are one file where case does not count (trial-38 F1)", async () => {
+  const { root, del } = await makeProject();
+  const miscased = join(del, "runrecords.csv");
+  assertEquals((await runCli(emitArgs(del))).code, 0);
+  await Deno.rename(join(del, RECORD_FILE), miscased);
+  const before = await Deno.readFile(miscased);
+  const { code, stderr } = await runCli(emitArgs(del));
+  assertEquals(code, 0, stderr);
+  assert(
+    /warning: runrecords\.csv in this folder is RunRecords\.csv in other case: .*rename it RunRecords\.csv \(git mv\)/
+      .test(stderr),
+    stderr,
+  );
+  assertEquals(await Deno.readFile(miscased), before); // left as it was
+  assert((await Deno.stat(join(del, RECORD_FILE))).isFile);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a _References.md (_REFERENCES.md in other case) is warned of when a run is recorded, and stale says the files it lists cannot be seen to change: it said CLEAN after the decomposition it lists changed (trial-38 F2)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.rename(join(del, "_REFERENCES.md"), join(del, "_References.md"));
+  const emitted = await runCli(emitArgs(del, "--input", "Datasheet.md"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const warning = "_References.md is _REFERENCES.md in other case, which runrec reads only " +
+    "where case does not count (macOS, Windows): the files it lists are not hashed here";
+  assert(emitted.stderr.includes(`runrec: warning: ${warning}`), emitted.stderr);
+  await Deno.writeTextFile(join(root, "_Decomposition", "D.md"), "# Decomposition, revised\n");
+  const stale = await runCli(["stale", del]);
+  assertEquals(stale.code, 0, stale.stderr);
+  assert(stale.stdout.startsWith("NO_BASELINE"), stale.stdout);
+  assert(stale.stdout.includes(`${warning} (rename it _REFERENCES.md: git mv)`), stale.stdout);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a _Status.md (_STATUS.md in other case): the record's note names it beside '_STATUS.md: not found', which alone left StatusBefore TBD here and a state where case does not count, unexplained (trial-38 F3)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.rename(join(del, "_STATUS.md"), join(del, "_Status.md"));
+  const { code, stdout, stderr } = await runCli(emitArgs(del));
+  assertEquals(code, 0, stderr);
+  const record = JSON.parse(
+    (await runCli(["show", del, stdout.trim(), "--format", "json"])).stdout,
+  );
+  assertEquals([record.StatusBefore, record.StatusAfter], ["TBD", "TBD"]);
+  assert(
+    record.Notes.includes(
+      "_STATUS.md: not found; _Status.md beside it is that name in other case, which runrec " +
+        "reads only where case does not count (macOS, Windows): rename it (git mv)",
+    ),
+    record.Notes,
+  );
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("stale --propagate warns of a dependencies.csv (Dependencies.csv in other case), whose rows it follows only where case does not count: its consumer was left out of STALE without a word (trial-38 F4)", async () => {
+  const { root, del } = await makeProject();
+  const consumer = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_User");
+  await Deno.mkdir(consumer);
+  await Deno.writeTextFile(join(consumer, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+  const register = join(consumer, "dependencies.csv");
+  await Deno.writeTextFile(
+    register,
+    "RegisterSchemaVersion,DependencyID,FromDeliverableID,Direction,TargetType," +
+      "TargetDeliverableID,Status\nv3.1,DEP-1,DEL-01-03,UPSTREAM,DELIVERABLE,DEL-01-02,ACTIVE\n",
+  );
+  const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+  for (const [dir, minutes] of [[consumer, 30], [del, 10]] as const) {
+    const { code, stderr } = await runCli([...emitArgs(dir), "--started", ago(minutes)]);
+    assertEquals(code, 0, stderr);
+  }
+  const { stdout, stderr } = await runCli(["stale", root, "--propagate"]);
+  assert(
+    stderr.includes(
+      `${register}: named Dependencies.csv in other case, which runrec follows only where ` +
+        "case does not count (macOS, Windows): its rows are not followed here",
+    ),
+    stdout + stderr,
+  );
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("verify --since follows a runrecords.csv renamed RunRecords.csv (as F1's message advises): a record dropped in the renaming commit breaks K-APPEND-1; a rename alone holds. The renamed file was checked as a new one, the drop passed (trial-38 F6)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  for (const status of ["FAILED", "SUCCESS"]) {
+    assertEquals((await runCli([...emitArgs(del).slice(0, -1), status])).code, 0);
+  }
+  await Deno.rename(join(del, RECORD_FILE), join(del, "runrecords.csv"));
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "two runs, recorded on macOS");
+  const base = (await git(root, "rev-parse", "HEAD")).trim();
+  await git(root, "mv", join(del, "runrecords.csv"), join(del, RECORD_FILE));
+  await git(root, "commit", "-qm", "renamed as runrec asks");
+  const renamed = await runCli(["verify", root, "--since", base]);
+  assertEquals(renamed.code, 0, renamed.stdout + renamed.stderr);
+  // Again from the base: renamed, and the FAILED run dropped, in one commit.
+  await git(root, "reset", "-q", "--hard", base);
+  await git(root, "mv", join(del, "runrecords.csv"), join(del, RECORD_FILE));
+  const file = join(del, RECORD_FILE);
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  await Deno.writeTextFile(file, lines.filter((line) => !line.includes(",FAILED,")).join("\n"));
+  await git(root, "commit", "-qam", "renamed, and the FAILED run dropped");
+  const dropped = await runCli(["verify", root, "--since", base]);
+  assertEquals(dropped.code, 1, dropped.stdout + dropped.stderr);
+  assert(/K-APPEND-1 broken .* was removed/.test(dropped.stdout), dropped.stdout);
+  assert(dropped.stdout.includes("renamed from"), dropped.stdout);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("agents install names an Agent_4_DOCUMENTS.md (AGENT_*.md in other case), the agent's file where case does not count, and agents check fails for it; both passed it over without a word, check exit 0 (trial-38 F7)", async () => {
+  const dir = await tempDir({ prefix: "runrec-agents-" });
+  const fixtures = join(ROOT, "tests", "fixtures", "agents");
+  for await (const entry of Deno.readDir(fixtures)) {
+    const name = entry.name.replace(/^AGENT_4_DOCUMENTS/, "Agent_4_DOCUMENTS");
+    await Deno.copyFile(join(fixtures, entry.name), join(dir, name));
+  }
+  const said = `${join(dir, "Agent_4_DOCUMENTS.md")}: named AGENT_*.md in other case`;
+  const install = await runCli(["agents", "install", dir]);
+  assertEquals(install.code, 0, install.stderr);
+  assert(install.stderr.includes(said), install.stderr);
+  const check = await runCli(["agents", "check", dir]);
+  assertEquals(check.code, 1, check.stdout + check.stderr);
+  assert(check.stderr.includes(said), check.stderr);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a reference _REFERENCES.md names in other case or Unicode form than its file (Ref.txt for ref.txt, é composed for é decomposed) is noted with the file beside it: 'not found' alone, on the machine that leaves it unhashed, did not say why the other reads it (trial-38 F8)", async () => {
+  const { root, del } = await makeProject();
+  const decomposed = "Spe\u0301c.md";
+  await Deno.writeTextFile(join(del, decomposed), "# Spec\n");
+  await Deno.writeTextFile(
+    join(del, "_REFERENCES.md"),
+    "# References\n\n- [Ref](../../0_References/Ref.txt)\n- [Spec](Sp\u00e9c.md)\n",
+  );
+  const { code, stdout, stderr } = await runCli(emitArgs(del));
+  assertEquals(code, 0, stderr);
+  const record = JSON.parse(
+    (await runCli(["show", del, stdout.trim(), "--format", "json"])).stdout,
+  );
+  const folded = "beside it is that name in other case or Unicode form, read only where names " +
+    "are folded so (macOS): write the name as the file has it";
+  assert(
+    record.Notes.includes(`Ref.txt not found; ref.txt ${folded}`),
+    record.Notes,
+  );
+  assert(record.Notes.includes('but is written "Spe\\u0301c.md"'), record.Notes);
+  await Deno.remove(root, { recursive: true });
+});
