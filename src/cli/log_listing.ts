@@ -2,7 +2,7 @@
  * The order `runrec log` lists records in, kept as a few numbers per record
  * (its file, its line, its RunTimestamp), and the records read again from
  * their files in that order: a listing of a million records never holds them
- * all (scale-sweep F5).
+ * all (mem-38 F1).
  *
  * @module
  */
@@ -108,6 +108,12 @@ export class Listing {
   }
 }
 
+/** How much {@linkcode recordsInOrder} holds: records read ahead of their turn, reads of a file. */
+export interface ReadLimits {
+  held: number;
+  readsPerFile: number;
+}
+
 /** Records read ahead of their turn and held: beyond it, they are read again when their turn comes. */
 const HELD = 4096;
 /** Reads of one file at once: a file that union merges interleaved reads well with one per branch. */
@@ -119,7 +125,7 @@ const READS_PER_FILE = 4;
  * reads at once: a file in time order by one, one a union merge interleaved
  * by one per branch. Records met before their turn are held (at most
  * {@linkcode HELD}), so memory stays bounded whatever the history; a file far
- * out of time order is read again, never held whole.
+ * out of time order is read again, never held whole. `limits` (tests) holds less.
  *
  * @throws {InputError} naming the file when a record is no longer at its line
  * (the file was replaced while it was read).
@@ -137,6 +143,7 @@ const READS_PER_FILE = 4;
 export async function* recordsInOrder(
   files: readonly string[],
   places: Places,
+  limits: ReadLimits = { held: HELD, readsPerFile: READS_PER_FILE },
 ): AsyncGenerator<ListedRecord> {
   const count = places.lines.length;
   // Each file's turns, in file order (by line).
@@ -153,7 +160,7 @@ export async function* recordsInOrder(
       const early = held.get(turn);
       held.delete(turn);
       const record = early ?? await readTo(turn, (t, r) => {
-        if (t > turn && t < turn + HELD) held.set(t, r);
+        if (t > turn && t < turn + limits.held) held.set(t, r);
       });
       if ((parseInstant(record.record.RunTimestamp) ?? Infinity) !== places.times[turn]) {
         throw changed(files[places.files[turn]], places.lines[turn]);
@@ -174,7 +181,7 @@ export async function* recordsInOrder(
     const open = reads[file];
     let read = open.filter((r) => r.nextLine <= line).sort((a, b) => b.nextLine - a.nextLine)[0];
     if (read === undefined) {
-      if (open.length >= READS_PER_FILE) {
+      if (open.length >= limits.readsPerFile) {
         // The read used longest ago starts over.
         const oldest = open.sort((a, b) => a.used - b.used).shift()!;
         await oldest.close();
