@@ -19,7 +19,9 @@ import { InputError, readFailure } from "../errors.ts";
 import { extraFields } from "../cli/record_json.ts";
 import { describeLineProblem } from "../messages.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "../path.ts";
-import { firstCopies, readRecords } from "../reader.ts";
+import { readRecords } from "../reader.ts";
+import { compactFirstCopies } from "../checksum_set.ts";
+import { HeapFull, HeapRoom } from "../heap_room.ts";
 import type { RunRecord } from "../schema.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDuration, parseInstant } from "../time.ts";
@@ -107,6 +109,10 @@ export async function collectRuns(
     : namespaceProblem(options.namespace);
   if (namespaceWrong) throw new InputError(`collectRuns: options.namespace ${namespaceWrong}`);
   const runs: ExportedRun[] = [];
+  // Every run is held, to be sorted: too many stop with one line, not V8's crash.
+  const room = new HeapRoom(
+    "export fewer record files at once (a deliverable or package folder each)",
+  );
   // Siblings share their execution root: look it up once per parent folder, not once per file.
   const executionRoots = new Map<string, string | undefined>();
   const keepUnreadable = options.unreadable !== undefined;
@@ -134,7 +140,7 @@ export async function collectRuns(
       folder: relative(base, deliverable) || ".",
     };
     const read: { record: RunRecord; line: number; extras: [string, string][] }[] = [];
-    const firstCopy = firstCopies();
+    const firstCopy = compactFirstCopies();
     try {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "problem") {
@@ -143,9 +149,11 @@ export async function collectRuns(
         }
         if (firstCopy(event.record)) {
           read.push({ record: event.record, line: event.line, extras: extraFields(event) });
+          room.held(file.path, event.line);
         }
       }
     } catch (e) {
+      if (e instanceof HeapFull) throw e;
       const message = `${file.path}: cannot read: ${readFailure(e)}`;
       if (!options.unreadable) throw new InputError(message);
       options.unreadable(message);
