@@ -32,7 +32,7 @@ class RecordFile {
   run(minutes: number, random: () => number, append = true): RunRecord {
     const at = new Date(START + minutes * 60_000).toISOString();
     const status = STATUSES[Math.floor(random() * STATUSES.length)];
-    const record = this.#sealed(sampleRecord({
+    const record = this.sealed(sampleRecord({
       RunID: this.#runId(at),
       DeliverableID: this.id,
       AgentName: AGENTS[Math.floor(random() * AGENTS.length)],
@@ -61,7 +61,7 @@ class RecordFile {
       this.records.filter((r) => r.RunID === runId || r.RunID === effect.supersedes)
         .map((r) => [r.RunID, r.RecordChecksum]),
     );
-    const record = this.#sealed({
+    const record = this.sealed({
       ...sampleRecord(),
       RunID: this.#runId(at),
       DeliverableID: this.id,
@@ -95,7 +95,7 @@ class RecordFile {
     return `${prefix}${String(seq).padStart(3, "0")}`;
   }
 
-  #sealed(record: RunRecord): RunRecord {
+  sealed(record: RunRecord): RunRecord {
     const line = encodeRecord(record);
     const body = line.slice(0, line.lastIndexOf(","));
     return { ...record, RecordChecksum: checksumOf(body) };
@@ -153,6 +153,8 @@ export async function writeLogHistory(
   a.annotate(runs * 20 + 3, z.RunID, {}, "checked by hand");
   a.annotate(runs * 20 + 4, invalidation.RunID, { invalidates: true }, "x was fine");
   b.annotate(runs * 20 + 5, b.records[0].RunID, { invalidates: true }, "stale inputs");
+  // Another branch's run numbered as one of B's (one minute, two clones): two records, one RunID.
+  b.add(b.sealed({ ...b.records[2], AgentName: "9_OTHER", Notes: "the other clone's" }));
   // The copy (another worktree of A): a few runs of its own, and one of A's.
   for (let i = 0; i < Math.ceil(runs / 5); i++) copy.run(i * 37 + 3, random);
   copy.add(a.records[0]);
