@@ -118,7 +118,7 @@ interface FirstRead {
   /** The RunIDs annotations name. */
   named: Set<string>;
   /** Hashes of RunIDs met twice or more (their records are read again to tell which). */
-  repeated: Set<number>;
+  repeated: ReadonlySet<number>;
   /** The hash of each run's RunID (not of annotations), for the names repeated across files. */
   runNames: Int32Array;
   /** The last line read: the second read stops there. */
@@ -267,25 +267,50 @@ function warnShared(
   }
 }
 
-/** 32-bit hashes, each counted up to two: a million take a few MB, not a set of strings. */
+/**
+ * 32-bit hashes (never 0), each told apart as met once or more: a table of numbers, so a million
+ * take 8 MB, not a map's 60.
+ */
 class HashCounts {
-  #counts = new Map<number, number>();
+  #table = new Int32Array(1024);
+  #size = 0;
+  #twice = new Set<number>();
 
   add(hash: number): void {
-    const count = this.#counts.get(hash) ?? 0;
-    if (count < 2) this.#counts.set(hash, count + 1);
+    const slot = this.#slot(hash);
+    if (this.#table[slot] === hash) {
+      this.#twice.add(hash);
+      return;
+    }
+    this.#table[slot] = hash;
+    // At most half the slots in use: probes stay short.
+    if (++this.#size * 2 > this.#table.length) this.#grow();
   }
 
   /** The hashes added twice or more. */
-  repeated(): Set<number> {
-    return new Set([...this.#counts].filter(([, n]) => n > 1).map(([hash]) => hash));
+  repeated(): ReadonlySet<number> {
+    return this.#twice;
+  }
+
+  /** The slot holding `hash`, else the empty one where it goes. */
+  #slot(hash: number): number {
+    const mask = this.#table.length - 1;
+    let slot = hash & mask;
+    while (this.#table[slot] !== 0 && this.#table[slot] !== hash) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  #grow(): void {
+    const old = this.#table;
+    this.#table = new Int32Array(old.length * 2);
+    for (const hash of old) if (hash !== 0) this.#table[this.#slot(hash)] = hash;
   }
 }
 
-/** FNV-1a of `text`'s UTF-16 code units, as a signed 32-bit number. */
+/** FNV-1a of `text`'s UTF-16 code units, as a signed 32-bit number other than 0. */
 function textHash(text: string, hash = 0x811c9dc5): number {
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash | 0;
+  return (hash | 0) || 1;
 }
 
 /** The hash of a namespace and a RunID's hash: runs of one RunID in two namespaces differ. */
