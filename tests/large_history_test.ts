@@ -3,7 +3,10 @@
  * in both formats and `log --format json` write their output as they make it,
  * so a real V8 heap limit that holding the whole output would exceed (the
  * code before did: "Invalid string length", or out of memory) is enough;
- * what they write is checked by parsing it.
+ * what they write is checked by parsing it. `log` and `export --format
+ * openlineage` hold no record either (mem-38 F1, F2): they fit 32 MiB, where
+ * holding the records ran out of it; `export --format prov` still holds them,
+ * and stops with one line when they fill the heap.
  *
  * @module
  */
@@ -21,8 +24,8 @@ const RECORDS = 40_000;
 
 /**
  * The V8 old-space limit of each command, in MiB. Measured (docs/BENCHMARKS.md):
- * with 40,000 of these records each command needs 80 to 100 MiB, as the records
- * read are held; the code that built the whole output first needed 140 to
+ * with 40,000 of these records each command needed 80 to 100 MiB, as the records
+ * read were held (prov's still are); the code that built the whole output first needed 140 to
  * 160 MiB for log --format json, and more for export.
  */
 const HEAP_MB = 120;
