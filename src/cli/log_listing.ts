@@ -198,8 +198,8 @@ export async function* recordsInOrder(
 
 function changed(file: string, line: number): InputError {
   return new InputError(
-    `${file}:${line}: no longer holds the record listed (the file changed while runrec log ` +
-      "read it): run it again",
+    `${file}:${line}: no longer holds the record listed (the file was replaced while it was ` +
+      "read): run the command again",
   );
 }
 
