@@ -18,7 +18,8 @@ import { join } from "node:path";
 import { Listing, recordsInOrder } from "../src/cli/log_listing.ts";
 import { firstCopies, readRecords } from "../src/reader.ts";
 import { parseInstant } from "../src/time.ts";
-import { assertEquals } from "./assert.ts";
+import { assertEquals, assertRejects } from "./assert.ts";
+import { InputError } from "../src/errors.ts";
 import { runCliProcess } from "./cli.ts";
 import { ROOT, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
@@ -124,4 +125,23 @@ Deno.test("log streamed: records come back in listing order however few reads of
       }
     }
   }
+});
+
+Deno.test("log streamed: a record file replaced between the listing's read and the records' (another record at a listed line) stops with one line naming the file and line, not another record listed (mem-38 F1)", async () => {
+  const root = await tempDir({ prefix: "runrec-logreplaced-" });
+  await writeLogHistory(root, fixedRandom(GOLDEN_SEED), GOLDEN_RUNS);
+  const file = join(root, LOG_HISTORY_FILES[1]);
+  const listing = new Listing("time", undefined);
+  for await (const event of readRecords(file)) {
+    if (event.kind === "record") listing.add(0, event.line, event.record.RunTimestamp);
+  }
+  // A rewrite (a checkout, a rebase): line 3 now holds line 2's record.
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines[2] = lines[1];
+  await Deno.writeTextFile(file, lines.join("\n"));
+  await assertRejects(
+    () => Array.fromAsync(recordsInOrder([file], listing.places())),
+    InputError,
+    `${file}:3: no longer holds the record listed (the file was replaced while it was read)`,
+  );
 });
