@@ -464,6 +464,28 @@ export function annotationSource(record: RunRecord): AnnotationSource {
   return { RunID: ownCopy(record.RunID), RecordChecksum: record.RecordChecksum };
 }
 
+/**
+ * The RunIDs an annotation record (or a late-finish note) names, whose other
+ * records {@linkcode annotationsIn} weighs (a RunID that names several
+ * records); `undefined` for a record that says nothing it reads. Given the
+ * `annotationSource` of every record that says something and of every
+ * record of the RunIDs they name, it answers as given every record: a
+ * reader can gather those in a second read instead of holding a source of
+ * every record.
+ *
+ * @example
+ * ```ts
+ * import { runIdsNamedBy } from "./annotations.ts";
+ * declare const record: import("./schema.ts").RunRecord;
+ * if (runIdsNamedBy(record) === undefined) console.log("a plain run");
+ * ```
+ */
+export function runIdsNamedBy(record: AnnotationSource): string[] | undefined {
+  const statement = statementOf(record);
+  if (statement === undefined) return undefined;
+  return statement.older ? [statement.subject, statement.older.runId] : [statement.subject];
+}
+
 /** `text` copied on its own: a slice of a record line keeps the whole line in memory (V8). */
 function ownCopy(text: string): string {
   return [...text].join("");

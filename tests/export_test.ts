@@ -811,7 +811,7 @@ Deno.test("export: the text written piece by piece is the whole document's, byte
       openLineageEvents(runs).map((event) => `${sortedJson(event)}\n`).join(""),
     );
   }
-  assertEquals([...batched(["ab", "c", "def", "g"], 3)], ["abc", "def", "g"]);
+  assertEquals(await Array.fromAsync(batched(["ab", "c", "def", "g"], 3)), ["abc", "def", "g"]);
 });
 
 Deno.test("export prov: a supersede of or by a run whose RunID two records share (branches merged in one minute) links the activity of the record it names (annotate-sweep F1, export-sweep F1)", async () => {

@@ -7,7 +7,8 @@
 import { basename } from "../path.ts";
 import { openLineageLines } from "../export/openlineage.ts";
 import { provDocumentText } from "../export/prov.ts";
-import { collectRuns, namespaceProblem } from "../export/runs.ts";
+import { type CollectOptions, collectRuns, namespaceProblem } from "../export/runs.ts";
+import { streamRuns } from "../export/streamed_runs.ts";
 import { batched, exportTarget, writeExport } from "../export/write.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
 import { describePending, pendingRecords } from "../spool.ts";
@@ -104,6 +105,36 @@ function refuseRunrecFile(out: string): void {
   }
 }
 
+/** The runs an export writes: how many, and its text, made as it is written. */
+interface Exported {
+  count: number;
+  text(): AsyncIterable<string> | Iterable<string>;
+}
+
+/**
+ * The runs of `targets` and the text of their export. OpenLineage's events follow the runs'
+ * order: the runs are read again as the events are written, never all held (mem-38 F2).
+ * PROV-JSON's members go by key, not by run, so its runs are held: too many for the heap stop
+ * with one line (./../heap_room.ts), not V8's crash.
+ */
+async function runsToExport(
+  format: typeof FORMATS[number],
+  targets: readonly string[],
+  options: CollectOptions & { unreadable(message: string): void },
+): Promise<Exported> {
+  if (format === "openlineage") {
+    const streamed = await streamRuns(targets, options);
+    return {
+      count: streamed.count,
+      async *text() {
+        for await (const run of streamed.runs()) yield* openLineageLines([run]);
+      },
+    };
+  }
+  const runs = await collectRuns(targets, options);
+  return { count: runs.length, text: () => provDocumentText(runs) };
+}
+
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["del-dir|file|root"], "targets");
   const format = parseFormat(parsed);
@@ -125,33 +156,32 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     unreadable++;
     io.err(`runrec export: ${message}\n`);
   };
-  const runs = await collectRuns(targets, { namespace, warn, unreadable: cannotRead });
+  const options = { namespace, warn, unreadable: cannotRead };
+  const exported = await runsToExport(format, targets, options);
   if (unreadable > 0) {
     io.err(`runrec export: nothing exported: ${plural(unreadable, "record file")} unreadable\n`);
     return EXIT.usage;
   }
-  if (runs.length === 0) warn("no run records to export");
-  // Written as it is made: an export of many runs is never held whole.
-  const text = () => format === "openlineage" ? openLineageLines(runs) : provDocumentText(runs);
-  const write = (to: (chunk: string) => void) => {
-    for (const chunk of batched(text())) to(chunk);
+  if (exported.count === 0) warn("no run records to export");
+  const write = async (to: (chunk: string) => void) => {
+    for await (const chunk of batched(exported.text())) to(chunk);
   };
   if (out === undefined || target === undefined) {
-    write(io.out);
+    await write(io.out);
   } else {
     const what = format === "openlineage"
-      ? `${plural(runs.length * 2, "OpenLineage event")}`
+      ? `${plural(exported.count * 2, "OpenLineage event")}`
       : "a PROV-JSON document";
-    const summary = `runrec export: wrote ${plural(runs.length, "run")} as ${what} to ${out}\n`;
+    const summary = `runrec export: wrote ${plural(exported.count, "run")} as ${what} to ${out}\n`;
     // The summary goes where the export does not: standard output may be the export itself.
     if (target.how === "stdout") {
-      write(io.out);
+      await write(io.out);
       io.err(summary);
     } else if (target.how === "stderr") {
-      write(io.err);
+      await write(io.err);
       io.out(summary);
     } else {
-      await writeExport(out, { path: target.path, how: target.how }, text());
+      await writeExport(out, { path: target.path, how: target.how }, exported.text());
       (target.how === "stream" ? io.err : io.out)(summary);
     }
   }

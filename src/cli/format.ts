@@ -126,21 +126,64 @@ export function renderTable(
   rows: readonly (readonly string[])[],
   options: TableOptions = {},
 ): string {
-  const right = new Set(options.alignRight ?? []);
-  const clean = rows.map((row) => row.map(oneLine));
-  // A loop, not `Math.max(...cells)`: spread, a column of 150,000 rows overflows the stack.
-  const widths = header.map(displayWidth);
-  for (const row of clean) {
-    header.forEach((_, i) => widths[i] = Math.max(widths[i], displayWidth(row[i] ?? "")));
+  const table = new AlignedTable(header, options);
+  for (const row of rows) table.measure(row);
+  return table.head() + rows.map((row) => table.line(row)).join("");
+}
+
+/**
+ * {@linkcode renderTable} a row at a time, for a table too long to hold:
+ * every row is measured first, then the header and each row are written.
+ *
+ * @example
+ * ```ts
+ * import { AlignedTable } from "./format.ts";
+ * const rows = [["RUN-1", "SUCCESS"]];
+ * const table = new AlignedTable(["RunID", "Status"]);
+ * for (const row of rows) table.measure(row);
+ * table.head() + rows.map((row) => table.line(row)).join(""); // "RunID  Status\nRUN-1  SUCCESS\n"
+ * ```
+ */
+export class AlignedTable {
+  #header: readonly string[];
+  #right: Set<number>;
+  #color: boolean;
+  #widths: number[];
+
+  /** A table of these columns, no row measured yet. */
+  constructor(header: readonly string[], options: TableOptions = {}) {
+    this.#header = header;
+    this.#right = new Set(options.alignRight ?? []);
+    this.#color = options.color ?? false;
+    this.#widths = header.map(displayWidth);
   }
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, i) => {
-      const pad = " ".repeat(Math.max(0, widths[i] - displayWidth(cell)));
-      return right.has(i) ? pad + cell : cell + pad;
+
+  /** Widens the columns to fit `row`. */
+  measure(row: readonly string[]): void {
+    const widths = this.#widths;
+    // A loop, not `Math.max(...cells)`: spread, a column of 150,000 rows overflows the stack.
+    this.#header.forEach((_, i) =>
+      widths[i] = Math.max(widths[i], displayWidth(oneLine(row[i] ?? "")))
+    );
+  }
+
+  /** The header line, bold when painted. */
+  head(): string {
+    const head = this.#aligned(this.#header);
+    return this.#color ? paint(head.trimEnd(), "bold", true) + "\n" : head;
+  }
+
+  /** The line of `row`, padded to the widths measured. */
+  line(row: readonly string[]): string {
+    return this.#aligned(row.map(oneLine));
+  }
+
+  #aligned(cells: readonly string[]): string {
+    return cells.map((cell, i) => {
+      const pad = " ".repeat(Math.max(0, this.#widths[i] - displayWidth(cell)));
+      return this.#right.has(i) ? pad + cell : cell + pad;
     }).join("  ").trimEnd() + "\n";
-  const head = line(header);
-  return (options.color ? paint(head.trimEnd(), "bold", true) + "\n" : head) +
-    clean.map(line).join("");
+  }
 }
 
 /**
@@ -194,10 +237,41 @@ export function renderMarkdownTable(
   rows: readonly (readonly string[])[],
   freeText: readonly number[] = [],
 ): string {
-  const escape = (cell: string, i: number) =>
-    freeText.includes(i) ? escapeMarkdownText(cell) : escapeMarkdownCell(cell);
-  const line = (cells: readonly string[]) => `| ${cells.map(escape).join(" | ")} |\n`;
-  return line(header) + `|${header.map(() => "---").join("|")}|\n` + rows.map(line).join("");
+  const table = new MarkdownTable(header, freeText);
+  return table.head() + rows.map((row) => table.line(row)).join("");
+}
+
+/**
+ * {@linkcode renderMarkdownTable} a row at a time, for a table too long to hold.
+ *
+ * @example
+ * ```ts
+ * import { MarkdownTable } from "./format.ts";
+ * const table = new MarkdownTable(["Field", "Value"]);
+ * table.head() + table.line(["Notes", "a|b"]); // "| Field | Value |\n|---|---|\n| Notes | a\\|b |\n"
+ * ```
+ */
+export class MarkdownTable {
+  #header: readonly string[];
+  #freeText: readonly number[];
+
+  /** A table of these columns; `freeText` as in {@linkcode renderMarkdownTable}. */
+  constructor(header: readonly string[], freeText: readonly number[] = []) {
+    this.#header = header;
+    this.#freeText = freeText;
+  }
+
+  /** The header line and the line under it. */
+  head(): string {
+    return this.line(this.#header) + `|${this.#header.map(() => "---").join("|")}|\n`;
+  }
+
+  /** The line of `row`, each cell escaped. */
+  line(row: readonly string[]): string {
+    const escape = (cell: string, i: number) =>
+      this.#freeText.includes(i) ? escapeMarkdownText(cell) : escapeMarkdownCell(cell);
+    return `| ${row.map(escape).join(" | ")} |\n`;
+  }
 }
 
 /**

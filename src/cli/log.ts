@@ -15,9 +15,11 @@ import {
   type AnnotationSource,
   annotationSource,
   isAnnotation,
+  runIdsNamedBy,
 } from "../annotations.ts";
 import { checksumOf, encodeRecord } from "../codec.ts";
-import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
+import { readRecords } from "../reader.ts";
+import { compactFirstCopies } from "../checksum_set.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { foldersWithPendingRuns, pendingRunWarnings } from "../pending.ts";
@@ -36,13 +38,14 @@ import {
   UsageError,
 } from "./command.ts";
 import {
+  AlignedTable,
   BufferedOut,
+  MarkdownTable,
   paintStatus,
-  renderMarkdownTable,
-  renderTable,
   RepeatedWarnings,
   showControls,
 } from "./format.ts";
+import { type ListedRecord, Listing, type Order, recordsInOrder } from "./log_listing.ts";
 import { extraFields, recordJson } from "./record_json.ts";
 import { oneLine } from "../names.ts";
 
@@ -57,6 +60,8 @@ Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since T]
 
 Records are listed by RunTimestamp across all files (--by time, the
 default), or file by file in the order they were appended (--by path).
+Only where each record is (a few bytes) is held: the records are read
+again as they are written, so a long history never runs out of memory.
 Lines that cannot be read are skipped and reported on stderr as warnings;
 they never reach stdout. So are records still in the spool and runs started
 and not finished yet (runrec finish, or runrec reap).
@@ -206,7 +211,6 @@ function parseFormat(parsed: Parsed): Format {
 }
 
 const ORDERS = ["time", "path"] as const;
-type Order = typeof ORDERS[number];
 
 function parseOrder(parsed: Parsed): Order {
   const by = stringOption(parsed, "by") ?? "time";
@@ -225,49 +229,6 @@ function parseLimit(parsed: Parsed): number | undefined {
     );
   }
   return Number(limit);
-}
-
-/** A record to list, and the record file it is in. */
-interface ListedRecord extends LineRecord {
-  file: string;
-}
-
-/**
- * The records to list, in order: with a limit, only the last `limit`. Held
- * records are cut back to the limit whenever they reach twice it, so a long
- * history costs memory for `2 * limit` records, not for every match.
- */
-class Listing {
-  #records: ListedRecord[] = [];
-
-  constructor(readonly order: Order, readonly limit: number | undefined) {}
-
-  add(record: ListedRecord): void {
-    this.#records.push(record);
-    if (this.limit !== undefined && this.#records.length >= 2 * this.limit) this.#cut();
-  }
-
-  /** The records, in listing order. */
-  records(): ListedRecord[] {
-    this.#cut();
-    return this.#records;
-  }
-
-  #cut(): void {
-    if (this.order === "time") this.#records = byTimestamp(this.#records);
-    if (this.limit !== undefined) this.#records = this.#records.slice(-this.limit);
-  }
-}
-
-/**
- * Sorts by RunTimestamp; `Array.prototype.sort` is stable, so ties (and
- * timestamps that cannot be read, which go last) keep file order.
- */
-function byTimestamp(records: ListedRecord[]): ListedRecord[] {
-  const at = (r: ListedRecord) => parseInstant(r.record.RunTimestamp) ?? Infinity;
-  return records.map((r) => ({ r, t: at(r) }))
-    .sort((a, b) => a.t === b.t ? 0 : a.t < b.t ? -1 : 1)
-    .map(({ r }) => r);
 }
 
 const TABLE_HEADER = [
@@ -400,16 +361,21 @@ function foldersToShow(
   return new Map([...files].map((file) => [file, relative(Deno.cwd(), dirname(file)) || "."]));
 }
 
-/** Writes the matching records in one format. */
-function write(
+/**
+ * Writes the matching records in one format: `count` of them, which `listed` reads again (in
+ * listing order) each time it is called. Each row is written as it is read, so no format holds
+ * every record; the table reads them twice, to measure its columns first.
+ */
+async function write(
   format: Format,
-  records: ListedRecord[],
+  count: number,
+  listed: () => AsyncIterable<ListedRecord>,
   annotations: Map<string, Map<string, Annotation[]>>,
   deeds: Map<string, Map<string, string>>,
   filesOf: ReadonlyMap<string, ReadonlySet<string>>,
   io: Io,
   out: BufferedOut,
-): void {
+): Promise<void> {
   const about = (r: ListedRecord) => annotationsFor(annotations.get(r.file)!, r.record);
   const json = (r: ListedRecord) =>
     JSON.stringify(
@@ -419,7 +385,7 @@ function write(
     case "csv": {
       // Each record goes under the header line it has in its file, repeated only when it changes.
       let written: string | undefined;
-      for (const r of records) {
+      for await (const r of listed()) {
         const header = r.header ?? HEADER;
         if (header !== written) out.write(`${header}\n`);
         written = header;
@@ -429,19 +395,24 @@ function write(
       return;
     }
     case "jsonl":
-      for (const r of records) out.write(`${json(r)}\n`);
+      for await (const r of listed()) out.write(`${json(r)}\n`);
       return;
-    case "json":
+    case "json": {
       // Element by element: the array of a large file is too long for one string.
-      if (records.length === 0) out.write("[]\n");
+      if (count === 0) out.write("[]\n");
       else {
-        records.forEach((r, i) => out.write(`${i === 0 ? "[" : ","}\n  ${json(r)}`));
+        let first = true;
+        for await (const r of listed()) {
+          out.write(`${first ? "[" : ","}\n  ${json(r)}`);
+          first = false;
+        }
         out.write("\n]\n");
       }
       return;
+    }
     case "table":
     case "md": {
-      if (records.length === 0) io.err("runrec log: no records match\n");
+      if (count === 0) io.err("runrec log: no records match\n");
       // An annotation withdrawn (invalidated by another) did nothing: its row says by which.
       const withdrawnBy = (r: ListedRecord) =>
         about(r).filter((a) => a.kind === "invalidated").map((a) => a.annotationId);
@@ -454,19 +425,25 @@ function write(
       const folders = foldersToShow(filesOf);
       const folder = folders === undefined ? [] : ["Folder"];
       const folderOf = (r: ListedRecord) => folders === undefined ? [] : [folders.get(r.file)!];
-      out.write(
-        format === "table"
-          ? renderTable(
-            [...folder, ...TABLE_HEADER],
-            records.map((r) => [...folderOf(r), ...tableRow(r.record, mark(r), io.color)]),
-            { alignRight: [folder.length + 7], color: io.color },
-          )
-          : renderMarkdownTable(
-            [...folder, ...MD_HEADER],
-            records.map((r) => [...folderOf(r), ...mdRow(r.record, mark(r))]),
-            MD_FREE_TEXT.map((i) => i + folder.length),
-          ),
-      );
+      if (format === "md") {
+        const table = new MarkdownTable(
+          [...folder, ...MD_HEADER],
+          MD_FREE_TEXT.map((i) => i + folder.length),
+        );
+        out.write(table.head());
+        for await (const r of listed()) {
+          out.write(table.line([...folderOf(r), ...mdRow(r.record, mark(r))]));
+        }
+        return;
+      }
+      const row = (r: ListedRecord) => [...folderOf(r), ...tableRow(r.record, mark(r), io.color)];
+      const table = new AlignedTable([...folder, ...TABLE_HEADER], {
+        alignRight: [folder.length + 7],
+        color: io.color,
+      });
+      for await (const r of listed()) table.measure(row(r));
+      out.write(table.head());
+      for await (const r of listed()) out.write(table.line(row(r)));
     }
   }
 }
@@ -494,10 +471,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const filters = parseFilters(parsed);
   const format = parseFormat(parsed);
   const order = parseOrder(parsed);
+  // Only where each record is: the records themselves are read again as they are written.
   const listing = new Listing(order, parseLimit(parsed));
   const files = await resolveTargets(targets, { keepUnreadable: true });
   await refuseOtherFiles(files);
   const out = new BufferedOut(io);
+  const read: string[] = []; // the files read, as the listing's places name them
   // Annotations are per file: a RunID is unique only within its deliverable's file.
   const annotations = new Map<string, Map<string, Annotation[]>>();
   const deeds = new Map<string, Map<string, string>>();
@@ -506,26 +485,33 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   let unreadable = 0;
   for (const file of files) {
     if (!file.exists) continue;
-    // Only what annotationsIn reads: a large file's other records would all be held.
-    const annotating: AnnotationSource[] = [];
-    const firstCopy = firstCopies();
+    const fileIndex = read.push(file.path) - 1;
+    // The RunIDs annotations name: a second read gathers what annotationsIn weighs of them.
+    const named = new Set<string>();
+    let lastLine = 0;
+    const firstCopy = compactFirstCopies();
     const repeats = new RepeatedWarnings();
     const shown = oneLine(file.path); // one line however the path is named (fs-semantics F2)
+    let annotating: AnnotationSource[] = [];
     try {
       if (file.unreadable !== undefined) throw new Error(file.unreadable);
       for await (const event of readRecords(file.path)) {
+        lastLine = event.line;
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
           if (!isAnnotation(event.record)) recordedAgents.add(event.record.AgentName);
           const id = event.record.DeliverableID;
           filesOf.set(id, (filesOf.get(id) ?? new Set()).add(file.path));
-          annotating.push(annotationSource(event.record));
-          if (matches(event.record, filters)) listing.add({ ...event, file: file.path });
+          for (const runId of runIdsNamedBy(event.record) ?? []) named.add(runId);
+          if (matches(event.record, filters)) {
+            listing.add(fileIndex, event.line, event.record.RunTimestamp);
+          }
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
           io.err(`runrec log: warning: ${shown}:${event.line}: ${describeLineProblem(event)}\n`);
         }
       }
       for (const line of repeats.summary(shown)) io.err(`runrec log: ${line}\n`);
+      if (named.size > 0) annotating = await annotationSources(file.path, named, lastLine);
     } catch (e) {
       unreadable++;
       io.err(`runrec log: ${shown}: cannot read: ${readFailure(e)}\n`);
@@ -536,10 +522,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       io.err(`runrec log: warning: ${shown}: ${line}\n`);
     }
   }
-  const listed = listing.records();
-  write(format, listed, annotations, deeds, filesOf, io, out);
+  const places = listing.places();
+  const count = places.lines.length;
+  const listed = () => recordsInOrder(read, places);
+  await write(format, count, listed, annotations, deeds, filesOf, io, out);
   out.flush();
-  if (listed.length === 0) {
+  if (count === 0) {
     for (const line of await agentsNotFound(stringOption(parsed, "agent"), recordedAgents)) {
       io.err(`runrec log: warning: ${line}\n`);
     }
@@ -555,6 +543,29 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
   }
   return unreadable > 0 ? EXIT.usage : EXIT.ok;
+}
+
+/**
+ * What annotationsIn weighs of a record file, read again up to `lastLine` (the end of the first
+ * read): the source of each record that annotates and of each record of a RunID they name
+ * (`named`). The others cannot change what it says, so none of them is held.
+ */
+async function annotationSources(
+  path: string,
+  named: ReadonlySet<string>,
+  lastLine: number,
+): Promise<AnnotationSource[]> {
+  const sources: AnnotationSource[] = [];
+  const firstCopy = compactFirstCopies();
+  for await (const event of readRecords(path)) {
+    if (event.line > lastLine) break;
+    if (event.kind !== "record" || !firstCopy(event.record)) continue;
+    const { record } = event;
+    if (named.has(record.RunID) || runIdsNamedBy(record) !== undefined) {
+      sources.push(annotationSource(record));
+    }
+  }
+  return sources;
 }
 
 /**

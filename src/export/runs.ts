@@ -19,7 +19,9 @@ import { InputError, readFailure } from "../errors.ts";
 import { extraFields } from "../cli/record_json.ts";
 import { describeLineProblem } from "../messages.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "../path.ts";
-import { firstCopies, readRecords } from "../reader.ts";
+import { readRecords } from "../reader.ts";
+import { compactFirstCopies } from "../checksum_set.ts";
+import { HeapFull, HeapRoom } from "../heap_room.ts";
 import type { RunRecord } from "../schema.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDuration, parseInstant } from "../time.ts";
@@ -107,6 +109,10 @@ export async function collectRuns(
     : namespaceProblem(options.namespace);
   if (namespaceWrong) throw new InputError(`collectRuns: options.namespace ${namespaceWrong}`);
   const runs: ExportedRun[] = [];
+  // Every run is held, to be sorted: too many stop with one line, not V8's crash.
+  const room = new HeapRoom(
+    "export fewer record files at once (a deliverable or package folder each)",
+  );
   // Siblings share their execution root: look it up once per parent folder, not once per file.
   const executionRoots = new Map<string, string | undefined>();
   const keepUnreadable = options.unreadable !== undefined;
@@ -118,23 +124,9 @@ export async function collectRuns(
       options.unreadable!(`${file.path}: cannot read: ${file.unreadable}`);
       continue;
     }
-    // The real folder: where the root lies, or a link leading to it, must not change a name.
-    const deliverable = await Deno.realPath(dirname(file.path)).catch(() =>
-      resolve(dirname(file.path))
-    );
-    const parent = dirname(deliverable);
-    if (!executionRoots.has(parent)) executionRoots.set(parent, findExecutionRoot(deliverable));
-    let base = executionRoots.get(parent) ?? findGitRoot(deliverable);
-    // A root this process may not see would name the runs otherwise (trial-q F3).
-    if (base === undefined) requireRootInSight(deliverable, file.path);
-    base ??= deliverable;
-    const place = {
-      base,
-      namespace: options.namespace ?? basename(base),
-      folder: relative(base, deliverable) || ".",
-    };
+    const place = await placeOf(file.path, executionRoots, options.namespace);
     const read: { record: RunRecord; line: number; extras: [string, string][] }[] = [];
-    const firstCopy = firstCopies();
+    const firstCopy = compactFirstCopies();
     try {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "problem") {
@@ -143,9 +135,11 @@ export async function collectRuns(
         }
         if (firstCopy(event.record)) {
           read.push({ record: event.record, line: event.line, extras: extraFields(event) });
+          room.held(file.path, event.line);
         }
       }
     } catch (e) {
+      if (e instanceof HeapFull) throw e;
       const message = `${file.path}: cannot read: ${readFailure(e)}`;
       if (!options.unreadable) throw new InputError(message);
       options.unreadable(message);
@@ -193,13 +187,67 @@ export async function collectRuns(
   return runs.sort(compareRuns);
 }
 
-function compareRuns(a: ExportedRun, b: ExportedRun): number {
+/** Where a record file's runs are named from: `base`, `namespace` and `folder` of {@linkcode ExportedRun}. */
+export type RunPlace = Pick<ExportedRun, "base" | "namespace" | "folder">;
+
+/**
+ * The {@linkcode RunPlace} of the runs of the record file `path`: its deliverable's execution root
+ * (looked up once per parent folder, in `executionRoots`), else git root, else the folder itself.
+ *
+ * @example
+ * ```ts
+ * import { placeOf } from "./runs.ts";
+ * const place = await placeOf("DEL-01-02_X/RunRecords.csv", new Map(), undefined);
+ * console.log(place.namespace, place.folder);
+ * ```
+ */
+export async function placeOf(
+  path: string,
+  executionRoots: Map<string, string | undefined>,
+  namespace: string | undefined,
+): Promise<RunPlace> {
+  // The real folder: where the root lies, or a link leading to it, must not change a name.
+  const deliverable = await Deno.realPath(dirname(path)).catch(() => resolve(dirname(path)));
+  const parent = dirname(deliverable);
+  if (!executionRoots.has(parent)) executionRoots.set(parent, findExecutionRoot(deliverable));
+  let base = executionRoots.get(parent) ?? findGitRoot(deliverable);
+  // A root this process may not see would name the runs otherwise (trial-q F3).
+  if (base === undefined) requireRootInSight(deliverable, path);
+  base ??= deliverable;
+  return {
+    base,
+    namespace: namespace ?? basename(base),
+    folder: relative(base, deliverable) || ".",
+  };
+}
+
+/**
+ * The order of an export's runs: by start time, then run name, namespace, folder and line.
+ *
+ * @example
+ * ```ts
+ * import { compareRuns } from "./runs.ts";
+ * declare const runs: import("./runs.ts").ExportedRun[];
+ * runs.sort(compareRuns);
+ * ```
+ */
+export function compareRuns(a: ExportedRun, b: ExportedRun): number {
   return a.startMs - b.startMs || compareText(a.runName, b.runName) ||
     compareText(a.namespace, b.namespace) || compareText(a.folder, b.folder) || a.line - b.line;
 }
 
-/** By time, so that the order lines were appended in does not show in the export. */
-function compareAnnotations(a: Annotation, b: Annotation): number {
+/**
+ * The order of a run's annotations: by time, so that the order lines were appended in does not
+ * show in the export.
+ *
+ * @example
+ * ```ts
+ * import { compareAnnotations } from "./runs.ts";
+ * declare const annotations: import("../annotations.ts").Annotation[];
+ * annotations.sort(compareAnnotations);
+ * ```
+ */
+export function compareAnnotations(a: Annotation, b: Annotation): number {
   // Text would not do: `…:00Z` sorts after `…:00.5Z`.
   return (parseInstant(a.timestamp) ?? 0) - (parseInstant(b.timestamp) ?? 0) ||
     compareText(a.annotationId, b.annotationId) || compareText(a.kind, b.kind);

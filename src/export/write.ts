@@ -115,7 +115,7 @@ function shown(out: string, path: string): string {
 export async function writeExport(
   out: string,
   target: ExportTarget & { how: "replace" | "stream" },
-  chunks: Iterable<string>,
+  chunks: Iterable<string> | AsyncIterable<string>,
 ): Promise<void> {
   if (target.how === "stream") {
     try {
@@ -156,13 +156,16 @@ export async function writeExport(
  * @example
  * ```ts
  * import { batched } from "./write.ts";
- * [...batched(["a", "b", "c"], 2)]; // ["ab", "c"]
+ * await Array.fromAsync(batched(["a", "b", "c"], 2)); // ["ab", "c"]
  * ```
  */
-export function* batched(chunks: Iterable<string>, size = 1 << 16): Generator<string> {
+export async function* batched(
+  chunks: Iterable<string> | AsyncIterable<string>,
+  size = 1 << 16,
+): AsyncGenerator<string> {
   let parts: string[] = [];
   let length = 0;
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     parts.push(chunk);
     length += chunk.length;
     if (length < size) continue;
@@ -177,9 +180,12 @@ export function* batched(chunks: Iterable<string>, size = 1 << 16): Generator<st
  * Written asynchronously, so that a signal's listener ({@linkcode removedOnSignal}) runs between
  * writes; in pieces of a MiB, as an asynchronous write costs more than a synchronous one.
  */
-async function writeChunks(file: Deno.FsFile, chunks: Iterable<string>): Promise<void> {
+async function writeChunks(
+  file: Deno.FsFile,
+  chunks: Iterable<string> | AsyncIterable<string>,
+): Promise<void> {
   const encoder = new TextEncoder();
-  for (const text of batched(chunks, 1 << 20)) {
+  for await (const text of batched(chunks, 1 << 20)) {
     const bytes = encoder.encode(text);
     let written = 0;
     while (written < bytes.length) written += await file.write(bytes.subarray(written));

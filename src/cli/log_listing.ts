@@ -1,0 +1,266 @@
+/**
+ * The order `runrec log` lists records in, kept as a few numbers per record
+ * (its file, its line, its RunTimestamp), and the records read again from
+ * their files in that order: a listing of a million records never holds them
+ * all (mem-38 F1).
+ *
+ * @module
+ */
+import { InputError } from "../errors.ts";
+import { type LineRecord, type ReadEvent, readRecordBatches } from "../reader.ts";
+import { parseInstant } from "../time.ts";
+
+/** A record to list, and the record file it is in. */
+export interface ListedRecord extends LineRecord {
+  /** The record file, as resolved from the targets. */
+  file: string;
+}
+
+/** How a listing is ordered: by RunTimestamp (ties in file order), or file by file. */
+export type Order = "time" | "path";
+
+/**
+ * Where the listed records are, in listing order: record `i` is at line
+ * `lines[i]` of file `files[i]` (an index into the listing's files), and
+ * started at `times[i]` (ms; `Infinity` when it cannot be read). Numbers in
+ * arrays, not an object per record: a million records take 16 MB.
+ */
+export interface Places {
+  files: Uint32Array;
+  lines: Uint32Array;
+  times: Float64Array;
+}
+
+/**
+ * The records to list, in order, as their places: with a limit, only the
+ * last `limit`. Places are cut back to the limit whenever they reach twice
+ * it, so a long history costs memory for `2 * limit` places.
+ *
+ * @example
+ * ```ts
+ * import { Listing } from "./log_listing.ts";
+ * const listing = new Listing("time", undefined);
+ * listing.add(0, 2, "2026-02-22T10:15:00Z");
+ * listing.add(0, 3, "2026-02-22T09:00:00Z");
+ * listing.places().lines; // Uint32Array [3, 2]
+ * ```
+ */
+export class Listing {
+  #places: Places = {
+    files: new Uint32Array(1024),
+    lines: new Uint32Array(1024),
+    times: new Float64Array(1024),
+  };
+  #count = 0;
+
+  /** An empty listing in `order`, of at most `limit` records when given. */
+  constructor(readonly order: Order, readonly limit: number | undefined) {}
+
+  /** Adds the record at `line` of the file `file` (an index), started at `timestamp`. */
+  add(file: number, line: number, timestamp: string): void {
+    if (this.#count === this.#places.lines.length) this.#grow();
+    const at = this.#count++;
+    this.#places.files[at] = file;
+    this.#places.lines[at] = line;
+    // A timestamp that cannot be read goes last.
+    this.#places.times[at] = parseInstant(timestamp) ?? Infinity;
+    if (this.limit !== undefined && this.#count >= 2 * this.limit) this.#cut();
+  }
+
+  /** The places of the records, in listing order. */
+  places(): Places {
+    this.#cut();
+    const { files, lines, times } = this.#places;
+    const count = this.#count;
+    return {
+      files: files.subarray(0, count),
+      lines: lines.subarray(0, count),
+      times: times.subarray(0, count),
+    };
+  }
+
+  #grow(): void {
+    const size = this.#places.lines.length * 2;
+    const files = new Uint32Array(size);
+    const lines = new Uint32Array(size);
+    const times = new Float64Array(size);
+    files.set(this.#places.files);
+    lines.set(this.#places.lines);
+    times.set(this.#places.times);
+    this.#places = { files, lines, times };
+  }
+
+  /** Sorts the places into listing order and keeps the last `limit`. */
+  #cut(): void {
+    const { files, lines, times } = this.#places;
+    let order = new Uint32Array(this.#count).map((_, i) => i);
+    // By time, ties (and times that cannot be read, last) in the order added.
+    if (this.order === "time") {
+      order.sort((a, b) => times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : a - b);
+    }
+    if (this.limit !== undefined) order = order.subarray(Math.max(0, order.length - this.limit));
+    this.#places = {
+      files: order.map((i) => files[i]),
+      lines: order.map((i) => lines[i]),
+      times: Float64Array.from(order, (i) => times[i]),
+    };
+    this.#count = order.length;
+  }
+}
+
+/** How much {@linkcode recordsInOrder} holds: records read ahead of their turn, reads of a file. */
+export interface ReadLimits {
+  held: number;
+  readsPerFile: number;
+}
+
+/** Records read ahead of their turn and held: beyond it, they are read again when their turn comes. */
+const HELD = 4096;
+/** Reads of one file at once: a file that union merges interleaved reads well with one per branch. */
+const READS_PER_FILE = 4;
+
+/**
+ * The records at `places` (in listing order), read again from `files`, in
+ * that order. Each file is read forward, by up to {@linkcode READS_PER_FILE}
+ * reads at once: a file in time order by one, one a union merge interleaved
+ * by one per branch. Records met before their turn are held (at most
+ * {@linkcode HELD}), so memory stays bounded whatever the history; a file far
+ * out of time order is read again, never held whole. `limits` (tests) holds less.
+ *
+ * @throws {InputError} naming the file when a record is no longer at its line
+ * (the file was replaced while it was read).
+ *
+ * @example
+ * ```ts
+ * import { Listing, recordsInOrder } from "./log_listing.ts";
+ * const listing = new Listing("time", undefined);
+ * listing.add(0, 2, "2026-02-22T10:15:00Z");
+ * for await (const r of recordsInOrder(["RunRecords.csv"], listing.places())) {
+ *   console.log(r.record.RunID);
+ * }
+ * ```
+ */
+export async function* recordsInOrder(
+  files: readonly string[],
+  places: Places,
+  limits: ReadLimits = { held: HELD, readsPerFile: READS_PER_FILE },
+): AsyncGenerator<ListedRecord> {
+  const count = places.lines.length;
+  // Each file's turns, in file order (by line).
+  const sizes = new Uint32Array(files.length);
+  for (const file of places.files) sizes[file]++;
+  const turns = Array.from(sizes, (size) => new Uint32Array(size));
+  const filled = new Uint32Array(files.length);
+  places.files.forEach((file, turn) => turns[file][filled[file]++] = turn);
+  for (const of of turns) of.sort((a, b) => places.lines[a] - places.lines[b]);
+  const held = new Map<number, ListedRecord>();
+  const reads = files.map(() => [] as FileRead[]);
+  try {
+    for (let turn = 0; turn < count; turn++) {
+      const early = held.get(turn);
+      held.delete(turn);
+      const record = early ?? await readTo(turn, (t, r) => {
+        if (t > turn && t < turn + limits.held) held.set(t, r);
+      });
+      if ((parseInstant(record.record.RunTimestamp) ?? Infinity) !== places.times[turn]) {
+        throw changed(files[places.files[turn]], places.lines[turn]);
+      }
+      yield record;
+    }
+  } finally {
+    for (const read of reads.flat()) await read.close();
+  }
+
+  /** The record of `turn`, read by the read of its file closest before it (a new one if none). */
+  async function readTo(
+    turn: number,
+    met: (turn: number, record: ListedRecord) => void,
+  ): Promise<ListedRecord> {
+    const file = places.files[turn];
+    const line = places.lines[turn];
+    const open = reads[file];
+    let read = open.filter((r) => r.nextLine <= line).sort((a, b) => b.nextLine - a.nextLine)[0];
+    if (read === undefined) {
+      if (open.length >= limits.readsPerFile) {
+        // The read used longest ago starts over.
+        const oldest = open.sort((a, b) => a.used - b.used).shift()!;
+        await oldest.close();
+      }
+      read = new FileRead(files[file], places.lines, turns[file]);
+      open.push(read);
+    }
+    read.used = turn;
+    const record = await read.to(line, met);
+    if (record === undefined) throw changed(files[file], line);
+    return record;
+  }
+}
+
+function changed(file: string, line: number): InputError {
+  return new InputError(
+    `${file}:${line}: no longer holds the record listed (the file was replaced while it was ` +
+      "read): run the command again",
+  );
+}
+
+/** One forward read of a record file, yielding its listed records as it passes them. */
+class FileRead {
+  /** The line the read is at: every line before it has been read. */
+  nextLine = 1;
+  /** The turn it was last used at. */
+  used = 0;
+  #file: string;
+  /** The line of each turn, and the turns of this file's records in file order. */
+  #lines: Uint32Array;
+  #turns: Uint32Array;
+  /** The next of `#turns` not yet passed. */
+  #next = 0;
+  #batches: AsyncGenerator<ReadEvent[]>;
+  #batch: ReadEvent[] = [];
+  #at = 0;
+
+  constructor(file: string, lines: Uint32Array, turns: Uint32Array) {
+    this.#file = file;
+    this.#lines = lines;
+    this.#turns = turns;
+    this.#batches = readRecordBatches(file);
+  }
+
+  /**
+   * Reads on to `line`, giving `met` every listed record passed on the way;
+   * returns the record of `line`, or `undefined` when that line holds none.
+   */
+  async to(
+    line: number,
+    met: (turn: number, record: ListedRecord) => void,
+  ): Promise<ListedRecord | undefined> {
+    while (true) {
+      const event = await this.#event();
+      if (event === undefined || event.line > line) return undefined;
+      this.nextLine = event.line + 1;
+      if (event.kind !== "record") continue;
+      const turns = this.#turns;
+      while (this.#next < turns.length && this.#lines[turns[this.#next]] < event.line) this.#next++;
+      if (this.#next === turns.length || this.#lines[turns[this.#next]] !== event.line) continue;
+      const turn = turns[this.#next++];
+      const record = { ...event, file: this.#file };
+      if (event.line === line) return record;
+      met(turn, record);
+    }
+  }
+
+  async #event(): Promise<ReadEvent | undefined> {
+    while (this.#at >= this.#batch.length) {
+      const next = await this.#batches.next();
+      if (next.done) return undefined;
+      this.#batch = next.value;
+      this.#at = 0;
+    }
+    return this.#batch[this.#at++];
+  }
+
+  /** Ends the read (its file closed). */
+  async close(): Promise<void> {
+    await this.#batches.return(undefined);
+  }
+}
