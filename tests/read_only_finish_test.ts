@@ -155,13 +155,14 @@ function finishTraced(
   notes: string,
   env: Record<string, string>,
   straceArgs: string[],
+  trace = "/dev/null",
 ): Deno.ChildProcess {
   return new Deno.Command("strace", {
     args: [
       "-f",
       "-qq",
       "-o",
-      "/dev/null",
+      trace,
       ...straceArgs,
       "--",
       ...RUNREC,
@@ -175,6 +176,16 @@ function finishTraced(
   }).spawn();
 }
 
+/** Resolves once strace's `trace` file shows the traced file closed (30 s at most). */
+async function closedByC(trace: string): Promise<void> {
+  for (let i = 0; i < 3000; i++) {
+    const text = await Deno.readTextFile(trace).catch(() => "");
+    if (/close\(\d+/.test(text)) return;
+    await new Promise((r) => setTimeout(r, 10)); // polled: strace's trace file is the event
+  }
+  throw new Error(`${trace}: C never read the marker`);
+}
+
 Deno.test("two finishes taking over a dead finisher's marker at once: the slower one's take-over finds the other's live marker there and gives it back; one record is spooled (review-q F3)", async () => {
   const { del, tmp, env, id, finish, cleanup } = await startedRun();
   const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
@@ -184,15 +195,18 @@ Deno.test("two finishes taking over a dead finisher's marker at once: the slower
     await finishKilledAt(finish, env, join(del, ".runrec-spool"), "mkdir,mkdirat");
     assert((await Deno.stat(marker)).isFile, "the dead finisher's marker is left");
     // C reads the dead holder, then its take-over (the rename of the marker) waits 5 s.
+    const traceC = join(tmp, "finish-c.trace");
     const c = finishTraced(finish, "C", env, [
       "-P",
       marker,
       "-e",
-      `trace=${renames}`,
+      `trace=close,${renames}`,
       "-e",
       `inject=${renames}:delay_enter=5000000`,
-    ]);
-    await new Promise((r) => setTimeout(r, 1500));
+    ], traceC);
+    // B starts once C has read the marker (its close, which strace prints as it returns): C's
+    // rename, which follows at once, then waits while B's start-up runs.
+    await closedByC(traceC);
     // B takes the dead marker over meanwhile, links its own, and is slow to spool (fsyncs 4 s).
     const b = finishTraced(finish, "B", env, [
       "-e",
