@@ -33,8 +33,9 @@ const COMMON = [
   // that a run as short as emit's hardly reuses; `--no-regexp-tier-up` compiles a regular
   // expression once, to native code, instead of to bytecode first and again on its second use;
   // a young generation of at most 4 MiB per thread keeps a long read (validate) from growing
-  // its heaps with the file. Measured in docs/BENCHMARKS.md.
-  "--v8-flags=--no-lazy,--no-sparkplug,--no-regexp-tier-up,--max-semi-space-size=4",
+  // its heaps with the file, and one of 2 MiB from the start holds all an emit allocates, which
+  // at 1 MiB took one or two collections (emit-speed-38 F2). Measured in docs/BENCHMARKS.md.
+  "--v8-flags=--no-lazy,--no-sparkplug,--no-regexp-tier-up,--max-semi-space-size=4,--min-semi-space-size=2",
 ];
 
 /**
