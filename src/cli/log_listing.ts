@@ -123,9 +123,12 @@ const READS_PER_FILE = 4;
  * The records at `places` (in listing order), read again from `files`, in
  * that order. Each file is read forward, by up to {@linkcode READS_PER_FILE}
  * reads at once: a file in time order by one, one a union merge interleaved
- * by one per branch. Records met before their turn are held (at most
- * {@linkcode HELD}), so memory stays bounded whatever the history; a file far
- * out of time order is read again, never held whole. `limits` (tests) holds less.
+ * by one per branch. Records met before their turn are held: the next
+ * {@linkcode HELD} turns, and up to as many records met after one of a later
+ * turn (runs recorded late: a `finish` or `flush` long after the run began),
+ * which a read in time order would meet only past their turn. So memory
+ * stays bounded whatever the history; a file far out of time order is read
+ * again, never held whole. `limits` (tests) holds less.
  *
  * @throws {InputError} naming the file when a record is no longer at its line
  * (the file was replaced while it was read).
@@ -154,13 +157,19 @@ export async function* recordsInOrder(
   places.files.forEach((file, turn) => turns[file][filled[file]++] = turn);
   for (const of of turns) of.sort((a, b) => places.lines[a] - places.lines[b]);
   const held = new Map<number, ListedRecord>();
+  // Records met after one of a later turn: each late one read alone would take a read of the
+  // file up to it (review-38 F2).
+  const late = new Map<number, ListedRecord>();
   const reads = files.map(() => [] as FileRead[]);
   try {
     for (let turn = 0; turn < count; turn++) {
-      const early = held.get(turn);
+      const early = held.get(turn) ?? late.get(turn);
       held.delete(turn);
-      const record = early ?? await readTo(turn, (t, r) => {
-        if (t > turn && t < turn + limits.held) held.set(t, r);
+      late.delete(turn);
+      const record = early ?? await readTo(turn, (t, r, afterLater) => {
+        if (t <= turn) return;
+        if (t < turn + limits.held) held.set(t, r);
+        else if (afterLater && late.size < limits.held) late.set(t, r);
       });
       if ((parseInstant(record.record.RunTimestamp) ?? Infinity) !== places.times[turn]) {
         throw changed(files[places.files[turn]], places.lines[turn]);
@@ -172,10 +181,7 @@ export async function* recordsInOrder(
   }
 
   /** The record of `turn`, read by the read of its file closest before it (a new one if none). */
-  async function readTo(
-    turn: number,
-    met: (turn: number, record: ListedRecord) => void,
-  ): Promise<ListedRecord> {
+  async function readTo(turn: number, met: Met): Promise<ListedRecord> {
     const file = places.files[turn];
     const line = places.lines[turn];
     const open = reads[file];
@@ -203,6 +209,12 @@ function changed(file: string, line: number): InputError {
   );
 }
 
+/**
+ * A listed record a read passes on its way, of a later turn: `afterLater` when the read passed
+ * one of a later turn still before it (it is out of time order: recorded late).
+ */
+type Met = (turn: number, record: ListedRecord, afterLater: boolean) => void;
+
 /** One forward read of a record file, yielding its listed records as it passes them. */
 class FileRead {
   /** The line the read is at: every line before it has been read. */
@@ -215,6 +227,8 @@ class FileRead {
   #turns: Uint32Array;
   /** The next of `#turns` not yet passed. */
   #next = 0;
+  /** The latest turn passed. */
+  #latest = -1;
   #batches: AsyncGenerator<ReadEvent[]>;
   #batch: ReadEvent[] = [];
   #at = 0;
@@ -230,10 +244,7 @@ class FileRead {
    * Reads on to `line`, giving `met` every listed record passed on the way;
    * returns the record of `line`, or `undefined` when that line holds none.
    */
-  async to(
-    line: number,
-    met: (turn: number, record: ListedRecord) => void,
-  ): Promise<ListedRecord | undefined> {
+  async to(line: number, met: Met): Promise<ListedRecord | undefined> {
     while (true) {
       const event = await this.#event();
       if (event === undefined || event.line > line) return undefined;
@@ -243,9 +254,11 @@ class FileRead {
       while (this.#next < turns.length && this.#lines[turns[this.#next]] < event.line) this.#next++;
       if (this.#next === turns.length || this.#lines[turns[this.#next]] !== event.line) continue;
       const turn = turns[this.#next++];
+      const afterLater = turn < this.#latest;
+      this.#latest = Math.max(this.#latest, turn);
       const record = { ...event, file: this.#file };
       if (event.line === line) return record;
-      met(turn, record);
+      met(turn, record, afterLater);
     }
   }
 
