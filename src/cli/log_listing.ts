@@ -16,6 +16,9 @@ export interface ListedRecord extends LineRecord {
   file: string;
 }
 
+/** Places added past twice the limit before a cut: `-n 1` would sort and copy at every other record. */
+const SLACK = 4096;
+
 /** How a listing is ordered: by RunTimestamp (ties in file order), or file by file. */
 export type Order = "time" | "path";
 
@@ -34,7 +37,8 @@ export interface Places {
 /**
  * The records to list, in order, as their places: with a limit, only the
  * last `limit`. Places are cut back to the limit whenever they reach twice
- * it, so a long history costs memory for `2 * limit` places.
+ * it (and at least {@linkcode SLACK} more: a cut sorts and copies them), so a
+ * long history costs memory for `2 * limit + SLACK` places.
  *
  * @example
  * ```ts
@@ -64,7 +68,7 @@ export class Listing {
     this.#places.lines[at] = line;
     // A timestamp that cannot be read goes last.
     this.#places.times[at] = parseInstant(timestamp) ?? Infinity;
-    if (this.limit !== undefined && this.#count >= 2 * this.limit) this.#cut();
+    if (this.limit !== undefined && this.#count >= 2 * this.limit + SLACK) this.#cut();
   }
 
   /** The places of the records, in listing order. */
