@@ -177,7 +177,7 @@ Deno.test("agents install names an Agent_4_DOCUMENTS.md (AGENT_*.md in other cas
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("a reference _REFERENCES.md names in other case or Unicode form than its file (Ref.txt for ref.txt, é composed for é decomposed) is noted with the file beside it: 'not found' alone, on the machine that leaves it unhashed, did not say why the other reads it (trial-38 F8)", async () => {
+Deno.test("a reference _REFERENCES.md names in other case or Unicode form than its file (Ref.txt for ref.txt, é composed for é decomposed) is noted with the file beside it and where it is read (a case alone on Windows too: review-38 F3): 'not found' alone, on the machine that leaves it unhashed, did not say why the other reads it (trial-38 F8)", async () => {
   const { root, del } = await makeProject();
   const decomposed = "Spe\u0301c.md";
   await Deno.writeTextFile(join(del, decomposed), "# Spec\n");
@@ -190,12 +190,13 @@ Deno.test("a reference _REFERENCES.md names in other case or Unicode form than i
   const record = JSON.parse(
     (await runCli(["show", del, stdout.trim(), "--format", "json"])).stdout,
   );
-  const folded = "beside it is that name in other case or Unicode form, read only where names " +
-    "are folded so (macOS): write the name as the file has it";
-  assert(
-    record.Notes.includes(`Ref.txt not found; ref.txt ${folded}`),
-    record.Notes,
-  );
+  // Where each is read: Windows too folds case, not Unicode forms (review-38 F3).
+  const otherCase = "beside it is that name in other case, read only where case does not count " +
+    "(macOS, Windows): write the name as the file has it";
+  assert(record.Notes.includes(`Ref.txt not found; ref.txt ${otherCase}`), record.Notes);
+  const otherForm = "beside it is that name in other case or Unicode form, read only where " +
+    "names are folded so (macOS): write the name as the file has it";
+  assert(record.Notes.includes(`copy it from a listing) ${otherForm}`), record.Notes);
   assert(record.Notes.includes('but is written "Spe\\u0301c.md"'), record.Notes);
   await Deno.remove(root, { recursive: true });
 });
