@@ -456,7 +456,7 @@ export async function governedInputsIn(
     referencesText = read;
     want(referencesPath, REFERENCES_FILE, REFERENCES_FILE);
   } else {
-    // Read as _REFERENCES.md where case does not count (macOS): here its references would be
+    // Read as _REFERENCES.md where case does not count (macOS, Windows): here its references would be
     // neither hashed nor missed, and stale CLEAN whatever they became (trial-38 F2).
     for (const name of lookups.folderEntries(root).keys()) {
       if (name.toLowerCase() !== REFERENCES_FILE.toLowerCase()) continue;
