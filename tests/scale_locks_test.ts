@@ -2,7 +2,8 @@
  * The append lock on a long history, with real processes: `flush` of many
  * spool entries and `reap` of many runs look each up in the record file;
  * they read it once, before the lock, and under it only what was appended
- * since (scale37 F1, F2).
+ * since (scale37 F1, F2). `log` reads a history with runs recorded late a
+ * few times, not once more for each (review-38 F2).
  *
  * ```sh
  * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/scale_locks_test.ts
