@@ -266,7 +266,7 @@ export function readDependencies(path: string, names?: Iterable<string>): Depend
     text = Deno.readTextFileSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
-      // Followed where case does not count (macOS): here its consumers would go unwarned.
+      // Followed where case does not count (macOS, Windows): here its consumers would go unwarned.
       const other = otherCaseName(path, names);
       return {
         edges: [],

@@ -404,12 +404,16 @@ export async function governedInputsIn(
       ? "dangling symbolic link"
       : undefined;
 
-  // Found where names are folded (macOS): said, or a reference unhashed here goes unexplained.
+  // Found where names are folded (macOS; Windows for case alone): said, or a reference unhashed
+  // here goes unexplained.
   const lookalikeNote = (path: string): string => {
     const other = lookalikeName(path, lookups.folderEntries(dirname(path)).keys());
-    return other === undefined ? "" : `; ${oneLine(unlikeToTheEye(other, basename(path)))} ` +
-      "beside it is that name in other case or Unicode form, read only where names are folded " +
-      "so (macOS): write the name as the file has it";
+    if (other === undefined) return "";
+    const where = other.toLowerCase() === basename(path).toLowerCase()
+      ? "in other case, read only where case does not count (macOS, Windows)"
+      : "in other case or Unicode form, read only where names are folded so (macOS)";
+    return `; ${oneLine(unlikeToTheEye(other, basename(path)))} beside it is that name ${where}: ` +
+      "write the name as the file has it";
   };
 
   // A backslash is a folder separator to runrec (SCHEMA.md 2.2): a file named with one is no name.
@@ -452,7 +456,7 @@ export async function governedInputsIn(
     referencesText = read;
     want(referencesPath, REFERENCES_FILE, REFERENCES_FILE);
   } else {
-    // Read as _REFERENCES.md where case does not count (macOS): here its references would be
+    // Read as _REFERENCES.md where case does not count (macOS, Windows): here its references would be
     // neither hashed nor missed, and stale CLEAN whatever they became (trial-38 F2).
     for (const name of lookups.folderEntries(root).keys()) {
       if (name.toLowerCase() !== REFERENCES_FILE.toLowerCase()) continue;

@@ -31,6 +31,30 @@ export const MISCASED_RECORD_FILE = `is named ${RECORD_FILE} in other case: wher
   `${RECORD_FILE} (git mv)`;
 
 /**
+ * Why a file named `RunRecords.csv` in other case (`name`) beside a
+ * `RunRecords.csv` is not read: {@linkcode MISCASED_RECORD_FILE}'s `git mv`
+ * fails there (the destination exists), and `git mv -f` would drop the
+ * records of `RunRecords.csv`; the two files' records are joined instead
+ * (review-38 F1).
+ *
+ * @example
+ * ```ts
+ * import { miscasedBesideRecordFile } from "./other_case.ts";
+ * console.error(`X/runrecords.csv: cannot read: ${miscasedBesideRecordFile("runrecords.csv")}`);
+ * ```
+ */
+export function miscasedBesideRecordFile(name: string): string {
+  return `is named ${RECORD_FILE} in other case, beside a ${RECORD_FILE}: where case counts ` +
+    `(Linux, CI) runrec neither reads nor writes it, so its records go unchecked; join its ` +
+    `records to ${RECORD_FILE}'s, in its folder: ${joinCommand(name)}`;
+}
+
+/** The shell command that appends the records of `name` (not its header) to `RunRecords.csv`. */
+function joinCommand(name: string): string {
+  return `tail -n +2 ${name} >> ${RECORD_FILE} && git rm -q ${name}`;
+}
+
+/**
  * Whether `name` is `RunRecords.csv` in other case (`runrecords.csv`,
  * `RUNRECORDS.CSV`), not the name itself.
  *
@@ -72,8 +96,9 @@ export function miscasedWarnings(names: Iterable<string>): string[] {
   return miscasedRecordFiles(names).map((name) =>
     `${name} in this folder is ${RECORD_FILE} in other case: runrec appends to it only where ` +
     `case does not count (macOS, Windows); elsewhere (Linux, CI) it writes ${RECORD_FILE} ` +
-    `beside it, and reads and checks only that: rename it ${RECORD_FILE} (git mv), joining ` +
-    "the two files' record lines if both are there"
+    `beside it, and reads and checks only that: join its records to ${RECORD_FILE}'s ` +
+    `(${joinCommand(name)}), or, where ${RECORD_FILE} is not beside it, rename it ` +
+    `${RECORD_FILE} (git mv)`
   );
 }
 

@@ -101,7 +101,7 @@ export function readLifecycleState(
     return Promise.resolve({ state: TBD, problem: `${statusFile}: unreadable (${why})` });
   }
   if (text === undefined) {
-    // Read where case does not count (macOS): said, or the two machines' records differ unexplained.
+    // Read where case does not count (macOS, Windows): said, or the two machines' records differ unexplained.
     const other = otherCaseName(statusFile, list?.(dirname(statusFile)).keys());
     const found = other === undefined ? "" : `; ${other} beside it is that name in other case, ` +
       "which runrec reads only where case does not count (macOS, Windows): rename it (git mv)";

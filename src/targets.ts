@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { basename, join, resolve } from "./path.ts";
+import { basename, dirname, join, resolve } from "./path.ts";
 import {
   DELIVERABLE_FOLDER,
   enclosingDeliverable,
@@ -18,7 +18,12 @@ import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { RECORD_FILE } from "./store.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
-import { isMiscasedRecordFile, MISCASED_RECORD_FILE, miscasedRecordFiles } from "./other_case.ts";
+import {
+  isMiscasedRecordFile,
+  MISCASED_RECORD_FILE,
+  miscasedBesideRecordFile,
+  miscasedRecordFiles,
+} from "./other_case.ts";
 import { holdsBackslash, holdsNoDeliverables, literalChild, walk } from "./walk.ts";
 import { failureReason } from "./errors.ts";
 import { BackslashInName, CollidingNames, explainError, oneLine } from "./names.ts";
@@ -290,6 +295,12 @@ function findRecordFiles(
       entry.path,
       entry.linked ? LINKED_RECORD_FILE : entry.kind === "file" ? undefined : NOT_REGULAR,
     );
+  }
+  // Beside a RunRecords.csv, git mv would fail: the two are joined (review-38 F1).
+  for (const [path, why] of found) {
+    if (why === MISCASED_RECORD_FILE && found.has(join(dirname(path), RECORD_FILE))) {
+      found.set(path, miscasedBesideRecordFile(basename(path)));
+    }
   }
   return sortUtf8([...found.keys(), ...unlisted.keys()]).map((path) =>
     unlisted.has(path) ? { path, unlisted: unlisted.get(path)! } : { path, why: found.get(path) }
@@ -610,8 +621,10 @@ export async function resolveTargets(
   };
   /** Names each `RunRecords.csv` of the deliverable folder `dir` in other case, as not read. */
   const addMiscased = async (dir: string) => {
-    for (const name of miscasedRecordFiles(folderEntries(dir).keys())) {
-      await add(join(dir, name), dir, true, MISCASED_RECORD_FILE);
+    const names = folderEntries(dir);
+    for (const name of miscasedRecordFiles(names.keys())) {
+      const why = names.has(RECORD_FILE) ? miscasedBesideRecordFile(name) : MISCASED_RECORD_FILE;
+      await add(join(dir, name), dir, true, why);
     }
   };
   for (const target of targets) {

@@ -73,7 +73,7 @@ import {
 } from "./argument_checks.ts";
 
 const RECORD_FILE = "RunRecords.csv";
-// In any case: where case does not count (macOS) `runrecords.csv` is the record file, and a
+// In any case: where case does not count (macOS, Windows) `runrecords.csv` is the record file, and a
 // commit renaming it `RunRecords.csv` is checked against it (trial-38 F6).
 const RECORD_PATHSPEC = `:(glob,icase)**/${RECORD_FILE}`;
 const WORKING_TREE = "working tree";

@@ -177,7 +177,7 @@ Deno.test("agents install names an Agent_4_DOCUMENTS.md (AGENT_*.md in other cas
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("a reference _REFERENCES.md names in other case or Unicode form than its file (Ref.txt for ref.txt, é composed for é decomposed) is noted with the file beside it: 'not found' alone, on the machine that leaves it unhashed, did not say why the other reads it (trial-38 F8)", async () => {
+Deno.test("a reference _REFERENCES.md names in other case or Unicode form than its file (Ref.txt for ref.txt, é composed for é decomposed) is noted with the file beside it and where it is read (a case alone on Windows too: review-38 F3): 'not found' alone, on the machine that leaves it unhashed, did not say why the other reads it (trial-38 F8)", async () => {
   const { root, del } = await makeProject();
   const decomposed = "Spe\u0301c.md";
   await Deno.writeTextFile(join(del, decomposed), "# Spec\n");
@@ -190,12 +190,51 @@ Deno.test("a reference _REFERENCES.md names in other case or Unicode form than i
   const record = JSON.parse(
     (await runCli(["show", del, stdout.trim(), "--format", "json"])).stdout,
   );
-  const folded = "beside it is that name in other case or Unicode form, read only where names " +
-    "are folded so (macOS): write the name as the file has it";
-  assert(
-    record.Notes.includes(`Ref.txt not found; ref.txt ${folded}`),
-    record.Notes,
-  );
+  // Where each is read: Windows too folds case, not Unicode forms (review-38 F3).
+  const otherCase = "beside it is that name in other case, read only where case does not count " +
+    "(macOS, Windows): write the name as the file has it";
+  assert(record.Notes.includes(`Ref.txt not found; ref.txt ${otherCase}`), record.Notes);
+  const otherForm = "beside it is that name in other case or Unicode form, read only where " +
+    "names are folded so (macOS): write the name as the file has it";
+  assert(record.Notes.includes(`copy it from a listing) ${otherForm}`), record.Notes);
   assert(record.Notes.includes('but is written "Spe\\u0301c.md"'), record.Notes);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a runrecords.csv beside a RunRecords.csv (emit on Linux writes one beside it) is named with a command that joins the two, which leaves every record checked: the advice was git mv, which fails there (the destination exists), and with -f drops RunRecords.csv's records (review-38 F1)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const miscased = join(del, "runrecords.csv");
+  // Minutes apart: two runs of one minute would share a RunID (SCHEMA.md 3.3), another matter.
+  const first = await runCli(
+    emitArgs(del, "--started", "2026-01-01T10:00:00Z", "--duration", "1m"),
+  );
+  assertEquals(first.code, 0, first.stderr);
+  await Deno.rename(join(del, RECORD_FILE), miscased);
+  const second = await runCli(emitArgs(del));
+  assertEquals(second.code, 0, second.stderr);
+  const joinAdvice =
+    /join its records to RunRecords\.csv's \((tail -n \+2 runrecords\.csv >> RunRecords\.csv && git rm -q runrecords\.csv)\)/;
+  assert(joinAdvice.test(second.stderr), second.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run recorded on macOS, one on Linux");
+  let command: string | undefined;
+  for (const args of [["validate", root], ["verify", del], ["log", root]]) {
+    const { code, stderr } = await runCli(args);
+    assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
+    const advised = stderr.match(
+      /in its folder: (tail -n \+2 \S+ >> RunRecords\.csv && git rm -q \S+)\n/,
+    );
+    assert(advised !== null && stderr.includes(`${miscased}: `), `${args.join(" ")}: ${stderr}`);
+    command = advised[1];
+  }
+  // The advice, run as printed: both runs are in RunRecords.csv, checked, and nothing else is.
+  const done = await new Deno.Command("sh", { args: ["-c", command!], cwd: del }).output();
+  assertEquals(done.code, 0, new TextDecoder().decode(done.stderr));
+  for (const args of [["validate", root], ["verify", root]]) {
+    const { code, stdout, stderr } = await runCli(args);
+    assertEquals(code, 0, `${args.join(" ")}: ${stderr}`);
+    assert(stdout.includes("ok: 2 records"), `${args.join(" ")}: ${stdout}`);
+  }
   await Deno.remove(root, { recursive: true });
 });

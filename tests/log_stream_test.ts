@@ -22,8 +22,8 @@ import { assertEquals, assertRejects } from "./assert.ts";
 import { InputError } from "../src/errors.ts";
 import { runCliProcess } from "./cli.ts";
 import { ROOT, tempDir } from "./fixtures.ts";
-import { seededRandom } from "./seed.ts";
-import { fixedRandom, LOG_HISTORY_FILES, writeLogHistory } from "./support/log_history.ts";
+import { fixedRandom, seededRandom } from "./seed.ts";
+import { LOG_HISTORY_FILES, writeLogHistory } from "./support/log_history.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 
 /** The seed and size the golden outputs were made with. */

@@ -2,7 +2,8 @@
  * The append lock on a long history, with real processes: `flush` of many
  * spool entries and `reap` of many runs look each up in the record file;
  * they read it once, before the lock, and under it only what was appended
- * since (scale37 F1, F2).
+ * since (scale37 F1, F2). `log` reads a history with runs recorded late a
+ * few times, not once more for each (review-38 F2).
  *
  * ```sh
  * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/scale_locks_test.ts
@@ -151,6 +152,18 @@ async function recordFileReads(
   }
   return reads;
 }
+
+Deno.test("log of 20,000 records, 10 of them recorded late (appended at the end, runs of long before): the record file is read 3 times, not once more for each late record (review-38 F2)", async () => {
+  const { root, del, file } = await projectWithHistory(20_000);
+  // Ten runs, spread over the history, appended at its end: a finish or flush long after.
+  const [header, ...records] = minutelyHistory(20_000);
+  const late = [];
+  for (let i = 10; i >= 1; i--) late.push(...records.splice(i * 1_800, 1));
+  await Deno.writeTextFile(file, `${[header, ...records, ...late].join("\n")}\n`);
+  const size = (await Deno.stat(file)).size;
+  const bytes = await recordFileBytesRead(root, ["log", del, "--format", "jsonl"]);
+  assert(bytes < 3.5 * size, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
+});
 
 Deno.test("finish on 20,000 records: a run no record names yet is not looked for by a read of every record; the history is read twice, not three times (scale37 F3)", async () => {
   const { root, del, file } = await projectWithHistory(20_000);

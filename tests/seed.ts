@@ -35,7 +35,21 @@ export function seeded<T extends object>(name: string, params: T): T & { seed: n
  * ```
  */
 export function seededRandom(name: string): () => number {
-  let state = seeded(name, {}).seed >>> 0;
+  return fixedRandom(seeded(name, {}).seed);
+}
+
+/**
+ * The numbers (mulberry32) of seed `seed`, printed nowhere: for tests whose
+ * seed is fixed (a golden output made from it).
+ *
+ * @example
+ * ```ts
+ * import { fixedRandom } from "./seed.ts";
+ * fixedRandom(38)(); // the same number on every machine
+ * ```
+ */
+export function fixedRandom(seed: number): () => number {
+  let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;

@@ -31,7 +31,7 @@ when it is a Type 2 agent (AGENT_TYPE: 2) whose WRITE_SCOPE is deliverable-local
 or one of the five deliverable agents (PREPARATION, 4_DOCUMENTS, DEPENDENCIES,
 CHIRALITY_FRAMEWORK, CHIRALITY_LENS); every other file is listed as skipped,
 with the reason. A file named so in other case (Agent_X.md), which is the
-agent's file where case does not count (macOS), is named on stderr.
+agent's file where case does not count (macOS, Windows), is named on stderr.
 
 install   adds the block at the end of the PROTOCOL section (before the
           [[END:PROTOCOL]] line that closes it), or brings an older one up to

@@ -16,6 +16,9 @@ export interface ListedRecord extends LineRecord {
   file: string;
 }
 
+/** Places added past twice the limit before a cut: `-n 1` would sort and copy at every other record. */
+const SLACK = 4096;
+
 /** How a listing is ordered: by RunTimestamp (ties in file order), or file by file. */
 export type Order = "time" | "path";
 
@@ -34,7 +37,8 @@ export interface Places {
 /**
  * The records to list, in order, as their places: with a limit, only the
  * last `limit`. Places are cut back to the limit whenever they reach twice
- * it, so a long history costs memory for `2 * limit` places.
+ * it (and at least {@linkcode SLACK} more: a cut sorts and copies them), so a
+ * long history costs memory for `2 * limit + SLACK` places.
  *
  * @example
  * ```ts
@@ -64,7 +68,7 @@ export class Listing {
     this.#places.lines[at] = line;
     // A timestamp that cannot be read goes last.
     this.#places.times[at] = parseInstant(timestamp) ?? Infinity;
-    if (this.limit !== undefined && this.#count >= 2 * this.limit) this.#cut();
+    if (this.limit !== undefined && this.#count >= 2 * this.limit + SLACK) this.#cut();
   }
 
   /** The places of the records, in listing order. */
@@ -123,9 +127,12 @@ const READS_PER_FILE = 4;
  * The records at `places` (in listing order), read again from `files`, in
  * that order. Each file is read forward, by up to {@linkcode READS_PER_FILE}
  * reads at once: a file in time order by one, one a union merge interleaved
- * by one per branch. Records met before their turn are held (at most
- * {@linkcode HELD}), so memory stays bounded whatever the history; a file far
- * out of time order is read again, never held whole. `limits` (tests) holds less.
+ * by one per branch. Records met before their turn are held: the next
+ * {@linkcode HELD} turns, and up to as many records met after one of a later
+ * turn (runs recorded late: a `finish` or `flush` long after the run began),
+ * which a read in time order would meet only past their turn. So memory
+ * stays bounded whatever the history; a file far out of time order is read
+ * again, never held whole. `limits` (tests) holds less.
  *
  * @throws {InputError} naming the file when a record is no longer at its line
  * (the file was replaced while it was read).
@@ -154,13 +161,19 @@ export async function* recordsInOrder(
   places.files.forEach((file, turn) => turns[file][filled[file]++] = turn);
   for (const of of turns) of.sort((a, b) => places.lines[a] - places.lines[b]);
   const held = new Map<number, ListedRecord>();
+  // Records met after one of a later turn: each late one read alone would take a read of the
+  // file up to it (review-38 F2).
+  const late = new Map<number, ListedRecord>();
   const reads = files.map(() => [] as FileRead[]);
   try {
     for (let turn = 0; turn < count; turn++) {
-      const early = held.get(turn);
+      const early = held.get(turn) ?? late.get(turn);
       held.delete(turn);
-      const record = early ?? await readTo(turn, (t, r) => {
-        if (t > turn && t < turn + limits.held) held.set(t, r);
+      late.delete(turn);
+      const record = early ?? await readTo(turn, (t, r, afterLater) => {
+        if (t <= turn) return;
+        if (t < turn + limits.held) held.set(t, r);
+        else if (afterLater && late.size < limits.held) late.set(t, r);
       });
       if ((parseInstant(record.record.RunTimestamp) ?? Infinity) !== places.times[turn]) {
         throw changed(files[places.files[turn]], places.lines[turn]);
@@ -172,10 +185,7 @@ export async function* recordsInOrder(
   }
 
   /** The record of `turn`, read by the read of its file closest before it (a new one if none). */
-  async function readTo(
-    turn: number,
-    met: (turn: number, record: ListedRecord) => void,
-  ): Promise<ListedRecord> {
+  async function readTo(turn: number, met: Met): Promise<ListedRecord> {
     const file = places.files[turn];
     const line = places.lines[turn];
     const open = reads[file];
@@ -203,6 +213,12 @@ function changed(file: string, line: number): InputError {
   );
 }
 
+/**
+ * A listed record a read passes on its way, of a later turn: `afterLater` when the read passed
+ * one of a later turn still before it (it is out of time order: recorded late).
+ */
+type Met = (turn: number, record: ListedRecord, afterLater: boolean) => void;
+
 /** One forward read of a record file, yielding its listed records as it passes them. */
 class FileRead {
   /** The line the read is at: every line before it has been read. */
@@ -215,6 +231,8 @@ class FileRead {
   #turns: Uint32Array;
   /** The next of `#turns` not yet passed. */
   #next = 0;
+  /** The latest turn passed. */
+  #latest = -1;
   #batches: AsyncGenerator<ReadEvent[]>;
   #batch: ReadEvent[] = [];
   #at = 0;
@@ -230,10 +248,7 @@ class FileRead {
    * Reads on to `line`, giving `met` every listed record passed on the way;
    * returns the record of `line`, or `undefined` when that line holds none.
    */
-  async to(
-    line: number,
-    met: (turn: number, record: ListedRecord) => void,
-  ): Promise<ListedRecord | undefined> {
+  async to(line: number, met: Met): Promise<ListedRecord | undefined> {
     while (true) {
       const event = await this.#event();
       if (event === undefined || event.line > line) return undefined;
@@ -243,9 +258,11 @@ class FileRead {
       while (this.#next < turns.length && this.#lines[turns[this.#next]] < event.line) this.#next++;
       if (this.#next === turns.length || this.#lines[turns[this.#next]] !== event.line) continue;
       const turn = turns[this.#next++];
+      const afterLater = turn < this.#latest;
+      this.#latest = Math.max(this.#latest, turn);
       const record = { ...event, file: this.#file };
       if (event.line === line) return record;
-      met(turn, record);
+      met(turn, record, afterLater);
     }
   }
 

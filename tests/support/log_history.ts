@@ -162,24 +162,3 @@ export async function writeLogHistory(
   await b.write(join(root, LOG_HISTORY_FILES[1]));
   await copy.write(join(root, LOG_HISTORY_FILES[2]));
 }
-
-/**
- * The numbers of seed `seed` (mulberry32, as ../seed.ts draws them): the golden history of
- * tests/log_stream_test.ts is made from a fixed one.
- *
- * @example
- * ```ts
- * import { fixedRandom } from "./log_history.ts";
- * fixedRandom(38)(); // the same number on every machine
- * ```
- */
-export function fixedRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
