@@ -65,6 +65,7 @@ import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { recordsNotHeld } from "./records_elsewhere.ts";
+import { isMiscasedRecordFile } from "./other_case.ts";
 import {
   checkHistoriesOptions,
   checkPathArgument,
@@ -420,8 +421,9 @@ export async function verifyHistories(
   );
   const gone: string[] = [];
   const moved: string[] = [];
-  // Record files a repository deleted whose path another repository's file now holds.
-  const replaced: { result: HistoryResult; file: string }[] = [];
+  // Record files a repository deleted whose path another repository's file now holds, or whose
+  // records were joined into the RunRecords.csv beside them (a runrecords.csv, as its message advises).
+  const replaced: { result: HistoryResult; file: string; joined: boolean }[] = [];
   for (const repository of repositories.values()) {
     const mine = files.filter((_, i) => fileTops[i] === repository.top);
     const { missing, moved: followed } = await checkRepository(
@@ -442,7 +444,16 @@ export async function verifyHistories(
       const path = asGiven(absolute, given);
       const at = realFiles.indexOf(absolute);
       if (at >= 0 && fileTops[at] !== repository.top) {
-        replaced.push({ result, file: files[at] });
+        replaced.push({ result, file: files[at], joined: false });
+        continue;
+      }
+      const beside = join(dirname(absolute), RECORD_FILE);
+      const joined = realFiles.indexOf(beside);
+      if (
+        isMiscasedRecordFile(basename(absolute)) && result.failure?.deleted && joined >= 0 &&
+        fileTops[joined] === repository.top
+      ) {
+        replaced.push({ result, file: files[joined], joined: true });
         continue;
       }
       if (present.has(absolute) || histories.has(path)) continue;
@@ -457,7 +468,9 @@ export async function verifyHistories(
       gone.push(path);
     }
   }
-  for (const { result, file } of replaced) await checkReplaced(result, histories.get(file)!, file);
+  for (const { result, file, joined } of replaced) {
+    await checkReplaced(result, histories.get(file)!, file, joined);
+  }
   for (const folder of absorbed) {
     for (const [i, real] of realFiles.entries()) {
       if (!real.startsWith(`${folder.real}/`)) continue;
@@ -556,16 +569,22 @@ async function committedBytes(file: string, gitPath: string, top: string): Promi
 }
 
 /**
- * A record file `deleted` (its repository's check, failed) whose path
- * another repository's file now holds (a submodule or a nested clone put
- * in the deliverable folder's place): the deletion loses nothing only when
- * every line of the deleted version is in the file there now; else the
- * first missing line is `now`'s failure, named at the commit that deleted
- * it. Another failure of `deleted` (a rewrite before) is `now`'s as it is.
+ * A record file `deleted` (its repository's check, failed) whose records `file` now holds:
+ * another repository's file at its path (a submodule or a nested clone put in the deliverable
+ * folder's place), or, `joined`, the RunRecords.csv beside a runrecords.csv joined into it. The
+ * deletion loses nothing only when every line of the deleted version is in `file`; else the
+ * first missing line is `now`'s failure, named at the commit that deleted it. Another failure
+ * of `deleted` (a rewrite before) is `now`'s as it is.
  */
-async function checkReplaced(deleted: HistoryResult, now: HistoryResult, file: string) {
+async function checkReplaced(
+  deleted: HistoryResult,
+  now: HistoryResult,
+  file: string,
+  joined: boolean,
+) {
   const failure = deleted.failure;
   if (!failure || now.failure) return; // none: a sparse entry, its note said
+  const beside = `the ${RECORD_FILE} beside it`;
   if (!failure.deleted) {
     now.failure = failure;
     return;
@@ -580,19 +599,24 @@ async function checkReplaced(deleted: HistoryResult, now: HistoryResult, file: s
     const where = failure.commit === WORKING_TREE
       ? "the working tree"
       : `commit ${short(failure.commit)}`;
+    const holder = joined ? beside : "the file now in its place, another repository's,";
     now.notes.push(
-      `${deleted.gitPath} of ${deleted.workTree} was deleted in ${where}; the file now in its ` +
-        "place, another repository's, holds every line of it",
+      `${deleted.gitPath} of ${deleted.workTree} was deleted in ${where}; ${holder} holds every ` +
+        "line of it",
     );
     return;
   }
+  const holder = joined
+    ? beside
+    : `the file now in its place, another repository's (${now.workTree}),`;
   const lacks = !missing
     ? "its last version cannot be read"
-    : `the file now in its place, another repository's (${now.workTree}), lacks ` +
-      `${missing.runId ? `record ${missing.runId}` : "a line"} (line ${missing.line})`;
-  // Its remedy (`git checkout REV -- path`) cannot restore a file where a repository now is.
+    : `${holder} lacks ${
+      missing.runId ? `record ${missing.runId}` : "a line"
+    } (line ${missing.line})`;
   now.failure = { ...failure, line: missing?.line ?? 1, message: `${failure.message}; ${lacks}` };
-  delete now.failure.remedy;
+  // Its remedy (`git checkout REV -- path`) cannot restore a file where a repository now is.
+  if (!joined) delete now.failure.remedy;
 }
 
 /**

@@ -238,3 +238,39 @@ Deno.test("a runrecords.csv beside a RunRecords.csv (emit on Linux writes one be
   }
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("verify --since: a runrecords.csv joined into the RunRecords.csv beside it, as its message advises, loses nothing and passes; one removed without its records joined breaks K-APPEND-1 naming the record (review-38 left 2)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const first = await runCli(
+    emitArgs(del, "--started", "2026-01-01T10:00:00Z", "--duration", "1m"),
+  );
+  assertEquals(first.code, 0, first.stderr);
+  await Deno.rename(join(del, RECORD_FILE), join(del, "runrecords.csv"));
+  const second = await runCli(emitArgs(del));
+  assertEquals(second.code, 0, second.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run recorded on macOS, one on Linux");
+  const base = (await git(root, "rev-parse", "HEAD")).trim();
+  const sh = async (command: string) => {
+    const out = await new Deno.Command("sh", { args: ["-c", command], cwd: del }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  };
+  // Removed, its records not joined: the macOS run is lost.
+  await sh("git rm -q runrecords.csv");
+  const dropped = await runCli(["verify", root, "--since", base]);
+  assertEquals(dropped.code, 1, dropped.stdout + dropped.stderr);
+  const lost =
+    /K-APPEND-1 broken .*; the RunRecords\.csv beside it lacks record RUN-\S+ \(line 2\)/;
+  assert(lost.test(dropped.stdout + dropped.stderr), dropped.stdout + dropped.stderr);
+  await sh("git reset -q --hard");
+  // Joined as advised: in the working tree, then committed.
+  await sh("tail -n +2 runrecords.csv >> RunRecords.csv && git rm -q runrecords.csv");
+  for (const step of ["working tree", "commit"]) {
+    if (step === "commit") await git(root, "commit", "-qam", "join the record files");
+    const out = await runCli(["verify", root, "--since", base]);
+    assertEquals(out.code, 0, `${step}: ${out.stdout}${out.stderr}`);
+    assert(out.stdout.includes(`the ${RECORD_FILE} beside it holds every line`), out.stdout);
+  }
+  await Deno.remove(root, { recursive: true });
+});
