@@ -15,7 +15,7 @@ import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { END_EVENT_TYPE } from "../src/export/openlineage.ts";
 import { HEADER, runIdPrefix } from "../src/schema.ts";
 import { RECORD_FILE } from "../src/store.ts";
-import { assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { ROOT, sampleRecord, tempDir } from "./fixtures.ts";
 
 /** Records in the file: enough that holding the output whole exceeds {@linkcode HEAP_MB}. */
@@ -149,4 +149,91 @@ Deno.test("large history: export --format prov of 40,000 records writes one PROV
   assertEquals(new Set(activities.map((a) => a["prov:startTime"])).size, RECORDS, "every run once");
   assertEquals(Object.keys(document.wasAssociatedWith).length, RECORDS);
   assertEquals(Object.keys(document.used).length, 2 * RECORDS);
+});
+
+Deno.test("large history: log --format json of 40,000 records under a 120 MiB heap writes the whole array", async () => {
+  const del = await largeHistory();
+  const out = join(await tempDir(), "log.json");
+  const result = await runLimited(["log", del, "--format", "json"], out);
+  assertEquals(result.code, 0, result.stderr.slice(-2000));
+  const records = JSON.parse(await Deno.readTextFile(out)) as { RunID: string; Notes: string }[];
+  assertEquals(records.length, RECORDS);
+  assertEquals(records.at(-1)!.Notes, `run ${RECORDS - 1}`);
+  assert(records.every((r, i) => r.Notes === `run ${i}`), "in time order, every record once");
+});
+
+Deno.test("large history: log -n 10 of 40,000 records holds only what it lists: the 10 latest fit a 32 MiB heap", async () => {
+  const del = await largeHistory();
+  const out = join(await tempDir(), "log.txt");
+  const limited = await runLimited(["log", del, "-n", "10", "--format", "jsonl"], out, 32);
+  assertEquals(limited.code, 0, limited.stderr.slice(-2000));
+  const notes = (await Deno.readTextFile(out)).trim().split("\n").map((l) => JSON.parse(l).Notes);
+  assertEquals(notes, Array.from({ length: 10 }, (_, i) => `run ${RECORDS - 10 + i}`));
+});
+
+Deno.test("large history: log without -n of 40,000 records lists every one under a 32 MiB heap, in table, jsonl and md --by path, where holding them all ran out of it (mem-38 F1)", async () => {
+  const del = await largeHistory();
+  const out = join(await tempDir(), "log.txt");
+  const runs = Array.from({ length: RECORDS }, (_, i) => i);
+  const jsonl = await runLimited(["log", del, "--format", "jsonl"], out, 32);
+  assertEquals(jsonl.code, 0, jsonl.stderr.slice(-2000));
+  const notes = (await Deno.readTextFile(out)).trim().split("\n").map((l) => JSON.parse(l).Notes);
+  assertEquals(notes, runs.map((i) => `run ${i}`));
+  // The table is measured in one read and written in another: every row as wide as the widest.
+  const table = await runLimited(["log", del], out, 32);
+  assertEquals(table.code, 0, table.stderr.slice(-2000));
+  const lines = (await Deno.readTextFile(out)).trimEnd().split("\n");
+  assertEquals(lines.length, RECORDS + 1);
+  const statusAt = lines[0].indexOf("Status");
+  assert(lines.slice(1).every((line) => STATUSES.some((s) => line.startsWith(s, statusAt))));
+  const md = await runLimited(["log", del, "--format", "md", "--by", "path"], out, 32);
+  assertEquals(md.code, 0, md.stderr.slice(-2000));
+  const rows = (await Deno.readTextFile(out)).trimEnd().split("\n").slice(2);
+  assertEquals(rows.length, RECORDS);
+  assert(
+    rows.every((row, i) =>
+      row.includes(new Date(Date.parse("2023-01-01T00:00:00Z") + i * 600_000).toISOString())
+    ),
+  );
+});
+
+Deno.test("large history: annotate of a run in 40,000 records holds only the annotations: it fits a 32 MiB heap", async () => {
+  const del = await largeHistory();
+  const copy = join(await tempDir(), "DEL-01-02_Large");
+  await Deno.mkdir(copy);
+  await Deno.copyFile(join(del, RECORD_FILE), join(copy, RECORD_FILE));
+  const last = `${
+    runIdPrefix(
+      "DEL-01-02",
+      new Date(Date.parse("2023-01-01T00:00:00Z") + (RECORDS - 1) * 600_000).toISOString(),
+    )
+  }001`;
+  const out = join(await tempDir(), "annotate.txt");
+  const first = await runLimited(
+    ["annotate", copy, last, "--invalidates", "--note", "wrong input"],
+    out,
+    32,
+  );
+  assertEquals(first.code, 0, first.stderr.slice(-2000));
+  // The conflict check under the lock still sees the first annotation.
+  const second = await runLimited(
+    ["annotate", copy, last, "--invalidates", "--note", "again"],
+    out,
+    32,
+  );
+  assertEquals(second.code, 2, second.stderr);
+  assert(second.stderr.includes("is already invalidated"), second.stderr);
+});
+
+Deno.test("large history: show of one run in 40,000 records holds only that run and the annotations: it fits a 32 MiB heap", async () => {
+  const del = await largeHistory();
+  const at = new Date(Date.parse("2023-01-01T00:00:00Z") + 123 * 600_000).toISOString();
+  const out = join(await tempDir(), "show.json");
+  const result = await runLimited(
+    ["show", del, `${runIdPrefix("DEL-01-02", at)}001`, "--json"],
+    out,
+    32,
+  );
+  assertEquals(result.code, 0, result.stderr.slice(-2000));
+  assertEquals(JSON.parse(await Deno.readTextFile(out)).Notes, "run 123");
 });
