@@ -86,6 +86,8 @@ export interface LineRecord {
   kind: "record";
   /** The line's number, from 1. */
   line: number;
+  /** Where the line starts in the file, in bytes (a reader may read the record again there). */
+  offset: number;
   /** The record the line holds: a plain object, the caller's to change. */
   record: RunRecord;
   /**
@@ -254,18 +256,12 @@ async function* eventBatches(blocks: AsyncIterable<LineBlock>): AsyncGenerator<R
         // Cells are named by an additive header only: under a faulty one they go by position.
         header = isAdditiveHeader(text) ? text : undefined;
       },
-      record(line, text) {
-        const result = recordOf(line, text);
-        if (!("record" in result)) {
-          events.push({ ...result, cells: cellsOfKnownLayout(text) });
-          return;
+      record(line, text, offset) {
+        const event = eventOf(line, text, offset, header);
+        if (event.kind === "record") {
+          recorder.record(line, event.record.SchemaVersion, cellsOf(event.unknownCells));
         }
-        recorder.record(line, result.record.SchemaVersion, cellsOf(result.unknownCells));
-        events.push(
-          header === undefined
-            ? { kind: "record", line, ...result }
-            : { kind: "record", line, ...result, header },
-        );
+        events.push(event);
       },
     });
     const findings = layoutProblems(layout, recorder.items);
@@ -275,6 +271,89 @@ async function* eventBatches(blocks: AsyncIterable<LineBlock>): AsyncGenerator<R
     }
     if (events.length > 0) yield events;
   }
+}
+
+/** The event of a checksum-valid line at `offset`, under the additive `header` if any. */
+function eventOf(line: number, text: string, offset: number, header?: string): ReadEvent {
+  const result = recordOf(line, text);
+  if (!("record" in result)) return { ...result, cells: cellsOfKnownLayout(text) };
+  return header === undefined
+    ? { kind: "record", line, offset, ...result }
+    : { kind: "record", line, offset, ...result, header };
+}
+
+/** Where a record was read: its line's offset and number, and the additive header above it. */
+export type RecordPlace = Pick<LineRecord, "offset" | "line" | "header">;
+
+/** Bytes read at a time from a line's start: most records are shorter. */
+const LINE_CHUNK = 4096;
+
+/**
+ * The event of the line at `place.offset` of a record file, read again: the
+ * record {@linkcode readRecords} gave there (its `line` and `header` as
+ * given), or the line's problem, or `undefined` when the file ends before
+ * it. For readers that keep where records are, not the records (`export
+ * --format prov` visits runs in another order than the file's). The caller
+ * checks that the record is the one it read there: a file replaced since
+ * holds another. Throws as {@linkcode readRecords} does.
+ *
+ * @example
+ * ```ts
+ * import { readRecordAt, readRecords } from "./reader.ts";
+ * for await (const event of readRecords("RunRecords.csv")) {
+ *   if (event.kind !== "record") continue;
+ *   const again = readRecordAt("RunRecords.csv", event); // the same record
+ * }
+ * ```
+ */
+export function readRecordAt(path: string, place: RecordPlace): ReadEvent | undefined {
+  checkPathArgument(path, "path");
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(path);
+  } catch (e) {
+    throw readError(path, e);
+  }
+  if (!info.isFile) throw new InputError(`${path}: cannot read: not a regular file`);
+  using file = openToRead(path);
+  const read = lineAt(file, path, place.offset);
+  if (read === undefined) return undefined;
+  let event: ReadEvent | undefined;
+  classifyLine(read.bytes, place.line, read.terminated, place.offset, {
+    // A record's event wins over the warning of its missing newline, said before it.
+    problem: (p) => event ??= p,
+    header: () => event ??= problem(place.line, "error", "header", "is a header line"),
+    record: (line, text, offset) => event = eventOf(line, text, offset, place.header),
+  });
+  return event;
+}
+
+/** The bytes of the line at `offset` (without its `\n`), whether it ends in one; up to the line limit. */
+function lineAt(
+  file: Deno.FsFile,
+  path: string,
+  offset: number,
+): { bytes: Uint8Array; terminated: boolean } | undefined {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    file.seekSync(offset, Deno.SeekMode.Start);
+    while (size <= LINE_LIMIT_BYTES) {
+      const buffer = new Uint8Array(LINE_CHUNK);
+      const n = file.readSync(buffer);
+      if (n === null) break;
+      const end = buffer.subarray(0, n).indexOf(NEWLINE);
+      if (end >= 0) {
+        parts.push(buffer.subarray(0, end));
+        return { bytes: concat(parts), terminated: true };
+      }
+      parts.push(buffer.subarray(0, n));
+      size += n;
+    }
+  } catch (e) {
+    throw readError(path, e);
+  }
+  return size === 0 ? undefined : { bytes: concat(parts), terminated: false };
 }
 
 /** The warnings of a block's layout (./header_layout.ts), checked in file order. */
@@ -519,8 +598,8 @@ function invalid(line: number, problems: FieldProblem[]): LineProblem {
 interface LineSink {
   /** A problem with a line. */
   problem(problem: LineProblem): void;
-  /** A line whose checksum matches, as text (without CR, NULs or `\n`). */
-  record(line: number, text: string): void;
+  /** A line whose checksum matches, as text (without CR, NULs or `\n`), and where it starts. */
+  record(line: number, text: string, offset: number): void;
   /** A header line of this or an additive version (faulty added names too), as text (no CR, NULs, `\n`). */
   header(line: number, text: string): void;
 }
@@ -531,6 +610,8 @@ export interface LineBlock {
   bytes: Uint8Array;
   /** Number of the block's first line, from 1. */
   firstLine: number;
+  /** Where the block starts in the file, in bytes (0 when not read from one). */
+  offset?: number;
   /** Whether the block ends in `\n` (false only for a last line without one). */
   terminated: boolean;
   /** The block is one line longer than {@linkcode LINE_LIMIT_BYTES}, not read (`bytes` empty). */
@@ -598,10 +679,11 @@ async function* lineBlocks(path: string, place?: Place): AsyncGenerator<LineBloc
       pending = [];
     }
   };
-  const spanningLine = (terminated: boolean): LineBlock => {
+  // The line that spans chunks starts after the last `\n` before it.
+  const spanningLine = (terminated: boolean, offset: number): LineBlock => {
     const block = overlong
-      ? { bytes: new Uint8Array(0), firstLine: lineNumber, terminated, overlong: true }
-      : { bytes: concat(pending), firstLine: lineNumber, terminated };
+      ? { bytes: new Uint8Array(0), firstLine: lineNumber, offset, terminated, overlong: true }
+      : { bytes: concat(pending), firstLine: lineNumber, offset, terminated };
     pending = [];
     pendingBytes = 0;
     overlong = false;
@@ -627,8 +709,9 @@ async function* lineBlocks(path: string, place?: Place): AsyncGenerator<LineBloc
         continue;
       }
       collect(chunk.subarray(0, end + 1));
+      const lineStart = wholeLinesEnd;
       wholeLinesEnd = chunkAt + end + 1;
-      yield spanningLine(true);
+      yield spanningLine(true, lineStart);
       chunk = chunk.subarray(end + 1);
       chunkAt += end + 1;
     }
@@ -638,7 +721,7 @@ async function* lineBlocks(path: string, place?: Place): AsyncGenerator<LineBloc
       const bytes = chunk.subarray(0, last + 1);
       const firstLine = lineNumber;
       for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) lineNumber++;
-      yield { bytes, firstLine, terminated: true };
+      yield { bytes, firstLine, offset: chunkAt, terminated: true };
     }
     if (last + 1 < chunk.length) collect(chunk.subarray(last + 1));
   }
@@ -646,7 +729,7 @@ async function* lineBlocks(path: string, place?: Place): AsyncGenerator<LineBloc
     const tail = tailHash(file, wholeLinesEnd);
     place.end = { identity, offset: wholeLinesEnd, line: lineNumber, tail };
   }
-  if (pendingBytes > 0 || overlong) yield spanningLine(false);
+  if (pendingBytes > 0 || overlong) yield spanningLine(false, wholeLinesEnd);
 }
 
 /** Whether two looks saw one file (always, where the system gives no inode: Windows). */
@@ -698,7 +781,8 @@ function classifyBlock(block: LineBlock, sink: LineSink): void {
   if (!terminated) lines.push(bytes.subarray(start));
   for (let i = 0; i < lines.length; i++) {
     const terminatedLine = terminated || i < lines.length - 1;
-    classifyLine(lines[i], block.firstLine + i, terminatedLine, sink);
+    const offset = (block.offset ?? 0) + lines[i].byteOffset - bytes.byteOffset;
+    classifyLine(lines[i], block.firstLine + i, terminatedLine, offset, sink);
   }
 }
 
@@ -808,6 +892,7 @@ function classifyLine(
   bytes: Uint8Array,
   line: number,
   terminated: boolean,
+  offset: number,
   sink: LineSink,
 ): void {
   // A file in UTF-16 reads as NUL bytes and bad UTF-8: its byte-order mark says what it is.
@@ -957,7 +1042,7 @@ function classifyLine(
   if (!terminated) {
     sink.problem(problem(line, "warning", "no-newline", "last line has no final newline"));
   }
-  sink.record(line, text);
+  sink.record(line, text, offset);
 }
 
 /** Cell counts of a record line cut right after one of its 64-hex-digit fields. */

@@ -18,7 +18,9 @@ import { join } from "node:path";
 import { Listing, recordsInOrder } from "../src/cli/log_listing.ts";
 import { firstCopies, readRecords } from "../src/reader.ts";
 import { parseInstant } from "../src/time.ts";
-import { assertEquals, assertRejects } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
+import { provDocumentStreamed } from "../src/export/prov.ts";
+import { streamRuns } from "../src/export/streamed_runs.ts";
 import { InputError } from "../src/errors.ts";
 import { runCliProcess } from "./cli.ts";
 import { ROOT, tempDir } from "./fixtures.ts";
@@ -143,5 +145,25 @@ Deno.test("log streamed: a record file replaced between the listing's read and t
     () => Array.fromAsync(recordsInOrder([file], listing.places())),
     InputError,
     `${file}:3: no longer holds the record listed (the file was replaced while it was read)`,
+  );
+});
+
+Deno.test("export prov streamed: a record file replaced between the first read and the activities' (read again by offset, by id) stops with one InputError naming the file and a line, never another run's activity (mem-38 F2)", async () => {
+  const root = await tempDir({ prefix: "runrec-provreplaced-" });
+  await writeLogHistory(root, fixedRandom(GOLDEN_SEED), GOLDEN_RUNS);
+  const file = join(root, LOG_HISTORY_FILES[1]);
+  const streamed = await streamRuns([file], { warn: () => {}, unreadable: () => {} });
+  const text = provDocumentStreamed(streamed);
+  // The first piece comes after the first pass, which placed every run.
+  assertEquals((await text.next()).value, "{");
+  // A rewrite (a checkout, a rebase): line 3 now holds line 2's record, and the lines after move.
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines[2] = lines[1];
+  await Deno.writeTextFile(file, lines.join("\n"));
+  const error = await Array.fromAsync(text).then(() => undefined, (e) => e);
+  assert(error instanceof InputError, String(error));
+  assertMatch(
+    error.message,
+    new RegExp(`^${RegExp.escape(file)}:\\d+: no longer holds the record listed \\(the file was`),
   );
 });

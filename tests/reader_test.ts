@@ -14,12 +14,13 @@ import {
   type LineProblem,
   type ReadEnd,
   type ReadEvent,
+  readRecordAt,
   readRecords,
   readRecordsOn,
 } from "../src/reader.ts";
 import { HEADER } from "../src/schema.ts";
 import { sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
-import { encodeRecord } from "../src/codec.ts";
+import { checksumOf, encodeRecord } from "../src/codec.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { InputError } from "../src/errors.ts";
@@ -400,4 +401,35 @@ Deno.test("readRecordsOn: a file not only appended to is read from its start: re
     // Every record the file now holds, from its first line: the check of the tail read the file.
     assert.deepEqual(again.runIds, (await readOn(file)).runIds, what);
   }
+});
+
+Deno.test("readRecordAt: each record read again at the offset readRecords gave is the same event: across read chunks, a line longer than a chunk, a CR LF line, under a newer version's header, a last line without newline; past the end nothing, a header a problem (mem-38 F2)", async () => {
+  const dir = join(await tempDir({ prefix: "runrec-reader-" }), "DEL-01-02_Reader");
+  await Deno.mkdir(dir);
+  const file = join(dir, RECORD_FILE);
+  // 150 records of about 1 KiB cross the 64 KiB chunks; one of 300 KiB spans several.
+  for (let i = 0; i < 150; i++) {
+    const notes = i === 70 ? "é".repeat(150 * 1024) : `${i} ${"x".repeat(900)}`;
+    await appendRecord(file, draft(`agent-${i}`, notes), { fsync: false });
+  }
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines[40] += "\r";
+  // A v1.1 record under its header (an added column, ReviewedBy), as a newer runrec writes.
+  const line = lines[1];
+  const body = line.slice(0, line.lastIndexOf(",")).replace("v1.0,", "v1.1,") + ',"alice, QA"';
+  const v11 = HEADER.replace(",RecordChecksum", ",ReviewedBy,RecordChecksum");
+  lines.splice(-1, 1, v11, `${body},${checksumOf(body)}`, lines[5]);
+  await Deno.writeTextFile(file, lines.join("\n")); // no final newline
+  const bytes = await Deno.readFile(file);
+  const starts = [0];
+  bytes.forEach((b, i) => b === 10 && starts.push(i + 1));
+  const read = (await events(file)).filter((e) => e.kind === "record");
+  assert.equal(read.length, 152);
+  for (const event of read) {
+    assert.equal(event.offset, starts[event.line - 1], `line ${event.line}`);
+    assert.deepEqual(readRecordAt(file, event), event, `line ${event.line}`);
+  }
+  assert.equal(read.at(-2)?.header, v11);
+  assert.equal(readRecordAt(file, { offset: bytes.length, line: 200 }), undefined);
+  assert.equal(readRecordAt(file, { offset: 0, line: 1 })?.kind, "problem");
 });

@@ -6,8 +6,8 @@
  */
 import { basename } from "../path.ts";
 import { openLineageLines } from "../export/openlineage.ts";
-import { provDocumentText } from "../export/prov.ts";
-import { type CollectOptions, collectRuns, namespaceProblem } from "../export/runs.ts";
+import { provDocumentStreamed } from "../export/prov.ts";
+import { type CollectOptions, namespaceProblem } from "../export/runs.ts";
 import { streamRuns } from "../export/streamed_runs.ts";
 import { batched, exportTarget, writeExport } from "../export/write.ts";
 import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
@@ -112,27 +112,28 @@ interface Exported {
 }
 
 /**
- * The runs of `targets` and the text of their export. OpenLineage's events follow the runs'
- * order: the runs are read again as the events are written, never all held (mem-38 F2).
- * PROV-JSON's members go by key, not by run, so its runs are held: too many for the heap stop
- * with one line (./../heap_room.ts), not V8's crash.
+ * The runs of `targets` and the text of their export: the runs are read again as the text is
+ * written, never all held (mem-38 F2); PROV-JSON's activities, which go by id, not by time, each
+ * from where it is (../export/prov.ts `provDocumentStreamed`).
  */
 async function runsToExport(
   format: typeof FORMATS[number],
   targets: readonly string[],
   options: CollectOptions & { unreadable(message: string): void },
 ): Promise<Exported> {
-  if (format === "openlineage") {
-    const streamed = await streamRuns(targets, options);
+  const streamed = await streamRuns(targets, options);
+  if (format === "prov") {
     return {
       count: streamed.count,
-      async *text() {
-        for await (const run of streamed.runs()) yield* openLineageLines([run]);
-      },
+      text: () => provDocumentStreamed(streamed),
     };
   }
-  const runs = await collectRuns(targets, options);
-  return { count: runs.length, text: () => provDocumentText(runs) };
+  return {
+    count: streamed.count,
+    async *text() {
+      for await (const run of streamed.runs()) yield* openLineageLines([run]);
+    },
+  };
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {

@@ -176,7 +176,7 @@ export async function* recordsInOrder(
         else if (afterLater && late.size < limits.held) late.set(t, r);
       });
       if ((parseInstant(record.record.RunTimestamp) ?? Infinity) !== places.times[turn]) {
-        throw changed(files[places.files[turn]], places.lines[turn]);
+        throw replacedFile(files[places.files[turn]], places.lines[turn]);
       }
       yield record;
     }
@@ -201,12 +201,22 @@ export async function* recordsInOrder(
     }
     read.used = turn;
     const record = await read.to(line, met);
-    if (record === undefined) throw changed(files[file], line);
+    if (record === undefined) throw replacedFile(files[file], line);
     return record;
   }
 }
 
-function changed(file: string, line: number): InputError {
+/**
+ * The error of a record no longer at the line it was read at: the file was replaced between two
+ * reads (a checkout, a rebase). Shared by the readers that read records again.
+ *
+ * @example
+ * ```ts
+ * import { replacedFile } from "./log_listing.ts";
+ * throw replacedFile("RunRecords.csv", 3);
+ * ```
+ */
+export function replacedFile(file: string, line: number): InputError {
   return new InputError(
     `${file}:${line}: no longer holds the record listed (the file was replaced while it was ` +
       "read): run the command again",

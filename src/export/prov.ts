@@ -13,6 +13,8 @@ import { DELETED, FIELDS, TBD } from "../schema.ts";
 import { type Json, sortedJsonPretty } from "./json.ts";
 import { runUuid } from "./openlineage.ts";
 import { compareText, type ExportedRun, fileName, runEndTime } from "./runs.ts";
+import { replacedFile } from "../cli/log_listing.ts";
+import type { RunAt, StreamedRuns } from "./streamed_runs.ts";
 
 /** The prefixes every document declares (`prov` and `xsd` are PROV-JSON's own). */
 export const PROV_PREFIXES: Readonly<Record<string, string>> = Object.freeze({
@@ -102,16 +104,75 @@ export function* provDocumentText(runs: readonly ExportedRun[]): Generator<strin
   const sections = provSections(runs);
   yield "{";
   for (const [s, [name, entries]] of sections.entries()) {
-    yield `${s === 0 ? "" : ","}\n  ${JSON.stringify(name)}: {`;
+    yield sectionStart(s, name);
     let count = 0;
-    for (const [key, value] of entries) {
-      // A JSON string holds no raw line break: every one is the indentation's.
-      const text = sortedJsonPretty(value).replaceAll("\n", "\n    ");
-      yield `${count++ === 0 ? "" : ","}\n    ${JSON.stringify(key)}: ${text}`;
-    }
+    for (const entry of entries) yield member(count++, entry);
     yield count === 0 ? "}" : "\n  }";
   }
   yield "\n}\n";
+}
+
+/**
+ * The text of {@linkcode provDocumentText} for the runs of an export of any size, never all held
+ * (mem-38 F2): a first pass over the runs keeps of each its activity's UUID and where it is (a
+ * few numbers), besides the agents and file versions; activities are read again one by one in
+ * their UUIDs' order, and relations by passes over the runs in order.
+ *
+ * @example
+ * ```ts
+ * import { streamRuns } from "./streamed_runs.ts";
+ * import { provDocumentStreamed } from "./prov.ts";
+ * const streamed = await streamRuns(["examples/"], { warn: console.error, unreadable: console.error });
+ * for await (const piece of provDocumentStreamed(streamed)) console.log(piece);
+ * ```
+ */
+export async function* provDocumentStreamed(streamed: StreamedRuns): AsyncGenerator<string> {
+  const index = new ProvIndex();
+  const places = new RunPlaces();
+  for await (const { run, at } of streamed.placedRuns(true)) {
+    index.add(run);
+    places.add(run, at);
+  }
+  const relationsOf = async function* (kind: RelationKind) {
+    let n = 0;
+    for await (const { run } of streamed.placedRuns(false)) {
+      yield* relations(run, n++, kind, index.deleted);
+    }
+  };
+  const { counts } = index;
+  const sections: [string, AsyncIterable<[string, Json]> | Iterable<[string, Json]>][] = [
+    ["activity", places.activities(streamed, index.named)],
+    ...index.heldSections(),
+    ["used", numberedAsync("u", counts.used, relationsOf("used"))],
+    ["wasAssociatedWith", numbered("a", streamed.count, places.associations())],
+    ["wasGeneratedBy", numberedAsync("g", counts.generated, relationsOf("wasGeneratedBy"))],
+  ];
+  if (counts.invalidated > 0) {
+    sections.push([
+      "wasInvalidatedBy",
+      numberedAsync("i", counts.invalidated, relationsOf("wasInvalidatedBy")),
+    ]);
+  }
+  yield "{";
+  for (const [s, [name, entries]] of sections.entries()) {
+    yield sectionStart(s, name);
+    let count = 0;
+    for await (const entry of entries) yield member(count++, entry);
+    yield count === 0 ? "}" : "\n  }";
+  }
+  yield "\n}\n";
+}
+
+/** The text that opens the document's member `name`, the `s`th. */
+function sectionStart(s: number, name: string): string {
+  return `${s === 0 ? "" : ","}\n  ${JSON.stringify(name)}: {`;
+}
+
+/** The text of the `count`th member of a section. */
+function member(count: number, [key, value]: [string, Json]): string {
+  // A JSON string holds no raw line break: every one is the indentation's.
+  const text = sortedJsonPretty(value).replaceAll("\n", "\n    ");
+  return `${count === 0 ? "" : ","}\n    ${JSON.stringify(key)}: ${text}`;
 }
 
 /** A top-level member of the document: its name, and its members (built as iterated). */
@@ -124,84 +185,225 @@ type Section = [name: string, entries: Iterable<[string, Json]>];
  * runs again as they are iterated.
  */
 function provSections(runs: readonly ExportedRun[]): Section[] {
-  // Of one id, the last run's attributes (activities, agents) or file's (entities) are kept.
+  // Of one id, the last run's attributes are kept.
   const activities = new Map<string, ExportedRun>();
-  const agents = new Map<string, Json>();
-  const entities = new Map<string, Json>();
-  const counts = { used: 0, generated: 0, invalidated: 0 };
-  const deleted = deletedVersions(runs);
-  // Each file's runs by RunID: an annotation names another run by RunID alone, which two records
-  // may share (branches merged in one minute): it is linked to each (annotate-sweep F1).
-  const named: RunsNamed = new Map();
+  const index = new ProvIndex();
   for (const run of runs) {
-    const key = `${run.file}\n${run.record.RunID}`;
-    named.set(key, [...named.get(key) ?? [], run.runName]);
-  }
-  for (const run of runs) {
+    index.add(run);
     activities.set(activityId(run), run);
-    const { record } = run;
-    agents.set(agentId(run), {
-      "prov:type": qualified("prov:SoftwareAgent"),
-      "prov:label": record.AgentName,
-      "runrec:AgentType": record.AgentType,
-    });
-    for (const file of files(run, record.InputHashes)) {
-      entities.set(file.id, file.attributes);
-      counts.used++;
-    }
-    for (const file of files(run, record.OutputHashes)) {
-      if (file.sha256 === DELETED) counts.invalidated++;
-      else counts.generated++;
-      // A deletion of a known version names that version's entity, declared where it was seen.
-      if (file.sha256 !== DELETED || !deleted.get(run)?.has(file.path)) {
-        entities.set(file.id, file.attributes);
-      }
-    }
   }
+  const { counts, deleted, named } = index;
+  const relationsOf = function* (kind: RelationKind) {
+    for (const [n, run] of runs.entries()) yield* relations(run, n, kind, deleted);
+  };
   const sections: Section[] = [
     ["activity", inKeyOrder(activities, (run) => activityAttributes(run, named))],
-    ["agent", inKeyOrder(agents, (attributes) => attributes)],
-    ["entity", inKeyOrder(entities, (attributes) => attributes)],
-    ["prefix", Object.entries(PROV_PREFIXES).sort(([a], [b]) => compareText(a, b))],
-    ["used", numbered("u", counts.used, relations(runs, "used"))],
-    ["wasAssociatedWith", numbered("a", runs.length, relations(runs, "wasAssociatedWith"))],
-    ["wasGeneratedBy", numbered("g", counts.generated, relations(runs, "wasGeneratedBy"))],
+    ...index.heldSections(),
+    ["used", numbered("u", counts.used, relationsOf("used"))],
+    ["wasAssociatedWith", numbered("a", runs.length, relationsOf("wasAssociatedWith"))],
+    ["wasGeneratedBy", numbered("g", counts.generated, relationsOf("wasGeneratedBy"))],
   ];
   // The three relations every export has are always there; deletions are rare.
   if (counts.invalidated > 0) {
-    const invalidated = relations(runs, "wasInvalidatedBy", deleted);
-    sections.push(["wasInvalidatedBy", numbered("i", counts.invalidated, invalidated)]);
+    sections.push([
+      "wasInvalidatedBy",
+      numbered("i", counts.invalidated, relationsOf("wasInvalidatedBy")),
+    ]);
   }
   return sections;
 }
 
-/** Of each run that deleted files: the version each deletion ended, by the file's path id. */
-type DeletedVersions = Map<ExportedRun, Map<string, string>>;
+/** Of each run (by its number in the runs' order) that deleted files: the version each ended, by the file's path id. */
+type DeletedVersions = Map<number, Map<string, string>>;
 
 /**
- * The version each deletion invalidates: the one the deleting run read, else the last one an
- * earlier run (in the runs' order) read or wrote; a deletion with none known is left out (it
- * invalidates the file's entity without a version). A version is invalidated once.
+ * What the document holds of runs given one by one, in order: agents, file versions (entities),
+ * relations counted, the versions deletions end, and the run names of colliding RunIDs.
  */
-function deletedVersions(runs: readonly ExportedRun[]): DeletedVersions {
-  const last = new Map<string, string>(); // path id → entity id of its last known version
-  const found: DeletedVersions = new Map();
-  const seen = (list: FileEntity[]) => {
-    for (const f of list) if (f.id !== f.path && f.sha256 !== TBD) last.set(f.path, f.id);
-  };
-  for (const run of runs) {
-    seen(files(run, run.record.InputHashes));
-    const outputs = files(run, run.record.OutputHashes);
-    for (const file of outputs.filter((f) => f.sha256 === DELETED)) {
-      const version = last.get(file.path);
-      if (version === undefined) continue;
-      if (!found.has(run)) found.set(run, new Map());
-      found.get(run)!.set(file.path, version);
-      last.delete(file.path);
+class ProvIndex {
+  // Of one id, the last run's attributes (agents) or file's (entities) are kept.
+  agents = new Map<string, Json>();
+  entities = new Map<string, Json>();
+  counts = { used: 0, generated: 0, invalidated: 0 };
+  deleted: DeletedVersions = new Map();
+  /**
+   * A file's runs by RunID, for the RunIDs several runs share: an annotation names another run
+   * by RunID alone, and is linked to each (annotate-sweep F1). Any other RunID is its run's name.
+   */
+  named: RunsNamed = new Map();
+  /** Path id → entity id of its last known version. */
+  #last = new Map<string, string>();
+  #runs = 0;
+
+  /** Takes the next run. */
+  add(run: ExportedRun): void {
+    const n = this.#runs++;
+    const { record } = run;
+    if (run.runName !== record.RunID) {
+      const key = `${run.file}\n${record.RunID}`;
+      this.named.set(key, [...this.named.get(key) ?? [], run.runName]);
     }
-    seen(outputs);
+    this.agents.set(agentId(run), {
+      "prov:type": qualified("prov:SoftwareAgent"),
+      "prov:label": record.AgentName,
+      "runrec:AgentType": record.AgentType,
+    });
+    const inputs = files(run, record.InputHashes);
+    const outputs = files(run, record.OutputHashes);
+    this.#seen(inputs);
+    const ended = this.#deletions(n, outputs);
+    this.#seen(outputs);
+    for (const file of inputs) {
+      this.entities.set(file.id, file.attributes);
+      this.counts.used++;
+    }
+    for (const file of outputs) {
+      if (file.sha256 === DELETED) this.counts.invalidated++;
+      else this.counts.generated++;
+      // A deletion of a known version names that version's entity, declared where it was seen.
+      if (file.sha256 !== DELETED || !ended.has(file.path)) {
+        this.entities.set(file.id, file.attributes);
+      }
+    }
   }
-  return found;
+
+  /** The members the index holds whole: agents, entities, prefixes. */
+  heldSections(): Section[] {
+    return [
+      ["agent", inKeyOrder(this.agents, (attributes) => attributes)],
+      ["entity", inKeyOrder(this.entities, (attributes) => attributes)],
+      ["prefix", Object.entries(PROV_PREFIXES).sort(([a], [b]) => compareText(a, b))],
+    ];
+  }
+
+  #seen(list: FileEntity[]): void {
+    for (const f of list) if (f.id !== f.path && f.sha256 !== TBD) this.#last.set(f.path, f.id);
+  }
+
+  /**
+   * The version each deletion of run `n` invalidates: the one the run read, else the last one an
+   * earlier run (in the runs' order) read or wrote; a deletion with none known is left out (it
+   * invalidates the file's entity without a version). A version is invalidated once.
+   */
+  #deletions(n: number, outputs: FileEntity[]): Map<string, string> {
+    const ended = new Map<string, string>();
+    for (const file of outputs.filter((f) => f.sha256 === DELETED)) {
+      const version = this.#last.get(file.path);
+      if (version === undefined) continue;
+      ended.set(file.path, version);
+      this.#last.delete(file.path);
+    }
+    if (ended.size > 0) this.deleted.set(n, ended);
+    return ended;
+  }
+}
+
+/**
+ * Of each run, by its number in the runs' order: its activity's UUID (four 32-bit words, in the
+ * order of its text), its agent and where it is: 40 bytes a run, in arrays, so that activities
+ * are listed by UUID, and runs paired with agents, without holding runs.
+ */
+class RunPlaces {
+  #count = 0;
+  #uuids = new Uint32Array(4 * 1024);
+  #files = new Uint32Array(1024);
+  #lines = new Uint32Array(1024);
+  #offsets = new Float64Array(1024);
+  /** The index of the additive header above the record in `#headers`, plus 1; 0 for none. */
+  #headerOf = new Uint32Array(1024);
+  #headers = new Map<string, number>();
+  #agentOf = new Uint32Array(1024);
+  #agents = new Map<string, number>();
+
+  /** Takes the next run, at `at`. */
+  add(run: ExportedRun, at: RunAt): void {
+    const n = this.#count++;
+    if (n === this.#files.length) this.#grow();
+    this.#uuids.set(uuidWords(runUuid(run.namespace, run.runName)), 4 * n);
+    this.#files[n] = at.file;
+    this.#lines[n] = at.line;
+    this.#offsets[n] = at.offset;
+    this.#headerOf[n] = at.header === undefined ? 0 : numberOf(this.#headers, at.header) + 1;
+    this.#agentOf[n] = numberOf(this.#agents, agentId(run));
+  }
+
+  /** The activities, by id, each run read again: of runs sharing one, the last. */
+  async *activities(streamed: StreamedRuns, named: RunsNamed): AsyncGenerator<[string, Json]> {
+    const uuids = this.#uuids;
+    const headers = [...this.#headers.keys()];
+    const compare = (a: number, b: number) => {
+      for (let w = 0; w < 4; w++) {
+        const d = uuids[4 * a + w] - uuids[4 * b + w];
+        if (d !== 0) return d;
+      }
+      return a - b;
+    };
+    const order = new Uint32Array(this.#count).map((_, i) => i).sort(compare);
+    for (let i = 0; i < order.length; i++) {
+      const n = order[i];
+      if (i + 1 < order.length && sameWords(uuids, n, order[i + 1])) continue;
+      const header = this.#headerOf[n] === 0 ? undefined : headers[this.#headerOf[n] - 1];
+      const at = { file: this.#files[n], line: this.#lines[n], offset: this.#offsets[n], header };
+      const run = streamed.runAt(at);
+      const id = this.#activityId(n);
+      // A file replaced since the first read holds another run there.
+      if (`run:${runUuid(run.namespace, run.runName)}` !== id) {
+        throw replacedFile(run.file, at.line);
+      }
+      yield [id, activityAttributes(run, named)];
+    }
+  }
+
+  /** The `wasAssociatedWith` relation of each run, in the runs' order. */
+  *associations(): Generator<Json> {
+    const agents = [...this.#agents.keys()];
+    for (let n = 0; n < this.#count; n++) {
+      yield { "prov:activity": this.#activityId(n), "prov:agent": agents[this.#agentOf[n]] };
+    }
+  }
+
+  #activityId(n: number): string {
+    const hex = Array.from(
+      this.#uuids.subarray(4 * n, 4 * n + 4),
+      (w) => w.toString(16).padStart(8, "0"),
+    ).join("");
+    return `run:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
+      hex.slice(20)
+    }`;
+  }
+
+  #grow(): void {
+    const grown = <T extends Uint32Array | Float64Array>(array: T): T => {
+      const bigger = new (array.constructor as new (size: number) => T)(2 * array.length);
+      bigger.set(array);
+      return bigger;
+    };
+    this.#uuids = grown(this.#uuids);
+    this.#files = grown(this.#files);
+    this.#lines = grown(this.#lines);
+    this.#offsets = grown(this.#offsets);
+    this.#headerOf = grown(this.#headerOf);
+    this.#agentOf = grown(this.#agentOf);
+  }
+}
+
+/** The number of `key` in `numbers`, numbered from 0 in the order first met. */
+function numberOf(numbers: Map<string, number>, key: string): number {
+  let n = numbers.get(key);
+  if (n === undefined) numbers.set(key, n = numbers.size);
+  return n;
+}
+
+/** Whether runs `a` and `b` have one UUID. */
+function sameWords(uuids: Uint32Array, a: number, b: number): boolean {
+  for (let w = 0; w < 4; w++) if (uuids[4 * a + w] !== uuids[4 * b + w]) return false;
+  return true;
+}
+
+/** A UUID's 128 bits as four 32-bit words, most significant first. */
+function uuidWords(uuid: string): Uint32Array {
+  const hex = uuid.replaceAll("-", "");
+  return Uint32Array.from([0, 1, 2, 3], (w) => parseInt(hex.slice(8 * w, 8 * w + 8), 16));
 }
 
 /** The entries of `map` by key (UTF-16 code units), each value made as it is iterated. */
@@ -241,28 +443,27 @@ function activityAttributes(run: ExportedRun, named: RunsNamed): Json {
 
 type RelationKind = "used" | "wasGeneratedBy" | "wasInvalidatedBy" | "wasAssociatedWith";
 
-/** The relations of one kind, in the runs' order (each run's files by id). */
+/** The relations of one kind of run `n` (in the runs' order), its files by id. */
 function* relations(
-  runs: readonly ExportedRun[],
+  run: ExportedRun,
+  n: number,
   kind: RelationKind,
-  deleted: DeletedVersions = new Map(),
+  deleted: DeletedVersions,
 ): Generator<Json> {
-  for (const run of runs) {
-    const runId = activityId(run);
-    const { record } = run;
-    if (kind === "wasAssociatedWith") {
-      yield { "prov:activity": runId, "prov:agent": agentId(run) };
-    } else if (kind === "used") {
-      for (const file of files(run, record.InputHashes)) {
-        yield { "prov:activity": runId, "prov:entity": file.id, "prov:time": record.RunTimestamp };
-      }
-    } else {
-      const end = runEndTime(run);
-      for (const file of files(run, record.OutputHashes)) {
-        if ((file.sha256 === DELETED) !== (kind === "wasInvalidatedBy")) continue;
-        const entity = deleted.get(run)?.get(file.path) ?? file.id;
-        yield { "prov:entity": entity, "prov:activity": runId, "prov:time": end };
-      }
+  const runId = activityId(run);
+  const { record } = run;
+  if (kind === "wasAssociatedWith") {
+    yield { "prov:activity": runId, "prov:agent": agentId(run) };
+  } else if (kind === "used") {
+    for (const file of files(run, record.InputHashes)) {
+      yield { "prov:activity": runId, "prov:entity": file.id, "prov:time": record.RunTimestamp };
+    }
+  } else {
+    const end = runEndTime(run);
+    for (const file of files(run, record.OutputHashes)) {
+      if ((file.sha256 === DELETED) !== (kind === "wasInvalidatedBy")) continue;
+      const entity = deleted.get(n)?.get(file.path) ?? file.id;
+      yield { "prov:entity": entity, "prov:activity": runId, "prov:time": end };
     }
   }
 }
@@ -312,17 +513,32 @@ function* numbered(
   count: number,
   relations: Iterable<Json>,
 ): Generator<[string, Json]> {
-  const width = String(count).length;
+  const id = relationIds(letter, count);
   let n = 0;
-  for (const relation of relations) {
-    yield [`_:${letter}${String(++n).padStart(width, "0")}`, relation];
-  }
+  for (const relation of relations) yield [id(++n), relation];
+}
+
+/** {@linkcode numbered} for relations made as runs are read again. */
+async function* numberedAsync(
+  letter: string,
+  count: number,
+  relations: AsyncIterable<Json>,
+): AsyncGenerator<[string, Json]> {
+  const id = relationIds(letter, count);
+  let n = 0;
+  for await (const relation of relations) yield [id(++n), relation];
+}
+
+/** The id of the nth of `count` relations: n zero-padded, so that ids sort in order. */
+function relationIds(letter: string, count: number): (n: number) => string {
+  const width = String(count).length;
+  return (n) => `_:${letter}${String(n).padStart(width, "0")}`;
 }
 
 /**
  * A file of a run as an entity: one per content (`<path>@<sha256>`); `<path>@TBD` for a version
  * that could not be hashed; `<path>` itself (no version) for a deletion, which relations replace
- * with the version it ended when one is known ({@linkcode deletedVersions}).
+ * with the version it ended when one is known (`ProvIndex`).
  */
 interface FileEntity {
   id: string;

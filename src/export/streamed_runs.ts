@@ -2,7 +2,8 @@
  * The runs of {@linkcode collectRuns}, in its order, without holding them
  * (mem-38 F2): a first read keeps where each run is and its start time (a few
  * numbers), what annotations say, and which RunIDs name several records;
- * the runs are read again, in order, as they are exported.
+ * the runs are read again, in order, as they are exported, or one by one
+ * from where they are (PROV-JSON's activities, in their ids' order).
  *
  * @module
  */
@@ -16,12 +17,12 @@ import {
   runIdsNamedBy,
 } from "../annotations.ts";
 import { compactFirstCopies } from "../checksum_set.ts";
-import { type ListedRecord, Listing, recordsInOrder } from "../cli/log_listing.ts";
+import { type ListedRecord, Listing, recordsInOrder, replacedFile } from "../cli/log_listing.ts";
 import { extraFields } from "../cli/record_json.ts";
 import { readFailure } from "../errors.ts";
 import { describeLineProblem } from "../messages.ts";
 import { basename } from "../path.ts";
-import { readRecords } from "../reader.ts";
+import { readRecordAt, readRecords, type RecordPlace } from "../reader.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDuration, parseInstant } from "../time.ts";
 import {
@@ -42,6 +43,11 @@ interface ExportedFile extends RunPlace {
   collided: Set<string>;
 }
 
+/** Where a run is: its file (an index into the export's files), and its place there. */
+export interface RunAt extends RecordPlace {
+  file: number;
+}
+
 /** The runs of an export, to be read in order. */
 export interface StreamedRuns {
   /** How many runs. */
@@ -51,6 +57,14 @@ export interface StreamedRuns {
    * warnings about run names repeated across files and about a namespace spanning roots.
    */
   runs(): AsyncGenerator<ExportedRun>;
+  /** The runs of `runs()`, each with where it is; the warnings only when `warn` is true. */
+  placedRuns(warn: boolean): AsyncGenerator<{ run: ExportedRun; at: RunAt }>;
+  /**
+   * The run at `at`, read again (out of order). The caller checks it is the run it placed there:
+   * a record file replaced since holds another. Throws an `InputError` naming the file and line
+   * when the line holds no record.
+   */
+  runAt(at: RunAt): ExportedRun;
 }
 
 /**
@@ -107,10 +121,22 @@ export async function streamRuns(
     exported.push({ ...place, path: file.path, annotations: annotationsIn(sources), collided });
   }
   const places = listing.places();
+  const quiet = { ...options, warn: () => {} };
   return {
     count: places.lines.length,
-    runs: () => runsInOrder(exported, places, names, options),
+    async *runs() {
+      for await (const { run } of runsInOrder(exported, places, names, options)) yield run;
+    },
+    placedRuns: (warn) => runsInOrder(exported, places, names, warn ? options : quiet),
+    runAt: (at) => runAt(exported[at.file], at),
   };
+}
+
+/** The run at `at` of `file`, read again. */
+function runAt(file: ExportedFile, at: RecordPlace): ExportedRun {
+  const event = readRecordAt(file.path, at);
+  if (event?.kind !== "record") throw replacedFile(file.path, at.line);
+  return exportedRun(file, { ...event, file: file.path });
 }
 
 /** What the first read of a file keeps. */
@@ -190,27 +216,29 @@ async function* runsInOrder(
   places: ReturnType<Listing["places"]>,
   names: HashCounts,
   options: CollectOptions,
-): AsyncGenerator<ExportedRun> {
+): AsyncGenerator<{ run: ExportedRun; at: RunAt }> {
   const repeated = names.repeated();
   // The runs of a name counted twice: `namespace\nrunName` → [file, line, RunID] in file order.
   const shared = new Map<string, [number, number, string][]>();
   const paths = files.map((f) => f.path);
   const indexOf = new Map(paths.map((path, i) => [path, i]));
-  let instant: ExportedRun[] = [];
+  let instant: { run: ExportedRun; at: RunAt }[] = [];
+  const byRun = (a: { run: ExportedRun }, b: { run: ExportedRun }) => compareRuns(a.run, b.run);
   for await (const listed of recordsInOrder(paths, places)) {
     const fileIndex = indexOf.get(listed.file)!;
     const run = exportedRun(files[fileIndex], listed);
+    const { line, offset, header } = listed;
     if (repeated.has(nameHash(run.namespace, textHash(run.record.RunID)))) {
       const key = `${run.namespace}\n${run.runName}`;
       shared.set(key, [...(shared.get(key) ?? []), [fileIndex, run.line, run.record.RunID]]);
     }
-    if (instant.length > 0 && instant[0].startMs !== run.startMs) {
-      yield* instant.sort(compareRuns);
+    if (instant.length > 0 && instant[0].run.startMs !== run.startMs) {
+      yield* instant.sort(byRun);
       instant = [];
     }
-    instant.push(run);
+    instant.push({ run, at: { file: fileIndex, line, offset, header } });
   }
-  yield* instant.sort(compareRuns);
+  yield* instant.sort(byRun);
   warnShared(shared, paths, options.warn);
   const withRuns = new Set(places.files);
   const bases = [...new Set(files.filter((_, i) => withRuns.has(i)).map((f) => f.base))]
