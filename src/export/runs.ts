@@ -21,7 +21,6 @@ import { describeLineProblem } from "../messages.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "../path.ts";
 import { readRecords } from "../reader.ts";
 import { compactFirstCopies } from "../checksum_set.ts";
-import { HeapFull, HeapRoom } from "../heap_room.ts";
 import type { RunRecord } from "../schema.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDuration, parseInstant } from "../time.ts";
@@ -91,6 +90,8 @@ export interface CollectOptions {
  * annotations (annotation records themselves are not runs), sorted by start time, then RunID,
  * namespace, folder and line. Throws {@linkcode InputError} for a missing
  * target, and for a file that cannot be read unless `options.unreadable` is given.
+ * Every run is held in the array returned: for a history too long for memory, the CLI's
+ * `export` reads the runs again in order instead of holding them.
  *
  * @example
  * ```ts
@@ -109,10 +110,6 @@ export async function collectRuns(
     : namespaceProblem(options.namespace);
   if (namespaceWrong) throw new InputError(`collectRuns: options.namespace ${namespaceWrong}`);
   const runs: ExportedRun[] = [];
-  // Every run is held, to be sorted: too many stop with one line, not V8's crash.
-  const room = new HeapRoom(
-    "export fewer record files at once (a deliverable or package folder each)",
-  );
   // Siblings share their execution root: look it up once per parent folder, not once per file.
   const executionRoots = new Map<string, string | undefined>();
   const keepUnreadable = options.unreadable !== undefined;
@@ -135,11 +132,9 @@ export async function collectRuns(
         }
         if (firstCopy(event.record)) {
           read.push({ record: event.record, line: event.line, extras: extraFields(event) });
-          room.held(file.path, event.line);
         }
       }
     } catch (e) {
-      if (e instanceof HeapFull) throw e;
       const message = `${file.path}: cannot read: ${readFailure(e)}`;
       if (!options.unreadable) throw new InputError(message);
       options.unreadable(message);
