@@ -6,7 +6,8 @@
  * what they write is checked by parsing it. `log` and `export --format
  * openlineage` hold no record either (mem-38 F1, F2): they fit 32 MiB, where
  * holding the records ran out of it; `export --format prov` still holds them,
- * and stops with one line when they fill the heap.
+ * and stops with one line when they fill the heap. `stale` keeps of each agent its baseline
+ * and the runs since (mem-38 F3): it fits 32 MiB too.
  *
  * @module
  */
@@ -233,4 +234,54 @@ Deno.test("large history: show of one run in 40,000 records holds only that run 
   );
   assertEquals(result.code, 0, result.stderr.slice(-2000));
   assertEquals(JSON.parse(await Deno.readTextFile(out)).Notes, "run 123");
+});
+
+/** The RunID of run `i` of the large history. */
+function largeRunId(i: number): string {
+  const at = new Date(Date.parse("2023-01-01T00:00:00Z") + i * 600_000).toISOString();
+  return `${runIdPrefix("DEL-01-02", at)}001`;
+}
+
+Deno.test("large history: stale of 40,000 records keeps of each agent its baseline and the runs since, and the annotations: the checks of 50 agents (one's latest good run invalidated) fit a 32 MiB heap, where holding every record ran out of it (mem-38 F3)", async () => {
+  const del = await largeHistory();
+  const copy = join(await tempDir(), "DEL-01-02_Large");
+  await Deno.mkdir(copy);
+  await Deno.copyFile(join(del, RECORD_FILE), join(copy, RECORD_FILE));
+  // Each agent's latest SUCCESS or PARTIAL run: AGENT_k ran runs k, k + 50, ….
+  const good = (i: number) =>
+    STATUSES[i % STATUSES.length] === "SUCCESS" ||
+    STATUSES[i % STATUSES.length] === "PARTIAL";
+  const latestGood = (agent: number, before = RECORDS) => {
+    let i = agent + 50 * Math.floor((before - 1 - agent) / 50);
+    while (!good(i)) i -= 50;
+    return i;
+  };
+  const out = join(await tempDir(), "stale.json");
+  const annotated = await runLimited(
+    ["annotate", copy, largeRunId(latestGood(0)), "--invalidates", "--note", "wrong input"],
+    out,
+    32,
+  );
+  assertEquals(annotated.code, 0, annotated.stderr.slice(-2000));
+  const all = await runLimited(["stale", copy, "--json"], out, 32);
+  // DIRTY: the runs' inputs are not there.
+  assertEquals(all.code, 1, all.stderr.slice(-2000));
+  const checks = (JSON.parse(await Deno.readTextFile(out)) as {
+    checks: { agent: string; verdict: string; baseline: { RunID: string } }[];
+  }).checks;
+  const expected = Array.from({ length: 50 }, (_, k) => k).map((k) => ({
+    agent: `AGENT_${k}`,
+    verdict: "DIRTY",
+    RunID: largeRunId(k === 0 ? latestGood(0, latestGood(0)) : latestGood(k)),
+  })).sort((a, b) => a.agent < b.agent ? -1 : 1);
+  assertEquals(
+    checks.map((c) => ({ agent: c.agent, verdict: c.verdict, RunID: c.baseline.RunID })),
+    expected,
+  );
+  const one = await runLimited(["stale", copy, "--agent", "AGENT_0", "--json"], out, 32);
+  assertEquals(one.code, 1, one.stderr.slice(-2000));
+  const only = JSON.parse(await Deno.readTextFile(out)) as {
+    checks: { baseline: { RunID: string } }[];
+  };
+  assertEquals(only.checks.map((c) => c.baseline.RunID), [expected[0].RunID]);
 });
