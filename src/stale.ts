@@ -457,7 +457,8 @@ function holdsNoFileNow(
     for (const [path, hash] of Object.entries(record.OutputHashes)) {
       if (!SHA256_PATTERN.test(hash)) continue;
       if (!now.has(path)) {
-        const abs = resolve(dir, path);
+        // Where the check reads it: in a deliverable folder relabelled since, when it was.
+        const abs = resolve(dir, relabelledPath(dir, path, lookups) ?? path);
         // Never a FIFO: opening one waits for a writer.
         const result = isRegularFile(abs, lookups) ? (await hashFiles([abs])).get(abs) : undefined;
         now.set(path, typeof result === "string" ? result : undefined);
