@@ -273,7 +273,8 @@ async function weigh(
   }
   const clockNoted = new Set<string>();
   await pass(async (entry) => {
-    if (entry === first || await kept(entry)) records.push(entry);
+    // The first record says whose the folder is when neither its name nor _CONTEXT.md does.
+    if (entry.line === first!.line || await kept(entry)) records.push(entry);
   });
   return { records, annotations, ambiguous, deliverableIds, copiedFrom, agents, firstLines };
 

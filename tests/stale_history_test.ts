@@ -54,9 +54,17 @@ async function writeHistory(root: string, random: () => number, runs: number): P
     // Mostly in time order; some runs of a merged branch stamped back in time.
     const minutes = random() < 0.15 ? Math.floor(random() * i) * 5 : i * 5;
     const at = new Date(START + minutes * 60_000).toISOString();
-    const status = pick(STATUSES);
-    const id = random() < 0.05 ? pick(["DEL-01-03", "DEL-09-09"]) : "DEL-01-02";
-    const outputs: Record<string, string> = { "out.md": sha256Hex(pick(CONTENTS)) };
+    // The first run is of the deliverable this folder was moved from, failed, long ago: no
+    // rule weighs it but the one that names a folder by its first record.
+    const status = i === 0 ? "FAILED" : pick(STATUSES);
+    const id = i === 0
+      ? "DEL-09-09"
+      : random() < 0.05
+      ? pick(["DEL-01-03", "DEL-09-09"])
+      : "DEL-01-02";
+    const outputs: Record<string, string> = {
+      "out.md": sha256Hex(i === 0 ? "gone\n" : pick(CONTENTS)),
+    };
     if (random() < 0.3) outputs["report.md"] = sha256Hex(pick(CONTENTS));
     const inputs = { "_CONTEXT.md": sha256Hex(pick(CONTENTS)), "in.md": sha256Hex(pick(CONTENTS)) };
     records.push(sealed(sampleRecord({
@@ -151,9 +159,13 @@ Deno.test("stale: a history read in passes that keep only what the rules weigh g
   for (let round = 0; round < 12; round++) {
     const root = await tempDir({ prefix: "runrec-stale-passes-" });
     const del = await writeHistory(root, random, 20 + Math.floor(random() * 120));
+    // A folder not named DEL-…, with no _CONTEXT.md ID: its first record says whose it is.
+    const unnamed = join(root, "Work_X");
+    if (round % 3 === 0) await Deno.rename(del, unnamed);
+    const target = round % 3 === 0 ? unnamed : del;
     for (const agents of [undefined, [AGENTS[Math.floor(random() * AGENTS.length)]]]) {
-      const held = await weighed(del, false, agents);
-      const passed = await weighed(del, true, agents);
+      const held = await weighed(target, false, agents);
+      const passed = await weighed(target, true, agents);
       assertEquals(passed, held, `round ${round}, agents ${agents}`);
     }
   }
