@@ -1333,7 +1333,8 @@ async function checkFolder(
     if (entry.record.AgentName === ANNOTATOR || copiedFrom.has(entry.record.DeliverableID)) {
       continue;
     }
-    byAgent.get(entry.record.AgentName)!.push(entry);
+    // None when the file was rewritten between the reads of a long history: not weighed.
+    byAgent.get(entry.record.AgentName)?.push(entry);
   }
   for (const agent of byAgent.keys()) agentsThatRan.add(agent);
   const agentsHere = new Set(byAgent.keys());

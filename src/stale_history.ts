@@ -165,12 +165,16 @@ async function inPasses(path: string, rules: HistoryRules): Promise<StaleHistory
   let scan: RecordScan | undefined;
   let torn = new Set<string>();
   const recorded = new Set<string>();
+  // The passes after the first read the lines it read, as they were then: runs appended since
+  // (a writer at work) are not weighed, as a single read would not have seen them.
+  let lastLine = 0;
   // Each pass sees each record once: a line repeated by a union merge is one record.
   const pass: Pass = async (visit) => {
     const firstCopy = compactFirstCopies();
     if (scan === undefined) {
       // The first pass finds the lines that hold no record, and which torn ones to look for.
       scan = await scanRecordFile(path, (entry) => {
+        lastLine = entry.line;
         if (firstCopy(entry.record)) void visit(entry);
       });
       torn = tornRunKeys(scan);
@@ -179,7 +183,8 @@ async function inPasses(path: string, rules: HistoryRules): Promise<StaleHistory
     try {
       for await (const batch of readRecordBatches(path)) {
         for (const event of batch) {
-          if (event.kind !== "record" || !firstCopy(event.record)) continue;
+          if (event.kind !== "record" || event.line > lastLine) continue;
+          if (!firstCopy(event.record)) continue;
           const { record, line } = event;
           if (torn.size > 0) {
             const key = `${record.AgentName}\n${record.RunTimestamp}`;

@@ -285,3 +285,39 @@ Deno.test("large history: stale of 40,000 records keeps of each agent its baseli
   };
   assertEquals(only.checks.map((c) => c.baseline.RunID), [expected[0].RunID]);
 });
+
+Deno.test("large history: stale of 40,000 records while a writer appends runs of a new agent exits with the checks of the 50 agents, each once, as its passes read the lines the first found (mem-38 F3)", async () => {
+  const del = await largeHistory();
+  const copy = join(await tempDir(), "DEL-01-02_Large");
+  await Deno.mkdir(copy);
+  await Deno.copyFile(join(del, RECORD_FILE), join(copy, RECORD_FILE));
+  const writer = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "tests/support/record_loop.ts"), copy, "400", "9_LATE"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = writer.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  // The writer is at work (its first run recorded) before stale starts.
+  let written = "";
+  while (!written.includes("\n")) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    written += value;
+  }
+  const out = join(await tempDir(), "stale.json");
+  const stale = await runLimited(["stale", copy, "--json"], out, 32);
+  writer.kill();
+  await writer.status;
+  await lines.cancel();
+  await writer.stderr.cancel();
+  assertEquals(stale.code, 1, stale.stderr.slice(-2000));
+  const checks = (JSON.parse(await Deno.readTextFile(out)) as {
+    checks: { agent: string; baseline?: { line: number } }[];
+  }).checks;
+  const agents = checks.map((c) => c.agent);
+  assertEquals(agents.filter((a) => a.startsWith("AGENT_")).length, 50);
+  assertEquals(agents.length, new Set(agents).size, "each agent once");
+  // 9_LATE's baseline, when its runs were read, is one of the lines appended.
+  const late = checks.find((c) => c.agent === "9_LATE");
+  assert(late === undefined || (late.baseline?.line ?? RECORDS + 2) > RECORDS + 1, String(late));
+});

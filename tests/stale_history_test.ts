@@ -15,9 +15,9 @@ import { inputContextSha } from "../src/manifest.ts";
 import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
 import { sha256Hex } from "../src/sha256.ts";
 import { checkStaleness } from "../src/stale.ts";
-import { streamed } from "../src/stale_history.ts";
+import { type HistoryRules, readStaleHistory, streamed } from "../src/stale_history.ts";
 import { RECORD_FILE } from "../src/store.ts";
-import { assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { sampleRecord, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
@@ -169,4 +169,33 @@ Deno.test("stale: a history read in passes that keep only what the rules weigh g
       assertEquals(passed, held, `round ${round}, agents ${agents}`);
     }
   }
+});
+
+Deno.test("stale: the passes over a long history read the lines the first pass found: a run appended between them (a writer at work) is not weighed, so no agent is counted that a later pass never finds (mem-38 F3)", async () => {
+  const del = await writeHistory(await tempDir(), seededRandom("appended between passes"), 40);
+  const file = join(del, RECORD_FILE);
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  const late = sealed(sampleRecord({
+    RunID: runIdPrefix("DEL-01-02", "2027-01-01T00:00:00.000Z") + "001",
+    AgentName: "9_LATE",
+    RunTimestamp: "2027-01-01T00:00:00.000Z",
+  }));
+  const startMs = (r: RunRecord) => Date.parse(r.RunTimestamp);
+  const rules: HistoryRules = {
+    // Asked between the first passes and the rest: the writer appends then.
+    copiedFrom: () => {
+      Deno.writeTextFileSync(file, `${encodeRecord(late)}\n`, { append: true });
+      return new Set();
+    },
+    isBaseline: () => (r) => r.RunStatus === "SUCCESS",
+    holdsNoFileNow: () => Promise.resolve(true),
+    writtenBefore: () => false,
+    laterThan: (a, b) => startMs(a) > startMs(b),
+    startMs,
+    endMs: startMs,
+  };
+  // Read in passes, whatever its size.
+  const history = await readStaleHistory(file, Infinity, rules);
+  assertEquals(history.agents.has("9_LATE"), false);
+  assert(history.records.every(({ line }) => line < lines.length), "no line past the first read");
 });
