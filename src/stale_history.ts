@@ -277,6 +277,10 @@ async function weigh(
     return { records, annotations, ambiguous, deliverableIds, copiedFrom, agents, firstLines };
   }
   const clockNoted = new Set<string>();
+  const spans = [...baselines.values()].map(({ record }) => [
+    rules.startMs(record),
+    rules.endMs(record),
+  ]);
   await pass(async (entry) => {
     // The first record says whose the folder is when neither its name nor _CONTEXT.md does.
     if (entry.line === first!.line || await kept(entry)) records.push(entry);
@@ -303,6 +307,10 @@ async function weigh(
         return true;
       }
     }
+    // Any run that overlapped a baseline may have recorded the same bytes of a file the baseline
+    // read and wrote: whose write they are cannot be told (stale.ts, writtenMeanwhile).
+    const [start, end] = [rules.startMs(record), rules.endMs(record)];
+    if (spans.some(([from, to]) => start < to && from < end)) return true;
     return !await rules.holdsNoFileNow(record);
   }
 }

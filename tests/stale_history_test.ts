@@ -66,6 +66,8 @@ async function writeHistory(root: string, random: () => number, runs: number): P
       "out.md": sha256Hex(i === 0 ? "gone\n" : pick(CONTENTS)),
     };
     if (random() < 0.3) outputs["report.md"] = sha256Hex(pick(CONTENTS));
+    // Some runs rewrite what they read: an overlapping run's record of the same bytes contests it.
+    if (random() < 0.3) outputs["in.md"] = sha256Hex(pick(CONTENTS));
     const inputs = { "_CONTEXT.md": sha256Hex(pick(CONTENTS)), "in.md": sha256Hex(pick(CONTENTS)) };
     records.push(sealed(sampleRecord({
       RunID: runIdAt(id, at),
