@@ -10,7 +10,6 @@ import { checkStaleArguments } from "./argument_checks.ts";
 import { requireReadable } from "./required_permissions.ts";
 import { retiredReason } from "./retired.ts";
 import {
-  ambiguousAnnotations,
   type Annotation,
   annotationsFor,
   annotationsIn,
@@ -33,7 +32,14 @@ import { failureReason, InputError } from "./errors.ts";
 import { DEFAULT_WAIT_MS, WRITE_GRACE_MS } from "./lock.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
+import { hashFiles } from "./hash.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
+import {
+  emptyHistory,
+  type HistoryRules,
+  readStaleHistory,
+  type StaleHistory,
+} from "./stale_history.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import { MISCASED_RECORD_FILE, miscasedRecordFiles } from "./other_case.ts";
 import { type GovernedInputs, governedInputsIn, REFERENCES_FILE } from "./inputs.ts";
@@ -348,7 +354,8 @@ async function mapConcurrently<T, R>(
 async function readFolderRecords(
   dir: string,
   lookups: Lookups,
-): Promise<FolderRecords | string> {
+  rules: HistoryRules,
+): Promise<StaleHistory | string> {
   const path = join(dir, RECORD_FILE);
   if (lookups.lstatKind(path) === "symlink") return `${path}: cannot read: ${LINKED_RECORD_FILE}`;
   const info = lookups.stat(path);
@@ -357,12 +364,12 @@ async function readFolderRecords(
     if (miscased !== undefined) {
       return `${join(dir, miscased)}: cannot read: ${MISCASED_RECORD_FILE}`;
     }
-    return { records: [], unreadableLines: [], unreadableCells: [] };
+    return emptyHistory();
   }
   if (info instanceof Error) return `${path}: cannot read: ${info.message.split("\n")[0]}`;
   if (info !== "file") return `${path}: not a regular file (a folder, FIFO or device)`;
   try {
-    return await readRecordFile(path);
+    return await readStaleHistory(path, Deno.statSync(path).size, rules);
   } catch (error) {
     if (error instanceof InputError) return error.message; // names the file already
     throw error;
@@ -423,6 +430,43 @@ function endMs(record: RunRecord): number {
 /** When the record was written: at the run's end, unless it says it was recorded late. */
 function writtenMs(record: RunRecord): number {
   return writtenAtMs(record.Notes, endMs(record));
+}
+
+/**
+ * Whether `later`, a run of the baseline's host written after it, is stamped before it, and was
+ * written before it by more than a lock wait (concurrent runs append in lock order), and neither
+ * replayed from the spool nor a backfill (which write late): what a clock set back leaves.
+ */
+function stampedBefore(later: RunRecord, baseline: RunRecord): boolean {
+  return later.Host === baseline.Host && startMs(later) < startMs(baseline) &&
+    writtenMs(later) < writtenMs(baseline) - DEFAULT_WAIT_MS - WRITE_GRACE_MS &&
+    spoolEntryOf(later.Notes) === undefined;
+}
+
+/**
+ * Whether none of `record`'s recorded outputs is on disk with the bytes it recorded: then no
+ * check asks who wrote a file's bytes and finds it. Each path is hashed once per folder, apart
+ * from the checks' hasher: what they count is what they compare.
+ */
+function holdsNoFileNow(
+  dir: string,
+  lookups: Lookups,
+): (record: RunRecord) => Promise<boolean> {
+  const now = new Map<string, string | undefined>();
+  return async (record) => {
+    for (const [path, hash] of Object.entries(record.OutputHashes)) {
+      if (!SHA256_PATTERN.test(hash)) continue;
+      if (!now.has(path)) {
+        // Where the check reads it: in a deliverable folder relabelled since, when it was.
+        const abs = resolve(dir, relabelledPath(dir, path, lookups) ?? path);
+        // Never a FIFO: opening one waits for a writer.
+        const result = isRegularFile(abs, lookups) ? (await hashFiles([abs])).get(abs) : undefined;
+        now.set(path, typeof result === "string" ? result : undefined);
+      }
+      if (now.get(path) === hash) return false;
+    }
+    return true;
+  };
 }
 
 /** RunTimestamp in ms; a record that fails validation never gets here, so it parses. */
@@ -486,12 +530,12 @@ function unlistableFolder(
 }
 
 /**
- * The other DeliverableIDs `records` name that a deliverable folder of the
+ * The other DeliverableIDs the records name (`named`) that a deliverable folder of the
  * same execution root (else of the folder's parent) has: the folder holding
  * them was copied from that one. Looked up only when there are any.
  */
-function copySources(dir: string, id: string, records: FolderRecords["records"]): Set<string> {
-  const others = new Set(records.map((e) => e.record.DeliverableID).filter((d) => d !== id));
+function copySources(dir: string, id: string, named: ReadonlySet<string>): Set<string> {
+  const others = new Set([...named].filter((d) => d !== id));
   if (others.size === 0) return others;
   const root = findExecutionRoot(dir) ?? dirname(dir);
   const present = new Set<string>();
@@ -1179,15 +1223,6 @@ function lineNumbers(lines: readonly number[]): string {
   return `${lines.length === 1 ? "line" : "lines"} ${listed(lines)}`;
 }
 
-/** Counts of each RunStatus, e.g. `2 FAILED, 1 SKIPPED`. */
-function statusCounts(records: FolderRecords["records"]): string {
-  const counts = new Map<string, number>();
-  for (const { record } of records) {
-    counts.set(record.RunStatus, (counts.get(record.RunStatus) ?? 0) + 1);
-  }
-  return [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
-}
-
 /**
  * Whether `agent` looks misspelt in this folder, as the recording warning judged it at its latest
  * run here: by the agents recorded before that run, and a near miss of an agent file's name or of
@@ -1198,13 +1233,14 @@ function statusCounts(records: FolderRecords["records"]): string {
 function misspeltHere(
   agent: string,
   dir: string,
-  records: FolderRecords["records"],
-  lastRun: FolderRecords["records"][number],
+  firstLines: ReadonlyMap<string, number>,
+  lastLine: number,
   ranHere: ReadonlySet<string>,
   lookups: MemoLookups,
 ): Promise<boolean> {
-  const last = records.indexOf(lastRun);
-  const recordedBefore = new Set(records.slice(0, last).map((e) => e.record.AgentName));
+  const recordedBefore = new Set(
+    [...firstLines].filter(([, line]) => line < lastLine).map(([n]) => n),
+  );
   const others = [...ranHere].filter((name) => name !== agent);
   return looksMisspelt(agent, dir, others, recordedBefore, lookups).catch(() => false);
 }
@@ -1228,20 +1264,31 @@ async function checkFolder(
   lookups.list(dir);
   // Read in this thread, as are the host files: records cloned across from a worker cost more
   // than reading them here (docs/BENCHMARKS.md, stop 25).
-  const read = await readFolderRecords(folder, lookups);
+  const idOf = (first: RunRecord | undefined) => {
+    try {
+      return deliverableId(dir, (path) => {
+        const text = lookups.hostFile(path);
+        if (text instanceof Error) throw text;
+        return text;
+      }).id;
+    } catch {
+      // Not named DEL-… and no ID in _CONTEXT.md: the records say whose they are.
+      return first?.DeliverableID ?? basename(dir);
+    }
+  };
+  const read = await readFolderRecords(folder, lookups, {
+    copiedFrom: (named, first) => copySources(dir, idOf(first), named),
+    isBaseline: (annotations) =>
+      options.isBaseline ?? ((r: RunRecord) => isUsableBaseline(r, annotations)),
+    holdsNoFileNow: holdsNoFileNow(dir, lookups),
+    writtenBefore: stampedBefore,
+    laterThan,
+    startMs,
+    endMs,
+  });
   if (typeof read === "string") return read;
-  const { records, unreadableLines, unreadableCells, tornTail } = read;
-  let id: string;
-  try {
-    id = deliverableId(dir, (path) => {
-      const text = lookups.hostFile(path);
-      if (text instanceof Error) throw text;
-      return text;
-    }).id;
-  } catch {
-    // Not named DEL-… and no ID in _CONTEXT.md: the records say whose they are.
-    id = records[0]?.record.DeliverableID ?? basename(dir);
-  }
+  const { records, unreadableLines, unreadableCells, tornTail, annotations, copiedFrom } = read;
+  const id = idOf(records[0]?.record);
   // A line that cannot be read may be any agent's latest run, or an annotation of its baseline.
   const unreadNote = unreadableLines.length === 0
     ? undefined
@@ -1256,35 +1303,38 @@ async function checkFolder(
     );
   }
   // Annotations are records of their own (SCHEMA_EVOLUTION.md): they mark runs, and run nothing.
-  const annotations = annotationsIn(records.map((e) => e.record));
   // After a RunID collision (two clones, one minute) an old annotation may name several records;
   // after a merge, two branches' annotations may make a supersede cycle.
-  folderNotes.push(...ambiguousAnnotations(records.map((e) => e.record)));
+  folderNotes.push(...read.ambiguous);
   // Records of another deliverable: copied with its folder when that one is still there (no
   // baseline here), else the folder was moved from it (its runs are this deliverable's).
-  const copiedFrom = copySources(dir, id, records);
-  const foreign = records.filter((e) => copiedFrom.has(e.record.DeliverableID));
-  const moved = records.filter((e) => e.record.DeliverableID !== id && !foreign.includes(e));
-  if (foreign.length > 0) {
+  const countOf = (ids: string[]) =>
+    ids.reduce((sum, other) => sum + read.deliverableIds.get(other)!, 0);
+  const foreign = countOf([...read.deliverableIds.keys()].filter((d) => copiedFrom.has(d)));
+  const movedIds = [...read.deliverableIds.keys()].filter((d) => d !== id && !copiedFrom.has(d));
+  if (foreign > 0) {
     folderNotes.push(
-      `${foreign.length} record(s) name ${[...copiedFrom].join(", ")}, not this folder's ${id}, ` +
+      `${foreign} record(s) name ${[...copiedFrom].join(", ")}, not this folder's ${id}, ` +
         "and that deliverable has its own folder (this one was copied from it?): not used as " +
         "baselines",
     );
   }
-  if (moved.length > 0) {
-    const ids = sortUtf8([...new Set(moved.map((e) => e.record.DeliverableID))]).join(", ");
+  if (movedIds.length > 0) {
+    const ids = sortUtf8(movedIds).join(", ");
     folderNotes.push(
-      `${moved.length} record(s) name ${ids}, which no other folder has: read as this ` +
+      `${countOf(movedIds)} record(s) name ${ids}, which no other folder has: read as this ` +
         `folder's (moved from ${ids} to ${id})`,
     );
   }
+  // Each agent's runs the rules weigh (all of a short history); `read.agents` counts them all.
   const byAgent = new Map<string, FolderRecords["records"]>();
+  for (const agent of read.agents.keys()) byAgent.set(agent, []);
   for (const entry of records) {
-    if (entry.record.AgentName === ANNOTATOR || foreign.includes(entry)) continue;
-    const list = byAgent.get(entry.record.AgentName) ?? [];
-    list.push(entry);
-    byAgent.set(entry.record.AgentName, list);
+    if (entry.record.AgentName === ANNOTATOR || copiedFrom.has(entry.record.DeliverableID)) {
+      continue;
+    }
+    // None when the file was rewritten between the reads of a long history: not weighed.
+    byAgent.get(entry.record.AgentName)?.push(entry);
   }
   for (const agent of byAgent.keys()) agentsThatRan.add(agent);
   const agentsHere = new Set(byAgent.keys());
@@ -1303,14 +1353,11 @@ async function checkFolder(
   // agent ran here, the deliverable has no good run at all: its checks stay, NO_BASELINE.
   const ranAll = new Set([...byAgent.keys(), ...unreadByAgent.keys()]);
   const takenBack: string[] = [];
-  for (const [agent, runs] of byAgent) {
-    const allInvalidated = runs.every(({ record }) =>
-      annotationsFor(annotations, record).some((a) => a.kind === "invalidated")
-    );
+  for (const [agent, runs] of read.agents) {
     if (
-      allInvalidated && !unreadByAgent.has(agent) &&
+      runs.allInvalidated && !unreadByAgent.has(agent) &&
       findProfile(agent, dir, undefined, lookups) === undefined &&
-      await misspeltHere(agent, dir, records, runs[runs.length - 1], ranAll, lookups)
+      await misspeltHere(agent, dir, read.firstLines, runs.lastLine, ranAll, lookups)
     ) takenBack.push(agent);
   }
   const withdrawn = takenBack.length === ranAll.size || (options.agents && !everyAgent)
@@ -1318,7 +1365,7 @@ async function checkFolder(
     : takenBack.filter((agent) => !options.agents?.includes(agent));
   for (const agent of sortUtf8(withdrawn)) {
     folderNotes.push(
-      `every run of ${agent} here (${byAgent.get(agent)!.length}) is invalidated: not a check ` +
+      `every run of ${agent} here (${read.agents.get(agent)!.count}) is invalidated: not a check ` +
         `(stale --agent ${agent} gives its verdict)`,
     );
   }
@@ -1361,7 +1408,7 @@ async function checkFolder(
     });
   }
   if (agents.length === 0) {
-    const why = foreign.length > 0
+    const why = foreign > 0
       ? `no runs of ${id} recorded`
       : unreadableLines.length > 0
       ? "no readable run records"
@@ -1536,7 +1583,8 @@ async function checkFolder(
   };
   return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
     const runs = byAgent.get(agent) ?? [];
-    if (runs.length === 0) {
+    const counted = read.agents.get(agent);
+    if (counted === undefined) {
       const unread = unreadByAgent.get(agent);
       return noBaseline(
         agent,
@@ -1549,14 +1597,12 @@ async function checkFolder(
     const chosen = pickBaseline(runs, isBaseline);
     if (chosen === undefined) {
       // SUCCESS or PARTIAL runs that are no baseline were invalidated or superseded: say so.
-      const annotated = runs.filter(({ record }) =>
-        (record.RunStatus === "SUCCESS" || record.RunStatus === "PARTIAL") && !isBaseline(record)
-      ).length;
+      const { count, statuses, annotatedOut } = counted;
       return noBaseline(
         agent,
-        `none of its ${runs.length} run(s) is a baseline (SUCCESS or PARTIAL, not invalidated ` +
-          `or superseded): ${statusCounts(runs)}` +
-          (annotated > 0 ? `; ${annotated} of them invalidated or superseded` : ""),
+        `none of its ${count} run(s) is a baseline (SUCCESS or PARTIAL, not invalidated ` +
+          `or superseded): ${[...statuses].map(([status, n]) => `${n} ${status}`).join(", ")}` +
+          (annotatedOut > 0 ? `; ${annotatedOut} of them invalidated or superseded` : ""),
       );
     }
     const baseline = chosen.record;
@@ -1588,10 +1634,7 @@ async function checkFolder(
     // it may be the latest.
     // Not one made within a lock wait of the baseline: concurrent runs append in lock order.
     const laterLine = runs.find((e) =>
-      e.line > chosen.line && isBaseline(e.record) && e.record.Host === baseline.Host &&
-      startMs(e.record) < startMs(baseline) &&
-      writtenMs(e.record) < writtenMs(baseline) - DEFAULT_WAIT_MS - WRITE_GRACE_MS &&
-      spoolEntryOf(e.record.Notes) === undefined
+      e.line > chosen.line && isBaseline(e.record) && stampedBefore(e.record, baseline)
     );
     if (laterLine) {
       notes.push(
@@ -1967,7 +2010,8 @@ async function propagationRuns(folder: string, id: string): Promise<PropagationR
   }
   const annotations = annotationsIn(read.records.map((e) => e.record));
   // As the checks do: records copied with the folder from another deliverable do not count.
-  const copied = copySources(resolve(folder), id, read.records);
+  const named = new Set(read.records.map((e) => e.record.DeliverableID));
+  const copied = copySources(resolve(folder), id, named);
   const own = read.records.filter(({ record: r }) =>
     !copied.has(r.DeliverableID) && r.AgentName !== ANNOTATOR
   );

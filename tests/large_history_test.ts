@@ -4,7 +4,8 @@
  * so a real V8 heap limit that holding the whole output would exceed (the
  * code before did: "Invalid string length", or out of memory) is enough;
  * what they write is checked by parsing it. `log` and `export` (both formats)
- * hold no record either (mem-38 F1, F2): they fit 32 MiB, where holding the
+ * hold no record either (mem-38 F1, F2), and `stale` keeps of each agent its
+ * baseline and the runs since (mem-38 F3): they fit 32 MiB, where holding the
  * records ran out of it.
  *
  * @module
@@ -236,4 +237,90 @@ Deno.test("large history: show of one run in 40,000 records holds only that run 
   );
   assertEquals(result.code, 0, result.stderr.slice(-2000));
   assertEquals(JSON.parse(await Deno.readTextFile(out)).Notes, "run 123");
+});
+
+/** The RunID of run `i` of the large history. */
+function largeRunId(i: number): string {
+  const at = new Date(Date.parse("2023-01-01T00:00:00Z") + i * 600_000).toISOString();
+  return `${runIdPrefix("DEL-01-02", at)}001`;
+}
+
+Deno.test("large history: stale of 40,000 records keeps of each agent its baseline and the runs since, and the annotations: the checks of 50 agents (one's latest good run invalidated) fit a 32 MiB heap, where holding every record ran out of it (mem-38 F3)", async () => {
+  const del = await largeHistory();
+  const copy = join(await tempDir(), "DEL-01-02_Large");
+  await Deno.mkdir(copy);
+  await Deno.copyFile(join(del, RECORD_FILE), join(copy, RECORD_FILE));
+  // Each agent's latest SUCCESS or PARTIAL run: AGENT_k ran runs k, k + 50, ….
+  const good = (i: number) =>
+    STATUSES[i % STATUSES.length] === "SUCCESS" ||
+    STATUSES[i % STATUSES.length] === "PARTIAL";
+  const latestGood = (agent: number, before = RECORDS) => {
+    let i = agent + 50 * Math.floor((before - 1 - agent) / 50);
+    while (!good(i)) i -= 50;
+    return i;
+  };
+  const out = join(await tempDir(), "stale.json");
+  const annotated = await runLimited(
+    ["annotate", copy, largeRunId(latestGood(0)), "--invalidates", "--note", "wrong input"],
+    out,
+    32,
+  );
+  assertEquals(annotated.code, 0, annotated.stderr.slice(-2000));
+  const all = await runLimited(["stale", copy, "--json"], out, 32);
+  // DIRTY: the runs' inputs are not there.
+  assertEquals(all.code, 1, all.stderr.slice(-2000));
+  const checks = (JSON.parse(await Deno.readTextFile(out)) as {
+    checks: { agent: string; verdict: string; baseline: { RunID: string } }[];
+  }).checks;
+  const expected = Array.from({ length: 50 }, (_, k) => k).map((k) => ({
+    agent: `AGENT_${k}`,
+    verdict: "DIRTY",
+    RunID: largeRunId(k === 0 ? latestGood(0, latestGood(0)) : latestGood(k)),
+  })).sort((a, b) => a.agent < b.agent ? -1 : 1);
+  assertEquals(
+    checks.map((c) => ({ agent: c.agent, verdict: c.verdict, RunID: c.baseline.RunID })),
+    expected,
+  );
+  const one = await runLimited(["stale", copy, "--agent", "AGENT_0", "--json"], out, 32);
+  assertEquals(one.code, 1, one.stderr.slice(-2000));
+  const only = JSON.parse(await Deno.readTextFile(out)) as {
+    checks: { baseline: { RunID: string } }[];
+  };
+  assertEquals(only.checks.map((c) => c.baseline.RunID), [expected[0].RunID]);
+});
+
+Deno.test("large history: stale of 40,000 records while a writer appends runs of a new agent exits with the checks of the 50 agents, each once, as its passes read the lines the first found (mem-38 F3)", async () => {
+  const del = await largeHistory();
+  const copy = join(await tempDir(), "DEL-01-02_Large");
+  await Deno.mkdir(copy);
+  await Deno.copyFile(join(del, RECORD_FILE), join(copy, RECORD_FILE));
+  const writer = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "tests/support/record_loop.ts"), copy, "400", "9_LATE"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = writer.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  // The writer is at work (its first run recorded) before stale starts.
+  let written = "";
+  while (!written.includes("\n")) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    written += value;
+  }
+  const out = join(await tempDir(), "stale.json");
+  const stale = await runLimited(["stale", copy, "--json"], out, 32);
+  writer.kill();
+  await writer.status;
+  await lines.cancel();
+  await writer.stderr.cancel();
+  assertEquals(stale.code, 1, stale.stderr.slice(-2000));
+  const checks = (JSON.parse(await Deno.readTextFile(out)) as {
+    checks: { agent: string; baseline?: { line: number } }[];
+  }).checks;
+  const agents = checks.map((c) => c.agent);
+  assertEquals(agents.filter((a) => a.startsWith("AGENT_")).length, 50);
+  assertEquals(agents.length, new Set(agents).size, "each agent once");
+  // 9_LATE's baseline, when its runs were read, is one of the lines appended.
+  const late = checks.find((c) => c.agent === "9_LATE");
+  assert(late === undefined || (late.baseline?.line ?? RECORDS + 2) > RECORDS + 1, String(late));
 });
