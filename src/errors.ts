@@ -121,3 +121,20 @@ export function readFailure(error: unknown): string {
   const at = message.indexOf(CANNOT_READ);
   return error instanceof InputError && at >= 0 ? message.slice(at + CANNOT_READ.length) : message;
 }
+
+/**
+ * The error of a record no longer at the line it was read at: the file was replaced between two
+ * reads (a checkout, a rebase). Shared by the readers that read records again.
+ *
+ * @example
+ * ```ts
+ * import { replacedFile } from "./errors.ts";
+ * throw replacedFile("RunRecords.csv", 3);
+ * ```
+ */
+export function replacedFile(file: string, line: number): InputError {
+  return new InputError(
+    `${file}:${line}: no longer holds the record listed (the file was replaced while it was ` +
+      "read): run the command again",
+  );
+}

@@ -41,7 +41,11 @@ import {
   type StaleHistory,
 } from "./stale_history.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
-import { MISCASED_RECORD_FILE, miscasedRecordFiles } from "./other_case.ts";
+import {
+  MISCASED_RECORD_FILE,
+  miscasedBesideRecordFile,
+  miscasedRecordFiles,
+} from "./other_case.ts";
 import { type GovernedInputs, governedInputsIn, REFERENCES_FILE } from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFoldersIn } from "./input_folders.ts";
@@ -359,13 +363,15 @@ async function readFolderRecords(
   const path = join(dir, RECORD_FILE);
   if (lookups.lstatKind(path) === "symlink") return `${path}: cannot read: ${LINKED_RECORD_FILE}`;
   const info = lookups.stat(path);
-  if (info instanceof Deno.errors.NotFound) {
-    const miscased = miscasedRecordFiles(lookups.folderEntries(resolve(dir)).keys())[0];
-    if (miscased !== undefined) {
-      return `${join(dir, miscased)}: cannot read: ${MISCASED_RECORD_FILE}`;
-    }
-    return emptyHistory();
+  // As every reader: a runrecords.csv holds records runrec cannot weigh here (review-38).
+  const miscased = miscasedRecordFiles(lookups.folderEntries(resolve(dir)).keys())[0];
+  if (miscased !== undefined) {
+    const why = info instanceof Deno.errors.NotFound
+      ? MISCASED_RECORD_FILE
+      : miscasedBesideRecordFile(miscased);
+    return `${join(dir, miscased)}: cannot read: ${why}`;
   }
+  if (info instanceof Deno.errors.NotFound) return emptyHistory();
   if (info instanceof Error) return `${path}: cannot read: ${info.message.split("\n")[0]}`;
   if (info !== "file") return `${path}: not a regular file (a folder, FIFO or device)`;
   try {

@@ -19,7 +19,7 @@ import {
   runIdsNamedBy,
 } from "./annotations.ts";
 import { compactFirstCopies } from "./checksum_set.ts";
-import { InputError } from "./errors.ts";
+import { InputError, replacedFile } from "./errors.ts";
 import { readRecordBatches } from "./reader.ts";
 import {
   type FolderRecords,
@@ -168,6 +168,10 @@ async function inPasses(path: string, rules: HistoryRules): Promise<StaleHistory
   // The passes after the first read the lines it read, as they were then: runs appended since
   // (a writer at work) are not weighed, as a single read would not have seen them.
   let lastLine = 0;
+  // Each record line's checksum, its first 32 bits: a later pass that finds another record at a
+  // line read a file replaced meanwhile (a checkout), whose records must not be weighed together.
+  const checksums: number[] = [];
+  const checksumOf = (record: RunRecord) => parseInt(record.RecordChecksum.slice(0, 8), 16);
   // Each pass sees each record once: a line repeated by a union merge is one record.
   const pass: Pass = async (visit) => {
     const firstCopy = compactFirstCopies();
@@ -175,15 +179,18 @@ async function inPasses(path: string, rules: HistoryRules): Promise<StaleHistory
       // The first pass finds the lines that hold no record, and which torn ones to look for.
       scan = await scanRecordFile(path, (entry) => {
         lastLine = entry.line;
+        checksums.push(checksumOf(entry.record));
         if (firstCopy(entry.record)) void visit(entry);
       });
       torn = tornRunKeys(scan);
       return;
     }
+    let seen = 0;
     try {
       for await (const batch of readRecordBatches(path)) {
         for (const event of batch) {
           if (event.kind !== "record" || event.line > lastLine) continue;
+          if (checksumOf(event.record) !== checksums[seen++]) throw replacedFile(path, event.line);
           if (!firstCopy(event.record)) continue;
           const { record, line } = event;
           if (torn.size > 0) {
@@ -197,6 +204,7 @@ async function inPasses(path: string, rules: HistoryRules): Promise<StaleHistory
       if (error instanceof InputError) throw error;
       throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`);
     }
+    if (seen !== checksums.length) throw replacedFile(path, lastLine);
   };
   const weighed = await weigh(pass, rules, true);
   // Every record was seen again after the first pass: each torn line's run was looked for.

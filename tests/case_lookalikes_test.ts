@@ -201,7 +201,7 @@ Deno.test("a reference _REFERENCES.md names in other case or Unicode form than i
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("a runrecords.csv beside a RunRecords.csv (emit on Linux writes one beside it) is named with a command that joins the two, which leaves every record checked: the advice was git mv, which fails there (the destination exists), and with -f drops RunRecords.csv's records (review-38 F1)", async () => {
+Deno.test("a runrecords.csv beside a RunRecords.csv (emit on Linux writes one beside it) is named with a command that joins the two (by stale too, which said nothing), which leaves every record checked: the advice was git mv, which fails there (the destination exists), and with -f drops RunRecords.csv's records (review-38 F1)", async () => {
   const { root, del } = await makeProject();
   await git(root, "init", "-q");
   const miscased = join(del, "runrecords.csv");
@@ -219,7 +219,7 @@ Deno.test("a runrecords.csv beside a RunRecords.csv (emit on Linux writes one be
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "a run recorded on macOS, one on Linux");
   let command: string | undefined;
-  for (const args of [["validate", root], ["verify", del], ["log", root]]) {
+  for (const args of [["validate", root], ["verify", del], ["log", root], ["stale", root]]) {
     const { code, stderr } = await runCli(args);
     assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
     const advised = stderr.match(

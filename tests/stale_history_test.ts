@@ -17,7 +17,8 @@ import { sha256Hex } from "../src/sha256.ts";
 import { checkStaleness } from "../src/stale.ts";
 import { type HistoryRules, readStaleHistory, streamed } from "../src/stale_history.ts";
 import { RECORD_FILE } from "../src/store.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { InputError } from "../src/errors.ts";
 import { sampleRecord, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
@@ -200,4 +201,31 @@ Deno.test("stale: the passes over a long history read the lines the first pass f
   const history = await readStaleHistory(file, Infinity, rules);
   assertEquals(history.agents.has("9_LATE"), false);
   assert(history.records.every(({ line }) => line < lines.length), "no line past the first read");
+});
+
+Deno.test("stale: a long history replaced between its passes (a checkout: other records at the lines read) stops with one line naming the file, not an answer weighed from two files (mem-38 F3, lead)", async () => {
+  const del = await writeHistory(await tempDir(), seededRandom("replaced between passes"), 40);
+  const file = join(del, RECORD_FILE);
+  const other = await writeHistory(await tempDir(), seededRandom("another branch"), 40);
+  const startMs = (r: RunRecord) => Date.parse(r.RunTimestamp);
+  const rules: HistoryRules = {
+    // Asked between the first passes and the rest: the checkout replaces the file then.
+    copiedFrom: () => {
+      Deno.renameSync(join(other, RECORD_FILE), file);
+      return new Set();
+    },
+    isBaseline: () => (r) => r.RunStatus === "SUCCESS",
+    holdsNoFileNow: () => Promise.resolve(true),
+    writtenBefore: () => false,
+    laterThan: (a, b) => startMs(a) > startMs(b),
+    startMs,
+    endMs: startMs,
+  };
+  const error = await readStaleHistory(file, Infinity, rules).then(() => undefined, (e) => e);
+  assert(error instanceof InputError, String(error));
+  assertMatch(
+    error.message,
+    /RunRecords\.csv:\d+: no longer holds the record listed \(the file was replaced/,
+  );
+  assertEquals(error.message.includes("\n"), false);
 });

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { InputError } from "../errors.ts";
+import { replacedFile } from "../errors.ts";
 import { type LineRecord, type ReadEvent, readRecordBatches } from "../reader.ts";
 import { parseInstant } from "../time.ts";
 
@@ -204,23 +204,6 @@ export async function* recordsInOrder(
     if (record === undefined) throw replacedFile(files[file], line);
     return record;
   }
-}
-
-/**
- * The error of a record no longer at the line it was read at: the file was replaced between two
- * reads (a checkout, a rebase). Shared by the readers that read records again.
- *
- * @example
- * ```ts
- * import { replacedFile } from "./log_listing.ts";
- * throw replacedFile("RunRecords.csv", 3);
- * ```
- */
-export function replacedFile(file: string, line: number): InputError {
-  return new InputError(
-    `${file}:${line}: no longer holds the record listed (the file was replaced while it was ` +
-      "read): run the command again",
-  );
 }
 
 /**

@@ -13,7 +13,7 @@ import { DELETED, FIELDS, TBD } from "../schema.ts";
 import { type Json, sortedJsonPretty } from "./json.ts";
 import { runUuid } from "./openlineage.ts";
 import { compareText, type ExportedRun, fileName, runEndTime } from "./runs.ts";
-import { replacedFile } from "../cli/log_listing.ts";
+import { replacedFile } from "../errors.ts";
 import type { RunAt, StreamedRuns } from "./streamed_runs.ts";
 
 /** The prefixes every document declares (`prov` and `xsd` are PROV-JSON's own). */

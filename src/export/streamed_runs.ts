@@ -17,9 +17,9 @@ import {
   runIdsNamedBy,
 } from "../annotations.ts";
 import { compactFirstCopies } from "../checksum_set.ts";
-import { type ListedRecord, Listing, recordsInOrder, replacedFile } from "../cli/log_listing.ts";
+import { type ListedRecord, Listing, recordsInOrder } from "../cli/log_listing.ts";
 import { extraFields } from "../cli/record_json.ts";
-import { readFailure } from "../errors.ts";
+import { readFailure, replacedFile } from "../errors.ts";
 import { describeLineProblem } from "../messages.ts";
 import { basename } from "../path.ts";
 import { readRecordAt, readRecords, type RecordPlace } from "../reader.ts";
