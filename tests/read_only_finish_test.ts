@@ -190,6 +190,7 @@ Deno.test("two finishes taking over a dead finisher's marker at once: the slower
   const { del, tmp, env, id, finish, cleanup } = await startedRun();
   const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
   const renames = "rename,renameat,renameat2";
+  let winner = "";
   await whileReadOnly(del, async () => {
     // A finisher killed holding the marker, nothing spooled: the marker names a dead process.
     await finishKilledAt(finish, env, join(del, ".runrec-spool"), "mkdir,mkdirat");
@@ -216,12 +217,17 @@ Deno.test("two finishes taking over a dead finisher's marker at once: the slower
     ]);
     const [outC, outB] = await Promise.all([c.output(), b.output()]);
     const text = (o: Deno.CommandOutput) => new TextDecoder().decode(o.stderr);
-    assertEquals([outB.code, outC.code], [0, 2], `B: ${text(outB)}\nC: ${text(outC)}`);
-    assertIncludes(text(outC), "its record waits in the spool");
+    const both = `B: ${text(outB)}\nC: ${text(outC)}`;
+    // Mostly B spools and C gives the marker back; a host slow to start B lets C finish first,
+    // and B then finds its record spooled. Either way one of them, never both.
+    const codes = [outB.code, outC.code];
+    assert(codes.includes(0) && codes.includes(2), both);
+    winner = outB.code === 0 ? "B" : "C";
+    assertIncludes(text(winner === "B" ? outC : outB), "its record waits in the spool");
     assertEquals(userSpool(tmp).length, 1, "one finisher spooled the record");
   });
   await flushedOnce(del, id, env);
-  assertIncludes((await recordsOf(del))[0].Notes, "B");
+  assertIncludes((await recordsOf(del))[0].Notes, winner);
   await cleanup();
 });
 
