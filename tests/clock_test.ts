@@ -23,9 +23,10 @@ Deno.test("finish after this machine's clock was set back an hour since start re
   const [record] = await recordsOf(del);
   assertEquals([record.RunTimestamp, record.RunStatus], [started, "SUCCESS"]);
   assert(["PT0S", "PT1S"].includes(record.RunDuration), record.RunDuration);
-  assertIncludes(
+  // The uptime is read in whole seconds: the step it measures is an hour to within a second.
+  assertMatch(
     record.Notes,
-    "this machine's clock moved PT1H back during the run (stepped?): RunDuration by its uptime",
+    /this machine's clock moved PT(59M59S|1H|1H1S) back during the run \(stepped\?\): RunDuration by its uptime/,
   );
   assertEquals(pendingFiles(del), []);
   // An older runrec's pending file (no uptime): PT0S, and the clock's reading, noted.

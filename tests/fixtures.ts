@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { ANNOTATOR } from "../src/annotations.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
@@ -14,6 +15,27 @@ import type { RecordDraft } from "../src/store.ts";
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const HASHES = { "_CONTEXT.md": "a".repeat(64), "../../../_Decomposition/D.md": "TBD" };
+
+/**
+ * An annotation record's fields (SCHEMA.md: runrec's own agent, no files, no lifecycle change),
+ * its checksum not set; `overrides` give the rest (its RunID, RunTimestamp and Notes).
+ */
+export function sampleAnnotation(overrides: Partial<RunRecord>): RunRecord {
+  return sampleRecord({
+    AgentName: ANNOTATOR,
+    RunDuration: "PT0S",
+    RunStatus: "SKIPPED",
+    RunPassDirective: "ANNOTATE",
+    InputContextSHA: inputContextSha({}),
+    InputFiles: [],
+    OutputFiles: [],
+    StatusBefore: "TBD",
+    StatusAfter: "TBD",
+    InputHashes: {},
+    OutputHashes: {},
+    ...overrides,
+  });
+}
 
 /** A valid record; `overrides` replace fields. */
 export function sampleRecord(overrides: Partial<RunRecord> = {}): RunRecord {

@@ -9,7 +9,7 @@
  * @module
  */
 import { join } from "node:path";
-import { annotationNotes, ANNOTATOR } from "../src/annotations.ts";
+import { annotationNotes } from "../src/annotations.ts";
 import { checksumOf, encodeRecord } from "../src/codec.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
@@ -19,7 +19,7 @@ import { type HistoryRules, readStaleHistory, streamed } from "../src/stale_hist
 import { RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { InputError } from "../src/errors.ts";
-import { sampleRecord, tempDir } from "./fixtures.ts";
+import { sampleAnnotation, sampleRecord, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
 const AGENTS = ["2_SPEC", "4_DOCUMENTS", "7_REVIEW"];
@@ -100,23 +100,11 @@ async function writeHistory(root: string, random: () => number, runs: number): P
       records.filter((r) => r.RunID === target.RunID || r.RunID === effect.supersedes)
         .map((r) => [r.RunID, r.RecordChecksum]),
     );
-    const annotation = sealed({
-      ...sampleRecord(),
+    const annotation = sealed(sampleAnnotation({
       RunID: runIdAt("DEL-01-02", at),
-      AgentName: ANNOTATOR,
       RunTimestamp: at,
-      RunDuration: "PT0S",
-      RunStatus: "SKIPPED",
-      RunPassDirective: "ANNOTATE",
-      InputContextSHA: inputContextSha({}),
-      InputFiles: [],
-      OutputFiles: [],
-      StatusBefore: "TBD",
-      StatusAfter: "TBD",
       Notes: annotationNotes(target.RunID, effect, "seeded", checksums),
-      InputHashes: {},
-      OutputHashes: {},
-    });
+    }));
     records.push(annotation);
     // Annotations land anywhere: a merge puts a branch's among the other lines.
     lines.splice(1 + Math.floor(random() * (lines.length - 1)), 0, encodeRecord(annotation));
@@ -144,6 +132,23 @@ async function writeHistory(root: string, random: () => number, runs: number): P
   lines.push(lines[2].replace(/.$/, (c) => c === "0" ? "1" : "0"));
   await Deno.writeTextFile(join(del, RECORD_FILE), `${lines.join("\n")}\n`);
   return del;
+}
+
+/** Plain rules (SUCCESS runs are baselines) whose `copiedFrom`, asked between the first passes and the rest, runs `act`. */
+function rulesActingBetweenPasses(act: () => void): HistoryRules {
+  const startMs = (r: RunRecord) => Date.parse(r.RunTimestamp);
+  return {
+    copiedFrom: () => {
+      act();
+      return new Set();
+    },
+    isBaseline: () => (r) => r.RunStatus === "SUCCESS",
+    holdsNoFileNow: () => Promise.resolve(true),
+    writtenBefore: () => false,
+    laterThan: (a, b) => startMs(a) > startMs(b),
+    startMs,
+    endMs: startMs,
+  };
 }
 
 /** The report of `target`, its records held (a short history) or read in passes. */
@@ -183,20 +188,9 @@ Deno.test("stale: the passes over a long history read the lines the first pass f
     AgentName: "9_LATE",
     RunTimestamp: "2027-01-01T00:00:00.000Z",
   }));
-  const startMs = (r: RunRecord) => Date.parse(r.RunTimestamp);
-  const rules: HistoryRules = {
-    // Asked between the first passes and the rest: the writer appends then.
-    copiedFrom: () => {
-      Deno.writeTextFileSync(file, `${encodeRecord(late)}\n`, { append: true });
-      return new Set();
-    },
-    isBaseline: () => (r) => r.RunStatus === "SUCCESS",
-    holdsNoFileNow: () => Promise.resolve(true),
-    writtenBefore: () => false,
-    laterThan: (a, b) => startMs(a) > startMs(b),
-    startMs,
-    endMs: startMs,
-  };
+  const rules = rulesActingBetweenPasses(() => {
+    Deno.writeTextFileSync(file, `${encodeRecord(late)}\n`, { append: true }); // the writer
+  });
   // Read in passes, whatever its size.
   const history = await readStaleHistory(file, Infinity, rules);
   assertEquals(history.agents.has("9_LATE"), false);
@@ -207,20 +201,7 @@ Deno.test("stale: a long history replaced between its passes (a checkout: other 
   const del = await writeHistory(await tempDir(), seededRandom("replaced between passes"), 40);
   const file = join(del, RECORD_FILE);
   const other = await writeHistory(await tempDir(), seededRandom("another branch"), 40);
-  const startMs = (r: RunRecord) => Date.parse(r.RunTimestamp);
-  const rules: HistoryRules = {
-    // Asked between the first passes and the rest: the checkout replaces the file then.
-    copiedFrom: () => {
-      Deno.renameSync(join(other, RECORD_FILE), file);
-      return new Set();
-    },
-    isBaseline: () => (r) => r.RunStatus === "SUCCESS",
-    holdsNoFileNow: () => Promise.resolve(true),
-    writtenBefore: () => false,
-    laterThan: (a, b) => startMs(a) > startMs(b),
-    startMs,
-    endMs: startMs,
-  };
+  const rules = rulesActingBetweenPasses(() => Deno.renameSync(join(other, RECORD_FILE), file));
   const error = await readStaleHistory(file, Infinity, rules).then(() => undefined, (e) => e);
   assert(error instanceof InputError, String(error));
   assertMatch(

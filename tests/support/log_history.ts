@@ -10,11 +10,10 @@
  * @module
  */
 import { join } from "node:path";
-import { annotationNotes, ANNOTATOR } from "../../src/annotations.ts";
+import { annotationNotes } from "../../src/annotations.ts";
 import { checksumOf, encodeRecord } from "../../src/codec.ts";
-import { inputContextSha } from "../../src/manifest.ts";
 import { HEADER, runIdPrefix, type RunRecord } from "../../src/schema.ts";
-import { sampleRecord } from "../fixtures.ts";
+import { sampleAnnotation, sampleRecord } from "../fixtures.ts";
 
 const STATUSES = ["SUCCESS", "PARTIAL", "FAILED", "SKIPPED"] as const;
 const AGENTS = ["4_DOCUMENTS", "2_SPEC", "7_REVIEW"];
@@ -61,24 +60,12 @@ class RecordFile {
       this.records.filter((r) => r.RunID === runId || r.RunID === effect.supersedes)
         .map((r) => [r.RunID, r.RecordChecksum]),
     );
-    const record = this.sealed({
-      ...sampleRecord(),
+    const record = this.sealed(sampleAnnotation({
       RunID: this.#runId(at),
       DeliverableID: this.id,
-      AgentName: ANNOTATOR,
       RunTimestamp: at,
-      RunDuration: "PT0S",
-      RunStatus: "SKIPPED",
-      RunPassDirective: "ANNOTATE",
-      InputContextSHA: inputContextSha({}),
-      InputFiles: [],
-      OutputFiles: [],
-      StatusBefore: "TBD",
-      StatusAfter: "TBD",
       Notes: annotationNotes(runId, effect, note, checksums),
-      InputHashes: {},
-      OutputHashes: {},
-    });
+    }));
     this.add(record);
     return record;
   }
