@@ -14,7 +14,7 @@ import { dirname, join, relative } from "node:path";
 import { ANNOTATION_AGENT } from "../src/annotation_shape.ts";
 import { appendAnnotation } from "../src/annotations.ts";
 import { encodeRecord } from "../src/codec.ts";
-import { escapeMarkdownCell, renderTable } from "../src/cli/format.ts";
+import { AlignedTable, escapeMarkdownCell } from "../src/cli/format.ts";
 import type { Io } from "../src/cli/command.ts";
 import { parseInstant } from "../src/time.ts";
 import { main } from "../src/cli/main.ts";
@@ -154,6 +154,13 @@ function recordLines(text: string): string[] {
 }
 
 // ---------------------------------------------------------------- targets
+
+/** The whole table `AlignedTable` writes of `rows`. */
+function renderTable(header: string[], rows: string[][]): string {
+  const table = new AlignedTable(header);
+  for (const row of rows) table.measure(row);
+  return table.head() + rows.map((row) => table.line(row)).join("");
+}
 
 Deno.test("targets: file, deliverable folder, root, deliverable without records, missing", async () => {
   const { root, dir, file } = await fixture();

@@ -101,7 +101,7 @@ function oneLine(text: string): string {
     .replaceAll("\t", " ");
 }
 
-/** Options of {@linkcode renderTable}. */
+/** Options of {@linkcode AlignedTable}. */
 export interface TableOptions {
   /** Columns aligned to the right (numbers), by index. */
   alignRight?: readonly number[];
@@ -110,30 +110,10 @@ export interface TableOptions {
 }
 
 /**
- * Renders rows as an aligned text table (two spaces between columns): the header, then one line per row,
- * every line ending in `\n` and without trailing spaces. Cells may already be
- * coloured; their escape sequences do not count toward the width.
- *
- * @example
- * ```ts
- * import { renderTable } from "./format.ts";
- * renderTable(["RunID", "Status"], [["RUN-1", "SUCCESS"]]);
- * // "RunID  Status\nRUN-1  SUCCESS\n"
- * ```
- */
-export function renderTable(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-  options: TableOptions = {},
-): string {
-  const table = new AlignedTable(header, options);
-  for (const row of rows) table.measure(row);
-  return table.head() + rows.map((row) => table.line(row)).join("");
-}
-
-/**
- * {@linkcode renderTable} a row at a time, for a table too long to hold:
- * every row is measured first, then the header and each row are written.
+ * An aligned text table (two spaces between columns), written a row at a time so that a table
+ * too long to hold is not held: every row is measured first, then the header and each row are
+ * written, each line ending in `\n` without trailing spaces. Cells may already be coloured;
+ * their escape sequences do not count toward the width.
  *
  * @example
  * ```ts

@@ -61,7 +61,7 @@ Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since T]
 Records are listed by RunTimestamp across all files (--by time, the
 default), or file by file in the order they were appended (--by path).
 Only where each record is (a few bytes) is held: the records are read
-again as they are written, so a long history never runs out of memory.
+again as they are written, so memory grows by those bytes, not the records.
 Lines that cannot be read are skipped and reported on stderr as warnings;
 they never reach stdout. So are records still in the spool and runs started
 and not finished yet (runrec finish, or runrec reap).
