@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { RunRecord } from "./schema.ts";
+
 const FULL_CHECKSUM = /^[0-9a-f]{64}$/;
 /** Words (32 bits) of one checksum. */
 const WORDS = 8;
@@ -79,4 +81,25 @@ export class ChecksumSet {
       this.#slots[slot] = entry;
     }
   }
+}
+
+/**
+ * `firstCopies` (./reader.ts) in bounded memory: a filter for one file's
+ * records that passes each record line once (a line repeated byte for byte
+ * by a union merge is one record, one RecordChecksum), its checksums held in
+ * a {@linkcode ChecksumSet}.
+ *
+ * @example
+ * ```ts
+ * import { compactFirstCopies } from "./checksum_set.ts";
+ * import { readRecords } from "./reader.ts";
+ * const firstCopy = compactFirstCopies();
+ * for await (const event of readRecords("RunRecords.csv")) {
+ *   if (event.kind === "record" && firstCopy(event.record)) console.log(event.record.RunID);
+ * }
+ * ```
+ */
+export function compactFirstCopies(): (record: Pick<RunRecord, "RecordChecksum">) => boolean {
+  const seen = new ChecksumSet();
+  return (record) => seen.add(record.RecordChecksum);
 }

@@ -22,7 +22,6 @@ import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
 import { plainRecord } from "./plain_record.ts";
-import { ChecksumSet } from "./checksum_set.ts";
 import {
   COLUMNS,
   crossFieldProblems,
@@ -381,11 +380,12 @@ function layoutProblems(layout: HeaderLayout, items: readonly LayoutItem[]): Lin
  * ```
  */
 export function firstCopies(): (record: RunRecord) => boolean {
-  // Checksums held as bytes: a long history's million lines in some 40 MB.
-  const seen = new ChecksumSet();
+  const seen = new Set<string>();
   return (record) => {
     checkRecordArgument(record, "record");
-    return seen.add(record.RecordChecksum);
+    if (seen.has(record.RecordChecksum)) return false;
+    seen.add(record.RecordChecksum);
+    return true;
   };
 }
 
