@@ -93,6 +93,11 @@ export function launcherScript(
     // sh sets PWD at its start, and leaves it unset when the folder cannot be named (gone).
     `[ -n "\${PWD-}" ] && [ -d "$PWD" ] || { echo "runrec: the working folder is gone (removed since the shell entered it): cd to one that exists" >&2; exit 2; }`,
     `[ -z "\${HOME-}" ] || [ ! -e "$HOME" ] || [ -d "$HOME" ] || { echo "runrec: HOME ($HOME) is not a folder, and Deno cannot start so: set HOME to a folder" >&2; exit 2; }`,
+    // Deno opens its caches (SQLite, which sizes a 32 KiB file each start) before runrec handles
+    // SIGXFSZ: under a smaller `ulimit -f` the signal killed every start. Ignored here, the write
+    // fails and Deno goes on uncached; runrec then handles the signal, so what it starts gets the
+    // default back (an ignored signal is inherited by exec, a handled one is not).
+    "trap '' XFSZ",
     `exec "$deno" run ${flags.map(shQuote).join(" ")} ${shQuote(main)} "$@"`,
     "",
   ].join("\n");

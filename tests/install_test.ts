@@ -256,3 +256,27 @@ Deno.test("install: a folder Deno's permission lists cannot name is refused befo
   assertEquals(await Deno.stat(bin).then(() => true, () => false), false);
   await Deno.remove(home, { recursive: true });
 });
+
+Deno.test("install: the launcher starts under a file-size limit below Deno's cache files (ulimit -f 16, a fresh DENO_DIR as after a Deno upgrade): the run is recorded, and what exec starts has SIGXFSZ's default back; Deno was killed by SIGXFSZ sizing its SQLite cache, exit 153, before runrec's handler (rlimit-39 F2, stop 37's rlimit F1 limit)", async () => {
+  const { home, bin } = await freshInstall();
+  const { root, del } = await makeProject();
+  const denoDir = join(home, "deno-dir"); // empty: Deno's caches are made again, as after an upgrade
+  await Deno.mkdir(denoDir);
+  const limited = (command: string) =>
+    runIn(del, "bash", ["-c", `ulimit -f 16; ${command}`], { DENO_DIR: denoDir });
+  const launcher = join(bin, "runrec");
+  const version = await limited(`'${launcher}' --version`);
+  assertEquals(version.code, 0, version.stderr);
+  const emitted = await limited(`'${launcher}' emit . --agent 4_DOCUMENTS --status SUCCESS`);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertIncludes(await Deno.readTextFile(join(del, RECORD_FILE)), emitted.stdout.trim());
+  // SigIgn's bit 24 is SIGXFSZ (25): runrec handles the signal, so its command inherits no "ignored".
+  const exec = await limited(
+    `'${launcher}' exec . --agent A -- sh -c 'grep SigIgn /proc/self/status'`,
+  );
+  assertEquals(exec.code, 0, exec.stderr);
+  const ignored = BigInt(`0x${exec.stdout.match(/SigIgn:\s*([0-9a-f]+)/)![1]}`);
+  assertEquals(ignored & (1n << 24n), 0n, exec.stdout);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(home, { recursive: true });
+});
