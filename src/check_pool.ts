@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { roomForWorkers } from "./descriptors.ts";
 
 /** Files from this size up are checked with workers: below it, starting one costs more. */
 export const PARALLEL_FROM_BYTES = 8 << 20;
@@ -109,6 +110,8 @@ export async function startCheckWorkers(path: string, count?: number): Promise<W
   // it is `check_worker.js` beside the chunk that holds this code.
   const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
   const url = new URL(`./check_worker.${ext}`, import.meta.url);
+  // Too few descriptors left, a worker's start would end the process (a Deno panic): checked here.
+  if (!roomForWorkers(url, count)) return [];
   const started = await Promise.all(Array.from({ length: count }, () => startWorker(url)));
   return started.filter((w): w is Worker => w !== undefined);
 }

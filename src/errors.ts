@@ -74,6 +74,66 @@ export class CheckFailure extends Error {
 }
 
 /**
+ * Why a file, a folder or a program could not be opened when this process
+ * has as many files open as its limit allows (EMFILE; ENFILE: the system's):
+ * the limit, not the file, is at fault, and a file said to be unreadable so
+ * would be a wrong answer.
+ */
+export const TOO_MANY_OPEN_FILES = "too many files open at once: the limit on open files " +
+  "(ulimit -n) leaves runrec too few; raise it (ulimit -n 1024) and run again";
+
+/**
+ * Whether `error` (or an error it was caused by) is a failure to open for
+ * want of file descriptors: {@linkcode TOO_MANY_OPEN_FILES}.
+ *
+ * @example
+ * ```ts
+ * import { isOutOfDescriptors } from "./errors.ts";
+ * isOutOfDescriptors(Object.assign(new Error("Too many open files (os error 24)"), { code: "EMFILE" })); // true
+ * isOutOfDescriptors(new Deno.errors.NotFound("open 'x'")); // false
+ * ```
+ */
+export function isOutOfDescriptors(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "EMFILE" || code === "ENFILE") return true;
+  }
+  return false;
+}
+
+/**
+ * The error that ends a command which ran out of file descriptors: one line
+ * naming the limit (exit 2), never a file called unreadable.
+ *
+ * @example
+ * ```ts
+ * import { OutOfDescriptors } from "./errors.ts";
+ * new OutOfDescriptors().message; // "too many files open at once: …"
+ * ```
+ */
+export class OutOfDescriptors extends InputError {
+  /** Creates the error, with the failure that met the limit as its cause. */
+  constructor(options?: ErrorOptions) {
+    super(TOO_MANY_OPEN_FILES, options);
+  }
+}
+
+/**
+ * Throws {@linkcode OutOfDescriptors} when `error` is a failure for want of
+ * file descriptors: what a reader calls before it reports a file it could
+ * not open as unreadable.
+ *
+ * @example
+ * ```ts
+ * import { refuseOutOfDescriptors } from "./errors.ts";
+ * refuseOutOfDescriptors(new Deno.errors.PermissionDenied("open 'x'")); // returns
+ * ```
+ */
+export function refuseOutOfDescriptors(error: unknown): void {
+  if (isOutOfDescriptors(error)) throw new OutOfDescriptors({ cause: error });
+}
+
+/**
  * Why a file could not be read, in a few words and without the absolute path
  * that Deno's messages carry: what notes and verdicts say after the path.
  *
@@ -87,6 +147,7 @@ export class CheckFailure extends Error {
 export function failureReason(error: Error | undefined): string {
   const name = nameReason(error);
   if (name !== undefined) return name;
+  if (isOutOfDescriptors(error)) return TOO_MANY_OPEN_FILES;
   if (error instanceof Deno.errors.NotFound) return "not found";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory) return "is a folder";
@@ -108,7 +169,8 @@ const CANNOT_READ = ": cannot read: ";
 /**
  * Why a record file could not be read, for a caller that names the file
  * itself: the reason in the reader's error (`<path>: cannot read: <why>`),
- * else the error's first line.
+ * else the error's first line. Throws {@linkcode OutOfDescriptors} instead
+ * when the file could not be opened for want of file descriptors.
  *
  * @example
  * ```ts
@@ -117,6 +179,8 @@ const CANNOT_READ = ": cannot read: ";
  * ```
  */
 export function readFailure(error: unknown): string {
+  // A reader's own catch ends here: the limit stops the command, no file is called unreadable.
+  refuseOutOfDescriptors(error);
   const message = (error as Error).message.split("\n")[0];
   const at = message.indexOf(CANNOT_READ);
   return error instanceof InputError && at >= 0 ? message.slice(at + CANNOT_READ.length) : message;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { roomForWorkers } from "./descriptors.ts";
 import { hashFiles } from "./hash.ts";
 
 /** What a worker is sent: files to hash. */
@@ -119,7 +120,9 @@ export function startFileHasher(
   // From source the worker is a TypeScript module; in the bundle, a .js file beside this chunk.
   const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
   const url = new URL(`./hash_worker.${ext}`, import.meta.url);
-  const workers = Array.from({ length: count }, () => spawnWorker(url))
+  // Too few descriptors left, a worker's start would end the process (a Deno panic): hashed here.
+  const room = roomForWorkers(url, count);
+  const workers = Array.from({ length: room ? count : 0 }, () => spawnWorker(url))
     .filter((w): w is Worker => w !== undefined);
   const cache = new Map<string, Promise<string | Error>>();
   // Jobs sent and not answered, so a worker that dies has its jobs hashed here instead.

@@ -6,7 +6,13 @@
  * @module
  */
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
-import { failureReason, InputError, OptionError } from "./errors.ts";
+import {
+  failureReason,
+  InputError,
+  isOutOfDescriptors,
+  OptionError,
+  OutOfDescriptors,
+} from "./errors.ts";
 import { explainError } from "./names.ts";
 import { isHeaderShaped, whereItDiffers } from "./messages.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
@@ -753,6 +759,7 @@ function openToRead(path: string): Deno.FsFile {
 
 /** The one-line error of a record file that cannot be opened or read, naming it. */
 function readError(path: string, error: unknown): InputError {
+  if (isOutOfDescriptors(error)) return new OutOfDescriptors({ cause: error });
   const reason = failureReason(explainError(path, error as Error));
   return new InputError(`${path}: cannot read: ${reason}`, { cause: error });
 }

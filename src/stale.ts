@@ -28,7 +28,7 @@ import {
   toolRootOwner,
 } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
-import { failureReason, InputError } from "./errors.ts";
+import { failureReason, InputError, OutOfDescriptors, refuseOutOfDescriptors } from "./errors.ts";
 import { DEFAULT_WAIT_MS, WRITE_GRACE_MS } from "./lock.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, startFileHasher } from "./hash_pool.ts";
@@ -377,7 +377,8 @@ async function readFolderRecords(
   try {
     return await readStaleHistory(path, Deno.statSync(path).size, rules);
   } catch (error) {
-    if (error instanceof InputError) return error.message; // names the file already
+    // Out of descriptors, the file is not unreadable: the command stops, naming the limit.
+    if (error instanceof InputError && !(error instanceof OutOfDescriptors)) return error.message;
     throw error;
   }
 }
@@ -572,6 +573,7 @@ function missingOrUnreadable(
   error?: Error,
   dir?: string,
 ): { change: "removed" | "unreadable"; reason: string } {
+  refuseOutOfDescriptors(error);
   // In the words of emit's note: unchanged, the same names are CLEAN with a note.
   const colliding = namesReadingAs(absPath);
   if (colliding > 1) return { change: "unreadable", reason: collidingReason(colliding) };
@@ -642,6 +644,7 @@ function unlistedReason(absPath: string): string {
     Deno.readDirSync(absPath);
     return "is a folder";
   } catch (error) {
+    refuseOutOfDescriptors(error);
     return `folder cannot be listed: ${failureReason(explainError(absPath, error as Error))}`;
   }
 }

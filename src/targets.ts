@@ -25,7 +25,7 @@ import {
   miscasedRecordFiles,
 } from "./other_case.ts";
 import { holdsBackslash, holdsNoDeliverables, literalChild, walk } from "./walk.ts";
-import { failureReason } from "./errors.ts";
+import { failureReason, refuseOutOfDescriptors } from "./errors.ts";
 import { BackslashInName, CollidingNames, explainError, oneLine } from "./names.ts";
 import { isLinkedWorktreeOf } from "./git.ts";
 import { leaveNote } from "./notices.ts";
@@ -280,6 +280,7 @@ function findRecordFiles(
   const found = new Map<string, string | undefined>(); // path → why it is not read, if so
   const unlisted = new Map<string, string>();
   const unlistable = (dir: string, error: Error) => {
+    refuseOutOfDescriptors(error); // the limit, not the folder: no folder is called unlisted
     if (dir === root) {
       throw new InputError(`${oneLine(dir)}: cannot list folder: ${failureReason(error)}`);
     }

@@ -19,7 +19,8 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { RECORD_FILE, WriteError } from "../src/store.ts";
 import { emitRecord } from "../src/hook.ts";
-import { emitArgs, runCliProcess } from "./cli.ts";
+import { emitArgs, runCli, runCliProcess } from "./cli.ts";
+import { TOO_MANY_OPEN_FILES } from "../src/errors.ts";
 import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 
@@ -295,7 +296,8 @@ Deno.test("environment fault: emitRecord in a read-only deliverable throws a Wri
  * `emit` on `del` with Notes `marker`, as a real process whose writes to its record file fail as
  * the kernel fails one past a file-size limit (`ulimit -f`): EFBIG, with SIGXFSZ sent. Injected
  * with strace (`-P`: that file only), since a real limit small enough also stops Deno's own cache
- * writes (its SQLite files grow by 32 KiB at each start) before runrec runs.
+ * writes (SQLite sizes a 32 KiB file at each start) before runrec runs, from source (the installed
+ * launcher ignores the signal until runrec handles it: install_test.ts).
  */
 async function emitPastFileSizeLimit(del: string, marker: string) {
   const limited = await new Deno.Command("strace", {
@@ -328,5 +330,59 @@ Deno.test("environment fault: a write past a file-size limit (ulimit -f) fails a
   assertEquals(flushed.code, 0, flushed.stderr);
   const text = Deno.readTextFileSync(join(del, RECORD_FILE));
   assertEquals(text.split(marker).length - 1, 1, text);
+  await Deno.remove(root, { recursive: true });
+});
+
+/** `runrec args` as a real process under a real limit on open files (`ulimit -n limit`). */
+async function underFileLimit(limit: number, args: string[]) {
+  const command = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), ...args];
+  const quoted = command.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
+  const out = await new Deno.Command("bash", {
+    args: ["-c", `ulimit -n ${limit}; exec ${quoted}`],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+Deno.test("environment fault: under a low limit on open files (ulimit -n 28, 32, 40) stale, log, verify, validate and export answer in full (at 64 all do) or stop with one line naming the limit, exit 2; stale called readable record files and inputs unreadable (DIRTY) and its hash workers' start ended Deno in a panic (rlimit-39 F3, stop 37's limit)", async () => {
+  const { root } = await makeProject();
+  const working = join(root, "PKG-01_Pkg", "1_Working");
+  // More deliverables than stale checks at once (16) or hashes in this thread (workers from 16).
+  for (let d = 10; d < 40; d++) {
+    const del = join(working, `DEL-01-${d}_T`);
+    await Deno.mkdir(del);
+    await Deno.writeTextFile(join(del, "_CONTEXT.md"), `**DeliverableID:** DEL-01-${d}\n`);
+    const inputs = [];
+    for (let i = 0; i < 4; i++) {
+      await Deno.writeTextFile(join(del, `in${i}.md`), `input ${i}\n`);
+      inputs.push("--input", `in${i}.md`);
+    }
+    const emitted = await runCli(emitArgs(del, ...inputs));
+    assertEquals(emitted.code, 0, emitted.stderr);
+  }
+  const commands = [
+    ["stale", root],
+    ["log", root],
+    ["verify", root],
+    ["validate", root],
+    ["export", root, "--format", "prov"],
+  ];
+  for (const limit of [28, 32, 40, 64]) {
+    for (const args of commands) {
+      const { code, stdout, stderr } = await underFileLimit(limit, args);
+      const said = `ulimit -n ${limit}: ${args[0]}: exit ${code}\n${stderr}${stdout.slice(-600)}`;
+      assert(!/unreadable|cannot read|Too many open files/.test(stdout + stderr), said);
+      // With 64, stale's checks and the hash workers' start have the room they need.
+      if (code === 2 && limit < 64) {
+        assertEquals(stderr, `runrec ${args[0]}: ${TOO_MANY_OPEN_FILES}\n`, said);
+        continue;
+      }
+      assertEquals(code, 0, said);
+      if (args[0] === "stale") assertMatch(stdout, /31 checks: 0 DIRTY, 30 CLEAN, 1 NO_BASELINE/);
+    }
+  }
   await Deno.remove(root, { recursive: true });
 });

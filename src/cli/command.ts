@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { CheckFailure, InputError, OptionError } from "../errors.ts";
+import {
+  CheckFailure,
+  InputError,
+  isOutOfDescriptors,
+  OptionError,
+  TOO_MANY_OPEN_FILES,
+} from "../errors.ts";
 import { requireFolder } from "../deliverable.ts";
 import { isThere } from "../lookups.ts";
 import { placeholderProblem } from "../placeholders.ts";
@@ -326,6 +332,8 @@ export function positionals(
 /** Maps an error to the exit code and one line for stderr; unknown errors are I/O failures. */
 export function exitFor(error: unknown): { code: number; message: string } {
   if (error instanceof CheckFailure) return { code: EXIT.check, message: oneLine(error.message) };
+  // Out of descriptors anywhere (a program not started, a file not opened): the limit is named.
+  if (isOutOfDescriptors(error)) return { code: EXIT.usage, message: TOO_MANY_OPEN_FILES };
   const message = error instanceof OptionError
     ? error.messageWith(flagOf)
     : error instanceof Error
