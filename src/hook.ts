@@ -93,7 +93,7 @@ import {
   runStart,
 } from "./time.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
-import { miscasedWarnings } from "./other_case.ts";
+import { miscasedRootWarnings, miscasedWarnings } from "./other_case.ts";
 
 /** What an agent tells the hook about its run. */
 export interface RunReport {
@@ -676,6 +676,7 @@ async function builtRecord(
     ...outputs.warnings,
     ...profileNotes,
     ...miscasedWarnings((known.lookups?.folderEntries ?? folderEntries)(dir).keys()),
+    ...miscasedRootWarnings(dir, known.lookups),
   ];
   return {
     draft,

@@ -6,8 +6,10 @@
  *
  * @module
  */
-import { basename, dirname } from "./path.ts";
-import { folderEntries } from "./deliverable.ts";
+import { basename, dirname, join, resolve } from "./path.ts";
+import { findExecutionRoot, findGitRoot, folderEntries } from "./deliverable.ts";
+import type { Lookups } from "./lookups.ts";
+import type { EntryKind } from "./walk.ts";
 
 /** store.ts's `RECORD_FILE`, not imported: store.ts reaches this module (through status.ts). */
 const RECORD_FILE = "RunRecords.csv";
@@ -140,4 +142,99 @@ export function lookalikeName(path: string, names: Iterable<string>): string | u
   const folded = (name: string) => name.normalize("NFC").toLowerCase();
   const name = basename(path);
   return [...names].find((entry) => entry !== name && folded(entry) === folded(name));
+}
+
+/** What marks an execution root, by name and kind (deliverable.ts `isExecutionRoot`). */
+const ROOT_MARKERS: readonly (readonly [string, EntryKind])[] = [
+  ["INIT.md", "file"],
+  ["_Decomposition", "folder"],
+];
+
+/**
+ * The entry among `names` (a folder's listing: name → kind) that would mark
+ * the folder an execution root but is named in other case (`Init.md`,
+ * `_decomposition/`), when the folder holds neither marker as named; else
+ * `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { miscasedRootMarker } from "./other_case.ts";
+ * miscasedRootMarker(new Map([["Init.md", "file"]])); // "Init.md"
+ * miscasedRootMarker(new Map([["Init.md", "file"], ["_Decomposition", "folder"]])); // undefined
+ * ```
+ */
+export function miscasedRootMarker(names: ReadonlyMap<string, EntryKind>): string | undefined {
+  if (ROOT_MARKERS.some(([marker, kind]) => names.get(marker) === kind)) return undefined;
+  for (const [name, kind] of names) {
+    const lower = name.toLowerCase();
+    if (ROOT_MARKERS.some(([marker, k]) => k === kind && marker.toLowerCase() === lower)) {
+      return name;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why `name`, an `INIT.md` or `_Decomposition/` in other case, is named:
+ * where case does not count (macOS, Windows) it marks an execution root, and
+ * where it counts (Linux, CI) it marks none, so the two read the project
+ * apart: snapshots in its tool roots (`_Archive/`) as deliverables, inputs
+ * under it as outside the project.
+ *
+ * @example
+ * ```ts
+ * import { miscasedRootMarkerReason } from "./other_case.ts";
+ * miscasedRootMarkerReason("Init.md"); // "is INIT.md in other case: …"
+ * ```
+ */
+export function miscasedRootMarkerReason(name: string): string {
+  const [marker] = ROOT_MARKERS.find(([m]) => m.toLowerCase() === basename(name).toLowerCase())!;
+  return `is ${marker} in other case: where case counts (Linux, CI) it marks no ` +
+    "execution root, so runrec reads the project apart from macOS and Windows (snapshots in " +
+    `its _ folders as deliverables, inputs under it as outside the project); rename it ${marker} ` +
+    "(git mv)";
+}
+
+/**
+ * The `INIT.md` or `_Decomposition/` in other case ({@linkcode
+ * miscasedRootMarker}) in the nearest ancestor of `dir` (not `dir` itself)
+ * that holds one, up to its git work tree's root (or `/` outside one), as a
+ * path; `undefined` when there is none. Asked where no execution root was
+ * found: each ancestor is listed. `list`: as {@linkcode folderEntries}.
+ *
+ * @example
+ * ```ts
+ * import { miscasedRootAbove } from "./other_case.ts";
+ * miscasedRootAbove("examples/PKG-01_Field_Instruments"); // undefined: examples has INIT.md
+ * ```
+ */
+export function miscasedRootAbove(
+  dir: string,
+  list: (dir: string) => ReadonlyMap<string, EntryKind> = folderEntries,
+): string | undefined {
+  const top = findGitRoot(dir);
+  for (let at = resolve(dir); at !== top && dirname(at) !== at;) {
+    at = dirname(at);
+    const marker = miscasedRootMarker(list(at));
+    if (marker !== undefined) return join(at, marker);
+  }
+  return undefined;
+}
+
+/**
+ * A warning for a run recorded in `dir` when no execution root holds it but
+ * an ancestor holds an `INIT.md` or `_Decomposition/` in other case: where
+ * case does not count the run would be read otherwise. `lookups` answers the
+ * look-ups (default: the system).
+ *
+ * @example
+ * ```ts
+ * import { miscasedRootWarnings } from "./other_case.ts";
+ * miscasedRootWarnings("examples/PKG-01_Field_Instruments"); // []: examples has INIT.md
+ * ```
+ */
+export function miscasedRootWarnings(dir: string, lookups?: Lookups): string[] {
+  if (findExecutionRoot(dir, lookups) !== undefined) return [];
+  const marker = miscasedRootAbove(dir, lookups?.folderEntries ?? folderEntries);
+  return marker === undefined ? [] : [`${marker}: ${miscasedRootMarkerReason(marker)}`];
 }

@@ -1158,8 +1158,8 @@ export function pendingRecords(
   for (const target of targets) {
     if (basename(resolve(target)) !== RECORD_FILE && kindOf(target) === "folder") {
       // A folder beneath it that cannot be listed, or a tool root: the command's own walk names it.
-      const [unlistable, skippedToolRoot] = [() => {}, () => {}];
-      for (const dir of deliverableFolders(target, { unlistable, skippedToolRoot })) {
+      const [unlistable, skippedToolRoot, miscasedRoot] = [() => {}, () => {}, () => {}];
+      for (const dir of deliverableFolders(target, { unlistable, skippedToolRoot, miscasedRoot })) {
         files.add(join(resolve(dir), RECORD_FILE));
       }
     } else files.add(resolve(target));

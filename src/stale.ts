@@ -45,6 +45,8 @@ import {
   MISCASED_RECORD_FILE,
   miscasedBesideRecordFile,
   miscasedRecordFiles,
+  miscasedRootAbove,
+  miscasedRootMarkerReason,
 } from "./other_case.ts";
 import { type GovernedInputs, governedInputsIn, REFERENCES_FILE } from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
@@ -2081,6 +2083,9 @@ function readGraphs(
   const bare: string[] = []; // targets with no execution root above them
   for (const target of targets) {
     if (!places.some((r) => isInside(realOf(target), r))) {
+      // One in other case is a root elsewhere: the consumers followed would differ (exit 2).
+      const marker = miscasedRootAbove(realOf(target));
+      if (marker) throw new InputError(`${marker}: ${miscasedRootMarkerReason(marker)}`);
       warnings.push(
         `${target}: no execution root (INIT.md or _Decomposition/) above it: only the deliverables under it are followed`,
       );

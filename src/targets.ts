@@ -23,6 +23,8 @@ import {
   MISCASED_RECORD_FILE,
   miscasedBesideRecordFile,
   miscasedRecordFiles,
+  miscasedRootMarker,
+  miscasedRootMarkerReason,
 } from "./other_case.ts";
 import { holdsBackslash, holdsNoDeliverables, literalChild, walk } from "./walk.ts";
 import { failureReason, refuseOutOfDescriptors } from "./errors.ts";
@@ -159,6 +161,23 @@ function toolRootRecordFiles(folder: string): string[] {
 }
 
 /**
+ * The `Init.md` (`INIT.md` in other case, or a `_decomposition/`) of `dir`, as a path, when the
+ * folder `name` of `dir` is a tool root where case does not count and holds record files: there
+ * they are snapshots, skipped; here, `dir` no execution root, they would be read as deliverables.
+ */
+function miscasedToolRoot(dir: string, name: string): string | undefined {
+  if (!name.startsWith("_")) return undefined;
+  const marker = miscasedRootMarker(folderEntries(dir));
+  if (marker === undefined || toolRootRecordFiles(join(dir, name)).length === 0) return undefined;
+  return join(dir, marker);
+}
+
+/** What a reader does with {@linkcode miscasedToolRoot}'s marker: stops, naming it (exit 2). */
+function refuseMiscasedRoot(marker: string): never {
+  throw new InputError(`${oneLine(marker)}: ${miscasedRootMarkerReason(marker)}`);
+}
+
+/**
  * Says which record files the tool root `folder` holds that were not read:
  * `unread`, beside `followed` more the command read all the same (a file
  * `verify --since` followed there); the note the command prints once when it
@@ -243,6 +262,8 @@ function entered(
     skippedToolRoot(join(dir, name));
     return false;
   }
+  const marker = miscasedToolRoot(dir, name);
+  if (marker !== undefined) refuseMiscasedRoot(marker);
   return !skipsLinkedWorktree(dir, name, skippedWorktree);
 }
 
@@ -323,6 +344,7 @@ export const SILENT_SEARCH = {
   unlistable: () => {},
   skippedWorktree: () => {},
   skippedToolRoot: () => {},
+  miscasedRoot: () => {},
 } as const;
 
 /**
@@ -356,9 +378,15 @@ export function deliverableFolders(
     skippedToolRoot?: (folder: string) => void;
     /** Told each folder listed and what it holds, for a caller that would list it again. */
     listed?: (dir: string, entries: readonly Deno.DirEntry[]) => void;
+    /**
+     * Told of an `Init.md` (`INIT.md` in other case) whose tool roots hold record files, read
+     * here as deliverables (default: the search stops, naming it).
+     */
+    miscasedRoot?: (marker: string) => void;
   } = {},
 ): string[] {
   refuseBackslash(target);
+  const miscasedRoot = options.miscasedRoot ?? refuseMiscasedRoot;
   const skippedWorktree = options.skippedWorktree ?? noteSkippedWorktree;
   const skippedToolRoot = options.skippedToolRoot ?? noteToolRoot;
   let info: Deno.FileInfo;
@@ -426,7 +454,11 @@ export function deliverableFolders(
     for (const [name, isFolder] of names) {
       if (!isFolder || name === ".git" || holdsNoDeliverables(name)) continue;
       if (isToolRoot(dir, name)) skippedToolRoot(join(dir, name));
-      else pending.push([join(dir, name), within, dir]);
+      else {
+        const marker = miscasedToolRoot(dir, name);
+        if (marker !== undefined) miscasedRoot(marker);
+        pending.push([join(dir, name), within, dir]);
+      }
     }
   }
   return sortUtf8(found);

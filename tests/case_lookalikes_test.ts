@@ -11,7 +11,7 @@
  * @module
  */
 import { join } from "node:path";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { emitArgs, runCli } from "./cli.ts";
 import { RECORD_FILE } from "../src/store.ts";
@@ -273,4 +273,46 @@ Deno.test("verify --since: a runrecords.csv joined into the RunRecords.csv besid
     assert(out.stdout.includes(`the ${RECORD_FILE} beside it holds every line`), out.stdout);
   }
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("an Init.md or _decomposition/ (INIT.md, _Decomposition/ in other case) marks an execution root where case does not count and none here: log, verify, validate, export and stale over the root, and stale --propagate, exit 2 naming it, where they read the snapshot in _Archive/ as a deliverable (log listed its run twice, verify failed on its ID, stale said DIRTY); emit warns and records; with no record file in a _ folder the root is read (rlimit-39 F1, trial-38's left case)", async () => {
+  for (
+    const [from, to, other] of [["INIT.md", "Init.md", "_Decomposition"], [
+      "_Decomposition",
+      "_decomposition",
+      "INIT.md",
+    ]]
+  ) {
+    const { root, del } = await makeProject();
+    await Deno.rename(join(root, from), join(root, to));
+    await Deno.remove(join(root, other), { recursive: true });
+    const emitted = await runCli(emitArgs(del));
+    assertEquals(emitted.code, 0, emitted.stderr);
+    const named = `${join(root, to)}: is ${from} in other case: where case counts (Linux, CI) ` +
+      "it marks no execution root";
+    assert(emitted.stderr.includes(`runrec: warning: ${named}`), emitted.stderr);
+    assertIncludes(await Deno.readTextFile(join(del, RECORD_FILE)), emitted.stdout.trim());
+    // A snapshot, as a lead archives a deliverable where the root is one.
+    const snapshot = join(root, "_Archive", "DEL-01-02_Thing");
+    await Deno.mkdir(snapshot, { recursive: true });
+    await Deno.copyFile(join(del, "_CONTEXT.md"), join(snapshot, "_CONTEXT.md"));
+    await Deno.copyFile(join(del, RECORD_FILE), join(snapshot, RECORD_FILE));
+    const readers = [
+      ["log", root],
+      ["verify", root],
+      ["validate", root],
+      ["export", root, "--format", "openlineage"],
+      ["stale", root],
+      ["stale", del, "--propagate"],
+    ];
+    for (const args of readers) {
+      const { code, stdout, stderr } = await runCli(args);
+      assertEquals(code, 2, `${args.join(" ")}: ${stderr}${stdout}`);
+      assert(stderr.startsWith(`runrec ${args[0]}: ${named}`), `${args.join(" ")}: ${stderr}`);
+    }
+    await Deno.remove(join(snapshot, RECORD_FILE));
+    const log = await runCli(["log", root]);
+    assertEquals(log.code, 0, log.stderr);
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -8,7 +8,8 @@ import { shellWord } from "../shell_word.ts";
 import { requireFolder } from "../deliverable.ts";
 import { InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
-import { leaveNote } from "../notices.ts";
+import { leaveNote, leaveWarning } from "../notices.ts";
+import { miscasedRootMarkerReason } from "../other_case.ts";
 import {
   listSpool,
   replayLostRecords,
@@ -167,9 +168,12 @@ export const flushCommand: Command = {
     // (`_Archive/`) is not looked in: one whose deliverables hold spooled records is named.
     const toolRoots = toolRootSpools(targets);
     const skippedToolRoot = toolRoots.skippedToolRoot;
+    // A writer goes on where case counts, as it would where it does not: warned, not stopped.
+    const miscasedRoot = (marker: string) =>
+      leaveWarning(`${marker}: ${miscasedRootMarkerReason(marker)}`);
     const dirs = from !== undefined ? [] : [
       ...new Map(
-        targets.flatMap((t) => [t, ...deliverableFolders(t, { skippedToolRoot })])
+        targets.flatMap((t) => [t, ...deliverableFolders(t, { skippedToolRoot, miscasedRoot })])
           .map((dir) => [resolve(dir), dir]),
       ).values(),
     ];
