@@ -80,7 +80,7 @@ export class CheckFailure extends Error {
  * would be a wrong answer.
  */
 export const TOO_MANY_OPEN_FILES = "too many files open at once: the limit on open files " +
-  "(ulimit -n) leaves runrec too few; raise it (ulimit -n 1024) and run again";
+  "(ulimit -n) leaves runrec too few; raise it (ulimit -n 4096) and run again";
 
 /**
  * Whether `error` (or an error it was caused by) is a failure to open for
