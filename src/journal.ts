@@ -276,6 +276,34 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
 }
 
 /**
+ * The lines the journal of `recordFile` holds (appended in the last day, by this work tree) that
+ * `wanted` keeps, each with when it was appended: what was written to the file, whether or not
+ * the file holds it as read now (a git command or another program may be rewriting it: race-37 F2).
+ * None when there is no journal, or it cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { journaledLines } from "./journal.ts";
+ * journaledLines("/p/DEL-01-02_X/RunRecords.csv", (line) => line.includes("run 2026")); // []
+ * ```
+ */
+export function journaledLines(
+  recordFile: string,
+  wanted: (line: string) => boolean,
+): { line: string; at: number }[] {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(journalPath(recordFile));
+  } catch {
+    return [];
+  }
+  const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
+  return text.split("\n").flatMap(parseEntry)
+    .filter((entry) => ageOf(entry, clock) < KEPT_MS && wanted(entry.line))
+    .map(({ line, at }) => ({ line, at }));
+}
+
+/**
  * Where each of `lines` is in the file (the offset of its first byte; line
  * ends CR LF or LF), read once from start to end, a chunk at a time.
  */
