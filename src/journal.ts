@@ -325,29 +325,27 @@ function minuteOf(prefix: string): number {
 
 /**
  * The lines the journal of `recordFile` holds (appended in the last day, by this work tree) that
- * `wanted` keeps, each with when it was appended: what was written to the file, whether or not
+ * contain `text`, each with when it was appended: what was written to the file, whether or not
  * the file holds it as read now (a git command or another program may be rewriting it: race-37 F2).
  * None when there is no journal, or it cannot be read.
  *
  * @example
  * ```ts
  * import { journaledLines } from "./journal.ts";
- * journaledLines("/p/DEL-01-02_X/RunRecords.csv", (line) => line.includes("run 2026")); // []
+ * journaledLines("/p/DEL-01-02_X/RunRecords.csv", "run 20260222T101500123Z-1a2b3c4d"); // []
  * ```
  */
-export function journaledLines(
-  recordFile: string,
-  wanted: (line: string) => boolean,
-): { line: string; at: number }[] {
-  let text: string;
+export function journaledLines(recordFile: string, text: string): { line: string; at: number }[] {
+  let journal: string;
   try {
-    text = Deno.readTextFileSync(journalPath(recordFile));
+    journal = Deno.readTextFileSync(journalPath(recordFile));
   } catch {
     return [];
   }
   const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
-  return text.split("\n").flatMap(parseEntry)
-    .filter((entry) => ageOf(entry, clock) < KEPT_MS && wanted(entry.line))
+  // Only the entries that hold `text` are parsed: a journal may hold a thousand.
+  return journal.split("\n").filter((entry) => entry.includes(text)).flatMap(parseEntry)
+    .filter((entry) => ageOf(entry, clock) < KEPT_MS && entry.line.includes(text))
     .map(({ line, at }) => ({ line, at }));
 }
 

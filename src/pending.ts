@@ -918,7 +918,7 @@ function journaledRecordOf(delDir: string, id: string): RunRecordFound | undefin
   const note = runIdNote(id);
   const found: RunRecordFound[] = [];
   const file = join(resolve(delDir), RECORD_FILE);
-  for (const { line, at } of journaledLines(file, (line) => line.includes(note))) {
+  for (const { line, at } of journaledLines(file, note)) {
     let record: RunRecord;
     try {
       record = decodeRecord(line);
