@@ -2108,9 +2108,12 @@ function recordedError(
         `outcome is for a run pending in this folder, finish that run with its own token: ${each}`,
     );
   }
+  // Where only the journal holds the record, it may be gone for good: no "nothing more is needed".
+  const needed = found.journaledAt === undefined
+    ? "nothing more is needed (an emit would record the run twice)"
+    : "no emit while that record may be there (it would record the run twice)";
   return new InputError(
-    `${delDir}: no pending run ${id}: finished already${where}; nothing written, nothing ` +
-      "more is needed (an emit would record the run twice)",
+    `${delDir}: no pending run ${id}: finished already${where}; nothing written, ${needed}`,
   );
 }
 
