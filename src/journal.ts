@@ -21,6 +21,7 @@ import { basename, dirname, join } from "./path.ts";
 import { autostashes, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
 import { checksumMatches } from "./codec.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
+import { CLOCK_SKEW_MS } from "./time.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
 import { failureReason } from "./errors.ts";
@@ -273,6 +274,79 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     }
   } catch { /* kept as it was: its lines are checked again next time */ }
   return putBack;
+}
+
+/**
+ * The highest SEQ of the RunIDs starting with `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) among the
+ * lines the journal of `recordFile` holds, `0n` for none. An append gives none of them again, so
+ * that a line put back shares no record's RunID, even one the file lacked when its SEQ was given:
+ * a record cut off in place by hand, which the journal puts back once git replaces the file
+ * (race-37 F1). Telling that cut from git's drop would need the file's inode, which ext4 gives
+ * git's new file again.
+ *
+ * @example
+ * ```ts
+ * import { journaledSeq } from "./journal.ts";
+ * journaledSeq("/p/DEL-01-02_X/RunRecords.csv", "RUN-DEL-01-02-20260222-1015-"); // 0n
+ * ```
+ */
+export function journaledSeq(recordFile: string, prefix: string): bigint {
+  const path = journalPath(recordFile);
+  let size: number;
+  try {
+    size = Deno.statSync(path).size;
+  } catch {
+    return 0n;
+  }
+  // Read back from the end: entries are in the order appended, and a line of the prefix's minute
+  // was appended in that minute or later, so most appends read the last few entries only.
+  const since = minuteOf(prefix) - CLOCK_SKEW_MS;
+  for (let n = EDGE_BYTES * 16;; n *= 4) {
+    const start = Math.max(0, size - n);
+    const pieces = new TextDecoder().decode(read(path, start, size - start)).split("\n");
+    if (start > 0) pieces.shift(); // cut short
+    const oldest = pieces.find((piece) => parseEntry(piece).length > 0);
+    if (start > 0 && (oldest === undefined || parseEntry(oldest)[0].at >= since)) continue;
+    let seq = 0n;
+    for (const entry of pieces.filter((piece) => piece.includes(prefix)).flatMap(parseEntry)) {
+      const runId = entry.line.split(",", 2)[1] ?? "";
+      const digits = runId.startsWith(prefix) ? runId.slice(prefix.length) : "";
+      if (/^[0-9]+$/.test(digits) && BigInt(digits) > seq) seq = BigInt(digits);
+    }
+    return seq;
+  }
+}
+
+/** The start (ms since the epoch) of the minute a RunID prefix names; -Infinity when it names none. */
+function minuteOf(prefix: string): number {
+  const m = /-([0-9]{4})([0-9]{2})([0-9]{2})-([0-9]{2})([0-9]{2})-$/.exec(prefix);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) : -Infinity;
+}
+
+/**
+ * The lines the journal of `recordFile` holds (appended in the last day, by this work tree) that
+ * contain `text`, each with when it was appended: what was written to the file, whether or not
+ * the file holds it as read now (a git command or another program may be rewriting it: race-37 F2).
+ * None when there is no journal, or it cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { journaledLines } from "./journal.ts";
+ * journaledLines("/p/DEL-01-02_X/RunRecords.csv", "run 20260222T101500123Z-1a2b3c4d"); // []
+ * ```
+ */
+export function journaledLines(recordFile: string, text: string): { line: string; at: number }[] {
+  let journal: string;
+  try {
+    journal = Deno.readTextFileSync(journalPath(recordFile));
+  } catch {
+    return [];
+  }
+  const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
+  // Only the entries that hold `text` are parsed: a journal may hold a thousand.
+  return journal.split("\n").filter((entry) => entry.includes(text)).flatMap(parseEntry)
+    .filter((entry) => ageOf(entry, clock) < KEPT_MS && entry.line.includes(text))
+    .map(({ line, at }) => ({ line, at }));
 }
 
 /**

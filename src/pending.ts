@@ -29,6 +29,8 @@ import {
 } from "./state_folder.ts";
 import { type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
 import { mayName, readNamedLines } from "./named_lines.ts";
+import { journaledLines } from "./journal.ts";
+import { decodeRecord } from "./codec.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
 import type { RunRecord } from "./schema.ts";
 import { RECORD_FILE, type RecordDraft } from "./store.ts";
@@ -767,6 +769,11 @@ export interface RunRecordFound {
   reaped: boolean;
   /** When the run ended (ms since the epoch: RunTimestamp plus RunDuration), when they read. */
   endedAt?: number;
+  /**
+   * For a record only the file's journal holds (the file as read lacks it): when it was appended
+   * (ms since the epoch). See {@linkcode recordOfGoneRun}.
+   */
+  journaledAt?: number;
 }
 
 /**
@@ -884,6 +891,49 @@ export async function recordOfRun(
   } catch { /* read as recordedRuns reads it */ }
   if (named !== false) return (await recordedRuns(delDir))(run);
   return firstFound(spooled.get(run.id) ?? []);
+}
+
+/**
+ * {@linkcode recordOfRun} of a run whose pending file is gone (finished, or removed by hand), or
+ * else the record of it that `delDir`'s journal says was appended to its record file in the last
+ * day. Another program may be rewriting the file as git does (unlink, create, write): a look
+ * between the steps finds no file, or an empty one, and a second record (an emit, or a finish
+ * from the token) would record the run twice (race-37 F2).
+ *
+ * @example
+ * ```ts
+ * import { recordOfGoneRun } from "./pending.ts";
+ * (await recordOfGoneRun("DEL-01-02_X", { id: "20260222T101500123Z-1a2b3c4d" }))?.runId;
+ * ```
+ */
+export async function recordOfGoneRun(
+  delDir: string,
+  run: RunKey,
+): Promise<RunRecordFound | undefined> {
+  return await recordOfRun(delDir, run) ?? journaledRecordOf(delDir, run.id);
+}
+
+/** The record of the run `id` that `delDir`'s journal holds (see {@linkcode recordOfGoneRun}). */
+function journaledRecordOf(delDir: string, id: string): RunRecordFound | undefined {
+  const note = runIdNote(id);
+  const found: RunRecordFound[] = [];
+  const file = join(resolve(delDir), RECORD_FILE);
+  for (const { line, at } of journaledLines(file, note)) {
+    let record: RunRecord;
+    try {
+      record = decodeRecord(line);
+    } catch {
+      continue; // not a record this runrec reads: it names no run
+    }
+    if (!namesRun(record.Notes, id)) continue;
+    found.push({
+      runId: record.RunID,
+      reaped: record.ErrorSummary === REAPED_ERROR,
+      endedAt: endOf(record),
+      journaledAt: at,
+    });
+  }
+  return firstFound(found);
 }
 
 /** The records in `delDir`'s spool, by the runs their Notes name. */

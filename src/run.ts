@@ -86,6 +86,7 @@ import {
   reapedPlace,
   reapedRecord,
   reapedRunOf,
+  recordOfGoneRun,
   recordOfRun,
   recordOfRunId,
   releaseClaim,
@@ -462,7 +463,7 @@ async function finishStarted(
   // No file to claim. A finisher writes the record before it lets go of its claim, so a run
   // neither claimed nor recorded is one whose file was removed under it: it is recorded here.
   if (claimHolder(token) !== undefined) throw goneError(delDir, run.id);
-  const found = await recordOfRun(delDir, run);
+  const found = await recordOfGoneRun(delDir, run);
   if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
   // With the folder itself gone, finishClaimed says so: no guess about git clean beside it.
   const notes = kindOf(delDir) === "folder"
@@ -504,7 +505,7 @@ async function finishLost(
   }
   if (typeof marker !== "string") throw beingFinished(delDir, run.id, marker);
   try {
-    const found = await recordOfRun(delDir, run);
+    const found = await recordOfGoneRun(delDir, run);
     if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
     return await finishClaimed(delDir, run, undefined, report, options);
   } finally {
@@ -728,7 +729,7 @@ async function runFromToken(
   const folderGone = path !== undefined && isGone(delDir);
   if (path === undefined || (!folderGone && kindOf(delDir) !== "folder")) {
     // `--run <id>` of a run recorded here already (or finished by the finish it waited for).
-    const found = path === undefined ? await recordOfRun(delDir, { id }) : undefined;
+    const found = path === undefined ? await recordOfGoneRun(delDir, { id }) : undefined;
     if (found) throw recordedError(delDir, id, delDir, found, agent);
     // `--run <id>` of a run started in another worktree, or in another deliverable folder:
     // that finish, not emit.
@@ -746,7 +747,7 @@ async function runFromToken(
   // A record a git command dropped since the first finish is this run's: put back, it is found.
   await putBackBeforeLooking(delDir);
   for (const place of [delDir, ...sameId]) {
-    const found = await recordOfRun(place, { id });
+    const found = await recordOfGoneRun(place, { id });
     if (found) throw recordedError(delDir, id, place, found, agent);
   }
   const lookAlike = pendingLookAlike(delDir, id, agent, others);
@@ -2075,7 +2076,12 @@ function recordedError(
 ): InputError {
   if (found.reaped) return reapedOnlyError(delDir, id, place, found, agent);
   // `runrec log` shows a record in the file, not one in the spool of a folder that is gone.
-  const where = found.runId !== undefined
+  const where = found.journaledAt !== undefined
+    ? `: its record is ${found.runId}, appended to ${join(place, RECORD_FILE)} at ` +
+      `${new Date(found.journaledAt).toISOString()} (its journal says), which the file as read ` +
+      "now lacks: another program (a git checkout, pull) is rewriting it, or it was removed " +
+      "since; runrec log says which once the file is settled"
+    : found.runId !== undefined
     ? ` (runrec log says): its record is ${found.runId} in ${join(place, RECORD_FILE)}`
     : `: its record waits in the spool, ${found.spooledIn}: ` +
       `runrec flush ${shellWord(place)} appends it` +
@@ -2102,9 +2108,12 @@ function recordedError(
         `outcome is for a run pending in this folder, finish that run with its own token: ${each}`,
     );
   }
+  // Where only the journal holds the record, it may be gone for good: no "nothing more is needed".
+  const needed = found.journaledAt === undefined
+    ? "nothing more is needed (an emit would record the run twice)"
+    : "no emit while that record may be there (it would record the run twice)";
   return new InputError(
-    `${delDir}: no pending run ${id}: finished already${where}; nothing written, nothing ` +
-      "more is needed (an emit would record the run twice)",
+    `${delDir}: no pending run ${id}: finished already${where}; nothing written, ${needed}`,
   );
 }
 

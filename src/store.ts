@@ -18,7 +18,14 @@ import { REAPED_ERROR } from "./run_files.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
 import { whereItDiffers } from "./messages.ts";
-import { heldByGit, journalAppended, journalPath, lineContext, putBackDropped } from "./journal.ts";
+import {
+  heldByGit,
+  journalAppended,
+  journaledSeq,
+  journalPath,
+  lineContext,
+  putBackDropped,
+} from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { mayName } from "./named_lines.ts";
@@ -538,7 +545,8 @@ function appendOnce(
   draft = supersedingReaped(draft, ofItsRun);
   const record = inColumnOrder({
     ...draft,
-    RunID: draft.RunID ?? `${prefix}${String(index.maxSeq + 1n).padStart(3, "0")}`,
+    RunID: draft.RunID ??
+      `${prefix}${String(nextSeq(path, prefix, index.maxSeq)).padStart(3, "0")}`,
     RecordChecksum: "",
   });
   const line = encodeRecord(record);
@@ -575,6 +583,15 @@ function appendOnce(
     ...(sameRunAs === undefined ? {} : { sameRunAs }),
     ...(unjournalled === undefined ? {} : { unjournalled }),
   };
+}
+
+/**
+ * The SEQ an append gives: 1 + the highest of the file's (`fileSeq`) and of the lines the journal
+ * may put back (race-37 F1: `journaledSeq`).
+ */
+function nextSeq(path: string, prefix: string, fileSeq: bigint): bigint {
+  const journaled = journaledSeq(path, prefix);
+  return (journaled > fileSeq ? journaled : fileSeq) + 1n;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
 } from "../src/annotations.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { acquireLock } from "../src/lock.ts";
+import { journalPath } from "../src/journal.ts";
 import { readRecords } from "../src/reader.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
@@ -214,6 +215,8 @@ Deno.test("annotate: a RunID two merged branches both used is refused without --
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "feature run");
   await git(root, "checkout", "-q", "main");
+  // Two clones in truth: the other has no journal of this one's line, which keeps its SEQ here.
+  await Deno.remove(journalPath(file));
   await appendRecord(file, sampleDraft({ AgentName: "MAIN", RunTimestamp: at }), { fsync: false });
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "main run");

@@ -762,3 +762,34 @@ Deno.test("git dropped: a line dropped after a record over 1 MiB (10,000 inputs'
   assertEquals(flushed.code, 0, flushed.stderr);
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
 });
+
+Deno.test("git dropped: a record cut off in place by hand, its SEQ not given again by the next append, is put back after git replaces the file beside it, no RunID twice (race-37 F1)", async () => {
+  const dir = await Deno.realPath(await tempDir({ prefix: "runrec-dropped-" }));
+  await Deno.mkdir(join(dir, DEL), { recursive: true });
+  await git(dir, "init", "-q");
+  const file = join(dir, DEL, RECORD_FILE);
+  // One minute for every record: SEQ is given per minute.
+  const at = new Date().toISOString();
+  const append = async (agent: string) => {
+    const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent, RunTimestamp: at });
+    return (await appendRecord(file, draft, { fsync: false })).record.RunID;
+  };
+  await append("FIRST");
+  await git(dir, "add", "-A");
+  await git(dir, "commit", "-qm", "first run");
+  await append("KEPT");
+  const cut = await append("CUT");
+  // Cut off in place, as an editor that writes the file it opened does: the same inode.
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.slice(0, text.lastIndexOf("\n", text.length - 2) + 1));
+  assertEquals(await agentsOf(file), ["FIRST", "KEPT"]);
+  const next = await append("NEXT");
+  // git's checkout of the file as committed drops KEPT and NEXT (and CUT): put back, each once.
+  await git(dir, "checkout", "--", join(DEL, RECORD_FILE));
+  const flushed = await flush(dir);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals(await agentsOf(file), ["FIRST", "KEPT", "CUT", "NEXT"]);
+  const verified = await runCliProcess(["verify", join(dir, DEL)]);
+  assertEquals(verified.code, 0, verified.stdout + verified.stderr);
+  assert(next !== cut, `${next}: the SEQ of ${cut}, which the journal may put back, given again`);
+});

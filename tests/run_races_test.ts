@@ -12,7 +12,14 @@ import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
-import { pendingFiles, recordsOf, RUNREC, RUNREC_SH } from "./support/runs.ts";
+import {
+  firstLine,
+  isolatedProject,
+  pendingFiles,
+  recordsOf,
+  RUNREC,
+  RUNREC_SH,
+} from "./support/runs.ts";
 import { seededRandom } from "./seed.ts";
 
 /** A project under git with one commit, so that `git clean -fdx` removes `.runrec/`. */
@@ -641,4 +648,77 @@ Deno.test("reap settles a dead late finish's claim on a reaped run: removed once
     assertIncludes(now.at(-1)!.Notes, `supersedes=${now[before - 1].RunID}`);
   }
   await Deno.remove(root, { recursive: true });
+});
+
+/**
+ * A rewriter as git's checkout is one (a process of its own): it unlinks `file`, creates it anew
+ * (`at: "empty"`) or not yet (`"missing"`), says so, and writes `saved`'s bytes once told to.
+ */
+async function heldRewrite(
+  file: string,
+  saved: string,
+  at: "missing" | "empty",
+): Promise<{ release: () => Promise<void> }> {
+  const rewriter = new Deno.Command("sh", {
+    args: [
+      "-c",
+      'rm -f "$1"; if [ "$3" = empty ]; then : > "$1"; fi; echo held; read go; cat "$2" > "$1"',
+      "sh",
+      file,
+      saved,
+      at,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const said = await firstLine(rewriter.stdout);
+  assertEquals(said, "held");
+  return {
+    release: async () => {
+      const writer = rewriter.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("go\n"));
+      await writer.close();
+      assertEquals((await rewriter.status).code, 0);
+    },
+  };
+}
+
+Deno.test("finish of a recorded run while another program rewrites RunRecords.csv (unlink, create, write), held between the steps: finished already, never an emit's advice; with --agent nothing written (race-37 F2)", async () => {
+  const { del, env } = await isolatedProject();
+  const file = join(del, RECORD_FILE);
+  const saved = join(dirname(del), "saved.csv");
+  for (const at of ["missing", "empty"] as const) {
+    for (const agent of [[], ["--agent", "DEPENDENCIES"]]) {
+      const start = await runCliProcess(["start", del, "--agent", "DEPENDENCIES"], undefined, env);
+      const token = start.stdout.trim();
+      const first = await runCliProcess(["finish", token, "--status", "SUCCESS"], undefined, env);
+      assertEquals(first.code, 0, first.stderr);
+      const runId = first.stdout.trim();
+      await Deno.copyFile(file, saved);
+      const rewrite = await heldRewrite(file, saved, at);
+      const again = await runCliProcess(
+        ["finish", token, "--status", "SUCCESS", ...agent],
+        undefined,
+        env,
+      );
+      await rewrite.release();
+      const said = `${at} ${agent.join(" ")}: ${again.code} ${again.stdout}${again.stderr}`;
+      assertEquals(again.code, 2, said);
+      assertEquals(again.stdout, "", said);
+      assertMatch(again.stderr, /^runrec finish: [^\n]*finished already[^\n]*\n$/, said);
+      assertIncludes(again.stderr, runId, said);
+      assert(!again.stderr.includes("runrec emit"), said);
+      // Nothing spooled either: a flush appends nothing.
+      const flush = await runCliProcess(["flush", del], undefined, env);
+      assertEquals(flush.code, 0, flush.stderr);
+      const records = await recordsOf(del);
+      assertEquals(
+        records.filter((r) => r.Notes.includes(token.match(/([^/]+)\.json$/)![1])).length,
+        1,
+        said,
+      );
+    }
+  }
+  assertEquals((await runCliProcess(["verify", del], undefined, env)).code, 0);
+  await Deno.remove(dirname(dirname(dirname(del))), { recursive: true });
 });

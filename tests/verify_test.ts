@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { HEADER } from "../src/schema.ts";
+import { journalPath } from "../src/journal.ts";
 import { newSpoolEntry, spoolRecord } from "../src/spool.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
@@ -64,6 +65,8 @@ async function twoBranches(repo: string, file: string, featureAt: string, mainAt
   await appendRecord(file, draft("FEATURE", featureAt), { fsync: false });
   await git(repo, "commit", "-qam", "feature run");
   await git(repo, "checkout", "-q", "main");
+  // As in two clones: the other has no journal of this one's line, which keeps its SEQ here.
+  await Deno.remove(journalPath(file));
   await appendRecord(file, draft("MAIN", mainAt), { fsync: false });
   await git(repo, "commit", "-qam", "main run");
 }
