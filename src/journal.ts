@@ -156,10 +156,17 @@ export function journalAppended(
   }
 }
 
+/** Where a line put back was written (its offset in the file), and the line written. */
+export interface PutBackLine {
+  offset: number;
+  line: string;
+}
+
 /**
  * Puts back the journal's lines that are missing from `recordFile`, each
- * with `append` (which writes one line at the file's end and returns its
- * offset), and returns their RunIDs. Called under the append lock. Most
+ * with `append` (which writes one line at the file's end and returns where,
+ * and the line it wrote: another RunID's when its own was taken meanwhile),
+ * and returns their RunIDs (`<RunID> as <new RunID>` for such a line). Called under the append lock. Most
  * calls read the journal's first and last lines only: when the last line was
  * noted on this branch and stash, into the file at the path now, no line can
  * have been dropped since the journal was last checked. Else the record file
@@ -169,11 +176,14 @@ export function journalAppended(
  * @example
  * ```ts
  * import { putBackDropped } from "./journal.ts";
- * declare const appendLine: (line: string) => number;
+ * declare const appendLine: (line: string) => PutBackLine;
  * putBackDropped("/p/DEL-01-02_X/RunRecords.csv", appendLine); // [] unless git dropped a line
  * ```
  */
-export function putBackDropped(recordFile: string, append: (line: string) => number): string[] {
+export function putBackDropped(
+  recordFile: string,
+  append: (line: string) => PutBackLine,
+): string[] {
   const path = journalPath(recordFile);
   const edges = edgeEntries(path);
   if (edges === undefined) return []; // no journal: nothing appended here lately
@@ -243,11 +253,14 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     if (at !== undefined || ![entry.previous, entry.first].some((l) => l !== "" && again.has(l))) {
       continue;
     }
-    entry.offset = append(entry.line);
+    const written = append(entry.line);
+    const [was, is] = [entry.line, written.line].map((line) => line.split(",")[1]);
+    entry.offset = written.offset;
+    entry.line = written.line; // looked for by its new RunID from now on: put back once
     entry.at = now; // kept a day more, as a line just appended
     entry.up = clock.up;
     entry.host = clock.host;
-    putBack.push(entry.line.split(",")[1]);
+    putBack.push(was === is ? was : `${was} as ${is}`);
   }
   const settledIn = identityOf(recordFile);
   for (const entry of entries.filter(ours)) {

@@ -18,7 +18,14 @@ import { REAPED_ERROR } from "./run_files.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
 import { whereItDiffers } from "./messages.ts";
-import { heldByGit, journalAppended, journalPath, lineContext, putBackDropped } from "./journal.ts";
+import {
+  heldByGit,
+  journalAppended,
+  journalPath,
+  lineContext,
+  putBackDropped,
+  type PutBackLine,
+} from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { mayName } from "./named_lines.ts";
@@ -416,9 +423,13 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       rejectInvalid(file, draft);
       const putBack = writer.restoreDropped();
       if (putBack.length > 0) {
+        const renumbered = putBack.some((id) => id.includes(" as "))
+          ? `; a RunID another record took meanwhile is given the next free one (${RENUMBERED})`
+          : "";
         recoveries.push(
           `put back ${putBack.join(" ")}, which a git command (pull, checkout, reset, revert) ` +
-            `had dropped from ${basename(path)}: runs are never taken out (SCHEMA.md 7.1)`,
+            `had dropped from ${basename(path)}: runs are never taken out (SCHEMA.md 7.1)` +
+            renumbered,
         );
       }
       // The lock's recoveries are noted in the first record written under it.
@@ -434,16 +445,49 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       journalChecked = true;
       awaitGitsVersion(path); // what git dropped is judged against the file it writes
       try {
-        return putBackDropped(
-          path,
-          (line) => writeLine(path, readFileState(file, path), line, lock, fsync).lineOffset,
-        );
+        return putBackDropped(path, (line) => putBackLine(file, path, line, lock, fsync));
       } catch {
         return []; // left to the next append: the journal keeps them
       }
     },
   };
   return writer;
+}
+
+/** Why a line put back can hold a RunID another record took: said where it is renumbered. */
+const RENUMBERED =
+  "a writer that keeps no journal, such as an older runrec, or another clone's record of that minute, merged";
+
+/**
+ * Writes a line the journal puts back (./journal.ts `putBackDropped`) and
+ * returns where, and the line written. A record appended since git dropped
+ * the line may hold its RunID: then the line is given the next free SEQ of
+ * its minute and a note naming the RunID it had, since a RunID must name one
+ * record and the other one is in the file, perhaps committed (skew-39 F1).
+ */
+function putBackLine(
+  file: string,
+  path: string,
+  line: string,
+  lock: HeldLock,
+  fsync: boolean,
+): PutBackLine {
+  const state = readFileState(file, path);
+  const runId = runIdOfLine(line);
+  if (runId !== undefined && linesWithRunId(path, runId).length > 0) {
+    const record = decodeRecord(line);
+    const prefix = runIdPrefix(record.DeliverableID, record.RunTimestamp);
+    const { maxSeq } = allocate(path, state, prefix, undefined);
+    const note = `put back after a git command dropped it; its RunID at its append, ${runId}, ` +
+      `was taken meanwhile by another record (${RENUMBERED})`;
+    line = encodeRecord(inColumnOrder({
+      ...record,
+      RunID: `${prefix}${String(maxSeq + 1n).padStart(3, "0")}`,
+      Notes: record.Notes === "" ? note : `${record.Notes} | ${note}`,
+      RecordChecksum: "",
+    }));
+  }
+  return { offset: writeLine(path, state, line, lock, fsync).lineOffset, line };
 }
 
 /**

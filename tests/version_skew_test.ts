@@ -1,0 +1,73 @@
+/**
+ * Two runrec versions on one repository (skew-39): a teammate or a CI image
+ * pinned at an older runrec while others run this one. The older version's
+ * part is played by the lines it wrote, kept under `tests/fixtures/skew/`
+ * (`old30_RunRecords.csv`: two emits by runrec at 3d5f0a3, stop 30, into
+ * `makeProject`'s deliverable; that runrec keeps no journal).
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/version_skew_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { git, makeProject, ROOT } from "./fixtures.ts";
+import { runCliProcess } from "./cli.ts";
+import { RECORD_FILE } from "../src/store.ts";
+
+const OLD30_FILE = join(ROOT, "tests", "fixtures", "skew", "old30_RunRecords.csv");
+
+/** The RunID and AgentName of each record line of `text`, in file order. */
+function recordsOf(text: string): { runId: string; agent: string }[] {
+  return text.split("\n").filter((line) => line.startsWith("v1.0,"))
+    .map((line) => ({ runId: line.split(",")[1], agent: line.split(",")[3] }));
+}
+
+Deno.test("version skew: a line git dropped, its RunID taken meanwhile by an older runrec that keeps no journal, is put back under the next free RunID, never a second record of one RunID (skew-39 F1)", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  // The old runrec's file: its header, FIRST (committed), then OLD_WRITER, SEQ 002 of that minute.
+  const [header, first, oldWriter] = (await Deno.readTextFile(OLD30_FILE)).split("\n");
+  await Deno.writeTextFile(file, `${header}\n${first}\n`);
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run the old runrec recorded");
+  // This runrec records a run of that minute: SEQ 002, noted in its journal.
+  const started = first.split(",")[5];
+  const ours = await runCliProcess([
+    ...["emit", del, "--agent", "OURS", "--status", "SUCCESS", "--started", started],
+  ]);
+  assertEquals(ours.code, 0, ours.stderr);
+  const oursId = ours.stdout.trim();
+  assertEquals(oursId, oldWriter.split(",")[1]);
+  // git drops it (a checkout of the file, as a pull replaces it); the old runrec, which cannot
+  // put it back, appends its run in its place and allocates the same SEQ 002.
+  await git(root, "checkout", "--", file);
+  await Deno.writeTextFile(file, `${oldWriter}\n`, { append: true });
+
+  const next = await runCliProcess(["emit", del, "--agent", "NEXT", "--status", "SUCCESS"]);
+  assertEquals(next.code, 0, next.stderr);
+  const records = recordsOf(await Deno.readTextFile(file));
+  assertEquals(records.map((r) => r.agent), ["FIRST", "OLD_WRITER", "OURS", "NEXT"]);
+  const ids = records.map((r) => r.runId);
+  assertEquals(new Set(ids).size, ids.length, `a RunID twice: ${ids.join(" ")}`);
+  const putBack = records[2].runId;
+  assertEquals(putBack, oursId.replace(/002$/, "003"));
+  // Each says why: the put-back record names the RunID it was given first, the next one both.
+  const shown = await runCliProcess(["show", del, putBack, "--format", "json"]);
+  assertIncludes(shown.stdout, `its RunID at its append, ${oursId}, was taken`);
+  const log = await runCliProcess(["log", del, "--format", "json"]);
+  const nextNotes = (JSON.parse(log.stdout) as { AgentName: string; Notes: string }[])
+    .find((r) => r.AgentName === "NEXT")!.Notes;
+  assertIncludes(nextNotes, `put back ${oursId} as ${putBack}`);
+  for (const command of ["validate", "verify"]) {
+    const checked = await runCliProcess([command, del]);
+    assertEquals(checked.code, 0, `${command}: ${checked.stdout}${checked.stderr}`);
+  }
+  // Put back once: the journal now knows the line by its new RunID.
+  const again = await runCliProcess(["flush", del]);
+  assertEquals(again.code, 0, again.stderr);
+  assert(recordsOf(await Deno.readTextFile(file)).length === 4, "put back twice");
+});
