@@ -459,6 +459,21 @@ const RENUMBERED =
   "a writer that keeps no journal, such as an older runrec, or another clone's record of that minute, merged";
 
 /**
+ * The note of a record put back under a new RunID (see `putBackLine`), naming `runId`, the one
+ * it was appended with and the agent was given (skew-39 F1).
+ *
+ * @example
+ * ```ts
+ * import { renumberedNote } from "./store.ts";
+ * renumberedNote("RUN-DEL-01-02-20260222-1015-002").includes("its RunID at its append"); // true
+ * ```
+ */
+export function renumberedNote(runId: string): string {
+  return `put back after a git command dropped it; its RunID at its append, ${runId}, ` +
+    `was taken meanwhile by another record (${RENUMBERED})`;
+}
+
+/**
  * Writes a line the journal puts back (./journal.ts `putBackDropped`) and
  * returns where, and the line written. A record appended since git dropped
  * the line may hold its RunID: then the line is given the next free SEQ of
@@ -478,8 +493,7 @@ function putBackLine(
     const record = decodeRecord(line);
     const prefix = runIdPrefix(record.DeliverableID, record.RunTimestamp);
     const { maxSeq } = allocate(path, state, prefix, undefined);
-    const note = `put back after a git command dropped it; its RunID at its append, ${runId}, ` +
-      `was taken meanwhile by another record (${RENUMBERED})`;
+    const note = renumberedNote(runId);
     line = encodeRecord(inColumnOrder({
       ...record,
       RunID: `${prefix}${String(maxSeq + 1n).padStart(3, "0")}`,

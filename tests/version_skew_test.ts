@@ -58,6 +58,11 @@ Deno.test("version skew: a line git dropped, its RunID taken meanwhile by an old
   // Each says why: the put-back record names the RunID it was given first, the next one both.
   const shown = await runCliProcess(["show", del, putBack, "--format", "json"]);
   assertIncludes(shown.stdout, `its RunID at its append, ${oursId}, was taken`);
+  // show of the RunID the agent was given points to the record it now has.
+  const given = await runCliProcess(["show", del, oursId]);
+  assertEquals(given.code, 0, given.stderr);
+  assertIncludes(given.stdout, "OLD_WRITER");
+  assertIncludes(given.stderr, `${putBack} was appended as ${oursId}, then put back`);
   const log = await runCliProcess(["log", del, "--format", "json"]);
   const nextNotes = (JSON.parse(log.stdout) as { AgentName: string; Notes: string }[])
     .find((r) => r.AgentName === "NEXT")!.Notes;
