@@ -76,3 +76,36 @@ Deno.test("version skew: a line git dropped, its RunID taken meanwhile by an old
   assertEquals(again.code, 0, again.stderr);
   assert(recordsOf(await Deno.readTextFile(file)).length === 4, "put back twice");
 });
+
+/** The fixture `name` an older runrec wrote, with its folder (`@ROOT@`) and host made this test's. */
+async function oldStateFile(name: string, root: string): Promise<string> {
+  const text = await Deno.readTextFile(join(ROOT, "tests", "fixtures", "skew", name));
+  return text.replaceAll("@ROOT@", root).replaceAll("@HOST@", Deno.hostname());
+}
+
+Deno.test("version skew: a pending run and a spool entry an older runrec wrote are finished and replayed by this one, each once (skew-39)", async () => {
+  const { root, del } = await makeProject();
+  const real = await Deno.realPath(root);
+  const run = "20261205T142305360Z-ce6591b7";
+  const token = join(del, ".runrec", "pending", `${run}.json`);
+  const entry = join(del, ".runrec-spool", "1796480595506-3518-0001-dad5ea0c.json");
+  for (
+    const [path, name] of [[token, "old30_pending_run.json"], [entry, "old30_spool_entry.json"]]
+  ) {
+    await Deno.mkdir(join(path, ".."), { recursive: true });
+    await Deno.writeTextFile(path, await oldStateFile(name, real));
+  }
+  const finished = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finished.code, 0, finished.stderr);
+  const flushed = await runCliProcess(["flush", del]);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  for (const command of [["finish", token, "--status", "SUCCESS"], ["flush", del]]) {
+    const again = await runCliProcess(command); // nothing twice
+    assert(again.code <= 2, again.stderr);
+  }
+  const text = await Deno.readTextFile(join(del, RECORD_FILE));
+  assertEquals(recordsOf(text).map((r) => r.agent).sort(), ["OLD_SPOOLED", "OLD_START"]);
+  assertIncludes(text, `run ${run}`);
+  const checked = await runCliProcess(["validate", del]);
+  assertEquals(checked.code, 0, checked.stdout + checked.stderr);
+});
