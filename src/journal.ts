@@ -145,6 +145,10 @@ export function journalAppended(
     // git may have replaced the file since the line was written and checked: the identity is
     // then git's file's, which lacks the line. Noted as no file's, it is looked for next time.
     if (!lineAt(recordFile, entry)) entry.file = "";
+    // So too when git replaced it after this process looked at the journal and before the write:
+    // the line is in git's file, but lines git dropped were never looked for, and a note naming
+    // git's file would tell the next look that none can be missing (skew-39 F2).
+    if (entry.file !== checkedFiles.get(recordFile)) entry.file = "";
     // Each entry starts a line of its own: one a full disk cut short spoils no other.
     inStateFolder(
       dirname(path),
@@ -155,6 +159,13 @@ export function journalAppended(
     return failureReason(e as Error);
   }
 }
+
+/**
+ * The file (its identity) each record file's journal was last checked against in this process:
+ * a line appended into a file the journal was not checked against is noted as no file's, so that
+ * the next look reads the journal whole (skew-39 F2).
+ */
+const checkedFiles = new Map<string, string>();
 
 /** Where a line put back was written (its offset in the file), and the line written. */
 export interface PutBackLine {
@@ -200,6 +211,7 @@ export function putBackDropped(
     last.stashed === checkout.stashed &&
     (identity === "" ? lineAt(recordFile, last) : last.file === identity)
   ) {
+    checkedFiles.set(recordFile, identity);
     return [];
   }
   let text: string;
@@ -263,6 +275,8 @@ export function putBackDropped(
     putBack.push(was === is ? was : `${was} as ${is}`);
   }
   const settledIn = identityOf(recordFile);
+  // Replaced while it was looked at: the lines that replacement dropped were not looked for.
+  checkedFiles.set(recordFile, settledIn === identity ? identity : "");
   for (const entry of entries.filter(ours)) {
     if (lineAt(recordFile, entry)) entry.file = settledIn;
     entry.stashed = checkout.stashed;

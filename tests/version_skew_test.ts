@@ -13,9 +13,9 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
-import { git, makeProject, ROOT } from "./fixtures.ts";
+import { git, makeProject, ROOT, sampleDraft } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE, withRecordFile } from "../src/store.ts";
 
 const OLD30_FILE = join(ROOT, "tests", "fixtures", "skew", "old30_RunRecords.csv");
 
@@ -108,4 +108,30 @@ Deno.test("version skew: a pending run and a spool entry an older runrec wrote a
   assertIncludes(text, `run ${run}`);
   const checked = await runCliProcess(["validate", del]);
   assertEquals(checked.code, 0, checked.stdout + checked.stderr);
+});
+
+Deno.test("version skew: a line git drops between an append's look at the journal and its write is put back by the next append, not hidden by that append's note (skew-39 F2)", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  const emit = (agent: string) =>
+    runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS"]);
+  await git(root, "init", "-q");
+  assertEquals((await emit("FIRST")).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first run");
+  assertEquals((await emit("DROPPED")).code, 0);
+  // An append under the lock: its look at the journal finds nothing dropped; git's checkout
+  // (a pull's) then replaces the file, and the append writes into git's file and notes it.
+  await withRecordFile(file, { fsync: false }, async (writer) => {
+    assertEquals(writer.restoreDropped(), []);
+    await git(root, "checkout", "--", file);
+    writer.append(sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "OURS" }));
+  });
+  assertEquals(recordsOf(await Deno.readTextFile(file)).map((r) => r.agent), ["FIRST", "OURS"]);
+  const next = await emit("NEXT");
+  assertEquals(next.code, 0, next.stderr);
+  assertEquals(
+    recordsOf(await Deno.readTextFile(file)).map((r) => r.agent),
+    ["FIRST", "OURS", "DROPPED", "NEXT"],
+  );
 });
