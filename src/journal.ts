@@ -175,8 +175,9 @@ export interface PutBackLine {
 
 /**
  * Puts back the journal's lines that are missing from `recordFile`, each
- * with `append` (which writes one line at the file's end and returns where,
- * and the line it wrote: another RunID's when its own was taken meanwhile),
+ * with `append` (which writes one line at the file's end, given the lines
+ * still to be put back after it, and returns where, and the line it wrote:
+ * another RunID's when its own was taken meanwhile),
  * and returns their RunIDs (`<RunID> as <new RunID>` for such a line). Called under the append lock. Most
  * calls read the journal's first and last lines only: when the last line was
  * noted on this branch and stash, into the file at the path now, no line can
@@ -187,13 +188,13 @@ export interface PutBackLine {
  * @example
  * ```ts
  * import { putBackDropped } from "./journal.ts";
- * declare const appendLine: (line: string) => PutBackLine;
+ * declare const appendLine: (line: string, later: readonly string[]) => PutBackLine;
  * putBackDropped("/p/DEL-01-02_X/RunRecords.csv", appendLine); // [] unless git dropped a line
  * ```
  */
 export function putBackDropped(
   recordFile: string,
-  append: (line: string) => PutBackLine,
+  append: (line: string, later: readonly string[]) => PutBackLine,
 ): string[] {
   const path = journalPath(recordFile);
   const edges = edgeEntries(path);
@@ -259,13 +260,13 @@ export function putBackDropped(
   // twice). Missing still, and from git's version of the file (not one it is still writing).
   const again = offsetsOf(recordFile, lost.flatMap((e) => [e.line, e.previous, e.first]));
   const putBack: string[] = [];
-  for (const entry of lost) {
+  for (const [i, entry] of lost.entries()) {
     const at = again.get(entry.line);
     if (at !== undefined) entry.offset = at;
     if (at !== undefined || ![entry.previous, entry.first].some((l) => l !== "" && again.has(l))) {
       continue;
     }
-    const written = append(entry.line);
+    const written = append(entry.line, lost.slice(i + 1).map((e) => e.line));
     const [was, is] = [entry.line, written.line].map((line) => line.split(",")[1]);
     entry.offset = written.offset;
     entry.line = written.line; // looked for by its new RunID from now on: put back once

@@ -445,7 +445,10 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       journalChecked = true;
       awaitGitsVersion(path); // what git dropped is judged against the file it writes
       try {
-        return putBackDropped(path, (line) => putBackLine(file, path, line, lock, fsync));
+        return putBackDropped(
+          path,
+          (line, later) => putBackLine({ file, path, lock, fsync }, line, later),
+        );
       } catch {
         return []; // left to the next append: the journal keeps them
       }
@@ -476,23 +479,27 @@ export function renumberedNote(runId: string): string {
 /**
  * Writes a line the journal puts back (./journal.ts `putBackDropped`) and
  * returns where, and the line written. A record appended since git dropped
- * the line may hold its RunID: then the line is given the next free SEQ of
- * its minute and a note naming the RunID it had, since a RunID must name one
- * record and the other one is in the file, perhaps committed (skew-39 F1).
+ * the line may hold its RunID: then the line is given a SEQ of its minute
+ * past the file's and those of the lines `later` put back after it (which
+ * keep theirs), and a note naming the RunID it had, since a RunID must name
+ * one record and the other one is in the file, perhaps committed (skew-39 F1).
  */
 function putBackLine(
-  file: string,
-  path: string,
+  { file, path, lock, fsync }: { file: string; path: string; lock: HeldLock; fsync: boolean },
   line: string,
-  lock: HeldLock,
-  fsync: boolean,
+  later: readonly string[],
 ): PutBackLine {
   const state = readFileState(file, path);
   const runId = runIdOfLine(line);
   if (runId !== undefined && linesWithRunId(path, runId).length > 0) {
     const record = decodeRecord(line);
     const prefix = runIdPrefix(record.DeliverableID, record.RunTimestamp);
-    const { maxSeq } = allocate(path, state, prefix, undefined);
+    const seqs = later.flatMap((l) => {
+      const id = runIdOfLine(l);
+      return id?.startsWith(prefix) ? [BigInt(id.slice(prefix.length))] : [];
+    });
+    const maxSeq = [allocate(path, state, prefix, undefined).maxSeq, ...seqs]
+      .reduce((a, b) => a > b ? a : b);
     const note = renumberedNote(runId);
     line = encodeRecord(inColumnOrder({
       ...record,

@@ -42,19 +42,24 @@ Deno.test("version skew: a line git dropped, its RunID taken meanwhile by an old
   assertEquals(ours.code, 0, ours.stderr);
   const oursId = ours.stdout.trim();
   assertEquals(oursId, oldWriter.split(",")[1]);
-  // git drops it (a checkout of the file, as a pull replaces it); the old runrec, which cannot
-  // put it back, appends its run in its place and allocates the same SEQ 002.
+  const later = await runCliProcess([
+    ...["emit", del, "--agent", "LATER", "--status", "SUCCESS", "--started", started],
+  ]);
+  const laterId = later.stdout.trim(); // SEQ 003, which no other record takes
+  // git drops both (a checkout of the file, as a pull replaces it); the old runrec, which cannot
+  // put them back, appends its run in their place and allocates the same SEQ 002.
   await git(root, "checkout", "--", file);
   await Deno.writeTextFile(file, `${oldWriter}\n`, { append: true });
 
   const next = await runCliProcess(["emit", del, "--agent", "NEXT", "--status", "SUCCESS"]);
   assertEquals(next.code, 0, next.stderr);
   const records = recordsOf(await Deno.readTextFile(file));
-  assertEquals(records.map((r) => r.agent), ["FIRST", "OLD_WRITER", "OURS", "NEXT"]);
+  assertEquals(records.map((r) => r.agent), ["FIRST", "OLD_WRITER", "OURS", "LATER", "NEXT"]);
   const ids = records.map((r) => r.runId);
   assertEquals(new Set(ids).size, ids.length, `a RunID twice: ${ids.join(" ")}`);
+  // Past the SEQs of the lines still to be put back: LATER keeps its own (no cascade).
   const putBack = records[2].runId;
-  assertEquals(putBack, oursId.replace(/002$/, "003"));
+  assertEquals([putBack, records[3].runId], [oursId.replace(/002$/, "004"), laterId]);
   // Each says why: the put-back record names the RunID it was given first, the next one both.
   const shown = await runCliProcess(["show", del, putBack, "--format", "json"]);
   assertIncludes(shown.stdout, `its RunID at its append, ${oursId}, was taken`);
@@ -74,7 +79,7 @@ Deno.test("version skew: a line git dropped, its RunID taken meanwhile by an old
   // Put back once: the journal now knows the line by its new RunID.
   const again = await runCliProcess(["flush", del]);
   assertEquals(again.code, 0, again.stderr);
-  assert(recordsOf(await Deno.readTextFile(file)).length === 4, "put back twice");
+  assert(recordsOf(await Deno.readTextFile(file)).length === 5, "put back twice");
 });
 
 /** The fixture `name` an older runrec wrote, with its folder (`@ROOT@`) and host made this test's. */
