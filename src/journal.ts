@@ -146,6 +146,10 @@ export function journalAppended(
     // git may have replaced the file since the line was written and checked: the identity is
     // then git's file's, which lacks the line. Noted as no file's, it is looked for next time.
     if (!lineAt(recordFile, entry)) entry.file = "";
+    // So too when git replaced it after this process looked at the journal and before the write:
+    // the line is in git's file, but lines git dropped were never looked for, and a note naming
+    // git's file would tell the next look that none can be missing (skew-39 F2).
+    if (entry.file !== checkedFiles.get(recordFile)) entry.file = "";
     // Each entry starts a line of its own: one a full disk cut short spoils no other.
     inStateFolder(
       dirname(path),
@@ -158,9 +162,24 @@ export function journalAppended(
 }
 
 /**
+ * The file (its identity) each record file's journal was last checked against in this process:
+ * a line appended into a file the journal was not checked against is noted as no file's, so that
+ * the next look reads the journal whole (skew-39 F2).
+ */
+const checkedFiles = new Map<string, string>();
+
+/** Where a line put back was written (its offset in the file), and the line written. */
+export interface PutBackLine {
+  offset: number;
+  line: string;
+}
+
+/**
  * Puts back the journal's lines that are missing from `recordFile`, each
- * with `append` (which writes one line at the file's end and returns its
- * offset), and returns their RunIDs. Called under the append lock. Most
+ * with `append` (which writes one line at the file's end, given the lines
+ * still to be put back after it, and returns where, and the line it wrote:
+ * another RunID's when its own was taken meanwhile),
+ * and returns their RunIDs (`<RunID> as <new RunID>` for such a line). Called under the append lock. Most
  * calls read the journal's first and last lines only: when the last line was
  * noted on this branch and stash, into the file at the path now, no line can
  * have been dropped since the journal was last checked. Else the record file
@@ -170,11 +189,14 @@ export function journalAppended(
  * @example
  * ```ts
  * import { putBackDropped } from "./journal.ts";
- * declare const appendLine: (line: string) => number;
+ * declare const appendLine: (line: string, later: readonly string[]) => PutBackLine;
  * putBackDropped("/p/DEL-01-02_X/RunRecords.csv", appendLine); // [] unless git dropped a line
  * ```
  */
-export function putBackDropped(recordFile: string, append: (line: string) => number): string[] {
+export function putBackDropped(
+  recordFile: string,
+  append: (line: string, later: readonly string[]) => PutBackLine,
+): string[] {
   const path = journalPath(recordFile);
   const edges = edgeEntries(path);
   if (edges === undefined) return []; // no journal: nothing appended here lately
@@ -191,6 +213,7 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
     last.stashed === checkout.stashed &&
     (identity === "" ? lineAt(recordFile, last) : last.file === identity)
   ) {
+    checkedFiles.set(recordFile, identity);
     return [];
   }
   let text: string;
@@ -238,19 +261,24 @@ export function putBackDropped(recordFile: string, append: (line: string) => num
   // twice). Missing still, and from git's version of the file (not one it is still writing).
   const again = offsetsOf(recordFile, lost.flatMap((e) => [e.line, e.previous, e.first]));
   const putBack: string[] = [];
-  for (const entry of lost) {
+  for (const [i, entry] of lost.entries()) {
     const at = again.get(entry.line);
     if (at !== undefined) entry.offset = at;
     if (at !== undefined || ![entry.previous, entry.first].some((l) => l !== "" && again.has(l))) {
       continue;
     }
-    entry.offset = append(entry.line);
+    const written = append(entry.line, lost.slice(i + 1).map((e) => e.line));
+    const [was, is] = [entry.line, written.line].map((line) => line.split(",")[1]);
+    entry.offset = written.offset;
+    entry.line = written.line; // looked for by its new RunID from now on: put back once
     entry.at = now; // kept a day more, as a line just appended
     entry.up = clock.up;
     entry.host = clock.host;
-    putBack.push(entry.line.split(",")[1]);
+    putBack.push(was === is ? was : `${was} as ${is}`);
   }
   const settledIn = identityOf(recordFile);
+  // Replaced while it was looked at: the lines that replacement dropped were not looked for.
+  checkedFiles.set(recordFile, settledIn === identity ? identity : "");
   for (const entry of entries.filter(ours)) {
     if (lineAt(recordFile, entry)) entry.file = settledIn;
     entry.stashed = checkout.stashed;

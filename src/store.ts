@@ -25,6 +25,7 @@ import {
   journalPath,
   lineContext,
   putBackDropped,
+  type PutBackLine,
 } from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
@@ -423,9 +424,13 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       rejectInvalid(file, draft);
       const putBack = writer.restoreDropped();
       if (putBack.length > 0) {
+        const renumbered = putBack.some((id) => id.includes(" as "))
+          ? `; a RunID another record took meanwhile is given the next free one (${RENUMBERED})`
+          : "";
         recoveries.push(
           `put back ${putBack.join(" ")}, which a git command (pull, checkout, reset, revert) ` +
-            `had dropped from ${basename(path)}: runs are never taken out (SCHEMA.md 7.1)`,
+            `had dropped from ${basename(path)}: runs are never taken out (SCHEMA.md 7.1)` +
+            renumbered,
         );
       }
       // The lock's recoveries are noted in the first record written under it.
@@ -443,7 +448,7 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       try {
         return putBackDropped(
           path,
-          (line) => writeLine(path, readFileState(file, path), line, lock, fsync).lineOffset,
+          (line, later) => putBackLine({ file, path, lock, fsync }, line, later),
         );
       } catch {
         return []; // left to the next append: the journal keeps them
@@ -451,6 +456,60 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
     },
   };
   return writer;
+}
+
+/** Why a line put back can hold a RunID another record took: said where it is renumbered. */
+const RENUMBERED =
+  "a writer that keeps no journal, such as an older runrec, or another clone's record of that minute, merged";
+
+/**
+ * The note of a record put back under a new RunID (see `putBackLine`), naming `runId`, the one
+ * it was appended with and the agent was given (skew-39 F1).
+ *
+ * @example
+ * ```ts
+ * import { renumberedNote } from "./store.ts";
+ * renumberedNote("RUN-DEL-01-02-20260222-1015-002").includes("its RunID at its append"); // true
+ * ```
+ */
+export function renumberedNote(runId: string): string {
+  return `put back after a git command dropped it; its RunID at its append, ${runId}, ` +
+    `was taken meanwhile by another record (${RENUMBERED})`;
+}
+
+/**
+ * Writes a line the journal puts back (./journal.ts `putBackDropped`) and
+ * returns where, and the line written. A record appended since git dropped
+ * the line may hold its RunID: then the line is given a SEQ of its minute
+ * past the file's, the journal's and those of the lines `later` put back
+ * after it (which keep theirs), and a note naming the RunID it had, since a RunID must name
+ * one record and the other one is in the file, perhaps committed (skew-39 F1).
+ */
+function putBackLine(
+  { file, path, lock, fsync }: { file: string; path: string; lock: HeldLock; fsync: boolean },
+  line: string,
+  later: readonly string[],
+): PutBackLine {
+  const state = readFileState(file, path);
+  const runId = runIdOfLine(line);
+  if (runId !== undefined && linesWithRunId(path, runId).length > 0) {
+    const record = decodeRecord(line);
+    const prefix = runIdPrefix(record.DeliverableID, record.RunTimestamp);
+    const seqs = later.flatMap((l) => {
+      const id = runIdOfLine(l);
+      return id?.startsWith(prefix) ? [BigInt(id.slice(prefix.length))] : [];
+    });
+    const maxSeq = [allocate(path, state, prefix, undefined).maxSeq, ...seqs]
+      .reduce((a, b) => a > b ? a : b);
+    const note = renumberedNote(runId);
+    line = encodeRecord(inColumnOrder({
+      ...record,
+      RunID: `${prefix}${String(nextSeq(path, prefix, maxSeq)).padStart(3, "0")}`,
+      Notes: record.Notes === "" ? note : `${record.Notes} | ${note}`,
+      RecordChecksum: "",
+    }));
+  }
+  return { offset: writeLine(path, state, line, lock, fsync).lineOffset, line };
 }
 
 /**

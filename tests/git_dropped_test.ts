@@ -175,9 +175,16 @@ Deno.test("git dropped: the next emit puts the dropped record back before its ow
   const records = JSON.parse(shown.stdout) as { AgentName: string; Notes: string; RunID: string }[];
   const ours = records.find((r) => r.AgentName === "OURS")!;
   const next = records.find((r) => r.AgentName === "NEXT")!;
+  // OURS took its SEQ before the pull brought UPSTREAM's: in one minute both took 002, and the
+  // put back gives OURS the next free one, never a RunID twice (skew-39 F1).
+  const ids = records.map((r) => r.RunID);
+  assertEquals(new Set(ids).size, ids.length, `a RunID twice: ${ids.join(" ")}`);
+  const was = /its RunID at its append, (RUN-[-0-9A-Z]+),/.exec(ours.Notes)?.[1];
   assert(
     next.Notes.includes(
-      `put back ${ours.RunID}, which a git command (pull, checkout, reset, revert) had dropped from RunRecords.csv: runs are never taken out (SCHEMA.md 7.1)`,
+      `put back ${
+        was === undefined ? ours.RunID : `${was} as ${ours.RunID}`
+      }, which a git command (pull, checkout, reset, revert) had dropped from RunRecords.csv: runs are never taken out (SCHEMA.md 7.1)`,
     ),
     next.Notes,
   );
@@ -676,7 +683,7 @@ Deno.test("git dropped: a line whose journal note was made while git's new file 
   const put: string[] = [];
   putBackDropped(file, (l) => {
     put.push(l);
-    return Deno.statSync(file).size;
+    return { offset: Deno.statSync(file).size, line: l };
   });
   assertEquals(put, [ours]);
 });

@@ -18,7 +18,7 @@ import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
-import { linesWithRunId } from "../store.ts";
+import { linesWithRunId, renumberedNote } from "../store.ts";
 import { shellWord } from "../shell_word.ts";
 import {
   type Command,
@@ -213,6 +213,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const annotatingByFile = new Map<string, AnnotationSource[]>();
   let unread = 0;
   const damaged: { path: string; line: number; why: string }[] = [];
+  // Records put back under another RunID that had this one at their append (skew-39 F1).
+  const renumbered: Found[] = [];
+  const hadRunId = renumberedNote(runId);
   for (const file of files) {
     if (!file.exists) continue;
     const firstCopy = firstCopies();
@@ -231,6 +234,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         ) {
           found.push({ path: file.path, event });
         }
+        if (event.record.Notes.includes(hadRunId)) renumbered.push({ path: file.path, event });
       } else if (event.severity === "error") {
         unread++;
         damaged.push({ path: file.path, line: event.line, why: event.message });
@@ -262,6 +266,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     // As typed: a number past 2^53 would be said rounded.
     const on = lineOption === undefined ? "" : ` on line ${lineOption}`;
     throw new CheckFailure(`${runId} not found${on} in ${where}${hint}`);
+  }
+  for (const { path, event } of renumbered) {
+    io.err(
+      `runrec show: note: ${path}:${event.line}: ${event.record.RunID} was appended as ${runId}, ` +
+        "then put back under its own RunID after a git command dropped it and another record " +
+        `took ${runId}: runrec show ${shellWord(target)} ${event.record.RunID}\n`,
+    );
   }
   if (found.length > 1) {
     io.err(
