@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { isLowerHex, isSha256Hex, sha256Hasher, sha256Hex } from "../src/sha256.ts";
 import { hashFile, JS_BUDGET } from "../src/hash.ts";
 import { tempDir } from "./fixtures.ts";
+import { seededRandom } from "./seed.ts";
 
 function nodeSha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
@@ -109,9 +110,10 @@ Deno.test("sha256Hex of a string hashes its UTF-8 bytes, as node:crypto does", (
     "lone surrogates \ud800 and \udfff become U+FFFD",
     "x".repeat(5000) + "é".repeat(3000) + "\u{1F600}".repeat(2000),
   ];
+  const random = seededRandom("sha256Hex of random strings");
   for (let i = 0; i < 200; i++) {
     strings.push(
-      Array.from({ length: i }, () => String.fromCodePoint(Math.floor(Math.random() * 0x11000)))
+      Array.from({ length: i }, () => String.fromCodePoint(Math.floor(random() * 0x11000)))
         .join(""),
     );
   }
