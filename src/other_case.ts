@@ -49,9 +49,15 @@ export function miscasedBesideRecordFile(name: string): string {
     `records to ${RECORD_FILE}'s, in its folder: ${joinCommand(name)}`;
 }
 
-/** The shell command that appends the records of `name` (not its header) to `RunRecords.csv`. */
+/**
+ * The shell command that appends the records of `name` (not its header) to `RunRecords.csv` and
+ * removes it. After a torn last line (an append a crash cut short) the records start on a line of
+ * their own, as runrec's appends do: the first would be glued to it and lost (review-39 F2). `rm`,
+ * not `git rm`: it works in a folder no repository holds, and `git commit -a` takes it.
+ */
 function joinCommand(name: string): string {
-  return `tail -n +2 ${name} >> ${RECORD_FILE} && git rm -q ${name}`;
+  return `{ [ "$(tail -c 1 ${RECORD_FILE} | wc -l)" -eq 1 ] || echo; tail -n +2 ${name}; } ` +
+    `>> ${RECORD_FILE} && rm ${name}`;
 }
 
 /**

@@ -16,7 +16,9 @@ import { writeExport } from "../src/export/write.ts";
 import { fixedRandom } from "./seed.ts";
 import { LOG_HISTORY_FILES, writeLogHistory } from "./support/log_history.ts";
 import { RUNREC } from "./support/runs.ts";
-import { tempDir } from "./fixtures.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
+import { emitArgs, runCli } from "./cli.ts";
+import { RECORD_FILE } from "../src/store.ts";
 
 Deno.test("export --out a FIFO, its record file replaced (a checkout) once the first read is done: the one-line error names the record file, not a write to --out that never failed (review-39 F1)", async () => {
   const root = await tempDir({ prefix: "runrec-streamed-" });
@@ -86,3 +88,41 @@ Deno.test("writeExport to a regular file: an error of the export's own reading (
   assertEquals(await Deno.readTextFile(out), "before\n");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("the command that joins a runrecords.csv into the RunRecords.csv beside it, run as printed, keeps every record where that file's last line is torn (a crash mid-append), in a git repository or none: the first record joined was glued to the torn line and lost, and outside git, git rm failed once the records were appended (review-39 F2)", async () => {
+  for (const inGit of [true, false]) {
+    const { root, del } = await makeProject();
+    if (inGit) await git(root, "init", "-q");
+    // Minutes apart: two runs of one minute would share a RunID, another matter.
+    const first = await runCli(
+      emitArgs(del, "--started", "2026-01-01T10:00:00Z", "--duration", "1m"),
+    );
+    assertEquals(first.code, 0, first.stderr);
+    await Deno.rename(join(del, RECORD_FILE), join(del, "runrecords.csv"));
+    const second = await runCli(emitArgs(del));
+    assertEquals(second.code, 0, second.stderr);
+    if (inGit) {
+      await git(root, "add", "-A");
+      await git(root, "commit", "-qm", "a run recorded on macOS, one on Linux");
+    }
+    // A crash cut the next append short: RunRecords.csv ends in a torn line.
+    await Deno.writeTextFile(join(del, RECORD_FILE), "v1.0,RUN-DEL-01-02-2026", { append: true });
+    const refused = await runCli(["log", root]);
+    assertEquals(refused.code, 2, refused.stderr);
+    const advised = refused.stderr.match(/, in its folder: (.+)\n/);
+    assert(advised !== null, refused.stderr);
+    const joined = await new Deno.Command("sh", { args: ["-c", advised[1]], cwd: del }).output();
+    const said = `${inGit ? "git" : "no git"}: ${advised[1]}`;
+    assertEquals(joined.code, 0, `${said}: ${new TextDecoder().decode(joined.stderr)}`);
+    const log = await runCli(["log", root, "--format", "jsonl"]);
+    assertEquals(log.code, 0, `${said}: ${log.stderr}`);
+    const runIds = log.stdout.trim().split("\n").map((line) => JSON.parse(line).RunID);
+    assertEquals(runIds.sort(), [first.stdout.trim(), second.stdout.trim()].sort(), said);
+    assertEquals(await exists(join(del, "runrecords.csv")), false, said);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
