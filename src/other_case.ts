@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { basename, dirname } from "./path.ts";
+import { basename, dirname, join } from "./path.ts";
 import { folderEntries } from "./deliverable.ts";
 
 /** store.ts's `RECORD_FILE`, not imported: store.ts reaches this module (through status.ts). */
@@ -86,6 +86,44 @@ export function isMiscasedRecordFile(name: string): boolean {
  */
 export function miscasedRecordFiles(names: Iterable<string>): string[] {
   return [...names].filter(isMiscasedRecordFile).sort();
+}
+
+/**
+ * Why a command that reads the record file of a deliverable folder stops, when the folder's
+ * entries (`names`) hold one named in other case: `<folder>/<name>: cannot read: …`, as every
+ * reader names it; `undefined` when none is.
+ *
+ * @example
+ * ```ts
+ * import { miscasedRecordFileError } from "./other_case.ts";
+ * miscasedRecordFileError("DEL-01-02_X", new Set(["runrecords.csv"])); // "DEL-01-02_X/runrecords.csv: cannot read: …"
+ * ```
+ */
+export function miscasedRecordFileError(
+  dir: string,
+  names: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+): string | undefined {
+  const name = miscasedRecordFiles(names.keys())[0];
+  return name === undefined
+    ? undefined
+    : `${join(dir, name)}: cannot read: ${miscasedReason(name, names)}`;
+}
+
+/**
+ * Why `name`, `RunRecords.csv` in other case among a folder's entries `names`, is not read:
+ * beside a `RunRecords.csv` its records are to be joined to that file's, else it is renamed.
+ *
+ * @example
+ * ```ts
+ * import { miscasedReason } from "./other_case.ts";
+ * miscasedReason("runrecords.csv", new Set(["runrecords.csv"])); // "is named … rename it RunRecords.csv (git mv)"
+ * ```
+ */
+export function miscasedReason(
+  name: string,
+  names: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+): string {
+  return names.has(RECORD_FILE) ? miscasedBesideRecordFile(name) : MISCASED_RECORD_FILE;
 }
 
 /**

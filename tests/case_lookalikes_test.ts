@@ -278,3 +278,32 @@ Deno.test("verify --since: a runrecords.csv joined into the RunRecords.csv besid
   }
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("annotate in a folder holding runrecords.csv names it and writes nothing, exit 2, as every reader does: alone, it said 'no RunRecords.csv here: no run is recorded yet' of a recorded run; beside a RunRecords.csv, it called a run of runrecords.csv 'not a run' (exit 1) and annotated the other file's runs without a word (review-39 F4)", async () => {
+  const { root, del } = await makeProject();
+  const emitted = await runCli(emitArgs(del, "--started", "2026-01-01T10:00:00Z"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const macRun = emitted.stdout.trim();
+  const miscased = join(del, "runrecords.csv");
+  await Deno.rename(join(del, RECORD_FILE), miscased);
+  const alone = await runCli(["annotate", del, macRun, "--note", "checked"]);
+  assertEquals(alone.code, 2, alone.stderr);
+  assert(
+    alone.stderr.includes(`${miscased}: cannot read: is named RunRecords.csv in other case`) &&
+      alone.stderr.includes("rename it RunRecords.csv (git mv)"),
+    alone.stderr,
+  );
+  const linuxRun = (await runCli(emitArgs(del))).stdout.trim();
+  const before = await Deno.readTextFile(join(del, RECORD_FILE));
+  for (const runId of [macRun, linuxRun]) {
+    const beside = await runCli(["annotate", del, runId, "--note", "checked"]);
+    assertEquals(beside.code, 2, `${runId}: ${beside.stderr}`);
+    assert(
+      beside.stderr.includes(`${miscased}: cannot read: is named RunRecords.csv in other case, `) &&
+        beside.stderr.includes(`, in its folder: ${JOIN_COMMAND}`),
+      beside.stderr,
+    );
+  }
+  assertEquals(await Deno.readTextFile(join(del, RECORD_FILE)), before);
+  await Deno.remove(root, { recursive: true });
+});

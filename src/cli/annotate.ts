@@ -12,7 +12,8 @@ import {
   appendAnnotation,
   isAnnotation,
 } from "../annotations.ts";
-import { deliverableId, requireFolder } from "../deliverable.ts";
+import { deliverableId, folderEntries, requireFolder } from "../deliverable.ts";
+import { miscasedRecordFileError } from "../other_case.ts";
 import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
@@ -310,6 +311,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   const numbers = lineNumbers(listOption(parsed, "line"));
   requireFolder(delDir);
+  // As every reader: its runs may be the ones meant, and runrec writes beside it here (review-39 F4).
+  const miscased = miscasedRecordFileError(delDir, folderEntries(delDir));
+  if (miscased !== undefined) throw new InputError(miscased);
   const file = join(delDir, RECORD_FILE);
   const ids = [runId, ...(supersedes !== undefined ? [supersedes] : [])];
   const lines = await readLines(file, ids);
