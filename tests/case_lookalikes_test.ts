@@ -20,6 +20,29 @@ import { RECORD_FILE } from "../src/store.ts";
 const JOIN_COMMAND = '{ [ "$(tail -c 1 RunRecords.csv | wc -l)" -eq 1 ] || echo; ' +
   "tail -n +2 runrecords.csv; } >> RunRecords.csv && rm runrecords.csv";
 
+/**
+ * A project whose deliverable holds a run recorded on macOS (its record file named
+ * runrecords.csv) and one recorded on Linux since, into the RunRecords.csv that emit writes
+ * beside it; both committed when `inGit`. The second emit's result says what it warned of.
+ */
+async function recordFilePair(inGit = true) {
+  const { root, del } = await makeProject();
+  if (inGit) await git(root, "init", "-q");
+  // Minutes apart: two runs of one minute would share a RunID (SCHEMA.md 3.3), another matter.
+  const first = await runCli(
+    emitArgs(del, "--started", "2026-01-01T10:00:00Z", "--duration", "1m"),
+  );
+  assertEquals(first.code, 0, first.stderr);
+  await Deno.rename(join(del, RECORD_FILE), join(del, "runrecords.csv"));
+  const second = await runCli(emitArgs(del));
+  assertEquals(second.code, 0, second.stderr);
+  if (inGit) {
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "a run recorded on macOS, one on Linux");
+  }
+  return { root, del, runs: [first.stdout.trim(), second.stdout.trim()], second };
+}
+
 Deno.test("a record file named runrecords.csv (RunRecords.csv in other case, as a macOS clone may commit it) is named by validate, verify, verify --since, log, show, export and stale, exit 2, never passed over as no records: a rewrite of it passed CI's verify --since (trial-38 F1)", async () => {
   const { root, del } = await makeProject();
   await git(root, "init", "-q");
@@ -206,23 +229,12 @@ Deno.test("a reference _REFERENCES.md names in other case or Unicode form than i
 });
 
 Deno.test("a runrecords.csv beside a RunRecords.csv (emit on Linux writes one beside it) is named with a command that joins the two (by stale too, which said nothing), which leaves every record checked: the advice was git mv, which fails there (the destination exists), and with -f drops RunRecords.csv's records (review-38 F1)", async () => {
-  const { root, del } = await makeProject();
-  await git(root, "init", "-q");
+  const { root, del, second } = await recordFilePair();
   const miscased = join(del, "runrecords.csv");
-  // Minutes apart: two runs of one minute would share a RunID (SCHEMA.md 3.3), another matter.
-  const first = await runCli(
-    emitArgs(del, "--started", "2026-01-01T10:00:00Z", "--duration", "1m"),
-  );
-  assertEquals(first.code, 0, first.stderr);
-  await Deno.rename(join(del, RECORD_FILE), miscased);
-  const second = await runCli(emitArgs(del));
-  assertEquals(second.code, 0, second.stderr);
   assert(
     second.stderr.includes(`join its records to RunRecords.csv's (${JOIN_COMMAND})`),
     second.stderr,
   );
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "a run recorded on macOS, one on Linux");
   let command: string | undefined;
   for (const args of [["validate", root], ["verify", del], ["log", root], ["stale", root]]) {
     const { code, stderr } = await runCli(args);
@@ -244,17 +256,7 @@ Deno.test("a runrecords.csv beside a RunRecords.csv (emit on Linux writes one be
 });
 
 Deno.test("verify --since: a runrecords.csv joined into the RunRecords.csv beside it, as its message advises, loses nothing and passes; one removed without its records joined breaks K-APPEND-1 naming the record (review-38 left 2)", async () => {
-  const { root, del } = await makeProject();
-  await git(root, "init", "-q");
-  const first = await runCli(
-    emitArgs(del, "--started", "2026-01-01T10:00:00Z", "--duration", "1m"),
-  );
-  assertEquals(first.code, 0, first.stderr);
-  await Deno.rename(join(del, RECORD_FILE), join(del, "runrecords.csv"));
-  const second = await runCli(emitArgs(del));
-  assertEquals(second.code, 0, second.stderr);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "a run recorded on macOS, one on Linux");
+  const { root, del } = await recordFilePair();
   const base = (await git(root, "rev-parse", "HEAD")).trim();
   const sh = async (command: string) => {
     const out = await new Deno.Command("sh", { args: ["-c", command], cwd: del }).output();
@@ -306,4 +308,25 @@ Deno.test("annotate in a folder holding runrecords.csv names it and writes nothi
   }
   assertEquals(await Deno.readTextFile(join(del, RECORD_FILE)), before);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("the command that joins a runrecords.csv into the RunRecords.csv beside it, run as printed, keeps every record where that file's last line is torn (a crash mid-append), in a git repository or none: the first record joined was glued to the torn line and lost, and outside git, git rm failed once the records were appended (review-39 F2)", async () => {
+  for (const inGit of [true, false]) {
+    const { root, del, runs } = await recordFilePair(inGit);
+    // A crash cut the next append short: RunRecords.csv ends in a torn line.
+    await Deno.writeTextFile(join(del, RECORD_FILE), "v1.0,RUN-DEL-01-02-2026", { append: true });
+    const refused = await runCli(["log", root]);
+    assertEquals(refused.code, 2, refused.stderr);
+    const advised = refused.stderr.match(/, in its folder: (.+)\n/);
+    assert(advised !== null, refused.stderr);
+    const joined = await new Deno.Command("sh", { args: ["-c", advised[1]], cwd: del }).output();
+    const said = `${inGit ? "git" : "no git"}: ${advised[1]}`;
+    assertEquals(joined.code, 0, `${said}: ${new TextDecoder().decode(joined.stderr)}`);
+    const log = await runCli(["log", root, "--format", "jsonl"]);
+    assertEquals(log.code, 0, `${said}: ${log.stderr}`);
+    const runIds = log.stdout.trim().split("\n").map((line) => JSON.parse(line).RunID);
+    assertEquals(runIds.sort(), runs.sort(), said);
+    assertEquals(await Deno.lstat(join(del, "runrecords.csv")).catch(() => "gone"), "gone", said);
+    await Deno.remove(root, { recursive: true });
+  }
 });
