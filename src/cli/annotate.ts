@@ -78,7 +78,8 @@ Exit codes: 0 annotated (confirmed or not, above); 1 a RunID is not a run in
 the deliverable's records (an annotation: the message says so), or line N
 holds no record of RUNID or OLD; 2 usage error, a run of another deliverable
 (the message names its folder), missing folder or record file, unreadable
-file, a RunID found only on
+file, a record file named in other case in the folder (runrecords.csv: the
+message says how to rename or join it), a RunID found only on
 a damaged line (runrec validate says what is wrong), a refused annotation
 (above), or a RunID that names two records and no --line says which (the
 message names their lines).
