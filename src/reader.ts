@@ -171,9 +171,9 @@ export async function* readRecords(path: string): AsyncGenerator<ReadEvent> {
 /**
  * The events of {@linkcode readRecords}, a batch per chunk read: the fast way
  * through a large file, since each `yield` of an async generator costs a
- * promise. With `from` (a record a read of the file gave), the read starts
- * at that record's line, under its header: a reader that keeps few files
- * open goes on where it left one. Throws as {@linkcode readRecords} does.
+ * promise. With `from` (a record's place, as an earlier read gave it), from
+ * that line on: a reader that knows where a record is need not read the lines
+ * before it again. Throws as {@linkcode readRecords} does.
  *
  * @example
  * ```ts
@@ -246,7 +246,7 @@ export async function readRecordsOn(
 
 /**
  * The events of the lines of `blocks`, a batch per block. Which header line is in force is
- * judged from the lines read only.
+ * judged from the lines read only, `header` (an additive one) at first.
  */
 async function* eventBatches(
   blocks: AsyncIterable<LineBlock>,
@@ -641,7 +641,7 @@ interface Place {
  * is skipped to its end unread, so memory stays bounded whatever the file.
  * With `place`, it starts after `place.after` when the file was only
  * appended to since, and notes where it started and ended there; with
- * `from`, at the line there.
+ * `from`, at that line.
  */
 async function* lineBlocks(
   path: string,
@@ -675,9 +675,10 @@ async function* lineBlocks(
   file.seekSync(position, Deno.SeekMode.Start);
   // A small file (most record files) gets a buffer its size, not a chunk to allocate and zero;
   // at least a page, so that a file growing meanwhile (an append) is not read a byte at a time.
-  // A read that goes on where another left (`from`) is often short: a page.
+  // A read from a record on (`from`) is often short (a reader with few files open goes on where
+  // it left one): it starts at a page, each full read doubling it up to a chunk.
   const size = from === undefined ? info.size - position + 1 : 0;
-  const buffer = new Uint8Array(Math.min(CHUNK, Math.max(size, 4096)));
+  let buffer = new Uint8Array(Math.min(CHUNK, Math.max(size, 4096)));
   let pending: Uint8Array[] = []; // the start of a line that spans chunks
   let pendingBytes = 0;
   let overlong = false; // inside a line longer than the limit: its bytes are dropped
@@ -714,6 +715,8 @@ async function* lineBlocks(
     }
     if (n === null) break;
     let chunk = buffer.subarray(0, n);
+    // The blocks of this chunk are read before the next: a new buffer leaves them as they are.
+    if (n === buffer.length && n < CHUNK) buffer = new Uint8Array(2 * n);
     let chunkAt = position;
     position += n;
     if (pendingBytes > 0 || overlong) {
