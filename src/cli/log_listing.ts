@@ -119,7 +119,8 @@ export class Listing {
 export interface ReadLimits {
   held: number;
   readsPerFile: number;
-  openFiles: number;
+  /** Files open at once (default {@linkcode OPEN_FILES}). */
+  openFiles?: number;
 }
 
 /** Records read ahead of their turn and held: beyond it, they are read again when their turn comes. */
@@ -161,7 +162,7 @@ const OPEN_FILES = 16;
 export async function* recordsInOrder(
   files: readonly string[],
   places: Places,
-  limits: ReadLimits = { held: HELD, readsPerFile: READS_PER_FILE, openFiles: OPEN_FILES },
+  limits: ReadLimits = { held: HELD, readsPerFile: READS_PER_FILE },
 ): AsyncGenerator<ListedRecord> {
   const count = places.lines.length;
   // Each file's turns, in file order (by line).
@@ -212,7 +213,7 @@ export async function* recordsInOrder(
       read = new FileRead(files[file], places.lines, turns[file]);
       ofFile.push(read);
     }
-    if (!open.has(read) && open.size >= limits.openFiles) {
+    if (!open.has(read) && open.size >= (limits.openFiles ?? OPEN_FILES)) {
       const oldest = [...open].reduce((a, b) => a.used <= b.used ? a : b);
       await oldest.close(met, turn + limits.held);
       open.delete(oldest);
