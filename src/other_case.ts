@@ -51,9 +51,15 @@ export function miscasedBesideRecordFile(name: string): string {
     `records to ${RECORD_FILE}'s, in its folder: ${joinCommand(name)}`;
 }
 
-/** The shell command that appends the records of `name` (not its header) to `RunRecords.csv`. */
+/**
+ * The shell command that appends the records of `name` (not its header) to `RunRecords.csv` and
+ * removes it. After a torn last line (an append a crash cut short) the records start on a line of
+ * their own, as runrec's appends do: the first would be glued to it and lost (review-39 F2). `rm`,
+ * not `git rm`: it works in a folder no repository holds, and `git commit -a` takes it.
+ */
 function joinCommand(name: string): string {
-  return `tail -n +2 ${name} >> ${RECORD_FILE} && git rm -q ${name}`;
+  return `{ [ "$(tail -c 1 ${RECORD_FILE} | wc -l)" -eq 1 ] || echo; tail -n +2 ${name}; } ` +
+    `>> ${RECORD_FILE} && rm ${name}`;
 }
 
 /**
@@ -82,6 +88,44 @@ export function isMiscasedRecordFile(name: string): boolean {
  */
 export function miscasedRecordFiles(names: Iterable<string>): string[] {
   return [...names].filter(isMiscasedRecordFile).sort();
+}
+
+/**
+ * Why a command that reads the record file of a deliverable folder stops, when the folder's
+ * entries (`names`) hold one named in other case: `<folder>/<name>: cannot read: …`, as every
+ * reader names it; `undefined` when none is.
+ *
+ * @example
+ * ```ts
+ * import { miscasedRecordFileError } from "./other_case.ts";
+ * miscasedRecordFileError("DEL-01-02_X", new Set(["runrecords.csv"])); // "DEL-01-02_X/runrecords.csv: cannot read: …"
+ * ```
+ */
+export function miscasedRecordFileError(
+  dir: string,
+  names: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+): string | undefined {
+  const name = miscasedRecordFiles(names.keys())[0];
+  return name === undefined
+    ? undefined
+    : `${join(dir, name)}: cannot read: ${miscasedReason(name, names)}`;
+}
+
+/**
+ * Why `name`, `RunRecords.csv` in other case among a folder's entries `names`, is not read:
+ * beside a `RunRecords.csv` its records are to be joined to that file's, else it is renamed.
+ *
+ * @example
+ * ```ts
+ * import { miscasedReason } from "./other_case.ts";
+ * miscasedReason("runrecords.csv", new Set(["runrecords.csv"])); // "is named … rename it RunRecords.csv (git mv)"
+ * ```
+ */
+export function miscasedReason(
+  name: string,
+  names: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+): string {
+  return names.has(RECORD_FILE) ? miscasedBesideRecordFile(name) : MISCASED_RECORD_FILE;
 }
 
 /**

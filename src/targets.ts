@@ -22,6 +22,7 @@ import {
   isMiscasedRecordFile,
   MISCASED_RECORD_FILE,
   miscasedBesideRecordFile,
+  miscasedReason,
   miscasedRecordFiles,
   miscasedRootMarker,
   miscasedRootMarkerReason,
@@ -656,8 +657,7 @@ export async function resolveTargets(
   const addMiscased = async (dir: string) => {
     const names = folderEntries(dir);
     for (const name of miscasedRecordFiles(names.keys())) {
-      const why = names.has(RECORD_FILE) ? miscasedBesideRecordFile(name) : MISCASED_RECORD_FILE;
-      await add(join(dir, name), dir, true, why);
+      await add(join(dir, name), dir, true, miscasedReason(name, names));
     }
   };
   for (const target of targets) {

@@ -16,6 +16,33 @@ import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { emitArgs, runCli } from "./cli.ts";
 import { RECORD_FILE } from "../src/store.ts";
 
+/** The command the messages give to join a runrecords.csv into the RunRecords.csv beside it. */
+const JOIN_COMMAND = '{ [ "$(tail -c 1 RunRecords.csv | wc -l)" -eq 1 ] || echo; ' +
+  "tail -n +2 runrecords.csv; } >> RunRecords.csv && rm runrecords.csv";
+
+/**
+ * A project whose deliverable holds a run recorded on macOS (its record file named
+ * runrecords.csv) and one recorded on Linux since, into the RunRecords.csv that emit writes
+ * beside it; both committed when `inGit`. The second emit's result says what it warned of.
+ */
+async function recordFilePair(inGit = true) {
+  const { root, del } = await makeProject();
+  if (inGit) await git(root, "init", "-q");
+  // Minutes apart: two runs of one minute would share a RunID (SCHEMA.md 3.3), another matter.
+  const first = await runCli(
+    emitArgs(del, "--started", "2026-01-01T10:00:00Z", "--duration", "1m"),
+  );
+  assertEquals(first.code, 0, first.stderr);
+  await Deno.rename(join(del, RECORD_FILE), join(del, "runrecords.csv"));
+  const second = await runCli(emitArgs(del));
+  assertEquals(second.code, 0, second.stderr);
+  if (inGit) {
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "a run recorded on macOS, one on Linux");
+  }
+  return { root, del, runs: [first.stdout.trim(), second.stdout.trim()], second };
+}
+
 Deno.test("a record file named runrecords.csv (RunRecords.csv in other case, as a macOS clone may commit it) is named by validate, verify, verify --since, log, show, export and stale, exit 2, never passed over as no records: a rewrite of it passed CI's verify --since (trial-38 F1)", async () => {
   const { root, del } = await makeProject();
   await git(root, "init", "-q");
@@ -202,30 +229,19 @@ Deno.test("a reference _REFERENCES.md names in other case or Unicode form than i
 });
 
 Deno.test("a runrecords.csv beside a RunRecords.csv (emit on Linux writes one beside it) is named with a command that joins the two (by stale too, which said nothing), which leaves every record checked: the advice was git mv, which fails there (the destination exists), and with -f drops RunRecords.csv's records (review-38 F1)", async () => {
-  const { root, del } = await makeProject();
-  await git(root, "init", "-q");
+  const { root, del, second } = await recordFilePair();
   const miscased = join(del, "runrecords.csv");
-  // Minutes apart: two runs of one minute would share a RunID (SCHEMA.md 3.3), another matter.
-  const first = await runCli(
-    emitArgs(del, "--started", "2026-01-01T10:00:00Z", "--duration", "1m"),
+  assert(
+    second.stderr.includes(`join its records to RunRecords.csv's (${JOIN_COMMAND})`),
+    second.stderr,
   );
-  assertEquals(first.code, 0, first.stderr);
-  await Deno.rename(join(del, RECORD_FILE), miscased);
-  const second = await runCli(emitArgs(del));
-  assertEquals(second.code, 0, second.stderr);
-  const joinAdvice =
-    /join its records to RunRecords\.csv's \((tail -n \+2 runrecords\.csv >> RunRecords\.csv && git rm -q runrecords\.csv)\)/;
-  assert(joinAdvice.test(second.stderr), second.stderr);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "a run recorded on macOS, one on Linux");
   let command: string | undefined;
   for (const args of [["validate", root], ["verify", del], ["log", root], ["stale", root]]) {
     const { code, stderr } = await runCli(args);
     assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
-    const advised = stderr.match(
-      /in its folder: (tail -n \+2 \S+ >> RunRecords\.csv && git rm -q \S+)\n/,
-    );
+    const advised = stderr.match(/, in its folder: (.+)\n/);
     assert(advised !== null && stderr.includes(`${miscased}: `), `${args.join(" ")}: ${stderr}`);
+    assertEquals(advised[1], JOIN_COMMAND);
     command = advised[1];
   }
   // The advice, run as printed: both runs are in RunRecords.csv, checked, and nothing else is.
@@ -240,17 +256,7 @@ Deno.test("a runrecords.csv beside a RunRecords.csv (emit on Linux writes one be
 });
 
 Deno.test("verify --since: a runrecords.csv joined into the RunRecords.csv beside it, as its message advises, loses nothing and passes; one removed without its records joined breaks K-APPEND-1 naming the record (review-38 left 2)", async () => {
-  const { root, del } = await makeProject();
-  await git(root, "init", "-q");
-  const first = await runCli(
-    emitArgs(del, "--started", "2026-01-01T10:00:00Z", "--duration", "1m"),
-  );
-  assertEquals(first.code, 0, first.stderr);
-  await Deno.rename(join(del, RECORD_FILE), join(del, "runrecords.csv"));
-  const second = await runCli(emitArgs(del));
-  assertEquals(second.code, 0, second.stderr);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "a run recorded on macOS, one on Linux");
+  const { root, del } = await recordFilePair();
   const base = (await git(root, "rev-parse", "HEAD")).trim();
   const sh = async (command: string) => {
     const out = await new Deno.Command("sh", { args: ["-c", command], cwd: del }).output();
@@ -265,7 +271,7 @@ Deno.test("verify --since: a runrecords.csv joined into the RunRecords.csv besid
   assert(lost.test(dropped.stdout + dropped.stderr), dropped.stdout + dropped.stderr);
   await sh("git reset -q --hard");
   // Joined as advised: in the working tree, then committed.
-  await sh("tail -n +2 runrecords.csv >> RunRecords.csv && git rm -q runrecords.csv");
+  await sh(JOIN_COMMAND);
   for (const step of ["working tree", "commit"]) {
     if (step === "commit") await git(root, "commit", "-qam", "join the record files");
     const out = await runCli(["verify", root, "--since", base]);
@@ -313,6 +319,56 @@ Deno.test("an Init.md or _decomposition/ (INIT.md, _Decomposition/ in other case
     await Deno.remove(join(snapshot, RECORD_FILE));
     const log = await runCli(["log", root]);
     assertEquals(log.code, 0, log.stderr);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("annotate in a folder holding runrecords.csv names it and writes nothing, exit 2, as every reader does: alone, it said 'no RunRecords.csv here: no run is recorded yet' of a recorded run; beside a RunRecords.csv, it called a run of runrecords.csv 'not a run' (exit 1) and annotated the other file's runs without a word (review-39 F4)", async () => {
+  const { root, del } = await makeProject();
+  const emitted = await runCli(emitArgs(del, "--started", "2026-01-01T10:00:00Z"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const macRun = emitted.stdout.trim();
+  const miscased = join(del, "runrecords.csv");
+  await Deno.rename(join(del, RECORD_FILE), miscased);
+  const alone = await runCli(["annotate", del, macRun, "--note", "checked"]);
+  assertEquals(alone.code, 2, alone.stderr);
+  assert(
+    alone.stderr.includes(`${miscased}: cannot read: is named RunRecords.csv in other case`) &&
+      alone.stderr.includes("rename it RunRecords.csv (git mv)"),
+    alone.stderr,
+  );
+  const linuxRun = (await runCli(emitArgs(del))).stdout.trim();
+  const before = await Deno.readTextFile(join(del, RECORD_FILE));
+  for (const runId of [macRun, linuxRun]) {
+    const beside = await runCli(["annotate", del, runId, "--note", "checked"]);
+    assertEquals(beside.code, 2, `${runId}: ${beside.stderr}`);
+    assert(
+      beside.stderr.includes(`${miscased}: cannot read: is named RunRecords.csv in other case, `) &&
+        beside.stderr.includes(`, in its folder: ${JOIN_COMMAND}`),
+      beside.stderr,
+    );
+  }
+  assertEquals(await Deno.readTextFile(join(del, RECORD_FILE)), before);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("the command that joins a runrecords.csv into the RunRecords.csv beside it, run as printed, keeps every record where that file's last line is torn (a crash mid-append), in a git repository or none: the first record joined was glued to the torn line and lost, and outside git, git rm failed once the records were appended (review-39 F2)", async () => {
+  for (const inGit of [true, false]) {
+    const { root, del, runs } = await recordFilePair(inGit);
+    // A crash cut the next append short: RunRecords.csv ends in a torn line.
+    await Deno.writeTextFile(join(del, RECORD_FILE), "v1.0,RUN-DEL-01-02-2026", { append: true });
+    const refused = await runCli(["log", root]);
+    assertEquals(refused.code, 2, refused.stderr);
+    const advised = refused.stderr.match(/, in its folder: (.+)\n/);
+    assert(advised !== null, refused.stderr);
+    const joined = await new Deno.Command("sh", { args: ["-c", advised[1]], cwd: del }).output();
+    const said = `${inGit ? "git" : "no git"}: ${advised[1]}`;
+    assertEquals(joined.code, 0, `${said}: ${new TextDecoder().decode(joined.stderr)}`);
+    const log = await runCli(["log", root, "--format", "jsonl"]);
+    assertEquals(log.code, 0, `${said}: ${log.stderr}`);
+    const runIds = log.stdout.trim().split("\n").map((line) => JSON.parse(line).RunID);
+    assertEquals(runIds.sort(), runs.sort(), said);
+    assertEquals(await Deno.lstat(join(del, "runrecords.csv")).catch(() => "gone"), "gone", said);
     await Deno.remove(root, { recursive: true });
   }
 });

@@ -12,7 +12,8 @@ import {
   appendAnnotation,
   isAnnotation,
 } from "../annotations.ts";
-import { deliverableId, requireFolder } from "../deliverable.ts";
+import { deliverableId, folderEntries, requireFolder } from "../deliverable.ts";
+import { miscasedRecordFileError } from "../other_case.ts";
 import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
@@ -77,7 +78,8 @@ Exit codes: 0 annotated (confirmed or not, above); 1 a RunID is not a run in
 the deliverable's records (an annotation: the message says so), or line N
 holds no record of RUNID or OLD; 2 usage error, a run of another deliverable
 (the message names its folder), missing folder or record file, unreadable
-file, a RunID found only on
+file, a record file named in other case in the folder (runrecords.csv: the
+message says how to rename or join it), a RunID found only on
 a damaged line (runrec validate says what is wrong), a refused annotation
 (above), or a RunID that names two records and no --line says which (the
 message names their lines).
@@ -310,6 +312,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   const numbers = lineNumbers(listOption(parsed, "line"));
   requireFolder(delDir);
+  // As every reader: its runs may be the ones meant, and runrec writes beside it here (review-39 F4).
+  const miscased = miscasedRecordFileError(delDir, folderEntries(delDir));
+  if (miscased !== undefined) throw new InputError(miscased);
   const file = join(delDir, RECORD_FILE);
   const ids = [runId, ...(supersedes !== undefined ? [supersedes] : [])];
   const lines = await readLines(file, ids);

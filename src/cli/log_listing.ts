@@ -7,7 +7,7 @@
  * @module
  */
 import { replacedFile } from "../errors.ts";
-import { type LineRecord, type ReadEvent, readRecordBatches } from "../reader.ts";
+import { type LineRecord, type ReadEvent, readRecordBatches, type RecordPlace } from "../reader.ts";
 import { parseInstant } from "../time.ts";
 
 /** A record to list, and the record file it is in. */
@@ -112,16 +112,28 @@ export class Listing {
   }
 }
 
-/** How much {@linkcode recordsInOrder} holds: records read ahead of their turn, reads of a file. */
+/**
+ * How much {@linkcode recordsInOrder} holds: records read ahead of their turn, reads of a file,
+ * files open at once.
+ */
 export interface ReadLimits {
   held: number;
   readsPerFile: number;
+  /** Files open at once (default {@linkcode OPEN_FILES}). */
+  openFiles?: number;
 }
 
 /** Records read ahead of their turn and held: beyond it, they are read again when their turn comes. */
 const HELD = 4096;
 /** Reads of one file at once: a file that union merges interleaved reads well with one per branch. */
 const READS_PER_FILE = 4;
+/**
+ * Reads with their file open at once: the others close theirs and go on from their last record
+ * when next asked. A root of more deliverables than a process may open files (256 on macOS) whose
+ * runs take turns in time would fail (review-39 F3); four files a union merge interleaved still
+ * read with a read per branch.
+ */
+const OPEN_FILES = 16;
 
 /**
  * The records at `places` (in listing order), read again from `files`, in
@@ -165,6 +177,7 @@ export async function* recordsInOrder(
   // file up to it (review-38 F2).
   const late = new Map<number, ListedRecord>();
   const reads = files.map(() => [] as FileRead[]);
+  const open = new Set<FileRead>(); // the reads holding their file open
   try {
     for (let turn = 0; turn < count; turn++) {
       const early = held.get(turn) ?? late.get(turn);
@@ -188,17 +201,24 @@ export async function* recordsInOrder(
   async function readTo(turn: number, met: Met): Promise<ListedRecord> {
     const file = places.files[turn];
     const line = places.lines[turn];
-    const open = reads[file];
-    let read = open.filter((r) => r.nextLine <= line).sort((a, b) => b.nextLine - a.nextLine)[0];
+    const ofFile = reads[file];
+    let read = ofFile.filter((r) => r.nextLine <= line).sort((a, b) => b.nextLine - a.nextLine)[0];
     if (read === undefined) {
-      if (open.length >= limits.readsPerFile) {
+      if (ofFile.length >= limits.readsPerFile) {
         // The read used longest ago starts over.
-        const oldest = open.sort((a, b) => a.used - b.used).shift()!;
+        const oldest = ofFile.sort((a, b) => a.used - b.used).shift()!;
         await oldest.close();
+        open.delete(oldest);
       }
       read = new FileRead(files[file], places.lines, turns[file]);
-      open.push(read);
+      ofFile.push(read);
     }
+    if (!open.has(read) && open.size >= (limits.openFiles ?? OPEN_FILES)) {
+      const oldest = [...open].reduce((a, b) => a.used <= b.used ? a : b);
+      await oldest.close(met, turn + limits.held);
+      open.delete(oldest);
+    }
+    open.add(read);
     read.used = turn;
     const record = await read.to(line, met);
     if (record === undefined) throw replacedFile(files[file], line);
@@ -226,15 +246,17 @@ class FileRead {
   #next = 0;
   /** The latest turn passed. */
   #latest = -1;
-  #batches: AsyncGenerator<ReadEvent[]>;
+  /** The read of the file; none when closed (the file opened again when next asked). */
+  #batches: AsyncGenerator<ReadEvent[]> | undefined;
   #batch: ReadEvent[] = [];
   #at = 0;
+  /** Where the last record read is: a read closed meanwhile goes on from there. */
+  #last: RecordPlace | undefined;
 
   constructor(file: string, lines: Uint32Array, turns: Uint32Array) {
     this.#file = file;
     this.#lines = lines;
     this.#turns = turns;
-    this.#batches = readRecordBatches(file);
   }
 
   /**
@@ -245,22 +267,37 @@ class FileRead {
     while (true) {
       const event = await this.#event();
       if (event === undefined || event.line > line) return undefined;
-      this.nextLine = event.line + 1;
-      if (event.kind !== "record") continue;
-      const turns = this.#turns;
-      while (this.#next < turns.length && this.#lines[turns[this.#next]] < event.line) this.#next++;
-      if (this.#next === turns.length || this.#lines[turns[this.#next]] !== event.line) continue;
-      const turn = turns[this.#next++];
-      const afterLater = turn < this.#latest;
-      this.#latest = Math.max(this.#latest, turn);
-      const record = { ...event, file: this.#file };
-      if (event.line === line) return record;
-      met(turn, record, afterLater);
+      const listed = this.#take(event);
+      if (listed === undefined) continue;
+      if (event.line === line) return listed.record;
+      met(listed.turn, listed.record, listed.afterLater);
     }
+  }
+
+  /** Moves past `event`: its record, turn and whether it is after a later turn, when listed. */
+  #take(event: ReadEvent): { turn: number; record: ListedRecord; afterLater: boolean } | undefined {
+    this.nextLine = event.line + 1;
+    if (event.kind !== "record") return undefined;
+    this.#last = { offset: event.offset, line: event.line, header: event.header };
+    const turn = this.#turnAt(event.line);
+    if (turn === undefined) return undefined;
+    this.#next++;
+    const afterLater = turn < this.#latest;
+    this.#latest = Math.max(this.#latest, turn);
+    return { turn, record: { ...event, file: this.#file }, afterLater };
+  }
+
+  /** The turn of the listed record at `line`, if one is (`#next` moved up to it). */
+  #turnAt(line: number): number | undefined {
+    const turns = this.#turns;
+    while (this.#next < turns.length && this.#lines[turns[this.#next]] < line) this.#next++;
+    return this.#lines[turns[this.#next]] === line ? turns[this.#next] : undefined;
   }
 
   async #event(): Promise<ReadEvent | undefined> {
     while (this.#at >= this.#batch.length) {
+      // Opened again, it reads its last record again, which is passed by as not listed after it.
+      this.#batches ??= readRecordBatches(this.#file, this.#last);
       const next = await this.#batches.next();
       if (next.done) return undefined;
       this.#batch = next.value;
@@ -269,8 +306,22 @@ class FileRead {
     return this.#batch[this.#at++];
   }
 
-  /** Ends the read (its file closed). */
-  async close(): Promise<void> {
-    await this.#batches.return(undefined);
+  /**
+   * Closes its file: asked again, the read goes on from its last record. With `met`, the listed
+   * records it read and has not passed go to `met` first, up to the first of a turn from `until`
+   * on: held, they need no read again.
+   */
+  async close(met?: Met, until = 0): Promise<void> {
+    for (; met !== undefined && this.#at < this.#batch.length; this.#at++) {
+      const event = this.#batch[this.#at];
+      const turn = event.kind === "record" ? this.#turnAt(event.line) : undefined;
+      if (turn !== undefined && turn >= until) break;
+      const listed = this.#take(event);
+      if (listed !== undefined) met(listed.turn, listed.record, listed.afterLater);
+    }
+    await this.#batches?.return(undefined);
+    this.#batches = undefined;
+    this.#batch = [];
+    this.#at = 0;
   }
 }

@@ -218,8 +218,10 @@ async function* runsInOrder(
   options: CollectOptions,
 ): AsyncGenerator<{ run: ExportedRun; at: RunAt }> {
   const repeated = names.repeated();
-  // The runs of a name counted twice: `namespace\nrunName` → [file, line, RunID] in file order.
-  const shared = new Map<string, [number, number, string][]>();
+  // The runs of a name counted twice: `namespace\nrunName` → their files and lines, in pairs. Only
+  // numbers: a RunID read is a slice of its line, and would hold the line (a copied folder's
+  // every run).
+  const shared = new Map<string, number[]>();
   const paths = files.map((f) => f.path);
   const indexOf = new Map(paths.map((path, i) => [path, i]));
   let instant: { run: ExportedRun; at: RunAt }[] = [];
@@ -230,7 +232,9 @@ async function* runsInOrder(
     const { line, offset, header } = listed;
     if (repeated.has(nameHash(run.namespace, textHash(run.record.RunID)))) {
       const key = `${run.namespace}\n${run.runName}`;
-      shared.set(key, [...(shared.get(key) ?? []), [fileIndex, run.line, run.record.RunID]]);
+      const at = shared.get(key);
+      if (at === undefined) shared.set(key, [fileIndex, run.line]);
+      else at.push(fileIndex, run.line);
     }
     if (instant.length > 0 && instant[0].run.startMs !== run.startMs) {
       yield* instant.sort(byRun);
@@ -274,23 +278,32 @@ function exportedRun(file: ExportedFile, listed: ListedRecord): ExportedRun {
   };
 }
 
-/** Warns of each run name two runs share in one namespace, in file order, as collectRuns does. */
+/**
+ * Warns of each run name two runs share in one namespace, in file order, as collectRuns does.
+ * `shared`: each `namespace\nrunName` with its runs' files and lines, in pairs.
+ */
 function warnShared(
-  shared: Map<string, [number, number, string][]>,
+  shared: Map<string, number[]>,
   paths: readonly string[],
   warn: (message: string) => void,
 ): void {
-  const byFile = (a: [number, number, string], b: [number, number, string]) =>
-    a[0] - b[0] || a[1] - b[1];
-  const lists = [...shared.entries()].filter(([, at]) => at.length > 1)
-    .map(([key, at]) => [key, at.sort(byFile)] as const)
+  const byFile = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
+  const pairs = (at: number[]) =>
+    Array.from({ length: at.length / 2 }, (_, i): [number, number] => [at[2 * i], at[2 * i + 1]]);
+  const lists = [...shared.entries()].filter(([, at]) => at.length > 2)
+    .map(([key, at]) => [key, pairs(at).sort(byFile)] as const)
     .sort(([, a], [, b]) => byFile(a[0], b[0]));
   for (const [key, at] of lists) {
     const where = at.map(([file, line]) => `${paths[file]}:${line}`).join(", ");
+    const [namespace, runName] = [
+      key.slice(0, key.indexOf("\n")),
+      key.slice(key.indexOf("\n") + 1),
+    ];
+    // A run name is its RunID, or RunID/RecordChecksum for a RunID two records of a file share.
+    const runId = runName.split("/")[0];
     warn(
-      `${at[0][2]} appears ${at.length} times in namespace ` +
-        `${JSON.stringify(key.slice(0, key.indexOf("\n")))} (${where}); they share one run id ` +
-        "(see runrec verify)",
+      `${runId} appears ${at.length} times in namespace ${JSON.stringify(namespace)} ` +
+        `(${where}); they share one run id (see runrec verify)`,
     );
   }
 }

@@ -104,7 +104,8 @@ function shown(out: string, path: string): string {
  * disk and renamed over it (on failure, and on SIGINT, SIGTERM or SIGHUP,
  * the temporary file is removed and the file left as it was). Each piece is
  * written as it comes, so that the export is never held whole. Throws
- * {@linkcode InputError} (one line, naming `out`) when it cannot be written.
+ * {@linkcode InputError} (one line, naming `out`) when it cannot be written;
+ * one that `chunks` throws (a record file read again was replaced) as it is.
  *
  * @example
  * ```ts
@@ -124,6 +125,7 @@ export async function writeExport(
       using stream = Deno.openSync(target.path, { append: true });
       await writeChunks(stream, chunks);
     } catch (e) {
+      if (e instanceof InputError) throw e; // the export's records could not be read: said so
       throw new InputError(`${out}: cannot write: ${firstLine(e)}`);
     }
     return;
@@ -140,6 +142,8 @@ export async function writeExport(
     Deno.renameSync(temporary, path);
   } catch (e) {
     removeQuietly(temporary);
+    // The export's records could not be read again (a record file replaced): that error says so.
+    if (e instanceof InputError) throw e;
     // Said of `out`, not of the temporary file Deno's message names (`open '….tmp'`, `rename
     // '….tmp' -> …`): it is gone, and never was the user's (export-sweep F3).
     const reason = e instanceof Deno.errors.NotFound
