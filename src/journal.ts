@@ -170,7 +170,8 @@ const checkedFiles = new Map<string, string>();
 
 /** Where a line put back was written (its offset in the file), and the line written. */
 export interface PutBackLine {
-  offset: number;
+  /** `undefined`: nothing written, the file holds `line`, put back before (review-39b F1). */
+  offset?: number;
   line: string;
 }
 
@@ -178,7 +179,8 @@ export interface PutBackLine {
  * Puts back the journal's lines that are missing from `recordFile`, each
  * with `append` (which writes one line at the file's end, given the lines
  * still to be put back after it, and returns where, and the line it wrote:
- * another RunID's when its own was taken meanwhile),
+ * another RunID's when its own was taken meanwhile; no offset when the file
+ * holds that line, put back before),
  * and returns their RunIDs (`<RunID> as <new RunID>` for such a line). Called under the append lock. Most
  * calls read the journal's first and last lines only: when the last line was
  * noted on this branch and stash, into the file at the path now, no line can
@@ -269,8 +271,13 @@ export function putBackDropped(
     }
     const written = append(entry.line, lost.slice(i + 1).map((e) => e.line));
     const [was, is] = [entry.line, written.line].map((line) => line.split(",")[1]);
-    entry.offset = written.offset;
     entry.line = written.line; // looked for by its new RunID from now on: put back once
+    if (written.offset === undefined) {
+      // Put back under a new RunID by an append whose journal rewrite never came: told then.
+      entry.offset = offsetsOf(recordFile, [written.line]).get(written.line) ?? entry.offset;
+      continue;
+    }
+    entry.offset = written.offset;
     entry.at = now; // kept a day more, as a line just appended
     entry.up = clock.up;
     entry.host = clock.host;

@@ -140,3 +140,41 @@ Deno.test("version skew: a line git drops between an append's look at the journa
     ["FIRST", "OURS", "DROPPED", "NEXT"],
   );
 });
+
+Deno.test("version skew: a line put back under a new RunID is put back once, even when the journal cannot be rewritten after it (review-39b F1)", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  const [header, first, oldWriter] = (await Deno.readTextFile(OLD30_FILE)).split("\n");
+  await Deno.writeTextFile(file, `${header}\n${first}\n`);
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run the old runrec recorded");
+  const started = first.split(",")[5];
+  const ours = await runCliProcess([
+    ...["emit", del, "--agent", "OURS", "--status", "SUCCESS", "--started", started],
+  ]);
+  assertEquals(ours.code, 0, ours.stderr);
+  // git drops OURS; the old runrec appends its run under the same RunID.
+  await git(root, "checkout", "--", file);
+  await Deno.writeTextFile(file, `${oldWriter}\n`, { append: true });
+  // A real fault: the journal's rewrite (its `.tmp`, then a rename) fails after the put-back, as
+  // when the process is killed between the two.
+  const tmp = join(del, ".runrec", `${RECORD_FILE}.journal.tmp`);
+  await Deno.mkdir(join(tmp, "held"), { recursive: true });
+  const next = await runCliProcess(["emit", del, "--agent", "NEXT", "--status", "SUCCESS"]);
+  assertEquals(next.code, 0, next.stderr);
+  await Deno.remove(tmp, { recursive: true });
+  const agents = async () => recordsOf(await Deno.readTextFile(file)).map((r) => r.agent);
+  assertEquals(await agents(), ["FIRST", "OLD_WRITER", "OURS", "NEXT"]);
+  // A later git command replaces the file (stash, then pop: nothing dropped), so the next append
+  // reads the journal whole.
+  await git(root, "stash", "-q");
+  await git(root, "stash", "pop", "-q");
+  const last = await runCliProcess(["emit", del, "--agent", "LAST", "--status", "SUCCESS"]);
+  assertEquals(last.code, 0, last.stderr);
+  assertEquals(await agents(), ["FIRST", "OLD_WRITER", "OURS", "NEXT", "LAST"]);
+  const lastLine = (await Deno.readTextFile(file)).trimEnd().split("\n").at(-1)!;
+  assert(!lastLine.includes("put back"), `LAST tells of a put-back: ${lastLine}`);
+  const checked = await runCliProcess(["verify", del]);
+  assertEquals(checked.code, 0, checked.stdout + checked.stderr);
+});
