@@ -6,8 +6,9 @@
  * place, and a record appended between the two is in the file git replaced.
  * The next append (or `runrec flush`) finds such a line missing from a file
  * that replaced the one it was appended to and still holds the last whole
- * record before it (or the file's first), and puts it back, byte for byte. A file rewritten in
- * place, or begun anew, is not git's doing.
+ * record before it (or the file's first), and puts it back, byte for byte (or, when a record
+ * appended since took its RunID, under a new one, noted: ./store.ts `putBackLine`). A file
+ * rewritten in place, or begun anew, is not git's doing.
  *
  * A line a branch, tag or stash holds is not lost: it was carried to another
  * branch on purpose, or the file is another branch's while `git checkout`
