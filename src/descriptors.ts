@@ -33,14 +33,8 @@ export function roomForWorkers(url: URL, count: number): boolean {
 /**
  * Whether this process can open `count` more files now: `path` (a file it
  * may read) is opened that many times, and each closed again.
- *
- * @example
- * ```ts
- * import { canOpenMore } from "./descriptors.ts";
- * canOpenMore(new URL(import.meta.url), 8); // true, unless `ulimit -n` is nearly used up
- * ```
  */
-export function canOpenMore(path: string | URL, count: number): boolean {
+function canOpenMore(path: string | URL, count: number): boolean {
   const opened: Deno.FsFile[] = [];
   try {
     while (opened.length < count) opened.push(Deno.openSync(path, { read: true }));

@@ -6,8 +6,9 @@
  * place, and a record appended between the two is in the file git replaced.
  * The next append (or `runrec flush`) finds such a line missing from a file
  * that replaced the one it was appended to and still holds the last whole
- * record before it (or the file's first), and puts it back, byte for byte. A file rewritten in
- * place, or begun anew, is not git's doing.
+ * record before it (or the file's first), and puts it back, byte for byte (or, when a record
+ * appended since took its RunID, under a new one, noted: ./store.ts `putBackLine`). A file
+ * rewritten in place, or begun anew, is not git's doing.
  *
  * A line a branch, tag or stash holds is not lost: it was carried to another
  * branch on purpose, or the file is another branch's while `git checkout`
@@ -170,7 +171,8 @@ const checkedFiles = new Map<string, string>();
 
 /** Where a line put back was written (its offset in the file), and the line written. */
 export interface PutBackLine {
-  offset: number;
+  /** `undefined`: nothing written, the file holds `line`, put back before (review-39b F1). */
+  offset?: number;
   line: string;
 }
 
@@ -178,7 +180,8 @@ export interface PutBackLine {
  * Puts back the journal's lines that are missing from `recordFile`, each
  * with `append` (which writes one line at the file's end, given the lines
  * still to be put back after it, and returns where, and the line it wrote:
- * another RunID's when its own was taken meanwhile),
+ * another RunID's when its own was taken meanwhile; no offset when the file
+ * holds that line, put back before),
  * and returns their RunIDs (`<RunID> as <new RunID>` for such a line). Called under the append lock. Most
  * calls read the journal's first and last lines only: when the last line was
  * noted on this branch and stash, into the file at the path now, no line can
@@ -269,8 +272,13 @@ export function putBackDropped(
     }
     const written = append(entry.line, lost.slice(i + 1).map((e) => e.line));
     const [was, is] = [entry.line, written.line].map((line) => line.split(",")[1]);
-    entry.offset = written.offset;
     entry.line = written.line; // looked for by its new RunID from now on: put back once
+    if (written.offset === undefined) {
+      // Put back under a new RunID by an append whose journal rewrite never came: told then.
+      entry.offset = offsetsOf(recordFile, [written.line]).get(written.line) ?? entry.offset;
+      continue;
+    }
+    entry.offset = written.offset;
     entry.at = now; // kept a day more, as a line just appended
     entry.up = clock.up;
     entry.host = clock.host;

@@ -894,9 +894,9 @@ export async function recordOfRun(
 }
 
 /**
- * {@linkcode recordOfRun} of a run whose pending file is gone (finished, or removed by hand), or
- * else the record of it that `delDir`'s journal says was appended to its record file in the last
- * day. Another program may be rewriting the file as git does (unlink, create, write): a look
+ * {@linkcode recordOfRun} of a run whose pending file is gone (finished, or removed by hand), or,
+ * where that finds none or reap's FAILED record only, the record of it that `delDir`'s journal
+ * says was appended to its record file in the last day. Another program may be rewriting the file as git does (unlink, create, write): a look
  * between the steps finds no file, or an empty one, and a second record (an emit, or a finish
  * from the token) would record the run twice (race-37 F2).
  *
@@ -910,11 +910,18 @@ export async function recordOfGoneRun(
   delDir: string,
   run: RunKey,
 ): Promise<RunRecordFound | undefined> {
-  return await recordOfRun(delDir, run) ?? journaledRecordOf(delDir, run.id);
+  const found = await recordOfRun(delDir, run);
+  // Reap's FAILED record alone is no outcome: the journal may hold the late finish's, which a
+  // stash or a rewrite keeps out of the file now (review-39b F2).
+  if (found !== undefined && !found.reaped) return found;
+  return firstFound([
+    ...(found === undefined ? [] : [found]),
+    ...journaledRecordsOf(delDir, run.id),
+  ]);
 }
 
-/** The record of the run `id` that `delDir`'s journal holds (see {@linkcode recordOfGoneRun}). */
-function journaledRecordOf(delDir: string, id: string): RunRecordFound | undefined {
+/** The records of the run `id` that `delDir`'s journal holds (see {@linkcode recordOfGoneRun}). */
+function journaledRecordsOf(delDir: string, id: string): RunRecordFound[] {
   const note = runIdNote(id);
   const found: RunRecordFound[] = [];
   const file = join(resolve(delDir), RECORD_FILE);
@@ -933,7 +940,7 @@ function journaledRecordOf(delDir: string, id: string): RunRecordFound | undefin
       journaledAt: at,
     });
   }
-  return firstFound(found);
+  return found;
 }
 
 /** The records in `delDir`'s spool, by the runs their Notes name. */

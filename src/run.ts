@@ -2079,8 +2079,9 @@ function recordedError(
   const where = found.journaledAt !== undefined
     ? `: its record is ${found.runId}, appended to ${join(place, RECORD_FILE)} at ` +
       `${new Date(found.journaledAt).toISOString()} (its journal says), which the file as read ` +
-      "now lacks: another program (a git checkout, pull) is rewriting it, or it was removed " +
-      "since; runrec log says which once the file is settled"
+      "now lacks: another program (a git checkout, pull) is rewriting it, a git stash holds it " +
+      "(git stash pop brings it back), or it was removed since; runrec log says which once the " +
+      "file is settled"
     : found.runId !== undefined
     ? ` (runrec log says): its record is ${found.runId} in ${join(place, RECORD_FILE)}`
     : `: its record waits in the spool, ${found.spooledIn}: ` +

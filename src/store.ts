@@ -479,7 +479,8 @@ export function renumberedNote(runId: string): string {
 
 /**
  * Writes a line the journal puts back (./journal.ts `putBackDropped`) and
- * returns where, and the line written. A record appended since git dropped
+ * returns where, and the line written (no offset: the file holds it put back
+ * before under a new RunID, written again by no one). A record appended since git dropped
  * the line may hold its RunID: then the line is given a SEQ of its minute
  * past the file's, the journal's and those of the lines `later` put back
  * after it (which keep theirs), and a note naming the RunID it had, since a RunID must name
@@ -493,6 +494,10 @@ function putBackLine(
   const state = readFileState(file, path);
   const runId = runIdOfLine(line);
   if (runId !== undefined && linesWithRunId(path, runId).length > 0) {
+    // Put back so once, the journal not rewritten after (the process killed, a full disk): that
+    // record is this one, and a second put-back would record its run twice (review-39b F1).
+    const before = [...linesHolding(path, renumberedNote(runId))].find(checksumMatches);
+    if (before !== undefined) return { line: before };
     const record = decodeRecord(line);
     const prefix = runIdPrefix(record.DeliverableID, record.RunTimestamp);
     const seqs = later.flatMap((l) => {

@@ -722,3 +722,29 @@ Deno.test("finish of a recorded run while another program rewrites RunRecords.cs
   assertEquals((await runCliProcess(["verify", del], undefined, env)).code, 0);
   await Deno.remove(dirname(dirname(dirname(del))), { recursive: true });
 });
+
+Deno.test("a late finish retried while git keeps its record in a stash: finished already (its journal says), not 'its only record is reap's FAILED one' with an emit that would record the outcome twice once the stash is popped (review-39b F2)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const token = await startRun(del, "4_DOCUMENTS");
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "reaped");
+  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(late.code, 0, late.stderr);
+  const outcome = late.stdout.trim();
+  // git stash takes the late finish's record (the file as committed holds reap's only); the
+  // agent, its first answer lost, finishes again.
+  await git(root, "stash", "-q");
+  const again = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(again.code, 2, again.stderr);
+  noStackTrace(again.stderr);
+  assertIncludes(again.stderr, "finished already");
+  assertIncludes(again.stderr, `its record is ${outcome}`);
+  assertIncludes(again.stderr, "git stash pop brings it back");
+  assert(!again.stderr.includes("runrec emit"), again.stderr);
+  await git(root, "stash", "pop", "-q");
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  await Deno.remove(root, { recursive: true });
+});

@@ -25,32 +25,39 @@ function recordsOf(text: string): { runId: string; agent: string }[] {
     .map((line) => ({ runId: line.split(",")[1], agent: line.split(",")[3] }));
 }
 
-Deno.test("version skew: a line git dropped, its RunID taken meanwhile by an older runrec that keeps no journal, is put back under the next free RunID, never a second record of one RunID (skew-39 F1)", async () => {
+/**
+ * A project whose record file an old runrec wrote (FIRST, committed), into which this runrec
+ * emits a run of FIRST's minute for each of `agents` (OURS takes SEQ 002, noted in its journal);
+ * git then drops them (a checkout of the file, as a pull replaces it), and the old runrec, which
+ * cannot put them back, appends its run in their place under the same SEQ 002. Returns the
+ * RunIDs the emits printed.
+ */
+async function oldWriterTookRunId(agents: readonly string[]) {
   const { root, del } = await makeProject();
   const file = join(del, RECORD_FILE);
-  // The old runrec's file: its header, FIRST (committed), then OLD_WRITER, SEQ 002 of that minute.
   const [header, first, oldWriter] = (await Deno.readTextFile(OLD30_FILE)).split("\n");
   await Deno.writeTextFile(file, `${header}\n${first}\n`);
   await git(root, "init", "-q");
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "a run the old runrec recorded");
-  // This runrec records a run of that minute: SEQ 002, noted in its journal.
   const started = first.split(",")[5];
-  const ours = await runCliProcess([
-    ...["emit", del, "--agent", "OURS", "--status", "SUCCESS", "--started", started],
-  ]);
-  assertEquals(ours.code, 0, ours.stderr);
-  const oursId = ours.stdout.trim();
-  assertEquals(oursId, oldWriter.split(",")[1]);
-  const later = await runCliProcess([
-    ...["emit", del, "--agent", "LATER", "--status", "SUCCESS", "--started", started],
-  ]);
-  const laterId = later.stdout.trim(); // SEQ 003, which no other record takes
-  // git drops both (a checkout of the file, as a pull replaces it); the old runrec, which cannot
-  // put them back, appends its run in their place and allocates the same SEQ 002.
+  const ids: string[] = [];
+  for (const agent of agents) {
+    const emitted = await runCliProcess([
+      ...["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
+    ]);
+    assertEquals(emitted.code, 0, emitted.stderr);
+    ids.push(emitted.stdout.trim());
+  }
+  assertEquals(ids[0], oldWriter.split(",")[1]);
   await git(root, "checkout", "--", file);
   await Deno.writeTextFile(file, `${oldWriter}\n`, { append: true });
+  return { root, del, file, ids };
+}
 
+Deno.test("version skew: a line git dropped, its RunID taken meanwhile by an older runrec that keeps no journal, is put back under the next free RunID, never a second record of one RunID (skew-39 F1)", async () => {
+  // LATER takes SEQ 003, which no other record takes.
+  const { del, file, ids: [oursId, laterId] } = await oldWriterTookRunId(["OURS", "LATER"]);
   const next = await runCliProcess(["emit", del, "--agent", "NEXT", "--status", "SUCCESS"]);
   assertEquals(next.code, 0, next.stderr);
   const records = recordsOf(await Deno.readTextFile(file));
@@ -139,4 +146,28 @@ Deno.test("version skew: a line git drops between an append's look at the journa
     recordsOf(await Deno.readTextFile(file)).map((r) => r.agent),
     ["FIRST", "OURS", "DROPPED", "NEXT"],
   );
+});
+
+Deno.test("version skew: a line put back under a new RunID is put back once, even when the journal cannot be rewritten after it (review-39b F1)", async () => {
+  const { root, del, file } = await oldWriterTookRunId(["OURS"]);
+  // A real fault: the journal's rewrite (its `.tmp`, then a rename) fails after the put-back, as
+  // when the process is killed between the two.
+  const tmp = join(del, ".runrec", `${RECORD_FILE}.journal.tmp`);
+  await Deno.mkdir(join(tmp, "held"), { recursive: true });
+  const next = await runCliProcess(["emit", del, "--agent", "NEXT", "--status", "SUCCESS"]);
+  assertEquals(next.code, 0, next.stderr);
+  await Deno.remove(tmp, { recursive: true });
+  const agents = async () => recordsOf(await Deno.readTextFile(file)).map((r) => r.agent);
+  assertEquals(await agents(), ["FIRST", "OLD_WRITER", "OURS", "NEXT"]);
+  // A later git command replaces the file (stash, then pop: nothing dropped), so the next append
+  // reads the journal whole.
+  await git(root, "stash", "-q");
+  await git(root, "stash", "pop", "-q");
+  const last = await runCliProcess(["emit", del, "--agent", "LAST", "--status", "SUCCESS"]);
+  assertEquals(last.code, 0, last.stderr);
+  assertEquals(await agents(), ["FIRST", "OLD_WRITER", "OURS", "NEXT", "LAST"]);
+  const lastLine = (await Deno.readTextFile(file)).trimEnd().split("\n").at(-1)!;
+  assert(!lastLine.includes("put back"), `LAST tells of a put-back: ${lastLine}`);
+  const checked = await runCliProcess(["verify", del]);
+  assertEquals(checked.code, 0, checked.stdout + checked.stderr);
 });
