@@ -461,7 +461,8 @@ export type AnnotationSource =
  */
 export function annotationSource(record: RunRecord): AnnotationSource {
   if (statementOf(record) !== undefined) return record;
-  return { RunID: ownCopy(record.RunID), RecordChecksum: record.RecordChecksum };
+  // Both copied: a source held per record must not hold its line (mem-39 F1).
+  return { RunID: ownCopy(record.RunID), RecordChecksum: ownCopy(record.RecordChecksum) };
 }
 
 /**
