@@ -172,7 +172,9 @@ export async function* readRecords(path: string): AsyncGenerator<ReadEvent> {
 /**
  * The events of {@linkcode readRecords}, a batch per chunk read: the fast way
  * through a large file, since each `yield` of an async generator costs a
- * promise. Throws as {@linkcode readRecords} does.
+ * promise. With `from` (a record's place, as an earlier read gave it), from
+ * that line on: a reader that knows where a record is need not read the lines
+ * before it again. Throws as {@linkcode readRecords} does.
  *
  * @example
  * ```ts
@@ -183,8 +185,11 @@ export async function* readRecords(path: string): AsyncGenerator<ReadEvent> {
  * }
  * ```
  */
-export async function* readRecordBatches(path: string): AsyncGenerator<ReadEvent[]> {
-  yield* eventBatches(lineBlocks(path));
+export async function* readRecordBatches(
+  path: string,
+  from?: RecordPlace,
+): AsyncGenerator<ReadEvent[]> {
+  yield* eventBatches(lineBlocks(path, undefined, from), from?.header);
 }
 
 /**
@@ -242,11 +247,13 @@ export async function readRecordsOn(
 
 /**
  * The events of the lines of `blocks`, a batch per block. Which header line is in force is
- * judged from the lines read only.
+ * judged from the lines read only, `header` (an additive one) at first.
  */
-async function* eventBatches(blocks: AsyncIterable<LineBlock>): AsyncGenerator<ReadEvent[]> {
+async function* eventBatches(
+  blocks: AsyncIterable<LineBlock>,
+  header?: string, // the last header line read, unless it is v1.0's
+): AsyncGenerator<ReadEvent[]> {
   const layout = new HeaderLayout();
-  let header: string | undefined; // the last header line read, unless it is v1.0's
   for await (const block of blocks) {
     const events: ReadEvent[] = [];
     const recorder = new LayoutRecorder();
@@ -633,9 +640,14 @@ interface Place {
  * spans chunks is collected up to {@linkcode LINE_LIMIT_BYTES}; a longer one
  * is skipped to its end unread, so memory stays bounded whatever the file.
  * With `place`, it starts after `place.after` when the file was only
- * appended to since, and notes where it started and ended there.
+ * appended to since, and notes where it started and ended there; with
+ * `from`, at that line.
  */
-async function* lineBlocks(path: string, place?: Place): AsyncGenerator<LineBlock> {
+async function* lineBlocks(
+  path: string,
+  place?: Place,
+  from?: Pick<RecordPlace, "offset" | "line">,
+): AsyncGenerator<LineBlock> {
   // Before opening: opening a FIFO waits for a writer, and a device reads without end.
   let info: Deno.FileInfo;
   try {
@@ -658,7 +670,7 @@ async function* lineBlocks(path: string, place?: Place): AsyncGenerator<LineBloc
   const readsOn = after !== undefined && after.identity === identity && opened.isFile &&
     onlyAppendedTo(file, opened.size, after.offset, after.tail);
   if (place) place.fromStart = !readsOn;
-  let position = readsOn ? after.offset : 0; // the file offset of the next byte read
+  let position = readsOn ? after.offset : from?.offset ?? 0; // the file offset of the next byte read
   // The check above read the tail: the next read starts where this one means to, either way.
   file.seekSync(position, Deno.SeekMode.Start);
   // A small file (most record files) gets a buffer its size, not a chunk to allocate and zero;
@@ -667,7 +679,7 @@ async function* lineBlocks(path: string, place?: Place): AsyncGenerator<LineBloc
   let pending: Uint8Array[] = []; // the start of a line that spans chunks
   let pendingBytes = 0;
   let overlong = false; // inside a line longer than the limit: its bytes are dropped
-  let lineNumber = readsOn ? after.line : 1;
+  let lineNumber = readsOn ? after.line : from?.line ?? 1;
   let wholeLinesEnd = position; // the offset after the last `\n` read
   const collect = (piece: Uint8Array) => {
     if (overlong) return;

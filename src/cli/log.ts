@@ -503,7 +503,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           filesOf.set(id, (filesOf.get(id) ?? new Set()).add(file.path));
           for (const runId of runIdsNamedBy(event.record) ?? []) named.add(runId);
           if (matches(event.record, filters)) {
-            listing.add(fileIndex, event.line, event.record.RunTimestamp);
+            listing.add(fileIndex, event);
           }
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
           io.err(`runrec log: warning: ${shown}:${event.line}: ${describeLineProblem(event)}\n`);

@@ -175,7 +175,7 @@ async function firstRead(
     counts.add(hash);
     if (isAnnotation(record)) continue;
     runNames.push(hash);
-    listing.add(file, event.line, record.RunTimestamp);
+    listing.add(file, event);
   }
   return { named, repeated: counts.repeated(), runNames: Int32Array.from(runNames), lastLine };
 }
