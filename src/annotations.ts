@@ -43,6 +43,7 @@ import { requireRecordable } from "./required_permissions.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
 import { firstCopies, type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
+import { ownCopy } from "./codec.ts";
 import { AGENT_TYPE, RUN_ID_PATTERN, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
 import {
   type AppendOptions,
@@ -461,7 +462,8 @@ export type AnnotationSource =
  */
 export function annotationSource(record: RunRecord): AnnotationSource {
   if (statementOf(record) !== undefined) return record;
-  return { RunID: ownCopy(record.RunID), RecordChecksum: record.RecordChecksum };
+  // Both copied: a source held per record must not hold its line (mem-39 F1).
+  return { RunID: ownCopy(record.RunID), RecordChecksum: ownCopy(record.RecordChecksum) };
 }
 
 /**
@@ -484,11 +486,6 @@ export function runIdsNamedBy(record: AnnotationSource): string[] | undefined {
   const statement = statementOf(record);
   if (statement === undefined) return undefined;
   return statement.older ? [statement.subject, statement.older.runId] : [statement.subject];
-}
-
-/** `text` copied on its own: a slice of a record line keeps the whole line in memory (V8). */
-function ownCopy(text: string): string {
-  return [...text].join("");
 }
 
 function add(map: Map<string, Annotation[]>, runId: string, annotation: Annotation): void {

@@ -1,12 +1,10 @@
 /**
  * A set of RecordChecksums held as bytes: 32 bytes and a slot each, where a
- * set of their strings costs some 120 (V8). Readers that pass each record of
- * a long history once (`firstCopies`' rule) hold a million in some 40 MB.
+ * set of their strings costs some 120 (V8). `firstCopies` (./reader.ts), which
+ * passes each record of a history once, holds a million in some 40 MB.
  *
  * @module
  */
-import type { RunRecord } from "./schema.ts";
-
 const FULL_CHECKSUM = /^[0-9a-f]{64}$/;
 /** Words (32 bits) of one checksum. */
 const WORDS = 8;
@@ -25,9 +23,10 @@ const EMPTY = -1;
  * ```
  */
 export class ChecksumSet {
-  #words = new Uint32Array(1024 * WORDS);
+  // Small at first, grown by doubling: a reader makes one per file and pass, most of them short.
+  #words = new Uint32Array(16 * WORDS);
   #count = 0;
-  #slots = new Int32Array(2048).fill(EMPTY);
+  #slots = new Int32Array(32).fill(EMPTY);
   #others = new Set<string>();
   #scratch = new Uint32Array(WORDS);
 
@@ -81,25 +80,4 @@ export class ChecksumSet {
       this.#slots[slot] = entry;
     }
   }
-}
-
-/**
- * `firstCopies` (./reader.ts) in bounded memory: a filter for one file's
- * records that passes each record line once (a line repeated byte for byte
- * by a union merge is one record, one RecordChecksum), its checksums held in
- * a {@linkcode ChecksumSet}.
- *
- * @example
- * ```ts
- * import { compactFirstCopies } from "./checksum_set.ts";
- * import { readRecords } from "./reader.ts";
- * const firstCopy = compactFirstCopies();
- * for await (const event of readRecords("RunRecords.csv")) {
- *   if (event.kind === "record" && firstCopy(event.record)) console.log(event.record.RunID);
- * }
- * ```
- */
-export function compactFirstCopies(): (record: Pick<RunRecord, "RecordChecksum">) => boolean {
-  const seen = new ChecksumSet();
-  return (record) => seen.add(record.RecordChecksum);
 }

@@ -28,6 +28,7 @@ import { forgedAnnotationProblem } from "./annotation_shape.ts";
 import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
 import { plainRecord } from "./plain_record.ts";
+import { ChecksumSet } from "./checksum_set.ts";
 import {
   COLUMNS,
   crossFieldProblems,
@@ -393,12 +394,11 @@ function layoutProblems(layout: HeaderLayout, items: readonly LayoutItem[]): Lin
  * ```
  */
 export function firstCopies(): (record: RunRecord) => boolean {
-  const seen = new Set<string>();
+  // Checksums held as bytes: a long history's million lines in some 40 MB.
+  const seen = new ChecksumSet();
   return (record) => {
     checkRecordArgument(record, "record");
-    if (seen.has(record.RecordChecksum)) return false;
-    seen.add(record.RecordChecksum);
-    return true;
+    return seen.add(record.RecordChecksum);
   };
 }
 

@@ -18,9 +18,8 @@ import {
   ANNOTATOR,
   runIdsNamedBy,
 } from "./annotations.ts";
-import { compactFirstCopies } from "./checksum_set.ts";
 import { InputError, replacedFile } from "./errors.ts";
-import { readRecordBatches } from "./reader.ts";
+import { firstCopies, readRecordBatches } from "./reader.ts";
 import {
   type FolderRecords,
   readRecordFile,
@@ -174,7 +173,7 @@ async function inPasses(path: string, rules: HistoryRules): Promise<StaleHistory
   const checksumOf = (record: RunRecord) => parseInt(record.RecordChecksum.slice(0, 8), 16);
   // Each pass sees each record once: a line repeated by a union merge is one record.
   const pass: Pass = async (visit) => {
-    const firstCopy = compactFirstCopies();
+    const firstCopy = firstCopies();
     if (scan === undefined) {
       // The first pass finds the lines that hold no record, and which torn ones to look for.
       scan = await scanRecordFile(path, (entry) => {

@@ -1,6 +1,6 @@
 /**
  * `ChecksumSet` (src/checksum_set.ts), the bytes-held set of RecordChecksums
- * `log` and `export` pass each record once by (mem-38 F1): it answers as a set
+ * `firstCopies` passes each record once by (mem-38 F1): it answers as a set
  * of strings would, through its growths, for checksums that share their first
  * word (one hash slot) and for checksums cut short (kept as text).
  *

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { encodeRecord } from "../src/codec.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { END_EVENT_TYPE } from "../src/export/openlineage.ts";
-import { HEADER, runIdPrefix } from "../src/schema.ts";
+import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { ROOT, sampleRecord, tempDir } from "./fixtures.ts";
@@ -32,8 +32,11 @@ const HEAP_MB = 120;
 
 const STATUSES = ["SUCCESS", "SUCCESS", "SUCCESS", "PARTIAL", "FAILED", "SKIPPED"] as const;
 
-/** A deliverable folder whose record file holds `count` runs, one every ten minutes. */
-async function writeLargeHistory(count: number): Promise<string> {
+/**
+ * A deliverable folder whose record file holds `count` runs, one every ten minutes; with
+ * `newVersions`, each writes a new version of one of 1,000 files (a PROV entity each).
+ */
+async function writeLargeHistory(count: number, newVersions = false): Promise<string> {
   const del = join(await tempDir({ prefix: "runrec-large-" }), "DEL-01-02_Large");
   await Deno.mkdir(del);
   const start = Date.parse("2023-01-01T00:00:00Z");
@@ -48,10 +51,16 @@ async function writeLargeHistory(count: number): Promise<string> {
       RunStatus: status,
       ErrorSummary: status === "FAILED" || status === "PARTIAL" ? 'it went "wrong", twice' : "",
       Notes: `run ${i}`,
+      ...newVersions ? newVersion(`out/Sheet_${i % 1000}.md`, i) : {},
     })));
   }
   await Deno.writeTextFile(join(del, RECORD_FILE), `${lines.join("\n")}\n`);
   return del;
+}
+
+/** A run's outputs: version `n` of `path`. */
+function newVersion(path: string, n: number): Partial<RunRecord> {
+  return { OutputFiles: [path], OutputHashes: { [path]: n.toString(16).padStart(64, "0") } };
 }
 
 let shared: Promise<string> | undefined;
@@ -150,6 +159,18 @@ Deno.test("large history: export --format prov of 40,000 records writes one PROV
   assertEquals(new Set(activities.map((a) => a["prov:startTime"])).size, RECORDS, "every run once");
   assertEquals(Object.keys(document.wasAssociatedWith).length, RECORDS);
   assertEquals(Object.keys(document.used).length, 2 * RECORDS);
+});
+
+Deno.test("large history: export --format prov of 40,000 runs, each writing a new version of a file, fits a 48 MiB heap: each version's entity is held as its name copied from the record, where an object of attributes holding slices of the record's line ran out of it (mem-39 F4)", async () => {
+  const del = await writeLargeHistory(RECORDS, true);
+  const out = join(await tempDir(), "lineage.json");
+  const prov = await runLimited(["export", del, "--format", "prov"], out, 48);
+  assertEquals(prov.code, 0, prov.stderr.slice(-2000));
+  const document = JSON.parse(await Deno.readTextFile(out)) as Record<string, object>;
+  const entities = Object.values(document.entity) as Record<string, unknown>[];
+  // Each run's version, and the two files every run read (one of them hashed).
+  assertEquals(entities.length, RECORDS + 2);
+  assertEquals(entities.filter((e) => typeof e["runrec:sha256"] === "string").length, RECORDS + 1);
 });
 
 Deno.test("large history: log --format json of 40,000 records under a 120 MiB heap writes the whole array", async () => {

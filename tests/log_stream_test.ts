@@ -16,14 +16,16 @@
  */
 import { join } from "node:path";
 import { Listing, recordsInOrder } from "../src/cli/log_listing.ts";
-import { firstCopies, readRecords } from "../src/reader.ts";
+import { firstCopies, type LineRecord, readRecords } from "../src/reader.ts";
+import { checksumOf, encodeRecord, splitCells } from "../src/codec.ts";
+import { HEADER, runIdPrefix } from "../src/schema.ts";
 import { parseInstant } from "../src/time.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
 import { provDocumentStreamed } from "../src/export/prov.ts";
 import { streamRuns } from "../src/export/streamed_runs.ts";
 import { InputError } from "../src/errors.ts";
 import { runCliProcess } from "./cli.ts";
-import { ROOT, tempDir } from "./fixtures.ts";
+import { ROOT, sampleRecord, tempDir } from "./fixtures.ts";
 import { fixedRandom, seededRandom } from "./seed.ts";
 import { LOG_HISTORY_FILES, writeLogHistory } from "./support/log_history.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
@@ -106,7 +108,7 @@ Deno.test("log streamed: records come back in listing order however few reads of
           const firstCopy = firstCopies();
           for await (const event of readRecords(path)) {
             if (event.kind !== "record" || !firstCopy(event.record)) continue;
-            listing.add(file, event.line, event.record.RunTimestamp);
+            listing.add(file, event);
           }
         }
         const expected = limit === undefined ? whole : whole.slice(-limit);
@@ -135,13 +137,49 @@ Deno.test("log streamed: records come back in listing order however few reads of
   }
 });
 
+/** A record line of `version` started `minutes` past 2026-01-01: v1.0's cells, then `added`. */
+function versionedLine(version: string, minutes: number, added: string[]): string {
+  const at = new Date(Date.parse("2026-01-01T00:00:00Z") + minutes * 60_000).toISOString();
+  const v10 = encodeRecord(
+    sampleRecord({ RunID: `${runIdPrefix("DEL-01-02", at)}001`, RunTimestamp: at }),
+  );
+  const body = [version, ...splitCells(v10).slice(1, -1), ...added].join(",");
+  return `${body},${checksumOf(body)}`;
+}
+
+Deno.test("log streamed: a record file in reverse time order, some of it under a v1.1 header, is read in stretches, each read starting at the first record it holds (by offset): every record comes back as a whole read gives it, its header and added cells too (mem-39 F3)", async () => {
+  const root = await tempDir({ prefix: "runrec-logreverse-" });
+  const file = join(root, "RunRecords.csv");
+  const v11Header = HEADER.replace(",RecordChecksum", ",ReviewedBy,RecordChecksum");
+  const minutes = Array.from({ length: 30 }, (_, i) => 30 - i); // latest first
+  const lines = [
+    HEADER,
+    ...minutes.slice(0, 10).map((m) => versionedLine("v1.0", m, [])),
+    v11Header,
+    ...minutes.slice(10, 20).map((m) => versionedLine("v1.1", m, [`reviewer ${m}`])),
+    HEADER,
+    ...minutes.slice(20).map((m) => versionedLine("v1.0", m, [])),
+  ];
+  await Deno.writeTextFile(file, `${lines.join("\n")}\n`);
+  const shown = (r: LineRecord) => [r.line, r.record.RunID, r.header, r.unknownCells];
+  const whole: LineRecord[] = [];
+  for await (const event of readRecords(file)) if (event.kind === "record") whole.push(event);
+  assertEquals(whole.filter((r) => r.header !== undefined).length, 10, "v1.1's records");
+  const listing = new Listing("time", undefined);
+  for (const record of whole) listing.add(0, record);
+  for (const limits of [{ held: 1, readsPerFile: 1 }, { held: 4, readsPerFile: 1 }, undefined]) {
+    const got = await Array.fromAsync(recordsInOrder([file], listing.places(), limits));
+    assertEquals(got.map(shown), whole.toReversed().map(shown), JSON.stringify(limits));
+  }
+});
+
 Deno.test("log streamed: a record file replaced between the listing's read and the records' (another record at a listed line) stops with one line naming the file and line, not another record listed (mem-38 F1)", async () => {
   const root = await tempDir({ prefix: "runrec-logreplaced-" });
   await writeLogHistory(root, fixedRandom(GOLDEN_SEED), GOLDEN_RUNS);
   const file = join(root, LOG_HISTORY_FILES[1]);
   const listing = new Listing("time", undefined);
   for await (const event of readRecords(file)) {
-    if (event.kind === "record") listing.add(0, event.line, event.record.RunTimestamp);
+    if (event.kind === "record") listing.add(0, event);
   }
   // A rewrite (a checkout, a rebase): line 3 now holds line 2's record.
   const lines = (await Deno.readTextFile(file)).split("\n");

@@ -3,7 +3,8 @@
  * spool entries and `reap` of many runs look each up in the record file;
  * they read it once, before the lock, and under it only what was appended
  * since (scale37 F1, F2). `log` reads a history with runs recorded late a
- * few times, not once more for each (review-38 F2).
+ * few times, not once more for each (review-38 F2), and one in reverse time
+ * order about twice (mem-39 F3).
  *
  * ```sh
  * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/scale_locks_test.ts
@@ -163,6 +164,16 @@ Deno.test("log of 20,000 records, 10 of them recorded late (appended at the end,
   const size = (await Deno.stat(file)).size;
   const bytes = await recordFileBytesRead(root, ["log", del, "--format", "jsonl"]);
   assert(bytes < 3.5 * size, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
+});
+
+Deno.test("log of 20,000 records in reverse time order (a merge of many late records) reads the record file about twice, not again from its start for every 4,096 records (mem-39 F3)", async () => {
+  const { root, del, file } = await projectWithHistory(20_000);
+  const [header, ...records] = minutelyHistory(20_000);
+  await Deno.writeTextFile(file, `${[header, ...records.toReversed()].join("\n")}\n`);
+  const size = (await Deno.stat(file)).size;
+  // One read to list, one to print: each read of the records starts at the first it holds.
+  const bytes = await recordFileBytesRead(root, ["log", del, "--format", "jsonl"]);
+  assert(bytes < 2.5 * size, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
 });
 
 Deno.test("finish on 20,000 records: a run no record names yet is not looked for by a read of every record; the history is read twice, not three times (scale37 F3)", async () => {

@@ -18,8 +18,7 @@ import {
   runIdsNamedBy,
 } from "../annotations.ts";
 import { checksumOf, encodeRecord } from "../codec.ts";
-import { readRecords } from "../reader.ts";
-import { compactFirstCopies } from "../checksum_set.ts";
+import { firstCopies, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { foldersWithPendingRuns, pendingRunWarnings } from "../pending.ts";
@@ -489,7 +488,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     // The RunIDs annotations name: a second read gathers what annotationsIn weighs of them.
     const named = new Set<string>();
     let lastLine = 0;
-    const firstCopy = compactFirstCopies();
+    const firstCopy = firstCopies();
     const repeats = new RepeatedWarnings();
     const shown = oneLine(file.path); // one line however the path is named (fs-semantics F2)
     let annotating: AnnotationSource[] = [];
@@ -504,7 +503,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           filesOf.set(id, (filesOf.get(id) ?? new Set()).add(file.path));
           for (const runId of runIdsNamedBy(event.record) ?? []) named.add(runId);
           if (matches(event.record, filters)) {
-            listing.add(fileIndex, event.line, event.record.RunTimestamp);
+            listing.add(fileIndex, event);
           }
         } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
           io.err(`runrec log: warning: ${shown}:${event.line}: ${describeLineProblem(event)}\n`);
@@ -556,7 +555,7 @@ async function annotationSources(
   lastLine: number,
 ): Promise<AnnotationSource[]> {
   const sources: AnnotationSource[] = [];
-  const firstCopy = compactFirstCopies();
+  const firstCopy = firstCopies();
   for await (const event of readRecords(path)) {
     if (event.line > lastLine) break;
     if (event.kind !== "record" || !firstCopy(event.record)) continue;

@@ -24,14 +24,29 @@ export type Order = "time" | "path";
 
 /**
  * Where the listed records are, in listing order: record `i` is at line
- * `lines[i]` of file `files[i]` (an index into the listing's files), and
- * started at `times[i]` (ms; `Infinity` when it cannot be read). Numbers in
- * arrays, not an object per record: a million records take 16 MB.
+ * `lines[i]` of file `files[i]` (an index into the listing's files), from
+ * byte `offsets[i]`, and started at `times[i]` (ms; `Infinity` when it cannot
+ * be read). Numbers in arrays, not an object per record: a million records
+ * take 24 MB.
  */
 export interface Places {
   files: Uint32Array;
   lines: Uint32Array;
+  offsets: Float64Array;
   times: Float64Array;
+  /**
+   * Of each file (by index) whose records sit under another version's header
+   * (rare: SCHEMA.md 11.3), the header each of its records from `line` on sits
+   * under (`undefined`: v1.0's), in file order: a read that starts at a record
+   * is told it.
+   */
+  headers: Map<number, HeaderFrom[]>;
+}
+
+/** The header the records of a file sit under from `line` on (`undefined`: v1.0's). */
+export interface HeaderFrom {
+  line: number;
+  header: string | undefined;
 }
 
 /**
@@ -43,43 +58,56 @@ export interface Places {
  * @example
  * ```ts
  * import { Listing } from "./log_listing.ts";
+ * import { readRecords } from "../reader.ts";
  * const listing = new Listing("time", undefined);
- * listing.add(0, 2, "2026-02-22T10:15:00Z");
- * listing.add(0, 3, "2026-02-22T09:00:00Z");
- * listing.places().lines; // Uint32Array [3, 2]
+ * for await (const event of readRecords("RunRecords.csv")) {
+ *   if (event.kind === "record") listing.add(0, event);
+ * }
+ * listing.places().lines; // the records' lines, in time order
  * ```
  */
 export class Listing {
-  #places: Places = {
+  #places: Omit<Places, "headers"> = {
     files: new Uint32Array(1024),
     lines: new Uint32Array(1024),
+    offsets: new Float64Array(1024),
     times: new Float64Array(1024),
   };
   #count = 0;
+  #headers = new Map<number, HeaderFrom[]>();
 
   /** An empty listing in `order`, of at most `limit` records when given. */
   constructor(readonly order: Order, readonly limit: number | undefined) {}
 
-  /** Adds the record at `line` of the file `file` (an index), started at `timestamp`. */
-  add(file: number, line: number, timestamp: string): void {
+  /** Adds `read`, a record of the file `file` (an index), its records added in file order. */
+  add(file: number, read: LineRecord): void {
     if (this.#count === this.#places.lines.length) this.#grow();
     const at = this.#count++;
     this.#places.files[at] = file;
-    this.#places.lines[at] = line;
+    this.#places.lines[at] = read.line;
+    this.#places.offsets[at] = read.offset;
     // A timestamp that cannot be read goes last.
-    this.#places.times[at] = parseInstant(timestamp) ?? Infinity;
+    this.#places.times[at] = parseInstant(read.record.RunTimestamp) ?? Infinity;
+    const headers = this.#headers.get(file);
+    if (read.header !== (headers?.at(-1)?.header)) {
+      if (headers === undefined) {
+        this.#headers.set(file, [{ line: read.line, header: read.header }]);
+      } else headers.push({ line: read.line, header: read.header });
+    }
     if (this.limit !== undefined && this.#count >= 2 * this.limit + SLACK) this.#cut();
   }
 
   /** The places of the records, in listing order. */
   places(): Places {
     this.#cut();
-    const { files, lines, times } = this.#places;
+    const { files, lines, offsets, times } = this.#places;
     const count = this.#count;
     return {
       files: files.subarray(0, count),
       lines: lines.subarray(0, count),
+      offsets: offsets.subarray(0, count),
       times: times.subarray(0, count),
+      headers: this.#headers,
     };
   }
 
@@ -87,16 +115,18 @@ export class Listing {
     const size = this.#places.lines.length * 2;
     const files = new Uint32Array(size);
     const lines = new Uint32Array(size);
+    const offsets = new Float64Array(size);
     const times = new Float64Array(size);
     files.set(this.#places.files);
     lines.set(this.#places.lines);
+    offsets.set(this.#places.offsets);
     times.set(this.#places.times);
-    this.#places = { files, lines, times };
+    this.#places = { files, lines, offsets, times };
   }
 
   /** Sorts the places into listing order and keeps the last `limit`. */
   #cut(): void {
-    const { files, lines, times } = this.#places;
+    const { files, lines, offsets, times } = this.#places;
     let order = new Uint32Array(this.#count).map((_, i) => i);
     // By time, ties (and times that cannot be read, last) in the order added.
     if (this.order === "time") {
@@ -106,6 +136,7 @@ export class Listing {
     this.#places = {
       files: order.map((i) => files[i]),
       lines: order.map((i) => lines[i]),
+      offsets: Float64Array.from(order, (i) => offsets[i]),
       times: Float64Array.from(order, (i) => times[i]),
     };
     this.#count = order.length;
@@ -143,8 +174,11 @@ const OPEN_FILES = 16;
  * {@linkcode HELD} turns, and up to as many records met after one of a later
  * turn (runs recorded late: a `finish` or `flush` long after the run began),
  * which a read in time order would meet only past their turn. So memory
- * stays bounded whatever the history; a file far out of time order is read
- * again, never held whole. `limits` (tests) holds less.
+ * stays bounded whatever the history. A read starts at the first line of the
+ * turns it will hold, by its offset: a file far out of time order (its lines
+ * in reverse) is read in stretches of {@linkcode HELD} records, each line
+ * about once, never again from its start nor held whole. `limits` (tests)
+ * holds less.
  *
  * @throws {InputError} naming the file when a record is no longer at its line
  * (the file was replaced while it was read).
@@ -152,8 +186,11 @@ const OPEN_FILES = 16;
  * @example
  * ```ts
  * import { Listing, recordsInOrder } from "./log_listing.ts";
+ * import { readRecords } from "../reader.ts";
  * const listing = new Listing("time", undefined);
- * listing.add(0, 2, "2026-02-22T10:15:00Z");
+ * for await (const event of readRecords("RunRecords.csv")) {
+ *   if (event.kind === "record") listing.add(0, event);
+ * }
  * for await (const r of recordsInOrder(["RunRecords.csv"], listing.places())) {
  *   console.log(r.record.RunID);
  * }
@@ -210,7 +247,7 @@ export async function* recordsInOrder(
         await oldest.close();
         open.delete(oldest);
       }
-      read = new FileRead(files[file], places.lines, turns[file]);
+      read = new FileRead(files[file], places, turns[file], firstToHold(turn));
       ofFile.push(read);
     }
     if (!open.has(read) && open.size >= (limits.openFiles ?? OPEN_FILES)) {
@@ -224,6 +261,22 @@ export async function* recordsInOrder(
     if (record === undefined) throw replacedFile(files[file], line);
     return record;
   }
+
+  /**
+   * Of `turn` and the turns a read for it will hold (its file's, of the next `limits.held`, not
+   * held yet), the one at the first line: where a new read for `turn` starts.
+   */
+  function firstToHold(turn: number): number {
+    const file = places.files[turn];
+    let first = turn;
+    for (let t = turn + 1; t < Math.min(count, turn + limits.held); t++) {
+      if (
+        places.files[t] === file && places.lines[t] < places.lines[first] && !held.has(t) &&
+        !late.has(t)
+      ) first = t;
+    }
+    return first;
+  }
 }
 
 /**
@@ -232,10 +285,10 @@ export async function* recordsInOrder(
  */
 type Met = (turn: number, record: ListedRecord, afterLater: boolean) => void;
 
-/** One forward read of a record file, yielding its listed records as it passes them. */
+/** One forward read of a record file from a listed record on, yielding its listed records as it passes them. */
 class FileRead {
-  /** The line the read is at: every line before it has been read. */
-  nextLine = 1;
+  /** The line the read is at: every listed line from its first to before this one has been read. */
+  nextLine: number;
   /** The turn it was last used at. */
   used = 0;
   #file: string;
@@ -250,13 +303,30 @@ class FileRead {
   #batches: AsyncGenerator<ReadEvent[]> | undefined;
   #batch: ReadEvent[] = [];
   #at = 0;
-  /** Where the last record read is: a read closed meanwhile goes on from there. */
-  #last: RecordPlace | undefined;
+  /** Where the read goes on from when its file is opened again: its last record, or its first. */
+  #last: RecordPlace;
 
-  constructor(file: string, lines: Uint32Array, turns: Uint32Array) {
+  /** A read of `file` (of `places`, whose records are `turns`) from the record of turn `from` on. */
+  constructor(file: string, places: Places, turns: Uint32Array, from: number) {
     this.#file = file;
-    this.#lines = lines;
+    this.#lines = places.lines;
     this.#turns = turns;
+    const line = places.lines[from];
+    this.nextLine = line;
+    // The first of the file's turns at or after `line`: turns are in line order.
+    let low = 0;
+    for (let high = turns.length; low < high;) {
+      const middle = (low + high) >>> 1;
+      if (places.lines[turns[middle]] < line) low = middle + 1;
+      else high = middle;
+    }
+    this.#next = low;
+    const headers = places.headers.get(places.files[from]);
+    this.#last = {
+      line,
+      offset: places.offsets[from],
+      header: headers?.findLast((h) => h.line <= line)?.header,
+    };
   }
 
   /**
@@ -296,7 +366,8 @@ class FileRead {
 
   async #event(): Promise<ReadEvent | undefined> {
     while (this.#at >= this.#batch.length) {
-      // Opened again, it reads its last record again, which is passed by as not listed after it.
+      // Opened again, it reads its last record again, which is passed by as not listed after it
+      // (or its first, not read yet).
       this.#batches ??= readRecordBatches(this.#file, this.#last);
       const next = await this.#batches.next();
       if (next.done) return undefined;

@@ -14,6 +14,7 @@ import { type Json, sortedJsonPretty } from "./json.ts";
 import { runUuid } from "./openlineage.ts";
 import { compareText, type ExportedRun, fileName, runEndTime } from "./runs.ts";
 import { replacedFile } from "../errors.ts";
+import { ownCopy } from "../codec.ts";
 import type { RunAt, StreamedRuns } from "./streamed_runs.ts";
 
 /** The prefixes every document declares (`prov` and `xsd` are PROV-JSON's own). */
@@ -223,7 +224,8 @@ type DeletedVersions = Map<number, Map<string, string>>;
 class ProvIndex {
   // Of one id, the last run's attributes (agents) or file's (entities) are kept.
   agents = new Map<string, Json>();
-  entities = new Map<string, Json>();
+  /** Each file version's entity, as its namespace, name and sha256: no object of attributes each. */
+  entities = new Map<string, Trio>();
   counts = { used: 0, generated: 0, invalidated: 0 };
   deleted: DeletedVersions = new Map();
   /**
@@ -243,10 +245,10 @@ class ProvIndex {
       const key = `${run.file}\n${record.RunID}`;
       this.named.set(key, [...this.named.get(key) ?? [], run.runName]);
     }
-    this.agents.set(agentId(run), {
+    this.agents.set(ownCopy(agentId(run)), {
       "prov:type": qualified("prov:SoftwareAgent"),
-      "prov:label": record.AgentName,
-      "runrec:AgentType": record.AgentType,
+      "prov:label": ownCopy(record.AgentName),
+      "runrec:AgentType": ownCopy(record.AgentType),
     });
     const inputs = files(run, record.InputHashes);
     const outputs = files(run, record.OutputHashes);
@@ -254,16 +256,14 @@ class ProvIndex {
     const ended = this.#deletions(n, outputs);
     this.#seen(outputs);
     for (const file of inputs) {
-      this.entities.set(file.id, file.attributes);
+      this.#keep(file);
       this.counts.used++;
     }
     for (const file of outputs) {
       if (file.sha256 === DELETED) this.counts.invalidated++;
       else this.counts.generated++;
       // A deletion of a known version names that version's entity, declared where it was seen.
-      if (file.sha256 !== DELETED || !ended.has(file.path)) {
-        this.entities.set(file.id, file.attributes);
-      }
+      if (file.sha256 !== DELETED || !ended.has(file.path)) this.#keep(file);
     }
   }
 
@@ -271,13 +271,35 @@ class ProvIndex {
   heldSections(): Section[] {
     return [
       ["agent", inKeyOrder(this.agents, (attributes) => attributes)],
-      ["entity", inKeyOrder(this.entities, (attributes) => attributes)],
+      ["entity", inKeyOrder(this.entities, (trio) => fileAttributes(...trio))],
       ["prefix", Object.entries(PROV_PREFIXES).sort(([a], [b]) => compareText(a, b))],
     ];
   }
 
+  /** Holds `file`'s entity, its text copied: slices of its record's line would hold the line (mem-39 F4). */
+  #keep(file: FileEntity): void {
+    const { id, namespace, name } = file;
+    const held = this.entities.get(id);
+    // One id is one version (its sha256 in it): only its name may differ, where names collide.
+    if (held !== undefined) {
+      if (held[0] !== namespace || held[1] !== name) held.splice(0, 2, namespace, ownCopy(name));
+      return;
+    }
+    const key = ownCopy(id);
+    // A version's sha256 ends its id: a slice of the id held costs no copy.
+    const sha256 = file.sha256 === TBD
+      ? TBD
+      : file.sha256 === DELETED
+      ? DELETED
+      : key.slice(key.length - file.sha256.length);
+    this.entities.set(key, [namespace, ownCopy(name), sha256]);
+  }
+
   #seen(list: FileEntity[]): void {
-    for (const f of list) if (f.id !== f.path && f.sha256 !== TBD) this.#last.set(f.path, f.id);
+    for (const { id, path, sha256 } of list) {
+      if (id === path || sha256 === TBD || this.#last.get(path) === id) continue;
+      this.#last.set(this.#last.has(path) ? path : ownCopy(path), ownCopy(id));
+    }
   }
 
   /**
@@ -544,26 +566,36 @@ interface FileEntity {
   id: string;
   /** The id without a version: `file:<namespace>/<name>`. */
   path: string;
+  namespace: string;
+  name: string;
   sha256: string;
-  attributes: Record<string, Json>;
+}
+
+/** A file entity's namespace, name and sha256 (or TBD, or DELETED). */
+type Trio = [namespace: string, name: string, sha256: string];
+
+/** The attributes of a file's entity. */
+function fileAttributes(namespace: string, name: string, sha256: string): Record<string, Json> {
+  const attributes: Record<string, Json> = {
+    "prov:type": qualified("runrec:File"),
+    "prov:label": name,
+    "runrec:namespace": namespace,
+    "runrec:path": name,
+  };
+  if (sha256 !== TBD && sha256 !== DELETED) attributes["runrec:sha256"] = sha256;
+  return attributes;
 }
 
 function files(run: ExportedRun, hashes: Record<string, string>): FileEntity[] {
   const list = Object.entries(hashes).map(([recorded, sha256]) => {
     const name = fileName(run, recorded);
+    const { namespace } = run;
     const hashed = sha256 !== TBD && sha256 !== DELETED;
-    const attributes: Record<string, Json> = {
-      "prov:type": qualified("runrec:File"),
-      "prov:label": name,
-      "runrec:namespace": run.namespace,
-      "runrec:path": name,
-    };
-    if (hashed) attributes["runrec:sha256"] = sha256;
-    const path = `file:${localName(`${run.namespace}/${name}`)}`;
+    const path = `file:${localName(`${namespace}/${name}`)}`;
     // An unhashable version is not the deleted file: a read of a missing file must not use
     // an entity a deletion invalidated (PROV: usage precedes invalidation).
     const id = hashed ? `${path}@${sha256}` : sha256 === TBD ? `${path}@TBD` : path;
-    return { id, path, sha256, attributes };
+    return { id, path, namespace, name, sha256 };
   });
   return list.sort((a, b) => compareText(a.id, b.id));
 }

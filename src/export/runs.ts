@@ -19,8 +19,7 @@ import { InputError, readFailure } from "../errors.ts";
 import { extraFields } from "../cli/record_json.ts";
 import { describeLineProblem } from "../messages.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "../path.ts";
-import { readRecords } from "../reader.ts";
-import { compactFirstCopies } from "../checksum_set.ts";
+import { firstCopies, readRecords } from "../reader.ts";
 import type { RunRecord } from "../schema.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDuration, parseInstant } from "../time.ts";
@@ -123,7 +122,7 @@ export async function collectRuns(
     }
     const place = await placeOf(file.path, executionRoots, options.namespace);
     const read: { record: RunRecord; line: number; extras: [string, string][] }[] = [];
-    const firstCopy = compactFirstCopies();
+    const firstCopy = firstCopies();
     try {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "problem") {

@@ -16,13 +16,12 @@ import {
   isAnnotation,
   runIdsNamedBy,
 } from "../annotations.ts";
-import { compactFirstCopies } from "../checksum_set.ts";
 import { type ListedRecord, Listing, recordsInOrder } from "../cli/log_listing.ts";
 import { extraFields } from "../cli/record_json.ts";
 import { readFailure, replacedFile } from "../errors.ts";
 import { describeLineProblem } from "../messages.ts";
 import { basename } from "../path.ts";
-import { readRecordAt, readRecords, type RecordPlace } from "../reader.ts";
+import { firstCopies, readRecordAt, readRecords, type RecordPlace } from "../reader.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDuration, parseInstant } from "../time.ts";
 import {
@@ -161,7 +160,7 @@ async function firstRead(
   const named = new Set<string>();
   const counts = new HashCounts();
   const runNames: number[] = [];
-  const firstCopy = compactFirstCopies();
+  const firstCopy = firstCopies();
   let lastLine = 0;
   for await (const event of readRecords(path)) {
     lastLine = event.line;
@@ -176,7 +175,7 @@ async function firstRead(
     counts.add(hash);
     if (isAnnotation(record)) continue;
     runNames.push(hash);
-    listing.add(file, event.line, record.RunTimestamp);
+    listing.add(file, event);
   }
   return { named, repeated: counts.repeated(), runNames: Int32Array.from(runNames), lastLine };
 }
@@ -192,7 +191,7 @@ async function secondRead(
 ): Promise<{ sources: AnnotationSource[]; lines: Map<string, number[]> }> {
   const sources: AnnotationSource[] = [];
   const lines = new Map<string, number[]>();
-  const firstCopy = compactFirstCopies();
+  const firstCopy = firstCopies();
   for await (const event of readRecords(path)) {
     if (event.line > first.lastLine) break;
     if (event.kind !== "record" || !firstCopy(event.record)) continue;
