@@ -2109,10 +2109,14 @@ function recordedError(
         `outcome is for a run pending in this folder, finish that run with its own token: ${each}`,
     );
   }
-  // Where only the journal holds the record, it may be gone for good: no "nothing more is needed".
+  // Where only the journal holds the record, it may be gone for good: no "nothing more is needed",
+  // and the way to tell, once git is done with the file.
   const needed = found.journaledAt === undefined
     ? "nothing more is needed (an emit would record the run twice)"
-    : "no emit while that record may be there (it would record the run twice)";
+    : "no emit while that record may be there (it would record the run twice); once no git " +
+      `command runs and no stash holds it, runrec flush ${shellWord(place)} puts it back if git ` +
+      "dropped it, and a record runrec log still lacks after that was removed by hand: only " +
+      "then may the run be recorded again";
   return new InputError(
     `${delDir}: no pending run ${id}: finished already${where}; nothing written, ${needed}`,
   );

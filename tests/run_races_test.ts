@@ -708,6 +708,8 @@ Deno.test("finish of a recorded run while another program rewrites RunRecords.cs
       assertMatch(again.stderr, /^runrec finish: [^\n]*finished already[^\n]*\n$/, said);
       assertIncludes(again.stderr, runId, said);
       assert(!again.stderr.includes("runrec emit"), said);
+      // The way to tell a record git dropped from one removed by hand, once git is done.
+      assertIncludes(again.stderr, "runrec flush", said);
       // Nothing spooled either: a flush appends nothing.
       const flush = await runCliProcess(["flush", del], undefined, env);
       assertEquals(flush.code, 0, flush.stderr);
