@@ -461,19 +461,18 @@ export function autostashes(dir: string): string[] {
 }
 
 /**
- * Whether git is updating the index of the work tree holding `dir`: a
- * checkout, pull, merge, reset or stash holds `index.lock` while it unlinks
- * the files it replaces and writes their new versions. One stat; `false`
- * outside git.
+ * When git took the index of the work tree holding `dir` (ms since the epoch), while it holds it:
+ * a checkout, pull, merge, reset or stash holds `index.lock` while it unlinks the files it
+ * replaces and writes their new versions. One stat; `undefined` when none holds it, and outside
+ * git.
  */
-function gitHoldsIndex(dir: string): boolean {
+function gitIndexTakenAt(dir: string): number | undefined {
   const dirs = gitDirsKnown(dir);
-  if (!dirs) return false;
+  if (!dirs) return undefined;
   try {
-    Deno.lstatSync(join(dirs.gitDir, "index.lock"));
-    return true;
+    return Deno.lstatSync(join(dirs.gitDir, "index.lock")).mtime?.getTime() ?? 0;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -489,7 +488,8 @@ const GIT_WRITE_WAIT_MS = 2000;
  * created, and has not written yet) to hold its version: git replaces a file
  * by unlinking it and creating a new one, and a file runrec created in
  * between would keep git's out (its create fails), and every record before
- * ours with it, as would bytes git then wrote over ours (soak8 F6).
+ * ours with it, as would bytes git then wrote over ours (soak8 F6), into the
+ * file it created or between two of its writes of a large one (soak-39 F1).
  *
  * @example
  * ```ts
@@ -500,14 +500,19 @@ const GIT_WRITE_WAIT_MS = 2000;
 export function awaitGitsVersion(path: string): void {
   if (gitSeemsStuck) return;
   const deadline = Date.now() + GIT_WRITE_WAIT_MS;
-  const emptyOrGone = () => {
+  // Gone, empty, or written since git took the index: git writes a large file in pieces (16 KiB
+  // each), and bytes appended between two of them are covered by the next (soak-39 F1).
+  const gitsToWrite = () => {
+    const takenAt = gitIndexTakenAt(dirname(path));
+    if (takenAt === undefined) return false;
     try {
-      return Deno.lstatSync(path).size === 0;
+      const info = Deno.lstatSync(path);
+      return info.size === 0 || (info.mtime?.getTime() ?? 0) >= takenAt;
     } catch {
       return true;
     }
   };
-  while (emptyOrGone() && gitHoldsIndex(dirname(path))) {
+  while (gitsToWrite()) {
     // Waited out: a lock git left behind, most likely; this process waits for it no more.
     if (Date.now() >= deadline) {
       gitSeemsStuck = true;

@@ -480,6 +480,33 @@ for (
   });
 }
 
+Deno.test("git dropped: an emit between two of git's writes of a large record file waits for git's version and appends to it: every record stays (soak-39 F1)", async () => {
+  // A first record of 40 KB: git writes the file in pieces of 16 KiB.
+  const { local, file } = await cloneBehind("x".repeat(40_000));
+  const pull = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+      ...["-e", "trace=write", "-e", "inject=write:delay_enter=1500000:when=2"],
+      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+      "--no-rebase",
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  // git is held after its first piece, its index.lock taken.
+  await until(async () => (await sizeOf(file)) === 16384, "git's first piece written");
+  await emit(local, "OURS");
+  const { code, stderr } = await pull.output();
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+  // Before: git's second piece covered our bytes, and the journal, noted against git's file, never
+  // looked for them again.
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+  const validated = await runCliProcess(["validate", file]);
+  assertEquals(validated.code, 0, validated.stdout + validated.stderr);
+});
+
 Deno.test("git dropped: an index.lock a killed git left delays only an append into a missing or empty record file, and by 2 s at most", async () => {
   const { local, file } = await cloneBehind();
   await Deno.writeFile(join(local, ".git", "index.lock"), new Uint8Array());
