@@ -478,8 +478,9 @@ function gitIndexTakenAt(dir: string): number | undefined {
 
 /**
  * How long an append waits for git to write the record file it is
- * replacing; a lock git left behind (a git killed mid-command) costs a
- * process this long once, until it is removed, as it stops every git command.
+ * replacing, and how lately git must have written it to be writing it still;
+ * a lock git left behind (a git killed mid-command) costs a process this long
+ * at most once, until it is removed, as it stops every git command.
  */
 const GIT_WRITE_WAIT_MS = 2000;
 
@@ -500,14 +501,18 @@ const GIT_WRITE_WAIT_MS = 2000;
 export function awaitGitsVersion(path: string): void {
   if (gitSeemsStuck) return;
   const deadline = Date.now() + GIT_WRITE_WAIT_MS;
-  // Gone, empty, or written since git took the index: git writes a large file in pieces (16 KiB
-  // each), and bytes appended between two of them are covered by the next (soak-39 F1).
+  // Gone, empty, or written since git took the index and lately: git writes a large file in pieces
+  // (16 KiB each), and bytes appended between two of them are covered by the next (soak-39 F1). A
+  // file last written a while ago is not being written: under a lock a killed git left, appends a
+  // few seconds apart do not each wait.
   const gitsToWrite = () => {
     const takenAt = gitIndexTakenAt(dirname(path));
     if (takenAt === undefined) return false;
     try {
       const info = Deno.lstatSync(path);
-      return info.size === 0 || (info.mtime?.getTime() ?? 0) >= takenAt;
+      const writtenAt = info.mtime?.getTime() ?? 0;
+      return info.size === 0 ||
+        (writtenAt >= takenAt && Date.now() - writtenAt < GIT_WRITE_WAIT_MS);
     } catch {
       return true;
     }
