@@ -480,11 +480,12 @@ export function renumberedNote(runId: string): string {
 /**
  * Writes a line the journal puts back (./journal.ts `putBackDropped`) and
  * returns where, and the line written (no offset: the file holds it put back
- * before under a new RunID, written again by no one). A record appended since git dropped
- * the line may hold its RunID: then the line is given a SEQ of its minute
- * past the file's, the journal's and those of the lines `later` put back
- * after it (which keep theirs), and a note naming the RunID it had, since a RunID must name
- * one record and the other one is in the file, perhaps committed (skew-39 F1).
+ * before under a new RunID, and it is not written again). A record appended
+ * since git dropped the line may hold its RunID: then the line is given a SEQ
+ * of its minute past the file's, the journal's and those of the lines `later`
+ * put back after it (which keep theirs), and a note naming the RunID it had,
+ * since a RunID must name one record and the other one is in the file,
+ * perhaps committed (skew-39 F1).
  */
 function putBackLine(
   { file, path, lock, fsync }: { file: string; path: string; lock: HeldLock; fsync: boolean },
