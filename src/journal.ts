@@ -181,9 +181,9 @@ export interface PutBackLine {
  * with `append` (which writes one line at the file's end, given the lines
  * still to be put back after it, and returns where, and the line it wrote:
  * another RunID's when its own was taken meanwhile; no offset when the file
- * holds that line, put back before),
- * and returns their RunIDs (`<RunID> as <new RunID>` for such a line). Called under the append lock. Most
- * calls read the journal's first and last lines only: when the last line was
+ * holds that line, put back before), and returns their RunIDs
+ * (`<RunID> as <new RunID>` for such a line). Called under the append lock.
+ * Most calls read the journal's first and last lines only: when the last line was
  * noted on this branch and stash, into the file at the path now, no line can
  * have been dropped since the journal was last checked. Else the record file
  * is read once for the lines not where they were appended. A failure to read
