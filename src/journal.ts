@@ -22,7 +22,6 @@ import { basename, dirname, join } from "./path.ts";
 import { autostashes, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
 import { checksumMatches } from "./codec.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
-import { CLOCK_SKEW_MS } from "./time.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
 import { failureReason } from "./errors.ts";
@@ -313,10 +312,10 @@ export function putBackDropped(
 }
 
 /**
- * The highest SEQ of the RunIDs starting with `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) among the
- * lines the journal of `recordFile` holds, `0n` for none. An append gives none of them again, so
- * that a line put back shares no record's RunID, even one the file lacked when its SEQ was given:
- * a record cut off in place by hand, which the journal puts back once git replaces the file
+ * The highest SEQ of the RunIDs starting with `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) that the
+ * journal of `recordFile` names, `0n` for none. An append gives none of them again, so that a
+ * line put back shares no record's RunID, even one the file lacked when its SEQ was given: a
+ * record cut off in place by hand, which the journal puts back once git replaces the file
  * (race-37 F1). Telling that cut from git's drop would need the file's inode, which ext4 gives
  * git's new file again.
  *
@@ -327,37 +326,26 @@ export function putBackDropped(
  * ```
  */
 export function journaledSeq(recordFile: string, prefix: string): bigint {
-  const path = journalPath(recordFile);
-  let size: number;
+  let journal: string;
   try {
-    size = Deno.statSync(path).size;
+    journal = Deno.readTextFileSync(journalPath(recordFile));
   } catch {
     return 0n;
   }
-  // Read back from the end: entries are in the order appended, and a line of the prefix's minute
-  // was appended in that minute or later, so most appends read the last few entries only.
-  const since = minuteOf(prefix) - CLOCK_SKEW_MS;
-  for (let n = EDGE_BYTES * 16;; n *= 4) {
-    const start = Math.max(0, size - n);
-    const pieces = new TextDecoder().decode(read(path, start, size - start)).split("\n");
-    if (start > 0) pieces.shift(); // cut short
-    const oldest = pieces.find((piece) => parseEntry(piece).length > 0);
-    if (start > 0 && (oldest === undefined || parseEntry(oldest)[0].at >= since)) continue;
-    let seq = 0n;
-    for (const entry of pieces.filter((piece) => piece.includes(prefix)).flatMap(parseEntry)) {
-      const runId = entry.line.split(",", 2)[1] ?? "";
-      const digits = runId.startsWith(prefix) ? runId.slice(prefix.length) : "";
-      if (/^[0-9]+$/.test(digits) && BigInt(digits) > seq) seq = BigInt(digits);
-    }
-    return seq;
+  // The whole journal (the last day's lines, about 1 MiB at most), whatever the clock did, and
+  // every RunID in it, those an entry quotes too (the line before, the file's first): a SEQ taken
+  // too high leaves a gap, which SEQ may have (SCHEMA 3.2); one too low would be given twice.
+  let seq = 0n;
+  for (let at = journal.indexOf(prefix); at >= 0; at = journal.indexOf(prefix, at + 1)) {
+    SEQ_DIGITS.lastIndex = at + prefix.length;
+    const digits = SEQ_DIGITS.exec(journal)?.[0];
+    if (digits !== undefined && BigInt(digits) > seq) seq = BigInt(digits);
   }
+  return seq;
 }
 
-/** The start (ms since the epoch) of the minute a RunID prefix names; -Infinity when it names none. */
-function minuteOf(prefix: string): number {
-  const m = /-([0-9]{4})([0-9]{2})([0-9]{2})-([0-9]{2})([0-9]{2})-$/.exec(prefix);
-  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) : -Infinity;
-}
+/** The digits of a SEQ, read where a RunID's prefix ends. */
+const SEQ_DIGITS = /[0-9]+/y;
 
 /**
  * The lines the journal of `recordFile` holds (appended in the last day, by this work tree) that

@@ -706,3 +706,32 @@ Deno.test("store: the post-write check passes a well-formed record read back, an
     assertIncludes(thrown.message, "post-write check: bytes at offset");
   }
 });
+
+Deno.test("store: an append passes a SEQ the journal holds however far back, after a clock stepped back since (review-39b's left case)", async () => {
+  const dir = await tempDir();
+  const file = join(dir, RECORD_FILE);
+  const { record } = await appendRecord(file, sampleDraft(), { fsync: false });
+  // 100 appends of two hours before, ~100 KiB of journal, made once the clock had stepped back
+  // half an hour: their entries' times are earlier than the first's minute.
+  const earlier = new Date(Date.now() - 2 * 3600_000).toISOString();
+  for (let i = 0; i < 100; i++) {
+    await appendRecord(file, sampleDraft({ RunTimestamp: earlier, Notes: "n".repeat(600) }), {
+      fsync: false,
+    });
+  }
+  const journal = journalPath(file);
+  // Each entry written as a line break, then its JSON.
+  const [first, ...later] = Deno.readTextFileSync(journal).split("\n").filter((e) => e !== "");
+  const steppedBack = later.map((entry) =>
+    JSON.stringify({ ...JSON.parse(entry), at: JSON.parse(first).at - 30 * 60_000 })
+  );
+  Deno.writeTextFileSync(journal, [first, ...steppedBack].map((entry) => `\n${entry}`).join(""));
+  // The first record cut off in place by hand: the journal holds it, and may put it back.
+  const text = Deno.readTextFileSync(file);
+  const line = text.split("\n").find((l) => l.includes(record.RunID))!;
+  Deno.writeTextFileSync(file, text.replace(`${line}\n`, ""));
+  const next = await appendRecord(file, sampleDraft({ RunTimestamp: record.RunTimestamp }), {
+    fsync: false,
+  });
+  assert(next.record.RunID !== record.RunID, `${record.RunID} given twice`);
+});
