@@ -218,13 +218,8 @@ export function putBackDropped(
     checkedFiles.set(recordFile, identity);
     return [];
   }
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch {
-    return [];
-  }
-  const entries = text.split("\n").flatMap(parseEntry).filter((e) => ageOf(e, clock) < KEPT_MS);
+  const entries = keptEntries(path, clock);
+  if (entries === undefined) return [];
   const ours = (e: Entry) => onBranch(e.head, checkout.head);
   // This branch's lines not where they went: in another file at the path (git's, after a pull),
   // and moved or gone. (A file rewritten in place is an edit, for `verify` to judge.)
@@ -360,17 +355,26 @@ const SEQ_DIGITS = /[0-9]+/y;
  * ```
  */
 export function journaledLines(recordFile: string, text: string): { line: string; at: number }[] {
-  let journal: string;
-  try {
-    journal = Deno.readTextFileSync(journalPath(recordFile));
-  } catch {
-    return [];
-  }
   const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
-  // Only the entries that hold `text` are parsed: a journal may hold a thousand.
-  return journal.split("\n").filter((entry) => entry.includes(text)).flatMap(parseEntry)
-    .filter((entry) => ageOf(entry, clock) < KEPT_MS && entry.line.includes(text))
+  return (keptEntries(journalPath(recordFile), clock, text) ?? [])
+    .filter((entry) => entry.line.includes(text))
     .map(({ line, at }) => ({ line, at }));
+}
+
+/**
+ * The entries of the journal at `path` appended within the last day (by `clock`), of those whose
+ * text holds `holding` only (a journal may hold a thousand: the rest are not parsed); `undefined`
+ * when it cannot be read.
+ */
+function keptEntries(path: string, clock: Clock, holding = ""): Entry[] | undefined {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
+  return text.split("\n").filter((entry) => entry.includes(holding)).flatMap(parseEntry)
+    .filter((entry) => ageOf(entry, clock) < KEPT_MS);
 }
 
 /**

@@ -449,17 +449,40 @@ Deno.test("git dropped: an emit whose file a git stash replaced after its write 
 });
 
 for (
-  const [moment, held, inject, readyWhen] of [
-    ["between git's unlink of the file and its create", "unlink,unlinkat", "delay_exit", -1],
-    ["between git's create of its new file and its write", "write", "delay_enter", 0],
+  const [moment, held, inject, readyWhen, firstNotes, finding] of [
+    [
+      "between git's unlink of the file and its create",
+      "unlink,unlinkat",
+      "delay_exit=1500000",
+      -1,
+      undefined,
+      "git's pull succeeds and every record stays (soak8 F6)",
+    ],
+    [
+      "between git's create of its new file and its write",
+      "write",
+      "delay_enter=1500000",
+      0,
+      undefined,
+      "git's pull succeeds and every record stays (soak8 F6)",
+    ],
+    // A first record of 40 KB: git writes the file in pieces of 16 KiB.
+    [
+      "between two of git's writes of a large record file",
+      "write",
+      "delay_enter=1500000:when=2",
+      16384,
+      "x".repeat(40_000),
+      "every record stays (soak-39 F1)",
+    ],
   ] as const
 ) {
-  Deno.test(`git dropped: an emit ${moment} waits for git's version and appends to it: git's pull succeeds and every record stays (soak8 F6)`, async () => {
-    const { local, file } = await cloneBehind();
+  Deno.test(`git dropped: an emit ${moment} waits for git's version and appends to it: ${finding}`, async () => {
+    const { local, file } = await cloneBehind(firstNotes);
     const pull = new Deno.Command("strace", {
       args: [
         ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-        ...["-e", `trace=${held}`, "-e", `inject=${held}:${inject}=1500000`],
+        ...["-e", `trace=${held}`, "-e", `inject=${held}:${inject}`],
         ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
         "--no-rebase",
       ],
@@ -467,45 +490,21 @@ for (
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    // git is held with the file gone, or there and empty; its index.lock taken.
+    // git is held with the file gone, there and empty, or after its first piece; its index.lock
+    // taken.
     await until(async () => (await sizeOf(file)) === readyWhen, moment);
     await emit(local, "OURS");
     const { code, stderr } = await pull.output();
     // Before: git's create failed ("File exists") and the file held our record alone, or git's
-    // write covered our bytes.
+    // write covered our bytes (and the journal, noted against git's file, never looked for them
+    // again).
     assertEquals(code, 0, new TextDecoder().decode(stderr));
+    assertEquals((await flush(local)).stdout, "nothing spooled\n");
     assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
     const validated = await runCliProcess(["validate", file]);
     assertEquals(validated.code, 0, validated.stdout + validated.stderr);
   });
 }
-
-Deno.test("git dropped: an emit between two of git's writes of a large record file waits for git's version and appends to it: every record stays (soak-39 F1)", async () => {
-  // A first record of 40 KB: git writes the file in pieces of 16 KiB.
-  const { local, file } = await cloneBehind("x".repeat(40_000));
-  const pull = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", "trace=write", "-e", "inject=write:delay_enter=1500000:when=2"],
-      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
-      "--no-rebase",
-    ],
-    cwd: local,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  // git is held after its first piece, its index.lock taken.
-  await until(async () => (await sizeOf(file)) === 16384, "git's first piece written");
-  await emit(local, "OURS");
-  const { code, stderr } = await pull.output();
-  assertEquals(code, 0, new TextDecoder().decode(stderr));
-  // Before: git's second piece covered our bytes, and the journal, noted against git's file, never
-  // looked for them again.
-  assertEquals((await flush(local)).stdout, "nothing spooled\n");
-  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
-  const validated = await runCliProcess(["validate", file]);
-  assertEquals(validated.code, 0, validated.stdout + validated.stderr);
-});
 
 Deno.test("git dropped: an index.lock a killed git left delays only an append into a missing or empty record file, or one written since it was taken and within 2 s, and by 2 s at most", async () => {
   const { local, file } = await cloneBehind();
