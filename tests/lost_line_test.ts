@@ -202,3 +202,44 @@ Deno.test("emit, finish and annotate that wait for a busy lock with stderr on /d
   assertEquals(records.filter((r) => r.Notes.includes("while-locked")).length, 3);
   assertEquals(pendingFiles(del), []);
 });
+
+/**
+ * `2>&4` in a script: fd 4 a pipe whose every reader has gone (a FIFO opened both ways, then
+ * its read end closed), so each write to stderr fails with EPIPE from the first byte, as when
+ * `2>&1 | head -1` has ended. Made this way, not by a reader that exits, it is not a race.
+ */
+function stderrToGonePipe(fifo: string, command: string): string {
+  return `mkfifo '${fifo}' && exec 3<>'${fifo}' 4>'${fifo}' && exec 3<&- && ${command} 2>&4`;
+}
+
+Deno.test("emit and finish on a full disk with stderr a pipe whose reader has gone: exit 2, the run stays pending, reap records it once (trial-40 F1)", async () => {
+  const disk = await projectOnTinyDisk();
+  try {
+    const start = await sh(`${RUNREC_SH} start '${disk.del}' --agent 4_DOCUMENTS`, disk.env);
+    const token = start.stdout.trim();
+    await sh(disk.fill);
+    const fifos = await tempDir();
+    const emit = await sh(
+      stderrToGonePipe(
+        join(fifos, "emit"),
+        `${RUNREC_SH} emit '${disk.del}' --agent 4_DOCUMENTS --status SUCCESS`,
+      ),
+      disk.env,
+    );
+    // Its lost-record line went nowhere: exit 2, as with 2>/dev/full (was 0, the record gone).
+    assertEquals(emit.code, 2, emit.stdout);
+    const finish = await sh(
+      stderrToGonePipe(join(fifos, "finish"), `${RUNREC_SH} finish '${token}' --status SUCCESS`),
+      disk.env,
+    );
+    assertEquals(finish.code, 2, finish.stdout);
+    assertEquals(pendingFiles(disk.del), [token.split("/").pop()!]);
+    await disk.free();
+    const reap = await sh(`${RUNREC_SH} reap '${disk.root}' --older-than 0s 2>&1`, disk.env);
+    assertEquals(reap.code, 0, reap.stdout);
+    assertEquals((await recordsOf(disk.del)).map((r) => r.RunStatus), ["FAILED"]);
+    assertEquals(pendingFiles(disk.del), []);
+  } finally {
+    await disk.cleanup();
+  }
+});

@@ -148,7 +148,12 @@ export function processIo(): Io {
   const err = writer(Deno.stderr, "standard error");
   return {
     out: (text) => out.write(encoder.encode(text)),
-    err: (text) => err.write(encoder.encode(text)),
+    err: (text) => {
+      err.write(encoder.encode(text));
+      // A line a gone reader never got (`2>&1 | head -1`) is said nowhere, as on a full disk:
+      // a lost record's line must not pass for said (trial-40 F1).
+      if (err.gone()) throw new InputError("cannot write to standard error: its reader has gone");
+    },
     isTerminal,
     color: isTerminal && !noColor,
     // Standard output sent to /dev/null (or closed: the runtime puts /dev/null in its place) is
