@@ -242,19 +242,29 @@ function progressBar(io: Io): { update(done: number, total: number): void; clear
       const now = performance.now();
       if (shown && done < total && now - last < 100) return;
       last = now;
-      const width = 30;
+      const counted = ` ${done}/${total} deliverables`;
+      const columns = terminalColumns();
+      // A line as wide as the terminal wraps, and `\r` then clears only its last row: the
+      // others stay on the screen, one more each redraw (trial-40 F2). So it is kept narrower.
+      const width = Math.max(0, Math.min(30, columns - 3 - counted.length));
       const filled = total === 0 ? width : Math.round((done / total) * width);
-      io.err(
-        `\r\x1b[K[${"#".repeat(filled)}${
-          "-".repeat(width - filled)
-        }] ${done}/${total} deliverables`,
-      );
+      const line = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]${counted}`;
+      io.err(`\r\x1b[K${line.slice(0, columns - 1)}`);
       shown = true;
     },
     clear() {
       if (shown) io.err("\r\x1b[K");
     },
   };
+}
+
+/** The terminal's width in columns; 80 where it cannot be told (a terminal that says 0). */
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
 }
 
 function stderrIsTerminal(): boolean {
