@@ -98,6 +98,26 @@ Deno.test("exec: an output created with a name not valid UTF-8 is TBD with its r
   );
 });
 
+Deno.test("exec whose command edits a file named not valid UTF-8 does not say it changed no file: stale took that note for a run that wrote nothing (trial-40 F4)", async () => {
+  const { del } = await makeProject();
+  await sh(del, `printf old > "$(printf '${LATIN1}')"`);
+  const run = await runCli([
+    "exec",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--",
+    "sh",
+    "-c",
+    `cd "$0" && printf new >> "$(printf '${LATIN1}')"`,
+    del,
+  ]);
+  assertEquals(run.code, 0, run.stderr);
+  assert(!run.stderr.includes("changed while CMD ran"), run.stderr);
+  const record = (await records(del)).at(-1)!;
+  assert(!(record.Notes as string).includes("changed while CMD ran"), record.Notes as string);
+});
+
 Deno.test("a folder named not valid UTF-8 under a root: validate, log, verify, export and stale name it and read the rest", async () => {
   const { root, del } = await makeProject();
   const emitted = await runCli(emitArgs(del));

@@ -23,6 +23,7 @@ import {
 import { dropRunCommand, keepCrashCopy, markRunCommand, namesRun, runIdNote } from "../pending.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
+import { TBD } from "../schema.ts";
 import { changedFiles, changedNothingNote, leftRunningNote, snapshotFolder } from "../snapshot.ts";
 import {
   type Command,
@@ -398,12 +399,15 @@ export const execCommand: Command = {
         io.err(`runrec: warning: ${note}; have CMD wait for them (shell: wait)\n`);
       }
       // A command that renamed the folder (its label) changed what is in the renamed one.
-      const outputs = changedFiles(before, await snapshotFolder(runFolderNow(started)));
+      const after = await snapshotFolder(runFolderNow(started));
+      const outputs = changedFiles(before, after);
       const outcome = statusOf(exit, partial, skipped);
       // A good run that made nothing here most likely wrote elsewhere (CMD runs in the current
       // folder): said to the agent and in the record. A FAILED or SKIPPED run may well make nothing.
-      const madeNothing = Object.keys(outputs).length === 0 && outcome.status !== "FAILED" &&
-          outcome.status !== "SKIPPED"
+      // A file unread both times (a name not valid UTF-8) may have changed: nothing is said, since
+      // stale takes the note for a run that wrote nothing (trial-40 F4).
+      const madeNothing = Object.keys(outputs).length === 0 && ![...after.values()].includes(TBD) &&
+          outcome.status !== "FAILED" && outcome.status !== "SKIPPED"
         ? changedNothingNote(delDir)
         : undefined;
       if (madeNothing !== undefined) started.run.start.notes.push(madeNothing);
