@@ -451,6 +451,40 @@ Deno.test("two deliverable folders whose names read as one under a root: validat
   assert(!stale.stdout.includes(shown), stale.stdout);
 });
 
+Deno.test("a working folder named not valid UTF-8: each command one line naming it and to rename it, exit 2; log printed its table first, exec's CMD is not run (trial-40 F5)", async () => {
+  const { root, del } = await makeProject();
+  const runrec = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)];
+  // The package folder renamed to Latin-1 bytes, and each command run from the deliverable in it.
+  await sh(root, `mv PKG-01_Pkg "$(printf 'PKG-01_\\344')"`);
+  const inside = `"$(printf 'PKG-01_\\344')/${del.slice(join(root, "PKG-01_Pkg").length + 1)}"`;
+  for (
+    const words of [
+      ["emit", ".", "--agent", "A", "--status", "SUCCESS"],
+      ["exec", ".", "--agent", "A", "--", "touch", "ran"],
+      ["log", "."],
+      ["validate", "."],
+      ["stale", "."],
+    ]
+  ) {
+    const quoted = [...runrec, ...words].map((w) => `'${w}'`).join(" ");
+    const ran = await new Deno.Command("bash", {
+      args: ["-c", `cd ${inside} && exec ${quoted}`],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const [stdout, stderr] = [ran.stdout, ran.stderr].map((b) => new TextDecoder().decode(b));
+    assertEquals(ran.code, 2, `${words[0]}: ${stdout}${stderr}`);
+    assertEquals(stdout, "", words[0]);
+    // The path as the system gives it, its bytes that are not UTF-8 escaped.
+    const folder = join(root, String.raw`PKG-01_\xE4`, "1_Working", "DEL-01-02_Thing");
+    assertEquals(stderr, `runrec ${words[0]}: the working folder ${folder}: ${NOT_UTF8}\n`);
+  }
+  // Nothing was run nor recorded.
+  const left = await sh(root, `ls -A "$(printf 'PKG-01_\\344')"/1_Working/DEL-01-02_Thing`);
+  assert(!/^(ran|RunRecords\.csv|\.runrec)$/m.test(left), left);
+});
+
 Deno.test("a working folder or a deliverable path with a backslash: exit 2 saying runrec reads it as a separator (rename it)", async () => {
   const { root, del } = await makeProject();
   const odd = join(root, "team\\proj");

@@ -21,7 +21,7 @@ import {
   warningsMayDrop,
 } from "./command.ts";
 import { InputError } from "../errors.ts";
-import { withLongWordsShortened } from "../names.ts";
+import { NOT_UTF8, withLongWordsShortened } from "../names.ts";
 import { takeNotices } from "../notices.ts";
 import { versionLine } from "./version.ts";
 
@@ -306,7 +306,24 @@ async function runCommand(entry: CommandEntry, rest: string[], io: Io): Promise<
     io.out(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
     return EXIT.ok;
   }
+  requireWorkingFolder();
   return await command.run(parsed, command.readsOnly ? warningsMayDrop(io) : io);
+}
+
+/**
+ * Refuses a working folder whose path is not valid UTF-8 (legal on Linux): no path from it can
+ * be told, so each command failed its own way, `log` once its table was printed, with Deno's
+ * words and no remedy (trial-40 F5). One removed is left to each command, which names it.
+ */
+function requireWorkingFolder(): void {
+  try {
+    Deno.cwd();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.InvalidData)) return;
+    // Deno's message holds the path, its bytes that are not UTF-8 escaped (\xE4).
+    const path = /"(.*)" is not valid UTF-8/.exec((error as Error).message)?.[1];
+    throw new InputError(`the working folder${path === undefined ? "" : ` ${path}`}: ${NOT_UTF8}`);
+  }
 }
 
 /**
