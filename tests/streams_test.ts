@@ -1,15 +1,16 @@
 /**
  * The streams a command runs with, as a user's shell gives them (trial-40): a
- * terminal narrower than runrec's lines. Each case runs runrec as a real
- * process on a real pseudo-terminal (`script`).
+ * terminal narrower than runrec's lines, standard input named as a file. Each
+ * case runs runrec as a real process (on a real pseudo-terminal: `script`).
  *
  * @module
  */
 import { join } from "node:path";
 import { makeStaleRoot } from "../scripts/bench/stale.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
-import { assert, assertMatch } from "./assert.ts";
-import { ROOT, tempDir } from "./fixtures.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
 /** What `args` prints on a pseudo-terminal `columns` wide (stdout and stderr both, as seen). */
@@ -36,5 +37,17 @@ Deno.test("stale's progress bar fits a terminal narrower than it: a wrapped line
     for (const redraw of redraws.filter((r) => !/^(CLEAN|DIRTY|NO_BASELINE)/.test(r))) {
       assert(redraw.length < columns, `${columns} columns: ${JSON.stringify(redraw)}`);
     }
+  }
+});
+
+Deno.test("/dev/stdin named as a file (validate, flush --from) is refused in words a user can act on: not Deno's --allow-all nor runrec-sandboxed (trial-40 F6)", async () => {
+  const { del } = await makeProject();
+  for (const args of [["validate", "/dev/stdin"], ["flush", "--from", "/dev/stdin"]]) {
+    const ran = await runCliProcess(args, undefined, {}, del);
+    assertEquals(ran.code, 2, ran.stderr);
+    assertMatch(
+      ran.stderr,
+      /^runrec \w+: .*\/dev\/stdin.*: a system path this runrec does not read \(a device, \/proc\): save what it holds to a file and name that\n$/,
+    );
   }
 });

@@ -332,6 +332,16 @@ function requireWorkingFolder(): void {
  * keeping the flag for whoever starts it with `deno run`.
  */
 function withoutDenoAdvice(message: string): string {
+  // Deno guards devices and /proc (`validate /dev/stdin`) with --allow-all alone: no build of
+  // runrec has it, so neither the flag nor runrec-sandboxed is the remedy (trial-40 F6).
+  const allowAll = /, run again with the --allow-all flag$/;
+  if (allowAll.test(message)) {
+    return message.replace(
+      allowAll,
+      ": a system path this runrec does not read (a device, /proc): save what it holds to a " +
+        "file and name that",
+    );
+  }
   return message.replace(
     /, run again with the (--allow-[\w=-]+) flag$/,
     ": outside what this runrec may use (Deno $1; runrec-sandboxed uses only the folder it " +
