@@ -188,6 +188,10 @@ export async function* recordFileLog(
     "log.showSignature=false",
     "-c",
     "diff.suppressBlankEmpty=false",
+    // A user's log.follow makes git follow one file's renames, which a glob pathspec cannot
+    // take: git stopped on "BUG: unsupported magic" (trial-40 F7).
+    "-c",
+    "log.follow=false",
     // Subjects and the %x01 marks as UTF-8, whatever encoding the user's config asks of `git log`.
     "-c",
     "i18n.logOutputEncoding=UTF-8",

@@ -298,3 +298,22 @@ Deno.test("verify --since HEAD in a repository with no commits yet says so, and 
   );
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("verify --since gives the same verdict with log.follow set in the git config, as many users set it: it ended in git's 'BUG: unsupported magic', exit 2 (trial-40 F7)", async () => {
+  const { repo, del } = await repository();
+  const base = await commit(repo, "base");
+  await appendRun(del, "A", "2026-01-01T10:00:00Z");
+  await commit(repo, "a run");
+  await appendRun(del, "B", "2026-01-01T10:10:00Z");
+  await commit(repo, "another run");
+  // A root and one folder: a record file added since base is searched with a glob pathspec.
+  for (const target of [repo, del]) {
+    await git(repo, "config", "--unset-all", "log.follow").catch(() => {});
+    const plain = await runCli(["verify", target, "--since", base]);
+    assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+    await git(repo, "config", "log.follow", "true");
+    const following = await runCli(["verify", target, "--since", base]);
+    assert.equal(following.code, 0, following.stdout + following.stderr);
+    assert.equal(following.stdout, plain.stdout);
+  }
+});
