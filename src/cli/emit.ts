@@ -103,6 +103,8 @@ printed on stdout for it.
 When no spool folder takes it either, the record is printed on stderr on one line
 starting "runrec: lost-record: "; save that line and append it later with
 runrec flush --from FILE (each record is appended once, however often replayed).
+When that line cannot be printed either (stderr on a full disk, or a pipe whose
+reader has gone), emit exits 2.
 Bad arguments exit 2 and write nothing; so does a value still holding an agent
 block's placeholder ({STARTED}, {STATUS_BEFORE}, {DELIVERABLE_PATH}), but an
 --input or --output holding one is recorded as not found, with a warning.

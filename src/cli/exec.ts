@@ -88,11 +88,11 @@ line: save it, and once the folder is there append it with runrec flush
 --from FILE. A record that cannot be written is spooled, as with emit, and
 never changes the exit code; one that can be neither written nor spooled goes
 out as a lost-record line, and when that line cannot be printed either (stderr
-on a full disk) the run stays pending, for runrec reap. The run is held in
-memory too: a CMD that removes .runrec/ (git clean -x) is recorded all the
-same; one that removes <del-dir> has its record spooled in
-$TMPDIR/runrec-spool-<uid>/ (said on stderr), for runrec flush to append once
-the folder is back.
+on a full disk, or a pipe whose reader has gone) the run stays pending, for
+runrec reap. The run is held in memory too: a CMD that removes .runrec/ (git
+clean -x) is recorded all the same; one that removes <del-dir> has its record
+spooled in $TMPDIR/runrec-spool-<uid>/ (said on stderr), for runrec flush to
+append once the folder is back.
 
 Options:
   --agent NAME          agent name (required); one runrec does not know is warned
