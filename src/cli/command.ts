@@ -33,7 +33,7 @@ export interface Io {
    * Why output written so far reached nobody (standard output is /dev/null or
    * closed, or its reader has gone), else `undefined`; absent: it all arrived.
    */
-  outLost?(): Promise<string | undefined>;
+  outLost?(): string | undefined;
 }
 
 /** One CLI command. */

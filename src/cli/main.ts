@@ -158,7 +158,7 @@ export function processIo(): Io {
     color: isTerminal && !noColor,
     // Standard output sent to /dev/null (or closed: the runtime puts /dev/null in its place) is
     // the caller's choice: `finish <del-dir>` finds the run without its token.
-    outLost: () => Promise.resolve(out.gone() ? "its reader has gone" : undefined),
+    outLost: () => out.gone() ? "its reader has gone" : undefined,
   };
 }
 

@@ -59,7 +59,9 @@ export function printOutcome(
     // Not written: JSON still gets one document, the record as built, without RunID.
     if (options.json) {
       writeJson(io, { ...record ?? noRunId(outcome.draft), ...whatBecameOf(outcome) });
-      documented = true;
+      // A reader gone before it (`| head -1`) got nothing: the lostRecord it holds is not said
+      // (trial-40 F8).
+      documented = io.outLost?.() === undefined;
     } else if (record && options.runIdTo === "err") {
       io.err(`runrec: recorded ${record.RunID} (${record.RunStatus})\n`);
     } else if (record) io.out(`${record.RunID}\n`);

@@ -129,7 +129,7 @@ export const startCommand: Command = {
     try {
       if (parsed.values.json) writeJson(io, { token, ...started.run });
       else io.out(`${token}\n`);
-      const lost = await io.outLost?.();
+      const lost = io.outLost?.();
       if (lost) throw new Error(lost);
     } catch (e) {
       const why = (e as Error).message.split("\n")[0];
