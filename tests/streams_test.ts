@@ -12,6 +12,7 @@ import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
+import { RUNREC_SH } from "./support/runs.ts";
 
 /** What `args` prints on a pseudo-terminal `columns` wide (stdout and stderr both, as seen). */
 async function onTerminal(args: string[], columns: number): Promise<string> {
@@ -50,4 +51,54 @@ Deno.test("/dev/stdin named as a file (validate, flush --from) is refused in wor
       /^runrec \w+: .*\/dev\/stdin.*: a system path this runrec does not read \(a device, \/proc\): save what it holds to a file and name that\n$/,
     );
   }
+});
+
+Deno.test("readers whose stdout is a pipe whose reader has gone end quietly with the exit code they give on /dev/null, as git log | head does (README's exit codes)", async () => {
+  const { root, del } = await makeProject();
+  for (let i = 0; i < 3; i++) {
+    assertEquals(
+      (await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"])).code,
+      0,
+    );
+  }
+  // A DIRTY deliverable: stale's exit 1 must survive the reader going away.
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "changed\n", { append: true });
+  await runCliProcess([
+    "emit",
+    del,
+    "--agent",
+    "B",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "Datasheet.md",
+  ]);
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "changed again\n", { append: true });
+  const fifos = await tempDir();
+  const readers = [
+    ["log", root],
+    ["log", root, "--format", "jsonl"],
+    ["export", root, "--format", "openlineage"],
+    ["stale", root],
+    ["stale", root, "--json"],
+    ["validate", root],
+    ["verify", root],
+    ["--help"],
+  ];
+  for (const [i, words] of readers.entries()) {
+    const quoted = words.map((w) => `'${w}'`).join(" ");
+    const fifo = join(fifos, `${i}`);
+    // Opened both ways then its read end closed: every write fails with EPIPE, with no race.
+    const script = `mkfifo '${fifo}' && exec 3<>'${fifo}' 4>'${fifo}' && exec 3<&- && ` +
+      `${RUNREC_SH} ${quoted} >&4 2>/dev/null; echo "gone $?"; ` +
+      `${RUNREC_SH} ${quoted} >/dev/null 2>/dev/null; echo "null $?"; ` +
+      `${RUNREC_SH} ${quoted} 2>&1 >&4 | cat`;
+    const out = await new Deno.Command("sh", { args: ["-c", script], stdout: "piped" }).output();
+    const [gone, none, ...said] = new TextDecoder().decode(out.stdout).trimEnd().split("\n");
+    assertEquals(gone.replace("gone", "null"), none, words.join(" "));
+    // Quiet: nothing on stderr but the warnings it gives anyway (none here).
+    assertEquals(said.filter((l) => !/warning/.test(l)), [], words.join(" "));
+  }
+  const stale = await runCliProcess(["stale", root]);
+  assertEquals(stale.code, 1, stale.stdout);
 });
