@@ -427,9 +427,17 @@ async function landedAnnotation(file: string, draft: RecordDraft): Promise<RunRe
  *
  * @example
  * ```ts
- * import { isAnnotation } from "@runrec/runrec";
- * declare const record: import("@runrec/runrec").RunRecord;
- * if (!isAnnotation(record)) console.log(record.RunID);
+ * import { appendAnnotation, isAnnotation, readRecords, recordRun } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * const { written } = await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" });
+ * await appendAnnotation(dir, written!.record.RunID, {}, "checked by hand");
+ * for await (const event of readRecords(`${dir}/RunRecords.csv`)) {
+ *   if (event.kind === "record") console.log(isAnnotation(event.record)); // false, then true
+ * }
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export function isAnnotation(record: AnnotationSource): boolean {
@@ -749,9 +757,21 @@ function sameRecord(
  *
  * @example
  * ```ts
- * import { annotationsIn } from "@runrec/runrec";
- * declare const records: import("@runrec/runrec").RunRecord[];
- * annotationsIn(records).get("RUN-DEL-01-02-20260222-1015-001")?.map((a) => a.kind);
+ * import { annotationsIn, appendAnnotation, readRecords, recordRun } from "@runrec/runrec";
+ * import type { RunRecord } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * const { written } = await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" });
+ * const runId = written!.record.RunID;
+ * await appendAnnotation(dir, runId, { invalidates: true }, "ran on the wrong decomposition");
+ * const records: RunRecord[] = [];
+ * for await (const event of readRecords(`${dir}/RunRecords.csv`)) {
+ *   if (event.kind === "record") records.push(event.record);
+ * }
+ * console.log(annotationsIn(records).get(runId)?.map((a) => a.kind)); // ["invalidated"]
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export function annotationsIn(records: Iterable<AnnotationSource>): Map<string, Annotation[]> {
@@ -782,10 +802,22 @@ export function ambiguousAnnotations(records: Iterable<AnnotationSource>): strin
  *
  * @example
  * ```ts
- * import { annotationsFor, annotationsIn } from "@runrec/runrec";
- * declare const records: import("@runrec/runrec").RunRecord[];
+ * import { annotationsFor, annotationsIn, appendAnnotation, readRecords, recordRun } from "@runrec/runrec";
+ * import type { RunRecord } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * const { written } = await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" });
+ * await appendAnnotation(dir, written!.record.RunID, {}, "checked by hand");
+ * const records: RunRecord[] = [];
+ * for await (const event of readRecords(`${dir}/RunRecords.csv`)) {
+ *   if (event.kind === "record") records.push(event.record);
+ * }
  * const annotations = annotationsIn(records);
- * for (const r of records) console.log(r.RunID, annotationsFor(annotations, r).length);
+ * for (const r of records) console.log(r.AgentName, annotationsFor(annotations, r).length);
+ * // 4_DOCUMENTS 1, then the annotation's own record: RUNREC_ANNOTATE 0
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export function annotationsFor(
