@@ -739,7 +739,8 @@ function sameRecord(
  * The annotations among `records` that apply, by the RunID they are about,
  * in file order; {@linkcode annotationsFor} picks those of one record.
  * `annotate B --supersedes A` files `superseded` under A and `supersedes`
- * under B; so does a run B whose Notes hold `lateFinishNote``(A)`.
+ * under B; so does a run B whose Notes say it supersedes A (a late finish
+ * of a run `reap` recorded FAILED).
  *
  * An annotation that another annotation invalidates is withdrawn: it no
  * longer applies and is left out, and the withdrawal is filed under the
@@ -751,9 +752,9 @@ function sameRecord(
  * RecordChecksum (`target`). One written before it did names a RunID alone:
  * where that RunID names several records (two clones, one minute), it marks
  * every record of it and withdraws no annotation, so that it can never make
- * a run a baseline by mistake (`ambiguousAnnotations` says so).
- * `records` are every record of one file, each once, or the
- * `annotationSource` of each.
+ * a run a baseline by mistake (`runrec log` and `stale` warn of it).
+ * `records` are every record of one file, each once, or an
+ * {@linkcode AnnotationSource} of each.
  *
  * @example
  * ```ts

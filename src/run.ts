@@ -403,7 +403,7 @@ export interface FinishReport {
  * it supersedes the FAILED one, which stays. A run whose pending file was
  * removed under it (`git clean -x`), and not recorded, is recorded from
  * `started`; so is a run that removed its own deliverable folder, into the
- * user's spool until the folder is back (see `finishClaimed`).
+ * user's spool until the folder is back (then `replaySpool` appends it).
  *
  * @example
  * ```ts

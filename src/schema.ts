@@ -532,8 +532,8 @@ export interface FieldProblem {
  * (RunID agrees with DeliverableID and RunTimestamp; every listed file has a
  * hash; InputContextSHA matches InputHashes; FAILED/PARTIAL carry an error).
  * Returns every problem found; an empty array means the fields are valid.
- * The record is valid when its line also fits `LINE_LIMIT_BYTES`:
- * the writer encodes it and checks that (`encodedLineBytes` in ./codec.ts).
+ * The record is valid when its line also fits in 16 MiB: the writer
+ * encodes it and checks that.
  *
  * @example
  * ```ts

@@ -60,7 +60,7 @@ export type RecordDraft = Omit<RunRecord, "RunID" | "RecordChecksum"> & {
   RunID?: string;
 };
 
-/** Options of `appendRecord` and `withRecordFile`. */
+/** Options of a write to a record file: `emitRecord`'s, `appendAnnotation`'s, a replay's. */
 export interface AppendOptions {
   /** Flush the file to the device before returning (default `true`). */
   fsync?: boolean;

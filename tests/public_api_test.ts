@@ -142,6 +142,44 @@ Deno.test("every function and class of mod.ts has an example, each imports from 
   assertEquals([...new Set(unfollowable)], []);
 });
 
+/** The functions, classes and constants the modules of src/ export, by name. */
+async function modulesExports(): Promise<Set<string>> {
+  const names = new Set<string>();
+  const folders = [join(ROOT, "src")];
+  for (const folder of folders) {
+    for await (const entry of Deno.readDir(folder)) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory) folders.push(path);
+      else if (entry.name.endsWith(".ts")) {
+        const text = await Deno.readTextFile(path);
+        for (
+          const [, name] of text.matchAll(
+            /^export (?:async )?(?:function\*?|const|let|class) (\w+)/gm,
+          )
+        ) {
+          names.add(name);
+        }
+      }
+    }
+  }
+  return names;
+}
+
+Deno.test("the docs of mod.ts's exports name no function or constant a script cannot import: an internal one in a code span sent the reader into src/ (lib-40 F3)", async () => {
+  const symbols = await exportedSymbols();
+  const internal = await modulesExports();
+  for (const name of Object.keys(api)) internal.delete(name);
+  const named: string[] = [];
+  for (const symbol of symbols) {
+    const docs = [...JSON.stringify(symbol.declarations).matchAll(/"doc":"((?:[^"\\]|\\.)*)"/g)]
+      .map(([, doc]) => doc).join(" ");
+    for (const [, name] of docs.matchAll(/`(\w+)[`(]/g)) {
+      if (internal.has(name)) named.push(`${symbol.name}: ${name}`);
+    }
+  }
+  assertEquals([...new Set(named)], []);
+});
+
 Deno.test("the examples of mod.ts's exports run as written: none declares a value it does not make, and each that makes its own folder runs with the permissions README names (lib-40 F1)", async () => {
   const examples = examplesOf(await exportedSymbols());
   // `declare const records: ...` is no value: such an example cannot run, nor `deno test --doc` it.
