@@ -44,7 +44,7 @@ import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
 import { firstCopies, type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
 import { ownCopy } from "./codec.ts";
-import { AGENT_TYPE, RUN_ID_PATTERN, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
+import { AGENT_TYPE, RUN_ID_SYNTAX, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
 import {
   type AppendOptions,
   checkAppendOptions,
@@ -312,14 +312,14 @@ function checkAnnotation(
     new InputError(
       `${delDir}: ${name}: ${JSON.stringify(id)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
     );
-  if (typeof runId !== "string" || !RUN_ID_PATTERN.test(runId)) throw notRunId("runId", runId);
+  if (typeof runId !== "string" || !RUN_ID_SYNTAX.test(runId)) throw notRunId("runId", runId);
   if (invalidates && supersedes !== undefined) {
     throw new InputError(
       `${delDir}: effect: invalidates and supersedes contradict each other; give one`,
     );
   }
   if (supersedes !== undefined) {
-    if (!RUN_ID_PATTERN.test(supersedes)) throw notRunId("effect.supersedes", supersedes);
+    if (!RUN_ID_SYNTAX.test(supersedes)) throw notRunId("effect.supersedes", supersedes);
     if (supersedes === runId) {
       throw new InputError(`${delDir}: effect.supersedes: a run cannot supersede itself`);
     }

@@ -98,7 +98,7 @@ import {
   startJudgedAt,
   takeOverClaim,
 } from "./pending.ts";
-import { DELETED, RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
+import { DELETED, RUN_ID_SYNTAX, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
 import { leaveNote } from "./notices.ts";
 import {
   checkAppendOptions,
@@ -1349,7 +1349,7 @@ async function locateRun(
       return token;
     }
     requireFolder(resolve(target), target);
-    if (RUN_ID_PATTERN.test(run)) {
+    if (RUN_ID_SYNTAX.test(run)) {
       const id = await reapedAs(target, run);
       // A run kept outside the folder (read-only at start) is reaped beside its token.
       const outside = reapedOutside(resolve(target)).find((i) => i.id === id);

@@ -44,7 +44,7 @@ import {
   HEADER,
   inColumnOrder,
   LINE_LIMIT_BYTES,
-  RUN_ID_PATTERN,
+  RUN_ID_SYNTAX,
   runIdPrefix,
   type RunRecord,
   SCHEMA_VERSION,
@@ -1159,7 +1159,7 @@ export function runIdOfLine(head: string): string | undefined {
   if (first < 0) return undefined;
   const second = head.indexOf(",", first + 1);
   const id = head.slice(first + 1, second < 0 ? undefined : second);
-  return RUN_ID_PATTERN.test(id) ? id : undefined;
+  return RUN_ID_SYNTAX.test(id) ? id : undefined;
 }
 
 /**
