@@ -27,6 +27,13 @@
  * reads what `JSON.stringify` would write: a plain object's own fields) is an
  * `InputError` naming the argument, as `report.inputs`.
  *
+ * Output: a library call prints nothing on stdout. On stderr it prints
+ * only what the CLI would say as a note or warning (`runrec: note: skipped
+ * .worktrees/agent-1: another worktree of this repository; name it to check
+ * it`, a tool root's record files not read, a record put back that a git
+ * command had dropped, a relative `$TMPDIR` not used), when it meets it, and
+ * what `withRun` says (by default its outcome's warnings; a finish that threw).
+ *
  * Recording and checking read and write files synchronously (a record is
  * hashed, locked and written in one go): the event loop waits meanwhile,
  * about 0.1 s for a typical run, longer for large inputs. A script that

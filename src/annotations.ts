@@ -44,7 +44,7 @@ import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
 import { firstCopies, type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
 import { ownCopy } from "./codec.ts";
-import { AGENT_TYPE, RUN_ID_PATTERN, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
+import { AGENT_TYPE, RUN_ID_SYNTAX, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
 import {
   type AppendOptions,
   checkAppendOptions,
@@ -312,14 +312,14 @@ function checkAnnotation(
     new InputError(
       `${delDir}: ${name}: ${JSON.stringify(id)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
     );
-  if (typeof runId !== "string" || !RUN_ID_PATTERN.test(runId)) throw notRunId("runId", runId);
+  if (typeof runId !== "string" || !RUN_ID_SYNTAX.test(runId)) throw notRunId("runId", runId);
   if (invalidates && supersedes !== undefined) {
     throw new InputError(
       `${delDir}: effect: invalidates and supersedes contradict each other; give one`,
     );
   }
   if (supersedes !== undefined) {
-    if (!RUN_ID_PATTERN.test(supersedes)) throw notRunId("effect.supersedes", supersedes);
+    if (!RUN_ID_SYNTAX.test(supersedes)) throw notRunId("effect.supersedes", supersedes);
     if (supersedes === runId) {
       throw new InputError(`${delDir}: effect.supersedes: a run cannot supersede itself`);
     }
@@ -427,9 +427,17 @@ async function landedAnnotation(file: string, draft: RecordDraft): Promise<RunRe
  *
  * @example
  * ```ts
- * import { isAnnotation } from "@runrec/runrec";
- * declare const record: import("@runrec/runrec").RunRecord;
- * if (!isAnnotation(record)) console.log(record.RunID);
+ * import { appendAnnotation, isAnnotation, readRecords, recordRun } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * const { written } = await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" });
+ * await appendAnnotation(dir, written!.record.RunID, {}, "checked by hand");
+ * for await (const event of readRecords(`${dir}/RunRecords.csv`)) {
+ *   if (event.kind === "record") console.log(isAnnotation(event.record)); // false, then true
+ * }
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export function isAnnotation(record: AnnotationSource): boolean {
@@ -731,7 +739,8 @@ function sameRecord(
  * The annotations among `records` that apply, by the RunID they are about,
  * in file order; {@linkcode annotationsFor} picks those of one record.
  * `annotate B --supersedes A` files `superseded` under A and `supersedes`
- * under B; so does a run B whose Notes hold `lateFinishNote``(A)`.
+ * under B; so does a run B whose Notes say it supersedes A (a late finish
+ * of a run `reap` recorded FAILED).
  *
  * An annotation that another annotation invalidates is withdrawn: it no
  * longer applies and is left out, and the withdrawal is filed under the
@@ -743,15 +752,27 @@ function sameRecord(
  * RecordChecksum (`target`). One written before it did names a RunID alone:
  * where that RunID names several records (two clones, one minute), it marks
  * every record of it and withdraws no annotation, so that it can never make
- * a run a baseline by mistake (`ambiguousAnnotations` says so).
- * `records` are every record of one file, each once, or the
- * `annotationSource` of each.
+ * a run a baseline by mistake (`runrec log` and `stale` warn of it).
+ * `records` are every record of one file, each once, or an
+ * {@linkcode AnnotationSource} of each.
  *
  * @example
  * ```ts
- * import { annotationsIn } from "@runrec/runrec";
- * declare const records: import("@runrec/runrec").RunRecord[];
- * annotationsIn(records).get("RUN-DEL-01-02-20260222-1015-001")?.map((a) => a.kind);
+ * import { annotationsIn, appendAnnotation, readRecords, recordRun } from "@runrec/runrec";
+ * import type { RunRecord } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * const { written } = await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" });
+ * const runId = written!.record.RunID;
+ * await appendAnnotation(dir, runId, { invalidates: true }, "ran on the wrong decomposition");
+ * const records: RunRecord[] = [];
+ * for await (const event of readRecords(`${dir}/RunRecords.csv`)) {
+ *   if (event.kind === "record") records.push(event.record);
+ * }
+ * console.log(annotationsIn(records).get(runId)?.map((a) => a.kind)); // ["invalidated"]
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export function annotationsIn(records: Iterable<AnnotationSource>): Map<string, Annotation[]> {
@@ -782,10 +803,22 @@ export function ambiguousAnnotations(records: Iterable<AnnotationSource>): strin
  *
  * @example
  * ```ts
- * import { annotationsFor, annotationsIn } from "@runrec/runrec";
- * declare const records: import("@runrec/runrec").RunRecord[];
+ * import { annotationsFor, annotationsIn, appendAnnotation, readRecords, recordRun } from "@runrec/runrec";
+ * import type { RunRecord } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * await Deno.mkdir(dir);
+ * const { written } = await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" });
+ * await appendAnnotation(dir, written!.record.RunID, {}, "checked by hand");
+ * const records: RunRecord[] = [];
+ * for await (const event of readRecords(`${dir}/RunRecords.csv`)) {
+ *   if (event.kind === "record") records.push(event.record);
+ * }
  * const annotations = annotationsIn(records);
- * for (const r of records) console.log(r.RunID, annotationsFor(annotations, r).length);
+ * for (const r of records) console.log(r.AgentName, annotationsFor(annotations, r).length);
+ * // 4_DOCUMENTS 1, then the annotation's own record: RUNREC_ANNOTATE 0
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export function annotationsFor(

@@ -18,7 +18,7 @@ import {
 import { basename, dirname, relative, resolve } from "./path.ts";
 import { resolvedPath } from "./lookups.ts";
 import { readRecords } from "./reader.ts";
-import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
+import { DELIVERABLE_ID_SYNTAX } from "./schema.ts";
 import { deliverableFolders, type RecordTarget, SILENT_SEARCH } from "./targets.ts";
 import type { IntegrityProblem } from "./verify_file.ts";
 
@@ -56,7 +56,7 @@ function realOf(path: string): string {
 function idOf(folder: string): string | undefined {
   try {
     const { id } = deliverableId(folder);
-    return DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
+    return DELIVERABLE_ID_SYNTAX.test(id) ? id : undefined;
   } catch {
     return undefined;
   }

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
+import { DELIVERABLE_ID_SYNTAX } from "./schema.ts";
 import { otherCaseName } from "./other_case.ts";
 import { dirname, join } from "./path.ts";
 
@@ -203,12 +203,12 @@ export function parseDependencies(text: string, file: string): DependencyRegiste
     const target = cell(at.target);
     if (target === "") continue;
     const from = cell(at.from);
-    if (!DELIVERABLE_ID_PATTERN.test(target) || !DELIVERABLE_ID_PATTERN.test(from)) {
+    if (!DELIVERABLE_ID_SYNTAX.test(target) || !DELIVERABLE_ID_SYNTAX.test(from)) {
       warnings.push(
         `${where}: ${
-          !DELIVERABLE_ID_PATTERN.test(from) ? "FromDeliverableID" : "TargetDeliverableID"
+          !DELIVERABLE_ID_SYNTAX.test(from) ? "FromDeliverableID" : "TargetDeliverableID"
         } ${
-          JSON.stringify(DELIVERABLE_ID_PATTERN.test(from) ? target : from)
+          JSON.stringify(DELIVERABLE_ID_SYNTAX.test(from) ? target : from)
         } is not DEL-XX-YY; skipped`,
       );
       continue;

@@ -1278,7 +1278,7 @@ export interface RunOutcome {
   /**
    * The lost-record line to print on stderr when the record could be neither
    * written nor spooled, or was spooled outside a deliverable folder that is
-   * gone (see `lostRecordLine`).
+   * gone: saved to a file, {@linkcode replayLostRecords} appends it.
    */
   lost?: string;
   /** Records of earlier failures appended now from the spool, oldest first. */

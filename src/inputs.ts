@@ -44,7 +44,7 @@ export interface GovernedInputs {
    * The files governed but not hashed, one line each (among `notes` too): a
    * folder that is a symbolic link or holds installed packages (unless its
    * files are hashed all the same, through another folder walked or as an
-   * input named), the references past `MAX_REFERENCES`, those of a
+   * input named), the references past the first 1,000, those of a
    * `_REFERENCES.md` too large to read. A change there is unseen.
    */
   unseen: string[];
@@ -61,12 +61,13 @@ export interface GovernedOptions {
   /** Hashes the absolute paths found (default {@linkcode hashFiles}). */
   hash?: (paths: string[]) => Promise<Map<string, string | Error>>;
   /**
-   * The folder's git root, when already known (default: `findGitRoot`); given
-   * as `undefined`, it is known that there is none.
+   * The folder's git root, when already known (default: the work tree
+   * holding `delDir`); given as `undefined`, it is known that there is none.
    */
   gitRoot?: string;
   /**
-   * The folder's execution root, when already known, as `gitRoot` (default: `findExecutionRoot`).
+   * The folder's execution root, when already known, as `gitRoot` (default: the nearest folder
+   * above `delDir` holding `INIT.md` or `_Decomposition/`).
    */
   executionRoot?: string;
   /**
@@ -168,9 +169,10 @@ const NAME_IT = " (name it as an input to hash them)";
  * resolved against the folder of `_REFERENCES.md`, then the git root, then the
  * execution root. URLs and placeholders are named in `notes`, not hashed; a
  * missing or unreadable file is hashed as `TBD` and named in `notes`, as is a
- * folder that cannot be listed. runrec's own files (`isRunrecOwn`)
- * are left out. An input that resolves outside the project
- * (`projectBounds`: an absolute path, `..` past the root, `~`, a
+ * folder that cannot be listed. runrec's own files (record files, their
+ * lock, spool and state folders) are left out. An input that resolves
+ * outside the project (the execution root or git work tree holding
+ * `delDir`: an absolute path, `..` past the root, `~`, a
  * symbolic link pointing out) is not read unless `options.allowOutside`: it
  * is `TBD`, and a note names the rule. Throws {@linkcode InputError} when
  * `delDir` does not exist (unless `options.mayCreate`). Never throws for what the host files hold:

@@ -109,8 +109,9 @@ export interface ContentionReport {
 export type RefusalKind = "held" | "unusable";
 
 /**
- * Thrown by `acquireLock` when it does not get the lock: at once
- * for an unusable lock path, at the deadline for a held lock.
+ * Thrown when a write does not get the record file's lock
+ * (`RunRecords.csv.lock`): at once for an unusable lock path (a folder, say),
+ * after `lockWaitMs` for a held lock.
  *
  * @example
  * ```ts

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
+import { DELIVERABLE_ID_SYNTAX } from "./schema.ts";
 import { runIdOfLine } from "./store.ts";
 
 /** What a record file's content says it is: its first record's DeliverableID and its RunIDs. */
@@ -53,7 +53,7 @@ export function recordsOf(bytes: Uint8Array): RecordsOf {
 export function deliverableIdOfLine(line: string): string | undefined {
   // SchemaVersion and RunID never hold a comma: the third field starts after the second.
   const id = line.split(",", 3)[2];
-  return id !== undefined && DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
+  return id !== undefined && DELIVERABLE_ID_SYNTAX.test(id) ? id : undefined;
 }
 
 /**

@@ -66,7 +66,7 @@ export interface PendingRun {
   gitHead?: string;
   /** What the start fixed: time, StatusBefore, the governed inputs' hashes. */
   start: RunStartState;
-  /** The deliverable folder (absolute), for a run kept outside it (see `keepPendingRun`). */
+  /** The deliverable folder (absolute), for a run kept outside it (the folder was read-only). */
   delDir?: string;
   /**
    * The files of the deliverable folder at start (relative, runrec's own left

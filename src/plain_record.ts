@@ -14,11 +14,11 @@ import { readCanonicalCell } from "./codec.ts";
 import {
   AGENT_NAME_PATTERN,
   AGENT_TYPE,
-  DELIVERABLE_ID_PATTERN,
+  DELIVERABLE_ID_SYNTAX,
   FIELDS,
   type FieldSpec,
   LIFECYCLE_STATES,
-  RUN_ID_PATTERN,
+  RUN_ID_SYNTAX,
   RUN_STATUSES,
   type RunRecord,
   SCHEMA_VERSION,
@@ -66,8 +66,8 @@ const TIMESTAMP = "(2[0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])" +
 const PLAIN_LINE = new RegExp(
   [
     `^${SCHEMA_VERSION.replace(".", "\\.")}`,
-    `(${inner(RUN_ID_PATTERN)})`,
-    `(${inner(DELIVERABLE_ID_PATTERN)})`,
+    `(${inner(RUN_ID_SYNTAX)})`,
+    `(${inner(DELIVERABLE_ID_SYNTAX)})`,
     `(${inner(AGENT_NAME_PATTERN)})`,
     AGENT_TYPE,
     TIMESTAMP,

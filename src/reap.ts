@@ -107,7 +107,7 @@ export interface ReapReport {
   unwatched: { delDir: string; run: PendingRun; why: string }[];
   /**
    * Temporary files that writers killed before their rename left in the run
-   * folders, removed (see `removeAbandonedRunTemporaries`, ./pending.ts).
+   * folders, removed (only those whose writer is gone: a live one may be about to rename).
    */
   removedTemporaries: string[];
 }
@@ -149,7 +149,7 @@ function whyReap(
  * Writes every pending run at or beneath `targets` whose process is gone
  * (a pid recorded on this machine), or, with `olderThanMs`, that started
  * longer ago and whose process is not seen running, as a FAILED record with
- * ErrorSummary `REAPED_ERROR` (./pending.ts). Each run is claimed first, so a
+ * ErrorSummary `reaped: the agent never finished`. Each run is claimed first, so a
  * run is written once even when `finish` or another `reap` races. A reaped
  * run is kept in `.runrec/reaped/`: its agent's late `finish` still writes
  * the agent's record, which supersedes the FAILED one. Throws

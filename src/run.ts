@@ -98,7 +98,7 @@ import {
   startJudgedAt,
   takeOverClaim,
 } from "./pending.ts";
-import { DELETED, RUN_ID_PATTERN, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
+import { DELETED, RUN_ID_SYNTAX, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
 import { leaveNote } from "./notices.ts";
 import {
   checkAppendOptions,
@@ -403,7 +403,7 @@ export interface FinishReport {
  * it supersedes the FAILED one, which stays. A run whose pending file was
  * removed under it (`git clean -x`), and not recorded, is recorded from
  * `started`; so is a run that removed its own deliverable folder, into the
- * user's spool until the folder is back (see `finishClaimed`).
+ * user's spool until the folder is back (then `replaySpool` appends it).
  *
  * @example
  * ```ts
@@ -1349,7 +1349,7 @@ async function locateRun(
       return token;
     }
     requireFolder(resolve(target), target);
-    if (RUN_ID_PATTERN.test(run)) {
+    if (RUN_ID_SYNTAX.test(run)) {
       const id = await reapedAs(target, run);
       // A run kept outside the folder (read-only at start) is reaped beside its token.
       const outside = reapedOutside(resolve(target)).find((i) => i.id === id);

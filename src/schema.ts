@@ -136,10 +136,16 @@ export interface RunRecord {
  */
 export const LINE_LIMIT_BYTES = 16 * 1024 * 1024;
 
-/** Regular expression every RunID matches. */
-export const RUN_ID_PATTERN = /^RUN-DEL-[0-9]{2,}-[0-9]{2,}-[0-9]{8}-[0-9]{4}-[0-9]{3,}$/;
-/** Regular expression every DeliverableID matches. */
-export const DELIVERABLE_ID_PATTERN = /^DEL-[0-9]{2,}-[0-9]{2,}$/;
+/** What every RunID matches: runrec's own, which no caller holds. */
+export const RUN_ID_SYNTAX = /^RUN-DEL-[0-9]{2,}-[0-9]{2,}-[0-9]{8}-[0-9]{4}-[0-9]{3,}$/;
+/** What every DeliverableID matches: runrec's own, which no caller holds. */
+export const DELIVERABLE_ID_SYNTAX = /^DEL-[0-9]{2,}-[0-9]{2,}$/;
+// The exported patterns are copies: a RegExp cannot be frozen (`compile` recompiles a frozen
+// one), and a script's `compile(".*")` of runrec's own changed what it validated (lib-40 F4).
+/** Regular expression every RunID matches (a copy: changing it changes nothing of runrec's). */
+export const RUN_ID_PATTERN: RegExp = new RegExp(RUN_ID_SYNTAX);
+/** Regular expression every DeliverableID matches (a copy, as {@linkcode RUN_ID_PATTERN}). */
+export const DELIVERABLE_ID_PATTERN: RegExp = new RegExp(DELIVERABLE_ID_SYNTAX);
 /** Regular expression of a lowercase hex SHA-256. */
 export const SHA256_PATTERN: RegExp = SHA256_HEX;
 /** Regular expression every AgentName matches. */
@@ -249,7 +255,7 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze(([
     source: "runrec",
     meaning: "Identifies the run; unique in the file.",
     example: "RUN-DEL-01-02-20260222-1015-001",
-    check: matches(RUN_ID_PATTERN, "RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ"),
+    check: matches(RUN_ID_SYNTAX, "RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ"),
   },
   {
     name: "DeliverableID",
@@ -261,7 +267,7 @@ export const FIELDS: readonly FieldSpec[] = Object.freeze(([
     source: "`_CONTEXT.md`; folder name",
     meaning: "The deliverable the run worked on.",
     example: "DEL-01-02",
-    check: matches(DELIVERABLE_ID_PATTERN, "DEL-XX-YY"),
+    check: matches(DELIVERABLE_ID_SYNTAX, "DEL-XX-YY"),
   },
   {
     name: "AgentName",
@@ -532,8 +538,8 @@ export interface FieldProblem {
  * (RunID agrees with DeliverableID and RunTimestamp; every listed file has a
  * hash; InputContextSHA matches InputHashes; FAILED/PARTIAL carry an error).
  * Returns every problem found; an empty array means the fields are valid.
- * The record is valid when its line also fits `LINE_LIMIT_BYTES`:
- * the writer encodes it and checks that (`encodedLineBytes` in ./codec.ts).
+ * The record is valid when its line also fits in 16 MiB: the writer
+ * encodes it and checks that.
  *
  * @example
  * ```ts

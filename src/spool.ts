@@ -142,7 +142,7 @@ export interface ReplayReport {
   elsewhere: string[];
   /**
    * Temporary files that writers killed before their rename left in the
-   * spool folders, removed (see `removeAbandonedTemporaries`, ./state_folder.ts).
+   * spool folders, removed (only those whose writer is gone: a live one may be about to rename).
    */
   removedTemporaries: string[];
 }

@@ -44,7 +44,7 @@ import {
   HEADER,
   inColumnOrder,
   LINE_LIMIT_BYTES,
-  RUN_ID_PATTERN,
+  RUN_ID_SYNTAX,
   runIdPrefix,
   type RunRecord,
   SCHEMA_VERSION,
@@ -60,7 +60,7 @@ export type RecordDraft = Omit<RunRecord, "RunID" | "RecordChecksum"> & {
   RunID?: string;
 };
 
-/** Options of `appendRecord` and `withRecordFile`. */
+/** Options of a write to a record file: `emitRecord`'s, `appendAnnotation`'s, a replay's. */
 export interface AppendOptions {
   /** Flush the file to the device before returning (default `true`). */
   fsync?: boolean;
@@ -1159,7 +1159,7 @@ export function runIdOfLine(head: string): string | undefined {
   if (first < 0) return undefined;
   const second = head.indexOf(",", first + 1);
   const id = head.slice(first + 1, second < 0 ? undefined : second);
-  return RUN_ID_PATTERN.test(id) ? id : undefined;
+  return RUN_ID_SYNTAX.test(id) ? id : undefined;
 }
 
 /**

@@ -69,8 +69,8 @@ export interface ResolveOptions {
   /**
    * Told each tool root skipped beneath a target that holds record files
    * (none a target names), with them, for a command that says so once it
-   * knows more (`verify --since` follows a file moved there). Default:
-   * `noteSkippedToolRoot`.
+   * knows more (`verify --since` follows a file moved there). Default: a
+   * note on stderr naming the folder and the files not read.
    */
   skippedToolRoot?: (folder: string, files: string[]) => void;
   /**

@@ -264,8 +264,8 @@ const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d{1,3}))
 /**
  * Parses an ISO 8601 duration of days, hours, minutes and seconds (at most 3
  * fraction digits) into milliseconds; `undefined` when it is not one.
- * Exact: no rounding. Does not apply `MAX_DURATION_MS`: see
- * `durationProblem`.
+ * Exact: no rounding. Does not apply the longest RunDuration runrec
+ * records (10 years).
  *
  * @example
  * ```ts

@@ -9,7 +9,7 @@ import { findExecutionRoot, isExecutionRoot } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { join, relative } from "./path.ts";
 import { listPendingRuns, parseToken, REAPED_ERROR, recordOfRunId } from "./pending.ts";
-import { RUN_ID_PATTERN } from "./schema.ts";
+import { RUN_ID_SYNTAX } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
 import { RECORD_FILE } from "./store.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
@@ -37,7 +37,7 @@ export async function refuseMistakenToken(given: string, agent?: string): Promis
   if (/^runrec[ :]/.test(runId) && !namesPath(runId)) {
     throw new InputError(`${runId}: not a run token: a line of runrec's stderr; ${STDOUT_LINE}`);
   }
-  if (!RUN_ID_PATTERN.test(runId) || namesPath(runId)) return;
+  if (!RUN_ID_SYNTAX.test(runId) || namesPath(runId)) return;
   throw new InputError(`${runId}: a RunID, not a run token: ${await whereRecorded(runId, agent)}`);
 }
 

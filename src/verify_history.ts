@@ -61,7 +61,7 @@ import {
 } from "./deliverable.ts";
 import { claimedIds } from "./claimed_ids.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
-import { DELIVERABLE_ID_PATTERN } from "./schema.ts";
+import { DELIVERABLE_ID_SYNTAX } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { recordsNotHeld } from "./records_elsewhere.ts";
@@ -2856,7 +2856,7 @@ async function ownIdAt(folder: string, top: string, at?: string): Promise<string
   }
   try {
     const { id } = deliverableId(join(top, ...folder.split("/")), read);
-    return DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
+    return DELIVERABLE_ID_SYNTAX.test(id) ? id : undefined;
   } catch {
     return undefined; // no _CONTEXT.md naming one, nor a folder name
   }
@@ -2866,7 +2866,7 @@ async function ownIdAt(folder: string, top: string, at?: string): Promise<string
 function folderDeliverableId(path: string): string | undefined {
   const folders = path.split("/").slice(0, -1);
   const id = (folders.at(-1) ?? "").split("_")[0];
-  return DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
+  return DELIVERABLE_ID_SYNTAX.test(id) ? id : undefined;
 }
 
 function isRecordFile(path: string): boolean {

@@ -4,9 +4,18 @@
  * `validate` rejects.
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "./assert.ts";
-import { makeProject } from "./fixtures.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { runScript } from "./support/library_script.ts";
 import { recordsOf } from "./support/runs.ts";
-import { COLUMNS, FIELDS, InputError, LIFECYCLE_STATES, recordRun, RUN_STATUSES } from "../mod.ts";
+import {
+  COLUMNS,
+  FIELDS,
+  InputError,
+  LIFECYCLE_STATES,
+  recordRun,
+  RUN_ID_PATTERN,
+  RUN_STATUSES,
+} from "../mod.ts";
 import { END_EVENT_TYPE } from "../src/export/openlineage.ts";
 import { PROV_PREFIXES } from "../src/export/prov.ts";
 
@@ -33,4 +42,20 @@ Deno.test('library frozen: RUN_STATUSES.push("DONE") throws, and recordRun still
     "status must be one of",
   );
   assertEquals(await recordsOf(del), []);
+});
+
+Deno.test("library frozen: a script that recompiles RUN_ID_PATTERN or DELIVERABLE_ID_PATTERN (compile('.*')) changes its own copy, never what validateRecord takes for a RunID or a DeliverableID (lib-40 F4)", async () => {
+  const { answer } = await runScript(
+    await tempDir({ prefix: "runrec-patterns-" }),
+    ["--allow-read", "--allow-write", "--allow-sys=hostname"],
+    `const dir = \`\${Deno.cwd()}/DEL-01-02_Flow\`;
+    await Deno.mkdir(dir);
+    const { written } = await rr.recordRun(dir, { agent: "A", status: "SUCCESS" });
+    rr.RUN_ID_PATTERN.compile(".*");
+    rr.DELIVERABLE_ID_PATTERN.compile(".*");
+    const record = { ...written.record, RunID: "RUN-1", DeliverableID: "DEL-1" };
+    return { fields: rr.validateRecord(record).map((problem) => problem.field) };`,
+  );
+  assert((answer.fields as string[]).includes("RunID"), JSON.stringify(answer));
+  assert((answer.fields as string[]).includes("DeliverableID"), JSON.stringify(answer));
 });

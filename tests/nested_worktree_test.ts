@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
+import { runScript } from "./support/library_script.ts";
 
 const NOTE = "runrec: note: skipped .worktrees/agent-1: another worktree of this repository; " +
   "name it to check it\n";
@@ -134,4 +135,22 @@ Deno.test("nested worktree: verify names the start of a nested repository's chec
     verify.stdout,
     /vendor\/clone\/PKG-01_Pkg\/1_Working\/DEL-01-02_Thing\/RunRecords.csv: K-APPEND-1 holds from its first version \(not in [0-9a-f]{40}'s repository\): \d+ versions? compared/,
   );
+});
+
+Deno.test("nested worktree: a script's checkStaleness, collectRuns and resolveTargets of the repository say on stderr the linked work tree they skip, once a call, as the CLI says it; a command still says it once (lib-40 F2)", async () => {
+  const { root } = await projectWithWorktree();
+  const { answer, stderr } = await runScript(
+    root,
+    ["--allow-read", "--allow-write", "--allow-env", "--allow-sys", "--allow-run"],
+    `const stale = await rr.checkStaleness(["."]);
+    const runs = await rr.collectRuns(["."], { warn: (message) => console.error(message) });
+    const files = await rr.resolveTargets(["."]);
+    return { checks: stale.checks.length, runs: runs.length, files: files.length };`,
+  );
+  // The repository's own run only: the work tree's is skipped, and said to be, by each call.
+  assert.deepEqual(answer, { checks: 1, runs: 1, files: 1 });
+  assert.equal(count(stderr, NOTE), 3, stderr);
+
+  const stale = await runCliProcess(["stale", "."], undefined, {}, root);
+  assert.equal(count(stale.stderr, NOTE), 1, stale.stderr);
 });

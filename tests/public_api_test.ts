@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import * as api from "../mod.ts";
 import { assert, assertEquals } from "./assert.ts";
+import { tempDir } from "./fixtures.ts";
 
 const ROOT = join(import.meta.dirname!, "..");
 
@@ -81,19 +82,42 @@ Deno.test("mod.ts keeps the modules' internals out: pending-run claims, lock and
   assertEquals(leaked, []);
 });
 
-Deno.test("every function and class of mod.ts has an example, each imports from @runrec/runrec, and every {@link} of its docs names a symbol mod.ts exports (trial-lib F7)", async () => {
+/** A symbol of mod.ts as `deno doc --json` describes it. */
+interface DocSymbol {
+  name: string;
+  declarations: {
+    kind: string;
+    jsDoc?: { doc?: string; tags?: { kind: string; doc?: string }[] };
+  }[];
+}
+
+/** The symbols mod.ts exports, with their docs, as the package's documentation shows them. */
+async function exportedSymbols(): Promise<DocSymbol[]> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["doc", "--json", "mod.ts"],
     cwd: ROOT,
   }).output();
   assertEquals(code, 0, new TextDecoder().decode(stderr));
   const doc = JSON.parse(new TextDecoder().decode(stdout));
-  const [module] = Object.values(doc.nodes) as {
-    symbols: {
-      name: string;
-      declarations: { kind: string; jsDoc?: { tags?: { kind: string; doc?: string }[] } }[];
-    }[];
-  }[];
+  const [module] = Object.values(doc.nodes) as { symbols: DocSymbol[] }[];
+  assert(module.symbols.length > 0, "deno doc listed no symbol");
+  return module.symbols;
+}
+
+/** The code of each example on the exported symbols, with the symbol's name. */
+function examplesOf(symbols: DocSymbol[]): { name: string; code: string }[] {
+  return symbols.flatMap((symbol) =>
+    symbol.declarations.flatMap((declaration) =>
+      (declaration.jsDoc?.tags ?? []).filter((tag) => tag.kind === "example").map((tag) => ({
+        name: symbol.name,
+        code: /```ts\n([^]*?)```/.exec(tag.doc ?? "")?.[1] ?? "",
+      }))
+    )
+  );
+}
+
+Deno.test("every function and class of mod.ts has an example, each imports from @runrec/runrec, and every {@link} of its docs names a symbol mod.ts exports (trial-lib F7)", async () => {
+  const module = { symbols: await exportedSymbols() };
   const withoutExample: string[] = [];
   const internalImports: string[] = [];
   for (const symbol of module.symbols) {
@@ -116,7 +140,78 @@ Deno.test("every function and class of mod.ts has an example, each imports from 
   const unfollowable = [...JSON.stringify(module.symbols).matchAll(/\{@link(?:code)? (\w+)/g)]
     .map(([, name]) => name).filter((name) => !exported.has(name));
   assertEquals([...new Set(unfollowable)], []);
-  assert(module.symbols.length > 0, "deno doc listed no symbol");
+});
+
+/** The functions, classes and constants the modules of src/ export, by name. */
+async function modulesExports(): Promise<Set<string>> {
+  const names = new Set<string>();
+  const folders = [join(ROOT, "src")];
+  for (const folder of folders) {
+    for await (const entry of Deno.readDir(folder)) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory) folders.push(path);
+      else if (entry.name.endsWith(".ts")) {
+        const text = await Deno.readTextFile(path);
+        for (
+          const [, name] of text.matchAll(
+            /^export (?:async )?(?:function\*?|const|let|class) (\w+)/gm,
+          )
+        ) {
+          names.add(name);
+        }
+      }
+    }
+  }
+  return names;
+}
+
+Deno.test("the docs of mod.ts's exports name no function or constant a script cannot import: an internal one in a code span sent the reader into src/ (lib-40 F3)", async () => {
+  const symbols = await exportedSymbols();
+  const internal = await modulesExports();
+  for (const name of Object.keys(api)) internal.delete(name);
+  const named: string[] = [];
+  for (const symbol of symbols) {
+    const docs = [...JSON.stringify(symbol.declarations).matchAll(/"doc":"((?:[^"\\]|\\.)*)"/g)]
+      .map(([, doc]) => doc).join(" ");
+    for (const [, name] of docs.matchAll(/`(\w+)[`(]/g)) {
+      if (internal.has(name)) named.push(`${symbol.name}: ${name}`);
+    }
+  }
+  assertEquals([...new Set(named)], []);
+});
+
+Deno.test("the examples of mod.ts's exports run as written: none declares a value it does not make, and each that makes its own folder runs with the permissions README names (lib-40 F1)", async () => {
+  const examples = examplesOf(await exportedSymbols());
+  // `declare const records: ...` is no value: such an example cannot run, nor `deno test --doc` it.
+  const declaring = examples.filter(({ code }) => /^declare /m.test(code)).map(({ name }) => name);
+  assertEquals(declaring, []);
+  const folder = await tempDir({ prefix: "runrec-examples-" });
+  const importMap = join(folder, "import_map.json");
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  await Deno.writeTextFile(importMap, JSON.stringify({ imports: { "@runrec/runrec": mod } }));
+  const selfContained = examples.filter(({ code }) => code.includes("Deno.makeTempDir()"));
+  assert(selfContained.length >= 4, `${selfContained.length} examples make their own folder`);
+  for (const [i, { name, code }] of selfContained.entries()) {
+    const script = join(folder, `${i}_${name}.ts`);
+    await Deno.writeTextFile(script, code);
+    const { code: exit, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-config",
+        "--no-prompt",
+        `--import-map=${importMap}`,
+        "--allow-read",
+        "--allow-write",
+        "--allow-sys=hostname",
+        "--deny-net",
+        script,
+      ],
+      cwd: folder,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assertEquals(exit, 0, `${name}'s example: ${new TextDecoder().decode(stderr)}`);
+  }
 });
 
 Deno.test("the facets' _schemaURL names the schema's path in the published package, and docs/EXPORT.md says the URL resolves only once published", async () => {

@@ -17,7 +17,7 @@ import { miscasedRecordFileError } from "../other_case.ts";
 import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
-import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
+import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
 import { linesWithRunId, RECORD_FILE } from "../store.ts";
 import {
   type Command,
@@ -93,7 +93,7 @@ Examples:
 `;
 
 function checkRunId(option: string, id: string): void {
-  if (!RUN_ID_PATTERN.test(id)) {
+  if (!RUN_ID_SYNTAX.test(id)) {
     throw new UsageError(
       `${option}${JSON.stringify(id)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
     );

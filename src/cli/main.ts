@@ -22,7 +22,7 @@ import {
 } from "./command.ts";
 import { InputError } from "../errors.ts";
 import { NOT_UTF8, withLongWordsShortened } from "../names.ts";
-import { takeNotices } from "../notices.ts";
+import { holdNotices, takeNotices } from "../notices.ts";
 import { versionLine } from "./version.ts";
 
 /** A command as `runrec --help` lists it, and how to load it. */
@@ -212,6 +212,7 @@ export async function main(args: string[], io: Io): Promise<number> {
   }
   const [name, ...rest] = args;
   const entry = COMMANDS.find((c) => c.name === name);
+  holdNotices();
   try {
     return entry ? await runCommand(entry, rest, io) : await runWithoutCommand(name, rest, io);
   } catch (error) {

@@ -16,7 +16,7 @@ import { deliverableId } from "../deliverable.ts";
 import { basename, dirname } from "../path.ts";
 import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
-import { RUN_ID_PATTERN, type RunRecord } from "../schema.ts";
+import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { linesWithRunId, renumberedNote } from "../store.ts";
 import { shellWord } from "../shell_word.ts";
@@ -194,7 +194,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (parsed.values.json && stringOption(parsed, "format") === "md") {
     throw new UsageError("--json and --format md contradict each other");
   }
-  if (!RUN_ID_PATTERN.test(runId)) {
+  if (!RUN_ID_SYNTAX.test(runId)) {
     throw new UsageError(
       `${JSON.stringify(runId)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
     );

@@ -10,7 +10,7 @@ import { deliverableId } from "../deliverable.ts";
 import { git, GitUnavailableError, type StoredAs, storedAs } from "../git.ts";
 import { dirname, resolve } from "../path.ts";
 import { oneLine } from "../names.ts";
-import { DELIVERABLE_ID_PATTERN } from "../schema.ts";
+import { DELIVERABLE_ID_SYNTAX } from "../schema.ts";
 import { runIdOfLine } from "../store.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { foldersWithPendingRuns, listPendingRuns, pendingRunWarnings } from "../pending.ts";
@@ -158,7 +158,7 @@ function historyText(
 function recordFileDeliverableId(recordFile: string): string | undefined {
   try {
     const { id } = deliverableId(dirname(resolve(recordFile)));
-    return DELIVERABLE_ID_PATTERN.test(id) ? id : undefined;
+    return DELIVERABLE_ID_SYNTAX.test(id) ? id : undefined;
   } catch {
     return undefined; // not a deliverable folder: any file may be verified
   }

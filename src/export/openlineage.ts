@@ -44,7 +44,7 @@ const TEXT_FIELDS = FIELDS.filter((f) => f.kind === "text").map((f) => f.name);
 
 /**
  * The runId of a run: a version-5 UUID of `<namespace>/<RunID>` in
- * `RUNREC_RUN_NAMESPACE`. The namespace keeps two projects whose
+ * the namespace `934777e2-299a-583c-9b05-43c0bb74f109` (docs/EXPORT.md). The namespace keeps two projects whose
  * RunIDs coincide (both have a DEL-01-01) apart on one lineage server.
  *
  * @example
