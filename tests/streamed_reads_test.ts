@@ -174,14 +174,20 @@ Deno.test("readRecordBatches from a record's place reads on as the whole read do
 });
 
 /**
- * `runrec log <root> --json` under strace, its first read of the record file held at its close
- * (the read done) while the test puts `theirs` in its place, as a checkout does between the
- * listing's read and the records'. Returns the exit code, stdout and runrec's own stderr lines.
+ * `runrec <args>` (by default `log <root> --json`) under strace, its first read of the record
+ * file held at its close (the read done) while the test puts `theirs` in its place, as a checkout
+ * does between the listing's read and the records'. Returns the exit code, stdout and runrec's
+ * own stderr lines.
  */
-async function logJsonReplacedBetweenReads(root: string, file: string, theirs: string) {
+async function replacedBetweenReads(
+  root: string,
+  file: string,
+  theirs: string,
+  args = ["log", root, "--json"],
+) {
   const log = new Deno.Command("strace", {
     args: ["-f", "-qq", "-y", "-P", file, "-e", "trace=read,close"]
-      .concat(["-e", "inject=close:delay_enter=2000000:when=1", ...RUNREC, "log", root, "--json"]),
+      .concat(["-e", "inject=close:delay_enter=2000000:when=1", ...RUNREC, ...args]),
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -197,7 +203,7 @@ async function logJsonReplacedBetweenReads(root: string, file: string, theirs: s
   await Deno.rename(theirs, file);
   for (let r = await reader.read(); !r.done; r = await reader.read()) trace += r.value;
   const { code } = await log.status;
-  const errors = trace.split("\n").filter((line) => line.startsWith("runrec log: "));
+  const errors = trace.split("\n").filter((line) => line.startsWith(`runrec ${args[0]}: `));
   return { code, stdout: await stdout, errors };
 }
 
@@ -209,7 +215,7 @@ Deno.test("log --json of a record file replaced between its reads (a checkout): 
   for (const dropped of [1, 101]) {
     const theirs = `${file}.theirs`;
     await Deno.writeTextFile(theirs, lines.filter((_, i) => i !== dropped).join("\n") + "\n");
-    const { code, stdout, errors } = await logJsonReplacedBetweenReads(root, file, theirs);
+    const { code, stdout, errors } = await replacedBetweenReads(root, file, theirs);
     assertEquals(code, 2, errors.join("\n"));
     assertEquals(errors, [
       `runrec log: ${file}:${dropped + 1}: no longer holds the record listed (the file was ` +
@@ -281,5 +287,30 @@ Deno.test("validate of a record file replaced (a checkout's rename) between the 
   const { code } = await validate.status;
   const said = trace.split("\n").filter((l) => l.startsWith("runrec")).join("\n");
   assertEquals(code, 0, `${said}\n${await stdout}`);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("export --format prov to stdout of a record file replaced between its reads: as log --json, one line on stderr, exit 2, and the document left unclosed, never a whole one (small-40 F2)", async () => {
+  const root = await interleavedRoot(1, 200);
+  const file = join(root, "PKG-01_P", "1_Working", "DEL-01-00_X", RECORD_FILE);
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  const theirs = `${file}.theirs`;
+  await Deno.writeTextFile(theirs, lines.filter((_, i) => i !== 101).join("\n") + "\n");
+  const { code, stdout, errors } = await replacedBetweenReads(
+    root,
+    file,
+    theirs,
+    ["export", root, "--format", "prov"],
+  );
+  assertEquals(code, 2, errors.join("\n"));
+  assertEquals(errors.length, 1, errors.join("\n"));
+  assert(errors[0].endsWith("(the file was replaced while it was read): run the command again"));
+  let whole = true;
+  try {
+    JSON.parse(stdout);
+  } catch {
+    whole = false;
+  }
+  assert(!whole, "a record file replaced while it was read gave a whole PROV document");
   await Deno.remove(root, { recursive: true });
 });
