@@ -667,9 +667,21 @@ async function* lineBlocks(
   }
   using file = openToRead(path);
   const opened = file.statSync();
-  // Replaced by a link between the look and the open: what was opened is not what was looked at.
   if (!sameFile(info, opened)) {
-    throw new InputError(`${path}: cannot read: ${LINKED_RECORD_FILE}`);
+    // Replaced between the look and the open: by a link (refused, whatever it leads to), or by
+    // another file, as git's checkout renames its new one into place: read, it is the file at the
+    // path now, where it was called a link (small-40 F3).
+    let now: Deno.FileInfo;
+    try {
+      now = Deno.lstatSync(path);
+    } catch (e) {
+      throw readError(path, e);
+    }
+    if (now.isSymlink) throw new InputError(`${path}: cannot read: ${LINKED_RECORD_FILE}`);
+    if (!opened.isFile) {
+      throw new InputError(`${path}: cannot read: not a regular file (a FIFO, socket or device)`);
+    }
+    info = opened;
   }
   const identity = identityOf(opened);
   const after = place?.after;

@@ -2136,15 +2136,26 @@ function reapedOnlyError(
   agent?: string,
 ): InputError {
   const failed = found.runId ?? "<its RunID>";
-  const where = found.runId !== undefined
-    ? `${found.runId} in ${join(place, RECORD_FILE)}`
+  const file = join(place, RECORD_FILE);
+  const where = found.journaledAt !== undefined
+    ? `${failed}, appended to ${file} at ${new Date(found.journaledAt).toISOString()} (its ` +
+      "journal says), which the file as read now lacks"
+    : found.runId !== undefined
+    ? `${found.runId} in ${file}`
     : `waiting in the spool, ${found.spooledIn} (runrec flush ${shellWord(place)} appends it)`;
+  // Out of the file, it is brought back first: a stash is not popped over a record appended
+  // since, and annotate names only a record in the file (small-40 F4).
+  const first = found.journaledAt === undefined
+    ? ""
+    : `bring ${failed} back first (git stash pop, when a stash holds it; runrec flush ` +
+      `${shellWord(place)}, when git dropped it; when a git command is rewriting the file, ` +
+      "once it is done), then ";
   return new InputError(
     `${delDir}: no pending run ${id}: its only record is the FAILED one reap wrote (the agent ` +
       `was thought gone), ${where}, and its run file is gone, so this late finish is not ` +
-      `recorded; nothing written; to record this outcome: runrec emit ${shellWord(place)} ` +
-      `--agent ${agent ?? "NAME"} --status S ..., then runrec annotate ${shellWord(place)} ` +
-      `<the new RunID> --supersedes ${failed} --note "late finish after reap"`,
+      `recorded; nothing written; to record this outcome: ${first}runrec emit ` +
+      `${shellWord(place)} --agent ${agent ?? "NAME"} --status S ..., then runrec annotate ` +
+      `${shellWord(place)} <the new RunID> --supersedes ${failed} --note "late finish after reap"`,
   );
 }
 

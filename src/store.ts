@@ -9,7 +9,7 @@
  * @module
  */
 import { basename, dirname, resolve } from "./path.ts";
-import { checksumMatches, decodeRecord, encodedLineBytes, encodeRecord } from "./codec.ts";
+import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
@@ -244,7 +244,8 @@ export function draftProblems(draft: RecordDraft): FieldProblem[] {
 
 /**
  * A record whose line would be longer than {@linkcode LINE_LIMIT_BYTES}
- * (SCHEMA.md 6.5): not written, and no other spelling of it fits either.
+ * (SCHEMA.md 6.5), or than its {@linkcode appendLimit}: not written, and no
+ * other spelling of it fits either.
  *
  * @example
  * ```ts
@@ -253,29 +254,48 @@ export function draftProblems(draft: RecordDraft): FieldProblem[] {
  * try {
  *   await appendRecord("DEL-01-02_X/RunRecords.csv", draft);
  * } catch (e) {
- *   if (e instanceof RecordTooLarge) console.error(`${e.bytes} bytes: ${e.message}`);
+ *   if (e instanceof RecordTooLarge) console.error(`${e.bytes} of ${e.limit} bytes: ${e.message}`);
  * }
  * ```
  */
 export class RecordTooLarge extends InputError {
   /** The length of the record's line in bytes, without its `\n`. */
   readonly bytes: number;
+  /** The most bytes its line may take: {@linkcode appendLimit}. */
+  readonly limit: number;
   /** Builds the error for `record`, meant for `file`, whose line takes `bytes`. */
-  constructor(file: string, record: RecordDraft, bytes: number) {
+  constructor(file: string, record: RecordDraft, bytes: number, limit = LINE_LIMIT_BYTES) {
+    const over = bytes > LINE_LIMIT_BYTES
+      ? `more than the limit of ${LINE_LIMIT_BYTES} (16 MiB, SCHEMA.md 6.5)`
+      : `more than ${limit}, the limit of ${LINE_LIMIT_BYTES} (16 MiB, SCHEMA.md 6.5) less the ` +
+        `room of the note a line git dropped is put back with under a new RunID (7.1)`;
     super(
-      `${file}: record not written: its line would take ${bytes} bytes, more than the limit ` +
-        `of ${LINE_LIMIT_BYTES} (16 MiB, SCHEMA.md 6.5): ${record.InputFiles.length} input and ` +
-        `${record.OutputFiles.length} output files are more than one record holds`,
+      `${file}: record not written: its line would take ${bytes} bytes, ${over}: ` +
+        `${record.InputFiles.length} input and ${record.OutputFiles.length} output files are ` +
+        `more than one record holds`,
     );
     this.name = "RecordTooLarge";
     this.bytes = bytes;
+    this.limit = limit;
   }
 }
 
-/** Throws {@linkcode RecordTooLarge} when the record's line would be over the limit. */
-function rejectTooLarge(file: string, record: RunRecord): void {
-  const bytes = encodedLineBytes(record);
-  if (bytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, record, bytes);
+/**
+ * The most bytes an append may write for the line of the record `runId`:
+ * {@linkcode LINE_LIMIT_BYTES} less the room the line takes more should git
+ * drop it and another record take its RunID, put back then under a SEQ one
+ * digit longer at most, its note (`" | "` and {@linkcode renumberedNote})
+ * added to its Notes, quoted for the note's commas (small-40 F1).
+ */
+function appendLimit(runId: string): number {
+  return LINE_LIMIT_BYTES - encoder.encode(` | ${renumberedNote(runId)}`).length - 3;
+}
+
+/** Throws {@linkcode RecordTooLarge} when the record's line would be over its limit. */
+function rejectTooLarge(file: string, record: RunRecord, line = encodeRecord(record)): void {
+  const bytes = encoder.encode(line).length;
+  const limit = appendLimit(record.RunID);
+  if (bytes > limit) throw new RecordTooLarge(file, record, bytes, limit);
 }
 
 function rejectInvalid(file: string, draft: RecordDraft): void {
@@ -508,12 +528,17 @@ function putBackLine(
     const maxSeq = [allocate(path, state, prefix, undefined).maxSeq, ...seqs]
       .reduce((a, b) => a > b ? a : b);
     const note = renumberedNote(runId);
-    line = encodeRecord(inColumnOrder({
+    const renumbered = inColumnOrder({
       ...record,
       RunID: `${prefix}${String(nextSeq(path, prefix, maxSeq)).padStart(3, "0")}`,
       Notes: record.Notes === "" ? note : `${record.Notes} | ${note}`,
       RecordChecksum: "",
-    }));
+    });
+    line = encodeRecord(renumbered);
+    // Only a line an older runrec appended, without the note's room (`appendLimit`), can be over:
+    // left in the journal, never a line every reader refuses.
+    const bytes = encoder.encode(line).length;
+    if (bytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, renumbered, bytes);
   }
   return { offset: writeLine(path, state, line, lock, fsync).lineOffset, line };
 }
@@ -615,8 +640,7 @@ function appendOnce(
     RecordChecksum: "",
   });
   const line = encodeRecord(record);
-  const lineBytes = encoder.encode(line).length;
-  if (lineBytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, record, lineBytes);
+  rejectTooLarge(file, record, line);
   record.RecordChecksum = line.slice(line.lastIndexOf(",") + 1);
   const recent = draft.RunID === undefined && sameMinute
     ? recentRecordsOf(path, state.size, prefix, draft)

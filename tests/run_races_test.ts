@@ -750,3 +750,88 @@ Deno.test("a late finish retried while git keeps its record in a stash: finished
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
   await Deno.remove(root, { recursive: true });
 });
+
+/** `word` as the shell reads it: one word `shellWord` quoted, or as it is. */
+function unquoted(word: string): string {
+  return word.startsWith("'") ? word.slice(1, -1).replaceAll(`'\\''`, "'") : word;
+}
+
+Deno.test("a late finish of a reaped run whose FAILED record a git stash holds (its run file gone): says the record is out of the file, not in it, and its commands, run in their order as written, bring it back, record the outcome and supersede reap's record (small-40 F4)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const emitted = await runCliProcess(["emit", del, "--agent", "2_SPEC", "--status", "SUCCESS"]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run");
+  const token = await startRun(del, "4_DOCUMENTS");
+  const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"]);
+  assertEquals(reap.code, 0, reap.stderr);
+  const failed = (await recordsOf(del)).at(-1)!;
+  assertEquals(failed.RunStatus, "FAILED");
+  await Deno.remove(join(del, ".runrec", "reaped", `${id}.json`)); // as an older runrec's reap
+  await git(root, "stash", "-q");
+  const late = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(late.code, 2, late.stderr);
+  noStackTrace(late.stderr);
+  assert(!late.stderr.includes(`${failed.RunID} in `), late.stderr);
+  assertIncludes(late.stderr, `${failed.RunID}, appended to ${join(del, RECORD_FILE)} at `);
+  assertIncludes(late.stderr, "which the file as read now lacks");
+  const said = late.stderr.match(
+    /bring \S+ back first \((git stash pop), when a stash holds it; .*then runrec emit (\S+) --agent (\S+) --status S \.\.\., then runrec annotate (\S+) <the new RunID> --supersedes (\S+) --note "([^"]+)"/,
+  );
+  assert(said !== null, late.stderr);
+  const [, pop, emitAt, agent, annotateAt, supersedes, note] = said;
+  await git(root, ...pop.split(" ").slice(1));
+  const outcome = await runCliProcess(
+    ["emit", unquoted(emitAt), "--agent", agent, "--status", "SUCCESS"],
+  );
+  assertEquals(outcome.code, 0, outcome.stderr);
+  const annotated = await runCliProcess([
+    ...["annotate", unquoted(annotateAt), outcome.stdout.trim(), "--supersedes", supersedes],
+    ...["--note", note],
+  ]);
+  assertEquals(annotated.code, 0, annotated.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.RunStatus), ["SUCCESS", "FAILED", "SUCCESS", "SKIPPED"]);
+  assertEquals(records[1].RunID, failed.RunID);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("show of a RunID whose record a git stash holds, or git dropped: says so and what brings it back, not 'not found' alone, and that command, run as written, brings it back (small-40 F5)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const emit = async (agent: string) => {
+    const emitted = await runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS"]);
+    assertEquals(emitted.code, 0, emitted.stderr);
+    return emitted.stdout.trim();
+  };
+  await emit("FIRST");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run");
+  const show = (runId: string) => runCliProcess(["show", del, runId]);
+  // A stash holds it: git stash pop.
+  const stashed = await emit("STASHED");
+  await git(root, "stash", "-q");
+  const held = await show(stashed);
+  assertEquals(held.code, 1, held.stderr);
+  noStackTrace(held.stderr);
+  assertIncludes(held.stderr, `${stashed} not found in ${join(del, RECORD_FILE)}, to which its `);
+  assertIncludes(held.stderr, "a git stash holds it (git stash pop brings it back)");
+  await git(root, "stash", "pop", "-q");
+  assertEquals((await show(stashed)).code, 0);
+  await git(root, "commit", "-qam", "the stashed run");
+  // git dropped it (a checkout of the file): runrec flush DIR.
+  const dropped = await emit("DROPPED");
+  await git(root, "checkout", "--", join(del, RECORD_FILE));
+  const gone = await show(dropped);
+  assertEquals(gone.code, 1, gone.stderr);
+  const flush = /git dropped it \(a checkout, pull or reset: (runrec flush (\S+)) puts it back\)/
+    .exec(gone.stderr);
+  assert(flush !== null, gone.stderr);
+  const flushed = await runCliProcess(["flush", unquoted(flush[2])]);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals((await show(dropped)).code, 0);
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["FIRST", "STASHED", "DROPPED"]);
+  await Deno.remove(root, { recursive: true });
+});

@@ -172,3 +172,145 @@ Deno.test("readRecordBatches from a record's place reads on as the whole read do
     assertEquals(on, records.filter((r) => r.line >= from.line), `from line ${from.line}`);
   }
 });
+
+/**
+ * `runrec <args>` (by default `log <root> --json`) under strace, its first read of the record
+ * file held at its close (the read done) while the test puts `theirs` in its place, as a checkout
+ * does between the listing's read and the records'. Returns the exit code, stdout and runrec's
+ * own stderr lines.
+ */
+async function replacedBetweenReads(
+  root: string,
+  file: string,
+  theirs: string,
+  args = ["log", root, "--json"],
+) {
+  const log = new Deno.Command("strace", {
+    args: ["-f", "-qq", "-y", "-P", file, "-e", "trace=read,close"]
+      .concat(["-e", "inject=close:delay_enter=2000000:when=1", ...RUNREC, ...args]),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const stdout = new Response(log.stdout).text(); // read as written: a full pipe would stop it
+  const reader = log.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let trace = "";
+  while (!/read\([^\n]*\) = 0\n/.test(trace)) {
+    const { value, done } = await reader.read();
+    assert(!done, `the first read never ended: ${trace}`);
+    trace += value;
+  }
+  await Deno.rename(theirs, file);
+  for (let r = await reader.read(); !r.done; r = await reader.read()) trace += r.value;
+  const { code } = await log.status;
+  const errors = trace.split("\n").filter((line) => line.startsWith(`runrec ${args[0]}: `));
+  return { code, stdout: await stdout, errors };
+}
+
+Deno.test("log --json of a record file replaced between its reads (a checkout): one line on stderr naming the file and line, exit 2, and on stdout one JSON document (the error's) when no record was written yet, else the array left unclosed, never an error document after it (small-40 F2)", async () => {
+  const root = await interleavedRoot(1, 200);
+  const file = join(root, "PKG-01_P", "1_Working", "DEL-01-00_X", RECORD_FILE);
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  // The first record dropped (nothing listed is written), or the 101st (100 are).
+  for (const dropped of [1, 101]) {
+    const theirs = `${file}.theirs`;
+    await Deno.writeTextFile(theirs, lines.filter((_, i) => i !== dropped).join("\n") + "\n");
+    const { code, stdout, errors } = await replacedBetweenReads(root, file, theirs);
+    assertEquals(code, 2, errors.join("\n"));
+    assertEquals(errors, [
+      `runrec log: ${file}:${dropped + 1}: no longer holds the record listed (the file was ` +
+      "replaced while it was read): run the command again",
+    ]);
+    if (dropped === 1) {
+      assertEquals(JSON.parse(stdout).error.message, errors[0].slice("runrec log: ".length));
+    } else {
+      assert(
+        !stdout.includes('"error"'),
+        `an error document after the records: ${stdout.slice(-300)}`,
+      );
+      let whole = true;
+      try {
+        JSON.parse(stdout);
+      } catch {
+        whole = false;
+      }
+      assert(!whole, "a record file replaced while it was read gave a whole JSON document");
+      const written = JSON.parse(`${stdout}\n]`) as { RunID: string }[];
+      assert(written.length <= 100, `${written.length} records written`);
+    }
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
+/** strace's lines for the system calls `trace` on `file` during `runrec args`, as run. */
+async function traceOf(file: string, trace: string, args: string[]): Promise<string[]> {
+  const out = await new Deno.Command("strace", {
+    args: ["-f", "-qq", "-y", "-P", file, "-e", `trace=${trace}`, ...RUNREC, ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stderr).split("\n").filter((l) =>
+    /^(\[pid +\d+\] )?\w+\(/.test(l)
+  );
+}
+
+Deno.test("validate of a record file replaced (a checkout's rename) between the reader's look and its open reads the file now at the path, where it said the file was a symbolic link (small-40 F3)", async () => {
+  const root = await interleavedRoot(1, 20);
+  const file = join(root, "PKG-01_P", "1_Working", "DEL-01-00_X", RECORD_FILE);
+  const theirs = `${file}.theirs`;
+  await Deno.copyFile(file, theirs); // a checkout of the same content: a new file all the same
+  const args = ["validate", root];
+  // The look (an lstat) is the last one before the first open: the open waits, and the file is
+  // replaced once every look before it is done (other threads' stats, which follow links, aside).
+  const isLook = (line: string) => line.includes("AT_SYMLINK_NOFOLLOW");
+  const calls = await traceOf(file, "openat,statx,newfstatat,lstat", args);
+  const looks = calls.slice(0, calls.findIndex((l) => l.includes("openat("))).filter(isLook).length;
+  assert(looks > 0, calls.join("\n"));
+  const validate = new Deno.Command("strace", {
+    args: ["-f", "-qq", "-y", "-P", file, "-e", "trace=openat,statx,newfstatat,lstat", "-e"]
+      .concat(["inject=openat:delay_enter=2000000:when=1", ...RUNREC, ...args]),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const stdout = new Response(validate.stdout).text();
+  const reader = validate.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let trace = "";
+  while (trace.split("\n").filter(isLook).length < looks) {
+    const { value, done } = await reader.read();
+    assert(!done, `the open was never held: ${trace}`);
+    trace += value;
+  }
+  await Deno.rename(theirs, file);
+  for (let r = await reader.read(); !r.done; r = await reader.read()) trace += r.value;
+  const { code } = await validate.status;
+  const said = trace.split("\n").filter((l) => l.startsWith("runrec")).join("\n");
+  assertEquals(code, 0, `${said}\n${await stdout}`);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("export --format prov to stdout of a record file replaced between its reads: as log --json, one line on stderr, exit 2, and the document left unclosed, never a whole one (small-40 F2)", async () => {
+  const root = await interleavedRoot(1, 200);
+  const file = join(root, "PKG-01_P", "1_Working", "DEL-01-00_X", RECORD_FILE);
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  const theirs = `${file}.theirs`;
+  await Deno.writeTextFile(theirs, lines.filter((_, i) => i !== 101).join("\n") + "\n");
+  const { code, stdout, errors } = await replacedBetweenReads(
+    root,
+    file,
+    theirs,
+    ["export", root, "--format", "prov"],
+  );
+  assertEquals(code, 2, errors.join("\n"));
+  assertEquals(errors.length, 1, errors.join("\n"));
+  assert(errors[0].endsWith("(the file was replaced while it was read): run the command again"));
+  let whole = true;
+  try {
+    JSON.parse(stdout);
+  } catch {
+    whole = false;
+  }
+  assert(!whole, "a record file replaced while it was read gave a whole PROV document");
+  await Deno.remove(root, { recursive: true });
+});

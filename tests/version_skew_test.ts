@@ -15,7 +15,9 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { git, makeProject, ROOT, sampleDraft } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
-import { RECORD_FILE, withRecordFile } from "../src/store.ts";
+import { appendRecord, RECORD_FILE, RecordTooLarge, withRecordFile } from "../src/store.ts";
+import { encodedLineBytes } from "../src/codec.ts";
+import { LINE_LIMIT_BYTES } from "../src/schema.ts";
 
 const OLD30_FILE = join(ROOT, "tests", "fixtures", "skew", "old30_RunRecords.csv");
 
@@ -25,14 +27,23 @@ function recordsOf(text: string): { runId: string; agent: string }[] {
     .map((line) => ({ runId: line.split(",")[1], agent: line.split(",")[3] }));
 }
 
+/** Emits a run of `agent` started at `started` into `del` with the CLI; returns its RunID. */
+async function emitStarted(del: string, agent: string, started: string): Promise<string> {
+  const emitted = await runCliProcess([
+    ...["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  return emitted.stdout.trim();
+}
+
 /**
  * A project whose record file an old runrec wrote (FIRST, committed), into which this runrec
- * emits a run of FIRST's minute for each of `agents` (OURS takes SEQ 002, noted in its journal);
- * git then drops them (a checkout of the file, as a pull replaces it), and the old runrec, which
- * cannot put them back, appends its run in their place under the same SEQ 002. Returns the
- * RunIDs the emits printed.
+ * emits (`emit`) a run of FIRST's minute for each of `agents` (OURS takes SEQ 002, noted in its
+ * journal); git then drops them (a checkout of the file, as a pull replaces it), and the old
+ * runrec, which cannot put them back, appends its run in their place under the same SEQ 002.
+ * Returns the RunIDs the emits printed.
  */
-async function oldWriterTookRunId(agents: readonly string[]) {
+async function oldWriterTookRunId(agents: readonly string[], emit = emitStarted) {
   const { root, del } = await makeProject();
   const file = join(del, RECORD_FILE);
   const [header, first, oldWriter] = (await Deno.readTextFile(OLD30_FILE)).split("\n");
@@ -42,13 +53,7 @@ async function oldWriterTookRunId(agents: readonly string[]) {
   await git(root, "commit", "-qm", "a run the old runrec recorded");
   const started = first.split(",")[5];
   const ids: string[] = [];
-  for (const agent of agents) {
-    const emitted = await runCliProcess([
-      ...["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
-    ]);
-    assertEquals(emitted.code, 0, emitted.stderr);
-    ids.push(emitted.stdout.trim());
-  }
+  for (const agent of agents) ids.push(await emit(del, agent, started));
   assertEquals(ids[0], oldWriter.split(",")[1]);
   await git(root, "checkout", "--", file);
   await Deno.writeTextFile(file, `${oldWriter}\n`, { append: true });
@@ -87,6 +92,47 @@ Deno.test("version skew: a line git dropped, its RunID taken meanwhile by an old
   const again = await runCliProcess(["flush", del]);
   assertEquals(again.code, 0, again.stderr);
   assert(recordsOf(await Deno.readTextFile(file)).length === 5, "put back twice");
+});
+
+Deno.test("version skew: the longest record an append takes, put back under a new RunID, still fits the 16 MiB line limit with its note (small-40 F1)", async () => {
+  // OURS is as long as the append takes: 16 MiB, or as much less as it says it keeps for the note.
+  const appendLongest = async (del: string, agent: string, started: string) => {
+    const file = join(del, RECORD_FILE);
+    const draft = sampleDraft({
+      DeliverableID: "DEL-01-02",
+      AgentName: agent,
+      RunTimestamp: started,
+    });
+    const base = encodedLineBytes({
+      ...draft,
+      RunID: `RUN-DEL-01-02-${started.slice(0, 10).replaceAll("-", "")}-` +
+        `${started.slice(11, 16).replace(":", "")}-002`,
+      RecordChecksum: "",
+    });
+    const padded = (bytes: number) => ({ ...draft, Notes: "n".repeat(bytes - base) });
+    try {
+      return (await appendRecord(file, padded(LINE_LIMIT_BYTES))).record.RunID;
+    } catch (e) {
+      if (!(e instanceof RecordTooLarge)) throw e;
+      assert(e.limit < LINE_LIMIT_BYTES, e.message);
+      return (await appendRecord(file, padded(e.limit))).record.RunID;
+    }
+  };
+  const { del, file, ids: [oursId] } = await oldWriterTookRunId(["OURS"], appendLongest);
+  const next = await runCliProcess(["emit", del, "--agent", "NEXT", "--status", "SUCCESS"]);
+  assertEquals(next.code, 0, next.stderr);
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  assertEquals(recordsOf(lines.join("\n")).map((r) => r.agent), [
+    "FIRST",
+    "OLD_WRITER",
+    "OURS",
+    "NEXT",
+  ]);
+  const putBack = new TextEncoder().encode(lines[3]);
+  assert(putBack.length <= LINE_LIMIT_BYTES, `put back in ${putBack.length} bytes`);
+  assertIncludes(lines[3], `its RunID at its append, ${oursId}, was taken`);
+  const checked = await runCliProcess(["verify", del]);
+  assertEquals(checked.code, 0, checked.stdout + checked.stderr);
 });
 
 /** The fixture `name` an older runrec wrote, with its folder (`@ROOT@`) and host made this test's. */

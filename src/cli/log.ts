@@ -113,7 +113,9 @@ Options:
                     v1.1, too; a header is repeated when the next record's
                     differs); CR LF line ends are written as LF
                   json: one JSON array of records (column names as keys; a
-                    newer version's extra columns by their header's names)
+                    newer version's extra columns by their header's names);
+                    written as it is read, so a record file replaced while
+                    it is read (a checkout) leaves it unclosed, exit 2
                   jsonl: the same records, one JSON object per line
   --json          the same as --format json
   -h, --help      show this help

@@ -213,8 +213,16 @@ export async function main(args: string[], io: Io): Promise<number> {
   const [name, ...rest] = args;
   const entry = COMMANDS.find((c) => c.name === name);
   holdNotices();
+  let outBegun = false;
+  const own: Io = {
+    ...io,
+    out: (text) => {
+      outBegun = true;
+      io.out(text);
+    },
+  };
   try {
-    return entry ? await runCommand(entry, rest, io) : await runWithoutCommand(name, rest, io);
+    return entry ? await runCommand(entry, rest, own) : await runWithoutCommand(name, rest, own);
   } catch (error) {
     const { code, message } = exitFor(error);
     const near = error instanceof UnknownOption ? await nearOption(error) : "";
@@ -225,8 +233,11 @@ export async function main(args: string[], io: Io): Promise<number> {
     try {
       io.err(`${entry ? `runrec ${name}` : "runrec"}: ${shown}${hint}\n`);
     } catch { /* said nowhere */ }
-    // A program that asked for JSON gets its one document even when the command failed.
-    if (entry && await asksForJson(entry, rest)) {
+    // A program that asked for JSON gets its one document even when the command failed. One
+    // begun (`log --json`'s array, streamed, and a record file replaced under its reads) is left
+    // unclosed, which no JSON parser takes for a whole one: an error document after it would make
+    // the output two broken ones (small-40 F2).
+    if (entry && !outBegun && await asksForJson(entry, rest)) {
       try {
         io.out(`${JSON.stringify({ error: { command: name, code, message: shown } })}\n`);
       } catch { /* said on stderr */ }

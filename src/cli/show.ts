@@ -20,6 +20,7 @@ import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { linesWithRunId, renumberedNote } from "../store.ts";
 import { shellWord } from "../shell_word.ts";
+import { heldByGit, journaledLines } from "../journal.ts";
 import {
   type Command,
   EXIT,
@@ -60,7 +61,9 @@ runrec verify), a warning on stderr names every line and each record is
 shown: one Markdown document after another, or a JSON array of the objects.
 --line N shows one of them.
 
-Exit codes: 0 shown; 1 the RunID is not in the records (or not on line N);
+Exit codes: 0 shown; 1 the RunID is not in the records (or not on line N;
+one appended in the last day that a git stash or command has taken out of
+the file since is said so, with the command that brings it back);
 2 usage error (also a malformed RunID or a run of another deliverable: the
 message names its folder), missing target or unreadable file.
 
@@ -216,6 +219,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Records put back under another RunID that had this one at their append (skew-39 F1).
   const renumbered: Found[] = [];
   const hadRunId = renumberedNote(runId);
+  const holding = new Set<string>(); // the files holding it, on whichever line
   for (const file of files) {
     if (!file.exists) continue;
     const firstCopy = firstCopies();
@@ -229,6 +233,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         }
         // A line repeating an earlier one byte for byte is the same record, read once; named by
         // its line, it is shown (help-texts F2).
+        if (event.record.RunID === runId) holding.add(file.path);
         if (
           event.record.RunID === runId && (onLine === undefined ? first : event.line === onLine)
         ) {
@@ -254,6 +259,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       );
     }
     refuseOtherDeliverable(target, runId);
+    for (const file of files) if (!holding.has(file.path)) outOfFile(file.path, runId);
     // A file not there holds no run: said so, as annotate says it (trial-37 F6).
     const where = files.length !== 1
       ? target
@@ -320,6 +326,27 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     );
   }
   return EXIT.ok;
+}
+
+/**
+ * Throws {@linkcode CheckFailure} when the journal of `path` says the record `runId` was appended
+ * to it in the last day, and the file as read lacks it: a git stash or another branch holds it,
+ * or git dropped it or is writing the file, each said with what brings it back, where "not found"
+ * alone sent the user who had been told that RunID looking elsewhere (small-40 F5).
+ */
+function outOfFile(path: string, runId: string): void {
+  const entry = journaledLines(path, `,${runId},`).find((e) => e.line.split(",")[1] === runId);
+  if (entry === undefined) return;
+  const dir = dirname(path);
+  const why = heldByGit(dir, [entry.line])?.has(entry.line)
+    ? "a git stash holds it (git stash pop brings it back), or another branch (checked out, it " +
+      "is there)"
+    : "git dropped it (a checkout, pull or reset: runrec flush " + `${shellWord(dir)} puts it ` +
+      "back) or is writing the file (once it is done, runrec show finds it)";
+  throw new CheckFailure(
+    `${runId} not found in ${path}, to which its journal says it was appended at ` +
+      `${new Date(entry.at).toISOString()}: ${why}`,
+  );
 }
 
 /**
