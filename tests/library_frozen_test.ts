@@ -7,15 +7,7 @@ import { assert, assertEquals, assertRejects, assertThrows } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { runScript } from "./support/library_script.ts";
 import { recordsOf } from "./support/runs.ts";
-import {
-  COLUMNS,
-  FIELDS,
-  InputError,
-  LIFECYCLE_STATES,
-  recordRun,
-  RUN_ID_PATTERN,
-  RUN_STATUSES,
-} from "../mod.ts";
+import { COLUMNS, FIELDS, InputError, LIFECYCLE_STATES, recordRun, RUN_STATUSES } from "../mod.ts";
 import { END_EVENT_TYPE } from "../src/export/openlineage.ts";
 import { PROV_PREFIXES } from "../src/export/prov.ts";
 
