@@ -14,7 +14,9 @@ import { join } from "node:path";
 import { encodeRecord } from "../src/codec.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { END_EVENT_TYPE } from "../src/export/openlineage.ts";
+import { inputContextSha } from "../src/manifest.ts";
 import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
+import { sha256Hex } from "../src/sha256.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { ROOT, sampleRecord, tempDir } from "./fixtures.ts";
@@ -344,4 +346,134 @@ Deno.test("large history: stale of 40,000 records while a writer appends runs of
   // 9_LATE's baseline, when its runs were read, is one of the lines appended.
   const late = checks.find((c) => c.agent === "9_LATE");
   assert(late === undefined || (late.baseline?.line ?? RECORDS + 2) > RECORDS + 1, String(late));
+});
+
+/** A v3.1 register row: `consumer` consumes `producer` (UPSTREAM, ACTIVE). */
+function dependencyRow(consumer: string, producer: string): string {
+  return [
+    "RegisterSchemaVersion,DependencyID,FromPackageID,FromDeliverableID,FromDeliverableName," +
+    "DependencyClass,AnchorType,Direction,DependencyType,TargetType,TargetPackageID," +
+    "TargetDeliverableID,TargetRefID,TargetName,Statement,Status",
+    `v3.1,D1,PKG-01,${consumer},x,INTERFACE,DOC,UPSTREAM,INFORMATION,DELIVERABLE,PKG-01,` +
+    `${producer},,name,needs data,ACTIVE`,
+  ].join("\n") + "\n";
+}
+
+Deno.test("large history: stale --propagate of a consumer of 40,000 records (50 agents reading the producer, each run writing a new version of a file), its producer run since, says STALE through each agent under a 32 MiB heap: propagation keeps of a long history only the runs its answers ask of (each output's last writer, each agent's latest reader), where holding every good run ran out of it (propmem-40 F1)", async () => {
+  const root = join(await tempDir({ prefix: "runrec-large-propagate-" }), "root");
+  const working = join(root, "PKG-01_X/1_Working");
+  const producer = join(working, "DEL-01-01_Producer");
+  const consumer = join(working, "DEL-01-02_Large");
+  await Deno.mkdir(producer, { recursive: true });
+  await Deno.mkdir(consumer);
+  await Deno.writeTextFile(join(root, "INIT.md"), "# Session\n");
+  await Deno.writeTextFile(join(producer, "Datasheet.md"), "# Producer\n");
+  const read = { "../DEL-01-01_Producer/Datasheet.md": sha256Hex("# Producer\n") };
+  const start = Date.parse("2023-01-01T00:00:00Z");
+  const lines = [HEADER];
+  for (let i = 0; i < RECORDS; i++) {
+    const timestamp = new Date(start + i * 600_000).toISOString();
+    const status = STATUSES[i % STATUSES.length];
+    lines.push(encodeRecord(sampleRecord({
+      RunID: `${runIdPrefix("DEL-01-02", timestamp)}001`,
+      AgentName: `AGENT_${i % 50}`,
+      RunTimestamp: timestamp,
+      RunStatus: status,
+      ErrorSummary: status === "FAILED" || status === "PARTIAL" ? "exit 1" : "",
+      Notes: `run ${i}`,
+      InputFiles: Object.keys(read),
+      InputHashes: read,
+      InputContextSHA: inputContextSha(read),
+      ...newVersion(`out/Sheet_${i % 1000}.md`, i),
+    })));
+  }
+  await Deno.writeTextFile(join(consumer, RECORD_FILE), `${lines.join("\n")}\n`);
+  await Deno.writeTextFile(
+    join(consumer, "Dependencies.csv"),
+    dependencyRow("DEL-01-02", "DEL-01-01"),
+  );
+  // The producer ran after every consumer run: each agent's latest is compared with it.
+  const at = new Date(start + RECORDS * 600_000).toISOString();
+  await Deno.writeTextFile(
+    join(producer, RECORD_FILE),
+    `${HEADER}\n${
+      encodeRecord(sampleRecord({
+        RunID: `${runIdPrefix("DEL-01-01", at)}001`,
+        DeliverableID: "DEL-01-01",
+        RunTimestamp: at,
+        InputFiles: [],
+        InputHashes: {},
+        InputContextSHA: inputContextSha({}),
+        OutputFiles: ["Datasheet.md"],
+        OutputHashes: { "Datasheet.md": sha256Hex("# Producer\n") },
+      }))
+    }\n`,
+  );
+  const out = join(await tempDir(), "stale.json");
+  const result = await runLimited(["stale", consumer, "--propagate", "--json"], out, 32);
+  assertEquals(result.code, 1, result.stderr.slice(-2000));
+  const report = JSON.parse(await Deno.readTextFile(out)) as {
+    stale: {
+      deliverableId: string;
+      lastRun: { RunID: string };
+      reasons: { cause: string; ranSince: { consumerRun: { RunID: string } } }[];
+    }[];
+  };
+  assertEquals(report.stale.map((s) => s.deliverableId), ["DEL-01-02"]);
+  const [stale] = report.stale;
+  // The consumer's latest good run is its last (39,999 is PARTIAL).
+  assertEquals(stale.lastRun.RunID, largeRunId(RECORDS - 1));
+  assertEquals(stale.reasons.map((r) => r.cause), Array(50).fill("ranSince"));
+  // Each agent's latest good run, compared.
+  const good = (i: number) => ["SUCCESS", "PARTIAL"].includes(STATUSES[i % STATUSES.length]);
+  const latestGood = (agent: number) => {
+    let i = agent + 50 * Math.floor((RECORDS - 1 - agent) / 50);
+    while (!good(i)) i -= 50;
+    return largeRunId(i);
+  };
+  assertEquals(
+    stale.reasons.map((r) => r.ranSince.consumerRun.RunID).sort(),
+    Array.from({ length: 50 }, (_, k) => latestGood(k)).sort(),
+  );
+});
+
+/**
+ * A deliverable of {@linkcode RECORDS} runs whose every sixth run recorded the bytes its output
+ * holds now: stale keeps those (whose the file is is told by bytes), 6,667 records, which fit a
+ * 32 MiB heap one history at a time, not two.
+ */
+async function historyOfFilesNow(): Promise<string> {
+  const del = join(await tempDir({ prefix: "runrec-large-" }), "DEL-01-02_Large");
+  await Deno.mkdir(del);
+  await Deno.writeTextFile(join(del, "Sheet.md"), "v0\n");
+  const start = Date.parse("2023-01-01T00:00:00Z");
+  const lines = [HEADER];
+  for (let i = 0; i < RECORDS; i++) {
+    const timestamp = new Date(start + i * 600_000).toISOString();
+    const status = STATUSES[i % STATUSES.length];
+    lines.push(encodeRecord(sampleRecord({
+      RunID: `${runIdPrefix("DEL-01-02", timestamp)}001`,
+      AgentName: `AGENT_${i % 50}`,
+      RunTimestamp: timestamp,
+      RunStatus: status,
+      ErrorSummary: status === "FAILED" || status === "PARTIAL" ? "exit 1" : "",
+      Notes: `run ${i}`,
+      OutputFiles: ["Sheet.md"],
+      OutputHashes: { "Sheet.md": sha256Hex(`v${i % 6}\n`) },
+    })));
+  }
+  await Deno.writeTextFile(join(del, RECORD_FILE), `${lines.join("\n")}\n`);
+  return del;
+}
+
+Deno.test("large history: stale of two deliverables of 40,000 records, each keeping 6,667 runs whose output is on disk now, fits a 32 MiB heap: long histories are checked one at a time, not as many at once as are checked (propmem-40 F2)", async () => {
+  const first = await historyOfFilesNow();
+  const second = await historyOfFilesNow();
+  const out = join(await tempDir(), "stale.json");
+  const result = await runLimited(["stale", first, second, "--json"], out, 32);
+  assertEquals(result.code, 1, result.stderr.slice(-2000));
+  const checks = (JSON.parse(await Deno.readTextFile(out)) as { checks: { folder: string }[] })
+    .checks;
+  assertEquals(checks.length, 100);
+  assertEquals(new Set(checks.map((c) => c.folder)).size, 2);
 });
