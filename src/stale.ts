@@ -35,10 +35,15 @@ import { type FileHasher, startFileHasher } from "./hash_pool.ts";
 import { hashFiles } from "./hash.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import {
+  aloneWhenLong,
+  annotationPasses,
   emptyHistory,
   type HistoryRules,
+  type Pass,
+  readInPasses,
   readStaleHistory,
   type StaleHistory,
+  streamed,
 } from "./stale_history.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import {
@@ -1592,7 +1597,7 @@ async function checkFolder(
       return typeof current === "string" ? [{ path, current }] : [];
     });
   };
-  return await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
+  const checks = await Promise.all(agents.map(async (agent): Promise<StaleCheck> => {
     const runs = byAgent.get(agent) ?? [];
     const counted = read.agents.get(agent);
     if (counted === undefined) {
@@ -1736,6 +1741,13 @@ async function checkFolder(
       notes,
     };
   }));
+  // V8 keeps alive the closure a call site called last (its feedback), and with it this scope:
+  // the records would be held until another check's closure takes its place (propmem-40 F2).
+  records.length = 0;
+  byAgent.clear();
+  writes = undefined;
+  changesOf.clear();
+  return checks;
 }
 
 /** A record as a check names its baseline. */
@@ -1908,15 +1920,16 @@ export async function checkStaleness(
     const asked = options.agents === undefined ? undefined : new Set(options.agents);
     const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder, i) => {
       const target = i < folders.length;
-      const result = await checkFolder(
-        folder,
-        target ? options : { ...options, agents: undefined },
-        hasher,
-        roots,
-        lookups,
-        agentsThatRan,
-        graphs !== undefined,
-      );
+      const result = await aloneWhenLong(join(folder, RECORD_FILE), () =>
+        checkFolder(
+          folder,
+          target ? options : { ...options, agents: undefined },
+          hasher,
+          roots,
+          lookups,
+          agentsThatRan,
+          graphs !== undefined,
+        ));
       options.onProgress?.(++done, all.length);
       return result;
     });
@@ -2008,13 +2021,38 @@ interface PropagationRuns {
   superseded: FolderRecords["records"];
   /** The lines of the record file that could not be read: each may be a run, or an annotation. */
   unreadableLines: number[];
+  /**
+   * Of a long history, whose good runs are not all kept: whether a good run that did not overlap
+   * the invalidated run `run` wrote `hash` to `path` (by real path), which {@linkcode mayHaveRead}
+   * asks. Of a short one, asked of `good`.
+   */
+  vouched?: (run: RunRecord, path: string, hash: string) => boolean;
 }
 
-/** The runs of a deliverable folder propagation weighs; none if unreadable. */
-async function propagationRuns(folder: string, id: string): Promise<PropagationRuns> {
+/** What propagation asks of a deliverable's runs that only the graph tells. */
+interface GraphPlaces {
+  /** A run's recorded files by real path. */
+  byRealPath: (hashes: Record<string, string>) => FilesByRealPath;
+  /** The real folders of the deliverable's producers. */
+  producers: string[];
+}
+
+/**
+ * The runs of a deliverable folder propagation weighs; none if unreadable. A long history
+ * (`streamed.fromBytes` up) is read in passes that keep only the runs propagation asks of.
+ */
+async function propagationRuns(
+  folder: string,
+  id: string,
+  places: GraphPlaces,
+): Promise<PropagationRuns> {
+  const path = join(folder, RECORD_FILE);
   let read: FolderRecords;
   try {
-    read = await readRecordFile(join(folder, RECORD_FILE));
+    if (Deno.statSync(path).size >= streamed.fromBytes) {
+      return await readInPasses(path, (pass) => keptPropagationRuns(pass, folder, id, places));
+    }
+    read = await readRecordFile(path);
   } catch {
     // No record file, or one the checks name already.
     return { good: [], invalidated: [], superseded: [], unreadableLines: [] };
@@ -2038,6 +2076,144 @@ async function propagationRuns(folder: string, id: string): Promise<PropagationR
     !invalidated.some(({ record }) => record === entry.record)
   );
   return { good, invalidated, superseded, unreadableLines: read.unreadableLines };
+}
+
+/** An entry of a history with its place in {@linkcode PropagationRuns}' lists: good first. */
+type Ranked = FolderRecords["records"][number] & { rank: number };
+
+/**
+ * The runs of {@linkcode PropagationRuns} that propagation's answers depend on, by passes over a
+ * long history (propmem-40 F1): every invalidated run; as a consumer, each output's last writer,
+ * the latest good run, each agent's latest run that read each producer and latest good run that
+ * read each of its files; as a producer, the good run that ended last, of all, of those that
+ * wrote each file and of those whose writes are not known, and, after each invalidated run, the
+ * first good run to end (of all, and of those that wrote each of its files), with the bytes good
+ * runs that did not overlap it wrote to its files. Each answer is a latest or first of these, or
+ * whether one exists: the same of what is kept as of every run (ties broken as the lists' order
+ * breaks them).
+ */
+async function keptPropagationRuns(
+  pass: Pass,
+  folder: string,
+  id: string,
+  places: GraphPlaces,
+): Promise<Omit<PropagationRuns, "unreadableLines">> {
+  const { annotations, deliverableIds } = await annotationPasses(pass, true);
+  const copied = copySources(resolve(folder), id, new Set(deliverableIds.keys()));
+  const invalidatedBy = (record: RunRecord) =>
+    annotationsFor(annotations, record).find((a) => a.kind === "invalidated");
+  // Its list: 0 good, 1 superseded, 2 invalidated; none when it is none of them.
+  const rankOf = (record: RunRecord): number | undefined => {
+    if (copied.has(record.DeliverableID) || record.AgentName === ANNOTATOR) return undefined;
+    if (!isSuccessOrPartial(record)) return undefined;
+    if (invalidatedBy(record) !== undefined) return 2;
+    return isUsableBaseline(record, annotations) ? 0 : 1;
+  };
+  // The first of the latest, in the lists' order (good, superseded, invalidated; each in file
+  // order), as a loop over them keeps it.
+  const latestOf = (
+    kept: Map<string, Ranked>,
+    key: string,
+    entry: Ranked,
+    later: (a: RunRecord, b: RunRecord) => boolean,
+  ) => {
+    const best = kept.get(key);
+    if (
+      best === undefined || later(entry.record, best.record) ||
+      (!later(best.record, entry.record) && entry.rank < best.rank)
+    ) kept.set(key, entry);
+  };
+  const lastWriters = new Map<string, Ranked>();
+  const latestReaders = new Map<string, Ranked>(); // by producer and agent
+  const lastReaders = new Map<string, Ranked>(); // good ones, by agent and file
+  const latestGood = new Map<string, Ranked>();
+  const lastEndedWriters = new Map<string, Ranked>(); // good ones, by file ("" all of them)
+  const invalidated: PropagationRuns["invalidated"] = [];
+  await pass(({ line, record }) => {
+    const rank = rankOf(record);
+    if (rank === undefined) return;
+    const entry = { line, record, rank };
+    const wrote = places.byRealPath(record.OutputHashes);
+    for (const path of wrote.keys()) latestOf(lastWriters, path, entry, laterThan);
+    if (rank === 2) {
+      invalidated.push({ line, record, annotation: invalidatedBy(record)! });
+      return;
+    }
+    const read = [...places.byRealPath(record.InputHashes).keys()];
+    for (const producer of places.producers) {
+      if (!read.some((path) => isInside(path, producer))) continue;
+      latestOf(latestReaders, `${producer}\n${record.AgentName}`, entry, laterThan);
+    }
+    if (rank === 1) return;
+    for (const path of read) {
+      if (!places.producers.some((producer) => isInside(path, producer))) continue;
+      latestOf(lastReaders, `${record.AgentName}\n${path}`, entry, laterThan);
+    }
+    latestOf(latestGood, "", entry, laterThan);
+    latestOf(lastEndedWriters, "", entry, endedLater);
+    // What it wrote is not known (changedWhatItRead): keyed apart from any path.
+    if (wrote.size === 0 && !saysItChangedNothing(record.Notes)) {
+      latestOf(lastEndedWriters, "\n", entry, endedLater);
+    }
+    for (const path of wrote.keys()) latestOf(lastEndedWriters, path, entry, endedLater);
+  });
+  const kept = [
+    lastWriters,
+    latestReaders,
+    lastReaders,
+    latestGood,
+    lastEndedWriters,
+  ].flatMap((found) => [...found.values()]);
+  const vouchers = invalidated.length === 0
+    ? undefined
+    : await afterInvalidated(pass, invalidated, places, kept);
+  const unique = [...new Set(kept)].sort((a, b) => a.line - b.line);
+  const entries = (rank: number) =>
+    unique.filter((entry) => entry.rank === rank).map(({ line, record }) => ({ line, record }));
+  return {
+    good: entries(0),
+    superseded: entries(1),
+    invalidated,
+    ...vouchers === undefined ? {} : {
+      vouched: (run, path, hash) => vouchers.get(run)?.get(path)?.has(hash) ?? false,
+    },
+  };
+
+  /**
+   * One more pass for {@linkcode mayHaveRead}: of the good runs that ended after each
+   * invalidated run, the first to end (of all, and of those that wrote each of its files), pushed
+   * to `kept`; and the bytes that good runs not overlapping it wrote to its files.
+   */
+  async function afterInvalidated(
+    pass: Pass,
+    runs: PropagationRuns["invalidated"],
+    places: GraphPlaces,
+    kept: Ranked[],
+  ): Promise<Map<RunRecord, Map<string, Set<string>>>> {
+    const wroteBy = runs.map(({ record }) => places.byRealPath(record.OutputHashes));
+    const firstEnded = runs.map(() => new Map<string, Ranked>()); // by file ("" all of them)
+    const vouchers = new Map(runs.map(({ record }) => [record, new Map<string, Set<string>>()]));
+    const endedFirst = (a: RunRecord, b: RunRecord) => endMs(a) < endMs(b);
+    await pass(({ line, record }) => {
+      if (rankOf(record) !== 0) return;
+      const entry = { line, record, rank: 0 };
+      const wrote = places.byRealPath(record.OutputHashes);
+      runs.forEach(({ record: run }, i) => {
+        const ended = endMs(record) > endMs(run);
+        if (ended) latestOf(firstEnded[i], "", entry, endedFirst);
+        const bytes = vouchers.get(run)!;
+        for (const [path, hash] of wrote) {
+          if (!wroteBy[i].has(path)) continue;
+          if (ended) latestOf(firstEnded[i], path, entry, endedFirst);
+          if (overlapping(record, run)) continue;
+          if (!bytes.has(path)) bytes.set(path, new Set());
+          bytes.get(path)!.add(hash);
+        }
+      });
+    });
+    for (const found of firstEnded) kept.push(...found.values());
+    return vouchers;
+  }
 }
 
 /**
@@ -2287,7 +2463,11 @@ function mayHaveRead(
   read: FilesByRealPath,
   run: RunRecord,
   wrote: FilesByRealPath,
-  producerWrites: { good: RunWrites[]; invalidated: RunWrites[] },
+  producerWrites: {
+    good: RunWrites[];
+    invalidated: RunWrites[];
+    vouched: (run: RunRecord, path: string, hash: string) => boolean;
+  },
 ): boolean {
   if (endMs(theirs) <= startMs(run)) return false; // it ended before that run began
   const { good, invalidated } = producerWrites;
@@ -2301,12 +2481,11 @@ function mayHaveRead(
     const left = wrote.get(path);
     if (left === undefined) return false;
     if (SHA256_PATTERN.test(hash) && SHA256_PATTERN.test(left)) {
-      const wroteThese = (runs: RunWrites[]) => runs.some(({ wrote }) => wrote.get(path) === hash);
       // A good run that overlapped `run` may hold its bytes as its own (`exec` records every file
       // changed in the folder meanwhile): it vouches for nothing of `run`'s.
-      if (wroteThese(good.filter(({ record }) => !overlapping(record, run)))) return false;
+      if (producerWrites.vouched(run, path, hash)) return false;
       if (hash === left) return true;
-      if (wroteThese(invalidated)) return false;
+      if (invalidated.some(({ wrote }) => wrote.get(path) === hash)) return false;
     }
     return !rewroteBetween(path);
   });
@@ -2349,7 +2528,14 @@ async function propagate(
       return known.get(id)!;
     };
   };
-  const runsOf = memo((id, folder) => propagationRuns(folder, id), {
+  const runsOf = memo((id, folder) =>
+    propagationRuns(folder, id, {
+      byRealPath: (hashes) => byRealPath(id, hashes),
+      producers: (graph.producersOf.get(id) ?? []).flatMap((producer) => {
+        const at = folderOf.get(producer);
+        return at === undefined ? [] : [realOf(at)];
+      }),
+    }), {
     good: [],
     invalidated: [],
     superseded: [],
@@ -2485,7 +2671,7 @@ async function propagate(
   const origins: Origin[] = dirty.map((id) => ({ start: id, chain: [], from: changedFrom(id) }));
   const checked = sortUtf8([...new Set(checks.map((c) => c.deliverableId))]);
   for (const producer of checked) {
-    const { good, invalidated, unreadableLines } = await runsOf(producer);
+    const { good, invalidated, unreadableLines, vouched } = await runsOf(producer);
     // A line that cannot be read may be the producer's latest run: its consumers are told.
     if (unreadableLines.length > 0) {
       const consumers = new Set((consumersOf.get(producer) ?? []).map((edge) => edge.consumer));
@@ -2503,6 +2689,11 @@ async function propagate(
     const producerWrites = {
       good: goodWrites,
       invalidated: invalidated.map(({ record }) => ({ record, wrote: wroteBy(producer, record) })),
+      vouched: vouched ??
+        ((run: RunRecord, path: string, hash: string) =>
+          goodWrites.some(({ record, wrote }) =>
+            !overlapping(record, run) && wrote.get(path) === hash
+          )),
     };
     for (const edge of consumersOf.get(producer) ?? []) {
       for (const reading of await consumerRuns(edge.consumer, producer)) {

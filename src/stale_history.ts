@@ -125,6 +125,35 @@ export function emptyHistory(): StaleHistory {
  */
 export const streamed = { fromBytes: 16 << 20 };
 
+/** The checks of long histories, one after another. */
+let longTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * `check` of the deliverable whose record file is at `path`: when that file is long
+ * (`streamed.fromBytes` up), once the checks of the other long ones begun before it have ended,
+ * as each holds what its passes keep until it ends: memory grows with one long history, not with
+ * as many as are checked at once (propmem-40 F2). A short one (or none) is checked now.
+ *
+ * @example
+ * ```ts
+ * import { aloneWhenLong } from "./stale_history.ts";
+ * const runs = await aloneWhenLong("DEL-01-02_X/RunRecords.csv", () => Promise.resolve(1));
+ * console.log(runs);
+ * ```
+ */
+export function aloneWhenLong<T>(path: string, check: () => Promise<T>): Promise<T> {
+  let size: number;
+  try {
+    size = Deno.statSync(path).size;
+  } catch {
+    return check(); // none, or one its check names
+  }
+  if (size < streamed.fromBytes) return check();
+  const turn = longTurn.then(check);
+  longTurn = turn.then(() => {}, () => {}); // a check that failed ends its turn all the same
+  return turn;
+}
+
 /**
  * The {@linkcode StaleHistory} of the record file at `path` (a regular file of `size` bytes):
  * read whole below `streamed.fromBytes`, else in passes.
@@ -150,17 +179,33 @@ export async function readStaleHistory(
     };
     return { ...read, ...await weigh(pass, rules, false) };
   }
-  return await inPasses(path, rules);
+  return await readInPasses(path, (pass) => weigh(pass, rules, true));
 }
 
 /**
  * A pass over the first copies of a file's records, in file order. The first pass's visits are
  * not awaited: it must not hold a record past the call.
  */
-type Pass = (visit: (entry: Entry) => void | Promise<void>) => Promise<void>;
+export type Pass = (visit: (entry: Entry) => void | Promise<void>) => Promise<void>;
 
-/** A long history: read in passes, its records let go as each pass goes on. */
-async function inPasses(path: string, rules: HistoryRules): Promise<StaleHistory> {
+/**
+ * What `weigh` makes of the record file at `path` read in passes (its records let go as each
+ * pass goes on), with the lines that hold no record.
+ *
+ * @throws {InputError} naming the file when it cannot be read, or was replaced between passes.
+ *
+ * @example
+ * ```ts
+ * import { readInPasses } from "./stale_history.ts";
+ * let runs = 0;
+ * const read = await readInPasses("DEL-01-02_X/RunRecords.csv", (pass) => pass(() => void runs++));
+ * console.log(runs, read.unreadableLines);
+ * ```
+ */
+export async function readInPasses<T>(
+  path: string,
+  weigh: (pass: Pass) => Promise<T>,
+): Promise<T & Omit<FolderRecords, "records">> {
   let scan: RecordScan | undefined;
   let torn = new Set<string>();
   const recorded = new Set<string>();
@@ -205,7 +250,7 @@ async function inPasses(path: string, rules: HistoryRules): Promise<StaleHistory
     }
     if (seen !== checksums.length) throw replacedFile(path, lastLine);
   };
-  const weighed = await weigh(pass, rules, true);
+  const weighed = await weigh(pass);
   // Every record was seen again after the first pass: each torn line's run was looked for.
   const problems = settleLineProblems(scan!, (agent, start) => recorded.has(`${agent}\n${start}`));
   return { ...problems, ...weighed };
@@ -217,36 +262,10 @@ async function weigh(
   rules: HistoryRules,
   prune: boolean,
 ): Promise<Omit<StaleHistory, keyof Omit<FolderRecords, "records">>> {
-  // Pass 1: the DeliverableIDs, each name's first line, and what annotations say.
-  const deliverableIds = new Map<string, number>();
-  const firstLines = new Map<string, number>();
-  const statements: AnnotationSource[] = [];
-  const named = new Set<string>();
-  let first: Entry | undefined;
-  await pass(({ line, record }) => {
-    first ??= { line, record };
-    deliverableIds.set(record.DeliverableID, (deliverableIds.get(record.DeliverableID) ?? 0) + 1);
-    if (!firstLines.has(record.AgentName)) firstLines.set(record.AgentName, line);
-    const ids = runIdsNamedBy(record);
-    if (ids === undefined) return;
-    statements.push(record);
-    for (const id of ids) named.add(id);
-  });
-  // Pass 2 (when anything annotates): the sources annotationsIn reads, of the RunIDs named.
-  let sources: AnnotationSource[] = statements;
-  if (prune && statements.length > 0) {
-    sources = [];
-    await pass(({ record }) => {
-      if (runIdsNamedBy(record) !== undefined || named.has(record.RunID)) {
-        sources.push(annotationSource(record));
-      }
-    });
-  } else if (!prune) {
-    sources = [];
-    await pass(({ record }) => void sources.push(record));
-  }
-  const annotations = annotationsIn(sources);
-  const ambiguous = ambiguousAnnotations(sources);
+  const { annotations, ambiguous, deliverableIds, firstLines, first } = await annotationPasses(
+    pass,
+    prune,
+  );
   const copiedFrom = rules.copiedFrom(new Set(deliverableIds.keys()), first?.record);
   const isBaseline = rules.isBaseline(annotations);
   const isRun = (record: RunRecord) =>
@@ -320,4 +339,64 @@ async function weigh(
     if (spans.some(([from, to]) => start < to && from < end)) return true;
     return !await rules.holdsNoFileNow(record);
   }
+}
+
+/** What the first passes over a record file find: its annotations and whom its records name. */
+export interface AnnotationPasses {
+  /** The annotations of the whole file (`annotationsIn`). */
+  annotations: Map<string, Annotation[]>;
+  /** `ambiguousAnnotations` of the whole file. */
+  ambiguous: string[];
+  /** How many records name each DeliverableID. */
+  deliverableIds: Map<string, number>;
+  /** The line of each AgentName's first record. */
+  firstLines: Map<string, number>;
+  /** The first record. */
+  first: Entry | undefined;
+}
+
+/**
+ * The annotations of a record file and the DeliverableIDs its records name, by one `pass` (two
+ * when anything annotates and `prune`: the second keeps only the runs annotations name).
+ *
+ * @example
+ * ```ts
+ * import { annotationPasses, type Pass } from "./stale_history.ts";
+ * declare const pass: Pass;
+ * const { annotations } = await annotationPasses(pass, true);
+ * console.log(annotations.size);
+ * ```
+ */
+export async function annotationPasses(pass: Pass, prune: boolean): Promise<AnnotationPasses> {
+  // Pass 1: the DeliverableIDs, each name's first line, and what annotations say.
+  const deliverableIds = new Map<string, number>();
+  const firstLines = new Map<string, number>();
+  const statements: AnnotationSource[] = [];
+  const named = new Set<string>();
+  let first: Entry | undefined;
+  await pass(({ line, record }) => {
+    first ??= { line, record };
+    deliverableIds.set(record.DeliverableID, (deliverableIds.get(record.DeliverableID) ?? 0) + 1);
+    if (!firstLines.has(record.AgentName)) firstLines.set(record.AgentName, line);
+    const ids = runIdsNamedBy(record);
+    if (ids === undefined) return;
+    statements.push(record);
+    for (const id of ids) named.add(id);
+  });
+  // Pass 2 (when anything annotates): the sources annotationsIn reads, of the RunIDs named.
+  let sources: AnnotationSource[] = statements;
+  if (prune && statements.length > 0) {
+    sources = [];
+    await pass(({ record }) => {
+      if (runIdsNamedBy(record) !== undefined || named.has(record.RunID)) {
+        sources.push(annotationSource(record));
+      }
+    });
+  } else if (!prune) {
+    sources = [];
+    await pass(({ record }) => void sources.push(record));
+  }
+  const annotations = annotationsIn(sources);
+  const ambiguous = ambiguousAnnotations(sources);
+  return { annotations, ambiguous, deliverableIds, firstLines, first };
 }

@@ -14,7 +14,9 @@ import { join } from "node:path";
 import { encodeRecord } from "../src/codec.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { END_EVENT_TYPE } from "../src/export/openlineage.ts";
+import { inputContextSha } from "../src/manifest.ts";
 import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
+import { sha256Hex } from "../src/sha256.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { ROOT, sampleRecord, tempDir } from "./fixtures.ts";
@@ -58,9 +60,11 @@ async function writeLargeHistory(count: number, newVersions = false): Promise<st
   return del;
 }
 
-/** A run's outputs: version `n` of `path`. */
-function newVersion(path: string, n: number): Partial<RunRecord> {
-  return { OutputFiles: [path], OutputHashes: { [path]: n.toString(16).padStart(64, "0") } };
+/** A run's outputs: version `n` of `path`, and with `datasheet` of Datasheet.md too. */
+function newVersion(path: string, n: number, datasheet = false): Partial<RunRecord> {
+  const hashes = { [path]: n.toString(16).padStart(64, "0") };
+  if (datasheet) hashes["Datasheet.md"] = sha256Hex(`# Producer ${n}\n`);
+  return { OutputFiles: Object.keys(hashes), OutputHashes: hashes };
 }
 
 let shared: Promise<string> | undefined;
@@ -344,4 +348,188 @@ Deno.test("large history: stale of 40,000 records while a writer appends runs of
   // 9_LATE's baseline, when its runs were read, is one of the lines appended.
   const late = checks.find((c) => c.agent === "9_LATE");
   assert(late === undefined || (late.baseline?.line ?? RECORDS + 2) > RECORDS + 1, String(late));
+});
+
+/** A v3.1 register row: `consumer` consumes `producer` (UPSTREAM, ACTIVE). */
+function dependencyRow(consumer: string, producer: string): string {
+  return [
+    "RegisterSchemaVersion,DependencyID,FromPackageID,FromDeliverableID,FromDeliverableName," +
+    "DependencyClass,AnchorType,Direction,DependencyType,TargetType,TargetPackageID," +
+    "TargetDeliverableID,TargetRefID,TargetName,Statement,Status",
+    `v3.1,D1,PKG-01,${consumer},x,INTERFACE,DOC,UPSTREAM,INFORMATION,DELIVERABLE,PKG-01,` +
+    `${producer},,name,needs data,ACTIVE`,
+  ].join("\n") + "\n";
+}
+
+/**
+ * A long history of deliverable `id` in `dir`: {@linkcode RECORDS} runs of 50 agents from
+ * `offsetMs` past 2023 on, every ten minutes, each reading `read` (a file holding "# Producer")
+ * and writing a new version of one of 1,000 files not on disk.
+ */
+async function writeReadingHistory(
+  dir: string,
+  id: string,
+  read: string,
+  offsetMs: number,
+  writesDatasheet = false,
+): Promise<void> {
+  const inputs = { [read]: sha256Hex("# Producer\n") };
+  const start = Date.parse("2023-01-01T00:00:00Z") + offsetMs;
+  const lines = [HEADER];
+  for (let i = 0; i < RECORDS; i++) {
+    const timestamp = new Date(start + i * 600_000).toISOString();
+    const status = STATUSES[i % STATUSES.length];
+    lines.push(encodeRecord(sampleRecord({
+      RunID: `${runIdPrefix(id, timestamp)}001`,
+      DeliverableID: id,
+      AgentName: `AGENT_${i % 50}`,
+      RunTimestamp: timestamp,
+      RunStatus: status,
+      ErrorSummary: status === "FAILED" || status === "PARTIAL" ? "exit 1" : "",
+      Notes: `run ${i}`,
+      InputFiles: [read],
+      InputHashes: inputs,
+      InputContextSHA: inputContextSha(inputs),
+      ...newVersion(`out/Sheet_${i % 1000}.md`, i, writesDatasheet),
+    })));
+  }
+  await Deno.writeTextFile(join(dir, RECORD_FILE), `${lines.join("\n")}\n`);
+}
+
+Deno.test("large history: stale --propagate of a consumer of 40,000 records (50 agents reading the producer, each run writing a new version of a file), its producer run since, says STALE through each agent under a 32 MiB heap: propagation keeps of a long history only the runs its answers ask of (each output's last writer, each agent's latest reader), where holding every good run ran out of it (propmem-40 F1)", async () => {
+  const root = join(await tempDir({ prefix: "runrec-large-propagate-" }), "root");
+  const working = join(root, "PKG-01_X/1_Working");
+  const producer = join(working, "DEL-01-01_Producer");
+  const consumer = join(working, "DEL-01-02_Large");
+  await Deno.mkdir(producer, { recursive: true });
+  await Deno.mkdir(consumer);
+  await Deno.writeTextFile(join(root, "INIT.md"), "# Session\n");
+  await Deno.writeTextFile(join(producer, "Datasheet.md"), "# Producer\n");
+  const start = Date.parse("2023-01-01T00:00:00Z");
+  await writeReadingHistory(consumer, "DEL-01-02", "../DEL-01-01_Producer/Datasheet.md", 0);
+  await Deno.writeTextFile(
+    join(consumer, "Dependencies.csv"),
+    dependencyRow("DEL-01-02", "DEL-01-01"),
+  );
+  // The producer ran after every consumer run: each agent's latest is compared with it.
+  const at = new Date(start + RECORDS * 600_000).toISOString();
+  await Deno.writeTextFile(
+    join(producer, RECORD_FILE),
+    `${HEADER}\n${
+      encodeRecord(sampleRecord({
+        RunID: `${runIdPrefix("DEL-01-01", at)}001`,
+        DeliverableID: "DEL-01-01",
+        RunTimestamp: at,
+        InputFiles: [],
+        InputHashes: {},
+        InputContextSHA: inputContextSha({}),
+        OutputFiles: ["Datasheet.md"],
+        OutputHashes: { "Datasheet.md": sha256Hex("# Producer\n") },
+      }))
+    }\n`,
+  );
+  const out = join(await tempDir(), "stale.json");
+  const result = await runLimited(["stale", consumer, "--propagate", "--json"], out, 32);
+  assertEquals(result.code, 1, result.stderr.slice(-2000));
+  const report = JSON.parse(await Deno.readTextFile(out)) as {
+    stale: {
+      deliverableId: string;
+      lastRun: { RunID: string };
+      reasons: { cause: string; ranSince: { consumerRun: { RunID: string } } }[];
+    }[];
+  };
+  assertEquals(report.stale.map((s) => s.deliverableId), ["DEL-01-02"]);
+  const [stale] = report.stale;
+  // The consumer's latest good run is its last (39,999 is PARTIAL).
+  assertEquals(stale.lastRun.RunID, largeRunId(RECORDS - 1));
+  assertEquals(stale.reasons.map((r) => r.cause), Array(50).fill("ranSince"));
+  // Each agent's latest good run, compared.
+  const good = (i: number) => ["SUCCESS", "PARTIAL"].includes(STATUSES[i % STATUSES.length]);
+  const latestGood = (agent: number) => {
+    let i = agent + 50 * Math.floor((RECORDS - 1 - agent) / 50);
+    while (!good(i)) i -= 50;
+    return largeRunId(i);
+  };
+  assertEquals(
+    stale.reasons.map((r) => r.ranSince.consumerRun.RunID).sort(),
+    Array.from({ length: 50 }, (_, k) => latestGood(k)).sort(),
+  );
+});
+
+Deno.test("large history: stale --propagate of two deliverables of 40,000 records that consume each other fits a 28 MiB heap: look-ups keep the files not found without a stack, which held the scopes of the calls that asked (propmem-40 F3)", async () => {
+  const root = join(await tempDir({ prefix: "runrec-large-cycle-" }), "root");
+  const working = join(root, "PKG-01_X/1_Working");
+  const first = join(working, "DEL-01-01_First");
+  const second = join(working, "DEL-01-02_Second");
+  await Deno.mkdir(first, { recursive: true });
+  await Deno.mkdir(second);
+  await Deno.writeTextFile(join(root, "INIT.md"), "# Session\n");
+  for (const dir of [first, second]) {
+    await Deno.writeTextFile(join(dir, "Datasheet.md"), "# Producer\n");
+  }
+  // The first's runs write new versions of the Datasheet.md the second reads, each between two
+  // of the second's runs.
+  await writeReadingHistory(first, "DEL-01-01", "../DEL-01-02_Second/Datasheet.md", 300_000, true);
+  await writeReadingHistory(second, "DEL-01-02", "../DEL-01-01_First/Datasheet.md", 0);
+  await Deno.writeTextFile(
+    join(first, "Dependencies.csv"),
+    dependencyRow("DEL-01-01", "DEL-01-02"),
+  );
+  await Deno.writeTextFile(
+    join(second, "Dependencies.csv"),
+    dependencyRow("DEL-01-02", "DEL-01-01"),
+  );
+  const out = join(await tempDir(), "stale.json");
+  const result = await runLimited(["stale", root, "--propagate", "--json"], out, 28);
+  assertEquals(result.code, 1, result.stderr.slice(-2000));
+  const report = JSON.parse(await Deno.readTextFile(out)) as {
+    checks: unknown[];
+    stale: { deliverableId: string; reasons: unknown[] }[];
+    cycles: string[][];
+  };
+  assertEquals(report.checks.length, 100);
+  assertEquals(report.cycles, [["DEL-01-01", "DEL-01-02", "DEL-01-01"]]);
+  // The first's last run rewrote what each agent of the second read last, with other bytes.
+  assertEquals(report.stale.map((s) => [s.deliverableId, s.reasons.length]), [["DEL-01-02", 50]]);
+});
+
+/**
+ * A deliverable of {@linkcode RECORDS} runs whose every sixth run recorded the bytes its output
+ * holds now: stale keeps those (whose the file is is told by bytes), 6,667 records, which fit a
+ * 32 MiB heap one history at a time, not two.
+ */
+async function historyOfFilesNow(): Promise<string> {
+  const del = join(await tempDir({ prefix: "runrec-large-" }), "DEL-01-02_Large");
+  await Deno.mkdir(del);
+  await Deno.writeTextFile(join(del, "Sheet.md"), "v0\n");
+  const start = Date.parse("2023-01-01T00:00:00Z");
+  const lines = [HEADER];
+  for (let i = 0; i < RECORDS; i++) {
+    const timestamp = new Date(start + i * 600_000).toISOString();
+    const status = STATUSES[i % STATUSES.length];
+    lines.push(encodeRecord(sampleRecord({
+      RunID: `${runIdPrefix("DEL-01-02", timestamp)}001`,
+      AgentName: `AGENT_${i % 50}`,
+      RunTimestamp: timestamp,
+      RunStatus: status,
+      ErrorSummary: status === "FAILED" || status === "PARTIAL" ? "exit 1" : "",
+      Notes: `run ${i}`,
+      OutputFiles: ["Sheet.md"],
+      OutputHashes: { "Sheet.md": sha256Hex(`v${i % 6}\n`) },
+    })));
+  }
+  await Deno.writeTextFile(join(del, RECORD_FILE), `${lines.join("\n")}\n`);
+  return del;
+}
+
+Deno.test("large history: stale of two deliverables of 40,000 records, each keeping 6,667 runs whose output is on disk now, fits a 32 MiB heap: long histories are checked one at a time, not as many at once as are checked (propmem-40 F2)", async () => {
+  const first = await historyOfFilesNow();
+  const second = await historyOfFilesNow();
+  const out = join(await tempDir(), "stale.json");
+  const result = await runLimited(["stale", first, second, "--json"], out, 32);
+  assertEquals(result.code, 1, result.stderr.slice(-2000));
+  const checks = (JSON.parse(await Deno.readTextFile(out)) as { checks: { folder: string }[] })
+    .checks;
+  assertEquals(checks.length, 100);
+  assertEquals(new Set(checks.map((c) => c.folder)).size, 2);
 });
