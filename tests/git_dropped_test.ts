@@ -506,7 +506,7 @@ for (
   });
 }
 
-Deno.test("git dropped: an index.lock a killed git left delays only an append into a missing or empty record file, or one written since it was taken and within 2 s, and by 2 s at most", async () => {
+Deno.test("git dropped: an index.lock a killed git left delays only an append into a missing or empty record file, or one created since it was taken and written within 2 s, and by 2 s at most", async () => {
   const { local, file } = await cloneBehind();
   const indexLock = join(local, ".git", "index.lock");
   await Deno.writeFile(indexLock, new Uint8Array());
@@ -529,6 +529,26 @@ Deno.test("git dropped: an index.lock a killed git left delays only an append in
   assert(missing >= 2000 && missing < present + 2000 + 1500, `${present} ms, then ${missing} ms`);
   assert(present < 2000, `${present} ms`);
   assertEquals(await agentsOf(file), ["ANEW"]);
+});
+
+Deno.test("git dropped: under an index.lock a killed git or an open git commit holds, an append into a record file older than the lock waits for no append before it (review-40 F1)", async () => {
+  const { local, file } = await cloneBehind();
+  const indexLock = join(local, ".git", "index.lock");
+  await Deno.writeFile(indexLock, new Uint8Array());
+  // The file written a moment ago, and for a moment yet, by the emit before (its mtime ahead, so
+  // that the wait it met would last its full 2 s): runrec's append, not git's write, as git
+  // writes a new file and this one was created before the lock.
+  const now = Date.now() / 1000;
+  await Deno.utime(file, now, now + 1);
+  const took: number[] = [];
+  for (const agent of ["NEXT", "AFTER"]) {
+    const started = performance.now();
+    await emit(local, agent);
+    took.push(performance.now() - started);
+  }
+  // Before: each waited 2 s for the one before it (6 emits at once took 10 s, 0.6 s unlocked).
+  assert(took.every((ms) => ms < 2000), `${took.join(", ")} ms`);
+  assertEquals(await agentsOf(file), ["FIRST", "NEXT", "AFTER"]);
 });
 
 Deno.test("git dropped: the sandboxed build in a linked work tree, whose git folder it may not read, puts back no other branch's line and notes GitHead as not read (sandboxed-sweep F2)", async () => {
