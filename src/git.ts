@@ -506,7 +506,7 @@ export function awaitGitsVersion(path: string): void {
   // (soak-39 F1). A file last written a while ago is not being written: under a lock a killed git
   // left, appends a few seconds apart do not each wait. Nor is one created before git took the
   // index: git writes a new file, and the bytes added to that one are appends, runrec's own, as
-  // under a lock a killed git or an open `git commit` holds (review-40 F1: each append waited 2 s
+  // under a lock a killed git or an open `git commit -a` holds (review-40 F1: each append waited 2 s
   // for the one before it).
   const gitsToWrite = () => {
     const takenAt = gitIndexTakenAt(dirname(path));

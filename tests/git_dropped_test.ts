@@ -531,7 +531,7 @@ Deno.test("git dropped: an index.lock a killed git left delays only an append in
   assertEquals(await agentsOf(file), ["ANEW"]);
 });
 
-Deno.test("git dropped: under an index.lock a killed git or an open git commit holds, an append into a record file older than the lock waits for no append before it (review-40 F1)", async () => {
+Deno.test("git dropped: under an index.lock a killed git or an open git commit -a holds, an append into a record file older than the lock waits for no append before it (review-40 F1)", async () => {
   const { local, file } = await cloneBehind();
   const indexLock = join(local, ".git", "index.lock");
   await Deno.writeFile(indexLock, new Uint8Array());
