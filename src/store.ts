@@ -494,19 +494,26 @@ function putBackLine(
 ): PutBackLine {
   const state = readFileState(file, path);
   const runId = runIdOfLine(line);
-  if (runId !== undefined && linesWithRunId(path, runId).length > 0) {
+  if (runId === undefined) {
+    return { offset: writeLine(path, state, line, lock, fsync).lineOffset, line };
+  }
+  // The file's highest SEQ of the line's minute, from the SEQ index (stored again below): a SEQ
+  // past it is free, and only one the file may hold is looked for line by line. A whole read of
+  // the file for each line made a put-back of 150 lines into a 54 MB file take 14 s under the
+  // lock (review-40 F2).
+  const prefix = runId.slice(0, runId.lastIndexOf("-") + 1);
+  const { index, stored, maxSeq: fileSeq } = allocate(path, state, prefix, undefined);
+  if (BigInt(runId.slice(prefix.length)) <= fileSeq && linesWithRunId(path, runId).length > 0) {
     // Put back so once, the journal not rewritten after (the process killed, a full disk): that
     // record is this one, and a second put-back would record its run twice (review-39b F1).
     const before = [...linesHolding(path, renumberedNote(runId))].find(checksumMatches);
     if (before !== undefined) return { line: before };
     const record = decodeRecord(line);
-    const prefix = runIdPrefix(record.DeliverableID, record.RunTimestamp);
     const seqs = later.flatMap((l) => {
       const id = runIdOfLine(l);
       return id?.startsWith(prefix) ? [BigInt(id.slice(prefix.length))] : [];
     });
-    const maxSeq = [allocate(path, state, prefix, undefined).maxSeq, ...seqs]
-      .reduce((a, b) => a > b ? a : b);
+    const maxSeq = [fileSeq, ...seqs].reduce((a, b) => a > b ? a : b);
     const note = renumberedNote(runId);
     line = encodeRecord(inColumnOrder({
       ...record,
@@ -515,7 +522,11 @@ function putBackLine(
       RecordChecksum: "",
     }));
   }
-  return { offset: writeLine(path, state, line, lock, fsync).lineOffset, line };
+  const written = writeLine(path, state, line, lock, fsync);
+  index.see(runIdOfLine(line)!);
+  index.size = written.offset + written.bytes;
+  if (index.size - stored >= STORE_EVERY_BYTES) writeSeqIndex(path, index);
+  return { offset: written.lineOffset, line };
 }
 
 /**

@@ -15,7 +15,9 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
-import { git, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
+import { encodeRecord } from "../src/codec.ts";
+import { HEADER, runIdPrefix } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { journalAppended, journalPath, lineContext, putBackDropped } from "../src/journal.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
@@ -549,6 +551,47 @@ Deno.test("git dropped: under an index.lock a killed git or an open git commit -
   // Before: each waited 2 s for the one before it (6 emits at once took 10 s, 0.6 s unlocked).
   assert(took.every((ms) => ms < 2000), `${took.join(", ")} ms`);
   assertEquals(await agentsOf(file), ["FIRST", "NEXT", "AFTER"]);
+});
+
+Deno.test("git dropped: 40 lines a git checkout dropped from a long record file, of 40 minutes, are put back reading the file a few times, not once per line (review-40 F2)", async () => {
+  const repo = await Deno.realPath(await tempDir({ prefix: "runrec-dropped-" }));
+  const del = join(repo, DEL);
+  const file = join(del, RECORD_FILE);
+  await Deno.mkdir(del, { recursive: true });
+  await git(repo, "init", "-q");
+  const lines = [HEADER];
+  for (let i = 0; i < 5000; i++) {
+    const at = new Date(Date.parse("2025-01-01T00:00:00Z") + i * 60_000).toISOString();
+    const id = `${runIdPrefix("DEL-01-02", at)}001`;
+    lines.push(encodeRecord(sampleRecord({ RunID: id, RunTimestamp: at, Notes: "n".repeat(600) })));
+  }
+  await Deno.writeTextFile(file, `${lines.join("\n")}\n`);
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "a long history");
+  const size = (await Deno.stat(file)).size;
+  for (let i = 0; i < 40; i++) {
+    const at = new Date(Date.now() - (40 - i) * 120_000).toISOString();
+    const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: `R${i}`, RunTimestamp: at });
+    await appendRecord(file, draft, { fsync: false });
+  }
+  await git(repo, "checkout", "-q", "--", join(DEL, RECORD_FILE));
+  // The bytes the flush reads from the record file, as strace sees its reads return.
+  const traced = await new Deno.Command("strace", {
+    args: ["-f", "-qq", "-e", "trace=read", "-P", file, ...RUNREC, "flush", del],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const trace = new TextDecoder().decode(traced.stderr);
+  assertEquals(traced.code, 0, trace.slice(-2000));
+  const read = [...trace.matchAll(/^(?:\[pid +\d+\] )?read\(.*\) = (\d+)$/gm)]
+    .reduce((sum, m) => sum + Number(m[1]), 0);
+  // Before: the whole file once per line (its RunID looked for, then the SEQ index rebuilt).
+  assert(read < 8 * size, `${read} bytes read of a ${size}-byte file`);
+  const agents = (await agentsOf(file)).slice(5000);
+  assertEquals(agents, Array.from({ length: 40 }, (_, i) => `R${i}`));
+  const verified = await runCliProcess(["verify", del]);
+  assertEquals(verified.code, 0, verified.stdout + verified.stderr);
+  await Deno.remove(repo, { recursive: true });
 });
 
 Deno.test("git dropped: the sandboxed build in a linked work tree, whose git folder it may not read, puts back no other branch's line and notes GitHead as not read (sandboxed-sweep F2)", async () => {
