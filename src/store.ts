@@ -591,8 +591,7 @@ function appendOnce(
   fsync: boolean,
 ): AppendResult {
   refuseLink(path);
-  awaitGitsVersion(path);
-  const state = readFileState(file, path);
+  const state = settledFileState(file, path);
   const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
   const index = allocate(path, state, prefix, draft.RunID);
   if (draft.RunID && index.taken) {
@@ -659,6 +658,21 @@ function appendOnce(
     ...(sameRunAs === undefined ? {} : { sameRunAs }),
     ...(unjournalled === undefined ? {} : { unjournalled }),
   };
+}
+
+/**
+ * The state of the record file at `path` once git is done writing it (see `awaitGitsVersion`):
+ * waited for before the read, and again when the read finds it gone or empty, as git may have
+ * taken the index and unlinked it between the two. A file created then keeps git's out (its
+ * create fails: "File exists"), and the next checkout drops what was appended to it for good,
+ * since the journal puts back no line of a file begun anew (review-40 F4).
+ */
+function settledFileState(file: string, path: string): FileState {
+  awaitGitsVersion(path);
+  const state = readFileState(file, path);
+  if (state.exists && state.size > 0) return state;
+  awaitGitsVersion(path);
+  return readFileState(file, path);
 }
 
 /**
@@ -1387,6 +1401,11 @@ function writeOnce(
   } catch (e) {
     if (e instanceof Deno.errors.AlreadyExists) {
       throw new FileReplaced(`${path}: created by another program meanwhile`);
+    }
+    // Unlinked since it was read (git replacing it): tried again once git's file is there, not
+    // spooled (review-40 F4).
+    if (state.exists && e instanceof Deno.errors.NotFound) {
+      throw new FileReplaced(`${path}: removed by another program meanwhile`);
     }
     throw new WriteError(`${path}: cannot open for append: ${(e as Error).message}`, { cause: e });
   }

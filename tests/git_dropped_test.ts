@@ -533,6 +533,54 @@ Deno.test("git dropped: an index.lock a killed git left delays only an append in
   assertEquals(await agentsOf(file), ["ANEW"]);
 });
 
+Deno.test("git dropped: an emit that finds the record file gone just after its wait for git (git took the index and unlinked it between the two) waits for git's version, not creating a file that keeps git's out: git's pull succeeds and every record stays (review-40 F4)", async () => {
+  const { local, file } = await cloneBehind();
+  const indexLock = join(local, ".git", "index.lock");
+  // The emit's second look at index.lock (its append's wait; the first is the journal's check)
+  // returns "none" 3.5 s late: git takes the index and unlinks the file meanwhile, and holds it
+  // unlinked past then.
+  const emitting = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-P", indexLock, "-e", "trace=statx,newfstatat,lstat"],
+      ...["-e", "inject=statx,newfstatat,lstat:delay_exit=3500000:when=2"],
+      ...RUNREC,
+      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const trace = emitting.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while ((seen.match(/index\.lock/g) ?? []).length < 2) {
+    const { value, done } = await trace.read();
+    assert(!done, `the emit never looked at index.lock twice: ${seen}`);
+    seen += value;
+  }
+  // git's unlink of the record file held 4 s: the file gone, the index held.
+  const pull = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
+      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+      "--no-rebase",
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
+  for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
+  const emitted = await emitting.status;
+  await emitting.stdout.cancel();
+  const pulled = await pull.output();
+  // Before: the emit created the file in git's moment; git's create failed ("File exists") and
+  // the file held OURS alone, which the next checkout dropped for good.
+  assertEquals(pulled.code, 0, new TextDecoder().decode(pulled.stderr));
+  assertEquals(emitted.code, 0, seen.slice(-2000));
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+});
+
 Deno.test("git dropped: under an index.lock a killed git or an open git commit -a holds, an append into a record file older than the lock waits for no append before it (review-40 F1)", async () => {
   const { local, file } = await cloneBehind();
   const indexLock = join(local, ".git", "index.lock");
