@@ -492,7 +492,10 @@ function putBackLine(
   line: string,
   later: readonly string[],
 ): PutBackLine {
-  const state = readFileState(file, path);
+  const state = settledFileState(file, path);
+  // Gone still: put back by a later look, into git's file, never into one begun here, which
+  // would keep git's out (review-40 F4).
+  if (!state.exists) throw new FileReplaced(`${path}: removed by another program meanwhile`);
   const runId = runIdOfLine(line);
   if (runId === undefined) {
     return { offset: writeLine(path, state, line, lock, fsync).lineOffset, line };

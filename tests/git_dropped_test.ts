@@ -581,6 +581,52 @@ Deno.test("git dropped: an emit that finds the record file gone just after its w
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
 });
 
+Deno.test("git dropped: a flush whose put-back finds the record file gone (git took the index and unlinked it after the journal's look) waits for git's version and puts the line back there, not into a file it creates: git's pull succeeds and every record stays (review-40 F4)", async () => {
+  const { local, file } = await cloneBehind();
+  await emit(local, "LOCAL");
+  await git(local, "checkout", "-q", "--", join(DEL, RECORD_FILE)); // LOCAL dropped: journalled
+  // The flush's 4th open of the record file (the put-back's look at it, after the journal's two
+  // reads of it) waits 3.5 s before it is made: git unlinks the file meanwhile, and holds it so.
+  const flushing = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-P", file, "-e", "trace=openat"],
+      ...["-e", "inject=openat:delay_enter=3500000:when=4"],
+      ...RUNREC,
+      ...["flush", join(local, DEL)],
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const trace = flushing.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while ((seen.match(/openat\(/g) ?? []).length < 4) {
+    const { value, done } = await trace.read();
+    assert(!done, `the flush never opened the record file 4 times: ${seen}`);
+    seen += value;
+  }
+  const pull = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
+      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+      "--no-rebase",
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
+  for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
+  const flushed = await flushing.status;
+  const pulled = await pull.output();
+  // Before: the put-back created the file in git's moment, git's create failed ("File exists"),
+  // and the file held LOCAL alone.
+  assertEquals(pulled.code, 0, new TextDecoder().decode(pulled.stderr));
+  assertEquals(flushed.code, 0, seen.slice(-2000));
+  await flush(local);
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "LOCAL"]);
+});
+
 Deno.test("git dropped: under an index.lock a killed git or an open git commit -a holds, an append into a record file older than the lock waits for no append before it (review-40 F1)", async () => {
   const { local, file } = await cloneBehind();
   const indexLock = join(local, ".git", "index.lock");
