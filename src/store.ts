@@ -550,6 +550,9 @@ function appendLocked(
     try {
       return appendOnce(file, path, draft, lock, fsync);
     } catch (e) {
+      // Unlinked while it was read, before the write (git replacing it): looked at again once
+      // git's file is there, not spooled (review-40 F5).
+      if (e instanceof Deno.errors.NotFound && attempt < ATTEMPTS) continue;
       if (!(e instanceof FileReplaced)) throw e;
       // A copy of the file we wrote, put in its place (git stash pop, an editor's save), may
       // hold our line already: then it is written, and a retry would write the run twice.

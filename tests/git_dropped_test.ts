@@ -14,7 +14,7 @@
  * @module
  */
 import { join } from "node:path";
-import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { git, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { HEADER, runIdPrefix } from "../src/schema.ts";
@@ -626,6 +626,56 @@ Deno.test("git dropped: a flush whose put-back finds the record file gone (git t
   await flush(local);
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "LOCAL"]);
 });
+
+for (
+  const [open, when] of [
+    ["its read of the SEQs (the file's 2nd open)", 2],
+    ["its open for the append (the 4th)", 4],
+  ] as const
+) {
+  Deno.test(`git dropped: an emit whose record file git unlinks before ${open} looks again once git's file is there and appends to it, not spooling the record (review-40 F5)`, async () => {
+    const { local, file } = await cloneBehind();
+    // That open waits 3.5 s before it is made: git unlinks the file meanwhile, and holds it so.
+    const emitting = new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-P", file, "-e", "trace=openat"],
+        ...["-e", `inject=openat:delay_enter=3500000:when=${when}`],
+        ...RUNREC,
+        ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const trace = emitting.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while ((seen.match(/openat\(/g) ?? []).length < when) {
+      const { value, done } = await trace.read();
+      assert(!done, `the emit never opened the record file ${when} times: ${seen}`);
+      seen += value;
+    }
+    const pull = new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+        ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
+        ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+        "--no-rebase",
+      ],
+      cwd: local,
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
+    for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
+    const stdout = await new Response(emitting.stdout).text();
+    await emitting.status;
+    const pulled = await pull.output();
+    assertEquals(pulled.code, 0, new TextDecoder().decode(pulled.stderr));
+    // Before: "record not written (No such file or directory …); spooled to …", no RunID printed.
+    assert(!seen.includes("record not written"), seen.slice(-2000));
+    assertMatch(stdout, /^RUN-DEL-01-02-\d{8}-\d{4}-\d{3}\n$/);
+    assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+  });
+}
 
 Deno.test("git dropped: under an index.lock a killed git or an open git commit -a holds, an append into a record file older than the lock waits for no append before it (review-40 F1)", async () => {
   const { local, file } = await cloneBehind();
