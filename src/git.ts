@@ -501,18 +501,22 @@ const GIT_WRITE_WAIT_MS = 2000;
 export function awaitGitsVersion(path: string): void {
   if (gitSeemsStuck) return;
   const deadline = Date.now() + GIT_WRITE_WAIT_MS;
-  // Gone, empty, or written since git took the index and lately: git writes a large file in pieces
-  // (16 KiB each), and bytes appended between two of them are covered by the next (soak-39 F1). A
-  // file last written a while ago is not being written: under a lock a killed git left, appends a
-  // few seconds apart do not each wait.
+  // Gone, empty, or created since git took the index and written lately: git writes a large file
+  // in pieces (16 KiB each), and bytes appended between two of them are covered by the next
+  // (soak-39 F1). A file last written a while ago is not being written: under a lock a killed git
+  // left, appends a few seconds apart do not each wait. Nor is one created before git took the
+  // index: git writes a new file, and the bytes added to that one are appends, runrec's own, as
+  // under a lock a killed git or an open `git commit -a` holds (review-40 F1: each append waited 2 s
+  // for the one before it).
   const gitsToWrite = () => {
     const takenAt = gitIndexTakenAt(dirname(path));
     if (takenAt === undefined) return false;
     try {
       const info = Deno.lstatSync(path);
-      const writtenAt = info.mtime?.getTime() ?? 0;
-      return info.size === 0 ||
-        (writtenAt >= takenAt && Date.now() - writtenAt < GIT_WRITE_WAIT_MS);
+      if (info.size === 0) return true;
+      const [bornAt, writtenAt] = [info.birthtime, info.mtime].map((t) => t?.getTime());
+      if (bornAt !== undefined && bornAt < takenAt) return false;
+      return (writtenAt ?? 0) >= takenAt && Date.now() - (writtenAt ?? 0) < GIT_WRITE_WAIT_MS;
     } catch {
       return true;
     }

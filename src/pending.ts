@@ -29,7 +29,7 @@ import {
 } from "./state_folder.ts";
 import { type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
 import { mayName, readNamedLines } from "./named_lines.ts";
-import { journaledLines } from "./journal.ts";
+import { heldByGit, journaledLines } from "./journal.ts";
 import { decodeRecord } from "./codec.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
 import type { RunRecord } from "./schema.ts";
@@ -774,6 +774,11 @@ export interface RunRecordFound {
    * (ms since the epoch). See {@linkcode recordOfGoneRun}.
    */
   journaledAt?: number;
+  /**
+   * For such a record: whether a branch, tag or stash of the repository holds it (git says), as
+   * after a checkout of another branch than the one it was appended on.
+   */
+  heldByGit?: boolean;
 }
 
 /**
@@ -938,6 +943,9 @@ function journaledRecordsOf(delDir: string, id: string): RunRecordFound[] {
       reaped: record.ErrorSummary === REAPED_ERROR,
       endedAt: endOf(record),
       journaledAt: at,
+      // Another branch's record (appended there, then checked out of): recorded, not to be
+      // recorded again here (review-40 F3).
+      heldByGit: heldByGit(delDir, [line])?.has(line) ?? false,
     });
   }
   return found;

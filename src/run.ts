@@ -2076,7 +2076,12 @@ function recordedError(
 ): InputError {
   if (found.reaped) return reapedOnlyError(delDir, id, place, found, agent);
   // `runrec log` shows a record in the file, not one in the spool of a folder that is gone.
-  const where = found.journaledAt !== undefined
+  const where = found.heldByGit
+    ? `: its record is ${found.runId}, appended to ${join(place, RECORD_FILE)} at ` +
+      `${new Date(found.journaledAt!).toISOString()} (its journal says), which the file as read ` +
+      "now lacks and a branch or stash holds (git says): a git command is rewriting the file, the " +
+      "record is on a branch not checked out now, or a stash holds it (git stash pop brings it back)"
+    : found.journaledAt !== undefined
     ? `: its record is ${found.runId}, appended to ${join(place, RECORD_FILE)} at ` +
       `${new Date(found.journaledAt).toISOString()} (its journal says), which the file as read ` +
       "now lacks: another program (a git checkout, pull) is rewriting it, a git stash holds it " +
@@ -2111,7 +2116,7 @@ function recordedError(
   }
   // Where only the journal holds the record, it may be gone for good: no "nothing more is needed",
   // and the way to tell, once git is done with the file.
-  const needed = found.journaledAt === undefined
+  const needed = found.journaledAt === undefined || found.heldByGit
     ? "nothing more is needed (an emit would record the run twice)"
     : "no emit while that record may be there (it would record the run twice); once no git " +
       `command runs and no stash holds it, runrec flush ${shellWord(place)} puts it back if git ` +

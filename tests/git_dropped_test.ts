@@ -14,8 +14,10 @@
  * @module
  */
 import { join } from "node:path";
-import { assert, assertEquals, assertIncludes } from "./assert.ts";
-import { git, sampleDraft, tempDir } from "./fixtures.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+import { git, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
+import { encodeRecord } from "../src/codec.ts";
+import { HEADER, runIdPrefix } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { journalAppended, journalPath, lineContext, putBackDropped } from "../src/journal.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
@@ -506,7 +508,7 @@ for (
   });
 }
 
-Deno.test("git dropped: an index.lock a killed git left delays only an append into a missing or empty record file, or one written since it was taken and within 2 s, and by 2 s at most", async () => {
+Deno.test("git dropped: an index.lock a killed git left delays only an append into a missing or empty record file, or one created since it was taken and written within 2 s, and by 2 s at most", async () => {
   const { local, file } = await cloneBehind();
   const indexLock = join(local, ".git", "index.lock");
   await Deno.writeFile(indexLock, new Uint8Array());
@@ -529,6 +531,211 @@ Deno.test("git dropped: an index.lock a killed git left delays only an append in
   assert(missing >= 2000 && missing < present + 2000 + 1500, `${present} ms, then ${missing} ms`);
   assert(present < 2000, `${present} ms`);
   assertEquals(await agentsOf(file), ["ANEW"]);
+});
+
+Deno.test("git dropped: an emit that finds the record file gone just after its wait for git (git took the index and unlinked it between the two) waits for git's version, not creating a file that keeps git's out: git's pull succeeds and every record stays (review-40 F4)", async () => {
+  const { local, file } = await cloneBehind();
+  const indexLock = join(local, ".git", "index.lock");
+  // The emit's second look at index.lock (its append's wait; the first is the journal's check)
+  // returns "none" 3.5 s late: git takes the index and unlinks the file meanwhile, and holds it
+  // unlinked past then.
+  const emitting = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-P", indexLock, "-e", "trace=statx,newfstatat,lstat"],
+      ...["-e", "inject=statx,newfstatat,lstat:delay_exit=3500000:when=2"],
+      ...RUNREC,
+      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const trace = emitting.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while ((seen.match(/index\.lock/g) ?? []).length < 2) {
+    const { value, done } = await trace.read();
+    assert(!done, `the emit never looked at index.lock twice: ${seen}`);
+    seen += value;
+  }
+  // git's unlink of the record file held 4 s: the file gone, the index held.
+  const pull = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
+      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+      "--no-rebase",
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
+  for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
+  const emitted = await emitting.status;
+  await emitting.stdout.cancel();
+  const pulled = await pull.output();
+  // Before: the emit created the file in git's moment; git's create failed ("File exists") and
+  // the file held OURS alone, which the next checkout dropped for good.
+  assertEquals(pulled.code, 0, new TextDecoder().decode(pulled.stderr));
+  assertEquals(emitted.code, 0, seen.slice(-2000));
+  assertEquals((await flush(local)).stdout, "nothing spooled\n");
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+});
+
+Deno.test("git dropped: a flush whose put-back finds the record file gone (git took the index and unlinked it after the journal's look) waits for git's version and puts the line back there, not into a file it creates: git's pull succeeds and every record stays (review-40 F4)", async () => {
+  const { local, file } = await cloneBehind();
+  await emit(local, "LOCAL");
+  await git(local, "checkout", "-q", "--", join(DEL, RECORD_FILE)); // LOCAL dropped: journalled
+  // The flush's 4th open of the record file (the put-back's look at it, after the journal's two
+  // reads of it) waits 3.5 s before it is made: git unlinks the file meanwhile, and holds it so.
+  const flushing = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-P", file, "-e", "trace=openat"],
+      ...["-e", "inject=openat:delay_enter=3500000:when=4"],
+      ...RUNREC,
+      ...["flush", join(local, DEL)],
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const trace = flushing.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while ((seen.match(/openat\(/g) ?? []).length < 4) {
+    const { value, done } = await trace.read();
+    assert(!done, `the flush never opened the record file 4 times: ${seen}`);
+    seen += value;
+  }
+  const pull = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
+      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+      "--no-rebase",
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
+  for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
+  const flushed = await flushing.status;
+  const pulled = await pull.output();
+  // Before: the put-back created the file in git's moment, git's create failed ("File exists"),
+  // and the file held LOCAL alone.
+  assertEquals(pulled.code, 0, new TextDecoder().decode(pulled.stderr));
+  assertEquals(flushed.code, 0, seen.slice(-2000));
+  await flush(local);
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "LOCAL"]);
+});
+
+for (
+  const [open, when] of [
+    ["its read of the SEQs (the file's 2nd open)", 2],
+    ["its open for the append (the 4th)", 4],
+  ] as const
+) {
+  Deno.test(`git dropped: an emit whose record file git unlinks before ${open} looks again once git's file is there and appends to it, not spooling the record (review-40 F5)`, async () => {
+    const { local, file } = await cloneBehind();
+    // That open waits 3.5 s before it is made: git unlinks the file meanwhile, and holds it so.
+    const emitting = new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-P", file, "-e", "trace=openat"],
+        ...["-e", `inject=openat:delay_enter=3500000:when=${when}`],
+        ...RUNREC,
+        ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const trace = emitting.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while ((seen.match(/openat\(/g) ?? []).length < when) {
+      const { value, done } = await trace.read();
+      assert(!done, `the emit never opened the record file ${when} times: ${seen}`);
+      seen += value;
+    }
+    const pull = new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+        ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
+        ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+        "--no-rebase",
+      ],
+      cwd: local,
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
+    for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
+    const stdout = await new Response(emitting.stdout).text();
+    await emitting.status;
+    const pulled = await pull.output();
+    assertEquals(pulled.code, 0, new TextDecoder().decode(pulled.stderr));
+    // Before: "record not written (No such file or directory …); spooled to …", no RunID printed.
+    assert(!seen.includes("record not written"), seen.slice(-2000));
+    assertMatch(stdout, /^RUN-DEL-01-02-\d{8}-\d{4}-\d{3}\n$/);
+    assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+  });
+}
+
+Deno.test("git dropped: under an index.lock a killed git or an open git commit -a holds, an append into a record file older than the lock waits for no append before it (review-40 F1)", async () => {
+  const { local, file } = await cloneBehind();
+  const indexLock = join(local, ".git", "index.lock");
+  await Deno.writeFile(indexLock, new Uint8Array());
+  // The file written a moment ago, and for a moment yet, by the emit before (its mtime ahead, so
+  // that the wait it met would last its full 2 s): runrec's append, not git's write, as git
+  // writes a new file and this one was created before the lock.
+  const now = Date.now() / 1000;
+  await Deno.utime(file, now, now + 1);
+  const took: number[] = [];
+  for (const agent of ["NEXT", "AFTER"]) {
+    const started = performance.now();
+    await emit(local, agent);
+    took.push(performance.now() - started);
+  }
+  // Before: each waited 2 s for the one before it (6 emits at once took 10 s, 0.6 s unlocked).
+  assert(took.every((ms) => ms < 2000), `${took.join(", ")} ms`);
+  assertEquals(await agentsOf(file), ["FIRST", "NEXT", "AFTER"]);
+});
+
+Deno.test("git dropped: 40 lines a git checkout dropped from a long record file, of 40 minutes, are put back reading the file a few times, not once per line (review-40 F2)", async () => {
+  const repo = await Deno.realPath(await tempDir({ prefix: "runrec-dropped-" }));
+  const del = join(repo, DEL);
+  const file = join(del, RECORD_FILE);
+  await Deno.mkdir(del, { recursive: true });
+  await git(repo, "init", "-q");
+  const lines = [HEADER];
+  for (let i = 0; i < 5000; i++) {
+    const at = new Date(Date.parse("2025-01-01T00:00:00Z") + i * 60_000).toISOString();
+    const id = `${runIdPrefix("DEL-01-02", at)}001`;
+    lines.push(encodeRecord(sampleRecord({ RunID: id, RunTimestamp: at, Notes: "n".repeat(600) })));
+  }
+  await Deno.writeTextFile(file, `${lines.join("\n")}\n`);
+  await git(repo, "add", "-A");
+  await git(repo, "commit", "-qm", "a long history");
+  const size = (await Deno.stat(file)).size;
+  for (let i = 0; i < 40; i++) {
+    const at = new Date(Date.now() - (40 - i) * 120_000).toISOString();
+    const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: `R${i}`, RunTimestamp: at });
+    await appendRecord(file, draft, { fsync: false });
+  }
+  await git(repo, "checkout", "-q", "--", join(DEL, RECORD_FILE));
+  // The bytes the flush reads from the record file, as strace sees its reads return.
+  const traced = await new Deno.Command("strace", {
+    args: ["-f", "-qq", "-e", "trace=read", "-P", file, ...RUNREC, "flush", del],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const trace = new TextDecoder().decode(traced.stderr);
+  assertEquals(traced.code, 0, trace.slice(-2000));
+  const read = [...trace.matchAll(/^(?:\[pid +\d+\] )?read\(.*\) = (\d+)$/gm)]
+    .reduce((sum, m) => sum + Number(m[1]), 0);
+  // Before: the whole file once per line (its RunID looked for, then the SEQ index rebuilt).
+  assert(read < 8 * size, `${read} bytes read of a ${size}-byte file`);
+  const agents = (await agentsOf(file)).slice(5000);
+  assertEquals(agents, Array.from({ length: 40 }, (_, i) => `R${i}`));
+  const verified = await runCliProcess(["verify", del]);
+  assertEquals(verified.code, 0, verified.stdout + verified.stderr);
+  await Deno.remove(repo, { recursive: true });
 });
 
 Deno.test("git dropped: the sandboxed build in a linked work tree, whose git folder it may not read, puts back no other branch's line and notes GitHead as not read (sandboxed-sweep F2)", async () => {

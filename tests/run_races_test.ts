@@ -835,3 +835,27 @@ Deno.test("show of a RunID whose record a git stash holds, or git dropped: says 
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["FIRST", "STASHED", "DROPPED"]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a finish retried after a checkout of another branch than the one its record was appended and committed on: finished already, nothing more needed, not an advice to record the run again once flush and log find nothing (review-40 F3)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first");
+  await git(root, "checkout", "-q", "-b", "feature");
+  const token = await startRun(del, "4_DOCUMENTS");
+  const finished = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finished.code, 0, finished.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run on feature");
+  await git(root, "checkout", "-q", "main");
+  const again = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(again.code, 2, again.stderr);
+  noStackTrace(again.stderr);
+  assertIncludes(again.stderr, `finished already: its record is ${finished.stdout.trim()}`);
+  assertIncludes(again.stderr, "a branch or stash holds (git says)");
+  // Before: "… only then may the run be recorded again", which main then did, and a merge of
+  // feature held the run twice.
+  assertIncludes(again.stderr, "nothing more is needed");
+  assert(!again.stderr.includes("recorded again"), again.stderr);
+  await Deno.remove(root, { recursive: true });
+});
