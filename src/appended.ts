@@ -62,6 +62,31 @@ export function onlyAppendedTo(
   return end <= size && tailHash(file, end) === tail;
 }
 
+/** Where a file ended: its size and {@linkcode tailHash} there. */
+export interface FileMark {
+  /** Bytes the file held. */
+  size: number;
+  /** {@linkcode tailHash} of the file at `size`. */
+  tail: string;
+}
+
+/**
+ * Where the open file ends now, to tell later with {@linkcode onlyAppendedTo}
+ * whether it was only appended to since.
+ *
+ * @example
+ * ```ts
+ * import { fileMark, onlyAppendedTo } from "./appended.ts";
+ * using file = Deno.openSync("DEL-01-02_X/RunRecords.csv");
+ * const mark = fileMark(file);
+ * onlyAppendedTo(file, file.statSync().size, mark.size, mark.tail); // true
+ * ```
+ */
+export function fileMark(file: Deno.FsFile): FileMark {
+  const { size } = file.statSync();
+  return { size, tail: tailHash(file, size) };
+}
+
 /** Record files whose reads a process keeps at once: one writing to many (a library's) keeps the latest. */
 export const KEPT_FILES = 16;
 

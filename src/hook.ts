@@ -82,7 +82,7 @@ import {
   withRecordFile,
   WriteError,
 } from "./store.ts";
-import { lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
+import { listSpool, lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
 import {
   clockStamp,
   durationProblem,
@@ -1411,6 +1411,15 @@ export async function writeRun(
   return await writeBuilt(delDir, built, options);
 }
 
+/** Whether a spool entry may wait to be replayed by the next append into `delDir`'s file. */
+function spoolMayHold(delDir: string): boolean {
+  try {
+    return listSpool(delDir).length > 0;
+  } catch {
+    return true; // not listed here: the replay under the lock says why
+  }
+}
+
 /** {@linkcode writeRun} once its arguments and permissions are checked. */
 async function writeBuilt(
   delDir: string,
@@ -1423,7 +1432,10 @@ async function writeBuilt(
   const outcome: RunOutcome = { draft, notes, replayed: [], warnings: [...built.warnings ?? []] };
   // A record of a started run is looked for in the file by its run's name under the lock: the
   // file is read before it, so that the lock waits only for what was appended since (scale37 F1).
-  if (draft.Notes.match(NAMED_RUNS) !== null) readNamedLines(file);
+  // A name known to lie past its run's start is looked for there alone (finish-40 F2), unless a
+  // spool entry, replayed under the lock, is to be looked for too.
+  const named = [...draft.Notes.matchAll(NAMED_RUNS)].map(([, id]) => `run ${id}`);
+  if (named.length > 0) readNamedLines(file, spoolMayHold(delDir) ? undefined : named);
   // So is the SEQ of a minute before the file's latest, which the SEQ index does not keep
   // (scale37 F4): a run of this minute seldom is one (a clock behind another writer's).
   if (draft.RunTimestamp.slice(0, 16) < new Date().toISOString().slice(0, 16)) {

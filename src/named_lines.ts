@@ -8,11 +8,15 @@
  * looks read only what was appended since, by the rule the SEQ index is
  * trusted by (./appended.ts); a file replaced, rewritten or cut is read
  * again from its start. Run before the lock ({@linkcode readNamedLines}),
- * the long read keeps no appender waiting.
+ * the long read keeps no appender waiting. A text known to lie only past a
+ * mark (a run's name, past where the file ended at its start:
+ * {@linkcode namedOnlyPast}) is looked for in what follows the mark alone,
+ * while the file was only appended to since: a finish reads no more of a long
+ * history than what was appended during its run (finish-40 F2).
  *
  * @module
  */
-import { ReadOn } from "./appended.ts";
+import { type FileMark, onlyAppendedTo, ReadOn } from "./appended.ts";
 
 /** The phrases kept, each with the shape of the id that follows it. */
 const PHRASES = [
@@ -31,11 +35,44 @@ const CHUNK = 1 << 20;
 /** The hashes of the phrases and ids each record file holds, up to where it was read. */
 const known = new ReadOn(() => new Set<number>());
 
+/** The marks texts lie past, by file and text ({@linkcode namedOnlyPast}). */
+const marks = new Map<string, FileMark>();
+
+/** Marks kept at once: a library finishing run after run keeps the latest (one dropped costs a read). */
+const KEPT_MARKS = 64;
+
+function markKey(path: string, text: string): string {
+  return `${path}\n${text}`;
+}
+
+/**
+ * Tells that the record file at `path` can hold `text` only past `mark`: a
+ * run's name (`run <id>`), which only records appended after the run's start
+ * hold, past where the file ended then. {@linkcode mayName} then reads only
+ * what follows the mark for it, while the file was only appended to since (a
+ * checkout, a rewrite or a union merge that put lines before the mark: the
+ * whole file, as for any text).
+ *
+ * @example
+ * ```ts
+ * import { mayName, namedOnlyPast } from "./named_lines.ts";
+ * const path = "/abs/DEL-01-02_X/RunRecords.csv";
+ * namedOnlyPast(path, "run 20260222T101500123Z-1a2b3c4d", { size: 123_456, tail: "9f86d0…" });
+ * mayName(path, "run 20260222T101500123Z-1a2b3c4d"); // read from byte 123,456 on
+ * ```
+ */
+export function namedOnlyPast(path: string, text: string, mark: FileMark): void {
+  marks.delete(markKey(path, text));
+  if (marks.size >= KEPT_MARKS) marks.delete(marks.keys().next().value!);
+  marks.set(markKey(path, text), mark);
+}
+
 /**
  * Brings what is known of the record file at `path` up to date, reading only
  * what was appended since the last look when it was only appended to. A
  * file that cannot be read is left to the look under the lock. Returns
- * nothing; {@linkcode mayName} answers from it.
+ * nothing; {@linkcode mayName} answers from it. With `texts` (those to be
+ * asked about), nothing is read when each lies past a mark that still holds.
  *
  * @example
  * ```ts
@@ -43,12 +80,30 @@ const known = new ReadOn(() => new Set<number>());
  * readNamedLines("/abs/DEL-01-02_X/RunRecords.csv"); // before the append lock: the long read
  * ```
  */
-export function readNamedLines(path: string): void {
+export function readNamedLines(path: string, texts?: readonly string[]): void {
   try {
     if (!isRegularFile(path)) return;
     using file = Deno.openSync(path, { read: true });
+    if (texts?.every((text) => markHolds(path, text, file))) return;
     placesOf(path, file);
   } catch { /* read again by the look under the lock, which says why */ }
+}
+
+/** The mark `text` lies past in the open file at `path`, while the file was only appended to since. */
+function markHolds(path: string, text: string, file: Deno.FsFile): FileMark | undefined {
+  const mark = marks.get(markKey(path, text));
+  if (mark === undefined) return undefined;
+  if (onlyAppendedTo(file, file.statSync().size, mark.size, mark.tail)) return mark;
+  marks.delete(markKey(path, text)); // rewritten: the whole file is read for it from now on
+  return undefined;
+}
+
+/** Whether the open file holds `text` past `mark` (a last line not ended counts, as readers take it). */
+function heldPast(file: Deno.FsFile, mark: FileMark, text: string): boolean {
+  const wanted = hashOf(text);
+  let held = false;
+  scan(file, mark.size, file.statSync().size, (hash) => held ||= hash === wanted);
+  return held;
 }
 
 /**
@@ -75,6 +130,8 @@ export function mayName(path: string, text: string): boolean | undefined {
     throw e;
   }
   try {
+    const mark = markHolds(path, text, file);
+    if (mark !== undefined) return heldPast(file, mark, text);
     const { named, unfinished } = placesOf(path, file);
     return named.has(hashOf(text)) || unfinished.has(hashOf(text));
   } finally {

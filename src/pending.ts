@@ -28,7 +28,8 @@ import {
   writeFileDurably,
 } from "./state_folder.ts";
 import { type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
-import { mayName, readNamedLines } from "./named_lines.ts";
+import { mayName, namedOnlyPast, readNamedLines } from "./named_lines.ts";
+import type { FileMark } from "./appended.ts";
 import { heldByGit, journaledLines } from "./journal.ts";
 import { decodeRecord } from "./codec.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
@@ -91,6 +92,15 @@ export interface PendingRun {
    * output named from there is found by a finish run from another folder.
    */
   cwd?: string;
+  /**
+   * Where `RunRecords.csv` ended at start, taken before the start's time
+   * (./run_evidence.ts `recordFileMark`): the records of the runs active
+   * meanwhile, and the run's own, were appended after it, so a finish reads
+   * only what follows while the file was only appended to since. Absent when
+   * there was no file, and in runs an older runrec started: the finish reads
+   * the whole file.
+   */
+  recordsAtStart?: FileMark;
 }
 
 /** A pending run as a listing finds it. */
@@ -885,17 +895,39 @@ export function recordedRunsOn(
  */
 export async function recordOfRun(
   delDir: string,
-  run: RunKey,
+  run: RunKey & Pick<PendingRun, "recordsAtStart">,
 ): Promise<RunRecordFound | undefined> {
   const file = join(resolve(delDir), RECORD_FILE);
-  readNamedLines(file);
+  const name = runIdNote(run.id);
+  // Its records were appended after its start: past where the file ended then (finish-40 F2).
+  const mark = startMark(run);
+  if (mark !== undefined) namedOnlyPast(file, name, mark);
+  readNamedLines(file, [name]);
   const spooled = spooledRuns(delDir); // first: see recordedRunsOn
   let named: boolean | undefined;
   try {
-    named = mayName(file, runIdNote(run.id));
+    named = mayName(file, name);
   } catch { /* read as recordedRuns reads it */ }
   if (named !== false) return (await recordedRuns(delDir))(run);
   return firstFound(spooled.get(run.id) ?? []);
+}
+
+/**
+ * Where a run's record file ended at its start (`recordsAtStart`), when its
+ * pending file holds one that reads as a mark: one edited by hand is only a
+ * place to try, which a wrong one fails (then the whole file is read).
+ *
+ * @example
+ * ```ts
+ * import { readPendingRun, startMark } from "./pending.ts";
+ * startMark(readPendingRun("DEL-01-02_X/.runrec/pending/x.json"))?.size; // 12345
+ * ```
+ */
+export function startMark(run: Pick<PendingRun, "recordsAtStart">): FileMark | undefined {
+  const mark = run.recordsAtStart;
+  const valid = Number.isSafeInteger(mark?.size) && mark!.size >= 0 &&
+    typeof mark?.tail === "string";
+  return valid ? { size: mark!.size, tail: mark!.tail } : undefined;
 }
 
 /**

@@ -203,7 +203,11 @@ export async function* readRecordBatches(
  * without its `\n` is read again by the next read, which may find it whole).
  */
 export interface ReadEnd {
-  /** The file read: its device and inode, where the system gives them. */
+  /**
+   * The file read: its device and inode, where the system gives them. Absent,
+   * the bytes alone tell whether the file was only appended to (a mark kept
+   * across processes: a pull or a checkout back gives the file a new inode).
+   */
   identity?: string;
   /** Bytes up to the end of the last whole line read, its `\n` included. */
   offset: number;
@@ -685,7 +689,8 @@ async function* lineBlocks(
   }
   const identity = identityOf(opened);
   const after = place?.after;
-  const readsOn = after !== undefined && after.identity === identity && opened.isFile &&
+  const sameIdentity = after?.identity === undefined || after.identity === identity;
+  const readsOn = after !== undefined && sameIdentity && opened.isFile &&
     onlyAppendedTo(file, opened.size, after.offset, after.tail);
   if (place) place.fromStart = !readsOn;
   let position = readsOn ? after.offset : from?.offset ?? 0; // the file offset of the next byte read

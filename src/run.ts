@@ -54,7 +54,7 @@ import { REAPED_ERROR } from "./run_files.ts";
 import { governedInputsIn, isRunrecOwn, REFERENCES_FILE, relativePath } from "./inputs.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
-import { concurrentRunsNote, startEvidenceNotes } from "./run_evidence.ts";
+import { concurrentRunsNote, recordFileMark, startEvidenceNotes } from "./run_evidence.ts";
 import {
   CLAIM_WAIT_MS,
   claimFailedReadOnly,
@@ -209,6 +209,8 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     ? folderFiles(dir)
     : { files: [], folders: [], unlisted: [] };
   const cwd = currentFolder();
+  // Before the start's time is taken: a record appended after that time lies past the mark.
+  const recordsAtStart = exists ? recordFileMark(dir) : undefined;
   const [start, head] = await Promise.all([
     captureStart(dir, {
       inputs: options.inputs,
@@ -232,6 +234,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     folders,
     unlisted,
     ...(cwd !== undefined ? { cwd } : {}),
+    ...(recordsAtStart !== undefined ? { recordsAtStart } : {}),
   };
   // An ID another folder of the root has too: said now, before the run's record shares RunIDs.
   const identity = exists ? deliverableId(dir) : undefined;

@@ -11,12 +11,13 @@ import { join, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { resolvedPath } from "./lookups.ts";
 import { isSha256Hex } from "./sha256.ts";
-import { listPendingRuns, type PendingRun } from "./pending.ts";
+import { listPendingRuns, type PendingRun, startMark } from "./pending.ts";
 import { agentText, NAMED_RUNS } from "./agent_notes.ts";
-import { readRecords } from "./reader.ts";
+import { type ReadEnd, readRecordsOn } from "./reader.ts";
+import { type FileMark, fileMark } from "./appended.ts";
 import { RECORD_FILE, type RecordDraft } from "./store.ts";
 import { parseDuration } from "./time.ts";
-import { TBD } from "./schema.ts";
+import { type RunRecord, TBD } from "./schema.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 
 /** How many runs or files one note names before it says how many more. */
@@ -29,11 +30,52 @@ function names(items: readonly string[]): string {
 }
 
 /**
+ * Where `delDir`'s record file ends now, for a run about to start: taken
+ * before the run's start time, so that every record appended after that time
+ * lies past it. `undefined` when there is no file to mark (then a finish reads
+ * the whole file, all of it appended during the run).
+ *
+ * @example
+ * ```ts
+ * import { recordFileMark } from "./run_evidence.ts";
+ * recordFileMark("DEL-01-02_X"); // { size: 12345, tail: "9f86d0…" }
+ * ```
+ */
+export function recordFileMark(delDir: string): FileMark | undefined {
+  const path = join(resolve(delDir), RECORD_FILE);
+  try {
+    // Looked at before opening: opening a FIFO waits for a writer.
+    if (!Deno.statSync(path).isFile) return undefined;
+    using file = Deno.openSync(path, { read: true });
+    return fileMark(file);
+  } catch {
+    return undefined; // no file yet, or none to read: the finish reads what is there then
+  }
+}
+
+/**
+ * Where the finish of `run` may start reading its record file: the mark its
+ * start kept, as a read's end the reader goes on from while the file was only
+ * appended to since (else it reads from the start). Only the bytes are
+ * compared, as for the SEQ index: a pull or a checkout back that gives the
+ * file a new inode but keeps its bytes is read on from the mark too. The lines
+ * read on are numbered from 1 there: the note names no line.
+ */
+function readFrom(run: PendingRun): ReadEnd | undefined {
+  const mark = startMark(run);
+  return mark === undefined ? undefined : { offset: mark.size, line: 1, tail: mark.tail };
+}
+
+/**
  * The note naming every other run active in `delDir` while `run` was (from
  * its start until `endedAt`), or `undefined` when there was none: runs
  * still pending (started, not finished), and runs whose record's time span
  * overlaps this run's. Pending runs are listed before the records are read,
- * so that a run finishing meanwhile is seen in one or the other.
+ * so that a run finishing meanwhile is seen in one or the other. A record is
+ * appended after its run ends: one of a run active meanwhile lies past where
+ * the file ended at this run's start, and only what follows is read while the
+ * file was only appended to since (a checkout, a union merge that rewrote
+ * lines before it, or a file begun anew, is read whole).
  *
  * @example
  * ```ts
@@ -59,17 +101,17 @@ export async function concurrentRunsNote(
     listed.add(item.id);
     others.push(`${item.id} (${item.run.agent}, started ${item.run.start.started}, not finished)`);
   }
+  const overlapping = (r: RunRecord) => {
+    // An annotation changes no file of the folder: it is no run (annotate-sweep F2).
+    if (r.AgentName === ANNOTATION_AGENT) return;
+    if ([...r.Notes.matchAll(NAMED_RUNS)].some(([, id]) => listed.has(id))) return;
+    const from = Date.parse(r.RunTimestamp);
+    const to = from + (parseDuration(r.RunDuration) ?? 0);
+    if (Number.isNaN(from) || to <= begun || from >= endedAt) return;
+    others.push(`${r.RunID} (${r.AgentName}, ${r.RunTimestamp} for ${r.RunDuration})`);
+  };
   try {
-    for await (const event of readRecords(join(resolve(delDir), RECORD_FILE))) {
-      // An annotation changes no file of the folder: it is no run (annotate-sweep F2).
-      if (event.kind !== "record" || event.record.AgentName === ANNOTATION_AGENT) continue;
-      const r = event.record;
-      if ([...r.Notes.matchAll(NAMED_RUNS)].some(([, id]) => listed.has(id))) continue;
-      const from = Date.parse(r.RunTimestamp);
-      const to = from + (parseDuration(r.RunDuration) ?? 0);
-      if (Number.isNaN(from) || to <= begun || from >= endedAt) continue;
-      others.push(`${r.RunID} (${r.AgentName}, ${r.RunTimestamp} for ${r.RunDuration})`);
-    }
+    await readRecordsOn(join(resolve(delDir), RECORD_FILE), readFrom(run), () => overlapping);
   } catch { /* no record file yet, or unreadable: the pending runs alone */ }
   if (others.length === 0) return undefined;
   return `run(s) ${names(others)} active in this folder at the same time: ` +

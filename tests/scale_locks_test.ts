@@ -194,6 +194,28 @@ Deno.test("finish on 20,000 records: a run no record names yet is not looked for
   assertEquals((await runIdsOf(file)).length, 20_002);
 });
 
+Deno.test("finish on 20,000 records reads only the records appended since its run's start, and what an append reads: neither the runs active meanwhile nor its own record are looked for by a read of the whole history (it read it twice) (finish-40 F1, F2)", async () => {
+  const { root, del, file } = await projectWithHistory(20_000);
+  // Its SEQ index made, as a history appended to by runrec has it (the first append reads all).
+  const emitted = await runCli(emitArgs(del));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const started = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const meanwhile = await runCli(["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"]);
+  assertEquals(meanwhile.code, 0, meanwhile.stderr);
+  const size = (await Deno.stat(file)).size;
+  const bytes = await recordFileBytesRead(root, [
+    "finish",
+    started.stdout.trim(),
+    "--status",
+    "SUCCESS",
+  ]);
+  // An append reads a few 64 KiB windows at the file's end, whatever its size.
+  assert(bytes < 512 * 1024, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
+  const finished = (await Deno.readTextFile(file)).trimEnd().split("\n").at(-1)!;
+  assert(finished.includes(`${meanwhile.stdout.trim()} (DEPENDENCIES, `), finished);
+});
+
 Deno.test("flush of 100 spool entries of a minute before the history's last, on 200,000 records: an emit meanwhile is appended, not spooled; each entry's SEQ is not found by a read of every line under the lock (scale37 F4)", async () => {
   const { del, file } = await projectWithHistory(200_000);
   // A minute the history holds one record of (SEQ 001), long before its last.

@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import { readRecords } from "../../src/reader.ts";
-import { appendRecord } from "../../src/store.ts";
+import { appendRecord, RECORD_FILE } from "../../src/store.ts";
+import { finishRun, startRun } from "../../src/run.ts";
 import {
   type Benchmark,
   type Context,
@@ -144,11 +145,34 @@ async function ratePastSize(dir: string, records: number, count: number, fsync: 
   return { first: first.ms, rate: rateOf(each) };
 }
 
+/**
+ * Finishes/s (`finishRun` of a run `startRun` began, the finish timed) in a deliverable folder
+ * whose record file already holds `records` records: a finish reads only what was appended
+ * since its run's start (finish-40 F1, F2).
+ */
+async function finishesPastSize(dir: string, records: number, count: number) {
+  const del = join(dir, `DEL-01-02_Finish${records}`);
+  await Deno.mkdir(del);
+  await Deno.writeTextFile(join(del, "_STATUS.md"), "**Current State:** OPEN\n");
+  const path = join(del, RECORD_FILE);
+  await writeRecordFile(path, records);
+  await appendRecord(path, benchDraft(0, Date.now())); // the SEQ index, as a history has it
+  const each: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = await startRun(del, { agent: "4_DOCUMENTS" });
+    const start = performance.now();
+    await finishRun(started, { status: "SUCCESS" }, { fsync: false });
+    each.push(performance.now() - start);
+  }
+  await Deno.remove(del, { recursive: true });
+  return rateOf(each);
+}
+
 /** Benchmark 8. */
 export const appendBySize: Benchmark = {
   id: 8,
   name: "append-size",
-  title: `appends per second at ${
+  title: `appends and finishes per second at ${
     formatCount(LARGE)
   } records against at 10 (cost independent of size)`,
   async run(ctx: Context): Promise<Row[]> {
@@ -179,6 +203,26 @@ export const appendBySize: Benchmark = {
         verdict: pass ? "PASS" : "FAIL",
       });
     }
+    const finishes = ctx.quick ? 20 : 50;
+    ctx.progress(`${finishes} finishes at 10 and at ${formatCount(LARGE)} records (no fsync)`);
+    const small = await finishesPastSize(ctx.tmp, 10, finishes);
+    const large = await finishesPastSize(ctx.tmp, LARGE, finishes);
+    const ratio = large / small;
+    const pass = ratio >= MIN_SIZE_RATIO;
+    ctx.print(
+      `  finish    at 10 records ${formatCount(small)}/s, at ${formatCount(LARGE)} ${
+        formatCount(large)
+      }/s: ratio ${ratio.toFixed(2)} (target >= ${MIN_SIZE_RATIO})`,
+    );
+    rows.push({
+      bench: "8 append-size",
+      what: `finishRun × ${finishes} at ${formatCount(LARGE)} records, no fsync`,
+      measured: `${formatCount(large)}/s`,
+      reference: `at 10 records: ${formatCount(small)}/s`,
+      ratio: ratio.toFixed(2),
+      target: `>= ${MIN_SIZE_RATIO}`,
+      verdict: pass ? "PASS" : "FAIL",
+    });
     return rows;
   },
 };
