@@ -71,6 +71,37 @@ function heldEmit(local: string, file: string, gitMs?: number): Deno.ChildProces
   }).spawn();
 }
 
+/** A `git pull` in `local` whose unlink of the record file is held 4 s once made (strace). */
+function pullHeldAtUnlink(local: string): Deno.ChildProcess {
+  return new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
+      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
+      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
+      "--no-rebase",
+    ],
+    cwd: local,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Reads strace's `trace` until `call` has been seen `times`; what it read. */
+async function readTraceUntil(
+  trace: ReadableStreamDefaultReader<string>,
+  call: RegExp,
+  times: number,
+  what: string,
+): Promise<string> {
+  let seen = "";
+  while ((seen.match(call) ?? []).length < times) {
+    const { value, done } = await trace.read();
+    assert(!done, `${what}: ${seen}`);
+    seen += value;
+  }
+  return seen;
+}
+
 async function emit(repo: string, agent: string) {
   const result = await runCliProcess(
     ["emit", join(repo, DEL), "--agent", agent, "--status", "SUCCESS"],
@@ -550,24 +581,14 @@ Deno.test("git dropped: an emit that finds the record file gone just after its w
     stderr: "piped",
   }).spawn();
   const trace = emitting.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while ((seen.match(/index\.lock/g) ?? []).length < 2) {
-    const { value, done } = await trace.read();
-    assert(!done, `the emit never looked at index.lock twice: ${seen}`);
-    seen += value;
-  }
+  let seen = await readTraceUntil(
+    trace,
+    /index\.lock/g,
+    2,
+    "the emit never looked at index.lock twice",
+  );
   // git's unlink of the record file held 4 s: the file gone, the index held.
-  const pull = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
-      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
-      "--no-rebase",
-    ],
-    cwd: local,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const pull = pullHeldAtUnlink(local);
   await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
   for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
   const emitted = await emitting.status;
@@ -598,23 +619,13 @@ Deno.test("git dropped: a flush whose put-back finds the record file gone (git t
     stderr: "piped",
   }).spawn();
   const trace = flushing.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while ((seen.match(/openat\(/g) ?? []).length < 4) {
-    const { value, done } = await trace.read();
-    assert(!done, `the flush never opened the record file 4 times: ${seen}`);
-    seen += value;
-  }
-  const pull = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
-      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
-      "--no-rebase",
-    ],
-    cwd: local,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  let seen = await readTraceUntil(
+    trace,
+    /openat\(/g,
+    4,
+    `the flush never opened the record file 4 times`,
+  );
+  const pull = pullHeldAtUnlink(local);
   await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
   for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
   const flushed = await flushing.status;
@@ -647,23 +658,13 @@ for (
       stderr: "piped",
     }).spawn();
     const trace = emitting.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while ((seen.match(/openat\(/g) ?? []).length < when) {
-      const { value, done } = await trace.read();
-      assert(!done, `the emit never opened the record file ${when} times: ${seen}`);
-      seen += value;
-    }
-    const pull = new Deno.Command("strace", {
-      args: [
-        ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-        ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
-        ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
-        "--no-rebase",
-      ],
-      cwd: local,
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    let seen = await readTraceUntil(
+      trace,
+      /openat\(/g,
+      when,
+      `the emit never opened the record file ${when} times`,
+    );
+    const pull = pullHeldAtUnlink(local);
     await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
     for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
     const stdout = await new Response(emitting.stdout).text();
