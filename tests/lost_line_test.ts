@@ -212,68 +212,51 @@ function stderrToGonePipe(fifo: string, command: string): string {
   return `mkfifo '${fifo}' && exec 3<>'${fifo}' 4>'${fifo}' && exec 3<&- && ${command} 2>&4`;
 }
 
-Deno.test("emit and finish on a full disk with stderr a pipe whose reader has gone: exit 2, the run stays pending, reap records it once (trial-40 F1)", async () => {
-  const disk = await projectOnTinyDisk();
-  try {
-    const start = await sh(`${RUNREC_SH} start '${disk.del}' --agent 4_DOCUMENTS`, disk.env);
-    const token = start.stdout.trim();
-    await sh(disk.fill);
-    const fifos = await tempDir();
-    const emit = await sh(
-      stderrToGonePipe(
-        join(fifos, "emit"),
-        `${RUNREC_SH} emit '${disk.del}' --agent 4_DOCUMENTS --status SUCCESS`,
-      ),
-      disk.env,
-    );
-    // Its lost-record line went nowhere: exit 2, as with 2>/dev/full (was 0, the record gone).
-    assertEquals(emit.code, 2, emit.stdout);
-    const finish = await sh(
-      stderrToGonePipe(join(fifos, "finish"), `${RUNREC_SH} finish '${token}' --status SUCCESS`),
-      disk.env,
-    );
-    assertEquals(finish.code, 2, finish.stdout);
-    assertEquals(pendingFiles(disk.del), [token.split("/").pop()!]);
-    await disk.free();
-    const reap = await sh(`${RUNREC_SH} reap '${disk.root}' --older-than 0s 2>&1`, disk.env);
-    assertEquals(reap.code, 0, reap.stdout);
-    assertEquals((await recordsOf(disk.del)).map((r) => r.RunStatus), ["FAILED"]);
-    assertEquals(pendingFiles(disk.del), []);
-  } finally {
-    await disk.cleanup();
-  }
-});
-
-Deno.test("emit and finish --json on a full disk with stdout and stderr pipes whose readers have gone: the document holding lostRecord reached nobody, so emit exits 2 and the run stays pending (trial-40 F8)", async () => {
-  const disk = await projectOnTinyDisk();
-  try {
-    const start = await sh(`${RUNREC_SH} start '${disk.del}' --agent 4_DOCUMENTS`, disk.env);
-    const token = start.stdout.trim();
-    await sh(disk.fill);
-    const fifos = await tempDir();
-    const emit = await sh(
-      stderrToGonePipe(
-        join(fifos, "emit"),
-        `${RUNREC_SH} emit '${disk.del}' --agent 4_DOCUMENTS --status SUCCESS --json >&4`,
-      ),
-      disk.env,
-    );
-    // The JSON document was counted as said (exit 0), the record gone with it.
-    assertEquals(emit.code, 2);
-    const finish = await sh(
-      stderrToGonePipe(
-        join(fifos, "finish"),
-        `${RUNREC_SH} finish '${token}' --status SUCCESS --json >&4`,
-      ),
-      disk.env,
-    );
-    assertEquals(finish.code, 2);
-    assertEquals(pendingFiles(disk.del), [token.split("/").pop()!]);
-    await disk.free();
-    const reap = await sh(`${RUNREC_SH} reap '${disk.root}' --older-than 0s 2>&1`, disk.env);
-    assertEquals(reap.code, 0, reap.stdout);
-    assertEquals((await recordsOf(disk.del)).map((r) => r.RunStatus), ["FAILED"]);
-  } finally {
-    await disk.cleanup();
-  }
-});
+for (
+  const [what, options, finding] of [
+    [
+      "with stderr a pipe whose reader has gone: exit 2, the run stays pending, reap records it once (its lost-record line went nowhere: was exit 0, the record gone)",
+      "",
+      "trial-40 F1",
+    ],
+    [
+      "--json with stdout and stderr pipes whose readers have gone: the document holding lostRecord reached nobody, so emit exits 2 and the run stays pending (was counted as said: exit 0, the record gone)",
+      " --json >&4",
+      "trial-40 F8",
+    ],
+  ] as const
+) {
+  Deno.test(`emit and finish on a full disk ${what} (${finding})`, async () => {
+    const disk = await projectOnTinyDisk();
+    try {
+      const start = await sh(`${RUNREC_SH} start '${disk.del}' --agent 4_DOCUMENTS`, disk.env);
+      const token = start.stdout.trim();
+      await sh(disk.fill);
+      const fifos = await tempDir();
+      const emit = await sh(
+        stderrToGonePipe(
+          join(fifos, "emit"),
+          `${RUNREC_SH} emit '${disk.del}' --agent 4_DOCUMENTS --status SUCCESS${options}`,
+        ),
+        disk.env,
+      );
+      assertEquals(emit.code, 2, emit.stdout);
+      const finish = await sh(
+        stderrToGonePipe(
+          join(fifos, "finish"),
+          `${RUNREC_SH} finish '${token}' --status SUCCESS${options}`,
+        ),
+        disk.env,
+      );
+      assertEquals(finish.code, 2, finish.stdout);
+      assertEquals(pendingFiles(disk.del), [token.split("/").pop()!]);
+      await disk.free();
+      const reap = await sh(`${RUNREC_SH} reap '${disk.root}' --older-than 0s 2>&1`, disk.env);
+      assertEquals(reap.code, 0, reap.stdout);
+      assertEquals((await recordsOf(disk.del)).map((r) => r.RunStatus), ["FAILED"]);
+      assertEquals(pendingFiles(disk.del), []);
+    } finally {
+      await disk.cleanup();
+    }
+  });
+}
