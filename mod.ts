@@ -213,6 +213,7 @@ export {
   type WithRunOptions,
 } from "./src/run.ts";
 export type { PendingRun } from "./src/pending.ts";
+export type { FileMark } from "./src/appended.ts";
 export {
   type AppendOptions,
   type AppendResult,

@@ -62,11 +62,14 @@ export function onlyAppendedTo(
   return end <= size && tailHash(file, end) === tail;
 }
 
-/** Where a file ended: its size and {@linkcode tailHash} there. */
+/**
+ * Where a file ended: its size and the SHA-256 of the bytes before that
+ * point, to tell later whether it was only appended to since.
+ */
 export interface FileMark {
   /** Bytes the file held. */
   size: number;
-  /** {@linkcode tailHash} of the file at `size`. */
+  /** SHA-256 (hex) of the 4 KiB before `size` (of all `size` bytes when fewer). */
   tail: string;
 }
 

@@ -93,8 +93,8 @@ export interface PendingRun {
    */
   cwd?: string;
   /**
-   * Where `RunRecords.csv` ended at start, taken before the start's time
-   * (./run_evidence.ts `recordFileMark`): the records of the runs active
+   * Where `RunRecords.csv` ended at start, taken before the start's time:
+   * the records of the runs active
    * meanwhile, and the run's own, were appended after it, so a finish reads
    * only what follows while the file was only appended to since. Absent when
    * there was no file, and in runs an older runrec started: the finish reads
