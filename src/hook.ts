@@ -79,6 +79,7 @@ import {
   readEarlierSeqs,
   RECORD_FILE,
   type RecordDraft,
+  type SeqAtStart,
   withRecordFile,
   WriteError,
 } from "./store.ts";
@@ -745,6 +746,11 @@ export interface BuiltRecord {
    * once it is written, the write's warnings say how to take it back (trial-x F3).
    */
   mayBeMistaken?: boolean;
+  /**
+   * The highest SEQ of the record's minute where the record file ended at its run's start
+   * (a started run's, saved by its start): the append reads only past that mark for its SEQ.
+   */
+  seqAtStart?: SeqAtStart;
 }
 
 /**
@@ -1437,9 +1443,10 @@ async function writeBuilt(
   const named = [...draft.Notes.matchAll(NAMED_RUNS)].map(([, id]) => `run ${id}`);
   if (named.length > 0) readNamedLines(file, spoolMayHold(delDir) ? undefined : named);
   // So is the SEQ of a minute before the file's latest, which the SEQ index does not keep
-  // (scale37 F4): a run of this minute seldom is one (a clock behind another writer's).
+  // (scale37 F4): a run of this minute seldom is one (a clock behind another writer's). A
+  // started run's is read past its start's mark under the lock instead (finish-40 F3).
   if (draft.RunTimestamp.slice(0, 16) < new Date().toISOString().slice(0, 16)) {
-    readEarlierSeqs(file, runIdPrefix(draft.DeliverableID, draft.RunTimestamp));
+    readEarlierSeqs(file, runIdPrefix(draft.DeliverableID, draft.RunTimestamp), built.seqAtStart);
   }
   try {
     outcome.written = await withRecordFile(
@@ -1458,7 +1465,7 @@ async function writeBuilt(
         } catch (e) {
           outcome.warnings.push(`spool not replayed: ${firstLine(e)}`);
         }
-        const written = writer.append(draft);
+        const written = writer.append(draft, built.seqAtStart);
         if (written.unjournalled !== undefined) {
           // Not silent: a later git drop of it would be, every time (env-signals F7).
           outcome.warnings.push(

@@ -34,7 +34,7 @@ import { heldByGit, journaledLines } from "./journal.ts";
 import { decodeRecord } from "./codec.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
 import type { RunRecord } from "./schema.ts";
-import { RECORD_FILE, type RecordDraft } from "./store.ts";
+import { RECORD_FILE, type RecordDraft, type SeqAtStart } from "./store.ts";
 import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { CLOCK_SKEW_MS, parseDuration, parseInstant } from "./time.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
@@ -101,6 +101,16 @@ export interface PendingRun {
    * the whole file.
    */
   recordsAtStart?: FileMark;
+  /**
+   * The highest SEQ of the run's RunID prefix (`RUN-<id>-<YYYYMMDD>-<HHmm>-`
+   * of its start) in `RunRecords.csv` where it ended at `recordsAtStart`,
+   * where the SEQ index answered for it at start: the finish reads only the
+   * lines past the mark for its RunID's SEQ while the file was only appended
+   * to since (finish-40 F3). Absent otherwise, and in runs an older runrec
+   * started: the finish reads the whole file when the start's minute is
+   * earlier than the file's latest.
+   */
+  seqAtStart?: { prefix: string; seq: number };
 }
 
 /** A pending run as a listing finds it. */
@@ -928,6 +938,30 @@ export function startMark(run: Pick<PendingRun, "recordsAtStart">): FileMark | u
   const valid = Number.isSafeInteger(mark?.size) && mark!.size >= 0 &&
     typeof mark?.tail === "string";
   return valid ? { size: mark!.size, tail: mark!.tail } : undefined;
+}
+
+/**
+ * The highest SEQ of `run`'s RunID prefix where its record file ended at its
+ * start ({@linkcode PendingRun} `seqAtStart`, with its mark), when its pending
+ * file holds both as this runrec writes them; `undefined` otherwise (then the
+ * finish reads as it did before, the whole file where the index cannot answer).
+ *
+ * @example
+ * ```ts
+ * import { readPendingRun, startSeq } from "./pending.ts";
+ * startSeq(readPendingRun("DEL-01-02_X/.runrec/pending/x.json"))?.seq; // 2n
+ * ```
+ */
+export function startSeq(
+  run: Pick<PendingRun, "recordsAtStart" | "seqAtStart">,
+): SeqAtStart | undefined {
+  const mark = startMark(run);
+  const saved = run.seqAtStart;
+  const valid = typeof saved?.prefix === "string" && Number.isSafeInteger(saved.seq) &&
+    saved.seq >= 0;
+  return mark !== undefined && valid
+    ? { prefix: saved!.prefix, seq: BigInt(saved!.seq), mark }
+    : undefined;
 }
 
 /**

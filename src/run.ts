@@ -96,9 +96,17 @@ import {
   type RunRecordFound,
   startedRunsOf,
   startJudgedAt,
+  startSeq,
   takeOverClaim,
 } from "./pending.ts";
-import { DELETED, RUN_ID_SYNTAX, RUN_STATUSES, type RunStatus, TBD } from "./schema.ts";
+import {
+  DELETED,
+  RUN_ID_SYNTAX,
+  RUN_STATUSES,
+  runIdPrefix,
+  type RunStatus,
+  TBD,
+} from "./schema.ts";
 import { leaveNote } from "./notices.ts";
 import {
   checkAppendOptions,
@@ -106,6 +114,7 @@ import {
   type RecordDraft,
   RecordTooLarge,
   restoreDroppedRecords,
+  seqAtMark,
 } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
 import { optionalEnv } from "./optional_access.ts";
@@ -238,6 +247,14 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   };
   // An ID another folder of the root has too: said now, before the run's record shares RunIDs.
   const identity = exists ? deliverableId(dir) : undefined;
+  if (recordsAtStart !== undefined && identity !== undefined) {
+    // Its finish then reads only past the mark for its RunID's SEQ (finish-40 F3).
+    const prefix = runIdPrefix(identity.id, start.started);
+    const seq = seqAtMark(join(dir, RECORD_FILE), recordsAtStart, prefix);
+    if (seq !== undefined && seq <= BigInt(Number.MAX_SAFE_INTEGER)) {
+      run.seqAtStart = { prefix, seq: Number(seq) };
+    }
+  }
   const shared = identity?.note ? sharedIdWarning(dir, identity.id) : undefined;
   // Said while the agent can still stop (review-x F7): its finish says it again.
   const retired = exists ? retiredWarning(dir, start.statusBefore, { verb: "started" }) : undefined;
@@ -1179,6 +1196,8 @@ export async function finishClaimed(
   try {
     const start = await withOwnReferences(delDir, run.start, report);
     const built = await draftOfRun(delDir, run, start, report);
+    const atStart = startSeq(run);
+    if (atStart !== undefined) built.seqAtStart = atStart;
     // A reaped run is no one's choice of folder or names: nothing to take back (review-x F7).
     if (report.error === REAPED_ERROR) delete built.mayBeMistaken;
     // A reaped run records no outputs: which runs were active beside it says nothing of them, and

@@ -38,7 +38,7 @@ import {
   MAX_LEASE_S,
 } from "./lock.ts";
 import { readSeqIndex, SeqIndex, STORE_EVERY_BYTES, writeSeqIndex } from "./seq_index.ts";
-import { ReadOn } from "./appended.ts";
+import { type FileMark, onlyAppendedTo, ReadOn } from "./appended.ts";
 import {
   type FieldProblem,
   HEADER,
@@ -193,8 +193,12 @@ export class WriteError extends Error {
 export interface RecordWriter {
   /** Absolute path of the record file. */
   readonly path: string;
-  /** Appends one validated record (see `appendRecord`). */
-  append(draft: RecordDraft): AppendResult;
+  /**
+   * Appends one validated record (see `appendRecord`); `atStart`, for the
+   * record of a started run, is the highest SEQ of its minute where the file
+   * ended at the run's start (see {@linkcode SeqAtStart}).
+   */
+  append(draft: RecordDraft, atStart?: SeqAtStart): AppendResult;
   /**
    * Whether a whole record of the file (not a torn line) holds `text` (a full
    * read: for replays, which are rare).
@@ -440,7 +444,7 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
   let journalChecked = false;
   const writer: RecordWriter = {
     path,
-    append(draft) {
+    append(draft, atStart) {
       rejectInvalid(file, draft);
       const putBack = writer.restoreDropped();
       if (putBack.length > 0) {
@@ -455,7 +459,7 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       }
       // The lock's recoveries are noted in the first record written under it.
       const notes = [draft.Notes, ...recoveries.splice(0)].filter((n) => n !== "").join(" | ");
-      return appendLocked(file, path, { ...draft, Notes: notes }, lock, fsync);
+      return appendLocked(file, path, { ...draft, Notes: notes }, lock, fsync, atStart);
     },
     contains(text) {
       refuseLink(path);
@@ -525,7 +529,7 @@ function putBackLine(
   // the file for each line made a put-back of 150 lines into a 54 MB file take 14 s under the
   // lock (review-40 F2).
   const prefix = runId.slice(0, runId.lastIndexOf("-") + 1);
-  const { index, stored, maxSeq: fileSeq } = allocate(path, state, prefix, undefined);
+  const { index, stored, maxSeq: fileSeq } = allocate(path, state, prefix, undefined, undefined);
   if (BigInt(runId.slice(prefix.length)) <= fileSeq && linesWithRunId(path, runId).length > 0) {
     // Put back so once, the journal not rewritten after (the process killed, a full disk): that
     // record is this one, and a second put-back would record its run twice (review-39b F1).
@@ -570,10 +574,11 @@ function appendLocked(
   draft: RecordDraft,
   lock: HeldLock,
   fsync: boolean,
+  atStart: SeqAtStart | undefined,
 ): AppendResult {
   for (let attempt = 1;; attempt++) {
     try {
-      return appendOnce(file, path, draft, lock, fsync);
+      return appendOnce(file, path, draft, lock, fsync, atStart);
     } catch (e) {
       // Unlinked while it was read, before the write (git replacing it): looked at again once
       // git's file is there, not spooled (review-40 F5).
@@ -620,11 +625,12 @@ function appendOnce(
   draft: RecordDraft,
   lock: HeldLock,
   fsync: boolean,
+  atStart: SeqAtStart | undefined,
 ): AppendResult {
   refuseLink(path);
   const state = settledFileState(file, path);
   const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
-  const index = allocate(path, state, prefix, draft.RunID);
+  const index = allocate(path, state, prefix, draft.RunID, atStart);
   if (draft.RunID && index.taken) {
     throw new InputError(`${file}: RunID ${draft.RunID} is already in the file`);
   }
@@ -1082,12 +1088,15 @@ function readAt(handle: Deno.FsFile, offset: number, length: number): Uint8Array
  * only the bytes appended since the index was stored are read, unless the
  * answer needs the whole file (a minute earlier than the latest one, as a
  * `--started` in the past gives, or a chosen RunID that may be in use).
+ * A started run's finish reads only past where the file ended at its start
+ * while `atStart` holds for the file (finish-40 F3).
  */
 function allocate(
   path: string,
   state: FileState,
   prefix: string,
   runId: string | undefined,
+  atStart: SeqAtStart | undefined,
 ): { index: SeqIndex; stored: number; maxSeq: bigint; taken: boolean } {
   const index = state.exists ? readSeqIndex(path, state.size) : new SeqIndex();
   const stored = index.size; // the bytes the stored index saw, if it is trusted
@@ -1101,7 +1110,8 @@ function allocate(
     // An earlier minute than the latest: a run finished long after its start, reaped, or replayed
     // from the spool. Read once a process, then on from there, not the whole file under the lock
     // for each (scale37 F4).
-    return { index, stored, maxSeq: earlierSeqs(path).get(prefix) ?? 0n, taken: false };
+    const maxSeq = seqPastStart(path, prefix, atStart) ?? earlierSeqs(path).get(prefix) ?? 0n;
+    return { index, stored, maxSeq, taken: false };
   }
   let maxSeq = 0n;
   let taken = false;
@@ -1142,7 +1152,9 @@ function earlierSeqs(path: string): PrefixSeqs {
  * minute than the file's latest needs (see `earlierSeqs`); a file that
  * cannot be read, or is no regular file, is left to the append. Given the
  * RunID `prefix` of the one record to append, not where the stored SEQ index
- * answers for it (a minute as late as the file's latest).
+ * answers for it (a minute as late as the file's latest), nor where its run's
+ * start kept that minute's SEQ (`atStart`) and the file was only appended to
+ * since: the append reads past that mark instead.
  *
  * @example
  * ```ts
@@ -1151,11 +1163,13 @@ function earlierSeqs(path: string): PrefixSeqs {
  * readEarlierSeqs("/abs/DEL-01-02_X/RunRecords.csv", "RUN-DEL-01-02-20260222-1015-");
  * ```
  */
-export function readEarlierSeqs(path: string, prefix?: string): void {
+export function readEarlierSeqs(path: string, prefix?: string, atStart?: SeqAtStart): void {
   try {
     const { isFile, size } = Deno.statSync(path);
     if (!isFile) return;
     if (prefix !== undefined) {
+      // Read past the mark under the lock instead (finish-40 F3).
+      if (atStart?.prefix === prefix && markHolds(path, atStart.mark)) return;
       const index = readSeqIndex(path, size);
       if (index.size > 0) {
         // Records appended since it was stored may be of a later minute: seen as the append sees them.
@@ -1165,6 +1179,75 @@ export function readEarlierSeqs(path: string, prefix?: string): void {
     }
     earlierSeqs(path);
   } catch { /* the append reads it, and says why it cannot */ }
+}
+
+/**
+ * The highest SEQ of one RunID prefix in a record file where it ended at a
+ * run's start (`mark`, taken before the start's time): the finish of that
+ * run reads only the lines past the mark for the SEQ of its minute, while the
+ * file was only appended to since (finish-40 F3).
+ */
+export interface SeqAtStart {
+  /** `RUN-<id>-<YYYYMMDD>-<HHmm>-` of the run's start. */
+  prefix: string;
+  /** The highest SEQ of `prefix` in the file's first `mark.size` bytes (`0n`: none). */
+  seq: bigint;
+  /** Where the file ended at the run's start. */
+  mark: FileMark;
+}
+
+/**
+ * The highest SEQ of `prefix` in the record file at `path` when it ended at
+ * `mark` (or a higher one of a line appended since), where the SEQ index
+ * answers for it having read at most {@linkcode STORE_EVERY_BYTES} of the
+ * file; `undefined` otherwise (the minute earlier than the file's latest, no
+ * index, the file not only appended to since the mark): a start saves it for
+ * its finish, which then reads only past the mark (finish-40 F3).
+ *
+ * @example
+ * ```ts
+ * import { seqAtMark } from "./store.ts";
+ * declare const mark: import("./appended.ts").FileMark;
+ * seqAtMark("/abs/DEL-01-02_X/RunRecords.csv", mark, "RUN-DEL-01-02-20260222-1015-"); // 2n
+ * ```
+ */
+export function seqAtMark(path: string, mark: FileMark, prefix: string): bigint | undefined {
+  try {
+    using file = Deno.openSync(path, { read: true });
+    const { isFile, size } = file.statSync();
+    if (!isFile || !onlyAppendedTo(file, size, mark.size, mark.tail)) return undefined;
+    const index = readSeqIndex(path, size);
+    if (size - index.size > STORE_EVERY_BYTES) return undefined; // a whole read: left to the finish
+    // Lines past the mark seen too: a SEQ higher than the mark's is never given again either.
+    seeAppended(path, index, size);
+    return index.lookup(prefix);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the record file at `path` was only appended to since it ended at `mark`. */
+function markHolds(path: string, mark: FileMark): boolean {
+  using file = Deno.openSync(path, { read: true });
+  return onlyAppendedTo(file, file.statSync().size, mark.size, mark.tail);
+}
+
+/**
+ * The highest SEQ of `prefix` in the record file at `path`, from `atStart`
+ * and the lines past its mark, when it is of `prefix` and the file was only
+ * appended to since its mark; `undefined` when the whole file must be read.
+ */
+function seqPastStart(path: string, prefix: string, atStart: SeqAtStart | undefined) {
+  if (atStart?.prefix !== prefix || !markHolds(path, atStart.mark)) return undefined;
+  let maxSeq = atStart.seq;
+  scanLines(path, atStart.mark.size, (head) => {
+    const id = runIdOfLine(head);
+    if (id?.startsWith(prefix)) {
+      const seq = BigInt(id.slice(prefix.length));
+      if (seq > maxSeq) maxSeq = seq;
+    }
+  });
+  return maxSeq;
 }
 
 /** Brings `index` up to the file's `size` bytes: the RunIDs of the lines appended since it was stored. */

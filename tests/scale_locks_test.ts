@@ -216,6 +216,30 @@ Deno.test("finish on 20,000 records reads only the records appended since its ru
   assert(finished.includes(`${meanwhile.stdout.trim()} (DEPENDENCIES, `), finished);
 });
 
+Deno.test("finish on 20,000 records of a run started in minute M, during which a run of minute M+1 was recorded: its SEQ of M (003, after the 001 and 002 appended before its start) is found past where the file ended at its start, not by a read of the whole history (10.2 MB read for 9.9 MB) (finish-40 F3)", async () => {
+  const { root, del, file } = await projectWithHistory(20_000);
+  // Two runs of this minute (the first append makes the SEQ index, reading all).
+  const minute = new Date().toISOString().slice(0, 16);
+  for (let i = 0; i < 2; i++) {
+    const emitted = await runCli(emitArgs(del, "--started", `${minute}:00Z`));
+    assertEquals(emitted.code, 0, emitted.stderr);
+  }
+  const token = (await runCli(["start", del, "--agent", "4_DOCUMENTS"])).stdout.trim();
+  const started: string = JSON.parse(await Deno.readTextFile(token)).start.started;
+  const nextMinute = new Date(Date.parse(started.slice(0, 16) + ":00Z") + 60_000).toISOString();
+  const meanwhile = await runCli(emitArgs(del, "--started", nextMinute));
+  assertEquals(meanwhile.code, 0, meanwhile.stderr);
+  const size = (await Deno.stat(file)).size;
+  const bytes = await recordFileBytesRead(root, ["finish", token, "--status", "SUCCESS"]);
+  assert(bytes < 512 * 1024, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
+  const ids = await runIdsOf(file);
+  assertEquals(new Set(ids).size, ids.length, "a RunID given twice");
+  // 003, unless the minute turned between the emits and the start (then 001).
+  const prefix = runIdPrefix("DEL-01-02", started);
+  const ofMinute = ids.filter((id) => id.startsWith(prefix));
+  assertEquals(ids.at(-1), `${prefix}${String(ofMinute.length).padStart(3, "0")}`);
+});
+
 Deno.test("flush of 100 spool entries of a minute before the history's last, on 200,000 records: an emit meanwhile is appended, not spooled; each entry's SEQ is not found by a read of every line under the lock (scale37 F4)", async () => {
   const { del, file } = await projectWithHistory(200_000);
   // A minute the history holds one record of (SEQ 001), long before its last.
