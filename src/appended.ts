@@ -74,20 +74,35 @@ export interface FileMark {
 }
 
 /**
- * Where the open file ends now, to tell later with {@linkcode onlyAppendedTo}
+ * Where the open file ends now, to tell later with {@linkcode appendedSince}
  * whether it was only appended to since.
  *
  * @example
  * ```ts
- * import { fileMark, onlyAppendedTo } from "./appended.ts";
+ * import { appendedSince, fileMark } from "./appended.ts";
  * using file = Deno.openSync("DEL-01-02_X/RunRecords.csv");
  * const mark = fileMark(file);
- * onlyAppendedTo(file, file.statSync().size, mark.size, mark.tail); // true
+ * appendedSince(file, mark); // true
  * ```
  */
 export function fileMark(file: Deno.FsFile): FileMark {
   const { size } = file.statSync();
   return { size, tail: tailHash(file, size) };
+}
+
+/**
+ * Whether the open file was only appended to since it ended at `mark`
+ * ({@linkcode fileMark}).
+ *
+ * @example
+ * ```ts
+ * import { appendedSince, fileMark } from "./appended.ts";
+ * using file = Deno.openSync("DEL-01-02_X/RunRecords.csv");
+ * appendedSince(file, fileMark(file)); // true
+ * ```
+ */
+export function appendedSince(file: Deno.FsFile, mark: FileMark): boolean {
+  return onlyAppendedTo(file, file.statSync().size, mark.size, mark.tail);
 }
 
 /** Record files whose reads a process keeps at once: one writing to many (a library's) keeps the latest. */

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { type FileMark, onlyAppendedTo, ReadOn } from "./appended.ts";
+import { appendedSince, type FileMark, ReadOn } from "./appended.ts";
 
 /** The phrases kept, each with the shape of the id that follows it. */
 const PHRASES = [
@@ -93,7 +93,7 @@ export function readNamedLines(path: string, texts?: readonly string[]): void {
 function markHolds(path: string, text: string, file: Deno.FsFile): FileMark | undefined {
   const mark = marks.get(markKey(path, text));
   if (mark === undefined) return undefined;
-  if (onlyAppendedTo(file, file.statSync().size, mark.size, mark.tail)) return mark;
+  if (appendedSince(file, mark)) return mark;
   marks.delete(markKey(path, text)); // rewritten: the whole file is read for it from now on
   return undefined;
 }

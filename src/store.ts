@@ -38,7 +38,7 @@ import {
   MAX_LEASE_S,
 } from "./lock.ts";
 import { readSeqIndex, SeqIndex, STORE_EVERY_BYTES, writeSeqIndex } from "./seq_index.ts";
-import { type FileMark, onlyAppendedTo, ReadOn } from "./appended.ts";
+import { appendedSince, type FileMark, ReadOn } from "./appended.ts";
 import {
   type FieldProblem,
   HEADER,
@@ -1215,7 +1215,7 @@ export function seqAtMark(path: string, mark: FileMark, prefix: string): bigint 
   try {
     using file = Deno.openSync(path, { read: true });
     const { isFile, size } = file.statSync();
-    if (!isFile || !onlyAppendedTo(file, size, mark.size, mark.tail)) return undefined;
+    if (!isFile || !appendedSince(file, mark)) return undefined;
     const index = readSeqIndex(path, size);
     if (size - index.size > STORE_EVERY_BYTES) return undefined; // a whole read: left to the finish
     // Lines past the mark seen too: a SEQ higher than the mark's is never given again either.
@@ -1229,7 +1229,7 @@ export function seqAtMark(path: string, mark: FileMark, prefix: string): bigint 
 /** Whether the record file at `path` was only appended to since it ended at `mark`. */
 function markHolds(path: string, mark: FileMark): boolean {
   using file = Deno.openSync(path, { read: true });
-  return onlyAppendedTo(file, file.statSync().size, mark.size, mark.tail);
+  return appendedSince(file, mark);
 }
 
 /**
