@@ -176,40 +176,33 @@ Deno.test("log of 20,000 records in reverse time order (a merge of many late rec
   assert(bytes < 2.5 * size, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
 });
 
-Deno.test("finish on 20,000 records: a run no record names yet is not looked for by a read of every record; the history is read twice, not three times (scale37 F3)", async () => {
+/**
+ * A run started on a history of 20,000 records whose SEQ index is made, as a history appended to
+ * by runrec has it (the first append reads all): its token.
+ */
+async function runStartedOnLongHistory() {
   const { root, del, file } = await projectWithHistory(20_000);
-  // Its SEQ index made, as a history appended to by runrec has it (the first append reads all).
   const emitted = await runCli(emitArgs(del));
   assertEquals(emitted.code, 0, emitted.stderr);
   const started = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
   assertEquals(started.code, 0, started.stderr);
+  return { root, del, file, token: started.stdout.trim() };
+}
+
+Deno.test("finish on 20,000 records: a run no record names yet is not looked for by a read of every record; the history is read twice, not three times (scale37 F3)", async () => {
+  const { root, file, token } = await runStartedOnLongHistory();
   const size = (await Deno.stat(file)).size;
-  const bytes = await recordFileBytesRead(root, [
-    "finish",
-    started.stdout.trim(),
-    "--status",
-    "SUCCESS",
-  ]);
+  const bytes = await recordFileBytesRead(root, ["finish", token, "--status", "SUCCESS"]);
   assert(bytes < 2.5 * size, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
   assertEquals((await runIdsOf(file)).length, 20_002);
 });
 
 Deno.test("finish on 20,000 records reads only the records appended since its run's start, and what an append reads: neither the runs active meanwhile nor its own record are looked for by a read of the whole history (it read it twice) (finish-40 F1, F2)", async () => {
-  const { root, del, file } = await projectWithHistory(20_000);
-  // Its SEQ index made, as a history appended to by runrec has it (the first append reads all).
-  const emitted = await runCli(emitArgs(del));
-  assertEquals(emitted.code, 0, emitted.stderr);
-  const started = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
-  assertEquals(started.code, 0, started.stderr);
+  const { root, del, file, token } = await runStartedOnLongHistory();
   const meanwhile = await runCli(["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"]);
   assertEquals(meanwhile.code, 0, meanwhile.stderr);
   const size = (await Deno.stat(file)).size;
-  const bytes = await recordFileBytesRead(root, [
-    "finish",
-    started.stdout.trim(),
-    "--status",
-    "SUCCESS",
-  ]);
+  const bytes = await recordFileBytesRead(root, ["finish", token, "--status", "SUCCESS"]);
   // An append reads a few 64 KiB windows at the file's end, whatever its size.
   assert(bytes < 512 * 1024, `${bytes} bytes of ${RECORD_FILE} read (${size} bytes)`);
   const finished = (await Deno.readTextFile(file)).trimEnd().split("\n").at(-1)!;
