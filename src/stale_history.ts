@@ -273,7 +273,10 @@ async function weigh(
   // Pass 3: each agent's runs counted, and its baseline.
   const agents = new Map<string, AgentRuns>();
   const baselines = new Map<string, Entry>();
-  await pass((entry) => {
+  // The spans of the good runs whose outputs are on disk as they recorded them: a check compares
+  // such a run's inputs too (stale.ts, sinceOutputWriters), and asks which runs overlapped it.
+  const outputRunSpans: Span[] = [];
+  await pass(async (entry) => {
     const { record } = entry;
     if (!isRun(record)) return;
     const agent = record.AgentName;
@@ -295,6 +298,9 @@ async function weigh(
     if (baseline && (best === undefined || rules.laterThan(record, best.record))) {
       baselines.set(agent, entry);
     }
+    if (prune && baseline && !await rules.holdsNoFileNow(record)) {
+      outputRunSpans.push([rules.startMs(record), rules.endMs(record)]);
+    }
   });
   // Pass 4: what the rules look at. A short history is held whole.
   const records: Entry[] = [];
@@ -303,9 +309,11 @@ async function weigh(
     return { records, annotations, ambiguous, deliverableIds, copiedFrom, agents, firstLines };
   }
   const clockNoted = new Set<string>();
-  const spans = [...baselines.values()].map(({ record }) => [
-    rules.startMs(record),
-    rules.endMs(record),
+  const overlapsWeighedRun = overlapsAny([
+    ...outputRunSpans,
+    ...[...baselines.values()].map((
+      { record },
+    ): Span => [rules.startMs(record), rules.endMs(record)]),
   ]);
   await pass(async (entry) => {
     // The first record says whose the folder is when neither its name nor _CONTEXT.md does.
@@ -333,12 +341,36 @@ async function weigh(
         return true;
       }
     }
-    // Any run that overlapped a baseline may have recorded the same bytes of a file the baseline
-    // read and wrote: whose write they are cannot be told (stale.ts, writtenMeanwhile).
-    const [start, end] = [rules.startMs(record), rules.endMs(record)];
-    if (spans.some(([from, to]) => start < to && from < end)) return true;
+    // Any run that overlapped a run whose inputs are compared may have recorded the same bytes of
+    // a file that run read and wrote: whose write they are cannot be told (stale.ts,
+    // writtenMeanwhile).
+    if (overlapsWeighedRun(rules.startMs(record), rules.endMs(record))) return true;
     return !await rules.holdsNoFileNow(record);
   }
+}
+
+/** A run's start and end, in ms. */
+type Span = [from: number, to: number];
+
+/**
+ * Whether a run from `start` to `end` overlaps any of `spans` (`start < to && from < end`), each
+ * asked in log time: a history may hold thousands of runs whose outputs are on disk.
+ */
+function overlapsAny(spans: Span[]): (start: number, end: number) => boolean {
+  spans.sort(([a], [b]) => a - b);
+  // The latest end among the spans up to each one: those starting before `end` reach past
+  // `start` when the latest of them does.
+  const latestEnd: number[] = [];
+  for (const [, to] of spans) latestEnd.push(Math.max(to, latestEnd.at(-1) ?? -Infinity));
+  return (start, end) => {
+    let [low, high] = [0, spans.length]; // the spans starting before `end`: [0, low)
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (spans[mid][0] < end) low = mid + 1;
+      else high = mid;
+    }
+    return low > 0 && latestEnd[low - 1] > start;
+  };
 }
 
 /** What the first passes over a record file find: its annotations and whom its records name. */

@@ -179,6 +179,51 @@ Deno.test("stale: a history read in passes that keep only what the rules weigh g
   }
 });
 
+Deno.test("stale: a history read in passes keeps the runs that overlapped an earlier good run whose output is on disk as it recorded it: that run's inputs are compared too, and who else recorded a file it wrote decides what it read (flaky seeds of mem-38 F3, stop 41)", async () => {
+  const del = join(await tempDir(), "DEL-01-02_X");
+  await Deno.mkdir(del);
+  const [x, y, z, w] = CONTENTS;
+  for (const [name, text] of [["_CONTEXT.md", x], ["in.md", x], ["out.md", y]]) {
+    await Deno.writeTextFile(join(del, name), text);
+  }
+  const run = (minute: number, agent: string, status: string, outputs: Record<string, string>) => {
+    const at = new Date(START + minute * 60_000).toISOString();
+    const inputs = { "_CONTEXT.md": sha256Hex(x), "in.md": sha256Hex(x) };
+    return encodeRecord(sealed(sampleRecord({
+      RunID: runIdPrefix("DEL-01-02", at) + "001",
+      DeliverableID: "DEL-01-02",
+      AgentName: agent,
+      RunTimestamp: at,
+      RunDuration: "PT2M",
+      RunStatus: status,
+      ErrorSummary: status === "SUCCESS" ? "" : "exit 1",
+      InputContextSHA: inputContextSha(inputs),
+      InputFiles: Object.keys(inputs),
+      OutputFiles: Object.keys(outputs),
+      InputHashes: inputs,
+      OutputHashes: Object.fromEntries(Object.entries(outputs).map(([p, t]) => [p, sha256Hex(t)])),
+    })));
+  };
+  await Deno.writeTextFile(
+    join(del, RECORD_FILE),
+    [
+      HEADER,
+      // Read in.md as x, wrote it as z, and out.md as it is on disk now.
+      run(0, "4_DOCUMENTS", "SUCCESS", { "in.md": z, "out.md": y }),
+      // Overlapping it, another agent's run recorded in.md as z too: whose z it is cannot be told,
+      // so the first run is compared with the x it read, as in.md is now. None of its files is.
+      run(1, "7_REVIEW", "FAILED", { "in.md": z }),
+      // The baseline: out.md has changed since, to the bytes the first run recorded.
+      run(30, "4_DOCUMENTS", "SUCCESS", { "out.md": w }),
+      "",
+    ].join("\n"),
+  );
+  const held = await weighed(del, false);
+  assertEquals(held.checks[0].agent, "4_DOCUMENTS");
+  assertEquals(held.checks[0].inputs, [], "in.md is as the earlier run read it");
+  assertEquals(await weighed(del, true), held);
+});
+
 Deno.test("stale: the passes over a long history read the lines the first pass found: a run appended between them (a writer at work) is not weighed, so no agent is counted that a later pass never finds (mem-38 F3)", async () => {
   const del = await writeHistory(await tempDir(), seededRandom("appended between passes"), 40);
   const file = join(del, RECORD_FILE);
