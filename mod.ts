@@ -33,6 +33,7 @@
  * it`, a tool root's record files not read, a record put back that a git
  * command had dropped, a relative `$TMPDIR` not used), when it meets it, and
  * what `withRun` says (by default its outcome's warnings; a finish that threw).
+ * A note stderr cannot take (a full disk) is dropped: it fails no call.
  *
  * Recording and checking read and write files synchronously (a record is
  * hashed, locked and written in one go): the event loop waits meanwhile,

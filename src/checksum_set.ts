@@ -1,7 +1,7 @@
 /**
- * A set of RecordChecksums held as bytes: 32 bytes and a slot each, where a
- * set of their strings costs some 120 (V8). `firstCopies` (./reader.ts), which
- * passes each record of a history once, holds a million in some 40 MB.
+ * A set of RecordChecksums held as bytes: 32 bytes and a slot each, a fraction
+ * of what a set of their strings costs (V8). `firstCopies` (./reader.ts) keeps
+ * one for each record of a history, however long.
  *
  * @module
  */

@@ -461,16 +461,20 @@ export function autostashes(dir: string): string[] {
 }
 
 /**
- * When git took the index of the work tree holding `dir` (ms since the epoch), while it holds it:
- * a checkout, pull, merge, reset or stash holds `index.lock` while it unlinks the files it
- * replaces and writes their new versions. One stat; `undefined` when none holds it, and outside
+ * The `index.lock` of the work tree holding `dir`, while one is held: when git took it (ms since
+ * the epoch) and which it is (its path, inode and time: a lock a later git command takes is
+ * another). A checkout, pull, merge, reset or stash holds it while it unlinks the files it
+ * replaces and writes their new versions. One stat; `undefined` when none is held, and outside
  * git.
  */
-function gitIndexTakenAt(dir: string): number | undefined {
+function heldIndexLock(dir: string): { takenAt: number; lock: string } | undefined {
   const dirs = gitDirsKnown(dir);
   if (!dirs) return undefined;
+  const path = join(dirs.gitDir, "index.lock");
   try {
-    return Deno.lstatSync(join(dirs.gitDir, "index.lock")).mtime?.getTime() ?? 0;
+    const info = Deno.lstatSync(path);
+    const takenAt = info.mtime?.getTime() ?? 0;
+    return { takenAt, lock: `${path} ${info.ino} ${takenAt}` };
   } catch {
     return undefined;
   }
@@ -480,7 +484,7 @@ function gitIndexTakenAt(dir: string): number | undefined {
  * How long an append waits for git to write the record file it is
  * replacing, and how lately git must have written it to be writing it still;
  * a lock git left behind (a git killed mid-command) costs a process this long
- * at most once, until it is removed, as it stops every git command.
+ * once, as it stops every git command until it is removed.
  */
 const GIT_WRITE_WAIT_MS = 2000;
 
@@ -499,40 +503,47 @@ const GIT_WRITE_WAIT_MS = 2000;
  * ```
  */
 export function awaitGitsVersion(path: string): void {
-  if (gitSeemsStuck) return;
   const deadline = Date.now() + GIT_WRITE_WAIT_MS;
-  // Gone, empty, or created since git took the index and written lately: git writes a large file
-  // in pieces (16 KiB each), and bytes appended between two of them are covered by the next
-  // (soak-39 F1). A file last written a while ago is not being written: under a lock a killed git
-  // left, appends a few seconds apart do not each wait. Nor is one created before git took the
-  // index: git writes a new file, and the bytes added to that one are appends, runrec's own, as
-  // under a lock a killed git or an open `git commit -a` holds (review-40 F1: each append waited 2 s
-  // for the one before it).
-  const gitsToWrite = () => {
-    const takenAt = gitIndexTakenAt(dirname(path));
-    if (takenAt === undefined) return false;
-    try {
-      const info = Deno.lstatSync(path);
-      if (info.size === 0) return true;
-      const [bornAt, writtenAt] = [info.birthtime, info.mtime].map((t) => t?.getTime());
-      if (bornAt !== undefined && bornAt < takenAt) return false;
-      return (writtenAt ?? 0) >= takenAt && Date.now() - (writtenAt ?? 0) < GIT_WRITE_WAIT_MS;
-    } catch {
-      return true;
-    }
-  };
-  while (gitsToWrite()) {
-    // Waited out: a lock git left behind, most likely; this process waits for it no more.
+  for (;;) {
+    const held = heldIndexLock(dirname(path));
+    if (held === undefined || waitedOut.has(held.lock) || !gitsToWrite(path, held.takenAt)) return;
+    // Waited out: a lock git left behind, most likely; this process waits for that one no more.
     if (Date.now() >= deadline) {
-      gitSeemsStuck = true;
+      waitedOut.add(held.lock);
       return;
     }
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
 }
 
-/** Whether a wait for git's version of a record file ran out in this process. */
-let gitSeemsStuck = false;
+/**
+ * Whether git, holding the index since `takenAt`, is yet to write the record file at `path`:
+ * gone, empty, or created since git took the index and written lately. git writes a large file
+ * in pieces (16 KiB each), and bytes appended between two of them are covered by the next
+ * (soak-39 F1). A file last written a while ago is not being written: under a lock a killed git
+ * left, appends a few seconds apart do not each wait. Nor is one created before git took the
+ * index: git writes a new file, and the bytes added to that one are appends, runrec's own, as
+ * under a lock a killed git or an open `git commit -a` holds (review-40 F1: each append waited 2 s
+ * for the one before it).
+ */
+function gitsToWrite(path: string, takenAt: number): boolean {
+  try {
+    const info = Deno.lstatSync(path);
+    if (info.size === 0) return true;
+    const [bornAt, writtenAt] = [info.birthtime, info.mtime].map((t) => t?.getTime());
+    if (bornAt !== undefined && bornAt < takenAt) return false;
+    return (writtenAt ?? 0) >= takenAt && Date.now() - (writtenAt ?? 0) < GIT_WRITE_WAIT_MS;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The index locks a wait for git's version of a record file ran out on in this process. Only
+ * those: a process that met a killed git's lock (in one repository) waits for every git command
+ * after it (review-41 F1: a library's process waited for none again, in any repository).
+ */
+const waitedOut = new Set<string>();
 
 /** The git folders found for each folder asked about, in this process. */
 const gitDirsFound = new Map<string, { gitDir: string; commonDir: string }>();

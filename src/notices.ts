@@ -34,8 +34,15 @@ export function holdNotices(): void {
 
 /** Keeps `notice` for the command, or says it now when no command will. */
 function leave(notice: string): void {
-  if (holding > 0) left.add(notice);
-  else console.error(`runrec: ${notice}`);
+  if (holding > 0) {
+    left.add(notice);
+    return;
+  }
+  try {
+    console.error(`runrec: ${notice}`);
+  } catch {
+    // Said nowhere (stderr on a full disk), as a command's are: a note fails no call (review-41 F2).
+  }
 }
 
 /**

@@ -398,7 +398,7 @@ function layoutProblems(layout: HeaderLayout, items: readonly LayoutItem[]): Lin
  * ```
  */
 export function firstCopies(): (record: RunRecord) => boolean {
-  // Checksums held as bytes: a long history's million lines in some 40 MB.
+  // Checksums held as bytes (./checksum_set.ts): one for each record of a history, however long.
   const seen = new ChecksumSet();
   return (record) => {
     checkRecordArgument(record, "record");

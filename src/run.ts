@@ -2248,8 +2248,10 @@ function guardedHandle(handle: RunHandle): RunHandle {
 /** Options of {@linkcode withRun}. */
 export interface WithRunOptions extends Omit<StartRunOptions, "pid">, RunOptions {
   /**
-   * Called with the outcome of the record's write. Default: each warning,
-   * and a lost record's line, printed on stderr.
+   * Called with the outcome of the record's write, before the run leaves
+   * pending. Default: each warning, and a lost record's line, printed on
+   * stderr. When it throws, a run whose record was neither written nor
+   * spooled stays pending, for `reap`: its line may have been kept nowhere.
    */
   onOutcome?: (outcome: RunOutcome) => void;
 }
@@ -2470,18 +2472,34 @@ async function finishQuietly(
   options: RunOptions,
   onOutcome: (outcome: RunOutcome) => void,
 ): Promise<void> {
-  let outcome: RunOutcome;
+  // Told before the run leaves pending: a record neither written nor spooled whose line the
+  // callback could not take (it threw: stderr on a full disk) keeps its run pending, for reap,
+  // never removed with the record said nowhere (review-41 F3). The start's warnings (an input
+  // not found) go with the outcome's, as exec says them.
+  let thrown: { error: unknown } | undefined;
+  const print = (outcome: RunOutcome) => {
+    try {
+      onOutcome({ ...outcome, warnings: [...started.warnings ?? [], ...outcome.warnings] });
+      return true;
+    } catch (error) {
+      thrown = { error };
+      return false;
+    }
+  };
   try {
-    outcome = await finishRun(started, report, options);
+    await finishRun(started, report, { ...options, print });
   } catch (e) {
-    console.error(`runrec: warning: run not recorded: ${(e as Error).message.split("\n")[0]}`);
+    sayQuietly(`run not recorded: ${(e as Error).message.split("\n")[0]}`);
     return;
   }
-  // The start's warnings (an input not found) with the outcome's, as exec says them. A callback
-  // that throws is said too: it must not stand in for the work's value or error (trial-w F2).
+  // A callback that throws is said too: it must not stand in for the work's value or error
+  // (trial-w F2).
+  if (thrown !== undefined) sayQuietly(`onOutcome threw: ${thrownMessage(thrown.error)}`);
+}
+
+/** A warning of withRun's on stderr; one stderr cannot take (a full disk) is said nowhere. */
+function sayQuietly(warning: string): void {
   try {
-    onOutcome({ ...outcome, warnings: [...started.warnings ?? [], ...outcome.warnings] });
-  } catch (e) {
-    console.error(`runrec: warning: onOutcome threw: ${thrownMessage(e)}`);
-  }
+    console.error(`runrec: warning: ${warning}`);
+  } catch { /* said nowhere: it must not stand in for the work's value or error */ }
 }

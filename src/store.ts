@@ -525,9 +525,8 @@ function putBackLine(
     return { offset: writeLine(path, state, line, lock, fsync).lineOffset, line };
   }
   // The file's highest SEQ of the line's minute, from the SEQ index (stored again below): a SEQ
-  // past it is free, and only one the file may hold is looked for line by line. A whole read of
-  // the file for each line made a put-back of 150 lines into a 54 MB file take 14 s under the
-  // lock (review-40 F2).
+  // past it is free, and only one the file may hold is looked for line by line: a whole read of
+  // the file for each line kept appenders waiting on a long put-back (review-40 F2).
   const prefix = runId.slice(0, runId.lastIndexOf("-") + 1);
   const { index, stored, maxSeq: fileSeq } = allocate(path, state, prefix, undefined, undefined);
   if (BigInt(runId.slice(prefix.length)) <= fileSeq && linesWithRunId(path, runId).length > 0) {

@@ -15,7 +15,7 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
-import { git, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
+import { git, ROOT, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { HEADER, runIdPrefix } from "../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
@@ -71,12 +71,12 @@ function heldEmit(local: string, file: string, gitMs?: number): Deno.ChildProces
   }).spawn();
 }
 
-/** A `git pull` in `local` whose unlink of the record file is held 4 s once made (strace). */
-function pullHeldAtUnlink(local: string): Deno.ChildProcess {
+/** A `git pull` in `local` whose unlink of the record file is held `ms` once made (strace). */
+function pullHeldAtUnlink(local: string, ms = 4000): Deno.ChildProcess {
   return new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_exit=4000000"],
+      ...["-e", "trace=unlink,unlinkat", "-e", `inject=unlink,unlinkat:delay_exit=${ms}000`],
       ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
       "--no-rebase",
     ],
@@ -465,9 +465,10 @@ Deno.test("git dropped: a line a pull --rebase --autostash took aside is not put
 Deno.test("git dropped: an emit whose file a git stash replaced after its write is not written again: the stash keeps it, and its pop brings it back once", async () => {
   const { local, file } = await cloneBehind();
   await emit(local, "UNCOMMITTED");
-  // The emit's fsync held 2 s: `git stash` takes the file with its line, then resets it.
+  // The emit's fsync held 2 s: `git stash` takes the file with its line, then resets it. Run once
+  // the line is written (a stash begun before the write takes the file without it).
   const held = heldEmit(local, file);
-  await new Promise((r) => setTimeout(r, 1200));
+  await until(async () => (await Deno.readTextFile(file)).includes(",OURS,"), "the emit's write");
   await git(local, "stash", "-q");
   const emitted = await held.output();
   assertEquals(emitted.code, 0);
@@ -677,6 +678,58 @@ for (
     assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
   });
 }
+
+Deno.test("git dropped: a process whose wait for git ran out on an index.lock a killed git left in another repository still waits for git's version of a record file a later git pull replaces: git's pull succeeds and every record stays (review-41 F1)", async () => {
+  const { local, file } = await cloneBehind();
+  const stale = await Deno.realPath(await tempDir({ prefix: "runrec-stale-lock-" }));
+  await Deno.mkdir(join(stale, DEL), { recursive: true });
+  await git(stale, "init", "-q");
+  await Deno.writeFile(join(stale, ".git", "index.lock"), new Uint8Array()); // a killed git's
+  // One process (a script of the library): its first append waits out the stale lock (no record
+  // file yet), then its second appends the moment git's pull has unlinked the other file.
+  const script = join(stale, "appends.ts");
+  await Deno.writeTextFile(
+    script,
+    `import { appendRecord } from ${JSON.stringify(join(ROOT, "src", "store.ts"))};
+import { sampleDraft } from ${JSON.stringify(join(ROOT, "tests", "fixtures.ts"))};
+const draft = (agent: string) => sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent });
+await appendRecord(${JSON.stringify(join(stale, DEL, RECORD_FILE))}, draft("STALE"));
+console.log("waited out");
+for (;;) {
+  try {
+    Deno.lstatSync(${JSON.stringify(file)});
+  } catch {
+    break;
+  }
+}
+console.log((await appendRecord(${JSON.stringify(file)}, draft("OURS"))).record.RunID);
+`,
+  );
+  const appending = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...FULL_FLAGS, script],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = appending.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  while (!said.includes("waited out\n")) {
+    const { value, done } = await out.read();
+    assert(!done, said);
+    said += value;
+  }
+  // git holds the file unlinked 1 s, less than an append's wait for it.
+  const pull = pullHeldAtUnlink(local, 1000);
+  for (let r = await out.read(); !r.done; r = await out.read()) said += r.value;
+  const [appended, errors] = [await appending.status, await new Response(appending.stderr).text()];
+  const pulled = await pull.output();
+  assertEquals(appended.code, 0, errors);
+  assertMatch(said, /\nRUN-DEL-01-02-\d{8}-\d{4}-\d{3}\n$/);
+  // Before: the wait that ran out in the other repository was never made again in this process:
+  // the append created the file in git's moment, git's create failed ("File exists").
+  assertEquals(pulled.code, 0, new TextDecoder().decode(pulled.stderr));
+  await flush(local);
+  assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
+});
 
 Deno.test("git dropped: under an index.lock a killed git or an open git commit -a holds, an append into a record file older than the lock waits for no append before it (review-40 F1)", async () => {
   const { local, file } = await cloneBehind();

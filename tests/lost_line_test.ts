@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { firstLine, pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
+import { runScript } from "./support/library_script.ts";
 
 async function sh(script: string, env: Record<string, string> = {}) {
   const out = await new Deno.Command("sh", { args: ["-c", script], env, stdout: "piped" })
@@ -103,6 +104,33 @@ Deno.test("exec whose command fills the disk, stderr on /dev/full: its code stan
     const left = pendingFiles(disk.del);
     assertEquals(left.length, 1, `pending: ${left}`);
     assert(left[0].endsWith(".json"), left[0]);
+    await disk.free();
+    const reap = await sh(`${RUNREC_SH} reap '${disk.root}' 2>&1`, disk.env);
+    assertMatch(reap.stdout, /is gone/);
+    assertEquals((await recordsOf(disk.del)).map((r) => r.RunStatus), ["FAILED"]);
+  } finally {
+    await disk.cleanup();
+  }
+});
+
+Deno.test("withRun whose work fills the disk, stderr on /dev/full: the work's value returned, the run stays pending for reap, its record never said nowhere (review-41 F3)", async () => {
+  const disk = await projectOnTinyDisk();
+  try {
+    const { answer } = await runScript(
+      disk.root,
+      ["--allow-read", "--allow-write", "--allow-env", "--allow-sys", "--allow-run"],
+      `const value = await rr.withRun(${JSON.stringify(disk.del)}, { agent: "4_DOCUMENTS" }, () => {
+        new Deno.Command("sh", { args: ["-c", ${JSON.stringify(disk.fill)}] }).outputSync();
+        return "done";
+      });
+      return { value };`,
+      disk.env,
+      "/dev/full",
+    );
+    // Before: the run's file removed as its lost-record line went to stderr, which took none (the
+    // record said nowhere), and withRun threw "No space left on device" for the work's value.
+    assertEquals(answer, { value: "done" });
+    assertEquals(pendingFiles(disk.del).length, 1, `pending: ${pendingFiles(disk.del)}`);
     await disk.free();
     const reap = await sh(`${RUNREC_SH} reap '${disk.root}' 2>&1`, disk.env);
     assertMatch(reap.stdout, /is gone/);

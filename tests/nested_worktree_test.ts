@@ -154,3 +154,18 @@ Deno.test("nested worktree: a script's checkStaleness, collectRuns and resolveTa
   const stale = await runCliProcess(["stale", "."], undefined, {}, root);
   assert.equal(count(stale.stderr, NOTE), 1, stale.stderr);
 });
+
+Deno.test("nested worktree: a script whose standard error cannot be written (a full disk) gets its resolveTargets and checkStaleness answered all the same: the note of the work tree skipped, said nowhere, fails no call (review-41 F2)", async () => {
+  const { root } = await projectWithWorktree();
+  const { answer } = await runScript(
+    root,
+    ["--allow-read", "--allow-write", "--allow-env", "--allow-sys", "--allow-run"],
+    `const files = await rr.resolveTargets(["."]);
+    const stale = await rr.checkStaleness(["."]);
+    return { files: files.length, checks: stale.checks.length };`,
+    {},
+    "/dev/full",
+  );
+  // Before: { threw: "Error", message: "No space left on device (os error 28)" }.
+  assert.deepEqual(answer, { files: 1, checks: 1 });
+});

@@ -26,8 +26,8 @@ export type Order = "time" | "path";
  * Where the listed records are, in listing order: record `i` is at line
  * `lines[i]` of file `files[i]` (an index into the listing's files), from
  * byte `offsets[i]`, and started at `times[i]` (ms; `Infinity` when it cannot
- * be read). Numbers in arrays, not an object per record: a million records
- * take 24 MB.
+ * be read). Numbers in arrays, not an object per record: a long history's
+ * listing costs a few numbers a record.
  */
 export interface Places {
   files: Uint32Array;

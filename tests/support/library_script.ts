@@ -22,13 +22,15 @@ export interface ScriptResult {
 /**
  * Runs `body` (statements using `rr`, the library, that `return` a JSON value)
  * in a Deno process started in `cwd` with `flags` and nothing else granted,
- * and `env` added to its environment.
+ * and `env` added to its environment; its standard error sent to the file
+ * `stderrTo` when given (`/dev/full`: then none is read).
  */
 export async function runScript(
   cwd: string,
   flags: string[],
   body: string,
   env: Record<string, string> = {},
+  stderrTo?: string,
 ): Promise<ScriptResult> {
   const script = join(await tempDir({ prefix: "runrec-script-" }), "script.ts");
   await Deno.writeTextFile(
@@ -39,8 +41,20 @@ export async function runScript(
       `} catch (e) {\n  console.log(JSON.stringify({ threw: (e as Error).name, ` +
       `message: (e as Error).message }));\n}\n`,
   );
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-config", "--no-prompt", "--deny-net", ...flags, script],
+  const deno = [
+    Deno.execPath(),
+    "run",
+    "--no-config",
+    "--no-prompt",
+    "--deny-net",
+    ...flags,
+    script,
+  ];
+  const [program, ...args] = stderrTo === undefined
+    ? deno
+    : ["sh", "-c", `exec "$@" 2>${stderrTo}`, "sh", ...deno];
+  const output = await new Deno.Command(program, {
+    args,
     cwd,
     env,
     stdin: "null",
