@@ -323,9 +323,8 @@ function readLists(
   }
   if (fromStdin.length > 0 && runsCommand) {
     throw new UsageError(
-      `${
-        fromStdin[0].option
-      } -: CMD is given runrec's standard input; give the list in a file (or <(command))`,
+      `${fromStdin[0].option} -: CMD is given runrec's standard input; give the list in a ` +
+        "file (or <(command))",
     );
   }
   const empty = lists.find((l) => l.file === "");
