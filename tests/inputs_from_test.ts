@@ -209,7 +209,7 @@ Deno.test("inputs-from: emit of 100,000 inputs listed in a file, more than a com
   console.log(`emit --inputs-from of ${count} paths: ${seconds.toFixed(1)} s`);
 });
 
-Deno.test("inputs-from: a list that cannot be read (missing, a folder, a NUL without --null, UTF-16, over 16 MiB from a pipe), stdin named twice, --null with no list, an empty name: one line naming the option, the file and the line, exit 2, nothing written, a started run left pending (inputs-41 F1)", async () => {
+Deno.test("inputs-from: a list that cannot be read (missing, a folder, a NUL without --null, UTF-16, over 16 MiB from a pipe), stdin named twice or a terminal, --null with no list, an empty name: one line naming the option, the file and the line, exit 2, nothing written, a started run left pending (inputs-41 F1)", async () => {
   const { del } = await makeProject();
   const lists = await tempDir();
   const nulIn3 = join(lists, "nul.txt");
@@ -280,6 +280,17 @@ Deno.test("inputs-from: a list that cannot be read (missing, a folder, a NUL wit
     const out = await shell(del, script);
     assertEquals([out.code, out.stdout, out.stderr], [2, "", said], script);
   }
+  // Standard input a terminal (a pseudo-terminal of script(1)): refused, not waited on for ever.
+  const terminal = await shell(
+    del,
+    'script -qec "$RUNREC emit . --agent A --status SUCCESS --inputs-from -" /dev/null',
+  );
+  assertEquals(terminal.code, 2, terminal.stdout);
+  assertEquals(
+    terminal.stdout,
+    "runrec emit: --inputs-from - (standard input): a terminal: pipe the list in, or name its " +
+      "file\r\n",
+  );
   assertEquals(await filesOf(del), before);
   assertEquals(pendingFiles(del), pending);
 });

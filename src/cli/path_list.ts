@@ -28,9 +28,9 @@ interface ByteSource {
  * Empty and blank entries are skipped (no path is blank: `--input " "` is
  * refused). Bytes that are not UTF-8 read as U+FFFD, as Deno reads them in
  * an argument: such a path is recorded as `--input` records it (TBD, noted).
- * A list that cannot be read, holds a NUL without `nul`, or is longer than
- * {@linkcode LIST_LIMIT_BYTES} is an `InputError` naming `option`, the file
- * and, for a NUL, its line.
+ * A list that cannot be read (standard input a terminal too), holds a NUL
+ * without `nul`, or is longer than {@linkcode LIST_LIMIT_BYTES} is an
+ * `InputError` naming `option`, the file and, for a NUL, its line.
  *
  * @example
  * ```ts
@@ -44,6 +44,10 @@ export function readPathList(option: string, file: string, nul: boolean): string
   let bytes: Uint8Array;
   try {
     if (file === "-") {
+      // Read from a terminal, runrec would wait for typing that no agent does.
+      if (Deno.stdin.isTerminal()) {
+        throw new InputError(`${where}: a terminal: pipe the list in, or name its file`);
+      }
       bytes = readBounded(Deno.stdin, where);
     } else {
       using source = Deno.openSync(file);

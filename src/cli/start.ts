@@ -37,7 +37,7 @@ Options:
                  relative to <del-dir> (one named from the current folder is
                  read as the file it names there, noted); one not found is TBD,
                  with a warning
-  --inputs-from F  the --input paths listed in file F, one a line (LF or CRLF;
+  --inputs-from F  --input for each path listed in file F, one a line (LF or CRLF;
                  empty lines skipped), for more than a command line holds; - is
                  standard input (repeatable; with --input too)
   --null         the --inputs-from lists are separated by NUL, not by line
