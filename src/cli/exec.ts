@@ -76,6 +76,8 @@ A process that starts a session of its own (a daemon) is never seen.
 Exits with CMD's exit code (128 + the signal's number when it was killed;
 127 when CMD cannot be found, 126 when it cannot be started). runrec's own
 messages, the RunID among them, go to stderr: stdout is CMD's alone.
+Inputs that alone take more than a record holds (16 MiB, SCHEMA.md 6.5) exit 2
+before CMD runs: nothing run, nothing recorded.
 CMD's environment gains RUNREC_EXEC_RUN (the run's id): a runrec start of the
 same agent on <del-dir> beneath it warns that exec records this run already.
 

@@ -78,8 +78,9 @@ try, its token lost (a tool call timed out): the warning says to go on with this
 token if so (reap writes that run FAILED, noting a retried start when this run
 is recorded first); if it is another agent's still at work, to leave it alone;
 only if its finish was forgotten, to finish it with its token
-(docs/AGENT_PROTOCOL.md section 4). Bad arguments exit 2 and write nothing. So
-does a token that cannot be written (stdout on a full disk, or a pipe no one
+(docs/AGENT_PROTOCOL.md section 4). Bad arguments exit 2 and write nothing, as
+do inputs that alone take more than a record holds (16 MiB, SCHEMA.md 6.5): its
+finish could never write it. So does a token that cannot be written (stdout on a full disk, or a pipe no one
 reads): the run is not kept, and is recorded with runrec emit instead. A token
 sent to /dev/null is the caller's choice: runrec finish <del-dir> finds the
 run. Once the token is out, a warning or note that cannot be printed changes
