@@ -10,9 +10,10 @@ import { failureReason, InputError } from "../errors.ts";
 import { LINE_LIMIT_BYTES } from "../schema.ts";
 
 /**
- * The most bytes a list may hold: a record names each path at least once,
- * and its line holds at most this (SCHEMA.md 6.5), so a longer list could
- * not be recorded; reading stops there, whatever is piped in.
+ * The most bytes a list may hold: a record names each path it was given
+ * at least once, and its line holds at most this (SCHEMA.md 6.5), so a
+ * longer list (but of paths repeated) could not be recorded; reading stops
+ * there, whatever is piped in.
  */
 export const LIST_LIMIT_BYTES = LINE_LIMIT_BYTES;
 
