@@ -22,6 +22,7 @@ import {
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
+import { refuseUnrecordableStart } from "./recordable_start.ts";
 import {
   checkFinishArguments,
   checkFinishOptions,
@@ -185,8 +186,9 @@ async function refuseUnnamedNewFolder(delDir: string): Promise<void> {
  * `<delDir>/.runrec/pending/` (its `token`). A pending run that cannot be
  * saved (a full disk) does not stop the run: it is kept in memory, noted in
  * its record, with `notSaved` saying why (no token: finish it in this
- * process). Throws {@linkcode InputError} for bad arguments or a missing
- * folder, before anything is written.
+ * process). Throws {@linkcode InputError} for bad arguments, a missing
+ * folder, or inputs that alone take more than a record's line holds (16 MiB,
+ * SCHEMA.md 6.5), before anything is written.
  *
  * @example
  * ```ts
@@ -228,6 +230,8 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     }),
     exists ? gitHead(dir) : "",
   ]);
+  // Before the run is kept, or exec's command runs: its finish could never write its record.
+  refuseUnrecordableStart(join(dir, RECORD_FILE), start);
   // A path is only a path: recorded as given (not found, TBD), with a warning.
   const warnings = (options.inputs ?? []).flatMap((p) => placeholderProblem("--input", p) ?? []);
   start.notes.push(...warnings);

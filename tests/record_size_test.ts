@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
-import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+import { filesOf, pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
 import { LINE_LIMIT_BYTES } from "../src/schema.ts";
 
 /** Writes `count` small files `f1`...`fN` into `dir` (made), fast: no fsync. */
@@ -110,15 +110,52 @@ Deno.test("record size: exec of a run whose record would be over 16 MiB says so 
 
 Deno.test("record size: finish of a run too large to record exits 2 saying why and removes the pending run", async () => {
   const { root, del } = await makeProject();
-  writeFiles(join(del, DEEP), TOO_MANY_DEEP);
-  const start = await runCli(["start", del, "--agent", "BIG", "--input", DEEP]);
+  const start = await runCli(["start", del, "--agent", "BIG"]);
   assertEquals(start.code, 0, start.stderr);
-  const finish = await runCli(["finish", start.stdout.trim(), "--status", "SUCCESS"]);
+  writeFiles(join(del, DEEP), TOO_MANY_DEEP);
+  const finish = await runCli([
+    "finish",
+    start.stdout.trim(),
+    "--status",
+    "SUCCESS",
+    "--output",
+    DEEP,
+  ]);
   assertEquals(finish.code, 2, finish.stderr);
   assertMatch(finish.stderr, /record not written: its line would take \d+ bytes, more than/);
-  assertMatch(finish.stderr, /1200 input and 0 output files .*; its pending run is removed\n$/);
+  assertMatch(finish.stderr, /0 input and 1200 output files .*; its pending run is removed\n$/);
   assertEquals(await recordsOf(del), []);
   assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("record size: start and exec of a run whose inputs alone take its record past 16 MiB exit 2 saying so, given by --input or --inputs-from, before the run is kept or CMD runs (it was kept, CMD ran, and its finish dropped the run; inputs-41 F2)", async () => {
+  const { root, del } = await makeProject();
+  writeFiles(join(del, DEEP), TOO_MANY_DEEP);
+  const list = join(root, "inputs.txt");
+  await Deno.writeTextFile(
+    list,
+    Array.from({ length: TOO_MANY_DEEP }, (_, i) => `${DEEP}/f${i + 1}`).join("\n"),
+  );
+  const before = await filesOf(del);
+  const said = new RegExp(
+    `^runrec (start|exec): ${RegExp.escape(join(del, "RunRecords.csv"))}: run not started: its ` +
+      `inputs alone take \\d+ bytes of its record's line, more than the limit of ` +
+      `${LINE_LIMIT_BYTES} \\(16 MiB, SCHEMA.md 6.5\\): 1200 input files are more than one ` +
+      "record holds\n$",
+  );
+  const byFolder = await runCli(["start", del, "--agent", "BIG", "--input", DEEP]);
+  assertEquals([byFolder.code, byFolder.stdout], [2, ""], byFolder.stderr);
+  assertMatch(byFolder.stderr, said);
+  const byList = await runCli(["start", del, "--agent", "BIG", "--inputs-from", list]);
+  assertEquals(byList, byFolder);
+  const exec = await runCliProcess([
+    ...["exec", del, "--agent", "BIG", "--input", DEEP],
+    ...["--", "sh", "-c", `echo ran > '${join(del, "ran.txt")}'`],
+  ]);
+  assertEquals([exec.code, exec.stdout], [2, ""], exec.stderr);
+  assertMatch(exec.stderr, said);
+  assertEquals(await filesOf(del), before); // no ran.txt, no pending run, no record
   await Deno.remove(root, { recursive: true });
 });
 
@@ -127,8 +164,15 @@ Deno.test("record size: reap records every other pending run past one it cannot 
   // The run reap cannot record sorts first, in DEL-01-01; the one it can, after it.
   const big = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-01_Big");
   writeFiles(join(big, DEEP), TOO_MANY_DEEP);
-  const bigStart = await runCli(["start", big, "--agent", "BIG", "--input", DEEP]);
+  const bigStart = await runCli(["start", big, "--agent", "BIG"]);
   assertEquals(bigStart.code, 0, bigStart.stderr);
+  // Kept by a runrec before inputs-41 F2, which refuses such a start: its inputs, 1,200 files.
+  const kept = JSON.parse(await Deno.readTextFile(bigStart.stdout.trim()));
+  for (let i = 1; i <= TOO_MANY_DEEP; i++) {
+    kept.start.inputFiles.push(`${DEEP}/f${i}`);
+    kept.start.inputHashes[`${DEEP}/f${i}`] = "TBD";
+  }
+  await Deno.writeTextFile(bigStart.stdout.trim(), JSON.stringify(kept));
   const smallStart = await runCli(["start", del, "--agent", "SMALL"]);
   assertEquals(smallStart.code, 0, smallStart.stderr);
 

@@ -15,6 +15,7 @@ import { requireFolder } from "../deliverable.ts";
 import { isThere } from "../lookups.ts";
 import { placeholderProblem } from "../placeholders.ts";
 import { oneLine } from "../names.ts";
+import { readPathList } from "./path_list.ts";
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -121,12 +122,56 @@ export interface OptionSpec {
   multiple?: boolean;
   /** A one-letter alias, used as `-x`. */
   short?: string;
+  /**
+   * The value names a file listing values of this (repeatable) option, one a line
+   * (`--inputs-from F` lists `--input` paths); they join its list where the file was given.
+   */
+  listOf?: string;
 }
 
 /** A command's options by long name (without the leading `--`). */
 export type OptionsConfig = Record<string, OptionSpec>;
 
 const HELP_OPTION: OptionSpec = { type: "boolean", short: "h" };
+
+/** `--null`: the lists of `listOf` options are NUL-separated (as `tar --null`). */
+const NULL_OPTION: OptionSpec = { type: "boolean" };
+
+/**
+ * `--inputs-from F` (and `--null`): the `--input` paths listed in a file
+ * (`-`: standard input), for more than a command line holds.
+ *
+ * @example
+ * ```ts
+ * import { INPUTS_FROM, parseCommandArgs } from "./command.ts";
+ * Deno.writeTextFileSync("/tmp/read.txt", "a.md\nb.md\n");
+ * const options = { input: { type: "string", multiple: true }, ...INPUTS_FROM } as const;
+ * parseCommandArgs(["--input", "x.md", "--inputs-from", "/tmp/read.txt"], options).values.input;
+ * // ["x.md", "a.md", "b.md"]
+ * ```
+ */
+export const INPUTS_FROM: OptionsConfig = {
+  "inputs-from": { type: "string", multiple: true, listOf: "input" },
+  null: NULL_OPTION,
+};
+
+/**
+ * `--outputs-from F` (and `--null`): the `--output` paths listed in a file,
+ * as {@linkcode INPUTS_FROM} lists inputs.
+ *
+ * @example
+ * ```ts
+ * import { OUTPUTS_FROM, parseCommandArgs } from "./command.ts";
+ * Deno.writeTextFileSync("/tmp/wrote.txt", "a.md\0b\nc.md\0");
+ * const options = { output: { type: "string", multiple: true }, ...OUTPUTS_FROM } as const;
+ * parseCommandArgs(["--outputs-from", "/tmp/wrote.txt", "--null"], options).values.output;
+ * // ["a.md", "b\nc.md"]
+ * ```
+ */
+export const OUTPUTS_FROM: OptionsConfig = {
+  "outputs-from": { type: "string", multiple: true, listOf: "output" },
+  null: NULL_OPTION,
+};
 
 /**
  * Parses a command's arguments strictly: unknown options, missing values and
@@ -160,9 +205,15 @@ export function parseCommandArgs(
   for (const [name, spec] of Object.entries(specs)) if (spec.short) byShort.set(spec.short, name);
   const values: Parsed["values"] = {};
   const positionals: string[] = [];
+  /** The list files given, each with where its paths go in its option's list. */
+  const lists: { option: string; file: string; into: string; at: number }[] = [];
 
   const store = (name: string, spec: OptionSpec, value: string | boolean) => {
-    if (spec.multiple) {
+    if (spec.listOf !== undefined) {
+      const list = values[spec.listOf];
+      const at = Array.isArray(list) ? list.length : 0;
+      lists.push({ option: `--${name}`, file: value as string, into: spec.listOf, at });
+    } else if (spec.multiple) {
       const list = values[name];
       values[name] = Array.isArray(list) ? [...list, value as string] : [value as string];
     } else if (
@@ -246,7 +297,46 @@ export function parseCommandArgs(
       }
     }
   }
+  if (!values.help) readLists(lists, values, commandAt !== undefined);
   return { values, positionals };
+}
+
+/**
+ * Reads the list files `lists` names into the lists of `values` they belong to, each where it
+ * was given: the paths then are as if given one by one. `-` is standard input, read once; not
+ * where a command to run (`exec`'s CMD) is given it.
+ */
+function readLists(
+  lists: { option: string; file: string; into: string; at: number }[],
+  values: Parsed["values"],
+  runsCommand: boolean,
+): void {
+  if (values.null === true && lists.length === 0) {
+    throw new UsageError("--null: no --inputs-from or --outputs-from list to read");
+  }
+  const fromStdin = lists.filter((l) => l.file === "-");
+  if (fromStdin.length > 1) {
+    throw new UsageError(
+      `${fromStdin[0].option} - and ${fromStdin[1].option} -: standard input is read once; ` +
+        "give the other list in a file",
+    );
+  }
+  if (fromStdin.length > 0 && runsCommand) {
+    throw new UsageError(
+      `${fromStdin[0].option} -: CMD is given runrec's standard input; give the list in a ` +
+        "file (or <(command))",
+    );
+  }
+  const empty = lists.find((l) => l.file === "");
+  if (empty) throw new UsageError(`${empty.option}: an empty path (name a list file, or -)`);
+  const read = lists.map((l) => readPathList(l.option, l.file, values.null === true));
+  // From the last: inserting a list's paths leaves the places of those before it as they were.
+  for (let i = lists.length - 1; i >= 0; i--) {
+    const { into, at } = lists[i];
+    const list = values[into];
+    const given = Array.isArray(list) ? list : [];
+    values[into] = [...given.slice(0, at), ...read[i], ...given.slice(at)];
+  }
 }
 
 /** The value of a string option, or `undefined`. */

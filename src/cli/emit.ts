@@ -10,7 +10,9 @@ import {
   type Command,
   EXIT,
   folderOption,
+  INPUTS_FROM,
   listOption,
+  OUTPUTS_FROM,
   positionals,
   requiredOption,
   stringOption,
@@ -57,6 +59,12 @@ Options:
   --output P            a file the run wrote or deleted, or a folder: its files
                         (repeatable; one that does not exist is recorded as DELETED,
                         with a warning naming a near name if there is one)
+  --inputs-from F       --input for each path listed in file F, one a line (LF or CRLF;
+                        empty lines skipped), for more than a command line holds;
+                        - is standard input (repeatable; with --input too)
+  --outputs-from F      --output for each path listed in file F, as --inputs-from
+  --null                the lists of --inputs-from and --outputs-from are separated
+                        by NUL, not by line ends (find -print0): any path may be given
   --allow-outside       also read inputs and outputs outside the project (the git
                         work tree, else the execution root): by default such a
                         file is TBD, not read
@@ -133,6 +141,8 @@ export const emitCommand: Command = {
     status: { type: "string" },
     input: { type: "string", multiple: true },
     output: { type: "string", multiple: true },
+    ...INPUTS_FROM,
+    ...OUTPUTS_FROM,
     pass: { type: "string" },
     started: { type: "string" },
     duration: { type: "string" },

@@ -29,6 +29,7 @@ import {
   type Command,
   exitFor,
   folderOption,
+  INPUTS_FROM,
   type Io,
   listOption,
   positionals,
@@ -42,8 +43,8 @@ import { lockWaitMessage, printOutcome } from "./outcome.ts";
 const HELP = `runrec exec: run a command as one recorded run of an agent
 
 Usage:
-  runrec exec <del-dir> --agent NAME [--pass D] [--input P]... [--partial-codes LIST]
-              [--skipped-codes LIST] [--] CMD [ARGS...]
+  runrec exec <del-dir> --agent NAME [--pass D] [--input P]... [--inputs-from F]...
+              [--null] [--partial-codes LIST] [--skipped-codes LIST] [--] CMD [ARGS...]
 
 runrec's options go before CMD: CMD and every argument after it are CMD's own,
 options and -- too (as with timeout or env: runrec exec D --agent A ls -la runs
@@ -75,6 +76,8 @@ A process that starts a session of its own (a daemon) is never seen.
 Exits with CMD's exit code (128 + the signal's number when it was killed;
 127 when CMD cannot be found, 126 when it cannot be started). runrec's own
 messages, the RunID among them, go to stderr: stdout is CMD's alone.
+Inputs that alone take more than a record holds (16 MiB, SCHEMA.md 6.5) exit 2
+before CMD runs: nothing run, nothing recorded.
 CMD's environment gains RUNREC_EXEC_RUN (the run's id): a runrec start of the
 same agent on <del-dir> beneath it warns that exec records this run already.
 
@@ -100,6 +103,12 @@ Options:
   --pass D              the pass directive
   --input P             a file the command reads, or a folder: its files
                         (repeatable); _REFERENCES.md and what it lists are always hashed
+  --inputs-from F       --input for each path listed in file F, one a line (LF or CRLF;
+                        empty lines skipped), for more than a command line holds
+                        (repeatable; with --input too); not - : CMD has runrec's
+                        standard input
+  --null                the --inputs-from lists are separated by NUL, not by line
+                        ends (find -print0): any path may be given
   --allow-outside       also read inputs and outputs outside the project (the git
                         work tree, else the execution root): by default such a
                         file is TBD, not read
@@ -313,6 +322,7 @@ export const execCommand: Command = {
     agent: { type: "string" },
     pass: { type: "string" },
     input: { type: "string", multiple: true },
+    ...INPUTS_FROM,
     "partial-codes": { type: "string" },
     "skipped-codes": { type: "string" },
     "agents-dir": { type: "string" },

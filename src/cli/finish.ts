@@ -13,6 +13,7 @@ import {
   EXIT,
   folderOption,
   listOption,
+  OUTPUTS_FROM,
   positionals,
   requiredOption,
   stringOption,
@@ -49,6 +50,11 @@ Options:
                     current folder, or the folder start ran in, is that file,
                     noted); hashed now, DELETED when it does not exist (TBD,
                     with a warning, when it did not at start either)
+  --outputs-from F  --output for each path listed in file F, one a line (LF or CRLF;
+                    empty lines skipped), for more than a command line holds; -
+                    is standard input (repeatable; with --output too)
+  --null            the --outputs-from lists are separated by NUL, not by line
+                    ends (find -print0): any path may be given
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
   --agents-dir DIR  the host's agent files (AGENT_<NAME>.md) for the agent's profile;
@@ -103,6 +109,7 @@ export const finishCommand: Command = {
     status: { type: "string" },
     agent: { type: "string" },
     output: { type: "string", multiple: true },
+    ...OUTPUTS_FROM,
     error: { type: "string" },
     notes: { type: "string" },
     "agents-dir": { type: "string" },

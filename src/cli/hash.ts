@@ -9,12 +9,13 @@ import { deliverableId, requireFolder } from "../deliverable.ts";
 import { refuseEmptyPaths } from "../hook.ts";
 import { captureStart } from "../hook.ts";
 import { inputContextSha, manifestText } from "../manifest.ts";
-import { type Command, EXIT, listOption, positionals, writeJson } from "./command.ts";
+import { type Command, EXIT, INPUTS_FROM, listOption, positionals, writeJson } from "./command.ts";
 
 const HELP = `runrec hash: hash the governed inputs of a deliverable
 
 Usage:
-  runrec hash <del-dir> [--input P]... [--allow-outside] [--json]
+  runrec hash <del-dir> [--input P]... [--inputs-from F]... [--null] [--allow-outside]
+              [--json]
 
 Governed inputs are the --input files, _REFERENCES.md and every local file it
 lists (folders expand to the files beneath them; URLs are skipped and noted).
@@ -28,6 +29,9 @@ An input outside the project (the git work tree, else the execution root, else
 
 Options:
   --input P          an extra input file (repeatable)
+  --inputs-from F    --input for each path listed in file F, one a line (LF or CRLF; empty
+                     lines skipped); - is standard input (repeatable)
+  --null             the --inputs-from lists are separated by NUL, not by line ends
   --allow-outside    also read inputs outside the project (the git work tree, else the
                      execution root): by default such an input is TBD, not read
   --json             print {DeliverableID, InputContextSHA, InputHashes, Notes}
@@ -43,6 +47,7 @@ export const hashCommand: Command = {
   help: HELP,
   options: {
     input: { type: "string", multiple: true },
+    ...INPUTS_FROM,
     "allow-outside": { type: "boolean" },
     json: { type: "boolean" },
   },

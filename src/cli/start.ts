@@ -14,6 +14,7 @@ import { agentsRecordedIn, RECORD_FILE } from "../store.ts";
 import {
   type Command,
   EXIT,
+  INPUTS_FROM,
   type Io,
   listOption,
   positionals,
@@ -25,8 +26,8 @@ import {
 const HELP = `runrec start: start a run (the agent's first step); finish it with runrec finish
 
 Usage:
-  runrec start <del-dir> --agent NAME [--input P]... [--pass D] [--allow-outside]
-               [--pid PID] [--json]
+  runrec start <del-dir> --agent NAME [--input P]... [--inputs-from F]... [--null]
+               [--pass D] [--allow-outside] [--pid PID] [--json]
 
 Options:
   --agent NAME   agent name, e.g. 4_DOCUMENTS (required); one a near miss of a
@@ -36,6 +37,11 @@ Options:
                  relative to <del-dir> (one named from the current folder is
                  read as the file it names there, noted); one not found is TBD,
                  with a warning
+  --inputs-from F  --input for each path listed in file F, one a line (LF or CRLF;
+                 empty lines skipped), for more than a command line holds; - is
+                 standard input (repeatable; with --input too)
+  --null         the --inputs-from lists are separated by NUL, not by line
+                 ends (find -print0): any path may be given
   --pass D       the pass directive the run was dispatched with
   --allow-outside  also read inputs, and finish's outputs, outside the project
                  (the git work tree, else the execution root): by default such
@@ -72,8 +78,9 @@ try, its token lost (a tool call timed out): the warning says to go on with this
 token if so (reap writes that run FAILED, noting a retried start when this run
 is recorded first); if it is another agent's still at work, to leave it alone;
 only if its finish was forgotten, to finish it with its token
-(docs/AGENT_PROTOCOL.md section 4). Bad arguments exit 2 and write nothing. So
-does a token that cannot be written (stdout on a full disk, or a pipe no one
+(docs/AGENT_PROTOCOL.md section 4). Bad arguments exit 2 and write nothing, as
+do inputs that alone take more than a record holds (16 MiB, SCHEMA.md 6.5): its
+finish could never write it. So does a token that cannot be written (stdout on a full disk, or a pipe no one
 reads): the run is not kept, and is recorded with runrec emit instead. A token
 sent to /dev/null is the caller's choice: runrec finish <del-dir> finds the
 run. Once the token is out, a warning or note that cannot be printed changes
@@ -94,6 +101,7 @@ export const startCommand: Command = {
   options: {
     agent: { type: "string" },
     input: { type: "string", multiple: true },
+    ...INPUTS_FROM,
     pass: { type: "string" },
     pid: { type: "string" },
     "allow-outside": { type: "boolean" },
