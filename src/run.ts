@@ -21,6 +21,7 @@ import {
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
+import { folderGitMovedTo } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
@@ -623,7 +624,7 @@ async function finishNamedRun(
   options: FinishOptions,
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
-  const { delDir, id, path } = await locateRun(target, run, report);
+  const { delDir, id, path, movedFrom } = await locateRun(target, run, report);
   let claim: { claimed: string; reaped: boolean } | undefined;
   try {
     claim = await claimForFinish(delDir, id, path);
@@ -665,6 +666,7 @@ async function finishNamedRun(
       ? new InputError(e.message.replaceAll(claim.claimed, file), { cause: e })
       : e;
   }
+  if (movedFrom !== undefined) pending.start.notes.push(gitMovedNote(movedFrom, delDir));
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
   const reaped = await recordedAlready(delDir, pending, claim);
   const outcome = await refusedStillPending(
@@ -675,6 +677,12 @@ async function finishNamedRun(
         : finishClaimed(delDir, pending, claim.claimed, report, options),
   );
   return { delDir, run: pending, outcome };
+}
+
+/** The note of a run recorded in `delDir`, where git moved the files of `movedFrom` during it. */
+function gitMovedNote(movedFrom: string, delDir: string): string {
+  return `deliverable folder moved during the run, from ${relative(dirname(delDir), movedFrom)} ` +
+    "(git moved its files, a checkout, pull or rebase): recorded where they are";
 }
 
 /**
@@ -1353,9 +1361,27 @@ function printed(outcome: RunOutcome, options: FinishOptions): RunOutcome {
  * without any run) throws naming the agent's runs pending in the deliverable
  * folders near it, if any ({@linkcode pendingInOtherDeliverables}), else the
  * advice to emit. A run of the folder kept outside it (read-only at start)
- * is the folder's, as `reap` finds it.
+ * is the folder's, as `reap` finds it. A run whose folder git moved during
+ * it (its files gone, runrec's state left: ./git_moved_folder.ts) is
+ * recorded where the files went, its pending file taken where it is, and
+ * `movedFrom` names the folder it started in.
  */
 async function locateRun(
+  target: string,
+  run: string | undefined,
+  report: FinishReport,
+): Promise<{ delDir: string; id: string; path?: string; movedFrom?: string }> {
+  const named = await namedRun(target, run, report);
+  const path = named.path ?? pendingPath(named.delDir, named.id);
+  const movedTo = folderGitMovedTo(named.delDir, path);
+  // Its pending file stays where git left it; its record goes where the folder's files are.
+  return movedTo === undefined
+    ? named
+    : { delDir: movedTo, id: named.id, path, movedFrom: named.delDir };
+}
+
+/** The deliverable folder and run id `target` and `run` name (see {@linkcode locateRun}). */
+async function namedRun(
   target: string,
   run: string | undefined,
   report: FinishReport,

@@ -1,0 +1,58 @@
+/**
+ * A deliverable folder git moved while a run was pending in it. A checkout,
+ * rebase, pull or merge that renames the folder moves the files git tracks
+ * one by one and leaves what it ignores, runrec's `.runrec/` with the run's
+ * pending file, alone in the old folder. A finish there would begin a record
+ * file of its own (its SEQs from 001 again, one DeliverableID in two folders):
+ * the run's record belongs where the folder's files went.
+ *
+ * @module
+ */
+import { basename, resolve } from "./path.ts";
+import { DELIVERABLE_FOLDER, folderEntries } from "./deliverable.ts";
+import { sameFolder } from "./lookups.ts";
+import { nearbyFolders } from "./nearby_runs.ts";
+import { readPendingRun } from "./pending.ts";
+
+/**
+ * The folder git moved `delDir`'s files to during the run whose pending file
+ * is `runFile`: the run saw files in `delDir` at its start, `delDir` now holds
+ * only runrec's state, and exactly one other deliverable folder near it (see
+ * `nearbyFolders`) has the DeliverableID of its name and holds more than
+ * that. `undefined` otherwise: the folder is the run's (a new deliverable's
+ * first run in an empty folder saw no files), or no one place is the one.
+ *
+ * @example
+ * ```ts
+ * import { folderGitMovedTo } from "./git_moved_folder.ts";
+ * const token = "PKG-01/DEL-01-02_Flow/.runrec/pending/20260222T101500123Z-1a2b3c4d.json";
+ * folderGitMovedTo("PKG-01/DEL-01-02_Flow", token); // "/…/PKG-01/DEL-01-02_Flow_Sizing" after a rebase renamed it
+ * ```
+ */
+export function folderGitMovedTo(delDir: string, runFile: string): string | undefined {
+  const id = deliverableIdOf(delDir);
+  if (id === undefined || !holdsOnlyRunrecState(delDir) || !sawFiles(runFile)) return undefined;
+  const others = nearbyFolders(delDir).filter((dir) =>
+    !sameFolder(dir, resolve(delDir)) && deliverableIdOf(dir) === id && !holdsOnlyRunrecState(dir)
+  );
+  return others.length === 1 ? others[0] : undefined;
+}
+
+/** The DeliverableID a folder's name gives (`DEL-01-02_Flow` → `DEL-01-02`). */
+function deliverableIdOf(dir: string): string | undefined {
+  return DELIVERABLE_FOLDER.exec(basename(resolve(dir)))?.[1];
+}
+
+/** Whether `dir` holds nothing but runrec's state folders (`.runrec`, `.runrec-spool`). */
+function holdsOnlyRunrecState(dir: string): boolean {
+  return [...folderEntries(dir).keys()].every((name) => name.startsWith(".runrec"));
+}
+
+/** Whether the run's start listed files in its folder; `false` when its file cannot be read. */
+function sawFiles(runFile: string): boolean {
+  try {
+    return (readPendingRun(runFile).files ?? []).length > 0;
+  } catch {
+    return false; // gone, claimed or damaged: the finish says so where it is
+  }
+}
