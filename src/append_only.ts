@@ -73,7 +73,7 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
 function removedRecord(
   earlier: Uint8Array,
   later: Uint8Array,
-): Required<MissingLine> | undefined {
+): { line: number; runId: string } | undefined {
   const before = byteLines(earlier);
   const after = byteLines(later);
   let at = 0;
@@ -152,6 +152,11 @@ export interface MissingLine {
   line: number;
   /** The record's RunID, or `undefined` for a line that holds none (the header, a torn line). */
   runId?: string;
+  /**
+   * The line of the later version that holds that RunID with other bytes (the
+   * record changed, not dropped); absent when none does.
+   */
+  changedAt?: number;
 }
 
 /**
@@ -171,11 +176,16 @@ export function firstMissingLine(
   earlier: Uint8Array,
   later: Uint8Array,
 ): MissingLine | undefined {
-  const kept = new Set(byteLines(later));
+  const laterLines = byteLines(later);
+  const kept = new Set(laterLines);
   const lines = byteLines(earlier);
   const at = lines.findIndex((line) => !kept.has(line));
   if (at < 0) return undefined;
-  return { line: at + 1, runId: runIdOfLine(lines[at]) };
+  const runId = runIdOfLine(lines[at]);
+  const changedAt = runId === undefined
+    ? -1
+    : laterLines.findIndex((line) => runIdOfLine(line) === runId);
+  return { line: at + 1, runId, ...changedAt >= 0 && { changedAt: changedAt + 1 } };
 }
 
 /**
