@@ -8,11 +8,12 @@
  *
  * @module
  */
-import { basename, resolve } from "./path.ts";
+import { basename, dirname, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, folderEntries } from "./deliverable.ts";
 import { sameFolder } from "./lookups.ts";
 import { nearbyFolders } from "./nearby_runs.ts";
-import { readPendingRun } from "./pending.ts";
+import { pendingPath, readPendingRun } from "./pending.ts";
+import { inStateFolder } from "./state_folder.ts";
 
 /**
  * The folder git moved `delDir`'s files to during the run whose pending file
@@ -36,6 +37,43 @@ export function folderGitMovedTo(delDir: string, runFile: string): string | unde
     !sameFolder(dir, resolve(delDir)) && deliverableIdOf(dir) === id && !holdsOnlyRunrecState(dir)
   );
   return others.length === 1 ? others[0] : undefined;
+}
+
+/**
+ * Moves the pending run file `runFile` of `delDir` into the pending folder of
+ * `home`, the folder git moved `delDir`'s files to, and returns its new path:
+ * a run reaped there is found by its token too (see `movedFolder` in
+ * ./run.ts). Throws when the file cannot be moved: it stays where it was.
+ *
+ * @example
+ * ```ts
+ * import { folderGitMovedTo, moveLeftRun } from "./git_moved_folder.ts";
+ * const token = "PKG-01/DEL-01-02_Flow/.runrec/pending/20260222T101500123Z-1a2b3c4d.json";
+ * const home = folderGitMovedTo("PKG-01/DEL-01-02_Flow", token);
+ * if (home !== undefined) moveLeftRun(token, home);
+ * ```
+ */
+export function moveLeftRun(runFile: string, home: string): string {
+  const to = pendingPath(home, basename(runFile, ".json"));
+  return inStateFolder(dirname(dirname(to)), () => {
+    Deno.mkdirSync(dirname(to), { recursive: true });
+    Deno.renameSync(runFile, to);
+    return to;
+  });
+}
+
+/**
+ * Whether `delDir` is a folder git left behind: it holds only runrec's state
+ * (see {@linkcode folderGitMovedTo}).
+ *
+ * @example
+ * ```ts
+ * import { leftByGit } from "./git_moved_folder.ts";
+ * leftByGit("PKG-01/DEL-01-02_Flow"); // true when only .runrec/ is left in it
+ * ```
+ */
+export function leftByGit(delDir: string): boolean {
+  return deliverableIdOf(delDir) !== undefined && holdsOnlyRunrecState(delDir);
 }
 
 /** The DeliverableID a folder's name gives (`DEL-01-02_Flow` → `DEL-01-02`). */

@@ -21,7 +21,7 @@ import {
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
-import { folderGitMovedTo } from "./git_moved_folder.ts";
+import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
@@ -1415,7 +1415,11 @@ async function namedRun(
   }
   const token = parseToken(target) ?? tokenAsPasted(target);
   // A folder gone altogether (a removed worktree) keeps the token: finish records it from there.
-  if (token) return kindOf(token.delDir) === "folder" ? token : movedFolder(token) ?? token;
+  // One git left behind may hold the run still, or reap moved it where the files went.
+  if (token) {
+    const there = kindOf(token.delDir) === "folder" && !leftByGit(token.delDir);
+    return there ? token : movedFolder(token) ?? token;
+  }
   const kind = kindOf(target);
   if (kind === "file" || (target.endsWith(".json") && kind !== "folder")) {
     // Meant as a token (a pending run's file), but not one `runrec start` prints.

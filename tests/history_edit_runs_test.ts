@@ -2,7 +2,7 @@
  * A run pending while git rewrites or moves what it runs in: `runrec start`,
  * then a rebase (onto a branch that renamed the deliverable folder, or not), an
  * interactive rebase that drops a commit, a `git commit --amend`, then
- * `runrec finish`. The record lands once, in the deliverable's file, and
+ * `runrec finish` (or `runrec reap`, then the agent's late finish). The record lands once, in the deliverable's file, and
  * `verify --since` the base holds after. Real git repositories and real runrec
  * processes.
  *
@@ -111,6 +111,36 @@ Deno.test("finish of runs started before a rebase onto a branch that renamed the
   });
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "the runs' records");
+  await verifiedSince(root, base);
+});
+
+Deno.test("reap of a run started before a rebase onto a branch that renamed the deliverable folder writes its FAILED record in the renamed folder's file; the agent's late finish by token supersedes it there; verify --since the base holds (githist-41 F3)", async () => {
+  const { root, del, env, base } = await committedProject();
+  const renamed = join(dirname(del), "DEL-01-02_Thing_Sized");
+  await git(root, "checkout", "-qb", "feat");
+  await git(root, "checkout", "-q", "main");
+  await git(root, "mv", del, renamed);
+  await git(root, "commit", "-qm", "the deliverable renamed");
+  await git(root, "checkout", "-q", "feat");
+  const token = await start(del, env, "LATE");
+  await git(root, "rebase", "-q", "main");
+  // The old folder named, as an agent's cleanup would: the run is reaped where the files went.
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  assertIncludes(reap.stdout, `${basename(renamed)} LATE started `);
+  // Before: a record file begun in the old folder, its RunID the deliverable's first (SEQ 001).
+  assertEquals(await recordsOf(del), []);
+  await finish(token, env);
+  assertEquals(await recordsOf(del), []);
+  const records = await recordsOf(renamed);
+  assertEquals(records.map((r) => [r.AgentName, r.RunStatus]), [
+    ["BASE", "SUCCESS"],
+    ["LATE", "FAILED"],
+    ["LATE", "SUCCESS"],
+  ]);
+  assertEquals(new Set(records.map((r) => r.RunID)).size, 3);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "the run's records");
   await verifiedSince(root, base);
 });
 
