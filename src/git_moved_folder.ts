@@ -12,7 +12,7 @@ import { basename, dirname, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, folderEntries } from "./deliverable.ts";
 import { sameFolder } from "./lookups.ts";
 import { nearbyFolders } from "./nearby_runs.ts";
-import { pendingPath, readPendingRun } from "./pending.ts";
+import { pendingPath, type PendingRun, readPendingRun } from "./pending.ts";
 import { inStateFolder } from "./state_folder.ts";
 
 /**
@@ -76,6 +76,22 @@ export function leftByGit(delDir: string): boolean {
   return deliverableIdOf(delDir) !== undefined && holdsOnlyRunrecState(delDir);
 }
 
+/**
+ * Whether git took `delDir`'s files away during `run` (a checkout of a branch
+ * without the deliverable): the run saw files there at its start, and the
+ * folder now holds only runrec's state.
+ *
+ * @example
+ * ```ts
+ * import { emptiedByGit } from "./git_moved_folder.ts";
+ * declare const run: import("./pending.ts").PendingRun;
+ * emptiedByGit("PKG-01/DEL-01-02_Flow", run); // true after git checkout of a branch without it
+ * ```
+ */
+export function emptiedByGit(delDir: string, run: PendingRun): boolean {
+  return (run.files ?? []).length > 0 && leftByGit(delDir);
+}
+
 /** The DeliverableID a folder's name gives (`DEL-01-02_Flow` → `DEL-01-02`). */
 function deliverableIdOf(dir: string): string | undefined {
   return DELIVERABLE_FOLDER.exec(basename(resolve(dir)))?.[1];
@@ -89,7 +105,7 @@ function holdsOnlyRunrecState(dir: string): boolean {
 /** Whether the run's start listed files in its folder; `false` when its file cannot be read. */
 function sawFiles(runFile: string): boolean {
   try {
-    return (readPendingRun(runFile).files ?? []).length > 0;
+    return (readPendingRun(runFile).files ?? []).length > 0; // see emptiedByGit
   } catch {
     return false; // gone, claimed or damaged: the finish says so where it is
   }

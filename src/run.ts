@@ -21,7 +21,7 @@ import {
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
-import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
+import { emptiedByGit, folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
@@ -1200,12 +1200,19 @@ export async function finishClaimed(
       : "the deliverable folder was removed during the run";
     run = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
   }
+  const emptied = !removed && emptiedByGit(delDir, run);
+  if (emptied) {
+    const note = "the deliverable folder's files were taken away during the run (a git checkout " +
+      "of a branch without it?)";
+    run = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
+  }
   let outcome: RunOutcome;
   try {
     const start = await withOwnReferences(delDir, run.start, report);
     const built = await draftOfRun(delDir, run, start, report);
     const atStart = startSeq(run);
     if (atStart !== undefined) built.seqAtStart = atStart;
+    if (emptied) built.spoolBecause = "the deliverable folder's files are gone";
     // A reaped run is no one's choice of folder or names: nothing to take back (review-x F7).
     if (report.error === REAPED_ERROR) delete built.mayBeMistaken;
     // A reaped run records no outputs: which runs were active beside it says nothing of them, and

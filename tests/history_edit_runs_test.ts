@@ -2,7 +2,8 @@
  * A run pending while git rewrites or moves what it runs in: `runrec start`,
  * then a rebase (onto a branch that renamed the deliverable folder, or not), an
  * interactive rebase that drops a commit, a `git commit --amend`, then
- * `runrec finish` (or `runrec reap`, then the agent's late finish). The record lands once, in the deliverable's file, and
+ * `runrec finish` (or `runrec reap`, then the agent's late finish); and a
+ * checkout of a branch without the deliverable during a run. The record lands once, in the deliverable's file, and
  * `verify --since` the base holds after. Real git repositories and real runrec
  * processes.
  *
@@ -15,9 +16,9 @@
 import { basename, dirname, join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
-import { RECORD_FILE } from "../src/store.ts";
-import { runCliProcess } from "./cli.ts";
-import { git, makeProject, tempDir } from "./fixtures.ts";
+import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
 
 /**
@@ -29,20 +30,15 @@ async function committedProject() {
   const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
   await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
   await git(root, "init", "-q");
-  await record(del, env, "BASE");
+  await record(del, "BASE");
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "base");
   return { root, del, env, base: await git(root, "rev-parse", "HEAD") };
 }
 
-/** Records a run of `agent` in `del` with emit, as a real process. */
-async function record(del: string, env: Record<string, string>, agent: string): Promise<void> {
-  const emit = await runCliProcess(
-    ["emit", del, "--agent", agent, "--status", "SUCCESS", "--no-fsync"],
-    FULL_FLAGS,
-    env,
-  );
-  assertEquals(emit.code, 0, emit.stderr);
+/** Appends a run of `agent` to `del`'s file, as emit would (the runs under test are processes). */
+async function record(del: string, agent: string): Promise<void> {
+  await appendRecord(join(del, RECORD_FILE), sampleDraft({ AgentName: agent }), { fsync: false });
 }
 
 /** Starts a run of `agent` in `del`; returns its token. */
@@ -73,9 +69,9 @@ async function agentsOnce(del: string): Promise<{ agents: string[]; unique: bool
 
 /** `runrec verify <root> --since <base>` and `runrec validate <root>`: both exit 0. */
 async function verifiedSince(root: string, base: string): Promise<void> {
-  const verify = await runCliProcess(["verify", root, "--since", base], FULL_FLAGS);
+  const verify = await runCli(["verify", root, "--since", base]);
   assertEquals(verify.code, 0, verify.stdout + verify.stderr);
-  const validate = await runCliProcess(["validate", root], FULL_FLAGS);
+  const validate = await runCli(["validate", root]);
   assertEquals(validate.code, 0, validate.stdout + validate.stderr);
 }
 
@@ -83,10 +79,10 @@ Deno.test("finish of runs started before a rebase onto a branch that renamed the
   const { root, del, env, base } = await committedProject();
   const renamed = join(dirname(del), "DEL-01-02_Thing_Sized");
   await git(root, "checkout", "-qb", "feat");
-  await record(del, env, "FEAT");
+  await record(del, "FEAT");
   await git(root, "commit", "-qam", "a run on feat");
   await git(root, "checkout", "-q", "main");
-  await record(del, env, "MAIN");
+  await record(del, "MAIN");
   await git(root, "mv", del, renamed);
   await git(root, "commit", "-qam", "a run, then the deliverable renamed");
   await git(root, "checkout", "-q", "feat");
@@ -144,6 +140,26 @@ Deno.test("reap of a run started before a rebase onto a branch that renamed the 
   await verifiedSince(root, base);
 });
 
+Deno.test("finish of a run whose files a git checkout of a branch without the deliverable took away: the record waits in the folder's spool, the checkout back is not stopped, and flush appends it once (githist-41 F4)", async () => {
+  const { root, del, env, base } = await committedProject();
+  await git(root, "checkout", "-qb", "elsewhere");
+  await git(root, "rm", "-rq", "PKG-01_Pkg");
+  await git(root, "commit", "-qm", "a branch without the deliverable");
+  await git(root, "checkout", "-q", "main");
+  const token = await start(del, env, "AWAY");
+  await git(root, "checkout", "-q", "elsewhere");
+  const finished = await finish(token, env);
+  // Before: a RunRecords.csv begun for the branch without the deliverable, which stopped this.
+  await git(root, "checkout", "-q", "main");
+  assertIncludes(finished.stderr, "record not written (the deliverable folder's files are gone)");
+  const flush = await runCliProcess(["flush", del], FULL_FLAGS, env);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertEquals(await agentsOnce(del), { agents: ["BASE", "AWAY"], unique: true });
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "the run's record");
+  await verifiedSince(root, base);
+});
+
 Deno.test("finish of runs started before a plain rebase, an interactive rebase dropping a commit of another file, or an amend: each record lands once and verify --since the base holds", async () => {
   const edits: Record<string, (root: string, del: string) => Promise<void>> = {
     "rebase": async (root) => void await git(root, "rebase", "-q", "main"),
@@ -159,11 +175,11 @@ Deno.test("finish of runs started before a plain rebase, an interactive rebase d
   for (const [edit, apply] of Object.entries(edits)) {
     const { root, del, env, base } = await committedProject();
     await git(root, "checkout", "-qb", "feat");
-    await record(del, env, "FEAT");
+    await record(del, "FEAT");
     await Deno.writeTextFile(join(root, "INIT.md"), "# Init, edited\n");
     await git(root, "commit", "-qam", "a run on feat, and an other file");
     await git(root, "checkout", "-q", "main");
-    await record(del, env, "MAIN");
+    await record(del, "MAIN");
     await git(root, "commit", "-qam", "a run on main");
     await git(root, "checkout", "-q", "feat");
     const token = await start(del, env, "PENDING");
