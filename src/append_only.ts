@@ -153,8 +153,10 @@ export interface MissingLine {
   /** The record's RunID, or `undefined` for a line that holds none (the header, a torn line). */
   runId?: string;
   /**
-   * The line of the later version that holds that RunID with other bytes (the
-   * record changed, not dropped); absent when none does.
+   * The line of the later version that holds the record's run with other
+   * bytes (the record changed, not dropped): the same RunID, AgentName and
+   * RunTimestamp, as `verify` tells an edited copy (SCHEMA.md 3.3); absent
+   * when none does.
    */
   changedAt?: number;
 }
@@ -184,8 +186,18 @@ export function firstMissingLine(
   const runId = runIdOfLine(lines[at]);
   const changedAt = runId === undefined
     ? -1
-    : laterLines.findIndex((line) => runIdOfLine(line) === runId);
+    : laterLines.findIndex((line) => sameRun(line, lines[at]));
   return { line: at + 1, runId, ...changedAt >= 0 && { changedAt: changedAt + 1 } };
+}
+
+/**
+ * Whether two record lines are of one run: the same RunID, AgentName and
+ * RunTimestamp (the second, fourth and sixth fields). Two clones' runs of one
+ * minute may share a RunID alone.
+ */
+function sameRun(a: string, b: string): boolean {
+  const [x, y] = [a.split(",", 6), b.split(",", 6)];
+  return x[1] === y[1] && x[3] === y[3] && x[5] === y[5];
 }
 
 /**

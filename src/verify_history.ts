@@ -1807,11 +1807,11 @@ async function checkSinceLines(
       const what = missing.runId
         ? `record ${missing.runId} (line ${missing.line})`
         : `line ${missing.line}`;
-      // Its RunID still there with other bytes: the record was edited, not dropped.
+      // Its run still there with other bytes: the record was edited, not dropped.
       const lost = missing.changedAt === undefined
         ? `is not in HEAD's version: ${lostBy(repository, "dropped")}`
         : `is not in HEAD's version as it was: HEAD's line ${missing.changedAt} holds that ` +
-          `RunID with other bytes, ${lostBy(repository, "changed")}`;
+          `run (RunID, AgentName, RunTimestamp) with other bytes, ${lostBy(repository, "changed")}`;
       track.failure = {
         commit: join.id,
         subject: join.subject,

@@ -245,18 +245,25 @@ Deno.test("verify --since an annotated tag, a merged branch's commit (HEAD^2) an
   );
 });
 
-Deno.test("verify --since a commit an amend left behind: a record the amend changed (its checksum recomputed) is named as changed, with HEAD's line holding its RunID, not as dropped; one the amend took out is dropped (githist-41 F2)", async () => {
+Deno.test("verify --since a commit an amend left behind: a record the amend changed (its checksum recomputed) is named as changed, with HEAD's line holding its run, not as dropped; one whose RunID HEAD holds for another run (two clones' runs of one minute) is dropped (githist-41 F2)", async () => {
   const { repo, del, file, base } = await repository();
   await committedRun(repo, del, "F1", 1);
   await committedRun(repo, del, "F2", 2);
   const before = await git(repo, "rev-parse", "HEAD");
   const lines = (await Deno.readTextFile(file)).split("\n");
   const runId = lines[3].split(",")[1];
-  const body = lines[3].slice(0, lines[3].lastIndexOf(",")).replace(",F2,", ",F2_EDITED,");
-  lines[3] = `${body},${createHash("sha256").update(body).digest("hex")}`;
-  await Deno.writeTextFile(file, lines.join("\n"));
-  await git(repo, "commit", "-qa", "--amend", "--no-edit");
-  const head = await git(repo, "rev-parse", "--short=7", "HEAD");
+  /** Commits F2's line with `from` replaced by `to`, its checksum made anew, by an amend. */
+  const amendF2 = async (from: string, to: string) => {
+    const body = lines[3].slice(0, lines[3].lastIndexOf(",")).replace(from, to);
+    const edited = [
+      ...lines.slice(0, 3),
+      `${body},${createHash("sha256").update(body).digest("hex")}`,
+    ];
+    await Deno.writeTextFile(file, edited.join("\n") + "\n");
+    await git(repo, "commit", "-qa", "--amend", "--no-edit");
+    return await git(repo, "rev-parse", "--short=7", "HEAD");
+  };
+  const head = await amendF2(",FULL,", ",P3_ONLY,");
   // From the base, the amended commit only appended: nothing tells an edit from a new record.
   assert.equal((await verifySince(repo, base)).code, 0);
   const changed = await verifySince(repo, before);
@@ -265,13 +272,14 @@ Deno.test("verify --since a commit an amend left behind: a record the amend chan
     changed.out,
     new RegExp(
       `:4: K-APPEND-1 broken in commit ${head} "F2": record ${runId} \\(line 4\\) is not in ` +
-        "HEAD's version as it was: HEAD's line 4 holds that RunID with other bytes, changed " +
-        `when history was rewritten \\(no branch or tag holds ${before.slice(0, 7)}\\)`,
+        "HEAD's version as it was: HEAD's line 4 holds that run \\(RunID, AgentName, " +
+        "RunTimestamp\\) with other bytes, changed when history was rewritten \\(no branch or " +
+        `tag holds ${before.slice(0, 7)}\\)`,
     ),
   );
-  // The record taken out by an amend instead: dropped, as before.
-  await Deno.writeTextFile(file, lines.slice(0, 3).join("\n") + "\n");
-  await git(repo, "commit", "-qa", "--amend", "--no-edit", "--allow-empty");
+  // Another agent's run under that RunID (a pull --rebase of another clone's run of that minute,
+  // resolved with --ours): F2's record was dropped, whatever holds its RunID.
+  await amendF2(",F2,", ",OTHER_CLONE,");
   const dropped = await verifySince(repo, before);
   assert.equal(dropped.code, 1, dropped.out);
   assert.match(
