@@ -14,6 +14,7 @@ import { sameFolder } from "./lookups.ts";
 import { nearbyFolders } from "./nearby_runs.ts";
 import { pendingPath, type PendingRun, readPendingRun } from "./pending.ts";
 import { inStateFolder } from "./state_folder.ts";
+import { InputError } from "./errors.ts";
 
 /**
  * The folder git moved `delDir`'s files to during the run whose pending file
@@ -31,8 +32,38 @@ import { inStateFolder } from "./state_folder.ts";
  * ```
  */
 export function folderGitMovedTo(delDir: string, runFile: string): string | undefined {
+  return sawFiles(runFile) ? namesakeHolding(delDir) : undefined;
+}
+
+/**
+ * Refuses `delDir` for a new run when git left it behind: it holds only
+ * runrec's state and one folder near it has the DeliverableID of its name and
+ * holds the files (a shell still in the old folder after a rebase renamed
+ * it). A record begun there would start the deliverable's SEQs again.
+ *
+ * @example
+ * ```ts
+ * import { refuseLeftFolder } from "./git_moved_folder.ts";
+ * refuseLeftFolder("PKG-01/DEL-01-02_Flow"); // throws after a rebase renamed it DEL-01-02_Flow_Sizing
+ * ```
+ */
+export function refuseLeftFolder(delDir: string): void {
+  const moved = namesakeHolding(delDir);
+  if (moved === undefined) return;
+  throw new InputError(
+    `${delDir}: holds only runrec's state: git moved the deliverable's files to ${moved} (a ` +
+      "checkout, pull or rebase renamed the folder); record the run there",
+  );
+}
+
+/**
+ * The one other deliverable folder near `delDir` of the DeliverableID its name
+ * gives that holds more than runrec's state, when `delDir` holds only that;
+ * `undefined` otherwise.
+ */
+function namesakeHolding(delDir: string): string | undefined {
   const id = deliverableIdOf(delDir);
-  if (id === undefined || !holdsOnlyRunrecState(delDir) || !sawFiles(runFile)) return undefined;
+  if (id === undefined || !holdsOnlyRunrecState(delDir)) return undefined;
   const others = nearbyFolders(delDir).filter((dir) =>
     !sameFolder(dir, resolve(delDir)) && deliverableIdOf(dir) === id && !holdsOnlyRunrecState(dir)
   );

@@ -84,6 +84,7 @@ import {
   WriteError,
 } from "./store.ts";
 import { listSpool, lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
+import { refuseLeftFolder } from "./git_moved_folder.ts";
 import {
   clockStamp,
   durationProblem,
@@ -1332,6 +1333,7 @@ export async function recordRun(
   checkRunReport(delDir, report);
   checkWriteOptions(delDir, options);
   await refuseMisspeltFolder(delDir);
+  refuseLeftFolder(delDir);
   // The permission check lists each folder up to the project's root: the run asks them again.
   const lookups = memoLookups();
   requireBuildable(delDir, lookups);

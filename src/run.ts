@@ -21,7 +21,7 @@ import {
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
-import { emptiedByGit, folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
+import { emptiedByGit, folderGitMovedTo, leftByGit, refuseLeftFolder } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   checkFinishArguments,
@@ -209,6 +209,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     requireFolder(dir, delDir);
   }
   if (!exists) await refuseUnnamedNewFolder(delDir);
+  else refuseLeftFolder(delDir);
   checkRunArguments({ agent: options.agent, status: "SUCCESS", pass: options.pass });
   if (options.pid !== undefined && (!Number.isSafeInteger(options.pid) || options.pid <= 0)) {
     throw new OptionError((name) =>

@@ -75,7 +75,7 @@ async function verifiedSince(root: string, base: string): Promise<void> {
   assertEquals(validate.code, 0, validate.stdout + validate.stderr);
 }
 
-Deno.test("finish of runs started before a rebase onto a branch that renamed the deliverable folder: each record lands once, in the renamed folder's file, by token or by the old folder; verify --since the base holds (githist-41 F1)", async () => {
+Deno.test("finish of runs started before a rebase onto a branch that renamed the deliverable folder: each record lands once, in the renamed folder's file, by token or by the old folder; verify --since the base holds; a new run there is refused (githist-41 F1, F5)", async () => {
   const { root, del, env, base } = await committedProject();
   const renamed = join(dirname(del), "DEL-01-02_Thing_Sized");
   await git(root, "checkout", "-qb", "feat");
@@ -105,6 +105,23 @@ Deno.test("finish of runs started before a rebase onto a branch that renamed the
     agents: ["BASE", "MAIN", "FEAT", "BY_TOKEN", "BY_FOLDER"],
     unique: true,
   });
+  // A new run in the old folder (a shell still there) is refused, one line, nothing written
+  // (githist-41 F5; before: a record file begun there, its SEQ 001 again).
+  for (const args of [["start"], ["emit", "--status", "SUCCESS"]]) {
+    const [command, ...more] = args;
+    const refused = await runCliProcess(
+      [command, del, "--agent", "LATER", ...more],
+      FULL_FLAGS,
+      env,
+    );
+    assertEquals(refused.code, 2, refused.stderr);
+    assertEquals(
+      refused.stderr,
+      `runrec ${command}: ${del}: holds only runrec's state: git moved the deliverable's files ` +
+        `to ${renamed} (a checkout, pull or rebase renamed the folder); record the run there\n`,
+    );
+  }
+  assertEquals(await recordsOf(del), []);
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "the runs' records");
   await verifiedSince(root, base);
