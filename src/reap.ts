@@ -502,12 +502,6 @@ async function reapClaimed(
 }
 
 /**
- * The pending runs of every deliverable folder at or beneath `targets`: those
- * in the folders, and those kept outside them (a read-only folder) that name
- * such a folder; and the reaped runs a finisher holds (`reapedClaims`), in
- * the folders and beside the runs kept outside.
- */
-/**
  * Moves each run to reap now that git left behind in a renamed deliverable
  * folder's old place (./git_moved_folder.ts) to where the folder's files
  * went, so that its FAILED record goes into that file and not into one begun
@@ -534,6 +528,12 @@ function adoptLeftRuns(
   return [...homes];
 }
 
+/**
+ * The pending runs of every deliverable folder at or beneath `targets`: those
+ * in the folders, and those kept outside them (a read-only folder) that name
+ * such a folder; and the reaped runs a finisher holds (`reapedClaims`), in
+ * the folders and beside the runs kept outside.
+ */
 function pendingRunsAt(
   targets: readonly string[],
 ): { delDir: string; items: PendingItem[]; reapedClaims: PendingItem[] }[] {

@@ -1825,7 +1825,10 @@ async function checkSinceLines(
   return tracks;
 }
 
-/** What lost (`dropped` a line, `changed` a record, `deleted` a file) what `sinceCommit` held and HEAD lacks, in words. */
+/**
+ * What lost (`dropped` a line, `changed` a record, `deleted` a file) what `sinceCommit` held and
+ * HEAD lacks, in words.
+ */
 function lostBy(
   { relation, sinceCommit, base }: Repository,
   verb: "dropped" | "changed" | "deleted",
