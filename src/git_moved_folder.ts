@@ -9,8 +9,8 @@
  * @module
  */
 import { basename, dirname, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER, folderEntries } from "./deliverable.ts";
-import { sameFolder } from "./lookups.ts";
+import { DELIVERABLE_FOLDER } from "./deliverable.ts";
+import { directLookups, type Lookups, sameFolder } from "./lookups.ts";
 import { nearbyFolders } from "./nearby_runs.ts";
 import { pendingPath, type PendingRun, readPendingRun } from "./pending.ts";
 import { inStateFolder } from "./state_folder.ts";
@@ -40,6 +40,7 @@ export function folderGitMovedTo(delDir: string, runFile: string): string | unde
  * runrec's state and one folder near it has the DeliverableID of its name and
  * holds the files (a shell still in the old folder after a rebase renamed
  * it). A record begun there would start the deliverable's SEQs again.
+ * `lookups` lists `delDir` (a caller's memo, so that it is listed once).
  *
  * @example
  * ```ts
@@ -47,8 +48,8 @@ export function folderGitMovedTo(delDir: string, runFile: string): string | unde
  * refuseLeftFolder("PKG-01/DEL-01-02_Flow"); // throws after a rebase renamed it DEL-01-02_Flow_Sizing
  * ```
  */
-export function refuseLeftFolder(delDir: string): void {
-  const moved = namesakeHolding(delDir);
+export function refuseLeftFolder(delDir: string, lookups: Lookups = directLookups): void {
+  const moved = namesakeHolding(delDir, lookups);
   if (moved === undefined) return;
   throw new InputError(
     `${delDir}: holds only runrec's state: git moved the deliverable's files to ${moved} (a ` +
@@ -61,9 +62,9 @@ export function refuseLeftFolder(delDir: string): void {
  * gives that holds more than runrec's state, when `delDir` holds only that;
  * `undefined` otherwise.
  */
-function namesakeHolding(delDir: string): string | undefined {
+function namesakeHolding(delDir: string, lookups: Lookups = directLookups): string | undefined {
   const id = deliverableIdOf(delDir);
-  if (id === undefined || !holdsOnlyRunrecState(delDir)) return undefined;
+  if (id === undefined || !holdsOnlyRunrecState(delDir, lookups)) return undefined;
   const others = nearbyFolders(delDir).filter((dir) =>
     !sameFolder(dir, resolve(delDir)) && deliverableIdOf(dir) === id && !holdsOnlyRunrecState(dir)
   );
@@ -129,8 +130,8 @@ function deliverableIdOf(dir: string): string | undefined {
 }
 
 /** Whether `dir` holds nothing but runrec's state folders (`.runrec`, `.runrec-spool`). */
-function holdsOnlyRunrecState(dir: string): boolean {
-  return [...folderEntries(dir).keys()].every((name) => name.startsWith(".runrec"));
+function holdsOnlyRunrecState(dir: string, lookups: Lookups = directLookups): boolean {
+  return [...lookups.folderEntries(dir).keys()].every((name) => name.startsWith(".runrec"));
 }
 
 /** Whether the run's start listed files in its folder; `false` when its file cannot be read. */

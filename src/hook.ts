@@ -1333,10 +1333,10 @@ export async function recordRun(
   checkRunReport(delDir, report);
   checkWriteOptions(delDir, options);
   await refuseMisspeltFolder(delDir);
-  refuseLeftFolder(delDir);
   // The permission check lists each folder up to the project's root: the run asks them again.
   const lookups = memoLookups();
   requireBuildable(delDir, lookups);
+  refuseLeftFolder(delDir, lookups);
   const built = await draftAndNotes(delDir, report, lookups);
   const writeOptions = { holder: `runrec emit (${report.agent})`, ...options };
   checkAppendOptions(writeOptions);
