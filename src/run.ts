@@ -453,7 +453,7 @@ async function finishStarted(
 ): Promise<RunOutcome> {
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
   requireRecordable(started.delDir);
-  const { run } = started;
+  let { run } = started;
   if (report.agent !== undefined && report.agent !== run.agent) {
     throw new OptionError((name) =>
       `${name("agent")} ${report.agent}: run ${run.id} was started by ${run.agent}; ` +
@@ -465,6 +465,10 @@ async function finishStarted(
     return await finishClaimed(started.delDir, run, undefined, report, options);
   }
   const { delDir, token } = whereRunIs(started.delDir, run.id, started.token);
+  if (delDir !== started.delDir && kindOf(started.delDir) === "folder") {
+    const notes = [...run.start.notes, gitMovedNote(started.delDir, delDir)];
+    run = { ...run, start: { ...run.start, notes } };
+  }
   let claim: { claimed: string; reaped: boolean } | undefined;
   try {
     claim = await claimForFinish(delDir, run.id, token);
@@ -580,10 +584,15 @@ export function runFileNow(started: StartedRun): string | undefined {
 
 /**
  * Where the run's file is: at its token, or in the renamed folder when the
- * run renamed its deliverable folder (a label change).
+ * run renamed its deliverable folder (a label change). A folder git left
+ * behind keeps the file, and the run is recorded where its files went
+ * (./git_moved_folder.ts).
  */
 function whereRunIs(delDir: string, id: string, token: string): { delDir: string; token: string } {
-  if (kindOf(delDir) === "folder" || token !== pendingPath(delDir, id)) return { delDir, token };
+  if (kindOf(delDir) === "folder") {
+    return { delDir: folderGitMovedTo(delDir, token) ?? delDir, token };
+  }
+  if (token !== pendingPath(delDir, id)) return { delDir, token };
   try {
     const moved = movedFolder({ delDir, id });
     if (moved) return { delDir: moved.delDir, token: pendingPath(moved.delDir, id) };

@@ -2,8 +2,9 @@
  * A run pending while git rewrites or moves what it runs in: `runrec start`,
  * then a rebase (onto a branch that renamed the deliverable folder, or not), an
  * interactive rebase that drops a commit, a `git commit --amend`, then
- * `runrec finish` (or `runrec reap`, then the agent's late finish); and a
- * checkout of a branch without the deliverable during a run. The record lands once, in the deliverable's file, and
+ * `runrec finish` (or `runrec reap`, then the agent's late finish); `runrec
+ * exec` of a command that rebases; and a checkout of a branch without the
+ * deliverable during a run. The record lands once, in the deliverable's file, and
  * `verify --since` the base holds after. Real git repositories and real runrec
  * processes.
  *
@@ -124,6 +125,40 @@ Deno.test("finish of runs started before a rebase onto a branch that renamed the
   assertEquals(await recordsOf(del), []);
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "the runs' records");
+  await verifiedSince(root, base);
+});
+
+Deno.test("exec whose command rebases onto a branch that renamed the deliverable folder records the run once, in the renamed folder's file, saying so; verify --since the base holds (githist-41 F6)", async () => {
+  const { root, del, env, base } = await committedProject();
+  const renamed = join(dirname(del), "DEL-01-02_Thing_Sized");
+  await git(root, "checkout", "-qb", "feat");
+  await git(root, "checkout", "-q", "main");
+  await git(root, "mv", del, renamed);
+  await git(root, "commit", "-qm", "the deliverable renamed");
+  await git(root, "checkout", "-q", "feat");
+  const rebase = [
+    "git",
+    "-c",
+    "user.name=t",
+    "-c",
+    "user.email=t@t.invalid",
+    "rebase",
+    "-q",
+    "main",
+  ];
+  const exec = await runCliProcess(
+    ["exec", del, "--agent", "REBASER", "--", ...rebase],
+    FULL_FLAGS,
+    env,
+    root,
+  );
+  assertEquals(exec.code, 0, exec.stderr);
+  // Before: spooled in the old folder, as if the files had gone for good.
+  assertEquals(await agentsOnce(renamed), { agents: ["BASE", "REBASER"], unique: true });
+  assertIncludes(exec.stderr, `deliverable folder moved during the run, from ${basename(del)}`);
+  assertEquals(await recordsOf(del), []);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "the run's record");
   await verifiedSince(root, base);
 });
 
