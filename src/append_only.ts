@@ -73,7 +73,7 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
 function removedRecord(
   earlier: Uint8Array,
   later: Uint8Array,
-): Required<MissingLine> | undefined {
+): { line: number; runId: string } | undefined {
   const before = byteLines(earlier);
   const after = byteLines(later);
   let at = 0;
@@ -152,6 +152,13 @@ export interface MissingLine {
   line: number;
   /** The record's RunID, or `undefined` for a line that holds none (the header, a torn line). */
   runId?: string;
+  /**
+   * The line of the later version that holds the record's run with other
+   * bytes (the record changed, not dropped): the same RunID, AgentName and
+   * RunTimestamp, as `verify` tells an edited copy (SCHEMA.md 3.3); absent
+   * when none does.
+   */
+  changedAt?: number;
 }
 
 /**
@@ -171,11 +178,26 @@ export function firstMissingLine(
   earlier: Uint8Array,
   later: Uint8Array,
 ): MissingLine | undefined {
-  const kept = new Set(byteLines(later));
+  const laterLines = byteLines(later);
+  const kept = new Set(laterLines);
   const lines = byteLines(earlier);
   const at = lines.findIndex((line) => !kept.has(line));
   if (at < 0) return undefined;
-  return { line: at + 1, runId: runIdOfLine(lines[at]) };
+  const runId = runIdOfLine(lines[at]);
+  const changedAt = runId === undefined
+    ? -1
+    : laterLines.findIndex((line) => sameRun(line, lines[at]));
+  return { line: at + 1, runId, ...changedAt >= 0 && { changedAt: changedAt + 1 } };
+}
+
+/**
+ * Whether two record lines are of one run: the same RunID, AgentName and
+ * RunTimestamp (the second, fourth and sixth fields). Two clones' runs of one
+ * minute may share a RunID alone.
+ */
+function sameRun(a: string, b: string): boolean {
+  const [x, y] = [a.split(",", 6), b.split(",", 6)];
+  return x[1] === y[1] && x[3] === y[3] && x[5] === y[5];
 }
 
 /**

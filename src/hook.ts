@@ -84,6 +84,7 @@ import {
   WriteError,
 } from "./store.ts";
 import { listSpool, lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
+import { refuseLeftFolder } from "./git_moved_folder.ts";
 import {
   clockStamp,
   durationProblem,
@@ -751,6 +752,12 @@ export interface BuiltRecord {
    * (a started run's, saved by its start): the append reads only past that mark for its SEQ.
    */
   seqAtStart?: SeqAtStart;
+  /**
+   * Why the record is spooled beside the folder's file, not appended: git took the folder's files
+   * away during its run (a checkout of a branch without the deliverable), where a file begun
+   * would be that branch's, and would stop the checkout back.
+   */
+  spoolBecause?: string;
 }
 
 /**
@@ -1329,6 +1336,7 @@ export async function recordRun(
   // The permission check lists each folder up to the project's root: the run asks them again.
   const lookups = memoLookups();
   requireBuildable(delDir, lookups);
+  refuseLeftFolder(delDir, lookups);
   const built = await draftAndNotes(delDir, report, lookups);
   const writeOptions = { holder: `runrec emit (${report.agent})`, ...options };
   checkAppendOptions(writeOptions);
@@ -1449,6 +1457,8 @@ async function writeBuilt(
     readEarlierSeqs(file, runIdPrefix(draft.DeliverableID, draft.RunTimestamp), built.seqAtStart);
   }
   try {
+    // Spooled as an append that failed is: the next append to the file once it is back replays it.
+    if (built.spoolBecause !== undefined) throw new Error(built.spoolBecause);
     outcome.written = await withRecordFile(
       file,
       { holder: `runrec (${draft.AgentName})`, ...appendOptions },

@@ -43,6 +43,7 @@ import { checkReapArguments } from "./argument_checks.ts";
 import { requireFolder } from "./deliverable.ts";
 import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { shellWord } from "./shell_word.ts";
+import { folderGitMovedTo, moveLeftRun } from "./git_moved_folder.ts";
 
 /** Options of {@linkcode reapRuns}. */
 export interface ReapOptions extends RunOptions {
@@ -185,7 +186,8 @@ export async function reapRuns(
     unwatched: [],
     removedTemporaries: removeAbandonedRunTemporaries(targets),
   };
-  for (const { delDir, items, reapedClaims } of pendingRunsAt(targets)) {
+  const homes = adoptLeftRuns(targets, clock, olderThanMs);
+  for (const { delDir, items, reapedClaims } of pendingRunsAt([...targets, ...homes])) {
     // Read once per folder, and only where a run waits: the record file may be large. Each later
     // look reads on from where the last ended, not the whole file for each run (scale37 F2).
     const history: FolderHistory = {
@@ -497,6 +499,33 @@ async function reapClaimed(
   const runId = outcome.written?.record.RunID ??
     (outcome.unconfirmed ? (await reapedRecord(delDir, run.id))?.RunID : undefined);
   return { delDir, run, reason: said, outcome, ...(runId !== undefined ? { runId } : {}) };
+}
+
+/**
+ * Moves each run to reap now that git left behind in a renamed deliverable
+ * folder's old place (./git_moved_folder.ts) to where the folder's files
+ * went, so that its FAILED record goes into that file and not into one begun
+ * in the old folder; returns the folders runs went to, to be reaped there
+ * though no target holds them. A run not moved is reaped where it is.
+ */
+function adoptLeftRuns(
+  targets: readonly string[],
+  clock: { now: number; uptime?: number },
+  olderThanMs?: number,
+): string[] {
+  const homes = new Set<string>();
+  for (const delDir of foldersWithRunsToSettle(targets)) {
+    for (const item of listPendingRuns(delDir)) {
+      if (!item.run || item.claimedBy || !whyReap(item, clock, olderThanMs)) continue;
+      const home = folderGitMovedTo(delDir, item.path);
+      if (home === undefined) continue;
+      try {
+        moveLeftRun(item.path, home);
+        homes.add(home);
+      } catch { /* reaped where it is, as before */ }
+    }
+  }
+  return [...homes];
 }
 
 /**

@@ -21,6 +21,7 @@ import {
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
+import { emptiedByGit, folderGitMovedTo, leftByGit, refuseLeftFolder } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import { refuseUnrecordableStart } from "./recordable_start.ts";
 import {
@@ -210,6 +211,7 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
     requireFolder(dir, delDir);
   }
   if (!exists) await refuseUnnamedNewFolder(delDir);
+  else refuseLeftFolder(delDir);
   checkRunArguments({ agent: options.agent, status: "SUCCESS", pass: options.pass });
   if (options.pid !== undefined && (!Number.isSafeInteger(options.pid) || options.pid <= 0)) {
     throw new OptionError((name) =>
@@ -455,7 +457,7 @@ async function finishStarted(
 ): Promise<RunOutcome> {
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
   requireRecordable(started.delDir);
-  const { run } = started;
+  let { run } = started;
   if (report.agent !== undefined && report.agent !== run.agent) {
     throw new OptionError((name) =>
       `${name("agent")} ${report.agent}: run ${run.id} was started by ${run.agent}; ` +
@@ -467,6 +469,10 @@ async function finishStarted(
     return await finishClaimed(started.delDir, run, undefined, report, options);
   }
   const { delDir, token } = whereRunIs(started.delDir, run.id, started.token);
+  if (delDir !== started.delDir && kindOf(started.delDir) === "folder") {
+    const notes = [...run.start.notes, gitMovedNote(started.delDir, delDir)];
+    run = { ...run, start: { ...run.start, notes } };
+  }
   let claim: { claimed: string; reaped: boolean } | undefined;
   try {
     claim = await claimForFinish(delDir, run.id, token);
@@ -582,10 +588,15 @@ export function runFileNow(started: StartedRun): string | undefined {
 
 /**
  * Where the run's file is: at its token, or in the renamed folder when the
- * run renamed its deliverable folder (a label change).
+ * run renamed its deliverable folder (a label change). A folder git left
+ * behind keeps the file, and the run is recorded where its files went
+ * (./git_moved_folder.ts).
  */
 function whereRunIs(delDir: string, id: string, token: string): { delDir: string; token: string } {
-  if (kindOf(delDir) === "folder" || token !== pendingPath(delDir, id)) return { delDir, token };
+  if (kindOf(delDir) === "folder") {
+    return { delDir: folderGitMovedTo(delDir, token) ?? delDir, token };
+  }
+  if (token !== pendingPath(delDir, id)) return { delDir, token };
   try {
     const moved = movedFolder({ delDir, id });
     if (moved) return { delDir: moved.delDir, token: pendingPath(moved.delDir, id) };
@@ -627,7 +638,7 @@ async function finishNamedRun(
   options: FinishOptions,
 ): Promise<{ delDir: string; run: PendingRun; outcome: RunOutcome }> {
   checkAppendOptions(options); // before the run is claimed: a bad option leaves it pending
-  const { delDir, id, path } = await locateRun(target, run, report);
+  const { delDir, id, path, movedFrom } = await locateRun(target, run, report);
   let claim: { claimed: string; reaped: boolean } | undefined;
   try {
     claim = await claimForFinish(delDir, id, path);
@@ -669,6 +680,7 @@ async function finishNamedRun(
       ? new InputError(e.message.replaceAll(claim.claimed, file), { cause: e })
       : e;
   }
+  if (movedFrom !== undefined) pending.start.notes.push(gitMovedNote(movedFrom, delDir));
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
   const reaped = await recordedAlready(delDir, pending, claim);
   const outcome = await refusedStillPending(
@@ -679,6 +691,12 @@ async function finishNamedRun(
         : finishClaimed(delDir, pending, claim.claimed, report, options),
   );
   return { delDir, run: pending, outcome };
+}
+
+/** The note of a run recorded in `delDir`, where git moved the files of `movedFrom` during it. */
+function gitMovedNote(movedFrom: string, delDir: string): string {
+  return `deliverable folder moved during the run, from ${relative(dirname(delDir), movedFrom)} ` +
+    "(git moved its files, a checkout, pull or rebase): recorded where they are";
 }
 
 /**
@@ -1196,12 +1214,19 @@ export async function finishClaimed(
       : "the deliverable folder was removed during the run";
     run = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
   }
+  const emptied = !removed && emptiedByGit(delDir, run);
+  if (emptied) {
+    const note = "the deliverable folder's files were taken away during the run (a git checkout " +
+      "of a branch without it?)";
+    run = { ...run, start: { ...run.start, notes: [...run.start.notes, note] } };
+  }
   let outcome: RunOutcome;
   try {
     const start = await withOwnReferences(delDir, run.start, report);
     const built = await draftOfRun(delDir, run, start, report);
     const atStart = startSeq(run);
     if (atStart !== undefined) built.seqAtStart = atStart;
+    if (emptied) built.spoolBecause = "the deliverable folder's files are gone";
     // A reaped run is no one's choice of folder or names: nothing to take back (review-x F7).
     if (report.error === REAPED_ERROR) delete built.mayBeMistaken;
     // A reaped run records no outputs: which runs were active beside it says nothing of them, and
@@ -1357,9 +1382,27 @@ function printed(outcome: RunOutcome, options: FinishOptions): RunOutcome {
  * without any run) throws naming the agent's runs pending in the deliverable
  * folders near it, if any ({@linkcode pendingInOtherDeliverables}), else the
  * advice to emit. A run of the folder kept outside it (read-only at start)
- * is the folder's, as `reap` finds it.
+ * is the folder's, as `reap` finds it. A run whose folder git moved during
+ * it (its files gone, runrec's state left: ./git_moved_folder.ts) is
+ * recorded where the files went, its pending file taken where it is, and
+ * `movedFrom` names the folder it started in.
  */
 async function locateRun(
+  target: string,
+  run: string | undefined,
+  report: FinishReport,
+): Promise<{ delDir: string; id: string; path?: string; movedFrom?: string }> {
+  const named = await namedRun(target, run, report);
+  const path = named.path ?? pendingPath(named.delDir, named.id);
+  const movedTo = folderGitMovedTo(named.delDir, path);
+  // Its pending file stays where git left it; its record goes where the folder's files are.
+  return movedTo === undefined
+    ? named
+    : { delDir: movedTo, id: named.id, path, movedFrom: named.delDir };
+}
+
+/** The deliverable folder and run id `target` and `run` name (see {@linkcode locateRun}). */
+async function namedRun(
   target: string,
   run: string | undefined,
   report: FinishReport,
@@ -1393,7 +1436,11 @@ async function locateRun(
   }
   const token = parseToken(target) ?? tokenAsPasted(target);
   // A folder gone altogether (a removed worktree) keeps the token: finish records it from there.
-  if (token) return kindOf(token.delDir) === "folder" ? token : movedFolder(token) ?? token;
+  // One git left behind may hold the run still, or reap moved it where the files went.
+  if (token) {
+    const there = kindOf(token.delDir) === "folder" && !leftByGit(token.delDir);
+    return there ? token : movedFolder(token) ?? token;
+  }
   const kind = kindOf(target);
   if (kind === "file" || (target.endsWith(".json") && kind !== "folder")) {
     // Meant as a token (a pending run's file), but not one `runrec start` prints.

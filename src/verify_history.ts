@@ -1807,21 +1807,32 @@ async function checkSinceLines(
       const what = missing.runId
         ? `record ${missing.runId} (line ${missing.line})`
         : `line ${missing.line}`;
+      // Its run still there with other bytes: the record was edited, not dropped.
+      const lost = missing.changedAt === undefined
+        ? `is not in HEAD's version: ${lostBy(repository, "dropped")}`
+        : `is not in HEAD's version as it was: HEAD's line ${missing.changedAt} holds that ` +
+          `run (RunID, AgentName, RunTimestamp) with other bytes, ${lostBy(repository, "changed")}`;
       track.failure = {
         commit: join.id,
         subject: join.subject,
         previous: sinceCommit,
         previousPath: path,
         line: missing.line,
-        message: `${what} is not in HEAD's version: ${lostBy(repository, "dropped")}`,
+        message: `${what} ${lost}`,
       };
     }
   }
   return tracks;
 }
 
-/** What lost (`dropped` a line, `deleted` a file) what `sinceCommit` held and HEAD lacks, in words. */
-function lostBy({ relation, sinceCommit, base }: Repository, verb: "dropped" | "deleted"): string {
+/**
+ * What lost (`dropped` a line, `changed` a record, `deleted` a file) what `sinceCommit` held and
+ * HEAD lacks, in words.
+ */
+function lostBy(
+  { relation, sinceCommit, base }: Repository,
+  verb: "dropped" | "changed" | "deleted",
+): string {
   return relation === "rewritten"
     ? `${verb} when history was rewritten (no branch or tag holds ${short(sinceCommit)})`
     : relation === "unrelated"

@@ -188,11 +188,13 @@ Deno.test("firstMissingLine: lines compared as bytes in any order; an unterminat
     firstMissingLine(earlier, bytes("torn\n", `v1.0,${runId},x`, [0xe2, 0x80], "\nh\n")),
     undefined,
   );
-  // One byte of a non-UTF-8 sequence changed: the record is missing, named by its RunID.
+  // One byte of a non-UTF-8 sequence changed: the record is missing, named by its RunID, and the
+  // later line holding that RunID with other bytes is named (githist-41 F2).
   assert.deepEqual(
     firstMissingLine(earlier, bytes("h\n", `v1.0,${runId},x`, [0xe2, 0x81], "\ntorn\n")),
-    { line: 2, runId },
+    { line: 2, runId, changedAt: 2 },
   );
+  assert.deepEqual(firstMissingLine(earlier, bytes("h\ntorn\n")), { line: 2, runId });
   assert.deepEqual(firstMissingLine(earlier, bytes(`v1.0,${runId},x`, [0xe2, 0x80], "\ntorn\n")), {
     line: 1,
     runId: undefined,
