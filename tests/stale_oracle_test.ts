@@ -1,0 +1,358 @@
+/**
+ * `runrec stale`, `log` and `show` against an independent oracle
+ * (tests/oracles/stale_oracle.py, Python's csv and hashlib, written from
+ * SCHEMA.md): seeded execution roots, recorded through the CLI (`emit`,
+ * `start`/`finish`, `annotate`) with files edited, deleted and re-created
+ * between runs, then each agent's verdict, baseline and changed inputs, and
+ * every record's fields, compared with what the oracle reads.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { readRecords } from "../src/reader.ts";
+import { assertEquals } from "./assert.ts";
+import { runCli } from "./cli.ts";
+import { ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { fixedRandom, seeded } from "./seed.ts";
+
+const ORACLE = join(ROOT, "tests", "oracles", "stale_oracle.py");
+const AGENTS = ["4_DOCUMENTS", "DEPENDENCIES", "MY_AGENT"];
+const DATA = ["a.md", "b.md", "c.md"];
+const REFS = ["refs/r1.txt", "refs/r2.txt", "refs/r3.txt", "../../../_Decomposition/D.md"];
+const STATUSES = ["SUCCESS", "SUCCESS", "SUCCESS", "PARTIAL", "FAILED", "SKIPPED"];
+const HOUR_MS = 3_600_000;
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+/** One agent's check as `stale --json` and the oracle both give it. */
+interface Verdict {
+  verdict: string;
+  baseline: string | null;
+  inputs: [string, string, string | null][];
+}
+
+/** A seeded random walk over one execution root. */
+class Walk {
+  readonly #random: () => number;
+  #edits = 0;
+  constructor(seed: number, readonly root: string, readonly folders: string[]) {
+    this.#random = fixedRandom(seed);
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.#random() * items.length)];
+  }
+
+  chance(p: number): boolean {
+    return this.#random() < p;
+  }
+
+  some<T>(items: readonly T[], most: number): T[] {
+    const count = 1 + Math.floor(this.#random() * most);
+    return [...new Set(Array.from({ length: count }, () => this.pick(items)))];
+  }
+
+  /** Text no earlier write of the walk gave a file. */
+  unique(): string {
+    return `edit ${++this.#edits} ${this.#random()}\n`;
+  }
+}
+
+/** The `_REFERENCES.md` listing `listed`, each reference in one of the forms 5.1 reads. */
+function referencesText(listed: readonly string[], comments: number): string {
+  const lines = listed.map((path, i) =>
+    [`- [Ref ${i}](${path})`, `- \`${path}\` — a reference`, `- ${path}`][i % 3]
+  );
+  const remarks = Array.from({ length: comments }, (_, i) => `Reviewed ${i + 1}.`);
+  return [
+    "# References",
+    "",
+    "## Applicable References",
+    ...lines,
+    "- https://example.org/spec",
+    "",
+    ...remarks,
+    "",
+  ]
+    .join("\n");
+}
+
+async function runrec(...args: string[]): Promise<{ code: number; stdout: string }> {
+  const result = await runCli(args);
+  if (result.code !== 0 && !["annotate"].includes(args[0])) {
+    throw new Error(`runrec ${args.join(" ")}: exit ${result.code}: ${result.stderr}`);
+  }
+  return result;
+}
+
+async function oracle(...args: string[]): Promise<unknown> {
+  const output = await new Deno.Command("python3", { args: [ORACLE, ...args], stdout: "piped" })
+    .output();
+  if (output.code !== 0) throw new Error(`oracle ${args.join(" ")}: exit ${output.code}`);
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+/** A new execution root of `count` deliverables, each with data, references and a status. */
+async function makeRoot(count: number): Promise<{ root: string; folders: string[] }> {
+  const root = await tempDir({ prefix: "runrec-oracle-" });
+  const files: Record<string, string> = {
+    "INIT.md": "# Init\n",
+    "_Decomposition/D.md": "# Decomposition\n",
+  };
+  const folders: string[] = [];
+  for (let n = 1; n <= count; n++) {
+    const folder = `PKG-01_P/1_Working/DEL-01-0${n}_Del${n}`;
+    folders.push(join(root, folder));
+    files[`${folder}/_STATUS.md`] = "# Status\n\n**Current State:** OPEN\n";
+    files[`${folder}/_REFERENCES.md`] = referencesText(REFS.slice(0, 2), 0);
+    for (const path of [...DATA, ...REFS.slice(0, 3)]) files[`${folder}/${path}`] = `${path}\n`;
+  }
+  await writeTree(root, files);
+  return { root, folders };
+}
+
+/** One step of the walk in one deliverable: a run recorded, a file edited, an annotation. */
+async function step(walk: Walk, folder: string, listed: Map<string, string[]>): Promise<void> {
+  const roll = walk.pick([
+    "emit",
+    "emit",
+    "emit",
+    "emit",
+    "startFinish",
+    "startFinish",
+    "edit",
+    "edit",
+    "edit",
+    "delete",
+    "references",
+    "annotate",
+    "annotate",
+    "sameStamp",
+  ]);
+  const agent = walk.pick(AGENTS);
+  const write = async (path: string) => {
+    await Deno.mkdir(join(folder, path, ".."), { recursive: true });
+    await Deno.writeTextFile(join(folder, path), walk.unique());
+  };
+  const outputs = async (): Promise<string[]> => {
+    if (!walk.chance(0.7)) return [];
+    const path = walk.chance(0.2) ? "shared.md" : `out_${agent}.md`;
+    await write(path);
+    return ["--output", path];
+  };
+  const inputs = () => walk.some([...DATA, "refs/r3.txt"], 2).flatMap((p) => ["--input", p]);
+  const outcome = (status: string) =>
+    ["FAILED", "PARTIAL"].includes(status)
+      ? ["--status", status, "--error", "short"]
+      : ["--status", status];
+  switch (roll) {
+    case "emit": {
+      const ago = walk.pick([1, 5, 30, 72]) * HOUR_MS;
+      const started = walk.chance(0.3)
+        ? ["--started", new Date(Date.now() - ago).toISOString()]
+        : [];
+      // A duration that ends before now: soon after the start, halfway, or just before now.
+      const seconds = Math.floor((ago / 1000) * walk.pick([0.01, 0.5, 0.99]));
+      const duration = started.length && walk.chance(0.6) ? ["--duration", `PT${seconds}S`] : [];
+      await runrec(
+        "emit",
+        folder,
+        "--agent",
+        agent,
+        ...outcome(walk.pick(STATUSES)),
+        ...inputs(),
+        ...(await outputs()),
+        ...started,
+        ...duration,
+      );
+      break;
+    }
+    case "startFinish": {
+      const token = (await runrec("start", folder, "--agent", agent, ...inputs())).stdout.trim();
+      if (walk.chance(0.5)) await write(walk.pick(DATA));
+      await runrec("finish", token, ...outcome(walk.pick(STATUSES)), ...(await outputs()));
+      break;
+    }
+    case "edit":
+      await write(walk.pick([...DATA, ...REFS.slice(0, 3)]));
+      break;
+    case "delete":
+      await Deno.remove(join(folder, walk.pick([...DATA, ...REFS.slice(0, 3)]))).catch(() => {});
+      break;
+    case "references": {
+      const now = listed.get(folder)!;
+      const next = walk.chance(0.3)
+        ? now
+        : now.includes(walk.pick(REFS))
+        ? now.filter((p) => !walk.chance(0.5) || p === now[0])
+        : [...new Set([...now, walk.pick(REFS)])];
+      listed.set(folder, next);
+      await Deno.writeTextFile(
+        join(folder, "_REFERENCES.md"),
+        referencesText(next, Math.floor(walk.chance(0.5) ? 1 : 2)),
+      );
+      break;
+    }
+    case "annotate": {
+      const ids: { id: string; agent: string }[] = [];
+      if (!(await exists(join(folder, "RunRecords.csv")))) break;
+      for await (const event of readRecords(join(folder, "RunRecords.csv"))) {
+        if (event.kind === "record") {
+          ids.push({ id: event.record.RunID, agent: event.record.AgentName });
+        }
+      }
+      if (ids.length === 0) break;
+      const subject = walk.pick(ids);
+      const effect = subject.agent === "RUNREC_ANNOTATE" || walk.chance(0.6)
+        ? ["--invalidates"]
+        : ["--supersedes", walk.pick(ids).id];
+      await runrec("annotate", folder, subject.id, ...effect, "--note", "oracle walk");
+      break;
+    }
+    case "sameStamp": {
+      const started = new Date(Date.now() - walk.pick([2, 9]) * HOUR_MS).toISOString();
+      for (const input of walk.some(DATA, 2)) {
+        await runrec(
+          "emit",
+          folder,
+          "--agent",
+          agent,
+          "--status",
+          "SUCCESS",
+          "--input",
+          input,
+          "--started",
+          started,
+          "--duration",
+          "PT10M",
+        );
+      }
+      break;
+    }
+  }
+}
+
+/** The fields in which `got` differs from `expected`, each named with its RunID and line. */
+function fieldDifferences(
+  what: string,
+  got: Record<string, unknown>,
+  expected: Record<string, unknown> = {},
+): string[] {
+  const names = new Set([...Object.keys(got), ...Object.keys(expected)]);
+  return [...names].filter((name) => JSON.stringify(got[name]) !== JSON.stringify(expected[name]))
+    .map((name) =>
+      `${what} ${got.RunID}@${got.line} ${name}: runrec ${JSON.stringify(got[name])}, oracle ${
+        JSON.stringify(expected[name])
+      }`
+    );
+}
+
+/** The differences between runrec's and the oracle's answers for one root, with the count compared. */
+async function compareRoot(walk: Walk): Promise<{ compared: number; differences: string[] }> {
+  const differences: string[] = [];
+  let compared = 0;
+  const staleRun = await runCli(["stale", walk.root, "--json"]);
+  const report = JSON.parse(staleRun.stdout);
+  const recorded = [];
+  for (const folder of walk.folders) {
+    if (await exists(join(folder, "RunRecords.csv"))) recorded.push(folder);
+  }
+  const byOracle = await oracle("stale", ...recorded) as Record<
+    string,
+    (Verdict & { agent: string })[]
+  >;
+  for (const folder of walk.folders) {
+    if (!(await exists(join(folder, "RunRecords.csv")))) continue;
+    const id = folder.match(/DEL-\d+-\d+/)![0];
+    const ours = new Map<string, Verdict>();
+    for (
+      const check of report.checks.filter((c: { deliverableId: string }) => c.deliverableId === id)
+    ) {
+      ours.set(check.agent, {
+        verdict: check.verdict,
+        baseline: check.baseline?.RunID ?? null,
+        inputs: check.inputs.map((
+          c: { path: string; change: string; since?: string },
+        ) => [c.path, c.change, c.since ?? null])
+          .sort((a: string[], b: string[]) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1),
+      });
+    }
+    for (const check of byOracle[folder]) {
+      compared++;
+      const { agent, ...expected } = check;
+      expected.inputs.sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+      const got = ours.get(agent);
+      ours.delete(agent);
+      if (JSON.stringify(got) !== JSON.stringify(expected)) {
+        differences.push(
+          `stale ${id} ${agent}: runrec ${JSON.stringify(got)}, oracle ${JSON.stringify(expected)}`,
+        );
+      }
+    }
+    for (const agent of ours.keys()) {
+      differences.push(`stale ${id} ${agent}: only runrec checks it`);
+    }
+
+    const file = join(folder, "RunRecords.csv");
+    const expected = await oracle("records", file) as Record<string, unknown>[];
+    const shown = (r: Record<string, unknown>) => {
+      const { annotations: _a, recordFile: _f, ...rest } = r;
+      return {
+        ...rest,
+        invalidatedBy: [...rest.invalidatedBy as string[]].sort(),
+        supersededBy: [...rest.supersededBy as string[]].sort(),
+      };
+    };
+    const inOrder = [...expected].sort((a, b) => {
+      const at = String(a.RunTimestamp), bt = String(b.RunTimestamp);
+      return Date.parse(at) - Date.parse(bt) || at.localeCompare(bt) ||
+        Number(a.line) - Number(b.line);
+    });
+    const logged =
+      (JSON.parse((await runrec("log", folder, "--json")).stdout) as Record<string, unknown>[]).map(
+        shown,
+      );
+    compared += inOrder.length;
+    const order = (records: Record<string, unknown>[]) =>
+      records.map((r) => `${r.RunID}@${r.line}`).join(" ");
+    if (order(logged) !== order(inOrder)) {
+      differences.push(`log ${id} order: runrec ${order(logged)}; oracle ${order(inOrder)}`);
+    }
+    for (const [i, record] of logged.entries()) {
+      differences.push(...fieldDifferences(`log ${id}`, record, inOrder[i]));
+    }
+    for (const record of expected) {
+      const result = await runrec(
+        "show",
+        folder,
+        String(record.RunID),
+        "--line",
+        String(record.line),
+        "--json",
+      );
+      compared++;
+      differences.push(...fieldDifferences(`show ${id}`, shown(JSON.parse(result.stdout)), record));
+    }
+  }
+  return { compared, differences };
+}
+
+Deno.test("stale, log and show agree with the oracle on seeded execution roots", async () => {
+  const { seed } = seeded("stale oracle", {});
+  const roots = Number(Deno.env.get("RUNREC_ORACLE_ROOTS") ?? 4);
+  let compared = 0;
+  const differences: string[] = [];
+  for (let n = 0; n < roots; n++) {
+    const { root, folders } = await makeRoot(2);
+    const walk = new Walk(seed + n, root, folders);
+    const listed = new Map(folders.map((f) => [f, REFS.slice(0, 2)]));
+    for (let i = 0; i < 40; i++) await step(walk, walk.pick(folders), listed);
+    const found = await compareRoot(walk);
+    compared += found.compared;
+    differences.push(...found.differences.map((d) => `root ${n} (seed ${seed + n}): ${d}`));
+  }
+  console.log(`${roots} roots, ${compared} checks compared, ${differences.length} differences`);
+  assertEquals(differences, []);
+});
