@@ -269,6 +269,10 @@ def compare(folder, run, paths, expected_of):
             changes.append((path, "removed"))
         elif now != then:
             changes.append((path, "changed"))
+    # _REFERENCES.md edited with the same references is a note (SCHEMA.md 5.4).
+    if any(p == REFERENCES for p, _ in changes) and hash_now(folder, REFERENCES) is not None:
+        if same_references(folder, run):
+            changes = [(p, c) for p, c in changes if p != REFERENCES]
     return changes
 
 
@@ -312,11 +316,6 @@ def check_agent(folder, agent, entries, invalidated, superseded):
         return base["OutputHashes"].get(path, base["InputHashes"][path])
 
     changes = [(p, c, None) for p, c in compare(folder, base, governed_now(folder, base), expected)]
-    if any(p == REFERENCES for p, _, _ in changes) and os.path.isfile(os.path.join(folder, REFERENCES)):
-        if same_references(folder, base) and not [p for p, _, _ in changes if p != REFERENCES]:
-            changes = [c for c in changes if c[0] != REFERENCES]
-        elif same_references(folder, base):
-            changes = [c for c in changes if c[0] != REFERENCES]
 
     # Outputs whose bytes another good run of the agent recorded: that run's inputs count too.
     writers = []
@@ -331,7 +330,9 @@ def check_agent(folder, agent, entries, invalidated, superseded):
         holders.sort(key=lambda ie: (ie[0] not in invalidated, order_key(ie[1])))
         if holders:
             writers.append(holders[-1])
-    for i, e in usable:
+    # A superseded run's bytes on disk were made from what it read all the same.
+    made = [(i, e) for i, e in runs if e["record"]["RunStatus"] in GOOD and i not in invalidated]
+    for i, e in made:
         r = e["record"]
         if i == index or end_ns(r) <= start_ns(base):
             continue
@@ -342,8 +343,10 @@ def check_agent(folder, agent, entries, invalidated, superseded):
         r = e["record"]
         if i == index or r["AgentName"] != agent or r["RunStatus"] not in GOOD or i in invalidated:
             continue
-        for path, change in compare(folder, r, set(r["InputHashes"]), lambda p: r["InputHashes"][p]):
-            changes.append((path, change, r["RunID"]))
+        for path, change in compare(folder, r, governed_now(folder, r), lambda p: r["InputHashes"][p]):
+            # A path the baseline's comparison lists already is listed once, for the baseline.
+            if not any(p == path for p, _, _ in changes):
+                changes.append((path, change, r["RunID"]))
     result["inputs"] = sorted(set(changes), key=lambda c: (c[0], c[1], c[2] or ""))
     result["verdict"] = "DIRTY" if changes else "CLEAN"
     return result
