@@ -121,6 +121,25 @@ async function makeRoot(count: number): Promise<{ root: string; folders: string[
   return { root, folders };
 }
 
+/** Annotates a record of `folder`, picked at random: invalidates it, or supersedes another by it. */
+async function annotate(walk: Walk, folder: string): Promise<void> {
+  const records: { id: string; agent: string; line: number }[] = [];
+  if (!(await exists(join(folder, "RunRecords.csv")))) return;
+  for await (const event of readRecords(join(folder, "RunRecords.csv"))) {
+    if (event.kind === "record") {
+      records.push({ id: event.record.RunID, agent: event.record.AgentName, line: event.line });
+    }
+  }
+  if (records.length === 0) return;
+  const subject = walk.pick(records);
+  const effect = subject.agent === "RUNREC_ANNOTATE" || walk.chance(0.6)
+    ? ["--invalidates"]
+    : ["--supersedes", walk.pick(records).id];
+  // --line picks one of two records a merge left with one RunID.
+  const line = walk.chance(0.5) ? ["--line", String(subject.line)] : [];
+  await runrec("annotate", folder, subject.id, ...effect, ...line, "--note", "oracle walk");
+}
+
 /** One step of the walk in one deliverable: a run recorded, a file edited, an annotation. */
 async function step(walk: Walk, folder: string, listed: Map<string, string[]>): Promise<void> {
   const roll = walk.pick([
@@ -208,24 +227,9 @@ async function step(walk: Walk, folder: string, listed: Map<string, string[]>): 
       );
       break;
     }
-    case "annotate": {
-      const records: { id: string; agent: string; line: number }[] = [];
-      if (!(await exists(join(folder, "RunRecords.csv")))) break;
-      for await (const event of readRecords(join(folder, "RunRecords.csv"))) {
-        if (event.kind === "record") {
-          records.push({ id: event.record.RunID, agent: event.record.AgentName, line: event.line });
-        }
-      }
-      if (records.length === 0) break;
-      const subject = walk.pick(records);
-      const effect = subject.agent === "RUNREC_ANNOTATE" || walk.chance(0.6)
-        ? ["--invalidates"]
-        : ["--supersedes", walk.pick(records).id];
-      // --line picks one of two records a merge left with one RunID.
-      const line = walk.chance(0.5) ? ["--line", String(subject.line)] : [];
-      await runrec("annotate", folder, subject.id, ...effect, ...line, "--note", "oracle walk");
+    case "annotate":
+      await annotate(walk, folder);
       break;
-    }
     case "sameStamp": {
       // Runs stamped alike (two branches each ran the agent): ended alike or not, read alike or not.
       const started = new Date(Date.now() - walk.pick([2, 9]) * HOUR_MS).toISOString();
@@ -255,15 +259,18 @@ async function step(walk: Walk, folder: string, listed: Map<string, string[]>): 
       break;
     }
     case "branch": {
-      // A run recorded on a branch and one on main in the same minute, joined by a union merge.
+      // A run recorded in another work tree of the repository (its own journal, so its own SEQ)
+      // and one here, in the same minute, joined by a union merge: one RunID, two records.
       const root = folder.slice(0, folder.indexOf("/PKG-01_P"));
+      const side = `${root}-side`;
       await git(root, "add", "-A");
       await git(root, "commit", "-qm", "before the branch", "--allow-empty");
-      await git(root, "checkout", "-qb", "side");
-      await runrec("emit", folder, "--agent", agent, ...outcome(walk.pick(STATUSES)), ...inputs());
-      await git(root, "add", "-A");
-      await git(root, "commit", "-qm", "a run on the branch");
-      await git(root, "checkout", "-q", "main");
+      await git(root, "worktree", "add", "-qb", "side", side);
+      const there = join(side, folder.slice(root.length));
+      await runrec("emit", there, "--agent", agent, ...outcome(walk.pick(STATUSES)), ...inputs());
+      if (walk.chance(0.5)) await annotate(walk, there);
+      await git(side, "add", "-A");
+      await git(side, "commit", "-qm", "a run on the branch");
       if (walk.chance(0.5)) await write(walk.pick(DATA));
       await runrec(
         "emit",
@@ -273,9 +280,11 @@ async function step(walk: Walk, folder: string, listed: Map<string, string[]>): 
         ...outcome(walk.pick(STATUSES)),
         ...inputs(),
       );
+      if (walk.chance(0.5)) await annotate(walk, folder);
       await git(root, "add", "-A");
       await git(root, "commit", "-qm", "a run on main");
       await git(root, "merge", "-q", "--no-edit", "side");
+      await git(root, "worktree", "remove", "--force", side);
       await git(root, "branch", "-qD", "side");
       break;
     }
@@ -425,7 +434,7 @@ Deno.test("stale, log and show agree with the oracle on seeded execution roots",
   }
   console.log(
     `${roots} roots, ${compared} checks compared, ${differences.length} differences`,
-    Object.fromEntries(tally),
+    JSON.stringify(Object.fromEntries(tally)),
   );
   assertEquals(differences, []);
 });
