@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { readRecords } from "../src/reader.ts";
 import { assertEquals } from "./assert.ts";
 import { runCli } from "./cli.ts";
-import { git, ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { git, ROOT, sampleAnnotation, tempDir, writeTree } from "./fixtures.ts";
+import { encodeRecord } from "../src/codec.ts";
+import { runIdPrefix, type RunRecord } from "../src/schema.ts";
 import { fixedRandom, seeded } from "./seed.ts";
 
 const ORACLE = join(ROOT, "tests", "oracles", "stale_oracle.py");
@@ -121,6 +123,38 @@ async function makeRoot(count: number): Promise<{ root: string; folders: string[
   return { root, folders };
 }
 
+/**
+ * Appends an annotation as a runrec before checksum notes wrote it (docs/SCHEMA_EVOLUTION.md):
+ * it names its RunID alone, so where a merge gave that RunID to two records it marks both, and a
+ * withdrawal of it withdraws neither.
+ */
+async function olderAnnotation(walk: Walk, folder: string): Promise<void> {
+  const file = join(folder, "RunRecords.csv");
+  if (!(await exists(file))) return;
+  const records: RunRecord[] = [];
+  for await (const event of readRecords(file)) {
+    if (event.kind === "record") records.push(event.record);
+  }
+  if (records.length === 0) return;
+  const subject = walk.pick(records);
+  const effect = subject.AgentName === "RUNREC_ANNOTATE" || walk.chance(0.6)
+    ? "invalidates"
+    : `supersedes=${walk.pick(records.filter((r) => r.AgentName !== "RUNREC_ANNOTATE")).RunID}`;
+  const now = new Date().toISOString();
+  const id = `${runIdPrefix(subject.DeliverableID, now)}${900 + ++olderAnnotations}`;
+  const line = encodeRecord(sampleAnnotation({
+    RunID: id,
+    DeliverableID: subject.DeliverableID,
+    RunTimestamp: now,
+    Notes: `annotates=${subject.RunID}; ${effect}; note=an older runrec`,
+    Host: "older",
+  }));
+  await Deno.writeTextFile(file, `${line}\n`, { append: true });
+}
+
+/** Annotations {@linkcode olderAnnotation} wrote: each takes a SEQ of its own. */
+let olderAnnotations = 0;
+
 /** Annotates a record of `folder`, picked at random: invalidates it, or supersedes another by it. */
 async function annotate(walk: Walk, folder: string): Promise<void> {
   const records: { id: string; agent: string; line: number }[] = [];
@@ -156,6 +190,7 @@ async function step(walk: Walk, folder: string, listed: Map<string, string[]>): 
     "references",
     "annotate",
     "annotate",
+    "olderAnnotation",
     "sameStamp",
     "overlap",
     "branch",
@@ -168,7 +203,8 @@ async function step(walk: Walk, folder: string, listed: Map<string, string[]>): 
   const outputs = async (): Promise<string[]> => {
     if (!walk.chance(0.7)) return [];
     const path = walk.chance(0.2) ? "shared.md" : `out_${agent}.md`;
-    await write(path);
+    // Mostly written anew; else recorded again as it is (bytes another run recorded too).
+    if (walk.chance(0.8) || !(await exists(join(folder, path)))) await write(path);
     return ["--output", path];
   };
   const inputs = () => walk.some([...DATA, "refs/r3.txt"], 2).flatMap((p) => ["--input", p]);
@@ -229,6 +265,9 @@ async function step(walk: Walk, folder: string, listed: Map<string, string[]>): 
     }
     case "annotate":
       await annotate(walk, folder);
+      break;
+    case "olderAnnotation":
+      await olderAnnotation(walk, folder);
       break;
     case "sameStamp": {
       // Runs stamped alike (two branches each ran the agent): ended alike or not, read alike or not.

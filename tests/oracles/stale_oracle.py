@@ -155,7 +155,11 @@ def annotation_effects(records):
             return True
         result = True
         for other in annotations:
-            if other["invalidates"] and a["index"] in named(other["subject"], other["targets"]):
+            marked = named(other["subject"], other["targets"])
+            # One that names a RunID of several records alone withdraws none of them.
+            if other["subject"] not in other["targets"] and len(marked) > 1:
+                continue
+            if other["invalidates"] and a["index"] in marked:
                 if applying(other, trail + (a["index"],)):
                     result = False
                     break
@@ -285,6 +289,10 @@ def same_references(folder, run):
     return set(listed_now) - set(run["InputFiles"]) == governed_then
 
 
+def input_changes(folder, run):
+    return compare(folder, run, governed_now(folder, run), lambda p: run["InputHashes"][p])
+
+
 def order_key(entry):
     r = entry["record"]
     return (start_ns(r), end_ns(r), r["RecordChecksum"])
@@ -317,36 +325,40 @@ def check_agent(folder, agent, entries, invalidated, superseded):
 
     changes = [(p, c, None) for p, c in compare(folder, base, governed_now(folder, base), expected)]
 
-    # Outputs whose bytes another good run of the agent recorded: that run's inputs count too.
-    writers = []
-    for path, recorded in sorted(base["OutputHashes"].items()):
+    # An output on disk as another good run of the agent recorded it was made from what that run
+    # read (superseded since or not; an invalidated run is never compared): its inputs count too.
+    made = [
+        (i, e) for i, e in runs
+        if i != index and e["record"]["RunStatus"] in GOOD and i not in invalidated
+    ]
+    outputs = {
+        p: h for p, h in base["OutputHashes"].items() if hash_now(folder, p) not in (None, h)
+    }
+    # So do the outputs the baseline did not write of such a run that ended after it started.
+    for _, e in made:
+        r = e["record"]
+        if end_ns(r) > start_ns(base):
+            outputs.update({
+                p: h for p, h in r["OutputHashes"].items()
+                if p not in base["OutputHashes"] and hash_now(folder, p) == h
+            })
+    since = {}
+    for path in sorted(outputs):
         now = hash_now(folder, path)
-        if now is None or now == recorded:
+        holders = [(i, e) for i, e in made if e["record"]["OutputHashes"].get(path) == now]
+        current = [(i, e) for i, e in holders if i not in superseded]
+        holders = current or holders
+        compared = [(e, input_changes(folder, e["record"])) for _, e in holders]
+        # Bytes that a run made from the inputs as they are now are up to date.
+        if not compared or any(not c for _, c in compared):
             continue
-        holders = [
-            (i, e) for i, e in entries
-            if e["record"]["AgentName"] != ANNOTATOR and e["record"]["OutputHashes"].get(path) == now
-        ]
-        holders.sort(key=lambda ie: (ie[0] not in invalidated, order_key(ie[1])))
-        if holders:
-            writers.append(holders[-1])
-    # A superseded run's bytes on disk were made from what it read all the same.
-    made = [(i, e) for i, e in runs if e["record"]["RunStatus"] in GOOD and i not in invalidated]
-    for i, e in made:
-        r = e["record"]
-        if i == index or end_ns(r) <= start_ns(base):
-            continue
-        if any(p not in base["OutputHashes"] and hash_now(folder, p) == h
-               for p, h in r["OutputHashes"].items() if h not in ("TBD", "DELETED")):
-            writers.append((i, e))
-    for i, e in writers:
-        r = e["record"]
-        if i == index or r["AgentName"] != agent or r["RunStatus"] not in GOOD or i in invalidated:
-            continue
-        for path, change in compare(folder, r, governed_now(folder, r), lambda p: r["InputHashes"][p]):
-            # A path the baseline's comparison lists already is listed once, for the baseline.
+        latest, found = max(compared, key=lambda ec: order_key(ec[0]))
+        since[latest["record"]["RunID"]] = found
+    for run_id, found in since.items():
+        for path, change in found:
+            # A path already listed is listed once, for the first run that lists it.
             if not any(p == path for p, _, _ in changes):
-                changes.append((path, change, r["RunID"]))
+                changes.append((path, change, run_id))
     result["inputs"] = sorted(set(changes), key=lambda c: (c[0], c[1], c[2] or ""))
     result["verdict"] = "DIRTY" if changes else "CLEAN"
     return result
