@@ -1023,8 +1023,14 @@ function lifecycleEditNote(
  * and the same URLs and placeholders, as the Notes of each name them.
  */
 function sameReferences(c: InputComparison): boolean {
+  // A file the run reads through its folders given as inputs (walked again) is governed whatever
+  // _REFERENCES.md lists: one added to or removed from such a folder is no reference (oracle-41 F2).
+  const folders = inputFoldersIn(c.baseline.Notes);
+  const inInputFolder = (path: string) =>
+    folders.some((f) => f === "." ? !path.startsWith("../") : path.startsWith(`${f}/`));
   const paths = (hashes: Record<string, string>) =>
-    sortUtf8(Object.keys(hashes).filter((p) => p !== REFERENCES_FILE)).join("\n");
+    sortUtf8(Object.keys(hashes).filter((p) => p !== REFERENCES_FILE && !inInputFolder(p)))
+      .join("\n");
   if (paths(c.now) !== paths(c.baseline.InputHashes)) return false;
   const unhashed = (notes: string[]) => {
     // Notes cut short ("and N more notes") may leave one out: then they are not known to agree.

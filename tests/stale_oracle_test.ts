@@ -211,7 +211,9 @@ async function step(walk: Walk, folder: string, listed: Map<string, string[]>): 
     if (walk.chance(0.8) || !(await exists(join(folder, path)))) await write(path);
     return ["--output", path];
   };
-  const inputs = () => walk.some([...DATA, "refs/r3.txt"], 2).flatMap((p) => ["--input", p]);
+  // A folder among them (SCHEMA.md 5.2): walked again by stale, a file added to it is "added".
+  const inputs = () =>
+    walk.some([...DATA, "refs/r3.txt", "refs"], 2).flatMap((p) => ["--input", p]);
   const outcome = (status: string) => [
     "--status",
     status,
@@ -248,7 +250,7 @@ async function step(walk: Walk, folder: string, listed: Map<string, string[]>): 
       break;
     }
     case "edit":
-      await write(walk.pick([...DATA, ...REFS.slice(0, 3)]));
+      await write(walk.pick([...DATA, ...REFS.slice(0, 3), `refs/added ${walk.pick([1, 2])}.txt`]));
       break;
     case "delete":
       await Deno.remove(join(folder, walk.pick([...DATA, ...REFS.slice(0, 3)]))).catch(() => {});
@@ -396,6 +398,10 @@ async function compareRoot(
       compared++;
       const kind = check.verdict + (check.inputs.some((c) => c[2]) ? " with since" : "");
       tally.set(kind, (tally.get(kind) ?? 0) + 1);
+      const intoFolder = check.inputs.filter(([path, change]) =>
+        change === "added" && path.startsWith("refs/added")
+      );
+      tally.set("added to a folder", (tally.get("added to a folder") ?? 0) + intoFolder.length);
       const { agent, ...expected } = check;
       expected.inputs.sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
       const got = ours.get(agent);

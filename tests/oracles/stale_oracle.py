@@ -17,9 +17,9 @@ against the deliverable folder), the `_REFERENCES.md` edit that keeps the same
 references (a note), inputs the baseline wrote itself, and the outputs rule: an
 output whose bytes are another good run's of the same agent (that run wrote after
 the baseline, or overlapped it) has that run's inputs compared too (`since`).
-It does not cover `_STATUS.md` lifecycle edits, input folders, URLs' notes, copies,
-line-ending reasons, unreadable files (every file here is readable or absent) or
-`--propagate`.
+Folders given as inputs are walked again. It does not cover `_STATUS.md` lifecycle
+edits, URLs' notes, copies, line-ending reasons, unreadable files (every file here is
+readable or absent) or `--propagate`.
 """
 
 import csv
@@ -227,9 +227,37 @@ def normal(path):
     return os.path.normpath(path).replace(os.sep, "/")
 
 
+INPUT_FOLDER = re.compile(r'(?<!\(agent\) )input folder ("(?:[^"\\]|\\.)*")')
+
+
+def input_folders(notes):
+    """The folders a run was given as inputs, as its Notes name them (SCHEMA.md 5.2)."""
+    found = []
+    for quoted in INPUT_FOLDER.findall(notes):
+        try:
+            found.append(json.loads(quoted))
+        except ValueError:
+            pass  # free text that is not JSON is no such note
+    return found
+
+
+def files_beneath(folder, path):
+    found = []
+    for dirpath, dirnames, filenames in os.walk(os.path.join(folder, path)):
+        dirnames[:] = [d for d in dirnames if d not in (".git", "node_modules")]
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            if os.path.isfile(full) and not os.path.islink(full):
+                found.append(normal(os.path.relpath(full, folder)))
+    return found
+
+
 def governed_now(folder, record):
     """The governed inputs a run with the baseline's InputFiles would have now."""
     paths = set(record["InputFiles"])
+    # A folder given as an input is walked again: a file added to it is governed now.
+    for path in input_folders(record["Notes"]):
+        paths.update(files_beneath(folder, path))
     references = os.path.join(folder, REFERENCES)
     if os.path.isfile(references):
         paths.add(REFERENCES)
