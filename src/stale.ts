@@ -1023,8 +1023,14 @@ function lifecycleEditNote(
  * and the same URLs and placeholders, as the Notes of each name them.
  */
 function sameReferences(c: InputComparison): boolean {
+  // A file the run reads through its folders given as inputs (walked again) is governed whatever
+  // _REFERENCES.md lists: one added to or removed from such a folder is no reference (oracle-41 F2).
+  const folders = inputFoldersIn(c.baseline.Notes);
+  const inInputFolder = (path: string) =>
+    folders.some((f) => f === "." ? !path.startsWith("../") : path.startsWith(`${f}/`));
   const paths = (hashes: Record<string, string>) =>
-    sortUtf8(Object.keys(hashes).filter((p) => p !== REFERENCES_FILE)).join("\n");
+    sortUtf8(Object.keys(hashes).filter((p) => p !== REFERENCES_FILE && !inInputFolder(p)))
+      .join("\n");
   if (paths(c.now) !== paths(c.baseline.InputHashes)) return false;
   const unhashed = (notes: string[]) => {
     // Notes cut short ("and N more notes") may leave one out: then they are not known to agree.
@@ -1443,10 +1449,14 @@ async function checkFolder(
   let writes: Map<string, RunRecord[]> | undefined;
   const holders: Holders = (path, hash) =>
     (writes ??= writesByPathAndHash(records)).get(`${path}\n${hash}`) ?? [];
-  const writers = writersOf(
-    holders,
-    (record) => annotationsFor(annotations, record).some((a) => a.kind === "invalidated"),
-  );
+  const isInvalidated = (record: RunRecord) =>
+    annotationsFor(annotations, record).some((a) => a.kind === "invalidated");
+  const writers = writersOf(holders, isInvalidated);
+  // A run whose output on disk is compared with what it read: a baseline, or a good run a later
+  // one superseded, whose bytes are there all the same (oracle-41 F1). An invalidated run is
+  // named as the writer, never compared.
+  const madeFromItsInputs = (run: RunRecord) =>
+    isBaseline(run) || (isSuccessOrPartial(run) && !isInvalidated(run));
   // The governed inputs as `run` would read them now: its InputFiles, and the folders it was
   // given, walked again (a file added to one is a change: InputFiles lists only the files they
   // held; one gone since, or kept out by the outside rule now, its files say so, each once).
@@ -1539,10 +1549,13 @@ async function checkFolder(
     const wrote = new Map<RunRecord, string[]>();
     for (const { path, current } of outputs) {
       if (current === null) continue;
-      const runs = holders(path, current).filter((run) =>
-        run !== baseline && run.AgentName === baseline.AgentName && isBaseline(run) &&
+      const made = holders(path, current).filter((run) =>
+        run !== baseline && run.AgentName === baseline.AgentName && madeFromItsInputs(run) &&
         !copiedFrom.has(run.DeliverableID)
       );
+      // Of a run and the one that superseded it, both holding the bytes, the current one counts.
+      const usable = made.filter(isBaseline);
+      const runs = usable.length > 0 ? usable : made;
       let latest: RunRecord | undefined;
       for (const run of runs) {
         if ((await changesSinceRun(run)).length === 0) {
@@ -1580,7 +1593,9 @@ async function checkFolder(
   ): Promise<Pick<FileChange, "path" | "current">[]> => {
     const paths = new Set<string>();
     for (const { record } of runs) {
-      if (record === baseline || !isBaseline(record) || endMs(record) <= startMs(baseline)) {
+      if (
+        record === baseline || !madeFromItsInputs(record) || endMs(record) <= startMs(baseline)
+      ) {
         continue;
       }
       for (const [path, written] of Object.entries(record.OutputHashes)) {

@@ -291,14 +291,14 @@ async function weigh(
     const baseline = isBaseline(record);
     const good = record.RunStatus === "SUCCESS" || record.RunStatus === "PARTIAL";
     if (good && !baseline) runs.annotatedOut++;
-    if (!annotationsFor(annotations, record).some((a) => a.kind === "invalidated")) {
-      runs.allInvalidated = false;
-    }
+    const invalidated = annotationsFor(annotations, record).some((a) => a.kind === "invalidated");
+    if (!invalidated) runs.allInvalidated = false;
     const best = baselines.get(agent);
     if (baseline && (best === undefined || rules.laterThan(record, best.record))) {
       baselines.set(agent, entry);
     }
-    if (prune && baseline && !await rules.holdsNoFileNow(record)) {
+    // A superseded run's output on disk is compared too (oracle-41 F1).
+    if (prune && good && !invalidated && !await rules.holdsNoFileNow(record)) {
       outputRunSpans.push([rules.startMs(record), rules.endMs(record)]);
     }
   });

@@ -248,3 +248,21 @@ Deno.test("F17: a table-shaped History with CR LF line ends, and a history kept 
   check = await checkOf(del, "B");
   assertEquals([check.verdict, changed(check)], ["DIRTY", ["changed _STATUS.md"]]);
 });
+
+Deno.test("a file added to or removed from a folder given as input, beside an edit of _REFERENCES.md that keeps its references, is that file's change only: _REFERENCES.md is a note, not changed (oracle-41 F2)", async () => {
+  const { del } = await makeProject();
+  await writeTree(del, { "data/one.md": "one\n", "data/two.md": "two\n" });
+  await runrec(0, "emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "data");
+  const references = join(del, "_REFERENCES.md");
+  await Deno.writeTextFile(references, `${await Deno.readTextFile(references)}\nA remark.\n`);
+  await Deno.writeTextFile(join(del, "data", "three.md"), "three\n");
+  let check = await checkOf(del, "4_DOCUMENTS");
+  assertEquals([check.verdict, changed(check)], ["DIRTY", ["added data/three.md"]]);
+  assertIncludes(check.notes.join("\n"), "changed _REFERENCES.md (its references are the same)");
+
+  await Deno.remove(join(del, "data", "three.md"));
+  await Deno.remove(join(del, "data", "two.md"));
+  check = await checkOf(del, "4_DOCUMENTS");
+  assertEquals([check.verdict, changed(check)], ["DIRTY", ["removed data/two.md"]]);
+  assertIncludes(check.notes.join("\n"), "changed _REFERENCES.md (its references are the same)");
+});

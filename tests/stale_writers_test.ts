@@ -367,3 +367,31 @@ Deno.test("stale: an input another run rewrote during the baseline (its recorded
   await emit(del, "A", "--input", "Specification.md", "--output", "Out.md");
   assertEquals((await checkOf(del, "A", 0)).verdict, "CLEAN");
 });
+
+Deno.test("stale: an output on disk as a superseded run of the agent recorded it (overlapping runs, the baseline marked as superseding the one that finished last) still has that run's inputs compared: DIRTY since it, not CLEAN (oracle-41 F1)", async () => {
+  // The baseline rewrote the file the superseded run wrote: the superseded run's bytes came last.
+  const { del } = await makeProject();
+  const { runA, runB } = await overlappingRuns(del);
+  await runrec(0, "annotate", del, runB, "--supersedes", runA, "--note", "B is current");
+  const check = await checkOf(del, "4_DOCUMENTS", 1);
+  assertEquals(check.baseline?.RunID, runB);
+  assertEquals(check.inputs.map((c) => [c.path, c.since]), [["Specification.md", runA]]);
+
+  // The superseded run wrote a file the baseline did not, and ended after it started.
+  const other = (await makeProject()).del;
+  await Deno.writeTextFile(join(other, "Specification.md"), "spec v0\n");
+  const start = async () =>
+    (await runrec(0, "start", other, "--agent", "4_DOCUMENTS", "--input", "Specification.md"))
+      .stdout.trim();
+  const a = await start(); // reads spec v0
+  await Deno.writeTextFile(join(other, "Specification.md"), "spec v1\n");
+  const b = await start(); // reads spec v1: the baseline
+  await Deno.writeTextFile(join(other, "Guidance.md"), "from v1\n");
+  await runrec(0, "finish", b, "--status", "SUCCESS", "--output", "Guidance.md");
+  await Deno.writeTextFile(join(other, "Datasheet.md"), "from v0\n");
+  await runrec(0, "finish", a, "--status", "SUCCESS", "--output", "Datasheet.md");
+  const [second, first] = (await records(other)).map((r) => r.RunID);
+  await runrec(0, "annotate", other, second, "--supersedes", first, "--note", "B is current");
+  const overlapped = await checkOf(other, "4_DOCUMENTS", 1);
+  assertEquals(overlapped.inputs.map((c) => [c.path, c.since]), [["Specification.md", first]]);
+});

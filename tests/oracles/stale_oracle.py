@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""An independent reading of RunRecords.csv and `runrec stale`'s core rules.
+
+Written from SCHEMA.md (sections 2, 5, 6 and 8.3) and docs/SCHEMA_EVOLUTION.md
+("Annotations"), not from runrec's code, so that tests/stale_oracle_test.ts can
+compare the two. Standard library only.
+
+    stale_oracle.py records <RunRecords.csv>   the file's records, decoded (JSON)
+    stale_oracle.py stale <del-dir>...         each agent's baseline and verdict (JSON)
+
+What it covers of `stale` (the rest it leaves out; the test compares only this):
+the baseline (latest SUCCESS or PARTIAL run by RunTimestamp, then the later end,
+then the checksum that sorts last; NO_BASELINE when two stamped and ended alike
+read other inputs), annotations (invalidates, supersedes, withdrawals), the
+governed inputs (InputFiles, _REFERENCES.md and the local files it lists, resolved
+against the deliverable folder), the `_REFERENCES.md` edit that keeps the same
+references (a note), inputs the baseline wrote itself, and the outputs rule: an
+output whose bytes are another good run's of the same agent (that run wrote after
+the baseline, or overlapped it) has that run's inputs compared too (`since`).
+Folders given as inputs are walked again. It does not cover `_STATUS.md` lifecycle
+edits, URLs' notes, copies, line-ending reasons, unreadable files (every file here is
+readable or absent) or `--propagate`.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import sys
+from datetime import datetime, timezone
+
+COLUMNS = (
+    "SchemaVersion,RunID,DeliverableID,AgentName,AgentType,RunTimestamp,RunDuration,RunStatus,"
+    "RunPassDirective,InputContextSHA,InputFiles,OutputFiles,StatusBefore,StatusAfter,ErrorSummary,"
+    "Notes,InputHashes,OutputHashes,GitHead,Host,RecordChecksum"
+).split(",")
+LISTS = {"InputFiles", "OutputFiles"}
+HASHES = {"InputHashes", "OutputHashes"}
+ANNOTATOR = "RUNREC_ANNOTATE"
+GOOD = {"SUCCESS", "PARTIAL"}
+REFERENCES = "_REFERENCES.md"
+
+
+# --- The codec (SCHEMA.md 6.2) -------------------------------------------------------------
+
+
+def unescape(text):
+    """Replaces each %XX by the character U+00XX."""
+    return re.sub(r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def decode_field(name, raw):
+    if name in LISTS:
+        return [unescape(item) for item in raw.split(";")] if raw else []
+    if name in HASHES:
+        pairs = {}
+        for pair in raw.split(";") if raw else []:
+            key, _, value = pair.partition("=")
+            pairs[unescape(key)] = value
+        return pairs
+    return unescape(raw)
+
+
+def read_records(path):
+    """The file's valid v1.0 records, each once (a repeated line is one record), with its line."""
+    with open(path, "rb") as f:
+        data = f.read()
+    records, seen = [], set()
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if not raw.startswith(b"v1.0,RUN-") or raw in seen:
+            continue
+        head, _, checksum = raw.rpartition(b",")
+        if hashlib.sha256(head).hexdigest() != checksum.decode("ascii", "replace"):
+            continue
+        seen.add(raw)
+        [cells] = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+        if len(cells) != len(COLUMNS):
+            continue
+        record = {name: decode_field(name, cell) for name, cell in zip(COLUMNS, cells)}
+        records.append({"record": record, "line": number})
+    return records
+
+
+# --- Times (SCHEMA.md 2.1, RunTimestamp and RunDuration) -----------------------------------
+
+
+def start_ns(record):
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z", record["RunTimestamp"])
+    seconds = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    fraction = (m.group(2) or "").ljust(9, "0")
+    return int(seconds.timestamp()) * 10**9 + int(fraction)
+
+
+def duration_ns(record):
+    m = re.fullmatch(
+        r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d{1,3}))?S)?)?",
+        record["RunDuration"],
+    )
+    days, hours, minutes, seconds = (int(g or 0) for g in m.groups()[:4])
+    millis = int((m.group(5) or "").ljust(3, "0"))
+    total_ms = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000 + millis
+    return total_ms * 10**6
+
+
+def end_ns(record):
+    return start_ns(record) + duration_ns(record)
+
+
+# --- Annotations (docs/SCHEMA_EVOLUTION.md) ------------------------------------------------
+
+ANNOTATION = re.compile(r"annotates=(RUN-[0-9A-Z-]+); (?:(invalidates)|supersedes=(RUN-[0-9A-Z-]+)); note=")
+RECORD_NOTE = re.compile(r"(?<!\(note\) )record (RUN-[0-9A-Z-]+) checksum ([0-9a-f]{16,64})")
+
+
+def annotation_effects(records):
+    """(invalidated, superseded): for each record's index, the RunIDs of what marks it."""
+    annotations = []
+    for index, entry in enumerate(records):
+        r = entry["record"]
+        if r["AgentName"] != ANNOTATOR:
+            continue
+        m = ANNOTATION.match(r["Notes"])
+        if not m:
+            continue
+        targets = dict(RECORD_NOTE.findall(r["Notes"][m.end():]))
+        annotations.append({
+            "index": index,
+            "id": r["RunID"],
+            "subject": m.group(1),
+            "invalidates": m.group(2) is not None,
+            "old": m.group(3),
+            "targets": targets,
+        })
+
+    def named(run_id, targets):
+        """The indexes of the records an annotation names by RunID (and checksum, when it says)."""
+        prefix = targets.get(run_id)
+        return [
+            i for i, e in enumerate(records)
+            if e["record"]["RunID"] == run_id
+            and (prefix is None or e["record"]["RecordChecksum"].startswith(prefix))
+        ]
+
+    applies = {}
+
+    def applying(a, trail=()):
+        # An annotation applies unless an annotation that applies invalidates it.
+        if a["index"] in applies:
+            return applies[a["index"]]
+        if a["index"] in trail:
+            return True
+        result = True
+        for other in annotations:
+            marked = named(other["subject"], other["targets"])
+            # One that names a RunID of several records alone withdraws none of them.
+            if other["subject"] not in other["targets"] and len(marked) > 1:
+                continue
+            if other["invalidates"] and a["index"] in marked:
+                if applying(other, trail + (a["index"],)):
+                    result = False
+                    break
+        applies[a["index"]] = result
+        return result
+
+    invalidated, superseded = {}, {}
+    for a in annotations:
+        if not applying(a):
+            continue
+        if a["invalidates"]:
+            for i in named(a["subject"], a["targets"]):
+                invalidated.setdefault(i, []).append(a["id"])
+        else:
+            for i in named(a["old"], a["targets"]):
+                superseded.setdefault(i, []).append(a["subject"])
+    return invalidated, superseded
+
+
+# --- Governed inputs (SCHEMA.md 5.1) -------------------------------------------------------
+
+SUFFIXES = (".md", ".txt", ".csv", ".json", ".yml", ".yaml", ".py", ".ts", ".tsx", ".js", ".mjs")
+
+
+def looks_like_path(text):
+    return (
+        text.startswith(("./", "../", "/", "~")) or "/" in text or text.endswith(SUFFIXES)
+    )
+
+
+def referenced(text):
+    """The local paths and the URLs a _REFERENCES.md lists, as written."""
+    paths, urls = [], []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not re.match(r"[-*+] ", stripped):
+            continue
+        body = stripped[2:].strip()
+        found = None
+        link = re.search(r"\[[^\]]*\]\(([^)]*)\)", body)
+        if link:
+            found = link.group(1)
+        else:
+            for code in re.findall(r"`([^`]*)`", body):
+                if looks_like_path(code):
+                    found = code
+                    break
+            if found is None:
+                words = body.split()
+                if words and (looks_like_path(words[0]) or re.match(r"[a-z][a-z0-9+.-]*:", words[0])):
+                    found = words[0]
+        if found is None:
+            continue
+        found = found.rstrip(".,;")
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", found):
+            urls.append(found)
+            continue
+        found = re.split(r"[#?]", found)[0]
+        if found and found not in ("TBD", "location TBD"):
+            paths.append(found)
+    return paths, urls
+
+
+def normal(path):
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
+INPUT_FOLDER = re.compile(r'(?<!\(agent\) )input folder ("(?:[^"\\]|\\.)*")')
+
+
+def input_folders(notes):
+    """The folders a run was given as inputs, as its Notes name them (SCHEMA.md 5.2)."""
+    found = []
+    for quoted in INPUT_FOLDER.findall(notes):
+        try:
+            found.append(json.loads(quoted))
+        except ValueError:
+            pass  # free text that is not JSON is no such note
+    return found
+
+
+def files_beneath(folder, path):
+    found = []
+    for dirpath, dirnames, filenames in os.walk(os.path.join(folder, path)):
+        dirnames[:] = [d for d in dirnames if d not in (".git", "node_modules")]
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            if os.path.isfile(full) and not os.path.islink(full):
+                found.append(normal(os.path.relpath(full, folder)))
+    return found
+
+
+def governed_now(folder, record):
+    """The governed inputs a run with the baseline's InputFiles would have now."""
+    paths = set(record["InputFiles"])
+    # A folder given as an input is walked again: a file added to it is governed now.
+    for path in input_folders(record["Notes"]):
+        paths.update(files_beneath(folder, path))
+    references = os.path.join(folder, REFERENCES)
+    if os.path.isfile(references):
+        paths.add(REFERENCES)
+        with open(references, encoding="utf-8") as f:
+            listed, _ = referenced(f.read())
+        paths.update(normal(p) for p in listed)
+    return paths
+
+
+def references_of(folder, text):
+    listed, urls = referenced(text)
+    return sorted({normal(p) for p in listed}), sorted(set(urls))
+
+
+def hash_now(folder, path):
+    full = os.path.join(folder, path)
+    if not os.path.isfile(full):
+        return None
+    with open(full, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+# --- Staleness (SCHEMA.md 8.3, docs/TUTORIAL.md "stale in detail") -------------------------
+
+
+def compare(folder, run, paths, expected_of):
+    """The (path, change) of each governed input of `run` that is not as it read it."""
+    changes = []
+    for path in sorted(paths | set(run["InputHashes"])):
+        now = hash_now(folder, path)
+        if path not in run["InputHashes"]:
+            changes.append((path, "added"))
+            continue
+        then = expected_of(path)
+        if path not in paths:
+            changes.append((path, "removed"))
+        elif then in ("TBD", "DELETED"):
+            if now is not None:
+                changes.append((path, "added"))  # missing at the run, there now
+        elif now is None:
+            changes.append((path, "removed"))
+        elif now != then:
+            changes.append((path, "changed"))
+    # _REFERENCES.md edited with the same references is a note (SCHEMA.md 5.4).
+    if any(p == REFERENCES for p, _ in changes) and hash_now(folder, REFERENCES) is not None:
+        if same_references(folder, run):
+            changes = [(p, c) for p, c in changes if p != REFERENCES]
+    return changes
+
+
+def same_references(folder, run):
+    """Whether _REFERENCES.md now names the files (and URLs) it named at the run."""
+    full = os.path.join(folder, REFERENCES)
+    with open(full, encoding="utf-8") as f:
+        listed_now, _ = references_of(folder, f.read())
+    governed_then = set(run["InputHashes"]) - set(run["InputFiles"]) - {REFERENCES}
+    return set(listed_now) - set(run["InputFiles"]) == governed_then
+
+
+def input_changes(folder, run):
+    return compare(folder, run, governed_now(folder, run), lambda p: run["InputHashes"][p])
+
+
+def order_key(entry):
+    r = entry["record"]
+    return (start_ns(r), end_ns(r), r["RecordChecksum"])
+
+
+def check_agent(folder, agent, entries, invalidated, superseded):
+    runs = [(i, e) for i, e in entries if e["record"]["AgentName"] == agent]
+    usable = [
+        (i, e) for i, e in runs
+        if e["record"]["RunStatus"] in GOOD and i not in invalidated and i not in superseded
+    ]
+    result = {"agent": agent, "verdict": "NO_BASELINE", "baseline": None, "inputs": []}
+    if not usable:
+        return result
+    usable.sort(key=lambda ie: order_key(ie[1]))
+    index, entry = usable[-1]
+    base = entry["record"]
+    tied = [
+        e for _, e in usable[:-1]
+        if start_ns(e["record"]) == start_ns(base) and end_ns(e["record"]) == end_ns(base)
+        and e["record"]["InputHashes"] != base["InputHashes"]
+    ]
+    if tied:
+        return result
+    result["baseline"] = base["RunID"]
+
+    def expected(path):
+        # An input the baseline wrote itself is compared with the bytes it left.
+        return base["OutputHashes"].get(path, base["InputHashes"][path])
+
+    changes = [(p, c, None) for p, c in compare(folder, base, governed_now(folder, base), expected)]
+
+    # An output on disk as another good run of the agent recorded it was made from what that run
+    # read (superseded since or not; an invalidated run is never compared): its inputs count too.
+    made = [
+        (i, e) for i, e in runs
+        if i != index and e["record"]["RunStatus"] in GOOD and i not in invalidated
+    ]
+    outputs = {
+        p: h for p, h in base["OutputHashes"].items() if hash_now(folder, p) not in (None, h)
+    }
+    # So do the outputs the baseline did not write of such a run that ended after it started.
+    for _, e in made:
+        r = e["record"]
+        if end_ns(r) > start_ns(base):
+            outputs.update({
+                p: h for p, h in r["OutputHashes"].items()
+                if p not in base["OutputHashes"] and hash_now(folder, p) == h
+            })
+    since = {}
+    for path in sorted(outputs):
+        now = hash_now(folder, path)
+        holders = [(i, e) for i, e in made if e["record"]["OutputHashes"].get(path) == now]
+        current = [(i, e) for i, e in holders if i not in superseded]
+        holders = current or holders
+        compared = [(e, input_changes(folder, e["record"])) for _, e in holders]
+        # Bytes that a run made from the inputs as they are now are up to date.
+        if not compared or any(not c for _, c in compared):
+            continue
+        latest, found = max(compared, key=lambda ec: order_key(ec[0]))
+        since[latest["record"]["RunID"]] = found
+    for run_id, found in since.items():
+        for path, change in found:
+            # A path already listed is listed once, for the first run that lists it.
+            if not any(p == path for p, _, _ in changes):
+                changes.append((path, change, run_id))
+    result["inputs"] = sorted(set(changes), key=lambda c: (c[0], c[1], c[2] or ""))
+    result["verdict"] = "DIRTY" if changes else "CLEAN"
+    return result
+
+
+def stale(folder):
+    entries = list(enumerate(read_records(os.path.join(folder, "RunRecords.csv"))))
+    invalidated, superseded = annotation_effects([e for _, e in entries])
+    agents = sorted({e["record"]["AgentName"] for _, e in entries} - {ANNOTATOR})
+    return [
+        check_agent(folder, agent, entries, invalidated, superseded) for agent in agents
+    ]
+
+
+def records_json(path):
+    records = read_records(path)
+    invalidated, superseded = annotation_effects(records)
+    out = []
+    for index, entry in enumerate(records):
+        out.append({
+            **entry["record"],
+            "invalidatedBy": sorted(invalidated.get(index, [])),
+            "supersededBy": sorted(superseded.get(index, [])),
+            "line": entry["line"],
+        })
+    return out
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "records":
+        json.dump(records_json(argv[1]), sys.stdout)
+    elif len(argv) >= 2 and argv[0] == "stale":
+        json.dump({folder: stale(folder) for folder in argv[1:]}, sys.stdout)
+    else:
+        sys.stderr.write("usage: stale_oracle.py records FILE | stale DIR...\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

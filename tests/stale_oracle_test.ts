@@ -1,0 +1,501 @@
+/**
+ * `runrec stale`, `log` and `show` against an independent oracle
+ * (tests/oracles/stale_oracle.py, Python's csv and hashlib, written from
+ * SCHEMA.md): seeded execution roots, recorded through the CLI (`emit`,
+ * `start`/`finish`, `annotate`) with files edited, deleted and re-created
+ * between runs, then each agent's verdict, baseline and changed inputs, and
+ * every record's fields, compared with what the oracle reads.
+ *
+ * `RUNREC_TEST_SEED` replays a seed, `RUNREC_ORACLE_ROOTS` walks more roots
+ * (3 by default), and `RUNREC_ORACLE_KEEP=DIR` copies the root of the first
+ * difference to DIR and stops there.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { readRecords } from "../src/reader.ts";
+import { assertEquals } from "./assert.ts";
+import { runCli } from "./cli.ts";
+import { git, ROOT, sampleAnnotation, tempDir, writeTree } from "./fixtures.ts";
+import { encodeRecord } from "../src/codec.ts";
+import { runIdPrefix, type RunRecord } from "../src/schema.ts";
+import { fixedRandom, seeded } from "./seed.ts";
+
+const ORACLE = join(ROOT, "tests", "oracles", "stale_oracle.py");
+const AGENTS = ["4_DOCUMENTS", "DEPENDENCIES", "MY_AGENT"];
+/** Data files, two named with what the codec escapes (SCHEMA.md 6.1). */
+const DATA = ["a.md", "b.md", "c.md", "we;ird=na,me.md", "-dash ü 100%.md"];
+/** Free text with what the codec escapes: `%`, `;`, `,`, quotes, a formula start, a newline, a tab. */
+const TEXTS = ["", "plain", "=SUM(A1)", "-5; a,b", 'he said "done"', "100 % of\nlines", "\ttab; é"];
+const REFS = ["refs/r1.txt", "refs/r2.txt", "refs/r3.txt", "../../../_Decomposition/D.md"];
+const STATUSES = ["SUCCESS", "SUCCESS", "SUCCESS", "PARTIAL", "FAILED", "SKIPPED"];
+const HOUR_MS = 3_600_000;
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+/** One agent's check as `stale --json` and the oracle both give it. */
+interface Verdict {
+  verdict: string;
+  baseline: string | null;
+  inputs: [string, string, string | null][];
+}
+
+/** A seeded random walk over one execution root. */
+class Walk {
+  readonly #random: () => number;
+  #edits = 0;
+  constructor(seed: number, readonly root: string, readonly folders: string[]) {
+    this.#random = fixedRandom(seed);
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.#random() * items.length)];
+  }
+
+  chance(p: number): boolean {
+    return this.#random() < p;
+  }
+
+  some<T>(items: readonly T[], most: number): T[] {
+    const count = 1 + Math.floor(this.#random() * most);
+    return [...new Set(Array.from({ length: count }, () => this.pick(items)))];
+  }
+
+  /** Text no earlier write of the walk gave a file. */
+  unique(): string {
+    return `edit ${++this.#edits} ${this.#random()}\n`;
+  }
+}
+
+/** The `_REFERENCES.md` listing `listed`, each reference in one of the forms 5.1 reads. */
+function referencesText(listed: readonly string[], comments: number): string {
+  const lines = listed.map((path, i) =>
+    [`- [Ref ${i}](${path})`, `- \`${path}\` — a reference`, `- ${path}`][i % 3]
+  );
+  const remarks = Array.from({ length: comments }, (_, i) => `Reviewed ${i + 1}.`);
+  return [
+    "# References",
+    "",
+    "## Applicable References",
+    ...lines,
+    "- https://example.org/spec",
+    "",
+    ...remarks,
+    "",
+  ]
+    .join("\n");
+}
+
+async function runrec(...args: string[]): Promise<{ code: number; stdout: string }> {
+  const result = await runCli(args);
+  if (result.code !== 0 && !["annotate"].includes(args[0])) {
+    throw new Error(`runrec ${args.join(" ")}: exit ${result.code}: ${result.stderr}`);
+  }
+  return result;
+}
+
+async function oracle(...args: string[]): Promise<unknown> {
+  const output = await new Deno.Command("python3", { args: [ORACLE, ...args], stdout: "piped" })
+    .output();
+  if (output.code !== 0) throw new Error(`oracle ${args.join(" ")}: exit ${output.code}`);
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+/** A new execution root of `count` deliverables, each with data, references and a status. */
+async function makeRoot(count: number): Promise<{ root: string; folders: string[] }> {
+  const root = await tempDir({ prefix: "runrec-oracle-" });
+  const files: Record<string, string> = {
+    "INIT.md": "# Init\n",
+    "_Decomposition/D.md": "# Decomposition\n",
+  };
+  const folders: string[] = [];
+  for (let n = 1; n <= count; n++) {
+    const folder = `PKG-01_P/1_Working/DEL-01-0${n}_Del${n}`;
+    folders.push(join(root, folder));
+    files[`${folder}/_STATUS.md`] = "# Status\n\n**Current State:** OPEN\n";
+    files[`${folder}/_REFERENCES.md`] = referencesText(REFS.slice(0, 2), 0);
+    for (const path of [...DATA, ...REFS.slice(0, 3)]) files[`${folder}/${path}`] = `${path}\n`;
+  }
+  files[".gitattributes"] = "RunRecords.csv merge=union eol=lf\n";
+  files[".gitignore"] = "RunRecords.csv.lock\n";
+  await writeTree(root, files);
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "the project");
+  return { root, folders };
+}
+
+/**
+ * Appends an annotation as a runrec before checksum notes wrote it (docs/SCHEMA_EVOLUTION.md):
+ * it names its RunID alone, so where a merge gave that RunID to two records it marks both, and a
+ * withdrawal of it withdraws neither.
+ */
+async function olderAnnotation(walk: Walk, folder: string): Promise<void> {
+  const file = join(folder, "RunRecords.csv");
+  if (!(await exists(file))) return;
+  const records: RunRecord[] = [];
+  for await (const event of readRecords(file)) {
+    if (event.kind === "record") records.push(event.record);
+  }
+  if (records.length === 0) return;
+  const subject = walk.pick(records);
+  const effect = subject.AgentName === "RUNREC_ANNOTATE" || walk.chance(0.6)
+    ? "invalidates"
+    : `supersedes=${walk.pick(records.filter((r) => r.AgentName !== "RUNREC_ANNOTATE")).RunID}`;
+  const now = new Date().toISOString();
+  const id = `${runIdPrefix(subject.DeliverableID, now)}${900 + ++olderAnnotations}`;
+  const line = encodeRecord(sampleAnnotation({
+    RunID: id,
+    DeliverableID: subject.DeliverableID,
+    RunTimestamp: now,
+    Notes: `annotates=${subject.RunID}; ${effect}; note=an older runrec`,
+    Host: "older",
+  }));
+  await Deno.writeTextFile(file, `${line}\n`, { append: true });
+}
+
+/** Annotations {@linkcode olderAnnotation} wrote: each takes a SEQ of its own. */
+let olderAnnotations = 0;
+
+/** Annotates a record of `folder`, picked at random: invalidates it, or supersedes another by it. */
+async function annotate(walk: Walk, folder: string): Promise<void> {
+  const records: { id: string; agent: string; line: number }[] = [];
+  if (!(await exists(join(folder, "RunRecords.csv")))) return;
+  for await (const event of readRecords(join(folder, "RunRecords.csv"))) {
+    if (event.kind === "record") {
+      records.push({ id: event.record.RunID, agent: event.record.AgentName, line: event.line });
+    }
+  }
+  if (records.length === 0) return;
+  const subject = walk.pick(records);
+  const effect = subject.agent === "RUNREC_ANNOTATE" || walk.chance(0.6)
+    ? ["--invalidates"]
+    : ["--supersedes", walk.pick(records).id];
+  // --line picks one of two records a merge left with one RunID.
+  const line = walk.chance(0.5) ? ["--line", String(subject.line)] : [];
+  await runrec("annotate", folder, subject.id, ...effect, ...line, "--note", "oracle walk");
+}
+
+/** One step of the walk in one deliverable: a run recorded, a file edited, an annotation. */
+async function step(walk: Walk, folder: string, listed: Map<string, string[]>): Promise<void> {
+  const roll = walk.pick([
+    "emit",
+    "emit",
+    "emit",
+    "emit",
+    "startFinish",
+    "startFinish",
+    "edit",
+    "edit",
+    "edit",
+    "delete",
+    "references",
+    "annotate",
+    "annotate",
+    "olderAnnotation",
+    "sameStamp",
+    "overlap",
+    "branch",
+  ]);
+  const agent = walk.pick(AGENTS);
+  const write = async (path: string) => {
+    await Deno.mkdir(join(folder, path, ".."), { recursive: true });
+    await Deno.writeTextFile(join(folder, path), walk.unique());
+  };
+  const outputs = async (): Promise<string[]> => {
+    if (!walk.chance(0.7)) return [];
+    const path = walk.chance(0.2) ? "shared.md" : `out_${agent}.md`;
+    // Mostly written anew; else recorded again as it is (bytes another run recorded too).
+    if (walk.chance(0.8) || !(await exists(join(folder, path)))) await write(path);
+    return ["--output", path];
+  };
+  // A folder among them (SCHEMA.md 5.2): walked again by stale, a file added to it is "added".
+  const inputs = () =>
+    walk.some([...DATA, "refs/r3.txt", "refs"], 2).flatMap((p) => ["--input", p]);
+  const outcome = (status: string) => [
+    "--status",
+    status,
+    ...(["FAILED", "PARTIAL"].includes(status) ? ["--error", walk.pick(TEXTS) || "short"] : []),
+    ...(walk.chance(0.5) ? ["--notes", walk.pick(TEXTS)] : []),
+  ];
+  switch (roll) {
+    case "emit": {
+      const ago = walk.pick([1, 5, 30, 72]) * HOUR_MS;
+      const started = walk.chance(0.3)
+        ? ["--started", new Date(Date.now() - ago).toISOString()]
+        : [];
+      // A duration that ends before now: soon after the start, halfway, or just before now.
+      const seconds = Math.floor((ago / 1000) * walk.pick([0.01, 0.5, 0.99]));
+      const duration = started.length && walk.chance(0.6) ? ["--duration", `PT${seconds}S`] : [];
+      await runrec(
+        "emit",
+        folder,
+        "--agent",
+        agent,
+        ...outcome(walk.pick(STATUSES)),
+        ...(walk.chance(0.3) ? ["--pass", walk.pick(TEXTS)] : []),
+        ...inputs(),
+        ...(await outputs()),
+        ...started,
+        ...duration,
+      );
+      break;
+    }
+    case "startFinish": {
+      const token = (await runrec("start", folder, "--agent", agent, ...inputs())).stdout.trim();
+      if (walk.chance(0.5)) await write(walk.pick(DATA));
+      await runrec("finish", token, ...outcome(walk.pick(STATUSES)), ...(await outputs()));
+      break;
+    }
+    case "edit":
+      await write(walk.pick([...DATA, ...REFS.slice(0, 3), `refs/added ${walk.pick([1, 2])}.txt`]));
+      break;
+    case "delete":
+      await Deno.remove(join(folder, walk.pick([...DATA, ...REFS.slice(0, 3)]))).catch(() => {});
+      break;
+    case "references": {
+      const now = listed.get(folder)!;
+      const next = walk.chance(0.3)
+        ? now
+        : now.includes(walk.pick(REFS))
+        ? now.filter((p) => !walk.chance(0.5) || p === now[0])
+        : [...new Set([...now, walk.pick(REFS)])];
+      listed.set(folder, next);
+      await Deno.writeTextFile(
+        join(folder, "_REFERENCES.md"),
+        referencesText(next, Math.floor(walk.chance(0.5) ? 1 : 2)),
+      );
+      break;
+    }
+    case "annotate":
+      await annotate(walk, folder);
+      break;
+    case "olderAnnotation":
+      await olderAnnotation(walk, folder);
+      break;
+    case "sameStamp": {
+      // Runs stamped alike (two branches each ran the agent): ended alike or not, read alike or not.
+      const started = new Date(Date.now() - walk.pick([2, 9]) * HOUR_MS).toISOString();
+      const input = walk.pick(DATA);
+      for (const duration of ["PT10M", walk.pick(["PT10M", "PT11M", "PT9M"])]) {
+        const read = walk.chance(0.5) ? input : walk.pick(DATA);
+        await runrec(
+          "emit",
+          folder,
+          "--agent",
+          agent,
+          ...["--status", "SUCCESS", "--input", read],
+          ...["--started", started, "--duration", duration],
+        );
+      }
+      break;
+    }
+    case "overlap": {
+      // Two runs of one agent overlap: the one that started first finishes last.
+      const first = (await runrec("start", folder, "--agent", agent, ...inputs())).stdout.trim();
+      if (walk.chance(0.7)) await write(walk.pick(DATA));
+      const second = (await runrec("start", folder, "--agent", agent, ...inputs())).stdout.trim();
+      await write("shared.md");
+      await runrec("finish", second, "--status", "SUCCESS", "--output", "shared.md");
+      await write("shared.md");
+      await runrec("finish", first, ...outcome(walk.pick(STATUSES)), "--output", "shared.md");
+      break;
+    }
+    case "branch": {
+      // A run recorded in another work tree of the repository (its own journal, so its own SEQ)
+      // and one here, in the same minute, joined by a union merge: one RunID, two records.
+      const root = folder.slice(0, folder.indexOf("/PKG-01_P"));
+      const side = `${root}-side`;
+      await git(root, "add", "-A");
+      await git(root, "commit", "-qm", "before the branch", "--allow-empty");
+      await git(root, "worktree", "add", "-qb", "side", side);
+      const there = join(side, folder.slice(root.length));
+      await runrec("emit", there, "--agent", agent, ...outcome(walk.pick(STATUSES)), ...inputs());
+      if (walk.chance(0.5)) await annotate(walk, there);
+      await git(side, "add", "-A");
+      await git(side, "commit", "-qm", "a run on the branch");
+      if (walk.chance(0.5)) await write(walk.pick(DATA));
+      await runrec(
+        "emit",
+        folder,
+        "--agent",
+        walk.pick(AGENTS),
+        ...outcome(walk.pick(STATUSES)),
+        ...inputs(),
+      );
+      if (walk.chance(0.5)) await annotate(walk, folder);
+      await git(root, "add", "-A");
+      await git(root, "commit", "-qm", "a run on main");
+      if (walk.chance(0.4)) {
+        // The branch's commit cherry-picked here, and a later run there: the merge repeats its line.
+        await git(root, "cherry-pick", "side");
+        await runrec("emit", there, "--agent", agent, "--status", "SUCCESS", ...inputs());
+        await git(side, "add", "-A");
+        await git(side, "commit", "-qm", "a later run on the branch");
+      }
+      await git(root, "merge", "-q", "--no-edit", "side");
+      await git(root, "worktree", "remove", "--force", side);
+      await git(root, "branch", "-qD", "side");
+      break;
+    }
+  }
+}
+
+/** How many checks of each verdict the roots gave, printed with the seed. */
+const tally = new Map<string, number>();
+
+/** The fields in which `got` differs from `expected`, each named with its RunID and line. */
+function fieldDifferences(
+  what: string,
+  got: Record<string, unknown>,
+  expected: Record<string, unknown> = {},
+): string[] {
+  const names = new Set([...Object.keys(got), ...Object.keys(expected)]);
+  return [...names].filter((name) => JSON.stringify(got[name]) !== JSON.stringify(expected[name]))
+    .map((name) =>
+      `${what} ${got.RunID}@${got.line} ${name}: runrec ${JSON.stringify(got[name])}, oracle ${
+        JSON.stringify(expected[name])
+      }`
+    );
+}
+
+/** The differences between runrec's and the oracle's answers for one root, with the count compared. */
+async function compareRoot(
+  walk: Walk,
+  records: boolean,
+): Promise<{ compared: number; differences: string[] }> {
+  const differences: string[] = [];
+  let compared = 0;
+  const staleRun = await runCli(["stale", walk.root, "--json"]);
+  const report = JSON.parse(staleRun.stdout);
+  const recorded = [];
+  for (const folder of walk.folders) {
+    if (await exists(join(folder, "RunRecords.csv"))) recorded.push(folder);
+  }
+  const byOracle = await oracle("stale", ...recorded) as Record<
+    string,
+    (Verdict & { agent: string })[]
+  >;
+  for (const folder of walk.folders) {
+    if (!(await exists(join(folder, "RunRecords.csv")))) continue;
+    const id = folder.match(/DEL-\d+-\d+/)![0];
+    const ours = new Map<string, Verdict>();
+    for (
+      const check of report.checks.filter((c: { deliverableId: string }) => c.deliverableId === id)
+    ) {
+      ours.set(check.agent, {
+        verdict: check.verdict,
+        baseline: check.baseline?.RunID ?? null,
+        inputs: check.inputs.map((
+          c: { path: string; change: string; since?: string },
+        ) => [c.path, c.change, c.since ?? null])
+          .sort((a: string[], b: string[]) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1),
+      });
+    }
+    for (const check of byOracle[folder]) {
+      compared++;
+      const kind = check.verdict + (check.inputs.some((c) => c[2]) ? " with since" : "");
+      tally.set(kind, (tally.get(kind) ?? 0) + 1);
+      const intoFolder = check.inputs.filter(([path, change]) =>
+        change === "added" && path.startsWith("refs/added")
+      );
+      tally.set("added to a folder", (tally.get("added to a folder") ?? 0) + intoFolder.length);
+      const { agent, ...expected } = check;
+      expected.inputs.sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+      const got = ours.get(agent);
+      ours.delete(agent);
+      if (JSON.stringify(got) !== JSON.stringify(expected)) {
+        differences.push(
+          `stale ${id} ${agent}: runrec ${JSON.stringify(got)}, oracle ${JSON.stringify(expected)}`,
+        );
+      }
+    }
+    for (const agent of ours.keys()) {
+      differences.push(`stale ${id} ${agent}: only runrec checks it`);
+    }
+    if (!records) continue;
+
+    const file = join(folder, "RunRecords.csv");
+    const expected = await oracle("records", file) as Record<string, unknown>[];
+    const ids = expected.map((r) => r.RunID);
+    tally.set("RunIDs shared", (tally.get("RunIDs shared") ?? 0) + ids.length - new Set(ids).size);
+    const lines = (await Deno.readTextFile(file)).split("\n").filter((l) => l.startsWith("v1.0,"));
+    tally.set(
+      "lines repeated",
+      (tally.get("lines repeated") ?? 0) + lines.length - new Set(lines).size,
+    );
+    const shown = (r: Record<string, unknown>) => {
+      const { annotations: _a, recordFile: _f, ...rest } = r;
+      return {
+        ...rest,
+        invalidatedBy: [...rest.invalidatedBy as string[]].sort(),
+        supersededBy: [...rest.supersededBy as string[]].sort(),
+      };
+    };
+    const inOrder = [...expected].sort((a, b) => {
+      const at = String(a.RunTimestamp), bt = String(b.RunTimestamp);
+      return Date.parse(at) - Date.parse(bt) || at.localeCompare(bt) ||
+        Number(a.line) - Number(b.line);
+    });
+    const logged =
+      (JSON.parse((await runrec("log", folder, "--json")).stdout) as Record<string, unknown>[]).map(
+        shown,
+      );
+    compared += inOrder.length;
+    const order = (records: Record<string, unknown>[]) =>
+      records.map((r) => `${r.RunID}@${r.line}`).join(" ");
+    if (order(logged) !== order(inOrder)) {
+      differences.push(`log ${id} order: runrec ${order(logged)}; oracle ${order(inOrder)}`);
+    }
+    for (const [i, record] of logged.entries()) {
+      differences.push(...fieldDifferences(`log ${id}`, record, inOrder[i]));
+    }
+    for (const record of expected) {
+      const result = await runrec(
+        "show",
+        folder,
+        String(record.RunID),
+        "--line",
+        String(record.line),
+        "--json",
+      );
+      compared++;
+      differences.push(...fieldDifferences(`show ${id}`, shown(JSON.parse(result.stdout)), record));
+    }
+  }
+  return { compared, differences };
+}
+
+Deno.test("stale, log and show agree with the oracle on seeded execution roots", async () => {
+  const { seed } = seeded("stale oracle", {});
+  const roots = Number(Deno.env.get("RUNREC_ORACLE_ROOTS") ?? 3);
+  let compared = 0;
+  const differences: string[] = [];
+  for (let n = 0; n < roots; n++) {
+    const { root, folders } = await makeRoot(2);
+    const walk = new Walk(seed + n, root, folders);
+    const listed = new Map(folders.map((f) => [f, REFS.slice(0, 2)]));
+    // stale is compared every 8 steps, and log and show once at the end.
+    for (let i = 1; i <= 40; i++) {
+      await step(walk, walk.pick(folders), listed);
+      if (i % 8 !== 0) continue;
+      const found = await compareRoot(walk, i === 40);
+      compared += found.compared;
+      differences.push(
+        ...found.differences.map((d) => `root ${n} (seed ${seed + n}) step ${i}: ${d}`),
+      );
+      const keep = Deno.env.get("RUNREC_ORACLE_KEEP");
+      if (keep && found.differences.length) {
+        await new Deno.Command("cp", { args: ["-a", root, keep] }).output();
+        throw new Error(`kept in ${keep}: ${found.differences.join("\n")}`);
+      }
+    }
+  }
+  console.log(
+    `${roots} roots, ${compared} checks compared, ${differences.length} differences`,
+    JSON.stringify(Object.fromEntries(tally)),
+  );
+  assertEquals(differences, []);
+});
