@@ -12,7 +12,7 @@ import { basename, dirname, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { directLookups, type Lookups, sameFolder } from "./lookups.ts";
 import { nearbyFolders } from "./nearby_runs.ts";
-import { pendingPath, type PendingRun, readPendingRun } from "./pending.ts";
+import { listPendingRuns, pendingPath, type PendingRun, readPendingRun } from "./pending.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { InputError } from "./errors.ts";
 
@@ -39,7 +39,8 @@ export function folderGitMovedTo(delDir: string, runFile: string): string | unde
  * Refuses `delDir` for a new run when git left it behind: it holds only
  * runrec's state and one folder near it has the DeliverableID of its name and
  * holds the files (a shell still in the old folder after a rebase renamed
- * it). A record begun there would start the deliverable's SEQs again.
+ * it), and no run pending there began in an empty folder. A record begun there would
+ * start the deliverable's SEQs again.
  * `lookups` lists `delDir` (a caller's memo, so that it is listed once).
  *
  * @example
@@ -49,6 +50,7 @@ export function folderGitMovedTo(delDir: string, runFile: string): string | unde
  * ```
  */
 export function refuseLeftFolder(delDir: string, lookups: Lookups = directLookups): void {
+  if (!mayBeLeftByGit(delDir)) return;
   const moved = namesakeHolding(delDir, lookups);
   if (moved === undefined) return;
   throw new InputError(
@@ -129,9 +131,21 @@ function deliverableIdOf(dir: string): string | undefined {
   return DELIVERABLE_FOLDER.exec(basename(resolve(dir)))?.[1];
 }
 
-/** Whether `dir` holds nothing but runrec's state folders (`.runrec`, `.runrec-spool`). */
+/**
+ * Whether `dir` holds runrec's state folders (`.runrec`, `.runrec-spool`) and nothing else: an
+ * empty folder is a new deliverable's, not one git left.
+ */
 function holdsOnlyRunrecState(dir: string, lookups: Lookups = directLookups): boolean {
-  return [...lookups.folderEntries(dir).keys()].every((name) => name.startsWith(".runrec"));
+  const names = [...lookups.folderEntries(dir).keys()];
+  return names.length > 0 && names.every((name) => name.startsWith(".runrec"));
+}
+
+/**
+ * Whether `delDir`'s state may be one git left: no run pending there saw an empty folder at its
+ * start. A new deliverable's folder holds only runrec's state too while its first run is pending.
+ */
+function mayBeLeftByGit(delDir: string): boolean {
+  return !listPendingRuns(delDir).some(({ run }) => run?.files?.length === 0);
 }
 
 /** Whether the run's start listed files in its folder; `false` when its file cannot be read. */

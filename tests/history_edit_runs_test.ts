@@ -245,3 +245,18 @@ Deno.test("finish of runs started before a plain rebase, an interactive rebase d
     await verifiedSince(root, base);
   }
 });
+
+Deno.test("a new deliverable's first run in an empty folder is recorded there, though another folder of its DeliverableID holds files: not one git left, which holds runrec's state and no run pending there that began in an empty folder (stop 41, lead)", async () => {
+  const { del, env } = await committedProject();
+  const fresh = join(dirname(del), `${basename(del).split("_")[0]}_Fresh`);
+  await Deno.mkdir(fresh);
+  for (const command of ["start", "emit"]) {
+    const ran = await runCliProcess(
+      [command, fresh, "--agent", "FIRST", ...command === "emit" ? ["--status", "SUCCESS"] : []],
+      FULL_FLAGS,
+      env,
+    );
+    assertEquals(ran.code, 0, ran.stderr); // before: exit 2, "holds only runrec's state"
+  }
+  assertEquals((await recordsOf(fresh)).map((r) => r.AgentName), ["FIRST"]);
+});
