@@ -31,6 +31,7 @@ import { NAMESPACE_URL, RUNREC_RUN_NAMESPACE, uuidV5 } from "../src/export/uuid.
 import { inputContextSha } from "../src/manifest.ts";
 import { readRecords } from "../src/reader.ts";
 import {
+  DELETED,
   FIELDS,
   HEADER,
   LIFECYCLE_STATES,
@@ -1579,8 +1580,15 @@ Deno.test("export prov: the document streamed (activities read again by id from 
     const parent = await tempDir({ prefix: "runrec-export-" });
     const project = generatedProject(draw, 1 + draw.int(2), 1 + draw.int(3));
     for (const list of project.values()) {
-      // A collision: another record of a run's RunID and instant (two branches in one minute).
-      const other = { ...draw.pick(list), Notes: "the other branch's run" };
+      // A collision: another record of a run's RunID and instant (two branches in one minute),
+      // which deleted a file: each round exports a deletion, whatever the draws.
+      const picked = draw.pick(list);
+      const other = {
+        ...picked,
+        Notes: "the other branch's run",
+        OutputFiles: [...new Set([...picked.OutputFiles, "Datasheet.md"])],
+        OutputHashes: { ...picked.OutputHashes, "Datasheet.md": DELETED },
+      };
       list.push({ ...other, RecordChecksum: encodeRecord(other).slice(-64) });
     }
     // Union merges: lines out of time order, one repeated byte for byte.

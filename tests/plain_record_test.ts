@@ -183,7 +183,9 @@ Deno.test("plain_record: plainRecord gives the InputContextSHA a record's InputH
     }),
     seeded("plain records' InputContextSHA", { numRuns: 2000 }),
   );
-  assert(hashed > 100, `only ${hashed} manifests hashed`);
+  // The property says nothing if no manifest is hashed; of 2,000 draws, 92 to 153 are (300 seeds),
+  // so a floor of 100 failed 1 seed in 25.
+  assert(hashed > 50, `only ${hashed} manifests hashed`);
   // A manifest of many inputs.
   const many = Object.fromEntries(
     Array.from(
