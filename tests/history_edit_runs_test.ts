@@ -37,6 +37,20 @@ async function committedProject() {
   return { root, del, env, base: await git(root, "rev-parse", "HEAD") };
 }
 
+/**
+ * The deliverable folder renamed by a commit on `main`, with `feat` checked out, which has not:
+ * a rebase of `feat` onto `main` moves the folder. Returns the renamed folder.
+ */
+async function renamedOnMain(root: string, del: string): Promise<string> {
+  const renamed = join(dirname(del), "DEL-01-02_Thing_Sized");
+  await git(root, "checkout", "-qb", "feat");
+  await git(root, "checkout", "-q", "main");
+  await git(root, "mv", del, renamed);
+  await git(root, "commit", "-qm", "the deliverable renamed");
+  await git(root, "checkout", "-q", "feat");
+  return renamed;
+}
+
 /** Appends a run of `agent` to `del`'s file, as emit would (the runs under test are processes). */
 async function record(del: string, agent: string): Promise<void> {
   await appendRecord(join(del, RECORD_FILE), sampleDraft({ AgentName: agent }), { fsync: false });
@@ -130,12 +144,7 @@ Deno.test("finish of runs started before a rebase onto a branch that renamed the
 
 Deno.test("exec whose command rebases onto a branch that renamed the deliverable folder records the run once, in the renamed folder's file, saying so; verify --since the base holds (githist-41 F6)", async () => {
   const { root, del, env, base } = await committedProject();
-  const renamed = join(dirname(del), "DEL-01-02_Thing_Sized");
-  await git(root, "checkout", "-qb", "feat");
-  await git(root, "checkout", "-q", "main");
-  await git(root, "mv", del, renamed);
-  await git(root, "commit", "-qm", "the deliverable renamed");
-  await git(root, "checkout", "-q", "feat");
+  const renamed = await renamedOnMain(root, del);
   const rebase = [
     "git",
     "-c",
@@ -164,12 +173,7 @@ Deno.test("exec whose command rebases onto a branch that renamed the deliverable
 
 Deno.test("reap of a run started before a rebase onto a branch that renamed the deliverable folder writes its FAILED record in the renamed folder's file; the agent's late finish by token supersedes it there; verify --since the base holds (githist-41 F3)", async () => {
   const { root, del, env, base } = await committedProject();
-  const renamed = join(dirname(del), "DEL-01-02_Thing_Sized");
-  await git(root, "checkout", "-qb", "feat");
-  await git(root, "checkout", "-q", "main");
-  await git(root, "mv", del, renamed);
-  await git(root, "commit", "-qm", "the deliverable renamed");
-  await git(root, "checkout", "-q", "feat");
+  const renamed = await renamedOnMain(root, del);
   const token = await start(del, env, "LATE");
   await git(root, "rebase", "-q", "main");
   // The old folder named, as an agent's cleanup would: the run is reaped where the files went.
