@@ -50,9 +50,8 @@ export function folderGitMovedTo(delDir: string, runFile: string): string | unde
  * ```
  */
 export function refuseLeftFolder(delDir: string, lookups: Lookups = directLookups): void {
-  if (!mayBeLeftByGit(delDir)) return;
   const moved = namesakeHolding(delDir, lookups);
-  if (moved === undefined) return;
+  if (moved === undefined || !mayBeLeftByGit(delDir)) return;
   throw new InputError(
     `${delDir}: holds only runrec's state: git moved the deliverable's files to ${moved} (a ` +
       "checkout, pull or rebase renamed the folder); record the run there",
