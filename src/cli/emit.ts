@@ -59,10 +59,10 @@ Options:
   --output P            a file the run wrote or deleted, or a folder: its files
                         (repeatable; one that does not exist is recorded as DELETED,
                         with a warning naming a near name if there is one)
-  --inputs-from F       --input for each path listed in file F, one a line (LF or CRLF;
+  --inputs-from F       each path listed in file F an --input, one a line (LF or CRLF;
                         empty lines skipped), for more than a command line holds;
                         - is standard input (repeatable; with --input too)
-  --outputs-from F      --output for each path listed in file F, as --inputs-from
+  --outputs-from F      each path listed in file F an --output, as --inputs-from
   --null                the lists of --inputs-from and --outputs-from are separated
                         by NUL, not by line ends (find -print0): any path may be given
   --allow-outside       also read inputs and outputs outside the project (the git

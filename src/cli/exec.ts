@@ -103,7 +103,7 @@ Options:
   --pass D              the pass directive
   --input P             a file the command reads, or a folder: its files
                         (repeatable); _REFERENCES.md and what it lists are always hashed
-  --inputs-from F       --input for each path listed in file F, one a line (LF or CRLF;
+  --inputs-from F       each path listed in file F an --input, one a line (LF or CRLF;
                         empty lines skipped), for more than a command line holds
                         (repeatable; with --input too); not - : CMD has runrec's
                         standard input

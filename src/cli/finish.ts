@@ -50,7 +50,7 @@ Options:
                     current folder, or the folder start ran in, is that file,
                     noted); hashed now, DELETED when it does not exist (TBD,
                     with a warning, when it did not at start either)
-  --outputs-from F  --output for each path listed in file F, one a line (LF or CRLF;
+  --outputs-from F  each path listed in file F an --output, one a line (LF or CRLF;
                     empty lines skipped), for more than a command line holds; -
                     is standard input (repeatable; with --output too)
   --null            the --outputs-from lists are separated by NUL, not by line

@@ -37,7 +37,7 @@ Options:
                  relative to <del-dir> (one named from the current folder is
                  read as the file it names there, noted); one not found is TBD,
                  with a warning
-  --inputs-from F  --input for each path listed in file F, one a line (LF or CRLF;
+  --inputs-from F  each path listed in file F an --input, one a line (LF or CRLF;
                  empty lines skipped), for more than a command line holds; - is
                  standard input (repeatable; with --input too)
   --null         the --inputs-from lists are separated by NUL, not by line
@@ -80,11 +80,11 @@ is recorded first); if it is another agent's still at work, to leave it alone;
 only if its finish was forgotten, to finish it with its token
 (docs/AGENT_PROTOCOL.md section 4). Bad arguments exit 2 and write nothing, as
 do inputs that alone take more than a record holds (16 MiB, SCHEMA.md 6.5): its
-finish could never write it. So does a token that cannot be written (stdout on a full disk, or a pipe no one
-reads): the run is not kept, and is recorded with runrec emit instead. A token
-sent to /dev/null is the caller's choice: runrec finish <del-dir> finds the
-run. Once the token is out, a warning or note that cannot be printed changes
-nothing.
+finish could never write it. So does a token that cannot be written (stdout on
+a full disk, or a pipe no one reads): the run is not kept, and is recorded with
+runrec emit instead. A token sent to /dev/null is the caller's choice: runrec
+finish <del-dir> finds the run. Once the token is out, a warning or note that
+cannot be printed changes nothing.
 
 Example:
   TOKEN=$(runrec start PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS \\
