@@ -32,7 +32,8 @@ import { InputError } from "./errors.ts";
  * ```
  */
 export function folderGitMovedTo(delDir: string, runFile: string): string | undefined {
-  return sawFiles(runFile) ? namesakeHolding(delDir) : undefined;
+  const home = namesakeHolding(delDir); // a listing: the run's file is read only when it may be
+  return home !== undefined && sawFiles(runFile) ? home : undefined;
 }
 
 /**

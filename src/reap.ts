@@ -43,7 +43,7 @@ import { checkReapArguments } from "./argument_checks.ts";
 import { requireFolder } from "./deliverable.ts";
 import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { shellWord } from "./shell_word.ts";
-import { folderGitMovedTo, moveLeftRun } from "./git_moved_folder.ts";
+import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 
 /** Options of {@linkcode reapRuns}. */
 export interface ReapOptions extends RunOptions {
@@ -515,6 +515,7 @@ function adoptLeftRuns(
 ): string[] {
   const homes = new Set<string>();
   for (const delDir of foldersWithRunsToSettle(targets)) {
+    if (!leftByGit(delDir)) continue; // most folders: no pending file read twice
     for (const item of listPendingRuns(delDir)) {
       if (!item.run || item.claimedBy || !whyReap(item, clock, olderThanMs)) continue;
       const home = folderGitMovedTo(delDir, item.path);
