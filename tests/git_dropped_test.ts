@@ -73,10 +73,15 @@ function heldEmit(local: string, file: string, gitMs?: number): Deno.ChildProces
 
 /** A `git pull` in `local` whose unlink of the record file is held `ms` once made (strace). */
 function pullHeldAtUnlink(local: string, ms = 4000): Deno.ChildProcess {
+  return pullHeld(local, "unlink,unlinkat", `delay_exit=${ms}000`);
+}
+
+/** A `git pull` in `local` whose `calls` on the record file strace holds as `inject` says. */
+function pullHeld(local: string, calls: string, inject: string): Deno.ChildProcess {
   return new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", "trace=unlink,unlinkat", "-e", `inject=unlink,unlinkat:delay_exit=${ms}000`],
+      ...["-e", `trace=${calls}`, "-e", `inject=${calls}:${inject}`],
       ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
       "--no-rebase",
     ],
@@ -513,17 +518,7 @@ for (
 ) {
   Deno.test(`git dropped: an emit ${moment} waits for git's version and appends to it: ${finding}`, async () => {
     const { local, file } = await cloneBehind(firstNotes);
-    const pull = new Deno.Command("strace", {
-      args: [
-        ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-        ...["-e", `trace=${held}`, "-e", `inject=${held}:${inject}`],
-        ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
-        "--no-rebase",
-      ],
-      cwd: local,
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    const pull = pullHeld(local, held, inject);
     // git is held with the file gone, there and empty, or after its first piece; its index.lock
     // taken.
     await until(async () => (await sizeOf(file)) === readyWhen, moment);
