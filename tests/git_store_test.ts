@@ -17,7 +17,8 @@ import { runCli } from "./cli.ts";
 import { join } from "node:path";
 import { recordFileLog } from "../src/history_log.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
-import { git, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 
 const ATTRIBUTES = `${RECORD_FILE} merge=union eol=lf\n`;
 const DEL = join("PKG-01_Alpha", "DEL-01-02_Spéc — €");
@@ -398,6 +399,38 @@ Deno.test("git store: a repository another user owns gives git's dubious-ownersh
   assert.match(err, /git config --global --add safe\.directory /);
   assert.equal(err.split("\n").length, 2, err);
   assert.doesNotMatch(err, /not in a git work tree/);
+});
+
+Deno.test("git store: with no HOME, the dubious-ownership remedy is one that works there, and it does (newuser-42 F1)", async () => {
+  const { repo } = await repository(1);
+  await new Deno.Command("chown", { args: ["-R", "12345:12345", repo] }).output();
+  // A CI job's environment: no HOME, no TMPDIR, no TERM; git's `git config --global` fails so.
+  const verify = async (env: Record<string, string>) => {
+    const ran = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "verify", repo, "--since", "HEAD"],
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    return { code: ran.code, out: decoder.decode(ran.stdout), err: decoder.decode(ran.stderr) };
+  };
+  const refused = await verify({});
+  assert.equal(refused.code, 2, refused.out + refused.err);
+  assert.equal(refused.err.split("\n").length, 2, refused.err);
+  const remedy = /GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe\.directory GIT_CONFIG_VALUE_0=(\S+)/
+    .exec(refused.err);
+  assert.ok(remedy, refused.err);
+  assert.match(refused.err, /HOME is unset/);
+  const fixed = await verify({
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "safe.directory",
+    GIT_CONFIG_VALUE_0: remedy[1],
+  });
+  assert.equal(fixed.code, 0, fixed.out + fixed.err);
+  assert.match(fixed.out, /K-APPEND-1 holds/);
+  await new Deno.Command("chown", { args: ["-R", "0:0", repo] }).output();
 });
 
 // ---------------------------------------------------------------- the streamed diff check
