@@ -281,6 +281,42 @@ Deno.test("git store: a shallow clone whose remote is not on this machine fails 
   assert.match(cut.err, /unknown revision "HEAD~2" in .*: a shallow clone, which may lack that/);
 });
 
+Deno.test("git store: a read-only shallow checkout, whose fetch fails, says so and to verify a full clone, which passes (newuser-42 F3)", async () => {
+  const { repo, file } = await repository(2);
+  await git(repo, "checkout", "-qb", "pr");
+  await append(file, "PR1", "2026-03-03T00:00:00Z");
+  await git(repo, "commit", "-qam", "pr run 1");
+  await append(file, "PR2", "2026-03-03T01:00:00Z");
+  await git(repo, "commit", "-qam", "pr run 2");
+  const clone = `${repo}-shallow`;
+  await git(repo, "clone", "-q", "--depth", "1", "--branch", "pr", `file://${repo}`, clone);
+  await git(clone, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main");
+  // CI's read-only checkout: a read-only bind mount of the clone (root, as the tests need).
+  const mounted = `${repo}-ro`;
+  await Deno.mkdir(mounted);
+  const mount = await new Deno.Command("mount", { args: ["--bind", "-o", "ro", clone, mounted] })
+    .output();
+  assert.equal(mount.code, 0, new TextDecoder().decode(mount.stderr));
+  try {
+    for (const since of ["HEAD~2", "origin/main"]) {
+      const { code, out, err } = await cli(["verify", mounted, "--since", since]);
+      assert.equal(code, 2, out + err);
+      assert.equal(err.split("\n").length, 2, err);
+      assert.match(
+        err,
+        /`git fetch --unshallow` from the remote on this machine failed \(.*Read-only file system\): verify a clone made with the full history instead/,
+      );
+    }
+  } finally {
+    await new Deno.Command("umount", { args: [mounted] }).output();
+  }
+  const full = `${repo}-full`;
+  await git(repo, "clone", "-q", "--branch", "pr", `file://${repo}`, full);
+  const { code, out, err } = await cli(["verify", full, "--since", "origin/main"]);
+  assert.equal(code, 0, out + err);
+  assert.match(out, /K-APPEND-1 holds since origin\/main/);
+});
+
 Deno.test("git store: a branch behind its base fails --since the base, saying to check from the merge base, which holds", async () => {
   const { repo, file } = await repository(2);
   const forkPoint = await git(repo, "rev-parse", "HEAD");
