@@ -33,7 +33,7 @@ import {
   mergeLines,
   prefixProblem,
 } from "./append_only.ts";
-import { failureReason, InputError } from "./errors.ts";
+import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   blobId,
   cleanBlobId,
@@ -791,8 +791,8 @@ async function startingPoint(
     sinceCommit = await resolveCommit(since, top);
   }
   if (!sinceCommit) {
-    throw new InputError(
-      `--since: unknown revision ${JSON.stringify(since)} in ${top}` +
+    throw sinceError(
+      `unknown revision ${JSON.stringify(since)} in ${top}` +
         (cutOff && shallow.size > 0
           ? `: a shallow clone, which may lack that commit: ${shallowRemedy(deepened)}`
           : !await resolveCommit("HEAD", top)
@@ -812,15 +812,15 @@ async function startingPoint(
     shallow.clear();
     walk = await firstParentWalk(sinceCommit, top);
   } else if (cut) {
-    throw new InputError(
-      `--since: ${top} is a shallow clone and lacks history since ${since}: commit ` +
+    throw sinceError(
+      `${top} is a shallow clone and lacks history since ${since}: commit ` +
         `${short(cut.id)}'s parents are not here, so K-APPEND-1 cannot be checked; ` +
         shallowRemedy(deepened),
     );
   } else if (branchCut) {
     const { merge, commit } = branchCut;
-    throw new InputError(
-      `--since: ${top} is a shallow clone and lacks the history of the branch that commit ` +
+    throw sinceError(
+      `${top} is a shallow clone and lacks the history of the branch that commit ` +
         `${short(merge.id)} ${JSON.stringify(merge.subject)} merges: commit ${short(commit)}'s ` +
         "parents are not here, so the branch cannot be followed to where it left; " +
         shallowRemedy(deepened),
@@ -924,6 +924,14 @@ async function unfetchedBranch(since: string, top: string): Promise<string> {
     `--depth or --single-branch makes, fetches no other): git fetch ${remote} ` +
     `${branch}:refs/remotes/${since} first (GitHub Actions: actions/checkout with ` +
     "`fetch-depth: 0`)";
+}
+
+/**
+ * An error in `since`, named as its caller knows it: `since` to a script,
+ * `--since` on the command line.
+ */
+function sinceError(rest: string): OptionError {
+  return new OptionError((name) => `${name("since")}: ${rest}`);
 }
 
 const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +
@@ -1097,8 +1105,8 @@ async function submodule(
   if (recorded) {
     base = await resolveCommit(recorded, top);
     if (!base) {
-      throw new InputError(
-        `--since: submodule ${top}: commit ${short(recorded)}, which ${since} records for it, ` +
+      throw sinceError(
+        `submodule ${top}: commit ${short(recorded)}, which ${since} records for it, ` +
           "is not in its repository; fetch it (`git submodule update --init`, or " +
           "`git -C <submodule> fetch --unshallow` in a shallow one)",
       );
@@ -1126,8 +1134,8 @@ async function submodule(
   const shallow = (await gitRepository(top))?.shallow ?? new Set();
   const cut = walk.find((c) => shallow.has(c.id));
   if (cut) {
-    throw new InputError(
-      `--since: submodule ${top} is a shallow clone and lacks history since ${short(base!)}: ` +
+    throw sinceError(
+      `submodule ${top} is a shallow clone and lacks history since ${short(base!)}: ` +
         SHALLOW_REMEDY,
     );
   }
