@@ -389,3 +389,37 @@ Deno.test("a deliverable path split at its spaces ($DIR unquoted) exits 2 saying
   assertEquals(quoted.code, 0, quoted.stderr);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("an --input or --output path split at its spaces exits 2 saying to quote it, for emit and for a finish by token; the run stays pending (newuser-42 F9)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Data sheet Ø.md"), "# Data\n");
+  const emit = await runCliProcess(
+    [
+      ..."emit . --agent 4_DOCUMENTS --status SUCCESS --input Data sheet Ø.md".split(" "),
+    ],
+    undefined,
+    {},
+    del,
+  );
+  assertEquals(emit.code, 2, emit.stderr);
+  assertEquals(
+    emit.stderr,
+    'runrec emit: --input "Data sheet Ø.md": split at its spaces into 3 arguments: quote it ' +
+      '(--input "$P") (see runrec emit --help)\n',
+  );
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const token = started.stdout.trim();
+  // From the execution root: the path is the deliverable's, found from the token's folder.
+  const finish = await runCliProcess(
+    ["finish", token, "--status", "SUCCESS", "--output", "Data", "sheet", "Ø.md"],
+    undefined,
+    {},
+    root,
+  );
+  assertEquals(finish.code, 2, finish.stderr);
+  assertIncludes(finish.stderr, 'runrec finish: --output "Data sheet Ø.md": split at its spaces');
+  assertEquals(await Deno.stat(token).then(() => true), true);
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+  await Deno.remove(root, { recursive: true });
+});

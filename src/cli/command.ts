@@ -401,6 +401,9 @@ export function positionals(
     const name = i < names.length ? names[i] : more === "targets" ? names.at(-1) : undefined;
     return name !== undefined && isPathName(name);
   });
+  if (more === "none" && got.length > names.length) {
+    refuseSplitValue(parsed.values, got.slice(names.length), got.slice(0, names.length));
+  }
   if (got.length < names.length || (more === "none" && got.length > names.length)) {
     throw new UsageError(
       got.length < names.length
@@ -433,8 +436,8 @@ function isPathName(name: string): boolean {
  * Throws {@linkcode UsageError} for a path the shell split at its spaces
  * (`runrec emit $DIR` unquoted, a deliverable's label holding a space): the
  * first word that names nothing here, at a path's place (`isPathAt`), joined
- * to the words after it, names a path. Without this it was "unexpected argument" or "no such folder" for a
- * part of it, which does not say to quote it.
+ * to the words after it, names a path. Without this it was "unexpected
+ * argument" or "no such folder" for a part of it, which does not say to quote it.
  */
 function refuseSplitPath(got: readonly string[], isPathAt: (i: number) => boolean): void {
   const first = got.findIndex((word) => !isThere(word));
@@ -446,6 +449,34 @@ function refuseSplitPath(got: readonly string[], isPathAt: (i: number) => boolea
       `${JSON.stringify(joined)}: split at its spaces into ${last - first + 1} arguments: ` +
         `quote it ("$DIR")`,
     );
+  }
+}
+
+/**
+ * Throws {@linkcode UsageError} for an option's path the shell split at its
+ * spaces (`--output $P` unquoted, `--input Data sheet.md`): the value joined
+ * to some of the `extra` words after it names a path, from the current folder
+ * or from a folder the `named` positionals give (a deliverable folder, or a
+ * token's). Without this it was "unexpected argument" for its second word.
+ */
+function refuseSplitValue(
+  values: Parsed["values"],
+  extra: readonly string[],
+  named: readonly string[],
+): void {
+  // A token is <del-dir>/.runrec/pending/<id>.json: paths are relative to that <del-dir>.
+  const bases = ["", ...named.map((n) => n.replace(/\/\.runrec\/pending\/[^/]*$/, ""))];
+  for (const [key, value] of Object.entries(values)) {
+    for (const given of typeof value === "string" ? [value] : Array.isArray(value) ? value : []) {
+      for (let last = 0; last < extra.length; last++) {
+        const joined = [given, ...extra.slice(0, last + 1)].join(" ");
+        if (!bases.some((base) => isThere(base === "" ? joined : `${base}/${joined}`))) continue;
+        throw new UsageError(
+          `--${key} ${JSON.stringify(joined)}: split at its spaces into ${last + 2} arguments: ` +
+            `quote it (--${key} "$P")`,
+        );
+      }
+    }
   }
 }
 
