@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { join } from "./path.ts";
+import { basename, dirname, join } from "./path.ts";
 import { folderEntries } from "./deliverable.ts";
 import {
   AGENT_FILE_NAME,
@@ -299,7 +299,11 @@ export function readAgentFiles(dir: string): { path: string; text: string }[] {
     names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => AGENT_FILE_NAME.test(n));
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "no such folder" : failureReason(e as Error);
-    throw new InputError(`${dir}: cannot read the agents folder: ${why}`);
+    // One agent file named (`agents check agents/AGENT_X.md`): the commands take its folder.
+    const folder = e instanceof Deno.errors.NotADirectory && AGENT_FILE_NAME.test(basename(dir))
+      ? `: name the folder that holds it, ${dirname(dir)}`
+      : "";
+    throw new InputError(`${dir}: cannot read the agents folder: ${why}${folder}`);
   }
   return names.sort().flatMap((name) => {
     const path = join(dir, name);

@@ -141,7 +141,9 @@ export function deliverableId(
   throw new InputError(
     `${delDir}: not a deliverable folder: no deliverable ID (${
       context.problem ?? `no DeliverableID in ${CONTEXT_FILE}`
-    }, and the folder name does not start with DEL-XX-YY)${enclosingDeliverable(delDir)}`,
+    }, and the folder name does not start with DEL-XX-YY)${enclosingDeliverable(delDir)}${
+      deliverablesBeneath(delDir)
+    }`,
   );
 }
 
@@ -170,6 +172,38 @@ export function enclosingDeliverable(target: string): string {
     return `; it is inside ${shown}${shown.endsWith("..") ? ` (${basename(dir)})` : ""}`;
   }
   return "";
+}
+
+/**
+ * `; deliverable folders beneath it: A, B and N more: name one` when `target` holds deliverable
+ * folders within three levels (an execution root, a package, its `1_Working/`), else "": the
+ * folder an agent given its project's root meant. Folders named `.…` and `_…` are passed over.
+ *
+ * @example
+ * ```ts
+ * import { deliverablesBeneath } from "./deliverable.ts";
+ * deliverablesBeneath("examples");
+ * // "; deliverable folders beneath it: examples/PKG-01_…/DEL-01-01_…, … and 1 more: name one"
+ * ```
+ */
+export function deliverablesBeneath(target: string): string {
+  const found: string[] = [];
+  let level = [resolve(target)];
+  for (let depth = 0; depth < 3 && found.length === 0 && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      for (const [name, kind] of folderEntries(dir)) {
+        if (kind !== "folder" || /^[._]/.test(name)) continue;
+        (DELIVERABLE_FOLDER.test(name) ? found : next).push(join(dir, name));
+      }
+    }
+    // A folder far above any project (a home folder) is not searched whole: an error's aside.
+    level = next.slice(0, 100);
+  }
+  if (found.length === 0) return "";
+  const shown = found.sort().slice(0, 2).map(shownPath).join(", ");
+  const more = found.length > 2 ? ` and ${found.length - 2} more` : "";
+  return `; deliverable folders beneath it: ${shown}${more}: name one`;
 }
 
 /**

@@ -8,6 +8,7 @@
 import { optionalEnv } from "./optional_access.ts";
 import { findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
+import { dubiousOwnership } from "./git_ownership.ts";
 import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { basename, dirname, isInside, join, relative, resolve } from "./path.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
@@ -629,16 +630,6 @@ export async function runGit(
 }
 
 const textDecoder = new TextDecoder();
-
-/**
- * git's own message when it refuses a repository that another user owns
- * ("detected dubious ownership"), with its remedy, as one line; else `undefined`.
- */
-function dubiousOwnership(stderr: string): string | undefined {
-  if (!stderr.includes("dubious ownership")) return undefined;
-  return stderr.split("\n").map((line) => line.trim()).filter((line) => line !== "")
-    .join(" ").replace(/^fatal: /, "");
-}
 
 /**
  * The top folder of the git work tree holding `dir`, or `undefined` outside one.

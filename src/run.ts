@@ -1521,8 +1521,14 @@ async function namedRun(
     );
   }
   const whose = agent === undefined ? "" : ` of ${agent}`;
+  // Runs of as many agents as runs: the agent's name, which the agent knows, picks one too.
+  const byAgent = agent === undefined &&
+      new Set(meant.map((i) => i.run!.agent)).size === meant.length
+    ? " (or its agent with --agent)"
+    : "";
   throw new InputError(
-    `${target}: ${meant.length} pending runs${whose}; name one with --run: ${list(meant)}`,
+    `${target}: ${meant.length} pending runs${whose}; name one with --run${byAgent}: ` +
+      list(meant),
   );
 }
 

@@ -41,6 +41,35 @@ export async function refuseMistakenToken(given: string, agent?: string): Promis
   throw new InputError(`${runId}: a RunID, not a run token: ${await whereRecorded(runId, agent)}`);
 }
 
+/**
+ * Throws {@linkcode InputError} when finish's arguments are a token split at
+ * its spaces (`runrec finish $TOKEN` unquoted, a folder's name holding a
+ * space): the last of them ends as a token does, and without the quotes it
+ * was "unexpected argument", which did not say what to do.
+ *
+ * @example
+ * ```ts
+ * import { refuseSplitToken } from "./token_mixups.ts";
+ * refuseSplitToken(["/p/DEL-01-02_X"]); // returns: one argument, no --run
+ * // refuseSplitToken(["/p/DEL-01-02_My", "Pump/.runrec/pending/20260222T101500123Z-1a2b3c4d.json"])
+ * // throws: <token>: split at its spaces into 2 arguments ...: quote it
+ * ```
+ */
+export function refuseSplitToken(given: readonly string[], run?: string): void {
+  // `--run $TOKEN` split: its first word is the option's value, the others follow <del-dir>.
+  const words = run === undefined ? given : [run, ...given.slice(1)];
+  const last = words.at(-1);
+  if (words.length < 2 || last === undefined || !isToken(last)) return;
+  const [option, example] = run === undefined
+    ? ["<token>", `runrec finish "$TOKEN"`]
+    : ["--run", `runrec finish <del-dir> --run "$TOKEN"`];
+  throw new InputError(
+    `${option}: split at its spaces into ${words.length} arguments (${
+      words.map((word) => JSON.stringify(word)).join(" ")
+    }): quote it, as in ${example} --status S`,
+  );
+}
+
 /** Whether `path` names something here (a folder named as a RunID is a folder). */
 function namesPath(path: string): boolean {
   try {

@@ -33,7 +33,7 @@ import {
   mergeLines,
   prefixProblem,
 } from "./append_only.ts";
-import { failureReason, InputError } from "./errors.ts";
+import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   blobId,
   cleanBlobId,
@@ -785,15 +785,16 @@ async function startingPoint(
   let sinceCommit = await resolveCommit(since, top);
   // Only a name the clone's cut could explain is worth fetching for; a typo is just unknown.
   const cutOff = !sinceCommit && shallow.size > 0 && await mayBeCutOff(since, top);
-  if (cutOff && await deepen(top, notes)) {
+  let deepened = cutOff ? await deepen(top, notes) : undefined;
+  if (deepened === true) {
     shallow.clear();
     sinceCommit = await resolveCommit(since, top);
   }
   if (!sinceCommit) {
-    throw new InputError(
-      `--since: unknown revision ${JSON.stringify(since)} in ${top}` +
+    throw sinceError(
+      `unknown revision ${JSON.stringify(since)} in ${top}` +
         (cutOff && shallow.size > 0
-          ? `: a shallow clone, which may lack that commit: ${SHALLOW_REMEDY}`
+          ? `: a shallow clone, which may lack that commit: ${shallowRemedy(deepened)}`
           : !await resolveCommit("HEAD", top)
           ? ": the repository has no commits yet (commit the record files first; runrec verify " +
             "without --since checks them as they are)"
@@ -806,22 +807,23 @@ async function startingPoint(
   const branchCut = !cut && shallow.size > 0
     ? await cutBranch(sinceCommit, walk, shallow, top)
     : undefined;
-  if ((cut || branchCut) && await deepen(top, notes)) {
+  if (cut || branchCut) deepened = await deepen(top, notes);
+  if ((cut || branchCut) && deepened === true) {
     shallow.clear();
     walk = await firstParentWalk(sinceCommit, top);
   } else if (cut) {
-    throw new InputError(
-      `--since: ${top} is a shallow clone and lacks history since ${since}: commit ` +
+    throw sinceError(
+      `${top} is a shallow clone and lacks history since ${since}: commit ` +
         `${short(cut.id)}'s parents are not here, so K-APPEND-1 cannot be checked; ` +
-        SHALLOW_REMEDY,
+        shallowRemedy(deepened),
     );
   } else if (branchCut) {
     const { merge, commit } = branchCut;
-    throw new InputError(
-      `--since: ${top} is a shallow clone and lacks the history of the branch that commit ` +
+    throw sinceError(
+      `${top} is a shallow clone and lacks the history of the branch that commit ` +
         `${short(merge.id)} ${JSON.stringify(merge.subject)} merges: commit ${short(commit)}'s ` +
         "parents are not here, so the branch cannot be followed to where it left; " +
-        SHALLOW_REMEDY,
+        shallowRemedy(deepened),
     );
   }
   const head = walk.at(-1)?.id ?? await resolveCommit("HEAD", top);
@@ -924,8 +926,28 @@ async function unfetchedBranch(since: string, top: string): Promise<string> {
     "`fetch-depth: 0`)";
 }
 
+/**
+ * An error in `since`, named as its caller knows it: `since` to a script,
+ * `--since` on the command line.
+ */
+function sinceError(rest: string): OptionError {
+  return new OptionError((name) => `${name("since")}: ${rest}`);
+}
+
 const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +
   "(GitHub Actions: actions/checkout with `fetch-depth: 0`)";
+
+/**
+ * What to do about a shallow clone: fetch the rest, or, when verify's own
+ * fetch failed (a read-only checkout), clone it whole elsewhere, since that
+ * same fetch would fail again.
+ */
+function shallowRemedy(fetchFailure: string | true | undefined): string {
+  if (typeof fetchFailure !== "string") return SHALLOW_REMEDY;
+  return `verify's own \`git fetch --unshallow\` from the remote on this machine failed ` +
+    `(${fetchFailure}): verify a clone made with the full history instead (\`git clone\` ` +
+    "without --depth; GitHub Actions: actions/checkout with `fetch-depth: 0`)";
+}
 
 /**
  * Whether `since`, which names no commit here, may name one a shallow clone
@@ -1014,13 +1036,14 @@ async function commitSubject(id: string, top: string): Promise<string> {
 
 /**
  * Completes a shallow clone from its remote when that remote is on this
- * machine (a path or `file://`), so that no network is used; whether it did.
+ * machine (a path or `file://`), so that no network is used: `true` when it
+ * did, git's error when its fetch failed (a read-only checkout), else `undefined`.
  */
-async function deepen(top: string, notes: string[]): Promise<boolean> {
+async function deepen(top: string, notes: string[]): Promise<true | string | undefined> {
   const names = new TextDecoder().decode((await runGit(["remote"], top)).stdout).split("\n")
     .filter((n) => n !== "");
   const name = names.includes("origin") ? "origin" : names.length === 1 ? names[0] : undefined;
-  if (!name) return false;
+  if (!name) return undefined;
   const url = new TextDecoder().decode((await runGit(["remote", "get-url", name], top)).stdout)
     .trim();
   const path = url.startsWith("file://")
@@ -1028,9 +1051,12 @@ async function deepen(top: string, notes: string[]): Promise<boolean> {
     : /^[^/]*:/.test(url)
     ? undefined // ssh, https, scp-like host:path: not on this machine
     : resolve(top, url);
-  if (!path || !(await Deno.stat(path).then(() => true, () => false))) return false;
+  if (!path || !(await Deno.stat(path).then(() => true, () => false))) return undefined;
   const fetched = await runGit(["fetch", "-q", "--unshallow", name], top);
-  if (fetched.code !== 0) return false;
+  if (fetched.code !== 0) {
+    return fetched.stderr.split("\n").map((line) => line.trim()).find((line) => line !== "") ??
+      `git exited with ${fetched.code}`;
+  }
   notes.push(
     `${top} was a shallow clone: fetched the rest of its history from ${name} (${url}, ` +
       `on this machine)`,
@@ -1079,8 +1105,8 @@ async function submodule(
   if (recorded) {
     base = await resolveCommit(recorded, top);
     if (!base) {
-      throw new InputError(
-        `--since: submodule ${top}: commit ${short(recorded)}, which ${since} records for it, ` +
+      throw sinceError(
+        `submodule ${top}: commit ${short(recorded)}, which ${since} records for it, ` +
           "is not in its repository; fetch it (`git submodule update --init`, or " +
           "`git -C <submodule> fetch --unshallow` in a shallow one)",
       );
@@ -1108,8 +1134,8 @@ async function submodule(
   const shallow = (await gitRepository(top))?.shallow ?? new Set();
   const cut = walk.find((c) => shallow.has(c.id));
   if (cut) {
-    throw new InputError(
-      `--since: submodule ${top} is a shallow clone and lacks history since ${short(base!)}: ` +
+    throw sinceError(
+      `submodule ${top} is a shallow clone and lacks history since ${short(base!)}: ` +
         SHALLOW_REMEDY,
     );
   }

@@ -18,7 +18,7 @@ import {
 import { BLOCK_END, blockLines } from "../src/agent_block.ts";
 import { BUILTIN_PROFILES } from "../src/profiles.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
-import { runCli } from "./cli.ts";
+import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
 import { seeded } from "./seed.ts";
 
@@ -812,6 +812,26 @@ Deno.test("agents install: a marker in an HTML comment or indented code is no ma
       /: cannot edit: line \d+: a second \[\[BEGIN:PROTOCOL\]\] \(the first at line 20\); make it one PROTOCOL section\n/,
     );
     assertSameFiles(snapshot(dir), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("agents: one agent file named where its folder is wanted says to name that folder, which then works (newuser-42 F7)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-file-" });
+  try {
+    await Deno.copyFile(join(FIXTURES, "AGENT_4_DOCUMENTS.md"), join(dir, "AGENT_4_DOCUMENTS.md"));
+    const file = join(dir, "AGENT_4_DOCUMENTS.md");
+    for (const action of ["install", "check", "remove"]) {
+      const named = await runCliProcess(["agents", action, file]);
+      assertEquals([named.code, named.stderr], [
+        2,
+        `runrec agents: ${file}: cannot read the agents folder: is not a folder: name the ` +
+        `folder that holds it, ${dir}\n`,
+      ]);
+    }
+    const installed = await runCliProcess(["agents", "install", dir]);
+    assertEquals([installed.code, installed.stdout], [0, `${file}: installed\n`]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -121,6 +121,32 @@ Deno.test("ci recipe: runrec-ci.sh fails (exit 1) a pull request that edits a co
   await Deno.remove(join(bin, ".."), { recursive: true });
 });
 
+Deno.test("ci recipe: runrec-ci.sh with no HOME, TMPDIR or TERM uses runrec from PATH, and says to set RUNREC_INSTALL_DIR to install (newuser-42 F2)", async () => {
+  const { repo, bin, git, ci, emit } = await pullRequest();
+  const base = await installedWithOneRecord({ git, ci, emit });
+  const unset = ["-u", "HOME", "-u", "TMPDIR", "-u", "TERM", "-u", "RUNREC_INSTALL_DIR"];
+  const path = `${bin}:${Deno.env.get("PATH")}`;
+  const onPath = await runIn(repo, "env", [...unset, `PATH=${path}`, "sh", SCRIPT, base]);
+  assertEquals(onPath.code, 0, onPath.stdout + onPath.stderr);
+  assertMatch(onPath.stdout, /RunRecords\.csv: ok: 1 record, .*K-APPEND-1 holds/);
+  // Told to install with nowhere to install to: one line naming what to set, exit 2.
+  const install = await runIn(repo, "env", [
+    ...unset,
+    `RUNREC_SOURCE=${ROOT}`,
+    `DENO=${Deno.execPath()}`,
+    "sh",
+    SCRIPT,
+    base,
+  ]);
+  assertEquals(install.code, 2, install.stdout + install.stderr);
+  assertEquals(
+    install.stderr,
+    "runrec-ci.sh: HOME is unset, so there is no ~/.local/bin: set RUNREC_INSTALL_DIR\n",
+  );
+  await Deno.remove(repo, { recursive: true });
+  await Deno.remove(join(bin, ".."), { recursive: true });
+});
+
 Deno.test("ci recipe: docs/CI.md shows examples/ci/ as it is, and the workflow runs the script", async () => {
   const doc = await Deno.readTextFile(join(ROOT, "docs/CI.md"));
   const script = await Deno.readTextFile(SCRIPT);

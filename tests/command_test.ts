@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { type OptionsConfig, parseCommandArgs, UsageError } from "../src/cli/command.ts";
-import { runCli } from "./cli.ts";
+import { dirname, join } from "node:path";
+import { runCli, runCliProcess } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
 
 const OPTIONS: OptionsConfig = {
@@ -347,4 +349,77 @@ Deno.test("a -- before the command, as deno task runrec -- <command> passes it, 
   const help = await runCli(["--", "log", "--help"]);
   assertEquals(help.code, 0, help.stderr);
   assertIncludes(help.stdout, "runrec log");
+});
+
+Deno.test("a deliverable path split at its spaces ($DIR unquoted) exits 2 saying to quote it, and writes nothing; quoted, it records (newuser-42 F5)", async () => {
+  const { root, del: plain } = await makeProject();
+  const del = join(dirname(plain), "DEL-01-02_Flow Meter Ø");
+  await Deno.rename(plain, del);
+  const words = del.split(" ");
+  const said = `"${del}": split at its spaces into ${words.length} arguments: quote it ("$DIR")`;
+  // One command of each shape: a folder alone, a folder and CMD, targets, a folder and a RunID.
+  for (
+    const args of [
+      ["emit", ...words, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+      ["exec", ...words, "--agent", "4_DOCUMENTS", "--", "true"],
+      ["stale", ...words],
+      ["show", ...words, "RUN-DEL-01-02-20260222-1015-001"],
+    ]
+  ) {
+    const split = await runCliProcess(args);
+    assertEquals(split.code, 2, split.stderr);
+    assertEquals(split.stderr, `runrec ${args[0]}: ${said} (see runrec ${args[0]} --help)\n`);
+  }
+  assertEquals(await Array.fromAsync(Deno.readDir(del), (e) => e.name).then((n) => n.sort()), [
+    "Datasheet.md",
+    "Dependencies.csv",
+    "_CONTEXT.md",
+    "_DEPENDENCIES.md",
+    "_REFERENCES.md",
+    "_STATUS.md",
+  ]);
+  const quoted = await runCliProcess([
+    "emit",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "SUCCESS",
+  ]);
+  assertEquals(quoted.code, 0, quoted.stderr);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("an --input or --output path split at its spaces exits 2 saying to quote it, for emit and for a finish by token; the run stays pending (newuser-42 F9)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Data sheet Ø.md"), "# Data\n");
+  const emit = await runCliProcess(
+    [
+      ..."emit . --agent 4_DOCUMENTS --status SUCCESS --input Data sheet Ø.md".split(" "),
+    ],
+    undefined,
+    {},
+    del,
+  );
+  assertEquals(emit.code, 2, emit.stderr);
+  assertEquals(
+    emit.stderr,
+    'runrec emit: --input "Data sheet Ø.md": split at its spaces into 3 arguments: quote it ' +
+      '(--input "$P") (see runrec emit --help)\n',
+  );
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const token = started.stdout.trim();
+  // From the execution root: the path is the deliverable's, found from the token's folder.
+  const finish = await runCliProcess(
+    ["finish", token, "--status", "SUCCESS", "--output", "Data", "sheet", "Ø.md"],
+    undefined,
+    {},
+    root,
+  );
+  assertEquals(finish.code, 2, finish.stderr);
+  assertIncludes(finish.stderr, 'runrec finish: --output "Data sheet Ø.md": split at its spaces');
+  assertEquals(await Deno.stat(token).then(() => true), true);
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+  await Deno.remove(root, { recursive: true });
 });

@@ -792,3 +792,32 @@ Deno.test("finish <another deliverable's folder> --agent A, or without --agent, 
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("finish $TOKEN unquoted in a folder whose name holds spaces: exit 2 saying to quote it, not 'unexpected argument'; quoted, it finishes (newuser-42 F4)", async () => {
+  const { root, del: plain, env } = await committedProject();
+  // The host's deliverable labels may hold spaces (and non-ASCII): `DEL-01-02_Flow Meter Ø`.
+  const del = join(dirname(plain), "DEL-01-02_Flow Meter Ø");
+  await Deno.rename(plain, del);
+  const token = await start(del, env);
+  const id = basename(token, ".json");
+  // What the shell passes for `runrec finish $TOKEN` and `--run $TOKEN`: the token in words.
+  const words = token.split(" ");
+  assertEquals(words.length, 3);
+  for (const args of [[...words], [del, "--run", ...words]]) {
+    const split = await runCliProcess(
+      ["finish", ...args, "--status", "SUCCESS"],
+      FULL_FLAGS,
+      env,
+    );
+    assertEquals(split.code, 2, split.stderr);
+    assertMatch(
+      split.stderr,
+      /^runrec finish: (<token>|--run): split at its spaces into 3 arguments \(".*"\): quote it, as in runrec finish (<del-dir> --run )?"\$TOKEN" --status S\n$/,
+    );
+  }
+  assertEquals(pendingFiles(del), [`${id}.json`]);
+  const quoted = await finish(token, env);
+  assertEquals(quoted.code, 0, quoted.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [quoted.stdout.trim()]);
+  await Deno.remove(root, { recursive: true });
+});

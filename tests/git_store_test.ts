@@ -17,7 +17,8 @@ import { runCli } from "./cli.ts";
 import { join } from "node:path";
 import { recordFileLog } from "../src/history_log.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
-import { git, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
+import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 
 const ATTRIBUTES = `${RECORD_FILE} merge=union eol=lf\n`;
 const DEL = join("PKG-01_Alpha", "DEL-01-02_Spéc — €");
@@ -280,6 +281,42 @@ Deno.test("git store: a shallow clone whose remote is not on this machine fails 
   assert.match(cut.err, /unknown revision "HEAD~2" in .*: a shallow clone, which may lack that/);
 });
 
+Deno.test("git store: a read-only shallow checkout, whose fetch fails, says so and to verify a full clone, which passes (newuser-42 F3)", async () => {
+  const { repo, file } = await repository(2);
+  await git(repo, "checkout", "-qb", "pr");
+  await append(file, "PR1", "2026-03-03T00:00:00Z");
+  await git(repo, "commit", "-qam", "pr run 1");
+  await append(file, "PR2", "2026-03-03T01:00:00Z");
+  await git(repo, "commit", "-qam", "pr run 2");
+  const clone = `${repo}-shallow`;
+  await git(repo, "clone", "-q", "--depth", "1", "--branch", "pr", `file://${repo}`, clone);
+  await git(clone, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main");
+  // CI's read-only checkout: a read-only bind mount of the clone (root, as the tests need).
+  const mounted = `${repo}-ro`;
+  await Deno.mkdir(mounted);
+  const mount = await new Deno.Command("mount", { args: ["--bind", "-o", "ro", clone, mounted] })
+    .output();
+  assert.equal(mount.code, 0, new TextDecoder().decode(mount.stderr));
+  try {
+    for (const since of ["HEAD~2", "origin/main"]) {
+      const { code, out, err } = await cli(["verify", mounted, "--since", since]);
+      assert.equal(code, 2, out + err);
+      assert.equal(err.split("\n").length, 2, err);
+      assert.match(
+        err,
+        /`git fetch --unshallow` from the remote on this machine failed \(.*Read-only file system\): verify a clone made with the full history instead/,
+      );
+    }
+  } finally {
+    await new Deno.Command("umount", { args: [mounted] }).output();
+  }
+  const full = `${repo}-full`;
+  await git(repo, "clone", "-q", "--branch", "pr", `file://${repo}`, full);
+  const { code, out, err } = await cli(["verify", full, "--since", "origin/main"]);
+  assert.equal(code, 0, out + err);
+  assert.match(out, /K-APPEND-1 holds since origin\/main/);
+});
+
 Deno.test("git store: a branch behind its base fails --since the base, saying to check from the merge base, which holds", async () => {
   const { repo, file } = await repository(2);
   const forkPoint = await git(repo, "rev-parse", "HEAD");
@@ -398,6 +435,38 @@ Deno.test("git store: a repository another user owns gives git's dubious-ownersh
   assert.match(err, /git config --global --add safe\.directory /);
   assert.equal(err.split("\n").length, 2, err);
   assert.doesNotMatch(err, /not in a git work tree/);
+});
+
+Deno.test("git store: with no HOME, the dubious-ownership remedy is one that works there, and it does (newuser-42 F1)", async () => {
+  const { repo } = await repository(1);
+  await new Deno.Command("chown", { args: ["-R", "12345:12345", repo] }).output();
+  // A CI job's environment: no HOME, no TMPDIR, no TERM; git's `git config --global` fails so.
+  const verify = async (env: Record<string, string>) => {
+    const ran = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "verify", repo, "--since", "HEAD"],
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    return { code: ran.code, out: decoder.decode(ran.stdout), err: decoder.decode(ran.stderr) };
+  };
+  const refused = await verify({});
+  assert.equal(refused.code, 2, refused.out + refused.err);
+  assert.equal(refused.err.split("\n").length, 2, refused.err);
+  const remedy = /GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe\.directory GIT_CONFIG_VALUE_0=(\S+)/
+    .exec(refused.err);
+  assert.ok(remedy, refused.err);
+  assert.match(refused.err, /HOME is unset/);
+  const fixed = await verify({
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "safe.directory",
+    GIT_CONFIG_VALUE_0: remedy[1],
+  });
+  assert.equal(fixed.code, 0, fixed.out + fixed.err);
+  assert.match(fixed.out, /K-APPEND-1 holds/);
+  await new Deno.Command("chown", { args: ["-R", "0:0", repo] }).output();
 });
 
 // ---------------------------------------------------------------- the streamed diff check

@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertRejects } from "./assert.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
+import { runCliProcess } from "./cli.ts";
 import { filesOf, hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
 import {
   annotationsFor,
@@ -322,6 +323,34 @@ Deno.test("library arguments: a bad value names the option as the library knows 
     assertEquals(message.slice(0, start.length), start, `${label}: ${message}`);
   }
   assertEquals(await filesOf(root), before);
+});
+
+Deno.test("library arguments: verifyHistory's since that names no commit is named since, as the script knows it, and --since on the command line (newuser-42 F6)", async () => {
+  const { root, del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run");
+  const file = join(del, "RunRecords.csv");
+  for (
+    const call of [
+      () => verifyHistory(file, "no-such-rev"),
+      () => verifyHistories([del], [file], "no-such-rev"),
+    ]
+  ) {
+    const error = await call().then(() => undefined, (e) => e);
+    assertEquals(error instanceof InputError, true, String(error));
+    // Its start: "--since: …" holds "since: …" too.
+    const start = `since: unknown revision "no-such-rev" in `;
+    assertEquals(error.message.startsWith(start), true, error.message);
+  }
+  const cli = await runCliProcess(["verify", file, "--since", "no-such-rev"]);
+  assertEquals(cli.code, 2, cli.stderr);
+  assertEquals(
+    cli.stderr.startsWith(`runrec verify: --since: unknown revision "no-such-rev" in `),
+    true,
+    cli.stderr,
+  );
 });
 
 Deno.test("library arguments: verifyHistory and verifyHistories of a missing file throw an InputError naming it, not Deno's NotFound", async () => {

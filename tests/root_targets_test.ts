@@ -214,3 +214,42 @@ Deno.test("root targets: run from a folder inside a deliverable (its figures/), 
   assertEquals(elsewhere.code, 0, elsewhere.stderr);
   assertIncludes(elsewhere.stdout, "no RunRecords.csv found under _Decomposition");
 });
+
+Deno.test("start and emit given the execution root or a package name the deliverable folders beneath it, to name one (newuser-42 F8)", async () => {
+  const { root, del } = await makeProject();
+  await Deno.mkdir(join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Other"));
+  await Deno.mkdir(join(root, "_Archive", "DEL-01-01_Retired"), { recursive: true });
+  const cases: [string, string][] = [
+    [".", "PKG-01_Pkg/1_Working/DEL-01-02_Thing, PKG-01_Pkg/1_Working/DEL-01-03_Other"],
+    ["PKG-01_Pkg", "PKG-01_Pkg/1_Working/DEL-01-02_Thing, PKG-01_Pkg/1_Working/DEL-01-03_Other"],
+  ];
+  for (const [target, beneath] of cases) {
+    for (const command of ["start", "emit"]) {
+      const ran = await runCliProcess(
+        [command, target, "--agent", "A", "--status", "SUCCESS"].slice(
+          0,
+          command === "start" ? 4 : 6,
+        ),
+        undefined,
+        {},
+        root,
+      );
+      assertEquals(ran.code, 2, ran.stderr);
+      assertIncludes(ran.stderr, "not a deliverable folder: no deliverable ID");
+      assertIncludes(ran.stderr, `; deliverable folders beneath it: ${beneath}: name one\n`);
+    }
+  }
+  // A folder with none beneath it says nothing more.
+  const refs = await runCliProcess(
+    ["emit", "PKG-01_Pkg/0_References", "--agent", "A", "--status", "SUCCESS"],
+    undefined,
+    {},
+    root,
+  );
+  assertEquals(refs.code, 2, refs.stderr);
+  assertEquals(refs.stderr.includes("beneath"), false, refs.stderr);
+  assertEquals(
+    (await Array.fromAsync(Deno.readDir(del))).some((e) => e.name === "RunRecords.csv"),
+    false,
+  );
+});

@@ -143,7 +143,7 @@ Deno.test("finish: two finishes and a reap of one run racing: one SUCCESS record
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("finish <del-dir>: finishes the folder's only pending run; with two, names them and exits 2", async () => {
+Deno.test("finish <del-dir>: finishes the folder's only pending run; with two, names them, exits 2 and says --agent picks one (newuser-42 F10)", async () => {
   const { root, del } = await makeProject();
   await runCliProcess(["start", del, "--agent", "DEPENDENCIES"]);
   const only = await runCliProcess(["finish", del, "--status", "PARTIAL", "--error", "half"]);
@@ -154,15 +154,22 @@ Deno.test("finish <del-dir>: finishes the folder's only pending run; with two, n
   await runCliProcess(["start", del, "--agent", "B"]);
   const ambiguous = await runCliProcess(["finish", del, "--status", "SUCCESS"]);
   assertEquals(ambiguous.code, 2);
-  assertMatch(ambiguous.stderr, /2 pending runs; name one with --run: .*\(A, since .*\(B, since/);
+  assertMatch(
+    ambiguous.stderr,
+    /2 pending runs; name one with --run \(or its agent with --agent\): .*\(A, since .*\(B, since/,
+  );
+  // Its agent picks it, as the message says (newuser-42 F10).
+  const byAgent = await runCliProcess(["finish", del, "--agent", "B", "--status", "SUCCESS"]);
+  assertEquals(byAgent.code, 0, byAgent.stderr);
   const byId = await runCliProcess(["finish", del, "--run", a.id, "--status", "SUCCESS"]);
   assertEquals(byId.code, 0, byId.stderr);
   const records = await recordsOf(del);
   assertEquals(records.map((r) => [r.AgentName, r.RunStatus, r.ErrorSummary]), [
     ["DEPENDENCIES", "PARTIAL", "half"],
+    ["B", "SUCCESS", ""],
     ["A", "SUCCESS", ""],
   ]);
-  assertEquals(records[1].RunTimestamp, a.start.started);
+  assertEquals(records[2].RunTimestamp, a.start.started);
   await Deno.remove(root, { recursive: true });
 });
 

@@ -10,7 +10,7 @@
 # Usage: sh runrec-ci.sh BASE        (BASE: the commit the pull request starts from)
 # Environment:
 #   RUNREC_SOURCE       a checkout of runrec: install runrec from it first
-#   RUNREC_INSTALL_DIR  where runrec is (or goes); default ~/.local/bin
+#   RUNREC_INSTALL_DIR  where runrec is (or goes); default ~/.local/bin, else (no HOME) PATH
 #   DENO                the Deno that installs; default: npx -y deno@2.9.6
 set -u
 if [ $# -ne 1 ]; then
@@ -18,12 +18,17 @@ if [ $# -ne 1 ]; then
   exit 2
 fi
 base=$1
-bin=${RUNREC_INSTALL_DIR:-$HOME/.local/bin}
+# A CI job may run with no HOME: then runrec is found on PATH, or installed where told.
+bin=${RUNREC_INSTALL_DIR:-${HOME:+$HOME/.local/bin}}
 if [ -n "${RUNREC_SOURCE:-}" ]; then
+  if [ -z "$bin" ]; then
+    echo "runrec-ci.sh: HOME is unset, so there is no ~/.local/bin: set RUNREC_INSTALL_DIR" >&2
+    exit 2
+  fi
   ${DENO:-npx -y deno@2.9.6} task --quiet --config "$RUNREC_SOURCE/deno.json" install --dir "$bin" ||
     exit 2
 fi
-PATH=$bin:$PATH
+if [ -n "$bin" ]; then PATH=$bin:$PATH; fi
 
 worst=0
 check() {

@@ -396,6 +396,14 @@ export function positionals(
   more: MorePositionals = "none",
 ): string[] {
   const got = parsed.positionals;
+  // The words from a path's place on: a command's own arguments (exec's CMD) are not paths.
+  refuseSplitPath(got, (i) => {
+    const name = i < names.length ? names[i] : more === "targets" ? names.at(-1) : undefined;
+    return name !== undefined && isPathName(name);
+  });
+  if (more === "none" && got.length > names.length) {
+    refuseSplitValue(parsed.values, got.slice(names.length), got.slice(0, names.length));
+  }
   if (got.length < names.length || (more === "none" && got.length > names.length)) {
     throw new UsageError(
       got.length < names.length
@@ -408,7 +416,7 @@ export function positionals(
   if (empty >= 0) {
     const name = names[Math.min(empty, names.length - 1)];
     // A folder or file is a path; a RunID or command is a word.
-    const what = /dir|file|root/.test(name) ? "an empty path (. is the current folder)" : "empty";
+    const what = isPathName(name) ? "an empty path (. is the current folder)" : "empty";
     throw new UsageError(`<${name}>: ${what}`);
   }
   checked.forEach((value, i) => {
@@ -417,6 +425,59 @@ export function positionals(
     if (problem !== undefined && !isThere(value)) throw new InputError(problem);
   });
   return got;
+}
+
+/** Whether a positional of this name (as the help names it) is a path. */
+function isPathName(name: string): boolean {
+  return /dir|file|root/.test(name);
+}
+
+/**
+ * Throws {@linkcode UsageError} for a path the shell split at its spaces
+ * (`runrec emit $DIR` unquoted, a deliverable's label holding a space): the
+ * first word that names nothing here, at a path's place (`isPathAt`), joined
+ * to the words after it, names a path. Without this it was "unexpected
+ * argument" or "no such folder" for a part of it, which does not say to quote it.
+ */
+function refuseSplitPath(got: readonly string[], isPathAt: (i: number) => boolean): void {
+  const first = got.findIndex((word) => !isThere(word));
+  if (first < 0 || !isPathAt(first)) return;
+  for (let last = first + 1; last < got.length; last++) {
+    const joined = got.slice(first, last + 1).join(" ");
+    if (!isThere(joined)) continue;
+    throw new UsageError(
+      `${JSON.stringify(joined)}: split at its spaces into ${last - first + 1} arguments: ` +
+        `quote it ("$DIR")`,
+    );
+  }
+}
+
+/**
+ * Throws {@linkcode UsageError} for an option's path the shell split at its
+ * spaces (`--output $P` unquoted, `--input Data sheet.md`): the value joined
+ * to some of the `extra` words after it names a path, from the current folder
+ * or from a folder the `named` positionals give (a deliverable folder, or a
+ * token's). Without this it was "unexpected argument" for its second word.
+ */
+function refuseSplitValue(
+  values: Parsed["values"],
+  extra: readonly string[],
+  named: readonly string[],
+): void {
+  // A token is <del-dir>/.runrec/pending/<id>.json: paths are relative to that <del-dir>.
+  const bases = ["", ...named.map((n) => n.replace(/\/\.runrec\/pending\/[^/]*$/, ""))];
+  for (const [key, value] of Object.entries(values)) {
+    for (const given of typeof value === "string" ? [value] : Array.isArray(value) ? value : []) {
+      for (let last = 0; last < extra.length; last++) {
+        const joined = [given, ...extra.slice(0, last + 1)].join(" ");
+        if (!bases.some((base) => isThere(base === "" ? joined : `${base}/${joined}`))) continue;
+        throw new UsageError(
+          `--${key} ${JSON.stringify(joined)}: split at its spaces into ${last + 2} arguments: ` +
+            `quote it (--${key} "$P")`,
+        );
+      }
+    }
+  }
 }
 
 /** Maps an error to the exit code and one line for stderr; unknown errors are I/O failures. */

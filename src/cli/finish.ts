@@ -7,7 +7,7 @@
 import { InputError } from "../errors.ts";
 import { placeholderProblem } from "../placeholders.ts";
 import { finishPendingRun } from "../run.ts";
-import { refuseMistakenToken } from "../token_mixups.ts";
+import { refuseMistakenToken, refuseSplitToken } from "../token_mixups.ts";
 import {
   type Command,
   EXIT,
@@ -132,6 +132,7 @@ export const finishCommand: Command = {
           "with runrec emit <del-dir> --agent A --status S and finish's other options instead",
       );
     }
+    refuseSplitToken(parsed.positionals, run);
     if (parsed.positionals.length === 1) {
       await refuseMistakenToken(parsed.positionals[0], stringOption(parsed, "agent"));
     }
