@@ -46,8 +46,10 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
  * ```
  */
 export async function bundleCli(outDir: string = join(ROOT, BUNDLE_DIR)): Promise<string> {
-  await Deno.remove(outDir, { recursive: true }).catch(() => {});
-  const cli = join(outDir, "cli");
+  // Built beside `outDir`, then put in its place whole: a process running the bundle, or a
+  // second build at the same time (two installs, the tests), never meets a half-built one.
+  const building = `${outDir}.building-${crypto.randomUUID()}`;
+  const cli = join(building, "cli");
   // `deno bundle` names no path when it cannot write: the folder is made here first, and named
   // (a checkout mounted read-only, or another user's: ci-trial F5).
   try {
@@ -58,12 +60,38 @@ export async function bundleCli(outDir: string = join(ROOT, BUNDLE_DIR)): Promis
         "inside the runrec checkout; install from a checkout this user may write",
     );
   }
-  await denoBundle(["--code-splitting", "--outdir", cli, ENTRY_POINT]);
-  // A worker runs in an isolate of its own, which shares no module with the CLI's: bundled
-  // apart, each worker is one file, and the CLI's chunks are not split along what the workers
-  // import (emit loaded 9 files, now 5). Beside the chunks, where the pools look for them.
-  await denoBundle(["--outdir", cli, ...WORKERS]);
-  return join(cli, "main.js");
+  try {
+    await denoBundle(["--code-splitting", "--outdir", cli, ENTRY_POINT]);
+    // A worker runs in an isolate of its own, which shares no module with the CLI's: bundled
+    // apart, each worker is one file, and the CLI's chunks are not split along what the workers
+    // import (emit loaded 9 files, now 5). Beside the chunks, where the pools look for them.
+    await denoBundle(["--outdir", cli, ...WORKERS]);
+    await replaceFolder(building, outDir);
+  } finally {
+    await Deno.remove(building, { recursive: true }).catch(() => {});
+  }
+  return join(outDir, "cli", "main.js");
+}
+
+/**
+ * Puts the folder `built` at `target` by two renames (the old one aside, the new in): a
+ * folder cannot be renamed over one that holds files. Another build's folder renamed in
+ * between takes the place first: the old one is then that build's, put aside in turn.
+ */
+async function replaceFolder(built: string, target: string): Promise<void> {
+  const old = `${built}-old`;
+  for (let tries = 1;; tries++) {
+    await Deno.rename(target, old).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+    try {
+      return await Deno.rename(built, target);
+    } catch (e) {
+      if (tries === 10) throw e;
+    } finally {
+      await Deno.remove(old, { recursive: true }).catch(() => {});
+    }
+  }
 }
 
 /** Runs `deno bundle` (minified, for Deno) with `args`; throws its error message. */

@@ -37,9 +37,12 @@ const TEST_FLAGS = [
 const LONGEST_FIRST = [
   "large_history_test.ts",
   "git_dropped_test.ts",
-  "stale_oracle_test.ts",
+  "verify_gone_test.ts",
   "hostile_test.ts",
-  "fault_test.ts",
+  "propagate_test.ts",
+  "run_races_test.ts",
+  "scale_locks_test.ts",
+  "read_only_finish_test.ts",
 ];
 
 /** One file's run: what `deno test` printed and its counts. */

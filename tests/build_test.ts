@@ -237,3 +237,27 @@ Deno.test("build: emit into a file of 80 records runs no garbage collection (emi
   assertEquals(emit.stdout.split("\n").filter((l) => /Scavenge|Mark-Compact/.test(l)), []);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("build: two builds of one bundle folder at once, the bundle run all the while: every run finds the whole bundle, and one bundle is left", async () => {
+  const dir = await tempDir();
+  const outDir = join(dir, "bundle");
+  const main = await bundleCli(outDir);
+  const { del } = await makeProject();
+  let building = true;
+  const builds = Promise.all([bundleCli(outDir), bundleCli(outDir)]).finally(() => {
+    building = false;
+  });
+  // Before: a build removed the folder first, so a run meanwhile found no main.js or chunk.
+  const failures: string[] = [];
+  let runs = 0;
+  while (building) {
+    const ran = await run([Deno.execPath(), "run", ...FULL_FLAGS, main], ["log", del, "--json"]);
+    runs++;
+    if (ran.code !== 0 || ran.stdout !== "[]\n") failures.push(`${ran.code}: ${ran.stderr}`);
+  }
+  assertEquals(await builds, [main, main]);
+  assert(runs >= 2, `${runs} runs while the builds ran`);
+  assertEquals(failures, []);
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["bundle"]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -41,6 +41,11 @@ async function until(ready: () => Promise<boolean>, what: string): Promise<void>
   }
 }
 
+/** Whether `path` is a file. */
+async function isFile(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then((info) => info.isFile, () => false);
+}
+
 /** The size of the file at `path`, or -1 when there is none. */
 async function sizeOf(path: string): Promise<number> {
   return await Deno.lstat(path).then((info) => info.size, () => -1);
@@ -450,16 +455,11 @@ Deno.test("git dropped: a line a pull --rebase --autostash took aside is not put
   const { local, file } = await cloneBehind();
   // Every unlink of the record file held 2 s: the flush runs with the rebase under way.
   const pull = await pullRebaseHeld(local);
-  await new Promise((r) => setTimeout(r, 3000));
-  assert(
-    [".git/rebase-merge/autostash", ".git/MERGE_AUTOSTASH"].some((f) => {
-      try {
-        return Deno.statSync(join(local, f)).isFile;
-      } catch {
-        return false;
-      }
-    }),
-    "the rebase is under way, its autostash kept",
+  await until(
+    async () =>
+      await isFile(join(local, ".git", "rebase-merge", "autostash")) ||
+      await isFile(join(local, ".git", "MERGE_AUTOSTASH")),
+    "the rebase under way, its autostash kept",
   );
   assertEquals((await flush(local)).stdout, "nothing spooled\n");
   const { code, stderr } = await pull.output();
@@ -844,12 +844,13 @@ Deno.test("git dropped: a line an autostash or a stash held while the file was r
     pullEnded = Date.now();
     return result;
   });
-  await new Promise((r) => setTimeout(r, 3000));
-  assert(
-    Deno.statSync(join(local, ".git", "rebase-merge", "autostash")).isFile,
-    "rebase under way",
+  // Under way: the autostash holds UNCOMMITTED, the file is the commit's (a fixed wait failed at load).
+  await until(
+    async () =>
+      await isFile(join(local, ".git", "rebase-merge", "autostash")) &&
+      (await agentsOf(file)).join() === "FIRST,LOCAL",
+    "the rebase's autostash taken",
   );
-  assertEquals(await agentsOf(file), ["FIRST", "LOCAL"], "the autostash holds UNCOMMITTED");
   // The flush reads the file now; git's answer (each git it starts held 3 s) comes after the
   // rebase applied its autostash (UNCOMMITTED back in the file) and removed it.
   const flushed = await flushWithGitHeld(local, 3000);
