@@ -216,6 +216,38 @@ Deno.test("finish of a run whose files a git checkout of a branch without the de
   await verifiedSince(root, base);
 });
 
+Deno.test("an emit, and a flush of the root, on a branch without the deliverable (its folder left holding runrec's state) spool their records, not a RunRecords.csv begun for that branch: the checkout back is not stopped, and flush then appends each once (review-42 F2)", async () => {
+  const { root, del, env, base } = await committedProject();
+  await git(root, "checkout", "-qb", "elsewhere");
+  await git(root, "rm", "-rq", "PKG-01_Pkg");
+  await git(root, "commit", "-qm", "a branch without the deliverable");
+  await git(root, "checkout", "-q", "main");
+  const token = await start(del, env, "AWAY");
+  await git(root, "checkout", "-q", "elsewhere");
+  await finish(token, env); // spooled (githist-41 F4)
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "THERE", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertIncludes(emitted.stderr, "not begun again: its folder holds only runrec's state");
+  // Before: the emit (or this flush) began a RunRecords.csv there, and the checkout back stopped.
+  const away = await runCliProcess(["flush", root], FULL_FLAGS, env);
+  assertEquals(away.code, 1, away.stderr);
+  assertEquals(await Array.fromAsync(Deno.readDir(del), (e) => e.name).then((n) => n.sort()), [
+    ".runrec",
+    ".runrec-spool",
+  ]);
+  await git(root, "checkout", "-q", "main");
+  const back = await runCliProcess(["flush", root], FULL_FLAGS, env);
+  assertEquals(back.code, 0, back.stderr);
+  assertEquals(await agentsOnce(del), { agents: ["BASE", "AWAY", "THERE"], unique: true });
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "the runs' records");
+  await verifiedSince(root, base);
+});
+
 Deno.test("finish of runs started before a plain rebase, an interactive rebase dropping a commit of another file, or an amend: each record lands once and verify --since the base holds", async () => {
   const edits: Record<string, (root: string, del: string) => Promise<void>> = {
     "rebase": async (root) => void await git(root, "rebase", "-q", "main"),

@@ -1,0 +1,40 @@
+/**
+ * A record file git took away with the deliverable's files: a checkout of a
+ * branch without the deliverable (or a `git stash -u` of a new one) removes
+ * what git tracks and leaves runrec's git-ignored state. A record file begun
+ * there would be that branch's, and would stop the checkout back ("untracked
+ * working tree files would be overwritten"): a record for it waits in the
+ * spool until the file is back.
+ *
+ * @module
+ */
+import { dirname } from "./path.ts";
+import { journalPath } from "./journal.ts";
+import { kindOf } from "./walk.ts";
+
+/**
+ * Why the record file `recordFile`, not there now, is not to be begun: its
+ * folder holds only runrec's state (`.runrec*`, the append lock) and its
+ * journal says records were appended to it here; `undefined` otherwise (a
+ * new deliverable's first record, a folder holding files).
+ *
+ * @example
+ * ```ts
+ * import { takenAway } from "./taken_away.ts";
+ * takenAway("PKG-01/DEL-01-02_Flow/RunRecords.csv"); // a reason after git checkout of a branch without it
+ * ```
+ */
+export function takenAway(recordFile: string): string | undefined {
+  // The journal first: a new deliverable's first record, the common case, lists nothing.
+  if (kindOf(journalPath(recordFile)) !== "file") return undefined;
+  try {
+    for (const { name } of Deno.readDirSync(dirname(recordFile))) {
+      if (!name.startsWith(".runrec") && !name.startsWith("RunRecords.csv.lock")) return undefined;
+    }
+  } catch {
+    return undefined; // not listed: the write says what is wrong
+  }
+  return "not begun again: its folder holds only runrec's state, and its journal says records " +
+    "were appended to it here (git took the deliverable's files away: a checkout of a branch " +
+    "without it, a stash?)";
+}
