@@ -196,6 +196,24 @@ Deno.test("reap of a run started before a rebase onto a branch that renamed the 
   await verifiedSince(root, base);
 });
 
+Deno.test("reap of the old folder a rebase left a run in reaps, where the files went, that run alone: a run started in the renamed folder, still at work, is not reaped with it (review-42 F3)", async () => {
+  const { root, del, env } = await committedProject();
+  const renamed = await renamedOnMain(root, del);
+  await start(del, env, "LEFT");
+  await git(root, "rebase", "-q", "main");
+  const atWork = await start(renamed, env, "AT_WORK"); // no --pid: --older-than judges it
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  // Before: AT_WORK, in a folder not named, was reaped FAILED too.
+  assertEquals((await recordsOf(renamed)).map((r) => [r.AgentName, r.RunStatus]), [
+    ["BASE", "SUCCESS"],
+    ["LEFT", "FAILED"],
+  ]);
+  assertEquals(pendingFiles(renamed), [basename(atWork)]);
+  await finish(atWork, env);
+  assertEquals((await recordsOf(renamed)).map((r) => r.AgentName), ["BASE", "LEFT", "AT_WORK"]);
+});
+
 Deno.test("finish of a run whose files a git checkout of a branch without the deliverable took away: the record waits in the folder's spool, the checkout back is not stopped, and flush appends it once (githist-41 F4)", async () => {
   const { root, del, env, base } = await committedProject();
   await git(root, "checkout", "-qb", "elsewhere");
