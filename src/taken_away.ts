@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { dirname } from "./path.ts";
+import { basename, dirname } from "./path.ts";
 import { journalPath } from "./journal.ts";
 import { kindOf } from "./walk.ts";
 
@@ -27,9 +27,10 @@ import { kindOf } from "./walk.ts";
 export function takenAway(recordFile: string): string | undefined {
   // The journal first: a new deliverable's first record, the common case, lists nothing.
   if (kindOf(journalPath(recordFile)) !== "file") return undefined;
+  const lock = `${basename(recordFile)}.lock`; // and its breaker's, `.lock.break`
   try {
     for (const { name } of Deno.readDirSync(dirname(recordFile))) {
-      if (!name.startsWith(".runrec") && !name.startsWith("RunRecords.csv.lock")) return undefined;
+      if (!name.startsWith(".runrec") && !name.startsWith(lock)) return undefined;
     }
   } catch {
     return undefined; // not listed: the write says what is wrong
