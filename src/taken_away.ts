@@ -16,7 +16,11 @@ import { kindOf } from "./walk.ts";
  * Why the record file `recordFile`, not there now, is not to be begun: its
  * folder holds only runrec's state (`.runrec*`, the append lock) and its
  * journal says records were appended to it here; `undefined` otherwise (a
- * new deliverable's first record, a folder holding files).
+ * new deliverable's first record, a folder holding files). A folder holding
+ * nothing else is no deliverable's but one git emptied: a file moved away
+ * by hand is begun anew beside the deliverable's other files. The journal's
+ * `HEAD` does not tell git's removal from one by hand: a line appended while
+ * a checkout runs is noted with the `HEAD` it moves to.
  *
  * @example
  * ```ts
@@ -37,5 +41,5 @@ export function takenAway(recordFile: string): string | undefined {
   }
   return "not begun again: its folder holds only runrec's state, and its journal says records " +
     "were appended to it here (git took the deliverable's files away: a checkout of a branch " +
-    "without it, a stash?)";
+    "without it, a stash?; to begin it anew here, remove .runrec/RunRecords.csv.journal)";
 }
