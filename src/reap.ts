@@ -6,7 +6,7 @@
  */
 import { kindOf } from "./walk.ts";
 import { dirname, isAtOrBeneath, join, relative, resolve } from "./path.ts";
-import { resolvedPath } from "./lookups.ts";
+import { resolvedPath, sameFolder } from "./lookups.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
   claimPendingRun,
@@ -186,8 +186,15 @@ export async function reapRuns(
     unwatched: [],
     removedTemporaries: removeAbandonedRunTemporaries(targets),
   };
-  const homes = adoptLeftRuns(targets, clock, olderThanMs);
-  for (const { delDir, items, reapedClaims } of pendingRunsAt([...targets, ...homes])) {
+  const moved = adoptLeftRuns(targets, clock, olderThanMs); // before the folders are listed
+  const folders = pendingRunsAt(targets);
+  // A folder no target holds, where runs git left went, is reaped of those runs alone.
+  for (const [home, ids] of moved) {
+    if (folders.some(({ delDir }) => sameFolder(delDir, home))) continue;
+    const items = listPendingRuns(home).filter((item) => ids.has(item.id));
+    folders.push({ delDir: home, items, reapedClaims: [] });
+  }
+  for (const { delDir, items, reapedClaims } of folders) {
     // Read once per folder, and only where a run waits: the record file may be large. Each later
     // look reads on from where the last ended, not the whole file for each run (scale37 F2).
     const history: FolderHistory = {
@@ -505,15 +512,16 @@ async function reapClaimed(
  * Moves each run to reap now that git left behind in a renamed deliverable
  * folder's old place (./git_moved_folder.ts) to where the folder's files
  * went, so that its FAILED record goes into that file and not into one begun
- * in the old folder; returns the folders runs went to, to be reaped there
- * though no target holds them. A run not moved is reaped where it is.
+ * in the old folder; returns the ids of the runs moved, by the folder they
+ * went to, to be reaped there though no target holds it. A run not moved is
+ * reaped where it is.
  */
 function adoptLeftRuns(
   targets: readonly string[],
   clock: { now: number; uptime?: number },
   olderThanMs?: number,
-): string[] {
-  const homes = new Set<string>();
+): Map<string, Set<string>> {
+  const homes = new Map<string, Set<string>>();
   for (const delDir of foldersWithRunsToSettle(targets)) {
     if (!leftByGit(delDir)) continue; // most folders: no pending file read twice
     for (const item of listPendingRuns(delDir)) {
@@ -522,11 +530,11 @@ function adoptLeftRuns(
       if (home === undefined) continue;
       try {
         moveLeftRun(item.path, home);
-        homes.add(home);
+        homes.set(home, (homes.get(home) ?? new Set()).add(item.id));
       } catch { /* reaped where it is, as before */ }
     }
   }
-  return [...homes];
+  return homes;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
 } from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
+import { takenAway } from "./taken_away.ts";
 import { mayName } from "./named_lines.ts";
 import {
   acquireLock,
@@ -628,6 +629,9 @@ function appendOnce(
 ): AppendResult {
   refuseLink(path);
   const state = settledFileState(file, path);
+  // Spooled, not begun for the branch that took the files away: it waits for them to be back.
+  const gone = state.exists ? undefined : takenAway(path);
+  if (gone !== undefined) throw new WriteError(`${path}: ${gone}`);
   const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
   const index = allocate(path, state, prefix, draft.RunID, atStart);
   if (draft.RunID && index.taken) {

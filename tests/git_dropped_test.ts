@@ -232,7 +232,10 @@ Deno.test("git dropped: the next emit puts the dropped record back before its ow
     next.Notes,
   );
   // A record file moved away (a deliverable retired to _Archive/) and begun anew holds none of
-  // the earlier records: its lines were not dropped by git, and none is put back.
+  // the earlier records: its lines were not dropped by git, and none is put back. Beside the
+  // deliverable's other files: a folder left holding only runrec's state is one git emptied, where
+  // the record waits in the spool (review-42 F2).
+  await Deno.writeTextFile(join(local, DEL, "Datasheet.md"), "# Datasheet\n");
   await Deno.rename(file, join(local, "retired.csv"));
   await emit(local, "RESTARTED");
   assertEquals(await agentsOf(file), ["RESTARTED"]);
@@ -551,6 +554,8 @@ Deno.test("git dropped: an index.lock a killed git left delays only an append in
   await emit(local, "LATER");
   const later = performance.now() - started;
   assert(later < 2000, `${later} ms`);
+  // Beside another file: a folder left holding only runrec's state is one git emptied (review-42 F2).
+  await Deno.writeTextFile(join(local, DEL, "Datasheet.md"), "# Datasheet\n");
   await Deno.remove(file);
   started = performance.now();
   await emit(local, "ANEW");

@@ -196,6 +196,24 @@ Deno.test("reap of a run started before a rebase onto a branch that renamed the 
   await verifiedSince(root, base);
 });
 
+Deno.test("reap of the old folder a rebase left a run in reaps, where the files went, that run alone: a run started in the renamed folder, still at work, is not reaped with it (review-42 F3)", async () => {
+  const { root, del, env } = await committedProject();
+  const renamed = await renamedOnMain(root, del);
+  await start(del, env, "LEFT");
+  await git(root, "rebase", "-q", "main");
+  const atWork = await start(renamed, env, "AT_WORK"); // no --pid: --older-than judges it
+  const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
+  assertEquals(reap.code, 0, reap.stderr);
+  // Before: AT_WORK, in a folder not named, was reaped FAILED too.
+  assertEquals((await recordsOf(renamed)).map((r) => [r.AgentName, r.RunStatus]), [
+    ["BASE", "SUCCESS"],
+    ["LEFT", "FAILED"],
+  ]);
+  assertEquals(pendingFiles(renamed), [basename(atWork)]);
+  await finish(atWork, env);
+  assertEquals((await recordsOf(renamed)).map((r) => r.AgentName), ["BASE", "LEFT", "AT_WORK"]);
+});
+
 Deno.test("finish of a run whose files a git checkout of a branch without the deliverable took away: the record waits in the folder's spool, the checkout back is not stopped, and flush appends it once (githist-41 F4)", async () => {
   const { root, del, env, base } = await committedProject();
   await git(root, "checkout", "-qb", "elsewhere");
@@ -213,6 +231,38 @@ Deno.test("finish of a run whose files a git checkout of a branch without the de
   assertEquals(await agentsOnce(del), { agents: ["BASE", "AWAY"], unique: true });
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "the run's record");
+  await verifiedSince(root, base);
+});
+
+Deno.test("an emit, and a flush of the root, on a branch without the deliverable (its folder left holding runrec's state) spool their records, not a RunRecords.csv begun for that branch: the checkout back is not stopped, and flush then appends each once (review-42 F2)", async () => {
+  const { root, del, env, base } = await committedProject();
+  await git(root, "checkout", "-qb", "elsewhere");
+  await git(root, "rm", "-rq", "PKG-01_Pkg");
+  await git(root, "commit", "-qm", "a branch without the deliverable");
+  await git(root, "checkout", "-q", "main");
+  const token = await start(del, env, "AWAY");
+  await git(root, "checkout", "-q", "elsewhere");
+  await finish(token, env); // spooled (githist-41 F4)
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "THERE", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertIncludes(emitted.stderr, "not begun again: its folder holds only runrec's state");
+  // Before: the emit (or this flush) began a RunRecords.csv there, and the checkout back stopped.
+  const away = await runCliProcess(["flush", root], FULL_FLAGS, env);
+  assertEquals(away.code, 1, away.stderr);
+  assertEquals(await Array.fromAsync(Deno.readDir(del), (e) => e.name).then((n) => n.sort()), [
+    ".runrec",
+    ".runrec-spool",
+  ]);
+  await git(root, "checkout", "-q", "main");
+  const back = await runCliProcess(["flush", root], FULL_FLAGS, env);
+  assertEquals(back.code, 0, back.stderr);
+  assertEquals(await agentsOnce(del), { agents: ["BASE", "AWAY", "THERE"], unique: true });
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "the runs' records");
   await verifiedSince(root, base);
 });
 

@@ -297,6 +297,31 @@ Deno.test("inputs-from: a list that cannot be read (missing, a folder, a NUL wit
   assertEquals(pendingFiles(del), pending);
 });
 
+Deno.test("inputs-from: a list that is a record file (the deliverable's own RunRecords.csv, a copy with a blank line first, as --outputs-from and --null) is refused, exit 2, nothing written: each of its lines was recorded as a path (review-42 F1)", async () => {
+  const { del } = await makeProject();
+  const first = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync"]);
+  assertEquals(first.code, 0, first.stderr);
+  const lists = await tempDir();
+  const copy = join(lists, "history.txt");
+  await Deno.writeTextFile(copy, `\r\n${await Deno.readTextFile(join(del, RECORD_FILE))}`);
+  const before = await filesOf(del);
+  const own = join(del, RECORD_FILE);
+  const cases: [string, string, string[]][] = [
+    ["--inputs-from", own, []],
+    ["--outputs-from", own, []],
+    ["--inputs-from", copy, []],
+    ["--outputs-from", own, ["--null"]],
+  ];
+  for (const [option, list, more] of cases) {
+    const args = ["emit", del, "--agent", "A", "--status", "SUCCESS", option, list, ...more];
+    const out = await runCli(args);
+    const said = `runrec emit: ${option} ${list}: begins with a record file's header ` +
+      "(SchemaVersion,RunID,…): a record file, not a list of paths\n";
+    assertEquals([out.code, out.stdout, out.stderr], [2, "", said], args.join(" "));
+  }
+  assertEquals(await filesOf(del), before);
+});
+
 /** Ten 250-character names of `%`, spelt `%25` in a record: 1,200 files take it over 16 MiB. */
 const DEEP = Array(10).fill("%".repeat(250)).join("/");
 

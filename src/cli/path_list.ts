@@ -30,8 +30,9 @@ interface ByteSource {
  * refused). Bytes that are not UTF-8 read as U+FFFD, as Deno reads them in
  * an argument: such a path is recorded as `--input` records it (TBD, noted).
  * A list that cannot be read (standard input a terminal too), holds a NUL
- * without `nul`, or is longer than {@linkcode LIST_LIMIT_BYTES} is an
- * `InputError` naming `option`, the file and, for a NUL, its line.
+ * without `nul`, is longer than {@linkcode LIST_LIMIT_BYTES}, or is a record
+ * file (its header first) is an `InputError` naming `option`, the file and,
+ * for a NUL, its line.
  *
  * @example
  * ```ts
@@ -73,8 +74,20 @@ export function readPathList(option: string, file: string, nul: boolean): string
       );
     }
   }
-  return entries.filter((path) => path.trim() !== "");
+  const paths = entries.filter((path) => path.trim() !== "");
+  // A record file named for a list (its own, most likely) would record each of its lines as a
+  // path: a record holding the whole file, twice the size at each run, or its lines as DELETED.
+  if (RECORD_HEADER_START.test(paths[0] ?? "")) {
+    throw new InputError(
+      `${where}: begins with a record file's header (SchemaVersion,RunID,…): a record file, ` +
+        "not a list of paths",
+    );
+  }
+  return paths;
 }
+
+/** How a record file begins (SCHEMA.md: the header), whatever its extension columns. */
+const RECORD_HEADER_START = /^SchemaVersion,RunID,/;
 
 /** All of `source`, refused once it passes {@linkcode LIST_LIMIT_BYTES}. */
 function readBounded(source: ByteSource, where: string): Uint8Array {
