@@ -183,6 +183,9 @@ Deno.test("verify --since at a merge: a merge -s ours that leaves out a record f
   ]);
 
   // A later run of that deliverable on main creates the file again: the branch's runs stay lost.
+  // (The deliverable begun again on main holds a file: in a folder holding only runrec's state
+  // the record would wait in the spool for the branch that took the files away.)
+  await Deno.writeTextFile(join(repo, NEW_DEL, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
   await append(join(repo, NEW_DEL, RECORD_FILE), "LATER", "2026-04-08T00:00:00Z");
   await git(repo, "add", "-A");
   await git(repo, "commit", "-qm", "later run");
