@@ -58,7 +58,9 @@ Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since T]
                   [--format table|md|csv|json|jsonl] [--json]
 
 Records are listed by RunTimestamp across all files (--by time, the
-default), or file by file in the order they were appended (--by path).
+default), or file by file in the order they were appended (--by path);
+files in the order named, those beneath a root by path (records stamped
+alike in two files are listed in that order).
 Only where each record is (a few bytes) is held: the records are read
 again as they are written, so memory grows by those bytes, not the records.
 Lines that cannot be read are skipped and reported on stderr as warnings;
