@@ -3,12 +3,16 @@
  * (tests/oracles/stale_oracle.py, Python's csv and hashlib, written from
  * SCHEMA.md): seeded execution roots, recorded through the CLI (`emit`,
  * `start`/`finish`, `annotate`) with files edited, deleted and re-created
- * between runs, then each agent's verdict, baseline and changed inputs, and
- * every record's fields, compared with what the oracle reads.
+ * between runs, `_STATUS.md` moved on, inputs made unreadable (a folder, a
+ * dangling link, a loop, a FIFO, a file only root reads: then `stale` runs as
+ * user nobody) and deliverable folders copied; then each agent's verdict,
+ * baseline and changed inputs, every record's fields, and `log` over the whole
+ * root (json, csv, md), compared with what the oracle reads.
  *
  * `RUNREC_TEST_SEED` replays a seed, `RUNREC_ORACLE_ROOTS` walks more roots
- * (3 by default), and `RUNREC_ORACLE_KEEP=DIR` copies the root of the first
- * difference to DIR and stops there.
+ * (2 by default), `RUNREC_ORACLE_STEPS` takes more steps in each (16 by
+ * default; a multiple of 8), and `RUNREC_ORACLE_KEEP=DIR` copies the root of
+ * the first difference to DIR and stops there.
  *
  * @module
  */
@@ -234,8 +238,11 @@ async function step(walk: Walk, folder: string, listed: Map<string, string[]>): 
     "branch",
     "lifecycle",
     "lifecycle",
+    "lifecycle",
     "fault",
     "fault",
+    "fault",
+    "copy",
     "copy",
   ]);
   const agent = walk.pick(AGENTS);
@@ -500,7 +507,7 @@ async function compareRoot(
     walk.root,
   ) as Record<
     string,
-    (Verdict & { agent: string })[]
+    (Verdict & { agent: string; noted?: Record<string, number> })[]
   >;
   for (
     const folder of Object.keys(
@@ -535,7 +542,10 @@ async function compareRoot(
         change === "added" && path.startsWith("refs/added")
       );
       tally.set("added to a folder", (tally.get("added to a folder") ?? 0) + intoFolder.length);
-      const { agent, ...expected } = check;
+      const { agent, noted, ...expected } = check;
+      for (const [what, n] of Object.entries(noted ?? {})) {
+        tally.set(what, (tally.get(what) ?? 0) + n);
+      }
       expected.inputs.sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
       const got = ours.get(agent);
       ours.delete(agent);
@@ -683,9 +693,13 @@ async function compareLogs(
     const want = [r.RunID, r.RunTimestamp, r.AgentName, r.RunStatus];
     const status = cells[3] ?? "";
     const got = [cells[0]?.replace(/^\| /, ""), cells[1], cells[2], status.split(" ")[0]];
-    // Marked as its annotations say (log --help): [INVALIDATED], [SUPERSEDED by RUN-…].
-    const marks = status.includes("[INVALIDATED]") === (r.invalidatedBy.length > 0) &&
-      status.includes("[SUPERSEDED by ") === (r.supersededBy.length > 0);
+    // Marked as its annotations say (log --help): [INVALIDATED], [SUPERSEDED by RUN-…], both in
+    // one ("; " between); an annotation withdrawn, [withdrawn by RUN-…].
+    const mark = status.match(/\[(.*)\]/)?.[1].split("; ") ?? [];
+    const marks = r.AgentName === "RUNREC_ANNOTATE"
+      ? mark.some((m) => m.startsWith("withdrawn by ")) === (r.invalidatedBy.length > 0)
+      : mark.includes("INVALIDATED") === (r.invalidatedBy.length > 0) &&
+        mark.some((m) => m.startsWith("SUPERSEDED by ")) === (r.supersededBy.length > 0);
     if (
       JSON.stringify(got) !== JSON.stringify(want) || !marks ||
       !md[i + 1].includes(` ${r.RunDuration} |`)
@@ -703,7 +717,8 @@ async function compareLogs(
 
 Deno.test("stale, log and show agree with the oracle on seeded execution roots", async () => {
   const { seed } = seeded("stale oracle", {});
-  const roots = Number(Deno.env.get("RUNREC_ORACLE_ROOTS") ?? 3);
+  const roots = Number(Deno.env.get("RUNREC_ORACLE_ROOTS") ?? 2);
+  const steps = 8 * Math.ceil(Number(Deno.env.get("RUNREC_ORACLE_STEPS") ?? 16) / 8);
   let compared = 0;
   const differences: string[] = [];
   for (let n = 0; n < roots; n++) {
@@ -714,10 +729,10 @@ Deno.test("stale, log and show agree with the oracle on seeded execution roots",
       walk.states.set(f, { states: ["OPEN"], table: i % 2 === 1, newestFirst: i === 0 })
     );
     // stale is compared every 8 steps, and log and show once at the end.
-    for (let i = 1; i <= 40; i++) {
+    for (let i = 1; i <= steps; i++) {
       await step(walk, walk.pick(folders), listed);
       if (i % 8 !== 0) continue;
-      const found = await compareRoot(walk, i === 40);
+      const found = await compareRoot(walk, i === steps);
       compared += found.compared;
       differences.push(
         ...found.differences.map((d) => `root ${n} (seed ${seed + n}) step ${i}: ${d}`),

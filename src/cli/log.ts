@@ -71,7 +71,8 @@ Annotations (runrec annotate) are records of the file (AgentName
 RUNREC_ANNOTATE, RunStatus SKIPPED), so every format lists them as rows and
 the filters count them like any record: the same filters give the same records
 in every format. The table and md formats mark a run an annotation invalidates
-or supersedes ([INVALIDATED], [SUPERSEDED by RUN-...]) and say what each
+or supersedes after its status ([INVALIDATED], [SUPERSEDED by RUN-...], or
+both in one, in the order of the annotations, "; " between) and say what each
 annotation does ([marks RUN-... INVALIDATED], [withdraws RUN-...] for a
 withdrawal, or [withdrawn by RUN-...] for one withdrawn); json and jsonl give
 every record, after its columns, invalidatedBy (the RunIDs of the annotations

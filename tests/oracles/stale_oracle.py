@@ -287,6 +287,12 @@ def references_of(folder, text):
 # Set by `--as-other`: the checker is another user, whom a file without read permission for
 # others stops (the test runs runrec as user nobody then; root reads everything).
 AS_OTHER = False
+# What the rules beyond a plain hash comparison decided, counted for the test's tally.
+NOTED = {}
+
+
+def noted(what):
+    NOTED[what] = NOTED.get(what, 0) + 1
 
 
 def state_now(folder, path):
@@ -355,6 +361,8 @@ def compare(folder, run, paths, expected_of):
                 changes.append((path, "changed"))
             elif kind == "unreadable" and now != reason_then(run, path):
                 changes.append((path, "unreadable"))
+            else:
+                noted("unreadable then, unreadable alike or gone now")
         elif kind == "missing":
             changes.append((path, "removed"))
         elif kind == "unreadable":
@@ -364,6 +372,7 @@ def compare(folder, run, paths, expected_of):
     # _STATUS.md moved on to another lifecycle state is a note (SCHEMA.md 5.4).
     if ("_STATUS.md", "changed") in changes and lifecycle_only(folder, run, expected_of("_STATUS.md")):
         changes.remove(("_STATUS.md", "changed"))
+        noted("_STATUS.md lifecycle only")
     # _REFERENCES.md edited with the same references is a note (SCHEMA.md 5.4).
     if any(p == REFERENCES for p, _ in changes) and hash_now(folder, REFERENCES) is not None:
         if same_references(folder, run):
@@ -551,10 +560,16 @@ def stale(folder, ids_here=()):
     if not agents:
         # No runs recorded: one check for the deliverable, naming no agent.
         verdict = "RETIRED" if current_state(folder) == "RETIRED" else "NO_BASELINE"
-        return [{"agent": "", "verdict": verdict, "baseline": None, "inputs": []}]
-    return [
-        check_agent(folder, agent, entries, invalidated, superseded, copied) for agent in agents
-    ]
+        noted_copy = {"copy's records left out": 1} if entries else {}
+        return [{"agent": "", "verdict": verdict, "baseline": None, "inputs": [], "noted": noted_copy}]
+    checks = []
+    for agent in agents:
+        NOTED.clear()
+        check = check_agent(folder, agent, entries, invalidated, superseded, copied)
+        checks.append({**check, "noted": dict(NOTED)})
+    if copied & {e["record"]["DeliverableID"] for _, e in entries}:
+        checks[0]["noted"]["copy's records left out"] = 1
+    return checks
 
 
 def stale_root(root):
