@@ -134,9 +134,15 @@ async function runrec(...args: string[]): Promise<{ code: number; stdout: string
 }
 
 async function oracle(...args: string[]): Promise<unknown> {
-  const output = await new Deno.Command("python3", { args: [ORACLE, ...args], stdout: "piped" })
-    .output();
-  if (output.code !== 0) throw new Error(`oracle ${args.join(" ")}: exit ${output.code}`);
+  const output = await new Deno.Command("python3", {
+    args: [ORACLE, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (output.code !== 0) {
+    const why = new TextDecoder().decode(output.stderr).trim().split("\n").at(-1);
+    throw new Error(`oracle ${args.join(" ")}: exit ${output.code}: ${why}`);
+  }
   return JSON.parse(new TextDecoder().decode(output.stdout));
 }
 

@@ -346,6 +346,8 @@ def compare(folder, run, paths, expected_of):
     for path in sorted(paths | set(run["InputHashes"])):
         kind, now = state_now(folder, path)
         if path not in run["InputHashes"]:
+            if kind == "missing" and any(k.startswith(path + "/") for k in run["InputHashes"]):
+                continue  # a folder then, gone now: its files are the ones removed
             changes.append((path, "unreadable" if kind == "unreadable" else "added"))
             continue
         then = expected_of(path)
@@ -426,12 +428,17 @@ def lifecycle_only(folder, run, then):
 
 
 def same_references(folder, run):
-    """Whether _REFERENCES.md now names the files (and URLs) it named at the run."""
-    full = os.path.join(folder, REFERENCES)
-    with open(full, encoding="utf-8") as f:
-        listed_now, _ = references_of(folder, f.read())
-    governed_then = set(run["InputHashes"]) - set(run["InputFiles"]) - {REFERENCES}
-    return set(listed_now) - set(run["InputFiles"]) == governed_then
+    """Whether the same files are governed now as at the run, those of the folders it was given as
+    inputs aside (SCHEMA.md 5.4): a reference added, removed or re-pointed, or a governed file
+    that became a folder, makes `_REFERENCES.md` changed too."""
+    folders = input_folders(run["Notes"])
+
+    def aside(path):
+        return any(f == "." or path == f or path.startswith(f + "/") for f in folders)
+
+    now = {p for p in governed_now(folder, run) if not aside(p)}
+    then = {p for p in run["InputHashes"] if not aside(p)}
+    return now == then
 
 
 def input_changes(folder, run):
