@@ -565,6 +565,7 @@ async function compareRoot(
       differences.push(`stale ${id} ${agent}: only runrec checks it`);
     }
     if (!records || !walk.folders.includes(folder)) continue;
+    if (!(await exists(join(folder, "RunRecords.csv")))) continue; // no runs recorded here yet
 
     const file = join(folder, "RunRecords.csv");
     const expected = await oracle("records", file) as Record<string, unknown>[];
