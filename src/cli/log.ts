@@ -58,7 +58,9 @@ Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since T]
                   [--format table|md|csv|json|jsonl] [--json]
 
 Records are listed by RunTimestamp across all files (--by time, the
-default), or file by file in the order they were appended (--by path).
+default), or file by file in the order they were appended (--by path);
+files in the order named, those beneath a root by path (records stamped
+alike in two files are listed in that order).
 Only where each record is (a few bytes) is held: the records are read
 again as they are written, so memory grows by those bytes, not the records.
 Lines that cannot be read are skipped and reported on stderr as warnings;
@@ -69,7 +71,8 @@ Annotations (runrec annotate) are records of the file (AgentName
 RUNREC_ANNOTATE, RunStatus SKIPPED), so every format lists them as rows and
 the filters count them like any record: the same filters give the same records
 in every format. The table and md formats mark a run an annotation invalidates
-or supersedes ([INVALIDATED], [SUPERSEDED by RUN-...]) and say what each
+or supersedes after its status ([INVALIDATED], [SUPERSEDED by RUN-...], or
+both in one, in the order of the annotations, "; " between) and say what each
 annotation does ([marks RUN-... INVALIDATED], [withdraws RUN-...] for a
 withdrawal, or [withdrawn by RUN-...] for one withdrawn); json and jsonl give
 every record, after its columns, invalidatedBy (the RunIDs of the annotations

@@ -247,14 +247,20 @@ def files_beneath(folder, path):
         dirnames[:] = [d for d in dirnames if d not in (".git", "node_modules")]
         for name in filenames:
             full = os.path.join(dirpath, name)
-            if os.path.isfile(full) and not os.path.islink(full):
-                found.append(normal(os.path.relpath(full, folder)))
+            # Every entry but a folder: a FIFO or a dangling link is governed and unreadable.
+            found.append(normal(os.path.relpath(full, folder)))
     return found
 
 
 def governed_now(folder, record):
     """The governed inputs a run with the baseline's InputFiles would have now."""
-    paths = set(record["InputFiles"])
+    paths = set()
+    for path in record["InputFiles"]:
+        # Worked out again as the run would now (`stale --help`): a folder stands for its files.
+        if os.path.isdir(os.path.join(folder, path)) and not os.path.islink(os.path.join(folder, path)):
+            paths.update(files_beneath(folder, path))
+        else:
+            paths.add(path)
     # A folder given as an input is walked again: a file added to it is governed now.
     for path in input_folders(record["Notes"]):
         paths.update(files_beneath(folder, path))
@@ -263,7 +269,13 @@ def governed_now(folder, record):
         paths.add(REFERENCES)
         with open(references, encoding="utf-8") as f:
             listed, _ = referenced(f.read())
-        paths.update(normal(p) for p in listed)
+        for path in (normal(p) for p in listed):
+            # A referenced folder stands for the files beneath it (SCHEMA.md 5.1).
+            full = os.path.join(folder, path)
+            if os.path.isdir(full) and not os.path.islink(full):
+                paths.update(files_beneath(folder, path))
+            else:
+                paths.add(path)
     return paths
 
 
@@ -272,12 +284,57 @@ def references_of(folder, text):
     return sorted({normal(p) for p in listed}), sorted(set(urls))
 
 
-def hash_now(folder, path):
+# Set by `--as-other`: the checker is another user, whom a file without read permission for
+# others stops (the test runs runrec as user nobody then; root reads everything).
+AS_OTHER = False
+# What the rules beyond a plain hash comparison decided, counted for the test's tally.
+NOTED = {}
+
+
+def noted(what):
+    NOTED[what] = NOTED.get(what, 0) + 1
+
+
+def state_now(folder, path):
+    """("hash", sha256) | ("missing", None) | ("unreadable", why) for a governed path now."""
     full = os.path.join(folder, path)
+    if not os.path.lexists(full):
+        return ("missing", None)
+    if os.path.islink(full):
+        try:
+            os.stat(full)
+        except OSError as error:
+            return ("unreadable", "loop" if error.errno == 40 else "dangling")
     if not os.path.isfile(full):
-        return None
+        return ("unreadable", "not regular")
+    if AS_OTHER and not os.stat(full).st_mode & 0o004:
+        return ("unreadable", "permission")
     with open(full, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+        return ("hash", hashlib.sha256(f.read()).hexdigest())
+
+
+def hash_now(folder, path):
+    kind, value = state_now(folder, path)
+    return value if kind == "hash" else None
+
+
+def reason_then(run, path):
+    """Why the run could not hash `path` (SCHEMA.md 5.2: the reason goes into Notes)."""
+    for note in run["Notes"].split(" | "):
+        # `--input P: why`, `P: why`, `_REFERENCES.md line N: P cannot be read: why`.
+        # `… P not a regular file`, `… P not found`.
+        at = max(note.find(f"{path}: "), note.find(f"{path} "))
+        if at >= 0 and (at == 0 or note[at - 1] == " "):
+            text = note[at + len(path):]
+            if "dangling" in text:
+                return "dangling"
+            if "not a regular file" in text:
+                return "not regular"
+            if "symbolic links" in text or "loop" in text:
+                return "loop"
+            if "ermission" in text:
+                return "permission"
+    return "missing"
 
 
 # --- Staleness (SCHEMA.md 8.3, docs/TUTORIAL.md "stale in detail") -------------------------
@@ -287,20 +344,37 @@ def compare(folder, run, paths, expected_of):
     """The (path, change) of each governed input of `run` that is not as it read it."""
     changes = []
     for path in sorted(paths | set(run["InputHashes"])):
-        now = hash_now(folder, path)
+        kind, now = state_now(folder, path)
         if path not in run["InputHashes"]:
-            changes.append((path, "added"))
+            if kind == "missing" and any(k.startswith(path + "/") for k in run["InputHashes"]):
+                continue  # a folder then, gone now: its files are the ones removed
+            changes.append((path, "unreadable" if kind == "unreadable" else "added"))
             continue
         then = expected_of(path)
         if path not in paths:
             changes.append((path, "removed"))
-        elif then in ("TBD", "DELETED"):
-            if now is not None:
-                changes.append((path, "added"))  # missing at the run, there now
-        elif now is None:
+        elif then == "DELETED" or (then == "TBD" and reason_then(run, path) == "missing"):
+            if kind != "missing":  # missing at the run, there now: readable or not
+                changes.append((path, "added" if kind == "hash" else "unreadable"))
+        elif then == "TBD":
+            # Unreadable at the run: no change only when unreadable now for the same reason, or
+            # gone; readable now, its content is new to the baseline (TUTORIAL "Unreadable").
+            if kind == "hash":
+                changes.append((path, "changed"))
+            elif kind == "unreadable" and now != reason_then(run, path):
+                changes.append((path, "unreadable"))
+            else:
+                noted("unreadable then, unreadable alike or gone now")
+        elif kind == "missing":
             changes.append((path, "removed"))
+        elif kind == "unreadable":
+            changes.append((path, "unreadable"))
         elif now != then:
             changes.append((path, "changed"))
+    # _STATUS.md moved on to another lifecycle state is a note (SCHEMA.md 5.4).
+    if ("_STATUS.md", "changed") in changes and lifecycle_only(folder, run, expected_of("_STATUS.md")):
+        changes.remove(("_STATUS.md", "changed"))
+        noted("_STATUS.md lifecycle only")
     # _REFERENCES.md edited with the same references is a note (SCHEMA.md 5.4).
     if any(p == REFERENCES for p, _ in changes) and hash_now(folder, REFERENCES) is not None:
         if same_references(folder, run):
@@ -308,13 +382,63 @@ def compare(folder, run, paths, expected_of):
     return changes
 
 
+STATE = re.compile(r"^(\*\*Current State:\*\*) *(.*?) *$")
+UPDATED = re.compile(r"^(\*\*Last Updated:\*\*) *(.*?) *$")
+DATE = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def lifecycle_only(folder, run, then):
+    """Whether _STATUS.md differs from the version the run read only as a change of state does:
+    `**Current State:**`, the date of `**Last Updated:**`, rows added to `## History` at its end
+    (or its start, newest first). The version the run saw is rebuilt (StatusBefore or StatusAfter,
+    those rows taken off, the date of a remaining row) and its SHA-256 compared (SCHEMA.md 5.4)."""
+    full = os.path.join(folder, "_STATUS.md")
+    with open(full, "rb") as f:
+        data = f.read()
+    if len(data) > 16 * 1024:
+        return False
+    lines = data.decode("utf-8").split("\n")
+    try:
+        start = next(i for i, l in enumerate(lines) if l.strip() == "## History") + 1
+    except StopIteration:
+        start = len(lines)
+    rows = [
+        i for i in range(start, len(lines))
+        if lines[i].startswith("- ") or (lines[i].startswith("|") and DATE.search(lines[i]))
+    ]
+    if len(rows) > 20:
+        return False
+    states = {run["StatusBefore"], run["StatusAfter"]} - {"TBD", ""}
+    for state in states:
+        for k in range(len(rows) + 1):
+            for taken in ({*rows[len(rows) - k:]}, {*rows[:k]}):
+                kept = [l for i, l in enumerate(lines) if i not in taken]
+                dates = {d for i in rows if i not in taken for d in DATE.findall(lines[i])[:1]}
+                for date in dates | {None}:
+                    version = []
+                    for l in kept:
+                        if STATE.match(l):
+                            l = STATE.sub(lambda m: f"{m.group(1)} {state}", l)
+                        elif UPDATED.match(l) and date:
+                            l = UPDATED.sub(lambda m: f"{m.group(1)} {date}", l)
+                        version.append(l)
+                    if hashlib.sha256("\n".join(version).encode()).hexdigest() == then:
+                        return True
+    return False
+
+
 def same_references(folder, run):
-    """Whether _REFERENCES.md now names the files (and URLs) it named at the run."""
-    full = os.path.join(folder, REFERENCES)
-    with open(full, encoding="utf-8") as f:
-        listed_now, _ = references_of(folder, f.read())
-    governed_then = set(run["InputHashes"]) - set(run["InputFiles"]) - {REFERENCES}
-    return set(listed_now) - set(run["InputFiles"]) == governed_then
+    """Whether the same files are governed now as at the run, those of the folders it was given as
+    inputs aside (SCHEMA.md 5.4): a reference added, removed or re-pointed, or a governed file
+    that became a folder, makes `_REFERENCES.md` changed too."""
+    folders = input_folders(run["Notes"])
+
+    def aside(path):
+        return any(f == "." or path == f or path.startswith(f + "/") for f in folders)
+
+    now = {p for p in governed_now(folder, run) if not aside(p)}
+    then = {p for p in run["InputHashes"] if not aside(p)}
+    return now == then
 
 
 def input_changes(folder, run):
@@ -326,13 +450,22 @@ def order_key(entry):
     return (start_ns(r), end_ns(r), r["RecordChecksum"])
 
 
-def check_agent(folder, agent, entries, invalidated, superseded):
-    runs = [(i, e) for i, e in entries if e["record"]["AgentName"] == agent]
+def check_agent(folder, agent, entries, invalidated, superseded, copied=()):
+    # Records naming another deliverable that has its own folder are a copy's (TUTORIAL "Copies").
+    runs = [
+        (i, e) for i, e in entries
+        if e["record"]["AgentName"] == agent and e["record"]["DeliverableID"] not in copied
+    ]
     usable = [
         (i, e) for i, e in runs
         if e["record"]["RunStatus"] in GOOD and i not in invalidated and i not in superseded
     ]
     result = {"agent": agent, "verdict": "NO_BASELINE", "baseline": None, "inputs": []}
+    if current_state(folder) == "RETIRED":
+        # Retired: its last good run (if any) is shown, nothing compared (TUTORIAL).
+        usable.sort(key=lambda ie: order_key(ie[1]))
+        result.update(verdict="RETIRED", baseline=usable[-1][1]["record"]["RunID"] if usable else None)
+        return result
     if not usable:
         return result
     usable.sort(key=lambda ie: order_key(ie[1]))
@@ -392,13 +525,65 @@ def check_agent(folder, agent, entries, invalidated, superseded):
     return result
 
 
-def stale(folder):
-    entries = list(enumerate(read_records(os.path.join(folder, "RunRecords.csv"))))
+def current_state(folder):
+    if state_now(folder, "_STATUS.md")[0] != "hash":
+        return None  # missing or unreadable (a FIFO would block the read): TBD, not RETIRED
+    try:
+        with open(os.path.join(folder, "_STATUS.md"), encoding="utf-8") as f:
+            for line in f:
+                m = STATE.match(line.rstrip("\n"))
+                if m:
+                    return m.group(2)
+    except OSError:
+        pass
+    return None
+
+
+DELIVERABLE = re.compile(r"(DEL-\d{2,}-\d{2,})(?:_|$)")
+
+
+def deliverable_folders(root):
+    """The deliverable folders beneath an execution root, but those in folders named `_…`."""
+    found = []
+    for dirpath, dirnames, _ in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for d in dirnames:
+            if DELIVERABLE.match(d):
+                found.append(os.path.join(dirpath, d))
+    return found
+
+
+def stale(folder, ids_here=()):
+    file = os.path.join(folder, "RunRecords.csv")
+    entries = list(enumerate(read_records(file))) if os.path.isfile(file) else []
     invalidated, superseded = annotation_effects([e for _, e in entries])
-    agents = sorted({e["record"]["AgentName"] for _, e in entries} - {ANNOTATOR})
-    return [
-        check_agent(folder, agent, entries, invalidated, superseded) for agent in agents
-    ]
+    own = DELIVERABLE.match(os.path.basename(folder)).group(1)
+    copied = set(ids_here) - {own}
+    # A copy's records are no runs of this deliverable: its agents are not checked here.
+    agents = sorted(
+        {e["record"]["AgentName"] for _, e in entries if e["record"]["DeliverableID"] not in copied}
+        - {ANNOTATOR}
+    )
+    if not agents:
+        # No runs recorded: one check for the deliverable, naming no agent.
+        verdict = "RETIRED" if current_state(folder) == "RETIRED" else "NO_BASELINE"
+        noted_copy = {"copy's records left out": 1} if entries else {}
+        return [{"agent": "", "verdict": verdict, "baseline": None, "inputs": [], "noted": noted_copy}]
+    checks = []
+    for agent in agents:
+        NOTED.clear()
+        check = check_agent(folder, agent, entries, invalidated, superseded, copied)
+        checks.append({**check, "noted": dict(NOTED)})
+    if copied & {e["record"]["DeliverableID"] for _, e in entries}:
+        checks[0]["noted"]["copy's records left out"] = 1
+    return checks
+
+
+def stale_root(root):
+    """`stale ROOT`: each deliverable folder's checks, keyed by folder."""
+    folders = deliverable_folders(root)
+    ids = {DELIVERABLE.match(os.path.basename(f)).group(1) for f in folders}
+    return {f: stale(f, ids) for f in folders}
 
 
 def records_json(path):
@@ -416,12 +601,17 @@ def records_json(path):
 
 
 def main(argv):
+    global AS_OTHER
+    if argv[:1] == ["--as-other"]:
+        AS_OTHER, argv = True, argv[1:]
     if len(argv) >= 2 and argv[0] == "records":
         json.dump(records_json(argv[1]), sys.stdout)
     elif len(argv) >= 2 and argv[0] == "stale":
         json.dump({folder: stale(folder) for folder in argv[1:]}, sys.stdout)
+    elif len(argv) == 2 and argv[0] == "stale-root":
+        json.dump(stale_root(argv[1]), sys.stdout)
     else:
-        sys.stderr.write("usage: stale_oracle.py records FILE | stale DIR...\n")
+        sys.stderr.write("usage: stale_oracle.py [--as-other] records FILE | stale DIR... | stale-root ROOT\n")
         return 2
     return 0
 
