@@ -253,7 +253,11 @@ Deno.test("git store: --since origin/main in a clone of one branch (--depth 1) s
   assert.match(typo.err, /unknown revision "upstream\/main" in [^:]*\n$/);
 });
 
-Deno.test("git store: a shallow clone whose remote is not on this machine fails with exit 2 and how to fetch", async () => {
+/**
+ * A repository whose branch `pr` adds two runs to main's, and a clone of `pr` one commit deep
+ * with main fetched as `origin/main` one commit deep: CI's shallow checkout of a pull request.
+ */
+async function shallowPullRequest(): Promise<{ repo: string; clone: string }> {
   const { repo, file } = await repository(2);
   await git(repo, "checkout", "-qb", "pr");
   await append(file, "PR1", "2026-03-03T00:00:00Z");
@@ -263,6 +267,11 @@ Deno.test("git store: a shallow clone whose remote is not on this machine fails 
   const clone = `${repo}-shallow`;
   await git(repo, "clone", "-q", "--depth", "1", "--branch", "pr", `file://${repo}`, clone);
   await git(clone, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main");
+  return { repo, clone };
+}
+
+Deno.test("git store: a shallow clone whose remote is not on this machine fails with exit 2 and how to fetch", async () => {
+  const { repo, clone } = await shallowPullRequest();
   // The remote CI clones from: never fetched from here (no network in a test), so refused.
   await git(clone, "remote", "set-url", "origin", "https://example.invalid/project.git");
   const { code, out, err } = await cli(["verify", clone, "--since", "origin/main"]);
@@ -282,15 +291,7 @@ Deno.test("git store: a shallow clone whose remote is not on this machine fails 
 });
 
 Deno.test("git store: a read-only shallow checkout, whose fetch fails, says so and to verify a full clone, which passes (newuser-42 F3)", async () => {
-  const { repo, file } = await repository(2);
-  await git(repo, "checkout", "-qb", "pr");
-  await append(file, "PR1", "2026-03-03T00:00:00Z");
-  await git(repo, "commit", "-qam", "pr run 1");
-  await append(file, "PR2", "2026-03-03T01:00:00Z");
-  await git(repo, "commit", "-qam", "pr run 2");
-  const clone = `${repo}-shallow`;
-  await git(repo, "clone", "-q", "--depth", "1", "--branch", "pr", `file://${repo}`, clone);
-  await git(clone, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main");
+  const { repo, clone } = await shallowPullRequest();
   // CI's read-only checkout: a read-only bind mount of the clone (root, as the tests need).
   const mounted = `${repo}-ro`;
   await Deno.mkdir(mounted);
