@@ -54,7 +54,7 @@ interface FileRun {
   failed: number;
 }
 
-/** The test files under `paths`, as `deno test DIR` finds them (`*_test.ts` and the like). */
+/** The files named, and the test files (`*_test.ts` and the like) directly in the folders named. */
 function testFiles(paths: string[]): string[] {
   const files: string[] = [];
   for (const path of paths) {
