@@ -271,7 +271,7 @@ async function shallowPullRequest(): Promise<{ repo: string; clone: string }> {
 }
 
 Deno.test("git store: a shallow clone whose remote is not on this machine fails with exit 2 and how to fetch", async () => {
-  const { repo, clone } = await shallowPullRequest();
+  const { clone } = await shallowPullRequest();
   // The remote CI clones from: never fetched from here (no network in a test), so refused.
   await git(clone, "remote", "set-url", "origin", "https://example.invalid/project.git");
   const { code, out, err } = await cli(["verify", clone, "--since", "origin/main"]);
