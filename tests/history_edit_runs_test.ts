@@ -214,15 +214,23 @@ Deno.test("reap of the old folder a rebase left a run in reaps, where the files 
   assertEquals((await recordsOf(renamed)).map((r) => r.AgentName), ["BASE", "LEFT", "AT_WORK"]);
 });
 
-Deno.test("finish of a run whose files a git checkout of a branch without the deliverable took away: the record waits in the folder's spool, the checkout back is not stopped, and flush appends it once (githist-41 F4)", async () => {
-  const { root, del, env, base } = await committedProject();
+/**
+ * A run AWAY started on main, finished on branch `elsewhere`, which lacks the deliverable (its
+ * folder left holding runrec's state): the finish's output. `elsewhere` stays checked out.
+ */
+async function finishedOnBranchWithout(root: string, del: string, env: Record<string, string>) {
   await git(root, "checkout", "-qb", "elsewhere");
   await git(root, "rm", "-rq", "PKG-01_Pkg");
   await git(root, "commit", "-qm", "a branch without the deliverable");
   await git(root, "checkout", "-q", "main");
   const token = await start(del, env, "AWAY");
   await git(root, "checkout", "-q", "elsewhere");
-  const finished = await finish(token, env);
+  return await finish(token, env);
+}
+
+Deno.test("finish of a run whose files a git checkout of a branch without the deliverable took away: the record waits in the folder's spool, the checkout back is not stopped, and flush appends it once (githist-41 F4)", async () => {
+  const { root, del, env, base } = await committedProject();
+  const finished = await finishedOnBranchWithout(root, del, env);
   // Before: a RunRecords.csv begun for the branch without the deliverable, which stopped this.
   await git(root, "checkout", "-q", "main");
   assertIncludes(finished.stderr, "record not written (the deliverable folder's files are gone)");
@@ -236,13 +244,7 @@ Deno.test("finish of a run whose files a git checkout of a branch without the de
 
 Deno.test("an emit, and a flush of the root, on a branch without the deliverable (its folder left holding runrec's state) spool their records, not a RunRecords.csv begun for that branch: the checkout back is not stopped, and flush then appends each once (review-42 F2)", async () => {
   const { root, del, env, base } = await committedProject();
-  await git(root, "checkout", "-qb", "elsewhere");
-  await git(root, "rm", "-rq", "PKG-01_Pkg");
-  await git(root, "commit", "-qm", "a branch without the deliverable");
-  await git(root, "checkout", "-q", "main");
-  const token = await start(del, env, "AWAY");
-  await git(root, "checkout", "-q", "elsewhere");
-  await finish(token, env); // spooled (githist-41 F4)
+  await finishedOnBranchWithout(root, del, env); // spooled (githist-41 F4)
   const emitted = await runCliProcess(
     ["emit", del, "--agent", "THERE", "--status", "SUCCESS"],
     FULL_FLAGS,
