@@ -6,7 +6,6 @@
  * @module
  */
 import { checkInWorkers, startCheckWorkers } from "./check_pool.ts";
-import { loadNativeSha256 } from "./sha256.ts";
 import {
   failureReason,
   InputError,
@@ -554,8 +553,6 @@ export async function* checkRecordFile(
     );
   }
   const workers = await startCheckWorkers(path, options.workers);
-  // A file large enough for workers repays node:crypto's start-up many times over.
-  if (workers.length > 0) await loadNativeSha256();
   const layout = new HeaderLayout();
   const withLayout = (batch: CheckBatch): CheckBatch => {
     const findings = layoutProblems(layout, batch.layout);

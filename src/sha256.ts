@@ -1,53 +1,15 @@
 /**
  * SHA-256, synchronous, for what runrec hashes in memory (a record line, a
- * manifest, a small file) and, through ./hash.ts, for files.
- *
- * Two implementations with one interface. `@noble/hashes` (a maintained and
- * audited JavaScript implementation) until a caller with bulk work calls
- * {@linkcode loadNativeSha256}; `node:crypto` after that, about four times as
- * fast per line but its import starts Deno's Node compatibility layer, which a
- * short run (`runrec emit`) must not wait for. Synchronous because a record's
- * checksum is computed where no promise can wait (`crypto.subtle.digest` is
- * async).
+ * manifest, a small file): `@noble/hashes`, a maintained and audited
+ * JavaScript implementation. Synchronous because a record's checksum is
+ * computed where no promise can wait (`crypto.subtle.digest` is async), and
+ * not `node:crypto` because importing it starts Deno's Node compatibility
+ * layer in every short run (./hash.ts loads it for bulk hashing).
  *
  * @module
  */
 // deno-lint-ignore no-import-prefix -- the CLI runs with --no-config, so no import map
 import { sha256 } from "npm:@noble/hashes@2.0.1/sha2.js";
-
-type CreateHash = typeof import("node:crypto").createHash;
-
-/** `node:crypto`'s `createHash`, once {@linkcode loadNativeSha256} has loaded it. */
-let createHash: CreateHash | undefined;
-
-/**
- * Loads `node:crypto` for the rest of the process: every SHA-256 after this
- * runs natively. For bulk work (a large record file, many files), where its
- * start-up is repaid.
- *
- * @example
- * ```ts
- * import { loadNativeSha256, nativeSha256Loaded } from "./sha256.ts";
- * await loadNativeSha256();
- * nativeSha256Loaded(); // true
- * ```
- */
-export async function loadNativeSha256(): Promise<void> {
-  createHash ??= (await import("node:crypto")).createHash;
-}
-
-/**
- * Whether {@linkcode loadNativeSha256} has run in this process (or worker).
- *
- * @example
- * ```ts
- * import { nativeSha256Loaded } from "./sha256.ts";
- * console.log(nativeSha256Loaded()); // false in a fresh process
- * ```
- */
-export function nativeSha256Loaded(): boolean {
-  return createHash !== undefined;
-}
 
 const encoder = new TextEncoder();
 
@@ -64,8 +26,7 @@ const encoder = new TextEncoder();
  * ```
  */
 export function sha256Hex(data: string | Uint8Array): string {
-  const bytes = typeof data === "string" ? encoder.encode(data) : data;
-  return createHash ? createHash("sha256").update(bytes).digest("hex") : sha256(bytes).toHex();
+  return sha256(typeof data === "string" ? encoder.encode(data) : data).toHex();
 }
 
 /** An incremental SHA-256 hash, for data read in chunks. */
@@ -88,14 +49,13 @@ export interface Sha256Hasher {
  * ```
  */
 export function sha256Hasher(): Sha256Hasher {
-  const native = createHash?.("sha256");
-  const js = native ? undefined : sha256.create();
+  const hash = sha256.create();
   const hasher: Sha256Hasher = {
     update(data) {
-      (native ?? js!).update(data);
+      hash.update(data);
       return hasher;
     },
-    digestHex: () => native ? native.digest("hex") : js!.digest().toHex(),
+    digestHex: () => hash.digest().toHex(),
   };
   return hasher;
 }

@@ -7,16 +7,7 @@
 import { createHash } from "node:crypto";
 import { ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-// deno-lint-ignore no-import-prefix -- the implementation sha256Hex uses until node:crypto is loaded
-import { sha256 as nobleSha256 } from "npm:@noble/hashes@2.0.1/sha2.js";
-import {
-  isLowerHex,
-  isSha256Hex,
-  loadNativeSha256,
-  nativeSha256Loaded,
-  sha256Hasher,
-  sha256Hex,
-} from "../src/sha256.ts";
+import { isLowerHex, isSha256Hex, sha256Hasher, sha256Hex } from "../src/sha256.ts";
 import { hashFile, JS_BUDGET } from "../src/hash.ts";
 import { tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
@@ -166,27 +157,4 @@ Deno.test("isLowerHex and isSha256Hex: lowercase hex digits only, 64 of them for
     ok(!isSha256Hex(bad), bad);
   }
   ok(!isLowerHex("09AF") && !isLowerHex("0x") && !isLowerHex("0\n"));
-});
-
-Deno.test("after loadNativeSha256 (node:crypto), sha256Hex and sha256Hasher give @noble/hashes' hashes", async () => {
-  await loadNativeSha256();
-  ok(nativeSha256Loaded());
-  const random = seededRandom("sha256-native");
-  const texts = ["", "abc", "em — dash, € and 😀", "lone \uD800 surrogate", "\uDC00"];
-  for (let i = 0; i < 200; i++) {
-    const size = Math.floor(random() * 300);
-    const bytes = randomBytes(size);
-    strictEqual(sha256Hex(bytes), nobleSha256(bytes).toHex(), `random bytes, ${size}`);
-    const chunk = 1 + Math.floor(random() * 64);
-    const hash = sha256Hasher();
-    for (let at = 0; at < size; at += chunk) hash.update(bytes.subarray(at, at + chunk));
-    strictEqual(
-      hash.digestHex(),
-      nobleSha256(bytes).toHex(),
-      `${size} bytes in chunks of ${chunk}`,
-    );
-  }
-  for (const text of texts) {
-    strictEqual(sha256Hex(text), nobleSha256(new TextEncoder().encode(text)).toHex(), text);
-  }
 });
