@@ -821,3 +821,34 @@ Deno.test("finish $TOKEN unquoted in a folder whose name holds spaces: exit 2 sa
   assertEquals((await recordsOf(del)).map((r) => r.RunID), [quoted.stdout.trim()]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test('finish <del-dir> "$TOKEN": a whole token after the folder is not called split (quoting is no remedy): exit 2 naming the forms that work, the run pending; finished by them, recorded once (review-43 F1)', async () => {
+  const { root, del, env } = await committedProject();
+  const token = await start(del, env);
+  const id = basename(token, ".json");
+  for (const folder of [del, "."]) {
+    const both = await runCliProcess(
+      ["finish", folder, token, "--status", "SUCCESS"],
+      FULL_FLAGS,
+      env,
+      del,
+    );
+    assertEquals(both.code, 2, both.stderr);
+    assertEquals(
+      both.stderr,
+      `runrec finish: <token>: given after the folder ${JSON.stringify(folder)}: the token names ` +
+        `its folder itself: runrec finish "$TOKEN" --status S (or runrec finish <del-dir> --run ` +
+        `"$TOKEN" --status S)\n`,
+    );
+  }
+  assertEquals(pendingFiles(del), [`${id}.json`]);
+  const byRun = await runCliProcess(
+    ["finish", del, "--run", token, "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(byRun.code, 0, byRun.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [byRun.stdout.trim()]);
+  assertEquals(pendingFiles(del), []);
+  await Deno.remove(root, { recursive: true });
+});
