@@ -14,15 +14,13 @@ import { kindOf } from "./walk.ts";
 
 /**
  * Why the record file `recordFile`, not there now, is not to be begun: its
- * journal says records were appended to it here, and its folder holds only
- * runrec's state (`.runrec*`, the append lock), or only files git does not
- * track while a branch holds the record file there (a draft, an editor's
- * swap file: git keeps untracked files across a checkout); `undefined`
- * otherwise (a new deliverable's first record, a folder holding files). A
- * folder holding nothing else is no deliverable's but one git emptied: a
- * file moved away by hand is begun anew beside the deliverable's other
- * files. The journal's `HEAD` does not tell git's removal from one by hand:
- * a line appended while a checkout runs is noted with the `HEAD` it moves to.
+ * folder holds only runrec's state (`.runrec*`, the append lock) and its
+ * journal says records were appended to it here; `undefined` otherwise (a
+ * new deliverable's first record, a folder holding files). A folder holding
+ * nothing else is no deliverable's but one git emptied: a file moved away
+ * by hand is begun anew beside the deliverable's other files. The journal's
+ * `HEAD` does not tell git's removal from one by hand: a line appended while
+ * a checkout runs is noted with the `HEAD` it moves to.
  *
  * @example
  * ```ts
@@ -34,64 +32,14 @@ export function takenAway(recordFile: string): string | undefined {
   // The journal first: a new deliverable's first record, the common case, lists nothing.
   if (kindOf(journalPath(recordFile)) !== "file") return undefined;
   const lock = `${basename(recordFile)}.lock`; // and its breaker's, `.lock.break`
-  let others = false;
   try {
     for (const { name } of Deno.readDirSync(dirname(recordFile))) {
-      if (!name.startsWith(".runrec") && !name.startsWith(lock)) others = true;
+      if (!name.startsWith(".runrec") && !name.startsWith(lock)) return undefined;
     }
   } catch {
     return undefined; // not listed: the write says what is wrong
   }
-  if (!others) {
-    return "not begun again: its folder holds only runrec's state, and its journal says records " +
-      "were appended to it here (git took the deliverable's files away: a checkout of a branch " +
-      "without it, a stash?; to begin it anew here, remove .runrec/RunRecords.csv.journal)";
-  }
-  const branch = untrackedHereCommittedThere(recordFile);
-  if (branch === undefined) return undefined;
-  return `not begun again: git tracks no file in its folder, ${branch} holds the record file ` +
-    "there, and its journal says records were appended to it here (a checkout of a branch " +
-    "without the deliverable, whose untracked files stayed?; to begin it anew here, remove " +
-    ".runrec/RunRecords.csv.journal)";
-}
-
-/**
- * A branch (or remote branch) whose tip holds `recordFile` when git's index
- * tracks no file in its folder; `undefined` when it does, none holds it, or
- * git cannot say (not a work tree, not started: the sandboxed build). Asked
- * only on the rare way to beginning a file whose journal is there.
- */
-function untrackedHereCommittedThere(recordFile: string): string | undefined {
-  const git = (...args: string[]) =>
-    new Deno.Command("git", {
-      args: ["-C", dirname(recordFile), ...args],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-  // Not granted (the sandboxed build, a library caller's deno): no prompt, the rule above alone.
-  if (Deno.permissions.querySync({ name: "run", command: "git" }).state !== "granted") {
-    return undefined;
-  }
-  try {
-    const tracked = git("ls-files", "-z", "--", ".");
-    if (!tracked.success || tracked.stdout.length > 0) return undefined;
-    const refs = git("for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes");
-    const names = new TextDecoder().decode(refs.stdout).split("\n").filter(Boolean);
-    if (!refs.success || names.length === 0) return undefined;
-    // One `git grep` over every tip: `<ref>:<path>` for each that holds the file (its header).
-    const found = git(
-      "grep",
-      "-l",
-      "-F",
-      "-e",
-      "SchemaVersion",
-      ...names,
-      "--",
-      basename(recordFile),
-    );
-    const first = new TextDecoder().decode(found.stdout).split("\n").find(Boolean);
-    return found.success && first !== undefined ? first.slice(0, first.indexOf(":")) : undefined;
-  } catch {
-    return undefined;
-  }
+  return "not begun again: its folder holds only runrec's state, and its journal says records " +
+    "were appended to it here (git took the deliverable's files away: a checkout of a branch " +
+    "without it, a stash?; to begin it anew here, remove .runrec/RunRecords.csv.journal)";
 }

@@ -268,48 +268,6 @@ Deno.test("an emit, and a flush of the root, on a branch without the deliverable
   await verifiedSince(root, base);
 });
 
-Deno.test("an emit on a branch without the deliverable whose folder git left holding an untracked draft beside runrec's state spools its record, not a RunRecords.csv begun for that branch: the checkout back is not stopped, and flush appends it once; a new deliverable never committed begins its file anew (review-43 F3)", async () => {
-  const { root, del, env, base } = await committedProject();
-  // A file git does not track stays across a checkout: an agent's draft, an editor's swap file.
-  await Deno.writeTextFile(join(del, "draft.md"), "# not committed yet\n");
-  await git(root, "checkout", "-qb", "elsewhere");
-  await git(root, "rm", "-rq", "PKG-01_Pkg");
-  await git(root, "commit", "-qm", "a branch without the deliverable");
-  await git(root, "checkout", "-q", "main");
-  await git(root, "checkout", "-q", "elsewhere");
-  assertEquals([...Deno.readDirSync(del)].map((e) => e.name).sort(), [".runrec", "draft.md"]);
-  const emitted = await runCliProcess(
-    ["emit", del, "--agent", "THERE", "--status", "SUCCESS"],
-    FULL_FLAGS,
-    env,
-  );
-  assertEquals(emitted.code, 0, emitted.stderr);
-  assertIncludes(emitted.stderr, "not begun again: git tracks no file in its folder, main holds");
-  // Before: the emit began a RunRecords.csv there, and this checkout stopped ("untracked working
-  // tree files would be overwritten").
-  await git(root, "checkout", "-q", "main");
-  const back = await runCliProcess(["flush", root], FULL_FLAGS, env);
-  assertEquals(back.code, 0, back.stderr);
-  assertEquals(await agentsOnce(del), { agents: ["BASE", "THERE"], unique: true });
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "the run's record");
-  await verifiedSince(root, base);
-  // A deliverable no commit holds, its record file removed by hand beside its files: begun anew.
-  const fresh = join(dirname(del), "DEL-01-07_Fresh");
-  await Deno.mkdir(fresh);
-  await Deno.writeTextFile(join(fresh, "Notes.md"), "# untracked\n");
-  for (const agent of ["FIRST", "AGAIN"]) {
-    const emit = await runCliProcess(
-      ["emit", fresh, "--agent", agent, "--status", "SUCCESS"],
-      FULL_FLAGS,
-      env,
-    );
-    assertEquals(emit.code, 0, emit.stderr);
-    if (agent === "FIRST") await Deno.remove(join(fresh, RECORD_FILE));
-  }
-  assertEquals((await recordsOf(fresh)).map((r) => r.AgentName), ["AGAIN"]);
-});
-
 Deno.test("finish of runs started before a plain rebase, an interactive rebase dropping a commit of another file, or an amend: each record lands once and verify --since the base holds", async () => {
   const edits: Record<string, (root: string, del: string) => Promise<void>> = {
     "rebase": async (root) => void await git(root, "rebase", "-q", "main"),
