@@ -64,9 +64,10 @@ export function refuseSplitToken(given: readonly string[], run?: string): void {
   if (words.length < 2 || last === undefined || !isToken(last)) return;
   // Split only when the words joined name a token's folder: a whole token after a folder
   // (`finish . "$TOKEN"`) is two things given where one is wanted, and quoting is no remedy.
-  if (!namesTokenFolder(words.join(" "))) {
+  // (A folder name with two spaces in a row joins to no folder: split all the same, when the last
+  // word alone names no folder here either.)
+  if (!namesTokenFolder(words.join(" ")) && namesTokenFolder(last)) {
     if (run !== undefined || words.length !== 2 || isToken(words[0])) return;
-    if (!namesTokenFolder(last)) return;
     throw new InputError(
       `<token>: given after the folder ${JSON.stringify(words[0])}: the token names its ` +
         `folder itself: runrec finish "$TOKEN" --status S (or runrec finish <del-dir> --run ` +

@@ -850,5 +850,13 @@ Deno.test('finish <del-dir> "$TOKEN": a whole token after the folder is not call
   assertEquals(byRun.code, 0, byRun.stderr);
   assertEquals((await recordsOf(del)).map((r) => r.RunID), [byRun.stdout.trim()]);
   assertEquals(pendingFiles(del), []);
+  // Unquoted where the folder's name has two spaces in a row: the words join to no folder, and
+  // the last alone names none either: split all the same.
+  const spaced = join(dirname(del), "DEL-01-02_Flow  Meter");
+  await Deno.rename(del, spaced);
+  const words = (await start(spaced, env)).split(/ +/);
+  const split = await runCliProcess(["finish", ...words, "--status", "SUCCESS"], FULL_FLAGS, env);
+  assertEquals(split.code, 2, split.stderr);
+  assertIncludes(split.stderr, "<token>: split at its spaces into 2 arguments");
   await Deno.remove(root, { recursive: true });
 });
