@@ -14,7 +14,8 @@
  *
  * Usage: deno run -A scripts/test.ts [--jobs N] [FILE|DIR]...  (default: tests/)
  *
- * Exit code: 0 when every test passed; 1 otherwise.
+ * Exit code: 0 when every test passed; 1 otherwise; 2 for a usage error (an
+ * unknown option, a file or folder not there), said in one line.
  *
  * @module
  */
@@ -60,7 +61,13 @@ interface FileRun {
 function testFiles(paths: string[]): string[] {
   const files: string[] = [];
   for (const path of paths) {
-    if (Deno.statSync(path).isFile) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(path);
+    } catch (e) {
+      throw new Error(`${path}: ${e instanceof Deno.errors.NotFound ? "not there" : e}`);
+    }
+    if (info.isFile) {
       files.push(path);
       continue;
     }
@@ -147,18 +154,36 @@ function stopOnSignals(started: number): void {
   }
 }
 
+/** Says `problem` and the usage in one line, and exits 2: not a test that failed (1). */
+function usageError(problem: string): never {
+  console.error(`scripts/test.ts: ${problem} (usage: ${USAGE})`);
+  Deno.exit(2);
+}
+
+const USAGE = "deno run -A scripts/test.ts [--jobs N] [FILE|DIR]...";
+
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: { jobs: { type: "string" } },
-    allowPositionals: true,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      options: { jobs: { type: "string" } },
+      allowPositionals: true,
+    });
+  } catch (e) {
+    usageError((e as Error).message.split(". ")[0]); // parseArgs' first sentence names the option
+  }
+  const { values, positionals } = parsed;
   const jobs = Number(values.jobs ?? 2);
   if (!Number.isInteger(jobs) || jobs < 1) {
-    console.error(`scripts/test.ts: --jobs ${values.jobs}: a whole number of at least 1`);
-    Deno.exit(2);
+    usageError(`--jobs ${values.jobs}: a whole number of at least 1`);
   }
-  const files = testFiles(positionals.length > 0 ? positionals : ["tests"]);
+  let files: string[];
+  try {
+    files = testFiles(positionals.length > 0 ? positionals : ["tests"]);
+  } catch (e) {
+    usageError((e as Error).message);
+  }
   const started = Date.now();
   stopOnSignals(started);
   const runs: FileRun[] = [];

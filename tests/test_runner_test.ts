@@ -94,3 +94,23 @@ function existsPath(path: string): boolean {
     return false;
   }
 }
+
+Deno.test("test runner: an unknown option or a file not there is one line and exit 2, not a stack trace and the exit of a failed test (review-43 F2)", async () => {
+  const dir = await tempDir();
+  const missing = join(dir, "no_such_test.ts");
+  const usage = "(usage: deno run -A scripts/test.ts [--jobs N] [FILE|DIR]...)\n";
+  for (
+    const [args, said] of [
+      [[missing], `scripts/test.ts: ${missing}: not there ${usage}`],
+      [["--filter", "x", missing], `scripts/test.ts: Unknown option '--filter' ${usage}`],
+    ] as const
+  ) {
+    const { code, stdout, stderr } = await startRunner([...args]).output();
+    // Before: exit 1, as for a test that failed, and an uncaught error's stack trace.
+    assertEquals([code, new TextDecoder().decode(stdout), new TextDecoder().decode(stderr)], [
+      2,
+      "",
+      said,
+    ]);
+  }
+});
