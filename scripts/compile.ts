@@ -77,7 +77,7 @@ export async function bundleCli(outDir: string = join(ROOT, BUNDLE_DIR)): Promis
 /**
  * Puts each file of the folder `built` at its place in `target`, the entry point last, each by
  * one rename over the file there: a run of the bundle meanwhile finds every file it loads (a
- * folder swapped whole, by two renames, is not there between them: 5 of ~300 runs during two
+ * folder swapped whole, by two renames, is not there between them: 5 of 309 runs during two
  * builds failed so). The chunks' names hold their content's hash, so a build of the same code
  * replaces each file with the same bytes. Files an earlier build left that this one has not are
  * removed; those written since `started` are another build's, at work now, and stay.

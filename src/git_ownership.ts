@@ -30,8 +30,8 @@ export function dubiousOwnership(stderr: string): string | undefined {
   const repository = /dubious ownership in repository at '(.*)'$/m.exec(stderr)?.[1];
   const home = homeLack();
   if (repository === undefined || home === undefined) return said;
-  return `${said}; HOME is ${home}, so that git config fails: set HOME to a folder this user may write, or run ` +
-    `runrec with GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory ` +
+  return `${said}; HOME is ${home}, so that git config fails: set HOME to a folder this user ` +
+    `may write, or run runrec with GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory ` +
     `GIT_CONFIG_VALUE_0=${shellWord(repository)} in its environment`;
 }
 
