@@ -87,6 +87,9 @@ function testFiles(paths: string[]): string[] {
 /** The files whose `deno test` runs now, with what each printed so far. */
 const running = new Map<string, { child: Deno.ChildProcess; chunks: Uint8Array[] }>();
 
+/** Set by SIGINT or SIGTERM: no file starts after it, and the files it ends print once. */
+let stopping = false;
+
 /** Runs one test file in a `deno test` process and gathers what it printed. */
 async function runFile(file: string): Promise<FileRun> {
   const child = new Deno.Command(Deno.execPath(), {
@@ -133,6 +136,8 @@ function decoded(chunks: Uint8Array[]): string {
 function stopOnSignals(started: number): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, async () => {
+      if (stopping) return;
+      stopping = true;
       const left = [...running.entries()];
       const seconds = Math.round((Date.now() - started) / 1000);
       for (const [file, { child, chunks }] of left) {
@@ -189,12 +194,13 @@ if (import.meta.main) {
   const runs: FileRun[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, async () => {
-    while (next < files.length) {
+    while (next < files.length && !stopping) {
       const run = await runFile(files[next++]);
       runs.push(run);
-      await Deno.stdout.write(new TextEncoder().encode(run.output));
+      if (!stopping) await Deno.stdout.write(new TextEncoder().encode(run.output));
     }
   }));
+  if (stopping) await new Promise<never>(() => {}); // the signal's listener prints and exits
 
   const passed = runs.reduce((n, run) => n + run.passed, 0);
   const failedRuns = runs.filter((run) => run.code !== 0);

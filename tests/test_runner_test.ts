@@ -69,7 +69,16 @@ Deno.test("test runner: stopped by SIGTERM while a file hangs, it prints what th
       "  await new Promise((resolve) => setTimeout(resolve, 1e9));\n" +
       "});\n",
   );
-  const runner = startRunner([hangs], { READY: ready });
+  // One at a time (files in name order): the file after the one that hangs is not to start once
+  // the signal came. Started, it would wait at its FIFO, a process to be seen after the run.
+  const gate = join(dir, "gate");
+  await new Deno.Command("mkfifo", { args: [gate] }).output();
+  const after = await testFile(
+    dir,
+    "zz_after_test.ts",
+    'await Deno.writeTextFile(Deno.env.get("GATE")!, "");\nDeno.test("after", () => {});\n',
+  );
+  const runner = startRunner(["--jobs", "1", hangs, after], { READY: ready, GATE: gate });
   // The FIFO opens once the test is in its hang, and names its `deno test` process.
   const pid = Number((await Deno.readTextFile(ready)).trim());
   runner.kill("SIGTERM");
@@ -77,13 +86,26 @@ Deno.test("test runner: stopped by SIGTERM while a file hangs, it prints what th
   const output = new TextDecoder().decode(stdout);
   const leftRunning = existsPath(`/proc/${pid}`);
   if (leftRunning) Deno.kill(pid, "SIGKILL"); // the test's own leftover, whatever it asserts
+  const startedAfter = await processesNaming(after);
+  for (const started of startedAfter) Deno.kill(started, "SIGKILL");
   // Before: killed by SIGTERM (143) with nothing printed of the file, its deno test left running.
   assertEquals(code, 1, output);
   assertIncludes(output, "printed before the hang");
   assertIncludes(output, `\n${hangs}: still running after `);
   assertIncludes(output, "\nFAILED | stopped by SIGTERM | still running: ");
+  assert(!output.includes("zz_after_test.ts"), output);
+  assertEquals(output.split("printed before the hang").length, 2, output); // printed once
   assert(!leftRunning, `deno test ${pid} still running`);
+  assertEquals(startedAfter, [], "the file after started once the signal came");
 });
+
+/** The processes whose command line names `path` (`ps`: Deno reads `/proc` only with -A). */
+async function processesNaming(path: string): Promise<number[]> {
+  const { stdout } = await new Deno.Command("ps", { args: ["-eo", "pid=,args="] }).output();
+  return new TextDecoder().decode(stdout).split("\n")
+    .filter((line) => line.split(/\s+/).includes(path))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
 
 /** Whether `path` is there. */
 function existsPath(path: string): boolean {
