@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ENTRY_POINT, FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 
@@ -46,8 +46,9 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
  * ```
  */
 export async function bundleCli(outDir: string = join(ROOT, BUNDLE_DIR)): Promise<string> {
-  // Built beside `outDir`, then put in its place whole: a process running the bundle, or a
-  // second build at the same time (two installs, the tests), never meets a half-built one.
+  // Built beside `outDir`, then put in its place file by file: a process running the bundle,
+  // or a second build at the same time (two installs, the tests), never meets a half-built one.
+  const started = Date.now();
   const building = `${outDir}.building-${crypto.randomUUID()}`;
   const cli = join(building, "cli");
   // `deno bundle` names no path when it cannot write: the folder is made here first, and named
@@ -66,7 +67,7 @@ export async function bundleCli(outDir: string = join(ROOT, BUNDLE_DIR)): Promis
     // apart, each worker is one file, and the CLI's chunks are not split along what the workers
     // import (emit loaded 9 files, now 5). Beside the chunks, where the pools look for them.
     await denoBundle(["--outdir", cli, ...WORKERS]);
-    await replaceFolder(building, outDir);
+    await replaceFiles(building, outDir, started);
   } finally {
     await Deno.remove(building, { recursive: true }).catch(() => {});
   }
@@ -74,24 +75,35 @@ export async function bundleCli(outDir: string = join(ROOT, BUNDLE_DIR)): Promis
 }
 
 /**
- * Puts the folder `built` at `target` by two renames (the old one aside, the new in): a
- * folder cannot be renamed over one that holds files. Another build's folder renamed in
- * between takes the place first: the old one is then that build's, put aside in turn.
+ * Puts each file of the folder `built` at its place in `target`, the entry point last, each by
+ * one rename over the file there: a run of the bundle meanwhile finds every file it loads (a
+ * folder swapped whole, by two renames, is not there between them: 5 of 309 runs during two
+ * builds failed so). The chunks' names hold their content's hash, so a build of the same code
+ * replaces each file with the same bytes. Files an earlier build left that this one has not are
+ * removed; those written since `started` are another build's, at work now, and stay.
  */
-async function replaceFolder(built: string, target: string): Promise<void> {
-  const old = `${built}-old`;
-  for (let tries = 1;; tries++) {
-    await Deno.rename(target, old).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
-    try {
-      return await Deno.rename(built, target);
-    } catch (e) {
-      if (tries === 10) throw e;
-    } finally {
-      await Deno.remove(old, { recursive: true }).catch(() => {});
+async function replaceFiles(built: string, target: string, started: number): Promise<void> {
+  const entry = join("cli", "main.js");
+  const files = filesBeneath(built).sort((a, b) => Number(a === entry) - Number(b === entry));
+  for (const file of files) {
+    await Deno.mkdir(dirname(join(target, file)), { recursive: true });
+    await Deno.rename(join(built, file), join(target, file));
+  }
+  const placed = new Set(files);
+  for (const file of filesBeneath(target)) {
+    if (placed.has(file)) continue;
+    const written = (await Deno.stat(join(target, file)).catch(() => undefined))?.mtime;
+    if (written && written.getTime() < started) {
+      await Deno.remove(join(target, file)).catch(() => {});
     }
   }
+}
+
+/** The paths of the files beneath `dir`, relative to it. */
+function filesBeneath(dir: string, under = ""): string[] {
+  return [...Deno.readDirSync(join(dir, under))].flatMap((entry) =>
+    entry.isDirectory ? filesBeneath(dir, join(under, entry.name)) : [join(under, entry.name)]
+  );
 }
 
 /** Runs `deno bundle` (minified, for Deno) with `args`; throws its error message. */

@@ -7,12 +7,15 @@
  * `TMPDIR` or `HOME` for the library calls they make in their own process.
  *
  * Each file's output is printed whole when it ends; then the totals, and the
- * command that runs again each file that failed. The files were type-checked
+ * command that runs again each file that failed. Stopped by SIGINT or SIGTERM
+ * (a time limit), it prints what each file still running printed so far and
+ * names it. The files were type-checked
  * by `deno check` before (`deno task test`), so they run with `--no-check`.
  *
  * Usage: deno run -A scripts/test.ts [--jobs N] [FILE|DIR]...  (default: tests/)
  *
- * Exit code: 0 when every test passed; 1 otherwise.
+ * Exit code: 0 when every test passed; 1 otherwise; 2 for a usage error (an
+ * unknown option, a file or folder not there), said in one line.
  *
  * @module
  */
@@ -58,7 +61,13 @@ interface FileRun {
 function testFiles(paths: string[]): string[] {
   const files: string[] = [];
   for (const path of paths) {
-    if (Deno.statSync(path).isFile) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(path);
+    } catch (e) {
+      throw new Error(`${path}: ${e instanceof Deno.errors.NotFound ? "not there" : e}`);
+    }
+    if (info.isFile) {
       files.push(path);
       continue;
     }
@@ -75,45 +84,123 @@ function testFiles(paths: string[]): string[] {
   return files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
+/** The files whose `deno test` runs now, with what each printed so far. */
+const running = new Map<string, { child: Deno.ChildProcess; chunks: Uint8Array[] }>();
+
+/** Set by SIGINT or SIGTERM: no file starts after it, and the files it ends print once. */
+let stopping = false;
+
 /** Runs one test file in a `deno test` process and gathers what it printed. */
 async function runFile(file: string): Promise<FileRun> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "--no-check", ...TEST_FLAGS, file],
     stdout: "piped",
     stderr: "piped",
-  }).output();
-  const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
-  // deno test's last line: "ok | 12 passed | 0 failed (3s)" (with colours unless NO_COLOR).
+  }).spawn();
+  // Both streams in the order they came: what a file printed is there to show if the run is
+  // stopped before the file ends (a CI time limit on a file that hangs).
+  const chunks: Uint8Array[] = [];
+  running.set(file, { child, chunks });
+  const gather = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) chunks.push(chunk);
+  };
+  const [status] = await Promise.all([child.status, gather(child.stdout), gather(child.stderr)]);
+  running.delete(file);
+  let output = decoded(chunks);
+  // deno test's last line: "ok | 12 passed | 0 failed (3s)" (with colours unless NO_COLOR); the
+  // last such line, as a test may print one of its own.
   const plain = stripVTControlCharacters(output);
-  const summary = plain.match(/^(?:ok|FAILED) \| (\d+) passed.*?\| (\d+) failed/m);
+  const summary = [...plain.matchAll(/^(?:ok|FAILED) \| (\d+) passed.*?\| (\d+) failed/gm)].at(-1);
   const passed = summary ? Number(summary[1]) : 0;
   const failed = summary ? Number(summary[2]) : 0;
+  if (status.signal !== null) output += `\n${file}: deno test was killed by ${status.signal}\n`;
+  else if (!status.success && summary === undefined) {
+    output += `\n${file}: deno test exited ${status.code} before its summary\n`;
+  }
   // A file that failed with no failed test (it did not load, or leaked) counts as one failure.
+  const code = status.code;
   return { file, code, output, passed, failed: code !== 0 ? Math.max(failed, 1) : failed };
 }
 
+/** The bytes of `chunks` as text. */
+function decoded(chunks: Uint8Array[]): string {
+  const decoder = new TextDecoder();
+  return chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join("") +
+    decoder.decode();
+}
+
+/**
+ * On SIGINT or SIGTERM (a CI time limit): what each file still running printed so far and its
+ * name, its `deno test` ended, and exit 1, so that a file that hangs is named, not lost unseen.
+ */
+function stopOnSignals(started: number): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, async () => {
+      if (stopping) return;
+      stopping = true;
+      const left = [...running.entries()];
+      const seconds = Math.round((Date.now() - started) / 1000);
+      for (const [file, { child, chunks }] of left) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* ended meanwhile */ }
+        await child.status;
+        await Deno.stdout.write(
+          new TextEncoder().encode(
+            `${decoded(chunks)}\n${file}: still running after ${seconds}s when ${signal} came: ` +
+              "stopped\n",
+          ),
+        );
+      }
+      const names = left.map(([file]) => relative(Deno.cwd(), file)).join(" ");
+      console.log(`\nFAILED | stopped by ${signal} | still running: ${names || "none"}`);
+      Deno.exit(1);
+    });
+  }
+}
+
+/** Says `problem` and the usage in one line, and exits 2: not a test that failed (1). */
+function usageError(problem: string): never {
+  console.error(`scripts/test.ts: ${problem} (usage: ${USAGE})`);
+  Deno.exit(2);
+}
+
+const USAGE = "deno run -A scripts/test.ts [--jobs N] [FILE|DIR]...";
+
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: { jobs: { type: "string" } },
-    allowPositionals: true,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      options: { jobs: { type: "string" } },
+      allowPositionals: true,
+    });
+  } catch (e) {
+    usageError((e as Error).message.split(". ")[0]); // parseArgs' first sentence names the option
+  }
+  const { values, positionals } = parsed;
   const jobs = Number(values.jobs ?? 2);
   if (!Number.isInteger(jobs) || jobs < 1) {
-    console.error(`scripts/test.ts: --jobs ${values.jobs}: a whole number of at least 1`);
-    Deno.exit(2);
+    usageError(`--jobs ${values.jobs}: a whole number of at least 1`);
   }
-  const files = testFiles(positionals.length > 0 ? positionals : ["tests"]);
+  let files: string[];
+  try {
+    files = testFiles(positionals.length > 0 ? positionals : ["tests"]);
+  } catch (e) {
+    usageError((e as Error).message);
+  }
   const started = Date.now();
+  stopOnSignals(started);
   const runs: FileRun[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, async () => {
-    while (next < files.length) {
+    while (next < files.length && !stopping) {
       const run = await runFile(files[next++]);
       runs.push(run);
-      await Deno.stdout.write(new TextEncoder().encode(run.output));
+      if (!stopping) await Deno.stdout.write(new TextEncoder().encode(run.output));
     }
   }));
+  if (stopping) await new Promise<never>(() => {}); // the signal's listener prints and exits
 
   const passed = runs.reduce((n, run) => n + run.passed, 0);
   const failedRuns = runs.filter((run) => run.code !== 0);

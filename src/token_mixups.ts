@@ -45,7 +45,9 @@ export async function refuseMistakenToken(given: string, agent?: string): Promis
  * Throws {@linkcode InputError} when finish's arguments are a token split at
  * its spaces (`runrec finish $TOKEN` unquoted, a folder's name holding a
  * space): the last of them ends as a token does, and without the quotes it
- * was "unexpected argument", which did not say what to do.
+ * was "unexpected argument", which did not say what to do. Split means the
+ * words joined name a token's folder; a whole token after a folder
+ * (`finish . "$TOKEN"`) is refused as that, with the forms that work.
  *
  * @example
  * ```ts
@@ -60,6 +62,18 @@ export function refuseSplitToken(given: readonly string[], run?: string): void {
   const words = run === undefined ? given : [run, ...given.slice(1)];
   const last = words.at(-1);
   if (words.length < 2 || last === undefined || !isToken(last)) return;
+  // Split only when the words joined name a token's folder: a whole token after a folder
+  // (`finish . "$TOKEN"`) is two things given where one is wanted, and quoting is no remedy.
+  // (A folder name with two spaces in a row joins to no folder: split all the same, when the last
+  // word alone names no folder here either.)
+  if (!namesTokenFolder(words.join(" ")) && namesTokenFolder(last)) {
+    if (run !== undefined || words.length !== 2 || isToken(words[0])) return;
+    throw new InputError(
+      `<token>: given after the folder ${JSON.stringify(words[0])}: the token names its ` +
+        `folder itself: runrec finish "$TOKEN" --status S (or runrec finish <del-dir> --run ` +
+        `"$TOKEN" --status S)`,
+    );
+  }
   const [option, example] = run === undefined
     ? ["<token>", `runrec finish "$TOKEN"`]
     : ["--run", `runrec finish <del-dir> --run "$TOKEN"`];
@@ -75,6 +89,16 @@ function namesPath(path: string): boolean {
   try {
     Deno.lstatSync(path);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `token` is a token as start prints it whose deliverable folder is there. */
+function namesTokenFolder(token: string): boolean {
+  try {
+    const parsed = parseToken(token);
+    return parsed !== undefined && namesPath(parsed.delDir);
   } catch {
     return false;
   }

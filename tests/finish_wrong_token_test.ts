@@ -821,3 +821,42 @@ Deno.test("finish $TOKEN unquoted in a folder whose name holds spaces: exit 2 sa
   assertEquals((await recordsOf(del)).map((r) => r.RunID), [quoted.stdout.trim()]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test('finish <del-dir> "$TOKEN": a whole token after the folder is not called split (quoting is no remedy): exit 2 naming the forms that work, the run pending; finished by them, recorded once (review-43 F1)', async () => {
+  const { root, del, env } = await committedProject();
+  const token = await start(del, env);
+  const id = basename(token, ".json");
+  for (const folder of [del, "."]) {
+    const both = await runCliProcess(
+      ["finish", folder, token, "--status", "SUCCESS"],
+      FULL_FLAGS,
+      env,
+      del,
+    );
+    assertEquals(both.code, 2, both.stderr);
+    assertEquals(
+      both.stderr,
+      `runrec finish: <token>: given after the folder ${JSON.stringify(folder)}: the token names ` +
+        `its folder itself: runrec finish "$TOKEN" --status S (or runrec finish <del-dir> --run ` +
+        `"$TOKEN" --status S)\n`,
+    );
+  }
+  assertEquals(pendingFiles(del), [`${id}.json`]);
+  const byRun = await runCliProcess(
+    ["finish", del, "--run", token, "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(byRun.code, 0, byRun.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [byRun.stdout.trim()]);
+  assertEquals(pendingFiles(del), []);
+  // Unquoted where the folder's name has two spaces in a row: the words join to no folder, and
+  // the last alone names none either: split all the same.
+  const spaced = join(dirname(del), "DEL-01-02_Flow  Meter");
+  await Deno.rename(del, spaced);
+  const words = (await start(spaced, env)).split(/ +/);
+  const split = await runCliProcess(["finish", ...words, "--status", "SUCCESS"], FULL_FLAGS, env);
+  assertEquals(split.code, 2, split.stderr);
+  assertIncludes(split.stderr, "<token>: split at its spaces into 2 arguments");
+  await Deno.remove(root, { recursive: true });
+});

@@ -19,6 +19,8 @@ import { recordFileLog } from "../src/history_log.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { git, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { bundleCli } from "../scripts/compile.ts";
+import { NOBODY } from "./support/nobody.ts";
 
 const ATTRIBUTES = `${RECORD_FILE} merge=union eol=lf\n`;
 const DEL = join("PKG-01_Alpha", "DEL-01-02_Spéc — €");
@@ -467,6 +469,64 @@ Deno.test("git store: with no HOME, the dubious-ownership remedy is one that wor
   });
   assert.equal(fixed.code, 0, fixed.out + fixed.err);
   assert.match(fixed.out, /K-APPEND-1 holds/);
+  await new Deno.Command("chown", { args: ["-R", "0:0", repo] }).output();
+});
+
+Deno.test("git store: as a user whose HOME is a folder it may not write (a container's HOME=/), the dubious-ownership remedy is the one through git's environment, and it works (review-43 F4)", async () => {
+  const { repo } = await repository(1);
+  const dir = await tempDir();
+  // User nobody runs a copy of this deno (its own may sit in root's home) on the bundle.
+  const deno = join(dir, "deno");
+  await Deno.copyFile(Deno.execPath(), deno);
+  const main = await bundleCli(join(dir, "bundle"));
+  await Deno.mkdir(join(dir, "deno_dir"), { mode: 0o777 });
+  for (const path of [dir, repo]) {
+    await new Deno.Command("chmod", { args: ["-R", "a+rX", path] }).output();
+  }
+  await Deno.chmod(join(dir, "deno_dir"), 0o777);
+  await new Deno.Command("chown", { args: ["-R", "12345:12345", repo] }).output();
+  const verify = async (env: Record<string, string>) => {
+    const ran = await new Deno.Command("setpriv", {
+      args: [
+        `--reuid=${NOBODY}`,
+        `--regid=${NOBODY}`,
+        "--clear-groups",
+        deno,
+        "run",
+        ...FULL_FLAGS,
+        main,
+        "verify",
+        repo,
+        "--since",
+        "HEAD",
+      ],
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        HOME: "/",
+        DENO_DIR: join(dir, "deno_dir"),
+        ...env,
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    return { code: ran.code, out: decoder.decode(ran.stdout), err: decoder.decode(ran.stderr) };
+  };
+  const refused = await verify({});
+  assert.equal(refused.code, 2, refused.out + refused.err);
+  assert.equal(refused.err.split("\n").length, 2, refused.err);
+  // Before: git's remedy alone, which fails there ("could not lock config file //.gitconfig").
+  assert.match(refused.err, /HOME is \/, which this user may not write, so that git config fails/);
+  const remedy = /GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe\.directory GIT_CONFIG_VALUE_0=(\S+)/
+    .exec(refused.err);
+  assert.ok(remedy, refused.err);
+  const fixed = await verify({
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "safe.directory",
+    GIT_CONFIG_VALUE_0: remedy[1],
+  });
+  assert.equal(fixed.code, 0, fixed.out + fixed.err);
   await new Deno.Command("chown", { args: ["-R", "0:0", repo] }).output();
 });
 
