@@ -423,3 +423,56 @@ Deno.test("an --input or --output path split at its spaces exits 2 saying to quo
   assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("free text split at its spaces (--notes, --error, --note unquoted) exits 2 saying to quote it, in words the shell takes back; nothing written, the run stays pending (newuser-43 F1)", async () => {
+  const { del } = await makeProject();
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const token = started.stdout.trim();
+  const runId = "RUN-DEL-01-02-20260222-1015-001";
+  for (
+    const [args, count, said] of [
+      [
+        ["finish", token, "--status", "SUCCESS", "--notes", "hello", "world"],
+        2,
+        "--notes 'hello world'",
+      ],
+      [["finish", "--notes=all", "done", token, "--status", "SUCCESS"], 2, "--notes 'all done'"],
+      [
+        ["finish", token, "--status", "FAILED", "--error", "vendor", "data", "isn't", "here"],
+        4,
+        "--error 'vendor data isn'\\''t here'",
+      ],
+      [
+        ["emit", del, "--agent", "A", "--status", "SUCCESS", "--notes", "a", "b", "c"],
+        3,
+        "--notes 'a b c'",
+      ],
+      [
+        ["annotate", del, runId, "--invalidates", "--note", "bad", "input"],
+        2,
+        "--note 'bad input'",
+      ],
+    ] as const
+  ) {
+    const split = await runCliProcess([...args]);
+    assertEquals(split.code, 2, split.stderr);
+    const option = said.split(" ")[0];
+    assertEquals(
+      split.stderr,
+      `runrec ${args[0]}: ${option}: its text was split at its spaces into ${count} arguments: ` +
+        `quote it (${said}) (see runrec ${args[0]} --help)\n`,
+    );
+  }
+  // The words a user copies from the line are those the shell gives back as one argument.
+  const echoed = await new Deno.Command("sh", {
+    args: ["-c", `printf %s ${"'vendor data isn'\\''t here'"}`],
+  }).output();
+  assertEquals(new TextDecoder().decode(echoed.stdout), "vendor data isn't here");
+  assertEquals(await Deno.stat(token).then(() => true), true);
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+  // A stray word that follows no text is still "unexpected argument".
+  const stray = await runCliProcess(["emit", del, "x", "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(stray.code, 2, stray.stderr);
+  assertIncludes(stray.stderr, 'unexpected argument "x"');
+});

@@ -15,7 +15,8 @@ import { requireFolder } from "../deliverable.ts";
 import { isThere } from "../lookups.ts";
 import { placeholderProblem } from "../placeholders.ts";
 import { oneLine } from "../names.ts";
-import { readPathList } from "./path_list.ts";
+import { isStandardInput, readPathList } from "./path_list.ts";
+import { shellWord } from "../shell_word.ts";
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -86,6 +87,12 @@ export function warningsMayDrop(io: Io): Io {
 export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
+  /**
+   * The positionals that came straight after a `text` option's value (`--notes hello world`:
+   * `world`), with that option's name: the shell's split of text left unquoted, when they are
+   * more positionals than the command takes.
+   */
+  afterText?: { option: string; words: string[] }[];
 }
 
 /** A usage error: the CLI prints it with a pointer to `--help` and exits 2. */
@@ -127,6 +134,8 @@ export interface OptionSpec {
    * (`--inputs-from F` lists `--input` paths); they join its list where the file was given.
    */
   listOf?: string;
+  /** Free text of any words (`--notes`, `--error`): words after its value were likely its own. */
+  text?: true;
 }
 
 /** A command's options by long name (without the leading `--`). */
@@ -207,8 +216,13 @@ export function parseCommandArgs(
   const positionals: string[] = [];
   /** The list files given, each with where its paths go in its option's list. */
   const lists: { option: string; file: string; into: string; at: number }[] = [];
+  const afterText: NonNullable<Parsed["afterText"]> = [];
+  /** The `text` option whose value the positionals now read came straight after. */
+  let lastText: { option: string; words: string[] } | undefined;
 
   const store = (name: string, spec: OptionSpec, value: string | boolean) => {
+    lastText = spec.text ? { option: `--${name}`, words: [] } : undefined;
+    if (lastText) afterText.push(lastText);
     if (spec.listOf !== undefined) {
       const list = values[spec.listOf];
       const at = Array.isArray(list) ? list.length : 0;
@@ -262,6 +276,7 @@ export function parseCommandArgs(
         break;
       }
       positionals.push(arg);
+      lastText?.words.push(arg);
     } else if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = arg.slice(2, eq < 0 ? undefined : eq);
@@ -298,7 +313,8 @@ export function parseCommandArgs(
     }
   }
   if (!values.help) readLists(lists, values, commandAt !== undefined);
-  return { values, positionals };
+  const split = afterText.filter((t) => t.words.length > 0);
+  return split.length > 0 ? { values, positionals, afterText: split } : { values, positionals };
 }
 
 /**
@@ -314,16 +330,17 @@ function readLists(
   if (values.null === true && lists.length === 0) {
     throw new UsageError("--null: no --inputs-from or --outputs-from list to read");
   }
-  const fromStdin = lists.filter((l) => l.file === "-");
+  const fromStdin = lists.filter((l) => isStandardInput(l.file));
+  const named = (l: { option: string; file: string }) => `${l.option} ${l.file}`;
   if (fromStdin.length > 1) {
     throw new UsageError(
-      `${fromStdin[0].option} - and ${fromStdin[1].option} -: standard input is read once; ` +
+      `${named(fromStdin[0])} and ${named(fromStdin[1])}: standard input is read once; ` +
         "give the other list in a file",
     );
   }
   if (fromStdin.length > 0 && runsCommand) {
     throw new UsageError(
-      `${fromStdin[0].option} -: CMD is given runrec's standard input; give the list in a ` +
+      `${named(fromStdin[0])}: CMD is given runrec's standard input; give the list in a ` +
         "file (or <(command))",
     );
   }
@@ -403,6 +420,7 @@ export function positionals(
   });
   if (more === "none" && got.length > names.length) {
     refuseSplitValue(parsed.values, got.slice(names.length), got.slice(0, names.length));
+    refuseSplitText(parsed, got.length - names.length);
   }
   if (got.length < names.length || (more === "none" && got.length > names.length)) {
     throw new UsageError(
@@ -478,6 +496,34 @@ function refuseSplitValue(
       }
     }
   }
+}
+
+/**
+ * Throws {@linkcode UsageError} for free text the shell split at its spaces
+ * (`--notes hello world` unquoted): `stray` positionals more than the command
+ * takes, the first of them straight after a `text` option's value. Without
+ * this it was "unexpected argument" for its second word, which does not say
+ * to quote it.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandArgs, refuseSplitText } from "./command.ts";
+ * const parsed = parseCommandArgs(["D", "--notes", "all", "done"], {
+ *   notes: { type: "string", text: true },
+ * });
+ * refuseSplitText(parsed, 1); // throws UsageError: --notes: its text was split … (--notes 'all done')
+ * ```
+ */
+export function refuseSplitText(parsed: Parsed, stray: number): void {
+  const split = parsed.afterText?.find((t) => t.words.length >= stray);
+  if (split === undefined) return;
+  const value = parsed.values[split.option.slice(2)];
+  if (typeof value !== "string") return;
+  const words = [value, ...split.words.slice(0, stray)];
+  throw new UsageError(
+    `${split.option}: its text was split at its spaces into ${words.length} arguments: ` +
+      `quote it (${split.option} ${shellWord(words.join(" "))})`,
+  );
 }
 
 /** Maps an error to the exit code and one line for stderr; unknown errors are I/O failures. */
