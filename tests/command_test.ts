@@ -476,3 +476,64 @@ Deno.test("free text split at its spaces (--notes, --error, --note unquoted) exi
   assertEquals(stray.code, 2, stray.stderr);
   assertIncludes(stray.stderr, 'unexpected argument "x"');
 });
+
+Deno.test("more paths than one after --input or --output (--output a.md b.md, a glob) exits 2 saying to give each its own, or a list file; nothing written, the run stays pending (newuser-43 F5)", async () => {
+  const { del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Spec.md"), "# Spec\n");
+  await Deno.writeTextFile(join(del, "Guide.md"), "# Guide\n");
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const token = started.stdout.trim();
+  const emit = await runCliProcess([
+    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ...["--input", "Datasheet.md", "Spec.md"],
+  ]);
+  assertEquals(emit.code, 2, emit.stderr);
+  assertEquals(
+    emit.stderr,
+    "runrec emit: --input: takes one path, and 1 more followed it: give each its own " +
+      "(--input Datasheet.md --input Spec.md), or list them in a file (--inputs-from F) " +
+      "(see runrec emit --help)\n",
+  );
+  // From the deliverable folder, as `--output *.md` expands there; the first path named by the
+  // option, not by the shell: four paths in all.
+  const glob = await runCliProcess(
+    ["finish", token, "--status", "SUCCESS", "--output", "_CONTEXT.md", "Datasheet.md"]
+      .concat(["Guide.md", "Spec.md"]),
+    undefined,
+    {},
+    del,
+  );
+  assertEquals(glob.code, 2, glob.stderr);
+  assertEquals(
+    glob.stderr,
+    "runrec finish: --output: takes one path, and 3 more followed it: give each its own " +
+      "(--output _CONTEXT.md --output Datasheet.md --output Guide.md … (4 in all)), or list " +
+      "them in a file (--outputs-from F) (see runrec finish --help)\n",
+  );
+  // exec: the words before its `--` were paths, not CMD (CMD "Spec.md" ran, recorded FAILED).
+  const exec = await runCliProcess([
+    ...["exec", del, "--agent", "4_DOCUMENTS", "--input", "Datasheet.md", "Spec.md"],
+    ...["--", "touch", "made.md"],
+  ]);
+  assertEquals(exec.code, 2, exec.stderr);
+  assertIncludes(
+    exec.stderr,
+    "runrec exec: --input: takes one path, and 1 more followed it: give each its own " +
+      "(--input Datasheet.md --input Spec.md)",
+  );
+  assertEquals(await Deno.stat(join(del, "made.md")).then(() => true, () => false), false);
+  assertEquals(await Deno.stat(token).then(() => true), true);
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+  // A CMD after a path, its own `--` after it, is CMD's as ever.
+  const own = await runCliProcess(
+    ["exec", del, "--agent", "GEN", "--input", "Spec.md", "sh", "-c", "echo ran", "--"],
+  );
+  assertEquals([own.code, own.stdout], [0, "ran\n"], own.stderr);
+  // A stray word that names no file is still "unexpected argument": nothing says it is a path.
+  const stray = await runCliProcess([
+    ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Spec.md", "nope"],
+  ]);
+  assertEquals(stray.code, 2, stray.stderr);
+  assertIncludes(stray.stderr, 'unexpected argument "nope"');
+});

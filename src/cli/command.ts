@@ -88,11 +88,22 @@ export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   /**
-   * The positionals that came straight after a `text` option's value (`--notes hello world`:
-   * `world`), with that option's name: the shell's split of text left unquoted, when they are
-   * more positionals than the command takes.
+   * The positionals that came straight after an option's value (`--notes hello world`:
+   * `world`; `--output a.md b.md`: `b.md`), with that option's name and kind: text the shell
+   * split, or paths given to an option that takes one, when they are more positionals than the
+   * command takes.
    */
-  afterText?: { option: string; words: string[] }[];
+  afterValue?: AfterValue[];
+}
+
+/** The positionals straight after one option's value. */
+export interface AfterValue {
+  /** The option as typed, `--notes`. */
+  option: string;
+  /** Its kind: free text, a repeatable value (a path each), or another. */
+  kind: "text" | "multiple" | "one";
+  /** The positionals that followed its value, before any other option. */
+  words: string[];
 }
 
 /** A usage error: the CLI prints it with a pointer to `--help` and exits 2. */
@@ -216,13 +227,14 @@ export function parseCommandArgs(
   const positionals: string[] = [];
   /** The list files given, each with where its paths go in its option's list. */
   const lists: { option: string; file: string; into: string; at: number }[] = [];
-  const afterText: NonNullable<Parsed["afterText"]> = [];
-  /** The `text` option whose value the positionals now read came straight after. */
-  let lastText: { option: string; words: string[] } | undefined;
+  const afterValue: AfterValue[] = [];
+  /** The option whose value the positionals now read came straight after. */
+  let lastValue: AfterValue | undefined;
 
   const store = (name: string, spec: OptionSpec, value: string | boolean) => {
-    lastText = spec.text ? { option: `--${name}`, words: [] } : undefined;
-    if (lastText) afterText.push(lastText);
+    const kind = spec.text ? "text" : spec.multiple && !spec.listOf ? "multiple" : "one";
+    lastValue = spec.type === "string" ? { option: `--${name}`, kind, words: [] } : undefined;
+    if (lastValue) afterValue.push(lastValue);
     if (spec.listOf !== undefined) {
       const list = values[spec.listOf];
       const at = Array.isArray(list) ? list.length : 0;
@@ -273,10 +285,11 @@ export function parseCommandArgs(
     if (!arg.startsWith("-") || arg === "-") {
       if (positionals.length === commandAt) {
         positionals.push(...args.slice(i));
+        lastValue?.words.push(...args.slice(i));
         break;
       }
       positionals.push(arg);
-      lastText?.words.push(arg);
+      lastValue?.words.push(arg);
     } else if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = arg.slice(2, eq < 0 ? undefined : eq);
@@ -313,8 +326,10 @@ export function parseCommandArgs(
     }
   }
   if (!values.help) readLists(lists, values, commandAt !== undefined);
-  const split = afterText.filter((t) => t.words.length > 0);
-  return split.length > 0 ? { values, positionals, afterText: split } : { values, positionals };
+  const followed = afterValue.filter((t) => t.words.length > 0);
+  return followed.length > 0
+    ? { values, positionals, afterValue: followed }
+    : { values, positionals };
 }
 
 /**
@@ -419,8 +434,16 @@ export function positionals(
     return name !== undefined && isPathName(name);
   });
   if (more === "none" && got.length > names.length) {
-    refuseSplitValue(parsed.values, got.slice(names.length), got.slice(0, names.length));
+    const bases = basesOf(got.slice(0, names.length));
+    refuseSplitValue(parsed.values, got.slice(names.length), bases);
     refuseSplitText(parsed, got.length - names.length);
+    refuseManyPaths(parsed, got.length - names.length, bases);
+  }
+  if (more === "arguments") {
+    // `exec D --input a.md b.md -- CMD`: the words before the `--` were meant as paths, not CMD.
+    const command = got.slice(names.length - 1);
+    const separator = command.indexOf("--");
+    if (separator > 0) refuseManyPaths(parsed, separator, basesOf(got.slice(0, names.length - 1)));
   }
   if (got.length < names.length || (more === "none" && got.length > names.length)) {
     throw new UsageError(
@@ -480,10 +503,8 @@ function refuseSplitPath(got: readonly string[], isPathAt: (i: number) => boolea
 function refuseSplitValue(
   values: Parsed["values"],
   extra: readonly string[],
-  named: readonly string[],
+  bases: readonly string[],
 ): void {
-  // A token is <del-dir>/.runrec/pending/<id>.json: paths are relative to that <del-dir>.
-  const bases = ["", ...named.map((n) => n.replace(/\/\.runrec\/pending\/[^/]*$/, ""))];
   for (const [key, value] of Object.entries(values)) {
     for (const given of typeof value === "string" ? [value] : Array.isArray(value) ? value : []) {
       for (let last = 0; last < extra.length; last++) {
@@ -515,7 +536,7 @@ function refuseSplitValue(
  * ```
  */
 export function refuseSplitText(parsed: Parsed, stray: number): void {
-  const split = parsed.afterText?.find((t) => t.words.length >= stray);
+  const split = parsed.afterValue?.find((t) => t.kind === "text" && t.words.length >= stray);
   if (split === undefined) return;
   const value = parsed.values[split.option.slice(2)];
   if (typeof value !== "string") return;
@@ -523,6 +544,40 @@ export function refuseSplitText(parsed: Parsed, stray: number): void {
   throw new UsageError(
     `${split.option}: its text was split at its spaces into ${words.length} arguments: ` +
       `quote it (${split.option} ${shellWord(words.join(" "))})`,
+  );
+}
+
+/**
+ * The folders an option's relative path may be read from: the current one
+ * (`""`) and those the `named` positionals give (a deliverable folder, or a
+ * token's: `<del-dir>/.runrec/pending/<id>.json`).
+ */
+function basesOf(named: readonly string[]): string[] {
+  return ["", ...named.map((n) => n.replace(/\/\.runrec\/pending\/[^/]*$/, ""))];
+}
+
+/**
+ * Throws {@linkcode UsageError} for more paths given to an option that takes
+ * one each (`--output a.md b.md`, `--output *.md`): `stray` positionals more
+ * than the command takes, straight after a repeatable option's value, each
+ * naming a file from one of `bases`. Without this it was "unexpected
+ * argument" for the second path, which does not say to repeat the option.
+ */
+function refuseManyPaths(parsed: Parsed, stray: number, bases: readonly string[]): void {
+  const many = parsed.afterValue?.find((t) => t.kind === "multiple" && t.words.length >= stray);
+  if (many === undefined) return;
+  const words = many.words.slice(0, stray);
+  const named = (word: string) =>
+    bases.some((base) => isThere(base === "" ? word : `${base}/${word}`));
+  if (!words.every(named)) return;
+  const list = parsed.values[many.option.slice(2)];
+  const first = Array.isArray(list) ? list.findLast((v) => !words.includes(v)) : undefined;
+  const paths = [...(first === undefined ? [] : [first]), ...words];
+  const shown = paths.slice(0, 3).map((p) => `${many.option} ${shellWord(p)}`).join(" ");
+  const more = paths.length > 3 ? ` … (${paths.length} in all)` : "";
+  throw new UsageError(
+    `${many.option}: takes one path, and ${words.length} more followed it: give each its own ` +
+      `(${shown}${more}), or list them in a file (${many.option.replace(/s?$/, "s")}-from F)`,
   );
 }
 
