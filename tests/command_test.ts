@@ -537,3 +537,35 @@ Deno.test("more paths than one after --input or --output (--output a.md b.md, a 
   assertEquals(stray.code, 2, stray.stderr);
   assertIncludes(stray.stderr, 'unexpected argument "nope"');
 });
+
+Deno.test("--format in any case, as --status: log --format JSON, show --format JSON and export --format OpenLineage print what the lower-case name prints; a failed one still prints its JSON error document (newuser-43 F8)", async () => {
+  const { root, del } = await makeProject();
+  const emitted = await runCliProcess([
+    "emit",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "success",
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const runId = emitted.stdout.trim();
+  for (
+    const [upper, lower] of [
+      [["log", del, "--format", "JSON"], ["log", del, "--format", "json"]],
+      [["log", del, "--format=Jsonl"], ["log", del, "--format=jsonl"]],
+      [["show", del, runId, "--format", "JSON"], ["show", del, runId, "--format", "json"]],
+      [["export", root, "--format", "OpenLineage"], ["export", root, "--format", "openlineage"]],
+      [["export", root, "--format", "PROV"], ["export", root, "--format", "prov"]],
+    ]
+  ) {
+    const [a, b] = [await runCliProcess(upper), await runCliProcess(lower)];
+    assertEquals([a.code, a.stdout], [0, b.stdout], `${upper.join(" ")}: ${a.stderr}`);
+  }
+  const unknown = await runCliProcess(["log", del, "--format", "XML"]);
+  assertEquals(unknown.code, 2);
+  assertIncludes(unknown.stderr, 'runrec log: --format: "XML" is not one of table, md, csv');
+  const missing = await runCliProcess(["log", join(root, "nope"), "--format", "JSON"]);
+  assertEquals(missing.code, 2);
+  assertEquals(JSON.parse(missing.stdout).error.command, "log");
+});

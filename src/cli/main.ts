@@ -265,8 +265,10 @@ async function asksForJson(entry: CommandEntry, rest: string[]): Promise<boolean
   if (command?.options.json === undefined) return false;
   const end = rest.indexOf("--");
   const own = end < 0 ? rest : rest.slice(0, end);
+  // The format in any case, as the commands take it.
   return own.some((word, i) =>
-    word === "--json" || word === "--format=json" || (word === "--format" && own[i + 1] === "json")
+    word === "--json" || /^--format=json$/i.test(word) ||
+    (word === "--format" && own[i + 1]?.toLowerCase() === "json")
   );
 }
 
