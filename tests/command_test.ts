@@ -471,6 +471,12 @@ Deno.test("free text split at its spaces (--notes, --error, --note unquoted) exi
   assertEquals(new TextDecoder().decode(echoed.stdout), "vendor data isn't here");
   assertEquals(await Deno.stat(token).then(() => true), true);
   assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+  // A folder after the text is a target too many, not text: "unexpected argument" as before.
+  const target = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS", "--notes", "fine", dirname(del)],
+  );
+  assertEquals(target.code, 2, target.stderr);
+  assertIncludes(target.stderr, `unexpected argument ${JSON.stringify(dirname(del))}`);
   // A stray word that follows no text is still "unexpected argument".
   const stray = await runCliProcess(["emit", del, "x", "--agent", "A", "--status", "SUCCESS"]);
   assertEquals(stray.code, 2, stray.stderr);

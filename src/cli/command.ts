@@ -540,6 +540,8 @@ export function refuseSplitText(parsed: Parsed, stray: number): void {
   if (split === undefined) return;
   const value = parsed.values[split.option.slice(2)];
   if (typeof value !== "string") return;
+  // A second folder or file after the text (`emit D --notes ok D2`) is a target too many, not text.
+  if (split.words.slice(0, stray).every(isThere)) return;
   const words = [value, ...split.words.slice(0, stray)];
   throw new UsageError(
     `${split.option}: its text was split at its spaces into ${words.length} arguments: ` +
