@@ -531,11 +531,20 @@ Deno.test("more paths than one after --input or --output (--output a.md b.md, a 
   assertEquals(await Deno.stat(join(del, "made.md")).then(() => true, () => false), false);
   assertEquals(await Deno.stat(token).then(() => true), true);
   assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
-  // A CMD after a path, its own `--` after it, is CMD's as ever.
+  // A CMD after a path, its own `--` after it, is CMD's as ever; so is a program named as a
+  // file there (`./tool.sh -- x`).
   const own = await runCliProcess(
     ["exec", del, "--agent", "GEN", "--input", "Spec.md", "sh", "-c", "echo ran", "--"],
   );
   assertEquals([own.code, own.stdout], [0, "ran\n"], own.stderr);
+  await Deno.writeTextFile(join(del, "tool.sh"), '#!/bin/sh\necho "tool $*"\n', { mode: 0o755 });
+  const tool = await runCliProcess(
+    ["exec", del, "--agent", "GEN", "--input", "Spec.md", "./tool.sh", "--", "x"],
+    undefined,
+    {},
+    del,
+  );
+  assertEquals([tool.code, tool.stdout], [0, "tool -- x\n"], tool.stderr);
   // A stray word that names no file is still "unexpected argument": nothing says it is a path.
   const stray = await runCliProcess([
     ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Spec.md", "nope"],

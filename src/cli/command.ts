@@ -443,7 +443,10 @@ export function positionals(
     // `exec D --input a.md b.md -- CMD`: the words before the `--` were meant as paths, not CMD.
     const command = got.slice(names.length - 1);
     const separator = command.indexOf("--");
-    if (separator > 0) refuseManyPaths(parsed, separator, basesOf(got.slice(0, names.length - 1)));
+    // A program it can run (`./tool.sh -- x`) is CMD, its `--` its own.
+    if (separator > 0 && !isProgram(command[0])) {
+      refuseManyPaths(parsed, separator, basesOf(got.slice(0, names.length - 1)));
+    }
   }
   if (got.length < names.length || (more === "none" && got.length > names.length)) {
     throw new UsageError(
@@ -547,6 +550,16 @@ export function refuseSplitText(parsed: Parsed, stray: number): void {
     `${split.option}: its text was split at its spaces into ${words.length} arguments: ` +
       `quote it (${split.option} ${shellWord(words.join(" "))})`,
   );
+}
+
+/** Whether `path` (from the current folder) is a file someone may run. */
+function isProgram(path: string): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && ((info.mode ?? 0) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 /**
