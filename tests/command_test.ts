@@ -584,3 +584,25 @@ Deno.test("--format in any case, as --status: log --format JSON, show --format J
   assertEquals(missing.code, 2);
   assertEquals(JSON.parse(missing.stdout).error.command, "log");
 });
+
+Deno.test("a stray word straight after a one-value option's value (--duration 5 min, --agent 4 DOCUMENTS) is still unexpected, and the line says which value it follows and to quote one holding spaces (newuser-43 F9)", async () => {
+  const { del } = await makeProject();
+  for (
+    const [args, said] of [
+      [["--agent", "A", "--duration", "5", "min"], '"min" (it follows --duration 5:'],
+      [["--agent", "4", "DOCUMENTS"], `"DOCUMENTS" (it follows --agent 4:`],
+      [["--agent", "A", "--pass", "P3 ONLY", "now"], `"now" (it follows --pass 'P3 ONLY':`],
+    ] as const
+  ) {
+    const run = await runCliProcess(
+      ["emit", del, "--status", "SUCCESS", ...args],
+    );
+    assertEquals(run.code, 2, run.stderr);
+    assertEquals(
+      run.stderr,
+      `runrec emit: unexpected argument ${said} an option's value is one argument: quote it if ` +
+        "it holds spaces) (see runrec emit --help)\n",
+    );
+  }
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+});

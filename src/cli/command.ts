@@ -452,7 +452,9 @@ export function positionals(
     throw new UsageError(
       got.length < names.length
         ? `missing ${names.slice(got.length).map((n) => `<${n}>`).join(" ")}`
-        : `unexpected argument ${JSON.stringify(got[names.length])}`,
+        : `unexpected argument ${JSON.stringify(got[names.length])}${
+          afterOneValue(parsed, got.length - names.length)
+        }`,
     );
   }
   const checked = more === "arguments" ? got.slice(0, names.length) : got;
@@ -560,6 +562,20 @@ function isProgram(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What `stray` positionals more than the command takes follow, when they
+ * came straight after a one-value option's (`--duration 5 min`): said, with
+ * the value they may belong to, else `""`.
+ */
+function afterOneValue(parsed: Parsed, stray: number): string {
+  const after = parsed.afterValue?.find((t) => t.kind === "one" && t.words.length >= stray);
+  if (after === undefined) return "";
+  const value = parsed.values[after.option.slice(2)];
+  if (typeof value !== "string") return "";
+  return ` (it follows ${after.option} ${shellWord(value)}: an option's value is one argument: ` +
+    "quote it if it holds spaces)";
 }
 
 /**
