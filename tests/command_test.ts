@@ -604,5 +604,11 @@ Deno.test("a stray word straight after a one-value option's value (--duration 5 
         "it holds spaces) (see runrec emit --help)\n",
     );
   }
+  // A folder after it is a target too many: no word of the value it follows.
+  const target = await runCliProcess(["emit", del, "--status", "SUCCESS", "--agent", "A", del]);
+  assertEquals(
+    target.stderr,
+    `runrec emit: unexpected argument ${JSON.stringify(del)} (see runrec emit --help)\n`,
+  );
   assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
 });

@@ -571,7 +571,8 @@ function isProgram(path: string): boolean {
  */
 function afterOneValue(parsed: Parsed, stray: number): string {
   const after = parsed.afterValue?.find((t) => t.kind === "one" && t.words.length >= stray);
-  if (after === undefined) return "";
+  // Folders or files (`emit D1 --agent A D2`) are targets too many, whatever they follow.
+  if (after === undefined || after.words.slice(0, stray).every(isThere)) return "";
   const value = parsed.values[after.option.slice(2)];
   if (typeof value !== "string") return "";
   return ` (it follows ${after.option} ${shellWord(value)}: an option's value is one argument: ` +
