@@ -23,6 +23,7 @@ import {
 import { InputError } from "../errors.ts";
 import { NOT_UTF8, withLongWordsShortened } from "../names.ts";
 import { holdNotices, takeNotices } from "../notices.ts";
+import { withMeantFolder } from "./meant_target.ts";
 import { versionLine } from "./version.ts";
 
 /** A command as `runrec --help` lists it, and how to load it. */
@@ -321,7 +322,11 @@ async function runCommand(entry: CommandEntry, rest: string[], io: Io): Promise<
     return EXIT.ok;
   }
   requireWorkingFolder();
-  return await command.run(parsed, command.readsOnly ? warningsMayDrop(io) : io);
+  try {
+    return await command.run(parsed, command.readsOnly ? warningsMayDrop(io) : io);
+  } catch (error) {
+    throw await withMeantFolder(error, parsed.positionals);
+  }
 }
 
 /**
