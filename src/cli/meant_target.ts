@@ -20,7 +20,8 @@ import { InputError } from "../errors.ts";
  * import { withMeantFolder } from "./meant_target.ts";
  * import { InputError } from "../errors.ts";
  * const error = new InputError("DEL-01-02_Flow: no such file or folder");
- * (await withMeantFolder(error, ["DEL-01-02_Flow"])).message; // the same, or with "did you mean …?"
+ * const said = await withMeantFolder(error, ["DEL-01-02_Flow"]);
+ * (said as Error).message; // the same, or with "did you mean …?" when such a folder is near
  * ```
  */
 export async function withMeantFolder(
