@@ -16,7 +16,7 @@ import { isThere } from "../lookups.ts";
 import { placeholderProblem } from "../placeholders.ts";
 import { oneLine } from "../names.ts";
 import { isStandardInput, readPathList } from "./path_list.ts";
-import { shellWord } from "../shell_word.ts";
+import { isPathName, refuseStrayArguments, strayHint } from "./stray_arguments.ts";
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -428,32 +428,13 @@ export function positionals(
   more: MorePositionals = "none",
 ): string[] {
   const got = parsed.positionals;
-  // The words from a path's place on: a command's own arguments (exec's CMD) are not paths.
-  refuseSplitPath(got, (i) => {
-    const name = i < names.length ? names[i] : more === "targets" ? names.at(-1) : undefined;
-    return name !== undefined && isPathName(name);
-  });
-  if (more === "none" && got.length > names.length) {
-    const bases = basesOf(got.slice(0, names.length));
-    refuseSplitValue(parsed.values, got.slice(names.length), bases);
-    refuseSplitText(parsed, got.length - names.length);
-    refuseManyPaths(parsed, got.length - names.length, bases);
-  }
-  if (more === "arguments") {
-    // `exec D --input a.md b.md -- CMD`: the words before the `--` were meant as paths, not CMD.
-    const command = got.slice(names.length - 1);
-    const separator = command.indexOf("--");
-    // A program it can run (`./tool.sh -- x`) is CMD, its `--` its own.
-    if (separator > 0 && !isProgram(command[0])) {
-      refuseManyPaths(parsed, separator, basesOf(got.slice(0, names.length - 1)));
-    }
-  }
+  refuseStrayArguments(parsed, names, more);
   if (got.length < names.length || (more === "none" && got.length > names.length)) {
     throw new UsageError(
       got.length < names.length
         ? `missing ${names.slice(got.length).map((n) => `<${n}>`).join(" ")}`
         : `unexpected argument ${JSON.stringify(got[names.length])}${
-          afterOneValue(parsed, got.length - names.length)
+          strayHint(parsed, got.length - names.length)
         }`,
     );
   }
@@ -471,146 +452,6 @@ export function positionals(
     if (problem !== undefined && !isThere(value)) throw new InputError(problem);
   });
   return got;
-}
-
-/** Whether a positional of this name (as the help names it) is a path. */
-function isPathName(name: string): boolean {
-  return /dir|file|root/.test(name);
-}
-
-/**
- * Throws {@linkcode UsageError} for a path the shell split at its spaces
- * (`runrec emit $DIR` unquoted, a deliverable's label holding a space): the
- * first word that names nothing here, at a path's place (`isPathAt`), joined
- * to the words after it, names a path. Without this it was "unexpected
- * argument" or "no such folder" for a part of it, which does not say to quote it.
- */
-function refuseSplitPath(got: readonly string[], isPathAt: (i: number) => boolean): void {
-  const first = got.findIndex((word) => !isThere(word));
-  if (first < 0 || !isPathAt(first)) return;
-  for (let last = first + 1; last < got.length; last++) {
-    const joined = got.slice(first, last + 1).join(" ");
-    if (!isThere(joined)) continue;
-    throw new UsageError(
-      `${JSON.stringify(joined)}: split at its spaces into ${last - first + 1} arguments: ` +
-        `quote it ("$DIR")`,
-    );
-  }
-}
-
-/**
- * Throws {@linkcode UsageError} for an option's path the shell split at its
- * spaces (`--output $P` unquoted, `--input Data sheet.md`): the value joined
- * to some of the `extra` words after it names a path, from the current folder
- * or from a folder the `named` positionals give (a deliverable folder, or a
- * token's). Without this it was "unexpected argument" for its second word.
- */
-function refuseSplitValue(
-  values: Parsed["values"],
-  extra: readonly string[],
-  bases: readonly string[],
-): void {
-  for (const [key, value] of Object.entries(values)) {
-    for (const given of typeof value === "string" ? [value] : Array.isArray(value) ? value : []) {
-      for (let last = 0; last < extra.length; last++) {
-        const joined = [given, ...extra.slice(0, last + 1)].join(" ");
-        if (!bases.some((base) => isThere(base === "" ? joined : `${base}/${joined}`))) continue;
-        throw new UsageError(
-          `--${key} ${JSON.stringify(joined)}: split at its spaces into ${last + 2} arguments: ` +
-            `quote it (--${key} "$P")`,
-        );
-      }
-    }
-  }
-}
-
-/**
- * Throws {@linkcode UsageError} for free text the shell split at its spaces
- * (`--notes hello world` unquoted): `stray` positionals more than the command
- * takes, the first of them straight after a `text` option's value. Without
- * this it was "unexpected argument" for its second word, which does not say
- * to quote it.
- *
- * @example
- * ```ts
- * import { parseCommandArgs, refuseSplitText } from "./command.ts";
- * const parsed = parseCommandArgs(["D", "--notes", "all", "done"], {
- *   notes: { type: "string", text: true },
- * });
- * refuseSplitText(parsed, 1); // throws UsageError: --notes: its text was split … (--notes 'all done')
- * ```
- */
-export function refuseSplitText(parsed: Parsed, stray: number): void {
-  const split = parsed.afterValue?.find((t) => t.kind === "text" && t.words.length >= stray);
-  if (split === undefined) return;
-  const value = parsed.values[split.option.slice(2)];
-  if (typeof value !== "string") return;
-  // A second folder or file after the text (`emit D --notes ok D2`) is a target too many, not text.
-  if (split.words.slice(0, stray).every(isThere)) return;
-  const words = [value, ...split.words.slice(0, stray)];
-  throw new UsageError(
-    `${split.option}: its text was split at its spaces into ${words.length} arguments: ` +
-      `quote it (${split.option} ${shellWord(words.join(" "))})`,
-  );
-}
-
-/** Whether `path` (from the current folder) is a file someone may run. */
-function isProgram(path: string): boolean {
-  try {
-    const info = Deno.statSync(path);
-    return info.isFile && ((info.mode ?? 0) & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * What `stray` positionals more than the command takes follow, when they
- * came straight after a one-value option's (`--duration 5 min`): said, with
- * the value they may belong to, else `""`.
- */
-function afterOneValue(parsed: Parsed, stray: number): string {
-  const after = parsed.afterValue?.find((t) => t.kind === "one" && t.words.length >= stray);
-  // Folders or files (`emit D1 --agent A D2`) are targets too many, whatever they follow.
-  if (after === undefined || after.words.slice(0, stray).every(isThere)) return "";
-  const value = parsed.values[after.option.slice(2)];
-  if (typeof value !== "string") return "";
-  return ` (it follows ${after.option} ${shellWord(value)}: an option's value is one argument: ` +
-    "quote it if it holds spaces)";
-}
-
-/**
- * The folders an option's relative path may be read from: the current one
- * (`""`) and those the `named` positionals give (a deliverable folder, or a
- * token's: `<del-dir>/.runrec/pending/<id>.json`).
- */
-function basesOf(named: readonly string[]): string[] {
-  return ["", ...named.map((n) => n.replace(/\/\.runrec\/pending\/[^/]*$/, ""))];
-}
-
-/**
- * Throws {@linkcode UsageError} for more paths given to an option that takes
- * one each (`--output a.md b.md`, `--output *.md`): `stray` positionals more
- * than the command takes, straight after a repeatable option's value, each
- * naming a file from one of `bases`. Without this it was "unexpected
- * argument" for the second path, which does not say to repeat the option.
- */
-function refuseManyPaths(parsed: Parsed, stray: number, bases: readonly string[]): void {
-  const many = parsed.afterValue?.find((t) => t.kind === "multiple" && t.words.length >= stray);
-  if (many === undefined) return;
-  const words = many.words.slice(0, stray);
-  const named = (word: string) =>
-    bases.some((base) => isThere(base === "" ? word : `${base}/${word}`));
-  if (!words.every(named)) return;
-  const list = parsed.values[many.option.slice(2)];
-  const first = Array.isArray(list) ? list.findLast((v) => !words.includes(v)) : undefined;
-  const paths = [...(first === undefined ? [] : [first]), ...words];
-  const shown = paths.slice(0, 3).map((p) => `${many.option} ${shellWord(p)}`).join(" ");
-  const more = paths.length > 3 ? ` … (${paths.length} in all)` : "";
-  throw new UsageError(
-    `${many.option}: takes one path, and ${words.length} more followed it: give each its own ` +
-      `(${shown}${more}), or list them in a file (${many.option.replace(/s?$/, "s")}-from F)`,
-  );
 }
 
 /** Maps an error to the exit code and one line for stderr; unknown errors are I/O failures. */

@@ -15,12 +15,12 @@ import {
   listOption,
   OUTPUTS_FROM,
   positionals,
-  refuseSplitText,
   requiredOption,
   stringOption,
   UsageError,
 } from "./command.ts";
 import { isThere } from "../lookups.ts";
+import { refuseSplitText } from "./stray_arguments.ts";
 import { lockWaitMessage, printOutcome } from "./outcome.ts";
 
 const HELP = `runrec finish: finish a run begun with runrec start and append its record
