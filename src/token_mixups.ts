@@ -1,7 +1,7 @@
 /**
  * What an agent gives `runrec finish` in place of its token, said in one
  * line: start's stderr lines with the token (an agent harness capturing
- * `start 2>&1`), or a RunID. Taken for a folder, each was "no such folder".
+ * `start 2>&1`), start's `--json` document, or a RunID. Taken for a folder, each was "no such folder".
  *
  * @module
  */
@@ -17,12 +17,19 @@ import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
 const STDOUT_LINE = "the token is the one line runrec start printed on stdout";
 
 /**
- * Throws {@linkcode InputError} when `given`, finish's `<token>`, holds more
- * than one line (start's stderr with its token: the token line is named), is
+ * Throws {@linkcode InputError} when `given`, finish's `<token>`, is start's
+ * `--json` document (its `token` field is named), holds more than one line (start's stderr with its token: the token line is named), is
  * one of runrec's stderr lines, or is a RunID that names no path here (where that run is recorded is said,
  * and `agent`'s runs pending in its folder).
  */
 export async function refuseMistakenToken(given: string, agent?: string): Promise<void> {
+  const document = startJsonToken(given);
+  if (document !== undefined) {
+    throw new InputError(
+      `<token>: runrec start --json's whole document, not its token: give finish its "token" ` +
+        `field: ${document}`,
+    );
+  }
   const lines = given.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
   if (lines.length > 1) {
     const token = lines.find(isToken);
@@ -39,6 +46,17 @@ export async function refuseMistakenToken(given: string, agent?: string): Promis
   }
   if (!RUN_ID_SYNTAX.test(runId) || namesPath(runId)) return;
   throw new InputError(`${runId}: a RunID, not a run token: ${await whereRecorded(runId, agent)}`);
+}
+
+/** The `token` of `runrec start --json`'s document when `given` is that document, else `undefined`. */
+function startJsonToken(given: string): string | undefined {
+  if (!given.trimStart().startsWith("{")) return undefined;
+  try {
+    const document = JSON.parse(given);
+    return typeof document?.token === "string" ? document.token : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -423,3 +423,192 @@ Deno.test("an --input or --output path split at its spaces exits 2 saying to quo
   assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("free text split at its spaces (--notes, --error, --note unquoted) exits 2 saying to quote it, in words the shell takes back; nothing written, the run stays pending (newuser-43 F1)", async () => {
+  const { del } = await makeProject();
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const token = started.stdout.trim();
+  const runId = "RUN-DEL-01-02-20260222-1015-001";
+  for (
+    const [args, count, said] of [
+      [
+        ["finish", token, "--status", "SUCCESS", "--notes", "hello", "world"],
+        2,
+        "--notes 'hello world'",
+      ],
+      [["finish", "--notes=all", "done", token, "--status", "SUCCESS"], 2, "--notes 'all done'"],
+      [
+        ["finish", token, "--status", "FAILED", "--error", "vendor", "data", "isn't", "here"],
+        4,
+        "--error 'vendor data isn'\\''t here'",
+      ],
+      [
+        ["emit", del, "--agent", "A", "--status", "SUCCESS", "--notes", "a", "b", "c"],
+        3,
+        "--notes 'a b c'",
+      ],
+      [
+        ["annotate", del, runId, "--invalidates", "--note", "bad", "input"],
+        2,
+        "--note 'bad input'",
+      ],
+    ] as const
+  ) {
+    const split = await runCliProcess([...args]);
+    assertEquals(split.code, 2, split.stderr);
+    const option = said.split(" ")[0];
+    assertEquals(
+      split.stderr,
+      `runrec ${args[0]}: ${option}: its text was split at its spaces into ${count} arguments: ` +
+        `quote it (${said}) (see runrec ${args[0]} --help)\n`,
+    );
+  }
+  // The words a user copies from the line are those the shell gives back as one argument.
+  const echoed = await new Deno.Command("sh", {
+    args: ["-c", `printf %s ${"'vendor data isn'\\''t here'"}`],
+  }).output();
+  assertEquals(new TextDecoder().decode(echoed.stdout), "vendor data isn't here");
+  assertEquals(await Deno.stat(token).then(() => true), true);
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+  // A folder after the text is a target too many, not text: "unexpected argument" as before.
+  const target = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS", "--notes", "fine", dirname(del)],
+  );
+  assertEquals(target.code, 2, target.stderr);
+  assertIncludes(target.stderr, `unexpected argument ${JSON.stringify(dirname(del))}`);
+  // A stray word that follows no text is still "unexpected argument".
+  const stray = await runCliProcess(["emit", del, "x", "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(stray.code, 2, stray.stderr);
+  assertIncludes(stray.stderr, 'unexpected argument "x"');
+});
+
+Deno.test("more paths than one after --input or --output (--output a.md b.md, a glob) exits 2 saying to give each its own, or a list file; nothing written, the run stays pending (newuser-43 F5)", async () => {
+  const { del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Spec.md"), "# Spec\n");
+  await Deno.writeTextFile(join(del, "Guide.md"), "# Guide\n");
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const token = started.stdout.trim();
+  const emit = await runCliProcess([
+    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ...["--input", "Datasheet.md", "Spec.md"],
+  ]);
+  assertEquals(emit.code, 2, emit.stderr);
+  assertEquals(
+    emit.stderr,
+    "runrec emit: --input: takes one path, and 1 more followed it: give each its own " +
+      "(--input Datasheet.md --input Spec.md), or list them in a file (--inputs-from F) " +
+      "(see runrec emit --help)\n",
+  );
+  // From the deliverable folder, as `--output *.md` expands there; the first path named by the
+  // option, not by the shell: four paths in all.
+  const glob = await runCliProcess(
+    ["finish", token, "--status", "SUCCESS", "--output", "_CONTEXT.md", "Datasheet.md"]
+      .concat(["Guide.md", "Spec.md"]),
+    undefined,
+    {},
+    del,
+  );
+  assertEquals(glob.code, 2, glob.stderr);
+  assertEquals(
+    glob.stderr,
+    "runrec finish: --output: takes one path, and 3 more followed it: give each its own " +
+      "(--output _CONTEXT.md --output Datasheet.md --output Guide.md … (4 in all)), or list " +
+      "them in a file (--outputs-from F) (see runrec finish --help)\n",
+  );
+  // exec: the words before its `--` were paths, not CMD (CMD "Spec.md" ran, recorded FAILED).
+  const exec = await runCliProcess([
+    ...["exec", del, "--agent", "4_DOCUMENTS", "--input", "Datasheet.md", "Spec.md"],
+    ...["--", "touch", "made.md"],
+  ]);
+  assertEquals(exec.code, 2, exec.stderr);
+  assertIncludes(
+    exec.stderr,
+    "runrec exec: --input: takes one path, and 1 more followed it: give each its own " +
+      "(--input Datasheet.md --input Spec.md)",
+  );
+  assertEquals(await Deno.stat(join(del, "made.md")).then(() => true, () => false), false);
+  assertEquals(await Deno.stat(token).then(() => true), true);
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+  // A CMD after a path, its own `--` after it, is CMD's as ever; so is a program named as a
+  // file there (`./tool.sh -- x`).
+  const own = await runCliProcess(
+    ["exec", del, "--agent", "GEN", "--input", "Spec.md", "sh", "-c", "echo ran", "--"],
+  );
+  assertEquals([own.code, own.stdout], [0, "ran\n"], own.stderr);
+  await Deno.writeTextFile(join(del, "tool.sh"), '#!/bin/sh\necho "tool $*"\n', { mode: 0o755 });
+  const tool = await runCliProcess(
+    ["exec", del, "--agent", "GEN", "--input", "Spec.md", "./tool.sh", "--", "x"],
+    undefined,
+    {},
+    del,
+  );
+  assertEquals([tool.code, tool.stdout], [0, "tool -- x\n"], tool.stderr);
+  // A stray word that names no file is still "unexpected argument": nothing says it is a path.
+  const stray = await runCliProcess([
+    ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Spec.md", "nope"],
+  ]);
+  assertEquals(stray.code, 2, stray.stderr);
+  assertIncludes(stray.stderr, 'unexpected argument "nope"');
+});
+
+Deno.test("--format in any case, as --status: log --format JSON, show --format JSON and export --format OpenLineage print what the lower-case name prints; a failed one still prints its JSON error document (newuser-43 F8)", async () => {
+  const { root, del } = await makeProject();
+  const emitted = await runCliProcess([
+    "emit",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "success",
+  ]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const runId = emitted.stdout.trim();
+  for (
+    const [upper, lower] of [
+      [["log", del, "--format", "JSON"], ["log", del, "--format", "json"]],
+      [["log", del, "--format=Jsonl"], ["log", del, "--format=jsonl"]],
+      [["show", del, runId, "--format", "JSON"], ["show", del, runId, "--format", "json"]],
+      [["export", root, "--format", "OpenLineage"], ["export", root, "--format", "openlineage"]],
+      [["export", root, "--format", "PROV"], ["export", root, "--format", "prov"]],
+    ]
+  ) {
+    const [a, b] = [await runCliProcess(upper), await runCliProcess(lower)];
+    assertEquals([a.code, a.stdout], [0, b.stdout], `${upper.join(" ")}: ${a.stderr}`);
+  }
+  const unknown = await runCliProcess(["log", del, "--format", "XML"]);
+  assertEquals(unknown.code, 2);
+  assertIncludes(unknown.stderr, 'runrec log: --format: "XML" is not one of table, md, csv');
+  const missing = await runCliProcess(["log", join(root, "nope"), "--format", "JSON"]);
+  assertEquals(missing.code, 2);
+  assertEquals(JSON.parse(missing.stdout).error.command, "log");
+});
+
+Deno.test("a stray word straight after a one-value option's value (--duration 5 min, --agent 4 DOCUMENTS) is still unexpected, and the line says which value it follows and to quote one holding spaces (newuser-43 F9)", async () => {
+  const { del } = await makeProject();
+  for (
+    const [args, said] of [
+      [["--agent", "A", "--duration", "5", "min"], '"min" (it follows --duration 5:'],
+      [["--agent", "4", "DOCUMENTS"], `"DOCUMENTS" (it follows --agent 4:`],
+      [["--agent", "A", "--pass", "P3 ONLY", "now"], `"now" (it follows --pass 'P3 ONLY':`],
+    ] as const
+  ) {
+    const run = await runCliProcess(
+      ["emit", del, "--status", "SUCCESS", ...args],
+    );
+    assertEquals(run.code, 2, run.stderr);
+    assertEquals(
+      run.stderr,
+      `runrec emit: unexpected argument ${said} an option's value is one argument: quote it if ` +
+        "it holds spaces) (see runrec emit --help)\n",
+    );
+  }
+  // A folder after it is a target too many: no word of the value it follows.
+  const target = await runCliProcess(["emit", del, "--status", "SUCCESS", "--agent", "A", del]);
+  assertEquals(
+    target.stderr,
+    `runrec emit: unexpected argument ${JSON.stringify(del)} (see runrec emit --help)\n`,
+  );
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+});

@@ -45,6 +45,7 @@ import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { ROOT, sampleRecord, tempDir, writeTree } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
+import { firstLine, RUNREC_SH } from "./support/runs.ts";
 
 /** The OpenLineage schemas, vendored so that any clone runs these tests (its README says whence). */
 const OPENLINEAGE_SCHEMAS = join(ROOT, "tests", "fixtures", "openlineage");
@@ -1400,6 +1401,81 @@ Deno.test("export docs: the Marquez recipe of docs/EXPORT.md sends an event over
   assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
   const received = Deno.readTextFileSync(join(dir, "received")).split("\n").filter((l) => l);
   assertEquals(received, events);
+});
+
+/**
+ * Runs docs/EXPORT.md's Marquez recipe as written, with `sh`, in `dir` (holding `plant/`, a copy
+ * of examples/ with records), runrec on PATH and MARQUEZ a local stand-in that answers 500 to its
+ * `refused`-th POST (0: none): the recipe's exit and output, and what the server kept.
+ */
+async function sendToMarquez(
+  dir: string,
+  refused: number,
+): Promise<{ code: number; stdout: string; kept: { contentType: string; body: string }[] }> {
+  const docs = Deno.readTextFileSync(join(ROOT, "docs/EXPORT.md"));
+  const section = docs.slice(docs.indexOf("### Sending the events to Marquez"));
+  const recipe = /```sh\n([^]*?)```/.exec(section)![1];
+  const kept = join(dir, `kept-${refused}.jsonl`);
+  const server = new Deno.Command("python3", {
+    args: [join(ROOT, "tests/support/lineage_server.py"), kept, String(refused)],
+    stdout: "piped",
+  }).spawn();
+  try {
+    const port = await firstLine(server.stdout);
+    assertMatch(port, /^\d+$/);
+    const script = recipe.replace(/^MARQUEZ=.*$/m, `MARQUEZ=http://127.0.0.1:${port}`);
+    const run = await new Deno.Command("sh", {
+      args: ["-c", script],
+      cwd: join(dir, "plant"),
+      env: { PATH: `${join(dir, "bin")}:${Deno.env.get("PATH")}` },
+    }).output();
+    const lines = existsSync(kept) ? Deno.readTextFileSync(kept).split("\n") : [];
+    return {
+      code: run.code,
+      stdout: new TextDecoder().decode(run.stdout),
+      kept: lines.filter((l) => l !== "").map((l) => JSON.parse(l)),
+    };
+  } finally {
+    server.kill();
+    await server.status;
+  }
+}
+
+Deno.test("export docs: the Marquez recipe of docs/EXPORT.md, run as written with real curl, posts every event, each valid OpenLineage; a server refusing one makes it exit 1 saying how many were sent (newuser-43 F4)", async () => {
+  const dir = await tempDir();
+  const copy = await new Deno.Command("cp", {
+    args: ["-r", join(ROOT, "examples"), join(dir, "plant")],
+  }).output();
+  assertEquals(copy.code, 0);
+  for (const del of ["DEL-01-02_Flow_Meter_Selection", "DEL-01-03_Level_Switch_Datasheet"]) {
+    const emitted = await runCli([
+      "emit",
+      join(dir, "plant/PKG-01_Field_Instruments/1_Working", del),
+      ...["--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "_CONTEXT.md"],
+    ]);
+    assertEquals(emitted.code, 0, emitted.stderr);
+  }
+  Deno.mkdirSync(join(dir, "bin"));
+  Deno.writeTextFileSync(join(dir, "bin/runrec"), `#!/bin/sh\nexec ${RUNREC_SH} "$@"\n`);
+  Deno.chmodSync(join(dir, "bin/runrec"), 0o755);
+
+  const all = await sendToMarquez(dir, 0);
+  assertEquals(all.code, 0, all.stdout);
+  const events = Deno.readTextFileSync(join(dir, "plant/lineage.jsonl")).trimEnd().split("\n");
+  assertEquals(events.length, 4);
+  assertEquals(all.stdout.split("\n").slice(-2), ["sent 4 of 4 events", ""]);
+  assertEquals(all.kept.map((k) => k.body.trimEnd()), events);
+  const ajv = openLineageAjv();
+  for (const { contentType, body } of all.kept) {
+    assertEquals(contentType, "application/json");
+    assertEquals(openLineageProblems(ajv, JSON.parse(body)), []);
+  }
+  // The server refuses the second event: the loop stops there, and the recipe fails (a CI step
+  // running it fails): `|| break` alone left the loop's status 0.
+  const refused = await sendToMarquez(dir, 2);
+  assertEquals(refused.code, 1, refused.stdout);
+  assertEquals(refused.stdout.split("\n").slice(-2), ["sent 1 of 4 events", ""]);
+  assertEquals(refused.kept.map((k) => k.body.trimEnd()), events.slice(0, 1));
 });
 
 Deno.test("export: through a symbolic link to the deliverable folder or to the root, the same runIds, namespace and dataset names as through the real path", async () => {

@@ -860,3 +860,23 @@ Deno.test('finish <del-dir> "$TOKEN": a whole token after the folder is not call
   assertIncludes(split.stderr, "<token>: split at its spaces into 2 arguments");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("finish given runrec start --json's whole document (indented, or on one line) for its token: exit 2 naming its token field, the run stays pending; that token finishes it (newuser-43 F6)", async () => {
+  const { del } = await makeProject();
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS", "--json"]);
+  assertEquals(started.code, 0, started.stderr);
+  const { token } = JSON.parse(started.stdout);
+  for (const document of [started.stdout, JSON.stringify(JSON.parse(started.stdout))]) {
+    const finish = await runCliProcess(["finish", document, "--status", "SUCCESS"]);
+    assertEquals(finish.code, 2, finish.stderr);
+    assertEquals(
+      finish.stderr,
+      `runrec finish: <token>: runrec start --json's whole document, not its token: give ` +
+        `finish its "token" field: ${token}\n`,
+    );
+    assertEquals(pendingFiles(del).length, 1);
+  }
+  const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(finish.code, 0, finish.stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
+});

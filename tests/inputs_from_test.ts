@@ -347,3 +347,74 @@ Deno.test("inputs-from: a list of paths too many for one record (16 MiB) gets th
   );
   assertEquals(await recordsOf(del), []);
 });
+
+Deno.test("inputs-from: /dev/stdin and /dev/fd/0 are standard input, as - is: start and finish record the piped paths; exec and a second list from stdin are refused as for - (newuser-43 F2)", async () => {
+  const { del } = await makeProject();
+  await Deno.writeTextFile(join(del, "a.md"), "a\n");
+  const run = await shell(
+    del,
+    `T=$(printf 'a.md\\n' | $RUNREC start . --agent 4_DOCUMENTS --inputs-from /dev/stdin) && ` +
+      `printf 'w\\n' > out.md && printf 'out.md\\n' | $RUNREC finish "$T" --status SUCCESS ` +
+      `--outputs-from /dev/fd/0 --no-fsync`,
+  );
+  assertEquals(run.code, 0, run.stderr);
+  const [record] = await recordsOf(del);
+  assertEquals(record.InputFiles, ["a.md"]);
+  assertEquals(record.OutputFiles, ["out.md"]);
+
+  const before = await filesOf(del);
+  const exec = await shell(
+    del,
+    `printf 'a.md\\n' | $RUNREC exec . --agent GEN --inputs-from /dev/stdin -- touch made.md`,
+  );
+  assertEquals(exec.code, 2, exec.stderr);
+  assertEquals(
+    exec.stderr,
+    "runrec exec: --inputs-from /dev/stdin: CMD is given runrec's standard input; give the " +
+      "list in a file (or <(command)) (see runrec exec --help)\n",
+  );
+  const twice = await shell(
+    del,
+    `printf 'a.md\\n' | $RUNREC emit . --agent GEN --status SUCCESS --inputs-from /dev/stdin ` +
+      `--outputs-from -`,
+  );
+  assertEquals(twice.code, 2, twice.stderr);
+  assertMatch(twice.stderr, /^runrec emit: --inputs-from \/dev\/stdin and --outputs-from -: /);
+  assertEquals(await filesOf(del), before);
+});
+
+Deno.test("inputs-from: a list of no paths (standard input closed or /dev/null, an empty file) warns in one line naming it, and the run is recorded (newuser-43 F3)", async () => {
+  const { del } = await makeProject();
+  const lists = await tempDir();
+  await Deno.writeTextFile(join(lists, "none.txt"), "\n\n");
+  const stdinWarning = (option: string) =>
+    `runrec: warning: ${option} - (standard input): empty (standard input closed, /dev/null, ` +
+    "or a pipe that gave nothing): no paths taken from it\n";
+  for (
+    const [script, warning] of [
+      [
+        `T=$($RUNREC start . --agent A1 --inputs-from - <&-) && $RUNREC finish "$T" --status SUCCESS --no-fsync`,
+        stdinWarning("--inputs-from"),
+      ],
+      [
+        `$RUNREC emit . --agent A2 --status SUCCESS --outputs-from - --no-fsync </dev/null`,
+        stdinWarning("--outputs-from"),
+      ],
+      [
+        `$RUNREC emit . --agent A3 --status SUCCESS --inputs-from "$1/none.txt" --no-fsync`,
+        `runrec: warning: --inputs-from ${lists}/none.txt: empty: no paths taken from it\n`,
+      ],
+    ]
+  ) {
+    const run = await shell(del, script, [lists]);
+    assertEquals(run.code, 0, `${script}: ${run.stderr}`);
+    assert(run.stderr.split("\n").includes(warning.trimEnd()), `${script}: ${run.stderr}`);
+    assertEquals(run.stderr.split(warning).length, 2, `${script}: said once: ${run.stderr}`);
+  }
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.AgentName, r.InputFiles, r.OutputFiles]), [
+    ["A1", [], []],
+    ["A2", [], []],
+    ["A3", [], []],
+  ]);
+});

@@ -136,3 +136,37 @@ Deno.test("a suggestion that looks like the name given (another Unicode form, a 
   const plain = await emitWith("Spxl.md");
   assertEquals(plain.stderr.includes("looks like the name given"), false, plain.stderr);
 });
+
+Deno.test("the commands that read (log, show, annotate, stale, validate, verify, export, hash, reap, flush) on a deliverable folder named from the execution root or misspelt: exit 2 naming the folder meant, as start does (newuser-43 F10)", async () => {
+  const { root } = await makeProject();
+  const meant = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const runId = "RUN-DEL-01-02-20260222-1015-001";
+  for (const given of ["DEL-01-02_Thing", join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thign")]) {
+    for (
+      const args of [
+        ["log", given],
+        ["log", given, "--json"],
+        ["show", given, runId],
+        ["annotate", given, runId, "--note", "x"],
+        ["stale", given],
+        ["validate", given],
+        ["verify", given],
+        ["export", given, "--format", "prov"],
+        ["hash", given],
+        ["reap", given],
+        ["flush", given],
+      ]
+    ) {
+      const result = await runCliProcess(args, undefined, {}, root);
+      assertEquals(
+        [result.code, result.stderr],
+        [2, `runrec ${args[0]}: ${given}: no such folder: did you mean ${meant}?\n`],
+        args.join(" "),
+      );
+    }
+  }
+  // A name like no deliverable's: the plain error, as before.
+  const none = await runCliProcess(["log", "nothing"], undefined, {}, root);
+  assertEquals(none.stderr, "runrec log: nothing: no such file or folder\n");
+  await Deno.remove(root, { recursive: true });
+});

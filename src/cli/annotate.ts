@@ -415,7 +415,7 @@ export const annotateCommand: Command = {
   summary: "annotate a run as invalid or superseded (never removes it)",
   help: HELP,
   options: {
-    note: { type: "string" },
+    note: { type: "string", text: true },
     supersedes: { type: "string" },
     invalidates: { type: "boolean" },
     line: { type: "string", multiple: true },

@@ -15,7 +15,8 @@ import { requireFolder } from "../deliverable.ts";
 import { isThere } from "../lookups.ts";
 import { placeholderProblem } from "../placeholders.ts";
 import { oneLine } from "../names.ts";
-import { readPathList } from "./path_list.ts";
+import { isStandardInput, readPathList } from "./path_list.ts";
+import { isPathName, refuseStrayArguments, strayHint } from "./stray_arguments.ts";
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -86,6 +87,23 @@ export function warningsMayDrop(io: Io): Io {
 export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
+  /**
+   * The positionals that came straight after an option's value (`--notes hello world`:
+   * `world`; `--output a.md b.md`: `b.md`), with that option's name and kind: text the shell
+   * split, or paths given to an option that takes one, when they are more positionals than the
+   * command takes.
+   */
+  afterValue?: AfterValue[];
+}
+
+/** The positionals straight after one option's value. */
+export interface AfterValue {
+  /** The option as typed, `--notes`. */
+  option: string;
+  /** Its kind: free text, a repeatable value (a path each), or another. */
+  kind: "text" | "multiple" | "one";
+  /** The positionals that followed its value, before any other option. */
+  words: string[];
 }
 
 /** A usage error: the CLI prints it with a pointer to `--help` and exits 2. */
@@ -127,6 +145,8 @@ export interface OptionSpec {
    * (`--inputs-from F` lists `--input` paths); they join its list where the file was given.
    */
   listOf?: string;
+  /** Free text of any words (`--notes`, `--error`): words after its value were likely its own. */
+  text?: true;
 }
 
 /** A command's options by long name (without the leading `--`). */
@@ -207,8 +227,14 @@ export function parseCommandArgs(
   const positionals: string[] = [];
   /** The list files given, each with where its paths go in its option's list. */
   const lists: { option: string; file: string; into: string; at: number }[] = [];
+  const afterValue: AfterValue[] = [];
+  /** The option whose value the positionals now read came straight after. */
+  let lastValue: AfterValue | undefined;
 
   const store = (name: string, spec: OptionSpec, value: string | boolean) => {
+    const kind = spec.text ? "text" : spec.multiple && !spec.listOf ? "multiple" : "one";
+    lastValue = spec.type === "string" ? { option: `--${name}`, kind, words: [] } : undefined;
+    if (lastValue) afterValue.push(lastValue);
     if (spec.listOf !== undefined) {
       const list = values[spec.listOf];
       const at = Array.isArray(list) ? list.length : 0;
@@ -259,9 +285,11 @@ export function parseCommandArgs(
     if (!arg.startsWith("-") || arg === "-") {
       if (positionals.length === commandAt) {
         positionals.push(...args.slice(i));
+        lastValue?.words.push(...args.slice(i));
         break;
       }
       positionals.push(arg);
+      lastValue?.words.push(arg);
     } else if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = arg.slice(2, eq < 0 ? undefined : eq);
@@ -298,7 +326,10 @@ export function parseCommandArgs(
     }
   }
   if (!values.help) readLists(lists, values, commandAt !== undefined);
-  return { values, positionals };
+  const followed = afterValue.filter((t) => t.words.length > 0);
+  return followed.length > 0
+    ? { values, positionals, afterValue: followed }
+    : { values, positionals };
 }
 
 /**
@@ -314,16 +345,17 @@ function readLists(
   if (values.null === true && lists.length === 0) {
     throw new UsageError("--null: no --inputs-from or --outputs-from list to read");
   }
-  const fromStdin = lists.filter((l) => l.file === "-");
+  const fromStdin = lists.filter((l) => isStandardInput(l.file));
+  const named = (l: { option: string; file: string }) => `${l.option} ${l.file}`;
   if (fromStdin.length > 1) {
     throw new UsageError(
-      `${fromStdin[0].option} - and ${fromStdin[1].option} -: standard input is read once; ` +
+      `${named(fromStdin[0])} and ${named(fromStdin[1])}: standard input is read once; ` +
         "give the other list in a file",
     );
   }
   if (fromStdin.length > 0 && runsCommand) {
     throw new UsageError(
-      `${fromStdin[0].option} -: CMD is given runrec's standard input; give the list in a ` +
+      `${named(fromStdin[0])}: CMD is given runrec's standard input; give the list in a ` +
         "file (or <(command))",
     );
   }
@@ -396,19 +428,14 @@ export function positionals(
   more: MorePositionals = "none",
 ): string[] {
   const got = parsed.positionals;
-  // The words from a path's place on: a command's own arguments (exec's CMD) are not paths.
-  refuseSplitPath(got, (i) => {
-    const name = i < names.length ? names[i] : more === "targets" ? names.at(-1) : undefined;
-    return name !== undefined && isPathName(name);
-  });
-  if (more === "none" && got.length > names.length) {
-    refuseSplitValue(parsed.values, got.slice(names.length), got.slice(0, names.length));
-  }
+  refuseStrayArguments(parsed, names, more);
   if (got.length < names.length || (more === "none" && got.length > names.length)) {
     throw new UsageError(
       got.length < names.length
         ? `missing ${names.slice(got.length).map((n) => `<${n}>`).join(" ")}`
-        : `unexpected argument ${JSON.stringify(got[names.length])}`,
+        : `unexpected argument ${JSON.stringify(got[names.length])}${
+          strayHint(parsed, got.length - names.length)
+        }`,
     );
   }
   const checked = more === "arguments" ? got.slice(0, names.length) : got;
@@ -425,59 +452,6 @@ export function positionals(
     if (problem !== undefined && !isThere(value)) throw new InputError(problem);
   });
   return got;
-}
-
-/** Whether a positional of this name (as the help names it) is a path. */
-function isPathName(name: string): boolean {
-  return /dir|file|root/.test(name);
-}
-
-/**
- * Throws {@linkcode UsageError} for a path the shell split at its spaces
- * (`runrec emit $DIR` unquoted, a deliverable's label holding a space): the
- * first word that names nothing here, at a path's place (`isPathAt`), joined
- * to the words after it, names a path. Without this it was "unexpected
- * argument" or "no such folder" for a part of it, which does not say to quote it.
- */
-function refuseSplitPath(got: readonly string[], isPathAt: (i: number) => boolean): void {
-  const first = got.findIndex((word) => !isThere(word));
-  if (first < 0 || !isPathAt(first)) return;
-  for (let last = first + 1; last < got.length; last++) {
-    const joined = got.slice(first, last + 1).join(" ");
-    if (!isThere(joined)) continue;
-    throw new UsageError(
-      `${JSON.stringify(joined)}: split at its spaces into ${last - first + 1} arguments: ` +
-        `quote it ("$DIR")`,
-    );
-  }
-}
-
-/**
- * Throws {@linkcode UsageError} for an option's path the shell split at its
- * spaces (`--output $P` unquoted, `--input Data sheet.md`): the value joined
- * to some of the `extra` words after it names a path, from the current folder
- * or from a folder the `named` positionals give (a deliverable folder, or a
- * token's). Without this it was "unexpected argument" for its second word.
- */
-function refuseSplitValue(
-  values: Parsed["values"],
-  extra: readonly string[],
-  named: readonly string[],
-): void {
-  // A token is <del-dir>/.runrec/pending/<id>.json: paths are relative to that <del-dir>.
-  const bases = ["", ...named.map((n) => n.replace(/\/\.runrec\/pending\/[^/]*$/, ""))];
-  for (const [key, value] of Object.entries(values)) {
-    for (const given of typeof value === "string" ? [value] : Array.isArray(value) ? value : []) {
-      for (let last = 0; last < extra.length; last++) {
-        const joined = [given, ...extra.slice(0, last + 1)].join(" ");
-        if (!bases.some((base) => isThere(base === "" ? joined : `${base}/${joined}`))) continue;
-        throw new UsageError(
-          `--${key} ${JSON.stringify(joined)}: split at its spaces into ${last + 2} arguments: ` +
-            `quote it (--${key} "$P")`,
-        );
-      }
-    }
-  }
 }
 
 /** Maps an error to the exit code and one line for stderr; unknown errors are I/O failures. */

@@ -61,7 +61,8 @@ Options:
                         with a warning naming a near name if there is one)
   --inputs-from F       each path listed in file F an --input, one a line (LF or CRLF;
                         empty lines skipped), for more than a command line holds;
-                        - is standard input (repeatable; with --input too)
+                        - or /dev/stdin is standard input (repeatable; with --input
+                        too); a list of no paths is a warning (nothing piped in?)
   --outputs-from F      each path listed in file F an --output, as --inputs-from
   --null                the lists of --inputs-from and --outputs-from are separated
                         by NUL, not by line ends (find -print0): any path may be given
@@ -149,8 +150,8 @@ export const emitCommand: Command = {
     "duration-ms": { type: "string" },
     "status-before": { type: "string" },
     "status-after": { type: "string" },
-    error: { type: "string" },
-    notes: { type: "string" },
+    error: { type: "string", text: true },
+    notes: { type: "string", text: true },
     "agents-dir": { type: "string" },
     "allow-outside": { type: "boolean" },
     "no-fsync": { type: "boolean" },

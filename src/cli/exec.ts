@@ -105,8 +105,8 @@ Options:
                         (repeatable); _REFERENCES.md and what it lists are always hashed
   --inputs-from F       each path listed in file F an --input, one a line (LF or CRLF;
                         empty lines skipped), for more than a command line holds
-                        (repeatable; with --input too); not - : CMD has runrec's
-                        standard input
+                        (repeatable; with --input too); not - or /dev/stdin: CMD
+                        has runrec's standard input
   --null                the --inputs-from lists are separated by NUL, not by line
                         ends (find -print0): any path may be given
   --allow-outside       also read inputs and outputs outside the project (the git

@@ -81,9 +81,11 @@ Example:
 `;
 
 function parseFormat(parsed: Parsed): typeof FORMATS[number] {
-  const format = requiredOption(parsed, "format");
+  // Any case, as --status takes one (`--format OpenLineage`).
+  const typed = requiredOption(parsed, "format");
+  const format = typed.toLowerCase();
   if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format: ${JSON.stringify(format)} is not one of ${FORMATS.join(", ")}`);
+    throw new UsageError(`--format: ${JSON.stringify(typed)} is not one of ${FORMATS.join(", ")}`);
   }
   return format as typeof FORMATS[number];
 }

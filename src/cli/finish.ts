@@ -19,6 +19,8 @@ import {
   stringOption,
   UsageError,
 } from "./command.ts";
+import { isThere } from "../lookups.ts";
+import { refuseSplitText } from "./stray_arguments.ts";
 import { lockWaitMessage, printOutcome } from "./outcome.ts";
 
 const HELP = `runrec finish: finish a run begun with runrec start and append its record
@@ -52,7 +54,8 @@ Options:
                     with a warning, when it did not at start either)
   --outputs-from F  each path listed in file F an --output, one a line (LF or CRLF;
                     empty lines skipped), for more than a command line holds; -
-                    is standard input (repeatable; with --output too)
+                    or /dev/stdin is standard input (repeatable; with --output
+                    too); a list of no paths is a warning (nothing piped in?)
   --null            the --outputs-from lists are separated by NUL, not by line
                     ends (find -print0): any path may be given
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
@@ -110,8 +113,8 @@ export const finishCommand: Command = {
     agent: { type: "string" },
     output: { type: "string", multiple: true },
     ...OUTPUTS_FROM,
-    error: { type: "string" },
-    notes: { type: "string" },
+    error: { type: "string", text: true },
+    notes: { type: "string", text: true },
     "agents-dir": { type: "string" },
     "no-fsync": { type: "boolean" },
     strict: { type: "boolean" },
@@ -132,6 +135,9 @@ export const finishCommand: Command = {
           "with runrec emit <del-dir> --agent A --status S and finish's other options instead",
       );
     }
+    // A whole token last, words of --notes or --error before it: the text was split, not it.
+    const last = parsed.positionals.at(-1);
+    if (last !== undefined && isThere(last)) refuseSplitText(parsed, parsed.positionals.length - 1);
     refuseSplitToken(parsed.positionals, run);
     if (parsed.positionals.length === 1) {
       await refuseMistakenToken(parsed.positionals[0], stringOption(parsed, "agent"));

@@ -30,7 +30,7 @@ An input outside the project (the git work tree, else the execution root, else
 Options:
   --input P          an extra input file (repeatable)
   --inputs-from F    each path listed in file F an --input, one a line (LF or CRLF; empty
-                     lines skipped); - is standard input (repeatable)
+                     lines skipped); - or /dev/stdin is standard input (repeatable)
   --null             the --inputs-from lists are separated by NUL, not by line ends
   --allow-outside    also read inputs outside the project (the git work tree, else the
                      execution root): by default such an input is TBD, not read

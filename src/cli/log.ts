@@ -200,7 +200,9 @@ function matches(record: RunRecord, filters: Filters): boolean {
 }
 
 function parseFormat(parsed: Parsed): Format {
-  const format = stringOption(parsed, "format");
+  // Any case, as --status takes one (`--format JSON`).
+  const typed = stringOption(parsed, "format");
+  const format = typed?.toLowerCase();
   if (parsed.values.json) {
     if (format !== undefined && format !== "json") {
       throw new UsageError(`--json and --format ${format} contradict each other`);
@@ -209,7 +211,7 @@ function parseFormat(parsed: Parsed): Format {
   }
   if (format === undefined) return "table";
   if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format: ${JSON.stringify(format)} is not one of ${FORMATS.join(", ")}`);
+    throw new UsageError(`--format: ${JSON.stringify(typed)} is not one of ${FORMATS.join(", ")}`);
   }
   return format as Format;
 }

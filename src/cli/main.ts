@@ -23,6 +23,7 @@ import {
 import { InputError } from "../errors.ts";
 import { NOT_UTF8, withLongWordsShortened } from "../names.ts";
 import { holdNotices, takeNotices } from "../notices.ts";
+import { withMeantFolder } from "./meant_target.ts";
 import { versionLine } from "./version.ts";
 
 /** A command as `runrec --help` lists it, and how to load it. */
@@ -265,8 +266,10 @@ async function asksForJson(entry: CommandEntry, rest: string[]): Promise<boolean
   if (command?.options.json === undefined) return false;
   const end = rest.indexOf("--");
   const own = end < 0 ? rest : rest.slice(0, end);
+  // The format in any case, as the commands take it.
   return own.some((word, i) =>
-    word === "--json" || word === "--format=json" || (word === "--format" && own[i + 1] === "json")
+    word === "--json" || /^--format=json$/i.test(word) ||
+    (word === "--format" && own[i + 1]?.toLowerCase() === "json")
   );
 }
 
@@ -319,7 +322,11 @@ async function runCommand(entry: CommandEntry, rest: string[], io: Io): Promise<
     return EXIT.ok;
   }
   requireWorkingFolder();
-  return await command.run(parsed, command.readsOnly ? warningsMayDrop(io) : io);
+  try {
+    return await command.run(parsed, command.readsOnly ? warningsMayDrop(io) : io);
+  } catch (error) {
+    throw await withMeantFolder(error, parsed.positionals);
+  }
 }
 
 /**

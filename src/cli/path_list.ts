@@ -8,6 +8,7 @@
  */
 import { failureReason, InputError } from "../errors.ts";
 import { LINE_LIMIT_BYTES } from "../schema.ts";
+import { leaveWarning } from "../notices.ts";
 
 /**
  * The most bytes a list may hold: a record names each path it was given
@@ -17,13 +18,31 @@ import { LINE_LIMIT_BYTES } from "../schema.ts";
  */
 export const LIST_LIMIT_BYTES = LINE_LIMIT_BYTES;
 
+/**
+ * Whether `file` names standard input: `-`, or a name the system gives it
+ * (`/dev/stdin`, `/dev/fd/0`), which Deno would refuse as a device without
+ * `--allow-all`, and which a user expects to work as `-` does.
+ *
+ * @example
+ * ```ts
+ * import { isStandardInput } from "./path_list.ts";
+ * isStandardInput("/dev/stdin"); // true
+ * isStandardInput("inputs.txt"); // false
+ * ```
+ */
+export function isStandardInput(file: string): boolean {
+  return STANDARD_INPUT_NAMES.has(file);
+}
+
+const STANDARD_INPUT_NAMES = new Set(["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+
 /** What reads a list: a file, or standard input. */
 interface ByteSource {
   readSync(buffer: Uint8Array): number | null;
 }
 
 /**
- * The paths listed in `file` (`-`: standard input) given with `option`, in
+ * The paths listed in `file` (`-` or `/dev/stdin`: standard input) given with `option`, in
  * their order. Lines end in LF or CRLF, and the last may have no end; with
  * `nul`, a NUL ends each path instead, so that a path may hold a newline.
  * Empty and blank entries are skipped (no path is blank: `--input " "` is
@@ -32,7 +51,10 @@ interface ByteSource {
  * A list that cannot be read (standard input a terminal too), holds a NUL
  * without `nul`, is longer than {@linkcode LIST_LIMIT_BYTES}, or is a record
  * file (its header first) is an `InputError` naming `option`, the file and,
- * for a NUL, its line.
+ * for a NUL, its line. A list of no paths is a warning: a pipe that gave
+ * none (standard input closed or `/dev/null`, a `find` that found nothing)
+ * is most likely a mistake, but a run may name no inputs, as `git add
+ * --pathspec-from-file` takes an empty list; the run is recorded.
  *
  * @example
  * ```ts
@@ -42,10 +64,11 @@ interface ByteSource {
  * ```
  */
 export function readPathList(option: string, file: string, nul: boolean): string[] {
-  const where = `${option} ${file === "-" ? "- (standard input)" : file}`;
+  const stdin = isStandardInput(file);
+  const where = `${option} ${stdin ? `${file} (standard input)` : file}`;
   let bytes: Uint8Array;
   try {
-    if (file === "-") {
+    if (stdin) {
       // Read from a terminal, runrec would wait for typing that no agent does.
       if (Deno.stdin.isTerminal()) {
         throw new InputError(`${where}: a terminal: pipe the list in, or name its file`);
@@ -81,6 +104,13 @@ export function readPathList(option: string, file: string, nul: boolean): string
     throw new InputError(
       `${where}: begins with a record file's header (SchemaVersion,RunID,…): a record file, ` +
         "not a list of paths",
+    );
+  }
+  if (paths.length === 0) {
+    leaveWarning(
+      `${where}: empty${
+        stdin ? " (standard input closed, /dev/null, or a pipe that gave nothing)" : ""
+      }: no paths taken from it`,
     );
   }
   return paths;

@@ -190,11 +190,14 @@ function refuseOtherDeliverable(target: string, runId: string): void {
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const [target, runId] = positionals(parsed, ["del-dir|file", "RUNID"]);
-  const format = parsed.values.json ? "json" : stringOption(parsed, "format") ?? "md";
+  // Any case, as --status takes one (`--format JSON`).
+  const typed = stringOption(parsed, "format");
+  const given = typed?.toLowerCase();
+  const format = parsed.values.json ? "json" : given ?? "md";
   if (format !== "md" && format !== "json") {
-    throw new UsageError(`--format: ${JSON.stringify(format)} is not one of md, json`);
+    throw new UsageError(`--format: ${JSON.stringify(typed)} is not one of md, json`);
   }
-  if (parsed.values.json && stringOption(parsed, "format") === "md") {
+  if (parsed.values.json && given === "md") {
     throw new UsageError("--json and --format md contradict each other");
   }
   if (!RUN_ID_SYNTAX.test(runId)) {

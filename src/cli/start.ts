@@ -38,8 +38,9 @@ Options:
                  read as the file it names there, noted); one not found is TBD,
                  with a warning
   --inputs-from F  each path listed in file F an --input, one a line (LF or CRLF;
-                 empty lines skipped), for more than a command line holds; - is
-                 standard input (repeatable; with --input too)
+                 empty lines skipped), for more than a command line holds; - or
+                 /dev/stdin is standard input (repeatable; with --input too);
+                 a list of no paths is a warning (nothing piped in?)
   --null         the --inputs-from lists are separated by NUL, not by line
                  ends (find -print0): any path may be given
   --pass D       the pass directive the run was dispatched with
