@@ -600,6 +600,238 @@ def records_json(path):
     return out
 
 
+# --- Propagation (docs/TUTORIAL.md "Which deliverables are out of date", `stale --help`) --------
+
+
+def register_rows(root, folder):
+    """The edges (producer, consumer, DependencyID, file, line) of a folder's Dependencies.csv, and
+    its warnings: v3.1 rows, ACTIVE, TargetType DELIVERABLE when present, read by column name."""
+    file = os.path.join(folder, "Dependencies.csv")
+    if not os.path.isfile(file):
+        return [], []
+    with open(file, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    header = next(csv.reader([lines[0]]))
+    edges, warnings = [], []
+    for number, text in enumerate(lines[1:], start=2):
+        if not text.strip():
+            continue
+        if text.count('"') % 2 == 1:
+            warnings.append(f"{file} line {number}: a quoted field is never closed; that row is skipped")
+            continue
+        cells = dict(zip(header, next(csv.reader([text]))))
+        version = cells.get("RegisterSchemaVersion")
+        if version != "v3.1":
+            warnings.append(f"{file} line {number}: RegisterSchemaVersion {json.dumps(version)} is not v3.1; skipped")
+            continue
+        if cells.get("Status") != "ACTIVE":
+            continue
+        if cells.get("TargetType", "DELIVERABLE") != "DELIVERABLE":
+            continue
+        frm, target = cells.get("FromDeliverableID", ""), cells.get("TargetDeliverableID", "")
+        direction = cells.get("Direction", "")
+        if direction in ("UPSTREAM", "INBOUND"):
+            edge = (target, frm)
+        elif direction in ("DOWNSTREAM", "OUTBOUND"):
+            edge = (frm, target)
+        else:
+            continue
+        edges.append({"edge": edge, "id": cells.get("DependencyID", ""), "file": file, "line": number,
+                      "target": target})
+    return edges, warnings
+
+
+def elementary_cycles(nodes, succ):
+    """Every elementary cycle, each begun at its smallest node, in order."""
+    found = []
+    order = sorted(nodes)
+    for start in order:
+        def walk(node, path):
+            for nxt in sorted(succ.get(node, ())):
+                if nxt == start and len(path) > 1:
+                    found.append(path + [start])
+                elif nxt > start and nxt not in path:
+                    walk(nxt, path + [nxt])
+        walk(start, [start])
+    return found
+
+
+def run_ref(entry):
+    return {"RunID": entry["record"]["RunID"], "line": entry["line"]}
+
+
+def under(folder, path, producer):
+    full = os.path.realpath(os.path.join(folder, path))
+    return full == producer or full.startswith(producer + "/")
+
+
+def propagate(root):
+    root = os.path.abspath(root)
+    folders = deliverable_folders(root)
+    ids = {DELIVERABLE.match(os.path.basename(f)).group(1): f for f in folders}
+    checks = {i: stale(f, ids) for i, f in ids.items()}
+    dirty = {i for i, cs in checks.items() if any(c["verdict"] == "DIRTY" for c in cs)}
+    retired = {i for i, f in ids.items() if current_state(f) == "RETIRED"}
+    warnings, rows = [], []
+    for f in folders:
+        found, said = register_rows(root, f)
+        warnings += said
+        for row in found:
+            if row["target"] not in ids:
+                warnings.append(f"{row['file']} line {row['line']}: TargetDeliverableID {row['target']} "
+                                f"names no deliverable under {root}; row not followed")
+                continue
+            if row["edge"][0] == row["edge"][1]:
+                # A cycle of one: warned about, never followed (TUTORIAL).
+                warnings.append(f"{row['file']} line {row['line']}: {row['target']} depends on itself "
+                                "(a cycle of one); row not followed: remove it")
+            rows.append(row)
+    edges = {}
+    for row in rows:
+        edges.setdefault(row["edge"], row["id"])  # a row repeated is one edge
+    succ = {}
+    for (p, c) in edges:
+        if p != c:
+            succ.setdefault(p, set()).add(c)
+    cycles = elementary_cycles(ids, succ) + [[p, p] for (p, c) in sorted(edges) if p == c]
+    in_cycle = {}
+    for cycle in cycles:
+        for a in cycle:
+            in_cycle.setdefault(a, set()).update(cycle)
+
+    # Each deliverable's records, with its annotations' effects.
+    runs = {}
+    for i, f in ids.items():
+        file = os.path.join(f, "RunRecords.csv")
+        entries = read_records(file) if os.path.isfile(file) else []
+        invalidated, superseded = annotation_effects(entries)
+        runs[i] = [
+            {**e, "invalidated": k in invalidated, "superseded": k in superseded}
+            for k, e in enumerate(entries) if e["record"]["AgentName"] != ANNOTATOR
+        ]
+
+    def good(e):
+        return e["record"]["RunStatus"] in GOOD and not e["invalidated"]
+
+    def reads_of(c, p, e):
+        return [x for x in e["record"]["InputFiles"] if under(ids[c], x, os.path.realpath(ids[p]))]
+
+    def compared_runs(c, p):
+        """The consumer's runs a producer's runs are compared with: per agent, its latest good
+        run that read a file of the producer; when none ever did, its latest good run."""
+        usable = [e for e in runs[c] if good(e) and not e["superseded"]]
+        readers = [e for e in usable if reads_of(c, p, e)]
+        if not readers:
+            return [max(usable, key=order_key)] if usable else []
+        chosen = []
+        for agent in sorted({e["record"]["AgentName"] for e in readers}):
+            chosen.append(max((e for e in readers if e["record"]["AgentName"] == agent), key=order_key))
+        return chosen
+
+    direct = {}  # consumer -> [(chain, cause, extra, origins)]
+
+    def add(c, chain, cause, extra, origins):
+        direct.setdefault(c, []).append((chain, cause, extra, origins))
+
+    for (p, c), dep in sorted(edges.items()):
+        if p == c:
+            continue
+        if p in dirty:
+            origins = {p}
+            add(c, [(p, c, dep)], "dirty", None, origins)
+        producer_good = [e for e in runs[p] if good(e)]
+        cyclic = c in in_cycle.get(p, set()) and p in in_cycle.get(c, set())
+        for r in compared_runs(c, p):
+            start = start_ns(r["record"])
+            # A superseded run of the producer is no run since: it was taken back.
+            current = [e for e in producer_good if not e["superseded"]]
+            if current:
+                last = max(current, key=lambda e: (end_ns(e["record"]), order_key(e)))
+                since = end_ns(last["record"]) > start
+                if since and cyclic:
+                    files = reads_of(c, p, r)
+                    later = [e for e in producer_good if end_ns(e["record"]) > start]
+                    if files and all(e["record"]["OutputFiles"] for e in later):
+                        since = False
+                        for x in files:
+                            rel = normal(os.path.relpath(os.path.join(ids[c], x), ids[p]))
+                            writers = [e for e in producer_good if rel in e["record"]["OutputFiles"]]
+                            if writers:
+                                w = max(writers, key=order_key)
+                                if end_ns(w["record"]) > start and w["record"]["OutputHashes"].get(rel) != r["record"]["InputHashes"].get(x):
+                                    since = True
+                if since:
+                    add(c, [(p, c, dep)], "ranSince", {**run_ref(last), "consumerRun": run_ref(r)}, {p})
+            for v in runs[p]:
+                if not v["invalidated"]:
+                    continue
+                files = reads_of(c, p, r)
+                outs = v["record"]["OutputFiles"]
+                hit = False
+                if files and outs:
+                    for x in files:
+                        rel = normal(os.path.relpath(os.path.join(ids[c], x), ids[p]))
+                        if rel not in outs:
+                            continue
+                        rewrote = [g for g in producer_good if rel in g["record"]["OutputFiles"]
+                                   and start_ns(g["record"]) >= end_ns(v["record"])
+                                   and end_ns(g["record"]) <= start]
+                        if not rewrote and start_ns(v["record"]) < start:
+                            hit = True
+                else:
+                    if end_ns(r["record"]) > start_ns(v["record"]):
+                        cleared = any(end_ns(g["record"]) > start_ns(v["record"]) and start > end_ns(g["record"]) for g in producer_good)
+                        hit = not cleared
+                if hit:
+                    add(c, [(p, c, dep)], "invalidated", {**run_ref(v), "consumerRun": run_ref(r)}, {p})
+
+    # Chains passed on downstream; none through a RETIRED deliverable, none back to its start. Each
+    # reason (where it starts, its cause, the runs it names) reaches a deliverable once, by its
+    # shortest chain (breadth first; of two alike, the first in the registers' edge order).
+    reasons = {}
+    groups = {}
+    for c, items in direct.items():
+        for chain, cause, extra, origins in items:
+            key = (chain[0][0], cause, json.dumps(extra, sort_keys=True))
+            groups.setdefault(key, {"origins": origins, "cause": cause, "extra": extra, "starts": []})
+            groups[key]["starts"].append((c, chain))
+    for key in sorted(groups):
+        group = groups[key]
+        reached = set()
+        frontier = sorted(group["starts"], key=lambda cc: [list(e) for e in cc[1]])
+        while frontier:
+            following = []
+            for c, chain in frontier:
+                if c in reached or c in group["origins"]:
+                    continue
+                reached.add(c)
+                reasons.setdefault(c, []).append((chain, group["cause"], group["extra"]))
+                if c in retired:
+                    continue
+                for (p2, d), dep in sorted(edges.items()):
+                    if p2 == c and d != c:
+                        following.append((d, chain + [(c, d, dep)]))
+            frontier = following
+
+    def entry(i):
+        # Its last run: the latest SUCCESS or PARTIAL one no annotation took back.
+        own = [e for e in runs[i] if good(e) and not e["superseded"]]
+        last = max(own, key=order_key) if own else None
+        out = []
+        for chain, cause, extra in reasons[i]:
+            reason = {"cause": cause, "chain": [{"producer": p, "consumer": c, "dependencyId": d} for p, c, d in chain]}
+            if extra:
+                reason[cause] = extra
+            out.append(reason)
+        return {"deliverableId": i, "lastRun": run_ref(last) if last else None, "reasons": out}
+
+    # A DIRTY deliverable is listed DIRTY, not STALE too; its chains pass on all the same.
+    stale_list = [entry(i) for i in sorted(reasons) if i not in retired and i not in dirty]
+    retired_list = [entry(i) for i in sorted(reasons) if i in retired]
+    code = 1 if stale_list or dirty else 0
+    return {"stale": stale_list, "retired": retired_list, "cycles": cycles, "warnings": warnings, "code": code}
+
+
 def main(argv):
     global AS_OTHER
     if argv[:1] == ["--as-other"]:
@@ -608,6 +840,8 @@ def main(argv):
         json.dump(records_json(argv[1]), sys.stdout)
     elif len(argv) >= 2 and argv[0] == "stale":
         json.dump({folder: stale(folder) for folder in argv[1:]}, sys.stdout)
+    elif len(argv) == 2 and argv[0] == "propagate":
+        json.dump(propagate(argv[1]), sys.stdout)
     elif len(argv) == 2 and argv[0] == "stale-root":
         json.dump(stale_root(argv[1]), sys.stdout)
     else:
