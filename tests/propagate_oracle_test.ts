@@ -116,6 +116,13 @@ function registers(walk: Walk): Record<string, string> {
       );
     }
     if (list.length === 0 && walk.chance(0.7)) continue;
+    if (walk.chance(0.08)) {
+      // The simplified layout of examples/: no v3.1 columns, a warning, no edges.
+      files[`${WORKING}/${id}_D/Dependencies.csv`] =
+        "RegisterSchemaVersion,DependencyID,FromDeliverableID,ToDeliverableID,Status\n" +
+        `v3.1,DEP-S,${id},${walk.pick(ids)},OPEN\n`;
+      continue;
+    }
     files[`${WORKING}/${id}_D/Dependencies.csv`] = [HEADER, ...list].join("\n") + "\n";
   }
   return files;
@@ -262,7 +269,12 @@ interface Reason {
   cause: string;
   chain: { producer: string; consumer: string; dependencyId: string }[];
   ranSince?: { RunID: string; line: number; consumerRun: { RunID: string; line: number } };
-  invalidated?: { RunID: string; line: number; consumerRun: { RunID: string; line: number } };
+  invalidated?: {
+    RunID: string;
+    line: number;
+    consumerRun: { RunID: string; line: number };
+    annotation: { RunID: string; note: string };
+  };
 }
 interface Entry {
   deliverableId: string;
@@ -311,7 +323,9 @@ async function comparePropagate(walk: Walk): Promise<{ compared: number; differe
     for (const id of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
       compared++;
       count(`${part} entries`, theirs[id] ? 1 : 0);
-      count("reasons", theirs[id] ? theirs[id].length - 1 : 0);
+      for (const e of want[part].filter((e) => e.deliverableId === id)) {
+        for (const r of e.reasons) count(`${r.cause}${r.chain.length > 1 ? " (passed on)" : ""}`);
+      }
       if (JSON.stringify(ours[id]) !== JSON.stringify(theirs[id])) {
         differences.push(
           `${part} ${id}: runrec ${JSON.stringify(ours[id])}, oracle ${JSON.stringify(theirs[id])}`,

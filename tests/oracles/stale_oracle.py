@@ -613,6 +613,12 @@ def register_rows(root, folder):
         lines = f.read().split("\n")
     header = next(csv.reader([lines[0]]))
     edges, warnings = [], []
+    needed = ("RegisterSchemaVersion", "FromDeliverableID", "Direction", "TargetDeliverableID", "Status")
+    missing = [name for name in needed if name not in header]
+    if missing:
+        # A register without the v3.1 columns (as the simplified one in examples/): no edges.
+        return [], [f"{file}: not a v3.1 register layout (no {', '.join(missing)} columns); "
+                    "its rows are not followed"]
     for number, text in enumerate(lines[1:], start=2):
         if not text.strip():
             continue
@@ -693,7 +699,8 @@ def propagate(root):
     for (p, c) in edges:
         if p != c:
             succ.setdefault(p, set()).add(c)
-    cycles = elementary_cycles(ids, succ) + [[p, p] for (p, c) in sorted(edges) if p == c]
+    # Cycles of one first, then every elementary cycle, each begun at its smallest member.
+    cycles = [[p, p] for (p, c) in sorted(edges) if p == c] + elementary_cycles(ids, succ)
     in_cycle = {}
     for cycle in cycles:
         for a in cycle:
@@ -705,8 +712,17 @@ def propagate(root):
         file = os.path.join(f, "RunRecords.csv")
         entries = read_records(file) if os.path.isfile(file) else []
         invalidated, superseded = annotation_effects(entries)
+        def annotation(k):
+            # The first annotation that invalidates it: its RunID and note (its own words).
+            if k not in invalidated:
+                return None
+            first = invalidated[k][0]
+            notes = next(e["record"]["Notes"] for e in entries if e["record"]["RunID"] == first)
+            note = notes.split("; note=", 1)[1].split(" | record ")[0]
+            return {"RunID": first, "note": note}
+
         runs[i] = [
-            {**e, "invalidated": k in invalidated, "superseded": k in superseded}
+            {**e, "invalidated": k in invalidated, "superseded": k in superseded, "annotation": annotation(k)}
             for k, e in enumerate(entries) if e["record"]["AgentName"] != ANNOTATOR
         ]
 
@@ -763,7 +779,8 @@ def propagate(root):
                 if since:
                     add(c, [(p, c, dep)], "ranSince", {**run_ref(last), "consumerRun": run_ref(r)}, {p})
             for v in runs[p]:
-                if not v["invalidated"]:
+                # Only a SUCCESS or PARTIAL run taken back: no consumer read a FAILED one as made.
+                if not v["invalidated"] or v["record"]["RunStatus"] not in GOOD:
                     continue
                 files = reads_of(c, p, r)
                 outs = v["record"]["OutputFiles"]
@@ -783,7 +800,8 @@ def propagate(root):
                         cleared = any(end_ns(g["record"]) > start_ns(v["record"]) and start > end_ns(g["record"]) for g in producer_good)
                         hit = not cleared
                 if hit:
-                    add(c, [(p, c, dep)], "invalidated", {**run_ref(v), "consumerRun": run_ref(r)}, {p})
+                    add(c, [(p, c, dep)], "invalidated",
+                        {**run_ref(v), "consumerRun": run_ref(r), "annotation": v["annotation"]}, {p})
 
     # Chains passed on downstream; none through a RETIRED deliverable, none back to its start. Each
     # reason (where it starts, its cause, the runs it names) reaches a deliverable once, by its
