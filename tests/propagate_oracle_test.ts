@@ -28,7 +28,15 @@ const ORACLE = join(ROOT, "tests", "oracles", "stale_oracle.py");
 const AGENTS = ["DEPENDENCIES", "4_DOCUMENTS"];
 const WORKING = "PKG-01_P/1_Working";
 /** Free text with what the codec and Markdown escape: `|`, `%`, `;`, a newline, a backslash. */
-const TEXTS = ["plain", "a | b", "100 % of\nlines", "=SUM(A1); x,y", "back\\slash `code` *em*"];
+const TEXTS = [
+  "plain",
+  "a | b",
+  "100 % of\nlines",
+  "=SUM(A1); x,y",
+  "back\\slash `code` *em*",
+  "\n_under_ [link](x) <b> &amp; # head\nmore",
+  "tab\tü | é",
+];
 const HEADER = "RegisterSchemaVersion,DependencyID,FromPackageID,FromDeliverableID," +
   "FromDeliverableName,DependencyClass,AnchorType,Direction,DependencyType,TargetType," +
   "TargetPackageID,TargetDeliverableID,TargetRefID,TargetName,Statement,Status";
@@ -235,7 +243,15 @@ async function step(walk: Walk, reads: Map<string, string[]>): Promise<void> {
   } else if (roll === "edit") {
     await Deno.writeTextFile(join(folder, walk.pick(["Datasheet.md", "Out.md"])), walk.unique());
   } else if (roll === "annotate") {
-    const records = (await recordsOf(folder)).filter((r) => r.agent !== "RUNREC_ANNOTATE");
+    const all = await recordsOf(folder);
+    const annotations = all.filter((r) => r.agent === "RUNREC_ANNOTATE");
+    if (annotations.length && walk.chance(0.2)) {
+      // An annotation withdrawn (invalidated itself): it no longer applies anywhere.
+      const subject = walk.pick(annotations);
+      await runrec("annotate", folder, subject.id, "--invalidates", "--note", "withdrawn");
+      return;
+    }
+    const records = all.filter((r) => r.agent !== "RUNREC_ANNOTATE");
     if (records.length === 0) return;
     const subject = walk.pick(records);
     const effect = walk.chance(0.6) ? ["--invalidates"] : ["--supersedes", walk.pick(records).id];
@@ -353,6 +369,42 @@ async function comparePropagate(walk: Walk): Promise<{ compared: number; differe
   return { compared, differences };
 }
 
+/** `log ROOT` as a table and as Markdown, in both orders, with -n and the filters. */
+async function compareLog(walk: Walk): Promise<{ compared: number; differences: string[] }> {
+  const differences: string[] = [];
+  const options = [
+    [],
+    ["--format", "md"],
+    ["--by", "path"],
+    ["--by", "path", "--format", "md", "-n", String(1 + Math.floor(walk.clock % 7))],
+    ["-n", String(1 + Math.floor(walk.clock % 5))],
+    ["--agent", walk.pick(["dependencies", "4_DOCUMENTS,runrec_annotate", "DEPENDENCIES"])],
+    ["--status", walk.pick(["success,PARTIAL", "FAILED", "skipped"]), "--format", "md"],
+    ["--agent", "4_documents", "--status", "SUCCESS", "-n", "2", "--by", "path"],
+  ];
+  for (const option of options) {
+    const got = (await runrec("log", walk.root, ...option)).stdout;
+    const want = await oracleText("log", walk.root, ...option);
+    count("log rows", want.split("\n").length - 2);
+    if (got !== want) {
+      const ours = got.split("\n"), theirs = want.split("\n");
+      const at = ours.findIndex((line, i) => line !== theirs[i]);
+      differences.push(
+        `log ${option.join(" ")} line ${at + 1}: runrec ${JSON.stringify(ours[at])}, oracle ${
+          JSON.stringify(theirs[at])
+        }`,
+      );
+    }
+  }
+  return { compared: options.length, differences };
+}
+
+async function oracleText(...args: string[]): Promise<string> {
+  const output = await new Deno.Command("python3", { args: [ORACLE, ...args], stdout: "piped" })
+    .output();
+  return new TextDecoder().decode(output.stdout);
+}
+
 Deno.test("stale --propagate and log's views agree with the oracle on seeded execution roots", async () => {
   const { seed } = seeded("propagate oracle", {});
   const roots = Number(Deno.env.get("RUNREC_ORACLE_ROOTS") ?? 3);
@@ -366,6 +418,11 @@ Deno.test("stale --propagate and log's views agree with the oracle on seeded exe
       await step(walk, reads);
       if (i % 7 !== 0 && i !== steps) continue;
       const found = await comparePropagate(walk);
+      if (i === steps) {
+        const logged = await compareLog(walk);
+        found.compared += logged.compared;
+        found.differences.push(...logged.differences);
+      }
       compared += found.compared;
       differences.push(
         ...found.differences.map((d) => `root ${n} (seed ${seed + n}) step ${i}: ${d}`),

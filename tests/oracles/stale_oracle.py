@@ -850,6 +850,157 @@ def propagate(root):
     return {"stale": stale_list, "retired": retired_list, "cycles": cycles, "warnings": warnings, "code": code}
 
 
+# --- log's views (`log --help`) -------------------------------------------------------------
+
+
+def first_line(text):
+    """The Error cell: the first non-empty line of ErrorSummary, `…` when more follows."""
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        if line.strip():
+            rest = "\n".join(lines[k + 1:])
+            return line + ("…" if rest.strip() else "")
+    return ""
+
+
+def md_escape(text):
+    """Markdown shown as written: its punctuation escaped, `<` and `&` as entities, a line break
+    as <br>."""
+    out = ""
+    for ch in text:
+        if ch in "\\`*_[]|":
+            out += "\\" + ch
+        elif ch == "<":
+            out += "&lt;"
+        elif ch == "&":
+            out += "&amp;"
+        elif ch == "\n":
+            out += "<br>"
+        else:
+            out += ch
+    return out
+
+
+def marks(entry, records, invalidated, superseded, index):
+    """What log puts after the status: a run's marks, or what an annotation does."""
+    r = entry["record"]
+    if r["AgentName"] == ANNOTATOR:
+        said = []
+        m = ANNOTATION.match(r["Notes"])
+        if m:
+            subject_is_annotation = any(
+                e["record"]["RunID"] == m.group(1) and e["record"]["AgentName"] == ANNOTATOR for e in records
+            )
+            if m.group(2) and subject_is_annotation:
+                said.append(f"withdraws {m.group(1)}")
+            elif m.group(2):
+                said.append(f"marks {m.group(1)} INVALIDATED")
+            else:
+                said.append(f"marks {m.group(3)} SUPERSEDED")
+        for w in invalidated.get(index, []):
+            said.append(f"withdrawn by {w}")
+        return said
+    # In the order of the annotations (their lines).
+    events = []
+    for w in invalidated.get(index, []):
+        events.append((annotation_line(records, w), "INVALIDATED"))
+    for by in superseded.get(index, []):
+        events.append((supersede_line(records, by, r["RunID"]), f"SUPERSEDED by {by}"))
+    return [text for _, text in sorted(events)]
+
+
+def annotation_line(records, run_id):
+    return min(e["line"] for e in records if e["record"]["RunID"] == run_id)
+
+
+def supersede_line(records, subject, old):
+    lines = [
+        e["line"] for e in records
+        if e["record"]["AgentName"] == ANNOTATOR and e["record"]["Notes"].startswith(f"annotates={subject}; supersedes={old};")
+    ]
+    return min(lines) if lines else 0
+
+
+def log_rows(root, by="time", limit=None, agents=None, statuses=None):
+    """The records `log ROOT` lists, each with its cells."""
+    folders = deliverable_folders(os.path.abspath(root))
+    listing = []
+    for order, folder in enumerate(sorted(folders)):
+        file = os.path.join(folder, "RunRecords.csv")
+        if not os.path.isfile(file):
+            continue
+        records = read_records(file)
+        invalidated, superseded = annotation_effects(records)
+        for index, entry in enumerate(records):
+            r = entry["record"]
+            if agents and r["AgentName"].upper() not in agents:
+                continue
+            if statuses and r["RunStatus"].upper() not in statuses:
+                continue
+            said = marks(entry, records, invalidated, superseded, index)
+            listing.append({
+                "key": (start_ns(r), order, entry["line"]),
+                "record": r,
+                "line": entry["line"],
+                "status": r["RunStatus"] + (f" [{'; '.join(said)}]" if said else ""),
+            })
+    if by == "time":
+        listing.sort(key=lambda x: x["key"])
+    if limit is not None:
+        listing = listing[len(listing) - limit:] if limit else []
+    return listing
+
+
+def log_table(listing):
+    header = ["RunID", "RunTimestamp", "Agent", "Status", "Pass", "Before→After", "Duration", "Outputs", "Error"]
+    rows = [[
+        x["record"]["RunID"], x["record"]["RunTimestamp"], x["record"]["AgentName"], x["status"],
+        # A line break shown as ↵, a tab as a space: one row a line, the columns aligned.
+        x["record"]["RunPassDirective"].replace("\n", "↵").replace("\t", " "),
+        f"{x['record']['StatusBefore']}→{x['record']['StatusAfter']}", x["record"]["RunDuration"],
+        str(len(x["record"]["OutputFiles"])), first_line(x["record"]["ErrorSummary"]).replace("\t", " "),
+    ] for x in listing]
+    widths = [max(len(row[k]) for row in [header] + rows) for k in range(len(header))]
+    lines = []
+    for row in [header] + rows:
+        cells = [
+            cell.rjust(widths[k]) if k == 7 and row is not header else cell.ljust(widths[k])
+            for k, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def log_md(listing):
+    lines = ["| RunID | Timestamp | Agent | Status | Pass | Before→After | Duration | Error |",
+             "|---|---|---|---|---|---|---|---|"]
+    for x in listing:
+        r = x["record"]
+        cells = [r["RunID"], r["RunTimestamp"], r["AgentName"], x["status"], md_escape(r["RunPassDirective"]),
+                 f"{r['StatusBefore']}→{r['StatusAfter']}", r["RunDuration"], md_escape(first_line(r["ErrorSummary"]))]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def log_main(argv):
+    root, options = argv[0], argv[1:]
+    by, limit, agents, statuses, fmt = "time", None, None, None, "table"
+    while options:
+        name, value, options = options[0], options[1], options[2:]
+        if name == "--by":
+            by = value
+        elif name == "-n":
+            limit = int(value)
+        elif name == "--agent":
+            agents = {a.strip().upper() for a in value.split(",")}
+        elif name == "--status":
+            statuses = {a.strip().upper() for a in value.split(",")}
+        elif name == "--format":
+            fmt = value
+    listing = log_rows(root, by, limit, agents, statuses)
+    sys.stdout.write(log_table(listing) if fmt == "table" else log_md(listing))
+
+
 def main(argv):
     global AS_OTHER
     if argv[:1] == ["--as-other"]:
@@ -858,6 +1009,8 @@ def main(argv):
         json.dump(records_json(argv[1]), sys.stdout)
     elif len(argv) >= 2 and argv[0] == "stale":
         json.dump({folder: stale(folder) for folder in argv[1:]}, sys.stdout)
+    elif len(argv) >= 2 and argv[0] == "log":
+        log_main(argv[1:])
     elif len(argv) == 2 and argv[0] == "propagate":
         json.dump(propagate(argv[1]), sys.stdout)
     elif len(argv) == 2 and argv[0] == "stale-root":
