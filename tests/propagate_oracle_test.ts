@@ -214,7 +214,12 @@ async function step(walk: Walk, reads: Map<string, string[]>): Promise<void> {
   if (roll === "run") {
     const agent = walk.pick(AGENTS);
     const status = walk.pick(["SUCCESS", "SUCCESS", "SUCCESS", "PARTIAL", "FAILED"]);
-    const inputs = ["Datasheet.md", ...reads.get(`${id} ${agent}`)!];
+    // What the agent reads of its producers, or now and then a part of it.
+    const upstream = reads.get(`${id} ${agent}`)!;
+    const inputs = [
+      "Datasheet.md",
+      ...(walk.chance(0.25) ? upstream.filter(() => walk.chance(0.5)) : upstream),
+    ];
     const outputs: string[] = [];
     if (walk.chance(0.7)) {
       if (walk.chance(0.8)) await Deno.writeTextFile(join(folder, "Out.md"), walk.unique());
@@ -332,7 +337,9 @@ async function comparePropagate(walk: Walk): Promise<{ compared: number; differe
     cycles: string[][];
     warnings: string[];
     code: number;
+    noted: Record<string, number>;
   };
+  for (const [what, n] of Object.entries(want.noted)) count(what, n);
   let compared = 0;
   for (const part of ["stale", "retired"] as const) {
     const ours = entries(got[part]), theirs = entries(want[part]);

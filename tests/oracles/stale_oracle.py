@@ -676,6 +676,7 @@ def propagate(root):
     folders = deliverable_folders(root)
     ids = {DELIVERABLE.match(os.path.basename(f)).group(1): f for f in folders}
     checks = {i: stale(f, ids) for i, f in ids.items()}
+    NOTED.clear()  # from here, what propagation's rules decided
     dirty = {i for i, cs in checks.items() if any(c["verdict"] == "DIRTY" for c in cs)}
     retired = {i for i, f in ids.items() if current_state(f) == "RETIRED"}
     warnings, rows = [], []
@@ -737,23 +738,70 @@ def propagate(root):
         run that read a file of the producer; when none ever did, its latest good run."""
         usable = [e for e in runs[c] if good(e) and not e["superseded"]]
         readers = [e for e in usable if reads_of(c, p, e)]
+        # A run superseded since still read the producer: the consumer's other runs do not count.
+        if not readers and any(good(e) and reads_of(c, p, e) for e in runs[c]):
+            noted("only a superseded run read the producer")
+            return []
         if not readers:
             return [max(usable, key=order_key)] if usable else []
         chosen = []
         for agent in sorted({e["record"]["AgentName"] for e in readers}):
-            chosen.append(max((e for e in readers if e["record"]["AgentName"] == agent), key=order_key))
+            mine = sorted((e for e in readers if e["record"]["AgentName"] == agent), key=order_key)
+            chosen.append(mine[-1])
+            # An earlier run that read the producer, while it is still the last good run to have
+            # written one of its outputs (one still there) and no later run of the agent read
+            # again every file of the producer it read.
+            for k, e in enumerate(mine[:-1]):
+                files = set(reads_of(c, p, e))
+                if any(files <= set(reads_of(c, p, later)) for later in mine[k + 1:]):
+                    continue
+                if any(last_writer(c, f) is e for f in e["record"]["OutputFiles"]
+                       if os.path.lexists(os.path.join(ids[c], f))):
+                    chosen.append(e)
+                    noted("an earlier run compared too")
         return chosen
 
-    direct = {}  # consumer -> [(chain, cause, extra, origins)]
+    def last_writer(c, f):
+        writers = [e for e in runs[c] if good(e) and f in e["record"]["OutputFiles"]]
+        return max(writers, key=order_key) if writers else None
+
+    def read_from(p, rel, start):
+        """The invalidated runs whose bytes of `rel` a run of a consumer that started at `start`
+        read: the last SUCCESS or PARTIAL run of the producer to write it before, when that run is
+        invalidated; or, when it is not, the invalidated runs that wrote it and overlapped it."""
+        writers = [g for g in runs[p] if g["record"]["RunStatus"] in GOOD
+                   and rel in g["record"]["OutputFiles"] and start_ns(g["record"]) < start]
+        if not writers:
+            return []
+        last = max(writers, key=order_key)
+        if last["invalidated"]:
+            return [last]
+        overlapped = [v for v in writers if v["invalidated"]
+                      and start_ns(v["record"]) < end_ns(last["record"])
+                      and start_ns(last["record"]) < end_ns(v["record"])]
+        if overlapped:
+            noted("an invalidated run overlapped the good one")
+        return overlapped
+
+    direct = []  # (consumer, chain, cause, extra, origins), in the registers' edge order
 
     def add(c, chain, cause, extra, origins):
-        direct.setdefault(c, []).append((chain, cause, extra, origins))
+        direct.append((c, chain, cause, extra, origins))
 
-    for (p, c), dep in sorted(edges.items()):
+    for (p, c), dep in edges.items():
         if p == c:
             continue
         if p in dirty:
+            # A cycle member DIRTY only through files of one member it consumes starts its chains
+            # there: a chain back to that member is no reason (it made the change).
+            changed = [path for check in checks[p] for path, _, _ in check["inputs"]]
             origins = {p}
+            for m in in_cycle.get(p, set()) - {p}:
+                if (m, p) in edges and changed and all(
+                    under(ids[p], path, os.path.realpath(ids[m])) for path in changed
+                ):
+                    origins.add(m)
+                    noted("DIRTY through a cycle member only")
             add(c, [(p, c, dep)], "dirty", None, origins)
         producer_good = [e for e in runs[p] if good(e)]
         cyclic = c in in_cycle.get(p, set()) and p in in_cycle.get(c, set())
@@ -764,6 +812,7 @@ def propagate(root):
             if current:
                 last = max(current, key=lambda e: (end_ns(e["record"]), order_key(e)))
                 since = end_ns(last["record"]) > start
+                files = None
                 if since and cyclic:
                     files = reads_of(c, p, r)
                     later = [e for e in producer_good if end_ns(e["record"]) > start]
@@ -776,6 +825,8 @@ def propagate(root):
                                 w = max(writers, key=order_key)
                                 if end_ns(w["record"]) > start and w["record"]["OutputHashes"].get(rel) != r["record"]["InputHashes"].get(x):
                                     since = True
+                if cyclic and files and since != (end_ns(last["record"]) > start):
+                    noted("in a cycle, no file rewritten since")
                 if since:
                     add(c, [(p, c, dep)], "ranSince", {**run_ref(last), "consumerRun": run_ref(r)}, {p})
             for v in runs[p]:
@@ -788,12 +839,7 @@ def propagate(root):
                 if files and outs:
                     for x in files:
                         rel = normal(os.path.relpath(os.path.join(ids[c], x), ids[p]))
-                        if rel not in outs:
-                            continue
-                        rewrote = [g for g in producer_good if rel in g["record"]["OutputFiles"]
-                                   and start_ns(g["record"]) >= end_ns(v["record"])
-                                   and end_ns(g["record"]) <= start]
-                        if not rewrote and start_ns(v["record"]) < start:
+                        if rel in outs and v in read_from(p, rel, start):
                             hit = True
                 else:
                     if end_ns(r["record"]) > start_ns(v["record"]):
@@ -805,18 +851,18 @@ def propagate(root):
 
     # Chains passed on downstream; none through a RETIRED deliverable, none back to its start. Each
     # reason (where it starts, its cause, the runs it names) reaches a deliverable once, by its
-    # shortest chain (breadth first; of two alike, the first in the registers' edge order).
+    # shortest chain (breadth first; of two alike, the first in the order the registers give the
+    # edges: folders by path, each register row by row).
     reasons = {}
     groups = {}
-    for c, items in direct.items():
-        for chain, cause, extra, origins in items:
-            key = (chain[0][0], cause, json.dumps(extra, sort_keys=True))
-            groups.setdefault(key, {"origins": origins, "cause": cause, "extra": extra, "starts": []})
-            groups[key]["starts"].append((c, chain))
+    for c, chain, cause, extra, origins in direct:
+        key = (chain[0][0], cause, json.dumps(extra, sort_keys=True))
+        groups.setdefault(key, {"origins": origins, "cause": cause, "extra": extra, "starts": []})
+        groups[key]["starts"].append((c, chain))
     for key in sorted(groups):
         group = groups[key]
         reached = set()
-        frontier = sorted(group["starts"], key=lambda cc: [list(e) for e in cc[1]])
+        frontier = list(group["starts"])
         while frontier:
             following = []
             for c, chain in frontier:
@@ -826,7 +872,7 @@ def propagate(root):
                 reasons.setdefault(c, []).append((chain, group["cause"], group["extra"]))
                 if c in retired:
                     continue
-                for (p2, d), dep in sorted(edges.items()):
+                for (p2, d), dep in edges.items():
                     if p2 == c and d != c:
                         following.append((d, chain + [(c, d, dep)]))
             frontier = following
@@ -847,7 +893,8 @@ def propagate(root):
     stale_list = [entry(i) for i in sorted(reasons) if i not in retired and i not in dirty]
     retired_list = [entry(i) for i in sorted(reasons) if i in retired]
     code = 1 if stale_list or dirty else 0
-    return {"stale": stale_list, "retired": retired_list, "cycles": cycles, "warnings": warnings, "code": code}
+    return {"stale": stale_list, "retired": retired_list, "cycles": cycles, "warnings": warnings, "code": code,
+            "noted": dict(NOTED)}
 
 
 # --- log's views (`log --help`) -------------------------------------------------------------
@@ -887,6 +934,9 @@ def marks(entry, records, invalidated, superseded, index):
     if r["AgentName"] == ANNOTATOR:
         said = []
         m = ANNOTATION.match(r["Notes"])
+        if index in invalidated:
+            # One withdrawn does nothing: what it did is not said (`log --help`: "or").
+            return [f"withdrawn by {w}" for w in invalidated[index]]
         if m:
             subject_is_annotation = any(
                 e["record"]["RunID"] == m.group(1) and e["record"]["AgentName"] == ANNOTATOR for e in records
@@ -897,8 +947,6 @@ def marks(entry, records, invalidated, superseded, index):
                 said.append(f"marks {m.group(1)} INVALIDATED")
             else:
                 said.append(f"marks {m.group(3)} SUPERSEDED")
-        for w in invalidated.get(index, []):
-            said.append(f"withdrawn by {w}")
         return said
     # In the order of the annotations (their lines).
     events = []
