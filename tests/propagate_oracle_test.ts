@@ -36,6 +36,7 @@ const TEXTS = [
   "back\\slash `code` *em*",
   "\n_under_ [link](x) <b> &amp; # head\nmore",
   "tab\tü | é",
+  "a long error line that goes on past the sixty characters a table cell holds, and on",
 ];
 const HEADER = "RegisterSchemaVersion,DependencyID,FromPackageID,FromDeliverableID," +
   "FromDeliverableName,DependencyClass,AnchorType,Direction,DependencyType,TargetType," +

@@ -901,12 +901,13 @@ def propagate(root):
 
 
 def first_line(text):
-    """The Error cell: the first non-empty line of ErrorSummary, `…` when more follows."""
+    """The Error cell: the first non-empty line of ErrorSummary, ending in `…` when more follows
+    or past 60 characters (`log --help`)."""
     lines = text.split("\n")
     for k, line in enumerate(lines):
         if line.strip():
             rest = "\n".join(lines[k + 1:])
-            return line + ("…" if rest.strip() else "")
+            return line[:60] + ("…" if rest.strip() or len(line) > 60 else "")
     return ""
 
 
