@@ -312,7 +312,74 @@ function said(r: Reason): string {
   return `${chain} ${r.cause}` +
     (run
       ? ` ${run.RunID}@${run.line} read by ${run.consumerRun.RunID}@${run.consumerRun.line}`
+      : "") +
+    (r.invalidated
+      ? ` annotation ${r.invalidated.annotation.RunID} ${r.invalidated.annotation.note}`
       : "");
+}
+
+/** A reason as the text gives it, after "via" (docs/TUTORIAL.md, propagate_test's examples). */
+function via(r: Reason): string {
+  const first = r.chain[0];
+  const chain = [first.producer, ...r.chain.map((e) => `${e.consumer} [${e.dependencyId}]`)]
+    .join(" → ");
+  const producer = `${first.producer}'s`, consumer = `${first.consumer}'s`;
+  const why = r.ranSince
+    ? `${producer} ${r.ranSince.RunID} ran since ${consumer} ${r.ranSince.consumerRun.RunID}`
+    : r.invalidated
+    ? `${producer} ${r.invalidated.RunID}, which ${consumer} ${r.invalidated.consumerRun.RunID} ` +
+      `may have read, was invalidated by ${r.invalidated.annotation.RunID}: ` +
+      r.invalidated.annotation.note
+    : `${first.producer} is DIRTY`;
+  return `  via ${chain}  (${why})`;
+}
+
+/**
+ * The text's STALE and RETIRED entries (each header, then its reasons in any order), its cycles
+ * and its summary's end, as the oracle's answer gives them; `folders` maps an ID to the folder
+ * runrec names.
+ */
+function textOf(
+  want: { stale: Entry[]; retired: Entry[]; cycles: string[][] },
+  folders: Map<string, string>,
+): string[] {
+  const lines: string[] = [];
+  const block = (e: Entry, retired: boolean) => {
+    const head = `${retired ? "RETIRED     " : "STALE       "} ${e.deliverableId}  last run ${
+      e.lastRun?.RunID ?? "-"
+    }  ${folders.get(e.deliverableId)}`;
+    lines.push(
+      head + (retired ? "  (RETIRED in _STATUS.md: not STALE, not counted)" : ""),
+      ...e.reasons.map(via).sort(),
+    );
+  };
+  want.stale.forEach((e) => block(e, false));
+  want.retired.forEach((e) => block(e, true));
+  lines.push(...want.cycles.map((c) => `cycle        ${c.join(" → ")}`));
+  const retired = want.retired.length ? `; ${want.retired.length} RETIRED not counted` : "";
+  lines.push(`; ${want.stale.length} STALE, ${want.cycles.length} cycle(s)${retired}`);
+  return lines;
+}
+
+/** The same lines of runrec's text: each entry's reasons sorted, its summary's end. */
+function textLines(stdout: string): string[] {
+  const lines: string[] = [];
+  let reasons: string[] = [];
+  const flush = () => {
+    lines.push(...reasons.sort());
+    reasons = [];
+  };
+  for (const line of stdout.split("\n")) {
+    if (/^(STALE|RETIRED) +DEL-\S+ {2}last run /.test(line) || line.startsWith("cycle ")) {
+      flush();
+      lines.push(line);
+    } else if (line.startsWith("  via ")) reasons.push(line);
+    else if (/^\d+ checks?: /.test(line)) {
+      flush();
+      lines.push(line.slice(line.indexOf("; ", line.indexOf("NO_BASELINE"))));
+    }
+  }
+  return lines;
 }
 
 function entries(list: Entry[]): Record<string, string[]> {
@@ -373,6 +440,51 @@ async function comparePropagate(walk: Walk): Promise<{ compared: number; differe
   }
   if (result.code !== want.code) {
     differences.push(`exit: runrec ${result.code}, oracle ${want.code}`);
+  }
+  // One deliverable named alone: its own entry as the root's answer gives it, those upstream of it
+  // checked too, and the cycles of it and of those upstream or downstream of it.
+  const target = walk.pick(walk.ids);
+  const alone = JSON.parse(
+    (await runrec("stale", walk.folder(target), "--propagate", "--json")).stdout,
+  );
+  const aloneWant = await oracle("propagate-alone", walk.root, target) as {
+    entry: (Entry & { part: string }) | null;
+    upstream: string[];
+    cycles: string[][];
+  };
+  const aloneEntry = [
+    ...alone.stale.map((e: Entry) => ({ ...e, part: "stale" })),
+    ...alone.retired.map((e: Entry) => ({ ...e, part: "retired" })),
+  ].find((e) => e.deliverableId === target);
+  const shown = (e: (Entry & { part: string }) | null | undefined) =>
+    e ? [e.part, ...entries([e])[target]] : null;
+  const aloneGot = JSON.stringify({
+    entry: shown(aloneEntry),
+    upstream: [...new Set(alone.upstream.map((c: { deliverableId: string }) => c.deliverableId))]
+      .sort(),
+    cycles: alone.cycles,
+  });
+  const aloneExpected = JSON.stringify({ ...aloneWant, entry: shown(aloneWant.entry) });
+  compared++;
+  count("named alone");
+  if (aloneGot !== aloneExpected) {
+    differences.push(`stale ${target} alone: runrec ${aloneGot}, oracle ${aloneExpected}`);
+  }
+  // The text: the same entries, reasons, cycles and counts.
+  const text = await runrec("stale", walk.root, "--propagate");
+  const folders = new Map<string, string>(
+    [...got.stale, ...got.retired].map((
+      e: Entry & { folder: string },
+    ) => [e.deliverableId, e.folder]),
+  );
+  const ours = textLines(text.stdout), theirs = textOf(want, folders);
+  compared++;
+  const at = ours.findIndex((line, i) => line !== theirs[i]);
+  if (at >= 0 || ours.length !== theirs.length) {
+    const i = at >= 0 ? at : Math.min(ours.length, theirs.length);
+    differences.push(
+      `text line ${i}: runrec ${JSON.stringify(ours[i])}, oracle ${JSON.stringify(theirs[i])}`,
+    );
   }
   return { compared, differences };
 }

@@ -894,7 +894,33 @@ def propagate(root):
     retired_list = [entry(i) for i in sorted(reasons) if i in retired]
     code = 1 if stale_list or dirty else 0
     return {"stale": stale_list, "retired": retired_list, "cycles": cycles, "warnings": warnings, "code": code,
-            "noted": dict(NOTED)}
+            "noted": dict(NOTED), "edges": [list(e) for e in edges if e[0] != e[1]]}
+
+
+def propagate_alone(root, target):
+    """`stale DEL --propagate` for one deliverable: its own entry as the root's answer gives it,
+    the deliverables upstream of it (checked too), and the cycles of it and of those upstream or
+    downstream of it (TUTORIAL)."""
+    whole = propagate(root)
+    edges = whole["edges"]
+
+    def reach(start, forward):
+        found, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            for p, c in edges:
+                a, b = (p, c) if forward else (c, p)
+                if a == node and b not in found:
+                    found.add(b)
+                    todo.append(b)
+        return found - {start}
+
+    upstream, downstream = reach(target, False), reach(target, True)
+    near = upstream | downstream | {target}
+    entry = next((dict(e, part=part) for part in ("stale", "retired") for e in whole[part]
+                  if e["deliverableId"] == target), None)
+    return {"entry": entry, "upstream": sorted(upstream),
+            "cycles": [c for c in whole["cycles"] if set(c) & near]}
 
 
 # --- log's views (`log --help`) -------------------------------------------------------------
@@ -1060,6 +1086,8 @@ def main(argv):
         json.dump({folder: stale(folder) for folder in argv[1:]}, sys.stdout)
     elif len(argv) >= 2 and argv[0] == "log":
         log_main(argv[1:])
+    elif len(argv) == 3 and argv[0] == "propagate-alone":
+        json.dump(propagate_alone(argv[1], argv[2]), sys.stdout)
     elif len(argv) == 2 and argv[0] == "propagate":
         json.dump(propagate(argv[1]), sys.stdout)
     elif len(argv) == 2 and argv[0] == "stale-root":
