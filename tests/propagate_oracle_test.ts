@@ -199,7 +199,12 @@ function readsOf(walk: Walk): Map<string, string[]> {
       const others = walk.ids.filter((o) => o !== id && walk.chance(0.4));
       reads.set(
         `${id} ${agent}`,
-        others.map((o) => `../${o}_D/${walk.pick(["Out.md", "Out.md", "Datasheet.md"])}`),
+        // One file of each, or both: a run that reads one of two again leaves the other's outputs
+        // made from what the earlier run read (the earlier run is compared too).
+        others.flatMap((o) =>
+          walk.pick([["Out.md"], ["Out.md"], ["Datasheet.md"], ["Out.md", "Datasheet.md"]])
+            .map((file) => `../${o}_D/${file}`)
+        ),
       );
     }
   }
@@ -217,12 +222,11 @@ async function step(walk: Walk, reads: Map<string, string[]>): Promise<void> {
     const status = walk.pick(["SUCCESS", "SUCCESS", "SUCCESS", "PARTIAL", "FAILED"]);
     // What the agent reads of its producers, or now and then a part of it.
     const upstream = reads.get(`${id} ${agent}`)!;
-    const inputs = [
-      "Datasheet.md",
-      ...(walk.chance(0.25) ? upstream.filter(() => walk.chance(0.5)) : upstream),
-    ];
+    const part = walk.chance(0.25);
+    const inputs = ["Datasheet.md", ...(part ? upstream.filter(() => walk.chance(0.5)) : upstream)];
     const outputs: string[] = [];
-    if (walk.chance(0.7)) {
+    // A run that read a part mostly writes nothing: what an earlier run wrote stays its.
+    if (walk.chance(part ? 0.3 : 0.7)) {
       if (walk.chance(0.8)) await Deno.writeTextFile(join(folder, "Out.md"), walk.unique());
       outputs.push("Out.md");
     }

@@ -843,7 +843,11 @@ def propagate(root):
                             hit = True
                 else:
                     if end_ns(r["record"]) > start_ns(v["record"]):
-                        cleared = any(end_ns(g["record"]) > start_ns(v["record"]) and start > end_ns(g["record"]) for g in producer_good)
+                        # Cleared by a good run of the producer that ended after the invalidated
+                        # one did (one that ended while it ran may be what it overwrote), when the
+                        # consumer ran after that.
+                        cleared = any(end_ns(g["record"]) > end_ns(v["record"]) and start > end_ns(g["record"])
+                                      for g in producer_good)
                         hit = not cleared
                 if hit:
                     add(c, [(p, c, dep)], "invalidated",
