@@ -7,6 +7,13 @@ compare the two. Standard library only.
 
     stale_oracle.py records <RunRecords.csv>   the file's records, decoded (JSON)
     stale_oracle.py stale <del-dir>...         each agent's baseline and verdict (JSON)
+    stale_oracle.py propagate <root>           `stale --propagate`'s STALE and RETIRED entries,
+                                               cycles, warnings and exit code (JSON)
+    stale_oracle.py propagate-alone <root> ID  one deliverable named alone (JSON)
+    stale_oracle.py log <root> [options]       `log`'s table or `--format md` (text)
+
+`propagate` and `log` follow docs/TUTORIAL.md ("Which deliverables are out of date") and
+`stale --help` / `log --help`; tests/propagate_oracle_test.ts compares them.
 
 What it covers of `stale` (the rest it leaves out; the test compares only this):
 the baseline (latest SUCCESS or PARTIAL run by RunTimestamp, then the later end,
@@ -1097,7 +1104,7 @@ def main(argv):
     elif len(argv) == 2 and argv[0] == "stale-root":
         json.dump(stale_root(argv[1]), sys.stdout)
     else:
-        sys.stderr.write("usage: stale_oracle.py [--as-other] records FILE | stale DIR... | stale-root ROOT\n")
+        sys.stderr.write("usage: stale_oracle.py [--as-other] records FILE | stale DIR... | stale-root ROOT | propagate ROOT | propagate-alone ROOT ID | log ROOT [OPTIONS]\n")
         return 2
     return 0
 
