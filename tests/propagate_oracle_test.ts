@@ -11,9 +11,11 @@
  * `--agent` and `--status`, compared with what the oracle reads.
  *
  * `RUNREC_TEST_SEED` replays a seed, `RUNREC_ORACLE_ROOTS` walks more roots
- * (3 by default), `RUNREC_ORACLE_STEPS` takes more steps in each (14 by
- * default), and `RUNREC_ORACLE_KEEP=DIR` copies the root of the first
- * difference to DIR and stops there.
+ * (3 by default), `RUNREC_ORACLE_STEPS` takes more steps in each (12 by
+ * default), `RUNREC_ORACLE_EVERY=N` compares `stale` every N steps too (at
+ * the end alone by default; `log` is compared at the end), and
+ * `RUNREC_ORACLE_KEEP=DIR` copies the root of the first difference to DIR
+ * and stops there.
  *
  * @module
  */
@@ -532,7 +534,8 @@ async function oracleText(...args: string[]): Promise<string> {
 Deno.test("stale --propagate and log's views agree with the oracle on seeded execution roots", async () => {
   const { seed } = seeded("propagate oracle", {});
   const roots = Number(Deno.env.get("RUNREC_ORACLE_ROOTS") ?? 3);
-  const steps = Number(Deno.env.get("RUNREC_ORACLE_STEPS") ?? 14);
+  const steps = Number(Deno.env.get("RUNREC_ORACLE_STEPS") ?? 12);
+  const every = Number(Deno.env.get("RUNREC_ORACLE_EVERY") ?? steps);
   let compared = 0;
   const differences: string[] = [];
   for (let n = 0; n < roots; n++) {
@@ -540,7 +543,7 @@ Deno.test("stale --propagate and log's views agree with the oracle on seeded exe
     const reads = readsOf(walk);
     for (let i = 1; i <= steps; i++) {
       await step(walk, reads);
-      if (i % 7 !== 0 && i !== steps) continue;
+      if (i % every !== 0 && i !== steps) continue;
       const found = await comparePropagate(walk);
       if (i === steps) {
         const logged = await compareLog(walk);
