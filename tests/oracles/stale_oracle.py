@@ -820,10 +820,18 @@ def propagate(root):
                 last = max(current, key=lambda e: (end_ns(e["record"]), order_key(e)))
                 since = end_ns(last["record"]) > start
                 files = None
+                named = last
                 if since and cyclic:
+                    # In a cycle: only a file the consumer's run read, rewritten since with other
+                    # bytes by the last run to write it, counts (the run that ended last named);
+                    # unless a run since names no output: anywhere else's rule, that run named.
                     files = reads_of(c, p, r)
-                    later = [e for e in producer_good if end_ns(e["record"]) > start]
-                    if files and all(e["record"]["OutputFiles"] for e in later):
+                    later = [e for e in current if end_ns(e["record"]) > start]
+                    silent = [e for e in later if not e["record"]["OutputFiles"]]
+                    if files and silent:
+                        named = max(silent, key=lambda e: (end_ns(e["record"]), order_key(e)))
+                        noted("in a cycle, a run since wrote nothing")
+                    elif files:
                         since = False
                         for x in files:
                             rel = normal(os.path.relpath(os.path.join(ids[c], x), ids[p]))
@@ -832,10 +840,12 @@ def propagate(root):
                                 w = max(writers, key=order_key)
                                 if end_ns(w["record"]) > start and w["record"]["OutputHashes"].get(rel) != r["record"]["InputHashes"].get(x):
                                     since = True
-                if cyclic and files and since != (end_ns(last["record"]) > start):
-                    noted("in a cycle, no file rewritten since")
+                        if since:
+                            noted("in a cycle, a file rewritten since")
+                        else:
+                            noted("in a cycle, no file rewritten since")
                 if since:
-                    add(c, [(p, c, dep)], "ranSince", {**run_ref(last), "consumerRun": run_ref(r)}, {p})
+                    add(c, [(p, c, dep)], "ranSince", {**run_ref(named), "consumerRun": run_ref(r)}, {p})
             for v in runs[p]:
                 # Only a SUCCESS or PARTIAL run taken back: no consumer read a FAILED one as made.
                 if not v["invalidated"] or v["record"]["RunStatus"] not in GOOD:
