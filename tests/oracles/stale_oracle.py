@@ -857,6 +857,11 @@ def propagate(root):
                     for x in files:
                         rel = normal(os.path.relpath(os.path.join(ids[c], x), ids[p]))
                         if rel in outs and v in read_from(p, rel, start):
+                            # Rewritten since by a good run: that run "ran since" says it instead.
+                            if any(rel in g["record"]["OutputFiles"] and end_ns(g["record"]) > start
+                                   for g in producer_good):
+                                noted("invalidated bytes rewritten since")
+                                continue
                             hit = True
                 else:
                     if end_ns(r["record"]) > start_ns(v["record"]):
