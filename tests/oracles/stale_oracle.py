@@ -744,23 +744,24 @@ def propagate(root):
         """The consumer's runs a producer's runs are compared with: per agent, its latest good
         run that read a file of the producer; when none ever did, its latest good run."""
         usable = [e for e in runs[c] if good(e) and not e["superseded"]]
-        readers = [e for e in usable if reads_of(c, p, e)]
-        # A run superseded since still read the producer: the consumer's other runs do not count.
-        if not readers and any(good(e) and reads_of(c, p, e) for e in runs[c]):
-            noted("only a superseded run read the producer")
-            return []
+        # A run superseded since still read the producer: it ends its agent's comparison (neither
+        # that agent's earlier runs nor the consumer's other runs count in its place).
+        readers = [e for e in runs[c] if good(e) and reads_of(c, p, e)]
         if not readers:
             return [max(usable, key=order_key)] if usable else []
         chosen = []
         for agent in sorted({e["record"]["AgentName"] for e in readers}):
             mine = sorted((e for e in readers if e["record"]["AgentName"] == agent), key=order_key)
+            if mine[-1]["superseded"]:
+                noted("a superseded run read the producer last")
+                continue
             chosen.append(mine[-1])
             # An earlier run that read the producer, while it is still the last good run to have
             # written one of its outputs (one still there) and no later run of the agent read
             # again every file of the producer it read.
             for k, e in enumerate(mine[:-1]):
                 files = set(reads_of(c, p, e))
-                if any(files <= set(reads_of(c, p, later)) for later in mine[k + 1:]):
+                if e["superseded"] or any(files <= set(reads_of(c, p, later)) for later in mine[k + 1:]):
                     continue
                 if any(last_writer(c, f) is e for f in e["record"]["OutputFiles"]
                        if os.path.lexists(os.path.join(ids[c], f))):
