@@ -73,8 +73,9 @@ the filters count them like any record: the same filters give the same records
 in every format. The table and md formats mark a run an annotation invalidates
 or supersedes after its status ([INVALIDATED], [SUPERSEDED by RUN-...], or
 both in one, in the order of the annotations, "; " between) and say what each
-annotation does ([marks RUN-... INVALIDATED], [withdraws RUN-...] for a
-withdrawal, or [withdrawn by RUN-...] for one withdrawn); json and jsonl give
+annotation does ([marks RUN-... INVALIDATED], [marks RUN-... SUPERSEDED],
+[withdraws RUN-...] for a withdrawal, or, for one withdrawn, only
+[withdrawn by RUN-...]); json and jsonl give
 every record, after its columns, invalidatedBy (the RunIDs of the annotations
 that invalidate it), supersededBy (the RunIDs of the runs that supersede it),
 annotations (each as {annotationId, timestamp, kind, other, note, target,
@@ -104,10 +105,14 @@ Options:
                   path: file by file, each in append order
   --format F      table (default): aligned columns RunID, RunTimestamp,
                     Agent, Status, Pass, Before→After, Duration, Outputs
-                    (count), Error (first non-empty line of ErrorSummary)
+                    (count), Error (first non-empty line of ErrorSummary,
+                    ending in … when more follows or past 60 characters);
+                    a line break in Pass is shown as ↵, a tab in either
+                    as a space
                   md: the Markdown history table: RunID | Timestamp |
                     Agent | Status | Pass | Before→After | Duration | Error
-                    (Markdown in Pass and Error is escaped: shown as written)
+                    (Markdown in Pass and Error is escaped: shown as
+                    written; a line break in Pass is <br>)
                   table and md begin with a Folder column (each record
                     file's folder) when two files listed hold records of
                     one deliverable (two worktrees, a copy)

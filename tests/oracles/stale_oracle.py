@@ -7,6 +7,13 @@ compare the two. Standard library only.
 
     stale_oracle.py records <RunRecords.csv>   the file's records, decoded (JSON)
     stale_oracle.py stale <del-dir>...         each agent's baseline and verdict (JSON)
+    stale_oracle.py propagate <root>           `stale --propagate`'s STALE and RETIRED entries,
+                                               cycles, warnings and exit code (JSON)
+    stale_oracle.py propagate-alone <root> ID  one deliverable named alone (JSON)
+    stale_oracle.py log <root> [options]       `log`'s table or `--format md` (text)
+
+`propagate` and `log` follow docs/TUTORIAL.md ("Which deliverables are out of date") and
+`stale --help` / `log --help`; tests/propagate_oracle_test.ts compares them.
 
 What it covers of `stale` (the rest it leaves out; the test compares only this):
 the baseline (latest SUCCESS or PARTIAL run by RunTimestamp, then the later end,
@@ -600,6 +607,502 @@ def records_json(path):
     return out
 
 
+# --- Propagation (docs/TUTORIAL.md "Which deliverables are out of date", `stale --help`) --------
+
+
+def register_rows(root, folder):
+    """The edges (producer, consumer, DependencyID, file, line) of a folder's Dependencies.csv, and
+    its warnings: v3.1 rows, ACTIVE, TargetType DELIVERABLE when present, read by column name."""
+    file = os.path.join(folder, "Dependencies.csv")
+    if not os.path.isfile(file):
+        return [], []
+    with open(file, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    header = next(csv.reader([lines[0]]))
+    edges, warnings = [], []
+    needed = ("RegisterSchemaVersion", "FromDeliverableID", "Direction", "TargetDeliverableID", "Status")
+    missing = [name for name in needed if name not in header]
+    if missing:
+        # A register without the v3.1 columns (as the simplified one in examples/): no edges.
+        return [], [f"{file}: not a v3.1 register layout (no {', '.join(missing)} columns); "
+                    "its rows are not followed"]
+    for number, text in enumerate(lines[1:], start=2):
+        if not text.strip():
+            continue
+        if text.count('"') % 2 == 1:
+            warnings.append(f"{file} line {number}: a quoted field is never closed; that row is skipped")
+            continue
+        cells = dict(zip(header, next(csv.reader([text]))))
+        version = cells.get("RegisterSchemaVersion")
+        if version != "v3.1":
+            warnings.append(f"{file} line {number}: RegisterSchemaVersion {json.dumps(version)} is not v3.1; skipped")
+            continue
+        if cells.get("Status") != "ACTIVE":
+            continue
+        if cells.get("TargetType", "DELIVERABLE") != "DELIVERABLE":
+            continue
+        frm, target = cells.get("FromDeliverableID", ""), cells.get("TargetDeliverableID", "")
+        direction = cells.get("Direction", "")
+        if direction in ("UPSTREAM", "INBOUND"):
+            edge = (target, frm)
+        elif direction in ("DOWNSTREAM", "OUTBOUND"):
+            edge = (frm, target)
+        else:
+            continue
+        edges.append({"edge": edge, "id": cells.get("DependencyID", ""), "file": file, "line": number,
+                      "target": target})
+    return edges, warnings
+
+
+def elementary_cycles(nodes, succ):
+    """Every elementary cycle, each begun at its smallest node, in order."""
+    found = []
+    order = sorted(nodes)
+    for start in order:
+        def walk(node, path):
+            for nxt in sorted(succ.get(node, ())):
+                if nxt == start and len(path) > 1:
+                    found.append(path + [start])
+                elif nxt > start and nxt not in path:
+                    walk(nxt, path + [nxt])
+        walk(start, [start])
+    return found
+
+
+def run_ref(entry):
+    return {"RunID": entry["record"]["RunID"], "line": entry["line"]}
+
+
+def under(folder, path, producer):
+    full = os.path.realpath(os.path.join(folder, path))
+    return full == producer or full.startswith(producer + "/")
+
+
+def propagate(root):
+    root = os.path.abspath(root)
+    folders = deliverable_folders(root)
+    ids = {DELIVERABLE.match(os.path.basename(f)).group(1): f for f in folders}
+    checks = {i: stale(f, ids) for i, f in ids.items()}
+    NOTED.clear()  # from here, what propagation's rules decided
+    dirty = {i for i, cs in checks.items() if any(c["verdict"] == "DIRTY" for c in cs)}
+    retired = {i for i, f in ids.items() if current_state(f) == "RETIRED"}
+    warnings, rows = [], []
+    for f in folders:
+        found, said = register_rows(root, f)
+        warnings += said
+        for row in found:
+            if row["target"] not in ids:
+                warnings.append(f"{row['file']} line {row['line']}: TargetDeliverableID {row['target']} "
+                                f"names no deliverable under {root}; row not followed")
+                continue
+            if row["edge"][0] == row["edge"][1]:
+                # A cycle of one: warned about, never followed (TUTORIAL).
+                warnings.append(f"{row['file']} line {row['line']}: {row['target']} depends on itself "
+                                "(a cycle of one); row not followed: remove it")
+            rows.append(row)
+    edges = {}
+    for row in rows:
+        edges.setdefault(row["edge"], row["id"])  # a row repeated is one edge
+    succ = {}
+    for (p, c) in edges:
+        if p != c:
+            succ.setdefault(p, set()).add(c)
+    # Cycles of one first, then every elementary cycle, each begun at its smallest member.
+    cycles = [[p, p] for (p, c) in sorted(edges) if p == c] + elementary_cycles(ids, succ)
+    in_cycle = {}
+    for cycle in cycles:
+        for a in cycle:
+            in_cycle.setdefault(a, set()).update(cycle)
+
+    # Each deliverable's records, with its annotations' effects.
+    runs = {}
+    for i, f in ids.items():
+        file = os.path.join(f, "RunRecords.csv")
+        entries = read_records(file) if os.path.isfile(file) else []
+        invalidated, superseded = annotation_effects(entries)
+        def annotation(k):
+            # The first annotation that invalidates it: its RunID and note (its own words).
+            if k not in invalidated:
+                return None
+            first = invalidated[k][0]
+            notes = next(e["record"]["Notes"] for e in entries if e["record"]["RunID"] == first)
+            note = notes.split("; note=", 1)[1].split(" | record ")[0]
+            return {"RunID": first, "note": note}
+
+        runs[i] = [
+            {**e, "invalidated": k in invalidated, "superseded": k in superseded, "annotation": annotation(k)}
+            for k, e in enumerate(entries) if e["record"]["AgentName"] != ANNOTATOR
+        ]
+
+    def good(e):
+        return e["record"]["RunStatus"] in GOOD and not e["invalidated"]
+
+    def reads_of(c, p, e):
+        return [x for x in e["record"]["InputFiles"] if under(ids[c], x, os.path.realpath(ids[p]))]
+
+    def compared_runs(c, p):
+        """The consumer's runs a producer's runs are compared with: per agent, its latest good
+        run that read a file of the producer; when none ever did, its latest good run."""
+        usable = [e for e in runs[c] if good(e) and not e["superseded"]]
+        # A run superseded since still read the producer: it ends its agent's comparison (neither
+        # that agent's earlier runs nor the consumer's other runs count in its place).
+        readers = [e for e in runs[c] if good(e) and reads_of(c, p, e)]
+        if not readers:
+            return [max(usable, key=order_key)] if usable else []
+        chosen = []
+        for agent in sorted({e["record"]["AgentName"] for e in readers}):
+            mine = sorted((e for e in readers if e["record"]["AgentName"] == agent), key=order_key)
+            if mine[-1]["superseded"]:
+                noted("a superseded run read the producer last")
+                continue
+            chosen.append(mine[-1])
+            # An earlier run that read the producer, while it is still the last good run to have
+            # written one of its outputs (one still there) and no later run of the agent read
+            # again every file of the producer it read.
+            for k, e in enumerate(mine[:-1]):
+                files = set(reads_of(c, p, e))
+                if e["superseded"] or any(files <= set(reads_of(c, p, later)) for later in mine[k + 1:]):
+                    continue
+                if any(last_writer(c, f) is e for f in e["record"]["OutputFiles"]
+                       if os.path.lexists(os.path.join(ids[c], f))):
+                    chosen.append(e)
+                    noted("an earlier run compared too")
+        return chosen
+
+    def last_writer(c, f):
+        writers = [e for e in runs[c] if good(e) and f in e["record"]["OutputFiles"]]
+        return max(writers, key=order_key) if writers else None
+
+    def read_from(p, rel, start):
+        """The invalidated runs whose bytes of `rel` a run of a consumer that started at `start`
+        read: the last SUCCESS or PARTIAL run of the producer to write it before, when that run is
+        invalidated; or, when it is not, the invalidated runs that wrote it and overlapped it."""
+        writers = [g for g in runs[p] if g["record"]["RunStatus"] in GOOD
+                   and rel in g["record"]["OutputFiles"] and start_ns(g["record"]) < start]
+        if not writers:
+            return []
+        last = max(writers, key=order_key)
+        if last["invalidated"]:
+            return [last]
+        overlapped = [v for v in writers if v["invalidated"]
+                      and start_ns(v["record"]) < end_ns(last["record"])
+                      and start_ns(last["record"]) < end_ns(v["record"])]
+        if overlapped:
+            noted("an invalidated run overlapped the good one")
+        return overlapped
+
+    direct = []  # (consumer, chain, cause, extra, origins), in the registers' edge order
+
+    def add(c, chain, cause, extra, origins):
+        direct.append((c, chain, cause, extra, origins))
+
+    for (p, c), dep in edges.items():
+        if p == c:
+            continue
+        if p in dirty:
+            # A cycle member DIRTY only through files of one member it consumes starts its chains
+            # there: a chain back to that member is no reason (it made the change).
+            changed = [path for check in checks[p] for path, _, _ in check["inputs"]]
+            origins = {p}
+            for m in in_cycle.get(p, set()) - {p}:
+                if (m, p) in edges and changed and all(
+                    under(ids[p], path, os.path.realpath(ids[m])) for path in changed
+                ):
+                    origins.add(m)
+                    noted("DIRTY through a cycle member only")
+            add(c, [(p, c, dep)], "dirty", None, origins)
+        producer_good = [e for e in runs[p] if good(e)]
+        cyclic = c in in_cycle.get(p, set()) and p in in_cycle.get(c, set())
+        for r in compared_runs(c, p):
+            start = start_ns(r["record"])
+            # A superseded run of the producer is no run since: it was taken back.
+            current = [e for e in producer_good if not e["superseded"]]
+            if current:
+                last = max(current, key=lambda e: (end_ns(e["record"]), order_key(e)))
+                since = end_ns(last["record"]) > start
+                files = None
+                named = last
+                if since and cyclic:
+                    # In a cycle: only a file the consumer's run read, rewritten since with other
+                    # bytes by the last run to write it, counts (the run that ended last named);
+                    # unless a run since names no output: anywhere else's rule, that run named.
+                    files = reads_of(c, p, r)
+                    later = [e for e in current if end_ns(e["record"]) > start]
+                    silent = [e for e in later if not e["record"]["OutputFiles"]]
+                    if files and silent:
+                        named = max(silent, key=lambda e: (end_ns(e["record"]), order_key(e)))
+                        noted("in a cycle, a run since wrote nothing")
+                    elif files:
+                        since = False
+                        for x in files:
+                            rel = normal(os.path.relpath(os.path.join(ids[c], x), ids[p]))
+                            writers = [e for e in producer_good if rel in e["record"]["OutputFiles"]]
+                            if writers:
+                                w = max(writers, key=order_key)
+                                if end_ns(w["record"]) > start and w["record"]["OutputHashes"].get(rel) != r["record"]["InputHashes"].get(x):
+                                    since = True
+                        if since:
+                            noted("in a cycle, a file rewritten since")
+                        else:
+                            noted("in a cycle, no file rewritten since")
+                if since:
+                    add(c, [(p, c, dep)], "ranSince", {**run_ref(named), "consumerRun": run_ref(r)}, {p})
+            for v in runs[p]:
+                # Only a SUCCESS or PARTIAL run taken back: no consumer read a FAILED one as made.
+                if not v["invalidated"] or v["record"]["RunStatus"] not in GOOD:
+                    continue
+                files = reads_of(c, p, r)
+                outs = v["record"]["OutputFiles"]
+                hit = False
+                if files and outs:
+                    for x in files:
+                        rel = normal(os.path.relpath(os.path.join(ids[c], x), ids[p]))
+                        if rel in outs and v in read_from(p, rel, start):
+                            # Rewritten since by a good run: that run "ran since" says it instead.
+                            if any(rel in g["record"]["OutputFiles"] and end_ns(g["record"]) > start
+                                   for g in producer_good):
+                                noted("invalidated bytes rewritten since")
+                                continue
+                            hit = True
+                else:
+                    if end_ns(r["record"]) > start_ns(v["record"]):
+                        # Cleared by a good run of the producer that ended after the invalidated
+                        # one did (one that ended while it ran may be what it overwrote), when the
+                        # consumer ran after that.
+                        cleared = any(end_ns(g["record"]) > end_ns(v["record"]) and start > end_ns(g["record"])
+                                      for g in producer_good)
+                        hit = not cleared
+                if hit:
+                    add(c, [(p, c, dep)], "invalidated",
+                        {**run_ref(v), "consumerRun": run_ref(r), "annotation": v["annotation"]}, {p})
+
+    # Chains passed on downstream; none through a RETIRED deliverable, none back to its start. Each
+    # reason (where it starts, its cause, the runs it names) reaches a deliverable once, by its
+    # shortest chain (breadth first; of two alike, the first in the order the registers give the
+    # edges: folders by path, each register row by row).
+    reasons = {}
+    groups = {}
+    for c, chain, cause, extra, origins in direct:
+        key = (chain[0][0], cause, json.dumps(extra, sort_keys=True))
+        groups.setdefault(key, {"origins": origins, "cause": cause, "extra": extra, "starts": []})
+        groups[key]["starts"].append((c, chain))
+    for key in sorted(groups):
+        group = groups[key]
+        reached = set()
+        frontier = list(group["starts"])
+        while frontier:
+            following = []
+            for c, chain in frontier:
+                if c in reached or c in group["origins"]:
+                    continue
+                reached.add(c)
+                reasons.setdefault(c, []).append((chain, group["cause"], group["extra"]))
+                if c in retired:
+                    continue
+                for (p2, d), dep in edges.items():
+                    if p2 == c and d != c:
+                        following.append((d, chain + [(c, d, dep)]))
+            frontier = following
+
+    def entry(i):
+        # Its last run: the latest SUCCESS or PARTIAL one no annotation took back.
+        own = [e for e in runs[i] if good(e) and not e["superseded"]]
+        last = max(own, key=order_key) if own else None
+        out = []
+        for chain, cause, extra in reasons[i]:
+            reason = {"cause": cause, "chain": [{"producer": p, "consumer": c, "dependencyId": d} for p, c, d in chain]}
+            if extra:
+                reason[cause] = extra
+            out.append(reason)
+        return {"deliverableId": i, "lastRun": run_ref(last) if last else None, "reasons": out}
+
+    # A DIRTY deliverable is listed DIRTY, not STALE too; its chains pass on all the same.
+    stale_list = [entry(i) for i in sorted(reasons) if i not in retired and i not in dirty]
+    retired_list = [entry(i) for i in sorted(reasons) if i in retired]
+    code = 1 if stale_list or dirty else 0
+    return {"stale": stale_list, "retired": retired_list, "cycles": cycles, "warnings": warnings, "code": code,
+            "noted": dict(NOTED), "edges": [list(e) for e in edges if e[0] != e[1]]}
+
+
+def propagate_alone(root, target):
+    """`stale DEL --propagate` for one deliverable: its own entry as the root's answer gives it,
+    the deliverables upstream of it (checked too), and the cycles of it and of those upstream or
+    downstream of it (TUTORIAL)."""
+    whole = propagate(root)
+    edges = whole["edges"]
+
+    def reach(start, forward):
+        found, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            for p, c in edges:
+                a, b = (p, c) if forward else (c, p)
+                if a == node and b not in found:
+                    found.add(b)
+                    todo.append(b)
+        return found - {start}
+
+    upstream, downstream = reach(target, False), reach(target, True)
+    near = upstream | downstream | {target}
+    entry = next((dict(e, part=part) for part in ("stale", "retired") for e in whole[part]
+                  if e["deliverableId"] == target), None)
+    return {"entry": entry, "upstream": sorted(upstream),
+            "cycles": [c for c in whole["cycles"] if set(c) & near]}
+
+
+# --- log's views (`log --help`) -------------------------------------------------------------
+
+
+def first_line(text):
+    """The Error cell: the first non-empty line of ErrorSummary, ending in `…` when more follows
+    or past 60 characters (`log --help`)."""
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        if line.strip():
+            rest = "\n".join(lines[k + 1:])
+            return line[:60] + ("…" if rest.strip() or len(line) > 60 else "")
+    return ""
+
+
+def md_escape(text):
+    """Markdown shown as written: its punctuation escaped, `<` and `&` as entities, a line break
+    as <br>."""
+    out = ""
+    for ch in text:
+        if ch in "\\`*_[]|":
+            out += "\\" + ch
+        elif ch == "<":
+            out += "&lt;"
+        elif ch == "&":
+            out += "&amp;"
+        elif ch == "\n":
+            out += "<br>"
+        else:
+            out += ch
+    return out
+
+
+def marks(entry, records, invalidated, superseded, index):
+    """What log puts after the status: a run's marks, or what an annotation does."""
+    r = entry["record"]
+    if r["AgentName"] == ANNOTATOR:
+        said = []
+        m = ANNOTATION.match(r["Notes"])
+        if index in invalidated:
+            # One withdrawn does nothing: what it did is not said (`log --help`: "or").
+            return [f"withdrawn by {w}" for w in invalidated[index]]
+        if m:
+            subject_is_annotation = any(
+                e["record"]["RunID"] == m.group(1) and e["record"]["AgentName"] == ANNOTATOR for e in records
+            )
+            if m.group(2) and subject_is_annotation:
+                said.append(f"withdraws {m.group(1)}")
+            elif m.group(2):
+                said.append(f"marks {m.group(1)} INVALIDATED")
+            else:
+                said.append(f"marks {m.group(3)} SUPERSEDED")
+        return said
+    # In the order of the annotations (their lines).
+    events = []
+    for w in invalidated.get(index, []):
+        events.append((annotation_line(records, w), "INVALIDATED"))
+    for by in superseded.get(index, []):
+        events.append((supersede_line(records, by, r["RunID"]), f"SUPERSEDED by {by}"))
+    return [text for _, text in sorted(events)]
+
+
+def annotation_line(records, run_id):
+    return min(e["line"] for e in records if e["record"]["RunID"] == run_id)
+
+
+def supersede_line(records, subject, old):
+    lines = [
+        e["line"] for e in records
+        if e["record"]["AgentName"] == ANNOTATOR and e["record"]["Notes"].startswith(f"annotates={subject}; supersedes={old};")
+    ]
+    return min(lines) if lines else 0
+
+
+def log_rows(root, by="time", limit=None, agents=None, statuses=None):
+    """The records `log ROOT` lists, each with its cells."""
+    folders = deliverable_folders(os.path.abspath(root))
+    listing = []
+    for order, folder in enumerate(sorted(folders)):
+        file = os.path.join(folder, "RunRecords.csv")
+        if not os.path.isfile(file):
+            continue
+        records = read_records(file)
+        invalidated, superseded = annotation_effects(records)
+        for index, entry in enumerate(records):
+            r = entry["record"]
+            if agents and r["AgentName"].upper() not in agents:
+                continue
+            if statuses and r["RunStatus"].upper() not in statuses:
+                continue
+            said = marks(entry, records, invalidated, superseded, index)
+            listing.append({
+                "key": (start_ns(r), order, entry["line"]),
+                "record": r,
+                "line": entry["line"],
+                "status": r["RunStatus"] + (f" [{'; '.join(said)}]" if said else ""),
+            })
+    if by == "time":
+        listing.sort(key=lambda x: x["key"])
+    if limit is not None:
+        listing = listing[len(listing) - limit:] if limit else []
+    return listing
+
+
+def log_table(listing):
+    header = ["RunID", "RunTimestamp", "Agent", "Status", "Pass", "Before→After", "Duration", "Outputs", "Error"]
+    rows = [[
+        x["record"]["RunID"], x["record"]["RunTimestamp"], x["record"]["AgentName"], x["status"],
+        # A line break shown as ↵, a tab as a space: one row a line, the columns aligned.
+        x["record"]["RunPassDirective"].replace("\n", "↵").replace("\t", " "),
+        f"{x['record']['StatusBefore']}→{x['record']['StatusAfter']}", x["record"]["RunDuration"],
+        str(len(x["record"]["OutputFiles"])), first_line(x["record"]["ErrorSummary"]).replace("\t", " "),
+    ] for x in listing]
+    widths = [max(len(row[k]) for row in [header] + rows) for k in range(len(header))]
+    lines = []
+    for row in [header] + rows:
+        cells = [
+            cell.rjust(widths[k]) if k == 7 and row is not header else cell.ljust(widths[k])
+            for k, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def log_md(listing):
+    lines = ["| RunID | Timestamp | Agent | Status | Pass | Before→After | Duration | Error |",
+             "|---|---|---|---|---|---|---|---|"]
+    for x in listing:
+        r = x["record"]
+        cells = [r["RunID"], r["RunTimestamp"], r["AgentName"], x["status"], md_escape(r["RunPassDirective"]),
+                 f"{r['StatusBefore']}→{r['StatusAfter']}", r["RunDuration"], md_escape(first_line(r["ErrorSummary"]))]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def log_main(argv):
+    root, options = argv[0], argv[1:]
+    by, limit, agents, statuses, fmt = "time", None, None, None, "table"
+    while options:
+        name, value, options = options[0], options[1], options[2:]
+        if name == "--by":
+            by = value
+        elif name == "-n":
+            limit = int(value)
+        elif name == "--agent":
+            agents = {a.strip().upper() for a in value.split(",")}
+        elif name == "--status":
+            statuses = {a.strip().upper() for a in value.split(",")}
+        elif name == "--format":
+            fmt = value
+    listing = log_rows(root, by, limit, agents, statuses)
+    sys.stdout.write(log_table(listing) if fmt == "table" else log_md(listing))
+
+
 def main(argv):
     global AS_OTHER
     if argv[:1] == ["--as-other"]:
@@ -608,10 +1111,16 @@ def main(argv):
         json.dump(records_json(argv[1]), sys.stdout)
     elif len(argv) >= 2 and argv[0] == "stale":
         json.dump({folder: stale(folder) for folder in argv[1:]}, sys.stdout)
+    elif len(argv) >= 2 and argv[0] == "log":
+        log_main(argv[1:])
+    elif len(argv) == 3 and argv[0] == "propagate-alone":
+        json.dump(propagate_alone(argv[1], argv[2]), sys.stdout)
+    elif len(argv) == 2 and argv[0] == "propagate":
+        json.dump(propagate(argv[1]), sys.stdout)
     elif len(argv) == 2 and argv[0] == "stale-root":
         json.dump(stale_root(argv[1]), sys.stdout)
     else:
-        sys.stderr.write("usage: stale_oracle.py [--as-other] records FILE | stale DIR... | stale-root ROOT\n")
+        sys.stderr.write("usage: stale_oracle.py [--as-other] records FILE | stale DIR... | stale-root ROOT | propagate ROOT | propagate-alone ROOT ID | log ROOT [OPTIONS]\n")
         return 2
     return 0
 
