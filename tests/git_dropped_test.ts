@@ -517,30 +517,54 @@ for (
   });
 }
 
+/**
+ * An emit by `agent` in `local`: how long it took, and how often it looked at `indexLock` (strace).
+ * Its wait for git's version looks every 10 ms at least: the looks tell a wait from none, and
+ * bound how long it was, whatever a loaded machine adds to the time.
+ */
+async function emitLooks(local: string, agent: string, indexLock: string) {
+  const trace = join(await tempDir(), "trace");
+  const started = performance.now();
+  const { code, stderr } = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", trace, "-P", indexLock, "-e", "trace=statx,newfstatat,lstat,stat"],
+      ...RUNREC,
+      ...["emit", join(local, DEL), "--agent", agent, "--status", "SUCCESS"],
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - started;
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+  const looks = (await Deno.readTextFile(trace)).split("\n").filter((l) => /index\.lock/.test(l));
+  return {
+    ms,
+    looks: looks.length,
+    said: `${agent}: ${looks.length} looks in ${ms.toFixed(0)} ms`,
+  };
+}
+
 Deno.test("git dropped: an index.lock a killed git left delays only an append into a missing or empty record file, or one created since it was taken and written within 2 s, and by 2 s at most", async () => {
   const { local, file } = await cloneBehind();
   const indexLock = join(local, ".git", "index.lock");
   await Deno.writeFile(indexLock, new Uint8Array());
-  let started = performance.now();
-  await emit(local, "PRESENT");
-  const present = performance.now() - started;
+  const present = await emitLooks(local, "PRESENT", indexLock);
   // Written since the lock was taken, 3 s ago: not being written by git now, so no wait (soak-39
   // F1's wait made each append under a left lock wait 2 s).
   const now = Date.now() / 1000;
   await Deno.utime(indexLock, now - 10, now - 10);
   await Deno.utime(file, now - 3, now - 3);
-  started = performance.now();
-  await emit(local, "LATER");
-  const later = performance.now() - started;
-  assert(later < 2000, `${later} ms`);
+  const later = await emitLooks(local, "LATER", indexLock);
   // Beside another file: a folder left holding only runrec's state is one git emptied (review-42 F2).
   await Deno.writeTextFile(join(local, DEL, "Datasheet.md"), "# Datasheet\n");
   await Deno.remove(file);
-  started = performance.now();
-  await emit(local, "ANEW");
-  const missing = performance.now() - started;
-  assert(missing >= 2000 && missing < present + 2000 + 1500, `${present} ms, then ${missing} ms`);
-  assert(present < 2000, `${present} ms`);
+  const missing = await emitLooks(local, "ANEW", indexLock);
+  const said = [present, later, missing].map((emit) => emit.said).join(", ");
+  // No wait: a look or two. The wait: 2 s at least (a bound no load breaks), looking every 10 ms
+  // or more seldom, so 2 s at most: not over 200 looks and those of no wait.
+  assert(present.looks <= 10 && later.looks <= 10, said);
+  assert(missing.ms >= 2000 && missing.looks > 10, said);
+  assert(missing.looks <= 200 + present.looks, said);
   assertEquals(await agentsOf(file), ["ANEW"]);
 });
 
