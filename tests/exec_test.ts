@@ -5,6 +5,7 @@ import { hashFile } from "../src/hash.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 import { saysItChangedNothing } from "../src/snapshot.ts";
+import { waitFor } from "./support/held.ts";
 import { withRecordFile } from "../src/store.ts";
 import {
   firstLine,
@@ -158,9 +159,12 @@ Deno.test("exec: a command that leaves a process running is recorded with a warn
   const { root, del } = await makeProject();
   const register = join(del, "Dependencies.csv");
   const before = await Deno.readTextFile(register);
+  // The survivor writes once the record is there (30 s at most), however long exec takes.
+  const recorded = `i=0; until [ -e '${join(del, "RunRecords.csv")}' ] || [ $i = 600 ]; do ` +
+    "i=$((i+1)); sleep 0.05; done";
   const { code, stderr: said } = await execSh(
     del,
-    `(sleep 1; echo late >> '${register}') >/dev/null 2>&1 & echo ok`,
+    `(${recorded}; echo late >> '${register}') >/dev/null 2>&1 & echo ok`,
   );
   assertEquals(code, 0, said);
   assertMatch(
@@ -174,7 +178,7 @@ Deno.test("exec: a command that leaves a process running is recorded with a warn
   // nothing, though it changed no file while CMD ran (cycle37 F2).
   assertIncludes(record.Notes, "changed while CMD ran");
   assertEquals(saysItChangedNothing(record.Notes), false, record.Notes);
-  await new Promise((done) => setTimeout(done, 1500)); // the survivor writes, then ends
+  await waitFor(async () => (await Deno.readTextFile(register)) !== before, "the survivor's write");
   assertEquals(await Deno.readTextFile(register), `${before}late\n`);
   await Deno.remove(root, { recursive: true });
 });

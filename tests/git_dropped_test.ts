@@ -22,6 +22,7 @@ import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { journalAppended, journalPath, lineContext, putBackDropped } from "../src/journal.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { RUNREC } from "./support/runs.ts";
+import { gitGate, type HeldProcess, spawnHeld, waitFor } from "./support/held.ts";
 import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { sha256Hex } from "../src/sha256.ts";
 
@@ -31,14 +32,6 @@ const DEL = join("PKG-01_Alpha", "1_Working", "DEL-01-02_Spec");
 async function agentsOf(file: string): Promise<string[]> {
   const lines = (await Deno.readTextFile(file)).split("\n").slice(1).filter((l) => l !== "");
   return lines.map((line) => line.split(",")[3]);
-}
-
-/** Waits (at most 10 s) until `ready` holds. */
-async function until(ready: () => Promise<boolean>, what: string): Promise<void> {
-  for (let waited = 0; !(await ready()); waited += 20) {
-    if (waited > 10_000) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Whether `path` is a file. */
@@ -52,32 +45,28 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /**
- * An emit by OURS in `local` with its fsync of `file` held 2 s (its record written, its checks
- * not yet made), and each git it starts held `gitMs` too.
+ * An emit by OURS in `local` held at its fsync of `file` (its record written, its checks not yet
+ * made) until released; the gits it starts go through `env`'s PATH when given.
  */
-function heldEmit(local: string, file: string, gitMs?: number): Deno.ChildProcess {
-  const git = gitMs === undefined ? ["-e", "trace=fsync"] : [
-    "-P",
-    gitOnPath(),
-    "-e",
-    "trace=fsync,execve",
-    "-e",
-    `inject=execve:delay_enter=${gitMs}000`,
-  ];
-  return new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", file, ...git],
-      ...["-e", "inject=fsync:delay_enter=2000000"],
-      ...RUNREC,
-      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+async function heldEmit(
+  local: string,
+  file: string,
+  env?: Record<string, string>,
+): Promise<HeldProcess> {
+  const emitting = await spawnHeld(
+    [...RUNREC, "emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+    { calls: "fsync", path: file, env, stdout: "piped" },
+  );
+  await emitting.held(1, "the emit at its fsync of the record file");
+  return emitting;
 }
 
-/** A `git pull` in `local` whose unlink of the record file is held `ms` once made (strace). */
-function pullHeldAtUnlink(local: string, ms = 4000): Deno.ChildProcess {
+/**
+ * A `git pull` in `local` whose unlink of the record file is held `ms` once made (strace): less
+ * than the 2 s an append waits for git's version, so that a process let go once the file is gone
+ * meets git's file however slow the machine (held 4 s, it met one only if let go in git's last 2 s).
+ */
+function pullHeldAtUnlink(local: string, ms = 1000): Deno.ChildProcess {
   return pullHeld(local, "unlink,unlinkat", `delay_exit=${ms}000`);
 }
 
@@ -94,22 +83,6 @@ function pullHeld(local: string, calls: string, inject: string): Deno.ChildProce
     stdout: "null",
     stderr: "piped",
   }).spawn();
-}
-
-/** Reads strace's `trace` until `call` has been seen `times`; what it read. */
-async function readTraceUntil(
-  trace: ReadableStreamDefaultReader<string>,
-  call: RegExp,
-  times: number,
-  what: string,
-): Promise<string> {
-  let seen = "";
-  while ((seen.match(call) ?? []).length < times) {
-    const { value, done } = await trace.read();
-    assert(!done, `${what}: ${seen}`);
-    seen += value;
-  }
-  return seen;
 }
 
 async function emit(repo: string, agent: string) {
@@ -154,37 +127,50 @@ async function cloneBehind(firstNotes?: string): Promise<{ local: string; file: 
 }
 
 /**
- * `git pull` in `local` with its unlink of the record file held for 3 s, and
- * an emit by `agent` in that time: git checked the file before the emit and
- * replaces it after. With `whileWritten`, git's write of its new file is
- * held 1.5 s too, and `whileWritten` runs once that file is there, empty.
+ * `git pull` in `local` held at its unlink of the record file, and an emit by
+ * `agent` meanwhile: git checked the file before the emit and replaces it
+ * after; the pull's exit code checked. With `flushWhileWritten`, git's unlink
+ * is held 5 s instead (the emit must end within it: a second hold cannot end
+ * on the test's word) and its write of its new file until a flush has looked
+ * at that file, empty: the flush's output.
  */
 async function emitDuringPull(
   local: string,
   agent: string,
-  whileWritten?: () => Promise<void>,
-): Promise<void> {
-  const held = whileWritten ? "unlink,unlinkat,write" : "unlink,unlinkat";
-  const writeHeld = whileWritten ? ["-e", "inject=write:delay_enter=1500000"] : [];
-  const pull = new Deno.Command("strace", {
-    args: [
-      // As git names it (relative to the work tree): strace matches -P on the path as called.
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", `trace=${held}`, "-e", "inject=unlink,unlinkat:delay_enter=3000000", ...writeHeld],
-      ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q", "--no-rebase"],
-    ],
-    cwd: local,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  await new Promise((r) => setTimeout(r, 1500)); // git is held at its unlink by now
+  flushWhileWritten = false,
+): Promise<string> {
+  const path = join(DEL, RECORD_FILE); // as git names it: strace's -P matches the path as called
+  const pull = await spawnHeld(
+    ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q", "--no-rebase"],
+    flushWhileWritten
+      ? { calls: "write", path, cwd: local, timed: { "unlink,unlinkat": 5_000_000 } }
+      : { calls: "unlink,unlinkat", path, cwd: local },
+  );
+  await pull.held(1, "git pull at its unlink of the record file", "unlink,unlinkat");
   await emit(local, agent);
-  if (whileWritten) {
-    await until(async () => (await sizeOf(join(local, DEL, RECORD_FILE))) === 0, "git's new file");
-    await whileWritten();
-  }
-  const { code, stderr } = await pull.output();
+  let flushed = "";
+  if (flushWhileWritten) {
+    const unlinked = /(?:unlinkat?\(|<\.\.\. unlinkat? resumed>).* = /;
+    assert(!unlinked.test(pull.trace()), `the emit outlasted git's 5 s hold:\n${pull.trace()}`);
+    await pull.held(1, "git pull at its write of its new file");
+    assertEquals(await sizeOf(join(local, path)), 0, "git's new file, empty");
+    const file = join(local, path);
+    const flushing = await spawnHeld([...RUNREC, "flush", join(local, DEL)], {
+      calls: "openat,read,statx,newfstatat,lstat",
+      path: file,
+      when: "1000", // none held: traced, to see the flush's first look at the file
+      stdout: "piped",
+    });
+    await flushing.made(1, "the flush's first look at git's new file");
+    await pull.release();
+    await flushing.release();
+    const { code, stdout, stderr } = await flushing.child.output();
+    assertEquals(code, 0, new TextDecoder().decode(stderr));
+    flushed = new TextDecoder().decode(stdout);
+  } else await pull.release();
+  const { code, stderr } = await pull.child.output();
   assertEquals(code, 0, new TextDecoder().decode(stderr));
+  return flushed;
 }
 
 Deno.test("git dropped: an emit during a git pull's replacement of the file is lost to git, and flush puts it back once", async () => {
@@ -329,10 +315,7 @@ Deno.test("git dropped: the journal keeps a line for a day after its append, sta
 
 Deno.test("git dropped: a flush while git writes its new file (empty yet) waits for git's version and judges by it; a stash of another file holds nothing back; a detached HEAD that moved and a torn line before it are no obstacle (review-aa F1-F4)", async () => {
   const { local, file } = await cloneBehind();
-  let during = "";
-  await emitDuringPull(local, "OURS", async () => {
-    during = (await flush(local)).stdout;
-  });
+  const during = await emitDuringPull(local, "OURS", true);
   // Judged by the empty file, nothing could be (review-aa F1); it waits for git's write instead.
   assertIncludes(during, "put back into");
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
@@ -401,20 +384,16 @@ Deno.test("git dropped: a line moved to another branch on purpose, or held by th
   await emit(local, "NEXT_ON_MAIN");
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "NEXT_ON_MAIN"]);
   await git(local, "commit", "-qam", "next on main");
-  // `git checkout feature` with HEAD's update held 3 s: its file is at the path, HEAD still main.
-  const checkout = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(local, ".git", "HEAD.lock")],
-      ...["-e", "trace=rename", "-e", "inject=rename:delay_enter=3000000"],
-      ...["git", "checkout", "-q", "feature"],
-    ],
+  // `git checkout feature` held at HEAD's update: its file is at the path, HEAD still main.
+  const checkout = await spawnHeld(["git", "checkout", "-q", "feature"], {
+    calls: "rename",
+    path: join(local, ".git", "HEAD.lock"),
     cwd: local,
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await new Promise((r) => setTimeout(r, 1500));
+  });
+  await checkout.held(1, "git checkout at its rename of HEAD.lock");
   assertEquals((await flush(local)).stdout, "nothing spooled\n", "main's line is main's");
-  assertEquals((await checkout.output()).code, 0);
+  await checkout.release();
+  assertEquals((await checkout.child.output()).code, 0);
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "MEANT_FOR_FEATURE"]);
   await git(local, "checkout", "-q", "main");
   // R2's journal entry lost (removed here, as a full disk or a kill at the wrong moment would):
@@ -458,7 +437,7 @@ Deno.test("git dropped: a line a pull --rebase --autostash took aside is not put
   const { local, file } = await cloneBehind();
   // Every unlink of the record file held 2 s: the flush runs with the rebase under way.
   const pull = await pullRebaseHeld(local);
-  await until(
+  await waitFor(
     async () =>
       await isFile(join(local, ".git", "rebase-merge", "autostash")) ||
       await isFile(join(local, ".git", "MERGE_AUTOSTASH")),
@@ -473,12 +452,12 @@ Deno.test("git dropped: a line a pull --rebase --autostash took aside is not put
 Deno.test("git dropped: an emit whose file a git stash replaced after its write is not written again: the stash keeps it, and its pop brings it back once", async () => {
   const { local, file } = await cloneBehind();
   await emit(local, "UNCOMMITTED");
-  // The emit's fsync held 2 s: `git stash` takes the file with its line, then resets it. Run once
-  // the line is written (a stash begun before the write takes the file without it).
-  const held = heldEmit(local, file);
-  await until(async () => (await Deno.readTextFile(file)).includes(",OURS,"), "the emit's write");
+  // The emit held at its fsync: `git stash` takes the file with its line, then resets it.
+  const held = await heldEmit(local, file);
+  assertIncludes(await Deno.readTextFile(file), ",OURS,", "the emit's write");
   await git(local, "stash", "-q");
-  const emitted = await held.output();
+  await held.release();
+  const emitted = await held.child.output();
   assertEquals(emitted.code, 0);
   assertIncludes(
     new TextDecoder().decode(emitted.stderr),
@@ -524,7 +503,7 @@ for (
     const pull = pullHeld(local, held, inject);
     // git is held with the file gone, there and empty, or after its first piece; its index.lock
     // taken.
-    await until(async () => (await sizeOf(file)) === readyWhen, moment);
+    await waitFor(async () => (await sizeOf(file)) === readyWhen, moment);
     await emit(local, "OURS");
     const { code, stderr } = await pull.output();
     // Before: git's create failed ("File exists") and the file held our record alone, or git's
@@ -538,30 +517,54 @@ for (
   });
 }
 
+/**
+ * An emit by `agent` in `local`: how long it took, and how often it looked at `indexLock` (strace).
+ * Its wait for git's version looks every 10 ms at least: the looks tell a wait from none, and
+ * bound how long it was, whatever a loaded machine adds to the time.
+ */
+async function emitLooks(local: string, agent: string, indexLock: string) {
+  const trace = join(await tempDir(), "trace");
+  const started = performance.now();
+  const { code, stderr } = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", trace, "-P", indexLock, "-e", "trace=statx,newfstatat,lstat,stat"],
+      ...RUNREC,
+      ...["emit", join(local, DEL), "--agent", agent, "--status", "SUCCESS"],
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - started;
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+  const looks = (await Deno.readTextFile(trace)).split("\n").filter((l) => /index\.lock/.test(l));
+  return {
+    ms,
+    looks: looks.length,
+    said: `${agent}: ${looks.length} looks in ${ms.toFixed(0)} ms`,
+  };
+}
+
 Deno.test("git dropped: an index.lock a killed git left delays only an append into a missing or empty record file, or one created since it was taken and written within 2 s, and by 2 s at most", async () => {
   const { local, file } = await cloneBehind();
   const indexLock = join(local, ".git", "index.lock");
   await Deno.writeFile(indexLock, new Uint8Array());
-  let started = performance.now();
-  await emit(local, "PRESENT");
-  const present = performance.now() - started;
+  const present = await emitLooks(local, "PRESENT", indexLock);
   // Written since the lock was taken, 3 s ago: not being written by git now, so no wait (soak-39
   // F1's wait made each append under a left lock wait 2 s).
   const now = Date.now() / 1000;
   await Deno.utime(indexLock, now - 10, now - 10);
   await Deno.utime(file, now - 3, now - 3);
-  started = performance.now();
-  await emit(local, "LATER");
-  const later = performance.now() - started;
-  assert(later < 2000, `${later} ms`);
+  const later = await emitLooks(local, "LATER", indexLock);
   // Beside another file: a folder left holding only runrec's state is one git emptied (review-42 F2).
   await Deno.writeTextFile(join(local, DEL, "Datasheet.md"), "# Datasheet\n");
   await Deno.remove(file);
-  started = performance.now();
-  await emit(local, "ANEW");
-  const missing = performance.now() - started;
-  assert(missing >= 2000 && missing < present + 2000 + 1500, `${present} ms, then ${missing} ms`);
-  assert(present < 2000, `${present} ms`);
+  const missing = await emitLooks(local, "ANEW", indexLock);
+  const said = [present, later, missing].map((emit) => emit.said).join(", ");
+  // No wait: a look or two. The wait: 2 s at least (a bound no load breaks), looking every 10 ms
+  // or more seldom, so 2 s at most: not over 200 looks and those of no wait.
+  assert(present.looks <= 10 && later.looks <= 10, said);
+  assert(missing.ms >= 2000 && missing.looks > 10, said);
+  assert(missing.looks <= 200 + present.looks, said);
   assertEquals(await agentsOf(file), ["ANEW"]);
 });
 
@@ -569,36 +572,28 @@ Deno.test("git dropped: an emit that finds the record file gone just after its w
   const { local, file } = await cloneBehind();
   const indexLock = join(local, ".git", "index.lock");
   // The emit's second look at index.lock (its append's wait; the first is the journal's check)
-  // returns "none" 3.5 s late: git takes the index and unlinks the file meanwhile, and holds it
-  // unlinked past then.
-  const emitting = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-P", indexLock, "-e", "trace=statx,newfstatat,lstat"],
-      ...["-e", "inject=statx,newfstatat,lstat:delay_exit=3500000:when=2"],
-      ...RUNREC,
-      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const trace = emitting.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = await readTraceUntil(
-    trace,
-    /index\.lock/g,
-    2,
-    "the emit never looked at index.lock twice",
+  // returns "none" only once git has taken the index and unlinked the file (held so 1 s).
+  const emitting = await spawnHeld(
+    [...RUNREC, "emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+    {
+      calls: "statx,newfstatat,lstat",
+      path: indexLock,
+      when: "2",
+      afterMade: true,
+      stdout: "piped",
+    },
   );
-  // git's unlink of the record file held 4 s: the file gone, the index held.
+  await emitting.held(2, "the emit's second look at index.lock");
   const pull = pullHeldAtUnlink(local);
-  await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
-  for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
-  const emitted = await emitting.status;
-  await emitting.stdout.cancel();
+  await waitFor(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
+  const seen = await emitting.release();
+  const emittedAll = await emitting.child.output();
+  const emitted = { code: emittedAll.code };
   const pulled = await pull.output();
   // Before: the emit created the file in git's moment; git's create failed ("File exists") and
   // the file held OURS alone, which the next checkout dropped for good.
   assertEquals(pulled.code, 0, new TextDecoder().decode(pulled.stderr));
-  assertEquals(emitted.code, 0, seen.slice(-2000));
+  assertEquals(emitted.code, 0, seen.slice(-2000) + new TextDecoder().decode(emittedAll.stderr));
   assertEquals((await flush(local)).stdout, "nothing spooled\n");
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "OURS"]);
 });
@@ -608,28 +603,19 @@ Deno.test("git dropped: a flush whose put-back finds the record file gone (git t
   await emit(local, "LOCAL");
   await git(local, "checkout", "-q", "--", join(DEL, RECORD_FILE)); // LOCAL dropped: journalled
   // The flush's 4th open of the record file (the put-back's look at it, after the journal's two
-  // reads of it) waits 3.5 s before it is made: git unlinks the file meanwhile, and holds it so.
-  const flushing = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-P", file, "-e", "trace=openat"],
-      ...["-e", "inject=openat:delay_enter=3500000:when=4"],
-      ...RUNREC,
-      ...["flush", join(local, DEL)],
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const trace = flushing.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = await readTraceUntil(
-    trace,
-    /openat\(/g,
-    4,
-    `the flush never opened the record file 4 times`,
-  );
+  // reads of it) is made once git has unlinked the file (and holds it so 1 s).
+  const flushing = await spawnHeld([...RUNREC, "flush", join(local, DEL)], {
+    calls: "openat",
+    path: file,
+    when: "4",
+  });
+  await flushing.held(4, "the flush's 4th open of the record file");
   const pull = pullHeldAtUnlink(local);
-  await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
-  for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
-  const flushed = await flushing.status;
+  await waitFor(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
+  await flushing.release();
+  const { code, stderr } = await flushing.child.output();
+  const flushed = { code };
+  const seen = new TextDecoder().decode(stderr);
   const pulled = await pull.output();
   // Before: the put-back created the file in git's moment, git's create failed ("File exists"),
   // and the file held LOCAL alone.
@@ -647,29 +633,18 @@ for (
 ) {
   Deno.test(`git dropped: an emit whose record file git unlinks before ${open} looks again once git's file is there and appends to it, not spooling the record (review-40 F5)`, async () => {
     const { local, file } = await cloneBehind();
-    // That open waits 3.5 s before it is made: git unlinks the file meanwhile, and holds it so.
-    const emitting = new Deno.Command("strace", {
-      args: [
-        ...["-f", "-qq", "-P", file, "-e", "trace=openat"],
-        ...["-e", `inject=openat:delay_enter=3500000:when=${when}`],
-        ...RUNREC,
-        ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const trace = emitting.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = await readTraceUntil(
-      trace,
-      /openat\(/g,
-      when,
-      `the emit never opened the record file ${when} times`,
+    // That open is made once git has unlinked the file (and holds it so 1 s).
+    const emitting = await spawnHeld(
+      [...RUNREC, "emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+      { calls: "openat", path: file, when: String(when), stdout: "piped" },
     );
+    await emitting.held(when, `the emit's open of the record file ${when} times`);
     const pull = pullHeldAtUnlink(local);
-    await until(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
-    for (let r = await trace.read(); !r.done; r = await trace.read()) seen += r.value;
-    const stdout = await new Response(emitting.stdout).text();
-    await emitting.status;
+    await waitFor(async () => (await sizeOf(file)) === -1, "git unlinked the record file");
+    await emitting.release();
+    const emitted = await emitting.child.output();
+    const stdout = new TextDecoder().decode(emitted.stdout);
+    const seen = new TextDecoder().decode(emitted.stderr);
     const pulled = await pull.output();
     assertEquals(pulled.code, 0, new TextDecoder().decode(pulled.stderr));
     // Before: "record not written (No such file or directory …); spooled to …", no RunID printed.
@@ -718,7 +693,7 @@ console.log((await appendRecord(${JSON.stringify(file)}, draft("OURS"))).record.
     said += value;
   }
   // git holds the file unlinked 1 s, less than an append's wait for it.
-  const pull = pullHeldAtUnlink(local, 1000);
+  const pull = pullHeldAtUnlink(local);
   for (let r = await out.read(); !r.done; r = await out.read()) said += r.value;
   const [appended, errors] = [await appending.status, await new Response(appending.stderr).text()];
   const pulled = await pull.output();
@@ -740,14 +715,13 @@ Deno.test("git dropped: under an index.lock a killed git or an open git commit -
   // writes a new file and this one was created before the lock.
   const now = Date.now() / 1000;
   await Deno.utime(file, now, now + 1);
-  const took: number[] = [];
-  for (const agent of ["NEXT", "AFTER"]) {
-    const started = performance.now();
-    await emit(local, agent);
-    took.push(performance.now() - started);
-  }
-  // Before: each waited 2 s for the one before it (6 emits at once took 10 s, 0.6 s unlocked).
-  assert(took.every((ms) => ms < 2000), `${took.join(", ")} ms`);
+  const took = [
+    await emitLooks(local, "NEXT", indexLock),
+    await emitLooks(local, "AFTER", indexLock),
+  ];
+  // Before: each waited 2 s for the one before it (6 emits at once took 10 s, 0.6 s unlocked),
+  // looking at index.lock every 10 ms; now a look or two.
+  assert(took.every((emit) => emit.looks <= 10), took.map((emit) => emit.said).join(", "));
   assertEquals(await agentsOf(file), ["FIRST", "NEXT", "AFTER"]);
 });
 
@@ -815,28 +789,27 @@ Deno.test("git dropped: the sandboxed build in a linked work tree, whose git fol
   assertEquals(await agentsOf(file), ["FIRST"]);
 });
 
-/** Where `git` is, as a process started by name finds it: strace holds its start by this path. */
-function gitOnPath(): string {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (Deno.statSync(join(dir, "git")).isFile) return join(dir, "git");
-    } catch { /* not here */ }
-  }
-  throw new Error("git not on PATH");
-}
-
-/** `runrec flush` of `repo` with each git it starts held `ms` at its start (strace). */
-async function flushWithGitHeld(repo: string, ms: number) {
-  const output = await new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", gitOnPath(), "-e", "trace=execve"],
-      ...["-e", `inject=execve:delay_enter=${ms * 1000}`],
-      ...RUNREC,
-      ...["flush", join(repo, DEL)],
-    ],
+/**
+ * `runrec flush` of `repo` whose gits go through `gate`, closed: it waits at
+ * its first git until `meanwhile` (run once it is there) has ended, then the
+ * gate opens.
+ */
+async function flushWhileGitWaits(repo: string, meanwhile: () => Promise<void>) {
+  const gate = await gitGate();
+  await gate.close();
+  const flushing = new Deno.Command(RUNREC[0], {
+    args: [...RUNREC.slice(1), "flush", join(repo, DEL)],
+    env: gate.env,
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  try {
+    await gate.asked("the flush asking git");
+    await meanwhile();
+  } finally {
+    await gate.open();
+  }
+  const output = await flushing.output();
   return { code: output.code, stdout: new TextDecoder().decode(output.stdout) };
 }
 
@@ -844,61 +817,64 @@ Deno.test("git dropped: a line an autostash or a stash held while the file was r
   const { local, file } = await cloneBehind();
   // Every unlink of the record file held 2 s: the rebase runs about 8 s, its autostash kept.
   const pull = await pullRebaseHeld(local);
-  let pullEnded = 0;
-  const pulled = pull.output().then((result) => {
-    pullEnded = Date.now();
-    return result;
-  });
   // Under way: the autostash holds UNCOMMITTED, the file is the commit's (a fixed wait failed at load).
-  await until(
+  await waitFor(
     async () =>
       await isFile(join(local, ".git", "rebase-merge", "autostash")) &&
-      (await agentsOf(file)).join() === "FIRST,LOCAL",
+      // Between git's unlink of the file and its create, there is none.
+      (await agentsOf(file).catch(() => [])).join() === "FIRST,LOCAL",
     "the rebase's autostash taken",
   );
-  // The flush reads the file now; git's answer (each git it starts held 3 s) comes after the
-  // rebase applied its autostash (UNCOMMITTED back in the file) and removed it.
-  const flushed = await flushWithGitHeld(local, 3000);
-  const flushEnded = Date.now();
-  const { code, stderr } = await pulled;
-  assertEquals(code, 0, new TextDecoder().decode(stderr));
-  assert(pullEnded < flushEnded, "the rebase ended while the flush waited for git");
+  // The flush reads the file now; git's answer comes once the rebase applied its autostash
+  // (UNCOMMITTED back in the file), removed it and ended.
+  let pulled: Deno.CommandOutput | undefined;
+  const flushed = await flushWhileGitWaits(local, async () => {
+    pulled = await pull.output();
+  });
+  assertEquals(pulled?.code, 0, new TextDecoder().decode(pulled?.stderr));
   assertEquals(flushed, { code: 0, stdout: "nothing spooled\n" });
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "LOCAL", "UNCOMMITTED"]);
-  // The same with `git stash pop` (its unlink held 2 s): it writes the file, then drops the stash.
+  // The same with `git stash pop`, held at its unlink while the flush reads the file: it writes
+  // the file, then drops the stash, while the flush waits for git.
   await git(local, "commit", "-qam", "rebased");
   await emit(local, "STASHED");
   await git(local, "stash", "-q");
-  const pop = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_enter=2000000"],
-      ...["git", "stash", "pop", "-q"],
-    ],
+  const pop = await spawnHeld(["git", "stash", "pop", "-q"], {
+    calls: "unlink,unlinkat",
+    path: join(DEL, RECORD_FILE),
     cwd: local,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  await new Promise((r) => setTimeout(r, 1000));
+  });
+  await pop.held(1, "git stash pop at its unlink of the record file");
   assertEquals((await agentsOf(file)).at(-1), "UNCOMMITTED", "the stash holds STASHED");
-  assertEquals(await flushWithGitHeld(local, 2000), { code: 0, stdout: "nothing spooled\n" });
-  assertEquals((await pop.output()).code, 0);
+  let popped = -1;
+  const flushedAgain = await flushWhileGitWaits(local, async () => {
+    await pop.release();
+    popped = (await pop.child.output()).code;
+  });
+  assertEquals(flushedAgain, { code: 0, stdout: "nothing spooled\n" });
+  assertEquals(popped, 0);
   assertEquals(await git(local, "stash", "list"), "", "popped: no stash holds STASHED");
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "LOCAL", "UNCOMMITTED", "STASHED"]);
 });
 
 Deno.test("git dropped: an emit whose file a git stash replaced after its write, popped while the emit asked git about it, is not written again (rebase-trace)", async () => {
   const { local, file } = await cloneBehind();
-  // The emit's fsync held 2 s (`git stash` takes the file with its line, then resets it), and
-  // each git it starts 3 s: `git stash pop` brings the line back and drops the stash meanwhile.
-  const held = heldEmit(local, file, 3000);
-  await new Promise((r) => setTimeout(r, 1200));
+  // The emit held at its fsync (`git stash` takes the file with its line, then resets it), then
+  // at its first git after: `git stash pop` brings the line back and drops the stash meanwhile.
+  const gate = await gitGate();
+  const held = await heldEmit(local, file, gate.env);
   await git(local, "stash", "-q");
   assertEquals(await agentsOf(file), ["FIRST"]);
-  await new Promise((r) => setTimeout(r, 2000)); // the emit is asking git by now
-  await git(local, "stash", "pop", "-q");
-  assertEquals(await git(local, "stash", "list"), "");
-  const emitted = await held.output();
+  await gate.close();
+  await held.release();
+  try {
+    await gate.asked("the emit asking git after its fsync");
+    await git(local, "stash", "pop", "-q");
+    assertEquals(await git(local, "stash", "list"), "");
+  } finally {
+    await gate.open();
+  }
+  const emitted = await held.child.output();
   assertEquals(emitted.code, 0);
   assertIncludes(
     new TextDecoder().decode(emitted.stderr),
@@ -911,23 +887,22 @@ Deno.test("git dropped: a line git dropped after the emit checked its write and 
   const { local, file } = await cloneBehind();
   await emit(local, "BEFORE");
   await git(local, "commit", "-qam", "before");
-  // The emit's second look at the stash reflog (its journal note's, after its write) held 3 s,
+  // The emit held at its second look at the stash reflog (its journal note's, after its write),
   // and the file replaced by git meanwhile (`git checkout --` standing for a pull or a rebase's pick).
-  const held = new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(local, ".git", "logs", "refs", "stash")],
-      ...["-e", "trace=statx,newfstatat,stat,lstat"],
-      ...["-e", "inject=statx,newfstatat,stat,lstat:delay_enter=3000000:when=2"],
-      ...RUNREC,
-      ...["emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  await new Promise((r) => setTimeout(r, 1500));
+  const held = await spawnHeld(
+    [...RUNREC, "emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+    {
+      calls: "statx,newfstatat,stat,lstat",
+      path: join(local, ".git", "logs", "refs", "stash"),
+      when: "2",
+      stdout: "piped",
+    },
+  );
+  await held.held(2, "the emit's second look at the stash reflog");
   assertEquals(await agentsOf(file), ["FIRST", "BEFORE", "OURS"], "written and checked");
   await git(local, "checkout", "-q", "--", join(DEL, RECORD_FILE));
-  const emitted = await held.output();
+  await held.release();
+  const emitted = await held.child.output();
   assertEquals(emitted.code, 0, new TextDecoder().decode(emitted.stderr));
   assertEquals(await agentsOf(file), ["FIRST", "BEFORE"]);
   assertIncludes((await flush(local)).stdout, "put back into");

@@ -21,6 +21,7 @@ import {
   RUNREC_SH,
 } from "./support/runs.ts";
 import { seededRandom } from "./seed.ts";
+import { spawnHeld } from "./support/held.ts";
 
 /** A project under git with one commit, so that `git clean -fdx` removes `.runrec/`. */
 async function gitProject(): Promise<{ root: string; del: string }> {
@@ -276,24 +277,21 @@ Deno.test("finish racing a claim given back (a finish refused for its --status l
   // This process holds the run, as a finish refused for its --status does until it lets go.
   const claim = `${token}.claim-${Deno.pid}@${Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_")}`;
   await Deno.rename(token, claim);
-  // Each rename returns after a second: the finisher's failed claim (the run is held) is seen,
+  // The finisher's claim (a rename of the run file) is held once it failed (the run is held),
   // and the run is given back before it looks for the holder.
-  const finish = underStrace(
-    ["-e", "trace=rename", "-e", "inject=rename:delay_exit=1000000"],
-    ["finish", token, "--status", "SUCCESS"],
-  );
-  const reader = finish.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let trace = "";
-  while (!/rename\("[^"]*\.json", "[^"]*\.claim-[^"]*"\) = -1 ENOENT/.test(trace)) {
-    const { value, done } = await reader.read();
-    assert(!done, trace);
-    trace += value;
-  }
+  const finish = await spawnHeld([...RUNREC, "finish", token, "--status", "SUCCESS"], {
+    calls: "rename",
+    path: token,
+    when: "1",
+    afterMade: true,
+  });
+  await finish.made(1, "the finisher's claim of the run file");
+  assertMatch(finish.trace(), /rename\("[^"]*\.json", "[^"]*\.claim-[^"]*"\) = -1 ENOENT/);
   await Deno.rename(claim, token);
-  let rest = "";
-  for (let r = await reader.read(); !r.done; r = await reader.read()) rest += r.value;
-  const status = await finish.status;
-  await finish.stdout.cancel();
+  await finish.release();
+  const { code, stderr } = await finish.child.output();
+  const status = { code };
+  const rest = new TextDecoder().decode(stderr);
   assertEquals(status.code, 0, rest);
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
   assertEquals(pendingFiles(del), []);

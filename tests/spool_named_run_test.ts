@@ -11,6 +11,7 @@ import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { tempDir } from "./fixtures.ts";
 import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+import { type HeldProcess, spawnHeld, waitFor } from "./support/held.ts";
 import { mountReadOnly, sh, startedRun, userSpool, whileReadOnly } from "./support/read_only.ts";
 
 const REAPED_ERROR = "reaped: the agent never finished";
@@ -25,14 +26,17 @@ async function spooledFinish(started: Awaited<ReturnType<typeof startedRun>>): P
   });
 }
 
-/** Starts `args` of the CLI under strace, whose `strace` arguments slow it where they say. */
-function underStrace(strace: string[], args: string[], env: Record<string, string>) {
-  return new Deno.Command("strace", {
-    args: ["-f", "-qq", "-o", "/dev/null", ...strace, "--", ...RUNREC, ...args],
+/** runrec with `args`, held at `hold.calls` on `hold.path` until released (support/held.ts). */
+function heldRunrec(
+  args: string[],
+  env: Record<string, string>,
+  hold: { calls: string; path: string; afterMade?: boolean },
+): Promise<HeldProcess> {
+  return spawnHeld([...RUNREC, ...args], {
+    ...hold,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  });
 }
 
 async function outputOf(child: Deno.ChildProcess) {
@@ -90,20 +94,17 @@ Deno.test("a read-only finish's spooled record, replayed after a reap with anoth
   await Deno.remove(other.TMPDIR, { recursive: true });
 });
 
-Deno.test("a second finish racing flush (its look at the spool slowed 6 s, flush meanwhile): the run recorded once, the finish refused naming the flush", async () => {
+Deno.test("a second finish racing flush (held at its look at the spool, flush meanwhile): the run recorded once, the finish refused naming the flush", async () => {
   const started = await startedRun();
   const { del, tmp, env, finish, cleanup } = started;
   await spooledFinish(started);
   const spool = join(tmp, `runrec-spool-${Deno.uid()}`);
-  const second = underStrace(
-    ["-P", spool, "-e", "trace=openat", "-e", "inject=openat:delay_enter=6000000"],
-    finish,
-    env,
-  );
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const second = await heldRunrec(finish, env, { calls: "openat", path: spool });
+  await second.held(1, "the second finish at its look at the spool");
   const flush = await runCliProcess(["flush", del], undefined, env);
   assertEquals(flush.code, 0, flush.stderr);
-  const out = await outputOf(second);
+  await second.release();
+  const out = await outputOf(second.child);
   assertEquals(out.code, 2, out.stderr);
   assertIncludes(out.stderr, "runrec flush appended it from the spool");
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
@@ -116,27 +117,20 @@ Deno.test("a second finish whose look at the spool entry comes just after flush 
   const { del, tmp, env, finish, cleanup } = started;
   await spooledFinish(started);
   const entry = join(tmp, `runrec-spool-${Deno.uid()}`, userSpool(tmp)[0]);
-  // The finish lists the entry, then its read of it waits 4 s; flush claims it meanwhile and is
-  // held 5 s right after, holding the append lock.
-  const second = underStrace(
-    ["-P", entry, "-e", "trace=openat", "-e", "inject=openat:delay_enter=4000000"],
-    finish,
-    env,
-  );
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const flush = underStrace(
-    [
-      "-P",
-      entry,
-      "-e",
-      "trace=rename,renameat,renameat2",
-      "-e",
-      "inject=rename,renameat,renameat2:delay_exit=5000000",
-    ],
-    ["flush", del],
-    env,
-  );
-  const [out, flushed] = [await outputOf(second), await outputOf(flush)];
+  // The finish lists the entry, then is held at its read of it; flush claims it meanwhile and is
+  // held right after, holding the append lock, until the finish has ended.
+  const second = await heldRunrec(finish, env, { calls: "openat", path: entry });
+  await second.held(1, "the second finish at its read of the spool entry");
+  const flush = await heldRunrec(["flush", del], env, {
+    calls: "rename,renameat,renameat2",
+    path: entry,
+    afterMade: true,
+  });
+  await flush.held(1, "the flush's claim of the spool entry");
+  await second.release();
+  const out = await outputOf(second.child);
+  await flush.release();
+  const flushed = await outputOf(flush.child);
   assertEquals(flushed.code, 0, flushed.stderr);
   assertEquals(out.code, 2, out.stderr);
   assertIncludes(out.stderr, "its record waits in the spool");
@@ -151,23 +145,17 @@ Deno.test("a reap (another TMPDIR) holding the run while flush appends its spool
   await spooledFinish(started);
   const other = { TMPDIR: await tempDir() };
   const pending = join(del, ".runrec", "pending", `${id}.json`);
-  // Slowed 6 s once its claim (a rename of the pending file) is made.
-  const reap = underStrace(
-    [
-      "-P",
-      pending,
-      "-e",
-      "trace=rename,renameat,renameat2",
-      "-e",
-      "inject=rename,renameat,renameat2:delay_exit=6000000",
-    ],
-    ["reap", del, "--older-than", "0s"],
-    other,
-  );
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  // Held once its claim (a rename of the pending file) is made, until the flush has ended.
+  const reap = await heldRunrec(["reap", del, "--older-than", "0s"], other, {
+    calls: "rename,renameat,renameat2",
+    path: pending,
+    afterMade: true,
+  });
+  await reap.held(1, "the reap's claim of the pending file");
   const flush = await runCliProcess(["flush", del], undefined, env);
   assertEquals(flush.code, 0, flush.stderr);
-  const out = await outputOf(reap);
+  await reap.release();
+  const out = await outputOf(reap.child);
   assertEquals(out.code, 0, out.stderr);
   assertIncludes(out.stdout, "recorded meanwhile (appended from the spool)");
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
@@ -180,24 +168,24 @@ Deno.test("a folder made writable during a read-only finish: the record is writt
   const { del, tmp, env, id, finish, cleanup } = await startedRun();
   const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
   await mountReadOnly(del);
-  // The finish is held 4 s once it has made its marker (a hard link); the folder is made
-  // writable meanwhile.
-  const child = underStrace(
-    ["-P", marker, "-e", "trace=link,linkat", "-e", "inject=link,linkat:delay_exit=4000000"],
-    finish,
-    env,
-  );
+  // The finish is held once it has made its marker (a hard link); the folder is made writable
+  // meanwhile.
+  const held = await heldRunrec(finish, env, {
+    calls: "link,linkat",
+    path: marker,
+    afterMade: true,
+  });
   let mounted = true;
   try {
-    for (let i = 0; i < 300 && await Deno.stat(marker).then(() => false, () => true); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert(await Deno.stat(marker).then(() => true, () => false), "the finish made its marker");
+    await held.held(1, "the finish's marker");
+    await waitFor(() => Deno.stat(marker).then(() => true, () => false), "the finish's marker");
     await sh("umount", del);
     mounted = false;
   } finally {
     if (mounted) await sh("umount", del);
+    await held.release();
   }
+  const child = held.child;
   const out = await outputOf(child);
   assertEquals(out.code, 0, out.stderr);
   assert(!out.stderr.includes("nothing recorded"), out.stderr);
