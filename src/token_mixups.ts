@@ -1,7 +1,8 @@
 /**
  * What an agent gives `runrec finish` in place of its token, said in one
  * line: start's stderr lines with the token (an agent harness capturing
- * `start 2>&1`), start's `--json` document, or a RunID. Taken for a folder, each was "no such folder".
+ * `start 2>&1`), start's `--json` document, or a RunID. Taken for a folder,
+ * each was "no such folder".
  *
  * @module
  */
@@ -18,9 +19,10 @@ const STDOUT_LINE = "the token is the one line runrec start printed on stdout";
 
 /**
  * Throws {@linkcode InputError} when `given`, finish's `<token>`, is start's
- * `--json` document (its `token` field is named), holds more than one line (start's stderr with its token: the token line is named), is
- * one of runrec's stderr lines, or is a RunID that names no path here (where that run is recorded is said,
- * and `agent`'s runs pending in its folder).
+ * `--json` document (its `token` field is named), holds more than one line
+ * (start's stderr with its token: the token line is named), is one of
+ * runrec's stderr lines, or is a RunID that names no path here (where that
+ * run is recorded is said, and `agent`'s runs pending in its folder).
  */
 export async function refuseMistakenToken(given: string, agent?: string): Promise<void> {
   const document = startJsonToken(given);
