@@ -8,7 +8,8 @@
  * files, edits, and annotations; then the STALE and RETIRED entries (each
  * reason's cause, chain and runs), the cycles and warnings, in `--json` and
  * in the text, and `log` as a table, as Markdown, `--by path`, `-n`,
- * `--agent` and `--status`, compared with what the oracle reads.
+ * `--agent`, `--status`, `--since` and `--until` (a date, a stamp with and without
+ * its zone, at an offset), compared with what the oracle reads.
  *
  * `RUNREC_TEST_SEED` replays a seed, `RUNREC_ORACLE_ROOTS` walks more roots
  * (3 by default), `RUNREC_ORACLE_STEPS` takes more steps in each (12 by
@@ -507,6 +508,7 @@ async function compareLog(walk: Walk): Promise<{ compared: number; differences: 
     ["--agent", walk.pick(["dependencies", "4_DOCUMENTS,runrec_annotate", "DEPENDENCIES"])],
     ["--status", walk.pick(["success,PARTIAL", "FAILED", "skipped"]), "--format", "md"],
     ["--agent", "4_documents", "--status", "SUCCESS", "-n", "2", "--by", "path"],
+    ...await timeWindows(walk),
   ];
   for (const option of options) {
     const got = (await runrec("log", walk.root, ...option)).stdout;
@@ -523,6 +525,26 @@ async function compareLog(walk: Walk): Promise<{ compared: number; differences: 
     }
   }
   return { compared: options.length, differences };
+}
+
+/**
+ * `--since`/`--until` around a stamp one of the root's records holds: that stamp itself (at or
+ * after it, before it), its day, and the same instant without a zone and at an offset.
+ */
+async function timeWindows(walk: Walk): Promise<string[][]> {
+  const listed = JSON.parse((await runrec("log", walk.root, "--json")).stdout) as {
+    RunTimestamp: string;
+  }[];
+  if (listed.length === 0) return [];
+  const stamp = walk.pick(listed).RunTimestamp;
+  const later = new Date(Date.parse(stamp) + 2 * 3_600_000).toISOString();
+  const offset = `${later.slice(0, -1)}+02:00`; // the same instant, two hours east
+  return [
+    ["--since", stamp],
+    ["--until", stamp, "--format", "md"],
+    ["--since", stamp.slice(0, 10), "--until", offset, "--by", "path"],
+    ["--since", stamp.slice(0, -1), "--agent", "dependencies", "-n", "3"],
+  ];
 }
 
 async function oracleText(...args: string[]): Promise<string> {

@@ -1023,7 +1023,19 @@ def supersede_line(records, subject, old):
     return min(lines) if lines else 0
 
 
-def log_rows(root, by="time", limit=None, agents=None, statuses=None):
+def instant_ns(text):
+    """`--since`/`--until`'s T as nanoseconds since the epoch (`log --help`): a date is its
+    midnight UTC; a date-time with `Z`, an offset, or no zone (read as UTC), to nine decimals."""
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\d)(?:T(\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)?)?", text)
+    day, time, fraction, zone = m.groups()
+    seconds = datetime.strptime(f"{day}T{time or '00:00:00'}", "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    offset = 0
+    if zone and zone != "Z":
+        offset = (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 60 + int(zone[4:6])) * 60
+    return (int(seconds.timestamp()) - offset) * 10**9 + int((fraction or "").ljust(9, "0"))
+
+
+def log_rows(root, by="time", limit=None, agents=None, statuses=None, since=None, until=None):
     """The records `log ROOT` lists, each with its cells."""
     folders = deliverable_folders(os.path.abspath(root))
     listing = []
@@ -1038,6 +1050,9 @@ def log_rows(root, by="time", limit=None, agents=None, statuses=None):
             if agents and r["AgentName"].upper() not in agents:
                 continue
             if statuses and r["RunStatus"].upper() not in statuses:
+                continue
+            # At or after --since, before --until.
+            if since is not None and start_ns(r) < since or until is not None and start_ns(r) >= until:
                 continue
             said = marks(entry, records, invalidated, superseded, index)
             listing.append({
@@ -1086,7 +1101,7 @@ def log_md(listing):
 
 def log_main(argv):
     root, options = argv[0], argv[1:]
-    by, limit, agents, statuses, fmt = "time", None, None, None, "table"
+    by, limit, agents, statuses, fmt, since, until = "time", None, None, None, "table", None, None
     while options:
         name, value, options = options[0], options[1], options[2:]
         if name == "--by":
@@ -1099,7 +1114,11 @@ def log_main(argv):
             statuses = {a.strip().upper() for a in value.split(",")}
         elif name == "--format":
             fmt = value
-    listing = log_rows(root, by, limit, agents, statuses)
+        elif name == "--since":
+            since = instant_ns(value)
+        elif name == "--until":
+            until = instant_ns(value)
+    listing = log_rows(root, by, limit, agents, statuses, since, until)
     sys.stdout.write(log_table(listing) if fmt == "table" else log_md(listing))
 
 
