@@ -9,7 +9,8 @@
  * reason's cause, chain and runs), the cycles and warnings, in `--json` and
  * in the text, and `log` as a table, as Markdown, `--by path`, `-n`,
  * `--agent`, `--status`, `--since` and `--until` (a date, a stamp with and without
- * its zone, at an offset), compared with what the oracle reads.
+ * its zone, at an offset), and with a copy of a deliverable named beside the root
+ * (the Folder column), compared with what the oracle reads.
  *
  * `RUNREC_TEST_SEED` replays a seed, `RUNREC_ORACLE_ROOTS` walks more roots
  * (3 by default), `RUNREC_ORACLE_STEPS` takes more steps in each (12 by
@@ -499,6 +500,11 @@ async function comparePropagate(walk: Walk): Promise<{ compared: number; differe
 /** `log ROOT` as a table and as Markdown, in both orders, with -n and the filters. */
 async function compareLog(walk: Walk): Promise<{ compared: number; differences: string[] }> {
   const differences: string[] = [];
+  // In a folder whose name has what a Markdown cell escapes.
+  const copies = join(await tempDir({ prefix: "runrec-oracle-copy-" }), "a|b&c<d");
+  await Deno.mkdir(copies);
+  const copy = join(copies, `${walk.ids[0]}_D`);
+  await new Deno.Command("cp", { args: ["-R", walk.folder(walk.ids[0]), copy] }).output();
   const options = [
     [],
     ["--format", "md"],
@@ -509,6 +515,10 @@ async function compareLog(walk: Walk): Promise<{ compared: number; differences: 
     ["--status", walk.pick(["success,PARTIAL", "FAILED", "skipped"]), "--format", "md"],
     ["--agent", "4_documents", "--status", "SUCCESS", "-n", "2", "--by", "path"],
     ...await timeWindows(walk),
+    // A copy of one deliverable named beside the root (a second worktree): the Folder column.
+    ...[[], ["--format", "md", "--by", "path"], ["--status", "FAILED", "-n", "2"]].map((
+      option,
+    ) => [copy, ...option]),
   ];
   for (const option of options) {
     const got = (await runrec("log", walk.root, ...option)).stdout;

@@ -10,7 +10,7 @@ compare the two. Standard library only.
     stale_oracle.py propagate <root>           `stale --propagate`'s STALE and RETIRED entries,
                                                cycles, warnings and exit code (JSON)
     stale_oracle.py propagate-alone <root> ID  one deliverable named alone (JSON)
-    stale_oracle.py log <root> [options]       `log`'s table or `--format md` (text)
+    stale_oracle.py log <target>... [options]  `log`'s table or `--format md` (text)
 
 `propagate` and `log` follow docs/TUTORIAL.md ("Which deliverables are out of date") and
 `stale --help` / `log --help`; tests/propagate_oracle_test.ts compares them.
@@ -1035,15 +1035,22 @@ def instant_ns(text):
     return (int(seconds.timestamp()) - offset) * 10**9 + int((fraction or "").ljust(9, "0"))
 
 
-def log_rows(root, by="time", limit=None, agents=None, statuses=None, since=None, until=None):
-    """The records `log ROOT` lists, each with its cells."""
-    folders = deliverable_folders(os.path.abspath(root))
-    listing = []
-    for order, folder in enumerate(sorted(folders)):
+def log_rows(targets, by="time", limit=None, agents=None, statuses=None, since=None, until=None):
+    """The records `log TARGET...` lists, each with its cells and record file: a deliverable
+    folder named is itself, an execution root its deliverable folders by path; files in the order
+    named. With the Folder column's values when two files hold records of one deliverable."""
+    folders = []
+    for target in targets:
+        target = os.path.abspath(target)
+        folders += [target] if DELIVERABLE.match(os.path.basename(target)) else sorted(deliverable_folders(target))
+    listing, files_of = [], {}
+    for order, folder in enumerate(folders):
         file = os.path.join(folder, "RunRecords.csv")
         if not os.path.isfile(file):
             continue
         records = read_records(file)
+        for entry in records:
+            files_of.setdefault(entry["record"]["DeliverableID"], set()).add(file)
         invalidated, superseded = annotation_effects(records)
         for index, entry in enumerate(records):
             r = entry["record"]
@@ -1059,18 +1066,25 @@ def log_rows(root, by="time", limit=None, agents=None, statuses=None, since=None
                 "key": (start_ns(r), order, entry["line"]),
                 "record": r,
                 "line": entry["line"],
+                "file": file,
                 "status": r["RunStatus"] + (f" [{'; '.join(said)}]" if said else ""),
             })
     if by == "time":
         listing.sort(key=lambda x: x["key"])
     if limit is not None:
         listing = listing[len(listing) - limit:] if limit else []
-    return listing
+    # The folder of each record file, from the current folder (`log --help`), whatever the filters
+    # leave.
+    shown = any(len(files) > 1 for files in files_of.values())
+    for x in listing:
+        x["folder"] = [os.path.relpath(os.path.dirname(x["file"]))] if shown else []
+    return listing, shown
 
 
-def log_table(listing):
+def log_table(listing, shown):
     header = ["RunID", "RunTimestamp", "Agent", "Status", "Pass", "Before→After", "Duration", "Outputs", "Error"]
-    rows = [[
+    header = ["Folder"] * shown + header
+    rows = [x["folder"] + [
         x["record"]["RunID"], x["record"]["RunTimestamp"], x["record"]["AgentName"], x["status"],
         # A line break shown as ↵, a tab as a space: one row a line, the columns aligned.
         x["record"]["RunPassDirective"].replace("\n", "↵").replace("\t", " "),
@@ -1081,26 +1095,32 @@ def log_table(listing):
     lines = []
     for row in [header] + rows:
         cells = [
-            cell.rjust(widths[k]) if k == 7 and row is not header else cell.ljust(widths[k])
+            cell.rjust(widths[k]) if k == len(header) - 2 and row is not header else cell.ljust(widths[k])
             for k, cell in enumerate(row)
         ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"
 
 
-def log_md(listing):
-    lines = ["| RunID | Timestamp | Agent | Status | Pass | Before→After | Duration | Error |",
-             "|---|---|---|---|---|---|---|---|"]
+def log_md(listing, shown):
+    lines = ["| " + "Folder | " * shown + "RunID | Timestamp | Agent | Status | Pass | Before→After | Duration | Error |",
+             "|---" * (8 + shown) + "|"]
     for x in listing:
         r = x["record"]
-        cells = [r["RunID"], r["RunTimestamp"], r["AgentName"], x["status"], md_escape(r["RunPassDirective"]),
+        # A cell not of free text has only what would break the table escaped.
+        folder = [re.sub(r"\r\n|\r|\n", "<br>", f.replace("&", "&amp;").replace("\\", "\\\\")
+                         .replace("|", "\\|").replace("<", "&lt;")) for f in x["folder"]]
+        cells = folder + [r["RunID"], r["RunTimestamp"], r["AgentName"], x["status"], md_escape(r["RunPassDirective"]),
                  f"{r['StatusBefore']}→{r['StatusAfter']}", r["RunDuration"], md_escape(first_line(r["ErrorSummary"]))]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def log_main(argv):
-    root, options = argv[0], argv[1:]
+    targets = [a for a in argv if not a.startswith("-")][:1]
+    options = argv[1:]
+    while options and not options[0].startswith("-"):
+        targets.append(options.pop(0))
     by, limit, agents, statuses, fmt, since, until = "time", None, None, None, "table", None, None
     while options:
         name, value, options = options[0], options[1], options[2:]
@@ -1118,8 +1138,8 @@ def log_main(argv):
             since = instant_ns(value)
         elif name == "--until":
             until = instant_ns(value)
-    listing = log_rows(root, by, limit, agents, statuses, since, until)
-    sys.stdout.write(log_table(listing) if fmt == "table" else log_md(listing))
+    listing, shown = log_rows(targets, by, limit, agents, statuses, since, until)
+    sys.stdout.write(log_table(listing, shown) if fmt == "table" else log_md(listing, shown))
 
 
 def main(argv):
