@@ -450,33 +450,47 @@ async function comparePropagate(walk: Walk): Promise<{ compared: number; differe
     differences.push(`exit: runrec ${result.code}, oracle ${want.code}`);
   }
   // One deliverable named alone: its own entry as the root's answer gives it, those upstream of it
-  // checked too, and the cycles of it and of those upstream or downstream of it.
-  const target = walk.pick(walk.ids);
-  const alone = JSON.parse(
-    (await runrec("stale", walk.folder(target), "--propagate", "--json")).stdout,
-  );
-  const aloneWant = await oracle("propagate-alone", walk.root, target) as {
-    entry: (Entry & { part: string }) | null;
-    upstream: string[];
-    cycles: string[][];
-  };
-  const aloneEntry = [
-    ...alone.stale.map((e: Entry) => ({ ...e, part: "stale" })),
-    ...alone.retired.map((e: Entry) => ({ ...e, part: "retired" })),
-  ].find((e) => e.deliverableId === target);
-  const shown = (e: (Entry & { part: string }) | null | undefined) =>
-    e ? [e.part, ...entries([e])[target]] : null;
-  const aloneGot = JSON.stringify({
-    entry: shown(aloneEntry),
-    upstream: [...new Set(alone.upstream.map((c: { deliverableId: string }) => c.deliverableId))]
-      .sort(),
-    cycles: alone.cycles,
-  });
-  const aloneExpected = JSON.stringify({ ...aloneWant, entry: shown(aloneWant.entry) });
-  compared++;
-  count("named alone");
-  if (aloneGot !== aloneExpected) {
-    differences.push(`stale ${target} alone: runrec ${aloneGot}, oracle ${aloneExpected}`);
+  // checked too, those downstream of it with the reasons that pass through it, the cycles of it and
+  // of those upstream or downstream of it, and the exit code.
+  // Any one, and one of the first two, which the chain of registers makes a producer.
+  for (const target of new Set([walk.pick(walk.ids), walk.pick(walk.ids.slice(0, 2))])) {
+    const aloneRun = await runrec("stale", walk.folder(target), "--propagate", "--json");
+    const alone = JSON.parse(aloneRun.stdout);
+    const aloneWant = await oracle("propagate-alone", walk.root, target) as {
+      entry: (Entry & { part: string }) | null;
+      upstream: string[];
+      downstream: (Entry & { part: string })[];
+      code: number;
+      cycles: string[][];
+    };
+    const aloneEntries: (Entry & { part: string })[] = [
+      ...alone.stale.map((e: Entry) => ({ ...e, part: "stale" })),
+      ...alone.retired.map((e: Entry) => ({ ...e, part: "retired" })),
+    ];
+    const shown = (e: (Entry & { part: string }) | null | undefined) =>
+      e ? [e.deliverableId, e.part, ...entries([e])[e.deliverableId]] : null;
+    const byId = (a: Entry, b: Entry) => a.deliverableId < b.deliverableId ? -1 : 1;
+    const aloneGot = JSON.stringify({
+      entry: shown(aloneEntries.find((e) => e.deliverableId === target)),
+      upstream: [...new Set(alone.upstream.map((c: { deliverableId: string }) => c.deliverableId))]
+        .sort(),
+      downstream: aloneEntries.filter((e) => e.deliverableId !== target).sort(byId).map(shown),
+      code: aloneRun.code,
+      cycles: alone.cycles,
+    });
+    count("downstream of one named alone", aloneWant.downstream.length);
+    const aloneExpected = JSON.stringify({
+      entry: shown(aloneWant.entry),
+      upstream: aloneWant.upstream,
+      downstream: aloneWant.downstream.sort(byId).map(shown),
+      code: aloneWant.code,
+      cycles: aloneWant.cycles,
+    });
+    compared++;
+    count("named alone");
+    if (aloneGot !== aloneExpected) {
+      differences.push(`stale ${target} alone: runrec ${aloneGot}, oracle ${aloneExpected}`);
+    }
   }
   // The text: the same entries, reasons, cycles and counts.
   const text = await runrec("stale", walk.root, "--propagate");

@@ -678,11 +678,13 @@ def under(folder, path, producer):
     return full == producer or full.startswith(producer + "/")
 
 
-def propagate(root):
+def propagate(root, checked=None):
+    """The root's answer; with `checked`, only those deliverables' own inputs are checked (the
+    others are never DIRTY), as when they are named alone."""
     root = os.path.abspath(root)
     folders = deliverable_folders(root)
     ids = {DELIVERABLE.match(os.path.basename(f)).group(1): f for f in folders}
-    checks = {i: stale(f, ids) for i, f in ids.items()}
+    checks = {i: stale(f, ids) for i, f in ids.items() if checked is None or i in checked}
     NOTED.clear()  # from here, what propagation's rules decided
     dirty = {i for i, cs in checks.items() if any(c["verdict"] == "DIRTY" for c in cs)}
     retired = {i for i, f in ids.items() if current_state(f) == "RETIRED"}
@@ -926,8 +928,9 @@ def propagate(root):
 
 def propagate_alone(root, target):
     """`stale DEL --propagate` for one deliverable: its own entry as the root's answer gives it,
-    the deliverables upstream of it (checked too), and the cycles of it and of those upstream or
-    downstream of it (TUTORIAL)."""
+    the deliverables upstream of it (checked too), the deliverables downstream of it with only the
+    reasons that pass through it (their own inputs not checked), and the cycles of it and of those
+    upstream or downstream of it (TUTORIAL)."""
     whole = propagate(root)
     edges = whole["edges"]
 
@@ -946,7 +949,19 @@ def propagate_alone(root, target):
     near = upstream | downstream | {target}
     entry = next((dict(e, part=part) for part in ("stale", "retired") for e in whole[part]
                   if e["deliverableId"] == target), None)
-    return {"entry": entry, "upstream": sorted(upstream),
+    part = propagate(root, upstream | {target})
+    # Its own check counts in the exit code; those upstream of it do not (`stale --help`).
+    ids = {DELIVERABLE.match(os.path.basename(f)).group(1): f for f in deliverable_folders(os.path.abspath(root))}
+    dirty = any(c["verdict"] == "DIRTY" for c in stale(ids[target], ids))
+    downstream_entries = []
+    for kind in ("stale", "retired"):
+        for e in part[kind]:
+            through = [r for r in e["reasons"]
+                       if any(target in (edge["producer"], edge["consumer"]) for edge in r["chain"])]
+            if through and e["deliverableId"] != target:
+                downstream_entries.append(dict(e, part=kind, reasons=through))
+    return {"entry": entry, "upstream": sorted(upstream), "downstream": downstream_entries,
+            "code": int(dirty or any(e.get("part") == "stale" for e in [entry or {}] + downstream_entries)),
             "cycles": [c for c in whole["cycles"] if set(c) & near]}
 
 
