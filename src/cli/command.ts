@@ -102,6 +102,8 @@ export interface AfterValue {
   option: string;
   /** Its kind: free text, a repeatable value (a path each), or another. */
   kind: "text" | "multiple" | "one";
+  /** The value it was given, which the positionals followed. */
+  value?: string;
   /** The positionals that followed its value, before any other option. */
   words: string[];
 }
@@ -233,7 +235,9 @@ export function parseCommandArgs(
 
   const store = (name: string, spec: OptionSpec, value: string | boolean) => {
     const kind = spec.text ? "text" : spec.multiple && !spec.listOf ? "multiple" : "one";
-    lastValue = spec.type === "string" ? { option: `--${name}`, kind, words: [] } : undefined;
+    lastValue = typeof value === "string"
+      ? { option: `--${name}`, kind, value, words: [] }
+      : undefined;
     if (lastValue) afterValue.push(lastValue);
     if (spec.listOf !== undefined) {
       const list = values[spec.listOf];
