@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { runCli } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
 
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
@@ -73,4 +73,90 @@ Deno.test("stale --agent matches an agent's name in any case, as log --agent doe
   assertIncludes(misspelt.stderr, "did you mean 4_DOCUMENTS?");
   const help = await runCli(["stale", "--help"]);
   assertIncludes(help.stdout, "case does not\n                matter, as in log");
+});
+
+Deno.test("exec given --status or --output, which start, finish and emit take, says exec learns them from CMD and what to use instead; nothing runs (newuser-44 F3)", async () => {
+  const { del } = await makeProject();
+  const ran = join(del, "ran.txt");
+  for (
+    const [given, why] of [
+      [["--status", "SUCCESS"], "exec records CMD's exit code as the status (0 SUCCESS,"],
+      [["--status=FAILED"], "exec records CMD's exit code as the status (0 SUCCESS,"],
+      [["--output", "Datasheet.md"], "exec records as outputs the files of <del-dir> CMD changed"],
+      [["--outputs-from", "-"], "exec records as outputs the files of <del-dir> CMD changed"],
+    ]
+  ) {
+    const run = await runCli(["exec", del, "--agent", "A", ...given, "--", "touch", ran]);
+    assertEquals(run.code, 2, run.stderr);
+    const option = given[0].split("=")[0];
+    assertIncludes(run.stderr, `runrec exec: unknown option ${option}: ${why}`);
+    assertIncludes(run.stderr, "record the run with runrec emit");
+    assertEquals(run.stderr.split("\n").length, 2, run.stderr); // one line
+  }
+  assertEquals(await exists(ran), false);
+  assertEquals(await exists(join(del, "RunRecords.csv")), false);
+  // A misspelt option still gets its near one.
+  const near = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS", "--outptu", "x"]);
+  assertIncludes(near.stderr, "unknown option --outptu: did you mean --output?");
+});
+
+Deno.test("exec with its <del-dir> left out (exec --agent A -- CMD) says <del-dir> is missing before the --, not that CMD is; nothing runs (newuser-44 F4)", async () => {
+  const { del } = await makeProject();
+  const ran = join(del, "ran.txt");
+  for (const command of [["touch", ran], ["sh", "-c", `touch '${ran}'`]]) {
+    const run = await runCli(["exec", "--agent", "A", "--", ...command]);
+    assertEquals(run.code, 2, run.stderr);
+    assertEquals(
+      run.stderr,
+      "runrec exec: missing <del-dir>: it comes before the -- (runrec exec <del-dir> --agent " +
+        "NAME -- CMD...) (see runrec exec --help)\n",
+    );
+  }
+  assertEquals(await exists(ran), false);
+  // A <del-dir> after the -- is still read as one, as before.
+  const after = await runCli(["exec", "--agent", "A", "--", del, "touch", ran]);
+  assertEquals(after.code, 0, after.stderr);
+  assertEquals(await exists(ran), true);
+});
+
+Deno.test("README: the deno.json it gives lets mod.ts's examples, which import @runrec/runrec, run as written (newuser-44 F5)", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const map = /`(\{ "imports": \{ "@runrec\/runrec": "[^"]+" \} \})`/.exec(readme);
+  assertEquals(map !== null, true, "README gives no deno.json mapping @runrec/runrec");
+  const dir = await tempDir({ prefix: "runrec-newuser44-" });
+  try {
+    // README's layout: a clone of this repository as runrec/, the script and deno.json beside it.
+    await Deno.symlink(ROOT, join(dir, "runrec"));
+    await Deno.writeTextFile(join(dir, "deno.json"), map![1]);
+    // mod.ts's first module example, as written.
+    const mod = await Deno.readTextFile(join(ROOT, "mod.ts"));
+    const block = /@example Record a run in one step[^\n]*\n \* ```ts\n([\s\S]*?) \* ```/.exec(mod);
+    assertEquals(block !== null, true, "mod.ts's first example not found");
+    const source = block![1].split("\n").map((l) => l.replace(/^ \*( |$)/, "")).join("\n");
+    assertIncludes(source, 'from "@runrec/runrec"');
+    await Deno.writeTextFile(join(dir, "first.ts"), source);
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--allow-read",
+        "--allow-write",
+        "--allow-sys=hostname",
+        "first.ts",
+      ],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(run.stderr);
+    assertEquals(run.code, 0, stderr);
+    assertEquals(
+      /^RUN-DEL-01-02-\d{8}-\d{4}-001\n$/.test(new TextDecoder().decode(run.stdout)),
+      true,
+      new TextDecoder().decode(run.stdout),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

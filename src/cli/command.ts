@@ -51,6 +51,11 @@ export interface Command {
   /** The positional that is a command to run: it and all after it are its own (`exec`'s CMD). */
   commandAt?: number;
   /**
+   * Why it does not take an option other commands do, by the option's name: said in place of
+   * "did you mean" (`exec --status`: the status is CMD's exit code).
+   */
+  notTaken?: Record<string, string>;
+  /**
    * It writes no record: a warning it cannot print (stderr on a full disk,
    * or closed) is dropped, and changes neither its output nor its exit code
    * (env-signals F2). A writer keeps stderr's failures: a lost-record line
@@ -94,6 +99,8 @@ export interface Parsed {
    * command takes.
    */
   afterValue?: AfterValue[];
+  /** How many positionals came before a `--`, when one was given. */
+  beforeSeparator?: number;
 }
 
 /** The positionals straight after one option's value. */
@@ -232,6 +239,7 @@ export function parseCommandArgs(
   const afterValue: AfterValue[] = [];
   /** The option whose value the positionals now read came straight after. */
   let lastValue: AfterValue | undefined;
+  let beforeSeparator: number | undefined;
 
   const store = (name: string, spec: OptionSpec, value: string | boolean) => {
     const kind = spec.text ? "text" : spec.multiple && !spec.listOf ? "multiple" : "one";
@@ -283,6 +291,7 @@ export function parseCommandArgs(
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") {
+      beforeSeparator = positionals.length;
       positionals.push(...args.slice(i + 1));
       break;
     }
@@ -331,9 +340,12 @@ export function parseCommandArgs(
   }
   if (!values.help) readLists(lists, values, commandAt !== undefined);
   const followed = afterValue.filter((t) => t.words.length > 0);
-  return followed.length > 0
-    ? { values, positionals, afterValue: followed }
-    : { values, positionals };
+  return {
+    values,
+    positionals,
+    ...(followed.length > 0 ? { afterValue: followed } : {}),
+    ...(beforeSeparator === undefined ? {} : { beforeSeparator }),
+  };
 }
 
 /**
