@@ -3,7 +3,7 @@
  * test is one friction they met, which failed before its fix.
  */
 import { join } from "node:path";
-import { runCli } from "./cli.ts";
+import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
 
@@ -159,4 +159,43 @@ Deno.test("README: the deno.json it gives lets mod.ts's examples, which import @
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a deliverable folder whose name starts with a dash is said to be read as options, with ./ or -- to give it, not 'unknown option -D' or the help; nothing is written (newuser-44 F6)", async () => {
+  const { root } = await makeProject();
+  const working = join(root, "PKG-01_Pkg", "1_Working");
+  for (const name of ["-DEL-01-09_Dash", "-hDEL-01-09_Help"]) {
+    const del = join(working, name);
+    await Deno.mkdir(del);
+    await Deno.writeTextFile(join(del, "_CONTEXT.md"), "**DeliverableID:** DEL-01-09\n");
+    const run = await runCliProcess(
+      ["emit", name, "--agent", "A", "--status", "SUCCESS"],
+      undefined,
+      {},
+      working,
+    );
+    assertEquals(run.code, 2, run.stderr);
+    assertEquals(
+      run.stderr,
+      `runrec emit: ${name}: names a file or folder here, but a word starting with - is read as ` +
+        `options: write it ./${name}, or after a -- that ends the options (see runrec emit ` +
+        "--help)\n",
+    );
+    assertEquals(run.stdout, "");
+    assertEquals(await exists(join(del, "RunRecords.csv")), false);
+    // Each way the line gives records the run.
+    for (const given of [[`./${name}`, "--agent", "A"], ["--agent", "A", "--", name]]) {
+      const ok = await runCliProcess(
+        ["emit", "--status", "SUCCESS", ...given],
+        undefined,
+        {},
+        working,
+      );
+      assertEquals(ok.code, 0, ok.stderr);
+    }
+  }
+  // One not there may still be a path: the line says how to give it.
+  const gone = await runCli(["log", "-DEL-01-07_Gone"]);
+  assertEquals(gone.code, 2);
+  assertIncludes(gone.stderr, "unknown option -D (if -DEL-01-07_Gone is a path: a word starting");
 });

@@ -320,11 +320,18 @@ export function parseCommandArgs(
         i++;
       }
     } else {
+      // A path that starts with a dash (`-DEL-01-09_X`) is read as options: said so, with the
+      // way to give it, before one of its letters is taken for an option (`-h`: the help).
+      if (arg.length > 2 && isThere(arg)) throw new UsageError(dashedPath(arg, "names"));
       // One or more short aliases: -h, -hx, -ovalue.
       for (let j = 1; j < arg.length; j++) {
         const letter = arg[j];
         const name = byShort.get(letter);
-        if (name === undefined) throw new UsageError(`unknown option -${letter}`);
+        if (name === undefined) {
+          throw new UsageError(
+            `unknown option -${letter}${arg.length > 2 ? ` (${dashedPath(arg, "if")})` : ""}`,
+          );
+        }
         const spec = specs[name];
         if (spec.type === "boolean") {
           store(name, spec, true);
@@ -416,6 +423,17 @@ export function requiredOption(parsed: Parsed, name: string): string {
   if (v === undefined) throw new UsageError(`--${name} is required`);
   if (v === "") throw new UsageError(`--${name}: empty (it is required)`);
   return v;
+}
+
+/**
+ * Says that `arg`, a word starting with `-`, is read as options, and how to give it as a path:
+ * `names`, it is one here; `if`, it may be meant as one.
+ */
+function dashedPath(arg: string, is: "names" | "if"): string {
+  const how = `write it ./${arg}, or after a -- that ends the options`;
+  return is === "names"
+    ? `${arg}: names a file or folder here, but a word starting with - is read as options: ${how}`
+    : `if ${arg} is a path: a word starting with - is read as options: ${how}`;
 }
 
 /**
