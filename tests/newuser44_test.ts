@@ -199,3 +199,23 @@ Deno.test("a deliverable folder whose name starts with a dash is said to be read
   assertEquals(gone.code, 2);
   assertIncludes(gone.stderr, "unknown option -D (if -DEL-01-07_Gone is a path: a word starting");
 });
+
+Deno.test("a Windows drive path given as the deliverable folder (C:\\proj\\DEL-01-03) is said to be one, which names nothing here, not 'rename it'; nothing is written (newuser-44 F7)", async () => {
+  const { root } = await makeProject();
+  for (const words of [["emit", "--agent", "A", "--status", "SUCCESS"], ["log"], ["stale"]]) {
+    const run = await runCliProcess(
+      [words[0], String.raw`C:\proj\PKG-01_Pkg\1_Working\DEL-01-02_Thing`, ...words.slice(1)],
+      undefined,
+      {},
+      root,
+    );
+    assertEquals(run.code, 2, run.stderr);
+    assertEquals(
+      run.stderr,
+      `runrec ${words[0]}: C:\\proj\\PKG-01_Pkg\\1_Working\\DEL-01-02_Thing: a Windows drive ` +
+        `path, which names no folder on ${Deno.build.os}: give the path as this system names it ` +
+        "(relative, or from /)\n",
+    );
+  }
+  assertEquals(await exists(join(root, "C:")), false);
+});
