@@ -219,3 +219,25 @@ Deno.test("a Windows drive path given as the deliverable folder (C:\\proj\\DEL-0
   }
   assertEquals(await exists(join(root, "C:")), false);
 });
+
+Deno.test("--input a.md;b.md, a list as the record writes it, gets the one-path-per-option hint a comma list gets (newuser-44 F8)", async () => {
+  const { del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Spec.md"), "# Spec\n");
+  for (const given of ["Datasheet.md;Spec.md", "Datasheet.md; Spec.md", "Datasheet.md,Spec.md"]) {
+    const run = await runCli([
+      "emit",
+      del,
+      "--agent",
+      "A",
+      "--status",
+      "SUCCESS",
+      "--input",
+      given,
+    ]);
+    assertEquals(run.code, 0, run.stderr);
+    assertIncludes(
+      run.stderr,
+      `--input ${given}: not found (one path per --input: --input Datasheet.md --input Spec.md)`,
+    );
+  }
+});
