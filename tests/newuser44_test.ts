@@ -241,3 +241,29 @@ Deno.test("--input a.md;b.md, a list as the record writes it, gets the one-path-
     );
   }
 });
+
+Deno.test("show and annotate given a RunID in lower case, with a space, cut before its SEQ, or a run token, say what it likely was, not 'is not a RunID' alone (newuser-44 F9)", async () => {
+  const { del } = await makeProject();
+  const emitted = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  const id = emitted.stdout.trim();
+  const syntax = "is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)";
+  const cut = id.replace(/-[0-9]+$/, "");
+  for (
+    const [given, said] of [
+      [id.toLowerCase(), `: did you mean ${id}?`],
+      [`${id} `, `: did you mean ${id} (no spaces around it)?`],
+      [cut, `: it lacks its -SEQ (${cut}-001 is that minute's first run; runrec log lists`],
+      [join(del, ".runrec/pending/20260222T101500000Z-0a1b2c3d.json"), ": that is a run token;"],
+    ]
+  ) {
+    const shown = await runCli(["show", del, given]);
+    assertEquals(shown.code, 2, shown.stderr);
+    assertIncludes(shown.stderr, `runrec show: ${JSON.stringify(given)} ${syntax}${said}`);
+    const annotated = await runCli(["annotate", del, id, "--supersedes", given, "--note", "x"]);
+    assertEquals(annotated.code, 2, annotated.stderr);
+    assertIncludes(annotated.stderr, `--supersedes: ${JSON.stringify(given)} ${syntax}${said}`);
+  }
+  // Nothing was annotated: the file holds the one record.
+  const lines = (await Deno.readTextFile(join(del, "RunRecords.csv"))).trim().split("\n");
+  assertEquals(lines.length, 2);
+});
