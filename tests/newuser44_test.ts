@@ -267,3 +267,24 @@ Deno.test("show and annotate given a RunID in lower case, with a space, cut befo
   const lines = (await Deno.readTextFile(join(del, "RunRecords.csv"))).trim().split("\n");
   assertEquals(lines.length, 2);
 });
+
+Deno.test("a duration spelt in words (5min, 2 days, 12hours) is refused as before, with the short form the option takes (newuser-44 F10)", async () => {
+  const { del } = await makeProject();
+  const cases: [string[], string][] = [
+    [["log", del, "--since", "5min"], "5m"],
+    [["log", del, "--until", "2 days"], "2d"],
+    [["reap", del, "--older-than", "12hours"], "12h"],
+    [["emit", del, "--agent", "A", "--status", "SUCCESS", "--duration", "1.5 hrs"], "1.5h"],
+  ];
+  for (const [args, meant] of cases) {
+    const run = await runCli(args);
+    assertEquals(run.code, 2, run.stderr);
+    assertIncludes(run.stderr, `(did you mean ${meant}?)`);
+    // What it suggests is taken.
+    const given = args.indexOf(args.find((a) => /^--(since|until|older-than|duration)$/.test(a))!);
+    const fixed = await runCli(args.map((a, i) => i === given + 1 ? meant : a));
+    assertEquals(fixed.code, 0, fixed.stderr);
+  }
+  const none = await runCli(["reap", del, "--older-than", "soon"]);
+  assertEquals(none.stderr.includes("did you mean"), false, none.stderr);
+});
