@@ -579,9 +579,17 @@ function backslashProblem(path: string): string | undefined {
     return `${said}, and a name in the path holds one: rename it`;
   }
   const slashed = where === "the path" ? slashedSpelling(path) : undefined;
-  return slashed
-    ? `${said}, and will not guess: write the ${slashed.kind} with /: ${slashed.path}`
-    : `${said}, and ${where} holds one: rename it`;
+  if (slashed) {
+    return `${said}, and will not guess: write the ${slashed.kind} with /: ${slashed.path}`;
+  }
+  // Nothing of that name either way (`C:\proj\DEL-01-03`): there is nothing to rename.
+  if (where === "the path") {
+    return /^[a-zA-Z]:(?:[\\/]|$)/.test(path)
+      ? `a Windows drive path, which names no folder on ${Deno.build.os}: give the path as this ` +
+        "system names it (relative, or from /)"
+      : `${said}: no such folder, written with / either (${path.replaceAll("\\", "/")})`;
+  }
+  return `${said}, and ${where} holds one: rename it`;
 }
 
 /**

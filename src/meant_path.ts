@@ -243,7 +243,7 @@ function fromProjectTop(delDir: string, given: string): { top: string; path: str
  * `delDir` (absolute): the path meant from the current folder
  * ({@linkcode meantPath}); else where the path names a file outside the
  * project from there, which only `--allow-outside` reads (not `allowOutside`
- * already); else, when the argument holds several paths (commas or spaces) of
+ * already); else, when the argument holds several paths (commas, `;` or spaces) of
  * which one is there, one per option; else the names near it in its folder.
  * `""` when none is.
  *
@@ -274,7 +274,8 @@ export async function notFoundHint(
   }
   const outside = allowOutside ? "" : outsideHint(delDir, given);
   if (outside !== "") return outside;
-  const parts = given.split(/[,\s]+/).filter((p) => p !== "");
+  // `;` too: the record's own list separator (InputFiles), as SCHEMA.md shows the lists.
+  const parts = given.split(/[,;\s]+/).filter((p) => p !== "");
   if (parts.length > 1 && parts.some((p) => isThere(resolve(delDir, p)))) {
     return ` (one path per ${option}: ${parts.map((p) => `${option} ${shellWord(p)}`).join(" ")})`;
   }

@@ -267,7 +267,8 @@ export interface StaleReport {
 /** Options of {@linkcode checkStaleness}. */
 export interface StaleOptions {
   /**
-   * Only these agents' checks of the targets (exact names). An agent named that never ran is
+   * Only these agents' checks of the targets, each name in any case (`4_documents` is
+   * `4_DOCUMENTS`, as `log --agent` reads it). An agent named that never ran is
    * reported `NO_BASELINE`. With `propagate`, upstream checks and STALE still use every agent.
    */
   agents?: readonly string[];
@@ -1374,6 +1375,8 @@ async function checkFolder(
   // project's own) whose runs were all invalidated has no baseline: NO_BASELINE. When no other
   // agent ran here, the deliverable has no good run at all: its checks stay, NO_BASELINE.
   const ranAll = new Set([...byAgent.keys(), ...unreadByAgent.keys()]);
+  // The names asked for as recorded here: `--agent 4_documents` is 4_DOCUMENTS, as in log.
+  const askedHere = options.agents && inRecordedCase(options.agents, ranAll);
   const takenBack: string[] = [];
   for (const [agent, runs] of read.agents) {
     if (
@@ -1382,9 +1385,9 @@ async function checkFolder(
       await misspeltHere(agent, dir, read.firstLines, runs.lastLine, ranAll, lookups)
     ) takenBack.push(agent);
   }
-  const withdrawn = takenBack.length === ranAll.size || (options.agents && !everyAgent)
+  const withdrawn = takenBack.length === ranAll.size || (askedHere && !everyAgent)
     ? []
-    : takenBack.filter((agent) => !options.agents?.includes(agent));
+    : takenBack.filter((agent) => !askedHere?.includes(agent));
   for (const agent of sortUtf8(withdrawn)) {
     folderNotes.push(
       `every run of ${agent} here (${read.agents.get(agent)!.count}) is invalidated: not a check ` +
@@ -1393,11 +1396,11 @@ async function checkFolder(
   }
   const ranHere = [...ranAll].filter((agent) => !withdrawn.includes(agent));
   // `everyAgent`: the agents asked for and every other that ran (propagation needs them all).
-  const agents = options.agents === undefined
+  const agents = askedHere === undefined
     ? sortUtf8(ranHere)
     : everyAgent
-    ? sortUtf8([...new Set([...options.agents, ...ranHere])])
-    : options.agents;
+    ? sortUtf8([...new Set([...askedHere, ...ranHere])])
+    : askedHere;
   const noBaseline = (agent: string, reason: string, notes = folderNotes): StaleCheck => ({
     folder,
     deliverableId: id,
@@ -1932,7 +1935,7 @@ export async function checkStaleness(
     options.onProgress?.(0, all.length);
     // --agent limits the checks reported, not propagation: whether a deliverable is DIRTY, and
     // so its consumers STALE, is every agent's answer. Upstream ones are reported for every agent.
-    const asked = options.agents === undefined ? undefined : new Set(options.agents);
+    const asked = options.agents && new Set(options.agents.map((a) => a.toUpperCase()));
     const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder, i) => {
       const target = i < folders.length;
       const result = await aloneWhenLong(join(folder, RECORD_FILE), () =>
@@ -1953,7 +1956,8 @@ export async function checkStaleness(
       else if (i >= folders.length) upstreamChecks.push(...result);
       else {
         for (const check of result) {
-          (asked === undefined || asked.has(check.agent) ? checks : unasked).push(check);
+          const wanted = asked === undefined || asked.has(check.agent.toUpperCase());
+          (wanted ? checks : unasked).push(check);
         }
       }
     });
@@ -2013,8 +2017,13 @@ async function refuseUnknownAgents(
   ran: ReadonlySet<string>,
   folders: readonly string[],
 ): Promise<void> {
+  const ranAnyCase = new Set([...ran].map((a) => a.toUpperCase()));
   const known = (agent: string) =>
-    ran.has(agent) || folders.some((folder) => findProfile(agent, folder) !== undefined);
+    ranAnyCase.has(agent.toUpperCase()) ||
+    folders.some((folder) =>
+      findProfile(agent, folder) !== undefined ||
+      findProfile(agent.toUpperCase(), folder) !== undefined
+    );
   const unknown = asked.find((agent) => !known(agent));
   if (unknown === undefined) return;
   throw new InputError(
@@ -2024,6 +2033,19 @@ async function refuseUnknownAgents(
       sortUtf8([...ran]),
     ),
   );
+}
+
+/**
+ * The agents of `asked` as `recorded` spells them: each name is every recorded one equal to it in
+ * any case, or itself when none is (an agent with no run here: NO_BASELINE).
+ */
+function inRecordedCase(asked: readonly string[], recorded: ReadonlySet<string>): string[] {
+  return [
+    ...new Set(asked.flatMap((name) => {
+      const same = [...recorded].filter((r) => r.toUpperCase() === name.toUpperCase());
+      return same.length > 0 ? same : [name];
+    })),
+  ];
 }
 
 /** The runs of a deliverable folder that propagation weighs, of any agent, in file order. */

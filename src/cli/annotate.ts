@@ -18,6 +18,7 @@ import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
+import { notARunId } from "./run_id_words.ts";
 import { linesWithRunId, RECORD_FILE } from "../store.ts";
 import {
   type Command,
@@ -93,11 +94,7 @@ Examples:
 `;
 
 function checkRunId(option: string, id: string): void {
-  if (!RUN_ID_SYNTAX.test(id)) {
-    throw new UsageError(
-      `${option}${JSON.stringify(id)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
-    );
-  }
+  if (!RUN_ID_SYNTAX.test(id)) throw new UsageError(notARunId(option, id));
 }
 
 /** One record of a RunID annotate was given. */

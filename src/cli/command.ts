@@ -51,6 +51,11 @@ export interface Command {
   /** The positional that is a command to run: it and all after it are its own (`exec`'s CMD). */
   commandAt?: number;
   /**
+   * Why it does not take an option other commands do, by the option's name: said in place of
+   * "did you mean" (`exec --status`: the status is CMD's exit code).
+   */
+  notTaken?: Record<string, string>;
+  /**
    * It writes no record: a warning it cannot print (stderr on a full disk,
    * or closed) is dropped, and changes neither its output nor its exit code
    * (env-signals F2). A writer keeps stderr's failures: a lost-record line
@@ -94,6 +99,8 @@ export interface Parsed {
    * command takes.
    */
   afterValue?: AfterValue[];
+  /** How many positionals came before a `--`, when one was given. */
+  beforeSeparator?: number;
 }
 
 /** The positionals straight after one option's value. */
@@ -102,6 +109,8 @@ export interface AfterValue {
   option: string;
   /** Its kind: free text, a repeatable value (a path each), or another. */
   kind: "text" | "multiple" | "one";
+  /** The value it was given, which the positionals followed. */
+  value?: string;
   /** The positionals that followed its value, before any other option. */
   words: string[];
 }
@@ -230,10 +239,13 @@ export function parseCommandArgs(
   const afterValue: AfterValue[] = [];
   /** The option whose value the positionals now read came straight after. */
   let lastValue: AfterValue | undefined;
+  let beforeSeparator: number | undefined;
 
   const store = (name: string, spec: OptionSpec, value: string | boolean) => {
     const kind = spec.text ? "text" : spec.multiple && !spec.listOf ? "multiple" : "one";
-    lastValue = spec.type === "string" ? { option: `--${name}`, kind, words: [] } : undefined;
+    lastValue = typeof value === "string"
+      ? { option: `--${name}`, kind, value, words: [] }
+      : undefined;
     if (lastValue) afterValue.push(lastValue);
     if (spec.listOf !== undefined) {
       const list = values[spec.listOf];
@@ -279,6 +291,7 @@ export function parseCommandArgs(
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") {
+      beforeSeparator = positionals.length;
       positionals.push(...args.slice(i + 1));
       break;
     }
@@ -307,11 +320,18 @@ export function parseCommandArgs(
         i++;
       }
     } else {
+      // A path that starts with a dash (`-DEL-01-09_X`) is read as options: said so, with the
+      // way to give it, before one of its letters is taken for an option (`-h`: the help).
+      if (arg.length > 2 && isThere(arg)) throw new UsageError(dashedPath(arg, "names"));
       // One or more short aliases: -h, -hx, -ovalue.
       for (let j = 1; j < arg.length; j++) {
         const letter = arg[j];
         const name = byShort.get(letter);
-        if (name === undefined) throw new UsageError(`unknown option -${letter}`);
+        if (name === undefined) {
+          throw new UsageError(
+            `unknown option -${letter}${arg.length > 2 ? ` (${dashedPath(arg, "if")})` : ""}`,
+          );
+        }
         const spec = specs[name];
         if (spec.type === "boolean") {
           store(name, spec, true);
@@ -327,9 +347,12 @@ export function parseCommandArgs(
   }
   if (!values.help) readLists(lists, values, commandAt !== undefined);
   const followed = afterValue.filter((t) => t.words.length > 0);
-  return followed.length > 0
-    ? { values, positionals, afterValue: followed }
-    : { values, positionals };
+  return {
+    values,
+    positionals,
+    ...(followed.length > 0 ? { afterValue: followed } : {}),
+    ...(beforeSeparator === undefined ? {} : { beforeSeparator }),
+  };
 }
 
 /**
@@ -400,6 +423,17 @@ export function requiredOption(parsed: Parsed, name: string): string {
   if (v === undefined) throw new UsageError(`--${name} is required`);
   if (v === "") throw new UsageError(`--${name}: empty (it is required)`);
   return v;
+}
+
+/**
+ * Says that `arg`, a word starting with `-`, is read as options, and how to give it as a path:
+ * `names`, it is one here; `if`, it may be meant as one.
+ */
+function dashedPath(arg: string, is: "names" | "if"): string {
+  const how = `write it ./${arg}, or after a -- that ends the options`;
+  return is === "names"
+    ? `${arg}: names a file or folder here, but a word starting with - is read as options: ${how}`
+    : `if ${arg} is a path: a word starting with - is read as options: ${how}`;
 }
 
 /**

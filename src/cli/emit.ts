@@ -6,6 +6,7 @@
 import { InputError } from "../errors.ts";
 import { recordRun, type RunReport } from "../hook.ts";
 import { formatDuration, MAX_DURATION_MS, parseDuration, parseDurationOption } from "../time.ts";
+import { spelledDuration } from "./duration_words.ts";
 import {
   type Command,
   EXIT,
@@ -32,7 +33,8 @@ function durationOption(text: string | undefined): string | undefined {
     throw new InputError(
       "--duration: expected an ISO 8601 duration in days, hours, minutes and seconds " +
         "(PnDTnHnMn.nS: PT2M34.5S) or a number with s, m, h or d " +
-        `(154.5s, 90m), exact to the millisecond, got ${JSON.stringify(text)}`,
+        `(154.5s, 90m), exact to the millisecond, got ${JSON.stringify(text)}` +
+        spelledDuration(text),
     );
   }
   if (ms > MAX_DURATION_MS) {

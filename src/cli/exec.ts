@@ -7,7 +7,7 @@
  */
 import { InputError } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
-import { isGone } from "../lookups.ts";
+import { isGone, isThere } from "../lookups.ts";
 import { refuseMisspeltFolder } from "../meant_path.ts";
 import { join } from "../path.ts";
 import {
@@ -313,6 +313,10 @@ function report(io: Io, outcome: RunOutcome, loud: readonly (string | undefined)
   );
 }
 
+/** Why exec takes no `--output`: its outputs are what CMD changed. */
+const OUTPUTS_FOUND = "exec records as outputs the files of <del-dir> CMD changed; to name " +
+  "them yourself, record the run with runrec emit, or start and finish";
+
 /** The `exec` command. */
 export const execCommand: Command = {
   name: "exec",
@@ -331,11 +335,24 @@ export const execCommand: Command = {
   },
   // CMD's own options are CMD's: `exec D --agent A ls -la` runs `ls -la` (trial-q).
   commandAt: 1,
+  // What start, finish and emit take but exec learns from CMD: said, not a near option.
+  notTaken: {
+    status: "exec records CMD's exit code as the status (0 SUCCESS, --partial-codes, " +
+      "--skipped-codes, else FAILED); to give one yourself, record the run with runrec emit",
+    output: OUTPUTS_FOUND,
+    "outputs-from": OUTPUTS_FOUND,
+  },
   async run(parsed, given) {
     // Exits with the command's code whatever becomes of runrec's own messages (stderr on a
     // full disk, closed): a failed write of one would otherwise stand in for that code.
     const io = warningsMayDrop(given);
     // Named CMD, as the usage line names it (help-texts F5).
+    // `exec --agent A -- CMD`: the words after the `--` are CMD's, so <del-dir> was left out.
+    if (parsed.beforeSeparator === 0 && !isThere(parsed.positionals[0] ?? "")) {
+      throw new UsageError(
+        "missing <del-dir>: it comes before the -- (runrec exec <del-dir> --agent NAME -- CMD...)",
+      );
+    }
     if (parsed.positionals.length === 1) throw new UsageError("missing CMD");
     if (parsed.positionals[1] === "") throw new UsageError("CMD: empty");
     const [delDir, command, ...args] = positionals(parsed, ["del-dir", "command"], "arguments");

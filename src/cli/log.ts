@@ -24,6 +24,7 @@ import { describePending, pendingRecords } from "../spool.ts";
 import { foldersWithPendingRuns, pendingRunWarnings } from "../pending.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDurationOption, parseInstant } from "../time.ts";
+import { spelledDuration } from "./duration_words.ts";
 import { sortUtf8 } from "../manifest.ts";
 import { agentNotFound } from "../profiles.ts";
 import { describeLineProblem } from "../verify.ts";
@@ -189,7 +190,8 @@ function instantOption(name: string, text: string): number {
   if (ago !== undefined && Number.isFinite(ago)) return Date.now() - ago;
   throw new UsageError(
     `--${name}: expected an ISO 8601 date or date-time like 2026-02-22 or ` +
-      `2026-02-22T10:15:00Z, or a duration before now like 24h or 7d, got ${JSON.stringify(text)}`,
+      `2026-02-22T10:15:00Z, or a duration before now like 24h or 7d, got ${JSON.stringify(text)}` +
+      spelledDuration(text),
   );
 }
 

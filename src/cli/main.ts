@@ -16,6 +16,7 @@ import {
   exitFor,
   type Io,
   parseCommandArgs,
+  type Parsed,
   UnknownOption,
   UsageError,
   warningsMayDrop,
@@ -316,7 +317,10 @@ async function closestOf(name: string, known: readonly string[]): Promise<string
 /** Loads and runs one command: its help, or its run with parsed arguments. */
 async function runCommand(entry: CommandEntry, rest: string[], io: Io): Promise<number> {
   const command = await entry.load();
-  const parsed = parseCommandArgs(rest, command.options, command.commandAt);
+  const parsed = withWhyNotTaken(
+    command,
+    () => parseCommandArgs(rest, command.options, command.commandAt),
+  );
   if (parsed.values.help) {
     io.out(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
     return EXIT.ok;
@@ -326,6 +330,22 @@ async function runCommand(entry: CommandEntry, rest: string[], io: Io): Promise<
     return await command.run(parsed, command.readsOnly ? warningsMayDrop(io) : io);
   } catch (error) {
     throw await withMeantFolder(error, parsed.positionals);
+  }
+}
+
+/**
+ * `parse()`, its unknown option said as the command's `notTaken` says why (`exec --status`: the
+ * status is CMD's exit code), where a near option is no help.
+ */
+function withWhyNotTaken(command: Command, parse: () => Parsed): Parsed {
+  try {
+    return parse();
+  } catch (error) {
+    const why = error instanceof UnknownOption
+      ? command.notTaken?.[error.option.replace(/^-+/, "")]
+      : undefined;
+    if (why === undefined) throw error;
+    throw new UsageError(`unknown option ${(error as UnknownOption).option}: ${why}`);
   }
 }
 

@@ -9,6 +9,7 @@ import { relative } from "../path.ts";
 import { reapCommandLine } from "../pending.ts";
 import { describeReaped, type ReapReport, reapRuns } from "../reap.ts";
 import { parseDurationOption } from "../time.ts";
+import { spelledDuration } from "./duration_words.ts";
 import { type Command, EXIT, positionals, stringOption } from "./command.ts";
 import { lockWaitMessage, printRecorded } from "./outcome.ts";
 
@@ -109,7 +110,7 @@ function parseAge(text: string): number {
   if (ms === undefined || !Number.isFinite(ms)) {
     throw new InputError(
       "--older-than: expected a duration like 2h, 90m, 1d or PT2H (ISO 8601 in days, hours, " +
-        `minutes and seconds: PnDTnHnMn.nS), got ${JSON.stringify(text)}`,
+        `minutes and seconds: PnDTnHnMn.nS), got ${JSON.stringify(text)}${spelledDuration(text)}`,
     );
   }
   // Past 285,000 years every run is younger: the same answer, in a whole number reapRuns takes.

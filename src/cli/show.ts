@@ -17,6 +17,7 @@ import { basename, dirname } from "../path.ts";
 import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
+import { notARunId } from "./run_id_words.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { linesWithRunId, renumberedNote } from "../store.ts";
 import { shellWord } from "../shell_word.ts";
@@ -200,11 +201,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (parsed.values.json && given === "md") {
     throw new UsageError("--json and --format md contradict each other");
   }
-  if (!RUN_ID_SYNTAX.test(runId)) {
-    throw new UsageError(
-      `${JSON.stringify(runId)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
-    );
-  }
+  if (!RUN_ID_SYNTAX.test(runId)) throw new UsageError(notARunId("", runId));
   const lineOption = stringOption(parsed, "line");
   const onLine = lineOption === undefined ? undefined : Number(lineOption);
   if (lineOption !== undefined && !(/^[0-9]+$/.test(lineOption) && onLine! >= 1)) {

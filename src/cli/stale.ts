@@ -60,8 +60,9 @@ check it). Each file is hashed once, on up to 4 cores. The rules in full, with
 examples: docs/TUTORIAL.md, "Which deliverables are out of date".
 
 Options:
-  --agent A     only agent A (a comma-separated list for several); a name with
-                no run there and no agent file is refused (exit 2: misspelt?)
+  --agent A     only agent A (a comma-separated list for several; case does not
+                matter, as in log); a name with no run there and no agent file
+                is refused (exit 2: misspelt?)
   --allow-outside
                 read inputs outside the project too, as emit --allow-outside
                 does; without it, one the run read that way is "unreadable
@@ -87,10 +88,10 @@ that has some is named in a warning (runrec flush; runrec finish or reap).
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE and RETIRED alone are 0);
 1 a target is DIRTY or something is STALE; 2 usage error, an --agent with no run
-and no agent file, a missing target, an
-ID of two folders with --propagate (nothing is checked), a project root this
-runrec may not read (runrec-sandboxed started beneath it), or an unreadable
-record file (the rest is still checked and printed).
+and no agent file, a missing target, an ID of two folders with --propagate
+(nothing is checked), a project root this runrec may not read (runrec-sandboxed
+started beneath it), or an unreadable record file (the rest is still checked
+and printed).
 
 Example:
   runrec stale . --propagate

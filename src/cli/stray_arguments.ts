@@ -159,8 +159,10 @@ function isProgram(path: string): boolean {
 
 /**
  * What `stray` positionals more than the command takes follow, when they
- * came straight after a one-value option's (`--duration 5 min`): said, with
- * the value they may belong to, else `""`.
+ * came straight after an option's value: a one-value option's
+ * (`--duration 5 min`), or a path option's where a word names no file
+ * (`--input a.md b.md`, b.md not there): said, with the value they may
+ * belong to, else `""`.
  *
  * @example
  * ```ts
@@ -171,13 +173,19 @@ function isProgram(path: string): boolean {
  * ```
  */
 export function strayHint(parsed: Parsed, stray: number): string {
-  const after = parsed.afterValue?.find((t) => t.kind === "one" && t.words.length >= stray);
+  const after = parsed.afterValue?.find((t) => t.kind !== "text" && t.words.length >= stray);
   // Folders or files (`emit D1 --agent A D2`) are targets too many, whatever they follow.
-  if (after === undefined || after.words.slice(0, stray).every(isThere)) return "";
-  const value = parsed.values[after.option.slice(2)];
-  if (typeof value !== "string") return "";
-  return ` (it follows ${after.option} ${shellWord(value)}: an option's value is one argument: ` +
-    "quote it if it holds spaces)";
+  if (after?.value === undefined || after.words.slice(0, stray).every(isThere)) return "";
+  const follows = `it follows ${after.option} ${shellWord(after.value)}`;
+  if (after.kind === "one") {
+    return ` (${follows}: an option's value is one argument: quote it if it holds spaces)`;
+  }
+  // A path option: all the words naming files is refuseManyPaths'; one that names none is a
+  // second path (misspelt, or an output not written yet) or a path split at its spaces.
+  const word = after.words[0];
+  return ` (${follows}: a second path needs its own ${after.option} (${after.option} ` +
+    `${shellWord(word)}); a path holding spaces needs quotes (${after.option} ` +
+    `${shellWord(`${after.value} ${after.words.slice(0, stray).join(" ")}`)}))`;
 }
 
 /**
