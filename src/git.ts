@@ -435,6 +435,37 @@ export function leftBranchAt(dir: string, head: string): number {
 }
 
 /**
+ * Whether `HEAD` of the work tree holding `dir` moved other than by a commit
+ * (a checkout, merge, rebase, reset, pull) at or after `since` (ms since the
+ * epoch), from HEAD's reflog: only such a move renames a folder under a
+ * writer. `false` outside git or when the reflog cannot be read. No git is
+ * started; the reflog is read only when it changed since `since`.
+ *
+ * @example
+ * ```ts
+ * import { headMovedSince } from "./git.ts";
+ * headMovedSince(".", Date.now() - 60_000); // true just after a `git checkout`
+ * ```
+ */
+export function headMovedSince(dir: string, since: number): boolean {
+  const dirs = gitDirsKnown(dir);
+  if (!dirs) return false;
+  const log = join(dirs.gitDir, "logs/HEAD");
+  try {
+    if ((Deno.statSync(log).mtime?.getTime() ?? 0) < since) return false;
+  } catch {
+    return false;
+  }
+  // The reflog keeps seconds: an entry of the second `since` falls in counts.
+  const from = Math.floor(since / 1000);
+  return (readText(log) ?? "").split("\n").some((line) => {
+    const entry = /> ([0-9]+) [+-][0-9]{4}\t(.*)$/.exec(line);
+    return entry !== null && Number(entry[1]) >= from &&
+      !/^commit( \((amend|initial)\))?:/.test(entry[2]);
+  });
+}
+
+/**
  * {@linkcode checkoutOf}'s `head` in a work tree whose `HEAD` cannot be read
  * (the sandboxed build started in a linked work tree, whose git folder is in
  * the main one's): which branch is checked out cannot be told.
