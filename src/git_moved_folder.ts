@@ -176,12 +176,15 @@ function deliverableIdOf(dir: string): string | undefined {
 }
 
 /**
- * Whether `dir` holds runrec's state folders (`.runrec`, `.runrec-spool`) and nothing else: an
- * empty folder is a new deliverable's, not one git left.
+ * Whether `dir` holds runrec's state folders (`.runrec`, `.runrec-spool`, the append lock) and
+ * nothing else: an empty folder is a new deliverable's, not one git left.
  */
 function holdsOnlyRunrecState(dir: string, lookups: Lookups = directLookups): boolean {
   const names = [...lookups.folderEntries(dir).keys()];
-  return names.length > 0 && names.every((name) => name.startsWith(".runrec"));
+  // The append lock (and its breaker's) too: a replay holds it while it asks.
+  const state = (name: string) =>
+    name.startsWith(".runrec") || name.startsWith(`${RECORD_FILE}.lock`);
+  return names.length > 0 && names.every(state);
 }
 
 /**

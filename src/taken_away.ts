@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { basename, dirname } from "./path.ts";
+import { basename, dirname, join } from "./path.ts";
+import { spooledRecordHome } from "./git_moved_folder.ts";
 import { journalPath } from "./journal.ts";
 import { CONTEXT_FILE } from "./deliverable.ts";
 import { kindOf } from "./walk.ts";
@@ -36,7 +37,7 @@ import { kindOf } from "./walk.ts";
  */
 export function takenAway(recordFile: string): string | undefined {
   // The journal first: a new deliverable's first record, the common case, lists nothing.
-  if (kindOf(journalPath(recordFile)) !== "file") return undefined;
+  if (kindOf(journalPath(recordFile)) !== "file") return movedAway(recordFile);
   const others = othersThan(recordFile);
   if (others === undefined) return undefined; // not listed: the write says what is wrong
   const remedy = "to begin it anew here, remove .runrec/RunRecords.csv.journal";
@@ -53,6 +54,22 @@ export function takenAway(recordFile: string): string | undefined {
     "(files git does not track, left by a checkout of a branch without the deliverable?): it " +
     "waits until that branch is back (then `runrec flush`); commit or remove such files before " +
     `switching; if the deliverable is begun again here, add its ${CONTEXT_FILE} (or ${remedy})`;
+}
+
+/**
+ * Why not begun in a folder without a journal: `git mv` took the journal
+ * along with the files, renamed or renumbered, and a checkout or rebase left
+ * this name's folder holding runrec's state alone (its `.runrec/` of pending
+ * runs); `undefined` when no one folder near it took its files, or it holds
+ * no `.runrec/` (a new deliverable's first record, looked at no further).
+ */
+function movedAway(recordFile: string): string | undefined {
+  const folder = dirname(recordFile);
+  if (kindOf(join(folder, ".runrec")) !== "folder") return undefined;
+  const home = spooledRecordHome(folder);
+  return home === undefined ? undefined : "not begun: its folder holds only runrec's state, " +
+    `and git moved the deliverable's files to ${home} (a checkout, pull or rebase renamed it); ` +
+    "`runrec flush` moves the record there";
 }
 
 /** The names in `recordFile`'s folder other than runrec's state; `undefined` when not listed. */

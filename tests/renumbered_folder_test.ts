@@ -100,3 +100,30 @@ Deno.test("a record spooled while a checkout had taken the deliverable away, the
   const verify = await runCli(["verify", root, "--since", base]);
   assertEquals(verify.code, 0, verify.stdout + verify.stderr);
 });
+
+Deno.test("a record spooled for a folder git renumbered, whose new folder's spool cannot take it (a file in its place): flush exits 1, the record waits, and no record file is begun in the folder git left; once the spool can be made it lands once (review-44 F3)", async () => {
+  const { root, del, env, renumbered } = await committedProject();
+  await git(root, "checkout", "-qb", "renumbered");
+  await git(root, "mv", del, renumbered);
+  await git(root, "commit", "-qm", "the deliverable renumbered");
+  await git(root, "checkout", "-q", "main");
+  await git(root, "checkout", "-qb", "without");
+  await git(root, "rm", "-rq", "PKG-01_Pkg");
+  await git(root, "commit", "-qm", "a branch without the deliverable");
+  await git(root, "checkout", "-q", "main");
+  const token = (await run(["start", del, "--agent", "AWAY"], env)).stdout.trim();
+  await git(root, "checkout", "-q", "without");
+  await run(["finish", token, "--status", "SUCCESS"], env);
+  await git(root, "checkout", "-q", "renumbered");
+  const spool = join(renumbered, ".runrec-spool");
+  await Deno.writeTextFile(spool, "not a folder\n");
+  // Before: the replay where it was spooled began a RunRecords.csv in the folder git left.
+  const failed = await run(["flush", root], env, 1);
+  assertIncludes(failed.stderr, `git moved the deliverable's files to ${renumbered}`);
+  assertEquals(names(del).includes(RECORD_FILE), false);
+  assertEquals((await recordsOf(renumbered)).map((r) => r.AgentName), ["BASE"]);
+  await Deno.remove(spool);
+  await run(["flush", root], env);
+  assertEquals((await recordsOf(renumbered)).map((r) => r.AgentName), ["BASE", "AWAY"]);
+  assertEquals(names(del).includes(RECORD_FILE), false);
+});
