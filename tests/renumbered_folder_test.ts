@@ -17,7 +17,8 @@ import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
-import { recordsOf } from "./support/runs.ts";
+import { recordsOf, RUNREC } from "./support/runs.ts";
+import { spawnHeld } from "./support/held.ts";
 
 /** A project in git whose deliverable (named, no ID in `_CONTEXT.md`) holds one committed run. */
 async function committedProject() {
@@ -125,5 +126,41 @@ Deno.test("a record spooled for a folder git renumbered, whose new folder's spoo
   await Deno.remove(spool);
   await run(["flush", root], env);
   assertEquals((await recordsOf(renumbered)).map((r) => r.AgentName), ["BASE", "AWAY"]);
+  assertEquals(names(del).includes(RECORD_FILE), false);
+});
+
+Deno.test("a flush killed (kill -9) after it wrote a renumbered folder's spooled record into the new folder's spool and before it removed the old entry: the next flush appends the record once and leaves neither copy (review-44 F3)", async () => {
+  const { root, del, env, renumbered } = await committedProject();
+  await git(root, "checkout", "-qb", "renumbered");
+  await git(root, "mv", del, renumbered);
+  await git(root, "commit", "-qm", "the deliverable renumbered");
+  await git(root, "checkout", "-q", "main");
+  await git(root, "checkout", "-qb", "without");
+  await git(root, "rm", "-rq", "PKG-01_Pkg");
+  await git(root, "commit", "-qm", "a branch without the deliverable");
+  await git(root, "checkout", "-q", "main");
+  const token = (await run(["start", del, "--agent", "AWAY"], env)).stdout.trim();
+  await git(root, "checkout", "-q", "without");
+  await run(["finish", token, "--status", "SUCCESS"], env);
+  await git(root, "checkout", "-q", "renumbered");
+  const oldSpool = join(del, ".runrec-spool");
+  const [entry] = names(oldSpool).filter((name) => name.endsWith(".json"));
+  const flush = await spawnHeld([...RUNREC, "flush", root], {
+    calls: "unlink,unlinkat",
+    path: join(oldSpool, entry),
+    env: { NO_COLOR: "1", ...env },
+  });
+  await flush.held(1, "flush at the removal of the entry it moved");
+  assertEquals(names(join(renumbered, ".runrec-spool")).includes(entry), true);
+  flush.child.kill("SIGKILL"); // dies as strace lets go of it, its unlink not made
+  await flush.release();
+  await flush.child.status;
+  assertEquals(names(oldSpool).includes(entry), true); // two copies now
+  await run(["flush", root], env);
+  await run(["flush", root], env);
+  assertEquals((await recordsOf(renumbered)).map((r) => r.AgentName), ["BASE", "AWAY"]);
+  for (const spool of [oldSpool, join(renumbered, ".runrec-spool")]) {
+    assertEquals(names(spool).filter((name) => name.endsWith(".json")), [], spool);
+  }
   assertEquals(names(del).includes(RECORD_FILE), false);
 });
