@@ -13,6 +13,7 @@ import { basename, dirname, join } from "./path.ts";
 import { spooledRecordHome } from "./git_moved_folder.ts";
 import { journalPath } from "./journal.ts";
 import { CONTEXT_FILE } from "./deliverable.ts";
+import { checkoutOf } from "./git.ts";
 import { kindOf } from "./walk.ts";
 
 /**
@@ -45,6 +46,11 @@ export function takenAway(recordFile: string): string | undefined {
     return "not begun again: its folder holds only runrec's state, and its journal says records " +
       "were appended to it here (git took the deliverable's files away: a checkout of a branch " +
       `without it, a stash?; ${remedy})`;
+  }
+  if (stashHolds(recordFile)) {
+    return "not begun again: the latest git stash holds it (`git stash -u` took it, a file git " +
+      "did not track): begun here, `git stash pop` could not bring it back; it waits until " +
+      `the pop brings the file back (then \`runrec flush\`; ${remedy})`;
   }
   // A fresh _CONTEXT.md begins the deliverable again; git asked only when it is not there.
   if (others.includes(CONTEXT_FILE) || tracksAny(dirname(recordFile)) !== false) return undefined;
@@ -80,6 +86,26 @@ function othersThan(recordFile: string): string[] | undefined {
       .filter((name) => !name.startsWith(".runrec") && !name.startsWith(lock)).sort();
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether the latest stash holds the record file among the files git did not
+ * track (`git stash -u` keeps them in its third parent); git is asked only
+ * when the repository has a stash (its reflog, read from the files).
+ */
+function stashHolds(recordFile: string): boolean {
+  const folder = dirname(recordFile);
+  if (checkoutOf(folder).stashed === 0) return false;
+  try {
+    const listed = new Deno.Command("git", {
+      args: ["-C", folder, "ls-tree", "--name-only", "stash@{0}^3", "--", basename(recordFile)],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    return listed.success && listed.stdout.length > 0;
+  } catch {
+    return false; // not started (the sandboxed build): begun, as before
   }
 }
 

@@ -102,3 +102,23 @@ Deno.test("a deliverable begun again after a git merge -s ours left it out: with
     assertEquals((await recordsOf(made)).map((r) => r.AgentName), ["AGAIN"], fresh);
   }
 });
+
+Deno.test("an emit after git stash -u took a record file git did not track, the deliverable's other files committed: the record waits, git stash pop brings the file back, and flush appends it once (review-44 F4)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "the deliverable, no records yet");
+  await emit(del, env, "FIRST");
+  await git(root, "stash", "-u", "-q");
+  assertEquals(names(del).includes(RECORD_FILE), false);
+  const emitted = await emit(del, env, "SECOND");
+  assertIncludes(emitted.stderr, "the latest git stash holds it");
+  // Before: RunRecords.csv begun, and the pop stopped ("already exists, no checkout").
+  await git(root, "stash", "pop", "-q");
+  const flushed = await runCliProcess(["flush", del], FULL_FLAGS, env);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.AgentName), ["FIRST", "SECOND"]);
+  assertEquals(new Set(records.map((r) => r.RunID)).size, 2);
+});
