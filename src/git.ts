@@ -435,6 +435,63 @@ export function leftBranchAt(dir: string, head: string): number {
 }
 
 /**
+ * Whether `HEAD` of the work tree holding `dir` moved other than by a commit
+ * (a checkout, merge, rebase, reset, pull) at or after `since` (ms since the
+ * epoch), from HEAD's reflog: only such a move renames a folder under a
+ * writer. `false` outside git or when the reflog cannot be read. No git is
+ * started; the reflog is read only when it changed since `since`.
+ *
+ * @example
+ * ```ts
+ * import { headMovedSince } from "./git.ts";
+ * headMovedSince(".", Date.now() - 60_000); // true just after a `git checkout`
+ * ```
+ */
+export function headMovedSince(dir: string, since: number): boolean {
+  const dirs = gitDirsKnown(dir);
+  if (!dirs) return false;
+  const log = join(dirs.gitDir, "logs/HEAD");
+  try {
+    if ((Deno.statSync(log).mtime?.getTime() ?? 0) < since) return false;
+  } catch {
+    return false;
+  }
+  // The reflog keeps seconds: an entry of the second `since` falls in counts.
+  const from = Math.floor(since / 1000);
+  return reflogTail(log).split("\n").some((line) => {
+    const entry = /> ([0-9]+) [+-][0-9]{4}\t(.*)$/.exec(line);
+    return entry !== null && Number(entry[1]) >= from &&
+      !/^commit( \((amend|initial)\))?:/.test(entry[2]);
+  });
+}
+
+/**
+ * The last {@linkcode REFLOG_TAIL} bytes of a reflog (its latest entries, a
+ * first one cut short): a long-lived clone's `logs/HEAD` holds megabytes, and
+ * an append asks only about the last minutes. `""` when it cannot be read.
+ */
+function reflogTail(path: string): string {
+  try {
+    using file = Deno.openSync(path, { read: true });
+    const size = file.statSync().size;
+    file.seekSync(Math.max(0, size - REFLOG_TAIL), Deno.SeekMode.Start);
+    const bytes = new Uint8Array(Math.min(size, REFLOG_TAIL));
+    let read = 0;
+    while (read < bytes.length) {
+      const n = file.readSync(bytes.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+    return new TextDecoder().decode(bytes.subarray(0, read));
+  } catch {
+    return "";
+  }
+}
+
+/** How much of a reflog's end {@linkcode headMovedSince} reads: some 400 entries. */
+const REFLOG_TAIL = 64 * 1024;
+
+/**
  * {@linkcode checkoutOf}'s `head` in a work tree whose `HEAD` cannot be read
  * (the sandboxed build started in a linked work tree, whose git folder is in
  * the main one's): which branch is checked out cannot be told.

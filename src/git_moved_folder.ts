@@ -8,7 +8,9 @@
  *
  * @module
  */
-import { basename, dirname, resolve } from "./path.ts";
+import { basename, dirname, join, resolve } from "./path.ts";
+import { deliverableIdOfLine } from "./moved_records.ts";
+import { RECORD_FILE } from "./store.ts";
 import { DELIVERABLE_FOLDER } from "./deliverable.ts";
 import { directLookups, type Lookups, sameFolder } from "./lookups.ts";
 import { nearbyFolders } from "./nearby_runs.ts";
@@ -21,7 +23,8 @@ import { InputError } from "./errors.ts";
  * is `runFile`: the run saw files in `delDir` at its start, `delDir` now holds
  * only runrec's state, and exactly one other deliverable folder near it (see
  * `nearbyFolders`) has the DeliverableID of its name and holds more than
- * that. `undefined` otherwise: the folder is the run's (a new deliverable's
+ * that, or, none having it, exactly one holds a record file whose first
+ * record has it (the deliverable renumbered: `git mv` took its file along). `undefined` otherwise: the folder is the run's (a new deliverable's
  * first run in an empty folder saw no files), or no one place is the one.
  *
  * @example
@@ -34,6 +37,23 @@ import { InputError } from "./errors.ts";
 export function folderGitMovedTo(delDir: string, runFile: string): string | undefined {
   const home = namesakeHolding(delDir); // a listing: the run's file is read only when it may be
   return home !== undefined && sawFiles(runFile) ? home : undefined;
+}
+
+/**
+ * The folder git moved `delDir`'s files to, for a record spooled for `delDir`
+ * while it was not: `delDir` holds only runrec's state, no run pending there
+ * began in an empty folder (a new deliverable's), and one folder near it took
+ * its files (see {@linkcode folderGitMovedTo}); `undefined` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { spooledRecordHome } from "./git_moved_folder.ts";
+ * spooledRecordHome("PKG-01/DEL-01-02_Flow"); // "/…/PKG-01/DEL-01-05_Flow" after a rebase renumbered it
+ * ```
+ */
+export function spooledRecordHome(delDir: string): string | undefined {
+  const home = namesakeHolding(delDir);
+  return home !== undefined && mayBeLeftByGit(delDir) ? home : undefined;
 }
 
 /**
@@ -61,17 +81,41 @@ export function refuseLeftFolder(delDir: string, lookups: Lookups = directLookup
 
 /**
  * The one other deliverable folder near `delDir` of the DeliverableID its name
- * gives that holds more than runrec's state, when `delDir` holds only that;
+ * gives that holds more than runrec's state, when `delDir` holds only that
+ * (none having it: the one whose record file's first record has it);
  * `undefined` otherwise.
  */
 function namesakeHolding(delDir: string, lookups: Lookups = directLookups): string | undefined {
   const id = deliverableIdOf(delDir);
   if (id === undefined || !holdsOnlyRunrecState(delDir, lookups)) return undefined;
   const others = nearbyFolders(delDir).filter((dir) =>
-    !sameFolder(dir, resolve(delDir)) && deliverableIdOf(dir) === id && !holdsOnlyRunrecState(dir)
+    !sameFolder(dir, resolve(delDir)) && !holdsOnlyRunrecState(dir)
   );
-  return others.length === 1 ? others[0] : undefined;
+  const named = others.filter((dir) => deliverableIdOf(dir) === id);
+  if (named.length > 0) return named.length === 1 ? named[0] : undefined;
+  // Renumbered (`git mv DEL-01-02_X DEL-01-05_X`): its record file went along, its runs' ID in it.
+  const renumbered = others.filter((dir) => firstRecordId(join(dir, RECORD_FILE)) === id);
+  return renumbered.length === 1 ? renumbered[0] : undefined;
 }
+
+/**
+ * The DeliverableID of the first record of the record file at `path` (its third field), from
+ * the file's first bytes; `undefined` when there is none or it cannot be read.
+ */
+function firstRecordId(path: string): string | undefined {
+  try {
+    using file = Deno.openSync(path, { read: true });
+    const head = new Uint8Array(FIRST_BYTES);
+    const size = file.readSync(head) ?? 0;
+    const line = new TextDecoder().decode(head.subarray(0, size)).split("\n")[1];
+    return line === undefined ? undefined : deliverableIdOfLine(line);
+  } catch {
+    return undefined;
+  }
+}
+
+/** How much of a record file holds its header and its first record's DeliverableID. */
+const FIRST_BYTES = 16 * 1024;
 
 /**
  * Moves the pending run file `runFile` of `delDir` into the pending folder of
@@ -132,12 +176,15 @@ function deliverableIdOf(dir: string): string | undefined {
 }
 
 /**
- * Whether `dir` holds runrec's state folders (`.runrec`, `.runrec-spool`) and nothing else: an
- * empty folder is a new deliverable's, not one git left.
+ * Whether `dir` holds runrec's state folders (`.runrec`, `.runrec-spool`, the append lock) and
+ * nothing else: an empty folder is a new deliverable's, not one git left.
  */
 function holdsOnlyRunrecState(dir: string, lookups: Lookups = directLookups): boolean {
   const names = [...lookups.folderEntries(dir).keys()];
-  return names.length > 0 && names.every((name) => name.startsWith(".runrec"));
+  // The append lock (and its breaker's) too: a replay holds it while it asks.
+  const state = (name: string) =>
+    name.startsWith(".runrec") || name.startsWith(`${RECORD_FILE}.lock`);
+  return names.length > 0 && names.every(state);
 }
 
 /**

@@ -33,6 +33,7 @@ import {
 } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
+import { spooledRecordHome } from "./git_moved_folder.ts";
 import { hostname, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import type { RunRecord } from "./schema.ts";
@@ -876,6 +877,7 @@ export async function replaySpool(
       failures.add(`${file}: its journal not checked for dropped records: ${message(e)}`);
     }
   }
+  for (const item of items) followMovedFolder(item);
   const files = [...new Set(items.flatMap((i) => i.entry ? [i.entry.recordFile] : []))];
   for (const file of files) {
     const left = asked(file) ? failures : elsewhere;
@@ -920,6 +922,41 @@ export async function replaySpool(
     .filter((f) => !f.private || kindOf(f.path) !== "folder" || !privateFolderProblem(f.path))
     .flatMap((f) => removeAbandonedTemporaries(f.path));
   return report;
+}
+
+/**
+ * Moves a waiting entry whose deliverable folder git left holding runrec's
+ * state alone (a checkout or rebase renamed or renumbered the folder while its
+ * record waited) into the own spool of the folder the files went to, for that
+ * folder's record file: a replay where it was would begin a file there (the
+ * deliverable's SEQs from 001, its history in two files). Its record takes
+ * that folder's DeliverableID, as a finish there gives it, and says where it
+ * was spooled. Written there before it is removed here: a crash between
+ * leaves two copies, which the replay marker appends once.
+ */
+function followMovedFolder(item: SpoolItem): void {
+  const entry = item.entry;
+  if (item.state !== "waiting" || entry === undefined) return;
+  const from = dirname(entry.recordFile);
+  if (kindOf(entry.recordFile) !== "other") return; // there: its own file takes it
+  const home = spooledRecordHome(from);
+  const id = home === undefined ? undefined : readId(home);
+  if (home === undefined || id === undefined) return;
+  const note = `spooled for ${basename(from)}, which git moved to ${basename(home)}`;
+  const draft = { ...entry.draft, DeliverableID: id };
+  draft.Notes = [entry.draft.Notes, note].filter(Boolean).join(" | ");
+  // A RunID the run's start reserved names the old ID: the file gives one of the new.
+  if (draft.RunID !== undefined && !draft.RunID.startsWith(`RUN-${id}-`)) delete draft.RunID;
+  const moved: SpoolEntry = { ...entry, recordFile: join(home, RECORD_FILE), draft };
+  try {
+    const path = writeEntry(
+      { path: join(home, SPOOL_FOLDER), private: false, delDir: home },
+      moved,
+    );
+    Deno.removeSync(item.path);
+    item.path = path;
+    item.entry = moved;
+  } catch { /* left where it was: replayed as before, or reported */ }
 }
 
 /**

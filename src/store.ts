@@ -30,6 +30,7 @@ import {
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { takenAway } from "./taken_away.ts";
+import { leftFolderSeq } from "./left_folder_seq.ts";
 import { mayName } from "./named_lines.ts";
 import {
   acquireLock,
@@ -715,12 +716,13 @@ function settledFileState(file: string, path: string): FileState {
 }
 
 /**
- * The SEQ an append gives: 1 + the highest of the file's (`fileSeq`) and of the lines the journal
- * may put back (race-37 F1: `journaledSeq`).
+ * The SEQ an append gives: 1 + the highest of the file's (`fileSeq`), of the lines the journal
+ * may put back (race-37 F1: `journaledSeq`) and of those a folder git left beside it gave (its
+ * other name on another branch: `leftFolderSeq`).
  */
 function nextSeq(path: string, prefix: string, fileSeq: bigint): bigint {
-  const journaled = journaledSeq(path, prefix);
-  return (journaled > fileSeq ? journaled : fileSeq) + 1n;
+  const given = [journaledSeq(path, prefix), leftFolderSeq(path, prefix), fileSeq];
+  return given.reduce((a, b) => a > b ? a : b) + 1n;
 }
 
 /**

@@ -1,0 +1,66 @@
+/**
+ * RunIDs of one minute on two branches that name the deliverable folder
+ * differently (`git mv` on one): each branch's runs get SEQs the other's
+ * have not, in one work tree, so their merge holds no RunID twice. Real git
+ * repositories and real runrec processes.
+ *
+ * ```sh
+ * deno test --allow-read --allow-write --allow-env --allow-sys --allow-run --deny-net tests/renamed_seq_test.ts
+ * ```
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { assertEquals } from "./assert.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
+import { recordsOf } from "./support/runs.ts";
+
+/** `runrec emit <del> --agent <agent> --started <started>` as a process; exits 0. */
+async function emit(del: string, env: Record<string, string>, agent: string, started: string) {
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+}
+
+Deno.test("runs of one minute in a deliverable folder git mv renamed on one branch and not on the other, the branches switched between them in one work tree: no SEQ given twice, and the merges hold every run once with no RunID twice (review-44 F2)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await git(root, "init", "-q");
+  await emit(del, env, "BASE", "2026-01-01T00:00:00Z");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  const renamed = join(dirname(del), "DEL-01-02_Thing_Sized");
+  // One minute for every run below, its start: the runs are recorded in it whenever they end.
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  await git(root, "checkout", "-qb", "renamed");
+  await git(root, "mv", del, renamed);
+  await git(root, "commit", "-qm", "the deliverable renamed");
+  await emit(renamed, env, "RENAMED_1", minute);
+  await git(root, "commit", "-qam", "a run on renamed");
+  await git(root, "checkout", "-q", "main");
+  await emit(del, env, "MAIN_1", minute); // before: SEQ 001 again, renamed's
+  await git(root, "commit", "-qam", "a run on main");
+  await git(root, "checkout", "-q", "renamed");
+  await emit(renamed, env, "RENAMED_2", minute); // before: SEQ 002 again, main's
+  await git(root, "commit", "-qam", "another run on renamed");
+  // Three runs apart, the files are under half alike: git's rename detection needs a lower bar.
+  await git(root, "merge", "-q", "--no-edit", "-X", "find-renames=10%", "main");
+  const records = await recordsOf(renamed);
+  assertEquals(records.map((r) => r.AgentName).sort(), [
+    "BASE",
+    "MAIN_1",
+    "RENAMED_1",
+    "RENAMED_2",
+  ]);
+  const runIds = records.map((r) => r.RunID);
+  assertEquals(new Set(runIds).size, runIds.length, runIds.join("\n"));
+  const verify = await runCli(["verify", root]);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+});
