@@ -360,10 +360,12 @@ async function mapConcurrently<T, R>(
 
 /**
  * The records of a deliverable folder: none without a record file; a line
- * naming the file and why when it cannot be read.
+ * naming the file and why when it cannot be read. `size`: its record file's, as
+ * found just before (`undefined`: not found then, so looked at again).
  */
 async function readFolderRecords(
   dir: string,
+  size: number | undefined,
   lookups: Lookups,
   rules: HistoryRules,
 ): Promise<StaleHistory | string> {
@@ -382,7 +384,7 @@ async function readFolderRecords(
   if (info instanceof Error) return `${path}: cannot read: ${info.message.split("\n")[0]}`;
   if (info !== "file") return `${path}: not a regular file (a folder, FIFO or device)`;
   try {
-    return await readStaleHistory(path, Deno.statSync(path).size, rules);
+    return await readStaleHistory(path, size ?? Deno.statSync(path).size, rules);
   } catch (error) {
     // Out of descriptors, the file is not unreadable: the command stops, naming the limit.
     if (error instanceof InputError && !(error instanceof OutOfDescriptors)) return error.message;
@@ -1215,7 +1217,8 @@ function rootFinder(lookups: MemoLookups): (dir: string) => FolderPlaces {
       byParent.set(parent, shared);
     }
     // `.git` in the folder itself (a file for worktrees and submodules).
-    const ownGit = !(lookups.lstat(join(dir, ".git")) instanceof Error);
+    // Asked by kind: most folders have none, and the listing says so with no error made.
+    const ownGit = lookups.lstatKind(join(dir, ".git")) !== undefined;
     return { gitRoot: ownGit ? dir : shared.gitRoot, executionRoot: shared.executionRoot };
   };
   return (dir) => {
@@ -1269,10 +1272,12 @@ function misspeltHere(
 
 /**
  * One deliverable folder: its ID, records and a check per agent; or, when
- * its record file cannot be read, the line saying so.
+ * its record file cannot be read, the line saying so. `recordSize`: the size
+ * of its record file as {@linkcode aloneWhenLong} found it (`undefined`: not found).
  */
 async function checkFolder(
   folder: string,
+  recordSize: number | undefined,
   options: StaleOptions,
   hasher: FileHasher,
   roots: (dir: string) => FolderPlaces,
@@ -1298,7 +1303,7 @@ async function checkFolder(
       return first?.DeliverableID ?? basename(dir);
     }
   };
-  const read = await readFolderRecords(folder, lookups, {
+  const read = await readFolderRecords(folder, recordSize, lookups, {
     copiedFrom: (named, first) => copySources(dir, idOf(first), named),
     isBaseline: (annotations) =>
       options.isBaseline ?? ((r: RunRecord) => isUsableBaseline(r, annotations)),
@@ -1935,9 +1940,10 @@ export async function checkStaleness(
     const asked = options.agents === undefined ? undefined : new Set(options.agents);
     const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder, i) => {
       const target = i < folders.length;
-      const result = await aloneWhenLong(join(folder, RECORD_FILE), () =>
+      const result = await aloneWhenLong(join(folder, RECORD_FILE), (recordSize) =>
         checkFolder(
           folder,
+          recordSize,
           target ? options : { ...options, agents: undefined },
           hasher,
           roots,
