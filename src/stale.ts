@@ -53,7 +53,12 @@ import {
   miscasedRootAbove,
   miscasedRootMarkerReason,
 } from "./other_case.ts";
-import { type GovernedInputs, governedInputsIn, REFERENCES_FILE } from "./inputs.ts";
+import {
+  type GovernedInputs,
+  governedInputsIn,
+  type ReferenceMemo,
+  REFERENCES_FILE,
+} from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFoldersIn } from "./input_folders.ts";
 import { meantPath } from "./meant_path.ts";
@@ -1443,11 +1448,13 @@ async function checkFolder(
     return [noBaseline("", why)];
   }
 
-  // Agents whose baselines name the same inputs share one look at the folder.
+  // Agents whose baselines name the same inputs share one look at the folder; those that name
+  // others still share where its _REFERENCES.md leads.
   const governed = new Map<
     string,
     Promise<GovernedInputs & { relabelled: Map<string, string> }>
   >();
+  const references: ReferenceMemo = {};
   const places = roots(dir);
   const allowOutside = options.allowOutside ?? false;
   const listable = new Map<string, boolean>();
@@ -1486,6 +1493,7 @@ async function checkFolder(
         governedInputsIn(dir, [...files, ...folders], {
           hash,
           lookups,
+          references,
           allowOutside,
           ...places,
         }).then((now) => ({
