@@ -1920,10 +1920,9 @@ export async function checkStaleness(
     warnings.push(`${describePending(p)}; stale does not count them until then`);
   }
   for (const folder of all) {
-    // Most folders have no runs pending: their listing says so, with no look-up that fails.
-    if (walked.lstat(join(resolve(folder), PENDING_FOLDER)) instanceof Deno.errors.NotFound) {
-      continue;
-    }
+    // Most folders have no runs pending: their listing says so, with no look-up that fails and no
+    // error made. One that cannot be looked in cannot be listed either: none to say.
+    if (walked.lstatKind(join(resolve(folder), PENDING_FOLDER)) === undefined) continue;
     const runs = listPendingRuns(folder);
     if (runs.length > 0) warnings.push(describePendingRuns(folder, runs));
   }
