@@ -11,7 +11,13 @@ import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bo
 import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { parseReferences, referencedPath, resolveReading } from "./references.ts";
+import {
+  parseReferences,
+  type Reference,
+  referencedPath,
+  type ReferencePlaces,
+  resolveReading,
+} from "./references.ts";
 import { findExecutionRoot, findGitRoot, HostFileTooLarge } from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
 import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
@@ -91,6 +97,22 @@ export interface SharedGovernedOptions extends GovernedOptions {
   bounds?: ProjectBounds;
   /** Answers the file-system questions (default: the system, each time). */
   lookups?: Lookups;
+  /**
+   * Where the references of the folder's `_REFERENCES.md` led, kept for the next call on the same
+   * folder with the same `lookups` and places (`stale` weighs several runs of one folder): an
+   * empty object to start with. Its references are read again when the file's text differs.
+   */
+  references?: ReferenceMemo;
+}
+
+/** A `_REFERENCES.md`'s references, and where each that names a path was found. */
+export interface ReferenceMemo {
+  /** The text they were read from. */
+  text?: string;
+  /** Every reference, in file order. */
+  all?: Reference[];
+  /** Where the first {@linkcode MAX_REFERENCES} led, by index (`undefined`: nowhere, or no path). */
+  found?: ({ path: string; reading: string } | undefined)[];
 }
 
 /** The host's list of a deliverable's references (the host system's file formats). */
@@ -231,6 +253,27 @@ function checkedHash(
     }
     return results;
   };
+}
+
+/**
+ * The references of `text` and where the first {@linkcode MAX_REFERENCES} path ones lead, read
+ * and resolved once per `memo` (the same folder, places and look-ups), as
+ * {@linkcode SharedGovernedOptions.references} says.
+ */
+function resolvedReferences(
+  text: string,
+  places: ReferencePlaces,
+  lookups: Lookups,
+  memo: ReferenceMemo,
+): Required<Omit<ReferenceMemo, "text">> {
+  if (memo.text !== text || memo.all === undefined || memo.found === undefined) {
+    memo.all = parseReferences(text);
+    memo.found = memo.all.slice(0, MAX_REFERENCES).map((reference) =>
+      reference.kind === "path" ? resolveReading(reference, places, lookups) : undefined
+    );
+    memo.text = text;
+  }
+  return { all: memo.all, found: memo.found };
 }
 
 /**
@@ -478,21 +521,26 @@ export async function governedInputsIn(
         ? options.executionRoot
         : findExecutionRoot(root, lookups),
     };
-    const references = parseReferences(referencesText);
+    const { all: references, found: leadsTo } = resolvedReferences(
+      referencesText,
+      places,
+      lookups,
+      options.references ?? {},
+    );
     if (references.length > MAX_REFERENCES) {
       notHashed(
         `${REFERENCES_FILE}: ${references.length} references, more than the ${MAX_REFERENCES} ` +
           `runrec follows: those from line ${references[MAX_REFERENCES].line} on are not hashed`,
       );
     }
-    for (const reference of references.slice(0, MAX_REFERENCES)) {
+    for (const [i, reference] of references.slice(0, MAX_REFERENCES).entries()) {
       const label = `${REFERENCES_FILE} line ${reference.line}`;
       if (reference.kind === "url") {
         notes.push(`${label}: external URL ${reference.target} not hashed`);
       } else if (reference.kind === "placeholder") {
         notes.push(`${label}: placeholder ${JSON.stringify(reference.target)} not hashed`);
       } else {
-        const found = resolveReading(reference, places, lookups);
+        const found = leadsTo[i];
         if (found) {
           add(found.path, label);
           if (found.reading !== reference.target) {

@@ -53,7 +53,12 @@ import {
   miscasedRootAbove,
   miscasedRootMarkerReason,
 } from "./other_case.ts";
-import { type GovernedInputs, governedInputsIn, REFERENCES_FILE } from "./inputs.ts";
+import {
+  type GovernedInputs,
+  governedInputsIn,
+  type ReferenceMemo,
+  REFERENCES_FILE,
+} from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFoldersIn } from "./input_folders.ts";
 import { meantPath } from "./meant_path.ts";
@@ -361,10 +366,12 @@ async function mapConcurrently<T, R>(
 
 /**
  * The records of a deliverable folder: none without a record file; a line
- * naming the file and why when it cannot be read.
+ * naming the file and why when it cannot be read. `size`: its record file's, as
+ * found just before (`undefined`: not found then, so looked at again).
  */
 async function readFolderRecords(
   dir: string,
+  size: number | undefined,
   lookups: Lookups,
   rules: HistoryRules,
 ): Promise<StaleHistory | string> {
@@ -383,7 +390,7 @@ async function readFolderRecords(
   if (info instanceof Error) return `${path}: cannot read: ${info.message.split("\n")[0]}`;
   if (info !== "file") return `${path}: not a regular file (a folder, FIFO or device)`;
   try {
-    return await readStaleHistory(path, Deno.statSync(path).size, rules);
+    return await readStaleHistory(path, size ?? Deno.statSync(path).size, rules);
   } catch (error) {
     // Out of descriptors, the file is not unreadable: the command stops, naming the limit.
     if (error instanceof InputError && !(error instanceof OutOfDescriptors)) return error.message;
@@ -1216,7 +1223,8 @@ function rootFinder(lookups: MemoLookups): (dir: string) => FolderPlaces {
       byParent.set(parent, shared);
     }
     // `.git` in the folder itself (a file for worktrees and submodules).
-    const ownGit = !(lookups.lstat(join(dir, ".git")) instanceof Error);
+    // Asked by kind: most folders have none, and the listing says so with no error made.
+    const ownGit = lookups.lstatKind(join(dir, ".git")) !== undefined;
     return { gitRoot: ownGit ? dir : shared.gitRoot, executionRoot: shared.executionRoot };
   };
   return (dir) => {
@@ -1270,10 +1278,12 @@ function misspeltHere(
 
 /**
  * One deliverable folder: its ID, records and a check per agent; or, when
- * its record file cannot be read, the line saying so.
+ * its record file cannot be read, the line saying so. `recordSize`: the size
+ * of its record file as {@linkcode aloneWhenLong} found it (`undefined`: not found).
  */
 async function checkFolder(
   folder: string,
+  recordSize: number | undefined,
   options: StaleOptions,
   hasher: FileHasher,
   roots: (dir: string) => FolderPlaces,
@@ -1299,7 +1309,7 @@ async function checkFolder(
       return first?.DeliverableID ?? basename(dir);
     }
   };
-  const read = await readFolderRecords(folder, lookups, {
+  const read = await readFolderRecords(folder, recordSize, lookups, {
     copiedFrom: (named, first) => copySources(dir, idOf(first), named),
     isBaseline: (annotations) =>
       options.isBaseline ?? ((r: RunRecord) => isUsableBaseline(r, annotations)),
@@ -1441,11 +1451,13 @@ async function checkFolder(
     return [noBaseline("", why)];
   }
 
-  // Agents whose baselines name the same inputs share one look at the folder.
+  // Agents whose baselines name the same inputs share one look at the folder; those that name
+  // others still share where its _REFERENCES.md leads.
   const governed = new Map<
     string,
     Promise<GovernedInputs & { relabelled: Map<string, string> }>
   >();
+  const references: ReferenceMemo = {};
   const places = roots(dir);
   const allowOutside = options.allowOutside ?? false;
   const listable = new Map<string, boolean>();
@@ -1484,6 +1496,7 @@ async function checkFolder(
         governedInputsIn(dir, [...files, ...folders], {
           hash,
           lookups,
+          references,
           allowOutside,
           ...places,
         }).then((now) => ({
@@ -1910,10 +1923,9 @@ export async function checkStaleness(
     warnings.push(`${describePending(p)}; stale does not count them until then`);
   }
   for (const folder of all) {
-    // Most folders have no runs pending: their listing says so, with no look-up that fails.
-    if (walked.lstat(join(resolve(folder), PENDING_FOLDER)) instanceof Deno.errors.NotFound) {
-      continue;
-    }
+    // Most folders have no runs pending: their listing says so, with no look-up that fails and no
+    // error made. One that cannot be looked in cannot be listed either: none to say.
+    if (walked.lstatKind(join(resolve(folder), PENDING_FOLDER)) === undefined) continue;
     const runs = listPendingRuns(folder);
     if (runs.length > 0) warnings.push(describePendingRuns(folder, runs));
   }
@@ -1938,9 +1950,10 @@ export async function checkStaleness(
     const asked = options.agents && new Set(options.agents.map((a) => a.toUpperCase()));
     const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder, i) => {
       const target = i < folders.length;
-      const result = await aloneWhenLong(join(folder, RECORD_FILE), () =>
+      const result = await aloneWhenLong(join(folder, RECORD_FILE), (recordSize) =>
         checkFolder(
           folder,
+          recordSize,
           target ? options : { ...options, agents: undefined },
           hasher,
           roots,

@@ -132,24 +132,29 @@ let longTurn: Promise<unknown> = Promise.resolve();
  * `check` of the deliverable whose record file is at `path`: when that file is long
  * (`streamed.fromBytes` up), once the checks of the other long ones begun before it have ended,
  * as each holds what its passes keep until it ends: memory grows with one long history, not with
- * as many as are checked at once (propmem-40 F2). A short one (or none) is checked now.
+ * as many as are checked at once (propmem-40 F2). A short one (or none) is checked now. `check`
+ * is given the size found (`undefined` when the file could not be looked at): its reading needs
+ * it, and a second look cost a `stat` a deliverable.
  *
  * @example
  * ```ts
  * import { aloneWhenLong } from "./stale_history.ts";
- * const runs = await aloneWhenLong("DEL-01-02_X/RunRecords.csv", () => Promise.resolve(1));
- * console.log(runs);
+ * const size = await aloneWhenLong("DEL-01-02_X/RunRecords.csv", (size) => Promise.resolve(size));
+ * console.log(size); // undefined: no such file
  * ```
  */
-export function aloneWhenLong<T>(path: string, check: () => Promise<T>): Promise<T> {
+export function aloneWhenLong<T>(
+  path: string,
+  check: (size: number | undefined) => Promise<T>,
+): Promise<T> {
   let size: number;
   try {
     size = Deno.statSync(path).size;
   } catch {
-    return check(); // none, or one its check names
+    return check(undefined); // none, or one its check names
   }
-  if (size < streamed.fromBytes) return check();
-  const turn = longTurn.then(check);
+  if (size < streamed.fromBytes) return check(size);
+  const turn = longTurn.then(() => check(size));
   longTurn = turn.then(() => {}, () => {}); // a check that failed ends its turn all the same
   return turn;
 }
