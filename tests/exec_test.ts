@@ -187,16 +187,24 @@ Deno.test("exec: SIGTERM sent to runrec exec reaches the command's own children 
   const { root, del } = await makeProject();
   const register = join(del, "Dependencies.csv");
   const before = await Deno.readTextFile(register);
+  const pidFile = join(root, "grandchild.pid");
+  // The grandchild says it is there (its pid, then "ready"); spared, it would live a minute.
   const exec = spawnExec(
     del,
-    `echo ready; sh -c 'sleep 1; echo late >> "${register}"'; echo after`,
+    `sh -c 'echo $$ > "${pidFile}"; echo ready; sleep 60; echo late >> "${register}"'; echo after`,
   );
   assertEquals(await firstLine(exec.stdout), "ready");
+  const grandchild = (await Deno.readTextFile(pidFile)).trim();
   exec.kill("SIGTERM");
   assertEquals((await exec.status).code, 143);
   const [record] = await recordsOf(del);
   assertEquals([record.RunStatus, record.ErrorSummary], ["FAILED", "killed by signal SIGTERM"]);
-  await new Promise((done) => setTimeout(done, 1500)); // a grandchild still alive would write
+  // Gone, or a zombie nobody waits for (a container's PID 1 may not): SIGTERM reached it.
+  await waitFor(async () => {
+    const ps = await new Deno.Command("ps", { args: ["-o", "stat=", "-p", grandchild] }).output();
+    const stat = new TextDecoder().decode(ps.stdout).trim();
+    return stat === "" || stat.startsWith("Z");
+  }, `the grandchild (pid ${grandchild}) gone`);
   assertEquals(await Deno.readTextFile(register), before);
   await Deno.remove(root, { recursive: true });
 });

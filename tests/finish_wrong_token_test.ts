@@ -19,7 +19,8 @@ import { RETRY_NOT_BEFORE_MS } from "../src/retried_start.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
-import { pendingFiles, recordsOf } from "./support/runs.ts";
+import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+import { spawnHeld } from "./support/held.ts";
 import { sh } from "./support/read_only.ts";
 
 /** A project committed in git, and a private `$TMPDIR` (its user spool is the test's own). */
@@ -323,16 +324,26 @@ Deno.test("finish <del-dir> --agent A retried while the first finish still holds
   const holder = new Deno.Command("sleep", { args: ["30"] }).spawn();
   const claim = `${token}.claim-${holder.pid}@${Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_")}`;
   await Deno.writeTextFile(claim, copy);
-  const retry = runCliProcess(
-    ["finish", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
-    FULL_FLAGS,
-    env,
+  // Stopped after its second try to claim the run (a rename of its file): it found the run held
+  // and waited, rather than a fixed time having passed.
+  const retry = await spawnHeld(
+    [...RUNREC, "finish", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    {
+      calls: "rename,renameat,renameat2",
+      path: token,
+      when: "2",
+      byStop: true,
+      env: { NO_COLOR: "1", ...env },
+    },
   );
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await retry.held(2, "the retry tried to claim the run twice");
   await Deno.remove(claim); // the first finish done: its record written, its claim removed
   holder.kill();
   await holder.status;
-  const out = await retry;
+  await retry.release();
+  const output = await retry.child.output();
+  await retry.ended();
+  const out = { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
   assertEquals(out.code, 2, out.stderr);
   assertIncludes(
     out.stderr,

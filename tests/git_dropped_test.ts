@@ -470,19 +470,17 @@ Deno.test("git dropped: an emit whose file a git stash replaced after its write 
 });
 
 for (
-  const [moment, held, inject, readyWhen, firstNotes, finding] of [
+  const [moment, hold, readyWhen, firstNotes, finding] of [
     [
       "between git's unlink of the file and its create",
-      "unlink,unlinkat",
-      "delay_exit=1500000",
+      { calls: "unlink,unlinkat", afterMade: true },
       -1,
       undefined,
       "git's pull succeeds and every record stays (soak8 F6)",
     ],
     [
       "between git's create of its new file and its write",
-      "write",
-      "delay_enter=1500000",
+      { calls: "write" },
       0,
       undefined,
       "git's pull succeeds and every record stays (soak8 F6)",
@@ -490,8 +488,7 @@ for (
     // A first record of 40 KB: git writes the file in pieces of 16 KiB.
     [
       "between two of git's writes of a large record file",
-      "write",
-      "delay_enter=1500000:when=2",
+      { calls: "write", when: "2" },
       16384,
       "x".repeat(40_000),
       "every record stays (soak-39 F1)",
@@ -500,12 +497,28 @@ for (
 ) {
   Deno.test(`git dropped: an emit ${moment} waits for git's version and appends to it: ${finding}`, async () => {
     const { local, file } = await cloneBehind(firstNotes);
-    const pull = pullHeld(local, held, inject);
+    const pull = await spawnHeld(
+      ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q", "--no-rebase"],
+      { ...hold, path: join(DEL, RECORD_FILE), cwd: local },
+    );
     // git is held with the file gone, there and empty, or after its first piece; its index.lock
-    // taken.
+    // taken. It goes on once the emit waits for its version: a third look at index.lock (an emit
+    // that does not wait looks once or twice), not after a fixed 1.5 s an emit may come after.
     await waitFor(async () => (await sizeOf(file)) === readyWhen, moment);
-    await emit(local, "OURS");
-    const { code, stderr } = await pull.output();
+    const emitting = await spawnHeld(
+      [...RUNREC, "emit", join(local, DEL), "--agent", "OURS", "--status", "SUCCESS"],
+      {
+        calls: "statx,newfstatat,lstat,stat",
+        path: join(local, ".git", "index.lock"),
+        when: "1000", // none held: traced, to see the emit's looks
+      },
+    );
+    await emitting.made(3, "the emit waiting for git's version (its third look at index.lock)");
+    await pull.release();
+    await emitting.release();
+    const emitted = await emitting.child.output();
+    assertEquals(emitted.code, 0, new TextDecoder().decode(emitted.stderr));
+    const { code, stderr } = await pull.child.output();
     // Before: git's create failed ("File exists") and the file held our record alone, or git's
     // write covered our bytes (and the journal, noted against git's file, never looked for them
     // again).

@@ -2,7 +2,8 @@
  * The append lock against real faults: a holder stopped with SIGSTOP past its
  * lease, then killed; a lock path that is a symbolic link, a folder, a FIFO,
  * garbage, empty, from the future or with an endless lease. Each judgement is
- * made by a real second process, under a time bound.
+ * made by a real second process, killed past a time bound; whether an emit
+ * waited is told by its attempts to take the lock (strace), not by its time.
  */
 import { join } from "node:path";
 import { InputError } from "../src/errors.ts";
@@ -60,8 +61,10 @@ async function takeLock(
 }
 
 /**
- * Runs `runrec emit` on `del` as a real process under the production flags,
- * killed after `boundMs`; fails the test if it does not finish in time.
+ * Runs `runrec emit` on `del` as a real process under the production flags, under strace,
+ * killed after `boundMs` (a hang fails the test instead of hanging it). `takes` counts its
+ * attempts to create the lock file: a wait for a holder tries again every 50 ms at most, so the
+ * count tells a wait from none however long a loaded machine makes the process take.
  */
 async function emitProcess(
   del: string,
@@ -69,9 +72,13 @@ async function emitProcess(
   boundMs: number,
   env: Record<string, string> = {},
 ) {
+  const lock = join(del, `${RECORD_FILE}.lock`);
+  const trace = join(await tempDir({ prefix: "runrec-emit-trace-" }), "trace");
   const started = Date.now();
-  const out = await new Deno.Command(Deno.execPath(), {
+  const out = await new Deno.Command(STRACE, {
     args: [
+      ...["-f", "-qq", "--seccomp-bpf", "-o", trace, "-P", lock, "-e", "trace=openat"],
+      Deno.execPath(),
       "run",
       ...FULL_FLAGS,
       join(ROOT, ENTRY_POINT),
@@ -91,8 +98,18 @@ async function emitProcess(
   const stderr = new TextDecoder().decode(out.stderr);
   assert(elapsed < boundMs, `emit ${agent} did not finish within ${boundMs} ms: ${stderr}`);
   assertEquals(out.code, 0, stderr);
-  return { stderr, elapsed };
+  const takes = (await Deno.readTextFile(trace)).split("\n").filter((l) => /O_EXCL/.test(l));
+  return { stderr, elapsed, takes: takes.length };
 }
+
+/** strace, named by its path: an emit may be given a PATH without it. */
+const STRACE = ["/usr/bin/strace", "/bin/strace"].find((path) => {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}) ?? "strace";
 
 /** A lock file's JSON, as another runrec would write it, with `fields` changed. */
 function lockJson(fields: Record<string, unknown>): string {
@@ -155,6 +172,7 @@ Deno.test("lock (defect 3): a holder stopped past its lease is not taken over; o
     // A second emit, a real process: it waits its full deadline (10 s), well past the
     // holder's 1 s lease, and must spool rather than take the lock over.
     const second = await emitProcess(del, "SECOND", 40_000);
+    assert(second.takes > 10, `${second.takes} attempts to take the lock: it did not wait`);
     assertIncludes(second.stderr, "spooled");
     assertIncludes(second.stderr, "a live holder is never taken over");
     assertEquals(Deno.readTextFileSync(`${file}.lock`), lockText, "the stopped holder's lock");
@@ -166,7 +184,9 @@ Deno.test("lock (defect 3): a holder stopped past its lease is not taken over; o
   }
   // Its holder gone, the lock is recovered without waiting (the wait deadline is 10 s).
   const third = await emitProcess(del, "THIRD", 40_000);
-  assert(third.elapsed < 4000, `recovery took ${third.elapsed} ms`);
+  // Two attempts: refused, then taken once the orphan is removed. A wait makes one every 50 ms at
+  // most (129 in the second's 10 s): ten or fewer is under 0.4 s of waiting, however long it took.
+  assert(third.takes <= 10, `recovery: ${third.takes} attempts in ${third.elapsed} ms`);
   const records = (await readAll(file)).flatMap((e) => e.kind === "record" ? [e.record] : []);
   assertEquals(records.map((r) => r.AgentName).sort(), ["SECOND", "THIRD"]);
   assertMatch(
@@ -364,12 +384,13 @@ Deno.test("lock (defect 4): a lock that cannot be recovered (a FIFO) does not ma
   assert((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success, "mkfifo");
   // Each emit replays every record spooled so far, then spools its own.
   for (let i = 1; i <= 4; i++) {
-    const { stderr, elapsed } = await emitProcess(del, `A${i}`, 10_000);
+    const { stderr, elapsed, takes } = await emitProcess(del, `A${i}`, 30_000);
     assertIncludes(stderr, "a FIFO, not a lock file");
-    assert(elapsed < 4000, `emit ${i} took ${elapsed} ms`);
+    // One attempt each (refused at once); a wait would make one every 50 ms at most.
+    assert(takes <= 10, `emit ${i}: ${takes} attempts to take the lock in ${elapsed} ms`);
   }
   Deno.removeSync(fifo);
-  await emitProcess(del, "A5", 10_000);
+  await emitProcess(del, "A5", 30_000);
   const records = (await readAll(join(del, RECORD_FILE))).filter((e) => e.kind === "record");
   assertEquals(records.length, 5);
 });
@@ -534,7 +555,11 @@ Deno.test("lock (review-q F4): with no ps on PATH (debian-slim), a zombie holder
         }),
       );
       const emit = await emitProcess(del, "4_DOCUMENTS", 20_000, { PATH: await pathOf(...tools) });
-      assert(emit.elapsed < 5000, `${tools}: took ${emit.elapsed} ms: ${emit.stderr}`);
+      // Two attempts (refused, then taken): no wait, which makes one every 50 ms at most.
+      assert(
+        emit.takes <= 10,
+        `${tools}: ${emit.takes} attempts in ${emit.elapsed} ms: ${emit.stderr}`,
+      );
       const records = (await readAll(file)).flatMap((e) => e.kind === "record" ? [e.record] : []);
       assertEquals(records.length, 1, `${tools}: ${emit.stderr}`);
       assertMatch(records[0].Notes, new RegExp(`pid ${zombie.pid} exited \\(a zombie\\)`));

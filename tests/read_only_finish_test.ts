@@ -11,6 +11,7 @@ import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { pendingFiles, recordsOf, RUNREC, RUNREC_SH } from "./support/runs.ts";
+import { spawnHeld } from "./support/held.ts";
 import {
   mountFullTmpfs,
   mountReadOnly,
@@ -149,91 +150,55 @@ Deno.test("finish killed (kill -9) holding its marker, before anything is spoole
   await cleanup();
 });
 
-/** `finish` (with `--notes notes`) started under strace with `straceArgs`; its output piped. */
-function finishTraced(
-  finish: string[],
-  notes: string,
-  env: Record<string, string>,
-  straceArgs: string[],
-  trace = "/dev/null",
-): Deno.ChildProcess {
-  return new Deno.Command("strace", {
-    args: [
-      "-f",
-      "-qq",
-      "-o",
-      trace,
-      ...straceArgs,
-      "--",
-      ...RUNREC,
-      ...finish,
-      "--notes",
-      notes,
-    ],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-/** Resolves once strace's `trace` file shows the traced file closed (30 s at most). */
-async function closedByC(trace: string): Promise<void> {
-  for (let i = 0; i < 3000; i++) {
-    const text = await Deno.readTextFile(trace).catch(() => "");
-    if (/close\(\d+/.test(text)) return;
-    await new Promise((r) => setTimeout(r, 10)); // polled: strace's trace file is the event
-  }
-  throw new Error(`${trace}: C never read the marker`);
-}
-
 Deno.test("two finishes taking over a dead finisher's marker at once: the slower one's take-over finds the other's live marker there and gives it back; one record is spooled (review-q F3)", async () => {
   const { del, tmp, env, id, finish, cleanup } = await startedRun();
   const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
-  const renames = "rename,renameat,renameat2";
-  let winner = "";
   await whileReadOnly(del, async () => {
     // A finisher killed holding the marker, nothing spooled: the marker names a dead process.
     await finishKilledAt(finish, env, join(del, ".runrec-spool"), "mkdir,mkdirat");
     assert((await Deno.stat(marker)).isFile, "the dead finisher's marker is left");
-    // C reads the dead holder, then its take-over (the rename of the marker) waits 5 s.
-    const traceC = join(tmp, "finish-c.trace");
-    const c = finishTraced(finish, "C", env, [
-      "-P",
-      marker,
-      "-e",
-      `trace=close,${renames}`,
-      "-e",
-      `inject=${renames}:delay_enter=5000000`,
-    ], traceC);
-    // B starts once C has read the marker (its close, which strace prints as it returns): C's
-    // rename, which follows at once, then waits while B's start-up runs.
-    await closedByC(traceC);
-    // B takes the dead marker over meanwhile, links its own, and is slow to spool (fsyncs 4 s).
-    const b = finishTraced(finish, "B", env, [
-      "-e",
-      "trace=fsync,fdatasync",
-      "-e",
-      "inject=fsync,fdatasync:delay_enter=4000000",
-    ]);
-    const [outC, outB] = await Promise.all([c.output(), b.output()]);
+    // C has read the dead holder (its close of the marker) and is stopped before its take-over.
+    const finishing = (notes: string) => [...RUNREC, ...finish, "--notes", notes];
+    const c = await spawnHeld(finishing("C"), {
+      calls: "close",
+      path: marker,
+      when: "1",
+      byStop: true,
+      env: { NO_COLOR: "1", ...env },
+    });
+    await c.held(1, "C read the dead finisher's marker");
+    // B takes the dead marker over meanwhile and links its own (its second link there; the first
+    // found the dead one), then is stopped before it spools.
+    const b = await spawnHeld(finishing("B"), {
+      calls: "link,linkat",
+      path: marker,
+      when: "2",
+      byStop: true,
+      env: { NO_COLOR: "1", ...env },
+    });
+    await b.held(2, "B linked its own marker");
+    // C's take-over finds B's live marker and gives it back: it then reads the marker again (its
+    // second close there), waiting for B.
+    await c.release();
+    await c.made(2, "C gave B's marker back and looked at it again");
+    assertIncludes(Deno.readTextFileSync(marker), `${b.child.pid}@`, "B's marker, given back");
+    await b.release();
+    const [outC, outB] = await Promise.all([c.child.output(), b.child.output()]);
+    await Promise.all([b.ended(), c.ended()]);
     const text = (o: Deno.CommandOutput) => new TextDecoder().decode(o.stderr);
     const both = `B: ${text(outB)}\nC: ${text(outC)}`;
-    // Mostly B spools and C gives the marker back; a host slow to start B lets C finish first,
-    // and B then finds its record spooled. Either way one of them, never both.
-    const codes = [outB.code, outC.code];
-    assert(codes.includes(0) && codes.includes(2), both);
-    winner = outB.code === 0 ? "B" : "C";
-    assertIncludes(text(winner === "B" ? outC : outB), "its record waits in the spool");
+    assertEquals([outB.code, outC.code], [0, 2], both);
+    assertIncludes(text(outC), "its record waits in the spool");
     assertEquals(userSpool(tmp).length, 1, "one finisher spooled the record");
   });
   await flushedOnce(del, id, env);
-  assertIncludes((await recordsOf(del))[0].Notes, winner);
+  assertIncludes((await recordsOf(del))[0].Notes, "B");
   await cleanup();
 });
 
 /**
- * A read-only finish whose folder turns writable while it holds its marker (its link of the
- * marker slowed 3 s), so that it writes the record, killed (SIGKILL) as it removes the pending
+ * A read-only finish whose folder turns writable while it holds its marker (stopped once it has
+ * linked the marker), so that it writes the record, killed (SIGKILL) as it removes the pending
  * file: its record is in the file, its pending file and its marker are left.
  */
 async function killedAfterItsRecord() {
@@ -242,35 +207,21 @@ async function killedAfterItsRecord() {
   const marker = join(tmp, `runrec-pending-${Deno.uid()}`, `${id}.finishing`);
   const pendingFile = join(del, ".runrec", "pending", `${id}.json`);
   await mountReadOnly(del);
-  const first = new Deno.Command("strace", {
-    args: [
-      "-f",
-      "-qq",
-      "-o",
-      "/dev/null",
-      "-P",
-      marker,
-      "-P",
-      pendingFile,
-      "-e",
-      "trace=link,linkat,unlink,unlinkat",
-      "-e",
-      "inject=link,linkat:delay_exit=3000000",
-      "-e",
-      "inject=unlink,unlinkat:signal=KILL",
-      "--",
-      ...RUNREC,
-      ...finish,
-    ],
+  // Stopped once its marker is linked; killed (SIGKILL) as it removes the pending file.
+  const first = await spawnHeld([...RUNREC, ...finish], {
+    calls: "link,linkat",
+    path: marker,
+    paths: [pendingFile],
+    when: "1",
+    byStop: true,
+    signals: { "unlink,unlinkat": "KILL" },
     env: { NO_COLOR: "1", ...env },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let i = 0; i < 400 && !(await Deno.stat(marker).then(() => true, () => false)); i++) {
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  });
+  await first.held(1, "the finish linked its marker");
   await unmount(del); // writable again before its write
-  const out = await first.status;
+  await first.release();
+  const out = await first.child.output();
+  await first.ended();
   assertEquals(out.signal ?? out.code, out.signal ? "SIGKILL" : 137, "the finish was killed");
   const records = await recordsOf(del);
   assertEquals(records.length, 1);

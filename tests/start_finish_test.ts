@@ -13,10 +13,12 @@ import {
   hostFiles,
   pendingFiles,
   recordsOf,
+  RUNREC,
   RUNREC_SH,
   unknownAgentWarnings,
   writeAgentFile,
 } from "./support/runs.ts";
+import { spawnHeld } from "./support/held.ts";
 
 Deno.test("start/finish: a file read at start and rewritten has its start hash as input, its new hash as output", async () => {
   const { root, del } = await makeProject();
@@ -368,12 +370,23 @@ Deno.test("finish waits while a live process holds its run, then finishes it", a
   // This test process holds the run, as a racing reap or finish would, and lets go in a moment.
   const claim = `${token}.claim-${Deno.pid}@${Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_")}`;
   await Deno.rename(token, claim);
-  const finishing = runCliProcess(["finish", token, "--status", "SUCCESS"]);
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Stopped after its second try to claim the run (a rename of its file): it found the run held
+  // and waited, rather than a fixed time having passed.
+  const finishing = await spawnHeld([...RUNREC, "finish", token, "--status", "SUCCESS"], {
+    calls: "rename,renameat,renameat2",
+    path: token,
+    when: "2",
+    byStop: true,
+    env: { NO_COLOR: "1" },
+  });
+  await finishing.held(2, "the finish tried to claim the run twice");
   assertEquals((await recordsOf(del)).length, 0);
   await Deno.rename(claim, token);
-  const finished = await finishing;
-  assertEquals(finished.code, 0, finished.stderr);
+  await finishing.release();
+  const finished = await finishing.child.output();
+  await finishing.ended();
+  const stderr = new TextDecoder().decode(finished.stderr);
+  assertEquals(finished.code, 0, stderr);
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS"]);
   await Deno.remove(root, { recursive: true });
 });

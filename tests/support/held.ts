@@ -64,6 +64,8 @@ export interface HoldOptions {
   calls: string;
   /** The path they are made on, as the process names it (strace's `-P` matches it so). */
   path: string;
+  /** More paths whose calls are held, timed and signalled as `path`'s (a `-P` each). */
+  paths?: string[];
   /** Which of those calls to hold, as strace's `when=` (`"2"`, `"2+"`); every one by default. */
   when?: string;
   /** Held once made, its answer not yet returned (`delay_exit`), rather than before it is made. */
@@ -76,6 +78,14 @@ export interface HoldOptions {
   stdout?: "piped" | "null";
   /** Calls on `path` held a fixed time, in microseconds, as strace's `delay_enter` (`unlink`: 5e6). */
   timed?: Record<string, number>;
+  /**
+   * Held by a SIGSTOP strace sends as the call is made (it is made, then the process stops), and
+   * let go by SIGCONT: strace stays attached, so `signals` and later holds still apply. Without
+   * it, `release` detaches strace and nothing more is held or sent.
+   */
+  byStop?: boolean;
+  /** Signals strace sends at calls on `path`, as `signal=`: `{ "unlink,unlinkat": "KILL" }`. */
+  signals?: Record<string, string>;
 }
 
 /** A process held at a call: see {@link spawnHeld}. */
@@ -86,8 +96,13 @@ export interface HeldProcess {
   held(times: number, what: string, calls?: string): Promise<void>;
   /** Waits until the process has made `times` of `calls` and had their answers. */
   made(times: number, what: string, calls?: string): Promise<void>;
-  /** Lets the held call be made, and every later one, at once; the trace so far. */
+  /**
+   * Lets the held call be made, and every later one, at once; the trace so far. Held `byStop`:
+   * lets the stopped process go on, and a later held call stops it again.
+   */
   release(): Promise<string>;
+  /** Waits until strace has ended (with the process, or by `release`); its whole trace. */
+  ended(): Promise<string>;
   /** strace's trace so far. */
   trace(): string;
 }
@@ -122,16 +137,26 @@ export async function spawnHeld(argv: string[], options: HoldOptions): Promise<H
     `${argv[0]} started stopped`,
   );
   const when = options.when === undefined ? "" : `:when=${options.when}`;
-  const delay = options.afterMade ? "delay_exit" : "delay_enter";
+  const hold = options.byStop
+    ? "signal=STOP"
+    : `${options.afterMade ? "delay_exit" : "delay_enter"}=60000000`;
   const timed = Object.entries(options.timed ?? {}).flatMap((
     [calls, us],
   ) => ["-e", `inject=${calls}:delay_enter=${us}`]);
-  const traced = [options.calls, ...Object.keys(options.timed ?? {})].join(",");
+  const signals = Object.entries(options.signals ?? {}).flatMap((
+    [calls, signal],
+  ) => ["-e", `inject=${calls}:signal=${signal}`]);
+  const traced = [
+    options.calls,
+    ...Object.keys(options.timed ?? {}),
+    ...Object.keys(options.signals ?? {}),
+  ].join(",");
   const strace = new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-o", traceFile, "-p", String(pid), "-P", options.path],
+      ...(options.paths ?? []).flatMap((path) => ["-P", path]),
       ...["-e", `trace=${traced}`],
-      ...["-e", `inject=${options.calls}:${delay}=60000000${when}`, ...timed],
+      ...["-e", `inject=${options.calls}:${hold}${when}`, ...timed, ...signals],
     ],
     cwd: options.cwd, // where a relative -P path is resolved, for the calls made on a descriptor
     stdout: "null",
@@ -158,11 +183,31 @@ export async function spawnHeld(argv: string[], options: HoldOptions): Promise<H
       () => count(pattern) >= times,
       () => `${what}; strace's trace:\n${trace().slice(-2000)}`,
     );
+  // Held by stop: the thread that made the `times`th held call has stopped since (each thread
+  // of the process says so in the trace; the others' stops are not counted).
+  const stoppedAfter = (times: number, calls: string) => {
+    const text = trace();
+    const made = [...text.matchAll(new RegExp(`^(\\d+) +(?:${names(calls)})\\(`, "gm"))][times - 1];
+    if (made === undefined) return false;
+    return new RegExp(`^${made[1]} +--- stopped by SIGSTOP ---$`, "m").test(text.slice(made.index));
+  };
+  const ended = async () => {
+    await strace.status;
+    return trace();
+  };
   return {
     child,
     trace,
-    held: (times, what, calls = options.calls) =>
-      waitCount(new RegExp(`^\\d+ +(?:${names(calls)})\\(`, "gm"), times, what),
+    ended,
+    held: async (times, what, calls = options.calls) => {
+      await waitCount(new RegExp(`^\\d+ +(?:${names(calls)})\\(`, "gm"), times, what);
+      if (options.byStop && calls === options.calls) {
+        await waitFor(
+          () => stoppedAfter(times, calls),
+          () => `${what} (stopped); strace's trace:\n${trace().slice(-2000)}`,
+        );
+      }
+    },
     made: (times, what, calls = options.calls) =>
       waitCount(
         new RegExp(
@@ -173,11 +218,14 @@ export async function spawnHeld(argv: string[], options: HoldOptions): Promise<H
         what,
       ),
     release: async () => {
+      if (options.byStop) {
+        Deno.kill(pid, "SIGCONT");
+        return trace();
+      }
       try {
         strace.kill("SIGINT");
       } catch { /* it ended */ }
-      await strace.status;
-      return trace();
+      return await ended();
     },
   };
 }
