@@ -90,7 +90,7 @@ Deno.test("flush of 200 spool entries on 200,000 records reads under the lock le
   const size = (await Deno.stat(file)).size;
   const { emitted, readUnderLock } = await emitWhileFlushHoldsTheLock(root, del, file);
   // A read for each entry was 200 times the file. One whole read under the lock is seen (99 MB,
-  // then what each append added): docs/RELIABILITY.md, stop 44, flaky-44.
+  // then what each append added): docs/FINDINGS.md, stop 44, flaky-44.
   assert(readUnderLock < 2 * size, `${readUnderLock} bytes read under the lock (${size} bytes)`);
   const ids = await runIdsOf(file);
   assertEquals(ids.length, 200_000 + 200 + 1);
