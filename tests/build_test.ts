@@ -207,8 +207,10 @@ Deno.test("build: in the bundle, emit's code is a handful of files, without the 
   // the rest, emit measured no slower (401 paired runs). Path lists (--inputs-from) and the
   // folder git left behind a run (stop 41) ~10 KB more, to 225 KB. The arguments more than a
   // command takes said as what they were meant (src/cli/stray_arguments.ts) and an empty path
-  // list's warning (stop 43) ~6 KB more, to 231 KB.
-  assert(bytes < 236_000, `emit loads ${bytes} bytes of code`);
+  // list's warning (stop 43) ~6 KB more, to 231 KB. Drafts, stashes and folders renamed on
+  // another branch told apart (src/taken_away.ts, src/left_folder_seq.ts) and more messages for
+  // mistyped arguments (stop 44) ~6 KB more, to 237 KB.
+  assert(bytes < 242_000, `emit loads ${bytes} bytes of code`);
   // No command group sets up Node compatibility at start (~20 ms): no static node: import.
   const groups = new Set(
     [...(await Deno.readTextFile(main)).matchAll(/import\("\.\/([^"]+)"\)/g)].map(([, f]) => f),
