@@ -34,6 +34,27 @@ async function committedProject() {
   return { root, del, env, renumbered, base: await git(root, "rev-parse", "HEAD") };
 }
 
+/**
+ * {@linkcode committedProject} with a branch that renumbered the deliverable folder and one
+ * without the deliverable, and a run AWAY started on main: now on the branch without it, so a
+ * finish spools its record (`token` finishes it).
+ */
+async function runAcrossRenumbering() {
+  const project = await committedProject();
+  const { root, del, env, renumbered } = project;
+  await git(root, "checkout", "-qb", "renumbered");
+  await git(root, "mv", del, renumbered);
+  await git(root, "commit", "-qm", "the deliverable renumbered");
+  await git(root, "checkout", "-q", "main");
+  await git(root, "checkout", "-qb", "without");
+  await git(root, "rm", "-rq", "PKG-01_Pkg");
+  await git(root, "commit", "-qm", "a branch without the deliverable");
+  await git(root, "checkout", "-q", "main");
+  const token = (await run(["start", del, "--agent", "AWAY"], env)).stdout.trim();
+  await git(root, "checkout", "-q", "without");
+  return { ...project, token };
+}
+
 /** A runrec command as a process; exits `code` (0 unless given). */
 async function run(args: string[], env: Record<string, string>, code = 0) {
   const ran = await runCliProcess(args, FULL_FLAGS, env);
@@ -70,17 +91,7 @@ Deno.test("finish of a run started before a rebase onto a branch that renumbered
 });
 
 Deno.test("a record spooled while a checkout had taken the deliverable away, then a checkout of a branch that renumbered its folder: flush appends it once to the renumbered folder's file, noted, not waiting for ever in the folder git left (review-44 F3)", async () => {
-  const { root, del, env, renumbered, base } = await committedProject();
-  await git(root, "checkout", "-qb", "renumbered");
-  await git(root, "mv", del, renumbered);
-  await git(root, "commit", "-qm", "the deliverable renumbered");
-  await git(root, "checkout", "-q", "main");
-  await git(root, "checkout", "-qb", "without");
-  await git(root, "rm", "-rq", "PKG-01_Pkg");
-  await git(root, "commit", "-qm", "a branch without the deliverable");
-  await git(root, "checkout", "-q", "main");
-  const token = (await run(["start", del, "--agent", "AWAY"], env)).stdout.trim();
-  await git(root, "checkout", "-q", "without");
+  const { root, del, env, renumbered, base, token } = await runAcrossRenumbering();
   const finished = await run(["finish", token, "--status", "SUCCESS"], env);
   assertIncludes(finished.stderr, "spooled to"); // githist-41 F4: it waits for the files
   await git(root, "checkout", "-q", "renumbered");
@@ -103,17 +114,7 @@ Deno.test("a record spooled while a checkout had taken the deliverable away, the
 });
 
 Deno.test("a record spooled for a folder git renumbered, whose new folder's spool cannot take it (a file in its place): flush exits 1, the record waits, and no record file is begun in the folder git left; once the spool can be made it lands once (review-44 F3)", async () => {
-  const { root, del, env, renumbered } = await committedProject();
-  await git(root, "checkout", "-qb", "renumbered");
-  await git(root, "mv", del, renumbered);
-  await git(root, "commit", "-qm", "the deliverable renumbered");
-  await git(root, "checkout", "-q", "main");
-  await git(root, "checkout", "-qb", "without");
-  await git(root, "rm", "-rq", "PKG-01_Pkg");
-  await git(root, "commit", "-qm", "a branch without the deliverable");
-  await git(root, "checkout", "-q", "main");
-  const token = (await run(["start", del, "--agent", "AWAY"], env)).stdout.trim();
-  await git(root, "checkout", "-q", "without");
+  const { root, del, env, renumbered, token } = await runAcrossRenumbering();
   await run(["finish", token, "--status", "SUCCESS"], env);
   await git(root, "checkout", "-q", "renumbered");
   const spool = join(renumbered, ".runrec-spool");
@@ -130,17 +131,7 @@ Deno.test("a record spooled for a folder git renumbered, whose new folder's spoo
 });
 
 Deno.test("a flush killed (kill -9) after it wrote a renumbered folder's spooled record into the new folder's spool and before it removed the old entry: the next flush appends the record once and leaves neither copy (review-44 F3)", async () => {
-  const { root, del, env, renumbered } = await committedProject();
-  await git(root, "checkout", "-qb", "renumbered");
-  await git(root, "mv", del, renumbered);
-  await git(root, "commit", "-qm", "the deliverable renumbered");
-  await git(root, "checkout", "-q", "main");
-  await git(root, "checkout", "-qb", "without");
-  await git(root, "rm", "-rq", "PKG-01_Pkg");
-  await git(root, "commit", "-qm", "a branch without the deliverable");
-  await git(root, "checkout", "-q", "main");
-  const token = (await run(["start", del, "--agent", "AWAY"], env)).stdout.trim();
-  await git(root, "checkout", "-q", "without");
+  const { root, del, env, renumbered, token } = await runAcrossRenumbering();
   await run(["finish", token, "--status", "SUCCESS"], env);
   await git(root, "checkout", "-q", "renumbered");
   const oldSpool = join(del, ".runrec-spool");
