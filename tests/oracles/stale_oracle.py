@@ -1087,7 +1087,8 @@ def log_rows(targets, by="time", limit=None, agents=None, statuses=None, since=N
     if by == "time":
         listing.sort(key=lambda x: x["key"])
     if limit is not None:
-        listing = listing[len(listing) - limit:] if limit else []
+        # The last N: all of them when fewer match.
+        listing = listing[max(0, len(listing) - limit):] if limit else []
     # The folder of each record file, from the current folder (`log --help`), whatever the filters
     # leave.
     shown = any(len(files) > 1 for files in files_of.values())
