@@ -223,7 +223,7 @@ Deno.test("build: in the bundle, emit's code is a handful of files, without the 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("build: emit into a file of 80 records runs no garbage collection (emit-speed-38 F2)", async () => {
+Deno.test("build: emit into a file of 80 records runs no full garbage collection and at most one of the young generation (emit-speed-38 F2)", async () => {
   const dir = await tempDir();
   const main = await bundleCli(join(dir, "bundle"));
   const del = await makeDeliverable(join(dir, "root"));
@@ -239,7 +239,12 @@ Deno.test("build: emit into a file of 80 records runs no garbage collection (emi
   assertEquals((await run([Deno.execPath(), "run", ...flags, main], args)).code, 0);
   const emit = await run([Deno.execPath(), "run", ...flags, main], [...args, "--output", "b.md"]);
   assertEquals(emit.code, 0, emit.stderr);
-  assertEquals(emit.stdout.split("\n").filter((l) => /Scavenge|Mark-Compact/.test(l)), []);
+  // Stop 44's write path (drafts, stashes, renamed folders) took its allocation just past 2 MiB
+  // in some runs: one collection of the young generation (~4 ms) in 5 of 30 warm runs here, where
+  // 4 MiB from the start cost every run ~4 ms (docs/FINDINGS.md, stop 44, lead-44).
+  const collections = emit.stdout.split("\n").filter((l) => /Scavenge|Mark-Compact/.test(l));
+  assertEquals(collections.filter((l) => /Mark-Compact/.test(l)), []);
+  assert(collections.length <= 1, collections.join("\n"));
   await Deno.remove(dir, { recursive: true });
 });
 
