@@ -3,7 +3,7 @@
  * test is one friction they met, which failed before its fix.
  */
 import { join } from "node:path";
-import { runCli, runCliProcess } from "./cli.ts";
+import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
 
@@ -19,12 +19,7 @@ Deno.test("a stray word after --input or --output that names no file says it is 
     ] as const
   ) {
     const run = await runCli([
-      "emit",
-      del,
-      "--agent",
-      "A",
-      "--status",
-      "SUCCESS",
+      ...emitArgs(del),
       option,
       value,
       ...words,
@@ -41,7 +36,7 @@ Deno.test("a stray word after --input or --output that names no file says it is 
   assertEquals(await exists(join(del, "RunRecords.csv")), false);
   // Every word naming a file is stop 43's "takes one path" line, not this one.
   const many = await runCli(
-    ["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Datasheet.md", "_STATUS.md"],
+    [...emitArgs(del), "--input", "Datasheet.md", "_STATUS.md"],
   );
   assertIncludes(many.stderr, "--input: takes one path, and 1 more followed it");
 });
@@ -96,7 +91,7 @@ Deno.test("exec given --status or --output, which start, finish and emit take, s
   assertEquals(await exists(ran), false);
   assertEquals(await exists(join(del, "RunRecords.csv")), false);
   // A misspelt option still gets its near one.
-  const near = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS", "--outptu", "x"]);
+  const near = await runCli([...emitArgs(del), "--outptu", "x"]);
   assertIncludes(near.stderr, "unknown option --outptu: did you mean --output?");
 });
 
@@ -225,12 +220,7 @@ Deno.test("--input a.md;b.md, a list as the record writes it, gets the one-path-
   await Deno.writeTextFile(join(del, "Spec.md"), "# Spec\n");
   for (const given of ["Datasheet.md;Spec.md", "Datasheet.md; Spec.md", "Datasheet.md,Spec.md"]) {
     const run = await runCli([
-      "emit",
-      del,
-      "--agent",
-      "A",
-      "--status",
-      "SUCCESS",
+      ...emitArgs(del),
       "--input",
       given,
     ]);
@@ -244,7 +234,7 @@ Deno.test("--input a.md;b.md, a list as the record writes it, gets the one-path-
 
 Deno.test("show and annotate given a RunID in lower case, with a space, cut before its SEQ, or a run token, say what it likely was, not 'is not a RunID' alone (newuser-44 F9)", async () => {
   const { del } = await makeProject();
-  const emitted = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  const emitted = await runCli(emitArgs(del));
   const id = emitted.stdout.trim();
   const syntax = "is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)";
   const cut = id.replace(/-[0-9]+$/, "");
@@ -274,7 +264,7 @@ Deno.test("a duration spelt in words (5min, 2 days, 12hours) is refused as befor
     [["log", del, "--since", "5min"], "5m"],
     [["log", del, "--until", "2 days"], "2d"],
     [["reap", del, "--older-than", "12hours"], "12h"],
-    [["emit", del, "--agent", "A", "--status", "SUCCESS", "--duration", "1.5 hrs"], "1.5h"],
+    [[...emitArgs(del), "--duration", "1.5 hrs"], "1.5h"],
   ];
   for (const [args, meant] of cases) {
     const run = await runCli(args);
