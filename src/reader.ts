@@ -29,6 +29,7 @@ import { lifecycleProblems } from "./lifecycle.ts";
 import { CLOCK_SKEW_MS, parseInstant } from "./time.ts";
 import { plainRecord } from "./plain_record.ts";
 import { ChecksumSet } from "./checksum_set.ts";
+import { useWasmSha256 } from "./sha256.ts";
 import {
   COLUMNS,
   crossFieldProblems,
@@ -133,6 +134,9 @@ export interface CheckBatch {
 const lenient = new TextDecoder("utf-8");
 /** Decodes a record line, throwing on bytes that are not UTF-8. */
 const strict = new TextDecoder("utf-8", { fatal: true });
+/** From this many bytes, a read hashes enough lines to repay loading the WebAssembly SHA-256. */
+const WASM_SHA256_FROM_BYTES = 4 << 20;
+
 /** Bytes read at a time. */
 const CHUNK = 64 << 10;
 const COMMA = 44;
@@ -702,6 +706,7 @@ async function* lineBlocks(
   // it left one): it starts at a page, each full read doubling it up to a chunk.
   const size = from === undefined ? info.size - position + 1 : 0;
   let buffer = new Uint8Array(Math.min(CHUNK, Math.max(size, 4096)));
+  if (info.size - position >= WASM_SHA256_FROM_BYTES) await useWasmSha256();
   let pending: Uint8Array[] = []; // the start of a line that spans chunks
   let pendingBytes = 0;
   let overlong = false; // inside a line longer than the limit: its bytes are dropped

@@ -1,13 +1,20 @@
 /**
- * SHA-256: `sha256Hex` and `sha256Hasher` (./src/sha256.ts, `@noble/hashes`)
- * against `node:crypto` and `openssl` on every length 0..300, strings as
- * UTF-8 and a few large inputs; and `hashFile` on both sides of its
- * `node:crypto` threshold.
+ * SHA-256: `sha256Hex` and `sha256Hasher` (./src/sha256.ts, `@noble/hashes`,
+ * then `hash-wasm` once `useWasmSha256` loaded it) against `node:crypto` and
+ * `openssl` on every length 0..300, strings as UTF-8 and a few large inputs;
+ * and `hashFile` on both sides of its `node:crypto` threshold.
  */
 import { createHash } from "node:crypto";
 import { ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import { isLowerHex, isSha256Hex, sha256Hasher, sha256Hex } from "../src/sha256.ts";
+import {
+  isLowerHex,
+  isSha256Hex,
+  sha256Hasher,
+  sha256Hex,
+  sha256Implementation,
+  useWasmSha256,
+} from "../src/sha256.ts";
 import { hashFile, JS_BUDGET } from "../src/hash.ts";
 import { tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
@@ -157,4 +164,41 @@ Deno.test("isLowerHex and isSha256Hex: lowercase hex digits only, 64 of them for
     ok(!isSha256Hex(bad), bad);
   }
   ok(!isLowerHex("09AF") && !isLowerHex("0x") && !isLowerHex("0\n"));
+});
+
+Deno.test("isLowerHex equals /^[0-9a-f]*$/ for random strings, hash-long and not", () => {
+  const random = seededRandom("isLowerHex of random strings");
+  const alphabet = "0123456789abcdefABCDEFgxz \n,é";
+  const pick = () => alphabet[Math.floor(random() * alphabet.length)];
+  for (let i = 0; i < 20_000; i++) {
+    const length = i % 3 === 0 ? 64 : Math.floor(random() * 70);
+    // Mostly lowercase hex, with a few other characters where a hash's would be.
+    const text = Array.from(
+      { length },
+      () => random() < 0.98 ? "0123456789abcdef"[Math.floor(random() * 16)] : pick(),
+    ).join("");
+    strictEqual(isLowerHex(text), /^[0-9a-f]*$/.test(text), JSON.stringify(text));
+  }
+});
+
+// Last: from here on this process hashes with hash-wasm.
+Deno.test("useWasmSha256: hash-wasm then gives node:crypto's hashes, of views and strings too", async () => {
+  strictEqual(sha256Implementation(), "@noble/hashes");
+  await useWasmSha256();
+  strictEqual(sha256Implementation(), "hash-wasm");
+  for (const n of [...Array(301).keys(), 64_511, 64_512, 64_513, 1 << 20, 5_000_001]) {
+    const bytes = randomBytes(n);
+    const padded = new Uint8Array(n + 7);
+    padded.set(bytes, 3);
+    strictEqual(sha256Hex(padded.subarray(3, 3 + n)), nodeSha256(bytes), `view, length ${n}`);
+  }
+  const random = seededRandom("sha256Hex by hash-wasm of random strings");
+  const strings = ["", "lone surrogates \ud800 and \udfff become U+FFFD", "€".repeat(65_537)];
+  for (let i = 0; i < 200; i++) {
+    strings.push(
+      Array.from({ length: i }, () => String.fromCodePoint(Math.floor(random() * 0x11000)))
+        .join(""),
+    );
+  }
+  for (const s of strings) strictEqual(sha256Hex(s), nodeSha256(s), JSON.stringify(s.slice(0, 40)));
 });
