@@ -58,3 +58,32 @@ export function whereItDiffers(line: string): string {
 export function isHeaderShaped(line: string): boolean {
   return /^SchemaVersion,.*,RecordChecksum$/.test(line);
 }
+
+/**
+ * The first few of `items`, then how many more: `a, b, c and 4 more`.
+ *
+ * @example
+ * ```ts
+ * import { listed } from "./messages.ts";
+ * listed(["a", "b", "c"]); // "a, b and c"
+ * listed([1, 2, 3, 4, 5, 6, 7]); // "1, 2, 3, 4, 5 and 2 more"
+ * ```
+ */
+export function listed(items: readonly (string | number)[], shown = 5): string {
+  const head = items.slice(0, items.length > shown ? shown : items.length - 1).join(", ");
+  const rest = items.length > shown ? `${items.length - shown} more` : String(items.at(-1));
+  return items.length === 1 ? String(items[0]) : `${head} and ${rest}`;
+}
+
+/**
+ * Line numbers as a note says them: `line 3`, `lines 3 and 7`, `lines 3, 7, … and 9 more`.
+ *
+ * @example
+ * ```ts
+ * import { lineNumbers } from "./messages.ts";
+ * lineNumbers([3, 7]); // "lines 3 and 7"
+ * ```
+ */
+export function lineNumbers(lines: readonly number[]): string {
+  return `${lines.length === 1 ? "line" : "lines"} ${listed(lines)}`;
+}

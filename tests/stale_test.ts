@@ -14,12 +14,8 @@ import { startFileHasher } from "../src/hash_pool.ts";
 import { readRecords } from "../src/reader.ts";
 import { decodeRecord, encodeRecord } from "../src/codec.ts";
 import type { RunRecord } from "../src/schema.ts";
-import {
-  checkStaleness,
-  isSuccessOrPartial,
-  type StaleCheck,
-  type StaleReport,
-} from "../src/stale.ts";
+import { checkStaleness, type StaleCheck, type StaleReport } from "../src/stale.ts";
+import { isSuccessOrPartial } from "../src/run_order.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
