@@ -50,6 +50,7 @@ import {
   MAX_WORKERS,
 } from "./argument_checks.ts";
 import { onlyAppendedTo, tailHash } from "./appended.ts";
+import { utf8Text } from "./utf8_text.ts";
 export type { LayoutItem } from "./header_layout.ts";
 
 /** What kind of problem a line has. */
@@ -132,8 +133,6 @@ export interface CheckBatch {
 
 /** Decodes a header line, whatever its bytes (an invalid byte shows as U+FFFD). */
 const lenient = new TextDecoder("utf-8");
-/** Decodes a record line, throwing on bytes that are not UTF-8. */
-const strict = new TextDecoder("utf-8", { fatal: true });
 /** From this many bytes, a read hashes enough lines to repay loading the WebAssembly SHA-256. */
 const WASM_SHA256_FROM_BYTES = 4 << 20;
 
@@ -1074,10 +1073,8 @@ function classifyLine(
   const comma = body.lastIndexOf(COMMA);
   const checksumOk = comma > 0 && body.length - comma - 1 === 64 &&
     asciiEquals(body, comma + 1, checksumOf(body.subarray(0, comma)));
-  let text: string;
-  try {
-    text = strict.decode(body);
-  } catch {
+  const text = utf8Text(body);
+  if (text === undefined) {
     sink.problem(problem(line, "error", "corrupt", "is not valid UTF-8"));
     return;
   }
