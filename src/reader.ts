@@ -50,6 +50,7 @@ import {
   MAX_WORKERS,
 } from "./argument_checks.ts";
 import { onlyAppendedTo, tailHash } from "./appended.ts";
+import { utf8Text } from "./utf8_text.ts";
 export type { LayoutItem } from "./header_layout.ts";
 
 /** What kind of problem a line has. */
@@ -132,8 +133,6 @@ export interface CheckBatch {
 
 /** Decodes a header line, whatever its bytes (an invalid byte shows as U+FFFD). */
 const lenient = new TextDecoder("utf-8");
-/** Decodes a record line, throwing on bytes that are not UTF-8. */
-const strict = new TextDecoder("utf-8", { fatal: true });
 /** From this many bytes, a read hashes enough lines to repay loading the WebAssembly SHA-256. */
 const WASM_SHA256_FROM_BYTES = 4 << 20;
 
@@ -818,18 +817,15 @@ function classifyBlock(block: LineBlock, sink: LineSink): void {
     );
     return;
   }
-  const lines: Uint8Array[] = [];
+  const blockOffset = block.offset ?? 0;
+  let line = block.firstLine;
   let start = 0;
   for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
-    lines.push(bytes.subarray(start, end));
+    classifyLine(bytes.subarray(start, end), line++, true, blockOffset + start, sink);
     start = end + 1;
   }
-  if (!terminated) lines.push(bytes.subarray(start));
-  for (let i = 0; i < lines.length; i++) {
-    const terminatedLine = terminated || i < lines.length - 1;
-    const offset = (block.offset ?? 0) + lines[i].byteOffset - bytes.byteOffset;
-    classifyLine(lines[i], block.firstLine + i, terminatedLine, offset, sink);
-  }
+  // Only the file's last line goes without a `\n`.
+  if (!terminated) classifyLine(bytes.subarray(start), line, false, blockOffset + start, sink);
 }
 
 /**
@@ -902,6 +898,7 @@ function asciiEquals(bytes: Uint8Array, offset: number, text: string): boolean {
  * before it, so either parity counts.
  */
 function isUtf16Text(bytes: Uint8Array): boolean {
+  if (bytes[0] !== 0 && bytes[1] !== 0) return false; // neither parity: the common case, told at once
   const head = bytes.subarray(0, 64);
   if (head.length < 8) return false;
   for (const parity of [0, 1]) {
@@ -1024,7 +1021,8 @@ function classifyLine(
     );
     end = nulStart;
   }
-  const body = bytes.subarray(begin, end);
+  // Most lines have nothing to cut: no second view of them.
+  const body = begin === 0 && end === bytes.length ? bytes : bytes.subarray(begin, end);
   if (body.length === 0 && line === 1 && terminated) {
     // The writer refuses a file whose line 1 is not the header: so does the check.
     sink.problem(problem(line, "error", "header", "is empty, not the v1.0 header"));
@@ -1074,10 +1072,8 @@ function classifyLine(
   const comma = body.lastIndexOf(COMMA);
   const checksumOk = comma > 0 && body.length - comma - 1 === 64 &&
     asciiEquals(body, comma + 1, checksumOf(body.subarray(0, comma)));
-  let text: string;
-  try {
-    text = strict.decode(body);
-  } catch {
+  const text = utf8Text(body);
+  if (text === undefined) {
     sink.problem(problem(line, "error", "corrupt", "is not valid UTF-8"));
     return;
   }
