@@ -5,9 +5,9 @@
 import { join } from "node:path";
 import { readRecords } from "../mod.ts";
 import { InputError } from "../src/errors.ts";
-import { runCli } from "./cli.ts";
+import { emitArgs, runCli } from "./cli.ts";
 import { makeProject, writeTree } from "./fixtures.ts";
-import { assertEquals, assertRejects } from "./assert.ts";
+import { assertEquals, assertIncludes, assertRejects } from "./assert.ts";
 
 const readAll = async (path: string) => {
   for await (const _ of readRecords(path)) { /* read it all */ }
@@ -64,4 +64,108 @@ Deno.test("stale --agent in another case, of an agent that never ran in a folder
   // Two spellings of one agent are one check.
   const twice = await runCli(["stale", other, "--agent", "4_documents,4_DOCUMENTS", "--json"]);
   assertEquals(checks(twice.stdout).length, 1);
+});
+
+Deno.test("show and annotate given a RunID pasted wrong (a digit off, dropped or swapped) name the recorded RunIDs one edit from it; still exit 1 (not there) or 2 (no RunID), nothing written (newuser-45 F3)", async () => {
+  const { del } = await makeProject();
+  const ids: string[] = [];
+  for (const started of ["2026-02-22T10:15:00Z", "2026-02-22T10:15:30Z"]) {
+    const emitted = await runCli(emitArgs(del, "--started", started, "--duration", "1s"));
+    assertEquals(emitted.code, 0, emitted.stderr);
+    ids.push(emitted.stdout.trim());
+  }
+  assertEquals(ids, ["RUN-DEL-01-02-20260222-1015-001", "RUN-DEL-01-02-20260222-1015-002"]);
+  const file = join(del, "RunRecords.csv");
+  const before = await Deno.readTextFile(file);
+  const said = (run: { code: number; stderr: string }) => [run.code, run.stderr];
+  // Not there: a SEQ no run has (both are one edit away), minutes swapped.
+  assertEquals(said(await runCli(["show", del, "RUN-DEL-01-02-20260222-1015-009"])), [
+    1,
+    `runrec show: RUN-DEL-01-02-20260222-1015-009 not found in ${file} (did you mean ` +
+    `${ids[0]} or ${ids[1]}?)\n`,
+  ]);
+  assertEquals(said(await runCli(["show", del, "RUN-DEL-01-02-20260222-1051-001"])), [
+    1,
+    `runrec show: RUN-DEL-01-02-20260222-1051-001 not found in ${file} (did you mean ${ids[0]}?)\n`,
+  ]);
+  assertEquals(
+    said(await runCli(["annotate", del, ids[0], "--note", "rerun", "--supersedes", `${ids[1]}2`])),
+    [1, `runrec annotate: ${ids[1]}2 is not a run in ${file} (did you mean ${ids[1]}?)\n`],
+  );
+  assertEquals(
+    said(await runCli(["annotate", del, "RUN-DEL-01-02-20260222-1015-003", "--note", "x"])),
+    [
+      1,
+      `runrec annotate: RUN-DEL-01-02-20260222-1015-003 is not a run in ${file} (did you mean ` +
+      `${ids[0]} or ${ids[1]}?)\n`,
+    ],
+  );
+  // No RunID: a SEQ of two digits, a date missing a digit.
+  for (
+    const [given, meant] of [
+      ["RUN-DEL-01-02-20260222-1015-01", ids[0]],
+      ["RUN-DEL-01-02-2026022-1015-002", ids[1]],
+    ]
+  ) {
+    assertEquals(said(await runCli(["show", del, given])), [
+      2,
+      `runrec show: "${given}" is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ): did you mean ` +
+      `${meant}? (see runrec show --help)\n`,
+    ]);
+  }
+  // Nothing near: as before.
+  assertEquals(said(await runCli(["show", del, "RUN-DEL-01-02-20250101-0000-001"])), [
+    1,
+    `runrec show: RUN-DEL-01-02-20250101-0000-001 not found in ${file}\n`,
+  ]);
+  assertEquals(await Deno.readTextFile(file), before);
+});
+
+Deno.test("an --input or --output that is a shell pattern no file matched says runrec expands none, and how to give many files (newuser-45 F4)", async () => {
+  const { del } = await makeProject();
+  const run = await runCli(
+    emitArgs(del, "--input", "*.pdf", "--output", "out/*.md", "--input", "Datasheet.md"),
+  );
+  assertEquals(run.code, 0, run.stderr);
+  assertIncludes(
+    run.stderr,
+    "warning: --input *.pdf: not found (a pattern no file matched, passed on as it stands: " +
+      "runrec expands none; name each file, or list them: --inputs-from F)\n",
+  );
+  assertIncludes(
+    run.stderr,
+    "output out/*.md does not exist: recorded as DELETED (a pattern no file matched, passed on " +
+      "as it stands: runrec expands none; name each file, or list them: --outputs-from F)\n",
+  );
+});
+
+Deno.test("stale, reap and annotate given a file of a deliverable name the deliverable folder holding it (newuser-45 F5)", async () => {
+  const { del } = await makeProject();
+  const file = join(del, "Datasheet.md");
+  for (
+    const args of [["stale", file], ["reap", file], [
+      "annotate",
+      file,
+      "RUN-DEL-01-02-20260222-1015-001",
+      "--note",
+      "x",
+    ]]
+  ) {
+    const run = await runCli(args);
+    const command = args[0];
+    assertEquals(
+      [run.code, run.stderr],
+      [2, `runrec ${command}: ${file}: is not a folder; it is inside ${del}: name that\n`],
+    );
+  }
+});
+
+Deno.test("log --status misspelt says the status it most likely meant, as finish and emit do (newuser-45 F6)", async () => {
+  const { del } = await makeProject();
+  const run = await runCli(["log", del, "--status", "FAILED,sucess"]);
+  assertEquals([run.code, run.stderr], [
+    2,
+    'runrec log: --status: "SUCESS" is not one of SUCCESS, PARTIAL, FAILED, SKIPPED (did you ' +
+    "mean SUCCESS?) (see runrec log --help)\n",
+  ]);
 });

@@ -168,8 +168,12 @@ function parseFilters(parsed: Parsed): Filters {
     const bad = statuses?.find((s) => !(RUN_STATUSES as readonly string[]).includes(s)) ??
       (statuses ? undefined : statusOption);
     if (bad !== undefined) {
+      // By emit's rule: a word that starts as a status does (`SUCESS`) most likely meant it.
+      const start = bad.trim().slice(0, 3).toUpperCase();
+      const meant = start.length === 3 ? RUN_STATUSES.find((w) => w.startsWith(start)) : undefined;
       throw new UsageError(
-        `--status: ${JSON.stringify(bad)} is not one of ${RUN_STATUSES.join(", ")}`,
+        `--status: ${JSON.stringify(bad)} is not one of ${RUN_STATUSES.join(", ")}` +
+          (meant === undefined ? "" : ` (did you mean ${meant}?)`),
       );
     }
     filters.statuses = new Set(statuses);

@@ -17,7 +17,7 @@ import { basename, dirname } from "../path.ts";
 import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
-import { notARunId } from "./run_id_words.ts";
+import { meantRunIds, nearRunIds, notARunId } from "./run_id_words.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { linesWithRunId, renumberedNote } from "../store.ts";
 import { shellWord } from "../shell_word.ts";
@@ -201,7 +201,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (parsed.values.json && given === "md") {
     throw new UsageError("--json and --format md contradict each other");
   }
-  if (!RUN_ID_SYNTAX.test(runId)) throw new UsageError(notARunId("", runId));
+  if (!RUN_ID_SYNTAX.test(runId)) {
+    throw new UsageError(notARunId("", runId, await nearRunIds(target, runId)));
+  }
   const lineOption = stringOption(parsed, "line");
   const onLine = lineOption === undefined ? undefined : Number(lineOption);
   if (lineOption !== undefined && !(/^[0-9]+$/.test(lineOption) && onLine! >= 1)) {
@@ -271,7 +273,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       : "";
     // As typed: a number past 2^53 would be said rounded.
     const on = lineOption === undefined ? "" : ` on line ${lineOption}`;
-    throw new CheckFailure(`${runId} not found${on} in ${where}${hint}`);
+    const near = files.length === 1 && onLine === undefined
+      ? await nearRunIds(files[0].path, runId)
+      : [];
+    throw new CheckFailure(`${runId} not found${on} in ${where}${hint}${meantRunIds(near)}`);
   }
   for (const { path, event } of renumbered) {
     io.err(
