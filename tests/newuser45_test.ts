@@ -169,3 +169,17 @@ Deno.test("log --status misspelt says the status it most likely meant, as finish
     "mean SUCCESS?) (see runrec log --help)\n",
   ]);
 });
+
+Deno.test("export --json, as a CI job passes to every command, says export's output is JSON already; nothing is written (newuser-45 F7)", async () => {
+  const { del } = await makeProject();
+  const out = join(del, "lineage.jsonl");
+  const run = await runCli(["export", del, "--format", "openlineage", "--json", "--out", out]);
+  assertEquals([run.code, run.stdout, run.stderr], [
+    2,
+    "",
+    "runrec export: unknown option --json: export's output is JSON already (--format " +
+    "openlineage: one event a line; --format prov: one document): leave --json out (see " +
+    "runrec export --help)\n",
+  ]);
+  assertEquals(await Deno.stat(out).then(() => true, () => false), false);
+});
