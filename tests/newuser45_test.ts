@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { readRecords } from "../mod.ts";
 import { InputError } from "../src/errors.ts";
-import { emitArgs, runCli } from "./cli.ts";
+import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { makeProject, writeTree } from "./fixtures.ts";
 import { assertEquals, assertIncludes, assertRejects } from "./assert.ts";
 
@@ -182,4 +182,40 @@ Deno.test("export --json, as a CI job passes to every command, says export's out
     "runrec export --help)\n",
   ]);
   assertEquals(await Deno.stat(out).then(() => true, () => false), false);
+});
+
+Deno.test("show and annotate given the RunID alone, or before the folder, say <del-dir> comes first, with the command in that order (newuser-45 F8)", async () => {
+  const { root, del } = await makeProject();
+  const emitted = await runCli(emitArgs(del, "--started", "2026-02-22T10:15:00Z"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const id = emitted.stdout.trim();
+  const before = await Deno.readTextFile(join(del, "RunRecords.csv"));
+  for (
+    const [cwd, args, said] of [
+      // From the deliverable folder: "missing <RUNID>" named the word that was there.
+      [del, ["show", id], `missing <del-dir>: it comes before the RunID (runrec show . ${id} ...)`],
+      // From the execution root: the folder holding the run.
+      [
+        root,
+        ["annotate", id, "--note", "x", "--invalidates"],
+        "missing <del-dir>: it comes " +
+        `before the RunID (runrec annotate PKG-01_Pkg/1_Working/DEL-01-02_Thing ${id} ...)`,
+      ],
+      // The two swapped: "is not a RunID" named the folder.
+      [del, ["show", id, "."], `<del-dir> comes before the RunID (runrec show . ${id} ...)`],
+      [
+        del,
+        ["annotate", id.toLowerCase(), ".", "--note", "x"],
+        "<del-dir> comes before the " +
+        `RunID (runrec annotate . ${id} ...)`,
+      ],
+    ] as const
+  ) {
+    const run = await runCliProcess([...args], undefined, {}, cwd);
+    assertEquals(
+      [run.code, run.stderr],
+      [2, `runrec ${args[0]}: ${said} (see runrec ${args[0]} --help)\n`],
+    );
+  }
+  assertEquals(await Deno.readTextFile(join(del, "RunRecords.csv")), before);
 });

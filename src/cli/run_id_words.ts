@@ -8,7 +8,9 @@
  */
 import { RUN_ID_SYNTAX } from "../schema.ts";
 import { readRecords } from "../reader.ts";
-import { join } from "../path.ts";
+import { join, relative, resolve } from "../path.ts";
+import { deliverableOfRunId, foldersOfDeliverable } from "../run_id_home.ts";
+import { shellWord } from "../shell_word.ts";
 
 /**
  * The line for `given`, which is not a RunID, after `option` (`"--supersedes: "`, or `""` for a
@@ -91,4 +93,29 @@ export async function nearRunIds(target: string, given: string): Promise<string[
     return []; // no record file, or one that cannot be read: the caller says so
   }
   return [...found.keys()].slice(0, 3);
+}
+
+/**
+ * The line for `runrec <command> RUNID …`, its `<del-dir>` left out (an agent in the deliverable
+ * folder: "missing <RUNID>" named the word that was there) or given after the RunID (`swapped`,
+ * the folder given: "is not a RunID" named the folder). Says the folder comes first, and the
+ * command in that order: with the folder given, or the one folder of the project holding the run.
+ *
+ * @example
+ * ```ts
+ * import { folderLeftOut } from "./run_id_words.ts";
+ * folderLeftOut("show", "RUN-DEL-01-02-20260222-1015-001");
+ * // "missing <del-dir>: it comes before the RunID (runrec show <del-dir> RUN-…-001 ...; …)"
+ * folderLeftOut("show", "RUN-DEL-01-02-20260222-1015-001", ".");
+ * // "<del-dir> comes before the RunID (runrec show . RUN-…-001 ...)"
+ * ```
+ */
+export function folderLeftOut(command: string, runId: string, swapped?: string): string {
+  const id = deliverableOfRunId(runId);
+  const folders = swapped !== undefined || id === undefined ? [] : foldersOfDeliverable(".", id);
+  const folder = swapped ??
+    (folders.length === 1 ? relative(Deno.cwd(), resolve(folders[0])) || "." : "");
+  const words = `runrec ${command} ${folder === "" ? "<del-dir>" : shellWord(folder)} ${runId}`;
+  return `${swapped === undefined ? "missing <del-dir>: it" : "<del-dir>"} comes before the ` +
+    `RunID (${words} ...${folder === "" ? "; . is the current folder" : ""})`;
 }
