@@ -3,7 +3,7 @@
  * the two items stop 44 left. Each test is one friction they met, which failed before its fix.
  */
 import { join } from "node:path";
-import { readRecords } from "../mod.ts";
+import { collectRuns, readRecords, recordRun } from "../mod.ts";
 import { InputError } from "../src/errors.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { makeProject, writeTree } from "./fixtures.ts";
@@ -218,4 +218,21 @@ Deno.test("show and annotate given the RunID alone, or before the folder, say <d
     );
   }
   assertEquals(await Deno.readTextFile(join(del, "RunRecords.csv")), before);
+});
+
+Deno.test("a library call with its required options left out (collectRuns(targets)) names what they must hold (newuser-45 F9)", async () => {
+  const { root, del } = await makeProject();
+  const any = (value: unknown) => value as never;
+  await assertRejects(
+    () => collectRuns([root], any(undefined)),
+    InputError,
+    "collectRuns: options: must be an object holding warn (a function), got nothing",
+  );
+  await assertRejects(
+    () => recordRun(del, any(undefined)),
+    InputError,
+    `${del}: report: must be an object holding agent (a string), status (a string), got nothing`,
+  );
+  // With them, as mod.ts's example gives them, it reads.
+  assertEquals(await collectRuns([root], { warn: () => {} }), []);
 });
