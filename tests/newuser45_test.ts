@@ -236,3 +236,21 @@ Deno.test("a library call with its required options left out (collectRuns(target
   // With them, as mod.ts's example gives them, it reads.
   assertEquals(await collectRuns([root], { warn: () => {} }), []);
 });
+
+Deno.test("log with nothing to filter says there are no records, or that its lines could not be read, not that none match (newuser-45 F10)", async () => {
+  const { del } = await makeProject();
+  const said = async (...args: string[]) => (await runCli(["log", del, ...args])).stderr;
+  assertEquals(await said(), "runrec log: no records to list\n");
+  const emitted = await runCli(emitArgs(del));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertEquals(await said("--status", "FAILED"), "runrec log: no records match\n");
+  // Its one record changed by hand: the line's warning, then why nothing is listed.
+  const file = join(del, "RunRecords.csv");
+  await Deno.writeTextFile(file, (await Deno.readTextFile(file)).replace(",SUCCESS,", ",FAILED,"));
+  const damaged = await runCli(["log", del]);
+  assertEquals(damaged.code, 0);
+  assertEquals(
+    damaged.stderr.split("\n").at(-2),
+    "runrec log: no records to list: 1 line could not be read (the warnings above; runrec validate)",
+  );
+});
