@@ -254,3 +254,19 @@ Deno.test("log with nothing to filter says there are no records, or that its lin
     "runrec log: no records to list: 1 line could not be read (the warnings above; runrec validate)",
   );
 });
+
+Deno.test("a duration given as a bare number (--duration 90, --older-than 1 hour split by the shell, --since 7) names the units to choose from; nothing is written (newuser-45 F11)", async () => {
+  const { del } = await makeProject();
+  const units = (n: string) =>
+    ` (a number needs its unit, with no space: ${n}s, ${n}m, ${n}h or ${n}d)`;
+  const emit = await runCli(emitArgs(del, "--duration", "90"));
+  assertEquals(emit.code, 2);
+  assertIncludes(emit.stderr, `got "90"${units("90")}`);
+  const reap = await runCli(["reap", del, "--older-than", "1", "hour"]);
+  assertEquals(reap.code, 2);
+  assertIncludes(reap.stderr, `got "1"${units("1")}`);
+  const log = await runCli(["log", del, "--since", "7"]);
+  assertEquals(log.code, 2);
+  assertIncludes(log.stderr, `got "7"${units("7")}`);
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+});
